@@ -1,0 +1,183 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import cron from 'node-cron';
+import { z } from 'zod';
+import { AppError, err, ok, type Result } from './errors.js';
+
+/**
+ * The configuration contract of ../shared/design.md, parsed from the environment (plus `.env` when present).
+ * Every bad variable is reported at once, so an operator fixes the file in one go.
+ */
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+
+const httpUrl = (what: string) => z.string().refine((value) => isHttpUrl(value), { message: `must be an http(s) URL (${what})` });
+
+const channelId = z
+  .string()
+  .regex(/^[CGD][A-Z0-9]{6,}$/, 'must be a Slack channel ID like C0123456789 (not a #name: open the channel details to copy it)');
+
+const cronExpression = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .refine((value) => cron.validate(value), { message: 'is not a valid cron expression (e.g. "*/10 * * * *")' }),
+  );
+
+function isHttpUrl(value: string): boolean {
+  try {
+    // PortSIP webhook URLs may contain spaces in their path; they are valid once percent-encoded.
+    const url = new URL(value.replaceAll(' ', '%20'));
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+const configSchema = z.object({
+  SLACK_BOT_TOKEN: z.string({ error: 'is required (the bot token, xoxb-…)' }).startsWith('xoxb-', 'must start with xoxb-'),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: z.preprocess(emptyToUndefined, z.string().startsWith('xapp-', 'must start with xapp-').optional()),
+  SLACK_API_URL: z.preprocess(emptyToUndefined, httpUrl('the Slack Web API base').default('https://slack.com/api/')),
+  SLACK_ALERT_CHANNEL: z.string({ error: 'is required (channel ID for approvals and alerts)' }).pipe(channelId),
+  SLACK_INBOX_CHANNEL: z.preprocess(emptyToUndefined, channelId.optional()),
+  SLACK_ADMIN_USERS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean),
+      )
+      .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]{6,}$/.test(id)), {
+        message: 'must be comma-separated Slack user IDs like U0123456789',
+      }),
+  ),
+  WAVIX_API_KEY: z
+    .string({ error: 'is required (create one in the Wavix portal: API keys)' })
+    .min(8, 'looks too short to be a Wavix API key'),
+  WAVIX_API_URL: z.preprocess(emptyToUndefined, httpUrl('the Wavix API base').default('https://api.wavix.com')),
+  PUBLIC_BASE_URL: z.preprocess(
+    emptyToUndefined,
+    httpUrl('how Wavix reaches smsops, e.g. https://smsops.example.com').optional(),
+  ),
+  WEBHOOK_SECRET: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{24,}$/, 'must be at least 24 characters of letters, digits, - or _ (it is a URL path segment)')
+      .optional(),
+  ),
+  PORTSIP_WEBHOOK_URL: z.preprocess(emptyToUndefined, httpUrl("PortSIP's inbound SMS webhook, copied as is").optional()),
+  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+  DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/smsops.db')),
+  SENDER_ID_POLL_CRON: cronExpression('*/10 * * * *'),
+  TRAFFIC_WATCH_CRON: cronExpression('*/5 * * * *'),
+  LOG_LEVEL: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  ),
+});
+
+/** Rules across variables. Checked apart from the schema so they are reported together with per-variable problems. */
+function crossVariableProblems(env: Record<string, string | undefined>): string[] {
+  const set = (name: string) => (env[name] ?? '').trim() !== '';
+  if (!set('SLACK_APP_TOKEN') && !set('SLACK_SIGNING_SECRET')) {
+    return ['SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)'];
+  }
+  return [];
+}
+
+export interface Config {
+  slack: {
+    botToken: string;
+    signingSecret: string | undefined;
+    appToken: string | undefined;
+    apiUrl: string;
+    alertChannel: string;
+    inboxChannel: string;
+    adminUsers: readonly string[];
+  };
+  wavix: { apiKey: string; apiUrl: string };
+  publicBaseUrl: string | undefined;
+  webhookSecret: string | undefined;
+  portsipWebhookUrl: string | undefined;
+  http: { port: number; host: string };
+  databasePath: string;
+  schedules: { senderIdPoll: string; trafficWatch: string };
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export class ConfigError extends AppError {
+  readonly problems: readonly string[];
+
+  constructor(problems: string[]) {
+    const text = `smsops cannot start: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'}:\n${problems
+      .map((p) => `  - ${p}`)
+      .join('\n')}\nSee .env.example for every variable.`;
+    super(text, text);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Names of the variables that hold secrets: their values are never printed, not even in config errors. */
+export const SECRET_VARIABLES = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'WAVIX_API_KEY',
+  'WEBHOOK_SECRET',
+] as const;
+
+export function parseConfig(env: Record<string, string | undefined>): Result<Config, ConfigError> {
+  const parsed = configSchema.safeParse(env);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`)),
+    ...crossVariableProblems(env),
+  ];
+  if (!parsed.success || problems.length > 0) return err(new ConfigError([...new Set(problems)]));
+  const e = parsed.data;
+  return ok({
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+      alertChannel: e.SLACK_ALERT_CHANNEL,
+      inboxChannel: e.SLACK_INBOX_CHANNEL ?? e.SLACK_ALERT_CHANNEL,
+      adminUsers: e.SLACK_ADMIN_USERS,
+    },
+    wavix: { apiKey: e.WAVIX_API_KEY, apiUrl: e.WAVIX_API_URL.replace(/\/+$/, '') },
+    publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    webhookSecret: e.WEBHOOK_SECRET,
+    portsipWebhookUrl: e.PORTSIP_WEBHOOK_URL,
+    http: { port: e.PORT, host: e.HOST },
+    databasePath: e.DATABASE_PATH,
+    schedules: { senderIdPoll: e.SENDER_ID_POLL_CRON, trafficWatch: e.TRAFFIC_WATCH_CRON },
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+/**
+ * The process environment with `.env` (if present) underneath it: a variable set in the real environment wins, so an
+ * operator can override one value without editing the file.
+ */
+export function readEnvironment(
+  env: Record<string, string | undefined> = process.env,
+  envFile = '.env',
+): Record<string, string | undefined> {
+  if (!existsSync(envFile)) return { ...env };
+  const fromFile = parseEnv(readFileSync(envFile, 'utf8'));
+  return { ...fromFile, ...env };
+}

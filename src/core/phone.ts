@@ -1,0 +1,80 @@
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { AppError, err, ok, type Result } from '../errors.js';
+
+/**
+ * Phone numbers as smsops handles them. Inside smsops a number is E.164 (`+14155550100`); Wavix writes the same
+ * digits without the `+` (`14155550100`); people type national forms (`(415) 555-0100`, `07911 123456`).
+ *
+ * The "max" metadata is used on purpose: the smaller default metadata cannot tell which country some numbers
+ * belong to (e.g. +1 numbers across the NANP), and the US/CA rule for inbound SMS depends on exactly that.
+ */
+export interface PhoneNumber {
+  /** `+` and digits, e.g. `+14155550100`. */
+  e164: string;
+  /** ISO 3166-1 alpha-2 country of the number (NANP numbers resolve to US, CA, or a Caribbean country). */
+  country: CountryCode;
+  /** International format for people, e.g. `+1 415 555 0100`. */
+  display: string;
+}
+
+export class PhoneNumberError extends AppError {
+  constructor(input: string, reason: string) {
+    super(
+      `invalid phone number ${JSON.stringify(input)}: ${reason}`,
+      `"${input}" is not a phone number smsops can use: ${reason}`,
+    );
+    this.name = 'PhoneNumberError';
+  }
+}
+
+/**
+ * Parses a number given in E.164 (`+44 7911 123456`), Wavix's digits-only international form (`447911123456`), or a
+ * national form of `defaultCountry` (`(415) 555-0100` with US).
+ *
+ * Digits-only input is ambiguous (`4155550100` is a US national number, `14155550100` is Wavix's form of the same):
+ * it is tried as international first, because that is how Wavix writes every number it sends us, then as national.
+ */
+export function parsePhoneNumber(input: string, defaultCountry: CountryCode = 'US'): Result<PhoneNumber, PhoneNumberError> {
+  const trimmed = input.trim();
+  if (trimmed === '') return err(new PhoneNumberError(input, 'it is empty.'));
+  if (/[^\d\s+().\-/]/.test(trimmed)) {
+    return err(new PhoneNumberError(input, 'it may only contain digits, spaces, `+`, `-`, `.`, `/` and parentheses.'));
+  }
+
+  const candidates: Array<[string, CountryCode | undefined]> = [];
+  if (trimmed.startsWith('+')) candidates.push([trimmed, undefined]);
+  else if (trimmed.startsWith('00')) candidates.push([`+${trimmed.slice(2)}`, undefined]);
+  else {
+    if (/^\d{8,15}$/.test(trimmed)) candidates.push([`+${trimmed}`, undefined]);
+    candidates.push([trimmed, defaultCountry]);
+  }
+
+  for (const [text, country] of candidates) {
+    const parsed = parsePhoneNumberFromString(text, country);
+    if (parsed?.isValid() && parsed.country) {
+      return ok({ e164: parsed.number, country: parsed.country, display: parsed.formatInternational() });
+    }
+  }
+  const hint = trimmed.startsWith('+')
+    ? 'no country uses a number of that shape.'
+    : `it is not valid in international form, nor as a national number of ${defaultCountry}. Write it with its country code, e.g. +44 7911 123456.`;
+  return err(new PhoneNumberError(input, hint));
+}
+
+/** Inbound SMS on Wavix can only be activated on numbers of these countries (Wavix's own rule, HTTP 422 otherwise). */
+export const INBOUND_SMS_COUNTRIES: ReadonlySet<string> = new Set(['US', 'CA']);
+
+export function isUsOrCanada(phone: Pick<PhoneNumber, 'country'>): boolean {
+  return INBOUND_SMS_COUNTRIES.has(phone.country);
+}
+
+/** Wavix's form of a number: international digits, no `+`. */
+export function toWavixDigits(e164: string): string {
+  return e164.replace(/^\+/, '');
+}
+
+/** Formats a number for people; falls back to the raw text when it does not parse (e.g. an alphanumeric sender). */
+export function formatPhoneForPeople(value: string): string {
+  const parsed = parsePhoneNumber(value);
+  return parsed.ok ? parsed.value.display : value;
+}

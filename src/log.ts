@@ -1,0 +1,66 @@
+/**
+ * A small structured logger (one JSON object per line on stdout/stderr).
+ *
+ * Secrets are registered once at start (`registerSecret`) and every line is scrubbed before it is written, so a
+ * secret that slips into a message, a field or an error still never reaches the log. This is the last line of
+ * defence; code should not log secrets in the first place.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+const levelRank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+const secrets = new Set<string>();
+
+/** Registers a value that must never be written. Values shorter than 6 characters are ignored (too many false hits). */
+export function registerSecret(value: string | undefined): void {
+  if (value && value.length >= 6) secrets.add(value);
+}
+
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join('[REDACTED]');
+  return out;
+}
+
+export type LogSink = (line: string, level: LogLevel) => void;
+
+const defaultSink: LogSink = (line, level) => {
+  (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
+};
+
+function serialise(value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  return value;
+}
+
+export function createLogger(options: { level?: LogLevel; sink?: LogSink; base?: Record<string, unknown> } = {}): Logger {
+  const threshold = levelRank[options.level ?? 'info'];
+  const sink = options.sink ?? defaultSink;
+  const base = options.base ?? {};
+
+  const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
+    if (levelRank[level] < threshold) return;
+    const entry: Record<string, unknown> = { time: new Date().toISOString(), level, msg, ...base };
+    for (const [key, value] of Object.entries(fields ?? {})) entry[key] = serialise(value);
+    sink(redactSecrets(JSON.stringify(entry)), level);
+  };
+
+  return {
+    debug: (msg, fields) => write('debug', msg, fields),
+    info: (msg, fields) => write('info', msg, fields),
+    warn: (msg, fields) => write('warn', msg, fields),
+    error: (msg, fields) => write('error', msg, fields),
+    child: (fields) => createLogger({ level: options.level ?? 'info', sink, base: { ...base, ...fields } }),
+  };
+}
+
+/** A logger that drops everything: for tests that do not look at logs. */
+export const silentLogger: Logger = createLogger({ level: 'silent' });

@@ -1,0 +1,108 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfig, readEnvironment } from '../../src/config.js';
+
+const valid = {
+  SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdef',
+  SLACK_SIGNING_SECRET: 'signing-secret-value',
+  SLACK_ALERT_CHANNEL: 'C0123456789',
+  WAVIX_API_KEY: 'wavix-key-0123456789',
+};
+
+function problemsOf(env: Record<string, string | undefined>): readonly string[] {
+  const result = parseConfig(env);
+  if (result.ok) throw new Error('expected a configuration error');
+  return result.error.problems;
+}
+
+describe('parseConfig', () => {
+  it('applies the documented defaults to a minimal valid environment', () => {
+    const result = parseConfig(valid);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const config = result.value;
+    expect(config.slack.apiUrl).toBe('https://slack.com/api/');
+    expect(config.slack.inboxChannel).toBe('C0123456789');
+    expect(config.slack.adminUsers).toEqual([]);
+    expect(config.wavix.apiUrl).toBe('https://api.wavix.com');
+    expect(config.http).toEqual({ port: 3000, host: '0.0.0.0' });
+    expect(config.databasePath).toBe('./data/smsops.db');
+    expect(config.schedules).toEqual({ senderIdPoll: '*/10 * * * *', trafficWatch: '*/5 * * * *' });
+    expect(config.logLevel).toBe('info');
+    expect(config.portsipWebhookUrl).toBeUndefined();
+  });
+
+  it('names every missing required variable in one error', () => {
+    const problems = problemsOf({});
+    const named = problems.map((p) => p.split(' ')[0]);
+    expect(named).toEqual(
+      expect.arrayContaining(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_ALERT_CHANNEL', 'WAVIX_API_KEY']),
+    );
+    expect(problems.find((p) => p.startsWith('SLACK_SIGNING_SECRET'))).toMatch(/SLACK_APP_TOKEN/);
+  });
+
+  it('explains each invalid value', () => {
+    const problems = problemsOf({
+      ...valid,
+      SLACK_BOT_TOKEN: 'xoxp-user-token',
+      SLACK_ALERT_CHANNEL: '#alerts',
+      SLACK_ADMIN_USERS: 'U0123456789, bob',
+      PORT: 'eighty',
+      PUBLIC_BASE_URL: 'smsops.example.com',
+      SENDER_ID_POLL_CRON: 'every ten minutes',
+      LOG_LEVEL: 'verbose',
+    });
+    const byName = Object.fromEntries(problems.map((p) => [p.split(' ')[0], p]));
+    expect(byName.SLACK_BOT_TOKEN).toMatch(/xoxb-/);
+    expect(byName.SLACK_ALERT_CHANNEL).toMatch(/channel ID/);
+    expect(byName.SLACK_ADMIN_USERS).toMatch(/user IDs/);
+    expect(byName.PORT).toBeDefined();
+    expect(byName.PUBLIC_BASE_URL).toMatch(/http/);
+    expect(byName.SENDER_ID_POLL_CRON).toMatch(/cron/);
+    expect(byName.LOG_LEVEL).toMatch(/debug, info/);
+    expect(problems).toHaveLength(7);
+  });
+
+  it('never echoes a secret value in its messages', () => {
+    const result = parseConfig({ ...valid, SLACK_BOT_TOKEN: 'not-a-bot-token-SECRET123', WAVIX_API_KEY: 'k3y!' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.message).not.toContain('SECRET123');
+    expect(result.error.message).not.toContain('k3y!');
+  });
+
+  it('accepts Socket Mode without a signing secret', () => {
+    const { SLACK_SIGNING_SECRET: _, ...rest } = valid;
+    const result = parseConfig({ ...rest, SLACK_APP_TOKEN: 'xapp-1-A1-abc' });
+    expect(result.ok).toBe(true);
+  });
+
+  it('keeps a PortSIP webhook URL exactly as copied, spaces included', () => {
+    const url = 'https://pbx.example.com:8887/sms/Wavix - Asia/a558d635-66e0-4c64-9f1e-2b1c8f0d7e11';
+    const result = parseConfig({ ...valid, PORTSIP_WEBHOOK_URL: url, SLACK_ADMIN_USERS: 'U0123456789,W0123456789' });
+    expect(result.ok && result.value.portsipWebhookUrl).toBe(url);
+    expect(result.ok && result.value.slack.adminUsers).toEqual(['U0123456789', 'W0123456789']);
+  });
+
+  it('treats empty variables as unset, so a copied .env.example starts with defaults', () => {
+    const result = parseConfig({ ...valid, PORT: '', SLACK_INBOX_CHANNEL: '', PORTSIP_WEBHOOK_URL: '' });
+    expect(result.ok && result.value.http.port).toBe(3000);
+    expect(result.ok && result.value.portsipWebhookUrl).toBeUndefined();
+  });
+});
+
+describe('readEnvironment', () => {
+  it('reads .env underneath the real environment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsops-env-'));
+    const file = join(dir, '.env');
+    writeFileSync(file, 'PORT=4000\nHOST=127.0.0.1\n# comment\nLOG_LEVEL="debug"\n');
+    const env = readEnvironment({ PORT: '5000' }, file);
+    expect(env).toMatchObject({ PORT: '5000', HOST: '127.0.0.1', LOG_LEVEL: 'debug' });
+  });
+
+  it('works without a .env file', () => {
+    expect(readEnvironment({ A: '1' }, '/nonexistent/.env')).toEqual({ A: '1' });
+  });
+});

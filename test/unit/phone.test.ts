@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { formatPhoneForPeople, isUsOrCanada, parsePhoneNumber, toWavixDigits } from '../../src/core/phone.js';
+
+describe('parsePhoneNumber', () => {
+  it.each([
+    ['+1 (415) 555-0100', undefined, '+14155550100', 'US'],
+    ['(415) 555-0100', undefined, '+14155550100', 'US'],
+    ['415.555.0100', undefined, '+14155550100', 'US'],
+    ['14155550100', undefined, '+14155550100', 'US'], // Wavix's digits-only form
+    ['4155550100', undefined, '+14155550100', 'US'], // US national digits
+    ['+1 613 555 0123', undefined, '+16135550123', 'CA'],
+    ['16135550123', undefined, '+16135550123', 'CA'],
+    ['+44 20 7946 0000', undefined, '+442079460000', 'GB'],
+    ['442079460000', undefined, '+442079460000', 'GB'],
+    ['020 7946 0000', 'GB', '+442079460000', 'GB'],
+    ['0044 20 7946 0000', undefined, '+442079460000', 'GB'],
+    ['+49 151 12345678', undefined, '+4915112345678', 'DE'],
+    ['31612345678', undefined, '+31612345678', 'NL'],
+  ] as const)('%s → %s', (input, country, e164, expectedCountry) => {
+    const result = parsePhoneNumber(input, country);
+    expect(result.ok, result.ok ? '' : result.error.userMessage).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.e164).toBe(e164);
+    expect(result.value.country).toBe(expectedCountry);
+  });
+
+  it.each([
+    ['', /empty/],
+    ['hello', /only contain digits/],
+    ['+1 415 555', /no country/],
+    ['12', /country code/],
+    ['+44 7700 900123', /no country/], // Ofcom's drama range: possible, never valid
+  ])('refuses %j with a reason', (input, reason) => {
+    const result = parsePhoneNumber(input);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.userMessage).toMatch(reason);
+    expect(result.error.userMessage).toContain(input);
+  });
+});
+
+describe('US/CA detection for inbound SMS', () => {
+  it.each([
+    ['+14155550100', true],
+    ['+16135550123', true],
+    ['+442079460000', false], // UK numbers cannot receive inbound SMS through Wavix
+    ['+447911123456', false],
+    ['+12462345678', false], // Barbados shares +1 but is not US/CA
+  ])('%s → %s', (input, expected) => {
+    const result = parsePhoneNumber(input);
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(isUsOrCanada(result.value)).toBe(expected);
+  });
+});
+
+describe('formatting', () => {
+  it('converts to Wavix digits and to a readable form', () => {
+    expect(toWavixDigits('+14155550100')).toBe('14155550100');
+    expect(formatPhoneForPeople('14155550100')).toBe('+1 415 555 0100');
+    expect(formatPhoneForPeople('Wavix')).toBe('Wavix');
+  });
+});
