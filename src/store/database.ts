@@ -1,0 +1,45 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { type MigrationReport, migrate } from './migrate.js';
+
+export type Db = Database.Database;
+
+/** The project's migrations folder, found from this file so that smsops can start from any working directory. */
+export const DEFAULT_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+
+export interface OpenedDatabase {
+  db: Db;
+  migrations: MigrationReport;
+}
+
+/**
+ * Opens (creating if needed) the SQLite file and brings its schema up to date.
+ *
+ * WAL lets the webhook route write while Slack handlers and jobs read. synchronous=NORMAL in WAL mode keeps every
+ * committed transaction through a crash of the process (kill -9), which is what the relay's store-then-ack promise
+ * needs; only a power loss or OS crash can lose the last commits, a trade for ingest speed that we accept and state.
+ */
+export function openDatabase(path: string, options: { migrationsDir?: string; now?: () => number } = {}): OpenedDatabase {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const migrations = migrate(db, options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR, options.now);
+    return { db, migrations };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** Checkpoints the WAL into the main file, then closes. */
+export function closeDatabase(db: Db): void {
+  if (!db.open) return;
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+}

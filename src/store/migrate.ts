@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { AppError } from '../errors.js';
+
+/**
+ * Applies `NNN_name.sql` files in order, each in its own transaction together with its record in
+ * `schema_migrations`. A file is immutable once applied: its checksum is kept and checked on every start, because a
+ * changed file means the database no longer matches what the code expects.
+ */
+export class MigrationError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, `The database could not be prepared: ${message}`, options);
+    this.name = 'MigrationError';
+  }
+}
+
+export interface MigrationFile {
+  version: number;
+  name: string;
+  file: string;
+  sql: string;
+  checksum: string;
+}
+
+export interface MigrationReport {
+  applied: string[];
+  alreadyApplied: number;
+}
+
+const FILE_NAME = /^(\d{3,})_([a-z0-9_]+)\.sql$/;
+
+export function readMigrationFiles(dir: string): MigrationFile[] {
+  if (!existsSync(dir)) throw new MigrationError(`the migrations folder ${dir} does not exist`);
+  const files: MigrationFile[] = [];
+  const seen = new Map<number, string>();
+  for (const file of readdirSync(dir).sort()) {
+    if (!file.endsWith('.sql')) continue;
+    const match = FILE_NAME.exec(file);
+    if (!match) {
+      throw new MigrationError(`"${file}" is not named like 001_create_things.sql (a number, an underscore, lowercase words)`);
+    }
+    const version = Number(match[1]);
+    const other = seen.get(version);
+    if (other) throw new MigrationError(`"${file}" and "${other}" share the number ${version}; give each migration its own`);
+    seen.set(version, file);
+    const bytes = readFileSync(join(dir, file));
+    files.push({
+      version,
+      name: match[2] ?? file,
+      file,
+      sql: bytes.toString('utf8'),
+      checksum: createHash('sha256').update(bytes).digest('hex'),
+    });
+  }
+  return files.sort((a, b) => a.version - b.version);
+}
+
+interface AppliedRow {
+  version: number;
+  name: string;
+  checksum: string;
+}
+
+export function migrate(db: BetterSqlite3.Database, dir: string, now: () => number = Date.now): MigrationReport {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    checksum   TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  const files = readMigrationFiles(dir);
+  const applied = new Map(
+    (db.prepare('SELECT version, name, checksum FROM schema_migrations').all() as AppliedRow[]).map((row) => [row.version, row]),
+  );
+  const byVersion = new Map(files.map((f) => [f.version, f]));
+
+  for (const row of applied.values()) {
+    const file = byVersion.get(row.version);
+    if (!file) {
+      throw new MigrationError(
+        `migration ${String(row.version).padStart(3, '0')}_${row.name} was applied to this database but its file is missing from ${dir}; ` +
+          'restore it (this database was migrated by a newer or different smsops)',
+      );
+    }
+    if (file.checksum !== row.checksum) {
+      throw new MigrationError(
+        `${file.file} was changed after it was applied to this database (checksum differs); ` +
+          'migrations are immutable once applied: restore the file and add a new migration instead',
+      );
+    }
+  }
+
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)');
+  const report: MigrationReport = { applied: [], alreadyApplied: applied.size };
+  for (const file of files) {
+    if (applied.has(file.version)) continue;
+    const apply = db.transaction(() => {
+      db.exec(file.sql);
+      record.run(file.version, file.name, file.checksum, now());
+    });
+    try {
+      apply();
+    } catch (error) {
+      throw new MigrationError(
+        `${file.file} failed and was rolled back: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    report.applied.push(file.file);
+  }
+  return report;
+}

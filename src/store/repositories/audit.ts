@@ -1,0 +1,55 @@
+import type { Db } from '../database.js';
+
+export type AuditOutcome = 'ok' | 'refused' | 'failed';
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  params: Record<string, unknown>;
+  outcome: AuditOutcome;
+  detail: string | null;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at' | 'target' | 'params' | 'detail'> &
+  Partial<Pick<AuditEntry, 'target' | 'params' | 'detail'>>;
+
+interface AuditRow {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  params: string;
+  outcome: AuditOutcome;
+  detail: string | null;
+}
+
+export interface AuditRepository {
+  record(entry: NewAuditEntry): number;
+  recent(limit: number): AuditEntry[];
+}
+
+export function createAuditRepository(db: Db, now: () => number = Date.now): AuditRepository {
+  const insert = db.prepare(
+    'INSERT INTO audit_log (at, actor, action, target, params, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const recent = db.prepare<[number], AuditRow>('SELECT * FROM audit_log ORDER BY at DESC, id DESC LIMIT ?');
+  return {
+    record: (entry) =>
+      Number(
+        insert.run(
+          now(),
+          entry.actor,
+          entry.action,
+          entry.target ?? null,
+          JSON.stringify(entry.params ?? {}),
+          entry.outcome,
+          entry.detail ?? null,
+        ).lastInsertRowid,
+      ),
+    recent: (limit) => recent.all(limit).map((row) => ({ ...row, params: JSON.parse(row.params) as Record<string, unknown> })),
+  };
+}

@@ -1,0 +1,159 @@
+import type { Db } from '../database.js';
+
+export type DeliveryStatus = 'pending' | 'in_flight' | 'delivered' | 'dead';
+
+export interface Delivery {
+  id: number;
+  inboundMessageId: number;
+  destinationKind: 'portsip' | 'slack';
+  destination: string;
+  conversationKey: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  leaseUntil: number | null;
+  lastAttemptAt: number | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
+  deadAt: number | null;
+}
+
+export interface DestinationBacklog {
+  destinationKind: 'portsip' | 'slack';
+  destination: string;
+  pending: number;
+  oldestPendingCreatedAt: number | null;
+  dead: number;
+  lastDeliveredAt: number | null;
+}
+
+interface Row {
+  id: number;
+  inbound_message_id: number;
+  destination_kind: 'portsip' | 'slack';
+  destination: string;
+  conversation_key: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_attempt_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+  dead_at: number | null;
+}
+
+const toDelivery = (r: Row): Delivery => ({
+  id: r.id,
+  inboundMessageId: r.inbound_message_id,
+  destinationKind: r.destination_kind,
+  destination: r.destination,
+  conversationKey: r.conversation_key,
+  status: r.status,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  leaseUntil: r.lease_until,
+  lastAttemptAt: r.last_attempt_at,
+  lastStatusCode: r.last_status_code,
+  lastError: r.last_error,
+  createdAt: r.created_at,
+  deliveredAt: r.delivered_at,
+  deadAt: r.dead_at,
+});
+
+export const LAST_ERROR_MAX_CHARS = 500;
+
+export interface DeliveriesRepository {
+  /**
+   * Leases up to `limit` due deliveries of one kind. A delivery is due only when no earlier delivery of the same
+   * conversation to the same destination is still pending or in flight: that is what keeps arrival order per
+   * conversation while different conversations proceed in parallel.
+   */
+  claimDue(kind: 'portsip' | 'slack', limit: number, leaseMs: number): Delivery[];
+  markDelivered(id: number, statusCode: number | null): void;
+  /** Records a failed attempt and when to try again. */
+  markFailed(id: number, failure: { statusCode: number | null; error: string; nextAttemptAt: number }): void;
+  markDead(id: number, failure: { statusCode: number | null; error: string }): void;
+  /** Returns leased deliveries to pending: at start (after a crash) and at shutdown. Only expired leases unless `all`. */
+  releaseLeases(options?: { all?: boolean }): number;
+  /** Puts one dead or pending delivery back to be tried now. */
+  requeue(id: number): boolean;
+  requeueDead(): number;
+  get(id: number): Delivery | undefined;
+  forMessage(inboundMessageId: number): Delivery[];
+  backlog(): DestinationBacklog[];
+}
+
+export function createDeliveriesRepository(db: Db, now: () => number = Date.now): DeliveriesRepository {
+  const due = db.prepare<{ kind: string; now: number; limit: number }, Row>(`
+    SELECT d.* FROM deliveries d
+    WHERE d.destination_kind = @kind AND d.status = 'pending' AND d.next_attempt_at <= @now
+      AND NOT EXISTS (
+        SELECT 1 FROM deliveries e
+        WHERE e.destination_kind = d.destination_kind AND e.destination = d.destination
+          AND e.conversation_key = d.conversation_key AND e.status IN ('pending', 'in_flight') AND e.id < d.id)
+    ORDER BY d.id LIMIT @limit`);
+  const lease = db.prepare("UPDATE deliveries SET status = 'in_flight', lease_until = ? WHERE id = ? AND status = 'pending'");
+  const delivered = db.prepare(`
+    UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
+      last_error = NULL, delivered_at = @at, lease_until = NULL WHERE id = @id`);
+  const failed = db.prepare(`
+    UPDATE deliveries SET status = 'pending', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
+      last_error = @error, next_attempt_at = @next, lease_until = NULL WHERE id = @id`);
+  const dead = db.prepare(`
+    UPDATE deliveries SET status = 'dead', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
+      last_error = @error, dead_at = @at, lease_until = NULL WHERE id = @id`);
+  const releaseExpired = db.prepare(
+    "UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight' AND lease_until < ?",
+  );
+  const releaseAll = db.prepare("UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight'");
+  const requeueOne = db.prepare(`
+    UPDATE deliveries SET status = 'pending', next_attempt_at = ?, dead_at = NULL, lease_until = NULL
+    WHERE id = ? AND status IN ('dead', 'pending')`);
+  const requeueAllDead = db.prepare(
+    "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, dead_at = NULL WHERE status = 'dead'",
+  );
+  const byId = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE id = ?');
+  const byMessage = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE inbound_message_id = ? ORDER BY id');
+  const backlog = db.prepare<[], DestinationBacklog>(`
+    SELECT destination_kind AS destinationKind, destination,
+      sum(status IN ('pending', 'in_flight')) AS pending,
+      min(CASE WHEN status IN ('pending', 'in_flight') THEN created_at END) AS oldestPendingCreatedAt,
+      sum(status = 'dead') AS dead,
+      max(delivered_at) AS lastDeliveredAt
+    FROM deliveries GROUP BY destination_kind, destination ORDER BY destination_kind, destination`);
+
+  const claimTx = db.transaction((kind: 'portsip' | 'slack', limit: number, leaseMs: number) => {
+    const at = now();
+    const rows = due.all({ kind, now: at, limit });
+    for (const row of rows) lease.run(at + leaseMs, row.id);
+    return rows.map((row) => toDelivery({ ...row, status: 'in_flight', lease_until: at + leaseMs }));
+  });
+  const excerpt = (text: string) => (text.length > LAST_ERROR_MAX_CHARS ? `${text.slice(0, LAST_ERROR_MAX_CHARS)}…` : text);
+
+  return {
+    claimDue: (kind, limit, leaseMs) => claimTx(kind, limit, leaseMs),
+    markDelivered: (id, statusCode) => {
+      delivered.run({ id, at: now(), code: statusCode });
+    },
+    markFailed: (id, f) => {
+      failed.run({ id, at: now(), code: f.statusCode, error: excerpt(f.error), next: f.nextAttemptAt });
+    },
+    markDead: (id, f) => {
+      dead.run({ id, at: now(), code: f.statusCode, error: excerpt(f.error) });
+    },
+    releaseLeases: (options = {}) => (options.all ? releaseAll.run() : releaseExpired.run(now())).changes,
+    requeue: (id) => requeueOne.run(now(), id).changes > 0,
+    requeueDead: () => requeueAllDead.run(now()).changes,
+    get: (id) => {
+      const row = byId.get(id);
+      return row ? toDelivery(row) : undefined;
+    },
+    forMessage: (inboundMessageId) => byMessage.all(inboundMessageId).map(toDelivery),
+    backlog: () => backlog.all(),
+  };
+}

@@ -1,0 +1,122 @@
+import type { Db } from '../database.js';
+
+export interface NewInboundMessage {
+  wavixMessageId: string;
+  fromNumber: string;
+  toNumber: string;
+  messageType: 'sms' | 'mms';
+  text: string;
+  media: readonly string[] | null;
+  receivedAtText: string;
+  receivedAt: number | null;
+  contentType: string;
+  rawBody: Buffer;
+}
+
+export interface InboundMessage extends NewInboundMessage {
+  id: number;
+  ingestedAt: number;
+}
+
+export interface DeliveryTarget {
+  kind: 'portsip' | 'slack';
+  destination: string;
+}
+
+interface Row {
+  id: number;
+  wavix_message_id: string;
+  from_number: string;
+  to_number: string;
+  message_type: 'sms' | 'mms';
+  text: string;
+  media: string | null;
+  received_at_text: string;
+  received_at: number | null;
+  ingested_at: number;
+  content_type: string;
+  raw_body: Buffer;
+}
+
+export const toInboundMessage = (row: Row): InboundMessage => ({
+  id: row.id,
+  wavixMessageId: row.wavix_message_id,
+  fromNumber: row.from_number,
+  toNumber: row.to_number,
+  messageType: row.message_type,
+  text: row.text,
+  media: row.media === null ? null : (JSON.parse(row.media) as string[]),
+  receivedAtText: row.received_at_text,
+  receivedAt: row.received_at,
+  ingestedAt: row.ingested_at,
+  contentType: row.content_type,
+  rawBody: row.raw_body,
+});
+
+export interface InboundRepository {
+  /**
+   * Stores the message and enqueues one delivery per target in a single transaction, so a message that was
+   * acknowledged to Wavix always has its deliveries. A message id seen before is a duplicate: nothing is written.
+   */
+  insertWithDeliveries(message: NewInboundMessage, targets: readonly DeliveryTarget[]): { id: number; duplicate: boolean };
+  get(id: number): InboundMessage | undefined;
+  getByWavixId(wavixMessageId: string): InboundMessage | undefined;
+  /** Newest first; `toNumber` in Wavix's digits form filters to one of our numbers. */
+  recent(limit: number, toNumber?: string): InboundMessage[];
+}
+
+export function createInboundRepository(db: Db, now: () => number = Date.now): InboundRepository {
+  const insert = db.prepare(`
+    INSERT INTO inbound_messages (wavix_message_id, from_number, to_number, message_type, text, media, received_at_text,
+      received_at, ingested_at, content_type, raw_body)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wavix_message_id) DO NOTHING`);
+  const existing = db.prepare<[string], { id: number }>('SELECT id FROM inbound_messages WHERE wavix_message_id = ?');
+  const enqueue = db.prepare(`
+    INSERT INTO deliveries (inbound_message_id, destination_kind, destination, conversation_key, next_attempt_at, created_at)
+    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
+  const byId = db.prepare<[number], Row>('SELECT * FROM inbound_messages WHERE id = ?');
+  const byWavixId = db.prepare<[string], Row>('SELECT * FROM inbound_messages WHERE wavix_message_id = ?');
+  const recentAll = db.prepare<[number], Row>('SELECT * FROM inbound_messages ORDER BY ingested_at DESC, id DESC LIMIT ?');
+  const recentTo = db.prepare<[string, number], Row>(
+    'SELECT * FROM inbound_messages WHERE to_number = ? ORDER BY ingested_at DESC, id DESC LIMIT ?',
+  );
+
+  const insertTx = db.transaction((message: NewInboundMessage, targets: readonly DeliveryTarget[]) => {
+    const at = now();
+    const result = insert.run(
+      message.wavixMessageId,
+      message.fromNumber,
+      message.toNumber,
+      message.messageType,
+      message.text,
+      message.media === null ? null : JSON.stringify(message.media),
+      message.receivedAtText,
+      message.receivedAt,
+      at,
+      message.contentType,
+      message.rawBody,
+    );
+    if (result.changes === 0) {
+      const row = existing.get(message.wavixMessageId);
+      if (!row) throw new Error(`message ${message.wavixMessageId} neither inserted nor found`);
+      return { id: row.id, duplicate: true };
+    }
+    const id = Number(result.lastInsertRowid);
+    const conversation = `${message.fromNumber}→${message.toNumber}`;
+    for (const target of targets) enqueue.run(id, target.kind, target.destination, conversation, at, at);
+    return { id, duplicate: false };
+  });
+
+  return {
+    insertWithDeliveries: (message, targets) => insertTx(message, targets),
+    get: (id) => {
+      const row = byId.get(id);
+      return row ? toInboundMessage(row) : undefined;
+    },
+    getByWavixId: (wavixMessageId) => {
+      const row = byWavixId.get(wavixMessageId);
+      return row ? toInboundMessage(row) : undefined;
+    },
+    recent: (limit, toNumber) => (toNumber ? recentTo.all(toNumber, limit) : recentAll.all(limit)).map(toInboundMessage),
+  };
+}

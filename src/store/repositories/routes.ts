@@ -1,0 +1,66 @@
+import type { Db } from '../database.js';
+
+/** Where a number's inbound messages are relayed. `number` is E.164 or the literal `default`. */
+export interface Route {
+  number: string;
+  portsipUrl: string | null;
+  slackChannel: string | null;
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface RouteRow {
+  number: string;
+  portsip_url: string | null;
+  slack_channel: string | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+const toRoute = (row: RouteRow): Route => ({
+  number: row.number,
+  portsipUrl: row.portsip_url,
+  slackChannel: row.slack_channel,
+  createdBy: row.created_by,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export interface RoutesRepository {
+  set(route: { number: string; portsipUrl: string | null; slackChannel: string | null; by: string }): Route;
+  get(number: string): Route | undefined;
+  list(): Route[];
+  remove(number: string): boolean;
+  /** The number's own route, else the `default` route, else undefined. */
+  resolve(e164: string): Route | undefined;
+}
+
+export function createRoutesRepository(db: Db, now: () => number = Date.now): RoutesRepository {
+  const upsert = db.prepare(`
+    INSERT INTO routes (number, portsip_url, slack_channel, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (number) DO UPDATE SET portsip_url = excluded.portsip_url, slack_channel = excluded.slack_channel,
+      updated_at = excluded.updated_at`);
+  const select = db.prepare<[string], RouteRow>('SELECT * FROM routes WHERE number = ?');
+  const all = db.prepare<[], RouteRow>("SELECT * FROM routes ORDER BY number = 'default' DESC, number");
+  const del = db.prepare('DELETE FROM routes WHERE number = ?');
+
+  const get = (number: string) => {
+    const row = select.get(number);
+    return row ? toRoute(row) : undefined;
+  };
+  return {
+    set: ({ number, portsipUrl, slackChannel, by }) => {
+      const at = now();
+      upsert.run(number, portsipUrl, slackChannel, by, at, at);
+      const route = get(number);
+      if (!route) throw new Error(`route ${number} was not stored`);
+      return route;
+    },
+    get,
+    list: () => all.all().map(toRoute),
+    remove: (number) => del.run(number).changes > 0,
+    resolve: (e164) => get(e164) ?? get('default'),
+  };
+}

@@ -1,0 +1,247 @@
+import type { Db } from '../database.js';
+
+export type SenderIdType = 'alphanumeric' | 'numeric' | 'shortcode';
+export type CountryStatus = 'pending' | 'approved' | 'rejected' | 'removed';
+
+export interface SenderIdCountry {
+  country: string;
+  status: CountryStatus;
+  reason: string | null;
+  statusChangedAt: number;
+  announcedAt: number | null;
+}
+
+export interface SenderIdRecord {
+  id: number;
+  wavixId: string;
+  value: string;
+  type: SenderIdType;
+  usecase: string | null;
+  origin: 'smsops' | 'wavix_portal';
+  requestedBy: string | null;
+  requestedAt: number | null;
+  createdAt: number;
+  deletedAt: number | null;
+  lastPolledAt: number | null;
+  final: boolean;
+  countries: SenderIdCountry[];
+}
+
+/** A country whose status changed and was not announced in Slack yet. */
+export interface UnannouncedChange {
+  senderId: number;
+  wavixId: string;
+  value: string;
+  requestedBy: string | null;
+  country: string;
+  status: CountryStatus;
+  reason: string | null;
+  statusChangedAt: number;
+}
+
+export interface CountryChange {
+  country: string;
+  from: CountryStatus | null;
+  to: CountryStatus;
+}
+
+interface SenderIdRow {
+  id: number;
+  wavix_id: string;
+  value: string;
+  type: SenderIdType;
+  usecase: string | null;
+  origin: 'smsops' | 'wavix_portal';
+  requested_by: string | null;
+  requested_at: number | null;
+  created_at: number;
+  deleted_at: number | null;
+  last_polled_at: number | null;
+  final: number;
+}
+
+interface CountryRow {
+  sender_id: number;
+  country: string;
+  status: CountryStatus;
+  reason: string | null;
+  status_changed_at: number;
+  announced_at: number | null;
+}
+
+export interface SenderIdsRepository {
+  /** Inserts a Sender ID seen on Wavix, or refreshes its value/type; origin and requester are kept from the first sight. */
+  upsert(input: {
+    wavixId: string;
+    value: string;
+    type: SenderIdType;
+    usecase?: string | null;
+    origin: 'smsops' | 'wavix_portal';
+    requestedBy?: string | null;
+  }): SenderIdRecord;
+  get(id: number): SenderIdRecord | undefined;
+  getByWavixId(wavixId: string): SenderIdRecord | undefined;
+  /** Matches the Wavix id or the Sender ID text (case-insensitive). */
+  find(valueOrId: string): SenderIdRecord[];
+  list(): SenderIdRecord[];
+  /** Sender IDs with a country still pending: the approval job polls these. */
+  listNonFinal(): SenderIdRecord[];
+  /** Records the countries asked for; new ones start pending. */
+  addRequestedCountries(id: number, countries: readonly string[]): void;
+  /**
+   * Reconciles with Wavix's `allowlisted_in`: a requested country that appears there becomes approved; an approved
+   * country that disappeared becomes removed; an allowlisted country nobody asked for (portal) is recorded approved.
+   * Returns the changes, which stay unannounced until `markAnnounced`.
+   */
+  applyAllowlist(id: number, allowlistedIn: readonly string[]): CountryChange[];
+  /** Records a decision Wavix does not expose as data, e.g. a rejection learnt from its support (with the reason). */
+  setCountryStatus(id: number, country: string, status: CountryStatus, reason: string | null): CountryChange | null;
+  markPolled(id: number): void;
+  markDeleted(id: number): void;
+  unannouncedChanges(): UnannouncedChange[];
+  markAnnounced(id: number, country: string): void;
+}
+
+export function createSenderIdsRepository(db: Db, now: () => number = Date.now): SenderIdsRepository {
+  const insert = db.prepare(`
+    INSERT INTO sender_ids (wavix_id, value, type, usecase, origin, requested_by, requested_at, created_at)
+    VALUES (@wavixId, @value, @type, @usecase, @origin, @requestedBy, @requestedAt, @createdAt)
+    ON CONFLICT (wavix_id) DO UPDATE SET value = excluded.value, type = excluded.type,
+      usecase = coalesce(excluded.usecase, sender_ids.usecase), deleted_at = NULL`);
+  const byId = db.prepare<[number], SenderIdRow>('SELECT * FROM sender_ids WHERE id = ?');
+  const byWavixId = db.prepare<[string], SenderIdRow>('SELECT * FROM sender_ids WHERE wavix_id = ?');
+  const byValue = db.prepare<[string, string], SenderIdRow>(
+    'SELECT * FROM sender_ids WHERE wavix_id = ? OR value = ? COLLATE NOCASE ORDER BY id',
+  );
+  const all = db.prepare<[], SenderIdRow>('SELECT * FROM sender_ids WHERE deleted_at IS NULL ORDER BY id');
+  const nonFinal = db.prepare<[], SenderIdRow>('SELECT * FROM sender_ids WHERE deleted_at IS NULL AND final = 0 ORDER BY id');
+  const countriesOf = db.prepare<[number], CountryRow>('SELECT * FROM sender_id_countries WHERE sender_id = ? ORDER BY country');
+  const insertCountry = db.prepare(`
+    INSERT INTO sender_id_countries (sender_id, country, status, reason, status_changed_at) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (sender_id, country) DO NOTHING`);
+  const updateCountry = db.prepare(`
+    UPDATE sender_id_countries SET status = ?, reason = ?, status_changed_at = ?, announced_at = NULL
+    WHERE sender_id = ? AND country = ?`);
+  const setFinal = db.prepare(`
+    UPDATE sender_ids SET final = NOT EXISTS (
+      SELECT 1 FROM sender_id_countries WHERE sender_id = sender_ids.id AND status = 'pending') WHERE id = ?`);
+  const polled = db.prepare('UPDATE sender_ids SET last_polled_at = ? WHERE id = ?');
+  const deleted = db.prepare('UPDATE sender_ids SET deleted_at = ?, final = 1 WHERE id = ?');
+  const unannounced = db.prepare<[], UnannouncedChange>(`
+    SELECT s.id AS senderId, s.wavix_id AS wavixId, s.value, s.requested_by AS requestedBy, c.country, c.status, c.reason,
+      c.status_changed_at AS statusChangedAt
+    FROM sender_id_countries c JOIN sender_ids s ON s.id = c.sender_id
+    WHERE c.announced_at IS NULL AND c.status <> 'pending'
+    ORDER BY c.status_changed_at, s.id, c.country`);
+  const announce = db.prepare('UPDATE sender_id_countries SET announced_at = ? WHERE sender_id = ? AND country = ?');
+
+  const hydrate = (row: SenderIdRow): SenderIdRecord => ({
+    id: row.id,
+    wavixId: row.wavix_id,
+    value: row.value,
+    type: row.type,
+    usecase: row.usecase,
+    origin: row.origin,
+    requestedBy: row.requested_by,
+    requestedAt: row.requested_at,
+    createdAt: row.created_at,
+    deletedAt: row.deleted_at,
+    lastPolledAt: row.last_polled_at,
+    final: row.final === 1,
+    countries: countriesOf.all(row.id).map((c) => ({
+      country: c.country,
+      status: c.status,
+      reason: c.reason,
+      statusChangedAt: c.status_changed_at,
+      announcedAt: c.announced_at,
+    })),
+  });
+  const get = (id: number) => {
+    const row = byId.get(id);
+    return row ? hydrate(row) : undefined;
+  };
+  const mustGet = (id: number) => {
+    const record = get(id);
+    if (!record) throw new Error(`Sender ID ${id} is not in the store`);
+    return record;
+  };
+
+  const applyAllowlist = db.transaction((id: number, allowlistedIn: readonly string[]): CountryChange[] => {
+    const at = now();
+    const current = new Map(mustGet(id).countries.map((c) => [c.country, c.status]));
+    const allowed = new Set(allowlistedIn.map((c) => c.toUpperCase()));
+    const changes: CountryChange[] = [];
+    for (const country of allowed) {
+      const status = current.get(country);
+      if (status === undefined) {
+        insertCountry.run(id, country, 'approved', null, at);
+        changes.push({ country, from: null, to: 'approved' });
+      } else if (status !== 'approved') {
+        updateCountry.run('approved', null, at, id, country);
+        changes.push({ country, from: status, to: 'approved' });
+      }
+    }
+    for (const [country, status] of current) {
+      if (status === 'approved' && !allowed.has(country)) {
+        updateCountry.run('removed', 'no longer in Wavix allowlisted_in', at, id, country);
+        changes.push({ country, from: status, to: 'removed' });
+      }
+    }
+    setFinal.run(id);
+    return changes;
+  });
+
+  const setCountryStatus = db.transaction(
+    (id: number, country: string, status: CountryStatus, reason: string | null): CountryChange | null => {
+      const previous = mustGet(id).countries.find((c) => c.country === country);
+      if (previous?.status === status && previous.reason === reason) return null;
+      if (previous) updateCountry.run(status, reason, now(), id, country);
+      else insertCountry.run(id, country, status, reason, now());
+      setFinal.run(id);
+      return { country, from: previous?.status ?? null, to: status };
+    },
+  );
+
+  return {
+    upsert: (input) => {
+      const at = now();
+      insert.run({
+        wavixId: input.wavixId,
+        value: input.value,
+        type: input.type,
+        usecase: input.usecase ?? null,
+        origin: input.origin,
+        requestedBy: input.requestedBy ?? null,
+        requestedAt: input.requestedBy ? at : null,
+        createdAt: at,
+      });
+      const row = byWavixId.get(input.wavixId);
+      if (!row) throw new Error(`Sender ID ${input.wavixId} was not stored`);
+      return hydrate(row);
+    },
+    get,
+    getByWavixId: (wavixId) => {
+      const row = byWavixId.get(wavixId);
+      return row ? hydrate(row) : undefined;
+    },
+    find: (valueOrId) => byValue.all(valueOrId, valueOrId).map(hydrate),
+    list: () => all.all().map(hydrate),
+    listNonFinal: () => nonFinal.all().map(hydrate),
+    addRequestedCountries: db.transaction((id: number, countries: readonly string[]) => {
+      for (const country of countries) insertCountry.run(id, country.toUpperCase(), 'pending', null, now());
+      setFinal.run(id);
+    }),
+    applyAllowlist: (id, allowlistedIn) => applyAllowlist(id, allowlistedIn),
+    setCountryStatus: (id, country, status, reason) => setCountryStatus(id, country, status, reason),
+    markPolled: (id) => {
+      polled.run(now(), id);
+    },
+    markDeleted: (id) => {
+      deleted.run(now(), id);
+    },
+    unannouncedChanges: () => unannounced.all(),
+    markAnnounced: (id, country) => {
+      announce.run(now(), id, country);
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import { appendFileSync, cpSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_MIGRATIONS_DIR, openDatabase } from '../../src/store/database.js';
+import { MigrationError } from '../../src/store/migrate.js';
+
+let dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs = [];
+});
+
+function workspace() {
+  const dir = mkdtempSync(join(tmpdir(), 'smsops-migrate-'));
+  dirs.push(dir);
+  const migrations = join(dir, 'migrations');
+  cpSync(DEFAULT_MIGRATIONS_DIR, migrations, { recursive: true });
+  return { dbPath: join(dir, 'data', 'smsops.db'), migrations };
+}
+
+const tables = (db: Database.Database) =>
+  (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
+    (r) => r.name,
+  );
+
+describe('migration runner', () => {
+  it('creates the database file and applies every migration on a fresh file', () => {
+    const { dbPath, migrations } = workspace();
+    const { db, migrations: report } = openDatabase(dbPath, { migrationsDir: migrations });
+    expect(report.applied).toEqual([
+      '001_settings_and_audit.sql',
+      '002_sender_ids.sql',
+      '003_inbound_relay.sql',
+      '004_outbound_and_dlr.sql',
+      '005_routes.sql',
+      '006_alerts_and_jobs.sql',
+    ]);
+    expect(tables(db)).toEqual(
+      expect.arrayContaining([
+        'settings',
+        'audit_log',
+        'sender_ids',
+        'sender_id_countries',
+        'inbound_messages',
+        'deliveries',
+        'rejected_webhooks',
+        'outbound_messages',
+        'delivery_reports',
+        'routes',
+        'alerts',
+        'alert_settings',
+        'job_runs',
+        'schema_migrations',
+      ]),
+    );
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    const recorded = db.prepare('SELECT version, name, length(checksum) AS len FROM schema_migrations ORDER BY version').all();
+    expect(recorded).toHaveLength(6);
+    expect(recorded[0]).toEqual({ version: 1, name: 'settings_and_audit', len: 64 });
+    db.close();
+  });
+
+  it('applies nothing again on a second start, and only the new file when one is added', () => {
+    const { dbPath, migrations } = workspace();
+    openDatabase(dbPath, { migrationsDir: migrations }).db.close();
+    const second = openDatabase(dbPath, { migrationsDir: migrations });
+    expect(second.migrations).toEqual({ applied: [], alreadyApplied: 6 });
+    second.db.close();
+
+    writeFileSync(join(migrations, '007_add_notes.sql'), 'ALTER TABLE routes ADD COLUMN note TEXT;');
+    const third = openDatabase(dbPath, { migrationsDir: migrations });
+    expect(third.migrations).toEqual({ applied: ['007_add_notes.sql'], alreadyApplied: 6 });
+    third.db.close();
+  });
+
+  it('refuses to start when an applied migration file was changed', () => {
+    const { dbPath, migrations } = workspace();
+    openDatabase(dbPath, { migrationsDir: migrations }).db.close();
+    appendFileSync(join(migrations, '003_inbound_relay.sql'), '\n-- an innocent-looking edit\n');
+    expect(() => openDatabase(dbPath, { migrationsDir: migrations })).toThrowError(
+      /003_inbound_relay\.sql was changed after it was applied.*immutable.*add a new migration instead/,
+    );
+  });
+
+  it('refuses a database that has a migration this code does not know', () => {
+    const { dbPath, migrations } = workspace();
+    openDatabase(dbPath, { migrationsDir: migrations }).db.close();
+    rmSync(join(migrations, '006_alerts_and_jobs.sql'));
+    expect(() => openDatabase(dbPath, { migrationsDir: migrations })).toThrowError(
+      /006_alerts_and_jobs was applied.*file is missing/,
+    );
+  });
+
+  it('refuses badly named and duplicate-numbered files', () => {
+    const { dbPath, migrations } = workspace();
+    writeFileSync(join(migrations, '7-oops.sql'), 'SELECT 1;');
+    expect(() => openDatabase(dbPath, { migrationsDir: migrations })).toThrowError(/"7-oops.sql" is not named like/);
+    renameSync(join(migrations, '7-oops.sql'), join(migrations, '006_second.sql'));
+    expect(() => openDatabase(dbPath, { migrationsDir: migrations })).toThrowError(/share the number 6/);
+  });
+
+  it('rolls back a migration that fails midway, leaving neither its tables nor its record', () => {
+    const { dbPath, migrations } = workspace();
+    writeFileSync(
+      join(migrations, '007_broken.sql'),
+      'CREATE TABLE half_done (id INTEGER);\nINSERT INTO no_such_table VALUES (1);',
+    );
+    let error: unknown;
+    try {
+      openDatabase(dbPath, { migrationsDir: migrations });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(MigrationError);
+    expect((error as MigrationError).message).toMatch(/007_broken.sql failed and was rolled back: no such table: no_such_table/);
+    const db = new Database(dbPath);
+    expect(tables(db)).not.toContain('half_done');
+    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 6 });
+    db.close();
+  });
+});
