@@ -1,0 +1,28 @@
+import { createLogger } from '../log.js';
+import { DEFAULT_EMULATOR_KEY, startWavixEmulator } from './server.js';
+
+/** `npm run emulator`: the Wavix emulator on its own, for trying smsops (or curl) against a fake Wavix. */
+const emulator = await startWavixEmulator({
+  host: process.env.HOST ?? '127.0.0.1',
+  port: Number(process.env.PORT ?? 4010),
+  apiKey: process.env.WAVIX_EMULATOR_KEY ?? DEFAULT_EMULATOR_KEY,
+  logger: createLogger({ level: 'info' }),
+});
+
+process.stdout.write(
+  [
+    'Wavix emulator (not Wavix: a local stand-in with seeded numbers, Sender IDs and 10DLC data)',
+    `  URL:     ${emulator.url}      (set WAVIX_API_URL to this)`,
+    `  API key: ${emulator.apiKey}   (set WAVIX_API_KEY to this)`,
+    '  Admin:   GET  /_emulator/state · POST /_emulator/inbound {from,to,text,media}',
+    '           POST /_emulator/dlr {message_id,status} · POST /_emulator/clock/advance {ms}',
+    '           POST /_emulator/sender-ids/:id/approve|reject {countries,reason} · POST|DELETE /_emulator/faults',
+    '',
+  ].join('\n'),
+);
+
+const stop = () => {
+  emulator.close().then(() => process.exit(0));
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,76 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** What a route handler returns; the server writes it. `raw` bypasses JSON encoding (used by fault bodies). */
+export interface EmulatorResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Wavix's error bodies, as its OpenAPI description's components/responses define them. */
+export const wavixError = {
+  badRequest: (param: string, detail?: string): EmulatorResponse => ({
+    status: 400,
+    body: { success: false, message: detail ?? `Missing or invalid parameter ${param}` },
+  }),
+  unauthorized: (): EmulatorResponse => ({ status: 401, body: { success: false, error: true, message: 'Unauthorized' } }),
+  forbidden: (message = 'The service is not provisioned for your account.'): EmulatorResponse => ({
+    status: 403,
+    body: { success: false, message },
+  }),
+  notFound: (): EmulatorResponse => ({ status: 404, body: { success: false, message: 'Record not found' } }),
+  unprocessable: (message: string): EmulatorResponse => ({ status: 422, body: { success: false, message } }),
+  // 429 and 503 bodies are not described by Wavix; this shape follows its other errors.
+  tooManyRequests: (): EmulatorResponse => ({ status: 429, body: { success: false, message: 'Too many requests' } }),
+  unavailable: (): EmulatorResponse => ({ status: 503, body: { success: false, message: 'Service temporarily unavailable' } }),
+};
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function writeResponse(res: ServerResponse, response: EmulatorResponse): void {
+  const text = response.body === undefined ? '' : JSON.stringify(response.body);
+  res.writeHead(response.status, {
+    ...(text ? { 'content-type': 'application/json' } : {}),
+    'content-length': String(Buffer.byteLength(text)),
+    ...response.headers,
+  });
+  res.end(text);
+}
+
+/** Wavix's pagination: `page` from 1, `per_page` default 25. */
+export function paginate<T>(
+  items: readonly T[],
+  query: URLSearchParams,
+): { items: T[]; pagination: Pagination } | EmulatorResponse {
+  const page = query.has('page') ? Number(query.get('page')) : 1;
+  const perPage = query.has('per_page') ? Number(query.get('per_page')) : 25;
+  if (!Number.isInteger(page) || page < 1) return wavixError.badRequest('page');
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > 1000) return wavixError.badRequest('per_page');
+  const start = (page - 1) * perPage;
+  return {
+    items: items.slice(start, start + perPage),
+    pagination: { current_page: page, per_page: perPage, total: items.length, total_pages: Math.ceil(items.length / perPage) },
+  };
+}
+
+export interface Pagination {
+  current_page: number;
+  per_page: number;
+  total: number;
+  total_pages: number;
+}
+
+export const isResponse = (value: unknown): value is EmulatorResponse =>
+  typeof value === 'object' && value !== null && 'status' in value && typeof (value as { status: unknown }).status === 'number';

@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { z } from 'zod';
+import { type EmulatorResponse, isResponse, paginate, wavixError } from '../http.js';
+import type { Router } from '../router.js';
+import { countSegments, MESSAGE_MAX_CHARS } from '../rules.js';
+import { type EmulatorState, type WavixMessage, wavixTime } from '../state.js';
+import { dlrWebhookUrl, inboundWebhookUrl, postWebhook } from '../webhooks.js';
+import { parseBody } from './validation.js';
+
+const messageBody = z.strictObject({
+  text: z.string(),
+  media: z.array(z.string()).max(5).nullable().optional(),
+});
+
+const sendRequest = z.strictObject({
+  from: z.string().min(1),
+  to: z.string().min(1),
+  message_body: messageBody,
+  callback_url: z.string().optional(),
+  validity: z.number().int().positive().optional(),
+  tag: z.string().optional(),
+});
+
+/** Seconds between a send and its interim `sent` report, and between that and the final report. */
+export const SENT_AFTER_MS = 1_000;
+export const FINAL_AFTER_MS = 4_000;
+
+const digits = (value: string) => value.replace(/\D/g, '');
+
+function countryOf(number: string): string | undefined {
+  return parsePhoneNumberFromString(`+${digits(number)}`)?.country;
+}
+
+/** The DeliveryReport webhook, fields in the order of Wavix's documented sample. */
+export function deliveryReport(message: WavixMessage) {
+  return {
+    message_id: message.message_id,
+    message_type: message.message_type,
+    from: message.from,
+    to: message.to,
+    tag: message.tag,
+    status: message.status,
+    segments_count: message.segments,
+    sent: message.sent_at,
+    delivered: message.delivered_at,
+    error: message.error_message,
+    charge: message.charge,
+    carrier_fees: message.carrier_fees,
+  };
+}
+
+export async function sendDeliveryReport(state: EmulatorState, message: WavixMessage) {
+  const url = dlrWebhookUrl(state, message.message_id);
+  if (!url) return { url: null, status: null, error: 'no DLR webhook configured' };
+  return { url, ...(await postWebhook(state, 'DeliveryReport', url, deliveryReport(message))) };
+}
+
+/** Moves a message to a status as a carrier would, and reports it. */
+export async function setMessageStatus(state: EmulatorState, message: WavixMessage, status: string, error: string | null = null) {
+  message.status = status;
+  const now = wavixTime(state.clock.now());
+  if (status === 'sent') message.sent_at ??= now;
+  if (status === 'delivered') message.delivered_at = now;
+  if (['undelivered', 'rejected', 'expired', 'dlr_expired'].includes(status))
+    message.error_message = error ?? 'Rejected by far-end carrier';
+  return sendDeliveryReport(state, message);
+}
+
+function send(state: EmulatorState, body: unknown): EmulatorResponse {
+  const parsed = parseBody(sendRequest, body);
+  if (!parsed.ok) return parsed.response;
+  const request = parsed.value;
+  const to = digits(request.to);
+  const country = countryOf(to);
+  if (!country) return wavixError.badRequest('to', 'Invalid or non-mobile destination number');
+  const media = request.message_body.media && request.message_body.media.length > 0 ? request.message_body.media : null;
+  if (media && country !== 'US' && country !== 'CA')
+    return wavixError.badRequest('to', 'MMS can only be sent to US and CA numbers');
+
+  const fromDigits = digits(request.from);
+  const ownNumber = state.numbers.find((n) => n.number === fromDigits && n.sms_enabled);
+  const sender = state.senderIds.find((s) => s.sender_id === request.from);
+  if (!ownNumber && !sender?.allowlisted_in.includes(country)) {
+    return wavixError.badRequest('from', sender ? 'The Sender ID is not provisioned for the country' : 'Sender ID not found');
+  }
+  const { segments, encoding } = countSegments(request.message_body.text);
+  if (request.message_body.text.length > MESSAGE_MAX_CHARS[encoding])
+    return wavixError.badRequest('message_body.text', 'Message is too long');
+
+  const message: WavixMessage = {
+    message_id: randomUUID(),
+    message_type: media ? 'mms' : 'sms',
+    from: ownNumber ? `+${fromDigits}` : request.from,
+    to: `+${to}`,
+    direction: 'outbound',
+    mcc: '310',
+    mnc: '000',
+    message_body: { text: request.message_body.text, media },
+    tag: request.tag ?? null,
+    status: 'accepted',
+    segments: media ? 1 : segments,
+    charge: (0.0475 * (media ? 1 : segments)).toFixed(4),
+    carrier_fees: '0.0030',
+    submitted_at: wavixTime(state.clock.now()),
+    sent_at: null,
+    delivered_at: null,
+    error_message: null,
+  };
+  state.messages.push(message);
+  state.messageExtras.set(message.message_id, { callbackUrl: request.callback_url ?? null });
+  state.clock.schedule(SENT_AFTER_MS, `sent ${message.message_id}`, async () => {
+    await setMessageStatus(state, message, 'sent');
+    state.clock.schedule(FINAL_AFTER_MS, `final ${message.message_id}`, async () => {
+      const failure = state.failingDestinations.get(to);
+      await setMessageStatus(state, message, failure ? 'undelivered' : 'delivered', failure ?? null);
+    });
+  });
+  return { status: 201, body: message };
+}
+
+function list(state: EmulatorState, query: URLSearchParams): EmulatorResponse {
+  const type = query.get('type');
+  if (type !== 'inbound' && type !== 'outbound') return wavixError.badRequest('type');
+  const day = (name: string) => {
+    const value = query.get(name);
+    if (value === null) return undefined;
+    const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+    return Number.isNaN(ms) ? Number.NaN : ms;
+  };
+  const after = day('sent_after');
+  const before = day('sent_before');
+  if (Number.isNaN(after)) return wavixError.badRequest('sent_after');
+  if (Number.isNaN(before)) return wavixError.badRequest('sent_before');
+  const items = state.messages.filter((m) => {
+    const at = Date.parse(`${m.submitted_at}Z`);
+    return (
+      m.direction === type &&
+      (after === undefined || at >= after) &&
+      (before === undefined || at < before) &&
+      (!query.get('from') || digits(m.from) === digits(query.get('from') ?? '') || m.from === query.get('from')) &&
+      (!query.get('to') || digits(m.to) === digits(query.get('to') ?? '')) &&
+      (!query.get('status') || m.status === query.get('status')) &&
+      (!query.get('tag') || m.tag === query.get('tag')) &&
+      (!query.get('message_type') || m.message_type === query.get('message_type'))
+    );
+  });
+  const page = paginate(items, query);
+  if (isResponse(page)) return page;
+  return { status: 200, body: { items: page.items, pagination: page.pagination } };
+}
+
+/** An SMS/MMS arriving at one of the account's numbers: recorded, then posted to the configured webhook. */
+export async function receiveInbound(
+  state: EmulatorState,
+  input: { from: string; to: string; text: string; media: string[] | null; message_id?: string },
+) {
+  const to = digits(input.to);
+  const number = state.numbers.find((n) => n.number === to);
+  if (!number) return wavixError.badRequest('to', `${to} is not a number of this account`);
+  if (!number.sms_enabled) return wavixError.unprocessable(`${to} is not SMS-enabled, so Wavix would not accept the message`);
+  const messageId = input.message_id ?? randomUUID();
+  const receivedAt = new Date(state.clock.now()).toISOString();
+  const media = input.media && input.media.length > 0 ? input.media : null;
+  if (!state.messages.some((m) => m.message_id === messageId)) {
+    state.messages.push({
+      message_id: messageId,
+      message_type: media ? 'mms' : 'sms',
+      from: digits(input.from),
+      to,
+      direction: 'inbound',
+      mcc: null,
+      mnc: null,
+      message_body: { text: input.text, media },
+      tag: null,
+      status: 'delivered',
+      segments: media ? 1 : countSegments(input.text).segments,
+      charge: '0.0000',
+      carrier_fees: '0.0000',
+      submitted_at: wavixTime(state.clock.now()),
+      sent_at: null,
+      delivered_at: wavixTime(state.clock.now()),
+      error_message: null,
+    });
+  }
+  const url = inboundWebhookUrl(state, to);
+  if (!url) return { status: 200, body: { message_id: messageId, delivered_to: null, webhook_status: null } };
+  // Field order of Wavix's documented sample (notes §6.1).
+  const payload = {
+    message_id: messageId,
+    from: digits(input.from),
+    to,
+    message_body: { text: input.text, media },
+    received_at: receivedAt,
+  };
+  const result = await postWebhook(state, 'InboundMessage', url, payload);
+  return {
+    status: 200,
+    body: { message_id: messageId, delivered_to: url, webhook_status: result.status, webhook_error: result.error },
+  };
+}
+
+export function registerMessageRoutes(router: Router): void {
+  for (const base of ['/v3/messages', '/v2/messages']) {
+    router.add('POST', base, ({ state, body }) => send(state, body));
+    router.add('GET', base, ({ state, query }) => list(state, query));
+    router.add('GET', `${base}/:id`, ({ state, params }) => {
+      const message = state.messages.find((m) => m.message_id === params.id);
+      return message ? { status: 200, body: message } : wavixError.notFound();
+    });
+  }
+}

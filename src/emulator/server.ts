@@ -1,0 +1,158 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeError } from '../errors.js';
+import { type Logger, silentLogger } from '../log.js';
+import { EmulatorClock } from './clock.js';
+import { FaultInjector, type FaultRule } from './faults.js';
+import { type EmulatorResponse, readBody, wavixError, writeResponse } from './http.js';
+import { Router } from './router.js';
+import { registerAdminRoutes } from './routes/admin.js';
+import { registerMessageRoutes } from './routes/messages.js';
+import { registerNumberRoutes } from './routes/numbers.js';
+import { registerProfileRoutes } from './routes/profile.js';
+import { registerSenderIdRoutes } from './routes/senderIds.js';
+import { registerTenDlcRoutes } from './routes/tenDlc.js';
+import { DEFAULT_REVIEW_DELAY_MS } from './rules.js';
+import { seedState } from './seed.js';
+import type { EmulatorState, ServedRequest } from './state.js';
+
+export type { FaultRule } from './faults.js';
+
+export const DEFAULT_EMULATOR_KEY = 'emulator-key-0123456789abcdef';
+
+export interface StartWavixEmulatorOptions {
+  host?: string;
+  port?: number;
+  apiKey?: string;
+  seed?: 'default' | 'empty';
+  /** Start time of the emulator's clock (ms); default: now. */
+  startAt?: number;
+  /** How long a manual Sender ID review takes on the emulator's clock; default 48 h. */
+  reviewDelayMs?: number;
+  logger?: Logger;
+}
+
+export interface WavixEmulator {
+  /** The Wavix API base URL, e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  url: string;
+  apiKey: string;
+  clock: { now(): number; advance(ms: number): Promise<void> };
+  /** Live state, for assertions (numbers, Sender IDs, messages, webhook attempts…). */
+  state(): EmulatorState;
+  injectFault(rule: FaultRule): void;
+  clearFaults(): void;
+  requests(): ServedRequest[];
+  close(): Promise<void>;
+}
+
+function keyMatches(given: string | null, expected: string): boolean {
+  if (given === null) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Wavix takes `Authorization: Bearer <key>`, and the deprecated `?appid=<key>` still used by its older SDKs. */
+function presentedKey(req: IncomingMessage, query: URLSearchParams): string | null {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  return query.get('appid');
+}
+
+export async function startWavixEmulator(options: StartWavixEmulatorOptions = {}): Promise<WavixEmulator> {
+  const apiKey = options.apiKey ?? DEFAULT_EMULATOR_KEY;
+  const seed = options.seed ?? 'default';
+  const logger = options.logger ?? silentLogger;
+  const reviewDelayMs = options.reviewDelayMs ?? DEFAULT_REVIEW_DELAY_MS;
+  const clock = new EmulatorClock(options.startAt);
+  let state = seedState(seed, clock);
+  const faults = new FaultInjector();
+
+  const router = new Router();
+  registerAdminRoutes(router, { faults, seed, replaceState: (next) => (state = next) });
+  // Sender IDs before messages: /v3/messages/:id would otherwise take "sender-ids" for a message id.
+  registerSenderIdRoutes(router);
+  registerMessageRoutes(router);
+  registerNumberRoutes(router);
+  registerProfileRoutes(router);
+  registerTenDlcRoutes(router);
+
+  async function handle(req: IncomingMessage): Promise<EmulatorResponse> {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const method = req.method ?? 'GET';
+    const isAdmin = url.pathname.startsWith('/_emulator/');
+
+    if (!isAdmin) {
+      const fault = faults.take(method, url.pathname);
+      if (fault?.latencyMs) await sleep(fault.latencyMs);
+      if (fault?.status) {
+        const base =
+          fault.status === 429
+            ? wavixError.tooManyRequests()
+            : fault.status >= 500
+              ? wavixError.unavailable()
+              : { status: fault.status };
+        return {
+          status: fault.status,
+          body: fault.body ?? base.body,
+          ...(fault.retryAfterSeconds !== undefined ? { headers: { 'retry-after': String(fault.retryAfterSeconds) } } : {}),
+        };
+      }
+      if (fault?.body !== undefined) return { status: 200, body: fault.body };
+      if (!keyMatches(presentedKey(req, url.searchParams), apiKey)) return wavixError.unauthorized();
+    }
+
+    const match = router.match(method, url.pathname);
+    if (!('handler' in match)) {
+      return match.pathKnown ? { status: 405, body: { success: false, message: 'Method not allowed' } } : wavixError.notFound();
+    }
+    let body: unknown;
+    const raw = await readBody(req);
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return wavixError.badRequest('body', 'Malformed JSON in request body');
+      }
+    }
+    return match.handler({ state, params: match.params, query: url.searchParams, body, reviewDelayMs });
+  }
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    handle(req)
+      .then((response) => {
+        const path = new URL(req.url ?? '/', 'http://emulator').pathname;
+        if (!path.startsWith('/_emulator/')) {
+          state.served.push({ method: req.method ?? 'GET', path, status: response.status, at: clock.now() });
+        }
+        writeResponse(res, response);
+      })
+      .catch((error: unknown) => {
+        logger.error('emulator request failed', { error: describeError(error) });
+        writeResponse(res, wavixError.unavailable());
+      });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
+    apiKey,
+    clock: { now: () => clock.now(), advance: (ms) => clock.advance(ms) },
+    state: () => state,
+    injectFault: (rule) => faults.add(rule),
+    clearFaults: () => faults.clear(),
+    requests: () => [...state.served],
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
