@@ -28,7 +28,7 @@ export class PhoneNumberError extends AppError {
 }
 
 /**
- * Parses a number given in E.164 (`+44 7911 123456`), Wavix's digits-only international form (`447911123456`), or a
+ * Parses a number given in E.164 (`+44 7400 123456`), Wavix's digits-only international form (`447400123456`), or a
  * national form of `defaultCountry` (`(415) 555-0100` with US).
  *
  * Digits-only input is ambiguous (`4155550100` is a US national number, `14155550100` is Wavix's form of the same):
@@ -57,7 +57,7 @@ export function parsePhoneNumber(input: string, defaultCountry: CountryCode = 'U
   }
   const hint = trimmed.startsWith('+')
     ? 'no country uses a number of that shape.'
-    : `it is not valid in international form, nor as a national number of ${defaultCountry}. Write it with its country code, e.g. +44 7911 123456.`;
+    : `it is not valid in international form, nor as a national number of ${defaultCountry}. Write it with its country code, e.g. +44 7400 123456.`;
   return err(new PhoneNumberError(input, hint));
 }
 

@@ -113,7 +113,7 @@ export function seedState(kind: 'default' | 'empty', clock: EmulatorClock): Emul
     // A UK mobile number that Wavix's staff SMS-enabled for sending: usable as a numeric Sender ID, no inbound via API.
     number({
       id: 105,
-      number: '447911123456',
+      number: '447400123456',
       city: 'MOBILE',
       country: 'United Kingdom',
       country_short_name: 'GB',

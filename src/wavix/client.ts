@@ -1,0 +1,24 @@
+import { registerSecret } from '../log.js';
+import { createWavixRequester, type WavixHttpOptions } from './http.js';
+import { messagesApi } from './messages.js';
+import { numbersApi } from './numbers.js';
+import { profileApi } from './profile.js';
+import { senderIdsApi } from './senderIds.js';
+import { tenDlcApi } from './tenDlc.js';
+
+export type WavixClientOptions = WavixHttpOptions;
+
+/** The typed Wavix REST client: one object per resource, each call parsed with zod, errors as WavixError. */
+export function createWavixClient(options: WavixClientOptions) {
+  registerSecret(options.apiKey);
+  const request = createWavixRequester(options);
+  return {
+    senderIds: senderIdsApi(request),
+    numbers: numbersApi(request),
+    profile: profileApi(request),
+    messages: messagesApi(request),
+    tenDlc: tenDlcApi(request),
+  };
+}
+
+export type WavixClient = ReturnType<typeof createWavixClient>;

@@ -1,0 +1,78 @@
+import { AppError } from '../errors.js';
+
+export type WavixErrorKind =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'bad_request'
+  | 'validation'
+  | 'rate_limited'
+  | 'server'
+  | 'timeout'
+  | 'network'
+  | 'invalid_response';
+
+/**
+ * A failed Wavix call, with what a Slack user needs: Wavix's own words, and what to do. It never holds the API key
+ * nor the raw HTTP client error (which carries the request headers); `cause` is a sanitised summary.
+ */
+export class WavixError extends AppError {
+  readonly kind: WavixErrorKind;
+  readonly status: number | undefined;
+  readonly wavixMessage: string | undefined;
+  readonly operation: string;
+  readonly attempts: number;
+
+  constructor(init: {
+    kind: WavixErrorKind;
+    operation: string;
+    status?: number;
+    wavixMessage?: string;
+    attempts: number;
+    detail?: string;
+  }) {
+    const user = userMessageFor(init);
+    const technical = `Wavix ${init.operation} failed: ${init.kind}${init.status ? ` (HTTP ${init.status})` : ''}${
+      init.wavixMessage ? `: ${init.wavixMessage}` : ''
+    }${init.detail ? ` [${init.detail}]` : ''} after ${init.attempts} attempt${init.attempts === 1 ? '' : 's'}`;
+    super(technical, user, init.detail ? { cause: init.detail } : undefined);
+    this.name = 'WavixError';
+    this.kind = init.kind;
+    this.status = init.status;
+    this.wavixMessage = init.wavixMessage;
+    this.operation = init.operation;
+    this.attempts = init.attempts;
+  }
+}
+
+function userMessageFor(init: {
+  kind: WavixErrorKind;
+  operation: string;
+  status?: number;
+  wavixMessage?: string;
+  attempts: number;
+}): string {
+  const said = init.wavixMessage ? ` Wavix said: "${init.wavixMessage}".` : '';
+  const tries = init.attempts > 1 ? ` after ${init.attempts} attempts` : '';
+  switch (init.kind) {
+    case 'unauthorized':
+      return `Wavix refused the API key (401 Unauthorized) when trying to ${init.operation}. Check WAVIX_API_KEY, and that the key is not restricted to other IP addresses.`;
+    case 'forbidden':
+      return `Wavix does not allow this account or key to ${init.operation} (403).${said} Check the key's scopes, or ask Wavix to enable the service.`;
+    case 'not_found':
+      return `Wavix could not find it when trying to ${init.operation} (404).${said} It may have been deleted in the Wavix portal.`;
+    case 'bad_request':
+    case 'validation':
+      return `Wavix refused to ${init.operation} (${init.status ?? 'error'}).${said}`;
+    case 'rate_limited':
+      return `Wavix is rate-limiting requests (429)${tries}; try again in a minute.`;
+    case 'server':
+      return `Wavix is unavailable right now (${init.status ?? 'server error'})${tries}; try again in a few minutes.`;
+    case 'timeout':
+      return `Wavix did not answer in time when trying to ${init.operation}${tries}; try again shortly.`;
+    case 'network':
+      return `smsops could not reach Wavix to ${init.operation}${tries}. Check the network and WAVIX_API_URL.`;
+    case 'invalid_response':
+      return `Wavix answered ${init.operation} in a shape smsops does not understand; Wavix may have changed its API. The details are in the smsops log.`;
+  }
+}

@@ -1,0 +1,199 @@
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { z } from 'zod';
+import { type Logger, silentLogger } from '../log.js';
+import { WavixError, type WavixErrorKind } from './errors.js';
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  maxRetries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** The longest Retry-After honoured; a longer one ends the retries (the caller hears "rate limited"). */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 10_000, maxRetryAfterMs: 60_000 };
+
+export interface WavixHttpOptions {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  logger?: Logger;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export interface WavixRequest<T> {
+  /** What the call does, in words that finish "when trying to …": e.g. "create Sender ID ACME". */
+  operation: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  schema: z.ZodType<T>;
+}
+
+export type WavixRequester = <T>(request: WavixRequest<T>) => Promise<T>;
+
+interface Failure {
+  kind: WavixErrorKind;
+  status?: number;
+  wavixMessage?: string;
+  detail?: string;
+  retryAfterMs?: number;
+}
+
+const statusKind = (status: number): WavixErrorKind => {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 422) return 'validation';
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'server';
+  return 'bad_request';
+};
+
+function wavixMessageOf(data: unknown): string | undefined {
+  if (typeof data === 'object' && data !== null) {
+    const record = data as Record<string, unknown>;
+    if (typeof record.message === 'string') return record.message;
+    if (typeof record.error === 'string') return record.error;
+    if (record.errors && typeof record.errors === 'object') return JSON.stringify(record.errors);
+  }
+  if (typeof data === 'string' && data.length > 0 && data.length < 300) return data;
+  return undefined;
+}
+
+/** Retry-After is seconds or an HTTP date (RFC 9110). */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * Whether a failure may be retried. 429, 5xx and network trouble are transient; other 4xx are not. A POST creates
+ * something (a Sender ID, a message) and Wavix offers no idempotency key on these calls, so it is retried only when
+ * the request certainly was not acted on: 429, 503, or a connection that was never made.
+ */
+function retryable(method: string, failure: Failure): boolean {
+  if (method === 'POST') {
+    return failure.status === 429 || failure.status === 503 || failure.detail === 'ECONNREFUSED';
+  }
+  return failure.kind === 'rate_limited' || failure.kind === 'server' || failure.kind === 'timeout' || failure.kind === 'network';
+}
+
+function fromResponse(response: AxiosResponse): Failure | undefined {
+  const data: unknown = response.data;
+  if (response.status >= 200 && response.status < 300) {
+    // Wavix's Go SDK treats a 2xx with success:false or error:true as a failure; so do we.
+    if (
+      typeof data === 'object' &&
+      data !== null &&
+      ((data as { success?: unknown }).success === false || (data as { error?: unknown }).error === true)
+    ) {
+      return { kind: 'bad_request', status: response.status, wavixMessage: wavixMessageOf(data) ?? 'request failed' };
+    }
+    return undefined;
+  }
+  const retryAfter = response.headers['retry-after'];
+  const retryAfterMs = parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : undefined, Date.now());
+  return {
+    kind: statusKind(response.status),
+    status: response.status,
+    wavixMessage: wavixMessageOf(data),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
+}
+
+function fromNetworkError(error: unknown): Failure {
+  // Only the error code is kept: the axios error itself carries the request config, API key included.
+  const code = axios.isAxiosError(error) ? (error.code ?? 'ERR_NETWORK') : 'ERR_UNKNOWN';
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') return { kind: 'timeout', detail: code };
+  return { kind: 'network', detail: code };
+}
+
+function describeZodIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'unexpected body';
+  const path = issue.path.length > 0 ? issue.path.join('.') : '(body)';
+  return `field ${path}: ${issue.message}`;
+}
+
+export function createWavixRequester(options: WavixHttpOptions): WavixRequester {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const logger = options.logger ?? silentLogger;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = options.random ?? Math.random;
+  const http: AxiosInstance = axios.create({
+    baseURL: options.baseUrl.replace(/\/+$/, ''),
+    timeout: options.timeoutMs ?? 15_000,
+    headers: { Authorization: `Bearer ${options.apiKey}`, Accept: 'application/json' },
+    validateStatus: () => true,
+    // Keep non-JSON bodies (an HTML error page from a proxy) as text instead of throwing while parsing.
+    transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: true },
+    maxRedirects: 0,
+  });
+
+  return async function request<T>(req: WavixRequest<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      let failure: Failure | undefined;
+      let response: AxiosResponse | undefined;
+      try {
+        const answer: AxiosResponse = await http.request({
+          method: req.method,
+          url: req.path,
+          params: req.query,
+          data: req.body,
+        });
+        response = answer;
+        failure = fromResponse(answer);
+      } catch (error) {
+        failure = fromNetworkError(error);
+      }
+      logger.debug('wavix request', {
+        operation: req.operation,
+        method: req.method,
+        path: req.path,
+        status: response?.status,
+        failure: failure?.kind,
+        attempt,
+        ms: Date.now() - started,
+      });
+
+      if (!failure && response) {
+        const parsed = req.schema.safeParse(response.data);
+        if (parsed.success) return parsed.data;
+        const detail = describeZodIssue(parsed.error);
+        logger.warn('wavix response did not match the expected shape', { operation: req.operation, path: req.path, detail });
+        throw new WavixError({
+          kind: 'invalid_response',
+          operation: req.operation,
+          status: response.status,
+          attempts: attempt,
+          detail,
+        });
+      }
+      const f = failure as Failure;
+      const retriesLeft = attempt <= policy.maxRetries;
+      const tooLongToWait = f.retryAfterMs !== undefined && f.retryAfterMs > policy.maxRetryAfterMs;
+      if (!retriesLeft || tooLongToWait || !retryable(req.method, f)) {
+        throw new WavixError({ ...f, operation: req.operation, attempts: attempt });
+      }
+      // Full jitter: spreads retries of many callers; a Retry-After from Wavix is a floor, never shortened.
+      const backoff = random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+      const delay = Math.max(backoff, f.retryAfterMs ?? 0);
+      logger.info('wavix request will be retried', {
+        operation: req.operation,
+        failure: f.kind,
+        status: f.status,
+        attempt,
+        delayMs: Math.round(delay),
+      });
+      await sleep(delay);
+    }
+  };
+}

@@ -1,0 +1,51 @@
+import type { WavixRequester } from './http.js';
+import { paginate } from './paginate.js';
+import { messageListSchema, messageOrWrappedSchema, messageSchema, type WavixMessage } from './schemas.js';
+
+export interface SendMessageRequest {
+  from: string;
+  to: string;
+  message_body: { text: string; media: string[] | null };
+  callback_url?: string;
+  validity?: number;
+  tag?: string;
+}
+
+export interface ListMessagesQuery {
+  type: 'inbound' | 'outbound';
+  /** YYYY-MM-DD */
+  sent_after?: string;
+  sent_before?: string;
+  from?: string;
+  to?: string;
+  status?: string;
+  tag?: string;
+  message_type?: 'sms' | 'mms';
+  page?: number;
+  per_page?: number;
+}
+
+export function messagesApi(request: WavixRequester) {
+  const list = (query: ListMessagesQuery) =>
+    request({
+      operation: `list ${query.type} messages`,
+      method: 'GET',
+      path: '/v3/messages',
+      query: { ...query },
+      schema: messageListSchema,
+    });
+  return {
+    send: (body: SendMessageRequest): Promise<WavixMessage> =>
+      request({ operation: `send a message to ${body.to}`, method: 'POST', path: '/v3/messages', body, schema: messageSchema }),
+    list,
+    iterate: (query: Omit<ListMessagesQuery, 'page'>): AsyncGenerator<WavixMessage> =>
+      paginate((page) => list({ per_page: 100, ...query, page })),
+    get: (id: string): Promise<WavixMessage> =>
+      request({
+        operation: `get message ${id}`,
+        method: 'GET',
+        path: `/v3/messages/${encodeURIComponent(id)}`,
+        schema: messageOrWrappedSchema,
+      }),
+  };
+}

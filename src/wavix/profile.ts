@@ -1,0 +1,45 @@
+import type { WavixRequester } from './http.js';
+import { profileConfigSchema, profileSchema, type WavixProfile } from './schemas.js';
+
+export interface AccountWebhooks {
+  /** Default inbound SMS webhook (numbers without their own `sms_relay_url` use it). */
+  smsRelayUrl: string | null;
+  /** Default delivery report webhook. */
+  dlrRelayUrl: string | null;
+}
+
+/**
+ * The account defaults as `default_destinations` shows them. Transport "sms" is documented; the DLR entry's
+ * transport name is not, so "dlr" is assumed (the emulator uses the same assumption; notes §4).
+ */
+export function accountWebhooksOf(profile: WavixProfile): AccountWebhooks {
+  const find = (transport: string) => profile.default_destinations.find((d) => d.transport === transport)?.value ?? null;
+  return { smsRelayUrl: find('sms'), dlrRelayUrl: find('dlr') };
+}
+
+export function profileApi(request: WavixRequester) {
+  return {
+    get: (): Promise<WavixProfile> =>
+      request({ operation: 'read the account profile', method: 'GET', path: '/v1/profile', schema: profileSchema }),
+    /** Sets the account's default webhooks; a field left undefined is not changed, null clears it. */
+    setDefaultWebhooks: (webhooks: { sms_relay_url?: string | null; dlr_relay_url?: string | null }): Promise<WavixProfile> =>
+      request({
+        operation: 'set the account default webhooks',
+        method: 'PUT',
+        path: '/v1/profile',
+        // Wavix's update schema types these as strings; an empty string is how "no URL" is sent.
+        body: Object.fromEntries(Object.entries(webhooks).map(([k, v]) => [k, v ?? ''])),
+        schema: profileSchema,
+      }),
+    /** The account balance in USD, as Wavix gives it (a decimal string). */
+    balance: async (): Promise<string> =>
+      (
+        await request({
+          operation: 'read the account balance',
+          method: 'GET',
+          path: '/v1/profile/config',
+          schema: profileConfigSchema,
+        })
+      ).balance,
+  };
+}

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+
+/**
+ * zod schemas for what Wavix sends us, after Wavix's OpenAPI description (contracts/wavix/openapi.yaml).
+ * Objects are loose: a field Wavix adds tomorrow is kept, not an error. Required fields are the ones smsops relies
+ * on; where Wavix's own field names drifted (notes §5, §6.2) both spellings are accepted.
+ */
+const nullableString = z.string().nullable();
+
+export const paginationSchema = z.looseObject({
+  current_page: z.number().int(),
+  per_page: z.number().int(),
+  total: z.number().int(),
+  total_pages: z.number().int(),
+});
+export type Pagination = z.infer<typeof paginationSchema>;
+
+export const senderIdSchema = z.looseObject({
+  id: z.string(),
+  sender_id: z.string(),
+  type: z.string(), // numeric | alphanumeric (GET one also documents shortcode)
+  allowlisted_in: z.array(z.string()).default([]),
+  usecase: z.string().optional(),
+  samples: z.array(z.string()).optional(),
+});
+export type WavixSenderId = z.infer<typeof senderIdSchema>;
+
+export const senderIdListSchema = z.looseObject({ items: z.array(senderIdSchema) });
+
+export const numberSchema = z.looseObject({
+  id: z.number().int(),
+  number: z.string(),
+  city: z.string().nullable().optional(),
+  country: z.string().optional(),
+  country_short_name: z.string(),
+  label: nullableString.optional(),
+  status: z.string(),
+  sms_enabled: z.boolean(),
+  sms_relay_url: nullableString.default(null),
+});
+export type WavixNumber = z.infer<typeof numberSchema>;
+
+export const numberListSchema = z.looseObject({ items: z.array(numberSchema), pagination: paginationSchema });
+
+export const profileSchema = z.looseObject({
+  id: z.number().int(),
+  email: z.string(),
+  // Only transport "sms" is documented (inbound SMS); the DLR transport name is not, so entries stay loose strings.
+  default_destinations: z.array(z.looseObject({ transport: z.string(), value: z.string().nullable() })).default([]),
+});
+export type WavixProfile = z.infer<typeof profileSchema>;
+
+export const profileConfigSchema = z.looseObject({
+  balance: z.string(),
+});
+
+export const messageBodySchema = z.looseObject({
+  text: z.string().default(''),
+  media: z.array(z.string()).nullable().default(null),
+});
+
+export const messageSchema = z.looseObject({
+  message_id: z.string(),
+  message_type: z.string().optional(),
+  from: z.string(),
+  to: z.string(),
+  direction: z.string().optional(),
+  message_body: messageBodySchema,
+  tag: nullableString.optional(),
+  status: z.string(),
+  segments: z.number().int().optional(),
+  charge: z.string().optional(),
+  submitted_at: nullableString.optional(),
+  sent_at: nullableString.optional(),
+  delivered_at: nullableString.optional(),
+  error_message: nullableString.optional(),
+});
+export type WavixMessage = z.infer<typeof messageSchema>;
+
+/** The send-SMS guide shows GET /v3/messages/{id} wrapped as {message: {...}}; the description shows it flat. */
+export const messageOrWrappedSchema = z.union([
+  z.looseObject({ message: messageSchema }).transform((w) => w.message),
+  messageSchema,
+]);
+
+export const messageListSchema = z.looseObject({ items: z.array(messageSchema), pagination: paginationSchema });
+
+export const brandSchema = z.looseObject({
+  brand_id: z.string(),
+  status: z.string(),
+  dba_name: z.string().nullable().optional(),
+  company_name: z.string().nullable().optional(),
+  feedback: z.unknown().optional(),
+});
+export type WavixBrand = z.infer<typeof brandSchema>;
+
+export const campaignSchema = z.looseObject({
+  campaign_id: z.string(),
+  brand_id: z.string(),
+  status: z.string(),
+  name: z.string().nullable().optional(),
+  usecase: z.string().nullable().optional(),
+  phone_numbers: z.array(z.string()).optional(),
+  feedback: z.unknown().optional(),
+});
+export type WavixCampaign = z.infer<typeof campaignSchema>;
+
+export const brandListSchema = z.looseObject({ items: z.array(brandSchema), pagination: paginationSchema });
+export const campaignListSchema = z.looseObject({ items: z.array(campaignSchema), pagination: paginationSchema });
+
+export const successSchema = z.looseObject({ success: z.boolean().optional() });
+
+// --- Webhooks Wavix sends (parsed at smsops' own webhook routes) ----------------------------------------------
+
+/** InboundMessage. `message_type` is in older descriptions only; optional. */
+export const inboundMessageWebhookSchema = z.looseObject({
+  message_id: z.string().min(1),
+  from: z.string().min(1),
+  to: z.string().min(1),
+  message_body: z.looseObject({ text: z.string().nullable().default(''), media: z.array(z.string()).nullable().default(null) }),
+  received_at: z.string().min(1),
+  message_type: z.string().optional(),
+});
+export type InboundMessageWebhook = z.infer<typeof inboundMessageWebhookSchema>;
+
+/** DeliveryReport: `segments_count` now, `segments` in older descriptions; both accepted. */
+export const deliveryReportWebhookSchema = z
+  .looseObject({
+    message_id: z.string().min(1),
+    message_type: z.string().optional(),
+    from: z.string(),
+    to: z.string(),
+    tag: nullableString.optional(),
+    status: z.string().min(1),
+    segments_count: z.number().int().optional(),
+    segments: z.number().int().optional(),
+    sent: nullableString.optional(),
+    delivered: nullableString.optional(),
+    error: nullableString.optional(),
+    charge: z.string().optional(),
+    carrier_fees: z.string().optional(),
+  })
+  .transform((report) => ({ ...report, segments_count: report.segments_count ?? report.segments }));
+export type DeliveryReportWebhook = z.infer<typeof deliveryReportWebhookSchema>;
+
+export const brandStatusChangedWebhookSchema = z.looseObject({ brand_id: z.string(), status: z.string() });
+export const campaignStatusChangedWebhookSchema = z.looseObject({
+  brand_id: z.string(),
+  campaign_id: z.string(),
+  status: z.string(),
+});
+export const numberStatusChangedWebhookSchema = z.looseObject({
+  brand_id: z.string(),
+  campaign_id: z.string(),
+  number: z.string(),
+  status: z.string(),
+});
