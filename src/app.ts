@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from './config.js';
+import { describeError } from './errors.js';
+import { healthRoute } from './http/health.js';
+import { startHttpServer } from './http/server.js';
+import { type Logger, registerSecret } from './log.js';
+import { closeDatabase, openDatabase } from './store/database.js';
+import { createSettingsRepository } from './store/repositories/settings.js';
+import { createWavixClient } from './wavix/client.js';
+import { WavixError } from './wavix/errors.js';
+
+export interface RunningSmsops {
+  /** Base URL of the HTTP listener actually bound. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: database (with migrations), webhook secret, Wavix client, HTTP listener. Feature modules
+ * (Slack, relay, jobs) are wired here as they arrive; nothing below this file knows about the others.
+ */
+export async function startSmsops(config: Config, deps: { logger: Logger }): Promise<RunningSmsops> {
+  const { logger } = deps;
+  const { db, migrations } = openDatabase(config.databasePath);
+  logger.info('database ready', { path: config.databasePath, migrationsApplied: migrations.applied });
+
+  // The secret path segment of the webhook URLs: configured, or generated once and kept, so URLs set in Wavix survive restarts.
+  const webhookSecret =
+    config.webhookSecret ??
+    createSettingsRepository(db).getOrCreate('webhook_secret', () => randomBytes(24).toString('base64url'));
+  registerSecret(webhookSecret);
+
+  const wavix = createWavixClient({ baseUrl: config.wavix.apiUrl, apiKey: config.wavix.apiKey, logger });
+  // A bad key or an unreachable Wavix is reported at once, but does not stop smsops: the webhook relay still works.
+  wavix.profile.balance().then(
+    (balance) => logger.info('Wavix reachable', { apiUrl: config.wavix.apiUrl, balanceUsd: balance }),
+    (error: unknown) =>
+      logger.warn('Wavix check failed', { error: error instanceof WavixError ? error.userMessage : describeError(error) }),
+  );
+
+  const http = await startHttpServer({ host: config.http.host, port: config.http.port, logger, routes: [healthRoute(db)] });
+  logger.info('smsops listening', { url: http.url });
+
+  return {
+    url: http.url,
+    stop: async () => {
+      await http.close();
+      closeDatabase(db);
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+
+/**
+ * The one HTTP listener of smsops. Routes are thin adapters registered by feature modules (health now; the Slack
+ * receiver and the Wavix webhooks later), so this file knows nothing of what they do.
+ */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<void> | void;
+
+export interface Route {
+  method: string;
+  /** Path pattern: literal segments and `:name` parameters, e.g. `/webhooks/wavix/inbound/:secret`. */
+  path: string;
+  handler: RouteHandler;
+}
+
+interface CompiledRoute extends Route {
+  regex: RegExp;
+  names: string[];
+}
+
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const pattern = route.path
+    .split('/')
+    .map((segment) => {
+      if (!segment.startsWith(':')) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(segment.slice(1));
+      return '([^/]+)';
+    })
+    .join('/');
+  return { ...route, regex: new RegExp(`^${pattern}$`), names };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export interface HttpServer {
+  server: Server;
+  /** Base URL actually bound, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startHttpServer(options: {
+  host: string;
+  port: number;
+  routes: Route[];
+  logger: Logger;
+}): Promise<HttpServer> {
+  const routes = options.routes.map(compile);
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    let pathMatched = false;
+    for (const route of routes) {
+      const match = route.regex.exec(path);
+      if (!match) continue;
+      pathMatched = true;
+      if (route.method !== req.method) continue;
+      const params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));
+      // A rejected promise from a handler must still end the request, and must be logged, never lost.
+      Promise.resolve()
+        .then(() => route.handler(req, res, params))
+        .catch((error: unknown) => {
+          options.logger.error('http handler failed', { method: req.method, route: route.path, error: describeError(error) });
+          if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+          else res.end();
+        });
+      return;
+    }
+    sendJson(res, pathMatched ? 405 : 404, { error: pathMatched ? 'method not allowed' : 'not found' });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    server,
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
