@@ -33,7 +33,7 @@ const number = (
   label: fields.label ?? null,
   status: 'active' as const,
   seconds: '0',
-  added: '2026-01-15T10:00:00',
+  added: '2026-01-15T10:00:00Z',
   paid_until: '2026-12-15',
   sms_enabled: fields.sms_enabled ?? false,
   sms_relay_url: fields.sms_relay_url ?? null,

@@ -130,5 +130,9 @@ export interface EmulatorState {
   failingDestinations: Map<string, string>;
 }
 
-/** Wavix's timestamps: ISO 8601 without milliseconds or zone in most of its examples. */
-export const wavixTime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '');
+/**
+ * Wavix's timestamps. Its examples mostly omit the zone ("2025-03-21T08:09:02"), but its schemas declare
+ * `format: date-time`, which requires one; the emulator follows the schema (UTC, "Z", no milliseconds), and the
+ * client parses both forms.
+ */
+export const wavixTime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

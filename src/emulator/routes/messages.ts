@@ -133,7 +133,7 @@ function list(state: EmulatorState, query: URLSearchParams): EmulatorResponse {
   if (Number.isNaN(after)) return wavixError.badRequest('sent_after');
   if (Number.isNaN(before)) return wavixError.badRequest('sent_before');
   const items = state.messages.filter((m) => {
-    const at = Date.parse(`${m.submitted_at}Z`);
+    const at = Date.parse(m.submitted_at);
     return (
       m.direction === type &&
       (after === undefined || at >= after) &&
