@@ -95,6 +95,16 @@ function patchOne(state: EmulatorState, id: string | undefined, body: unknown): 
 }
 
 export function registerNumberRoutes(router: Router): void {
+  // Legacy call still used by Wavix's SDKs; the id comes in the body or, as the Ruby SDK sends it, the query.
+  // Registered first: PUT /v1/mydids/:id would otherwise take "update-sms-enabled" for a number id.
+  router.add('PUT', '/v1/mydids/update-sms-enabled', ({ state, body, query }) => {
+    const parsed = parseBody(z.object({ id: z.coerce.number().int().optional(), sms_enabled: z.boolean() }), body);
+    if (!parsed.ok) return parsed.response;
+    const id = parsed.value.id ?? Number(query.get('id'));
+    const number = findNumber(state, String(id));
+    if (!number) return wavixError.notFound();
+    return updateNumber(number, { sms_enabled: parsed.value.sms_enabled }) ?? { status: 200, body: { success: true } };
+  });
   for (const base of ['/v1/numbers', '/v1/mydids']) {
     router.add('GET', base, ({ state, query }) => listNumbers(state, query));
     router.add('GET', `${base}/:id`, ({ state, params }) => {
@@ -116,15 +126,5 @@ export function registerNumberRoutes(router: Router): void {
       if (refusal) return refusal;
     }
     return { status: 200, body: { items: numbers } };
-  });
-
-  // Legacy call still used by Wavix's SDKs; the id comes in the body or, as the Ruby SDK sends it, the query.
-  router.add('PUT', '/v1/mydids/update-sms-enabled', ({ state, body, query }) => {
-    const parsed = parseBody(z.object({ id: z.coerce.number().int().optional(), sms_enabled: z.boolean() }), body);
-    if (!parsed.ok) return parsed.response;
-    const id = parsed.value.id ?? Number(query.get('id'));
-    const number = findNumber(state, String(id));
-    if (!number) return wavixError.notFound();
-    return updateNumber(number, { sms_enabled: parsed.value.sms_enabled }) ?? { status: 200, body: { success: true } };
   });
 }
