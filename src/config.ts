@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { isHttpUrl } from './core/urls.js';
 import { AppError, err, ok, type Result } from './errors.js';
 
 /**
@@ -29,16 +30,6 @@ const cronExpression = (fallback: string) =>
       .default(fallback)
       .refine((value) => cron.validate(value), { message: 'is not a valid cron expression (e.g. "*/10 * * * *")' }),
   );
-
-function isHttpUrl(value: string): boolean {
-  try {
-    // PortSIP webhook URLs may contain spaces in their path; they are valid once percent-encoded.
-    const url = new URL(value.replaceAll(' ', '%20'));
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
 
 const configSchema = z.object({
   SLACK_BOT_TOKEN: z.string({ error: 'is required (the bot token, xoxb-…)' }).startsWith('xoxb-', 'must start with xoxb-'),

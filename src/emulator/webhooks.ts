@@ -1,3 +1,4 @@
+import { encodeCopiedUrl } from '../core/urls.js';
 import type { EmulatorState } from './state.js';
 
 /**
@@ -18,7 +19,7 @@ export async function postWebhook(
   let error: string | null = null;
   try {
     // Wavix's URLs are taken as given; a PortSIP URL with spaces is sent percent-encoded, as an HTTP client must.
-    const response = await fetch(url.replaceAll(' ', '%20'), {
+    const response = await fetch(encodeCopiedUrl(url), {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'Wavix-Emulator' },
       body,

@@ -1,18 +1,12 @@
 import { z } from 'zod';
+import { isHttpUrl } from '../../core/urls.js';
 import { type EmulatorResponse, isResponse, paginate, wavixError } from '../http.js';
 import type { Router } from '../router.js';
 import { INBOUND_SMS_COUNTRIES } from '../rules.js';
 import type { EmulatorState, WavixNumber } from '../state.js';
 import { parseBody } from './validation.js';
 
-const url = z.string().refine((value) => {
-  try {
-    const parsed = new URL(value.replaceAll(' ', '%20'));
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:';
-  } catch {
-    return false;
-  }
-});
+const url = z.string().refine(isHttpUrl);
 
 const destination = z.strictObject({
   destination: z.string(),

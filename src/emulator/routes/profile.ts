@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { isHttpUrl } from '../../core/urls.js';
 import type { Router } from '../router.js';
 import type { EmulatorState } from '../state.js';
 import { parseBody } from './validation.js';
 
 const optionalUrl = z
   .string()
-  .refine((value) => value === '' || URL.canParse(value.replaceAll(' ', '%20')))
+  .refine((value) => value === '' || isHttpUrl(value))
   .nullable()
   .optional();
 
