@@ -62,7 +62,13 @@ export async function startHttpServer(options: {
       if (!match) continue;
       pathMatched = true;
       if (route.method !== req.method) continue;
-      const params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));
+      let params: Record<string, string>;
+      try {
+        params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));
+      } catch {
+        sendJson(res, 400, { error: 'malformed percent-encoding in the path' });
+        return;
+      }
       // A rejected promise from a handler must still end the request, and must be logged, never lost.
       Promise.resolve()
         .then(() => route.handler(req, res, params))

@@ -27,7 +27,8 @@ export function profileApi(request: WavixRequester) {
         operation: 'set the account default webhooks',
         method: 'PUT',
         path: '/v1/profile',
-        // Wavix's update schema types these as strings; an empty string is how "no URL" is sent.
+        // Wavix's update schema types these as strings and documents no way to clear one; an empty string is our
+        // best guess at "no URL", not verified against the live API (the emulator treats it so).
         body: Object.fromEntries(Object.entries(webhooks).map(([k, v]) => [k, v ?? ''])),
         schema: profileSchema,
       }),

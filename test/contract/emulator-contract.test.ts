@@ -224,12 +224,17 @@ describe('webhooks the emulator sends conform to Wavix’s description', () => {
     for (const report of reports) expect(validateWebhook('DeliveryReport', report.body)).toEqual([]);
   });
 
-  it('BrandStatusChanged and CampaignStatusChanged to the subscriptions', async () => {
+  it('BrandStatusChanged, CampaignStatusChanged and NumberStatusChanged to the subscriptions', async () => {
     await call('POST', '/v3/10dlc/subscriptions', { subscription_category: 'brand', url: `${sink.url}/brand` });
     await call('POST', '/v3/10dlc/subscriptions', { subscription_category: 'campaign', url: `${sink.url}/campaign` });
+    await call('POST', '/v3/10dlc/subscriptions', { subscription_category: 'number', url: `${sink.url}/number` });
     await admin('/_emulator/10dlc/brands/BM20QP9/status', { status: 'SUSPENDED' });
     await admin('/_emulator/10dlc/brands/BM20QP9/campaigns/CKLCK95/status', { status: 'APPROVED' });
-    const [brand, campaign] = sink.received;
+    await admin('/_emulator/10dlc/brands/BM20QP9/campaigns/CKLCK95/numbers/14155550100/status', { status: 'REJECTED' });
+    const [brand, campaign, number] = sink.received;
+    expect(number?.path).toBe('/number');
+    expect(number?.json()).toEqual({ brand_id: 'BM20QP9', campaign_id: 'CKLCK95', number: '14155550100', status: 'REJECTED' });
+    expect(validateWebhook('NumberStatusChanged', number?.json())).toEqual([]);
     expect(brand?.json()).toEqual({ brand_id: 'BM20QP9', status: 'SUSPENDED' });
     expect(validateWebhook('BrandStatusChanged', brand?.json())).toEqual([]);
     expect(campaign?.json()).toEqual({ brand_id: 'BM20QP9', campaign_id: 'CKLCK95', status: 'APPROVED' });

@@ -6,7 +6,7 @@ import { seedState } from '../seed.js';
 import type { EmulatorState } from '../state.js';
 import { receiveInbound, setMessageStatus } from './messages.js';
 import { allowlist } from './senderIds.js';
-import { changeTenDlcStatus } from './tenDlc.js';
+import { changeTenDlcNumberStatus, changeTenDlcStatus } from './tenDlc.js';
 
 /**
  * Admin calls under /_emulator/: not part of Wavix. They let a test or a person move the clock, decide Sender ID
@@ -139,6 +139,17 @@ export function registerAdminRoutes(
       parsed.value.status,
     );
   });
+
+  router.add(
+    'POST',
+    '/_emulator/10dlc/brands/:brand_id/campaigns/:campaign_id/numbers/:number/status',
+    ({ state, params, body }) => {
+      const parsed = parse(z.object({ status: z.enum(['APPROVED', 'PENDING', 'REJECTED']) }), body);
+      if (!parsed.ok) return parsed.response;
+      const target = { brandId: params.brand_id ?? '', campaignId: params.campaign_id ?? '', number: params.number ?? '' };
+      return changeTenDlcNumberStatus(state, target, parsed.value.status);
+    },
+  );
 
   router.add('GET', '/_emulator/state', ({ state }) => ({
     status: 200,

@@ -40,6 +40,21 @@ export async function changeTenDlcStatus(
   return { status: 200, body: brand };
 }
 
+/** A number's provisioning on a campaign changed (APPROVED, PENDING, REJECTED): NumberStatusChanged to subscribers. */
+export async function changeTenDlcNumberStatus(
+  state: EmulatorState,
+  target: { brandId: string; campaignId: string; number: string },
+  status: string,
+): Promise<EmulatorResponse> {
+  const campaign = state.campaigns.find((c) => c.campaign_id === target.campaignId && c.brand_id === target.brandId);
+  if (!campaign) return wavixError.notFound();
+  const payload = { brand_id: target.brandId, campaign_id: target.campaignId, number: target.number, status };
+  for (const s of state.subscriptions.filter((x) => x.subscription_category === 'number')) {
+    await postWebhook(state, 'NumberStatusChanged', s.url, payload);
+  }
+  return { status: 200, body: payload };
+}
+
 export function registerTenDlcRoutes(router: Router): void {
   router.add('GET', '/v3/10dlc/brands', ({ state, query }) => page(state.brands, query));
   // Registered before /brands/:brand_id so that "campaigns" is not taken for a brand id.
