@@ -30,6 +30,11 @@ export class EmulatorClock {
     this.tasks = this.tasks.filter((t) => t !== task);
   }
 
+  /** Drops every scheduled task (on reset: tasks of the old state must not fire into the new one). */
+  clear(): void {
+    this.tasks = [];
+  }
+
   pending(): readonly ScheduledTask[] {
     return [...this.tasks].sort((a, b) => a.at - b.at);
   }

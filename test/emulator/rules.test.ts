@@ -152,3 +152,13 @@ describe('messages', () => {
     expect(unicode.body.segments).toBe(2);
   });
 });
+
+describe('reset', () => {
+  it('drops scheduled work of the old state, so nothing from an earlier test fires later', async () => {
+    await call('PUT', '/v1/profile', { dlr_relay_url: 'http://127.0.0.1:9/never' });
+    await call('POST', '/v3/messages', { from: 'Wavix', to: '+447400123456', message_body: { text: 'x', media: null } });
+    await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
+    await emulator.clock.advance(60_000);
+    expect(emulator.state().webhookAttempts).toEqual([]);
+  });
+});

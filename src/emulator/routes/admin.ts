@@ -175,6 +175,7 @@ export function registerAdminRoutes(
   }));
   router.add('POST', '/_emulator/reset', ({ state }) => {
     deps.faults.clear();
+    state.clock.clear();
     deps.replaceState(seedState(deps.seed, state.clock));
     return { status: 200, body: { ok: true } };
   });
