@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { startWebhookSink } from '../helpers/webhookSink.js';
 
 /** The emulator enforces Wavix's rules the way Wavix documents them, so smsops' own checks are tested against it. */
 let emulator: WavixEmulator;
@@ -155,10 +156,15 @@ describe('messages', () => {
 
 describe('reset', () => {
   it('drops scheduled work of the old state, so nothing from an earlier test fires later', async () => {
-    await call('PUT', '/v1/profile', { dlr_relay_url: 'http://127.0.0.1:9/never' });
-    await call('POST', '/v3/messages', { from: 'Wavix', to: '+447400123456', message_body: { text: 'x', media: null } });
-    await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
-    await emulator.clock.advance(60_000);
-    expect(emulator.state().webhookAttempts).toEqual([]);
+    const sink = await startWebhookSink();
+    try {
+      await call('PUT', '/v1/profile', { dlr_relay_url: `${sink.url}/dlr` });
+      await call('POST', '/v3/messages', { from: 'Wavix', to: '+447400123456', message_body: { text: 'x', media: null } });
+      await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
+      await emulator.clock.advance(60_000);
+      expect(sink.received).toEqual([]);
+    } finally {
+      await sink.close();
+    }
   });
 });
