@@ -1,5 +1,6 @@
+import type { z } from 'zod';
 import type { WavixRequester } from './http.js';
-import { paginate } from './paginate.js';
+import { type Page, paginate } from './paginate.js';
 import {
   brandListSchema,
   brandSchema,
@@ -11,22 +12,13 @@ import {
 
 /** US 10DLC brands and campaigns (read only): they gate US messaging from long-code numbers. */
 export function tenDlcApi(request: WavixRequester) {
-  const listBrands = (page = 1) =>
-    request({
-      operation: 'list 10DLC brands',
-      method: 'GET',
-      path: '/v3/10dlc/brands',
-      query: { page, per_page: 100 },
-      schema: brandListSchema,
-    });
-  const listCampaigns = (page = 1) =>
-    request({
-      operation: 'list 10DLC campaigns',
-      method: 'GET',
-      path: '/v3/10dlc/brands/campaigns',
-      query: { page, per_page: 100 },
-      schema: campaignListSchema,
-    });
+  // Both listings page the same way; 100 a page keeps a large account to a few requests.
+  const lister =
+    <T>(operation: string, path: string, schema: z.ZodType<Page<T>>) =>
+    (page: number) =>
+      request({ operation, method: 'GET', path, query: { page, per_page: 100 }, schema });
+  const listBrands = lister('list 10DLC brands', '/v3/10dlc/brands', brandListSchema);
+  const listCampaigns = lister('list 10DLC campaigns', '/v3/10dlc/brands/campaigns', campaignListSchema);
   return {
     brands: (): AsyncGenerator<WavixBrand> => paginate(listBrands),
     brand: (brandId: string): Promise<WavixBrand> =>
