@@ -27,16 +27,19 @@ export const wavixError = {
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
+/**
+ * The request body, or null when it exceeds MAX_BODY_BYTES (answered 413, not a crash). The excess is read and
+ * dropped rather than left on the socket, so a keep-alive connection stays usable for the next request.
+ */
+export async function readBody(req: IncomingMessage): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(buffer);
+    if (size <= MAX_BODY_BYTES) chunks.push(buffer);
   }
-  return Buffer.concat(chunks);
+  return size > MAX_BODY_BYTES ? null : Buffer.concat(chunks);
 }
 
 export function writeResponse(res: ServerResponse, response: EmulatorResponse): void {

@@ -110,6 +110,7 @@ export async function startWavixEmulator(options: StartWavixEmulatorOptions = {}
     }
     let body: unknown;
     const raw = await readBody(req);
+    if (raw === null) return { status: 413, body: { success: false, message: 'Request body too large' } };
     if (raw.length > 0) {
       try {
         body = JSON.parse(raw.toString('utf8'));

@@ -123,6 +123,11 @@ describe('numbers and inbound SMS rules', () => {
     expect((await call('GET', '/v1/mydids', undefined, 'none')).status).toBe(401);
   });
 
+  it('answers an oversized body with 413 instead of failing', async () => {
+    const response = await call('PATCH', '/v1/numbers/101', JSON.stringify({ label: 'x'.repeat(2 * 1024 * 1024) }));
+    expect(response).toEqual({ status: 413, body: { success: false, message: 'Request body too large' } });
+  });
+
   it('answers malformed JSON with a 400 in Wavix’s shape', async () => {
     const response = await call('PATCH', '/v1/numbers/101', '{"sms_enabled": tru');
     expect(response).toEqual({ status: 400, body: { success: false, message: 'Malformed JSON in request body' } });
