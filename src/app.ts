@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
+import type { SetupServices } from './core/services.js';
+import { smsopsWebhookUrls } from './core/webhooks.js';
 import { describeError } from './errors.js';
 import { healthRoute } from './http/health.js';
 import { startHttpServer } from './http/server.js';
 import { type Logger, registerSecret } from './log.js';
+import { createSlackSurface, type SlackSurfaceOptions } from './slack/app.js';
 import { closeDatabase, openDatabase } from './store/database.js';
+import { createAuditRepository } from './store/repositories/audit.js';
+import { createRoutesRepository } from './store/repositories/routes.js';
+import { createSenderIdsRepository } from './store/repositories/senderIds.js';
 import { createSettingsRepository } from './store/repositories/settings.js';
 import { createWavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
@@ -19,7 +25,13 @@ export interface RunningSmsops {
  * The composition root: database (with migrations), webhook secret, Wavix client, HTTP listener. Feature modules
  * (Slack, relay, jobs) are wired here as they arrive; nothing below this file knows about the others.
  */
-export async function startSmsops(config: Config, deps: { logger: Logger }): Promise<RunningSmsops> {
+export interface StartOptions {
+  logger: Logger;
+  /** Test knobs for the Slack side (ack timeout, Web API retries). */
+  slack?: Pick<SlackSurfaceOptions, 'unhandledRequestTimeoutMillis' | 'retryConfig'>;
+}
+
+export async function startSmsops(config: Config, deps: StartOptions): Promise<RunningSmsops> {
   const { logger } = deps;
   const { db, migrations } = openDatabase(config.databasePath);
   logger.info('database ready', { path: config.databasePath, migrationsApplied: migrations.applied });
@@ -38,12 +50,35 @@ export async function startSmsops(config: Config, deps: { logger: Logger }): Pro
       logger.warn('Wavix check failed', { error: error instanceof WavixError ? error.userMessage : describeError(error) }),
   );
 
-  const http = await startHttpServer({ host: config.http.host, port: config.http.port, logger, routes: [healthRoute(db)] });
-  logger.info('smsops listening', { url: http.url });
+  const services: SetupServices = {
+    wavix,
+    senderIds: createSenderIdsRepository(db),
+    routes: createRoutesRepository(db),
+    audit: createAuditRepository(db),
+    adminUsers: config.slack.adminUsers,
+    smsopsWebhooks: smsopsWebhookUrls(config.publicBaseUrl, webhookSecret),
+    defaultPortsipUrl: config.portsipWebhookUrl ?? null,
+  };
+  const slack = createSlackSurface({
+    slack: config.slack,
+    deps: { services, alertChannel: config.slack.alertChannel, logger: logger.child({ component: 'slack' }) },
+    logger,
+    ...deps.slack,
+  });
+
+  const http = await startHttpServer({
+    host: config.http.host,
+    port: config.http.port,
+    logger,
+    routes: [healthRoute(db), ...slack.routes],
+  });
+  await slack.start();
+  logger.info('smsops listening', { url: http.url, slackMode: slack.mode });
 
   return {
     url: http.url,
     stop: async () => {
+      await slack.stop();
       await http.close();
       closeDatabase(db);
     },

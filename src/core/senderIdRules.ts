@@ -91,11 +91,11 @@ export interface SenderIdAccountFacts {
 
 /**
  * Validates a Sender ID request. Returns the problems (empty when it may be sent to Wavix) and, for numeric ones,
- * the parsed number.
+ * the parsed number. Without `account` the number is only checked for shape (a quick check before the slow one).
  */
 export function validateSenderIdRequest(
   request: SenderIdRequest,
-  account: SenderIdAccountFacts,
+  account?: SenderIdAccountFacts,
 ): { problems: SenderIdProblem[]; number?: PhoneNumber } {
   const problems: SenderIdProblem[] = [];
   let number: PhoneNumber | undefined;
@@ -108,7 +108,7 @@ export function validateSenderIdRequest(
       problems.push({ field: 'value', message: parsed.error.userMessage });
     } else {
       number = parsed.value;
-      if (!account.smsEnabledNumbers.includes(parsed.value.e164)) {
+      if (account && !account.smsEnabledNumbers.includes(parsed.value.e164)) {
         problems.push({
           field: 'value',
           message: `${parsed.value.display} is not an SMS-enabled number of this Wavix account; a numeric Sender ID must be one.`,

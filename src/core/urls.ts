@@ -15,3 +15,15 @@ export function isHttpUrl(raw: string): boolean {
     return false;
   }
 }
+
+/**
+ * A webhook URL as it may be shown in Slack: the last path segment of a URL is its credential (smsops' webhook
+ * secret, PortSIP's per-configuration UUID), so only its first characters are kept.
+ */
+export function maskUrlToken(raw: string): string {
+  const match = /^(.*\/)([^/?#]+)([?#].*)?$/.exec(raw);
+  if (!match) return raw;
+  const [, head = '', token = ''] = match;
+  if (token.length < 12 || !/^[\w-]+$/.test(token)) return `${head}${token}`;
+  return `${head}${token.slice(0, 4)}…`;
+}

@@ -1,0 +1,137 @@
+import { AppError, err, ok, type Result } from '../errors.js';
+import { accountWebhooksOf } from '../wavix/profile.js';
+import type { WavixNumber } from '../wavix/schemas.js';
+import { attempt, performChange } from './access.js';
+import { InputError } from './inputError.js';
+import { formatPhoneForPeople, INBOUND_SMS_COUNTRIES, parsePhoneNumber, toWavixDigits } from './phone.js';
+import type { Actor, SetupServices } from './services.js';
+
+export type WebhookSource = 'number' | 'account' | 'none';
+
+/** A DID as operators need to see it: can it receive SMS, and where do its inbound messages go. */
+export interface NumberState {
+  wavixId: number;
+  e164: string;
+  display: string;
+  country: string;
+  label: string | null;
+  /** Wavix's `sms_enabled`: SMS on the number (for US/CA numbers this is "inbound SMS activated"). */
+  smsEnabled: boolean;
+  /** Wavix activates inbound SMS through its API on US and Canadian numbers only. */
+  inboundPossible: boolean;
+  inboundActive: boolean;
+  /** The number's own webhook: it wins over the account default. */
+  numberWebhook: string | null;
+  effectiveWebhook: string | null;
+  webhookSource: WebhookSource;
+  pointsAtSmsops: boolean;
+}
+
+export interface NumbersOverview {
+  numbers: NumberState[];
+  accountWebhook: string | null;
+  accountPointsAtSmsops: boolean;
+  /** False when PUBLIC_BASE_URL is unset: smsops cannot tell its own URL. */
+  smsopsUrlKnown: boolean;
+}
+
+export function toNumberState(number: WavixNumber, accountWebhook: string | null, smsopsInbound: string | null): NumberState {
+  const e164 = `+${number.number}`;
+  const country = number.country_short_name.toUpperCase();
+  const inboundPossible = INBOUND_SMS_COUNTRIES.has(country);
+  const numberWebhook = number.sms_relay_url ? number.sms_relay_url : null;
+  const effectiveWebhook = numberWebhook ?? accountWebhook;
+  return {
+    wavixId: number.id,
+    e164,
+    display: formatPhoneForPeople(e164),
+    country,
+    label: number.label ?? null,
+    smsEnabled: number.sms_enabled,
+    inboundPossible,
+    inboundActive: inboundPossible && number.sms_enabled,
+    numberWebhook,
+    effectiveWebhook,
+    webhookSource: numberWebhook ? 'number' : accountWebhook ? 'account' : 'none',
+    pointsAtSmsops: smsopsInbound !== null && effectiveWebhook === smsopsInbound,
+  };
+}
+
+/** Every DID on the account with its SMS state and effective inbound webhook. */
+export async function listNumbers(services: Pick<SetupServices, 'wavix' | 'smsopsWebhooks'>): Promise<Result<NumbersOverview>> {
+  return attempt('list the numbers', async () => {
+    const [profile, numbers] = await Promise.all([
+      services.wavix.profile.get(),
+      (async () => {
+        const all: WavixNumber[] = [];
+        for await (const number of services.wavix.numbers.iterate()) all.push(number);
+        return all;
+      })(),
+    ]);
+    const smsopsInbound = services.smsopsWebhooks?.inbound ?? null;
+    const accountWebhook = accountWebhooksOf(profile).smsRelayUrl || null;
+    return {
+      numbers: numbers.map((n) => toNumberState(n, accountWebhook, smsopsInbound)),
+      accountWebhook,
+      accountPointsAtSmsops: smsopsInbound !== null && accountWebhook === smsopsInbound,
+      smsopsUrlKnown: smsopsInbound !== null,
+    };
+  });
+}
+
+export class NumberNotOnAccountError extends AppError {
+  constructor(display: string) {
+    super(
+      `number ${display} is not on the Wavix account`,
+      `${display} is not a number of this Wavix account. \`/sms number list\` shows them.`,
+    );
+    this.name = 'NumberNotOnAccountError';
+  }
+}
+
+/** Finds one of the account's numbers from what a person typed (E.164 or a national form). */
+export async function findAccountNumber(services: Pick<SetupServices, 'wavix'>, input: string): Promise<Result<WavixNumber>> {
+  const parsed = parsePhoneNumber(input);
+  if (!parsed.ok) return err(new InputError([{ field: 'number', message: parsed.error.userMessage }]));
+  const digits = toWavixDigits(parsed.value.e164);
+  return attempt('find the number', async () => {
+    for await (const number of services.wavix.numbers.iterate({ search: digits })) {
+      if (number.number === digits) return number;
+    }
+    throw new NumberNotOnAccountError(parsed.value.display);
+  });
+}
+
+export interface InboundActivation {
+  number: NumberState;
+  alreadyActive: boolean;
+}
+
+/** Activates inbound SMS on a US or Canadian number; other countries are refused with the reason before Wavix is called. */
+export async function enableInboundSms(services: SetupServices, actor: Actor, input: string): Promise<Result<InboundActivation>> {
+  const parsed = parsePhoneNumber(input);
+  const target = parsed.ok ? parsed.value.e164 : input;
+  return performChange<InboundActivation>(services, actor, { action: 'number.enable-inbound', target }, async () => {
+    if (!parsed.ok) return err(new InputError([{ field: 'number', message: parsed.error.userMessage }]));
+    if (!INBOUND_SMS_COUNTRIES.has(parsed.value.country)) {
+      return err(
+        new InputError([
+          {
+            field: 'number',
+            message: `${parsed.value.display} is a ${parsed.value.country} number: Wavix activates inbound SMS on US and Canadian numbers only. For other countries ask Wavix support whether the number can receive SMS.`,
+          },
+        ]),
+      );
+    }
+    const found = await findAccountNumber(services, parsed.value.e164);
+    if (!found.ok) return found;
+    const profile = await services.wavix.profile.get();
+    const accountWebhook = accountWebhooksOf(profile).smsRelayUrl || null;
+    const smsopsInbound = services.smsopsWebhooks?.inbound ?? null;
+    if (found.value.sms_enabled) {
+      return ok({ number: toNumberState(found.value, accountWebhook, smsopsInbound), alreadyActive: true });
+    }
+    const updated = await services.wavix.numbers.enableInboundSms(found.value.id);
+    return ok({ number: toNumberState(updated, accountWebhook, smsopsInbound), alreadyActive: false });
+  });
+}

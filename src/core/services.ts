@@ -1,0 +1,28 @@
+import type { AuditRepository } from '../store/repositories/audit.js';
+import type { RoutesRepository } from '../store/repositories/routes.js';
+import type { SenderIdsRepository } from '../store/repositories/senderIds.js';
+import type { WavixClient } from '../wavix/client.js';
+
+/** Who asks for something: a Slack user id (or `system` for jobs). Use cases know nothing else about Slack. */
+export interface Actor {
+  userId: string;
+}
+
+/** smsops' own webhook URLs as Wavix must call them; null when PUBLIC_BASE_URL is not configured. */
+export interface SmsopsWebhookUrls {
+  inbound: string;
+  dlr: string;
+}
+
+/** What the setup use cases work with. Built once in the composition root. */
+export interface SetupServices {
+  wavix: WavixClient;
+  senderIds: SenderIdsRepository;
+  routes: RoutesRepository;
+  audit: AuditRepository;
+  /** Users allowed to change anything; empty means everyone. */
+  adminUsers: readonly string[];
+  smsopsWebhooks: SmsopsWebhookUrls | null;
+  /** Where relayed messages go when no route names a number (PORTSIP_WEBHOOK_URL). */
+  defaultPortsipUrl: string | null;
+}

@@ -1,0 +1,151 @@
+import { AppError, err, ok, type Result } from '../errors.js';
+import { accountWebhooksOf } from '../wavix/profile.js';
+import { attempt, checkMayChange, performChange } from './access.js';
+import { InputError } from './inputError.js';
+import { findAccountNumber } from './numbers.js';
+import { formatPhoneForPeople } from './phone.js';
+import type { Actor, SetupServices, SmsopsWebhookUrls } from './services.js';
+import { encodeCopiedUrl, isHttpUrl } from './urls.js';
+
+/** smsops' own webhook URLs: where Wavix must post inbound messages and delivery reports. */
+export function smsopsWebhookUrls(publicBaseUrl: string | undefined, secret: string): SmsopsWebhookUrls | null {
+  if (!publicBaseUrl) return null;
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  return { inbound: `${base}/webhooks/wavix/inbound/${secret}`, dlr: `${base}/webhooks/wavix/dlr/${secret}` };
+}
+
+export interface WebhookChangeRequest {
+  /** `default` (the account default) or a number as typed. */
+  target: string;
+  /** Omitted: smsops' own inbound URL. */
+  url?: string | undefined;
+}
+
+export interface WebhookSlot {
+  kind: 'inbound' | 'dlr';
+  current: string | null;
+  next: string;
+}
+
+/** What `webhook set` would do, read from Wavix before anything changes. */
+export interface WebhookPlan {
+  target: 'default' | { e164: string; wavixId: number };
+  /** For people: "the account default" or the number. */
+  targetLabel: string;
+  slots: WebhookSlot[];
+  /** Slots whose current URL is set and differs: replacing them needs the user's confirmation. */
+  replaces: WebhookSlot[];
+  unchanged: boolean;
+}
+
+export class ConfirmationOutdatedError extends AppError {
+  constructor(targetLabel: string) {
+    super(
+      `webhook of ${targetLabel} changed since the confirmation was shown`,
+      `The webhook of ${targetLabel} changed since you were asked to confirm; nothing was changed. Run the command again to see the current one.`,
+    );
+    this.name = 'ConfirmationOutdatedError';
+  }
+}
+
+const NO_PUBLIC_URL = new InputError([
+  {
+    field: 'url',
+    message:
+      'smsops does not know its public URL (PUBLIC_BASE_URL is not set), so it cannot point Wavix at itself. Set PUBLIC_BASE_URL, or give the URL explicitly.',
+  },
+]);
+
+/**
+ * Reads the current webhook(s) of the target and says what would change. The account default gets smsops' delivery
+ * report URL too when it is pointed at smsops, so delivery reports reach the traffic watch.
+ */
+export async function planWebhookChange(
+  services: SetupServices,
+  actor: Actor,
+  request: WebhookChangeRequest,
+): Promise<Result<WebhookPlan>> {
+  const allowed = checkMayChange(services, actor, { action: 'webhook.set', target: request.target });
+  if (!allowed.ok) return allowed;
+  const url = request.url?.trim() || undefined;
+  if (url !== undefined && !isHttpUrl(url)) {
+    return err(new InputError([{ field: 'url', message: `"${url}" is not an http(s) URL.` }]));
+  }
+  if (url === undefined && !services.smsopsWebhooks) return err(NO_PUBLIC_URL);
+  // Wavix gets the URL with its spaces encoded, so that is also the form compared with what Wavix holds.
+  const inboundNext = encodeCopiedUrl(url ?? services.smsopsWebhooks?.inbound ?? '');
+  const target = request.target.trim().toLowerCase() === 'default' ? 'default' : request.target;
+
+  if (target === 'default') {
+    const profile = await attempt('read the account webhooks', () => services.wavix.profile.get());
+    if (!profile.ok) return profile;
+    const current = accountWebhooksOf(profile.value);
+    const slots: WebhookSlot[] = [{ kind: 'inbound', current: current.smsRelayUrl || null, next: inboundNext }];
+    if (url === undefined && services.smsopsWebhooks) {
+      slots.push({ kind: 'dlr', current: current.dlrRelayUrl || null, next: services.smsopsWebhooks.dlr });
+    }
+    return ok(planOf('default', 'the account default', slots));
+  }
+
+  const number = await findAccountNumber(services, target);
+  if (!number.ok) return number;
+  if (!number.value.sms_enabled) {
+    const display = formatPhoneForPeople(`+${number.value.number}`);
+    return err(
+      new InputError([
+        {
+          field: 'number',
+          message: `${display} is not SMS-enabled, and Wavix keeps an SMS webhook only on SMS-enabled numbers. Run \`/sms number enable-inbound ${display}\` first.`,
+        },
+      ]),
+    );
+  }
+  const e164 = `+${number.value.number}`;
+  return ok(
+    planOf({ e164, wavixId: number.value.id }, formatPhoneForPeople(e164), [
+      { kind: 'inbound', current: number.value.sms_relay_url || null, next: inboundNext },
+    ]),
+  );
+}
+
+function planOf(target: WebhookPlan['target'], targetLabel: string, slots: WebhookSlot[]): WebhookPlan {
+  const replaces = slots.filter((s) => s.current !== null && s.current !== s.next);
+  return { target, targetLabel, slots, replaces, unchanged: slots.every((s) => s.current === s.next) };
+}
+
+/**
+ * Applies a webhook change. When it replaces a different URL, `confirmedCurrent` must repeat the URL the user saw
+ * and confirmed; if Wavix's value changed meanwhile nothing is written (no silent overwrite of PortSIP's URL).
+ */
+export async function applyWebhookChange(
+  services: SetupServices,
+  actor: Actor,
+  request: WebhookChangeRequest & { confirmedCurrent?: string | null | undefined },
+): Promise<Result<WebhookPlan>> {
+  return performChange(
+    services,
+    actor,
+    { action: 'webhook.set', target: request.target, params: { explicitUrl: request.url !== undefined } },
+    async () => {
+      const planned = await planWebhookChange(services, actor, request);
+      if (!planned.ok) return planned;
+      const plan = planned.value;
+      const inbound = plan.slots.find((s) => s.kind === 'inbound');
+      if (
+        plan.replaces.length > 0 &&
+        (request.confirmedCurrent === undefined || request.confirmedCurrent !== (inbound?.current ?? null))
+      ) {
+        return err(new ConfirmationOutdatedError(plan.targetLabel));
+      }
+      if (plan.unchanged) return ok(plan);
+      if (plan.target === 'default') {
+        const body: { sms_relay_url?: string; dlr_relay_url?: string } = {};
+        for (const slot of plan.slots) body[slot.kind === 'inbound' ? 'sms_relay_url' : 'dlr_relay_url'] = slot.next;
+        await services.wavix.profile.setDefaultWebhooks(body);
+      } else {
+        await services.wavix.numbers.update(plan.target.wavixId, { sms_relay_url: inbound?.next ?? null });
+      }
+      return ok(plan);
+    },
+  );
+}

@@ -1,0 +1,94 @@
+import { App, HTTPReceiver, webApi } from '@slack/bolt';
+import type { Config } from '../config.js';
+import { describeError } from '../errors.js';
+import type { Route } from '../http/server.js';
+import type { Logger } from '../log.js';
+import { toBoltLogger } from './boltLogger.js';
+import type { SlackDeps } from './listeners/context.js';
+import { registerListeners } from './listeners/index.js';
+
+export interface SlackSurface {
+  /** HTTP mode: `POST /slack/events`, served by smsops' own listener. Socket Mode: none. */
+  routes: Route[];
+  /** A bot-token client for posts that do not answer an interaction (announcements, alerts). */
+  client: webApi.WebClient;
+  mode: 'http' | 'socket';
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SlackSurfaceOptions {
+  slack: Config['slack'];
+  deps: SlackDeps;
+  logger: Logger;
+  /** Tests lower these: Bolt's 3 s "not acknowledged" timer, and the Web API client's retries. */
+  unhandledRequestTimeoutMillis?: number;
+  retryConfig?: webApi.RetryOptions;
+}
+
+/**
+ * The Bolt app on smsops' HTTP server (HTTP mode, signature-verified) or over a socket (Socket Mode when
+ * SLACK_APP_TOKEN is set). Bolt never starts its own listener in HTTP mode: the receiver's request listener is
+ * mounted as a route, so /slack/events shares the port, limits and shutdown of the webhooks.
+ */
+export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
+  const { slack, logger } = options;
+  const boltLogger = toBoltLogger(logger.child({ component: 'slack' }));
+  const clientOptions: webApi.WebClientOptions = {
+    slackApiUrl: slack.apiUrl,
+    logger: boltLogger,
+    // Bolt's default retries a failing call for about 30 minutes; a person waiting on a reply needs an answer sooner.
+    retryConfig: options.retryConfig ?? { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
+  };
+  const client = new webApi.WebClient(slack.botToken, clientOptions);
+
+  // The bot's ids, learnt once through auth.test instead of on every request; when Slack cannot be asked, requests
+  // are still authorised with the token alone (only "ignore my own messages" needs the ids).
+  let botIdentity: { botId: string; botUserId: string } | undefined;
+  let lastFailure = 0;
+  const authorize = async () => {
+    if (!botIdentity && Date.now() - lastFailure > 60_000) {
+      try {
+        const who = await client.auth.test();
+        if (who.bot_id && who.user_id) botIdentity = { botId: who.bot_id, botUserId: who.user_id };
+      } catch (error) {
+        lastFailure = Date.now();
+        logger.warn('Slack auth.test failed; check SLACK_BOT_TOKEN', { error: describeError(error) });
+      }
+    }
+    return { botToken: slack.botToken, ...botIdentity };
+  };
+
+  let app: App;
+  let routes: Route[] = [];
+  if (slack.appToken) {
+    app = new App({ appToken: slack.appToken, socketMode: true, authorize, clientOptions, logger: boltLogger });
+  } else {
+    if (!slack.signingSecret) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode');
+    const receiver = new HTTPReceiver({
+      signingSecret: slack.signingSecret,
+      endpoints: '/slack/events',
+      logger: boltLogger,
+      ...(options.unhandledRequestTimeoutMillis ? { unhandledRequestTimeoutMillis: options.unhandledRequestTimeoutMillis } : {}),
+    });
+    app = new App({ receiver, authorize, clientOptions, logger: boltLogger });
+    routes = [{ method: 'POST', path: '/slack/events', handler: (req, res) => receiver.requestListener(req, res) }];
+  }
+
+  app.error(async (error) => {
+    logger.error('Slack listener failed', { error: describeError(error), cause: describeError(error.original ?? error.cause) });
+  });
+  registerListeners(app, options.deps);
+
+  return {
+    routes,
+    client,
+    mode: slack.appToken ? 'socket' : 'http',
+    start: async () => {
+      if (slack.appToken) await app.start();
+    },
+    stop: async () => {
+      if (slack.appToken) await app.stop();
+    },
+  };
+}

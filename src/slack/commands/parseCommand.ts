@@ -1,0 +1,136 @@
+/**
+ * The `/sms` grammar. Slack delivers one command with free text; this turns that text into a typed command or a
+ * usage problem. Pure, so every form a person may type is unit-tested without Slack.
+ *
+ * The manifest sets `should_escape: true`, so `#channel` arrives as `<#C123|name>`, links as `<https://…>` or
+ * `<https://…|label>`, and `&`, `<`, `>` as entities. Text typed without escaping (Socket Mode tests, the sandbox)
+ * parses the same way.
+ */
+export type SmsCommand =
+  | { kind: 'help'; topic?: string }
+  | { kind: 'senderid.create' }
+  | { kind: 'senderid.list' }
+  | { kind: 'senderid.status'; query: string }
+  | { kind: 'number.list' }
+  | { kind: 'number.enable-inbound'; number: string }
+  | { kind: 'webhook.set'; target: string; url?: string }
+  | { kind: 'route.set'; number: string; url: string | null; channel: string | null }
+  | { kind: 'route.list' }
+  | { kind: 'route.remove'; number: string }
+  | { kind: 'audit'; limit: number };
+
+export type ParsedCommand = { ok: true; command: SmsCommand } | { ok: false; problem: string; topic?: string };
+
+export const AUDIT_DEFAULT = 10;
+export const AUDIT_MAX = 50;
+
+const usage = (problem: string, topic?: string): ParsedCommand =>
+  topic ? { ok: false, problem, topic } : { ok: false, problem };
+const command = (c: SmsCommand): ParsedCommand => ({ ok: true, command: c });
+
+function unescapeSlack(text: string): string {
+  return text
+    .replace(/<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+const CHANNEL_REF = /^(?:<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>|([CGD][A-Z0-9]{6,}))$/;
+
+/** A trailing channel reference (`<#C123|name>` or a bare id), if the text ends with one. */
+function splitTrailingChannel(text: string): { rest: string; channel: string | null } {
+  const match = /\s+(<#[CGD][A-Z0-9]+(?:\|[^>]*)?>|[CGD][A-Z0-9]{6,})\s*$/.exec(` ${text}`);
+  if (!match?.[1]) return { rest: text, channel: null };
+  const ref = CHANNEL_REF.exec(match[1]);
+  return { rest: ` ${text}`.slice(0, match.index).trim(), channel: ref?.[1] ?? ref?.[2] ?? null };
+}
+
+/** Splits "<target> <url with maybe spaces>" at the first http(s)://. */
+function splitAtUrl(escaped: string): { before: string; url: string | null } {
+  const text = unescapeSlack(escaped);
+  const index = text.search(/https?:\/\//i);
+  if (index < 0) return { before: text.trim(), url: null };
+  return { before: text.slice(0, index).trim(), url: text.slice(index).trim() };
+}
+
+export function parseSmsCommand(rawText: string): ParsedCommand {
+  const text = rawText.trim();
+  // Links are unwrapped first so that a URL's label cannot hide its target; entities are decoded per argument.
+  const words = text.split(/\s+/).filter(Boolean);
+  const noun = (words[0] ?? 'help').toLowerCase();
+  const verb = words[1]?.toLowerCase();
+  // The rest of the text as typed (inner spacing kept: a PortSIP URL's path may contain spaces).
+  const restAfter = (count: number) => {
+    const skipped = new RegExp(`^(?:\\S+\\s+){${count}}`).exec(`${text} `);
+    return skipped ? `${text} `.slice(skipped[0].length).trim() : '';
+  };
+
+  switch (noun) {
+    case 'help':
+    case '?':
+      return command(words[1] ? { kind: 'help', topic: words[1].toLowerCase() } : { kind: 'help' });
+
+    case 'senderid':
+    case 'sender-id':
+    case 'senderids':
+      if (noun === 'senderids' && verb === undefined) return command({ kind: 'senderid.list' });
+      if (verb === 'create' || verb === 'new') return command({ kind: 'senderid.create' });
+      if (verb === 'list' || verb === 'ls') return command({ kind: 'senderid.list' });
+      if (verb === 'status' || verb === 'show') {
+        const query = unescapeSlack(restAfter(2)).trim();
+        if (!query) return usage('Which Sender ID? Give its text or its Wavix id, e.g. `/sms senderid status Acme`.', 'senderid');
+        return command({ kind: 'senderid.status', query });
+      }
+      return usage(verb ? `\`senderid ${verb}\` is not a command.` : 'What about Sender IDs?', 'senderid');
+
+    case 'number':
+    case 'numbers':
+      if (verb === undefined || verb === 'list' || verb === 'ls') return command({ kind: 'number.list' });
+      if (verb === 'enable-inbound' || verb === 'enable') {
+        const number = unescapeSlack(restAfter(2)).trim();
+        if (!number) return usage('Which number? e.g. `/sms number enable-inbound +1 415 555 0100`.', 'number');
+        return command({ kind: 'number.enable-inbound', number });
+      }
+      return usage(`\`number ${verb}\` is not a command.`, 'number');
+
+    case 'webhook':
+    case 'webhooks': {
+      if (verb !== 'set') return usage(verb ? `\`webhook ${verb}\` is not a command.` : 'What about webhooks?', 'webhook');
+      const { before, url } = splitAtUrl(restAfter(2));
+      const target = before || 'default';
+      return command(url ? { kind: 'webhook.set', target, url } : { kind: 'webhook.set', target });
+    }
+
+    case 'route':
+    case 'routes': {
+      if (verb === undefined || verb === 'list' || verb === 'ls') return command({ kind: 'route.list' });
+      if (verb === 'set') {
+        const { rest, channel } = splitTrailingChannel(restAfter(2));
+        const { before, url } = splitAtUrl(rest);
+        const number = before;
+        if (!number) return usage('Which number? `default` or a number, then the PortSIP webhook URL.', 'route');
+        if (!url && !channel) return usage('Give the PortSIP webhook URL (and optionally a #channel).', 'route');
+        return command({ kind: 'route.set', number, url, channel });
+      }
+      if (verb === 'remove' || verb === 'rm' || verb === 'delete') {
+        const number = unescapeSlack(restAfter(2)).trim();
+        if (!number) return usage('Which route? `default` or a number.', 'route');
+        return command({ kind: 'route.remove', number });
+      }
+      return usage(`\`route ${verb}\` is not a command.`, 'route');
+    }
+
+    case 'audit': {
+      if (verb === undefined) return command({ kind: 'audit', limit: AUDIT_DEFAULT });
+      const limit = Number(verb);
+      if (!Number.isInteger(limit) || limit < 1 || limit > AUDIT_MAX) {
+        return usage(`\`audit ${verb}\`: give a count from 1 to ${AUDIT_MAX}.`, 'audit');
+      }
+      return command({ kind: 'audit', limit });
+    }
+
+    default:
+      return usage(`\`${unescapeSlack(words[0] ?? '')}\` is not an /sms command.`);
+  }
+}

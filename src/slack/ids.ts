@@ -1,0 +1,37 @@
+/**
+ * Callback, block and action ids shared by the Block Kit builders and the listeners that read them back. One place,
+ * so a renamed id cannot silently break a handler.
+ */
+export const CALLBACK = {
+  senderIdCreate: 'senderid_create',
+} as const;
+
+/** Input blocks of the Sender ID form; `response_action: errors` keys on these. */
+export const SENDER_ID_BLOCK = {
+  type: 'sid_type',
+  /** Different blocks per type, so Slack does not carry a typed text into the number select (or back). */
+  valueText: 'sid_value_text',
+  valueNumber: 'sid_value_number',
+  countries: 'sid_countries',
+  usecase: 'sid_usecase',
+  volume: 'sid_volume',
+  samples: 'sid_samples',
+  notice: 'sid_notice',
+} as const;
+
+export const SENDER_ID_ACTION = {
+  type: 'sid_type_choice',
+  value: 'sid_value_input',
+  countries: 'sid_countries_choice',
+  usecase: 'sid_usecase_choice',
+  volume: 'sid_volume_choice',
+  samples: 'sid_samples_input',
+} as const;
+
+export const ACTION = {
+  enableInbound: 'number_enable_inbound',
+  pointWebhookAtSmsops: 'webhook_point_at_smsops',
+  confirmWebhook: 'webhook_confirm_replace',
+  cancelWebhook: 'webhook_cancel',
+  openSenderIdForm: 'senderid_open_form',
+} as const;

@@ -1,0 +1,58 @@
+import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { z } from 'zod';
+import { listSmsEnabledNumbers } from '../../../core/senderIds.js';
+import { describeError } from '../../../errors.js';
+import { senderIdFormView } from '../../ui/senderIdForm.js';
+import { openSenderIdForm } from '../commands/senderIdCommands.js';
+import { replier, type SlackDeps } from '../context.js';
+import { parseFormMetadata, readSenderIdDraft } from '../views/senderIdSubmission.js';
+
+type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+/** Switching alphanumeric ↔ numeric rebuilds the form: the value field and the refused countries depend on it. */
+export function senderIdTypeSwitchListener(deps: SlackDeps) {
+  return async ({ ack, body, action, client }: ActionArgs): Promise<void> => {
+    await ack();
+    const view = body.view;
+    if (!view) return;
+    const chosen = z
+      .enum(['alphanumeric', 'numeric'])
+      .safeParse(action.type === 'radio_buttons' ? action.selected_option?.value : undefined);
+    if (!chosen.success) return;
+    const metadata = { ...parseFormMetadata(view.private_metadata), type: chosen.data };
+    const values = readSenderIdDraft(view.state.values, metadata);
+    const numbers = chosen.data === 'numeric' ? await listSmsEnabledNumbers(deps.services) : undefined;
+    const notice = numbers && !numbers.ok ? numbers.error.userMessage : undefined;
+    await client.views
+      .update({
+        view_id: view.id,
+        hash: view.hash,
+        view: senderIdFormView({
+          metadata,
+          numbers: numbers?.ok ? numbers.value : [],
+          // The typed value means nothing for the other type; the rest carries over.
+          values: { ...values, value: '' },
+          ...(notice ? { notice } : {}),
+        }),
+      })
+      .catch((error: unknown) => deps.logger.info('Sender ID form not switched', { error: describeError(error) }));
+  };
+}
+
+/** "Request a Sender ID" button (on an empty list): the same form as the command. */
+export function openSenderIdFormListener(deps: SlackDeps) {
+  return async ({ ack, body, client, respond }: ActionArgs): Promise<void> => {
+    await ack();
+    const channelId = body.channel?.id ?? null;
+    await openSenderIdForm(
+      {
+        deps,
+        actor: { userId: body.user.id },
+        channelId,
+        client,
+        reply: replier({ respond, client, channelId, userId: body.user.id, logger: deps.logger }),
+      },
+      body.trigger_id,
+    );
+  };
+}

@@ -1,0 +1,72 @@
+import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { z } from 'zod';
+import { enableInboundCommand } from '../commands/numberCommands.js';
+import { applyAndReply, setWebhookCommand } from '../commands/webhookCommands.js';
+import { type Interaction, replier, type SlackDeps } from '../context.js';
+
+type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+function interactionOf(deps: SlackDeps, args: ActionArgs): Interaction {
+  const channelId = args.body.channel?.id ?? null;
+  return {
+    deps,
+    actor: { userId: args.body.user.id },
+    channelId,
+    client: args.client,
+    reply: replier({ respond: args.respond, client: args.client, channelId, userId: args.body.user.id, logger: deps.logger }),
+  };
+}
+
+const buttonValue = (action: ActionArgs['action']): string | undefined => (action.type === 'button' ? action.value : undefined);
+
+/** "Enable inbound SMS" next to a number in `/sms number list`. */
+export function enableInboundButtonListener(deps: SlackDeps) {
+  return async (args: ActionArgs): Promise<void> => {
+    await args.ack();
+    const number = buttonValue(args.action);
+    if (number) await enableInboundCommand(interactionOf(deps, args), number);
+  };
+}
+
+/** "Point webhook at smsops" next to a number or the account default: the `webhook set` path, confirmation included. */
+export function pointWebhookButtonListener(deps: SlackDeps) {
+  return async (args: ActionArgs): Promise<void> => {
+    await args.ack();
+    const target = buttonValue(args.action);
+    if (target) await setWebhookCommand(interactionOf(deps, args), { target });
+  };
+}
+
+const confirmationSchema = z.object({ target: z.string(), url: z.string().optional(), seen: z.string().nullable() });
+
+/** "Replace" on the confirmation: applies only if Wavix still holds the URL that was shown. */
+export function confirmWebhookListener(deps: SlackDeps) {
+  return async (args: ActionArgs): Promise<void> => {
+    await args.ack();
+    const interaction = interactionOf(deps, args);
+    let parsed: z.infer<typeof confirmationSchema> | undefined;
+    try {
+      parsed = confirmationSchema.parse(JSON.parse(buttonValue(args.action) ?? ''));
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed) {
+      await interaction.reply(
+        { text: 'This confirmation is damaged; run the command again.', blocks: [] },
+        { replaceOriginal: true },
+      );
+      return;
+    }
+    await applyAndReply(interaction, { target: parsed.target, url: parsed.url }, parsed.seen, { replaceOriginal: true });
+  };
+}
+
+export function cancelWebhookListener(deps: SlackDeps) {
+  return async (args: ActionArgs): Promise<void> => {
+    await args.ack();
+    await interactionOf(deps, args).reply(
+      { text: 'Cancelled; the webhook was not changed.', blocks: [] },
+      { replaceOriginal: true },
+    );
+  };
+}

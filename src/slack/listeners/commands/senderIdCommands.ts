@@ -1,0 +1,53 @@
+import { findSenderIds, listSmsEnabledNumbers, syncSenderIds } from '../../../core/senderIds.js';
+import { describeError } from '../../../errors.js';
+import { CALLBACK } from '../../ids.js';
+import { encodeMetadata, messageView, senderIdFormView } from '../../ui/senderIdForm.js';
+import { senderIdListMessage, senderIdStatusMessage } from '../../ui/senderIds.js';
+import { escapeMrkdwn } from '../../ui/text.js';
+import type { Interaction } from '../context.js';
+
+/**
+ * Opens the Sender ID form within the trigger's 3 seconds with a placeholder, then fills it once the account's
+ * SMS-enabled numbers are known (Wavix may be slow; the trigger id would expire waiting for it).
+ */
+export async function openSenderIdForm(interaction: Interaction, triggerId: string): Promise<void> {
+  const { client, deps } = interaction;
+  const metadata = { channelId: interaction.channelId, type: 'alphanumeric' as const };
+  let opened: Awaited<ReturnType<typeof client.views.open>>;
+  try {
+    opened = await client.views.open({
+      trigger_id: triggerId,
+      view: messageView('New Sender ID', ':hourglass_flowing_sand: Loading your Wavix numbers…', {
+        callbackId: CALLBACK.senderIdCreate,
+        metadata: encodeMetadata(metadata),
+      }),
+    });
+  } catch (error) {
+    deps.logger.warn('could not open the Sender ID form', { error: describeError(error) });
+    await interaction.reply({
+      text: 'Slack did not open the form in time; run `/sms senderid create` again.',
+      blocks: [],
+    });
+    return;
+  }
+  const viewId = opened.view?.id;
+  if (!viewId) return;
+  const numbers = await listSmsEnabledNumbers(deps.services);
+  const view = numbers.ok
+    ? senderIdFormView({ metadata, numbers: numbers.value })
+    : messageView('New Sender ID', `:warning: ${escapeMrkdwn(numbers.error.userMessage)}`);
+  try {
+    await client.views.update({ view_id: viewId, ...(opened.view?.hash ? { hash: opened.view.hash } : {}), view });
+  } catch (error) {
+    // A hash conflict means the person already changed the form (switched the type): their view wins.
+    deps.logger.info('Sender ID form not updated', { error: describeError(error) });
+  }
+}
+
+export async function listSenderIdsCommand(interaction: Interaction): Promise<void> {
+  await interaction.reply(senderIdListMessage(await syncSenderIds(interaction.deps.services)));
+}
+
+export async function senderIdStatusCommand(interaction: Interaction, query: string): Promise<void> {
+  await interaction.reply(senderIdStatusMessage(query, await findSenderIds(interaction.deps.services, query)));
+}

@@ -1,0 +1,66 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { parseSmsCommand, type SmsCommand } from '../../commands/parseCommand.js';
+import { auditMessage } from '../../ui/audit.js';
+import { helpMessage, usageMessage } from '../../ui/help.js';
+import { type Interaction, replier, type SlackDeps } from '../context.js';
+import { enableInboundCommand, listNumbersCommand } from './numberCommands.js';
+import { listRoutesCommand, removeRouteCommand, setRouteCommand } from './routeCommands.js';
+import { listSenderIdsCommand, openSenderIdForm, senderIdStatusCommand } from './senderIdCommands.js';
+import { setWebhookCommand } from './webhookCommands.js';
+
+type Handlers = {
+  [K in SmsCommand['kind']]: (
+    interaction: Interaction,
+    command: Extract<SmsCommand, { kind: K }>,
+    triggerId: string,
+  ) => Promise<void>;
+};
+
+/** One handler per command kind; the parser decides which, so this table is the whole routing. */
+const handlers: Handlers = {
+  help: (i, c) => i.reply(helpMessage(c.topic)),
+  'senderid.create': (i, _c, triggerId) => openSenderIdForm(i, triggerId),
+  'senderid.list': (i) => listSenderIdsCommand(i),
+  'senderid.status': (i, c) => senderIdStatusCommand(i, c.query),
+  'number.list': (i) => listNumbersCommand(i),
+  'number.enable-inbound': (i, c) => enableInboundCommand(i, c.number),
+  'webhook.set': (i, c) => setWebhookCommand(i, { target: c.target, url: c.url }),
+  'route.set': (i, c) => setRouteCommand(i, c),
+  'route.list': (i) => listRoutesCommand(i),
+  'route.remove': (i, c) => removeRouteCommand(i, c.number),
+  audit: (i, c) => i.reply(auditMessage(i.deps.services.audit.recent(c.limit))),
+};
+
+function run<K extends SmsCommand['kind']>(
+  interaction: Interaction,
+  command: Extract<SmsCommand, { kind: K }>,
+  triggerId: string,
+) {
+  return (handlers[command.kind] as Handlers[K])(interaction, command, triggerId);
+}
+
+/**
+ * `/sms …`: help and usage answer in the ack itself; everything else acks at once (Slack's 3 seconds) and answers
+ * from the slow part, since it may wait on Wavix.
+ */
+export function smsCommandListener(deps: SlackDeps) {
+  return async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const parsed = parseSmsCommand(command.text);
+    if (!parsed.ok || parsed.command.kind === 'help') {
+      const message = parsed.ok
+        ? helpMessage(parsed.command.kind === 'help' ? parsed.command.topic : undefined)
+        : usageMessage(parsed.problem, parsed.topic);
+      await ack({ response_type: 'ephemeral', text: message.text, blocks: message.blocks });
+      return;
+    }
+    await ack();
+    const interaction: Interaction = {
+      deps,
+      actor: { userId: command.user_id },
+      channelId: command.channel_id,
+      client,
+      reply: replier({ respond, client, channelId: command.channel_id, userId: command.user_id, logger: deps.logger }),
+    };
+    await run(interaction, parsed.command, command.trigger_id);
+  };
+}

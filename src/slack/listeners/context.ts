@@ -1,0 +1,76 @@
+import type { RespondFn, webApi } from '@slack/bolt';
+import { UnexpectedError } from '../../core/access.js';
+import type { Actor, SetupServices } from '../../core/services.js';
+import { type AppError, describeError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { WavixError } from '../../wavix/errors.js';
+import type { SlackMessage } from '../ui/text.js';
+
+/** What every listener needs, built once by the Slack surface. */
+export interface SlackDeps {
+  services: SetupServices;
+  /** Channel for approvals and alerts. */
+  alertChannel: string;
+  logger: Logger;
+}
+
+/** The slow part of a listener, after its ack: who asked, where, and how to answer them. */
+export interface Interaction {
+  deps: SlackDeps;
+  actor: Actor;
+  channelId: string | null;
+  client: webApi.WebClient;
+  /** Answers the person only (ephemeral). */
+  reply(message: SlackMessage, options?: { replaceOriginal?: boolean }): Promise<void>;
+}
+
+/**
+ * Replies through the interaction's response_url (it works in DMs and in channels the bot is not in); when that
+ * fails, through chat.postEphemeral. A reply that cannot be delivered at all is logged, not lost silently.
+ */
+export function replier(options: {
+  respond: RespondFn | undefined;
+  client: webApi.WebClient;
+  channelId: string | null;
+  userId: string;
+  logger: Logger;
+}): Interaction['reply'] {
+  return async (message, { replaceOriginal = false } = {}) => {
+    if (options.respond) {
+      try {
+        await options.respond({
+          response_type: 'ephemeral',
+          replace_original: replaceOriginal,
+          text: message.text,
+          ...(message.blocks.length > 0 ? { blocks: message.blocks } : {}),
+        });
+        return;
+      } catch (error) {
+        options.logger.warn('reply through response_url failed; trying chat.postEphemeral', { error: describeError(error) });
+      }
+    }
+    if (!options.channelId) {
+      options.logger.error('reply could not be delivered: no response_url and no channel', { user: options.userId });
+      return;
+    }
+    try {
+      await options.client.chat.postEphemeral({
+        channel: options.channelId,
+        user: options.userId,
+        text: message.text,
+        ...(message.blocks.length > 0 ? { blocks: message.blocks } : {}),
+      });
+    } catch (error) {
+      options.logger.error('reply could not be delivered', { user: options.userId, error: describeError(error) });
+    }
+  };
+}
+
+/** Errors the person caused or Wavix explained are routine; the others are smsops' own and go to the log as errors. */
+export function logFailure(logger: Logger, what: string, error: AppError): void {
+  if (error instanceof UnexpectedError || (error instanceof WavixError && error.kind === 'invalid_response')) {
+    logger.error(`${what} failed`, { error: error.message, cause: describeError(error.cause) });
+  } else {
+    logger.info(`${what} refused`, { error: error.message });
+  }
+}

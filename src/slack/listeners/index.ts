@@ -1,0 +1,26 @@
+import type { App } from '@slack/bolt';
+import { ACTION, CALLBACK, SENDER_ID_ACTION } from '../ids.js';
+import { openSenderIdFormListener, senderIdTypeSwitchListener } from './actions/senderIdFormActions.js';
+import {
+  cancelWebhookListener,
+  confirmWebhookListener,
+  enableInboundButtonListener,
+  pointWebhookButtonListener,
+} from './actions/setupActions.js';
+import { smsCommandListener } from './commands/sms.js';
+import type { SlackDeps } from './context.js';
+import { senderIdSubmissionListener } from './views/senderIdSubmission.js';
+
+/** Every listener smsops registers, in one place: command, view submissions, actions. */
+export function registerListeners(app: App, deps: SlackDeps): void {
+  app.command('/sms', smsCommandListener(deps));
+
+  app.view(CALLBACK.senderIdCreate, senderIdSubmissionListener(deps));
+
+  app.action(SENDER_ID_ACTION.type, senderIdTypeSwitchListener(deps));
+  app.action(ACTION.openSenderIdForm, openSenderIdFormListener(deps));
+  app.action(ACTION.enableInbound, enableInboundButtonListener(deps));
+  app.action(ACTION.pointWebhookAtSmsops, pointWebhookButtonListener(deps));
+  app.action(ACTION.confirmWebhook, confirmWebhookListener(deps));
+  app.action(ACTION.cancelWebhook, cancelWebhookListener(deps));
+}

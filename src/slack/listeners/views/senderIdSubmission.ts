@@ -1,0 +1,136 @@
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
+import { z } from 'zod';
+import { InputError } from '../../../core/inputError.js';
+import {
+  checkSenderIdDraft,
+  listSmsEnabledNumbers,
+  MONTHLY_VOLUMES,
+  requestSenderId,
+  SENDER_ID_USECASES,
+  type SenderIdDraft,
+} from '../../../core/senderIds.js';
+import { describeError } from '../../../errors.js';
+import { SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../../ids.js';
+import { messageView, type SenderIdFormMetadata, senderIdErrorBlock, senderIdFormView } from '../../ui/senderIdForm.js';
+import { senderIdCreatedModalText, senderIdRequestedAnnouncement, senderIdRequestedConfirmation } from '../../ui/senderIds.js';
+import { logFailure, type SlackDeps } from '../context.js';
+
+const option = z.object({ value: z.string() }).nullish();
+const element = z.looseObject({
+  value: z.string().nullish(),
+  selected_option: option,
+  selected_options: z.array(z.object({ value: z.string() })).nullish(),
+});
+const stateValuesSchema = z.record(z.string(), z.record(z.string(), element));
+const metadataSchema = z.object({
+  channelId: z.string().nullable(),
+  type: z.enum(['alphanumeric', 'numeric']),
+});
+
+export function parseFormMetadata(raw: string | undefined): SenderIdFormMetadata {
+  try {
+    const parsed = metadataSchema.safeParse(JSON.parse(raw ?? ''));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // Not ours or damaged: fall back to defaults rather than failing the person's submission.
+  }
+  return { channelId: null, type: 'alphanumeric' };
+}
+
+type StateValues = z.infer<typeof stateValuesSchema>;
+
+const read = (values: StateValues, block: string, action: string) => values[block]?.[action];
+
+/** The form's values as a draft. The type comes from the metadata, which the form is rebuilt from on every switch. */
+export function readSenderIdDraft(rawValues: unknown, metadata: SenderIdFormMetadata): SenderIdDraft {
+  const values = stateValuesSchema.catch({}).parse(rawValues);
+  const typed = read(values, SENDER_ID_BLOCK.valueText, SENDER_ID_ACTION.value)?.value;
+  const chosen = read(values, SENDER_ID_BLOCK.valueNumber, SENDER_ID_ACTION.value)?.selected_option?.value;
+  const usecase = z
+    .enum(SENDER_ID_USECASES)
+    .catch('transactional')
+    .parse(read(values, SENDER_ID_BLOCK.usecase, SENDER_ID_ACTION.usecase)?.selected_option?.value);
+  const volume = z
+    .enum(MONTHLY_VOLUMES)
+    .optional()
+    .catch(undefined)
+    .parse(read(values, SENDER_ID_BLOCK.volume, SENDER_ID_ACTION.volume)?.selected_option?.value);
+  const samples = (read(values, SENDER_ID_BLOCK.samples, SENDER_ID_ACTION.samples)?.value ?? '')
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return {
+    type: metadata.type,
+    value: chosen ?? typed ?? '',
+    countries: (read(values, SENDER_ID_BLOCK.countries, SENDER_ID_ACTION.countries)?.selected_options ?? []).map((o) => o.value),
+    usecase,
+    monthlyVolume: volume,
+    samples,
+  };
+}
+
+/**
+ * Submit of the Sender ID form. Fast part: the checks that need no Wavix call, shown on the fields; otherwise the
+ * modal turns into "Sending…" at once. Slow part: create on Wavix, then confirm to the person and announce in the
+ * alert channel. A refusal by Wavix brings the form back with the values and Wavix's reason on top.
+ */
+export function senderIdSubmissionListener(deps: SlackDeps) {
+  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const metadata = parseFormMetadata(view.private_metadata);
+    const draft = readSenderIdDraft(view.state.values, metadata);
+    const hasNumberSelect = view.state.values[SENDER_ID_BLOCK.valueNumber] !== undefined;
+    const problem = checkSenderIdDraft(draft);
+    if (problem) {
+      const errors: Record<string, string> = {};
+      for (const p of problem.problems) {
+        const block = senderIdErrorBlock(p.field, metadata.type, hasNumberSelect);
+        errors[block] = errors[block] ? `${errors[block]} ${p.message}` : p.message;
+      }
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    await ack({
+      response_action: 'update',
+      view: messageView('New Sender ID', ':hourglass_flowing_sand: Sending the request to Wavix…'),
+    });
+
+    const userId = body.user.id;
+    const result = await requestSenderId(deps.services, { userId }, draft);
+    if (!result.ok) {
+      logFailure(deps.logger, 'senderid create', result.error);
+      const numbers = metadata.type === 'numeric' ? await listSmsEnabledNumbers(deps.services) : undefined;
+      const notice =
+        result.error instanceof InputError ? result.error.problems.map((p) => p.message).join(' ') : result.error.userMessage;
+      await client.views
+        .update({
+          view_id: view.id,
+          view: senderIdFormView({ metadata, numbers: numbers?.ok ? numbers.value : [], values: draft, notice }),
+        })
+        .catch((error: unknown) => deps.logger.warn('could not show the refusal in the form', { error: describeError(error) }));
+      return;
+    }
+
+    await client.views
+      .update({ view_id: view.id, view: messageView('Sender ID requested', senderIdCreatedModalText(result.value)) })
+      .catch((error: unknown) => deps.logger.warn('could not update the Sender ID form', { error: describeError(error) }));
+    const announcement = senderIdRequestedAnnouncement(result.value);
+    await client.chat
+      .postMessage({ channel: deps.alertChannel, text: announcement.text, blocks: announcement.blocks, unfurl_links: false })
+      .catch((error: unknown) =>
+        deps.logger.warn('could not announce the Sender ID in the alert channel', { error: describeError(error) }),
+      );
+    const confirmation = senderIdRequestedConfirmation(result.value);
+    // Ephemeral where the command was typed; a direct message when the form was opened from elsewhere (App Home).
+    const confirm = metadata.channelId
+      ? client.chat.postEphemeral({
+          channel: metadata.channelId,
+          user: userId,
+          text: confirmation.text,
+          blocks: confirmation.blocks,
+        })
+      : client.chat.postMessage({ channel: userId, text: confirmation.text, blocks: confirmation.blocks });
+    await confirm.catch((error: unknown) =>
+      deps.logger.warn('could not confirm the Sender ID to its requester', { error: describeError(error) }),
+    );
+  };
+}

@@ -1,0 +1,34 @@
+import { AccessDeniedError } from '../../core/access.js';
+import { InputError } from '../../core/inputError.js';
+import type { AppError } from '../../errors.js';
+import { WavixError } from '../../wavix/errors.js';
+import { context, escapeMrkdwn, type SlackMessage, section } from './text.js';
+
+/**
+ * An error as a person reads it: the user message (never the technical one, which may name internals), and for
+ * Wavix a hint of what to do. Nothing here can carry a secret: user messages are written not to.
+ */
+export function errorMessage(error: AppError, doing?: string): SlackMessage {
+  const lead = doing ? `Could not ${doing}.` : 'That did not work.';
+  const icon = error instanceof AccessDeniedError ? ':no_entry:' : ':warning:';
+  const blocks = [section(`${icon} *${escapeMrkdwn(lead)}*\n${escapeMrkdwn(error.userMessage)}`)];
+  if (error instanceof InputError && error.problems.length > 1) {
+    blocks.splice(
+      0,
+      1,
+      section(`${icon} *${escapeMrkdwn(lead)}*\n${error.problems.map((p) => `• ${escapeMrkdwn(p.message)}`).join('\n')}`),
+    );
+  }
+  if (error instanceof WavixError && (error.kind === 'server' || error.kind === 'network' || error.kind === 'rate_limited')) {
+    blocks.push(context('It is safe to run the command again.'));
+  }
+  if (error instanceof WavixError && error.kind === 'timeout') {
+    // A request that timed out may still have been applied by Wavix: look before trying again.
+    blocks.push(
+      context(
+        'Wavix may still have applied it: check its current state (`/sms senderid list`, `/sms number list`) before trying again.',
+      ),
+    );
+  }
+  return { text: `${lead} ${error.userMessage}`, blocks };
+}

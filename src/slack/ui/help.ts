@@ -1,0 +1,67 @@
+import { AUDIT_MAX } from '../commands/parseCommand.js';
+import { context, escapeMrkdwn, type SlackMessage, section } from './text.js';
+
+/** Every command with an example, grouped by topic; `/sms help <topic>` shows one group. */
+export const HELP_TOPICS = {
+  senderid: [
+    [
+      '/sms senderid create',
+      'Open the form to register a Sender ID (alphanumeric or one of your numbers) for destination countries.',
+    ],
+    ['/sms senderid list', 'Every Sender ID on the Wavix account with its status per country.'],
+    ['/sms senderid status Acme', 'One Sender ID, by its text or Wavix id.'],
+  ],
+  number: [
+    ['/sms number list', 'Each number: country, SMS, inbound SMS, and where its inbound messages go.'],
+    ['/sms number enable-inbound +1 415 555 0100', 'Activate inbound SMS (US and Canadian numbers).'],
+  ],
+  webhook: [
+    ['/sms webhook set', "Point the account's default inbound SMS (and delivery report) webhook at smsops."],
+    ['/sms webhook set +14155550100', "Point one number's inbound webhook at smsops (it overrides the default)."],
+    [
+      '/sms webhook set default https://…',
+      'Set an explicit URL instead. A different URL already there is shown for confirmation first.',
+    ],
+  ],
+  route: [
+    [
+      '/sms route set default https://pbx.example.com:8887/emc/Wavix - US/0d3c… #sms-inbox',
+      'Relay inbound messages to PortSIP (URL exactly as copied) and post them in a channel.',
+    ],
+    ['/sms route set +14155550100 https://…', 'A route for one number; it wins over `default`.'],
+    ['/sms route list', 'Where each number’s messages go.'],
+    ['/sms route remove +14155550100', 'Remove a route.'],
+  ],
+  audit: [[`/sms audit 20`, `The last changes (default 10, at most ${AUDIT_MAX}): who, what, with what result.`]],
+} as const satisfies Record<string, ReadonlyArray<readonly [string, string]>>;
+
+export type HelpTopic = keyof typeof HELP_TOPICS;
+
+const isTopic = (topic: string | undefined): topic is HelpTopic => topic !== undefined && topic in HELP_TOPICS;
+
+function linesFor(topic: HelpTopic): string {
+  return HELP_TOPICS[topic].map(([example, what]) => `\`${escapeMrkdwn(example)}\`\n${escapeMrkdwn(what)}`).join('\n');
+}
+
+export function helpMessage(topic?: string): SlackMessage {
+  const topics: HelpTopic[] = isTopic(topic) ? [topic] : (Object.keys(HELP_TOPICS) as HelpTopic[]);
+  return {
+    text: 'smsops commands',
+    blocks: [
+      section('*smsops*: Wavix SMS setup and the PortSIP relay, from Slack.'),
+      ...topics.map((t) => section(linesFor(t))),
+      context(
+        'Read commands work for everyone; changes are limited to SLACK_ADMIN_USERS when it is set. Every change is audited.',
+      ),
+    ],
+  };
+}
+
+/** The answer to an unknown or malformed command: what was wrong, then the commands of that topic (or all). */
+export function usageMessage(problem: string, topic?: string): SlackMessage {
+  const help = helpMessage(topic);
+  return {
+    text: `${problem} Try /sms help.`,
+    blocks: [section(`:warning: ${problem}`), ...help.blocks.slice(1)],
+  };
+}

@@ -1,0 +1,122 @@
+import { formatPhoneForPeople } from '../../core/phone.js';
+import type { RequestedSenderId, SenderIdOverview } from '../../core/senderIds.js';
+import type { CountryStatus, SenderIdRecord } from '../../store/repositories/senderIds.js';
+import { ACTION } from '../ids.js';
+import { countryName } from './senderIdForm.js';
+import { type Block, button, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
+
+const STATUS_ICON: Record<CountryStatus, string> = {
+  approved: ':white_check_mark:',
+  pending: ':hourglass_flowing_sand:',
+  rejected: ':x:',
+  removed: ':heavy_minus_sign:',
+};
+
+/** A Sender ID's text for people: numbers formatted, names escaped. */
+export function senderIdLabel(record: Pick<SenderIdRecord, 'value' | 'type'>): string {
+  return escapeMrkdwn(record.type === 'numeric' ? formatPhoneForPeople(`+${record.value.replace(/^\+/, '')}`) : record.value);
+}
+
+function countryLines(record: SenderIdRecord): string {
+  if (record.countries.length === 0) return '_no countries allowlisted yet_';
+  return record.countries
+    .map(
+      (c) =>
+        `${STATUS_ICON[c.status]} ${escapeMrkdwn(countryName(c.country))} (${c.country}): ${c.status}${
+          c.reason ? ` — ${escapeMrkdwn(c.reason)}` : ''
+        }`,
+    )
+    .join('\n');
+}
+
+function senderIdBlock(record: SenderIdRecord): Block {
+  const who = record.requestedBy ? `requested by ${mention(record.requestedBy)}` : 'created in the Wavix portal';
+  return section(
+    `*${senderIdLabel(record)}* · ${record.type} · ${who}\n${countryLines(record)}\n_Wavix id ${escapeMrkdwn(record.wavixId)}_`,
+  );
+}
+
+function staleNote(overview: SenderIdOverview): Block[] {
+  return overview.staleBecause
+    ? [
+        context(
+          `:warning: Wavix could not be read, so this is the last known state. ${escapeMrkdwn(overview.staleBecause.userMessage)}`,
+        ),
+      ]
+    : [];
+}
+
+export function senderIdListMessage(overview: SenderIdOverview): SlackMessage {
+  const { records } = overview;
+  if (records.length === 0) {
+    return {
+      text: 'No Sender IDs yet.',
+      blocks: [
+        ...staleNote(overview),
+        section('No Sender IDs on this Wavix account yet.'),
+        {
+          type: 'actions',
+          elements: [button({ text: 'Request a Sender ID', actionId: ACTION.openSenderIdForm, value: 'open', style: 'primary' })],
+        },
+      ],
+    };
+  }
+  // A message holds at most 50 blocks: the newest 40 are shown, and the rest counted.
+  const shown = records.slice(-40);
+  return {
+    text: `${records.length} Sender ID${records.length === 1 ? '' : 's'}`,
+    blocks: [
+      ...staleNote(overview),
+      section(`*${records.length} Sender ID${records.length === 1 ? '' : 's'}*`),
+      ...shown.map(senderIdBlock),
+      ...(records.length > shown.length ? [context(`${records.length - shown.length} older ones are not shown.`)] : []),
+    ],
+  };
+}
+
+export function senderIdStatusMessage(query: string, overview: SenderIdOverview): SlackMessage {
+  if (overview.records.length === 0) {
+    return {
+      text: `No Sender ID matches ${query}.`,
+      blocks: [
+        ...staleNote(overview),
+        section(`No Sender ID matches ${escapeMrkdwn(`"${query}"`)}. \`/sms senderid list\` shows them all.`),
+      ],
+    };
+  }
+  return { text: `Sender ID ${query}`, blocks: [...staleNote(overview), ...overview.records.slice(0, 40).map(senderIdBlock)] };
+}
+
+function outcomeLine(result: RequestedSenderId): string {
+  const parts: string[] = [];
+  if (result.approvedNow.length > 0) parts.push(`approved at once in ${result.approvedNow.join(', ')}`);
+  if (result.pending.length > 0) parts.push(`pending carrier approval in ${result.pending.join(', ')}`);
+  return parts.join('; ') || 'no countries';
+}
+
+/** The alert channel post: "Sender ID … requested by @user for …; pending". */
+export function senderIdRequestedAnnouncement(result: RequestedSenderId): SlackMessage {
+  const { record } = result;
+  const countries = record.countries.map((c) => c.country).join(', ');
+  const state = result.pending.length > 0 ? 'pending' : 'approved';
+  const who = record.requestedBy ? mention(record.requestedBy) : 'someone';
+  const text = `Sender ID ${senderIdLabel(record)} (${record.type}) requested by ${who} for ${countries}; ${state}`;
+  return {
+    text,
+    blocks: [
+      section(`:incoming_envelope: ${text}.`),
+      section(countryLines(record)),
+      context(`${outcomeLine(result)}. smsops announces each carrier decision here.`),
+    ],
+  };
+}
+
+/** The requester's own confirmation. */
+export function senderIdRequestedConfirmation(result: RequestedSenderId): SlackMessage {
+  const text = `Your Sender ID ${senderIdLabel(result.record)} was sent to Wavix: ${outcomeLine(result)}.`;
+  return { text, blocks: [section(`:white_check_mark: ${text}`), section(countryLines(result.record))] };
+}
+
+export function senderIdCreatedModalText(result: RequestedSenderId): string {
+  return `:white_check_mark: *${senderIdLabel(result.record)}* was sent to Wavix.\n${countryLines(result.record)}\n\nEach carrier decision will be announced in the alert channel.`;
+}

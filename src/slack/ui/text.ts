@@ -1,0 +1,55 @@
+import type { types } from '@slack/bolt';
+
+export type Block = types.KnownBlock;
+
+/** A message as smsops sends it: blocks, and the plain text Slack shows in notifications and falls back to. */
+export interface SlackMessage {
+  text: string;
+  blocks: Block[];
+}
+
+/**
+ * Escapes text for mrkdwn: with `&`, `<` and `>` as entities, nothing typed by a person (or received by SMS) can
+ * become a mention (`<!channel>`, `<@U…>`) or a link whose label hides its target.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Inline code: escaped, and without backticks that would end it early. */
+export function code(text: string): string {
+  return `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
+}
+
+export const mention = (userId: string): string => (/^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId));
+
+/** Slack's section text limit is 3,000 characters; longer text is cut with a mark rather than refused by Slack. */
+export function clip(text: string, max = 2900): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export const section = (text: string, blockId?: string): Block => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text: clip(text) },
+  ...(blockId ? { block_id: blockId } : {}),
+});
+
+export const context = (text: string): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text) }] });
+
+export const plain = (text: string, max = 75) => ({
+  type: 'plain_text' as const,
+  text: text.length > max ? `${text.slice(0, max - 1)}…` : text,
+  emoji: true,
+});
+
+export function button(options: { text: string; actionId: string; value: string; style?: 'primary' | 'danger' }) {
+  return {
+    type: 'button' as const,
+    text: plain(options.text),
+    action_id: options.actionId,
+    value: options.value,
+    ...(options.style ? { style: options.style } : {}),
+  };
+}
+
+export const formatTime = (epochMs: number): string => `${new Date(epochMs).toISOString().replace('T', ' ').slice(0, 16)} UTC`;

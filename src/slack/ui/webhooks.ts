@@ -1,0 +1,54 @@
+import type { WebhookPlan, WebhookSlot } from '../../core/webhooks.js';
+import { ACTION } from '../ids.js';
+import { webhookLabel } from './numbers.js';
+import { type Block, button, context, escapeMrkdwn, type SlackMessage, section } from './text.js';
+
+/** What the confirm button carries back: the request and the URL the user saw (no secret: the URL's token is not needed). */
+export interface WebhookConfirmation {
+  target: string;
+  url?: string;
+  /** Wavix's inbound URL when the confirmation was shown; the change is refused if it changed since. */
+  seen: string | null;
+}
+
+const slotName = (slot: WebhookSlot) => (slot.kind === 'inbound' ? 'inbound SMS webhook' : 'delivery report webhook');
+
+/**
+ * The question before replacing a different URL (PortSIP's, say): the old one first, then the new one.
+ * The button value holds the full request, which stays inside Slack's message (never logged by smsops).
+ */
+export function webhookConfirmMessage(
+  plan: WebhookPlan,
+  confirmation: WebhookConfirmation,
+  smsopsInbound: string | null,
+): SlackMessage {
+  const lines = plan.slots.map(
+    (slot) =>
+      `• ${slotName(slot)}: ${webhookLabel(slot.current, false)} → ${webhookLabel(slot.next, slot.next === smsopsInbound || slot.kind === 'dlr')}`,
+  );
+  const text = `Replace the webhook of ${plan.targetLabel}?`;
+  const blocks: Block[] = [
+    section(`:warning: *${escapeMrkdwn(text)}* It points somewhere else now:\n${lines.join('\n')}`),
+    context('If the old URL is PortSIP’s, keep it as a route (`/sms route set …`) so smsops relays the messages there.'),
+    {
+      type: 'actions',
+      elements: [
+        button({ text: 'Replace', actionId: ACTION.confirmWebhook, value: JSON.stringify(confirmation), style: 'danger' }),
+        button({ text: 'Cancel', actionId: ACTION.cancelWebhook, value: 'cancel' }),
+      ],
+    },
+  ];
+  return { text, blocks };
+}
+
+export function webhookResultMessage(plan: WebhookPlan, smsopsInbound: string | null): SlackMessage {
+  if (plan.unchanged) {
+    const text = `The webhook of ${plan.targetLabel} already points there; nothing changed.`;
+    return { text, blocks: [section(`:white_check_mark: ${escapeMrkdwn(text)}`)] };
+  }
+  const lines = plan.slots.map(
+    (slot) => `• ${slotName(slot)}: ${webhookLabel(slot.next, slot.next === smsopsInbound || slot.kind === 'dlr')}`,
+  );
+  const text = `Webhook of ${plan.targetLabel} updated on Wavix.`;
+  return { text, blocks: [section(`:white_check_mark: *${escapeMrkdwn(text)}*\n${lines.join('\n')}`)] };
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { parseSmsCommand } from '../../src/slack/commands/parseCommand.js';
+
+const parsed = (text: string) => {
+  const result = parseSmsCommand(text);
+  if (!result.ok) throw new Error(`expected a command for ${JSON.stringify(text)}, got: ${result.problem}`);
+  return result.command;
+};
+
+describe('parseSmsCommand', () => {
+  it('answers help for nothing, help, and a topic', () => {
+    expect(parsed('')).toEqual({ kind: 'help' });
+    expect(parsed('  help ')).toEqual({ kind: 'help' });
+    expect(parsed('help route')).toEqual({ kind: 'help', topic: 'route' });
+  });
+
+  it('reads the Sender ID commands, keeping spaces inside a Sender ID', () => {
+    expect(parsed('senderid create')).toEqual({ kind: 'senderid.create' });
+    expect(parsed('SenderID list')).toEqual({ kind: 'senderid.list' });
+    expect(parsed('senderid status Acme Co')).toEqual({ kind: 'senderid.status', query: 'Acme Co' });
+  });
+
+  it('reads numbers in national and international forms', () => {
+    expect(parsed('number list')).toEqual({ kind: 'number.list' });
+    expect(parsed('numbers')).toEqual({ kind: 'number.list' });
+    expect(parsed('number enable-inbound (415) 555-0100')).toEqual({ kind: 'number.enable-inbound', number: '(415) 555-0100' });
+  });
+
+  it('defaults webhook set to the account default and smsops’ own URL', () => {
+    expect(parsed('webhook set')).toEqual({ kind: 'webhook.set', target: 'default' });
+    expect(parsed('webhook set +1 415 555 0100')).toEqual({ kind: 'webhook.set', target: '+1 415 555 0100' });
+    expect(parsed('webhook set default <https://pbx.example.com/emc/x>')).toEqual({
+      kind: 'webhook.set',
+      target: 'default',
+      url: 'https://pbx.example.com/emc/x',
+    });
+  });
+
+  it('keeps a PortSIP URL with spaces exactly, as Slack escapes it, and takes a trailing #channel', () => {
+    // What Slack sends with should_escape: the link stops at the first space, the rest follows as text.
+    const escaped = 'route set +14155550100 <https://pbx.example.com:8887/emc/Wavix> - US/a558d635-66e0 <#C0INBOX01|inbox>';
+    expect(parsed(escaped)).toEqual({
+      kind: 'route.set',
+      number: '+14155550100',
+      url: 'https://pbx.example.com:8887/emc/Wavix - US/a558d635-66e0',
+      channel: 'C0INBOX01',
+    });
+    expect(parsed('route set default https://pbx.example.com/emc/Wavix - Asia/u?a=1&amp;b=2')).toEqual({
+      kind: 'route.set',
+      number: 'default',
+      url: 'https://pbx.example.com/emc/Wavix - Asia/u?a=1&b=2',
+      channel: null,
+    });
+  });
+
+  it('uses a link’s target, never its label', () => {
+    expect(parsed('route set default <https://real.example/emc/x|https://shown.example>')).toMatchObject({
+      url: 'https://real.example/emc/x',
+    });
+  });
+
+  it('reads route list/remove and audit counts', () => {
+    expect(parsed('route list')).toEqual({ kind: 'route.list' });
+    expect(parsed('route remove default')).toEqual({ kind: 'route.remove', number: 'default' });
+    expect(parsed('audit')).toEqual({ kind: 'audit', limit: 10 });
+    expect(parsed('audit 25')).toEqual({ kind: 'audit', limit: 25 });
+  });
+
+  it('answers a usage problem, with the topic, for anything malformed', () => {
+    expect(parseSmsCommand('frobnicate')).toMatchObject({ ok: false, problem: expect.stringContaining('`frobnicate`') });
+    expect(parseSmsCommand('senderid status')).toMatchObject({ ok: false, topic: 'senderid' });
+    expect(parseSmsCommand('number enable-inbound')).toMatchObject({ ok: false, topic: 'number' });
+    expect(parseSmsCommand('route set default')).toMatchObject({ ok: false, topic: 'route' });
+    expect(parseSmsCommand('audit 0')).toMatchObject({ ok: false, topic: 'audit' });
+    expect(parseSmsCommand('audit lots')).toMatchObject({ ok: false, topic: 'audit' });
+    expect(parseSmsCommand('webhook delete')).toMatchObject({ ok: false, topic: 'webhook' });
+  });
+});
