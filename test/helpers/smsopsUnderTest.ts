@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RunningSmsops, startSmsops } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { createLogger } from '../../src/log.js';
+import { closeDatabase, type Db, openDatabase } from '../../src/store/database.js';
+import { type FakeSlack, startFakeSlack } from './fakeSlack.js';
+import { createSlackTestClient, type SlackTestClient } from './slackRequests.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+export const BOT_TOKEN = 'xoxb-test-bot-token-0123456789';
+export const WEBHOOK_SECRET = 'whsec_test_0123456789abcdefghijkl';
+export const ALERT_CHANNEL = 'C0ALERTS01';
+export const ADMIN = 'U0ADMIN001';
+export const OUTSIDER = 'U0OTHER002';
+export const PUBLIC_BASE_URL = 'https://smsops.example.com';
+
+export interface SmsopsUnderTest {
+  smsops: RunningSmsops;
+  emulator: WavixEmulator;
+  fakeSlack: FakeSlack;
+  slack: SlackTestClient;
+  /** Every log line smsops wrote (JSON text). */
+  logs: string[];
+  /** A second connection to smsops' database file, for assertions. */
+  db: Db;
+  /** Every secret of this run, to assert none leaks. */
+  secrets: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * smsops started in-process as in production (config parsed from an environment, a real SQLite file, the HTTP
+ * listener), with the Wavix emulator and the fake Slack Web API in place of the real services.
+ */
+export async function startSmsopsUnderTest(env: Record<string, string | undefined> = {}): Promise<SmsopsUnderTest> {
+  const emulator = await startWavixEmulator({});
+  const fakeSlack = await startFakeSlack();
+  const dir = mkdtempSync(join(tmpdir(), 'smsops-e2e-'));
+  const parsed = parseConfig({
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: fakeSlack.url,
+    SLACK_ALERT_CHANNEL: ALERT_CHANNEL,
+    SLACK_ADMIN_USERS: ADMIN,
+    WAVIX_API_KEY: emulator.apiKey,
+    WAVIX_API_URL: emulator.url,
+    PUBLIC_BASE_URL,
+    WEBHOOK_SECRET,
+    DATABASE_PATH: join(dir, 'smsops.db'),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
+  if (!parsed.ok) throw parsed.error;
+  const logs: string[] = [];
+  const smsops = await startSmsops(parsed.value, {
+    logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }),
+    slack: { unhandledRequestTimeoutMillis: 1500, retryConfig: { retries: 0 } },
+  });
+  const db = openDatabase(parsed.value.databasePath).db;
+  const slack = createSlackTestClient({
+    eventsUrl: `${smsops.url}/slack/events`,
+    signingSecret: SIGNING_SECRET,
+    responseUrl: fakeSlack.responseUrl,
+  });
+  return {
+    smsops,
+    emulator,
+    fakeSlack,
+    slack,
+    logs,
+    db,
+    secrets: [SIGNING_SECRET, BOT_TOKEN, WEBHOOK_SECRET, emulator.apiKey],
+    stop: async () => {
+      closeDatabase(db);
+      await smsops.stop();
+      await Promise.all([emulator.close(), fakeSlack.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Everything smsops sent to Slack as content (not the Authorization header), to search for leaks. */
+export function slackTraffic(t: Pick<SmsopsUnderTest, 'fakeSlack'>): string {
+  return JSON.stringify([t.fakeSlack.calls.map((c) => c.args), t.fakeSlack.responses]);
+}
+
+/** The text of every block and the fallback text of a recorded message, for assertions on what a person reads. */
+export function readable(message: unknown): string {
+  const parts: string[] = [];
+  const walk = (value: unknown) => {
+    if (typeof value === 'string') parts.push(value);
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
+  };
+  walk(message);
+  return parts.join('\n');
+}
+
+/**
+ * Runs `/sms <text>` and returns what the person sees: the ack's own body when it carries the answer, otherwise the
+ * next response_url post.
+ */
+export async function runCommand(
+  t: Pick<SmsopsUnderTest, 'slack' | 'fakeSlack'>,
+  text: string,
+  options: { userId?: string; channelId?: string } = {},
+  // biome-ignore lint/suspicious/noExplicitAny: Slack message bodies are asserted structurally
+): Promise<{ status: number; body: any; viaAck: boolean }> {
+  const before = t.fakeSlack.responses.length;
+  const response = await t.slack.command(text, options);
+  if (response.status !== 200) return { status: response.status, body: response.json ?? response.text, viaAck: true };
+  if (response.json) return { status: 200, body: response.json, viaAck: true };
+  const all = await t.fakeSlack.waitForResponses(before + 1);
+  return { status: 200, body: all[before]?.body, viaAck: false };
+}
