@@ -58,6 +58,8 @@ export interface BlockActionOptions extends SignOptions {
   actionId: string;
   blockId?: string;
   value?: string;
+  /** The element type Slack reports (default: `static_select` with a selected option, else `button`). */
+  actionType?: string;
   /** Makes the action a `static_select` (otherwise a `button`). */
   selectedOption?: SelectedOption;
   userId?: string;
@@ -187,7 +189,7 @@ export function createSlackTestClient({ eventsUrl, signingSecret, responseUrl }:
       const messageTs = opts.messageTs ?? '1700000000.000100';
       const viewId = opts.viewId ?? 'V0001';
       const action: Record<string, unknown> = {
-        type: opts.selectedOption ? 'static_select' : 'button',
+        type: opts.actionType ?? (opts.selectedOption ? 'static_select' : 'button'),
         action_id: opts.actionId,
         block_id: opts.blockId ?? 'b',
         action_ts: `${Math.floor(Date.now() / 1000)}.${String(n).padStart(6, '0')}`,

@@ -76,3 +76,14 @@ describe('parseSmsCommand', () => {
     expect(parseSmsCommand('webhook delete')).toMatchObject({ ok: false, topic: 'webhook' });
   });
 });
+
+describe('parseSmsCommand, URLs of another scheme', () => {
+  it('names a non-http URL instead of reading it as part of the number', () => {
+    expect(parseSmsCommand('route set default ftp://pbx.example.com/x')).toMatchObject({
+      ok: false,
+      problem: '`ftp://pbx.example.com/x` is not an http(s) URL.',
+      topic: 'route',
+    });
+    expect(parseSmsCommand('webhook set default sip://pbx')).toMatchObject({ ok: false, topic: 'webhook' });
+  });
+});

@@ -46,6 +46,11 @@ function splitTrailingChannel(text: string): { rest: string; channel: string | n
   return { rest: ` ${text}`.slice(0, match.index).trim(), channel: ref?.[1] ?? ref?.[2] ?? null };
 }
 
+/** A URL of another scheme where an http(s) one is expected (the number would otherwise swallow it). */
+function foreignUrl(text: string): string | null {
+  return /\S+:\/\/\S*/.exec(text)?.[0] ?? null;
+}
+
 /** Splits "<target> <url with maybe spaces>" at the first http(s)://. */
 function splitAtUrl(escaped: string): { before: string; url: string | null } {
   const text = unescapeSlack(escaped);
@@ -98,6 +103,8 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
     case 'webhooks': {
       if (verb !== 'set') return usage(verb ? `\`webhook ${verb}\` is not a command.` : 'What about webhooks?', 'webhook');
       const { before, url } = splitAtUrl(restAfter(2));
+      const other = foreignUrl(before);
+      if (other) return usage(`\`${other}\` is not an http(s) URL.`, 'webhook');
       const target = before || 'default';
       return command(url ? { kind: 'webhook.set', target, url } : { kind: 'webhook.set', target });
     }
@@ -108,6 +115,8 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
       if (verb === 'set') {
         const { rest, channel } = splitTrailingChannel(restAfter(2));
         const { before, url } = splitAtUrl(rest);
+        const other = foreignUrl(before);
+        if (other) return usage(`\`${other}\` is not an http(s) URL.`, 'route');
         const number = before;
         if (!number) return usage('Which number? `default` or a number, then the PortSIP webhook URL.', 'route');
         if (!url && !channel) return usage('Give the PortSIP webhook URL (and optionally a #channel).', 'route');

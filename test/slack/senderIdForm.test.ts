@@ -1,0 +1,187 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ADMIN,
+  ALERT_CHANNEL,
+  OUTSIDER,
+  readable,
+  runCommand,
+  type SmsopsUnderTest,
+  startSmsopsUnderTest,
+} from '../helpers/smsopsUnderTest.js';
+
+let t: SmsopsUnderTest;
+beforeEach(async () => {
+  t = await startSmsopsUnderTest();
+});
+afterEach(async () => {
+  await t.stop();
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: views are asserted structurally
+type View = any;
+
+const blockById = (view: View, id: string) => view.blocks.find((b: { block_id?: string }) => b.block_id === id);
+
+/** Opens the form as a person would and returns the filled view (after the placeholder). */
+async function openForm(): Promise<{ viewId: string; view: View; metadata: string }> {
+  const ack = await t.slack.command('senderid create');
+  expect(ack.status).toBe(200);
+  const [opened] = await t.fakeSlack.waitFor('views.open');
+  const [updated] = await t.fakeSlack.waitFor('views.update');
+  expect(opened?.args.trigger_id).toMatch(/^trig-/);
+  return { viewId: updated?.args.view_id, view: updated?.args.view, metadata: updated?.args.view.private_metadata };
+}
+
+const values = (input: { text?: string; number?: string; countries: string[]; usecase?: string; samples?: string }) => ({
+  ...(input.text !== undefined ? { sid_value_text: { sid_value_input: { type: 'plain_text_input', value: input.text } } } : {}),
+  ...(input.number !== undefined
+    ? { sid_value_number: { sid_value_input: { type: 'static_select', selected_option: { value: input.number } } } }
+    : {}),
+  sid_countries: {
+    sid_countries_choice: { type: 'multi_static_select', selected_options: input.countries.map((value) => ({ value })) },
+  },
+  sid_usecase: { sid_usecase_choice: { type: 'static_select', selected_option: { value: input.usecase ?? 'transactional' } } },
+  sid_volume: { sid_volume_choice: { type: 'static_select', selected_option: null } },
+  sid_samples: { sid_samples_input: { type: 'plain_text_input', value: input.samples ?? null } },
+});
+
+describe('/sms senderid create', () => {
+  it('opens a placeholder at once, then fills the form; US and Canada are marked not allowed for alphanumeric, with the reason', async () => {
+    const { view } = await openForm();
+    const [opened] = t.fakeSlack.callsTo('views.open');
+    expect(readable(opened?.args.view)).toContain('Loading your Wavix numbers');
+    expect(view.callback_id).toBe('senderid_create');
+    expect(blockById(view, 'sid_value_text').element.type).toBe('plain_text_input');
+    const groups = blockById(view, 'sid_countries').element.option_groups;
+    const refused = groups.at(-1);
+    expect(refused.label.text).toBe('Not allowed for alphanumeric Sender IDs');
+    expect(refused.options.map((o: { value: string }) => o.value).sort()).toEqual(['CA', 'US']);
+    expect(groups.every((g: { options: unknown[] }) => g.options.length <= 100)).toBe(true);
+    expect(readable(view)).toContain('The US does not allow alphanumeric Sender IDs');
+  });
+
+  it('switching to numeric offers the account’s SMS-enabled numbers in a select', async () => {
+    const { viewId, metadata } = await openForm();
+    const response = await t.slack.blockAction({
+      actionId: 'sid_type_choice',
+      blockId: 'sid_type',
+      container: 'view',
+      viewId,
+      privateMetadata: metadata,
+      actionType: 'radio_buttons',
+      selectedOption: { value: 'numeric' },
+      stateValues: values({ text: 'Acme', countries: ['GB'] }),
+    });
+    expect(response.status).toBe(200);
+    const updates = await t.fakeSlack.waitFor('views.update', 2);
+    const view = updates[1]?.args.view;
+    const options = blockById(view, 'sid_value_number').element.options.map((o: { value: string }) => o.value);
+    expect(options).toEqual(['+14155550100', '+16135550123', '+447400123456']);
+    expect(blockById(view, 'sid_countries').element.initial_options.map((o: { value: string }) => o.value)).toEqual(['GB']);
+    expect(JSON.parse(view.private_metadata).type).toBe('numeric');
+  });
+
+  it('shows rule violations on the fields, not as a crash, and sends nothing to Wavix', async () => {
+    const { viewId, metadata } = await openForm();
+    const response = await t.slack.viewSubmission({
+      callbackId: 'senderid_create',
+      viewId,
+      privateMetadata: metadata,
+      values: values({ text: 'Acmé Shop!!', countries: ['US', 'GB'] }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.json.response_action).toBe('errors');
+    expect(response.json.errors.sid_value_text).toContain('the letter "é"');
+    expect(response.json.errors.sid_value_text).toContain('"!"');
+    expect(response.json.errors.sid_countries).toContain('The US does not allow alphanumeric Sender IDs');
+    expect(t.emulator.state().senderIds).toHaveLength(1);
+  });
+
+  it('creates it on Wavix, stores the requester, confirms, and announces it as pending in the alert channel', async () => {
+    const { viewId, metadata } = await openForm();
+    const response = await t.slack.viewSubmission({
+      callbackId: 'senderid_create',
+      viewId,
+      privateMetadata: metadata,
+      userId: ADMIN,
+      values: values({ text: 'Acme', countries: ['GB', 'FR'], samples: 'Your code is 1234\nYour order shipped' }),
+    });
+    expect(response.json.response_action).toBe('update');
+
+    const [announcement] = await t.fakeSlack.waitFor('chat.postMessage');
+    expect(announcement?.args.channel).toBe(ALERT_CHANNEL);
+    expect(announcement?.args.text).toBe(`Sender ID Acme (alphanumeric) requested by <@${ADMIN}> for FR, GB; pending`);
+    const [confirmation] = await t.fakeSlack.waitFor('chat.postEphemeral');
+    expect(confirmation?.args.user).toBe(ADMIN);
+    expect(confirmation?.args.channel).toBe('C0ALERTS01');
+    expect(confirmation?.args.text).toContain('approved at once in GB; pending carrier approval in FR');
+
+    const created = t.emulator.state().senderIds.find((s) => s.sender_id === 'Acme');
+    expect(created).toMatchObject({
+      type: 'alphanumeric',
+      usecase: 'transactional',
+      samples: ['Your code is 1234', 'Your order shipped'],
+    });
+    const stored = t.db.prepare('SELECT requested_by, origin FROM sender_ids WHERE value = ?').get('Acme');
+    expect(stored).toEqual({ requested_by: ADMIN, origin: 'smsops' });
+    const countries = t.db
+      .prepare('SELECT country, status, announced_at IS NOT NULL AS announced FROM sender_id_countries ORDER BY country')
+      .all();
+    expect(countries).toEqual([
+      { country: 'FR', status: 'pending', announced: 0 },
+      { country: 'GB', status: 'approved', announced: 1 },
+    ]);
+  });
+
+  it('brings the form back with the values and Wavix’s reason when Wavix refuses', async () => {
+    const { viewId, metadata } = await openForm();
+    t.emulator.injectFault({
+      method: 'POST',
+      path: '/v3/messages/sender-ids',
+      status: 400,
+      body: { success: false, message: 'Sender ID cannot be provisioned. Brand name is reserved' },
+    });
+    await t.slack.viewSubmission({
+      callbackId: 'senderid_create',
+      viewId,
+      privateMetadata: metadata,
+      values: values({ text: 'Acme', countries: ['DE'] }),
+    });
+    const updates = await t.fakeSlack.waitFor('views.update', 2);
+    const view = updates[1]?.args.view;
+    expect(readable(blockById(view, 'sid_notice'))).toContain('Brand name is reserved');
+    expect(blockById(view, 'sid_value_text').element.initial_value).toBe('Acme');
+    expect(t.fakeSlack.callsTo('chat.postMessage')).toHaveLength(0);
+  });
+
+  it('refuses a numeric Sender ID on a number that is not SMS-enabled', async () => {
+    const { viewId } = await openForm();
+    await t.slack.viewSubmission({
+      callbackId: 'senderid_create',
+      viewId,
+      privateMetadata: JSON.stringify({ channelId: 'C0ALERTS01', type: 'numeric' }),
+      values: values({ text: '+44 20 7946 0000', countries: ['GB'] }),
+    });
+    const updates = await t.fakeSlack.waitFor('views.update', 2);
+    expect(readable(blockById(updates[1]?.args.view, 'sid_notice'))).toContain(
+      '+44 20 7946 0000 is not an SMS-enabled number of this Wavix account',
+    );
+    expect(t.emulator.state().senderIds).toHaveLength(1);
+  });
+
+  it('refuses a non-admin’s request, tells them why, and records it', async () => {
+    const { viewId, metadata } = await openForm();
+    await t.slack.viewSubmission({
+      callbackId: 'senderid_create',
+      viewId,
+      privateMetadata: metadata,
+      userId: OUTSIDER,
+      values: values({ text: 'Acme', countries: ['GB'] }),
+    });
+    const updates = await t.fakeSlack.waitFor('views.update', 2);
+    expect(readable(updates[1]?.args.view)).toContain('Only the smsops admins');
+    expect(t.emulator.state().senderIds).toHaveLength(1);
+    const audit = readable((await runCommand(t, 'audit 1')).body);
+    expect(audit).toContain(`<@${OUTSIDER}> \`senderid.create\` \`Acme\`: refused`);
+  });
+});

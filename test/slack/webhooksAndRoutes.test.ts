@@ -1,0 +1,167 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ADMIN,
+  OUTSIDER,
+  PUBLIC_BASE_URL,
+  readable,
+  runCommand,
+  type SmsopsUnderTest,
+  slackTraffic,
+  startSmsopsUnderTest,
+  WEBHOOK_SECRET,
+} from '../helpers/smsopsUnderTest.js';
+
+const PORTSIP_URL = 'https://pbx.example.com:8887/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90';
+const SMSOPS_INBOUND = `${PUBLIC_BASE_URL}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`;
+const SMSOPS_DLR = `${PUBLIC_BASE_URL}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`;
+
+let t: SmsopsUnderTest;
+afterEach(async () => {
+  const seen = `${slackTraffic(t)}\n${t.logs.join('\n')}`;
+  for (const secret of t.secrets) expect(seen).not.toContain(secret);
+  await t.stop();
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: Slack message bodies are asserted structurally
+const buttonsOf = (body: any) =>
+  body.blocks
+    .filter((b: { type: string }) => b.type === 'actions')
+    .flatMap((b: { elements: Array<{ action_id: string; value: string }> }) => b.elements);
+
+describe('/sms webhook set', () => {
+  it('points the account default inbound and delivery report webhooks at smsops, never showing the secret', async () => {
+    t = await startSmsopsUnderTest();
+    const text = readable((await runCommand(t, 'webhook set')).body);
+    expect(text).toContain('Webhook of the account default updated on Wavix.');
+    expect(t.emulator.state().profile).toMatchObject({ sms_relay_url: SMSOPS_INBOUND, dlr_relay_url: SMSOPS_DLR });
+    expect(text).toContain('/webhooks/wavix/inbound/whse…');
+    // Running it again changes nothing and says so.
+    expect(readable((await runCommand(t, 'webhook set default')).body)).toContain('already points there');
+  });
+
+  it('shows a different URL first and replaces it only when confirmed', async () => {
+    t = await startSmsopsUnderTest();
+    t.emulator.state().profile.sms_relay_url = PORTSIP_URL.replaceAll(' ', '%20');
+    const { body } = await runCommand(t, 'webhook set');
+    expect(readable(body)).toContain('Replace the webhook of the account default?');
+    expect(readable(body)).toContain('`https://pbx.example.com:8887/emc/Wavix%20-%20US/a558…`');
+    expect(t.emulator.state().profile.sms_relay_url).toContain('pbx.example.com');
+
+    const replace = buttonsOf(body).find((b: { action_id: string }) => b.action_id === 'webhook_confirm_replace');
+    const before = t.fakeSlack.responses.length;
+    await t.slack.blockAction({ actionId: 'webhook_confirm_replace', value: replace.value, userId: ADMIN });
+    const reply = (await t.fakeSlack.waitForResponses(before + 1))[before];
+    expect(reply?.body.replace_original).toBe(true);
+    expect(readable(reply?.body)).toContain('updated on Wavix');
+    expect(t.emulator.state().profile.sms_relay_url).toBe(SMSOPS_INBOUND);
+  });
+
+  it('does not overwrite a URL that changed after the confirmation was shown', async () => {
+    t = await startSmsopsUnderTest();
+    t.emulator.state().profile.sms_relay_url = 'https://old.example.com/hook';
+    const { body } = await runCommand(t, 'webhook set');
+    t.emulator.state().profile.sms_relay_url = 'https://someone-else.example.com/hook';
+    const replace = buttonsOf(body).find((b: { action_id: string }) => b.action_id === 'webhook_confirm_replace');
+    const before = t.fakeSlack.responses.length;
+    await t.slack.blockAction({ actionId: 'webhook_confirm_replace', value: replace.value });
+    const reply = (await t.fakeSlack.waitForResponses(before + 1))[before];
+    expect(readable(reply?.body)).toContain('changed since you were asked to confirm; nothing was changed');
+    expect(t.emulator.state().profile.sms_relay_url).toBe('https://someone-else.example.com/hook');
+  });
+
+  it('sets one number’s webhook to an explicit URL with spaces encoded, and refuses a number without SMS', async () => {
+    t = await startSmsopsUnderTest();
+    const text = readable((await runCommand(t, `webhook set +1 415 555 0100 ${PORTSIP_URL}`)).body);
+    expect(text).toContain('Webhook of +1 415 555 0100 updated');
+    expect(t.emulator.state().numbers.find((n) => n.id === 101)?.sms_relay_url).toBe(PORTSIP_URL.replaceAll(' ', '%20'));
+    expect(readable((await runCommand(t, 'webhook set +12025550143')).body)).toContain('is not SMS-enabled');
+  });
+
+  it('works from the "Point webhook at smsops" button of the number list', async () => {
+    t = await startSmsopsUnderTest();
+    const list = (await runCommand(t, 'number list')).body;
+    const point = buttonsOf(list).find((b: { value: string }) => b.value === '+14155550100');
+    expect(point.action_id).toBe('webhook_point_at_smsops');
+    const before = t.fakeSlack.responses.length;
+    await t.slack.blockAction({ actionId: point.action_id, value: point.value });
+    await t.fakeSlack.waitForResponses(before + 1);
+    expect(t.emulator.state().numbers.find((n) => n.id === 101)?.sms_relay_url).toBe(SMSOPS_INBOUND);
+    expect(readable((await runCommand(t, 'number list')).body)).toMatch(
+      /\+1 415 555 0100.*\n.*\n→ own webhook.*smsops.*:white_check_mark:/,
+    );
+  });
+
+  it('says PUBLIC_BASE_URL is needed when smsops does not know its own URL', async () => {
+    t = await startSmsopsUnderTest({ PUBLIC_BASE_URL: '' });
+    expect(readable((await runCommand(t, 'webhook set')).body)).toContain('PUBLIC_BASE_URL is not set');
+    expect(t.emulator.state().profile.sms_relay_url).toBeNull();
+  });
+
+  it('refuses a non-admin before showing any confirmation', async () => {
+    t = await startSmsopsUnderTest();
+    t.emulator.state().profile.sms_relay_url = 'https://old.example.com/hook';
+    const { body } = await runCommand(t, 'webhook set', { userId: OUTSIDER });
+    expect(readable(body)).toContain('Only the smsops admins');
+    expect(buttonsOf(body)).toHaveLength(0);
+    expect(t.emulator.state().profile.sms_relay_url).toBe('https://old.example.com/hook');
+  });
+});
+
+describe('/sms route', () => {
+  it('keeps a PortSIP URL with spaces exactly as copied, with its channel, and lists it masked', async () => {
+    t = await startSmsopsUnderTest();
+    // As Slack delivers it with should_escape: the link stops at the first space.
+    const escaped =
+      'route set +1 415 555 0100 <https://pbx.example.com:8887/emc/Wavix> - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90 <#C0INBOX01|sms-inbox>';
+    expect(readable((await runCommand(t, escaped)).body)).toContain('Route saved');
+    expect(t.db.prepare('SELECT number, portsip_url, slack_channel, created_by FROM routes').all()).toEqual([
+      { number: '+14155550100', portsip_url: PORTSIP_URL, slack_channel: 'C0INBOX01', created_by: ADMIN },
+    ]);
+    const list = readable((await runCommand(t, 'route list')).body);
+    expect(list).toContain(
+      '*+1 415 555 0100* → PortSIP `https://pbx.example.com:8887/emc/Wavix - US/a558…` · posted in <#C0INBOX01>',
+    );
+    expect(list).toContain('Numbers without a route are not relayed to PortSIP');
+  });
+
+  it('names PORTSIP_WEBHOOK_URL as the fallback, and removes a route', async () => {
+    t = await startSmsopsUnderTest({
+      PORTSIP_WEBHOOK_URL: 'https://pbx.example.com:8887/emc/Wavix/0d3c9a44-1111-2222-3333-444455556666',
+    });
+    await runCommand(t, 'route set default https://pbx2.example.com/emc/Wavix/ffff0000-1111-2222-3333-444455556666');
+    expect(readable((await runCommand(t, 'route list')).body)).toContain('*default* (every other number)');
+    expect(readable((await runCommand(t, 'route remove default')).body)).toContain('Route removed');
+    expect(readable((await runCommand(t, 'route list')).body)).toContain(
+      'go to PORTSIP_WEBHOOK_URL `https://pbx.example.com:8887/emc/Wavix/0d3c…`',
+    );
+    expect(readable((await runCommand(t, 'route remove default')).body)).toContain('There is no route for default');
+  });
+
+  it('refuses a URL that is not http(s), and a non-admin', async () => {
+    t = await startSmsopsUnderTest();
+    expect(readable((await runCommand(t, 'route set default ftp://pbx.example.com/x <#C0INBOX01>')).body)).toContain(
+      'is not an http(s) URL',
+    );
+    expect(readable((await runCommand(t, 'route set default https://pbx.example.com/x', { userId: OUTSIDER })).body)).toContain(
+      'Only the smsops admins',
+    );
+    expect(t.db.prepare('SELECT count(*) AS n FROM routes').get()).toEqual({ n: 0 });
+  });
+});
+
+describe('/sms audit', () => {
+  it('lists the last changes, newest first, with who made them and the result', async () => {
+    t = await startSmsopsUnderTest();
+    await runCommand(t, 'route set default https://pbx.example.com/emc/Wavix/ffff0000-1111-2222-3333-444455556666');
+    await runCommand(t, 'number enable-inbound +44 20 7946 0000');
+    await runCommand(t, 'route remove default', { userId: OUTSIDER });
+    const text = readable((await runCommand(t, 'audit 2')).body);
+    expect(text).toContain('Last 2 changes');
+    const lines = text.split('\n').filter((l) => l.includes('<@'));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain(`<@${OUTSIDER}> \`route.remove\` \`default\`: refused`);
+    expect(lines[1]).toContain(`<@${ADMIN}> \`number.enable-inbound\` \`+442079460000\`: failed — `);
+    expect(lines[1]).toContain('US and Canadian numbers only');
+    expect(readable((await runCommand(t, 'audit 99')).body)).toContain('give a count from 1 to 50');
+  });
+});
