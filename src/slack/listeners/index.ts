@@ -9,9 +9,10 @@ import {
 } from './actions/setupActions.js';
 import { smsCommandListener } from './commands/sms.js';
 import type { SlackDeps } from './context.js';
+import { appHomeOpenedListener } from './events/appHome.js';
 import { senderIdSubmissionListener } from './views/senderIdSubmission.js';
 
-/** Every listener smsops registers, in one place: command, view submissions, actions. */
+/** Every listener smsops registers, in one place: command, view submissions, actions, events. */
 export function registerListeners(app: App, deps: SlackDeps): void {
   app.command('/sms', smsCommandListener(deps));
 
@@ -23,4 +24,6 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action(ACTION.pointWebhookAtSmsops, pointWebhookButtonListener(deps));
   app.action(ACTION.confirmWebhook, confirmWebhookListener(deps));
   app.action(ACTION.cancelWebhook, cancelWebhookListener(deps));
+
+  app.event('app_home_opened', appHomeOpenedListener(deps));
 }

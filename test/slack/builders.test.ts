@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/core/inputError.js';
+import { toNumberState } from '../../src/core/numbers.js';
+import { SENDER_ID_BLOCK } from '../../src/slack/ids.js';
+import { auditMessage } from '../../src/slack/ui/audit.js';
+import { errorMessage } from '../../src/slack/ui/errors.js';
+import { numberListMessage } from '../../src/slack/ui/numbers.js';
+import { senderIdFormView } from '../../src/slack/ui/senderIdForm.js';
+import type { Block, SlackMessage } from '../../src/slack/ui/text.js';
+import type { WavixNumber } from '../../src/wavix/schemas.js';
+
+const wavixNumber = (id: number, number: string, country: string, extra: Partial<WavixNumber> = {}): WavixNumber => ({
+  id,
+  number,
+  country_short_name: country,
+  status: 'active',
+  sms_enabled: true,
+  sms_relay_url: null,
+  label: null,
+  ...extra,
+});
+
+/** Slack refuses a message with more than 50 blocks or a section text over 3,000 characters. */
+function expectWithinSlackLimits(message: { blocks: Block[] }) {
+  expect(message.blocks.length).toBeLessThanOrEqual(50);
+  for (const block of message.blocks) {
+    if (block.type === 'section' && block.text) expect(block.text.text.length).toBeLessThanOrEqual(3000);
+  }
+}
+
+const allText = (message: SlackMessage) => JSON.stringify(message);
+
+describe('Block Kit builders', () => {
+  it('escape text that comes from Wavix, so a number label cannot ping the channel or fake a link', () => {
+    const number = toNumberState(
+      wavixNumber(1, '14155550100', 'US', { label: '<!channel> <@U123> <https://evil.example|your bank> & co' }),
+      null,
+      null,
+    );
+    const message = numberListMessage({
+      numbers: [number],
+      accountWebhook: null,
+      accountPointsAtSmsops: false,
+      smsopsUrlKnown: true,
+    });
+    const text = allText(message);
+    expect(text).toContain('&lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|your bank&gt; &amp; co');
+    expect(text).not.toContain('<!channel>');
+    expect(text).not.toContain('<@U123>');
+  });
+
+  it('keep a long number list within Slack’s limits and count what is not shown', () => {
+    const numbers = Array.from({ length: 200 }, (_, i) =>
+      toNumberState(wavixNumber(i, `1415555${String(1000 + i)}`, 'US', { sms_enabled: i % 2 === 0 }), null, 'https://s/x'),
+    );
+    const message = numberListMessage({ numbers, accountWebhook: null, accountPointsAtSmsops: false, smsopsUrlKnown: true });
+    expectWithinSlackLimits(message);
+    expect(allText(message)).toMatch(/\d+ more numbers are not shown/);
+  });
+
+  it('spread a long audit over sections that Slack accepts', () => {
+    const entries = Array.from({ length: 50 }, (_, i) => ({
+      id: i,
+      at: Date.UTC(2026, 10, 25, 12, i),
+      actor: 'U0ADMIN001',
+      action: 'webhook.set',
+      target: '+14155550100',
+      params: {},
+      outcome: 'failed' as const,
+      detail: 'Wavix refused to update number 101 (422). Wavix said: "x". '.repeat(3),
+    }));
+    const message = auditMessage(entries);
+    expectWithinSlackLimits(message);
+    expect(allText(message).match(/webhook\.set/g)).toHaveLength(50);
+  });
+
+  it('show every input problem of an error, escaped', () => {
+    const message = errorMessage(
+      new InputError([
+        { field: 'value', message: 'Only letters; remove "<".' },
+        { field: 'countries', message: 'US: not allowed.' },
+      ]),
+      'create the Sender ID',
+    );
+    expect(allText(message)).toContain('• Only letters; remove \\"&lt;\\".');
+    expect(allText(message)).toContain('• US: not allowed.');
+  });
+
+  it('build a Sender ID form whose inputs carry the block ids the submission handler reads', () => {
+    const alphanumeric = senderIdFormView({ metadata: { channelId: null, type: 'alphanumeric' }, numbers: [] });
+    const inputIds = alphanumeric.blocks.filter((b) => b.type === 'input').map((b) => b.block_id);
+    expect(inputIds).toEqual([
+      SENDER_ID_BLOCK.type,
+      SENDER_ID_BLOCK.valueText,
+      SENDER_ID_BLOCK.countries,
+      SENDER_ID_BLOCK.usecase,
+      SENDER_ID_BLOCK.volume,
+      SENDER_ID_BLOCK.samples,
+    ]);
+    const numeric = senderIdFormView({
+      metadata: { channelId: null, type: 'numeric' },
+      numbers: [{ e164: '+447400123456', country: 'GB', display: '+44 7400 123456' }],
+      values: { value: '+447400123456', countries: ['GB', 'XX'] },
+    });
+    const select = numeric.blocks.find((b) => b.block_id === SENDER_ID_BLOCK.valueNumber);
+    expect(select).toMatchObject({ element: { type: 'static_select', initial_option: { value: '+447400123456' } } });
+    const countries = numeric.blocks.find((b) => b.block_id === SENDER_ID_BLOCK.countries);
+    // An unknown code in the values is dropped rather than sent to Slack as an option that does not exist.
+    expect(countries).toMatchObject({ element: { initial_options: [{ value: 'GB' }] } });
+    expect(JSON.stringify(numeric)).toContain('US traffic from a long-code number goes through 10DLC');
+    expect(numeric.private_metadata?.length ?? 0).toBeLessThanOrEqual(3000);
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/log.js';
+import { createSlackSurface } from '../../src/slack/app.js';
+
+const baseEnv = {
+  SLACK_BOT_TOKEN: 'xoxb-1-2-3',
+  SLACK_ALERT_CHANNEL: 'C0ALERTS01',
+  WAVIX_API_KEY: 'wavix-key-123456',
+};
+
+function surfaceFor(env: Record<string, string>) {
+  const config = parseConfig({ ...baseEnv, ...env });
+  if (!config.ok) throw config.error;
+  // The listeners are registered but never called here: services are not needed.
+  const deps = { services: {} as never, alertChannel: 'C0ALERTS01', logger: silentLogger };
+  return createSlackSurface({ slack: config.value.slack, deps, logger: silentLogger });
+}
+
+describe('Slack surface modes', () => {
+  it('serves POST /slack/events on smsops’ listener in HTTP mode', () => {
+    const surface = surfaceFor({ SLACK_SIGNING_SECRET: 'signing-secret-1234' });
+    expect(surface.mode).toBe('http');
+    expect(surface.routes.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /slack/events']);
+  });
+
+  it('uses Socket Mode, with no HTTP route for Slack, when SLACK_APP_TOKEN is set', () => {
+    const surface = surfaceFor({ SLACK_APP_TOKEN: 'xapp-1-A1-123-abc' });
+    expect(surface.mode).toBe('socket');
+    expect(surface.routes).toEqual([]);
+  });
+});

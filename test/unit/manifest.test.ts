@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { HELP_TOPICS } from '../../src/slack/ui/help.js';
+
+const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8'));
+
+describe('manifest.yml', () => {
+  it('installs /sms, interactivity and the App Home event at the one endpoint smsops serves', () => {
+    const [command] = manifest.features.slash_commands;
+    expect(command).toMatchObject({ command: '/sms', should_escape: true });
+    const urls = [command.url, manifest.settings.interactivity.request_url, manifest.settings.event_subscriptions.request_url];
+    for (const url of urls) expect(new URL(url).pathname).toBe('/slack/events');
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+  });
+
+  it('asks only for the scopes smsops uses', () => {
+    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write']);
+    expect(manifest.oauth_config.scopes.user).toBeUndefined();
+  });
+
+  it('hints only at commands that exist', () => {
+    const hinted: string[] = manifest.features.slash_commands[0].usage_hint.split('|').map((s: string) => s.trim());
+    const documented = Object.values(HELP_TOPICS)
+      .flat()
+      .map(([example]) => example);
+    for (const hint of hinted) {
+      if (hint === 'help') continue;
+      expect(documented.some((example) => example.startsWith(`/sms ${hint}`))).toBe(true);
+    }
+    expect(manifest.features.slash_commands[0].usage_hint.length).toBeLessThanOrEqual(100);
+  });
+});
