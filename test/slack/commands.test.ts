@@ -160,3 +160,12 @@ describe('/sms number enable-inbound', () => {
     expect(readable(reply?.body)).toContain('Inbound SMS is now active on +1 202 555 0143');
   });
 });
+
+describe('a Wavix answer smsops does not understand', () => {
+  it('is told in words and logged as an error', async () => {
+    t.emulator.injectFault({ path: '/v1/numbers', status: 200, body: { unexpected: true } });
+    const text = readable((await runCommand(t, 'number list')).body);
+    expect(text).toContain('in a shape smsops does not understand');
+    expect(t.logs.some((line) => line.includes('"level":"error"') && line.includes('number list failed'))).toBe(true);
+  });
+});

@@ -74,3 +74,23 @@ export function logFailure(logger: Logger, what: string, error: AppError): void 
     logger.info(`${what} refused`, { error: error.message });
   }
 }
+
+/**
+ * Runs the slow part of a listener (after its ack). Use cases return errors as values; anything thrown here is a bug,
+ * so it is logged with its cause and the person still gets a sentence instead of silence.
+ */
+export async function slowPart(
+  interaction: Pick<Interaction, 'reply' | 'deps'>,
+  what: string,
+  run: () => Promise<void>,
+): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    interaction.deps.logger.error(`${what} failed unexpectedly`, { error: describeError(error) });
+    await interaction.reply({
+      text: `smsops could not ${what}: an internal error occurred (it is in the smsops log).`,
+      blocks: [],
+    });
+  }
+}

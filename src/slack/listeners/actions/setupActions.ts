@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '
 import { z } from 'zod';
 import { enableInboundCommand } from '../commands/numberCommands.js';
 import { applyAndReply, setWebhookCommand } from '../commands/webhookCommands.js';
-import { type Interaction, replier, type SlackDeps } from '../context.js';
+import { type Interaction, replier, type SlackDeps, slowPart } from '../context.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
@@ -24,7 +24,8 @@ export function enableInboundButtonListener(deps: SlackDeps) {
   return async (args: ActionArgs): Promise<void> => {
     await args.ack();
     const number = buttonValue(args.action);
-    if (number) await enableInboundCommand(interactionOf(deps, args), number);
+    const interaction = interactionOf(deps, args);
+    if (number) await slowPart(interaction, 'activate inbound SMS', () => enableInboundCommand(interaction, number));
   };
 }
 
@@ -33,7 +34,8 @@ export function pointWebhookButtonListener(deps: SlackDeps) {
   return async (args: ActionArgs): Promise<void> => {
     await args.ack();
     const target = buttonValue(args.action);
-    if (target) await setWebhookCommand(interactionOf(deps, args), { target });
+    const interaction = interactionOf(deps, args);
+    if (target) await slowPart(interaction, 'set the webhook', () => setWebhookCommand(interaction, { target }));
   };
 }
 
@@ -57,7 +59,9 @@ export function confirmWebhookListener(deps: SlackDeps) {
       );
       return;
     }
-    await applyAndReply(interaction, { target: parsed.target, url: parsed.url }, parsed.seen, { replaceOriginal: true });
+    const request = { target: parsed.target, url: parsed.url };
+    const seen = parsed.seen;
+    await slowPart(interaction, 'set the webhook', () => applyAndReply(interaction, request, seen, { replaceOriginal: true }));
   };
 }
 

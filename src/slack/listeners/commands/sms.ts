@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { parseSmsCommand, type SmsCommand } from '../../commands/parseCommand.js';
 import { auditMessage } from '../../ui/audit.js';
 import { helpMessage, usageMessage } from '../../ui/help.js';
-import { type Interaction, replier, type SlackDeps } from '../context.js';
+import { type Interaction, replier, type SlackDeps, slowPart } from '../context.js';
 import { enableInboundCommand, listNumbersCommand } from './numberCommands.js';
 import { listRoutesCommand, removeRouteCommand, setRouteCommand } from './routeCommands.js';
 import { listSenderIdsCommand, openSenderIdForm, senderIdStatusCommand } from './senderIdCommands.js';
@@ -61,6 +61,9 @@ export function smsCommandListener(deps: SlackDeps) {
       client,
       reply: replier({ respond, client, channelId: command.channel_id, userId: command.user_id, logger: deps.logger }),
     };
-    await run(interaction, parsed.command, command.trigger_id);
+    const parsedCommand = parsed.command;
+    await slowPart(interaction, `run /sms ${command.text.slice(0, 40)}`, () =>
+      run(interaction, parsedCommand, command.trigger_id),
+    );
   };
 }
