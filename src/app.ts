@@ -3,10 +3,12 @@ import type { Config } from './config.js';
 import type { SetupServices } from './core/services.js';
 import { smsopsWebhookUrls } from './core/webhooks.js';
 import { describeError } from './errors.js';
-import { healthRoute } from './http/health.js';
+import { healthRoute, metricsRoute } from './http/health.js';
+import { createMetricsRegistry } from './http/metrics.js';
 import { startHttpServer } from './http/server.js';
 import { type Logger, registerSecret } from './log.js';
-import { createSlackSurface, type SlackSurfaceOptions } from './slack/app.js';
+import { startRelay } from './relay/relay.js';
+import { createRelaySlackClient, createSlackSurface, type SlackSurfaceOptions } from './slack/app.js';
 import { closeDatabase, openDatabase } from './store/database.js';
 import { createAuditRepository } from './store/repositories/audit.js';
 import { createRoutesRepository } from './store/repositories/routes.js';
@@ -66,20 +68,38 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     ...deps.slack,
   });
 
+  const metrics = createMetricsRegistry();
+  const relay = startRelay({
+    db,
+    webhookSecret,
+    defaultPortsipUrl: config.portsipWebhookUrl ?? null,
+    inboxChannel: config.slack.inboxChannel,
+    alertChannel: config.slack.alertChannel,
+    slackClient: createRelaySlackClient(config.slack, logger),
+    concurrency: config.relay.concurrency,
+    retry: { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs },
+    slackPaceMs: config.relay.slackPaceMs,
+    metrics,
+    logger: logger.child({ component: 'relay' }),
+  });
+
   const http = await startHttpServer({
     host: config.http.host,
     port: config.http.port,
     logger,
-    routes: [healthRoute(db), ...slack.routes],
+    routes: [healthRoute(db), metricsRoute(metrics), ...relay.routes, ...slack.routes],
   });
   await slack.start();
   logger.info('smsops listening', { url: http.url, slackMode: slack.mode });
 
   return {
     url: http.url,
+    // Stop accepting first (requests in progress finish), then let deliveries in flight finish or return to the
+    // outbox, then close the database: nothing acknowledged is lost, nothing is left leased.
     stop: async () => {
-      await slack.stop();
       await http.close();
+      await relay.stop();
+      await slack.stop();
       closeDatabase(db);
     },
   };

@@ -74,6 +74,17 @@ const configSchema = z.object({
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/smsops.db')),
   SENDER_ID_POLL_CRON: cronExpression('*/10 * * * *'),
   TRAFFIC_WATCH_CRON: cronExpression('*/5 * * * *'),
+  RELAY_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(256).default(8)),
+  RELAY_DEAD_AFTER_HOURS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(24),
+  ),
+  RELAY_RETRY_BASE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).max(600_000).default(1000)),
+  SLACK_RELAY_PACE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(60_000).default(1000)),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -106,6 +117,15 @@ export interface Config {
   http: { port: number; host: string };
   databasePath: string;
   schedules: { senderIdPoll: string; trafficWatch: string };
+  relay: {
+    /** Conversations delivered to PortSIP in parallel. */
+    concurrency: number;
+    /** A delivery still failing this long after the message arrived is dead (alerted, replayable). */
+    deadAfterMs: number;
+    retryBaseMs: number;
+    /** Pause between two posts of the Slack leg (Slack allows about one message a second per channel). */
+    slackPaceMs: number;
+  };
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -156,6 +176,12 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     http: { port: e.PORT, host: e.HOST },
     databasePath: e.DATABASE_PATH,
     schedules: { senderIdPoll: e.SENDER_ID_POLL_CRON, trafficWatch: e.TRAFFIC_WATCH_CRON },
+    relay: {
+      concurrency: e.RELAY_CONCURRENCY,
+      deadAfterMs: e.RELAY_DEAD_AFTER_HOURS * 3_600_000,
+      retryBaseMs: e.RELAY_RETRY_BASE_MS,
+      slackPaceMs: e.SLACK_RELAY_PACE_MS,
+    },
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -92,3 +92,16 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     },
   };
 }
+
+/**
+ * The relay's own Slack client: it rejects rate-limited calls at once (the outbox retries after Retry-After) and
+ * never retries by itself, so a 429 storm cannot pause the client that answers people.
+ */
+export function createRelaySlackClient(slack: Config['slack'], logger: Logger): webApi.WebClient {
+  return new webApi.WebClient(slack.botToken, {
+    slackApiUrl: slack.apiUrl,
+    logger: toBoltLogger(logger.child({ component: 'slack-relay' })),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+  });
+}

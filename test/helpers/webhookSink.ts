@@ -14,12 +14,18 @@ export interface WebhookSink {
   url: string;
   received: ReceivedRequest[];
   respondWith(status: number): void;
+  /** Answers every request after `ms` (a slow PBX). */
+  delay(ms: number): void;
+  /** Stops listening (connections refused: the PBX is down) until `up()` listens again on the same port. */
+  down(): Promise<void>;
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startWebhookSink(): Promise<WebhookSink> {
   const received: ReceivedRequest[] = [];
   let status = 200;
+  let delayMs = 0;
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -31,11 +37,22 @@ export async function startWebhookSink(): Promise<WebhookSink> {
       body,
       json: () => JSON.parse(body.toString('utf8')),
     });
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     res.writeHead(status).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://127.0.0.1:${port}`,
+    delay: (ms) => {
+      delayMs = ms;
+    },
+    down: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+    up: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
     received,
     respondWith: (next) => {
       status = next;

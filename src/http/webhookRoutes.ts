@@ -1,0 +1,87 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Result } from '../errors.js';
+import type { WebhookRejection, WebhookRequest } from '../relay/ingest.js';
+import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
+import type { Histogram } from './metrics.js';
+import { type Route, sendJson } from './server.js';
+
+export const WEBHOOK_BODY_LIMIT = 256 * 1024;
+
+/** Compares in constant time (digests of equal length), so the secret cannot be guessed byte by byte from timings. */
+export function secretMatches(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+type BodyRead = { ok: true; body: Buffer } | { ok: false; size: number; excerpt: Buffer };
+
+/** Reads the body up to `limit` bytes; beyond it, stops keeping bytes (only an excerpt) and reports the size. */
+function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const kept = Buffer.concat(chunks);
+      resolve(size <= limit ? { ok: true, body: kept } : { ok: false, size, excerpt: kept });
+    });
+    req.on('error', reject);
+  });
+}
+
+export interface WebhookRouteDeps {
+  secret: string;
+  rejected: RejectedWebhooksRepository;
+  ingest: Record<
+    WebhookRequest['route'],
+    (request: WebhookRequest) => Result<{ id: number; duplicate: boolean }, WebhookRejection>
+  >;
+  onIngested?: (route: WebhookRequest['route'], outcome: 'stored' | 'duplicate' | 'rejected') => void;
+  latency?: Histogram;
+}
+
+/**
+ * `POST /webhooks/wavix/{inbound,dlr}/:secret`: the secret is checked first (404, as if the path did not exist), then
+ * the size (413), then the body (400 with the reason). A stored message answers 200 only after its transaction
+ * committed: that 2xx is the promise to Wavix that the message survives a crash.
+ */
+export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
+  const handler =
+    (route: WebhookRequest['route']) => async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => {
+      const started = process.hrtime.bigint();
+      if (!secretMatches(params.secret ?? '', deps.secret)) {
+        req.resume();
+        sendJson(res, 404, { error: 'not found' });
+        return;
+      }
+      const contentType = req.headers['content-type'] ?? null;
+      const declared = Number(req.headers['content-length'] ?? 0);
+      const read = await readBody(req, WEBHOOK_BODY_LIMIT);
+      if (!read.ok || declared > WEBHOOK_BODY_LIMIT) {
+        const size = read.ok ? read.body.length : read.size;
+        const reason = `body of ${size} bytes is over the ${WEBHOOK_BODY_LIMIT / 1024} KB limit`;
+        deps.rejected.record({ route, reason, contentType, body: read.ok ? read.body : read.excerpt });
+        deps.onIngested?.(route, 'rejected');
+        sendJson(res, 413, { error: reason });
+        return;
+      }
+      const outcome = deps.ingest[route]({ route, body: read.body, contentType });
+      if (!outcome.ok) {
+        deps.onIngested?.(route, 'rejected');
+        sendJson(res, 400, { error: outcome.error.reason });
+        return;
+      }
+      deps.onIngested?.(route, outcome.value.duplicate ? 'duplicate' : 'stored');
+      sendJson(res, 200, { ok: true, duplicate: outcome.value.duplicate });
+      deps.latency?.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    };
+  return [
+    { method: 'POST', path: '/webhooks/wavix/inbound/:secret', handler: handler('inbound') },
+    { method: 'POST', path: '/webhooks/wavix/dlr/:secret', handler: handler('dlr') },
+  ];
+}

@@ -1,0 +1,169 @@
+import type { webApi } from '@slack/bolt';
+import { maskUrlToken } from '../core/urls.js';
+import { describeError } from '../errors.js';
+import type { MetricsRegistry } from '../http/metrics.js';
+import type { Route } from '../http/server.js';
+import { webhookRoutes } from '../http/webhookRoutes.js';
+import type { Logger } from '../log.js';
+import { escapeMrkdwn } from '../slack/ui/text.js';
+import type { Db } from '../store/database.js';
+import { createAlertsRepository } from '../store/repositories/alerts.js';
+import { createDeliveriesRepository, type Delivery } from '../store/repositories/deliveries.js';
+import { createDeliveryReportsRepository } from '../store/repositories/deliveryReports.js';
+import { createInboundRepository } from '../store/repositories/inbound.js';
+import { createRejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
+import { createRoutesRepository } from '../store/repositories/routes.js';
+import { createSlackThreadsRepository } from '../store/repositories/slackThreads.js';
+import { type IngestDeps, ingestDeliveryReport, ingestInboundMessage } from './ingest.js';
+import { type AttemptOutcome, type OutboxWorker, type RetryPolicy, startOutboxWorker } from './outbox.js';
+import { createPortsipSender } from './portsip.js';
+import { createSlackRelaySender } from './slackPost.js';
+
+export interface RelayOptions {
+  db: Db;
+  webhookSecret: string;
+  defaultPortsipUrl: string | null;
+  inboxChannel: string | null;
+  alertChannel: string;
+  /** A client that rejects rate-limited calls (the outbox retries), separate from the one answering people. */
+  slackClient: webApi.WebClient;
+  concurrency: number;
+  retry: RetryPolicy;
+  slackPaceMs: number;
+  metrics: MetricsRegistry;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface Relay {
+  routes: Route[];
+  stop(): Promise<void>;
+}
+
+const destinationLabel = (d: Delivery) =>
+  d.destinationKind === 'portsip' ? `PortSIP \`${escapeMrkdwn(maskUrlToken(d.destination))}\`` : `<#${d.destination}>`;
+
+/**
+ * The inbound relay: webhook routes that store before they acknowledge, and one outbox worker per destination kind
+ * (PortSIP, Slack), so a slow or rate-limited Slack never holds up PortSIP.
+ */
+export function startRelay(options: RelayOptions): Relay {
+  const { db, logger, metrics } = options;
+  const now = options.now ?? Date.now;
+  const deliveries = createDeliveriesRepository(db, now);
+  const inbound = createInboundRepository(db, now);
+  const alerts = createAlertsRepository(db, now);
+  const deps: IngestDeps = {
+    inbound,
+    deliveryReports: createDeliveryReportsRepository(db, now),
+    rejected: createRejectedWebhooksRepository(db, { now }),
+    routes: createRoutesRepository(db, now),
+    defaultPortsipUrl: options.defaultPortsipUrl,
+    inboxChannel: options.inboxChannel,
+    now,
+  };
+
+  const received = metrics.counter('smsops_webhooks_total', 'Webhook requests from Wavix by route and outcome.');
+  const relayed = metrics.counter('smsops_relay_delivered_total', 'Deliveries that reached their destination.');
+  const failed = metrics.counter('smsops_relay_failed_attempts_total', 'Delivery attempts that failed (to be retried).');
+  const died = metrics.counter('smsops_relay_dead_total', 'Deliveries given up after the dead-letter age.');
+  const latency = metrics.histogram(
+    'smsops_ingest_seconds',
+    'Time from webhook request to its 2xx (stored).',
+    [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+  );
+  metrics.gauge('smsops_relay_backlog', 'Deliveries not delivered yet, per destination kind.', () => {
+    const byKind = new Map<string, number>([
+      ['portsip', 0],
+      ['slack', 0],
+    ]);
+    for (const b of deliveries.backlog()) byKind.set(b.destinationKind, (byKind.get(b.destinationKind) ?? 0) + b.pending);
+    return [...byKind].map(([kind, value]) => ({ labels: { kind }, value }));
+  });
+
+  // One alert per destination while deliveries to it die; it resolves when one gets through again.
+  const deadDestinations = new Set(
+    alerts
+      .open()
+      .filter((a) => a.rule === 'relay_dead')
+      .map((a) => a.subjectKey),
+  );
+  const onDead = (delivery: Delivery, _message: unknown, outcome: AttemptOutcome) => {
+    died.inc({ kind: delivery.destinationKind });
+    const subject = `${delivery.destinationKind}:${delivery.destination}`;
+    const hours = Math.round(options.retry.deadAfterMs / 3_600_000);
+    const raised = alerts.raise({
+      rule: 'relay_dead',
+      subjectKey: subject,
+      severity: 'critical',
+      summary: `Relay to ${delivery.destinationKind} gave up after ${hours} h`,
+      details: { lastError: outcome.error ?? null },
+    });
+    deadDestinations.add(subject);
+    if (!raised.opened) return;
+    const text = `:rotating_light: Inbound SMS could not be delivered to ${destinationLabel(delivery)} for ${hours} h and are now dead letters. Last error: ${escapeMrkdwn(outcome.error ?? 'unknown')}. They are kept: \`/sms relay replay dead\` sends them again once the destination works.`;
+    options.slackClient.chat
+      .postMessage({ channel: options.alertChannel, text, unfurl_links: false })
+      .then((posted) => {
+        if (posted.ts) alerts.setSlackMessage(raised.alert.id, options.alertChannel, posted.ts);
+      })
+      .catch((error: unknown) => logger.warn('could not post the dead-letter alert', { error: describeError(error) }));
+  };
+  const onDelivered = (delivery: Delivery) => {
+    relayed.inc({ kind: delivery.destinationKind });
+    const subject = `${delivery.destinationKind}:${delivery.destination}`;
+    if (deadDestinations.delete(subject)) alerts.resolve('relay_dead', subject);
+  };
+  const onFailed = (delivery: Delivery) => failed.inc({ kind: delivery.destinationKind });
+
+  const portsip = createPortsipSender();
+  const workers: OutboxWorker[] = [
+    startOutboxWorker({
+      kind: 'portsip',
+      deliveries,
+      inbound,
+      send: portsip.send,
+      concurrency: options.concurrency,
+      retry: options.retry,
+      logger,
+      now,
+      onDelivered,
+      onFailed,
+      onDead,
+    }),
+    startOutboxWorker({
+      kind: 'slack',
+      deliveries,
+      inbound,
+      send: createSlackRelaySender({ client: options.slackClient, threads: createSlackThreadsRepository(db, now) }).send,
+      concurrency: 1,
+      batchSize: 20,
+      pauseAfterSendMs: options.slackPaceMs,
+      retry: options.retry,
+      logger,
+      now,
+      onDelivered,
+      onFailed,
+      onDead,
+    }),
+  ];
+
+  const routes = webhookRoutes({
+    secret: options.webhookSecret,
+    rejected: deps.rejected,
+    ingest: { inbound: (r) => ingestInboundMessage(deps, r), dlr: (r) => ingestDeliveryReport(deps, r) },
+    latency,
+    onIngested: (route, outcome) => {
+      received.inc({ route, outcome });
+      if (route === 'inbound' && outcome === 'stored') for (const w of workers) w.wake();
+    },
+  });
+
+  return {
+    routes,
+    stop: async () => {
+      await Promise.all(workers.map((w) => w.stop()));
+      portsip.close();
+    },
+  };
+}

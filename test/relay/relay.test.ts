@@ -1,0 +1,277 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ALERT_CHANNEL,
+  readable,
+  type SmsopsUnderTest,
+  slackTraffic,
+  startSmsopsUnderTest,
+  WEBHOOK_SECRET,
+} from '../helpers/smsopsUnderTest.js';
+import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+
+let t: SmsopsUnderTest;
+let sink: WebhookSink;
+
+afterEach(async () => {
+  const seen = `${slackTraffic(t)}\n${t.logs.join('\n')}`;
+  for (const secret of t.secrets) expect(seen).not.toContain(secret);
+  await t.stop();
+  await sink.close();
+});
+
+/** smsops with a PortSIP sink whose URL path has spaces, as PortSIP's "Copy Webhook" gives it. */
+async function start(env: Record<string, string> = {}) {
+  sink = await startWebhookSink();
+  t = await startSmsopsUnderTest({
+    PORTSIP_WEBHOOK_URL: `${sink.url}/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90`,
+    RELAY_RETRY_BASE_MS: '20',
+    SLACK_RELAY_PACE_MS: '0',
+    ...env,
+  });
+}
+
+let counter = 0;
+const inboundJson = (overrides: Record<string, unknown> = {}, body: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    message_id: `m-${++counter}-${Date.now()}`,
+    message_type: 'sms',
+    from: '447400123456',
+    to: '14155550100',
+    message_body: { text: 'Hello from the test', media: null, ...body },
+    received_at: '2026-11-25T10:00:00.000Z',
+    ...overrides,
+  });
+
+async function post(raw: string | Buffer, options: { secret?: string; route?: 'inbound' | 'dlr'; contentType?: string } = {}) {
+  const response = await fetch(
+    `${t.smsops.url}/webhooks/wavix/${options.route ?? 'inbound'}/${options.secret ?? WEBHOOK_SECRET}`,
+    {
+      method: 'POST',
+      headers: { 'content-type': options.contentType ?? 'application/json' },
+      body: raw,
+    },
+  );
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+async function until<T>(what: string, read: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('inbound webhook → PortSIP', () => {
+  it('relays the exact bytes and Content-Type to the URL as copied, spaces percent-encoded', async () => {
+    await start();
+    // Odd spacing, key order and an emoji: re-serialising would change these bytes.
+    const raw = Buffer.from(
+      `{"message_id":"exact-1",  "from":"447400123456","to":"14155550100","message_body":{"media":null,"text":"Hi 👋 \\u00e9"},"received_at":"2026-11-25T10:00:00Z"}`,
+    );
+    expect((await post(raw, { contentType: 'application/json; charset=utf-8' })).status).toBe(200);
+    const [request] = await until('PortSIP', () => (sink.received.length > 0 ? sink.received : false));
+    expect(request?.path).toBe('/emc/Wavix%20-%20US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90');
+    expect(request?.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(request?.body.equals(raw)).toBe(true);
+  });
+
+  it('answers a repeat of the same Wavix message 2xx and relays it once', async () => {
+    await start();
+    const raw = inboundJson({ message_id: 'dup-1' });
+    expect(await post(raw)).toEqual({ status: 200, json: { ok: true, duplicate: false } });
+    expect(await post(raw)).toEqual({ status: 200, json: { ok: true, duplicate: true } });
+    await until('PortSIP', () => sink.received.length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sink.received).toHaveLength(1);
+  });
+
+  it('keeps retrying while PortSIP answers 500 or is down, and delivers when it is back', async () => {
+    await start();
+    sink.respondWith(500);
+    await post(inboundJson({ message_id: 'retry-1' }));
+    await until('a failed attempt', () => sink.received.length >= 2);
+    const failed = t.db
+      .prepare("SELECT status, last_status_code, attempts FROM deliveries WHERE destination_kind = 'portsip'")
+      .get() as {
+      status: string;
+      last_status_code: number;
+      attempts: number;
+    };
+    expect(failed.status).not.toBe('delivered');
+    expect(failed.last_status_code).toBe(500);
+    await sink.down();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    sink.respondWith(200);
+    await sink.up();
+    await until('delivered', () =>
+      t.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND status = 'delivered'").get(),
+    );
+    const last = t.db.prepare("SELECT attempts FROM deliveries WHERE destination_kind = 'portsip'").get() as { attempts: number };
+    expect(last.attempts).toBeGreaterThanOrEqual(3);
+  });
+
+  it('delivers each conversation in arrival order', async () => {
+    await start();
+    sink.delay(5);
+    for (let i = 0; i < 15; i++) {
+      await post(inboundJson({ message_id: `order-a-${i}`, from: '447400123456' }, { text: `a${i}` }));
+      await post(inboundJson({ message_id: `order-b-${i}`, from: '447400999999' }, { text: `b${i}` }));
+    }
+    await until('all 30', () => sink.received.length >= 30, 10_000);
+    const texts = sink.received.map((r) => (r.json() as { message_body: { text: string } }).message_body.text);
+    expect(texts.filter((x) => x.startsWith('a'))).toEqual(Array.from({ length: 15 }, (_, i) => `a${i}`));
+    expect(texts.filter((x) => x.startsWith('b'))).toEqual(Array.from({ length: 15 }, (_, i) => `b${i}`));
+  });
+
+  it('gives up after the dead-letter age and alerts the alert channel once', async () => {
+    await start({ RELAY_DEAD_AFTER_HOURS: '0.0001' });
+    sink.respondWith(500);
+    await post(inboundJson({ message_id: 'dead-1' }));
+    await post(inboundJson({ message_id: 'dead-2' }));
+    await until(
+      'dead',
+      () => (t.db.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'dead'").get() as { n: number }).n >= 2,
+      8000,
+    );
+    const alerts = await t.fakeSlack.waitFor('chat.postMessage');
+    const alert = t.fakeSlack
+      .callsTo('chat.postMessage')
+      .filter((c) => c.args.channel === ALERT_CHANNEL && String(c.args.text).includes('dead letters'));
+    expect(alert).toHaveLength(1);
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(alert[0]?.args.text).toContain('/emc/Wavix - US/a558…');
+  });
+});
+
+describe('webhook refusals', () => {
+  it('404s a wrong secret, 413s an oversized body, 400s malformed or schema-invalid bodies with the reason, and keeps them', async () => {
+    await start();
+    expect((await post(inboundJson(), { secret: 'wrong-secret' })).status).toBe(404);
+    const big = await post(inboundJson({}, { text: 'x'.repeat(300 * 1024) }));
+    expect(big.status).toBe(413);
+    expect(big.json.error).toMatch(/over the 256 KB limit/);
+    const malformed = await post('{"message_id": ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.json.error).toMatch(/^malformed JSON/);
+    const invalid = await post(JSON.stringify({ message_id: 'x', from: '1' }));
+    expect(invalid.status).toBe(400);
+    expect(invalid.json.error).toContain('to:');
+    const kept = t.db.prepare('SELECT route, reason FROM rejected_webhooks ORDER BY id').all() as Array<{ reason: string }>;
+    expect(kept.map((k) => k.reason)).toEqual([
+      expect.stringMatching(/256 KB/),
+      expect.stringMatching(/malformed JSON/),
+      expect.stringMatching(/InboundMessage/),
+    ]);
+    expect(t.db.prepare('SELECT count(*) AS n FROM inbound_messages').get()).toEqual({ n: 0 });
+  });
+});
+
+describe('inbound webhook → Slack', () => {
+  it('renders mentions and disguised links inside an SMS harmlessly', async () => {
+    await start();
+    await post(
+      inboundJson({ message_id: 'evil-1' }, { text: '<!channel> call <@U123> at <https://evil.example|your bank> & pay' }),
+    );
+    const [posted] = await t.fakeSlack.waitFor('chat.postMessage');
+    const text = readable(posted?.args.blocks);
+    expect(text).toContain('&lt;!channel&gt; call &lt;@U123&gt; at &lt;https://evil.example|your bank&gt; &amp; pay');
+    expect(JSON.stringify(posted?.args)).not.toMatch(/<!channel>|<@U123>|<https:\/\/evil/);
+    expect(posted?.args.text).not.toContain('<!channel>');
+    expect(String(posted?.args.unfurl_links)).toBe('false');
+  });
+
+  it('posts emoji and a 1,600-character text whole, and MMS media as links', async () => {
+    await start();
+    const long = `${'😀 café '.repeat(200)}`.slice(0, 1600);
+    await post(inboundJson({ message_id: 'long-1' }, { text: long }));
+    await post(
+      inboundJson(
+        { message_id: 'mms-1', message_type: 'mms', from: '12025550143' },
+        { text: 'pic', media: ['https://media.wavix.com/a.jpg', 'https://media.wavix.com/b.png'] },
+      ),
+    );
+    const posts = await t.fakeSlack.waitFor('chat.postMessage', 2);
+    const all = posts.map((p) => readable(p.args.blocks)).join('\n');
+    expect(all).toContain(long);
+    expect(all).toContain('<https://media.wavix.com/a.jpg|media 1> · <https://media.wavix.com/b.png|media 2>');
+    expect(all).toContain('*MMS* from *+1 202 555 0143*');
+  });
+
+  it('threads a conversation’s messages of the day under its first one', async () => {
+    await start();
+    await post(inboundJson({ message_id: 'th-1' }));
+    const [first] = await t.fakeSlack.waitFor('chat.postMessage');
+    await post(inboundJson({ message_id: 'th-2' }));
+    const posts = await t.fakeSlack.waitFor('chat.postMessage', 2);
+    expect(first?.args.thread_ts).toBeUndefined();
+    expect(posts[1]?.args.thread_ts).toBe('1700000000.000100');
+  });
+
+  it('honours a 429 Retry-After from Slack without delaying PortSIP', async () => {
+    await start();
+    t.fakeSlack.rateLimit('chat.postMessage', 1, 1);
+    await post(inboundJson({ message_id: 'rl-1' }));
+    await until('PortSIP', () => sink.received.length >= 1, 500);
+    const limited = await until('the 429', () => t.fakeSlack.calls.find((c) => c.rateLimited));
+    const [posted] = await t.fakeSlack.waitFor('chat.postMessage', 1, 5000);
+    expect((posted?.at ?? 0) - limited.at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('coalesces a storm into fewer posts and loses none', async () => {
+    await start({ SLACK_RELAY_PACE_MS: '300' });
+    for (let i = 0; i < 40; i++)
+      await post(inboundJson({ message_id: `storm-${i}`, from: `4474001${String(10000 + i)}` }, { text: `storm ${i}` }));
+    await until(
+      'all posted',
+      () =>
+        (
+          t.db
+            .prepare("SELECT count(*) AS n FROM deliveries WHERE destination_kind = 'slack' AND status = 'delivered'")
+            .get() as { n: number }
+        ).n === 40,
+      8000,
+    );
+    const posts = t.fakeSlack.callsTo('chat.postMessage').filter((c) => !c.rateLimited);
+    expect(posts.length).toBeLessThan(40);
+    const text = posts.map((p) => readable(p.args.blocks)).join('\n');
+    for (let i = 0; i < 40; i++) expect(text).toContain(`storm ${i}`);
+  });
+});
+
+describe('delivery reports, health and metrics', () => {
+  it('stores a delivery report linked to its outbound message, once', async () => {
+    await start();
+    const dlr = JSON.stringify({
+      message_id: 'out-1',
+      from: '14155550100',
+      to: '447400123456',
+      status: 'undelivered',
+      segments_count: 1,
+      error: 'Absent subscriber',
+    });
+    expect((await post(dlr, { route: 'dlr' })).status).toBe(200);
+    expect((await post(dlr, { route: 'dlr' })).json.duplicate).toBe(true);
+    expect(t.db.prepare('SELECT status, error_message FROM outbound_messages WHERE wavix_message_id = ?').get('out-1')).toEqual({
+      status: 'undelivered',
+      error_message: 'Absent subscriber',
+    });
+    expect(t.db.prepare('SELECT count(*) AS n FROM delivery_reports').get()).toEqual({ n: 1 });
+  });
+
+  it('reports the backlog in /healthz and counters in /metrics', async () => {
+    await start();
+    sink.respondWith(503);
+    await post(inboundJson({ message_id: 'h-1' }));
+    await until('an attempt', () => sink.received.length >= 1);
+    const health = (await (await fetch(`${t.smsops.url}/healthz`)).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ status: 'ok', db: 'ok', backlog: 1, dead: 0 });
+    expect(health.oldestPendingAgeSeconds).toEqual(expect.any(Number));
+    const metrics = await (await fetch(`${t.smsops.url}/metrics`)).text();
+    expect(metrics).toContain('smsops_webhooks_total{route="inbound",outcome="stored"} 1');
+    expect(metrics).toContain('smsops_relay_backlog{kind="portsip"} 1');
+    expect(metrics).toMatch(/smsops_ingest_seconds_count 1/);
+  });
+});
