@@ -61,13 +61,6 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     smsopsWebhooks: smsopsWebhookUrls(config.publicBaseUrl, webhookSecret),
     defaultPortsipUrl: config.portsipWebhookUrl ?? null,
   };
-  const slack = createSlackSurface({
-    slack: config.slack,
-    deps: { services, alertChannel: config.slack.alertChannel, logger: logger.child({ component: 'slack' }) },
-    logger,
-    ...deps.slack,
-  });
-
   const metrics = createMetricsRegistry();
   const relay = startRelay({
     db,
@@ -81,6 +74,18 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     slackPaceMs: config.relay.slackPaceMs,
     metrics,
     logger: logger.child({ component: 'relay' }),
+  });
+
+  const slack = createSlackSurface({
+    slack: config.slack,
+    deps: {
+      services,
+      relay: relay.operations,
+      alertChannel: config.slack.alertChannel,
+      logger: logger.child({ component: 'slack' }),
+    },
+    logger,
+    ...deps.slack,
   });
 
   const http = await startHttpServer({

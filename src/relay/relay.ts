@@ -15,6 +15,7 @@ import { createRejectedWebhooksRepository } from '../store/repositories/rejected
 import { createRoutesRepository } from '../store/repositories/routes.js';
 import { createSlackThreadsRepository } from '../store/repositories/slackThreads.js';
 import { type IngestDeps, ingestDeliveryReport, ingestInboundMessage } from './ingest.js';
+import type { RelayOperationsDeps } from './operations.js';
 import { type AttemptOutcome, type OutboxWorker, type RetryPolicy, startOutboxWorker } from './outbox.js';
 import { createPortsipSender } from './portsip.js';
 import { createSlackRelaySender } from './slackPost.js';
@@ -37,6 +38,8 @@ export interface RelayOptions {
 
 export interface Relay {
   routes: Route[];
+  /** What `/sms relay …` and `/sms inbox` work with. */
+  operations: RelayOperationsDeps;
   stop(): Promise<void>;
 }
 
@@ -161,6 +164,14 @@ export function startRelay(options: RelayOptions): Relay {
 
   return {
     routes,
+    operations: {
+      deliveries,
+      inbound,
+      now,
+      wakeRelay: () => {
+        for (const w of workers) w.wake();
+      },
+    },
     stop: async () => {
       await Promise.all(workers.map((w) => w.stop()));
       portsip.close();

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ALERT_CHANNEL,
+  OUTSIDER,
   readable,
+  runCommand,
   type SmsopsUnderTest,
   slackTraffic,
   startSmsopsUnderTest,
@@ -273,5 +275,52 @@ describe('delivery reports, health and metrics', () => {
     expect(metrics).toContain('smsops_webhooks_total{route="inbound",outcome="stored"} 1');
     expect(metrics).toContain('smsops_relay_backlog{kind="portsip"} 1');
     expect(metrics).toMatch(/smsops_ingest_seconds_count 1/);
+  });
+});
+
+describe('operator commands', () => {
+  it('/sms relay status shows the backlog per destination, the oldest pending and the dead count', async () => {
+    await start();
+    sink.respondWith(500);
+    await post(inboundJson({ message_id: 'st-1' }));
+    await until('an attempt', () => sink.received.length >= 1);
+    const text = readable((await runCommand(t, 'relay status')).body);
+    expect(text).toMatch(/1 waiting \(oldest \d+ s\)/);
+    expect(text).toMatch(
+      /PortSIP `http:\/\/127\.0\.0\.1:\d+\/emc\/Wavix - US\/a558…`: 1 pending \(oldest \d+ s\), 0 dead, last success never/,
+    );
+    expect(text).toContain('Slack <#C0ALERTS01>: 0 pending');
+  });
+
+  it('/sms relay replay dead sends dead letters again once PortSIP works, and a non-admin cannot', async () => {
+    await start({ RELAY_DEAD_AFTER_HOURS: '0.00005' });
+    sink.respondWith(500);
+    await post(inboundJson({ message_id: 'rp-1' }));
+    await until('dead', () => t.db.prepare("SELECT 1 FROM deliveries WHERE status = 'dead'").get(), 8000);
+    expect(readable((await runCommand(t, 'relay replay dead', { userId: OUTSIDER })).body)).toContain('Only the smsops admins');
+    sink.respondWith(200);
+    const before = sink.received.length;
+    expect(readable((await runCommand(t, 'relay replay dead')).body)).toContain('1 dead delivery queued again');
+    await until('replayed', () => sink.received.length > before);
+    expect(sink.received.at(-1)?.json()).toMatchObject({ message_id: 'rp-1' });
+  });
+
+  it('/sms relay replay <id> sends one delivered message again; /sms inbox lists it with its deliveries, escaped', async () => {
+    await start();
+    await post(inboundJson({ message_id: 'in-1' }, { text: 'hi <!here>' }));
+    await until('delivered', () => sink.received.length >= 1);
+    await t.fakeSlack.waitFor('chat.postMessage');
+    await until(
+      'both delivered',
+      () => (t.db.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'delivered'").get() as { n: number }).n === 2,
+    );
+    const inbox = readable((await runCommand(t, 'inbox +1 415 555 0100')).body);
+    expect(inbox).toContain('*+44 7400 123456* → +1 415 555 0100');
+    expect(inbox).toContain('hi &lt;!here&gt;');
+    expect(inbox).toContain(':white_check_mark: PortSIP delivered · :white_check_mark: Slack delivered · id `in-1`');
+    expect(readable((await runCommand(t, 'relay replay in-1')).body)).toContain('Message in-1 queued again to 2 destinations');
+    await until('PortSIP again', () => sink.received.length >= 2);
+    expect(readable((await runCommand(t, 'relay replay nope')).body)).toContain('No stored message has the id nope');
+    expect(readable((await runCommand(t, 'inbox +1 202 555 0143')).body)).toContain('No inbound messages to +1 202 555 0143 yet');
   });
 });

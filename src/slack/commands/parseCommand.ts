@@ -17,7 +17,10 @@ export type SmsCommand =
   | { kind: 'route.set'; number: string; url: string | null; channel: string | null }
   | { kind: 'route.list' }
   | { kind: 'route.remove'; number: string }
-  | { kind: 'audit'; limit: number };
+  | { kind: 'audit'; limit: number }
+  | { kind: 'relay.status' }
+  | { kind: 'relay.replay'; target: string }
+  | { kind: 'inbox'; number?: string };
 
 export type ParsedCommand = { ok: true; command: SmsCommand } | { ok: false; problem: string; topic?: string };
 
@@ -128,6 +131,21 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
         return command({ kind: 'route.remove', number });
       }
       return usage(`\`route ${verb}\` is not a command.`, 'route');
+    }
+
+    case 'relay': {
+      if (verb === undefined || verb === 'status') return command({ kind: 'relay.status' });
+      if (verb === 'replay') {
+        const target = unescapeSlack(restAfter(2)).trim();
+        if (!target) return usage('Replay what? A message id (from `/sms inbox`) or `dead`.', 'relay');
+        return command({ kind: 'relay.replay', target });
+      }
+      return usage(`\`relay ${verb}\` is not a command.`, 'relay');
+    }
+
+    case 'inbox': {
+      const number = unescapeSlack(restAfter(1)).trim();
+      return command(number ? { kind: 'inbox', number } : { kind: 'inbox' });
     }
 
     case 'audit': {

@@ -3,12 +3,14 @@ import { UnexpectedError } from '../../core/access.js';
 import type { Actor, SetupServices } from '../../core/services.js';
 import { type AppError, describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import type { RelayOperationsDeps } from '../../relay/operations.js';
 import { WavixError } from '../../wavix/errors.js';
 import type { SlackMessage } from '../ui/text.js';
 
 /** What every listener needs, built once by the Slack surface. */
 export interface SlackDeps {
   services: SetupServices;
+  relay: RelayOperationsDeps;
   /** Channel for approvals and alerts. */
   alertChannel: string;
   logger: Logger;

@@ -32,6 +32,12 @@ export const HELP_TOPICS = {
     ['/sms route list', 'Where each number’s messages go.'],
     ['/sms route remove +14155550100', 'Remove a route.'],
   ],
+  relay: [
+    ['/sms relay status', 'Backlog per destination (PortSIP, Slack), oldest pending, dead letters, last success.'],
+    ['/sms relay replay dead', 'Send every dead delivery again (after the destination was fixed).'],
+    ['/sms relay replay 3c7a5a90-…', 'Send one message again to all its destinations, by its Wavix id.'],
+  ],
+  inbox: [['/sms inbox +14155550100', 'The last inbound messages (to one number, or all), with where each was delivered.']],
   audit: [[`/sms audit 20`, `The last changes (default 10, at most ${AUDIT_MAX}): who, what, with what result.`]],
 } as const satisfies Record<string, ReadonlyArray<readonly [string, string]>>;
 

@@ -83,6 +83,8 @@ export interface DeliveriesRepository {
   /** Puts one dead or pending delivery back to be tried now. */
   requeue(id: number): boolean;
   requeueDead(): number;
+  /** Sends every delivery of a message again, delivered ones included (an operator's replay). Returns how many. */
+  resendMessage(inboundMessageId: number): number;
   get(id: number): Delivery | undefined;
   forMessage(inboundMessageId: number): Delivery[];
   backlog(): DestinationBacklog[];
@@ -117,6 +119,9 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
   const requeueAllDead = db.prepare(
     "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, dead_at = NULL WHERE status = 'dead'",
   );
+  const resendAll = db.prepare(`
+    UPDATE deliveries SET status = 'pending', next_attempt_at = ?, dead_at = NULL, delivered_at = NULL, lease_until = NULL
+    WHERE inbound_message_id = ? AND status <> 'in_flight'`);
   const byId = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE id = ?');
   const byMessage = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE inbound_message_id = ? ORDER BY id');
   const backlog = db.prepare<[], DestinationBacklog>(`
@@ -149,6 +154,7 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
     releaseLeases: (options = {}) => (options.all ? releaseAll.run() : releaseExpired.run(now())).changes,
     requeue: (id) => requeueOne.run(now(), id).changes > 0,
     requeueDead: () => requeueAllDead.run(now()).changes,
+    resendMessage: (inboundMessageId) => resendAll.run(now(), inboundMessageId).changes,
     get: (id) => {
       const row = byId.get(id);
       return row ? toDelivery(row) : undefined;

@@ -4,6 +4,7 @@ import { auditMessage } from '../../ui/audit.js';
 import { helpMessage, usageMessage } from '../../ui/help.js';
 import { type Interaction, replier, type SlackDeps, slowPart } from '../context.js';
 import { enableInboundCommand, listNumbersCommand } from './numberCommands.js';
+import { inboxCommand, relayReplayCommand, relayStatusCommand } from './relayCommands.js';
 import { listRoutesCommand, removeRouteCommand, setRouteCommand } from './routeCommands.js';
 import { listSenderIdsCommand, openSenderIdForm, senderIdStatusCommand } from './senderIdCommands.js';
 import { setWebhookCommand } from './webhookCommands.js';
@@ -29,6 +30,9 @@ const handlers: Handlers = {
   'route.list': (i) => listRoutesCommand(i),
   'route.remove': (i, c) => removeRouteCommand(i, c.number),
   audit: (i, c) => i.reply(auditMessage(i.deps.services.audit.recent(c.limit))),
+  'relay.status': (i) => relayStatusCommand(i),
+  'relay.replay': (i, c) => relayReplayCommand(i, c.target),
+  inbox: (i, c) => inboxCommand(i, c.number),
 };
 
 function run<K extends SmsCommand['kind']>(

@@ -1,0 +1,80 @@
+import { formatPhoneForPeople } from '../../core/phone.js';
+import { maskUrlToken } from '../../core/urls.js';
+import type { InboxEntry, RelayStatus, ReplayResult } from '../../relay/operations.js';
+import type { Delivery } from '../../store/repositories/deliveries.js';
+import { type Block, clip, code, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
+
+const destination = (kind: 'portsip' | 'slack', value: string) =>
+  kind === 'portsip' ? `PortSIP ${code(maskUrlToken(value))}` : `Slack <#${value}>`;
+
+const age = (ms: number) =>
+  ms < 60_000
+    ? `${Math.round(ms / 1000)} s`
+    : ms < 3_600_000
+      ? `${Math.round(ms / 60_000)} min`
+      : `${(ms / 3_600_000).toFixed(1)} h`;
+
+export function relayStatusMessage(status: RelayStatus, now: number): SlackMessage {
+  const headline =
+    status.pending === 0 && status.dead === 0
+      ? ':white_check_mark: Nothing waiting: every inbound message was delivered.'
+      : `${status.pending > 0 ? `:hourglass_flowing_sand: ${status.pending} waiting (oldest ${age(status.oldestPendingAgeMs ?? 0)})` : 'Nothing waiting'}${
+          status.dead > 0 ? ` · :rotating_light: ${status.dead} dead (\`/sms relay replay dead\`)` : ''
+        }`;
+  const lines = status.destinations.map(
+    (d) =>
+      `• ${destination(d.destinationKind, d.destination)}: ${d.pending} pending${
+        d.oldestPendingCreatedAt !== null ? ` (oldest ${age(now - d.oldestPendingCreatedAt)})` : ''
+      }, ${d.dead} dead, last success ${d.lastDeliveredAt !== null ? formatTime(d.lastDeliveredAt) : 'never'}`,
+  );
+  const blocks: Block[] = [section(`*Relay*\n${headline}`)];
+  if (lines.length > 0) blocks.push(section(lines.slice(0, 40).join('\n')));
+  else blocks.push(context('No inbound message has been relayed yet.'));
+  return { text: `Relay: ${status.pending} pending, ${status.dead} dead`, blocks };
+}
+
+export function replayMessage(result: ReplayResult): SlackMessage {
+  const text =
+    result.scope === 'dead'
+      ? `${result.requeued} dead deliver${result.requeued === 1 ? 'y' : 'ies'} queued again.`
+      : `Message ${result.scope.wavixMessageId} queued again to ${result.requeued} destination${result.requeued === 1 ? '' : 's'}.`;
+  return { text, blocks: [section(`:repeat: ${escapeMrkdwn(text)}`), context('`/sms relay status` shows the progress.')] };
+}
+
+const DELIVERY_ICON: Record<Delivery['status'], string> = {
+  delivered: ':white_check_mark:',
+  pending: ':hourglass_flowing_sand:',
+  in_flight: ':arrows_counterclockwise:',
+  dead: ':rotating_light:',
+};
+
+function deliveryLine(d: Delivery): string {
+  const where = d.destinationKind === 'portsip' ? 'PortSIP' : 'Slack';
+  const why = d.status !== 'delivered' && d.lastError ? ` (${escapeMrkdwn(clip(d.lastError, 120))})` : '';
+  return `${DELIVERY_ICON[d.status]} ${where} ${d.status}${why}`;
+}
+
+export function inboxMessage(entries: readonly InboxEntry[], number?: string): SlackMessage {
+  if (entries.length === 0) {
+    return {
+      text: 'No inbound messages yet.',
+      blocks: [section(`No inbound messages${number ? ` to ${escapeMrkdwn(number)}` : ''} yet.`)],
+    };
+  }
+  const blocks: Block[] = entries
+    .slice(0, 20)
+    .map(({ message, deliveries }) =>
+      section(
+        `*${escapeMrkdwn(formatPhoneForPeople(`+${message.fromNumber}`))}* → ${escapeMrkdwn(formatPhoneForPeople(`+${message.toNumber}`))} · ${formatTime(
+          message.ingestedAt,
+        )} · ${message.messageType.toUpperCase()}${message.media?.length ? ` (${message.media.length} media)` : ''}\n${clip(
+          escapeMrkdwn(message.text) || '_(no text)_',
+          600,
+        )}\n${deliveries.map(deliveryLine).join(' · ') || '_no destination_'} · id ${code(message.wavixMessageId)}`,
+      ),
+    );
+  return {
+    text: `${entries.length} recent inbound messages`,
+    blocks: [section(`*Inbox*${number ? ` for ${escapeMrkdwn(number)}` : ''}`), ...blocks],
+  };
+}
