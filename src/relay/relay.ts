@@ -119,6 +119,11 @@ export function startRelay(options: RelayOptions): Relay {
   };
   const onFailed = (delivery: Delivery) => failed.inc({ kind: delivery.destinationKind });
 
+  // One smsops runs per database: leases still held at start belong to a process that died (kill -9, power loss),
+  // so their deliveries are due again now rather than when the lease would have run out.
+  const released = deliveries.releaseLeases({ all: true });
+  if (released > 0) logger.warn('deliveries in flight at the last stop are queued again', { count: released });
+
   const portsip = createPortsipSender();
   const workers: OutboxWorker[] = [
     startOutboxWorker({
