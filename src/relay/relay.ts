@@ -125,34 +125,17 @@ export function startRelay(options: RelayOptions): Relay {
   if (released > 0) logger.warn('deliveries in flight at the last stop are queued again', { count: released });
 
   const portsip = createPortsipSender();
+  const common = { deliveries, inbound, retry: options.retry, logger, now, onDelivered, onFailed, onDead };
   const workers: OutboxWorker[] = [
+    startOutboxWorker({ ...common, kind: 'portsip', send: portsip.send, concurrency: options.concurrency }),
     startOutboxWorker({
-      kind: 'portsip',
-      deliveries,
-      inbound,
-      send: portsip.send,
-      concurrency: options.concurrency,
-      retry: options.retry,
-      logger,
-      now,
-      onDelivered,
-      onFailed,
-      onDead,
-    }),
-    startOutboxWorker({
+      ...common,
       kind: 'slack',
-      deliveries,
-      inbound,
       send: createSlackRelaySender({ client: options.slackClient, threads: createSlackThreadsRepository(db, now) }).send,
+      // One post at a time, paced, taking up to 20 due messages: a storm becomes a few coalesced posts.
       concurrency: 1,
       batchSize: 20,
       pauseAfterSendMs: options.slackPaceMs,
-      retry: options.retry,
-      logger,
-      now,
-      onDelivered,
-      onFailed,
-      onDead,
     }),
   ];
 

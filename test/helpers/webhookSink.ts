@@ -42,25 +42,22 @@ export async function startWebhookSink(): Promise<WebhookSink> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  const stopListening = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   return {
     url: `http://127.0.0.1:${port}`,
     delay: (ms) => {
       delayMs = ms;
     },
-    down: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    down: () => stopListening(),
     up: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
     received,
     respondWith: (next) => {
       status = next;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => stopListening(),
   };
 }
