@@ -171,6 +171,33 @@ describe('webhook refusals', () => {
   });
 });
 
+describe('webhook size limit without a declared length', () => {
+  it('413s a chunked body once it passes 256 KB, keeping only an excerpt', async () => {
+    await start();
+    const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 6) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const response = await fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    const kept = t.db.prepare('SELECT reason, length(body_excerpt) AS excerpt FROM rejected_webhooks').get() as {
+      reason: string;
+      excerpt: number;
+    };
+    expect(kept.reason).toBe(`body of ${6 * 64 * 1024} bytes is over the 256 KB limit`);
+    expect(kept.excerpt).toBeLessThanOrEqual(8 * 1024);
+  });
+});
+
 describe('inbound webhook → Slack', () => {
   it('renders mentions and disguised links inside an SMS harmlessly', async () => {
     await start();
