@@ -97,15 +97,21 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
   await slack.start();
   logger.info('smsops listening', { url: http.url, slackMode: slack.mode });
 
+  // Stop accepting first (requests in progress finish), then let deliveries in flight finish or return to the
+  // outbox, then close the database: nothing acknowledged is lost, nothing is left leased. Stopping twice (a second
+  // signal) waits for the same stop.
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    await http.close();
+    await relay.stop();
+    await slack.stop();
+    closeDatabase(db);
+  };
   return {
     url: http.url,
-    // Stop accepting first (requests in progress finish), then let deliveries in flight finish or return to the
-    // outbox, then close the database: nothing acknowledged is lost, nothing is left leased.
-    stop: async () => {
-      await http.close();
-      await relay.stop();
-      await slack.stop();
-      closeDatabase(db);
+    stop: () => {
+      stopping ??= stop();
+      return stopping;
     },
   };
 }

@@ -34,6 +34,8 @@ export interface RelayOptions {
   metrics: MetricsRegistry;
   logger: Logger;
   now?: () => number;
+  /** How long a stop waits for PortSIP requests in flight before cutting them. */
+  shutdownGraceMs?: number;
 }
 
 export interface Relay {
@@ -161,7 +163,11 @@ export function startRelay(options: RelayOptions): Relay {
       },
     },
     stop: async () => {
+      // A hung PBX would hold shutdown for its 10 s timeout, past Docker's grace period: after 5 s the PortSIP
+      // connections are cut, so those attempts fail and stay pending (sent again after the restart).
+      const cut = setTimeout(() => portsip.close(), options.shutdownGraceMs ?? 5_000);
       await Promise.all(workers.map((w) => w.stop()));
+      clearTimeout(cut);
       portsip.close();
     },
   };

@@ -148,6 +148,18 @@ describe('inbound webhook → PortSIP', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('does not wait on a hung PortSIP beyond the grace period; the cut attempt stays pending', async () => {
+    await start();
+    sink.delay(30_000);
+    await post(inboundJson({ message_id: 'hung-1' }));
+    await until('the attempt', () => sink.received.length >= 1);
+    await t.smsops.stop();
+    const row = t.db.prepare("SELECT status, last_error FROM deliveries WHERE destination_kind = 'portsip'").get();
+    expect(row).toMatchObject({ status: 'pending', last_error: expect.stringMatching(/socket hang up|ECONNRESET|closed/) });
+  }, 15_000);
+});
+
 describe('webhook refusals', () => {
   it('404s a wrong secret, 413s an oversized body, 400s malformed or schema-invalid bodies with the reason, and keeps them', async () => {
     await start();
