@@ -37,9 +37,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
 export interface WebhookRouteDeps {
   secret: string;
   rejected: RejectedWebhooksRepository;
+  /** Stores the request (or refuses it); the promise settles once the store committed. */
   ingest: Record<
     WebhookRequest['route'],
-    (request: WebhookRequest) => Result<{ id: number; duplicate: boolean }, WebhookRejection>
+    (request: WebhookRequest) => Promise<Result<{ id: number; duplicate: boolean }, WebhookRejection>>
   >;
   onIngested?: (route: WebhookRequest['route'], outcome: 'stored' | 'duplicate' | 'rejected') => void;
   latency?: Histogram;
@@ -70,7 +71,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
         sendJson(res, 413, { error: reason });
         return;
       }
-      const outcome = deps.ingest[route]({ route, body: read.body, contentType });
+      const outcome = await deps.ingest[route]({ route, body: read.body, contentType });
       if (!outcome.ok) {
         deps.onIngested?.(route, 'rejected');
         sendJson(res, 400, { error: outcome.error.reason });

@@ -112,12 +112,14 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     } catch (error) {
       outcomes = present.map(() => ({ delivered: false, statusCode: null, error: describeError(error) }));
     }
-    for (const [i, item] of present.entries()) {
-      record(item.delivery, item.message, outcomes[i] ?? { delivered: false, statusCode: null, error: 'no outcome' });
-    }
-    for (const item of items) {
-      if (!item.message) deliveries.markDead(item.delivery.id, { statusCode: null, error: 'message no longer stored' });
-    }
+    deliveries.inTransaction(() => {
+      for (const [i, item] of present.entries()) {
+        record(item.delivery, item.message, outcomes[i] ?? { delivered: false, statusCode: null, error: 'no outcome' });
+      }
+      for (const item of items) {
+        if (!item.message) deliveries.markDead(item.delivery.id, { statusCode: null, error: 'message no longer stored' });
+      }
+    });
   };
 
   const loop = async () => {

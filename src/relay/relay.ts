@@ -7,6 +7,7 @@ import { webhookRoutes } from '../http/webhookRoutes.js';
 import type { Logger } from '../log.js';
 import { escapeMrkdwn } from '../slack/ui/text.js';
 import type { Db } from '../store/database.js';
+import { createGroupCommit } from '../store/groupCommit.js';
 import { createAlertsRepository } from '../store/repositories/alerts.js';
 import { createDeliveriesRepository, type Delivery } from '../store/repositories/deliveries.js';
 import { createDeliveryReportsRepository } from '../store/repositories/deliveryReports.js';
@@ -141,10 +142,14 @@ export function startRelay(options: RelayOptions): Relay {
     }),
   ];
 
+  const commits = createGroupCommit(db);
   const routes = webhookRoutes({
     secret: options.webhookSecret,
     rejected: deps.rejected,
-    ingest: { inbound: (r) => ingestInboundMessage(deps, r), dlr: (r) => ingestDeliveryReport(deps, r) },
+    ingest: {
+      inbound: (r) => commits.submit(() => ingestInboundMessage(deps, r)),
+      dlr: (r) => commits.submit(() => ingestDeliveryReport(deps, r)),
+    },
     latency,
     onIngested: (route, outcome) => {
       received.inc({ route, outcome });

@@ -37,6 +37,7 @@ describe('migration runner', () => {
       '005_routes.sql',
       '006_alerts_and_jobs.sql',
       '007_slack_threads.sql',
+      '008_deliveries_due_by_kind.sql',
     ]);
     expect(tables(db)).toEqual(
       expect.arrayContaining([
@@ -60,7 +61,7 @@ describe('migration runner', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     const recorded = db.prepare('SELECT version, name, length(checksum) AS len FROM schema_migrations ORDER BY version').all();
-    expect(recorded).toHaveLength(7);
+    expect(recorded).toHaveLength(8);
     expect(recorded[0]).toEqual({ version: 1, name: 'settings_and_audit', len: 64 });
     db.close();
   });
@@ -69,12 +70,12 @@ describe('migration runner', () => {
     const { dbPath, migrations } = workspace();
     openDatabase(dbPath, { migrationsDir: migrations }).db.close();
     const second = openDatabase(dbPath, { migrationsDir: migrations });
-    expect(second.migrations).toEqual({ applied: [], alreadyApplied: 7 });
+    expect(second.migrations).toEqual({ applied: [], alreadyApplied: 8 });
     second.db.close();
 
-    writeFileSync(join(migrations, '008_add_notes.sql'), 'ALTER TABLE routes ADD COLUMN note TEXT;');
+    writeFileSync(join(migrations, '009_add_notes.sql'), 'ALTER TABLE routes ADD COLUMN note TEXT;');
     const third = openDatabase(dbPath, { migrationsDir: migrations });
-    expect(third.migrations).toEqual({ applied: ['008_add_notes.sql'], alreadyApplied: 7 });
+    expect(third.migrations).toEqual({ applied: ['009_add_notes.sql'], alreadyApplied: 8 });
     third.db.close();
   });
 
@@ -107,7 +108,7 @@ describe('migration runner', () => {
   it('rolls back a migration that fails midway, leaving neither its tables nor its record', () => {
     const { dbPath, migrations } = workspace();
     writeFileSync(
-      join(migrations, '008_broken.sql'),
+      join(migrations, '009_broken.sql'),
       'CREATE TABLE half_done (id INTEGER);\nINSERT INTO no_such_table VALUES (1);',
     );
     let error: unknown;
@@ -117,10 +118,10 @@ describe('migration runner', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(MigrationError);
-    expect((error as MigrationError).message).toMatch(/008_broken.sql failed and was rolled back: no such table: no_such_table/);
+    expect((error as MigrationError).message).toMatch(/009_broken.sql failed and was rolled back: no such table: no_such_table/);
     const db = new Database(dbPath);
     expect(tables(db)).not.toContain('half_done');
-    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 7 });
+    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 8 });
     db.close();
   });
 });

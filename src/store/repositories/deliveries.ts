@@ -88,6 +88,8 @@ export interface DeliveriesRepository {
   get(id: number): Delivery | undefined;
   forMessage(inboundMessageId: number): Delivery[];
   backlog(): DestinationBacklog[];
+  /** Runs several updates as one commit (the outcomes of a batch). */
+  inTransaction<T>(work: () => T): T;
 }
 
 export function createDeliveriesRepository(db: Db, now: () => number = Date.now): DeliveriesRepository {
@@ -98,7 +100,7 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
         SELECT 1 FROM deliveries e
         WHERE e.destination_kind = d.destination_kind AND e.destination = d.destination
           AND e.conversation_key = d.conversation_key AND e.status IN ('pending', 'in_flight') AND e.id < d.id)
-    ORDER BY d.id LIMIT @limit`);
+    ORDER BY d.next_attempt_at, d.id LIMIT @limit`);
   const lease = db.prepare("UPDATE deliveries SET status = 'in_flight', lease_until = ? WHERE id = ? AND status = 'pending'");
   const delivered = db.prepare(`
     UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
@@ -161,5 +163,6 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
     },
     forMessage: (inboundMessageId) => byMessage.all(inboundMessageId).map(toDelivery),
     backlog: () => backlog.all(),
+    inTransaction: (work) => db.transaction(work)(),
   };
 }
