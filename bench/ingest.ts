@@ -29,7 +29,9 @@ import {
  *   npm run bench:ingest [-- --seconds 5 --warmup 1 --concurrency 32 --rate 1000 --cpu-prof-dir /tmp/prof]
  *
  * PORTSIP_WEBHOOK_URL is unset: each message has only its Slack delivery, to a no-op Slack API (also its own
- * process), so this measures ingest, not delivery. Targets: smsops/no-op throughput ≥ 0.3, ack p99 ≤ 5 ms at 1,000/s.
+ * process), so this measures ingest, not delivery. By default the Slack leg runs flat out in the same process (each
+ * message also costs a post, a claim and an update: the harder case); `--slack-pace-ms 1000` paces it as in
+ * production (coalesced posts once a second). Targets: smsops/no-op throughput ≥ 0.3, ack p99 ≤ 5 ms at 1,000/s.
  * Always exits 0 unless the benchmark itself fails.
  */
 
@@ -39,6 +41,7 @@ const concurrency = numberOption('concurrency', 32);
 const rate = numberOption('rate', 1000);
 const conversations = numberOption('conversations', 5000);
 const cpuProfDir = stringOption('cpu-prof-dir', '');
+const slackPaceMs = numberOption('slack-pace-ms', 0);
 
 const WEBHOOK_SECRET = 'bench_secret_0123456789abcdefgh';
 const ROUTE = `/webhooks/wavix/inbound/${WEBHOOK_SECRET}`;
@@ -106,9 +109,14 @@ async function main(): Promise<void> {
     dir,
     slackApiUrl: `${slack.url}/`,
     webhookSecret: WEBHOOK_SECRET,
+    extraEnv: { SLACK_RELAY_PACE_MS: String(slackPaceMs) },
     ...(cpuProfDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, 'ingest')}`] } : {}),
   });
-  const smsopsResult = await measure('smsops', smsops.url, 'ingest', () => waitForEmptyBacklog(smsops.url, 20_000));
+  // At full speed (pace 0) the Slack leg catches up before the open loop; paced as in production, it is behind by
+  // design after the closed loop (a storm is posted in coalesced batches over minutes), so there is nothing to wait for.
+  const smsopsResult = await measure('smsops', smsops.url, 'ingest', () =>
+    slackPaceMs === 0 ? waitForEmptyBacklog(smsops.url, 20_000) : Promise.resolve(),
+  );
   const metrics = await getText(`${smsops.url}/metrics`);
   const stored = metric(metrics, 'smsops_webhooks_total', 'route="inbound",outcome="stored"');
   const rejected = metric(metrics, 'smsops_webhooks_total', 'route="inbound",outcome="rejected"');

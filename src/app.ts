@@ -14,6 +14,7 @@ import { createAuditRepository } from './store/repositories/audit.js';
 import { createRoutesRepository } from './store/repositories/routes.js';
 import { createSenderIdsRepository } from './store/repositories/senderIds.js';
 import { createSettingsRepository } from './store/repositories/settings.js';
+import { startWalCheckpointer } from './store/walCheckpointer.js';
 import { createWavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
 
@@ -37,6 +38,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
   const { logger } = deps;
   const { db, migrations } = openDatabase(config.databasePath);
   logger.info('database ready', { path: config.databasePath, migrationsApplied: migrations.applied });
+  const checkpointer = startWalCheckpointer(db, { logger });
 
   // The secret path segment of the webhook URLs: configured, or generated once and kept, so URLs set in Wavix survive restarts.
   const webhookSecret =
@@ -105,6 +107,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     await http.close();
     await relay.stop();
     await slack.stop();
+    await checkpointer.stop();
     closeDatabase(db);
   };
   return {

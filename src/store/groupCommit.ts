@@ -4,7 +4,7 @@ import type { Db } from './database.js';
  * Group commit: writes submitted while the event loop is busy are run in one SQLite transaction at the next
  * turn, and each caller's promise settles only after that transaction committed. A webhook is therefore still
  * acknowledged only once it is stored, but a burst of webhooks costs one commit instead of one each.
- * Each write runs in its own savepoint, so one that throws is rolled back alone and rejects alone.
+ * A write that throws is rolled back alone and rejects alone; the others of its batch are still stored.
  */
 export interface GroupCommit {
   submit<T>(write: () => T): Promise<T>;
@@ -18,31 +18,40 @@ interface Pending {
 
 export function createGroupCommit(db: Db): GroupCommit {
   let queue: Pending[] = [];
-  const results = new Map<Pending, { ok: true; value: unknown } | { ok: false; error: unknown }>();
-  const runAll = db.transaction((batch: Pending[]) => {
-    for (const item of batch) {
+  type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+  // The common case: every write succeeds, and runs bare (a savepoint per write cost as much as the insert itself).
+  const runBare = db.transaction((batch: Pending[]) => batch.map((item): Outcome => ({ ok: true, value: item.write() })));
+  // Once a write threw, the whole batch was rolled back: it runs again with a savepoint per write, so only the
+  // failing one is lost. Writes are database work only, so running them twice is safe.
+  const runIsolated = db.transaction((batch: Pending[]) =>
+    batch.map((item): Outcome => {
       try {
-        results.set(item, { ok: true, value: db.transaction(item.write)() });
+        return { ok: true, value: db.transaction(item.write)() };
       } catch (error) {
-        results.set(item, { ok: false, error });
+        return { ok: false, error };
       }
-    }
-  });
+    }),
+  );
 
   const flush = () => {
     const batch = queue;
     queue = [];
+    let outcomes: Outcome[];
     try {
-      runAll(batch);
-    } catch (error) {
-      // The commit itself failed (disk full, I/O error): nothing of the batch is stored, every caller is told.
-      for (const item of batch) results.set(item, { ok: false, error });
+      outcomes = runBare(batch);
+    } catch {
+      try {
+        outcomes = runIsolated(batch);
+      } catch (error) {
+        // The commit itself failed (disk full, I/O error): nothing of the batch is stored, every caller is told.
+        outcomes = batch.map(() => ({ ok: false, error }));
+      }
     }
-    for (const item of batch) {
-      const result = results.get(item);
-      results.delete(item);
-      if (result?.ok) item.resolve(result.value);
-      else item.reject(result?.error ?? new Error('group commit lost a write'));
+    for (const [i, item] of batch.entries()) {
+      const outcome = outcomes[i];
+      if (outcome?.ok) item.resolve(outcome.value);
+      else item.reject(outcome?.error ?? new Error('group commit lost a write'));
     }
   };
 

@@ -167,6 +167,26 @@ describe('delivery outbox', () => {
     expect(deliveries.requeueDead()).toBe(1);
     expect(deliveries.get(first.id)).toMatchObject({ status: 'pending', deadAt: null });
   });
+
+  it('lists every destination of a kind with its last delivery, counting leased deliveries as pending', () => {
+    const inboundRepo = createInboundRepository(t.db, t.clock.now);
+    const deliveries = createDeliveriesRepository(t.db, t.clock.now);
+    const pbx = (n: number) => ({ kind: 'portsip' as const, destination: `https://pbx${n}.example.com/sms` });
+    inboundRepo.insertWithDeliveries(inbound('a1', '1', '9'), [pbx(2)]);
+    inboundRepo.insertWithDeliveries(inbound('a2', '1', '8'), [pbx(1)]);
+    inboundRepo.insertWithDeliveries(inbound('a3', '1', '7'), [pbx(3)]);
+    const claimed = deliveries.claimDue('portsip', 10, 30_000);
+    const delivered = claimed.find((d) => d.destination === pbx(1).destination);
+    if (!delivered) throw new Error('pbx1 not claimed');
+    t.clock.advance(2000);
+    deliveries.markDelivered(delivered.id, 200);
+
+    expect(deliveries.backlog().map((b) => [b.destination, b.pending, b.lastDeliveredAt])).toEqual([
+      [pbx(1).destination, 0, t.clock.now()],
+      [pbx(2).destination, 1, null],
+      [pbx(3).destination, 1, null],
+    ]);
+  });
 });
 
 describe('routes', () => {

@@ -126,13 +126,24 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
     WHERE inbound_message_id = ? AND status <> 'in_flight'`);
   const byId = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE id = ?');
   const byMessage = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE inbound_message_id = ? ORDER BY id');
+  // Destinations are enumerated by skipping through the index (one seek each), and every figure is an index range or
+  // a seek: the cost follows the number of destinations and the backlog, not the history of delivered messages.
   const backlog = db.prepare<[], DestinationBacklog>(`
-    SELECT destination_kind AS destinationKind, destination,
-      sum(status IN ('pending', 'in_flight')) AS pending,
-      min(CASE WHEN status IN ('pending', 'in_flight') THEN created_at END) AS oldestPendingCreatedAt,
-      sum(status = 'dead') AS dead,
-      max(delivered_at) AS lastDeliveredAt
-    FROM deliveries GROUP BY destination_kind, destination ORDER BY destination_kind, destination`);
+    WITH RECURSIVE dest(kind, name) AS (
+      SELECT kinds.kind, (SELECT min(destination) FROM deliveries WHERE destination_kind = kinds.kind)
+      FROM (SELECT 'portsip' AS kind UNION ALL SELECT 'slack') AS kinds
+      UNION ALL
+      SELECT kind, (SELECT min(destination) FROM deliveries WHERE destination_kind = dest.kind AND destination > dest.name)
+      FROM dest WHERE name IS NOT NULL)
+    SELECT kind AS destinationKind, name AS destination,
+      (SELECT count(*) FROM deliveries
+        WHERE destination_kind = kind AND destination = name AND status IN ('pending', 'in_flight')) AS pending,
+      (SELECT min(created_at) FROM deliveries
+        WHERE destination_kind = kind AND destination = name AND status IN ('pending', 'in_flight')) AS oldestPendingCreatedAt,
+      (SELECT count(*) FROM deliveries WHERE destination_kind = kind AND destination = name AND status = 'dead') AS dead,
+      (SELECT max(delivered_at) FROM deliveries
+        WHERE destination_kind = kind AND destination = name AND status = 'delivered') AS lastDeliveredAt
+    FROM dest WHERE name IS NOT NULL ORDER BY kind, name`);
 
   const claimTx = db.transaction((kind: 'portsip' | 'slack', limit: number, leaseMs: number) => {
     const at = now();
