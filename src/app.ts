@@ -8,13 +8,15 @@ import { createMetricsRegistry } from './http/metrics.js';
 import { startHttpServer } from './http/server.js';
 import { type Logger, registerSecret } from './log.js';
 import { startRelay } from './relay/relay.js';
-import { createRelaySlackClient, createSlackSurface, type SlackSurfaceOptions } from './slack/app.js';
+import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, type SlackSurfaceOptions } from './slack/app.js';
 import { closeDatabase, openDatabase } from './store/database.js';
+import { createAlertsRepository } from './store/repositories/alerts.js';
 import { createAuditRepository } from './store/repositories/audit.js';
 import { createRoutesRepository } from './store/repositories/routes.js';
 import { createSenderIdsRepository } from './store/repositories/senderIds.js';
 import { createSettingsRepository } from './store/repositories/settings.js';
 import { startWalCheckpointer } from './store/walCheckpointer.js';
+import { createAlertNotifier } from './watch/alertNotifier.js';
 import { createWavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
 
@@ -64,12 +66,19 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     defaultPortsipUrl: config.portsipWebhookUrl ?? null,
   };
   const metrics = createMetricsRegistry();
+  const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig);
+  const alertNotifier = createAlertNotifier({
+    alerts: createAlertsRepository(db),
+    slack: watchSlack,
+    channel: config.slack.alertChannel,
+    logger: logger.child({ component: 'alerts' }),
+  });
   const relay = startRelay({
     db,
     webhookSecret,
     defaultPortsipUrl: config.portsipWebhookUrl ?? null,
     inboxChannel: config.slack.inboxChannel,
-    alertChannel: config.slack.alertChannel,
+    alertNotifier,
     slackClient: createRelaySlackClient(config.slack, logger),
     concurrency: config.relay.concurrency,
     retry: { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs },

@@ -74,6 +74,21 @@ const configSchema = z.object({
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/smsops.db')),
   SENDER_ID_POLL_CRON: cronExpression('*/10 * * * *'),
   TRAFFIC_WATCH_CRON: cronExpression('*/5 * * * *'),
+  DIGEST_CRON: cronExpression('0 8 * * *'),
+  SCHEDULE_TIMEZONE: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((zone) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone, e.g. Europe/Berlin')
+      .default('UTC'),
+  ),
   RELAY_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(256).default(8)),
   RELAY_DEAD_AFTER_HOURS: z.preprocess(
     emptyToUndefined,
@@ -116,7 +131,8 @@ export interface Config {
   portsipWebhookUrl: string | undefined;
   http: { port: number; host: string };
   databasePath: string;
-  schedules: { senderIdPoll: string; trafficWatch: string };
+  /** Cron expressions, read in `timezone` (the daily digest's hour is a local hour). */
+  schedules: { senderIdPoll: string; trafficWatch: string; digest: string; timezone: string };
   relay: {
     /** Conversations delivered to PortSIP in parallel. */
     concurrency: number;
@@ -175,7 +191,12 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     portsipWebhookUrl: e.PORTSIP_WEBHOOK_URL,
     http: { port: e.PORT, host: e.HOST },
     databasePath: e.DATABASE_PATH,
-    schedules: { senderIdPoll: e.SENDER_ID_POLL_CRON, trafficWatch: e.TRAFFIC_WATCH_CRON },
+    schedules: {
+      senderIdPoll: e.SENDER_ID_POLL_CRON,
+      trafficWatch: e.TRAFFIC_WATCH_CRON,
+      digest: e.DIGEST_CRON,
+      timezone: e.SCHEDULE_TIMEZONE,
+    },
     relay: {
       concurrency: e.RELAY_CONCURRENCY,
       deadAfterMs: e.RELAY_DEAD_AFTER_HOURS * 3_600_000,

@@ -1,11 +1,11 @@
 import type { webApi } from '@slack/bolt';
+import { ALERT_RULE } from '../core/alertRules.js';
 import { maskUrlToken } from '../core/urls.js';
 import { describeError } from '../errors.js';
 import type { MetricsRegistry } from '../http/metrics.js';
 import type { Route } from '../http/server.js';
 import { webhookRoutes } from '../http/webhookRoutes.js';
 import type { Logger } from '../log.js';
-import { escapeMrkdwn } from '../slack/ui/text.js';
 import type { Db } from '../store/database.js';
 import { createGroupCommit } from '../store/groupCommit.js';
 import { createAlertsRepository } from '../store/repositories/alerts.js';
@@ -15,6 +15,7 @@ import { createInboundRepository } from '../store/repositories/inbound.js';
 import { createRejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import { createRoutesRepository } from '../store/repositories/routes.js';
 import { createSlackThreadsRepository } from '../store/repositories/slackThreads.js';
+import type { AlertNotifier } from '../watch/alertNotifier.js';
 import { type IngestDeps, ingestDeliveryReport, ingestInboundMessage } from './ingest.js';
 import type { RelayOperationsDeps } from './operations.js';
 import { type AttemptOutcome, type OutboxWorker, type RetryPolicy, startOutboxWorker } from './outbox.js';
@@ -26,7 +27,8 @@ export interface RelayOptions {
   webhookSecret: string;
   defaultPortsipUrl: string | null;
   inboxChannel: string | null;
-  alertChannel: string;
+  /** Dead letters are alerts: fired once per destination, resolved by the next delivery that gets through. */
+  alertNotifier: AlertNotifier;
   /** A client that rejects rate-limited calls (the outbox retries), separate from the one answering people. */
   slackClient: webApi.WebClient;
   concurrency: number;
@@ -47,7 +49,7 @@ export interface Relay {
 }
 
 const destinationLabel = (d: Delivery) =>
-  d.destinationKind === 'portsip' ? `PortSIP \`${escapeMrkdwn(maskUrlToken(d.destination))}\`` : `<#${d.destination}>`;
+  d.destinationKind === 'portsip' ? `PortSIP ${maskUrlToken(d.destination)}` : `Slack channel ${d.destination}`;
 
 /**
  * The inbound relay: webhook routes that store before they acknowledge, and one outbox worker per destination kind
@@ -91,34 +93,31 @@ export function startRelay(options: RelayOptions): Relay {
   const deadDestinations = new Set(
     alerts
       .open()
-      .filter((a) => a.rule === 'relay_dead')
+      .filter((a) => a.rule === ALERT_RULE.deadLetters)
       .map((a) => a.subjectKey),
   );
   const onDead = (delivery: Delivery, _message: unknown, outcome: AttemptOutcome) => {
     died.inc({ kind: delivery.destinationKind });
     const subject = `${delivery.destinationKind}:${delivery.destination}`;
     const hours = Math.round(options.retry.deadAfterMs / 3_600_000);
-    const raised = alerts.raise({
-      rule: 'relay_dead',
-      subjectKey: subject,
-      severity: 'critical',
-      summary: `Relay to ${delivery.destinationKind} gave up after ${hours} h`,
-      details: { lastError: outcome.error ?? null },
-    });
     deadDestinations.add(subject);
-    if (!raised.opened) return;
-    const text = `:rotating_light: Inbound SMS could not be delivered to ${destinationLabel(delivery)} for ${hours} h and are now dead letters. Last error: ${escapeMrkdwn(outcome.error ?? 'unknown')}. They are kept: \`/sms relay replay dead\` sends them again once the destination works.`;
-    options.slackClient.chat
-      .postMessage({ channel: options.alertChannel, text, unfurl_links: false })
-      .then((posted) => {
-        if (posted.ts) alerts.setSlackMessage(raised.alert.id, options.alertChannel, posted.ts);
+    options.alertNotifier
+      .raise({
+        rule: ALERT_RULE.deadLetters,
+        subjectKey: subject,
+        severity: 'critical',
+        summary: `Inbound SMS to ${destinationLabel(delivery)} are dead letters: undelivered for ${hours} h (last error: ${outcome.error ?? 'unknown'}). They are kept: \`/sms relay replay dead\` sends them again once the destination works.`,
+        details: { lastError: outcome.error ?? null },
       })
-      .catch((error: unknown) => logger.warn('could not post the dead-letter alert', { error: describeError(error) }));
+      .catch((error: unknown) => logger.warn('could not record the dead-letter alert', { error: describeError(error) }));
   };
   const onDelivered = (delivery: Delivery) => {
     relayed.inc({ kind: delivery.destinationKind });
     const subject = `${delivery.destinationKind}:${delivery.destination}`;
-    if (deadDestinations.delete(subject)) alerts.resolve('relay_dead', subject);
+    if (deadDestinations.delete(subject))
+      options.alertNotifier
+        .resolve(ALERT_RULE.deadLetters, subject)
+        .catch((error: unknown) => logger.warn('could not resolve the dead-letter alert', { error: describeError(error) }));
   };
   const onFailed = (delivery: Delivery) => failed.inc({ kind: delivery.destinationKind });
 

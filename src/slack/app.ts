@@ -97,6 +97,22 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
  * The relay's own Slack client: it rejects rate-limited calls at once (the outbox retries after Retry-After) and
  * never retries by itself, so a 429 storm cannot pause the client that answers people.
  */
+/**
+ * The client of the watch (alerts, announcements, digests): it waits out Slack's rate limits (Retry-After) and
+ * retries a few times, since an alert is worth a delay; it never runs on a request's path.
+ */
+export function createWatchSlackClient(
+  slack: Config['slack'],
+  logger: Logger,
+  retryConfig: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 1_000, maxTimeout: 30_000 },
+): webApi.WebClient {
+  return new webApi.WebClient(slack.botToken, {
+    slackApiUrl: slack.apiUrl,
+    logger: toBoltLogger(logger.child({ component: 'slack-watch' })),
+    retryConfig,
+  });
+}
+
 export function createRelaySlackClient(slack: Config['slack'], logger: Logger): webApi.WebClient {
   return new webApi.WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,

@@ -62,6 +62,8 @@ export interface AlertsRepository {
   /** Resolves the open alert, if any, and returns it (so its Slack message can say "resolved"). */
   resolve(rule: string, subjectKey: string): Alert | undefined;
   setSlackMessage(id: number, channel: string, ts: string): void;
+  /** The open alert for this rule and subject, if any. */
+  findOpen(rule: string, subjectKey: string): Alert | undefined;
   open(): Alert[];
   /** A threshold changed from Slack, or undefined for the built-in default. */
   setting(rule: string): string | undefined;
@@ -116,6 +118,10 @@ export function createAlertsRepository(db: Db, now: () => number = Date.now): Al
     },
     setSlackMessage: (id, channel, ts) => {
       slack.run(channel, ts, id);
+    },
+    findOpen: (rule, subjectKey) => {
+      const row = openOne.get(rule, subjectKey);
+      return row ? toAlert(row) : undefined;
     },
     open: () => allOpen.all().map(toAlert),
     setting: (rule) => getSetting.get(rule)?.value,

@@ -1,0 +1,88 @@
+import { webApi } from '@slack/bolt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { createAlertsRepository } from '../../src/store/repositories/alerts.js';
+import { createAlertNotifier } from '../../src/watch/alertNotifier.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+
+const CHANNEL = 'C0ALERTS01';
+let t: TempDb;
+let slack: FakeSlack;
+
+beforeEach(async () => {
+  t = createTempDb();
+  slack = await startFakeSlack();
+});
+afterEach(async () => {
+  await slack.close();
+  t.cleanup();
+});
+
+function notifier(db = t.db) {
+  return createAlertNotifier({
+    alerts: createAlertsRepository(db, t.clock.now),
+    slack: new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }),
+    channel: CHANNEL,
+    logger: createLogger({ level: 'silent', sink: () => {} }),
+    now: t.clock.now,
+  });
+}
+
+const failing = (summary: string) => ({ rule: 'failure_rate', subjectKey: '14155550100', severity: 'warning' as const, summary });
+
+describe('alert lifecycle in Slack', () => {
+  it('fires once, is edited in place only when its text changes, and says when it is resolved', async () => {
+    const alerts = notifier();
+    await alerts.raise(failing('40 % failed'));
+    await alerts.raise(failing('40 % failed'));
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+    expect(slack.callsTo('chat.update')).toHaveLength(0);
+
+    t.clock.advance(10 * 60_000);
+    await alerts.raise(failing('55 % failed'));
+    const updates = slack.callsTo('chat.update');
+    expect(updates).toHaveLength(1);
+    expect(String(updates[0]?.args.text)).toContain('55 % failed');
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+
+    t.clock.advance(20 * 60_000);
+    await alerts.resolve('failure_rate', '14155550100');
+    const last = slack.callsTo('chat.update').at(-1);
+    expect(String(last?.args.text)).toMatch(/^Resolved: 55 % failed/);
+    const reply = slack.callsTo('chat.postMessage').at(-1);
+    expect(reply?.args.thread_ts).toBe(updates[0]?.args.ts);
+    expect(String(reply?.args.text)).toContain('Resolved after 30 min');
+    // Resolving again (the next run) says nothing more.
+    await alerts.resolve('failure_rate', '14155550100');
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
+  });
+
+  it('does not fire again after a restart while the alert is still open, and a new episode fires anew', async () => {
+    await notifier().raise(failing('40 % failed'));
+    const reopened = notifier(t.reopen());
+    await reopened.raise(failing('40 % failed'));
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+    await reopened.resolveAllBut('failure_rate', []);
+    await reopened.raise(failing('41 % failed'));
+    expect(slack.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts)).toHaveLength(2);
+  });
+
+  it('keeps an alert whose post failed, and posts it on the next raise', async () => {
+    slack.failNext('chat.postMessage', 'channel_not_found');
+    const alerts = notifier();
+    await alerts.raise(failing('40 % failed'));
+    expect(createAlertsRepository(t.db).open()).toHaveLength(1);
+    await alerts.raise(failing('40 % failed'));
+    const posted = slack.callsTo('chat.postMessage');
+    expect(posted).toHaveLength(2);
+    expect(createAlertsRepository(t.db).open()[0]?.slackTs).not.toBeNull();
+  });
+
+  it('escapes the summary: an alert about hostile text cannot ping the channel', async () => {
+    await notifier().raise(failing('mostly "<!channel> call <https://evil.example|your bank>"'));
+    const text = JSON.stringify(slack.callsTo('chat.postMessage')[0]?.args.blocks);
+    expect(text).not.toContain('<!channel>');
+    expect(text).toContain('&lt;!channel&gt;');
+  });
+});
