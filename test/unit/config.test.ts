@@ -29,7 +29,12 @@ describe('parseConfig', () => {
     expect(config.wavix.apiUrl).toBe('https://api.wavix.com');
     expect(config.http).toEqual({ port: 3000, host: '0.0.0.0' });
     expect(config.databasePath).toBe('./data/smsops.db');
-    expect(config.schedules).toEqual({ senderIdPoll: '*/10 * * * *', trafficWatch: '*/5 * * * *' });
+    expect(config.schedules).toEqual({
+      senderIdPoll: '*/10 * * * *',
+      trafficWatch: '*/5 * * * *',
+      digest: '0 8 * * *',
+      timezone: 'UTC',
+    });
     expect(config.logLevel).toBe('info');
     expect(config.portsipWebhookUrl).toBeUndefined();
   });
@@ -52,6 +57,7 @@ describe('parseConfig', () => {
       PORT: 'eighty',
       PUBLIC_BASE_URL: 'smsops.example.com',
       SENDER_ID_POLL_CRON: 'every ten minutes',
+      SCHEDULE_TIMEZONE: 'Mars/Olympus',
       LOG_LEVEL: 'verbose',
     });
     const byName = Object.fromEntries(problems.map((p) => [p.split(' ')[0], p]));
@@ -61,8 +67,9 @@ describe('parseConfig', () => {
     expect(byName.PORT).toBeDefined();
     expect(byName.PUBLIC_BASE_URL).toMatch(/http/);
     expect(byName.SENDER_ID_POLL_CRON).toMatch(/cron/);
+    expect(byName.SCHEDULE_TIMEZONE).toMatch(/IANA time zone/);
     expect(byName.LOG_LEVEL).toMatch(/debug, info/);
-    expect(problems).toHaveLength(7);
+    expect(problems).toHaveLength(8);
   });
 
   it('never echoes a secret value in its messages', () => {
