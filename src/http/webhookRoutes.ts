@@ -15,10 +15,10 @@ export function secretMatches(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-type BodyRead = { ok: true; body: Buffer } | { ok: false; size: number; excerpt: Buffer };
+export type BodyRead = { ok: true; body: Buffer } | { ok: false; size: number; excerpt: Buffer };
 
 /** Reads the body up to `limit` bytes; beyond it, stops keeping bytes (only an excerpt) and reports the size. */
-function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
+export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

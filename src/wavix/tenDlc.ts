@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { WavixRequester } from './http.js';
 import { type Page, paginate } from './paginate.js';
 import {
@@ -10,7 +10,23 @@ import {
   type WavixCampaign,
 } from './schemas.js';
 
-/** US 10DLC brands and campaigns (read only): they gate US messaging from long-code numbers. */
+export const TEN_DLC_EVENT_CATEGORIES = ['brand', 'campaign', 'number'] as const;
+export type TenDlcEventCategory = (typeof TEN_DLC_EVENT_CATEGORIES)[number];
+
+/** Where Wavix posts one category of 10DLC status-change events (one URL per category). */
+const subscriptionSchema = z.looseObject({ subscription_category: z.string(), url: z.string() });
+export type TenDlcSubscription = z.infer<typeof subscriptionSchema>;
+// The OAS answers the listing with a bare array; a wrapped `{items}` (Wavix's usual list shape) is accepted too.
+const subscriptionListSchema = z.union([
+  z.array(subscriptionSchema),
+  z.looseObject({ items: z.array(subscriptionSchema) }).transform((list) => list.items),
+]);
+
+/**
+ * US 10DLC brands and campaigns (read only; they gate US messaging from long-code numbers), and the event
+ * subscriptions through which Wavix reports their status changes. The subscription URL holds smsops' webhook secret:
+ * it goes in the request body only, which the requester never logs.
+ */
 export function tenDlcApi(request: WavixRequester) {
   // Both listings page the same way; 100 a page keeps a large account to a few requests.
   const lister =
@@ -36,5 +52,22 @@ export function tenDlcApi(request: WavixRequester) {
         path: `/v3/10dlc/brands/${encodeURIComponent(brandId)}/campaigns/${encodeURIComponent(campaignId)}`,
         schema: campaignSchema,
       }),
+    subscriptions: {
+      list: (): Promise<TenDlcSubscription[]> =>
+        request({
+          operation: 'list 10DLC event subscriptions',
+          method: 'GET',
+          path: '/v3/10dlc/subscriptions',
+          schema: subscriptionListSchema,
+        }),
+      create: (category: TenDlcEventCategory, url: string): Promise<TenDlcSubscription> =>
+        request({
+          operation: `subscribe to 10DLC ${category} events`,
+          method: 'POST',
+          path: '/v3/10dlc/subscriptions',
+          body: { subscription_category: category, url },
+          schema: subscriptionSchema,
+        }),
+    },
   };
 }

@@ -39,6 +39,9 @@ describe('migration runner', () => {
       '007_slack_threads.sql',
       '008_deliveries_due_by_kind.sql',
       '009_deliveries_by_destination.sql',
+      '010_traffic.sql',
+      '011_ten_dlc.sql',
+      '012_watch_baseline.sql',
     ]);
     expect(tables(db)).toEqual(
       expect.arrayContaining([
@@ -62,7 +65,7 @@ describe('migration runner', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     const recorded = db.prepare('SELECT version, name, length(checksum) AS len FROM schema_migrations ORDER BY version').all();
-    expect(recorded).toHaveLength(9);
+    expect(recorded).toHaveLength(12);
     expect(recorded[0]).toEqual({ version: 1, name: 'settings_and_audit', len: 64 });
     db.close();
   });
@@ -71,12 +74,12 @@ describe('migration runner', () => {
     const { dbPath, migrations } = workspace();
     openDatabase(dbPath, { migrationsDir: migrations }).db.close();
     const second = openDatabase(dbPath, { migrationsDir: migrations });
-    expect(second.migrations).toEqual({ applied: [], alreadyApplied: 9 });
+    expect(second.migrations).toEqual({ applied: [], alreadyApplied: 12 });
     second.db.close();
 
-    writeFileSync(join(migrations, '010_add_notes.sql'), 'ALTER TABLE routes ADD COLUMN note TEXT;');
+    writeFileSync(join(migrations, '013_add_notes.sql'), 'ALTER TABLE routes ADD COLUMN note TEXT;');
     const third = openDatabase(dbPath, { migrationsDir: migrations });
-    expect(third.migrations).toEqual({ applied: ['010_add_notes.sql'], alreadyApplied: 9 });
+    expect(third.migrations).toEqual({ applied: ['013_add_notes.sql'], alreadyApplied: 12 });
     third.db.close();
   });
 
@@ -109,7 +112,7 @@ describe('migration runner', () => {
   it('rolls back a migration that fails midway, leaving neither its tables nor its record', () => {
     const { dbPath, migrations } = workspace();
     writeFileSync(
-      join(migrations, '010_broken.sql'),
+      join(migrations, '013_broken.sql'),
       'CREATE TABLE half_done (id INTEGER);\nINSERT INTO no_such_table VALUES (1);',
     );
     let error: unknown;
@@ -119,10 +122,10 @@ describe('migration runner', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(MigrationError);
-    expect((error as MigrationError).message).toMatch(/010_broken.sql failed and was rolled back: no such table: no_such_table/);
+    expect((error as MigrationError).message).toMatch(/013_broken.sql failed and was rolled back: no such table: no_such_table/);
     const db = new Database(dbPath);
     expect(tables(db)).not.toContain('half_done');
-    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 9 });
+    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 12 });
     db.close();
   });
 });

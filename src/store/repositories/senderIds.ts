@@ -100,6 +100,11 @@ export interface SenderIdsRepository {
   markDeleted(id: number): void;
   unannouncedChanges(): UnannouncedChange[];
   markAnnounced(id: number, country: string): void;
+  /**
+   * Marks a change announced only if it is still the country's current state: a change that replaced it while the
+   * announcement was being posted (a sync from a Slack command, say) stays unannounced for the next run.
+   */
+  markAnnouncedIfUnchanged(change: Pick<UnannouncedChange, 'senderId' | 'country' | 'status' | 'statusChangedAt'>): boolean;
 }
 
 export function createSenderIdsRepository(db: Db, now: () => number = Date.now): SenderIdsRepository {
@@ -134,6 +139,9 @@ export function createSenderIdsRepository(db: Db, now: () => number = Date.now):
     WHERE c.announced_at IS NULL AND c.status <> 'pending'
     ORDER BY c.status_changed_at, s.id, c.country`);
   const announce = db.prepare('UPDATE sender_id_countries SET announced_at = ? WHERE sender_id = ? AND country = ?');
+  const announceIfUnchanged = db.prepare(`
+    UPDATE sender_id_countries SET announced_at = ?
+    WHERE sender_id = ? AND country = ? AND status = ? AND status_changed_at = ? AND announced_at IS NULL`);
 
   const hydrate = (row: SenderIdRow): SenderIdRecord => ({
     id: row.id,
@@ -243,5 +251,7 @@ export function createSenderIdsRepository(db: Db, now: () => number = Date.now):
     markAnnounced: (id, country) => {
       announce.run(now(), id, country);
     },
+    markAnnouncedIfUnchanged: (c) =>
+      announceIfUnchanged.run(now(), c.senderId, c.country, c.status, c.statusChangedAt).changes === 1,
   };
 }

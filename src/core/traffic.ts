@@ -1,0 +1,180 @@
+import { ok, type Result } from '../errors.js';
+import type { DeliveryReportsRepository } from '../store/repositories/deliveryReports.js';
+import { hourStartOf, normaliseTrafficNumber, type TrafficRepository } from '../store/repositories/traffic.js';
+import type { WavixClient } from '../wavix/client.js';
+import type { WavixMessage } from '../wavix/schemas.js';
+import { attempt } from './access.js';
+import { InputError } from './inputError.js';
+import { parsePhoneNumber, toWavixDigits } from './phone.js';
+
+export const TRAFFIC_PERIODS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
+export type TrafficPeriod = keyof typeof TRAFFIC_PERIODS;
+export const DEFAULT_TRAFFIC_PERIOD: TrafficPeriod = '24h';
+
+// --- Pulling outbound records from Wavix ----------------------------------------------------------------------
+
+/**
+ * How far along its life a status says a message is. Statuses only move forward at Wavix; dlr_expired ("no
+ * report came in time") ranks below the real outcomes because a late report may still settle it.
+ */
+const STATUS_PROGRESS: Readonly<Record<string, number>> = {
+  accepted: 0,
+  pending: 1,
+  sent: 2,
+  dlr_expired: 3,
+  delivered: 4,
+  undelivered: 4,
+  expired: 4,
+  rejected: 4,
+};
+const progressOf = (status: string) => STATUS_PROGRESS[status] ?? 1;
+
+/**
+ * Which status to keep when a listing meets what smsops already stored. A listing is a snapshot taken when its page
+ * was read, and a delivery report may have been stored since (they arrive by webhook at any moment), so the listing
+ * cannot be trusted to be newer. Progress can: a listed status further along than the stored one is news (a report
+ * smsops missed), anything else is an older view and the stored status stays. Two different outcomes never happen
+ * to one message, so on a tie the stored one (from the report Wavix pushed) wins.
+ */
+export function statusToKeep(stored: string | undefined, listed: string): string {
+  if (stored === undefined || stored === listed) return listed;
+  return progressOf(listed) > progressOf(stored) ? listed : stored;
+}
+
+// Wavix's examples omit the zone; its schema says date-time. A time without a zone is taken as UTC (as on ingest).
+const parseWavixTime = (text: string | null | undefined): number | null => {
+  if (!text) return null;
+  const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
+  return Number.isNaN(ms) ? null : ms;
+};
+
+export interface SyncOutboundDeps {
+  wavix: Pick<WavixClient, 'messages'>;
+  deliveryReports: Pick<DeliveryReportsRepository, 'upsertOutbound' | 'outboundStatus'>;
+  traffic: Pick<TrafficRepository, 'refresh'>;
+  now: () => number;
+}
+
+function storeListed(deps: SyncOutboundDeps, message: WavixMessage, submittedAt: number | null): void {
+  // Read and write with no await between them: no delivery report can be stored in between (one event loop).
+  const stored = deps.deliveryReports.outboundStatus(message.message_id);
+  const status = statusToKeep(stored?.status, message.status);
+  deps.deliveryReports.upsertOutbound({
+    wavixMessageId: message.message_id,
+    fromNumber: message.from,
+    toNumber: message.to,
+    status,
+    errorMessage: status === message.status ? (message.error_message ?? null) : (stored?.errorMessage ?? null),
+    segments: message.segments ?? null,
+    charge: message.charge ?? null,
+    tag: message.tag ?? null,
+    submittedAt,
+    sentAt: parseWavixTime(message.sent_at),
+    deliveredAt: parseWavixTime(message.delivered_at),
+  });
+}
+
+/**
+ * Pulls the outbound messages sent in the last `lookbackMs` from Wavix, stores them (keeping statuses learnt from
+ * delivery reports, see `statusToKeep`), then brings the hourly traffic of that window up to date. Wavix trouble
+ * comes back as an error value; what was stored before it stays stored, and its hours stay marked for the next
+ * refresh.
+ */
+export async function syncOutboundTraffic(
+  deps: SyncOutboundDeps,
+  options: { lookbackMs: number },
+): Promise<Result<{ pulled: number }>> {
+  const now = deps.now();
+  const since = now - options.lookbackMs;
+  const pulled = await attempt('read the outbound messages from Wavix', async () => {
+    let count = 0;
+    let latest = now;
+    // sent_after is a day (taken as UTC, like every Wavix time): the listing starts at that midnight and the exact
+    // window is cut here.
+    const day = new Date(since).toISOString().slice(0, 10);
+    for await (const message of deps.wavix.messages.iterate({ type: 'outbound', sent_after: day })) {
+      const submittedAt = parseWavixTime(message.submitted_at);
+      const at = submittedAt ?? parseWavixTime(message.sent_at);
+      if (at === null || at < since) continue;
+      storeListed(deps, message, submittedAt);
+      latest = Math.max(latest, at);
+      count++;
+    }
+    return { count, latest };
+  });
+  if (!pulled.ok) return pulled;
+  // Every message just stored marked its hour stale: refreshing the window recomputes exactly those hours (and any
+  // the webhooks touched meanwhile), the same rows as rebuilding the whole window.
+  deps.traffic.refresh(since, pulled.value.latest + 1);
+  return ok({ pulled: pulled.value.count });
+}
+
+// --- The report --------------------------------------------------------------------------------------------------
+
+export interface TrafficReportDeps {
+  traffic: Pick<TrafficRepository, 'refresh' | 'hourly' | 'totals' | 'failureReasons'>;
+  now: () => number;
+}
+
+/**
+ * The traffic of the last period, in whole UTC hours: from the start of the hour `period` ago up to now, so the
+ * figures cover at least the period and `fromMs` says exactly where they start. Inbound messages, PortSIP
+ * deliveries and delivery reports change the hours between two pulls from Wavix: those hours are recomputed first
+ * (`refresh`: only the hours that changed, not the whole window, which would hold the event loop for a week's scan).
+ */
+export function trafficReport(deps: TrafficReportDeps, period: TrafficPeriod, number?: string) {
+  const toMs = deps.now();
+  const fromMs = hourStartOf(toMs - TRAFFIC_PERIODS[period]);
+  deps.traffic.refresh(fromMs, toMs);
+  const totals = deps.traffic.totals(fromMs, toMs, number);
+  const settled = totals.delivered + totals.failed;
+  return {
+    period,
+    fromMs,
+    toMs,
+    number: number === undefined ? null : normaliseTrafficNumber(number),
+    totals,
+    /** Delivered among the messages whose outcome is known; null when none is. */
+    deliveryRate: settled === 0 ? null : totals.delivered / settled,
+    topFailures: deps.traffic.failureReasons(fromMs, toMs, number),
+    hourly: deps.traffic.hourly(fromMs, toMs, number),
+  };
+}
+
+export type TrafficReport = ReturnType<typeof trafficReport>;
+
+// --- `/sms traffic [1h|24h|7d] [number]` ------------------------------------------------------------------------
+
+const PERIOD_LIKE = /^\d+[a-z]+$/i;
+const PERIOD_CHOICES = Object.keys(TRAFFIC_PERIODS).join(', ');
+
+const isPeriod = (word: string): word is TrafficPeriod => Object.hasOwn(TRAFFIC_PERIODS, word);
+
+/**
+ * Reads the period (first or last word; 24h when absent) and the number (the other words, so that a number typed
+ * with spaces, `+1 415 555 0100`, arrives whole). The number is given back in Wavix's digits form.
+ */
+export function parseTrafficArgs(args: readonly string[]): { period: TrafficPeriod; number?: string } | InputError {
+  const words = args.map((w) => w.trim()).filter((w) => w !== '');
+  let period: TrafficPeriod = DEFAULT_TRAFFIC_PERIOD;
+  const first = words[0]?.toLowerCase();
+  const last = words.at(-1)?.toLowerCase();
+  if (first !== undefined && isPeriod(first)) {
+    period = first;
+    words.shift();
+  } else if (last !== undefined && words.length > 1 && isPeriod(last)) {
+    period = last;
+    words.pop();
+  } else if (first !== undefined && PERIOD_LIKE.test(first)) {
+    return new InputError([
+      {
+        field: 'period',
+        message: `"${words[0]}" is not a period smsops reports: use ${PERIOD_CHOICES}, e.g. \`/sms traffic 7d +1 415 555 0100\`.`,
+      },
+    ]);
+  }
+  if (words.length === 0) return { period };
+  const parsed = parsePhoneNumber(words.join(' '));
+  if (!parsed.ok) return new InputError([{ field: 'number', message: parsed.error.userMessage }]);
+  return { period, number: toWavixDigits(parsed.value.e164) };
+}

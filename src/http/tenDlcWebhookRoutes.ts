@@ -1,0 +1,98 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import type { TenDlcReceipt, TenDlcWebhookPayload } from '../jobs/tenDlcWatch.js';
+import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
+import {
+  brandStatusChangedWebhookSchema,
+  campaignStatusChangedWebhookSchema,
+  numberStatusChangedWebhookSchema,
+} from '../wavix/schemas.js';
+import type { TenDlcEventCategory } from '../wavix/tenDlc.js';
+import { type Route, sendJson } from './server.js';
+import { readBody, secretMatches, WEBHOOK_BODY_LIMIT } from './webhookRoutes.js';
+
+const PATH = (category: TenDlcEventCategory) => `/webhooks/wavix/10dlc/${category}`;
+
+/** Where Wavix must post each category of 10DLC status changes (`POST /v3/10dlc/subscriptions`). The secret is in it. */
+export function tenDlcWebhookUrls(publicBaseUrl: string, secret: string): Record<TenDlcEventCategory, string> {
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  return {
+    brand: `${base}${PATH('brand')}/${secret}`,
+    campaign: `${base}${PATH('campaign')}/${secret}`,
+    number: `${base}${PATH('number')}/${secret}`,
+  };
+}
+
+const SCHEMAS: Record<TenDlcEventCategory, { event: string; schema: z.ZodType<TenDlcWebhookPayload> }> = {
+  brand: { event: 'BrandStatusChanged', schema: brandStatusChangedWebhookSchema },
+  campaign: { event: 'CampaignStatusChanged', schema: campaignStatusChangedWebhookSchema },
+  number: { event: 'NumberStatusChanged', schema: numberStatusChangedWebhookSchema },
+};
+
+export interface TenDlcWebhookRouteDeps {
+  secret: string;
+  rejected: RejectedWebhooksRepository;
+  /** Records the status (stored when it returns); alerting and announcing follow on their own. */
+  receive: (kind: TenDlcEventCategory, payload: TenDlcWebhookPayload) => TenDlcReceipt;
+}
+
+function parse(
+  category: TenDlcEventCategory,
+  body: Buffer,
+): { ok: true; payload: TenDlcWebhookPayload } | { ok: false; reason: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    return { ok: false, reason: `malformed JSON: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const { event, schema } = SCHEMAS[category];
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return { ok: true, payload: parsed.data };
+  const problems = parsed.error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
+    .join('; ');
+  return { ok: false, reason: `not a Wavix ${event}: ${problems}` };
+}
+
+/**
+ * `POST /webhooks/wavix/10dlc/{brand,campaign,number}/:secret`, the same contract as the inbound SMS webhooks: the
+ * secret first (404, as if the path did not exist), then the size (413), then the body (400 with the reason, the
+ * request kept in rejected_webhooks), and 200 once the status is stored. The Slack announcement does not hold up
+ * Wavix's answer; a failed one is retried by the next poll.
+ */
+export function tenDlcWebhookRoutes(deps: TenDlcWebhookRouteDeps): Route[] {
+  const handler =
+    (category: TenDlcEventCategory) => async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => {
+      if (!secretMatches(params.secret ?? '', deps.secret)) {
+        req.resume();
+        sendJson(res, 404, { error: 'not found' });
+        return;
+      }
+      const route = `10dlc/${category}`;
+      const contentType = req.headers['content-type'] ?? null;
+      const declared = Number(req.headers['content-length'] ?? 0);
+      const read = await readBody(req, WEBHOOK_BODY_LIMIT);
+      if (!read.ok || declared > WEBHOOK_BODY_LIMIT) {
+        const size = read.ok ? read.body.length : read.size;
+        const reason = `body of ${size} bytes is over the ${WEBHOOK_BODY_LIMIT / 1024} KB limit`;
+        deps.rejected.record({ route, reason, contentType, body: read.ok ? read.body : read.excerpt });
+        sendJson(res, 413, { error: reason });
+        return;
+      }
+      const parsed = parse(category, read.body);
+      if (!parsed.ok) {
+        deps.rejected.record({ route, reason: parsed.reason, contentType, body: read.body });
+        sendJson(res, 400, { error: parsed.reason });
+        return;
+      }
+      const { change } = deps.receive(category, parsed.payload);
+      sendJson(res, 200, { ok: true, changed: change !== null });
+    };
+  return [
+    { method: 'POST', path: `${PATH('brand')}/:secret`, handler: handler('brand') },
+    { method: 'POST', path: `${PATH('campaign')}/:secret`, handler: handler('campaign') },
+    { method: 'POST', path: `${PATH('number')}/:secret`, handler: handler('number') },
+  ];
+}

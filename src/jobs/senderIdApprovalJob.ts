@@ -1,0 +1,159 @@
+import type { webApi } from '@slack/bolt';
+import { ALERT_RULE } from '../core/alertRules.js';
+import { syncSenderIds } from '../core/senderIds.js';
+import { type AppError, describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { senderIdDecisionsMessage, senderIdRejectedAlertSummary, wavixUnreachableAlertSummary } from '../slack/ui/approvals.js';
+import type { SenderIdRecord, SenderIdsRepository, UnannouncedChange } from '../store/repositories/senderIds.js';
+import type { SettingsRepository } from '../store/repositories/settings.js';
+import type { AlertNotifier } from '../watch/alertNotifier.js';
+import type { WavixClient } from '../wavix/client.js';
+import type { JobOutcome } from './scheduler.js';
+
+/**
+ * Failed Wavix reads in a row, kept in `settings` rather than derived from `job_runs`: a run can fail for another
+ * reason (Slack refusing a post) that says nothing about Wavix, and the scheduler, not this job, owns job_runs.
+ */
+export const WAVIX_FAILURES_SETTING = 'sender_id_approvals.wavix_failures_in_a_row';
+/** When the job first read Wavix: Sender IDs made in the portal before that are the account as found, not news. */
+export const SENDER_ID_BASELINE_SETTING = 'sender_id_approvals.baseline_at';
+
+export interface SenderIdApprovalJobDeps {
+  wavix: WavixClient;
+  senderIds: SenderIdsRepository;
+  settings: SettingsRepository;
+  alerts: Pick<AlertNotifier, 'raise' | 'resolve'>;
+  slack: webApi.WebClient;
+  /** The alert channel. */
+  channel: string;
+  logger: Logger;
+  /** Failed Wavix reads in a row before the 'wavix_unreachable' alert; default 3. */
+  unreachableAfterRuns?: number;
+  now?: () => number;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * The Sender ID approval job: reads Wavix, then announces in the alert channel every country decision not announced
+ * yet, one message per Sender ID.
+ *
+ * What smsops can learn from Wavix: only `allowlisted_in`. A country appearing there is approved; an approved country
+ * disappearing is removed. Wavix's API has no rejected state and no reason (a refused country simply never joins
+ * `allowlisted_in`; Wavix's staff say why by e-mail or in the portal), so a rejection is announced only once someone
+ * records it in smsops (`setCountryStatus`, with the reason they were given); until then the country stays pending.
+ *
+ * Why one list call per run and not a GET per pending Sender ID: Wavix does have `GET /v3/messages/sender-ids/{id}`,
+ * but the list answers every Sender ID in one unpaginated response, and it is the only way to see Sender IDs made in
+ * the Wavix portal and those deleted there. A GET per non-final Sender ID would cost N requests on top of that list.
+ * Final Sender IDs (no pending country) thus cost nothing extra; the sync still watches them for removals.
+ */
+export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
+  const threshold = deps.unreachableAfterRuns ?? 3;
+  const now = deps.now ?? Date.now;
+  const { senderIds, settings, alerts, logger } = deps;
+
+  /** Counts failed reads in a row (across restarts): one alert when it reaches the threshold, resolved on success. */
+  async function trackWavixHealth(failure: AppError | undefined): Promise<void> {
+    const before = Number(settings.get(WAVIX_FAILURES_SETTING) ?? '0') || 0;
+    if (failure) {
+      const runs = before + 1;
+      settings.set(WAVIX_FAILURES_SETTING, String(runs));
+      if (runs === threshold) {
+        await alerts.raise({
+          rule: ALERT_RULE.wavixUnreachable,
+          subjectKey: 'account',
+          severity: 'critical',
+          summary: wavixUnreachableAlertSummary(runs, failure.userMessage),
+          details: { runs, error: failure.message },
+        });
+      }
+      return;
+    }
+    if (before === 0) return;
+    settings.set(WAVIX_FAILURES_SETTING, '0');
+    if (before >= threshold) await alerts.resolve(ALERT_RULE.wavixUnreachable, 'account');
+  }
+
+  /** On the first good read, portal Sender IDs already there are taken as found; those requested through smsops are not. */
+  function takeBaselineOnce(): void {
+    if (settings.get(SENDER_ID_BASELINE_SETTING) !== undefined) return;
+    for (const change of senderIds.unannouncedChanges()) {
+      if (senderIds.get(change.senderId)?.origin === 'wavix_portal') senderIds.markAnnouncedIfUnchanged(change);
+    }
+    settings.set(SENDER_ID_BASELINE_SETTING, String(now()));
+  }
+
+  async function alertOnRejections(record: SenderIdRecord, changes: readonly UnannouncedChange[]): Promise<void> {
+    for (const change of changes) {
+      const subjectKey = `${record.wavixId}:${change.country}`;
+      if (change.status === 'rejected') {
+        // Raised again on each run until announced: the notifier keeps one open alert per subject, so no repeat post.
+        await alerts.raise({
+          rule: ALERT_RULE.senderIdRejected,
+          subjectKey,
+          severity: 'warning',
+          summary: senderIdRejectedAlertSummary(record, change.country, change.reason),
+          details: { senderId: record.value, wavixId: record.wavixId, country: change.country, reason: change.reason },
+        });
+      } else if (change.status === 'approved') {
+        await alerts.resolve(ALERT_RULE.senderIdRejected, subjectKey);
+      }
+    }
+  }
+
+  /**
+   * One message per Sender ID. Its changes are marked announced only after Slack accepted the post; a post that
+   * fails leaves them unannounced, so the next run posts them again (nothing is lost, nothing is posted twice).
+   */
+  async function announceChanges(): Promise<{ posted: number; failed: number }> {
+    const bySenderId = new Map<number, UnannouncedChange[]>();
+    for (const change of senderIds.unannouncedChanges()) {
+      bySenderId.set(change.senderId, [...(bySenderId.get(change.senderId) ?? []), change]);
+    }
+    let posted = 0;
+    let failed = 0;
+    for (const [id, changes] of bySenderId) {
+      const record = senderIds.get(id);
+      if (!record) continue;
+      await alertOnRejections(record, changes);
+      try {
+        await deps.slack.chat.postMessage({
+          channel: deps.channel,
+          ...senderIdDecisionsMessage(record, changes),
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+      } catch (error) {
+        failed += 1;
+        logger.warn('a Sender ID announcement could not be posted; it is retried on the next run', {
+          senderId: record.wavixId,
+          error: describeError(error),
+        });
+        continue;
+      }
+      for (const change of changes) senderIds.markAnnouncedIfUnchanged(change);
+      posted += 1;
+    }
+    return { posted, failed };
+  }
+
+  return {
+    run: async (): Promise<JobOutcome> => {
+      const synced = await syncSenderIds({ wavix: deps.wavix, senderIds });
+      await trackWavixHealth(synced.staleBecause);
+      if (!synced.staleBecause) takeBaselineOnce();
+      // Announced even when Wavix could not be read: earlier changes whose post failed, and recorded rejections.
+      const { posted, failed } = await announceChanges();
+
+      const problems: string[] = [];
+      if (synced.staleBecause) problems.push(`Wavix could not be read: ${synced.staleBecause.userMessage}`);
+      if (failed > 0) problems.push(`${plural(failed, 'announcement')} could not be posted in Slack (retried on the next run)`);
+      if (problems.length > 0) return { outcome: 'failed', error: problems.join('; ') };
+      return {
+        outcome: 'ok',
+        summary: `${plural(synced.records.length, 'Sender ID')} checked, ${plural(posted, 'announcement')}`,
+      };
+    },
+  };
+}

@@ -1,0 +1,231 @@
+import type { webApi } from '@slack/bolt';
+import { attempt } from '../core/access.js';
+import { ALERT_RULE } from '../core/alertRules.js';
+import { AppError, describeError, ok, type Result } from '../errors.js';
+import { tenDlcWebhookUrls } from '../http/tenDlcWebhookRoutes.js';
+import type { Logger } from '../log.js';
+import { type TenDlcChangeView, tenDlcAlertSummary, tenDlcChangeMessage } from '../slack/ui/approvals.js';
+import type { TenDlcObservation, TenDlcRepository, TenDlcStatus } from '../store/repositories/tenDlc.js';
+import type { AlertNotifier } from '../watch/alertNotifier.js';
+import type { WavixClient } from '../wavix/client.js';
+import { WavixError } from '../wavix/errors.js';
+import { collectAll } from '../wavix/paginate.js';
+import { TEN_DLC_EVENT_CATEGORIES, type TenDlcEventCategory } from '../wavix/tenDlc.js';
+import type { JobOutcome } from './scheduler.js';
+
+/** A status-change webhook's body, as parsed at the route (BrandStatusChanged, CampaignStatusChanged, NumberStatusChanged). */
+export interface TenDlcWebhookPayload {
+  brand_id: string;
+  campaign_id?: string | undefined;
+  number?: string | undefined;
+  status: string;
+}
+
+export interface TenDlcReceipt {
+  /** The change recorded, or null when the status was already known (a repeat, or a poll saw it first). */
+  change: TenDlcStatus | null;
+  /** Settles once the alert and the Slack announcement are done; never rejects (failures are logged and retried). */
+  announced: Promise<void>;
+}
+
+export interface TenDlcSubscriptionReport {
+  /** Categories whose URL was set now. */
+  subscribed: TenDlcEventCategory[];
+  /** Categories already pointing at smsops. */
+  alreadySubscribed: TenDlcEventCategory[];
+  /** Set when 10DLC is not enabled on the account: nothing to subscribe to. */
+  disabled?: string;
+}
+
+export interface TenDlcWatchDeps {
+  wavix: Pick<WavixClient, 'tenDlc'>;
+  tenDlc: TenDlcRepository;
+  alerts: Pick<AlertNotifier, 'raise' | 'resolve'>;
+  slack: webApi.WebClient;
+  /** The alert channel. */
+  channel: string;
+  /** The secret path segment of smsops' webhook URLs. */
+  webhookSecret: string;
+  logger: Logger;
+}
+
+/** These stop US messaging: an alert until the subject is approved or verified again. */
+const ALERTING: Record<string, 'warning' | 'critical'> = { SUSPENDED: 'critical', DECLINED: 'warning', REJECTED: 'warning' };
+const RESOLVING = new Set(['APPROVED', 'VERIFIED', 'VETTED_VERIFIED']);
+
+/**
+ * 403 "Request failed. The feature is disabled for the account." (or "The service is not provisioned…"): the account
+ * has no 10DLC, which is a fact about the account, not a failure of smsops.
+ */
+function featureDisabled(error: unknown): string | null {
+  if (!(error instanceof WavixError) || error.status !== 403) return null;
+  if (!/disabled|not provisioned/i.test(error.wavixMessage ?? '')) return null;
+  return `10DLC is not enabled on this Wavix account (Wavix said: "${error.wavixMessage}")`;
+}
+
+const brandObservation = (brand: {
+  brand_id: string;
+  status: string;
+  dba_name?: string | null;
+  company_name?: string | null;
+}) => ({
+  kind: 'brand' as const,
+  brandId: brand.brand_id,
+  status: brand.status,
+  label: brand.dba_name || brand.company_name || null,
+});
+
+/**
+ * The US 10DLC status watch: brands and campaigns by polling, and all three kinds (numbers only this way, as the
+ * campaign listing does not carry a number's status) through Wavix's status-change webhooks. The first poll is a
+ * baseline, recorded without announcing; each later change is announced once, whichever of poll or webhook sees it
+ * first. Wavix's webhooks carry no timestamp, so a late webhook with an old status is taken as a change too.
+ */
+export function createTenDlcWatch(deps: TenDlcWatchDeps) {
+  const { tenDlc, alerts, logger } = deps;
+
+  const viewOf = (change: TenDlcStatus): TenDlcChangeView => ({
+    change,
+    brandLabel: tenDlc.get('brand', change.brandId)?.label ?? null,
+    campaignLabel: change.campaignId ? (tenDlc.get('campaign', change.campaignId)?.label ?? null) : null,
+  });
+
+  async function applyAlert(change: TenDlcStatus): Promise<void> {
+    const severity = ALERTING[change.status];
+    if (severity) {
+      await alerts.raise({
+        rule: ALERT_RULE.tenDlc,
+        subjectKey: change.subjectKey,
+        severity,
+        summary: tenDlcAlertSummary(viewOf(change)),
+        details: { kind: change.kind, brandId: change.brandId, campaignId: change.campaignId, status: change.status },
+      });
+    } else if (RESOLVING.has(change.status)) {
+      await alerts.resolve(ALERT_RULE.tenDlc, change.subjectKey);
+    }
+  }
+
+  /** Posts every unannounced change; marked announced only once Slack accepted it, so a failed post is retried. */
+  async function announceNow(): Promise<{ posted: number; failed: number }> {
+    let posted = 0;
+    let failed = 0;
+    for (const change of tenDlc.unannounced()) {
+      try {
+        await deps.slack.chat.postMessage({
+          channel: deps.channel,
+          ...tenDlcChangeMessage(viewOf(change)),
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+      } catch (error) {
+        failed += 1;
+        logger.warn('a 10DLC announcement could not be posted; it is retried on the next run', {
+          kind: change.kind,
+          subject: change.subjectKey,
+          error: describeError(error),
+        });
+        continue;
+      }
+      tenDlc.markAnnounced(change);
+      posted += 1;
+    }
+    return { posted, failed };
+  }
+
+  // A poll and a webhook may announce at the same moment: one at a time, so a change is never posted by both.
+  let announcing: Promise<unknown> = Promise.resolve();
+  const announcePending = (): Promise<{ posted: number; failed: number }> => {
+    const next = announcing.then(announceNow, announceNow);
+    announcing = next.catch(() => undefined);
+    return next;
+  };
+
+  return {
+    /** Polls brands and campaigns. */
+    run: async (): Promise<JobOutcome> => {
+      let observations: TenDlcObservation[];
+      try {
+        const brands = await collectAll(deps.wavix.tenDlc.brands());
+        const campaigns = await collectAll(deps.wavix.tenDlc.campaigns());
+        observations = [
+          ...brands.map(brandObservation),
+          ...campaigns.map((c) => ({
+            kind: 'campaign' as const,
+            brandId: c.brand_id,
+            campaignId: c.campaign_id,
+            status: c.status,
+            label: c.name || null,
+          })),
+        ];
+      } catch (error) {
+        const disabled = featureDisabled(error);
+        if (disabled) return { outcome: 'skipped', reason: disabled };
+        return { outcome: 'failed', error: error instanceof AppError ? error.userMessage : describeError(error) };
+      }
+
+      let changes: TenDlcStatus[];
+      if (tenDlc.baselineRecorded()) {
+        changes = observations.map((o) => tenDlc.observe(o, 'poll')).filter((c): c is TenDlcStatus => c !== null);
+      } else {
+        // Not announced, but a subject already suspended or declined is a problem now: it gets its alert.
+        changes = [];
+        for (const recorded of tenDlc.recordBaseline(observations)) if (ALERTING[recorded.status]) await applyAlert(recorded);
+      }
+      for (const change of changes) await applyAlert(change);
+      const { posted, failed } = await announcePending();
+      if (failed > 0) {
+        return { outcome: 'failed', error: `${failed} 10DLC announcement(s) could not be posted in Slack (retried next run)` };
+      }
+      return {
+        outcome: 'ok',
+        summary: `${observations.length} brands and campaigns checked, ${changes.length} changed, ${posted} announced`,
+      };
+    },
+
+    /** Points Wavix's 10DLC event subscriptions at smsops, changing only a category whose URL differs. */
+    ensureSubscriptions: async (publicBaseUrl: string): Promise<Result<TenDlcSubscriptionReport>> => {
+      const wanted = tenDlcWebhookUrls(publicBaseUrl, deps.webhookSecret);
+      const listed = await attempt('list the 10DLC event subscriptions', () => deps.wavix.tenDlc.subscriptions.list());
+      if (!listed.ok) {
+        const disabled = featureDisabled(listed.error);
+        return disabled ? ok({ subscribed: [], alreadySubscribed: [], disabled }) : listed;
+      }
+      const report: TenDlcSubscriptionReport = { subscribed: [], alreadySubscribed: [] };
+      for (const category of TEN_DLC_EVENT_CATEGORIES) {
+        if (listed.value.some((s) => s.subscription_category === category && s.url === wanted[category])) {
+          report.alreadySubscribed.push(category);
+          continue;
+        }
+        const created = await attempt(`subscribe to 10DLC ${category} events`, () =>
+          deps.wavix.tenDlc.subscriptions.create(category, wanted[category]),
+        );
+        if (!created.ok) return created;
+        report.subscribed.push(category);
+      }
+      return ok(report);
+    },
+
+    /** The webhook entry: records the status (synchronously: stored when this returns), then alerts and announces. */
+    receive: (kind: TenDlcEventCategory, payload: TenDlcWebhookPayload): TenDlcReceipt => {
+      const change = tenDlc.observe(
+        {
+          kind,
+          brandId: payload.brand_id,
+          campaignId: payload.campaign_id ?? null,
+          number: payload.number ?? null,
+          status: payload.status,
+        },
+        'webhook',
+      );
+      const announced = (async () => {
+        if (change) await applyAlert(change);
+        await announcePending();
+      })().catch((error: unknown) => {
+        logger.error('a 10DLC webhook could not be announced; the next poll retries it', { kind, error: describeError(error) });
+      });
+      return { change, announced };
+    },
+  };
+}
+
+export type TenDlcWatch = ReturnType<typeof createTenDlcWatch>;

@@ -1,0 +1,205 @@
+import type { Db } from '../database.js';
+
+export const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Wavix outbound statuses that count as a failed message; the others are delivered, or still in progress/unknown. */
+export const FAILED_OUTBOUND_STATUSES = ['undelivered', 'expired', 'rejected'] as const;
+
+export interface TrafficCounts {
+  sent: number;
+  delivered: number;
+  failed: number;
+  inbound: number;
+  relayed: number;
+}
+
+export interface TrafficHour extends TrafficCounts {
+  hourStart: number;
+}
+
+export interface NumberTraffic extends TrafficCounts {
+  number: string;
+}
+
+export interface FailureReason {
+  reason: string;
+  count: number;
+}
+
+/**
+ * Hourly traffic per number, derived from the messages smsops stores. Every range is read in whole UTC hours: an
+ * hour counts when it overlaps [fromMs, toMs). Numbers are given with or without '+' and are reported in Wavix's
+ * digits form; an alphanumeric Sender ID is its own "number".
+ */
+export interface TrafficRepository {
+  /** Recomputes every hour overlapping [fromMs, toMs) from the messages, in one transaction. Idempotent. */
+  rebuild(fromMs: number, toMs: number): void;
+  /**
+   * Recomputes only the hours overlapping [fromMs, toMs) whose messages changed since they were last computed
+   * (tracked by triggers, migration 010): the same rows as `rebuild`, at the cost of what changed. Returns how many
+   * hours it recomputed.
+   */
+  refresh(fromMs: number, toMs: number): number;
+  /** One row per hour of the range, oldest first, zeros where nothing happened; all numbers summed unless one is given. */
+  hourly(fromMs: number, toMs: number, number?: string): TrafficHour[];
+  totals(fromMs: number, toMs: number, number?: string): TrafficCounts;
+  /** Numbers with any traffic in the range, busiest first. */
+  perNumber(fromMs: number, toMs: number): NumberTraffic[];
+  /** The most frequent reasons outbound messages failed, most frequent first. */
+  failureReasons(fromMs: number, toMs: number, number?: string, limit?: number): FailureReason[];
+  /** When the newest inbound message to the number was stored, or null if none ever was. */
+  lastInboundAt(number: string): number | null;
+  /** Inbound messages per day to the number over the `days` days before `untilMs` (now by default). */
+  inboundDailyAverage(number: string, days: number, untilMs?: number): number;
+}
+
+/** '+1 415 555 0100' and '14155550100' are the same number; an alphanumeric Sender ID is kept as written. */
+export function normaliseTrafficNumber(number: string): string {
+  const trimmed = number.trim();
+  return /^[\d\s+().-]+$/.test(trimmed) ? trimmed.replace(/\D/g, '') : trimmed;
+}
+
+export const hourStartOf = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
+
+const FAILED_SQL = FAILED_OUTBOUND_STATUSES.map((s) => `'${s}'`).join(', ');
+// The same expression as the outbound_messages_traffic_at index and the triggers of migration 010: SQLite uses the
+// index only for this exact text, and a trigger marks the hour this expression gives as stale.
+const OUTBOUND_AT = 'coalesce(submitted_at, sent_at, updated_at)';
+const SUMS = `coalesce(sum(sent), 0) AS sent, coalesce(sum(delivered), 0) AS delivered, coalesce(sum(failed), 0) AS failed,
+  coalesce(sum(inbound), 0) AS inbound, coalesce(sum(relayed), 0) AS relayed`;
+
+interface Range {
+  from: number;
+  to: number;
+  number: string | null;
+}
+
+export function createTrafficRepository(db: Db, now: () => number = Date.now): TrafficRepository {
+  const clearHours = db.prepare('DELETE FROM traffic_hourly WHERE hour_start >= @from AND hour_start < @to');
+  const clearReasons = db.prepare('DELETE FROM traffic_failure_reasons WHERE hour_start >= @from AND hour_start < @to');
+  const staleHours = db
+    .prepare<{ from: number; to: number }, number>(
+      'SELECT hour_start FROM traffic_stale_hours WHERE hour_start >= @from AND hour_start < @to ORDER BY hour_start',
+    )
+    .pluck();
+  const clearStale = db.prepare('DELETE FROM traffic_stale_hours WHERE hour_start >= @from AND hour_start < @to');
+  const insertOutbound = db.prepare(`
+    INSERT INTO traffic_hourly (hour_start, number, sent, delivered, failed)
+    SELECT (at / ${HOUR_MS}) * ${HOUR_MS}, ltrim(from_number, '+'), count(*), sum(status = 'delivered'),
+      sum(status IN (${FAILED_SQL}))
+    FROM (SELECT ${OUTBOUND_AT} AS at, from_number, status FROM outbound_messages
+          WHERE ${OUTBOUND_AT} >= @from AND ${OUTBOUND_AT} < @to)
+    GROUP BY 1, 2`);
+  const insertReasons = db.prepare(`
+    INSERT INTO traffic_failure_reasons (hour_start, number, reason, count)
+    SELECT (at / ${HOUR_MS}) * ${HOUR_MS}, ltrim(from_number, '+'), reason, count(*)
+    FROM (SELECT ${OUTBOUND_AT} AS at, from_number, coalesce(nullif(trim(error_message), ''), status) AS reason
+          FROM outbound_messages
+          WHERE ${OUTBOUND_AT} >= @from AND ${OUTBOUND_AT} < @to AND status IN (${FAILED_SQL}))
+    GROUP BY 1, 2, 3`);
+  // Inbound counts by ingested_at, smsops' own clock: always set and indexed, unlike Wavix's received_at (nullable
+  // when unparseable, and another machine's clock). Relayed means PortSIP accepted it, the relay's whole purpose.
+  // The unary '+' keeps SQLite from answering the lookup with deliveries_due (kind, status, …), which would scan
+  // every delivered PortSIP delivery once per message; the lookup goes by message id instead.
+  const insertInbound = db.prepare(`
+    INSERT INTO traffic_hourly (hour_start, number, inbound, relayed)
+    SELECT (m.ingested_at / ${HOUR_MS}) * ${HOUR_MS}, ltrim(m.to_number, '+'), count(*),
+      sum(EXISTS (SELECT 1 FROM deliveries d WHERE d.inbound_message_id = m.id AND +d.destination_kind = 'portsip'
+                  AND +d.status = 'delivered'))
+    FROM inbound_messages m
+    WHERE m.ingested_at >= @from AND m.ingested_at < @to
+    GROUP BY 1, 2
+    ON CONFLICT (hour_start, number) DO UPDATE SET inbound = excluded.inbound, relayed = excluded.relayed`);
+
+  const hourlySums = db.prepare<Range, TrafficHour>(`
+    SELECT hour_start AS hourStart, ${SUMS} FROM traffic_hourly
+    WHERE hour_start >= @from AND hour_start < @to AND (@number IS NULL OR number = @number)
+    GROUP BY hour_start`);
+  const totalSums = db.prepare<Range, TrafficCounts>(`
+    SELECT ${SUMS} FROM traffic_hourly
+    WHERE hour_start >= @from AND hour_start < @to AND (@number IS NULL OR number = @number)`);
+  const numberSums = db.prepare<Omit<Range, 'number'>, NumberTraffic>(`
+    SELECT number, ${SUMS} FROM traffic_hourly WHERE hour_start >= @from AND hour_start < @to
+    GROUP BY number
+    HAVING sum(sent) + sum(inbound) > 0
+    ORDER BY sum(sent) + sum(inbound) DESC, number`);
+  const reasons = db.prepare<Range & { limit: number }, FailureReason>(`
+    SELECT reason, sum(count) AS count FROM traffic_failure_reasons
+    WHERE hour_start >= @from AND hour_start < @to AND (@number IS NULL OR number = @number)
+    GROUP BY reason ORDER BY count DESC, reason LIMIT @limit`);
+  // Read from the messages themselves (indexed by to_number, ingested_at): the "inbound stopped" rule must not
+  // depend on how recently the rollups were rebuilt. Wavix writes numbers without '+'; both forms are looked up.
+  const lastInbound = db.prepare<[string, string], { at: number | null }>(
+    'SELECT max(ingested_at) AS at FROM inbound_messages WHERE to_number IN (?, ?)',
+  );
+  const inboundCount = db.prepare<[string, string, number, number], { n: number }>(
+    'SELECT count(*) AS n FROM inbound_messages WHERE to_number IN (?, ?) AND ingested_at >= ? AND ingested_at < ?',
+  );
+
+  /** The hours overlapping [fromMs, toMs): those starting from fromMs's hour and before toMs. */
+  const range = (fromMs: number, toMs: number, number?: string): Range => ({
+    from: hourStartOf(fromMs),
+    to: toMs,
+    number: number === undefined ? null : normaliseTrafficNumber(number),
+  });
+
+  /** Recomputes the hours starting in [from, to), both on hour boundaries. Callers hold a transaction. */
+  const recompute = (hours: { from: number; to: number }) => {
+    clearHours.run(hours);
+    clearReasons.run(hours);
+    insertOutbound.run(hours);
+    insertReasons.run(hours);
+    insertInbound.run(hours);
+    clearStale.run(hours);
+  };
+  const rebuildTx = db.transaction((fromMs: number, toMs: number) => {
+    if (toMs <= fromMs) return;
+    recompute({ from: hourStartOf(fromMs), to: Math.ceil(toMs / HOUR_MS) * HOUR_MS });
+  });
+  const refreshTx = db.transaction((fromMs: number, toMs: number) => {
+    if (toMs <= fromMs) return 0;
+    const hours = staleHours.all({ from: hourStartOf(fromMs), to: toMs });
+    // Consecutive stale hours are recomputed as one range: one scan each instead of one per hour.
+    let run: { from: number; to: number } | undefined;
+    for (const hour of hours) {
+      if (run && run.to === hour) run.to += HOUR_MS;
+      else {
+        if (run) recompute(run);
+        run = { from: hour, to: hour + HOUR_MS };
+      }
+    }
+    if (run) recompute(run);
+    return hours.length;
+  });
+
+  return {
+    rebuild: (fromMs, toMs) => rebuildTx(fromMs, toMs),
+    refresh: (fromMs, toMs) => refreshTx(fromMs, toMs),
+    hourly: (fromMs, toMs, number) => {
+      const r = range(fromMs, toMs, number);
+      const byHour = new Map(hourlySums.all(r).map((row) => [row.hourStart, row]));
+      const hours: TrafficHour[] = [];
+      for (let hourStart = r.from; hourStart < r.to; hourStart += HOUR_MS) {
+        hours.push(byHour.get(hourStart) ?? { hourStart, sent: 0, delivered: 0, failed: 0, inbound: 0, relayed: 0 });
+      }
+      return hours;
+    },
+    totals: (fromMs, toMs, number) => {
+      const row = totalSums.get(range(fromMs, toMs, number));
+      return row ?? { sent: 0, delivered: 0, failed: 0, inbound: 0, relayed: 0 };
+    },
+    perNumber: (fromMs, toMs) => numberSums.all({ from: hourStartOf(fromMs), to: toMs }),
+    failureReasons: (fromMs, toMs, number, limit = 5) => reasons.all({ ...range(fromMs, toMs, number), limit }),
+    lastInboundAt: (number) => {
+      const digits = normaliseTrafficNumber(number);
+      return lastInbound.get(digits, `+${digits}`)?.at ?? null;
+    },
+    inboundDailyAverage: (number, days, untilMs = now()) => {
+      if (days <= 0) return 0;
+      const digits = normaliseTrafficNumber(number);
+      const n = inboundCount.get(digits, `+${digits}`, untilMs - days * DAY_MS, untilMs)?.n ?? 0;
+      return n / days;
+    },
+  };
+}

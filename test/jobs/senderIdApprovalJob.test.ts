@@ -1,0 +1,240 @@
+import { webApi } from '@slack/bolt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { requestSenderId } from '../../src/core/senderIds.js';
+import type { SetupServices } from '../../src/core/services.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { createSenderIdApprovalJob } from '../../src/jobs/senderIdApprovalJob.js';
+import { createLogger } from '../../src/log.js';
+import type { Db } from '../../src/store/database.js';
+import { createAuditRepository } from '../../src/store/repositories/audit.js';
+import { createRoutesRepository } from '../../src/store/repositories/routes.js';
+import { createSenderIdsRepository } from '../../src/store/repositories/senderIds.js';
+import { createSettingsRepository } from '../../src/store/repositories/settings.js';
+import type { AlertNotifier, RaisedAlert } from '../../src/watch/alertNotifier.js';
+import { createWavixClient } from '../../src/wavix/client.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+
+const BOT_TOKEN = 'xoxb-test-bot-token-0123456789';
+const CHANNEL = 'C0ALERTS01';
+const ALICE = 'U0ALICE001';
+
+let t: TempDb;
+let emulator: WavixEmulator;
+let fakeSlack: FakeSlack;
+
+beforeEach(async () => {
+  t = createTempDb();
+  emulator = await startWavixEmulator({});
+  fakeSlack = await startFakeSlack();
+});
+afterEach(async () => {
+  await emulator.close();
+  await fakeSlack.close();
+  t.cleanup();
+});
+
+/** The alert port as the job sees it, recording what it was told. */
+function recordingAlerts() {
+  const raised: RaisedAlert[] = [];
+  const resolved: Array<{ rule: string; subjectKey: string }> = [];
+  const notifier: AlertNotifier = {
+    raise: async (alert) => {
+      raised.push(alert);
+    },
+    resolve: async (rule, subjectKey) => {
+      resolved.push({ rule, subjectKey });
+    },
+    resolveAllBut: async () => {},
+  };
+  return { notifier, raised, resolved };
+}
+
+/** smsops as the job runs in it; calling it again on the same file is a restart (new repositories, new job). */
+function smsops(options: { db?: Db; wavixUrl?: string; alerts?: ReturnType<typeof recordingAlerts> } = {}) {
+  const db = options.db ?? t.db;
+  const wavix = createWavixClient({
+    baseUrl: options.wavixUrl ?? emulator.url,
+    apiKey: emulator.apiKey,
+    retry: { maxRetries: 0 },
+  });
+  const senderIds = createSenderIdsRepository(db, t.clock.now);
+  const alerts = options.alerts ?? recordingAlerts();
+  const job = createSenderIdApprovalJob({
+    wavix,
+    senderIds,
+    settings: createSettingsRepository(db, t.clock.now),
+    alerts: alerts.notifier,
+    slack: new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } }),
+    channel: CHANNEL,
+    logger: createLogger({ level: 'silent' }),
+    now: t.clock.now,
+  });
+  const services: SetupServices = {
+    wavix,
+    senderIds,
+    routes: createRoutesRepository(db, t.clock.now),
+    audit: createAuditRepository(db, t.clock.now),
+    adminUsers: [],
+    smsopsWebhooks: null,
+    defaultPortsipUrl: null,
+  };
+  return { job, senderIds, alerts, services };
+}
+
+/** Alice asks for "Acme" in GB (allowlisted at once) and FR (carrier review) through smsops. */
+async function requestAcme(services: SetupServices): Promise<string> {
+  const created = await requestSenderId(
+    services,
+    { userId: ALICE },
+    {
+      type: 'alphanumeric',
+      value: 'Acme',
+      countries: ['FR', 'GB'],
+      usecase: 'transactional',
+      samples: ['Your code is 1234'],
+    },
+  );
+  if (!created.ok) throw created.error;
+  return created.value.record.wavixId;
+}
+
+async function emulatorAdmin(path: string, body: unknown): Promise<void> {
+  const response = await fetch(`${emulator.url}/_emulator${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
+}
+
+const posts = () => fakeSlack.callsTo('chat.postMessage').filter((c) => !c.error);
+const postedText = () => posts().map((c) => String(c.args.text));
+
+describe('Sender ID approval job', () => {
+  it('announces an approval decided on Wavix once, mentioning the requester, and not again after a restart', async () => {
+    const first = smsops();
+    const wavixId = await requestAcme(first.services);
+    expect(await first.job.run()).toMatchObject({ outcome: 'ok' });
+    // GB was confirmed to Alice when she asked; FR is still with the carrier; the seeded portal Sender ID is the baseline.
+    expect(posts()).toHaveLength(0);
+
+    await emulatorAdmin(`/sender-ids/${wavixId}/approve`, { countries: ['FR'] });
+    expect(await first.job.run()).toMatchObject({ outcome: 'ok' });
+    expect(postedText()).toEqual([`Sender ID Acme (requested by <@${ALICE}>): approved in FR`]);
+    expect(posts()[0]?.args.channel).toBe(CHANNEL);
+    expect(JSON.stringify(posts()[0]?.args.blocks)).toContain('*Approved* in France (FR)');
+    expect(first.senderIds.getByWavixId(wavixId)?.final).toBe(true);
+
+    await first.job.run();
+    const restarted = smsops({ db: t.reopen() });
+    expect(await restarted.job.run()).toMatchObject({ outcome: 'ok' });
+    expect(posts()).toHaveLength(1);
+  });
+
+  it('picks up a Sender ID created in the Wavix portal and announces its approvals as such', async () => {
+    const { job, senderIds } = smsops();
+    await job.run();
+    expect(posts()).toHaveLength(0);
+
+    // Created directly on Wavix, not through smsops: DE is allowlisted at once, FR goes to review.
+    const created = await fetch(`${emulator.url}/v3/messages/sender-ids`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${emulator.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ sender_id: 'Portal1', type: 'alphanumeric', countries: ['DE', 'FR'], usecase: 'promo' }),
+    });
+    const portal = (await created.json()) as { id: string };
+
+    await job.run();
+    expect(postedText()).toEqual(['Sender ID Portal1 (created in the Wavix portal): approved in DE']);
+    expect(senderIds.getByWavixId(portal.id)?.origin).toBe('wavix_portal');
+
+    await emulatorAdmin(`/sender-ids/${portal.id}/approve`, { countries: ['FR'] });
+    await job.run();
+    expect(postedText()).toEqual([
+      'Sender ID Portal1 (created in the Wavix portal): approved in DE',
+      'Sender ID Portal1 (created in the Wavix portal): approved in FR',
+    ]);
+  });
+
+  it('announces a recorded rejection with its reason, escaped, and raises one sender_id_rejected alert', async () => {
+    const { job, senderIds, alerts, services } = smsops();
+    const wavixId = await requestAcme(services);
+    await job.run();
+
+    // Wavix's API has no rejected state: a rejection on Wavix alone leaves the country pending in smsops.
+    await emulatorAdmin(`/sender-ids/${wavixId}/reject`, { countries: ['FR'], reason: 'Documents missing' });
+    await job.run();
+    expect(posts()).toHaveLength(0);
+    const acme = senderIds.getByWavixId(wavixId);
+    expect(acme?.countries.find((c) => c.country === 'FR')?.status).toBe('pending');
+
+    // Someone records what Wavix's staff wrote.
+    senderIds.setCountryStatus(acme?.id ?? 0, 'FR', 'rejected', 'Documents missing <!channel>');
+    expect(await job.run()).toMatchObject({ outcome: 'ok' });
+    expect(postedText()).toEqual([`Sender ID Acme (requested by <@${ALICE}>): rejected in FR`]);
+    const blocks = JSON.stringify(posts()[0]?.args.blocks);
+    expect(blocks).toContain('*Rejected* in France (FR): Documents missing &lt;!channel&gt;');
+    expect(blocks).not.toContain('<!channel>');
+    expect(alerts.raised).toEqual([
+      expect.objectContaining({ rule: 'sender_id_rejected', subjectKey: `${wavixId}:FR`, severity: 'warning' }),
+    ]);
+    expect(alerts.raised[0]?.summary).toContain('Documents missing');
+
+    await job.run();
+    expect(posts()).toHaveLength(1);
+    expect(alerts.raised).toHaveLength(1);
+  });
+
+  it('raises one wavix_unreachable alert after 3 failed runs in a row, counted across a restart, and resolves it', async () => {
+    const alerts = recordingAlerts();
+    const closedPort = 'http://127.0.0.1:1';
+    const down = smsops({ wavixUrl: closedPort, alerts });
+    expect(await down.job.run()).toMatchObject({ outcome: 'failed', error: expect.stringContaining('Wavix could not be read') });
+    await down.job.run();
+    expect(alerts.raised).toHaveLength(0);
+
+    const restarted = smsops({ db: t.reopen(), wavixUrl: closedPort, alerts });
+    await restarted.job.run();
+    await restarted.job.run();
+    expect(alerts.raised).toEqual([
+      expect.objectContaining({ rule: 'wavix_unreachable', subjectKey: 'account', severity: 'critical' }),
+    ]);
+    expect(alerts.resolved).toHaveLength(0);
+
+    const back = smsops({ db: t.db, alerts });
+    expect(await back.job.run()).toMatchObject({ outcome: 'ok' });
+    expect(alerts.resolved).toEqual([{ rule: 'wavix_unreachable', subjectKey: 'account' }]);
+    await back.job.run();
+    expect(alerts.resolved).toHaveLength(1);
+  });
+
+  it('does not alert on 2 failed runs, and a success starts the count again', async () => {
+    const { job, alerts } = smsops();
+    emulator.injectFault({ path: '/v3/messages/sender-ids', status: 503, times: 2 });
+    await job.run();
+    await job.run();
+    expect(await job.run()).toMatchObject({ outcome: 'ok' });
+    emulator.injectFault({ path: '/v3/messages/sender-ids', status: 503, times: 2 });
+    await job.run();
+    expect(await job.run()).toMatchObject({ outcome: 'failed' });
+    expect(alerts.raised).toHaveLength(0);
+    expect(alerts.resolved).toHaveLength(0);
+  });
+
+  it('keeps an announcement whose Slack post failed and posts it on the next run', async () => {
+    const { job, services } = smsops();
+    const wavixId = await requestAcme(services);
+    await job.run();
+    await emulatorAdmin(`/sender-ids/${wavixId}/approve`, { countries: ['FR'] });
+
+    fakeSlack.failNext('chat.postMessage', 'channel_not_found');
+    expect(await job.run()).toMatchObject({ outcome: 'failed', error: expect.stringContaining('retried on the next run') });
+    expect(posts()).toHaveLength(0);
+
+    expect(await job.run()).toMatchObject({ outcome: 'ok' });
+    expect(postedText()).toEqual([`Sender ID Acme (requested by <@${ALICE}>): approved in FR`]);
+    await job.run();
+    expect(posts()).toHaveLength(1);
+  });
+});

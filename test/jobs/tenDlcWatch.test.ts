@@ -1,0 +1,247 @@
+import { webApi } from '@slack/bolt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { type HttpServer, startHttpServer } from '../../src/http/server.js';
+import { tenDlcWebhookRoutes, tenDlcWebhookUrls } from '../../src/http/tenDlcWebhookRoutes.js';
+import { WEBHOOK_BODY_LIMIT } from '../../src/http/webhookRoutes.js';
+import { createTenDlcWatch } from '../../src/jobs/tenDlcWatch.js';
+import { createLogger } from '../../src/log.js';
+import type { Db } from '../../src/store/database.js';
+import { createRejectedWebhooksRepository } from '../../src/store/repositories/rejectedWebhooks.js';
+import { createTenDlcRepository } from '../../src/store/repositories/tenDlc.js';
+import type { AlertNotifier, RaisedAlert } from '../../src/watch/alertNotifier.js';
+import { createWavixClient } from '../../src/wavix/client.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+
+const BOT_TOKEN = 'xoxb-test-bot-token-0123456789';
+const CHANNEL = 'C0ALERTS01';
+const SECRET = 'whsec_test_0123456789abcdefghijkl';
+const logger = createLogger({ level: 'silent' });
+
+let t: TempDb;
+let emulator: WavixEmulator;
+let fakeSlack: FakeSlack;
+let server: HttpServer | undefined;
+
+beforeEach(async () => {
+  t = createTempDb();
+  emulator = await startWavixEmulator({});
+  fakeSlack = await startFakeSlack();
+});
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await emulator.close();
+  await fakeSlack.close();
+  t.cleanup();
+});
+
+function recordingAlerts() {
+  const raised: RaisedAlert[] = [];
+  const resolved: Array<{ rule: string; subjectKey: string }> = [];
+  const notifier: AlertNotifier = {
+    raise: async (alert) => {
+      raised.push(alert);
+    },
+    resolve: async (rule, subjectKey) => {
+      resolved.push({ rule, subjectKey });
+    },
+    resolveAllBut: async () => {},
+  };
+  return { notifier, raised, resolved };
+}
+
+/** smsops' 10DLC watch on a database file; calling it again on the same file is a restart. */
+function smsops(db: Db = t.db) {
+  const tenDlc = createTenDlcRepository(db, t.clock.now);
+  const alerts = recordingAlerts();
+  const watch = createTenDlcWatch({
+    wavix: createWavixClient({ baseUrl: emulator.url, apiKey: emulator.apiKey, retry: { maxRetries: 0 } }),
+    tenDlc,
+    alerts: alerts.notifier,
+    slack: new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } }),
+    channel: CHANNEL,
+    webhookSecret: SECRET,
+    logger,
+  });
+  return { watch, tenDlc, alerts, rejected: createRejectedWebhooksRepository(db, { now: t.clock.now }) };
+}
+
+/** smsops' HTTP listener with the 10DLC webhook routes, reachable by the emulator. */
+async function listen(app: ReturnType<typeof smsops>): Promise<HttpServer> {
+  server = await startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    routes: tenDlcWebhookRoutes({ secret: SECRET, rejected: app.rejected, receive: app.watch.receive }),
+    logger,
+  });
+  return server;
+}
+
+async function setStatus(path: string, status: string): Promise<void> {
+  const response = await fetch(`${emulator.url}/_emulator/10dlc/brands/BM20QP9${path}/status`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ status }),
+  });
+  expect(response.status).toBe(200);
+}
+
+const post = (url: string, body: string | Buffer, contentType = 'application/json') =>
+  fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+
+const posts = () => fakeSlack.callsTo('chat.postMessage').filter((c) => !c.error);
+const postedText = () => posts().map((c) => String(c.args.text));
+
+describe('10DLC status watch', () => {
+  it('takes the first poll as a baseline, then announces a campaign change seen by a poll once, also after a restart', async () => {
+    const first = smsops();
+    expect(await first.watch.run()).toMatchObject({ outcome: 'ok' });
+    expect(posts()).toHaveLength(0);
+    expect(first.tenDlc.get('campaign', 'CKLCK95')?.status).toBe('REVIEW');
+
+    await setStatus('/campaigns/CKLCK95', 'APPROVED');
+    expect(await first.watch.run()).toMatchObject({ outcome: 'ok' });
+    expect(postedText()).toEqual(['10DLC campaign CKLCK95 (Customer care, brand Example BM20QP9) is now APPROVED (was REVIEW)']);
+    expect(posts()[0]?.args.channel).toBe(CHANNEL);
+    expect(first.alerts.resolved).toEqual([{ rule: 'ten_dlc', subjectKey: 'CKLCK95' }]);
+
+    await first.watch.run();
+    await smsops(t.reopen()).watch.run();
+    expect(posts()).toHaveLength(1);
+  });
+
+  it('announces a change reported by the webhook and then seen by the poll once, and alerts on DECLINED', async () => {
+    const app = smsops();
+    const http = await listen(app);
+    expect(await app.watch.ensureSubscriptions(http.url)).toEqual({
+      ok: true,
+      value: { subscribed: ['brand', 'campaign', 'number'], alreadySubscribed: [] },
+    });
+    expect(emulator.state().subscriptions.map((s) => s.url)).toEqual(Object.values(tenDlcWebhookUrls(http.url, SECRET)));
+    await app.watch.run();
+
+    await setStatus('/campaigns/CKLCK95', 'DECLINED');
+    expect(emulator.state().webhookAttempts.at(-1)).toMatchObject({ event: 'CampaignStatusChanged', status: 200 });
+    await fakeSlack.waitFor('chat.postMessage', 1);
+    expect(postedText()).toEqual(['10DLC campaign CKLCK95 (Customer care, brand Example BM20QP9) is now DECLINED (was REVIEW)']);
+    expect(JSON.stringify(posts()[0]?.args.blocks)).toContain("reported by Wavix's status webhook");
+
+    await app.watch.run();
+    // Wavix repeating the webhook late changes nothing either.
+    const repeat = await post(
+      tenDlcWebhookUrls(http.url, SECRET).campaign,
+      JSON.stringify({ brand_id: 'BM20QP9', campaign_id: 'CKLCK95', status: 'DECLINED' }),
+    );
+    expect(await repeat.json()).toEqual({ ok: true, changed: false });
+    await app.watch.run();
+    expect(posts()).toHaveLength(1);
+    expect(app.alerts.raised).toEqual([expect.objectContaining({ rule: 'ten_dlc', subjectKey: 'CKLCK95', severity: 'warning' })]);
+  });
+
+  it('subscribes only the categories whose URL differs from what Wavix lists', async () => {
+    const app = smsops();
+    const urls = tenDlcWebhookUrls('https://smsops.example.com/', SECRET);
+    emulator.state().subscriptions.push({ subscription_category: 'brand', url: urls.brand });
+    emulator.state().subscriptions.push({ subscription_category: 'number', url: 'https://elsewhere.example.com/hook' });
+
+    const report = await app.watch.ensureSubscriptions('https://smsops.example.com/');
+    expect(report).toEqual({ ok: true, value: { subscribed: ['campaign', 'number'], alreadySubscribed: ['brand'] } });
+    const again = await app.watch.ensureSubscriptions('https://smsops.example.com');
+    expect(again).toEqual({ ok: true, value: { subscribed: [], alreadySubscribed: ['brand', 'campaign', 'number'] } });
+    const creates = emulator.requests().filter((r) => r.method === 'POST' && r.path === '/v3/10dlc/subscriptions');
+    expect(creates).toHaveLength(2);
+  });
+
+  it("announces a number's status, which only the webhook reports, and alerts when it is rejected", async () => {
+    const app = smsops();
+    await app.watch.ensureSubscriptions((await listen(app)).url);
+    await app.watch.run();
+
+    await setStatus('/campaigns/CKLCK95/numbers/14155550100', 'REJECTED');
+    await fakeSlack.waitFor('chat.postMessage', 1);
+    expect(postedText()).toEqual([
+      '10DLC number +1 415 555 0100 on campaign CKLCK95 (Customer care, brand Example BM20QP9) is now REJECTED (first seen)',
+    ]);
+    await app.watch.run();
+    expect(posts()).toHaveLength(1);
+    expect(app.alerts.raised).toEqual([expect.objectContaining({ rule: 'ten_dlc', subjectKey: 'CKLCK95:14155550100' })]);
+  });
+
+  it('escapes names from Wavix and raises a critical alert for a suspended brand', async () => {
+    const brand = emulator.state().brands[0];
+    if (brand) brand.dba_name = '<!channel> Corp';
+    const app = smsops();
+    await app.watch.run();
+    await setStatus('', 'SUSPENDED');
+    await app.watch.run();
+
+    expect(postedText()).toEqual(['10DLC brand &lt;!channel&gt; Corp BM20QP9 is now SUSPENDED (was VERIFIED)']);
+    expect(JSON.stringify(posts()[0]?.args.blocks)).not.toContain('<!channel>');
+    expect(app.alerts.raised).toEqual([
+      expect.objectContaining({ rule: 'ten_dlc', subjectKey: 'BM20QP9', severity: 'critical' }),
+    ]);
+  });
+
+  it('is skipped, not failed, when 10DLC is not enabled on the account; other errors fail', async () => {
+    const app = smsops();
+    const disabled = { success: false, message: 'Request failed. The feature is disabled for the account.' };
+    emulator.injectFault({ path: '/v3/10dlc', status: 403, body: disabled, times: 2 });
+    expect(await app.watch.run()).toEqual({
+      outcome: 'skipped',
+      reason: expect.stringContaining('10DLC is not enabled on this Wavix account'),
+    });
+    expect(await app.watch.ensureSubscriptions('https://smsops.example.com')).toMatchObject({
+      ok: true,
+      value: { subscribed: [], disabled: expect.stringContaining('feature is disabled') },
+    });
+
+    emulator.injectFault({ path: '/v3/10dlc', status: 503 });
+    expect(await app.watch.run()).toMatchObject({ outcome: 'failed' });
+    expect(app.tenDlc.baselineRecorded()).toBe(false);
+  });
+});
+
+describe('10DLC webhook routes', () => {
+  it('answers 404 to a wrong secret, 400 with the reason to a bad body (kept), 413 when too big, 200 once stored', async () => {
+    const app = smsops();
+    const http = await listen(app);
+    const urls = tenDlcWebhookUrls(http.url, SECRET);
+
+    const wrong = await post(`${http.url}/webhooks/wavix/10dlc/campaign/not-the-secret`, '{}');
+    expect(wrong.status).toBe(404);
+
+    const malformed = await post(urls.brand, '{"brand_id": ');
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: string }).error).toMatch(/^malformed JSON/);
+
+    const wrongShape = await post(urls.campaign, JSON.stringify({ brand_id: 'BM20QP9', status: 'APPROVED' }));
+    expect(wrongShape.status).toBe(400);
+    expect(((await wrongShape.json()) as { error: string }).error).toMatch(/^not a Wavix CampaignStatusChanged: campaign_id/);
+
+    const tooBig = await post(urls.number, Buffer.alloc(WEBHOOK_BODY_LIMIT + 1, 'x'));
+    expect(tooBig.status).toBe(413);
+
+    expect(app.rejected.recent(10).map((r) => r.route)).toEqual(['10dlc/number', '10dlc/campaign', '10dlc/brand']);
+    expect(app.tenDlc.unannounced()).toEqual([]);
+
+    const good = await post(urls.campaign, JSON.stringify({ brand_id: 'BM20QP9', campaign_id: 'CKLCK95', status: 'APPROVED' }));
+    expect(good.status).toBe(200);
+    expect(app.tenDlc.get('campaign', 'CKLCK95')).toMatchObject({ status: 'APPROVED', source: 'webhook' });
+    await fakeSlack.waitFor('chat.postMessage', 1);
+  });
+});
+
+describe('10DLC status store', () => {
+  it('keeps a change that arrived while the previous one was being announced', () => {
+    const tenDlc = createTenDlcRepository(t.db, t.clock.now);
+    const campaign = { kind: 'campaign' as const, brandId: 'BM20QP9', campaignId: 'CKLCK95' };
+    tenDlc.recordBaseline([{ ...campaign, status: 'REVIEW' }]);
+    const approved = tenDlc.observe({ ...campaign, status: 'APPROVED' }, 'poll');
+    // The announcement of APPROVED is in flight when Wavix reports SUSPENDED.
+    tenDlc.observe({ ...campaign, status: 'SUSPENDED' }, 'webhook');
+    expect(approved && tenDlc.markAnnounced(approved)).toBe(false);
+    expect(tenDlc.unannounced()).toEqual([expect.objectContaining({ status: 'SUSPENDED', previousStatus: 'APPROVED' })]);
+  });
+});
