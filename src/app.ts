@@ -17,6 +17,7 @@ import { createSenderIdsRepository } from './store/repositories/senderIds.js';
 import { createSettingsRepository } from './store/repositories/settings.js';
 import { startWalCheckpointer } from './store/walCheckpointer.js';
 import { createAlertNotifier } from './watch/alertNotifier.js';
+import { createWatch } from './watch/startWatch.js';
 import { createWavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
 
@@ -34,6 +35,10 @@ export interface StartOptions {
   logger: Logger;
   /** Test knobs for the Slack side (ack timeout, Web API retries). */
   slack?: Pick<SlackSurfaceOptions, 'unhandledRequestTimeoutMillis' | 'retryConfig'>;
+  /** The watch's clock (tests pass the Wavix emulator's, so "the last hour" is the emulator's last hour). */
+  now?: () => number;
+  /** False in tests: jobs then run only when asked (`/sms jobs run`), never at a minute boundary mid-test. */
+  scheduleJobs?: boolean;
 }
 
 export async function startSmsops(config: Config, deps: StartOptions): Promise<RunningSmsops> {
@@ -67,11 +72,13 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
   };
   const metrics = createMetricsRegistry();
   const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig);
+  const watchNow = deps.now ?? Date.now;
   const alertNotifier = createAlertNotifier({
-    alerts: createAlertsRepository(db),
+    alerts: createAlertsRepository(db, watchNow),
     slack: watchSlack,
     channel: config.slack.alertChannel,
     logger: logger.child({ component: 'alerts' }),
+    now: watchNow,
   });
   const relay = startRelay({
     db,
@@ -87,11 +94,23 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     logger: logger.child({ component: 'relay' }),
   });
 
+  const watch = createWatch({
+    db,
+    config,
+    services,
+    webhookSecret,
+    notifier: alertNotifier,
+    slack: watchSlack,
+    logger,
+    now: watchNow,
+  });
+
   const slack = createSlackSurface({
     slack: config.slack,
     deps: {
       services,
       relay: relay.operations,
+      watch: watch.operations,
       alertChannel: config.slack.alertChannel,
       logger: logger.child({ component: 'slack' }),
     },
@@ -103,9 +122,10 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     host: config.http.host,
     port: config.http.port,
     logger,
-    routes: [healthRoute(db), metricsRoute(metrics), ...relay.routes, ...slack.routes],
+    routes: [healthRoute(db), metricsRoute(metrics), ...relay.routes, ...watch.routes, ...slack.routes],
   });
   await slack.start();
+  if (deps.scheduleJobs !== false) watch.start();
   logger.info('smsops listening', { url: http.url, slackMode: slack.mode });
 
   // Stop accepting first (requests in progress finish), then let deliveries in flight finish or return to the
@@ -114,6 +134,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
   let stopping: Promise<void> | undefined;
   const stop = async () => {
     await http.close();
+    await watch.stop();
     await relay.stop();
     await slack.stop();
     await checkpointer.stop();

@@ -112,7 +112,8 @@ function inboundStopped(habits: readonly InboundHabit[], now: number, t: Thresho
 
 function drift(account: AccountState): RaisedAlert[] {
   const firing: RaisedAlert[] = [];
-  if (account.accountSeenPointingAtSmsops && !account.accountPointsAtSmsops) {
+  const accountDrifted = account.accountSeenPointingAtSmsops && !account.accountPointsAtSmsops;
+  if (accountDrifted) {
     firing.push({
       rule: ALERT_RULE.numberDrift,
       subjectKey: 'account',
@@ -127,7 +128,8 @@ function drift(account: AccountState): RaisedAlert[] {
     const seen = baselines.get(digits);
     if (!seen) continue;
     const problems: string[] = [];
-    if (seen.seenPointingAtSmsops && !n.pointsAtSmsops) {
+    // Numbers that follow a drifted account default are covered by its one alert, not one alert each.
+    if (seen.seenPointingAtSmsops && !n.pointsAtSmsops && !(n.webhookSource === 'account' && accountDrifted)) {
       problems.push(
         n.webhookSource === 'number'
           ? `its own webhook now points at ${maskUrlToken(n.effectiveWebhook ?? '')}`

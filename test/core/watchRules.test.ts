@@ -91,6 +91,10 @@ describe('watch rules', () => {
     const [alert] = evaluateWatch({ ...base, account: account({ numbers: [deactivated], baselines: seen }) }, defaults).firing;
     expect(alert?.summary).toContain('inbound SMS was deactivated');
     expect(rules({ ...base, account: account({ accountPointsAtSmsops: false }) })).toEqual(['config_drift:account']);
+    const following = number({ effectiveWebhook: 'https://other.example.com/x', pointsAtSmsops: false });
+    expect(rules({ ...base, account: account({ accountPointsAtSmsops: false, numbers: [following], baselines: seen }) })).toEqual(
+      ['config_drift:account'],
+    );
     expect(rules({ ...base, account: account({ accountPointsAtSmsops: false, accountSeenPointingAtSmsops: false }) })).toEqual(
       [],
     );

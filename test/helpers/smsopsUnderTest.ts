@@ -60,6 +60,10 @@ export async function startSmsopsUnderTest(env: Record<string, string | undefine
   const smsops = await startSmsops(parsed.value, {
     logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }),
     slack: { unhandledRequestTimeoutMillis: 1500, retryConfig: { retries: 0 } },
+    // The watch reads the emulator's clock, so a test moves "now" for Wavix and the watch together; jobs run only
+    // when a test asks (`/sms jobs run …`).
+    now: () => emulator.clock.now(),
+    scheduleJobs: false,
   });
   const db = openDatabase(parsed.value.databasePath).db;
   const slack = createSlackTestClient({

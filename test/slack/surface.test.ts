@@ -13,7 +13,13 @@ function surfaceFor(env: Record<string, string>) {
   const config = parseConfig({ ...baseEnv, ...env });
   if (!config.ok) throw config.error;
   // The listeners are registered but never called here: services are not needed.
-  const deps = { services: {} as never, relay: {} as never, alertChannel: 'C0ALERTS01', logger: silentLogger };
+  const deps = {
+    services: {} as never,
+    relay: {} as never,
+    watch: {} as never,
+    alertChannel: 'C0ALERTS01',
+    logger: silentLogger,
+  };
   return createSlackSurface({ slack: config.value.slack, deps, logger: silentLogger });
 }
 

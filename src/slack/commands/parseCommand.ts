@@ -20,7 +20,12 @@ export type SmsCommand =
   | { kind: 'audit'; limit: number }
   | { kind: 'relay.status' }
   | { kind: 'relay.replay'; target: string }
-  | { kind: 'inbox'; number?: string };
+  | { kind: 'inbox'; number?: string }
+  | { kind: 'alerts.list' }
+  | { kind: 'alerts.set'; rule: string; value: string }
+  | { kind: 'jobs.list' }
+  | { kind: 'jobs.run'; job: string }
+  | { kind: 'traffic'; args: string[] };
 
 export type ParsedCommand = { ok: true; command: SmsCommand } | { ok: false; problem: string; topic?: string };
 
@@ -156,6 +161,34 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
       }
       return command({ kind: 'audit', limit });
     }
+
+    case 'alerts':
+    case 'alert': {
+      if (verb === undefined || verb === 'list') return command({ kind: 'alerts.list' });
+      if (verb === 'set') {
+        const [rule, value, ...extra] = words.slice(2).map(unescapeSlack);
+        if (!rule || !value || extra.length > 0) {
+          return usage('Give a rule and a value, e.g. `/sms alerts set failure_rate 15` (or `off`).', 'alerts');
+        }
+        return command({ kind: 'alerts.set', rule, value });
+      }
+      return usage(`\`alerts ${verb}\` is not a command.`, 'alerts');
+    }
+
+    case 'jobs':
+    case 'job': {
+      if (verb === undefined || verb === 'list') return command({ kind: 'jobs.list' });
+      if (verb === 'run') {
+        const job = words[2];
+        if (!job) return usage('Run which job? `/sms jobs` lists them.', 'jobs');
+        return command({ kind: 'jobs.run', job });
+      }
+      return usage(`\`jobs ${verb}\` is not a command.`, 'jobs');
+    }
+
+    case 'traffic':
+      // The period and number are checked by the traffic use case, which owns what they may be.
+      return command({ kind: 'traffic', args: words.slice(1).map(unescapeSlack) });
 
     default:
       return usage(`\`${unescapeSlack(words[0] ?? '')}\` is not an /sms command.`);

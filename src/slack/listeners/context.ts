@@ -4,6 +4,7 @@ import type { Actor, SetupServices } from '../../core/services.js';
 import { type AppError, describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { RelayOperationsDeps } from '../../relay/operations.js';
+import type { WatchOperations } from '../../watch/operations.js';
 import { WavixError } from '../../wavix/errors.js';
 import type { SlackMessage } from '../ui/text.js';
 
@@ -11,6 +12,7 @@ import type { SlackMessage } from '../ui/text.js';
 export interface SlackDeps {
   services: SetupServices;
   relay: RelayOperationsDeps;
+  watch: WatchOperations;
   /** Channel for approvals and alerts. */
   alertChannel: string;
   logger: Logger;

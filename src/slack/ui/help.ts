@@ -38,6 +38,18 @@ export const HELP_TOPICS = {
     ['/sms relay replay 3c7a5a90-…', 'Send one message again to all its destinations, by its Wavix id.'],
   ],
   inbox: [['/sms inbox +14155550100', 'The last inbound messages (to one number, or all), with where each was delivered.']],
+  traffic: [
+    ['/sms traffic 24h', 'Sent, delivered, failed and inbound SMS with a chart per hour (1h, 24h or 7d).'],
+    ['/sms traffic 7d +14155550100', 'The same for one number.'],
+  ],
+  alerts: [
+    ['/sms alerts', 'Open alerts and every alert threshold.'],
+    ['/sms alerts set failure_rate 15', 'Change a threshold (a number, or `off` to switch the rule off).'],
+  ],
+  jobs: [
+    ['/sms jobs', 'The scheduled jobs: last run, its outcome, and when the next is due.'],
+    ['/sms jobs run traffic-watch', 'Run a job now (it never overlaps a run in progress).'],
+  ],
   audit: [[`/sms audit 20`, `The last changes (default 10, at most ${AUDIT_MAX}): who, what, with what result.`]],
 } as const satisfies Record<string, ReadonlyArray<readonly [string, string]>>;
 

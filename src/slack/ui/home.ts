@@ -1,14 +1,23 @@
 import type { types } from '@slack/bolt';
+import type { NumbersOverview } from '../../core/numbers.js';
 import type { RoutesOverview } from '../../core/routes.js';
+import type { RelayStatus } from '../../relay/operations.js';
+import type { Alert } from '../../store/repositories/alerts.js';
 import type { SenderIdRecord } from '../../store/repositories/senderIds.js';
 import { ACTION } from '../ids.js';
+import { inboundLine, webhookLine } from './numbers.js';
 import { routeListMessage } from './routes.js';
 import { senderIdLabel } from './senderIds.js';
-import { type Block, button, context, section } from './text.js';
+import { type Block, button, clip, context, escapeMrkdwn, formatTime, section } from './text.js';
 
 export interface HomeState {
   senderIds: readonly SenderIdRecord[];
   routes: RoutesOverview;
+  relay: RelayStatus;
+  openAlerts: readonly Alert[];
+  /** Read from Wavix after a first publish: 'loading' until then, or why it could not be read. */
+  numbers: NumbersOverview | 'loading' | { unavailable: string };
+  now: number;
 }
 
 function senderIdSummary(record: SenderIdRecord): string {
@@ -21,10 +30,52 @@ function senderIdSummary(record: SenderIdRecord): string {
   return `• *${senderIdLabel(record)}* (${record.type}): ${parts.join(' · ') || 'no countries'}`;
 }
 
-/** The App Home tab: the setup at a glance, from the store only (opening it never waits on Wavix). */
+function alertsSection(open: readonly Alert[]): Block {
+  if (open.length === 0) return section('*Alerts*\n:white_check_mark: None open.');
+  const lines = open
+    .slice(0, 15)
+    .map((a) => `• ${a.severity === 'critical' ? ':rotating_light:' : ':warning:'} ${escapeMrkdwn(clip(a.summary, 250))}`);
+  return section(`*Alerts* (${open.length} open)\n${lines.join('\n')}`);
+}
+
+function relaySection(relay: RelayStatus): Block {
+  const lastSuccess = relay.destinations
+    .map((d) => d.lastDeliveredAt)
+    .filter((at): at is number => at !== null)
+    .reduce<number | null>((max, at) => (max === null || at > max ? at : max), null);
+  const health =
+    relay.pending === 0 && relay.dead === 0
+      ? ':white_check_mark: Nothing waiting.'
+      : `${relay.pending} waiting${relay.oldestPendingAgeMs !== null ? ` (oldest ${Math.round(relay.oldestPendingAgeMs / 60_000)} min)` : ''}, ${relay.dead} dead.`;
+  return section(
+    `*Relay*\n${health} Last delivery ${lastSuccess === null ? 'never' : formatTime(lastSuccess)}. \`/sms relay status\` has the detail.`,
+  );
+}
+
+function numbersSection(numbers: HomeState['numbers']): Block[] {
+  if (numbers === 'loading') return [section('*Numbers*\n_Reading them from Wavix…_')];
+  if ('unavailable' in numbers)
+    return [section(`*Numbers*\n:warning: Wavix could not be read: ${escapeMrkdwn(numbers.unavailable)}`)];
+  if (numbers.numbers.length === 0) return [section('*Numbers*\nNo numbers on the Wavix account.')];
+  const lines = numbers.numbers
+    .slice(0, 25)
+    .map(
+      (n) =>
+        `• *${escapeMrkdwn(n.display)}* (${n.country}) ${inboundLine(n)}${webhookLine(n, numbers.smsopsUrlKnown).replace('\n', ' ')}`,
+    );
+  return [section(`*Numbers*\n${lines.join('\n')}`)];
+}
+
+/**
+ * The App Home tab: the state at a glance (alerts, relay health, Sender IDs, numbers and their inbound path, routes).
+ * Everything but the numbers comes from the store, so the first publish never waits on Wavix.
+ */
 export function homeView(state: HomeState): types.HomeView {
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: 'smsops' } },
+    alertsSection(state.openAlerts),
+    relaySection(state.relay),
+    { type: 'divider' },
     section(
       state.senderIds.length > 0
         ? `*Sender IDs*\n${state.senderIds.slice(0, 30).map(senderIdSummary).join('\n')}`
@@ -32,9 +83,11 @@ export function homeView(state: HomeState): types.HomeView {
     ),
     { type: 'actions', elements: [button({ text: 'Request a Sender ID', actionId: ACTION.openSenderIdForm, value: 'home' })] },
     { type: 'divider' },
+    ...numbersSection(state.numbers),
+    { type: 'divider' },
     ...routeListMessage(state.routes).blocks,
     { type: 'divider' },
-    context('`/sms help` lists every command. `/sms number list` shows each number and where its SMS go.'),
+    context(`Updated ${formatTime(state.now)}. \`/sms help\` lists every command; \`/sms traffic 24h\` charts the traffic.`),
   ];
-  return { type: 'home', blocks };
+  return { type: 'home', blocks: blocks.slice(0, 100) };
 }

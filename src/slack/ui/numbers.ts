@@ -9,12 +9,12 @@ export function webhookLabel(url: string | null, smsopsInbound: boolean): string
   return smsopsInbound ? `smsops ${code(maskUrlToken(url))}` : code(maskUrlToken(url));
 }
 
-function inboundLine(n: NumberState): string {
+export function inboundLine(n: NumberState): string {
   if (!n.inboundPossible) return n.smsEnabled ? 'SMS: enabled (send) · inbound: not available outside US/CA' : 'SMS: off';
   return n.inboundActive ? 'inbound SMS: active' : 'inbound SMS: *not active*';
 }
 
-function webhookLine(n: NumberState, smsopsUrlKnown: boolean): string {
+export function webhookLine(n: NumberState, smsopsUrlKnown: boolean): string {
   if (!n.inboundActive && !n.numberWebhook) return '';
   const source =
     n.webhookSource === 'number'

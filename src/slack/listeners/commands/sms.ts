@@ -7,6 +7,7 @@ import { enableInboundCommand, listNumbersCommand } from './numberCommands.js';
 import { inboxCommand, relayReplayCommand, relayStatusCommand } from './relayCommands.js';
 import { listRoutesCommand, removeRouteCommand, setRouteCommand } from './routeCommands.js';
 import { listSenderIdsCommand, openSenderIdForm, senderIdStatusCommand } from './senderIdCommands.js';
+import { alertsListCommand, alertsSetCommand, jobsListCommand, jobsRunCommand, trafficCommand } from './watchCommands.js';
 import { setWebhookCommand } from './webhookCommands.js';
 
 type Handlers = {
@@ -33,6 +34,11 @@ const handlers: Handlers = {
   'relay.status': (i) => relayStatusCommand(i),
   'relay.replay': (i, c) => relayReplayCommand(i, c.target),
   inbox: (i, c) => inboxCommand(i, c.number),
+  'alerts.list': (i) => alertsListCommand(i),
+  'alerts.set': (i, c) => alertsSetCommand(i, c),
+  'jobs.list': (i) => jobsListCommand(i),
+  'jobs.run': (i, c) => jobsRunCommand(i, c.job),
+  traffic: (i, c) => trafficCommand(i, c.args),
 };
 
 function run<K extends SmsCommand['kind']>(

@@ -1,0 +1,112 @@
+import { readThresholds } from '../core/alertRules.js';
+import { listNumbers } from '../core/numbers.js';
+import type { SetupServices } from '../core/services.js';
+import { syncOutboundTraffic } from '../core/traffic.js';
+import { type AccountState, evaluateWatch, type InboundHabit, type NumberHour, type WatchSnapshot } from '../core/watchRules.js';
+import type { Logger } from '../log.js';
+import type { AlertsRepository } from '../store/repositories/alerts.js';
+import type { DeliveriesRepository } from '../store/repositories/deliveries.js';
+import type { DeliveryReportsRepository } from '../store/repositories/deliveryReports.js';
+import type { TrafficRepository } from '../store/repositories/traffic.js';
+import type { WatchBaselineRepository } from '../store/repositories/watchBaseline.js';
+import type { AlertNotifier } from '../watch/alertNotifier.js';
+import type { JobOutcome } from './scheduler.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface TrafficWatchDeps {
+  services: Pick<SetupServices, 'wavix' | 'smsopsWebhooks'>;
+  traffic: TrafficRepository;
+  deliveryReports: DeliveryReportsRepository;
+  deliveries: Pick<DeliveriesRepository, 'backlog'>;
+  alerts: Pick<AlertsRepository, 'setting'>;
+  baseline: WatchBaselineRepository;
+  notifier: AlertNotifier;
+  logger: Logger;
+  now: () => number;
+}
+
+async function readAccount(deps: TrafficWatchDeps): Promise<AccountState | string> {
+  const [overview, balance] = await Promise.all([
+    listNumbers(deps.services),
+    deps.services.wavix.profile.balance().then(
+      (value) => ({ ok: true as const, value: Number(value) }),
+      (error: unknown) => ({ ok: false as const, error }),
+    ),
+  ]);
+  if (!overview.ok) return overview.error.userMessage;
+  const { numbers, accountPointsAtSmsops, smsopsUrlKnown } = overview.value;
+  // Without PUBLIC_BASE_URL smsops cannot recognise its own URL, so "not pointing at smsops" would be noise.
+  if (smsopsUrlKnown) {
+    if (accountPointsAtSmsops) deps.baseline.record('account', { pointingAtSmsops: true, inboundActive: false });
+    for (const n of numbers) {
+      if (n.pointsAtSmsops || n.inboundActive) {
+        deps.baseline.record(n.e164.replace(/^\+/, ''), { pointingAtSmsops: n.pointsAtSmsops, inboundActive: n.inboundActive });
+      }
+    }
+  }
+  return {
+    numbers: smsopsUrlKnown ? numbers : [],
+    accountPointsAtSmsops,
+    accountSeenPointingAtSmsops: smsopsUrlKnown && deps.baseline.accountSeenPointingAtSmsops(),
+    baselines: deps.baseline.all(),
+    balanceUsd: balance.ok && Number.isFinite(balance.value) ? balance.value : null,
+  };
+}
+
+/**
+ * The traffic watch: pulls outbound records from Wavix, refreshes the hourly rollups, then judges every alert rule
+ * and applies the verdict (fire once, update in place, resolve). A part Wavix could not give is left unjudged, so an
+ * outage of Wavix' API neither raises nor resolves the alerts that depend on it.
+ */
+export function createTrafficWatchJob(deps: TrafficWatchDeps) {
+  return {
+    run: async (): Promise<JobOutcome> => {
+      const now = deps.now();
+      const problems: string[] = [];
+      const synced = await syncOutboundTraffic(
+        { wavix: deps.services.wavix, deliveryReports: deps.deliveryReports, traffic: deps.traffic, now: deps.now },
+        { lookbackMs: 2 * HOUR },
+      );
+      if (!synced.ok) problems.push(`outbound records: ${synced.error.userMessage}`);
+      deps.traffic.refresh(now - 8 * DAY, now + HOUR);
+
+      const snapshot: WatchSnapshot = { now, backlog: deps.deliveries.backlog() };
+      if (synced.ok) {
+        snapshot.lastHour = deps.traffic.perNumber(now - HOUR, now).map(
+          (r): NumberHour => ({
+            number: r.number,
+            delivered: r.delivered,
+            failed: r.failed,
+            topFailure: deps.traffic.failureReasons(now - HOUR, now, r.number, 1)[0]?.reason ?? null,
+          }),
+        );
+      }
+      snapshot.inbound = deps.traffic
+        .perNumber(now - 7 * DAY, now)
+        .filter((r) => r.inbound > 0)
+        .map(
+          (r): InboundHabit => ({
+            number: r.number,
+            dailyAverage: deps.traffic.inboundDailyAverage(r.number, 7, now),
+            lastInboundAt: deps.traffic.lastInboundAt(r.number),
+          }),
+        );
+      const account = await readAccount(deps);
+      if (typeof account === 'string') problems.push(`numbers and balance: ${account}`);
+      else snapshot.account = account;
+
+      const verdict = evaluateWatch(snapshot, readThresholds(deps.alerts));
+      for (const alert of verdict.firing) await deps.notifier.raise(alert);
+      for (const rule of verdict.judged) {
+        await deps.notifier.resolveAllBut(
+          rule,
+          verdict.firing.filter((a) => a.rule === rule).map((a) => a.subjectKey),
+        );
+      }
+      if (problems.length > 0) return { outcome: 'failed', error: `Wavix could not be read (${problems.join('; ')})` };
+      return { outcome: 'ok', summary: `${verdict.firing.length} alert condition(s)` };
+    },
+  };
+}

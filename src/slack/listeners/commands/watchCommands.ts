@@ -1,0 +1,91 @@
+import { renderTrafficChart } from '../../../charts/trafficChart.js';
+import { performChange } from '../../../core/access.js';
+import { changeThreshold, listThresholds } from '../../../core/alertRules.js';
+import { parseTrafficArgs, trafficReport } from '../../../core/traffic.js';
+import { AppError, describeError, err, ok } from '../../../errors.js';
+import { alertsOverviewMessage, thresholdChangedMessage } from '../../ui/alerts.js';
+import { errorMessage } from '../../ui/errors.js';
+import { jobRunMessage, jobsMessage } from '../../ui/jobs.js';
+import { trafficChartTitle, trafficReportMessage } from '../../ui/traffic.js';
+import { type Interaction, logFailure } from '../context.js';
+
+export async function alertsListCommand(interaction: Interaction): Promise<void> {
+  const { alerts, now } = interaction.deps.watch;
+  await interaction.reply(alertsOverviewMessage(alerts.open(), listThresholds(alerts), now()));
+}
+
+export async function alertsSetCommand(interaction: Interaction, input: { rule: string; value: string }): Promise<void> {
+  const { services, watch } = interaction.deps;
+  const result = await changeThreshold({ ...services, alerts: watch.alerts }, interaction.actor, {
+    name: input.rule,
+    value: input.value,
+  });
+  if (!result.ok) {
+    logFailure(interaction.deps.logger, 'alerts set', result.error);
+    await interaction.reply(errorMessage(result.error, 'change the threshold'));
+    return;
+  }
+  await interaction.reply(thresholdChangedMessage(result.value.name, result.value.value, interaction.actor.userId));
+}
+
+export async function jobsListCommand(interaction: Interaction): Promise<void> {
+  await interaction.reply(jobsMessage(interaction.deps.watch.jobs.status(), interaction.deps.watch.now()));
+}
+
+class UnknownJobError extends AppError {
+  constructor(name: string, known: string[]) {
+    super(`unknown job ${name}`, `There is no job "${name}". Jobs: ${known.join(', ')}.`);
+  }
+}
+
+export async function jobsRunCommand(interaction: Interaction, name: string): Promise<void> {
+  const { jobs } = interaction.deps.watch;
+  const known = jobs.status().map((j) => j.name);
+  const result = await performChange(
+    interaction.deps.services,
+    interaction.actor,
+    { action: 'jobs.run', target: name },
+    async () => (known.includes(name) ? ok(await jobs.runNow(name)) : err(new UnknownJobError(name, known))),
+  );
+  if (!result.ok) {
+    logFailure(interaction.deps.logger, 'jobs run', result.error);
+    await interaction.reply(errorMessage(result.error, `run ${name}`));
+    return;
+  }
+  await interaction.reply(jobRunMessage(name, result.value));
+}
+
+/**
+ * `/sms traffic`: the figures answer the person; the chart goes to the channel as a file (Slack shows files only
+ * where they are shared). Where it cannot be shared (a DM with the bot, a channel it is not in) the figures still come.
+ */
+export async function trafficCommand(interaction: Interaction, args: string[]): Promise<void> {
+  const parsed = parseTrafficArgs(args);
+  if (parsed instanceof AppError) {
+    await interaction.reply(errorMessage(parsed, 'show the traffic'));
+    return;
+  }
+  const { watch, logger } = interaction.deps;
+  const report = trafficReport({ traffic: watch.traffic, now: watch.now }, parsed.period, parsed.number);
+  let chartNote: string | undefined;
+  if (interaction.channelId) {
+    try {
+      await interaction.client.files.uploadV2({
+        channel_id: interaction.channelId,
+        file: renderTrafficChart(
+          report.hourly.map((h) => ({ hourStart: h.hourStart, inbound: h.inbound, outbound: h.sent, failed: h.failed })),
+          {
+            title: trafficChartTitle(report),
+          },
+        ),
+        filename: `smsops-traffic-${report.period}.png`,
+        title: trafficChartTitle(report),
+        initial_comment: `Traffic chart requested by <@${interaction.actor.userId}>`,
+      });
+    } catch (error) {
+      logger.info('traffic chart not shared', { error: describeError(error) });
+      chartNote = 'The chart could not be shared in this conversation (invite the bot to the channel to see it).';
+    }
+  }
+  await interaction.reply(trafficReportMessage(report, chartNote));
+}

@@ -1,0 +1,40 @@
+import type { JobOutcome, JobStatus } from '../../jobs/scheduler.js';
+import { clip, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
+
+const OUTCOME_ICON = {
+  ok: ':white_check_mark:',
+  failed: ':x:',
+  skipped: ':fast_forward:',
+  running: ':arrows_counterclockwise:',
+} as const;
+
+function jobLine(job: JobStatus, now: number): string {
+  const last = job.lastRun;
+  const lastText = last
+    ? `${OUTCOME_ICON[last.outcome]} last run ${formatTime(last.startedAt)}: ${last.outcome}${
+        last.error ? ` (${escapeMrkdwn(clip(last.error, 200))})` : ''
+      }`
+    : 'never run yet';
+  const next =
+    job.nextRunAt === null ? 'not scheduled' : `next in ${Math.max(0, Math.round((job.nextRunAt - now) / 60_000))} min`;
+  return `*${escapeMrkdwn(job.name)}* \`${escapeMrkdwn(job.schedule)}\`${job.running ? ' · running now' : ''}\n${escapeMrkdwn(job.description)}\n${lastText} · ${next}`;
+}
+
+/** `/sms jobs`: each scheduled job with its last run and when the next one is due. */
+export function jobsMessage(jobs: readonly JobStatus[], now: number): SlackMessage {
+  return {
+    text: `${jobs.length} scheduled jobs`,
+    blocks: [
+      section('*Scheduled jobs*'),
+      ...jobs.map((job) => section(jobLine(job, now))),
+      context('`/sms jobs run <name>` runs one now (admins). A job never overlaps its own run.'),
+    ],
+  };
+}
+
+export function jobRunMessage(name: string, outcome: JobOutcome): SlackMessage {
+  const detail =
+    outcome.outcome === 'ok' ? (outcome.summary ?? 'done') : outcome.outcome === 'failed' ? outcome.error : outcome.reason;
+  const text = `${name}: ${outcome.outcome} (${detail})`;
+  return { text, blocks: [section(`${OUTCOME_ICON[outcome.outcome]} ${escapeMrkdwn(text)}`)] };
+}

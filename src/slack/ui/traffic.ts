@@ -1,0 +1,63 @@
+import { formatPhoneForPeople } from '../../core/phone.js';
+import type { trafficReport } from '../../core/traffic.js';
+import type { Alert } from '../../store/repositories/alerts.js';
+import { type Block, clip, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
+
+export type TrafficReportView = ReturnType<typeof trafficReport>;
+
+const PERIOD_WORDS = { '1h': 'last hour', '24h': 'last 24 hours', '7d': 'last 7 days' } as const;
+const who = (r: TrafficReportView) => (r.number ? formatPhoneForPeople(`+${r.number.replace(/^\+/, '')}`) : 'all numbers');
+const rate = (r: TrafficReportView) => (r.deliveryRate === null ? 'n/a' : `${(r.deliveryRate * 100).toFixed(1)} %`);
+
+export const trafficChartTitle = (r: TrafficReportView) =>
+  `SMS per hour, ${PERIOD_WORDS[r.period as keyof typeof PERIOD_WORDS] ?? r.period}, ${who(r)}`;
+
+function figures(r: TrafficReportView): Block[] {
+  const t = r.totals;
+  const blocks: Block[] = [
+    section(
+      [
+        `*Outbound* ${t.sent} sent · ${t.delivered} delivered · ${t.failed} failed · delivery rate *${rate(r)}*`,
+        `*Inbound* ${t.inbound} received · ${t.relayed} relayed to PortSIP`,
+      ].join('\n'),
+    ),
+  ];
+  if (r.topFailures.length > 0) {
+    blocks.push(
+      section(
+        `*Top failure reasons*\n${r.topFailures.map((f) => `• ${escapeMrkdwn(clip(f.reason, 150))}: ${f.count}`).join('\n')}`,
+      ),
+    );
+  }
+  return blocks;
+}
+
+/** `/sms traffic`: totals, delivery rate and the top failure reasons for the period (the chart is a separate file). */
+export function trafficReportMessage(r: TrafficReportView, chartNote?: string): SlackMessage {
+  const title = `*Traffic, ${PERIOD_WORDS[r.period as keyof typeof PERIOD_WORDS] ?? r.period}, ${escapeMrkdwn(who(r))}*`;
+  const blocks: Block[] = [section(title), ...figures(r)];
+  blocks.push(context(`${formatTime(r.fromMs)} to ${formatTime(r.toMs)}. ${chartNote ?? ''}`.trim()));
+  return {
+    text: `Traffic ${r.period}: ${r.totals.sent} sent, ${r.totals.failed} failed, ${r.totals.inbound} inbound, delivery rate ${rate(r)}`,
+    blocks,
+  };
+}
+
+/** The daily digest in the alert channel: yesterday's figures and what is still open. */
+export function dailyDigestMessage(r: TrafficReportView, open: readonly Alert[]): SlackMessage {
+  const alertsText =
+    open.length === 0
+      ? ':white_check_mark: No open alerts.'
+      : `:warning: ${open.length} open alert${open.length === 1 ? '' : 's'}:\n${open
+          .slice(0, 10)
+          .map((a) => `• ${escapeMrkdwn(clip(a.summary, 200))}`)
+          .join('\n')}`;
+  return {
+    text: `Daily SMS digest: ${r.totals.sent} sent, ${r.totals.failed} failed, ${r.totals.inbound} inbound, delivery rate ${rate(r)}`,
+    blocks: [
+      section(`:bar_chart: *Daily SMS digest*, ${formatTime(r.fromMs)} to ${formatTime(r.toMs)}`),
+      ...figures(r),
+      section(alertsText),
+    ],
+  };
+}

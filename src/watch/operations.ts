@@ -1,0 +1,11 @@
+import type { Scheduler } from '../jobs/scheduler.js';
+import type { AlertsRepository } from '../store/repositories/alerts.js';
+import type { TrafficRepository } from '../store/repositories/traffic.js';
+
+/** What `/sms alerts`, `/sms jobs`, `/sms traffic` and App Home work with. */
+export interface WatchOperations {
+  alerts: AlertsRepository;
+  jobs: Pick<Scheduler, 'status' | 'runNow'>;
+  traffic: TrafficRepository;
+  now: () => number;
+}

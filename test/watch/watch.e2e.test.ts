@@ -1,0 +1,134 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodePng } from '../helpers/png.js';
+import {
+  ADMIN,
+  ALERT_CHANNEL,
+  OUTSIDER,
+  readable,
+  runCommand,
+  type SmsopsUnderTest,
+  slackTraffic,
+  startSmsopsUnderTest,
+} from '../helpers/smsopsUnderTest.js';
+
+let t: SmsopsUnderTest;
+beforeEach(async () => {
+  t = await startSmsopsUnderTest();
+});
+afterEach(async () => {
+  await t.stop();
+});
+
+/** Calls Wavix (the emulator) directly, as someone in the Wavix portal would, behind smsops' back. */
+async function wavix(method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${t.emulator.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${t.emulator.apiKey}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const alertPosts = () =>
+  t.fakeSlack.callsTo('chat.postMessage').filter((c) => c.args.channel === ALERT_CHANNEL && !c.args.thread_ts);
+const runJob = async (name: string) => {
+  const { body } = await runCommand(t, `jobs run ${name}`);
+  return readable(body);
+};
+
+describe('traffic watch (real app, emulator clock, fake Slack)', () => {
+  it('detects the account webhook changed behind smsops’ back, alerts once, and resolves when it is put back', async () => {
+    await runCommand(t, 'webhook set');
+    const smsopsUrl = (t.emulator.state().profile as { sms_relay_url: string | null }).sms_relay_url;
+    expect(smsopsUrl).toContain('/webhooks/wavix/inbound/');
+    expect(await runJob('traffic-watch')).toContain('traffic-watch: ok');
+    expect(alertPosts()).toHaveLength(0);
+
+    await wavix('PUT', '/v1/profile', { sms_relay_url: 'https://pbx.example.com/emc/direct' });
+    await runJob('traffic-watch');
+    await runJob('traffic-watch');
+    // One alert for the account default, not one more per number following it.
+    expect(alertPosts()).toHaveLength(1);
+    expect(readable(alertPosts()[0]?.args)).toContain('account default inbound SMS webhook no longer points at smsops');
+
+    await wavix('PUT', '/v1/profile', { sms_relay_url: smsopsUrl });
+    await runJob('traffic-watch');
+    const resolved = t.fakeSlack.callsTo('chat.update').filter((c) => c.args.ts && String(c.args.text).startsWith('Resolved:'));
+    expect(resolved).toHaveLength(1);
+    expect(String(resolved[0]?.args.text)).toContain('no longer points at smsops');
+    expect(slackTraffic(t)).not.toContain(t.emulator.apiKey);
+  });
+
+  it('fires a failure-rate alert once, keeps it while it lasts, and resolves it when the failures stop', async () => {
+    await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: 'Blocked by carrier' });
+    for (let i = 0; i < 25; i++) {
+      await wavix('POST', '/v3/messages', {
+        from: '14155550100',
+        to: i < 20 ? '12125550107' : '12125550123',
+        message_body: { text: `hello ${i}`, media: null },
+      });
+    }
+    await t.emulator.clock.advance(10_000); // sent, then delivered or undelivered
+
+    await runJob('traffic-watch');
+    await runJob('traffic-watch');
+    const fired = alertPosts().filter((c) => readable(c.args).includes('failed in the last hour'));
+    expect(fired).toHaveLength(1);
+    expect(readable(fired[0]?.args)).toContain('80 % of SMS from +1 415 555 0100 failed in the last hour (20 of 25)');
+    expect(readable(fired[0]?.args)).toContain('Blocked by carrier');
+
+    const alerts = readable((await runCommand(t, 'alerts')).body);
+    expect(alerts).toContain('80 % of SMS from +1 415 555 0100');
+    expect(alerts).toContain('failure_rate');
+
+    await t.emulator.clock.advance(2 * 3_600_000);
+    await runJob('traffic-watch');
+    const resolved = t.fakeSlack.callsTo('chat.update').filter((c) => String(c.args.text).startsWith('Resolved:'));
+    expect(resolved).toHaveLength(1);
+    expect(readable((await runCommand(t, 'alerts')).body)).toContain('No open alerts');
+  });
+
+  it('reports traffic with a PNG chart, and the daily digest has the right totals', async () => {
+    await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: 'Blocked by carrier' });
+    for (let i = 0; i < 6; i++) {
+      await wavix('POST', '/v3/messages', {
+        from: '14155550100',
+        to: i < 2 ? '12125550107' : '12125550123',
+        message_body: { text: `hi ${i}`, media: null },
+      });
+    }
+    await t.emulator.clock.advance(10_000);
+    await runJob('traffic-watch');
+
+    const report = readable((await runCommand(t, 'traffic 24h', { channelId: 'C0OPS00001' })).body);
+    expect(report).toContain('6 sent · 4 delivered · 2 failed');
+    expect(report).toContain('66.7 %');
+    expect(report).toContain('Blocked by carrier: 2');
+    const upload = t.fakeSlack.uploads.at(-1);
+    expect(upload).toBeDefined();
+    const png = decodePng(upload?.bytes ?? Buffer.alloc(0));
+    expect(png.width).toBeGreaterThan(300);
+
+    expect(await runJob('daily-digest')).toContain('daily-digest: ok');
+    const digest = alertPosts().find((c) => String(c.args.text).startsWith('Daily SMS digest'));
+    expect(String(digest?.args.text)).toContain('6 sent, 2 failed, 0 inbound, delivery rate 66.7 %');
+  });
+
+  it('changes a threshold for admins only, and lists the jobs with their last run', async () => {
+    const refused = readable((await runCommand(t, 'alerts set failure_rate 50', { userId: OUTSIDER })).body);
+    expect(refused).toMatch(/admin/i);
+    const changed = readable((await runCommand(t, 'alerts set failure_rate 50', { userId: ADMIN })).body);
+    expect(changed).toContain('`failure_rate` is now *50 %*');
+    expect(readable((await runCommand(t, 'alerts')).body)).toContain('`failure_rate` *50* %');
+    const invalid = readable((await runCommand(t, 'alerts set failure_rate lots')).body);
+    expect(invalid).toContain('takes a number from 1 to 100');
+
+    await runJob('traffic-watch');
+    const jobs = readable((await runCommand(t, 'jobs')).body);
+    for (const name of ['sender-id-approvals', 'ten-dlc', 'traffic-watch', 'daily-digest']) expect(jobs).toContain(name);
+    expect(jobs).toMatch(/traffic-watch[\s\S]*last run .*: ok/);
+    expect(jobs).toContain('never run yet');
+  });
+});
