@@ -9,7 +9,7 @@ import {
 } from '../wavix/schemas.js';
 import type { TenDlcEventCategory } from '../wavix/tenDlc.js';
 import { type Route, sendJson } from './server.js';
-import { readBody, secretMatches, WEBHOOK_BODY_LIMIT } from './webhookRoutes.js';
+import { admitWebhook } from './webhookRoutes.js';
 
 const PATH = (category: TenDlcEventCategory) => `/webhooks/wavix/10dlc/${category}`;
 
@@ -65,25 +65,18 @@ function parse(
 export function tenDlcWebhookRoutes(deps: TenDlcWebhookRouteDeps): Route[] {
   const handler =
     (category: TenDlcEventCategory) => async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => {
-      if (!secretMatches(params.secret ?? '', deps.secret)) {
-        req.resume();
-        sendJson(res, 404, { error: 'not found' });
-        return;
-      }
       const route = `10dlc/${category}`;
-      const contentType = req.headers['content-type'] ?? null;
-      const declared = Number(req.headers['content-length'] ?? 0);
-      const read = await readBody(req, WEBHOOK_BODY_LIMIT);
-      if (!read.ok || declared > WEBHOOK_BODY_LIMIT) {
-        const size = read.ok ? read.body.length : read.size;
-        const reason = `body of ${size} bytes is over the ${WEBHOOK_BODY_LIMIT / 1024} KB limit`;
-        deps.rejected.record({ route, reason, contentType, body: read.ok ? read.body : read.excerpt });
-        sendJson(res, 413, { error: reason });
-        return;
-      }
-      const parsed = parse(category, read.body);
+      const admitted = await admitWebhook(req, res, {
+        secret: deps.secret,
+        given: params.secret,
+        route,
+        rejected: deps.rejected,
+      });
+      if (!admitted) return;
+      const { body, contentType } = admitted;
+      const parsed = parse(category, body);
       if (!parsed.ok) {
-        deps.rejected.record({ route, reason: parsed.reason, contentType, body: read.body });
+        deps.rejected.record({ route, reason: parsed.reason, contentType, body });
         sendJson(res, 400, { error: parsed.reason });
         return;
       }

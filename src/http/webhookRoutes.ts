@@ -15,10 +15,10 @@ export function secretMatches(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-export type BodyRead = { ok: true; body: Buffer } | { ok: false; size: number; excerpt: Buffer };
+type BodyRead = { ok: true; body: Buffer } | { ok: false; size: number; excerpt: Buffer };
 
 /** Reads the body up to `limit` bytes; beyond it, stops keeping bytes (only an excerpt) and reports the size. */
-export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
+function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -47,6 +47,33 @@ export interface WebhookRouteDeps {
 }
 
 /**
+ * The gate every Wavix webhook passes: the secret (404, as if the path did not exist, compared in constant time), then
+ * the size (413, the refusal kept in rejected_webhooks). Answers and returns null when it refused; otherwise the body.
+ */
+export async function admitWebhook(
+  req: IncomingMessage,
+  res: ServerResponse,
+  gate: { secret: string; given: string | undefined; route: string; rejected: RejectedWebhooksRepository },
+): Promise<{ body: Buffer; contentType: string | null } | null> {
+  if (!secretMatches(gate.given ?? '', gate.secret)) {
+    req.resume();
+    sendJson(res, 404, { error: 'not found' });
+    return null;
+  }
+  const contentType = req.headers['content-type'] ?? null;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  const read = await readBody(req, WEBHOOK_BODY_LIMIT);
+  if (!read.ok || declared > WEBHOOK_BODY_LIMIT) {
+    const size = read.ok ? read.body.length : read.size;
+    const reason = `body of ${size} bytes is over the ${WEBHOOK_BODY_LIMIT / 1024} KB limit`;
+    gate.rejected.record({ route: gate.route, reason, contentType, body: read.ok ? read.body : read.excerpt });
+    sendJson(res, 413, { error: reason });
+    return null;
+  }
+  return { body: read.body, contentType };
+}
+
+/**
  * `POST /webhooks/wavix/{inbound,dlr}/:secret`: the secret is checked first (404, as if the path did not exist), then
  * the size (413), then the body (400 with the reason). A stored message answers 200 only after its transaction
  * committed: that 2xx is the promise to Wavix that the message survives a crash.
@@ -55,23 +82,18 @@ export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
   const handler =
     (route: WebhookRequest['route']) => async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => {
       const started = process.hrtime.bigint();
-      if (!secretMatches(params.secret ?? '', deps.secret)) {
-        req.resume();
-        sendJson(res, 404, { error: 'not found' });
-        return;
-      }
-      const contentType = req.headers['content-type'] ?? null;
-      const declared = Number(req.headers['content-length'] ?? 0);
-      const read = await readBody(req, WEBHOOK_BODY_LIMIT);
-      if (!read.ok || declared > WEBHOOK_BODY_LIMIT) {
-        const size = read.ok ? read.body.length : read.size;
-        const reason = `body of ${size} bytes is over the ${WEBHOOK_BODY_LIMIT / 1024} KB limit`;
-        deps.rejected.record({ route, reason, contentType, body: read.ok ? read.body : read.excerpt });
+      const admitted = await admitWebhook(req, res, {
+        secret: deps.secret,
+        given: params.secret,
+        route,
+        rejected: deps.rejected,
+      });
+      if (!admitted) {
         deps.onIngested?.(route, 'rejected');
-        sendJson(res, 413, { error: reason });
         return;
       }
-      const outcome = await deps.ingest[route]({ route, body: read.body, contentType });
+      const { body, contentType } = admitted;
+      const outcome = await deps.ingest[route]({ route, body, contentType });
       if (!outcome.ok) {
         deps.onIngested?.(route, 'rejected');
         sendJson(res, 400, { error: outcome.error.reason });
