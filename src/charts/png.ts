@@ -10,6 +10,7 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
+/** CRC-32 (ISO-HDLC, the one PNG chunks carry). */
 export function crc32(data: Uint8Array): number {
   let crc = 0xffffffff;
   for (const byte of data) crc = (CRC_TABLE[(crc ^ byte) & 0xff] ?? 0) ^ (crc >>> 8);
@@ -27,8 +28,12 @@ function chunk(type: string, data: Buffer): Buffer {
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-/** A truecolour PNG (8-bit RGB) from RGBA pixels; alpha is dropped, the charts are opaque. */
+/** A truecolour PNG (8-bit RGB) from RGBA pixels, 4 bytes per pixel row by row; alpha is dropped, the charts are opaque. */
 export function encodePng(width: number, height: number, rgba: Uint8Array): Buffer {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new RangeError(`PNG size must be whole pixels, at least 1×1 (got ${width}×${height})`);
+  }
+  if (rgba.length !== width * height * 4) throw new RangeError(`expected ${width * height * 4} RGBA bytes, got ${rgba.length}`);
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
