@@ -69,6 +69,13 @@ const configSchema = z.object({
       .optional(),
   ),
   PORTSIP_WEBHOOK_URL: z.preprocess(emptyToUndefined, httpUrl("PortSIP's inbound SMS webhook, copied as is").optional()),
+  PORTSIP_API_URL: z.preprocess(
+    emptyToUndefined,
+    httpUrl("PortSIP's web portal / REST API base, e.g. https://pbx.example.com:8887").optional(),
+  ),
+  PORTSIP_API_USER: z.preprocess(emptyToUndefined, z.string().optional()),
+  PORTSIP_API_PASSWORD: z.preprocess(emptyToUndefined, z.string().optional()),
+  PORTSIP_API_DOMAIN: z.preprocess(emptyToUndefined, z.string().optional()),
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
   HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/smsops.db')),
@@ -109,10 +116,17 @@ const configSchema = z.object({
 /** Rules across variables. Checked apart from the schema so they are reported together with per-variable problems. */
 function crossVariableProblems(env: Record<string, string | undefined>): string[] {
   const set = (name: string) => (env[name] ?? '').trim() !== '';
+  const problems: string[] = [];
   if (!set('SLACK_APP_TOKEN') && !set('SLACK_SIGNING_SECRET')) {
-    return ['SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)'];
+    problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
   }
-  return [];
+  const portsip = ['PORTSIP_API_URL', 'PORTSIP_API_USER', 'PORTSIP_API_PASSWORD'];
+  if (portsip.some(set) && !portsip.every(set)) {
+    problems.push(
+      `${portsip.filter((name) => !set(name)).join(' and ')} missing: the PortSIP API needs its URL, user and password`,
+    );
+  }
+  return problems;
 }
 
 export interface Config {
@@ -129,6 +143,8 @@ export interface Config {
   publicBaseUrl: string | undefined;
   webhookSecret: string | undefined;
   portsipWebhookUrl: string | undefined;
+  /** PortSIP's REST API (optional): route proposals and the inbound-rule check of `/sms doctor`. */
+  portsipApi: { url: string; username: string; password: string; domain: string | undefined } | null;
   http: { port: number; host: string };
   databasePath: string;
   /** Cron expressions, read in `timezone` (the daily digest's hour is a local hour). */
@@ -165,6 +181,7 @@ export const SECRET_VARIABLES = [
   'SLACK_APP_TOKEN',
   'WAVIX_API_KEY',
   'WEBHOOK_SECRET',
+  'PORTSIP_API_PASSWORD',
 ] as const;
 
 export function parseConfig(env: Record<string, string | undefined>): Result<Config, ConfigError> {
@@ -189,6 +206,10 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     webhookSecret: e.WEBHOOK_SECRET,
     portsipWebhookUrl: e.PORTSIP_WEBHOOK_URL,
+    portsipApi:
+      e.PORTSIP_API_URL && e.PORTSIP_API_USER && e.PORTSIP_API_PASSWORD
+        ? { url: e.PORTSIP_API_URL, username: e.PORTSIP_API_USER, password: e.PORTSIP_API_PASSWORD, domain: e.PORTSIP_API_DOMAIN }
+        : null,
     http: { port: e.PORT, host: e.HOST },
     databasePath: e.DATABASE_PATH,
     schedules: {

@@ -24,6 +24,11 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= 6) secrets.add(value);
 }
 
+/** Forgets a secret that can no longer be used (a replaced access token), so the set does not grow for ever. */
+export function forgetSecret(value: string | undefined): void {
+  if (value) secrets.delete(value);
+}
+
 export function redactSecrets(text: string): string {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join('[REDACTED]');

@@ -72,6 +72,23 @@ describe('parseConfig', () => {
     expect(problems).toHaveLength(8);
   });
 
+  it('takes the PortSIP API only whole: a URL without its user and password is explained', () => {
+    const partial = problemsOf({ ...valid, PORTSIP_API_URL: 'https://pbx.example.com:8887' });
+    expect(partial).toEqual([expect.stringContaining('PORTSIP_API_USER and PORTSIP_API_PASSWORD missing')]);
+    const whole = parseConfig({
+      ...valid,
+      PORTSIP_API_URL: 'https://pbx.example.com:8887',
+      PORTSIP_API_USER: 'admin',
+      PORTSIP_API_PASSWORD: 'pbx-password-123',
+    });
+    expect(whole.ok && whole.value.portsipApi).toEqual({
+      url: 'https://pbx.example.com:8887',
+      username: 'admin',
+      password: 'pbx-password-123',
+      domain: undefined,
+    });
+  });
+
   it('never echoes a secret value in its messages', () => {
     const result = parseConfig({ ...valid, SLACK_BOT_TOKEN: 'not-a-bot-token-SECRET123', WAVIX_API_KEY: 'k3y!' });
     expect(result.ok).toBe(false);
