@@ -7,6 +7,7 @@ import { healthRoute, metricsRoute } from './http/health.js';
 import { createMetricsRegistry } from './http/metrics.js';
 import { startHttpServer } from './http/server.js';
 import { type Logger, registerSecret } from './log.js';
+import { createPortsipApi } from './portsip/api.js';
 import { startRelay } from './relay/relay.js';
 import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, type SlackSurfaceOptions } from './slack/app.js';
 import { closeDatabase, openDatabase } from './store/database.js';
@@ -112,6 +113,17 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
       relay: relay.operations,
       watch: watch.operations,
       alertChannel: config.slack.alertChannel,
+      inboxChannel: config.slack.inboxChannel,
+      publicBaseUrl: config.publicBaseUrl ?? null,
+      portsip: config.portsipApi
+        ? createPortsipApi({
+            baseUrl: config.portsipApi.url,
+            username: config.portsipApi.username,
+            password: config.portsipApi.password,
+            domain: config.portsipApi.domain,
+            logger: logger.child({ component: 'portsip' }),
+          })
+        : null,
       logger: logger.child({ component: 'slack' }),
     },
     logger,

@@ -66,6 +66,11 @@ describe('parseSmsCommand', () => {
     expect(parsed('audit 25')).toEqual({ kind: 'audit', limit: 25 });
   });
 
+  it('reads doctor', () => {
+    expect(parsed('doctor')).toEqual({ kind: 'doctor' });
+    expect(parsed(' Doctor ')).toEqual({ kind: 'doctor' });
+  });
+
   it('answers a usage problem, with the topic, for anything malformed', () => {
     expect(parseSmsCommand('frobnicate')).toMatchObject({ ok: false, problem: expect.stringContaining('`frobnicate`') });
     expect(parseSmsCommand('senderid status')).toMatchObject({ ok: false, topic: 'senderid' });

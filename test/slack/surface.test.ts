@@ -18,6 +18,9 @@ function surfaceFor(env: Record<string, string>) {
     relay: {} as never,
     watch: {} as never,
     alertChannel: 'C0ALERTS01',
+    inboxChannel: null,
+    publicBaseUrl: null,
+    portsip: null,
     logger: silentLogger,
   };
   return createSlackSurface({ slack: config.value.slack, deps, logger: silentLogger });

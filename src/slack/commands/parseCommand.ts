@@ -25,7 +25,8 @@ export type SmsCommand =
   | { kind: 'alerts.set'; rule: string; value: string }
   | { kind: 'jobs.list' }
   | { kind: 'jobs.run'; job: string }
-  | { kind: 'traffic'; args: string[] };
+  | { kind: 'traffic'; args: string[] }
+  | { kind: 'doctor' };
 
 export type ParsedCommand = { ok: true; command: SmsCommand } | { ok: false; problem: string; topic?: string };
 
@@ -189,6 +190,9 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
     case 'traffic':
       // The period and number are checked by the traffic use case, which owns what they may be.
       return command({ kind: 'traffic', args: words.slice(1).map(unescapeSlack) });
+
+    case 'doctor':
+      return command({ kind: 'doctor' });
 
     default:
       return usage(`\`${unescapeSlack(words[0] ?? '')}\` is not an /sms command.`);

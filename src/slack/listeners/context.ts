@@ -3,6 +3,7 @@ import { UnexpectedError } from '../../core/access.js';
 import type { Actor, SetupServices } from '../../core/services.js';
 import { type AppError, describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import type { PortsipApi } from '../../portsip/api.js';
 import type { RelayOperationsDeps } from '../../relay/operations.js';
 import type { WatchOperations } from '../../watch/operations.js';
 import { WavixError } from '../../wavix/errors.js';
@@ -15,6 +16,12 @@ export interface SlackDeps {
   watch: WatchOperations;
   /** Channel for approvals and alerts. */
   alertChannel: string;
+  /** Where relayed SMS are posted when no route names a channel. */
+  inboxChannel: string | null;
+  /** PUBLIC_BASE_URL: how Wavix (and doctor's probe) reach smsops. */
+  publicBaseUrl: string | null;
+  /** PortSIP's REST API, when PORTSIP_API_* are set. */
+  portsip: PortsipApi | null;
   logger: Logger;
 }
 

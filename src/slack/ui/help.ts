@@ -50,6 +50,12 @@ export const HELP_TOPICS = {
     ['/sms jobs', 'The scheduled jobs: last run, its outcome, and when the next is due.'],
     ['/sms jobs run traffic-watch', 'Run a job now (it never overlaps a run in progress).'],
   ],
+  doctor: [
+    [
+      '/sms doctor',
+      'Check every link of the SMS setup (Wavix key, numbers, Sender IDs, webhooks, public URL, PortSIP, relay, channels), with fix buttons.',
+    ],
+  ],
   audit: [[`/sms audit 20`, `The last changes (default 10, at most ${AUDIT_MAX}): who, what, with what result.`]],
 } as const satisfies Record<string, ReadonlyArray<readonly [string, string]>>;
 

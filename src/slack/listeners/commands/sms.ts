@@ -3,6 +3,7 @@ import { parseSmsCommand, type SmsCommand } from '../../commands/parseCommand.js
 import { auditMessage } from '../../ui/audit.js';
 import { helpMessage, usageMessage } from '../../ui/help.js';
 import { type Interaction, replier, type SlackDeps, slowPart } from '../context.js';
+import { doctorCommand } from './doctorCommand.js';
 import { enableInboundCommand, listNumbersCommand } from './numberCommands.js';
 import { inboxCommand, relayReplayCommand, relayStatusCommand } from './relayCommands.js';
 import { listRoutesCommand, removeRouteCommand, setRouteCommand } from './routeCommands.js';
@@ -39,6 +40,7 @@ const handlers: Handlers = {
   'jobs.list': (i) => jobsListCommand(i),
   'jobs.run': (i, c) => jobsRunCommand(i, c.job),
   traffic: (i, c) => trafficCommand(i, c.args),
+  doctor: (i) => doctorCommand(i),
 };
 
 function run<K extends SmsCommand['kind']>(

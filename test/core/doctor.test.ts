@@ -1,0 +1,557 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { webApi } from '@slack/bolt';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type DoctorDeps, type DoctorReport, type PortsipInboundRules, runDoctor, summaryLine } from '../../src/core/doctor.js';
+import { requestSenderId } from '../../src/core/senderIds.js';
+import type { SetupServices } from '../../src/core/services.js';
+import { applyWebhookChange, smsopsWebhookUrls } from '../../src/core/webhooks.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { ok } from '../../src/errors.js';
+import { healthRoute } from '../../src/http/health.js';
+import { slackChannelMembership } from '../../src/slack/listeners/commands/doctorCommand.js';
+import { createAuditRepository } from '../../src/store/repositories/audit.js';
+import { createDeliveriesRepository, type DeliveriesRepository } from '../../src/store/repositories/deliveries.js';
+import { createInboundRepository, type InboundRepository } from '../../src/store/repositories/inbound.js';
+import { createRoutesRepository } from '../../src/store/repositories/routes.js';
+import { createSenderIdsRepository } from '../../src/store/repositories/senderIds.js';
+import { createWavixClient } from '../../src/wavix/client.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+
+const API_KEY = 'wavix-doctor-test-key-7c2f';
+const SECRET = 'whsec_doctor_0123456789abcdefghij';
+const ALERTS = 'C0ALERTS01';
+const INBOX = 'C0INBOX001';
+const US_CHANNEL = 'C0SMSUS001';
+const SUPPORT = '+14155550100'; // SMS-enabled, US
+const OTTAWA = '+16135550123'; // SMS-enabled, CA
+const WASHINGTON = '+12025550143'; // US, SMS off
+const PORTSIP_PATH = '/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90';
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+// ── Self-signed certificates, built with node:crypto alone (no openssl needed): DER by hand, ECDSA P-256 ─────────
+
+const derLength = (n: number) =>
+  n < 128 ? Buffer.from([n]) : n < 256 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 255]);
+const der = (tag: number, ...parts: Buffer[]) => {
+  const body = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([tag]), derLength(body.length), body]);
+};
+const seq = (...parts: Buffer[]) => der(0x30, ...parts);
+function oid(dotted: string): Buffer {
+  const [a = 0, b = 0, ...rest] = dotted.split('.').map(Number);
+  const bytes = [40 * a + b];
+  for (const n of rest) {
+    const chunk = [n & 0x7f];
+    for (let v = n >> 7; v > 0; v >>= 7) chunk.unshift((v & 0x7f) | 0x80);
+    bytes.push(...chunk);
+  }
+  return der(0x06, Buffer.from(bytes));
+}
+/** X.509 validity: UTCTime (two-digit year) up to 2049, GeneralizedTime from 2050 on. */
+function certTime(ms: number): Buffer {
+  const digits = new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return new Date(ms).getUTCFullYear() < 2050
+    ? der(0x17, Buffer.from(`${digits.slice(2)}Z`))
+    : der(0x18, Buffer.from(`${digits}Z`));
+}
+const x500Name = (cn: string) => seq(der(0x31, seq(oid('2.5.4.3'), der(0x0c, Buffer.from(cn)))));
+const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
+
+/** A self-signed CA:TRUE certificate with the given names and validity, as PEM, with its key. */
+function selfSignedCertificate(options: { cn: string; dns?: string[]; ips?: string[]; notBefore: number; notAfter: number }) {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const altNames = seq(
+    ...(options.dns ?? []).map((name) => der(0x82, Buffer.from(name))),
+    ...(options.ips ?? []).map((ip) => der(0x87, Buffer.from(ip.split('.').map(Number)))),
+  );
+  const extensions = der(
+    0xa3,
+    seq(
+      seq(oid('2.5.29.19'), der(0x01, Buffer.from([0xff])), der(0x04, seq(der(0x01, Buffer.from([0xff]))))),
+      seq(oid('2.5.29.17'), der(0x04, altNames)),
+    ),
+  );
+  const tbs = seq(
+    der(0xa0, der(0x02, Buffer.from([2]))),
+    der(0x02, Buffer.from([0x01, ...Array.from({ length: 8 }, (_, i) => (Date.now() >> i) & 0xff)])),
+    ECDSA_SHA256,
+    x500Name(options.cn),
+    seq(certTime(options.notBefore), certTime(options.notAfter)),
+    x500Name(options.cn),
+    publicKey.export({ type: 'spki', format: 'der' }),
+    extensions,
+  );
+  const certificate = seq(tbs, ECDSA_SHA256, der(0x03, Buffer.from([0]), sign('sha256', tbs, privateKey)));
+  const lines = certificate.toString('base64').match(/.{1,64}/g) ?? [];
+  return {
+    cert: `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`,
+    key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+
+// ── Servers standing for PortSIP and for smsops' public address ─────────────────────────────────────────────────
+
+const closers: Array<() => Promise<void>> = [];
+const listening = async (server: Server | ReturnType<typeof createTlsServer> | ReturnType<typeof createTcpServer>) => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return (server.address() as AddressInfo).port;
+};
+
+/** A TLS endpoint presenting `certificate`; it closes every connection at once (doctor sends nothing anyway). */
+async function tlsEndpoint(certificate: { cert: string; key: string }): Promise<number> {
+  return listening(createTlsServer(certificate, (socket) => socket.end()));
+}
+
+/** A port where nothing listens: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const now = Date.now();
+const localhostCert = selfSignedCertificate({
+  cn: 'pbx.local',
+  dns: ['localhost'],
+  ips: ['127.0.0.1'],
+  notBefore: now - DAY,
+  notAfter: Date.UTC(2099, 0, 15),
+});
+
+// ── The doctor under test, on a real store, the Wavix emulator and the fake Slack ────────────────────────────────
+
+let emulator: WavixEmulator;
+let fakeSlack: FakeSlack;
+let t: TempDb;
+/** smsops' public address: its real health route, over HTTPS with a certificate the tests trust. */
+let publicBaseUrl: string;
+let services: SetupServices;
+let deliveries: DeliveriesRepository;
+let inbound: InboundRepository;
+
+beforeAll(async () => {
+  fakeSlack = await startFakeSlack();
+});
+afterAll(() => fakeSlack.close());
+
+beforeEach(async () => {
+  emulator = await startWavixEmulator({ apiKey: API_KEY });
+  t = createTempDb();
+  const health = healthRoute(t.db);
+  const healthPort = await listening(createHttpsServer(localhostCert, (req, res) => health.handler(req, res, {})));
+  publicBaseUrl = `https://127.0.0.1:${healthPort}`;
+  services = {
+    wavix: createWavixClient({
+      baseUrl: emulator.url,
+      apiKey: API_KEY,
+      timeoutMs: 2_000,
+      retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      sleep: async () => {},
+    }),
+    senderIds: createSenderIdsRepository(t.db),
+    routes: createRoutesRepository(t.db),
+    audit: createAuditRepository(t.db),
+    adminUsers: [],
+    smsopsWebhooks: smsopsWebhookUrls(publicBaseUrl, SECRET),
+    defaultPortsipUrl: null,
+  };
+  deliveries = createDeliveriesRepository(t.db, t.clock.now);
+  inbound = createInboundRepository(t.db, t.clock.now);
+  fakeSlack.reset();
+});
+
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+  await emulator.close();
+  t.cleanup();
+});
+
+function doctorDeps(overrides: Partial<DoctorDeps> = {}): DoctorDeps {
+  return {
+    services,
+    relay: { deliveries, inbound, now: t.clock.now },
+    publicBaseUrl,
+    channels: { alert: ALERTS, inbox: INBOX },
+    channelMembership: slackChannelMembership(new webApi.WebClient('xoxb-doctor-test', { slackApiUrl: fakeSlack.url })),
+    trustedCa: [localhostCert.cert],
+    ...overrides,
+  };
+}
+
+function check(report: DoctorReport, id: string) {
+  const found = report.checks.find((c) => c.id === id);
+  if (!found) throw new Error(`no check ${id}; got ${report.checks.map((c) => c.id).join(', ')}`);
+  return found;
+}
+
+const pointDefaultAtSmsops = async () => {
+  const result = await applyWebhookChange(services, { userId: 'U0ADMIN001' }, { target: 'default' });
+  if (!result.ok) throw result.error;
+};
+
+const setRoute = (number: string, portsipUrl: string | null, slackChannel: string | null = null) =>
+  services.routes.set({ number, portsipUrl, slackChannel, by: 'U0ADMIN001' });
+
+describe('a healthy chain', () => {
+  it('is ok link by link once the account default points at smsops', async () => {
+    await pointDefaultAtSmsops();
+    const port = await tlsEndpoint(localhostCert);
+    setRoute('default', `https://127.0.0.1:${port}${PORTSIP_PATH}`);
+
+    const report = await runDoctor(doctorDeps());
+
+    expect(check(report, 'wavix-key')).toMatchObject({ status: 'ok', reason: expect.stringContaining('accepts the key') });
+    expect(check(report, `number:${SUPPORT}`)).toMatchObject({ status: 'ok', reason: 'SMS enabled; inbound SMS active.' });
+    expect(check(report, `number:${OTTAWA}`).status).toBe('ok');
+    expect(check(report, 'webhook:default')).toMatchObject({ status: 'ok', reason: 'Points at smsops.' });
+    expect(check(report, `webhook:${SUPPORT}`)).toMatchObject({
+      status: 'ok',
+      reason: 'Uses the account default, which points at smsops.',
+    });
+    expect(check(report, 'senderid:5108c63f-2b4e-4b5f-9a1d-0c3e7f2a9b11')).toMatchObject({
+      status: 'ok',
+      reason: 'Approved for GB.',
+    });
+    const publicUrl = check(report, 'public-url');
+    expect(publicUrl.status).toBe('ok');
+    expect(publicUrl.reason).toContain('answers with smsops’ health report');
+    expect(publicUrl.reason).toContain('hairpin');
+    const portsip = check(report, 'portsip:default');
+    expect(portsip).toMatchObject({ status: 'ok', reason: expect.stringContaining('valid for 127.0.0.1') });
+    expect(portsip.reason).toContain('expires 2099-01-15');
+    // The route's credential (PortSIP's UUID) is masked wherever it is shown.
+    expect(JSON.stringify(report)).not.toContain('a558d635-66e0');
+    expect(check(report, `channel:${ALERTS}`)).toMatchObject({ status: 'ok', reason: 'The bot is a member.' });
+    expect(check(report, 'portsip-rules')).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining('set PORTSIP_API_URL'),
+    });
+    // Nothing fails in the chain itself; the seed's voice-only numbers are what remains.
+    const failures = report.checks.filter((c) => c.status === 'failure').map((c) => c.id);
+    expect(failures).toEqual([`number:${WASHINGTON}`]);
+    expect(summaryLine(report.counts)).toBe(
+      `${report.counts.ok} ok, ${report.counts.warning} warnings, 1 failure, ${report.counts.skipped} skipped`,
+    );
+  });
+});
+
+describe('each broken link', () => {
+  it('a US number with inbound SMS off is a failure with the enable-inbound fix', async () => {
+    const support = emulator.state().numbers.find((n) => n.number === '14155550100');
+    if (support) support.sms_enabled = false;
+    const report = await runDoctor(doctorDeps());
+    expect(check(report, `number:${SUPPORT}`)).toEqual({
+      id: `number:${SUPPORT}`,
+      title: 'Number +1 415 555 0100 (US) · Support line',
+      status: 'failure',
+      reason: expect.stringContaining('Inbound SMS is not active'),
+      fix: { actionId: 'enable_inbound', value: SUPPORT, label: 'Enable inbound SMS' },
+    });
+    // A German number without SMS cannot be fixed through the API: a warning that says whom to ask.
+    expect(check(report, 'number:+4930901820')).toMatchObject({
+      status: 'warning',
+      reason: expect.stringContaining('Wavix support'),
+    });
+    expect(check(report, 'number:+4930901820').fix).toBeUndefined();
+  });
+
+  it('an account default changed on Wavix behind smsops’ back fails, with the point-at-smsops fix', async () => {
+    await pointDefaultAtSmsops();
+    emulator.state().profile.sms_relay_url = 'https://elsewhere.example.com/hook';
+    const report = await runDoctor(doctorDeps());
+    expect(check(report, 'webhook:default')).toMatchObject({
+      status: 'failure',
+      reason: expect.stringContaining('`https://elsewhere.example.com/hook`, not smsops'),
+      fix: { actionId: 'point_webhook_at_smsops', value: 'default' },
+    });
+    expect(check(report, `webhook:${SUPPORT}`)).toMatchObject({
+      status: 'failure',
+      reason: expect.stringContaining('uses the account default, which does not point at smsops'),
+    });
+  });
+
+  it('a Sender ID still pending for a country is a warning naming the countries', async () => {
+    // Wavix allowlists DE at once and sends FR to carrier review (the emulator's manual-review countries).
+    const requested = await requestSenderId(
+      services,
+      { userId: 'U0ADMIN001' },
+      { type: 'alphanumeric', value: 'Acme', countries: ['FR', 'DE'], usecase: 'transactional', samples: ['Your code is 1234'] },
+    );
+    if (!requested.ok) throw requested.error;
+    const report = await runDoctor(doctorDeps());
+    expect(check(report, `senderid:${requested.value.record.wavixId}`)).toMatchObject({
+      title: 'Sender ID Acme (alphanumeric)',
+      status: 'warning',
+      reason: expect.stringContaining('Approved for DE. Pending for FR'),
+    });
+  });
+
+  it('a number-level override is named as such, with the fix for that number', async () => {
+    await pointDefaultAtSmsops();
+    const support = emulator.state().numbers.find((n) => n.number === '14155550100');
+    if (support) support.sms_relay_url = `https://pbx.example.com:8887${PORTSIP_PATH.replaceAll(' ', '%20')}`;
+    const report = await runDoctor(doctorDeps());
+    expect(check(report, 'webhook:default').status).toBe('ok');
+    const override = check(report, `webhook:${SUPPORT}`);
+    expect(override).toMatchObject({
+      status: 'failure',
+      fix: { actionId: 'point_webhook_at_smsops', value: SUPPORT, label: 'Point webhook at smsops' },
+    });
+    expect(override.reason).toContain('number-level override');
+    expect(override.reason).toContain('`https://pbx.example.com:8887/emc/Wavix%20-%20US/a558…`');
+  });
+
+  it('a refused Wavix key is a failure in words, and the Wavix reads after it are skipped, not repeated', async () => {
+    emulator.injectFault({ status: 401, times: Number.POSITIVE_INFINITY });
+    const report = await runDoctor(doctorDeps());
+    expect(check(report, 'wavix-key')).toMatchObject({
+      status: 'failure',
+      reason: expect.stringContaining('Wavix refused the API key (401 Unauthorized)'),
+    });
+    expect(check(report, 'wavix-key').reason).toContain('WAVIX_API_KEY');
+    for (const id of ['numbers', 'senderids', 'webhooks']) {
+      expect(check(report, id)).toMatchObject({ status: 'skipped', reason: expect.stringContaining('refused the API key') });
+    }
+    // The links that do not go through Wavix are still checked.
+    expect(check(report, 'public-url').status).toBe('ok');
+  });
+
+  it('without PUBLIC_BASE_URL the webhooks fail with the explanation and the probe is skipped', async () => {
+    services.smsopsWebhooks = null;
+    const report = await runDoctor(doctorDeps({ publicBaseUrl: null }));
+    expect(check(report, 'webhooks')).toMatchObject({
+      status: 'failure',
+      reason: expect.stringContaining('PUBLIC_BASE_URL is not set'),
+    });
+    expect(check(report, 'public-url').status).toBe('skipped');
+  });
+
+  it('a PUBLIC_BASE_URL over plain HTTP is a warning; one that answers as something else, or not at all, fails', async () => {
+    const plainHealth = healthRoute(t.db);
+    const plainPort = await listening(createHttpServer((req, res) => plainHealth.handler(req, res, {})));
+    const plain = check(await runDoctor(doctorDeps({ publicBaseUrl: `http://127.0.0.1:${plainPort}` })), 'public-url');
+    expect(plain).toMatchObject({ status: 'warning', reason: expect.stringContaining('over plain HTTP') });
+    expect(plain.reason).toContain('answers with smsops’ health report');
+
+    const other = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>It works!</h1>'));
+    const otherPort = await listening(other);
+    let report = await runDoctor(doctorDeps({ publicBaseUrl: `http://127.0.0.1:${otherPort}` }));
+    expect(check(report, 'public-url')).toMatchObject({
+      status: 'failure',
+      reason: expect.stringContaining('not with smsops’ health report'),
+    });
+
+    report = await runDoctor(doctorDeps({ publicBaseUrl: `http://127.0.0.1:${await closedPort()}` }));
+    const down = check(report, 'public-url');
+    expect(down.status).toBe('failure');
+    expect(down.reason).toContain('does not answer: ECONNREFUSED');
+    expect(down.reason).toContain('hairpin NAT');
+  });
+
+  it('a PortSIP route on a closed port fails; one over plain HTTP is a warning', async () => {
+    setRoute('default', `http://127.0.0.1:${await closedPort()}${PORTSIP_PATH}`);
+    const plain = await listening(createTcpServer((socket) => socket.end()));
+    setRoute(SUPPORT, `http://127.0.0.1:${plain}${PORTSIP_PATH}`);
+    const report = await runDoctor(doctorDeps());
+    expect(check(report, 'portsip:default')).toMatchObject({
+      status: 'failure',
+      reason: expect.stringContaining('connection refused'),
+    });
+    expect(check(report, `portsip:${SUPPORT}`)).toMatchObject({
+      status: 'warning',
+      reason: expect.stringContaining('not encrypted'),
+    });
+  });
+
+  it('never sends PortSIP a request: it only connects', async () => {
+    const received: string[] = [];
+    const pbx = createHttpServer((req, res) => {
+      received.push(`${req.method} ${req.url}`);
+      res.end();
+    });
+    setRoute('default', `http://127.0.0.1:${await listening(pbx)}${PORTSIP_PATH}`);
+    const report = await runDoctor(doctorDeps());
+    expect(check(report, 'portsip:default').status).toBe('warning');
+    expect(received).toEqual([]);
+  });
+
+  it('a PortSIP route with a self-signed certificate fails, saying so', async () => {
+    const port = await tlsEndpoint(localhostCert);
+    setRoute('default', `https://127.0.0.1:${port}${PORTSIP_PATH}`);
+    // Node's own CA store, as the relay uses: the self-signed certificate is not in it.
+    const report = await runDoctor(doctorDeps({ trustedCa: undefined }));
+    const portsip = check(report, 'portsip:default');
+    expect(portsip.status).toBe('failure');
+    expect(portsip.reason).toContain('self-signed certificate');
+    expect(portsip.reason).toContain('expires 2099-01-15');
+  });
+
+  it('a trusted certificate for another host name, an expired one, and one about to expire', async () => {
+    const otherHost = selfSignedCertificate({
+      cn: 'pbx.example.com',
+      dns: ['pbx.example.com'],
+      notBefore: now - DAY,
+      notAfter: now + 90 * DAY,
+    });
+    const expired = selfSignedCertificate({
+      cn: 'pbx.local',
+      ips: ['127.0.0.1'],
+      notBefore: now - 90 * DAY,
+      notAfter: Date.UTC(2025, 5, 30),
+    });
+    const expiring = selfSignedCertificate({
+      cn: 'pbx.local',
+      ips: ['127.0.0.1'],
+      notBefore: now - DAY,
+      notAfter: now + 5 * DAY + HOUR,
+    });
+    setRoute('default', `https://127.0.0.1:${await tlsEndpoint(otherHost)}${PORTSIP_PATH}`);
+    setRoute(SUPPORT, `https://127.0.0.1:${await tlsEndpoint(expired)}${PORTSIP_PATH}`);
+    setRoute(OTTAWA, `https://127.0.0.1:${await tlsEndpoint(expiring)}${PORTSIP_PATH}`);
+    const report = await runDoctor(doctorDeps({ trustedCa: [otherHost.cert, expired.cert, expiring.cert] }));
+    expect(check(report, 'portsip:default')).toMatchObject({
+      status: 'failure',
+      reason: expect.stringContaining('Hostname mismatch: PortSIP’s certificate is for pbx.example.com, not 127.0.0.1'),
+    });
+    expect(check(report, `portsip:${SUPPORT}`)).toMatchObject({
+      status: 'failure',
+      reason: expect.stringContaining('expired on 2025-06-30'),
+    });
+    expect(check(report, `portsip:${OTTAWA}`)).toMatchObject({
+      status: 'warning',
+      reason: expect.stringContaining('(in 5 days)'),
+    });
+  });
+
+  it('messages that arrived for a route without a delivery in 24 h are a warning with the last error', async () => {
+    const pbxUrl = `https://pbx.example.com:8887${PORTSIP_PATH}`;
+    setRoute('default', pbxUrl);
+    const message = (id: string) => ({
+      wavixMessageId: id,
+      fromNumber: '12125550107',
+      toNumber: '14155550100',
+      messageType: 'sms' as const,
+      text: 'hello',
+      media: null,
+      receivedAtText: '2026-11-25 12:00:00',
+      receivedAt: t.clock.now(),
+      contentType: 'application/json',
+      rawBody: Buffer.from('{}'),
+    });
+    // Three days ago PortSIP took a message; today two arrived and keep failing.
+    const old = inbound.insertWithDeliveries(message('m-old'), [{ kind: 'portsip', destination: pbxUrl }]);
+    const oldDelivery = deliveries.forMessage(old.id)[0];
+    if (oldDelivery) deliveries.markDelivered(oldDelivery.id, 200);
+    t.clock.advance(3 * DAY);
+    for (const id of ['m-1', 'm-2']) {
+      const stored = inbound.insertWithDeliveries(message(id), [{ kind: 'portsip', destination: pbxUrl }]);
+      const delivery = deliveries.forMessage(stored.id)[0];
+      if (delivery) {
+        deliveries.markFailed(delivery.id, {
+          statusCode: 404,
+          error: 'HTTP 404: unknown webhook',
+          nextAttemptAt: t.clock.now() + HOUR,
+        });
+      }
+    }
+    t.clock.advance(HOUR);
+
+    const report = await runDoctor(doctorDeps());
+    const relay = report.checks.find((c) => c.id.startsWith('relay:portsip:'));
+    expect(relay?.status).toBe('warning');
+    expect(relay?.reason).toContain('2 messages arrived for it in the last 24 h and none was delivered');
+    expect(relay?.reason).toContain('last delivery 2026-11-25 12:00 UTC');
+    expect(relay?.reason).toContain('HTTP 404: unknown webhook');
+
+    // Once one gets through, the route is ok again.
+    const retried = deliveries.forMessage(inbound.getByWavixId('m-1')?.id ?? 0)[0];
+    if (retried) deliveries.markDelivered(retried.id, 200);
+    t.clock.advance(10 * 60_000);
+    const after = (await runDoctor(doctorDeps())).checks.find((c) => c.id.startsWith('relay:portsip:'));
+    expect(after).toMatchObject({ status: 'ok', reason: expect.stringContaining('Last delivery 10 min ago') });
+  });
+
+  it('a channel the bot is not in, or cannot see, fails with “invite @smsops”', async () => {
+    setRoute(SUPPORT, null, US_CHANNEL);
+    fakeSlack.handle('conversations.info', ({ args }) => {
+      if (args.channel === INBOX) return { ok: false, error: 'channel_not_found' };
+      if (args.channel === US_CHANNEL) return { channel: { id: US_CHANNEL, name: 'sms-us', is_member: false } };
+      return { channel: { id: args.channel, name: 'sms-alerts', is_member: true } };
+    });
+    const report = await runDoctor(doctorDeps());
+    expect(check(report, `channel:${ALERTS}`)).toMatchObject({
+      status: 'ok',
+      title: 'Slack channel #sms-alerts (alert channel)',
+    });
+    expect(check(report, `channel:${INBOX}`)).toMatchObject({
+      status: 'failure',
+      reason: expect.stringContaining('channel_not_found'),
+    });
+    expect(check(report, `channel:${INBOX}`).reason).toContain('/invite @smsops');
+    expect(check(report, `channel:${US_CHANNEL}`)).toMatchObject({
+      status: 'failure',
+      title: `Slack channel #sms-us (route ${SUPPORT})`,
+      reason: expect.stringContaining('The bot is not a member'),
+    });
+    // Asked with the bot token, once per channel.
+    expect(
+      fakeSlack
+        .callsTo('conversations.info')
+        .map((c) => c.args.channel)
+        .sort(),
+    ).toEqual([ALERTS, US_CHANNEL, INBOX].sort());
+  });
+});
+
+describe('PortSIP inbound rules (the optional PortSIP API)', () => {
+  it('fails a number without an inbound rule and passes one with a rule', async () => {
+    const asked: string[][] = [];
+    const portsip: PortsipInboundRules = {
+      checkInboundRules: async (dids) => {
+        asked.push(dids);
+        return ok(dids.map((did) => ({ did, rule: did === SUPPORT ? 'Support queue (ext. 8000)' : null })));
+      },
+    };
+    const report = await runDoctor(doctorDeps({ portsip }));
+    expect(asked).toEqual([[SUPPORT, OTTAWA, '+447400123456']]);
+    expect(check(report, `portsip-rule:${SUPPORT}`)).toMatchObject({
+      status: 'ok',
+      reason: 'Inbound rule: Support queue (ext. 8000).',
+    });
+    expect(check(report, `portsip-rule:${OTTAWA}`)).toMatchObject({
+      status: 'failure',
+      title: 'PortSIP inbound rule for +1 613 555 0123',
+      reason: expect.stringContaining('No inbound rule in PortSIP'),
+    });
+  });
+
+  it('a check that throws or hangs is a failure with its message; the others still report', async () => {
+    const throwing: PortsipInboundRules = {
+      checkInboundRules: async () => {
+        throw new Error('PortSIP API said 500');
+      },
+    };
+    let report = await runDoctor(doctorDeps({ portsip: throwing }));
+    expect(check(report, 'portsip-rules')).toMatchObject({
+      status: 'failure',
+      reason: 'The check itself failed: PortSIP API said 500',
+    });
+    expect(check(report, 'wavix-key').status).toBe('ok');
+
+    const hanging: PortsipInboundRules = { checkInboundRules: () => new Promise(() => {}) };
+    report = await runDoctor(doctorDeps({ portsip: hanging, timeoutMs: 1_500 }));
+    expect(check(report, 'portsip-rules')).toMatchObject({
+      status: 'failure',
+      reason: expect.stringContaining('No answer within 1.5 s'),
+    });
+  });
+});

@@ -1,0 +1,108 @@
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { doctorMessage } from '../../src/slack/ui/doctor.js';
+import {
+  ADMIN,
+  ALERT_CHANNEL,
+  BOT_TOKEN,
+  readable,
+  runCommand,
+  type SmsopsUnderTest,
+  slackTraffic,
+  startSmsopsUnderTest,
+} from '../helpers/smsopsUnderTest.js';
+
+let t: SmsopsUnderTest;
+afterEach(async () => {
+  const seen = `${slackTraffic(t)}\n${t.logs.join('\n')}`;
+  for (const secret of t.secrets) expect(seen).not.toContain(secret);
+  await t.stop();
+});
+
+/** A port to give smsops, so that its PUBLIC_BASE_URL is its own listener and doctor's probe reaches it. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: Slack message bodies are asserted structurally
+const sectionWith = (body: any, text: string) =>
+  body.blocks.find((b: { type: string; text?: { text: string } }) => b.type === 'section' && b.text?.text.includes(text));
+
+describe('/sms doctor', () => {
+  it('says it is checking, then shows each link with its status and a working fix button', async () => {
+    const port = await freePort();
+    t = await startSmsopsUnderTest({ PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
+    await runCommand(t, 'webhook set');
+    t.fakeSlack.handle('conversations.info', ({ args }) =>
+      args.channel === ALERT_CHANNEL ? { channel: { id: ALERT_CHANNEL, name: 'sms-alerts', is_member: false } } : {},
+    );
+
+    const before = t.fakeSlack.responses.length;
+    const first = await runCommand(t, 'doctor');
+    expect(first.viaAck).toBe(false);
+    expect(readable(first.body)).toContain('Checking the SMS setup…');
+    const report = (await t.fakeSlack.waitForResponses(before + 2))[before + 1]?.body;
+    const text = readable(report);
+
+    // The summary counts the two broken links: a US number without inbound SMS, and the bot outside its channel.
+    expect(text).toMatch(/SMS doctor\*: \d+ ok, \d+ warnings?, 2 failures/);
+    expect(report.blocks[1].text.text).toContain(':x:');
+    expect(text).toContain('Wavix accepts the key');
+    expect(text).toContain('Points at smsops.');
+    expect(text).toContain('answers with smsops’ health report');
+    expect(text).toContain('Slack channel #sms-alerts (alert channel, inbox channel)');
+    expect(text).toContain('The bot is not a member, so it cannot post there. Invite the bot: type `/invite @smsops`');
+    expect(text).toContain('set PORTSIP_API_URL');
+    // Membership was asked with the bot's own token.
+    expect(t.fakeSlack.callsTo('conversations.info')[0]?.token).toBe(BOT_TOKEN);
+
+    const washington = sectionWith(report, 'Number +1 202 555 0143 (US)');
+    expect(washington.text.text).toContain('Inbound SMS is not active');
+    expect(washington.accessory).toMatchObject({
+      type: 'button',
+      action_id: 'number_enable_inbound',
+      value: '+12025550143',
+      text: { text: 'Enable inbound SMS' },
+    });
+
+    // The fix button is the number list's own: pressing it activates inbound SMS on Wavix.
+    const beforeFix = t.fakeSlack.responses.length;
+    await t.slack.blockAction({ actionId: washington.accessory.action_id, value: washington.accessory.value, userId: ADMIN });
+    const fixed = (await t.fakeSlack.waitForResponses(beforeFix + 1))[beforeFix]?.body;
+    expect(readable(fixed)).toContain('Inbound SMS is now active on +1 202 555 0143');
+    expect(t.emulator.state().numbers.find((n) => n.number === '12025550143')?.sms_enabled).toBe(true);
+  });
+
+  it('is in the help', async () => {
+    t = await startSmsopsUnderTest();
+    expect(readable((await runCommand(t, 'help doctor')).body)).toContain('/sms doctor');
+  });
+});
+
+describe('doctorMessage', () => {
+  it('shows failures first and keeps within Slack’s 50 blocks, naming what it folds away', () => {
+    const checks = Array.from({ length: 60 }, (_, i) => ({
+      id: `number:${i}`,
+      title: `Number ${i}`,
+      status: 'ok' as const,
+      reason: 'SMS enabled; inbound SMS active.',
+    }));
+    checks.push({
+      id: 'webhook:default',
+      title: 'Account default inbound webhook',
+      status: 'failure' as never,
+      reason: 'It is not set.',
+    });
+    const message = doctorMessage({ checks, counts: { ok: 60, warning: 0, failure: 1, skipped: 0 } });
+    expect(message.text).toBe('SMS doctor: 60 ok, 0 warnings, 1 failure');
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+    expect(readable(message.blocks[1])).toContain('Account default inbound webhook');
+    expect(readable(message.blocks.at(-1))).toContain('14 more:');
+    expect(readable(message.blocks.at(-1))).toContain('Number 59');
+  });
+});
