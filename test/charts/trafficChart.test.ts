@@ -232,7 +232,7 @@ describe('traffic chart', () => {
     expect(count(png, { x: 420 - 15, y: 0, w: 15, h: 40 }, WHITE)).toBe(15 * 40);
   });
 
-  it.runIf(process.env.WRITE_CHART_SAMPLE)('writes a realistic day to /tmp/traffic-chart-sample.png to look at', () => {
+  it('renders a realistic day (WRITE_CHART_SAMPLE=1 keeps it in /tmp/traffic-chart-sample.png to look at)', () => {
     const office = (hour: number) => hour >= 8 && hour <= 18;
     const day = hours(Date.UTC(2026, 10, 24, 9), 25, (hour) => ({
       inbound: office(hour) ? 6 + (hour % 4) : 1 + (hour % 2),
@@ -240,7 +240,12 @@ describe('traffic chart', () => {
       failed: hour === 14 ? 21 : hour % 5 === 0 ? 1 : 0,
     }));
     const png = renderTrafficChart(day, { title: 'SMS per hour, last 24 hours, all numbers' });
-    writeFileSync('/tmp/traffic-chart-sample.png', png);
-    expect(decodePng(png).width).toBe(900);
+    if (process.env.WRITE_CHART_SAMPLE) writeFileSync('/tmp/traffic-chart-sample.png', png);
+    const decoded = decodePng(png);
+    expect(decoded.width).toBe(900);
+    // The failure burst at 14:00 is the tallest failed bar of the day.
+    const layout = chartLayout(day, 900, 360);
+    const failed = layout.bars.map((b) => b.failed.h);
+    expect(failed.indexOf(Math.max(...failed))).toBe(5);
   });
 });
