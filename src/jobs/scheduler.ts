@@ -1,4 +1,4 @@
-import cron, { type ScheduledTask } from 'node-cron';
+import cron, { type Logger as CronLogger, type ScheduledTask } from 'node-cron';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { JobRun, JobRunsRepository } from '../store/repositories/jobRuns.js';
@@ -22,73 +22,91 @@ export interface JobStatus {
   schedule: string;
   running: boolean;
   lastRun: JobRun | undefined;
-  /** When cron fires it next; null while the schedules are not armed. */
+  /** When cron fires it next (epoch ms); null while the schedules are not armed. */
   nextRunAt: number | null;
 }
 
 export interface Scheduler {
   /** Runs the job now, unless a run of it is in progress: then a 'skipped' run is recorded (never an overlap). */
   runNow(name: string): Promise<JobOutcome>;
+  /** One per job, in the order given. */
   status(): JobStatus[];
+  /** Arms the cron schedules (again after stop). */
   start(): void;
   /** Disarms the schedules, then waits for runs in progress. */
   stop(): Promise<void>;
 }
 
-/**
- * node-cron decides when; this decides whether and records what happened. Overlap is refused here rather than with
- * node-cron's own `noOverlap`, so a run asked from Slack and a scheduled one exclude each other too.
- */
-export function createScheduler(options: {
+export interface SchedulerOptions {
   jobs: JobDefinition[];
   jobRuns: JobRunsRepository;
   logger: Logger;
+  /** IANA zone the cron expressions are read in; the process' zone when absent. */
   timezone?: string;
-}): Scheduler {
-  const { jobs, jobRuns, logger } = options;
-  for (const job of jobs) {
-    if (!cron.validate(job.schedule)) throw new Error(`job ${job.name}: "${job.schedule}" is not a cron expression`);
-  }
+  /** For run durations in the log; the recorded times come from jobRuns' own clock. */
+  now?: () => number;
+}
+
+export const OVERLAP_REASON = 'previous run still going';
+
+type Trigger = 'schedule' | 'manual';
+
+/**
+ * node-cron decides when; this decides whether and records what happened. Overlap is refused here rather than with
+ * node-cron's own `noOverlap`, so a run asked from Slack and a scheduled one exclude each other too, and the refused
+ * tick is recorded instead of only logged.
+ */
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const { jobs, jobRuns, logger, timezone } = options;
+  const now = options.now ?? Date.now;
+  assertValid(jobs, timezone);
+
   const abandoned = jobRuns.failAbandoned();
-  if (abandoned > 0) logger.warn('job runs interrupted by the last stop are recorded as failed', { count: abandoned });
+  if (abandoned > 0) logger.warn('job runs left running by the previous process recorded as failed', { count: abandoned });
 
   const running = new Map<string, Promise<JobOutcome>>();
   let tasks: ScheduledTask[] = [];
 
-  const execute = (job: JobDefinition): Promise<JobOutcome> => {
+  const execute = (job: JobDefinition, trigger: Trigger): Promise<JobOutcome> => {
     const id = jobRuns.start(job.name);
     if (running.has(job.name)) {
-      const skipped: JobOutcome = { outcome: 'skipped', reason: 'the previous run is still going' };
-      jobRuns.finish(id, 'skipped', skipped.reason);
-      return Promise.resolve(skipped);
+      jobRuns.finish(id, 'skipped', OVERLAP_REASON);
+      const fields = { job: job.name, trigger, reason: OVERLAP_REASON };
+      // A tick that finds the last run still going means the schedule is tighter than the job: worth an operator's eye.
+      if (trigger === 'schedule') logger.warn('job skipped', fields);
+      else logger.info('job skipped', fields);
+      return Promise.resolve({ outcome: 'skipped', reason: OVERLAP_REASON });
     }
-    const run = (async (): Promise<JobOutcome> => {
-      let outcome: JobOutcome;
-      try {
-        outcome = await job.run();
-      } catch (error) {
-        outcome = { outcome: 'failed', error: describeError(error) };
-      }
-      jobRuns.finish(
-        id,
-        outcome.outcome,
-        outcome.outcome === 'failed' ? outcome.error : outcome.outcome === 'skipped' ? outcome.reason : null,
-      );
-      if (outcome.outcome === 'failed') logger.warn('job failed', { job: job.name, error: outcome.error });
+    const startedAt = now();
+    const run = settle(job).then((outcome) => {
+      jobRuns.finish(id, outcome.outcome, detailOf(outcome));
+      const fields = { job: job.name, trigger, ms: now() - startedAt };
+      if (outcome.outcome === 'failed') logger.warn('job failed', { ...fields, error: outcome.error });
+      else
+        logger.info(`job ${outcome.outcome}`, { ...fields, detail: outcome.outcome === 'ok' ? outcome.summary : outcome.reason });
       return outcome;
-    })().finally(() => running.delete(job.name));
+    });
     running.set(job.name, run);
+    // Cleared whatever happens, or one failed write to job_runs would block the job for the life of the process.
+    run.finally(() => running.delete(job.name)).catch(() => {});
     return run;
   };
 
-  const find = (name: string) => {
-    const job = jobs.find((j) => j.name === name);
-    if (!job) throw new Error(`no job named ${name}`);
-    return job;
+  const onTick = (job: JobDefinition) => async () => {
+    try {
+      await execute(job, 'schedule');
+    } catch (error) {
+      // Only the store can get here (runs never reject); node-cron would otherwise log it outside our log.
+      logger.error('job run not recorded', { job: job.name, error: describeError(error) });
+    }
   };
 
   return {
-    runNow: (name) => execute(find(name)),
+    runNow: async (name) => {
+      const job = jobs.find((j) => j.name === name);
+      if (!job) throw new Error(`no job named ${name}`);
+      return execute(job, 'manual');
+    },
     status: () => {
       const latest = new Map(jobRuns.latest().map((r) => [r.job, r]));
       return jobs.map((job, i) => ({
@@ -103,19 +121,63 @@ export function createScheduler(options: {
     start: () => {
       if (tasks.length > 0) return;
       tasks = jobs.map((job) =>
-        cron.schedule(
-          job.schedule,
-          async () => {
-            await execute(job);
-          },
-          { name: job.name, ...(options.timezone ? { timezone: options.timezone } : {}) },
-        ),
+        cron.schedule(job.schedule, onTick(job), {
+          name: job.name,
+          logger: cronLogger(logger.child({ job: job.name })),
+          ...(timezone ? { timezone } : {}),
+        }),
       );
+      logger.info('job schedules armed', { jobs: jobs.map((j) => `${j.name} (${j.schedule})`), timezone });
     },
     stop: async () => {
-      await Promise.all(tasks.map((t) => t.destroy()));
+      const armed = tasks;
       tasks = [];
-      await Promise.allSettled([...running.values()]);
+      await Promise.all(armed.map((t) => t.destroy()));
+      // A run asked from Slack while we wait is waited for too: the database closes after this.
+      while (running.size > 0) await Promise.allSettled([...running.values()]);
     },
+  };
+}
+
+/** The last guard: config validation refuses these earlier, with the variable's name. */
+function assertValid(jobs: readonly JobDefinition[], timezone: string | undefined): void {
+  const seen = new Set<string>();
+  for (const job of jobs) {
+    if (seen.has(job.name)) throw new Error(`job ${job.name} is defined twice`);
+    seen.add(job.name);
+    if (!cron.validate(job.schedule)) throw new Error(`job ${job.name}: "${job.schedule}" is not a cron expression`);
+  }
+  if (timezone === undefined) return;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+  } catch {
+    throw new Error(`job schedules: "${timezone}" is not a time zone`);
+  }
+}
+
+/** A job's run as an outcome, whatever it does: one that throws is a failure like one that says so. */
+async function settle(job: JobDefinition): Promise<JobOutcome> {
+  try {
+    return await job.run();
+  } catch (error) {
+    return { outcome: 'failed', error: describeError(error) };
+  }
+}
+
+function detailOf(outcome: JobOutcome): string | null {
+  if (outcome.outcome === 'failed') return outcome.error;
+  if (outcome.outcome === 'skipped') return outcome.reason;
+  return null;
+}
+
+/** node-cron's own warnings (missed ticks, say) into our structured log instead of its coloured console lines. */
+function cronLogger(logger: Logger): CronLogger {
+  const text = (message: string | Error, error?: Error) =>
+    [message, error].filter((part) => part !== undefined).map((part) => (part instanceof Error ? describeError(part) : part));
+  return {
+    info: (message) => logger.info(`node-cron: ${message}`),
+    warn: (message) => logger.warn(`node-cron: ${message}`),
+    error: (message, error) => logger.error(`node-cron: ${text(message, error).join(': ')}`),
+    debug: (message, error) => logger.debug(`node-cron: ${text(message, error).join(': ')}`),
   };
 }

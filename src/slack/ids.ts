@@ -34,4 +34,5 @@ export const ACTION = {
   confirmWebhook: 'webhook_confirm_replace',
   cancelWebhook: 'webhook_cancel',
   openSenderIdForm: 'senderid_open_form',
+  usePortsipRoute: 'portsip_use_route',
 } as const;

@@ -1,95 +1,250 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createScheduler, type JobDefinition, type Scheduler } from '../../src/jobs/scheduler.js';
-import { createLogger } from '../../src/log.js';
+import { createScheduler, type JobDefinition, type JobOutcome, type Scheduler } from '../../src/jobs/scheduler.js';
+import { createLogger, type LogLevel } from '../../src/log.js';
 import { createJobRunsRepository } from '../../src/store/repositories/jobRuns.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
+interface LogLine {
+  level: LogLevel;
+  msg: string;
+  job?: string;
+  count?: number;
+  error?: string;
+  reason?: string;
+}
+
 let t: TempDb;
 let scheduler: Scheduler | undefined;
+let logs: LogLine[];
+let onLog: (line: LogLine) => void;
+let gates: Array<() => void>;
 beforeEach(() => {
+  gates = [];
   t = createTempDb();
+  logs = [];
+  onLog = () => {};
 });
 afterEach(async () => {
+  // A failing test may leave a run waiting: released, so stop() cannot hang the suite.
+  for (const release of gates) release();
   await scheduler?.stop();
   scheduler = undefined;
   t.cleanup();
 });
 
-const quiet = createLogger({ level: 'silent', sink: () => {} });
+const logger = () =>
+  createLogger({
+    level: 'debug',
+    sink: (line) => {
+      const entry = JSON.parse(line) as LogLine;
+      logs.push(entry);
+      onLog(entry);
+    },
+  });
 const job = (name: string, run: JobDefinition['run'], schedule = '*/10 * * * *'): JobDefinition => ({
   name,
   schedule,
   description: `${name} job`,
   run,
 });
-const make = (jobs: JobDefinition[]) => {
-  scheduler = createScheduler({ jobs, jobRuns: createJobRunsRepository(t.db, t.clock.now), logger: quiet });
+const make = (jobs: JobDefinition[], extra: { timezone?: string } = {}) => {
+  scheduler = createScheduler({ jobs, jobRuns: createJobRunsRepository(t.db, t.clock.now), logger: logger(), ...extra });
   return scheduler;
 };
-const runs = () => t.db.prepare('SELECT job, outcome, error FROM job_runs ORDER BY id').all();
+const runs = () =>
+  t.db.prepare('SELECT job, started_at AS startedAt, finished_at AS finishedAt, outcome, error FROM job_runs ORDER BY id').all();
+/** A job that waits until released: a run "in progress" for as long as the test wants. */
+const gated = () => {
+  let release: () => void = () => {};
+  let started: () => void = () => {};
+  const hasStarted = new Promise<void>((resolve) => (started = resolve));
+  const run = () =>
+    new Promise<JobOutcome>((resolve) => {
+      started();
+      release = () => resolve({ outcome: 'ok', summary: 'released' });
+    });
+  gates.push(() => release());
+  return { run, hasStarted, release: () => release() };
+};
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('scheduler', () => {
-  it('records each run with its outcome; a job that throws is recorded as failed with the reason', async () => {
+describe('scheduler: runs asked now', () => {
+  it('records each run with its start, end, outcome and error text, and logs failures with the job name', async () => {
+    const T0 = t.clock.now();
     const s = make([
-      job('fine', async () => ({ outcome: 'ok', summary: 'done' })),
-      job('broken', async () => {
-        throw new Error('database is on fire');
+      job('fine', async () => {
+        t.clock.advance(3_000);
+        return { outcome: 'ok', summary: '3 Sender IDs checked' };
+      }),
+      job('refused', async () => {
+        t.clock.advance(2_000);
+        return { outcome: 'failed', error: 'Wavix answered 503' };
       }),
     ]);
-    expect(await s.runNow('fine')).toEqual({ outcome: 'ok', summary: 'done' });
-    expect(await s.runNow('broken')).toEqual({ outcome: 'failed', error: 'Error: database is on fire' });
+    expect(await s.runNow('fine')).toEqual({ outcome: 'ok', summary: '3 Sender IDs checked' });
+    expect(await s.runNow('refused')).toEqual({ outcome: 'failed', error: 'Wavix answered 503' });
     expect(runs()).toEqual([
-      { job: 'fine', outcome: 'ok', error: null },
-      { job: 'broken', outcome: 'failed', error: 'Error: database is on fire' },
+      { job: 'fine', startedAt: T0, finishedAt: T0 + 3_000, outcome: 'ok', error: null },
+      { job: 'refused', startedAt: T0 + 3_000, finishedAt: T0 + 5_000, outcome: 'failed', error: 'Wavix answered 503' },
     ]);
-    expect(s.status().map((j) => [j.name, j.lastRun?.outcome, j.nextRunAt])).toEqual([
-      ['fine', 'ok', null],
-      ['broken', 'failed', null],
+    expect(logs.filter((l) => l.level === 'warn')).toMatchObject([
+      { msg: 'job failed', job: 'refused', error: 'Wavix answered 503' },
+    ]);
+    expect(s.status()).toMatchObject([
+      { name: 'fine', description: 'fine job', running: false, lastRun: { outcome: 'ok', startedAt: T0 }, nextRunAt: null },
+      { name: 'refused', running: false, lastRun: { outcome: 'failed', error: 'Wavix answered 503' }, nextRunAt: null },
     ]);
   });
 
-  it('never overlaps a job with itself: a second run while the first is going is recorded as skipped', async () => {
-    let release: () => void = () => {};
-    const s = make([job('slow', () => new Promise((resolve) => (release = () => resolve({ outcome: 'ok' }))))]);
+  it('records a job that throws as failed with the error, and answers instead of rejecting', async () => {
+    const s = make([
+      job('broken', async () => {
+        throw new TypeError('database is on fire');
+      }),
+    ]);
+    expect(await s.runNow('broken')).toEqual({ outcome: 'failed', error: 'TypeError: database is on fire' });
+    expect(runs()).toMatchObject([{ job: 'broken', outcome: 'failed', error: 'TypeError: database is on fire' }]);
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', job: 'broken', error: 'TypeError: database is on fire' }),
+    );
+    // Not stuck as "running" by the throw: the next run goes ahead.
+    expect(s.status()[0]?.running).toBe(false);
+    expect(await s.runNow('broken')).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('never overlaps a job with itself: a second run while the first is going is skipped and recorded so', async () => {
+    const slow = gated();
+    const s = make([job('slow', slow.run), job('other', async () => ({ outcome: 'ok' }))]);
     const first = s.runNow('slow');
-    expect(s.status()[0]?.running).toBe(true);
-    expect(await s.runNow('slow')).toEqual({ outcome: 'skipped', reason: 'the previous run is still going' });
-    release();
-    expect(await first).toEqual({ outcome: 'ok' });
-    expect(runs()).toEqual([
+    await slow.hasStarted;
+    expect(s.status().map((j) => j.running)).toEqual([true, false]);
+    expect(await s.runNow('slow')).toEqual({ outcome: 'skipped', reason: 'previous run still going' });
+    // Only the same job is refused.
+    expect(await s.runNow('other')).toEqual({ outcome: 'ok' });
+    slow.release();
+    expect(await first).toEqual({ outcome: 'ok', summary: 'released' });
+    expect(runs()).toMatchObject([
       { job: 'slow', outcome: 'ok', error: null },
-      { job: 'slow', outcome: 'skipped', error: 'the previous run is still going' },
+      { job: 'slow', outcome: 'skipped', error: 'previous run still going' },
+      { job: 'other', outcome: 'ok' },
     ]);
+    expect(s.status()[0]?.running).toBe(false);
   });
 
-  it('runs jobs on their cron schedule once started, shows the next run, and stop waits for a run in progress', async () => {
+  it('refuses a job it does not know', async () => {
+    const s = make([job('fine', async () => ({ outcome: 'ok' }))]);
+    await expect(s.runNow('nope')).rejects.toThrow(/nope/);
+    expect(runs()).toEqual([]);
+  });
+
+  it('stop waits for a run in progress to be finished and recorded', async () => {
+    const slow = gated();
+    const s = make([job('slow', slow.run)]);
+    const run = s.runNow('slow');
+    await slow.hasStarted;
+    let stopped = false;
+    const stopping = s.stop().then(() => {
+      stopped = true;
+    });
+    await nextTurn();
+    expect(stopped).toBe(false);
+    slow.release();
+    await stopping;
+    expect(runs()).toMatchObject([{ job: 'slow', outcome: 'ok' }]);
+    expect(await run).toEqual({ outcome: 'ok', summary: 'released' });
+  });
+});
+
+describe('scheduler: on the cron schedule', () => {
+  it('runs a job on its schedule once started, with the next run in the future and the last run shown', async () => {
     let ran: () => void = () => {};
     const firstRun = new Promise<void>((resolve) => (ran = resolve));
-    let finished = false;
     const s = make([
       job(
         'every-second',
         async () => {
           ran();
-          await new Promise((resolve) => setTimeout(resolve, 200));
-          finished = true;
-          return { outcome: 'ok' };
+          return { outcome: 'ok', summary: 'ticked' };
         },
         '* * * * * *',
       ),
+      job('never-now', async () => ({ outcome: 'ok' }), '0 8 * * *'),
     ]);
+    expect(s.status().map((j) => j.nextRunAt)).toEqual([null, null]);
+    const before = Date.now();
     s.start();
-    expect(s.status()[0]?.nextRunAt).toBeGreaterThan(Date.now() - 1);
+    const [every, daily] = s.status();
+    expect(every?.nextRunAt).toBeGreaterThan(before);
+    expect(every?.nextRunAt).toBeLessThanOrEqual(before + 2_000);
+    expect(daily?.nextRunAt).toBeGreaterThan(before);
+    expect(new Date(daily?.nextRunAt ?? 0).getMinutes()).toBe(0);
+
     await firstRun;
+    await nextTurn(); // the run is recorded right after the job's promise settles
+    expect(s.status()[0]?.lastRun).toMatchObject({ job: 'every-second', outcome: 'ok' });
+    expect(s.status()[1]?.lastRun).toBeUndefined();
+
     await s.stop();
-    expect(finished).toBe(true);
-    expect(s.status()[0]?.nextRunAt).toBeNull();
+    expect(s.status().map((j) => j.nextRunAt)).toEqual([null, null]);
+    expect(runs().length).toBeGreaterThan(0);
+  }, 10_000);
+
+  it('records a tick that finds the previous run still going as skipped, not queued; stop waits for that run', async () => {
+    const slow = gated();
+    const skippedTick = new Promise<void>((resolve) => {
+      onLog = (line) => {
+        if (line.msg === 'job skipped' && line.job === 'slow') resolve();
+      };
+    });
+    const s = make([job('slow', slow.run, '* * * * * *')]);
+    s.start();
+    await slow.hasStarted;
+    await skippedTick;
+    expect(s.status()[0]?.lastRun).toMatchObject({ outcome: 'skipped', error: 'previous run still going' });
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'job skipped', job: 'slow' }));
+
+    let stopped = false;
+    const stopping = s.stop().then(() => {
+      stopped = true;
+    });
+    await nextTurn();
+    expect(stopped).toBe(false);
+    slow.release();
+    await stopping;
+    const outcomes = runs().map((r) => (r as { outcome: string }).outcome);
+    // One real run; every tick during it skipped, none run after it.
+    expect(outcomes[0]).toBe('ok');
+    expect(outcomes.slice(1).length).toBeGreaterThan(0);
+    expect(new Set(outcomes.slice(1))).toEqual(new Set(['skipped']));
+  }, 10_000);
+});
+
+describe('scheduler: at creation', () => {
+  it('marks runs left running by a dead process as failed and says how many', () => {
+    const before = createJobRunsRepository(t.db, t.clock.now);
+    before.start('traffic-watch');
+    before.start('daily-digest');
+    before.finish(before.start('traffic-watch'), 'ok');
+    make([job('traffic-watch', async () => ({ outcome: 'ok' }))]);
+    expect(runs()).toMatchObject([
+      { job: 'traffic-watch', outcome: 'failed', error: 'smsops stopped during the run' },
+      { job: 'daily-digest', outcome: 'failed', error: 'smsops stopped during the run' },
+      { job: 'traffic-watch', outcome: 'ok', error: null },
+    ]);
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', count: 2 }));
   });
 
-  it('marks runs left running by a dead process as failed, and refuses an invalid schedule by name', () => {
-    createJobRunsRepository(t.db, t.clock.now).start('traffic-watch');
-    make([job('traffic-watch', async () => ({ outcome: 'ok' }))]);
-    expect(runs()).toEqual([{ job: 'traffic-watch', outcome: 'failed', error: 'smsops stopped during the run' }]);
-    expect(() => make([job('digest', async () => ({ outcome: 'ok' }), 'at eight')])).toThrow(/digest: "at eight"/);
+  it('refuses an invalid cron expression, naming the job and the expression', () => {
+    expect(() =>
+      make([job('fine', async () => ({ outcome: 'ok' })), job('digest', async () => ({ outcome: 'ok' }), 'at eight')]),
+    ).toThrow(/digest.*"at eight"/);
+    expect(() => make([job('poll', async () => ({ outcome: 'ok' }), '61 * * * *')])).toThrow(/poll.*"61 \* \* \* \*"/);
+  });
+
+  it('refuses an unknown time zone and a job name used twice', () => {
+    expect(() => make([job('fine', async () => ({ outcome: 'ok' }))], { timezone: 'Mars/Olympus' })).toThrow(/Mars\/Olympus/);
+    expect(() => make([job('twice', async () => ({ outcome: 'ok' })), job('twice', async () => ({ outcome: 'ok' }))])).toThrow(
+      /twice/,
+    );
   });
 });

@@ -26,7 +26,8 @@ export type SmsCommand =
   | { kind: 'jobs.list' }
   | { kind: 'jobs.run'; job: string }
   | { kind: 'traffic'; args: string[] }
-  | { kind: 'doctor' };
+  | { kind: 'doctor' }
+  | { kind: 'portsip.routes' };
 
 export type ParsedCommand = { ok: true; command: SmsCommand } | { ok: false; problem: string; topic?: string };
 
@@ -193,6 +194,10 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
 
     case 'doctor':
       return command({ kind: 'doctor' });
+
+    case 'portsip':
+      if (verb === undefined || verb === 'routes') return command({ kind: 'portsip.routes' });
+      return usage(`\`portsip ${verb}\` is not a command.`, 'portsip');
 
     default:
       return usage(`\`${unescapeSlack(words[0] ?? '')}\` is not an /sms command.`);

@@ -6,6 +6,7 @@ import {
   confirmWebhookListener,
   enableInboundButtonListener,
   pointWebhookButtonListener,
+  usePortsipRouteButtonListener,
 } from './actions/setupActions.js';
 import { smsCommandListener } from './commands/sms.js';
 import type { SlackDeps } from './context.js';
@@ -24,6 +25,7 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action(ACTION.pointWebhookAtSmsops, pointWebhookButtonListener(deps));
   app.action(ACTION.confirmWebhook, confirmWebhookListener(deps));
   app.action(ACTION.cancelWebhook, cancelWebhookListener(deps));
+  app.action(ACTION.usePortsipRoute, usePortsipRouteButtonListener(deps));
 
   app.event('app_home_opened', appHomeOpenedListener(deps));
 }

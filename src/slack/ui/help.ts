@@ -38,6 +38,9 @@ export const HELP_TOPICS = {
     ['/sms relay replay 3c7a5a90-…', 'Send one message again to all its destinations, by its Wavix id.'],
   ],
   inbox: [['/sms inbox +14155550100', 'The last inbound messages (to one number, or all), with where each was delivered.']],
+  portsip: [
+    ['/sms portsip', 'With the PortSIP API configured: its Wavix SMS configurations as routes, each with a button to use it.'],
+  ],
   traffic: [
     ['/sms traffic 24h', 'Sent, delivered, failed and inbound SMS with a chart per hour (1h, 24h or 7d).'],
     ['/sms traffic 7d +14155550100', 'The same for one number.'],

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { enableInboundCommand } from '../commands/numberCommands.js';
+import { usePortsipRouteCommand } from '../commands/portsipCommands.js';
 import { applyAndReply, setWebhookCommand } from '../commands/webhookCommands.js';
 import { type Interaction, replier, type SlackDeps, slowPart } from '../context.js';
 
@@ -72,5 +73,15 @@ export function cancelWebhookListener(deps: SlackDeps) {
       { text: 'Cancelled; the webhook was not changed.', blocks: [] },
       { replaceOriginal: true },
     );
+  };
+}
+
+/** "Use this route" next to a PortSIP SMS configuration in `/sms portsip`. */
+export function usePortsipRouteButtonListener(deps: SlackDeps) {
+  return async (args: ActionArgs): Promise<void> => {
+    await args.ack();
+    const value = buttonValue(args.action);
+    const interaction = interactionOf(deps, args);
+    if (value) await slowPart(interaction, 'set the route', () => usePortsipRouteCommand(interaction, value));
   };
 }

@@ -5,6 +5,7 @@ import { helpMessage, usageMessage } from '../../ui/help.js';
 import { type Interaction, replier, type SlackDeps, slowPart } from '../context.js';
 import { doctorCommand } from './doctorCommand.js';
 import { enableInboundCommand, listNumbersCommand } from './numberCommands.js';
+import { portsipRoutesCommand } from './portsipCommands.js';
 import { inboxCommand, relayReplayCommand, relayStatusCommand } from './relayCommands.js';
 import { listRoutesCommand, removeRouteCommand, setRouteCommand } from './routeCommands.js';
 import { listSenderIdsCommand, openSenderIdForm, senderIdStatusCommand } from './senderIdCommands.js';
@@ -40,6 +41,7 @@ const handlers: Handlers = {
   'jobs.list': (i) => jobsListCommand(i),
   'jobs.run': (i, c) => jobsRunCommand(i, c.job),
   traffic: (i, c) => trafficCommand(i, c.args),
+  'portsip.routes': (i) => portsipRoutesCommand(i),
   doctor: (i) => doctorCommand(i),
 };
 

@@ -1,0 +1,59 @@
+import { proposeRoutes } from '../../../core/portsipSetup.js';
+import { setRoute } from '../../../core/routes.js';
+import { AppError } from '../../../errors.js';
+import { errorMessage } from '../../ui/errors.js';
+import { portsipNotConfiguredMessage, proposalValue, routeProposalsMessage } from '../../ui/portsip.js';
+import { routeSetMessage } from '../../ui/routes.js';
+import { type Interaction, logFailure } from '../context.js';
+
+export async function portsipRoutesCommand(interaction: Interaction): Promise<void> {
+  const { portsip, services, logger } = interaction.deps;
+  if (!portsip) {
+    await interaction.reply(portsipNotConfiguredMessage());
+    return;
+  }
+  const proposals = await proposeRoutes({ portsip, routes: services.routes });
+  if (!proposals.ok) {
+    logFailure(logger, 'portsip routes', proposals.error);
+    await interaction.reply(errorMessage(proposals.error, 'read PortSIP'));
+    return;
+  }
+  await interaction.reply(routeProposalsMessage(proposals.value));
+}
+
+class ProposalGoneError extends AppError {
+  constructor() {
+    super('route proposal no longer offered', 'PortSIP no longer offers that configuration: run `/sms portsip` again.');
+  }
+}
+
+/** "Use this route": the proposal is read again from PortSIP (the button carries its name, not its URL), then set. */
+export async function usePortsipRouteCommand(interaction: Interaction, value: string): Promise<void> {
+  const { portsip, services, logger } = interaction.deps;
+  if (!portsip) {
+    await interaction.reply(portsipNotConfiguredMessage());
+    return;
+  }
+  const proposals = await proposeRoutes({ portsip, routes: services.routes });
+  if (!proposals.ok) {
+    await interaction.reply(errorMessage(proposals.error, 'read PortSIP'));
+    return;
+  }
+  const chosen = proposals.value.find((p) => proposalValue(p) === value);
+  if (!chosen) {
+    await interaction.reply(errorMessage(new ProposalGoneError(), 'set the route'));
+    return;
+  }
+  const current = services.routes.get(chosen.number);
+  const result = await setRoute(services, interaction.actor, {
+    number: chosen.number,
+    portsipUrl: chosen.portsipUrl,
+    slackChannel: current?.slackChannel ?? null,
+  });
+  if (!result.ok) {
+    logFailure(logger, 'portsip route', result.error);
+    await interaction.reply(errorMessage(result.error, 'set the route'));
+    return;
+  }
+  await interaction.reply(routeSetMessage(result.value));
+}

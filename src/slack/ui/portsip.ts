@@ -1,0 +1,59 @@
+import type { RouteProposal } from '../../core/portsipSetup.js';
+import { maskUrlToken } from '../../core/urls.js';
+import { ACTION } from '../ids.js';
+import { type Block, button, code, context, escapeMrkdwn, type SlackMessage, section } from './text.js';
+
+/** The button's value names the proposal, never its URL: the URL's last segment is a credential Slack need not hold. */
+export const proposalValue = (p: Pick<RouteProposal, 'number'> & { configuration: { id: string } }) =>
+  `${p.number}|${p.configuration.id}`;
+
+export function portsipNotConfiguredMessage(): SlackMessage {
+  const text =
+    'The PortSIP API is not configured. Set PORTSIP_API_URL (the web portal with its port), PORTSIP_API_USER and PORTSIP_API_PASSWORD, or copy the webhook from PortSIP (Message Channels › SMS/MMS) into `/sms route set default <url>`.';
+  return {
+    text,
+    blocks: [
+      section(
+        `:information_source: ${escapeMrkdwn(text).replace('`/sms route set default &lt;url&gt;`', '`/sms route set default <url>`')}`,
+      ),
+    ],
+  };
+}
+
+function proposalBlock(line: string, p: RouteProposal): Block {
+  const block = section(line);
+  if (block.type !== 'section') return block;
+  return { ...block, accessory: button({ text: 'Use this route', actionId: ACTION.usePortsipRoute, value: proposalValue(p) }) };
+}
+
+/** `/sms portsip`: PortSIP's Wavix SMS configurations as routes smsops could use, one button each. */
+export function routeProposalsMessage(proposals: readonly RouteProposal[]): SlackMessage {
+  if (proposals.length === 0) {
+    return {
+      text: 'PortSIP has no enabled SMS configuration on a Wavix trunk.',
+      blocks: [
+        section(':warning: PortSIP has no enabled SMS/MMS configuration on a Wavix trunk.'),
+        context(
+          'Create one in PortSIP (Message Channels › SMS/MMS, provider Wavix, your Wavix API key), then run `/sms portsip` again.',
+        ),
+      ],
+    };
+  }
+  const blocks: Block[] = [
+    section(`*PortSIP SMS configurations on Wavix* (${proposals.length} route${proposals.length === 1 ? '' : 's'})`),
+  ];
+  for (const p of proposals.slice(0, 40)) {
+    const target = p.number === 'default' ? '*default* (every number without its own route)' : `*${escapeMrkdwn(p.number)}*`;
+    const status = p.alreadyInPlace
+      ? ':white_check_mark: already in place'
+      : p.currentUrl
+        ? `replaces ${code(maskUrlToken(p.currentUrl))}`
+        : 'no route yet';
+    const shared =
+      p.alsoClaimedBy.length > 0 ? `\n:warning: also on the trunk of ${p.alsoClaimedBy.map(escapeMrkdwn).join(', ')}` : '';
+    const line = `${target} → ${escapeMrkdwn(p.configuration.name)}: ${code(maskUrlToken(p.portsipUrl))}\n${status}${shared}`;
+    blocks.push(p.alreadyInPlace ? section(line) : proposalBlock(line, p));
+  }
+  blocks.push(context('Routes can also be set by hand: `/sms route set default <url>`. Changes are audited.'));
+  return { text: `${proposals.length} route proposal(s) from PortSIP`, blocks };
+}
