@@ -1,4 +1,4 @@
-import { type AppError, err, ok, type Result } from '../errors.js';
+import { AppError, err, ok, type Result } from '../errors.js';
 import type { SenderIdRecord, SenderIdType as StoredSenderIdType } from '../store/repositories/senderIds.js';
 import type { WavixSenderId } from '../wavix/schemas.js';
 import type { CreateSenderIdRequest } from '../wavix/senderIds.js';
@@ -162,4 +162,40 @@ export async function findSenderIds(
     .concat(/^\d+$/.test(digits) && digits !== query ? services.senderIds.find(digits) : []);
   const unique = [...new Map(matches.map((r) => [r.id, r])).values()];
   return overview.staleBecause ? { records: unique, staleBecause: overview.staleBecause } : { records: unique };
+}
+
+class SenderIdRejectionError extends AppError {}
+
+/**
+ * Records a country Wavix refused. Wavix's API has no rejected state (a refused country just never joins
+ * `allowlisted_in`; the reason comes by e-mail or in the portal), so a person records it; the approval job then
+ * announces it and raises the `sender_id_rejected` alert like any change it sees.
+ */
+export async function recordSenderIdRejection(
+  services: Pick<SetupServices, 'senderIds' | 'adminUsers' | 'audit'>,
+  actor: Actor,
+  input: { query: string; country: string; reason: string },
+): Promise<Result<{ record: SenderIdRecord; country: string }>> {
+  return performChange(
+    services,
+    actor,
+    { action: 'senderid.reject', target: input.query, params: { country: input.country, reason: input.reason } },
+    async () => {
+      const matches = services.senderIds.find(input.query);
+      const record = matches[0];
+      if (!record || matches.length > 1) {
+        const why = record
+          ? `"${input.query}" matches ${matches.length} Sender IDs: give its Wavix id.`
+          : `No Sender ID "${input.query}" is known: \`/sms senderid list\` reads them from Wavix.`;
+        return err(new SenderIdRejectionError(`senderid reject: ${why}`, why));
+      }
+      // A portal-made Sender ID's requested countries are not in Wavix's API, so any country not approved is accepted.
+      if (record.countries.some((c) => c.country === input.country && c.status === 'approved')) {
+        const why = `${record.value} is approved in ${input.country} on Wavix; a refusal there cannot be recorded.`;
+        return err(new SenderIdRejectionError(`senderid reject: ${why}`, why));
+      }
+      services.senderIds.setCountryStatus(record.id, input.country, 'rejected', input.reason);
+      return ok({ record, country: input.country });
+    },
+  );
 }

@@ -18,6 +18,12 @@ describe('parseSmsCommand', () => {
     expect(parsed('senderid create')).toEqual({ kind: 'senderid.create' });
     expect(parsed('SenderID list')).toEqual({ kind: 'senderid.list' });
     expect(parsed('senderid status Acme Co')).toEqual({ kind: 'senderid.status', query: 'Acme Co' });
+    expect(parsed('senderid reject Acme Co FR Brand not registered')).toEqual({
+      kind: 'senderid.reject',
+      query: 'Acme Co',
+      country: 'FR',
+      reason: 'Brand not registered',
+    });
   });
 
   it('reads numbers in national and international forms', () => {
@@ -74,6 +80,7 @@ describe('parseSmsCommand', () => {
   it('answers a usage problem, with the topic, for anything malformed', () => {
     expect(parseSmsCommand('frobnicate')).toMatchObject({ ok: false, problem: expect.stringContaining('`frobnicate`') });
     expect(parseSmsCommand('senderid status')).toMatchObject({ ok: false, topic: 'senderid' });
+    expect(parseSmsCommand('senderid reject Acme FR')).toMatchObject({ ok: false, topic: 'senderid' });
     expect(parseSmsCommand('number enable-inbound')).toMatchObject({ ok: false, topic: 'number' });
     expect(parseSmsCommand('route set default')).toMatchObject({ ok: false, topic: 'route' });
     expect(parseSmsCommand('audit 0')).toMatchObject({ ok: false, topic: 'audit' });

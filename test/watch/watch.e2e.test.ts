@@ -132,3 +132,32 @@ describe('traffic watch (real app, emulator clock, fake Slack)', () => {
     expect(jobs).toContain('never run yet');
   });
 });
+
+describe('Sender ID refusals (Wavix shows none in its API)', () => {
+  it('records a refusal from Slack, announces it once with the reason, and raises the rejected alert', async () => {
+    const created = (await wavix('POST', '/v3/messages/sender-ids', {
+      sender_id: 'Acme',
+      type: 'alphanumeric',
+      countries: ['FR'],
+      usecase: 'transactional',
+      samples: ['Your Acme code is 1234'],
+    })) as { id: string };
+    expect(created.id).toBeDefined();
+    await runJob('sender-id-approvals');
+    const refused = readable((await runCommand(t, 'senderid reject Acme FR Brand not registered with the carrier')).body);
+    expect(refused).toContain('Recorded: Acme refused in FR');
+    expect(readable((await runCommand(t, 'senderid reject Wavix GB nope')).body)).toContain('is approved in GB');
+
+    await runJob('sender-id-approvals');
+    await runJob('sender-id-approvals');
+    const announced = t.fakeSlack
+      .callsTo('chat.postMessage')
+      .filter((c) => c.args.channel === ALERT_CHANNEL && readable(c.args).includes('Brand not registered with the carrier'));
+    // One announcement and one alert, each once, across two runs.
+    expect(
+      announced.map((c) => (String(c.args.text).includes('was rejected in France') ? 'alert' : 'announcement')).sort(),
+    ).toEqual(['alert', 'announcement']);
+    expect(readable((await runCommand(t, 'alerts')).body)).toMatch(/Acme.*FR/);
+    expect(readable((await runCommand(t, 'audit')).body)).toContain('senderid.reject');
+  });
+});

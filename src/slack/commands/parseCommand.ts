@@ -11,6 +11,7 @@ export type SmsCommand =
   | { kind: 'senderid.create' }
   | { kind: 'senderid.list' }
   | { kind: 'senderid.status'; query: string }
+  | { kind: 'senderid.reject'; query: string; country: string; reason: string }
   | { kind: 'number.list' }
   | { kind: 'number.enable-inbound'; number: string }
   | { kind: 'webhook.set'; target: string; url?: string }
@@ -96,6 +97,24 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
         const query = unescapeSlack(restAfter(2)).trim();
         if (!query) return usage('Which Sender ID? Give its text or its Wavix id, e.g. `/sms senderid status Acme`.', 'senderid');
         return command({ kind: 'senderid.status', query });
+      }
+      if (verb === 'reject') {
+        // The Sender ID may contain spaces ("Acme Co"): it runs up to the first country code in capitals after its first word.
+        const rest = unescapeSlack(restAfter(2)).trim().split(/\s+/).filter(Boolean);
+        const at = rest.findIndex((word, i) => i > 0 && /^[A-Z]{2}$/.test(word));
+        const reason = at > 0 ? rest.slice(at + 1).join(' ') : '';
+        if (at < 0 || !reason) {
+          return usage(
+            'Give the Sender ID, the country code in capitals and Wavix’s reason, e.g. `/sms senderid reject Acme FR Brand not registered`.',
+            'senderid',
+          );
+        }
+        return command({
+          kind: 'senderid.reject',
+          query: rest.slice(0, at).join(' '),
+          country: rest[at] ?? '',
+          reason,
+        });
       }
       return usage(verb ? `\`senderid ${verb}\` is not a command.` : 'What about Sender IDs?', 'senderid');
 

@@ -10,6 +10,10 @@ export const HELP_TOPICS = {
     ],
     ['/sms senderid list', 'Every Sender ID on the Wavix account with its status per country.'],
     ['/sms senderid status Acme', 'One Sender ID, by its text or Wavix id.'],
+    [
+      '/sms senderid reject Acme FR Brand not registered',
+      'Record a refusal Wavix told you of (its API does not show them); it is announced and alerted like an approval.',
+    ],
   ],
   number: [
     ['/sms number list', 'Each number: country, SMS, inbound SMS, and where its inbound messages go.'],

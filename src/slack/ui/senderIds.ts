@@ -120,3 +120,8 @@ export function senderIdRequestedConfirmation(result: RequestedSenderId): SlackM
 export function senderIdCreatedModalText(result: RequestedSenderId): string {
   return `:white_check_mark: *${senderIdLabel(result.record)}* was sent to Wavix.\n${countryLines(result.record)}\n\nEach carrier decision will be announced in the alert channel.`;
 }
+
+export function senderIdRejectionRecordedMessage(value: string, country: string, reason: string): SlackMessage {
+  const text = `Recorded: ${value} refused in ${country} (${reason}). The next approval check announces it in the alert channel.`;
+  return { text, blocks: [section(`:memo: ${escapeMrkdwn(text)}`)] };
+}

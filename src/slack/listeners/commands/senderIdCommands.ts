@@ -1,10 +1,11 @@
-import { findSenderIds, listSmsEnabledNumbers, syncSenderIds } from '../../../core/senderIds.js';
+import { findSenderIds, listSmsEnabledNumbers, recordSenderIdRejection, syncSenderIds } from '../../../core/senderIds.js';
 import { describeError } from '../../../errors.js';
 import { CALLBACK } from '../../ids.js';
+import { errorMessage } from '../../ui/errors.js';
 import { encodeMetadata, messageView, senderIdFormView } from '../../ui/senderIdForm.js';
-import { senderIdListMessage, senderIdStatusMessage } from '../../ui/senderIds.js';
+import { senderIdListMessage, senderIdRejectionRecordedMessage, senderIdStatusMessage } from '../../ui/senderIds.js';
 import { escapeMrkdwn } from '../../ui/text.js';
-import type { Interaction } from '../context.js';
+import { type Interaction, logFailure } from '../context.js';
 
 /**
  * Opens the Sender ID form within the trigger's 3 seconds with a placeholder, then fills it once the account's
@@ -50,4 +51,17 @@ export async function listSenderIdsCommand(interaction: Interaction): Promise<vo
 
 export async function senderIdStatusCommand(interaction: Interaction, query: string): Promise<void> {
   await interaction.reply(senderIdStatusMessage(query, await findSenderIds(interaction.deps.services, query)));
+}
+
+export async function rejectSenderIdCommand(
+  interaction: Interaction,
+  input: { query: string; country: string; reason: string },
+): Promise<void> {
+  const result = await recordSenderIdRejection(interaction.deps.services, interaction.actor, input);
+  if (!result.ok) {
+    logFailure(interaction.deps.logger, 'senderid reject', result.error);
+    await interaction.reply(errorMessage(result.error, 'record the refusal'));
+    return;
+  }
+  await interaction.reply(senderIdRejectionRecordedMessage(result.value.record.value, result.value.country, input.reason));
 }

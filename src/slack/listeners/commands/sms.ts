@@ -8,7 +8,7 @@ import { enableInboundCommand, listNumbersCommand } from './numberCommands.js';
 import { portsipRoutesCommand } from './portsipCommands.js';
 import { inboxCommand, relayReplayCommand, relayStatusCommand } from './relayCommands.js';
 import { listRoutesCommand, removeRouteCommand, setRouteCommand } from './routeCommands.js';
-import { listSenderIdsCommand, openSenderIdForm, senderIdStatusCommand } from './senderIdCommands.js';
+import { listSenderIdsCommand, openSenderIdForm, rejectSenderIdCommand, senderIdStatusCommand } from './senderIdCommands.js';
 import { alertsListCommand, alertsSetCommand, jobsListCommand, jobsRunCommand, trafficCommand } from './watchCommands.js';
 import { setWebhookCommand } from './webhookCommands.js';
 
@@ -26,6 +26,7 @@ const handlers: Handlers = {
   'senderid.create': (i, _c, triggerId) => openSenderIdForm(i, triggerId),
   'senderid.list': (i) => listSenderIdsCommand(i),
   'senderid.status': (i, c) => senderIdStatusCommand(i, c.query),
+  'senderid.reject': (i, c) => rejectSenderIdCommand(i, c),
   'number.list': (i) => listNumbersCommand(i),
   'number.enable-inbound': (i, c) => enableInboundCommand(i, c.number),
   'webhook.set': (i, c) => setWebhookCommand(i, { target: c.target, url: c.url }),
