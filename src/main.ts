@@ -1,33 +1,65 @@
 import { startSmsops } from './app.js';
 import { parseConfig, readEnvironment, SECRET_VARIABLES } from './config.js';
 import { describeError } from './errors.js';
-import { createLogger, registerSecret } from './log.js';
+import { createLogger, type Logger, registerSecret } from './log.js';
+import { isSandboxMode, parseSandboxConfig } from './sandbox/mode.js';
+import { startSandbox } from './sandbox/startSandbox.js';
+
+type Running = { stop(): Promise<void> };
 
 /**
- * Process entry: configuration → the app → signals. Exit codes: 2 for a configuration error (nothing started),
- * 1 for a failure while starting, 0 after a clean stop.
+ * Process entry: configuration → the app (or, with no Slack and no Wavix credentials, the sandbox) → signals.
+ * Exit codes: 2 for a configuration error (nothing started), 1 for a failure while starting, 0 after a clean stop.
  */
 async function main(): Promise<void> {
   const env = readEnvironment();
   for (const name of SECRET_VARIABLES) registerSecret(env[name]);
+  const started = isSandboxMode(env) ? await startSandboxMode(env) : await startProduction(env);
+  if (started) stopOnSignals(started.app, started.logger);
+}
 
+async function startProduction(env: Record<string, string | undefined>): Promise<{ app: Running; logger: Logger } | undefined> {
   const config = parseConfig(env);
   if (!config.ok) {
     process.stderr.write(`${config.error.message}\n`);
     process.exitCode = 2;
-    return;
+    return undefined;
   }
-
   const logger = createLogger({ level: config.value.logLevel });
-  let app: Awaited<ReturnType<typeof startSmsops>>;
   try {
-    app = await startSmsops(config.value, { logger });
+    return { app: await startSmsops(config.value, { logger }), logger };
   } catch (error) {
     logger.error('smsops could not start', { error: describeError(error) });
     process.exitCode = 1;
-    return;
+    return undefined;
   }
+}
 
+async function startSandboxMode(env: Record<string, string | undefined>): Promise<{ app: Running; logger: Logger } | undefined> {
+  const config = parseSandboxConfig(env);
+  if (!config.ok) {
+    process.stderr.write(`${config.error.message}\n`);
+    process.exitCode = 2;
+    return undefined;
+  }
+  const logger = createLogger({ level: config.value.logLevel });
+  try {
+    const sandbox = await startSandbox({ ...config.value, logger });
+    const port = new URL(sandbox.url).port;
+    logger.info(`sandbox mode: nothing reaches Slack, Wavix or PortSIP; open http://localhost:${port}/sandbox`, {
+      console: sandbox.consoleUrl,
+      database: config.value.databasePath,
+      why: 'neither SLACK_BOT_TOKEN nor WAVIX_API_KEY is set (or SMSOPS_SANDBOX=1); fill in .env to run for real',
+    });
+    return { app: sandbox, logger };
+  } catch (error) {
+    logger.error('the sandbox could not start', { error: describeError(error) });
+    process.exitCode = 1;
+    return undefined;
+  }
+}
+
+function stopOnSignals(app: Running, logger: Logger): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

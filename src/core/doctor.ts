@@ -9,7 +9,7 @@ import type { SenderIdRecord } from '../store/repositories/senderIds.js';
 import { WavixError } from '../wavix/errors.js';
 import { listNumbers, type NumberState, type NumbersOverview } from './numbers.js';
 import { syncSenderIds } from './senderIds.js';
-import type { SetupServices, SmsopsWebhookUrls } from './services.js';
+import type { SetupServices } from './services.js';
 import { encodeCopiedUrl, maskUrlToken } from './urls.js';
 
 /**

@@ -1,0 +1,341 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { formatPhoneForPeople } from '../core/phone.js';
+import { maskUrlToken } from '../core/urls.js';
+import type { WavixEmulator } from '../emulator/server.js';
+import { describeError } from '../errors.js';
+import { sendJson } from '../http/server.js';
+import type { Logger } from '../log.js';
+import type { ConsoleFeed } from './feed.js';
+import type { PortsipSink } from './portsipSink.js';
+import type { SlackRequestClient, SlackRequestResponse } from './slackRequests.js';
+import { DEFAULT_SMS_SENDER, SANDBOX_WORKSPACE } from './workspace.js';
+
+/**
+ * The console's JSON API under /sandbox/api/. Every click of the person becomes the request Slack or Wavix would send:
+ * a signed slash command, view submission or block action into Bolt, or an emulator admin call that makes Wavix post
+ * a webhook. The console then sees the outcome the way a person would, through what smsops sent to the fake Slack.
+ */
+export interface ConsoleApiDeps {
+  feed: ConsoleFeed;
+  slack: SlackRequestClient;
+  emulator: WavixEmulator;
+  sink: PortsipSink;
+  logger: Logger;
+}
+
+const MAX_BODY = 256 * 1024;
+
+class BadRequest extends Error {}
+
+async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
+  // A JSON content type makes a cross-site form post impossible without a preflight the console never answers.
+  if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new BadRequest('send application/json');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new BadRequest('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  } catch {
+    throw new BadRequest('malformed JSON');
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new BadRequest(z.prettifyError(parsed.error));
+  return parsed.data;
+}
+
+const option = z.object({
+  value: z.string(),
+  text: z.object({ type: z.literal('plain_text'), text: z.string(), emoji: z.boolean().optional() }).optional(),
+});
+const actionSchema = z.object({
+  blockId: z.string().min(1),
+  actionId: z.string().min(1),
+  type: z.string().min(1),
+  value: z.string().optional(),
+  selectedOption: option.optional(),
+  selectedOptions: z.array(option).optional(),
+});
+/** `view.state.values` as Slack sends it: block_id → action_id → the element's state. */
+const stateValues = z.record(z.string(), z.record(z.string(), z.record(z.string(), z.unknown())));
+
+const commandBody = z.object({ text: z.string().max(4000) });
+const submitBody = z.object({ values: stateValues });
+const viewActionBody = actionSchema.extend({ values: stateValues.default({}) });
+const inboundBody = z.object({ from: z.string().trim().min(1), to: z.string().trim().min(1), text: z.string().max(10_000) });
+const approveBody = z.object({ country: z.string().regex(/^[A-Z]{2}$/) });
+
+const str = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+export function createConsoleApi(deps: ConsoleApiDeps) {
+  const { feed, slack, emulator, sink, logger } = deps;
+  const { user, commandChannel } = SANDBOX_WORKSPACE;
+
+  /** smsops refused or failed a request: the person sees why in the feed (Slack would show "dispatch_failed"). */
+  const reportFailure = (what: string, response: SlackRequestResponse) => {
+    if (response.status === 200) return;
+    feed.addNote(`smsops answered ${what} with HTTP ${response.status}: ${response.text.slice(0, 300)}`, 'error');
+  };
+
+  async function runCommand(typed: string, by: 'you' | 'sandbox' = 'you') {
+    const text = typed.trim().replace(/^\/sms(\s+|$)/, '');
+    if (/^\/\S+/.test(text)) throw new BadRequest('Only /sms exists in this sandbox.');
+    const item = feed.addCommand(`/sms ${text}`.trim(), commandChannel);
+    if (by === 'sandbox') feed.addNote('The sandbox typed the command above for you.');
+    const response = await slack.command(text, {
+      channelId: commandChannel,
+      userId: user.id,
+      responseUrl: feed.responseUrlFor({ channel: commandChannel }),
+    });
+    reportFailure('the slash command', response);
+    if (response.status === 200) feed.addAcknowledgement(response.json, commandChannel);
+    return { itemId: item.id, status: response.status };
+  }
+
+  async function emulatorAdmin(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+    const response = await fetch(`${emulator.url}/_emulator/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    return { status: response.status, json };
+  }
+
+  function emulatorView() {
+    const state = emulator.state();
+    return {
+      smsNumbers: state.numbers
+        .filter((n) => n.sms_enabled)
+        .map((n) => ({ e164: `+${n.number}`, display: formatPhoneForPeople(`+${n.number}`), country: n.country_short_name })),
+      pendingSenderIds: state.senderIds.flatMap((s) => {
+        const pending = [...(state.reviews.get(s.id)?.pending.keys() ?? [])];
+        return pending.length > 0 ? [{ id: s.id, senderId: s.sender_id, type: s.type, pending }] : [];
+      }),
+      inboundWebhook: state.profile.sms_relay_url ? maskUrlToken(state.profile.sms_relay_url) : null,
+    };
+  }
+
+  function portsipView() {
+    return sink.received().map((r) => ({
+      id: r.id,
+      at: r.at,
+      method: r.method,
+      path: r.path,
+      contentType: r.headers['content-type'] ?? null,
+      body: r.body.toString('utf8'),
+    }));
+  }
+
+  const routes: Array<{ method: string; pattern: RegExp; run: (req: IncomingMessage, match: string[]) => Promise<unknown> }> = [
+    {
+      method: 'GET',
+      pattern: /^\/sandbox\/api\/state$/,
+      run: async () => ({
+        version: feed.version(),
+        workspace: {
+          user: SANDBOX_WORKSPACE.user,
+          bot: SANDBOX_WORKSPACE.bot,
+          commandChannel,
+          alertChannel: SANDBOX_WORKSPACE.alertChannel,
+          inboxChannel: SANDBOX_WORKSPACE.inboxChannel,
+          channels: SANDBOX_WORKSPACE.channelNames,
+          defaultSmsSender: DEFAULT_SMS_SENDER,
+        },
+        ...feed.snapshot(),
+        portsip: portsipView(),
+        emulator: emulatorView(),
+      }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/sandbox\/api\/command$/,
+      run: async (req) => runCommand((await readJson(req, commandBody)).text),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/sandbox\/api\/views\/([^/]+)\/submit$/,
+      run: async (req, [, viewId = '']) => {
+        const { values } = await readJson(req, submitBody);
+        const modal = feed.modal(viewId);
+        if (!modal) throw new BadRequest('That form is no longer open.');
+        const versionAtSend = modal.version;
+        const response = await slack.viewSubmission({
+          callbackId: str(modal.view.callback_id),
+          privateMetadata: str(modal.view.private_metadata),
+          viewId,
+          hash: modal.hash,
+          userId: user.id,
+          values,
+        });
+        reportFailure('the form', response);
+        if (response.status === 200) feed.applySubmissionAck(viewId, versionAtSend, response.json);
+        return { status: response.status };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/sandbox\/api\/views\/([^/]+)\/close$/,
+      run: async (_req, [, viewId = '']) => {
+        feed.closeModal(viewId);
+        return { closed: true };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/sandbox\/api\/views\/([^/]+)\/actions$/,
+      run: async (req, [, viewId = '']) => {
+        const action = await readJson(req, viewActionBody);
+        const home = feed.home();
+        const view = home?.id === viewId ? home.view : feed.modal(viewId)?.view;
+        if (!view) throw new BadRequest('That view is no longer open.');
+        const response = await slack.blockAction({
+          ...actionFields(action),
+          userId: user.id,
+          container: 'view',
+          viewType: home?.id === viewId ? 'home' : 'modal',
+          viewId,
+          callbackId: str(view.callback_id),
+          privateMetadata: str(view.private_metadata),
+          stateValues: action.values,
+          hash: feed.modal(viewId)?.hash ?? '',
+        });
+        reportFailure('the click', response);
+        return { status: response.status };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/sandbox\/api\/items\/(\d+)\/actions$/,
+      run: async (req, [, itemId = '']) => {
+        const action = await readJson(req, actionSchema);
+        const item = feed.item(Number(itemId));
+        if (!item || item.ts === null) throw new BadRequest('That message is gone.');
+        const response = await slack.blockAction({
+          ...actionFields(action),
+          userId: user.id,
+          channelId: item.channel ?? commandChannel,
+          messageTs: item.ts,
+          isEphemeral: item.kind === 'reply',
+          responseUrl: feed.responseUrlFor({ channel: item.channel, itemId: item.id }),
+        });
+        reportFailure('the click', response);
+        return { status: response.status };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/sandbox\/api\/home$/,
+      run: async () => {
+        const response = await slack.event({
+          type: 'app_home_opened',
+          user: user.id,
+          channel: 'D0SANDBOX1',
+          tab: 'home',
+          event_ts: `${Math.floor(Date.now() / 1000)}.000100`,
+        });
+        reportFailure('opening the App Home', response);
+        return { status: response.status };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/sandbox\/api\/inbound$/,
+      run: async (req) => {
+        const sms = await readJson(req, inboundBody);
+        const { status, json } = await emulatorAdmin('inbound', sms);
+        const route = `from ${formatPhoneForPeople(sms.from)} to ${formatPhoneForPeople(sms.to)}`;
+        if (status !== 200) {
+          const reason = str(json.message) || str(json.error) || `HTTP ${status}`;
+          feed.addNote(`Wavix (emulator) did not take the SMS ${route}: ${reason}`, 'error');
+          return { status, error: reason };
+        }
+        const webhookStatus = json.webhook_status;
+        if (json.delivered_to === null) {
+          feed.addNote(`Wavix (emulator) took the SMS ${route}, but no inbound webhook is set, so nobody was told.`, 'error');
+        } else if (typeof webhookStatus === 'number' && webhookStatus >= 200 && webhookStatus < 300) {
+          feed.addNote(`Wavix (emulator) posted an inbound SMS ${route} to smsops' webhook: HTTP ${webhookStatus}.`);
+        } else {
+          feed.addNote(
+            `Wavix (emulator) posted an inbound SMS ${route}; smsops answered ${webhookStatus ?? str(json.webhook_error)}.`,
+            'error',
+          );
+        }
+        return { status, messageId: json.message_id, webhookStatus };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/sandbox\/api\/sender-ids\/([^/]+)\/approve$/,
+      run: async (req, [, id = '']) => {
+        const { country } = await readJson(req, approveBody);
+        const { status, json } = await emulatorAdmin(`sender-ids/${encodeURIComponent(id)}/approve`, { countries: [country] });
+        if (status !== 200) throw new BadRequest(str(json.error) || str(json.message) || `the emulator answered HTTP ${status}`);
+        feed.addNote(`Wavix (emulator) approved Sender ID ${str(json.sender_id)} in ${country}.`);
+        // smsops learns of approvals by polling Wavix; run that poll now instead of waiting for its schedule.
+        return runCommand('jobs run sender-id-approvals', 'sandbox');
+      },
+    },
+  ];
+
+  function sendFile(res: ServerResponse, id: string): void {
+    const file = feed.file(id);
+    if (!file) {
+      sendJson(res, 404, { error: 'no such file' });
+      return;
+    }
+    const image = file.mimetype.startsWith('image/');
+    res.writeHead(200, {
+      'content-type': file.mimetype,
+      'content-length': file.bytes.length,
+      'x-content-type-options': 'nosniff',
+      'content-disposition': `${image ? 'inline' : 'attachment'}; filename="${file.filename.replace(/[^\w.-]/g, '_')}"`,
+    });
+    res.end(file.bytes);
+  }
+
+  return {
+    /** Answers a request under /sandbox/api/; false when the path is not the API's. */
+    async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+      const file = /^\/sandbox\/api\/files\/([\w-]+)$/.exec(path);
+      if (file && req.method === 'GET') {
+        sendFile(res, file[1] ?? '');
+        return true;
+      }
+      const candidates = routes.filter((r) => r.pattern.test(path));
+      if (candidates.length === 0) return false;
+      const route = candidates.find((r) => r.method === req.method);
+      if (!route) {
+        sendJson(res, 405, { error: 'method not allowed' });
+        return true;
+      }
+      try {
+        sendJson(res, 200, await route.run(req, route.pattern.exec(path) ?? []));
+      } catch (error) {
+        if (error instanceof BadRequest) {
+          sendJson(res, 400, { error: error.message });
+        } else {
+          logger.error('sandbox console request failed', { path, error: describeError(error) });
+          sendJson(res, 500, { error: 'the sandbox failed; see its log' });
+        }
+      }
+      return true;
+    },
+  };
+}
+
+function actionFields(action: z.infer<typeof actionSchema>) {
+  return {
+    actionId: action.actionId,
+    blockId: action.blockId,
+    actionType: action.type,
+    ...(action.value !== undefined ? { value: action.value } : {}),
+    ...(action.selectedOption ? { selectedOption: action.selectedOption } : {}),
+    ...(action.selectedOptions ? { selectedOptions: action.selectedOptions } : {}),
+  };
+}

@@ -1,0 +1,433 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A fake Slack Web API on a local port: it answers what smsops calls (chat.*, views.*, files uploads, response_url
+ * posts) the way Slack does and records every call. The tests assert on the records; the sandbox console renders
+ * them (see `onRecord`).
+ */
+
+/** One Web API call the fake received (rate-limited and failed calls included). */
+export interface FakeSlackCall {
+  method: string;
+  /** From the `Authorization: Bearer` header (falling back to a `token` field, as Slack does); undefined when absent. */
+  token: string | undefined;
+  /** Parsed arguments: form/JSON/multipart fields, with `blocks`, `view`, `attachments`, `metadata`, ... parsed from JSON. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests assert on arbitrary Slack argument shapes
+  args: Record<string, any>;
+  /** Date.now() when the call arrived. */
+  at: number;
+  /** True when the fake answered 429 (see `rateLimit`). */
+  rateLimited?: boolean;
+  /** The error code when the fake answered `{ ok: false, error }` (failNext, not_authed). */
+  error?: string;
+  /** The body the fake answered with (`ok` included), e.g. the `ts` of a posted message or the `view.id` of a modal. */
+  result?: Record<string, unknown>;
+}
+
+/** A body posted to a response_url (what Bolt's respond() sends). */
+export interface FakeSlackResponse {
+  /** Request path, e.g. `/response/cmd-1`. */
+  path: string;
+  // biome-ignore lint/suspicious/noExplicitAny: respond() bodies are arbitrary message payloads
+  body: any;
+}
+
+/** File bytes posted to an upload_url handed out by files.getUploadURLExternal. */
+export interface FakeSlackUpload {
+  fileId: string;
+  /** The file content (the file part when the client sent multipart/form-data, else the raw body). */
+  bytes: Buffer;
+  filename?: string;
+}
+
+/** Computes the answer to a Web API call; `ok: true` is added unless the result sets `ok` itself. */
+export type FakeSlackHandler = (call: FakeSlackCall) => Record<string, unknown>;
+
+export interface FakeSlackOptions {
+  teamId?: string;
+  botUserId?: string;
+  botId?: string;
+  /** Per-method answers that replace the built-in ones (e.g. `conversations.info` with `is_member: false`). */
+  handlers?: Record<string, FakeSlackHandler>;
+  /** Told of each record once it is complete (a call after its answer was computed), in arrival order. */
+  onRecord?: (record: FakeSlackRecord) => void;
+}
+
+/** One thing the fake received, as `onRecord` reports it. */
+export type FakeSlackRecord =
+  | { kind: 'call'; call: FakeSlackCall }
+  | { kind: 'response'; response: FakeSlackResponse }
+  | { kind: 'upload'; upload: FakeSlackUpload };
+
+export interface FakeSlack {
+  /** Web API base with trailing slash, for `slackApiUrl`, e.g. `http://127.0.0.1:PORT/api/`. */
+  url: string;
+  /** Base for response_urls, e.g. `http://127.0.0.1:PORT/response/`; posts under it land in `responses`. */
+  responseUrl: string;
+  calls: FakeSlackCall[];
+  responses: FakeSlackResponse[];
+  uploads: FakeSlackUpload[];
+  callsTo(method: string): FakeSlackCall[];
+  /** Resolves with the non-rate-limited calls to `method` once there are at least `count` of them. */
+  waitFor(method: string, count?: number, timeoutMs?: number): Promise<FakeSlackCall[]>;
+  /** Resolves with `responses` once at least `count` response_url posts arrived. */
+  waitForResponses(count?: number, timeoutMs?: number): Promise<FakeSlackResponse[]>;
+  /** The next `times` calls to `method` answer 429 with `Retry-After: retryAfterSeconds`. */
+  rateLimit(method: string, retryAfterSeconds: number, times?: number): void;
+  /** The next call to `method` answers 200 `{ ok: false, error }`. Repeated calls queue up. */
+  failNext(method: string, error: string): void;
+  /** Replaces (or with undefined restores) the answer for `method` until `reset()`. */
+  handle(method: string, handler: FakeSlackHandler | undefined): void;
+  /** Forgets calls, responses, uploads, pending rate limits/failures and `handle` overrides. Ids and ts keep increasing. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** Form fields that the WebClient JSON-encodes (nested objects/arrays). */
+const JSON_FIELDS = new Set([
+  'blocks',
+  'view',
+  'attachments',
+  'metadata',
+  'files',
+  'unfurls',
+  'user_auth_blocks',
+  'options',
+  'option_groups',
+]);
+
+const TOKEN_PATTERN = /^(xox[a-z]|xapp)-\S+$/;
+
+function parseJsonFields(args: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, value] of Object.entries(args)) {
+    if (JSON_FIELDS.has(key) && typeof value === 'string') {
+      try {
+        args[key] = JSON.parse(value);
+      } catch {
+        // Not JSON after all: keep the string as sent.
+      }
+    }
+  }
+  return args;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Parses multipart/form-data with the platform's own parser; file parts become Buffers. */
+async function parseMultipart(contentType: string, body: Buffer): Promise<Array<[string, string | Buffer, string?]>> {
+  const form = await new Request('http://fake.invalid/', {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body,
+  }).formData();
+  const entries: Array<[string, string | Buffer, string?]> = [];
+  for (const [key, value] of form) {
+    if (typeof value === 'string') entries.push([key, value]);
+    else entries.push([key, Buffer.from(await value.arrayBuffer()), value.name]);
+  }
+  return entries;
+}
+
+async function parseArgs(req: IncomingMessage, body: Buffer, url: URL): Promise<Record<string, unknown>> {
+  const args: Record<string, unknown> = Object.fromEntries(url.searchParams);
+  const contentType = req.headers['content-type'] ?? '';
+  const text = body.toString('utf8');
+  if (contentType.startsWith('multipart/form-data')) {
+    for (const [key, value] of await parseMultipart(contentType, body)) args[key] = value;
+  } else if (contentType.startsWith('application/json') || (!contentType.includes('urlencoded') && /^\s*\{/.test(text))) {
+    if (text.trim() !== '') Object.assign(args, JSON.parse(text) as Record<string, unknown>);
+  } else {
+    for (const [key, value] of new URLSearchParams(text)) args[key] = value;
+  }
+  return parseJsonFields(args);
+}
+
+function bearerToken(req: IncomingMessage): string | undefined {
+  const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  return match?.[1]?.trim();
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(4, '0');
+}
+
+export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
+  const teamId = options.teamId ?? 'T1';
+  const botUserId = options.botUserId ?? 'UBOT';
+  const botId = options.botId ?? 'BBOT';
+
+  const calls: FakeSlackCall[] = [];
+  const responses: FakeSlackResponse[] = [];
+  const uploads: FakeSlackUpload[] = [];
+  const rateLimits = new Map<string, { retryAfter: number; remaining: number }>();
+  const failures = new Map<string, string[]>();
+  const overrides = new Map<string, FakeSlackHandler>();
+  const homeViewIds = new Map<string, string>();
+  let tsCounter = 0;
+  let viewCounter = 0;
+  let hashCounter = 0;
+  let fileCounter = 0;
+  let origin = '';
+
+  /** Unique, increasing message timestamps: 1700000000.000100, 1700000000.000200, ... */
+  const nextTs = (): string => {
+    tsCounter += 1;
+    const seconds = 1_700_000_000 + Math.floor(tsCounter / 10_000);
+    const micros = (tsCounter % 10_000) * 100;
+    return `${seconds}.${String(micros).padStart(6, '0')}`;
+  };
+  const nextViewId = (): string => {
+    viewCounter += 1;
+    return `V${pad(viewCounter)}`;
+  };
+  const nextHash = (): string => {
+    hashCounter += 1;
+    return `h-${hashCounter}`;
+  };
+
+  const viewResult = (call: FakeSlackCall, id: string): Record<string, unknown> => {
+    const view: unknown = call.args.view;
+    const parsed = view !== null && typeof view === 'object' ? (view as Record<string, unknown>) : {};
+    return {
+      view: { ...parsed, id, team_id: teamId, bot_id: botId, hash: nextHash(), state: { values: {} } },
+    };
+  };
+
+  const builtIn: Record<string, FakeSlackHandler> = {
+    'auth.test': () => ({
+      url: 'https://acme.slack.com/',
+      team: 'acme',
+      user_id: botUserId,
+      bot_id: botId,
+      team_id: teamId,
+      user: 'smsops',
+    }),
+    'chat.postMessage': ({ args }) => {
+      const ts = nextTs();
+      const message: Record<string, unknown> = {
+        type: 'message',
+        user: botUserId,
+        bot_id: botId,
+        ts,
+        text: args.text,
+        blocks: args.blocks,
+      };
+      if (args.thread_ts !== undefined) message.thread_ts = args.thread_ts;
+      return { channel: args.channel, ts, message };
+    },
+    'chat.postEphemeral': () => ({ message_ts: nextTs() }),
+    'chat.update': ({ args }) => ({
+      channel: args.channel,
+      ts: args.ts,
+      text: args.text,
+      message: { text: args.text, blocks: args.blocks },
+    }),
+    'chat.delete': ({ args }) => ({ channel: args.channel, ts: args.ts }),
+    'views.open': (call) => viewResult(call, nextViewId()),
+    'views.push': (call) => viewResult(call, nextViewId()),
+    'views.update': (call) => viewResult(call, str(call.args.view_id) ?? nextViewId()),
+    'views.publish': (call) => {
+      const user = str(call.args.user_id) ?? '';
+      let id = homeViewIds.get(user);
+      if (id === undefined) {
+        id = nextViewId();
+        homeViewIds.set(user, id);
+      }
+      return viewResult(call, id);
+    },
+    'conversations.info': ({ args }) => ({ channel: { id: args.channel, is_member: true } }),
+    'conversations.join': ({ args }) => ({ channel: { id: args.channel, is_member: true } }),
+    'files.getUploadURLExternal': () => {
+      fileCounter += 1;
+      const fileId = `F${fileCounter}`;
+      return { upload_url: `${origin}/upload/${fileId}`, file_id: fileId };
+    },
+    'files.completeUploadExternal': ({ args }) => {
+      const files: unknown = args.files;
+      const list = Array.isArray(files) ? (files as Array<Record<string, unknown>>) : [];
+      return { files: list.map((file) => ({ id: file.id, title: file.title })) };
+    },
+  };
+
+  const handleApi = async (req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> => {
+    const body = await readBody(req);
+    let args: Record<string, unknown>;
+    try {
+      args = await parseArgs(req, body, url);
+    } catch {
+      args = { _raw: body.toString('utf8') };
+    }
+    const token = bearerToken(req) ?? str(args.token);
+    const call: FakeSlackCall = { method, token, args, at: Date.now() };
+    calls.push(call);
+    const answer = (status: number, result: Record<string, unknown>, headers: Record<string, string> = {}) => {
+      call.result = result;
+      options.onRecord?.({ kind: 'call', call });
+      sendJson(res, status, result, headers);
+    };
+
+    const limit = rateLimits.get(method);
+    if (limit !== undefined && limit.remaining > 0) {
+      limit.remaining -= 1;
+      if (limit.remaining === 0) rateLimits.delete(method);
+      call.rateLimited = true;
+      call.error = 'ratelimited';
+      answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limit.retryAfter) });
+      return;
+    }
+    if (token === undefined || !TOKEN_PATTERN.test(token)) {
+      call.error = 'not_authed';
+      answer(200, { ok: false, error: 'not_authed' });
+      return;
+    }
+    const queued = failures.get(method);
+    const failure = queued?.shift();
+    if (queued !== undefined && queued.length === 0) failures.delete(method);
+    if (failure !== undefined) {
+      call.error = failure;
+      answer(200, { ok: false, error: failure });
+      return;
+    }
+    const handler = overrides.get(method) ?? options.handlers?.[method] ?? builtIn[method];
+    const result = handler?.(call) ?? {};
+    if (result.ok === false && typeof result.error === 'string') call.error = result.error;
+    answer(200, { ok: true, ...result });
+  };
+
+  const handleUpload = async (req: IncomingMessage, res: ServerResponse, fileId: string): Promise<void> => {
+    const body = await readBody(req);
+    const contentType = req.headers['content-type'] ?? '';
+    let upload: FakeSlackUpload = { fileId, bytes: body };
+    if (contentType.startsWith('multipart/form-data')) {
+      const parts = await parseMultipart(contentType, body);
+      const file = parts.find(([, value]) => Buffer.isBuffer(value)) ?? parts[0];
+      if (file !== undefined) {
+        const [, value, filename] = file;
+        upload = { fileId, bytes: Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8') };
+        if (filename !== undefined) upload.filename = filename;
+      }
+    }
+    uploads.push(upload);
+    options.onRecord?.({ kind: 'upload', upload });
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
+  };
+
+  const handleResponse = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    const text = (await readBody(req)).toString('utf8');
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Keep the raw text.
+    }
+    const response: FakeSlackResponse = { path, body };
+    responses.push(response);
+    options.onRecord?.({ kind: 'response', response });
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', origin || 'http://127.0.0.1');
+    const path = url.pathname;
+    let work: Promise<void>;
+    if (path.startsWith('/api/') && path.length > '/api/'.length) {
+      work = handleApi(req, res, url, decodeURIComponent(path.slice('/api/'.length)));
+    } else if (path.startsWith('/upload/') && req.method === 'POST') {
+      work = handleUpload(req, res, decodeURIComponent(path.slice('/upload/'.length)));
+    } else if (path.startsWith('/response/') && req.method === 'POST') {
+      work = handleResponse(req, res, path);
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    work.catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const callsTo = (method: string): FakeSlackCall[] => calls.filter((call) => call.method === method);
+
+  const poll = async <T>(ready: () => T | undefined, timeoutMs: number, describe: () => string): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = ready();
+      if (value !== undefined) return value;
+      if (Date.now() >= deadline) throw new Error(describe());
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  const seen = (): string => {
+    const counts = new Map<string, number>();
+    for (const call of calls) counts.set(call.method, (counts.get(call.method) ?? 0) + 1);
+    return counts.size === 0 ? '(none)' : [...counts].map(([method, n]) => `${method} x${n}`).join(', ');
+  };
+
+  return {
+    url: `${origin}/api/`,
+    responseUrl: `${origin}/response/`,
+    calls,
+    responses,
+    uploads,
+    callsTo,
+    waitFor: (method, count = 1, timeoutMs = 5000) =>
+      poll(
+        () => {
+          const matching = callsTo(method).filter((call) => !call.rateLimited);
+          return matching.length >= count ? matching : undefined;
+        },
+        timeoutMs,
+        () =>
+          `fake Slack: timed out after ${timeoutMs} ms waiting for ${count} call(s) to ${method} ` +
+          `(got ${callsTo(method).filter((call) => !call.rateLimited).length}); methods seen: ${seen()}`,
+      ),
+    waitForResponses: (count = 1, timeoutMs = 5000) =>
+      poll(
+        () => (responses.length >= count ? responses : undefined),
+        timeoutMs,
+        () => `fake Slack: timed out after ${timeoutMs} ms waiting for ${count} response_url post(s) (got ${responses.length})`,
+      ),
+    rateLimit: (method, retryAfterSeconds, times = 1) => {
+      if (times > 0) rateLimits.set(method, { retryAfter: retryAfterSeconds, remaining: times });
+      else rateLimits.delete(method);
+    },
+    failNext: (method, error) => {
+      const queued = failures.get(method) ?? [];
+      queued.push(error);
+      failures.set(method, queued);
+    },
+    handle: (method, handler) => {
+      if (handler === undefined) overrides.delete(method);
+      else overrides.set(method, handler);
+    },
+    reset: () => {
+      calls.length = 0;
+      responses.length = 0;
+      uploads.length = 0;
+      rateLimits.clear();
+      failures.clear();
+      overrides.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,85 @@
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describeError } from '../errors.js';
+import { sendJson } from '../http/server.js';
+import type { Logger } from '../log.js';
+
+/**
+ * The sandbox's one port: it serves the console itself (/sandbox…) and passes every other request untouched to smsops,
+ * which runs exactly as in production on a loopback port of its own. smsops thus needs no sandbox hook, and no
+ * sandbox route can ever be mounted in a real deployment.
+ */
+export interface FrontServer {
+  url: string;
+  /** Where requests that are not the console's go; until set they are answered 503. */
+  setUpstream(url: string): void;
+  close(): Promise<void>;
+}
+
+export type ConsoleHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | boolean;
+
+export async function startFrontServer(options: {
+  host: string;
+  port: number;
+  console: ConsoleHandler;
+  logger: Logger;
+}): Promise<FrontServer> {
+  let upstream: URL | undefined;
+
+  const proxy = (req: IncomingMessage, res: ServerResponse) => {
+    if (!upstream) {
+      sendJson(res, 503, { error: 'smsops is still starting' });
+      return;
+    }
+    const target = new URL(req.url ?? '/', upstream);
+    const forwarded = request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forwarded.on('error', (error) => {
+      options.logger.warn('sandbox could not reach smsops', { path: target.pathname, error: describeError(error) });
+      if (!res.headersSent) sendJson(res, 502, { error: 'smsops did not answer' });
+      else res.destroy();
+    });
+    req.pipe(forwarded);
+  };
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path !== '/sandbox' && !path.startsWith('/sandbox/')) {
+      proxy(req, res);
+      return;
+    }
+    Promise.resolve()
+      .then(() => options.console(req, res, path))
+      .then((handled) => {
+        if (!handled) sendJson(res, 404, { error: 'not found' });
+      })
+      .catch((error: unknown) => {
+        options.logger.error('sandbox console failed', { path, error: describeError(error) });
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+        else res.end();
+      });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    setUpstream: (url) => {
+      upstream = new URL(url);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,177 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type RunningSmsops, startSmsops } from '../app.js';
+import { parseConfig } from '../config.js';
+import { smsopsWebhookUrls } from '../core/webhooks.js';
+import { startWavixEmulator, type WavixEmulator } from '../emulator/server.js';
+import { describeError } from '../errors.js';
+import { type Logger, type LogLevel, registerSecret } from '../log.js';
+import { createConsoleApi } from './consoleApi.js';
+import { buildConsolePage, sendConsolePage, sendFavicon } from './consolePage.js';
+import { type FakeSlack, startFakeSlack } from './fakeSlackApi.js';
+import { type ConsoleFeed, createConsoleFeed } from './feed.js';
+import { startFrontServer } from './frontServer.js';
+import { type PortsipSink, startPortsipSink } from './portsipSink.js';
+import { createSlackRequestClient } from './slackRequests.js';
+import { SANDBOX_WORKSPACE } from './workspace.js';
+
+export interface SandboxOptions {
+  /** The console's (and smsops') one listener. */
+  host: string;
+  port: number;
+  databasePath: string;
+  logger: Logger;
+  logLevel: LogLevel;
+  /** False in tests: jobs then run only when asked, never at a minute boundary mid-test. Default true. */
+  scheduleJobs?: boolean;
+}
+
+export interface RunningSandbox {
+  /** The listener's base URL in loopback form, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  /** `url` + `/sandbox`. */
+  consoleUrl: string;
+  smsops: RunningSmsops;
+  emulator: WavixEmulator;
+  fakeSlack: FakeSlack;
+  sink: PortsipSink;
+  feed: ConsoleFeed;
+  stop(): Promise<void>;
+}
+
+const secret = () => randomBytes(24).toString('base64url');
+
+/** A wildcard listener is reached on loopback; a specific address as it is. */
+function localUrl(host: string, boundUrl: string, port: number): string {
+  return ['0.0.0.0', '::', ''].includes(host) ? `http://127.0.0.1:${port}` : boundUrl;
+}
+
+/**
+ * smsops with nothing real around it: the Wavix emulator, a fake Slack Web API, a stand-in PortSIP webhook and a web
+ * console on one port, all in this process. The only thing seeded is what makes it usable at once: the emulator
+ * account's default inbound (and delivery report) webhook points at smsops, as `/sms webhook set` would leave it.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const { logger } = options;
+  const cleanups: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) =>
+        logger.warn('sandbox part did not stop cleanly', { error: describeError(error) }),
+      );
+    }
+  };
+
+  try {
+    const signingSecret = secret();
+    const botToken = `xoxb-sandbox-${randomBytes(12).toString('hex')}`;
+    const webhookSecret = secret();
+    const wavixKey = `sandbox-${randomBytes(16).toString('hex')}`;
+    for (const value of [signingSecret, botToken, webhookSecret, wavixKey]) registerSecret(value);
+
+    const emulator = await startWavixEmulator({ apiKey: wavixKey, logger: logger.child({ component: 'emulator' }) });
+    cleanups.push(() => emulator.close());
+    // The emulator's clock moves only when told; here it keeps Wavix's time in step with the wall clock.
+    const ticking = setInterval(() => void emulator.clock.advance(Math.max(0, Date.now() - emulator.clock.now())), 1000);
+    ticking.unref();
+    cleanups.push(async () => clearInterval(ticking));
+
+    let feed: ConsoleFeed | undefined;
+    const fakeSlack = await startFakeSlack({ botUserId: SANDBOX_WORKSPACE.bot.id, onRecord: (record) => feed?.record(record) });
+    cleanups.push(() => fakeSlack.close());
+    const consoleFeed = createConsoleFeed({ responseUrlBase: fakeSlack.responseUrl });
+    feed = consoleFeed;
+
+    const sink = await startPortsipSink();
+    cleanups.push(() => sink.close());
+
+    const page = buildConsolePage();
+    let api: ReturnType<typeof createConsoleApi> | undefined;
+    const front = await startFrontServer({
+      host: options.host,
+      port: options.port,
+      logger,
+      console: (req, res, path) => {
+        if (path === '/sandbox' || path === '/sandbox/') {
+          if (req.method !== 'GET') return false;
+          sendConsolePage(res, page);
+          return true;
+        }
+        if (path === '/sandbox/favicon.svg') {
+          sendFavicon(res);
+          return true;
+        }
+        return api?.handle(req, res, path) ?? false;
+      },
+    });
+    cleanups.push(() => front.close());
+    const url = localUrl(options.host, front.url, Number(new URL(front.url).port));
+
+    const config = parseConfig({
+      SLACK_BOT_TOKEN: botToken,
+      SLACK_SIGNING_SECRET: signingSecret,
+      SLACK_API_URL: fakeSlack.url,
+      SLACK_ALERT_CHANNEL: SANDBOX_WORKSPACE.alertChannel,
+      SLACK_INBOX_CHANNEL: SANDBOX_WORKSPACE.inboxChannel,
+      WAVIX_API_KEY: wavixKey,
+      WAVIX_API_URL: emulator.url,
+      PUBLIC_BASE_URL: url,
+      WEBHOOK_SECRET: webhookSecret,
+      // Shaped like the URL PortSIP shows (a configuration name with spaces, then a per-configuration UUID).
+      PORTSIP_WEBHOOK_URL: `${sink.url}/emc/Wavix - Sandbox/${randomUUID()}`,
+      DATABASE_PATH: options.databasePath,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: options.logLevel,
+    });
+    if (!config.ok) throw config.error;
+
+    const smsops = await startSmsops(config.value, {
+      logger,
+      ...(options.scheduleJobs === false ? { scheduleJobs: false } : {}),
+    });
+    cleanups.push(() => smsops.stop());
+    front.setUpstream(smsops.url);
+
+    const webhooks = smsopsWebhookUrls(url, webhookSecret);
+    const seeded = await fetch(`${emulator.url}/v1/profile`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${wavixKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ sms_relay_url: webhooks?.inbound, dlr_relay_url: webhooks?.dlr }),
+    });
+    if (!seeded.ok) throw new Error(`the emulator refused the sandbox's webhooks: HTTP ${seeded.status}`);
+
+    api = createConsoleApi({
+      feed: consoleFeed,
+      slack: createSlackRequestClient({
+        eventsUrl: `${smsops.url}/slack/events`,
+        signingSecret,
+        responseUrl: fakeSlack.responseUrl,
+        userId: SANDBOX_WORKSPACE.user.id,
+        userName: SANDBOX_WORKSPACE.user.name,
+        channelId: SANDBOX_WORKSPACE.commandChannel,
+        channelName: SANDBOX_WORKSPACE.channelNames[SANDBOX_WORKSPACE.commandChannel] ?? 'ops',
+      }),
+      emulator,
+      sink,
+      logger: logger.child({ component: 'sandbox' }),
+    });
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      consoleUrl: `${url}/sandbox`,
+      smsops,
+      emulator,
+      fakeSlack,
+      sink,
+      feed: consoleFeed,
+      stop: () => {
+        stopping ??= stopAll();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

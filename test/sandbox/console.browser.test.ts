@@ -1,0 +1,161 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SandboxUnderTest, startSandboxUnderTest } from './sandboxUnderTest.js';
+
+/**
+ * The sandbox console in a real browser: Debian's Chromium driven by playwright-core (no browser download). A missing
+ * Chromium fails this test on purpose; .ci/run installs it.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT = fileURLToPath(new URL('../../test-artifacts/sandbox.png', import.meta.url));
+const WAIT = { timeout: 15_000 };
+
+describe('sandbox console in Chromium', { timeout: 60_000 }, () => {
+  let t: SandboxUnderTest;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install -y --no-install-recommends chromium`);
+    }
+    t = await startSandboxUnderTest();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    await page.goto(t.sandbox.consoleUrl);
+    await page.locator('body[data-ready="true"]').waitFor({ state: 'attached', ...WAIT });
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  it('says plainly that it is a sandbox', async () => {
+    const banner = page.getByTestId('sandbox-banner');
+    expect(await banner.isVisible()).toBe(true);
+    expect(await banner.textContent()).toMatch(/SANDBOX\s+Nothing here reaches Slack, Wavix or PortSIP/);
+    expect(await page.title()).toContain('SANDBOX');
+  });
+
+  it('creates a Sender ID: /sms senderid create, the form with its errors, the confirmation and the alert-channel post', async () => {
+    await page.getByTestId('command-input').fill('/sms senderid create');
+    await page.getByTestId('command-input').press('Enter');
+    const form = page.locator('form.modal[aria-label="New Sender ID"]');
+    await form.locator('[data-block-id="sid_value_text"] input').waitFor(WAIT);
+
+    // Submitted empty: smsops answers response_action "errors", shown on the fields.
+    await page.getByTestId('modal-submit').click();
+    await form.locator('.input-block.invalid[data-block-id="sid_value_text"]').waitFor(WAIT);
+    expect(await form.locator('[data-block-id="sid_countries"] .field-error').textContent()).toMatch(/destination country/);
+
+    await form.locator('[data-block-id="sid_value_text"] input').fill('Acme');
+    await form.locator('[data-block-id="sid_countries"] select').selectOption(['FR', 'GB']);
+    await form.locator('[data-block-id="sid_usecase"] select').selectOption('transactional');
+    await form.locator('[data-block-id="sid_samples"] textarea').fill('Your Acme code is 123456');
+    await page.getByTestId('modal-submit').click();
+
+    const done = page.locator('form.modal[aria-label="Sender ID requested"]');
+    await done.waitFor(WAIT);
+    expect(await done.textContent()).toContain('Acme was sent to Wavix.');
+    await page.getByTestId('modal-close').click();
+    await page.getByTestId('modal').waitFor({ state: 'hidden', ...WAIT });
+
+    const confirmation = page.locator('[data-kind="reply"]', { hasText: 'Your Sender ID Acme was sent to Wavix' });
+    await confirmation.waitFor(WAIT);
+    expect(await confirmation.textContent()).toContain('Only visible to you');
+    const announcement = page.locator('[data-kind="message"][data-channel="smsops-alerts"]', {
+      hasText: 'Sender ID Acme (alphanumeric) requested by @you for FR, GB; pending',
+    });
+    await announcement.waitFor(WAIT);
+    // The mention is drawn as a chip, not as the raw <@U…> text.
+    expect(await announcement.locator('.chip-user').first().textContent()).toBe('@you');
+  });
+
+  it('approves the pending country in the emulator and shows the announcement of the approval', async () => {
+    const pending = page.getByTestId('pending-sender-id').filter({ hasText: 'Acme' });
+    await pending.locator('button[data-country="FR"]').click();
+    await page
+      .locator('[data-kind="message"][data-channel="smsops-alerts"]', { hasText: 'Approved in France (FR)' })
+      .waitFor(WAIT);
+  });
+
+  it('relays a simulated inbound SMS: rendered harmlessly in #sms-inbox, and byte for byte in the PortSIP panel', async () => {
+    const text = '<!channel> & <b>hi</b>';
+    expect(await page.getByTestId('sms-to').inputValue()).toBe('+14155550100');
+    await page.getByTestId('sms-text').fill(text);
+    await page.getByTestId('sms-send').click();
+
+    const post = page.locator('[data-kind="message"][data-channel="sms-inbox"]', { hasText: text });
+    await post.waitFor(WAIT);
+    // Shown as text: no <b> element made of the SMS, no @channel mention chip, the characters as typed.
+    expect(await post.locator('b', { hasText: /^hi$/ }).count()).toBe(0);
+    expect(await post.locator('.chip-broadcast').count()).toBe(0);
+    expect(await post.locator('.mrkdwn').first().textContent()).toContain(text);
+
+    const body = page.getByTestId('portsip-body').first();
+    await body.waitFor(WAIT);
+    const sentByWavix = t.sandbox.emulator
+      .state()
+      .webhookAttempts.filter((a) => a.event === 'InboundMessage')
+      .at(-1)?.body;
+    const [delivered] = t.sandbox.sink.received();
+    expect(delivered?.body.toString('utf8')).toBe(sentByWavix);
+    expect(await body.textContent()).toBe(sentByWavix);
+
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+    expect(existsSync(SCREENSHOT)).toBe(true);
+  });
+
+  it('renders hostile mrkdwn as text: only http(s) links, entities as characters, no markup from text', async () => {
+    const render = async (mrkdwn: string) =>
+      (await page.evaluate(`(() => {
+        const box = document.createElement('div');
+        box.innerHTML = window.smsopsSandbox.renderMrkdwn(${JSON.stringify(mrkdwn)});
+        return {
+          tags: [...box.querySelectorAll('*')].map((e) => e.tagName.toLowerCase()),
+          hrefs: [...box.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+          text: box.textContent,
+          attributes: [...box.querySelectorAll('*')].flatMap((e) => [...e.attributes].map((a) => a.name)),
+        };
+      })()`)) as { tags: string[]; hrefs: string[]; text: string; attributes: string[] };
+
+    const script = await render('&lt;img src=x onerror=alert(1)&gt; <script>alert(1)</script>');
+    expect(script.tags).toEqual([]);
+    // A raw <…> is a Slack control sequence: "<script>" is read as a (refused) link whose text is "script".
+    expect(script.text).toBe('<img src=x onerror=alert(1)> scriptalert(1)/script');
+
+    const links = await render('<javascript:alert(1)|click> <https://example.com/?a=1&amp;b=2|docs> <data:text/html,x>');
+    expect(links.hrefs).toEqual(['https://example.com/?a=1&b=2']);
+    expect(links.text).toBe('click docs data:text/html,x');
+
+    const quotes = await render('<https://example.com/"onmouseover="alert(1)|x>');
+    expect(quotes.attributes.sort()).toEqual(['href', 'rel', 'target']);
+
+    const formatting = await render('*bold* _it_ ~gone~ `a *not bold* <@U1>` <@U0SANDBOX1> <#C0SBALERTS> <!here> &amp;lt;');
+    expect(formatting.tags).toEqual(['b', 'i', 's', 'code', 'span', 'span', 'span']);
+    expect(formatting.text).toBe('bold it gone a *not bold* <@U1> @you #smsops-alerts @here &lt;');
+
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../../src/log.js';
+import { type RunningSandbox, startSandbox } from '../../src/sandbox/startSandbox.js';
+
+export interface SandboxUnderTest {
+  sandbox: RunningSandbox;
+  /** Every log line of the run (JSON text). */
+  logs: string[];
+  /** The console's JSON API: GET without a body, POST with one. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the console's JSON structurally
+  api(path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  /** Polls the console state until `ready` returns something other than undefined. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the console's JSON structurally
+  waitForState<T>(ready: (state: any) => T | undefined, what: string, timeoutMs?: number): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/** The sandbox as `npm start` runs it without credentials, on a free loopback port with a temporary database. */
+export async function startSandboxUnderTest(): Promise<SandboxUnderTest> {
+  const dir = mkdtempSync(join(tmpdir(), 'smsops-sandbox-'));
+  const logs: string[] = [];
+  const sandbox = await startSandbox({
+    host: '127.0.0.1',
+    port: 0,
+    databasePath: join(dir, 'sandbox.db'),
+    logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }),
+    logLevel: 'debug',
+    scheduleJobs: false,
+  });
+
+  const api: SandboxUnderTest['api'] = async (path, body) => {
+    const response = await fetch(`${sandbox.url}/sandbox/api/${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, json: await response.json() };
+  };
+
+  const waitForState: SandboxUnderTest['waitForState'] = async (ready, what, timeoutMs = 8000) => {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+      last = (await api('state')).json;
+      const value = ready(last);
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last).slice(0, 3000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  };
+
+  return {
+    sandbox,
+    logs,
+    api,
+    waitForState,
+    stop: async () => {
+      await sandbox.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The Sender ID form's values, in Slack's `view.state.values` shape. */
+export function senderIdFormValues(fields: { value: string; countries: string[]; samples?: string }) {
+  return {
+    sid_type: { sid_type_choice: { type: 'radio_buttons', selected_option: { value: 'alphanumeric' } } },
+    sid_value_text: { sid_value_input: { type: 'plain_text_input', value: fields.value } },
+    sid_countries: {
+      sid_countries_choice: { type: 'multi_static_select', selected_options: fields.countries.map((value) => ({ value })) },
+    },
+    sid_usecase: { sid_usecase_choice: { type: 'static_select', selected_option: { value: 'transactional' } } },
+    sid_samples: { sid_samples_input: { type: 'plain_text_input', value: fields.samples ?? null } },
+  };
+}
