@@ -73,8 +73,18 @@ export function toWavixDigits(e164: string): string {
   return e164.replace(/^\+/, '');
 }
 
+// Rendering relayed SMS formats the same few numbers over and over, and libphonenumber's full parse was a tenth of
+// the Slack leg's CPU under load. Bounded: cleared when full rather than tracking recency, which is enough here.
+const displayCache = new Map<string, string>();
+const DISPLAY_CACHE_MAX = 10_000;
+
 /** Formats a number for people; falls back to the raw text when it does not parse (e.g. an alphanumeric sender). */
 export function formatPhoneForPeople(value: string): string {
+  const cached = displayCache.get(value);
+  if (cached !== undefined) return cached;
   const parsed = parsePhoneNumber(value);
-  return parsed.ok ? parsed.value.display : value;
+  const display = parsed.ok ? parsed.value.display : value;
+  if (displayCache.size >= DISPLAY_CACHE_MAX) displayCache.clear();
+  displayCache.set(value, display);
+  return display;
 }
