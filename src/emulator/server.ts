@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError } from '../errors.js';
+import { listen } from '../http/listen.js';
 import { type Logger, silentLogger } from '../log.js';
 import { EmulatorClock } from './clock.js';
 import { FaultInjector, type FaultRule } from './faults.js';
@@ -136,14 +136,10 @@ export async function startWavixEmulator(options: StartWavixEmulatorOptions = {}
       });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
+  const url = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
 
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
+    url,
     apiKey,
     clock: { now: () => clock.now(), advance: (ms) => clock.advance(ms) },
     state: () => state,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { listen } from '../http/listen.js';
 import { PORTSIP_OAUTH_CLIENT_ID } from './api.js';
 
 /**
@@ -341,14 +341,10 @@ export async function startPortsipStandIn(options: PortsipStandInOptions = {}): 
       });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
+  const url = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
 
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
+    url,
     state,
     requests,
     expireTokens: ({ refreshTokens = false } = {}) => {

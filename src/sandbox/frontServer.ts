@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describeError } from '../errors.js';
+import { listen } from '../http/listen.js';
 import { sendJson } from '../http/server.js';
 import type { Logger } from '../log.js';
 
@@ -62,17 +62,9 @@ export async function startFrontServer(options: {
       });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = await listen(server, options.port, options.host);
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     setUpstream: (url) => {
       upstream = new URL(url);
     },
