@@ -5,6 +5,7 @@ import { smsopsWebhookUrls } from '../core/webhooks.js';
 import { startWavixEmulator, type WavixEmulator } from '../emulator/server.js';
 import { describeError } from '../errors.js';
 import { type Logger, type LogLevel, registerSecret } from '../log.js';
+import { defaultStandInSeed, PORTSIP_STANDIN_USER, startPortsipStandIn } from '../portsip/standIn.js';
 import { createConsoleApi } from './consoleApi.js';
 import { buildConsolePage, sendConsolePage, sendFavicon } from './consolePage.js';
 import { type FakeSlack, startFakeSlack } from './fakeSlackApi.js';
@@ -83,6 +84,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
     const sink = await startPortsipSink();
     cleanups.push(() => sink.close());
+    // Shaped like the URL PortSIP shows (a configuration name with spaces, then a per-configuration UUID).
+    const portsipWebhook = `${sink.url}/emc/Wavix - Sandbox/${randomUUID()}`;
+    // PortSIP's REST API too, so `/sms portsip` proposes that webhook as a route and doctor checks inbound rules.
+    const seed = defaultStandInSeed();
+    const pbx = await startPortsipStandIn({
+      ...seed,
+      smsConfigurations: seed.smsConfigurations.map((c) => ({ ...c, webhook: portsipWebhook })),
+    });
+    cleanups.push(() => pbx.close());
 
     const page = buildConsolePage();
     let api: ReturnType<typeof createConsoleApi> | undefined;
@@ -116,8 +126,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       WAVIX_API_URL: emulator.url,
       PUBLIC_BASE_URL: url,
       WEBHOOK_SECRET: webhookSecret,
-      // Shaped like the URL PortSIP shows (a configuration name with spaces, then a per-configuration UUID).
-      PORTSIP_WEBHOOK_URL: `${sink.url}/emc/Wavix - Sandbox/${randomUUID()}`,
+      PORTSIP_WEBHOOK_URL: portsipWebhook,
+      PORTSIP_API_URL: pbx.url,
+      PORTSIP_API_USER: PORTSIP_STANDIN_USER.username,
+      PORTSIP_API_PASSWORD: PORTSIP_STANDIN_USER.password,
       DATABASE_PATH: options.databasePath,
       PORT: '0',
       HOST: '127.0.0.1',

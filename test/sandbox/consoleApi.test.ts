@@ -183,6 +183,17 @@ describe('sandbox console API (plain HTTP, no browser)', () => {
     expect(t.sandbox.emulator.state().numbers.find((n) => n.number === '12025550143')?.sms_enabled).toBe(true);
   });
 
+  it("proposes the stand-in PortSIP's Wavix SMS configuration as the default route (/sms portsip)", async () => {
+    await t.api('command', { text: '/sms portsip' });
+    const reply = await t.waitForState(
+      (s) => items(s, (i) => i.kind === 'reply' && /PortSIP SMS configurations on Wavix/.test(JSON.stringify(i.blocks)))[0],
+      'the route proposals',
+    );
+    const text = JSON.stringify(reply.blocks);
+    expect(text).toContain('*default* (every number without its own route)');
+    expect(text).toContain('Use this route');
+  });
+
   it('shows a file smsops uploads (the traffic chart) and serves its PNG', async () => {
     await t.api('command', { text: '/sms traffic 24h' });
     const file = await t.waitForState((s) => items(s, (i) => i.kind === 'file')[0], 'the chart upload');
