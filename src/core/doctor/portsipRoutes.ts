@@ -1,0 +1,210 @@
+import { isIP, connect as tcpConnect } from 'node:net';
+import { checkServerIdentity, type PeerCertificate, connect as tlsConnect } from 'node:tls';
+import { describeError } from '../../errors.js';
+import type { Route } from '../../store/repositories/routes.js';
+import type { CheckStatus, DoctorCheck } from '../doctor.js';
+import { encodeCopiedUrl } from '../urls.js';
+import { CERT_EXPIRY_WARNING_DAYS, type CheckGroup, DAY, type DoctorContext, formatDate, shown } from './context.js';
+
+// ── 6. PortSIP routes answer (TCP connect + TLS handshake, no request) ───────────────────────────────────────────
+
+/** Each PortSIP URL smsops relays to, with the routes that name it. */
+export function portsipDestinations(routes: Route[], fallback: string | null): Map<string, string[]> {
+  const destinations = new Map<string, string[]>();
+  const add = (url: string, name: string) => destinations.set(url, [...(destinations.get(url) ?? []), name]);
+  for (const route of routes) if (route.portsipUrl) add(route.portsipUrl, `route ${route.number}`);
+  // PORTSIP_WEBHOOK_URL is used only for numbers without a route, and never when a `default` route exists.
+  if (fallback && !routes.some((r) => r.number === 'default' && r.portsipUrl)) add(fallback, 'PORTSIP_WEBHOOK_URL');
+  return destinations;
+}
+
+const routeId = (names: string[]) => (names[0] ?? 'route').replace(/^route /, '');
+
+function connectFailure(error: unknown, host: string, port: number): string {
+  const code = (error as { code?: string }).code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `Nothing accepts connections on ${host}:${port} (connection refused): PortSIP is down, listens on another port, or a firewall rejects smsops.`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `The host name ${host} does not resolve (${code}).`;
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `${host}:${port} cannot be reached (${code}): a firewall or routing problem between smsops and PortSIP.`;
+    default:
+      return `Could not connect to ${host}:${port}: ${describeError(error)}.`;
+  }
+}
+
+function tcpProbe(host: string, port: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ host, port });
+    const abort = () => socket.destroy();
+    signal.addEventListener('abort', abort, { once: true });
+    socket.once('connect', () => {
+      signal.removeEventListener('abort', abort);
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (error) => {
+      signal.removeEventListener('abort', abort);
+      reject(error);
+    });
+  });
+}
+
+interface TlsFacts {
+  /** Node's verdict with full chain validation and the hostname check: null when trusted, else its code. */
+  authorizationError: string | null;
+  certificate: PeerCertificate;
+}
+
+/**
+ * A TLS handshake with the certificate verified as the relay's HTTPS requests verify it (Node's CA store, hostname),
+ * but not refused on failure, so the reason can be told in words. The connection is closed at once.
+ */
+function tlsProbe(host: string, port: number, signal: AbortSignal, ca: string[] | undefined): Promise<TlsFacts> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({
+      host,
+      port,
+      ...(isIP(host) ? {} : { servername: host }),
+      rejectUnauthorized: false,
+      ...(ca ? { ca } : {}),
+    });
+    const abort = () => socket.destroy();
+    signal.addEventListener('abort', abort, { once: true });
+    socket.once('secureConnect', () => {
+      signal.removeEventListener('abort', abort);
+      const certificate = socket.getPeerCertificate(false);
+      const error = socket.authorized ? null : String(socket.authorizationError ?? 'unknown');
+      socket.destroy();
+      resolve({ authorizationError: error, certificate });
+    });
+    socket.once('error', (error) => {
+      signal.removeEventListener('abort', abort);
+      reject(error);
+    });
+  });
+}
+
+function certificateNames(cert: PeerCertificate): string {
+  const alt = cert.subjectaltname
+    ?.split(',')
+    .map((s) => s.trim().replace(/^(DNS|IP Address):/, ''))
+    .filter(Boolean);
+  const cn = typeof cert.subject?.CN === 'string' ? cert.subject.CN : undefined;
+  return alt && alt.length > 0 ? alt.join(', ') : (cn ?? 'no name');
+}
+
+function tlsVerdict(facts: TlsFacts, host: string): { status: CheckStatus; reason: string } {
+  const cert = facts.certificate;
+  const expires = Date.parse(cert.valid_to);
+  const expiry = Number.isNaN(expires) ? '' : ` It expires ${formatDate(expires)}.`;
+  const names = certificateNames(cert);
+  const relayRefuses = 'smsops’ relay refuses it too, so no SMS reaches PortSIP.';
+  switch (facts.authorizationError) {
+    case null:
+      break;
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+      return {
+        status: 'failure',
+        reason: `PortSIP presents a self-signed certificate (for ${names}): ${relayRefuses} Install a certificate from a public CA (e.g. Let’s Encrypt) on PortSIP.${expiry}`,
+      };
+    case 'CERT_HAS_EXPIRED':
+      return {
+        status: 'failure',
+        reason: `PortSIP’s certificate (for ${names}) expired on ${Number.isNaN(expires) ? cert.valid_to : formatDate(expires)}: ${relayRefuses} Renew it.`,
+      };
+    case 'CERT_NOT_YET_VALID':
+      return { status: 'failure', reason: `PortSIP’s certificate is not valid before ${cert.valid_from}: ${relayRefuses}` };
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return {
+        status: 'failure',
+        reason: `Hostname mismatch: PortSIP’s certificate is for ${names}, not ${host}: ${relayRefuses} Use the host name the certificate names in the route, or a certificate for ${host}.${expiry}`,
+      };
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return {
+        status: 'failure',
+        reason: `PortSIP’s certificate chain cannot be verified (${facts.authorizationError}): the server does not send its intermediate certificate, or its issuer is not a public CA. ${relayRefuses} Configure the full chain on PortSIP.${expiry}`,
+      };
+    default:
+      return {
+        status: 'failure',
+        reason: `PortSIP’s certificate is not trusted (${facts.authorizationError}): ${relayRefuses}${expiry}`,
+      };
+  }
+  // Node's verdict includes the hostname; checked again here so a mismatch is always named, never passed as trusted.
+  const identity = checkServerIdentity(host, cert);
+  if (identity) return tlsVerdict({ ...facts, authorizationError: 'ERR_TLS_CERT_ALTNAME_INVALID' }, host);
+  const daysLeft = Math.floor((expires - Date.now()) / DAY);
+  if (!Number.isNaN(expires) && daysLeft < CERT_EXPIRY_WARNING_DAYS) {
+    return {
+      status: 'warning',
+      reason: `TLS is valid for ${host}, but the certificate expires ${formatDate(expires)} (in ${daysLeft} day${daysLeft === 1 ? '' : 's'}): renew it before the relay starts refusing it.`,
+    };
+  }
+  return { status: 'ok', reason: `Answers; TLS certificate valid for ${host} (full chain verified).${expiry}` };
+}
+
+/*
+ * Why no HTTP request: PortSIP's inbound SMS webhook is an application URL, and PortSIP documents no method other
+ * than POST on it; a POST is a message, and a HEAD or OPTIONS might be logged as a failed message or, on a version
+ * that does not look at the method, processed as an empty one. What breaks in practice (the host, the port, a
+ * firewall, the certificate) is all seen in the TCP connect and the TLS handshake, which never reach PortSIP's
+ * application. The path and its token are not checked here; the relay's recent successes (next check) show them.
+ */
+async function portsipReachability(url: string, names: string[], ctx: DoctorContext): Promise<DoctorCheck> {
+  const base = { id: `portsip:${routeId(names)}`, title: `PortSIP ${names.join(', ')} ${shown(url)}` };
+  let parsed: URL;
+  try {
+    parsed = new URL(encodeCopiedUrl(url));
+  } catch {
+    return {
+      ...base,
+      status: 'failure',
+      reason: 'The route URL is not a valid URL: `/sms route set` it again as copied from PortSIP.',
+    };
+  }
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  const https = parsed.protocol === 'https:';
+  const port = Number(parsed.port) || (https ? 443 : 80);
+  try {
+    if (!https) {
+      await tcpProbe(host, port, ctx.signal);
+      return {
+        ...base,
+        status: 'warning',
+        reason: `Answers on ${host}:${port}, but over plain HTTP: not encrypted, so SMS texts and PortSIP’s webhook token cross the network readable. Use PortSIP’s https webhook URL.`,
+      };
+    }
+    const facts = await tlsProbe(host, port, ctx.signal, ctx.deps.trustedCa);
+    return { ...base, ...tlsVerdict(facts, host) };
+  } catch (error) {
+    return { ...base, status: 'failure', reason: connectFailure(error, host, port) };
+  }
+}
+
+export const portsipGroup: CheckGroup = {
+  id: 'portsip',
+  title: 'PortSIP routes',
+  run: async (ctx) => {
+    const destinations = portsipDestinations(ctx.deps.services.routes.list(), ctx.deps.services.defaultPortsipUrl);
+    if (destinations.size === 0) {
+      return [
+        {
+          id: 'portsip',
+          title: 'PortSIP routes',
+          status: 'skipped',
+          reason:
+            'No PortSIP route: inbound SMS are not relayed to PortSIP. `/sms route set default <PortSIP webhook URL>` adds one (or set PORTSIP_WEBHOOK_URL).',
+        },
+      ];
+    }
+    return Promise.all([...destinations].map(([url, names]) => portsipReachability(url, names, ctx)));
+  },
+};

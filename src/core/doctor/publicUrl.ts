@@ -1,0 +1,98 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { describeError } from '../../errors.js';
+import { type CheckGroup, shown } from './context.js';
+
+// ── 5. PUBLIC_BASE_URL answers ───────────────────────────────────────────────────────────────────────────────────
+
+const HAIRPIN_NOTE =
+  'Checked from smsops’ own host: behind NAT the request may loop back inside (hairpin NAT), so this is strong evidence, not proof, that the internet reaches smsops.';
+const HAIRPIN_FAILURE_NOTE =
+  'If smsops sits behind NAT, a router without hairpin NAT makes this fail from inside even when the internet reaches smsops: check from outside with `curl <PUBLIC_BASE_URL>/healthz`.';
+
+const healthSchema = (body: unknown): body is { status: string; db: unknown; backlog?: unknown } =>
+  typeof body === 'object' && body !== null && 'status' in body && 'db' in body;
+
+function probeFailure(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code} (${describeError(error)})` : describeError(error);
+}
+
+const HEALTH_BODY_MAX = 64 * 1024;
+
+/**
+ * GET through node:http(s), as Wavix would reach smsops: redirects are not followed (Wavix posts to the URL as set),
+ * the certificate is checked against the same trust as every other probe here.
+ */
+function httpGet(url: string, signal: AbortSignal, ca: string[] | undefined): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const options = { signal, agent: false, headers: { 'user-agent': 'smsops-doctor' }, ...(ca ? { ca } : {}) };
+    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, options, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= HEALTH_BODY_MAX) chunks.push(chunk);
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+export const publicUrlGroup: CheckGroup = {
+  id: 'public-url',
+  title: 'PUBLIC_BASE_URL reachable',
+  run: async ({ deps, signal }) => {
+    const base = { id: 'public-url', title: 'PUBLIC_BASE_URL reachable' };
+    if (!deps.publicBaseUrl) {
+      return [{ ...base, status: 'skipped', reason: 'Not checked: PUBLIC_BASE_URL is not set (see “Inbound webhooks”).' }];
+    }
+    const url = `${deps.publicBaseUrl.replace(/\/+$/, '')}/healthz`;
+    let response: { status: number; text: string };
+    try {
+      response = await httpGet(url, signal, deps.trustedCa);
+    } catch (error) {
+      return [
+        { ...base, status: 'failure', reason: `${shown(url)} does not answer: ${probeFailure(error)}. ${HAIRPIN_FAILURE_NOTE}` },
+      ];
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(response.text);
+    } catch {
+      body = undefined;
+    }
+    if (!healthSchema(body)) {
+      return [
+        {
+          ...base,
+          status: 'failure',
+          reason: `${shown(url)} answers HTTP ${response.status}, but not with smsops’ health report: something else (a proxy, another service) answers at that address, so Wavix’s webhooks would not reach smsops.`,
+        },
+      ];
+    }
+    if (response.status !== 200 || body.status !== 'ok') {
+      return [
+        {
+          ...base,
+          status: 'failure',
+          reason: `${shown(url)} reaches smsops, but smsops reports itself failing (HTTP ${response.status}, database: ${String(body.db)}).`,
+        },
+      ];
+    }
+    if (new URL(url).protocol === 'http:') {
+      return [
+        {
+          ...base,
+          status: 'warning',
+          reason: `${shown(url)} answers with smsops’ health report, but over plain HTTP: Wavix’s webhooks (SMS texts, smsops’ webhook secret) would cross the internet unencrypted. Put smsops behind HTTPS. ${HAIRPIN_NOTE}`,
+        },
+      ];
+    }
+    return [{ ...base, status: 'ok', reason: `${shown(url)} answers with smsops’ health report. ${HAIRPIN_NOTE}` }];
+  },
+};

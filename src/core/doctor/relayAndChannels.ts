@@ -1,0 +1,189 @@
+import { describeError } from '../../errors.js';
+import type { ChannelMembership, DoctorCheck } from '../doctor.js';
+import { ago, type CheckGroup, DAY, formatDateTime, RECENT_MESSAGES_SCANNED, shown, wavixUnreadable } from './context.js';
+import { portsipDestinations } from './portsipRoutes.js';
+
+// ── 7. Recent relay successes ────────────────────────────────────────────────────────────────────────────────────
+
+interface DestinationActivity {
+  kind: 'portsip' | 'slack';
+  destination: string;
+  label: string;
+  arrivedLast24h: number;
+  lastError: string | null;
+}
+
+export const relayGroup: CheckGroup = {
+  id: 'relay',
+  title: 'Relay deliveries',
+  run: async ({ deps }) => {
+    const now = deps.relay.now();
+    const since = now - DAY;
+    const activity = new Map<string, DestinationActivity>();
+    const keyOf = (kind: string, destination: string) => `${kind}\u0000${destination}`;
+    const note = (kind: 'portsip' | 'slack', destination: string, label: string) => {
+      const key = keyOf(kind, destination);
+      const existing = activity.get(key);
+      if (existing) return existing;
+      const entry = { kind, destination, label, arrivedLast24h: 0, lastError: null };
+      activity.set(key, entry);
+      return entry;
+    };
+    for (const [url, names] of portsipDestinations(deps.services.routes.list(), deps.services.defaultPortsipUrl)) {
+      note('portsip', url, `PortSIP ${names.join(', ')}`);
+    }
+    for (const route of deps.services.routes.list()) {
+      if (route.slackChannel) note('slack', route.slackChannel, `Slack channel of route ${route.number}`);
+    }
+    if (deps.channels.inbox) note('slack', deps.channels.inbox, 'Slack inbox channel');
+    // Where the messages of the last 24 h were to go: the deliveries say exactly, whatever the routes are now.
+    for (const message of deps.relay.inbound.recent(RECENT_MESSAGES_SCANNED)) {
+      if (message.ingestedAt < since) break;
+      for (const delivery of deps.relay.deliveries.forMessage(message.id)) {
+        const entry = note(
+          delivery.destinationKind,
+          delivery.destination,
+          delivery.destinationKind === 'portsip' ? 'PortSIP' : 'Slack channel',
+        );
+        entry.arrivedLast24h += 1;
+        if (delivery.status !== 'delivered' && delivery.lastError && entry.lastError === null)
+          entry.lastError = delivery.lastError;
+      }
+    }
+    const backlog = new Map(deps.relay.deliveries.backlog().map((b) => [keyOf(b.destinationKind, b.destination), b]));
+    if (activity.size === 0) {
+      return [{ id: 'relay', title: 'Relay deliveries', status: 'skipped', reason: 'No destination to relay to is configured.' }];
+    }
+    return [...activity.values()].map((a, index): DoctorCheck => {
+      const shownDestination = a.kind === 'portsip' ? shown(a.destination) : a.destination;
+      const base = {
+        id: `relay:${a.kind}:${a.kind === 'slack' ? a.destination : index}`,
+        title: `Relay to ${a.label} ${shownDestination}`,
+      };
+      const b = backlog.get(keyOf(a.kind, a.destination));
+      const last = b?.lastDeliveredAt ?? null;
+      const lastPart = last === null ? 'never delivered to' : `last delivery ${formatDateTime(last)}`;
+      const dead = b && b.dead > 0 ? ` ${b.dead} dead (\`/sms relay replay dead\` once fixed).` : '';
+      const arrived = a.arrivedLast24h >= RECENT_MESSAGES_SCANNED ? `${RECENT_MESSAGES_SCANNED}+` : String(a.arrivedLast24h);
+      if (last !== null && last >= since) {
+        return {
+          ...base,
+          status: dead ? 'warning' : 'ok',
+          reason: `Last delivery ${ago(now - last)} (${arrived} message${a.arrivedLast24h === 1 ? '' : 's'} in 24 h).${dead}`,
+        };
+      }
+      if (a.arrivedLast24h > 0) {
+        return {
+          ...base,
+          status: 'warning',
+          reason: `${arrived} message${a.arrivedLast24h === 1 ? '' : 's'} arrived for it in the last 24 h and none was delivered (${lastPart}).${
+            a.lastError ? ` Last error: ${a.lastError.slice(0, 200)}.` : ''
+          }${dead}`,
+        };
+      }
+      return { ...base, status: dead ? 'warning' : 'ok', reason: `No message for it in the last 24 h (${lastPart}).${dead}` };
+    });
+  },
+};
+
+// ── 8. The bot is in its channels ────────────────────────────────────────────────────────────────────────────────
+
+function channelCheck(channel: string, roles: string[], seen: ChannelMembership): DoctorCheck {
+  const named = seen.ok && seen.name ? `#${seen.name}` : channel;
+  const base = { id: `channel:${channel}`, title: `Slack channel ${named} (${roles.join(', ')})` };
+  const invite = 'Invite the bot: type `/invite @smsops` in the channel.';
+  if (seen.ok) {
+    if (seen.archived)
+      return {
+        ...base,
+        status: 'failure',
+        reason: 'The channel is archived: nothing can be posted there. Unarchive it or configure another channel.',
+      };
+    if (seen.direct || seen.isMember) return { ...base, status: 'ok', reason: 'The bot is a member.' };
+    return { ...base, status: 'failure', reason: `The bot is not a member, so it cannot post there. ${invite}` };
+  }
+  switch (seen.error) {
+    case 'not_in_channel':
+    case 'channel_not_found':
+      return {
+        ...base,
+        status: 'failure',
+        reason: `Slack answers ${seen.error}: the channel does not exist, or it is private and the bot was never invited. ${invite} Otherwise check the channel ID.`,
+      };
+    case 'missing_scope':
+      return {
+        ...base,
+        status: 'warning',
+        reason:
+          'Could not check: the Slack app lacks the channels:read and groups:read scopes that membership needs. Add them to the app (manifest.yml) and reinstall it.',
+      };
+    default:
+      return { ...base, status: 'failure', reason: `Slack answers ${seen.error} for this channel.` };
+  }
+}
+
+export const channelsGroup: CheckGroup = {
+  id: 'channels',
+  title: 'Slack channels',
+  run: async ({ deps }) => {
+    const roles = new Map<string, string[]>();
+    const add = (channel: string, role: string) => roles.set(channel, [...(roles.get(channel) ?? []), role]);
+    add(deps.channels.alert, 'alert channel');
+    if (deps.channels.inbox) add(deps.channels.inbox, 'inbox channel');
+    for (const route of deps.services.routes.list()) if (route.slackChannel) add(route.slackChannel, `route ${route.number}`);
+    return Promise.all(
+      [...roles].map(async ([channel, list]) => {
+        let seen: ChannelMembership;
+        try {
+          seen = await deps.channelMembership(channel);
+        } catch (error) {
+          seen = { ok: false, error: describeError(error) };
+        }
+        return channelCheck(channel, list, seen);
+      }),
+    );
+  },
+};
+
+// ── 9. PortSIP inbound rules (PortSIP API, optional) ─────────────────────────────────────────────────────────────
+
+export const portsipRulesGroup: CheckGroup = {
+  id: 'portsip-rules',
+  title: 'PortSIP inbound rules',
+  run: async ({ deps, numbers }) => {
+    const base = { id: 'portsip-rules', title: 'PortSIP inbound rules' };
+    if (!deps.portsip) {
+      return [
+        {
+          ...base,
+          status: 'skipped',
+          reason:
+            'Not checked: set PORTSIP_API_URL (and the PortSIP API credentials) to check that every number has an inbound rule in PortSIP.',
+        },
+      ];
+    }
+    const overview = await numbers();
+    if (!overview.ok) return [wavixUnreadable(base, overview.error)];
+    const dids = overview.value.numbers.filter((n) => n.smsEnabled).map((n) => n.e164);
+    if (dids.length === 0) return [{ ...base, status: 'skipped', reason: 'No SMS-enabled number to look up in PortSIP.' }];
+    const rules = await deps.portsip.checkInboundRules(dids);
+    if (!rules.ok)
+      return [{ ...base, status: 'failure', reason: `Could not read PortSIP’s inbound rules: ${rules.error.userMessage}` }];
+    const byDid = new Map(rules.value.map((r) => [r.did, r.rule]));
+    return dids.map((did): DoctorCheck => {
+      const rule = byDid.get(did) ?? null;
+      const check = {
+        id: `portsip-rule:${did}`,
+        title: `PortSIP inbound rule for ${overview.value.numbers.find((n) => n.e164 === did)?.display ?? did}`,
+      };
+      return rule === null
+        ? {
+            ...check,
+            status: 'failure',
+            reason:
+              'No inbound rule in PortSIP for this number: PortSIP accepts the relayed SMS but has no extension or queue to deliver it to. Add an inbound rule for it in PortSIP.',
+          }
+        : { ...check, status: 'ok', reason: `Inbound rule: ${rule}.` };
+    });
+  },
+};

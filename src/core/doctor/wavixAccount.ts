@@ -1,0 +1,195 @@
+import type { SenderIdRecord } from '../../store/repositories/senderIds.js';
+import { WavixError } from '../../wavix/errors.js';
+import type { DoctorCheck, DoctorFix } from '../doctor.js';
+import type { NumberState, NumbersOverview } from '../numbers.js';
+import { syncSenderIds } from '../senderIds.js';
+import { type CheckGroup, reasonOf, shown, wavixUnreadable } from './context.js';
+
+// ── 1. Wavix API key ─────────────────────────────────────────────────────────────────────────────────────────────
+
+export const wavixKey: CheckGroup = {
+  id: 'wavix-key',
+  title: 'Wavix API key',
+  run: async ({ deps }) => {
+    try {
+      const profile = await deps.services.wavix.profile.get();
+      return [
+        { id: 'wavix-key', title: 'Wavix API key', status: 'ok', reason: `Wavix accepts the key (account ${profile.id}).` },
+      ];
+    } catch (error) {
+      if (error instanceof WavixError && error.kind === 'unauthorized') {
+        return [
+          {
+            id: 'wavix-key',
+            title: 'Wavix API key',
+            status: 'failure',
+            reason:
+              'Wavix refused the API key (401 Unauthorized): nothing can be read or changed on Wavix. Check WAVIX_API_KEY (a key deleted or regenerated in the Wavix portal stops working at once) and that the key is not restricted to other IP addresses.',
+          },
+        ];
+      }
+      return [{ id: 'wavix-key', title: 'Wavix API key', status: 'failure', reason: reasonOf(error) }];
+    }
+  },
+};
+
+// ── 2. Numbers: SMS, inbound on US/CA ────────────────────────────────────────────────────────────────────────────
+
+function numberTitle(n: NumberState): string {
+  return `Number ${n.display} (${n.country})${n.label ? ` · ${n.label}` : ''}`;
+}
+
+function numberCheck(n: NumberState): DoctorCheck {
+  const base = { id: `number:${n.e164}`, title: numberTitle(n) };
+  if (n.inboundPossible) {
+    if (n.inboundActive) return { ...base, status: 'ok', reason: 'SMS enabled; inbound SMS active.' };
+    return {
+      ...base,
+      status: 'failure',
+      reason: 'Inbound SMS is not active: SMS sent to this number never reach smsops, PortSIP or Slack.',
+      fix: { actionId: 'enable_inbound', value: n.e164, label: 'Enable inbound SMS' },
+    };
+  }
+  if (n.smsEnabled) {
+    return {
+      ...base,
+      status: 'ok',
+      reason: `SMS enabled (sending). Wavix activates inbound SMS through its API on US and Canadian numbers only; for this ${n.country} number ask Wavix support if it should receive SMS.`,
+    };
+  }
+  return {
+    ...base,
+    status: 'warning',
+    reason: `SMS is not enabled: the number can neither send nor receive SMS. Outside the US and Canada Wavix enables SMS on request (Wavix support).`,
+  };
+}
+
+export const numbersGroup: CheckGroup = {
+  id: 'numbers',
+  title: 'Numbers',
+  run: async ({ numbers }) => {
+    const overview = await numbers();
+    if (!overview.ok) return [wavixUnreadable(numbersGroup, overview.error)];
+    if (overview.value.numbers.length === 0) {
+      return [{ id: 'numbers', title: 'Numbers', status: 'warning', reason: 'There are no numbers on this Wavix account.' }];
+    }
+    return overview.value.numbers.map(numberCheck);
+  },
+};
+
+// ── 3. Sender IDs ────────────────────────────────────────────────────────────────────────────────────────────────
+
+function senderIdCheck(record: SenderIdRecord): DoctorCheck {
+  const base = { id: `senderid:${record.wavixId}`, title: `Sender ID ${record.value} (${record.type})` };
+  const having = (status: string) => record.countries.filter((c) => c.status === status).map((c) => c.country);
+  const approved = having('approved');
+  const pending = having('pending');
+  const rejected = record.countries
+    .filter((c) => c.status === 'rejected')
+    .map((c) => (c.reason ? `${c.country} (${c.reason})` : c.country));
+  const approvedPart = approved.length > 0 ? `Approved for ${approved.join(', ')}.` : 'Approved for no country yet.';
+  const rejectedPart = rejected.length > 0 ? ` Rejected for ${rejected.join(', ')}.` : '';
+  if (pending.length > 0) {
+    return {
+      ...base,
+      status: 'warning',
+      reason: `${approvedPart} Pending for ${pending.join(', ')}: SMS from it to ${pending.length === 1 ? 'that country' : 'those countries'} fail until the carriers approve it.${rejectedPart}`,
+    };
+  }
+  if (approved.length === 0) return { ...base, status: 'failure', reason: `${approvedPart}${rejectedPart}` };
+  return { ...base, status: rejected.length > 0 ? 'warning' : 'ok', reason: `${approvedPart}${rejectedPart}` };
+}
+
+export const senderIdsGroup: CheckGroup = {
+  id: 'senderids',
+  title: 'Sender IDs',
+  run: async ({ deps }) => {
+    const overview = await syncSenderIds(deps.services);
+    if (overview.staleBecause) return [wavixUnreadable(senderIdsGroup, overview.staleBecause)];
+    const live = overview.records.filter((r) => r.deletedAt === null);
+    if (live.length === 0) {
+      return [
+        {
+          id: 'senderids',
+          title: 'Sender IDs',
+          status: 'warning',
+          reason:
+            'No Sender ID on the account: SMS to countries that require a registered sender fail. `/sms senderid create` requests one.',
+        },
+      ];
+    }
+    return live.map(senderIdCheck);
+  },
+};
+
+// ── 4. Webhooks: account default and each number ─────────────────────────────────────────────────────────────────
+
+const NO_PUBLIC_URL_REASON =
+  'PUBLIC_BASE_URL is not set: smsops has no address Wavix could deliver inbound SMS to, and cannot tell whether the webhooks point at it. Set PUBLIC_BASE_URL to the https address where smsops is reachable from the internet, restart smsops, then run `/sms webhook set`.';
+
+function accountWebhookCheck(overview: NumbersOverview): DoctorCheck {
+  const base = { id: 'webhook:default', title: 'Account default inbound webhook' };
+  if (overview.accountPointsAtSmsops) return { ...base, status: 'ok', reason: 'Points at smsops.' };
+  const relying = overview.numbers.filter((n) => n.inboundActive && n.webhookSource === 'account').length;
+  const current = overview.accountWebhook ? `is ${shown(overview.accountWebhook)}, not smsops` : 'is not set';
+  const effect =
+    relying > 0
+      ? `: inbound SMS to the ${relying} number${relying === 1 ? '' : 's'} without a webhook of their own go ${overview.accountWebhook ? 'elsewhere' : 'nowhere'}.`
+      : ': no active number uses it today, but every number without its own webhook will.';
+  return {
+    ...base,
+    status: relying > 0 ? 'failure' : 'warning',
+    reason: `It ${current}${effect}`,
+    fix: { actionId: 'point_webhook_at_smsops', value: 'default', label: 'Point default at smsops' },
+  };
+}
+
+function numberWebhookCheck(n: NumberState): DoctorCheck {
+  const base = { id: `webhook:${n.e164}`, title: `Inbound webhook of ${n.display}` };
+  if (n.pointsAtSmsops) {
+    return {
+      ...base,
+      status: 'ok',
+      reason:
+        n.webhookSource === 'number'
+          ? 'Its own webhook (a number-level override) points at smsops.'
+          : 'Uses the account default, which points at smsops.',
+    };
+  }
+  const fix: DoctorFix = { actionId: 'point_webhook_at_smsops', value: n.e164, label: 'Point webhook at smsops' };
+  if (n.webhookSource === 'number' && n.numberWebhook) {
+    return {
+      ...base,
+      status: 'failure',
+      reason: `It has its own webhook, a number-level override that wins over the account default: ${shown(n.numberWebhook)}, not smsops. Its inbound SMS bypass smsops.`,
+      ...(n.smsEnabled ? { fix } : {}),
+    };
+  }
+  if (n.webhookSource === 'account') {
+    return {
+      ...base,
+      status: 'failure',
+      reason: 'It uses the account default, which does not point at smsops (see “Account default inbound webhook”).',
+    };
+  }
+  return {
+    ...base,
+    status: 'failure',
+    reason: 'No webhook: neither its own nor an account default, so Wavix has nowhere to deliver its inbound SMS.',
+    fix,
+  };
+}
+
+export const webhooksGroup: CheckGroup = {
+  id: 'webhooks',
+  title: 'Inbound webhooks',
+  run: async ({ deps, numbers }) => {
+    if (!deps.services.smsopsWebhooks) {
+      return [{ id: 'webhooks', title: 'Inbound webhooks', status: 'failure', reason: NO_PUBLIC_URL_REASON }];
+    }
+    const overview = await numbers();
+    if (!overview.ok) return [wavixUnreadable(webhooksGroup, overview.error)];
+    const relevant = overview.value.numbers.filter((n) => n.inboundActive || n.numberWebhook !== null);
+    return [accountWebhookCheck(overview.value), ...relevant.map(numberWebhookCheck)];
+  },
+};
