@@ -1,0 +1,120 @@
+import axios, { type AxiosResponse } from 'axios';
+import type { z } from 'zod';
+import { AppError } from '../errors.js';
+import { redactSecrets } from '../log.js';
+import { errorBodySchema } from './schemas.js';
+
+export type PortsipErrorKind =
+  | 'auth'
+  | 'forbidden'
+  | 'not_found'
+  | 'rejected'
+  | 'server'
+  | 'timeout'
+  | 'network'
+  | 'invalid_response';
+
+export interface PortsipErrorInit {
+  kind: PortsipErrorKind;
+  /** What was being done, finishing "when trying to …". */
+  operation: string;
+  status?: number;
+  /** PortSIP's own error code and message, when its body had them. */
+  portsipCode?: string;
+  portsipMessage?: string;
+  /** For people: which user and (tenant) domain were used; never the password. */
+  login?: { username: string; domain?: string | undefined };
+  /** An auth failure after a login that worked: PortSIP refused its own fresh token. */
+  tokenRefused?: boolean;
+  /** A short technical detail for the log (an error code, a zod issue), never a body or a header. */
+  detail?: string;
+}
+
+/** A failed PortSIP call. It never holds the password, a token, nor the raw axios error (which carries the headers). */
+export class PortsipError extends AppError {
+  readonly kind: PortsipErrorKind;
+  readonly operation: string;
+  readonly status: number | undefined;
+  readonly portsipCode: string | undefined;
+  readonly portsipMessage: string | undefined;
+
+  constructor(init: PortsipErrorInit) {
+    const said = init.portsipMessage ? `: ${init.portsipCode ?? ''} ${init.portsipMessage}`.replace(':  ', ': ') : '';
+    const technical = `PortSIP ${init.operation} failed: ${init.kind}${init.status ? ` (HTTP ${init.status})` : ''}${said}${
+      init.detail ? ` [${init.detail}]` : ''
+    }`;
+    // Scrubbed here as well as in the log: PortSIP's words are echoed and nobody knows what they may quote.
+    super(redactSecrets(technical), redactSecrets(portsipUserMessage(init)), init.detail ? { cause: init.detail } : undefined);
+    this.name = 'PortsipError';
+    this.kind = init.kind;
+    this.operation = init.operation;
+    this.status = init.status;
+    this.portsipCode = init.portsipCode;
+    this.portsipMessage = init.portsipMessage;
+  }
+}
+
+export function portsipUserMessage(init: PortsipErrorInit): string {
+  const said = init.portsipMessage ? ` PortSIP said: "${init.portsipMessage}".` : '';
+  const who = init.login
+    ? ` (user "${init.login.username}"${init.login.domain ? `, tenant domain "${init.login.domain}"` : ''})`
+    : '';
+  switch (init.kind) {
+    case 'auth':
+      return init.tokenRefused
+        ? `PortSIP accepted the login${who} but then refused its access token when trying to ${init.operation}.${said} Check that the user may use the REST API.`
+        : `PortSIP refused the user name or password${who} when trying to ${init.operation}. Check PORTSIP_API_USER and PORTSIP_API_PASSWORD; a tenant user also needs PORTSIP_API_DOMAIN set to the tenant's SIP domain.`;
+    case 'forbidden':
+      return `PortSIP does not allow this user${who} to ${init.operation} (403).${said} Use a tenant administrator or the system administrator.`;
+    case 'not_found':
+      return `PortSIP has no such API when trying to ${init.operation} (404). Check PORTSIP_API_URL (the PBX web portal address, usually https://<pbx>:8887) and that the PBX runs v22 or newer.`;
+    case 'rejected':
+      return `PortSIP refused to ${init.operation} (HTTP ${init.status ?? 'error'}).${said}`;
+    case 'server':
+      return `PortSIP had an internal error (HTTP ${init.status ?? 'server error'}) when trying to ${init.operation}; try again in a few minutes, and look at the PBX's logs if it persists.`;
+    case 'timeout':
+      return `PortSIP did not answer in time when trying to ${init.operation}; try again shortly.`;
+    case 'network':
+      return `smsops could not reach PortSIP to ${init.operation}${init.detail ? ` (${init.detail})` : ''}. Check PORTSIP_API_URL and that the PBX's port is open to smsops.`;
+    case 'invalid_response':
+      return `PortSIP answered ${init.operation} in a shape smsops does not understand; PortSIP may have changed its API. The details are in the smsops log.`;
+  }
+}
+
+export interface Failure {
+  kind: PortsipErrorKind;
+  status?: number;
+  portsipCode?: string;
+  portsipMessage?: string;
+  detail?: string;
+}
+
+export function portsipErrorOf(data: unknown): { portsipCode?: string; portsipMessage?: string } {
+  const parsed = errorBodySchema.safeParse(data);
+  if (!parsed.success) return {};
+  const first = parsed.data.errors[0];
+  return {
+    ...(first?.code ? { portsipCode: first.code } : {}),
+    ...(first?.message ? { portsipMessage: first.message.slice(0, 300) } : {}),
+  };
+}
+
+export function statusFailure(response: AxiosResponse): Failure {
+  const status = response.status;
+  const kind: PortsipErrorKind =
+    status === 401 ? 'auth' : status === 403 ? 'forbidden' : status === 404 ? 'not_found' : status >= 500 ? 'server' : 'rejected';
+  return { kind, status, ...portsipErrorOf(response.data) };
+}
+
+export function networkFailure(error: unknown): Failure {
+  // Only the code is kept: the axios error carries the request, bearer token and login form included.
+  const code = axios.isAxiosError(error) ? (error.code ?? 'ERR_NETWORK') : 'ERR_UNKNOWN';
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return { kind: 'timeout', detail: code };
+  return { kind: 'network', detail: code };
+}
+
+export function describeZodIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'unexpected body';
+  return `field ${issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue.message}`;
+}
