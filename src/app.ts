@@ -16,6 +16,7 @@ import { createAuditRepository } from './store/repositories/audit.js';
 import { createRoutesRepository } from './store/repositories/routes.js';
 import { createSenderIdsRepository } from './store/repositories/senderIds.js';
 import { createSettingsRepository } from './store/repositories/settings.js';
+import { createWatchBaselineRepository } from './store/repositories/watchBaseline.js';
 import { startWalCheckpointer } from './store/walCheckpointer.js';
 import { createAlertNotifier } from './watch/alertNotifier.js';
 import { createWatch } from './watch/startWatch.js';
@@ -70,6 +71,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     adminUsers: config.slack.adminUsers,
     smsopsWebhooks: smsopsWebhookUrls(config.publicBaseUrl, webhookSecret),
     defaultPortsipUrl: config.portsipWebhookUrl ?? null,
+    watchBaseline: createWatchBaselineRepository(db),
   };
   const metrics = createMetricsRegistry();
   const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig);

@@ -25,4 +25,6 @@ export interface SetupServices {
   smsopsWebhooks: SmsopsWebhookUrls | null;
   /** Where relayed messages go when no route names a number (PORTSIP_WEBHOOK_URL). */
   defaultPortsipUrl: string | null;
+  /** What the traffic watch once saw working; a webhook pointed elsewhere through smsops is forgotten there. */
+  watchBaseline?: { forgetPointing(subject: string): void };
 }

@@ -145,6 +145,10 @@ export async function applyWebhookChange(
       } else {
         await services.wavix.numbers.update(plan.target.wavixId, { sms_relay_url: inbound?.next ?? null });
       }
+      // Pointed elsewhere on purpose, through smsops: the watch must not call that drift.
+      if (inbound && inbound.next !== services.smsopsWebhooks?.inbound) {
+        services.watchBaseline?.forgetPointing(plan.target === 'default' ? 'account' : plan.target.e164.replace(/^\+/, ''));
+      }
       return ok(plan);
     },
   );

@@ -161,3 +161,33 @@ describe('Sender ID refusals (Wavix shows none in its API)', () => {
     expect(readable((await runCommand(t, 'audit')).body)).toContain('senderid.reject');
   });
 });
+
+describe('drift and intentional changes', () => {
+  it('does not call it drift when an admin points a number elsewhere through smsops', async () => {
+    await runCommand(t, 'webhook set +14155550100');
+    await runJob('traffic-watch'); // the watch sees the number pointing at smsops
+    const { body } = await runCommand(t, 'webhook set +14155550100 https://pbx.example.com:8887/emc/Wavix - US/direct');
+    const confirm = body.blocks
+      .flatMap((b: { elements?: Array<{ action_id: string; value: string }> }) => b.elements ?? [])
+      .find((e: { action_id: string }) => e.action_id === 'webhook_confirm_replace');
+    const before = t.fakeSlack.responses.length;
+    await t.slack.blockAction({ actionId: confirm.action_id, value: confirm.value, userId: ADMIN });
+    await t.fakeSlack.waitForResponses(before + 1);
+    expect(t.emulator.state().numbers.find((n) => n.number === '14155550100')?.sms_relay_url).toMatch(
+      /\/emc\/Wavix(%20| )-(%20| )US\/direct$/,
+    );
+
+    await runJob('traffic-watch');
+    expect(alertPosts().filter((c) => readable(c.args).includes('+1 415 555 0100'))).toHaveLength(0);
+
+    // The same change made behind smsops' back, on another number, is drift.
+    await runCommand(t, 'webhook set +16135550123');
+    await runJob('traffic-watch');
+    const canadian = t.emulator.state().numbers.find((n) => n.number === '16135550123');
+    await wavix('PATCH', `/v1/numbers/${canadian?.id}`, { sms_relay_url: 'https://elsewhere.example.com/hook' });
+    await runJob('traffic-watch');
+    const drift = alertPosts().filter((c) => readable(c.args).includes('+1 613 555 0123'));
+    expect(drift).toHaveLength(1);
+    expect(readable(drift[0]?.args)).toContain('its own webhook now points at');
+  });
+});

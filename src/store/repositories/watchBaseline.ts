@@ -4,6 +4,8 @@ import type { Db } from '../database.js';
 export interface WatchBaselineRepository {
   /** Remembers what is working now; a flag once set stays set (until `forget`), so a later change away is drift. */
   record(subject: string, seen: { pointingAtSmsops: boolean; inboundActive: boolean }): void;
+  /** An operator pointed it elsewhere on purpose: not pointing at smsops is no longer drift. */
+  forgetPointing(subject: string): void;
   all(): NumberBaseline[];
   accountSeenPointingAtSmsops(): boolean;
 }
@@ -18,12 +20,16 @@ export function createWatchBaselineRepository(db: Db, now: () => number = Date.n
   const all = db.prepare<[], { subject: string; seen_pointing_at_smsops: number; seen_inbound_active: number }>(
     "SELECT * FROM watch_baseline WHERE subject <> 'account' ORDER BY subject",
   );
+  const forget = db.prepare('UPDATE watch_baseline SET seen_pointing_at_smsops = 0, updated_at = ? WHERE subject = ?');
   const account = db.prepare<[], { seen_pointing_at_smsops: number }>(
     "SELECT seen_pointing_at_smsops FROM watch_baseline WHERE subject = 'account'",
   );
   return {
     record: (subject, seen) => {
       upsert.run(subject, seen.pointingAtSmsops ? 1 : 0, seen.inboundActive ? 1 : 0, now());
+    },
+    forgetPointing: (subject) => {
+      forget.run(now(), subject);
     },
     all: () =>
       all.all().map((r) => ({
