@@ -1,7 +1,7 @@
 import { startSmsops } from './app.js';
 import { parseConfig, readEnvironment, SECRET_VARIABLES } from './config.js';
 import { describeError } from './errors.js';
-import { createLogger, type Logger, registerSecret } from './log.js';
+import { createLogger, type Logger, type LogLevel, registerSecret } from './log.js';
 import { isSandboxMode, parseSandboxConfig } from './sandbox/mode.js';
 import { startSandbox } from './sandbox/startSandbox.js';
 
@@ -18,46 +18,43 @@ async function main(): Promise<void> {
   if (started) stopOnSignals(started.app, started.logger);
 }
 
-async function startProduction(env: Record<string, string | undefined>): Promise<{ app: Running; logger: Logger } | undefined> {
-  const config = parseConfig(env);
-  if (!config.ok) {
-    process.stderr.write(`${config.error.message}\n`);
+type Started = { app: Running; logger: Logger } | undefined;
+
+/** Parse, then start: a configuration error exits 2 with nothing started, a failure while starting exits 1. */
+async function startWith<C extends { logLevel: LogLevel }>(
+  parsed: { ok: true; value: C } | { ok: false; error: Error },
+  what: string,
+  start: (config: C, logger: Logger) => Promise<Running>,
+): Promise<Started> {
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.error.message}\n`);
     process.exitCode = 2;
     return undefined;
   }
-  const logger = createLogger({ level: config.value.logLevel });
+  const logger = createLogger({ level: parsed.value.logLevel });
   try {
-    return { app: await startSmsops(config.value, { logger }), logger };
+    return { app: await start(parsed.value, logger), logger };
   } catch (error) {
-    logger.error('smsops could not start', { error: describeError(error) });
+    logger.error(`${what} could not start`, { error: describeError(error) });
     process.exitCode = 1;
     return undefined;
   }
 }
 
-async function startSandboxMode(env: Record<string, string | undefined>): Promise<{ app: Running; logger: Logger } | undefined> {
-  const config = parseSandboxConfig(env);
-  if (!config.ok) {
-    process.stderr.write(`${config.error.message}\n`);
-    process.exitCode = 2;
-    return undefined;
-  }
-  const logger = createLogger({ level: config.value.logLevel });
-  try {
-    const sandbox = await startSandbox({ ...config.value, logger });
+const startProduction = (env: Record<string, string | undefined>): Promise<Started> =>
+  startWith(parseConfig(env), 'smsops', (config, logger) => startSmsops(config, { logger }));
+
+const startSandboxMode = (env: Record<string, string | undefined>): Promise<Started> =>
+  startWith(parseSandboxConfig(env), 'the sandbox', async (config, logger) => {
+    const sandbox = await startSandbox({ ...config, logger });
     const port = new URL(sandbox.url).port;
     logger.info(`sandbox mode: nothing reaches Slack, Wavix or PortSIP; open http://localhost:${port}/sandbox`, {
       console: sandbox.consoleUrl,
-      database: config.value.databasePath,
+      database: config.databasePath,
       why: 'neither SLACK_BOT_TOKEN nor WAVIX_API_KEY is set (or SMSOPS_SANDBOX=1); fill in .env to run for real',
     });
-    return { app: sandbox, logger };
-  } catch (error) {
-    logger.error('the sandbox could not start', { error: describeError(error) });
-    process.exitCode = 1;
-    return undefined;
-  }
-}
+    return sandbox;
+  });
 
 function stopOnSignals(app: Running, logger: Logger): void {
   let stopping = false;

@@ -10,9 +10,9 @@ import { createAuditRepository } from '../../src/store/repositories/audit.js';
 import { createRoutesRepository } from '../../src/store/repositories/routes.js';
 import { createSenderIdsRepository } from '../../src/store/repositories/senderIds.js';
 import { createSettingsRepository } from '../../src/store/repositories/settings.js';
-import type { AlertNotifier, RaisedAlert } from '../../src/watch/alertNotifier.js';
 import { createWavixClient } from '../../src/wavix/client.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+import { recordingAlerts } from '../helpers/recordingAlerts.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 const BOT_TOKEN = 'xoxb-test-bot-token-0123456789';
@@ -33,22 +33,6 @@ afterEach(async () => {
   await fakeSlack.close();
   t.cleanup();
 });
-
-/** The alert port as the job sees it, recording what it was told. */
-function recordingAlerts() {
-  const raised: RaisedAlert[] = [];
-  const resolved: Array<{ rule: string; subjectKey: string }> = [];
-  const notifier: AlertNotifier = {
-    raise: async (alert) => {
-      raised.push(alert);
-    },
-    resolve: async (rule, subjectKey) => {
-      resolved.push({ rule, subjectKey });
-    },
-    resolveAllBut: async () => {},
-  };
-  return { notifier, raised, resolved };
-}
 
 /** smsops as the job runs in it; calling it again on the same file is a restart (new repositories, new job). */
 function smsops(options: { db?: Db; wavixUrl?: string; alerts?: ReturnType<typeof recordingAlerts> } = {}) {

@@ -9,9 +9,9 @@ import { createLogger } from '../../src/log.js';
 import type { Db } from '../../src/store/database.js';
 import { createRejectedWebhooksRepository } from '../../src/store/repositories/rejectedWebhooks.js';
 import { createTenDlcRepository } from '../../src/store/repositories/tenDlc.js';
-import type { AlertNotifier, RaisedAlert } from '../../src/watch/alertNotifier.js';
 import { createWavixClient } from '../../src/wavix/client.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+import { recordingAlerts } from '../helpers/recordingAlerts.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 const BOT_TOKEN = 'xoxb-test-bot-token-0123456789';
@@ -36,21 +36,6 @@ afterEach(async () => {
   await fakeSlack.close();
   t.cleanup();
 });
-
-function recordingAlerts() {
-  const raised: RaisedAlert[] = [];
-  const resolved: Array<{ rule: string; subjectKey: string }> = [];
-  const notifier: AlertNotifier = {
-    raise: async (alert) => {
-      raised.push(alert);
-    },
-    resolve: async (rule, subjectKey) => {
-      resolved.push({ rule, subjectKey });
-    },
-    resolveAllBut: async () => {},
-  };
-  return { notifier, raised, resolved };
-}
 
 /** smsops' 10DLC watch on a database file; calling it again on the same file is a restart. */
 function smsops(db: Db = t.db) {
