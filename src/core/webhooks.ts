@@ -5,7 +5,7 @@ import { InputError } from './inputError.js';
 import { findAccountNumber } from './numbers.js';
 import { formatPhoneForPeople } from './phone.js';
 import type { Actor, SetupServices, SmsopsWebhookUrls } from './services.js';
-import { encodeCopiedUrl, isHttpUrl } from './urls.js';
+import { encodeCopiedUrl, isHttpUrl, maskUrl } from './urls.js';
 
 /** smsops' own webhook URLs: where Wavix must post inbound messages and delivery reports. */
 export function smsopsWebhookUrls(publicBaseUrl: string | undefined, secret: string): SmsopsWebhookUrls | null {
@@ -69,7 +69,7 @@ export async function planWebhookChange(
   if (!allowed.ok) return allowed;
   const url = request.url?.trim() || undefined;
   if (url !== undefined && !isHttpUrl(url)) {
-    return err(new InputError([{ field: 'url', message: `"${url}" is not an http(s) URL.` }]));
+    return err(new InputError([{ field: 'url', message: `"${maskUrl(url)}" is not an http(s) URL.` }]));
   }
   if (url === undefined && !services.smsopsWebhooks) return err(NO_PUBLIC_URL);
   // Wavix gets the URL with its spaces encoded, so that is also the form compared with what Wavix holds.

@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { ALERT_RULE } from '../core/alertRules.js';
-import { maskUrlToken } from '../core/urls.js';
+import { maskUrl } from '../core/urls.js';
 import { describeError } from '../errors.js';
 import type { MetricsRegistry } from '../http/metrics.js';
 import type { Route } from '../http/server.js';
@@ -49,7 +49,7 @@ export interface Relay {
 }
 
 const destinationLabel = (d: Delivery) =>
-  d.destinationKind === 'portsip' ? `PortSIP ${maskUrlToken(d.destination)}` : `Slack channel ${d.destination}`;
+  d.destinationKind === 'portsip' ? `PortSIP ${maskUrl(d.destination)}` : `Slack channel ${d.destination}`;
 
 /**
  * The inbound relay: webhook routes that store before they acknowledge, and one outbox worker per destination kind
