@@ -45,7 +45,7 @@ export interface StartOptions {
 
 export async function startSmsops(config: Config, deps: StartOptions): Promise<RunningSmsops> {
   const { logger } = deps;
-  const { db, migrations } = openDatabase(config.databasePath);
+  const { db, migrations } = openDatabase(config.databasePath, { logger });
   logger.info('database ready', { path: config.databasePath, migrationsApplied: migrations.applied });
   const checkpointer = startWalCheckpointer(db, { logger });
 
