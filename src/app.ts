@@ -93,6 +93,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     concurrency: config.relay.concurrency,
     retry: { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs },
     slackPaceMs: config.relay.slackPaceMs,
+    maskCodesInSlack: config.relay.maskCodesInSlack,
     metrics,
     logger: logger.child({ component: 'relay' }),
   });

@@ -34,6 +34,8 @@ export interface RelayOptions {
   concurrency: number;
   retry: RetryPolicy;
   slackPaceMs: number;
+  /** SMS_MASK_CODES: one-time codes shown as dots in the Slack posts (PortSIP gets the stored bytes). */
+  maskCodesInSlack?: boolean;
   metrics: MetricsRegistry;
   logger: Logger;
   now?: () => number;
@@ -133,7 +135,11 @@ export function startRelay(options: RelayOptions): Relay {
     startOutboxWorker({
       ...common,
       kind: 'slack',
-      send: createSlackRelaySender({ client: options.slackClient, threads: createSlackThreadsRepository(db, now) }).send,
+      send: createSlackRelaySender({
+        client: options.slackClient,
+        threads: createSlackThreadsRepository(db, now),
+        maskCodes: options.maskCodesInSlack ?? false,
+      }).send,
       // One post at a time, paced, taking up to 20 due messages: a storm becomes a few coalesced posts.
       concurrency: 1,
       batchSize: 20,
