@@ -64,6 +64,23 @@ describe('credentials in URLs', () => {
   });
 });
 
+describe('webhook set confirmations', () => {
+  it('shows the URL it replaces masked, carries no credential in the button, and still applies when confirmed', async () => {
+    t = await startSmsopsUnderTest();
+    t.emulator.state().profile.sms_relay_url = `https://admin:hunter2@pbx.example.com:8887/emc/Wavix%20-%20US/${UUID}`;
+    const { body } = await runCommand(t, 'webhook set');
+    expect(readable(body)).toContain('`https://…@pbx.example.com:8887/emc/Wavix%20-%20US/0d3c…`');
+    for (const secret of ['hunter2', UUID.slice(4)]) expect(slackTraffic(t)).not.toContain(secret);
+    // biome-ignore lint/suspicious/noExplicitAny: a Block Kit message asserted structurally
+    const replace = body.blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === 'webhook_confirm_replace');
+    const before = t.fakeSlack.responses.length;
+    await t.slack.blockAction({ actionId: 'webhook_confirm_replace', value: replace.value, userId: ADMIN });
+    const reply = (await t.fakeSlack.waitForResponses(before + 1))[before];
+    expect(readable(reply?.body)).toContain('updated on Wavix');
+    expect(t.emulator.state().profile.sms_relay_url).toContain('/webhooks/wavix/inbound/');
+  });
+});
+
 describe('words of a destination reaching Slack', () => {
   it('escapes PortSIP’s answer in the dead-letter alert, its fallback text included', async () => {
     sink = await startWebhookSink();
