@@ -4,7 +4,7 @@ import { performChange } from './access.js';
 import { InputError } from './inputError.js';
 import { parsePhoneNumber } from './phone.js';
 import type { Actor, SetupServices } from './services.js';
-import { isHttpUrl } from './urls.js';
+import { isHttpUrl, maskUrl } from './urls.js';
 
 export interface RouteRequest {
   /** `default` or a number as typed. */
@@ -39,7 +39,7 @@ export async function setRoute(services: SetupServices, actor: Actor, request: R
           new InputError([
             {
               field: 'url',
-              message: `"${url}" is not an http(s) URL. Copy it from PortSIP: Message Channels → SMS/MMS → Copy Webhook.`,
+              message: `"${maskUrl(url)}" is not an http(s) URL. Copy it from PortSIP: Message Channels → SMS/MMS → Copy Webhook.`,
             },
           ]),
         );

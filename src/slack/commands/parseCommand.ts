@@ -1,3 +1,5 @@
+import { maskUrl } from '../../core/urls.js';
+
 /**
  * The `/sms` grammar. Slack delivers one command with free text; this turns that text into a typed command or a
  * usage problem. Pure, so every form a person may type is unit-tested without Slack.
@@ -133,7 +135,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
       if (verb !== 'set') return usage(verb ? `\`webhook ${verb}\` is not a command.` : 'What about webhooks?', 'webhook');
       const { before, url } = splitAtUrl(restAfter(2));
       const other = foreignUrl(before);
-      if (other) return usage(`\`${other}\` is not an http(s) URL.`, 'webhook');
+      if (other) return usage(`\`${maskUrl(other)}\` is not an http(s) URL.`, 'webhook');
       const target = before || 'default';
       return command(url ? { kind: 'webhook.set', target, url } : { kind: 'webhook.set', target });
     }
@@ -145,7 +147,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
         const { rest, channel } = splitTrailingChannel(restAfter(2));
         const { before, url } = splitAtUrl(rest);
         const other = foreignUrl(before);
-        if (other) return usage(`\`${other}\` is not an http(s) URL.`, 'route');
+        if (other) return usage(`\`${maskUrl(other)}\` is not an http(s) URL.`, 'route');
         const number = before;
         if (!number) return usage('Which number? `default` or a number, then the PortSIP webhook URL.', 'route');
         if (!url && !channel) return usage('Give the PortSIP webhook URL (and optionally a #channel).', 'route');

@@ -1,11 +1,11 @@
 import { formatPhoneForPeople } from '../../core/phone.js';
-import { maskUrlToken } from '../../core/urls.js';
+import { maskUrl } from '../../core/urls.js';
 import type { InboxEntry, RelayStatus, ReplayResult } from '../../relay/operations.js';
 import type { Delivery } from '../../store/repositories/deliveries.js';
 import { type Block, clip, code, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
 
 const destination = (kind: 'portsip' | 'slack', value: string) =>
-  kind === 'portsip' ? `PortSIP ${code(maskUrlToken(value))}` : `Slack <#${value}>`;
+  kind === 'portsip' ? `PortSIP ${code(maskUrl(value))}` : `Slack <#${value}>`;
 
 const age = (ms: number) =>
   ms < 60_000
