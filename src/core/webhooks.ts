@@ -68,7 +68,7 @@ export async function planWebhookChange(
   actor: Actor,
   request: WebhookChangeRequest,
 ): Promise<Result<WebhookPlan>> {
-  const allowed = checkMayChange(services, actor, { action: 'webhook.set', target: request.target });
+  const allowed = await checkMayChange(services, actor, { action: 'webhook.set', target: request.target });
   if (!allowed.ok) return allowed;
   const url = request.url?.trim() || undefined;
   let destinationNote: string | null = null;
