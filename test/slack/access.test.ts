@@ -136,6 +136,10 @@ describe('route URLs that cannot be turned inward', () => {
     const list = await say('route list', OUTSIDER);
     expect(list).toContain('loopback address: PortSIP on this host?');
     expect(list).toContain('PortSIP on your LAN?');
+    // Wavix calls a webhook from the internet: a private address is allowed but said to be out of its reach.
+    expect(await say('webhook set default http://192.168.10.5/hook', ADMIN)).toContain(
+      'private address (192.168.0.0/16): Wavix calls this URL from the internet and cannot reach it',
+    );
   });
 
   it('refuses PORTSIP_WEBHOOK_URL at a metadata address at start, naming the variable', async () => {
