@@ -63,6 +63,10 @@ export interface FakeSlackUser {
   admin?: boolean;
   owner?: boolean;
   primaryOwner?: boolean;
+  /** A guest (is_restricted). */
+  guest?: boolean;
+  /** From another organisation through Slack Connect (is_stranger). */
+  external?: boolean;
 }
 
 /** One thing the fake received, as `onRecord` reports it. */
@@ -280,6 +284,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
           is_admin: role.admin === true,
           is_owner: role.owner === true || role.primaryOwner === true,
           is_primary_owner: role.primaryOwner === true,
+          is_restricted: role.guest === true,
+          is_ultra_restricted: false,
+          ...(role.external === true ? { is_stranger: true } : {}),
         },
       };
     },

@@ -18,6 +18,9 @@ const userInfoSchema = z.object({
     is_admin: z.boolean().optional(),
     is_owner: z.boolean().optional(),
     is_primary_owner: z.boolean().optional(),
+    is_restricted: z.boolean().optional(),
+    is_ultra_restricted: z.boolean().optional(),
+    is_stranger: z.boolean().optional(),
   }),
 });
 
@@ -86,7 +89,10 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
       if (cached && now() - cached.at < adminTtl) return ok(cached.value);
       try {
         const { user } = userInfoSchema.parse(await options.client.users.info({ user: userId }));
-        const value = user.is_admin === true || user.is_owner === true || user.is_primary_owner === true;
+        // A guest or someone from another organisation (Slack Connect) is never taken for an admin of this one,
+        // whatever their flags say: Slack does not document what is_admin means for an external user.
+        const outsider = user.is_restricted === true || user.is_ultra_restricted === true || user.is_stranger === true;
+        const value = !outsider && (user.is_admin === true || user.is_owner === true || user.is_primary_owner === true);
         admins.set(userId, { value, at: now() });
         return ok(value);
       } catch (error) {

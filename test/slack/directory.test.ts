@@ -9,7 +9,13 @@ let clock = 0;
 
 beforeEach(async () => {
   fakeSlack = await startFakeSlack({
-    users: { U0ADMIN001: { admin: true }, U0OWNER001: { primaryOwner: true }, U0PLAIN001: {} },
+    users: {
+      U0ADMIN001: { admin: true },
+      U0OWNER001: { primaryOwner: true },
+      U0PLAIN001: {},
+      U0GUEST001: { admin: true, guest: true },
+      U0EXTERN01: { admin: true, external: true },
+    },
   });
   clock = 1_000_000;
 });
@@ -28,9 +34,12 @@ describe('the workspace directory over Slack', () => {
     expect(await d.isWorkspaceAdmin('U0ADMIN001')).toEqual({ ok: true, value: true });
     expect(await d.isWorkspaceAdmin('U0OWNER001')).toEqual({ ok: true, value: true });
     expect(await d.isWorkspaceAdmin('U0PLAIN001')).toEqual({ ok: true, value: false });
+    // Admin flags of a guest or of someone from another organisation do not count here.
+    expect(await d.isWorkspaceAdmin('U0GUEST001')).toEqual({ ok: true, value: false });
+    expect(await d.isWorkspaceAdmin('U0EXTERN01')).toEqual({ ok: true, value: false });
     fakeSlack.seedUser('U0PLAIN001', { admin: true });
     expect(await d.isWorkspaceAdmin('U0PLAIN001')).toEqual({ ok: true, value: false });
-    expect(fakeSlack.callsTo('users.info')).toHaveLength(3);
+    expect(fakeSlack.callsTo('users.info')).toHaveLength(5);
     clock += 5 * 60_000;
     expect(await d.isWorkspaceAdmin('U0PLAIN001')).toEqual({ ok: true, value: true });
   });
