@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { checkDestinationUrl } from './core/destinationUrls.js';
 import { isHttpUrl } from './core/urls.js';
 import { AppError, err, ok, type Result } from './errors.js';
 
@@ -68,7 +69,17 @@ const configSchema = z.object({
       .regex(/^[A-Za-z0-9_-]{24,}$/, 'must be at least 24 characters of letters, digits, - or _ (it is a URL path segment)')
       .optional(),
   ),
-  PORTSIP_WEBHOOK_URL: z.preprocess(emptyToUndefined, httpUrl("PortSIP's inbound SMS webhook, copied as is").optional()),
+  PORTSIP_WEBHOOK_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .superRefine((value, ctx) => {
+        // The same rule as `/sms route set`: the relay must not be pointed at a metadata or link-local address.
+        const checked = checkDestinationUrl(value);
+        if (!checked.ok) ctx.addIssue({ code: 'custom', message: `is refused: ${checked.error.userMessage}` });
+      })
+      .optional(),
+  ),
   PORTSIP_API_URL: z.preprocess(
     emptyToUndefined,
     httpUrl("PortSIP's web portal / REST API base, e.g. https://pbx.example.com:8887").optional(),

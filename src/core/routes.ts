@@ -1,10 +1,10 @@
 import { err, ok, type Result } from '../errors.js';
 import type { Route } from '../store/repositories/routes.js';
 import { performChange } from './access.js';
+import { checkDestinationUrl, RefusedDestinationError } from './destinationUrls.js';
 import { InputError } from './inputError.js';
 import { parsePhoneNumber } from './phone.js';
 import type { Actor, SetupServices } from './services.js';
-import { isHttpUrl, maskUrl } from './urls.js';
 
 export interface RouteRequest {
   /** `default` or a number as typed. */
@@ -34,15 +34,21 @@ export async function setRoute(services: SetupServices, actor: Actor, request: R
       if (url === null && request.slackChannel === null) {
         return err(new InputError([{ field: 'url', message: 'Give PortSIP’s inbound SMS webhook URL (or a channel).' }]));
       }
-      if (url !== null && !isHttpUrl(url)) {
-        return err(
-          new InputError([
-            {
-              field: 'url',
-              message: `"${maskUrl(url)}" is not an http(s) URL. Copy it from PortSIP: Message Channels → SMS/MMS → Copy Webhook.`,
-            },
-          ]),
-        );
+      if (url !== null) {
+        const destination = checkDestinationUrl(url);
+        if (!destination.ok) {
+          if (!(destination.error instanceof RefusedDestinationError)) {
+            return err(
+              new InputError([
+                {
+                  field: 'url',
+                  message: `${destination.error.userMessage} Copy it from PortSIP: Message Channels → SMS/MMS → Copy Webhook.`,
+                },
+              ]),
+            );
+          }
+          return destination;
+        }
       }
       return ok(
         services.routes.set({ number: key.value, portsipUrl: url, slackChannel: request.slackChannel, by: actor.userId }),

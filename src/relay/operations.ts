@@ -44,7 +44,7 @@ export interface ReplayResult {
 
 /** Sends again every dead delivery, or every delivery of one message (by Wavix message id or smsops' number). */
 export async function replayDeliveries(
-  services: Pick<SetupServices, 'adminUsers' | 'audit'>,
+  services: Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'>,
   deps: RelayOperationsDeps,
   actor: Actor,
   target: string,

@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { ALERT_RULE } from '../core/alertRules.js';
+import { destinationAnswer } from '../core/destinationAnswer.js';
 import { maskUrl } from '../core/urls.js';
 import { describeError } from '../errors.js';
 import type { MetricsRegistry } from '../http/metrics.js';
@@ -108,8 +109,17 @@ export function startRelay(options: RelayOptions): Relay {
         rule: ALERT_RULE.deadLetters,
         subjectKey: subject,
         severity: 'critical',
-        summary: `Inbound SMS to ${destinationLabel(delivery)} are dead letters: undelivered for ${hours} h (last error: ${outcome.error ?? 'unknown'}). They are kept: \`/sms relay replay dead\` sends them again once the destination works.`,
-        details: { lastError: outcome.error ?? null },
+        // The alert channel and App Home are read by everyone: the destination's answer appears as its status only.
+        summary: `Inbound SMS to ${destinationLabel(delivery)} are dead letters: undelivered for ${hours} h (last answer: ${
+          destinationAnswer(
+            {
+              destinationKind: delivery.destinationKind,
+              lastStatusCode: outcome.statusCode ?? null,
+              lastError: outcome.error ?? null,
+            },
+            false,
+          ) ?? 'unknown'
+        }). They are kept: \`/sms relay replay dead\` sends them again once the destination works.`,
       })
       .catch((error: unknown) => logger.warn('could not record the dead-letter alert', { error: describeError(error) }));
   };

@@ -50,8 +50,23 @@ export interface FakeSlackOptions {
   botId?: string;
   /** Per-method answers that replace the built-in ones (e.g. `conversations.info` with `is_member: false`). */
   handlers?: Record<string, FakeSlackHandler>;
+  /** People the workspace has, by user id (users.info); anyone else is a plain member. */
+  users?: Record<string, FakeSlackUser>;
+  /** Members of channels (conversations.members); a channel not named has none. */
+  channelMembers?: Record<string, string[]>;
   /** Told of each record once it is complete (a call after its answer was computed), in arrival order. */
   onRecord?: (record: FakeSlackRecord) => void;
+}
+
+/** A person's role in the workspace, as users.info reports it. */
+export interface FakeSlackUser {
+  admin?: boolean;
+  owner?: boolean;
+  primaryOwner?: boolean;
+  /** A guest (is_restricted). */
+  guest?: boolean;
+  /** From another organisation through Slack Connect (is_stranger). */
+  external?: boolean;
 }
 
 /** One thing the fake received, as `onRecord` reports it. */
@@ -79,6 +94,10 @@ export interface FakeSlack {
   failNext(method: string, error: string): void;
   /** Replaces (or with undefined restores) the answer for `method` until `reset()`. */
   handle(method: string, handler: FakeSlackHandler | undefined): void;
+  /** Adds or changes a person (users.info); kept across `reset()`. */
+  seedUser(userId: string, role: FakeSlackUser): void;
+  /** Sets who is in a channel (conversations.members); kept across `reset()`. */
+  setChannelMembers(channel: string, members: string[]): void;
   /** Forgets calls, responses, uploads, pending rate limits/failures and `handle` overrides. Ids and ts keep increasing. */
   reset(): void;
   close(): Promise<void>;
@@ -176,6 +195,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const failures = new Map<string, string[]>();
   const overrides = new Map<string, FakeSlackHandler>();
   const homeViewIds = new Map<string, string>();
+  const users = new Map<string, FakeSlackUser>(Object.entries(options.users ?? {}));
+  const channelMembers = new Map<string, string[]>(Object.entries(options.channelMembers ?? {}));
   let tsCounter = 0;
   let viewCounter = 0;
   let hashCounter = 0;
@@ -249,6 +270,35 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       return viewResult(call, id);
     },
     'conversations.info': ({ args }) => ({ channel: { id: args.channel, is_member: true } }),
+    'users.info': ({ args }) => {
+      const id = str(args.user) ?? '';
+      if (!/^[UW][A-Z0-9]+$/.test(id)) return { ok: false, error: 'user_not_found' };
+      const role = users.get(id) ?? {};
+      return {
+        user: {
+          id,
+          team_id: teamId,
+          name: id.toLowerCase(),
+          deleted: false,
+          is_bot: false,
+          is_admin: role.admin === true,
+          is_owner: role.owner === true || role.primaryOwner === true,
+          is_primary_owner: role.primaryOwner === true,
+          is_restricted: role.guest === true,
+          is_ultra_restricted: false,
+          ...(role.external === true ? { is_stranger: true } : {}),
+        },
+      };
+    },
+    // Paged like Slack: `limit` (default 100) per page, an opaque `next_cursor` ('' on the last page).
+    'conversations.members': ({ args }) => {
+      const all = channelMembers.get(str(args.channel) ?? '') ?? [];
+      const limit = Math.max(1, Math.min(1000, Number(str(args.limit) ?? 100) || 100));
+      const offset = /^off:(\d+)$/.exec(str(args.cursor) ?? '')?.[1];
+      const start = offset === undefined ? 0 : Number(offset);
+      const end = start + limit;
+      return { members: all.slice(start, end), response_metadata: { next_cursor: end < all.length ? `off:${end}` : '' } };
+    },
     'conversations.join': ({ args }) => ({ channel: { id: args.channel, is_member: true } }),
     'files.getUploadURLExternal': () => {
       fileCounter += 1;
@@ -415,6 +465,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     handle: (method, handler) => {
       if (handler === undefined) overrides.delete(method);
       else overrides.set(method, handler);
+    },
+    seedUser: (userId, role) => {
+      users.set(userId, role);
+    },
+    setChannelMembers: (channel, members) => {
+      channelMembers.set(channel, [...members]);
     },
     reset: () => {
       calls.length = 0;

@@ -1,7 +1,8 @@
 import { formatPhoneForPeople } from '../../core/phone.js';
 import { maskUrl } from '../../core/urls.js';
-import type { InboxEntry, RelayStatus, ReplayResult } from '../../relay/operations.js';
-import type { Delivery } from '../../store/repositories/deliveries.js';
+import type { InboxLine, InboxReading, TextHidden } from '../../relay/inboxReading.js';
+import type { RelayStatus, ReplayResult } from '../../relay/operations.js';
+import type { DeliveryStatus } from '../../store/repositories/deliveries.js';
 import { type Block, clip, code, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
 
 const destination = (kind: 'portsip' | 'slack', value: string) =>
@@ -41,40 +42,58 @@ export function replayMessage(result: ReplayResult): SlackMessage {
   return { text, blocks: [section(`:repeat: ${escapeMrkdwn(text)}`), context('`/sms relay status` shows the progress.')] };
 }
 
-const DELIVERY_ICON: Record<Delivery['status'], string> = {
+const DELIVERY_ICON: Record<DeliveryStatus, string> = {
   delivered: ':white_check_mark:',
   pending: ':hourglass_flowing_sand:',
   in_flight: ':arrows_counterclockwise:',
   dead: ':rotating_light:',
 };
 
-function deliveryLine(d: Delivery): string {
-  const where = d.destinationKind === 'portsip' ? 'PortSIP' : 'Slack';
-  const why = d.status !== 'delivered' && d.lastError ? ` (${escapeMrkdwn(clip(d.lastError, 120))})` : '';
+function deliveryLine(d: InboxLine['deliveries'][number]): string {
+  const where = d.kind === 'portsip' ? 'PortSIP' : 'Slack';
+  const why = d.answer ? ` (${escapeMrkdwn(d.answer)})` : '';
   return `${DELIVERY_ICON[d.status]} ${where} ${d.status}${why}`;
 }
 
-export function inboxMessage(entries: readonly InboxEntry[], number?: string): SlackMessage {
-  if (entries.length === 0) {
+function hiddenText(hidden: TextHidden): string {
+  const where = hidden.channel ? `<#${hidden.channel}>` : 'no channel';
+  return hidden.reason === 'not-member'
+    ? `_text hidden: you are not in ${where}, where it was posted_`
+    : `_text hidden: smsops could not check that you are in ${where} (${escapeMrkdwn(hidden.why)})_`;
+}
+
+function lineBlock(line: InboxLine): Block {
+  const from = line.fromNumber === null ? '_hidden sender_' : `*${escapeMrkdwn(formatPhoneForPeople(`+${line.fromNumber}`))}*`;
+  const body = line.hidden ? hiddenText(line.hidden) : clip(escapeMrkdwn(line.text ?? '') || '_(no text)_', 600);
+  return section(
+    `${from} → ${escapeMrkdwn(formatPhoneForPeople(`+${line.toNumber}`))} · ${formatTime(line.ingestedAt)} · ${line.messageType.toUpperCase()}${
+      line.mediaCount > 0 ? ` (${line.mediaCount} media)` : ''
+    }\n${body}\n${line.deliveries.map(deliveryLine).join(' · ') || '_no destination_'} · id ${code(line.wavixMessageId)}`,
+  );
+}
+
+export function inboxMessage(reading: InboxReading, number?: string): SlackMessage {
+  const { lines } = reading;
+  if (lines.length === 0) {
     return {
       text: 'No inbound messages yet.',
       blocks: [section(`No inbound messages${number ? ` to ${escapeMrkdwn(number)}` : ''} yet.`)],
     };
   }
-  const blocks: Block[] = entries
-    .slice(0, 20)
-    .map(({ message, deliveries }) =>
-      section(
-        `*${escapeMrkdwn(formatPhoneForPeople(`+${message.fromNumber}`))}* → ${escapeMrkdwn(formatPhoneForPeople(`+${message.toNumber}`))} · ${formatTime(
-          message.ingestedAt,
-        )} · ${message.messageType.toUpperCase()}${message.media?.length ? ` (${message.media.length} media)` : ''}\n${clip(
-          escapeMrkdwn(message.text) || '_(no text)_',
-          600,
-        )}\n${deliveries.map(deliveryLine).join(' · ') || '_no destination_'} · id ${code(message.wavixMessageId)}`,
+  const hidden = lines.filter((l) => l.hidden).length;
+  const blocks: Block[] = [
+    section(`*Inbox*${number ? ` for ${escapeMrkdwn(number)}` : ''}`),
+    ...lines.slice(0, 20).map(lineBlock),
+  ];
+  if (hidden > 0) {
+    blocks.push(
+      context(
+        `The text and sender of ${hidden} message${hidden === 1 ? ' is' : 's are'} hidden: SMS text is personal data, shown to smsops admins and to the members of the channel it is posted in. Ask to be added to that channel.`,
       ),
     );
-  return {
-    text: `${entries.length} recent inbound messages`,
-    blocks: [section(`*Inbox*${number ? ` for ${escapeMrkdwn(number)}` : ''}`), ...blocks],
-  };
+  }
+  if (!reading.admin && lines.some((l) => l.deliveries.some((d) => d.kind === 'portsip' && d.answer))) {
+    blocks.push(context('What PortSIP answered is shown to smsops admins only; here, its HTTP status.'));
+  }
+  return { text: `${lines.length} recent inbound messages${hidden > 0 ? ` (${hidden} hidden)` : ''}`, blocks };
 }

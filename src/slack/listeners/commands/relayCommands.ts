@@ -1,4 +1,5 @@
-import { recentInbox, relayStatus, replayDeliveries } from '../../../relay/operations.js';
+import { readInbox } from '../../../relay/inboxReading.js';
+import { relayStatus, replayDeliveries } from '../../../relay/operations.js';
 import { errorMessage } from '../../ui/errors.js';
 import { inboxMessage, relayStatusMessage, replayMessage } from '../../ui/relay.js';
 import { type Interaction, logFailure } from '../context.js';
@@ -19,10 +20,11 @@ export async function relayReplayCommand(interaction: Interaction, target: strin
 }
 
 export async function inboxCommand(interaction: Interaction, number: string | undefined): Promise<void> {
-  const entries = recentInbox(interaction.deps.relay, number);
-  if (!entries.ok) {
-    await interaction.reply(errorMessage(entries.error, 'read the inbox'));
+  const { deps, actor } = interaction;
+  const reading = await readInbox(deps.services, deps.relay, actor, number, deps.inboxChannel);
+  if (!reading.ok) {
+    await interaction.reply(errorMessage(reading.error, 'read the inbox'));
     return;
   }
-  await interaction.reply(inboxMessage(entries.value, number));
+  await interaction.reply(inboxMessage(reading.value, number));
 }
