@@ -367,3 +367,44 @@ describe('the warnings are visible', () => {
     });
   });
 });
+
+describe('the Wavix emulator still speaks the documented dialect', () => {
+  it('its inbound messages and delivery reports are stored without a warning', async () => {
+    const api = (method: string, path: string, body: unknown) =>
+      fetch(`${t.emulator.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${t.emulator.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const profile = await api('PUT', '/v1/profile', {
+      sms_relay_url: `${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`,
+      dlr_relay_url: `${t.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`,
+    });
+    expect(profile.status).toBe(200);
+    const inbound = (await (
+      await api('POST', '/_emulator/inbound', { from: '447400123456', to: '14155550100', text: 'From the emulator' })
+    ).json()) as { message_id: string; webhook_status: number };
+    expect(inbound.webhook_status).toBe(200);
+    const sent = (await (
+      await api('POST', '/v3/messages', { from: 'Wavix', to: '447400123456', message_body: { text: 'Out', media: null } })
+    ).json()) as { message_id: string };
+    const report = (await (await api('POST', '/_emulator/dlr', { message_id: sent.message_id, status: 'delivered' })).json()) as {
+      status: number;
+    };
+    expect(report.status).toBe(200);
+    expect(t.db.prepare('SELECT count(*) AS n FROM inbound_messages WHERE wavix_message_id = ?').get(inbound.message_id)).toEqual(
+      {
+        n: 1,
+      },
+    );
+    expect(
+      t.db
+        .prepare("SELECT status FROM delivery_reports WHERE wavix_message_id = ? AND status = 'delivered'")
+        .get(sent.message_id),
+    ).toEqual({
+      status: 'delivered',
+    });
+    expect(warningsOf(inbound.message_id)).toBeUndefined();
+    expect(warningsOf(sent.message_id)).toBeUndefined();
+  });
+});
