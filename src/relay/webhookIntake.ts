@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import { AppError, err, ok, type Result } from '../errors.js';
 import {
@@ -64,6 +65,8 @@ export const parseWavixTime = (text: string): number | null => {
 function parseJsonObject(body: Buffer): Result<{ json: Record<string, unknown>; warnings: string[] }, WebhookRejection> {
   let text = body.toString('utf8');
   const warnings: string[] = [];
+  // Read with replacement characters (what is shown may differ); PortSIP still gets the bytes as they came.
+  if (!isUtf8(body)) warnings.push('body is not valid UTF-8');
   if (text.charCodeAt(0) === 0xfeff) {
     // A byte-order mark is not JSON, but it hides nothing: read past it (the bytes relayed stay as they came).
     text = text.slice(1);

@@ -208,6 +208,24 @@ describe('inbound messages: lenient where smsops does not need a field', () => {
     expect(readable(posted.args)).toContain('MMS');
   });
 
+  it('relays a body that is not valid UTF-8 byte for byte, and one with a byte-order mark', async () => {
+    const example = webhookExample('InboundMessage');
+    const latin1 = Buffer.from(
+      JSON.stringify({ ...example, message_id: 'latin-1', message_body: { text: 'café', media: null } }),
+      'latin1',
+    );
+    const bom = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(JSON.stringify({ ...example, message_id: 'bom-1' })),
+    ]);
+    for (const raw of [latin1, bom]) {
+      expect((await post('inbound', raw)).status).toBe(200);
+      await until('PortSIP', () => sink.received.find((r) => r.body.equals(raw)));
+    }
+    expect(JSON.parse(warningsOf('latin-1')?.problems ?? '[]')).toEqual(['body is not valid UTF-8']);
+    expect(JSON.parse(warningsOf('bom-1')?.problems ?? '[]')).toEqual(['body starts with a byte-order mark']);
+  });
+
   it('accepts message_id, from and to as numbers or formatted, routing by the normalised number', async () => {
     const example = webhookExample('InboundMessage');
     const cases = [
