@@ -24,7 +24,15 @@ export const DELIVERY_STATUSES = [
 ] as const;
 
 const kindOf = (value: unknown): string =>
-  value === undefined ? 'missing' : value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  value === undefined
+    ? 'missing'
+    : value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? 'an array'
+        : typeof value === 'object'
+          ? 'an object'
+          : `a ${typeof value}`;
 
 /**
  * A usable identifier: a string with something other than white space in it, or a whole number within JavaScript's
@@ -50,26 +58,26 @@ export function phoneDigits(value: unknown): string | null {
   return /^\d{7,15}$/.test(digits) ? digits : null;
 }
 
-const requiredField = (read: (value: unknown) => string | null, expected: string) =>
+// What a refusal says about the value: its kind, never its content (a `to` or an SMS text is personal data).
+const describeValue = (value: unknown, unusableString: string) => {
+  if (typeof value === 'string') return /\S/.test(value) ? unusableString : 'a blank string';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'a whole number too large to keep exactly' : 'a fraction';
+  return kindOf(value);
+};
+
+const requiredField = (read: (value: unknown) => string | null, expected: string, unusableString = 'a string') =>
   z.unknown().transform((value, ctx) => {
     const usable = read(value);
     if (usable !== null) return usable;
-    ctx.addIssue({
-      code: 'custom',
-      message: `${kindOf(value) === 'missing' ? 'missing' : `${describeValue(value)}`}, expected ${expected}`,
-    });
+    ctx.addIssue({ code: 'custom', message: `${describeValue(value, unusableString)}, expected ${expected}` });
     return z.NEVER;
   });
 
-// What a refusal says about the value: its kind, never its content (a `to` or an SMS text is personal data).
-const describeValue = (value: unknown) =>
-  typeof value === 'string' ? (/\S/.test(value) ? 'a string that is not usable' : 'a blank string') : kindOf(value);
-
-const ID_EXPECTED = 'a non-empty string or a whole number';
+const ID_EXPECTED = 'a non-empty string or a whole number below 2^53';
 const PHONE_EXPECTED = 'a phone number of 7 to 15 digits (optionally with +, spaces, dashes, dots or parentheses)';
 const messageId = requiredField(usableIdentifier, ID_EXPECTED);
 const sender = requiredField(usableIdentifier, ID_EXPECTED);
-const ourNumber = requiredField(phoneDigits, PHONE_EXPECTED);
+const ourNumber = requiredField(phoneDigits, PHONE_EXPECTED, 'a string that is not such a number');
 
 // --- InboundMessage -----------------------------------------------------------------------------------------------
 

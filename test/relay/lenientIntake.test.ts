@@ -320,7 +320,7 @@ describe('refused: what cannot be relayed', () => {
       name: `inbound to ${to}`,
       route: 'inbound',
       raw: JSON.stringify({ ...inbound(), to }),
-      reason: /to: a string that is not usable, expected a phone number/,
+      reason: /to: a string that is not such a number, expected a phone number/,
     });
   for (const [field, values] of [
     ['message_id', [ABSENT, null, '', true, ['x']]],
