@@ -157,42 +157,41 @@ export function readInboundMessage(body: Buffer): Intake<InboundFields> {
 
   // The common case: exactly as documented, one parse.
   const documented = documentedInboundMessageSchema.safeParse(json);
-  const to = documented.success ? phoneDigits(documented.data.to) : null;
-  let fields: Omit<InboundFields, 'receivedAt' | 'messageType'> & { messageType: unknown };
-  if (documented.success && to !== null) {
-    const d = documented.data;
-    fields = {
-      messageId: d.message_id,
-      from: phoneDigits(d.from) ?? d.from,
-      to,
-      messageType: d.message_type,
-      text: d.message_body.text,
-      media: d.message_body.media,
-      receivedAtText: d.received_at,
-    };
-  } else {
+  let to = documented.success ? phoneDigits(documented.data.to) : null;
+  let message: {
+    message_id: string;
+    from: string;
+    message_type?: unknown;
+    message_body: { text: string; media: string[] | null };
+    received_at: string;
+  };
+  if (documented.success && to !== null) message = documented.data;
+  else {
     const intake = inboundMessageIntakeSchema.safeParse(json);
     if (!intake.success) return err(refusal('InboundMessage', intake.error.issues));
-    const d = intake.data;
-    fields = {
-      messageId: d.message_id,
-      from: phoneDigits(d.from) ?? d.from,
-      to: d.to,
-      messageType: d.message_type,
-      text: d.message_body.text,
-      media: d.message_body.media,
-      receivedAtText: d.received_at,
-    };
+    message = intake.data;
+    to = intake.data.to;
     if (!documented.success) warnings.push(...describeIssues(documented.error.issues, json));
   }
 
-  const receivedAt = parseWavixTime(fields.receivedAtText);
+  const { text, media } = message.message_body;
+  const receivedAt = parseWavixTime(message.received_at);
   if (receivedAt === null && typeof json.received_at === 'string') warnings.push('received_at is not a date-time');
-  // message_type is not in the current description: a media list decides (as Wavix says of sending), and an
-  // explicit "mms" is believed.
-  const messageType =
-    fields.messageType === 'mms' || (fields.media !== null && fields.media.length > 0) ? ('mms' as const) : ('sms' as const);
-  return ok({ fields: { ...fields, messageType, receivedAt }, warnings: bounded(warnings) });
+  return ok({
+    fields: {
+      messageId: message.message_id,
+      from: phoneDigits(message.from) ?? message.from,
+      to,
+      // message_type is not in the current description: a media list decides (as Wavix says of sending), and an
+      // explicit "mms" is believed.
+      messageType: message.message_type === 'mms' || (media !== null && media.length > 0) ? 'mms' : 'sms',
+      text,
+      media,
+      receivedAtText: message.received_at,
+      receivedAt,
+    },
+    warnings: warnings.length === 0 ? warnings : bounded(warnings),
+  });
 }
 
 /** Reads a DeliveryReport webhook body. */

@@ -45,6 +45,10 @@ export function usableIdentifier(value: unknown): string | null {
   return null;
 }
 
+// Wavix's own form (no country code starts with 0, so `00…` is not one): the common case, on every webhook's path.
+const WAVIX_DIGITS = /^[1-9]\d{6,14}$/;
+const DIGITS = /^\d{7,15}$/;
+
 /**
  * A phone number smsops can normalise, as Wavix's digits (`14155550100`): a usable identifier that, without spaces,
  * `-`, `.`, `/`, parentheses and a leading `+` or `00`, is 7 to 15 digits (E.164's longest). Deliberately not checked
@@ -54,8 +58,9 @@ export function usableIdentifier(value: unknown): string | null {
 export function phoneDigits(value: unknown): string | null {
   const text = usableIdentifier(value);
   if (text === null) return null;
+  if (WAVIX_DIGITS.test(text)) return text;
   const digits = text.replace(/[\s\-./()]/g, '').replace(/^(\+|00)/, '');
-  return /^\d{7,15}$/.test(digits) ? digits : null;
+  return DIGITS.test(digits) ? digits : null;
 }
 
 // What a refusal says about the value: its kind, never its content (a `to` or an SMS text is personal data).
