@@ -15,7 +15,7 @@ const age = (ms: number) =>
       ? `${Math.round(ms / 60_000)} min`
       : `${(ms / 3_600_000).toFixed(1)} h`;
 
-/** "3 webhooks in the last 24 h had unexpected fields: message_type null (2), …"; null when there were none. */
+/** "3 webhooks in the last 24 h had unexpected fields (…), most often: `message_type null` ×2, …"; null if none. */
 export function schemaWarningsLine(summary: SchemaWarningSummary): string | null {
   if (summary.webhooks === 0) return null;
   const count = `${summary.atLeast ? 'At least ' : ''}${summary.webhooks} webhook${summary.webhooks === 1 ? '' : 's'}`;
