@@ -62,6 +62,16 @@ export const parseWavixTime = (text: string): number | null => {
   return Number.isNaN(ms) ? null : ms;
 };
 
+// V8's messages quote the body ("Unexpected token 'H', "Hi, it's Bob" is not JSON"): an SMS text must not end up in
+// a reason (answered, kept, perhaps logged), so only where it broke is said.
+function jsonErrorWithoutContent(text: string, error: unknown): string {
+  if (text.trim() === '') return 'the body is empty';
+  const message = error instanceof Error ? error.message : '';
+  if (/end of (JSON|data) input/i.test(message)) return 'the body ends before the JSON does';
+  const position = /at position (\d+)/.exec(message)?.[1];
+  return position === undefined ? 'the body is not JSON' : `unexpected character at position ${position}`;
+}
+
 function parseJsonObject(body: Buffer): Result<{ json: Record<string, unknown>; warnings: string[] }, WebhookRejection> {
   let text = body.toString('utf8');
   const warnings: string[] = [];
@@ -76,7 +86,7 @@ function parseJsonObject(body: Buffer): Result<{ json: Record<string, unknown>; 
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return err(new WebhookRejection(`malformed JSON: ${error instanceof Error ? error.message : String(error)}`));
+    return err(new WebhookRejection(`malformed JSON: ${jsonErrorWithoutContent(text, error)}`));
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     return err(

@@ -300,6 +300,14 @@ describe('refused: what cannot be relayed', () => {
   const unusable = [ABSENT, null, '', '   ', true, { id: 1 }, ['x'], 1.5, 2 ** 60];
   const cases: Array<{ name: string; route: 'inbound' | 'dlr'; raw: string; reason: RegExp }> = [
     { name: 'not JSON', route: 'inbound', raw: 'message_id=1&from=2', reason: /^malformed JSON/ },
+    // The reason never quotes the body (V8's own message would): it could be an SMS text.
+    { name: 'plain text', route: 'inbound', raw: 'Hi, call Bob at 555', reason: /^malformed JSON: the body is not JSON$/ },
+    {
+      name: 'JSON then text',
+      route: 'inbound',
+      raw: '{"text":"Bob"} and more',
+      reason: /^malformed JSON: unexpected character at position \d+$/,
+    },
     { name: 'an empty body', route: 'inbound', raw: '', reason: /^malformed JSON/ },
     { name: 'a truncated body', route: 'dlr', raw: '{"message_id": "x", ', reason: /^malformed JSON/ },
     { name: 'an array', route: 'inbound', raw: JSON.stringify([inbound()]), reason: /is an array, not an object/ },
