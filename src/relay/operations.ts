@@ -5,11 +5,14 @@ import type { Actor, SetupServices } from '../core/services.js';
 import { err, ok, type Result } from '../errors.js';
 import type { DeliveriesRepository, Delivery, DestinationBacklog } from '../store/repositories/deliveries.js';
 import type { InboundMessage, InboundRepository } from '../store/repositories/inbound.js';
+import type { SchemaWarningSummary, SchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
 
 /** What the operator commands need from the relay. */
 export interface RelayOperationsDeps {
   deliveries: DeliveriesRepository;
   inbound: InboundRepository;
+  /** Webhooks stored although they differ from Wavix's description. */
+  schemaWarnings: SchemaWarningsRepository;
   /** Tells the outbox workers that something is due now. */
   wakeRelay: () => void;
   now: () => number;
@@ -34,6 +37,13 @@ export function relayStatus(deps: RelayOperationsDeps): RelayStatus {
     dead: destinations.reduce((sum, d) => sum + d.dead, 0),
     oldestPendingAgeMs: oldest === null ? null : deps.now() - oldest,
   };
+}
+
+export const SCHEMA_WARNING_WINDOW_MS = 24 * 3_600_000;
+
+/** Webhooks of the last 24 h that were stored and relayed although they differ from Wavix's description. */
+export function recentSchemaWarnings(deps: Pick<RelayOperationsDeps, 'schemaWarnings' | 'now'>): SchemaWarningSummary {
+  return deps.schemaWarnings.summarySince(deps.now() - SCHEMA_WARNING_WINDOW_MS);
 }
 
 export interface ReplayResult {

@@ -2,7 +2,7 @@ import type { webApi } from '@slack/bolt';
 import { ALERT_RULE } from '../core/alertRules.js';
 import { destinationAnswer } from '../core/destinationAnswer.js';
 import { maskUrl } from '../core/urls.js';
-import { describeError } from '../errors.js';
+import { describeError, type Result } from '../errors.js';
 import type { MetricsRegistry } from '../http/metrics.js';
 import type { Route } from '../http/server.js';
 import { webhookRoutes } from '../http/webhookRoutes.js';
@@ -15,9 +15,10 @@ import { createDeliveryReportsRepository } from '../store/repositories/deliveryR
 import { createInboundRepository } from '../store/repositories/inbound.js';
 import { createRejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import { createRoutesRepository } from '../store/repositories/routes.js';
+import { createSchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
 import { createSlackThreadsRepository } from '../store/repositories/slackThreads.js';
 import type { AlertNotifier } from '../watch/alertNotifier.js';
-import { type IngestDeps, ingestDeliveryReport, ingestInboundMessage } from './ingest.js';
+import { type IngestDeps, type Ingested, ingestDeliveryReport, ingestInboundMessage, type WebhookRejection } from './ingest.js';
 import type { RelayOperationsDeps } from './operations.js';
 import { type AttemptOutcome, type OutboxWorker, type RetryPolicy, startOutboxWorker } from './outbox.js';
 import { createPortsipSender } from './portsip.js';
@@ -64,10 +65,12 @@ export function startRelay(options: RelayOptions): Relay {
   const deliveries = createDeliveriesRepository(db, now);
   const inbound = createInboundRepository(db, now);
   const alerts = createAlertsRepository(db, now);
+  const schemaWarnings = createSchemaWarningsRepository(db, { now });
   const deps: IngestDeps = {
     inbound,
     deliveryReports: createDeliveryReportsRepository(db, now),
     rejected: createRejectedWebhooksRepository(db, { now }),
+    schemaWarnings,
     routes: createRoutesRepository(db, now),
     defaultPortsipUrl: options.defaultPortsipUrl,
     inboxChannel: options.inboxChannel,
@@ -78,6 +81,10 @@ export function startRelay(options: RelayOptions): Relay {
   const relayed = metrics.counter('smsops_relay_delivered_total', 'Deliveries that reached their destination.');
   const failed = metrics.counter('smsops_relay_failed_attempts_total', 'Delivery attempts that failed (to be retried).');
   const died = metrics.counter('smsops_relay_dead_total', 'Deliveries given up after the dead-letter age.');
+  const warned = metrics.counter(
+    'smsops_webhook_schema_warnings_total',
+    "Webhooks stored and relayed although they differ from Wavix's description, by route.",
+  );
   const latency = metrics.histogram(
     'smsops_ingest_seconds',
     'Time from webhook request to its 2xx (stored).',
@@ -158,12 +165,17 @@ export function startRelay(options: RelayOptions): Relay {
   ];
 
   const commits = createGroupCommit(db);
+  // Counted once committed: a write can run twice inside the group commit, and a rolled-back one warned nothing.
+  const counted = (route: 'inbound' | 'dlr') => (outcome: Result<Ingested, WebhookRejection>) => {
+    if (outcome.ok && outcome.value.warnings > 0) warned.inc({ route });
+    return outcome;
+  };
   const routes = webhookRoutes({
     secret: options.webhookSecret,
     rejected: deps.rejected,
     ingest: {
-      inbound: (r) => commits.submit(() => ingestInboundMessage(deps, r)),
-      dlr: (r) => commits.submit(() => ingestDeliveryReport(deps, r)),
+      inbound: (r) => commits.submit(() => ingestInboundMessage(deps, r)).then(counted('inbound')),
+      dlr: (r) => commits.submit(() => ingestDeliveryReport(deps, r)).then(counted('dlr')),
     },
     latency,
     onIngested: (route, outcome) => {
@@ -177,6 +189,7 @@ export function startRelay(options: RelayOptions): Relay {
     operations: {
       deliveries,
       inbound,
+      schemaWarnings,
       now,
       wakeRelay: () => {
         for (const w of workers) w.wake();

@@ -3,6 +3,7 @@ import { maskUrl } from '../../core/urls.js';
 import type { InboxLine, InboxReading, TextHidden } from '../../relay/inboxReading.js';
 import type { RelayStatus, ReplayResult } from '../../relay/operations.js';
 import type { DeliveryStatus } from '../../store/repositories/deliveries.js';
+import type { SchemaWarningSummary } from '../../store/repositories/schemaWarnings.js';
 import { type Block, clip, code, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
 
 const destination = (kind: 'portsip' | 'slack', value: string) =>
@@ -15,7 +16,15 @@ const age = (ms: number) =>
       ? `${Math.round(ms / 60_000)} min`
       : `${(ms / 3_600_000).toFixed(1)} h`;
 
-export function relayStatusMessage(status: RelayStatus, now: number): SlackMessage {
+/** "3 webhooks in the last 24 h had unexpected fields (…), most often: `message_type null` ×2, …"; null if none. */
+export function schemaWarningsLine(summary: SchemaWarningSummary): string | null {
+  if (summary.webhooks === 0) return null;
+  const count = `${summary.atLeast ? 'At least ' : ''}${summary.webhooks} webhook${summary.webhooks === 1 ? '' : 's'}`;
+  const top = summary.top.map((t) => `${code(clip(t.problem, 80))} ×${t.count}`).join(', ');
+  return `:warning: ${count} in the last 24 h had unexpected fields (stored and relayed unchanged), most often: ${top}`;
+}
+
+export function relayStatusMessage(status: RelayStatus, now: number, warnings?: SchemaWarningSummary): SlackMessage {
   const headline =
     status.pending === 0 && status.dead === 0
       ? ':white_check_mark: Nothing waiting: every inbound message was delivered.'
@@ -31,6 +40,8 @@ export function relayStatusMessage(status: RelayStatus, now: number): SlackMessa
   const blocks: Block[] = [section(`*Relay*\n${headline}`)];
   if (lines.length > 0) blocks.push(section(lines.slice(0, 40).join('\n')));
   else blocks.push(context('No inbound message has been relayed yet.'));
+  const warned = warnings && schemaWarningsLine(warnings);
+  if (warned) blocks.push(context(warned));
   return { text: `Relay: ${status.pending} pending, ${status.dead} dead`, blocks };
 }
 

@@ -1,12 +1,12 @@
 import { readInbox } from '../../../relay/inboxReading.js';
-import { relayStatus, replayDeliveries } from '../../../relay/operations.js';
+import { recentSchemaWarnings, relayStatus, replayDeliveries } from '../../../relay/operations.js';
 import { errorMessage } from '../../ui/errors.js';
 import { inboxMessage, relayStatusMessage, replayMessage } from '../../ui/relay.js';
 import { type Interaction, logFailure } from '../context.js';
 
 export async function relayStatusCommand(interaction: Interaction): Promise<void> {
   const { relay } = interaction.deps;
-  await interaction.reply(relayStatusMessage(relayStatus(relay), relay.now()));
+  await interaction.reply(relayStatusMessage(relayStatus(relay), relay.now(), recentSchemaWarnings(relay)));
 }
 
 export async function relayReplayCommand(interaction: Interaction, target: string): Promise<void> {
