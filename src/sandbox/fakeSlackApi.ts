@@ -50,6 +50,8 @@ export interface FakeSlackOptions {
   botId?: string;
   /** Per-method answers that replace the built-in ones (e.g. `conversations.info` with `is_member: false`). */
   handlers?: Record<string, FakeSlackHandler>;
+  /** Refuse messages over Slack's Block Kit limits as real Slack does (see `enforceLimits`). */
+  enforceLimits?: boolean;
   /** Told of each record once it is complete (a call after its answer was computed), in arrival order. */
   onRecord?: (record: FakeSlackRecord) => void;
 }
@@ -77,6 +79,12 @@ export interface FakeSlack {
   rateLimit(method: string, retryAfterSeconds: number, times?: number): void;
   /** The next call to `method` answers 200 `{ ok: false, error }`. Repeated calls queue up. */
   failNext(method: string, error: string): void;
+  /**
+   * From now on (or, with `false`, no longer) chat.postMessage/update/postEphemeral over Slack's limits are refused as
+   * Slack refuses them: `msg_blocks_too_long` past 12,000 characters of block text, `invalid_blocks` past 50 blocks,
+   * a section text over 3,000, a context with more than 10 elements or a header over 150.
+   */
+  enforceLimits(on?: boolean): void;
   /** Replaces (or with undefined restores) the answer for `method` until `reset()`. */
   handle(method: string, handler: FakeSlackHandler | undefined): void;
   /** Forgets calls, responses, uploads, pending rate limits/failures and `handle` overrides. Ids and ts keep increasing. */
@@ -98,6 +106,40 @@ const JSON_FIELDS = new Set([
 ]);
 
 const TOKEN_PATTERN = /^(xox[a-z]|xapp)-\S+$/;
+
+/** Methods whose `blocks` Slack checks against its Block Kit limits. */
+const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
+
+/**
+ * Slack's refusal of a message's blocks, per the limits in shared/slack-bolt.md §4b. The 12,000-character total is
+ * undocumented (Slack staff: "12,000 with a buffer"); it is counted here over every `text` string in the blocks.
+ */
+export function blockLimitError(blocks: unknown): string | undefined {
+  if (blocks === undefined) return undefined;
+  if (!Array.isArray(blocks)) return 'invalid_blocks_format';
+  if (blocks.length > 50) return 'invalid_blocks';
+  let total = 0;
+  const textOf = (value: unknown) =>
+    value !== null && typeof value === 'object' && typeof (value as { text?: unknown }).text === 'string'
+      ? ((value as { text: string }).text as string)
+      : '';
+  const walk = (value: unknown) => {
+    if (Array.isArray(value)) for (const v of value) walk(v);
+    else if (value !== null && typeof value === 'object')
+      for (const [key, v] of Object.entries(value)) {
+        if (key === 'text' && typeof v === 'string') total += v.length;
+        else walk(v);
+      }
+  };
+  for (const block of blocks as Array<Record<string, unknown>>) {
+    if (block === null || typeof block !== 'object') return 'invalid_blocks';
+    if (block.type === 'section' && textOf(block.text).length > 3000) return 'invalid_blocks';
+    if (block.type === 'header' && textOf(block.text).length > 150) return 'invalid_blocks';
+    if (block.type === 'context' && Array.isArray(block.elements) && block.elements.length > 10) return 'invalid_blocks';
+  }
+  walk(blocks);
+  return total > 12_000 ? 'msg_blocks_too_long' : undefined;
+}
 
 function parseJsonFields(args: Record<string, unknown>): Record<string, unknown> {
   for (const [key, value] of Object.entries(args)) {
@@ -176,6 +218,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const failures = new Map<string, string[]>();
   const overrides = new Map<string, FakeSlackHandler>();
   const homeViewIds = new Map<string, string>();
+  let limits = options.enforceLimits ?? false;
   let tsCounter = 0;
   let viewCounter = 0;
   let hashCounter = 0;
@@ -301,6 +344,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       answer(200, { ok: false, error: failure });
       return;
     }
+    const overLimit = limits && MESSAGE_METHODS.has(method) ? blockLimitError(args.blocks) : undefined;
+    if (overLimit !== undefined) {
+      call.error = overLimit;
+      answer(200, { ok: false, error: overLimit });
+      return;
+    }
     const handler = overrides.get(method) ?? options.handlers?.[method] ?? builtIn[method];
     const result = handler?.(call) ?? {};
     if (result.ok === false && typeof result.error === 'string') call.error = result.error;
@@ -411,6 +460,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const queued = failures.get(method) ?? [];
       queued.push(error);
       failures.set(method, queued);
+    },
+    enforceLimits: (on = true) => {
+      limits = on;
     },
     handle: (method, handler) => {
       if (handler === undefined) overrides.delete(method);
