@@ -82,9 +82,10 @@ export interface FakeSlack {
   /**
    * From now on (or, with `false`, no longer) chat.postMessage/update/postEphemeral over Slack's limits are refused as
    * Slack refuses them: `msg_blocks_too_long` past 12,000 characters of block text, `invalid_blocks` past 50 blocks,
-   * a section text over 3,000, a context with more than 10 elements or a header over 150.
+   * a section text over 3,000, a context with more than 10 elements or a header over 150. `blockText` lowers the
+   * total (Slack has refused below 12,000, bolt-js #2509), to make a refusal happen on purpose.
    */
-  enforceLimits(on?: boolean): void;
+  enforceLimits(on?: boolean | { blockText: number }): void;
   /** Replaces (or with undefined restores) the answer for `method` until `reset()`. */
   handle(method: string, handler: FakeSlackHandler | undefined): void;
   /** Forgets calls, responses, uploads, pending rate limits/failures and `handle` overrides. Ids and ts keep increasing. */
@@ -114,15 +115,15 @@ const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEp
  * Slack's refusal of a message's blocks, per the limits in shared/slack-bolt.md §4b. The 12,000-character total is
  * undocumented (Slack staff: "12,000 with a buffer"); it is counted here over every `text` string in the blocks.
  */
-export function blockLimitError(blocks: unknown): string | undefined {
+export function blockLimitError(blocks: unknown, maxBlockText = 12_000): string | undefined {
   if (blocks === undefined) return undefined;
   if (!Array.isArray(blocks)) return 'invalid_blocks_format';
   if (blocks.length > 50) return 'invalid_blocks';
   let total = 0;
-  const textOf = (value: unknown) =>
-    value !== null && typeof value === 'object' && typeof (value as { text?: unknown }).text === 'string'
-      ? ((value as { text: string }).text as string)
-      : '';
+  const textOf = (value: unknown): string => {
+    const text = value !== null && typeof value === 'object' ? (value as { text?: unknown }).text : undefined;
+    return typeof text === 'string' ? text : '';
+  };
   const walk = (value: unknown) => {
     if (Array.isArray(value)) for (const v of value) walk(v);
     else if (value !== null && typeof value === 'object')
@@ -138,7 +139,7 @@ export function blockLimitError(blocks: unknown): string | undefined {
     if (block.type === 'context' && Array.isArray(block.elements) && block.elements.length > 10) return 'invalid_blocks';
   }
   walk(blocks);
-  return total > 12_000 ? 'msg_blocks_too_long' : undefined;
+  return total > maxBlockText ? 'msg_blocks_too_long' : undefined;
 }
 
 function parseJsonFields(args: Record<string, unknown>): Record<string, unknown> {
@@ -218,7 +219,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const failures = new Map<string, string[]>();
   const overrides = new Map<string, FakeSlackHandler>();
   const homeViewIds = new Map<string, string>();
-  let limits = options.enforceLimits ?? false;
+  let limits: number | undefined = options.enforceLimits ? 12_000 : undefined;
   let tsCounter = 0;
   let viewCounter = 0;
   let hashCounter = 0;
@@ -344,7 +345,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       answer(200, { ok: false, error: failure });
       return;
     }
-    const overLimit = limits && MESSAGE_METHODS.has(method) ? blockLimitError(args.blocks) : undefined;
+    const overLimit = limits !== undefined && MESSAGE_METHODS.has(method) ? blockLimitError(args.blocks, limits) : undefined;
     if (overLimit !== undefined) {
       call.error = overLimit;
       answer(200, { ok: false, error: overLimit });
@@ -462,7 +463,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       failures.set(method, queued);
     },
     enforceLimits: (on = true) => {
-      limits = on;
+      limits = on === false ? undefined : on === true ? 12_000 : on.blockText;
     },
     handle: (method, handler) => {
       if (handler === undefined) overrides.delete(method);

@@ -1,6 +1,6 @@
 import { formatPhoneForPeople } from '../../core/phone.js';
 import type { InboundMessage } from '../../store/repositories/inbound.js';
-import { type Block, clip, context, escapeMrkdwn, graphemePrefix, type SlackMessage, section, splitGraphemes } from './text.js';
+import { type Block, clip, context, escapeMrkdwn, graphemePrefix, graphemeStart, type SlackMessage, section } from './text.js';
 
 /**
  * Slack refuses a message whose blocks hold more than about 12,000 characters of text (`msg_blocks_too_long`; the
@@ -80,27 +80,26 @@ function mediaLinks(media: readonly string[] | null, budget: number): string {
  */
 function bodyPieces(text: string, pieceMax: number, totalMax: number): string[] {
   if (!text) return ['_(no text)_'];
-  const escaped = escapeMrkdwn(text);
-  if (escaped.length <= pieceMax) return [escaped];
+  let rest = escapeMrkdwn(text);
+  if (rest.length <= pieceMax) return [rest];
+  const limit = totalMax - 120;
   const pieces: string[] = [];
-  let piece = '';
-  let total = 0;
-  const all = splitGraphemes(text);
-  let shown = 0;
-  for (const g of all) {
-    const e = escapeMrkdwn(g);
-    if (total + e.length > totalMax - 120) break;
-    if (piece.length + e.length > pieceMax) {
-      pieces.push(piece);
-      piece = '';
-    }
-    piece += e;
-    total += e.length;
-    shown += 1;
+  let used = 0;
+  while (rest.length > 0 && used < limit) {
+    const room = Math.min(pieceMax, limit - used);
+    let end = rest.length <= room ? rest.length : graphemeStart(rest, room);
+    const partialEntity = /&[a-z]{0,3}$/.exec(rest.slice(0, end));
+    if (partialEntity) end = partialEntity.index;
+    if (end === 0) break; // one grapheme longer than the room left (hundreds of combining marks)
+    pieces.push(rest.slice(0, end));
+    used += end;
+    rest = rest.slice(end);
   }
-  const left = all.length - shown;
-  if (left > 0) piece += `… _(shortened in Slack: ${left.toLocaleString('en-US')} more characters; PortSIP got it whole)_`;
-  pieces.push(piece);
+  if (rest.length > 0) {
+    const left = Array.from(rest.replace(/&(?:amp|lt|gt);/g, '&')).length;
+    const note = `… _(shortened in Slack: ${left.toLocaleString('en-US')} more characters; PortSIP got it whole)_`;
+    pieces.push(`${pieces.pop() ?? ''}${note}`);
+  }
   return pieces;
 }
 

@@ -31,15 +31,22 @@ export function code(text: string): string {
 
 export const mention = (userId: string): string => (/^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId));
 
+/**
+ * Text is cut between user-perceived characters (an emoji with its skin tone, a ZWJ family, a flag, a letter with its
+ * accents), never inside one. Half a surrogate pair would make Slack's client throw `URI malformed` while
+ * form-encoding the call, for every retry of it.
+ */
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
- * Splits text into user-perceived characters (an emoji with its skin tone, a ZWJ family, a flag, a letter with its
- * accents), so a cut never leaves half of one. Half a surrogate pair would make Slack's client throw `URI malformed`
- * while form-encoding the call, for every retry of it.
+ * Where the grapheme holding code unit `at` starts: cutting there keeps only whole graphemes. Whether a boundary falls
+ * at a position depends only on the text up to the character there, so a short window past `at` is segmented
+ * (segmenting costs as much as the string is long, and an SMS may be 256 KB).
  */
-export function splitGraphemes(text: string): string[] {
-  return Array.from(graphemes.segment(text), (s) => s.segment);
+export function graphemeStart(text: string, at: number): number {
+  if (at <= 0) return 0;
+  if (at >= text.length) return text.length;
+  return graphemes.segment(text.slice(0, at + 64)).containing(at)?.index ?? at;
 }
 
 /**
@@ -48,14 +55,7 @@ export function splitGraphemes(text: string): string[] {
  */
 export function graphemePrefix(text: string, max: number): { kept: string; cut: boolean } {
   if (text.length <= max) return { kept: text, cut: false };
-  let length = 0;
-  let kept = '';
-  for (const { segment } of graphemes.segment(text)) {
-    if (length + segment.length > max) break;
-    length += segment.length;
-    kept += segment;
-  }
-  return { kept, cut: true };
+  return { kept: text.slice(0, graphemeStart(text, Math.max(0, max))), cut: true };
 }
 
 /**
