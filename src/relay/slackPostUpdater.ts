@@ -138,7 +138,12 @@ export function startSlackPostUpdater(options: {
     portsipState,
     changed: (delivery) => {
       if (delivery.destinationKind !== 'portsip') return;
-      if (posts.markDirtyForMessage(delivery.inboundMessageId) > 0) wakeUp?.();
+      // Called while the outcome is being recorded: a failure here must not undo that record.
+      try {
+        if (posts.markDirtyForMessage(delivery.inboundMessageId) > 0) wakeUp?.();
+      } catch (error) {
+        logger.error('could not mark a relayed SMS post for an update', { error: describeError(error) });
+      }
     },
     wake: () => wakeUp?.(),
     stop: async () => {
