@@ -4,7 +4,7 @@ CREATE TABLE slack_posts (
   id               INTEGER PRIMARY KEY,
   channel          TEXT NOT NULL,
   ts               TEXT NOT NULL,
-  layout           TEXT NOT NULL CHECK (layout IN ('single', 'batch', 'minimal')),
+  layout           TEXT NOT NULL CHECK (layout IN ('single', 'short', 'batch', 'minimal')),
   minimal_reason   TEXT,                  -- for 'minimal': Slack's error code that made the full post impossible
   posted_at        INTEGER NOT NULL,
   shown_state      TEXT NOT NULL,         -- the delivery states the post shows now: an update that changes nothing is skipped

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { describeError } from '../errors.js';
 import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../slack/ui/inboundSms.js';
-import type { SlackMessage } from '../slack/ui/text.js';
+import { escapeMrkdwn, type SlackMessage } from '../slack/ui/text.js';
 import type { Delivery } from '../store/repositories/deliveries.js';
 import type { InboundMessage } from '../store/repositories/inbound.js';
 import type { SlackPostLayout, SlackPostsRepository } from '../store/repositories/slackPosts.js';
@@ -139,20 +139,26 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
       record(channel, answer.ts, layout, [message.id], [state], reason);
       return delivered;
     };
-    try {
-      return await posted('single', (state) => inboundSmsMessage(message, state));
-    } catch (error) {
-      const first = classifySlackFailure(error);
-      if (!first.refused) return halt(run, first.outcome);
-      // Refused for what it shows: the minimal text says who wrote to whom and where to read it.
-      const reason = first.refused;
+    // Refused for what it shows, a message is shown shorter, then as a minimal text naming who wrote to whom and
+    // where to read it: never retried as is.
+    const forms: Array<[SlackPostLayout, (state: PortsipState, reason: string) => SlackMessage]> = [
+      ['single', (state) => inboundSmsMessage(message, state)],
+      ['short', (state) => inboundSmsMessage(message, state, { short: true })],
+      ['minimal', (state, reason) => minimalSmsMessage(message, reason, state)],
+    ];
+    let refusal: SlackFailure | undefined;
+    for (const [layout, render] of forms) {
+      // The short form is the same post when the text fits in one section anyway.
+      if (layout === 'short' && escapeMrkdwn(message.text).length <= 2_700) continue;
+      const reason = refusal?.refused ?? undefined;
       try {
-        return await posted('minimal', (state) => minimalSmsMessage(message, reason, state), reason);
-      } catch (again) {
-        const second = classifySlackFailure(again);
-        return second.refused ? second.outcome : halt(run, second.outcome);
+        return await posted(layout, (state) => render(state, reason ?? 'refused'), reason);
+      } catch (error) {
+        refusal = classifySlackFailure(error);
+        if (!refusal.refused) return halt(run, refusal.outcome);
       }
     }
+    return refusal?.outcome ?? classifySlackFailure(new Error('no form to post')).outcome;
   };
 
   const postBatch = async (run: Run, channel: string, items: Item[]): Promise<AttemptOutcome[]> => {

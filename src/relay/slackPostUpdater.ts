@@ -74,7 +74,8 @@ export function startSlackPostUpdater(options: {
   const render = (post: SlackPost, messages: InboundMessage[], states: PortsipState[]): SlackMessage | undefined => {
     const [message] = messages;
     const [state = { kind: 'none' }] = states;
-    if (post.layout === 'single' && message) return inboundSmsMessage(message, state);
+    if ((post.layout === 'single' || post.layout === 'short') && message)
+      return inboundSmsMessage(message, state, { short: post.layout === 'short' });
     if (post.layout === 'minimal' && message) return minimalSmsMessage(message, post.minimalReason ?? 'refused', state);
     const batch = inboundBatchMessage(messages.map((m, i) => ({ message: m, portsip: states[i] ?? { kind: 'none' } })));
     // The budget reserves room for any state, so this holds; were it not to, the update would hide messages.

@@ -110,6 +110,18 @@ describe('the Slack relay sender', () => {
     for (let i = 0; i < 6; i++) expect(text.split(`SMS ${i}: long text`).length - 1).toBe(1);
   });
 
+  it('shows a long SMS Slack refuses in full in one section, saying it was shortened', async () => {
+    fake.enforceLimits({ blockText: 4_000 });
+    const { sender, store, posts } = setup();
+    const [item] = store(1, () => 'a long single message. '.repeat(300));
+    if (!item) throw new Error('not stored');
+    expect(await sender.send([item])).toEqual([{ delivered: true, statusCode: 200 }]);
+    const [refused, accepted] = fake.callsTo('chat.postMessage');
+    expect(refused?.error).toBe('msg_blocks_too_long');
+    expect(readable(accepted?.args.blocks)).toMatch(/shortened in Slack: [\d,]+ more characters/);
+    expect(posts.forMessage(item.message.id).map((p) => p.layout)).toEqual(['short']);
+  });
+
   it('posts a message Slack refuses whatever its shape as a minimal text, so its conversation goes on', async () => {
     const { sender, store } = setup();
     const [item] = store(1, () => '<!channel> a text Slack will not take');

@@ -134,10 +134,11 @@ describe('the updater of delivery states in Slack posts', () => {
     const ok = await until('the update that got through', () => updates().find((c) => !c.error));
     expect(readable(ok.args.blocks)).toContain('PortSIP ✓');
     expect(updates().filter((c) => c.error)).toHaveLength(2);
-    expect(db.prepare('SELECT dirty, last_update_error FROM slack_posts ORDER BY id LIMIT 1').get()).toEqual({
-      dirty: 0,
-      last_update_error: null,
-    });
+    // The fake records a call before smsops has read its answer: wait for the record of the success.
+    const row = await until('the post marked clean', () =>
+      db.prepare('SELECT dirty, last_update_error FROM slack_posts WHERE id = 1 AND dirty = 0').get(),
+    );
+    expect(row).toEqual({ dirty: 0, last_update_error: null });
   });
 
   it('gives up an update Slack can never take (the message is gone) and keeps why', async () => {

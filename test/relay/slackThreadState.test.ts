@@ -84,8 +84,12 @@ describe('the Slack leg through the real app', () => {
     expect(readable(delivered.args.blocks)).toContain('hello PBX');
     expect(readable(delivered.args.blocks)).toMatch(/PortSIP ✓ <!date\^\d+\^\{time_secs\}\|\d\d:\d\d:\d\d UTC>/);
     expect(slackCalls('chat.postMessage')).toHaveLength(1);
-    const row = t.db.prepare('SELECT dirty, shown_state FROM slack_posts').get() as { dirty: number; shown_state: string };
-    expect(row.dirty).toBe(0);
+    // The fake records the call before smsops has read the answer: wait for smsops to record the state shown.
+    const row = await until(
+      'the post recorded as showing the delivery',
+      () =>
+        t.db.prepare('SELECT dirty, shown_state FROM slack_posts WHERE dirty = 0').get() as { shown_state: string } | undefined,
+    );
     expect(row.shown_state).toContain('"delivered"');
   });
 

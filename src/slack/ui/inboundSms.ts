@@ -104,11 +104,16 @@ function bodyPieces(text: string, pieceMax: number, totalMax: number): string[] 
 }
 
 /** One inbound SMS/MMS as posted in the inbox channel, with where it went on PortSIP. */
-export function inboundSmsMessage(message: InboundMessage, portsip: PortsipState): SlackMessage {
+export function inboundSmsMessage(
+  message: InboundMessage,
+  portsip: PortsipState,
+  options: { short?: boolean } = {},
+): SlackMessage {
   const kind = message.messageType.toUpperCase();
   const header = `*${kind}* from *${person(message.fromNumber)}* to ${person(message.toNumber)}`;
   // Long texts take several sections (each under Slack's 3,000) rather than being cut at the first.
-  const [first = '', ...more] = bodyPieces(message.text, 2_700, 8_000);
+  // `short`: one section only, for a Slack that refused the long form (it may count characters its own way).
+  const [first = '', ...more] = bodyPieces(message.text, 2_700, options.short ? 2_700 : 8_000);
   const blocks: Block[] = [section(`${header}\n${first}`), ...more.map((piece) => section(piece))];
   const media = mediaLinks(message.media, 1_500);
   if (media) blocks.push(context(media));

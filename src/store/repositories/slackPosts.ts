@@ -1,6 +1,7 @@
 import type { Db } from '../database.js';
 
-export type SlackPostLayout = 'single' | 'batch' | 'minimal';
+/** `short`: a single SMS in one section, after Slack refused the long form. */
+export type SlackPostLayout = 'single' | 'short' | 'batch' | 'minimal';
 
 /** One post of the Slack leg and the inbound messages it shows, in the order it shows them. */
 export interface SlackPost {
