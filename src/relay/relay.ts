@@ -16,13 +16,16 @@ import { createInboundRepository } from '../store/repositories/inbound.js';
 import { createRejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import { createRoutesRepository } from '../store/repositories/routes.js';
 import { createSchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
+import { createSlackPostsRepository } from '../store/repositories/slackPosts.js';
 import { createSlackThreadsRepository } from '../store/repositories/slackThreads.js';
 import type { AlertNotifier } from '../watch/alertNotifier.js';
 import { type IngestDeps, type Ingested, ingestDeliveryReport, ingestInboundMessage, type WebhookRejection } from './ingest.js';
 import type { RelayOperationsDeps } from './operations.js';
 import { type AttemptOutcome, type OutboxWorker, type RetryPolicy, startOutboxWorker } from './outbox.js';
 import { createPortsipSender } from './portsip.js';
+import { createSlackPace } from './slackPace.js';
 import { createSlackRelaySender } from './slackPost.js';
+import { startSlackPostUpdater } from './slackPostUpdater.js';
 
 export interface RelayOptions {
   db: Db;
@@ -99,6 +102,20 @@ export function startRelay(options: RelayOptions): Relay {
     return [...byKind].map(([kind, value]) => ({ labels: { kind }, value }));
   });
 
+  // Each relayed SMS's Slack post shows its PortSIP state, edited in place; posts and edits share the Slack leg's pace.
+  const slackPace = createSlackPace(options.slackPaceMs);
+  const slackPosts = createSlackPostsRepository(db, now);
+  const postUpdater = startSlackPostUpdater({
+    client: options.slackClient,
+    posts: slackPosts,
+    deliveries,
+    inbound,
+    pace: slackPace,
+    retry: options.retry,
+    logger,
+    now,
+  });
+
   // One alert per destination while deliveries to it die; it resolves when one gets through again.
   const deadDestinations = new Set(
     alerts
@@ -107,6 +124,7 @@ export function startRelay(options: RelayOptions): Relay {
       .map((a) => a.subjectKey),
   );
   const onDead = (delivery: Delivery, _message: unknown, outcome: AttemptOutcome) => {
+    postUpdater.changed(delivery);
     died.inc({ kind: delivery.destinationKind });
     const subject = `${delivery.destinationKind}:${delivery.destination}`;
     const hours = Math.round(options.retry.deadAfterMs / 3_600_000);
@@ -131,6 +149,7 @@ export function startRelay(options: RelayOptions): Relay {
       .catch((error: unknown) => logger.warn('could not record the dead-letter alert', { error: describeError(error) }));
   };
   const onDelivered = (delivery: Delivery) => {
+    postUpdater.changed(delivery);
     relayed.inc({ kind: delivery.destinationKind });
     const subject = `${delivery.destinationKind}:${delivery.destination}`;
     if (deadDestinations.delete(subject))
@@ -138,7 +157,10 @@ export function startRelay(options: RelayOptions): Relay {
         .resolve(ALERT_RULE.deadLetters, subject)
         .catch((error: unknown) => logger.warn('could not resolve the dead-letter alert', { error: describeError(error) }));
   };
-  const onFailed = (delivery: Delivery) => failed.inc({ kind: delivery.destinationKind });
+  const onFailed = (delivery: Delivery) => {
+    postUpdater.changed(delivery);
+    failed.inc({ kind: delivery.destinationKind });
+  };
 
   // One smsops runs per database: leases still held at start belong to a process that died (kill -9, power loss),
   // so their deliveries are due again now rather than when the lease would have run out.
@@ -156,11 +178,15 @@ export function startRelay(options: RelayOptions): Relay {
         client: options.slackClient,
         threads: createSlackThreadsRepository(db, now),
         maskCodes: options.maskCodesInSlack ?? false,
+        posts: slackPosts,
+        portsipState: postUpdater.portsipState,
+        pace: slackPace,
+        onStale: postUpdater.wake,
       }).send,
-      // One post at a time, paced, taking up to 20 due messages: a storm becomes a few coalesced posts.
+      // One post at a time, taking up to 20 due messages: a storm becomes a few coalesced posts. The sender paces
+      // each post itself (`slackPace`, shared with the post updates), so there is no pause here.
       concurrency: 1,
       batchSize: 20,
-      pauseAfterSendMs: options.slackPaceMs,
     }),
   ];
 
@@ -199,7 +225,7 @@ export function startRelay(options: RelayOptions): Relay {
       // A hung PBX would hold shutdown for its 10 s timeout, past Docker's grace period: after 5 s the PortSIP
       // connections are cut, so those attempts fail and stay pending (sent again after the restart).
       const cut = setTimeout(() => portsip.close(), options.shutdownGraceMs ?? 5_000);
-      await Promise.all(workers.map((w) => w.stop()));
+      await Promise.all([...workers.map((w) => w.stop()), postUpdater.stop()]);
       clearTimeout(cut);
       portsip.close();
     },

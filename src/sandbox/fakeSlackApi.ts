@@ -54,6 +54,8 @@ export interface FakeSlackOptions {
   users?: Record<string, FakeSlackUser>;
   /** Members of channels (conversations.members); a channel not named has none. */
   channelMembers?: Record<string, string[]>;
+  /** Refuse messages over Slack's Block Kit limits as real Slack does (see `enforceLimits`). */
+  enforceLimits?: boolean;
   /** Told of each record once it is complete (a call after its answer was computed), in arrival order. */
   onRecord?: (record: FakeSlackRecord) => void;
 }
@@ -92,6 +94,13 @@ export interface FakeSlack {
   rateLimit(method: string, retryAfterSeconds: number, times?: number): void;
   /** The next call to `method` answers 200 `{ ok: false, error }`. Repeated calls queue up. */
   failNext(method: string, error: string): void;
+  /**
+   * From now on (or, with `false`, no longer) chat.postMessage/update/postEphemeral over Slack's limits are refused as
+   * Slack refuses them: `msg_blocks_too_long` past 12,000 characters of block text, `invalid_blocks` past 50 blocks,
+   * a section text over 3,000, a context with more than 10 elements or a header over 150. `blockText` lowers the
+   * total (Slack has refused below 12,000, bolt-js #2509), to make a refusal happen on purpose.
+   */
+  enforceLimits(on?: boolean | { blockText: number }): void;
   /** Replaces (or with undefined restores) the answer for `method` until `reset()`. */
   handle(method: string, handler: FakeSlackHandler | undefined): void;
   /** Adds or changes a person (users.info); kept across `reset()`. */
@@ -117,6 +126,40 @@ const JSON_FIELDS = new Set([
 ]);
 
 const TOKEN_PATTERN = /^(xox[a-z]|xapp)-\S+$/;
+
+/** Methods whose `blocks` Slack checks against its Block Kit limits. */
+const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
+
+/**
+ * Slack's refusal of a message's blocks, per the limits in shared/slack-bolt.md §4b. The 12,000-character total is
+ * undocumented (Slack staff: "12,000 with a buffer"); it is counted here over every `text` string in the blocks.
+ */
+export function blockLimitError(blocks: unknown, maxBlockText = 12_000): string | undefined {
+  if (blocks === undefined) return undefined;
+  if (!Array.isArray(blocks)) return 'invalid_blocks_format';
+  if (blocks.length > 50) return 'invalid_blocks';
+  let total = 0;
+  const textOf = (value: unknown): string => {
+    const text = value !== null && typeof value === 'object' ? (value as { text?: unknown }).text : undefined;
+    return typeof text === 'string' ? text : '';
+  };
+  const walk = (value: unknown) => {
+    if (Array.isArray(value)) for (const v of value) walk(v);
+    else if (value !== null && typeof value === 'object')
+      for (const [key, v] of Object.entries(value)) {
+        if (key === 'text' && typeof v === 'string') total += v.length;
+        else walk(v);
+      }
+  };
+  for (const block of blocks as Array<Record<string, unknown>>) {
+    if (block === null || typeof block !== 'object') return 'invalid_blocks';
+    if (block.type === 'section' && textOf(block.text).length > 3000) return 'invalid_blocks';
+    if (block.type === 'header' && textOf(block.text).length > 150) return 'invalid_blocks';
+    if (block.type === 'context' && Array.isArray(block.elements) && block.elements.length > 10) return 'invalid_blocks';
+  }
+  walk(blocks);
+  return total > maxBlockText ? 'msg_blocks_too_long' : undefined;
+}
 
 function parseJsonFields(args: Record<string, unknown>): Record<string, unknown> {
   for (const [key, value] of Object.entries(args)) {
@@ -197,6 +240,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const homeViewIds = new Map<string, string>();
   const users = new Map<string, FakeSlackUser>(Object.entries(options.users ?? {}));
   const channelMembers = new Map<string, string[]>(Object.entries(options.channelMembers ?? {}));
+  let limits: number | undefined = options.enforceLimits ? 12_000 : undefined;
   let tsCounter = 0;
   let viewCounter = 0;
   let hashCounter = 0;
@@ -351,6 +395,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       answer(200, { ok: false, error: failure });
       return;
     }
+    const overLimit = limits !== undefined && MESSAGE_METHODS.has(method) ? blockLimitError(args.blocks, limits) : undefined;
+    if (overLimit !== undefined) {
+      call.error = overLimit;
+      answer(200, { ok: false, error: overLimit });
+      return;
+    }
     const handler = overrides.get(method) ?? options.handlers?.[method] ?? builtIn[method];
     const result = handler?.(call) ?? {};
     if (result.ok === false && typeof result.error === 'string') call.error = result.error;
@@ -461,6 +511,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const queued = failures.get(method) ?? [];
       queued.push(error);
       failures.set(method, queued);
+    },
+    enforceLimits: (on = true) => {
+      limits = on === false ? undefined : on === true ? 12_000 : on.blockText;
     },
     handle: (method, handler) => {
       if (handler === undefined) overrides.delete(method);
