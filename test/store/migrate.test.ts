@@ -133,7 +133,9 @@ describe('migration runner', () => {
     expect((error as MigrationError).message).toMatch(/998_broken.sql failed and was rolled back: no such table: no_such_table/);
     const db = new Database(dbPath);
     expect(tables(db)).not.toContain('half_done');
-    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: Number(SHIPPED.at(-1)?.slice(0, 3)) });
+    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({
+      v: Number(SHIPPED.at(-1)?.slice(0, 3)),
+    });
     db.close();
   });
 });
