@@ -42,6 +42,7 @@ describe('migration runner', () => {
       '010_traffic.sql',
       '011_ten_dlc.sql',
       '012_watch_baseline.sql',
+      '017_retention_indexes.sql',
     ]);
     expect(tables(db)).toEqual(
       expect.arrayContaining([
@@ -65,7 +66,7 @@ describe('migration runner', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     const recorded = db.prepare('SELECT version, name, length(checksum) AS len FROM schema_migrations ORDER BY version').all();
-    expect(recorded).toHaveLength(12);
+    expect(recorded).toHaveLength(13);
     expect(recorded[0]).toEqual({ version: 1, name: 'settings_and_audit', len: 64 });
     db.close();
   });
