@@ -75,12 +75,12 @@ describe('migration runner', () => {
     const { dbPath, migrations } = workspace();
     openDatabase(dbPath, { migrationsDir: migrations }).db.close();
     const second = openDatabase(dbPath, { migrationsDir: migrations });
-    expect(second.migrations).toEqual({ applied: [], alreadyApplied: 12 });
+    expect(second.migrations).toEqual({ applied: [], alreadyApplied: 13 });
     second.db.close();
 
     writeFileSync(join(migrations, '013_add_notes.sql'), 'ALTER TABLE routes ADD COLUMN note TEXT;');
     const third = openDatabase(dbPath, { migrationsDir: migrations });
-    expect(third.migrations).toEqual({ applied: ['013_add_notes.sql'], alreadyApplied: 12 });
+    expect(third.migrations).toEqual({ applied: ['013_add_notes.sql'], alreadyApplied: 13 });
     third.db.close();
   });
 
