@@ -34,6 +34,8 @@ export interface RetentionReport {
   /** The most rows one transaction deleted (its own table's rows; children come with them). */
   largestBatch: number;
   longestBatchMs: number;
+  /** The table of the longest batch. */
+  longestBatchTable: string | null;
   failures: string[];
   stopped: boolean;
 }
@@ -63,6 +65,8 @@ export function createRetentionJob(deps: {
   tables?: readonly RetentionTable[];
   batchRows?: number;
   targetMs?: number;
+  /** Each batch's table, rows and duration (the benchmark's distribution). */
+  onBatch?: (table: string, rows: number, ms: number) => void;
 }): RetentionJob {
   const { db, settings, logger, now } = deps;
   const tables = deps.tables ?? RETENTION_TABLES;
@@ -98,6 +102,7 @@ export function createRetentionJob(deps: {
       batches: 0,
       largestBatch: 0,
       longestBatchMs: 0,
+      longestBatchTable: null,
       failures: [],
       stopped: false,
     };
@@ -117,8 +122,12 @@ export function createRetentionJob(deps: {
           const batch = deleter.deleteBatch(cutoff, limit);
           const ms = performance.now() - began;
           report.batches += 1;
+          deps.onBatch?.(spec.table, batch.rows, ms);
           report.largestBatch = Math.max(report.largestBatch, batch.rows);
-          report.longestBatchMs = Math.max(report.longestBatchMs, ms);
+          if (ms > report.longestBatchMs) {
+            report.longestBatchMs = ms;
+            report.longestBatchTable = spec.table;
+          }
           count(spec.table, batch.rows);
           for (const [child, rows] of Object.entries(batch.children)) count(child, rows);
           if (batch.rows < limit) break;
@@ -148,6 +157,7 @@ export function createRetentionJob(deps: {
       kept: Object.fromEntries(Object.entries(report.kept).map(([table, k]) => [table, k.count])),
       batches: report.batches,
       longestBatchMs: report.longestBatchMs,
+      longestBatchTable: report.longestBatchTable,
       // Deleted rows' pages stay in the file as free pages that new rows reuse (see README: Retention).
       freePages: db.open ? (db.pragma('freelist_count', { simple: true }) as number) : null,
       failures: report.failures.length,

@@ -287,6 +287,27 @@ describe('batches', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('stops a long run after its current batch, reporting it unfinished; the next run deletes the rest', async () => {
+    const start = tmp.clock.now();
+    tmp.db.transaction(() => {
+      for (let i = 0; i < 300; i++) ingest({ portsip: 'delivered' });
+    })();
+    tmp.clock.set(start + 91 * DAY);
+    const retention = job({}, { batchRows: 50 });
+
+    const running = retention.run();
+    // The first batch ran synchronously inside run(); stopping now lets it finish no more than that one.
+    retention.stop();
+    const outcome = await running;
+
+    expect(outcome).toMatchObject({ outcome: 'failed', error: expect.stringContaining('stopped by shutdown') });
+    expect(count('inbound_messages')).toBe(250);
+    expect(await retention.run()).toMatchObject({ outcome: 'ok' });
+    expect(count('inbound_messages')).toBe(0);
+  });
+});
+
 describe('errors', () => {
   it('logs a failing table, reports the run failed, deletes the rest, and the next run goes on', async () => {
     const audit = createAuditRepository(tmp.db, tmp.clock.now);
