@@ -65,8 +65,11 @@ export function createRetentionJob(deps: {
   tables?: readonly RetentionTable[];
   batchRows?: number;
   targetMs?: number;
-  /** Each batch's table, rows and duration (the benchmark's distribution). */
-  onBatch?: (table: string, rows: number, ms: number) => void;
+  /**
+   * Each batch's table, rows, wall time and the process' CPU time during it (the benchmark's distribution: on a
+   * loaded machine the wall time includes waiting for a core).
+   */
+  onBatch?: (table: string, rows: number, ms: number, cpuMs: number) => void;
 }): RetentionJob {
   const { db, settings, logger, now } = deps;
   const tables = deps.tables ?? RETENTION_TABLES;
@@ -119,10 +122,14 @@ export function createRetentionJob(deps: {
         let limit = batchRows;
         for (;;) {
           const began = performance.now();
+          const cpu = deps.onBatch ? process.cpuUsage() : undefined;
           const batch = deleter.deleteBatch(cutoff, limit);
           const ms = performance.now() - began;
           report.batches += 1;
-          deps.onBatch?.(spec.table, batch.rows, ms);
+          if (deps.onBatch && cpu) {
+            const used = process.cpuUsage(cpu);
+            deps.onBatch(spec.table, batch.rows, ms, (used.user + used.system) / 1000);
+          }
           report.largestBatch = Math.max(report.largestBatch, batch.rows);
           if (ms > report.longestBatchMs) {
             report.longestBatchMs = ms;

@@ -31,13 +31,14 @@ export const JOB_RUNS_KEPT = 10_000;
 export const RETENTION_TABLES: readonly RetentionTable[] = [
   // A message goes only when every delivery of it is finished (delivered, or dead after its retry window): one still
   // pending or in flight is kept however old, so retention never takes a message the relay still owes someone.
+  // Written as "not finished" rather than a list of the in-progress states, so a state added later is kept too.
   {
     table: 'inbound_messages',
     key: ['id'],
     at: 'ingested_at',
     window: 'data',
     onlyIf: `NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.inbound_message_id = inbound_messages.id
-      AND d.status IN ('pending', 'in_flight'))`,
+      AND d.status NOT IN ('delivered', 'dead'))`,
     children: [{ table: 'deliveries', column: 'inbound_message_id' }],
     keptBecause: 'a delivery still pending',
   },
