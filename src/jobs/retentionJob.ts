@@ -9,7 +9,7 @@ import type { JobOutcome } from './scheduler.js';
 
 const DAY_MS = 86_400_000;
 
-/** Rows per transaction at most. About 2 ms for 500 messages with two deliveries each (npm run bench:retention). */
+/** Rows per transaction at most: 500 messages with two deliveries each cost about 3 ms of CPU (npm run bench:retention). */
 export const RETENTION_BATCH_ROWS = 500;
 /**
  * A batch holds the event loop (and so every webhook ack) for as long as it runs: one slower than this halves the
