@@ -41,6 +41,7 @@ const SHIPPED = [
   '012_watch_baseline.sql',
   '014_schema_warnings.sql',
   '015_slack_posts.sql',
+  '017_retention_indexes.sql',
 ];
 
 describe('migration runner', () => {
