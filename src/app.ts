@@ -93,6 +93,9 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     concurrency: config.relay.concurrency,
     retry: { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs },
     slackPaceMs: config.relay.slackPaceMs,
+    portsipDeadlineMs: config.relay.portsipDeadlineMs,
+    leaseMs: config.relay.leaseMs,
+    stallAlertAfterMs: config.relay.stallAlertAfterMs,
     metrics,
     logger: logger.child({ component: 'relay' }),
   });
@@ -136,7 +139,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     host: config.http.host,
     port: config.http.port,
     logger,
-    routes: [healthRoute(db), metricsRoute(metrics), ...relay.routes, ...watch.routes, ...slack.routes],
+    routes: [healthRoute(db, { relay: relay.health }), metricsRoute(metrics), ...relay.routes, ...watch.routes, ...slack.routes],
   });
   await slack.start();
   if (deps.scheduleJobs !== false) watch.start();

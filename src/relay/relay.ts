@@ -15,11 +15,15 @@ import { createInboundRepository } from '../store/repositories/inbound.js';
 import { createRejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import { createRoutesRepository } from '../store/repositories/routes.js';
 import { createSlackThreadsRepository } from '../store/repositories/slackThreads.js';
+import { isTransientStoreError } from '../store/storeErrors.js';
+import { createWriteHealth } from '../store/writeHealth.js';
 import type { AlertNotifier } from '../watch/alertNotifier.js';
 import { type IngestDeps, ingestDeliveryReport, ingestInboundMessage } from './ingest.js';
 import type { RelayOperationsDeps } from './operations.js';
 import { type AttemptOutcome, type OutboxWorker, type RetryPolicy, startOutboxWorker } from './outbox.js';
 import { createPortsipSender } from './portsip.js';
+import { judgeRelayHealth, type RelayHealth } from './relayHealth.js';
+import { startRelayWatchdog } from './relayWatchdog.js';
 import { createSlackRelaySender } from './slackPost.js';
 
 export interface RelayOptions {
@@ -39,12 +43,20 @@ export interface RelayOptions {
   now?: () => number;
   /** How long a stop waits for PortSIP requests in flight before cutting them. */
   shutdownGraceMs?: number;
+  /** Overall deadline of one PortSIP attempt (PORTSIP_DEADLINE_MS). */
+  portsipDeadlineMs?: number;
+  /** How long a claimed delivery is reserved (RELAY_LEASE_MS); expired leases are reclaimed while running. */
+  leaseMs?: number;
+  /** How long the relay must be failing before `relay_stalled` is raised (RELAY_STALL_ALERT_MS). */
+  stallAlertAfterMs?: number;
 }
 
 export interface Relay {
   routes: Route[];
   /** What `/sms relay …` and `/sms inbox` work with. */
   operations: RelayOperationsDeps;
+  /** The verdict /healthz reports (and `relay_stalled` alerts on). */
+  health(): RelayHealth;
   stop(): Promise<void>;
 }
 
@@ -74,7 +86,19 @@ export function startRelay(options: RelayOptions): Relay {
   const received = metrics.counter('smsops_webhooks_total', 'Webhook requests from Wavix by route and outcome.');
   const relayed = metrics.counter('smsops_relay_delivered_total', 'Deliveries that reached their destination.');
   const failed = metrics.counter('smsops_relay_failed_attempts_total', 'Delivery attempts that failed (to be retried).');
-  const died = metrics.counter('smsops_relay_dead_total', 'Deliveries given up after the dead-letter age.');
+  const died = metrics.counter(
+    'smsops_relay_dead_total',
+    'Deliveries given up (dead-letter age, or the same failure again and again).',
+  );
+  const answered = metrics.counter('smsops_webhook_responses_total', 'Answers to Wavix webhooks by route and HTTP status.');
+  const workerErrors = metrics.counter(
+    'smsops_relay_worker_errors_total',
+    'Errors a relay worker survived, by kind and where (loop, send, record).',
+  );
+  const workerRestarts = metrics.counter(
+    'smsops_relay_worker_restarts_total',
+    'Relay worker loops that ended and were restarted.',
+  );
   const latency = metrics.histogram(
     'smsops_ingest_seconds',
     'Time from webhook request to its 2xx (stored).',
@@ -101,12 +125,15 @@ export function startRelay(options: RelayOptions): Relay {
     const subject = `${delivery.destinationKind}:${delivery.destination}`;
     const hours = Math.round(options.retry.deadAfterMs / 3_600_000);
     deadDestinations.add(subject);
+    const why = outcome.deterministic
+      ? `set aside after failing the same way again and again (${outcome.error ?? 'unknown'}); later messages of the conversation go on`
+      : `undelivered for ${hours} h (last error: ${outcome.error ?? 'unknown'})`;
     options.alertNotifier
       .raise({
         rule: ALERT_RULE.deadLetters,
         subjectKey: subject,
         severity: 'critical',
-        summary: `Inbound SMS to ${destinationLabel(delivery)} are dead letters: undelivered for ${hours} h (last error: ${outcome.error ?? 'unknown'}). They are kept: \`/sms relay replay dead\` sends them again once the destination works.`,
+        summary: `Inbound SMS to ${destinationLabel(delivery)} are dead letters: ${why}. They are kept: \`/sms relay replay dead\` sends them again once the destination works.`,
         details: { lastError: outcome.error ?? null },
       })
       .catch((error: unknown) => logger.warn('could not record the dead-letter alert', { error: describeError(error) }));
@@ -126,12 +153,35 @@ export function startRelay(options: RelayOptions): Relay {
   const released = deliveries.releaseLeases({ all: true });
   if (released > 0) logger.warn('deliveries in flight at the last stop are queued again', { count: released });
 
-  const portsip = createPortsipSender();
-  const common = { deliveries, inbound, retry: options.retry, logger, now, onDelivered, onFailed, onDead };
+  const writeHealth = createWriteHealth({ now });
+  const portsip = createPortsipSender({ deadlineMs: options.portsipDeadlineMs });
+  const common = {
+    deliveries,
+    inbound,
+    retry: options.retry,
+    logger,
+    now,
+    onDelivered,
+    onFailed,
+    onDead,
+    writeHealth,
+    leaseMs: options.leaseMs,
+  };
+  const survived = (kind: string) => ({
+    onError: (where: string, _error: unknown) => workerErrors.inc({ kind, where }),
+    onRestart: () => workerRestarts.inc({ kind }),
+  });
   const workers: OutboxWorker[] = [
-    startOutboxWorker({ ...common, kind: 'portsip', send: portsip.send, concurrency: options.concurrency }),
     startOutboxWorker({
       ...common,
+      ...survived('portsip'),
+      kind: 'portsip',
+      send: portsip.send,
+      concurrency: options.concurrency,
+    }),
+    startOutboxWorker({
+      ...common,
+      ...survived('slack'),
       kind: 'slack',
       send: createSlackRelaySender({ client: options.slackClient, threads: createSlackThreadsRepository(db, now) }).send,
       // One post at a time, paced, taking up to 20 due messages: a storm becomes a few coalesced posts.
@@ -141,7 +191,7 @@ export function startRelay(options: RelayOptions): Relay {
     }),
   ];
 
-  const commits = createGroupCommit(db);
+  const commits = createGroupCommit(db, { writeHealth });
   const routes = webhookRoutes({
     secret: options.webhookSecret,
     rejected: deps.rejected,
@@ -150,14 +200,38 @@ export function startRelay(options: RelayOptions): Relay {
       dlr: (r) => commits.submit(() => ingestDeliveryReport(deps, r)),
     },
     latency,
+    onAnswered: (route, status) => answered.inc({ route, status: String(status) }),
+    onStoreError: (route, error) =>
+      isTransientStoreError(error)
+        ? logger.warn('webhook not stored, answered 503', { route, error: describeError(error) })
+        : logger.error('webhook not stored, answered 500', { route, error: describeError(error) }),
     onIngested: (route, outcome) => {
       received.inc({ route, outcome });
       if (route === 'inbound' && outcome === 'stored') for (const w of workers) w.wake();
     },
   });
 
+  const health = () => judgeRelayHealth({ workers: workers.map((w) => w.status()), writes: writeHealth.state(), now: now() });
+  metrics.gauge('smsops_relay_worker_seconds_since_loop', 'Seconds since each relay worker last went round.', () =>
+    health().workers.map((w) => ({ labels: { kind: w.kind }, value: w.secondsSinceLoop })),
+  );
+  metrics.gauge('smsops_store_writable', '1 while the database can be written (real writes and a probe), else 0.', () => [
+    { value: writeHealth.state().writable ? 1 : 0 },
+  ]);
+  const watchdog = startRelayWatchdog({
+    db,
+    health,
+    writeHealth,
+    alertNotifier: options.alertNotifier,
+    openAlert: alerts.open().some((a) => a.rule === ALERT_RULE.relayStalled),
+    stallAlertAfterMs: options.stallAlertAfterMs ?? 30_000,
+    logger,
+    now,
+  });
+
   return {
     routes,
+    health,
     operations: {
       deliveries,
       inbound,
@@ -167,7 +241,8 @@ export function startRelay(options: RelayOptions): Relay {
       },
     },
     stop: async () => {
-      // A hung PBX would hold shutdown for its 10 s timeout, past Docker's grace period: after 5 s the PortSIP
+      watchdog.stop();
+      // A hung PBX would hold shutdown for its deadline (15 s), past Docker's grace period: after 5 s the PortSIP
       // connections are cut, so those attempts fail and stay pending (sent again after the restart).
       const cut = setTimeout(() => portsip.close(), options.shutdownGraceMs ?? 5_000);
       await Promise.all(workers.map((w) => w.stop()));
