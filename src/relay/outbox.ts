@@ -125,7 +125,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const cutPauses = new Set<() => void>();
   const settled = new Set<Promise<void>>();
   let lastLoopAt = now();
-  let lastSweepAt = now();
+  let lastSweepAt = Number.NEGATIVE_INFINITY;
   let consecutiveErrors = 0;
   let lastError: string | null = null;
   let restarts = 0;
