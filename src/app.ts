@@ -96,6 +96,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     portsipDeadlineMs: config.relay.portsipDeadlineMs,
     leaseMs: config.relay.leaseMs,
     stallAlertAfterMs: config.relay.stallAlertAfterMs,
+    alertChannel: config.slack.alertChannel,
     metrics,
     logger: logger.child({ component: 'relay' }),
   });

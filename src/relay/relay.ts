@@ -49,6 +49,8 @@ export interface RelayOptions {
   leaseMs?: number;
   /** How long the relay must be failing before `relay_stalled` is raised (RELAY_STALL_ALERT_MS). */
   stallAlertAfterMs?: number;
+  /** Where the stall is said directly when the alert cannot be recorded (the database is what fails). */
+  alertChannel?: string;
 }
 
 export interface Relay {
@@ -225,6 +227,11 @@ export function startRelay(options: RelayOptions): Relay {
     alertNotifier: options.alertNotifier,
     openAlert: alerts.open().some((a) => a.rule === ALERT_RULE.relayStalled),
     stallAlertAfterMs: options.stallAlertAfterMs ?? 30_000,
+    announceUnrecorded: options.alertChannel
+      ? async (text) => {
+          await options.slackClient.chat.postMessage({ channel: options.alertChannel as string, text });
+        }
+      : undefined,
     logger,
     now,
   });

@@ -15,8 +15,9 @@ export const RELAY_STALLED_SUBJECT = 'relay';
  * resolved when they are gone) after the relay has been failing for `stallAlertAfterMs`. Every tick survives its
  * own errors: a tick that throws is logged and the next one runs.
  *
- * A database that cannot be written cannot record the alert either (alerts live in it): the alert then reaches
- * Slack once the write goes through, and the log says it meanwhile.
+ * A database that cannot be written cannot record the alert either (alerts live in it): the relay then says it in
+ * the channel directly (`announceUnrecorded`, once per outage, and once more when it works again), and the tracked
+ * alert follows as soon as it can be written.
  */
 export function startRelayWatchdog(options: {
   db: Db;
@@ -26,6 +27,8 @@ export function startRelayWatchdog(options: {
   /** An alert left open by the last run (resolved once the relay is healthy). */
   openAlert: boolean;
   stallAlertAfterMs: number;
+  /** Posts a plain message to the alert channel, without the alerts table. */
+  announceUnrecorded?: (text: string) => Promise<void>;
   intervalMs?: number;
   logger: Logger;
   now: () => number;
@@ -35,6 +38,7 @@ export function startRelayWatchdog(options: {
   let alertOpen = options.openAlert;
   let failingSince: number | null = null;
   let notifying = false;
+  let announced = false;
 
   // BEGIN IMMEDIATE takes the write lock and gives it back: it sees another process holding the lock, waits at most
   // the short busy timeout, and writes nothing. A full disk shows only through real writes failing.
@@ -57,17 +61,33 @@ export function startRelayWatchdog(options: {
       failingSince ??= now();
       if (now() - failingSince < options.stallAlertAfterMs) return;
       logger.error('the inbound relay is stalled', { problems });
-      await options.alertNotifier.raise({
-        rule: ALERT_RULE.relayStalled,
-        subjectKey: RELAY_STALLED_SUBJECT,
-        severity: 'critical',
-        summary: `The inbound relay is stalled: ${problems.join('; ')}. Acknowledged SMS are kept and go out once it recovers; /healthz answers 503 meanwhile.`,
-        details: { problems },
-      });
-      alertOpen = true;
+      const summary = `The inbound relay is stalled: ${problems.join('; ')}. Acknowledged SMS are kept and go out once it recovers; /healthz answers 503 meanwhile.`;
+      try {
+        await options.alertNotifier.raise({
+          rule: ALERT_RULE.relayStalled,
+          subjectKey: RELAY_STALLED_SUBJECT,
+          severity: 'critical',
+          summary,
+          details: { problems },
+        });
+        alertOpen = true;
+      } catch (error) {
+        if (isTransientStoreError(error) && !announced && options.announceUnrecorded) {
+          announced = true;
+          await options.announceUnrecorded(
+            `:rotating_light: ${summary} (This alert cannot be recorded while the database cannot be written; it is tracked as \`${ALERT_RULE.relayStalled}\` once it can.)`,
+          );
+        }
+        throw error;
+      }
       return;
     }
     failingSince = null;
+    if (announced && !alertOpen && options.announceUnrecorded) {
+      announced = false;
+      await options.announceUnrecorded(':white_check_mark: The inbound relay works again (the stall announced above is over).');
+    }
+    announced = false;
     if (!alertOpen) return;
     await options.alertNotifier.resolve(ALERT_RULE.relayStalled, RELAY_STALLED_SUBJECT);
     alertOpen = false;
