@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MIGRATIONS_DIR, openDatabase } from '../../src/store/database.js';
+import { BUSY_TIMEOUT_MS, DEFAULT_MIGRATIONS_DIR, openDatabase } from '../../src/store/database.js';
 import { MigrationError } from '../../src/store/migrate.js';
 
 let dirs: string[] = [];
@@ -42,6 +42,7 @@ describe('migration runner', () => {
       '010_traffic.sql',
       '011_ten_dlc.sql',
       '012_watch_baseline.sql',
+      '016_delivery_deterministic_failures.sql',
     ]);
     expect(tables(db)).toEqual(
       expect.arrayContaining([
@@ -63,9 +64,9 @@ describe('migration runner', () => {
     );
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(BUSY_TIMEOUT_MS);
     const recorded = db.prepare('SELECT version, name, length(checksum) AS len FROM schema_migrations ORDER BY version').all();
-    expect(recorded).toHaveLength(12);
+    expect(recorded).toHaveLength(13);
     expect(recorded[0]).toEqual({ version: 1, name: 'settings_and_audit', len: 64 });
     db.close();
   });
@@ -74,12 +75,12 @@ describe('migration runner', () => {
     const { dbPath, migrations } = workspace();
     openDatabase(dbPath, { migrationsDir: migrations }).db.close();
     const second = openDatabase(dbPath, { migrationsDir: migrations });
-    expect(second.migrations).toEqual({ applied: [], alreadyApplied: 12 });
+    expect(second.migrations).toEqual({ applied: [], alreadyApplied: 13 });
     second.db.close();
 
-    writeFileSync(join(migrations, '013_add_notes.sql'), 'ALTER TABLE routes ADD COLUMN note TEXT;');
+    writeFileSync(join(migrations, '099_add_notes.sql'), 'ALTER TABLE routes ADD COLUMN note TEXT;');
     const third = openDatabase(dbPath, { migrationsDir: migrations });
-    expect(third.migrations).toEqual({ applied: ['013_add_notes.sql'], alreadyApplied: 12 });
+    expect(third.migrations).toEqual({ applied: ['099_add_notes.sql'], alreadyApplied: 13 });
     third.db.close();
   });
 
