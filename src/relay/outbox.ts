@@ -54,6 +54,13 @@ export interface OutboxWorkerOptions {
   pauseAfterSendMs?: number;
   /** Attempts in a row failing the same deterministic way before the delivery is dead. */
   deterministicLimit?: number;
+  /**
+   * A send that has not settled after this long is taken as failed and its slot freed (a late outcome is ignored).
+   * Senders have their own, shorter deadlines (PortSIP's); this guards against one that has none. Default: 3/4 lease.
+   */
+  attemptTimeoutMs?: number;
+  /** How long stop() waits for attempts in flight before returning their deliveries to pending anyway. */
+  stopWaitMs?: number;
   /** Backoff after an error of the worker itself (database locked or full, a bug): doubles from base to max. */
   errorBackoff?: { baseMs: number; maxMs: number };
   now?: () => number;
@@ -113,6 +120,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const sweepEveryMs = options.sweepEveryMs ?? Math.max(100, Math.floor(leaseMs / 4));
   const idleMs = options.idleMs ?? 1_000;
   const batchSize = options.batchSize ?? 1;
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? Math.floor(leaseMs * 0.75);
   const deterministicLimit = options.deterministicLimit ?? DEFAULT_DETERMINISTIC_LIMIT;
   const errorBackoff = options.errorBackoff ?? { baseMs: 200, maxMs: 5_000 };
   const { deliveries, logger, kind } = options;
@@ -234,8 +242,16 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const items = batch.map((delivery) => ({ delivery, message: options.inbound.get(delivery.inboundMessageId) }));
     const present = items.filter((i): i is { delivery: Delivery; message: InboundMessage } => i.message !== undefined);
     let outcomes: AttemptOutcome[];
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<AttemptOutcome[]>((resolve) => {
+      timer = setTimeout(
+        () =>
+          resolve(present.map(() => ({ delivered: false, statusCode: null, error: `no outcome within ${attemptTimeoutMs} ms` }))),
+        attemptTimeoutMs,
+      );
+    });
     try {
-      outcomes = present.length > 0 ? await options.send(present) : [];
+      outcomes = present.length > 0 ? await Promise.race([options.send(present), timedOut]) : [];
     } catch (error) {
       // A sender resolves every failure it knows as an outcome: a throw is a bug (the same next time) unless it is the
       // database failing under it. Logged without the message: SMS text is personal data.
@@ -244,6 +260,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       logger.error('relay sender threw', { kind, deliveries: present.map((i) => i.delivery.id), error: describeError(error) });
       const deterministic = !isTransientStoreError(error);
       outcomes = present.map(() => ({ delivered: false, statusCode: null, error: describeError(error), deterministic }));
+    } finally {
+      clearTimeout(timer);
     }
     const decisions = [
       ...present.map((item, i) =>
@@ -358,7 +376,15 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       wakeUp?.();
       for (const cut of [...cutPauses]) cut();
       await finished;
-      await Promise.all([...settled]);
+      // A sender with no deadline of its own must not hold shutdown: what is still in flight is returned to pending.
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([...settled]),
+        new Promise<void>((resolve) => {
+          waited = setTimeout(resolve, options.stopWaitMs ?? 8_000);
+        }),
+      ]);
+      clearTimeout(waited);
       try {
         deliveries.releaseLeases({ all: true });
       } catch (error) {

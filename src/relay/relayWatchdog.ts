@@ -39,6 +39,7 @@ export function startRelayWatchdog(options: {
   let failingSince: number | null = null;
   let notifying = false;
   let announced = false;
+  let lastWarning = '';
 
   // BEGIN IMMEDIATE takes the write lock and gives it back: it sees another process holding the lock, waits at most
   // the short busy timeout, and writes nothing. A full disk shows only through real writes failing.
@@ -99,7 +100,15 @@ export function startRelayWatchdog(options: {
       if (notifying) return;
       notifying = true;
       notify(options.health().problems)
-        .catch((error: unknown) => logger.warn('could not update the relay_stalled alert', { error: describeError(error) }))
+        .then(() => {
+          lastWarning = '';
+        })
+        .catch((error: unknown) => {
+          // Once per distinct error: a database locked for a minute must not write a line a second.
+          const text = describeError(error);
+          if (text !== lastWarning) logger.warn('could not update the relay_stalled alert', { error: text });
+          lastWarning = text;
+        })
         .finally(() => {
           notifying = false;
         });

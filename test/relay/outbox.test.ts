@@ -229,4 +229,30 @@ describe('outbox worker', () => {
     expect(worker.status()).toMatchObject({ running: true, restarts: 1 });
     expect(logLines.some((l) => l.includes('relay worker loop ended; restarting it'))).toBe(true);
   });
+
+  it('takes a send that never settles as failed after its timeout, frees the slot, and does not hold stop()', async () => {
+    const { deliveries, inbound, receive, statusOf } = setup();
+    const hung = receive('hangs', '447400000001');
+    const other = receive('other conversation', '447400000002');
+    let calls = 0;
+    worker = startOutboxWorker({
+      kind: 'portsip',
+      deliveries,
+      inbound,
+      concurrency: 1,
+      retry: { ...retry, baseDelayMs: 5_000 },
+      idleMs: 20,
+      attemptTimeoutMs: 200,
+      stopWaitMs: 100,
+      logger,
+      send: (batch) => {
+        calls += 1;
+        if (batch[0]?.message.text === 'hangs') return new Promise<AttemptOutcome[]>(() => {});
+        return Promise.resolve(batch.map(() => ({ delivered: true, statusCode: 200 })));
+      },
+    });
+    await until('the other conversation delivered', () => statusOf(other).status === 'delivered');
+    expect(statusOf(hung)).toMatchObject({ status: 'pending', lastError: 'no outcome within 200 ms' });
+    expect(calls).toBe(2);
+  });
 });
