@@ -97,6 +97,10 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     retry: { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs },
     slackPaceMs: config.relay.slackPaceMs,
     maskCodesInSlack: config.relay.maskCodesInSlack,
+    portsipDeadlineMs: config.relay.portsipDeadlineMs,
+    leaseMs: config.relay.leaseMs,
+    stallAlertAfterMs: config.relay.stallAlertAfterMs,
+    alertChannel: config.slack.alertChannel,
     metrics,
     logger: logger.child({ component: 'relay' }),
   });
@@ -140,7 +144,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     host: config.http.host,
     port: config.http.port,
     logger,
-    routes: [healthRoute(db), metricsRoute(metrics), ...relay.routes, ...watch.routes, ...slack.routes],
+    routes: [healthRoute(db, { relay: relay.health }), metricsRoute(metrics), ...relay.routes, ...watch.routes, ...slack.routes],
   });
   await slack.start();
   if (deps.scheduleJobs !== false) watch.start();

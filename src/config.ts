@@ -141,6 +141,9 @@ const configSchema = z.object({
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
     z.enum(['0', '1', 'false', 'true'], { error: 'must be 1 or 0' }).default('0'),
   ),
+  PORTSIP_DEADLINE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).max(600_000).default(15_000)),
+  RELAY_LEASE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(500).max(3_600_000).default(60_000)),
+  RELAY_STALL_ALERT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(3_600_000).default(30_000)),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -158,6 +161,13 @@ function crossVariableProblems(env: Record<string, string | undefined>): string[
   if (portsip.some(set) && !portsip.every(set)) {
     problems.push(
       `${portsip.filter((name) => !set(name)).join(' and ')} missing: the PortSIP API needs its URL, user and password`,
+    );
+  }
+  const deadline = Number(env.PORTSIP_DEADLINE_MS || 15_000);
+  const lease = Number(env.RELAY_LEASE_MS || 60_000);
+  if (Number.isFinite(deadline) && Number.isFinite(lease) && lease <= deadline) {
+    problems.push(
+      `RELAY_LEASE_MS (${lease}) must be longer than PORTSIP_DEADLINE_MS (${deadline}): a lease that runs out during an attempt sends the message twice`,
     );
   }
   return problems;
@@ -195,6 +205,12 @@ export interface Config {
     slackPaceMs: number;
     /** One-time codes in relayed SMS shown as dots in Slack (PortSIP still gets the exact bytes). */
     maskCodesInSlack: boolean;
+    /** Overall deadline of one attempt to PortSIP: connect, headers and body. */
+    portsipDeadlineMs: number;
+    /** How long a claimed delivery is reserved; a lease left by a lost attempt is reclaimed once it runs out. */
+    leaseMs: number;
+    /** How long the relay must be failing (/healthz 503) before the relay_stalled alert is raised. */
+    stallAlertAfterMs: number;
   };
   logLevel: (typeof LOG_LEVELS)[number];
 }
@@ -264,6 +280,9 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
       retryBaseMs: e.RELAY_RETRY_BASE_MS,
       slackPaceMs: e.SLACK_RELAY_PACE_MS,
       maskCodesInSlack: e.SMS_MASK_CODES === '1' || e.SMS_MASK_CODES === 'true',
+      portsipDeadlineMs: e.PORTSIP_DEADLINE_MS,
+      leaseMs: e.RELAY_LEASE_MS,
+      stallAlertAfterMs: e.RELAY_STALL_ALERT_MS,
     },
     logLevel: e.LOG_LEVEL,
   });

@@ -67,6 +67,8 @@ export const ALERT_RULE = {
   failureRate: 'failure_rate',
   backlog: 'relay_backlog',
   deadLetters: 'relay_dead',
+  /** The relay itself is not working (a worker stuck, the database not writable): raised by the relay's own timer. */
+  relayStalled: 'relay_stalled',
   inboundStopped: 'inbound_stopped',
   numberDrift: 'config_drift',
   balance: 'balance_low',

@@ -1,19 +1,27 @@
+import { readThresholds } from '../core/alertRules.js';
+import type { RelayHealth } from '../relay/relayHealth.js';
 import type { Db } from '../store/database.js';
+import { createAlertsRepository } from '../store/repositories/alerts.js';
 import { createDeliveriesRepository } from '../store/repositories/deliveries.js';
 import type { MetricsRegistry } from './metrics.js';
 import { type Route, sendJson } from './server.js';
 
 /**
- * GET /healthz: liveness plus real queries against the database (a broken disk shows as 503) and the relay backlog,
- * so a load balancer or a person sees at once whether inbound SMS are piling up.
+ * GET /healthz: 200 only when inbound SMS flow. 503 with the reasons when the database cannot be read or written,
+ * a relay worker has stopped going round, or the oldest undelivered message is older than the relay backlog alert
+ * threshold (`backlog_minutes`, 10 min by default; `off` leaves the backlog out). Everything it reads is a read or
+ * the relay's in-memory verdict: it never takes the write lock, so it answers at once while another process holds it.
  */
-export function healthRoute(db: Db, now: () => number = Date.now): Route {
+export function healthRoute(db: Db, options: { now?: () => number; relay?: () => RelayHealth } = {}): Route {
+  const now = options.now ?? Date.now;
   const probe = db.prepare('SELECT count(*) AS n FROM schema_migrations');
   const deliveries = createDeliveriesRepository(db, now);
+  const alerts = createAlertsRepository(db, now);
   return {
     method: 'GET',
     path: '/healthz',
     handler: (_req, res) => {
+      const relay = options.relay?.();
       try {
         const { n } = probe.get() as { n: number };
         const backlog = deliveries.backlog();
@@ -25,16 +33,32 @@ export function healthRoute(db: Db, now: () => number = Date.now): Route {
               : min,
           null,
         );
-        sendJson(res, 200, {
-          status: 'ok',
-          db: 'ok',
+        const oldestAgeMs = oldest === null ? null : Math.max(0, now() - oldest);
+        const thresholdMinutes = readThresholds(alerts).backlog_minutes;
+        const reasons = [...(relay?.problems ?? [])];
+        if (thresholdMinutes !== null && oldestAgeMs !== null && oldestAgeMs > thresholdMinutes * 60_000)
+          reasons.push(
+            `the oldest undelivered inbound SMS is ${Math.round(oldestAgeMs / 60_000)} min old (threshold ${thresholdMinutes} min)`,
+          );
+        sendJson(res, reasons.length === 0 ? 200 : 503, {
+          status: reasons.length === 0 ? 'ok' : 'failing',
+          reasons,
+          db: relay && !relay.db.writable ? `not writable: ${relay.db.reason}` : 'ok',
           migrations: n,
           backlog: pending,
-          oldestPendingAgeSeconds: oldest === null ? null : Math.max(0, Math.round((now() - oldest) / 1000)),
+          oldestPendingAgeSeconds: oldestAgeMs === null ? null : Math.round(oldestAgeMs / 1000),
+          backlogThresholdMinutes: thresholdMinutes,
           dead: backlog.reduce((sum, b) => sum + b.dead, 0),
+          ...(relay ? { workers: relay.workers } : {}),
         });
       } catch (error) {
-        sendJson(res, 503, { status: 'failing', db: error instanceof Error ? error.message : String(error) });
+        const reason = error instanceof Error ? error.message : String(error);
+        sendJson(res, 503, {
+          status: 'failing',
+          reasons: [...(relay?.problems ?? []), `the database cannot be read: ${reason}`],
+          db: reason,
+          ...(relay ? { workers: relay.workers } : {}),
+        });
       }
     },
   };

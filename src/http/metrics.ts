@@ -73,6 +73,16 @@ export function createMetricsRegistry(): MetricsRegistry {
         },
       };
     },
-    render: () => `${sections.map((s) => s()).join('\n')}\n`,
+    // A gauge that cannot be read (the database failing) must not cost the scrape every other series.
+    render: () =>
+      `${sections
+        .map((s) => {
+          try {
+            return s();
+          } catch (error) {
+            return `# a series could not be read: ${(error instanceof Error ? error.message : String(error)).replace(/\n/g, ' ')}`;
+          }
+        })
+        .join('\n')}\n`,
   };
 }

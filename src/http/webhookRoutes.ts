@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Result } from '../errors.js';
 import type { WebhookRejection, WebhookRequest } from '../relay/ingest.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
+import { isTransientStoreError, storeErrorReason } from '../store/storeErrors.js';
 import type { Histogram } from './metrics.js';
 import { type Route, sendJson } from './server.js';
 
@@ -43,8 +44,15 @@ export interface WebhookRouteDeps {
     (request: WebhookRequest) => Promise<Result<{ id: number; duplicate: boolean }, WebhookRejection>>
   >;
   onIngested?: (route: WebhookRequest['route'], outcome: 'stored' | 'duplicate' | 'rejected') => void;
+  /** Every answer given, by HTTP status (5xx included), once the response is finished or the client went away. */
+  onAnswered?: (route: WebhookRequest['route'], status: number | 'aborted') => void;
+  /** A store failure that is not the request's fault (logged without the body: SMS text is personal data). */
+  onStoreError?: (route: WebhookRequest['route'], error: unknown) => void;
   latency?: Histogram;
 }
+
+/** Seconds Wavix is asked to wait before retrying a webhook smsops could not store (locked or full database). */
+export const STORE_UNAVAILABLE_RETRY_AFTER_S = 5;
 
 /**
  * The gate every Wavix webhook passes: the secret (404, as if the path did not exist, compared in constant time), then
@@ -79,29 +87,56 @@ export async function admitWebhook(
  * committed: that 2xx is the promise to Wavix that the message survives a crash.
  */
 export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
+  const handle = async (
+    route: WebhookRequest['route'],
+    req: IncomingMessage,
+    res: ServerResponse,
+    secret: string | undefined,
+  ) => {
+    const started = process.hrtime.bigint();
+    const admitted = await admitWebhook(req, res, { secret: deps.secret, given: secret, route, rejected: deps.rejected });
+    if (!admitted) {
+      deps.onIngested?.(route, 'rejected');
+      return;
+    }
+    const { body, contentType } = admitted;
+    const outcome = await deps.ingest[route]({ route, body, contentType });
+    if (!outcome.ok) {
+      deps.onIngested?.(route, 'rejected');
+      sendJson(res, 400, { error: outcome.error.reason });
+      return;
+    }
+    deps.onIngested?.(route, outcome.value.duplicate ? 'duplicate' : 'stored');
+    sendJson(res, 200, { ok: true, duplicate: outcome.value.duplicate });
+    deps.latency?.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  };
+
   const handler =
     (route: WebhookRequest['route']) => async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => {
-      const started = process.hrtime.bigint();
-      const admitted = await admitWebhook(req, res, {
-        secret: deps.secret,
-        given: params.secret,
-        route,
-        rejected: deps.rejected,
-      });
-      if (!admitted) {
-        deps.onIngested?.(route, 'rejected');
-        return;
+      if (deps.onAnswered) {
+        const answered = deps.onAnswered;
+        res.once('close', () => answered(route, res.writableFinished ? res.statusCode : 'aborted'));
       }
-      const { body, contentType } = admitted;
-      const outcome = await deps.ingest[route]({ route, body, contentType });
-      if (!outcome.ok) {
-        deps.onIngested?.(route, 'rejected');
-        sendJson(res, 400, { error: outcome.error.reason });
-        return;
+      try {
+        await handle(route, req, res, params.secret);
+      } catch (error) {
+        deps.onStoreError?.(route, error);
+        if (res.headersSent) {
+          res.end();
+          return;
+        }
+        req.resume();
+        // Nothing was acknowledged: a 5xx tells Wavix to send it again. A locked or full database passes by itself.
+        if (isTransientStoreError(error)) {
+          const text = JSON.stringify({ error: `not stored, try again: ${storeErrorReason(error)}` });
+          res.writeHead(503, {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': Buffer.byteLength(text),
+            'retry-after': String(STORE_UNAVAILABLE_RETRY_AFTER_S),
+          });
+          res.end(text);
+        } else sendJson(res, 500, { error: 'internal error: not stored, try again' });
       }
-      deps.onIngested?.(route, outcome.value.duplicate ? 'duplicate' : 'stored');
-      sendJson(res, 200, { ok: true, duplicate: outcome.value.duplicate });
-      deps.latency?.observe(Number(process.hrtime.bigint() - started) / 1e9);
     };
   return [
     { method: 'POST', path: '/webhooks/wavix/inbound/:secret', handler: handler('inbound') },

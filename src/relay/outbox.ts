@@ -1,7 +1,9 @@
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { DeliveriesRepository, Delivery } from '../store/repositories/deliveries.js';
+import { type DeliveriesRepository, type Delivery, LAST_ERROR_MAX_CHARS } from '../store/repositories/deliveries.js';
 import type { InboundMessage, InboundRepository } from '../store/repositories/inbound.js';
+import { isTransientStoreError } from '../store/storeErrors.js';
+import type { WriteHealth } from '../store/writeHealth.js';
 
 /** What one attempt to deliver gave: any 2xx is delivered; the rest is recorded with its status and an excerpt. */
 export interface AttemptOutcome {
@@ -10,7 +12,7 @@ export interface AttemptOutcome {
   error?: string;
   /** The destination asked to wait (Retry-After): the next attempt is not before this. */
   retryAfterMs?: number;
-  /** The destination refused this content itself (e.g. Slack's msg_blocks_too_long): the same attempt would fail again. */
+  /** Retrying cannot help (the destination refuses this content): after a few such failures the delivery is dead. */
   deterministic?: boolean;
 }
 
@@ -22,6 +24,9 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RELAY_RETRY: RetryPolicy = { baseDelayMs: 1_000, maxDelayMs: 5 * 60_000, deadAfterMs: 24 * 3_600_000 };
+
+/** Attempts in a row failing the same deterministic way before a delivery is set aside as dead. */
+export const DEFAULT_DETERMINISTIC_LIMIT = 3;
 
 /** Full-jitter exponential backoff: spreads retries of many failing deliveries instead of synchronising them. */
 export function nextAttemptDelay(attempts: number, policy: RetryPolicy, random: () => number = Math.random): number {
@@ -39,43 +44,99 @@ export interface OutboxWorkerOptions {
   /** How many deliveries one `send` may take (1 for PortSIP). */
   batchSize?: number;
   retry: RetryPolicy;
+  /** How long a claimed delivery is reserved; it must outlast an attempt (PortSIP's deadline) with room to record it. */
   leaseMs?: number;
+  /** How often leases that ran out (an attempt lost, its outcome never recorded) are put back while running. */
+  sweepEveryMs?: number;
   /** How long to sleep when nothing is due (a new message wakes the worker at once). */
   idleMs?: number;
   /** Pause after each send (the Slack leg's pacing). */
   pauseAfterSendMs?: number;
+  /** Attempts in a row failing the same deterministic way before the delivery is dead. */
+  deterministicLimit?: number;
+  /**
+   * A send that has not settled after this long is taken as failed and its slot freed (a late outcome is ignored).
+   * Senders have their own, shorter deadlines (PortSIP's); this guards against one that has none. Default: 3/4 lease.
+   */
+  attemptTimeoutMs?: number;
+  /** How long stop() waits for attempts in flight before returning their deliveries to pending anyway. */
+  stopWaitMs?: number;
+  /** Backoff after an error of the worker itself (database locked or full, a bug): doubles from base to max. */
+  errorBackoff?: { baseMs: number; maxMs: number };
   now?: () => number;
   random?: () => number;
   logger: Logger;
+  /** Told of every write the worker made or failed to make: part of /healthz's "can the database be written". */
+  writeHealth?: WriteHealth;
   onDelivered?: (delivery: Delivery) => void;
   onFailed?: (delivery: Delivery, outcome: AttemptOutcome) => void;
   onDead?: (delivery: Delivery, message: InboundMessage | undefined, outcome: AttemptOutcome) => void;
+  /** An error the worker survived (counted in /metrics). `where`: the loop, a sender that threw, or recording. */
+  onError?: (where: 'loop' | 'send' | 'record', error: unknown) => void;
+  /** The loop ended anyway and was started again (counted in /metrics). */
+  onRestart?: () => void;
+}
+
+/** What /healthz reads about a worker. */
+export interface OutboxWorkerStatus {
+  kind: 'portsip' | 'slack';
+  running: boolean;
+  /** When the loop last went round without an error (claimed or found nothing due). */
+  lastLoopAt: number;
+  /** The loop is stalled when `lastLoopAt` is older than this (its longest normal pause, with room). */
+  expectedIntervalMs: number;
+  consecutiveErrors: number;
+  lastError: string | null;
+  restarts: number;
 }
 
 export interface OutboxWorker {
   /** Something new may be due: look now instead of after the idle sleep. */
   wake(): void;
+  status(): OutboxWorkerStatus;
   /** Stops claiming, waits for the attempts in flight to finish, and returns any leased delivery to pending. */
   stop(): Promise<void>;
 }
+
+const storedError = (text: string) => (text.length > LAST_ERROR_MAX_CHARS ? `${text.slice(0, LAST_ERROR_MAX_CHARS)}…` : text);
+
+type Decision =
+  | { kind: 'delivered'; delivery: Delivery; outcome: AttemptOutcome }
+  | { kind: 'failed'; delivery: Delivery; outcome: AttemptOutcome; error: string; nextAttemptAt: number; streak: number }
+  | { kind: 'dead'; delivery: Delivery; message: InboundMessage | undefined; outcome: AttemptOutcome; error: string };
 
 /**
  * The durable delivery loop for one kind of destination. Deliveries are claimed from SQLite with a lease, so a crash
  * leaves them to be claimed again (at-least-once); per conversation only the oldest undelivered one is claimable, so
  * a destination sees each conversation in arrival order while conversations run in parallel up to `concurrency`.
+ *
+ * Nothing stops it but `stop()`: an error anywhere (the database locked or full, a sender that throws, a failed
+ * record) is logged, counted, backed off and retried, and a loop that ends anyway is started again.
  */
 export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const leaseMs = options.leaseMs ?? 60_000;
+  const sweepEveryMs = options.sweepEveryMs ?? Math.max(100, Math.floor(leaseMs / 4));
   const idleMs = options.idleMs ?? 1_000;
   const batchSize = options.batchSize ?? 1;
-  const { deliveries, logger } = options;
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? Math.floor(leaseMs * 0.75);
+  const deterministicLimit = options.deterministicLimit ?? DEFAULT_DETERMINISTIC_LIMIT;
+  const errorBackoff = options.errorBackoff ?? { baseMs: 200, maxMs: 5_000 };
+  const { deliveries, logger, kind } = options;
+  // A healthy loop goes round at least every idle sleep or pacing pause; three of those (at least 5 s) means stuck.
+  const expectedIntervalMs = Math.max(5_000, 3 * (idleMs + (options.pauseAfterSendMs ?? 0)));
 
   let running = true;
   let inFlight = 0;
   let wakeUp: (() => void) | undefined;
+  const cutPauses = new Set<() => void>();
   const settled = new Set<Promise<void>>();
+  let lastLoopAt = now();
+  let lastSweepAt = Number.NEGATIVE_INFINITY;
+  let consecutiveErrors = 0;
+  let lastError: string | null = null;
+  let restarts = 0;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -87,84 +148,249 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       }
       wakeUp = done;
     });
+  // A backoff: a new message does not shorten it, only stop() does.
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (!running) {
+        resolve();
+        return;
+      }
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        cutPauses.delete(done);
+        resolve();
+      }
+      cutPauses.add(done);
+    });
+  const backoff = (n: number) => {
+    const ceiling = Math.min(errorBackoff.maxMs, errorBackoff.baseMs * 2 ** Math.min(n, 20));
+    return Math.max(errorBackoff.baseMs, Math.floor(ceiling / 2 + (random() * ceiling) / 2));
+  };
+  const noteWriteFailure = (error: unknown) => {
+    if (isTransientStoreError(error)) options.writeHealth?.failed(error);
+  };
 
-  const record = (delivery: Delivery, message: InboundMessage | undefined, outcome: AttemptOutcome) => {
-    if (outcome.delivered) {
-      deliveries.markDelivered(delivery.id, outcome.statusCode);
-      options.onDelivered?.(delivery);
-      return;
-    }
+  const decide = (delivery: Delivery, message: InboundMessage | undefined, outcome: AttemptOutcome): Decision => {
+    if (outcome.delivered) return { kind: 'delivered', delivery, outcome };
     const error = outcome.error ?? (outcome.statusCode ? `HTTP ${outcome.statusCode}` : 'failed');
-    if (now() - delivery.createdAt >= options.retry.deadAfterMs) {
-      deliveries.markDead(delivery.id, { statusCode: outcome.statusCode, error });
-      options.onDead?.(delivery, message, outcome);
-      return;
+    // "The same way": the same error as the attempt before, deterministic both times.
+    const streak = outcome.deterministic
+      ? delivery.deterministicFailures > 0 && delivery.lastError === storedError(error)
+        ? delivery.deterministicFailures + 1
+        : 1
+      : 0;
+    if (streak >= deterministicLimit) {
+      const reason = `${error} (the same failure ${streak} times in a row: retrying cannot fix it)`;
+      return { kind: 'dead', delivery, message, outcome: { ...outcome, error: reason }, error: reason };
     }
+    if (now() - delivery.createdAt >= options.retry.deadAfterMs) return { kind: 'dead', delivery, message, outcome, error };
     const delay = Math.max(nextAttemptDelay(delivery.attempts, options.retry, random), outcome.retryAfterMs ?? 0);
-    deliveries.markFailed(delivery.id, { statusCode: outcome.statusCode, error, nextAttemptAt: now() + delay });
-    options.onFailed?.(delivery, outcome);
+    return { kind: 'failed', delivery, outcome, error, nextAttemptAt: now() + delay, streak };
+  };
+
+  const apply = (decisions: Decision[]) =>
+    deliveries.inTransaction(() => {
+      for (const d of decisions) {
+        if (d.kind === 'delivered') deliveries.markDelivered(d.delivery.id, d.outcome.statusCode);
+        else if (d.kind === 'dead') deliveries.markDead(d.delivery.id, { statusCode: d.outcome.statusCode, error: d.error });
+        else
+          deliveries.markFailed(d.delivery.id, {
+            statusCode: d.outcome.statusCode,
+            error: d.error,
+            nextAttemptAt: d.nextAttemptAt,
+            deterministicFailures: d.streak,
+          });
+      }
+    });
+
+  /**
+   * Records the outcomes, retrying while the database is locked or full: an attempt that reached its destination
+   * should not be sent again only because its outcome could not be written at once. It gives up shortly before the
+   * lease runs out; the sweep then puts the delivery back (sent again: at-least-once).
+   */
+  const recordOutcomes = async (batch: Delivery[], decisions: Decision[]) => {
+    const leaseEnd = Math.min(...batch.map((d) => d.leaseUntil ?? now() + leaseMs));
+    for (let tries = 0; ; tries += 1) {
+      try {
+        apply(decisions);
+        options.writeHealth?.succeeded();
+        break;
+      } catch (error) {
+        noteWriteFailure(error);
+        options.onError?.('record', error);
+        const wait = backoff(tries);
+        if (!isTransientStoreError(error) || !running || now() + wait >= leaseEnd - Math.min(1_000, leaseMs / 10)) {
+          logger.error('relay could not record an attempt; the delivery is retried once its lease runs out', {
+            kind,
+            deliveries: batch.map((d) => d.id),
+            error: describeError(error),
+          });
+          return;
+        }
+        await pause(wait);
+      }
+    }
+    for (const d of decisions) {
+      if (d.kind === 'delivered') options.onDelivered?.(d.delivery);
+      else if (d.kind === 'dead') options.onDead?.(d.delivery, d.message, d.outcome);
+      else options.onFailed?.(d.delivery, d.outcome);
+    }
   };
 
   const attempt = async (batch: Delivery[]) => {
     const items = batch.map((delivery) => ({ delivery, message: options.inbound.get(delivery.inboundMessageId) }));
     const present = items.filter((i): i is { delivery: Delivery; message: InboundMessage } => i.message !== undefined);
     let outcomes: AttemptOutcome[];
-    try {
-      outcomes = present.length > 0 ? await options.send(present) : [];
-    } catch (error) {
-      outcomes = present.map(() => ({ delivered: false, statusCode: null, error: describeError(error) }));
-    }
-    deliveries.inTransaction(() => {
-      for (const [i, item] of present.entries()) {
-        record(item.delivery, item.message, outcomes[i] ?? { delivered: false, statusCode: null, error: 'no outcome' });
-      }
-      for (const item of items) {
-        if (!item.message) deliveries.markDead(item.delivery.id, { statusCode: null, error: 'message no longer stored' });
-      }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<AttemptOutcome[]>((resolve) => {
+      timer = setTimeout(
+        () =>
+          resolve(present.map(() => ({ delivered: false, statusCode: null, error: `no outcome within ${attemptTimeoutMs} ms` }))),
+        attemptTimeoutMs,
+      );
     });
+    try {
+      outcomes = present.length > 0 ? await Promise.race([options.send(present), timedOut]) : [];
+    } catch (error) {
+      // A sender resolves every failure it knows as an outcome: a throw is a bug (the same next time) unless it is the
+      // database failing under it. Logged without the message: SMS text is personal data.
+      options.onError?.('send', error);
+      noteWriteFailure(error);
+      logger.error('relay sender threw', { kind, deliveries: present.map((i) => i.delivery.id), error: describeError(error) });
+      const deterministic = !isTransientStoreError(error);
+      outcomes = present.map(() => ({ delivered: false, statusCode: null, error: describeError(error), deterministic }));
+    } finally {
+      clearTimeout(timer);
+    }
+    const decisions = [
+      ...present.map((item, i) =>
+        decide(
+          item.delivery,
+          item.message,
+          outcomes[i] ?? { delivered: false, statusCode: null, error: 'the sender gave no outcome', deterministic: true },
+        ),
+      ),
+      ...items
+        .filter((item) => !item.message)
+        .map(
+          (item): Decision => ({
+            kind: 'dead',
+            delivery: item.delivery,
+            message: undefined,
+            outcome: { delivered: false, statusCode: null, error: 'message no longer stored' },
+            error: 'message no longer stored',
+          }),
+        ),
+    ];
+    await recordOutcomes(batch, decisions);
+  };
+
+  const sweep = () => {
+    if (now() - lastSweepAt < sweepEveryMs) return;
+    const released = deliveries.releaseLeases();
+    lastSweepAt = now();
+    if (released > 0) {
+      options.writeHealth?.succeeded();
+      logger.warn('deliveries whose lease ran out are queued again', { kind, count: released });
+    }
+  };
+
+  // While attempts are in flight, claim only once a quarter of the slots is free: one query for many deliveries
+  // instead of one per finished attempt.
+  const minClaim = Math.max(1, Math.floor(options.concurrency / 4));
+  const turn = async () => {
+    sweep();
+    const free = options.concurrency - inFlight;
+    const claimed = free >= (inFlight > 0 ? minClaim : 1) ? deliveries.claimDue(kind, free * batchSize, leaseMs) : [];
+    if (claimed.length > 0) options.writeHealth?.succeeded();
+    for (let i = 0; i < claimed.length; i += batchSize) {
+      const batch = claimed.slice(i, i + batchSize);
+      inFlight += 1;
+      const task: Promise<void> = attempt(batch)
+        .catch((error: unknown) => {
+          noteWriteFailure(error);
+          options.onError?.('record', error);
+          logger.error('relay attempt failed; the delivery is retried once its lease runs out', {
+            kind,
+            error: describeError(error),
+          });
+        })
+        .finally(() => {
+          inFlight -= 1;
+          settled.delete(task);
+          wakeUp?.();
+        });
+      settled.add(task);
+    }
+    lastLoopAt = now();
+    consecutiveErrors = 0;
+    lastError = null;
+    // Pacing is a promise to the destination (Slack's per-channel rate): new messages do not cut it short.
+    if (claimed.length > 0 && options.pauseAfterSendMs) await pause(options.pauseAfterSendMs);
+    else if (claimed.length === 0 || options.concurrency - inFlight < minClaim) await sleep(idleMs);
   };
 
   const loop = async () => {
-    deliveries.releaseLeases();
-    // While attempts are in flight, claim only once a quarter of the slots is free: one query for many deliveries
-    // instead of one per finished attempt.
-    const minClaim = Math.max(1, Math.floor(options.concurrency / 4));
     while (running) {
-      const free = options.concurrency - inFlight;
-      const claimed = free >= (inFlight > 0 ? minClaim : 1) ? deliveries.claimDue(options.kind, free * batchSize, leaseMs) : [];
-      for (let i = 0; i < claimed.length; i += batchSize) {
-        const batch = claimed.slice(i, i + batchSize);
-        inFlight += 1;
-        const task: Promise<void> = attempt(batch)
-          .catch((error: unknown) =>
-            logger.error('relay attempt failed to record', { kind: options.kind, error: describeError(error) }),
-          )
-          .finally(() => {
-            inFlight -= 1;
-            settled.delete(task);
-            wakeUp?.();
-          });
-        settled.add(task);
+      try {
+        await turn();
+      } catch (error) {
+        consecutiveErrors += 1;
+        lastError = describeError(error);
+        noteWriteFailure(error);
+        const wait = backoff(consecutiveErrors - 1);
+        logger.error('relay worker error; retrying', { kind, error: lastError, consecutiveErrors, retryInMs: wait });
+        options.onError?.('loop', error);
+        await pause(wait);
       }
-      // Pacing is a promise to the destination (Slack's per-channel rate): new messages do not cut it short.
-      if (claimed.length > 0 && options.pauseAfterSendMs)
-        await new Promise((resolve) => setTimeout(resolve, options.pauseAfterSendMs));
-      else if (claimed.length === 0 || options.concurrency - inFlight < minClaim) await sleep(idleMs);
     }
   };
 
-  const finished = loop().catch((error: unknown) =>
-    logger.error('relay worker stopped', { kind: options.kind, error: describeError(error) }),
-  );
+  // The supervisor: the loop catches its own errors, so it ends only if its error handling itself failed.
+  const supervise = async () => {
+    while (running) {
+      try {
+        await loop();
+      } catch (error) {
+        lastError = describeError(error);
+      }
+      if (!running) return;
+      restarts += 1;
+      try {
+        logger.error('relay worker loop ended; restarting it', { kind, restarts, error: lastError });
+        options.onRestart?.();
+      } catch {
+        // Logging or counting failed too: restarting matters more than reporting it.
+      }
+      await pause(backoff(restarts));
+    }
+  };
+  const finished = supervise();
 
   return {
     wake: () => wakeUp?.(),
+    status: () => ({ kind, running, lastLoopAt, expectedIntervalMs, consecutiveErrors, lastError, restarts }),
     stop: async () => {
       running = false;
       wakeUp?.();
+      for (const cut of [...cutPauses]) cut();
       await finished;
-      await Promise.all([...settled]);
-      deliveries.releaseLeases({ all: true });
+      // A sender with no deadline of its own must not hold shutdown: what is still in flight is returned to pending.
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([...settled]),
+        new Promise<void>((resolve) => {
+          waited = setTimeout(resolve, options.stopWaitMs ?? 8_000);
+        }),
+      ]);
+      clearTimeout(waited);
+      try {
+        deliveries.releaseLeases({ all: true });
+      } catch (error) {
+        // The next start releases every lease anyway (one smsops per database).
+        logger.warn('could not return leased deliveries at stop', { kind, error: describeError(error) });
+      }
     },
   };
 }

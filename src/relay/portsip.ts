@@ -2,17 +2,25 @@ import http from 'node:http';
 import https from 'node:https';
 import { encodeCopiedUrl } from '../core/urls.js';
 import type { InboundMessage } from '../store/repositories/inbound.js';
+import { guardedLookup, refusedDestination } from './destinationGuard.js';
 import type { AttemptOutcome } from './outbox.js';
 
 const EXCERPT_BYTES = 300;
+
+/** Default overall deadline of one attempt: connect, send, status line, headers and body. */
+export const DEFAULT_PORTSIP_DEADLINE_MS = 15_000;
 
 /**
  * Posts Wavix's webhook to PortSIP as if Wavix had called it: the stored bytes unchanged, the original Content-Type,
  * the URL exactly as copied from PortSIP with only its spaces percent-encoded. PortSIP documents no answer codes, so
  * any 2xx counts as accepted and anything else is kept with its status and the start of the body.
+ *
+ * Every attempt has one overall deadline, enforced by aborting the request: an idle timeout alone let a PBX that
+ * answers a byte every few seconds hold an attempt (and its conversation) forever. A 2xx status whose body is still
+ * trickling at the deadline counts as delivered: the status is PortSIP's acceptance, the body only an excerpt.
  */
-export function createPortsipSender(options: { timeoutMs?: number } = {}) {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+export function createPortsipSender(options: { deadlineMs?: number } = {}) {
+  const deadlineMs = options.deadlineMs ?? DEFAULT_PORTSIP_DEADLINE_MS;
   // Keep-alive: a backlog drained after an outage is thousands of posts to the same PBX.
   const agents = {
     'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
@@ -28,6 +36,38 @@ export function createPortsipSender(options: { timeoutMs?: number } = {}) {
         resolve({ delivered: false, statusCode: null, error: 'the route URL is not a valid URL' });
         return;
       }
+      // A route stored before the destination rules (or edited in the database) is judged again at each attempt.
+      const refused = refusedDestination(rawUrl);
+      if (refused) {
+        resolve({ delivered: false, statusCode: null, error: refused, deterministic: true });
+        return;
+      }
+      const controller = new AbortController();
+      let settled = false;
+      let status: number | null = null;
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      const excerpt = () => Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
+      const finish = (outcome: AttemptOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        resolve(outcome);
+      };
+      const deadline = setTimeout(() => {
+        const accepted = status !== null && status >= 200 && status < 300;
+        finish(
+          accepted
+            ? { delivered: true, statusCode: status }
+            : {
+                delivered: false,
+                statusCode: status,
+                error: `no complete answer within ${deadlineMs} ms${status === null ? '' : ` (HTTP ${status}${excerpt() ? `: ${excerpt()}` : ''})`}`,
+              },
+        );
+        controller.abort();
+      }, deadlineMs);
+
       const transport = url.protocol === 'https:' ? https : http;
       const request = transport.request(
         url,
@@ -39,11 +79,12 @@ export function createPortsipSender(options: { timeoutMs?: number } = {}) {
             'content-length': message.rawBody.length,
             'user-agent': 'smsops-relay',
           },
-          timeout: timeoutMs,
+          signal: controller.signal,
+          // Names are resolved through the guard: one answering with a metadata or link-local address is refused.
+          lookup: guardedLookup,
         },
         (response) => {
-          const chunks: Buffer[] = [];
-          let kept = 0;
+          status = response.statusCode ?? 0;
           response.on('data', (chunk: Buffer) => {
             if (kept < EXCERPT_BYTES) {
               chunks.push(chunk);
@@ -51,27 +92,26 @@ export function createPortsipSender(options: { timeoutMs?: number } = {}) {
             }
           });
           response.on('end', () => {
-            const status = response.statusCode ?? 0;
-            if (status >= 200 && status < 300) {
-              resolve({ delivered: true, statusCode: status });
+            const code = response.statusCode ?? 0;
+            if (code >= 200 && code < 300) {
+              finish({ delivered: true, statusCode: code });
               return;
             }
-            const excerpt = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
+            const body = excerpt();
             const retryAfter = Number(response.headers['retry-after']);
-            resolve({
+            finish({
               delivered: false,
-              statusCode: status,
-              error: `HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`,
+              statusCode: code,
+              error: `HTTP ${code}${body ? `: ${body}` : ''}`,
               ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: Math.min(retryAfter, 3600) * 1000 } : {}),
             });
           });
           response.on('error', (error) =>
-            resolve({ delivered: false, statusCode: response.statusCode ?? null, error: error.message }),
+            finish({ delivered: false, statusCode: response.statusCode ?? null, error: error.message }),
           );
         },
       );
-      request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      request.on('error', (error) => resolve({ delivered: false, statusCode: null, error: error.message }));
+      request.on('error', (error) => finish({ delivered: false, statusCode: null, error: error.message }));
       request.end(message.rawBody);
     });
 

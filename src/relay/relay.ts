@@ -18,11 +18,15 @@ import { createRoutesRepository } from '../store/repositories/routes.js';
 import { createSchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
 import { createSlackPostsRepository } from '../store/repositories/slackPosts.js';
 import { createSlackThreadsRepository } from '../store/repositories/slackThreads.js';
+import { isTransientStoreError } from '../store/storeErrors.js';
+import { createWriteHealth } from '../store/writeHealth.js';
 import type { AlertNotifier } from '../watch/alertNotifier.js';
 import { type IngestDeps, type Ingested, ingestDeliveryReport, ingestInboundMessage, type WebhookRejection } from './ingest.js';
 import type { RelayOperationsDeps } from './operations.js';
 import { type AttemptOutcome, type OutboxWorker, type RetryPolicy, startOutboxWorker } from './outbox.js';
 import { createPortsipSender } from './portsip.js';
+import { judgeRelayHealth, type RelayHealth } from './relayHealth.js';
+import { startRelayWatchdog } from './relayWatchdog.js';
 import { createSlackPace } from './slackPace.js';
 import { createSlackRelaySender } from './slackPost.js';
 import { startSlackPostUpdater } from './slackPostUpdater.js';
@@ -46,12 +50,22 @@ export interface RelayOptions {
   now?: () => number;
   /** How long a stop waits for PortSIP requests in flight before cutting them. */
   shutdownGraceMs?: number;
+  /** Overall deadline of one PortSIP attempt (PORTSIP_DEADLINE_MS). */
+  portsipDeadlineMs?: number;
+  /** How long a claimed delivery is reserved (RELAY_LEASE_MS); expired leases are reclaimed while running. */
+  leaseMs?: number;
+  /** How long the relay must be failing before `relay_stalled` is raised (RELAY_STALL_ALERT_MS). */
+  stallAlertAfterMs?: number;
+  /** Where the stall is said directly when the alert cannot be recorded (the database is what fails). */
+  alertChannel?: string;
 }
 
 export interface Relay {
   routes: Route[];
   /** What `/sms relay …` and `/sms inbox` work with. */
   operations: RelayOperationsDeps;
+  /** The verdict /healthz reports (and `relay_stalled` alerts on). */
+  health(): RelayHealth;
   stop(): Promise<void>;
 }
 
@@ -83,7 +97,19 @@ export function startRelay(options: RelayOptions): Relay {
   const received = metrics.counter('smsops_webhooks_total', 'Webhook requests from Wavix by route and outcome.');
   const relayed = metrics.counter('smsops_relay_delivered_total', 'Deliveries that reached their destination.');
   const failed = metrics.counter('smsops_relay_failed_attempts_total', 'Delivery attempts that failed (to be retried).');
-  const died = metrics.counter('smsops_relay_dead_total', 'Deliveries given up after the dead-letter age.');
+  const died = metrics.counter(
+    'smsops_relay_dead_total',
+    'Deliveries given up (dead-letter age, or the same failure again and again).',
+  );
+  const answered = metrics.counter('smsops_webhook_responses_total', 'Answers to Wavix webhooks by route and HTTP status.');
+  const workerErrors = metrics.counter(
+    'smsops_relay_worker_errors_total',
+    'Errors a relay worker survived, by kind and where (loop, send, record).',
+  );
+  const workerRestarts = metrics.counter(
+    'smsops_relay_worker_restarts_total',
+    'Relay worker loops that ended and were restarted.',
+  );
   const warned = metrics.counter(
     'smsops_webhook_schema_warnings_total',
     "Webhooks stored and relayed although they differ from Wavix's description, by route.",
@@ -129,22 +155,25 @@ export function startRelay(options: RelayOptions): Relay {
     const subject = `${delivery.destinationKind}:${delivery.destination}`;
     const hours = Math.round(options.retry.deadAfterMs / 3_600_000);
     deadDestinations.add(subject);
+    // The alert channel and App Home are read by everyone: the destination's answer appears as its status only.
+    const answer =
+      destinationAnswer(
+        {
+          destinationKind: delivery.destinationKind,
+          lastStatusCode: outcome.statusCode ?? null,
+          lastError: outcome.error ?? null,
+        },
+        false,
+      ) ?? 'unknown';
+    const why = outcome.deterministic
+      ? `set aside after failing the same way again and again (last answer: ${answer}); later messages of the conversation go on`
+      : `undelivered for ${hours} h (last answer: ${answer})`;
     options.alertNotifier
       .raise({
         rule: ALERT_RULE.deadLetters,
         subjectKey: subject,
         severity: 'critical',
-        // The alert channel and App Home are read by everyone: the destination's answer appears as its status only.
-        summary: `Inbound SMS to ${destinationLabel(delivery)} are dead letters: undelivered for ${hours} h (last answer: ${
-          destinationAnswer(
-            {
-              destinationKind: delivery.destinationKind,
-              lastStatusCode: outcome.statusCode ?? null,
-              lastError: outcome.error ?? null,
-            },
-            false,
-          ) ?? 'unknown'
-        }). They are kept: \`/sms relay replay dead\` sends them again once the destination works.`,
+        summary: `Inbound SMS to ${destinationLabel(delivery)} are dead letters: ${why}. They are kept: \`/sms relay replay dead\` sends them again once the destination works.`,
       })
       .catch((error: unknown) => logger.warn('could not record the dead-letter alert', { error: describeError(error) }));
   };
@@ -167,12 +196,35 @@ export function startRelay(options: RelayOptions): Relay {
   const released = deliveries.releaseLeases({ all: true });
   if (released > 0) logger.warn('deliveries in flight at the last stop are queued again', { count: released });
 
-  const portsip = createPortsipSender();
-  const common = { deliveries, inbound, retry: options.retry, logger, now, onDelivered, onFailed, onDead };
+  const writeHealth = createWriteHealth({ now });
+  const portsip = createPortsipSender({ deadlineMs: options.portsipDeadlineMs });
+  const common = {
+    deliveries,
+    inbound,
+    retry: options.retry,
+    logger,
+    now,
+    onDelivered,
+    onFailed,
+    onDead,
+    writeHealth,
+    leaseMs: options.leaseMs,
+  };
+  const survived = (kind: string) => ({
+    onError: (where: string, _error: unknown) => workerErrors.inc({ kind, where }),
+    onRestart: () => workerRestarts.inc({ kind }),
+  });
   const workers: OutboxWorker[] = [
-    startOutboxWorker({ ...common, kind: 'portsip', send: portsip.send, concurrency: options.concurrency }),
     startOutboxWorker({
       ...common,
+      ...survived('portsip'),
+      kind: 'portsip',
+      send: portsip.send,
+      concurrency: options.concurrency,
+    }),
+    startOutboxWorker({
+      ...common,
+      ...survived('slack'),
       kind: 'slack',
       send: createSlackRelaySender({
         client: options.slackClient,
@@ -190,7 +242,7 @@ export function startRelay(options: RelayOptions): Relay {
     }),
   ];
 
-  const commits = createGroupCommit(db);
+  const commits = createGroupCommit(db, { writeHealth });
   // Counted once committed: a write can run twice inside the group commit, and a rolled-back one warned nothing.
   const counted = (route: 'inbound' | 'dlr') => (outcome: Result<Ingested, WebhookRejection>) => {
     if (outcome.ok && outcome.value.warnings > 0) warned.inc({ route });
@@ -204,14 +256,43 @@ export function startRelay(options: RelayOptions): Relay {
       dlr: (r) => commits.submit(() => ingestDeliveryReport(deps, r)).then(counted('dlr')),
     },
     latency,
+    onAnswered: (route, status) => answered.inc({ route, status: String(status) }),
+    onStoreError: (route, error) =>
+      isTransientStoreError(error)
+        ? logger.warn('webhook not stored, answered 503', { route, error: describeError(error) })
+        : logger.error('webhook not stored, answered 500', { route, error: describeError(error) }),
     onIngested: (route, outcome) => {
       received.inc({ route, outcome });
       if (route === 'inbound' && outcome === 'stored') for (const w of workers) w.wake();
     },
   });
 
+  const health = () => judgeRelayHealth({ workers: workers.map((w) => w.status()), writes: writeHealth.state(), now: now() });
+  metrics.gauge('smsops_relay_worker_seconds_since_loop', 'Seconds since each relay worker last went round.', () =>
+    health().workers.map((w) => ({ labels: { kind: w.kind }, value: w.secondsSinceLoop })),
+  );
+  metrics.gauge('smsops_store_writable', '1 while the database can be written (real writes and a probe), else 0.', () => [
+    { value: writeHealth.state().writable ? 1 : 0 },
+  ]);
+  const watchdog = startRelayWatchdog({
+    db,
+    health,
+    writeHealth,
+    alertNotifier: options.alertNotifier,
+    openAlert: alerts.open().some((a) => a.rule === ALERT_RULE.relayStalled),
+    stallAlertAfterMs: options.stallAlertAfterMs ?? 30_000,
+    announceUnrecorded: options.alertChannel
+      ? async (text) => {
+          await options.slackClient.chat.postMessage({ channel: options.alertChannel as string, text });
+        }
+      : undefined,
+    logger,
+    now,
+  });
+
   return {
     routes,
+    health,
     operations: {
       deliveries,
       inbound,
@@ -222,7 +303,8 @@ export function startRelay(options: RelayOptions): Relay {
       },
     },
     stop: async () => {
-      // A hung PBX would hold shutdown for its 10 s timeout, past Docker's grace period: after 5 s the PortSIP
+      watchdog.stop();
+      // A hung PBX would hold shutdown for its deadline (15 s), past Docker's grace period: after 5 s the PortSIP
       // connections are cut, so those attempts fail and stay pending (sent again after the restart).
       const cut = setTimeout(() => portsip.close(), options.shutdownGraceMs ?? 5_000);
       await Promise.all([...workers.map((w) => w.stop()), postUpdater.stop()]);

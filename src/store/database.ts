@@ -10,6 +10,15 @@ export type Db = Database.Database;
 /** The project's migrations folder, found from this file so that smsops can start from any working directory. */
 export const DEFAULT_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
 
+/**
+ * How long a write waits, blocking, for another process's write lock. better-sqlite3 is synchronous, so this is time
+ * the whole event loop stands still (webhooks, /healthz, Slack): 5 s froze everything while a sqlite3 shell held a
+ * transaction. smsops is the only writer on its own connection, so the lock is only ever held by someone else (an
+ * operator's shell, a migration tool): a short wait absorbs their brief writes, and longer waits happen off the
+ * event loop instead (group commit and the relay workers retry after a timer; webhooks get a 503 with Retry-After).
+ */
+export const BUSY_TIMEOUT_MS = 100;
+
 export interface OpenedDatabase {
   db: Db;
   migrations: MigrationReport;
@@ -42,7 +51,7 @@ export function openDatabase(
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     const migrations = migrate(db, options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR, options.now);
     // The -wal and -shm files exist from here on; SQLite gives them the database file's mode, checked all the same.
     if (onDisk) report(tightenDatabaseFiles(path));

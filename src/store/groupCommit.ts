@@ -1,10 +1,14 @@
 import type { Db } from './database.js';
+import { isTransientStoreError, StoreUnavailableError } from './storeErrors.js';
+import type { WriteHealth } from './writeHealth.js';
 
 /**
  * Group commit: writes submitted while the event loop is busy are run in one SQLite transaction at the next
  * turn, and each caller's promise settles only after that transaction committed. A webhook is therefore still
  * acknowledged only once it is stored, but a burst of webhooks costs one commit instead of one each.
  * A write that throws is rolled back alone and rejects alone; the others of its batch are still stored.
+ * A transient failure (database locked by another process, disk full) is retried after a timer, never by blocking the
+ * event loop; a write still not stored after `waitMs` rejects with StoreUnavailableError (the webhook answers 503).
  */
 export interface GroupCommit {
   submit<T>(write: () => T): Promise<T>;
@@ -14,10 +18,25 @@ interface Pending {
   write: () => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  submittedAt: number;
 }
 
-export function createGroupCommit(db: Db): GroupCommit {
+export interface GroupCommitOptions {
+  /** Told about every commit and every transient failure: what /healthz reads to say whether the store is writable. */
+  writeHealth?: WriteHealth;
+  /** How long a write may wait for a transient failure to pass. Wavix's webhook timeout is undocumented; peers' are 2-15 s. */
+  waitMs?: number;
+  /** Pause between two tries while the failure lasts. */
+  retryMs?: number;
+  now?: () => number;
+}
+
+export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): GroupCommit {
+  const now = options.now ?? Date.now;
+  const waitMs = options.waitMs ?? 1_000;
+  const retryMs = options.retryMs ?? 100;
   let queue: Pending[] = [];
+  let scheduled = false;
   type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
   // The common case: every write succeeds, and runs bare (a savepoint per write cost as much as the insert itself).
@@ -34,32 +53,56 @@ export function createGroupCommit(db: Db): GroupCommit {
     }),
   );
 
-  const flush = () => {
+  const schedule = (delayMs: number) => {
+    if (scheduled || queue.length === 0) return;
+    scheduled = true;
+    if (delayMs > 0) setTimeout(flush, delayMs);
+    else setImmediate(flush);
+  };
+
+  function flush() {
+    scheduled = false;
     const batch = queue;
     queue = [];
     let outcomes: Outcome[];
     try {
       outcomes = runBare(batch);
-    } catch {
-      try {
-        outcomes = runIsolated(batch);
-      } catch (error) {
-        // The commit itself failed (disk full, I/O error): nothing of the batch is stored, every caller is told.
-        outcomes = batch.map(() => ({ ok: false, error }));
+    } catch (error) {
+      // Locked or full: every write of the batch would fail the same way, isolating them would only repeat it.
+      if (isTransientStoreError(error)) outcomes = batch.map(() => ({ ok: false, error }));
+      else {
+        try {
+          outcomes = runIsolated(batch);
+        } catch (commitError) {
+          // The commit itself failed (disk full, I/O error): nothing of the batch is stored.
+          outcomes = batch.map(() => ({ ok: false, error: commitError }));
+        }
       }
     }
+    const retry: Pending[] = [];
+    let transient: unknown;
     for (const [i, item] of batch.entries()) {
-      const outcome = outcomes[i];
-      if (outcome?.ok) item.resolve(outcome.value);
-      else item.reject(outcome?.error ?? new Error('group commit lost a write'));
+      const outcome = outcomes[i] ?? { ok: false, error: new Error('group commit lost a write') };
+      if (outcome.ok) item.resolve(outcome.value);
+      else if (isTransientStoreError(outcome.error)) {
+        transient = outcome.error;
+        if (now() - item.submittedAt < waitMs) retry.push(item);
+        else item.reject(new StoreUnavailableError(outcome.error));
+      } else item.reject(outcome.error);
     }
-  };
+    if (transient === undefined) options.writeHealth?.succeeded();
+    else options.writeHealth?.failed(transient);
+    if (retry.length > 0) {
+      queue = [...retry, ...queue];
+      schedule(retryMs);
+    } else schedule(0);
+  }
 
   return {
     submit: <T>(write: () => T) =>
       new Promise<T>((resolve, reject) => {
-        if (queue.length === 0) setImmediate(flush);
-        queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
+        queue.push({ write, resolve: resolve as (value: unknown) => void, reject, submittedAt: now() });
+        schedule(0);
       }),
   };
 }

@@ -1,5 +1,8 @@
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGroupCommit } from '../../src/store/groupCommit.js';
+import { StoreUnavailableError } from '../../src/store/storeErrors.js';
+import { createWriteHealth } from '../../src/store/writeHealth.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 let temp: TempDb;
@@ -22,5 +25,42 @@ describe('group commit', () => {
     // The failed write's own insert was rolled back with its savepoint; the others are stored, and survive a reopen.
     const keys = temp.reopen().prepare('SELECT key FROM settings ORDER BY key').all();
     expect(keys).toEqual([{ key: 'a' }, { key: 'c' }]);
+  });
+});
+
+describe('group commit when the database cannot be written', () => {
+  it('waits off the event loop while another process holds the write lock, and stores once it is released', async () => {
+    temp = createTempDb();
+    const health = createWriteHealth({ recentMs: 0 });
+    const commits = createGroupCommit(temp.db, { writeHealth: health, waitMs: 5_000, retryMs: 20 });
+    const insert = temp.db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, 'v', 0)");
+    const other = new Database(temp.path);
+    other.exec('BEGIN IMMEDIATE');
+    const stored = commits.submit(() => insert.run('during-lock').changes);
+    // The event loop still turns while the write waits: timers fire.
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 5);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    clearInterval(ticker);
+    expect(ticks).toBeGreaterThan(5);
+    expect(health.state()).toMatchObject({ writable: false, reason: 'the database is locked by another process' });
+    other.exec('COMMIT');
+    other.close();
+    await expect(stored).resolves.toBe(1);
+    expect(health.state().writable).toBe(true);
+  });
+
+  it('gives up after its wait with StoreUnavailableError (a full database), and stores again once there is room', async () => {
+    temp = createTempDb();
+    const commits = createGroupCommit(temp.db, { waitMs: 200, retryMs: 20 });
+    const insert = temp.db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, 0)');
+    const pages = temp.db.pragma('page_count', { simple: true }) as number;
+    temp.db.pragma(`max_page_count = ${pages}`);
+    const big = 'x'.repeat(64 * 1024);
+    const refused = commits.submit(() => insert.run('big', big).changes);
+    await expect(refused).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(refused).rejects.toMatchObject({ reason: 'the database or its disk is full' });
+    temp.db.pragma('max_page_count = 1073741823');
+    await expect(commits.submit(() => insert.run('big', big).changes)).resolves.toBe(1);
   });
 });

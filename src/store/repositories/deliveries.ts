@@ -15,6 +15,8 @@ export interface Delivery {
   lastAttemptAt: number | null;
   lastStatusCode: number | null;
   lastError: string | null;
+  /** Attempts in a row that failed the same deterministic way (reset by any other outcome). */
+  deterministicFailures: number;
   createdAt: number;
   deliveredAt: number | null;
   deadAt: number | null;
@@ -42,6 +44,7 @@ interface Row {
   last_attempt_at: number | null;
   last_status_code: number | null;
   last_error: string | null;
+  deterministic_failures: number;
   created_at: number;
   delivered_at: number | null;
   dead_at: number | null;
@@ -60,6 +63,7 @@ const toDelivery = (r: Row): Delivery => ({
   lastAttemptAt: r.last_attempt_at,
   lastStatusCode: r.last_status_code,
   lastError: r.last_error,
+  deterministicFailures: r.deterministic_failures,
   createdAt: r.created_at,
   deliveredAt: r.delivered_at,
   deadAt: r.dead_at,
@@ -75,8 +79,11 @@ export interface DeliveriesRepository {
    */
   claimDue(kind: 'portsip' | 'slack', limit: number, leaseMs: number): Delivery[];
   markDelivered(id: number, statusCode: number | null): void;
-  /** Records a failed attempt and when to try again. */
-  markFailed(id: number, failure: { statusCode: number | null; error: string; nextAttemptAt: number }): void;
+  /** Records a failed attempt and when to try again (and how many in a row failed deterministically, 0 by default). */
+  markFailed(
+    id: number,
+    failure: { statusCode: number | null; error: string; nextAttemptAt: number; deterministicFailures?: number },
+  ): void;
   markDead(id: number, failure: { statusCode: number | null; error: string }): void;
   /** Returns leased deliveries to pending: at start (after a crash) and at shutdown. Only expired leases unless `all`. */
   releaseLeases(options?: { all?: boolean }): number;
@@ -104,10 +111,10 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
   const lease = db.prepare("UPDATE deliveries SET status = 'in_flight', lease_until = ? WHERE id = ? AND status = 'pending'");
   const delivered = db.prepare(`
     UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
-      last_error = NULL, delivered_at = @at, lease_until = NULL WHERE id = @id`);
+      last_error = NULL, delivered_at = @at, lease_until = NULL, deterministic_failures = 0 WHERE id = @id`);
   const failed = db.prepare(`
     UPDATE deliveries SET status = 'pending', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
-      last_error = @error, next_attempt_at = @next, lease_until = NULL WHERE id = @id`);
+      last_error = @error, next_attempt_at = @next, lease_until = NULL, deterministic_failures = @streak WHERE id = @id`);
   const dead = db.prepare(`
     UPDATE deliveries SET status = 'dead', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
       last_error = @error, dead_at = @at, lease_until = NULL WHERE id = @id`);
@@ -116,13 +123,14 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
   );
   const releaseAll = db.prepare("UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight'");
   const requeueOne = db.prepare(`
-    UPDATE deliveries SET status = 'pending', next_attempt_at = ?, dead_at = NULL, lease_until = NULL
+    UPDATE deliveries SET status = 'pending', next_attempt_at = ?, dead_at = NULL, lease_until = NULL, deterministic_failures = 0
     WHERE id = ? AND status IN ('dead', 'pending')`);
   const requeueAllDead = db.prepare(
-    "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, dead_at = NULL WHERE status = 'dead'",
+    "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, dead_at = NULL, deterministic_failures = 0 WHERE status = 'dead'",
   );
   const resendAll = db.prepare(`
-    UPDATE deliveries SET status = 'pending', next_attempt_at = ?, dead_at = NULL, delivered_at = NULL, lease_until = NULL
+    UPDATE deliveries SET status = 'pending', next_attempt_at = ?, dead_at = NULL, delivered_at = NULL, lease_until = NULL,
+      deterministic_failures = 0
     WHERE inbound_message_id = ? AND status <> 'in_flight'`);
   const byId = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE id = ?');
   const byMessage = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE inbound_message_id = ? ORDER BY id');
@@ -159,7 +167,14 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
       delivered.run({ id, at: now(), code: statusCode });
     },
     markFailed: (id, f) => {
-      failed.run({ id, at: now(), code: f.statusCode, error: excerpt(f.error), next: f.nextAttemptAt });
+      failed.run({
+        id,
+        at: now(),
+        code: f.statusCode,
+        error: excerpt(f.error),
+        next: f.nextAttemptAt,
+        streak: f.deterministicFailures ?? 0,
+      });
     },
     markDead: (id, f) => {
       dead.run({ id, at: now(), code: f.statusCode, error: excerpt(f.error) });

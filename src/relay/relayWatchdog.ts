@@ -1,0 +1,122 @@
+import { ALERT_RULE } from '../core/alertRules.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Db } from '../store/database.js';
+import { isTransientStoreError } from '../store/storeErrors.js';
+import type { WriteHealth } from '../store/writeHealth.js';
+import type { AlertNotifier } from '../watch/alertNotifier.js';
+import type { RelayHealth } from './relayHealth.js';
+
+export const RELAY_STALLED_SUBJECT = 'relay';
+
+/**
+ * The relay's own watch, on a timer in the process rather than in the 5-minute cron: it probes whether the database
+ * can be written when no real write said so lately, and raises `relay_stalled` (once; edited when the reasons change;
+ * resolved when they are gone) after the relay has been failing for `stallAlertAfterMs`. Every tick survives its
+ * own errors: a tick that throws is logged and the next one runs.
+ *
+ * A database that cannot be written cannot record the alert either (alerts live in it): the relay then says it in
+ * the channel directly (`announceUnrecorded`, once per outage, and once more when it works again), and the tracked
+ * alert follows as soon as it can be written.
+ */
+export function startRelayWatchdog(options: {
+  db: Db;
+  health: () => RelayHealth;
+  writeHealth: WriteHealth;
+  alertNotifier: AlertNotifier;
+  /** An alert left open by the last run (resolved once the relay is healthy). */
+  openAlert: boolean;
+  stallAlertAfterMs: number;
+  /** Posts a plain message to the alert channel, without the alerts table. */
+  announceUnrecorded?: (text: string) => Promise<void>;
+  intervalMs?: number;
+  logger: Logger;
+  now: () => number;
+}): { stop(): void } {
+  const { db, writeHealth, logger, now } = options;
+  const intervalMs = options.intervalMs ?? 1_000;
+  let alertOpen = options.openAlert;
+  let failingSince: number | null = null;
+  let notifying = false;
+  let announced = false;
+  let lastWarning = '';
+
+  // BEGIN IMMEDIATE takes the write lock and gives it back: it sees another process holding the lock, waits at most
+  // the short busy timeout, and writes nothing. A full disk shows only through real writes failing.
+  const probe = () => {
+    const last = writeHealth.state().lastSuccessAt;
+    if (last !== null && now() - last < intervalMs) return;
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      db.exec('ROLLBACK');
+      writeHealth.succeeded();
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      if (isTransientStoreError(error)) writeHealth.failed(error);
+      else throw error;
+    }
+  };
+
+  const notify = async (problems: string[]) => {
+    if (problems.length > 0) {
+      failingSince ??= now();
+      if (now() - failingSince < options.stallAlertAfterMs) return;
+      logger.error('the inbound relay is stalled', { problems });
+      const summary = `The inbound relay is stalled: ${problems.join('; ')}. Acknowledged SMS are kept and go out once it recovers; /healthz answers 503 meanwhile.`;
+      try {
+        await options.alertNotifier.raise({
+          rule: ALERT_RULE.relayStalled,
+          subjectKey: RELAY_STALLED_SUBJECT,
+          severity: 'critical',
+          summary,
+          details: { problems },
+        });
+        alertOpen = true;
+      } catch (error) {
+        if (isTransientStoreError(error) && !announced && options.announceUnrecorded) {
+          announced = true;
+          await options.announceUnrecorded(
+            `:rotating_light: ${summary} (This alert cannot be recorded while the database cannot be written; it is tracked as \`${ALERT_RULE.relayStalled}\` once it can.)`,
+          );
+        }
+        throw error;
+      }
+      return;
+    }
+    failingSince = null;
+    if (announced && !alertOpen && options.announceUnrecorded) {
+      announced = false;
+      await options.announceUnrecorded(':white_check_mark: The inbound relay works again (the stall announced above is over).');
+    }
+    announced = false;
+    if (!alertOpen) return;
+    await options.alertNotifier.resolve(ALERT_RULE.relayStalled, RELAY_STALLED_SUBJECT);
+    alertOpen = false;
+  };
+
+  const tick = () => {
+    try {
+      probe();
+      if (notifying) return;
+      notifying = true;
+      notify(options.health().problems)
+        .then(() => {
+          lastWarning = '';
+        })
+        .catch((error: unknown) => {
+          // Once per distinct error: a database locked for a minute must not write a line a second.
+          const text = describeError(error);
+          if (text !== lastWarning) logger.warn('could not update the relay_stalled alert', { error: text });
+          lastWarning = text;
+        })
+        .finally(() => {
+          notifying = false;
+        });
+    } catch (error) {
+      logger.error('relay watchdog tick failed', { error: describeError(error) });
+    }
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,38 @@
+import { AppError } from '../errors.js';
+
+/**
+ * SQLite result codes that say "not now" rather than "never": another process holds the write lock (BUSY, LOCKED),
+ * the disk or the page limit is full (FULL), or the file system failed an I/O (IOERR). The same write can succeed
+ * later, so a caller retries or answers "try again" instead of treating it as a bug or as bad input.
+ */
+const TRANSIENT_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR)(_|$)/;
+
+export function isTransientStoreError(error: unknown): boolean {
+  if (error instanceof StoreUnavailableError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TRANSIENT_CODES.test(code);
+}
+
+/** A short reason for a transient store error, fit for a log line or a 503 body (no SQL, no data). */
+export function storeErrorReason(error: unknown): string {
+  if (error instanceof StoreUnavailableError) return error.reason;
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'the database is locked by another process';
+  if (code.startsWith('SQLITE_FULL')) return 'the database or its disk is full';
+  if (code.startsWith('SQLITE_IOERR')) return 'the database file could not be written (I/O error)';
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A write that could not be stored for a transient reason, after waiting for it as long as its caller can. */
+export class StoreUnavailableError extends AppError {
+  readonly reason: string;
+
+  constructor(cause: unknown) {
+    const reason = storeErrorReason(cause);
+    super(`store unavailable: ${reason}`, `smsops cannot write its database right now (${reason}); try again shortly.`, {
+      cause,
+    });
+    this.name = 'StoreUnavailableError';
+    this.reason = reason;
+  }
+}

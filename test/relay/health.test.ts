@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAlertsRepository } from '../../src/store/repositories/alerts.js';
+import { createInboundRepository } from '../../src/store/repositories/inbound.js';
+import { type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+
+let t: SmsopsUnderTest;
+let sink: WebhookSink;
+afterEach(async () => {
+  await t.stop();
+  await sink.close();
+});
+
+describe('/healthz', () => {
+  it('is 200 with the workers in its JSON, and 503 with the reason once the oldest pending message is past the backlog threshold', async () => {
+    sink = await startWebhookSink();
+    sink.respondWith(503);
+    const portsipUrl = `${sink.url}/pbx`;
+    t = await startSmsopsUnderTest({ PORTSIP_WEBHOOK_URL: portsipUrl, RELAY_RETRY_BASE_MS: '20', SLACK_RELAY_PACE_MS: '0' });
+
+    const fine = await fetch(`${t.smsops.url}/healthz`);
+    expect(fine.status).toBe(200);
+    const body = (await fine.json()) as { status: string; reasons: string[]; workers: Array<{ kind: string; ok: boolean }> };
+    expect(body).toMatchObject({ status: 'ok', reasons: [], db: 'ok', backlogThresholdMinutes: 10 });
+    expect(body.workers.map((w) => [w.kind, w.ok])).toEqual([
+      ['portsip', true],
+      ['slack', true],
+    ]);
+
+    // A message that arrived 11 minutes ago and is still not at PortSIP (it answers 503).
+    createInboundRepository(t.db, () => Date.now() - 11 * 60_000).insertWithDeliveries(
+      {
+        wavixMessageId: 'old-1',
+        fromNumber: '447400123456',
+        toNumber: '14155550100',
+        messageType: 'sms',
+        text: 'old',
+        media: null,
+        receivedAtText: '2026-11-25T10:00:00Z',
+        receivedAt: null,
+        contentType: 'application/json',
+        rawBody: Buffer.from('{}'),
+      },
+      [{ kind: 'portsip', destination: portsipUrl }],
+    );
+    const late = await fetch(`${t.smsops.url}/healthz`);
+    expect(late.status).toBe(503);
+    const lateBody = (await late.json()) as { status: string; reasons: string[] };
+    expect(lateBody.status).toBe('failing');
+    expect(lateBody.reasons).toEqual(['the oldest undelivered inbound SMS is 11 min old (threshold 10 min)']);
+
+    // The threshold is the relay backlog alert's: switched off, the backlog no longer fails the check.
+    createAlertsRepository(t.db).changeSetting('backlog_minutes', 'off', 'U0ADMIN001');
+    expect((await fetch(`${t.smsops.url}/healthz`)).status).toBe(200);
+  });
+});
