@@ -4,6 +4,7 @@ import { describeError } from '../errors.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { toBoltLogger } from './boltLogger.js';
+import { createSlackEventsGuard, SLACK_MAX_BODY_BYTES } from './eventsGuard.js';
 import type { SlackDeps } from './listeners/context.js';
 import { registerListeners } from './listeners/index.js';
 
@@ -69,10 +70,21 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
       signingSecret: slack.signingSecret,
       endpoints: '/slack/events',
       logger: boltLogger,
+      // Counts the bytes actually received, so a chunked body is cut at the same size a declared one is refused at.
+      bodyLimit: SLACK_MAX_BODY_BYTES,
       ...(options.unhandledRequestTimeoutMillis ? { unhandledRequestTimeoutMillis: options.unhandledRequestTimeoutMillis } : {}),
     });
     app = new App({ receiver, authorize, clientOptions, logger: boltLogger });
-    routes = [{ method: 'POST', path: '/slack/events', handler: (req, res) => receiver.requestListener(req, res) }];
+    const guard = createSlackEventsGuard();
+    routes = [
+      {
+        method: 'POST',
+        path: '/slack/events',
+        handler: (req, res) => {
+          if (guard.admit(req, res)) receiver.requestListener(req, res);
+        },
+      },
+    ];
   }
 
   app.error(async (error) => {
