@@ -20,8 +20,11 @@ async function main(): Promise<void> {
   const env = readEnvironment();
   for (const name of SECRET_VARIABLES) registerSecret(env[name]);
   const sandbox = isSandboxMode(env, { envFileExists });
-  const started = sandbox ? await startSandboxMode(env) : await startProduction(env);
-  if (started) stopOnSignals(started.app, started.logger);
+  // Listening for signals before starting: tsx (npm start) learns of the handler through IPC, and a SIGTERM that
+  // arrives during start-up then stops cleanly once started, instead of killing the process half-way.
+  const starting = sandbox ? startSandboxMode(env) : startProduction(env);
+  stopOnSignals(starting);
+  await starting;
 }
 
 type Started = { app: Running; logger: Logger } | undefined;
@@ -84,11 +87,14 @@ const startSandboxMode = (env: Record<string, string | undefined>): Promise<Star
     return sandbox;
   });
 
-function stopOnSignals(app: Running, logger: Logger): void {
+function stopOnSignals(starting: Promise<Started>): void {
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    const started = await starting;
+    if (!started) return;
+    const { app, logger } = started;
     logger.info('stopping', { signal });
     app.stop().then(
       () => logger.info('stopped'),
@@ -98,8 +104,16 @@ function stopOnSignals(app: Running, logger: Logger): void {
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  const onTerm = () => void stop('SIGTERM');
+  const onInt = () => void stop('SIGINT');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  // Nothing started (a configuration error): a signal keeps its default meaning again.
+  void starting.then((started) => {
+    if (started) return;
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+  });
 }
 
 await main();
