@@ -74,7 +74,8 @@ const startSandboxMode = (env: Record<string, string | undefined>): Promise<Star
     const consoleToken = config.requireToken ? generateConsoleToken() : undefined;
     const sandbox = await startSandbox({ ...config, logger, ...(consoleToken ? { consoleToken } : {}) });
     const port = new URL(sandbox.url).port;
-    const shownHost = config.requireToken ? config.host : 'localhost';
+    const wildcard = ['0.0.0.0', '::', ''].includes(config.host);
+    const shownHost = config.requireToken && !wildcard ? config.host : 'localhost';
     logger.info(`sandbox mode: nothing reaches Slack, Wavix or PortSIP; open http://${shownHost}:${port}/sandbox`, {
       console: sandbox.consoleUrl,
       listening: `${config.host}:${port}`,

@@ -79,7 +79,20 @@ export function createBoundedServer(handler: Handler, limits: HttpLimits, logger
     }
   });
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  // At the descriptor limit libuv mostly absorbs EMFILE on accept (it drops the connection); an accept error that
+  // still reaches Node is an 'error' event on the server, which unhandled would end the process. Logged (at most
+  // once a minute) and survived. Past the limit the database and outbound calls fail too: hence a cap well below it.
+  let lastAcceptError = 0;
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (!server.listening) return;
+    const now = Date.now();
+    if (now - lastAcceptError < 60_000) return;
+    lastAcceptError = now;
+    logger.error('HTTP listener could not accept a connection', { code: error.code, error: error.message });
+  });
+
+  // Before the route handler, so a response ended synchronously is still counted and uncounted.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
     const tracked = sockets.get(socket);
     if (!tracked) return;
