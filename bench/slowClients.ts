@@ -79,6 +79,13 @@ function report(name: string, answers: WebhookAnswer[]): { rate: number; p99: nu
   const summary = summarise(ok.map((a) => a.ms));
   const rate = ok.length / answers.length;
   out(`  ${name}: ${ok.length}/${answers.length} answered 200 (${fmt(rate * 100, 1)} %), ${latencyText(summary)}`);
+  const failures = new Map<string, number>();
+  for (const a of answers) {
+    if (a.status === 200) continue;
+    const kind = a.status ? `HTTP ${a.status}` : (a.error ?? 'no answer');
+    failures.set(kind, (failures.get(kind) ?? 0) + 1);
+  }
+  if (failures.size > 0) out(`    not answered 200: ${[...failures].map(([kind, n]) => `${n} × ${kind}`).join(', ')}`);
   return { rate, p99: summary.p99 };
 }
 

@@ -44,15 +44,28 @@ export function createBoundedServer(handler: Handler, limits: HttpLimits, logger
   let lastCapWarning = 0;
   let evictedSinceWarning = 0;
 
+  /**
+   * The victim: the oldest connection without a request in progress that has already sent something (a request line
+   * and headers that never end, or a finished keep-alive exchange), looked for among the oldest 256; else the oldest
+   * without a request in progress. A webhook that connected a moment ago has usually sent its whole request, but
+   * under a connection storm Node may not have read it yet (bytesRead 0): it is then spared while slow ones remain.
+   */
   const evictFor = (newcomer: Socket) => {
+    let oldestIdle: Socket | undefined;
+    let looked = 0;
     for (const [socket, tracked] of sockets) {
-      if (socket !== newcomer && tracked.inProgress === 0) {
-        socket.destroy();
-        sockets.delete(socket);
-        return true;
+      if (socket === newcomer || tracked.inProgress > 0) continue;
+      if (socket.bytesRead > 0) {
+        oldestIdle = socket;
+        break;
       }
+      oldestIdle ??= socket;
+      if (++looked >= 256) break;
     }
-    return false;
+    if (!oldestIdle) return false;
+    oldestIdle.destroy();
+    sockets.delete(oldestIdle);
+    return true;
   };
 
   server.on('connection', (socket: Socket) => {

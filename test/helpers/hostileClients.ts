@@ -107,6 +107,8 @@ export function headersOnly(options: {
 export interface WebhookAnswer {
   status: number;
   ms: number;
+  /** The client-side error when there was no answer (ECONNRESET, timeout…). */
+  error?: string;
 }
 
 /** One request on a fresh connection (as Wavix sends webhooks), with a deadline. */
@@ -124,7 +126,9 @@ export function postOnce(url: string, body: string, timeoutMs = 5000): Promise<W
       res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0, ms: performance.now() - started }));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ status: 0, ms: performance.now() - started, error: error.code ?? error.message }),
+    );
     req.end(body);
   });
 }
