@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 
 /**
- * `tsx src/main.ts` as `npm start` runs it, in its own process group, optionally under a descriptor limit
+ * smsops as `npm start` runs it, in its own process group, optionally under a descriptor limit
  * (`ulimit -n` in a bash that then execs tsx). The environment holds only PATH and HOME plus what the test passes.
  */
 export interface SmsopsProcess {
@@ -32,12 +33,16 @@ export async function freePort(): Promise<number> {
 }
 
 export function spawnSmsops(options: { cwd: string; env: Record<string, string>; openFileLimit?: number }): SmsopsProcess {
-  const tsx = join(root, 'node_modules/.bin/tsx');
+  // `node --import tsx src/main.ts`, as `npm start` runs it: the tsx CLI would sit in between, and it SIGKILLs its
+  // child when the child's acknowledgement of a SIGTERM takes over 30 ms (a loaded machine), so a graceful stop
+  // could not be tested through it.
+  const loader = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
   const main = join(root, 'src/main.ts');
+  const nodeArgs = ['--import', loader, main];
   const [command, args] =
     options.openFileLimit === undefined
-      ? [tsx, [main]]
-      : ['bash', ['-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$1"`, tsx, main]];
+      ? [process.execPath, nodeArgs]
+      : ['bash', ['-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`, process.execPath, ...nodeArgs]];
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? options.cwd, ...options.env },
