@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   fakeSlackSignatureHeaders,
   headersOnly,
@@ -25,7 +26,6 @@ import {
   startChild,
   startNoopServer,
   summarise,
-  TSX,
 } from './load.js';
 
 /**
@@ -130,7 +130,15 @@ async function main(): Promise<void> {
   const child = await startChild({
     name: 'smsops',
     command: 'bash',
-    args: ['-c', `ulimit -n ${fdLimit} && exec "$0" "$1"`, TSX, join(PROJECT_DIR, 'src', 'main.ts')],
+    // As `npm start` runs it (node --import tsx), under the descriptor limit set by the bash it execs from.
+    args: [
+      '-c',
+      `ulimit -n ${fdLimit} && exec "$0" "$@"`,
+      process.execPath,
+      '--import',
+      pathToFileURL(join(PROJECT_DIR, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href,
+      join(PROJECT_DIR, 'src', 'main.ts'),
+    ],
     env: {
       ...env,
       SLACK_BOT_TOKEN: 'xoxb-bench-0000',
