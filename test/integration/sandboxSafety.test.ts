@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -68,6 +68,16 @@ describe('a deployment without its secrets', () => {
     expect(stderr).toContain('SMSOPS_SANDBOX=1');
     expect(p.logs.join('\n')).not.toContain('sandbox mode');
     expect(existsSync(path)).toBe(false);
+  }, 30_000);
+});
+
+describe('a .env file', () => {
+  it('means smsops is configured here: with the credentials missing from it, exit 2 naming them, not the sandbox', async () => {
+    writeFileSync(join(dir, '.env'), '# copied from .env.example, not filled in yet\nSLACK_BOT_TOKEN=\n');
+    const p = start({ SMSOPS_SANDBOX_PORT: '0' });
+    expect((await p.exited).code).toBe(2);
+    expect(stderrOf(p)).toContain('WAVIX_API_KEY');
+    expect(p.logs.join('\n')).not.toContain('sandbox mode');
   }, 30_000);
 });
 
