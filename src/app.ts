@@ -13,6 +13,7 @@ import { startRelay } from './relay/relay.js';
 import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, type SlackSurfaceOptions } from './slack/app.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
 import { closeDatabase, openDatabase } from './store/database.js';
+import { checkDatabaseMode, type DatabaseMode, markDatabaseMode } from './store/databaseMode.js';
 import { createAlertsRepository } from './store/repositories/alerts.js';
 import { createAuditRepository } from './store/repositories/audit.js';
 import { createRoutesRepository } from './store/repositories/routes.js';
@@ -43,11 +44,17 @@ export interface StartOptions {
   now?: () => number;
   /** False in tests: jobs then run only when asked (`/sms jobs run`), never at a minute boundary mid-test. */
   scheduleJobs?: boolean;
+  /** Recorded in the database on first open; a database of the other mode is refused. Default production. */
+  mode?: DatabaseMode;
 }
 
 export async function startSmsops(config: Config, deps: StartOptions): Promise<RunningSmsops> {
   const { logger } = deps;
+  const mode = deps.mode ?? 'production';
+  const allowed = checkDatabaseMode(config.databasePath, mode);
+  if (!allowed.ok) throw allowed.error;
   const { db, migrations } = openDatabase(config.databasePath, { logger });
+  markDatabaseMode(db, mode);
   logger.info('database ready', { path: config.databasePath, migrationsApplied: migrations.applied });
   const checkpointer = startWalCheckpointer(db, { logger });
 
@@ -143,6 +150,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
   const http = await startHttpServer({
     host: config.http.host,
     port: config.http.port,
+    limits: config.http.limits,
     logger,
     routes: [healthRoute(db, { relay: relay.health }), metricsRoute(metrics), ...relay.routes, ...watch.routes, ...slack.routes],
   });

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { checkDestinationUrl } from './core/destinationUrls.js';
 import { isHttpUrl } from './core/urls.js';
 import { AppError, err, ok, type Result } from './errors.js';
+import { type HttpLimits, httpLimitsFrom, httpLimitsProblems, httpLimitsShape } from './http/limitsConfig.js';
 
 /**
  * The configuration contract of ../shared/design.md, parsed from the environment (plus `.env` when present).
@@ -148,7 +149,14 @@ const configSchema = z.object({
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   ),
+  ...httpLimitsShape,
 });
+
+/**
+ * Every variable smsops reads, from the schema itself: one of them set means a deployment meant to run smsops, so the
+ * sandbox never starts by itself there (src/sandbox/mode.ts).
+ */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(configSchema.shape);
 
 /** Rules across variables. Checked apart from the schema so they are reported together with per-variable problems. */
 function crossVariableProblems(env: Record<string, string | undefined>): string[] {
@@ -189,7 +197,7 @@ export interface Config {
   portsipWebhookUrl: string | undefined;
   /** PortSIP's REST API (optional): route proposals and the inbound-rule check of `/sms doctor`. */
   portsipApi: { url: string; username: string; password: string; domain: string | undefined } | null;
-  http: { port: number; host: string };
+  http: { port: number; host: string; limits: HttpLimits };
   databasePath: string;
   /** Cron expressions, read in `timezone` (the daily digest's hour is a local hour). */
   schedules: { senderIdPoll: string; trafficWatch: string; digest: string; retention: string; timezone: string };
@@ -243,6 +251,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`)),
     ...crossVariableProblems(env),
+    ...(parsed.success ? httpLimitsProblems(parsed.data) : []),
   ];
   if (!parsed.success || problems.length > 0) return err(new ConfigError([...new Set(problems)]));
   const e = parsed.data;
@@ -264,7 +273,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
       e.PORTSIP_API_URL && e.PORTSIP_API_USER && e.PORTSIP_API_PASSWORD
         ? { url: e.PORTSIP_API_URL, username: e.PORTSIP_API_USER, password: e.PORTSIP_API_PASSWORD, domain: e.PORTSIP_API_DOMAIN }
         : null,
-    http: { port: e.PORT, host: e.HOST },
+    http: { port: e.PORT, host: e.HOST, limits: httpLimitsFrom(e) },
     databasePath: e.DATABASE_PATH,
     schedules: {
       senderIdPoll: e.SENDER_ID_POLL_CRON,

@@ -1,21 +1,30 @@
+import { existsSync } from 'node:fs';
 import { startSmsops } from './app.js';
 import { parseConfig, readEnvironment, SECRET_VARIABLES } from './config.js';
-import { describeError } from './errors.js';
+import { describeError, err } from './errors.js';
 import { createLogger, type Logger, type LogLevel, registerSecret } from './log.js';
+import { generateConsoleToken } from './sandbox/consoleToken.js';
 import { isSandboxMode, parseSandboxConfig } from './sandbox/mode.js';
 import { startSandbox } from './sandbox/startSandbox.js';
+import { checkDatabaseMode } from './store/databaseMode.js';
 
 type Running = { stop(): Promise<void> };
 
 /**
- * Process entry: configuration → the app (or, with no Slack and no Wavix credentials, the sandbox) → signals.
- * Exit codes: 2 for a configuration error (nothing started), 1 for a failure while starting, 0 after a clean stop.
+ * Process entry: configuration → the app (or the sandbox: asked for, or nothing of smsops configured) → signals.
+ * Exit codes: 2 for a configuration error (nothing started, including a database of the other mode), 1 for a
+ * failure while starting, 0 after a clean stop.
  */
 async function main(): Promise<void> {
+  const envFileExists = existsSync('.env');
   const env = readEnvironment();
   for (const name of SECRET_VARIABLES) registerSecret(env[name]);
-  const started = isSandboxMode(env) ? await startSandboxMode(env) : await startProduction(env);
-  if (started) stopOnSignals(started.app, started.logger);
+  const sandbox = isSandboxMode(env, { envFileExists });
+  // Listening for signals before starting: tsx (npm start) learns of the handler through IPC, and a SIGTERM that
+  // arrives during start-up then stops cleanly once started, instead of killing the process half-way.
+  const starting = sandbox ? startSandboxMode(env) : startProduction(env);
+  stopOnSignals(starting);
+  await starting;
 }
 
 type Started = { app: Running; logger: Logger } | undefined;
@@ -41,26 +50,52 @@ async function startWith<C extends { logLevel: LogLevel }>(
   }
 }
 
-const startProduction = (env: Record<string, string | undefined>): Promise<Started> =>
-  startWith(parseConfig(env), 'smsops', (config, logger) => startSmsops(config, { logger }));
+/** A database of the other mode is refused before anything starts (see src/store/databaseMode.ts). */
+function withDatabaseCheck<C extends { databasePath: string }>(
+  parsed: { ok: true; value: C } | { ok: false; error: Error },
+  mode: 'production' | 'sandbox',
+): { ok: true; value: C } | { ok: false; error: Error } {
+  if (!parsed.ok) return parsed;
+  const allowed = checkDatabaseMode(parsed.value.databasePath, mode);
+  return allowed.ok ? parsed : err(allowed.error);
+}
+
+const SANDBOX_HINT =
+  'The sandbox did not start because smsops is configured here (a .env file or one of its variables is set); SMSOPS_SANDBOX=1 runs it on purpose.';
+
+function startProduction(env: Record<string, string | undefined>): Promise<Started> {
+  const parsed = parseConfig(env);
+  const hinted = parsed.ok ? parsed : err(Object.assign(parsed.error, { message: `${parsed.error.message}\n${SANDBOX_HINT}` }));
+  return startWith(withDatabaseCheck(hinted, 'production'), 'smsops', (config, logger) => startSmsops(config, { logger }));
+}
 
 const startSandboxMode = (env: Record<string, string | undefined>): Promise<Started> =>
-  startWith(parseSandboxConfig(env), 'the sandbox', async (config, logger) => {
-    const sandbox = await startSandbox({ ...config, logger });
+  startWith(withDatabaseCheck(parseSandboxConfig(env), 'sandbox'), 'the sandbox', async (config, logger) => {
+    const consoleToken = config.requireToken ? generateConsoleToken() : undefined;
+    const sandbox = await startSandbox({ ...config, logger, ...(consoleToken ? { consoleToken } : {}) });
     const port = new URL(sandbox.url).port;
-    logger.info(`sandbox mode: nothing reaches Slack, Wavix or PortSIP; open http://localhost:${port}/sandbox`, {
+    const wildcard = ['0.0.0.0', '::', ''].includes(config.host);
+    const shownHost = config.requireToken && !wildcard ? config.host : 'localhost';
+    logger.info(`sandbox mode: nothing reaches Slack, Wavix or PortSIP; open http://${shownHost}:${port}/sandbox`, {
       console: sandbox.consoleUrl,
+      listening: `${config.host}:${port}`,
       database: config.databasePath,
-      why: 'neither SLACK_BOT_TOKEN nor WAVIX_API_KEY is set (or SMSOPS_SANDBOX=1); fill in .env to run for real',
+      consoleToken: consoleToken ? 'required (printed once on stderr)' : 'not needed on loopback',
+      why: 'SMSOPS_SANDBOX=1, or no .env and no smsops variable set; fill in .env to run for real',
     });
+    // Printed once, outside the JSON log (which may be shipped elsewhere): whoever holds it controls the console.
+    if (consoleToken) process.stderr.write(`Sandbox console: http://${shownHost}:${port}/sandbox?token=${consoleToken}\n`);
     return sandbox;
   });
 
-function stopOnSignals(app: Running, logger: Logger): void {
+function stopOnSignals(starting: Promise<Started>): void {
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    const started = await starting;
+    if (!started) return;
+    const { app, logger } = started;
     logger.info('stopping', { signal });
     app.stop().then(
       () => logger.info('stopped'),
@@ -70,8 +105,16 @@ function stopOnSignals(app: Running, logger: Logger): void {
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  const onTerm = () => void stop('SIGTERM');
+  const onInt = () => void stop('SIGINT');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  // Nothing started (a configuration error): a signal keeps its default meaning again.
+  void starting.then((started) => {
+    if (started) return;
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+  });
 }
 
 await main();

@@ -1,7 +1,13 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { z } from 'zod';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { createBoundedServer } from './boundedServer.js';
+import { type HttpLimits, httpLimitsFrom, httpLimitsShape } from './limitsConfig.js';
 import { listen } from './listen.js';
+
+/** The limits with every HTTP_* variable unset. */
+export const defaultHttpLimits = (): HttpLimits => httpLimitsFrom(z.object(httpLimitsShape).parse({}));
 
 /**
  * The one HTTP listener of smsops. Routes are thin adapters registered by feature modules (health now; the Slack
@@ -52,44 +58,42 @@ export async function startHttpServer(options: {
   port: number;
   routes: Route[];
   logger: Logger;
+  /** Timeouts, connection cap and shutdown grace; defaults when omitted. */
+  limits?: HttpLimits;
 }): Promise<HttpServer> {
   const routes = options.routes.map(compile);
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    let pathMatched = false;
-    for (const route of routes) {
-      const match = route.regex.exec(path);
-      if (!match) continue;
-      pathMatched = true;
-      if (route.method !== req.method) continue;
-      let params: Record<string, string>;
-      try {
-        params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));
-      } catch {
-        sendJson(res, 400, { error: 'malformed percent-encoding in the path' });
+  const bounded = createBoundedServer(
+    (req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      let pathMatched = false;
+      for (const route of routes) {
+        const match = route.regex.exec(path);
+        if (!match) continue;
+        pathMatched = true;
+        if (route.method !== req.method) continue;
+        let params: Record<string, string>;
+        try {
+          params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));
+        } catch {
+          sendJson(res, 400, { error: 'malformed percent-encoding in the path' });
+          return;
+        }
+        // A rejected promise from a handler must still end the request, and must be logged, never lost.
+        Promise.resolve()
+          .then(() => route.handler(req, res, params))
+          .catch((error: unknown) => {
+            options.logger.error('http handler failed', { method: req.method, route: route.path, error: describeError(error) });
+            if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+            else res.end();
+          });
         return;
       }
-      // A rejected promise from a handler must still end the request, and must be logged, never lost.
-      Promise.resolve()
-        .then(() => route.handler(req, res, params))
-        .catch((error: unknown) => {
-          options.logger.error('http handler failed', { method: req.method, route: route.path, error: describeError(error) });
-          if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-          else res.end();
-        });
-      return;
-    }
-    sendJson(res, pathMatched ? 405 : 404, { error: pathMatched ? 'method not allowed' : 'not found' });
-  });
+      sendJson(res, pathMatched ? 405 : 404, { error: pathMatched ? 'method not allowed' : 'not found' });
+    },
+    options.limits ?? defaultHttpLimits(),
+    options.logger,
+  );
 
-  const url = await listen(server, options.port, options.host);
-  return {
-    server,
-    url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
-  };
+  const url = await listen(bounded.server, options.port, options.host);
+  return { server: bounded.server, url, close: bounded.close };
 }

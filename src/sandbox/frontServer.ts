@@ -1,7 +1,9 @@
-import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { describeError } from '../errors.js';
+import { createBoundedServer } from '../http/boundedServer.js';
+import type { HttpLimits } from '../http/limitsConfig.js';
 import { listen } from '../http/listen.js';
-import { sendJson } from '../http/server.js';
+import { defaultHttpLimits, sendJson } from '../http/server.js';
 import type { Logger } from '../log.js';
 
 /**
@@ -23,6 +25,7 @@ export async function startFrontServer(options: {
   port: number;
   console: ConsoleHandler;
   logger: Logger;
+  limits?: HttpLimits;
 }): Promise<FrontServer> {
   let upstream: URL | undefined;
 
@@ -44,34 +47,34 @@ export async function startFrontServer(options: {
     req.pipe(forwarded);
   };
 
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path !== '/sandbox' && !path.startsWith('/sandbox/')) {
-      proxy(req, res);
-      return;
-    }
-    Promise.resolve()
-      .then(() => options.console(req, res, path))
-      .then((handled) => {
-        if (!handled) sendJson(res, 404, { error: 'not found' });
-      })
-      .catch((error: unknown) => {
-        options.logger.error('sandbox console failed', { path, error: describeError(error) });
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-        else res.end();
-      });
-  });
+  const bounded = createBoundedServer(
+    (req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (path !== '/sandbox' && !path.startsWith('/sandbox/')) {
+        proxy(req, res);
+        return;
+      }
+      Promise.resolve()
+        .then(() => options.console(req, res, path))
+        .then((handled) => {
+          if (!handled) sendJson(res, 404, { error: 'not found' });
+        })
+        .catch((error: unknown) => {
+          options.logger.error('sandbox console failed', { path, error: describeError(error) });
+          if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+          else res.end();
+        });
+    },
+    options.limits ?? defaultHttpLimits(),
+    options.logger,
+  );
 
-  const url = await listen(server, options.port, options.host);
+  const url = await listen(bounded.server, options.port, options.host);
   return {
     url,
     setUpstream: (url) => {
       upstream = new URL(url);
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => bounded.close(),
   };
 }

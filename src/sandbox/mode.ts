@@ -1,20 +1,26 @@
 import { z } from 'zod';
-import { ConfigError } from '../config.js';
+import { CONFIG_VARIABLES, ConfigError } from '../config.js';
 import { err, ok, type Result } from '../errors.js';
+import { type HttpLimits, httpLimitsFrom, httpLimitsProblems, httpLimitsShape } from '../http/limitsConfig.js';
 import type { LogLevel } from '../log.js';
 
-const isSet = (value: string | undefined) => (value ?? '').trim() !== '';
-
 /**
- * Sandbox mode: asked for (`SMSOPS_SANDBOX=1`), or implied on a machine that has neither Slack nor Wavix credentials,
- * so the README's run command on a fresh clone shows smsops working instead of a list of missing variables.
- * `SMSOPS_SANDBOX=0` turns it off (then the missing variables are reported).
+ * Sandbox mode only on purpose: `SMSOPS_SANDBOX=1`, or a machine where smsops has not been configured at all (no
+ * `.env` file and not one of smsops' variables in the environment, empty ones included), so the README's run
+ * command on a fresh clone shows smsops working. A deployment whose secrets failed to arrive still has some variable
+ * set (DATABASE_PATH, PORT, PUBLIC_BASE_URL…): there the missing credentials are a configuration error, never a
+ * silent sandbox. `SMSOPS_SANDBOX=0` turns it off.
  */
-export function isSandboxMode(env: Record<string, string | undefined>): boolean {
+export function isSandboxMode(env: Record<string, string | undefined>, options: { envFileExists?: boolean } = {}): boolean {
   const asked = (env.SMSOPS_SANDBOX ?? '').trim().toLowerCase();
   if (['1', 'true', 'yes'].includes(asked)) return true;
   if (['0', 'false', 'no'].includes(asked)) return false;
-  return !isSet(env.SLACK_BOT_TOKEN) && !isSet(env.WAVIX_API_KEY);
+  return options.envFileExists !== true && configuredVariables(env).length === 0;
+}
+
+/** smsops' own variables present in `env` (an empty value counts: someone declared it). */
+export function configuredVariables(env: Record<string, string | undefined>): string[] {
+  return CONFIG_VARIABLES.filter((name) => env[name] !== undefined);
 }
 
 export interface SandboxConfig {
@@ -22,27 +28,51 @@ export interface SandboxConfig {
   port: number;
   databasePath: string;
   logLevel: LogLevel;
+  /** The console and its API want the token printed at start (any address but loopback, or asked for). */
+  requireToken: boolean;
+  limits: HttpLimits;
 }
 
 const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const port = z.coerce.number().int().min(0).max(65535);
 
 const schema = z.object({
-  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
-  // Loopback unless told otherwise: the console has no login, and everything in it is pretend anyway.
-  HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  // HOST is production's (often 0.0.0.0 in a container); the sandbox binds loopback unless told by its own variable.
+  SMSOPS_SANDBOX_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  SMSOPS_SANDBOX_PORT: z.preprocess(emptyToUndefined, port.optional()),
+  SMSOPS_SANDBOX_REQUIRE_TOKEN: z.preprocess(emptyToUndefined, z.enum(['0', '1']).default('0')),
+  PORT: z.preprocess(emptyToUndefined, port.default(3000)),
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/sandbox.db')),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
     z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   ),
+  ...httpLimitsShape,
 });
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
 
 /** The few variables the sandbox reads; everything else it makes up. */
 export function parseSandboxConfig(env: Record<string, string | undefined>): Result<SandboxConfig, ConfigError> {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    return err(new ConfigError(parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`)));
-  }
+  const problems = parsed.success
+    ? httpLimitsProblems(parsed.data)
+    : parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`);
+  if (!parsed.success || problems.length > 0) return err(new ConfigError(problems));
   const e = parsed.data;
-  return ok({ host: e.HOST, port: e.PORT, databasePath: e.DATABASE_PATH, logLevel: e.LOG_LEVEL });
+  return ok({
+    host: e.SMSOPS_SANDBOX_HOST,
+    port: e.SMSOPS_SANDBOX_PORT ?? e.PORT,
+    databasePath: e.DATABASE_PATH,
+    logLevel: e.LOG_LEVEL,
+    requireToken: !isLoopbackHost(e.SMSOPS_SANDBOX_HOST) || e.SMSOPS_SANDBOX_REQUIRE_TOKEN === '1',
+    limits: httpLimitsFrom(e),
+  });
 }

@@ -4,10 +4,12 @@ import { parseConfig } from '../config.js';
 import { smsopsWebhookUrls } from '../core/webhooks.js';
 import { startWavixEmulator, type WavixEmulator } from '../emulator/server.js';
 import { describeError } from '../errors.js';
+import type { HttpLimits } from '../http/limitsConfig.js';
 import { type Logger, type LogLevel, registerSecret } from '../log.js';
 import { defaultStandInSeed, PORTSIP_STANDIN_USER, startPortsipStandIn } from '../portsip/standIn.js';
 import { createConsoleApi } from './consoleApi.js';
 import { buildConsolePage, sendConsolePage, sendFavicon } from './consolePage.js';
+import { createConsoleGate } from './consoleToken.js';
 import { type FakeSlack, startFakeSlack } from './fakeSlackApi.js';
 import { type ConsoleFeed, createConsoleFeed } from './feed.js';
 import { startFrontServer } from './frontServer.js';
@@ -24,6 +26,10 @@ export interface SandboxOptions {
   logLevel: LogLevel;
   /** False in tests: jobs then run only when asked, never at a minute boundary mid-test. Default true. */
   scheduleJobs?: boolean;
+  /** When set, the console and its API answer only requests carrying it (cookie or bearer; see consoleToken.ts). */
+  consoleToken?: string;
+  /** The listener's timeouts and connection cap; defaults when omitted. */
+  limits?: HttpLimits;
 }
 
 export interface RunningSandbox {
@@ -106,11 +112,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
     const page = buildConsolePage();
     let api: ReturnType<typeof createConsoleApi> | undefined;
+    const gate = options.consoleToken ? createConsoleGate(options.consoleToken) : undefined;
     const front = await startFrontServer({
       host: options.host,
       port: options.port,
       logger,
+      ...(options.limits ? { limits: options.limits } : {}),
       console: (req, res, path) => {
+        if (gate && path !== '/sandbox/favicon.svg' && !gate.pass(req, res, path)) return true;
         if (path === '/sandbox' || path === '/sandbox/') {
           if (req.method !== 'GET') return false;
           sendConsolePage(res, page);
@@ -149,6 +158,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
     const smsops = await startSmsops(config.value, {
       logger,
+      mode: 'sandbox',
       ...(options.scheduleJobs === false ? { scheduleJobs: false } : {}),
     });
     cleanups.push(() => smsops.stop());

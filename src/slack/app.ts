@@ -4,6 +4,7 @@ import { describeError } from '../errors.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { toBoltLogger } from './boltLogger.js';
+import { createSlackEventsGuard, SLACK_MAX_BODY_BYTES } from './eventsGuard.js';
 import type { SlackDeps } from './listeners/context.js';
 import { registerListeners } from './listeners/index.js';
 import { guardSlackReplays } from './replayGuard.js';
@@ -70,14 +71,25 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
       signingSecret: slack.signingSecret,
       endpoints: '/slack/events',
       logger: boltLogger,
+      // Counts the bytes actually received, so a chunked body is cut at the same size a declared one is refused at.
+      bodyLimit: SLACK_MAX_BODY_BYTES,
       ...(options.unhandledRequestTimeoutMillis ? { unhandledRequestTimeoutMillis: options.unhandledRequestTimeoutMillis } : {}),
     });
     app = new App({ receiver, authorize, clientOptions, logger: boltLogger });
+    // Headers, freshness and size first (nothing read yet), then the body is read once (up to the same limit) for the
+    // replay check, and Bolt checks the signature over those bytes.
+    const guard = createSlackEventsGuard();
     const guarded = guardSlackReplays(
-      { signingSecret: slack.signingSecret, logger: logger.child({ component: 'slack' }) },
+      { signingSecret: slack.signingSecret, logger: logger.child({ component: 'slack' }), bodyLimit: SLACK_MAX_BODY_BYTES },
       (req, res) => receiver.requestListener(req, res),
     );
-    routes = [{ method: 'POST', path: '/slack/events', handler: guarded }];
+    routes = [
+      {
+        method: 'POST',
+        path: '/slack/events',
+        handler: (req, res) => (guard.admit(req, res) ? guarded(req, res) : undefined),
+      },
+    ];
   }
 
   app.error(async (error) => {

@@ -9,26 +9,59 @@ import { isSandboxMode, parseSandboxConfig } from '../../src/sandbox/mode.js';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('choosing sandbox mode', () => {
-  it('is the sandbox when neither Slack nor Wavix credentials are set (empty values count as unset)', () => {
-    expect(isSandboxMode({})).toBe(true);
-    expect(isSandboxMode({ SLACK_BOT_TOKEN: '', WAVIX_API_KEY: '  ' })).toBe(true);
+  it('is the sandbox only where nothing of smsops is configured: no .env, none of its variables (its own SMSOPS_SANDBOX_* aside)', () => {
+    expect(isSandboxMode({ PATH: '/usr/bin', HOME: '/root', SMSOPS_SANDBOX_PORT: '0' })).toBe(true);
+    expect(isSandboxMode({}, { envFileExists: true })).toBe(false);
   });
 
-  it('is the real thing as soon as either credential is set, unless SMSOPS_SANDBOX=1 asks for the sandbox', () => {
-    expect(isSandboxMode({ SLACK_BOT_TOKEN: 'xoxb-1' })).toBe(false);
-    expect(isSandboxMode({ WAVIX_API_KEY: 'abcdefgh12' })).toBe(false);
+  it('is not the sandbox as soon as any smsops variable is present, even empty or unrelated to credentials', () => {
+    for (const name of [
+      'DATABASE_PATH',
+      'PORT',
+      'HOST',
+      'PUBLIC_BASE_URL',
+      'WEBHOOK_SECRET',
+      'PORTSIP_WEBHOOK_URL',
+      'LOG_LEVEL',
+      'HTTP_MAX_CONNECTIONS',
+    ]) {
+      expect(isSandboxMode({ [name]: 'x' }), name).toBe(false);
+    }
+    expect(isSandboxMode({ SLACK_BOT_TOKEN: '', WAVIX_API_KEY: '' })).toBe(false);
+  });
+
+  it('is the sandbox when SMSOPS_SANDBOX=1 asks for it, whatever else is set; SMSOPS_SANDBOX=0 turns it off', () => {
     expect(isSandboxMode({ SLACK_BOT_TOKEN: 'xoxb-1', WAVIX_API_KEY: 'abcdefgh12', SMSOPS_SANDBOX: '1' })).toBe(true);
+    expect(isSandboxMode({ SMSOPS_SANDBOX: '1' }, { envFileExists: true })).toBe(true);
     expect(isSandboxMode({ SMSOPS_SANDBOX: '0' })).toBe(false);
   });
 
-  it('listens on loopback port 3000 with ./data/sandbox.db unless told otherwise, and reports a bad PORT', () => {
-    expect(parseSandboxConfig({})).toEqual({
-      ok: true,
-      value: { host: '127.0.0.1', port: 3000, databasePath: './data/sandbox.db', logLevel: 'info' },
+  it('listens on loopback port 3000 with ./data/sandbox.db unless told otherwise, ignores HOST, and reports a bad port', () => {
+    const parsed = parseSandboxConfig({ HOST: '0.0.0.0' });
+    expect(parsed.ok && parsed.value).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      databasePath: './data/sandbox.db',
+      logLevel: 'info',
+      requireToken: false,
     });
-    const bad = parseSandboxConfig({ PORT: 'eighty' });
+    const bad = parseSandboxConfig({ SMSOPS_SANDBOX_PORT: 'eighty' });
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.error.message).toContain('PORT');
+    if (!bad.ok) expect(bad.error.message).toContain('SMSOPS_SANDBOX_PORT');
+  });
+
+  it('wants the console token on any address but loopback, or when SMSOPS_SANDBOX_REQUIRE_TOKEN=1', () => {
+    const token = (env: Record<string, string>) => {
+      const parsed = parseSandboxConfig(env);
+      return parsed.ok ? parsed.value.requireToken : undefined;
+    };
+    expect(token({ SMSOPS_SANDBOX_HOST: '0.0.0.0' })).toBe(true);
+    expect(token({ SMSOPS_SANDBOX_HOST: '192.168.1.10' })).toBe(true);
+    expect(token({ SMSOPS_SANDBOX_HOST: '::' })).toBe(true);
+    expect(token({ SMSOPS_SANDBOX_HOST: '127.0.0.1' })).toBe(false);
+    expect(token({ SMSOPS_SANDBOX_HOST: '::1' })).toBe(false);
+    expect(token({ SMSOPS_SANDBOX_HOST: 'localhost' })).toBe(false);
+    expect(token({ SMSOPS_SANDBOX_HOST: '127.0.0.1', SMSOPS_SANDBOX_REQUIRE_TOKEN: '1' })).toBe(true);
   });
 });
 
@@ -36,10 +69,11 @@ describe('npm start with no credentials', () => {
   it('starts the sandbox, says so with the console URL, serves it, and stops cleanly on SIGTERM', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'smsops-fresh-clone-'));
     try {
-      // A fresh clone: no .env in the working directory, nothing in the environment but PATH (and PORT 0 for a free port).
+      // A fresh clone: no .env in the working directory, nothing in the environment but PATH (and the sandbox's own
+      // port variable, 0 for a free port).
       const child = spawn(process.execPath, [join(repo, 'node_modules/tsx/dist/cli.mjs'), join(repo, 'src/main.ts')], {
         cwd,
-        env: { PATH: process.env.PATH ?? '', PORT: '0' },
+        env: { PATH: process.env.PATH ?? '', SMSOPS_SANDBOX_PORT: '0' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, readEnvironment } from '../../src/config.js';
+import { defaultMaxConnections } from '../../src/http/limitsConfig.js';
 
 const valid = {
   SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdef',
@@ -17,6 +18,32 @@ function problemsOf(env: Record<string, string | undefined>): readonly string[] 
   return result.error.problems;
 }
 
+describe('HTTP limits', () => {
+  it('caps connections at three quarters of the descriptor limit (at most 4,096), and reads HTTP_* overrides', () => {
+    expect(defaultMaxConnections(256)).toBe(192);
+    expect(defaultMaxConnections(1024)).toBe(768);
+    expect(defaultMaxConnections(1_048_576)).toBe(4096);
+    const result = parseConfig({
+      ...valid,
+      HTTP_MAX_CONNECTIONS: '100',
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_SHUTDOWN_GRACE_MS: '0',
+    });
+    expect(result.ok && result.value.http.limits).toMatchObject({
+      maxConnections: 100,
+      headersTimeoutMs: 2000,
+      shutdownGraceMs: 0,
+    });
+  });
+
+  it('refuses a headers timeout longer than the request timeout, and a connection cap below 8', () => {
+    expect(problemsOf({ ...valid, HTTP_HEADERS_TIMEOUT_MS: '60000', HTTP_REQUEST_TIMEOUT_MS: '30000' }).join('\n')).toContain(
+      'HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS',
+    );
+    expect(problemsOf({ ...valid, HTTP_MAX_CONNECTIONS: '2' }).join('\n')).toContain('HTTP_MAX_CONNECTIONS');
+  });
+});
+
 describe('parseConfig', () => {
   it('applies the documented defaults to a minimal valid environment', () => {
     const result = parseConfig(valid);
@@ -27,7 +54,14 @@ describe('parseConfig', () => {
     expect(config.slack.inboxChannel).toBe('C0123456789');
     expect(config.slack.adminUsers).toEqual([]);
     expect(config.wavix.apiUrl).toBe('https://api.wavix.com');
-    expect(config.http).toEqual({ port: 3000, host: '0.0.0.0' });
+    expect(config.http).toMatchObject({ port: 3000, host: '0.0.0.0' });
+    expect(config.http.limits).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: defaultMaxConnections(),
+      shutdownGraceMs: 10_000,
+    });
     expect(config.databasePath).toBe('./data/smsops.db');
     expect(config.schedules).toEqual({
       senderIdPoll: '*/10 * * * *',

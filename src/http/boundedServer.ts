@@ -1,0 +1,145 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Logger } from '../log.js';
+import type { HttpLimits } from './limitsConfig.js';
+
+/**
+ * A node:http server that a crowd of slow clients cannot take down:
+ * - short header and request timeouts, checked every second (Node checks every 30 s by default), so a slowloris
+ *   socket dies in seconds, not minutes;
+ * - a cap on open connections well below the descriptor limit, so accept() never fails with EMFILE. Above the cap
+ *   the *oldest connection without a request in progress* is closed (a socket still dribbling its headers, or an
+ *   idle keep-alive one), not the newcomer: a flood of connections that never send a request cannot lock out a client
+ *   that sends one at once. Only when every connection has a request in progress is the newcomer refused;
+ * - a shutdown that closes idle and header-less connections at once and everything else after the grace period.
+ */
+export interface BoundedServer {
+  server: Server;
+  /** Open connections right now. */
+  connectionCount(): number;
+  /** Stops accepting; resolves once every connection is closed (at most `shutdownGraceMs` plus a moment). */
+  close(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+interface Tracked {
+  /** Requests on this connection whose response has not finished. */
+  inProgress: number;
+}
+
+export function createBoundedServer(handler: Handler, limits: HttpLimits, logger: Logger): BoundedServer {
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    handler,
+  );
+  // Map order is accept order: the first idle entry is the oldest idle connection.
+  const sockets = new Map<Socket, Tracked>();
+  let closing = false;
+  let lastCapWarning = 0;
+  let evictedSinceWarning = 0;
+
+  /**
+   * The victim: the oldest connection without a request in progress that has already sent something (a request line
+   * and headers that never end, or a finished keep-alive exchange), looked for among the oldest 256; else the oldest
+   * without a request in progress. A webhook that connected a moment ago has usually sent its whole request, but
+   * under a connection storm Node may not have read it yet (bytesRead 0): it is then spared while slow ones remain.
+   */
+  const evictFor = (newcomer: Socket) => {
+    let oldestIdle: Socket | undefined;
+    let looked = 0;
+    for (const [socket, tracked] of sockets) {
+      if (socket === newcomer || tracked.inProgress > 0) continue;
+      if (socket.bytesRead > 0) {
+        oldestIdle = socket;
+        break;
+      }
+      oldestIdle ??= socket;
+      if (++looked >= 256) break;
+    }
+    if (!oldestIdle) return false;
+    oldestIdle.destroy();
+    sockets.delete(oldestIdle);
+    return true;
+  };
+
+  server.on('connection', (socket: Socket) => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    sockets.set(socket, { inProgress: 0 });
+    socket.once('close', () => sockets.delete(socket));
+    if (sockets.size <= limits.maxConnections) return;
+    if (!evictFor(socket)) {
+      sockets.delete(socket);
+      socket.destroy();
+    }
+    evictedSinceWarning += 1;
+    const now = Date.now();
+    if (now - lastCapWarning > 60_000) {
+      logger.warn('HTTP connection cap reached: closing the oldest connections without a request in progress', {
+        maxConnections: limits.maxConnections,
+        closedSinceLastWarning: evictedSinceWarning,
+      });
+      lastCapWarning = now;
+      evictedSinceWarning = 0;
+    }
+  });
+
+  // At the descriptor limit libuv mostly absorbs EMFILE on accept (it drops the connection); an accept error that
+  // still reaches Node is an 'error' event on the server, which unhandled would end the process. Logged (at most
+  // once a minute) and survived. Past the limit the database and outbound calls fail too: hence a cap well below it.
+  let lastAcceptError = 0;
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (!server.listening) return;
+    const now = Date.now();
+    if (now - lastAcceptError < 60_000) return;
+    lastAcceptError = now;
+    logger.error('HTTP listener could not accept a connection', { code: error.code, error: error.message });
+  });
+
+  // Before the route handler, so a response ended synchronously is still counted and uncounted.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    const tracked = sockets.get(socket);
+    if (!tracked) return;
+    tracked.inProgress += 1;
+    res.once('close', () => {
+      tracked.inProgress -= 1;
+      // While stopping, a connection is closed as soon as its last response went out.
+      if (closing && tracked.inProgress === 0) socket.end();
+    });
+  });
+
+  const close = () =>
+    new Promise<void>((resolve) => {
+      closing = true;
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(deadline);
+        resolve();
+      };
+      server.close(() => finish());
+      // Nothing is lost by closing a connection that has no request in progress (idle, or still sending headers).
+      for (const [socket, tracked] of sockets) if (tracked.inProgress === 0) socket.destroy();
+      server.closeIdleConnections();
+      const deadline = setTimeout(() => {
+        const cut = sockets.size;
+        if (cut > 0)
+          logger.warn('shutdown grace period over: closing connections with requests in progress', { connections: cut });
+        server.closeAllConnections();
+        for (const socket of sockets.keys()) socket.destroy();
+      }, limits.shutdownGraceMs);
+      deadline.unref();
+    });
+
+  return { server, connectionCount: () => sockets.size, close };
+}

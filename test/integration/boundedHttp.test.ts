@@ -1,0 +1,185 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  fakeSlackSignatureHeaders,
+  headersOnly,
+  openFds,
+  postOnce,
+  rssMb,
+  serverPid,
+  slowHeaderFlood,
+} from '../helpers/hostileClients.js';
+import { freePort, inboundWebhookBody, productionEnv, type SmsopsProcess, spawnSmsops } from '../helpers/smsopsProcess.js';
+
+/**
+ * The HTTP listener under hostile clients, on the real process: slow-header floods past the descriptor limit,
+ * unsigned multi-megabyte bodies on /slack/events, and a slow client holding on at SIGTERM.
+ */
+
+const SECRET = 'whsec_test_0123456789abcdefghijkl';
+const FOUR_MB = 4 * 1024 * 1024;
+let dir: string;
+let smsops: SmsopsProcess | undefined;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'smsops-bounded-http-'));
+});
+
+afterEach(() => {
+  smsops?.kill();
+  smsops = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function start(options: { extraEnv?: Record<string, string>; openFileLimit?: number } = {}) {
+  const port = await freePort();
+  smsops = spawnSmsops({
+    cwd: dir,
+    env: { ...productionEnv({ port, databasePath: join(dir, 'smsops.db'), webhookSecret: SECRET }), ...options.extraEnv },
+    ...(options.openFileLimit ? { openFileLimit: options.openFileLimit } : {}),
+  });
+  await smsops.waitForLine(/smsops listening/);
+  return { port, webhookUrl: `http://127.0.0.1:${port}/webhooks/wavix/inbound/${SECRET}`, process: smsops };
+}
+
+const until = async (check: () => boolean, what: string, timeoutMs = 15_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe('a slow-header flood under a low descriptor limit', () => {
+  it('300 slowloris connections with `ulimit -n 256`: 20 of 20 webhooks still answered 200, descriptors stay under the limit', async () => {
+    const { port, webhookUrl, process: p } = await start({ openFileLimit: 256 });
+    const pid = serverPid(p.pid);
+    // Each connection the server closes is reopened after 200 ms: a steady flood over the cap. (bench/slowClients.ts
+    // reopens after 20 ms, a connection storm, and reports the share of webhooks answered there.)
+    const flood = slowHeaderFlood({ port, count: 300, reopenMs: 200 });
+    try {
+      // The cap (three quarters of 256) is reached: the server closes the oldest header-less connections.
+      await until(() => flood.closedByServer() >= 50, 'the server to shed flood connections');
+      const answers = [];
+      let maxFds = 0;
+      for (let i = 0; i < 20; i++) {
+        answers.push(await postOnce(webhookUrl, inboundWebhookBody(`flood-${i}`)));
+        maxFds = Math.max(maxFds, openFds(pid));
+      }
+      expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+      expect(maxFds).toBeLessThan(256);
+      expect(flood.open()).toBeGreaterThan(150);
+    } finally {
+      flood.stop();
+    }
+    expect(p.hasExited()).toBe(false);
+    expect(p.logs.join('\n')).toContain('HTTP connection cap reached');
+    expect(p.logs.join('\n')).not.toMatch(/EMFILE/);
+  }, 60_000);
+});
+
+describe('/slack/events before reading a body', () => {
+  it('refuses an unsigned 4 MB body with 401 before a byte of it is sent; 200 of them at once leave RSS flat', async () => {
+    const { port, process: p } = await start();
+    const form = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(FOUR_MB) };
+
+    const unsigned = await headersOnly({ port, path: '/slack/events', headers: form });
+    expect(unsigned).toMatchObject({ status: 401, bodyBytesSent: 0 });
+    const stale = await headersOnly({
+      port,
+      path: '/slack/events',
+      headers: { ...form, ...fakeSlackSignatureHeaders(Date.now() - 10 * 60_000) },
+    });
+    expect(stale).toMatchObject({ status: 401, bodyBytesSent: 0 });
+    // Signed-looking (fresh, well-formed) but over Slack's maximum: 413, still unread.
+    const oversized = await headersOnly({ port, path: '/slack/events', headers: { ...form, ...fakeSlackSignatureHeaders() } });
+    expect(oversized).toMatchObject({ status: 413, bodyBytesSent: 0 });
+
+    const pid = serverPid(p.pid);
+    const before = rssMb(pid);
+    const many = await Promise.all(
+      Array.from({ length: 200 }, () => headersOnly({ port, path: '/slack/events', headers: form, timeoutMs: 10_000 })),
+    );
+    expect(many.filter((a) => a.status === 401)).toHaveLength(200);
+    const after = rssMb(pid);
+    // Buffering them would be 800 MB; Bolt alone held 322 MB for 120. A few MB of sockets and answers is what remains.
+    expect(after - before).toBeLessThan(40);
+  }, 60_000);
+
+  it('cuts a chunked body (no Content-Length) at the same maximum with 413', async () => {
+    const { port } = await start();
+    const status = await new Promise<number>((resolve) => {
+      const socket = connect({ port, host: '127.0.0.1' });
+      let answer = '';
+      let sent = 0;
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      socket.on('connect', () => {
+        const headers = { ...fakeSlackSignatureHeaders(), 'content-type': 'application/x-www-form-urlencoded' };
+        const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+        socket.write(
+          `POST /slack/events HTTP/1.1\r\nhost: 127.0.0.1\r\ntransfer-encoding: chunked\r\n${lines.join('\r\n')}\r\n\r\n`,
+        );
+        const pump = () => {
+          while (sent < 3 * 1024 * 1024 && !answer) {
+            sent += chunk.length;
+            if (!socket.write(`${chunk.length.toString(16)}\r\n${chunk.toString('latin1')}\r\n`)) {
+              socket.once('drain', pump);
+              return;
+            }
+          }
+        };
+        pump();
+      });
+      socket.on('data', (data: Buffer) => {
+        answer += data.toString('latin1');
+        const found = /^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1];
+        if (found) {
+          socket.destroy();
+          resolve(Number(found));
+        }
+      });
+      socket.on('error', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0)));
+    });
+    expect(status).toBe(413);
+  }, 60_000);
+});
+
+describe('SIGTERM with slow clients connected', () => {
+  it('exits within the grace period plus a second while a client dribbles a Slack body and another its headers', async () => {
+    const graceMs = 2000;
+    const { port, process: p } = await start({ extraEnv: { HTTP_SHUTDOWN_GRACE_MS: String(graceMs) } });
+    const slowBody = connect({ port, host: '127.0.0.1' });
+    const timers: NodeJS.Timeout[] = [];
+    slowBody.on('error', () => {});
+    slowBody.on('connect', () => {
+      const headers = {
+        ...fakeSlackSignatureHeaders(),
+        'content-type': 'application/x-www-form-urlencoded',
+        'content-length': '100000',
+      };
+      const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+      slowBody.write(`POST /slack/events HTTP/1.1\r\nhost: 127.0.0.1\r\n${lines.join('\r\n')}\r\n\r\n`);
+      timers.push(setInterval(() => slowBody.write('a'), 200));
+    });
+    const flood = slowHeaderFlood({ port, count: 5, dribbleMs: 200 });
+    const slowBodyClosed = new Promise<void>((resolve) => slowBody.once('close', () => resolve()));
+    try {
+      await until(() => flood.open() === 5 && slowBody.bytesWritten > 300, 'the slow clients to be sending');
+      const signalledAt = performance.now();
+      p.child.kill('SIGTERM');
+      const exit = await p.exited;
+      const stopMs = performance.now() - signalledAt;
+      expect(exit, p.logs.slice(-20).join('\n')).toEqual({ code: 0, signal: null });
+      expect(stopMs).toBeLessThan(graceMs + 1000);
+      await slowBodyClosed;
+      expect(p.logs.join('\n')).toContain('shutdown grace period over');
+    } finally {
+      for (const timer of timers) clearInterval(timer);
+      flood.stop();
+      slowBody.destroy();
+    }
+  }, 60_000);
+});
