@@ -32,13 +32,16 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** `node` arguments that run `src/main.ts` as `npm start` does, from any working directory. */
+export function smsopsNodeArgs(): string[] {
+  return ['--import', pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href, join(root, 'src/main.ts')];
+}
+
 export function spawnSmsops(options: { cwd: string; env: Record<string, string>; openFileLimit?: number }): SmsopsProcess {
   // `node --import tsx src/main.ts`, as `npm start` runs it: the tsx CLI would sit in between, and it SIGKILLs its
   // child when the child's acknowledgement of a SIGTERM takes over 30 ms (a loaded machine), so a graceful stop
   // could not be tested through it.
-  const loader = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
-  const main = join(root, 'src/main.ts');
-  const nodeArgs = ['--import', loader, main];
+  const nodeArgs = smsopsNodeArgs();
   const [command, args] =
     options.openFileLimit === undefined
       ? [process.execPath, nodeArgs]

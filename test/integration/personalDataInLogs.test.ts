@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { createSlackTestClient } from '../helpers/slackRequests.js';
+import { smsopsNodeArgs } from '../helpers/smsopsProcess.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /**
@@ -17,7 +18,6 @@ import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
  * relayed to PortSIP and Slack, listed by `/sms inbox` and replayed by `/sms relay replay`.
  */
 
-const root = join(import.meta.dirname, '..', '..');
 const WEBHOOK_SECRET = 'whsec_test_0123456789abcdefghijkl';
 const SIGNING_SECRET = 'test-signing-secret-logs-0123';
 const BOT_TOKEN = 'xoxb-test-logs-0123456789';
@@ -77,7 +77,7 @@ describe('personal data in the log of the real process', () => {
   }, async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'src/main.ts')], {
+    child = spawn(process.execPath, smsopsNodeArgs(), {
       cwd: dir,
       env: {
         PATH: process.env.PATH ?? '',
@@ -85,6 +85,7 @@ describe('personal data in the log of the real process', () => {
         SLACK_BOT_TOKEN: BOT_TOKEN,
         SLACK_SIGNING_SECRET: SIGNING_SECRET,
         SLACK_ALERT_CHANNEL: 'C0ALERTS01',
+        SLACK_ADMIN_USERS: 'U0ADMIN001',
         SLACK_API_URL: fakeSlack.url,
         WAVIX_API_KEY: emulator.apiKey,
         WAVIX_API_URL: emulator.url,

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
 import { closeDatabase, openDatabase } from '../../src/store/database.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+import { smsopsNodeArgs } from '../helpers/smsopsProcess.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /**
@@ -16,7 +17,6 @@ import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
  * 2xx to a Wavix inbound webhook, the message reaches PortSIP, across kill -9 and a restart; SIGTERM stops cleanly.
  */
 
-const root = join(import.meta.dirname, '..', '..');
 const WEBHOOK_SECRET = 'whsec_test_0123456789abcdefghijkl';
 const PORTSIP_PATH = '/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90';
 const ENCODED_PORTSIP_PATH = '/emc/Wavix%20-%20US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90';
@@ -55,7 +55,7 @@ async function waitUntil(check: () => boolean, timeoutMs: number, describe: () =
  * killing only tsx would leave the real server running as an orphan.
  */
 async function startSmsopsProcess(cwd: string, env: Record<string, string>): Promise<SmsopsProcess> {
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'src/main.ts')], {
+  const child = spawn(process.execPath, smsopsNodeArgs(), {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

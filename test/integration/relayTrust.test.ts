@@ -12,6 +12,7 @@ import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/serve
 import { closeDatabase, openDatabase } from '../../src/store/database.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+import { smsopsNodeArgs } from '../helpers/smsopsProcess.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /**
@@ -21,7 +22,6 @@ import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
  * must say 503 while the relay cannot work.
  */
 
-const root = join(import.meta.dirname, '..', '..');
 const WEBHOOK_SECRET = 'whsec_test_0123456789abcdefghijkl';
 const PORTSIP_PATH = '/emc/relay-trust';
 
@@ -51,7 +51,7 @@ async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: num
 }
 
 async function startSmsopsProcess(cwd: string, env: Record<string, string>): Promise<SmsopsProcess> {
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'src/main.ts')], {
+  const child = spawn(process.execPath, smsopsNodeArgs(), {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
