@@ -93,7 +93,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       return;
     }
     const error = outcome.error ?? (outcome.statusCode ? `HTTP ${outcome.statusCode}` : 'failed');
-    if (now() - delivery.createdAt >= options.retry.deadAfterMs) {
+    if (now() - delivery.retryWindowStartedAt >= options.retry.deadAfterMs) {
       deliveries.markDead(delivery.id, { statusCode: outcome.statusCode, error });
       options.onDead?.(delivery, message, outcome);
       return;

@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { ALERT_RULE } from '../core/alertRules.js';
+import type { RouteChanges } from '../core/services.js';
 import { maskUrlToken } from '../core/urls.js';
 import { describeError } from '../errors.js';
 import type { MetricsRegistry } from '../http/metrics.js';
@@ -20,6 +21,7 @@ import { type IngestDeps, ingestDeliveryReport, ingestInboundMessage } from './i
 import type { RelayOperationsDeps } from './operations.js';
 import { type AttemptOutcome, type OutboxWorker, type RetryPolicy, startOutboxWorker } from './outbox.js';
 import { createPortsipSender } from './portsip.js';
+import { type Destination, retargetDeliveries } from './retarget.js';
 import { createSlackRelaySender } from './slackPost.js';
 
 export interface RelayOptions {
@@ -45,6 +47,8 @@ export interface Relay {
   routes: Route[];
   /** What `/sms relay …` and `/sms inbox` work with. */
   operations: RelayOperationsDeps;
+  /** A route change moves the queued deliveries it affects (the setup services call this). */
+  routeChanges: RouteChanges;
   stop(): Promise<void>;
 }
 
@@ -120,6 +124,17 @@ export function startRelay(options: RelayOptions): Relay {
         .catch((error: unknown) => logger.warn('could not resolve the dead-letter alert', { error: describeError(error) }));
   };
   const onFailed = (delivery: Delivery) => failed.inc({ kind: delivery.destinationKind });
+  // Dead letters moved to another destination are no longer at the old one: its alert ends (none will be delivered there).
+  const forgetMovedFrom = (from: readonly Destination[]) => {
+    for (const { kind, destination } of from) {
+      const subject = `${kind}:${destination}`;
+      if (!deadDestinations.has(subject) || deliveries.deadCount(kind, destination) > 0) continue;
+      deadDestinations.delete(subject);
+      options.alertNotifier
+        .resolve(ALERT_RULE.deadLetters, subject)
+        .catch((error: unknown) => logger.warn('could not resolve the dead-letter alert', { error: describeError(error) }));
+    }
+  };
 
   // One smsops runs per database: leases still held at start belong to a process that died (kill -9, power loss),
   // so their deliveries are due again now rather than when the lease would have run out.
@@ -156,14 +171,24 @@ export function startRelay(options: RelayOptions): Relay {
     },
   });
 
+  const wakeRelay = () => {
+    for (const w of workers) w.wake();
+  };
   return {
     routes,
-    operations: {
-      deliveries,
-      inbound,
-      now,
-      wakeRelay: () => {
-        for (const w of workers) w.wake();
+    operations: { deliveries, inbound, now, wakeRelay, routing: deps, forgetMovedFrom },
+    routeChanges: {
+      apply: (routeKey, write) => {
+        const change = db.transaction(() => {
+          const value = write();
+          return { value, ...retargetDeliveries({ deliveries, routing: deps }, routeKey) };
+        })();
+        if (change.moved > 0) {
+          logger.info('route change moved queued deliveries', { route: routeKey, moved: change.moved });
+          wakeRelay();
+          forgetMovedFrom(change.movedFrom);
+        }
+        return { value: change.value, moved: change.moved, unrouted: change.unrouted };
       },
     },
     stop: async () => {

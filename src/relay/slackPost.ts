@@ -29,7 +29,7 @@ export function createSlackRelaySender(options: { client: webApi.WebClient; thre
     const channel = delivery.destination;
     const day = new Date(message.ingestedAt).toISOString().slice(0, 10);
     const threadTs = threads.get(channel, delivery.conversationKey, day);
-    const rendered = inboundSmsMessage(message);
+    const rendered = inboundSmsMessage(message, { replayed: delivery.replayedAt !== null });
     try {
       const posted = await client.chat.postMessage({
         channel,
@@ -47,7 +47,11 @@ export function createSlackRelaySender(options: { client: webApi.WebClient; thre
   };
 
   const postBatch = async (channel: string, items: Item[]): Promise<AttemptOutcome[]> => {
-    const rendered = inboundBatchMessage(items.map((i) => i.message));
+    const replayed = new Set(items.filter((i) => i.delivery.replayedAt !== null).map((i) => i.message.id));
+    const rendered = inboundBatchMessage(
+      items.map((i) => i.message),
+      replayed,
+    );
     try {
       await client.chat.postMessage({
         channel,

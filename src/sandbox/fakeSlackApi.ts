@@ -52,6 +52,16 @@ export interface FakeSlackOptions {
   handlers?: Record<string, FakeSlackHandler>;
   /** Told of each record once it is complete (a call after its answer was computed), in arrival order. */
   onRecord?: (record: FakeSlackRecord) => void;
+  /** Channels conversations.list lists (see `seedChannels`). */
+  channels?: FakeSlackChannel[];
+}
+
+/** A channel of the fake workspace, as conversations.list shows it. */
+export interface FakeSlackChannel {
+  id: string;
+  name: string;
+  is_private?: boolean;
+  is_archived?: boolean;
 }
 
 /** One thing the fake received, as `onRecord` reports it. */
@@ -79,6 +89,11 @@ export interface FakeSlack {
   failNext(method: string, error: string): void;
   /** Replaces (or with undefined restores) the answer for `method` until `reset()`. */
   handle(method: string, handler: FakeSlackHandler | undefined): void;
+  /**
+   * Adds channels to the workspace conversations.list pages through (in order, at most `pageSize` a page, whatever
+   * `limit` asks: Slack too may return fewer than asked, with a next_cursor).
+   */
+  seedChannels(channels: FakeSlackChannel[], options?: { pageSize?: number }): void;
   /** Forgets calls, responses, uploads, pending rate limits/failures and `handle` overrides. Ids and ts keep increasing. */
   reset(): void;
   close(): Promise<void>;
@@ -181,6 +196,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   let hashCounter = 0;
   let fileCounter = 0;
   let origin = '';
+  const channels: FakeSlackChannel[] = [...(options.channels ?? [])];
+  let channelPageSize = 1000;
 
   /** Unique, increasing message timestamps: 1700000000.000100, 1700000000.000200, ... */
   const nextTs = (): string => {
@@ -250,6 +267,30 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     'conversations.info': ({ args }) => ({ channel: { id: args.channel, is_member: true } }),
     'conversations.join': ({ args }) => ({ channel: { id: args.channel, is_member: true } }),
+    'conversations.list': ({ args }) => {
+      const types = (str(args.types) ?? 'public_channel').split(',');
+      const listed = channels.filter(
+        (c) =>
+          types.includes(c.is_private ? 'private_channel' : 'public_channel') &&
+          !(c.is_archived && String(args.exclude_archived) === 'true'),
+      );
+      const start = Number(str(args.cursor)?.replace(/^page:/, '') ?? 0) || 0;
+      const size = Math.min(channelPageSize, Number(str(args.limit) ?? 100) || 100);
+      const page = listed.slice(start, start + size);
+      const next = start + size < listed.length ? `page:${start + size}` : '';
+      return {
+        channels: page.map((c) => ({
+          id: c.id,
+          name: c.name,
+          name_normalized: c.name,
+          is_channel: !c.is_private,
+          is_group: Boolean(c.is_private),
+          is_private: Boolean(c.is_private),
+          is_archived: Boolean(c.is_archived),
+        })),
+        response_metadata: { next_cursor: next },
+      };
+    },
     'files.getUploadURLExternal': () => {
       fileCounter += 1;
       const fileId = `F${fileCounter}`;
@@ -415,6 +456,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     handle: (method, handler) => {
       if (handler === undefined) overrides.delete(method);
       else overrides.set(method, handler);
+    },
+    seedChannels: (added, seedOptions = {}) => {
+      channels.push(...added);
+      if (seedOptions.pageSize !== undefined) channelPageSize = Math.max(1, seedOptions.pageSize);
     },
     reset: () => {
       calls.length = 0;

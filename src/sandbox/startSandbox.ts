@@ -77,7 +77,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     cleanups.push(async () => clearInterval(ticking));
 
     let feed: ConsoleFeed | undefined;
-    const fakeSlack = await startFakeSlack({ botUserId: SANDBOX_WORKSPACE.bot.id, onRecord: (record) => feed?.record(record) });
+    const fakeSlack = await startFakeSlack({
+      botUserId: SANDBOX_WORKSPACE.bot.id,
+      onRecord: (record) => feed?.record(record),
+      // So `/sms route set … #sms-inbox` typed in the console resolves as in a real workspace.
+      channels: Object.entries(SANDBOX_WORKSPACE.channelNames).map(([id, name]) => ({ id, name })),
+    });
     cleanups.push(() => fakeSlack.close());
     const consoleFeed = createConsoleFeed({ responseUrlBase: fakeSlack.responseUrl });
     feed = consoleFeed;

@@ -49,7 +49,7 @@ describe('parseSmsCommand', () => {
       kind: 'route.set',
       number: '+14155550100',
       url: 'https://pbx.example.com:8887/emc/Wavix - US/a558d635-66e0',
-      channel: 'C0INBOX01',
+      channel: { id: 'C0INBOX01' },
     });
     expect(parsed('route set default https://pbx.example.com/emc/Wavix - Asia/u?a=1&amp;b=2')).toEqual({
       kind: 'route.set',

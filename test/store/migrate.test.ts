@@ -42,6 +42,7 @@ describe('migration runner', () => {
       '010_traffic.sql',
       '011_ten_dlc.sql',
       '012_watch_baseline.sql',
+      '013_delivery_retry_window.sql',
     ]);
     expect(tables(db)).toEqual(
       expect.arrayContaining([
@@ -65,7 +66,7 @@ describe('migration runner', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     const recorded = db.prepare('SELECT version, name, length(checksum) AS len FROM schema_migrations ORDER BY version').all();
-    expect(recorded).toHaveLength(12);
+    expect(recorded).toHaveLength(13);
     expect(recorded[0]).toEqual({ version: 1, name: 'settings_and_audit', len: 64 });
     db.close();
   });
@@ -74,12 +75,12 @@ describe('migration runner', () => {
     const { dbPath, migrations } = workspace();
     openDatabase(dbPath, { migrationsDir: migrations }).db.close();
     const second = openDatabase(dbPath, { migrationsDir: migrations });
-    expect(second.migrations).toEqual({ applied: [], alreadyApplied: 12 });
+    expect(second.migrations).toEqual({ applied: [], alreadyApplied: 13 });
     second.db.close();
 
-    writeFileSync(join(migrations, '013_add_notes.sql'), 'ALTER TABLE routes ADD COLUMN note TEXT;');
+    writeFileSync(join(migrations, '099_add_notes.sql'), 'ALTER TABLE routes ADD COLUMN note TEXT;');
     const third = openDatabase(dbPath, { migrationsDir: migrations });
-    expect(third.migrations).toEqual({ applied: ['013_add_notes.sql'], alreadyApplied: 12 });
+    expect(third.migrations).toEqual({ applied: ['099_add_notes.sql'], alreadyApplied: 13 });
     third.db.close();
   });
 
@@ -112,7 +113,7 @@ describe('migration runner', () => {
   it('rolls back a migration that fails midway, leaving neither its tables nor its record', () => {
     const { dbPath, migrations } = workspace();
     writeFileSync(
-      join(migrations, '013_broken.sql'),
+      join(migrations, '099_broken.sql'),
       'CREATE TABLE half_done (id INTEGER);\nINSERT INTO no_such_table VALUES (1);',
     );
     let error: unknown;
@@ -122,10 +123,10 @@ describe('migration runner', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(MigrationError);
-    expect((error as MigrationError).message).toMatch(/013_broken.sql failed and was rolled back: no such table: no_such_table/);
+    expect((error as MigrationError).message).toMatch(/099_broken.sql failed and was rolled back: no such table: no_such_table/);
     const db = new Database(dbPath);
     expect(tables(db)).not.toContain('half_done');
-    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 12 });
+    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 13 });
     db.close();
   });
 });

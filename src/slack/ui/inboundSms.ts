@@ -29,27 +29,35 @@ function body(message: InboundMessage): string {
   return clip(text, 2800);
 }
 
+/** Said on a post an operator re-sent (`/sms relay replay`), so nobody takes it for a new message. */
+const REPLAYED = ':repeat: replayed';
+
 /** One inbound SMS/MMS as posted in the inbox channel. */
-export function inboundSmsMessage(message: InboundMessage): SlackMessage {
+export function inboundSmsMessage(message: InboundMessage, options: { replayed?: boolean } = {}): SlackMessage {
   const kind = message.messageType.toUpperCase();
   const header = `*${kind}* from *${person(message.fromNumber)}* to ${person(message.toNumber)}`;
   const blocks: Block[] = [section(`${header}\n${body(message)}`)];
   const media = mediaLinks(message.media);
   if (media) blocks.push(context(media));
-  blocks.push(context(`${when(message)} · Wavix ${escapeMrkdwn(message.wavixMessageId)}`));
+  blocks.push(
+    context(`${when(message)} · Wavix ${escapeMrkdwn(message.wavixMessageId)}${options.replayed ? ` · ${REPLAYED}` : ''}`),
+  );
   const fallback = `${kind} from ${formatPhoneForPeople(`+${message.fromNumber}`)}: ${message.text.slice(0, 200)}`;
   return { text: escapeMrkdwn(fallback), blocks };
 }
 
 /** Under a storm, many messages in one post (every one of them stays in the database and in /sms inbox). */
-export function inboundBatchMessage(messages: readonly InboundMessage[]): SlackMessage {
+export function inboundBatchMessage(
+  messages: readonly InboundMessage[],
+  replayed: ReadonlySet<number> = new Set(),
+): SlackMessage {
   const shown = messages.slice(0, 45);
   const blocks: Block[] = [section(`:incoming_envelope: *${messages.length} inbound messages* (grouped: many arrived at once)`)];
   for (const m of shown) {
     const media = mediaLinks(m.media);
     blocks.push(
       section(
-        `*${person(m.fromNumber)}* → ${person(m.toNumber)} · ${when(m)}\n${clip(body(m), 1500)}${media ? `\n${media}` : ''}`,
+        `*${person(m.fromNumber)}* → ${person(m.toNumber)} · ${when(m)}${replayed.has(m.id) ? ` · ${REPLAYED}` : ''}\n${clip(body(m), 1500)}${media ? `\n${media}` : ''}`,
       ),
     );
   }

@@ -1,6 +1,6 @@
 import { recentInbox, relayStatus, replayDeliveries } from '../../../relay/operations.js';
 import { errorMessage } from '../../ui/errors.js';
-import { inboxMessage, relayStatusMessage, replayMessage } from '../../ui/relay.js';
+import { inboxMessage, relayStatusMessage, replayConfirmMessage, replayMessage } from '../../ui/relay.js';
 import { type Interaction, logFailure } from '../context.js';
 
 export async function relayStatusCommand(interaction: Interaction): Promise<void> {
@@ -8,14 +8,22 @@ export async function relayStatusCommand(interaction: Interaction): Promise<void
   await interaction.reply(relayStatusMessage(relayStatus(relay), relay.now()));
 }
 
-export async function relayReplayCommand(interaction: Interaction, target: string): Promise<void> {
-  const result = await replayDeliveries(interaction.deps.services, interaction.deps.relay, interaction.actor, target);
+/** `/sms relay replay …`, and the "Send again" button of its confirmation (`confirmed`, replacing the question). */
+export async function relayReplayCommand(interaction: Interaction, target: string, confirmed = false): Promise<void> {
+  const result = await replayDeliveries(interaction.deps.services, interaction.deps.relay, interaction.actor, target, {
+    confirmed,
+  });
+  const options = { replaceOriginal: confirmed };
   if (!result.ok) {
     logFailure(interaction.deps.logger, 'relay replay', result.error);
-    await interaction.reply(errorMessage(result.error, 'replay'));
+    await interaction.reply(errorMessage(result.error, 'replay'), options);
     return;
   }
-  await interaction.reply(replayMessage(result.value));
+  const value = result.value;
+  await interaction.reply(
+    value.kind === 'confirm' ? replayConfirmMessage(value.message, value.delivered) : replayMessage(value),
+    options,
+  );
 }
 
 export async function inboxCommand(interaction: Interaction, number: string | undefined): Promise<void> {
