@@ -4,3 +4,6 @@
 ALTER TABLE deliveries ADD COLUMN retry_window_started_at INTEGER;
 -- When an operator last replayed the delivery (`/sms relay replay`): the re-sent Slack post says it is a replay.
 ALTER TABLE deliveries ADD COLUMN replayed_at INTEGER;
+-- Set when a route change moved the delivery while an attempt to the old destination was in flight: that attempt's
+-- failure is the old destination's, so the delivery is due again at once instead of after the old backoff.
+ALTER TABLE deliveries ADD COLUMN moved_in_flight INTEGER NOT NULL DEFAULT 0;

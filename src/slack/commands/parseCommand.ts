@@ -42,27 +42,53 @@ const usage = (problem: string, topic?: string): ParsedCommand =>
   topic ? { ok: false, problem, topic } : { ok: false, problem };
 const command = (c: SmsCommand): ParsedCommand => ({ ok: true, command: c });
 
-/** Whitespace as `String.prototype.trim` knows it, one character at a time. */
-const SPACE = /\s/;
-const isSpace = (ch: string | undefined) => ch !== undefined && SPACE.test(ch);
+/** Whitespace as `String.prototype.trim` and `\s` know it, by character code (no regular expression per character). */
+function isSpaceCode(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
+  if (code < 160) return false;
+  return (
+    code === 160 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+const isSpace = (ch: string | undefined) => ch !== undefined && isSpaceCode(ch.charCodeAt(0));
 
 interface Word {
   text: string;
   start: number;
 }
 
-/** The words of the text with where each starts (one pass). */
-function wordsOf(text: string): Word[] {
+/** The words of the text (the first `limit` of them) with where each starts, in one pass. */
+function wordsOf(text: string, limit = Number.POSITIVE_INFINITY): Word[] {
   const words: Word[] = [];
   let start = -1;
-  for (let i = 0; i <= text.length; i++) {
-    const space = i === text.length || isSpace(text[i]);
+  for (let i = 0; i <= text.length && words.length < limit; i++) {
+    const space = i === text.length || isSpaceCode(text.charCodeAt(i));
     if (space && start >= 0) {
       words.push({ text: text.slice(start, i), start });
       start = -1;
     } else if (!space && start < 0) start = i;
   }
   return words;
+}
+
+/** The last word of the text and where it starts, scanning back from the end; `alone` when no other word precedes it. */
+function lastWord(text: string): (Word & { alone: boolean }) | null {
+  let end = text.length;
+  while (end > 0 && isSpaceCode(text.charCodeAt(end - 1))) end--;
+  if (end === 0) return null;
+  let start = end;
+  while (start > 0 && !isSpaceCode(text.charCodeAt(start - 1))) start--;
+  let before = start;
+  while (before > 0 && isSpaceCode(text.charCodeAt(before - 1))) before--;
+  return { text: text.slice(start, end), start, alone: before === 0 };
 }
 
 const LINK_TARGET = /^(?:https?|mailto):/i;
@@ -74,30 +100,29 @@ const LINK_TARGET = /^(?:https?|mailto):/i;
  */
 function unescapeSlack(text: string): string {
   const parts: string[] = [];
-  let i = 0;
+  let copied = 0;
+  let lt = text.indexOf('<');
   let nextGt = -1;
-  while (i < text.length) {
-    const lt = text.indexOf('<', i);
-    if (lt < 0) break;
+  while (lt >= 0) {
     if (nextGt !== Number.POSITIVE_INFINITY && nextGt <= lt) {
       const found = text.indexOf('>', lt + 1);
       nextGt = found < 0 ? Number.POSITIVE_INFINITY : found;
     }
+    if (nextGt === Number.POSITIVE_INFINITY) break;
     const following = text.indexOf('<', lt + 1);
-    if (nextGt === Number.POSITIVE_INFINITY || (following >= 0 && following < nextGt)) {
-      parts.push(text.slice(i, lt + 1));
-      i = lt + 1;
+    if (following >= 0 && following < nextGt) {
+      lt = following;
       continue;
     }
     const inner = text.slice(lt + 1, nextGt);
-    parts.push(text.slice(i, lt));
     if (LINK_TARGET.test(inner)) {
       const bar = inner.indexOf('|');
-      parts.push(bar < 0 ? inner : inner.slice(0, bar));
-    } else parts.push(text.slice(lt, nextGt + 1));
-    i = nextGt + 1;
+      parts.push(text.slice(copied, lt), bar < 0 ? inner : inner.slice(0, bar));
+      copied = nextGt + 1;
+    }
+    lt = following;
   }
-  parts.push(text.slice(i));
+  parts.push(text.slice(copied));
   return parts.join('').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
 }
 
@@ -128,7 +153,11 @@ function findUrl(text: string): { start: number } | { foreign: string } | null {
 }
 
 /** Characters that no PortSIP path holds: a space before one of them ends the URL. */
-const NOT_IN_PATH = new Set(['#', '?', '<', '>', '|', '"', '`', '{', '}', '\\', '^']);
+const NOT_IN_PATH = new Uint8Array(128);
+for (const ch of '#?<>|"`{}\\^') NOT_IN_PATH[ch.charCodeAt(0)] = 1;
+const notInPath = (code: number) => code < 128 && NOT_IN_PATH[code] === 1;
+const SLASH = 47;
+const COLON = 58;
 
 /**
  * Where a PortSIP URL that starts at `start` ends. PortSIP's webhook is `https://host:port/<prefix>/<brand>/<uuid>`
@@ -139,27 +168,28 @@ const NOT_IN_PATH = new Set(['#', '?', '<', '>', '|', '"', '`', '{', '}', '\\', 
  * character is looked at a bounded number of times.
  */
 function urlEnd(text: string, start: number): number {
+  const n = text.length;
   let i = text.indexOf('://', start) + 3;
-  while (i < text.length && !isSpace(text[i]) && text[i] !== '/') i++;
-  let inPath = text[i] === '/';
+  while (i < n && !isSpaceCode(text.charCodeAt(i)) && text.charCodeAt(i) !== SLASH) i++;
+  let inPath = text.charCodeAt(i) === SLASH;
   let decidedUpTo = -1;
   let decision = false;
-  while (i < text.length) {
-    const ch = text[i];
-    if (ch === '?' || ch === '#') inPath = false;
-    if (!isSpace(ch)) {
+  while (i < n) {
+    const code = text.charCodeAt(i);
+    if (!isSpaceCode(code)) {
+      if (code === 63 /* ? */ || code === 35 /* # */) inPath = false;
       i++;
       continue;
     }
     if (!inPath) return i;
     let next = i;
-    while (next < text.length && isSpace(text[next])) next++;
-    if (next >= text.length || NOT_IN_PATH.has(text[next] ?? '')) return i;
+    while (next < n && isSpaceCode(text.charCodeAt(next))) next++;
+    if (next >= n || notInPath(text.charCodeAt(next))) return i;
     if (next >= decidedUpTo) {
       let j = next;
-      while (j < text.length && text[j] !== '/' && !NOT_IN_PATH.has(text[j] ?? '')) j++;
+      while (j < n && text.charCodeAt(j) !== SLASH && !notInPath(text.charCodeAt(j))) j++;
       // A segment ending in `:` before its `/` is another URL's scheme (`… https://…`), not a brand.
-      decision = text[j] === '/' && text[j - 1] !== ':';
+      decision = j < n && text.charCodeAt(j) === SLASH && text.charCodeAt(j - 1) !== COLON;
       decidedUpTo = j;
     }
     if (!decision) return i;
@@ -182,7 +212,7 @@ function parseRouteSet(escaped: string): ParsedCommand {
     link = text.slice(url.start, end);
     const after = text.slice(end).trim();
     if (after) {
-      channel = wordsOf(after).length === 1 ? channelRef(after) : null;
+      channel = wordsOf(after, 2).length === 1 ? channelRef(after) : null;
       if (!channel) {
         return usage(
           `After the URL only a channel may follow (pick it from Slack’s list as you type \`#\`, or give its ID); \`${after.slice(0, 80)}\` is not one, and it is not part of a PortSIP URL (…/<name>/<id>).`,
@@ -190,15 +220,13 @@ function parseRouteSet(escaped: string): ParsedCommand {
         );
       }
     }
-    const numberWords = wordsOf(number);
-    const last = numberWords.at(-1);
-    if (last && numberWords.length > 1 && channelRef(last.text)) {
+    const last = lastWord(number);
+    if (last && !last.alone && channelRef(last.text)) {
       return usage('Put the channel after the URL: `/sms route set <number> <URL> #channel`.', 'route');
     }
   } else {
-    const words = wordsOf(text);
-    const last = words.at(-1);
-    channel = last && words.length > 1 ? channelRef(last.text) : null;
+    const last = lastWord(text);
+    channel = last && !last.alone ? channelRef(last.text) : null;
     number = (channel && last ? text.slice(0, last.start) : text).trim();
   }
   if (!number) return usage('Which number? `default` or a number, then the PortSIP webhook URL.', 'route');
@@ -218,7 +246,9 @@ function parseWebhookSet(escaped: string): ParsedCommand {
 export function parseSmsCommand(rawText: string): ParsedCommand {
   const text = rawText.trim();
   // Links are unwrapped per argument, so that a URL's label cannot hide its target; entities are decoded with them.
-  const positioned = wordsOf(text);
+  // The first three words decide the command; only commands that take a list of words split the whole text.
+  const positioned = wordsOf(text, 3);
+  const allWords = () => wordsOf(text).map((w) => w.text);
   const words = positioned.map((w) => w.text);
   const noun = (words[0] ?? 'help').toLowerCase();
   const verb = words[1]?.toLowerCase();
@@ -320,7 +350,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
     case 'alert': {
       if (verb === undefined || verb === 'list') return command({ kind: 'alerts.list' });
       if (verb === 'set') {
-        const [rule, value, ...extra] = words.slice(2).map(unescapeSlack);
+        const [rule, value, ...extra] = allWords().slice(2).map(unescapeSlack);
         if (!rule || !value || extra.length > 0) {
           return usage('Give a rule and a value, e.g. `/sms alerts set failure_rate 15` (or `off`).', 'alerts');
         }
@@ -342,7 +372,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
 
     case 'traffic':
       // The period and number are checked by the traffic use case, which owns what they may be.
-      return command({ kind: 'traffic', args: words.slice(1).map(unescapeSlack) });
+      return command({ kind: 'traffic', args: allWords().slice(1).map(unescapeSlack) });
 
     case 'doctor':
       return command({ kind: 'doctor' });

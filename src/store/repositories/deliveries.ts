@@ -148,10 +148,13 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
   const lease = db.prepare("UPDATE deliveries SET status = 'in_flight', lease_until = ? WHERE id = ? AND status = 'pending'");
   const delivered = db.prepare(`
     UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
-      last_error = NULL, delivered_at = @at, lease_until = NULL WHERE id = @id`);
+      last_error = NULL, delivered_at = @at, lease_until = NULL, moved_in_flight = 0 WHERE id = @id`);
+  // A failure of an attempt that was in flight when a route change moved the delivery belongs to the old destination:
+  // the delivery is due at once (the outbox's backoff was computed from the old attempts).
   const failed = db.prepare(`
     UPDATE deliveries SET status = 'pending', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
-      last_error = @error, next_attempt_at = @next, lease_until = NULL WHERE id = @id`);
+      last_error = @error, next_attempt_at = CASE moved_in_flight WHEN 1 THEN @at ELSE @next END, moved_in_flight = 0,
+      lease_until = NULL WHERE id = @id`);
   const dead = db.prepare(`
     UPDATE deliveries SET status = 'dead', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
       last_error = @error, dead_at = @at, lease_until = NULL WHERE id = @id`);
@@ -170,6 +173,7 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
     WHERE inbound_message_id = ? AND status <> 'in_flight'`);
   const restartOne = db.prepare(`
     UPDATE deliveries SET destination = @destination, status = CASE status WHEN 'in_flight' THEN 'in_flight' ELSE 'pending' END,
+      moved_in_flight = CASE WHEN status = 'in_flight' AND destination <> @destination THEN 1 ELSE 0 END,
       attempts = 0, next_attempt_at = @at, retry_window_started_at = @at, dead_at = NULL,
       delivered_at = CASE WHEN @replay = 1 THEN NULL ELSE delivered_at END,
       replayed_at = CASE WHEN @replay = 1 THEN @at ELSE replayed_at END
