@@ -13,7 +13,8 @@ export interface ReceivedRequest {
 export interface WebhookSink {
   url: string;
   received: ReceivedRequest[];
-  respondWith(status: number): void;
+  /** Answers every request with `status` (and `body`, empty unless given). */
+  respondWith(status: number, body?: string): void;
   /** Answers every request after `ms` (a slow PBX). */
   delay(ms: number): void;
   /** Stops listening (connections refused: the PBX is down) until `up()` listens again on the same port. */
@@ -25,6 +26,7 @@ export interface WebhookSink {
 export async function startWebhookSink(): Promise<WebhookSink> {
   const received: ReceivedRequest[] = [];
   let status = 200;
+  let answer = '';
   let delayMs = 0;
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -38,7 +40,7 @@ export async function startWebhookSink(): Promise<WebhookSink> {
       json: () => JSON.parse(body.toString('utf8')),
     });
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    res.writeHead(status).end();
+    res.writeHead(status).end(answer);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -55,8 +57,9 @@ export async function startWebhookSink(): Promise<WebhookSink> {
     down: () => stopListening(),
     up: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
     received,
-    respondWith: (next) => {
+    respondWith: (next, body = '') => {
       status = next;
+      answer = body;
     },
     close: () => stopListening(),
   };
