@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The sandbox console's browser test drives Debian's Chromium through playwright-core, which downloads no browser.
-# `npm test` runs this first: on a Debian-like machine without Chromium it installs it (and an emoji font, so the
+# `npm run setup:browser` (and .ci/run) runs this: on a Debian-like machine without Chromium it installs it (and an emoji font, so the
 # test's screenshot shows emoji); elsewhere it says what is needed and lets the browser test report it.
 set -euo pipefail
 browser="${CHROMIUM_PATH:-/usr/bin/chromium}"

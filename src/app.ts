@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import type { SetupServices } from './core/services.js';
+import { maskUrl } from './core/urls.js';
 import { smsopsWebhookUrls } from './core/webhooks.js';
 import { describeError } from './errors.js';
 import { healthRoute, metricsRoute } from './http/health.js';
@@ -45,7 +46,7 @@ export interface StartOptions {
 
 export async function startSmsops(config: Config, deps: StartOptions): Promise<RunningSmsops> {
   const { logger } = deps;
-  const { db, migrations } = openDatabase(config.databasePath);
+  const { db, migrations } = openDatabase(config.databasePath, { logger });
   logger.info('database ready', { path: config.databasePath, migrationsApplied: migrations.applied });
   const checkpointer = startWalCheckpointer(db, { logger });
 
@@ -58,7 +59,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
   const wavix = createWavixClient({ baseUrl: config.wavix.apiUrl, apiKey: config.wavix.apiKey, logger });
   // A bad key or an unreachable Wavix is reported at once, but does not stop smsops: the webhook relay still works.
   wavix.profile.balance().then(
-    (balance) => logger.info('Wavix reachable', { apiUrl: config.wavix.apiUrl, balanceUsd: balance }),
+    (balance) => logger.info('Wavix reachable', { apiUrl: maskUrl(config.wavix.apiUrl), balanceUsd: balance }),
     (error: unknown) =>
       logger.warn('Wavix check failed', { error: error instanceof WavixError ? error.userMessage : describeError(error) }),
   );
@@ -93,6 +94,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     concurrency: config.relay.concurrency,
     retry: { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs },
     slackPaceMs: config.relay.slackPaceMs,
+    maskCodesInSlack: config.relay.maskCodesInSlack,
     metrics,
     logger: logger.child({ component: 'relay' }),
   });

@@ -107,6 +107,10 @@ const configSchema = z.object({
   ),
   RELAY_RETRY_BASE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).max(600_000).default(1000)),
   SLACK_RELAY_PACE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(60_000).default(1000)),
+  SMS_MASK_CODES: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
+    z.enum(['0', '1', 'false', 'true'], { error: 'must be 1 or 0' }).default('0'),
+  ),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -157,6 +161,8 @@ export interface Config {
     retryBaseMs: number;
     /** Pause between two posts of the Slack leg (Slack allows about one message a second per channel). */
     slackPaceMs: number;
+    /** One-time codes in relayed SMS shown as dots in Slack (PortSIP still gets the exact bytes). */
+    maskCodesInSlack: boolean;
   };
   logLevel: (typeof LOG_LEVELS)[number];
 }
@@ -223,6 +229,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
       deadAfterMs: e.RELAY_DEAD_AFTER_HOURS * 3_600_000,
       retryBaseMs: e.RELAY_RETRY_BASE_MS,
       slackPaceMs: e.SLACK_RELAY_PACE_MS,
+      maskCodesInSlack: e.SMS_MASK_CODES === '1' || e.SMS_MASK_CODES === 'true',
     },
     logLevel: e.LOG_LEVEL,
   });

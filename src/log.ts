@@ -29,9 +29,38 @@ export function forgetSecret(value: string | undefined): void {
   if (value) secrets.delete(value);
 }
 
+/**
+ * Replaces every registered secret in a text: as itself, and as it reads inside a JSON string (a secret with `"`,
+ * `\` or a newline is escaped there), since some callers hand over text that is already JSON (Bolt's logger does).
+ */
 export function redactSecrets(text: string): string {
   let out = text;
-  for (const secret of secrets) out = out.split(secret).join('[REDACTED]');
+  for (const secret of secrets) {
+    out = out.split(secret).join('[REDACTED]');
+    const inJson = JSON.stringify(secret).slice(1, -1);
+    if (inJson !== secret) out = out.split(inJson).join('[REDACTED]');
+  }
+  return out;
+}
+
+const MAX_DEPTH = 8;
+
+/**
+ * A field value made safe to serialise: every string in it (keys too) redacted before JSON.stringify escapes it, so a
+ * secret reads the same to the redactor whatever characters it holds. Errors become their name and message.
+ */
+function scrub(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
+  if (value === null || typeof value !== 'object') return typeof value === 'bigint' ? String(value) : value;
+  if (depth >= MAX_DEPTH) return '[too deep]';
+  if (value instanceof Error) return { name: redactSecrets(value.name), message: redactSecrets(value.message) };
+  if (value instanceof Date) return value.toISOString();
+  if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return `[${value.byteLength} bytes]`;
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  const { toJSON } = value as { toJSON?: unknown };
+  if (typeof toJSON === 'function') return scrub(toJSON.call(value), depth + 1); // a URL, say: as JSON.stringify shows it
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[redactSecrets(key)] = scrub(item, depth + 1);
   return out;
 }
 
@@ -41,11 +70,6 @@ const defaultSink: LogSink = (line, level) => {
   (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
 };
 
-function serialise(value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message };
-  return value;
-}
-
 export function createLogger(options: { level?: LogLevel; sink?: LogSink; base?: Record<string, unknown> } = {}): Logger {
   const threshold = levelRank[options.level ?? 'info'];
   const sink = options.sink ?? defaultSink;
@@ -53,8 +77,9 @@ export function createLogger(options: { level?: LogLevel; sink?: LogSink; base?:
 
   const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (levelRank[level] < threshold) return;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level, msg, ...base };
-    for (const [key, value] of Object.entries(fields ?? {})) entry[key] = serialise(value);
+    const entry: Record<string, unknown> = { time: new Date().toISOString(), level, msg: redactSecrets(msg) };
+    for (const [key, value] of Object.entries({ ...base, ...fields })) entry[redactSecrets(key)] = scrub(value);
+    // Scrubbed before serialising (JSON escaping would hide a secret with `"` or `\`); the line once more after.
     sink(redactSecrets(JSON.stringify(entry)), level);
   };
 

@@ -16,14 +16,57 @@ export function isHttpUrl(raw: string): boolean {
   }
 }
 
+const SHOWN_TOKEN_CHARS = 4;
+const MASK = '…';
+
 /**
- * A webhook URL as it may be shown in Slack: the last path segment of a URL is its credential (smsops' webhook
- * secret, PortSIP's per-configuration UUID), so only its first characters are kept.
+ * A path segment that reads as a credential rather than a name: long without spaces, or mixing letters with digits
+ * (a UUID, a key). Percent-encodings are read as the characters they stand for, so "Wavix%20-%20US" stays a name.
  */
-export function maskUrlToken(raw: string): string {
-  const match = /^(.*\/)([^/?#]+)([?#].*)?$/.exec(raw);
-  if (!match) return raw;
-  const [, head = '', token = ''] = match;
-  if (token.length < 12 || !/^[\w-]+$/.test(token)) return `${head}${token}`;
-  return `${head}${token.slice(0, 4)}…`;
+function looksLikeToken(segment: string): boolean {
+  const text = segment.replace(/%[0-9A-Fa-f]{2}/g, ' ');
+  if (/\s/.test(text)) return false;
+  if (text.length >= 16) return true;
+  return text.length >= 8 && /\d/.test(text) && /[A-Za-z]/.test(text);
 }
+
+const maskToken = (token: string) => `${token.slice(0, SHOWN_TOKEN_CHARS)}${MASK}`;
+
+/**
+ * A URL as it may be shown in Slack or written to a log, whatever its shape. Credentials are cut:
+ * - the userinfo (`user:password@`), entirely;
+ * - the last non-empty path segment when it has 6 characters or more (smsops' webhook secret, PortSIP's
+ *   per-configuration UUID), and any other segment that looks like a token, down to its first 4 characters — with a
+ *   trailing slash, dots or any other character in it;
+ * - every query value (`?token=…`), and the fragment.
+ * Works on the text as pasted (PortSIP's URLs have spaces), so a value that is not a valid URL is masked the same way.
+ */
+export function maskUrl(raw: string): string {
+  const match = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)?([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/s.exec(raw);
+  if (!match) return MASK;
+  const [, scheme = '', authority = '', path = '', query, fragment] = match;
+  const at = authority.lastIndexOf('@');
+  const host = at >= 0 ? `${MASK}@${authority.slice(at + 1)}` : authority;
+  const segments = path.split('/');
+  let last = segments.length - 1;
+  while (last >= 0 && segments[last] === '') last -= 1;
+  const maskedPath = segments
+    .map((segment, i) => ((i === last && segment.length >= 6) || looksLikeToken(segment) ? maskToken(segment) : segment))
+    .join('/');
+  const maskedQuery =
+    query === undefined
+      ? ''
+      : `?${query
+          .slice(1)
+          .split('&')
+          .map((pair) => {
+            const eq = pair.indexOf('=');
+            if (eq < 0) return looksLikeToken(pair) ? maskToken(pair) : pair;
+            return `${pair.slice(0, eq)}=${MASK}`;
+          })
+          .join('&')}`;
+  return `${scheme}${host}${maskedPath}${maskedQuery}${fragment === undefined ? '' : `#${MASK}`}`;
+}
+
+/** The former name of `maskUrl` (it now masks every credential, not only the token): kept for branches merged later. */
+export const maskUrlToken = maskUrl;

@@ -3,7 +3,7 @@ import type { RaisedAlert } from '../watch/alertNotifier.js';
 import { ALERT_RULE, type Thresholds } from './alertRules.js';
 import type { NumberState } from './numbers.js';
 import { formatPhoneForPeople } from './phone.js';
-import { maskUrlToken } from './urls.js';
+import { maskUrl } from './urls.js';
 
 /** Outbound traffic of one sending number over the last hour. */
 export interface NumberHour {
@@ -80,7 +80,7 @@ function backlogAge(backlog: readonly DestinationBacklog[], now: number, t: Thre
   const limit = t.backlog_minutes * 60_000;
   return backlog.flatMap((b) => {
     if (b.oldestPendingCreatedAt === null || now - b.oldestPendingCreatedAt < limit) return [];
-    const where = b.destinationKind === 'portsip' ? `PortSIP ${maskUrlToken(b.destination)}` : `Slack channel ${b.destination}`;
+    const where = b.destinationKind === 'portsip' ? `PortSIP ${maskUrl(b.destination)}` : `Slack channel ${b.destination}`;
     return [
       {
         rule: ALERT_RULE.backlog,
@@ -132,7 +132,7 @@ function drift(account: AccountState): RaisedAlert[] {
     if (seen.seenPointingAtSmsops && !n.pointsAtSmsops && !(n.webhookSource === 'account' && accountDrifted)) {
       problems.push(
         n.webhookSource === 'number'
-          ? `its own webhook now points at ${maskUrlToken(n.effectiveWebhook ?? '')}`
+          ? `its own webhook now points at ${maskUrl(n.effectiveWebhook ?? '')}`
           : n.webhookSource === 'account'
             ? 'it now follows an account default that is not smsops'
             : 'it has no inbound webhook any more',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AppError, err, ok, type Result } from '../errors.js';
 import { accountWebhooksOf } from '../wavix/profile.js';
 import { attempt, checkMayChange, performChange } from './access.js';
@@ -5,7 +6,7 @@ import { InputError } from './inputError.js';
 import { findAccountNumber } from './numbers.js';
 import { formatPhoneForPeople } from './phone.js';
 import type { Actor, SetupServices, SmsopsWebhookUrls } from './services.js';
-import { encodeCopiedUrl, isHttpUrl } from './urls.js';
+import { encodeCopiedUrl, isHttpUrl, maskUrl } from './urls.js';
 
 /** smsops' own webhook URLs: where Wavix must post inbound messages and delivery reports. */
 export function smsopsWebhookUrls(publicBaseUrl: string | undefined, secret: string): SmsopsWebhookUrls | null {
@@ -69,7 +70,7 @@ export async function planWebhookChange(
   if (!allowed.ok) return allowed;
   const url = request.url?.trim() || undefined;
   if (url !== undefined && !isHttpUrl(url)) {
-    return err(new InputError([{ field: 'url', message: `"${url}" is not an http(s) URL.` }]));
+    return err(new InputError([{ field: 'url', message: `"${maskUrl(url)}" is not an http(s) URL.` }]));
   }
   if (url === undefined && !services.smsopsWebhooks) return err(NO_PUBLIC_URL);
   // Wavix gets the URL with its spaces encoded, so that is also the form compared with what Wavix holds.
@@ -114,8 +115,16 @@ function planOf(target: WebhookPlan['target'], targetLabel: string, slots: Webho
 }
 
 /**
- * Applies a webhook change. When it replaces a different URL, `confirmedCurrent` must repeat the URL the user saw
- * and confirmed; if Wavix's value changed meanwhile nothing is written (no silent overwrite of PortSIP's URL).
+ * What a confirmation carries of the URL it replaces: a fingerprint, not the URL, since it travels in a Slack button
+ * value and PortSIP's URL holds a credential (its per-configuration UUID).
+ */
+export function webhookFingerprint(url: string | null): string | null {
+  return url === null ? null : createHash('sha256').update(url).digest('base64url').slice(0, 22);
+}
+
+/**
+ * Applies a webhook change. When it replaces a different URL, `confirmedCurrent` must repeat the fingerprint of the
+ * URL the user saw and confirmed; if Wavix's value changed meanwhile nothing is written (no silent overwrite of PortSIP's URL).
  */
 export async function applyWebhookChange(
   services: SetupServices,
@@ -133,7 +142,7 @@ export async function applyWebhookChange(
       const inbound = plan.slots.find((s) => s.kind === 'inbound');
       if (
         plan.replaces.length > 0 &&
-        (request.confirmedCurrent === undefined || request.confirmedCurrent !== (inbound?.current ?? null))
+        (request.confirmedCurrent === undefined || request.confirmedCurrent !== webhookFingerprint(inbound?.current ?? null))
       ) {
         return err(new ConfirmationOutdatedError(plan.targetLabel));
       }

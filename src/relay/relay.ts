@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { ALERT_RULE } from '../core/alertRules.js';
 import type { RouteChanges } from '../core/services.js';
-import { maskUrlToken } from '../core/urls.js';
+import { maskUrl } from '../core/urls.js';
 import { describeError } from '../errors.js';
 import type { MetricsRegistry } from '../http/metrics.js';
 import type { Route } from '../http/server.js';
@@ -36,6 +36,8 @@ export interface RelayOptions {
   concurrency: number;
   retry: RetryPolicy;
   slackPaceMs: number;
+  /** SMS_MASK_CODES: one-time codes shown as dots in the Slack posts (PortSIP gets the stored bytes). */
+  maskCodesInSlack?: boolean;
   metrics: MetricsRegistry;
   logger: Logger;
   now?: () => number;
@@ -53,7 +55,7 @@ export interface Relay {
 }
 
 const destinationLabel = (d: Delivery) =>
-  d.destinationKind === 'portsip' ? `PortSIP ${maskUrlToken(d.destination)}` : `Slack channel ${d.destination}`;
+  d.destinationKind === 'portsip' ? `PortSIP ${maskUrl(d.destination)}` : `Slack channel ${d.destination}`;
 
 /**
  * The inbound relay: webhook routes that store before they acknowledge, and one outbox worker per destination kind
@@ -148,7 +150,11 @@ export function startRelay(options: RelayOptions): Relay {
     startOutboxWorker({
       ...common,
       kind: 'slack',
-      send: createSlackRelaySender({ client: options.slackClient, threads: createSlackThreadsRepository(db, now) }).send,
+      send: createSlackRelaySender({
+        client: options.slackClient,
+        threads: createSlackThreadsRepository(db, now),
+        maskCodes: options.maskCodesInSlack ?? false,
+      }).send,
       // One post at a time, paced, taking up to 20 due messages: a storm becomes a few coalesced posts.
       concurrency: 1,
       batchSize: 20,

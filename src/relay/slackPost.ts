@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import { maskOneTimeCodes } from '../core/maskCodes.js';
 import { describeError } from '../errors.js';
 import { inboundBatchMessage, inboundSmsMessage } from '../slack/ui/inboundSms.js';
 import type { Delivery } from '../store/repositories/deliveries.js';
@@ -22,14 +23,21 @@ function failure(error: unknown): AttemptOutcome {
  * dropped. It uses its own client that rejects rate-limited calls instead of pausing: the outbox retries after
  * Retry-After, and the client that answers people is never held up by the relay.
  */
-export function createSlackRelaySender(options: { client: webApi.WebClient; threads: SlackThreadsRepository }) {
+export function createSlackRelaySender(options: {
+  client: webApi.WebClient;
+  threads: SlackThreadsRepository;
+  /** SMS_MASK_CODES: what is shown, not what is stored or relayed to PortSIP. */
+  maskCodes?: boolean;
+}) {
   const { client, threads } = options;
+  const shown = (message: InboundMessage): InboundMessage =>
+    options.maskCodes ? { ...message, text: maskOneTimeCodes(message.text) } : message;
 
   const postOne = async ({ delivery, message }: Item): Promise<AttemptOutcome> => {
     const channel = delivery.destination;
     const day = new Date(message.ingestedAt).toISOString().slice(0, 10);
     const threadTs = threads.get(channel, delivery.conversationKey, day);
-    const rendered = inboundSmsMessage(message, { replayed: delivery.replayedAt !== null });
+    const rendered = inboundSmsMessage(shown(message), { replayed: delivery.replayedAt !== null });
     try {
       const posted = await client.chat.postMessage({
         channel,
@@ -49,7 +57,7 @@ export function createSlackRelaySender(options: { client: webApi.WebClient; thre
   const postBatch = async (channel: string, items: Item[]): Promise<AttemptOutcome[]> => {
     const replayed = new Set(items.filter((i) => i.delivery.replayedAt !== null).map((i) => i.message.id));
     const rendered = inboundBatchMessage(
-      items.map((i) => i.message),
+      items.map((i) => shown(i.message)),
       replayed,
     );
     try {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { formatPhoneForPeople } from '../core/phone.js';
-import { maskUrlToken } from '../core/urls.js';
+import { maskUrl } from '../core/urls.js';
 import type { WavixEmulator } from '../emulator/server.js';
 import { describeError } from '../errors.js';
 import { sendJson } from '../http/server.js';
@@ -117,7 +117,7 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
         const pending = [...(state.reviews.get(s.id)?.pending.keys() ?? [])];
         return pending.length > 0 ? [{ id: s.id, senderId: s.sender_id, type: s.type, pending }] : [];
       }),
-      inboundWebhook: state.profile.sms_relay_url ? maskUrlToken(state.profile.sms_relay_url) : null,
+      inboundWebhook: state.profile.sms_relay_url ? maskUrl(state.profile.sms_relay_url) : null,
     };
   }
 

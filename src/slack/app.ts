@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { toBoltLogger } from './boltLogger.js';
 import type { SlackDeps } from './listeners/context.js';
 import { registerListeners } from './listeners/index.js';
+import { guardSlackReplays } from './replayGuard.js';
 
 export interface SlackSurface {
   /** HTTP mode: `POST /slack/events`, served by smsops' own listener. Socket Mode: none. */
@@ -72,7 +73,11 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
       ...(options.unhandledRequestTimeoutMillis ? { unhandledRequestTimeoutMillis: options.unhandledRequestTimeoutMillis } : {}),
     });
     app = new App({ receiver, authorize, clientOptions, logger: boltLogger });
-    routes = [{ method: 'POST', path: '/slack/events', handler: (req, res) => receiver.requestListener(req, res) }];
+    const guarded = guardSlackReplays(
+      { signingSecret: slack.signingSecret, logger: logger.child({ component: 'slack' }) },
+      (req, res) => receiver.requestListener(req, res),
+    );
+    routes = [{ method: 'POST', path: '/slack/events', handler: guarded }];
   }
 
   app.error(async (error) => {

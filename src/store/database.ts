@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import type { Logger } from '../log.js';
+import { type ModeFinding, prepareDatabasePath, tightenDatabaseFiles } from './fileModes.js';
 import { type MigrationReport, migrate } from './migrate.js';
 
 export type Db = Database.Database;
@@ -21,8 +22,21 @@ export interface OpenedDatabase {
  * committed transaction through a crash of the process (kill -9), which is what the relay's store-then-ack promise
  * needs; only a power loss or OS crash can lose the last commits, a trade for ingest speed that we accept and state.
  */
-export function openDatabase(path: string, options: { migrationsDir?: string; now?: () => number } = {}): OpenedDatabase {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+export function openDatabase(
+  path: string,
+  options: { migrationsDir?: string; now?: () => number; logger?: Logger } = {},
+): OpenedDatabase {
+  const onDisk = path !== ':memory:' && path !== '';
+  const report = (findings: ModeFinding[]) => {
+    for (const f of findings)
+      options.logger?.warn(
+        f.action === 'tightened'
+          ? 'database file was readable by other local users; tightened to 0600'
+          : 'database folder is open to other local users; its files are 0600, but consider chmod 700 on it',
+        { path: f.path, mode: f.was },
+      );
+  };
+  if (onDisk) report(prepareDatabasePath(path));
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
@@ -30,6 +44,8 @@ export function openDatabase(path: string, options: { migrationsDir?: string; no
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     const migrations = migrate(db, options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR, options.now);
+    // The -wal and -shm files exist from here on; SQLite gives them the database file's mode, checked all the same.
+    if (onDisk) report(tightenDatabaseFiles(path));
     return { db, migrations };
   } catch (error) {
     db.close();

@@ -13,7 +13,7 @@ export interface ReceivedRequest {
 export interface WebhookSink {
   url: string;
   received: ReceivedRequest[];
-  /** Answers every request with `status` (and `body`, empty unless given). */
+  /** The status (and optional body: a PBX's error page, or hostile words) of every later answer. */
   respondWith(status: number, body?: string): void;
   /** Answers every request after `ms` (a slow PBX). */
   delay(ms: number): void;

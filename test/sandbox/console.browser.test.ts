@@ -6,23 +6,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SandboxUnderTest, startSandboxUnderTest } from './sandboxUnderTest.js';
 
 /**
- * The sandbox console in a real browser: Debian's Chromium driven by playwright-core (no browser download). A missing
- * Chromium fails this test on purpose; .ci/run installs it.
+ * The sandbox console in a real browser: Debian's Chromium driven by playwright-core (no browser download). `npm test`
+ * never installs anything: without Chromium this file reports itself skipped, loudly, with the command that installs
+ * it (`npm run setup:browser`); .ci/run installs it first, and under CI a missing Chromium is a failure, not a skip.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+if (!HAS_CHROMIUM && !process.env.CI) {
+  process.stderr.write(
+    `\n*** SKIPPED: the sandbox console browser test needs Chromium at ${CHROMIUM}; run \`npm run setup:browser\` (or set CHROMIUM_PATH) ***\n\n`,
+  );
+}
 const SCREENSHOT = fileURLToPath(new URL('../../test-artifacts/sandbox.png', import.meta.url));
 const WAIT = { timeout: 15_000 };
 
-describe('sandbox console in Chromium', { timeout: 60_000 }, () => {
+describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox console in Chromium', { timeout: 60_000 }, () => {
   let t: SandboxUnderTest;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install -y --no-install-recommends chromium`);
-    }
+    if (!HAS_CHROMIUM) throw new Error(`Chromium is missing at ${CHROMIUM}: run \`npm run setup:browser\``);
     t = await startSandboxUnderTest();
     browser = await chromium.launch({
       executablePath: CHROMIUM,

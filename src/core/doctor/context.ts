@@ -2,14 +2,14 @@ import { AppError, type Result } from '../../errors.js';
 import { WavixError } from '../../wavix/errors.js';
 import type { DoctorCheck, DoctorDeps } from '../doctor.js';
 import type { NumbersOverview } from '../numbers.js';
-import { maskUrlToken } from '../urls.js';
+import { maskUrl } from '../urls.js';
 
 export const DAY = 86_400_000;
 export const CERT_EXPIRY_WARNING_DAYS = 14;
 export const RECENT_MESSAGES_SCANNED = 500;
 
 /** A URL as it may appear in a reason: its credential segment masked, in backticks so Slack neither links nor unfurls it. */
-export const shown = (url: string) => `\`${maskUrlToken(url).replaceAll('`', "'")}\``;
+export const shown = (url: string) => `\`${maskUrl(url).replaceAll('`', "'")}\``;
 
 export const formatDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export const formatDateTime = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;

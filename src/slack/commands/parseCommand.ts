@@ -1,3 +1,5 @@
+import { maskUrl } from '../../core/urls.js';
+
 /**
  * The `/sms` grammar. Slack delivers one command with free text; this turns that text into a typed command or a
  * usage problem. Pure, so every form a person may type is unit-tested without Slack.
@@ -202,7 +204,7 @@ function urlEnd(text: string, start: number): number {
 function parseRouteSet(escaped: string): ParsedCommand {
   const text = unescapeSlack(escaped);
   const url = findUrl(text);
-  if (url && 'foreign' in url) return usage(`\`${url.foreign}\` is not an http(s) URL.`, 'route');
+  if (url && 'foreign' in url) return usage(`\`${maskUrl(url.foreign)}\` is not an http(s) URL.`, 'route');
   let number: string;
   let link: string | null = null;
   let channel: ChannelRef | null = null;
@@ -215,7 +217,7 @@ function parseRouteSet(escaped: string): ParsedCommand {
       channel = wordsOf(after, 2).length === 1 ? channelRef(after) : null;
       if (!channel) {
         return usage(
-          `After the URL only a channel may follow (pick it from Slack’s list as you type \`#\`, or give its ID); \`${after.slice(0, 80)}\` is not one, and it is not part of a PortSIP URL (…/<name>/<id>).`,
+          `After the URL only a channel may follow (pick it from Slack’s list as you type \`#\`, or give its ID); \`${maskUrl(after.slice(0, 80))}\` is not one, and it is not part of a PortSIP URL (…/<name>/<id>).`,
           'route',
         );
       }
@@ -238,7 +240,7 @@ function parseRouteSet(escaped: string): ParsedCommand {
 function parseWebhookSet(escaped: string): ParsedCommand {
   const text = unescapeSlack(escaped);
   const url = findUrl(text);
-  if (url && 'foreign' in url) return usage(`\`${url.foreign}\` is not an http(s) URL.`, 'webhook');
+  if (url && 'foreign' in url) return usage(`\`${maskUrl(url.foreign)}\` is not an http(s) URL.`, 'webhook');
   const target = (url ? text.slice(0, url.start) : text).trim() || 'default';
   return command(url ? { kind: 'webhook.set', target, url: text.slice(url.start).trim() } : { kind: 'webhook.set', target });
 }

@@ -20,7 +20,7 @@ export function alertMessage(alert: Alert, now: number): SlackMessage {
   if (alert.status === 'resolved') {
     const lasted = (alert.resolvedAt ?? now) - alert.openedAt;
     return {
-      text: `Resolved: ${alert.summary}`,
+      text: `Resolved: ${summary}`,
       blocks: [
         section(`:white_check_mark: *Resolved* ~${summary}~`),
         context(
@@ -35,7 +35,8 @@ export function alertMessage(alert: Alert, now: number): SlackMessage {
       ? `Since ${formatTime(alert.openedAt)} · last checked ${formatTime(alert.updatedAt)}`
       : `Since ${formatTime(alert.openedAt)}`;
   blocks.push(context(`${since} · \`${alert.rule}\` · \`/sms alerts\` lists open alerts and thresholds`));
-  return { text: alert.summary, blocks };
+  // The fallback text is mrkdwn too (notifications, clients without blocks): escaped like the blocks.
+  return { text: summary, blocks };
 }
 
 export const alertResolvedReply = (alert: Alert, now: number): string =>
@@ -74,7 +75,7 @@ export function thresholdChangedMessage(name: string, value: number | null, user
   const rule = ALERT_THRESHOLDS[name as keyof typeof ALERT_THRESHOLDS];
   const shown = value === null ? 'off' : `${value} ${rule?.unit ?? ''}`.trim();
   return {
-    text: `${name} set to ${shown}`,
+    text: escapeMrkdwn(`${name} set to ${shown}`),
     blocks: [
       section(
         `:gear: \`${escapeMrkdwn(name)}\` is now *${escapeMrkdwn(shown)}* (set by ${mention(userId)}). The next watch run uses it.`,

@@ -30,5 +30,5 @@ export function errorMessage(error: AppError, doing?: string): SlackMessage {
       ),
     );
   }
-  return { text: `${lead} ${error.userMessage}`, blocks };
+  return { text: escapeMrkdwn(`${lead} ${error.userMessage}`), blocks };
 }

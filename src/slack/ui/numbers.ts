@@ -1,12 +1,12 @@
 import type { InboundActivation, NumberState, NumbersOverview } from '../../core/numbers.js';
-import { maskUrlToken } from '../../core/urls.js';
+import { maskUrl } from '../../core/urls.js';
 import { ACTION } from '../ids.js';
 import { type Block, button, code, context, escapeMrkdwn, type SlackMessage, section } from './text.js';
 
 /** A webhook URL for Slack: its token masked (it is a credential), as code so Slack does not link or unfurl it. */
 export function webhookLabel(url: string | null, smsopsInbound: boolean): string {
   if (url === null) return '_none_';
-  return smsopsInbound ? `smsops ${code(maskUrlToken(url))}` : code(maskUrlToken(url));
+  return smsopsInbound ? `smsops ${code(maskUrl(url))}` : code(maskUrl(url));
 }
 
 export function inboundLine(n: NumberState): string {

@@ -1,5 +1,5 @@
 import type { RouteProposal } from '../../core/portsipSetup.js';
-import { maskUrlToken } from '../../core/urls.js';
+import { maskUrl } from '../../core/urls.js';
 import { ACTION } from '../ids.js';
 import { type Block, button, code, context, escapeMrkdwn, type SlackMessage, section } from './text.js';
 
@@ -47,11 +47,11 @@ export function routeProposalsMessage(proposals: readonly RouteProposal[]): Slac
     const status = p.alreadyInPlace
       ? ':white_check_mark: already in place'
       : p.currentUrl
-        ? `replaces ${code(maskUrlToken(p.currentUrl))}`
+        ? `replaces ${code(maskUrl(p.currentUrl))}`
         : 'no route yet';
     const shared =
       p.alsoClaimedBy.length > 0 ? `\n:warning: also on the trunk of ${p.alsoClaimedBy.map(escapeMrkdwn).join(', ')}` : '';
-    const line = `${target} → ${escapeMrkdwn(p.configuration.name)}: ${code(maskUrlToken(p.portsipUrl))}\n${status}${shared}`;
+    const line = `${target} → ${escapeMrkdwn(p.configuration.name)}: ${code(maskUrl(p.portsipUrl))}\n${status}${shared}`;
     blocks.push(p.alreadyInPlace ? section(line) : proposalBlock(line, p));
   }
   blocks.push(context('Routes can also be set by hand: `/sms route set default <url>`. Changes are audited.'));

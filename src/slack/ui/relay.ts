@@ -1,5 +1,5 @@
 import { formatPhoneForPeople } from '../../core/phone.js';
-import { maskUrlToken } from '../../core/urls.js';
+import { maskUrl } from '../../core/urls.js';
 import type { DestinationStatus, InboxEntry, RelayStatus, ReplayResult } from '../../relay/operations.js';
 import type { Delivery, FailingDelivery } from '../../store/repositories/deliveries.js';
 import type { InboundMessage } from '../../store/repositories/inbound.js';
@@ -7,7 +7,7 @@ import { ACTION } from '../ids.js';
 import { type Block, button, clip, code, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
 
 const destination = (kind: 'portsip' | 'slack', value: string) =>
-  kind === 'portsip' ? `PortSIP ${code(maskUrlToken(value))}` : `Slack <#${value}>`;
+  kind === 'portsip' ? `PortSIP ${code(maskUrl(value))}` : `Slack <#${value}>`;
 
 const age = (ms: number) =>
   ms < 60_000
@@ -23,7 +23,7 @@ const age = (ms: number) =>
 function errorText(error: string, d: Pick<DestinationStatus, 'destinationKind' | 'destination'>): string {
   let text = error;
   if (d.destinationKind === 'portsip') {
-    const masked = maskUrlToken(d.destination);
+    const masked = maskUrl(d.destination);
     for (const form of [d.destination, encodeURI(d.destination), d.destination.replaceAll(' ', '%20')]) {
       if (form) text = text.split(form).join(masked);
     }

@@ -77,14 +77,17 @@ export function senderIdListMessage(overview: SenderIdOverview): SlackMessage {
 export function senderIdStatusMessage(query: string, overview: SenderIdOverview): SlackMessage {
   if (overview.records.length === 0) {
     return {
-      text: `No Sender ID matches ${query}.`,
+      text: escapeMrkdwn(`No Sender ID matches ${query}.`),
       blocks: [
         ...staleNote(overview),
         section(`No Sender ID matches ${escapeMrkdwn(`"${query}"`)}. \`/sms senderid list\` shows them all.`),
       ],
     };
   }
-  return { text: `Sender ID ${query}`, blocks: [...staleNote(overview), ...overview.records.slice(0, 40).map(senderIdBlock)] };
+  return {
+    text: escapeMrkdwn(`Sender ID ${query}`),
+    blocks: [...staleNote(overview), ...overview.records.slice(0, 40).map(senderIdBlock)],
+  };
 }
 
 function outcomeLine(result: RequestedSenderId): string {

@@ -3,11 +3,11 @@ import { ACTION } from '../ids.js';
 import { webhookLabel } from './numbers.js';
 import { type Block, button, context, escapeMrkdwn, type SlackMessage, section } from './text.js';
 
-/** What the confirm button carries back: the request and the URL the user saw (no secret: the URL's token is not needed). */
+/** What the confirm button carries back: the request, and a fingerprint of the URL the user saw (not the URL: it holds a credential). */
 export interface WebhookConfirmation {
   target: string;
   url?: string;
-  /** Wavix's inbound URL when the confirmation was shown; the change is refused if it changed since. */
+  /** `webhookFingerprint` of Wavix's inbound URL when the confirmation was shown; the change is refused if it changed since. */
   seen: string | null;
 }
 

@@ -1,4 +1,4 @@
-import { applyWebhookChange, planWebhookChange, type WebhookChangeRequest } from '../../../core/webhooks.js';
+import { applyWebhookChange, planWebhookChange, type WebhookChangeRequest, webhookFingerprint } from '../../../core/webhooks.js';
 import { errorMessage } from '../../ui/errors.js';
 import { webhookConfirmMessage, webhookResultMessage } from '../../ui/webhooks.js';
 import { type Interaction, logFailure } from '../context.js';
@@ -21,7 +21,7 @@ export async function setWebhookCommand(interaction: Interaction, request: Webho
     return;
   }
   if (plan.value.replaces.length > 0) {
-    const seen = plan.value.slots.find((s) => s.kind === 'inbound')?.current ?? null;
+    const seen = webhookFingerprint(plan.value.slots.find((s) => s.kind === 'inbound')?.current ?? null);
     await interaction.reply(
       webhookConfirmMessage(
         plan.value,

@@ -1,0 +1,117 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { defaultBodyLimit, HTTPModuleFunctions, isRawBodyError, isValidSlackRequest } from '@slack/bolt';
+import type { Logger } from '../log.js';
+
+/** Bolt accepts a signed request whose timestamp is up to 5 minutes old; a replay is possible in that window. */
+const WINDOW_SECONDS = 5 * 60;
+
+export interface SlackReplayGuardOptions {
+  signingSecret: string;
+  logger: Logger;
+  now?: () => number;
+  /** Accepted signatures remembered at most (oldest forgotten first); Slack sends far fewer in 5 minutes. */
+  maxRemembered?: number;
+  /** The body limit of Bolt's receiver: the guard reads the body first, so it enforces the same one. */
+  bodyLimit?: number;
+}
+
+export type SlackRequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+const refuse = (res: ServerResponse, status: number) => {
+  res.writeHead(status);
+  res.end();
+};
+
+const header = (req: IncomingMessage, name: string) => {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+/**
+ * Refuses (401) a signed Slack request seen before: Bolt checks the signature and that the timestamp is at most
+ * 5 minutes old, so anyone who captured one request (a proxy log, a TLS-terminating middlebox) could send it again
+ * within that window, running the same command or button twice.
+ *
+ * What is remembered: the signature of every accepted request (it covers the timestamp and the whole body), until
+ * its timestamp leaves the window, in memory. A restart forgets them, so a request captured just before a restart can
+ * be replayed once after it: an accepted trade against a table written on every Slack request. Memory is bounded by
+ * `maxRemembered`; only correctly signed requests are remembered, so nobody without the signing secret can fill it.
+ *
+ * Slack's own retries: commands and interactions are not retried; the Events API retries a delivery up to 3 times
+ * (immediately, after 1 and 5 minutes) with `X-Slack-Retry-Num`. Slack does not document whether a retry is signed
+ * anew; a retry after 5 minutes could not pass Bolt's own check unless it were, so it most likely is (a new timestamp
+ * and signature, hence not a replay here). In case it is not, an Events API request (JSON) carrying
+ * `X-Slack-Retry-Num: n` is remembered under its signature and n, so each retry number is accepted once. A form body
+ * (command, interaction) with that header is not a retry Slack makes, and a repeat of it is refused.
+ *
+ * The guard reads the body (Bolt then reuses it) and passes everything it does not refuse to Bolt untouched: unsigned
+ * or badly signed requests, `ssl_check`, stale timestamps get Bolt's own answers.
+ */
+export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackRequestHandler): SlackRequestHandler {
+  const now = options.now ?? Date.now;
+  const maxRemembered = options.maxRemembered ?? 50_000;
+  /** Key → when it may be forgotten (ms). Insertion order is near arrival order, so expiry pruning starts at the front. */
+  const remembered = new Map<string, number>();
+
+  const forgetExpired = (at: number) => {
+    for (const [key, until] of remembered) {
+      if (until > at) break;
+      remembered.delete(key);
+    }
+    while (remembered.size >= maxRemembered) {
+      const oldest = remembered.keys().next().value;
+      if (oldest === undefined) break;
+      remembered.delete(oldest);
+    }
+  };
+
+  return async (req, res) => {
+    let raw: string;
+    try {
+      raw = (await HTTPModuleFunctions.bufferIncomingMessage(req, options.bodyLimit ?? defaultBodyLimit)).rawBody.toString();
+    } catch (error) {
+      const tooLarge = isRawBodyError(error) && (error.type === 'entity.too.large' || error.statusCode === 413);
+      options.logger.warn(tooLarge ? 'Slack request body over the limit' : 'Slack request body could not be read');
+      refuse(res, tooLarge ? 413 : 400);
+      return;
+    }
+    const signature = header(req, 'x-slack-signature');
+    const timestamp = Number(header(req, 'x-slack-request-timestamp'));
+    const at = now();
+    const valid =
+      signature !== undefined &&
+      Number.isFinite(timestamp) &&
+      isValidSlackRequest({
+        signingSecret: options.signingSecret,
+        body: raw,
+        headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
+        nowMilliseconds: at,
+      });
+    if (!valid || signature === undefined) return next(req, res);
+
+    // Bolt accepts a timestamp from the future without bound; the guard would have to remember it that long.
+    if (timestamp * 1000 > at + WINDOW_SECONDS * 1000) {
+      options.logger.warn('Slack request refused: its timestamp is more than 5 minutes ahead', {
+        aheadSeconds: Math.round(timestamp - at / 1000),
+      });
+      refuse(res, 401);
+      return;
+    }
+    const retryNum = header(req, 'x-slack-retry-num');
+    const isEvent = (header(req, 'content-type') ?? '').startsWith('application/json');
+    const key = retryNum !== undefined && isEvent ? `${signature}#retry${retryNum}` : signature;
+    forgetExpired(at);
+    if (remembered.has(key)) {
+      options.logger.warn('replayed Slack request refused (same signature seen before)', {
+        ageSeconds: Math.round(at / 1000 - timestamp),
+        bytes: Buffer.byteLength(raw),
+        ...(retryNum !== undefined ? { retryNum } : {}),
+      });
+      refuse(res, 401);
+      return;
+    }
+    // Forgotten once Bolt would refuse the timestamp anyway (plus a second of rounding).
+    remembered.set(key, (timestamp + WINDOW_SECONDS + 1) * 1000);
+    return next(req, res);
+  };
+}

@@ -1,0 +1,160 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+import { createSlackTestClient } from '../helpers/slackRequests.js';
+import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+
+/**
+ * SMS text is personal data: never logged, at any level. Checked on the real process (`tsx src/main.ts`) at
+ * LOG_LEVEL=debug, where Bolt's Web API client would log every chat.postMessage body and its result, while an SMS is
+ * relayed to PortSIP and Slack, listed by `/sms inbox` and replayed by `/sms relay replay`.
+ */
+
+const root = join(import.meta.dirname, '..', '..');
+const WEBHOOK_SECRET = 'whsec_test_0123456789abcdefghijkl';
+const SIGNING_SECRET = 'test-signing-secret-logs-0123';
+const BOT_TOKEN = 'xoxb-test-logs-0123456789';
+/** Pieces of the SMS, each distinctive enough that finding it in a log means the text leaked. */
+const SMS_TEXT = 'Privé 7f3a9c: meet Dr Quinlan at Rue Zéphyr 12, code 482913 ☕';
+const FRAGMENTS = ['7f3a9c', 'Quinlan', 'Zéphyr', 'Z\\u00e9phyr', '482913'];
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function waitUntil(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what()}`);
+    await sleep(25);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('personal data in the log of the real process', () => {
+  let dir: string;
+  let sink: WebhookSink;
+  let fakeSlack: FakeSlack;
+  let emulator: WavixEmulator;
+  let child: ChildProcess | undefined;
+  let exited: Promise<unknown> = Promise.resolve();
+  const logs: string[] = [];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsops-logs-'));
+    sink = await startWebhookSink();
+    fakeSlack = await startFakeSlack();
+    emulator = await startWavixEmulator({});
+  });
+
+  afterEach(async () => {
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await Promise.race([exited, sleep(5_000)]);
+    await Promise.all([sink.close(), fakeSlack.close(), emulator.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('never logs SMS text at LOG_LEVEL=debug: relay to PortSIP and Slack, /sms inbox, /sms relay replay', {
+    timeout: 60_000,
+  }, async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'src/main.ts')], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? dir,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_ALERT_CHANNEL: 'C0ALERTS01',
+        SLACK_API_URL: fakeSlack.url,
+        WAVIX_API_KEY: emulator.apiKey,
+        WAVIX_API_URL: emulator.url,
+        WEBHOOK_SECRET,
+        DATABASE_PATH: join(dir, 'data', 'smsops.db'),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'debug',
+        PORTSIP_WEBHOOK_URL: `${sink.url}/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90`,
+        RELAY_RETRY_BASE_MS: '20',
+        SLACK_RELAY_PACE_MS: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const spawned = child;
+    exited = new Promise((resolve) => spawned.once('exit', resolve));
+    if (spawned.stdout) createInterface({ input: spawned.stdout }).on('line', (line) => logs.push(line));
+    if (spawned.stderr) createInterface({ input: spawned.stderr }).on('line', (line) => logs.push(`[stderr] ${line}`));
+    await waitUntil(
+      () => logs.some((line) => line.includes('smsops listening')),
+      20_000,
+      () => logs.slice(-20).join('\n'),
+    );
+
+    const raw = JSON.stringify({
+      message_id: 'pd-1',
+      message_type: 'sms',
+      from: '447400123456',
+      to: '14155550100',
+      message_body: { text: SMS_TEXT, media: null },
+      received_at: '2026-11-25T10:00:00Z',
+    });
+    const posted = await fetch(`${base}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: raw,
+    });
+    expect(posted.status).toBe(200);
+    await waitUntil(
+      () => sink.received.length >= 1 && fakeSlack.callsTo('chat.postMessage').length >= 1,
+      15_000,
+      () => 'the SMS to reach PortSIP and Slack',
+    );
+    expect(JSON.stringify(fakeSlack.callsTo('chat.postMessage')[0]?.args)).toContain('7f3a9c');
+
+    const slack = createSlackTestClient({
+      eventsUrl: `${base}/slack/events`,
+      signingSecret: SIGNING_SECRET,
+      responseUrl: fakeSlack.responseUrl,
+    });
+    expect((await slack.command('inbox')).status).toBe(200);
+    expect((await slack.command('relay replay pd-1')).status).toBe(200);
+    const answers = await fakeSlack.waitForResponses(2);
+    expect(JSON.stringify(answers)).toContain('7f3a9c'); // the inbox shows the text to the person who asked
+    await waitUntil(
+      () => sink.received.length >= 2 && fakeSlack.callsTo('chat.postMessage').length >= 2,
+      15_000,
+      () => 'the replay to reach PortSIP and Slack',
+    );
+
+    if (spawned.pid !== undefined) process.kill(-spawned.pid, 'SIGTERM');
+    await Promise.race([exited, sleep(10_000)]);
+
+    // Debug logging was on, with Bolt's Web API lines in it: the check below is not vacuous.
+    expect(logs.some((line) => line.includes('"level":"debug"') && line.includes('http request body: ['))).toBe(true);
+    expect(logs.some((line) => line.includes('"level":"debug"') && line.includes('http request result:'))).toBe(true);
+    const leaks = logs.filter((line) => FRAGMENTS.some((fragment) => line.includes(fragment)));
+    expect(leaks).toEqual([]);
+    for (const secret of [SIGNING_SECRET, BOT_TOKEN, WEBHOOK_SECRET, emulator.apiKey])
+      expect(logs.join('\n')).not.toContain(secret);
+  });
+});

@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { readable, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+
+let t: SmsopsUnderTest;
+let sink: WebhookSink;
+afterEach(async () => {
+  await t.stop();
+  await sink.close();
+});
+
+async function start(env: Record<string, string>) {
+  sink = await startWebhookSink();
+  t = await startSmsopsUnderTest({
+    PORTSIP_WEBHOOK_URL: `${sink.url}/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90`,
+    RELAY_RETRY_BASE_MS: '20',
+    SLACK_RELAY_PACE_MS: '0',
+    ...env,
+  });
+}
+
+const raw = Buffer.from(
+  '{"message_id":"otp-1", "message_type":"sms","from":"447400123456","to":"14155550100","message_body":{"text":"Your verification code is 482913. Order 5551234 ships.","media":null},"received_at":"2026-11-25T10:00:00Z"}',
+);
+
+async function relayOne() {
+  const response = await fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: raw,
+  });
+  expect(response.status).toBe(200);
+  const [post] = await t.fakeSlack.waitFor('chat.postMessage');
+  const deadline = Date.now() + 5000;
+  while (sink.received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  return { shown: readable({ text: post?.args.text, blocks: post?.args.blocks }), portsip: sink.received[0]?.body };
+}
+
+describe('SMS_MASK_CODES', () => {
+  it('=1 shows the one-time code as dots in Slack while PortSIP receives the exact bytes', async () => {
+    await start({ SMS_MASK_CODES: '1' });
+    const { shown, portsip } = await relayOne();
+    expect(shown).not.toContain('482913');
+    expect(shown).toContain('Your verification code is ••••••. Order 5551234 ships.');
+    expect(portsip?.equals(raw)).toBe(true);
+  });
+
+  it('is off by default: the text is posted as received', async () => {
+    await start({});
+    const { shown, portsip } = await relayOne();
+    expect(shown).toContain('Your verification code is 482913.');
+    expect(portsip?.equals(raw)).toBe(true);
+  });
+});
