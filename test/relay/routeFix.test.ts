@@ -144,6 +144,35 @@ describe('a wrong route, fixed', () => {
   });
 });
 
+describe('a wrong channel, fixed', () => {
+  it('moves the Slack posts queued for a channel Slack refuses to the channel the route names now', async () => {
+    t = await startSmsopsUnderTest({ RELAY_RETRY_BASE_MS: '20000', SLACK_RELAY_PACE_MS: '0' });
+    const smsops = t;
+    smsops.fakeSlack.seedChannels([{ id: 'C0RIGHT001', name: 'sms-inbox' }]);
+    smsops.fakeSlack.handle('chat.postMessage', ({ args }) =>
+      args.channel === 'C0WRONG001'
+        ? { ok: false, error: 'channel_not_found' }
+        : { channel: args.channel, ts: `1700000001.${String(Date.now() % 1_000_000).padStart(6, '0')}` },
+    );
+    await runCommand(smsops, 'route set +1 415 555 0100 <#C0WRONG001|gone>');
+    await post(smsops, inbound('lost in the wrong channel'));
+    await until('a failed post', () =>
+      smsops.db
+        .prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'slack' AND last_error = 'Slack: channel_not_found'")
+        .get(),
+    );
+    const reply = readable((await runCommand(smsops, 'route set +1 415 555 0100 #sms-inbox')).body);
+    expect(reply).toContain('1 queued delivery (pending or dead) moved');
+    const posts = await until('the post in the right channel', () => {
+      const found = smsops.fakeSlack
+        .callsTo('chat.postMessage')
+        .filter((c) => c.args.channel === 'C0RIGHT001' && readable(c.args).includes('lost in the wrong channel'));
+      return found.length > 0 ? found : undefined;
+    });
+    expect(posts).toHaveLength(1);
+  });
+});
+
 describe('route set with a #channel', () => {
   it('reads `#name` as a channel (looked up page by page), sets it, and never puts it into the URL PortSIP gets', async () => {
     const pbx = await sink();
