@@ -144,6 +144,34 @@ describe('a wrong route, fixed', () => {
   });
 });
 
+describe('dead letters at a wrong URL', () => {
+  it('revives them at the fixed route with a fresh window, and ends the wrong URL’s dead-letter alert', async () => {
+    const wrong = await sink();
+    const right = await sink();
+    wrong.respondWith(404);
+    t = await startSmsopsUnderTest({
+      PORTSIP_WEBHOOK_URL: `${wrong.url}/emc/Wavix - US/${WRONG_UUID}`,
+      RELAY_DEAD_AFTER_HOURS: '0.0002',
+      RELAY_RETRY_BASE_MS: '20',
+      SLACK_RELAY_PACE_MS: '0',
+    });
+    const smsops = t;
+    await post(smsops, inbound('dead at the wrong URL'));
+    await until('dead', () => smsops.db.prepare("SELECT 1 FROM deliveries WHERE status = 'dead'").get(), 8000);
+    await until('the dead-letter alert', () =>
+      smsops.db.prepare("SELECT 1 FROM alerts WHERE rule = 'relay_dead' AND status = 'open' AND slack_ts IS NOT NULL").get(),
+    );
+
+    const reply = readable((await runCommand(smsops, `route set default ${right.url}${PATH}`)).body);
+    expect(reply).toContain('1 queued delivery (pending or dead) moved');
+    await until('delivered at the fixed URL', () => right.received.length >= 1, 4000);
+    expect(texts(right)).toEqual(['dead at the wrong URL']);
+    await until('the alert resolved', () =>
+      smsops.db.prepare("SELECT 1 FROM alerts WHERE rule = 'relay_dead' AND status = 'resolved'").get(),
+    );
+  });
+});
+
 describe('a wrong channel, fixed', () => {
   it('moves the Slack posts queued for a channel Slack refuses to the channel the route names now', async () => {
     t = await startSmsopsUnderTest({ RELAY_RETRY_BASE_MS: '20000', SLACK_RELAY_PACE_MS: '0' });
