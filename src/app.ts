@@ -11,6 +11,7 @@ import { type Logger, registerSecret } from './log.js';
 import { createPortsipApi } from './portsip/api.js';
 import { startRelay } from './relay/relay.js';
 import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, type SlackSurfaceOptions } from './slack/app.js';
+import { createSlackDirectoryFor } from './slack/directory.js';
 import { closeDatabase, openDatabase } from './store/database.js';
 import { createAlertsRepository } from './store/repositories/alerts.js';
 import { createAuditRepository } from './store/repositories/audit.js';
@@ -70,6 +71,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     routes: createRoutesRepository(db),
     audit: createAuditRepository(db),
     adminUsers: config.slack.adminUsers,
+    directory: createSlackDirectoryFor(config.slack, logger, deps.slack?.retryConfig),
     smsopsWebhooks: smsopsWebhookUrls(config.publicBaseUrl, webhookSecret),
     defaultPortsipUrl: config.portsipWebhookUrl ?? null,
     watchBaseline: createWatchBaselineRepository(db),

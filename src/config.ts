@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { checkDestinationUrl } from './core/destinationUrls.js';
 import { isHttpUrl } from './core/urls.js';
 import { AppError, err, ok, type Result } from './errors.js';
 
@@ -11,6 +12,8 @@ import { AppError, err, ok, type Result } from './errors.js';
  */
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+export const MIN_RETENTION_DAYS = 8;
 
 const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
@@ -68,7 +71,17 @@ const configSchema = z.object({
       .regex(/^[A-Za-z0-9_-]{24,}$/, 'must be at least 24 characters of letters, digits, - or _ (it is a URL path segment)')
       .optional(),
   ),
-  PORTSIP_WEBHOOK_URL: z.preprocess(emptyToUndefined, httpUrl("PortSIP's inbound SMS webhook, copied as is").optional()),
+  PORTSIP_WEBHOOK_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .superRefine((value, ctx) => {
+        // The same rule as `/sms route set`: the relay must not be pointed at a metadata or link-local address.
+        const checked = checkDestinationUrl(value);
+        if (!checked.ok) ctx.addIssue({ code: 'custom', message: `is refused: ${checked.error.userMessage}` });
+      })
+      .optional(),
+  ),
   PORTSIP_API_URL: z.preprocess(
     emptyToUndefined,
     httpUrl("PortSIP's web portal / REST API base, e.g. https://pbx.example.com:8887").optional(),
@@ -82,6 +95,23 @@ const configSchema = z.object({
   SENDER_ID_POLL_CRON: cronExpression('*/10 * * * *'),
   TRAFFIC_WATCH_CRON: cronExpression('*/5 * * * *'),
   DIGEST_CRON: cronExpression('0 8 * * *'),
+  RETENTION_CRON: cronExpression('30 3 * * *'),
+  // The 7-day traffic reports and the watch's 7-day averages are computed from the stored messages: fewer days
+  // would show them emptier than they were.
+  RETENTION_DAYS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number()
+      .int()
+      .refine((days) => days === 0 || (days >= MIN_RETENTION_DAYS && days <= 36_500), {
+        message: `must be 0 (keep all) or a whole number of days from ${MIN_RETENTION_DAYS} (the 7-day reports read that far back)`,
+      })
+      .default(90),
+  ),
+  AUDIT_RETENTION_DAYS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(0, 'must be 0 (keep all) or a number of days').max(36_500).default(365),
+  ),
   SCHEDULE_TIMEZONE: z.preprocess(
     emptyToUndefined,
     z
@@ -152,7 +182,9 @@ export interface Config {
   http: { port: number; host: string };
   databasePath: string;
   /** Cron expressions, read in `timezone` (the daily digest's hour is a local hour). */
-  schedules: { senderIdPoll: string; trafficWatch: string; digest: string; timezone: string };
+  schedules: { senderIdPoll: string; trafficWatch: string; digest: string; retention: string; timezone: string };
+  /** Days kept (0 keeps all): messages and traffic records; the audit log apart. */
+  retention: { days: number; auditDays: number };
   relay: {
     /** Conversations delivered to PortSIP in parallel. */
     concurrency: number;
@@ -222,8 +254,10 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
       senderIdPoll: e.SENDER_ID_POLL_CRON,
       trafficWatch: e.TRAFFIC_WATCH_CRON,
       digest: e.DIGEST_CRON,
+      retention: e.RETENTION_CRON,
       timezone: e.SCHEDULE_TIMEZONE,
     },
+    retention: { days: e.RETENTION_DAYS, auditDays: e.AUDIT_RETENTION_DAYS },
     relay: {
       concurrency: e.RELAY_CONCURRENCY,
       deadAfterMs: e.RELAY_DEAD_AFTER_HOURS * 3_600_000,

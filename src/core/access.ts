@@ -1,13 +1,33 @@
-import { AppError, describeError, err, type Result } from '../errors.js';
+import { AppError, describeError, err, ok, type Result } from '../errors.js';
 import type { Actor, SetupServices } from './services.js';
 
+/** Why a change was refused: not in SLACK_ADMIN_USERS, not a workspace admin, or Slack could not tell. */
+export type Refusal = { kind: 'not-listed' } | { kind: 'not-workspace-admin' } | { kind: 'check-failed'; why: string };
+
+const WIDEN =
+  'To let others change it, whoever runs smsops lists them in SLACK_ADMIN_USERS (comma-separated member IDs, e.g. U0123456789) and restarts it.';
+
+function refusalText(refusal: Refusal): string {
+  switch (refusal.kind) {
+    case 'not-listed':
+      return 'Only the smsops admins (SLACK_ADMIN_USERS) can change the setup; you can still read it. Ask an admin to do it, or to add your member ID to SLACK_ADMIN_USERS.';
+    case 'not-workspace-admin':
+      return `Only the smsops admins can change the setup, and with SLACK_ADMIN_USERS unset those are this Slack workspace's admins and owners: you are not one. You can still read it. ${WIDEN}`;
+    case 'check-failed':
+      return `smsops could not check that you are a Slack workspace admin (${refusal.why}), so nothing was changed. Try again in a minute. Setting SLACK_ADMIN_USERS (comma-separated member IDs) makes smsops decide without asking Slack.`;
+  }
+}
+
 export class AccessDeniedError extends AppError {
-  constructor(actor: Actor, action: string) {
+  readonly refusal: Refusal;
+
+  constructor(actor: Actor, action: string, refusal: Refusal = { kind: 'not-listed' }) {
     super(
-      `${actor.userId} may not ${action}: not in SLACK_ADMIN_USERS`,
-      'Only the smsops admins (SLACK_ADMIN_USERS) can change the setup; you can still read everything. Ask an admin to do it, or to add you.',
+      `${actor.userId} may not ${action}: ${refusal.kind === 'check-failed' ? `admin check failed: ${refusal.why}` : refusal.kind}`,
+      refusalText(refusal),
     );
     this.name = 'AccessDeniedError';
+    this.refusal = refusal;
   }
 }
 
@@ -25,8 +45,26 @@ export class UnexpectedError extends AppError {
   }
 }
 
-export function mayChange(services: Pick<SetupServices, 'adminUsers'>, actor: Actor): boolean {
-  return services.adminUsers.length === 0 || services.adminUsers.includes(actor.userId);
+type AccessServices = Pick<SetupServices, 'adminUsers' | 'directory'>;
+
+/**
+ * Whether someone is an smsops admin: listed in SLACK_ADMIN_USERS when it is set, else a Slack workspace admin or
+ * owner (asked through the directory, which may fail: the caller then refuses).
+ */
+export async function isSmsopsAdmin(services: AccessServices, actor: Actor): Promise<Result<boolean>> {
+  if (services.adminUsers.length > 0) return ok(services.adminUsers.includes(actor.userId));
+  try {
+    return await services.directory.isWorkspaceAdmin(actor.userId);
+  } catch (error) {
+    return err(new UnexpectedError('check who is a workspace admin', error));
+  }
+}
+
+async function refusalFor(services: AccessServices, actor: Actor): Promise<Refusal | null> {
+  const admin = await isSmsopsAdmin(services, actor);
+  if (!admin.ok) return { kind: 'check-failed', why: admin.error.userMessage };
+  if (admin.value) return null;
+  return services.adminUsers.length > 0 ? { kind: 'not-listed' } : { kind: 'not-workspace-admin' };
 }
 
 export interface ChangeDescription {
@@ -48,14 +86,16 @@ const auditEntry = (actor: Actor, change: ChangeDescription) => ({
 /**
  * Refuses a non-admin before anything else happens (e.g. before a confirmation is shown), recording the refusal.
  */
-export function checkMayChange(
-  services: Pick<SetupServices, 'adminUsers' | 'audit'>,
+export async function checkMayChange(
+  services: Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'>,
   actor: Actor,
   change: ChangeDescription,
-): Result<void> {
-  if (mayChange(services, actor)) return { ok: true, value: undefined };
-  services.audit.record({ ...auditEntry(actor, change), outcome: 'refused', detail: 'not an admin' });
-  return err(new AccessDeniedError(actor, change.action));
+): Promise<Result<void>> {
+  const refusal = await refusalFor(services, actor);
+  if (refusal === null) return ok(undefined);
+  const detail = refusal.kind === 'check-failed' ? 'could not check that they are an admin' : 'not an admin';
+  services.audit.record({ ...auditEntry(actor, change), outcome: 'refused', detail });
+  return err(new AccessDeniedError(actor, change.action, refusal));
 }
 
 /**
@@ -63,12 +103,12 @@ export function checkMayChange(
  * failed) in the audit log with the user-facing reason. A thrown error becomes a failed Result, never an escape.
  */
 export async function performChange<T>(
-  services: Pick<SetupServices, 'adminUsers' | 'audit'>,
+  services: Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'>,
   actor: Actor,
   change: ChangeDescription,
   run: () => Promise<Result<T>>,
 ): Promise<Result<T>> {
-  const allowed = checkMayChange(services, actor, change);
+  const allowed = await checkMayChange(services, actor, change);
   if (!allowed.ok) return allowed;
   const entry = auditEntry(actor, change);
   let result: Result<T>;

@@ -121,7 +121,7 @@ export function parseThreshold(name: string, raw: string): Result<{ name: Thresh
 
 /** Changes a threshold (admins only, audited); the next watch run uses it. */
 export async function changeThreshold(
-  services: Pick<SetupServices, 'adminUsers' | 'audit'> & { alerts: Pick<AlertsRepository, 'changeSetting'> },
+  services: Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'> & { alerts: Pick<AlertsRepository, 'changeSetting'> },
   actor: Actor,
   input: { name: string; value: string },
 ): Promise<Result<{ name: ThresholdName; value: number | null }>> {

@@ -59,6 +59,8 @@ export interface DoctorDeps {
   channelMembership: (channel: string) => Promise<ChannelMembership>;
   /** Present when the PortSIP API is configured. */
   portsip?: PortsipInboundRules | undefined;
+  /** The person running doctor is an smsops admin: the relay checks quote what PortSIP answered (~80 characters). */
+  showDestinationAnswers?: boolean;
   /** Per check group; one hung link cannot stall the others. Default 5 s. */
   timeoutMs?: number;
   /**

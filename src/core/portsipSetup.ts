@@ -2,6 +2,7 @@ import { AppError, err, ok, type Result } from '../errors.js';
 import type { PortsipApi, PortsipProvider, PortsipSmsConfiguration } from '../portsip/api.js';
 import type { RoutesRepository } from '../store/repositories/routes.js';
 import { attempt } from './access.js';
+import { destinationRemark } from './destinationUrls.js';
 import { parsePhoneNumber } from './phone.js';
 import { encodeCopiedUrl } from './urls.js';
 
@@ -26,6 +27,10 @@ export interface RouteProposal {
   alreadyInPlace: boolean;
   /** Other Wavix configurations whose trunk also lists this number (e.g. one shared trunk, several tenants). */
   alsoClaimedBy: string[];
+  /** Loopback or private address: worth a look, still usable. */
+  destinationNote: string | null;
+  /** Why `/sms route set` would refuse this URL (a metadata or link-local address…); such a proposal has no button. */
+  refusedBecause: string | null;
 }
 
 export interface InboundRuleCheck {
@@ -119,6 +124,7 @@ function isWavix(config: PortsipSmsConfiguration): boolean {
 
 function proposal(deps: PortsipSetupDeps, number: string, config: PortsipSmsConfiguration, url: string): RouteProposal {
   const currentUrl = deps.routes.get(number)?.portsipUrl ?? null;
+  const remark = destinationRemark(url);
   return {
     number,
     portsipUrl: url,
@@ -127,6 +133,8 @@ function proposal(deps: PortsipSetupDeps, number: string, config: PortsipSmsConf
     // The same URL pasted with `%20` or with spaces is the same destination.
     alreadyInPlace: currentUrl !== null && encodeCopiedUrl(currentUrl) === encodeCopiedUrl(url),
     alsoClaimedBy: [],
+    destinationNote: remark.note,
+    refusedBecause: remark.refused,
   };
 }
 

@@ -1,6 +1,7 @@
 import { err, ok, type Result } from '../errors.js';
 import type { Route } from '../store/repositories/routes.js';
 import { performChange } from './access.js';
+import { checkDestinationUrl, RefusedDestinationError } from './destinationUrls.js';
 import { InputError } from './inputError.js';
 import { parsePhoneNumber } from './phone.js';
 import type { Actor, RouteChangeEffect, SetupServices } from './services.js';
@@ -67,6 +68,22 @@ export async function setRoute(services: SetupServices, actor: Actor, request: R
       }
       const problem = url === null ? null : portsipUrlProblem(url);
       if (problem) return err(new InputError([{ field: 'url', message: `That PortSIP URL cannot be right: ${problem}` }]));
+      if (url !== null) {
+        const destination = checkDestinationUrl(url);
+        if (!destination.ok) {
+          if (!(destination.error instanceof RefusedDestinationError)) {
+            return err(
+              new InputError([
+                {
+                  field: 'url',
+                  message: `${destination.error.userMessage} Copy it from PortSIP: Message Channels → SMS/MMS → Copy Webhook.`,
+                },
+              ]),
+            );
+          }
+          return destination;
+        }
+      }
       const change = applyChange(services, key.value, () =>
         services.routes.set({ number: key.value, portsipUrl: url, slackChannel: request.slackChannel, by: actor.userId }),
       );

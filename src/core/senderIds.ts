@@ -172,7 +172,7 @@ class SenderIdRejectionError extends AppError {}
  * announces it and raises the `sender_id_rejected` alert like any change it sees.
  */
 export async function recordSenderIdRejection(
-  services: Pick<SetupServices, 'senderIds' | 'adminUsers' | 'audit'>,
+  services: Pick<SetupServices, 'senderIds' | 'adminUsers' | 'directory' | 'audit'>,
   actor: Actor,
   input: { query: string; country: string; reason: string },
 ): Promise<Result<{ record: SenderIdRecord; country: string }>> {

@@ -2,6 +2,7 @@ import type { AuditRepository } from '../store/repositories/audit.js';
 import type { RoutesRepository } from '../store/repositories/routes.js';
 import type { SenderIdsRepository } from '../store/repositories/senderIds.js';
 import type { WavixClient } from '../wavix/client.js';
+import type { WorkspaceDirectory } from './directory.js';
 
 /** Who asks for something: a Slack user id (or `system` for jobs). Use cases know nothing else about Slack. */
 export interface Actor {
@@ -34,8 +35,10 @@ export interface SetupServices {
   senderIds: SenderIdsRepository;
   routes: RoutesRepository;
   audit: AuditRepository;
-  /** Users allowed to change anything; empty means everyone. */
+  /** SLACK_ADMIN_USERS: the users allowed to change anything; empty means the workspace's admins and owners. */
   adminUsers: readonly string[];
+  /** Asked who is a workspace admin (when adminUsers is empty) and who may read SMS text (channel members). */
+  directory: WorkspaceDirectory;
   smsopsWebhooks: SmsopsWebhookUrls | null;
   /** Where relayed messages go when no route names a number (PORTSIP_WEBHOOK_URL). */
   defaultPortsipUrl: string | null;

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { AppError, err, ok, type Result } from '../errors.js';
 import { accountWebhooksOf } from '../wavix/profile.js';
 import { attempt, checkMayChange, performChange } from './access.js';
+import { checkDestinationUrl } from './destinationUrls.js';
 import { InputError } from './inputError.js';
 import { findAccountNumber } from './numbers.js';
 import { formatPhoneForPeople } from './phone.js';
 import type { Actor, SetupServices, SmsopsWebhookUrls } from './services.js';
-import { encodeCopiedUrl, isHttpUrl, maskUrl } from './urls.js';
+import { encodeCopiedUrl } from './urls.js';
 
 /** smsops' own webhook URLs: where Wavix must post inbound messages and delivery reports. */
 export function smsopsWebhookUrls(publicBaseUrl: string | undefined, secret: string): SmsopsWebhookUrls | null {
@@ -37,6 +38,8 @@ export interface WebhookPlan {
   /** Slots whose current URL is set and differs: replacing them needs the user's confirmation. */
   replaces: WebhookSlot[];
   unchanged: boolean;
+  /** An explicit URL that Wavix is unlikely to reach (loopback, private): said in the reply; else null. */
+  destinationNote: string | null;
 }
 
 export class ConfirmationOutdatedError extends AppError {
@@ -66,11 +69,14 @@ export async function planWebhookChange(
   actor: Actor,
   request: WebhookChangeRequest,
 ): Promise<Result<WebhookPlan>> {
-  const allowed = checkMayChange(services, actor, { action: 'webhook.set', target: request.target });
+  const allowed = await checkMayChange(services, actor, { action: 'webhook.set', target: request.target });
   if (!allowed.ok) return allowed;
   const url = request.url?.trim() || undefined;
-  if (url !== undefined && !isHttpUrl(url)) {
-    return err(new InputError([{ field: 'url', message: `"${maskUrl(url)}" is not an http(s) URL.` }]));
+  let destinationNote: string | null = null;
+  if (url !== undefined) {
+    const destination = checkDestinationUrl(url, 'wavix');
+    if (!destination.ok) return destination;
+    destinationNote = destination.value.note;
   }
   if (url === undefined && !services.smsopsWebhooks) return err(NO_PUBLIC_URL);
   // Wavix gets the URL with its spaces encoded, so that is also the form compared with what Wavix holds.
@@ -85,7 +91,7 @@ export async function planWebhookChange(
     if (url === undefined && services.smsopsWebhooks) {
       slots.push({ kind: 'dlr', current: current.dlrRelayUrl || null, next: services.smsopsWebhooks.dlr });
     }
-    return ok(planOf('default', 'the account default', slots));
+    return ok(planOf('default', 'the account default', slots, destinationNote));
   }
 
   const number = await findAccountNumber(services, target);
@@ -103,15 +109,23 @@ export async function planWebhookChange(
   }
   const e164 = `+${number.value.number}`;
   return ok(
-    planOf({ e164, wavixId: number.value.id }, formatPhoneForPeople(e164), [
-      { kind: 'inbound', current: number.value.sms_relay_url || null, next: inboundNext },
-    ]),
+    planOf(
+      { e164, wavixId: number.value.id },
+      formatPhoneForPeople(e164),
+      [{ kind: 'inbound', current: number.value.sms_relay_url || null, next: inboundNext }],
+      destinationNote,
+    ),
   );
 }
 
-function planOf(target: WebhookPlan['target'], targetLabel: string, slots: WebhookSlot[]): WebhookPlan {
+function planOf(
+  target: WebhookPlan['target'],
+  targetLabel: string,
+  slots: WebhookSlot[],
+  destinationNote: string | null,
+): WebhookPlan {
   const replaces = slots.filter((s) => s.current !== null && s.current !== s.next);
-  return { target, targetLabel, slots, replaces, unchanged: slots.every((s) => s.current === s.next) };
+  return { target, targetLabel, slots, replaces, unchanged: slots.every((s) => s.current === s.next), destinationNote };
 }
 
 /**

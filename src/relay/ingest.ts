@@ -1,26 +1,19 @@
-import type { z } from 'zod';
-import { AppError, err, ok, type Result } from '../errors.js';
+import { err, ok, type Result } from '../errors.js';
 import type { DeliveryReportsRepository } from '../store/repositories/deliveryReports.js';
 import type { DeliveryTarget, InboundRepository } from '../store/repositories/inbound.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import type { RoutesRepository } from '../store/repositories/routes.js';
-import { deliveryReportWebhookSchema, inboundMessageWebhookSchema } from '../wavix/schemas.js';
+import type { SchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
+import { type Intake, readDeliveryReport, readInboundMessage, WebhookRejection } from './webhookIntake.js';
 
-/** A webhook body smsops refuses: the reason goes back to the caller (HTTP 400) and the request is kept for inspection. */
-export class WebhookRejection extends AppError {
-  readonly reason: string;
-
-  constructor(reason: string) {
-    super(`webhook rejected: ${reason}`, reason);
-    this.name = 'WebhookRejection';
-    this.reason = reason;
-  }
-}
+export { WebhookRejection };
 
 export interface IngestDeps {
   inbound: InboundRepository;
   deliveryReports: DeliveryReportsRepository;
   rejected: RejectedWebhooksRepository;
+  /** Webhooks stored although they differ from Wavix's description. */
+  schemaWarnings: SchemaWarningsRepository;
   routes: RoutesRepository;
   /** PORTSIP_WEBHOOK_URL: where messages go when no route names a PortSIP URL. */
   defaultPortsipUrl: string | null;
@@ -33,26 +26,6 @@ export interface WebhookRequest {
   route: 'inbound' | 'dlr';
   body: Buffer;
   contentType: string | null;
-}
-
-function parseBody<S extends z.ZodType>(schema: S, request: WebhookRequest): Result<z.infer<S>, WebhookRejection> {
-  let json: unknown;
-  try {
-    json = JSON.parse(request.body.toString('utf8'));
-  } catch (error) {
-    return err(new WebhookRejection(`malformed JSON: ${error instanceof Error ? error.message : String(error)}`));
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues
-      .slice(0, 5)
-      .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
-      .join('; ');
-    return err(
-      new WebhookRejection(`not a Wavix ${request.route === 'inbound' ? 'InboundMessage' : 'DeliveryReport'}: ${problems}`),
-    );
-  }
-  return ok(parsed.data);
 }
 
 function reject<T>(deps: IngestDeps, request: WebhookRequest, rejection: WebhookRejection): Result<T, WebhookRejection> {
@@ -75,58 +48,70 @@ export function deliveryTargets(
   return targets;
 }
 
-const parseTime = (text: string): number | null => {
-  // Wavix's examples omit the zone; its schema says date-time. A time without a zone is taken as UTC.
-  const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
-  return Number.isNaN(ms) ? null : ms;
-};
+/** What an accepted webhook became; `warnings`: how many differences from Wavix's description were recorded. */
+export interface Ingested {
+  id: number;
+  duplicate: boolean;
+  warnings: number;
+}
+
+/** Reads the body; a refusal is recorded in rejected_webhooks and returned (HTTP 400 with the reason). */
+function read<T>(deps: IngestDeps, request: WebhookRequest, intake: Intake<T>): Intake<T> {
+  return intake.ok ? intake : reject(deps, request, intake.error);
+}
+
+/** Records the warnings of a webhook stored for the first time (a retry of it would only repeat them). */
+function warn(deps: IngestDeps, request: WebhookRequest, messageId: string, stored: { duplicate: boolean }, warnings: string[]) {
+  if (warnings.length === 0 || stored.duplicate) return 0;
+  deps.schemaWarnings.record({ route: request.route, wavixMessageId: messageId, problems: warnings });
+  return warnings.length;
+}
 
 /**
  * Stores an inbound SMS/MMS exactly as Wavix posted it (raw bytes and content type) with its deliveries, in one
  * transaction, before the webhook is acknowledged. A message id seen before is acknowledged and not relayed again.
+ * Only a body without a usable message_id, from or to is refused; any other difference from Wavix's description is
+ * stored, relayed unchanged and recorded as a schema warning.
  */
-export function ingestInboundMessage(
-  deps: IngestDeps,
-  request: WebhookRequest,
-): Result<{ id: number; duplicate: boolean }, WebhookRejection> {
-  const parsed = parseBody(inboundMessageWebhookSchema, request);
-  if (!parsed.ok) return reject(deps, request, parsed.error);
-  const message = parsed.value;
-  const media = message.message_body.media;
+export function ingestInboundMessage(deps: IngestDeps, request: WebhookRequest): Result<Ingested, WebhookRejection> {
+  const parsed = read(deps, request, readInboundMessage(request.body));
+  if (!parsed.ok) return parsed;
+  const { fields: message, warnings } = parsed.value;
   const stored = deps.inbound.insertWithDeliveries(
     {
-      wavixMessageId: message.message_id,
+      wavixMessageId: message.messageId,
       fromNumber: message.from,
       toNumber: message.to,
-      messageType: message.message_type === 'mms' || (media && media.length > 0) ? 'mms' : 'sms',
-      text: message.message_body.text ?? '',
-      media,
-      receivedAtText: message.received_at,
-      receivedAt: parseTime(message.received_at),
+      messageType: message.messageType,
+      text: message.text,
+      media: message.media,
+      receivedAtText: message.receivedAtText,
+      // received_at missing or not a date-time: smsops' own clock is the best account of when it arrived.
+      receivedAt: message.receivedAt ?? deps.now(),
       contentType: request.contentType ?? 'application/json',
       rawBody: request.body,
     },
-    deliveryTargets(deps, `+${message.to.replace(/^\+/, '')}`),
+    deliveryTargets(deps, `+${message.to}`),
   );
-  return ok(stored);
+  return ok({ ...stored, warnings: warn(deps, request, message.messageId, stored, warnings) });
 }
 
-/** Stores a delivery report, linked to the outbound message it describes; a repeat of the same report is a no-op. */
-export function ingestDeliveryReport(
-  deps: IngestDeps,
-  request: WebhookRequest,
-): Result<{ id: number; duplicate: boolean }, WebhookRejection> {
-  const parsed = parseBody(deliveryReportWebhookSchema, request);
-  if (!parsed.ok) return reject(deps, request, parsed.error);
-  const report = parsed.value;
+/**
+ * Stores a delivery report, linked to the outbound message it describes; a repeat of the same report is a no-op.
+ * Only message_id and status are required; a status Wavix does not document is kept as sent (and warned).
+ */
+export function ingestDeliveryReport(deps: IngestDeps, request: WebhookRequest): Result<Ingested, WebhookRejection> {
+  const parsed = read(deps, request, readDeliveryReport(request.body));
+  if (!parsed.ok) return parsed;
+  const { fields: report, warnings } = parsed.value;
   const stored = deps.deliveryReports.recordReport({
-    wavixMessageId: report.message_id,
+    wavixMessageId: report.messageId,
     fromNumber: report.from,
     toNumber: report.to,
     status: report.status,
-    error: report.error ?? null,
-    segments: report.segments_count ?? null,
+    error: report.error,
+    segments: report.segments,
     rawBody: request.body,
   });
-  return ok({ id: stored.id, duplicate: stored.duplicate });
+  return ok({ id: stored.id, duplicate: stored.duplicate, warnings: warn(deps, request, report.messageId, stored, warnings) });
 }

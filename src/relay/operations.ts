@@ -5,12 +5,15 @@ import type { Actor, SetupServices } from '../core/services.js';
 import { err, ok, type Result } from '../errors.js';
 import type { DeliveriesRepository, Delivery, DestinationBacklog, FailingDelivery } from '../store/repositories/deliveries.js';
 import type { InboundMessage, InboundRepository } from '../store/repositories/inbound.js';
+import type { SchemaWarningSummary, SchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
 import { type Destination, type ReplayCount, type RoutingDeps, replayToCurrentRoute } from './retarget.js';
 
 /** What the operator commands need from the relay. */
 export interface RelayOperationsDeps {
   deliveries: DeliveriesRepository;
   inbound: InboundRepository;
+  /** Webhooks stored although they differ from Wavix's description. */
+  schemaWarnings: SchemaWarningsRepository;
   /** Tells the outbox workers that something is due now. */
   wakeRelay: () => void;
   now: () => number;
@@ -52,6 +55,13 @@ export function relayStatus(deps: RelayOperationsDeps): RelayStatus {
   };
 }
 
+export const SCHEMA_WARNING_WINDOW_MS = 24 * 3_600_000;
+
+/** Webhooks of the last 24 h that were stored and relayed although they differ from Wavix's description. */
+export function recentSchemaWarnings(deps: Pick<RelayOperationsDeps, 'schemaWarnings' | 'now'>): SchemaWarningSummary {
+  return deps.schemaWarnings.summarySince(deps.now() - SCHEMA_WARNING_WINDOW_MS);
+}
+
 export type ReplayResult =
   /** Queued again (to the route in force now, with a fresh retry window). */
   | ({ kind: 'replayed'; scope: 'dead' | InboundMessage } & ReplayCount)
@@ -67,7 +77,7 @@ const findMessage = (deps: RelayOperationsDeps, target: string): InboundMessage 
  * `confirmed`; before that the answer is the question.
  */
 export async function replayDeliveries(
-  services: Pick<SetupServices, 'adminUsers' | 'audit'>,
+  services: Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'>,
   deps: RelayOperationsDeps,
   actor: Actor,
   target: string,
@@ -78,7 +88,7 @@ export async function replayDeliveries(
     const message = findMessage(deps, target);
     const delivered = message ? deps.deliveries.forMessage(message.id).filter((d) => d.status === 'delivered').length : 0;
     if (message && delivered > 0) {
-      const allowed = checkMayChange(services, actor, change);
+      const allowed = await checkMayChange(services, actor, change);
       if (!allowed.ok) return allowed;
       return ok({ kind: 'confirm', message, delivered });
     }

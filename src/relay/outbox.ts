@@ -10,6 +10,8 @@ export interface AttemptOutcome {
   error?: string;
   /** The destination asked to wait (Retry-After): the next attempt is not before this. */
   retryAfterMs?: number;
+  /** The destination refused this content itself (e.g. Slack's msg_blocks_too_long): the same attempt would fail again. */
+  deterministic?: boolean;
 }
 
 export interface RetryPolicy {

@@ -1,8 +1,9 @@
 import type { webApi } from '@slack/bolt';
 import { ALERT_RULE } from '../core/alertRules.js';
+import { destinationAnswer } from '../core/destinationAnswer.js';
 import type { RouteChanges } from '../core/services.js';
 import { maskUrl } from '../core/urls.js';
-import { describeError } from '../errors.js';
+import { describeError, type Result } from '../errors.js';
 import type { MetricsRegistry } from '../http/metrics.js';
 import type { Route } from '../http/server.js';
 import { webhookRoutes } from '../http/webhookRoutes.js';
@@ -15,14 +16,18 @@ import { createDeliveryReportsRepository } from '../store/repositories/deliveryR
 import { createInboundRepository } from '../store/repositories/inbound.js';
 import { createRejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import { createRoutesRepository } from '../store/repositories/routes.js';
+import { createSchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
+import { createSlackPostsRepository } from '../store/repositories/slackPosts.js';
 import { createSlackThreadsRepository } from '../store/repositories/slackThreads.js';
 import type { AlertNotifier } from '../watch/alertNotifier.js';
-import { type IngestDeps, ingestDeliveryReport, ingestInboundMessage } from './ingest.js';
+import { type IngestDeps, type Ingested, ingestDeliveryReport, ingestInboundMessage, type WebhookRejection } from './ingest.js';
 import type { RelayOperationsDeps } from './operations.js';
 import { type AttemptOutcome, type OutboxWorker, type RetryPolicy, startOutboxWorker } from './outbox.js';
 import { createPortsipSender } from './portsip.js';
 import { type Destination, retargetDeliveries } from './retarget.js';
+import { createSlackPace } from './slackPace.js';
 import { createSlackRelaySender } from './slackPost.js';
+import { startSlackPostUpdater } from './slackPostUpdater.js';
 
 export interface RelayOptions {
   db: Db;
@@ -67,10 +72,12 @@ export function startRelay(options: RelayOptions): Relay {
   const deliveries = createDeliveriesRepository(db, now);
   const inbound = createInboundRepository(db, now);
   const alerts = createAlertsRepository(db, now);
+  const schemaWarnings = createSchemaWarningsRepository(db, { now });
   const deps: IngestDeps = {
     inbound,
     deliveryReports: createDeliveryReportsRepository(db, now),
     rejected: createRejectedWebhooksRepository(db, { now }),
+    schemaWarnings,
     routes: createRoutesRepository(db, now),
     defaultPortsipUrl: options.defaultPortsipUrl,
     inboxChannel: options.inboxChannel,
@@ -81,6 +88,10 @@ export function startRelay(options: RelayOptions): Relay {
   const relayed = metrics.counter('smsops_relay_delivered_total', 'Deliveries that reached their destination.');
   const failed = metrics.counter('smsops_relay_failed_attempts_total', 'Delivery attempts that failed (to be retried).');
   const died = metrics.counter('smsops_relay_dead_total', 'Deliveries given up after the dead-letter age.');
+  const warned = metrics.counter(
+    'smsops_webhook_schema_warnings_total',
+    "Webhooks stored and relayed although they differ from Wavix's description, by route.",
+  );
   const latency = metrics.histogram(
     'smsops_ingest_seconds',
     'Time from webhook request to its 2xx (stored).',
@@ -95,6 +106,20 @@ export function startRelay(options: RelayOptions): Relay {
     return [...byKind].map(([kind, value]) => ({ labels: { kind }, value }));
   });
 
+  // Each relayed SMS's Slack post shows its PortSIP state, edited in place; posts and edits share the Slack leg's pace.
+  const slackPace = createSlackPace(options.slackPaceMs);
+  const slackPosts = createSlackPostsRepository(db, now);
+  const postUpdater = startSlackPostUpdater({
+    client: options.slackClient,
+    posts: slackPosts,
+    deliveries,
+    inbound,
+    pace: slackPace,
+    retry: options.retry,
+    logger,
+    now,
+  });
+
   // One alert per destination while deliveries to it die; it resolves when one gets through again.
   const deadDestinations = new Set(
     alerts
@@ -103,6 +128,7 @@ export function startRelay(options: RelayOptions): Relay {
       .map((a) => a.subjectKey),
   );
   const onDead = (delivery: Delivery, _message: unknown, outcome: AttemptOutcome) => {
+    postUpdater.changed(delivery);
     died.inc({ kind: delivery.destinationKind });
     const subject = `${delivery.destinationKind}:${delivery.destination}`;
     const hours = Math.round(options.retry.deadAfterMs / 3_600_000);
@@ -112,12 +138,22 @@ export function startRelay(options: RelayOptions): Relay {
         rule: ALERT_RULE.deadLetters,
         subjectKey: subject,
         severity: 'critical',
-        summary: `Inbound SMS to ${destinationLabel(delivery)} are dead letters: undelivered for ${hours} h (last error: ${outcome.error ?? 'unknown'}). They are kept: if the route is wrong, \`/sms route set\` moves them to the right one; once the destination works, \`/sms relay replay dead\` sends them again.`,
-        details: { lastError: outcome.error ?? null },
+        // The alert channel and App Home are read by everyone: the destination's answer appears as its status only.
+        summary: `Inbound SMS to ${destinationLabel(delivery)} are dead letters: undelivered for ${hours} h (last answer: ${
+          destinationAnswer(
+            {
+              destinationKind: delivery.destinationKind,
+              lastStatusCode: outcome.statusCode ?? null,
+              lastError: outcome.error ?? null,
+            },
+            false,
+          ) ?? 'unknown'
+        }). They are kept: if the route is wrong, \`/sms route set\` moves them to the right one; once the destination works, \`/sms relay replay dead\` sends them again.`,
       })
       .catch((error: unknown) => logger.warn('could not record the dead-letter alert', { error: describeError(error) }));
   };
   const onDelivered = (delivery: Delivery) => {
+    postUpdater.changed(delivery);
     relayed.inc({ kind: delivery.destinationKind });
     const subject = `${delivery.destinationKind}:${delivery.destination}`;
     if (deadDestinations.delete(subject))
@@ -125,7 +161,10 @@ export function startRelay(options: RelayOptions): Relay {
         .resolve(ALERT_RULE.deadLetters, subject)
         .catch((error: unknown) => logger.warn('could not resolve the dead-letter alert', { error: describeError(error) }));
   };
-  const onFailed = (delivery: Delivery) => failed.inc({ kind: delivery.destinationKind });
+  const onFailed = (delivery: Delivery) => {
+    postUpdater.changed(delivery);
+    failed.inc({ kind: delivery.destinationKind });
+  };
   // Dead letters moved to another destination are no longer at the old one: its alert ends (none will be delivered there).
   const forgetMovedFrom = (from: readonly Destination[]) => {
     for (const { kind, destination } of from) {
@@ -154,21 +193,30 @@ export function startRelay(options: RelayOptions): Relay {
         client: options.slackClient,
         threads: createSlackThreadsRepository(db, now),
         maskCodes: options.maskCodesInSlack ?? false,
+        posts: slackPosts,
+        portsipState: postUpdater.portsipState,
+        pace: slackPace,
+        onStale: postUpdater.wake,
       }).send,
-      // One post at a time, paced, taking up to 20 due messages: a storm becomes a few coalesced posts.
+      // One post at a time, taking up to 20 due messages: a storm becomes a few coalesced posts. The sender paces
+      // each post itself (`slackPace`, shared with the post updates), so there is no pause here.
       concurrency: 1,
       batchSize: 20,
-      pauseAfterSendMs: options.slackPaceMs,
     }),
   ];
 
   const commits = createGroupCommit(db);
+  // Counted once committed: a write can run twice inside the group commit, and a rolled-back one warned nothing.
+  const counted = (route: 'inbound' | 'dlr') => (outcome: Result<Ingested, WebhookRejection>) => {
+    if (outcome.ok && outcome.value.warnings > 0) warned.inc({ route });
+    return outcome;
+  };
   const routes = webhookRoutes({
     secret: options.webhookSecret,
     rejected: deps.rejected,
     ingest: {
-      inbound: (r) => commits.submit(() => ingestInboundMessage(deps, r)),
-      dlr: (r) => commits.submit(() => ingestDeliveryReport(deps, r)),
+      inbound: (r) => commits.submit(() => ingestInboundMessage(deps, r)).then(counted('inbound')),
+      dlr: (r) => commits.submit(() => ingestDeliveryReport(deps, r)).then(counted('dlr')),
     },
     latency,
     onIngested: (route, outcome) => {
@@ -182,7 +230,7 @@ export function startRelay(options: RelayOptions): Relay {
   };
   return {
     routes,
-    operations: { deliveries, inbound, now, wakeRelay, routing: deps, forgetMovedFrom },
+    operations: { deliveries, inbound, schemaWarnings, now, wakeRelay, routing: deps, forgetMovedFrom },
     routeChanges: {
       apply: (routeKey, write) => {
         const change = db.transaction(() => {
@@ -201,7 +249,7 @@ export function startRelay(options: RelayOptions): Relay {
       // A hung PBX would hold shutdown for its 10 s timeout, past Docker's grace period: after 5 s the PortSIP
       // connections are cut, so those attempts fail and stay pending (sent again after the restart).
       const cut = setTimeout(() => portsip.close(), options.shutdownGraceMs ?? 5_000);
-      await Promise.all(workers.map((w) => w.stop()));
+      await Promise.all([...workers.map((w) => w.stop()), postUpdater.stop()]);
       clearTimeout(cut);
       portsip.close();
     },

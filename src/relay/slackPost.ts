@@ -1,77 +1,205 @@
 import type { webApi } from '@slack/bolt';
 import { maskOneTimeCodes } from '../core/maskCodes.js';
 import { describeError } from '../errors.js';
-import { inboundBatchMessage, inboundSmsMessage } from '../slack/ui/inboundSms.js';
+import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../slack/ui/inboundSms.js';
+import { escapeMrkdwn, type SlackMessage } from '../slack/ui/text.js';
 import type { Delivery } from '../store/repositories/deliveries.js';
 import type { InboundMessage } from '../store/repositories/inbound.js';
+import type { SlackPostLayout, SlackPostsRepository } from '../store/repositories/slackPosts.js';
 import type { SlackThreadsRepository } from '../store/repositories/slackThreads.js';
 import type { AttemptOutcome } from './outbox.js';
+import type { SlackPace } from './slackPace.js';
 
 type Item = { delivery: Delivery; message: InboundMessage };
 
-function failure(error: unknown): AttemptOutcome {
-  const e = error as { code?: string; retryAfter?: number; data?: { error?: string } };
-  if (e.code === 'slack_webapi_rate_limited_error') {
-    return { delivered: false, statusCode: 429, error: 'Slack rate limit', retryAfterMs: (e.retryAfter ?? 1) * 1000 };
-  }
-  return { delivered: false, statusCode: null, error: e.data?.error ? `Slack: ${e.data.error}` : describeError(error) };
+/**
+ * Slack's answers that refuse the content of a call, not the moment: the same call fails the same way every time.
+ * `msg_*` and `invalid_*` (msg_blocks_too_long, msg_too_long, invalid_blocks, invalid_arguments, …; not invalid_auth,
+ * which is the token) and a few named ones. The list is ours, from Slack's method pages: Slack publishes no such class.
+ */
+const CONTENT_REFUSAL = /^(?:msg_\w+|invalid_(?!auth$)\w+|no_text|too_many_attachments|too_many_blocks|markdown_text_conflict)$/;
+
+/** How a failed Slack call is seen: a refusal of this content (`refused`, with Slack's code), or worth another try. */
+export interface SlackFailure {
+  outcome: AttemptOutcome;
+  /** Slack's error code (or `URI malformed`) when the content itself was refused; null otherwise. */
+  refused: string | null;
 }
+
+export function classifySlackFailure(error: unknown): SlackFailure {
+  const e = error as { code?: string; retryAfter?: number; data?: { error?: string }; name?: string };
+  if (e.code === 'slack_webapi_rate_limited_error') {
+    return {
+      outcome: { delivered: false, statusCode: 429, error: 'Slack rate limit', retryAfterMs: (e.retryAfter ?? 1) * 1000 },
+      refused: null,
+    };
+  }
+  // The client form-encodes arguments before sending: a string it cannot encode fails here, every time.
+  if (error instanceof URIError || e.code === 'ERR_INVALID_URI') {
+    return {
+      outcome: { delivered: false, statusCode: null, error: 'Slack client: URI malformed', deterministic: true },
+      refused: 'URI malformed',
+    };
+  }
+  const code = e.data?.error;
+  if (code && CONTENT_REFUSAL.test(code)) {
+    return { outcome: { delivered: false, statusCode: 200, error: `Slack: ${code}`, deterministic: true }, refused: code };
+  }
+  return {
+    outcome: { delivered: false, statusCode: null, error: code ? `Slack: ${code}` : describeError(error) },
+    refused: null,
+  };
+}
+
+/** The arguments of a post or update: blocks only when there are some (a minimal post is text alone). */
+export const messageArgs = (rendered: SlackMessage) => ({
+  text: rendered.text,
+  ...(rendered.blocks.length > 0 ? { blocks: rendered.blocks } : {}),
+});
+
+export interface SlackRelaySenderOptions {
+  client: webApi.WebClient;
+  threads: SlackThreadsRepository;
+  posts: SlackPostsRepository;
+  /** Where a message stands on PortSIP, as its post shows it. */
+  portsipState: (inboundMessageId: number) => PortsipState;
+  /** The Slack leg's pace, shared with the updater of delivery states. */
+  pace: SlackPace;
+  /** A post showed a state that changed while it was being sent: the updater has work. */
+  onStale?: () => void;
+  /** SMS_MASK_CODES: what is shown, not what is stored or relayed to PortSIP. */
+  maskCodes?: boolean;
+}
+
+/** The states a post shows, as kept with it: an update is needed only when this changes. */
+export const shownState = (states: readonly PortsipState[]) => JSON.stringify(states);
 
 /**
  * The Slack leg. A single message goes into its conversation's thread of the day (the first one of the day starts
- * it); several due for one channel at once are coalesced into one post, so a storm costs few posts and nothing is
- * dropped. It uses its own client that rejects rate-limited calls instead of pausing: the outbox retries after
- * Retry-After, and the client that answers people is never held up by the relay.
+ * it); several due for one channel at once are coalesced into posts as large as Slack accepts, so a storm costs few
+ * posts and nothing is dropped. A post Slack refuses for its content is split in halves down to single messages, and a
+ * single message it refuses is posted as a minimal text rather than holding its conversation back. Every post is
+ * recorded with the messages it shows, for the in-place updates of their PortSIP state. Its own client rejects
+ * rate-limited calls instead of pausing: the outbox retries after Retry-After, and the client that answers people is
+ * never held up by the relay.
  */
-export function createSlackRelaySender(options: {
-  client: webApi.WebClient;
-  threads: SlackThreadsRepository;
-  /** SMS_MASK_CODES: what is shown, not what is stored or relayed to PortSIP. */
-  maskCodes?: boolean;
-}) {
-  const { client, threads } = options;
-  const shown = (message: InboundMessage): InboundMessage =>
+export function createSlackRelaySender(options: SlackRelaySenderOptions) {
+  const { client, threads, posts, pace } = options;
+  const shownMessage = (message: InboundMessage): InboundMessage =>
     options.maskCodes ? { ...message, text: maskOneTimeCodes(message.text) } : message;
 
-  const postOne = async ({ delivery, message }: Item): Promise<AttemptOutcome> => {
-    const channel = delivery.destination;
-    const day = new Date(message.ingestedAt).toISOString().slice(0, 10);
-    const threadTs = threads.get(channel, delivery.conversationKey, day);
-    const rendered = inboundSmsMessage(shown(message), { replayed: delivery.replayedAt !== null });
-    try {
-      const posted = await client.chat.postMessage({
-        channel,
-        text: rendered.text,
-        blocks: rendered.blocks,
-        unfurl_links: false,
-        unfurl_media: false,
-        ...(threadTs ? { thread_ts: threadTs } : {}),
-      });
-      if (!threadTs && posted.ts) threads.set(channel, delivery.conversationKey, day, posted.ts);
-      return { delivered: true, statusCode: 200 };
-    } catch (error) {
-      return failure(error);
+  const post = async (channel: string, rendered: SlackMessage, threadTs?: string) => {
+    await pace.turn('post');
+    return client.chat.postMessage({
+      channel,
+      ...messageArgs(rendered),
+      unfurl_links: false,
+      unfurl_media: false,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    } as webApi.ChatPostMessageArguments);
+  };
+
+  const record = (
+    channel: string,
+    ts: string | undefined,
+    layout: SlackPostLayout,
+    ids: number[],
+    shown: PortsipState[],
+    reason?: string,
+  ) => {
+    if (!ts) return;
+    const id = posts.record({
+      channel,
+      ts,
+      layout,
+      minimalReason: reason ?? null,
+      shownState: shownState(shown),
+      messageIds: ids,
+    });
+    // A PortSIP outcome may have come in while the post was on its way: then it shows an old state already.
+    if (shownState(ids.map(options.portsipState)) !== shownState(shown)) {
+      posts.markDirty(id);
+      options.onStale?.();
     }
   };
 
-  const postBatch = async (channel: string, items: Item[]): Promise<AttemptOutcome[]> => {
-    const replayed = new Set(items.filter((i) => i.delivery.replayedAt !== null).map((i) => i.message.id));
-    const rendered = inboundBatchMessage(
-      items.map((i) => shown(i.message)),
-      replayed,
-    );
-    try {
-      await client.chat.postMessage({
-        channel,
-        text: rendered.text,
-        blocks: rendered.blocks,
-        unfurl_links: false,
-        unfurl_media: false,
-      });
-      return items.map(() => ({ delivered: true, statusCode: 200 }));
-    } catch (error) {
-      return items.map(() => failure(error));
+  const delivered: AttemptOutcome = { delivered: true, statusCode: 200 };
+
+  /** Within one send: after a failure that is not about the content (rate limit, network), the rest waits. */
+  type Run = { halted?: AttemptOutcome };
+  const halt = (run: Run, outcome: AttemptOutcome) => {
+    run.halted = outcome;
+    return outcome;
+  };
+
+  const postOne = async (run: Run, { delivery, message }: Item): Promise<AttemptOutcome> => {
+    if (run.halted) return run.halted;
+    const channel = delivery.destination;
+    const day = new Date(message.ingestedAt).toISOString().slice(0, 10);
+    const threadTs = threads.get(channel, delivery.conversationKey, day);
+    const replayed = delivery.replayedAt !== null;
+    const posted = async (layout: SlackPostLayout, render: (state: PortsipState) => SlackMessage, reason?: string) => {
+      const state = options.portsipState(message.id);
+      const answer = await post(channel, render(state), threadTs);
+      if (!threadTs && answer.ts) threads.set(channel, delivery.conversationKey, day, answer.ts);
+      record(channel, answer.ts, layout, [message.id], [state], reason);
+      return delivered;
+    };
+    // Refused for what it shows, a message is shown shorter, then as a minimal text naming who wrote to whom and
+    // where to read it: never retried as is.
+    const forms: Array<[SlackPostLayout, (state: PortsipState, reason: string) => SlackMessage]> = [
+      ['single', (state) => inboundSmsMessage(shownMessage(message), state, { replayed })],
+      ['short', (state) => inboundSmsMessage(shownMessage(message), state, { short: true, replayed })],
+      ['minimal', (state, reason) => minimalSmsMessage(shownMessage(message), reason, state)],
+    ];
+    let refusal: SlackFailure | undefined;
+    for (const [layout, render] of forms) {
+      // The short form is the same post when the text fits in one section anyway.
+      if (layout === 'short' && escapeMrkdwn(message.text).length <= 2_700) continue;
+      const reason = refusal?.refused ?? undefined;
+      try {
+        return await posted(layout, (state) => render(state, reason ?? 'refused'), reason);
+      } catch (error) {
+        refusal = classifySlackFailure(error);
+        if (!refusal.refused) return halt(run, refusal.outcome);
+      }
     }
+    return refusal?.outcome ?? classifySlackFailure(new Error('no form to post')).outcome;
+  };
+
+  const postBatch = async (run: Run, channel: string, items: Item[]): Promise<AttemptOutcome[]> => {
+    const { halted } = run;
+    if (halted) return items.map(() => halted);
+    const [only] = items;
+    if (items.length === 1 && only) return [await postOne(run, only)];
+    const states = items.map((i) => options.portsipState(i.message.id));
+    const { message: rendered, shown } = inboundBatchMessage(
+      items.map((i, n) => ({ message: shownMessage(i.message), portsip: states[n] ?? { kind: 'none' } })),
+    );
+    const taken = items.slice(0, shown);
+    let outcomes: AttemptOutcome[];
+    try {
+      const answer = await post(channel, rendered);
+      record(
+        channel,
+        answer.ts,
+        'batch',
+        taken.map((i) => i.message.id),
+        states.slice(0, shown),
+      );
+      outcomes = taken.map(() => delivered);
+    } catch (error) {
+      const failure = classifySlackFailure(error);
+      if (!failure.refused) return items.map(() => halt(run, failure.outcome));
+      // Refused as a whole: never retried as is, but in halves (down to single messages).
+      const half = Math.ceil(taken.length / 2);
+      outcomes = [
+        ...(await postBatch(run, channel, taken.slice(0, half))),
+        ...(await postBatch(run, channel, taken.slice(half))),
+      ];
+    }
+    // What did not fit goes in the next posts (paced like any other).
+    return shown < items.length ? [...outcomes, ...(await postBatch(run, channel, items.slice(shown)))] : outcomes;
   };
 
   return {
@@ -81,10 +209,12 @@ export function createSlackRelaySender(options: {
         byChannel.set(item.delivery.destination, [...(byChannel.get(item.delivery.destination) ?? []), item]);
       const outcomes = new Map<number, AttemptOutcome>();
       for (const [channel, items] of byChannel) {
-        const results = items.length === 1 && items[0] ? [await postOne(items[0])] : await postBatch(channel, items);
-        for (const [i, item] of items.entries()) outcomes.set(item.delivery.id, results[i] ?? failure(new Error('no result')));
+        // Each channel has its own rate limit in Slack: one halted does not stop the next.
+        const results = await postBatch({}, channel, items);
+        for (const [i, item] of items.entries())
+          outcomes.set(item.delivery.id, results[i] ?? classifySlackFailure(new Error('no result')).outcome);
       }
-      return batch.map((item) => outcomes.get(item.delivery.id) ?? failure(new Error('no result')));
+      return batch.map((item) => outcomes.get(item.delivery.id) ?? classifySlackFailure(new Error('no result')).outcome);
     },
   };
 }

@@ -50,6 +50,12 @@ export interface FakeSlackOptions {
   botId?: string;
   /** Per-method answers that replace the built-in ones (e.g. `conversations.info` with `is_member: false`). */
   handlers?: Record<string, FakeSlackHandler>;
+  /** People the workspace has, by user id (users.info); anyone else is a plain member. */
+  users?: Record<string, FakeSlackUser>;
+  /** Members of channels (conversations.members); a channel not named has none. */
+  channelMembers?: Record<string, string[]>;
+  /** Refuse messages over Slack's Block Kit limits as real Slack does (see `enforceLimits`). */
+  enforceLimits?: boolean;
   /** Told of each record once it is complete (a call after its answer was computed), in arrival order. */
   onRecord?: (record: FakeSlackRecord) => void;
   /** Channels conversations.list lists (see `seedChannels`). */
@@ -62,6 +68,17 @@ export interface FakeSlackChannel {
   name: string;
   is_private?: boolean;
   is_archived?: boolean;
+}
+
+/** A person's role in the workspace, as users.info reports it. */
+export interface FakeSlackUser {
+  admin?: boolean;
+  owner?: boolean;
+  primaryOwner?: boolean;
+  /** A guest (is_restricted). */
+  guest?: boolean;
+  /** From another organisation through Slack Connect (is_stranger). */
+  external?: boolean;
 }
 
 /** One thing the fake received, as `onRecord` reports it. */
@@ -87,6 +104,13 @@ export interface FakeSlack {
   rateLimit(method: string, retryAfterSeconds: number, times?: number): void;
   /** The next call to `method` answers 200 `{ ok: false, error }`. Repeated calls queue up. */
   failNext(method: string, error: string): void;
+  /**
+   * From now on (or, with `false`, no longer) chat.postMessage/update/postEphemeral over Slack's limits are refused as
+   * Slack refuses them: `msg_blocks_too_long` past 12,000 characters of block text, `invalid_blocks` past 50 blocks,
+   * a section text over 3,000, a context with more than 10 elements or a header over 150. `blockText` lowers the
+   * total (Slack has refused below 12,000, bolt-js #2509), to make a refusal happen on purpose.
+   */
+  enforceLimits(on?: boolean | { blockText: number }): void;
   /** Replaces (or with undefined restores) the answer for `method` until `reset()`. */
   handle(method: string, handler: FakeSlackHandler | undefined): void;
   /**
@@ -94,6 +118,10 @@ export interface FakeSlack {
    * `limit` asks: Slack too may return fewer than asked, with a next_cursor).
    */
   seedChannels(channels: FakeSlackChannel[], options?: { pageSize?: number }): void;
+  /** Adds or changes a person (users.info); kept across `reset()`. */
+  seedUser(userId: string, role: FakeSlackUser): void;
+  /** Sets who is in a channel (conversations.members); kept across `reset()`. */
+  setChannelMembers(channel: string, members: string[]): void;
   /** Forgets calls, responses, uploads, pending rate limits/failures and `handle` overrides. Ids and ts keep increasing. */
   reset(): void;
   close(): Promise<void>;
@@ -113,6 +141,40 @@ const JSON_FIELDS = new Set([
 ]);
 
 const TOKEN_PATTERN = /^(xox[a-z]|xapp)-\S+$/;
+
+/** Methods whose `blocks` Slack checks against its Block Kit limits. */
+const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
+
+/**
+ * Slack's refusal of a message's blocks, per the limits in shared/slack-bolt.md §4b. The 12,000-character total is
+ * undocumented (Slack staff: "12,000 with a buffer"); it is counted here over every `text` string in the blocks.
+ */
+export function blockLimitError(blocks: unknown, maxBlockText = 12_000): string | undefined {
+  if (blocks === undefined) return undefined;
+  if (!Array.isArray(blocks)) return 'invalid_blocks_format';
+  if (blocks.length > 50) return 'invalid_blocks';
+  let total = 0;
+  const textOf = (value: unknown): string => {
+    const text = value !== null && typeof value === 'object' ? (value as { text?: unknown }).text : undefined;
+    return typeof text === 'string' ? text : '';
+  };
+  const walk = (value: unknown) => {
+    if (Array.isArray(value)) for (const v of value) walk(v);
+    else if (value !== null && typeof value === 'object')
+      for (const [key, v] of Object.entries(value)) {
+        if (key === 'text' && typeof v === 'string') total += v.length;
+        else walk(v);
+      }
+  };
+  for (const block of blocks as Array<Record<string, unknown>>) {
+    if (block === null || typeof block !== 'object') return 'invalid_blocks';
+    if (block.type === 'section' && textOf(block.text).length > 3000) return 'invalid_blocks';
+    if (block.type === 'header' && textOf(block.text).length > 150) return 'invalid_blocks';
+    if (block.type === 'context' && Array.isArray(block.elements) && block.elements.length > 10) return 'invalid_blocks';
+  }
+  walk(blocks);
+  return total > maxBlockText ? 'msg_blocks_too_long' : undefined;
+}
 
 function parseJsonFields(args: Record<string, unknown>): Record<string, unknown> {
   for (const [key, value] of Object.entries(args)) {
@@ -191,6 +253,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const failures = new Map<string, string[]>();
   const overrides = new Map<string, FakeSlackHandler>();
   const homeViewIds = new Map<string, string>();
+  const users = new Map<string, FakeSlackUser>(Object.entries(options.users ?? {}));
+  const channelMembers = new Map<string, string[]>(Object.entries(options.channelMembers ?? {}));
+  let limits: number | undefined = options.enforceLimits ? 12_000 : undefined;
   let tsCounter = 0;
   let viewCounter = 0;
   let hashCounter = 0;
@@ -266,6 +331,35 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       return viewResult(call, id);
     },
     'conversations.info': ({ args }) => ({ channel: { id: args.channel, is_member: true } }),
+    'users.info': ({ args }) => {
+      const id = str(args.user) ?? '';
+      if (!/^[UW][A-Z0-9]+$/.test(id)) return { ok: false, error: 'user_not_found' };
+      const role = users.get(id) ?? {};
+      return {
+        user: {
+          id,
+          team_id: teamId,
+          name: id.toLowerCase(),
+          deleted: false,
+          is_bot: false,
+          is_admin: role.admin === true,
+          is_owner: role.owner === true || role.primaryOwner === true,
+          is_primary_owner: role.primaryOwner === true,
+          is_restricted: role.guest === true,
+          is_ultra_restricted: false,
+          ...(role.external === true ? { is_stranger: true } : {}),
+        },
+      };
+    },
+    // Paged like Slack: `limit` (default 100) per page, an opaque `next_cursor` ('' on the last page).
+    'conversations.members': ({ args }) => {
+      const all = channelMembers.get(str(args.channel) ?? '') ?? [];
+      const limit = Math.max(1, Math.min(1000, Number(str(args.limit) ?? 100) || 100));
+      const offset = /^off:(\d+)$/.exec(str(args.cursor) ?? '')?.[1];
+      const start = offset === undefined ? 0 : Number(offset);
+      const end = start + limit;
+      return { members: all.slice(start, end), response_metadata: { next_cursor: end < all.length ? `off:${end}` : '' } };
+    },
     'conversations.join': ({ args }) => ({ channel: { id: args.channel, is_member: true } }),
     'conversations.list': ({ args }) => {
       const types = (str(args.types) ?? 'public_channel').split(',');
@@ -340,6 +434,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (failure !== undefined) {
       call.error = failure;
       answer(200, { ok: false, error: failure });
+      return;
+    }
+    const overLimit = limits !== undefined && MESSAGE_METHODS.has(method) ? blockLimitError(args.blocks, limits) : undefined;
+    if (overLimit !== undefined) {
+      call.error = overLimit;
+      answer(200, { ok: false, error: overLimit });
       return;
     }
     const handler = overrides.get(method) ?? options.handlers?.[method] ?? builtIn[method];
@@ -453,6 +553,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       queued.push(error);
       failures.set(method, queued);
     },
+    enforceLimits: (on = true) => {
+      limits = on === false ? undefined : on === true ? 12_000 : on.blockText;
+    },
     handle: (method, handler) => {
       if (handler === undefined) overrides.delete(method);
       else overrides.set(method, handler);
@@ -460,6 +563,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     seedChannels: (added, seedOptions = {}) => {
       channels.push(...added);
       if (seedOptions.pageSize !== undefined) channelPageSize = Math.max(1, seedOptions.pageSize);
+    },
+    seedUser: (userId, role) => {
+      users.set(userId, role);
+    },
+    setChannelMembers: (channel, members) => {
+      channelMembers.set(channel, [...members]);
     },
     reset: () => {
       calls.length = 0;

@@ -77,8 +77,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     cleanups.push(async () => clearInterval(ticking));
 
     let feed: ConsoleFeed | undefined;
+    // The sandbox's person is a workspace admin in the inbox channel: they may change and read everything.
+    const you = SANDBOX_WORKSPACE.user.id;
     const fakeSlack = await startFakeSlack({
       botUserId: SANDBOX_WORKSPACE.bot.id,
+      users: { [you]: { admin: true } },
+      channelMembers: {
+        [SANDBOX_WORKSPACE.inboxChannel]: [you, SANDBOX_WORKSPACE.bot.id],
+        [SANDBOX_WORKSPACE.alertChannel]: [you, SANDBOX_WORKSPACE.bot.id],
+      },
       onRecord: (record) => feed?.record(record),
       // So `/sms route set … #sms-inbox` typed in the console resolves as in a real workspace.
       channels: Object.entries(SANDBOX_WORKSPACE.channelNames).map(([id, name]) => ({ id, name })),

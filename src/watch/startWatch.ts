@@ -5,6 +5,7 @@ import { describeError } from '../errors.js';
 import type { Route } from '../http/server.js';
 import { tenDlcWebhookRoutes } from '../http/tenDlcWebhookRoutes.js';
 import { createDailyDigestJob } from '../jobs/dailyDigestJob.js';
+import { createRetentionJob } from '../jobs/retentionJob.js';
 import { createScheduler, type Scheduler } from '../jobs/scheduler.js';
 import { createSenderIdApprovalJob } from '../jobs/senderIdApprovalJob.js';
 import { createTenDlcWatch } from '../jobs/tenDlcWatch.js';
@@ -82,6 +83,7 @@ export function createWatch(options: {
     now,
   });
   const digest = createDailyDigestJob({ traffic, alerts, slack, channel, logger, now });
+  const retention = createRetentionJob({ db, settings: config.retention, logger: logger.child({ job: 'retention' }), now });
 
   const { schedules } = config;
   const scheduler = createScheduler({
@@ -113,6 +115,12 @@ export function createWatch(options: {
         description: 'Posts the last 24 hours of traffic and the open alerts in the alert channel.',
         run: digest.run,
       },
+      {
+        name: 'retention',
+        schedule: schedules.retention,
+        description: retention.describe(),
+        run: retention.run,
+      },
     ],
   });
 
@@ -135,6 +143,9 @@ export function createWatch(options: {
         (error: unknown) => logger.warn('10DLC status webhooks not set', { error: describeError(error) }),
       );
     },
-    stop: () => scheduler.stop(),
+    stop: () => {
+      retention.stop();
+      return scheduler.stop();
+    },
   };
 }

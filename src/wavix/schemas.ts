@@ -112,36 +112,7 @@ export const successSchema = z.looseObject({ success: z.boolean().optional() });
 
 // --- Webhooks Wavix sends (parsed at smsops' own webhook routes) ----------------------------------------------
 
-/** InboundMessage. `message_type` is in older descriptions only; optional. */
-export const inboundMessageWebhookSchema = z.looseObject({
-  message_id: z.string().min(1),
-  from: z.string().min(1),
-  to: z.string().min(1),
-  message_body: z.looseObject({ text: z.string().nullable().default(''), media: z.array(z.string()).nullable().default(null) }),
-  received_at: z.string().min(1),
-  message_type: z.string().optional(),
-});
-export type InboundMessageWebhook = z.infer<typeof inboundMessageWebhookSchema>;
-
-/** DeliveryReport: `segments_count` now, `segments` in older descriptions; both accepted. */
-export const deliveryReportWebhookSchema = z
-  .looseObject({
-    message_id: z.string().min(1),
-    message_type: z.string().optional(),
-    from: z.string(),
-    to: z.string(),
-    tag: nullableString.optional(),
-    status: z.string().min(1),
-    segments_count: z.number().int().optional(),
-    segments: z.number().int().optional(),
-    sent: nullableString.optional(),
-    delivered: nullableString.optional(),
-    error: nullableString.optional(),
-    charge: z.string().optional(),
-    carrier_fees: z.string().optional(),
-  })
-  .transform((report) => ({ ...report, segments_count: report.segments_count ?? report.segments }));
-export type DeliveryReportWebhook = z.infer<typeof deliveryReportWebhookSchema>;
+// InboundMessage and DeliveryReport are read leniently, apart from the REST client: see webhookSchemas.ts.
 
 export const brandStatusChangedWebhookSchema = z.looseObject({ brand_id: z.string(), status: z.string() });
 export const campaignStatusChangedWebhookSchema = z.looseObject({

@@ -19,6 +19,7 @@ import { createInboundRepository, type InboundRepository } from '../../src/store
 import { createRoutesRepository } from '../../src/store/repositories/routes.js';
 import { createSenderIdsRepository } from '../../src/store/repositories/senderIds.js';
 import { createWavixClient } from '../../src/wavix/client.js';
+import { everyoneAdminDirectory } from '../helpers/directory.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
@@ -161,6 +162,7 @@ beforeEach(async () => {
     routes: createRoutesRepository(t.db),
     audit: createAuditRepository(t.db),
     adminUsers: [],
+    directory: everyoneAdminDirectory,
     smsopsWebhooks: smsopsWebhookUrls(publicBaseUrl, SECRET),
     defaultPortsipUrl: null,
   };
@@ -465,12 +467,16 @@ describe('each broken link', () => {
     }
     t.clock.advance(HOUR);
 
-    const report = await runDoctor(doctorDeps());
+    const report = await runDoctor(doctorDeps({ showDestinationAnswers: true }));
     const relay = report.checks.find((c) => c.id.startsWith('relay:portsip:'));
     expect(relay?.status).toBe('warning');
     expect(relay?.reason).toContain('2 messages arrived for it in the last 24 h and none was delivered');
     expect(relay?.reason).toContain('last delivery 2026-11-25 12:00 UTC');
-    expect(relay?.reason).toContain('HTTP 404: unknown webhook');
+    expect(relay?.reason).toContain('Last answer: HTTP 404: unknown webhook.');
+    // Someone who is not an admin sees the status, not what the destination said.
+    const forOthers = (await runDoctor(doctorDeps())).checks.find((c) => c.id.startsWith('relay:portsip:'));
+    expect(forOthers?.reason).toContain('Last answer: HTTP 404.');
+    expect(forOthers?.reason).not.toContain('unknown webhook');
 
     // Once one gets through, the route is ok again.
     const retried = deliveries.forMessage(inbound.getByWavixId('m-1')?.id ?? 0)[0];

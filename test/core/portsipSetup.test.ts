@@ -83,6 +83,8 @@ describe('proposeRoutes', () => {
           currentUrl: null,
           alreadyInPlace: false,
           alsoClaimedBy: [],
+          destinationNote: null,
+          refusedBecause: null,
         },
       ],
     });

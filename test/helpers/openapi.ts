@@ -88,3 +88,34 @@ export function validateWebhook(name: string, body: unknown): string[] {
   if (!load().spec.webhooks[name]) return [`Wavix's description has no webhook ${name}`];
   return errorsOf(compile(pointer('webhooks', name, 'post', 'requestBody', 'content', 'application/json', 'schema')), body);
 }
+
+/**
+ * A webhook payload built from the `example` of every property of its schema in Wavix's description ($refs followed;
+ * a property with no example takes its enum's first value, else null where null is allowed), in the description's
+ * property order.
+ */
+export function webhookExample(name: string): Record<string, unknown> {
+  const { spec } = load();
+  const resolve = (node: Record<string, unknown>): Record<string, unknown> => {
+    let current = node;
+    while (typeof current.$ref === 'string') {
+      current = resolveRef(current.$ref) as Record<string, unknown>;
+    }
+    return current;
+  };
+  const build = (node: Record<string, unknown>): unknown => {
+    const schema = resolve(node);
+    if ('example' in schema) return schema.example;
+    if (Array.isArray(schema.enum)) return schema.enum[0];
+    if (Array.isArray(schema.type) && schema.type.includes('null')) return null;
+    const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+    if (!properties) throw new Error(`no example in Wavix's description for ${JSON.stringify(node).slice(0, 80)}`);
+    return Object.fromEntries(Object.entries(properties).map(([key, property]) => [key, build(property)]));
+  };
+  const webhook = spec.webhooks[name];
+  if (!webhook) throw new Error(`Wavix's description has no webhook ${name}`);
+  return build(webhook.post.requestBody.content['application/json']?.schema as Record<string, unknown>) as Record<
+    string,
+    unknown
+  >;
+}

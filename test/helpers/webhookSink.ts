@@ -13,7 +13,7 @@ export interface ReceivedRequest {
 export interface WebhookSink {
   url: string;
   received: ReceivedRequest[];
-  /** The status (and optional body: a PBX's error page, or hostile words) of every later answer. */
+  /** Answers every later request with this status (and body, empty by default). */
   respondWith(status: number, body?: string): void;
   /** Answers every request after `ms` (a slow PBX). */
   delay(ms: number): void;
@@ -26,7 +26,7 @@ export interface WebhookSink {
 export async function startWebhookSink(): Promise<WebhookSink> {
   const received: ReceivedRequest[] = [];
   let status = 200;
-  let answer = '';
+  let responseBody = '';
   let delayMs = 0;
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -40,7 +40,7 @@ export async function startWebhookSink(): Promise<WebhookSink> {
       json: () => JSON.parse(body.toString('utf8')),
     });
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    res.writeHead(status).end(answer);
+    res.writeHead(status).end(responseBody);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -59,7 +59,7 @@ export async function startWebhookSink(): Promise<WebhookSink> {
     received,
     respondWith: (next, body = '') => {
       status = next;
-      answer = body;
+      responseBody = body;
     },
     close: () => stopListening(),
   };

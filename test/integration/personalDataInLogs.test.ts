@@ -85,6 +85,8 @@ describe('personal data in the log of the real process', () => {
         SLACK_BOT_TOKEN: BOT_TOKEN,
         SLACK_SIGNING_SECRET: SIGNING_SECRET,
         SLACK_ALERT_CHANNEL: 'C0ALERTS01',
+        // The person typing is an smsops admin: the inbox shows them the text, and they may replay.
+        SLACK_ADMIN_USERS: 'U0ADMIN001',
         SLACK_API_URL: fakeSlack.url,
         WAVIX_API_KEY: emulator.apiKey,
         WAVIX_API_URL: emulator.url,

@@ -11,6 +11,7 @@ import { createRoutesRepository } from '../../src/store/repositories/routes.js';
 import { createSenderIdsRepository } from '../../src/store/repositories/senderIds.js';
 import { createSettingsRepository } from '../../src/store/repositories/settings.js';
 import { createWavixClient } from '../../src/wavix/client.js';
+import { everyoneAdminDirectory } from '../helpers/directory.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { recordingAlerts } from '../helpers/recordingAlerts.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
@@ -60,6 +61,7 @@ function smsops(options: { db?: Db; wavixUrl?: string; alerts?: ReturnType<typeo
     routes: createRoutesRepository(db, t.clock.now),
     audit: createAuditRepository(db, t.clock.now),
     adminUsers: [],
+    directory: everyoneAdminDirectory,
     smsopsWebhooks: null,
     defaultPortsipUrl: null,
   };

@@ -307,6 +307,9 @@ describe('delivery reports, health and metrics', () => {
     sink.respondWith(503);
     await post(inboundJson({ message_id: 'h-1' }));
     await until('an attempt', () => sink.received.length >= 1);
+    await until('the Slack post', () =>
+      t.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'slack' AND status = 'delivered'").get(),
+    );
     const health = (await (await fetch(`${t.smsops.url}/healthz`)).json()) as Record<string, unknown>;
     expect(health).toMatchObject({ status: 'ok', db: 'ok', backlog: 1, dead: 0 });
     expect(health.oldestPendingAgeSeconds).toEqual(expect.any(Number));

@@ -82,7 +82,7 @@ describe('webhook set confirmations', () => {
 });
 
 describe('words of a destination reaching Slack', () => {
-  it('escapes PortSIP’s answer in the dead-letter alert, its fallback text included', async () => {
+  it('keeps PortSIP’s answer out of the dead-letter alert, its fallback text included', async () => {
     sink = await startWebhookSink();
     t = await startSmsopsUnderTest({
       PORTSIP_WEBHOOK_URL: `${sink.url}/emc/Wavix - US/${UUID}`,
@@ -111,9 +111,9 @@ describe('words of a destination reaching Slack', () => {
     );
     const shown = readable({ text: alert.args.text, blocks: alert.args.blocks });
     for (const raw of ['<!channel>', '<@U123>', '<https://evil.example|bank>']) expect(shown).not.toContain(raw);
-    expect(String(alert.args.text)).toContain(
-      'Oops &lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|bank&gt; &amp; *bold*',
-    );
+    // The alert channel is readable by every member: it names the status, never the destination's words.
+    expect(String(alert.args.text)).toContain('HTTP 500');
+    expect(shown).not.toContain('evil.example');
     expect(shown).not.toContain(UUID.slice(4));
   });
 });

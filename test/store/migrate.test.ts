@@ -25,25 +25,31 @@ const tables = (db: Database.Database) =>
     (r) => r.name,
   );
 
+/** The project's migrations, in order: a new one is added here and every count below follows. */
+const SHIPPED = [
+  '001_settings_and_audit.sql',
+  '002_sender_ids.sql',
+  '003_inbound_relay.sql',
+  '004_outbound_and_dlr.sql',
+  '005_routes.sql',
+  '006_alerts_and_jobs.sql',
+  '007_slack_threads.sql',
+  '008_deliveries_due_by_kind.sql',
+  '009_deliveries_by_destination.sql',
+  '010_traffic.sql',
+  '011_ten_dlc.sql',
+  '012_watch_baseline.sql',
+  '013_delivery_retry_window.sql',
+  '014_schema_warnings.sql',
+  '015_slack_posts.sql',
+  '017_retention_indexes.sql',
+];
+
 describe('migration runner', () => {
   it('creates the database file and applies every migration on a fresh file', () => {
     const { dbPath, migrations } = workspace();
     const { db, migrations: report } = openDatabase(dbPath, { migrationsDir: migrations });
-    expect(report.applied).toEqual([
-      '001_settings_and_audit.sql',
-      '002_sender_ids.sql',
-      '003_inbound_relay.sql',
-      '004_outbound_and_dlr.sql',
-      '005_routes.sql',
-      '006_alerts_and_jobs.sql',
-      '007_slack_threads.sql',
-      '008_deliveries_due_by_kind.sql',
-      '009_deliveries_by_destination.sql',
-      '010_traffic.sql',
-      '011_ten_dlc.sql',
-      '012_watch_baseline.sql',
-      '013_delivery_retry_window.sql',
-    ]);
+    expect(report.applied).toEqual(SHIPPED);
     expect(tables(db)).toEqual(
       expect.arrayContaining([
         'settings',
@@ -59,6 +65,9 @@ describe('migration runner', () => {
         'alerts',
         'alert_settings',
         'job_runs',
+        'schema_warnings',
+        'slack_posts',
+        'slack_post_messages',
         'schema_migrations',
       ]),
     );
@@ -66,7 +75,7 @@ describe('migration runner', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     const recorded = db.prepare('SELECT version, name, length(checksum) AS len FROM schema_migrations ORDER BY version').all();
-    expect(recorded).toHaveLength(13);
+    expect(recorded).toHaveLength(SHIPPED.length);
     expect(recorded[0]).toEqual({ version: 1, name: 'settings_and_audit', len: 64 });
     db.close();
   });
@@ -75,12 +84,12 @@ describe('migration runner', () => {
     const { dbPath, migrations } = workspace();
     openDatabase(dbPath, { migrationsDir: migrations }).db.close();
     const second = openDatabase(dbPath, { migrationsDir: migrations });
-    expect(second.migrations).toEqual({ applied: [], alreadyApplied: 13 });
+    expect(second.migrations).toEqual({ applied: [], alreadyApplied: SHIPPED.length });
     second.db.close();
 
-    writeFileSync(join(migrations, '099_add_notes.sql'), 'ALTER TABLE routes ADD COLUMN note TEXT;');
+    writeFileSync(join(migrations, '999_add_notes.sql'), 'ALTER TABLE routes ADD COLUMN note TEXT;');
     const third = openDatabase(dbPath, { migrationsDir: migrations });
-    expect(third.migrations).toEqual({ applied: ['099_add_notes.sql'], alreadyApplied: 13 });
+    expect(third.migrations).toEqual({ applied: ['999_add_notes.sql'], alreadyApplied: SHIPPED.length });
     third.db.close();
   });
 
@@ -113,7 +122,7 @@ describe('migration runner', () => {
   it('rolls back a migration that fails midway, leaving neither its tables nor its record', () => {
     const { dbPath, migrations } = workspace();
     writeFileSync(
-      join(migrations, '099_broken.sql'),
+      join(migrations, '998_broken.sql'),
       'CREATE TABLE half_done (id INTEGER);\nINSERT INTO no_such_table VALUES (1);',
     );
     let error: unknown;
@@ -123,10 +132,12 @@ describe('migration runner', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(MigrationError);
-    expect((error as MigrationError).message).toMatch(/099_broken.sql failed and was rolled back: no such table: no_such_table/);
+    expect((error as MigrationError).message).toMatch(/998_broken.sql failed and was rolled back: no such table: no_such_table/);
     const db = new Database(dbPath);
     expect(tables(db)).not.toContain('half_done');
-    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 13 });
+    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({
+      v: Number(SHIPPED.at(-1)?.slice(0, 3)),
+    });
     db.close();
   });
 });

@@ -33,6 +33,7 @@ describe('parseConfig', () => {
       senderIdPoll: '*/10 * * * *',
       trafficWatch: '*/5 * * * *',
       digest: '0 8 * * *',
+      retention: '30 3 * * *',
       timezone: 'UTC',
     });
     expect(config.logLevel).toBe('info');

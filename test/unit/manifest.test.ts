@@ -17,7 +17,14 @@ describe('manifest.yml', () => {
   });
 
   it('asks only for the scopes smsops uses', () => {
-    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'files:write', 'channels:read', 'groups:read']);
+    expect(manifest.oauth_config.scopes.bot).toEqual([
+      'commands',
+      'chat:write',
+      'files:write',
+      'channels:read',
+      'groups:read',
+      'users:read',
+    ]);
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
   });
 

@@ -1,4 +1,5 @@
 import { describeError } from '../../errors.js';
+import { destinationAnswer } from '../destinationAnswer.js';
 import type { ChannelMembership, DoctorCheck } from '../doctor.js';
 import { ago, type CheckGroup, DAY, formatDateTime, RECENT_MESSAGES_SCANNED, shown, wavixUnreadable } from './context.js';
 import { portsipDestinations } from './portsipRoutes.js';
@@ -46,8 +47,8 @@ export const relayGroup: CheckGroup = {
           delivery.destinationKind === 'portsip' ? 'PortSIP' : 'Slack channel',
         );
         entry.arrivedLast24h += 1;
-        if (delivery.status !== 'delivered' && delivery.lastError && entry.lastError === null)
-          entry.lastError = delivery.lastError;
+        if (delivery.status !== 'delivered' && entry.lastError === null)
+          entry.lastError = destinationAnswer(delivery, deps.showDestinationAnswers === true);
       }
     }
     const backlog = new Map(deps.relay.deliveries.backlog().map((b) => [keyOf(b.destinationKind, b.destination), b]));
@@ -77,7 +78,7 @@ export const relayGroup: CheckGroup = {
           ...base,
           status: 'warning',
           reason: `${arrived} message${a.arrivedLast24h === 1 ? '' : 's'} arrived for it in the last 24 h and none was delivered (${lastPart}).${
-            a.lastError ? ` Last error: ${a.lastError.slice(0, 200)}.` : ''
+            a.lastError ? ` Last answer: ${a.lastError}.` : ''
           }${dead}`,
         };
       }

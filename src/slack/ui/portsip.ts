@@ -51,8 +51,13 @@ export function routeProposalsMessage(proposals: readonly RouteProposal[]): Slac
         : 'no route yet';
     const shared =
       p.alsoClaimedBy.length > 0 ? `\n:warning: also on the trunk of ${p.alsoClaimedBy.map(escapeMrkdwn).join(', ')}` : '';
-    const line = `${target} → ${escapeMrkdwn(p.configuration.name)}: ${code(maskUrl(p.portsipUrl))}\n${status}${shared}`;
-    blocks.push(p.alreadyInPlace ? section(line) : proposalBlock(line, p));
+    const remark = p.refusedBecause
+      ? `\n:no_entry: ${escapeMrkdwn(p.refusedBecause)}`
+      : p.destinationNote
+        ? `\n:house: ${escapeMrkdwn(p.destinationNote)}`
+        : '';
+    const line = `${target} → ${escapeMrkdwn(p.configuration.name)}: ${code(maskUrl(p.portsipUrl))}\n${status}${shared}${remark}`;
+    blocks.push(p.alreadyInPlace || p.refusedBecause ? section(line) : proposalBlock(line, p));
   }
   blocks.push(context('Routes can also be set by hand: `/sms route set default <url>`. Changes are audited.'));
   return { text: `${proposals.length} route proposal(s) from PortSIP`, blocks };

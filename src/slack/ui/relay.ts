@@ -1,8 +1,11 @@
+import { destinationAnswer } from '../../core/destinationAnswer.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import { maskUrl } from '../../core/urls.js';
-import type { DestinationStatus, InboxEntry, RelayStatus, ReplayResult } from '../../relay/operations.js';
-import type { Delivery, FailingDelivery } from '../../store/repositories/deliveries.js';
+import type { InboxLine, InboxReading, TextHidden } from '../../relay/inboxReading.js';
+import type { DestinationStatus, RelayStatus, ReplayResult } from '../../relay/operations.js';
+import type { DeliveryStatus, FailingDelivery } from '../../store/repositories/deliveries.js';
 import type { InboundMessage } from '../../store/repositories/inbound.js';
+import type { SchemaWarningSummary } from '../../store/repositories/schemaWarnings.js';
 import { ACTION } from '../ids.js';
 import { type Block, button, clip, code, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
 
@@ -16,37 +19,56 @@ const age = (ms: number) =>
       ? `${Math.round(ms / 60_000)} min`
       : `${(ms / 3_600_000).toFixed(1)} h`;
 
+/** "3 webhooks in the last 24 h had unexpected fields (…), most often: `message_type null` ×2, …"; null if none. */
+export function schemaWarningsLine(summary: SchemaWarningSummary): string | null {
+  if (summary.webhooks === 0) return null;
+  const count = `${summary.atLeast ? 'At least ' : ''}${summary.webhooks} webhook${summary.webhooks === 1 ? '' : 's'}`;
+  const top = summary.top.map((t) => `${code(clip(t.problem, 80))} ×${t.count}`).join(', ');
+  return `:warning: ${count} in the last 24 h had unexpected fields (stored and relayed unchanged), most often: ${top}`;
+}
+
 /**
  * An error as recorded for a destination, fit for mrkdwn: the destination's own URL (its last segment is PortSIP's
- * credential) replaced by its masked form wherever the error quotes it, escaped, one line, clipped.
+ * credential) masked wherever the error quotes it, then cut as `destinationAnswer` allows (an excerpt for admins,
+ * the HTTP status for everyone else), escaped.
  */
-function errorText(error: string, d: Pick<DestinationStatus, 'destinationKind' | 'destination'>): string {
-  let text = error;
+function errorText(f: FailingDelivery, d: DestinationStatus, showExcerpt: boolean): string {
+  let text = f.lastError;
   if (d.destinationKind === 'portsip') {
     const masked = maskUrl(d.destination);
     for (const form of [d.destination, encodeURI(d.destination), d.destination.replaceAll(' ', '%20')]) {
       if (form) text = text.split(form).join(masked);
     }
   }
-  return escapeMrkdwn(clip(text.replace(/\s+/g, ' '), 200));
+  const answer = destinationAnswer(
+    { destinationKind: d.destinationKind, lastStatusCode: f.lastStatusCode, lastError: text },
+    showExcerpt,
+  );
+  return escapeMrkdwn(answer ?? 'no answer recorded');
 }
 
 const person = (digits: string) => escapeMrkdwn(formatPhoneForPeople(`+${digits.replace(/^\+/, '')}`));
 
-function failingLine(f: FailingDelivery, d: DestinationStatus, now: number): string {
+function failingLine(f: FailingDelivery, d: DestinationStatus, now: number, showExcerpt: boolean): string {
   const when = f.lastAttemptAt !== null ? `${age(now - f.lastAttemptAt)} ago` : 'not tried yet';
   const state = f.status === 'dead' ? 'dead' : `${f.attempts} attempt${f.attempts === 1 ? '' : 's'}`;
-  return `   ◦ ${code(f.wavixMessageId)} to ${person(f.toNumber)}: ${state}, last ${when}: ${errorText(f.lastError, d)}`;
+  return `   ◦ ${code(f.wavixMessageId)} to ${person(f.toNumber)}: ${state}, last ${when}: ${errorText(f, d, showExcerpt)}`;
 }
 
-function destinationLines(d: DestinationStatus, now: number): string {
+function destinationLines(d: DestinationStatus, now: number, showExcerpt: boolean): string {
   const head = `• ${destination(d.destinationKind, d.destination)}: ${d.pending} pending${
     d.oldestPendingCreatedAt !== null ? ` (oldest ${age(now - d.oldestPendingCreatedAt)})` : ''
   }, ${d.dead} dead, last success ${d.lastDeliveredAt !== null ? formatTime(d.lastDeliveredAt) : 'never'}`;
-  return [head, ...d.failing.map((f) => failingLine(f, d, now))].join('\n');
+  return [head, ...d.failing.map((f) => failingLine(f, d, now, showExcerpt))].join('\n');
 }
 
-export function relayStatusMessage(status: RelayStatus, now: number): SlackMessage {
+/** `showErrorExcerpt`: the person may change the setup (an admin): they see an excerpt of what destinations answered. */
+export function relayStatusMessage(
+  status: RelayStatus,
+  now: number,
+  warnings?: SchemaWarningSummary,
+  options: { showErrorExcerpt?: boolean } = {},
+): SlackMessage {
   const headline =
     status.pending === 0 && status.dead === 0
       ? ':white_check_mark: Nothing waiting: every inbound message was delivered.'
@@ -55,7 +77,8 @@ export function relayStatusMessage(status: RelayStatus, now: number): SlackMessa
         }`;
   const blocks: Block[] = [section(`*Relay*\n${headline}`)];
   // One section per destination (each within Slack's 3,000 characters), at most 40.
-  for (const d of status.destinations.slice(0, 40)) blocks.push(section(destinationLines(d, now)));
+  for (const d of status.destinations.slice(0, 40))
+    blocks.push(section(destinationLines(d, now, options.showErrorExcerpt === true)));
   if (status.destinations.length === 0) blocks.push(context('No inbound message has been relayed yet.'));
   if (status.destinations.some((d) => d.failing.length > 0)) {
     blocks.push(
@@ -64,6 +87,8 @@ export function relayStatusMessage(status: RelayStatus, now: number): SlackMessa
       ),
     );
   }
+  const warned = warnings && schemaWarningsLine(warnings);
+  if (warned) blocks.push(context(warned));
   return { text: `Relay: ${status.pending} pending, ${status.dead} dead`, blocks };
 }
 
@@ -109,40 +134,58 @@ export function replayConfirmMessage(message: InboundMessage, delivered: number)
   };
 }
 
-const DELIVERY_ICON: Record<Delivery['status'], string> = {
+const DELIVERY_ICON: Record<DeliveryStatus, string> = {
   delivered: ':white_check_mark:',
   pending: ':hourglass_flowing_sand:',
   in_flight: ':arrows_counterclockwise:',
   dead: ':rotating_light:',
 };
 
-function deliveryLine(d: Delivery): string {
-  const where = d.destinationKind === 'portsip' ? 'PortSIP' : 'Slack';
-  const why = d.status !== 'delivered' && d.lastError ? ` (${escapeMrkdwn(clip(d.lastError, 120))})` : '';
+function deliveryLine(d: InboxLine['deliveries'][number]): string {
+  const where = d.kind === 'portsip' ? 'PortSIP' : 'Slack';
+  const why = d.answer ? ` (${escapeMrkdwn(d.answer)})` : '';
   return `${DELIVERY_ICON[d.status]} ${where} ${d.status}${why}`;
 }
 
-export function inboxMessage(entries: readonly InboxEntry[], number?: string): SlackMessage {
-  if (entries.length === 0) {
+function hiddenText(hidden: TextHidden): string {
+  const where = hidden.channel ? `<#${hidden.channel}>` : 'no channel';
+  return hidden.reason === 'not-member'
+    ? `_text hidden: you are not in ${where}, where it was posted_`
+    : `_text hidden: smsops could not check that you are in ${where} (${escapeMrkdwn(hidden.why)})_`;
+}
+
+function lineBlock(line: InboxLine): Block {
+  const from = line.fromNumber === null ? '_hidden sender_' : `*${escapeMrkdwn(formatPhoneForPeople(`+${line.fromNumber}`))}*`;
+  const body = line.hidden ? hiddenText(line.hidden) : clip(escapeMrkdwn(line.text ?? '') || '_(no text)_', 600);
+  return section(
+    `${from} → ${escapeMrkdwn(formatPhoneForPeople(`+${line.toNumber}`))} · ${formatTime(line.ingestedAt)} · ${line.messageType.toUpperCase()}${
+      line.mediaCount > 0 ? ` (${line.mediaCount} media)` : ''
+    }\n${body}\n${line.deliveries.map(deliveryLine).join(' · ') || '_no destination_'} · id ${code(line.wavixMessageId)}`,
+  );
+}
+
+export function inboxMessage(reading: InboxReading, number?: string): SlackMessage {
+  const { lines } = reading;
+  if (lines.length === 0) {
     return {
       text: 'No inbound messages yet.',
       blocks: [section(`No inbound messages${number ? ` to ${escapeMrkdwn(number)}` : ''} yet.`)],
     };
   }
-  const blocks: Block[] = entries
-    .slice(0, 20)
-    .map(({ message, deliveries }) =>
-      section(
-        `*${escapeMrkdwn(formatPhoneForPeople(`+${message.fromNumber}`))}* → ${escapeMrkdwn(formatPhoneForPeople(`+${message.toNumber}`))} · ${formatTime(
-          message.ingestedAt,
-        )} · ${message.messageType.toUpperCase()}${message.media?.length ? ` (${message.media.length} media)` : ''}\n${clip(
-          escapeMrkdwn(message.text) || '_(no text)_',
-          600,
-        )}\n${deliveries.map(deliveryLine).join(' · ') || '_no destination_'} · id ${code(message.wavixMessageId)}`,
+  const hidden = lines.filter((l) => l.hidden).length;
+  const blocks: Block[] = [
+    section(`*Inbox*${number ? ` for ${escapeMrkdwn(number)}` : ''}`),
+    ...lines.slice(0, 20).map(lineBlock),
+  ];
+  if (hidden > 0) {
+    blocks.push(
+      context(
+        `The text and sender of ${hidden} message${hidden === 1 ? ' is' : 's are'} hidden: SMS text is personal data, shown to smsops admins and to the members of the channel it is posted in. Ask to be added to that channel.`,
       ),
     );
-  return {
-    text: `${entries.length} recent inbound messages`,
-    blocks: [section(`*Inbox*${number ? ` for ${escapeMrkdwn(number)}` : ''}`), ...blocks],
-  };
+  }
+  if (!reading.admin && lines.some((l) => l.deliveries.some((d) => d.kind === 'portsip' && d.answer))) {
+    blocks.push(context('What PortSIP answered is shown to smsops admins only; here, its HTTP status.'));
+  }
+  return { text: `${lines.length} recent inbound messages${hidden > 0 ? ` (${hidden} hidden)` : ''}`, blocks };
 }

@@ -1,3 +1,4 @@
+import { destinationRemark } from '../../core/destinationUrls.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import type { RouteChange, RoutesOverview } from '../../core/routes.js';
 import type { Route } from '../../store/repositories/routes.js';
@@ -10,7 +11,16 @@ const routeName = (number: string) =>
 function routeLine(route: Route): string {
   const portsip = route.portsipUrl ? `PortSIP ${webhookLabel(route.portsipUrl, false)}` : 'no PortSIP relay';
   const channel = route.slackChannel ? `<#${route.slackChannel}>` : 'the inbox channel';
-  return `${routeName(route.number)} → ${portsip} · posted in ${channel} · set by ${mention(route.createdBy)}`;
+  return `${routeName(route.number)} → ${portsip} · posted in ${channel} · set by ${mention(route.createdBy)}${
+    route.portsipUrl ? remarkOf(route.portsipUrl) : ''
+  }`;
+}
+
+/** Loopback and private destinations are named; one set before the destination check existed says it is refused now. */
+export function remarkOf(url: string): string {
+  const remark = destinationRemark(url);
+  if (remark.refused) return `\n:no_entry: ${escapeMrkdwn(remark.refused)} Set this route again with another URL.`;
+  return remark.note ? `\n:house: ${escapeMrkdwn(remark.note)}` : '';
 }
 
 export function routeListMessage(overview: RoutesOverview): SlackMessage {
@@ -19,7 +29,9 @@ export function routeListMessage(overview: RoutesOverview): SlackMessage {
     ? []
     : [
         overview.fallbackPortsipUrl
-          ? `Numbers without a route go to PORTSIP_WEBHOOK_URL ${webhookLabel(overview.fallbackPortsipUrl, false)}.`
+          ? `Numbers without a route go to PORTSIP_WEBHOOK_URL ${webhookLabel(overview.fallbackPortsipUrl, false)}.${remarkOf(
+              overview.fallbackPortsipUrl,
+            ).replace('\n', ' ')}`
           : 'Numbers without a route are not relayed to PortSIP (no `default` route, no PORTSIP_WEBHOOK_URL); they are still stored and posted in Slack.',
       ];
   return {

@@ -11,6 +11,8 @@ export interface WebhookConfirmation {
   seen: string | null;
 }
 
+const noteLine = (plan: WebhookPlan) => (plan.destinationNote ? `\n:warning: ${escapeMrkdwn(plan.destinationNote)}` : '');
+
 const slotName = (slot: WebhookSlot) => (slot.kind === 'inbound' ? 'inbound SMS webhook' : 'delivery report webhook');
 
 /**
@@ -28,7 +30,7 @@ export function webhookConfirmMessage(
   );
   const text = `Replace the webhook of ${plan.targetLabel}?`;
   const blocks: Block[] = [
-    section(`:warning: *${escapeMrkdwn(text)}* It points somewhere else now:\n${lines.join('\n')}`),
+    section(`:warning: *${escapeMrkdwn(text)}* It points somewhere else now:\n${lines.join('\n')}${noteLine(plan)}`),
     context('If the old URL is PortSIP’s, keep it as a route (`/sms route set …`) so smsops relays the messages there.'),
     {
       type: 'actions',
@@ -50,5 +52,5 @@ export function webhookResultMessage(plan: WebhookPlan, smsopsInbound: string | 
     (slot) => `• ${slotName(slot)}: ${webhookLabel(slot.next, slot.next === smsopsInbound || slot.kind === 'dlr')}`,
   );
   const text = `Webhook of ${plan.targetLabel} updated on Wavix.`;
-  return { text, blocks: [section(`:white_check_mark: *${escapeMrkdwn(text)}*\n${lines.join('\n')}`)] };
+  return { text, blocks: [section(`:white_check_mark: *${escapeMrkdwn(text)}*\n${lines.join('\n')}${noteLine(plan)}`)] };
 }

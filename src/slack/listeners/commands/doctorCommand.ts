@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import { isSmsopsAdmin } from '../../../core/access.js';
 import { type ChannelMembership, runDoctor, summaryLine } from '../../../core/doctor.js';
 import { checkInboundRules } from '../../../core/portsipSetup.js';
 import { describeError } from '../../../errors.js';
@@ -29,7 +30,9 @@ export async function doctorCommand(interaction: Interaction): Promise<void> {
   const { deps } = interaction;
   await interaction.reply(doctorCheckingMessage());
   const portsip = deps.portsip;
+  const admin = await isSmsopsAdmin(deps.services, interaction.actor);
   const report = await runDoctor({
+    showDestinationAnswers: admin.ok && admin.value,
     services: deps.services,
     relay: deps.relay,
     publicBaseUrl: deps.publicBaseUrl,

@@ -1,11 +1,19 @@
-import { recentInbox, relayStatus, replayDeliveries } from '../../../relay/operations.js';
+import { isSmsopsAdmin } from '../../../core/access.js';
+import { readInbox } from '../../../relay/inboxReading.js';
+import { recentSchemaWarnings, relayStatus, replayDeliveries } from '../../../relay/operations.js';
 import { errorMessage } from '../../ui/errors.js';
 import { inboxMessage, relayStatusMessage, replayConfirmMessage, replayMessage } from '../../ui/relay.js';
 import { type Interaction, logFailure } from '../context.js';
 
 export async function relayStatusCommand(interaction: Interaction): Promise<void> {
-  const { relay } = interaction.deps;
-  await interaction.reply(relayStatusMessage(relayStatus(relay), relay.now()));
+  const { relay, services } = interaction.deps;
+  // What destinations answered is a read-back channel for whoever set the route: an excerpt for admins only.
+  const admin = await isSmsopsAdmin(services, interaction.actor);
+  await interaction.reply(
+    relayStatusMessage(relayStatus(relay), relay.now(), recentSchemaWarnings(relay), {
+      showErrorExcerpt: admin.ok && admin.value,
+    }),
+  );
 }
 
 /** `/sms relay replay …`, and the "Send again" button of its confirmation (`confirmed`, replacing the question). */
@@ -27,10 +35,11 @@ export async function relayReplayCommand(interaction: Interaction, target: strin
 }
 
 export async function inboxCommand(interaction: Interaction, number: string | undefined): Promise<void> {
-  const entries = recentInbox(interaction.deps.relay, number);
-  if (!entries.ok) {
-    await interaction.reply(errorMessage(entries.error, 'read the inbox'));
+  const { deps, actor } = interaction;
+  const reading = await readInbox(deps.services, deps.relay, actor, number, deps.inboxChannel);
+  if (!reading.ok) {
+    await interaction.reply(errorMessage(reading.error, 'read the inbox'));
     return;
   }
-  await interaction.reply(inboxMessage(entries.value, number));
+  await interaction.reply(inboxMessage(reading.value, number));
 }

@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { parseSmsCommand, type SmsCommand } from '../../commands/parseCommand.js';
 import { auditMessage } from '../../ui/audit.js';
 import { helpMessage, usageMessage } from '../../ui/help.js';
+import { clip } from '../../ui/text.js';
 import { type Interaction, replier, type SlackDeps, slowPart } from '../context.js';
 import { doctorCommand } from './doctorCommand.js';
 import { enableInboundCommand, listNumbersCommand } from './numberCommands.js';
@@ -77,8 +78,6 @@ export function smsCommandListener(deps: SlackDeps) {
       reply: replier({ respond, client, channelId: command.channel_id, userId: command.user_id, logger: deps.logger }),
     };
     const parsedCommand = parsed.command;
-    await slowPart(interaction, `run /sms ${command.text.slice(0, 40)}`, () =>
-      run(interaction, parsedCommand, command.trigger_id),
-    );
+    await slowPart(interaction, `run /sms ${clip(command.text, 40)}`, () => run(interaction, parsedCommand, command.trigger_id));
   };
 }

@@ -1,0 +1,128 @@
+import { err, ok, type Result } from '../errors.js';
+import { InputError } from './inputError.js';
+import { type AddressClass, classifyAddress, REFUSED_KINDS } from './ipRanges.js';
+import { encodeCopiedUrl, maskUrl } from './urls.js';
+
+/**
+ * Checks a URL smsops is asked to send to (a PortSIP route, PORTSIP_WEBHOOK_URL, a Wavix webhook): it must not turn
+ * the relay inward. An address is judged after WHATWG parsing, which is what the HTTP request uses; an IP address
+ * written in any other way than plain dotted decimal (`0x7f000001`, `2130706433`, `0177.0.0.1`, `127.1`) is refused
+ * outright, because such spellings exist to slip past checks and no PBX address is ever copied like that.
+ *
+ * A host name is judged by its name only (a few well-known metadata names are refused); what it resolves to is
+ * checked when the relay connects (src/relay/destinationGuard.ts), since DNS can change after the route was set.
+ */
+
+export type DestinationKind = AddressClass['kind'] | 'name' | 'loopback-name';
+
+export interface DestinationUrl {
+  /** As given (spaces kept). */
+  raw: string;
+  /** The host as the request will use it (WHATWG-normalised). */
+  host: string;
+  kind: DestinationKind;
+  /** For people: why the URL is allowed but worth a look, e.g. "loopback address: PortSIP on this host?"; else null. */
+  note: string | null;
+}
+
+/** Who will call the URL: smsops' relay (PortSIP on this host or the LAN is normal), or Wavix from the internet. */
+export type DestinationCaller = 'smsops' | 'wavix';
+
+/** Names cloud providers give their metadata services (they resolve to refused addresses anyway where it matters). */
+const METADATA_NAMES = new Set([
+  'metadata',
+  'metadata.google.internal',
+  'metadata.goog',
+  'instance-data',
+  'instance-data.ec2.internal',
+  'metadata.tencentyun.com',
+  'metadata.platformequinix.com',
+]);
+
+/**
+ * The host exactly as typed, before any normalisation: after the scheme and any slashes, up to the path, without
+ * user info and port. The WHATWG parser removes tabs and newlines anywhere and treats `\` as `/`, so this does too.
+ */
+export function typedHost(raw: string): string | null {
+  const s = raw.replace(/[\t\n\r]/g, '').trim();
+  const match = /^[a-z][a-z0-9+.-]*:[\\/]*([^\\/?#]*)/i.exec(s);
+  if (!match) return null;
+  let authority = match[1] ?? '';
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) authority = authority.slice(at + 1);
+  if (authority.startsWith('[')) {
+    const end = authority.indexOf(']');
+    return end < 0 ? authority : authority.slice(0, end + 1);
+  }
+  const colon = authority.indexOf(':');
+  return colon < 0 ? authority : authority.slice(0, colon);
+}
+
+const REFUSAL: Record<string, (range: string) => string> = {
+  'link-local': (range) => `a link-local address (${range}), where cloud metadata services answer`,
+  metadata: (range) => `a cloud metadata address (${range})`,
+  unspecified: (range) => `an unspecified address (${range}), which reaches this host; write 127.0.0.1 for PortSIP on this host`,
+  'not-unicast': (range) => `not a single host's address (${range})`,
+};
+
+function noteFor(kind: DestinationKind, range: string, caller: DestinationCaller): string | null {
+  const where = kind === 'private' ? `private address (${range})` : kind === 'loopback' ? 'loopback address' : 'loopback name';
+  if (kind === 'public' || kind === 'name') return null;
+  return caller === 'wavix'
+    ? `${where}: Wavix calls this URL from the internet and cannot reach it`
+    : kind === 'private'
+      ? `${where}: PortSIP on your LAN?`
+      : `${where}: PortSIP on this host?`;
+}
+
+/** An http(s) URL smsops will not send to (as opposed to text that is no URL at all). */
+export class RefusedDestinationError extends InputError {
+  constructor(raw: string, why: string) {
+    // The URL's last segment is a credential (PortSIP's UUID) and refusals are audited: only its masked form is repeated.
+    super([{ field: 'url', message: `smsops does not send to "${maskUrl(raw)}": ${why}.` }]);
+    this.name = 'RefusedDestinationError';
+  }
+}
+
+function refuse(raw: string, why: string): Result<never, InputError> {
+  return err(new RefusedDestinationError(raw, why));
+}
+
+const notHttp = (raw: string) => err(new InputError([{ field: 'url', message: `"${maskUrl(raw)}" is not an http(s) URL.` }]));
+
+/** Whether smsops may send to this URL, and what a person should notice about it. */
+export function checkDestinationUrl(raw: string, caller: DestinationCaller = 'smsops'): Result<DestinationUrl, InputError> {
+  let url: URL;
+  try {
+    url = new URL(encodeCopiedUrl(raw));
+  } catch {
+    return notHttp(raw);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return notHttp(raw);
+  const host = url.hostname;
+  const typed = typedHost(encodeCopiedUrl(raw))?.toLowerCase() ?? '';
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(host) && typed !== host) {
+    return refuse(
+      raw,
+      `its host "${typed}" is an unusual way of writing the IP address ${host}; write the address as four decimal numbers (e.g. ${host})`,
+    );
+  }
+  const address = classifyAddress(host);
+  if (address) {
+    const why = REFUSAL[address.kind];
+    if (why && REFUSED_KINDS.has(address.kind)) return refuse(raw, `its host is ${why(address.range)}`);
+    return ok({ raw, host, kind: address.kind, note: noteFor(address.kind, address.range, caller) });
+  }
+  const name = host.replace(/\.$/, '');
+  if (METADATA_NAMES.has(name)) return refuse(raw, `"${name}" is a cloud metadata service`);
+  if (name === 'localhost' || name.endsWith('.localhost')) {
+    return ok({ raw, host, kind: 'loopback-name', note: noteFor('loopback-name', name, caller) });
+  }
+  return ok({ raw, host, kind: 'name', note: null });
+}
+
+/** The note of a stored destination (`/sms route list`), or why it would be refused today (set before this check). */
+export function destinationRemark(raw: string): { note: string | null; refused: string | null } {
+  const checked = checkDestinationUrl(raw);
+  return checked.ok ? { note: checked.value.note, refused: null } : { note: null, refused: checked.error.userMessage };
+}

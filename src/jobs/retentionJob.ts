@@ -1,0 +1,210 @@
+import { performance } from 'node:perf_hooks';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Db } from '../store/database.js';
+import { hourStartOf } from '../store/repositories/traffic.js';
+import { createTableDeleter, type TableDeleter } from '../store/retention/batchDelete.js';
+import { RETENTION_TABLES, type RetentionTable, type RetentionWindow } from '../store/retention/tables.js';
+import type { JobOutcome } from './scheduler.js';
+
+const DAY_MS = 86_400_000;
+
+/** Rows per transaction at most: 500 messages with two deliveries each cost about 3 ms of CPU (npm run bench:retention). */
+export const RETENTION_BATCH_ROWS = 500;
+/**
+ * A batch holds the event loop (and so every webhook ack) for as long as it runs: one slower than this halves the
+ * next batch, one well under it lets the size grow back, never above RETENTION_BATCH_ROWS.
+ */
+export const RETENTION_BATCH_TARGET_MS = 5;
+const MIN_BATCH_ROWS = 10;
+
+export interface RetentionSettings {
+  /** RETENTION_DAYS: messages, traffic records, job runs, Slack threads. 0 keeps all. */
+  days: number;
+  /** AUDIT_RETENTION_DAYS. 0 keeps all. */
+  auditDays: number;
+}
+
+export interface RetentionReport {
+  /** Rows deleted per table (children included under their own table). */
+  deleted: Record<string, number>;
+  /** Rows older than the limit that stayed, with why (e.g. a delivery still pending), per table. */
+  kept: Record<string, { count: number; because: string }>;
+  batches: number;
+  /** The most rows one transaction deleted (its own table's rows; children come with them). */
+  largestBatch: number;
+  longestBatchMs: number;
+  /** The table of the longest batch. */
+  longestBatchTable: string | null;
+  failures: string[];
+  stopped: boolean;
+}
+
+export interface RetentionJob {
+  run(): Promise<JobOutcome>;
+  /** Like run, with the figures (tests, the benchmark). */
+  runWithReport(): Promise<RetentionReport>;
+  /** Makes a run in progress stop after its current batch (shutdown must not wait for a year of backlog). */
+  stop(): void;
+  describe(): string;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Deletes what has aged out, table by table (src/store/retention/tables.ts), in small transactions with a turn of
+ * the event loop between them, so webhooks keep being stored and acknowledged while it runs. A table that fails is
+ * logged and skipped; the run then reports failure and the next run starts over (nothing is half-done: each batch is
+ * one transaction). Logs counts only, never what a row held.
+ */
+export function createRetentionJob(deps: {
+  db: Db;
+  settings: RetentionSettings;
+  logger: Logger;
+  now: () => number;
+  tables?: readonly RetentionTable[];
+  batchRows?: number;
+  targetMs?: number;
+  /**
+   * Each batch's table, rows, wall time and the process' CPU time during it (the benchmark's distribution: on a
+   * loaded machine the wall time includes waiting for a core).
+   */
+  onBatch?: (table: string, rows: number, ms: number, cpuMs: number) => void;
+}): RetentionJob {
+  const { db, settings, logger, now } = deps;
+  const tables = deps.tables ?? RETENTION_TABLES;
+  const batchRows = deps.batchRows ?? RETENTION_BATCH_ROWS;
+  const targetMs = deps.targetMs ?? RETENTION_BATCH_TARGET_MS;
+  // Prepared on first use, so a table missing from the schema fails its own step of a run, not smsops' start.
+  const deleters = new Map<string, TableDeleter>();
+  const deleterFor = (spec: RetentionTable) => {
+    let deleter = deleters.get(spec.table);
+    if (!deleter) {
+      deleter = createTableDeleter(db, spec);
+      deleters.set(spec.table, deleter);
+    }
+    return deleter;
+  };
+  let stopping = false;
+  let runs = 0;
+
+  const windowDays: Record<RetentionWindow, number> = { data: settings.days, audit: settings.auditDays };
+
+  const runWithReport = async (): Promise<RetentionReport> => {
+    runs += 1;
+    stopping = false;
+    const startedAt = now();
+    // Whole hours: a traffic hour is then either kept with all its messages or deleted with its rollup rows.
+    const ageCutoff = (window: RetentionWindow) => {
+      const days = windowDays[window];
+      return days === 0 ? null : hourStartOf(startedAt - days * DAY_MS);
+    };
+    const report: RetentionReport = {
+      deleted: {},
+      kept: {},
+      batches: 0,
+      largestBatch: 0,
+      longestBatchMs: 0,
+      longestBatchTable: null,
+      failures: [],
+      stopped: false,
+    };
+    const count = (table: string, rows: number) => {
+      if (rows > 0) report.deleted[table] = (report.deleted[table] ?? 0) + rows;
+    };
+
+    for (const spec of tables) {
+      if (stopping) break;
+      try {
+        const deleter = deleterFor(spec);
+        const cutoff = deleter.cutoff(ageCutoff(spec.window));
+        if (cutoff === null) continue;
+        let limit = batchRows;
+        for (;;) {
+          const began = performance.now();
+          const cpu = deps.onBatch ? process.cpuUsage() : undefined;
+          const batch = deleter.deleteBatch(cutoff, limit);
+          const ms = performance.now() - began;
+          report.batches += 1;
+          if (deps.onBatch && cpu) {
+            const used = process.cpuUsage(cpu);
+            deps.onBatch(spec.table, batch.rows, ms, (used.user + used.system) / 1000);
+          }
+          report.largestBatch = Math.max(report.largestBatch, batch.rows);
+          if (ms > report.longestBatchMs) {
+            report.longestBatchMs = ms;
+            report.longestBatchTable = spec.table;
+          }
+          count(spec.table, batch.rows);
+          for (const [child, rows] of Object.entries(batch.children)) count(child, rows);
+          if (batch.rows < limit) break;
+          if (ms > targetMs) limit = Math.max(MIN_BATCH_ROWS, Math.floor(limit / 2));
+          else if (ms < targetMs / 2) limit = Math.min(batchRows, limit * 2);
+          await yieldToEventLoop();
+          if (stopping) break;
+        }
+        if (spec.keptBecause && !stopping) {
+          const left = deleter.olderThan(cutoff);
+          if (left > 0) report.kept[spec.table] = { count: left, because: spec.keptBecause };
+        }
+      } catch (error) {
+        const failure = `${spec.table}: ${describeError(error)}`;
+        report.failures.push(failure);
+        logger.warn('retention: a batch failed; the table is left for the next run', {
+          table: spec.table,
+          error: describeError(error),
+        });
+      }
+      await yieldToEventLoop();
+    }
+    report.stopped = stopping;
+    report.longestBatchMs = Math.round(report.longestBatchMs * 100) / 100;
+    logger.info('retention run finished', {
+      deleted: report.deleted,
+      kept: Object.fromEntries(Object.entries(report.kept).map(([table, k]) => [table, k.count])),
+      batches: report.batches,
+      longestBatchMs: report.longestBatchMs,
+      longestBatchTable: report.longestBatchTable,
+      // Deleted rows' pages stay in the file as free pages that new rows reuse (see README: Retention).
+      freePages: db.open ? (db.pragma('freelist_count', { simple: true }) as number) : null,
+      failures: report.failures.length,
+      stopped: report.stopped,
+      run: runs,
+    });
+    return report;
+  };
+
+  return {
+    runWithReport,
+    run: async () => {
+      const report = await runWithReport();
+      const summary = summarise(report);
+      if (report.failures.length > 0) return { outcome: 'failed', error: `${report.failures.join('; ')} (${summary})` };
+      if (report.stopped) return { outcome: 'failed', error: `stopped by shutdown before the end (${summary})` };
+      return { outcome: 'ok', summary };
+    },
+    stop: () => {
+      stopping = true;
+    },
+    describe: () => {
+      const days = (n: number) => (n === 0 ? 'never (0 keeps all)' : `after ${n} days`);
+      return (
+        `Deletes inbound messages whose deliveries all finished, their deliveries, delivery reports, outbound and ` +
+        `hourly traffic records, job runs and Slack threads ${days(settings.days)}; the audit log ` +
+        `${days(settings.auditDays)}. In small batches that never hold up ingest.`
+      );
+    },
+  };
+}
+
+/** Counts only: what a run deleted and kept, fit for a log line and a Slack reply. */
+export function summarise(report: RetentionReport): string {
+  const deleted = Object.entries(report.deleted).map(([table, rows]) => `${rows} ${table}`);
+  const kept = Object.entries(report.kept).map(([table, k]) => `${k.count} older ${table} kept (${k.because})`);
+  const parts = [
+    deleted.length > 0 ? `deleted ${deleted.join(', ')}` : 'nothing to delete',
+    ...kept,
+    `${report.batches} batches, longest ${report.longestBatchMs} ms`,
+  ];
+  return parts.join('; ');
+}

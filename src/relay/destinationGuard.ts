@@ -1,0 +1,74 @@
+import dns from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import { checkDestinationUrl } from '../core/destinationUrls.js';
+import { classifyAddress, REFUSED_KINDS } from '../core/ipRanges.js';
+import { encodeCopiedUrl } from '../core/urls.js';
+
+/**
+ * The relay's last line against being turned inward, at the moment it connects. A route is checked when it is set
+ * (src/core/destinationUrls.ts), but a host name can resolve to anything later (a DNS record changed, a rebinding
+ * name like `169.254.169.254.nip.io`), and a route stored before that check existed was never checked. So:
+ * - `refusedDestination(url)` before a request: the URL as the rules stand today (IP literals never reach `lookup`);
+ * - `guardedLookup` as the request's `lookup`: every address a name resolves to is judged, and one in a refused
+ *   range (link-local, metadata, unspecified, multicast) fails the connection with the reason.
+ * Loopback and private answers stay allowed, as for routes.
+ */
+
+export class RefusedAddressError extends Error {
+  readonly code = 'ESMSOPSREFUSED';
+
+  constructor(hostname: string, address: string, range: string) {
+    super(`${hostname} resolves to ${address} (${range}); smsops does not send there`);
+    this.name = 'RefusedAddressError';
+  }
+}
+
+type Resolver = (
+  hostname: string,
+  options: dns.LookupAllOptions,
+  callback: (error: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void,
+) => void;
+
+/** A `lookup` for http(s).request / net.connect that refuses names resolving to a refused address. */
+export function createGuardedLookup(resolve: Resolver = dns.lookup): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) {
+        callback(error, '', 0);
+        return;
+      }
+      for (const { address } of addresses) {
+        const kind = classifyAddress(address);
+        if (kind && REFUSED_KINDS.has(kind.kind)) {
+          callback(new RefusedAddressError(hostname, address, kind.range), '', 0);
+          return;
+        }
+      }
+      if (options.all) {
+        (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, addresses);
+        return;
+      }
+      const [first] = addresses;
+      if (!first) {
+        callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
+        return;
+      }
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+export const guardedLookup = createGuardedLookup();
+
+/** Why smsops will not send to this stored URL today (a route set before the check, a literal refused address), else null. */
+export function refusedDestination(rawUrl: string): string | null {
+  const checked = checkDestinationUrl(rawUrl);
+  if (checked.ok) return null;
+  // "not an http(s) URL" is the sender's own error to report; only the refusals are this guard's.
+  try {
+    new URL(encodeCopiedUrl(rawUrl));
+  } catch {
+    return null;
+  }
+  return checked.error.userMessage;
+}

@@ -1,0 +1,93 @@
+import { isSmsopsAdmin } from '../core/access.js';
+import { destinationAnswer } from '../core/destinationAnswer.js';
+import type { Actor, SetupServices } from '../core/services.js';
+import { ok, type Result } from '../errors.js';
+import type { DeliveryStatus } from '../store/repositories/deliveries.js';
+import { type RelayOperationsDeps, recentInbox } from './operations.js';
+
+/** Why the text of a message is not shown: the reader is not in its channel, or Slack could not say. */
+export type TextHidden = { channel: string; reason: 'not-member' } | { channel: string; reason: 'check-failed'; why: string };
+
+/** One inbound message as a particular person may see it. */
+export interface InboxLine {
+  wavixMessageId: string;
+  toNumber: string;
+  ingestedAt: number;
+  messageType: 'sms' | 'mms';
+  mediaCount: number;
+  /** The sender and the text: null when hidden from this reader. */
+  fromNumber: string | null;
+  text: string | null;
+  hidden: TextHidden | null;
+  deliveries: Array<{ kind: 'portsip' | 'slack'; status: DeliveryStatus; answer: string | null }>;
+}
+
+export interface InboxReading {
+  lines: InboxLine[];
+  /** Whether the reader is an smsops admin (sees every text and the destinations' answers). */
+  admin: boolean;
+}
+
+/**
+ * `/sms inbox` for one reader. SMS text is personal data (one-time codes, often): it is shown to smsops admins and to
+ * members of the channel the message was posted in (its Slack delivery, else the inbox channel), the people who
+ * could read it there anyway. Others get the counts and states, with the reason. The admin check failing is not a
+ * refusal here: the reader is then judged as a member or not, like anyone.
+ */
+export async function readInbox(
+  services: Pick<SetupServices, 'adminUsers' | 'directory'>,
+  deps: RelayOperationsDeps,
+  actor: Actor,
+  number: string | undefined,
+  inboxChannel: string | null,
+): Promise<Result<InboxReading>> {
+  const entries = recentInbox(deps, number);
+  if (!entries.ok) return entries;
+  const adminCheck = await isSmsopsAdmin(services, actor);
+  const admin = adminCheck.ok && adminCheck.value;
+  const membership = new Map<string, Promise<TextHidden | null>>();
+  const hiddenIn = (channel: string | null): Promise<TextHidden | null> => {
+    if (admin) return Promise.resolve(null);
+    // A message with no channel at all (no Slack delivery, no inbox channel) is for admins only.
+    const key = channel ?? '';
+    let known = membership.get(key);
+    if (!known) {
+      known =
+        channel === null
+          ? Promise.resolve({ channel: '', reason: 'not-member' as const })
+          : services.directory.isChannelMember(channel, actor.userId).then(
+              (member): TextHidden | null =>
+                !member.ok
+                  ? { channel, reason: 'check-failed', why: member.error.userMessage }
+                  : member.value
+                    ? null
+                    : { channel, reason: 'not-member' },
+              (error: unknown): TextHidden => ({ channel, reason: 'check-failed', why: String(error) }),
+            );
+      membership.set(key, known);
+    }
+    return known;
+  };
+  const lines = await Promise.all(
+    entries.value.map(async ({ message, deliveries }): Promise<InboxLine> => {
+      const postedIn = deliveries.find((d) => d.destinationKind === 'slack')?.destination ?? inboxChannel;
+      const hidden = await hiddenIn(postedIn);
+      return {
+        wavixMessageId: message.wavixMessageId,
+        toNumber: message.toNumber,
+        ingestedAt: message.ingestedAt,
+        messageType: message.messageType,
+        mediaCount: message.media?.length ?? 0,
+        fromNumber: hidden ? null : message.fromNumber,
+        text: hidden ? null : message.text,
+        hidden,
+        deliveries: deliveries.map((d) => ({
+          kind: d.destinationKind,
+          status: d.status,
+          answer: d.status === 'delivered' ? null : destinationAnswer(d, admin),
+        })),
+      };
+    }),
+  );
+  return ok({ lines, admin });
+}

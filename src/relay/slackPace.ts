@@ -1,0 +1,45 @@
+/**
+ * The Slack leg's pace (SLACK_RELAY_PACE_MS): one call to Slack per interval, whether it posts an SMS or updates a
+ * post's delivery state. Posts go first; an update takes a turn when no post is waiting, and at least every
+ * `updateEvery`-th turn under a storm, so threads do not show stale states for the whole storm while new SMS still
+ * get most turns.
+ */
+export interface SlackPace {
+  /** Resolves when the caller may make its call. */
+  turn(kind: 'post' | 'update'): Promise<void>;
+}
+
+export function createSlackPace(paceMs: number, options: { now?: () => number; updateEvery?: number } = {}): SlackPace {
+  const now = options.now ?? Date.now;
+  const updateEvery = options.updateEvery ?? 4;
+  const posts: Array<() => void> = [];
+  const updates: Array<() => void> = [];
+  let last = Number.NEGATIVE_INFINITY;
+  let postsInARow = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const pump = () => {
+    timer = undefined;
+    if (posts.length === 0 && updates.length === 0) return;
+    const wait = last + paceMs - now();
+    if (wait > 0) {
+      timer = setTimeout(pump, wait);
+      return;
+    }
+    const update = updates.length > 0 && (posts.length === 0 || postsInARow >= updateEvery - 1);
+    const next = update ? updates.shift() : posts.shift();
+    postsInARow = update ? 0 : postsInARow + 1;
+    last = now();
+    next?.();
+    if (posts.length > 0 || updates.length > 0) timer = setTimeout(pump, paceMs);
+  };
+
+  return {
+    turn: (kind) =>
+      new Promise<void>((resolve) => {
+        (kind === 'post' ? posts : updates).push(resolve);
+        // Deferred, so a post asked for in the same tick as an update still goes first.
+        if (!timer) timer = setTimeout(pump, 0);
+      }),
+  };
+}

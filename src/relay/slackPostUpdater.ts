@@ -1,0 +1,156 @@
+import type { webApi } from '@slack/bolt';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../slack/ui/inboundSms.js';
+import type { SlackMessage } from '../slack/ui/text.js';
+import type { DeliveriesRepository, Delivery } from '../store/repositories/deliveries.js';
+import type { InboundMessage, InboundRepository } from '../store/repositories/inbound.js';
+import type { SlackPost, SlackPostsRepository } from '../store/repositories/slackPosts.js';
+import { nextAttemptDelay } from './outbox.js';
+import type { SlackPace } from './slackPace.js';
+import { classifySlackFailure, messageArgs, shownState } from './slackPost.js';
+
+/** Where one message stands on PortSIP, from its PortSIP delivery (none: no route named a PortSIP URL). */
+export function portsipStateOf(deliveries: readonly Delivery[]): PortsipState {
+  const d = deliveries.find((x) => x.destinationKind === 'portsip');
+  if (!d) return { kind: 'none' };
+  const reason = d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : (d.lastError ?? 'failed');
+  if (d.status === 'delivered') return { kind: 'delivered', at: d.deliveredAt ?? d.lastAttemptAt ?? d.createdAt };
+  if (d.status === 'dead') return { kind: 'dead', reason };
+  return d.attempts === 0
+    ? { kind: 'sending' }
+    : { kind: 'retrying', error: reason, attempts: d.attempts, nextAt: d.nextAttemptAt };
+}
+
+/**
+ * Slack's answers to chat.update that no retry changes: the post is gone or can no longer be edited, or the content is
+ * refused. The update is then given up (kept with the reason); the post keeps showing its last state.
+ */
+const UPDATE_NEVER = /^(?:message_not_found|cant_update_message|edit_window_closed|channel_not_found|is_archived)$/;
+
+export interface SlackPostUpdater {
+  /** A message's PortSIP state changed: its posts are marked for an update. */
+  changed(delivery: Delivery): void;
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps each relayed SMS's Slack post showing where it went on PortSIP ("PortSIP ✓ 12:03:04", "retrying (HTTP 503,
+ * attempt 4, next 12:05)", "dead: …"), edited in place with chat.update. A state change only marks the post (in
+ * SQLite, with the outcome's own commit); this loop renders the post from the current states when it gets a turn of
+ * the Slack leg's pace, so several changes of one post under a storm become one update. An update that fails waits and
+ * is tried again; it never holds up the posting of new SMS, which get the pace first.
+ */
+export function startSlackPostUpdater(options: {
+  client: webApi.WebClient;
+  posts: SlackPostsRepository;
+  deliveries: DeliveriesRepository;
+  inbound: InboundRepository;
+  pace: SlackPace;
+  retry: { baseDelayMs: number; maxDelayMs: number };
+  logger: Logger;
+  now?: () => number;
+  idleMs?: number;
+}): SlackPostUpdater & { portsipState: (inboundMessageId: number) => PortsipState } {
+  const { client, posts, logger } = options;
+  const now = options.now ?? Date.now;
+  const idleMs = options.idleMs ?? 5_000;
+  const portsipState = (id: number) => portsipStateOf(options.deliveries.forMessage(id));
+
+  let running = true;
+  let wakeUp: (() => void) | undefined;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(0, ms));
+      function done() {
+        clearTimeout(timer);
+        wakeUp = undefined;
+        resolve();
+      }
+      wakeUp = done;
+    });
+
+  const render = (post: SlackPost, messages: InboundMessage[], states: PortsipState[]): SlackMessage | undefined => {
+    const [message] = messages;
+    const [state = { kind: 'none' }] = states;
+    if ((post.layout === 'single' || post.layout === 'short') && message)
+      return inboundSmsMessage(message, state, { short: post.layout === 'short' });
+    if (post.layout === 'minimal' && message) return minimalSmsMessage(message, post.minimalReason ?? 'refused', state);
+    const batch = inboundBatchMessage(messages.map((m, i) => ({ message: m, portsip: states[i] ?? { kind: 'none' } })));
+    // The budget reserves room for any state, so this holds; were it not to, the update would hide messages.
+    return batch.shown === messages.length ? batch.message : undefined;
+  };
+
+  const updateOne = async (post: SlackPost) => {
+    const messages = post.messageIds.map((id) => options.inbound.get(id)).filter((m): m is InboundMessage => m !== undefined);
+    const states = messages.map((m) => portsipState(m.id));
+    const state = shownState(states);
+    if (state === post.shownState || messages.length === 0) {
+      posts.updated(post.id, post.dirty, post.shownState);
+      return;
+    }
+    const rendered = render(post, messages, states);
+    if (!rendered) {
+      posts.abandonUpdate(post.id, post.dirty, 'the updated post would not fit');
+      return;
+    }
+    await options.pace.turn('update');
+    try {
+      await client.chat.update({ channel: post.channel, ts: post.ts, ...messageArgs(rendered) } as webApi.ChatUpdateArguments);
+      posts.updated(post.id, post.dirty, state);
+    } catch (error) {
+      const { outcome, refused } = classifySlackFailure(error);
+      const code = (error as { data?: { error?: string } }).data?.error ?? '';
+      if (refused || UPDATE_NEVER.test(code)) {
+        logger.warn('a relayed SMS post cannot be updated', { channel: post.channel, ts: post.ts, error: outcome.error });
+        posts.abandonUpdate(post.id, post.dirty, outcome.error ?? 'refused');
+        return;
+      }
+      const delay = Math.max(
+        nextAttemptDelay(post.updateAttempts, { ...options.retry, deadAfterMs: 0 }),
+        outcome.retryAfterMs ?? 0,
+      );
+      posts.updateFailed(post.id, outcome.error ?? 'failed', now() + delay);
+    }
+  };
+
+  const loop = async () => {
+    while (running) {
+      let post: SlackPost | undefined;
+      try {
+        [post] = posts.dueUpdates(1);
+        if (post) await updateOne(post);
+      } catch (error) {
+        // Survives its own errors (a database hiccup): counted in the log, tried again after a pause.
+        logger.error('updating a relayed SMS post failed', { error: describeError(error) });
+        await sleep(idleMs);
+        continue;
+      }
+      if (!post) {
+        const next = posts.nextDueAt();
+        await sleep(next === undefined ? idleMs : Math.min(idleMs, next - now()));
+      }
+    }
+  };
+  const finished = loop();
+
+  return {
+    portsipState,
+    changed: (delivery) => {
+      if (delivery.destinationKind !== 'portsip') return;
+      // Called while the outcome is being recorded: a failure here must not undo that record.
+      try {
+        if (posts.markDirtyForMessage(delivery.inboundMessageId) > 0) wakeUp?.();
+      } catch (error) {
+        logger.error('could not mark a relayed SMS post for an update', { error: describeError(error) });
+      }
+    },
+    wake: () => wakeUp?.(),
+    stop: async () => {
+      running = false;
+      wakeUp?.();
+      await finished;
+    },
+  };
+}

@@ -1,0 +1,242 @@
+import { isUtf8 } from 'node:buffer';
+import type { z } from 'zod';
+import { AppError, err, ok, type Result } from '../errors.js';
+import {
+  deliveryReportIntakeSchema,
+  documentedDeliveryReportSchema,
+  documentedInboundMessageSchema,
+  inboundMessageIntakeSchema,
+  phoneDigits,
+} from '../wavix/webhookSchemas.js';
+
+/**
+ * Reading a Wavix webhook body leniently: refused only when smsops could not relay it (not JSON, not an object, no
+ * usable message_id/from/to, or for a delivery report message_id/status). Anything else that differs from Wavix's
+ * description (a field missing, null, of another type, unknown) is a schema warning and the value falls back.
+ */
+
+/** At most this many problems are kept per webhook (a hostile body could have thousands of unknown keys). */
+const MAX_WARNINGS = 20;
+const MAX_PATH = 60;
+
+export interface InboundFields {
+  messageId: string;
+  /** As sent; a phone number in Wavix's digits form (an alphanumeric sender stays as it is). */
+  from: string;
+  /** Wavix's digits form. */
+  to: string;
+  messageType: 'sms' | 'mms';
+  text: string;
+  media: string[] | null;
+  receivedAtText: string;
+  /** Wavix's received_at parsed; null when it is not a date-time (the caller falls back to its own clock). */
+  receivedAt: number | null;
+}
+
+export interface DeliveryReportFields {
+  messageId: string;
+  status: string;
+  from: string;
+  to: string;
+  error: string | null;
+  segments: number | null;
+}
+
+export type Intake<T> = Result<{ fields: T; warnings: string[] }, WebhookRejection>;
+
+/** A webhook body smsops refuses: the reason goes back to the caller (HTTP 400) and the request is kept for inspection. */
+export class WebhookRejection extends AppError {
+  readonly reason: string;
+
+  constructor(reason: string) {
+    super(`webhook rejected: ${reason}`, reason);
+    this.name = 'WebhookRejection';
+    this.reason = reason;
+  }
+}
+
+/** Parses a time; Wavix's examples omit the zone though its schema says date-time: a time without a zone is UTC. */
+export const parseWavixTime = (text: string): number | null => {
+  if (text === '') return null;
+  const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
+  return Number.isNaN(ms) ? null : ms;
+};
+
+// V8's messages quote the body ("Unexpected token 'H', "Hi, it's Bob" is not JSON"): an SMS text must not end up in
+// a reason (answered, kept, perhaps logged), so only where it broke is said.
+function jsonErrorWithoutContent(text: string, error: unknown): string {
+  if (text.trim() === '') return 'the body is empty';
+  const message = error instanceof Error ? error.message : '';
+  if (/end of (JSON|data) input/i.test(message)) return 'the body ends before the JSON does';
+  const position = /at position (\d+)/.exec(message)?.[1];
+  return position === undefined ? 'the body is not JSON' : `unexpected character at position ${position}`;
+}
+
+function parseJsonObject(body: Buffer): Result<{ json: Record<string, unknown>; warnings: string[] }, WebhookRejection> {
+  let text = body.toString('utf8');
+  const warnings: string[] = [];
+  // Read with replacement characters (what is shown may differ); PortSIP still gets the bytes as they came.
+  if (!isUtf8(body)) warnings.push('body is not valid UTF-8');
+  if (text.charCodeAt(0) === 0xfeff) {
+    // A byte-order mark is not JSON, but it hides nothing: read past it (the bytes relayed stay as they came).
+    text = text.slice(1);
+    warnings.push('body starts with a byte-order mark');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return err(new WebhookRejection(`malformed JSON: ${jsonErrorWithoutContent(text, error)}`));
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    return err(
+      new WebhookRejection(
+        `the body is ${Array.isArray(json) ? 'an array' : `JSON ${json === null ? 'null' : typeof json}`}, not an object`,
+      ),
+    );
+  }
+  return ok({ json: json as Record<string, unknown>, warnings });
+}
+
+const clipPath = (path: string) => (path.length > MAX_PATH ? `${path.slice(0, MAX_PATH)}…` : path);
+const pathText = (path: readonly PropertyKey[]) => clipPath(path.map(String).join('.'));
+
+function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
+  let node = json;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+const kindOf = (value: unknown): string =>
+  value === undefined ? 'missing' : value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+
+/**
+ * One line per difference from the description, e.g. `message_type null`, `segments_count string, expected number`,
+ * `extra unknown field`, `status "queued" is not documented`. Values are named only for enums (message_type, status):
+ * never an SMS text or a number.
+ */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], json: unknown): string[] {
+  const lines: string[] = [];
+  // One line per field: zod goes on checking a value of the wrong type (a string's length against an array's max).
+  const described = new Set<string>();
+  for (const issue of issues) {
+    const at = pathText(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) lines.push(`${clipPath(at ? `${at}.${key}` : key)} unknown field`);
+      continue;
+    }
+    if (described.has(at)) continue;
+    described.add(at);
+    const value = valueAt(json, issue.path);
+    const kind = kindOf(value);
+    if (kind === 'missing' || kind === 'null') {
+      lines.push(`${at} ${kind}`);
+    } else if (issue.code === 'invalid_type') {
+      lines.push(`${at} ${kind}, expected ${issue.expected}`);
+    } else if (issue.code === 'invalid_value' && typeof value === 'string') {
+      lines.push(`${at} ${JSON.stringify(value.slice(0, 30))} is not documented`);
+    } else {
+      lines.push(`${at} ${issue.message.replace(/^Invalid input: /, '')}`);
+    }
+  }
+  return lines;
+}
+
+const bounded = (warnings: string[]) =>
+  warnings.length > MAX_WARNINGS
+    ? [...warnings.slice(0, MAX_WARNINGS - 1), `… and ${warnings.length - MAX_WARNINGS + 1} more`]
+    : warnings;
+
+function refusal(kind: string, issues: readonly z.core.$ZodIssue[]): WebhookRejection {
+  const problems = issues
+    .slice(0, 5)
+    .map((issue) => `${pathText(issue.path) || 'body'}: ${issue.message}`)
+    .join('; ');
+  return new WebhookRejection(`not a usable Wavix ${kind}: ${problems}`);
+}
+
+/** Reads an InboundMessage webhook body. */
+export function readInboundMessage(body: Buffer): Intake<InboundFields> {
+  const parsedJson = parseJsonObject(body);
+  if (!parsedJson.ok) return parsedJson;
+  const { json } = parsedJson.value;
+  const warnings = parsedJson.value.warnings;
+
+  // The common case: exactly as documented, one parse.
+  const documented = documentedInboundMessageSchema.safeParse(json);
+  let to = documented.success ? phoneDigits(documented.data.to) : null;
+  let message: {
+    message_id: string;
+    from: string;
+    message_type?: unknown;
+    message_body: { text: string; media: string[] | null };
+    received_at: string;
+  };
+  if (documented.success && to !== null) message = documented.data;
+  else {
+    const intake = inboundMessageIntakeSchema.safeParse(json);
+    if (!intake.success) return err(refusal('InboundMessage', intake.error.issues));
+    message = intake.data;
+    to = intake.data.to;
+    if (!documented.success) warnings.push(...describeIssues(documented.error.issues, json));
+  }
+
+  const { text, media } = message.message_body;
+  const receivedAt = parseWavixTime(message.received_at);
+  if (receivedAt === null && typeof json.received_at === 'string') warnings.push('received_at is not a date-time');
+  return ok({
+    fields: {
+      messageId: message.message_id,
+      from: phoneDigits(message.from) ?? message.from,
+      to,
+      // message_type is not in the current description: a media list decides (as Wavix says of sending), and an
+      // explicit "mms" is believed.
+      messageType: message.message_type === 'mms' || (media !== null && media.length > 0) ? 'mms' : 'sms',
+      text,
+      media,
+      receivedAtText: message.received_at,
+      receivedAt,
+    },
+    warnings: warnings.length === 0 ? warnings : bounded(warnings),
+  });
+}
+
+/** Reads a DeliveryReport webhook body. */
+export function readDeliveryReport(body: Buffer): Intake<DeliveryReportFields> {
+  const parsedJson = parseJsonObject(body);
+  if (!parsedJson.ok) return parsedJson;
+  const { json } = parsedJson.value;
+  const warnings = parsedJson.value.warnings;
+
+  let fields: DeliveryReportFields;
+  const documented = documentedDeliveryReportSchema.safeParse(json);
+  if (documented.success) {
+    const d = documented.data;
+    fields = {
+      messageId: d.message_id,
+      status: d.status,
+      from: d.from,
+      to: d.to,
+      error: d.error ?? null,
+      segments: d.segments_count ?? d.segments ?? null,
+    };
+  } else {
+    const intake = deliveryReportIntakeSchema.safeParse(json);
+    if (!intake.success) return err(refusal('DeliveryReport', intake.error.issues));
+    const d = intake.data;
+    fields = {
+      messageId: d.message_id,
+      status: d.status,
+      from: d.from,
+      to: d.to,
+      error: d.error,
+      segments: d.segments_count ?? d.segments ?? null,
+    };
+    warnings.push(...describeIssues(documented.error.issues, json));
+  }
+  if (json.segments_count === undefined && json.segments === undefined) warnings.push('segments_count missing');
+  return ok({ fields, warnings: bounded(warnings) });
+}

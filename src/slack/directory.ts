@@ -1,0 +1,133 @@
+import { webApi } from '@slack/bolt';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import type { WorkspaceDirectory } from '../core/directory.js';
+import { AppError, describeError, err, ok, type Result } from '../errors.js';
+import type { Logger } from '../log.js';
+import { toBoltLogger } from './boltLogger.js';
+
+/** Roles change rarely; a few minutes of delay after a demotion is the price of not asking Slack on every command. */
+const ADMIN_TTL_MS = 5 * 60_000;
+/** Membership is read per channel (one call for everyone), so it can be fresher. */
+const MEMBERS_TTL_MS = 60_000;
+/** 50 pages of 1,000: larger channels are not expected; past that smsops says it could not tell. */
+const MAX_MEMBER_PAGES = 50;
+
+const userInfoSchema = z.object({
+  user: z.object({
+    is_admin: z.boolean().optional(),
+    is_owner: z.boolean().optional(),
+    is_primary_owner: z.boolean().optional(),
+    is_restricted: z.boolean().optional(),
+    is_ultra_restricted: z.boolean().optional(),
+    is_stranger: z.boolean().optional(),
+  }),
+});
+
+const membersSchema = z.object({
+  members: z.array(z.string()),
+  response_metadata: z.object({ next_cursor: z.string().optional() }).optional(),
+});
+
+class DirectoryError extends AppError {
+  constructor(method: string, cause: unknown) {
+    const code = (cause as { data?: { error?: unknown } }).data?.error;
+    const said = typeof code === 'string' ? code : 'no usable answer';
+    const hint =
+      said === 'missing_scope'
+        ? `; the Slack app lacks the scope ${method === 'users.info' ? 'users:read' : 'channels:read / groups:read'}: add it (manifest.yml) and reinstall the app`
+        : '';
+    super(`Slack ${method} failed: ${describeError(cause)}`, `Slack answered ${method} with ${said}${hint}`, { cause });
+    this.name = 'DirectoryError';
+  }
+}
+
+export interface SlackDirectoryOptions {
+  client: webApi.WebClient;
+  logger: Logger;
+  now?: () => number;
+  adminTtlMs?: number;
+  membersTtlMs?: number;
+}
+
+/**
+ * The workspace directory from Slack: `users.info` for admins and owners (cached per user), `conversations.members`
+ * for channel membership (cached per channel, all pages). Only answers are cached; a failure is asked again next time.
+ */
+export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceDirectory {
+  const now = options.now ?? Date.now;
+  const adminTtl = options.adminTtlMs ?? ADMIN_TTL_MS;
+  const membersTtl = options.membersTtlMs ?? MEMBERS_TTL_MS;
+  const admins = new Map<string, { value: boolean; at: number }>();
+  const members = new Map<string, { value: ReadonlySet<string>; at: number }>();
+  // Concurrent questions about the same channel share one read.
+  const reading = new Map<string, Promise<Result<ReadonlySet<string>>>>();
+
+  const readMembers = async (channel: string): Promise<Result<ReadonlySet<string>>> => {
+    const all = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_MEMBER_PAGES; page++) {
+      let answer: z.infer<typeof membersSchema>;
+      try {
+        answer = membersSchema.parse(
+          await options.client.conversations.members({ channel, limit: 1000, ...(cursor ? { cursor } : {}) }),
+        );
+      } catch (error) {
+        options.logger.warn('conversations.members failed', { channel, error: describeError(error) });
+        return err(new DirectoryError('conversations.members', error));
+      }
+      for (const id of answer.members) all.add(id);
+      cursor = answer.response_metadata?.next_cursor || undefined;
+      if (!cursor) return ok(all);
+    }
+    return err(new DirectoryError('conversations.members', new Error(`more than ${MAX_MEMBER_PAGES} pages`)));
+  };
+
+  return {
+    async isWorkspaceAdmin(userId) {
+      const cached = admins.get(userId);
+      if (cached && now() - cached.at < adminTtl) return ok(cached.value);
+      try {
+        const { user } = userInfoSchema.parse(await options.client.users.info({ user: userId }));
+        // A guest or someone from another organisation (Slack Connect) is never taken for an admin of this one,
+        // whatever their flags say: Slack does not document what is_admin means for an external user.
+        const outsider = user.is_restricted === true || user.is_ultra_restricted === true || user.is_stranger === true;
+        const value = !outsider && (user.is_admin === true || user.is_owner === true || user.is_primary_owner === true);
+        admins.set(userId, { value, at: now() });
+        return ok(value);
+      } catch (error) {
+        options.logger.warn('users.info failed', { user: userId, error: describeError(error) });
+        return err(new DirectoryError('users.info', error));
+      }
+    },
+    async isChannelMember(channel, userId) {
+      const cached = members.get(channel);
+      if (cached && now() - cached.at < membersTtl) return ok(cached.value.has(userId));
+      let pending = reading.get(channel);
+      if (!pending) {
+        pending = readMembers(channel).finally(() => reading.delete(channel));
+        reading.set(channel, pending);
+      }
+      const read = await pending;
+      if (!read.ok) return read;
+      members.set(channel, { value: read.value, at: now() });
+      return ok(read.value.has(userId));
+    },
+  };
+}
+
+/** The directory's own client: a person waits on its answers, so it retries briefly instead of for minutes. */
+export function createSlackDirectoryFor(
+  slack: Config['slack'],
+  logger: Logger,
+  retryConfig: webApi.RetryOptions = { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 2_000 },
+): WorkspaceDirectory {
+  const client = new webApi.WebClient(slack.botToken, {
+    slackApiUrl: slack.apiUrl,
+    logger: toBoltLogger(logger.child({ component: 'slack-directory' })),
+    retryConfig,
+    // A rate-limited directory read is an answer ("could not check"), not a wait of a minute.
+    rejectRateLimitedCalls: true,
+  });
+  return createSlackDirectory({ client, logger: logger.child({ component: 'slack-directory' }) });
+}

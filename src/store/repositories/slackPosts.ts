@@ -1,0 +1,145 @@
+import type { Db } from '../database.js';
+
+/** `short`: a single SMS in one section, after Slack refused the long form. */
+export type SlackPostLayout = 'single' | 'short' | 'batch' | 'minimal';
+
+/** One post of the Slack leg and the inbound messages it shows, in the order it shows them. */
+export interface SlackPost {
+  id: number;
+  channel: string;
+  ts: string;
+  layout: SlackPostLayout;
+  /** For a minimal post: Slack's error code that refused the full one. */
+  minimalReason: string | null;
+  postedAt: number;
+  /** The delivery states the post shows (compared, so an update that would change nothing is not sent). */
+  shownState: string;
+  /** Non-zero while the post needs an update; every state change bumps it. */
+  dirty: number;
+  nextUpdateAt: number;
+  updateAttempts: number;
+  lastUpdateError: string | null;
+  messageIds: number[];
+}
+
+interface Row {
+  id: number;
+  channel: string;
+  ts: string;
+  layout: SlackPostLayout;
+  minimal_reason: string | null;
+  posted_at: number;
+  shown_state: string;
+  dirty: number;
+  next_update_at: number;
+  update_attempts: number;
+  last_update_error: string | null;
+  message_ids: string;
+}
+
+const toPost = (r: Row): SlackPost => ({
+  id: r.id,
+  channel: r.channel,
+  ts: r.ts,
+  layout: r.layout,
+  minimalReason: r.minimal_reason,
+  postedAt: r.posted_at,
+  shownState: r.shown_state,
+  dirty: r.dirty,
+  nextUpdateAt: r.next_update_at,
+  updateAttempts: r.update_attempts,
+  lastUpdateError: r.last_update_error,
+  messageIds: r.message_ids ? r.message_ids.split(',').map(Number) : [],
+});
+
+export interface SlackPostsRepository {
+  record(post: {
+    channel: string;
+    ts: string;
+    layout: SlackPostLayout;
+    minimalReason?: string | null;
+    shownState: string;
+    messageIds: readonly number[];
+  }): number;
+  /** A message's delivery state changed: every post showing it needs an update. Returns how many posts. */
+  markDirtyForMessage(inboundMessageId: number): number;
+  markDirty(postId: number): void;
+  /** Posts needing an update whose backoff is over, oldest change first. */
+  dueUpdates(limit: number): SlackPost[];
+  /** When the next update is due (for the updater's sleep); undefined when none is wanted. */
+  nextDueAt(): number | undefined;
+  /** The post now shows `shownState`; it stays dirty if another change came in since `seenDirty` was read. */
+  updated(postId: number, seenDirty: number, shownState: string): void;
+  /** An update failed and is tried again at `nextUpdateAt`. */
+  updateFailed(postId: number, error: string, nextUpdateAt: number): void;
+  /** An update Slack will never accept (the message is gone, cannot be edited): stop trying, keep why. */
+  abandonUpdate(postId: number, seenDirty: number, error: string): void;
+  get(postId: number): SlackPost | undefined;
+  forMessage(inboundMessageId: number): SlackPost[];
+}
+
+const SELECT = `SELECT p.*, (SELECT group_concat(inbound_message_id, ',') FROM
+  (SELECT inbound_message_id FROM slack_post_messages WHERE post_id = p.id ORDER BY position)) AS message_ids
+  FROM slack_posts p`;
+
+export function createSlackPostsRepository(db: Db, now: () => number = Date.now): SlackPostsRepository {
+  const insertPost = db.prepare(`
+    INSERT INTO slack_posts (channel, ts, layout, minimal_reason, posted_at, shown_state) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (channel, ts) DO UPDATE SET shown_state = excluded.shown_state RETURNING id`);
+  const insertMessage = db.prepare(
+    'INSERT OR IGNORE INTO slack_post_messages (post_id, inbound_message_id, position) VALUES (?, ?, ?)',
+  );
+  const dirtyForMessage = db.prepare(`
+    UPDATE slack_posts SET dirty = dirty + 1
+    WHERE id IN (SELECT post_id FROM slack_post_messages WHERE inbound_message_id = ?)`);
+  const dirtyOne = db.prepare('UPDATE slack_posts SET dirty = dirty + 1 WHERE id = ?');
+  const due = db.prepare<[number, number], Row>(
+    `${SELECT} WHERE p.dirty > 0 AND p.next_update_at <= ? ORDER BY p.next_update_at, p.id LIMIT ?`,
+  );
+  const nextDue = db.prepare<[], { at: number | null }>('SELECT min(next_update_at) AS at FROM slack_posts WHERE dirty > 0');
+  const done = db.prepare(`
+    UPDATE slack_posts SET shown_state = @state, dirty = CASE WHEN dirty = @seen THEN 0 ELSE dirty END,
+      update_attempts = 0, last_update_error = NULL, next_update_at = 0 WHERE id = @id`);
+  const failed = db.prepare(`
+    UPDATE slack_posts SET update_attempts = update_attempts + 1, last_update_error = @error, next_update_at = @next
+    WHERE id = @id`);
+  const abandoned = db.prepare(`
+    UPDATE slack_posts SET dirty = CASE WHEN dirty = @seen THEN 0 ELSE dirty END, last_update_error = @error,
+      update_attempts = update_attempts + 1 WHERE id = @id`);
+  const byId = db.prepare<[number], Row>(`${SELECT} WHERE p.id = ?`);
+  const byMessage = db.prepare<[number], Row>(
+    `${SELECT} WHERE p.id IN (SELECT post_id FROM slack_post_messages WHERE inbound_message_id = ?) ORDER BY p.id`,
+  );
+
+  const recordTx = db.transaction((post: Parameters<SlackPostsRepository['record']>[0]) => {
+    const { id } = insertPost.get(post.channel, post.ts, post.layout, post.minimalReason ?? null, now(), post.shownState) as {
+      id: number;
+    };
+    for (const [position, messageId] of post.messageIds.entries()) insertMessage.run(id, messageId, position);
+    return id;
+  });
+
+  return {
+    record: (post) => recordTx(post),
+    markDirtyForMessage: (inboundMessageId) => dirtyForMessage.run(inboundMessageId).changes,
+    markDirty: (postId) => {
+      dirtyOne.run(postId);
+    },
+    dueUpdates: (limit) => due.all(now(), limit).map(toPost),
+    nextDueAt: () => nextDue.get()?.at ?? undefined,
+    updated: (postId, seen, state) => {
+      done.run({ id: postId, seen, state });
+    },
+    updateFailed: (postId, error, next) => {
+      failed.run({ id: postId, error: error.slice(0, 500), next });
+    },
+    abandonUpdate: (postId, seen, error) => {
+      abandoned.run({ id: postId, seen, error: error.slice(0, 500) });
+    },
+    get: (postId) => {
+      const row = byId.get(postId);
+      return row ? toPost(row) : undefined;
+    },
+    forMessage: (inboundMessageId) => byMessage.all(inboundMessageId).map(toPost),
+  };
+}

@@ -1,0 +1,76 @@
+import type { Db } from '../database.js';
+import type { RetentionTable } from './tables.js';
+
+export interface BatchDeleted {
+  /** Rows of the table itself. */
+  rows: number;
+  /** Rows of its children, by table. */
+  children: Record<string, number>;
+}
+
+export interface TableDeleter {
+  readonly spec: RetentionTable;
+  /**
+   * The time before which rows may go: the later of the age limit (null: the window keeps all) and the time of the
+   * `keepNewest`-th newest row. Null when nothing may go.
+   */
+  cutoff(ageCutoff: number | null): number | null;
+  /** Deletes at most `limit` of the oldest deletable rows older than `cutoff` (and their children) in one transaction. */
+  deleteBatch(cutoff: number, limit: number): BatchDeleted;
+  /** Rows still older than `cutoff`: those `onlyIf` kept, once the batches are done. */
+  olderThan(cutoff: number): number;
+}
+
+/**
+ * A spec as prepared statements. The rows of a batch are picked through the index on the time expression, oldest
+ * first, so a batch costs about what it deletes; better-sqlite3 is synchronous, and ingest waits for the whole batch.
+ */
+export function createTableDeleter(db: Db, spec: RetentionTable): TableDeleter {
+  const { table, at } = spec;
+  const keys = spec.key.join(', ');
+  const condition = `${at} < @cutoff${spec.onlyIf ? ` AND (${spec.onlyIf})` : ''}`;
+  const pick = `SELECT ${keys} FROM ${table} WHERE ${condition} ORDER BY ${at} LIMIT @limit`;
+  const older = db.prepare<[number], number>(`SELECT count(*) FROM ${table} WHERE ${at} < ?`).pluck();
+  const newest = db.prepare<[number], number>(`SELECT ${at} FROM ${table} ORDER BY ${at} DESC LIMIT 1 OFFSET ?`).pluck();
+
+  let deleteBatch: (cutoff: number, limit: number) => BatchDeleted;
+  const children = spec.children ?? [];
+  if (children.length === 0) {
+    const remove = db.prepare(`DELETE FROM ${table} WHERE (${keys}) IN (${pick})`);
+    deleteBatch = db.transaction((cutoff: number, limit: number) => ({
+      rows: remove.run({ cutoff, limit }).changes,
+      children: {},
+    }));
+  } else {
+    // The keys are read once and reused, so the children deleted are exactly those of the rows deleted.
+    if (spec.key.length !== 1) throw new Error(`retention of ${table}: children need a one-column key`);
+    const picked = db.prepare<{ cutoff: number; limit: number }, number>(pick).pluck();
+    const removeChildren = children.map((child) => ({
+      table: child.table,
+      statement: db.prepare(`DELETE FROM ${child.table} WHERE ${child.column} IN (SELECT value FROM json_each(?))`),
+    }));
+    const remove = db.prepare(`DELETE FROM ${table} WHERE ${keys} IN (SELECT value FROM json_each(?))`);
+    deleteBatch = db.transaction((cutoff: number, limit: number) => {
+      const ids = picked.all({ cutoff, limit });
+      if (ids.length === 0) return { rows: 0, children: {} };
+      const json = JSON.stringify(ids);
+      const deleted: Record<string, number> = {};
+      for (const child of removeChildren) deleted[child.table] = child.statement.run(json).changes;
+      return { rows: remove.run(json).changes, children: deleted };
+    });
+  }
+
+  return {
+    spec,
+    cutoff: (ageCutoff) => {
+      const limits: number[] = ageCutoff === null ? [] : [ageCutoff];
+      if (spec.keepNewest !== undefined) {
+        const oldestKept = newest.get(spec.keepNewest - 1);
+        if (oldestKept !== undefined) limits.push(oldestKept);
+      }
+      return limits.length === 0 ? null : Math.max(...limits);
+    },
+    deleteBatch: (cutoff, limit) => deleteBatch(cutoff, limit),
+    olderThan: (cutoff) => older.get(cutoff) ?? 0,
+  };
+}

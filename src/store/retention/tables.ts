@@ -1,0 +1,72 @@
+/**
+ * What the retention job deletes, one spec per table. A table is bounded by adding one line here; the job, its
+ * batching and its counts follow from the spec. Order matters: children before parents they point at, and the
+ * traffic rollups after the messages, because deleting a message marks its hour stale (triggers of migration 010)
+ * and that mark is cleared with the rollups of the hours it belongs to.
+ */
+
+/** Which setting a table's age limit comes from: RETENTION_DAYS or AUDIT_RETENTION_DAYS (0 keeps all). */
+export type RetentionWindow = 'data' | 'audit';
+
+export interface RetentionTable {
+  table: string;
+  /** The columns that identify a row: one (usually the rowid) or several (a WITHOUT ROWID table's primary key). */
+  key: readonly string[];
+  /** The row's time in ms since the epoch. An index must lead with exactly this expression, or each batch scans. */
+  at: string;
+  window: RetentionWindow;
+  /** A row is deleted only when this SQL condition holds too; otherwise it is kept whatever its age. */
+  onlyIf?: string;
+  /** The newest rows are kept whatever their age; older ones go even when the window keeps everything. */
+  keepNewest?: number;
+  /** Rows of other tables belonging to a deleted row (by `column` = its key), deleted in the same batch and counted. */
+  children?: readonly { table: string; column: string }[];
+  /** Why a row older than the limit can still be there (`onlyIf` kept it): reported with their count after a run. */
+  keptBecause?: string;
+}
+
+/** Job runs kept whatever the window: a cron with seconds can record tens of thousands a day. */
+export const JOB_RUNS_KEPT = 10_000;
+
+export const RETENTION_TABLES: readonly RetentionTable[] = [
+  // A message goes only when every delivery of it is finished (delivered, or dead after its retry window): one still
+  // pending or in flight is kept however old, so retention never takes a message the relay still owes someone.
+  // Written as "not finished" rather than a list of the in-progress states, so a state added later is kept too.
+  {
+    table: 'inbound_messages',
+    key: ['id'],
+    at: 'ingested_at',
+    window: 'data',
+    onlyIf: `NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.inbound_message_id = inbound_messages.id
+      AND d.status NOT IN ('delivered', 'dead'))`,
+    children: [
+      { table: 'deliveries', column: 'inbound_message_id' },
+      { table: 'slack_post_messages', column: 'inbound_message_id' },
+    ],
+    keptBecause: 'a delivery still pending',
+  },
+  // Reports before their messages: deleting an outbound message updates the reports pointing at it (SET NULL).
+  { table: 'delivery_reports', key: ['id'], at: 'received_at', window: 'data' },
+  // The same expression as the outbound_messages_traffic_at index (migration 010).
+  { table: 'outbound_messages', key: ['id'], at: 'coalesce(submitted_at, sent_at, updated_at)', window: 'data' },
+  // Also capped at the newest 1,000 on every insert (src/store/repositories/rejectedWebhooks.ts); unindexed, but small.
+  { table: 'rejected_webhooks', key: ['id'], at: 'received_at', window: 'data' },
+  { table: 'slack_threads', key: ['rowid'], at: 'created_at', window: 'data' },
+  // A post's message links go with their messages (above) or with the post (ON DELETE CASCADE).
+  { table: 'slack_posts', key: ['id'], at: 'posted_at', window: 'data' },
+  // Also capped at the newest 10,000 by its repository.
+  { table: 'schema_warnings', key: ['id'], at: 'received_at', window: 'data' },
+  // The latest run of each job stays (`/sms jobs` shows it), and so does a run still going (this one).
+  {
+    table: 'job_runs',
+    key: ['id'],
+    at: 'started_at',
+    window: 'data',
+    keepNewest: JOB_RUNS_KEPT,
+    onlyIf: "outcome <> 'running' AND id NOT IN (SELECT max(id) FROM job_runs GROUP BY job)",
+  },
+  { table: 'traffic_hourly', key: ['hour_start', 'number'], at: 'hour_start', window: 'data' },
+  { table: 'traffic_failure_reasons', key: ['hour_start', 'number', 'reason'], at: 'hour_start', window: 'data' },
+  { table: 'traffic_stale_hours', key: ['hour_start'], at: 'hour_start', window: 'data' },
+  { table: 'audit_log', key: ['id'], at: 'at', window: 'audit' },
+];

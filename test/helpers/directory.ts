@@ -1,0 +1,8 @@
+import type { WorkspaceDirectory } from '../../src/core/directory.js';
+import { ok } from '../../src/errors.js';
+
+/** For use-case tests that are not about permissions: everyone is a workspace admin and in every channel. */
+export const everyoneAdminDirectory: WorkspaceDirectory = {
+  isWorkspaceAdmin: async () => ok(true),
+  isChannelMember: async () => ok(true),
+};

@@ -1,0 +1,170 @@
+import { webApi } from '@slack/bolt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSlackPace } from '../../src/relay/slackPace.js';
+import { classifySlackFailure, createSlackRelaySender } from '../../src/relay/slackPost.js';
+import { portsipStateOf } from '../../src/relay/slackPostUpdater.js';
+import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
+import { createInboundRepository } from '../../src/store/repositories/inbound.js';
+import { createSlackPostsRepository } from '../../src/store/repositories/slackPosts.js';
+import { createSlackThreadsRepository } from '../../src/store/repositories/slackThreads.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+import { readable } from '../helpers/smsopsUnderTest.js';
+import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+
+let tmp: TempDb;
+let fake: FakeSlack;
+
+beforeEach(async () => {
+  tmp = createTempDb();
+  fake = await startFakeSlack();
+});
+afterEach(async () => {
+  tmp.cleanup();
+  await fake.close();
+});
+
+function setup() {
+  const { db, clock } = tmp;
+  const inbound = createInboundRepository(db, clock.now);
+  const deliveries = createDeliveriesRepository(db, clock.now);
+  const posts = createSlackPostsRepository(db, clock.now);
+  const client = new webApi.WebClient('xoxb-test-token', {
+    slackApiUrl: fake.url,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+  });
+  const sender = createSlackRelaySender({
+    client,
+    threads: createSlackThreadsRepository(db, clock.now),
+    posts,
+    portsipState: (id) => portsipStateOf(deliveries.forMessage(id)),
+    pace: createSlackPace(0),
+  });
+  let n = 0;
+  /** Stores `count` SMS from different senders (as a storm claims them: one per conversation) and their Slack deliveries. */
+  const store = (count: number, text: (i: number) => string) =>
+    Array.from({ length: count }, () => {
+      const i = n++;
+      const { id } = inbound.insertWithDeliveries(
+        {
+          wavixMessageId: `w-${i}`,
+          fromNumber: `4474001${10_000 + i}`,
+          toNumber: '14155550100',
+          messageType: 'sms',
+          text: text(i),
+          media: null,
+          receivedAtText: '2026-11-25T12:00:00Z',
+          receivedAt: clock.now(),
+          contentType: 'application/json',
+          rawBody: Buffer.from('{}'),
+        },
+        [
+          { kind: 'slack', destination: 'C0INBOX' },
+          { kind: 'portsip', destination: 'http://pbx.invalid/x' },
+        ],
+      );
+      const message = inbound.get(id);
+      const delivery = deliveries.forMessage(id).find((d) => d.destinationKind === 'slack');
+      if (!message || !delivery) throw new Error('not stored');
+      return { message, delivery };
+    });
+  return { sender, store, posts, db };
+}
+
+const longText = (i: number) => `SMS ${i}: ${'long text of a storm 🌩️ with emoji. '.repeat(44)}`;
+const posted = () => fake.callsTo('chat.postMessage').filter((c) => !c.error && !c.rateLimited);
+
+describe('the Slack relay sender', () => {
+  it('posts 20 long SMS in as many posts as Slack accepts (each under 12,000 characters of blocks), none lost', async () => {
+    fake.enforceLimits();
+    const { sender, store, posts, db } = setup();
+    const batch = store(20, longText);
+    const outcomes = await sender.send(batch);
+    expect(outcomes.every((o) => o.delivered)).toBe(true);
+    expect(fake.callsTo('chat.postMessage').filter((c) => c.error)).toEqual([]);
+    expect(posted().length).toBeGreaterThan(1);
+    const text = posted()
+      .map((c) => readable(c.args.blocks))
+      .join('\n');
+    for (let i = 0; i < 20; i++) expect(text).toContain(`SMS ${i}: long text`);
+    // Each post is recorded with the messages it shows, for the in-place updates.
+    expect(db.prepare('SELECT count(*) AS n FROM slack_posts').get()).toEqual({ n: posted().length });
+    const recorded = batch.flatMap((i) => posts.forMessage(i.message.id));
+    expect(recorded).toHaveLength(20);
+    expect(new Set(recorded.map((p) => p.ts))).toEqual(new Set(posted().map((c) => c.result?.ts)));
+  });
+
+  it('splits a post Slack refuses as too long into halves, down to single messages, never sending the same post twice', async () => {
+    fake.enforceLimits({ blockText: 3_500 }); // a Slack refusing below its usual limit (bolt-js #2509)
+    const { sender, store } = setup();
+    const batch = store(6, longText);
+    const outcomes = await sender.send(batch);
+    expect(outcomes.every((o) => o.delivered)).toBe(true);
+    const refused = fake.callsTo('chat.postMessage').filter((c) => c.error === 'msg_blocks_too_long');
+    expect(refused.length).toBeGreaterThan(0);
+    const bodies = fake.callsTo('chat.postMessage').map((c) => JSON.stringify(c.args.blocks));
+    expect(new Set(bodies).size).toBe(bodies.length);
+    const text = posted()
+      .map((c) => readable(c.args.blocks))
+      .join('\n');
+    for (let i = 0; i < 6; i++) expect(text.split(`SMS ${i}: long text`).length - 1).toBe(1);
+  });
+
+  it('shows a long SMS Slack refuses in full in one section, saying it was shortened', async () => {
+    fake.enforceLimits({ blockText: 4_000 });
+    const { sender, store, posts } = setup();
+    const [item] = store(1, () => 'a long single message. '.repeat(300));
+    if (!item) throw new Error('not stored');
+    expect(await sender.send([item])).toEqual([{ delivered: true, statusCode: 200 }]);
+    const [refused, accepted] = fake.callsTo('chat.postMessage');
+    expect(refused?.error).toBe('msg_blocks_too_long');
+    expect(readable(accepted?.args.blocks)).toMatch(/shortened in Slack: [\d,]+ more characters/);
+    expect(posts.forMessage(item.message.id).map((p) => p.layout)).toEqual(['short']);
+  });
+
+  it('posts a message Slack refuses whatever its shape as a minimal text, so its conversation goes on', async () => {
+    const { sender, store } = setup();
+    const [item] = store(1, () => '<!channel> a text Slack will not take');
+    if (!item) throw new Error('not stored');
+    fake.failNext('chat.postMessage', 'invalid_blocks');
+    const [outcome] = await sender.send([item]);
+    expect(outcome).toEqual({ delivered: true, statusCode: 200 });
+    const [, minimal] = fake.callsTo('chat.postMessage');
+    expect(minimal?.args.blocks).toBeUndefined();
+    expect(minimal?.args.text).toBe(
+      'SMS from +44 7400 110000 to +1 415 555 0100: text could not be shown (Slack: invalid_blocks), `/sms inbox +14155550100` lists it. PortSIP sending…',
+    );
+  });
+
+  it('flags a message refused even as minimal text as a deterministic failure', async () => {
+    const { sender, store } = setup();
+    const [item] = store(1, () => 'x');
+    if (!item) throw new Error('not stored');
+    fake.failNext('chat.postMessage', 'invalid_blocks');
+    fake.failNext('chat.postMessage', 'msg_too_long');
+    const [outcome] = await sender.send([item]);
+    expect(outcome).toMatchObject({ delivered: false, deterministic: true, error: 'Slack: msg_too_long' });
+  });
+
+  it('stops a send at a rate limit (Retry-After for every message left), and treats other failures as retryable', async () => {
+    fake.enforceLimits();
+    const { sender, store } = setup();
+    const batch = store(20, longText);
+    fake.rateLimit('chat.postMessage', 7, 1);
+    const outcomes = await sender.send(batch);
+    expect(outcomes.every((o) => !o.delivered && o.retryAfterMs === 7000 && !o.deterministic)).toBe(true);
+    expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
+    fake.failNext('chat.postMessage', 'not_in_channel');
+    const [single] = await sender.send(batch.slice(0, 1));
+    expect(single).toEqual({ delivered: false, statusCode: null, error: 'Slack: not_in_channel' });
+  });
+
+  it('counts an argument the Slack client cannot encode (URI malformed) as deterministic', () => {
+    expect(classifySlackFailure(new URIError('URI malformed'))).toMatchObject({
+      outcome: { deterministic: true },
+      refused: 'URI malformed',
+    });
+    const invalidAuth = Object.assign(new Error('x'), { code: 'slack_webapi_platform_error', data: { error: 'invalid_auth' } });
+    expect(classifySlackFailure(invalidAuth).outcome.deterministic).toBeUndefined();
+  });
+});

@@ -1,0 +1,180 @@
+import { webApi } from '@slack/bolt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { createSlackPace } from '../../src/relay/slackPace.js';
+import { createSlackRelaySender } from '../../src/relay/slackPost.js';
+import { type SlackPostUpdater, startSlackPostUpdater } from '../../src/relay/slackPostUpdater.js';
+import { createDeliveriesRepository, type DeliveriesRepository } from '../../src/store/repositories/deliveries.js';
+import { createInboundRepository } from '../../src/store/repositories/inbound.js';
+import { createSlackPostsRepository } from '../../src/store/repositories/slackPosts.js';
+import { createSlackThreadsRepository } from '../../src/store/repositories/slackThreads.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+import { readable } from '../helpers/smsopsUnderTest.js';
+import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+
+let tmp: TempDb;
+let fake: FakeSlack;
+let updater: SlackPostUpdater | undefined;
+
+beforeEach(async () => {
+  tmp = createTempDb();
+  fake = await startFakeSlack();
+});
+afterEach(async () => {
+  await updater?.stop();
+  updater = undefined;
+  tmp.cleanup();
+  await fake.close();
+});
+
+async function until<T>(what: string, read: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The sender and the updater as the relay wires them, on a real SQLite file and the fake Slack; the clock is real. */
+function setup() {
+  const { db } = tmp;
+  const inbound = createInboundRepository(db);
+  const deliveries: DeliveriesRepository = createDeliveriesRepository(db);
+  const posts = createSlackPostsRepository(db);
+  const client = new webApi.WebClient('xoxb-test-token', {
+    slackApiUrl: fake.url,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+  });
+  const pace = createSlackPace(0);
+  const started = startSlackPostUpdater({
+    client,
+    posts,
+    deliveries,
+    inbound,
+    pace,
+    retry: { baseDelayMs: 40, maxDelayMs: 200 },
+    logger: createLogger({ level: 'silent' }),
+    idleMs: 50,
+  });
+  updater = started;
+  const sender = createSlackRelaySender({
+    client,
+    threads: createSlackThreadsRepository(db),
+    posts,
+    portsipState: started.portsipState,
+    pace,
+    onStale: started.wake,
+  });
+  let n = 0;
+  const store = (text: string) => {
+    const i = n++;
+    const { id } = inbound.insertWithDeliveries(
+      {
+        wavixMessageId: `w-${i}`,
+        fromNumber: `4474001${10_000 + i}`,
+        toNumber: '14155550100',
+        messageType: 'sms',
+        text,
+        media: null,
+        receivedAtText: '2026-11-25T12:00:00Z',
+        receivedAt: Date.now(),
+        contentType: 'application/json',
+        rawBody: Buffer.from('{}'),
+      },
+      [
+        { kind: 'slack', destination: 'C0INBOX' },
+        { kind: 'portsip', destination: 'http://pbx.invalid/x' },
+      ],
+    );
+    const [slack, portsip] = ['slack', 'portsip'].map((k) => deliveries.forMessage(id).find((d) => d.destinationKind === k));
+    const message = inbound.get(id);
+    if (!slack || !portsip || !message) throw new Error('not stored');
+    return { item: { delivery: slack, message }, portsip };
+  };
+  return { sender, store, deliveries, updater: started, db };
+}
+
+const updates = () => fake.callsTo('chat.update');
+
+describe('the updater of delivery states in Slack posts', () => {
+  it('turns several state changes of one post into one update showing the latest', async () => {
+    const { sender, store, deliveries, updater } = setup();
+    const { item, portsip } = store('hello');
+    await sender.send([item]);
+    expect(readable(fake.callsTo('chat.postMessage')[0]?.args.blocks)).toContain('PortSIP sending…');
+    // Three outcomes in a row, as the PortSIP worker records them, before the updater gets a turn.
+    deliveries.markFailed(portsip.id, { statusCode: 503, error: 'HTTP 503', nextAttemptAt: Date.now() + 1000 });
+    updater.changed(portsip);
+    deliveries.markFailed(portsip.id, { statusCode: 502, error: 'HTTP 502', nextAttemptAt: Date.now() + 2000 });
+    updater.changed(portsip);
+    deliveries.markDelivered(portsip.id, 200);
+    updater.changed(portsip);
+    const [update] = await until('the update', () => (updates().length > 0 ? updates() : false));
+    expect(readable(update?.args.blocks)).toMatch(/PortSIP ✓ <!date/);
+    expect(update?.args.ts).toBe(fake.callsTo('chat.postMessage')[0]?.result?.ts);
+    // Nothing else is waiting: no second update comes.
+    await until('the post marked clean', () => tmp.db.prepare('SELECT 1 FROM slack_posts WHERE dirty = 0').get());
+    expect(updates()).toHaveLength(1);
+  });
+
+  it('retries an update Slack fails, while new SMS are still posted', async () => {
+    const { sender, store, deliveries, updater, db } = setup();
+    const first = store('first');
+    await sender.send([first.item]);
+    fake.failNext('chat.update', 'internal_error');
+    fake.failNext('chat.update', 'internal_error');
+    deliveries.markDelivered(first.portsip.id, 200);
+    updater.changed(first.portsip);
+    await until('a failed update', () => updates().some((c) => c.error === 'internal_error'));
+    const second = store('second');
+    expect(await sender.send([second.item])).toEqual([{ delivered: true, statusCode: 200 }]);
+    const ok = await until('the update that got through', () => updates().find((c) => !c.error));
+    expect(readable(ok.args.blocks)).toContain('PortSIP ✓');
+    expect(updates().filter((c) => c.error)).toHaveLength(2);
+    // The fake records a call before smsops has read its answer: wait for the record of the success.
+    const row = await until('the post marked clean', () =>
+      db.prepare('SELECT dirty, last_update_error FROM slack_posts WHERE id = 1 AND dirty = 0').get(),
+    );
+    expect(row).toEqual({ dirty: 0, last_update_error: null });
+  });
+
+  it('gives up an update Slack can never take (the message is gone) and keeps why', async () => {
+    const { sender, store, deliveries, updater, db } = setup();
+    const { item, portsip } = store('deleted later');
+    await sender.send([item]);
+    fake.failNext('chat.update', 'message_not_found');
+    deliveries.markDelivered(portsip.id, 200);
+    updater.changed(portsip);
+    await until('the refused update', () => updates().length === 1);
+    const row = await until('the post given up', () =>
+      db.prepare('SELECT dirty, last_update_error FROM slack_posts WHERE last_update_error IS NOT NULL').get(),
+    );
+    expect(row).toEqual({ dirty: 0, last_update_error: 'Slack: message_not_found' });
+    await new Promise((resolve) => setTimeout(resolve, 150)); // a few idle rounds of the updater
+    expect(updates()).toHaveLength(1);
+  });
+});
+
+describe('the Slack leg pace', () => {
+  it('gives posts the turn first, and an update at least every fourth turn', async () => {
+    const pace = createSlackPace(5);
+    const order: string[] = [];
+    const asks = [
+      pace.turn('update').then(() => order.push('u1')),
+      ...Array.from({ length: 6 }, (_, i) => pace.turn('post').then(() => order.push(`p${i}`))),
+      pace.turn('update').then(() => order.push('u2')),
+    ];
+    await Promise.all(asks);
+    expect(order).toEqual(['p0', 'p1', 'p2', 'u1', 'p3', 'p4', 'p5', 'u2']);
+  });
+
+  it('spaces turns by the pace', async () => {
+    const pace = createSlackPace(40);
+    const at: number[] = [];
+    await Promise.all([1, 2, 3].map(() => pace.turn('post').then(() => at.push(Date.now()))));
+    expect((at[2] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(75);
+  });
+});

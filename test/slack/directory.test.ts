@@ -1,0 +1,77 @@
+import { webApi } from '@slack/bolt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { createSlackDirectory } from '../../src/slack/directory.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+
+let fakeSlack: FakeSlack;
+let clock = 0;
+
+beforeEach(async () => {
+  fakeSlack = await startFakeSlack({
+    users: {
+      U0ADMIN001: { admin: true },
+      U0OWNER001: { primaryOwner: true },
+      U0PLAIN001: {},
+      U0GUEST001: { admin: true, guest: true },
+      U0EXTERN01: { admin: true, external: true },
+    },
+  });
+  clock = 1_000_000;
+});
+afterEach(() => fakeSlack.close());
+
+const directory = () =>
+  createSlackDirectory({
+    client: new webApi.WebClient('xoxb-test', { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } }),
+    logger: silentLogger,
+    now: () => clock,
+  });
+
+describe('the workspace directory over Slack', () => {
+  it('tells admins and owners from members through users.info, asking again only after a few minutes', async () => {
+    const d = directory();
+    expect(await d.isWorkspaceAdmin('U0ADMIN001')).toEqual({ ok: true, value: true });
+    expect(await d.isWorkspaceAdmin('U0OWNER001')).toEqual({ ok: true, value: true });
+    expect(await d.isWorkspaceAdmin('U0PLAIN001')).toEqual({ ok: true, value: false });
+    // Admin flags of a guest or of someone from another organisation do not count here.
+    expect(await d.isWorkspaceAdmin('U0GUEST001')).toEqual({ ok: true, value: false });
+    expect(await d.isWorkspaceAdmin('U0EXTERN01')).toEqual({ ok: true, value: false });
+    fakeSlack.seedUser('U0PLAIN001', { admin: true });
+    expect(await d.isWorkspaceAdmin('U0PLAIN001')).toEqual({ ok: true, value: false });
+    expect(fakeSlack.callsTo('users.info')).toHaveLength(5);
+    clock += 5 * 60_000;
+    expect(await d.isWorkspaceAdmin('U0PLAIN001')).toEqual({ ok: true, value: true });
+  });
+
+  it('answers a failure as an error in words, and does not remember it', async () => {
+    const d = directory();
+    fakeSlack.failNext('users.info', 'missing_scope');
+    const failed = await d.isWorkspaceAdmin('U0ADMIN001');
+    expect(failed.ok).toBe(false);
+    expect(!failed.ok && failed.error.userMessage).toContain(
+      'users.info with missing_scope; the Slack app lacks the scope users:read',
+    );
+    expect(await d.isWorkspaceAdmin('U0ADMIN001')).toEqual({ ok: true, value: true });
+  });
+
+  it('reads every page of a channel’s members once for everyone, for a minute', async () => {
+    const members = Array.from({ length: 2500 }, (_, i) => `U${String(i).padStart(9, '0')}`);
+    fakeSlack.setChannelMembers('C0INBOX001', members);
+    const d = directory();
+    const answers = await Promise.all([
+      d.isChannelMember('C0INBOX001', 'U000002499'),
+      d.isChannelMember('C0INBOX001', 'U0PLAIN001'),
+    ]);
+    expect(answers).toEqual([
+      { ok: true, value: true },
+      { ok: true, value: false },
+    ]);
+    expect(fakeSlack.callsTo('conversations.members')).toHaveLength(3);
+    expect(await d.isChannelMember('C0INBOX001', 'U000000001')).toEqual({ ok: true, value: true });
+    expect(fakeSlack.callsTo('conversations.members')).toHaveLength(3);
+    clock += 61_000;
+    await d.isChannelMember('C0INBOX001', 'U000000001');
+    expect(fakeSlack.callsTo('conversations.members')).toHaveLength(6);
+  });
+});
