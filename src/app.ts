@@ -111,6 +111,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     metrics,
     logger: logger.child({ component: 'relay' }),
   });
+  services.routeChanges = relay.routeChanges;
 
   const watch = createWatch({
     db,

@@ -4,7 +4,8 @@ import { performChange } from './access.js';
 import { checkDestinationUrl, RefusedDestinationError } from './destinationUrls.js';
 import { InputError } from './inputError.js';
 import { parsePhoneNumber } from './phone.js';
-import type { Actor, SetupServices } from './services.js';
+import type { Actor, RouteChangeEffect, SetupServices } from './services.js';
+import { isHttpUrl } from './urls.js';
 
 export interface RouteRequest {
   /** `default` or a number as typed. */
@@ -21,19 +22,52 @@ function routeKey(input: string): Result<string> {
   return parsed.ok ? ok(parsed.value.e164) : err(new InputError([{ field: 'number', message: parsed.error.userMessage }]));
 }
 
-/** Sets where a number's (or, for `default`, every other number's) inbound messages are relayed. */
-export async function setRoute(services: SetupServices, actor: Actor, request: RouteRequest): Promise<Result<Route>> {
+/** A route change and what it did to the queued deliveries of the numbers it affects. */
+export type RouteChange = RouteChangeEffect<Route>;
+
+/**
+ * Why a pasted PortSIP URL cannot be right, or null. Spaces inside the path are PortSIP's own ("Wavix - US"); a
+ * space at the end, a `#` (a fragment is never sent to the server: `…/<uuid>#inbox` would post to `…/<uuid>`) or
+ * another kind of whitespace (the URL parser drops tabs and line breaks silently) means something was pasted with it.
+ */
+export function portsipUrlProblem(url: string): string | null {
+  if (/\s$/.test(url) || /%20$/i.test(url)) {
+    return 'it ends with a space. PortSIP’s webhook URL ends with its configuration’s ID: copy it again without the space.';
+  }
+  if (/[^\S ]/.test(url)) return 'it contains a tab or a line break. Copy it again from PortSIP, on one line.';
+  if (url.includes('#')) {
+    return 'it contains `#`: what follows `#` is a fragment, which is never sent to PortSIP. To name a channel, put a space before `#channel`.';
+  }
+  if (!isHttpUrl(url)) return 'it is not an http(s) URL. Copy it from PortSIP: Message Channels → SMS/MMS → Copy Webhook.';
+  return null;
+}
+
+/** Applies a route write with its effect on queued deliveries (when the relay is wired in). */
+function applyChange(services: SetupServices, routeKey: string, write: () => Route): RouteChange {
+  return services.routeChanges ? services.routeChanges.apply(routeKey, write) : { value: write(), moved: 0, unrouted: 0 };
+}
+
+/**
+ * Sets where a number's (or, for `default`, every other number's) inbound messages are relayed. Deliveries still
+ * pending or dead for the numbers it affects are moved to the new route and sent now; the audit entry says how many.
+ */
+export async function setRoute(services: SetupServices, actor: Actor, request: RouteRequest): Promise<Result<RouteChange>> {
   const key = routeKey(request.number);
+  // Filled in by the change itself: the audit entry is written after it ran.
+  const params: Record<string, unknown> = { slackChannel: request.slackChannel };
   return performChange(
     services,
     actor,
-    { action: 'route.set', target: key.ok ? key.value : request.number, params: { slackChannel: request.slackChannel } },
+    { action: 'route.set', target: key.ok ? key.value : request.number, params },
     async () => {
       if (!key.ok) return key;
-      const url = request.portsipUrl?.trim() || null;
+      // Leading spaces are how it was pasted; trailing ones are refused below, never trimmed away silently.
+      const url = request.portsipUrl?.trimStart() || null;
       if (url === null && request.slackChannel === null) {
         return err(new InputError([{ field: 'url', message: 'Give PortSIP’s inbound SMS webhook URL (or a channel).' }]));
       }
+      const problem = url === null ? null : portsipUrlProblem(url);
+      if (problem) return err(new InputError([{ field: 'url', message: `That PortSIP URL cannot be right: ${problem}` }]));
       if (url !== null) {
         const destination = checkDestinationUrl(url);
         if (!destination.ok) {
@@ -50,9 +84,12 @@ export async function setRoute(services: SetupServices, actor: Actor, request: R
           return destination;
         }
       }
-      return ok(
+      const change = applyChange(services, key.value, () =>
         services.routes.set({ number: key.value, portsipUrl: url, slackChannel: request.slackChannel, by: actor.userId }),
       );
+      params.movedDeliveries = change.moved;
+      if (change.unrouted > 0) params.unroutedDeliveries = change.unrouted;
+      return ok(change);
     },
   );
 }
@@ -67,16 +104,24 @@ export function listRoutes(services: Pick<SetupServices, 'routes' | 'defaultPort
   return { routes: services.routes.list(), fallbackPortsipUrl: services.defaultPortsipUrl };
 }
 
-export async function removeRoute(services: SetupServices, actor: Actor, number: string): Promise<Result<Route>> {
+/** Removes a route; its numbers fall back to `default`, then PORTSIP_WEBHOOK_URL / SLACK_INBOX_CHANNEL, queued deliveries included. */
+export async function removeRoute(services: SetupServices, actor: Actor, number: string): Promise<Result<RouteChange>> {
   const key = routeKey(number);
-  return performChange(services, actor, { action: 'route.remove', target: key.ok ? key.value : number }, async () => {
+  const params: Record<string, unknown> = {};
+  return performChange(services, actor, { action: 'route.remove', target: key.ok ? key.value : number, params }, async () => {
     if (!key.ok) return key;
     const existing = services.routes.get(key.value);
-    if (!existing || !services.routes.remove(key.value)) {
+    if (!existing) {
       return err(
         new InputError([{ field: 'number', message: `There is no route for ${key.value}; \`/sms route list\` shows them.` }]),
       );
     }
-    return ok(existing);
+    const change = applyChange(services, key.value, () => {
+      services.routes.remove(key.value);
+      return existing;
+    });
+    params.movedDeliveries = change.moved;
+    if (change.unrouted > 0) params.unroutedDeliveries = change.unrouted;
+    return ok(change);
   });
 }

@@ -15,6 +15,20 @@ export interface SmsopsWebhookUrls {
   dlr: string;
 }
 
+/** What a route change did to the deliveries it affects (see the relay's re-targeting). */
+export interface RouteChangeEffect<T> {
+  value: T;
+  /** Pending or dead deliveries moved to the route now in force, due now. */
+  moved: number;
+  /** Deliveries of the affected numbers that no route covers any more (left where they were). */
+  unrouted: number;
+}
+
+/** Applies route changes together with their effect on queued deliveries: one transaction, then the relay is woken. */
+export interface RouteChanges {
+  apply<T>(routeKey: string, write: () => T): RouteChangeEffect<T>;
+}
+
 /** What the setup use cases work with. Built once in the composition root. */
 export interface SetupServices {
   wavix: WavixClient;
@@ -30,4 +44,6 @@ export interface SetupServices {
   defaultPortsipUrl: string | null;
   /** What the traffic watch once saw working; a webhook pointed elsewhere through smsops is forgotten there. */
   watchBaseline?: { forgetPointing(subject: string): void };
+  /** The relay's side of a route change; without it (tests of the setup alone) a route change moves nothing. */
+  routeChanges?: RouteChanges;
 }

@@ -1,11 +1,12 @@
-import { performChange } from '../core/access.js';
+import { checkMayChange, performChange } from '../core/access.js';
 import { InputError } from '../core/inputError.js';
 import { parsePhoneNumber, toWavixDigits } from '../core/phone.js';
 import type { Actor, SetupServices } from '../core/services.js';
 import { err, ok, type Result } from '../errors.js';
-import type { DeliveriesRepository, Delivery, DestinationBacklog } from '../store/repositories/deliveries.js';
+import type { DeliveriesRepository, Delivery, DestinationBacklog, FailingDelivery } from '../store/repositories/deliveries.js';
 import type { InboundMessage, InboundRepository } from '../store/repositories/inbound.js';
 import type { SchemaWarningSummary, SchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
+import { type Destination, type ReplayCount, type RoutingDeps, replayToCurrentRoute } from './retarget.js';
 
 /** What the operator commands need from the relay. */
 export interface RelayOperationsDeps {
@@ -16,17 +17,32 @@ export interface RelayOperationsDeps {
   /** Tells the outbox workers that something is due now. */
   wakeRelay: () => void;
   now: () => number;
+  /** The routes and defaults: a replay goes to the route in force now. */
+  routing: RoutingDeps;
+  /** Dead-letter alerts of destinations that deliveries were moved away from (and hold no dead one any more) end. */
+  forgetMovedFrom: (from: readonly Destination[]) => void;
 }
 
+/** A destination's backlog and, when some of it is failing, the latest failures with their errors. */
+export interface DestinationStatus extends DestinationBacklog {
+  failing: FailingDelivery[];
+}
+
+/** How many failing deliveries `/sms relay status` shows per destination. */
+const FAILING_SHOWN = 3;
+
 export interface RelayStatus {
-  destinations: DestinationBacklog[];
+  destinations: DestinationStatus[];
   pending: number;
   dead: number;
   oldestPendingAgeMs: number | null;
 }
 
 export function relayStatus(deps: RelayOperationsDeps): RelayStatus {
-  const destinations = deps.deliveries.backlog();
+  const destinations = deps.deliveries.backlog().map((d) => ({
+    ...d,
+    failing: d.pending + d.dead > 0 ? deps.deliveries.failing(d.destinationKind, d.destination, FAILING_SHOWN) : [],
+  }));
   const oldest = destinations
     .map((d) => d.oldestPendingCreatedAt)
     .filter((at): at is number => at !== null)
@@ -46,26 +62,59 @@ export function recentSchemaWarnings(deps: Pick<RelayOperationsDeps, 'schemaWarn
   return deps.schemaWarnings.summarySince(deps.now() - SCHEMA_WARNING_WINDOW_MS);
 }
 
-export interface ReplayResult {
-  /** `dead`, or the message replayed. */
-  scope: 'dead' | InboundMessage;
-  requeued: number;
-}
+export type ReplayResult =
+  /** Queued again (to the route in force now, with a fresh retry window). */
+  | ({ kind: 'replayed'; scope: 'dead' | InboundMessage } & ReplayCount)
+  /** The message was delivered already: sending it again is a duplicate for its readers, so it is asked first. */
+  | { kind: 'confirm'; message: InboundMessage; delivered: number };
 
-/** Sends again every dead delivery, or every delivery of one message (by Wavix message id or smsops' number). */
+const findMessage = (deps: RelayOperationsDeps, target: string): InboundMessage | undefined =>
+  deps.inbound.getByWavixId(target) ?? (/^\d+$/.test(target) ? deps.inbound.get(Number(target)) : undefined);
+
+/**
+ * Sends again every dead delivery, or every delivery of one message (by Wavix message id or smsops' number), to the
+ * route in force now, each with a fresh retry window. A message already delivered somewhere is replayed only once
+ * `confirmed`; before that the answer is the question.
+ */
 export async function replayDeliveries(
   services: Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'>,
   deps: RelayOperationsDeps,
   actor: Actor,
   target: string,
+  options: { confirmed?: boolean } = {},
 ): Promise<Result<ReplayResult>> {
-  return performChange<ReplayResult>(services, actor, { action: 'relay.replay', target }, async () => {
-    if (target.toLowerCase() === 'dead') {
-      const requeued = deps.deliveries.requeueDead();
-      deps.wakeRelay();
-      return ok({ scope: 'dead', requeued });
+  const change = { action: 'relay.replay', target };
+  if (target.toLowerCase() !== 'dead' && !options.confirmed) {
+    const message = findMessage(deps, target);
+    const delivered = message ? deps.deliveries.forMessage(message.id).filter((d) => d.status === 'delivered').length : 0;
+    if (message && delivered > 0) {
+      const allowed = await checkMayChange(services, actor, change);
+      if (!allowed.ok) return allowed;
+      return ok({ kind: 'confirm', message, delivered });
     }
-    const message = deps.inbound.getByWavixId(target) ?? (/^\d+$/.test(target) ? deps.inbound.get(Number(target)) : undefined);
+  }
+  const params: Record<string, unknown> = {};
+  return performChange<ReplayResult>(services, actor, { ...change, params }, async () => {
+    const replay = (scope: 'dead' | InboundMessage) => {
+      const count = deps.deliveries.inTransaction(() => {
+        const chosen =
+          scope === 'dead'
+            ? deps.deliveries.deadOnes()
+            : deps.deliveries
+                .forMessage(scope.id)
+                // An attempt in flight is under way already; it is not started twice.
+                .filter((d) => d.status !== 'in_flight')
+                .map((d) => ({ ...d, toNumber: scope.toNumber }));
+        return replayToCurrentRoute({ deliveries: deps.deliveries, routing: deps.routing }, chosen);
+      });
+      deps.wakeRelay();
+      deps.forgetMovedFrom(count.movedFrom);
+      params.replayed = count.replayed;
+      if (count.moved > 0) params.movedDeliveries = count.moved;
+      return ok<ReplayResult>({ kind: 'replayed', scope, ...count });
+    };
+    if (target.toLowerCase() === 'dead') return replay('dead');
+    const message = findMessage(deps, target);
     if (!message) {
       return err(
         new InputError([
@@ -73,9 +122,7 @@ export async function replayDeliveries(
         ]),
       );
     }
-    const requeued = deps.deliveries.resendMessage(message.id);
-    deps.wakeRelay();
-    return ok({ scope: message, requeued });
+    return replay(message);
   });
 }
 

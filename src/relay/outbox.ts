@@ -184,7 +184,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       const reason = `${error} (the same failure ${streak} times in a row: retrying cannot fix it)`;
       return { kind: 'dead', delivery, message, outcome: { ...outcome, error: reason }, error: reason };
     }
-    if (now() - delivery.createdAt >= options.retry.deadAfterMs) return { kind: 'dead', delivery, message, outcome, error };
+    if (now() - delivery.retryWindowStartedAt >= options.retry.deadAfterMs)
+      return { kind: 'dead', delivery, message, outcome, error };
     const delay = Math.max(nextAttemptDelay(delivery.attempts, options.retry, random), outcome.retryAfterMs ?? 0);
     return { kind: 'failed', delivery, outcome, error, nextAttemptAt: now() + delay, streak };
   };

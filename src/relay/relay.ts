@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { ALERT_RULE } from '../core/alertRules.js';
 import { destinationAnswer } from '../core/destinationAnswer.js';
+import type { RouteChanges } from '../core/services.js';
 import { maskUrl } from '../core/urls.js';
 import { describeError, type Result } from '../errors.js';
 import type { MetricsRegistry } from '../http/metrics.js';
@@ -27,6 +28,7 @@ import { type AttemptOutcome, type OutboxWorker, type RetryPolicy, startOutboxWo
 import { createPortsipSender } from './portsip.js';
 import { judgeRelayHealth, type RelayHealth } from './relayHealth.js';
 import { startRelayWatchdog } from './relayWatchdog.js';
+import { type Destination, retargetDeliveries } from './retarget.js';
 import { createSlackPace } from './slackPace.js';
 import { createSlackRelaySender } from './slackPost.js';
 import { startSlackPostUpdater } from './slackPostUpdater.js';
@@ -66,6 +68,8 @@ export interface Relay {
   operations: RelayOperationsDeps;
   /** The verdict /healthz reports (and `relay_stalled` alerts on). */
   health(): RelayHealth;
+  /** A route change moves the queued deliveries it affects (the setup services call this). */
+  routeChanges: RouteChanges;
   stop(): Promise<void>;
 }
 
@@ -173,7 +177,7 @@ export function startRelay(options: RelayOptions): Relay {
         rule: ALERT_RULE.deadLetters,
         subjectKey: subject,
         severity: 'critical',
-        summary: `Inbound SMS to ${destinationLabel(delivery)} are dead letters: ${why}. They are kept: \`/sms relay replay dead\` sends them again once the destination works.`,
+        summary: `Inbound SMS to ${destinationLabel(delivery)} are dead letters: ${why}. They are kept: if the route is wrong, \`/sms route set\` moves them to the right one; once the destination works, \`/sms relay replay dead\` sends them again.`,
       })
       .catch((error: unknown) => logger.warn('could not record the dead-letter alert', { error: describeError(error) }));
   };
@@ -189,6 +193,17 @@ export function startRelay(options: RelayOptions): Relay {
   const onFailed = (delivery: Delivery) => {
     postUpdater.changed(delivery);
     failed.inc({ kind: delivery.destinationKind });
+  };
+  // Dead letters moved to another destination are no longer at the old one: its alert ends (none will be delivered there).
+  const forgetMovedFrom = (from: readonly Destination[]) => {
+    for (const { kind, destination } of from) {
+      const subject = `${kind}:${destination}`;
+      if (!deadDestinations.has(subject) || deliveries.deadCount(kind, destination) > 0) continue;
+      deadDestinations.delete(subject);
+      options.alertNotifier
+        .resolve(ALERT_RULE.deadLetters, subject)
+        .catch((error: unknown) => logger.warn('could not resolve the dead-letter alert', { error: describeError(error) }));
+    }
   };
 
   // One smsops runs per database: leases still held at start belong to a process that died (kill -9, power loss),
@@ -290,16 +305,25 @@ export function startRelay(options: RelayOptions): Relay {
     now,
   });
 
+  const wakeRelay = () => {
+    for (const w of workers) w.wake();
+  };
   return {
     routes,
     health,
-    operations: {
-      deliveries,
-      inbound,
-      schemaWarnings,
-      now,
-      wakeRelay: () => {
-        for (const w of workers) w.wake();
+    operations: { deliveries, inbound, schemaWarnings, now, wakeRelay, routing: deps, forgetMovedFrom },
+    routeChanges: {
+      apply: (routeKey, write) => {
+        const change = db.transaction(() => {
+          const value = write();
+          return { value, ...retargetDeliveries({ deliveries, routing: deps }, routeKey) };
+        })();
+        if (change.moved > 0) {
+          logger.info('route change moved queued deliveries', { route: routeKey, moved: change.moved });
+          wakeRelay();
+          forgetMovedFrom(change.movedFrom);
+        }
+        return { value: change.value, moved: change.moved, unrouted: change.unrouted };
       },
     },
     stop: async () => {

@@ -137,6 +137,7 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
     const channel = delivery.destination;
     const day = new Date(message.ingestedAt).toISOString().slice(0, 10);
     const threadTs = threads.get(channel, delivery.conversationKey, day);
+    const replayed = delivery.replayedAt !== null;
     const posted = async (layout: SlackPostLayout, render: (state: PortsipState) => SlackMessage, reason?: string) => {
       const state = options.portsipState(message.id);
       const answer = await post(channel, render(state), threadTs);
@@ -147,8 +148,8 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
     // Refused for what it shows, a message is shown shorter, then as a minimal text naming who wrote to whom and
     // where to read it: never retried as is.
     const forms: Array<[SlackPostLayout, (state: PortsipState, reason: string) => SlackMessage]> = [
-      ['single', (state) => inboundSmsMessage(shownMessage(message), state)],
-      ['short', (state) => inboundSmsMessage(shownMessage(message), state, { short: true })],
+      ['single', (state) => inboundSmsMessage(shownMessage(message), state, { replayed })],
+      ['short', (state) => inboundSmsMessage(shownMessage(message), state, { short: true, replayed })],
       ['minimal', (state, reason) => minimalSmsMessage(shownMessage(message), reason, state)],
     ];
     let refusal: SlackFailure | undefined;

@@ -58,6 +58,16 @@ export interface FakeSlackOptions {
   enforceLimits?: boolean;
   /** Told of each record once it is complete (a call after its answer was computed), in arrival order. */
   onRecord?: (record: FakeSlackRecord) => void;
+  /** Channels conversations.list lists (see `seedChannels`). */
+  channels?: FakeSlackChannel[];
+}
+
+/** A channel of the fake workspace, as conversations.list shows it. */
+export interface FakeSlackChannel {
+  id: string;
+  name: string;
+  is_private?: boolean;
+  is_archived?: boolean;
 }
 
 /** A person's role in the workspace, as users.info reports it. */
@@ -103,6 +113,11 @@ export interface FakeSlack {
   enforceLimits(on?: boolean | { blockText: number }): void;
   /** Replaces (or with undefined restores) the answer for `method` until `reset()`. */
   handle(method: string, handler: FakeSlackHandler | undefined): void;
+  /**
+   * Adds channels to the workspace conversations.list pages through (in order, at most `pageSize` a page, whatever
+   * `limit` asks: Slack too may return fewer than asked, with a next_cursor).
+   */
+  seedChannels(channels: FakeSlackChannel[], options?: { pageSize?: number }): void;
   /** Adds or changes a person (users.info); kept across `reset()`. */
   seedUser(userId: string, role: FakeSlackUser): void;
   /** Sets who is in a channel (conversations.members); kept across `reset()`. */
@@ -246,6 +261,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   let hashCounter = 0;
   let fileCounter = 0;
   let origin = '';
+  const channels: FakeSlackChannel[] = [...(options.channels ?? [])];
+  let channelPageSize = 1000;
 
   /** Unique, increasing message timestamps: 1700000000.000100, 1700000000.000200, ... */
   const nextTs = (): string => {
@@ -344,6 +361,30 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       return { members: all.slice(start, end), response_metadata: { next_cursor: end < all.length ? `off:${end}` : '' } };
     },
     'conversations.join': ({ args }) => ({ channel: { id: args.channel, is_member: true } }),
+    'conversations.list': ({ args }) => {
+      const types = (str(args.types) ?? 'public_channel').split(',');
+      const listed = channels.filter(
+        (c) =>
+          types.includes(c.is_private ? 'private_channel' : 'public_channel') &&
+          !(c.is_archived && String(args.exclude_archived) === 'true'),
+      );
+      const start = Number(str(args.cursor)?.replace(/^page:/, '') ?? 0) || 0;
+      const size = Math.min(channelPageSize, Number(str(args.limit) ?? 100) || 100);
+      const page = listed.slice(start, start + size);
+      const next = start + size < listed.length ? `page:${start + size}` : '';
+      return {
+        channels: page.map((c) => ({
+          id: c.id,
+          name: c.name,
+          name_normalized: c.name,
+          is_channel: !c.is_private,
+          is_group: Boolean(c.is_private),
+          is_private: Boolean(c.is_private),
+          is_archived: Boolean(c.is_archived),
+        })),
+        response_metadata: { next_cursor: next },
+      };
+    },
     'files.getUploadURLExternal': () => {
       fileCounter += 1;
       const fileId = `F${fileCounter}`;
@@ -518,6 +559,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     handle: (method, handler) => {
       if (handler === undefined) overrides.delete(method);
       else overrides.set(method, handler);
+    },
+    seedChannels: (added, seedOptions = {}) => {
+      channels.push(...added);
+      if (seedOptions.pageSize !== undefined) channelPageSize = Math.max(1, seedOptions.pageSize);
     },
     seedUser: (userId, role) => {
       users.set(userId, role);

@@ -93,6 +93,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         [SANDBOX_WORKSPACE.alertChannel]: [you, SANDBOX_WORKSPACE.bot.id],
       },
       onRecord: (record) => feed?.record(record),
+      // So `/sms route set … #sms-inbox` typed in the console resolves as in a real workspace.
+      channels: Object.entries(SANDBOX_WORKSPACE.channelNames).map(([id, name]) => ({ id, name })),
     });
     cleanups.push(() => fakeSlack.close());
     const consoleFeed = createConsoleFeed({ responseUrlBase: fakeSlack.responseUrl });

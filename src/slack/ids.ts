@@ -35,4 +35,6 @@ export const ACTION = {
   cancelWebhook: 'webhook_cancel',
   openSenderIdForm: 'senderid_open_form',
   usePortsipRoute: 'portsip_use_route',
+  confirmReplay: 'relay_replay_confirm',
+  cancelReplay: 'relay_replay_cancel',
 } as const;

@@ -85,6 +85,7 @@ describe('personal data in the log of the real process', () => {
         SLACK_BOT_TOKEN: BOT_TOKEN,
         SLACK_SIGNING_SECRET: SIGNING_SECRET,
         SLACK_ALERT_CHANNEL: 'C0ALERTS01',
+        // The person typing is an smsops admin: the inbox shows them the text, and they may replay.
         SLACK_ADMIN_USERS: 'U0ADMIN001',
         SLACK_API_URL: fakeSlack.url,
         WAVIX_API_KEY: emulator.apiKey,
@@ -141,6 +142,12 @@ describe('personal data in the log of the real process', () => {
     expect((await slack.command('relay replay pd-1')).status).toBe(200);
     const answers = await fakeSlack.waitForResponses(2);
     expect(JSON.stringify(answers)).toContain('7f3a9c'); // the inbox shows the text to the person who asked
+    // pd-1 was delivered already: the replay asks first, then goes ahead on "Send again".
+    const question = answers.find((a) => JSON.stringify(a.body).includes('relay_replay_confirm'))?.body;
+    const send = question?.blocks
+      ?.flatMap((b: { elements?: Array<{ action_id?: string; value?: string }> }) => b.elements ?? [])
+      .find((e: { action_id?: string }) => e.action_id === 'relay_replay_confirm');
+    expect((await slack.blockAction({ actionId: 'relay_replay_confirm', value: send?.value ?? '' })).status).toBe(200);
     await waitUntil(
       () => sink.received.length >= 2 && fakeSlack.callsTo('chat.postMessage').length >= 2,
       15_000,

@@ -360,7 +360,16 @@ describe('operator commands', () => {
     expect(inbox).toContain('*+44 7400 123456* → +1 415 555 0100');
     expect(inbox).toContain('hi &lt;!here&gt;');
     expect(inbox).toContain(':white_check_mark: PortSIP delivered · :white_check_mark: Slack delivered · id `in-1`');
-    expect(readable((await runCommand(t, 'relay replay in-1')).body)).toContain('Message in-1 queued again to 2 destinations');
+    const question = (await runCommand(t, 'relay replay in-1')).body;
+    expect(readable(question)).toContain('was delivered already to 2 destinations');
+    const send = question.blocks
+      .flatMap((b: { elements?: unknown[] }) => b.elements ?? [])
+      .find((e: { action_id?: string }) => e.action_id === 'relay_replay_confirm');
+    const before = t.fakeSlack.responses.length;
+    await t.slack.blockAction({ actionId: 'relay_replay_confirm', value: send.value });
+    const reply = (await t.fakeSlack.waitForResponses(before + 1))[before];
+    expect(reply?.body.replace_original).toBe(true);
+    expect(readable(reply?.body)).toContain('Message in-1 queued again to 2 destinations');
     await until('PortSIP again', () => sink.received.length >= 2);
     expect(readable((await runCommand(t, 'relay replay nope')).body)).toContain('No stored message has the id nope');
     expect(readable((await runCommand(t, 'inbox +1 202 555 0143')).body)).toContain('No inbound messages to +1 202 555 0143 yet');

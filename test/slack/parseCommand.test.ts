@@ -49,7 +49,7 @@ describe('parseSmsCommand', () => {
       kind: 'route.set',
       number: '+14155550100',
       url: 'https://pbx.example.com:8887/emc/Wavix - US/a558d635-66e0',
-      channel: 'C0INBOX01',
+      channel: { id: 'C0INBOX01' },
     });
     expect(parsed('route set default https://pbx.example.com/emc/Wavix - Asia/u?a=1&amp;b=2')).toEqual({
       kind: 'route.set',
@@ -97,5 +97,94 @@ describe('parseSmsCommand, URLs of another scheme', () => {
       topic: 'route',
     });
     expect(parseSmsCommand('webhook set default sip://pbx')).toMatchObject({ ok: false, topic: 'webhook' });
+  });
+});
+
+describe('parseSmsCommand, route set: the URL ends where PortSIP’s path pattern ends', () => {
+  const UUID = 'a558d635-66e0-4c64-9d3b-2f5c1e7a8b90';
+  const PBX = `https://pbx.example.com:8887/emc/Wavix - US/${UUID}`;
+
+  it('reads a plain #name after the URL as a channel, never as part of the URL (the README example, typed or pasted)', () => {
+    expect(parsed(`route set +12025550143 ${PBX} #sms-inbox`)).toEqual({
+      kind: 'route.set',
+      number: '+12025550143',
+      url: PBX,
+      channel: { name: 'sms-inbox' },
+    });
+    // The same as Slack escapes it: the link stops at the first space, the #name stays text.
+    expect(parsed(`route set default <https://pbx.example.com:8887/emc/Wavix> - US/${UUID} #SMS-Inbox`)).toMatchObject({
+      url: PBX,
+      channel: { name: 'sms-inbox' },
+    });
+  });
+
+  it('keeps spaces (and an en dash) inside the configuration name, several of them, and /sms/ URLs', () => {
+    const url = `https://pbx.example.com:10443/sms/Wavix – US  East/${UUID}`;
+    expect(parsed(`route set default ${url}`)).toMatchObject({ url, channel: null });
+    expect(parsed(`route set default ${url} <#C0INBOX01|sms-inbox>`)).toMatchObject({ url, channel: { id: 'C0INBOX01' } });
+    expect(parsed(`route set default ${url} C0INBOX01`)).toMatchObject({ url, channel: { id: 'C0INBOX01' } });
+  });
+
+  it('reads a channel alone, with no URL', () => {
+    expect(parsed('route set default #sms-inbox')).toEqual({
+      kind: 'route.set',
+      number: 'default',
+      url: null,
+      channel: { name: 'sms-inbox' },
+    });
+    expect(parsed('route set +1 415 555 0100 <#C0INBOX01|x>')).toEqual({
+      kind: 'route.set',
+      number: '+1 415 555 0100',
+      url: null,
+      channel: { id: 'C0INBOX01' },
+    });
+  });
+
+  it('keeps a # without a space before it in the URL, for the route to refuse with the reason', () => {
+    expect(parsed(`route set default ${PBX}#sms-inbox`)).toMatchObject({ url: `${PBX}#sms-inbox`, channel: null });
+  });
+
+  it('answers usage for anything after the URL that is neither a channel nor part of a PortSIP URL', () => {
+    for (const text of [
+      `route set default ${PBX} please`,
+      `route set default ${PBX} #sms-inbox extra`,
+      `route set default ${PBX} https://other.example/emc/x/y`,
+      `route set default ${PBX} <@U0123456>`,
+    ]) {
+      expect(parseSmsCommand(text)).toMatchObject({
+        ok: false,
+        topic: 'route',
+        problem: expect.stringContaining('After the URL'),
+      });
+    }
+    expect(parseSmsCommand(`route set default #sms-inbox ${PBX}`)).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('Put the channel after the URL'),
+    });
+  });
+
+  it('never takes a link label for the URL, and leaves a lone < as text', () => {
+    expect(parsed(`route set default <${PBX.replaceAll(' ', '%20')}|https://shown.example/x> #inbox`)).toMatchObject({
+      url: PBX.replaceAll(' ', '%20'),
+      channel: { name: 'inbox' },
+    });
+    expect(parseSmsCommand('route set default < https://pbx.example.com/emc/x/y')).toMatchObject({ ok: true });
+  });
+
+  it('parses hostile 40,000-character commands without blowing up', () => {
+    const shapes = [
+      `route set default https://pbx.example.com/emc/${'a '.repeat(20_000)}`,
+      `route set default https://pbx.example.com/emc/${'a /'.repeat(13_000)}`,
+      `route set default ${'#'.repeat(40_000)}`,
+      `route set default ${'<'.repeat(40_000)}`,
+      `route set default ${'<https:'.repeat(6_000)}`,
+      `webhook set ${'x'.repeat(40_000)}`,
+      `route set default ${'a'.repeat(40_000)}://x`,
+    ];
+    for (const text of shapes) expect(() => parseSmsCommand(text)).not.toThrow();
+    // The long URL with many spaces keeps its spaces up to the last segment's `/`.
+    const long = parsed(`route set default https://pbx.example.com/emc/${'a '.repeat(1000)}/${UUID} #x`);
+    expect(long).toMatchObject({ channel: { name: 'x' } });
+    expect((long as { url: string }).url.endsWith(`/${UUID}`)).toBe(true);
   });
 });

@@ -39,6 +39,7 @@ const SHIPPED = [
   '010_traffic.sql',
   '011_ten_dlc.sql',
   '012_watch_baseline.sql',
+  '013_delivery_retry_window.sql',
   '014_schema_warnings.sql',
   '015_slack_posts.sql',
   '016_delivery_deterministic_failures.sql',

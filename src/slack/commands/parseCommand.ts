@@ -17,7 +17,7 @@ export type SmsCommand =
   | { kind: 'number.list' }
   | { kind: 'number.enable-inbound'; number: string }
   | { kind: 'webhook.set'; target: string; url?: string }
-  | { kind: 'route.set'; number: string; url: string | null; channel: string | null }
+  | { kind: 'route.set'; number: string; url: string | null; channel: ChannelRef | null }
   | { kind: 'route.list' }
   | { kind: 'route.remove'; number: string }
   | { kind: 'audit'; limit: number }
@@ -32,6 +32,9 @@ export type SmsCommand =
   | { kind: 'doctor' }
   | { kind: 'portsip.routes' };
 
+/** A channel as typed: picked from Slack's list (an ID) or a plain `#name` (resolved by the command, never guessed here). */
+export type ChannelRef = { id: string } | { name: string };
+
 export type ParsedCommand = { ok: true; command: SmsCommand } | { ok: false; problem: string; topic?: string };
 
 export const AUDIT_DEFAULT = 10;
@@ -41,47 +44,220 @@ const usage = (problem: string, topic?: string): ParsedCommand =>
   topic ? { ok: false, problem, topic } : { ok: false, problem };
 const command = (c: SmsCommand): ParsedCommand => ({ ok: true, command: c });
 
+/** Whitespace as `String.prototype.trim` and `\s` know it, by character code (no regular expression per character). */
+function isSpaceCode(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
+  if (code < 160) return false;
+  return (
+    code === 160 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+const isSpace = (ch: string | undefined) => ch !== undefined && isSpaceCode(ch.charCodeAt(0));
+
+interface Word {
+  text: string;
+  start: number;
+}
+
+/** The words of the text (the first `limit` of them) with where each starts, in one pass. */
+function wordsOf(text: string, limit = Number.POSITIVE_INFINITY): Word[] {
+  const words: Word[] = [];
+  let start = -1;
+  for (let i = 0; i <= text.length && words.length < limit; i++) {
+    const space = i === text.length || isSpaceCode(text.charCodeAt(i));
+    if (space && start >= 0) {
+      words.push({ text: text.slice(start, i), start });
+      start = -1;
+    } else if (!space && start < 0) start = i;
+  }
+  return words;
+}
+
+/** The last word of the text and where it starts, scanning back from the end; `alone` when no other word precedes it. */
+function lastWord(text: string): (Word & { alone: boolean }) | null {
+  let end = text.length;
+  while (end > 0 && isSpaceCode(text.charCodeAt(end - 1))) end--;
+  if (end === 0) return null;
+  let start = end;
+  while (start > 0 && !isSpaceCode(text.charCodeAt(start - 1))) start--;
+  let before = start;
+  while (before > 0 && isSpaceCode(text.charCodeAt(before - 1))) before--;
+  return { text: text.slice(start, end), start, alone: before === 0 };
+}
+
+const LINK_TARGET = /^(?:https?|mailto):/i;
+
+/**
+ * Slack's escaping undone: a link `<target|label>` becomes its target (so a label cannot hide where it points), other
+ * `<…>` (channels, mentions) stay, then the entities are decoded. A `<` with another `<` before its `>` is text.
+ * The next `<` and `>` are looked up once per position reached, so the whole scan is linear.
+ */
 function unescapeSlack(text: string): string {
-  return text
-    .replace(/<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>/g, '$1')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
+  const parts: string[] = [];
+  let copied = 0;
+  let lt = text.indexOf('<');
+  let nextGt = -1;
+  while (lt >= 0) {
+    if (nextGt !== Number.POSITIVE_INFINITY && nextGt <= lt) {
+      const found = text.indexOf('>', lt + 1);
+      nextGt = found < 0 ? Number.POSITIVE_INFINITY : found;
+    }
+    if (nextGt === Number.POSITIVE_INFINITY) break;
+    const following = text.indexOf('<', lt + 1);
+    if (following >= 0 && following < nextGt) {
+      lt = following;
+      continue;
+    }
+    const inner = text.slice(lt + 1, nextGt);
+    if (LINK_TARGET.test(inner)) {
+      const bar = inner.indexOf('|');
+      parts.push(text.slice(copied, lt), bar < 0 ? inner : inner.slice(0, bar));
+      copied = nextGt + 1;
+    }
+    lt = following;
+  }
+  parts.push(text.slice(copied));
+  return parts.join('').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
 }
 
-const CHANNEL_REF = /^(?:<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>|([CGD][A-Z0-9]{6,}))$/;
+const ESCAPED_CHANNEL = /^<#([CGD][A-Z0-9]+)(?:\|[^<>|]*)?>$/;
+const CHANNEL_ID = /^[CGD][A-Z0-9]{6,}$/;
+const CHANNEL_NAME = /^#([^\s#<>|@]{1,80})$/;
 
-/** A trailing channel reference (`<#C123|name>` or a bare id), if the text ends with one. */
-function splitTrailingChannel(text: string): { rest: string; channel: string | null } {
-  const match = /\s+(<#[CGD][A-Z0-9]+(?:\|[^>]*)?>|[CGD][A-Z0-9]{6,})\s*$/.exec(` ${text}`);
-  if (!match?.[1]) return { rest: text, channel: null };
-  const ref = CHANNEL_REF.exec(match[1]);
-  return { rest: ` ${text}`.slice(0, match.index).trim(), channel: ref?.[1] ?? ref?.[2] ?? null };
+/** One word as a channel: `<#C123|name>` (picked from Slack's list), a bare ID, or a plain `#name`. */
+function channelRef(word: string): ChannelRef | null {
+  const escaped = ESCAPED_CHANNEL.exec(word);
+  if (escaped?.[1]) return { id: escaped[1] };
+  if (CHANNEL_ID.test(word)) return { id: word };
+  const named = CHANNEL_NAME.exec(word);
+  return named?.[1] ? { name: named[1].toLowerCase() } : null;
 }
 
-/** A URL of another scheme where an http(s) one is expected (the number would otherwise swallow it). */
-function foreignUrl(text: string): string | null {
-  return /\S+:\/\/\S*/.exec(text)?.[0] ?? null;
+/** Where the first URL starts, if the text has one; a URL of another scheme is named (the number would swallow it). */
+function findUrl(text: string): { start: number } | { foreign: string } | null {
+  const at = text.indexOf('://');
+  if (at < 0) return null;
+  let start = at;
+  while (start > 0 && !isSpace(text[start - 1])) start--;
+  const scheme = text.slice(start, at).toLowerCase();
+  if (scheme === 'http' || scheme === 'https') return { start };
+  let end = at;
+  while (end < text.length && !isSpace(text[end])) end++;
+  return { foreign: text.slice(start, end) };
 }
 
-/** Splits "<target> <url with maybe spaces>" at the first http(s)://. */
-function splitAtUrl(escaped: string): { before: string; url: string | null } {
+/** Characters that no PortSIP path holds: a space before one of them ends the URL. */
+const NOT_IN_PATH = new Uint8Array(128);
+for (const ch of '#?<>|"`{}\\^') NOT_IN_PATH[ch.charCodeAt(0)] = 1;
+const notInPath = (code: number) => code < 128 && NOT_IN_PATH[code] === 1;
+const SLASH = 47;
+const COLON = 58;
+
+/**
+ * Where a PortSIP URL that starts at `start` ends. PortSIP's webhook is `https://host:port/<prefix>/<brand>/<uuid>`
+ * and the brand may hold spaces ("Wavix - US"), so a space belongs to the URL only when the text after it reaches
+ * another `/` (the URL goes on with a further segment) before any character no path holds; the last segment (the
+ * UUID) therefore never takes a space, and `… #sms-inbox`, `… <#C123|x>` or `… C0123456` after it are left over.
+ * The authority and the query end at the first space. The look-ahead is remembered up to where it decided, so each
+ * character is looked at a bounded number of times.
+ */
+function urlEnd(text: string, start: number): number {
+  const n = text.length;
+  let i = text.indexOf('://', start) + 3;
+  while (i < n && !isSpaceCode(text.charCodeAt(i)) && text.charCodeAt(i) !== SLASH) i++;
+  let inPath = text.charCodeAt(i) === SLASH;
+  let decidedUpTo = -1;
+  let decision = false;
+  while (i < n) {
+    const code = text.charCodeAt(i);
+    if (!isSpaceCode(code)) {
+      if (code === 63 /* ? */ || code === 35 /* # */) inPath = false;
+      i++;
+      continue;
+    }
+    if (!inPath) return i;
+    let next = i;
+    while (next < n && isSpaceCode(text.charCodeAt(next))) next++;
+    if (next >= n || notInPath(text.charCodeAt(next))) return i;
+    if (next >= decidedUpTo) {
+      let j = next;
+      while (j < n && text.charCodeAt(j) !== SLASH && !notInPath(text.charCodeAt(j))) j++;
+      // A segment ending in `:` before its `/` is another URL's scheme (`… https://…`), not a brand.
+      decision = j < n && text.charCodeAt(j) === SLASH && text.charCodeAt(j - 1) !== COLON;
+      decidedUpTo = j;
+    }
+    if (!decision) return i;
+    i = next;
+  }
+  return i;
+}
+
+/** The text of a `route set`: the number, the URL with PortSIP's spaces, and a channel after it. */
+function parseRouteSet(escaped: string): ParsedCommand {
   const text = unescapeSlack(escaped);
-  const index = text.search(/https?:\/\//i);
-  if (index < 0) return { before: text.trim(), url: null };
-  return { before: text.slice(0, index).trim(), url: text.slice(index).trim() };
+  const url = findUrl(text);
+  if (url && 'foreign' in url) return usage(`\`${maskUrl(url.foreign)}\` is not an http(s) URL.`, 'route');
+  let number: string;
+  let link: string | null = null;
+  let channel: ChannelRef | null = null;
+  if (url) {
+    const end = urlEnd(text, url.start);
+    number = text.slice(0, url.start).trim();
+    link = text.slice(url.start, end);
+    const after = text.slice(end).trim();
+    if (after) {
+      channel = wordsOf(after, 2).length === 1 ? channelRef(after) : null;
+      if (!channel) {
+        return usage(
+          `After the URL only a channel may follow (pick it from Slack’s list as you type \`#\`, or give its ID); \`${maskUrl(after.slice(0, 80))}\` is not one, and it is not part of a PortSIP URL (…/<name>/<id>).`,
+          'route',
+        );
+      }
+    }
+    const last = lastWord(number);
+    if (last && !last.alone && channelRef(last.text)) {
+      return usage('Put the channel after the URL: `/sms route set <number> <URL> #channel`.', 'route');
+    }
+  } else {
+    const last = lastWord(text);
+    channel = last && !last.alone ? channelRef(last.text) : null;
+    number = (channel && last ? text.slice(0, last.start) : text).trim();
+  }
+  if (!number) return usage('Which number? `default` or a number, then the PortSIP webhook URL.', 'route');
+  if (!link && !channel) return usage('Give the PortSIP webhook URL (and optionally a #channel).', 'route');
+  return command({ kind: 'route.set', number, url: link, channel });
+}
+
+/** Splits "<target> <url>" at the URL (kept whole: smsops' own or one typed by hand). */
+function parseWebhookSet(escaped: string): ParsedCommand {
+  const text = unescapeSlack(escaped);
+  const url = findUrl(text);
+  if (url && 'foreign' in url) return usage(`\`${maskUrl(url.foreign)}\` is not an http(s) URL.`, 'webhook');
+  const target = (url ? text.slice(0, url.start) : text).trim() || 'default';
+  return command(url ? { kind: 'webhook.set', target, url: text.slice(url.start).trim() } : { kind: 'webhook.set', target });
 }
 
 export function parseSmsCommand(rawText: string): ParsedCommand {
   const text = rawText.trim();
-  // Links are unwrapped first so that a URL's label cannot hide its target; entities are decoded per argument.
-  const words = text.split(/\s+/).filter(Boolean);
+  // Links are unwrapped per argument, so that a URL's label cannot hide its target; entities are decoded with them.
+  // The first three words decide the command; only commands that take a list of words split the whole text.
+  const positioned = wordsOf(text, 3);
+  const allWords = () => wordsOf(text).map((w) => w.text);
+  const words = positioned.map((w) => w.text);
   const noun = (words[0] ?? 'help').toLowerCase();
   const verb = words[1]?.toLowerCase();
   // The rest of the text as typed (inner spacing kept: a PortSIP URL's path may contain spaces).
   const restAfter = (count: number) => {
-    const skipped = new RegExp(`^(?:\\S+\\s+){${count}}`).exec(`${text} `);
-    return skipped ? `${text} `.slice(skipped[0].length).trim() : '';
+    const first = positioned[count];
+    return first ? text.slice(first.start) : '';
   };
 
   switch (noun) {
@@ -133,26 +309,13 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
     case 'webhook':
     case 'webhooks': {
       if (verb !== 'set') return usage(verb ? `\`webhook ${verb}\` is not a command.` : 'What about webhooks?', 'webhook');
-      const { before, url } = splitAtUrl(restAfter(2));
-      const other = foreignUrl(before);
-      if (other) return usage(`\`${maskUrl(other)}\` is not an http(s) URL.`, 'webhook');
-      const target = before || 'default';
-      return command(url ? { kind: 'webhook.set', target, url } : { kind: 'webhook.set', target });
+      return parseWebhookSet(restAfter(2));
     }
 
     case 'route':
     case 'routes': {
       if (verb === undefined || verb === 'list' || verb === 'ls') return command({ kind: 'route.list' });
-      if (verb === 'set') {
-        const { rest, channel } = splitTrailingChannel(restAfter(2));
-        const { before, url } = splitAtUrl(rest);
-        const other = foreignUrl(before);
-        if (other) return usage(`\`${maskUrl(other)}\` is not an http(s) URL.`, 'route');
-        const number = before;
-        if (!number) return usage('Which number? `default` or a number, then the PortSIP webhook URL.', 'route');
-        if (!url && !channel) return usage('Give the PortSIP webhook URL (and optionally a #channel).', 'route');
-        return command({ kind: 'route.set', number, url, channel });
-      }
+      if (verb === 'set') return parseRouteSet(restAfter(2));
       if (verb === 'remove' || verb === 'rm' || verb === 'delete') {
         const number = unescapeSlack(restAfter(2)).trim();
         if (!number) return usage('Which route? `default` or a number.', 'route');
@@ -189,7 +352,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
     case 'alert': {
       if (verb === undefined || verb === 'list') return command({ kind: 'alerts.list' });
       if (verb === 'set') {
-        const [rule, value, ...extra] = words.slice(2).map(unescapeSlack);
+        const [rule, value, ...extra] = allWords().slice(2).map(unescapeSlack);
         if (!rule || !value || extra.length > 0) {
           return usage('Give a rule and a value, e.g. `/sms alerts set failure_rate 15` (or `off`).', 'alerts');
         }
@@ -211,7 +374,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
 
     case 'traffic':
       // The period and number are checked by the traffic use case, which owns what they may be.
-      return command({ kind: 'traffic', args: words.slice(1).map(unescapeSlack) });
+      return command({ kind: 'traffic', args: allWords().slice(1).map(unescapeSlack) });
 
     case 'doctor':
       return command({ kind: 'doctor' });

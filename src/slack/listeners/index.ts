@@ -2,7 +2,9 @@ import type { App } from '@slack/bolt';
 import { ACTION, CALLBACK, SENDER_ID_ACTION } from '../ids.js';
 import { openSenderIdFormListener, senderIdTypeSwitchListener } from './actions/senderIdFormActions.js';
 import {
+  cancelReplayListener,
   cancelWebhookListener,
+  confirmReplayListener,
   confirmWebhookListener,
   enableInboundButtonListener,
   pointWebhookButtonListener,
@@ -26,6 +28,8 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action(ACTION.confirmWebhook, confirmWebhookListener(deps));
   app.action(ACTION.cancelWebhook, cancelWebhookListener(deps));
   app.action(ACTION.usePortsipRoute, usePortsipRouteButtonListener(deps));
+  app.action(ACTION.confirmReplay, confirmReplayListener(deps));
+  app.action(ACTION.cancelReplay, cancelReplayListener(deps));
 
   app.event('app_home_opened', appHomeOpenedListener(deps));
 }

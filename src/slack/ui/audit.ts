@@ -3,13 +3,19 @@ import { code, context, escapeMrkdwn, formatTime, mention, type SlackMessage, se
 
 const OUTCOME_ICON = { ok: ':white_check_mark:', refused: ':no_entry:', failed: ':x:' } as const;
 
+/** A route change or replay that moved queued deliveries to another destination says how many. */
+function movedNote(e: AuditEntry): string {
+  const moved = e.params.movedDeliveries;
+  return typeof moved === 'number' && moved > 0 ? ` (${moved} queued deliver${moved === 1 ? 'y' : 'ies'} moved)` : '';
+}
+
 export function auditMessage(entries: readonly AuditEntry[]): SlackMessage {
   if (entries.length === 0) return { text: 'No changes recorded yet.', blocks: [section('No changes recorded yet.')] };
   const lines = entries.map(
     (e) =>
       `${OUTCOME_ICON[e.outcome]} ${formatTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(e.target)}` : ''}: ${e.outcome}${
         e.detail ? ` — ${escapeMrkdwn(e.detail)}` : ''
-      }`,
+      }${movedNote(e)}`,
   );
   // Section text holds 3,000 characters: the lines are spread over as many sections as needed.
   const sections: string[] = [];

@@ -30,16 +30,22 @@ export const HELP_TOPICS = {
   route: [
     [
       '/sms route set default https://pbx.example.com:8887/emc/Wavix - US/0d3c… #sms-inbox',
-      'Relay inbound messages to PortSIP (URL exactly as copied) and post them in a channel.',
+      'Relay inbound messages to PortSIP (URL exactly as copied) and post them in a channel (picked from the list, or `#name`). Messages still queued for those numbers move to the new route at once: that is how a wrong route is fixed.',
     ],
     ['/sms route set +14155550100 https://…', 'A route for one number; it wins over `default`.'],
     ['/sms route list', 'Where each number’s messages go.'],
-    ['/sms route remove +14155550100', 'Remove a route.'],
+    ['/sms route remove +14155550100', 'Remove a route (its queued messages follow `default`).'],
   ],
   relay: [
-    ['/sms relay status', 'Backlog per destination (PortSIP, Slack), oldest pending, dead letters, last success.'],
-    ['/sms relay replay dead', 'Send every dead delivery again (after the destination was fixed).'],
-    ['/sms relay replay 3c7a5a90-…', 'Send one message again to all its destinations, by its Wavix id.'],
+    [
+      '/sms relay status',
+      'Backlog per destination (PortSIP, Slack), oldest pending, dead letters, last success, and the failing messages with their last error.',
+    ],
+    ['/sms relay replay dead', 'Send every dead delivery again, to the route in force now, with a fresh retry window.'],
+    [
+      '/sms relay replay 3c7a5a90-…',
+      'Send one message again to the current routes, by its Wavix id (asks first when it was delivered already).',
+    ],
   ],
   inbox: [['/sms inbox +14155550100', 'The last inbound messages (to one number, or all), with where each was delivered.']],
   portsip: [

@@ -107,7 +107,7 @@ function bodyPieces(text: string, pieceMax: number, totalMax: number): string[] 
 export function inboundSmsMessage(
   message: InboundMessage,
   portsip: PortsipState,
-  options: { short?: boolean } = {},
+  options: { short?: boolean; replayed?: boolean } = {},
 ): SlackMessage {
   const kind = message.messageType.toUpperCase();
   const header = `*${kind}* from *${person(message.fromNumber)}* to ${person(message.toNumber)}`;
@@ -117,7 +117,9 @@ export function inboundSmsMessage(
   const blocks: Block[] = [section(`${header}\n${first}`), ...more.map((piece) => section(piece))];
   const media = mediaLinks(message.media, 1_500);
   if (media) blocks.push(context(media));
-  blocks.push(context(`${when(message)} · Wavix ${escapeMrkdwn(clip(message.wavixMessageId, 100))}`));
+  // A post an operator re-sent (`/sms relay replay`) says so, so nobody takes it for a new message.
+  const replayed = options.replayed ? ' · :repeat: replayed' : '';
+  blocks.push(context(`${when(message)} · Wavix ${escapeMrkdwn(clip(message.wavixMessageId, 100))}${replayed}`));
   blocks.push(context(portsipStateText(portsip)));
   const { kept, cut } = graphemePrefix(message.text, 200);
   const fallback = `${kind} from ${clip(formatPhoneForPeople(`+${message.fromNumber}`), 40)}: ${kept}${cut ? '…' : ''}`;

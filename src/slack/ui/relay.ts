@@ -1,10 +1,13 @@
+import { destinationAnswer } from '../../core/destinationAnswer.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import { maskUrl } from '../../core/urls.js';
 import type { InboxLine, InboxReading, TextHidden } from '../../relay/inboxReading.js';
-import type { RelayStatus, ReplayResult } from '../../relay/operations.js';
-import type { DeliveryStatus } from '../../store/repositories/deliveries.js';
+import type { DestinationStatus, RelayStatus, ReplayResult } from '../../relay/operations.js';
+import type { DeliveryStatus, FailingDelivery } from '../../store/repositories/deliveries.js';
+import type { InboundMessage } from '../../store/repositories/inbound.js';
 import type { SchemaWarningSummary } from '../../store/repositories/schemaWarnings.js';
-import { type Block, clip, code, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
+import { ACTION } from '../ids.js';
+import { type Block, button, clip, code, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
 
 const destination = (kind: 'portsip' | 'slack', value: string) =>
   kind === 'portsip' ? `PortSIP ${code(maskUrl(value))}` : `Slack <#${value}>`;
@@ -24,33 +27,111 @@ export function schemaWarningsLine(summary: SchemaWarningSummary): string | null
   return `:warning: ${count} in the last 24 h had unexpected fields (stored and relayed unchanged), most often: ${top}`;
 }
 
-export function relayStatusMessage(status: RelayStatus, now: number, warnings?: SchemaWarningSummary): SlackMessage {
+/**
+ * An error as recorded for a destination, fit for mrkdwn: the destination's own URL (its last segment is PortSIP's
+ * credential) masked wherever the error quotes it, then cut as `destinationAnswer` allows (an excerpt for admins,
+ * the HTTP status for everyone else), escaped.
+ */
+function errorText(f: FailingDelivery, d: DestinationStatus, showExcerpt: boolean): string {
+  let text = f.lastError;
+  if (d.destinationKind === 'portsip') {
+    const masked = maskUrl(d.destination);
+    for (const form of [d.destination, encodeURI(d.destination), d.destination.replaceAll(' ', '%20')]) {
+      if (form) text = text.split(form).join(masked);
+    }
+  }
+  const answer = destinationAnswer(
+    { destinationKind: d.destinationKind, lastStatusCode: f.lastStatusCode, lastError: text },
+    showExcerpt,
+  );
+  return escapeMrkdwn(answer ?? 'no answer recorded');
+}
+
+const person = (digits: string) => escapeMrkdwn(formatPhoneForPeople(`+${digits.replace(/^\+/, '')}`));
+
+function failingLine(f: FailingDelivery, d: DestinationStatus, now: number, showExcerpt: boolean): string {
+  const when = f.lastAttemptAt !== null ? `${age(now - f.lastAttemptAt)} ago` : 'not tried yet';
+  const state = f.status === 'dead' ? 'dead' : `${f.attempts} attempt${f.attempts === 1 ? '' : 's'}`;
+  return `   ◦ ${code(f.wavixMessageId)} to ${person(f.toNumber)}: ${state}, last ${when}: ${errorText(f, d, showExcerpt)}`;
+}
+
+function destinationLines(d: DestinationStatus, now: number, showExcerpt: boolean): string {
+  const head = `• ${destination(d.destinationKind, d.destination)}: ${d.pending} pending${
+    d.oldestPendingCreatedAt !== null ? ` (oldest ${age(now - d.oldestPendingCreatedAt)})` : ''
+  }, ${d.dead} dead, last success ${d.lastDeliveredAt !== null ? formatTime(d.lastDeliveredAt) : 'never'}`;
+  return [head, ...d.failing.map((f) => failingLine(f, d, now, showExcerpt))].join('\n');
+}
+
+/** `showErrorExcerpt`: the person may change the setup (an admin): they see an excerpt of what destinations answered. */
+export function relayStatusMessage(
+  status: RelayStatus,
+  now: number,
+  warnings?: SchemaWarningSummary,
+  options: { showErrorExcerpt?: boolean } = {},
+): SlackMessage {
   const headline =
     status.pending === 0 && status.dead === 0
       ? ':white_check_mark: Nothing waiting: every inbound message was delivered.'
       : `${status.pending > 0 ? `:hourglass_flowing_sand: ${status.pending} waiting (oldest ${age(status.oldestPendingAgeMs ?? 0)})` : 'Nothing waiting'}${
           status.dead > 0 ? ` · :rotating_light: ${status.dead} dead (\`/sms relay replay dead\`)` : ''
         }`;
-  const lines = status.destinations.map(
-    (d) =>
-      `• ${destination(d.destinationKind, d.destination)}: ${d.pending} pending${
-        d.oldestPendingCreatedAt !== null ? ` (oldest ${age(now - d.oldestPendingCreatedAt)})` : ''
-      }, ${d.dead} dead, last success ${d.lastDeliveredAt !== null ? formatTime(d.lastDeliveredAt) : 'never'}`,
-  );
   const blocks: Block[] = [section(`*Relay*\n${headline}`)];
-  if (lines.length > 0) blocks.push(section(lines.slice(0, 40).join('\n')));
-  else blocks.push(context('No inbound message has been relayed yet.'));
+  // One section per destination (each within Slack's 3,000 characters), at most 40.
+  for (const d of status.destinations.slice(0, 40))
+    blocks.push(section(destinationLines(d, now, options.showErrorExcerpt === true)));
+  if (status.destinations.length === 0) blocks.push(context('No inbound message has been relayed yet.'));
+  if (status.destinations.some((d) => d.failing.length > 0)) {
+    blocks.push(
+      context(
+        'To fix a wrong destination: `/sms route set <number or default> <PortSIP URL> [#channel]` moves the pending and dead deliveries of those numbers to the new route and sends them now. Once the destination itself works again, `/sms relay replay dead` sends the dead ones again; `/sms relay replay <id>` one message.',
+      ),
+    );
+  }
   const warned = warnings && schemaWarningsLine(warnings);
   if (warned) blocks.push(context(warned));
   return { text: `Relay: ${status.pending} pending, ${status.dead} dead`, blocks };
 }
 
-export function replayMessage(result: ReplayResult): SlackMessage {
+export function replayMessage(result: Extract<ReplayResult, { kind: 'replayed' }>): SlackMessage {
+  const moved = result.moved > 0 ? ` (${result.moved} to the route in force now)` : '';
   const text =
     result.scope === 'dead'
-      ? `${result.requeued} dead deliver${result.requeued === 1 ? 'y' : 'ies'} queued again.`
-      : `Message ${result.scope.wavixMessageId} queued again to ${result.requeued} destination${result.requeued === 1 ? '' : 's'}.`;
-  return { text, blocks: [section(`:repeat: ${escapeMrkdwn(text)}`), context('`/sms relay status` shows the progress.')] };
+      ? `${result.replayed} dead deliver${result.replayed === 1 ? 'y' : 'ies'} queued again${moved}.`
+      : `Message ${result.scope.wavixMessageId} queued again to ${result.replayed} destination${result.replayed === 1 ? '' : 's'}${moved}.`;
+  return {
+    text,
+    blocks: [
+      section(`:repeat: ${escapeMrkdwn(text)}`),
+      context('Each gets a fresh retry window. `/sms relay status` shows the progress.'),
+    ],
+  };
+}
+
+/** What the confirm button carries back: the message's Wavix id (not secret). */
+export interface ReplayConfirmation {
+  target: string;
+}
+
+export function replayConfirmMessage(message: InboundMessage, delivered: number): SlackMessage {
+  const text = `Message ${message.wavixMessageId} was delivered already. Send it again?`;
+  const confirmation: ReplayConfirmation = { target: message.wavixMessageId };
+  return {
+    text,
+    blocks: [
+      section(
+        `:warning: *Message ${code(message.wavixMessageId)}* from ${person(message.fromNumber)} to ${person(message.toNumber)} (${formatTime(
+          message.ingestedAt,
+        )}) was delivered already to ${delivered} destination${delivered === 1 ? '' : 's'}. Sending it again makes a duplicate there; the Slack post is marked as replayed.`,
+      ),
+      {
+        type: 'actions',
+        elements: [
+          button({ text: 'Send again', actionId: ACTION.confirmReplay, value: JSON.stringify(confirmation), style: 'danger' }),
+          button({ text: 'Cancel', actionId: ACTION.cancelReplay, value: 'cancel' }),
+        ],
+      },
+    ],
+  };
 }
 
 const DELIVERY_ICON: Record<DeliveryStatus, string> = {

@@ -1,6 +1,6 @@
 import { destinationRemark } from '../../core/destinationUrls.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
-import type { RoutesOverview } from '../../core/routes.js';
+import type { RouteChange, RoutesOverview } from '../../core/routes.js';
 import type { Route } from '../../store/repositories/routes.js';
 import { webhookLabel } from './numbers.js';
 import { context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
@@ -47,12 +47,36 @@ export function routeListMessage(overview: RoutesOverview): SlackMessage {
   };
 }
 
-export function routeSetMessage(route: Route): SlackMessage {
-  const text = `Route saved: ${route.number}.`;
-  return { text, blocks: [section(`:white_check_mark: Route saved.\n${routeLine(route)}`)] };
+/** What the change did to messages already queued: moved to the new route and sent now, or left without one. */
+function queuedEffect(change: RouteChange): string[] {
+  const lines: string[] = [];
+  if (change.moved > 0) {
+    lines.push(
+      `:arrows_counterclockwise: ${change.moved} queued deliver${change.moved === 1 ? 'y' : 'ies'} (pending or dead) moved to this route and sent now.`,
+    );
+  }
+  if (change.unrouted > 0) {
+    lines.push(
+      `:warning: ${change.unrouted} queued deliver${change.unrouted === 1 ? 'y has' : 'ies have'} no route now and stay${change.unrouted === 1 ? 's' : ''} with the old destination: \`/sms route set\` one to move them.`,
+    );
+  }
+  return lines;
 }
 
-export function routeRemovedMessage(route: Route): SlackMessage {
+export function routeSetMessage(change: RouteChange): SlackMessage {
+  const route = change.value;
+  const text = `Route saved: ${route.number}.${change.moved > 0 ? ` ${change.moved} queued deliveries moved to it.` : ''}`;
+  return {
+    text,
+    blocks: [section(`:white_check_mark: Route saved.\n${routeLine(route)}`), ...queuedEffect(change).map(context)],
+  };
+}
+
+export function routeRemovedMessage(change: RouteChange): SlackMessage {
+  const route = change.value;
   const text = `Route removed: ${route.number}.`;
-  return { text, blocks: [section(`:wastebasket: Route removed: ${routeName(route.number)}.`)] };
+  return {
+    text,
+    blocks: [section(`:wastebasket: Route removed: ${routeName(route.number)}.`), ...queuedEffect(change).map(context)],
+  };
 }

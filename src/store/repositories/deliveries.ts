@@ -20,6 +20,32 @@ export interface Delivery {
   createdAt: number;
   deliveredAt: number | null;
   deadAt: number | null;
+  /** Death is judged from here: arrival, or the last replay or move to another destination (a fresh window). */
+  retryWindowStartedAt: number;
+  /** When an operator last replayed it; null if never. */
+  replayedAt: number | null;
+}
+
+/** A delivery not delivered yet (or dead), with the number its message was sent to: what a route change may move. */
+export interface UnfinishedDelivery {
+  id: number;
+  destinationKind: 'portsip' | 'slack';
+  destination: string;
+  status: DeliveryStatus;
+  /** The message's `to`, in Wavix's digits form. */
+  toNumber: string;
+}
+
+/** One failing (pending with an error, or dead) delivery, for `/sms relay status`. */
+export interface FailingDelivery {
+  id: number;
+  wavixMessageId: string;
+  toNumber: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastAttemptAt: number | null;
+  lastStatusCode: number | null;
+  lastError: string;
 }
 
 export interface DestinationBacklog {
@@ -48,6 +74,8 @@ interface Row {
   created_at: number;
   delivered_at: number | null;
   dead_at: number | null;
+  retry_window_started_at: number | null;
+  replayed_at: number | null;
 }
 
 const toDelivery = (r: Row): Delivery => ({
@@ -67,6 +95,8 @@ const toDelivery = (r: Row): Delivery => ({
   createdAt: r.created_at,
   deliveredAt: r.delivered_at,
   deadAt: r.dead_at,
+  retryWindowStartedAt: r.retry_window_started_at ?? r.created_at,
+  replayedAt: r.replayed_at,
 });
 
 export const LAST_ERROR_MAX_CHARS = 500;
@@ -92,6 +122,20 @@ export interface DeliveriesRepository {
   requeueDead(): number;
   /** Sends every delivery of a message again, delivered ones included (an operator's replay). Returns how many. */
   resendMessage(inboundMessageId: number): number;
+  /**
+   * Points a delivery at `destination` and gives it a fresh retry window, due now: a dead or (with `replay`) a
+   * delivered one is pending again; one in flight stays in flight (its attempt records by id) but already blocks the
+   * later deliveries of its conversation at the new destination. `replay` marks it as an operator's replay.
+   */
+  restart(id: number, destination: string, options: { replay: boolean }): boolean;
+  /** Pending, in-flight and dead deliveries, each with the number its message went to. */
+  unfinished(): UnfinishedDelivery[];
+  /** Dead deliveries, each with the number its message went to. */
+  deadOnes(): UnfinishedDelivery[];
+  /** How many deliveries to one destination are dead. */
+  deadCount(kind: 'portsip' | 'slack', destination: string): number;
+  /** The failing deliveries to one destination (an error recorded, not delivered), most recently tried first. */
+  failing(kind: 'portsip' | 'slack', destination: string, limit: number): FailingDelivery[];
   get(id: number): Delivery | undefined;
   forMessage(inboundMessageId: number): Delivery[];
   backlog(): DestinationBacklog[];
@@ -111,10 +155,13 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
   const lease = db.prepare("UPDATE deliveries SET status = 'in_flight', lease_until = ? WHERE id = ? AND status = 'pending'");
   const delivered = db.prepare(`
     UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
-      last_error = NULL, delivered_at = @at, lease_until = NULL, deterministic_failures = 0 WHERE id = @id`);
+      last_error = NULL, delivered_at = @at, lease_until = NULL, deterministic_failures = 0, moved_in_flight = 0 WHERE id = @id`);
+  // A failure of an attempt that was in flight when a route change moved the delivery belongs to the old destination:
+  // the delivery is due at once (the outbox's backoff was computed from the old attempts).
   const failed = db.prepare(`
     UPDATE deliveries SET status = 'pending', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
-      last_error = @error, next_attempt_at = @next, lease_until = NULL, deterministic_failures = @streak WHERE id = @id`);
+      last_error = @error, next_attempt_at = CASE moved_in_flight WHEN 1 THEN @at ELSE @next END, moved_in_flight = 0,
+      lease_until = NULL, deterministic_failures = @streak WHERE id = @id`);
   const dead = db.prepare(`
     UPDATE deliveries SET status = 'dead', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
       last_error = @error, dead_at = @at, lease_until = NULL WHERE id = @id`);
@@ -132,6 +179,32 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
     UPDATE deliveries SET status = 'pending', next_attempt_at = ?, dead_at = NULL, delivered_at = NULL, lease_until = NULL,
       deterministic_failures = 0
     WHERE inbound_message_id = ? AND status <> 'in_flight'`);
+  const restartOne = db.prepare(`
+    UPDATE deliveries SET destination = @destination, status = CASE status WHEN 'in_flight' THEN 'in_flight' ELSE 'pending' END,
+      moved_in_flight = CASE WHEN status = 'in_flight' AND destination <> @destination THEN 1 ELSE 0 END,
+      attempts = 0, next_attempt_at = @at, retry_window_started_at = @at, dead_at = NULL, deterministic_failures = 0,
+      delivered_at = CASE WHEN @replay = 1 THEN NULL ELSE delivered_at END,
+      replayed_at = CASE WHEN @replay = 1 THEN @at ELSE replayed_at END
+    WHERE id = @id AND (status <> 'delivered' OR @replay = 1)`);
+  // Read through the due index (kind, status): the cost follows the backlog, not the history.
+  const unfinishedRows = db.prepare<[], UnfinishedDelivery>(`
+    SELECT d.id, d.destination_kind AS destinationKind, d.destination, d.status, m.to_number AS toNumber
+    FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id
+    WHERE d.destination_kind IN ('portsip', 'slack') AND d.status IN ('pending', 'in_flight', 'dead') ORDER BY d.id`);
+  const deadRows = db.prepare<[], UnfinishedDelivery>(`
+    SELECT d.id, d.destination_kind AS destinationKind, d.destination, d.status, m.to_number AS toNumber
+    FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id
+    WHERE d.destination_kind IN ('portsip', 'slack') AND d.status = 'dead' ORDER BY d.id`);
+  const deadAt = db.prepare<[string, string], { n: number }>(
+    "SELECT count(*) AS n FROM deliveries WHERE destination_kind = ? AND destination = ? AND status = 'dead'",
+  );
+  const failingRows = db.prepare<[string, string, number], FailingDelivery>(`
+    SELECT d.id, m.wavix_message_id AS wavixMessageId, m.to_number AS toNumber, d.status, d.attempts,
+      d.last_attempt_at AS lastAttemptAt, d.last_status_code AS lastStatusCode, d.last_error AS lastError
+    FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id
+    WHERE d.destination_kind = ? AND d.destination = ? AND d.status IN ('pending', 'in_flight', 'dead')
+      AND d.last_error IS NOT NULL
+    ORDER BY d.last_attempt_at DESC, d.id DESC LIMIT ?`);
   const byId = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE id = ?');
   const byMessage = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE inbound_message_id = ? ORDER BY id');
   // Destinations are enumerated by skipping through the index (one seek each), and every figure is an index range or
@@ -183,6 +256,11 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
     requeue: (id) => requeueOne.run(now(), id).changes > 0,
     requeueDead: () => requeueAllDead.run(now()).changes,
     resendMessage: (inboundMessageId) => resendAll.run(now(), inboundMessageId).changes,
+    restart: (id, destination, { replay }) => restartOne.run({ id, destination, at: now(), replay: replay ? 1 : 0 }).changes > 0,
+    unfinished: () => unfinishedRows.all(),
+    deadOnes: () => deadRows.all(),
+    deadCount: (kind, destination) => deadAt.get(kind, destination)?.n ?? 0,
+    failing: (kind, destination, limit) => failingRows.all(kind, destination, limit),
     get: (id) => {
       const row = byId.get(id);
       return row ? toDelivery(row) : undefined;

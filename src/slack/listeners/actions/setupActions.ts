@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '
 import { z } from 'zod';
 import { enableInboundCommand } from '../commands/numberCommands.js';
 import { usePortsipRouteCommand } from '../commands/portsipCommands.js';
+import { relayReplayCommand } from '../commands/relayCommands.js';
 import { applyAndReply, setWebhookCommand } from '../commands/webhookCommands.js';
 import { type Interaction, replier, type SlackDeps, slowPart } from '../context.js';
 
@@ -83,5 +84,37 @@ export function usePortsipRouteButtonListener(deps: SlackDeps) {
     const value = buttonValue(args.action);
     const interaction = interactionOf(deps, args);
     if (value) await slowPart(interaction, 'set the route', () => usePortsipRouteCommand(interaction, value));
+  };
+}
+
+const replayConfirmationSchema = z.object({ target: z.string().min(1) });
+
+/** "Send again" on the question before replaying a message that was delivered already. */
+export function confirmReplayListener(deps: SlackDeps) {
+  return async (args: ActionArgs): Promise<void> => {
+    await args.ack();
+    const interaction = interactionOf(deps, args);
+    let target: string | undefined;
+    try {
+      target = replayConfirmationSchema.parse(JSON.parse(buttonValue(args.action) ?? '')).target;
+    } catch {
+      target = undefined;
+    }
+    if (!target) {
+      await interaction.reply(
+        { text: 'This confirmation is damaged; run the command again.', blocks: [] },
+        { replaceOriginal: true },
+      );
+      return;
+    }
+    const confirmed = target;
+    await slowPart(interaction, 'replay the message', () => relayReplayCommand(interaction, confirmed, true));
+  };
+}
+
+export function cancelReplayListener(deps: SlackDeps) {
+  return async (args: ActionArgs): Promise<void> => {
+    await args.ack();
+    await interactionOf(deps, args).reply({ text: 'Cancelled; nothing was sent again.', blocks: [] }, { replaceOriginal: true });
   };
 }

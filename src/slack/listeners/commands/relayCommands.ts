@@ -1,22 +1,37 @@
+import { isSmsopsAdmin } from '../../../core/access.js';
 import { readInbox } from '../../../relay/inboxReading.js';
 import { recentSchemaWarnings, relayStatus, replayDeliveries } from '../../../relay/operations.js';
 import { errorMessage } from '../../ui/errors.js';
-import { inboxMessage, relayStatusMessage, replayMessage } from '../../ui/relay.js';
+import { inboxMessage, relayStatusMessage, replayConfirmMessage, replayMessage } from '../../ui/relay.js';
 import { type Interaction, logFailure } from '../context.js';
 
 export async function relayStatusCommand(interaction: Interaction): Promise<void> {
-  const { relay } = interaction.deps;
-  await interaction.reply(relayStatusMessage(relayStatus(relay), relay.now(), recentSchemaWarnings(relay)));
+  const { relay, services } = interaction.deps;
+  // What destinations answered is a read-back channel for whoever set the route: an excerpt for admins only.
+  const admin = await isSmsopsAdmin(services, interaction.actor);
+  await interaction.reply(
+    relayStatusMessage(relayStatus(relay), relay.now(), recentSchemaWarnings(relay), {
+      showErrorExcerpt: admin.ok && admin.value,
+    }),
+  );
 }
 
-export async function relayReplayCommand(interaction: Interaction, target: string): Promise<void> {
-  const result = await replayDeliveries(interaction.deps.services, interaction.deps.relay, interaction.actor, target);
+/** `/sms relay replay …`, and the "Send again" button of its confirmation (`confirmed`, replacing the question). */
+export async function relayReplayCommand(interaction: Interaction, target: string, confirmed = false): Promise<void> {
+  const result = await replayDeliveries(interaction.deps.services, interaction.deps.relay, interaction.actor, target, {
+    confirmed,
+  });
+  const options = { replaceOriginal: confirmed };
   if (!result.ok) {
     logFailure(interaction.deps.logger, 'relay replay', result.error);
-    await interaction.reply(errorMessage(result.error, 'replay'));
+    await interaction.reply(errorMessage(result.error, 'replay'), options);
     return;
   }
-  await interaction.reply(replayMessage(result.value));
+  const value = result.value;
+  await interaction.reply(
+    value.kind === 'confirm' ? replayConfirmMessage(value.message, value.delivered) : replayMessage(value),
+    options,
+  );
 }
 
 export async function inboxCommand(interaction: Interaction, number: string | undefined): Promise<void> {

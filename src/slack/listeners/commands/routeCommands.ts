@@ -1,16 +1,28 @@
 import { listRoutes, removeRoute, setRoute } from '../../../core/routes.js';
+import { resolveChannel } from '../../channelLookup.js';
+import type { ChannelRef } from '../../commands/parseCommand.js';
 import { errorMessage } from '../../ui/errors.js';
 import { routeListMessage, routeRemovedMessage, routeSetMessage } from '../../ui/routes.js';
 import { type Interaction, logFailure } from '../context.js';
 
 export async function setRouteCommand(
   interaction: Interaction,
-  request: { number: string; url: string | null; channel: string | null },
+  request: { number: string; url: string | null; channel: ChannelRef | null },
 ): Promise<void> {
+  let channel: string | null = null;
+  if (request.channel) {
+    const resolved = await resolveChannel(interaction.client, request.channel);
+    if (!resolved.ok) {
+      logFailure(interaction.deps.logger, 'route set', resolved.error);
+      await interaction.reply(errorMessage(resolved.error, 'save the route'));
+      return;
+    }
+    channel = resolved.value;
+  }
   const result = await setRoute(interaction.deps.services, interaction.actor, {
     number: request.number,
     portsipUrl: request.url,
-    slackChannel: request.channel,
+    slackChannel: channel,
   });
   if (!result.ok) {
     logFailure(interaction.deps.logger, 'route set', result.error);

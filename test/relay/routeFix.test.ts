@@ -1,0 +1,345 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ADMIN,
+  OUTSIDER,
+  readable,
+  runCommand,
+  type SmsopsUnderTest,
+  slackTraffic,
+  startSmsopsUnderTest,
+  WEBHOOK_SECRET,
+} from '../helpers/smsopsUnderTest.js';
+import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+
+/**
+ * "A wrong route must be fixable": a mistyped route, fixed with `/sms route set`, gets its queued messages through;
+ * replays go to the route in force with a fresh retry window; `#name` never ends up inside a PortSIP URL.
+ * Everything through the real Bolt receiver, the real relay and local PortSIP sinks.
+ */
+
+const UUID = 'a558d635-66e0-4c64-9d3b-2f5c1e7a8b90';
+const WRONG_UUID = 'ffff0000-1111-2222-3333-444455556666';
+const PATH = `/emc/Wavix - US/${UUID}`;
+const SENT_PATH = `/emc/Wavix%20-%20US/${UUID}`;
+
+let t: SmsopsUnderTest | undefined;
+const sinks: WebhookSink[] = [];
+
+afterEach(async () => {
+  if (t) {
+    const seen = `${slackTraffic(t)}\n${t.logs.join('\n')}`;
+    for (const secret of t.secrets) expect(seen).not.toContain(secret);
+    await t.stop();
+    t = undefined;
+  }
+  await Promise.all(sinks.splice(0).map((s) => s.close()));
+});
+
+async function sink(): Promise<WebhookSink> {
+  const s = await startWebhookSink();
+  sinks.push(s);
+  return s;
+}
+
+let counter = 0;
+const inbound = (text: string, overrides: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    message_id: `rf-${++counter}-${Date.now()}`,
+    message_type: 'sms',
+    from: '447400123456',
+    to: '14155550100',
+    message_body: { text, media: null },
+    received_at: '2026-11-25T10:00:00.000Z',
+    ...overrides,
+  });
+
+async function post(smsops: SmsopsUnderTest, raw: string): Promise<void> {
+  const response = await fetch(`${smsops.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: raw,
+  });
+  expect(response.status).toBe(200);
+}
+
+async function until<T>(what: string, read: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const texts = (s: WebhookSink) => s.received.map((r) => (r.json() as { message_body: { text: string } }).message_body.text);
+
+// biome-ignore lint/suspicious/noExplicitAny: Slack message bodies are asserted structurally
+const buttonsOf = (body: any): Array<{ action_id: string; value: string }> =>
+  body.blocks.filter((b: { type: string }) => b.type === 'actions').flatMap((b: { elements: unknown[] }) => b.elements);
+
+const lastAudit = (smsops: SmsopsUnderTest, action: string) =>
+  smsops.db.prepare('SELECT params, outcome FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT 1').get(action) as {
+    params: string;
+    outcome: string;
+  };
+
+describe('a wrong route, fixed', () => {
+  it('moves the messages queued for the wrong URL to the fixed route and delivers them within seconds, in order', async () => {
+    const wrong = await sink();
+    const right = await sink();
+    wrong.respondWith(404);
+    // A failed attempt waits at least 5 s before the next one: delivery within that time is the route change's doing.
+    t = await startSmsopsUnderTest({ RELAY_RETRY_BASE_MS: '20000', SLACK_RELAY_PACE_MS: '0' });
+    const smsops = t;
+    await runCommand(smsops, `route set +1 415 555 0100 ${wrong.url}/emc/Wavix - US/${WRONG_UUID}`);
+    for (const text of ['one', 'two', 'three']) await post(smsops, inbound(text));
+    await until('the first attempt failing at the wrong URL', () =>
+      smsops.db
+        .prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND attempts >= 1 AND last_status_code = 404")
+        .get(),
+    );
+
+    const reply = readable((await runCommand(smsops, `route set +1 415 555 0100 ${right.url}${PATH}`)).body);
+    expect(reply).toContain('3 queued deliveries (pending or dead) moved to this route and sent now');
+    expect(reply).not.toContain(UUID);
+    await post(smsops, inbound('four'));
+
+    await until('all four at the fixed URL', () => right.received.length >= 4, 4000);
+    expect(texts(right)).toEqual(['one', 'two', 'three', 'four']);
+    expect(right.received.every((r) => r.path === SENT_PATH)).toBe(true);
+    const wrongAttempts = wrong.received.length;
+    expect(texts(wrong).every((x) => x === 'one')).toBe(true);
+    expect(JSON.parse(lastAudit(smsops, 'route.set').params)).toMatchObject({ movedDeliveries: 3 });
+
+    // Removing the number's route moves nothing delivered; the wrong URL is never tried again.
+    expect(readable((await runCommand(smsops, 'route remove +1 415 555 0100')).body)).toContain('Route removed');
+    expect(JSON.parse(lastAudit(smsops, 'route.remove').params)).toMatchObject({ movedDeliveries: 0 });
+    expect(wrong.received).toHaveLength(wrongAttempts);
+  });
+
+  it('a `default` change moves only numbers without their own route; removing a route falls back to default', async () => {
+    const wrong = await sink();
+    const own = await sink();
+    const fixed = await sink();
+    wrong.respondWith(503);
+    own.respondWith(503);
+    t = await startSmsopsUnderTest({ RELAY_RETRY_BASE_MS: '20000', SLACK_RELAY_PACE_MS: '0' });
+    const smsops = t;
+    await runCommand(smsops, `route set default ${wrong.url}/emc/Wavix - US/${WRONG_UUID}`);
+    await runCommand(smsops, `route set +1 202 555 0143 ${own.url}${PATH}`);
+    await post(smsops, inbound('to the default', { to: '14155550100' }));
+    await post(smsops, inbound('to its own route', { to: '12025550143' }));
+    await until('both failed once', () => wrong.received.length >= 1 && own.received.length >= 1);
+
+    const reply = readable((await runCommand(smsops, `route set default ${fixed.url}${PATH}`)).body);
+    expect(reply).toContain('1 queued delivery (pending or dead) moved');
+    await until('the default number’s message at the fixed URL', () => fixed.received.length >= 1, 4000);
+    expect(texts(fixed)).toEqual(['to the default']);
+
+    // The number with its own route stays there until that route goes: then it follows `default`.
+    expect(readable((await runCommand(smsops, 'route remove +1 202 555 0143')).body)).toContain('1 queued delivery');
+    await until('the other message at the fixed URL', () => fixed.received.length >= 2, 4000);
+    expect(texts(fixed)).toEqual(['to the default', 'to its own route']);
+  });
+});
+
+describe('dead letters at a wrong URL', () => {
+  it('revives them at the fixed route with a fresh window, and ends the wrong URL’s dead-letter alert', async () => {
+    const wrong = await sink();
+    const right = await sink();
+    wrong.respondWith(404);
+    t = await startSmsopsUnderTest({
+      PORTSIP_WEBHOOK_URL: `${wrong.url}/emc/Wavix - US/${WRONG_UUID}`,
+      RELAY_DEAD_AFTER_HOURS: '0.0002',
+      RELAY_RETRY_BASE_MS: '20',
+      SLACK_RELAY_PACE_MS: '0',
+    });
+    const smsops = t;
+    await post(smsops, inbound('dead at the wrong URL'));
+    await until('dead', () => smsops.db.prepare("SELECT 1 FROM deliveries WHERE status = 'dead'").get(), 8000);
+    await until('the dead-letter alert', () =>
+      smsops.db.prepare("SELECT 1 FROM alerts WHERE rule = 'relay_dead' AND status = 'open' AND slack_ts IS NOT NULL").get(),
+    );
+
+    const reply = readable((await runCommand(smsops, `route set default ${right.url}${PATH}`)).body);
+    expect(reply).toContain('1 queued delivery (pending or dead) moved');
+    await until('delivered at the fixed URL', () => right.received.length >= 1, 4000);
+    expect(texts(right)).toEqual(['dead at the wrong URL']);
+    await until('the alert resolved', () =>
+      smsops.db.prepare("SELECT 1 FROM alerts WHERE rule = 'relay_dead' AND status = 'resolved'").get(),
+    );
+  });
+});
+
+describe('a wrong channel, fixed', () => {
+  it('moves the Slack posts queued for a channel Slack refuses to the channel the route names now', async () => {
+    t = await startSmsopsUnderTest({ RELAY_RETRY_BASE_MS: '20000', SLACK_RELAY_PACE_MS: '0' });
+    const smsops = t;
+    smsops.fakeSlack.seedChannels([{ id: 'C0RIGHT001', name: 'sms-inbox' }]);
+    smsops.fakeSlack.handle('chat.postMessage', ({ args }) =>
+      args.channel === 'C0WRONG001'
+        ? { ok: false, error: 'channel_not_found' }
+        : { channel: args.channel, ts: `1700000001.${String(Date.now() % 1_000_000).padStart(6, '0')}` },
+    );
+    await runCommand(smsops, 'route set +1 415 555 0100 <#C0WRONG001|gone>');
+    await post(smsops, inbound('lost in the wrong channel'));
+    await until('a failed post', () =>
+      smsops.db
+        .prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'slack' AND last_error = 'Slack: channel_not_found'")
+        .get(),
+    );
+    const reply = readable((await runCommand(smsops, 'route set +1 415 555 0100 #sms-inbox')).body);
+    expect(reply).toContain('1 queued delivery (pending or dead) moved');
+    const posts = await until('the post in the right channel', () => {
+      const found = smsops.fakeSlack
+        .callsTo('chat.postMessage')
+        .filter((c) => c.args.channel === 'C0RIGHT001' && readable(c.args).includes('lost in the wrong channel'));
+      return found.length > 0 ? found : undefined;
+    });
+    expect(posts).toHaveLength(1);
+  });
+});
+
+describe('route set with a #channel', () => {
+  it('reads `#name` as a channel (looked up page by page), sets it, and never puts it into the URL PortSIP gets', async () => {
+    const pbx = await sink();
+    t = await startSmsopsUnderTest({ SLACK_RELAY_PACE_MS: '0' });
+    const smsops = t;
+    smsops.fakeSlack.seedChannels(
+      [
+        { id: 'C0GENERAL1', name: 'general' },
+        { id: 'C0RANDOM01', name: 'random' },
+        { id: 'C0SUPPORT1', name: 'support' },
+        { id: 'G0PRIVATE1', name: 'sms-inbox', is_private: true },
+      ],
+      { pageSize: 2 },
+    );
+    const url = `${pbx.url}${PATH}`;
+    const reply = readable((await runCommand(smsops, `route set +12025550143 ${url} #sms-inbox`)).body);
+    expect(reply).toContain('Route saved');
+    expect(reply).toContain('<#G0PRIVATE1>');
+    expect(reply).not.toContain(UUID);
+    expect(smsops.fakeSlack.callsTo('conversations.list').length).toBeGreaterThanOrEqual(2);
+    expect(smsops.db.prepare('SELECT portsip_url, slack_channel FROM routes').all()).toEqual([
+      { portsip_url: url, slack_channel: 'G0PRIVATE1' },
+    ]);
+
+    await post(smsops, inbound('hello', { to: '12025550143' }));
+    await until('PortSIP', () => pbx.received.length >= 1);
+    expect(pbx.received[0]?.path).toBe(SENT_PATH);
+    const posts = await smsops.fakeSlack.waitFor('chat.postMessage');
+    expect(posts.some((c) => c.args.channel === 'G0PRIVATE1' && readable(c.args).includes('hello'))).toBe(true);
+  });
+
+  it('refuses a #name no channel has, a # inside the URL and a trailing encoded space, saying why, and stores nothing', async () => {
+    const pbx = await sink();
+    t = await startSmsopsUnderTest();
+    const smsops = t;
+    smsops.fakeSlack.seedChannels([{ id: 'C0GENERAL1', name: 'general' }]);
+    const url = `${pbx.url}${PATH}`;
+    const unknown = readable((await runCommand(smsops, `route set default ${url} #sms-inbox`)).body);
+    expect(unknown).toContain('no channel named #sms-inbox');
+    expect(unknown).toContain('Pick the channel from Slack’s list');
+    const fragment = readable((await runCommand(smsops, `route set default ${url}#sms-inbox`)).body);
+    expect(fragment).toContain('contains `#`');
+    const trailing = readable((await runCommand(smsops, `route set default ${url}%20`)).body);
+    expect(trailing).toContain('ends with a space');
+    const extra = readable((await runCommand(smsops, `route set default ${url} sms-inbox please`)).body);
+    expect(extra).toContain('After the URL only a channel may follow');
+    for (const text of [unknown, fragment, trailing]) expect(text).not.toContain(UUID);
+    expect(smsops.db.prepare('SELECT count(*) AS n FROM routes').get()).toEqual({ n: 0 });
+  });
+});
+
+describe('replays', () => {
+  it('gives a replayed dead delivery a fresh retry window: more than one attempt, then delivered', async () => {
+    const pbx = await sink();
+    pbx.respondWith(500);
+    // Dead after about 2.9 s of failures; an idle worker looks for due retries about once a second.
+    t = await startSmsopsUnderTest({
+      PORTSIP_WEBHOOK_URL: `${pbx.url}${PATH}`,
+      RELAY_DEAD_AFTER_HOURS: '0.0008',
+      RELAY_RETRY_BASE_MS: '20',
+      SLACK_RELAY_PACE_MS: '0',
+    });
+    const smsops = t;
+    await post(smsops, inbound('dies once'));
+    await until('dead', () => smsops.db.prepare("SELECT 1 FROM deliveries WHERE status = 'dead'").get(), 8000);
+    const before = pbx.received.length;
+
+    expect(readable((await runCommand(smsops, 'relay replay dead')).body)).toContain('1 dead delivery queued again');
+    // Before the fresh window, a replayed dead delivery got exactly one attempt and was dead again.
+    await until('more than one attempt after the replay', () => pbx.received.length >= before + 2, 2500);
+    expect(smsops.db.prepare("SELECT status FROM deliveries WHERE destination_kind = 'portsip'").pluck().get()).not.toBe('dead');
+    pbx.respondWith(200);
+    await until('delivered', () =>
+      smsops.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND status = 'delivered'").get(),
+    );
+    expect(JSON.parse(lastAudit(smsops, 'relay.replay').params)).toMatchObject({ replayed: 1 });
+  });
+
+  it('asks before replaying a delivered message, sends it to the route in force now, and marks the Slack post', async () => {
+    const old = await sink();
+    const current = await sink();
+    t = await startSmsopsUnderTest({ PORTSIP_WEBHOOK_URL: `${old.url}${PATH}`, SLACK_RELAY_PACE_MS: '0' });
+    const smsops = t;
+    await post(smsops, inbound('once', { message_id: 'replay-me' }));
+    await until('both delivered', () =>
+      smsops.db.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'delivered'").pluck().get() === 2 ? true : undefined,
+    );
+    await runCommand(smsops, `route set default ${current.url}${PATH}`);
+
+    // A non-admin is refused before any question.
+    expect(readable((await runCommand(smsops, 'relay replay replay-me', { userId: OUTSIDER })).body)).toContain(
+      'Only the smsops admins',
+    );
+    const question = (await runCommand(smsops, 'relay replay replay-me')).body;
+    expect(readable(question)).toContain('was delivered already to 2 destinations');
+    const buttons = buttonsOf(question);
+    const send = buttons.find((b) => b.action_id === 'relay_replay_confirm');
+    expect(buttons.map((b) => b.action_id)).toContain('relay_replay_cancel');
+    // Nothing is sent while the question is open.
+    expect(smsops.db.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'delivered'").pluck().get()).toBe(2);
+
+    let before = smsops.fakeSlack.responses.length;
+    await smsops.slack.blockAction({ actionId: 'relay_replay_cancel', value: 'cancel', userId: ADMIN });
+    expect(readable((await smsops.fakeSlack.waitForResponses(before + 1))[before]?.body)).toContain('nothing was sent again');
+
+    const postsBefore = smsops.fakeSlack.callsTo('chat.postMessage').length;
+    before = smsops.fakeSlack.responses.length;
+    await smsops.slack.blockAction({ actionId: 'relay_replay_confirm', value: send?.value ?? '', userId: ADMIN });
+    const done = (await smsops.fakeSlack.waitForResponses(before + 1))[before]?.body;
+    expect(done.replace_original).toBe(true);
+    expect(readable(done)).toContain('Message replay-me queued again to 2 destinations (1 to the route in force now)');
+
+    await until('the current route', () => current.received.length >= 1);
+    expect(current.received[0]?.json()).toMatchObject({ message_id: 'replay-me' });
+    expect(old.received).toHaveLength(1);
+    const posts = await smsops.fakeSlack.waitFor('chat.postMessage', postsBefore + 1);
+    expect(readable(posts.at(-1)?.args)).toContain(':repeat: replayed');
+    expect(readable(posts[0]?.args)).not.toContain('replayed');
+  });
+});
+
+describe('/sms relay status', () => {
+  it('shows the failing deliveries per destination with their last error, escaped and masked, and how to fix them', async () => {
+    const pbx = await sink();
+    const url = `${pbx.url}${PATH}`;
+    pbx.respondWith(404, `<!channel> no configuration at ${url.replaceAll(' ', '%20')}`);
+    t = await startSmsopsUnderTest({ PORTSIP_WEBHOOK_URL: url, RELAY_RETRY_BASE_MS: '20000' });
+    const smsops = t;
+    await post(smsops, inbound('stuck', { message_id: 'stuck-1' }));
+    await until('a failed attempt', () =>
+      smsops.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND last_status_code = 404").get(),
+    );
+    const status = readable((await runCommand(smsops, 'relay status')).body);
+    expect(status).toMatch(/PortSIP `http:\/\/127\.0\.0\.1:\d+\/emc\/Wavix - US\/a558…`: 1 pending/);
+    expect(status).toContain('`stuck-1` to +1 415 555 0100: 1 attempt');
+    expect(status).toContain('HTTP 404: &lt;!channel&gt; no configuration at http://127.0.0.1:');
+    expect(status).toContain('/emc/Wavix - US/a558…');
+    expect(status).not.toContain(UUID);
+    expect(status).toContain('/sms route set');
+    expect(status).toContain('/sms relay replay dead');
+  });
+});
