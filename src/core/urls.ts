@@ -67,6 +67,3 @@ export function maskUrl(raw: string): string {
           .join('&')}`;
   return `${scheme}${host}${maskedPath}${maskedQuery}${fragment === undefined ? '' : `#${MASK}`}`;
 }
-
-/** The former name of `maskUrl` (it now masks every credential, not only the token): kept for branches merged later. */
-export const maskUrlToken = maskUrl;
