@@ -32,6 +32,7 @@ import { type Destination, retargetDeliveries } from './retarget.js';
 import { createSlackPace } from './slackPace.js';
 import { createSlackRelaySender } from './slackPost.js';
 import { startSlackPostUpdater } from './slackPostUpdater.js';
+import { slackShownMessage } from './slackShown.js';
 
 export interface RelayOptions {
   db: Db;
@@ -135,6 +136,7 @@ export function startRelay(options: RelayOptions): Relay {
   // Each relayed SMS's Slack post shows its PortSIP state, edited in place; posts and edits share the Slack leg's pace.
   const slackPace = createSlackPace(options.slackPaceMs);
   const slackPosts = createSlackPostsRepository(db, now);
+  const shownInSlack = slackShownMessage({ maskCodes: options.maskCodesInSlack ?? false });
   const postUpdater = startSlackPostUpdater({
     client: options.slackClient,
     posts: slackPosts,
@@ -144,6 +146,7 @@ export function startRelay(options: RelayOptions): Relay {
     retry: options.retry,
     logger,
     now,
+    shown: shownInSlack,
   });
 
   // One alert per destination while deliveries to it die; it resolves when one gets through again.
@@ -244,7 +247,7 @@ export function startRelay(options: RelayOptions): Relay {
       send: createSlackRelaySender({
         client: options.slackClient,
         threads: createSlackThreadsRepository(db, now),
-        maskCodes: options.maskCodesInSlack ?? false,
+        shown: shownInSlack,
         posts: slackPosts,
         portsipState: postUpdater.portsipState,
         pace: slackPace,

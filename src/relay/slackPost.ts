@@ -1,5 +1,4 @@
 import type { webApi } from '@slack/bolt';
-import { maskOneTimeCodes } from '../core/maskCodes.js';
 import { describeError } from '../errors.js';
 import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../slack/ui/inboundSms.js';
 import { escapeMrkdwn, type SlackMessage } from '../slack/ui/text.js';
@@ -9,6 +8,7 @@ import type { SlackPostLayout, SlackPostsRepository } from '../store/repositorie
 import type { SlackThreadsRepository } from '../store/repositories/slackThreads.js';
 import type { AttemptOutcome } from './outbox.js';
 import type { SlackPace } from './slackPace.js';
+import type { SlackShown } from './slackShown.js';
 
 type Item = { delivery: Delivery; message: InboundMessage };
 
@@ -67,8 +67,8 @@ export interface SlackRelaySenderOptions {
   pace: SlackPace;
   /** A post showed a state that changed while it was being sent: the updater has work. */
   onStale?: () => void;
-  /** SMS_MASK_CODES: what is shown, not what is stored or relayed to PortSIP. */
-  maskCodes?: boolean;
+  /** What of a message is shown (SMS_MASK_CODES); the same function renders the in-place edits. */
+  shown?: SlackShown;
 }
 
 /** The states a post shows, as kept with it: an update is needed only when this changes. */
@@ -85,8 +85,7 @@ export const shownState = (states: readonly PortsipState[]) => JSON.stringify(st
  */
 export function createSlackRelaySender(options: SlackRelaySenderOptions) {
   const { client, threads, posts, pace } = options;
-  const shownMessage = (message: InboundMessage): InboundMessage =>
-    options.maskCodes ? { ...message, text: maskOneTimeCodes(message.text) } : message;
+  const shownMessage: SlackShown = options.shown ?? ((message) => message);
 
   const post = async (channel: string, rendered: SlackMessage, threadTs?: string) => {
     await pace.turn('post');

@@ -9,6 +9,7 @@ import type { SlackPost, SlackPostsRepository } from '../store/repositories/slac
 import { nextAttemptDelay } from './outbox.js';
 import type { SlackPace } from './slackPace.js';
 import { classifySlackFailure, messageArgs, shownState } from './slackPost.js';
+import type { SlackShown } from './slackShown.js';
 
 /** Where one message stands on PortSIP, from its PortSIP delivery (none: no route named a PortSIP URL). */
 export function portsipStateOf(deliveries: readonly Delivery[]): PortsipState {
@@ -52,11 +53,16 @@ export function startSlackPostUpdater(options: {
   logger: Logger;
   now?: () => number;
   idleMs?: number;
+  /** What of a message is shown: the sender's own function, so an edit shows no more than the post did. */
+  shown?: SlackShown;
 }): SlackPostUpdater & { portsipState: (inboundMessageId: number) => PortsipState } {
   const { client, posts, logger } = options;
   const now = options.now ?? Date.now;
   const idleMs = options.idleMs ?? 5_000;
   const portsipState = (id: number) => portsipStateOf(options.deliveries.forMessage(id));
+  const shown: SlackShown = options.shown ?? ((message) => message);
+  const replayed = (id: number) =>
+    options.deliveries.forMessage(id).some((d) => d.destinationKind === 'slack' && d.replayedAt !== null);
 
   let running = true;
   let wakeUp: (() => void) | undefined;
@@ -71,11 +77,12 @@ export function startSlackPostUpdater(options: {
       wakeUp = done;
     });
 
-  const render = (post: SlackPost, messages: InboundMessage[], states: PortsipState[]): SlackMessage | undefined => {
+  const render = (post: SlackPost, stored: InboundMessage[], states: PortsipState[]): SlackMessage | undefined => {
+    const messages = stored.map(shown);
     const [message] = messages;
     const [state = { kind: 'none' }] = states;
     if ((post.layout === 'single' || post.layout === 'short') && message)
-      return inboundSmsMessage(message, state, { short: post.layout === 'short' });
+      return inboundSmsMessage(message, state, { short: post.layout === 'short', replayed: replayed(message.id) });
     if (post.layout === 'minimal' && message) return minimalSmsMessage(message, post.minimalReason ?? 'refused', state);
     const batch = inboundBatchMessage(messages.map((m, i) => ({ message: m, portsip: states[i] ?? { kind: 'none' } })));
     // The budget reserves room for any state, so this holds; were it not to, the update would hide messages.

@@ -45,6 +45,28 @@ describe('SMS_MASK_CODES', () => {
     expect(portsip?.equals(raw)).toBe(true);
   });
 
+  it('=1 keeps the code masked when the post is edited in place with its PortSIP state', async () => {
+    await start({ SMS_MASK_CODES: '1' });
+    sink.respondWith(503);
+    const response = await fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: raw,
+    });
+    expect(response.status).toBe(200);
+    await t.fakeSlack.waitFor('chat.postMessage');
+    sink.respondWith(200);
+    const deadline = Date.now() + 10_000;
+    const delivered = () =>
+      t.fakeSlack.callsTo('chat.update').find((c) => readable({ blocks: c.args.blocks }).includes('PortSIP ✓'));
+    while (!delivered() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const edit = delivered();
+    expect(edit, 'the post is edited to show PortSIP ✓').toBeDefined();
+    const shown = readable({ text: edit?.args.text, blocks: edit?.args.blocks });
+    expect(shown).not.toContain('482913');
+    expect(shown).toContain('Your verification code is ••••••.');
+  });
+
   it('is off by default: the text is posted as received', async () => {
     await start({});
     const { shown, portsip } = await relayOne();
