@@ -144,6 +144,7 @@ export function startRelay(options: RelayOptions): Relay {
     retry: options.retry,
     logger,
     now,
+    maskCodes: options.maskCodesInSlack ?? false,
   });
 
   // One alert per destination while deliveries to it die; it resolves when one gets through again.

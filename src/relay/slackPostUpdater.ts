@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import { maskOneTimeCodes } from '../core/maskCodes.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../slack/ui/inboundSms.js';
@@ -52,6 +53,8 @@ export function startSlackPostUpdater(options: {
   logger: Logger;
   now?: () => number;
   idleMs?: number;
+  /** SMS_MASK_CODES: an edited post shows the text as the first post did, codes masked. */
+  maskCodes?: boolean;
 }): SlackPostUpdater & { portsipState: (inboundMessageId: number) => PortsipState } {
   const { client, posts, logger } = options;
   const now = options.now ?? Date.now;
@@ -71,7 +74,8 @@ export function startSlackPostUpdater(options: {
       wakeUp = done;
     });
 
-  const render = (post: SlackPost, messages: InboundMessage[], states: PortsipState[]): SlackMessage | undefined => {
+  const render = (post: SlackPost, stored: InboundMessage[], states: PortsipState[]): SlackMessage | undefined => {
+    const messages = options.maskCodes ? stored.map((m) => ({ ...m, text: maskOneTimeCodes(m.text) })) : stored;
     const [message] = messages;
     const [state = { kind: 'none' }] = states;
     if ((post.layout === 'single' || post.layout === 'short') && message)

@@ -45,6 +45,29 @@ describe('SMS_MASK_CODES', () => {
     expect(portsip?.equals(raw)).toBe(true);
   });
 
+  it('=1 keeps the code masked when the post is edited to show the PortSIP outcome', async () => {
+    await start({ SMS_MASK_CODES: '1' });
+    sink.respondWith(503, 'busy');
+    const response = await fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: raw,
+    });
+    expect(response.status).toBe(200);
+    await t.fakeSlack.waitFor('chat.postMessage');
+    // Retrying, then delivered: each state change edits the post in place.
+    const deadline = Date.now() + 5000;
+    while (sink.received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    sink.respondWith(200);
+    const updates = await t.fakeSlack.waitFor('chat.update', 1);
+    await t.fakeSlack.waitFor('chat.update', updates.length);
+    for (const update of t.fakeSlack.callsTo('chat.update')) {
+      const shown = readable({ text: update.args.text, blocks: update.args.blocks });
+      expect(shown).toContain('••••••');
+      expect(shown).not.toContain('482913');
+    }
+  });
+
   it('is off by default: the text is posted as received', async () => {
     await start({});
     const { shown, portsip } = await relayOne();
