@@ -34,7 +34,7 @@ function connectFailure(error: unknown, host: string, port: number): string {
     case 'ENETUNREACH':
       return `${host}:${port} cannot be reached (${code}): a firewall or routing problem between smsops and PortSIP.`;
     default:
-      if (code === 'ESMSOPSREFUSED') return `${describeError(error)}.`;
+      if (code === 'ESMSOPSREFUSED') return `${(error as Error).message}.`;
       return `Could not connect to ${host}:${port}: ${describeError(error)}.`;
   }
 }
