@@ -70,6 +70,8 @@ const inV4 = (address: number, base: number, bits: number) => {
 const IPV4_TABLE: Array<{ base: number; bits: number; kind: AddressKind; range: string }> = [
   // Alibaba Cloud's metadata service lives in the shared address space, outside 169.254/16.
   { base: v4(100, 100, 100, 200), bits: 32, kind: 'metadata', range: '100.100.100.200' },
+  // Oracle Cloud's older metadata address (it now answers on 169.254.169.254 too).
+  { base: v4(192, 0, 0, 192), bits: 32, kind: 'metadata', range: '192.0.0.192' },
   // AWS, GCP, Azure, Oracle, DigitalOcean, OpenStack… all answer on 169.254.169.254; the whole range is refused.
   { base: v4(169, 254, 0, 0), bits: 16, kind: 'link-local', range: '169.254.0.0/16' },
   // Linux connects 0.0.0.0 to this host: a way round a loopback check, and never what a person means.
@@ -103,6 +105,8 @@ export function classifyIpv6(groups: number[]): AddressClass {
   // Forms that carry an IPv4 address reach that address (mapped: this host's own stack; NAT64 and 6to4: a gateway).
   if (zerosUpTo(5) && groups[5] === 0xffff) return viaV4(embedded(groups, 6), 'IPv4-mapped');
   if (zerosUpTo(6)) return viaV4(embedded(groups, 6), 'IPv4-compatible');
+  // SIIT's IPv4-translated form (::ffff:0:a.b.c.d, RFC 2765): a translator on the path delivers it to a.b.c.d.
+  if (zerosUpTo(4) && groups[4] === 0xffff && groups[5] === 0) return viaV4(embedded(groups, 6), 'IPv4-translated');
   if (startsWith(groups, [0x64, 0xff9b, 0, 0, 0, 0])) return viaV4(embedded(groups, 6), 'NAT64');
   if (startsWith(groups, [0x64, 0xff9b, 1])) return viaV4(embedded(groups, 6), 'NAT64');
   if (groups[0] === 0x2002) return viaV4(embedded(groups, 1), '6to4');

@@ -42,7 +42,7 @@ const maskToken = (token: string) => `${token.slice(0, SHOWN_TOKEN_CHARS)}${MASK
  * Works on the text as pasted (PortSIP's URLs have spaces), so a value that is not a valid URL is masked the same way.
  */
 export function maskUrl(raw: string): string {
-  const match = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)?([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/s.exec(raw);
+  const match = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)?([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/s.exec(asParsed(raw));
   if (!match) return MASK;
   const [, scheme = '', authority = '', path = '', query, fragment] = match;
   const at = authority.lastIndexOf('@');
@@ -66,4 +66,15 @@ export function maskUrl(raw: string): string {
           })
           .join('&')}`;
   return `${scheme}${host}${maskedPath}${maskedQuery}${fragment === undefined ? '' : `#${MASK}`}`;
+}
+
+/**
+ * In an http(s) URL the parser reads `\\` before the query as `/` (`https://u:p@pbx\\emc\\x\\<token>` is
+ * `/emc/x/<token>` on pbx): shown the same way, the token is where the masking expects it and the host is the real one.
+ */
+function asParsed(raw: string): string {
+  if (!/^(?:https?|wss?|ftp):/i.test(raw)) return raw;
+  const end = raw.search(/[?#]/);
+  const head = end < 0 ? raw : raw.slice(0, end);
+  return `${head.replace(/\\/g, '/')}${end < 0 ? '' : raw.slice(end)}`;
 }

@@ -23,6 +23,9 @@ export interface BoundedServer {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** Requests on one connection whose answers have not gone out yet, beyond which the connection is closed. */
+const MAX_UNANSWERED_PER_CONNECTION = 16;
+
 interface Tracked {
   /** Requests on this connection whose response has not finished. */
   inProgress: number;
@@ -36,7 +39,10 @@ export function createBoundedServer(handler: Handler, limits: HttpLimits, logger
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
     },
-    handler,
+    // A connection closed for pipelining too deep is closed for the requests already parsed from its last read too.
+    (req, res) => {
+      if (!req.socket.destroyed) handler(req, res);
+    },
   );
   // Map order is accept order: the first idle entry is the oldest idle connection.
   const sockets = new Map<Socket, Tracked>();
@@ -110,6 +116,15 @@ export function createBoundedServer(handler: Handler, limits: HttpLimits, logger
     const tracked = sockets.get(socket);
     if (!tracked) return;
     tracked.inProgress += 1;
+    if (tracked.inProgress > MAX_UNANSWERED_PER_CONNECTION) {
+      // Pipelined requests are all handled, and their answers queue up until the client reads: one 64 KB read of
+      // `GET /metrics` is 2,000 answers held in memory. No real client (Slack, Wavix, a browser) pipelines this deep.
+      logger.warn('HTTP connection closed: it pipelines requests without reading the answers', {
+        unanswered: tracked.inProgress,
+      });
+      socket.destroy();
+      return;
+    }
     res.once('close', () => {
       tracked.inProgress -= 1;
       // While stopping, a connection is closed as soon as its last response went out.

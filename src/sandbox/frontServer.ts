@@ -20,6 +20,15 @@ export interface FrontServer {
 
 export type ConsoleHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | boolean;
 
+/** `upstream` with the request's path and query; the request target can never change the host. */
+function upstreamTarget(upstream: URL, requestTarget: string): URL {
+  const { pathname, search } = new URL(requestTarget, 'http://front.invalid');
+  const target = new URL(upstream.origin);
+  target.pathname = pathname;
+  target.search = search;
+  return target;
+}
+
 export async function startFrontServer(options: {
   host: string;
   port: number;
@@ -34,7 +43,9 @@ export async function startFrontServer(options: {
       sendJson(res, 503, { error: 'smsops is still starting' });
       return;
     }
-    const target = new URL(req.url ?? '/', upstream);
+    // Only the path and query are taken from the request: resolved against upstream, an absolute-form target
+    // (`GET http://169.254.169.254/`) or a `//host/…` path would name another server and make this an open proxy.
+    const target = upstreamTarget(upstream, req.url ?? '/');
     const forwarded = request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);

@@ -5,6 +5,7 @@ import { smsopsWebhookUrls } from '../core/webhooks.js';
 import { startWavixEmulator, type WavixEmulator } from '../emulator/server.js';
 import { describeError } from '../errors.js';
 import type { HttpLimits } from '../http/limitsConfig.js';
+import { sendJson } from '../http/server.js';
 import { type Logger, type LogLevel, registerSecret } from '../log.js';
 import { defaultStandInSeed, PORTSIP_STANDIN_USER, startPortsipStandIn } from '../portsip/standIn.js';
 import { createConsoleApi } from './consoleApi.js';
@@ -13,6 +14,7 @@ import { createConsoleGate } from './consoleToken.js';
 import { type FakeSlack, startFakeSlack } from './fakeSlackApi.js';
 import { type ConsoleFeed, createConsoleFeed } from './feed.js';
 import { startFrontServer } from './frontServer.js';
+import { isLoopbackHost } from './mode.js';
 import { type PortsipSink, startPortsipSink } from './portsipSink.js';
 import { createSlackRequestClient } from './slackRequests.js';
 import { SANDBOX_WORKSPACE } from './workspace.js';
@@ -122,6 +124,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       ...(options.limits ? { limits: options.limits } : {}),
       console: (req, res, path) => {
         if (gate && path !== '/sandbox/favicon.svg' && !gate.pass(req, res, path)) return true;
+        // Without a token the console trusts whoever reaches loopback, so it must be the browser of this machine's
+        // user on a loopback name: a web page that rebinds its own name to 127.0.0.1 sends its own name as Host.
+        if (!gate && !isLoopbackHost((req.headers.host ?? '').replace(/:\d+$/, ''))) {
+          sendJson(res, 403, { error: 'open the sandbox console at http://localhost:<port>/sandbox' });
+          return true;
+        }
         if (path === '/sandbox' || path === '/sandbox/') {
           if (req.method !== 'GET') return false;
           sendConsolePage(res, page);

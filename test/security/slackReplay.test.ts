@@ -64,21 +64,39 @@ describe('replayed Slack requests', () => {
     expect((await t.slack.command('help')).status).toBe(200);
   });
 
-  it('lets each Events API retry number through once when Slack resends the same signed event', async () => {
-    const body = JSON.stringify({
-      token: 'x',
-      team_id: 'T1',
-      api_app_id: 'A1',
-      type: 'event_callback',
-      event_id: 'EvReplay1',
-      event_time: Math.floor(Date.now() / 1000),
-      event: { type: 'app_home_opened', user: ADMIN, channel: 'D0HOME0001', tab: 'messages' },
-    });
+  it('takes an event once: a copy is 401, a Slack retry (re-signed or not, any retry number) is acknowledged and not processed again', async () => {
+    const event = (eventId: string) =>
+      JSON.stringify({
+        token: 'x',
+        team_id: 'T1',
+        api_app_id: 'A1',
+        type: 'event_callback',
+        event_id: eventId,
+        event_time: Math.floor(Date.now() / 1000),
+        event: { type: 'app_home_opened', user: ADMIN, channel: 'D0HOME0001', tab: 'home' },
+      });
+    const body = event('EvReplay1');
     const headers = { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) };
     expect((await t.slack.raw(body, headers)).status).toBe(200);
     expect((await t.slack.raw(body, headers)).status).toBe(401);
-    const retry = { ...headers, 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' };
-    expect((await t.slack.raw(body, retry)).status).toBe(200);
-    expect((await t.slack.raw(body, retry)).status).toBe(401);
+    for (const retryNum of ['1', '2', '3', '4', '17', '01']) {
+      const retry = { ...headers, 'x-slack-retry-num': retryNum, 'x-slack-retry-reason': 'http_timeout' };
+      const answer = await t.slack.raw(body, retry);
+      expect(answer.status, retryNum).toBe(200);
+      expect(answer.headers.get('x-slack-no-retry')).toBe('1');
+    }
+    // Re-signed a second later (Slack's retries most likely are): still the same event.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const resigned = { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) };
+    expect((await t.slack.raw(body, { ...resigned, 'x-slack-retry-num': '1' })).status).toBe(200);
+    expect((await t.slack.raw(body, resigned)).status).toBe(401);
+
+    // Another event is processed: once it is, the copies above have had every chance to be processed too.
+    const other = event('EvReplay2');
+    expect(
+      (await t.slack.raw(other, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, other) })).status,
+    ).toBe(200);
+    await t.fakeSlack.waitFor('views.publish', 2);
+    expect(t.fakeSlack.callsTo('views.publish')).toHaveLength(2);
   });
 });

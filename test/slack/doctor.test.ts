@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { doctorMessage } from '../../src/slack/ui/doctor.js';
+import { createRoutesRepository } from '../../src/store/repositories/routes.js';
 import {
   ADMIN,
   ALERT_CHANNEL,
@@ -76,6 +77,23 @@ describe('/sms doctor', () => {
     const fixed = (await t.fakeSlack.waitForResponses(beforeFix + 1))[beforeFix]?.body;
     expect(readable(fixed)).toContain('Inbound SMS is now active on +1 202 555 0143');
     expect(t.emulator.state().numbers.find((n) => n.number === '12025550143')?.sms_enabled).toBe(true);
+  });
+
+  it('does not probe a stored route on a metadata address (set before routes were checked): it says smsops refuses it', async () => {
+    t = await startSmsopsUnderTest();
+    createRoutesRepository(t.db).set({
+      number: 'default',
+      portsipUrl: 'http://169.254.169.254/emc/Wavix - US/0d3c1111-2222-3333-4444-555566667777',
+      slackChannel: null,
+      by: ADMIN,
+    });
+    const before = t.fakeSlack.responses.length;
+    await runCommand(t, 'doctor');
+    const report = (await t.fakeSlack.waitForResponses(before + 2))[before + 1]?.body;
+    const portsip = sectionWith(report, 'PortSIP route default');
+    expect(portsip.text.text).toContain(':x:');
+    expect(portsip.text.text).toContain('link-local');
+    expect(portsip.text.text).not.toMatch(/connect|reached|Answers/i);
   });
 
   it('is in the help', async () => {

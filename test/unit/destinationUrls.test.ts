@@ -21,7 +21,10 @@ describe('destination URLs a relay may be pointed at', () => {
     'http://[0:0:0:0:0:ffff:169.254.169.254]/',
     'http://[64:ff9b::169.254.169.254]/',
     'http://[2002:a9fe:a9fe::1]/',
+    'http://[::ffff:0:169.254.169.254]/',
+    'http://[::ffff:0:a9fe:a9fe]/',
     'http://100.100.100.200/latest/meta-data/',
+    'http://192.0.0.192/opc/v1/instance/',
     'http://metadata.google.internal/computeMetadata/v1/',
     'http://metadata.google.internal./computeMetadata/v1/',
   ])('refuses the link-local / metadata address %s', (url) => {

@@ -1,6 +1,7 @@
 import { isIP, connect as tcpConnect } from 'node:net';
 import { checkServerIdentity, type PeerCertificate, connect as tlsConnect } from 'node:tls';
 import { describeError } from '../../errors.js';
+import { guardedLookup, refusedDestination } from '../../relay/destinationGuard.js';
 import type { Route } from '../../store/repositories/routes.js';
 import type { CheckStatus, DoctorCheck } from '../doctor.js';
 import { encodeCopiedUrl } from '../urls.js';
@@ -33,13 +34,15 @@ function connectFailure(error: unknown, host: string, port: number): string {
     case 'ENETUNREACH':
       return `${host}:${port} cannot be reached (${code}): a firewall or routing problem between smsops and PortSIP.`;
     default:
+      if (code === 'ESMSOPSREFUSED') return `${(error as Error).message}.`;
       return `Could not connect to ${host}:${port}: ${describeError(error)}.`;
   }
 }
 
 function tcpProbe(host: string, port: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = tcpConnect({ host, port });
+    // The relay's own guard: a name resolving to a refused address (link-local, metadata) is not connected to either.
+    const socket = tcpConnect({ host, port, lookup: guardedLookup });
     const abort = () => socket.destroy();
     signal.addEventListener('abort', abort, { once: true });
     socket.once('connect', () => {
@@ -69,6 +72,7 @@ function tlsProbe(host: string, port: number, signal: AbortSignal, ca: string[] 
     const socket = tlsConnect({
       host,
       port,
+      lookup: guardedLookup,
       ...(isIP(host) ? {} : { servername: host }),
       rejectUnauthorized: false,
       ...(ca ? { ca } : {}),
@@ -170,6 +174,10 @@ async function portsipReachability(url: string, names: string[], ctx: DoctorCont
       reason: 'The route URL is not a valid URL: `/sms route set` it again as copied from PortSIP.',
     };
   }
+  // A route stored before routes were checked, or a rule tightened since: the relay will not send there, so the doctor
+  // does not connect there either (a connect alone tells whether a metadata port is open).
+  const refused = refusedDestination(url);
+  if (refused) return { ...base, status: 'failure', reason: `${refused} Set the route again: \`/sms route set\`.` };
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   const https = parsed.protocol === 'https:';
   const port = Number(parsed.port) || (https ? 443 : 80);
