@@ -525,4 +525,74 @@ describe('the relay never stops silently (real process, faults from outside)', (
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/smsops_relay_worker_errors_total\{kind="portsip",where="send"\} 3/);
   });
+  it('sets aside a stored message that can no longer be read (a corrupt row) as dead; its conversation and the other posts go on', {
+    timeout: 60_000,
+  }, async () => {
+    const smsops = await start();
+    sink.respondWith(503);
+    expect((await postInbound(base, inboundBody('corrupt-1', '447400123405', 'first')))?.status).toBe(200);
+    await waitUntil(
+      () => sinkIds(sink).includes('corrupt-1') && fakeSlack.callsTo('chat.postMessage').length >= 1,
+      10_000,
+      () => 'corrupt-1 was not tried at PortSIP and posted in Slack',
+    );
+    // What a bad restore or a bug can leave: a row whose stored media list is not JSON any more.
+    const { db } = openDatabase(dbPath);
+    try {
+      db.prepare("UPDATE inbound_messages SET media = '{not json' WHERE wavix_message_id = 'corrupt-1'").run();
+    } finally {
+      closeDatabase(db);
+    }
+    for (const [id, from] of [
+      ['corrupt-after', '447400123405'],
+      ['corrupt-other', '447400123406'],
+    ] as const)
+      expect((await postInbound(base, inboundBody(id, from, id)))?.status).toBe(200);
+    await waitUntil(
+      () => sinkIds(sink).includes('corrupt-other'),
+      10_000,
+      () => 'corrupt-other was never tried',
+    );
+    sink.respondWith(200);
+    await waitUntil(
+      () => {
+        const { db: reader } = openDatabase(dbPath);
+        try {
+          const delivered = reader
+            .prepare<[], { id: string }>(
+              "SELECT m.wavix_message_id AS id FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id WHERE d.destination_kind = 'portsip' AND d.status = 'delivered'",
+            )
+            .all()
+            .map((r) => r.id);
+          return ['corrupt-after', 'corrupt-other'].every((id) => delivered.includes(id));
+        } finally {
+          closeDatabase(reader);
+        }
+      },
+      20_000,
+      () => `the conversation behind the unreadable message did not go on\n${smsops.logs.slice(-10).join('\n')}`,
+    );
+    const check = openDatabase(dbPath).db;
+    try {
+      const row = check
+        .prepare<[], { status: string; last_error: string }>(
+          "SELECT d.status, d.last_error FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id WHERE m.wavix_message_id = 'corrupt-1' AND d.destination_kind = 'portsip'",
+        )
+        .get();
+      expect(row?.status).toBe('dead');
+      expect(row?.last_error).toContain('cannot be read');
+    } finally {
+      closeDatabase(check);
+    }
+    // The post of the other conversation still shows its delivery: the unreadable post does not hold up the updates.
+    await waitUntil(
+      () =>
+        fakeSlack
+          .callsTo('chat.update')
+          .some((c) => JSON.stringify(c.args).includes('corrupt-other') && JSON.stringify(c.args).includes('PortSIP ✓')),
+      15_000,
+      () => `corrupt-other's post never showed PortSIP ✓\n${smsops.logs.slice(-10).join('\n')}`,
+    );
+    expect(smsops.hasExited()).toBe(false);
+  });
 });
