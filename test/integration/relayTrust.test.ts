@@ -264,6 +264,10 @@ describe('the relay never stops silently (real process, faults from outside)', (
     );
     expect(smsops.hasExited()).toBe(false);
     expect(logsOf()).not.toContain('relay worker stopped');
+    // The stall is logged when it starts and when its reasons change, not once a second for as long as it lasts.
+    const stallLines = smsops.logs.filter((line) => line.includes('the inbound relay is stalled')).length;
+    expect(stallLines).toBeGreaterThan(0);
+    expect(stallLines).toBeLessThanOrEqual(3);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     if (refused.length > 0) expect(metrics).toMatch(/smsops_webhook_responses_total\{route="inbound",status="503"\} [1-9]/);
     expect(metrics).toMatch(/smsops_relay_worker_errors_total\{kind="portsip",where="\w+"\} [1-9]/);
