@@ -279,6 +279,43 @@ describe('replays', () => {
     expect(JSON.parse(lastAudit(smsops, 'relay.replay').params)).toMatchObject({ replayed: 1 });
   });
 
+  it('replays a message whose PortSIP delivery is dead without asking, with a fresh window, and leaves its Slack post alone', async () => {
+    const pbx = await sink();
+    pbx.respondWith(500);
+    t = await startSmsopsUnderTest({
+      PORTSIP_WEBHOOK_URL: `${pbx.url}${PATH}`,
+      RELAY_DEAD_AFTER_HOURS: '0.0008',
+      RELAY_RETRY_BASE_MS: '20',
+      SLACK_RELAY_PACE_MS: '0',
+    });
+    const smsops = t;
+    await post(smsops, inbound('owed', { message_id: 'owed-1' }));
+    await until(
+      'PortSIP dead, Slack posted',
+      () =>
+        smsops.db
+          .prepare(
+            "SELECT 1 FROM deliveries p JOIN deliveries s ON s.inbound_message_id = p.inbound_message_id WHERE p.destination_kind = 'portsip' AND p.status = 'dead' AND s.destination_kind = 'slack' AND s.status = 'delivered'",
+          )
+          .get(),
+      8000,
+    );
+    pbx.respondWith(200);
+    const postsOfIt = () => smsops.fakeSlack.callsTo('chat.postMessage').filter((c) => readable(c.args).includes('owed')).length;
+    const postsBefore = postsOfIt();
+    expect(postsBefore).toBe(1);
+    const answer = readable((await runCommand(smsops, 'relay replay owed-1')).body);
+    expect(answer).not.toContain('delivered already');
+    expect(answer).toContain('queued again to 1 destination');
+    await until('PortSIP at the current route', () =>
+      smsops.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND status = 'delivered'").get(),
+    );
+    expect(pbx.received.at(-1)?.json()).toMatchObject({ message_id: 'owed-1' });
+    // The Slack post that went out is not posted again.
+    await smsops.fakeSlack.waitFor('chat.update');
+    expect(postsOfIt()).toBe(postsBefore);
+  });
+
   it('asks before replaying a delivered message, sends it to the route in force now, and marks the Slack post', async () => {
     const old = await sink();
     const current = await sink();
