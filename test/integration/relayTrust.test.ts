@@ -601,4 +601,43 @@ describe('the relay never stops silently (real process, faults from outside)', (
     );
     expect(smsops.hasExited()).toBe(false);
   });
+  it('counts an SMS posted in Slack as delivered even when its post cannot be recorded: never posted again', {
+    timeout: 60_000,
+  }, async () => {
+    const smsops = await start();
+    expect((await postInbound(base, inboundBody('unrec-0', '447400123407', 'first')))?.status).toBe(200);
+    await fakeSlack.waitFor('chat.postMessage', 1);
+    // The record of posts broken (a damaged schema; the same path as a write failing just after Slack answered).
+    const { db } = openDatabase(dbPath);
+    try {
+      db.exec('PRAGMA foreign_keys = OFF; DROP TABLE slack_post_messages; DROP TABLE slack_posts;');
+    } finally {
+      closeDatabase(db);
+    }
+    const ids = ['unrec-1', 'unrec-2', 'unrec-3'];
+    for (const id of ids) expect((await postInbound(base, inboundBody(id, '447400123407', `text of ${id}`)))?.status).toBe(200);
+    await waitUntil(
+      () => {
+        const { db: reader } = openDatabase(dbPath);
+        try {
+          return (
+            reader
+              .prepare<[], { n: number }>(
+                "SELECT count(*) AS n FROM deliveries WHERE destination_kind = 'slack' AND status = 'delivered'",
+              )
+              .get()?.n === 4
+          );
+        } finally {
+          closeDatabase(reader);
+        }
+      },
+      15_000,
+      () => `the Slack deliveries were not recorded as delivered\n${smsops.logs.slice(-10).join('\n')}`,
+    );
+    for (const id of ids) {
+      const posts = fakeSlack.callsTo('chat.postMessage').filter((c) => JSON.stringify(c.args).includes(`text of ${id}`));
+      expect(posts.length, id).toBe(1);
+    }
+    expect(smsops.logs.some((line) => line.includes('could not be recorded'))).toBe(true);
+  });
 });
