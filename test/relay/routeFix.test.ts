@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ADMIN,
@@ -378,5 +379,27 @@ describe('/sms relay status', () => {
     expect(status).not.toContain(UUID);
     expect(status).toContain('/sms route set');
     expect(status).toContain('/sms relay replay dead');
+  });
+});
+
+describe('a change while another process holds the database', () => {
+  it('answers that the database is locked and to try again, not "an internal error"; works once it is free', async () => {
+    const pbx = await sink();
+    t = await startSmsopsUnderTest({ SLACK_RELAY_PACE_MS: '0' });
+    const smsops = t;
+    const shell = new Database(smsops.db.name);
+    shell.exec('BEGIN IMMEDIATE');
+    try {
+      for (const command of [`route set default ${pbx.url}${PATH}`, 'relay replay dead']) {
+        const answer = readable((await runCommand(smsops, command)).body);
+        expect(answer, command).toContain('locked by another process');
+        expect(answer, command).toContain('try again');
+        expect(answer, command).not.toContain('internal error');
+      }
+    } finally {
+      shell.exec('ROLLBACK');
+      shell.close();
+    }
+    expect(readable((await runCommand(smsops, `route set default ${pbx.url}${PATH}`)).body)).toContain('Route saved');
   });
 });
