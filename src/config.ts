@@ -3,6 +3,7 @@ import { parseEnv } from 'node:util';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { checkDestinationUrl } from './core/destinationUrls.js';
+import { portsipUrlProblem } from './core/portsipUrl.js';
 import { isHttpUrl } from './core/urls.js';
 import { AppError, err, ok, type Result } from './errors.js';
 import { type HttpLimits, httpLimitsFrom, httpLimitsProblems, httpLimitsShape } from './http/limitsConfig.js';
@@ -80,6 +81,9 @@ const configSchema = z.object({
         // The same rule as `/sms route set`: the relay must not be pointed at a metadata or link-local address.
         const checked = checkDestinationUrl(value);
         if (!checked.ok) ctx.addIssue({ code: 'custom', message: `is refused: ${checked.error.userMessage}` });
+        // And the same as a route's URL: `… #sms-inbox` or a trailing space pasted with it would post to `…/<id>%20`.
+        const problem = checked.ok ? portsipUrlProblem(value) : null;
+        if (problem) ctx.addIssue({ code: 'custom', message: `cannot be right: ${problem}` });
       })
       .optional(),
   ),

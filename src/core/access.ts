@@ -1,4 +1,5 @@
 import { AppError, describeError, err, ok, type Result } from '../errors.js';
+import { isTransientStoreError, storeErrorReason } from '../store/storeErrors.js';
 import type { Actor, SetupServices } from './services.js';
 
 /** Why a change was refused: not in SLACK_ADMIN_USERS, not a workspace admin, or Slack could not tell. */
@@ -31,16 +32,21 @@ export class AccessDeniedError extends AppError {
   }
 }
 
+/**
+ * The sentence for an error nobody anticipated. A database locked by another process (a backup, an operator's sqlite3
+ * shell) or full is not a bug: it says so, and that trying again later works.
+ */
+export function unexpectedErrorText(what: string, cause: unknown): string {
+  if (isTransientStoreError(cause)) return `smsops could not ${what}: ${storeErrorReason(cause)} right now; try again shortly.`;
+  return `smsops could not ${what}: an internal error occurred (it is in the smsops log).`;
+}
+
 /** An error nobody anticipated, turned into a value so the user gets a sentence and the log gets the cause. */
 export class UnexpectedError extends AppError {
   constructor(what: string, cause: unknown) {
-    super(
-      `${what} failed unexpectedly: ${describeError(cause)}`,
-      `smsops could not ${what}: an internal error occurred (it is in the smsops log).`,
-      {
-        cause,
-      },
-    );
+    super(`${what} failed unexpectedly: ${describeError(cause)}`, unexpectedErrorText(what, cause), {
+      cause,
+    });
     this.name = 'UnexpectedError';
   }
 }

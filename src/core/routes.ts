@@ -4,8 +4,8 @@ import { performChange } from './access.js';
 import { checkDestinationUrl, RefusedDestinationError } from './destinationUrls.js';
 import { InputError } from './inputError.js';
 import { parsePhoneNumber } from './phone.js';
+import { portsipUrlProblem } from './portsipUrl.js';
 import type { Actor, RouteChangeEffect, SetupServices } from './services.js';
-import { isHttpUrl } from './urls.js';
 
 export interface RouteRequest {
   /** `default` or a number as typed. */
@@ -25,22 +25,7 @@ function routeKey(input: string): Result<string> {
 /** A route change and what it did to the queued deliveries of the numbers it affects. */
 export type RouteChange = RouteChangeEffect<Route>;
 
-/**
- * Why a pasted PortSIP URL cannot be right, or null. Spaces inside the path are PortSIP's own ("Wavix - US"); a
- * space at the end, a `#` (a fragment is never sent to the server: `…/<uuid>#inbox` would post to `…/<uuid>`) or
- * another kind of whitespace (the URL parser drops tabs and line breaks silently) means something was pasted with it.
- */
-export function portsipUrlProblem(url: string): string | null {
-  if (/\s$/.test(url) || /%20$/i.test(url)) {
-    return 'it ends with a space. PortSIP’s webhook URL ends with its configuration’s ID: copy it again without the space.';
-  }
-  if (/[^\S ]/.test(url)) return 'it contains a tab or a line break. Copy it again from PortSIP, on one line.';
-  if (url.includes('#')) {
-    return 'it contains `#`: what follows `#` is a fragment, which is never sent to PortSIP. To name a channel, put a space before `#channel`.';
-  }
-  if (!isHttpUrl(url)) return 'it is not an http(s) URL. Copy it from PortSIP: Message Channels → SMS/MMS → Copy Webhook.';
-  return null;
-}
+export { portsipUrlProblem };
 
 /** Applies a route write with its effect on queued deliveries (when the relay is wired in). */
 function applyChange(services: SetupServices, routeKey: string, write: () => Route): RouteChange {

@@ -84,10 +84,16 @@ export async function replayDeliveries(
   options: { confirmed?: boolean } = {},
 ): Promise<Result<ReplayResult>> {
   const change = { action: 'relay.replay', target };
+  // Unconfirmed, a message that still owes a destination (dead or waiting) is sent again there only: resending a dead
+  // PortSIP delivery must not ask about, nor duplicate, the Slack post that went out. Only a message delivered
+  // everywhere asks, and once confirmed goes to every destination again.
+  let onlyUndelivered = false;
   if (target.toLowerCase() !== 'dead' && !options.confirmed) {
     const message = findMessage(deps, target);
-    const delivered = message ? deps.deliveries.forMessage(message.id).filter((d) => d.status === 'delivered').length : 0;
-    if (message && delivered > 0) {
+    const deliveries = message ? deps.deliveries.forMessage(message.id) : [];
+    const delivered = deliveries.filter((d) => d.status === 'delivered').length;
+    onlyUndelivered = deliveries.some((d) => d.status !== 'delivered' && d.status !== 'in_flight');
+    if (message && delivered > 0 && !onlyUndelivered) {
       const allowed = await checkMayChange(services, actor, change);
       if (!allowed.ok) return allowed;
       return ok({ kind: 'confirm', message, delivered });
@@ -103,7 +109,7 @@ export async function replayDeliveries(
             : deps.deliveries
                 .forMessage(scope.id)
                 // An attempt in flight is under way already; it is not started twice.
-                .filter((d) => d.status !== 'in_flight')
+                .filter((d) => d.status !== 'in_flight' && !(onlyUndelivered && d.status === 'delivered'))
                 .map((d) => ({ ...d, toNumber: scope.toNumber }));
         return replayToCurrentRoute({ deliveries: deps.deliveries, routing: deps.routing }, chosen);
       });

@@ -98,6 +98,9 @@ export interface OutboxWorker {
   stop(): Promise<void>;
 }
 
+const UNREADABLE = 'the stored message cannot be read (its row is damaged)';
+const errorKind = (error: unknown) => (error instanceof Error ? error.name : typeof error);
+
 const storedError = (text: string) => (text.length > LAST_ERROR_MAX_CHARS ? `${text.slice(0, LAST_ERROR_MAX_CHARS)}…` : text);
 
 type Decision =
@@ -239,9 +242,28 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
   };
 
+  /**
+   * The stored message, or `unreadable` when its row cannot be turned into one (damaged by a bad restore or a bug):
+   * that fails the same way every time, so it counts as a deterministic failure and the conversation goes on behind
+   * it. A database that is busy or full is not the row's fault: that error goes up and the lease brings it back.
+   */
+  const readMessage = (delivery: Delivery): { message: InboundMessage | undefined; unreadable: boolean } => {
+    try {
+      return { message: options.inbound.get(delivery.inboundMessageId), unreadable: false };
+    } catch (error) {
+      if (isTransientStoreError(error)) throw error;
+      options.onError?.('send', error);
+      // The error's text can quote the row (SMS data): only its kind is logged and kept.
+      logger.error('a stored message cannot be read', { kind, delivery: delivery.id, error: errorKind(error) });
+      return { message: undefined, unreadable: true };
+    }
+  };
+
   const attempt = async (batch: Delivery[]) => {
-    const items = batch.map((delivery) => ({ delivery, message: options.inbound.get(delivery.inboundMessageId) }));
-    const present = items.filter((i): i is { delivery: Delivery; message: InboundMessage } => i.message !== undefined);
+    const items = batch.map((delivery) => ({ delivery, ...readMessage(delivery) }));
+    const present = items.filter(
+      (i): i is { delivery: Delivery; message: InboundMessage; unreadable: false } => i.message !== undefined,
+    );
     let outcomes: AttemptOutcome[];
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<AttemptOutcome[]>((resolve) => {
@@ -273,7 +295,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         ),
       ),
       ...items
-        .filter((item) => !item.message)
+        .filter((item) => item.unreadable)
+        .map((item) =>
+          decide(item.delivery, undefined, { delivered: false, statusCode: null, error: UNREADABLE, deterministic: true }),
+        ),
+      ...items
+        .filter((item) => !item.message && !item.unreadable)
         .map(
           (item): Decision => ({
             kind: 'dead',

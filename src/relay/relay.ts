@@ -252,6 +252,13 @@ export function startRelay(options: RelayOptions): Relay {
         portsipState: postUpdater.portsipState,
         pace: slackPace,
         onStale: postUpdater.wake,
+        onUnrecorded: (error) => {
+          workerErrors.inc({ kind: 'slack', where: 'record' });
+          if (isTransientStoreError(error)) writeHealth.failed(error);
+          logger.warn('an SMS was posted in Slack but its post could not be recorded: it is not posted again', {
+            error: describeError(error),
+          });
+        },
       }).send,
       // One post at a time, taking up to 20 due messages: a storm becomes a few coalesced posts. The sender paces
       // each post itself (`slackPace`, shared with the post updates), so there is no pause here.

@@ -40,6 +40,7 @@ export function startRelayWatchdog(options: {
   let notifying = false;
   let announced = false;
   let lastWarning = '';
+  let loggedStall = '';
 
   // BEGIN IMMEDIATE takes the write lock and gives it back: it sees another process holding the lock, waits at most
   // the short busy timeout, and writes nothing. A full disk shows only through real writes failing.
@@ -61,7 +62,10 @@ export function startRelayWatchdog(options: {
     if (problems.length > 0) {
       failingSince ??= now();
       if (now() - failingSince < options.stallAlertAfterMs) return;
-      logger.error('the inbound relay is stalled', { problems });
+      // Once per kind of stall (the seconds in the reasons change every tick): an outage of an hour is not 3,600 lines.
+      const kindOfStall = problems.map((p) => p.replace(/\d+/g, '#')).join('; ');
+      if (kindOfStall !== loggedStall) logger.error('the inbound relay is stalled', { problems });
+      loggedStall = kindOfStall;
       const summary = `The inbound relay is stalled: ${problems.join('; ')}. Acknowledged SMS are kept and go out once it recovers; /healthz answers 503 meanwhile.`;
       try {
         await options.alertNotifier.raise({
@@ -84,6 +88,7 @@ export function startRelayWatchdog(options: {
       return;
     }
     failingSince = null;
+    loggedStall = '';
     if (announced && !alertOpen && options.announceUnrecorded) {
       announced = false;
       await options.announceUnrecorded(':white_check_mark: The inbound relay works again (the stall announced above is over).');

@@ -69,6 +69,11 @@ export interface SlackRelaySenderOptions {
   onStale?: () => void;
   /** What of a message is shown (SMS_MASK_CODES); the same function renders the in-place edits. */
   shown?: SlackShown;
+  /**
+   * Slack took a post but smsops could not remember it (its thread or the post, for the state updates): the SMS is
+   * shown all the same, so it counts as delivered; this is told why the post will not be threaded or updated.
+   */
+  onUnrecorded?: (error: unknown) => void;
 }
 
 /** The states a post shows, as kept with it: an update is needed only when this changes. */
@@ -124,6 +129,18 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
 
   const delivered: AttemptOutcome = { delivered: true, statusCode: 200 };
 
+  /**
+   * What is written after Slack answered ok. A failure here is not Slack's: taken as one, the SMS would be posted
+   * again and again (every retry, for as long as the write fails). The post stays; only its bookkeeping is lost.
+   */
+  const remember = (write: () => void) => {
+    try {
+      write();
+    } catch (error) {
+      options.onUnrecorded?.(error);
+    }
+  };
+
   /** Within one send: after a failure that is not about the content (rate limit, network), the rest waits. */
   type Run = { halted?: AttemptOutcome };
   const halt = (run: Run, outcome: AttemptOutcome) => {
@@ -140,8 +157,10 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
     const posted = async (layout: SlackPostLayout, render: (state: PortsipState) => SlackMessage, reason?: string) => {
       const state = options.portsipState(message.id);
       const answer = await post(channel, render(state), threadTs);
-      if (!threadTs && answer.ts) threads.set(channel, delivery.conversationKey, day, answer.ts);
-      record(channel, answer.ts, layout, [message.id], [state], reason);
+      remember(() => {
+        if (!threadTs && answer.ts) threads.set(channel, delivery.conversationKey, day, answer.ts);
+      });
+      remember(() => record(channel, answer.ts, layout, [message.id], [state], reason));
       return delivered;
     };
     // Refused for what it shows, a message is shown shorter, then as a minimal text naming who wrote to whom and
@@ -179,12 +198,14 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
     let outcomes: AttemptOutcome[];
     try {
       const answer = await post(channel, rendered);
-      record(
-        channel,
-        answer.ts,
-        'batch',
-        taken.map((i) => i.message.id),
-        states.slice(0, shown),
+      remember(() =>
+        record(
+          channel,
+          answer.ts,
+          'batch',
+          taken.map((i) => i.message.id),
+          states.slice(0, shown),
+        ),
       );
       outcomes = taken.map(() => delivered);
     } catch (error) {

@@ -6,6 +6,7 @@ import type { SlackMessage } from '../slack/ui/text.js';
 import type { DeliveriesRepository, Delivery } from '../store/repositories/deliveries.js';
 import type { InboundMessage, InboundRepository } from '../store/repositories/inbound.js';
 import type { SlackPost, SlackPostsRepository } from '../store/repositories/slackPosts.js';
+import { isTransientStoreError } from '../store/storeErrors.js';
 import { nextAttemptDelay } from './outbox.js';
 import type { SlackPace } from './slackPace.js';
 import { classifySlackFailure, messageArgs, shownState } from './slackPost.js';
@@ -27,6 +28,9 @@ export function portsipStateOf(deliveries: readonly Delivery[]): PortsipState {
  * Slack's answers to chat.update that no retry changes: the post is gone or can no longer be edited, or the content is
  * refused. The update is then given up (kept with the reason); the post keeps showing its last state.
  */
+/** Tries of a post whose update throws before it is given up (it keeps showing its last state). */
+const UPDATE_GIVE_UP_AFTER = 5;
+
 const UPDATE_NEVER = /^(?:message_not_found|cant_update_message|edit_window_closed|channel_not_found|is_archived)$/;
 
 export interface SlackPostUpdater {
@@ -122,25 +126,45 @@ export function startSlackPostUpdater(options: {
     }
   };
 
+  /**
+   * A post whose update threw (not Slack's answer: a row that cannot be read, a bug in rendering) waits with a
+   * backoff and is given up after a few tries, so that it cannot hold up the updates of every other post. When even
+   * that cannot be written (the database is failing), false: the loop pauses.
+   */
+  const setAside = (post: SlackPost, error: unknown): boolean => {
+    if (isTransientStoreError(error)) return false;
+    try {
+      const reason = `the post could not be rendered (${error instanceof Error ? error.name : typeof error})`;
+      if (post.updateAttempts + 1 >= UPDATE_GIVE_UP_AFTER) posts.abandonUpdate(post.id, post.dirty, reason);
+      else
+        posts.updateFailed(post.id, reason, now() + nextAttemptDelay(post.updateAttempts, { ...options.retry, deadAfterMs: 0 }));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
   const loop = async () => {
     while (running) {
       let post: SlackPost | undefined;
       try {
         [post] = posts.dueUpdates(1);
         if (post) await updateOne(post);
+        else {
+          const next = posts.nextDueAt();
+          await sleep(next === undefined ? idleMs : Math.min(idleMs, next - now()));
+        }
       } catch (error) {
-        // Survives its own errors (a database hiccup): counted in the log, tried again after a pause.
+        // Survives its own errors (a database hiccup, a post that cannot be rendered): logged, tried again later.
         logger.error('updating a relayed SMS post failed', { error: describeError(error) });
-        await sleep(idleMs);
-        continue;
-      }
-      if (!post) {
-        const next = posts.nextDueAt();
-        await sleep(next === undefined ? idleMs : Math.min(idleMs, next - now()));
+        if (!post || !setAside(post, error)) await sleep(idleMs);
       }
     }
   };
-  const finished = loop();
+  // The loop catches its own errors; were it to end anyway, the updates stop but the process does not crash.
+  const finished = loop().catch((error: unknown) =>
+    logger.error('the relayed SMS post updater stopped', { error: describeError(error) }),
+  );
 
   return {
     portsipState,

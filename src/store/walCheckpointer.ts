@@ -47,9 +47,16 @@ export function startWalCheckpointer(db: Db, options: { logger: Logger; interval
   });
   db.pragma('wal_autocheckpoint = 0');
   let stopping = false;
-  worker.on('message', (message: { error?: string }) =>
-    logger.warn('WAL checkpoint failed; it is retried', { error: message.error ?? 'unknown' }),
-  );
+  // Tried every interval: a disk full for an hour must not write two lines a second. A new error, or the same one a
+  // minute later, is logged.
+  let lastLogged = { error: '', at: Number.NEGATIVE_INFINITY };
+  worker.on('message', (message: { error?: string }) => {
+    const error = message.error ?? 'unknown';
+    const at = Date.now();
+    if (error === lastLogged.error && at - lastLogged.at < 60_000) return;
+    lastLogged = { error, at };
+    logger.warn('WAL checkpoint failed; it is retried', { error });
+  });
   worker.on('error', (error) => {
     logger.error('WAL checkpointer stopped; checkpoints run on the main connection again', { error: describeError(error) });
     restoreAutomatic();

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { productionEnv, smsopsNodeArgs } from '../helpers/smsopsProcess.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -24,4 +25,31 @@ describe('npm start with a bad configuration', () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(result.stderr + result.stdout).not.toContain('wavix-secret-key-123');
   });
+});
+
+describe('npm start with a PortSIP URL pasted with something after it', () => {
+  it.each([
+    ['a channel after it', ' #sms-inbox', 'contains `#`'],
+    ['a trailing space', ' ', 'ends with a space'],
+    ['a fragment', '#inbox', 'contains `#`'],
+  ])(
+    'refuses PORTSIP_WEBHOOK_URL with %s (exit 2, the reason named), instead of posting to the ID with a space',
+    (_name, suffix, reason) => {
+      const cwd = mkdtempSync(join(tmpdir(), 'smsops-main-'));
+      const result = spawnSync(process.execPath, smsopsNodeArgs(), {
+        cwd,
+        env: {
+          ...productionEnv({ port: 9, databasePath: join(cwd, 'smsops.db'), webhookSecret: 'whsec_test_0123456789abcdefghijkl' }),
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          PORTSIP_WEBHOOK_URL: `https://pbx.example.com:8887/emc/Wavix - US/0d3c5f7e-1111-2222-3333-444455556666${suffix}`,
+        },
+        encoding: 'utf8',
+        timeout: 15_000,
+      });
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain('PORTSIP_WEBHOOK_URL');
+      expect(result.stderr).toContain(reason);
+    },
+  );
 });

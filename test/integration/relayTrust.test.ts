@@ -264,6 +264,10 @@ describe('the relay never stops silently (real process, faults from outside)', (
     );
     expect(smsops.hasExited()).toBe(false);
     expect(logsOf()).not.toContain('relay worker stopped');
+    // The stall is logged when it starts and when its reasons change, not once a second for as long as it lasts.
+    const stallLines = smsops.logs.filter((line) => line.includes('the inbound relay is stalled')).length;
+    expect(stallLines).toBeGreaterThan(0);
+    expect(stallLines).toBeLessThanOrEqual(3);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     if (refused.length > 0) expect(metrics).toMatch(/smsops_webhook_responses_total\{route="inbound",status="503"\} [1-9]/);
     expect(metrics).toMatch(/smsops_relay_worker_errors_total\{kind="portsip",where="\w+"\} [1-9]/);
@@ -355,6 +359,8 @@ describe('the relay never stops silently (real process, faults from outside)', (
       () => `healthz did not come back to 200: ${JSON.stringify(last)}\n${smsops.logs.slice(-15).join('\n')}`,
     );
     expect(smsops.hasExited()).toBe(false);
+    // Retried every half second while the disk was full, logged once a minute.
+    expect(smsops.logs.filter((line) => line.includes('WAL checkpoint failed')).length).toBeLessThanOrEqual(2);
     console.error(
       `[relayTrust] full disk: ${refused.length}/6 large webhooks refused 503, all stored and delivered after room was made`,
     );
@@ -524,5 +530,114 @@ describe('the relay never stops silently (real process, faults from outside)', (
     expect(smsops.logs.join('\n')).not.toContain('poison"');
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/smsops_relay_worker_errors_total\{kind="portsip",where="send"\} 3/);
+  });
+  it('sets aside a stored message that can no longer be read (a corrupt row) as dead; its conversation and the other posts go on', {
+    timeout: 60_000,
+  }, async () => {
+    const smsops = await start();
+    sink.respondWith(503);
+    expect((await postInbound(base, inboundBody('corrupt-1', '447400123405', 'first')))?.status).toBe(200);
+    await waitUntil(
+      () => sinkIds(sink).includes('corrupt-1') && fakeSlack.callsTo('chat.postMessage').length >= 1,
+      10_000,
+      () => 'corrupt-1 was not tried at PortSIP and posted in Slack',
+    );
+    // What a bad restore or a bug can leave: a row whose stored media list is not JSON any more.
+    const { db } = openDatabase(dbPath);
+    try {
+      db.prepare("UPDATE inbound_messages SET media = '{not json' WHERE wavix_message_id = 'corrupt-1'").run();
+    } finally {
+      closeDatabase(db);
+    }
+    for (const [id, from] of [
+      ['corrupt-after', '447400123405'],
+      ['corrupt-other', '447400123406'],
+    ] as const)
+      expect((await postInbound(base, inboundBody(id, from, id)))?.status).toBe(200);
+    await waitUntil(
+      () => sinkIds(sink).includes('corrupt-other'),
+      10_000,
+      () => 'corrupt-other was never tried',
+    );
+    sink.respondWith(200);
+    await waitUntil(
+      () => {
+        const { db: reader } = openDatabase(dbPath);
+        try {
+          const delivered = reader
+            .prepare<[], { id: string }>(
+              "SELECT m.wavix_message_id AS id FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id WHERE d.destination_kind = 'portsip' AND d.status = 'delivered'",
+            )
+            .all()
+            .map((r) => r.id);
+          return ['corrupt-after', 'corrupt-other'].every((id) => delivered.includes(id));
+        } finally {
+          closeDatabase(reader);
+        }
+      },
+      20_000,
+      () => `the conversation behind the unreadable message did not go on\n${smsops.logs.slice(-10).join('\n')}`,
+    );
+    const check = openDatabase(dbPath).db;
+    try {
+      const row = check
+        .prepare<[], { status: string; last_error: string }>(
+          "SELECT d.status, d.last_error FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id WHERE m.wavix_message_id = 'corrupt-1' AND d.destination_kind = 'portsip'",
+        )
+        .get();
+      expect(row?.status).toBe('dead');
+      expect(row?.last_error).toContain('cannot be read');
+    } finally {
+      closeDatabase(check);
+    }
+    // The post of the other conversation still shows its delivery: the unreadable post does not hold up the updates.
+    await waitUntil(
+      () =>
+        fakeSlack
+          .callsTo('chat.update')
+          .some((c) => JSON.stringify(c.args).includes('corrupt-other') && JSON.stringify(c.args).includes('PortSIP ✓')),
+      15_000,
+      () => `corrupt-other's post never showed PortSIP ✓\n${smsops.logs.slice(-10).join('\n')}`,
+    );
+    expect(smsops.hasExited()).toBe(false);
+  });
+  it('counts an SMS posted in Slack as delivered even when its post cannot be recorded: never posted again', {
+    timeout: 60_000,
+  }, async () => {
+    const smsops = await start();
+    expect((await postInbound(base, inboundBody('unrec-0', '447400123407', 'first')))?.status).toBe(200);
+    await fakeSlack.waitFor('chat.postMessage', 1);
+    // The record of posts broken (a damaged schema; the same path as a write failing just after Slack answered).
+    const { db } = openDatabase(dbPath);
+    try {
+      db.exec('PRAGMA foreign_keys = OFF; DROP TABLE slack_post_messages; DROP TABLE slack_posts;');
+    } finally {
+      closeDatabase(db);
+    }
+    const ids = ['unrec-1', 'unrec-2', 'unrec-3'];
+    for (const id of ids) expect((await postInbound(base, inboundBody(id, '447400123407', `text of ${id}`)))?.status).toBe(200);
+    await waitUntil(
+      () => {
+        const { db: reader } = openDatabase(dbPath);
+        try {
+          return (
+            reader
+              .prepare<[], { n: number }>(
+                "SELECT count(*) AS n FROM deliveries WHERE destination_kind = 'slack' AND status = 'delivered'",
+              )
+              .get()?.n === 4
+          );
+        } finally {
+          closeDatabase(reader);
+        }
+      },
+      15_000,
+      () => `the Slack deliveries were not recorded as delivered\n${smsops.logs.slice(-10).join('\n')}`,
+    );
+    for (const id of ids) {
+      const posts = fakeSlack.callsTo('chat.postMessage').filter((c) => JSON.stringify(c.args).includes(`text of ${id}`));
+      expect(posts.length, id).toBe(1);
+    }
+    expect(smsops.logs.some((line) => line.includes('could not be recorded'))).toBe(true);
   });
 });

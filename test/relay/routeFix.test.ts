@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ADMIN,
@@ -279,6 +280,43 @@ describe('replays', () => {
     expect(JSON.parse(lastAudit(smsops, 'relay.replay').params)).toMatchObject({ replayed: 1 });
   });
 
+  it('replays a message whose PortSIP delivery is dead without asking, with a fresh window, and leaves its Slack post alone', async () => {
+    const pbx = await sink();
+    pbx.respondWith(500);
+    t = await startSmsopsUnderTest({
+      PORTSIP_WEBHOOK_URL: `${pbx.url}${PATH}`,
+      RELAY_DEAD_AFTER_HOURS: '0.0008',
+      RELAY_RETRY_BASE_MS: '20',
+      SLACK_RELAY_PACE_MS: '0',
+    });
+    const smsops = t;
+    await post(smsops, inbound('owed', { message_id: 'owed-1' }));
+    await until(
+      'PortSIP dead, Slack posted',
+      () =>
+        smsops.db
+          .prepare(
+            "SELECT 1 FROM deliveries p JOIN deliveries s ON s.inbound_message_id = p.inbound_message_id WHERE p.destination_kind = 'portsip' AND p.status = 'dead' AND s.destination_kind = 'slack' AND s.status = 'delivered'",
+          )
+          .get(),
+      8000,
+    );
+    pbx.respondWith(200);
+    const postsOfIt = () => smsops.fakeSlack.callsTo('chat.postMessage').filter((c) => readable(c.args).includes('owed')).length;
+    const postsBefore = postsOfIt();
+    expect(postsBefore).toBe(1);
+    const answer = readable((await runCommand(smsops, 'relay replay owed-1')).body);
+    expect(answer).not.toContain('delivered already');
+    expect(answer).toContain('queued again to 1 destination');
+    await until('PortSIP at the current route', () =>
+      smsops.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND status = 'delivered'").get(),
+    );
+    expect(pbx.received.at(-1)?.json()).toMatchObject({ message_id: 'owed-1' });
+    // The Slack post that went out is not posted again.
+    await smsops.fakeSlack.waitFor('chat.update');
+    expect(postsOfIt()).toBe(postsBefore);
+  });
+
   it('asks before replaying a delivered message, sends it to the route in force now, and marks the Slack post', async () => {
     const old = await sink();
     const current = await sink();
@@ -341,5 +379,27 @@ describe('/sms relay status', () => {
     expect(status).not.toContain(UUID);
     expect(status).toContain('/sms route set');
     expect(status).toContain('/sms relay replay dead');
+  });
+});
+
+describe('a change while another process holds the database', () => {
+  it('answers that the database is locked and to try again, not "an internal error"; works once it is free', async () => {
+    const pbx = await sink();
+    t = await startSmsopsUnderTest({ SLACK_RELAY_PACE_MS: '0' });
+    const smsops = t;
+    const shell = new Database(smsops.db.name);
+    shell.exec('BEGIN IMMEDIATE');
+    try {
+      for (const command of [`route set default ${pbx.url}${PATH}`, 'relay replay dead']) {
+        const answer = readable((await runCommand(smsops, command)).body);
+        expect(answer, command).toContain('locked by another process');
+        expect(answer, command).toContain('try again');
+        expect(answer, command).not.toContain('internal error');
+      }
+    } finally {
+      shell.exec('ROLLBACK');
+      shell.close();
+    }
+    expect(readable((await runCommand(smsops, `route set default ${pbx.url}${PATH}`)).body)).toContain('Route saved');
   });
 });

@@ -1,5 +1,5 @@
 import type { RespondFn, webApi } from '@slack/bolt';
-import { UnexpectedError } from '../../core/access.js';
+import { UnexpectedError, unexpectedErrorText } from '../../core/access.js';
 import type { Actor, SetupServices } from '../../core/services.js';
 import { type AppError, describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -100,7 +100,7 @@ export async function slowPart(
   } catch (error) {
     interaction.deps.logger.error(`${what} failed unexpectedly`, { error: describeError(error) });
     await interaction.reply({
-      text: `smsops could not ${what}: an internal error occurred (it is in the smsops log).`,
+      text: unexpectedErrorText(what, error),
       blocks: [],
     });
   }

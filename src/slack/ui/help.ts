@@ -44,7 +44,7 @@ export const HELP_TOPICS = {
     ['/sms relay replay dead', 'Send every dead delivery again, to the route in force now, with a fresh retry window.'],
     [
       '/sms relay replay 3c7a5a90-…',
-      'Send one message again to the current routes, by its Wavix id (asks first when it was delivered already).',
+      'Send one message again to the current routes, by its Wavix id: where it is still owed at once, or everywhere after asking when it was delivered already.',
     ],
   ],
   inbox: [['/sms inbox +14155550100', 'The last inbound messages (to one number, or all), with where each was delivered.']],
