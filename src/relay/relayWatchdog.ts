@@ -40,7 +40,8 @@ export function startRelayWatchdog(options: {
   let notifying = false;
   let announced = false;
   let lastWarning = '';
-  let loggedStall = '';
+  /** The kinds of problem already logged in this stall: each is logged once, however the reasons come and go. */
+  const loggedKinds = new Set<string>();
 
   // BEGIN IMMEDIATE takes the write lock and gives it back: it sees another process holding the lock, waits at most
   // the short busy timeout, and writes nothing. A full disk shows only through real writes failing.
@@ -62,10 +63,11 @@ export function startRelayWatchdog(options: {
     if (problems.length > 0) {
       failingSince ??= now();
       if (now() - failingSince < options.stallAlertAfterMs) return;
-      // Once per kind of stall (the seconds in the reasons change every tick): an outage of an hour is not 3,600 lines.
-      const kindOfStall = problems.map((p) => p.replace(/\d+/g, '#')).join('; ');
-      if (kindOfStall !== loggedStall) logger.error('the inbound relay is stalled', { problems });
-      loggedStall = kindOfStall;
+      // Once per kind of problem and stall (the seconds in the reasons change every tick, and a worker may recover and
+      // stall again while the database is locked): an outage of an hour is a few lines, not 3,600.
+      const kinds = problems.map((p) => p.replace(/\s*[:(].*$/s, '').replace(/\d+/g, '#'));
+      if (kinds.some((k) => !loggedKinds.has(k))) logger.error('the inbound relay is stalled', { problems });
+      for (const k of kinds) loggedKinds.add(k);
       const summary = `The inbound relay is stalled: ${problems.join('; ')}. Acknowledged SMS are kept and go out once it recovers; /healthz answers 503 meanwhile.`;
       try {
         await options.alertNotifier.raise({
@@ -88,7 +90,7 @@ export function startRelayWatchdog(options: {
       return;
     }
     failingSince = null;
-    loggedStall = '';
+    loggedKinds.clear();
     if (announced && !alertOpen && options.announceUnrecorded) {
       announced = false;
       await options.announceUnrecorded(':white_check_mark: The inbound relay works again (the stall announced above is over).');
