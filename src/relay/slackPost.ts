@@ -12,6 +12,8 @@ import type { SlackShown } from './slackShown.js';
 
 type Item = { delivery: Delivery; message: InboundMessage };
 
+const MAX_RETRY_AFTER_SECONDS = 3_600;
+
 /**
  * Slack's answers that refuse the content of a call, not the moment: the same call fails the same way every time.
  * `msg_*` and `invalid_*` (msg_blocks_too_long, msg_too_long, invalid_blocks, invalid_arguments, …; not invalid_auth,
@@ -30,7 +32,13 @@ export function classifySlackFailure(error: unknown): SlackFailure {
   const e = error as { code?: string; retryAfter?: number; data?: { error?: string }; name?: string };
   if (e.code === 'slack_webapi_rate_limited_error') {
     return {
-      outcome: { delivered: false, statusCode: 429, error: 'Slack rate limit', retryAfterMs: (e.retryAfter ?? 1) * 1000 },
+      // Capped like PortSIP's: a proxy answering Retry-After: 100000 must not hold a conversation for a day.
+      outcome: {
+        delivered: false,
+        statusCode: 429,
+        error: 'Slack rate limit',
+        retryAfterMs: Math.min(e.retryAfter ?? 1, MAX_RETRY_AFTER_SECONDS) * 1000,
+      },
       refused: null,
     };
   }

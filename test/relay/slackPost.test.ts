@@ -159,6 +159,15 @@ describe('the Slack relay sender', () => {
     expect(single).toEqual({ delivered: false, statusCode: null, error: 'Slack: not_in_channel' });
   });
 
+  it('waits at most an hour whatever Retry-After a misbehaving proxy sends', async () => {
+    const { sender, store } = setup();
+    const [item] = store(1, () => 'x');
+    if (!item) throw new Error('not stored');
+    fake.rateLimit('chat.postMessage', 100_000, 1);
+    const [outcome] = await sender.send([item]);
+    expect(outcome).toMatchObject({ delivered: false, statusCode: 429, retryAfterMs: 3_600_000 });
+  });
+
   it('counts an argument the Slack client cannot encode (URI malformed) as deterministic', () => {
     expect(classifySlackFailure(new URIError('URI malformed'))).toMatchObject({
       outcome: { deterministic: true },

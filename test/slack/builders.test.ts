@@ -86,6 +86,16 @@ describe('Block Kit builders', () => {
     expect(allText(message)).toContain('• US: not allowed.');
   });
 
+  it('keep an error within Slack’s limits, fallback text included, when it quotes a huge input', () => {
+    const huge = 'x'.repeat(40_000);
+    const message = errorMessage(
+      new InputError([{ field: 'message', message: `No stored message has the id ${huge}.` }]),
+      'replay',
+    );
+    expectWithinSlackLimits(message);
+    expect(message.text.length).toBeLessThanOrEqual(3_000);
+  });
+
   it('build a Sender ID form whose inputs carry the block ids the submission handler reads', () => {
     const alphanumeric = senderIdFormView({ metadata: { channelId: null, type: 'alphanumeric' }, numbers: [] });
     const inputIds = alphanumeric.blocks.filter((b) => b.type === 'input').map((b) => b.block_id);

@@ -2,7 +2,7 @@ import { AccessDeniedError } from '../../core/access.js';
 import { InputError } from '../../core/inputError.js';
 import type { AppError } from '../../errors.js';
 import { WavixError } from '../../wavix/errors.js';
-import { context, escapeMrkdwn, type SlackMessage, section } from './text.js';
+import { clip, context, escapeMrkdwn, type SlackMessage, section } from './text.js';
 
 /**
  * An error as a person reads it: the user message (never the technical one, which may name internals), and for
@@ -30,5 +30,6 @@ export function errorMessage(error: AppError, doing?: string): SlackMessage {
       ),
     );
   }
-  return { text: escapeMrkdwn(`${lead} ${error.userMessage}`), blocks };
+  // The notification text is clipped like the blocks: a message may quote what was typed, which can be 40,000 characters.
+  return { text: clip(escapeMrkdwn(`${lead} ${error.userMessage}`), 2_900), blocks };
 }
