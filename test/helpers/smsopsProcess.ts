@@ -92,6 +92,18 @@ export function spawnSmsops(options: { cwd: string; env: Record<string, string>;
   };
 }
 
+/** spawnSmsops, resolved once it logs "smsops listening"; killed, and rejected, if it exits first or takes too long. */
+export async function startSmsopsProcess(cwd: string, env: Record<string, string>): Promise<SmsopsProcess> {
+  const p = spawnSmsops({ cwd, env });
+  try {
+    await p.waitForLine(/smsops listening/, 20_000);
+  } catch (error) {
+    p.kill();
+    throw error;
+  }
+  return p;
+}
+
 /** The environment of a production smsops whose Slack and Wavix are unreachable loopback ports (never contacted). */
 export function productionEnv(options: { port: number; databasePath: string; webhookSecret: string }): Record<string, string> {
   return {

@@ -1,15 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { createSlackTestClient } from '../helpers/slackRequests.js';
-import { smsopsNodeArgs } from '../helpers/smsopsProcess.js';
+import { freePort, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+import { sleep, waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /**
@@ -25,32 +22,12 @@ const BOT_TOKEN = 'xoxb-test-logs-0123456789';
 const SMS_TEXT = 'Privé 7f3a9c: meet Dr Quinlan at Rue Zéphyr 12, code 482913 ☕';
 const FRAGMENTS = ['7f3a9c', 'Quinlan', 'Zéphyr', 'Z\\u00e9phyr', '482913'];
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what()}`);
-    await sleep(25);
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('personal data in the log of the real process', () => {
   let dir: string;
   let sink: WebhookSink;
   let fakeSlack: FakeSlack;
   let emulator: WavixEmulator;
-  let child: ChildProcess | undefined;
-  let exited: Promise<unknown> = Promise.resolve();
-  const logs: string[] = [];
+  let smsops: SmsopsProcess | undefined;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'smsops-logs-'));
@@ -60,14 +37,8 @@ describe('personal data in the log of the real process', () => {
   });
 
   afterEach(async () => {
-    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await Promise.race([exited, sleep(5_000)]);
+    smsops?.kill();
+    if (smsops) await Promise.race([smsops.exited, sleep(5_000)]);
     await Promise.all([sink.close(), fakeSlack.close(), emulator.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -77,40 +48,25 @@ describe('personal data in the log of the real process', () => {
   }, async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, smsopsNodeArgs(), {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? dir,
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_ALERT_CHANNEL: 'C0ALERTS01',
-        // The person typing is an smsops admin: the inbox shows them the text, and they may replay.
-        SLACK_ADMIN_USERS: 'U0ADMIN001',
-        SLACK_API_URL: fakeSlack.url,
-        WAVIX_API_KEY: emulator.apiKey,
-        WAVIX_API_URL: emulator.url,
-        WEBHOOK_SECRET,
-        DATABASE_PATH: join(dir, 'data', 'smsops.db'),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'debug',
-        PORTSIP_WEBHOOK_URL: `${sink.url}/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90`,
-        RELAY_RETRY_BASE_MS: '20',
-        SLACK_RELAY_PACE_MS: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
+    smsops = await startSmsopsProcess(dir, {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_ALERT_CHANNEL: 'C0ALERTS01',
+      // The person typing is an smsops admin: the inbox shows them the text, and they may replay.
+      SLACK_ADMIN_USERS: 'U0ADMIN001',
+      SLACK_API_URL: fakeSlack.url,
+      WAVIX_API_KEY: emulator.apiKey,
+      WAVIX_API_URL: emulator.url,
+      WEBHOOK_SECRET,
+      DATABASE_PATH: join(dir, 'data', 'smsops.db'),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+      PORTSIP_WEBHOOK_URL: `${sink.url}/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90`,
+      RELAY_RETRY_BASE_MS: '20',
+      SLACK_RELAY_PACE_MS: '0',
     });
-    const spawned = child;
-    exited = new Promise((resolve) => spawned.once('exit', resolve));
-    if (spawned.stdout) createInterface({ input: spawned.stdout }).on('line', (line) => logs.push(line));
-    if (spawned.stderr) createInterface({ input: spawned.stderr }).on('line', (line) => logs.push(`[stderr] ${line}`));
-    await waitUntil(
-      () => logs.some((line) => line.includes('smsops listening')),
-      20_000,
-      () => logs.slice(-20).join('\n'),
-    );
+    const { logs } = smsops;
 
     const raw = JSON.stringify({
       message_id: 'pd-1',
@@ -154,8 +110,8 @@ describe('personal data in the log of the real process', () => {
       () => 'the replay to reach PortSIP and Slack',
     );
 
-    if (spawned.pid !== undefined) process.kill(-spawned.pid, 'SIGTERM');
-    await Promise.race([exited, sleep(10_000)]);
+    process.kill(-smsops.pid, 'SIGTERM');
+    await Promise.race([smsops.exited, sleep(10_000)]);
 
     // Debug logging was on, with Bolt's Web API lines in it: the check below is not vacuous.
     expect(logs.some((line) => line.includes('"level":"debug"') && line.includes('http request body: ['))).toBe(true);

@@ -1,15 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
 import { closeDatabase, openDatabase } from '../../src/store/database.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
-import { smsopsNodeArgs } from '../helpers/smsopsProcess.js';
+import { freePort, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+import { sleep, waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /**
@@ -22,79 +19,6 @@ const PORTSIP_PATH = '/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90';
 const ENCODED_PORTSIP_PATH = '/emc/Wavix%20-%20US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90';
 /** Deliveries to PortSIP in flight at once: the most a kill -9 can leave delivered but not recorded. */
 const RELAY_CONCURRENCY = 8;
-
-interface SmsopsProcess {
-  child: ChildProcess;
-  /** Every stdout line (JSON logs) and stderr line, in arrival order. */
-  logs: string[];
-  /** Resolves once the process (tsx and the node process it runs) exited. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  hasExited(): boolean;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(check: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
-    await sleep(25);
-  }
-}
-
-/**
- * Starts smsops as its own process group (detached), so that kill -9 reaches both tsx and the node process it spawns:
- * killing only tsx would leave the real server running as an orphan.
- */
-async function startSmsopsProcess(cwd: string, env: Record<string, string>): Promise<SmsopsProcess> {
-  const child = spawn(process.execPath, smsopsNodeArgs(), {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const logs: string[] = [];
-  let exitedFlag = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exitedFlag = true;
-      resolve({ code, signal });
-    });
-  });
-  if (child.stdout) createInterface({ input: child.stdout }).on('line', (line) => logs.push(line));
-  if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => logs.push(`[stderr] ${line}`));
-  const handle: SmsopsProcess = { child, logs, exited, hasExited: () => exitedFlag };
-  const ready = waitUntil(
-    () => logs.some((line) => line.includes('smsops listening')) || exitedFlag,
-    20_000,
-    () => `smsops did not log "smsops listening"; logs:\n${logs.slice(-30).join('\n')}`,
-  );
-  try {
-    await ready;
-  } catch (error) {
-    killGroup(handle, 'SIGKILL');
-    throw error;
-  }
-  if (exitedFlag) throw new Error(`smsops exited before listening; logs:\n${logs.slice(-30).join('\n')}`);
-  return handle;
-}
-
-function killGroup(p: SmsopsProcess, signal: NodeJS.Signals): void {
-  if (p.hasExited() || p.child.pid === undefined) return;
-  try {
-    process.kill(-p.child.pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
 
 /** The node process tsx runs may outlive tsx by a moment after kill -9 of the group: wait until the group is gone. */
 async function waitForGroupGone(p: SmsopsProcess, timeoutMs = 10_000): Promise<void> {
@@ -210,7 +134,7 @@ describe('relay guarantee on the real process (kill -9, restart, SIGTERM)', () =
   });
 
   afterEach(async () => {
-    for (const p of processes) killGroup(p, 'SIGKILL');
+    for (const p of processes) p.kill();
     await Promise.all(processes.map((p) => Promise.race([p.exited, sleep(5_000)])));
     await Promise.all(processes.map((p) => waitForGroupGone(p, 5_000).catch(() => undefined)));
     processes.length = 0;
@@ -252,7 +176,7 @@ describe('relay guarantee on the real process (kill -9, restart, SIGTERM)', () =
           if (!killed && acked.size >= killAfterAcks) {
             killed = true;
             inFlightAtKill = inFlight;
-            killGroup(first, 'SIGKILL');
+            first.kill();
           }
         } else {
           failed.add(id);

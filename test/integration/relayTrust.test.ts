@@ -1,18 +1,17 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
 import { closeDatabase, openDatabase } from '../../src/store/database.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
-import { smsopsNodeArgs } from '../helpers/smsopsProcess.js';
+import { freePort, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+import { sleep, waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /**
@@ -24,72 +23,6 @@ import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 const WEBHOOK_SECRET = 'whsec_test_0123456789abcdefghijkl';
 const PORTSIP_PATH = '/emc/relay-trust';
-
-interface SmsopsProcess {
-  child: ChildProcess;
-  logs: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  hasExited(): boolean;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, describe: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
-    await sleep(25);
-  }
-}
-
-async function startSmsopsProcess(cwd: string, env: Record<string, string>): Promise<SmsopsProcess> {
-  const child = spawn(process.execPath, smsopsNodeArgs(), {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const logs: string[] = [];
-  let exitedFlag = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exitedFlag = true;
-      resolve({ code, signal });
-    });
-  });
-  if (child.stdout) createInterface({ input: child.stdout }).on('line', (line) => logs.push(line));
-  if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => logs.push(`[stderr] ${line}`));
-  const handle: SmsopsProcess = { child, logs, exited, hasExited: () => exitedFlag };
-  try {
-    await waitUntil(
-      () => logs.some((line) => line.includes('smsops listening')) || exitedFlag,
-      20_000,
-      () => `smsops did not log "smsops listening"; logs:\n${logs.slice(-30).join('\n')}`,
-    );
-  } catch (error) {
-    killGroup(handle);
-    throw error;
-  }
-  if (exitedFlag) throw new Error(`smsops exited before listening; logs:\n${logs.slice(-30).join('\n')}`);
-  return handle;
-}
-
-function killGroup(p: SmsopsProcess): void {
-  if (p.hasExited() || p.child.pid === undefined) return;
-  try {
-    process.kill(-p.child.pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
 
 function inboundBody(messageId: string, from: string, text: string): string {
   return JSON.stringify({
@@ -176,7 +109,7 @@ describe('the relay never stops silently (real process, faults from outside)', (
   });
 
   afterEach(async () => {
-    for (const p of processes) killGroup(p);
+    for (const p of processes) p.kill();
     await Promise.all(processes.map((p) => Promise.race([p.exited, sleep(5_000)])));
     processes.length = 0;
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
