@@ -14,8 +14,11 @@ import { encodeCopiedUrl } from '../core/urls.js';
  * Loopback and private answers stay allowed, as for routes.
  */
 
+/** The error code of a connection refused by the guard (a name resolving to a refused address). */
+export const REFUSED_ADDRESS_CODE = 'ESMSOPSREFUSED';
+
 export class RefusedAddressError extends Error {
-  readonly code = 'ESMSOPSREFUSED';
+  readonly code = REFUSED_ADDRESS_CODE;
 
   constructor(hostname: string, address: string, range: string) {
     super(`${hostname} resolves to ${address} (${range}); smsops does not send there`);

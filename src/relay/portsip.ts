@@ -1,8 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { encodeCopiedUrl } from '../core/urls.js';
 import type { InboundMessage } from '../store/repositories/inbound.js';
-import { guardedLookup, refusedDestination } from './destinationGuard.js';
+import { guardedLookup, REFUSED_ADDRESS_CODE, refusedDestination } from './destinationGuard.js';
 import type { AttemptOutcome } from './outbox.js';
 
 const EXCERPT_BYTES = 300;
@@ -19,8 +20,9 @@ export const DEFAULT_PORTSIP_DEADLINE_MS = 15_000;
  * answers a byte every few seconds hold an attempt (and its conversation) forever. A 2xx status whose body is still
  * trickling at the deadline counts as delivered: the status is PortSIP's acceptance, the body only an excerpt.
  */
-export function createPortsipSender(options: { deadlineMs?: number } = {}) {
+export function createPortsipSender(options: { deadlineMs?: number; lookup?: LookupFunction } = {}) {
   const deadlineMs = options.deadlineMs ?? DEFAULT_PORTSIP_DEADLINE_MS;
+  const lookup = options.lookup ?? guardedLookup;
   // Keep-alive: a backlog drained after an outage is thousands of posts to the same PBX.
   const agents = {
     'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
@@ -81,7 +83,7 @@ export function createPortsipSender(options: { deadlineMs?: number } = {}) {
           },
           signal: controller.signal,
           // Names are resolved through the guard: one answering with a metadata or link-local address is refused.
-          lookup: guardedLookup,
+          lookup,
         },
         (response) => {
           status = response.statusCode ?? 0;
@@ -111,7 +113,10 @@ export function createPortsipSender(options: { deadlineMs?: number } = {}) {
           );
         },
       );
-      request.on('error', (error) => finish({ delivered: false, statusCode: null, error: error.message }));
+      // A name resolving to a refused address stays refused on the next attempt: set aside (dead, alerted) after a few.
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        finish({ delivered: false, statusCode: null, error: error.message, deterministic: error.code === REFUSED_ADDRESS_CODE }),
+      );
       request.end(message.rawBody);
     });
 

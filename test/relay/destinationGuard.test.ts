@@ -2,6 +2,8 @@ import http, { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createGuardedLookup, guardedLookup, refusedDestination } from '../../src/relay/destinationGuard.js';
+import { createPortsipSender } from '../../src/relay/portsip.js';
+import type { InboundMessage } from '../../src/store/repositories/inbound.js';
 
 /** A resolver answering every name with the given addresses, as a changed or rebinding DNS record would. */
 const resolvingTo =
@@ -23,6 +25,18 @@ describe('the relay checks where a name resolves when it connects', () => {
       request.end();
     });
     expect(error.message).toBe('metadata.attacker.test resolves to 169.254.169.254 (169.254.0.0/16); smsops does not send there');
+  });
+
+  it('makes the PortSIP sender report a refused name as a failure retrying cannot fix', async () => {
+    const sender = createPortsipSender({ deadlineMs: 2_000, lookup: createGuardedLookup(resolvingTo('169.254.169.254')) });
+    try {
+      const message = { rawBody: Buffer.from('{}'), contentType: 'application/json' } as InboundMessage;
+      const [outcome] = await sender.send([{ delivery: { destination: 'http://pbx.attacker.test/emc/x/y' }, message }]);
+      expect(outcome).toMatchObject({ delivered: false, statusCode: null, deterministic: true });
+      expect(outcome?.error).toContain('resolves to 169.254.169.254');
+    } finally {
+      sender.close();
+    }
   });
 
   it('refuses when any of the addresses is refused (IPv6 link-local, mapped metadata)', async () => {
