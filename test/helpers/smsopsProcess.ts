@@ -121,13 +121,14 @@ export function productionEnv(options: { port: number; databasePath: string; web
   };
 }
 
-export function inboundWebhookBody(messageId: string): string {
+/** A Wavix inbound SMS webhook body to +1 415 555 0100 (the sender and text vary per conversation in some tests). */
+export function inboundWebhookBody(messageId: string, from = '447400123456', text = 'hello'): string {
   return JSON.stringify({
     message_id: messageId,
     message_type: 'sms',
-    from: '447400123456',
+    from,
     to: '14155550100',
-    message_body: { text: 'hello', media: null },
+    message_body: { text, media: null },
     received_at: '2026-11-25T10:00:00Z',
   });
 }

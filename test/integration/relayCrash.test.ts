@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
 import { closeDatabase, openDatabase } from '../../src/store/database.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
-import { freePort, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+import { freePort, inboundWebhookBody, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
 import { sleep, waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
@@ -36,17 +36,6 @@ async function waitForGroupGone(p: SmsopsProcess, timeoutMs = 10_000): Promise<v
     timeoutMs,
     () => `process group ${pid} still alive`,
   );
-}
-
-function inboundBody(messageId: string, from: string, text: string): string {
-  return JSON.stringify({
-    message_id: messageId,
-    message_type: 'sms',
-    from,
-    to: '14155550100',
-    message_body: { text, media: null },
-    received_at: '2026-11-25T10:00:00Z',
-  });
 }
 
 type PostOutcome =
@@ -153,7 +142,7 @@ describe('relay guarantee on the real process (kill -9, restart, SIGTERM)', () =
     const bodies = new Map<string, string>();
     const ids = Array.from({ length: total }, (_, i) => {
       const id = `crash-${String(i).padStart(3, '0')}`;
-      bodies.set(id, inboundBody(id, senders[i % senders.length] ?? '447400123400', `message ${i}`));
+      bodies.set(id, inboundWebhookBody(id, senders[i % senders.length] ?? '447400123400', `message ${i}`));
       return id;
     });
 
@@ -262,7 +251,9 @@ describe('relay guarantee on the real process (kill -9, restart, SIGTERM)', () =
 
     const ids = Array.from({ length: 50 }, (_, i) => `down-${String(i).padStart(2, '0')}`);
     const outcomes = await Promise.all(
-      ids.map((id, i) => postInbound(base, inboundBody(id, senders[i % senders.length] ?? '447400123400', `while down ${i}`))),
+      ids.map((id, i) =>
+        postInbound(base, inboundWebhookBody(id, senders[i % senders.length] ?? '447400123400', `while down ${i}`)),
+      ),
     );
     for (const [i, outcome] of outcomes.entries()) expect(outcome, ids[i]).toEqual({ kind: 'acked', duplicate: false });
 
@@ -290,7 +281,9 @@ describe('relay guarantee on the real process (kill -9, restart, SIGTERM)', () =
     const first = await start();
 
     const ids = Array.from({ length: 20 }, (_, i) => `term-${String(i).padStart(2, '0')}`);
-    const bodies = new Map(ids.map((id, i) => [id, inboundBody(id, senders[i % 5] ?? '447400123400', `before stop ${i}`)]));
+    const bodies = new Map(
+      ids.map((id, i) => [id, inboundWebhookBody(id, senders[i % 5] ?? '447400123400', `before stop ${i}`)]),
+    );
     const outcomes = await Promise.all(ids.map((id) => postInbound(base, bodies.get(id) as string)));
     for (const [i, outcome] of outcomes.entries()) expect(outcome, ids[i]).toEqual({ kind: 'acked', duplicate: false });
 

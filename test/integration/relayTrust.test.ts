@@ -10,7 +10,7 @@ import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/serve
 import { closeDatabase, openDatabase } from '../../src/store/database.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
-import { freePort, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+import { freePort, inboundWebhookBody, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
 import { sleep, waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
@@ -23,17 +23,6 @@ import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 const WEBHOOK_SECRET = 'whsec_test_0123456789abcdefghijkl';
 const PORTSIP_PATH = '/emc/relay-trust';
-
-function inboundBody(messageId: string, from: string, text: string): string {
-  return JSON.stringify({
-    message_id: messageId,
-    message_type: 'sms',
-    from,
-    to: '14155550100',
-    message_body: { text, media: null },
-    received_at: '2026-11-25T10:00:00Z',
-  });
-}
 
 async function postInbound(base: string, body: string): Promise<{ status: number; json: Record<string, unknown> } | null> {
   try {
@@ -124,7 +113,10 @@ describe('the relay never stops silently (real process, faults from outside)', (
     sink.respondWith(500); // deliveries retry: the workers keep writing
     const before = Array.from({ length: 10 }, (_, i) => `lock-a-${i}`);
     for (const [i, id] of before.entries()) {
-      const answer = await postInbound(base, inboundBody(id, `4474001234${String(i % 3).padStart(2, '0')}`, `before ${i}`));
+      const answer = await postInbound(
+        base,
+        inboundWebhookBody(id, `4474001234${String(i % 3).padStart(2, '0')}`, `before ${i}`),
+      );
       expect(answer?.status, id).toBe(200);
     }
     await waitUntil(
@@ -146,7 +138,9 @@ describe('the relay never stops silently (real process, faults from outside)', (
 
     // Webhooks during the lock: answered, never acknowledged unless stored. What is refused is sent again later.
     const during = Array.from({ length: 6 }, (_, i) => `lock-b-${i}`);
-    const answers = await Promise.all(during.map((id, i) => postInbound(base, inboundBody(id, '447400123499', `during ${i}`))));
+    const answers = await Promise.all(
+      during.map((id, i) => postInbound(base, inboundWebhookBody(id, '447400123499', `during ${i}`))),
+    );
     const refused = during.filter((_, i) => answers[i]?.status !== 200);
     for (const answer of answers) {
       if (answer?.status !== 200) {
@@ -176,7 +170,7 @@ describe('the relay never stops silently (real process, faults from outside)', (
     shell.close();
 
     for (const id of refused) {
-      const answer = await postInbound(base, inboundBody(id, '447400123499', 'resent'));
+      const answer = await postInbound(base, inboundWebhookBody(id, '447400123499', 'resent'));
       expect(answer?.status, id).toBe(200);
     }
     const expected = [...before, ...during];
@@ -228,7 +222,7 @@ describe('the relay never stops silently (real process, faults from outside)', (
     });
     dbPath = join(mountPoint, 'smsops.db');
     const smsops = await start();
-    expect((await postInbound(base, inboundBody('full-0', '447400123401', 'before')))?.status).toBe(200);
+    expect((await postInbound(base, inboundWebhookBody('full-0', '447400123401', 'before')))?.status).toBe(200);
     await waitUntil(
       () => sinkIds(sink).includes('full-0'),
       10_000,
@@ -257,7 +251,7 @@ describe('the relay never stops silently (real process, faults from outside)', (
     const refused: string[] = [];
     for (let i = 0; i < 6; i++) {
       const id = `full-${i + 1}`;
-      const answer = await postInbound(base, inboundBody(id, '447400123401', `${big}${i}`));
+      const answer = await postInbound(base, inboundWebhookBody(id, '447400123401', `${big}${i}`));
       if (answer?.status === 200) continue; // stored in space the WAL already had: acknowledged honestly
       expect(answer?.status, `${id}: ${JSON.stringify(answer?.json)}`).toBe(503);
       refused.push(id);
@@ -270,7 +264,7 @@ describe('the relay never stops silently (real process, faults from outside)', (
     rmSync(filler);
     for (const id of refused) {
       await waitUntil(
-        async () => (await postInbound(base, inboundBody(id, '447400123401', `${big}${id}`)))?.status === 200,
+        async () => (await postInbound(base, inboundWebhookBody(id, '447400123401', `${big}${id}`)))?.status === 200,
         15_000,
         () => `${id} still refused after the disk had room\n${smsops.logs.slice(-10).join('\n')}`,
       );
@@ -335,8 +329,8 @@ describe('the relay never stops silently (real process, faults from outside)', (
     const dripUrl = `http://127.0.0.1:${(drip.address() as AddressInfo).port}/pbx`;
     await start({ PORTSIP_WEBHOOK_URL: dripUrl, PORTSIP_DEADLINE_MS: '1500', RELAY_LEASE_MS: '5000' });
 
-    expect((await postInbound(base, inboundBody('drip-1', '447400123402', 'first')))?.status).toBe(200);
-    expect((await postInbound(base, inboundBody('drip-2', '447400123402', 'second')))?.status).toBe(200);
+    expect((await postInbound(base, inboundWebhookBody('drip-1', '447400123402', 'first')))?.status).toBe(200);
+    expect((await postInbound(base, inboundWebhookBody('drip-2', '447400123402', 'second')))?.status).toBe(200);
     await waitUntil(
       () => requests.some((r) => r.id === 'drip-2'),
       20_000,
@@ -381,7 +375,7 @@ describe('the relay never stops silently (real process, faults from outside)', (
             receivedAtText: '2026-11-25T10:00:00Z',
             receivedAt: null,
             contentType: 'application/json',
-            rawBody: Buffer.from(inboundBody('lease-1', '447400123403', 'leased')),
+            rawBody: Buffer.from(inboundWebhookBody('lease-1', '447400123403', 'leased')),
           },
           [{ kind: 'portsip', destination: `${sink.url}${PORTSIP_PATH}` }],
         );
@@ -424,7 +418,7 @@ describe('the relay never stops silently (real process, faults from outside)', (
           receivedAtText: '2026-11-25T10:00:00Z',
           receivedAt: null,
           contentType: 'application/json\r\nx-injected: 1',
-          rawBody: Buffer.from(inboundBody('poison-1', '447400123404', 'poison')),
+          rawBody: Buffer.from(inboundWebhookBody('poison-1', '447400123404', 'poison')),
         },
         [{ kind: 'portsip', destination: `${sink.url}${PORTSIP_PATH}` }],
       );
@@ -432,7 +426,7 @@ describe('the relay never stops silently (real process, faults from outside)', (
       closeDatabase(db);
     }
     for (const id of ['after-1', 'after-2'])
-      expect((await postInbound(base, inboundBody(id, '447400123404', id)))?.status).toBe(200);
+      expect((await postInbound(base, inboundWebhookBody(id, '447400123404', id)))?.status).toBe(200);
     await waitUntil(
       () => ['after-1', 'after-2'].every((id) => sinkIds(sink).includes(id)),
       20_000,
@@ -469,7 +463,7 @@ describe('the relay never stops silently (real process, faults from outside)', (
   }, async () => {
     const smsops = await start();
     sink.respondWith(503);
-    expect((await postInbound(base, inboundBody('corrupt-1', '447400123405', 'first')))?.status).toBe(200);
+    expect((await postInbound(base, inboundWebhookBody('corrupt-1', '447400123405', 'first')))?.status).toBe(200);
     await waitUntil(
       () => sinkIds(sink).includes('corrupt-1') && fakeSlack.callsTo('chat.postMessage').length >= 1,
       10_000,
@@ -486,7 +480,7 @@ describe('the relay never stops silently (real process, faults from outside)', (
       ['corrupt-after', '447400123405'],
       ['corrupt-other', '447400123406'],
     ] as const)
-      expect((await postInbound(base, inboundBody(id, from, id)))?.status).toBe(200);
+      expect((await postInbound(base, inboundWebhookBody(id, from, id)))?.status).toBe(200);
     await waitUntil(
       () => sinkIds(sink).includes('corrupt-other'),
       10_000,
@@ -538,7 +532,7 @@ describe('the relay never stops silently (real process, faults from outside)', (
     timeout: 60_000,
   }, async () => {
     const smsops = await start();
-    expect((await postInbound(base, inboundBody('unrec-0', '447400123407', 'first')))?.status).toBe(200);
+    expect((await postInbound(base, inboundWebhookBody('unrec-0', '447400123407', 'first')))?.status).toBe(200);
     await fakeSlack.waitFor('chat.postMessage', 1);
     // The record of posts broken (a damaged schema; the same path as a write failing just after Slack answered).
     const { db } = openDatabase(dbPath);
@@ -548,7 +542,8 @@ describe('the relay never stops silently (real process, faults from outside)', (
       closeDatabase(db);
     }
     const ids = ['unrec-1', 'unrec-2', 'unrec-3'];
-    for (const id of ids) expect((await postInbound(base, inboundBody(id, '447400123407', `text of ${id}`)))?.status).toBe(200);
+    for (const id of ids)
+      expect((await postInbound(base, inboundWebhookBody(id, '447400123407', `text of ${id}`)))?.status).toBe(200);
     await waitUntil(
       () => {
         const { db: reader } = openDatabase(dbPath);
