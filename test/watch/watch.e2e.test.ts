@@ -1,5 +1,5 @@
+import { PNG } from 'pngjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodePng } from '../helpers/png.js';
 import {
   ADMIN,
   ALERT_CHANNEL,
@@ -108,7 +108,7 @@ describe('traffic watch (real app, emulator clock, fake Slack)', () => {
     expect(report).toContain('Blocked by carrier: 2');
     const upload = t.fakeSlack.uploads.at(-1);
     expect(upload).toBeDefined();
-    const png = decodePng(upload?.bytes ?? Buffer.alloc(0));
+    const png = PNG.sync.read(upload?.bytes ?? Buffer.alloc(0));
     expect(png.width).toBeGreaterThan(300);
 
     expect(await runJob('daily-digest')).toContain('daily-digest: ok');
