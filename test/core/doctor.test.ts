@@ -1,9 +1,9 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { webApi } from '@slack/bolt';
+import { generate as generateCertificate } from 'selfsigned';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DoctorDeps, type DoctorReport, type PortsipInboundRules, runDoctor, summaryLine } from '../../src/core/doctor.js';
 import { requestSenderId } from '../../src/core/senderIds.js';
@@ -35,65 +35,33 @@ const PORTSIP_PATH = '/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-// ── Self-signed certificates, built with node:crypto alone (no openssl needed): DER by hand, ECDSA P-256 ─────────
-
-const derLength = (n: number) =>
-  n < 128 ? Buffer.from([n]) : n < 256 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 255]);
-const der = (tag: number, ...parts: Buffer[]) => {
-  const body = Buffer.concat(parts);
-  return Buffer.concat([Buffer.from([tag]), derLength(body.length), body]);
-};
-const seq = (...parts: Buffer[]) => der(0x30, ...parts);
-function oid(dotted: string): Buffer {
-  const [a = 0, b = 0, ...rest] = dotted.split('.').map(Number);
-  const bytes = [40 * a + b];
-  for (const n of rest) {
-    const chunk = [n & 0x7f];
-    for (let v = n >> 7; v > 0; v >>= 7) chunk.unshift((v & 0x7f) | 0x80);
-    bytes.push(...chunk);
-  }
-  return der(0x06, Buffer.from(bytes));
-}
-/** X.509 validity: UTCTime (two-digit year) up to 2049, GeneralizedTime from 2050 on. */
-function certTime(ms: number): Buffer {
-  const digits = new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  return new Date(ms).getUTCFullYear() < 2050
-    ? der(0x17, Buffer.from(`${digits.slice(2)}Z`))
-    : der(0x18, Buffer.from(`${digits}Z`));
-}
-const x500Name = (cn: string) => seq(der(0x31, seq(oid('2.5.4.3'), der(0x0c, Buffer.from(cn)))));
-const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
+// ── Self-signed certificates, made by selfsigned (an independent X.509 encoder): ECDSA P-256 ─────────────────────
 
 /** A self-signed CA:TRUE certificate with the given names and validity, as PEM, with its key. */
-function selfSignedCertificate(options: { cn: string; dns?: string[]; ips?: string[]; notBefore: number; notAfter: number }) {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const altNames = seq(
-    ...(options.dns ?? []).map((name) => der(0x82, Buffer.from(name))),
-    ...(options.ips ?? []).map((ip) => der(0x87, Buffer.from(ip.split('.').map(Number)))),
-  );
-  const extensions = der(
-    0xa3,
-    seq(
-      seq(oid('2.5.29.19'), der(0x01, Buffer.from([0xff])), der(0x04, seq(der(0x01, Buffer.from([0xff]))))),
-      seq(oid('2.5.29.17'), der(0x04, altNames)),
-    ),
-  );
-  const tbs = seq(
-    der(0xa0, der(0x02, Buffer.from([2]))),
-    der(0x02, Buffer.from([0x01, ...Array.from({ length: 8 }, (_, i) => (Date.now() >> i) & 0xff)])),
-    ECDSA_SHA256,
-    x500Name(options.cn),
-    seq(certTime(options.notBefore), certTime(options.notAfter)),
-    x500Name(options.cn),
-    publicKey.export({ type: 'spki', format: 'der' }),
-    extensions,
-  );
-  const certificate = seq(tbs, ECDSA_SHA256, der(0x03, Buffer.from([0]), sign('sha256', tbs, privateKey)));
-  const lines = certificate.toString('base64').match(/.{1,64}/g) ?? [];
-  return {
-    cert: `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`,
-    key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  };
+async function selfSignedCertificate(options: {
+  cn: string;
+  dns?: string[];
+  ips?: string[];
+  notBefore: number;
+  notAfter: number;
+}) {
+  const pems = await generateCertificate([{ name: 'commonName', value: options.cn }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    notBeforeDate: new Date(options.notBefore),
+    notAfterDate: new Date(options.notAfter),
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          ...(options.dns ?? []).map((value) => ({ type: 2 as const, value })),
+          ...(options.ips ?? []).map((ip) => ({ type: 7 as const, ip })),
+        ],
+      },
+    ],
+  });
+  return { cert: pems.cert, key: pems.private };
 }
 
 // ── Servers standing for PortSIP and for smsops' public address ─────────────────────────────────────────────────
@@ -120,13 +88,7 @@ async function closedPort(): Promise<number> {
 }
 
 const now = Date.now();
-const localhostCert = selfSignedCertificate({
-  cn: 'pbx.local',
-  dns: ['localhost'],
-  ips: ['127.0.0.1'],
-  notBefore: now - DAY,
-  notAfter: Date.UTC(2099, 0, 15),
-});
+let localhostCert: { cert: string; key: string };
 
 // ── The doctor under test, on a real store, the Wavix emulator and the fake Slack ────────────────────────────────
 
@@ -141,6 +103,13 @@ let inbound: InboundRepository;
 
 beforeAll(async () => {
   fakeSlack = await startFakeSlack();
+  localhostCert = await selfSignedCertificate({
+    cn: 'pbx.local',
+    dns: ['localhost'],
+    ips: ['127.0.0.1'],
+    notBefore: now - DAY,
+    notAfter: Date.UTC(2099, 0, 15),
+  });
 });
 afterAll(() => fakeSlack.close());
 
@@ -398,19 +367,19 @@ describe('each broken link', () => {
   });
 
   it('a trusted certificate for another host name, an expired one, and one about to expire', async () => {
-    const otherHost = selfSignedCertificate({
+    const otherHost = await selfSignedCertificate({
       cn: 'pbx.example.com',
       dns: ['pbx.example.com'],
       notBefore: now - DAY,
       notAfter: now + 90 * DAY,
     });
-    const expired = selfSignedCertificate({
+    const expired = await selfSignedCertificate({
       cn: 'pbx.local',
       ips: ['127.0.0.1'],
-      notBefore: now - 90 * DAY,
+      notBefore: Date.UTC(2025, 0, 1),
       notAfter: Date.UTC(2025, 5, 30),
     });
-    const expiring = selfSignedCertificate({
+    const expiring = await selfSignedCertificate({
       cn: 'pbx.local',
       ips: ['127.0.0.1'],
       notBefore: now - DAY,
