@@ -1,11 +1,12 @@
 import type { Result } from '../errors.js';
-import type { RelayOperationsDeps } from '../relay/operations.js';
 import { type CheckGroup, type DoctorContext, reasonOf } from './doctor/context.js';
 import { portsipGroup } from './doctor/portsipRoutes.js';
 import { publicUrlGroup } from './doctor/publicUrl.js';
 import { channelsGroup, portsipRulesGroup, relayGroup } from './doctor/relayAndChannels.js';
 import { numbersGroup, senderIdsGroup, wavixKey, webhooksGroup } from './doctor/wavixAccount.js';
 import { listNumbers, type NumbersOverview } from './numbers.js';
+import type { DeliveriesRepository } from './ports/deliveries.js';
+import type { InboundRepository } from './ports/inbound.js';
 import type { SetupServices } from './services.js';
 
 /**
@@ -51,7 +52,7 @@ export type ChannelMembership =
 
 export interface DoctorDeps {
   services: Pick<SetupServices, 'wavix' | 'senderIds' | 'routes' | 'smsopsWebhooks' | 'defaultPortsipUrl'>;
-  relay: Pick<RelayOperationsDeps, 'deliveries' | 'inbound' | 'now'>;
+  relay: { deliveries: DeliveriesRepository; inbound: InboundRepository; now: () => number };
   /** PUBLIC_BASE_URL; null when unset. */
   publicBaseUrl: string | null;
   /** The alert channel and, when known, the inbox channel (SLACK_INBOX_CHANNEL). */
