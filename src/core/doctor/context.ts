@@ -1,8 +1,8 @@
 import { AppError, type Result } from '../../errors.js';
-import type { DoctorCheck, DoctorDeps } from '../doctor.js';
 import type { NumbersOverview } from '../numbers.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { maskUrl } from '../urls.js';
+import type { DoctorCheck, DoctorDeps } from './types.js';
 
 export const DAY = 86_400_000;
 export const CERT_EXPIRY_WARNING_DAYS = 14;

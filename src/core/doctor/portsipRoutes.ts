@@ -2,10 +2,10 @@ import { isIP, connect as tcpConnect } from 'node:net';
 import { checkServerIdentity, type PeerCertificate, connect as tlsConnect } from 'node:tls';
 import { describeError } from '../../errors.js';
 import { guardedLookup, refusedDestination } from '../destinationGuard.js';
-import type { CheckStatus, DoctorCheck } from '../doctor.js';
 import type { RelayRoute } from '../model/relayRoute.js';
 import { encodeCopiedUrl } from '../urls.js';
 import { CERT_EXPIRY_WARNING_DAYS, type CheckGroup, DAY, type DoctorContext, formatDate, shown } from './context.js';
+import type { CheckStatus, DoctorCheck } from './types.js';
 
 // ── 6. PortSIP routes answer (TCP connect + TLS handshake, no request) ───────────────────────────────────────────
 

@@ -1,9 +1,9 @@
-import type { DoctorCheck, DoctorFix } from '../doctor.js';
 import type { SenderIdRecord } from '../model/senderId.js';
 import type { NumberState, NumbersOverview } from '../numbers.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { syncSenderIds } from '../senderIds.js';
 import { type CheckGroup, reasonOf, shown, wavixUnreadable } from './context.js';
+import type { DoctorCheck, DoctorFix } from './types.js';
 
 // ── 1. Wavix API key ─────────────────────────────────────────────────────────────────────────────────────────────
 
