@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { parseSmsCommand } from '../src/slack/commands/parseCommand.js';
+import { parseSmsCommand } from '../src/slack/listeners/commands/parseCommand.js';
 import { fmt, machineLine, numberOption, out, table } from './load.js';
 
 /**

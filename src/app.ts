@@ -23,7 +23,7 @@ import { createWatchBaselineRepository } from './store/repositories/watchBaselin
 import { startWalCheckpointer } from './store/walCheckpointer.js';
 import { createAlertNotifier } from './watch/alertNotifier.js';
 import { createWatch } from './watch/startWatch.js';
-import { createWavixClient } from './wavix/client.js';
+import { createWavixClient, type WavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
 
 export interface RunningSmsops {
@@ -72,7 +72,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
       logger.warn('Wavix check failed', { error: error instanceof WavixError ? error.userMessage : describeError(error) }),
   );
 
-  const services: SetupServices = {
+  const services: SetupServices<WavixClient> = {
     wavix,
     senderIds: createSenderIdsRepository(db),
     routes: createRoutesRepository(db),

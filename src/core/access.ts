@@ -1,5 +1,5 @@
 import { AppError, describeError, err, ok, type Result } from '../errors.js';
-import { isTransientStoreError, storeErrorReason } from '../store/storeErrors.js';
+import { isTransientStoreError, storeErrorReason } from './ports/storeErrors.js';
 import type { Actor, SetupServices } from './services.js';
 
 /** Why a change was refused: not in SLACK_ADMIN_USERS, not a workspace admin, or Slack could not tell. */

@@ -1,4 +1,4 @@
-import type { Delivery } from '../store/repositories/deliveries.js';
+import type { Delivery } from './model/delivery.js';
 
 /** How much of a destination's answer an admin sees: enough to recognise PortSIP's error, too little to read a page. */
 export const ANSWER_EXCERPT_CHARS = 80;

@@ -10,7 +10,7 @@ import { encodeCopiedUrl, maskUrl } from './urls.js';
  * outright, because such spellings exist to slip past checks and no PBX address is ever copied like that.
  *
  * A host name is judged by its name only (a few well-known metadata names are refused); what it resolves to is
- * checked when the relay connects (src/relay/destinationGuard.ts), since DNS can change after the route was set.
+ * checked when the relay connects (src/core/destinationGuard.ts), since DNS can change after the route was set.
  */
 
 export type DestinationKind = AddressClass['kind'] | 'name' | 'loopback-name';

@@ -1,75 +1,17 @@
 import type { Result } from '../errors.js';
-import type { RelayOperationsDeps } from '../relay/operations.js';
 import { type CheckGroup, type DoctorContext, reasonOf } from './doctor/context.js';
 import { portsipGroup } from './doctor/portsipRoutes.js';
 import { publicUrlGroup } from './doctor/publicUrl.js';
 import { channelsGroup, portsipRulesGroup, relayGroup } from './doctor/relayAndChannels.js';
+import type { CheckStatus, DoctorCheck, DoctorDeps, DoctorReport } from './doctor/types.js';
 import { numbersGroup, senderIdsGroup, wavixKey, webhooksGroup } from './doctor/wavixAccount.js';
 import { listNumbers, type NumbersOverview } from './numbers.js';
-import type { SetupServices } from './services.js';
 
 /**
  * `/sms doctor`: every link of the SMS chain checked at once (Wavix key → numbers → Sender IDs → webhooks → public
  * URL → PortSIP → relay → Slack channels → PortSIP inbound rules), each with a status, a reason in words and, where
  * one click fixes it, the fix. Read-only: nothing here changes Wavix, PortSIP or the store's configuration.
  */
-
-export type CheckStatus = 'ok' | 'warning' | 'failure' | 'skipped';
-
-/** Fixes the Slack surface offers as buttons; the UI maps each to the existing action of `/sms number list`. */
-export type DoctorFixAction = 'enable_inbound' | 'point_webhook_at_smsops';
-
-export interface DoctorFix {
-  actionId: DoctorFixAction;
-  /** A number in E.164, or `default` for the account default webhook. */
-  value: string;
-  label: string;
-}
-
-export interface DoctorCheck {
-  id: string;
-  title: string;
-  status: CheckStatus;
-  reason: string;
-  fix?: DoctorFix;
-}
-
-export interface DoctorReport {
-  checks: DoctorCheck[];
-  counts: Record<CheckStatus, number>;
-}
-
-/** What the other engineer's PortSIP API use case offers (src/core/portsipSetup.ts `checkInboundRules`). */
-export interface PortsipInboundRules {
-  checkInboundRules(dids: string[]): Promise<Result<Array<{ did: string; rule: string | null }>>>;
-}
-
-/** What Slack says about one channel, as seen with the bot token (`conversations.info`). */
-export type ChannelMembership =
-  | { ok: true; isMember: boolean; name?: string | undefined; archived?: boolean; direct?: boolean }
-  | { ok: false; error: string };
-
-export interface DoctorDeps {
-  services: Pick<SetupServices, 'wavix' | 'senderIds' | 'routes' | 'smsopsWebhooks' | 'defaultPortsipUrl'>;
-  relay: Pick<RelayOperationsDeps, 'deliveries' | 'inbound' | 'now'>;
-  /** PUBLIC_BASE_URL; null when unset. */
-  publicBaseUrl: string | null;
-  /** The alert channel and, when known, the inbox channel (SLACK_INBOX_CHANNEL). */
-  channels: { alert: string; inbox: string | null };
-  channelMembership: (channel: string) => Promise<ChannelMembership>;
-  /** Present when the PortSIP API is configured. */
-  portsip?: PortsipInboundRules | undefined;
-  /** The person running doctor is an smsops admin: the relay checks quote what PortSIP answered (~80 characters). */
-  showDestinationAnswers?: boolean;
-  /** Per check group; one hung link cannot stall the others. Default 5 s. */
-  timeoutMs?: number;
-  /**
-   * Tests only: certificates to trust instead of Node's CA store (PortSIP's TLS, the PUBLIC_BASE_URL probe). In
-   * production this stays unset so doctor trusts exactly what the relay's HTTPS requests trust (Node's store plus
-   * NODE_EXTRA_CA_CERTS).
-   */
-  trustedCa?: string[];
-}
 
 /** "7 ok, 2 warnings, 1 failure" (and ", 1 skipped" when something was not checked). */
 export function summaryLine(counts: Record<CheckStatus, number>): string {

@@ -1,9 +1,9 @@
 import { AppError, err, ok, type Result } from '../errors.js';
-import { accountWebhooksOf } from '../wavix/profile.js';
-import type { WavixNumber } from '../wavix/schemas.js';
 import { attempt, performChange } from './access.js';
 import { InputError } from './inputError.js';
+import { accountWebhooksOf } from './model/accountWebhooks.js';
 import { formatPhoneForPeople, INBOUND_SMS_COUNTRIES, parsePhoneNumber, toWavixDigits } from './phone.js';
+import type { WavixNumber } from './ports/wavix.js';
 import type { Actor, SetupServices } from './services.js';
 
 export type WebhookSource = 'number' | 'account' | 'none';

@@ -1,9 +1,9 @@
 import { AppError, err, ok, type Result } from '../errors.js';
-import type { PortsipApi, PortsipProvider, PortsipSmsConfiguration } from '../portsip/api.js';
-import type { RoutesRepository } from '../store/repositories/routes.js';
 import { attempt } from './access.js';
 import { destinationRemark } from './destinationUrls.js';
 import { parsePhoneNumber } from './phone.js';
+import type { PortsipApi, PortsipProvider, PortsipSmsConfiguration } from './ports/portsip.js';
+import type { RoutesRepository } from './ports/routes.js';
 import { encodeCopiedUrl } from './urls.js';
 
 /**

@@ -1,8 +1,8 @@
 import { err, ok, type Result } from '../errors.js';
-import type { Route } from '../store/repositories/routes.js';
 import { performChange } from './access.js';
 import { checkDestinationUrl, RefusedDestinationError } from './destinationUrls.js';
 import { InputError } from './inputError.js';
+import type { RelayRoute } from './model/relayRoute.js';
 import { parsePhoneNumber } from './phone.js';
 import { portsipUrlProblem } from './portsipUrl.js';
 import type { Actor, RouteChangeEffect, SetupServices } from './services.js';
@@ -23,12 +23,12 @@ function routeKey(input: string): Result<string> {
 }
 
 /** A route change and what it did to the queued deliveries of the numbers it affects. */
-export type RouteChange = RouteChangeEffect<Route>;
+export type RouteChange = RouteChangeEffect<RelayRoute>;
 
 export { portsipUrlProblem };
 
 /** Applies a route write with its effect on queued deliveries (when the relay is wired in). */
-function applyChange(services: SetupServices, routeKey: string, write: () => Route): RouteChange {
+function applyChange(services: SetupServices, routeKey: string, write: () => RelayRoute): RouteChange {
   return services.routeChanges ? services.routeChanges.apply(routeKey, write) : { value: write(), moved: 0, unrouted: 0 };
 }
 
@@ -80,7 +80,7 @@ export async function setRoute(services: SetupServices, actor: Actor, request: R
 }
 
 export interface RoutesOverview {
-  routes: Route[];
+  routes: RelayRoute[];
   /** PORTSIP_WEBHOOK_URL: used for numbers without a route when there is no `default` route. */
   fallbackPortsipUrl: string | null;
 }

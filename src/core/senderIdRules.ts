@@ -11,7 +11,9 @@ import { parsePhoneNumber } from './phone.js';
  * Wavix accepts but handsets show mangled is worse than a clear refusal here. Change `ALPHANUMERIC_ALLOWED` if
  * operators ask for the punctuation.
  */
-export type SenderIdType = 'alphanumeric' | 'numeric';
+
+/** What a Sender ID request may ask for: Wavix's create call takes these two (a shortcode is not requested). */
+export type RequestableSenderIdType = 'alphanumeric' | 'numeric';
 
 export interface SenderIdProblem {
   field: 'value' | 'countries' | 'type';
@@ -72,14 +74,14 @@ export function validateAlphanumericSenderId(value: string): SenderIdProblem[] {
 }
 
 /** Per-country verdict for a Sender ID type: usable, or refused with the reason. */
-export function countryRestriction(type: SenderIdType, country: string): string | null {
+export function countryRestriction(type: RequestableSenderIdType, country: string): string | null {
   if (type === 'alphanumeric') return ALPHANUMERIC_REFUSED_COUNTRIES[country] ?? null;
   if (country === 'US') return NUMERIC_US_REASON;
   return null;
 }
 
 export interface SenderIdRequest {
-  type: SenderIdType;
+  type: RequestableSenderIdType;
   value: string;
   countries: readonly string[];
 }

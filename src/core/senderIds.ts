@@ -1,11 +1,10 @@
 import { AppError, err, ok, type Result } from '../errors.js';
-import type { SenderIdRecord, SenderIdType as StoredSenderIdType } from '../store/repositories/senderIds.js';
-import type { WavixSenderId } from '../wavix/schemas.js';
-import type { CreateSenderIdRequest } from '../wavix/senderIds.js';
 import { attempt, performChange } from './access.js';
 import { InputError, type InputProblem } from './inputError.js';
+import type { SenderIdRecord, SenderIdType } from './model/senderId.js';
 import { type PhoneNumber, parsePhoneNumber, toWavixDigits } from './phone.js';
-import { type SenderIdProblem, type SenderIdType, validateSenderIdRequest } from './senderIdRules.js';
+import type { CreateSenderIdRequest, WavixSenderId } from './ports/wavix.js';
+import { type RequestableSenderIdType, type SenderIdProblem, validateSenderIdRequest } from './senderIdRules.js';
 import type { Actor, SetupServices } from './services.js';
 
 export const SENDER_ID_USECASES = ['transactional', 'promo', 'authentication'] as const;
@@ -15,7 +14,7 @@ export type MonthlyVolume = (typeof MONTHLY_VOLUMES)[number];
 
 /** What a person asks for, as the Sender ID form collects it. */
 export interface SenderIdDraft {
-  type: SenderIdType;
+  type: RequestableSenderIdType;
   value: string;
   countries: string[];
   usecase: SenderIdUsecase;
@@ -111,7 +110,7 @@ export async function requestSenderId(
   );
 }
 
-function storedType(sender: WavixSenderId): StoredSenderIdType {
+function storedType(sender: WavixSenderId): SenderIdType {
   if (sender.type === 'numeric' || sender.type === 'alphanumeric' || sender.type === 'shortcode') return sender.type;
   // An unknown type is kept by what the value looks like rather than dropped from view.
   return /^\+?\d+$/.test(sender.sender_id) ? 'numeric' : 'alphanumeric';

@@ -1,8 +1,8 @@
-import type { AuditRepository } from '../store/repositories/audit.js';
-import type { RoutesRepository } from '../store/repositories/routes.js';
-import type { SenderIdsRepository } from '../store/repositories/senderIds.js';
-import type { WavixClient } from '../wavix/client.js';
-import type { WorkspaceDirectory } from './directory.js';
+import type { AuditRepository } from './ports/audit.js';
+import type { WorkspaceDirectory } from './ports/directory.js';
+import type { RoutesRepository } from './ports/routes.js';
+import type { SenderIdsRepository } from './ports/senderIds.js';
+import type { WavixGateway } from './ports/wavix.js';
 
 /** Who asks for something: a Slack user id (or `system` for jobs). Use cases know nothing else about Slack. */
 export interface Actor {
@@ -29,9 +29,12 @@ export interface RouteChanges {
   apply<T>(routeKey: string, write: () => T): RouteChangeEffect<T>;
 }
 
-/** What the setup use cases work with. Built once in the composition root. */
-export interface SetupServices {
-  wavix: WavixClient;
+/**
+ * What the setup use cases work with. Built once in the composition root, which may hand the jobs a richer Wavix
+ * client through it (`SetupServices<WavixClient>`); the use cases rely on the gateway alone.
+ */
+export interface SetupServices<Wavix extends WavixGateway = WavixGateway> {
+  wavix: Wavix;
   senderIds: SenderIdsRepository;
   routes: RoutesRepository;
   audit: AuditRepository;

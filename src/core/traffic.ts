@@ -1,11 +1,11 @@
 import { ok, type Result } from '../errors.js';
-import type { DeliveryReportsRepository } from '../store/repositories/deliveryReports.js';
-import { hourStartOf, normaliseTrafficNumber, type TrafficRepository } from '../store/repositories/traffic.js';
-import type { WavixClient } from '../wavix/client.js';
-import type { WavixMessage } from '../wavix/schemas.js';
 import { attempt } from './access.js';
 import { InputError } from './inputError.js';
+import { hourStartOf, normaliseTrafficNumber } from './model/traffic.js';
 import { parsePhoneNumber, toWavixDigits } from './phone.js';
+import type { DeliveryReportsRepository } from './ports/deliveryReports.js';
+import type { TrafficRepository } from './ports/traffic.js';
+import type { WavixGateway, WavixMessage } from './ports/wavix.js';
 
 export const TRAFFIC_PERIODS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 export type TrafficPeriod = keyof typeof TRAFFIC_PERIODS;
@@ -49,7 +49,7 @@ const parseWavixTime = (text: string | null | undefined): number | null => {
 };
 
 export interface SyncOutboundDeps {
-  wavix: Pick<WavixClient, 'messages'>;
+  wavix: Pick<WavixGateway, 'messages'>;
   deliveryReports: Pick<DeliveryReportsRepository, 'upsertOutbound' | 'outboundStatus'>;
   traffic: Pick<TrafficRepository, 'refresh'>;
   now: () => number;

@@ -1,6 +1,7 @@
-import type { DestinationBacklog } from '../store/repositories/deliveries.js';
 import type { RaisedAlert } from '../watch/alertNotifier.js';
 import { ALERT_RULE, type Thresholds } from './alertRules.js';
+import type { DestinationBacklog } from './model/delivery.js';
+import type { NumberBaseline } from './model/watchBaseline.js';
 import type { NumberState } from './numbers.js';
 import { formatPhoneForPeople } from './phone.js';
 import { maskUrl } from './urls.js';
@@ -17,13 +18,6 @@ export interface InboundHabit {
   number: string;
   dailyAverage: number;
   lastInboundAt: number | null;
-}
-
-/** What smsops once saw working: drift is a change from it, not a setup never finished (that is `/sms doctor`). */
-export interface NumberBaseline {
-  number: string;
-  seenPointingAtSmsops: boolean;
-  seenInboundActive: boolean;
 }
 
 export interface AccountState {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { AppError, err, ok, type Result } from '../errors.js';
-import { accountWebhooksOf } from '../wavix/profile.js';
 import { attempt, checkMayChange, performChange } from './access.js';
 import { checkDestinationUrl } from './destinationUrls.js';
 import { InputError } from './inputError.js';
+import { accountWebhooksOf } from './model/accountWebhooks.js';
 import { findAccountNumber } from './numbers.js';
 import { formatPhoneForPeople } from './phone.js';
 import type { Actor, SetupServices, SmsopsWebhookUrls } from './services.js';

@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isTransientStoreError, storeErrorReason } from '../core/ports/storeErrors.js';
 import type { Result } from '../errors.js';
 import type { WebhookRejection, WebhookRequest } from '../relay/ingest.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
-import { isTransientStoreError, storeErrorReason } from '../store/storeErrors.js';
 import type { Histogram } from './metrics.js';
 import { type Route, sendJson } from './server.js';
 

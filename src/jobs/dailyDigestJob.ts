@@ -1,11 +1,11 @@
 import type { webApi } from '@slack/bolt';
 import { renderTrafficChart } from '../charts/trafficChart.js';
+import type { TrafficRepository } from '../core/ports/traffic.js';
 import { trafficReport } from '../core/traffic.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { dailyDigestMessage, trafficChartTitle } from '../slack/ui/traffic.js';
 import type { AlertsRepository } from '../store/repositories/alerts.js';
-import type { TrafficRepository } from '../store/repositories/traffic.js';
 import type { JobOutcome } from './scheduler.js';
 
 /** Once a day, the last 24 hours in the alert channel: the figures, what is still open, and the chart. */

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import { hourStartOf } from '../core/model/traffic.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/database.js';
-import { hourStartOf } from '../store/repositories/traffic.js';
 import { createTableDeleter, type TableDeleter } from '../store/retention/batchDelete.js';
 import { RETENTION_TABLES, type RetentionTable, type RetentionWindow } from '../store/retention/tables.js';
 import type { JobOutcome } from './scheduler.js';

@@ -1,11 +1,12 @@
 import type { webApi } from '@slack/bolt';
 import { ALERT_RULE } from '../core/alertRules.js';
+import type { SenderIdRecord, UnannouncedChange } from '../core/model/senderId.js';
+import type { SenderIdsRepository } from '../core/ports/senderIds.js';
+import type { SettingsRepository } from '../core/ports/settings.js';
 import { syncSenderIds } from '../core/senderIds.js';
 import { type AppError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { senderIdDecisionsMessage, senderIdRejectedAlertSummary, wavixUnreachableAlertSummary } from '../slack/ui/approvals.js';
-import type { SenderIdRecord, SenderIdsRepository, UnannouncedChange } from '../store/repositories/senderIds.js';
-import type { SettingsRepository } from '../store/repositories/settings.js';
 import type { AlertNotifier } from '../watch/alertNotifier.js';
 import type { WavixClient } from '../wavix/client.js';
 import type { JobOutcome } from './scheduler.js';

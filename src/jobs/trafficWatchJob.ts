@@ -1,22 +1,23 @@
 import { readThresholds } from '../core/alertRules.js';
 import { listNumbers } from '../core/numbers.js';
+import type { DeliveriesRepository } from '../core/ports/deliveries.js';
+import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
+import type { TrafficRepository } from '../core/ports/traffic.js';
+import type { WatchBaselineRepository } from '../core/ports/watchBaseline.js';
 import type { SetupServices } from '../core/services.js';
 import { syncOutboundTraffic } from '../core/traffic.js';
 import { type AccountState, evaluateWatch, type InboundHabit, type NumberHour, type WatchSnapshot } from '../core/watchRules.js';
 import type { Logger } from '../log.js';
 import type { AlertsRepository } from '../store/repositories/alerts.js';
-import type { DeliveriesRepository } from '../store/repositories/deliveries.js';
-import type { DeliveryReportsRepository } from '../store/repositories/deliveryReports.js';
-import type { TrafficRepository } from '../store/repositories/traffic.js';
-import type { WatchBaselineRepository } from '../store/repositories/watchBaseline.js';
 import type { AlertNotifier } from '../watch/alertNotifier.js';
+import type { WavixClient } from '../wavix/client.js';
 import type { JobOutcome } from './scheduler.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 export interface TrafficWatchDeps {
-  services: Pick<SetupServices, 'wavix' | 'smsopsWebhooks'>;
+  services: Pick<SetupServices<WavixClient>, 'wavix' | 'smsopsWebhooks'>;
   traffic: TrafficRepository;
   deliveryReports: DeliveryReportsRepository;
   deliveries: Pick<DeliveriesRepository, 'backlog'>;

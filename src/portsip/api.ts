@@ -1,20 +1,11 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
+import type { PortsipApi } from '../core/ports/portsip.js';
 import { forgetSecret, type Logger, registerSecret } from '../log.js';
 import { describeZodIssue, type Failure, networkFailure, PortsipError, statusFailure } from './errors.js';
-import {
-  inboundRuleSchema,
-  listSchema,
-  type PortsipInboundRule,
-  type PortsipProvider,
-  type PortsipSmsConfiguration,
-  providerSchema,
-  smsConfigurationSchema,
-  tokenResponseSchema,
-} from './schemas.js';
+import { inboundRuleSchema, listSchema, providerSchema, smsConfigurationSchema, tokenResponseSchema } from './schemas.js';
 
 export { PortsipError, type PortsipErrorKind } from './errors.js';
-export type { PortsipInboundRule, PortsipProvider, PortsipSmsConfiguration } from './schemas.js';
 
 /**
  * A small client for the parts of PortSIP's REST API smsops reads: SMS/MMS configurations (their inbound webhook
@@ -37,15 +28,6 @@ export interface PortsipApiOptions {
   /** Items per list request (`top`, 1–100; PortSIP's default and maximum is 100). */
   pageSize?: number;
   now?: () => number;
-}
-
-export interface PortsipApi {
-  /** `GET /api/sms`: every SMS/MMS configuration visible to the user, with its inbound webhook URL. */
-  listSmsConfigurations(): Promise<PortsipSmsConfiguration[]>;
-  /** `GET /api/inbound_rules`: the rules that route calls, and SMS, per DID. */
-  listInboundRules(): Promise<PortsipInboundRule[]>;
-  /** `GET /api/providers`: trunks with their brand and DID pool. */
-  listProviders(): Promise<PortsipProvider[]>;
 }
 
 type LoginForm = 'oauth' | 'json';

@@ -74,7 +74,6 @@ export const smsConfigurationSchema = z
     /** The inbound SMS URL exactly as PortSIP gives it (its path may contain spaces). Its last segment is a secret. */
     webhook: c.webhook,
   }));
-export type PortsipSmsConfiguration = z.infer<typeof smsConfigurationSchema>;
 
 export const inboundRuleSchema = z
   .looseObject({
@@ -91,7 +90,6 @@ export const inboundRuleSchema = z
     didNumbers: r.did_numbers,
     providerId: r.provider_id ?? null,
   }));
-export type PortsipInboundRule = z.infer<typeof inboundRuleSchema>;
 
 export const providerSchema = z
   .looseObject({
@@ -108,4 +106,3 @@ export const providerSchema = z
     brand: p.brand,
     didNumbers: p.did_numbers,
   }));
-export type PortsipProvider = z.infer<typeof providerSchema>;

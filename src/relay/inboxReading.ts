@@ -1,8 +1,8 @@
 import { isSmsopsAdmin } from '../core/access.js';
 import { destinationAnswer } from '../core/destinationAnswer.js';
+import type { DeliveryStatus } from '../core/model/delivery.js';
 import type { Actor, SetupServices } from '../core/services.js';
 import { ok, type Result } from '../errors.js';
-import type { DeliveryStatus } from '../store/repositories/deliveries.js';
 import { type RelayOperationsDeps, recentInbox } from './operations.js';
 
 /** Why the text of a message is not shown: the reader is not in its channel, or Slack could not say. */

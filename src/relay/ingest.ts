@@ -1,8 +1,9 @@
+import type { DeliveryTarget } from '../core/model/inboundMessage.js';
+import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
+import type { InboundRepository } from '../core/ports/inbound.js';
+import type { RoutesRepository } from '../core/ports/routes.js';
 import { err, ok, type Result } from '../errors.js';
-import type { DeliveryReportsRepository } from '../store/repositories/deliveryReports.js';
-import type { DeliveryTarget, InboundRepository } from '../store/repositories/inbound.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
-import type { RoutesRepository } from '../store/repositories/routes.js';
 import type { SchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
 import { type Intake, readDeliveryReport, readInboundMessage, WebhookRejection } from './webhookIntake.js';
 

@@ -1,10 +1,12 @@
 import { checkMayChange, performChange } from '../core/access.js';
 import { InputError } from '../core/inputError.js';
+import type { Delivery, DestinationBacklog, FailingDelivery } from '../core/model/delivery.js';
+import type { InboundMessage } from '../core/model/inboundMessage.js';
 import { parsePhoneNumber, toWavixDigits } from '../core/phone.js';
+import type { DeliveriesRepository } from '../core/ports/deliveries.js';
+import type { InboundRepository } from '../core/ports/inbound.js';
 import type { Actor, SetupServices } from '../core/services.js';
 import { err, ok, type Result } from '../errors.js';
-import type { DeliveriesRepository, Delivery, DestinationBacklog, FailingDelivery } from '../store/repositories/deliveries.js';
-import type { InboundMessage, InboundRepository } from '../store/repositories/inbound.js';
 import type { SchemaWarningSummary, SchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
 import { type Destination, type ReplayCount, type RoutingDeps, replayToCurrentRoute } from './retarget.js';
 

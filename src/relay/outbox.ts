@@ -1,8 +1,10 @@
+import { type Delivery, LAST_ERROR_MAX_CHARS } from '../core/model/delivery.js';
+import type { InboundMessage } from '../core/model/inboundMessage.js';
+import type { DeliveriesRepository } from '../core/ports/deliveries.js';
+import type { InboundRepository } from '../core/ports/inbound.js';
+import { isTransientStoreError } from '../core/ports/storeErrors.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { type DeliveriesRepository, type Delivery, LAST_ERROR_MAX_CHARS } from '../store/repositories/deliveries.js';
-import type { InboundMessage, InboundRepository } from '../store/repositories/inbound.js';
-import { isTransientStoreError } from '../store/storeErrors.js';
 import type { WriteHealth } from '../store/writeHealth.js';
 
 /** What one attempt to deliver gave: any 2xx is delivered; the rest is recorded with its status and an excerpt. */
@@ -16,20 +18,24 @@ export interface AttemptOutcome {
   deterministic?: boolean;
 }
 
-export interface RetryPolicy {
+export interface DeliveryRetryPolicy {
   baseDelayMs: number;
   maxDelayMs: number;
   /** A delivery still failing this long after the message arrived is dead (alerted, kept for replay). */
   deadAfterMs: number;
 }
 
-export const DEFAULT_RELAY_RETRY: RetryPolicy = { baseDelayMs: 1_000, maxDelayMs: 5 * 60_000, deadAfterMs: 24 * 3_600_000 };
+export const DEFAULT_RELAY_RETRY: DeliveryRetryPolicy = {
+  baseDelayMs: 1_000,
+  maxDelayMs: 5 * 60_000,
+  deadAfterMs: 24 * 3_600_000,
+};
 
 /** Attempts in a row failing the same deterministic way before a delivery is set aside as dead. */
 export const DEFAULT_DETERMINISTIC_LIMIT = 3;
 
 /** Full-jitter exponential backoff: spreads retries of many failing deliveries instead of synchronising them. */
-export function nextAttemptDelay(attempts: number, policy: RetryPolicy, random: () => number = Math.random): number {
+export function nextAttemptDelay(attempts: number, policy: DeliveryRetryPolicy, random: () => number = Math.random): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempts, 30));
   return Math.max(policy.baseDelayMs / 4, Math.floor(random() * ceiling));
 }
@@ -43,7 +49,7 @@ export interface OutboxWorkerOptions {
   concurrency: number;
   /** How many deliveries one `send` may take (1 for PortSIP). */
   batchSize?: number;
-  retry: RetryPolicy;
+  retry: DeliveryRetryPolicy;
   /** How long a claimed delivery is reserved; it must outlast an attempt (PortSIP's deadline) with room to record it. */
   leaseMs?: number;
   /** How often leases that ran out (an attempt lost, its outcome never recorded) are put back while running. */

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { guardedLookup, REFUSED_ADDRESS_CODE, refusedDestination } from '../core/destinationGuard.js';
+import type { InboundMessage } from '../core/model/inboundMessage.js';
 import { encodeCopiedUrl } from '../core/urls.js';
-import type { InboundMessage } from '../store/repositories/inbound.js';
-import { guardedLookup, REFUSED_ADDRESS_CODE, refusedDestination } from './destinationGuard.js';
 import type { AttemptOutcome } from './outbox.js';
 
 const EXCERPT_BYTES = 300;

@@ -1,6 +1,8 @@
 import type { webApi } from '@slack/bolt';
 import { ALERT_RULE } from '../core/alertRules.js';
 import { destinationAnswer } from '../core/destinationAnswer.js';
+import type { Delivery } from '../core/model/delivery.js';
+import { isTransientStoreError } from '../core/ports/storeErrors.js';
 import type { RouteChanges } from '../core/services.js';
 import { maskUrl } from '../core/urls.js';
 import { describeError, type Result } from '../errors.js';
@@ -11,7 +13,7 @@ import type { Logger } from '../log.js';
 import type { Db } from '../store/database.js';
 import { createGroupCommit } from '../store/groupCommit.js';
 import { createAlertsRepository } from '../store/repositories/alerts.js';
-import { createDeliveriesRepository, type Delivery } from '../store/repositories/deliveries.js';
+import { createDeliveriesRepository } from '../store/repositories/deliveries.js';
 import { createDeliveryReportsRepository } from '../store/repositories/deliveryReports.js';
 import { createInboundRepository } from '../store/repositories/inbound.js';
 import { createRejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
@@ -19,12 +21,11 @@ import { createRoutesRepository } from '../store/repositories/routes.js';
 import { createSchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
 import { createSlackPostsRepository } from '../store/repositories/slackPosts.js';
 import { createSlackThreadsRepository } from '../store/repositories/slackThreads.js';
-import { isTransientStoreError } from '../store/storeErrors.js';
 import { createWriteHealth } from '../store/writeHealth.js';
 import type { AlertNotifier } from '../watch/alertNotifier.js';
 import { type IngestDeps, type Ingested, ingestDeliveryReport, ingestInboundMessage, type WebhookRejection } from './ingest.js';
 import type { RelayOperationsDeps } from './operations.js';
-import { type AttemptOutcome, type OutboxWorker, type RetryPolicy, startOutboxWorker } from './outbox.js';
+import { type AttemptOutcome, type DeliveryRetryPolicy, type OutboxWorker, startOutboxWorker } from './outbox.js';
 import { createPortsipSender } from './portsip.js';
 import { judgeRelayHealth, type RelayHealth } from './relayHealth.js';
 import { startRelayWatchdog } from './relayWatchdog.js';
@@ -44,7 +45,7 @@ export interface RelayOptions {
   /** A client that rejects rate-limited calls (the outbox retries), separate from the one answering people. */
   slackClient: webApi.WebClient;
   concurrency: number;
-  retry: RetryPolicy;
+  retry: DeliveryRetryPolicy;
   slackPaceMs: number;
   /** SMS_MASK_CODES: one-time codes shown as dots in the Slack posts (PortSIP gets the stored bytes). */
   maskCodesInSlack?: boolean;

@@ -1,8 +1,8 @@
 import { ALERT_RULE } from '../core/alertRules.js';
+import { isTransientStoreError } from '../core/ports/storeErrors.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/database.js';
-import { isTransientStoreError } from '../store/storeErrors.js';
 import type { WriteHealth } from '../store/writeHealth.js';
 import type { AlertNotifier } from '../watch/alertNotifier.js';
 import type { RelayHealth } from './relayHealth.js';

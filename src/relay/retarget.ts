@@ -1,5 +1,6 @@
-import type { DeliveriesRepository, UnfinishedDelivery } from '../store/repositories/deliveries.js';
-import type { DeliveryTarget } from '../store/repositories/inbound.js';
+import type { UnfinishedDelivery } from '../core/model/delivery.js';
+import type { DeliveryTarget } from '../core/model/inboundMessage.js';
+import type { DeliveriesRepository } from '../core/ports/deliveries.js';
 import { deliveryTargets, type IngestDeps } from './ingest.js';
 
 /** What deciding a destination needs: the same inputs ingest uses, so a move and an arrival agree. */

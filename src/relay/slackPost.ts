@@ -1,9 +1,9 @@
 import type { webApi } from '@slack/bolt';
+import type { Delivery } from '../core/model/delivery.js';
+import type { InboundMessage } from '../core/model/inboundMessage.js';
 import { describeError } from '../errors.js';
 import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../slack/ui/inboundSms.js';
 import { escapeMrkdwn, type SlackMessage } from '../slack/ui/text.js';
-import type { Delivery } from '../store/repositories/deliveries.js';
-import type { InboundMessage } from '../store/repositories/inbound.js';
 import type { SlackPostLayout, SlackPostsRepository } from '../store/repositories/slackPosts.js';
 import type { SlackThreadsRepository } from '../store/repositories/slackThreads.js';
 import type { AttemptOutcome } from './outbox.js';

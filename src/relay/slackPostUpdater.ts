@@ -1,12 +1,14 @@
 import type { webApi } from '@slack/bolt';
+import type { Delivery } from '../core/model/delivery.js';
+import type { InboundMessage } from '../core/model/inboundMessage.js';
+import type { DeliveriesRepository } from '../core/ports/deliveries.js';
+import type { InboundRepository } from '../core/ports/inbound.js';
+import { isTransientStoreError } from '../core/ports/storeErrors.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../slack/ui/inboundSms.js';
 import type { SlackMessage } from '../slack/ui/text.js';
-import type { DeliveriesRepository, Delivery } from '../store/repositories/deliveries.js';
-import type { InboundMessage, InboundRepository } from '../store/repositories/inbound.js';
 import type { SlackPost, SlackPostsRepository } from '../store/repositories/slackPosts.js';
-import { isTransientStoreError } from '../store/storeErrors.js';
 import { nextAttemptDelay } from './outbox.js';
 import type { SlackPace } from './slackPace.js';
 import { classifySlackFailure, messageArgs, shownState } from './slackPost.js';

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
 import { AppError, describeError, err, ok, type Result } from '../errors.js';
-import type { ChannelRef } from './commands/parseCommand.js';
+import type { ChannelRef } from './listeners/commands/parseCommand.js';
 
 /** A `#name` that names no channel smsops can see, or a lookup Slack refused: said in words, with what to do instead. */
 export class ChannelLookupError extends AppError {

@@ -1,7 +1,7 @@
 import { webApi } from '@slack/bolt';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import type { WorkspaceDirectory } from '../core/directory.js';
+import type { WorkspaceDirectory } from '../core/ports/directory.js';
 import { AppError, describeError, err, ok, type Result } from '../errors.js';
 import type { Logger } from '../log.js';
 import { toBoltLogger } from './boltLogger.js';

@@ -1,5 +1,5 @@
+import { isTransientStoreError, StoreUnavailableError } from '../core/ports/storeErrors.js';
 import type { Db } from './database.js';
-import { isTransientStoreError, StoreUnavailableError } from './storeErrors.js';
 import type { WriteHealth } from './writeHealth.js';
 
 /**

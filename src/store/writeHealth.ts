@@ -1,4 +1,4 @@
-import { storeErrorReason } from './storeErrors.js';
+import { storeErrorReason } from '../core/ports/storeErrors.js';
 
 /**
  * Whether the database can be written, judged from real writes (ingest commits, the relay workers) and the relay's

@@ -21,6 +21,7 @@ import { createSettingsRepository } from '../store/repositories/settings.js';
 import { createTenDlcRepository } from '../store/repositories/tenDlc.js';
 import { createTrafficRepository } from '../store/repositories/traffic.js';
 import { createWatchBaselineRepository } from '../store/repositories/watchBaseline.js';
+import type { WavixClient } from '../wavix/client.js';
 import type { AlertNotifier } from './alertNotifier.js';
 import type { WatchOperations } from './operations.js';
 
@@ -38,7 +39,7 @@ export interface Watch {
 export function createWatch(options: {
   db: Db;
   config: Config;
-  services: SetupServices;
+  services: SetupServices<WavixClient>;
   webhookSecret: string;
   notifier: AlertNotifier;
   slack: webApi.WebClient;

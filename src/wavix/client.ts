@@ -1,3 +1,4 @@
+import type { WavixGateway } from '../core/ports/wavix.js';
 import { registerSecret } from '../log.js';
 import { createWavixRequester, type WavixHttpOptions } from './http.js';
 import { messagesApi } from './messages.js';
@@ -8,17 +9,21 @@ import { tenDlcApi } from './tenDlc.js';
 
 export type WavixClientOptions = WavixHttpOptions;
 
-/** The typed Wavix REST client: one object per resource, each call parsed with zod, errors as WavixError. */
+/**
+ * The typed Wavix REST client: one object per resource, each call parsed with zod, errors as WavixError. It is the
+ * use cases' Wavix gateway, and more (sending, 10DLC, the balance) for the jobs and the sandbox.
+ */
 export function createWavixClient(options: WavixClientOptions) {
   registerSecret(options.apiKey);
   const request = createWavixRequester(options);
-  return {
+  const client = {
     senderIds: senderIdsApi(request),
     numbers: numbersApi(request),
     profile: profileApi(request),
     messages: messagesApi(request),
     tenDlc: tenDlcApi(request),
   };
+  return client satisfies WavixGateway;
 }
 
 export type WavixClient = ReturnType<typeof createWavixClient>;

@@ -1,24 +1,10 @@
-import { AppError } from '../errors.js';
-
-export type WavixErrorKind =
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'bad_request'
-  | 'validation'
-  | 'rate_limited'
-  | 'server'
-  | 'timeout'
-  | 'network'
-  | 'invalid_response';
+import { WavixCallFailure, type WavixErrorKind } from '../core/ports/wavixFailure.js';
 
 /**
  * A failed Wavix call, with what a Slack user needs: Wavix's own words, and what to do. It never holds the API key
  * nor the raw HTTP client error (which carries the request headers); `cause` is a sanitised summary.
  */
-export class WavixError extends AppError {
-  readonly kind: WavixErrorKind;
-  readonly status: number | undefined;
+export class WavixError extends WavixCallFailure {
   readonly wavixMessage: string | undefined;
   readonly operation: string;
   readonly attempts: number;
@@ -35,10 +21,8 @@ export class WavixError extends AppError {
     const technical = `Wavix ${init.operation} failed: ${init.kind}${init.status ? ` (HTTP ${init.status})` : ''}${
       init.wavixMessage ? `: ${init.wavixMessage}` : ''
     }${init.detail ? ` [${init.detail}]` : ''} after ${init.attempts} attempt${init.attempts === 1 ? '' : 's'}`;
-    super(technical, user, init.detail ? { cause: init.detail } : undefined);
+    super(init, technical, user, init.detail ? { cause: init.detail } : undefined);
     this.name = 'WavixError';
-    this.kind = init.kind;
-    this.status = init.status;
     this.wavixMessage = init.wavixMessage;
     this.operation = init.operation;
     this.attempts = init.attempts;

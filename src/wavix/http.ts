@@ -1,9 +1,10 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
+import type { WavixErrorKind } from '../core/ports/wavixFailure.js';
 import { type Logger, silentLogger } from '../log.js';
-import { WavixError, type WavixErrorKind } from './errors.js';
+import { WavixError } from './errors.js';
 
-export interface RetryPolicy {
+export interface WavixRetryPolicy {
   /** Retries after the first attempt. */
   maxRetries: number;
   baseDelayMs: number;
@@ -12,13 +13,13 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 10_000, maxRetryAfterMs: 60_000 };
+export const DEFAULT_RETRY: WavixRetryPolicy = { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 10_000, maxRetryAfterMs: 60_000 };
 
 export interface WavixHttpOptions {
   baseUrl: string;
   apiKey: string;
   timeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
+  retry?: Partial<WavixRetryPolicy>;
   logger?: Logger;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -123,7 +124,7 @@ function describeZodIssue(error: z.ZodError): string {
 }
 
 export function createWavixRequester(options: WavixHttpOptions): WavixRequester {
-  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const policy: WavixRetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const logger = options.logger ?? silentLogger;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;

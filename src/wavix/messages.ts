@@ -1,6 +1,7 @@
+import type { WavixMessage } from '../core/ports/wavix.js';
 import type { WavixRequester } from './http.js';
 import { paginate } from './paginate.js';
-import { messageListSchema, messageOrWrappedSchema, messageSchema, type WavixMessage } from './schemas.js';
+import { messageListSchema, messageOrWrappedSchema, messageSchema } from './schemas.js';
 
 export interface SendMessageRequest {
   from: string;

@@ -1,18 +1,13 @@
+import type { WavixNumber, WavixNumberUpdate } from '../core/ports/wavix.js';
 import type { WavixRequester } from './http.js';
 import { paginate } from './paginate.js';
-import { numberListSchema, numberSchema, type WavixNumber } from './schemas.js';
+import { numberListSchema, numberSchema } from './schemas.js';
 
 export interface ListNumbersQuery {
   search?: string;
   label?: string;
   page?: number;
   per_page?: number;
-}
-
-export interface NumberUpdate {
-  sms_enabled?: boolean;
-  /** null removes the number's own webhook, so Wavix falls back to the account default. */
-  sms_relay_url?: string | null;
 }
 
 /** The account's numbers (DIDs), as `/v1/numbers` (formerly `/v1/mydids`). */
@@ -26,7 +21,7 @@ export function numbersApi(request: WavixRequester) {
       paginate((page) => list({ per_page: 100, ...query, page })),
     get: (id: number): Promise<WavixNumber> =>
       request({ operation: `get number ${id}`, method: 'GET', path: `/v1/numbers/${id}`, schema: numberSchema }),
-    update: (id: number, update: NumberUpdate): Promise<WavixNumber> =>
+    update: (id: number, update: WavixNumberUpdate): Promise<WavixNumber> =>
       request({
         operation: `update number ${id}`,
         method: 'PATCH',

@@ -23,7 +23,6 @@ export const senderIdSchema = z.looseObject({
   usecase: z.string().optional(),
   samples: z.array(z.string()).optional(),
 });
-export type WavixSenderId = z.infer<typeof senderIdSchema>;
 
 export const senderIdListSchema = z.looseObject({ items: z.array(senderIdSchema) });
 
@@ -38,7 +37,6 @@ export const numberSchema = z.looseObject({
   sms_enabled: z.boolean(),
   sms_relay_url: nullableString.default(null),
 });
-export type WavixNumber = z.infer<typeof numberSchema>;
 
 export const numberListSchema = z.looseObject({ items: z.array(numberSchema), pagination: paginationSchema });
 
@@ -48,7 +46,6 @@ export const profileSchema = z.looseObject({
   // Only transport "sms" is documented (inbound SMS); the DLR transport name is not, so entries stay loose strings.
   default_destinations: z.array(z.looseObject({ transport: z.string(), value: z.string().nullable() })).default([]),
 });
-export type WavixProfile = z.infer<typeof profileSchema>;
 
 export const profileConfigSchema = z.looseObject({
   balance: z.string(),
@@ -75,7 +72,6 @@ export const messageSchema = z.looseObject({
   delivered_at: nullableString.optional(),
   error_message: nullableString.optional(),
 });
-export type WavixMessage = z.infer<typeof messageSchema>;
 
 /** The send-SMS guide shows GET /v3/messages/{id} wrapped as {message: {...}}; the description shows it flat. */
 export const messageOrWrappedSchema = z.union([

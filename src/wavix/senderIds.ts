@@ -1,14 +1,6 @@
+import type { CreateSenderIdRequest, WavixSenderId } from '../core/ports/wavix.js';
 import type { WavixRequester } from './http.js';
-import { senderIdListSchema, senderIdSchema, successSchema, type WavixSenderId } from './schemas.js';
-
-export interface CreateSenderIdRequest {
-  sender_id: string;
-  type: 'alphanumeric' | 'numeric';
-  countries: string[];
-  usecase: 'transactional' | 'promo' | 'authentication';
-  monthly_volume?: '1-1000' | '1001-20000' | '20001-50000' | '50001-100000' | 'More than 100000';
-  samples?: string[];
-}
+import { senderIdListSchema, senderIdSchema, successSchema } from './schemas.js';
 
 /** Sender IDs. Approval shows only as countries in `allowlisted_in`; Wavix has no status field (notes §2.4). */
 export function senderIdsApi(request: WavixRequester) {

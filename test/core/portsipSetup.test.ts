@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PortsipApi } from '../../src/core/ports/portsip.js';
+import type { RoutesRepository } from '../../src/core/ports/routes.js';
 import { checkInboundRules, proposeRoutes } from '../../src/core/portsipSetup.js';
 import { createLogger } from '../../src/log.js';
-import { createPortsipApi, type PortsipApi, PortsipError } from '../../src/portsip/api.js';
+import { createPortsipApi, PortsipError } from '../../src/portsip/api.js';
 import {
   defaultStandInSeed,
   PORTSIP_STANDIN_USER,
@@ -10,7 +12,7 @@ import {
   STANDIN_WAVIX_WEBHOOK,
   startPortsipStandIn,
 } from '../../src/portsip/standIn.js';
-import { createRoutesRepository, type RoutesRepository } from '../../src/store/repositories/routes.js';
+import { createRoutesRepository } from '../../src/store/repositories/routes.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 let t: TempDb;

@@ -1,11 +1,13 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/inputError.js';
+import type { DeliveryReportsRepository } from '../../src/core/ports/deliveryReports.js';
+import type { TrafficRepository } from '../../src/core/ports/traffic.js';
 import { parseTrafficArgs, statusToKeep, syncOutboundTraffic, trafficReport } from '../../src/core/traffic.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
 import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
-import { createDeliveryReportsRepository, type DeliveryReportsRepository } from '../../src/store/repositories/deliveryReports.js';
+import { createDeliveryReportsRepository } from '../../src/store/repositories/deliveryReports.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
-import { createTrafficRepository, type TrafficRepository } from '../../src/store/repositories/traffic.js';
+import { createTrafficRepository } from '../../src/store/repositories/traffic.js';
 import { createWavixClient, type WavixClient } from '../../src/wavix/client.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 

@@ -1,4 +1,4 @@
-import type { WorkspaceDirectory } from '../../src/core/directory.js';
+import type { WorkspaceDirectory } from '../../src/core/ports/directory.js';
 import { ok } from '../../src/errors.js';
 
 /** For use-case tests that are not about permissions: everyone is a workspace admin and in every channel. */

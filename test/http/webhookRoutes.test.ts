@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../src/core/ports/storeErrors.js';
 import { err, ok } from '../../src/errors.js';
 import { type HttpServer, startHttpServer } from '../../src/http/server.js';
 import { webhookRoutes } from '../../src/http/webhookRoutes.js';
 import { silentLogger } from '../../src/log.js';
 import { WebhookRejection } from '../../src/relay/ingest.js';
 import { createRejectedWebhooksRepository } from '../../src/store/repositories/rejectedWebhooks.js';
-import { StoreUnavailableError } from '../../src/store/storeErrors.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 const SECRET = 'whsec_test_0123456789abcdefghijkl';

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { PortsipApi } from '../../src/core/ports/portsip.js';
 import { createLogger } from '../../src/log.js';
-import { createPortsipApi, type PortsipApi, type PortsipApiOptions, PortsipError } from '../../src/portsip/api.js';
+import { createPortsipApi, type PortsipApiOptions, PortsipError } from '../../src/portsip/api.js';
 import { inboundRuleSchema } from '../../src/portsip/schemas.js';
 import {
   defaultStandInSeed,

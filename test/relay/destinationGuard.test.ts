@@ -1,9 +1,9 @@
 import http, { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createGuardedLookup, guardedLookup, refusedDestination } from '../../src/relay/destinationGuard.js';
+import { createGuardedLookup, guardedLookup, refusedDestination } from '../../src/core/destinationGuard.js';
+import type { InboundMessage } from '../../src/core/model/inboundMessage.js';
 import { createPortsipSender } from '../../src/relay/portsip.js';
-import type { InboundMessage } from '../../src/store/repositories/inbound.js';
 
 /** A resolver answering every name with the given addresses, as a changed or rebinding DNS record would. */
 const resolvingTo =

@@ -1,9 +1,11 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Delivery } from '../../src/core/model/delivery.js';
+import type { InboundMessage } from '../../src/core/model/inboundMessage.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { type AttemptOutcome, type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
-import { createDeliveriesRepository, type Delivery } from '../../src/store/repositories/deliveries.js';
-import { createInboundRepository, type InboundMessage } from '../../src/store/repositories/inbound.js';
+import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
+import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { createWriteHealth } from '../../src/store/writeHealth.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 

@@ -1,10 +1,11 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeliveriesRepository } from '../../src/core/ports/deliveries.js';
 import { createLogger } from '../../src/log.js';
 import { createSlackPace } from '../../src/relay/slackPace.js';
 import { createSlackRelaySender } from '../../src/relay/slackPost.js';
 import { type SlackPostUpdater, startSlackPostUpdater } from '../../src/relay/slackPostUpdater.js';
-import { createDeliveriesRepository, type DeliveriesRepository } from '../../src/store/repositories/deliveries.js';
+import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { createSlackPostsRepository } from '../../src/store/repositories/slackPosts.js';
 import { createSlackThreadsRepository } from '../../src/store/repositories/slackThreads.js';

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/inputError.js';
 import { toNumberState } from '../../src/core/numbers.js';
+import type { WavixNumber } from '../../src/core/ports/wavix.js';
 import { SENDER_ID_BLOCK } from '../../src/slack/ids.js';
 import { auditMessage } from '../../src/slack/ui/audit.js';
 import { errorMessage } from '../../src/slack/ui/errors.js';
 import { numberListMessage } from '../../src/slack/ui/numbers.js';
 import { senderIdFormView } from '../../src/slack/ui/senderIdForm.js';
 import type { Block, SlackMessage } from '../../src/slack/ui/text.js';
-import type { WavixNumber } from '../../src/wavix/schemas.js';
 
 const wavixNumber = (id: number, number: string, country: string, extra: Partial<WavixNumber> = {}): WavixNumber => ({
   id,

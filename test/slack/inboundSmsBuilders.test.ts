@@ -1,5 +1,6 @@
 import { stringify } from 'node:querystring';
 import { describe, expect, it } from 'vitest';
+import type { InboundMessage } from '../../src/core/model/inboundMessage.js';
 import { blockLimitError } from '../../src/sandbox/fakeSlackApi.js';
 import {
   blockTextLength,
@@ -9,7 +10,6 @@ import {
   type PortsipState,
 } from '../../src/slack/ui/inboundSms.js';
 import { clip, plain, type SlackMessage } from '../../src/slack/ui/text.js';
-import type { InboundMessage } from '../../src/store/repositories/inbound.js';
 
 let id = 0;
 const sms = (text: string, overrides: Partial<InboundMessage> = {}): InboundMessage => ({

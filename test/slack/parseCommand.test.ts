@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSmsCommand } from '../../src/slack/commands/parseCommand.js';
+import { parseSmsCommand } from '../../src/slack/listeners/commands/parseCommand.js';
 
 const parsed = (text: string) => {
   const result = parseSmsCommand(text);

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../src/core/ports/storeErrors.js';
 import { createGroupCommit } from '../../src/store/groupCommit.js';
-import { StoreUnavailableError } from '../../src/store/storeErrors.js';
 import { createWriteHealth } from '../../src/store/writeHealth.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 

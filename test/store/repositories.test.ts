@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NewInboundMessage } from '../../src/core/model/inboundMessage.js';
 import { createAuditRepository } from '../../src/store/repositories/audit.js';
 import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
-import { createInboundRepository, type NewInboundMessage } from '../../src/store/repositories/inbound.js';
+import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { createRejectedWebhooksRepository } from '../../src/store/repositories/rejectedWebhooks.js';
 import { createRoutesRepository } from '../../src/store/repositories/routes.js';
 import { createSenderIdsRepository } from '../../src/store/repositories/senderIds.js';

@@ -2,11 +2,16 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeliveryTarget } from '../../src/core/model/inboundMessage.js';
+import type { DeliveriesRepository } from '../../src/core/ports/deliveries.js';
+import type { DeliveryReportsRepository } from '../../src/core/ports/deliveryReports.js';
+import type { InboundRepository } from '../../src/core/ports/inbound.js';
+import type { TrafficRepository } from '../../src/core/ports/traffic.js';
 import { closeDatabase, DEFAULT_MIGRATIONS_DIR, openDatabase } from '../../src/store/database.js';
-import { createDeliveriesRepository, type DeliveriesRepository } from '../../src/store/repositories/deliveries.js';
-import { createDeliveryReportsRepository, type DeliveryReportsRepository } from '../../src/store/repositories/deliveryReports.js';
-import { createInboundRepository, type DeliveryTarget, type InboundRepository } from '../../src/store/repositories/inbound.js';
-import { createTrafficRepository, type TrafficRepository } from '../../src/store/repositories/traffic.js';
+import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
+import { createDeliveryReportsRepository } from '../../src/store/repositories/deliveryReports.js';
+import { createInboundRepository } from '../../src/store/repositories/inbound.js';
+import { createTrafficRepository } from '../../src/store/repositories/traffic.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 const HOUR = 3_600_000;

@@ -1,12 +1,12 @@
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { accountWebhooksOf } from '../../src/core/model/accountWebhooks.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
 import { createLogger } from '../../src/log.js';
 import { createWavixClient, type WavixClient } from '../../src/wavix/client.js';
 import { WavixError } from '../../src/wavix/errors.js';
 import { collectAll } from '../../src/wavix/paginate.js';
-import { accountWebhooksOf } from '../../src/wavix/profile.js';
 
 const API_KEY = 'wavix-test-key-7f3a9c2e51';
 let emulator: WavixEmulator;

@@ -1,8 +1,8 @@
 import { AppError, type Result } from '../../errors.js';
-import { WavixError } from '../../wavix/errors.js';
-import type { DoctorCheck, DoctorDeps } from '../doctor.js';
 import type { NumbersOverview } from '../numbers.js';
+import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { maskUrl } from '../urls.js';
+import type { DoctorCheck, DoctorDeps } from './types.js';
 
 export const DAY = 86_400_000;
 export const CERT_EXPIRY_WARNING_DAYS = 14;
@@ -35,7 +35,7 @@ export interface CheckGroup {
 
 /** When Wavix refused the key, the checks that read Wavix say so once instead of repeating the 401 each. */
 export function wavixUnreadable(group: Pick<CheckGroup, 'id' | 'title'>, error: AppError): DoctorCheck {
-  if (error instanceof WavixError && error.kind === 'unauthorized') {
+  if (error instanceof WavixCallFailure && error.kind === 'unauthorized') {
     return { ...group, status: 'skipped', reason: 'Not checked: Wavix refused the API key (see “Wavix API key”).' };
   }
   return { ...group, status: 'failure', reason: `Could not read it from Wavix: ${error.userMessage}` };

@@ -1,16 +1,16 @@
 import { isIP, connect as tcpConnect } from 'node:net';
 import { checkServerIdentity, type PeerCertificate, connect as tlsConnect } from 'node:tls';
 import { describeError } from '../../errors.js';
-import { guardedLookup, refusedDestination } from '../../relay/destinationGuard.js';
-import type { Route } from '../../store/repositories/routes.js';
-import type { CheckStatus, DoctorCheck } from '../doctor.js';
+import { guardedLookup, refusedDestination } from '../destinationGuard.js';
+import type { RelayRoute } from '../model/relayRoute.js';
 import { encodeCopiedUrl } from '../urls.js';
 import { CERT_EXPIRY_WARNING_DAYS, type CheckGroup, DAY, type DoctorContext, formatDate, shown } from './context.js';
+import type { CheckStatus, DoctorCheck } from './types.js';
 
 // ── 6. PortSIP routes answer (TCP connect + TLS handshake, no request) ───────────────────────────────────────────
 
 /** Each PortSIP URL smsops relays to, with the routes that name it. */
-export function portsipDestinations(routes: Route[], fallback: string | null): Map<string, string[]> {
+export function portsipDestinations(routes: RelayRoute[], fallback: string | null): Map<string, string[]> {
   const destinations = new Map<string, string[]>();
   const add = (url: string, name: string) => destinations.set(url, [...(destinations.get(url) ?? []), name]);
   for (const route of routes) if (route.portsipUrl) add(route.portsipUrl, `route ${route.number}`);

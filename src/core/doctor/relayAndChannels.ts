@@ -1,8 +1,8 @@
 import { describeError } from '../../errors.js';
 import { destinationAnswer } from '../destinationAnswer.js';
-import type { ChannelMembership, DoctorCheck } from '../doctor.js';
 import { ago, type CheckGroup, DAY, formatDateTime, RECENT_MESSAGES_SCANNED, shown, wavixUnreadable } from './context.js';
 import { portsipDestinations } from './portsipRoutes.js';
+import type { ChannelMembership, DoctorCheck } from './types.js';
 
 // ── 7. Recent relay successes ────────────────────────────────────────────────────────────────────────────────────
 

@@ -1,9 +1,9 @@
-import type { SenderIdRecord } from '../../store/repositories/senderIds.js';
-import { WavixError } from '../../wavix/errors.js';
-import type { DoctorCheck, DoctorFix } from '../doctor.js';
+import type { SenderIdRecord } from '../model/senderId.js';
 import type { NumberState, NumbersOverview } from '../numbers.js';
+import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { syncSenderIds } from '../senderIds.js';
 import { type CheckGroup, reasonOf, shown, wavixUnreadable } from './context.js';
+import type { DoctorCheck, DoctorFix } from './types.js';
 
 // ── 1. Wavix API key ─────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -17,7 +17,7 @@ export const wavixKey: CheckGroup = {
         { id: 'wavix-key', title: 'Wavix API key', status: 'ok', reason: `Wavix accepts the key (account ${profile.id}).` },
       ];
     } catch (error) {
-      if (error instanceof WavixError && error.kind === 'unauthorized') {
+      if (error instanceof WavixCallFailure && error.kind === 'unauthorized') {
         return [
           {
             id: 'wavix-key',

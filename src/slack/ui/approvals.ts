@@ -1,5 +1,5 @@
+import type { SenderIdRecord, UnannouncedChange } from '../../core/model/senderId.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
-import type { SenderIdRecord, UnannouncedChange } from '../../store/repositories/senderIds.js';
 import type { TenDlcStatus } from '../../store/repositories/tenDlc.js';
 import { countryName } from './senderIdForm.js';
 import { senderIdLabel } from './senderIds.js';

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../../store/repositories/audit.js';
+import type { AuditEntry } from '../../core/model/audit.js';
 import { code, context, escapeMrkdwn, formatTime, mention, type SlackMessage, section } from './text.js';
 
 const OUTCOME_ICON = { ok: ':white_check_mark:', refused: ':no_entry:', failed: ':x:' } as const;

@@ -1,4 +1,5 @@
-import { type CheckStatus, type DoctorCheck, type DoctorFixAction, type DoctorReport, summaryLine } from '../../core/doctor.js';
+import type { CheckStatus, DoctorCheck, DoctorFixAction, DoctorReport } from '../../core/doctor/types.js';
+import { summaryLine } from '../../core/doctor.js';
 import { ACTION } from '../ids.js';
 import { type Block, button, context, escapeMrkdwn, type SlackMessage, section } from './text.js';
 

@@ -1,4 +1,4 @@
-import { AUDIT_MAX } from '../commands/parseCommand.js';
+import { AUDIT_MAX } from '../listeners/commands/parseCommand.js';
 import { context, escapeMrkdwn, type SlackMessage, section } from './text.js';
 
 /** Every command with an example, grouped by topic; `/sms help <topic>` shows one group. */

@@ -1,9 +1,9 @@
 import type { types } from '@slack/bolt';
+import type { SenderIdRecord } from '../../core/model/senderId.js';
 import type { NumbersOverview } from '../../core/numbers.js';
 import type { RoutesOverview } from '../../core/routes.js';
 import type { RelayStatus } from '../../relay/operations.js';
 import type { Alert } from '../../store/repositories/alerts.js';
-import type { SenderIdRecord } from '../../store/repositories/senderIds.js';
 import { ACTION } from '../ids.js';
 import { inboundLine, webhookLine } from './numbers.js';
 import { routeListMessage } from './routes.js';

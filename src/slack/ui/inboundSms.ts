@@ -1,5 +1,5 @@
+import type { InboundMessage } from '../../core/model/inboundMessage.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
-import type { InboundMessage } from '../../store/repositories/inbound.js';
 import { type Block, clip, context, escapeMrkdwn, graphemePrefix, graphemeStart, type SlackMessage, section } from './text.js';
 
 /**

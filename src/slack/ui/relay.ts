@@ -1,10 +1,10 @@
 import { destinationAnswer } from '../../core/destinationAnswer.js';
+import type { DeliveryStatus, FailingDelivery } from '../../core/model/delivery.js';
+import type { InboundMessage } from '../../core/model/inboundMessage.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import { maskUrl } from '../../core/urls.js';
 import type { InboxLine, InboxReading, TextHidden } from '../../relay/inboxReading.js';
 import type { DestinationStatus, RelayStatus, ReplayResult } from '../../relay/operations.js';
-import type { DeliveryStatus, FailingDelivery } from '../../store/repositories/deliveries.js';
-import type { InboundMessage } from '../../store/repositories/inbound.js';
 import type { SchemaWarningSummary } from '../../store/repositories/schemaWarnings.js';
 import { ACTION } from '../ids.js';
 import { type Block, button, clip, code, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';

@@ -1,14 +1,14 @@
 import { destinationRemark } from '../../core/destinationUrls.js';
+import type { RelayRoute } from '../../core/model/relayRoute.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import type { RouteChange, RoutesOverview } from '../../core/routes.js';
-import type { Route } from '../../store/repositories/routes.js';
 import { webhookLabel } from './numbers.js';
 import { context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
 
 const routeName = (number: string) =>
   number === 'default' ? '*default* (every other number)' : `*${escapeMrkdwn(formatPhoneForPeople(number))}*`;
 
-function routeLine(route: Route): string {
+function routeLine(route: RelayRoute): string {
   const portsip = route.portsipUrl ? `PortSIP ${webhookLabel(route.portsipUrl, false)}` : 'no PortSIP relay';
   const channel = route.slackChannel ? `<#${route.slackChannel}>` : 'the inbox channel';
   return `${routeName(route.number)} → ${portsip} · posted in ${channel} · set by ${mention(route.createdBy)}${

@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import { getCountries } from 'libphonenumber-js/max';
 import type { PhoneNumber } from '../../core/phone.js';
-import { ALPHANUMERIC_MAX_LENGTH, countryRestriction, type SenderIdType } from '../../core/senderIdRules.js';
+import { ALPHANUMERIC_MAX_LENGTH, countryRestriction, type RequestableSenderIdType } from '../../core/senderIdRules.js';
 import { MONTHLY_VOLUMES, SENDER_ID_USECASES, type SenderIdDraft, type SenderIdField } from '../../core/senderIds.js';
 import { CALLBACK, SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../ids.js';
 import { type Block, context, escapeMrkdwn, plain, section } from './text.js';
@@ -12,7 +12,7 @@ export type ModalView = types.ModalView;
 export interface SenderIdFormMetadata {
   /** Where `/sms senderid create` was typed: the confirmation goes there. */
   channelId: string | null;
-  type: SenderIdType;
+  type: RequestableSenderIdType;
 }
 
 export function encodeMetadata(metadata: SenderIdFormMetadata): string {
@@ -28,7 +28,7 @@ const USECASE_LABELS: Record<(typeof SENDER_ID_USECASES)[number], string> = {
   authentication: 'Authentication (one-time codes)',
 };
 
-const TYPE_LABELS: Record<SenderIdType, string> = {
+const TYPE_LABELS: Record<RequestableSenderIdType, string> = {
   alphanumeric: 'Alphanumeric (a name, send-only)',
   numeric: 'Numeric (one of your SMS-enabled numbers, two-way)',
 };
@@ -52,7 +52,7 @@ const countryOption = (code: string, note?: string) => ({
 });
 
 /** Destination countries as option groups; countries where the type is refused come last, marked, with no way to miss why. */
-export function countryOptionGroups(type: SenderIdType) {
+export function countryOptionGroups(type: RequestableSenderIdType) {
   const all = ALL_COUNTRIES;
   const allowed = all.filter((c) => countryRestriction(type, c) === null);
   const refused = all.filter((c) => countryRestriction(type, c) !== null);
@@ -214,7 +214,7 @@ export function senderIdFormView(input: SenderIdFormInput): ModalView {
 }
 
 /** The block that carries a field's error in `response_action: errors`. */
-export function senderIdErrorBlock(field: SenderIdField, type: SenderIdType, hasNumberSelect: boolean): string {
+export function senderIdErrorBlock(field: SenderIdField, type: RequestableSenderIdType, hasNumberSelect: boolean): string {
   switch (field) {
     case 'value':
       return type === 'numeric' && hasNumberSelect ? SENDER_ID_BLOCK.valueNumber : SENDER_ID_BLOCK.valueText;

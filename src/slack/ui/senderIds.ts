@@ -1,6 +1,6 @@
+import type { CountryStatus, SenderIdRecord } from '../../core/model/senderId.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import type { RequestedSenderId, SenderIdOverview } from '../../core/senderIds.js';
-import type { CountryStatus, SenderIdRecord } from '../../store/repositories/senderIds.js';
 import { ACTION } from '../ids.js';
 import { countryName } from './senderIdForm.js';
 import { type Block, button, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';

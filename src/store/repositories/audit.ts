@@ -1,20 +1,6 @@
+import type { AuditOutcome } from '../../core/model/audit.js';
+import type { AuditRepository } from '../../core/ports/audit.js';
 import type { Db } from '../database.js';
-
-export type AuditOutcome = 'ok' | 'refused' | 'failed';
-
-export interface AuditEntry {
-  id: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string | null;
-  params: Record<string, unknown>;
-  outcome: AuditOutcome;
-  detail: string | null;
-}
-
-export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at' | 'target' | 'params' | 'detail'> &
-  Partial<Pick<AuditEntry, 'target' | 'params' | 'detail'>>;
 
 interface AuditRow {
   id: number;
@@ -25,11 +11,6 @@ interface AuditRow {
   params: string;
   outcome: AuditOutcome;
   detail: string | null;
-}
-
-export interface AuditRepository {
-  record(entry: NewAuditEntry): number;
-  recent(limit: number): AuditEntry[];
 }
 
 export function createAuditRepository(db: Db, now: () => number = Date.now): AuditRepository {

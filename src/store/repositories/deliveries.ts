@@ -1,66 +1,19 @@
+import {
+  type Delivery,
+  type DeliveryChannel,
+  type DeliveryStatus,
+  type DestinationBacklog,
+  type FailingDelivery,
+  LAST_ERROR_MAX_CHARS,
+  type UnfinishedDelivery,
+} from '../../core/model/delivery.js';
+import type { DeliveriesRepository } from '../../core/ports/deliveries.js';
 import type { Db } from '../database.js';
-
-export type DeliveryStatus = 'pending' | 'in_flight' | 'delivered' | 'dead';
-
-export interface Delivery {
-  id: number;
-  inboundMessageId: number;
-  destinationKind: 'portsip' | 'slack';
-  destination: string;
-  conversationKey: string;
-  status: DeliveryStatus;
-  attempts: number;
-  nextAttemptAt: number;
-  leaseUntil: number | null;
-  lastAttemptAt: number | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  /** Attempts in a row that failed the same deterministic way (reset by any other outcome). */
-  deterministicFailures: number;
-  createdAt: number;
-  deliveredAt: number | null;
-  deadAt: number | null;
-  /** Death is judged from here: arrival, or the last replay or move to another destination (a fresh window). */
-  retryWindowStartedAt: number;
-  /** When an operator last replayed it; null if never. */
-  replayedAt: number | null;
-}
-
-/** A delivery not delivered yet (or dead), with the number its message was sent to: what a route change may move. */
-export interface UnfinishedDelivery {
-  id: number;
-  destinationKind: 'portsip' | 'slack';
-  destination: string;
-  status: DeliveryStatus;
-  /** The message's `to`, in Wavix's digits form. */
-  toNumber: string;
-}
-
-/** One failing (pending with an error, or dead) delivery, for `/sms relay status`. */
-export interface FailingDelivery {
-  id: number;
-  wavixMessageId: string;
-  toNumber: string;
-  status: DeliveryStatus;
-  attempts: number;
-  lastAttemptAt: number | null;
-  lastStatusCode: number | null;
-  lastError: string;
-}
-
-export interface DestinationBacklog {
-  destinationKind: 'portsip' | 'slack';
-  destination: string;
-  pending: number;
-  oldestPendingCreatedAt: number | null;
-  dead: number;
-  lastDeliveredAt: number | null;
-}
 
 interface Row {
   id: number;
   inbound_message_id: number;
-  destination_kind: 'portsip' | 'slack';
+  destination_kind: DeliveryChannel;
   destination: string;
   conversation_key: string;
   status: DeliveryStatus;
@@ -98,50 +51,6 @@ const toDelivery = (r: Row): Delivery => ({
   retryWindowStartedAt: r.retry_window_started_at ?? r.created_at,
   replayedAt: r.replayed_at,
 });
-
-export const LAST_ERROR_MAX_CHARS = 500;
-
-export interface DeliveriesRepository {
-  /**
-   * Leases up to `limit` due deliveries of one kind. A delivery is due only when no earlier delivery of the same
-   * conversation to the same destination is still pending or in flight: that is what keeps arrival order per
-   * conversation while different conversations proceed in parallel.
-   */
-  claimDue(kind: 'portsip' | 'slack', limit: number, leaseMs: number): Delivery[];
-  markDelivered(id: number, statusCode: number | null): void;
-  /** Records a failed attempt and when to try again (and how many in a row failed deterministically, 0 by default). */
-  markFailed(
-    id: number,
-    failure: { statusCode: number | null; error: string; nextAttemptAt: number; deterministicFailures?: number },
-  ): void;
-  markDead(id: number, failure: { statusCode: number | null; error: string }): void;
-  /** Returns leased deliveries to pending: at start (after a crash) and at shutdown. Only expired leases unless `all`. */
-  releaseLeases(options?: { all?: boolean }): number;
-  /** Puts one dead or pending delivery back to be tried now. */
-  requeue(id: number): boolean;
-  requeueDead(): number;
-  /** Sends every delivery of a message again, delivered ones included (an operator's replay). Returns how many. */
-  resendMessage(inboundMessageId: number): number;
-  /**
-   * Points a delivery at `destination` and gives it a fresh retry window, due now: a dead or (with `replay`) a
-   * delivered one is pending again; one in flight stays in flight (its attempt records by id) but already blocks the
-   * later deliveries of its conversation at the new destination. `replay` marks it as an operator's replay.
-   */
-  restart(id: number, destination: string, options: { replay: boolean }): boolean;
-  /** Pending, in-flight and dead deliveries, each with the number its message went to. */
-  unfinished(): UnfinishedDelivery[];
-  /** Dead deliveries, each with the number its message went to. */
-  deadOnes(): UnfinishedDelivery[];
-  /** How many deliveries to one destination are dead. */
-  deadCount(kind: 'portsip' | 'slack', destination: string): number;
-  /** The failing deliveries to one destination (an error recorded, not delivered), most recently tried first. */
-  failing(kind: 'portsip' | 'slack', destination: string, limit: number): FailingDelivery[];
-  get(id: number): Delivery | undefined;
-  forMessage(inboundMessageId: number): Delivery[];
-  backlog(): DestinationBacklog[];
-  /** Runs several updates as one commit (the outcomes of a batch). */
-  inTransaction<T>(work: () => T): T;
-}
 
 export function createDeliveriesRepository(db: Db, now: () => number = Date.now): DeliveriesRepository {
   const due = db.prepare<{ kind: string; now: number; limit: number }, Row>(`

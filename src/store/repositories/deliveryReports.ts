@@ -1,49 +1,6 @@
+import type { NewDeliveryReport, OutboundMessageUpsert, StoredDeliveryReport } from '../../core/model/outboundMessage.js';
+import type { DeliveryReportsRepository } from '../../core/ports/deliveryReports.js';
 import type { Db } from '../database.js';
-
-export interface OutboundMessageUpsert {
-  wavixMessageId: string;
-  fromNumber: string;
-  toNumber: string;
-  status: string;
-  errorMessage?: string | null;
-  segments?: number | null;
-  charge?: string | null;
-  tag?: string | null;
-  submittedAt?: number | null;
-  sentAt?: number | null;
-  deliveredAt?: number | null;
-}
-
-export interface NewDeliveryReport {
-  wavixMessageId: string;
-  fromNumber: string;
-  toNumber: string;
-  status: string;
-  error: string | null;
-  segments: number | null;
-  rawBody: Buffer;
-}
-
-export interface StoredDeliveryReport {
-  id: number;
-  wavixMessageId: string;
-  outboundMessageId: number | null;
-  status: string;
-  error: string | null;
-  receivedAt: number;
-}
-
-export interface DeliveryReportsRepository {
-  /** Records what Wavix says of an outbound message (from its message list or a report); later facts win. */
-  upsertOutbound(message: OutboundMessageUpsert): number;
-  /**
-   * Stores a delivery report linked to its outbound message (created from the report if smsops had not seen it).
-   * Wavix's retry of the same report (same message and status) is a duplicate and changes nothing.
-   */
-  recordReport(report: NewDeliveryReport): { id: number; duplicate: boolean; outboundMessageId: number };
-  reportsFor(wavixMessageId: string): StoredDeliveryReport[];
-  outboundStatus(wavixMessageId: string): { status: string; errorMessage: string | null } | undefined;
-}
 
 export function createDeliveryReportsRepository(db: Db, now: () => number = Date.now): DeliveryReportsRepository {
   const upsert = db.prepare(`

@@ -1,27 +1,6 @@
+import type { DeliveryTarget, InboundMessage, NewInboundMessage } from '../../core/model/inboundMessage.js';
+import type { InboundRepository } from '../../core/ports/inbound.js';
 import type { Db } from '../database.js';
-
-export interface NewInboundMessage {
-  wavixMessageId: string;
-  fromNumber: string;
-  toNumber: string;
-  messageType: 'sms' | 'mms';
-  text: string;
-  media: readonly string[] | null;
-  receivedAtText: string;
-  receivedAt: number | null;
-  contentType: string;
-  rawBody: Buffer;
-}
-
-export interface InboundMessage extends NewInboundMessage {
-  id: number;
-  ingestedAt: number;
-}
-
-export interface DeliveryTarget {
-  kind: 'portsip' | 'slack';
-  destination: string;
-}
 
 interface Row {
   id: number;
@@ -52,18 +31,6 @@ export const toInboundMessage = (row: Row): InboundMessage => ({
   contentType: row.content_type,
   rawBody: row.raw_body,
 });
-
-export interface InboundRepository {
-  /**
-   * Stores the message and enqueues one delivery per target in a single transaction, so a message that was
-   * acknowledged to Wavix always has its deliveries. A message id seen before is a duplicate: nothing is written.
-   */
-  insertWithDeliveries(message: NewInboundMessage, targets: readonly DeliveryTarget[]): { id: number; duplicate: boolean };
-  get(id: number): InboundMessage | undefined;
-  getByWavixId(wavixMessageId: string): InboundMessage | undefined;
-  /** Newest first; `toNumber` in Wavix's digits form filters to one of our numbers. */
-  recent(limit: number, toNumber?: string): InboundMessage[];
-}
 
 export function createInboundRepository(db: Db, now: () => number = Date.now): InboundRepository {
   const insert = db.prepare(`

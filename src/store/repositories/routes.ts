@@ -1,14 +1,6 @@
+import type { RelayRoute } from '../../core/model/relayRoute.js';
+import type { RoutesRepository } from '../../core/ports/routes.js';
 import type { Db } from '../database.js';
-
-/** Where a number's inbound messages are relayed. `number` is E.164 or the literal `default`. */
-export interface Route {
-  number: string;
-  portsipUrl: string | null;
-  slackChannel: string | null;
-  createdBy: string;
-  createdAt: number;
-  updatedAt: number;
-}
 
 interface RouteRow {
   number: string;
@@ -19,7 +11,7 @@ interface RouteRow {
   updated_at: number;
 }
 
-const toRoute = (row: RouteRow): Route => ({
+const toRoute = (row: RouteRow): RelayRoute => ({
   number: row.number,
   portsipUrl: row.portsip_url,
   slackChannel: row.slack_channel,
@@ -27,15 +19,6 @@ const toRoute = (row: RouteRow): Route => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
-
-export interface RoutesRepository {
-  set(route: { number: string; portsipUrl: string | null; slackChannel: string | null; by: string }): Route;
-  get(number: string): Route | undefined;
-  list(): Route[];
-  remove(number: string): boolean;
-  /** The number's own route, else the `default` route, else undefined. */
-  resolve(e164: string): Route | undefined;
-}
 
 export function createRoutesRepository(db: Db, now: () => number = Date.now): RoutesRepository {
   const upsert = db.prepare(`

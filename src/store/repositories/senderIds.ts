@@ -1,49 +1,13 @@
+import type {
+  CountryChange,
+  CountryStatus,
+  SenderIdOrigin,
+  SenderIdRecord,
+  SenderIdType,
+  UnannouncedChange,
+} from '../../core/model/senderId.js';
+import type { SenderIdsRepository } from '../../core/ports/senderIds.js';
 import type { Db } from '../database.js';
-
-export type SenderIdType = 'alphanumeric' | 'numeric' | 'shortcode';
-export type CountryStatus = 'pending' | 'approved' | 'rejected' | 'removed';
-
-export interface SenderIdCountry {
-  country: string;
-  status: CountryStatus;
-  reason: string | null;
-  statusChangedAt: number;
-  announcedAt: number | null;
-}
-
-export interface SenderIdRecord {
-  id: number;
-  wavixId: string;
-  value: string;
-  type: SenderIdType;
-  usecase: string | null;
-  origin: 'smsops' | 'wavix_portal';
-  requestedBy: string | null;
-  requestedAt: number | null;
-  createdAt: number;
-  deletedAt: number | null;
-  lastPolledAt: number | null;
-  final: boolean;
-  countries: SenderIdCountry[];
-}
-
-/** A country whose status changed and was not announced in Slack yet. */
-export interface UnannouncedChange {
-  senderId: number;
-  wavixId: string;
-  value: string;
-  requestedBy: string | null;
-  country: string;
-  status: CountryStatus;
-  reason: string | null;
-  statusChangedAt: number;
-}
-
-export interface CountryChange {
-  country: string;
-  from: CountryStatus | null;
-  to: CountryStatus;
-}
 
 interface SenderIdRow {
   id: number;
@@ -51,7 +15,7 @@ interface SenderIdRow {
   value: string;
   type: SenderIdType;
   usecase: string | null;
-  origin: 'smsops' | 'wavix_portal';
+  origin: SenderIdOrigin;
   requested_by: string | null;
   requested_at: number | null;
   created_at: number;
@@ -67,44 +31,6 @@ interface CountryRow {
   reason: string | null;
   status_changed_at: number;
   announced_at: number | null;
-}
-
-export interface SenderIdsRepository {
-  /** Inserts a Sender ID seen on Wavix, or refreshes its value/type; origin and requester are kept from the first sight. */
-  upsert(input: {
-    wavixId: string;
-    value: string;
-    type: SenderIdType;
-    usecase?: string | null;
-    origin: 'smsops' | 'wavix_portal';
-    requestedBy?: string | null;
-  }): SenderIdRecord;
-  get(id: number): SenderIdRecord | undefined;
-  getByWavixId(wavixId: string): SenderIdRecord | undefined;
-  /** Matches the Wavix id or the Sender ID text (case-insensitive). */
-  find(valueOrId: string): SenderIdRecord[];
-  list(): SenderIdRecord[];
-  /** Sender IDs with a country still pending: the approval job polls these. */
-  listNonFinal(): SenderIdRecord[];
-  /** Records the countries asked for; new ones start pending. */
-  addRequestedCountries(id: number, countries: readonly string[]): void;
-  /**
-   * Reconciles with Wavix's `allowlisted_in`: a requested country that appears there becomes approved; an approved
-   * country that disappeared becomes removed; an allowlisted country nobody asked for (portal) is recorded approved.
-   * Returns the changes, which stay unannounced until `markAnnounced`.
-   */
-  applyAllowlist(id: number, allowlistedIn: readonly string[]): CountryChange[];
-  /** Records a decision Wavix does not expose as data, e.g. a rejection learnt from its support (with the reason). */
-  setCountryStatus(id: number, country: string, status: CountryStatus, reason: string | null): CountryChange | null;
-  markPolled(id: number): void;
-  markDeleted(id: number): void;
-  unannouncedChanges(): UnannouncedChange[];
-  markAnnounced(id: number, country: string): void;
-  /**
-   * Marks a change announced only if it is still the country's current state: a change that replaced it while the
-   * announcement was being posted (a sync from a Slack command, say) stays unannounced for the next run.
-   */
-  markAnnouncedIfUnchanged(change: Pick<UnannouncedChange, 'senderId' | 'country' | 'status' | 'statusChangedAt'>): boolean;
 }
 
 export function createSenderIdsRepository(db: Db, now: () => number = Date.now): SenderIdsRepository {

@@ -1,11 +1,5 @@
+import type { SettingsRepository } from '../../core/ports/settings.js';
 import type { Db } from '../database.js';
-
-export interface SettingsRepository {
-  get(key: string): string | undefined;
-  set(key: string, value: string): void;
-  /** The stored value, or `create()`'s value stored now. Used for values generated once, like the webhook secret. */
-  getOrCreate(key: string, create: () => string): string;
-}
 
 export function createSettingsRepository(db: Db, now: () => number = Date.now): SettingsRepository {
   const select = db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?');

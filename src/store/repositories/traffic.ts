@@ -1,66 +1,17 @@
+import {
+  FAILED_OUTBOUND_STATUSES,
+  type FailureReason,
+  HOUR_MS,
+  hourStartOf,
+  type NumberTraffic,
+  normaliseTrafficNumber,
+  type TrafficCounts,
+  type TrafficHour,
+} from '../../core/model/traffic.js';
+import type { TrafficRepository } from '../../core/ports/traffic.js';
 import type { Db } from '../database.js';
 
-export const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-
-/** Wavix outbound statuses that count as a failed message; the others are delivered, or still in progress/unknown. */
-export const FAILED_OUTBOUND_STATUSES = ['undelivered', 'expired', 'rejected'] as const;
-
-export interface TrafficCounts {
-  sent: number;
-  delivered: number;
-  failed: number;
-  inbound: number;
-  relayed: number;
-}
-
-export interface TrafficHour extends TrafficCounts {
-  hourStart: number;
-}
-
-export interface NumberTraffic extends TrafficCounts {
-  number: string;
-}
-
-export interface FailureReason {
-  reason: string;
-  count: number;
-}
-
-/**
- * Hourly traffic per number, derived from the messages smsops stores. Every range is read in whole UTC hours: an
- * hour counts when it overlaps [fromMs, toMs). Numbers are given with or without '+' and are reported in Wavix's
- * digits form; an alphanumeric Sender ID is its own "number".
- */
-export interface TrafficRepository {
-  /** Recomputes every hour overlapping [fromMs, toMs) from the messages, in one transaction. Idempotent. */
-  rebuild(fromMs: number, toMs: number): void;
-  /**
-   * Recomputes only the hours overlapping [fromMs, toMs) whose messages changed since they were last computed
-   * (tracked by triggers, migration 010): the same rows as `rebuild`, at the cost of what changed. Returns how many
-   * hours it recomputed.
-   */
-  refresh(fromMs: number, toMs: number): number;
-  /** One row per hour of the range, oldest first, zeros where nothing happened; all numbers summed unless one is given. */
-  hourly(fromMs: number, toMs: number, number?: string): TrafficHour[];
-  totals(fromMs: number, toMs: number, number?: string): TrafficCounts;
-  /** Numbers with any traffic in the range, busiest first. */
-  perNumber(fromMs: number, toMs: number): NumberTraffic[];
-  /** The most frequent reasons outbound messages failed, most frequent first. */
-  failureReasons(fromMs: number, toMs: number, number?: string, limit?: number): FailureReason[];
-  /** When the newest inbound message to the number was stored, or null if none ever was. */
-  lastInboundAt(number: string): number | null;
-  /** Inbound messages per day to the number over the `days` days before `untilMs` (now by default). */
-  inboundDailyAverage(number: string, days: number, untilMs?: number): number;
-}
-
-/** '+1 415 555 0100' and '14155550100' are the same number; an alphanumeric Sender ID is kept as written. */
-export function normaliseTrafficNumber(number: string): string {
-  const trimmed = number.trim();
-  return /^[\d\s+().-]+$/.test(trimmed) ? trimmed.replace(/\D/g, '') : trimmed;
-}
-
-export const hourStartOf = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
 
 const FAILED_SQL = FAILED_OUTBOUND_STATUSES.map((s) => `'${s}'`).join(', ');
 // The same expression as the outbound_messages_traffic_at index and the triggers of migration 010: SQLite uses the

@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { isSmsopsAdmin } from '../../../core/access.js';
-import { type ChannelMembership, runDoctor, summaryLine } from '../../../core/doctor.js';
+import type { ChannelMembership } from '../../../core/doctor/types.js';
+import { runDoctor, summaryLine } from '../../../core/doctor.js';
 import { checkInboundRules } from '../../../core/portsipSetup.js';
 import { describeError } from '../../../errors.js';
 import { doctorCheckingMessage, doctorMessage } from '../../ui/doctor.js';

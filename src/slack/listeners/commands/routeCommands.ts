@@ -1,9 +1,9 @@
 import { listRoutes, removeRoute, setRoute } from '../../../core/routes.js';
 import { resolveChannel } from '../../channelLookup.js';
-import type { ChannelRef } from '../../commands/parseCommand.js';
 import { errorMessage } from '../../ui/errors.js';
 import { routeListMessage, routeRemovedMessage, routeSetMessage } from '../../ui/routes.js';
 import { type Interaction, logFailure } from '../context.js';
+import type { ChannelRef } from './parseCommand.js';
 
 export async function setRouteCommand(
   interaction: Interaction,

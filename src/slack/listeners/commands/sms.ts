@@ -1,11 +1,11 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { parseSmsCommand, type SmsCommand } from '../../commands/parseCommand.js';
 import { auditMessage } from '../../ui/audit.js';
 import { helpMessage, usageMessage } from '../../ui/help.js';
 import { clip } from '../../ui/text.js';
 import { type Interaction, replier, type SlackDeps, slowPart } from '../context.js';
 import { doctorCommand } from './doctorCommand.js';
 import { enableInboundCommand, listNumbersCommand } from './numberCommands.js';
+import { parseSmsCommand, type SmsCommand } from './parseCommand.js';
 import { portsipRoutesCommand } from './portsipCommands.js';
 import { inboxCommand, relayReplayCommand, relayStatusCommand } from './relayCommands.js';
 import { listRoutesCommand, removeRouteCommand, setRouteCommand } from './routeCommands.js';

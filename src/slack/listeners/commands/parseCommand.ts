@@ -1,4 +1,4 @@
-import { maskUrl } from '../../core/urls.js';
+import { maskUrl } from '../../../core/urls.js';
 
 /**
  * The `/sms` grammar. Slack delivers one command with free text; this turns that text into a typed command or a

@@ -1,4 +1,10 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../../errors.js';
+
+/*
+ * How a repository call says "not now": part of the store port, so that the use cases (core/access.ts) and the
+ * relay can tell a busy or full database from a bug without knowing which store answers. The store is SQLite and its
+ * driver's errors carry SQLite's result codes; the store also throws StoreUnavailableError after waiting in vain.
+ */
 
 /**
  * SQLite result codes that say "not now" rather than "never": another process holds the write lock (BUSY, LOCKED),

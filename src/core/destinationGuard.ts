@@ -1,8 +1,8 @@
 import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { checkDestinationUrl } from '../core/destinationUrls.js';
-import { classifyAddress, REFUSED_KINDS } from '../core/ipRanges.js';
-import { encodeCopiedUrl } from '../core/urls.js';
+import { checkDestinationUrl } from './destinationUrls.js';
+import { classifyAddress, REFUSED_KINDS } from './ipRanges.js';
+import { encodeCopiedUrl } from './urls.js';
 
 /**
  * The relay's last line against being turned inward, at the moment it connects. A route is checked when it is set

@@ -1,4 +1,4 @@
-import type { Result } from '../errors.js';
+import type { Result } from '../../errors.js';
 
 /**
  * Who is who in the workspace, as far as smsops' permissions need it. The core asks; src/slack/directory.ts answers

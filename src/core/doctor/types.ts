@@ -1,0 +1,63 @@
+import type { Result } from '../../errors.js';
+import type { DeliveriesRepository } from '../ports/deliveries.js';
+import type { InboundRepository } from '../ports/inbound.js';
+import type { SetupServices } from '../services.js';
+
+/** What `/sms doctor` reports and what its checks are given: shared by the runner (core/doctor.ts) and the groups. */
+
+export type CheckStatus = 'ok' | 'warning' | 'failure' | 'skipped';
+
+/** Fixes the Slack surface offers as buttons; the UI maps each to the existing action of `/sms number list`. */
+export type DoctorFixAction = 'enable_inbound' | 'point_webhook_at_smsops';
+
+export interface DoctorFix {
+  actionId: DoctorFixAction;
+  /** A number in E.164, or `default` for the account default webhook. */
+  value: string;
+  label: string;
+}
+
+export interface DoctorCheck {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  reason: string;
+  fix?: DoctorFix;
+}
+
+export interface DoctorReport {
+  checks: DoctorCheck[];
+  counts: Record<CheckStatus, number>;
+}
+
+/** What the other engineer's PortSIP API use case offers (src/core/portsipSetup.ts `checkInboundRules`). */
+export interface PortsipInboundRules {
+  checkInboundRules(dids: string[]): Promise<Result<Array<{ did: string; rule: string | null }>>>;
+}
+
+/** What Slack says about one channel, as seen with the bot token (`conversations.info`). */
+export type ChannelMembership =
+  | { ok: true; isMember: boolean; name?: string | undefined; archived?: boolean; direct?: boolean }
+  | { ok: false; error: string };
+
+export interface DoctorDeps {
+  services: Pick<SetupServices, 'wavix' | 'senderIds' | 'routes' | 'smsopsWebhooks' | 'defaultPortsipUrl'>;
+  relay: { deliveries: DeliveriesRepository; inbound: InboundRepository; now: () => number };
+  /** PUBLIC_BASE_URL; null when unset. */
+  publicBaseUrl: string | null;
+  /** The alert channel and, when known, the inbox channel (SLACK_INBOX_CHANNEL). */
+  channels: { alert: string; inbox: string | null };
+  channelMembership: (channel: string) => Promise<ChannelMembership>;
+  /** Present when the PortSIP API is configured. */
+  portsip?: PortsipInboundRules | undefined;
+  /** The person running doctor is an smsops admin: the relay checks quote what PortSIP answered (~80 characters). */
+  showDestinationAnswers?: boolean;
+  /** Per check group; one hung link cannot stall the others. Default 5 s. */
+  timeoutMs?: number;
+  /**
+   * Tests only: certificates to trust instead of Node's CA store (PortSIP's TLS, the PUBLIC_BASE_URL probe). In
+   * production this stays unset so doctor trusts exactly what the relay's HTTPS requests trust (Node's store plus
+   * NODE_EXTRA_CA_CERTS).
+   */
+  trustedCa?: string[];
+}

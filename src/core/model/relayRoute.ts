@@ -1,0 +1,12 @@
+/**
+ * Where a number's inbound messages are relayed: a PortSIP webhook, a Slack channel, or both. `number` is E.164 or
+ * the literal `default`.
+ */
+export interface RelayRoute {
+  number: string;
+  portsipUrl: string | null;
+  slackChannel: string | null;
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+}

@@ -1,0 +1,47 @@
+/** What a Sender ID is, as Wavix reports it (GET one also documents shortcode). */
+export type SenderIdType = 'alphanumeric' | 'numeric' | 'shortcode';
+export type CountryStatus = 'pending' | 'approved' | 'rejected' | 'removed';
+/** Requested through smsops, or found on Wavix (made in its portal). */
+export type SenderIdOrigin = 'smsops' | 'wavix_portal';
+
+export interface SenderIdCountry {
+  country: string;
+  status: CountryStatus;
+  reason: string | null;
+  statusChangedAt: number;
+  announcedAt: number | null;
+}
+
+export interface SenderIdRecord {
+  id: number;
+  wavixId: string;
+  value: string;
+  type: SenderIdType;
+  usecase: string | null;
+  origin: SenderIdOrigin;
+  requestedBy: string | null;
+  requestedAt: number | null;
+  createdAt: number;
+  deletedAt: number | null;
+  lastPolledAt: number | null;
+  final: boolean;
+  countries: SenderIdCountry[];
+}
+
+/** A country whose status changed and was not announced in Slack yet. */
+export interface UnannouncedChange {
+  senderId: number;
+  wavixId: string;
+  value: string;
+  requestedBy: string | null;
+  country: string;
+  status: CountryStatus;
+  reason: string | null;
+  statusChangedAt: number;
+}
+
+export interface CountryChange {
+  country: string;
+  from: CountryStatus | null;
+  to: CountryStatus;
+}

@@ -1,0 +1,43 @@
+import type { Delivery, DeliveryChannel, DestinationBacklog, FailingDelivery, UnfinishedDelivery } from '../model/delivery.js';
+
+export interface DeliveriesRepository {
+  /**
+   * Leases up to `limit` due deliveries of one kind. A delivery is due only when no earlier delivery of the same
+   * conversation to the same destination is still pending or in flight: that is what keeps arrival order per
+   * conversation while different conversations proceed in parallel.
+   */
+  claimDue(kind: DeliveryChannel, limit: number, leaseMs: number): Delivery[];
+  markDelivered(id: number, statusCode: number | null): void;
+  /** Records a failed attempt and when to try again (and how many in a row failed deterministically, 0 by default). */
+  markFailed(
+    id: number,
+    failure: { statusCode: number | null; error: string; nextAttemptAt: number; deterministicFailures?: number },
+  ): void;
+  markDead(id: number, failure: { statusCode: number | null; error: string }): void;
+  /** Returns leased deliveries to pending: at start (after a crash) and at shutdown. Only expired leases unless `all`. */
+  releaseLeases(options?: { all?: boolean }): number;
+  /** Puts one dead or pending delivery back to be tried now. */
+  requeue(id: number): boolean;
+  requeueDead(): number;
+  /** Sends every delivery of a message again, delivered ones included (an operator's replay). Returns how many. */
+  resendMessage(inboundMessageId: number): number;
+  /**
+   * Points a delivery at `destination` and gives it a fresh retry window, due now: a dead or (with `replay`) a
+   * delivered one is pending again; one in flight stays in flight (its attempt records by id) but already blocks the
+   * later deliveries of its conversation at the new destination. `replay` marks it as an operator's replay.
+   */
+  restart(id: number, destination: string, options: { replay: boolean }): boolean;
+  /** Pending, in-flight and dead deliveries, each with the number its message went to. */
+  unfinished(): UnfinishedDelivery[];
+  /** Dead deliveries, each with the number its message went to. */
+  deadOnes(): UnfinishedDelivery[];
+  /** How many deliveries to one destination are dead. */
+  deadCount(kind: DeliveryChannel, destination: string): number;
+  /** The failing deliveries to one destination (an error recorded, not delivered), most recently tried first. */
+  failing(kind: DeliveryChannel, destination: string, limit: number): FailingDelivery[];
+  get(id: number): Delivery | undefined;
+  forMessage(inboundMessageId: number): Delivery[];
+  backlog(): DestinationBacklog[];
+  /** Runs several updates as one commit (the outcomes of a batch). */
+  inTransaction<T>(work: () => T): T;
+}

@@ -1,0 +1,46 @@
+import type {
+  CountryChange,
+  CountryStatus,
+  SenderIdOrigin,
+  SenderIdRecord,
+  SenderIdType,
+  UnannouncedChange,
+} from '../model/senderId.js';
+
+export interface SenderIdsRepository {
+  /** Inserts a Sender ID seen on Wavix, or refreshes its value/type; origin and requester are kept from the first sight. */
+  upsert(input: {
+    wavixId: string;
+    value: string;
+    type: SenderIdType;
+    usecase?: string | null;
+    origin: SenderIdOrigin;
+    requestedBy?: string | null;
+  }): SenderIdRecord;
+  get(id: number): SenderIdRecord | undefined;
+  getByWavixId(wavixId: string): SenderIdRecord | undefined;
+  /** Matches the Wavix id or the Sender ID text (case-insensitive). */
+  find(valueOrId: string): SenderIdRecord[];
+  list(): SenderIdRecord[];
+  /** Sender IDs with a country still pending: the approval job polls these. */
+  listNonFinal(): SenderIdRecord[];
+  /** Records the countries asked for; new ones start pending. */
+  addRequestedCountries(id: number, countries: readonly string[]): void;
+  /**
+   * Reconciles with Wavix's `allowlisted_in`: a requested country that appears there becomes approved; an approved
+   * country that disappeared becomes removed; an allowlisted country nobody asked for (portal) is recorded approved.
+   * Returns the changes, which stay unannounced until `markAnnounced`.
+   */
+  applyAllowlist(id: number, allowlistedIn: readonly string[]): CountryChange[];
+  /** Records a decision Wavix does not expose as data, e.g. a rejection learnt from its support (with the reason). */
+  setCountryStatus(id: number, country: string, status: CountryStatus, reason: string | null): CountryChange | null;
+  markPolled(id: number): void;
+  markDeleted(id: number): void;
+  unannouncedChanges(): UnannouncedChange[];
+  markAnnounced(id: number, country: string): void;
+  /**
+   * Marks a change announced only if it is still the country's current state: a change that replaced it while the
+   * announcement was being posted (a sync from a Slack command, say) stays unannounced for the next run.
+   */
+  markAnnouncedIfUnchanged(change: Pick<UnannouncedChange, 'senderId' | 'country' | 'status' | 'statusChangedAt'>): boolean;
+}

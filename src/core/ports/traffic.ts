@@ -1,0 +1,28 @@
+import type { FailureReason, NumberTraffic, TrafficCounts, TrafficHour } from '../model/traffic.js';
+
+/**
+ * Hourly traffic per number, derived from the messages smsops stores. Every range is read in whole UTC hours: an
+ * hour counts when it overlaps [fromMs, toMs). Numbers are given with or without '+' and are reported in Wavix's
+ * digits form; an alphanumeric Sender ID is its own "number".
+ */
+export interface TrafficRepository {
+  /** Recomputes every hour overlapping [fromMs, toMs) from the messages, in one transaction. Idempotent. */
+  rebuild(fromMs: number, toMs: number): void;
+  /**
+   * Recomputes only the hours overlapping [fromMs, toMs) whose messages changed since they were last computed
+   * (tracked by triggers, migration 010): the same rows as `rebuild`, at the cost of what changed. Returns how many
+   * hours it recomputed.
+   */
+  refresh(fromMs: number, toMs: number): number;
+  /** One row per hour of the range, oldest first, zeros where nothing happened; all numbers summed unless one is given. */
+  hourly(fromMs: number, toMs: number, number?: string): TrafficHour[];
+  totals(fromMs: number, toMs: number, number?: string): TrafficCounts;
+  /** Numbers with any traffic in the range, busiest first. */
+  perNumber(fromMs: number, toMs: number): NumberTraffic[];
+  /** The most frequent reasons outbound messages failed, most frequent first. */
+  failureReasons(fromMs: number, toMs: number, number?: string, limit?: number): FailureReason[];
+  /** When the newest inbound message to the number was stored, or null if none ever was. */
+  lastInboundAt(number: string): number | null;
+  /** Inbound messages per day to the number over the `days` days before `untilMs` (now by default). */
+  inboundDailyAverage(number: string, days: number, untilMs?: number): number;
+}

@@ -1,0 +1,91 @@
+/**
+ * The parts of Wavix's REST API the use cases call, with the fields smsops relies on (src/wavix/ implements it and
+ * parses every answer; fields Wavix adds are kept there but not promised here). Names follow Wavix's own JSON.
+ * A failed call throws a WavixCallFailure (./wavixFailure.ts).
+ */
+
+export interface WavixSenderId {
+  id: string;
+  sender_id: string;
+  /** numeric | alphanumeric (GET one also documents shortcode); kept as Wavix wrote it. */
+  type: string;
+  allowlisted_in: string[];
+  usecase?: string | undefined;
+  samples?: string[] | undefined;
+}
+
+export interface WavixNumber {
+  id: number;
+  /** Wavix's digits form, without '+'. */
+  number: string;
+  city?: string | null | undefined;
+  country?: string | undefined;
+  country_short_name: string;
+  label?: string | null | undefined;
+  status: string;
+  sms_enabled: boolean;
+  /** The number's own inbound SMS webhook; null when it uses the account default. */
+  sms_relay_url: string | null;
+}
+
+export interface WavixProfile {
+  id: number;
+  email: string;
+  default_destinations: Array<{ transport: string; value: string | null }>;
+}
+
+export interface WavixMessage {
+  message_id: string;
+  message_type?: string | undefined;
+  from: string;
+  to: string;
+  direction?: string | undefined;
+  message_body: { text: string; media: string[] | null };
+  tag?: string | null | undefined;
+  status: string;
+  segments?: number | undefined;
+  charge?: string | undefined;
+  submitted_at?: string | null | undefined;
+  sent_at?: string | null | undefined;
+  delivered_at?: string | null | undefined;
+  error_message?: string | null | undefined;
+}
+
+export interface CreateSenderIdRequest {
+  sender_id: string;
+  type: 'alphanumeric' | 'numeric';
+  countries: string[];
+  usecase: 'transactional' | 'promo' | 'authentication';
+  monthly_volume?: '1-1000' | '1001-20000' | '20001-50000' | '50001-100000' | 'More than 100000';
+  samples?: string[];
+}
+
+export interface WavixNumberUpdate {
+  sms_enabled?: boolean;
+  /** null removes the number's own webhook, so Wavix falls back to the account default. */
+  sms_relay_url?: string | null;
+}
+
+export interface WavixGateway {
+  senderIds: {
+    create(body: CreateSenderIdRequest): Promise<WavixSenderId>;
+    /** Every Sender ID, also those made in the Wavix portal. */
+    list(): Promise<WavixSenderId[]>;
+  };
+  numbers: {
+    /** Every number of the account, page by page; `search` narrows by digits. */
+    iterate(query?: { search?: string }): AsyncIterable<WavixNumber>;
+    update(id: number, update: WavixNumberUpdate): Promise<WavixNumber>;
+    /** Activates inbound SMS. Wavix allows it on US and Canadian numbers only. */
+    enableInboundSms(id: number): Promise<WavixNumber>;
+  };
+  profile: {
+    get(): Promise<WavixProfile>;
+    /** Sets the account's default webhooks; a field left undefined is not changed, null clears it. */
+    setDefaultWebhooks(webhooks: { sms_relay_url?: string | null; dlr_relay_url?: string | null }): Promise<WavixProfile>;
+  };
+  messages: {
+    /** Every message of one direction sent after a day (YYYY-MM-DD, taken as UTC), page by page. */
+    iterate(query: { type: 'inbound' | 'outbound'; sent_after?: string }): AsyncIterable<WavixMessage>;
+  };
+}

@@ -1,0 +1,34 @@
+import { AppError } from '../../errors.js';
+
+export type WavixErrorKind =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'bad_request'
+  | 'validation'
+  | 'rate_limited'
+  | 'server'
+  | 'timeout'
+  | 'network'
+  | 'invalid_response';
+
+/**
+ * A failed call through the Wavix gateway, as the use cases need to tell failures apart (a refused API key is said
+ * once, not per check). The Wavix client throws its WavixError, a subclass that writes the sentence for the user.
+ */
+export class WavixCallFailure extends AppError {
+  readonly kind: WavixErrorKind;
+  readonly status: number | undefined;
+
+  constructor(
+    init: { kind: WavixErrorKind; status?: number | undefined },
+    message: string,
+    userMessage: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, userMessage, options);
+    this.name = 'WavixCallFailure';
+    this.kind = init.kind;
+    this.status = init.status;
+  }
+}
