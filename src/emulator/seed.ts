@@ -56,6 +56,7 @@ export function seedState(kind: 'default' | 'empty', clock: EmulatorClock): Emul
     reviews: new Map(),
     messages: [],
     messageExtras: new Map(),
+    optOuts: [],
     profile: {
       id: 1001,
       email: 'ops@example.com',

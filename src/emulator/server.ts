@@ -11,6 +11,7 @@ import { Router } from './router.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerNumberRoutes } from './routes/numbers.js';
+import { registerOptOutRoutes } from './routes/optOuts.js';
 import { registerProfileRoutes } from './routes/profile.js';
 import { registerSenderIdRoutes } from './routes/senderIds.js';
 import { registerTenDlcRoutes } from './routes/tenDlc.js';
@@ -74,6 +75,7 @@ export async function startWavixEmulator(options: StartWavixEmulatorOptions = {}
   registerAdminRoutes(router, { faults, seed, replaceState: (next) => (state = next) });
   // Sender IDs before messages: /v3/messages/:id would otherwise take "sender-ids" for a message id.
   registerSenderIdRoutes(router);
+  registerOptOutRoutes(router);
   registerMessageRoutes(router);
   registerNumberRoutes(router);
   registerProfileRoutes(router);

@@ -76,6 +76,14 @@ export interface WavixMessage {
   error_message: string | null;
 }
 
+/** OpenAPI `OptOutItem`. */
+export interface WavixOptOut {
+  phone_number: string;
+  sender_id: string | null;
+  campaign_id: string | null;
+  created_at: string;
+}
+
 export interface MessageExtras {
   callbackUrl: string | null;
 }
@@ -120,6 +128,7 @@ export interface EmulatorState {
   reviews: Map<string, SenderIdReview>;
   messages: WavixMessage[];
   messageExtras: Map<string, MessageExtras>;
+  optOuts: WavixOptOut[];
   profile: Profile;
   brands: Array<Record<string, unknown> & { brand_id: string; status: string }>;
   campaigns: Array<Record<string, unknown> & { campaign_id: string; brand_id: string; status: string }>;

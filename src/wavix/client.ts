@@ -3,6 +3,7 @@ import { registerSecret } from '../log.js';
 import { createWavixRequester, type WavixHttpOptions } from './http.js';
 import { messagesApi } from './messages.js';
 import { numbersApi } from './numbers.js';
+import { optOutsApi } from './optOuts.js';
 import { profileApi } from './profile.js';
 import { senderIdsApi } from './senderIds.js';
 import { tenDlcApi } from './tenDlc.js';
@@ -21,6 +22,7 @@ export function createWavixClient(options: WavixClientOptions) {
     numbers: numbersApi(request),
     profile: profileApi(request),
     messages: messagesApi(request),
+    optOuts: optOutsApi(request),
     tenDlc: tenDlcApi(request),
   };
   return client satisfies WavixGateway;

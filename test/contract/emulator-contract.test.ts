@@ -133,6 +133,34 @@ describe('REST operations conform to Wavix’s description', () => {
     expect((inbound.items as Array<{ direction: string }>).map((m) => m.direction)).toEqual(['inbound']);
   });
 
+  it('opt-outs: create, list with filters and pages, their errors, and a send refused to an opted-out number', async () => {
+    const path = '/v3/messages/opt-outs';
+    const empty = await expectConforming('GET', path, path, 200);
+    expect(empty.items).toEqual([]);
+    await expectConforming('POST', path, path, 201, { opt_out: { number: '447400123456', sender_id: 'Wavix' } });
+    await expectConforming('POST', path, path, 201, { opt_out: { number: '15551234567' } });
+    await admin('/_emulator/inbound', { from: '12025550143', to: '14155550100', text: 'STOP' });
+    const all = await expectConforming('GET', `${path}?per_page=2&page=2`, path, 200);
+    expect(all.pagination).toEqual({ current_page: 2, per_page: 2, total: 3, total_pages: 2 });
+    expect(all.items).toEqual([
+      { phone_number: '12025550143', sender_id: '14155550100', campaign_id: null, created_at: expect.any(String) },
+    ]);
+    const bySender = await expectConforming('GET', `${path}?sender_id=Wavix&created_after=2000-01-01`, path, 200);
+    expect((bySender.items as Array<{ phone_number: string }>).map((o) => o.phone_number)).toEqual(['447400123456']);
+    await expectConforming('GET', `${path}?created_after=yesterday`, path, 400);
+    await expectConforming('GET', `${path}?per_page=101`, path, 400);
+    await expectConforming('POST', path, path, 400, {});
+    await expectConforming('POST', path, path, 400, { opt_out: { sender_id: 'Wavix' } });
+    await expectConforming('POST', path, path, 404, { opt_out: { number: '447400123456', sender_id: 'NOSUCH' } });
+
+    const refused = await expectConforming('POST', '/v3/messages', '/v3/messages', 400, {
+      from: 'Wavix',
+      to: '+447400123456',
+      message_body: { text: 'Still there?', media: null },
+    });
+    expect(refused.message).toBe('Unsubscribed recipient');
+  });
+
   it('10DLC: brands, campaigns and subscriptions', async () => {
     await expectConforming('GET', '/v3/10dlc/brands', '/v3/10dlc/brands', 200);
     await expectConforming('GET', '/v3/10dlc/brands/BM20QP9', '/v3/10dlc/brands/{brand_id}', 200);

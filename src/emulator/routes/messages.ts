@@ -6,6 +6,7 @@ import type { Router } from '../router.js';
 import { countSegments, MESSAGE_MAX_CHARS } from '../rules.js';
 import { type EmulatorState, type WavixMessage, wavixTime } from '../state.js';
 import { dlrWebhookUrl, inboundWebhookUrl, postWebhook } from '../webhooks.js';
+import { applyStopWord, blockingOptOut } from './optOuts.js';
 import { parseBody } from './validation.js';
 
 const messageBody = z.strictObject({
@@ -84,6 +85,9 @@ function send(state: EmulatorState, body: unknown): EmulatorResponse {
   if (!ownNumber && !sender?.allowlisted_in.includes(country)) {
     return wavixError.badRequest('from', sender ? 'The Sender ID is not provisioned for the country' : 'Sender ID not found');
   }
+  // How Wavix refuses an opted-out recipient is not described (error 9 "Unsubscribed recipient" has no HTTP shape):
+  // the emulator answers the send's documented 400, in Wavix's words, rather than accepting and rejecting later.
+  if (blockingOptOut(state, to, request.from)) return wavixError.badRequest('to', 'Unsubscribed recipient');
   const { segments, encoding } = countSegments(request.message_body.text);
   if (request.message_body.text.length > MESSAGE_MAX_CHARS[encoding])
     return wavixError.badRequest('message_body.text', 'Message is too long');
@@ -183,6 +187,7 @@ export async function receiveInbound(
       error_message: null,
     });
   }
+  applyStopWord(state, input.from, to, input.text);
   const url = inboundWebhookUrl(state, to);
   if (!url) return { status: 200, body: { message_id: messageId, delivered_to: null, webhook_status: null } };
   // Field order of Wavix's documented sample (notes §6.1).

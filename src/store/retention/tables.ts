@@ -68,5 +68,12 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
   { table: 'traffic_hourly', key: ['hour_start', 'number'], at: 'hour_start', window: 'data' },
   { table: 'traffic_failure_reasons', key: ['hour_start', 'number', 'reason'], at: 'hour_start', window: 'data' },
   { table: 'traffic_stale_hours', key: ['hour_start'], at: 'hour_start', window: 'data' },
+  // Conversations (migration 019). A reply's row is its delivery record, bounded like the messages it answers.
+  { table: 'conversation_replies', key: ['id'], at: 'created_at', window: 'data' },
+  // Slack retries an event within minutes; the data window keeps far more than needed, and a row is a few bytes.
+  { table: 'processed_slack_events', key: ['event_id'], at: 'received_at', window: 'data' },
+  // An opt-out in force (lifted_at NULL) is never deleted: forgetting one would text someone who said STOP. A lifted
+  // one is consent history, kept as long as the audit log, counted from when it was lifted.
+  { table: 'opt_outs', key: ['id'], at: 'lifted_at', window: 'audit', onlyIf: 'lifted_at IS NOT NULL' },
   { table: 'audit_log', key: ['id'], at: 'at', window: 'audit' },
 ];

@@ -1,0 +1,34 @@
+/**
+ * What an inbound SMS says about consent, when the whole message is a keyword. smsops records these itself instead of
+ * relying only on Wavix's opt-out list: Wavix documents STOP, QUIT and UNSUBSCRIBE as its stop words (messaging error
+ * 9) and its FAQ adds CANCEL and END, but the list does not say which of them it applies to a DID's inbound traffic,
+ * nor whether it ever lifts an opt-out. The keywords are the CTIA set US carriers honour.
+ *
+ * Only a message that is the keyword alone counts ("stop", " Stop! "), as carriers match: "please don't stop the
+ * service" must not opt anyone out. Wavix also treats YES as an opt-in word; smsops does not, since a customer
+ * answering "yes" to a question is far likelier than one meaning to resubscribe.
+ */
+
+export type ConsentKeyword = 'opt_out' | 'opt_in' | 'none';
+
+export const OPT_OUT_KEYWORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'] as const;
+export const OPT_IN_KEYWORDS = ['START', 'UNSTOP'] as const;
+
+export interface ConsentClassification {
+  kind: ConsentKeyword;
+  /** The keyword as recorded (upper case), when there is one. */
+  keyword: string | null;
+}
+
+const optOut = new Set<string>(OPT_OUT_KEYWORDS);
+const optIn = new Set<string>(OPT_IN_KEYWORDS);
+
+/** Whitespace and punctuation a phone adds or a person types around a keyword: "STOP.", "stop!!", "“Stop”". */
+const SURROUNDING = /^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu;
+
+export function classifyConsentKeyword(text: string): ConsentClassification {
+  const word = text.normalize('NFKC').replace(SURROUNDING, '').toUpperCase();
+  if (optOut.has(word)) return { kind: 'opt_out', keyword: word };
+  if (optIn.has(word)) return { kind: 'opt_in', keyword: word };
+  return { kind: 'none', keyword: null };
+}

@@ -1,0 +1,122 @@
+/**
+ * How many SMS segments a text costs, in which encoding, and why. Shown to the person replying before and after a
+ * reply is sent ("2 segments, UCS-2 because of ’"), so a single curly quote pasted from a document does not
+ * silently halve the room per segment.
+ *
+ * Carriers pick GSM-7 (3GPP TS 23.038) when every character is in its default alphabet or its extension table, UCS-2
+ * otherwise. A single segment holds 160 septets or 70 UTF-16 code units; a concatenated one loses room to its user
+ * data header and holds 153 septets or 67 code units.
+ *
+ * Wavix documents none of this (it only reports `segments` after sending); it may apply "smart encoding" (replacing
+ * curly quotes by straight ones) when asked, which smsops does not ask for, so the count here is the honest upper
+ * bound of what Wavix will charge.
+ */
+
+export type SmsEncoding = 'GSM-7' | 'UCS-2';
+
+export interface SmsSegments {
+  encoding: SmsEncoding;
+  segments: number;
+  /** Septets for GSM-7 (an extension character counts 2), UTF-16 code units for UCS-2. */
+  units: number;
+  /** Room of one segment for this text: 160/153 septets or 70/67 code units. */
+  unitsPerSegment: number;
+  /** The first distinct characters (at most 3) that forced UCS-2; empty for GSM-7. */
+  nonGsmCharacters: string[];
+}
+
+// The GSM 03.38 default alphabet, in table order. ESC (0x1B) is left out: it only introduces the extension table.
+const GSM7_BASIC = new Set(
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
+);
+// Reached by ESC + one septet, so each costs 2 septets.
+const GSM7_EXTENSION = new Set('\f^{}\\[~]|€');
+
+export const GSM7_SINGLE = 160;
+export const GSM7_PART = 153;
+export const UCS2_SINGLE = 70;
+export const UCS2_PART = 67;
+const MAX_SHOWN_CHARACTERS = 3;
+
+/** A character's size in GSM-7 septets, or undefined when GSM-7 cannot carry it. */
+function septets(character: string): 1 | 2 | undefined {
+  if (GSM7_BASIC.has(character)) return 1;
+  if (GSM7_EXTENSION.has(character)) return 2;
+  return undefined;
+}
+
+/**
+ * How many parts a sequence of indivisible units needs. An element never straddles two parts: a GSM-7 escape pair
+ * (ESC + character) whose second septet would fall into the next part moves whole into the next part, leaving the
+ * last septet of the part unused, as real encoders do (a receiver would otherwise show ESC and a stray character).
+ * A UCS-2 surrogate pair (an emoji) is kept whole the same way. So a part can hold one unit less than its room.
+ */
+function partsNeeded(sizes: readonly number[], room: number): number {
+  let parts = 1;
+  let used = 0;
+  for (const size of sizes) {
+    if (used + size > room) {
+      parts += 1;
+      used = 0;
+    }
+    used += size;
+  }
+  return parts;
+}
+
+export function countSmsSegments(text: string): SmsSegments {
+  // Iterating a string yields code points, so a surrogate pair arrives as one character of length 2.
+  const characters = [...text];
+  const gsmSizes: number[] = [];
+  const nonGsm: string[] = [];
+  for (const character of characters) {
+    const size = septets(character);
+    if (size === undefined) {
+      if (!nonGsm.includes(character) && nonGsm.length < MAX_SHOWN_CHARACTERS) nonGsm.push(character);
+    } else {
+      gsmSizes.push(size);
+    }
+  }
+
+  // An empty text still goes out as one (empty) segment.
+  if (nonGsm.length === 0) {
+    const units = gsmSizes.reduce((sum, size) => sum + size, 0);
+    const single = units <= GSM7_SINGLE;
+    return {
+      encoding: 'GSM-7',
+      segments: single ? 1 : partsNeeded(gsmSizes, GSM7_PART),
+      units,
+      unitsPerSegment: single ? GSM7_SINGLE : GSM7_PART,
+      nonGsmCharacters: [],
+    };
+  }
+  const ucsSizes = characters.map((character) => character.length);
+  const units = text.length;
+  const single = units <= UCS2_SINGLE;
+  return {
+    encoding: 'UCS-2',
+    segments: single ? 1 : partsNeeded(ucsSizes, UCS2_PART),
+    units,
+    unitsPerSegment: single ? UCS2_SINGLE : UCS2_PART,
+    nonGsmCharacters: nonGsm,
+  };
+}
+
+/** A character as a person can see it in Slack: invisible ones (no-break space, zero-width joiner…) by code point. */
+export function visibleCharacter(character: string): string {
+  if (/^[\p{Z}\p{C}]$/u.test(character) || character.trim() === '') {
+    return `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  }
+  return character;
+}
+
+/** "UCS-2 because of ’, “" or "GSM-7": why the text is in its encoding. */
+export function encodingReason(result: SmsSegments): string {
+  if (result.encoding === 'GSM-7') return 'GSM-7';
+  return `UCS-2 because of ${result.nonGsmCharacters.map(visibleCharacter).join(', ')}`;
+}
+
+/** "2 segments, UCS-2 because of ’": the line shown beside a reply. */
+export function describeSmsSegments(result: SmsSegments): string {
+  return `${result.segments} segment${result.segments === 1 ? '' : 's'}, ${encodingReason(result)}`;
+}

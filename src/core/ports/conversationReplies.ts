@@ -1,0 +1,90 @@
+import type { SmsEncoding } from '../model/smsSegments.js';
+
+/**
+ * Where a reply stands. `sending`: recorded, Wavix not answered yet (after a crash, such a reply may or may not have
+ * gone out). `blocked`: the person opted out, nothing was sent. `failed`: Wavix refused the send. The rest are
+ * Wavix's own delivery statuses.
+ */
+export type ReplyStatus =
+  | 'sending'
+  | 'blocked'
+  | 'failed'
+  | 'accepted'
+  | 'pending'
+  | 'sent'
+  | 'delivered'
+  | 'undelivered'
+  | 'expired'
+  | 'rejected'
+  | 'dlr_expired';
+
+/** Statuses after which nothing changes; a late interim report (`sent` after `delivered`) must not undo one. */
+export const FINAL_REPLY_STATUSES: ReadonlySet<ReplyStatus> = new Set([
+  'blocked',
+  'failed',
+  'delivered',
+  'undelivered',
+  'expired',
+  'rejected',
+  'dlr_expired',
+]);
+
+/** A reply sent from a Slack thread as an SMS. The text itself is never kept, only its size. */
+export interface ConversationReply {
+  id: number;
+  slackChannel: string;
+  threadTs: string;
+  slackMessageTs: string;
+  slackUser: string;
+  fromNumber: string;
+  toNumber: string;
+  textLength: number;
+  segments: number;
+  encoding: SmsEncoding;
+  wavixMessageId: string | null;
+  status: ReplyStatus;
+  statusReason: string | null;
+  createdAt: number;
+  submittedAt: number | null;
+  statusAt: number;
+  deliveredAt: number | null;
+}
+
+export interface NewConversationReply {
+  slackChannel: string;
+  threadTs: string;
+  slackMessageTs: string;
+  slackUser: string;
+  fromNumber: string;
+  toNumber: string;
+  textLength: number;
+  segments: number;
+  encoding: SmsEncoding;
+}
+
+export interface ConversationRepliesRepository {
+  /**
+   * Records a reply as `sending` before Wavix is called. A Slack message already recorded is not recorded again:
+   * `created` is false and the existing reply is returned, so the caller sends nothing.
+   */
+  begin(reply: NewConversationReply): { reply: ConversationReply; created: boolean };
+  /** Wavix accepted the send. */
+  submitted(id: number, wavixMessageId: string, status: ReplyStatus): ConversationReply | undefined;
+  /** Not sent: the person opted out (`blocked`) or Wavix refused (`failed`), with the reason in words. */
+  notSent(id: number, status: 'blocked' | 'failed', reason: string): ConversationReply | undefined;
+  /**
+   * A delivery report for a reply's Wavix message. Returns the reply when it changed, undefined when the message is
+   * not a reply or the report changes nothing (a duplicate, or an interim status after a final one).
+   */
+  applyDeliveryStatus(
+    wavixMessageId: string,
+    status: ReplyStatus,
+    reason: string | null,
+    at?: number,
+  ): ConversationReply | undefined;
+  get(id: number): ConversationReply | undefined;
+  bySlackMessage(channel: string, messageTs: string): ConversationReply | undefined;
+  byWavixMessageId(wavixMessageId: string): ConversationReply | undefined;
+  /** A thread's replies, oldest first. */
+  inThread(channel: string, threadTs: string): ConversationReply[];
+}

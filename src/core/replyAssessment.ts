@@ -1,0 +1,40 @@
+import { countSmsSegments, describeSmsSegments, type SmsSegments } from './model/smsSegments.js';
+import type { OptOut, OptOutsRepository } from './ports/optOuts.js';
+
+/**
+ * Whether a reply typed in a Slack thread may go out as an SMS, and what it costs, decided before Wavix is called.
+ * Wavix refuses texts longer than 1,630 GSM-7 or 670 UCS-2 characters (its messaging error 41); counting in
+ * septets and code units (an extension character or an emoji counts 2) is the stricter reading, since Wavix does not
+ * say which unit its limit is in.
+ */
+export const MAX_REPLY_UNITS = { 'GSM-7': 1630, 'UCS-2': 670 } as const;
+
+export type ReplyAssessment =
+  | { ok: true; segments: SmsSegments; summary: string }
+  | { ok: false; reason: 'empty'; summary: string }
+  | { ok: false; reason: 'too_long'; segments: SmsSegments; summary: string }
+  | { ok: false; reason: 'opted_out'; optOut: OptOut; segments: SmsSegments; summary: string };
+
+export function assessReply(
+  optOuts: Pick<OptOutsRepository, 'blocking'>,
+  reply: { from: string; to: string; text: string },
+): ReplyAssessment {
+  if (reply.text.trim() === '') return { ok: false, reason: 'empty', summary: 'The reply is empty; nothing was sent.' };
+  const segments = countSmsSegments(reply.text);
+  const summary = describeSmsSegments(segments);
+  const optOut = optOuts.blocking(reply.to, reply.from);
+  if (optOut) {
+    const how = optOut.keyword ? `texted ${optOut.keyword}` : 'is on Wavix’s opt-out list';
+    return { ok: false, reason: 'opted_out', optOut, segments, summary: `Not sent: the customer ${how}.` };
+  }
+  const max = MAX_REPLY_UNITS[segments.encoding];
+  if (segments.units > max) {
+    return {
+      ok: false,
+      reason: 'too_long',
+      segments,
+      summary: `Not sent: ${segments.units} ${segments.encoding === 'GSM-7' ? 'characters' : 'UCS-2 units'} is over Wavix’s limit of ${max} (${summary}).`,
+    };
+  }
+  return { ok: true, segments, summary };
+}

@@ -1,0 +1,155 @@
+import type { SmsEncoding } from '../../core/model/smsSegments.js';
+import {
+  type ConversationRepliesRepository,
+  type ConversationReply,
+  FINAL_REPLY_STATUSES,
+  type NewConversationReply,
+  type ReplyStatus,
+} from '../../core/ports/conversationReplies.js';
+import type { Db } from '../database.js';
+
+interface Row {
+  id: number;
+  slack_channel: string;
+  thread_ts: string;
+  slack_message_ts: string;
+  slack_user: string;
+  from_number: string;
+  to_number: string;
+  text_length: number;
+  segments: number;
+  encoding: SmsEncoding;
+  wavix_message_id: string | null;
+  status: ReplyStatus;
+  status_reason: string | null;
+  created_at: number;
+  submitted_at: number | null;
+  status_at: number;
+  delivered_at: number | null;
+}
+
+const toReply = (r: Row): ConversationReply => ({
+  id: r.id,
+  slackChannel: r.slack_channel,
+  threadTs: r.thread_ts,
+  slackMessageTs: r.slack_message_ts,
+  slackUser: r.slack_user,
+  fromNumber: r.from_number,
+  toNumber: r.to_number,
+  textLength: r.text_length,
+  segments: r.segments,
+  encoding: r.encoding,
+  wavixMessageId: r.wavix_message_id,
+  status: r.status,
+  statusReason: r.status_reason,
+  createdAt: r.created_at,
+  submittedAt: r.submitted_at,
+  statusAt: r.status_at,
+  deliveredAt: r.delivered_at,
+});
+
+/** How far along a status is: reports arrive out of order, and a reply only ever moves forward. */
+function progress(status: ReplyStatus): number {
+  if (FINAL_REPLY_STATUSES.has(status)) return 4;
+  return { sending: 0, accepted: 1, pending: 2, sent: 3 }[status as 'sending' | 'accepted' | 'pending' | 'sent'] ?? 0;
+}
+
+const REASON_MAX = 500;
+
+export function createConversationRepliesRepository(db: Db, now: () => number = Date.now): ConversationRepliesRepository {
+  const insert = db.prepare<[string, string, string, string, string, string, number, number, SmsEncoding, number, number], Row>(`
+    INSERT INTO conversation_replies (slack_channel, thread_ts, slack_message_ts, slack_user, from_number, to_number,
+      text_length, segments, encoding, status, created_at, status_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'sending', ?, ?)
+    ON CONFLICT (slack_channel, slack_message_ts) DO NOTHING RETURNING *`);
+  const byId = db.prepare<[number], Row>('SELECT * FROM conversation_replies WHERE id = ?');
+  const bySlack = db.prepare<[string, string], Row>(
+    'SELECT * FROM conversation_replies WHERE slack_channel = ? AND slack_message_ts = ?',
+  );
+  const byWavix = db.prepare<[string], Row>('SELECT * FROM conversation_replies WHERE wavix_message_id = ?');
+  const inThread = db.prepare<[string, string], Row>(
+    'SELECT * FROM conversation_replies WHERE slack_channel = ? AND thread_ts = ? ORDER BY created_at, id',
+  );
+  const setSubmitted = db.prepare(`
+    UPDATE conversation_replies SET wavix_message_id = @wavixId, status = @status, submitted_at = @at, status_at = @at
+    WHERE id = @id AND status = 'sending'`);
+  const setNotSent = db.prepare(`
+    UPDATE conversation_replies SET status = @status, status_reason = @reason, status_at = @at
+    WHERE id = @id AND status = 'sending'`);
+  const setStatus = db.prepare(`
+    UPDATE conversation_replies SET status = @status, status_reason = coalesce(@reason, status_reason), status_at = @at,
+      delivered_at = CASE WHEN @status = 'delivered' THEN @at ELSE delivered_at END
+    WHERE id = @id`);
+  // Reports smsops stored before it knew the message was a reply (migration 004).
+  const earlierReports = db.prepare<[string], { status: ReplyStatus; error: string | null; received_at: number }>(
+    'SELECT status, error, received_at FROM delivery_reports WHERE wavix_message_id = ? ORDER BY received_at, id',
+  );
+
+  const advance = (row: Row, status: ReplyStatus, reason: string | null, at: number): Row | undefined => {
+    if (row.status === status || progress(status) <= progress(row.status)) return undefined;
+    setStatus.run({ id: row.id, status, reason: reason?.slice(0, REASON_MAX) ?? null, at });
+    return byId.get(row.id);
+  };
+
+  const begin = db.transaction((reply: NewConversationReply) => {
+    const at = now();
+    const inserted = insert.get(
+      reply.slackChannel,
+      reply.threadTs,
+      reply.slackMessageTs,
+      reply.slackUser,
+      reply.fromNumber,
+      reply.toNumber,
+      reply.textLength,
+      reply.segments,
+      reply.encoding,
+      at,
+      at,
+    );
+    if (inserted) return { reply: toReply(inserted), created: true };
+    return { reply: toReply(bySlack.get(reply.slackChannel, reply.slackMessageTs) as Row), created: false };
+  });
+
+  // Wavix may post a delivery report before smsops has recorded the send's answer: such reports were stored by the
+  // DLR webhook already, so they are applied here rather than lost.
+  const submitted = db.transaction((id: number, wavixMessageId: string, status: ReplyStatus) => {
+    setSubmitted.run({ id, wavixId: wavixMessageId, status, at: now() });
+    let row = byId.get(id);
+    if (!row || row.wavix_message_id !== wavixMessageId) return row ? toReply(row) : undefined;
+    for (const report of earlierReports.all(wavixMessageId)) {
+      row = advance(row, report.status, report.error, report.received_at) ?? row;
+    }
+    return toReply(row);
+  });
+
+  const applyDeliveryStatus = db.transaction((wavixMessageId: string, status: ReplyStatus, reason: string | null, at: number) => {
+    const row = byWavix.get(wavixMessageId);
+    if (!row) return undefined;
+    const changed = advance(row, status, reason, at);
+    return changed ? toReply(changed) : undefined;
+  });
+
+  return {
+    begin: (reply) => begin(reply),
+    submitted: (id, wavixMessageId, status) => submitted(id, wavixMessageId, status),
+    notSent: (id, status, reason) => {
+      setNotSent.run({ id, status, reason: reason.slice(0, REASON_MAX), at: now() });
+      const row = byId.get(id);
+      return row ? toReply(row) : undefined;
+    },
+    applyDeliveryStatus: (wavixMessageId, status, reason, at) => applyDeliveryStatus(wavixMessageId, status, reason, at ?? now()),
+    get: (id) => {
+      const row = byId.get(id);
+      return row ? toReply(row) : undefined;
+    },
+    bySlackMessage: (channel, ts) => {
+      const row = bySlack.get(channel, ts);
+      return row ? toReply(row) : undefined;
+    },
+    byWavixMessageId: (wavixMessageId) => {
+      const row = byWavix.get(wavixMessageId);
+      return row ? toReply(row) : undefined;
+    },
+    inThread: (channel, threadTs) => inThread.all(channel, threadTs).map(toReply),
+  };
+}
