@@ -1,9 +1,9 @@
 import { readThresholds } from '../core/alertRules.js';
+import type { MetricsRegistry } from '../metrics.js';
 import type { RelayHealth } from '../relay/relayHealth.js';
 import type { Db } from '../store/database.js';
 import { createAlertsRepository } from '../store/repositories/alerts.js';
 import { createDeliveriesRepository } from '../store/repositories/deliveries.js';
-import type { MetricsRegistry } from './metrics.js';
 import { type Route, sendJson } from './server.js';
 
 /**

@@ -2,10 +2,10 @@ import type { RespondFn, webApi } from '@slack/bolt';
 import { UnexpectedError, unexpectedErrorText } from '../../core/access.js';
 import type { Actor, SetupServices } from '../../core/services.js';
 import { type AppError, describeError } from '../../errors.js';
+import type { WatchOperations } from '../../jobs/operations.js';
 import type { Logger } from '../../log.js';
 import type { PortsipApi } from '../../portsip/api.js';
 import type { RelayOperationsDeps } from '../../relay/operations.js';
-import type { WatchOperations } from '../../watch/operations.js';
 import { WavixError } from '../../wavix/errors.js';
 import type { SlackMessage } from '../ui/text.js';
 

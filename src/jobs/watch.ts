@@ -4,12 +4,6 @@ import type { SetupServices } from '../core/services.js';
 import { describeError } from '../errors.js';
 import type { Route } from '../http/server.js';
 import { tenDlcWebhookRoutes } from '../http/tenDlcWebhookRoutes.js';
-import { createDailyDigestJob } from '../jobs/dailyDigestJob.js';
-import { createRetentionJob } from '../jobs/retentionJob.js';
-import { createScheduler, type Scheduler } from '../jobs/scheduler.js';
-import { createSenderIdApprovalJob } from '../jobs/senderIdApprovalJob.js';
-import { createTenDlcWatch } from '../jobs/tenDlcWatch.js';
-import { createTrafficWatchJob } from '../jobs/trafficWatchJob.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/database.js';
 import { createAlertsRepository } from '../store/repositories/alerts.js';
@@ -21,8 +15,14 @@ import { createSettingsRepository } from '../store/repositories/settings.js';
 import { createTenDlcRepository } from '../store/repositories/tenDlc.js';
 import { createTrafficRepository } from '../store/repositories/traffic.js';
 import { createWatchBaselineRepository } from '../store/repositories/watchBaseline.js';
-import type { AlertNotifier } from './alertNotifier.js';
+import type { AlertNotifier } from '../watch/alertNotifier.js';
+import { createDailyDigestJob } from './dailyDigestJob.js';
 import type { WatchOperations } from './operations.js';
+import { createRetentionJob } from './retentionJob.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
+import { createSenderIdApprovalJob } from './senderIdApprovalJob.js';
+import { createTenDlcWatch } from './tenDlcWatch.js';
+import { createTrafficWatchJob } from './trafficWatchJob.js';
 
 export interface Watch {
   operations: WatchOperations;
