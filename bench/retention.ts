@@ -11,6 +11,7 @@ import { createJobRunsRepository } from '../src/store/repositories/jobRuns.js';
 import { createRejectedWebhooksRepository } from '../src/store/repositories/rejectedWebhooks.js';
 import { createSlackThreadsRepository } from '../src/store/repositories/slackThreads.js';
 import { createTrafficRepository } from '../src/store/repositories/traffic.js';
+import { createRetentionStore } from '../src/store/retention/retentionStore.js';
 import { startWalCheckpointer } from '../src/store/walCheckpointer.js';
 import { fmt, machineLine, makeTempDir, numberOption, out, percentile, removeTempDir, table } from './load.js';
 
@@ -123,7 +124,7 @@ async function simulate(
   const threads = createSlackThreadsRepository(db, clock);
   const traffic = createTrafficRepository(db, clock);
   const retention = createRetentionJob({
-    db,
+    store: createRetentionStore(db),
     settings,
     logger: silentLogger,
     now: clock,
@@ -238,7 +239,12 @@ async function simulate(
   }
   if (catchUpDays !== undefined) {
     // Turning retention on for a file that kept everything: the whole backlog in one run.
-    const catchUp = createRetentionJob({ db, settings: { days: catchUpDays, auditDays: 365 }, logger: silentLogger, now: clock });
+    const catchUp = createRetentionJob({
+      store: createRetentionStore(db),
+      settings: { days: catchUpDays, auditDays: 365 },
+      logger: silentLogger,
+      now: clock,
+    });
     const began = performance.now();
     const { value: report, longestGapMs } = await withGapProbe(() => catchUp.runWithReport());
     result.catchUp = {

@@ -5,24 +5,19 @@ import { maskUrl } from './core/urls.js';
 import { smsopsWebhookUrls } from './core/webhooks.js';
 import { describeError } from './errors.js';
 import { healthRoute, metricsRoute } from './http/health.js';
-import { createMetricsRegistry } from './http/metrics.js';
 import { startHttpServer } from './http/server.js';
+import { tenDlcWebhookRoutes } from './http/tenDlcWebhookRoutes.js';
+import { webhookRoutes } from './http/webhookRoutes.js';
+import { createWatch } from './jobs/watch.js';
 import { type Logger, registerSecret } from './log.js';
+import { createMetricsRegistry } from './metrics.js';
 import { createPortsipApi } from './portsip/api.js';
 import { startRelay } from './relay/relay.js';
 import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, type SlackSurfaceOptions } from './slack/app.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
-import { closeDatabase, openDatabase } from './store/database.js';
-import { checkDatabaseMode, type DatabaseMode, markDatabaseMode } from './store/databaseMode.js';
-import { createAlertsRepository } from './store/repositories/alerts.js';
-import { createAuditRepository } from './store/repositories/audit.js';
-import { createRoutesRepository } from './store/repositories/routes.js';
-import { createSenderIdsRepository } from './store/repositories/senderIds.js';
-import { createSettingsRepository } from './store/repositories/settings.js';
-import { createWatchBaselineRepository } from './store/repositories/watchBaseline.js';
-import { startWalCheckpointer } from './store/walCheckpointer.js';
+import type { DatabaseMode } from './store/databaseMode.js';
+import { openStore } from './store/openStore.js';
 import { createAlertNotifier } from './watch/alertNotifier.js';
-import { createWatch } from './watch/startWatch.js';
 import { createWavixClient, type WavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
 
@@ -33,14 +28,18 @@ export interface RunningSmsops {
 }
 
 /**
- * The composition root: database (with migrations), webhook secret, Wavix client, HTTP listener. Feature modules
- * (Slack, relay, jobs) are wired here as they arrive; nothing below this file knows about the others.
+ * The composition root: the store (every repository, built once), webhook secret, Wavix client, HTTP listener and
+ * its routes. Feature modules (Slack, relay, jobs) get what they need from here, never the database handle; nothing
+ * below this file knows about the others.
  */
 export interface StartOptions {
   logger: Logger;
   /** Test knobs for the Slack side (ack timeout, Web API retries). */
   slack?: Pick<SlackSurfaceOptions, 'unhandledRequestTimeoutMillis' | 'retryConfig'>;
-  /** The watch's clock (tests pass the Wavix emulator's, so "the last hour" is the emulator's last hour). */
+  /**
+   * smsops' one clock: every repository, the relay, the jobs and /healthz read it. Tests pass one that moves with the
+   * Wavix emulator's, so "the last hour" is the emulator's last hour. Default Date.now.
+   */
   now?: () => number;
   /** False in tests: jobs then run only when asked (`/sms jobs run`), never at a minute boundary mid-test. */
   scheduleJobs?: boolean;
@@ -50,18 +49,13 @@ export interface StartOptions {
 
 export async function startSmsops(config: Config, deps: StartOptions): Promise<RunningSmsops> {
   const { logger } = deps;
-  const mode = deps.mode ?? 'production';
-  const allowed = checkDatabaseMode(config.databasePath, mode);
-  if (!allowed.ok) throw allowed.error;
-  const { db, migrations } = openDatabase(config.databasePath, { logger });
-  markDatabaseMode(db, mode);
-  logger.info('database ready', { path: config.databasePath, migrationsApplied: migrations.applied });
-  const checkpointer = startWalCheckpointer(db, { logger });
+  const now = deps.now ?? Date.now;
+  const store = openStore(config.databasePath, { mode: deps.mode ?? 'production', logger, now });
+  const { repositories } = store;
 
   // The secret path segment of the webhook URLs: configured, or generated once and kept, so URLs set in Wavix survive restarts.
   const webhookSecret =
-    config.webhookSecret ??
-    createSettingsRepository(db).getOrCreate('webhook_secret', () => randomBytes(24).toString('base64url'));
+    config.webhookSecret ?? repositories.settings.getOrCreate('webhook_secret', () => randomBytes(24).toString('base64url'));
   registerSecret(webhookSecret);
 
   const wavix = createWavixClient({ baseUrl: config.wavix.apiUrl, apiKey: config.wavix.apiKey, logger });
@@ -74,28 +68,27 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
 
   const services: SetupServices<WavixClient> = {
     wavix,
-    senderIds: createSenderIdsRepository(db),
-    routes: createRoutesRepository(db),
-    audit: createAuditRepository(db),
+    senderIds: repositories.senderIds,
+    routes: repositories.routes,
+    audit: repositories.audit,
     adminUsers: config.slack.adminUsers,
     directory: createSlackDirectoryFor(config.slack, logger, deps.slack?.retryConfig),
     smsopsWebhooks: smsopsWebhookUrls(config.publicBaseUrl, webhookSecret),
     defaultPortsipUrl: config.portsipWebhookUrl ?? null,
-    watchBaseline: createWatchBaselineRepository(db),
+    watchBaseline: repositories.watchBaseline,
   };
   const metrics = createMetricsRegistry();
   const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig);
-  const watchNow = deps.now ?? Date.now;
   const alertNotifier = createAlertNotifier({
-    alerts: createAlertsRepository(db, watchNow),
+    alerts: repositories.alerts,
     slack: watchSlack,
     channel: config.slack.alertChannel,
     logger: logger.child({ component: 'alerts' }),
-    now: watchNow,
+    now,
   });
   const relay = startRelay({
-    db,
-    webhookSecret,
+    repositories,
+    store,
     defaultPortsipUrl: config.portsipWebhookUrl ?? null,
     inboxChannel: config.slack.inboxChannel,
     alertNotifier,
@@ -110,18 +103,23 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     alertChannel: config.slack.alertChannel,
     metrics,
     logger: logger.child({ component: 'relay' }),
+    now,
   });
   services.routeChanges = relay.routeChanges;
 
   const watch = createWatch({
-    db,
-    config,
+    repositories,
+    retentionStore: store.retention,
     services,
     webhookSecret,
+    publicBaseUrl: config.publicBaseUrl,
+    alertChannel: config.slack.alertChannel,
+    schedules: config.schedules,
+    retention: config.retention,
     notifier: alertNotifier,
     slack: watchSlack,
     logger,
-    now: watchNow,
+    now,
   });
 
   const slack = createSlackSurface({
@@ -153,7 +151,13 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     port: config.http.port,
     limits: config.http.limits,
     logger,
-    routes: [healthRoute(db, { relay: relay.health }), metricsRoute(metrics), ...relay.routes, ...watch.routes, ...slack.routes],
+    routes: [
+      healthRoute({ ...repositories, migrationCount: store.migrationCount, now, relay: relay.health }),
+      metricsRoute(metrics),
+      ...webhookRoutes({ secret: webhookSecret, ...relay.intake }),
+      ...tenDlcWebhookRoutes({ secret: webhookSecret, rejected: repositories.rejectedWebhooks, receive: watch.receiveTenDlc }),
+      ...slack.routes,
+    ],
   });
   await slack.start();
   if (deps.scheduleJobs !== false) watch.start();
@@ -168,8 +172,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     await watch.stop();
     await relay.stop();
     await slack.stop();
-    await checkpointer.stop();
-    closeDatabase(db);
+    await store.close();
   };
   return {
     url: http.url,

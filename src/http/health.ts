@@ -1,9 +1,7 @@
 import { readThresholds } from '../core/alertRules.js';
+import type { MetricsRegistry } from '../metrics.js';
 import type { RelayHealth } from '../relay/relayHealth.js';
-import type { Db } from '../store/database.js';
-import { createAlertsRepository } from '../store/repositories/alerts.js';
-import { createDeliveriesRepository } from '../store/repositories/deliveries.js';
-import type { MetricsRegistry } from './metrics.js';
+import type { Repositories, Store } from '../store/openStore.js';
 import { type Route, sendJson } from './server.js';
 
 /**
@@ -12,18 +10,23 @@ import { type Route, sendJson } from './server.js';
  * threshold (`backlog_minutes`, 10 min by default; `off` leaves the backlog out). Everything it reads is a read or
  * the relay's in-memory verdict: it never takes the write lock, so it answers at once while another process holds it.
  */
-export function healthRoute(db: Db, options: { now?: () => number; relay?: () => RelayHealth } = {}): Route {
-  const now = options.now ?? Date.now;
-  const probe = db.prepare('SELECT count(*) AS n FROM schema_migrations');
-  const deliveries = createDeliveriesRepository(db, now);
-  const alerts = createAlertsRepository(db, now);
+export function healthRoute(options: {
+  deliveries: Pick<Repositories['deliveries'], 'backlog'>;
+  /** The backlog threshold is the relay backlog alert's. */
+  alerts: Pick<Repositories['alerts'], 'setting'>;
+  /** The read probe: throws when the database cannot be read. */
+  migrationCount: Store['migrationCount'];
+  now: () => number;
+  relay?: () => RelayHealth;
+}): Route {
+  const { deliveries, alerts, now } = options;
   return {
     method: 'GET',
     path: '/healthz',
     handler: (_req, res) => {
       const relay = options.relay?.();
       try {
-        const { n } = probe.get() as { n: number };
+        const n = options.migrationCount();
         const backlog = deliveries.backlog();
         const pending = backlog.reduce((sum, b) => sum + b.pending, 0);
         const oldest = backlog.reduce<number | null>(

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { TenDlcReceipt, TenDlcWebhookPayload } from '../jobs/tenDlcWatch.js';
+import { tenDlcWebhookPath } from '../jobs/tenDlcWebhookUrls.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import {
   brandStatusChangedWebhookSchema,
@@ -10,18 +11,6 @@ import {
 import type { TenDlcEventCategory } from '../wavix/tenDlc.js';
 import { type Route, sendJson } from './server.js';
 import { admitWebhook } from './webhookRoutes.js';
-
-const PATH = (category: TenDlcEventCategory) => `/webhooks/wavix/10dlc/${category}`;
-
-/** Where Wavix must post each category of 10DLC status changes (`POST /v3/10dlc/subscriptions`). The secret is in it. */
-export function tenDlcWebhookUrls(publicBaseUrl: string, secret: string): Record<TenDlcEventCategory, string> {
-  const base = publicBaseUrl.replace(/\/+$/, '');
-  return {
-    brand: `${base}${PATH('brand')}/${secret}`,
-    campaign: `${base}${PATH('campaign')}/${secret}`,
-    number: `${base}${PATH('number')}/${secret}`,
-  };
-}
 
 const SCHEMAS: Record<TenDlcEventCategory, { event: string; schema: z.ZodType<TenDlcWebhookPayload> }> = {
   brand: { event: 'BrandStatusChanged', schema: brandStatusChangedWebhookSchema },
@@ -84,8 +73,8 @@ export function tenDlcWebhookRoutes(deps: TenDlcWebhookRouteDeps): Route[] {
       sendJson(res, 200, { ok: true, changed: change !== null });
     };
   return [
-    { method: 'POST', path: `${PATH('brand')}/:secret`, handler: handler('brand') },
-    { method: 'POST', path: `${PATH('campaign')}/:secret`, handler: handler('campaign') },
-    { method: 'POST', path: `${PATH('number')}/:secret`, handler: handler('number') },
+    { method: 'POST', path: `${tenDlcWebhookPath('brand')}/:secret`, handler: handler('brand') },
+    { method: 'POST', path: `${tenDlcWebhookPath('campaign')}/:secret`, handler: handler('campaign') },
+    { method: 'POST', path: `${tenDlcWebhookPath('number')}/:secret`, handler: handler('number') },
   ];
 }

@@ -1,10 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isTransientStoreError, storeErrorReason } from '../core/ports/storeErrors.js';
-import type { Result } from '../errors.js';
-import type { WebhookRejection, WebhookRequest } from '../relay/ingest.js';
+import type { WebhookRequest } from '../relay/ingest.js';
+import type { RelayIntake } from '../relay/intake.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
-import type { Histogram } from './metrics.js';
 import { type Route, sendJson } from './server.js';
 
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
@@ -35,20 +34,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
   });
 }
 
-export interface WebhookRouteDeps {
+export interface WebhookRouteDeps extends RelayIntake {
   secret: string;
-  rejected: RejectedWebhooksRepository;
-  /** Stores the request (or refuses it); the promise settles once the store committed. */
-  ingest: Record<
-    WebhookRequest['route'],
-    (request: WebhookRequest) => Promise<Result<{ id: number; duplicate: boolean }, WebhookRejection>>
-  >;
-  onIngested?: (route: WebhookRequest['route'], outcome: 'stored' | 'duplicate' | 'rejected') => void;
-  /** Every answer given, by HTTP status (5xx included), once the response is finished or the client went away. */
-  onAnswered?: (route: WebhookRequest['route'], status: number | 'aborted') => void;
-  /** A store failure that is not the request's fault (logged without the body: SMS text is personal data). */
-  onStoreError?: (route: WebhookRequest['route'], error: unknown) => void;
-  latency?: Histogram;
 }
 
 /** Seconds Wavix is asked to wait before retrying a webhook smsops could not store (locked or full database). */

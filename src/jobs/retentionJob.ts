@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { hourStartOf } from '../core/model/traffic.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Db } from '../store/database.js';
-import { createTableDeleter, type TableDeleter } from '../store/retention/batchDelete.js';
+import type { TableDeleter } from '../store/retention/batchDelete.js';
+import type { RetentionStore } from '../store/retention/retentionStore.js';
 import { RETENTION_TABLES, type RetentionTable, type RetentionWindow } from '../store/retention/tables.js';
 import type { JobOutcome } from './scheduler.js';
 
@@ -58,7 +58,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * one transaction). Logs counts only, never what a row held.
  */
 export function createRetentionJob(deps: {
-  db: Db;
+  store: RetentionStore;
   settings: RetentionSettings;
   logger: Logger;
   now: () => number;
@@ -71,7 +71,7 @@ export function createRetentionJob(deps: {
    */
   onBatch?: (table: string, rows: number, ms: number, cpuMs: number) => void;
 }): RetentionJob {
-  const { db, settings, logger, now } = deps;
+  const { store, settings, logger, now } = deps;
   const tables = deps.tables ?? RETENTION_TABLES;
   const batchRows = deps.batchRows ?? RETENTION_BATCH_ROWS;
   const targetMs = deps.targetMs ?? RETENTION_BATCH_TARGET_MS;
@@ -80,7 +80,7 @@ export function createRetentionJob(deps: {
   const deleterFor = (spec: RetentionTable) => {
     let deleter = deleters.get(spec.table);
     if (!deleter) {
-      deleter = createTableDeleter(db, spec);
+      deleter = store.deleter(spec);
       deleters.set(spec.table, deleter);
     }
     return deleter;
@@ -166,7 +166,7 @@ export function createRetentionJob(deps: {
       longestBatchMs: report.longestBatchMs,
       longestBatchTable: report.longestBatchTable,
       // Deleted rows' pages stay in the file as free pages that new rows reuse (see README: Retention).
-      freePages: db.open ? (db.pragma('freelist_count', { simple: true }) as number) : null,
+      freePages: store.freePages(),
       failures: report.failures.length,
       stopped: report.stopped,
       run: runs,

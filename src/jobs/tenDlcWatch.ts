@@ -2,7 +2,6 @@ import type { webApi } from '@slack/bolt';
 import { attempt } from '../core/access.js';
 import { ALERT_RULE } from '../core/alertRules.js';
 import { AppError, describeError, ok, type Result } from '../errors.js';
-import { tenDlcWebhookUrls } from '../http/tenDlcWebhookRoutes.js';
 import type { Logger } from '../log.js';
 import { type TenDlcChangeView, tenDlcAlertSummary, tenDlcChangeMessage } from '../slack/ui/approvals.js';
 import type { TenDlcObservation, TenDlcRepository, TenDlcStatus } from '../store/repositories/tenDlc.js';
@@ -12,6 +11,7 @@ import { WavixError } from '../wavix/errors.js';
 import { collectAll } from '../wavix/paginate.js';
 import { TEN_DLC_EVENT_CATEGORIES, type TenDlcEventCategory } from '../wavix/tenDlc.js';
 import type { JobOutcome } from './scheduler.js';
+import { tenDlcWebhookUrls } from './tenDlcWebhookUrls.js';
 
 /** A status-change webhook's body, as parsed at the route (BrandStatusChanged, CampaignStatusChanged, NumberStatusChanged). */
 export interface TenDlcWebhookPayload {

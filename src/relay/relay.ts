@@ -6,24 +6,13 @@ import { isTransientStoreError } from '../core/ports/storeErrors.js';
 import type { RouteChanges } from '../core/services.js';
 import { maskUrl } from '../core/urls.js';
 import { describeError, type Result } from '../errors.js';
-import type { MetricsRegistry } from '../http/metrics.js';
-import type { Route } from '../http/server.js';
-import { webhookRoutes } from '../http/webhookRoutes.js';
 import type { Logger } from '../log.js';
-import type { Db } from '../store/database.js';
-import { createGroupCommit } from '../store/groupCommit.js';
-import { createAlertsRepository } from '../store/repositories/alerts.js';
-import { createDeliveriesRepository } from '../store/repositories/deliveries.js';
-import { createDeliveryReportsRepository } from '../store/repositories/deliveryReports.js';
-import { createInboundRepository } from '../store/repositories/inbound.js';
-import { createRejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
-import { createRoutesRepository } from '../store/repositories/routes.js';
-import { createSchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
-import { createSlackPostsRepository } from '../store/repositories/slackPosts.js';
-import { createSlackThreadsRepository } from '../store/repositories/slackThreads.js';
+import type { MetricsRegistry } from '../metrics.js';
+import type { Repositories, Store } from '../store/openStore.js';
 import { createWriteHealth } from '../store/writeHealth.js';
 import type { AlertNotifier } from '../watch/alertNotifier.js';
 import { type IngestDeps, type Ingested, ingestDeliveryReport, ingestInboundMessage, type WebhookRejection } from './ingest.js';
+import type { RelayIntake } from './intake.js';
 import type { RelayOperationsDeps } from './operations.js';
 import { type AttemptOutcome, type DeliveryRetryPolicy, type OutboxWorker, startOutboxWorker } from './outbox.js';
 import { createPortsipSender } from './portsip.js';
@@ -36,8 +25,20 @@ import { startSlackPostUpdater } from './slackPostUpdater.js';
 import { slackShownMessage } from './slackShown.js';
 
 export interface RelayOptions {
-  db: Db;
-  webhookSecret: string;
+  repositories: Pick<
+    Repositories,
+    | 'deliveries'
+    | 'inbound'
+    | 'alerts'
+    | 'schemaWarnings'
+    | 'deliveryReports'
+    | 'rejectedWebhooks'
+    | 'routes'
+    | 'slackPosts'
+    | 'slackThreads'
+  >;
+  /** Group commit for ingest, the write probe, and one transaction per route change. */
+  store: Pick<Store, 'groupCommit' | 'probeWrite' | 'transaction'>;
   defaultPortsipUrl: string | null;
   inboxChannel: string | null;
   /** Dead letters are alerts: fired once per destination, resolved by the next delivery that gets through. */
@@ -51,7 +52,7 @@ export interface RelayOptions {
   maskCodesInSlack?: boolean;
   metrics: MetricsRegistry;
   logger: Logger;
-  now?: () => number;
+  now: () => number;
   /** How long a stop waits for PortSIP requests in flight before cutting them. */
   shutdownGraceMs?: number;
   /** Overall deadline of one PortSIP attempt (PORTSIP_DEADLINE_MS). */
@@ -65,7 +66,8 @@ export interface RelayOptions {
 }
 
 export interface Relay {
-  routes: Route[];
+  /** What the Wavix webhook routes call. */
+  intake: RelayIntake;
   /** What `/sms relay …` and `/sms inbox` work with. */
   operations: RelayOperationsDeps;
   /** The verdict /healthz reports (and `relay_stalled` alerts on). */
@@ -83,18 +85,14 @@ const destinationLabel = (d: Delivery) =>
  * (PortSIP, Slack), so a slow or rate-limited Slack never holds up PortSIP.
  */
 export function startRelay(options: RelayOptions): Relay {
-  const { db, logger, metrics } = options;
-  const now = options.now ?? Date.now;
-  const deliveries = createDeliveriesRepository(db, now);
-  const inbound = createInboundRepository(db, now);
-  const alerts = createAlertsRepository(db, now);
-  const schemaWarnings = createSchemaWarningsRepository(db, { now });
+  const { repositories, store, logger, metrics, now } = options;
+  const { deliveries, inbound, alerts, schemaWarnings } = repositories;
   const deps: IngestDeps = {
     inbound,
-    deliveryReports: createDeliveryReportsRepository(db, now),
-    rejected: createRejectedWebhooksRepository(db, { now }),
+    deliveryReports: repositories.deliveryReports,
+    rejected: repositories.rejectedWebhooks,
     schemaWarnings,
-    routes: createRoutesRepository(db, now),
+    routes: repositories.routes,
     defaultPortsipUrl: options.defaultPortsipUrl,
     inboxChannel: options.inboxChannel,
     now,
@@ -136,7 +134,7 @@ export function startRelay(options: RelayOptions): Relay {
 
   // Each relayed SMS's Slack post shows its PortSIP state, edited in place; posts and edits share the Slack leg's pace.
   const slackPace = createSlackPace(options.slackPaceMs);
-  const slackPosts = createSlackPostsRepository(db, now);
+  const { slackPosts } = repositories;
   const shownInSlack = slackShownMessage({ maskCodes: options.maskCodesInSlack ?? false });
   const postUpdater = startSlackPostUpdater({
     client: options.slackClient,
@@ -247,7 +245,7 @@ export function startRelay(options: RelayOptions): Relay {
       kind: 'slack',
       send: createSlackRelaySender({
         client: options.slackClient,
-        threads: createSlackThreadsRepository(db, now),
+        threads: repositories.slackThreads,
         shown: shownInSlack,
         posts: slackPosts,
         portsipState: postUpdater.portsipState,
@@ -268,14 +266,13 @@ export function startRelay(options: RelayOptions): Relay {
     }),
   ];
 
-  const commits = createGroupCommit(db, { writeHealth });
+  const commits = store.groupCommit({ writeHealth });
   // Counted once committed: a write can run twice inside the group commit, and a rolled-back one warned nothing.
   const counted = (route: 'inbound' | 'dlr') => (outcome: Result<Ingested, WebhookRejection>) => {
     if (outcome.ok && outcome.value.warnings > 0) warned.inc({ route });
     return outcome;
   };
-  const routes = webhookRoutes({
-    secret: options.webhookSecret,
+  const intake: RelayIntake = {
     rejected: deps.rejected,
     ingest: {
       inbound: (r) => commits.submit(() => ingestInboundMessage(deps, r)).then(counted('inbound')),
@@ -291,7 +288,7 @@ export function startRelay(options: RelayOptions): Relay {
       received.inc({ route, outcome });
       if (route === 'inbound' && outcome === 'stored') for (const w of workers) w.wake();
     },
-  });
+  };
 
   const health = () => judgeRelayHealth({ workers: workers.map((w) => w.status()), writes: writeHealth.state(), now: now() });
   metrics.gauge('smsops_relay_worker_seconds_since_loop', 'Seconds since each relay worker last went round.', () =>
@@ -301,7 +298,7 @@ export function startRelay(options: RelayOptions): Relay {
     { value: writeHealth.state().writable ? 1 : 0 },
   ]);
   const watchdog = startRelayWatchdog({
-    db,
+    probeWrite: store.probeWrite,
     health,
     writeHealth,
     alertNotifier: options.alertNotifier,
@@ -320,15 +317,15 @@ export function startRelay(options: RelayOptions): Relay {
     for (const w of workers) w.wake();
   };
   return {
-    routes,
+    intake,
     health,
     operations: { deliveries, inbound, schemaWarnings, now, wakeRelay, routing: deps, forgetMovedFrom },
     routeChanges: {
       apply: (routeKey, write) => {
-        const change = db.transaction(() => {
+        const change = store.transaction(() => {
           const value = write();
           return { value, ...retargetDeliveries({ deliveries, routing: deps }, routeKey) };
-        })();
+        });
         if (change.moved > 0) {
           logger.info('route change moved queued deliveries', { route: routeKey, moved: change.moved });
           wakeRelay();

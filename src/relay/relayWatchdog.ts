@@ -2,7 +2,6 @@ import { ALERT_RULE } from '../core/alertRules.js';
 import { isTransientStoreError } from '../core/ports/storeErrors.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Db } from '../store/database.js';
 import type { WriteHealth } from '../store/writeHealth.js';
 import type { AlertNotifier } from '../watch/alertNotifier.js';
 import type { RelayHealth } from './relayHealth.js';
@@ -20,7 +19,8 @@ export const RELAY_STALLED_SUBJECT = 'relay';
  * alert follows as soon as it can be written.
  */
 export function startRelayWatchdog(options: {
-  db: Db;
+  /** Takes the database's write lock and gives it back; throws when it cannot (store/writeProbe.ts). */
+  probeWrite: () => void;
   health: () => RelayHealth;
   writeHealth: WriteHealth;
   alertNotifier: AlertNotifier;
@@ -33,7 +33,7 @@ export function startRelayWatchdog(options: {
   logger: Logger;
   now: () => number;
 }): { stop(): void } {
-  const { db, writeHealth, logger, now } = options;
+  const { probeWrite, writeHealth, logger, now } = options;
   const intervalMs = options.intervalMs ?? 1_000;
   let alertOpen = options.openAlert;
   let failingSince: number | null = null;
@@ -43,17 +43,14 @@ export function startRelayWatchdog(options: {
   /** The kinds of problem already logged in this stall: each is logged once, however the reasons come and go. */
   const loggedKinds = new Set<string>();
 
-  // BEGIN IMMEDIATE takes the write lock and gives it back: it sees another process holding the lock, waits at most
-  // the short busy timeout, and writes nothing. A full disk shows only through real writes failing.
+  // Only when no real write said lately whether the database can be written.
   const probe = () => {
     const last = writeHealth.state().lastSuccessAt;
     if (last !== null && now() - last < intervalMs) return;
     try {
-      db.exec('BEGIN IMMEDIATE');
-      db.exec('ROLLBACK');
+      probeWrite();
       writeHealth.succeeded();
     } catch (error) {
-      if (db.inTransaction) db.exec('ROLLBACK');
       if (isTransientStoreError(error)) writeHealth.failed(error);
       else throw error;
     }

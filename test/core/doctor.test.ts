@@ -16,6 +16,8 @@ import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/serve
 import { ok } from '../../src/errors.js';
 import { healthRoute } from '../../src/http/health.js';
 import { slackChannelMembership } from '../../src/slack/listeners/commands/doctorCommand.js';
+import type { Db } from '../../src/store/database.js';
+import { storeOn } from '../../src/store/openStore.js';
 import { createAuditRepository } from '../../src/store/repositories/audit.js';
 import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
@@ -25,6 +27,12 @@ import { createWavixClient } from '../../src/wavix/client.js';
 import { everyoneAdminDirectory } from '../helpers/directory.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+
+/** smsops' /healthz over the test database. */
+const healthOn = (db: Db) => {
+  const store = storeOn(db, Date.now);
+  return healthRoute({ ...store.repositories, migrationCount: store.migrationCount, now: Date.now });
+};
 
 const API_KEY = 'wavix-doctor-test-key-7c2f';
 const SECRET = 'whsec_doctor_0123456789abcdefghij';
@@ -119,7 +127,7 @@ afterAll(() => fakeSlack.close());
 beforeEach(async () => {
   emulator = await startWavixEmulator({ apiKey: API_KEY });
   t = createTempDb();
-  const health = healthRoute(t.db);
+  const health = healthOn(t.db);
   const healthPort = await listening(createHttpsServer(localhostCert, (req, res) => health.handler(req, res, {})));
   publicBaseUrl = `https://127.0.0.1:${healthPort}`;
   services = {
@@ -310,7 +318,7 @@ describe('each broken link', () => {
   });
 
   it('a PUBLIC_BASE_URL over plain HTTP is a warning; one that answers as something else, or not at all, fails', async () => {
-    const plainHealth = healthRoute(t.db);
+    const plainHealth = healthOn(t.db);
     const plainPort = await listening(createHttpServer((req, res) => plainHealth.handler(req, res, {})));
     const plain = check(await runDoctor(doctorDeps({ publicBaseUrl: `http://127.0.0.1:${plainPort}` })), 'public-url');
     expect(plain).toMatchObject({ status: 'warning', reason: expect.stringContaining('over plain HTTP') });

@@ -57,12 +57,14 @@ export async function startSmsopsUnderTest(env: Record<string, string | undefine
   });
   if (!parsed.ok) throw parsed.error;
   const logs: string[] = [];
+  // smsops' one clock is real time moved on by however far the test moved the emulator's (`clock.advance`): the relay's
+  // retries and leases run in real time, and a test moves "now" for Wavix and the watch together.
+  const emulatorStart = emulator.clock.now();
   const smsops = await startSmsops(parsed.value, {
     logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }),
     slack: { unhandledRequestTimeoutMillis: 1500, retryConfig: { retries: 0 } },
-    // The watch reads the emulator's clock, so a test moves "now" for Wavix and the watch together; jobs run only
-    // when a test asks (`/sms jobs run …`).
-    now: () => emulator.clock.now(),
+    now: () => Date.now() + (emulator.clock.now() - emulatorStart),
+    // Jobs run only when a test asks (`/sms jobs run …`).
     scheduleJobs: false,
   });
   const db = openDatabase(parsed.value.databasePath).db;

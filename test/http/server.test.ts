@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { healthRoute } from '../../src/http/health.js';
 import { type HttpServer, sendJson, startHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
+import { storeOn } from '../../src/store/openStore.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+
+const healthOn = (temp: TempDb) => {
+  const store = storeOn(temp.db, Date.now);
+  return healthRoute({ ...store.repositories, migrationCount: store.migrationCount, now: Date.now });
+};
 
 let server: HttpServer | undefined;
 let temp: TempDb | undefined;
@@ -20,7 +26,7 @@ describe('HTTP listener', () => {
       port: 0,
       logger: createLogger({ sink: (line) => lines.push(line) }),
       routes: [
-        healthRoute(temp.db),
+        healthOn(temp),
         { method: 'POST', path: '/echo/:name', handler: (_req, res, params) => sendJson(res, 200, params) },
         {
           method: 'GET',

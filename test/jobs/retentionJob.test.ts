@@ -10,6 +10,7 @@ import { createJobRunsRepository } from '../../src/store/repositories/jobRuns.js
 import { createRejectedWebhooksRepository } from '../../src/store/repositories/rejectedWebhooks.js';
 import { createSlackThreadsRepository } from '../../src/store/repositories/slackThreads.js';
 import { createTrafficRepository } from '../../src/store/repositories/traffic.js';
+import { createRetentionStore } from '../../src/store/retention/retentionStore.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 const DAY = 86_400_000;
@@ -79,7 +80,7 @@ function ingest(states: { portsip: 'delivered' | 'dead' | 'pending' | 'in_flight
 
 const job = (settings: Partial<RetentionSettings> = {}, options: { batchRows?: number } = {}) =>
   createRetentionJob({
-    db: tmp.db,
+    store: createRetentionStore(tmp.db),
     settings: { days: 90, auditDays: 365, ...settings },
     logger,
     now: tmp.clock.now,

@@ -6,6 +6,7 @@ import { createConversationRepliesRepository } from '../../src/store/repositorie
 import { createDeliveryReportsRepository } from '../../src/store/repositories/deliveryReports.js';
 import { createOptOutsRepository } from '../../src/store/repositories/optOuts.js';
 import { createProcessedSlackEventsRepository } from '../../src/store/repositories/slackEvents.js';
+import { createRetentionStore } from '../../src/store/retention/retentionStore.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 const DAY = 86_400_000;
@@ -245,7 +246,7 @@ describe('retention of the conversation tables', () => {
     events.claim('Ev-new');
 
     const job = createRetentionJob({
-      db: t.db,
+      store: createRetentionStore(t.db),
       settings: { days: 90, auditDays: 365 },
       logger: createLogger({ level: 'error', sink: () => {} }),
       now: t.clock.now,

@@ -3,9 +3,9 @@ import { UnexpectedError, unexpectedErrorText } from '../../core/access.js';
 import type { PortsipApi } from '../../core/ports/portsip.js';
 import type { Actor, SetupServices } from '../../core/services.js';
 import { type AppError, describeError } from '../../errors.js';
+import type { WatchOperations } from '../../jobs/operations.js';
 import type { Logger } from '../../log.js';
 import type { RelayOperationsDeps } from '../../relay/operations.js';
-import type { WatchOperations } from '../../watch/operations.js';
 import { WavixError } from '../../wavix/errors.js';
 import type { SlackMessage } from '../ui/text.js';
 

@@ -1,34 +1,32 @@
 import type { webApi } from '@slack/bolt';
-import type { Config } from '../config.js';
 import type { SetupServices } from '../core/services.js';
 import { describeError } from '../errors.js';
-import type { Route } from '../http/server.js';
-import { tenDlcWebhookRoutes } from '../http/tenDlcWebhookRoutes.js';
-import { createDailyDigestJob } from '../jobs/dailyDigestJob.js';
-import { createRetentionJob } from '../jobs/retentionJob.js';
-import { createScheduler, type Scheduler } from '../jobs/scheduler.js';
-import { createSenderIdApprovalJob } from '../jobs/senderIdApprovalJob.js';
-import { createTenDlcWatch } from '../jobs/tenDlcWatch.js';
-import { createTrafficWatchJob } from '../jobs/trafficWatchJob.js';
 import type { Logger } from '../log.js';
-import type { Db } from '../store/database.js';
-import { createAlertsRepository } from '../store/repositories/alerts.js';
-import { createDeliveriesRepository } from '../store/repositories/deliveries.js';
-import { createDeliveryReportsRepository } from '../store/repositories/deliveryReports.js';
-import { createJobRunsRepository } from '../store/repositories/jobRuns.js';
-import { createRejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
-import { createSettingsRepository } from '../store/repositories/settings.js';
-import { createTenDlcRepository } from '../store/repositories/tenDlc.js';
-import { createTrafficRepository } from '../store/repositories/traffic.js';
-import { createWatchBaselineRepository } from '../store/repositories/watchBaseline.js';
+import type { Repositories } from '../store/openStore.js';
+import type { RetentionStore } from '../store/retention/retentionStore.js';
+import type { AlertNotifier } from '../watch/alertNotifier.js';
 import type { WavixClient } from '../wavix/client.js';
-import type { AlertNotifier } from './alertNotifier.js';
+import { createDailyDigestJob } from './dailyDigestJob.js';
 import type { WatchOperations } from './operations.js';
+import { createRetentionJob, type RetentionSettings } from './retentionJob.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
+import { createSenderIdApprovalJob } from './senderIdApprovalJob.js';
+import { createTenDlcWatch, type TenDlcWatch } from './tenDlcWatch.js';
+import { createTrafficWatchJob } from './trafficWatchJob.js';
+
+/** Cron expressions (the *_CRON settings), read in `timezone` (SCHEDULE_TIMEZONE). */
+export interface JobSchedules {
+  senderIdPoll: string;
+  trafficWatch: string;
+  digest: string;
+  retention: string;
+  timezone: string;
+}
 
 export interface Watch {
   operations: WatchOperations;
-  /** The 10DLC status-change webhooks Wavix posts. */
-  routes: Route[];
+  /** Records a 10DLC status change Wavix posted (what the webhook routes call). */
+  receiveTenDlc: TenDlcWatch['receive'];
   scheduler: Scheduler;
   /** Arms the schedules and subscribes to 10DLC events (both in the background of start-up). */
   start(): void;
@@ -37,21 +35,28 @@ export interface Watch {
 
 /** The watch: scheduled jobs (Sender ID approvals, 10DLC, traffic and alert rules, daily digest) and what they share. */
 export function createWatch(options: {
-  db: Db;
-  config: Config;
+  repositories: Pick<
+    Repositories,
+    'alerts' | 'traffic' | 'settings' | 'tenDlc' | 'deliveryReports' | 'deliveries' | 'watchBaseline' | 'jobRuns'
+  >;
+  retentionStore: RetentionStore;
   services: SetupServices<WavixClient>;
   webhookSecret: string;
+  /** PUBLIC_BASE_URL: where Wavix's 10DLC status webhooks are pointed at start (not without it). */
+  publicBaseUrl: string | undefined;
+  /** Where approvals, alerts and the digest are posted. */
+  alertChannel: string;
+  schedules: JobSchedules;
+  retention: RetentionSettings;
   notifier: AlertNotifier;
   slack: webApi.WebClient;
   logger: Logger;
   now: () => number;
 }): Watch {
-  const { db, config, services, notifier, slack, now } = options;
+  const { repositories, services, notifier, slack, now } = options;
   const logger = options.logger.child({ component: 'watch' });
-  const channel = config.slack.alertChannel;
-  const alerts = createAlertsRepository(db, now);
-  const traffic = createTrafficRepository(db, now);
-  const settings = createSettingsRepository(db);
+  const channel = options.alertChannel;
+  const { alerts, traffic, settings } = repositories;
 
   const approvals = createSenderIdApprovalJob({
     wavix: services.wavix,
@@ -65,7 +70,7 @@ export function createWatch(options: {
   });
   const tenDlc = createTenDlcWatch({
     wavix: services.wavix,
-    tenDlc: createTenDlcRepository(db, now),
+    tenDlc: repositories.tenDlc,
     alerts: notifier,
     slack,
     channel,
@@ -75,20 +80,25 @@ export function createWatch(options: {
   const trafficWatch = createTrafficWatchJob({
     services,
     traffic,
-    deliveryReports: createDeliveryReportsRepository(db, now),
-    deliveries: createDeliveriesRepository(db, now),
+    deliveryReports: repositories.deliveryReports,
+    deliveries: repositories.deliveries,
     alerts,
-    baseline: createWatchBaselineRepository(db, now),
+    baseline: repositories.watchBaseline,
     notifier,
     logger,
     now,
   });
   const digest = createDailyDigestJob({ traffic, alerts, slack, channel, logger, now });
-  const retention = createRetentionJob({ db, settings: config.retention, logger: logger.child({ job: 'retention' }), now });
+  const retention = createRetentionJob({
+    store: options.retentionStore,
+    settings: options.retention,
+    logger: logger.child({ job: 'retention' }),
+    now,
+  });
 
-  const { schedules } = config;
+  const { schedules } = options;
   const scheduler = createScheduler({
-    jobRuns: createJobRunsRepository(db, now),
+    jobRuns: repositories.jobRuns,
     logger,
     timezone: schedules.timezone,
     jobs: [
@@ -127,16 +137,12 @@ export function createWatch(options: {
 
   return {
     operations: { alerts, jobs: scheduler, traffic, now },
-    routes: tenDlcWebhookRoutes({
-      secret: options.webhookSecret,
-      rejected: createRejectedWebhooksRepository(db, { now }),
-      receive: tenDlc.receive,
-    }),
+    receiveTenDlc: tenDlc.receive,
     scheduler,
     start: () => {
       scheduler.start();
-      if (!config.publicBaseUrl) return;
-      tenDlc.ensureSubscriptions(config.publicBaseUrl).then(
+      if (!options.publicBaseUrl) return;
+      tenDlc.ensureSubscriptions(options.publicBaseUrl).then(
         (result) => {
           if (result.ok) logger.info('10DLC status webhooks', { ...result.value });
           else logger.warn('10DLC status webhooks not set', { error: result.error.userMessage });

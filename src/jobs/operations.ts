@@ -1,6 +1,6 @@
 import type { TrafficRepository } from '../core/ports/traffic.js';
-import type { Scheduler } from '../jobs/scheduler.js';
 import type { AlertsRepository } from '../store/repositories/alerts.js';
+import type { Scheduler } from './scheduler.js';
 
 /** What `/sms alerts`, `/sms jobs`, `/sms traffic` and App Home work with. */
 export interface WatchOperations {

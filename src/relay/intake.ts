@@ -1,0 +1,24 @@
+import type { Result } from '../errors.js';
+import type { Histogram } from '../metrics.js';
+import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
+import type { WebhookRejection, WebhookRequest } from './ingest.js';
+
+/**
+ * What the Wavix webhook routes (http/webhookRoutes.ts, the driving adapter) call: store a request or refuse it, and
+ * report how each one went.
+ */
+export interface RelayIntake {
+  /** Where refused requests are kept (an oversized body is refused by the routes before ingest, and kept here too). */
+  rejected: RejectedWebhooksRepository;
+  /** Stores the request (or refuses it); the promise settles once the store committed. */
+  ingest: Record<
+    WebhookRequest['route'],
+    (request: WebhookRequest) => Promise<Result<{ id: number; duplicate: boolean }, WebhookRejection>>
+  >;
+  onIngested?: (route: WebhookRequest['route'], outcome: 'stored' | 'duplicate' | 'rejected') => void;
+  /** Every answer given, by HTTP status (5xx included), once the response is finished or the client went away. */
+  onAnswered?: (route: WebhookRequest['route'], status: number | 'aborted') => void;
+  /** A store failure that is not the request's fault (logged without the body: SMS text is personal data). */
+  onStoreError?: (route: WebhookRequest['route'], error: unknown) => void;
+  latency?: Histogram;
+}

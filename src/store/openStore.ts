@@ -1,0 +1,131 @@
+import type { AuditRepository } from '../core/ports/audit.js';
+import type { DeliveriesRepository } from '../core/ports/deliveries.js';
+import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
+import type { InboundRepository } from '../core/ports/inbound.js';
+import type { RoutesRepository } from '../core/ports/routes.js';
+import type { SenderIdsRepository } from '../core/ports/senderIds.js';
+import type { SettingsRepository } from '../core/ports/settings.js';
+import type { TrafficRepository } from '../core/ports/traffic.js';
+import type { WatchBaselineRepository } from '../core/ports/watchBaseline.js';
+import type { Logger } from '../log.js';
+import { closeDatabase, type Db, openDatabase } from './database.js';
+import { checkDatabaseMode, type DatabaseMode, markDatabaseMode } from './databaseMode.js';
+import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from './groupCommit.js';
+import type { MigrationReport } from './migrate.js';
+import { type AlertsRepository, createAlertsRepository } from './repositories/alerts.js';
+import { createAuditRepository } from './repositories/audit.js';
+import { createDeliveriesRepository } from './repositories/deliveries.js';
+import { createDeliveryReportsRepository } from './repositories/deliveryReports.js';
+import { createInboundRepository } from './repositories/inbound.js';
+import { createJobRunsRepository, type JobRunsRepository } from './repositories/jobRuns.js';
+import { createRejectedWebhooksRepository, type RejectedWebhooksRepository } from './repositories/rejectedWebhooks.js';
+import { createRoutesRepository } from './repositories/routes.js';
+import { createSchemaWarningsRepository, type SchemaWarningsRepository } from './repositories/schemaWarnings.js';
+import { createSenderIdsRepository } from './repositories/senderIds.js';
+import { createSettingsRepository } from './repositories/settings.js';
+import { createSlackPostsRepository, type SlackPostsRepository } from './repositories/slackPosts.js';
+import { createSlackThreadsRepository, type SlackThreadsRepository } from './repositories/slackThreads.js';
+import { createTenDlcRepository, type TenDlcRepository } from './repositories/tenDlc.js';
+import { createTrafficRepository } from './repositories/traffic.js';
+import { createWatchBaselineRepository } from './repositories/watchBaseline.js';
+import { createRetentionStore, type RetentionStore } from './retention/retentionStore.js';
+import { startWalCheckpointer } from './walCheckpointer.js';
+import { createWriteProbe } from './writeProbe.js';
+
+export interface Repositories {
+  alerts: AlertsRepository;
+  audit: AuditRepository;
+  deliveries: DeliveriesRepository;
+  deliveryReports: DeliveryReportsRepository;
+  inbound: InboundRepository;
+  jobRuns: JobRunsRepository;
+  rejectedWebhooks: RejectedWebhooksRepository;
+  routes: RoutesRepository;
+  schemaWarnings: SchemaWarningsRepository;
+  senderIds: SenderIdsRepository;
+  settings: SettingsRepository;
+  slackPosts: SlackPostsRepository;
+  slackThreads: SlackThreadsRepository;
+  tenDlc: TenDlcRepository;
+  traffic: TrafficRepository;
+  watchBaseline: WatchBaselineRepository;
+}
+
+/**
+ * The store as the rest of smsops sees it: every repository, plus the few things that need the connection itself
+ * rather than rows. Nothing outside src/store holds the database handle.
+ */
+export interface Store {
+  repositories: Repositories;
+  /** Runs `work` in one transaction (a route change commits together with the deliveries it moves). */
+  transaction<T>(work: () => T): T;
+  /** Webhook writes batched into one commit per turn of the event loop (groupCommit.ts). */
+  groupCommit(options?: GroupCommitOptions): GroupCommit;
+  /** Takes the write lock and gives it back; throws when it cannot be had (writeProbe.ts). */
+  probeWrite(): void;
+  /** A cheap read of the schema; throws when the database cannot be read (what /healthz reports). */
+  migrationCount(): number;
+  retention: RetentionStore;
+}
+
+/** Every repository over one connection, on one clock. */
+export function createRepositories(db: Db, now: () => number): Repositories {
+  return {
+    alerts: createAlertsRepository(db, now),
+    audit: createAuditRepository(db, now),
+    deliveries: createDeliveriesRepository(db, now),
+    deliveryReports: createDeliveryReportsRepository(db, now),
+    inbound: createInboundRepository(db, now),
+    jobRuns: createJobRunsRepository(db, now),
+    rejectedWebhooks: createRejectedWebhooksRepository(db, { now }),
+    routes: createRoutesRepository(db, now),
+    schemaWarnings: createSchemaWarningsRepository(db, { now }),
+    senderIds: createSenderIdsRepository(db, now),
+    settings: createSettingsRepository(db, now),
+    slackPosts: createSlackPostsRepository(db, now),
+    slackThreads: createSlackThreadsRepository(db, now),
+    tenDlc: createTenDlcRepository(db, now),
+    traffic: createTrafficRepository(db, now),
+    watchBaseline: createWatchBaselineRepository(db, now),
+  };
+}
+
+/** The store over a connection already open (tests open theirs with test/helpers/tempDb.ts). */
+export function storeOn(db: Db, now: () => number): Store {
+  const migrations = db.prepare<[], number>('SELECT count(*) FROM schema_migrations').pluck();
+  return {
+    repositories: createRepositories(db, now),
+    transaction: (work) => db.transaction(work)(),
+    groupCommit: (options) => createGroupCommit(db, options),
+    probeWrite: createWriteProbe(db),
+    migrationCount: () => migrations.get() as number,
+    retention: createRetentionStore(db),
+  };
+}
+
+export interface OpenedStore extends Store {
+  migrations: MigrationReport;
+  /** Stops the WAL checkpointer, checkpoints and closes. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens smsops' database: refuses one recorded for the other mode (production, sandbox), applies the migrations,
+ * and checkpoints the WAL off the event loop while open.
+ */
+export function openStore(path: string, options: { mode: DatabaseMode; logger: Logger; now: () => number }): OpenedStore {
+  const allowed = checkDatabaseMode(path, options.mode);
+  if (!allowed.ok) throw allowed.error;
+  const { db, migrations } = openDatabase(path, { logger: options.logger, now: options.now });
+  markDatabaseMode(db, options.mode);
+  options.logger.info('database ready', { path, migrationsApplied: migrations.applied });
+  const checkpointer = startWalCheckpointer(db, { logger: options.logger });
+  return {
+    ...storeOn(db, options.now),
+    migrations,
+    close: async () => {
+      await checkpointer.stop();
+      closeDatabase(db);
+    },
+  };
+}

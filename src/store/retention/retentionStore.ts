@@ -1,0 +1,17 @@
+import type { Db } from '../database.js';
+import { createTableDeleter, type TableDeleter } from './batchDelete.js';
+import type { RetentionTable } from './tables.js';
+
+/** What the retention job needs of the database: a deleter per table, and how much space the deletes freed. */
+export interface RetentionStore {
+  deleter(spec: RetentionTable): TableDeleter;
+  /** Pages on SQLite's free list; null once the database is closed (a run cut short by shutdown). */
+  freePages(): number | null;
+}
+
+export function createRetentionStore(db: Db): RetentionStore {
+  return {
+    deleter: (spec) => createTableDeleter(db, spec),
+    freePages: () => (db.open ? (db.pragma('freelist_count', { simple: true }) as number) : null),
+  };
+}
