@@ -1,9 +1,9 @@
 import { readThresholds } from '../core/alertRules.js';
+import type { MetricsRegistry } from '../metrics.js';
 import type { RelayHealth } from '../relay/relayHealth.js';
 import type { Db } from '../store/database.js';
 import { createAlertsRepository } from '../store/repositories/alerts.js';
 import { createDeliveriesRepository } from '../store/repositories/deliveries.js';
-import type { MetricsRegistry } from './metrics.js';
 import { type Route, sendJson } from './server.js';
 
 /**
@@ -64,15 +64,15 @@ export function healthRoute(db: Db, options: { now?: () => number; relay?: () =>
   };
 }
 
-/** GET /metrics in Prometheus' text format. */
+/** GET /metrics in Prometheus' text format (prom-client's). */
 export function metricsRoute(metrics: MetricsRegistry): Route {
   return {
     method: 'GET',
     path: '/metrics',
-    handler: (_req, res) => {
-      const text = metrics.render();
+    handler: async (_req, res) => {
+      const text = await metrics.render();
       res.writeHead(200, {
-        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+        'content-type': metrics.contentType,
         'content-length': Buffer.byteLength(text),
       });
       res.end(text);

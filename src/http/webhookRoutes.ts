@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Result } from '../errors.js';
+import type { Histogram } from '../metrics.js';
 import type { WebhookRejection, WebhookRequest } from '../relay/ingest.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import { isTransientStoreError, storeErrorReason } from '../store/storeErrors.js';
-import type { Histogram } from './metrics.js';
 import { type Route, sendJson } from './server.js';
 
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
