@@ -1,13 +1,15 @@
+import pino, { type DestinationStream } from 'pino';
+
 /**
- * A small structured logger (one JSON object per line on stdout/stderr).
+ * smsops' structured logger on pino: one JSON object per line (`level` as a word, `time` in ISO 8601, `msg`),
+ * debug and info on stdout, warn and error on stderr, written synchronously so nothing is lost when the process ends.
  *
- * Secrets are registered once at start (`registerSecret`) and every line is scrubbed before it is written, so a
- * secret that slips into a message, a field or an error still never reaches the log. This is the last line of
- * defence; code should not log secrets in the first place.
+ * Kept of ours, because pino has no equivalent: secrets are registered once at start (`registerSecret`) and masked
+ * by VALUE wherever they appear (message, field, key, child binding, error message), in every line, before it is
+ * written. pino's `redact` only masks known paths; it is used for those too (SMS text, credentials by key). This is
+ * the last line of defence; code should not log secrets or SMS text in the first place.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-
-const levelRank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -46,8 +48,9 @@ export function redactSecrets(text: string): string {
 const MAX_DEPTH = 8;
 
 /**
- * A field value made safe to serialise: every string in it (keys too) redacted before JSON.stringify escapes it, so a
- * secret reads the same to the redactor whatever characters it holds. Errors become their name and message.
+ * A field value made safe to serialise: every string in it (keys too) redacted before it is escaped as JSON, so a
+ * secret reads the same to the redactor whatever characters it holds. Errors become their name and message (no
+ * stack).
  */
 function scrub(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactSecrets(value);
@@ -64,32 +67,80 @@ function scrub(value: unknown, depth = 0): unknown {
   return out;
 }
 
-export type LogSink = (line: string, level: LogLevel) => void;
+/** Keys whose value is never written, at the top of a line or one level down: SMS text and credentials. */
+const REDACTED_KEYS = [
+  'text',
+  'message_body',
+  'password',
+  'token',
+  'access_token',
+  'refresh_token',
+  'authorization',
+  'apiKey',
+  'api_key',
+  'secret',
+];
 
-const defaultSink: LogSink = (line, level) => {
-  (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
-};
+/** Receives each line (without its line feed), already redacted: for tests, and tools that keep lines in memory. */
+export type LogSink = (line: string) => void;
 
-export function createLogger(options: { level?: LogLevel; sink?: LogSink; base?: Record<string, unknown> } = {}): Logger {
-  const threshold = levelRank[options.level ?? 'info'];
-  const sink = options.sink ?? defaultSink;
-  const base = options.base ?? {};
+/** A pino destination that masks registered secrets in the finished line, then hands it on. */
+const redacting = (write: (line: string) => void): DestinationStream => ({ write: (line) => write(redactSecrets(line)) });
 
-  const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (levelRank[level] < threshold) return;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level, msg: redactSecrets(msg) };
-    for (const [key, value] of Object.entries({ ...base, ...fields })) entry[redactSecrets(key)] = scrub(value);
-    // Scrubbed before serialising (JSON escaping would hide a secret with `"` or `\`); the line once more after.
-    sink(redactSecrets(JSON.stringify(entry)), level);
+let consoleStreams: DestinationStream | undefined;
+
+/** stdout for debug and info, stderr for warn and error; opened once per process, shared by every logger. */
+function toConsole(): DestinationStream {
+  if (!consoleStreams) {
+    const stdout = pino.destination({ fd: 1, sync: true });
+    const stderr = pino.destination({ fd: 2, sync: true });
+    consoleStreams = pino.multistream(
+      [
+        { level: 'debug', stream: redacting((line) => stdout.write(line)) },
+        { level: 'warn', stream: redacting((line) => stderr.write(line)) },
+      ],
+      { dedupe: true },
+    );
+  }
+  return consoleStreams;
+}
+
+const dropped: DestinationStream = { write: () => {} };
+
+function wrap(logger: pino.Logger): Logger {
+  // Message and fields scrubbed before pino escapes them as JSON (escaping would hide a secret with `"` or `\`);
+  // the destination masks the finished line once more.
+  const write = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](scrub(fields ?? {}) as object, redactSecrets(msg));
   };
-
   return {
     debug: (msg, fields) => write('debug', msg, fields),
     info: (msg, fields) => write('info', msg, fields),
     warn: (msg, fields) => write('warn', msg, fields),
     error: (msg, fields) => write('error', msg, fields),
-    child: (fields) => createLogger({ level: options.level ?? 'info', sink, base: { ...base, ...fields } }),
+    child: (fields) => wrap(logger.child(scrub(fields) as Record<string, unknown>)),
   };
+}
+
+export function createLogger(options: { level?: LogLevel; sink?: LogSink } = {}): Logger {
+  const level = options.level ?? 'info';
+  const { sink } = options;
+  const destination = level === 'silent' ? dropped : sink ? redacting((line) => sink(line.replace(/\n$/, ''))) : toConsole();
+  return wrap(
+    pino(
+      {
+        level,
+        base: undefined, // no pid or hostname in each line
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+        // Errors are already their name and message (scrub); pino's own `err` serializer would add the stack.
+        serializers: { err: (value: unknown) => value },
+        redact: { paths: REDACTED_KEYS.flatMap((key) => [key, `*.${key}`]), censor: '[REDACTED]' },
+      },
+      destination,
+    ),
+  );
 }
 
 /** A logger that drops everything: for tests that do not look at logs. */

@@ -1,88 +1,84 @@
+import { collectDefaultMetrics, Gauge, Counter as PromCounter, Histogram as PromHistogram, Registry } from 'prom-client';
+
 /**
- * A small Prometheus registry: counters, gauges read at scrape time, and one latency histogram. Enough for the relay's
- * few series without a dependency; the text format is Prometheus' exposition format 0.0.4.
+ * smsops' metrics on prom-client (which owns the exposition format). Each registry is its own, never prom-client's
+ * global one, so a process (a test file) can build several apps without their series colliding. Kept of ours: the
+ * narrow interface below, whose gauges are read at scrape time from a callback (the backlog comes from the database).
  */
-export interface Counter {
-  inc(labels?: Record<string, string>, by?: number): void;
+export interface Counter<L extends string = never> {
+  inc(labels?: Record<L, string>, by?: number): void;
 }
 
 export interface Histogram {
   observe(seconds: number): void;
 }
 
-type Labels = Record<string, string>;
-
-const labelText = (labels: Labels) => {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return '';
-  return `{${entries.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
-};
-
-export interface MetricsRegistry {
-  counter(name: string, help: string): Counter;
-  /** A gauge whose samples are read when scraped (e.g. the backlog, from the database). */
-  gauge(name: string, help: string, read: () => Array<{ labels?: Labels; value: number }>): void;
-  histogram(name: string, help: string, buckets: readonly number[]): Histogram;
-  render(): string;
+export interface GaugeSample<L extends string> {
+  labels?: Record<L, string>;
+  value: number;
 }
 
-export function createMetricsRegistry(): MetricsRegistry {
-  const sections: Array<() => string> = [];
+export interface MetricsRegistry {
+  counter<L extends string = never>(name: string, help: string, labelNames: readonly L[]): Counter<L>;
+  /** A gauge whose samples are read when scraped (e.g. the backlog, from the database). */
+  gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[], read: () => Array<GaugeSample<L>>): void;
+  histogram(name: string, help: string, buckets: readonly number[]): Histogram;
+  /** The exposition text, with the process' own series (CPU, memory, event loop, GC) after smsops' ones. */
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+let processSeries: Registry | undefined;
+
+/**
+ * Node's process series, prefixed `smsops_`, once per process: they describe the process, not one app, and
+ * prom-client's collectors (an event-loop timer, a GC observer) cannot be stopped, so one set is shared.
+ */
+function processRegistry(): Registry {
+  if (!processSeries) {
+    processSeries = new Registry();
+    collectDefaultMetrics({ register: processSeries, prefix: 'smsops_' });
+  }
+  return processSeries;
+}
+
+export function createMetricsRegistry(options: { processMetrics?: boolean } = {}): MetricsRegistry {
+  const registry = new Registry();
+  const registers = [registry];
+  const withProcess = options.processMetrics ?? true;
+  if (withProcess) processRegistry();
   return {
-    counter(name, help) {
-      const values = new Map<string, number>();
-      sections.push(() => {
-        const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} counter`];
-        if (values.size === 0) lines.push(`${name} 0`);
-        for (const [labels, value] of values) lines.push(`${name}${labels} ${value}`);
-        return lines.join('\n');
-      });
-      return {
-        inc: (labels = {}, by = 1) => {
-          const key = labelText(labels);
-          values.set(key, (values.get(key) ?? 0) + by);
-        },
-      };
+    counter(name, help, labelNames) {
+      const counter = new PromCounter({ name, help, labelNames: [...labelNames], registers });
+      return { inc: (labels, by = 1) => counter.inc(labels ?? {}, by) };
     },
-    gauge(name, help, read) {
-      sections.push(() =>
-        [
-          `# HELP ${name} ${help}`,
-          `# TYPE ${name} gauge`,
-          ...read().map((s) => `${name}${labelText(s.labels ?? {})} ${s.value}`),
-        ].join('\n'),
-      );
+    gauge(name, help, labelNames, read) {
+      new Gauge({
+        name,
+        help,
+        labelNames: [...labelNames],
+        registers,
+        collect() {
+          this.reset();
+          // A gauge that cannot be read (the database failing) must not cost the scrape every other series.
+          let samples: Array<GaugeSample<(typeof labelNames)[number]>>;
+          try {
+            samples = read();
+          } catch {
+            return;
+          }
+          for (const sample of samples) this.set(sample.labels ?? {}, sample.value);
+        },
+      });
     },
     histogram(name, help, buckets) {
-      const counts = new Array<number>(buckets.length).fill(0);
-      let sum = 0;
-      let count = 0;
-      sections.push(() => {
-        const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
-        for (const [i, le] of buckets.entries()) lines.push(`${name}_bucket{le="${le}"} ${counts[i]}`);
-        lines.push(`${name}_bucket{le="+Inf"} ${count}`, `${name}_sum ${sum}`, `${name}_count ${count}`);
-        return lines.join('\n');
-      });
-      return {
-        observe: (seconds) => {
-          count += 1;
-          sum += seconds;
-          buckets.forEach((le, i) => {
-            if (seconds <= le) counts[i] = (counts[i] ?? 0) + 1;
-          });
-        },
-      };
+      const histogram = new PromHistogram({ name, help, buckets: [...buckets], registers });
+      return { observe: (seconds) => histogram.observe(seconds) };
     },
-    // A gauge that cannot be read (the database failing) must not cost the scrape every other series.
-    render: () =>
-      `${sections
-        .map((s) => {
-          try {
-            return s();
-          } catch (error) {
-            return `# a series could not be read: ${(error instanceof Error ? error.message : String(error)).replace(/\n/g, ' ')}`;
-          }
-        })
-        .join('\n')}\n`,
+    render: async () => {
+      const own = await registry.metrics();
+      return withProcess ? `${own}\n${await processRegistry().metrics()}` : own;
+    },
+    contentType: registry.contentType,
   };
 }

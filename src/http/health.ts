@@ -67,15 +67,15 @@ export function healthRoute(options: {
   };
 }
 
-/** GET /metrics in Prometheus' text format. */
+/** GET /metrics in Prometheus' text format (prom-client's). */
 export function metricsRoute(metrics: MetricsRegistry): Route {
   return {
     method: 'GET',
     path: '/metrics',
-    handler: (_req, res) => {
-      const text = metrics.render();
+    handler: async (_req, res) => {
+      const text = await metrics.render();
       res.writeHead(200, {
-        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+        'content-type': metrics.contentType,
         'content-length': Buffer.byteLength(text),
       });
       res.end(text);

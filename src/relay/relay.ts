@@ -98,32 +98,44 @@ export function startRelay(options: RelayOptions): Relay {
     now,
   };
 
-  const received = metrics.counter('smsops_webhooks_total', 'Webhook requests from Wavix by route and outcome.');
-  const relayed = metrics.counter('smsops_relay_delivered_total', 'Deliveries that reached their destination.');
-  const failed = metrics.counter('smsops_relay_failed_attempts_total', 'Delivery attempts that failed (to be retried).');
+  const received = metrics.counter('smsops_webhooks_total', 'Webhook requests from Wavix by route and outcome.', [
+    'route',
+    'outcome',
+  ]);
+  const relayed = metrics.counter('smsops_relay_delivered_total', 'Deliveries that reached their destination.', ['kind']);
+  const failed = metrics.counter('smsops_relay_failed_attempts_total', 'Delivery attempts that failed (to be retried).', [
+    'kind',
+  ]);
   const died = metrics.counter(
     'smsops_relay_dead_total',
     'Deliveries given up (dead-letter age, or the same failure again and again).',
+    ['kind'],
   );
-  const answered = metrics.counter('smsops_webhook_responses_total', 'Answers to Wavix webhooks by route and HTTP status.');
+  const answered = metrics.counter('smsops_webhook_responses_total', 'Answers to Wavix webhooks by route and HTTP status.', [
+    'route',
+    'status',
+  ]);
   const workerErrors = metrics.counter(
     'smsops_relay_worker_errors_total',
     'Errors a relay worker survived, by kind and where (loop, send, record).',
+    ['kind', 'where'],
   );
   const workerRestarts = metrics.counter(
     'smsops_relay_worker_restarts_total',
     'Relay worker loops that ended and were restarted.',
+    ['kind'],
   );
   const warned = metrics.counter(
     'smsops_webhook_schema_warnings_total',
     "Webhooks stored and relayed although they differ from Wavix's description, by route.",
+    ['route'],
   );
   const latency = metrics.histogram(
     'smsops_ingest_seconds',
     'Time from webhook request to its 2xx (stored).',
     [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
   );
-  metrics.gauge('smsops_relay_backlog', 'Deliveries not delivered yet, per destination kind.', () => {
+  metrics.gauge('smsops_relay_backlog', 'Deliveries not delivered yet, per destination kind.', ['kind'], () => {
     const byKind = new Map<string, number>([
       ['portsip', 0],
       ['slack', 0],
@@ -291,10 +303,10 @@ export function startRelay(options: RelayOptions): Relay {
   };
 
   const health = () => judgeRelayHealth({ workers: workers.map((w) => w.status()), writes: writeHealth.state(), now: now() });
-  metrics.gauge('smsops_relay_worker_seconds_since_loop', 'Seconds since each relay worker last went round.', () =>
+  metrics.gauge('smsops_relay_worker_seconds_since_loop', 'Seconds since each relay worker last went round.', ['kind'], () =>
     health().workers.map((w) => ({ labels: { kind: w.kind }, value: w.secondsSinceLoop })),
   );
-  metrics.gauge('smsops_store_writable', '1 while the database can be written (real writes and a probe), else 0.', () => [
+  metrics.gauge('smsops_store_writable', '1 while the database can be written (real writes and a probe), else 0.', [], () => [
     { value: writeHealth.state().writable ? 1 : 0 },
   ]);
   const watchdog = startRelayWatchdog({

@@ -113,7 +113,7 @@ describe('/slack/events before reading a body', () => {
     const { port, process: p } = await start();
     const pid = serverPid(p.pid);
     const before = rssMb(pid);
-    // 2,000 requests in 68 KB per connection: unread, their answers (2.6 KB each for /metrics) would stay in memory.
+    // 2,000 requests in 68 KB per connection: unread, their answers (several KB each for /metrics) would stay in memory.
     const pipelined = 'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(2000);
     const sockets = Array.from({ length: 40 }, () => {
       const socket = connect(port, '127.0.0.1', () => socket.write(pipelined));

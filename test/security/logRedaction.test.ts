@@ -42,6 +42,50 @@ describe('log redaction', () => {
     expect(JSON.parse(lines[0] ?? '{}').plain).toBe('[REDACTED]');
   });
 
+  it('masks a secret in what pino adds: a child made before the secret was known, its own children, errors under err', () => {
+    const { lines, logger } = capture();
+    const early = logger.child({ component: 'portsip', token: 'not-a-path-but-a-value' });
+    const secret = SECRETS[0] ?? '';
+    registerSecret(secret);
+    early.child({ session: `Bearer ${secret}` }).warn(`renewed ${secret}`, { err: new Error(`was ${secret}`) });
+    early.info('bound before', { fine: 1 });
+    const bound = logger.child({ [`key-${secret}`]: 'v' });
+    bound.info('key');
+    for (const line of lines) {
+      expect(line).not.toContain(secret);
+      expect(line).not.toContain(JSON.stringify(secret).slice(1, -1));
+    }
+    const warned = JSON.parse(lines[0] ?? '{}');
+    expect(warned).toMatchObject({ level: 'warn', component: 'portsip', msg: 'renewed [REDACTED]' });
+    expect(warned.session).toBe('Bearer [REDACTED]');
+    // An error is its name and message: no stack (file paths, and whatever a frame's text holds), no pino `type`.
+    expect(warned.err).toEqual({ name: 'Error', message: 'was [REDACTED]' });
+    expect(lines.join('\n')).not.toMatch(/"stack"|at .*\.ts:\d+/);
+  });
+
+  it('never writes SMS text or credentials found under their usual keys, in fields or child bindings', () => {
+    const { lines, logger } = capture();
+    logger.info('inbound', {
+      text: 'Privé 7f3a9c',
+      message_body: { text: 'Privé 7f3a9c', media: null },
+      webhook: { text: 'Privé 7f3a9c', from: '447400123456' },
+      headers: { authorization: 'Bearer abc' },
+      password: 'hunter2-route',
+    });
+    logger.child({ sms: { text: 'Privé 7f3a9c' } }).info('bound');
+    expect(lines.join('\n')).not.toMatch(/7f3a9c|abc|hunter2/);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      text: '[REDACTED]',
+      webhook: { text: '[REDACTED]', from: '447400123456' },
+    });
+  });
+
+  it('writes a message as given: no printf-style formatting of % in it', () => {
+    const { lines, logger } = capture();
+    logger.info('100% sure: %s %d %j %o', { n: 1 });
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ level: 'info', msg: '100% sure: %s %d %j %o', n: 1 });
+  });
+
   it('leaves lines without secrets as they were', () => {
     const { lines, logger } = capture();
     logger.info('hello "world" \\ ok', { n: 1, list: ['a'], when: new Date(0) });

@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMetricsRegistry } from '../../src/metrics.js';
+import { type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+
+interface Family {
+  type: string;
+  help?: string;
+  samples: Array<{ name: string; labels: Record<string, string>; value: number }>;
+}
+
+const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
+const SAMPLE = new RegExp(`^(${NAME})(?:\\{(.*)\\})? (\\S+)(?: (-?\\d+))?$`);
+const LABEL = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"(,|$)/;
+const SUFFIXES: Record<string, string[]> = { histogram: ['_bucket', '_sum', '_count'], summary: ['', '_sum', '_count'] };
+
+/** Prometheus reads values with Go's ParseFloat, which takes NaN and Inf in any case (prom-client writes `Nan`). */
+function parseValue(text: string): number {
+  if (/^\+?inf$/i.test(text)) return Number.POSITIVE_INFINITY;
+  if (/^-inf$/i.test(text)) return Number.NEGATIVE_INFINITY;
+  if (/^nan$/i.test(text)) return Number.NaN;
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`not a number: ${text}`);
+  return Number(text);
+}
+
+function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  let rest = text;
+  while (rest.length > 0) {
+    const match = LABEL.exec(rest);
+    if (!match?.[1]) throw new Error(`bad labels: ${text}`);
+    if (match[1] in labels) throw new Error(`label ${match[1]} twice: ${text}`);
+    labels[match[1]] = (match[2] ?? '').replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    rest = rest.slice(match[0].length);
+  }
+  return labels;
+}
+
+/**
+ * Prometheus' text exposition format 0.0.4, read strictly: every line a HELP, a TYPE or a sample; a family's TYPE
+ * before its samples and its samples together; histogram buckets cumulative, ending at +Inf equal to the count.
+ */
+function parsePrometheusText(text: string): Map<string, Family> {
+  if (!text.endsWith('\n')) throw new Error('the text must end with a line feed');
+  const families = new Map<string, Family>();
+  let current: string | undefined;
+  const familyOf = (sample: string) => {
+    for (const [name, family] of families)
+      if ((SUFFIXES[family.type] ?? ['']).some((suffix) => `${name}${suffix}` === sample)) return name;
+    return undefined;
+  };
+  for (const line of text.slice(0, -1).split('\n')) {
+    if (line === '') continue;
+    const meta = /^# (HELP|TYPE) (\S+) ?(.*)$/.exec(line);
+    if (meta) {
+      const [, kind, name = '', rest = ''] = meta;
+      if (!new RegExp(`^${NAME}$`).test(name)) throw new Error(`bad name: ${line}`);
+      const family = families.get(name) ?? { type: 'untyped', samples: [] };
+      if (family.samples.length > 0) throw new Error(`${kind} after samples: ${line}`);
+      if (kind === 'TYPE') {
+        if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest)) throw new Error(`bad type: ${line}`);
+        family.type = rest;
+      } else family.help = rest;
+      families.set(name, family);
+      current = name;
+      continue;
+    }
+    if (line.startsWith('#')) continue;
+    const sample = SAMPLE.exec(line);
+    if (!sample?.[1] || !sample[3]) throw new Error(`not a sample: ${line}`);
+    const name = familyOf(sample[1]);
+    if (name === undefined || name !== current) throw new Error(`sample outside its family: ${line}`);
+    families.get(name)?.samples.push({ name: sample[1], labels: parseLabels(sample[2] ?? ''), value: parseValue(sample[3]) });
+  }
+  for (const [name, family] of families) {
+    if (family.type !== 'histogram') continue;
+    const series = new Map<string, Family['samples']>();
+    for (const sample of family.samples) {
+      const { le, ...labels } = sample.labels;
+      const key = JSON.stringify(labels);
+      series.set(key, [...(series.get(key) ?? []), sample]);
+    }
+    for (const [labels, samples] of series) {
+      const buckets = samples.filter((s) => s.name === `${name}_bucket`);
+      const counts = buckets.map((b) => b.value);
+      expect(counts, name + labels).toEqual([...counts].sort((a, b) => a - b));
+      expect(buckets.at(-1)?.labels.le, name + labels).toBe('+Inf');
+      expect(samples.find((s) => s.name === `${name}_count`)?.value, name + labels).toBe(buckets.at(-1)?.value);
+    }
+  }
+  return families;
+}
+
+describe('metrics registry (prom-client)', () => {
+  it('exposes counters, gauges read at scrape time and a histogram as valid Prometheus text', async () => {
+    const metrics = createMetricsRegistry({ processMetrics: false });
+    const hits = metrics.counter('t_hits_total', 'Hits.', ['route']);
+    hits.inc({ route: 'a "quoted" \\ new\nline' });
+    hits.inc({ route: 'b' }, 2);
+    let backlog = 3;
+    metrics.gauge('t_backlog', 'Backlog.', ['kind'], () => [{ labels: { kind: 'slack' }, value: backlog }]);
+    metrics.gauge('t_writable', 'Writable.', [], () => [{ value: 1 }]);
+    const latency = metrics.histogram('t_seconds', 'Latency.', [0.01, 0.1, 1]);
+    latency.observe(0.05);
+    latency.observe(5);
+
+    const families = parsePrometheusText(await metrics.render());
+    expect(families.get('t_hits_total')?.type).toBe('counter');
+    expect(families.get('t_hits_total')?.samples.map((s) => [s.labels.route, s.value])).toEqual([
+      ['a "quoted" \\ new\nline', 1],
+      ['b', 2],
+    ]);
+    expect(families.get('t_backlog')?.samples).toEqual([{ name: 't_backlog', labels: { kind: 'slack' }, value: 3 }]);
+    expect(families.get('t_writable')?.samples[0]?.value).toBe(1);
+    const histogram = families.get('t_seconds')?.samples.map((s) => [s.name, s.labels.le, s.value]);
+    expect(histogram).toEqual([
+      ['t_seconds_bucket', '0.01', 0],
+      ['t_seconds_bucket', '0.1', 1],
+      ['t_seconds_bucket', '1', 1],
+      ['t_seconds_bucket', '+Inf', 2],
+      ['t_seconds_sum', undefined, 5.05],
+      ['t_seconds_count', undefined, 2],
+    ]);
+    backlog = 7;
+    expect(parsePrometheusText(await metrics.render()).get('t_backlog')?.samples[0]?.value).toBe(7);
+  });
+
+  it('a gauge that cannot be read costs only its own samples, not the scrape', async () => {
+    const metrics = createMetricsRegistry({ processMetrics: false });
+    metrics.counter('t_ok_total', 'Fine.', []).inc();
+    metrics.gauge('t_broken', 'Broken.', ['kind'], () => {
+      throw new Error('database is locked');
+    });
+    const families = parsePrometheusText(await metrics.render());
+    expect(families.get('t_ok_total')?.samples[0]?.value).toBe(1);
+    expect(families.get('t_broken')?.samples).toEqual([]);
+  });
+
+  it('keeps registries apart: two apps in one process register the same names, each counting its own', async () => {
+    const [one, two] = [createMetricsRegistry(), createMetricsRegistry()];
+    one.counter('t_same_total', 'Same.', []).inc();
+    two.counter('t_same_total', 'Same.', []);
+    expect(parsePrometheusText(await one.render()).get('t_same_total')?.samples[0]?.value).toBe(1);
+    const second = parsePrometheusText(await two.render());
+    expect(second.get('t_same_total')?.samples[0]?.value).toBe(0);
+    expect(second.get('smsops_process_cpu_seconds_total')?.type).toBe('counter');
+  });
+});
+
+describe('GET /metrics of a running smsops', () => {
+  let t: SmsopsUnderTest;
+  beforeAll(async () => {
+    t = await startSmsopsUnderTest();
+  });
+  afterAll(() => t.stop());
+
+  it("serves every smsops series, with the same name and type as before prom-client, and Node's process series", async () => {
+    const response = await fetch(`${t.smsops.url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const families = parsePrometheusText(await response.text());
+    const types = Object.fromEntries([...families].map(([name, family]) => [name, family.type]));
+    expect(types).toMatchObject({
+      smsops_webhooks_total: 'counter',
+      smsops_relay_delivered_total: 'counter',
+      smsops_relay_failed_attempts_total: 'counter',
+      smsops_relay_dead_total: 'counter',
+      smsops_webhook_responses_total: 'counter',
+      smsops_relay_worker_errors_total: 'counter',
+      smsops_relay_worker_restarts_total: 'counter',
+      smsops_webhook_schema_warnings_total: 'counter',
+      smsops_ingest_seconds: 'histogram',
+      smsops_relay_backlog: 'gauge',
+      smsops_relay_worker_seconds_since_loop: 'gauge',
+      smsops_store_writable: 'gauge',
+      smsops_process_cpu_seconds_total: 'counter',
+      smsops_process_resident_memory_bytes: 'gauge',
+      smsops_nodejs_eventloop_lag_seconds: 'gauge',
+    });
+    expect(families.get('smsops_store_writable')?.samples[0]?.value).toBe(1);
+    expect(
+      families
+        .get('smsops_relay_backlog')
+        ?.samples.map((s) => s.labels.kind)
+        .sort(),
+    ).toEqual(['portsip', 'slack']);
+  });
+});
