@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { formatPhoneForPeople } from '../core/phone.js';
 import { maskUrl } from '../core/urls.js';
-import type { WavixEmulator } from '../emulator/server.js';
+import type { WavixEmulator } from './emulator/server.js';
 import { describeError } from '../errors.js';
 import { sendJson } from '../http/server.js';
 import type { Logger } from '../log.js';

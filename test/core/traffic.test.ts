@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/inputError.js';
 import { parseTrafficArgs, statusToKeep, syncOutboundTraffic, trafficReport } from '../../src/core/traffic.js';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
 import { createDeliveryReportsRepository, type DeliveryReportsRepository } from '../../src/store/repositories/deliveryReports.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';

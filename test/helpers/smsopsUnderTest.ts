@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningSmsops, startSmsops } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { createLogger } from '../../src/log.js';
 import { closeDatabase, type Db, openDatabase } from '../../src/store/database.js';
 import { type FakeSlack, startFakeSlack } from './fakeSlack.js';

@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { requestSenderId } from '../../src/core/senderIds.js';
 import type { SetupServices } from '../../src/core/services.js';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { createSenderIdApprovalJob } from '../../src/jobs/senderIdApprovalJob.js';
 import { createLogger } from '../../src/log.js';
 import type { Db } from '../../src/store/database.js';

@@ -1,6 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { type HttpServer, startHttpServer } from '../../src/http/server.js';
 import { tenDlcWebhookRoutes, tenDlcWebhookUrls } from '../../src/http/tenDlcWebhookRoutes.js';
 import { WEBHOOK_BODY_LIMIT } from '../../src/http/webhookRoutes.js';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listen } from '../http/listen.js';
-import { PORTSIP_OAUTH_CLIENT_ID } from './api.js';
+import { listen } from '../../http/listen.js';
+import { PORTSIP_OAUTH_CLIENT_ID } from '../../portsip/api.js';
 
 /**
  * A local stand-in for the few PortSIP REST endpoints smsops reads, over real HTTP, with PortSIP's shapes:

@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeError } from '../errors.js';
-import { listen } from '../http/listen.js';
-import { type Logger, silentLogger } from '../log.js';
+import { describeError } from '../../errors.js';
+import { listen } from '../../http/listen.js';
+import { type Logger, silentLogger } from '../../log.js';
 import { EmulatorClock } from './clock.js';
 import { FaultInjector, type FaultRule } from './faults.js';
 import { type EmulatorResponse, readBody, wavixError, writeResponse } from './http.js';
