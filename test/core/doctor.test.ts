@@ -9,9 +9,9 @@ import { type DoctorDeps, type DoctorReport, type PortsipInboundRules, runDoctor
 import { requestSenderId } from '../../src/core/senderIds.js';
 import type { SetupServices } from '../../src/core/services.js';
 import { applyWebhookChange, smsopsWebhookUrls } from '../../src/core/webhooks.js';
-import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { ok } from '../../src/errors.js';
 import { healthRoute } from '../../src/http/health.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { slackChannelMembership } from '../../src/slack/listeners/commands/doctorCommand.js';
 import { createAuditRepository } from '../../src/store/repositories/audit.js';
 import { createDeliveriesRepository, type DeliveriesRepository } from '../../src/store/repositories/deliveries.js';

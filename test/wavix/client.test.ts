@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { createLogger } from '../../src/log.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { createWavixClient, type WavixClient } from '../../src/wavix/client.js';
 import { WavixError } from '../../src/wavix/errors.js';
 import { collectAll } from '../../src/wavix/paginate.js';
