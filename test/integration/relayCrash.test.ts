@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { closeDatabase, openDatabase } from '../../src/store/database.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { freePort, inboundWebhookBody, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';

@@ -1,12 +1,12 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
 import { type HttpServer, startHttpServer } from '../../src/http/server.js';
 import { tenDlcWebhookRoutes } from '../../src/http/tenDlcWebhookRoutes.js';
 import { WEBHOOK_BODY_LIMIT } from '../../src/http/webhookRoutes.js';
 import { createTenDlcWatch } from '../../src/jobs/tenDlcWatch.js';
 import { tenDlcWebhookUrls } from '../../src/jobs/tenDlcWebhookUrls.js';
 import { createLogger } from '../../src/log.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import type { Db } from '../../src/store/database.js';
 import { createRejectedWebhooksRepository } from '../../src/store/repositories/rejectedWebhooks.js';
 import { createTenDlcRepository } from '../../src/store/repositories/tenDlc.js';

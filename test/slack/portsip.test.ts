@@ -4,7 +4,7 @@ import {
   type PortsipStandIn,
   STANDIN_WAVIX_WEBHOOK,
   startPortsipStandIn,
-} from '../../src/portsip/standIn.js';
+} from '../../src/sandbox/portsip/standIn.js';
 import {
   ADMIN,
   readable,
