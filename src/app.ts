@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
+import { createAlerts } from './core/alerts.js';
 import type { SetupServices } from './core/services.js';
 import { maskUrl } from './core/urls.js';
 import { smsopsWebhookUrls } from './core/webhooks.js';
@@ -12,16 +13,20 @@ import { createPortsipApi } from './portsip/api.js';
 import { startRelay } from './relay/relay.js';
 import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, type SlackSurfaceOptions } from './slack/app.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
+import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
 import { closeDatabase, openDatabase } from './store/database.js';
 import { checkDatabaseMode, type DatabaseMode, markDatabaseMode } from './store/databaseMode.js';
 import { createAlertsRepository } from './store/repositories/alerts.js';
 import { createAuditRepository } from './store/repositories/audit.js';
+import { createDeliveriesRepository } from './store/repositories/deliveries.js';
+import { createInboundRepository } from './store/repositories/inbound.js';
 import { createRoutesRepository } from './store/repositories/routes.js';
 import { createSenderIdsRepository } from './store/repositories/senderIds.js';
 import { createSettingsRepository } from './store/repositories/settings.js';
+import { createSlackPostsRepository } from './store/repositories/slackPosts.js';
+import { createSlackThreadsRepository } from './store/repositories/slackThreads.js';
 import { createWatchBaselineRepository } from './store/repositories/watchBaseline.js';
 import { startWalCheckpointer } from './store/walCheckpointer.js';
-import { createAlertNotifier } from './watch/alertNotifier.js';
 import { createWatch } from './watch/startWatch.js';
 import { createWavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
@@ -86,28 +91,42 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
   const metrics = createMetricsRegistry();
   const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig);
   const watchNow = deps.now ?? Date.now;
-  const alertNotifier = createAlertNotifier({
-    alerts: createAlertsRepository(db, watchNow),
-    slack: watchSlack,
-    channel: config.slack.alertChannel,
-    logger: logger.child({ component: 'alerts' }),
+  const relayRetry = { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs };
+  const notifier = createSlackNotifier({
+    client: watchSlack,
+    relayClient: createRelaySlackClient(config.slack, logger),
+    alertChannel: config.slack.alertChannel,
+    relay: {
+      deliveries: createDeliveriesRepository(db),
+      inbound: createInboundRepository(db),
+      posts: createSlackPostsRepository(db),
+      threads: createSlackThreadsRepository(db),
+      paceMs: config.relay.slackPaceMs,
+      maskCodes: config.relay.maskCodesInSlack,
+      retry: relayRetry,
+      logger: logger.child({ component: 'relay' }),
+      now: Date.now,
+    },
+    logger: logger.child({ component: 'watch' }),
     now: watchNow,
+  });
+  const alertLifecycle = createAlerts({
+    alerts: createAlertsRepository(db, watchNow),
+    notifier,
+    logger: logger.child({ component: 'alerts' }),
   });
   const relay = startRelay({
     db,
     webhookSecret,
     defaultPortsipUrl: config.portsipWebhookUrl ?? null,
     inboxChannel: config.slack.inboxChannel,
-    alertNotifier,
-    slackClient: createRelaySlackClient(config.slack, logger),
+    alerts: alertLifecycle,
+    notifier,
     concurrency: config.relay.concurrency,
-    retry: { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs },
-    slackPaceMs: config.relay.slackPaceMs,
-    maskCodesInSlack: config.relay.maskCodesInSlack,
+    retry: relayRetry,
     portsipDeadlineMs: config.relay.portsipDeadlineMs,
     leaseMs: config.relay.leaseMs,
     stallAlertAfterMs: config.relay.stallAlertAfterMs,
-    alertChannel: config.slack.alertChannel,
     metrics,
     logger: logger.child({ component: 'relay' }),
   });
@@ -118,8 +137,8 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     config,
     services,
     webhookSecret,
-    notifier: alertNotifier,
-    slack: watchSlack,
+    alertLifecycle,
+    notifier,
     logger,
     now: watchNow,
   });

@@ -1,7 +1,7 @@
 import { err, ok, type Result } from '../errors.js';
-import type { AlertsRepository } from '../store/repositories/alerts.js';
 import { performChange } from './access.js';
 import { InputError } from './inputError.js';
+import type { AlertsRepository } from './ports/alerts.js';
 import type { Actor, SetupServices } from './services.js';
 
 /**

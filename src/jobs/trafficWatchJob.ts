@@ -1,15 +1,15 @@
 import { readThresholds } from '../core/alertRules.js';
+import type { Alerts } from '../core/alerts.js';
 import { listNumbers } from '../core/numbers.js';
+import type { AlertsRepository } from '../core/ports/alerts.js';
 import type { SetupServices } from '../core/services.js';
 import { syncOutboundTraffic } from '../core/traffic.js';
 import { type AccountState, evaluateWatch, type InboundHabit, type NumberHour, type WatchSnapshot } from '../core/watchRules.js';
 import type { Logger } from '../log.js';
-import type { AlertsRepository } from '../store/repositories/alerts.js';
 import type { DeliveriesRepository } from '../store/repositories/deliveries.js';
 import type { DeliveryReportsRepository } from '../store/repositories/deliveryReports.js';
 import type { TrafficRepository } from '../store/repositories/traffic.js';
 import type { WatchBaselineRepository } from '../store/repositories/watchBaseline.js';
-import type { AlertNotifier } from '../watch/alertNotifier.js';
 import type { JobOutcome } from './scheduler.js';
 
 const HOUR = 3_600_000;
@@ -22,7 +22,7 @@ export interface TrafficWatchDeps {
   deliveries: Pick<DeliveriesRepository, 'backlog'>;
   alerts: Pick<AlertsRepository, 'setting'>;
   baseline: WatchBaselineRepository;
-  notifier: AlertNotifier;
+  notifier: Alerts;
   logger: Logger;
   now: () => number;
 }

@@ -1,5 +1,6 @@
-import type { webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
+import type { Alerts } from '../core/alerts.js';
+import type { Notifier } from '../core/ports/notifier.js';
 import type { SetupServices } from '../core/services.js';
 import { describeError } from '../errors.js';
 import type { Route } from '../http/server.js';
@@ -21,7 +22,6 @@ import { createSettingsRepository } from '../store/repositories/settings.js';
 import { createTenDlcRepository } from '../store/repositories/tenDlc.js';
 import { createTrafficRepository } from '../store/repositories/traffic.js';
 import { createWatchBaselineRepository } from '../store/repositories/watchBaseline.js';
-import type { AlertNotifier } from './alertNotifier.js';
 import type { WatchOperations } from './operations.js';
 
 export interface Watch {
@@ -40,14 +40,14 @@ export function createWatch(options: {
   config: Config;
   services: SetupServices;
   webhookSecret: string;
-  notifier: AlertNotifier;
-  slack: webApi.WebClient;
+  /** The alert lifecycle (core/alerts.ts), shared with the relay. */
+  alertLifecycle: Alerts;
+  notifier: Pick<Notifier, 'announce'>;
   logger: Logger;
   now: () => number;
 }): Watch {
-  const { db, config, services, notifier, slack, now } = options;
+  const { db, config, services, alertLifecycle, notifier, now } = options;
   const logger = options.logger.child({ component: 'watch' });
-  const channel = config.slack.alertChannel;
   const alerts = createAlertsRepository(db, now);
   const traffic = createTrafficRepository(db, now);
   const settings = createSettingsRepository(db);
@@ -56,18 +56,16 @@ export function createWatch(options: {
     wavix: services.wavix,
     senderIds: services.senderIds,
     settings,
-    alerts: notifier,
-    slack,
-    channel,
+    alerts: alertLifecycle,
+    notifier,
     logger,
     now,
   });
   const tenDlc = createTenDlcWatch({
     wavix: services.wavix,
     tenDlc: createTenDlcRepository(db, now),
-    alerts: notifier,
-    slack,
-    channel,
+    alerts: alertLifecycle,
+    notifier,
     webhookSecret: options.webhookSecret,
     logger,
   });
@@ -78,11 +76,11 @@ export function createWatch(options: {
     deliveries: createDeliveriesRepository(db, now),
     alerts,
     baseline: createWatchBaselineRepository(db, now),
-    notifier,
+    notifier: alertLifecycle,
     logger,
     now,
   });
-  const digest = createDailyDigestJob({ traffic, alerts, slack, channel, logger, now });
+  const digest = createDailyDigestJob({ traffic, alerts, notifier, now });
   const retention = createRetentionJob({ db, settings: config.retention, logger: logger.child({ job: 'retention' }), now });
 
   const { schedules } = config;

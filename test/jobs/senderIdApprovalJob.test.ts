@@ -14,6 +14,7 @@ import { createWavixClient } from '../../src/wavix/client.js';
 import { everyoneAdminDirectory } from '../helpers/directory.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { recordingAlerts } from '../helpers/recordingAlerts.js';
+import { slackAnnouncements } from '../helpers/slackAnnouncements.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 const BOT_TOKEN = 'xoxb-test-bot-token-0123456789';
@@ -50,8 +51,10 @@ function smsops(options: { db?: Db; wavixUrl?: string; alerts?: ReturnType<typeo
     senderIds,
     settings: createSettingsRepository(db, t.clock.now),
     alerts: alerts.notifier,
-    slack: new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } }),
-    channel: CHANNEL,
+    notifier: slackAnnouncements(
+      new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } }),
+      CHANNEL,
+    ),
     logger: createLogger({ level: 'silent' }),
     now: t.clock.now,
   });
@@ -165,7 +168,7 @@ describe('Sender ID approval job', () => {
     expect(alerts.raised).toEqual([
       expect.objectContaining({ rule: 'sender_id_rejected', subjectKey: `${wavixId}:FR`, severity: 'warning' }),
     ]);
-    expect(alerts.raised[0]?.summary).toContain('Documents missing');
+    expect(alerts.raised[0]?.facts).toMatchObject({ country: 'FR', reason: 'Documents missing <!channel>' });
 
     await job.run();
     expect(posts()).toHaveLength(1);

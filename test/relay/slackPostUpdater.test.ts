@@ -1,9 +1,9 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { createSlackPace } from '../../src/relay/slackPace.js';
-import { createSlackRelaySender } from '../../src/relay/slackPost.js';
-import { type SlackPostUpdater, startSlackPostUpdater } from '../../src/relay/slackPostUpdater.js';
+import { createSlackPace } from '../../src/slack/notifier/slackPace.js';
+import { createSlackRelaySender } from '../../src/slack/notifier/slackPost.js';
+import { type SlackPostUpdater, startSlackPostUpdater } from '../../src/slack/notifier/slackPostUpdater.js';
 import { createDeliveriesRepository, type DeliveriesRepository } from '../../src/store/repositories/deliveries.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { createSlackPostsRepository } from '../../src/store/repositories/slackPosts.js';
