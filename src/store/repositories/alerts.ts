@@ -2,8 +2,6 @@ import type { Alert, AlertSeverity, RaisedAlert } from '../../core/model/alert.j
 import type { AlertsRepository } from '../../core/ports/alerts.js';
 import type { Db } from '../database.js';
 
-export type { Alert, AlertSeverity, AlertsRepository };
-
 interface Row {
   id: number;
   rule: string;
