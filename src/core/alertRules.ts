@@ -1,7 +1,7 @@
 import { err, ok, type Result } from '../errors.js';
 import { performChange } from './access.js';
-import type { AlertRuleName } from './model/alert.js';
 import { InputError } from './inputError.js';
+import type { AlertRuleName } from './model/alert.js';
 import type { AlertsRepository } from './ports/alerts.js';
 import type { Actor, SetupServices } from './services.js';
 
