@@ -13,6 +13,7 @@ import { createTenDlcRepository } from '../../src/store/repositories/tenDlc.js';
 import { createWavixClient } from '../../src/wavix/client.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { recordingAlerts } from '../helpers/recordingAlerts.js';
+import { slackAnnouncements } from '../helpers/slackAnnouncements.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 const BOT_TOKEN = 'xoxb-test-bot-token-0123456789';
@@ -46,8 +47,10 @@ function smsops(db: Db = t.db) {
     wavix: createWavixClient({ baseUrl: emulator.url, apiKey: emulator.apiKey, retry: { maxRetries: 0 } }),
     tenDlc,
     alerts: alerts.notifier,
-    slack: new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } }),
-    channel: CHANNEL,
+    notifier: slackAnnouncements(
+      new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } }),
+      CHANNEL,
+    ),
     webhookSecret: SECRET,
     logger,
   });
