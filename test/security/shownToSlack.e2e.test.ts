@@ -9,6 +9,7 @@ import {
   startSmsopsUnderTest,
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 let t: SmsopsUnderTest;
@@ -21,16 +22,6 @@ afterEach(async () => {
 });
 
 const UUID = '0d3c9a7e-5b1f-4c2d-9e8f-1a2b3c4d5e6f';
-
-async function until<T>(what: string, read: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('credentials in URLs', () => {
   it('never shows a route’s user, password or token: route set, route list, doctor, App Home', async () => {
@@ -104,10 +95,13 @@ describe('words of a destination reaching Slack', () => {
       }),
     });
     expect(response.status).toBe(200);
-    const alert = await until('the dead-letter alert', () =>
-      t.fakeSlack
-        .callsTo('chat.postMessage')
-        .find((c) => c.args.channel === ALERT_CHANNEL && String(c.args.text).includes('dead letters')),
+    const alert = await waitUntil(
+      () =>
+        t.fakeSlack
+          .callsTo('chat.postMessage')
+          .find((c) => c.args.channel === ALERT_CHANNEL && String(c.args.text).includes('dead letters')),
+      8000,
+      'the dead-letter alert',
     );
     const shown = readable({ text: alert.args.text, blocks: alert.args.blocks });
     for (const raw of ['<!channel>', '<@U123>', '<https://evil.example|bank>']) expect(shown).not.toContain(raw);
