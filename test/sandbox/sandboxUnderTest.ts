@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../src/log.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/startSandbox.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 export interface SandboxUnderTest {
   sandbox: RunningSandbox;
@@ -40,17 +41,18 @@ export async function startSandboxUnderTest(): Promise<SandboxUnderTest> {
   };
 
   const waitForState: SandboxUnderTest['waitForState'] = async (ready, what, timeoutMs = 8000) => {
-    const deadline = Date.now() + timeoutMs;
     let last: unknown;
-    for (;;) {
-      last = (await api('state')).json;
-      const value = ready(last);
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last).slice(0, 3000)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    // Boxed: any value but undefined is an answer, a false or a 0 too.
+    const found = await waitUntil(
+      async () => {
+        last = (await api('state')).json;
+        const value = ready(last);
+        return value === undefined ? undefined : { value };
+      },
+      timeoutMs,
+      () => `${what}; last state: ${JSON.stringify(last).slice(0, 3000)}`,
+    );
+    return found.value;
   };
 
   return {
