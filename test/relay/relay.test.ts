@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ACTION } from '../../src/slack/ids.js';
 import {
   ALERT_CHANNEL,
   OUTSIDER,
@@ -371,9 +372,9 @@ describe('operator commands', () => {
     expect(readable(question)).toContain('was delivered already to 2 destinations');
     const send = question.blocks
       .flatMap((b: { elements?: unknown[] }) => b.elements ?? [])
-      .find((e: { action_id?: string }) => e.action_id === 'relay_replay_confirm');
+      .find((e: { action_id?: string }) => e.action_id === ACTION.confirmReplay);
     const before = t.fakeSlack.responses.length;
-    await t.slack.blockAction({ actionId: 'relay_replay_confirm', value: send.value });
+    await t.slack.blockAction({ actionId: ACTION.confirmReplay, value: send.value });
     const reply = (await t.fakeSlack.waitForResponses(before + 1))[before];
     expect(reply?.body.replace_original).toBe(true);
     expect(readable(reply?.body)).toContain('Message in-1 queued again to 2 destinations');

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ACTION } from '../../src/slack/ids.js';
 import {
   ADMIN,
   OUTSIDER,
@@ -350,18 +351,18 @@ describe('replays', () => {
     const question = (await runCommand(smsops, 'relay replay replay-me')).body;
     expect(readable(question)).toContain('was delivered already to 2 destinations');
     const buttons = buttonsOf(question);
-    const send = buttons.find((b) => b.action_id === 'relay_replay_confirm');
-    expect(buttons.map((b) => b.action_id)).toContain('relay_replay_cancel');
+    const send = buttons.find((b) => b.action_id === ACTION.confirmReplay);
+    expect(buttons.map((b) => b.action_id)).toContain(ACTION.cancelReplay);
     // Nothing is sent while the question is open.
     expect(smsops.db.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'delivered'").pluck().get()).toBe(2);
 
     let before = smsops.fakeSlack.responses.length;
-    await smsops.slack.blockAction({ actionId: 'relay_replay_cancel', value: 'cancel', userId: ADMIN });
+    await smsops.slack.blockAction({ actionId: ACTION.cancelReplay, value: 'cancel', userId: ADMIN });
     expect(readable((await smsops.fakeSlack.waitForResponses(before + 1))[before]?.body)).toContain('nothing was sent again');
 
     const postsBefore = smsops.fakeSlack.callsTo('chat.postMessage').length;
     before = smsops.fakeSlack.responses.length;
-    await smsops.slack.blockAction({ actionId: 'relay_replay_confirm', value: send?.value ?? '', userId: ADMIN });
+    await smsops.slack.blockAction({ actionId: ACTION.confirmReplay, value: send?.value ?? '', userId: ADMIN });
     const done = (await smsops.fakeSlack.waitForResponses(before + 1))[before]?.body;
     expect(done.replace_original).toBe(true);
     expect(readable(done)).toContain('Message replay-me queued again to 2 destinations (1 to the route in force now)');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../src/log.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/startSandbox.js';
+import { SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../../src/slack/ids.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 export interface SandboxUnderTest {
@@ -70,12 +71,19 @@ export async function startSandboxUnderTest(): Promise<SandboxUnderTest> {
 /** The Sender ID form's values, in Slack's `view.state.values` shape. */
 export function senderIdFormValues(fields: { value: string; countries: string[]; samples?: string }) {
   return {
-    sid_type: { sid_type_choice: { type: 'radio_buttons', selected_option: { value: 'alphanumeric' } } },
-    sid_value_text: { sid_value_input: { type: 'plain_text_input', value: fields.value } },
-    sid_countries: {
-      sid_countries_choice: { type: 'multi_static_select', selected_options: fields.countries.map((value) => ({ value })) },
+    [SENDER_ID_BLOCK.type]: {
+      [SENDER_ID_ACTION.type]: { type: 'radio_buttons', selected_option: { value: 'alphanumeric' } },
     },
-    sid_usecase: { sid_usecase_choice: { type: 'static_select', selected_option: { value: 'transactional' } } },
-    sid_samples: { sid_samples_input: { type: 'plain_text_input', value: fields.samples ?? null } },
+    [SENDER_ID_BLOCK.valueText]: { [SENDER_ID_ACTION.value]: { type: 'plain_text_input', value: fields.value } },
+    [SENDER_ID_BLOCK.countries]: {
+      [SENDER_ID_ACTION.countries]: {
+        type: 'multi_static_select',
+        selected_options: fields.countries.map((value) => ({ value })),
+      },
+    },
+    [SENDER_ID_BLOCK.usecase]: {
+      [SENDER_ID_ACTION.usecase]: { type: 'static_select', selected_option: { value: 'transactional' } },
+    },
+    [SENDER_ID_BLOCK.samples]: { [SENDER_ID_ACTION.samples]: { type: 'plain_text_input', value: fields.samples ?? null } },
   };
 }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ACTION } from '../../src/slack/ids.js';
 import {
   ADMIN,
   ALERT_CHANNEL,
@@ -63,9 +64,9 @@ describe('webhook set confirmations', () => {
     expect(readable(body)).toContain('`https://…@pbx.example.com:8887/emc/Wavix%20-%20US/0d3c…`');
     for (const secret of ['hunter2', UUID.slice(4)]) expect(slackTraffic(t)).not.toContain(secret);
     // biome-ignore lint/suspicious/noExplicitAny: a Block Kit message asserted structurally
-    const replace = body.blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === 'webhook_confirm_replace');
+    const replace = body.blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === ACTION.confirmWebhook);
     const before = t.fakeSlack.responses.length;
-    await t.slack.blockAction({ actionId: 'webhook_confirm_replace', value: replace.value, userId: ADMIN });
+    await t.slack.blockAction({ actionId: ACTION.confirmWebhook, value: replace.value, userId: ADMIN });
     const reply = (await t.fakeSlack.waitForResponses(before + 1))[before];
     expect(readable(reply?.body)).toContain('updated on Wavix');
     expect(t.emulator.state().profile.sms_relay_url).toContain('/webhooks/wavix/inbound/');
