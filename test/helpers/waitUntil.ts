@@ -4,7 +4,7 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 type Maybe<T> = T | undefined | null | false;
 
 /**
- * The one polling helper of the suite: polls `read` every 10 ms until it gives a value (anything truthy) and returns
+ * The one polling helper of the suite: polls `read` every 25 ms until it gives a value (anything truthy) and returns
  * that value. Past `timeoutMs` it fails naming what was awaited (`what`: a function when the message should carry the
  * state seen last). A `read` that throws ends the wait with its error (a process that exited, say).
  */
@@ -18,6 +18,6 @@ export async function waitUntil<T>(
     const value = await read();
     if (value) return value;
     if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms: ${typeof what === 'string' ? what : what()}`);
-    await sleep(10);
+    await sleep(25);
   }
 }
