@@ -1,6 +1,5 @@
 import type { SenderIdRecord, UnannouncedChange } from '../../core/model/senderId.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
-import type { TenDlcStatus } from '../../store/repositories/tenDlc.js';
 import { countryName } from './senderIdForm.js';
 import { senderIdLabel } from './senderIds.js';
 import { type Block, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
