@@ -34,7 +34,10 @@ export const DEFAULT_RELAY_RETRY: DeliveryRetryPolicy = {
 /** Attempts in a row failing the same deterministic way before a delivery is set aside as dead. */
 export const DEFAULT_DETERMINISTIC_LIMIT = 3;
 
-/** Full-jitter exponential backoff: spreads retries of many failing deliveries instead of synchronising them. */
+/**
+ * Full-jitter exponential backoff: spreads retries of many failing deliveries instead of synchronising them.
+ * Ours rather than a retry library's: the next attempt time is persisted per delivery in SQLite, so it survives restarts.
+ */
 export function nextAttemptDelay(attempts: number, policy: DeliveryRetryPolicy, random: () => number = Math.random): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempts, 30));
   return Math.max(policy.baseDelayMs / 4, Math.floor(random() * ceiling));
