@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
+import type { ConversationReply } from './core/ports/conversationReplies.js';
 import type { SetupServices } from './core/services.js';
 import { maskUrl } from './core/urls.js';
 import { smsopsWebhookUrls } from './core/webhooks.js';
@@ -86,6 +87,8 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     logger: logger.child({ component: 'alerts' }),
     now,
   });
+  // Issue 14 part A: the Slack surface shows a reply's delivery status; connect it here once it exists (below).
+  let showReplyStatus: (reply: ConversationReply) => void | Promise<void> = () => {};
   const relay = startRelay({
     repositories,
     store,
@@ -101,6 +104,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     leaseMs: config.relay.leaseMs,
     stallAlertAfterMs: config.relay.stallAlertAfterMs,
     alertChannel: config.slack.alertChannel,
+    onReplyStatusChanged: (reply) => showReplyStatus(reply),
     metrics,
     logger: logger.child({ component: 'relay' }),
     now,
@@ -145,6 +149,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     logger,
     ...deps.slack,
   });
+  // Issue 14 part A: showReplyStatus = (reply) => <the Slack surface's reply status line>(reply);
 
   const http = await startHttpServer({
     host: config.http.host,
