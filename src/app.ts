@@ -88,7 +88,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     now,
   });
   // Issue 14 part A: the Slack surface shows a reply's delivery status; connect it here once it exists (below).
-  let showReplyStatus: (reply: ConversationReply) => void | Promise<void> = () => {};
+  const showReplyStatus: (reply: ConversationReply) => void | Promise<void> = () => {};
   const relay = startRelay({
     repositories,
     store,

@@ -11,11 +11,9 @@ import type { JobOutcome } from './scheduler.js';
  * refused before Wavix would refuse it. A run that cannot read the whole list changes nothing it would lift
  * (syncWavixOptOuts) and reports failure; the next run starts over.
  */
-export function createOptOutSyncJob(deps: {
-  wavix: Pick<WavixClient, 'optOuts'>;
-  optOuts: OptOutsRepository;
-  logger: Logger;
-}): { run(): Promise<JobOutcome> } {
+export function createOptOutSyncJob(deps: { wavix: Pick<WavixClient, 'optOuts'>; optOuts: OptOutsRepository; logger: Logger }): {
+  run(): Promise<JobOutcome>;
+} {
   return {
     run: async () => {
       try {

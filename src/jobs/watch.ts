@@ -39,15 +39,7 @@ export interface Watch {
 export function createWatch(options: {
   repositories: Pick<
     Repositories,
-    | 'alerts'
-    | 'traffic'
-    | 'settings'
-    | 'tenDlc'
-    | 'deliveryReports'
-    | 'deliveries'
-    | 'watchBaseline'
-    | 'jobRuns'
-    | 'optOuts'
+    'alerts' | 'traffic' | 'settings' | 'tenDlc' | 'deliveryReports' | 'deliveries' | 'watchBaseline' | 'jobRuns' | 'optOuts'
   >;
   retentionStore: RetentionStore;
   services: SetupServices<WavixClient>;

@@ -4,8 +4,8 @@ import type { ConversationRepliesRepository, ConversationReply } from '../core/p
 import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
 import type { InboundRepository } from '../core/ports/inbound.js';
 import type { OptOutsRepository } from '../core/ports/optOuts.js';
-import { applyReplyDeliveryReport } from '../core/replyDelivery.js';
 import type { RoutesRepository } from '../core/ports/routes.js';
+import { applyReplyDeliveryReport } from '../core/replyDelivery.js';
 import { err, ok, type Result } from '../errors.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import type { SchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';

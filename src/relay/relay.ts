@@ -316,7 +316,11 @@ export function startRelay(options: RelayOptions): Relay {
     rejected: deps.rejected,
     ingest: {
       inbound: (r) => commits.submit(() => ingestInboundMessage(deps, r)).then(counted('inbound')),
-      dlr: (r) => commits.submit(() => ingestDeliveryReport(deps, r)).then(counted('dlr')).then(replyChanged),
+      dlr: (r) =>
+        commits
+          .submit(() => ingestDeliveryReport(deps, r))
+          .then(counted('dlr'))
+          .then(replyChanged),
     },
     latency,
     onAnswered: (route, status) => answered.inc({ route, status: String(status) }),
@@ -359,7 +363,16 @@ export function startRelay(options: RelayOptions): Relay {
   return {
     intake,
     health,
-    operations: { deliveries, inbound, schemaWarnings, now, wakeRelay, routing: deps, forgetMovedFrom },
+    operations: {
+      deliveries,
+      inbound,
+      replies: repositories.conversationReplies,
+      schemaWarnings,
+      now,
+      wakeRelay,
+      routing: deps,
+      forgetMovedFrom,
+    },
     routeChanges: {
       apply: (routeKey, write) => {
         const change = store.transaction(() => {
