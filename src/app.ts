@@ -87,8 +87,8 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     logger: logger.child({ component: 'alerts' }),
     now,
   });
-  // Issue 14 part A: the Slack surface shows a reply's delivery status; connect it here once it exists (below).
-  const showReplyStatus: (reply: ConversationReply) => void | Promise<void> = () => {};
+  // A reply's delivery status shown in Slack: nothing until the Slack surface (made below) is connected to it.
+  const replyStatus = { show: (_reply: ConversationReply): void | Promise<void> => {} };
   const relay = startRelay({
     repositories,
     store,
@@ -104,7 +104,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     leaseMs: config.relay.leaseMs,
     stallAlertAfterMs: config.relay.stallAlertAfterMs,
     alertChannel: config.slack.alertChannel,
-    onReplyStatusChanged: (reply) => showReplyStatus(reply),
+    onReplyStatusChanged: (reply) => replyStatus.show(reply),
     metrics,
     logger: logger.child({ component: 'relay' }),
     now,
@@ -149,7 +149,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     logger,
     ...deps.slack,
   });
-  // Issue 14 part A: showReplyStatus = (reply) => <the Slack surface's reply status line>(reply);
+  // Issue 14 part A connects it here, e.g.: replyStatus.show = (reply) => slack.showReplyStatus(reply);
 
   const http = await startHttpServer({
     host: config.http.host,
