@@ -9,6 +9,7 @@ import { maskUrl } from '../core/urls.js';
 import { describeError, type Result } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
+import { createThreadContinuation } from '../slack/notifier/threadContinuation.js';
 import type { Repositories, Store } from '../store/openStore.js';
 import { createWriteHealth } from '../store/writeHealth.js';
 import type { AlertNotifier } from '../watch/alertNotifier.js';
@@ -166,7 +167,9 @@ export function startRelay(options: RelayOptions): Relay {
   const slackPace = createSlackPace(options.slackPaceMs);
   const { slackPosts } = repositories;
   const shownInSlack = slackShownMessage({ maskCodes: options.maskCodesInSlack ?? false });
+  const continuation = createThreadContinuation({ client: options.slackClient, threads: repositories.slackThreads, now });
   const postUpdater = startSlackPostUpdater({
+    continuation,
     client: options.slackClient,
     posts: slackPosts,
     deliveries,
@@ -276,6 +279,7 @@ export function startRelay(options: RelayOptions): Relay {
       send: createSlackRelaySender({
         client: options.slackClient,
         threads: repositories.slackThreads,
+        continuation,
         shown: shownInSlack,
         posts: slackPosts,
         portsipState: postUpdater.portsipState,

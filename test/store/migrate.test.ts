@@ -45,6 +45,7 @@ const SHIPPED = [
   '016_delivery_deterministic_failures.sql',
   '017_retention_indexes.sql',
   '019_conversations.sql',
+  '021_slack_threads_by_ts.sql',
 ];
 
 describe('migration runner', () => {
