@@ -232,10 +232,14 @@ describe('a conversation per day', () => {
     expect(readable(monday?.args)).not.toContain('Continues');
     const mondayTs = '1700000000.000100';
 
-    await t.emulator.clock.advance(DAY);
+    // Just past midnight UTC: a new day, while Monday's PortSIP delivery is still within its retry window.
+    const now = t.emulator.clock.now();
+    await t.emulator.clock.advance(Math.ceil(now / DAY) * DAY - now + 60_000);
     await post(inbound('tuesday', 'day-2'));
-    const posts = await t.fakeSlack.waitFor('chat.postMessage', 2);
-    const tuesday = posts[1];
+    await until('the tuesday post', () =>
+      t.fakeSlack.callsTo('chat.postMessage').some((c) => readable(c.args).includes('tuesday')),
+    );
+    const tuesday = t.fakeSlack.callsTo('chat.postMessage').find((c) => readable(c.args).includes('tuesday'));
     expect(tuesday?.args.thread_ts).toBeUndefined();
     const link = `https://acme.slack.com/archives/${ALERT_CHANNEL}/p${mondayTs.replace('.', '')}`;
     expect(readable(tuesday?.args)).toContain(`:arrow_up: Continues <${link}|yesterday's thread>`);
