@@ -1,4 +1,3 @@
-import { webApi } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConversationReply } from '../../src/core/ports/conversationReplies.js';
 import { createLogger } from '../../src/log.js';
@@ -27,12 +26,14 @@ function start(onReplyStatusChanged: (reply: ConversationReply) => void | Promis
     store,
     defaultPortsipUrl: null,
     inboxChannel: null,
-    alertNotifier: recordingAlerts().notifier,
-    // Never called: no SMS comes in here.
-    slackClient: new webApi.WebClient('xoxb-unused', { slackApiUrl: 'http://127.0.0.1:9/' }),
+    alerts: recordingAlerts().notifier,
+    // Never asked to post: no SMS comes in here.
+    notifier: {
+      announce: async () => {},
+      relayedSms: { post: async () => [], portsipStateChanged: () => {}, stop: async () => {} },
+    },
     concurrency: 1,
     retry: { baseDelayMs: 10, maxDelayMs: 100, deadAfterMs: 60_000 },
-    slackPaceMs: 0,
     metrics: createMetricsRegistry({ processMetrics: false }),
     logger: createLogger({ level: 'silent' }),
     now: tmp.clock.now,

@@ -1,19 +1,19 @@
 import type { webApi } from '@slack/bolt';
-import type { Delivery } from '../core/model/delivery.js';
-import type { InboundMessage } from '../core/model/inboundMessage.js';
-import type { DeliveriesRepository } from '../core/ports/deliveries.js';
-import type { InboundRepository } from '../core/ports/inbound.js';
-import { isTransientStoreError } from '../core/ports/storeErrors.js';
-import { describeError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { type ThreadContinuation, withContinuation } from '../slack/notifier/threadContinuation.js';
-import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../slack/ui/inboundSms.js';
-import type { SlackMessage } from '../slack/ui/text.js';
-import type { SlackPost, SlackPostsRepository } from '../store/repositories/slackPosts.js';
-import { nextAttemptDelay } from './outbox.js';
+import type { Delivery } from '../../core/model/delivery.js';
+import type { InboundMessage } from '../../core/model/inboundMessage.js';
+import type { DeliveriesRepository } from '../../core/ports/deliveries.js';
+import type { InboundRepository } from '../../core/ports/inbound.js';
+import { isTransientStoreError } from '../../core/ports/storeErrors.js';
+import { describeError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { nextAttemptDelay } from '../../relay/outbox.js';
+import type { SlackPost, SlackPostsRepository } from '../../store/repositories/slackPosts.js';
+import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../ui/inboundSms.js';
+import type { SlackMessage } from '../ui/text.js';
 import type { SlackPace } from './slackPace.js';
 import { classifySlackFailure, messageArgs, shownState } from './slackPost.js';
 import type { SlackShown } from './slackShown.js';
+import { type ThreadContinuation, withContinuation } from './threadContinuation.js';
 
 /** Where one message stands on PortSIP, from its PortSIP delivery (none: no route named a PortSIP URL). */
 export function portsipStateOf(deliveries: readonly Delivery[]): PortsipState {
