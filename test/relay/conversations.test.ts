@@ -247,8 +247,9 @@ describe('a conversation per day', () => {
     // PortSIP takes it now: the post is edited to say so, and keeps the link; Monday's post gets none.
     const threadOf = (day: string) =>
       t.db.prepare('SELECT thread_ts FROM slack_threads WHERE day = ?').pluck().get(day) as string | undefined;
-    const tuesdayTs = threadOf(new Date(t.emulator.clock.now()).toISOString().slice(0, 10));
-    expect(tuesdayTs).toBeDefined();
+    const tuesdayDay = new Date(t.emulator.clock.now()).toISOString().slice(0, 10);
+    await until("tuesday's thread recorded", () => threadOf(tuesdayDay) !== undefined);
+    const tuesdayTs = threadOf(tuesdayDay);
     sink.respondWith(200);
     const editsOf = (ts: string | undefined) => t.fakeSlack.callsTo('chat.update').filter((c) => c.args.ts === ts);
     await until('edits of both posts', () => editsOf(tuesdayTs).length > 0 && editsOf(mondayTs).length > 0, 10_000);
