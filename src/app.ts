@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import { createAlerts } from './core/alerts.js';
+import type { ConversationReply } from './core/ports/conversationReplies.js';
 import type { SetupServices } from './core/services.js';
 import { maskUrl } from './core/urls.js';
 import { smsopsWebhookUrls } from './core/webhooks.js';
@@ -104,6 +105,8 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     notifier,
     logger: logger.child({ component: 'alerts' }),
   });
+  // A reply's delivery status shown in Slack: nothing until the Slack surface (made below) is connected to it.
+  const replyStatus = { show: (_reply: ConversationReply): void | Promise<void> => {} };
   const relay = startRelay({
     repositories,
     store,
@@ -116,6 +119,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     portsipDeadlineMs: config.relay.portsipDeadlineMs,
     leaseMs: config.relay.leaseMs,
     stallAlertAfterMs: config.relay.stallAlertAfterMs,
+    onReplyStatusChanged: (reply) => replyStatus.show(reply),
     metrics,
     logger: logger.child({ component: 'relay' }),
     now,
@@ -159,6 +163,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     logger,
     ...deps.slack,
   });
+  // Issue 14 part A connects it here, e.g.: replyStatus.show = (reply) => slack.showReplyStatus(reply);
 
   const http = await startHttpServer({
     host: config.http.host,

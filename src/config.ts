@@ -101,6 +101,9 @@ const configSchema = z.object({
   TRAFFIC_WATCH_CRON: cronExpression('*/5 * * * *'),
   DIGEST_CRON: cronExpression('0 8 * * *'),
   RETENTION_CRON: cronExpression('30 3 * * *'),
+  // Wavix's opt-out list changes when people text STOP to Wavix or someone edits it in the portal: a quarter of an
+  // hour behind is soon enough for replies, and costs one listing call per 100 opt-outs.
+  OPT_OUT_SYNC_CRON: cronExpression('*/15 * * * *'),
   // The 7-day traffic reports and the watch's 7-day averages are computed from the stored messages: fewer days
   // would show them emptier than they were.
   RETENTION_DAYS: z.preprocess(
@@ -204,7 +207,14 @@ export interface Config {
   http: { port: number; host: string; limits: HttpLimits };
   databasePath: string;
   /** Cron expressions, read in `timezone` (the daily digest's hour is a local hour). */
-  schedules: { senderIdPoll: string; trafficWatch: string; digest: string; retention: string; timezone: string };
+  schedules: {
+    senderIdPoll: string;
+    trafficWatch: string;
+    digest: string;
+    retention: string;
+    optOutSync: string;
+    timezone: string;
+  };
   /** Days kept (0 keeps all): messages and traffic records; the audit log apart. */
   retention: { days: number; auditDays: number };
   relay: {
@@ -284,6 +294,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
       trafficWatch: e.TRAFFIC_WATCH_CRON,
       digest: e.DIGEST_CRON,
       retention: e.RETENTION_CRON,
+      optOutSync: e.OPT_OUT_SYNC_CRON,
       timezone: e.SCHEDULE_TIMEZONE,
     },
     retention: { days: e.RETENTION_DAYS, auditDays: e.AUDIT_RETENTION_DAYS },

@@ -8,6 +8,7 @@ import type { RetentionStore } from '../store/retention/retentionStore.js';
 import type { WavixClient } from '../wavix/client.js';
 import { createDailyDigestJob } from './dailyDigestJob.js';
 import type { WatchOperations } from './operations.js';
+import { createOptOutSyncJob } from './optOutSyncJob.js';
 import { createRetentionJob, type RetentionSettings } from './retentionJob.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { createSenderIdApprovalJob } from './senderIdApprovalJob.js';
@@ -20,6 +21,7 @@ export interface JobSchedules {
   trafficWatch: string;
   digest: string;
   retention: string;
+  optOutSync: string;
   timezone: string;
 }
 
@@ -37,7 +39,7 @@ export interface Watch {
 export function createWatch(options: {
   repositories: Pick<
     Repositories,
-    'alerts' | 'traffic' | 'settings' | 'tenDlc' | 'deliveryReports' | 'deliveries' | 'watchBaseline' | 'jobRuns'
+    'alerts' | 'traffic' | 'settings' | 'tenDlc' | 'deliveryReports' | 'deliveries' | 'watchBaseline' | 'jobRuns' | 'optOuts'
   >;
   retentionStore: RetentionStore;
   services: SetupServices<WavixClient>;
@@ -92,6 +94,12 @@ export function createWatch(options: {
     now,
   });
 
+  const optOutSync = createOptOutSyncJob({
+    wavix: services.wavix,
+    optOuts: repositories.optOuts,
+    logger: logger.child({ job: 'opt-outs' }),
+  });
+
   const { schedules } = options;
   const scheduler = createScheduler({
     jobRuns: repositories.jobRuns,
@@ -127,6 +135,12 @@ export function createWatch(options: {
         schedule: schedules.retention,
         description: retention.describe(),
         run: retention.run,
+      },
+      {
+        name: 'opt-outs',
+        schedule: schedules.optOutSync,
+        description: "Reads Wavix's opt-out list and records the opt-outs smsops did not have (replies to them are refused).",
+        run: optOutSync.run,
       },
     ],
   });

@@ -1,6 +1,8 @@
 import { isSmsopsAdmin } from '../core/access.js';
 import { destinationAnswer } from '../core/destinationAnswer.js';
 import type { DeliveryStatus } from '../core/model/delivery.js';
+import type { SmsEncoding } from '../core/model/smsSegments.js';
+import type { ReplyStatus } from '../core/ports/conversationReplies.js';
 import type { Actor, SetupServices } from '../core/services.js';
 import { ok, type Result } from '../errors.js';
 import { type RelayOperationsDeps, recentInbox } from './operations.js';
@@ -10,6 +12,7 @@ export type TextHidden = { channel: string; reason: 'not-member' } | { channel: 
 
 /** One inbound message as a particular person may see it. */
 export interface InboxLine {
+  direction: 'inbound';
   wavixMessageId: string;
   toNumber: string;
   ingestedAt: number;
@@ -22,8 +25,25 @@ export interface InboxLine {
   deliveries: Array<{ kind: 'portsip' | 'slack'; status: DeliveryStatus; answer: string | null }>;
 }
 
+/** A reply sent from a Slack thread. Its text is never kept; the customer is hidden like an inbound sender. */
+export interface InboxReplyLine {
+  direction: 'reply';
+  wavixMessageId: string | null;
+  slackUser: string;
+  fromNumber: string;
+  toNumber: string | null;
+  createdAt: number;
+  textLength: number;
+  segments: number;
+  encoding: SmsEncoding;
+  status: ReplyStatus;
+  statusReason: string | null;
+  hidden: TextHidden | null;
+}
+
 export interface InboxReading {
-  lines: InboxLine[];
+  /** Newest first, both directions. */
+  lines: Array<InboxLine | InboxReplyLine>;
   /** Whether the reader is an smsops admin (sees every text and the destinations' answers). */
   admin: boolean;
 }
@@ -69,10 +89,31 @@ export async function readInbox(
     return known;
   };
   const lines = await Promise.all(
-    entries.value.map(async ({ message, deliveries }): Promise<InboxLine> => {
+    entries.value.map(async (entry): Promise<InboxLine | InboxReplyLine> => {
+      if (entry.direction === 'reply') {
+        const { reply } = entry;
+        // The reply was written in the thread of the conversation: whoever may read that thread may see whom it went to.
+        const hidden = await hiddenIn(reply.slackChannel);
+        return {
+          direction: 'reply',
+          wavixMessageId: reply.wavixMessageId,
+          slackUser: reply.slackUser,
+          fromNumber: reply.fromNumber,
+          toNumber: hidden ? null : reply.toNumber,
+          createdAt: reply.createdAt,
+          textLength: reply.textLength,
+          segments: reply.segments,
+          encoding: reply.encoding,
+          status: reply.status,
+          statusReason: reply.statusReason,
+          hidden,
+        };
+      }
+      const { message, deliveries } = entry;
       const postedIn = deliveries.find((d) => d.destinationKind === 'slack')?.destination ?? inboxChannel;
       const hidden = await hiddenIn(postedIn);
       return {
+        direction: 'inbound',
         wavixMessageId: message.wavixMessageId,
         toNumber: message.toNumber,
         ingestedAt: message.ingestedAt,

@@ -1,7 +1,11 @@
 import type { DeliveryTarget } from '../core/model/inboundMessage.js';
+import { recordConsentKeyword } from '../core/optOutConsent.js';
+import type { ConversationRepliesRepository, ConversationReply } from '../core/ports/conversationReplies.js';
 import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
 import type { InboundRepository } from '../core/ports/inbound.js';
+import type { OptOutsRepository } from '../core/ports/optOuts.js';
 import type { RoutesRepository } from '../core/ports/routes.js';
+import { applyReplyDeliveryReport } from '../core/replyDelivery.js';
 import { err, ok, type Result } from '../errors.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import type { SchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
@@ -21,6 +25,18 @@ export interface IngestDeps {
   /** SLACK_INBOX_CHANNEL: where messages are posted when no route names a channel. */
   inboxChannel: string | null;
   now: () => number;
+  /**
+   * Conversations: STOP/START received inbound are recorded as opt-outs, and delivery reports of replies sent from
+   * Slack update those replies. Both are extras of a webhook that is stored anyway: each runs in its own savepoint,
+   * and a failure is told to `onExtraFailed` and rolled back alone, never costing the message or the report.
+   */
+  conversations?: {
+    optOuts: OptOutsRepository;
+    replies: ConversationRepliesRepository;
+    /** Runs `work` in a savepoint of the webhook's transaction (a nested store transaction). */
+    savepoint<T>(work: () => T): T;
+    onExtraFailed(what: 'consent' | 'reply_status', error: unknown): void;
+  };
 }
 
 export interface WebhookRequest {
@@ -54,6 +70,20 @@ export interface Ingested {
   id: number;
   duplicate: boolean;
   warnings: number;
+  /** A reply sent from Slack whose status this delivery report changed (told to Slack once committed). */
+  reply?: ConversationReply;
+}
+
+/** An extra of a webhook in its own savepoint: its failure is reported and rolled back, the webhook is still stored. */
+function extra<T>(deps: IngestDeps, what: 'consent' | 'reply_status', work: (c: NonNullable<IngestDeps['conversations']>) => T) {
+  const c = deps.conversations;
+  if (!c) return undefined;
+  try {
+    return c.savepoint(() => work(c));
+  } catch (error) {
+    c.onExtraFailed(what, error);
+    return undefined;
+  }
 }
 
 /** Reads the body; a refusal is recorded in rejected_webhooks and returned (HTTP 400 with the reason). */
@@ -94,6 +124,12 @@ export function ingestInboundMessage(deps: IngestDeps, request: WebhookRequest):
     },
     deliveryTargets(deps, `+${message.to}`),
   );
+  // A STOP is relayed like any other SMS (PortSIP gets the bytes Wavix posted); it is also remembered as an opt-out.
+  if (!stored.duplicate) {
+    extra(deps, 'consent', (c) =>
+      recordConsentKeyword(c.optOuts, { from: message.from, to: message.to, text: message.text, at: deps.now() }),
+    );
+  }
   return ok({ ...stored, warnings: warn(deps, request, message.messageId, stored, warnings) });
 }
 
@@ -114,5 +150,15 @@ export function ingestDeliveryReport(deps: IngestDeps, request: WebhookRequest):
     segments: report.segments,
     rawBody: request.body,
   });
-  return ok({ id: stored.id, duplicate: stored.duplicate, warnings: warn(deps, request, report.messageId, stored, warnings) });
+  const reply = stored.duplicate
+    ? undefined
+    : extra(deps, 'reply_status', (c) =>
+        applyReplyDeliveryReport(c.replies, { wavixMessageId: report.messageId, status: report.status, error: report.error }),
+      );
+  return ok({
+    id: stored.id,
+    duplicate: stored.duplicate,
+    warnings: warn(deps, request, report.messageId, stored, warnings),
+    ...(reply ? { reply } : {}),
+  });
 }

@@ -3,6 +3,7 @@ import { InputError } from '../core/inputError.js';
 import type { Delivery, DestinationBacklog, FailingDelivery } from '../core/model/delivery.js';
 import type { InboundMessage } from '../core/model/inboundMessage.js';
 import { parsePhoneNumber, toWavixDigits } from '../core/phone.js';
+import type { ConversationRepliesRepository, ConversationReply } from '../core/ports/conversationReplies.js';
 import type { DeliveriesRepository } from '../core/ports/deliveries.js';
 import type { InboundRepository } from '../core/ports/inbound.js';
 import type { Actor, SetupServices } from '../core/services.js';
@@ -14,6 +15,8 @@ import { type Destination, type ReplayCount, type RoutingDeps, replayToCurrentRo
 export interface RelayOperationsDeps {
   deliveries: DeliveriesRepository;
   inbound: InboundRepository;
+  /** Replies sent from Slack threads: `/sms inbox` shows them with the inbound messages. */
+  replies: Pick<ConversationRepliesRepository, 'recent'>;
   /** Webhooks stored although they differ from Wavix's description. */
   schemaWarnings: SchemaWarningsRepository;
   /** Tells the outbox workers that something is due now. */
@@ -134,12 +137,14 @@ export async function replayDeliveries(
   });
 }
 
-export interface InboxEntry {
-  message: InboundMessage;
-  deliveries: Delivery[];
-}
+export type InboxEntry =
+  | { direction: 'inbound'; at: number; message: InboundMessage; deliveries: Delivery[] }
+  | { direction: 'reply'; at: number; reply: ConversationReply };
 
-/** The newest inbound messages, to one number or all, each with where it was delivered. */
+/**
+ * The newest messages of one smsops number's conversations (or all), both directions, newest first: inbound SMS with
+ * where each was delivered, and the replies sent from their Slack threads.
+ */
 export function recentInbox(deps: RelayOperationsDeps, number: string | undefined, limit = 10): Result<InboxEntry[]> {
   let to: string | undefined;
   if (number) {
@@ -147,5 +152,16 @@ export function recentInbox(deps: RelayOperationsDeps, number: string | undefine
     if (!parsed.ok) return err(new InputError([{ field: 'number', message: parsed.error.userMessage }]));
     to = toWavixDigits(parsed.value.e164);
   }
-  return ok(deps.inbound.recent(limit, to).map((message) => ({ message, deliveries: deps.deliveries.forMessage(message.id) })));
+  const inbound = deps.inbound.recent(limit, to).map(
+    (message): InboxEntry => ({
+      direction: 'inbound',
+      at: message.ingestedAt,
+      message,
+      deliveries: deps.deliveries.forMessage(message.id),
+    }),
+  );
+  const replies = deps.replies.recent(limit, to).map((reply): InboxEntry => ({ direction: 'reply', at: reply.createdAt, reply }));
+  // At the same instant the reply is the later one: it answers what came in.
+  const rank = (e: InboxEntry) => (e.direction === 'reply' ? 0 : 1);
+  return ok([...inbound, ...replies].sort((a, b) => b.at - a.at || rank(a) - rank(b)).slice(0, limit));
 }

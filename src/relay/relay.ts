@@ -2,6 +2,7 @@ import { ALERT_RULE } from '../core/alertRules.js';
 import type { Alerts } from '../core/alerts.js';
 import { destinationAnswer } from '../core/destinationAnswer.js';
 import type { Delivery } from '../core/model/delivery.js';
+import type { ConversationReply } from '../core/ports/conversationReplies.js';
 import type { Notifier } from '../core/ports/notifier.js';
 import { isTransientStoreError } from '../core/ports/storeErrors.js';
 import type { RouteChanges } from '../core/services.js';
@@ -31,6 +32,8 @@ export interface RelayOptions {
     | 'routes'
     | 'slackPosts'
     | 'slackThreads'
+    | 'optOuts'
+    | 'conversationReplies'
   >;
   /** Group commit for ingest, the write probe, and one transaction per route change. */
   store: Pick<Store, 'groupCommit' | 'probeWrite' | 'transaction'>;
@@ -53,6 +56,8 @@ export interface RelayOptions {
   leaseMs?: number;
   /** How long the relay must be failing before `relay_stalled` is raised (RELAY_STALL_ALERT_MS). */
   stallAlertAfterMs?: number;
+  /** A delivery report changed a reply sent from Slack (called once the report is committed; shows it in Slack). */
+  onReplyStatusChanged?: (reply: ConversationReply) => void | Promise<void>;
 }
 
 export interface Relay {
@@ -83,6 +88,19 @@ export function startRelay(options: RelayOptions): Relay {
     defaultPortsipUrl: options.defaultPortsipUrl,
     inboxChannel: options.inboxChannel,
     now,
+    conversations: {
+      optOuts: repositories.optOuts,
+      replies: repositories.conversationReplies,
+      savepoint: (work) => store.transaction(work),
+      // Never the SMS text: only what failed.
+      onExtraFailed: (what, error) =>
+        logger.error(
+          what === 'consent'
+            ? 'an inbound SMS was stored but its STOP/START could not be recorded'
+            : 'a delivery report was stored but its reply could not be updated',
+          { error: describeError(error) },
+        ),
+    },
   };
 
   const received = metrics.counter('smsops_webhooks_total', 'Webhook requests from Wavix by route and outcome.', [
@@ -252,11 +270,25 @@ export function startRelay(options: RelayOptions): Relay {
     if (outcome.ok && outcome.value.warnings > 0) warned.inc({ route });
     return outcome;
   };
+  // Told after the commit, so Slack never shows a status the database does not have; its failures stay its own.
+  const replyChanged = (outcome: Result<Ingested, WebhookRejection>) => {
+    const reply = outcome.ok ? outcome.value.reply : undefined;
+    if (reply && options.onReplyStatusChanged) {
+      Promise.resolve()
+        .then(() => options.onReplyStatusChanged?.(reply))
+        .catch((error: unknown) => logger.warn('could not show a reply status in Slack', { error: describeError(error) }));
+    }
+    return outcome;
+  };
   const intake: RelayIntake = {
     rejected: deps.rejected,
     ingest: {
       inbound: (r) => commits.submit(() => ingestInboundMessage(deps, r)).then(counted('inbound')),
-      dlr: (r) => commits.submit(() => ingestDeliveryReport(deps, r)).then(counted('dlr')),
+      dlr: (r) =>
+        commits
+          .submit(() => ingestDeliveryReport(deps, r))
+          .then(counted('dlr'))
+          .then(replyChanged),
     },
     latency,
     onAnswered: (route, status) => answered.inc({ route, status: String(status) }),
@@ -295,7 +327,16 @@ export function startRelay(options: RelayOptions): Relay {
   return {
     intake,
     health,
-    operations: { deliveries, inbound, schemaWarnings, now, wakeRelay, routing: deps, forgetMovedFrom },
+    operations: {
+      deliveries,
+      inbound,
+      replies: repositories.conversationReplies,
+      schemaWarnings,
+      now,
+      wakeRelay,
+      routing: deps,
+      forgetMovedFrom,
+    },
     routeChanges: {
       apply: (routeKey, write) => {
         const change = store.transaction(() => {

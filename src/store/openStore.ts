@@ -1,8 +1,10 @@
 import type { AlertsRepository } from '../core/ports/alerts.js';
 import type { AuditRepository } from '../core/ports/audit.js';
+import type { ConversationRepliesRepository } from '../core/ports/conversationReplies.js';
 import type { DeliveriesRepository } from '../core/ports/deliveries.js';
 import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
 import type { InboundRepository } from '../core/ports/inbound.js';
+import type { OptOutsRepository } from '../core/ports/optOuts.js';
 import type { RoutesRepository } from '../core/ports/routes.js';
 import type { SenderIdsRepository } from '../core/ports/senderIds.js';
 import type { SettingsRepository } from '../core/ports/settings.js';
@@ -15,10 +17,12 @@ import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from './
 import type { MigrationReport } from './migrate.js';
 import { createAlertsRepository } from './repositories/alerts.js';
 import { createAuditRepository } from './repositories/audit.js';
+import { createConversationRepliesRepository } from './repositories/conversationReplies.js';
 import { createDeliveriesRepository } from './repositories/deliveries.js';
 import { createDeliveryReportsRepository } from './repositories/deliveryReports.js';
 import { createInboundRepository } from './repositories/inbound.js';
 import { createJobRunsRepository, type JobRunsRepository } from './repositories/jobRuns.js';
+import { createOptOutsRepository } from './repositories/optOuts.js';
 import { createRejectedWebhooksRepository, type RejectedWebhooksRepository } from './repositories/rejectedWebhooks.js';
 import { createRoutesRepository } from './repositories/routes.js';
 import { createSchemaWarningsRepository, type SchemaWarningsRepository } from './repositories/schemaWarnings.js';
@@ -36,10 +40,12 @@ import { createWriteProbe } from './writeProbe.js';
 export interface Repositories {
   alerts: AlertsRepository;
   audit: AuditRepository;
+  conversationReplies: ConversationRepliesRepository;
   deliveries: DeliveriesRepository;
   deliveryReports: DeliveryReportsRepository;
   inbound: InboundRepository;
   jobRuns: JobRunsRepository;
+  optOuts: OptOutsRepository;
   rejectedWebhooks: RejectedWebhooksRepository;
   routes: RoutesRepository;
   schemaWarnings: SchemaWarningsRepository;
@@ -74,10 +80,12 @@ export function createRepositories(db: Db, now: () => number): Repositories {
   return {
     alerts: createAlertsRepository(db, now),
     audit: createAuditRepository(db, now),
+    conversationReplies: createConversationRepliesRepository(db, now),
     deliveries: createDeliveriesRepository(db, now),
     deliveryReports: createDeliveryReportsRepository(db, now),
     inbound: createInboundRepository(db, now),
     jobRuns: createJobRunsRepository(db, now),
+    optOuts: createOptOutsRepository(db, now),
     rejectedWebhooks: createRejectedWebhooksRepository(db, { now }),
     routes: createRoutesRepository(db, now),
     schemaWarnings: createSchemaWarningsRepository(db, { now }),

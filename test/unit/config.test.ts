@@ -68,6 +68,7 @@ describe('parseConfig', () => {
       trafficWatch: '*/5 * * * *',
       digest: '0 8 * * *',
       retention: '30 3 * * *',
+      optOutSync: '*/15 * * * *',
       timezone: 'UTC',
     });
     expect(config.logLevel).toBe('info');

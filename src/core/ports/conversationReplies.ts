@@ -87,4 +87,6 @@ export interface ConversationRepliesRepository {
   byWavixMessageId(wavixMessageId: string): ConversationReply | undefined;
   /** A thread's replies, oldest first. */
   inThread(channel: string, threadTs: string): ConversationReply[];
+  /** The newest replies, newest first: sent from one smsops number (digits, as Wavix writes it) or from any. */
+  recent(limit: number, fromNumber?: string): ConversationReply[];
 }

@@ -9,6 +9,7 @@ import { createSlackPace } from './slackPace.js';
 import { createSlackRelaySender } from './slackPost.js';
 import { startSlackPostUpdater } from './slackPostUpdater.js';
 import { slackShownMessage } from './slackShown.js';
+import { createThreadContinuation } from './threadContinuation.js';
 
 /**
  * The relay's Slack leg: relayed SMS posts, and the in-place edits of each post's PortSIP state. Posts and edits share
@@ -30,7 +31,10 @@ export function startRelayedSmsPosts(options: {
 }): RelayedSmsPosts {
   const pace = createSlackPace(options.paceMs);
   const shown = slackShownMessage({ maskCodes: options.maskCodes });
+  // A conversation's new day's thread links to the day before, in the post and in its edits.
+  const continuation = createThreadContinuation({ client: options.client, threads: options.threads, now: options.now });
   const updater = startSlackPostUpdater({
+    continuation,
     client: options.client,
     posts: options.posts,
     deliveries: options.deliveries,
@@ -46,6 +50,7 @@ export function startRelayedSmsPosts(options: {
     createSlackRelaySender({
       client: options.client,
       threads: options.threads,
+      continuation,
       shown,
       posts: options.posts,
       portsipState: updater.portsipState,

@@ -9,6 +9,7 @@ import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type Portsip
 import { escapeMrkdwn, type SlackMessage } from '../ui/text.js';
 import type { SlackPace } from './slackPace.js';
 import type { SlackShown } from './slackShown.js';
+import { type ThreadContinuation, withContinuation } from './threadContinuation.js';
 
 type Item = { delivery: Delivery; message: InboundMessage };
 
@@ -82,6 +83,8 @@ export interface SlackRelaySenderOptions {
    * shown all the same, so it counts as delivered; this is told why the post will not be threaded or updated.
    */
   onUnrecorded?: (error: unknown) => void;
+  /** A day's first post of a conversation links to its thread of the day before. */
+  continuation?: ThreadContinuation;
 }
 
 /** The states a post shows, as kept with it: an update is needed only when this changes. */
@@ -161,10 +164,11 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
     const channel = delivery.destination;
     const day = new Date(message.ingestedAt).toISOString().slice(0, 10);
     const threadTs = threads.get(channel, delivery.conversationKey, day);
+    const continues = threadTs ? undefined : await options.continuation?.forNewThread(channel, delivery.conversationKey, day);
     const replayed = delivery.replayedAt !== null;
     const posted = async (layout: SlackPostLayout, render: (state: PortsipState) => SlackMessage, reason?: string) => {
       const state = options.portsipState(message.id);
-      const answer = await post(channel, render(state), threadTs);
+      const answer = await post(channel, withContinuation(render(state), continues), threadTs);
       remember(() => {
         if (!threadTs && answer.ts) threads.set(channel, delivery.conversationKey, day, answer.ts);
       });

@@ -13,6 +13,7 @@ import type { SlackMessage } from '../ui/text.js';
 import type { SlackPace } from './slackPace.js';
 import { classifySlackFailure, messageArgs, shownState } from './slackPost.js';
 import type { SlackShown } from './slackShown.js';
+import { type ThreadContinuation, withContinuation } from './threadContinuation.js';
 
 /** Where one message stands on PortSIP, from its PortSIP delivery (none: no route named a PortSIP URL). */
 export function portsipStateOf(deliveries: readonly Delivery[]): PortsipState {
@@ -61,6 +62,8 @@ export function startSlackPostUpdater(options: {
   idleMs?: number;
   /** What of a message is shown: the sender's own function, so an edit shows no more than the post did. */
   shown?: SlackShown;
+  /** The link of a day's first post to the day before, kept through the edits. */
+  continuation?: ThreadContinuation;
 }): SlackPostUpdater & { portsipState: (inboundMessageId: number) => PortsipState } {
   const { client, posts, logger } = options;
   const now = options.now ?? Date.now;
@@ -87,9 +90,14 @@ export function startSlackPostUpdater(options: {
     const messages = stored.map(shown);
     const [message] = messages;
     const [state = { kind: 'none' }] = states;
+    const continues = () => options.continuation?.forPost(post.channel, post.ts);
     if ((post.layout === 'single' || post.layout === 'short') && message)
-      return inboundSmsMessage(message, state, { short: post.layout === 'short', replayed: replayed(message.id) });
-    if (post.layout === 'minimal' && message) return minimalSmsMessage(message, post.minimalReason ?? 'refused', state);
+      return withContinuation(
+        inboundSmsMessage(message, state, { short: post.layout === 'short', replayed: replayed(message.id) }),
+        continues(),
+      );
+    if (post.layout === 'minimal' && message)
+      return withContinuation(minimalSmsMessage(message, post.minimalReason ?? 'refused', state), continues());
     const batch = inboundBatchMessage(messages.map((m, i) => ({ message: m, portsip: states[i] ?? { kind: 'none' } })));
     // The budget reserves room for any state, so this holds; were it not to, the update would hide messages.
     return batch.shown === messages.length ? batch.message : undefined;

@@ -7,6 +7,7 @@ import type { InboxLine, InboxReading, TextHidden } from '../../relay/inboxReadi
 import type { DestinationStatus, RelayStatus, ReplayResult } from '../../relay/operations.js';
 import type { SchemaWarningSummary } from '../../store/repositories/schemaWarnings.js';
 import { ACTION } from '../ids.js';
+import { replyLineBlock } from './inboxReply.js';
 import { type Block, button, clip, code, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
 
 const destination = (kind: 'portsip' | 'slack', value: string) =>
@@ -174,8 +175,8 @@ export function inboxMessage(reading: InboxReading, number?: string): SlackMessa
   }
   const hidden = lines.filter((l) => l.hidden).length;
   const blocks: Block[] = [
-    section(`*Inbox*${number ? ` for ${escapeMrkdwn(number)}` : ''}`),
-    ...lines.slice(0, 20).map(lineBlock),
+    section(`*Inbox*${number ? ` for ${escapeMrkdwn(number)}` : ''}, newest first (↩: replies sent from Slack)`),
+    ...lines.slice(0, 20).map((line) => (line.direction === 'reply' ? replyLineBlock(line) : lineBlock(line))),
   ];
   if (hidden > 0) {
     blocks.push(
@@ -184,7 +185,10 @@ export function inboxMessage(reading: InboxReading, number?: string): SlackMessa
       ),
     );
   }
-  if (!reading.admin && lines.some((l) => l.deliveries.some((d) => d.kind === 'portsip' && d.answer))) {
+  if (
+    !reading.admin &&
+    lines.some((l) => l.direction === 'inbound' && l.deliveries.some((d) => d.kind === 'portsip' && d.answer))
+  ) {
     blocks.push(context('What PortSIP answered is shown to smsops admins only; here, its HTTP status.'));
   }
   return { text: `${lines.length} recent inbound messages${hidden > 0 ? ` (${hidden} hidden)` : ''}`, blocks };

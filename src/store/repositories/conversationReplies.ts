@@ -70,6 +70,11 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   const inThread = db.prepare<[string, string], Row>(
     'SELECT * FROM conversation_replies WHERE slack_channel = ? AND thread_ts = ? ORDER BY created_at, id',
   );
+  const recentAll = db.prepare<[number], Row>('SELECT * FROM conversation_replies ORDER BY created_at DESC, id DESC LIMIT ?');
+  // A number is matched with or without its +: the sending use case may keep it either way.
+  const recentFrom = db.prepare<[string, string, number], Row>(
+    'SELECT * FROM conversation_replies WHERE from_number IN (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?',
+  );
   const setSubmitted = db.prepare(`
     UPDATE conversation_replies SET wavix_message_id = @wavixId, status = @status, submitted_at = @at, status_at = @at
     WHERE id = @id AND status = 'sending'`);
@@ -151,5 +156,9 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
       return row ? toReply(row) : undefined;
     },
     inThread: (channel, threadTs) => inThread.all(channel, threadTs).map(toReply),
+    recent: (limit, fromNumber) => {
+      const digits = fromNumber?.replace(/^\+/, '');
+      return (digits ? recentFrom.all(digits, `+${digits}`, limit) : recentAll.all(limit)).map(toReply);
+    },
   };
 }

@@ -1,8 +1,18 @@
 import type { Db } from '../database.js';
 
+/** A conversation's thread of one day. */
+export interface SlackThread {
+  day: string;
+  threadTs: string;
+}
+
 export interface SlackThreadsRepository {
   get(channel: string, conversationKey: string, day: string): string | undefined;
   set(channel: string, conversationKey: string, day: string, threadTs: string): void;
+  /** The conversation's latest thread before `day` in the channel (what a new day's thread links to). */
+  previous(channel: string, conversationKey: string, day: string): SlackThread | undefined;
+  /** For the thread started by the post `threadTs` (on `day`): its conversation's thread of an earlier day, if any. */
+  previousOfThread(channel: string, threadTs: string): { day: string; previous: SlackThread } | undefined;
 }
 
 export function createSlackThreadsRepository(db: Db, now: () => number = Date.now): SlackThreadsRepository {
@@ -12,8 +22,22 @@ export function createSlackThreadsRepository(db: Db, now: () => number = Date.no
   const insert = db.prepare(
     'INSERT INTO slack_threads (channel, conversation_key, day, thread_ts, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
+  const previous = db.prepare<[string, string, string], SlackThread>(`
+    SELECT day, thread_ts AS threadTs FROM slack_threads WHERE channel = ? AND conversation_key = ? AND day < ?
+    ORDER BY day DESC LIMIT 1`);
+  const previousOfThread = db.prepare<[string, string], { day: string; previousDay: string; previousTs: string }>(`
+    SELECT started.day, earlier.day AS previousDay, earlier.thread_ts AS previousTs FROM slack_threads AS started
+    JOIN slack_threads AS earlier
+      ON earlier.channel = started.channel AND earlier.conversation_key = started.conversation_key AND earlier.day < started.day
+    WHERE started.channel = ? AND started.thread_ts = ?
+    ORDER BY earlier.day DESC LIMIT 1`);
   return {
     get: (channel, key, day) => select.get(channel, key, day)?.thread_ts,
+    previous: (channel, key, day) => previous.get(channel, key, day),
+    previousOfThread: (channel, threadTs) => {
+      const row = previousOfThread.get(channel, threadTs);
+      return row ? { day: row.day, previous: { day: row.previousDay, threadTs: row.previousTs } } : undefined;
+    },
     set: (channel, key, day, ts) => {
       insert.run(channel, key, day, ts, now());
     },

@@ -1,0 +1,34 @@
+import { formatPhoneForPeople } from '../../core/phone.js';
+import type { ReplyStatus } from '../../core/ports/conversationReplies.js';
+import type { InboxReplyLine } from '../../relay/inboxReading.js';
+import { type Block, clip, code, escapeMrkdwn, formatTime, section } from './text.js';
+
+const REPLY_STATUS: Record<ReplyStatus, string> = {
+  sending: ':hourglass_flowing_sand: sending',
+  blocked: ':no_entry: not sent (opted out)',
+  failed: ':x: not sent',
+  accepted: ':outbox_tray: accepted by Wavix',
+  pending: ':outbox_tray: pending at Wavix',
+  sent: ':outbox_tray: sent',
+  delivered: ':white_check_mark: delivered',
+  undelivered: ':x: undelivered',
+  expired: ':x: expired',
+  rejected: ':x: rejected',
+  dlr_expired: ':grey_question: no delivery report',
+};
+
+const withPlus = (number: string) => (number.startsWith('+') ? number : `+${number}`);
+
+/**
+ * A reply sent from a Slack thread, as one line of `/sms inbox`: who answered, how long it was and where it stands.
+ * Its text is not kept, so it is never shown; whom it went to is hidden like an inbound sender.
+ */
+export function replyLineBlock(line: InboxReplyLine): Block {
+  const to = line.toNumber === null ? '_hidden recipient_' : `*${escapeMrkdwn(formatPhoneForPeople(withPlus(line.toNumber)))}*`;
+  const size = `${line.textLength} char${line.textLength === 1 ? '' : 's'}, ${line.segments} segment${line.segments === 1 ? '' : 's'} (${line.encoding})`;
+  const reason = line.statusReason ? ` (${clip(escapeMrkdwn(line.statusReason), 200)})` : '';
+  const id = line.wavixMessageId ? ` · id ${code(line.wavixMessageId)}` : '';
+  return section(
+    `↩ ${escapeMrkdwn(formatPhoneForPeople(withPlus(line.fromNumber)))} → ${to} · ${formatTime(line.createdAt)} · reply by <@${line.slackUser}>\n${size} · ${REPLY_STATUS[line.status]}${reason}${id}`,
+  );
+}
