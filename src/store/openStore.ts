@@ -1,10 +1,13 @@
 import type { AuditRepository } from '../core/ports/audit.js';
+import type { ConversationRepliesRepository } from '../core/ports/conversationReplies.js';
 import type { DeliveriesRepository } from '../core/ports/deliveries.js';
 import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
 import type { InboundRepository } from '../core/ports/inbound.js';
+import type { OptOutsRepository } from '../core/ports/optOuts.js';
 import type { RoutesRepository } from '../core/ports/routes.js';
 import type { SenderIdsRepository } from '../core/ports/senderIds.js';
 import type { SettingsRepository } from '../core/ports/settings.js';
+import type { ProcessedSlackEventsRepository } from '../core/ports/slackEvents.js';
 import type { TrafficRepository } from '../core/ports/traffic.js';
 import type { WatchBaselineRepository } from '../core/ports/watchBaseline.js';
 import type { Logger } from '../log.js';
@@ -14,15 +17,18 @@ import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from './
 import type { MigrationReport } from './migrate.js';
 import { type AlertsRepository, createAlertsRepository } from './repositories/alerts.js';
 import { createAuditRepository } from './repositories/audit.js';
+import { createConversationRepliesRepository } from './repositories/conversationReplies.js';
 import { createDeliveriesRepository } from './repositories/deliveries.js';
 import { createDeliveryReportsRepository } from './repositories/deliveryReports.js';
 import { createInboundRepository } from './repositories/inbound.js';
 import { createJobRunsRepository, type JobRunsRepository } from './repositories/jobRuns.js';
+import { createOptOutsRepository } from './repositories/optOuts.js';
 import { createRejectedWebhooksRepository, type RejectedWebhooksRepository } from './repositories/rejectedWebhooks.js';
 import { createRoutesRepository } from './repositories/routes.js';
 import { createSchemaWarningsRepository, type SchemaWarningsRepository } from './repositories/schemaWarnings.js';
 import { createSenderIdsRepository } from './repositories/senderIds.js';
 import { createSettingsRepository } from './repositories/settings.js';
+import { createProcessedSlackEventsRepository } from './repositories/slackEvents.js';
 import { createSlackPostsRepository, type SlackPostsRepository } from './repositories/slackPosts.js';
 import { createSlackThreadsRepository, type SlackThreadsRepository } from './repositories/slackThreads.js';
 import { createTenDlcRepository, type TenDlcRepository } from './repositories/tenDlc.js';
@@ -35,10 +41,13 @@ import { createWriteProbe } from './writeProbe.js';
 export interface Repositories {
   alerts: AlertsRepository;
   audit: AuditRepository;
+  conversationReplies: ConversationRepliesRepository;
   deliveries: DeliveriesRepository;
   deliveryReports: DeliveryReportsRepository;
   inbound: InboundRepository;
   jobRuns: JobRunsRepository;
+  optOuts: OptOutsRepository;
+  processedSlackEvents: ProcessedSlackEventsRepository;
   rejectedWebhooks: RejectedWebhooksRepository;
   routes: RoutesRepository;
   schemaWarnings: SchemaWarningsRepository;
@@ -73,10 +82,13 @@ export function createRepositories(db: Db, now: () => number): Repositories {
   return {
     alerts: createAlertsRepository(db, now),
     audit: createAuditRepository(db, now),
+    conversationReplies: createConversationRepliesRepository(db, now),
     deliveries: createDeliveriesRepository(db, now),
     deliveryReports: createDeliveryReportsRepository(db, now),
     inbound: createInboundRepository(db, now),
     jobRuns: createJobRunsRepository(db, now),
+    optOuts: createOptOutsRepository(db, now),
+    processedSlackEvents: createProcessedSlackEventsRepository(db, now),
     rejectedWebhooks: createRejectedWebhooksRepository(db, { now }),
     routes: createRoutesRepository(db, now),
     schemaWarnings: createSchemaWarningsRepository(db, { now }),
