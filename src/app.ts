@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
+import { replyFromThread, type ThreadMessage } from './core/conversations/replyFromThread.js';
+import type { ConversationReply } from './core/ports/conversationReplies.js';
 import type { SetupServices } from './core/services.js';
 import { maskUrl } from './core/urls.js';
 import { smsopsWebhookUrls } from './core/webhooks.js';
@@ -15,11 +17,13 @@ import { createPortsipApi } from './portsip/api.js';
 import { startRelay } from './relay/relay.js';
 import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, type SlackSurfaceOptions } from './slack/app.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
+import { createReplyStatusNotifier } from './slack/notifier/replyStatus.js';
 import type { DatabaseMode } from './store/databaseMode.js';
 import { openStore } from './store/openStore.js';
 import { createAlertNotifier } from './watch/alertNotifier.js';
 import { createWavixClient, type WavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
+import { isOptedOutRefusal } from './wavix/optOuts.js';
 
 export interface RunningSmsops {
   /** Base URL of the HTTP listener actually bound. */
@@ -122,6 +126,38 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     now,
   });
 
+  // Replies typed in relay threads go out as SMS; their status line is edited as Wavix reports on them.
+  const replyNotifier = createReplyStatusNotifier({
+    client: watchSlack,
+    replies: repositories.conversationReplies,
+    logger: logger.child({ component: 'replies' }),
+  });
+  // For the lead at merge: part B's delivery-report path calls this when a reply's status changes (its hook
+  // `onReplyStatusChanged`), so the status line moves on to "Delivered" / "Undelivered: …".
+  const onReplyStatusChanged = (reply: ConversationReply): Promise<void> => replyNotifier.showReplyStatus(reply);
+  const conversations = {
+    onReplyStatusChanged,
+    replyFromThread: (message: ThreadMessage) =>
+      replyFromThread(
+        {
+          threads: repositories.slackThreads,
+          processedEvents: repositories.processedSlackEvents,
+          replies: repositories.conversationReplies,
+          optOuts: repositories.optOuts,
+          audit: repositories.audit,
+          directory: services.directory,
+          replyUsers: config.slack.replyUsers,
+          tenDlc: repositories.tenDlc,
+          wavix,
+          isOptedOutRefusal,
+          dlrCallbackUrl: services.smsopsWebhooks?.dlr ?? null,
+          notifier: replyNotifier,
+          logger: logger.child({ component: 'replies' }),
+        },
+        message,
+      ),
+  };
+
   const slack = createSlackSurface({
     slack: config.slack,
     deps: {
@@ -140,6 +176,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
             logger: logger.child({ component: 'portsip' }),
           })
         : null,
+      conversations,
       logger: logger.child({ component: 'slack' }),
     },
     logger,
