@@ -14,8 +14,8 @@ export interface ReplyStatusNotifierOptions {
 
 /** Replies whose segments line (with the characters that forced UCS-2) is remembered between their first lines. */
 const MAX_REMEMBERED_COSTS = 1_000;
-/** A section's text is at most 3,000 characters (Block Kit); what smsops says here is far shorter. */
-const MAX_NOTICE = 2_900;
+/** A context element holds at most 3,000 characters (Block Kit), counted after escaping (one character up to five). */
+const MAX_NOTICE = 590;
 
 /**
  * The status line under a reply sent from a Slack thread, and the notices about messages not taken as replies.

@@ -1,8 +1,11 @@
 import type { ConversationReply } from '../../core/ports/conversationReplies.js';
 import { code, escapeMrkdwn, graphemePrefix, type SlackMessage } from './text.js';
 
-/** A context element holds at most 3,000 characters (Block Kit); Wavix's reasons are short, but not promised to be. */
-const MAX_REASON = 1_000;
+/**
+ * A context element holds at most 3,000 characters (Block Kit). Wavix's reasons are short but not promised to be;
+ * cut before escaping, where one character can become five (`&amp;`), so 500 stays well inside the limit.
+ */
+const MAX_REASON = 500;
 
 const UNDELIVERED_ADVICE = 'Check the number, or reach the customer another way.';
 
