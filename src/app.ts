@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
+import { createAlerts } from './core/alerts.js';
 import { replyFromThread, type ThreadMessage } from './core/conversations/replyFromThread.js';
 import type { ConversationReply } from './core/ports/conversationReplies.js';
 import type { SetupServices } from './core/services.js';
@@ -17,10 +18,10 @@ import { createPortsipApi } from './portsip/api.js';
 import { startRelay } from './relay/relay.js';
 import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, type SlackSurfaceOptions } from './slack/app.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
+import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
 import { createReplyStatusNotifier } from './slack/notifier/replyStatus.js';
 import type { DatabaseMode } from './store/databaseMode.js';
 import { openStore } from './store/openStore.js';
-import { createAlertNotifier } from './watch/alertNotifier.js';
 import { createWavixClient, type WavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
 import { isOptedOutRefusal } from './wavix/optOuts.js';
@@ -83,28 +84,42 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
   };
   const metrics = createMetricsRegistry();
   const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig);
-  const alertNotifier = createAlertNotifier({
-    alerts: repositories.alerts,
-    slack: watchSlack,
-    channel: config.slack.alertChannel,
-    logger: logger.child({ component: 'alerts' }),
+  const relayRetry = { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs };
+  const notifier = createSlackNotifier({
+    client: watchSlack,
+    relayClient: createRelaySlackClient(config.slack, logger),
+    alertChannel: config.slack.alertChannel,
+    relay: {
+      deliveries: repositories.deliveries,
+      inbound: repositories.inbound,
+      posts: repositories.slackPosts,
+      threads: repositories.slackThreads,
+      paceMs: config.relay.slackPaceMs,
+      maskCodes: config.relay.maskCodesInSlack,
+      retry: relayRetry,
+      logger: logger.child({ component: 'relay' }),
+      now,
+    },
+    logger: logger.child({ component: 'watch' }),
     now,
+  });
+  const alertLifecycle = createAlerts({
+    alerts: repositories.alerts,
+    notifier,
+    logger: logger.child({ component: 'alerts' }),
   });
   const relay = startRelay({
     repositories,
     store,
     defaultPortsipUrl: config.portsipWebhookUrl ?? null,
     inboxChannel: config.slack.inboxChannel,
-    alertNotifier,
-    slackClient: createRelaySlackClient(config.slack, logger),
+    alerts: alertLifecycle,
+    notifier,
     concurrency: config.relay.concurrency,
-    retry: { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs },
-    slackPaceMs: config.relay.slackPaceMs,
-    maskCodesInSlack: config.relay.maskCodesInSlack,
+    retry: relayRetry,
     portsipDeadlineMs: config.relay.portsipDeadlineMs,
     leaseMs: config.relay.leaseMs,
     stallAlertAfterMs: config.relay.stallAlertAfterMs,
-    alertChannel: config.slack.alertChannel,
     metrics,
     logger: logger.child({ component: 'relay' }),
     now,
@@ -117,11 +132,10 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     services,
     webhookSecret,
     publicBaseUrl: config.publicBaseUrl,
-    alertChannel: config.slack.alertChannel,
     schedules: config.schedules,
     retention: config.retention,
-    notifier: alertNotifier,
-    slack: watchSlack,
+    alertLifecycle,
+    notifier,
     logger,
     now,
   });

@@ -1,7 +1,8 @@
 import { err, ok, type Result } from '../errors.js';
-import type { AlertsRepository } from '../store/repositories/alerts.js';
 import { performChange } from './access.js';
 import { InputError } from './inputError.js';
+import type { AlertRuleName } from './model/alert.js';
+import type { AlertsRepository } from './ports/alerts.js';
 import type { Actor, SetupServices } from './services.js';
 
 /**
@@ -75,7 +76,7 @@ export const ALERT_RULE = {
   senderIdRejected: 'sender_id_rejected',
   wavixUnreachable: 'wavix_unreachable',
   tenDlc: 'ten_dlc',
-} as const;
+} as const satisfies Record<string, AlertRuleName>;
 
 /** A threshold's value: a number, or null when the rule is switched off. */
 export type Thresholds = Record<ThresholdName, number | null>;

@@ -1,10 +1,8 @@
-import type { RaisedAlert } from '../watch/alertNotifier.js';
 import { ALERT_RULE, type Thresholds } from './alertRules.js';
+import type { NumberDriftProblem, RaisedAlert } from './model/alert.js';
 import type { DestinationBacklog } from './model/delivery.js';
 import type { NumberBaseline } from './model/watchBaseline.js';
 import type { NumberState } from './numbers.js';
-import { formatPhoneForPeople } from './phone.js';
-import { maskUrl } from './urls.js';
 
 /** Outbound traffic of one sending number over the last hour. */
 export interface NumberHour {
@@ -43,13 +41,10 @@ export interface WatchVerdict {
   judged: string[];
 }
 
-const people = (digits: string) => formatPhoneForPeople(`+${digits.replace(/^\+/, '')}`);
-const pct = (x: number) => `${Math.round(x * 100)} %`;
-const minutes = (ms: number) => (ms < 7_200_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`);
-
 function failureRate(rows: readonly NumberHour[], t: Thresholds): RaisedAlert[] {
-  if (t.failure_rate === null) return [];
-  const threshold = t.failure_rate / 100;
+  const thresholdPct = t.failure_rate;
+  if (thresholdPct === null) return [];
+  const threshold = thresholdPct / 100;
   const minVolume = t.failure_min_volume ?? 1;
   return rows.flatMap((r) => {
     const finished = r.delivered + r.failed;
@@ -60,9 +55,7 @@ function failureRate(rows: readonly NumberHour[], t: Thresholds): RaisedAlert[] 
         rule: ALERT_RULE.failureRate,
         subjectKey: r.number,
         severity: rate >= 0.5 ? 'critical' : 'warning',
-        summary: `${pct(rate)} of SMS from ${people(r.number)} failed in the last hour (${r.failed} of ${finished})${
-          r.topFailure ? `, mostly "${r.topFailure}"` : ''
-        }. Threshold ${t.failure_rate} %.`,
+        facts: { number: r.number, failed: r.failed, finished, topFailure: r.topFailure, thresholdPct },
         details: { failed: r.failed, finished },
       },
     ];
@@ -74,13 +67,17 @@ function backlogAge(backlog: readonly DestinationBacklog[], now: number, t: Thre
   const limit = t.backlog_minutes * 60_000;
   return backlog.flatMap((b) => {
     if (b.oldestPendingCreatedAt === null || now - b.oldestPendingCreatedAt < limit) return [];
-    const where = b.destinationKind === 'portsip' ? `PortSIP ${maskUrl(b.destination)}` : `Slack channel ${b.destination}`;
     return [
       {
         rule: ALERT_RULE.backlog,
         subjectKey: `${b.destinationKind}:${b.destination}`,
         severity: b.destinationKind === 'portsip' ? 'critical' : 'warning',
-        summary: `${b.pending} inbound SMS waiting for ${where}, the oldest for ${minutes(now - b.oldestPendingCreatedAt)}. \`/sms relay status\` shows why.`,
+        facts: {
+          destinationKind: b.destinationKind,
+          destination: b.destination,
+          pending: b.pending,
+          oldestAgeMs: now - b.oldestPendingCreatedAt,
+        },
         details: { pending: b.pending },
       },
     ];
@@ -98,7 +95,7 @@ function inboundStopped(habits: readonly InboundHabit[], now: number, t: Thresho
         rule: ALERT_RULE.inboundStopped,
         subjectKey: h.number,
         severity: 'warning',
-        summary: `No inbound SMS on ${people(h.number)} for ${minutes(now - h.lastInboundAt)}; it usually gets ${Math.round(h.dailyAverage)} a day. Check its webhook (\`/sms number list\`) and Wavix.`,
+        facts: { number: h.number, silentForMs: now - h.lastInboundAt, usualDaily: h.dailyAverage },
       },
     ];
   });
@@ -112,8 +109,7 @@ function drift(account: AccountState): RaisedAlert[] {
       rule: ALERT_RULE.numberDrift,
       subjectKey: 'account',
       severity: 'critical',
-      summary:
-        'The account default inbound SMS webhook no longer points at smsops: numbers without their own webhook do not reach PortSIP. `/sms webhook set default` puts it back.',
+      facts: { scope: 'account' },
     });
   }
   const baselines = new Map(account.baselines.map((b) => [b.number, b]));
@@ -121,24 +117,24 @@ function drift(account: AccountState): RaisedAlert[] {
     const digits = n.e164.replace(/^\+/, '');
     const seen = baselines.get(digits);
     if (!seen) continue;
-    const problems: string[] = [];
+    const problems: NumberDriftProblem[] = [];
     // Numbers that follow a drifted account default are covered by its one alert, not one alert each.
     if (seen.seenPointingAtSmsops && !n.pointsAtSmsops && !(n.webhookSource === 'account' && accountDrifted)) {
       problems.push(
         n.webhookSource === 'number'
-          ? `its own webhook now points at ${maskUrl(n.effectiveWebhook ?? '')}`
+          ? { code: 'own_webhook_elsewhere', webhook: n.effectiveWebhook ?? '' }
           : n.webhookSource === 'account'
-            ? 'it now follows an account default that is not smsops'
-            : 'it has no inbound webhook any more',
+            ? { code: 'follows_foreign_default' }
+            : { code: 'no_webhook' },
       );
     }
-    if (seen.seenInboundActive && n.inboundPossible && !n.inboundActive) problems.push('inbound SMS was deactivated');
+    if (seen.seenInboundActive && n.inboundPossible && !n.inboundActive) problems.push({ code: 'inbound_deactivated' });
     if (problems.length === 0) continue;
     firing.push({
       rule: ALERT_RULE.numberDrift,
       subjectKey: digits,
       severity: 'critical',
-      summary: `${n.display}: ${problems.join(' and ')}, so its inbound SMS no longer reach smsops. \`/sms number list\` shows it; \`/sms webhook set number ${n.e164}\` or \`/sms number enable-inbound ${n.e164}\` fixes it.`,
+      facts: { scope: 'number', e164: n.e164, display: n.display, problems },
     });
   }
   return firing;
@@ -151,7 +147,7 @@ function balance(account: AccountState, t: Thresholds): RaisedAlert[] {
       rule: ALERT_RULE.balance,
       subjectKey: 'account',
       severity: account.balanceUsd <= 0 ? 'critical' : 'warning',
-      summary: `The Wavix balance is ${account.balanceUsd.toFixed(2)} USD, below ${t.balance_usd} USD: SMS stop when it runs out.`,
+      facts: { balanceUsd: account.balanceUsd, thresholdUsd: t.balance_usd },
     },
   ];
 }

@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isTransientStoreError, storeErrorReason } from '../core/ports/storeErrors.js';
-import type { Histogram } from '../metrics.js';
 import type { WebhookRequest } from '../relay/ingest.js';
 import type { RelayIntake } from '../relay/intake.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';

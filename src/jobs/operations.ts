@@ -1,5 +1,5 @@
+import type { AlertsRepository } from '../core/ports/alerts.js';
 import type { TrafficRepository } from '../core/ports/traffic.js';
-import type { AlertsRepository } from '../store/repositories/alerts.js';
 import type { Scheduler } from './scheduler.js';
 
 /** What `/sms alerts`, `/sms jobs`, `/sms traffic` and App Home work with. */

@@ -1,7 +1,9 @@
-import cron, { type Logger as CronLogger, type ScheduledTask } from 'node-cron';
+import cron from 'node-cron';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { JobRun, JobRunsRepository } from '../store/repositories/jobRuns.js';
+import { cronTicks } from './cronTicks.js';
+import type { ArmedSchedule, TickSource } from './tickSource.js';
 
 export type JobOutcome =
   | { outcome: 'ok'; summary?: string }
@@ -45,30 +47,30 @@ export interface SchedulerOptions {
   timezone?: string;
   /** For run durations in the log; the recorded times come from jobRuns' own clock. */
   now?: () => number;
+  /** node-cron on real time (read in `timezone`) when absent. */
+  ticks?: TickSource;
 }
 
 export const OVERLAP_REASON = 'previous run still going';
 
 type Trigger = 'schedule' | 'manual';
 
-/**
- * node-cron decides when; this decides whether and records what happened. Overlap is refused here rather than with
- * node-cron's own `noOverlap`, so a run asked from Slack and a scheduled one exclude each other too, and the refused
- * tick is recorded instead of only logged.
- */
+/** The tick source decides when; this decides whether, and records what happened. */
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const { jobs, jobRuns, logger, timezone } = options;
   const now = options.now ?? Date.now;
   assertValid(jobs, timezone);
+  const ticks = options.ticks ?? cronTicks({ logger, timezone });
 
   const abandoned = jobRuns.failAbandoned();
   if (abandoned > 0) logger.warn('job runs left running by the previous process recorded as failed', { count: abandoned });
 
   const running = new Map<string, Promise<JobOutcome>>();
-  let tasks: ScheduledTask[] = [];
+  let armed: ArmedSchedule[] = [];
 
   const execute = (job: JobDefinition, trigger: Trigger): Promise<JobOutcome> => {
     const id = jobRuns.start(job.name);
+    // Ours, not node-cron's `noOverlap`: it also keeps a Slack-asked run and a scheduled one apart, and records refusals.
     if (running.has(job.name)) {
       jobRuns.finish(id, 'skipped', OVERLAP_REASON);
       const fields = { job: job.name, trigger, reason: OVERLAP_REASON };
@@ -96,7 +98,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     try {
       await execute(job, 'schedule');
     } catch (error) {
-      // Only the store can get here (runs never reject); node-cron would otherwise log it outside our log.
+      // Only the store can get here (runs never reject); the tick source would otherwise log it outside our log.
       logger.error('job run not recorded', { job: job.name, error: describeError(error) });
     }
   };
@@ -115,24 +117,18 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         schedule: job.schedule,
         running: running.has(job.name),
         lastRun: latest.get(job.name),
-        nextRunAt: tasks[i]?.getNextRun()?.getTime() ?? null,
+        nextRunAt: armed[i]?.nextRunAt() ?? null,
       }));
     },
     start: () => {
-      if (tasks.length > 0) return;
-      tasks = jobs.map((job) =>
-        cron.schedule(job.schedule, onTick(job), {
-          name: job.name,
-          logger: cronLogger(logger.child({ job: job.name })),
-          ...(timezone ? { timezone } : {}),
-        }),
-      );
+      if (armed.length > 0) return;
+      armed = jobs.map((job) => ticks.arm(job, onTick(job)));
       logger.info('job schedules armed', { jobs: jobs.map((j) => `${j.name} (${j.schedule})`), timezone });
     },
     stop: async () => {
-      const armed = tasks;
-      tasks = [];
-      await Promise.all(armed.map((t) => t.destroy()));
+      const disarming = armed;
+      armed = [];
+      await Promise.all(disarming.map((schedule) => schedule.disarm()));
       // A run asked from Slack while we wait is waited for too: the database closes after this.
       while (running.size > 0) await Promise.allSettled([...running.values()]);
     },
@@ -168,16 +164,4 @@ function detailOf(outcome: JobOutcome): string | null {
   if (outcome.outcome === 'failed') return outcome.error;
   if (outcome.outcome === 'skipped') return outcome.reason;
   return null;
-}
-
-/** node-cron's own warnings (missed ticks, say) into our structured log instead of its coloured console lines. */
-function cronLogger(logger: Logger): CronLogger {
-  const text = (message: string | Error, error?: Error) =>
-    [message, error].filter((part) => part !== undefined).map((part) => (part instanceof Error ? describeError(part) : part));
-  return {
-    info: (message) => logger.info(`node-cron: ${message}`),
-    warn: (message) => logger.warn(`node-cron: ${message}`),
-    error: (message, error) => logger.error(`node-cron: ${text(message, error).join(': ')}`),
-    debug: (message, error) => logger.debug(`node-cron: ${text(message, error).join(': ')}`),
-  };
 }

@@ -1,19 +1,18 @@
-import type { webApi } from '@slack/bolt';
 import { ALERT_RULE } from '../core/alertRules.js';
+import type { Alerts } from '../core/alerts.js';
 import type { SenderIdRecord, UnannouncedChange } from '../core/model/senderId.js';
+import type { Notifier } from '../core/ports/notifier.js';
 import type { SenderIdsRepository } from '../core/ports/senderIds.js';
 import type { SettingsRepository } from '../core/ports/settings.js';
 import { syncSenderIds } from '../core/senderIds.js';
 import { type AppError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { senderIdDecisionsMessage, senderIdRejectedAlertSummary, wavixUnreachableAlertSummary } from '../slack/ui/approvals.js';
-import type { AlertNotifier } from '../watch/alertNotifier.js';
 import type { WavixClient } from '../wavix/client.js';
 import type { JobOutcome } from './scheduler.js';
 
 /**
  * Failed Wavix reads in a row, kept in `settings` rather than derived from `job_runs`: a run can fail for another
- * reason (Slack refusing a post) that says nothing about Wavix, and the scheduler, not this job, owns job_runs.
+ * reason (an announcement refused) that says nothing about Wavix, and the scheduler, not this job, owns job_runs.
  */
 export const WAVIX_FAILURES_SETTING = 'sender_id_approvals.wavix_failures_in_a_row';
 /** When the job first read Wavix: Sender IDs made in the portal before that are the account as found, not news. */
@@ -23,10 +22,8 @@ export interface SenderIdApprovalJobDeps {
   wavix: WavixClient;
   senderIds: SenderIdsRepository;
   settings: SettingsRepository;
-  alerts: Pick<AlertNotifier, 'raise' | 'resolve'>;
-  slack: webApi.WebClient;
-  /** The alert channel. */
-  channel: string;
+  alerts: Pick<Alerts, 'raise' | 'resolve'>;
+  notifier: Pick<Notifier, 'announce'>;
   logger: Logger;
   /** Failed Wavix reads in a row before the 'wavix_unreachable' alert; default 3. */
   unreachableAfterRuns?: number;
@@ -36,7 +33,7 @@ export interface SenderIdApprovalJobDeps {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
- * The Sender ID approval job: reads Wavix, then announces in the alert channel every country decision not announced
+ * The Sender ID approval job: reads Wavix, then announces (through the notifier) every country decision not announced
  * yet, one message per Sender ID.
  *
  * What smsops can learn from Wavix: only `allowlisted_in`. A country appearing there is approved; an approved country
@@ -65,7 +62,7 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
           rule: ALERT_RULE.wavixUnreachable,
           subjectKey: 'account',
           severity: 'critical',
-          summary: wavixUnreachableAlertSummary(runs, failure.userMessage),
+          facts: { runs, lastError: failure.userMessage },
           details: { runs, error: failure.message },
         });
       }
@@ -94,7 +91,7 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
           rule: ALERT_RULE.senderIdRejected,
           subjectKey,
           severity: 'warning',
-          summary: senderIdRejectedAlertSummary(record, change.country, change.reason),
+          facts: { senderId: record.value, senderIdType: record.type, country: change.country, reason: change.reason },
           details: { senderId: record.value, wavixId: record.wavixId, country: change.country, reason: change.reason },
         });
       } else if (change.status === 'approved') {
@@ -119,11 +116,16 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
       if (!record) continue;
       await alertOnRejections(record, changes);
       try {
-        await deps.slack.chat.postMessage({
-          channel: deps.channel,
-          ...senderIdDecisionsMessage(record, changes),
-          unfurl_links: false,
-          unfurl_media: false,
+        await deps.notifier.announce({
+          type: 'senderIdDecided',
+          senderId: {
+            value: record.value,
+            type: record.type,
+            wavixId: record.wavixId,
+            origin: record.origin,
+            requestedBy: record.requestedBy,
+          },
+          decisions: changes.map(({ country, status, reason }) => ({ country, status, reason })),
         });
       } catch (error) {
         failed += 1;

@@ -1,11 +1,10 @@
-import type { webApi } from '@slack/bolt';
 import { attempt } from '../core/access.js';
 import { ALERT_RULE } from '../core/alertRules.js';
+import type { Alerts } from '../core/alerts.js';
+import type { Notifier } from '../core/ports/notifier.js';
 import { AppError, describeError, ok, type Result } from '../errors.js';
 import type { Logger } from '../log.js';
-import { type TenDlcChangeView, tenDlcAlertSummary, tenDlcChangeMessage } from '../slack/ui/approvals.js';
 import type { TenDlcObservation, TenDlcRepository, TenDlcStatus } from '../store/repositories/tenDlc.js';
-import type { AlertNotifier } from '../watch/alertNotifier.js';
 import type { WavixClient } from '../wavix/client.js';
 import { WavixError } from '../wavix/errors.js';
 import { collectAll } from '../wavix/paginate.js';
@@ -40,10 +39,8 @@ export interface TenDlcSubscriptionReport {
 export interface TenDlcWatchDeps {
   wavix: Pick<WavixClient, 'tenDlc'>;
   tenDlc: TenDlcRepository;
-  alerts: Pick<AlertNotifier, 'raise' | 'resolve'>;
-  slack: webApi.WebClient;
-  /** The alert channel. */
-  channel: string;
+  alerts: Pick<Alerts, 'raise' | 'resolve'>;
+  notifier: Pick<Notifier, 'announce'>;
   /** The secret path segment of smsops' webhook URLs. */
   webhookSecret: string;
   logger: Logger;
@@ -84,8 +81,13 @@ const brandObservation = (brand: {
 export function createTenDlcWatch(deps: TenDlcWatchDeps) {
   const { tenDlc, alerts, logger } = deps;
 
-  const viewOf = (change: TenDlcStatus): TenDlcChangeView => ({
-    change,
+  /** What a change is about, with the names a poll has seen (a webhook carries ids only). */
+  const factsOf = (change: TenDlcStatus) => ({
+    kind: change.kind,
+    brandId: change.brandId,
+    campaignId: change.campaignId,
+    number: change.number,
+    status: change.status,
     brandLabel: tenDlc.get('brand', change.brandId)?.label ?? null,
     campaignLabel: change.campaignId ? (tenDlc.get('campaign', change.campaignId)?.label ?? null) : null,
   });
@@ -97,7 +99,7 @@ export function createTenDlcWatch(deps: TenDlcWatchDeps) {
         rule: ALERT_RULE.tenDlc,
         subjectKey: change.subjectKey,
         severity,
-        summary: tenDlcAlertSummary(viewOf(change)),
+        facts: factsOf(change),
         details: { kind: change.kind, brandId: change.brandId, campaignId: change.campaignId, status: change.status },
       });
     } else if (RESOLVING.has(change.status)) {
@@ -105,17 +107,17 @@ export function createTenDlcWatch(deps: TenDlcWatchDeps) {
     }
   }
 
-  /** Posts every unannounced change; marked announced only once Slack accepted it, so a failed post is retried. */
+  /** Posts every unannounced change; marked announced only once the notifier said it, so a failed post is retried. */
   async function announceNow(): Promise<{ posted: number; failed: number }> {
     let posted = 0;
     let failed = 0;
     for (const change of tenDlc.unannounced()) {
       try {
-        await deps.slack.chat.postMessage({
-          channel: deps.channel,
-          ...tenDlcChangeMessage(viewOf(change)),
-          unfurl_links: false,
-          unfurl_media: false,
+        await deps.notifier.announce({
+          type: 'tenDlcStatusChanged',
+          ...factsOf(change),
+          previousStatus: change.previousStatus,
+          source: change.source,
         });
       } catch (error) {
         failed += 1;

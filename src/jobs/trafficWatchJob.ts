@@ -1,5 +1,7 @@
 import { readThresholds } from '../core/alertRules.js';
+import type { Alerts } from '../core/alerts.js';
 import { listNumbers } from '../core/numbers.js';
+import type { AlertsRepository } from '../core/ports/alerts.js';
 import type { DeliveriesRepository } from '../core/ports/deliveries.js';
 import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
 import type { TrafficRepository } from '../core/ports/traffic.js';
@@ -8,8 +10,6 @@ import type { SetupServices } from '../core/services.js';
 import { syncOutboundTraffic } from '../core/traffic.js';
 import { type AccountState, evaluateWatch, type InboundHabit, type NumberHour, type WatchSnapshot } from '../core/watchRules.js';
 import type { Logger } from '../log.js';
-import type { AlertsRepository } from '../store/repositories/alerts.js';
-import type { AlertNotifier } from '../watch/alertNotifier.js';
 import type { WavixClient } from '../wavix/client.js';
 import type { JobOutcome } from './scheduler.js';
 
@@ -23,7 +23,7 @@ export interface TrafficWatchDeps {
   deliveries: Pick<DeliveriesRepository, 'backlog'>;
   alerts: Pick<AlertsRepository, 'setting'>;
   baseline: WatchBaselineRepository;
-  notifier: AlertNotifier;
+  notifier: Alerts;
   logger: Logger;
   now: () => number;
 }

@@ -1,10 +1,10 @@
-import type { webApi } from '@slack/bolt';
+import type { Alerts } from '../core/alerts.js';
+import type { Notifier } from '../core/ports/notifier.js';
 import type { SetupServices } from '../core/services.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Repositories } from '../store/openStore.js';
 import type { RetentionStore } from '../store/retention/retentionStore.js';
-import type { AlertNotifier } from '../watch/alertNotifier.js';
 import type { WavixClient } from '../wavix/client.js';
 import { createDailyDigestJob } from './dailyDigestJob.js';
 import type { WatchOperations } from './operations.js';
@@ -44,36 +44,32 @@ export function createWatch(options: {
   webhookSecret: string;
   /** PUBLIC_BASE_URL: where Wavix's 10DLC status webhooks are pointed at start (not without it). */
   publicBaseUrl: string | undefined;
-  /** Where approvals, alerts and the digest are posted. */
-  alertChannel: string;
   schedules: JobSchedules;
   retention: RetentionSettings;
-  notifier: AlertNotifier;
-  slack: webApi.WebClient;
+  /** The alert lifecycle (core/alerts.ts), shared with the relay. */
+  alertLifecycle: Alerts;
+  notifier: Pick<Notifier, 'announce'>;
   logger: Logger;
   now: () => number;
 }): Watch {
-  const { repositories, services, notifier, slack, now } = options;
+  const { repositories, services, alertLifecycle, notifier, now } = options;
   const logger = options.logger.child({ component: 'watch' });
-  const channel = options.alertChannel;
   const { alerts, traffic, settings } = repositories;
 
   const approvals = createSenderIdApprovalJob({
     wavix: services.wavix,
     senderIds: services.senderIds,
     settings,
-    alerts: notifier,
-    slack,
-    channel,
+    alerts: alertLifecycle,
+    notifier,
     logger,
     now,
   });
   const tenDlc = createTenDlcWatch({
     wavix: services.wavix,
     tenDlc: repositories.tenDlc,
-    alerts: notifier,
-    slack,
-    channel,
+    alerts: alertLifecycle,
+    notifier,
     webhookSecret: options.webhookSecret,
     logger,
   });
@@ -84,11 +80,11 @@ export function createWatch(options: {
     deliveries: repositories.deliveries,
     alerts,
     baseline: repositories.watchBaseline,
-    notifier,
+    notifier: alertLifecycle,
     logger,
     now,
   });
-  const digest = createDailyDigestJob({ traffic, alerts, slack, channel, logger, now });
+  const digest = createDailyDigestJob({ traffic, alerts, notifier, now });
   const retention = createRetentionJob({
     store: options.retentionStore,
     settings: options.retention,

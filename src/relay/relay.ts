@@ -1,16 +1,15 @@
-import type { webApi } from '@slack/bolt';
 import { ALERT_RULE } from '../core/alertRules.js';
+import type { Alerts } from '../core/alerts.js';
 import { destinationAnswer } from '../core/destinationAnswer.js';
 import type { Delivery } from '../core/model/delivery.js';
+import type { Notifier } from '../core/ports/notifier.js';
 import { isTransientStoreError } from '../core/ports/storeErrors.js';
 import type { RouteChanges } from '../core/services.js';
-import { maskUrl } from '../core/urls.js';
 import { describeError, type Result } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { Repositories, Store } from '../store/openStore.js';
 import { createWriteHealth } from '../store/writeHealth.js';
-import type { AlertNotifier } from '../watch/alertNotifier.js';
 import { type IngestDeps, type Ingested, ingestDeliveryReport, ingestInboundMessage, type WebhookRejection } from './ingest.js';
 import type { RelayIntake } from './intake.js';
 import type { RelayOperationsDeps } from './operations.js';
@@ -19,10 +18,6 @@ import { createPortsipSender } from './portsip.js';
 import { judgeRelayHealth, type RelayHealth } from './relayHealth.js';
 import { startRelayWatchdog } from './relayWatchdog.js';
 import { type Destination, retargetDeliveries } from './retarget.js';
-import { createSlackPace } from './slackPace.js';
-import { createSlackRelaySender } from './slackPost.js';
-import { startSlackPostUpdater } from './slackPostUpdater.js';
-import { slackShownMessage } from './slackShown.js';
 
 export interface RelayOptions {
   repositories: Pick<
@@ -42,14 +37,11 @@ export interface RelayOptions {
   defaultPortsipUrl: string | null;
   inboxChannel: string | null;
   /** Dead letters are alerts: fired once per destination, resolved by the next delivery that gets through. */
-  alertNotifier: AlertNotifier;
-  /** A client that rejects rate-limited calls (the outbox retries), separate from the one answering people. */
-  slackClient: webApi.WebClient;
+  alerts: Alerts;
+  /** The Slack leg (relayed SMS posts and their PortSIP-state edits) and the stall said when it cannot be recorded. */
+  notifier: Pick<Notifier, 'announce' | 'relayedSms'>;
   concurrency: number;
   retry: DeliveryRetryPolicy;
-  slackPaceMs: number;
-  /** SMS_MASK_CODES: one-time codes shown as dots in the Slack posts (PortSIP gets the stored bytes). */
-  maskCodesInSlack?: boolean;
   metrics: MetricsRegistry;
   logger: Logger;
   now: () => number;
@@ -61,8 +53,6 @@ export interface RelayOptions {
   leaseMs?: number;
   /** How long the relay must be failing before `relay_stalled` is raised (RELAY_STALL_ALERT_MS). */
   stallAlertAfterMs?: number;
-  /** Where the stall is said directly when the alert cannot be recorded (the database is what fails). */
-  alertChannel?: string;
 }
 
 export interface Relay {
@@ -76,9 +66,6 @@ export interface Relay {
   routeChanges: RouteChanges;
   stop(): Promise<void>;
 }
-
-const destinationLabel = (d: Delivery) =>
-  d.destinationKind === 'portsip' ? `PortSIP ${maskUrl(d.destination)}` : `Slack channel ${d.destination}`;
 
 /**
  * The inbound relay: webhook routes that store before they acknowledge, and one outbox worker per destination kind
@@ -144,21 +131,8 @@ export function startRelay(options: RelayOptions): Relay {
     return [...byKind].map(([kind, value]) => ({ labels: { kind }, value }));
   });
 
-  // Each relayed SMS's Slack post shows its PortSIP state, edited in place; posts and edits share the Slack leg's pace.
-  const slackPace = createSlackPace(options.slackPaceMs);
-  const { slackPosts } = repositories;
-  const shownInSlack = slackShownMessage({ maskCodes: options.maskCodesInSlack ?? false });
-  const postUpdater = startSlackPostUpdater({
-    client: options.slackClient,
-    posts: slackPosts,
-    deliveries,
-    inbound,
-    pace: slackPace,
-    retry: options.retry,
-    logger,
-    now,
-    shown: shownInSlack,
-  });
+  // Each relayed SMS's Slack post shows its PortSIP state, edited in place by the notifier.
+  const slackLeg = options.notifier.relayedSms;
 
   // One alert per destination while deliveries to it die; it resolves when one gets through again.
   const deadDestinations = new Set(
@@ -168,10 +142,9 @@ export function startRelay(options: RelayOptions): Relay {
       .map((a) => a.subjectKey),
   );
   const onDead = (delivery: Delivery, _message: unknown, outcome: AttemptOutcome) => {
-    postUpdater.changed(delivery);
+    slackLeg.portsipStateChanged(delivery);
     died.inc({ kind: delivery.destinationKind });
     const subject = `${delivery.destinationKind}:${delivery.destination}`;
-    const hours = Math.round(options.retry.deadAfterMs / 3_600_000);
     deadDestinations.add(subject);
     // The alert channel and App Home are read by everyone: the destination's answer appears as its status only.
     const answer =
@@ -183,29 +156,32 @@ export function startRelay(options: RelayOptions): Relay {
         },
         false,
       ) ?? 'unknown';
-    const why = outcome.deterministic
-      ? `set aside after failing the same way again and again (last answer: ${answer}); later messages of the conversation go on`
-      : `undelivered for ${hours} h (last answer: ${answer})`;
-    options.alertNotifier
+    options.alerts
       .raise({
         rule: ALERT_RULE.deadLetters,
         subjectKey: subject,
         severity: 'critical',
-        summary: `Inbound SMS to ${destinationLabel(delivery)} are dead letters: ${why}. They are kept: if the route is wrong, \`/sms route set\` moves them to the right one; once the destination works, \`/sms relay replay dead\` sends them again.`,
+        facts: {
+          destinationKind: delivery.destinationKind,
+          destination: delivery.destination,
+          cause: outcome.deterministic ? 'repeated' : 'expired',
+          lastAnswer: answer,
+          deadAfterHours: Math.round(options.retry.deadAfterMs / 3_600_000),
+        },
       })
       .catch((error: unknown) => logger.warn('could not record the dead-letter alert', { error: describeError(error) }));
   };
   const onDelivered = (delivery: Delivery) => {
-    postUpdater.changed(delivery);
+    slackLeg.portsipStateChanged(delivery);
     relayed.inc({ kind: delivery.destinationKind });
     const subject = `${delivery.destinationKind}:${delivery.destination}`;
     if (deadDestinations.delete(subject))
-      options.alertNotifier
+      options.alerts
         .resolve(ALERT_RULE.deadLetters, subject)
         .catch((error: unknown) => logger.warn('could not resolve the dead-letter alert', { error: describeError(error) }));
   };
   const onFailed = (delivery: Delivery) => {
-    postUpdater.changed(delivery);
+    slackLeg.portsipStateChanged(delivery);
     failed.inc({ kind: delivery.destinationKind });
   };
   // Dead letters moved to another destination are no longer at the old one: its alert ends (none will be delivered there).
@@ -214,7 +190,7 @@ export function startRelay(options: RelayOptions): Relay {
       const subject = `${kind}:${destination}`;
       if (!deadDestinations.has(subject) || deliveries.deadCount(kind, destination) > 0) continue;
       deadDestinations.delete(subject);
-      options.alertNotifier
+      options.alerts
         .resolve(ALERT_RULE.deadLetters, subject)
         .catch((error: unknown) => logger.warn('could not resolve the dead-letter alert', { error: describeError(error) }));
     }
@@ -239,6 +215,13 @@ export function startRelay(options: RelayOptions): Relay {
     writeHealth,
     leaseMs: options.leaseMs,
   };
+  const onUnrecorded = (error: unknown) => {
+    workerErrors.inc({ kind: 'slack', where: 'record' });
+    if (isTransientStoreError(error)) writeHealth.failed(error);
+    logger.warn('an SMS was posted in Slack but its post could not be recorded: it is not posted again', {
+      error: describeError(error),
+    });
+  };
   const survived = (kind: string) => ({
     onError: (where: string, _error: unknown) => workerErrors.inc({ kind, where }),
     onRestart: () => workerRestarts.inc({ kind }),
@@ -255,24 +238,9 @@ export function startRelay(options: RelayOptions): Relay {
       ...common,
       ...survived('slack'),
       kind: 'slack',
-      send: createSlackRelaySender({
-        client: options.slackClient,
-        threads: repositories.slackThreads,
-        shown: shownInSlack,
-        posts: slackPosts,
-        portsipState: postUpdater.portsipState,
-        pace: slackPace,
-        onStale: postUpdater.wake,
-        onUnrecorded: (error) => {
-          workerErrors.inc({ kind: 'slack', where: 'record' });
-          if (isTransientStoreError(error)) writeHealth.failed(error);
-          logger.warn('an SMS was posted in Slack but its post could not be recorded: it is not posted again', {
-            error: describeError(error),
-          });
-        },
-      }).send,
-      // One post at a time, taking up to 20 due messages: a storm becomes a few coalesced posts. The sender paces
-      // each post itself (`slackPace`, shared with the post updates), so there is no pause here.
+      send: (batch) => slackLeg.post(batch, { onUnrecorded }),
+      // One post at a time, taking up to 20 due messages: a storm becomes a few coalesced posts. The notifier paces
+      // each post itself (one pace shared with the post updates), so there is no pause here.
       concurrency: 1,
       batchSize: 20,
     }),
@@ -313,14 +281,10 @@ export function startRelay(options: RelayOptions): Relay {
     probeWrite: store.probeWrite,
     health,
     writeHealth,
-    alertNotifier: options.alertNotifier,
+    alerts: options.alerts,
     openAlert: alerts.open().some((a) => a.rule === ALERT_RULE.relayStalled),
     stallAlertAfterMs: options.stallAlertAfterMs ?? 30_000,
-    announceUnrecorded: options.alertChannel
-      ? async (text) => {
-          await options.slackClient.chat.postMessage({ channel: options.alertChannel as string, text });
-        }
-      : undefined,
+    notifier: options.notifier,
     logger,
     now,
   });
@@ -351,7 +315,7 @@ export function startRelay(options: RelayOptions): Relay {
       // A hung PBX would hold shutdown for its deadline (15 s), past Docker's grace period: after 5 s the PortSIP
       // connections are cut, so those attempts fail and stay pending (sent again after the restart).
       const cut = setTimeout(() => portsip.close(), options.shutdownGraceMs ?? 5_000);
-      await Promise.all([...workers.map((w) => w.stop()), postUpdater.stop()]);
+      await Promise.all([...workers.map((w) => w.stop()), slackLeg.stop()]);
       clearTimeout(cut);
       portsip.close();
     },

@@ -1,9 +1,10 @@
 import { ALERT_RULE } from '../core/alertRules.js';
+import type { Alerts } from '../core/alerts.js';
+import type { Notifier } from '../core/ports/notifier.js';
 import { isTransientStoreError } from '../core/ports/storeErrors.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { WriteHealth } from '../store/writeHealth.js';
-import type { AlertNotifier } from '../watch/alertNotifier.js';
 import type { RelayHealth } from './relayHealth.js';
 
 export const RELAY_STALLED_SUBJECT = 'relay';
@@ -15,7 +16,7 @@ export const RELAY_STALLED_SUBJECT = 'relay';
  * own errors: a tick that throws is logged and the next one runs.
  *
  * A database that cannot be written cannot record the alert either (alerts live in it): the relay then says it in
- * the channel directly (`announceUnrecorded`, once per outage, and once more when it works again), and the tracked
+ * the channel directly (the notifier's `relayStallUnrecorded`, once per outage, and once more when it works again), and the tracked
  * alert follows as soon as it can be written.
  */
 export function startRelayWatchdog(options: {
@@ -23,12 +24,12 @@ export function startRelayWatchdog(options: {
   probeWrite: () => void;
   health: () => RelayHealth;
   writeHealth: WriteHealth;
-  alertNotifier: AlertNotifier;
+  alerts: Alerts;
   /** An alert left open by the last run (resolved once the relay is healthy). */
   openAlert: boolean;
   stallAlertAfterMs: number;
-  /** Posts a plain message to the alert channel, without the alerts table. */
-  announceUnrecorded?: (text: string) => Promise<void>;
+  /** Says the stall without the alerts table. */
+  notifier?: Pick<Notifier, 'announce'>;
   intervalMs?: number;
   logger: Logger;
   now: () => number;
@@ -65,22 +66,19 @@ export function startRelayWatchdog(options: {
       const kinds = problems.map((p) => p.replace(/\s*[:(].*$/s, '').replace(/\d+/g, '#'));
       if (kinds.some((k) => !loggedKinds.has(k))) logger.error('the inbound relay is stalled', { problems });
       for (const k of kinds) loggedKinds.add(k);
-      const summary = `The inbound relay is stalled: ${problems.join('; ')}. Acknowledged SMS are kept and go out once it recovers; /healthz answers 503 meanwhile.`;
       try {
-        await options.alertNotifier.raise({
+        await options.alerts.raise({
           rule: ALERT_RULE.relayStalled,
           subjectKey: RELAY_STALLED_SUBJECT,
           severity: 'critical',
-          summary,
+          facts: { problems },
           details: { problems },
         });
         alertOpen = true;
       } catch (error) {
-        if (isTransientStoreError(error) && !announced && options.announceUnrecorded) {
+        if (isTransientStoreError(error) && !announced && options.notifier) {
           announced = true;
-          await options.announceUnrecorded(
-            `:rotating_light: ${summary} (This alert cannot be recorded while the database cannot be written; it is tracked as \`${ALERT_RULE.relayStalled}\` once it can.)`,
-          );
+          await options.notifier.announce({ type: 'relayStallUnrecorded', problems });
         }
         throw error;
       }
@@ -88,13 +86,13 @@ export function startRelayWatchdog(options: {
     }
     failingSince = null;
     loggedKinds.clear();
-    if (announced && !alertOpen && options.announceUnrecorded) {
+    if (announced && !alertOpen && options.notifier) {
       announced = false;
-      await options.announceUnrecorded(':white_check_mark: The inbound relay works again (the stall announced above is over).');
+      await options.notifier.announce({ type: 'relayRecoveredUnrecorded' });
     }
     announced = false;
     if (!alertOpen) return;
-    await options.alertNotifier.resolve(ALERT_RULE.relayStalled, RELAY_STALLED_SUBJECT);
+    await options.alerts.resolve(ALERT_RULE.relayStalled, RELAY_STALLED_SUBJECT);
     alertOpen = false;
   };
 

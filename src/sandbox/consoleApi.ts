@@ -2,11 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { formatPhoneForPeople } from '../core/phone.js';
 import { maskUrl } from '../core/urls.js';
-import type { WavixEmulator } from '../emulator/server.js';
 import { describeError } from '../errors.js';
-import { sendJson } from '../http/server.js';
 import type { Logger } from '../log.js';
+import type { WavixEmulator } from './emulator/server.js';
 import type { ConsoleFeed } from './feed.js';
+import { sendJson } from './http/answer.js';
+import { readJsonBody } from './http/body.js';
+import { Router } from './http/router.js';
 import type { PortsipSink } from './portsipSink.js';
 import type { SlackRequestClient, SlackRequestResponse } from './slackRequests.js';
 import { DEFAULT_SMS_SENDER, SANDBOX_WORKSPACE } from './workspace.js';
@@ -27,24 +29,17 @@ export interface ConsoleApiDeps {
 const MAX_BODY = 256 * 1024;
 
 class BadRequest extends Error {}
+/** A path parameter that names nothing the console has: answered 404 like an unknown path. */
+class NotFound extends Error {}
+const ANSWERED = Symbol('answered');
 
 async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
   // A JSON content type makes a cross-site form post impossible without a preflight the console never answers.
   if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new BadRequest('send application/json');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new BadRequest('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  } catch {
-    throw new BadRequest('malformed JSON');
-  }
-  const parsed = schema.safeParse(body);
+  const body = await readJsonBody(req, MAX_BODY);
+  if (body.kind === 'tooLarge') throw new BadRequest('request body too large');
+  if (body.kind === 'malformed') throw new BadRequest('malformed JSON');
+  const parsed = schema.safeParse(body.kind === 'json' ? body.value : {});
   if (!parsed.success) throw new BadRequest(z.prettifyError(parsed.error));
   return parsed.data;
 }
@@ -132,10 +127,13 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
     }));
   }
 
-  const routes: Array<{ method: string; pattern: RegExp; run: (req: IncomingMessage, match: string[]) => Promise<unknown> }> = [
+  /** A route's JSON answer, or ANSWERED when it wrote its own (a file). */
+  type Route = (req: IncomingMessage, params: Record<string, string>, res: ServerResponse) => Promise<unknown>;
+  const router = new Router<Route>();
+  const routes: Array<{ method: string; path: string; run: Route }> = [
     {
       method: 'GET',
-      pattern: /^\/sandbox\/api\/state$/,
+      path: '/sandbox/api/state',
       run: async () => ({
         version: feed.version(),
         workspace: {
@@ -154,13 +152,13 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
     },
     {
       method: 'POST',
-      pattern: /^\/sandbox\/api\/command$/,
+      path: '/sandbox/api/command',
       run: async (req) => runCommand((await readJson(req, commandBody)).text),
     },
     {
       method: 'POST',
-      pattern: /^\/sandbox\/api\/views\/([^/]+)\/submit$/,
-      run: async (req, [, viewId = '']) => {
+      path: '/sandbox/api/views/:viewId/submit',
+      run: async (req, { viewId = '' }) => {
         const { values } = await readJson(req, submitBody);
         const modal = feed.modal(viewId);
         if (!modal) throw new BadRequest('That form is no longer open.');
@@ -180,16 +178,16 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
     },
     {
       method: 'POST',
-      pattern: /^\/sandbox\/api\/views\/([^/]+)\/close$/,
-      run: async (_req, [, viewId = '']) => {
+      path: '/sandbox/api/views/:viewId/close',
+      run: async (_req, { viewId = '' }) => {
         feed.closeModal(viewId);
         return { closed: true };
       },
     },
     {
       method: 'POST',
-      pattern: /^\/sandbox\/api\/views\/([^/]+)\/actions$/,
-      run: async (req, [, viewId = '']) => {
+      path: '/sandbox/api/views/:viewId/actions',
+      run: async (req, { viewId = '' }) => {
         const action = await readJson(req, viewActionBody);
         const home = feed.home();
         const view = home?.id === viewId ? home.view : feed.modal(viewId)?.view;
@@ -211,8 +209,9 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
     },
     {
       method: 'POST',
-      pattern: /^\/sandbox\/api\/items\/(\d+)\/actions$/,
-      run: async (req, [, itemId = '']) => {
+      path: '/sandbox/api/items/:itemId/actions',
+      run: async (req, { itemId = '' }) => {
+        if (!/^\d+$/.test(itemId)) throw new NotFound();
         const action = await readJson(req, actionSchema);
         const item = feed.item(Number(itemId));
         if (!item || item.ts === null) throw new BadRequest('That message is gone.');
@@ -230,7 +229,7 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
     },
     {
       method: 'POST',
-      pattern: /^\/sandbox\/api\/home$/,
+      path: '/sandbox/api/home',
       run: async () => {
         const response = await slack.event({
           type: 'app_home_opened',
@@ -245,7 +244,7 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
     },
     {
       method: 'POST',
-      pattern: /^\/sandbox\/api\/inbound$/,
+      path: '/sandbox/api/inbound',
       run: async (req) => {
         const sms = await readJson(req, inboundBody);
         const { status, json } = await emulatorAdmin('inbound', sms);
@@ -271,8 +270,8 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
     },
     {
       method: 'POST',
-      pattern: /^\/sandbox\/api\/sender-ids\/([^/]+)\/approve$/,
-      run: async (req, [, id = '']) => {
+      path: '/sandbox/api/sender-ids/:id/approve',
+      run: async (req, { id = '' }) => {
         const { country } = await readJson(req, approveBody);
         const { status, json } = await emulatorAdmin(`sender-ids/${encodeURIComponent(id)}/approve`, { countries: [country] });
         if (status !== 200) throw new BadRequest(str(json.error) || str(json.message) || `the emulator answered HTTP ${status}`);
@@ -281,7 +280,17 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
         return runCommand('jobs run sender-id-approvals', 'sandbox');
       },
     },
+    {
+      method: 'GET',
+      path: '/sandbox/api/files/:id',
+      run: async (_req, { id = '' }, res) => {
+        if (!/^[\w-]+$/.test(id)) throw new NotFound();
+        sendFile(res, id);
+        return ANSWERED;
+      },
+    },
   ];
+  for (const route of routes) router.add(route.method, route.path, route.run);
 
   function sendFile(res: ServerResponse, id: string): void {
     const file = feed.file(id);
@@ -302,21 +311,16 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
   return {
     /** Answers a request under /sandbox/api/; false when the path is not the API's. */
     async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
-      const file = /^\/sandbox\/api\/files\/([\w-]+)$/.exec(path);
-      if (file && req.method === 'GET') {
-        sendFile(res, file[1] ?? '');
-        return true;
-      }
-      const candidates = routes.filter((r) => r.pattern.test(path));
-      if (candidates.length === 0) return false;
-      const route = candidates.find((r) => r.method === req.method);
-      if (!route) {
-        sendJson(res, 405, { error: 'method not allowed' });
-        return true;
+      const match = router.match(req.method ?? 'GET', path);
+      if (!match.handler) {
+        if (match.pathKnown) sendJson(res, 405, { error: 'method not allowed' });
+        return match.pathKnown;
       }
       try {
-        sendJson(res, 200, await route.run(req, route.pattern.exec(path) ?? []));
+        const answer = await match.handler(req, match.params, res);
+        if (answer !== ANSWERED) sendJson(res, 200, answer);
       } catch (error) {
+        if (error instanceof NotFound) return false;
         if (error instanceof BadRequest) {
           sendJson(res, 400, { error: error.message });
         } else {

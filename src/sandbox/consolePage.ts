@@ -1,14 +1,34 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 
 /**
- * The console page: one HTML document with its CSS and script inlined (no build step, nothing loaded from elsewhere).
- * The sources sit beside this file as plain .html/.css/.js so they read and lint as what they are. The page is
- * served with a Content-Security-Policy that allows exactly that script and style (by hash) and requests to its own
- * origin only, so even a rendering mistake could not run injected script.
+ * The console page: one HTML document with its CSS and script inlined (nothing loaded from elsewhere). The script is
+ * TypeScript beside this file (console/main.ts and its modules), bundled for the browser once when the sandbox
+ * starts; the HTML and CSS are plain files. The page is served with a Content-Security-Policy that allows exactly
+ * that script and style (by hash) and requests to its own origin only, so even a rendering mistake could not run
+ * injected script.
  */
 const read = (name: string) => readFileSync(new URL(`./console/${name}`, import.meta.url), 'utf8');
+
+function bundleScript(): string {
+  const built = buildSync({
+    entryPoints: [fileURLToPath(new URL('./console/main.ts', import.meta.url))],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    charset: 'utf8',
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  const [output] = built.outputFiles;
+  if (!output) throw new Error('esbuild produced no console script');
+  return output.text;
+}
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
@@ -19,7 +39,7 @@ export interface ConsolePage {
 
 export function buildConsolePage(): ConsolePage {
   const style = read('console.css');
-  const script = read('console.js');
+  const script = bundleScript();
   const html = read('page.html')
     .replace('/*STYLE*/', () => style)
     .replace('/*SCRIPT*/', () => script);

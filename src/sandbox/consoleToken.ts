@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson } from '../http/server.js';
+import { sendJson } from './http/answer.js';
 
 /**
  * The console's only lock, used when the sandbox listens beyond loopback: everyone who can reach the port could

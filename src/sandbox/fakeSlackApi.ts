@@ -1,5 +1,8 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson, sendText } from './http/answer.js';
+import { readBody } from './http/body.js';
+import { Router } from './http/router.js';
+import { startStandInServer } from './http/serve.js';
 
 /**
  * A fake Slack Web API on a local port: it answers what smsops calls (chat.*, views.*, files uploads, response_url
@@ -189,11 +192,8 @@ function parseJsonFields(args: Record<string, unknown>): Record<string, unknown>
   return args;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
+/** Uploads carry chart PNGs; Slack itself takes far larger files, but nothing smsops sends comes near this. */
+const BODY_LIMIT = 16 * 1024 * 1024;
 
 /** Parses multipart/form-data with the platform's own parser; file parts become Buffers. */
 async function parseMultipart(contentType: string, body: Buffer): Promise<Array<[string, string | Buffer, string?]>> {
@@ -227,10 +227,6 @@ async function parseArgs(req: IncomingMessage, body: Buffer, url: URL): Promise<
 function bearerToken(req: IncomingMessage): string | undefined {
   const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
   return match?.[1]?.trim();
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
 }
 
 function str(value: unknown): string | undefined {
@@ -398,7 +394,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   };
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> => {
-    const body = await readBody(req);
+    const body = await readBody(req, BODY_LIMIT);
+    if (body === null) {
+      sendJson(res, 413, { ok: false, error: 'request_too_large' });
+      return;
+    }
     let args: Record<string, unknown>;
     try {
       args = await parseArgs(req, body, url);
@@ -449,7 +449,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   };
 
   const handleUpload = async (req: IncomingMessage, res: ServerResponse, fileId: string): Promise<void> => {
-    const body = await readBody(req);
+    const body = await readBody(req, BODY_LIMIT);
+    if (body === null) {
+      sendText(res, 413, 'too large');
+      return;
+    }
     const contentType = req.headers['content-type'] ?? '';
     let upload: FakeSlackUpload = { fileId, bytes: body };
     if (contentType.startsWith('multipart/form-data')) {
@@ -463,11 +467,16 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     }
     uploads.push(upload);
     options.onRecord?.({ kind: 'upload', upload });
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
+    sendText(res, 200, 'OK');
   };
 
   const handleResponse = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
-    const text = (await readBody(req)).toString('utf8');
+    const raw = await readBody(req, BODY_LIMIT);
+    if (raw === null) {
+      sendText(res, 413, 'too large');
+      return;
+    }
+    const text = raw.toString('utf8');
     let body: unknown = text;
     try {
       body = JSON.parse(text);
@@ -477,30 +486,30 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const response: FakeSlackResponse = { path, body };
     responses.push(response);
     options.onRecord?.({ kind: 'response', response });
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    sendText(res, 200, 'ok');
   };
 
-  const server = createServer((req, res) => {
+  type Route = (req: IncomingMessage, res: ServerResponse, url: URL, params: Record<string, string>) => Promise<void>;
+  const router = new Router<Route>()
+    .add('*', '/api/:method', (req, res, url, { method = '' }) => handleApi(req, res, url, method))
+    .add('POST', '/upload/:fileId', (req, res, _url, { fileId = '' }) => handleUpload(req, res, fileId))
+    .add('POST', '/response/*', (req, res, url) => handleResponse(req, res, url.pathname));
+  const server = await startStandInServer(async (req, res) => {
     const url = new URL(req.url ?? '/', origin || 'http://127.0.0.1');
-    const path = url.pathname;
-    let work: Promise<void>;
-    if (path.startsWith('/api/') && path.length > '/api/'.length) {
-      work = handleApi(req, res, url, decodeURIComponent(path.slice('/api/'.length)));
-    } else if (path.startsWith('/upload/') && req.method === 'POST') {
-      work = handleUpload(req, res, decodeURIComponent(path.slice('/upload/'.length)));
-    } else if (path.startsWith('/response/') && req.method === 'POST') {
-      work = handleResponse(req, res, path);
-    } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    const match = router.match(req.method ?? 'GET', url.pathname);
+    if (!match.handler) {
+      sendText(res, 404, 'not found');
       return;
     }
-    work.catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(String(error));
-    });
+    try {
+      await match.handler(req, res, url, match.params);
+    } catch (error) {
+      // The test that drove the call sees why the fake failed, instead of a bare 500.
+      if (res.headersSent) res.end();
+      else sendText(res, 500, String(error));
+    }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = server.url;
 
   const callsTo = (method: string): FakeSlackCall[] => calls.filter((call) => call.method === method);
 
@@ -578,10 +587,6 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       failures.clear();
       overrides.clear();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => server.close(),
   };
 }

@@ -3,8 +3,9 @@ import { describeError } from '../errors.js';
 import { createBoundedServer } from '../http/boundedServer.js';
 import type { HttpLimits } from '../http/limitsConfig.js';
 import { listen } from '../http/listen.js';
-import { defaultHttpLimits, sendJson } from '../http/server.js';
+import { defaultHttpLimits } from '../http/server.js';
 import type { Logger } from '../log.js';
+import { sendJson } from './http/answer.js';
 
 /**
  * The sandbox's one port: it serves the console itself (/sandbox…) and passes every other request untouched to smsops,

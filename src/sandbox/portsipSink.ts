@@ -1,5 +1,7 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { sendText } from './http/answer.js';
+import { readBody } from './http/body.js';
+import { startStandInServer } from './http/serve.js';
 
 /** One request the stand-in PBX received, kept exactly as it arrived. */
 export interface SinkRequest {
@@ -30,40 +32,22 @@ const MAX_BODY = 1024 * 1024;
 export async function startPortsipSink(options: { host?: string } = {}): Promise<PortsipSink> {
   let requests: SinkRequest[] = [];
   let nextId = 1;
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_BODY) {
+  const server = await startStandInServer(
+    async (req, res) => {
+      const body = await readBody(req, MAX_BODY);
+      if (body === null) {
         res.writeHead(413).end();
         return;
       }
-      chunks.push(chunk as Buffer);
-    }
-    requests.push({
-      id: nextId++,
-      at: Date.now(),
-      method: req.method ?? '',
-      path: req.url ?? '',
-      headers: req.headers,
-      body: Buffer.concat(chunks),
-    });
-    if (requests.length > KEPT) requests = requests.slice(-KEPT);
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
-  });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve());
-  });
+      requests.push({ id: nextId++, at: Date.now(), method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
+      if (requests.length > KEPT) requests = requests.slice(-KEPT);
+      sendText(res, 200, 'OK');
+    },
+    { host: options.host },
+  );
   return {
-    url: `http://${host}:${(server.address() as AddressInfo).port}`,
+    url: server.url,
     received: () => requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => server.close(),
   };
 }

@@ -1,3 +1,4 @@
+import type { AlertsRepository } from '../core/ports/alerts.js';
 import type { AuditRepository } from '../core/ports/audit.js';
 import type { ConversationRepliesRepository } from '../core/ports/conversationReplies.js';
 import type { DeliveriesRepository } from '../core/ports/deliveries.js';
@@ -15,7 +16,7 @@ import { closeDatabase, type Db, openDatabase } from './database.js';
 import { checkDatabaseMode, type DatabaseMode, markDatabaseMode } from './databaseMode.js';
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from './groupCommit.js';
 import type { MigrationReport } from './migrate.js';
-import { type AlertsRepository, createAlertsRepository } from './repositories/alerts.js';
+import { createAlertsRepository } from './repositories/alerts.js';
 import { createAuditRepository } from './repositories/audit.js';
 import { createConversationRepliesRepository } from './repositories/conversationReplies.js';
 import { createDeliveriesRepository } from './repositories/deliveries.js';

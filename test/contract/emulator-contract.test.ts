@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { documentsStatus, validateComponent, validateResponse, validateWebhook } from '../helpers/openapi.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 

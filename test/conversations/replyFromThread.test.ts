@@ -3,8 +3,8 @@ import { type ReplyFromThreadDeps, replyFromThread, type ThreadMessage } from '.
 import { conversationKeyOf } from '../../src/core/model/conversationKey.js';
 import type { ConversationReply } from '../../src/core/ports/conversationReplies.js';
 import type { ReplyNotifier } from '../../src/core/ports/replyNotifier.js';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
 import { silentLogger } from '../../src/log.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { type Repositories, storeOn } from '../../src/store/openStore.js';
 import { createWavixClient } from '../../src/wavix/client.js';
 import { isOptedOutRefusal } from '../../src/wavix/optOuts.js';

@@ -11,7 +11,7 @@ import {
   type PortsipStandInOptions,
   STANDIN_WAVIX_WEBHOOK,
   startPortsipStandIn,
-} from '../../src/portsip/standIn.js';
+} from '../../src/sandbox/portsip/standIn.js';
 import { createRoutesRepository } from '../../src/store/repositories/routes.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 

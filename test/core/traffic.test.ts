@@ -3,7 +3,7 @@ import { InputError } from '../../src/core/inputError.js';
 import type { DeliveryReportsRepository } from '../../src/core/ports/deliveryReports.js';
 import type { TrafficRepository } from '../../src/core/ports/traffic.js';
 import { parseTrafficArgs, statusToKeep, syncOutboundTraffic, trafficReport } from '../../src/core/traffic.js';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
 import { createDeliveryReportsRepository } from '../../src/store/repositories/deliveryReports.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';

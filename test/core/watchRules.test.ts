@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ALERT_THRESHOLDS, THRESHOLD_NAMES, type Thresholds } from '../../src/core/alertRules.js';
+import type { RaisedAlert } from '../../src/core/model/alert.js';
 import type { NumberState } from '../../src/core/numbers.js';
 import { type AccountState, evaluateWatch, type WatchSnapshot } from '../../src/core/watchRules.js';
+import { alertText } from '../../src/slack/ui/alerts.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 const defaults = Object.fromEntries(THRESHOLD_NAMES.map((n) => [n, ALERT_THRESHOLDS[n].defaultValue])) as Thresholds;
@@ -45,8 +47,8 @@ describe('watch rules', () => {
     expect(rules(hour(10, 5), { ...defaults, failure_min_volume: 10 })).toEqual(['failure_rate:14155550100']);
     expect(rules(hour(30, 70), { ...defaults, failure_rate: null })).toEqual([]);
     const [alert] = evaluateWatch(hour(30, 70), defaults).firing;
-    expect(alert?.summary).toContain('30 % of SMS from +1 415 555 0100');
-    expect(alert?.summary).toContain('"Blocked"');
+    expect(alertText(alert as RaisedAlert)).toContain('30 % of SMS from +1 415 555 0100');
+    expect(alertText(alert as RaisedAlert)).toContain('"Blocked"');
   });
 
   it('fires on a backlog older than the limit, per destination', () => {
@@ -89,7 +91,7 @@ describe('watch rules', () => {
     expect(rules({ ...base, account: account({ numbers: [moved], baselines: [] }) })).toEqual([]);
     const deactivated = number({ inboundActive: false, smsEnabled: false });
     const [alert] = evaluateWatch({ ...base, account: account({ numbers: [deactivated], baselines: seen }) }, defaults).firing;
-    expect(alert?.summary).toContain('inbound SMS was deactivated');
+    expect(alertText(alert as RaisedAlert)).toContain('inbound SMS was deactivated');
     expect(rules({ ...base, account: account({ accountPointsAtSmsops: false }) })).toEqual(['config_drift:account']);
     const following = number({ effectiveWebhook: 'https://other.example.com/x', pointsAtSmsops: false });
     expect(rules({ ...base, account: account({ accountPointsAtSmsops: false, numbers: [following], baselines: seen }) })).toEqual(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /** The emulator as a carrier and Wavix behave around a conversation: stop words, refused sends, delivery reports. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { startWebhookSink } from '../helpers/webhookSink.js';
 
 /** The emulator enforces Wavix's rules the way Wavix documents them, so smsops' own checks are tested against it. */

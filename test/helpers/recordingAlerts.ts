@@ -1,10 +1,11 @@
-import type { AlertNotifier, RaisedAlert } from '../../src/watch/alertNotifier.js';
+import type { Alerts } from '../../src/core/alerts.js';
+import type { RaisedAlert } from '../../src/core/model/alert.js';
 
-/** The alert port as a job sees it, recording what it was told (the notifier itself is tested against the fake Slack). */
+/** The alert lifecycle as a job sees it, recording what it was told (core/alerts.ts is tested against the fake Slack). */
 export function recordingAlerts() {
   const raised: RaisedAlert[] = [];
   const resolved: Array<{ rule: string; subjectKey: string }> = [];
-  const notifier: AlertNotifier = {
+  const notifier: Alerts = {
     raise: async (alert) => {
       raised.push(alert);
     },

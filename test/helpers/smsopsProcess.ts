@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import { waitUntil } from './waitUntil.js';
 
 /**
  * smsops as `npm start` runs it, in its own process group, optionally under a descriptor limit
@@ -63,16 +64,16 @@ export function spawnSmsops(options: { cwd: string; env: Record<string, string>;
   if (child.stdout) createInterface({ input: child.stdout }).on('line', (line) => logs.push(line));
   if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => logs.push(`[stderr] ${line}`));
 
-  const waitForLine = async (pattern: RegExp, timeoutMs = 25_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const line = logs.find((l) => pattern.test(l));
-      if (line) return line;
-      if (exitedFlag) throw new Error(`smsops exited before ${pattern}; logs:\n${logs.slice(-30).join('\n')}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; logs:\n${logs.slice(-30).join('\n')}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  };
+  const waitForLine = (pattern: RegExp, timeoutMs = 25_000) =>
+    waitUntil(
+      () => {
+        const line = logs.find((l) => pattern.test(l));
+        if (!line && exitedFlag) throw new Error(`smsops exited before ${pattern}; logs:\n${logs.slice(-30).join('\n')}`);
+        return line;
+      },
+      timeoutMs,
+      () => `${pattern}; logs:\n${logs.slice(-30).join('\n')}`,
+    );
 
   return {
     child,

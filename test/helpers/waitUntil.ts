@@ -1,14 +1,23 @@
+/** For bounding a wait on something else (a process' exit, say) in Promise.race; never to wait before an assertion. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` every 25 ms until it holds; past `timeoutMs` fails with what was awaited (`describe`). */
-export async function waitUntil(
-  check: () => boolean | Promise<boolean>,
+type Maybe<T> = T | undefined | null | false;
+
+/**
+ * The one polling helper of the suite: polls `read` every 25 ms until it gives a value (anything truthy) and returns
+ * that value. Past `timeoutMs` it fails naming what was awaited (`what`: a function when the message should carry the
+ * state seen last). A `read` that throws ends the wait with its error (a process that exited, say).
+ */
+export async function waitUntil<T>(
+  read: () => Maybe<T> | Promise<Maybe<T>>,
   timeoutMs: number,
-  describe: () => string,
-): Promise<void> {
+  what: string | (() => string),
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
+  for (;;) {
+    const value = await read();
+    if (value) return value;
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms: ${typeof what === 'string' ? what : what()}`);
     await sleep(25);
   }
 }

@@ -13,6 +13,7 @@ import {
   slowHeaderFlood,
 } from '../helpers/hostileClients.js';
 import { freePort, inboundWebhookBody, productionEnv, type SmsopsProcess, spawnSmsops } from '../helpers/smsopsProcess.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
  * The HTTP listener under hostile clients, on the real process: slow-header floods past the descriptor limit,
@@ -45,14 +46,6 @@ async function start(options: { extraEnv?: Record<string, string>; openFileLimit
   return { port, webhookUrl: `http://127.0.0.1:${port}/webhooks/wavix/inbound/${SECRET}`, process: smsops };
 }
 
-const until = async (check: () => boolean, what: string, timeoutMs = 15_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
-
 describe('a slow-header flood under a low descriptor limit', () => {
   it('300 slowloris connections with `ulimit -n 256`: 20 of 20 webhooks still answered 200, descriptors stay under the limit', async () => {
     const { port, webhookUrl, process: p } = await start({ openFileLimit: 256 });
@@ -62,7 +55,7 @@ describe('a slow-header flood under a low descriptor limit', () => {
     const flood = slowHeaderFlood({ port, count: 300, reopenMs: 200 });
     try {
       // The cap (three quarters of 256) is reached: the server closes the oldest header-less connections.
-      await until(() => flood.closedByServer() >= 50, 'the server to shed flood connections');
+      await waitUntil(() => flood.closedByServer() >= 50, 15_000, 'the server to shed flood connections');
       const answers = [];
       let maxFds = 0;
       for (let i = 0; i < 20; i++) {
@@ -122,7 +115,11 @@ describe('/slack/events before reading a body', () => {
       return socket;
     });
     // smsops says so for each connection it closes (without that, they would stay until the request timeout).
-    await until(() => p.logs.filter((l) => l.includes('pipelines requests without reading')).length >= 40, '40 closed', 20_000);
+    await waitUntil(
+      () => p.logs.filter((l) => l.includes('pipelines requests without reading')).length >= 40,
+      20_000,
+      '40 closed',
+    );
     const after = rssMb(pid);
     // Once read, each connection delivers at most the few answers smsops wrote before closing it, then ends.
     const received = await Promise.all(
@@ -203,7 +200,7 @@ describe('SIGTERM with slow clients connected', () => {
     const flood = slowHeaderFlood({ port, count: 5, dribbleMs: 200 });
     const slowBodyClosed = new Promise<void>((resolve) => slowBody.once('close', () => resolve()));
     try {
-      await until(() => flood.open() === 5 && slowBody.bytesWritten > 300, 'the slow clients to be sending');
+      await waitUntil(() => flood.open() === 5 && slowBody.bytesWritten > 300, 15_000, 'the slow clients to be sending');
       const signalledAt = performance.now();
       p.child.kill('SIGTERM');
       const exit = await p.exited;

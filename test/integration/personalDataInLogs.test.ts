@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
+import { ACTION } from '../../src/slack/ids.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { createSlackTestClient } from '../helpers/slackRequests.js';
 import { freePort, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
@@ -99,11 +100,11 @@ describe('personal data in the log of the real process', () => {
     const answers = await fakeSlack.waitForResponses(2);
     expect(JSON.stringify(answers)).toContain('7f3a9c'); // the inbox shows the text to the person who asked
     // pd-1 was delivered already: the replay asks first, then goes ahead on "Send again".
-    const question = answers.find((a) => JSON.stringify(a.body).includes('relay_replay_confirm'))?.body;
+    const question = answers.find((a) => JSON.stringify(a.body).includes(ACTION.confirmReplay))?.body;
     const send = question?.blocks
       ?.flatMap((b: { elements?: Array<{ action_id?: string; value?: string }> }) => b.elements ?? [])
-      .find((e: { action_id?: string }) => e.action_id === 'relay_replay_confirm');
-    expect((await slack.blockAction({ actionId: 'relay_replay_confirm', value: send?.value ?? '' })).status).toBe(200);
+      .find((e: { action_id?: string }) => e.action_id === ACTION.confirmReplay);
+    expect((await slack.blockAction({ actionId: ACTION.confirmReplay, value: send?.value ?? '' })).status).toBe(200);
     await waitUntil(
       () => sink.received.length >= 2 && fakeSlack.callsTo('chat.postMessage').length >= 2,
       15_000,

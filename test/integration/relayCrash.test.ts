@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { closeDatabase, openDatabase } from '../../src/store/database.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { freePort, inboundWebhookBody, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
@@ -257,8 +258,27 @@ describe('relay guarantee on the real process (kill -9, restart, SIGTERM)', () =
     );
     for (const [i, outcome] of outcomes.entries()) expect(outcome, ids[i]).toEqual({ kind: 'acked', duplicate: false });
 
-    // Let the relay fail against the closed port for a while (its attempts back off), then bring PortSIP back.
-    await sleep(1_000);
+    // PortSIP comes back only once each conversation's head has failed against the closed port (read from the
+    // database the process writes; a conversation's later messages wait behind its head), so what follows is a
+    // recovery from retries, not a first delivery.
+    const reader = new Database(dbPath, { readonly: true });
+    try {
+      const conversations = (failedOnly: boolean) =>
+        reader
+          .prepare(
+            `SELECT count(DISTINCT m.from_number) FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id
+             WHERE d.destination_kind = 'portsip' ${failedOnly ? "AND d.status = 'pending' AND d.last_error IS NOT NULL" : ''}`,
+          )
+          .pluck()
+          .get() as number;
+      await waitUntil(
+        () => conversations(false) === senders.length && conversations(true) === senders.length,
+        20_000,
+        () => `each conversation to fail once while PortSIP is down (${conversations(true)} of ${senders.length})`,
+      );
+    } finally {
+      reader.close();
+    }
     expect(sink.received).toHaveLength(0);
     await sink.up();
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { closeDatabase, openDatabase } from '../../src/store/database.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createScheduler, type JobDefinition, type JobOutcome, type Scheduler } from '../../src/jobs/scheduler.js';
+import type { TickSource } from '../../src/jobs/tickSource.js';
 import { createLogger, type LogLevel } from '../../src/log.js';
 import { createJobRunsRepository } from '../../src/store/repositories/jobRuns.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
@@ -47,9 +48,38 @@ const job = (name: string, run: JobDefinition['run'], schedule = '*/10 * * * *')
   description: `${name} job`,
   run,
 });
-const make = (jobs: JobDefinition[], extra: { timezone?: string } = {}) => {
-  scheduler = createScheduler({ jobs, jobRuns: createJobRunsRepository(t.db, t.clock.now), logger: logger(), ...extra });
+const make = (jobs: JobDefinition[], extra: { timezone?: string; ticks?: TickSource } = {}) => {
+  scheduler = createScheduler({
+    jobs,
+    jobRuns: createJobRunsRepository(t.db, t.clock.now),
+    logger: logger(),
+    now: t.clock.now,
+    ...extra,
+  });
   return scheduler;
+};
+const PERIOD = 10 * 60_000;
+/**
+ * Ticks on the test's clock, every PERIOD from arming: `tick(name)` moves the clock to the job's next tick and fires
+ * it as cron would, returning when the scheduler has dealt with it (for a gated job: when its run has started).
+ */
+const handTicks = () => {
+  const armed = new Map<string, { next: number; onTick: () => Promise<void> }>();
+  const source: TickSource = {
+    arm: (job, onTick) => {
+      const entry = { next: t.clock.now() + PERIOD, onTick };
+      armed.set(job.name, entry);
+      return { nextRunAt: () => entry.next, disarm: () => void armed.delete(job.name) };
+    },
+  };
+  const tick = (name: string) => {
+    const entry = armed.get(name);
+    if (!entry) throw new Error(`${name} is not armed`);
+    t.clock.set(entry.next);
+    entry.next += PERIOD;
+    return entry.onTick();
+  };
+  return { source, tick, armed: () => [...armed.keys()] };
 };
 const runs = () =>
   t.db.prepare('SELECT job, started_at AS startedAt, finished_at AS finishedAt, outcome, error FROM job_runs ORDER BY id').all();
@@ -155,53 +185,48 @@ describe('scheduler: runs asked now', () => {
   });
 });
 
-describe('scheduler: on the cron schedule', () => {
-  it('runs a job on its schedule once started, with the next run in the future and the last run shown', async () => {
-    let ran: () => void = () => {};
-    const firstRun = new Promise<void>((resolve) => (ran = resolve));
-    const s = make([
-      job(
-        'every-second',
-        async () => {
-          ran();
-          return { outcome: 'ok', summary: 'ticked' };
-        },
-        '* * * * * *',
-      ),
-      job('never-now', async () => ({ outcome: 'ok' }), '0 8 * * *'),
-    ]);
+describe('scheduler: on its ticks', () => {
+  it('runs a job when its tick comes once started, with the next run and the last run shown, and no ticks after stop', async () => {
+    const T0 = t.clock.now();
+    const ticks = handTicks();
+    const s = make(
+      [job('every-ten', async () => ({ outcome: 'ok', summary: 'ticked' })), job('daily', async () => ({ outcome: 'ok' }))],
+      { ticks: ticks.source },
+    );
     expect(s.status().map((j) => j.nextRunAt)).toEqual([null, null]);
-    const before = Date.now();
     s.start();
-    const [every, daily] = s.status();
-    expect(every?.nextRunAt).toBeGreaterThan(before);
-    expect(every?.nextRunAt).toBeLessThanOrEqual(before + 2_000);
-    expect(daily?.nextRunAt).toBeGreaterThan(before);
-    expect(new Date(daily?.nextRunAt ?? 0).getMinutes()).toBe(0);
+    s.start(); // armed once, not twice
+    expect(s.status().map((j) => j.nextRunAt)).toEqual([T0 + PERIOD, T0 + PERIOD]);
 
-    await firstRun;
-    await nextTurn(); // the run is recorded right after the job's promise settles
-    expect(s.status()[0]?.lastRun).toMatchObject({ job: 'every-second', outcome: 'ok' });
+    await ticks.tick('every-ten');
+    expect(s.status()[0]).toMatchObject({
+      running: false,
+      lastRun: { job: 'every-ten', outcome: 'ok', startedAt: T0 + PERIOD },
+      nextRunAt: T0 + 2 * PERIOD,
+    });
     expect(s.status()[1]?.lastRun).toBeUndefined();
 
     await s.stop();
     expect(s.status().map((j) => j.nextRunAt)).toEqual([null, null]);
-    expect(runs().length).toBeGreaterThan(0);
-  }, 10_000);
+    expect(ticks.armed()).toEqual([]);
+    expect(runs()).toMatchObject([{ job: 'every-ten', outcome: 'ok' }]);
+  });
 
   it('records a tick that finds the previous run still going as skipped, not queued; stop waits for that run', async () => {
+    const T0 = t.clock.now();
     const slow = gated();
-    const skippedTick = new Promise<void>((resolve) => {
-      onLog = (line) => {
-        if (line.msg === 'job skipped' && line.job === 'slow') resolve();
-      };
-    });
-    const s = make([job('slow', slow.run, '* * * * * *')]);
+    const ticks = handTicks();
+    const s = make([job('slow', slow.run)], { ticks: ticks.source });
     s.start();
+    const firstTick = ticks.tick('slow');
     await slow.hasStarted;
-    await skippedTick;
-    expect(s.status()[0]?.lastRun).toMatchObject({ outcome: 'skipped', error: 'previous run still going' });
-    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'job skipped', job: 'slow' }));
+    await ticks.tick('slow');
+    await ticks.tick('slow');
+    expect(s.status()[0]).toMatchObject({ running: true, lastRun: { outcome: 'skipped', error: 'previous run still going' } });
+    expect(logs.filter((l) => l.msg === 'job skipped')).toMatchObject([
+      { level: 'warn', job: 'slow', reason: 'previous run still going' },
+      { level: 'warn', job: 'slow', reason: 'previous run still going' },
+    ]);
 
     let stopped = false;
     const stopping = s.stop().then(() => {
@@ -211,12 +236,37 @@ describe('scheduler: on the cron schedule', () => {
     expect(stopped).toBe(false);
     slow.release();
     await stopping;
-    const outcomes = runs().map((r) => (r as { outcome: string }).outcome);
-    // One real run; every tick during it skipped, none run after it.
-    expect(outcomes[0]).toBe('ok');
-    expect(outcomes.slice(1).length).toBeGreaterThan(0);
-    expect(new Set(outcomes.slice(1))).toEqual(new Set(['skipped']));
-  }, 10_000);
+    await firstTick;
+    expect(runs()).toMatchObject([
+      { job: 'slow', startedAt: T0 + PERIOD, finishedAt: T0 + 3 * PERIOD, outcome: 'ok' },
+      { job: 'slow', startedAt: T0 + 2 * PERIOD, outcome: 'skipped' },
+      { job: 'slow', startedAt: T0 + 3 * PERIOD, outcome: 'skipped' },
+    ]);
+  });
+
+  it('keeps a run asked by hand and a scheduled one apart, both ways', async () => {
+    const [byHand, byTick] = [gated(), gated()];
+    const gatedRuns = [byHand.run, byTick.run];
+    const ticks = handTicks();
+    const s = make([job('slow', () => (gatedRuns.shift() ?? (async () => ({ outcome: 'ok' })))())], { ticks: ticks.source });
+    s.start();
+
+    const manual = s.runNow('slow');
+    await byHand.hasStarted;
+    await ticks.tick('slow');
+    byHand.release();
+    expect(await manual).toEqual({ outcome: 'ok', summary: 'released' });
+
+    const ticked = ticks.tick('slow');
+    await byTick.hasStarted;
+    expect(await s.runNow('slow')).toEqual({ outcome: 'skipped', reason: 'previous run still going' });
+    byTick.release();
+    await ticked;
+
+    expect(runs().map((r) => (r as { outcome: string }).outcome)).toEqual(['ok', 'skipped', 'ok', 'skipped']);
+    // A refused tick says the schedule is tighter than the job; a refused hand run was already answered in Slack.
+    expect(logs.filter((l) => l.msg === 'job skipped').map((l) => l.level)).toEqual(['warn', 'info']);
+  });
 });
 
 describe('scheduler: at creation', () => {

@@ -1,10 +1,11 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Announcement, Notifier } from '../../src/core/ports/notifier.js';
 import { requestSenderId } from '../../src/core/senderIds.js';
 import type { SetupServices } from '../../src/core/services.js';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
 import { createSenderIdApprovalJob } from '../../src/jobs/senderIdApprovalJob.js';
 import { createLogger } from '../../src/log.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import type { Db } from '../../src/store/database.js';
 import { createAuditRepository } from '../../src/store/repositories/audit.js';
 import { createRoutesRepository } from '../../src/store/repositories/routes.js';
@@ -14,6 +15,7 @@ import { createWavixClient } from '../../src/wavix/client.js';
 import { everyoneAdminDirectory } from '../helpers/directory.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { recordingAlerts } from '../helpers/recordingAlerts.js';
+import { slackAnnouncements } from '../helpers/slackAnnouncements.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 const BOT_TOKEN = 'xoxb-test-bot-token-0123456789';
@@ -36,7 +38,14 @@ afterEach(async () => {
 });
 
 /** smsops as the job runs in it; calling it again on the same file is a restart (new repositories, new job). */
-function smsops(options: { db?: Db; wavixUrl?: string; alerts?: ReturnType<typeof recordingAlerts> } = {}) {
+function smsops(
+  options: {
+    db?: Db;
+    wavixUrl?: string;
+    alerts?: ReturnType<typeof recordingAlerts>;
+    notifier?: Pick<Notifier, 'announce'>;
+  } = {},
+) {
   const db = options.db ?? t.db;
   const wavix = createWavixClient({
     baseUrl: options.wavixUrl ?? emulator.url,
@@ -50,8 +59,9 @@ function smsops(options: { db?: Db; wavixUrl?: string; alerts?: ReturnType<typeo
     senderIds,
     settings: createSettingsRepository(db, t.clock.now),
     alerts: alerts.notifier,
-    slack: new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } }),
-    channel: CHANNEL,
+    notifier:
+      options.notifier ??
+      slackAnnouncements(new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } }), CHANNEL),
     logger: createLogger({ level: 'silent' }),
     now: t.clock.now,
   });
@@ -98,6 +108,23 @@ const posts = () => fakeSlack.callsTo('chat.postMessage').filter((c) => !c.error
 const postedText = () => posts().map((c) => String(c.args.text));
 
 describe('Sender ID approval job', () => {
+  it('emits a decision as data: the Sender ID, who asked, and each country with its status', async () => {
+    const said: Announcement[] = [];
+    const { job, services } = smsops({ notifier: { announce: async (event) => void said.push(event) } });
+    const wavixId = await requestAcme(services);
+    await job.run();
+    await emulatorAdmin(`/sender-ids/${wavixId}/approve`, { countries: ['FR'] });
+    expect(await job.run()).toMatchObject({ outcome: 'ok' });
+    expect(said).toEqual([
+      {
+        type: 'senderIdDecided',
+        senderId: { value: 'Acme', type: 'alphanumeric', wavixId, origin: 'smsops', requestedBy: ALICE },
+        decisions: [{ country: 'FR', status: 'approved', reason: null }],
+      },
+    ]);
+    expect(posts()).toHaveLength(0);
+  });
+
   it('announces an approval decided on Wavix once, mentioning the requester, and not again after a restart', async () => {
     const first = smsops();
     const wavixId = await requestAcme(first.services);
@@ -165,7 +192,7 @@ describe('Sender ID approval job', () => {
     expect(alerts.raised).toEqual([
       expect.objectContaining({ rule: 'sender_id_rejected', subjectKey: `${wavixId}:FR`, severity: 'warning' }),
     ]);
-    expect(alerts.raised[0]?.summary).toContain('Documents missing');
+    expect(alerts.raised[0]?.facts).toMatchObject({ country: 'FR', reason: 'Documents missing <!channel>' });
 
     await job.run();
     expect(posts()).toHaveLength(1);

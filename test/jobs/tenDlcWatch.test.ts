@@ -1,18 +1,19 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
 import { type HttpServer, startHttpServer } from '../../src/http/server.js';
 import { tenDlcWebhookRoutes } from '../../src/http/tenDlcWebhookRoutes.js';
 import { WEBHOOK_BODY_LIMIT } from '../../src/http/webhookRoutes.js';
 import { createTenDlcWatch } from '../../src/jobs/tenDlcWatch.js';
 import { tenDlcWebhookUrls } from '../../src/jobs/tenDlcWebhookUrls.js';
 import { createLogger } from '../../src/log.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import type { Db } from '../../src/store/database.js';
 import { createRejectedWebhooksRepository } from '../../src/store/repositories/rejectedWebhooks.js';
 import { createTenDlcRepository } from '../../src/store/repositories/tenDlc.js';
 import { createWavixClient } from '../../src/wavix/client.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { recordingAlerts } from '../helpers/recordingAlerts.js';
+import { slackAnnouncements } from '../helpers/slackAnnouncements.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 const BOT_TOKEN = 'xoxb-test-bot-token-0123456789';
@@ -46,8 +47,10 @@ function smsops(db: Db = t.db) {
     wavix: createWavixClient({ baseUrl: emulator.url, apiKey: emulator.apiKey, retry: { maxRetries: 0 } }),
     tenDlc,
     alerts: alerts.notifier,
-    slack: new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } }),
-    channel: CHANNEL,
+    notifier: slackAnnouncements(
+      new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } }),
+      CHANNEL,
+    ),
     webhookSecret: SECRET,
     logger,
   });

@@ -10,7 +10,7 @@ import {
   type PortsipStandInOptions,
   STANDIN_WAVIX_WEBHOOK,
   startPortsipStandIn,
-} from '../../src/portsip/standIn.js';
+} from '../../src/sandbox/portsip/standIn.js';
 
 let standIn: PortsipStandIn | undefined;
 let logLines: string[] = [];

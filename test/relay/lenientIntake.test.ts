@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateWebhook, webhookExample } from '../helpers/openapi.js';
 import { readable, runCommand, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /**
@@ -37,16 +38,6 @@ async function post(route: 'inbound' | 'dlr', body: string | Buffer) {
     body,
   });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-}
-
-async function until<T>(what: string, read: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 const ABSENT = Symbol('absent');
@@ -165,7 +156,7 @@ describe('inbound messages: lenient where smsops does not need a field', () => {
       };
       expect(stored.to_number).toBe('447537151866');
       expect(stored.raw_body.toString('utf8')).toBe(v.raw);
-      const relayed = await until('PortSIP', () => sink.received.find((r) => r.body.toString('utf8') === v.raw));
+      const relayed = await waitUntil(() => sink.received.find((r) => r.body.toString('utf8') === v.raw), 10_000, 'PortSIP');
       expect(relayed.path).toBe(PORTSIP_PATH.replaceAll(' ', '%20'));
       expect(relayed.headers['content-type']).toBe('application/json');
       const warned = warningsOf(v.messageId);
@@ -202,8 +193,10 @@ describe('inbound messages: lenient where smsops does not need a field', () => {
     expect(t.db.prepare('SELECT text FROM inbound_messages WHERE wavix_message_id = ?').get(stringified?.messageId)).toEqual({
       text: (example.message_body as { text: string }).text,
     });
-    const posted = await until('the Slack post', () =>
-      t.fakeSlack.calls.find((c) => c.method === 'chat.postMessage' && readable(c.args).includes('media.example/a.jpg')),
+    const posted = await waitUntil(
+      () => t.fakeSlack.calls.find((c) => c.method === 'chat.postMessage' && readable(c.args).includes('media.example/a.jpg')),
+      10_000,
+      'the Slack post',
     );
     expect(readable(posted.args)).toContain('MMS');
   });
@@ -220,7 +213,7 @@ describe('inbound messages: lenient where smsops does not need a field', () => {
     ]);
     for (const raw of [latin1, bom]) {
       expect((await post('inbound', raw)).status).toBe(200);
-      await until('PortSIP', () => sink.received.find((r) => r.body.equals(raw)));
+      await waitUntil(() => sink.received.find((r) => r.body.equals(raw)), 10_000, 'PortSIP');
     }
     expect(JSON.parse(warningsOf('latin-1')?.problems ?? '[]')).toEqual(['body is not valid UTF-8']);
     expect(JSON.parse(warningsOf('bom-1')?.problems ?? '[]')).toEqual(['body starts with a byte-order mark']);
@@ -236,7 +229,7 @@ describe('inbound messages: lenient where smsops does not need a field', () => {
     for (const fields of cases) {
       const raw = JSON.stringify({ ...example, ...fields });
       expect((await post('inbound', raw)).status).toBe(200);
-      await until('PortSIP', () => sink.received.find((r) => r.body.toString('utf8') === raw));
+      await waitUntil(() => sink.received.find((r) => r.body.toString('utf8') === raw), 10_000, 'PortSIP');
     }
     const rows = t.db
       .prepare(

@@ -8,6 +8,7 @@ import { createDeliveriesRepository } from '../../src/store/repositories/deliver
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { createWriteHealth } from '../../src/store/writeHealth.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
  * The outbox worker against a real SQLite file: what it does when the database is locked by another process, when a
@@ -30,16 +31,8 @@ afterEach(async () => {
 });
 
 const logger: Logger = createLogger({ level: 'debug', sink: (line) => logLines.push(line) });
-
-async function until<T>(what: string, read: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${logLines.slice(-10).join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** A wait's description with the last log lines, which usually say why it timed out. */
+const withLogs = (what: string) => () => `${what}\n${logLines.slice(-10).join('\n')}`;
 
 function setup() {
   temp = createTempDb();
@@ -100,7 +93,7 @@ describe('outbox worker', () => {
         }),
       onDead: (delivery, _message, outcome) => dead.push({ id: delivery.id, error: outcome.error }),
     });
-    await until('the rest delivered', () => after.every((id) => statusOf(id).status === 'delivered'));
+    await waitUntil(() => after.every((id) => statusOf(id).status === 'delivered'), 8000, withLogs('the rest delivered'));
     const row = statusOf(poison);
     expect(row).toMatchObject({ status: 'dead', attempts: 3 });
     expect(row.lastError).toContain('Invalid character in header content');
@@ -134,7 +127,7 @@ describe('outbox worker', () => {
       logger,
       send: async (batch) => batch.map(() => outcomes[calls++] ?? { delivered: true, statusCode: 200 }),
     });
-    await until('dead', () => statusOf(id).status === 'dead');
+    await waitUntil(() => statusOf(id).status === 'dead', 8000, withLogs('dead'));
     expect(calls).toBe(6);
     expect(statusOf(id)).toMatchObject({ attempts: 6, lastError: expect.stringContaining('3 times in a row') });
   });
@@ -163,14 +156,14 @@ describe('outbox worker', () => {
         return batch.map(() => ({ delivered: true, statusCode: 200 }));
       },
     });
-    await until('the first attempt', () => release);
+    await waitUntil(() => release, 8000, withLogs('the first attempt'));
     const second = receive('second', '447400999999');
     other = holdWriteLock(temp.path);
     release?.();
-    await until('errors while locked', () => errors.includes('record') && !writeHealth.state().writable);
+    await waitUntil(() => errors.includes('record') && !writeHealth.state().writable, 8000, withLogs('errors while locked'));
     expect(worker.status().running).toBe(true);
     other.exec('COMMIT');
-    await until('all delivered', () => [first, second].every((id) => statusOf(id).status === 'delivered'));
+    await waitUntil(() => [first, second].every((id) => statusOf(id).status === 'delivered'), 8000, withLogs('all delivered'));
     expect(sentIds.sort()).toEqual([statusOf(first).id, statusOf(second).id].sort());
     expect(writeHealth.state().writable).toBe(true);
   });
@@ -193,7 +186,7 @@ describe('outbox worker', () => {
       logger,
       send: async (batch) => batch.map(() => ({ delivered: true, statusCode: 200 })),
     });
-    await until('delivered', () => statusOf(id).status === 'delivered', 5000);
+    await waitUntil(() => statusOf(id).status === 'delivered', 5000, withLogs('delivered'));
     // The lease ran out after 1 s; the sweep runs every quarter lease: taken up again well within a second lease.
     expect(Date.now() - leasedAt).toBeLessThan(2 * 1000);
     expect(logLines.some((l) => l.includes('lease ran out'))).toBe(true);
@@ -225,9 +218,9 @@ describe('outbox worker', () => {
       },
       send: async (batch) => batch.map(() => ({ delivered: true, statusCode: 200 })),
     });
-    await until('a restart', () => restarts > 0);
+    await waitUntil(() => restarts > 0, 8000, withLogs('a restart'));
     other.exec('COMMIT');
-    await until('delivered', () => statusOf(id).status === 'delivered');
+    await waitUntil(() => statusOf(id).status === 'delivered', 8000, withLogs('delivered'));
     expect(worker.status()).toMatchObject({ running: true, restarts: 1 });
     expect(logLines.some((l) => l.includes('relay worker loop ended; restarting it'))).toBe(true);
   });
@@ -253,7 +246,7 @@ describe('outbox worker', () => {
         return Promise.resolve(batch.map(() => ({ delivered: true, statusCode: 200 })));
       },
     });
-    await until('the other conversation delivered', () => statusOf(other).status === 'delivered');
+    await waitUntil(() => statusOf(other).status === 'delivered', 8000, withLogs('the other conversation delivered'));
     expect(statusOf(hung)).toMatchObject({ status: 'pending', lastError: 'no outcome within 200 ms' });
     expect(calls).toBe(2);
   });

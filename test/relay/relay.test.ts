@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ACTION } from '../../src/slack/ids.js';
 import {
   ALERT_CHANNEL,
   OUTSIDER,
@@ -9,6 +10,7 @@ import {
   startSmsopsUnderTest,
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 let t: SmsopsUnderTest;
@@ -56,16 +58,6 @@ async function post(raw: string | Buffer, options: { secret?: string; route?: 'i
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
-async function until<T>(what: string, read: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('inbound webhook → PortSIP', () => {
   it('relays the exact bytes and Content-Type to the URL as copied, spaces percent-encoded', async () => {
     await start();
@@ -74,7 +66,7 @@ describe('inbound webhook → PortSIP', () => {
       `{"message_id":"exact-1",  "from":"447400123456","to":"14155550100","message_body":{"media":null,"text":"Hi 👋 \\u00e9"},"received_at":"2026-11-25T10:00:00Z"}`,
     );
     expect((await post(raw, { contentType: 'application/json; charset=utf-8' })).status).toBe(200);
-    const [request] = await until('PortSIP', () => (sink.received.length > 0 ? sink.received : false));
+    const [request] = await waitUntil(() => (sink.received.length > 0 ? sink.received : false), 5000, 'PortSIP');
     expect(request?.path).toBe('/emc/Wavix%20-%20US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90');
     expect(request?.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(request?.body.equals(raw)).toBe(true);
@@ -85,16 +77,17 @@ describe('inbound webhook → PortSIP', () => {
     const raw = inboundJson({ message_id: 'dup-1' });
     expect(await post(raw)).toEqual({ status: 200, json: { ok: true, duplicate: false } });
     expect(await post(raw)).toEqual({ status: 200, json: { ok: true, duplicate: true } });
-    await until('PortSIP', () => sink.received.length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(sink.received).toHaveLength(1);
+    // A later message from the same sender relayed proves the worker is past where a repeat would have gone.
+    await post(inboundJson({ message_id: 'after-dup-1' }));
+    await waitUntil(() => sink.received.length >= 2, 5000, 'the later message at PortSIP');
+    expect(sink.received.map((r) => (r.json() as { message_id: string }).message_id)).toEqual(['dup-1', 'after-dup-1']);
   });
 
   it('keeps retrying while PortSIP answers 500 or is down, and delivers when it is back', async () => {
     await start();
     sink.respondWith(500);
     await post(inboundJson({ message_id: 'retry-1' }));
-    await until('a failed attempt', () => sink.received.length >= 2);
+    await waitUntil(() => sink.received.length >= 2, 5000, 'a failed attempt');
     const failed = t.db
       .prepare("SELECT status, last_status_code, attempts FROM deliveries WHERE destination_kind = 'portsip'")
       .get() as {
@@ -105,11 +98,23 @@ describe('inbound webhook → PortSIP', () => {
     expect(failed.status).not.toBe('delivered');
     expect(failed.last_status_code).toBe(500);
     await sink.down();
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // An attempt refused at the door (no HTTP status, an error recorded) is what "down" looks like to the relay.
+    await waitUntil(
+      () =>
+        t.db
+          .prepare(
+            "SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND last_status_code IS NULL AND last_error IS NOT NULL",
+          )
+          .get(),
+      5000,
+      'an attempt while PortSIP is down',
+    );
     sink.respondWith(200);
     await sink.up();
-    await until('delivered', () =>
-      t.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND status = 'delivered'").get(),
+    await waitUntil(
+      () => t.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND status = 'delivered'").get(),
+      5000,
+      'delivered',
     );
     const last = t.db.prepare("SELECT attempts FROM deliveries WHERE destination_kind = 'portsip'").get() as { attempts: number };
     expect(last.attempts).toBeGreaterThanOrEqual(3);
@@ -122,7 +127,7 @@ describe('inbound webhook → PortSIP', () => {
       await post(inboundJson({ message_id: `order-a-${i}`, from: '447400123456' }, { text: `a${i}` }));
       await post(inboundJson({ message_id: `order-b-${i}`, from: '447400999999' }, { text: `b${i}` }));
     }
-    await until('all 30', () => sink.received.length >= 30, 10_000);
+    await waitUntil(() => sink.received.length >= 30, 10_000, 'all 30');
     const texts = sink.received.map((r) => (r.json() as { message_body: { text: string } }).message_body.text);
     expect(texts.filter((x) => x.startsWith('a'))).toEqual(Array.from({ length: 15 }, (_, i) => `a${i}`));
     expect(texts.filter((x) => x.startsWith('b'))).toEqual(Array.from({ length: 15 }, (_, i) => `b${i}`));
@@ -133,10 +138,10 @@ describe('inbound webhook → PortSIP', () => {
     sink.respondWith(500);
     await post(inboundJson({ message_id: 'dead-1' }));
     await post(inboundJson({ message_id: 'dead-2' }));
-    await until(
-      'dead',
+    await waitUntil(
       () => (t.db.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'dead'").get() as { n: number }).n >= 2,
       8000,
+      'dead',
     );
     const alerts = await t.fakeSlack.waitFor('chat.postMessage');
     const alert = t.fakeSlack
@@ -153,7 +158,7 @@ describe('shutdown', () => {
     await start();
     sink.delay(30_000);
     await post(inboundJson({ message_id: 'hung-1' }));
-    await until('the attempt', () => sink.received.length >= 1);
+    await waitUntil(() => sink.received.length >= 1, 5000, 'the attempt');
     await t.smsops.stop();
     const row = t.db.prepare("SELECT status, last_error FROM deliveries WHERE destination_kind = 'portsip'").get();
     expect(row).toMatchObject({ status: 'pending', last_error: expect.stringMatching(/socket hang up|ECONNRESET|closed/) });
@@ -255,8 +260,8 @@ describe('inbound webhook → Slack', () => {
     await start();
     t.fakeSlack.rateLimit('chat.postMessage', 1, 1);
     await post(inboundJson({ message_id: 'rl-1' }));
-    await until('PortSIP', () => sink.received.length >= 1, 500);
-    const limited = await until('the 429', () => t.fakeSlack.calls.find((c) => c.rateLimited));
+    await waitUntil(() => sink.received.length >= 1, 500, 'PortSIP');
+    const limited = await waitUntil(() => t.fakeSlack.calls.find((c) => c.rateLimited), 5000, 'the 429');
     const [posted] = await t.fakeSlack.waitFor('chat.postMessage', 1, 5000);
     expect((posted?.at ?? 0) - limited.at).toBeGreaterThanOrEqual(950);
   });
@@ -265,8 +270,7 @@ describe('inbound webhook → Slack', () => {
     await start({ SLACK_RELAY_PACE_MS: '300' });
     for (let i = 0; i < 40; i++)
       await post(inboundJson({ message_id: `storm-${i}`, from: `4474001${String(10000 + i)}` }, { text: `storm ${i}` }));
-    await until(
-      'all posted',
+    await waitUntil(
       () =>
         (
           t.db
@@ -274,6 +278,7 @@ describe('inbound webhook → Slack', () => {
             .get() as { n: number }
         ).n === 40,
       8000,
+      'all posted',
     );
     const posts = t.fakeSlack.callsTo('chat.postMessage').filter((c) => !c.rateLimited);
     expect(posts.length).toBeLessThan(40);
@@ -306,9 +311,11 @@ describe('delivery reports, health and metrics', () => {
     await start();
     sink.respondWith(503);
     await post(inboundJson({ message_id: 'h-1' }));
-    await until('an attempt', () => sink.received.length >= 1);
-    await until('the Slack post', () =>
-      t.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'slack' AND status = 'delivered'").get(),
+    await waitUntil(() => sink.received.length >= 1, 5000, 'an attempt');
+    await waitUntil(
+      () => t.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'slack' AND status = 'delivered'").get(),
+      5000,
+      'the Slack post',
     );
     const health = (await (await fetch(`${t.smsops.url}/healthz`)).json()) as Record<string, unknown>;
     expect(health).toMatchObject({ status: 'ok', db: 'ok', backlog: 1, dead: 0 });
@@ -325,7 +332,7 @@ describe('operator commands', () => {
     await start();
     sink.respondWith(500);
     await post(inboundJson({ message_id: 'st-1' }));
-    await until('an attempt', () => sink.received.length >= 1);
+    await waitUntil(() => sink.received.length >= 1, 5000, 'an attempt');
     const text = readable((await runCommand(t, 'relay status')).body);
     expect(text).toMatch(/1 waiting \(oldest \d+ s\)/);
     expect(text).toMatch(
@@ -338,23 +345,24 @@ describe('operator commands', () => {
     await start({ RELAY_DEAD_AFTER_HOURS: '0.00005' });
     sink.respondWith(500);
     await post(inboundJson({ message_id: 'rp-1' }));
-    await until('dead', () => t.db.prepare("SELECT 1 FROM deliveries WHERE status = 'dead'").get(), 8000);
+    await waitUntil(() => t.db.prepare("SELECT 1 FROM deliveries WHERE status = 'dead'").get(), 8000, 'dead');
     expect(readable((await runCommand(t, 'relay replay dead', { userId: OUTSIDER })).body)).toContain('Only the smsops admins');
     sink.respondWith(200);
     const before = sink.received.length;
     expect(readable((await runCommand(t, 'relay replay dead')).body)).toContain('1 dead delivery queued again');
-    await until('replayed', () => sink.received.length > before);
+    await waitUntil(() => sink.received.length > before, 5000, 'replayed');
     expect(sink.received.at(-1)?.json()).toMatchObject({ message_id: 'rp-1' });
   });
 
   it('/sms relay replay <id> sends one delivered message again; /sms inbox lists it with its deliveries, escaped', async () => {
     await start();
     await post(inboundJson({ message_id: 'in-1' }, { text: 'hi <!here>' }));
-    await until('delivered', () => sink.received.length >= 1);
+    await waitUntil(() => sink.received.length >= 1, 5000, 'delivered');
     await t.fakeSlack.waitFor('chat.postMessage');
-    await until(
-      'both delivered',
+    await waitUntil(
       () => (t.db.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'delivered'").get() as { n: number }).n === 2,
+      5000,
+      'both delivered',
     );
     const inbox = readable((await runCommand(t, 'inbox +1 415 555 0100')).body);
     expect(inbox).toContain('*+44 7400 123456* → +1 415 555 0100');
@@ -364,13 +372,13 @@ describe('operator commands', () => {
     expect(readable(question)).toContain('was delivered already to 2 destinations');
     const send = question.blocks
       .flatMap((b: { elements?: unknown[] }) => b.elements ?? [])
-      .find((e: { action_id?: string }) => e.action_id === 'relay_replay_confirm');
+      .find((e: { action_id?: string }) => e.action_id === ACTION.confirmReplay);
     const before = t.fakeSlack.responses.length;
-    await t.slack.blockAction({ actionId: 'relay_replay_confirm', value: send.value });
+    await t.slack.blockAction({ actionId: ACTION.confirmReplay, value: send.value });
     const reply = (await t.fakeSlack.waitForResponses(before + 1))[before];
     expect(reply?.body.replace_original).toBe(true);
     expect(readable(reply?.body)).toContain('Message in-1 queued again to 2 destinations');
-    await until('PortSIP again', () => sink.received.length >= 2);
+    await waitUntil(() => sink.received.length >= 2, 5000, 'PortSIP again');
     expect(readable((await runCommand(t, 'relay replay nope')).body)).toContain('No stored message has the id nope');
     expect(readable((await runCommand(t, 'inbox +1 202 555 0143')).body)).toContain('No inbound messages to +1 202 555 0143 yet');
   });

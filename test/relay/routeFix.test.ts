@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ACTION } from '../../src/slack/ids.js';
 import {
   ADMIN,
   OUTSIDER,
@@ -10,6 +11,7 @@ import {
   startSmsopsUnderTest,
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /**
@@ -63,16 +65,6 @@ async function post(smsops: SmsopsUnderTest, raw: string): Promise<void> {
   expect(response.status).toBe(200);
 }
 
-async function until<T>(what: string, read: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const texts = (s: WebhookSink) => s.received.map((r) => (r.json() as { message_body: { text: string } }).message_body.text);
 
 // biome-ignore lint/suspicious/noExplicitAny: Slack message bodies are asserted structurally
@@ -95,10 +87,13 @@ describe('a wrong route, fixed', () => {
     const smsops = t;
     await runCommand(smsops, `route set +1 415 555 0100 ${wrong.url}/emc/Wavix - US/${WRONG_UUID}`);
     for (const text of ['one', 'two', 'three']) await post(smsops, inbound(text));
-    await until('the first attempt failing at the wrong URL', () =>
-      smsops.db
-        .prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND attempts >= 1 AND last_status_code = 404")
-        .get(),
+    await waitUntil(
+      () =>
+        smsops.db
+          .prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND attempts >= 1 AND last_status_code = 404")
+          .get(),
+      5000,
+      'the first attempt failing at the wrong URL',
     );
 
     const reply = readable((await runCommand(smsops, `route set +1 415 555 0100 ${right.url}${PATH}`)).body);
@@ -106,7 +101,7 @@ describe('a wrong route, fixed', () => {
     expect(reply).not.toContain(UUID);
     await post(smsops, inbound('four'));
 
-    await until('all four at the fixed URL', () => right.received.length >= 4, 4000);
+    await waitUntil(() => right.received.length >= 4, 4000, 'all four at the fixed URL');
     expect(texts(right)).toEqual(['one', 'two', 'three', 'four']);
     expect(right.received.every((r) => r.path === SENT_PATH)).toBe(true);
     const wrongAttempts = wrong.received.length;
@@ -131,16 +126,16 @@ describe('a wrong route, fixed', () => {
     await runCommand(smsops, `route set +1 202 555 0143 ${own.url}${PATH}`);
     await post(smsops, inbound('to the default', { to: '14155550100' }));
     await post(smsops, inbound('to its own route', { to: '12025550143' }));
-    await until('both failed once', () => wrong.received.length >= 1 && own.received.length >= 1);
+    await waitUntil(() => wrong.received.length >= 1 && own.received.length >= 1, 5000, 'both failed once');
 
     const reply = readable((await runCommand(smsops, `route set default ${fixed.url}${PATH}`)).body);
     expect(reply).toContain('1 queued delivery (pending or dead) moved');
-    await until('the default number’s message at the fixed URL', () => fixed.received.length >= 1, 4000);
+    await waitUntil(() => fixed.received.length >= 1, 4000, 'the default number’s message at the fixed URL');
     expect(texts(fixed)).toEqual(['to the default']);
 
     // The number with its own route stays there until that route goes: then it follows `default`.
     expect(readable((await runCommand(smsops, 'route remove +1 202 555 0143')).body)).toContain('1 queued delivery');
-    await until('the other message at the fixed URL', () => fixed.received.length >= 2, 4000);
+    await waitUntil(() => fixed.received.length >= 2, 4000, 'the other message at the fixed URL');
     expect(texts(fixed)).toEqual(['to the default', 'to its own route']);
   });
 });
@@ -158,17 +153,22 @@ describe('dead letters at a wrong URL', () => {
     });
     const smsops = t;
     await post(smsops, inbound('dead at the wrong URL'));
-    await until('dead', () => smsops.db.prepare("SELECT 1 FROM deliveries WHERE status = 'dead'").get(), 8000);
-    await until('the dead-letter alert', () =>
-      smsops.db.prepare("SELECT 1 FROM alerts WHERE rule = 'relay_dead' AND status = 'open' AND slack_ts IS NOT NULL").get(),
+    await waitUntil(() => smsops.db.prepare("SELECT 1 FROM deliveries WHERE status = 'dead'").get(), 8000, 'dead');
+    await waitUntil(
+      () =>
+        smsops.db.prepare("SELECT 1 FROM alerts WHERE rule = 'relay_dead' AND status = 'open' AND slack_ts IS NOT NULL").get(),
+      5000,
+      'the dead-letter alert',
     );
 
     const reply = readable((await runCommand(smsops, `route set default ${right.url}${PATH}`)).body);
     expect(reply).toContain('1 queued delivery (pending or dead) moved');
-    await until('delivered at the fixed URL', () => right.received.length >= 1, 4000);
+    await waitUntil(() => right.received.length >= 1, 4000, 'delivered at the fixed URL');
     expect(texts(right)).toEqual(['dead at the wrong URL']);
-    await until('the alert resolved', () =>
-      smsops.db.prepare("SELECT 1 FROM alerts WHERE rule = 'relay_dead' AND status = 'resolved'").get(),
+    await waitUntil(
+      () => smsops.db.prepare("SELECT 1 FROM alerts WHERE rule = 'relay_dead' AND status = 'resolved'").get(),
+      5000,
+      'the alert resolved',
     );
   });
 });
@@ -185,19 +185,26 @@ describe('a wrong channel, fixed', () => {
     );
     await runCommand(smsops, 'route set +1 415 555 0100 <#C0WRONG001|gone>');
     await post(smsops, inbound('lost in the wrong channel'));
-    await until('a failed post', () =>
-      smsops.db
-        .prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'slack' AND last_error = 'Slack: channel_not_found'")
-        .get(),
+    await waitUntil(
+      () =>
+        smsops.db
+          .prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'slack' AND last_error = 'Slack: channel_not_found'")
+          .get(),
+      5000,
+      'a failed post',
     );
     const reply = readable((await runCommand(smsops, 'route set +1 415 555 0100 #sms-inbox')).body);
     expect(reply).toContain('1 queued delivery (pending or dead) moved');
-    const posts = await until('the post in the right channel', () => {
-      const found = smsops.fakeSlack
-        .callsTo('chat.postMessage')
-        .filter((c) => c.args.channel === 'C0RIGHT001' && readable(c.args).includes('lost in the wrong channel'));
-      return found.length > 0 ? found : undefined;
-    });
+    const posts = await waitUntil(
+      () => {
+        const found = smsops.fakeSlack
+          .callsTo('chat.postMessage')
+          .filter((c) => c.args.channel === 'C0RIGHT001' && readable(c.args).includes('lost in the wrong channel'));
+        return found.length > 0 ? found : undefined;
+      },
+      5000,
+      'the post in the right channel',
+    );
     expect(posts).toHaveLength(1);
   });
 });
@@ -227,7 +234,7 @@ describe('route set with a #channel', () => {
     ]);
 
     await post(smsops, inbound('hello', { to: '12025550143' }));
-    await until('PortSIP', () => pbx.received.length >= 1);
+    await waitUntil(() => pbx.received.length >= 1, 5000, 'PortSIP');
     expect(pbx.received[0]?.path).toBe(SENT_PATH);
     const posts = await smsops.fakeSlack.waitFor('chat.postMessage');
     expect(posts.some((c) => c.args.channel === 'G0PRIVATE1' && readable(c.args).includes('hello'))).toBe(true);
@@ -266,16 +273,18 @@ describe('replays', () => {
     });
     const smsops = t;
     await post(smsops, inbound('dies once'));
-    await until('dead', () => smsops.db.prepare("SELECT 1 FROM deliveries WHERE status = 'dead'").get(), 8000);
+    await waitUntil(() => smsops.db.prepare("SELECT 1 FROM deliveries WHERE status = 'dead'").get(), 8000, 'dead');
     const before = pbx.received.length;
 
     expect(readable((await runCommand(smsops, 'relay replay dead')).body)).toContain('1 dead delivery queued again');
     // Before the fresh window, a replayed dead delivery got exactly one attempt and was dead again.
-    await until('more than one attempt after the replay', () => pbx.received.length >= before + 2, 2500);
+    await waitUntil(() => pbx.received.length >= before + 2, 2500, 'more than one attempt after the replay');
     expect(smsops.db.prepare("SELECT status FROM deliveries WHERE destination_kind = 'portsip'").pluck().get()).not.toBe('dead');
     pbx.respondWith(200);
-    await until('delivered', () =>
-      smsops.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND status = 'delivered'").get(),
+    await waitUntil(
+      () => smsops.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND status = 'delivered'").get(),
+      5000,
+      'delivered',
     );
     expect(JSON.parse(lastAudit(smsops, 'relay.replay').params)).toMatchObject({ replayed: 1 });
   });
@@ -291,8 +300,7 @@ describe('replays', () => {
     });
     const smsops = t;
     await post(smsops, inbound('owed', { message_id: 'owed-1' }));
-    await until(
-      'PortSIP dead, Slack posted',
+    await waitUntil(
       () =>
         smsops.db
           .prepare(
@@ -300,6 +308,7 @@ describe('replays', () => {
           )
           .get(),
       8000,
+      'PortSIP dead, Slack posted',
     );
     pbx.respondWith(200);
     const postsOfIt = () => smsops.fakeSlack.callsTo('chat.postMessage').filter((c) => readable(c.args).includes('owed')).length;
@@ -308,8 +317,10 @@ describe('replays', () => {
     const answer = readable((await runCommand(smsops, 'relay replay owed-1')).body);
     expect(answer).not.toContain('delivered already');
     expect(answer).toContain('queued again to 1 destination');
-    await until('PortSIP at the current route', () =>
-      smsops.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND status = 'delivered'").get(),
+    await waitUntil(
+      () => smsops.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND status = 'delivered'").get(),
+      5000,
+      'PortSIP at the current route',
     );
     expect(pbx.received.at(-1)?.json()).toMatchObject({ message_id: 'owed-1' });
     // The Slack post that went out is not posted again.
@@ -323,8 +334,13 @@ describe('replays', () => {
     t = await startSmsopsUnderTest({ PORTSIP_WEBHOOK_URL: `${old.url}${PATH}`, SLACK_RELAY_PACE_MS: '0' });
     const smsops = t;
     await post(smsops, inbound('once', { message_id: 'replay-me' }));
-    await until('both delivered', () =>
-      smsops.db.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'delivered'").pluck().get() === 2 ? true : undefined,
+    await waitUntil(
+      () =>
+        smsops.db.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'delivered'").pluck().get() === 2
+          ? true
+          : undefined,
+      5000,
+      'both delivered',
     );
     await runCommand(smsops, `route set default ${current.url}${PATH}`);
 
@@ -335,23 +351,23 @@ describe('replays', () => {
     const question = (await runCommand(smsops, 'relay replay replay-me')).body;
     expect(readable(question)).toContain('was delivered already to 2 destinations');
     const buttons = buttonsOf(question);
-    const send = buttons.find((b) => b.action_id === 'relay_replay_confirm');
-    expect(buttons.map((b) => b.action_id)).toContain('relay_replay_cancel');
+    const send = buttons.find((b) => b.action_id === ACTION.confirmReplay);
+    expect(buttons.map((b) => b.action_id)).toContain(ACTION.cancelReplay);
     // Nothing is sent while the question is open.
     expect(smsops.db.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'delivered'").pluck().get()).toBe(2);
 
     let before = smsops.fakeSlack.responses.length;
-    await smsops.slack.blockAction({ actionId: 'relay_replay_cancel', value: 'cancel', userId: ADMIN });
+    await smsops.slack.blockAction({ actionId: ACTION.cancelReplay, value: 'cancel', userId: ADMIN });
     expect(readable((await smsops.fakeSlack.waitForResponses(before + 1))[before]?.body)).toContain('nothing was sent again');
 
     const postsBefore = smsops.fakeSlack.callsTo('chat.postMessage').length;
     before = smsops.fakeSlack.responses.length;
-    await smsops.slack.blockAction({ actionId: 'relay_replay_confirm', value: send?.value ?? '', userId: ADMIN });
+    await smsops.slack.blockAction({ actionId: ACTION.confirmReplay, value: send?.value ?? '', userId: ADMIN });
     const done = (await smsops.fakeSlack.waitForResponses(before + 1))[before]?.body;
     expect(done.replace_original).toBe(true);
     expect(readable(done)).toContain('Message replay-me queued again to 2 destinations (1 to the route in force now)');
 
-    await until('the current route', () => current.received.length >= 1);
+    await waitUntil(() => current.received.length >= 1, 5000, 'the current route');
     expect(current.received[0]?.json()).toMatchObject({ message_id: 'replay-me' });
     expect(old.received).toHaveLength(1);
     const posts = await smsops.fakeSlack.waitFor('chat.postMessage', postsBefore + 1);
@@ -368,8 +384,10 @@ describe('/sms relay status', () => {
     t = await startSmsopsUnderTest({ PORTSIP_WEBHOOK_URL: url, RELAY_RETRY_BASE_MS: '20000' });
     const smsops = t;
     await post(smsops, inbound('stuck', { message_id: 'stuck-1' }));
-    await until('a failed attempt', () =>
-      smsops.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND last_status_code = 404").get(),
+    await waitUntil(
+      () => smsops.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND last_status_code = 404").get(),
+      5000,
+      'a failed attempt',
     );
     const status = readable((await runCommand(smsops, 'relay status')).body);
     expect(status).toMatch(/PortSIP `http:\/\/127\.0\.0\.1:\d+\/emc\/Wavix - US\/a558…`: 1 pending/);

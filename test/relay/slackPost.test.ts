@@ -1,8 +1,8 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSlackPace } from '../../src/relay/slackPace.js';
-import { classifySlackFailure, createSlackRelaySender } from '../../src/relay/slackPost.js';
-import { portsipStateOf } from '../../src/relay/slackPostUpdater.js';
+import { createSlackPace } from '../../src/slack/notifier/slackPace.js';
+import { classifySlackFailure, createSlackRelaySender } from '../../src/slack/notifier/slackPost.js';
+import { portsipStateOf } from '../../src/slack/notifier/slackPostUpdater.js';
 import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { createSlackPostsRepository } from '../../src/store/repositories/slackPosts.js';

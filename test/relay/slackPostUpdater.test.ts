@@ -2,9 +2,9 @@ import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliveriesRepository } from '../../src/core/ports/deliveries.js';
 import { createLogger } from '../../src/log.js';
-import { createSlackPace } from '../../src/relay/slackPace.js';
-import { createSlackRelaySender } from '../../src/relay/slackPost.js';
-import { type SlackPostUpdater, startSlackPostUpdater } from '../../src/relay/slackPostUpdater.js';
+import { createSlackPace } from '../../src/slack/notifier/slackPace.js';
+import { createSlackRelaySender } from '../../src/slack/notifier/slackPost.js';
+import { type SlackPostUpdater, startSlackPostUpdater } from '../../src/slack/notifier/slackPostUpdater.js';
 import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { createSlackPostsRepository } from '../../src/store/repositories/slackPosts.js';
@@ -12,6 +12,7 @@ import { createSlackThreadsRepository } from '../../src/store/repositories/slack
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { readable } from '../helpers/smsopsUnderTest.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 let tmp: TempDb;
 let fake: FakeSlack;
@@ -27,16 +28,6 @@ afterEach(async () => {
   tmp.cleanup();
   await fake.close();
 });
-
-async function until<T>(what: string, read: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /** The sender and the updater as the relay wires them, on a real SQLite file and the fake Slack; the clock is real. */
 function setup() {
@@ -113,11 +104,11 @@ describe('the updater of delivery states in Slack posts', () => {
     updater.changed(portsip);
     deliveries.markDelivered(portsip.id, 200);
     updater.changed(portsip);
-    const [update] = await until('the update', () => (updates().length > 0 ? updates() : false));
+    const [update] = await waitUntil(() => (updates().length > 0 ? updates() : false), 5000, 'the update');
     expect(readable(update?.args.blocks)).toMatch(/PortSIP ✓ <!date/);
     expect(update?.args.ts).toBe(fake.callsTo('chat.postMessage')[0]?.result?.ts);
     // Nothing else is waiting: no second update comes.
-    await until('the post marked clean', () => tmp.db.prepare('SELECT 1 FROM slack_posts WHERE dirty = 0').get());
+    await waitUntil(() => tmp.db.prepare('SELECT 1 FROM slack_posts WHERE dirty = 0').get(), 5000, 'the post marked clean');
     expect(updates()).toHaveLength(1);
   });
 
@@ -129,15 +120,17 @@ describe('the updater of delivery states in Slack posts', () => {
     fake.failNext('chat.update', 'internal_error');
     deliveries.markDelivered(first.portsip.id, 200);
     updater.changed(first.portsip);
-    await until('a failed update', () => updates().some((c) => c.error === 'internal_error'));
+    await waitUntil(() => updates().some((c) => c.error === 'internal_error'), 5000, 'a failed update');
     const second = store('second');
     expect(await sender.send([second.item])).toEqual([{ delivered: true, statusCode: 200 }]);
-    const ok = await until('the update that got through', () => updates().find((c) => !c.error));
+    const ok = await waitUntil(() => updates().find((c) => !c.error), 5000, 'the update that got through');
     expect(readable(ok.args.blocks)).toContain('PortSIP ✓');
     expect(updates().filter((c) => c.error)).toHaveLength(2);
     // The fake records a call before smsops has read its answer: wait for the record of the success.
-    const row = await until('the post marked clean', () =>
-      db.prepare('SELECT dirty, last_update_error FROM slack_posts WHERE id = 1 AND dirty = 0').get(),
+    const row = await waitUntil(
+      () => db.prepare('SELECT dirty, last_update_error FROM slack_posts WHERE id = 1 AND dirty = 0').get(),
+      5000,
+      'the post marked clean',
     );
     expect(row).toEqual({ dirty: 0, last_update_error: null });
   });
@@ -149,13 +142,22 @@ describe('the updater of delivery states in Slack posts', () => {
     fake.failNext('chat.update', 'message_not_found');
     deliveries.markDelivered(portsip.id, 200);
     updater.changed(portsip);
-    await until('the refused update', () => updates().length === 1);
-    const row = await until('the post given up', () =>
-      db.prepare('SELECT dirty, last_update_error FROM slack_posts WHERE last_update_error IS NOT NULL').get(),
+    await waitUntil(() => updates().length === 1, 5000, 'the refused update');
+    const row = await waitUntil(
+      () => db.prepare('SELECT dirty, last_update_error FROM slack_posts WHERE last_update_error IS NOT NULL').get(),
+      5000,
+      'the post given up',
     );
     expect(row).toEqual({ dirty: 0, last_update_error: 'Slack: message_not_found' });
-    await new Promise((resolve) => setTimeout(resolve, 150)); // a few idle rounds of the updater
-    expect(updates()).toHaveLength(1);
+    // Another post's update getting through proves the loop went round again: a given-up post still due would
+    // have come first (due earlier).
+    const next = store('the next one');
+    await sender.send([next.item]);
+    deliveries.markDelivered(next.portsip.id, 200);
+    updater.changed(next.portsip);
+    await waitUntil(() => updates().length >= 2, 5000, "the next post's update");
+    expect(updates()).toHaveLength(2);
+    expect(updates()[1]?.args.ts).not.toBe(updates()[0]?.args.ts);
   });
 });
 

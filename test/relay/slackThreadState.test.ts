@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readable, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 let t: SmsopsUnderTest;
@@ -38,16 +39,6 @@ async function post(text: string, from = '447400123456') {
   expect(response.status).toBe(200);
 }
 
-async function until<T>(what: string, read: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const slackCalls = (method: string) => t.fakeSlack.callsTo(method).filter((c) => !c.error && !c.rateLimited);
 
 describe('the Slack leg through the real app', () => {
@@ -68,16 +59,21 @@ describe('the Slack leg through the real app', () => {
     await start();
     sink.respondWith(503);
     await post('hello PBX');
-    const shownRetrying = await until('a post or update showing the 503', () =>
-      [...slackCalls('chat.postMessage'), ...slackCalls('chat.update')].find((c) =>
-        readable(c.args.blocks).includes('PortSIP retrying (HTTP 503, attempt'),
-      ),
+    const shownRetrying = await waitUntil(
+      () =>
+        [...slackCalls('chat.postMessage'), ...slackCalls('chat.update')].find((c) =>
+          readable(c.args.blocks).includes('PortSIP retrying (HTTP 503, attempt'),
+        ),
+      8000,
+      'a post or update showing the 503',
     );
     const [original] = slackCalls('chat.postMessage');
     expect(readable(shownRetrying.args.blocks)).toMatch(/attempt \d+, next <!date\^\d+\^\{time\}\|\d\d:\d\d UTC>\)/);
     sink.respondWith(200);
-    const delivered = await until('the update showing PortSIP ✓', () =>
-      slackCalls('chat.update').find((c) => readable(c.args.blocks).includes('PortSIP ✓')),
+    const delivered = await waitUntil(
+      () => slackCalls('chat.update').find((c) => readable(c.args.blocks).includes('PortSIP ✓')),
+      8000,
+      'the update showing PortSIP ✓',
     );
     expect(delivered.args.ts).toBe(original?.result?.ts);
     expect(delivered.args.channel).toBe(original?.args.channel);
@@ -85,10 +81,11 @@ describe('the Slack leg through the real app', () => {
     expect(readable(delivered.args.blocks)).toMatch(/PortSIP ✓ <!date\^\d+\^\{time_secs\}\|\d\d:\d\d:\d\d UTC>/);
     expect(slackCalls('chat.postMessage')).toHaveLength(1);
     // The fake records the call before smsops has read the answer: wait for smsops to record the state shown.
-    const row = await until(
-      'the post recorded as showing the delivery',
+    const row = await waitUntil(
       () =>
         t.db.prepare('SELECT dirty, shown_state FROM slack_posts WHERE dirty = 0').get() as { shown_state: string } | undefined,
+      8000,
+      'the post recorded as showing the delivery',
     );
     expect(row.shown_state).toContain('"delivered"');
   });
@@ -97,10 +94,13 @@ describe('the Slack leg through the real app', () => {
     await start({ RELAY_DEAD_AFTER_HOURS: '0.0002', RELAY_RETRY_BASE_MS: '50' });
     sink.respondWith(500);
     await post('doomed');
-    await until('the post or update showing PortSIP dead', () =>
-      [...slackCalls('chat.postMessage'), ...slackCalls('chat.update')].find((c) =>
-        readable(c.args.blocks).includes('PortSIP dead: HTTP 500'),
-      ),
+    await waitUntil(
+      () =>
+        [...slackCalls('chat.postMessage'), ...slackCalls('chat.update')].find((c) =>
+          readable(c.args.blocks).includes('PortSIP dead: HTTP 500'),
+        ),
+      8000,
+      'the post or update showing PortSIP dead',
     );
   });
 
@@ -116,8 +116,7 @@ describe('the Slack leg through the real app', () => {
     sink.delay(5);
     const long = (i: number) => `storm ${i}: ${'a long message in a storm, with émoji 🌧️ '.repeat(38)}`;
     await Promise.all(Array.from({ length: 30 }, (_, i) => post(long(i), `4474001${10_000 + i}`)));
-    await until(
-      'all 30 in Slack',
+    await waitUntil(
       () =>
         (
           t.db
@@ -125,6 +124,7 @@ describe('the Slack leg through the real app', () => {
             .get() as { n: number }
         ).n === 30,
       15_000,
+      'all 30 in Slack',
     );
     expect(t.fakeSlack.calls.filter((c) => c.error)).toEqual([]);
     const posts = slackCalls('chat.postMessage');
@@ -132,11 +132,15 @@ describe('the Slack leg through the real app', () => {
     const text = posts.map((p) => readable(p.args.blocks)).join('\n');
     for (let i = 0; i < 30; i++) expect(text).toContain(`storm ${i}: a long message`);
     // Every message ends up shown as delivered to PortSIP, in its post or an update of it.
-    await until('every post showing PortSIP ✓', () => {
-      const latest = new Map<string, string>();
-      for (const c of [...slackCalls('chat.postMessage'), ...slackCalls('chat.update')])
-        latest.set(String(c.args.ts ?? c.result?.ts), readable(c.args.blocks));
-      return [...latest.values()].every((shown) => !/PortSIP (sending|retrying)/.test(shown));
-    });
+    await waitUntil(
+      () => {
+        const latest = new Map<string, string>();
+        for (const c of [...slackCalls('chat.postMessage'), ...slackCalls('chat.update')])
+          latest.set(String(c.args.ts ?? c.result?.ts), readable(c.args.blocks));
+        return [...latest.values()].every((shown) => !/PortSIP (sending|retrying)/.test(shown));
+      },
+      8000,
+      'every post showing PortSIP ✓',
+    );
   }, 30_000);
 });

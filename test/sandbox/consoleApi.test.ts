@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_WORKSPACE } from '../../src/sandbox/workspace.js';
+import { ACTION, CALLBACK, SENDER_ID_BLOCK } from '../../src/slack/ids.js';
 import { type SandboxUnderTest, senderIdFormValues, startSandboxUnderTest } from './sandboxUnderTest.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the console state is read structurally
@@ -81,10 +82,10 @@ describe('sandbox console API (plain HTTP, no browser)', () => {
   it('creates a Sender ID through the modal: errors on the fields, then the confirmation, the announcement and its approval', async () => {
     await t.api('command', { text: '/sms senderid create' });
     const modal = await t.waitForState(
-      (s) => (s.modal?.view.blocks.some((b: Item) => b.block_id === 'sid_value_text') ? s.modal : undefined),
+      (s) => (s.modal?.view.blocks.some((b: Item) => b.block_id === SENDER_ID_BLOCK.valueText) ? s.modal : undefined),
       'the Sender ID form',
     );
-    expect(modal.view.callback_id).toBe('senderid_create');
+    expect(modal.view.callback_id).toBe(CALLBACK.senderIdCreate);
 
     await t.api(`views/${modal.id}/submit`, { values: senderIdFormValues({ value: 'A', countries: [] }) });
     const errors = await t.waitForState(
@@ -168,7 +169,7 @@ describe('sandbox console API (plain HTTP, no browser)', () => {
     );
     const actions = list.blocks.find((b: Item) => b.type === 'actions');
     const button = actions.elements[0];
-    expect(button.action_id).toBe('number_enable_inbound');
+    expect(button.action_id).toBe(ACTION.enableInbound);
     const clicked = await t.api(`items/${list.id}/actions`, {
       blockId: actions.block_id,
       actionId: button.action_id,

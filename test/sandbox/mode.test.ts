@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isSandboxMode, parseSandboxConfig } from '../../src/sandbox/mode.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -85,15 +86,13 @@ describe('npm start with no credentials', () => {
       });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
-      const deadline = Date.now() + 25_000;
-      let url: string | undefined;
-      while (!url && Date.now() < deadline) {
-        url = /sandbox mode: nothing reaches Slack, Wavix or PortSIP; open (http:\/\/localhost:\d+\/sandbox)/.exec(output)?.[1];
-        if (!url) await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(url, output).toBeDefined();
+      const url = await waitUntil(
+        () => /sandbox mode: nothing reaches Slack, Wavix or PortSIP; open (http:\/\/localhost:\d+\/sandbox)/.exec(output)?.[1],
+        25_000,
+        () => `the sandbox URL in the output:\n${output}`,
+      );
 
-      const page = await fetch(url ?? '');
+      const page = await fetch(url);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('SANDBOX');
       expect(existsSync(join(cwd, 'data/sandbox.db'))).toBe(true);

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../src/log.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/startSandbox.js';
+import { SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../../src/slack/ids.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 export interface SandboxUnderTest {
   sandbox: RunningSandbox;
@@ -40,17 +42,18 @@ export async function startSandboxUnderTest(): Promise<SandboxUnderTest> {
   };
 
   const waitForState: SandboxUnderTest['waitForState'] = async (ready, what, timeoutMs = 8000) => {
-    const deadline = Date.now() + timeoutMs;
     let last: unknown;
-    for (;;) {
-      last = (await api('state')).json;
-      const value = ready(last);
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(last).slice(0, 3000)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    // Boxed: any value but undefined is an answer, a false or a 0 too.
+    const found = await waitUntil(
+      async () => {
+        last = (await api('state')).json;
+        const value = ready(last);
+        return value === undefined ? undefined : { value };
+      },
+      timeoutMs,
+      () => `${what}; last state: ${JSON.stringify(last).slice(0, 3000)}`,
+    );
+    return found.value;
   };
 
   return {
@@ -68,12 +71,19 @@ export async function startSandboxUnderTest(): Promise<SandboxUnderTest> {
 /** The Sender ID form's values, in Slack's `view.state.values` shape. */
 export function senderIdFormValues(fields: { value: string; countries: string[]; samples?: string }) {
   return {
-    sid_type: { sid_type_choice: { type: 'radio_buttons', selected_option: { value: 'alphanumeric' } } },
-    sid_value_text: { sid_value_input: { type: 'plain_text_input', value: fields.value } },
-    sid_countries: {
-      sid_countries_choice: { type: 'multi_static_select', selected_options: fields.countries.map((value) => ({ value })) },
+    [SENDER_ID_BLOCK.type]: {
+      [SENDER_ID_ACTION.type]: { type: 'radio_buttons', selected_option: { value: 'alphanumeric' } },
     },
-    sid_usecase: { sid_usecase_choice: { type: 'static_select', selected_option: { value: 'transactional' } } },
-    sid_samples: { sid_samples_input: { type: 'plain_text_input', value: fields.samples ?? null } },
+    [SENDER_ID_BLOCK.valueText]: { [SENDER_ID_ACTION.value]: { type: 'plain_text_input', value: fields.value } },
+    [SENDER_ID_BLOCK.countries]: {
+      [SENDER_ID_ACTION.countries]: {
+        type: 'multi_static_select',
+        selected_options: fields.countries.map((value) => ({ value })),
+      },
+    },
+    [SENDER_ID_BLOCK.usecase]: {
+      [SENDER_ID_ACTION.usecase]: { type: 'static_select', selected_option: { value: 'transactional' } },
+    },
+    [SENDER_ID_BLOCK.samples]: { [SENDER_ID_ACTION.samples]: { type: 'plain_text_input', value: fields.samples ?? null } },
   };
 }

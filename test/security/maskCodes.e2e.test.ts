@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readable, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 let t: SmsopsUnderTest;
@@ -31,9 +32,8 @@ async function relayOne() {
   });
   expect(response.status).toBe(200);
   const [post] = await t.fakeSlack.waitFor('chat.postMessage');
-  const deadline = Date.now() + 5000;
-  while (sink.received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  return { shown: readable({ text: post?.args.text, blocks: post?.args.blocks }), portsip: sink.received[0]?.body };
+  const [delivered] = await waitUntil(() => sink.received.length > 0 && sink.received, 5000, 'the SMS at PortSIP');
+  return { shown: readable({ text: post?.args.text, blocks: post?.args.blocks }), portsip: delivered?.body };
 }
 
 describe('SMS_MASK_CODES', () => {
@@ -56,13 +56,12 @@ describe('SMS_MASK_CODES', () => {
     expect(response.status).toBe(200);
     await t.fakeSlack.waitFor('chat.postMessage');
     sink.respondWith(200);
-    const deadline = Date.now() + 10_000;
-    const delivered = () =>
-      t.fakeSlack.callsTo('chat.update').find((c) => readable({ blocks: c.args.blocks }).includes('PortSIP ✓'));
-    while (!delivered() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    const edit = delivered();
-    expect(edit, 'the post is edited to show PortSIP ✓').toBeDefined();
-    const shown = readable({ text: edit?.args.text, blocks: edit?.args.blocks });
+    const edit = await waitUntil(
+      () => t.fakeSlack.callsTo('chat.update').find((c) => readable({ blocks: c.args.blocks }).includes('PortSIP ✓')),
+      10_000,
+      'the post edited to show PortSIP ✓',
+    );
+    const shown = readable({ text: edit.args.text, blocks: edit.args.blocks });
     expect(shown).not.toContain('482913');
     expect(shown).toContain('Your verification code is ••••••.');
   });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ACTION } from '../../src/slack/ids.js';
 import {
   ADMIN,
   ALERT_CHANNEL,
@@ -9,6 +10,7 @@ import {
   startSmsopsUnderTest,
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 let t: SmsopsUnderTest;
@@ -21,16 +23,6 @@ afterEach(async () => {
 });
 
 const UUID = '0d3c9a7e-5b1f-4c2d-9e8f-1a2b3c4d5e6f';
-
-async function until<T>(what: string, read: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('credentials in URLs', () => {
   it('never shows a route’s user, password or token: route set, route list, doctor, App Home', async () => {
@@ -72,9 +64,9 @@ describe('webhook set confirmations', () => {
     expect(readable(body)).toContain('`https://…@pbx.example.com:8887/emc/Wavix%20-%20US/0d3c…`');
     for (const secret of ['hunter2', UUID.slice(4)]) expect(slackTraffic(t)).not.toContain(secret);
     // biome-ignore lint/suspicious/noExplicitAny: a Block Kit message asserted structurally
-    const replace = body.blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === 'webhook_confirm_replace');
+    const replace = body.blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === ACTION.confirmWebhook);
     const before = t.fakeSlack.responses.length;
-    await t.slack.blockAction({ actionId: 'webhook_confirm_replace', value: replace.value, userId: ADMIN });
+    await t.slack.blockAction({ actionId: ACTION.confirmWebhook, value: replace.value, userId: ADMIN });
     const reply = (await t.fakeSlack.waitForResponses(before + 1))[before];
     expect(readable(reply?.body)).toContain('updated on Wavix');
     expect(t.emulator.state().profile.sms_relay_url).toContain('/webhooks/wavix/inbound/');
@@ -104,10 +96,13 @@ describe('words of a destination reaching Slack', () => {
       }),
     });
     expect(response.status).toBe(200);
-    const alert = await until('the dead-letter alert', () =>
-      t.fakeSlack
-        .callsTo('chat.postMessage')
-        .find((c) => c.args.channel === ALERT_CHANNEL && String(c.args.text).includes('dead letters')),
+    const alert = await waitUntil(
+      () =>
+        t.fakeSlack
+          .callsTo('chat.postMessage')
+          .find((c) => c.args.channel === ALERT_CHANNEL && String(c.args.text).includes('dead letters')),
+      8000,
+      'the dead-letter alert',
     );
     const shown = readable({ text: alert.args.text, blocks: alert.args.blocks });
     for (const raw of ['<!channel>', '<@U123>', '<https://evil.example|bank>']) expect(shown).not.toContain(raw);

@@ -10,6 +10,7 @@ import {
   startSmsopsUnderTest,
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /** A Slack workspace admin and a workspace owner who are not in SLACK_ADMIN_USERS. */
@@ -176,14 +177,6 @@ describe('who may read SMS text and what a destination answered', () => {
         n: number;
       }
     ).n;
-  async function until(what: string, ready: () => boolean) {
-    const deadline = Date.now() + 5000;
-    while (!ready()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-
   async function startWithFailingPbx() {
     sink = await startWebhookSink();
     // What the destination says: a page smsops must not hand to whoever set the route.
@@ -195,7 +188,7 @@ describe('who may read SMS text and what a destination answered', () => {
     });
     t.fakeSlack.setChannelMembers(ALERT_CHANNEL, ['U0MEMBER01', WORKSPACE_OWNER]);
     await postInbound('Your code is 482913');
-    await until('the failed PortSIP attempt', () => failedAttempts() > 0);
+    await waitUntil(() => failedAttempts() > 0, 5000, 'the failed PortSIP attempt');
   }
 
   it('shows a non-member the counts and states without the text or the sender, with the reason', async () => {

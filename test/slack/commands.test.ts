@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ACTION } from '../../src/slack/ids.js';
 import {
   ADMIN,
   OUTSIDER,
@@ -99,9 +100,12 @@ describe('/sms number list', () => {
     const actions = body.blocks.filter((b: { type: string }) => b.type === 'actions');
     const enable = actions
       .flatMap((a: { elements: Array<{ action_id: string; value: string }> }) => a.elements)
-      .filter((e: { action_id: string }) => e.action_id === 'number_enable_inbound');
+      .filter((e: { action_id: string }) => e.action_id === ACTION.enableInbound);
     expect(enable.map((e: { value: string }) => e.value)).toEqual(['+12025550143']);
-    expect(text).toContain('Point default at smsops');
+    const pointDefault = actions
+      .flatMap((a: { elements: Array<{ action_id: string; value: string }> }) => a.elements)
+      .filter((e: { action_id: string; value: string }) => e.action_id === ACTION.pointWebhookAtSmsops && e.value === 'default');
+    expect(pointDefault).toHaveLength(1);
   });
 
   it('marks a number whose own webhook overrides the default and does not point at smsops', async () => {
@@ -154,7 +158,7 @@ describe('/sms number enable-inbound', () => {
 
   it('works from the button of the number list', async () => {
     const before = t.fakeSlack.responses.length;
-    const response = await t.slack.blockAction({ actionId: 'number_enable_inbound', value: '+12025550143', userId: ADMIN });
+    const response = await t.slack.blockAction({ actionId: ACTION.enableInbound, value: '+12025550143', userId: ADMIN });
     expect(response.status).toBe(200);
     const reply = (await t.fakeSlack.waitForResponses(before + 1))[before];
     expect(readable(reply?.body)).toContain('Inbound SMS is now active on +1 202 555 0143');

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ACTION } from '../../src/slack/ids.js';
 import { doctorMessage } from '../../src/slack/ui/doctor.js';
 import { createRoutesRepository } from '../../src/store/repositories/routes.js';
 import {
@@ -66,7 +67,7 @@ describe('/sms doctor', () => {
     expect(washington.text.text).toContain('Inbound SMS is not active');
     expect(washington.accessory).toMatchObject({
       type: 'button',
-      action_id: 'number_enable_inbound',
+      action_id: ACTION.enableInbound,
       value: '+12025550143',
       text: { text: 'Enable inbound SMS' },
     });

@@ -4,7 +4,8 @@ import {
   type PortsipStandIn,
   STANDIN_WAVIX_WEBHOOK,
   startPortsipStandIn,
-} from '../../src/portsip/standIn.js';
+} from '../../src/sandbox/portsip/standIn.js';
+import { ACTION } from '../../src/slack/ids.js';
 import {
   ADMIN,
   readable,
@@ -42,7 +43,7 @@ describe('/sms portsip (PortSIP REST API)', () => {
     expect(text).toContain('no route yet');
     expect(text).toContain('`https://pbx.example.com:8887/emc/Wavix - US/0d3c…`');
     const button = proposals.blocks.find(
-      (b: { accessory?: { action_id: string } }) => b.accessory?.action_id === 'portsip_use_route',
+      (b: { accessory?: { action_id: string } }) => b.accessory?.action_id === ACTION.usePortsipRoute,
     )?.accessory;
     expect(button.value).not.toContain('0d3c8a52'); // the URL's secret segment never travels through Slack
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CALLBACK, SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../../src/slack/ids.js';
 import {
   ADMIN,
   ALERT_CHANNEL,
@@ -50,9 +51,9 @@ describe('/sms senderid create', () => {
     const { view } = await openForm();
     const [opened] = t.fakeSlack.callsTo('views.open');
     expect(readable(opened?.args.view)).toContain('Loading your Wavix numbers');
-    expect(view.callback_id).toBe('senderid_create');
-    expect(blockById(view, 'sid_value_text').element.type).toBe('plain_text_input');
-    const groups = blockById(view, 'sid_countries').element.option_groups;
+    expect(view.callback_id).toBe(CALLBACK.senderIdCreate);
+    expect(blockById(view, SENDER_ID_BLOCK.valueText).element.type).toBe('plain_text_input');
+    const groups = blockById(view, SENDER_ID_BLOCK.countries).element.option_groups;
     const refused = groups.at(-1);
     expect(refused.label.text).toBe('Not allowed for alphanumeric Sender IDs');
     expect(refused.options.map((o: { value: string }) => o.value).sort()).toEqual(['CA', 'US']);
@@ -63,8 +64,8 @@ describe('/sms senderid create', () => {
   it('switching to numeric offers the account’s SMS-enabled numbers in a select', async () => {
     const { viewId, metadata } = await openForm();
     const response = await t.slack.blockAction({
-      actionId: 'sid_type_choice',
-      blockId: 'sid_type',
+      actionId: SENDER_ID_ACTION.type,
+      blockId: SENDER_ID_BLOCK.type,
       container: 'view',
       viewId,
       privateMetadata: metadata,
@@ -75,16 +76,18 @@ describe('/sms senderid create', () => {
     expect(response.status).toBe(200);
     const updates = await t.fakeSlack.waitFor('views.update', 2);
     const view = updates[1]?.args.view;
-    const options = blockById(view, 'sid_value_number').element.options.map((o: { value: string }) => o.value);
+    const options = blockById(view, SENDER_ID_BLOCK.valueNumber).element.options.map((o: { value: string }) => o.value);
     expect(options).toEqual(['+14155550100', '+16135550123', '+447400123456']);
-    expect(blockById(view, 'sid_countries').element.initial_options.map((o: { value: string }) => o.value)).toEqual(['GB']);
+    expect(blockById(view, SENDER_ID_BLOCK.countries).element.initial_options.map((o: { value: string }) => o.value)).toEqual([
+      'GB',
+    ]);
     expect(JSON.parse(view.private_metadata).type).toBe('numeric');
   });
 
   it('shows rule violations on the fields, not as a crash, and sends nothing to Wavix', async () => {
     const { viewId, metadata } = await openForm();
     const response = await t.slack.viewSubmission({
-      callbackId: 'senderid_create',
+      callbackId: CALLBACK.senderIdCreate,
       viewId,
       privateMetadata: metadata,
       values: values({ text: 'Acmé Shop!!', countries: ['US', 'GB'] }),
@@ -100,7 +103,7 @@ describe('/sms senderid create', () => {
   it('creates it on Wavix, stores the requester, confirms, and announces it as pending in the alert channel', async () => {
     const { viewId, metadata } = await openForm();
     const response = await t.slack.viewSubmission({
-      callbackId: 'senderid_create',
+      callbackId: CALLBACK.senderIdCreate,
       viewId,
       privateMetadata: metadata,
       userId: ADMIN,
@@ -142,28 +145,28 @@ describe('/sms senderid create', () => {
       body: { success: false, message: 'Sender ID cannot be provisioned. Brand name is reserved' },
     });
     await t.slack.viewSubmission({
-      callbackId: 'senderid_create',
+      callbackId: CALLBACK.senderIdCreate,
       viewId,
       privateMetadata: metadata,
       values: values({ text: 'Acme', countries: ['DE'] }),
     });
     const updates = await t.fakeSlack.waitFor('views.update', 2);
     const view = updates[1]?.args.view;
-    expect(readable(blockById(view, 'sid_notice'))).toContain('Brand name is reserved');
-    expect(blockById(view, 'sid_value_text').element.initial_value).toBe('Acme');
+    expect(readable(blockById(view, SENDER_ID_BLOCK.notice))).toContain('Brand name is reserved');
+    expect(blockById(view, SENDER_ID_BLOCK.valueText).element.initial_value).toBe('Acme');
     expect(t.fakeSlack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
   it('refuses a numeric Sender ID on a number that is not SMS-enabled', async () => {
     const { viewId } = await openForm();
     await t.slack.viewSubmission({
-      callbackId: 'senderid_create',
+      callbackId: CALLBACK.senderIdCreate,
       viewId,
       privateMetadata: JSON.stringify({ channelId: 'C0ALERTS01', type: 'numeric' }),
       values: values({ text: '+44 20 7946 0000', countries: ['GB'] }),
     });
     const updates = await t.fakeSlack.waitFor('views.update', 2);
-    expect(readable(blockById(updates[1]?.args.view, 'sid_notice'))).toContain(
+    expect(readable(blockById(updates[1]?.args.view, SENDER_ID_BLOCK.notice))).toContain(
       '+44 20 7946 0000 is not an SMS-enabled number of this Wavix account',
     );
     expect(t.emulator.state().senderIds).toHaveLength(1);
@@ -172,7 +175,7 @@ describe('/sms senderid create', () => {
   it('refuses a non-admin’s request, tells them why, and records it', async () => {
     const { viewId, metadata } = await openForm();
     await t.slack.viewSubmission({
-      callbackId: 'senderid_create',
+      callbackId: CALLBACK.senderIdCreate,
       viewId,
       privateMetadata: metadata,
       userId: OUTSIDER,

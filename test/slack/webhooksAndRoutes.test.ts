@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ACTION } from '../../src/slack/ids.js';
 import {
   ADMIN,
   OUTSIDER,
@@ -47,9 +48,9 @@ describe('/sms webhook set', () => {
     expect(readable(body)).toContain('`https://pbx.example.com:8887/emc/Wavix%20-%20US/a558…`');
     expect(t.emulator.state().profile.sms_relay_url).toContain('pbx.example.com');
 
-    const replace = buttonsOf(body).find((b: { action_id: string }) => b.action_id === 'webhook_confirm_replace');
+    const replace = buttonsOf(body).find((b: { action_id: string }) => b.action_id === ACTION.confirmWebhook);
     const before = t.fakeSlack.responses.length;
-    await t.slack.blockAction({ actionId: 'webhook_confirm_replace', value: replace.value, userId: ADMIN });
+    await t.slack.blockAction({ actionId: ACTION.confirmWebhook, value: replace.value, userId: ADMIN });
     const reply = (await t.fakeSlack.waitForResponses(before + 1))[before];
     expect(reply?.body.replace_original).toBe(true);
     expect(readable(reply?.body)).toContain('updated on Wavix');
@@ -61,9 +62,9 @@ describe('/sms webhook set', () => {
     t.emulator.state().profile.sms_relay_url = 'https://old.example.com/hook';
     const { body } = await runCommand(t, 'webhook set');
     t.emulator.state().profile.sms_relay_url = 'https://someone-else.example.com/hook';
-    const replace = buttonsOf(body).find((b: { action_id: string }) => b.action_id === 'webhook_confirm_replace');
+    const replace = buttonsOf(body).find((b: { action_id: string }) => b.action_id === ACTION.confirmWebhook);
     const before = t.fakeSlack.responses.length;
-    await t.slack.blockAction({ actionId: 'webhook_confirm_replace', value: replace.value });
+    await t.slack.blockAction({ actionId: ACTION.confirmWebhook, value: replace.value });
     const reply = (await t.fakeSlack.waitForResponses(before + 1))[before];
     expect(readable(reply?.body)).toContain('changed since you were asked to confirm; nothing was changed');
     expect(t.emulator.state().profile.sms_relay_url).toBe('https://someone-else.example.com/hook');
@@ -81,7 +82,7 @@ describe('/sms webhook set', () => {
     t = await startSmsopsUnderTest();
     const list = (await runCommand(t, 'number list')).body;
     const point = buttonsOf(list).find((b: { value: string }) => b.value === '+14155550100');
-    expect(point.action_id).toBe('webhook_point_at_smsops');
+    expect(point.action_id).toBe(ACTION.pointWebhookAtSmsops);
     const before = t.fakeSlack.responses.length;
     await t.slack.blockAction({ actionId: point.action_id, value: point.value });
     await t.fakeSlack.waitForResponses(before + 1);

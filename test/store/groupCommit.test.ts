@@ -4,6 +4,7 @@ import { StoreUnavailableError } from '../../src/core/ports/storeErrors.js';
 import { createGroupCommit } from '../../src/store/groupCommit.js';
 import { createWriteHealth } from '../../src/store/writeHealth.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 let temp: TempDb;
 afterEach(() => temp.cleanup());
@@ -40,9 +41,12 @@ describe('group commit when the database cannot be written', () => {
     // The event loop still turns while the write waits: timers fire.
     let ticks = 0;
     const ticker = setInterval(() => (ticks += 1), 5);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await waitUntil(
+      () => ticks > 5 && !health.state().writable,
+      5_000,
+      () => `ticks and the lock seen (ticks: ${ticks})`,
+    );
     clearInterval(ticker);
-    expect(ticks).toBeGreaterThan(5);
     expect(health.state()).toMatchObject({ writable: false, reason: 'the database is locked by another process' });
     other.exec('COMMIT');
     other.close();

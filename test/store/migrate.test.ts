@@ -44,6 +44,7 @@ const SHIPPED = [
   '015_slack_posts.sql',
   '016_delivery_deterministic_failures.sql',
   '017_retention_indexes.sql',
+  '018_alert_facts.sql',
   '019_conversations.sql',
 ];
 

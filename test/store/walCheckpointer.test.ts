@@ -3,18 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startWalCheckpointer } from '../../src/store/walCheckpointer.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 let temp: TempDb;
 afterEach(() => temp.cleanup());
 
 const quiet = createLogger({ level: 'error', sink: () => {} });
-const waitUntil = async (check: () => boolean, ms = 5_000) => {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > ms) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 describe('WAL checkpointer', () => {
   it('copies committed pages into the database file from its own thread, and hands checkpoints back when stopped', async () => {
@@ -30,7 +24,7 @@ describe('WAL checkpointer', () => {
       for (let i = 0; i < 2_000; i++) insert.run(`k${i}`, 'x'.repeat(500));
     })();
     // …yet the rows reach the database file itself: the worker checkpointed them.
-    await waitUntil(() => statSync(path).size > before + 500_000);
+    await waitUntil(() => statSync(path).size > before + 500_000, 5_000, 'the rows in the database file');
 
     await checkpointer.stop();
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);

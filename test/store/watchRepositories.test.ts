@@ -51,34 +51,39 @@ describe('alerts', () => {
   it('fires once, updates in place while it lasts, and resolves', () => {
     const alerts = createAlertsRepository(t.db, t.clock.now);
     const first = alerts.raise({
-      rule: 'delivery_failure_rate',
+      rule: 'failure_rate',
       subjectKey: '+14155550100',
       severity: 'warning',
-      summary: '12% failed',
+      facts: { number: '14155550100', failed: 12, finished: 100, topFailure: null, thresholdPct: 20 },
     });
     expect(first.opened).toBe(true);
     alerts.setSlackMessage(first.alert.id, 'C0123456789', '1700000000.000100');
     t.clock.advance(60_000);
     const again = alerts.raise({
-      rule: 'delivery_failure_rate',
+      rule: 'failure_rate',
       subjectKey: '+14155550100',
       severity: 'critical',
-      summary: '40% failed',
+      facts: { number: '14155550100', failed: 40, finished: 100, topFailure: null, thresholdPct: 20 },
     });
     expect(again.opened).toBe(false);
     expect(again.alert).toMatchObject({
       id: first.alert.id,
-      summary: '40% failed',
+      facts: { failed: 40 },
       severity: 'critical',
       slackTs: '1700000000.000100',
     });
     expect(alerts.open()).toHaveLength(1);
 
-    const resolved = alerts.resolve('delivery_failure_rate', '+14155550100');
+    const resolved = alerts.resolve('failure_rate', '+14155550100');
     expect(resolved).toMatchObject({ status: 'resolved', resolvedAt: t.clock.now() });
-    expect(alerts.resolve('delivery_failure_rate', '+14155550100')).toBeUndefined();
+    expect(alerts.resolve('failure_rate', '+14155550100')).toBeUndefined();
     expect(
-      alerts.raise({ rule: 'delivery_failure_rate', subjectKey: '+14155550100', severity: 'warning', summary: 'again' }).opened,
+      alerts.raise({
+        rule: 'failure_rate',
+        subjectKey: '+14155550100',
+        severity: 'warning',
+        facts: { number: '14155550100', failed: 50, finished: 100, topFailure: null, thresholdPct: 20 },
+      }).opened,
     ).toBe(true);
   });
 

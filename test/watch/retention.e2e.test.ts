@@ -7,6 +7,7 @@ import {
   startSmsopsUnderTest,
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 const DAY = 86_400_000;
@@ -59,21 +60,13 @@ const deliveryStates = (wavixId: string) =>
     .pluck()
     .all(wavixId) as string[];
 
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('retention job (real app, emulator clock)', () => {
   it('`/sms jobs run retention` deletes an old relayed message, keeps one still pending, and shows in `/sms jobs`', async () => {
     await postInbound('relayed-1');
-    await until('both legs delivered', () => deliveryStates('relayed-1').every((s) => s.includes(':delivered:')));
+    await waitUntil(() => deliveryStates('relayed-1').every((s) => s.includes(':delivered:')), 5000, 'both legs delivered');
     sink.respondWith(503);
     await postInbound('pending-1');
-    await until('a failed PortSIP attempt', () => deliveryStates('pending-1').includes('portsip:pending:1'));
+    await waitUntil(() => deliveryStates('pending-1').includes('portsip:pending:1'), 5000, 'a failed PortSIP attempt');
     // The relay reads the same clock as retention: its next attempt is put beyond the jump, or that attempt (91 days
     // into the retry window) would make the delivery dead before retention runs.
     t.db.prepare("UPDATE deliveries SET next_attempt_at = ? WHERE status = 'pending'").run(t.emulator.clock.now() + 365 * DAY);

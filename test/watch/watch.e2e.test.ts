@@ -1,5 +1,7 @@
 import { PNG } from 'pngjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ALERT_RULE } from '../../src/core/alertRules.js';
+import { ACTION } from '../../src/slack/ids.js';
 import {
   ADMIN,
   ALERT_CHANNEL,
@@ -33,6 +35,7 @@ async function wavix(method: string, path: string, body?: unknown): Promise<unkn
 
 const alertPosts = () =>
   t.fakeSlack.callsTo('chat.postMessage').filter((c) => c.args.channel === ALERT_CHANNEL && !c.args.thread_ts);
+const alerts = () => t.db.prepare('SELECT rule, subject_key, status, slack_ts FROM alerts ORDER BY id').all();
 const runJob = async (name: string) => {
   const { body } = await runCommand(t, `jobs run ${name}`);
   return readable(body);
@@ -51,13 +54,16 @@ describe('traffic watch (real app, emulator clock, fake Slack)', () => {
     await runJob('traffic-watch');
     // One alert for the account default, not one more per number following it.
     expect(alertPosts()).toHaveLength(1);
-    expect(readable(alertPosts()[0]?.args)).toContain('account default inbound SMS webhook no longer points at smsops');
+    const postedTs = alertPosts()[0]?.result?.ts;
+    expect(alerts()).toEqual([{ rule: ALERT_RULE.numberDrift, subject_key: 'account', status: 'open', slack_ts: postedTs }]);
+    expect(readable(alertPosts()[0]?.args)).toContain('no longer points at smsops');
 
     await wavix('PUT', '/v1/profile', { sms_relay_url: smsopsUrl });
     await runJob('traffic-watch');
-    const resolved = t.fakeSlack.callsTo('chat.update').filter((c) => c.args.ts && String(c.args.text).startsWith('Resolved:'));
-    expect(resolved).toHaveLength(1);
-    expect(String(resolved[0]?.args.text)).toContain('no longer points at smsops');
+    expect(alerts()).toMatchObject([{ rule: ALERT_RULE.numberDrift, status: 'resolved' }]);
+    // Resolved in place: the alert's own post is edited, once.
+    const resolved = t.fakeSlack.callsTo('chat.update').filter((c) => String(c.args.text).startsWith('Resolved:'));
+    expect(resolved.map((c) => c.args.ts)).toEqual([postedTs]);
     expect(slackTraffic(t)).not.toContain(t.emulator.apiKey);
   });
 
@@ -169,7 +175,7 @@ describe('drift and intentional changes', () => {
     const { body } = await runCommand(t, 'webhook set +14155550100 https://pbx.example.com:8887/emc/Wavix - US/direct');
     const confirm = body.blocks
       .flatMap((b: { elements?: Array<{ action_id: string; value: string }> }) => b.elements ?? [])
-      .find((e: { action_id: string }) => e.action_id === 'webhook_confirm_replace');
+      .find((e: { action_id: string }) => e.action_id === ACTION.confirmWebhook);
     const before = t.fakeSlack.responses.length;
     await t.slack.blockAction({ actionId: confirm.action_id, value: confirm.value, userId: ADMIN });
     await t.fakeSlack.waitForResponses(before + 1);

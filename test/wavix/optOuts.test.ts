@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startWavixEmulator, type WavixEmulator } from '../../src/emulator/server.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { createWavixClient, type WavixClient } from '../../src/wavix/client.js';
 import { WavixError } from '../../src/wavix/errors.js';
 import { isOptedOutRefusal } from '../../src/wavix/optOuts.js';

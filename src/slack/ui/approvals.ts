@@ -1,6 +1,5 @@
 import type { SenderIdRecord, UnannouncedChange } from '../../core/model/senderId.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
-import type { TenDlcStatus } from '../../store/repositories/tenDlc.js';
 import { countryName } from './senderIdForm.js';
 import { senderIdLabel } from './senderIds.js';
 import { type Block, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
@@ -62,7 +61,7 @@ export function senderIdDecisionsMessage(record: AnnouncedSenderId, decisions: r
 
 /** The alert raised with a rejection: it stays open until the country is approved after all. */
 export function senderIdRejectedAlertSummary(
-  record: Pick<SenderIdRecord, 'value' | 'type'>,
+  record: { value: string; type: string },
   country: string,
   reason: string | null,
 ): string {
@@ -100,7 +99,16 @@ const statusIcon = (status: string) =>
   GOOD.has(status) ? ':white_check_mark:' : BAD.has(status) ? ':no_entry:' : ':hourglass_flowing_sand:';
 
 export interface TenDlcChangeView {
-  change: TenDlcStatus;
+  change: {
+    kind: 'brand' | 'campaign' | 'number';
+    brandId: string;
+    campaignId: string | null;
+    number: string | null;
+    status: string;
+    /** Null when first seen (announcements only). */
+    previousStatus?: string | null;
+    source?: string;
+  };
   /** The brand's DBA or company name, when a poll has seen it. */
   brandLabel: string | null;
   /** The campaign's name, when a poll has seen it. */

@@ -1,10 +1,11 @@
 import type { types } from '@slack/bolt';
+import type { Alert } from '../../core/model/alert.js';
 import type { SenderIdRecord } from '../../core/model/senderId.js';
 import type { NumbersOverview } from '../../core/numbers.js';
 import type { RoutesOverview } from '../../core/routes.js';
 import type { RelayStatus } from '../../relay/operations.js';
-import type { Alert } from '../../store/repositories/alerts.js';
 import { ACTION } from '../ids.js';
+import { alertText } from './alerts.js';
 import { inboundLine, webhookLine } from './numbers.js';
 import { routeListMessage } from './routes.js';
 import { senderIdLabel } from './senderIds.js';
@@ -34,7 +35,7 @@ function alertsSection(open: readonly Alert[]): Block {
   if (open.length === 0) return section('*Alerts*\n:white_check_mark: None open.');
   const lines = open
     .slice(0, 15)
-    .map((a) => `• ${a.severity === 'critical' ? ':rotating_light:' : ':warning:'} ${escapeMrkdwn(clip(a.summary, 250))}`);
+    .map((a) => `• ${a.severity === 'critical' ? ':rotating_light:' : ':warning:'} ${escapeMrkdwn(clip(alertText(a), 250))}`);
   return section(`*Alerts* (${open.length} open)\n${lines.join('\n')}`);
 }
 

@@ -1,6 +1,7 @@
+import type { Alert } from '../../core/model/alert.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import type { trafficReport } from '../../core/traffic.js';
-import type { Alert } from '../../store/repositories/alerts.js';
+import { alertText } from './alerts.js';
 import { type Block, clip, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
 
 export type TrafficReportView = ReturnType<typeof trafficReport>;
@@ -50,7 +51,7 @@ export function dailyDigestMessage(r: TrafficReportView, open: readonly Alert[])
       ? ':white_check_mark: No open alerts.'
       : `:warning: ${open.length} open alert${open.length === 1 ? '' : 's'}:\n${open
           .slice(0, 10)
-          .map((a) => `• ${escapeMrkdwn(clip(a.summary, 200))}`)
+          .map((a) => `• ${escapeMrkdwn(clip(alertText(a), 200))}`)
           .join('\n')}`;
   return {
     text: `Daily SMS digest: ${r.totals.sent} sent, ${r.totals.failed} failed, ${r.totals.inbound} inbound, delivery rate ${rate(r)}`,

@@ -1,21 +1,6 @@
+import type { Alert, AlertSeverity, RaisedAlert } from '../../core/model/alert.js';
+import type { AlertsRepository } from '../../core/ports/alerts.js';
 import type { Db } from '../database.js';
-
-export type AlertSeverity = 'info' | 'warning' | 'critical';
-
-export interface Alert {
-  id: number;
-  rule: string;
-  subjectKey: string;
-  status: 'open' | 'resolved';
-  severity: AlertSeverity;
-  summary: string;
-  details: Record<string, unknown>;
-  openedAt: number;
-  updatedAt: number;
-  resolvedAt: number | null;
-  slackChannel: string | null;
-  slackTs: string | null;
-}
 
 interface Row {
   id: number;
@@ -24,6 +9,7 @@ interface Row {
   status: 'open' | 'resolved';
   severity: AlertSeverity;
   summary: string;
+  facts: string | null;
   details: string;
   opened_at: number;
   updated_at: number;
@@ -38,6 +24,7 @@ const toAlert = (r: Row): Alert => ({
   subjectKey: r.subject_key,
   status: r.status,
   severity: r.severity,
+  facts: r.facts === null ? null : (JSON.parse(r.facts) as Record<string, unknown>),
   summary: r.summary,
   details: JSON.parse(r.details) as Record<string, unknown>,
   openedAt: r.opened_at,
@@ -47,37 +34,15 @@ const toAlert = (r: Row): Alert => ({
   slackTs: r.slack_ts,
 });
 
-export interface AlertsRepository {
-  /** Opens the alert, or updates the open one for the same rule and subject: `opened` says which (fire once). */
-  raise(alert: {
-    rule: string;
-    subjectKey: string;
-    severity: AlertSeverity;
-    summary: string;
-    details?: Record<string, unknown>;
-  }): {
-    alert: Alert;
-    opened: boolean;
-  };
-  /** Resolves the open alert, if any, and returns it (so its Slack message can say "resolved"). */
-  resolve(rule: string, subjectKey: string): Alert | undefined;
-  setSlackMessage(id: number, channel: string, ts: string): void;
-  /** The open alert for this rule and subject, if any. */
-  findOpen(rule: string, subjectKey: string): Alert | undefined;
-  open(): Alert[];
-  /** A threshold changed from Slack, or undefined for the built-in default. */
-  setting(rule: string): string | undefined;
-  changeSetting(rule: string, value: string, by: string): void;
-}
-
 export function createAlertsRepository(db: Db, now: () => number = Date.now): AlertsRepository {
   const openOne = db.prepare<[string, string], Row>(
     "SELECT * FROM alerts WHERE rule = ? AND subject_key = ? AND status = 'open'",
   );
   const insert = db.prepare(`
-    INSERT INTO alerts (rule, subject_key, status, severity, summary, details, opened_at, updated_at)
-    VALUES (?, ?, 'open', ?, ?, ?, ?, ?)`);
-  const update = db.prepare('UPDATE alerts SET severity = ?, summary = ?, details = ?, updated_at = ? WHERE id = ?');
+    INSERT INTO alerts (rule, subject_key, status, severity, summary, facts, details, opened_at, updated_at)
+    VALUES (?, ?, 'open', ?, '', ?, ?, ?, ?)`);
+  // The old text goes: the facts are what is shown from now on.
+  const update = db.prepare("UPDATE alerts SET severity = ?, summary = '', facts = ?, details = ?, updated_at = ? WHERE id = ?");
   const resolve = db.prepare("UPDATE alerts SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ?");
   const byId = db.prepare<[number], Row>('SELECT * FROM alerts WHERE id = ?');
   const slack = db.prepare('UPDATE alerts SET slack_channel = ?, slack_ts = ? WHERE id = ?');
@@ -93,19 +58,18 @@ export function createAlertsRepository(db: Db, now: () => number = Date.now): Al
     return toAlert(row);
   };
 
-  const raiseTx = db.transaction(
-    (a: { rule: string; subjectKey: string; severity: AlertSeverity; summary: string; details?: Record<string, unknown> }) => {
-      const at = now();
-      const details = JSON.stringify(a.details ?? {});
-      const existing = openOne.get(a.rule, a.subjectKey);
-      if (existing) {
-        update.run(a.severity, a.summary, details, at, existing.id);
-        return { alert: mustGet(existing.id), opened: false };
-      }
-      const id = Number(insert.run(a.rule, a.subjectKey, a.severity, a.summary, details, at, at).lastInsertRowid);
-      return { alert: mustGet(id), opened: true };
-    },
-  );
+  const raiseTx = db.transaction((a: RaisedAlert) => {
+    const at = now();
+    const details = JSON.stringify(a.details ?? {});
+    const facts = JSON.stringify(a.facts);
+    const existing = openOne.get(a.rule, a.subjectKey);
+    if (existing) {
+      update.run(a.severity, facts, details, at, existing.id);
+      return { alert: mustGet(existing.id), opened: false };
+    }
+    const id = Number(insert.run(a.rule, a.subjectKey, a.severity, facts, details, at, at).lastInsertRowid);
+    return { alert: mustGet(id), opened: true };
+  });
 
   return {
     raise: (alert) => raiseTx(alert),

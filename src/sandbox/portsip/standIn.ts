@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listen } from '../http/listen.js';
-import { PORTSIP_OAUTH_CLIENT_ID } from './api.js';
+import { PORTSIP_OAUTH_CLIENT_ID } from '../../portsip/api.js';
+import { type Answer, sendAnswer } from '../http/answer.js';
+import { readBody } from '../http/body.js';
+import { Router } from '../http/router.js';
+import { startStandInServer } from '../http/serve.js';
 
 /**
  * A local stand-in for the few PortSIP REST endpoints smsops reads, over real HTTP, with PortSIP's shapes:
@@ -182,12 +185,6 @@ export function defaultStandInSeed(): Required<Pick<PortsipStandInOptions, 'smsC
   };
 }
 
-interface Answer {
-  status: number;
-  body?: unknown;
-  raw?: { text: string; contentType: string };
-}
-
 const portsipErrors = (status: number, code: string, message: string): Answer => ({
   status,
   body: { errors: [{ code, message }] },
@@ -199,11 +196,7 @@ const unauthorized = () => portsipErrors(401, 'UNAUTHORIZED', 'Unauthorized');
 
 const newToken = () => randomBytes(36).toString('base64url').toUpperCase().slice(0, 48);
 
-async function readText(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+const tooLarge = () => portsipErrors(413, 'UNKNOWN', 'request body too large');
 
 function page<T>(items: readonly T[], query: URLSearchParams): Answer {
   const top = query.has('top') ? Number(query.get('top')) : 100;
@@ -288,6 +281,33 @@ export async function startPortsipStandIn(options: PortsipStandInOptions = {}): 
     return state.sessions.some((s) => s.accessToken === token && s.expiresAt > Date.now());
   }
 
+  type Route = (req: IncomingMessage, url: URL, record: StandInRequest) => Answer | Promise<Answer>;
+  const router = new Router<Route>();
+  if (loginForms.has('oauth')) {
+    router.add('POST', '/api/login/oauth/token', async (req, _url, record) => {
+      const raw = await readBody(req);
+      if (raw === null) return tooLarge();
+      const form = new URLSearchParams(raw.toString('utf8'));
+      record.grantType = form.get('grant_type') ?? '';
+      return oauthToken(form);
+    });
+  }
+  if (loginForms.has('json')) {
+    router.add('POST', '/api/login', async (req, _url, record) => {
+      record.grantType = 'json';
+      const raw = await readBody(req);
+      return raw === null ? tooLarge() : jsonLogin(raw.toString('utf8'));
+    });
+  }
+  const lists: Array<[string, () => readonly unknown[]]> = [
+    ['/api/sms', () => state.smsConfigurations],
+    ['/api/inbound_rules', () => state.inboundRules],
+    ['/api/providers', () => state.providers],
+  ];
+  for (const [path, items] of lists) {
+    router.add('GET', path, (req, url) => (bearerValid(req) ? page(items(), url.searchParams) : unauthorized()));
+  }
+
   async function handle(req: IncomingMessage, url: URL, record: StandInRequest): Promise<Answer> {
     const method = req.method ?? 'GET';
     const fault = faults.find((f) => f.left > 0 && f.path === url.pathname && (f.method ?? 'GET') === method);
@@ -295,56 +315,32 @@ export async function startPortsipStandIn(options: PortsipStandInOptions = {}): 
       fault.left -= 1;
       if (fault.delayMs) await sleep(fault.delayMs);
       if (fault.body === undefined) return portsipErrors(fault.status, 'UNKNOWN', 'unknown error');
-      return { status: fault.status, raw: { text: fault.body, contentType: fault.contentType ?? 'application/json' } };
+      return { status: fault.status, text: { content: fault.body, contentType: fault.contentType ?? 'application/json' } };
     }
-
-    if (method === 'POST' && url.pathname === '/api/login/oauth/token' && loginForms.has('oauth')) {
-      const form = new URLSearchParams(await readText(req));
-      record.grantType = form.get('grant_type') ?? '';
-      return oauthToken(form);
-    }
-    if (method === 'POST' && url.pathname === '/api/login' && loginForms.has('json')) {
-      record.grantType = 'json';
-      return jsonLogin(await readText(req));
-    }
-    const lists: Record<string, readonly unknown[]> = {
-      '/api/sms': state.smsConfigurations,
-      '/api/inbound_rules': state.inboundRules,
-      '/api/providers': state.providers,
-    };
-    const items = lists[url.pathname];
-    if (!items) return portsipErrors(404, 'NOT_FOUND', 'not found'); // body undocumented [?]
-    if (method !== 'GET') return portsipErrors(405, 'UNKNOWN', 'method not allowed');
-    if (!bearerValid(req)) return unauthorized();
-    return page(items, url.searchParams);
+    const match = router.match(method, url.pathname);
+    if (match.handler) return match.handler(req, url, record);
+    return match.pathKnown ? portsipErrors(405, 'UNKNOWN', 'method not allowed') : portsipErrors(404, 'NOT_FOUND', 'not found'); // 404 body undocumented [?]
   }
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://standin');
-    const record: StandInRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      status: 0,
-    };
-    handle(req, url, record)
-      .catch(() => portsipErrors(500, 'UNKNOWN', 'unknown error'))
-      .then((answer) => {
-        record.status = answer.status;
-        requests.push(record);
-        const text = answer.raw ? answer.raw.text : answer.body === undefined ? '' : JSON.stringify(answer.body);
-        res.writeHead(answer.status, {
-          'content-type': answer.raw ? answer.raw.contentType : 'application/json',
-          'content-length': String(Buffer.byteLength(text)),
-        });
-        res.end(text);
-      });
-  });
-
-  const url = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+  const server = await startStandInServer(
+    async (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://standin');
+      const record: StandInRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        status: 0,
+      };
+      const answer = await handle(req, url, record).catch(() => portsipErrors(500, 'UNKNOWN', 'unknown error'));
+      record.status = answer.status;
+      requests.push(record);
+      sendAnswer(res, answer);
+    },
+    { host: options.host, port: options.port },
+  );
 
   return {
-    url,
+    url: server.url,
     state,
     requests,
     expireTokens: ({ refreshTokens = false } = {}) => {
@@ -356,10 +352,6 @@ export async function startPortsipStandIn(options: PortsipStandInOptions = {}): 
     injectFault: (fault) => {
       faults.push({ ...fault, left: fault.times ?? 1 });
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => server.close(),
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isHttpUrl } from '../../core/urls.js';
+import { isHttpUrl } from '../../../core/urls.js';
 import { type EmulatorResponse, isResponse, paginate, wavixError } from '../http.js';
 import type { Router } from '../router.js';
 import { INBOUND_SMS_COUNTRIES } from '../rules.js';

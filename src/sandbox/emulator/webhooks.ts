@@ -1,4 +1,4 @@
-import { encodeCopiedUrl } from '../core/urls.js';
+import { encodeCopiedUrl } from '../../core/urls.js';
 import type { EmulatorState } from './state.js';
 
 /**

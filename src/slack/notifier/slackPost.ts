@@ -1,12 +1,12 @@
 import type { webApi } from '@slack/bolt';
-import type { Delivery } from '../core/model/delivery.js';
-import type { InboundMessage } from '../core/model/inboundMessage.js';
-import { describeError } from '../errors.js';
-import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../slack/ui/inboundSms.js';
-import { escapeMrkdwn, type SlackMessage } from '../slack/ui/text.js';
-import type { SlackPostLayout, SlackPostsRepository } from '../store/repositories/slackPosts.js';
-import type { SlackThreadsRepository } from '../store/repositories/slackThreads.js';
-import type { AttemptOutcome } from './outbox.js';
+import type { Delivery } from '../../core/model/delivery.js';
+import type { InboundMessage } from '../../core/model/inboundMessage.js';
+import type { RelayedSmsOutcome as AttemptOutcome } from '../../core/ports/notifier.js';
+import { describeError } from '../../errors.js';
+import type { SlackPostLayout, SlackPostsRepository } from '../../store/repositories/slackPosts.js';
+import type { SlackThreadsRepository } from '../../store/repositories/slackThreads.js';
+import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../ui/inboundSms.js';
+import { escapeMrkdwn, type SlackMessage } from '../ui/text.js';
 import type { SlackPace } from './slackPace.js';
 import type { SlackShown } from './slackShown.js';
 

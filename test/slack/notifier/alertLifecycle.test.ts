@@ -1,10 +1,11 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
-import { createAlertsRepository } from '../../src/store/repositories/alerts.js';
-import { createAlertNotifier } from '../../src/watch/alertNotifier.js';
-import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
-import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { createAlerts } from '../../../src/core/alerts.js';
+import { createLogger } from '../../../src/log.js';
+import { createAlertPosts } from '../../../src/slack/notifier/alertPosts.js';
+import { createAlertsRepository } from '../../../src/store/repositories/alerts.js';
+import { type FakeSlack, startFakeSlack } from '../../helpers/fakeSlack.js';
+import { createTempDb, type TempDb } from '../../helpers/tempDb.js';
 
 const CHANNEL = 'C0ALERTS01';
 let t: TempDb;
@@ -20,36 +21,46 @@ afterEach(async () => {
 });
 
 function notifier(db = t.db) {
-  return createAlertNotifier({
+  return createAlerts({
     alerts: createAlertsRepository(db, t.clock.now),
-    slack: new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }),
-    channel: CHANNEL,
+    notifier: {
+      alert: createAlertPosts({
+        slack: new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }),
+        channel: CHANNEL,
+        now: t.clock.now,
+      }),
+    },
     logger: createLogger({ level: 'silent', sink: () => {} }),
-    now: t.clock.now,
   });
 }
 
-const failing = (summary: string) => ({ rule: 'failure_rate', subjectKey: '14155550100', severity: 'warning' as const, summary });
+/** A failure-rate alert: `failed` of 100 SMS, mostly for `topFailure`. */
+const failing = (failed: number, topFailure: string | null = null) => ({
+  rule: 'failure_rate' as const,
+  subjectKey: '14155550100',
+  severity: 'warning' as const,
+  facts: { number: '14155550100', failed, finished: 100, topFailure, thresholdPct: 20 },
+});
 
 describe('alert lifecycle in Slack', () => {
-  it('fires once, is edited in place only when its text changes, and says when it is resolved', async () => {
+  it('fires once, is edited in place only when its facts change, and says when it is resolved', async () => {
     const alerts = notifier();
-    await alerts.raise(failing('40 % failed'));
-    await alerts.raise(failing('40 % failed'));
+    await alerts.raise(failing(40));
+    await alerts.raise(failing(40));
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
     expect(slack.callsTo('chat.update')).toHaveLength(0);
 
     t.clock.advance(10 * 60_000);
-    await alerts.raise(failing('55 % failed'));
+    await alerts.raise(failing(55));
     const updates = slack.callsTo('chat.update');
     expect(updates).toHaveLength(1);
-    expect(String(updates[0]?.args.text)).toContain('55 % failed');
+    expect(String(updates[0]?.args.text)).toContain('55 % of SMS from +1 415 555 0100 failed');
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
 
     t.clock.advance(20 * 60_000);
     await alerts.resolve('failure_rate', '14155550100');
     const last = slack.callsTo('chat.update').at(-1);
-    expect(String(last?.args.text)).toMatch(/^Resolved: 55 % failed/);
+    expect(String(last?.args.text)).toMatch(/^Resolved: 55 % of SMS/);
     const reply = slack.callsTo('chat.postMessage').at(-1);
     expect(reply?.args.thread_ts).toBe(updates[0]?.args.ts);
     expect(String(reply?.args.text)).toContain('Resolved after 30 min');
@@ -59,28 +70,28 @@ describe('alert lifecycle in Slack', () => {
   });
 
   it('does not fire again after a restart while the alert is still open, and a new episode fires anew', async () => {
-    await notifier().raise(failing('40 % failed'));
+    await notifier().raise(failing(40));
     const reopened = notifier(t.reopen());
-    await reopened.raise(failing('40 % failed'));
+    await reopened.raise(failing(40));
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
     await reopened.resolveAllBut('failure_rate', []);
-    await reopened.raise(failing('41 % failed'));
+    await reopened.raise(failing(41));
     expect(slack.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts)).toHaveLength(2);
   });
 
   it('keeps an alert whose post failed, and posts it on the next raise', async () => {
     slack.failNext('chat.postMessage', 'channel_not_found');
     const alerts = notifier();
-    await alerts.raise(failing('40 % failed'));
+    await alerts.raise(failing(40));
     expect(createAlertsRepository(t.db).open()).toHaveLength(1);
-    await alerts.raise(failing('40 % failed'));
+    await alerts.raise(failing(40));
     const posted = slack.callsTo('chat.postMessage');
     expect(posted).toHaveLength(2);
     expect(createAlertsRepository(t.db).open()[0]?.slackTs).not.toBeNull();
   });
 
   it('escapes the summary: an alert about hostile text cannot ping the channel', async () => {
-    await notifier().raise(failing('mostly "<!channel> call <https://evil.example|your bank>"'));
+    await notifier().raise(failing(40, '<!channel> call <https://evil.example|your bank>'));
     const text = JSON.stringify(slack.callsTo('chat.postMessage')[0]?.args.blocks);
     expect(text).not.toContain('<!channel>');
     expect(text).toContain('&lt;!channel&gt;');

@@ -1,11 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Answer } from '../http/answer.js';
 
-/** What a route handler returns; the server writes it. `raw` bypasses JSON encoding (used by fault bodies). */
-export interface EmulatorResponse {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+/** What a route handler returns; the stand-ins' HTTP layer writes it. */
+export type EmulatorResponse = Answer;
 
 /** Wavix's error bodies, as its OpenAPI description's components/responses define them. */
 export const wavixError = {
@@ -24,33 +20,6 @@ export const wavixError = {
   tooManyRequests: (): EmulatorResponse => ({ status: 429, body: { success: false, message: 'Too many requests' } }),
   unavailable: (): EmulatorResponse => ({ status: 503, body: { success: false, message: 'Service temporarily unavailable' } }),
 };
-
-export const MAX_BODY_BYTES = 1024 * 1024;
-
-/**
- * The request body, or null when it exceeds MAX_BODY_BYTES (answered 413, not a crash). The excess is read and
- * dropped rather than left on the socket, so a keep-alive connection stays usable for the next request.
- */
-export async function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size <= MAX_BODY_BYTES) chunks.push(buffer);
-  }
-  return size > MAX_BODY_BYTES ? null : Buffer.concat(chunks);
-}
-
-export function writeResponse(res: ServerResponse, response: EmulatorResponse): void {
-  const text = response.body === undefined ? '' : JSON.stringify(response.body);
-  res.writeHead(response.status, {
-    ...(text ? { 'content-type': 'application/json' } : {}),
-    'content-length': String(Buffer.byteLength(text)),
-    ...response.headers,
-  });
-  res.end(text);
-}
 
 /** Wavix's pagination: `page` from 1, `per_page` default 25. */
 export function paginate<T>(

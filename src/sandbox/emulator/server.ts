@@ -1,12 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeError } from '../errors.js';
-import { listen } from '../http/listen.js';
-import { type Logger, silentLogger } from '../log.js';
+import { describeError } from '../../errors.js';
+import { type Logger, silentLogger } from '../../log.js';
+import { sendAnswer } from '../http/answer.js';
+import { readJsonBody } from '../http/body.js';
+import { startStandInServer } from '../http/serve.js';
 import { EmulatorClock } from './clock.js';
 import { FaultInjector, type FaultRule } from './faults.js';
-import { type EmulatorResponse, readBody, wavixError, writeResponse } from './http.js';
+import { type EmulatorResponse, wavixError } from './http.js';
 import { Router } from './router.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerMessageRoutes } from './routes/messages.js';
@@ -107,51 +109,43 @@ export async function startWavixEmulator(options: StartWavixEmulatorOptions = {}
     }
 
     const match = router.match(method, url.pathname);
-    if (!('handler' in match)) {
+    if (match.handler === undefined) {
       return match.pathKnown ? { status: 405, body: { success: false, message: 'Method not allowed' } } : wavixError.notFound();
     }
-    let body: unknown;
-    const raw = await readBody(req);
-    if (raw === null) return { status: 413, body: { success: false, message: 'Request body too large' } };
-    if (raw.length > 0) {
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        return wavixError.badRequest('body', 'Malformed JSON in request body');
-      }
-    }
-    return match.handler({ state, params: match.params, query: url.searchParams, body, reviewDelayMs });
+    const body = await readJsonBody(req);
+    if (body.kind === 'tooLarge') return { status: 413, body: { success: false, message: 'Request body too large' } };
+    if (body.kind === 'malformed') return wavixError.badRequest('body', 'Malformed JSON in request body');
+    const value = body.kind === 'json' ? body.value : undefined;
+    return match.handler({ state, params: match.params, query: url.searchParams, body: value, reviewDelayMs });
   }
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    handle(req)
-      .then((response) => {
-        const path = new URL(req.url ?? '/', 'http://emulator').pathname;
-        if (!path.startsWith('/_emulator/')) {
-          state.served.push({ method: req.method ?? 'GET', path, status: response.status, at: clock.now() });
-        }
-        writeResponse(res, response);
-      })
-      .catch((error: unknown) => {
+  const server = await startStandInServer(
+    async (req, res) => {
+      let response: EmulatorResponse;
+      try {
+        response = await handle(req);
+      } catch (error) {
         logger.error('emulator request failed', { error: describeError(error) });
-        writeResponse(res, wavixError.unavailable());
-      });
-  });
-
-  const url = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+        sendAnswer(res, wavixError.unavailable());
+        return;
+      }
+      const path = new URL(req.url ?? '/', 'http://emulator').pathname;
+      if (!path.startsWith('/_emulator/')) {
+        state.served.push({ method: req.method ?? 'GET', path, status: response.status, at: clock.now() });
+      }
+      sendAnswer(res, response);
+    },
+    { host: options.host, port: options.port },
+  );
 
   return {
-    url,
+    url: server.url,
     apiKey,
     clock: { now: () => clock.now(), advance: (ms) => clock.advance(ms) },
     state: () => state,
     injectFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
     requests: () => [...state.served],
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => server.close(),
   };
 }

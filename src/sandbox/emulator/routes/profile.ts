@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isHttpUrl } from '../../core/urls.js';
+import { isHttpUrl } from '../../../core/urls.js';
 import type { Router } from '../router.js';
 import type { EmulatorState } from '../state.js';
 import { parseBody } from './validation.js';

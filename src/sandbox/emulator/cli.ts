@@ -1,4 +1,4 @@
-import { createLogger } from '../log.js';
+import { createLogger } from '../../log.js';
 import { DEFAULT_EMULATOR_KEY, startWavixEmulator } from './server.js';
 
 /** `npm run emulator`: the Wavix emulator on its own, for trying smsops (or curl) against a fake Wavix. */

@@ -1,5 +1,5 @@
-import { maskOneTimeCodes } from '../core/maskCodes.js';
-import type { InboundMessage } from '../core/model/inboundMessage.js';
+import { maskOneTimeCodes } from '../../core/maskCodes.js';
+import type { InboundMessage } from '../../core/model/inboundMessage.js';
 
 /** What of a stored message the Slack leg shows (the stored bytes stay as Wavix sent them, for PortSIP and replays). */
 export type SlackShown = (message: InboundMessage) => InboundMessage;

@@ -1,0 +1,80 @@
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+
+/**
+ * What each alert rule records: plain values and codes, never text for people. The Slack view (slack/ui/alerts.ts)
+ * turns them into words, so the wording can change without a migration and no caller writes mrkdwn.
+ */
+export interface AlertFactsByRule {
+  failure_rate: { number: string; failed: number; finished: number; topFailure: string | null; thresholdPct: number };
+  relay_backlog: { destinationKind: 'portsip' | 'slack'; destination: string; pending: number; oldestAgeMs: number };
+  relay_dead: {
+    destinationKind: 'portsip' | 'slack';
+    destination: string;
+    /** `repeated`: the same failure again and again (set aside); `expired`: undelivered for `deadAfterHours`. */
+    cause: 'repeated' | 'expired';
+    /** The destination's last answer, as its status only (the channel is read by everyone). */
+    lastAnswer: string;
+    deadAfterHours: number;
+  };
+  relay_stalled: { problems: string[] };
+  inbound_stopped: { number: string; silentForMs: number; usualDaily: number };
+  config_drift: { scope: 'account' } | { scope: 'number'; e164: string; display: string; problems: NumberDriftProblem[] };
+  balance_low: { balanceUsd: number; thresholdUsd: number };
+  sender_id_rejected: { senderId: string; senderIdType: string; country: string; reason: string | null };
+  wavix_unreachable: { runs: number; lastError: string };
+  ten_dlc: {
+    kind: 'brand' | 'campaign' | 'number';
+    brandId: string;
+    campaignId: string | null;
+    number: string | null;
+    status: string;
+    brandLabel: string | null;
+    campaignLabel: string | null;
+  };
+}
+
+export type NumberDriftProblem =
+  | { code: 'own_webhook_elsewhere'; webhook: string }
+  | { code: 'follows_foreign_default' }
+  | { code: 'no_webhook' }
+  | { code: 'inbound_deactivated' };
+
+export type AlertRuleName = keyof AlertFactsByRule;
+
+/** An alert condition as a rule sees it: what, about whom, how bad, and its facts. */
+export type RaisedAlert = {
+  [R in AlertRuleName]: {
+    rule: R;
+    subjectKey: string;
+    severity: AlertSeverity;
+    facts: AlertFactsByRule[R];
+    details?: Record<string, unknown>;
+  };
+}[AlertRuleName];
+
+export interface Alert {
+  id: number;
+  rule: string;
+  subjectKey: string;
+  status: 'open' | 'resolved';
+  severity: AlertSeverity;
+  /** The rule's facts; null for alerts recorded before they were kept as data (then `summary` is their text). */
+  facts: Record<string, unknown> | null;
+  /** Text written by the caller, kept only for alerts recorded before migration 018 (empty for newer ones). */
+  summary: string;
+  details: Record<string, unknown>;
+  openedAt: number;
+  updatedAt: number;
+  resolvedAt: number | null;
+  /** Where the alert is shown (the channel and message edited in place), once it was. */
+  slackChannel: string | null;
+  slackTs: string | null;
+}
+
+/** The facts of a stored alert, typed by its rule; undefined for an old text-only row. */
+export function alertFacts<R extends AlertRuleName>(
+  alert: Pick<Alert, 'rule' | 'facts'>,
+  rule: R,
+): AlertFactsByRule[R] | undefined {
+  return alert.rule === rule && alert.facts ? (alert.facts as unknown as AlertFactsByRule[R]) : undefined;
+}

@@ -1,0 +1,112 @@
+import type { Alert } from '../model/alert.js';
+import type { Delivery } from '../model/delivery.js';
+import type { InboundMessage } from '../model/inboundMessage.js';
+import type { trafficReport } from '../traffic.js';
+
+// Everything smsops says in Slack outside an interaction goes through this one port. Events carry data (numbers,
+// ids, statuses, counts, reasons as codes and plain values), never text: the Slack implementation
+// (slack/notifier/) renders them with slack/ui.
+
+/** One Sender ID's country decisions not announced yet. */
+export interface SenderIdDecided {
+  type: 'senderIdDecided';
+  senderId: {
+    value: string;
+    type: 'alphanumeric' | 'numeric' | 'shortcode';
+    wavixId: string;
+    origin: 'smsops' | 'wavix_portal';
+    /** The Slack user who asked for it through smsops. */
+    requestedBy: string | null;
+  };
+  decisions: Array<{ country: string; status: 'pending' | 'approved' | 'rejected' | 'removed'; reason: string | null }>;
+}
+
+/** A US 10DLC brand, campaign or number whose status changed. */
+export interface TenDlcStatusChanged {
+  type: 'tenDlcStatusChanged';
+  kind: 'brand' | 'campaign' | 'number';
+  brandId: string;
+  campaignId: string | null;
+  number: string | null;
+  status: string;
+  /** Null when first seen. */
+  previousStatus: string | null;
+  source: 'baseline' | 'poll' | 'webhook';
+  brandLabel: string | null;
+  campaignLabel: string | null;
+}
+
+/** The last 24 hours: figures, hourly series (for the chart) and the alerts still open. */
+export interface DailyDigest {
+  type: 'dailyDigest';
+  report: ReturnType<typeof trafficReport>;
+  openAlerts: readonly Alert[];
+}
+
+/**
+ * The relay is stalled and the database cannot record the alert (alerts live in it): said directly, once per outage.
+ * `problems` are the relay health's reasons.
+ */
+export interface RelayStallUnrecorded {
+  type: 'relayStallUnrecorded';
+  problems: string[];
+}
+
+/** The stall announced by `RelayStallUnrecorded` is over. */
+export interface RelayRecoveredUnrecorded {
+  type: 'relayRecoveredUnrecorded';
+}
+
+export type Announcement = SenderIdDecided | TenDlcStatusChanged | DailyDigest | RelayStallUnrecorded | RelayRecoveredUnrecorded;
+
+/** The alert lifecycle as the channel sees it (the state itself is in the alerts table, see core/alerts.ts). */
+export type AlertEvent =
+  /** New, or open without a message yet: shown once. */
+  | { type: 'alertRaised'; alert: Alert }
+  /** What people read changed (facts or severity): its message is edited in place. */
+  | { type: 'alertUpdated'; alert: Alert }
+  | { type: 'alertResolved'; alert: Alert };
+
+/** Where an alert's message now is (recorded with the alert so later events edit it). */
+export interface AlertShownAt {
+  channel: string;
+  ts: string;
+}
+
+/** One relayed SMS due in Slack: its delivery (the channel is its destination) and the stored message. */
+export interface RelayedSms {
+  delivery: Delivery;
+  message: InboundMessage;
+}
+
+/** The outcome of posting one relayed SMS, in the outbox's terms. */
+export interface RelayedSmsOutcome {
+  delivered: boolean;
+  statusCode: number | null;
+  error?: string;
+  /** Slack asked to wait (Retry-After, capped). */
+  retryAfterMs?: number;
+  /** Slack refuses this content: retrying as is cannot help. */
+  deterministic?: boolean;
+}
+
+/** The relay's Slack leg: relayed SMS posts and the in-place edits of their PortSIP state. */
+export interface RelayedSmsPosts {
+  /**
+   * Posts a batch of due SMS (coalesced per channel): one outcome per item, in order. `onUnrecorded` is told when
+   * Slack took a post that smsops could not remember (the SMS counts as delivered; it will not be threaded or edited).
+   */
+  post(batch: readonly RelayedSms[], hooks?: { onUnrecorded?: (error: unknown) => void }): Promise<RelayedSmsOutcome[]>;
+  /** A message's PortSIP state changed (delivered, retrying, dead): its posts are edited in place. */
+  portsipStateChanged(delivery: Delivery): void;
+  /** Stops the in-place edits (waits for the one in flight). */
+  stop(): Promise<void>;
+}
+
+export interface Notifier {
+  /** Says it once. Rejects when it could not be said: the caller keeps it unannounced and tries again later. */
+  announce(event: Announcement): Promise<void>;
+  /** Shows an alert's lifecycle; answers where a new message was posted. Rejects when it could not be shown. */
+  alert(event: AlertEvent): Promise<AlertShownAt | null>;
+  relayedSms: RelayedSmsPosts;
+}

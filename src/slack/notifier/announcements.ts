@@ -1,0 +1,73 @@
+import type { webApi } from '@slack/bolt';
+import { renderTrafficChart } from '../../charts/trafficChart.js';
+import type { Announcement, DailyDigest } from '../../core/ports/notifier.js';
+import { describeError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { alertText } from '../ui/alerts.js';
+import { senderIdDecisionsMessage, tenDlcChangeMessage } from '../ui/approvals.js';
+import { dailyDigestMessage, trafficChartTitle } from '../ui/traffic.js';
+
+/** The announcements in the alert channel: decisions made elsewhere, the daily digest, the relay's unrecorded stall. */
+export function createAnnouncements(options: {
+  /** The client that retries (announcements are not paced by the relay). */
+  slack: webApi.WebClient;
+  /** The relay's client: the stall is said with it, as the relay itself is what is in trouble. */
+  relaySlack: webApi.WebClient;
+  channel: string;
+  logger: Logger;
+}): (event: Announcement) => Promise<void> {
+  const { slack, channel, logger } = options;
+  const announce = (message: { text: string; blocks?: unknown[] }) =>
+    slack.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false } as webApi.ChatPostMessageArguments);
+
+  const digest = async (event: DailyDigest) => {
+    const { report } = event;
+    await slack.chat.postMessage({ channel, ...dailyDigestMessage(report, event.openAlerts) });
+    try {
+      const chart = report.hourly.map((h) => ({
+        hourStart: h.hourStart,
+        inbound: h.inbound,
+        outbound: h.sent,
+        failed: h.failed,
+      }));
+      await slack.files.uploadV2({
+        channel_id: channel,
+        file: renderTrafficChart(chart, { title: trafficChartTitle(report) }),
+        filename: 'smsops-daily-traffic.png',
+        title: trafficChartTitle(report),
+      });
+    } catch (error) {
+      // The figures are out; a missing chart is worth a log line, not a failed digest.
+      logger.warn('daily digest chart not uploaded', { error: describeError(error) });
+    }
+  };
+
+  return async (event) => {
+    switch (event.type) {
+      case 'senderIdDecided':
+        await announce(senderIdDecisionsMessage(event.senderId, event.decisions));
+        return;
+      case 'tenDlcStatusChanged': {
+        const { type: _type, brandLabel, campaignLabel, ...change } = event;
+        await announce(tenDlcChangeMessage({ change, brandLabel, campaignLabel }));
+        return;
+      }
+      case 'dailyDigest':
+        return digest(event);
+      case 'relayStallUnrecorded': {
+        const summary = alertText({ rule: 'relay_stalled', facts: { problems: event.problems }, summary: '' });
+        await options.relaySlack.chat.postMessage({
+          channel,
+          text: `:rotating_light: ${summary} (This alert cannot be recorded while the database cannot be written; it is tracked as \`relay_stalled\` once it can.)`,
+        });
+        return;
+      }
+      case 'relayRecoveredUnrecorded':
+        await options.relaySlack.chat.postMessage({
+          channel,
+          text: ':white_check_mark: The inbound relay works again (the stall announced above is over).',
+        });
+        return;
+    }
+  };
+}

@@ -1,0 +1,48 @@
+import type { webApi } from '@slack/bolt';
+import type { DeliveriesRepository } from '../../core/ports/deliveries.js';
+import type { InboundRepository } from '../../core/ports/inbound.js';
+import type { Notifier } from '../../core/ports/notifier.js';
+import type { Logger } from '../../log.js';
+import type { SlackPostsRepository } from '../../store/repositories/slackPosts.js';
+import type { SlackThreadsRepository } from '../../store/repositories/slackThreads.js';
+import { createAlertPosts } from './alertPosts.js';
+import { createAnnouncements } from './announcements.js';
+import { startRelayedSmsPosts } from './relayedSmsPosts.js';
+
+/**
+ * The one Slack implementation of the Notifier: everything smsops says in Slack outside an interaction. Built once
+ * by the composition root; the relayed-SMS edit loop runs from here until `relayedSms.stop()`.
+ */
+export function createSlackNotifier(options: {
+  /** Alerts and announcements: a client that waits out rate limits. */
+  client: webApi.WebClient;
+  /** The relay's client: rejects rate-limited calls, so the outbox retries after Retry-After. */
+  relayClient: webApi.WebClient;
+  alertChannel: string;
+  relay: {
+    deliveries: DeliveriesRepository;
+    inbound: InboundRepository;
+    posts: SlackPostsRepository;
+    threads: SlackThreadsRepository;
+    paceMs: number;
+    maskCodes: boolean;
+    retry: { baseDelayMs: number; maxDelayMs: number };
+    logger: Logger;
+    /** The relay's clock, when it is not the notifier's. */
+    now?: () => number;
+  };
+  logger: Logger;
+  now: () => number;
+}): Notifier {
+  const { now } = options;
+  return {
+    announce: createAnnouncements({
+      slack: options.client,
+      relaySlack: options.relayClient,
+      channel: options.alertChannel,
+      logger: options.logger,
+    }),
+    alert: createAlertPosts({ slack: options.client, channel: options.alertChannel, now }),
+    relayedSms: startRelayedSmsPosts({ client: options.relayClient, ...options.relay, now: options.relay.now ?? now }),
+  };
+}

@@ -1,0 +1,61 @@
+import type { webApi } from '@slack/bolt';
+import type { DeliveriesRepository } from '../../core/ports/deliveries.js';
+import type { InboundRepository } from '../../core/ports/inbound.js';
+import type { RelayedSmsPosts } from '../../core/ports/notifier.js';
+import type { Logger } from '../../log.js';
+import type { SlackPostsRepository } from '../../store/repositories/slackPosts.js';
+import type { SlackThreadsRepository } from '../../store/repositories/slackThreads.js';
+import { createSlackPace } from './slackPace.js';
+import { createSlackRelaySender } from './slackPost.js';
+import { startSlackPostUpdater } from './slackPostUpdater.js';
+import { slackShownMessage } from './slackShown.js';
+
+/**
+ * The relay's Slack leg: relayed SMS posts, and the in-place edits of each post's PortSIP state. Posts and edits share
+ * one pace (SLACK_RELAY_PACE_MS) and one notion of what is shown (SMS_MASK_CODES), so an edit never shows more than
+ * the post it replaces. The edit loop starts here and runs until `stop`.
+ */
+export function startRelayedSmsPosts(options: {
+  /** A client that rejects rate-limited calls (the outbox retries), separate from the one answering people. */
+  client: webApi.WebClient;
+  deliveries: DeliveriesRepository;
+  inbound: InboundRepository;
+  posts: SlackPostsRepository;
+  threads: SlackThreadsRepository;
+  paceMs: number;
+  maskCodes: boolean;
+  retry: { baseDelayMs: number; maxDelayMs: number };
+  logger: Logger;
+  now: () => number;
+}): RelayedSmsPosts {
+  const pace = createSlackPace(options.paceMs);
+  const shown = slackShownMessage({ maskCodes: options.maskCodes });
+  const updater = startSlackPostUpdater({
+    client: options.client,
+    posts: options.posts,
+    deliveries: options.deliveries,
+    inbound: options.inbound,
+    pace,
+    retry: options.retry,
+    logger: options.logger,
+    now: options.now,
+    shown,
+  });
+  // The sender keeps no state between batches: one per call carries that call's hook.
+  const senderFor = (onUnrecorded: ((error: unknown) => void) | undefined) =>
+    createSlackRelaySender({
+      client: options.client,
+      threads: options.threads,
+      shown,
+      posts: options.posts,
+      portsipState: updater.portsipState,
+      pace,
+      onStale: updater.wake,
+      onUnrecorded,
+    });
+  return {
+    post: (batch, hooks) => senderFor(hooks?.onUnrecorded).send([...batch]),
+    portsipStateChanged: (delivery) => updater.changed(delivery),
+    stop: () => updater.stop(),
+  };
+}

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert, RaisedAlert } from '../../src/core/model/alert.js';
+import { trafficReport } from '../../src/core/traffic.js';
+import { alertMessage, alertsOverviewMessage, alertText } from '../../src/slack/ui/alerts.js';
+import { dailyDigestMessage } from '../../src/slack/ui/traffic.js';
+import { createTrafficRepository } from '../../src/store/repositories/traffic.js';
+import { createTempDb } from '../helpers/tempDb.js';
+
+const stored = (raised: Pick<Alert, 'rule' | 'facts' | 'summary'>, over: Partial<Alert> = {}): Alert => ({
+  id: 1,
+  subjectKey: 'account',
+  status: 'open',
+  severity: 'warning',
+  details: {},
+  openedAt: Date.UTC(2026, 0, 5, 9, 0),
+  updatedAt: Date.UTC(2026, 0, 5, 9, 0),
+  resolvedAt: null,
+  slackChannel: null,
+  slackTs: null,
+  ...raised,
+  ...over,
+});
+const text = (raised: RaisedAlert) => alertText(raised);
+
+describe('alert facts in words', () => {
+  it('words each rule from its facts, as the rules used to write them', () => {
+    expect(
+      text({
+        rule: 'failure_rate',
+        subjectKey: '14155550100',
+        severity: 'warning',
+        facts: { number: '14155550100', failed: 30, finished: 100, topFailure: 'Blocked', thresholdPct: 20 },
+      }),
+    ).toBe('30 % of SMS from +1 415 555 0100 failed in the last hour (30 of 100), mostly "Blocked". Threshold 20 %.');
+    expect(
+      text({
+        rule: 'relay_backlog',
+        subjectKey: 'portsip:https://pbx.example.com/hook?token=s3cret',
+        severity: 'critical',
+        facts: {
+          destinationKind: 'portsip',
+          destination: 'https://pbx.example.com/hook?token=s3cret',
+          pending: 4,
+          oldestAgeMs: 12 * 60_000,
+        },
+      }),
+    ).toMatch(/^4 inbound SMS waiting for PortSIP https:\/\/pbx\.example\.com\/.*, the oldest for 12 min\./);
+    expect(
+      text({
+        rule: 'relay_dead',
+        subjectKey: 'slack:C0INBOX01',
+        severity: 'critical',
+        facts: {
+          destinationKind: 'slack',
+          destination: 'C0INBOX01',
+          cause: 'expired',
+          lastAnswer: 'HTTP 503',
+          deadAfterHours: 24,
+        },
+      }),
+    ).toContain('Inbound SMS to Slack channel C0INBOX01 are dead letters: undelivered for 24 h (last answer: HTTP 503).');
+    expect(
+      text({
+        rule: 'config_drift',
+        subjectKey: '14155550100',
+        severity: 'critical',
+        facts: {
+          scope: 'number',
+          e164: '+14155550100',
+          display: '+1 415 555 0100',
+          problems: [{ code: 'no_webhook' }, { code: 'inbound_deactivated' }],
+        },
+      }),
+    ).toContain('+1 415 555 0100: it has no inbound webhook any more and inbound SMS was deactivated, so its inbound SMS');
+    expect(
+      text({ rule: 'balance_low', subjectKey: 'account', severity: 'warning', facts: { balanceUsd: 4.5, thresholdUsd: 10 } }),
+    ).toBe('The Wavix balance is 4.50 USD, below 10 USD: SMS stop when it runs out.');
+    expect(
+      text({
+        rule: 'ten_dlc',
+        subjectKey: 'campaign:CKLCK95',
+        severity: 'warning',
+        facts: {
+          kind: 'campaign',
+          brandId: 'BM20QP9',
+          campaignId: 'CKLCK95',
+          number: null,
+          status: 'DECLINED',
+          brandLabel: 'Example',
+          campaignLabel: 'Customer care',
+        },
+      }),
+    ).toContain('10DLC campaign CKLCK95 (Customer care, brand Example BM20QP9) is DECLINED');
+  });
+
+  it('never masks a secret less than the rule did: PortSIP URLs are shown masked', () => {
+    const said = text({
+      rule: 'relay_backlog',
+      subjectKey: 'portsip:x',
+      severity: 'critical',
+      facts: { destinationKind: 'portsip', destination: 'https://pbx.example.com/hook?token=s3cret', pending: 1, oldestAgeMs: 0 },
+    });
+    expect(said).not.toContain('s3cret');
+  });
+
+  it('shows an alert recorded before facts were kept by the text it was recorded with', () => {
+    const old = stored({ rule: 'failure_rate', facts: null, summary: '40 % of SMS from +1 415 555 0100 failed <!channel>' });
+    expect(alertText(old)).toBe('40 % of SMS from +1 415 555 0100 failed <!channel>');
+    const message = alertMessage(old, old.openedAt);
+    expect(message.text).toBe('40 % of SMS from +1 415 555 0100 failed &lt;!channel&gt;');
+    expect(JSON.stringify(message.blocks)).not.toContain('<!channel>');
+    expect(JSON.stringify(alertsOverviewMessage([old], [], old.openedAt).blocks)).toContain('40 % of SMS from');
+  });
+
+  it('falls back to the recorded text for a rule this version does not know', () => {
+    expect(alertText(stored({ rule: 'from_the_future', facts: { x: 1 }, summary: 'Something new' }))).toBe('Something new');
+  });
+
+  it('words stored facts the same in the alert, the overview and the digest', () => {
+    const alert = stored({ rule: 'balance_low', facts: { balanceUsd: 4.5, thresholdUsd: 10 }, summary: '' });
+    const words = 'The Wavix balance is 4.50 USD, below 10 USD';
+    expect(alertMessage(alert, alert.openedAt).text).toContain(words);
+    expect(JSON.stringify(alertsOverviewMessage([alert], [], alert.openedAt).blocks)).toContain(words);
+    const t = createTempDb();
+    const report = trafficReport({ traffic: createTrafficRepository(t.db, t.clock.now), now: t.clock.now }, '24h');
+    t.cleanup();
+    expect(JSON.stringify(dailyDigestMessage(report, [alert]).blocks)).toContain(words);
+  });
+});
