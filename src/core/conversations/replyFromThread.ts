@@ -58,6 +58,13 @@ export type ReplyOutcome =
   | 'failed';
 
 const AUDIT_ACTION = 'conversation.reply';
+const STATUS_LINE_WAIT_MS = 2_000;
+
+async function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
 
 /** Wavix's first status for a send, as a reply status; an unknown word is taken as accepted (it was not refused). */
 function submittedStatus(wavixStatus: string): ReplyStatus {
@@ -124,8 +131,9 @@ export async function replyFromThread(deps: ReplyFromThreadDeps, message: Thread
     return 'blocked';
   }
 
-  // The status line goes up before Wavix is called, so it sits right under the reply and says "Sending…" meanwhile.
-  await deps.notifier.showReplyStatus(reply, cost);
+  // The status line goes up before Wavix is called, so it sits right under the reply and says "Sending…" meanwhile;
+  // a slow or rate-limited Slack holds the SMS back for STATUS_LINE_WAIT_MS at most (the line then catches up).
+  await waitAtMost(deps.notifier.showReplyStatus(reply, cost), STATUS_LINE_WAIT_MS);
   try {
     const sent = await deps.wavix.messages.send({
       from,
