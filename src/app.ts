@@ -146,11 +146,10 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     replies: repositories.conversationReplies,
     logger: logger.child({ component: 'replies' }),
   });
-  // For the lead at merge: part B's delivery-report path calls this when a reply's status changes (its hook
-  // `onReplyStatusChanged`), so the status line moves on to "Delivered" / "Undelivered: …".
-  const onReplyStatusChanged = (reply: ConversationReply): Promise<void> => replyNotifier.showReplyStatus(reply);
   const conversations = {
-    onReplyStatusChanged,
+    // For the lead at merge: part B's delivery-report path calls this when a reply's status changes (its hook
+    // `onReplyStatusChanged`), so the status line moves on to "Delivered" / "Undelivered: …".
+    onReplyStatusChanged: (reply: ConversationReply): Promise<void> => replyNotifier.showReplyStatus(reply),
     replyFromThread: (message: ThreadMessage) =>
       replyFromThread(
         {
