@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import { createAlerts } from './core/alerts.js';
+import { replyFromThread, type ThreadMessage } from './core/conversations/replyFromThread.js';
 import type { ConversationReply } from './core/ports/conversationReplies.js';
 import type { SetupServices } from './core/services.js';
 import { maskUrl } from './core/urls.js';
@@ -22,6 +23,7 @@ import type { DatabaseMode } from './store/databaseMode.js';
 import { openStore } from './store/openStore.js';
 import { createWavixClient, type WavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
+import { isOptedOutRefusal } from './wavix/optOuts.js';
 
 export interface RunningSmsops {
   /** Base URL of the HTTP listener actually bound. */
@@ -97,6 +99,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
       logger: logger.child({ component: 'relay' }),
       now,
     },
+    replies: repositories.conversationReplies,
     logger: logger.child({ component: 'watch' }),
     now,
   });
@@ -105,8 +108,6 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     notifier,
     logger: logger.child({ component: 'alerts' }),
   });
-  // A reply's delivery status shown in Slack: nothing until the Slack surface (made below) is connected to it.
-  const replyStatus = { show: (_reply: ConversationReply): void | Promise<void> => {} };
   const relay = startRelay({
     repositories,
     store,
@@ -119,7 +120,8 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     portsipDeadlineMs: config.relay.portsipDeadlineMs,
     leaseMs: config.relay.leaseMs,
     stallAlertAfterMs: config.relay.stallAlertAfterMs,
-    onReplyStatusChanged: (reply) => replyStatus.show(reply),
+    // A delivery report on a reply sent from Slack moves its status line on ("Delivered" / "Undelivered: …").
+    onReplyStatusChanged: (reply) => notifier.replies.showReplyStatus(reply),
     metrics,
     logger: logger.child({ component: 'relay' }),
     now,
@@ -140,6 +142,29 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     now,
   });
 
+  // Replies typed in relay threads go out as SMS; their status line is edited as Wavix reports on them.
+  const conversations = {
+    replyFromThread: (message: ThreadMessage) =>
+      replyFromThread(
+        {
+          threads: repositories.slackThreads,
+          processedEvents: repositories.processedSlackEvents,
+          replies: repositories.conversationReplies,
+          optOuts: repositories.optOuts,
+          audit: repositories.audit,
+          directory: services.directory,
+          replyUsers: config.slack.replyUsers,
+          tenDlc: repositories.tenDlc,
+          wavix,
+          isOptedOutRefusal,
+          dlrCallbackUrl: services.smsopsWebhooks?.dlr ?? null,
+          notifier: notifier.replies,
+          logger: logger.child({ component: 'replies' }),
+        },
+        message,
+      ),
+  };
+
   const slack = createSlackSurface({
     slack: config.slack,
     deps: {
@@ -158,12 +183,12 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
             logger: logger.child({ component: 'portsip' }),
           })
         : null,
+      conversations,
       logger: logger.child({ component: 'slack' }),
     },
     logger,
     ...deps.slack,
   });
-  // Issue 14 part A connects it here, e.g.: replyStatus.show = (reply) => slack.showReplyStatus(reply);
 
   const http = await startHttpServer({
     host: config.http.host,

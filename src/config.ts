@@ -58,6 +58,22 @@ const configSchema = z.object({
         message: 'must be comma-separated Slack user IDs like U0123456789',
       }),
   ),
+  // Who may answer SMS from Slack threads; empty: every member of the thread's channel.
+  SLACK_REPLY_USERS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean),
+      )
+      .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]{6,}$/.test(id)), {
+        message: 'must be comma-separated Slack user IDs like U0123456789',
+      }),
+  ),
   WAVIX_API_KEY: z
     .string({ error: 'is required (create one in the Wavix portal: API keys)' })
     .min(8, 'looks too short to be a Wavix API key'),
@@ -197,6 +213,8 @@ export interface Config {
     alertChannel: string;
     inboxChannel: string;
     adminUsers: readonly string[];
+    /** SLACK_REPLY_USERS: narrows who may reply to SMS from Slack threads; empty: every member of the channel. */
+    replyUsers: readonly string[];
   };
   wavix: { apiKey: string; apiUrl: string };
   publicBaseUrl: string | undefined;
@@ -278,6 +296,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
       alertChannel: e.SLACK_ALERT_CHANNEL,
       inboxChannel: e.SLACK_INBOX_CHANNEL ?? e.SLACK_ALERT_CHANNEL,
       adminUsers: e.SLACK_ADMIN_USERS,
+      replyUsers: e.SLACK_REPLY_USERS,
     },
     wavix: { apiKey: e.WAVIX_API_KEY, apiUrl: e.WAVIX_API_URL.replace(/\/+$/, '') },
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),

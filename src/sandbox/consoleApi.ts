@@ -64,6 +64,9 @@ const submitBody = z.object({ values: stateValues });
 const viewActionBody = actionSchema.extend({ values: stateValues.default({}) });
 const inboundBody = z.object({ from: z.string().trim().min(1), to: z.string().trim().min(1), text: z.string().max(10_000) });
 const approveBody = z.object({ country: z.string().regex(/^[A-Z]{2}$/) });
+const threadReplyBody = z.object({ text: z.string().max(4000) });
+/** How Slack sends typed text in a message event: `&`, `<` and `>` as entities. */
+const asSlackText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 
@@ -225,6 +228,33 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
         });
         reportFailure('the click', response);
         return { status: response.status };
+      },
+    },
+    {
+      // A message typed in a thread, as Slack's Events API delivers it: in the thread of a relayed SMS, smsops sends it
+      // to the customer as an SMS (through the emulator).
+      method: 'POST',
+      path: '/sandbox/api/items/:itemId/reply',
+      run: async (req, { itemId = '' }) => {
+        if (!/^\d+$/.test(itemId)) throw new NotFound();
+        const { text } = await readJson(req, threadReplyBody);
+        if (text.trim() === '') throw new BadRequest('Type the reply first.');
+        const parent = feed.item(Number(itemId));
+        if (!parent || parent.ts === null || parent.channel === null) throw new BadRequest('That message is gone.');
+        const threadTs = parent.threadTs ?? parent.ts;
+        const written = feed.addThreadMessage(text, parent.channel, threadTs);
+        const response = await slack.event({
+          type: 'message',
+          channel: parent.channel,
+          channel_type: 'channel',
+          user: user.id,
+          text: asSlackText(text),
+          ts: written.ts,
+          thread_ts: threadTs,
+          event_ts: written.ts,
+        });
+        reportFailure('the reply', response);
+        return { status: response.status, itemId: written.id };
       },
     },
     {

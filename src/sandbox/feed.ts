@@ -240,6 +240,11 @@ export function createConsoleFeed(options: { responseUrlBase: string; now?: () =
       return add({ kind: 'command', channel, ts: nextStandInTs(), text });
     },
 
+    /** What the person wrote in a thread (a reply to a relayed SMS); its ts is the one the message event carries. */
+    addThreadMessage(text: string, channel: string, threadTs: string): FeedItem {
+      return add({ kind: 'command', channel, ts: nextStandInTs(), threadTs, text });
+    },
+
     /** A slash command's acknowledgement that carries the answer itself (help, usage). */
     addAcknowledgement(body: unknown, channel: string): void {
       if (!isObject(body) || (str(body.text) === null && !Array.isArray(body.blocks))) return;

@@ -8,6 +8,7 @@ import type { OptOutsRepository } from '../core/ports/optOuts.js';
 import type { RoutesRepository } from '../core/ports/routes.js';
 import type { SenderIdsRepository } from '../core/ports/senderIds.js';
 import type { SettingsRepository } from '../core/ports/settings.js';
+import type { ProcessedSlackEventsRepository } from '../core/ports/slackEvents.js';
 import type { TrafficRepository } from '../core/ports/traffic.js';
 import type { WatchBaselineRepository } from '../core/ports/watchBaseline.js';
 import type { Logger } from '../log.js';
@@ -28,6 +29,7 @@ import { createRoutesRepository } from './repositories/routes.js';
 import { createSchemaWarningsRepository, type SchemaWarningsRepository } from './repositories/schemaWarnings.js';
 import { createSenderIdsRepository } from './repositories/senderIds.js';
 import { createSettingsRepository } from './repositories/settings.js';
+import { createProcessedSlackEventsRepository } from './repositories/slackEvents.js';
 import { createSlackPostsRepository, type SlackPostsRepository } from './repositories/slackPosts.js';
 import { createSlackThreadsRepository, type SlackThreadsRepository } from './repositories/slackThreads.js';
 import { createTenDlcRepository, type TenDlcRepository } from './repositories/tenDlc.js';
@@ -46,6 +48,7 @@ export interface Repositories {
   inbound: InboundRepository;
   jobRuns: JobRunsRepository;
   optOuts: OptOutsRepository;
+  processedSlackEvents: ProcessedSlackEventsRepository;
   rejectedWebhooks: RejectedWebhooksRepository;
   routes: RoutesRepository;
   schemaWarnings: SchemaWarningsRepository;
@@ -86,6 +89,7 @@ export function createRepositories(db: Db, now: () => number): Repositories {
     inbound: createInboundRepository(db, now),
     jobRuns: createJobRunsRepository(db, now),
     optOuts: createOptOutsRepository(db, now),
+    processedSlackEvents: createProcessedSlackEventsRepository(db, now),
     rejectedWebhooks: createRejectedWebhooksRepository(db, { now }),
     routes: createRoutesRepository(db, now),
     schemaWarnings: createSchemaWarningsRepository(db, { now }),

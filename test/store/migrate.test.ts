@@ -46,6 +46,7 @@ const SHIPPED = [
   '017_retention_indexes.sql',
   '018_alert_facts.sql',
   '019_conversations.sql',
+  '020_reply_status_line.sql',
   '021_slack_threads_by_ts.sql',
 ];
 

@@ -12,7 +12,7 @@ describe('manifest.yml', () => {
     const urls = [command.url, manifest.settings.interactivity.request_url, manifest.settings.event_subscriptions.request_url];
     for (const url of urls) expect(new URL(url).pathname).toBe('/slack/events');
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
-    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened', 'message.channels', 'message.groups']);
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
   });
 
@@ -24,6 +24,8 @@ describe('manifest.yml', () => {
       'channels:read',
       'groups:read',
       'users:read',
+      'channels:history',
+      'groups:history',
     ]);
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
   });

@@ -2,7 +2,7 @@ import type { SmsEncoding } from '../model/smsSegments.js';
 
 /**
  * Where a reply stands. `sending`: recorded, Wavix not answered yet (after a crash, such a reply may or may not have
- * gone out). `blocked`: the person opted out, nothing was sent. `failed`: Wavix refused the send. The rest are
+ * gone out). `blocked`: smsops did not send it (the person opted out, the text is too long, the number cannot send). `failed`: Wavix refused the send. The rest are
  * Wavix's own delivery statuses.
  */
 export type ReplyStatus =
@@ -48,6 +48,8 @@ export interface ConversationReply {
   submittedAt: number | null;
   statusAt: number;
   deliveredAt: number | null;
+  /** The ts of smsops' status line under the reply in Slack; null until posted (or when Slack did not take it). */
+  statusTs: string | null;
 }
 
 export interface NewConversationReply {
@@ -70,7 +72,7 @@ export interface ConversationRepliesRepository {
   begin(reply: NewConversationReply): { reply: ConversationReply; created: boolean };
   /** Wavix accepted the send. */
   submitted(id: number, wavixMessageId: string, status: ReplyStatus): ConversationReply | undefined;
-  /** Not sent: the person opted out (`blocked`) or Wavix refused (`failed`), with the reason in words. */
+  /** Not sent: smsops refused it (`blocked`) or Wavix did (`failed`), with the reason in words. */
   notSent(id: number, status: 'blocked' | 'failed', reason: string): ConversationReply | undefined;
   /**
    * A delivery report for a reply's Wavix message. Returns the reply when it changed, undefined when the message is
@@ -82,6 +84,8 @@ export interface ConversationRepliesRepository {
     reason: string | null,
     at?: number,
   ): ConversationReply | undefined;
+  /** Remembers the status line posted under the reply, so later statuses edit it in place. */
+  setStatusTs(id: number, statusTs: string): ConversationReply | undefined;
   get(id: number): ConversationReply | undefined;
   bySlackMessage(channel: string, messageTs: string): ConversationReply | undefined;
   byWavixMessageId(wavixMessageId: string): ConversationReply | undefined;

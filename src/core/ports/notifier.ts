@@ -2,6 +2,7 @@ import type { Alert } from '../model/alert.js';
 import type { Delivery } from '../model/delivery.js';
 import type { InboundMessage } from '../model/inboundMessage.js';
 import type { trafficReport } from '../traffic.js';
+import type { ReplyNotifier } from './replyNotifier.js';
 
 // Everything smsops says in Slack outside an interaction goes through this one port. Events carry data (numbers,
 // ids, statuses, counts, reasons as codes and plain values), never text: the Slack implementation
@@ -109,4 +110,6 @@ export interface Notifier {
   /** Shows an alert's lifecycle; answers where a new message was posted. Rejects when it could not be shown. */
   alert(event: AlertEvent): Promise<AlertShownAt | null>;
   relayedSms: RelayedSmsPosts;
+  /** Replies typed in relay threads: their status line, and why one was not sent. */
+  replies: ReplyNotifier;
 }

@@ -66,6 +66,15 @@ export interface WavixNumberUpdate {
   sms_relay_url?: string | null;
 }
 
+/** `POST /v3/messages`: `from` is an account number (Wavix digits) or a Sender ID; `to` the recipient's digits. */
+export interface SendSmsRequest {
+  from: string;
+  to: string;
+  message_body: { text: string; media: null };
+  /** Where Wavix posts this message's delivery reports (smsops' own DLR webhook). */
+  callback_url?: string;
+}
+
 export interface WavixGateway {
   senderIds: {
     create(body: CreateSenderIdRequest): Promise<WavixSenderId>;
@@ -87,5 +96,7 @@ export interface WavixGateway {
   messages: {
     /** Every message of one direction sent after a day (YYYY-MM-DD, taken as UTC), page by page. */
     iterate(query: { type: 'inbound' | 'outbound'; sent_after?: string }): AsyncIterable<WavixMessage>;
+    /** Sends one SMS; Wavix answers with the message it accepted (its id and first status). */
+    send(body: SendSmsRequest): Promise<WavixMessage>;
   };
 }

@@ -22,6 +22,41 @@ function renderFile(item: FeedItem): HTMLElement {
   return body;
 }
 
+/** The channel whose threads take replies (set from the workspace on the first poll). */
+export const threadReplies = { channel: '' };
+/** What the person is typing in each thread's reply box, kept while the feed is drawn again. */
+const drafts = new Map<number, string>();
+
+/** "Reply in thread": smsops sends a reply in a relayed SMS's thread to the customer as an SMS. */
+function replyForm(item: FeedItem): HTMLElement {
+  const input = el('input', {
+    name: 'text',
+    placeholder: 'Reply in thread (sent as an SMS)…',
+    'aria-label': 'Reply in thread',
+    autocomplete: 'off',
+  });
+  input.value = drafts.get(item.id) ?? '';
+  input.addEventListener('input', () => drafts.set(item.id, input.value));
+  const button = el('button', { type: 'submit', text: 'Reply' });
+  const form = el('form', { class: 'thread-reply', 'data-item-id': item.id }, input, button);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const text = input.value;
+    if (text.trim() === '') return;
+    button.disabled = true;
+    api(`items/${item.id}/reply`, { text })
+      .then(() => drafts.delete(item.id))
+      .catch((error: unknown) => {
+        input.setCustomValidity(error instanceof Error ? error.message : String(error));
+        input.reportValidity();
+      })
+      .finally(() => {
+        button.disabled = false;
+      });
+  });
+  return form;
+}
+
 function renderItem(item: FeedItem, replies: FeedItem[]): HTMLElement {
   const send = (action: ActionRequest) => api(`items/${item.id}/actions`, action);
   if (item.kind === 'note') {
@@ -46,12 +81,14 @@ function renderItem(item: FeedItem, replies: FeedItem[]): HTMLElement {
   else if (item.kind === 'file') body = renderFile(item);
   else body = renderBlocks(item.blocks, item.text, send);
   const content = el('div', {}, meta, body, item.edited ? el('span', { class: 'edited', text: '(edited)' }) : null);
-  if (replies.length > 0) {
+  const takesReplies = item.kind === 'message' && !item.threadTs && item.ts && item.channel === threadReplies.channel;
+  if (replies.length > 0 || takesReplies) {
     content.append(
       el(
         'div',
         { class: 'thread' },
         replies.map((reply) => renderItem(reply, [])),
+        takesReplies ? replyForm(item) : null,
       ),
     );
   }

@@ -3,7 +3,7 @@
 // Text from smsops or from an SMS is only ever put in the page through textContent or renderMrkdwn, which
 // HTML-escapes everything it does not itself produce. Bundled for the browser by consolePage.ts (esbuild).
 import { api, busy, byId, mrkdwn, names, setStatus } from './dom.js';
-import { renderFeed } from './feedView.js';
+import { renderFeed, threadReplies } from './feedView.js';
 import { renderModal } from './modal.js';
 import { renderEmulator, renderHome, renderPortsip, showTab } from './panels.js';
 import type { ConsoleState, Workspace } from './types.js';
@@ -32,6 +32,7 @@ async function poll(): Promise<void> {
     if (!workspace) {
       workspace = state.workspace;
       names.channels = { ...workspace.channels };
+      threadReplies.channel = workspace.inboxChannel;
       names.users = { [workspace.user.id]: workspace.user.name, [workspace.bot.id]: workspace.bot.name };
       const from = document.querySelector<HTMLInputElement>('#inbound input[name="from"]');
       if (from && !from.value) from.value = workspace.defaultSmsSender;

@@ -96,6 +96,8 @@ export interface EmulatorView {
 export interface Workspace {
   user: { id: string; name: string };
   bot: { id: string; name: string };
+  /** Where relayed SMS are posted: their threads take replies (sent as SMS). */
+  inboxChannel: string;
   channels: Record<string, string>;
   defaultSmsSender: string;
 }

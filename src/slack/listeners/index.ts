@@ -13,6 +13,7 @@ import {
 import { smsCommandListener } from './commands/sms.js';
 import type { SlackDeps } from './context.js';
 import { appHomeOpenedListener } from './events/appHome.js';
+import { threadReplyListener } from './events/threadReply.js';
 import { senderIdSubmissionListener } from './views/senderIdSubmission.js';
 
 /** Every listener smsops registers, in one place: command, view submissions, actions, events. */
@@ -32,4 +33,5 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action(ACTION.cancelReplay, cancelReplayListener(deps));
 
   app.event('app_home_opened', appHomeOpenedListener(deps));
+  app.event('message', threadReplyListener(deps));
 }

@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import type { ConversationRepliesRepository } from '../../core/ports/conversationReplies.js';
 import type { DeliveriesRepository } from '../../core/ports/deliveries.js';
 import type { InboundRepository } from '../../core/ports/inbound.js';
 import type { Notifier } from '../../core/ports/notifier.js';
@@ -8,6 +9,7 @@ import type { SlackThreadsRepository } from '../../store/repositories/slackThrea
 import { createAlertPosts } from './alertPosts.js';
 import { createAnnouncements } from './announcements.js';
 import { startRelayedSmsPosts } from './relayedSmsPosts.js';
+import { createReplyStatusNotifier } from './replyStatus.js';
 
 /**
  * The one Slack implementation of the Notifier: everything smsops says in Slack outside an interaction. Built once
@@ -31,6 +33,8 @@ export function createSlackNotifier(options: {
     /** The relay's clock, when it is not the notifier's. */
     now?: () => number;
   };
+  /** Replies typed in relay threads, whose status lines it posts and edits. */
+  replies: ConversationRepliesRepository;
   logger: Logger;
   now: () => number;
 }): Notifier {
@@ -44,5 +48,10 @@ export function createSlackNotifier(options: {
     }),
     alert: createAlertPosts({ slack: options.client, channel: options.alertChannel, now }),
     relayedSms: startRelayedSmsPosts({ client: options.relayClient, ...options.relay, now: options.relay.now ?? now }),
+    replies: createReplyStatusNotifier({
+      client: options.client,
+      replies: options.replies,
+      logger: options.logger.child({ component: 'replies' }),
+    }),
   };
 }

@@ -26,6 +26,7 @@ interface Row {
   submitted_at: number | null;
   status_at: number;
   delivered_at: number | null;
+  status_ts: string | null;
 }
 
 const toReply = (r: Row): ConversationReply => ({
@@ -46,6 +47,7 @@ const toReply = (r: Row): ConversationReply => ({
   submittedAt: r.submitted_at,
   statusAt: r.status_at,
   deliveredAt: r.delivered_at,
+  statusTs: r.status_ts,
 });
 
 /** How far along a status is: reports arrive out of order, and a reply only ever moves forward. */
@@ -85,6 +87,7 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     UPDATE conversation_replies SET status = @status, status_reason = coalesce(@reason, status_reason), status_at = @at,
       delivered_at = CASE WHEN @status = 'delivered' THEN @at ELSE delivered_at END
     WHERE id = @id`);
+  const setStatusTs = db.prepare('UPDATE conversation_replies SET status_ts = ? WHERE id = ?');
   // Reports smsops stored before it knew the message was a reply (migration 004).
   const earlierReports = db.prepare<[string], { status: ReplyStatus; error: string | null; received_at: number }>(
     'SELECT status, error, received_at FROM delivery_reports WHERE wavix_message_id = ? ORDER BY received_at, id',
@@ -143,6 +146,11 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
       return row ? toReply(row) : undefined;
     },
     applyDeliveryStatus: (wavixMessageId, status, reason, at) => applyDeliveryStatus(wavixMessageId, status, reason, at ?? now()),
+    setStatusTs: (id, statusTs) => {
+      setStatusTs.run(statusTs, id);
+      const row = byId.get(id);
+      return row ? toReply(row) : undefined;
+    },
     get: (id) => {
       const row = byId.get(id);
       return row ? toReply(row) : undefined;

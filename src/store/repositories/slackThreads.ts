@@ -1,19 +1,7 @@
+import type { RelayThread, SlackThread, SlackThreadsRepository } from '../../core/ports/slackThreads.js';
 import type { Db } from '../database.js';
 
-/** A conversation's thread of one day. */
-export interface SlackThread {
-  day: string;
-  threadTs: string;
-}
-
-export interface SlackThreadsRepository {
-  get(channel: string, conversationKey: string, day: string): string | undefined;
-  set(channel: string, conversationKey: string, day: string, threadTs: string): void;
-  /** The conversation's latest thread before `day` in the channel (what a new day's thread links to). */
-  previous(channel: string, conversationKey: string, day: string): SlackThread | undefined;
-  /** For the thread started by the post `threadTs` (on `day`): its conversation's thread of an earlier day, if any. */
-  previousOfThread(channel: string, threadTs: string): { day: string; previous: SlackThread } | undefined;
-}
+export type { SlackThread, SlackThreadsRepository } from '../../core/ports/slackThreads.js';
 
 export function createSlackThreadsRepository(db: Db, now: () => number = Date.now): SlackThreadsRepository {
   const select = db.prepare<[string, string, string], { thread_ts: string }>(
@@ -31,6 +19,10 @@ export function createSlackThreadsRepository(db: Db, now: () => number = Date.no
       ON earlier.channel = started.channel AND earlier.conversation_key = started.conversation_key AND earlier.day < started.day
     WHERE started.channel = ? AND started.thread_ts = ?
     ORDER BY earlier.day DESC LIMIT 1`);
+  // Migration 020's index. Two conversations never share a parent post, so one row at most.
+  const byTs = db.prepare<[string, string], { channel: string; conversation_key: string; day: string; thread_ts: string }>(
+    'SELECT channel, conversation_key, day, thread_ts FROM slack_threads WHERE channel = ? AND thread_ts = ? LIMIT 1',
+  );
   return {
     get: (channel, key, day) => select.get(channel, key, day)?.thread_ts,
     previous: (channel, key, day) => previous.get(channel, key, day),
@@ -40,6 +32,12 @@ export function createSlackThreadsRepository(db: Db, now: () => number = Date.no
     },
     set: (channel, key, day, ts) => {
       insert.run(channel, key, day, ts, now());
+    },
+    byThreadTs: (channel, threadTs): RelayThread | undefined => {
+      const row = byTs.get(channel, threadTs);
+      return row
+        ? { channel: row.channel, threadTs: row.thread_ts, conversationKey: row.conversation_key, day: row.day }
+        : undefined;
     },
   };
 }

@@ -61,6 +61,8 @@ export interface TenDlcRepository {
    */
   observe(observation: TenDlcObservation, source: Exclude<TenDlcSource, 'baseline'>): TenDlcStatus | null;
   get(kind: TenDlcKind, subjectKey: string): TenDlcStatus | undefined;
+  /** Every subject of one kind (a reply checks whether its US number is on an approved campaign). */
+  ofKind(kind: TenDlcKind): TenDlcStatus[];
   unannounced(): TenDlcStatus[];
   /** Marks a change announced, unless a newer change replaced it meanwhile (then that one is still to announce). */
   markAnnounced(change: Pick<TenDlcStatus, 'kind' | 'subjectKey' | 'changeSeq'>): boolean;
@@ -101,6 +103,7 @@ export function createTenDlcRepository(db: Db, now: () => number = Date.now): Te
     WHERE kind = @kind AND subject_key = @key`);
   const seen = db.prepare(`
     UPDATE ten_dlc_statuses SET seen_at = @at, label = coalesce(@label, label) WHERE kind = @kind AND subject_key = @key`);
+  const ofKind = db.prepare<[TenDlcKind], Row>('SELECT * FROM ten_dlc_statuses WHERE kind = ? ORDER BY subject_key');
   const unannounced = db.prepare<[], Row>(
     'SELECT * FROM ten_dlc_statuses WHERE announced_at IS NULL ORDER BY status_changed_at, kind, subject_key',
   );
@@ -160,6 +163,7 @@ export function createTenDlcRepository(db: Db, now: () => number = Date.now): Te
       const row = select.get(kind, subjectKey);
       return row ? hydrate(row) : undefined;
     },
+    ofKind: (kind) => ofKind.all(kind).map(hydrate),
     unannounced: () => unannounced.all().map(hydrate),
     markAnnounced: (c) => announce.run(now(), c.kind, c.subjectKey, c.changeSeq).changes === 1,
   };

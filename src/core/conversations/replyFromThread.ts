@@ -1,0 +1,219 @@
+import { describeError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { parseConversationKey } from '../model/conversationKey.js';
+import { formatPhoneForPeople } from '../phone.js';
+import type { AuditRepository } from '../ports/audit.js';
+import type { ConversationRepliesRepository, ConversationReply, ReplyStatus } from '../ports/conversationReplies.js';
+import type { WorkspaceDirectory } from '../ports/directory.js';
+import type { OptOutsRepository } from '../ports/optOuts.js';
+import type { ReplyNotifier } from '../ports/replyNotifier.js';
+import type { ProcessedSlackEventsRepository } from '../ports/slackEvents.js';
+import type { SlackThreadsRepository } from '../ports/slackThreads.js';
+import type { TenDlcStatusesReader } from '../ports/tenDlcStatuses.js';
+import type { WavixGateway } from '../ports/wavix.js';
+import { WavixCallFailure } from '../ports/wavixFailure.js';
+import { assessReply, type ReplyAssessment } from '../replyAssessment.js';
+import { sendingNumberRefusal } from './sendingNumber.js';
+
+/** A person's message in a Slack thread, as the listener hands it over. */
+export interface ThreadMessage {
+  /** Slack's event_id: the same for every delivery of one event (Slack's retries). */
+  eventId: string;
+  channel: string;
+  threadTs: string;
+  messageTs: string;
+  userId: string;
+  /** What the person typed, with Slack's escapes and link markup undone by the listener. */
+  text: string;
+  hasFiles: boolean;
+}
+
+export interface ReplyFromThreadDeps {
+  threads: Pick<SlackThreadsRepository, 'byThreadTs'>;
+  processedEvents: ProcessedSlackEventsRepository;
+  replies: ConversationRepliesRepository;
+  optOuts: Pick<OptOutsRepository, 'blocking' | 'record'>;
+  audit: AuditRepository;
+  directory: WorkspaceDirectory;
+  /** SLACK_REPLY_USERS: when not empty, only these people may reply (and only in channels they are members of). */
+  replyUsers: readonly string[];
+  tenDlc: TenDlcStatusesReader;
+  wavix: { numbers: Pick<WavixGateway['numbers'], 'iterate'>; messages: Pick<WavixGateway['messages'], 'send'> };
+  /** Whether Wavix refused the send because the customer opted out (src/wavix/optOuts.ts reads Wavix's words). */
+  isOptedOutRefusal(error: unknown): boolean;
+  /** smsops' own DLR webhook, so Wavix reports the reply's delivery; null without PUBLIC_BASE_URL. */
+  dlrCallbackUrl: string | null;
+  notifier: ReplyNotifier;
+  logger: Logger;
+}
+
+export type ReplyOutcome =
+  | 'not_a_relay_thread'
+  | 'already_handled'
+  | 'not_allowed'
+  | 'files'
+  | 'empty'
+  | 'blocked'
+  | 'sent'
+  | 'failed';
+
+const AUDIT_ACTION = 'conversation.reply';
+const STATUS_LINE_WAIT_MS = 2_000;
+
+async function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+/** Wavix's first status for a send, as a reply status; an unknown word is taken as accepted (it was not refused). */
+function submittedStatus(wavixStatus: string): ReplyStatus {
+  const known: ReplyStatus[] = ['accepted', 'pending', 'sent', 'delivered', 'undelivered', 'expired', 'rejected'];
+  const status = wavixStatus.toLowerCase() as ReplyStatus;
+  return known.includes(status) ? status : 'accepted';
+}
+
+/**
+ * A message a person posted in the thread of a relayed SMS, sent to the customer as an SMS from the smsops number
+ * that received the conversation. Each Slack event is taken once: its id is claimed in SQLite before anything is
+ * sent, so a Slack retry (or a copy arriving after a restart) never sends a second SMS; the reply row is unique per
+ * Slack message as well. A crash between the claim and Wavix's answer leaves the reply `sending`: it may or may not
+ * have gone out, and it is never sent again by smsops.
+ */
+export async function replyFromThread(deps: ReplyFromThreadDeps, message: ThreadMessage): Promise<ReplyOutcome> {
+  const thread = deps.threads.byThreadTs(message.channel, message.threadTs);
+  const parties = thread ? parseConversationKey(thread.conversationKey) : undefined;
+  if (!parties) return 'not_a_relay_thread';
+  if (!deps.processedEvents.claim(message.eventId)) return 'already_handled';
+
+  const refusal = await whyNotAllowed(deps, message);
+  if (refusal) {
+    await deps.notifier.tellPerson(message.channel, message.threadTs, message.userId, refusal);
+    return 'not_allowed';
+  }
+  if (message.hasFiles) {
+    await deps.notifier.sayInThread(
+      message.channel,
+      message.threadTs,
+      'Files cannot be sent by SMS, so nothing was sent. Post the reply again as text only.',
+    );
+    return 'files';
+  }
+
+  const from = parties.smsopsNumber;
+  const to = parties.customerNumber;
+  const assessment = assessReply(deps.optOuts, { from, to, text: message.text });
+  if (!assessment.ok && assessment.reason === 'empty') {
+    await deps.notifier.sayInThread(message.channel, message.threadTs, assessment.summary);
+    return 'empty';
+  }
+  const { segments } = assessment;
+  const { reply, created } = deps.replies.begin({
+    slackChannel: message.channel,
+    threadTs: message.threadTs,
+    slackMessageTs: message.messageTs,
+    slackUser: message.userId,
+    fromNumber: from,
+    toNumber: to,
+    textLength: message.text.length,
+    segments: segments.segments,
+    encoding: segments.encoding,
+  });
+  if (!created) return 'already_handled';
+  const cost = assessment.ok ? assessment.summary : undefined;
+
+  const blocked = assessment.ok ? await sendingNumberRefusal(deps, from) : refusalOf(assessment);
+  if (blocked !== undefined) {
+    const reason = blocked.replace(/^Not sent: /, '');
+    const record = deps.replies.notSent(reply.id, 'blocked', reason) ?? reply;
+    audit(deps, record, 'refused', reason);
+    await deps.notifier.showReplyStatus(record, cost ?? describeCost(record));
+    return 'blocked';
+  }
+
+  // The status line goes up before Wavix is called, so it sits right under the reply and says "Sending…" meanwhile;
+  // a slow or rate-limited Slack holds the SMS back for STATUS_LINE_WAIT_MS at most (the line then catches up).
+  await waitAtMost(deps.notifier.showReplyStatus(reply, cost), STATUS_LINE_WAIT_MS);
+  try {
+    const sent = await deps.wavix.messages.send({
+      from,
+      to,
+      message_body: { text: message.text, media: null },
+      ...(deps.dlrCallbackUrl ? { callback_url: deps.dlrCallbackUrl } : {}),
+    });
+    const record = deps.replies.submitted(reply.id, sent.message_id, submittedStatus(sent.status)) ?? reply;
+    audit(deps, record, 'ok', null);
+    await deps.notifier.showReplyStatus(record, cost);
+    return 'sent';
+  } catch (error) {
+    const reason = failureReason(deps, error, { from, to });
+    const record = deps.replies.notSent(reply.id, 'failed', reason) ?? reply;
+    audit(deps, record, 'failed', reason);
+    await deps.notifier.showReplyStatus(record, cost);
+    return 'failed';
+  }
+}
+
+/** The assessment's refusal, with what can be done about it. */
+function refusalOf(assessment: Exclude<ReplyAssessment, { ok: true } | { reason: 'empty' }>): string {
+  if (assessment.reason === 'too_long') return `${assessment.summary} Shorten it, or send it in parts.`;
+  const what =
+    assessment.optOut.source === 'inbound_keyword'
+      ? 'Only they can lift it, by texting START to this number.'
+      : 'Only they can lift it (by texting START), or Wavix support if they asked you to.';
+  return `${assessment.summary} ${what}`;
+}
+
+async function whyNotAllowed(deps: ReplyFromThreadDeps, message: ThreadMessage): Promise<string | undefined> {
+  if (deps.replyUsers.length > 0 && !deps.replyUsers.includes(message.userId)) {
+    return 'Your reply was not sent: only the people in SLACK_REPLY_USERS may answer SMS from Slack. Ask an smsops admin to add you.';
+  }
+  const member = await deps.directory.isChannelMember(message.channel, message.userId);
+  if (!member.ok) {
+    return `Your reply was not sent: smsops could not check that you are a member of this channel (${member.error.userMessage}). Try again in a minute.`;
+  }
+  if (!member.value) return 'Your reply was not sent: only members of this channel may answer its SMS.';
+  return undefined;
+}
+
+function failureReason(deps: ReplyFromThreadDeps, error: unknown, pair: { from: string; to: string }): string {
+  if (deps.isOptedOutRefusal(error)) {
+    // Wavix's list had it before smsops' sync did: recorded now, so the next reply is refused before Wavix is called.
+    try {
+      deps.optOuts.record({ customerNumber: pair.to, sender: pair.from, source: 'wavix' });
+    } catch (recordError) {
+      deps.logger.warn('an opt-out Wavix reported could not be recorded', { error: describeError(recordError) });
+    }
+    return `${formatPhoneForPeople(pair.to)} opted out: Wavix refuses to text them from this number. They can text START to opt back in.`;
+  }
+  if (error instanceof WavixCallFailure) return error.userMessage;
+  deps.logger.error('sending a reply failed unexpectedly', { error: describeError(error) });
+  return 'smsops could not send it because of an internal error (see its log). Try again, or text the customer another way.';
+}
+
+const describeCost = (reply: ConversationReply) =>
+  `${reply.segments} segment${reply.segments === 1 ? '' : 's'}, ${reply.encoding}`;
+
+/** Who sent what to whom: never the text itself, only its size. */
+function audit(deps: ReplyFromThreadDeps, reply: ConversationReply, outcome: 'ok' | 'refused' | 'failed', detail: string | null) {
+  try {
+    deps.audit.record({
+      actor: reply.slackUser,
+      action: AUDIT_ACTION,
+      target: reply.toNumber,
+      params: {
+        from: reply.fromNumber,
+        to: reply.toNumber,
+        length: reply.textLength,
+        segments: reply.segments,
+        encoding: reply.encoding,
+        wavixMessageId: reply.wavixMessageId,
+        channel: reply.slackChannel,
+      },
+      outcome,
+      detail,
+    });
+  } catch (error) {
+    deps.logger.error('a reply could not be audited', { error: describeError(error) });
+  }
+}

@@ -1,0 +1,61 @@
+import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
+import { describeError } from '../../../errors.js';
+import { typedText } from '../../messageText.js';
+import type { SlackDeps } from '../context.js';
+
+/**
+ * Message subtypes that are a person writing in the thread. Every other subtype (message_changed, message_deleted,
+ * channel_join, bot_message, …) is Slack telling of something else and is ignored; an edit is never sent again.
+ * `file_share` is a message with files (said in the thread, nothing sent); `thread_broadcast` is a reply also shown
+ * in the channel.
+ */
+const PERSON_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast']);
+
+/** The fields of a message event this listener reads (Bolt's union of subtypes does not share them all). */
+interface MessageFields {
+  subtype?: string;
+  channel?: string;
+  user?: string;
+  bot_id?: string;
+  bot_profile?: unknown;
+  text?: string;
+  ts?: string;
+  thread_ts?: string;
+  files?: unknown[];
+}
+
+/**
+ * A message posted in a channel: when it is a person's reply in the thread of a relayed SMS, it is handed to the
+ * reply use case. Bolt has acknowledged the event already (HTTP mode acks events before listeners run), so the
+ * Wavix call never makes Slack retry. The bot's own posts, other bots and apps, edits and messages outside a thread
+ * are dropped here; whether the thread is smsops' is the use case's question.
+ */
+export function threadReplyListener(deps: SlackDeps) {
+  return async ({ event, body, context }: SlackEventMiddlewareArgs<'message'> & AllMiddlewareArgs): Promise<void> => {
+    const conversations = deps.conversations;
+    if (!conversations) return;
+    const message = event as MessageFields;
+    if (!PERSON_SUBTYPES.has(message.subtype)) return;
+    if (message.bot_id !== undefined || message.bot_profile !== undefined) return;
+    if (!message.user || message.user === context.botUserId) return;
+    if (!message.channel || !message.ts || !message.thread_ts || message.thread_ts === message.ts) return;
+    const eventId = (body as { event_id?: unknown }).event_id;
+    if (typeof eventId !== 'string' || eventId === '') return;
+    try {
+      const outcome = await conversations.replyFromThread({
+        eventId,
+        channel: message.channel,
+        threadTs: message.thread_ts,
+        messageTs: message.ts,
+        userId: message.user,
+        text: typedText(message.text ?? ''),
+        hasFiles: (message.files?.length ?? 0) > 0,
+      });
+      if (outcome !== 'not_a_relay_thread') {
+        deps.logger.info('thread reply handled', { channel: message.channel, user: message.user, outcome });
+      }
+    } catch (error) {
+      deps.logger.error('a thread reply failed unexpectedly', { channel: message.channel, error: describeError(error) });
+    }
+  };
+}

@@ -1,0 +1,97 @@
+import type { webApi } from '@slack/bolt';
+import type { ConversationRepliesRepository, ConversationReply } from '../../core/ports/conversationReplies.js';
+import type { ReplyNotifier } from '../../core/ports/replyNotifier.js';
+import { describeError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { replyStatusMessage } from '../ui/replyStatus.js';
+import { escapeMrkdwn, graphemePrefix } from '../ui/text.js';
+
+export interface ReplyStatusNotifierOptions {
+  client: webApi.WebClient;
+  replies: Pick<ConversationRepliesRepository, 'get' | 'setStatusTs'>;
+  logger: Logger;
+}
+
+/** Replies whose segments line (with the characters that forced UCS-2) is remembered between their first lines. */
+const MAX_REMEMBERED_COSTS = 1_000;
+/** A context element holds at most 3,000 characters (Block Kit), counted after escaping (one character up to five). */
+const MAX_NOTICE = 590;
+
+/**
+ * The status line under a reply sent from a Slack thread, and the notices about messages not taken as replies.
+ * `showReplyStatus` is also what the composition root calls when a delivery report changes a reply
+ * (`onReplyStatusChanged`). Calls for one reply run one after another and each shows the reply's latest recorded
+ * state, so a delivery report arriving while "Sending…" is still being posted edits that line instead of posting a
+ * second one.
+ */
+export function createReplyStatusNotifier(options: ReplyStatusNotifierOptions): ReplyNotifier {
+  const { client, replies, logger } = options;
+  const queues = new Map<number, Promise<void>>();
+  const costs = new Map<number, string>();
+
+  const render = async (id: number) => {
+    const reply = replies.get(id);
+    if (!reply) return;
+    const message = replyStatusMessage(reply, costs.get(id));
+    try {
+      if (reply.statusTs) {
+        await client.chat.update({ channel: reply.slackChannel, ts: reply.statusTs, text: message.text, blocks: message.blocks });
+        return;
+      }
+      const posted = await client.chat.postMessage({
+        channel: reply.slackChannel,
+        thread_ts: reply.threadTs,
+        text: message.text,
+        blocks: message.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      if (posted.ts) replies.setStatusTs(id, posted.ts);
+    } catch (error) {
+      logger.warn('the status of a reply could not be shown in Slack', { replyId: id, error: describeError(error) });
+    }
+  };
+
+  const showReplyStatus = (replyOrId: ConversationReply | number, cost?: string): Promise<void> => {
+    const id = typeof replyOrId === 'number' ? replyOrId : replyOrId.id;
+    if (cost !== undefined) {
+      if (costs.size >= MAX_REMEMBERED_COSTS) costs.delete(costs.keys().next().value as number);
+      costs.set(id, cost);
+    }
+    const next = (queues.get(id) ?? Promise.resolve()).then(() => render(id));
+    queues.set(id, next);
+    void next.finally(() => {
+      if (queues.get(id) === next) queues.delete(id);
+    });
+    return next;
+  };
+
+  const notice = (text: string) => {
+    const shown = escapeMrkdwn(graphemePrefix(text, MAX_NOTICE).kept);
+    return { text: shown, blocks: [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: shown }] }] };
+  };
+
+  return {
+    showReplyStatus,
+    sayInThread: async (channel, threadTs, text) => {
+      try {
+        await client.chat.postMessage({
+          channel,
+          thread_ts: threadTs,
+          ...notice(text),
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+      } catch (error) {
+        logger.warn('a notice about a reply could not be posted', { channel, error: describeError(error) });
+      }
+    },
+    tellPerson: async (channel, threadTs, userId, text) => {
+      try {
+        await client.chat.postEphemeral({ channel, thread_ts: threadTs, user: userId, ...notice(text) });
+      } catch (error) {
+        logger.warn('a refusal could not be shown to the person', { channel, user: userId, error: describeError(error) });
+      }
+    },
+  };
+}

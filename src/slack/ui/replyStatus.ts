@@ -1,0 +1,46 @@
+import type { ConversationReply } from '../../core/ports/conversationReplies.js';
+import { code, escapeMrkdwn, graphemePrefix, type SlackMessage } from './text.js';
+
+/**
+ * A context element holds at most 3,000 characters (Block Kit). Wavix's reasons are short but not promised to be;
+ * cut before escaping, where one character can become five (`&amp;`), so 500 stays well inside the limit.
+ */
+const MAX_REASON = 500;
+
+const UNDELIVERED_ADVICE = 'Check the number, or reach the customer another way.';
+
+const reason = (reply: ConversationReply, fallback: string) =>
+  escapeMrkdwn(graphemePrefix(reply.statusReason ?? fallback, MAX_REASON).kept);
+
+/** "Sent · Wavix id `…`", "Undelivered: …", "Not sent: …": where a reply stands, in one line. */
+export function replyStatusLine(reply: ConversationReply): string {
+  const wavixId = reply.wavixMessageId ? ` · Wavix id ${code(reply.wavixMessageId)}` : '';
+  switch (reply.status) {
+    case 'sending':
+      return 'Sending…';
+    case 'accepted':
+    case 'pending':
+    case 'sent':
+      return `Sent${wavixId}`;
+    case 'delivered':
+      return `Delivered${wavixId}`;
+    case 'blocked':
+    case 'failed':
+      return `Not sent: ${reason(reply, 'no reason given')}`;
+    case 'undelivered':
+    case 'expired':
+    case 'rejected':
+    case 'dlr_expired':
+      return `Undelivered (${reply.status}): ${reason(reply, 'Wavix gave no reason')}${wavixId} · ${UNDELIVERED_ADVICE}`;
+  }
+}
+
+/**
+ * The context line under a reply: its status, then what it costs ("2 segments, UCS-2 because of ’"). Everything from
+ * outside (Wavix's reason, its id) is escaped, so nothing in it can ping a channel or hide a link.
+ */
+export function replyStatusMessage(reply: ConversationReply, cost?: string): SlackMessage {
+  const costLine = escapeMrkdwn(cost ?? `${reply.segments} segment${reply.segments === 1 ? '' : 's'}, ${reply.encoding}`);
+  const line = `${replyStatusLine(reply)} · ${costLine}`;
+  return { text: line, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: line }] }] };
+}

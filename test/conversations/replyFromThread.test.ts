@@ -1,0 +1,160 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ReplyFromThreadDeps, replyFromThread, type ThreadMessage } from '../../src/core/conversations/replyFromThread.js';
+import { conversationKeyOf } from '../../src/core/model/conversationKey.js';
+import type { ConversationReply } from '../../src/core/ports/conversationReplies.js';
+import type { ReplyNotifier } from '../../src/core/ports/replyNotifier.js';
+import { silentLogger } from '../../src/log.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
+import { type Repositories, storeOn } from '../../src/store/openStore.js';
+import { createWavixClient } from '../../src/wavix/client.js';
+import { isOptedOutRefusal } from '../../src/wavix/optOuts.js';
+import { everyoneAdminDirectory } from '../helpers/directory.js';
+import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+
+const CHANNEL = 'C0INBOX001';
+const THREAD = '1700000000.000100';
+const US_NUMBER = '14155550100';
+const CUSTOMER = '447400123456';
+
+let tmp: TempDb;
+let emulator: WavixEmulator;
+let repositories: Repositories;
+let shown: Array<{ status: string; reason: string | null; cost: string | undefined }>;
+let said: string[];
+
+const notifier: ReplyNotifier = {
+  showReplyStatus: async (reply, cost) => {
+    const current = repositories.conversationReplies.get(typeof reply === 'number' ? reply : reply.id) as ConversationReply;
+    shown.push({ status: current.status, reason: current.statusReason, cost });
+  },
+  sayInThread: async (_channel, _thread, text) => {
+    said.push(text);
+  },
+  tellPerson: async (_channel, _thread, _user, text) => {
+    said.push(text);
+  },
+};
+
+function deps(): ReplyFromThreadDeps {
+  const wavix = createWavixClient({ baseUrl: emulator.url, apiKey: emulator.apiKey, logger: silentLogger });
+  return {
+    threads: repositories.slackThreads,
+    processedEvents: repositories.processedSlackEvents,
+    replies: repositories.conversationReplies,
+    optOuts: repositories.optOuts,
+    audit: repositories.audit,
+    directory: everyoneAdminDirectory,
+    replyUsers: [],
+    tenDlc: repositories.tenDlc,
+    wavix,
+    isOptedOutRefusal,
+    dlrCallbackUrl: null,
+    notifier,
+    logger: silentLogger,
+  };
+}
+
+let n = 0;
+const message = (overrides: Partial<ThreadMessage> = {}): ThreadMessage => ({
+  eventId: `Ev${++n}`,
+  channel: CHANNEL,
+  threadTs: THREAD,
+  messageTs: `1700000001.${String(n).padStart(6, '0')}`,
+  userId: 'U0REPLY001',
+  text: 'Your order ships today',
+  hasFiles: false,
+  ...overrides,
+});
+
+const outbound = () => emulator.state().messages.filter((m) => m.direction === 'outbound');
+
+function threadFrom(ourNumber: string) {
+  repositories.slackThreads.set(
+    CHANNEL,
+    conversationKeyOf({ customerNumber: CUSTOMER, smsopsNumber: ourNumber }),
+    '2026-11-25',
+    THREAD,
+  );
+}
+
+beforeEach(async () => {
+  tmp = createTempDb();
+  emulator = await startWavixEmulator({});
+  repositories = storeOn(tmp.db, tmp.clock.now).repositories;
+  shown = [];
+  said = [];
+  threadFrom(US_NUMBER);
+});
+
+afterEach(async () => {
+  tmp.cleanup();
+  await emulator.close();
+});
+
+describe('replyFromThread', () => {
+  it('takes a Slack event once, also after a restart: the claim is in SQLite before Wavix is called', async () => {
+    const first = message();
+    expect(await replyFromThread(deps(), first)).toBe('sent');
+    repositories = storeOn(tmp.reopen(), tmp.clock.now).repositories;
+    expect(await replyFromThread(deps(), first)).toBe('already_handled');
+    // The same Slack message under another event id (never from Slack, but one reply per message all the same).
+    expect(await replyFromThread(deps(), { ...first, eventId: 'EvOther' })).toBe('already_handled');
+    expect(outbound()).toHaveLength(1);
+    expect(shown.map((s) => s.status)).toEqual(['sending', 'accepted']);
+    expect(shown[0]?.cost).toBe('1 segment, GSM-7');
+  });
+
+  it('ignores threads smsops did not start, and claims nothing for them', async () => {
+    const elsewhere = message({ threadTs: '1600000000.000100' });
+    expect(await replyFromThread(deps(), elsewhere)).toBe('not_a_relay_thread');
+    expect(repositories.processedSlackEvents.seen(elsewhere.eventId)).toBe(false);
+    expect(outbound()).toEqual([]);
+  });
+
+  it('refuses a US number whose 10DLC campaign is not approved, saying what to do', async () => {
+    repositories.tenDlc.observe(
+      { kind: 'number', brandId: 'B1', campaignId: 'CAMP1', number: US_NUMBER, status: 'PENDING' },
+      'webhook',
+    );
+    expect(await replyFromThread(deps(), message())).toBe('blocked');
+    expect(shown.at(-1)?.reason).toMatch(/10DLC campaign CAMP1 with status PENDING, not approved: US carriers block its SMS/);
+    expect(outbound()).toEqual([]);
+    repositories.tenDlc.observe(
+      { kind: 'number', brandId: 'B1', campaignId: 'CAMP1', number: US_NUMBER, status: 'APPROVED' },
+      'webhook',
+    );
+    expect(await replyFromThread(deps(), message())).toBe('sent');
+  });
+
+  it('refuses a US number when the account’s campaigns are known and none is approved', async () => {
+    repositories.tenDlc.observe({ kind: 'campaign', brandId: 'B1', campaignId: 'CAMP1', status: 'REVIEW' }, 'poll');
+    expect(await replyFromThread(deps(), message())).toBe('blocked');
+    expect(shown.at(-1)?.reason).toContain('no approved 10DLC campaign');
+    expect(outbound()).toEqual([]);
+  });
+
+  it('refuses from a number Wavix lists without SMS', async () => {
+    tmp.db.prepare('DELETE FROM slack_threads').run();
+    threadFrom('12025550143');
+    expect(await replyFromThread(deps(), message())).toBe('blocked');
+    expect(shown.at(-1)?.reason).toContain('without SMS');
+    expect(outbound()).toEqual([]);
+  });
+
+  it('refuses a text over Wavix’s limit, and an empty one, before Wavix', async () => {
+    expect(await replyFromThread(deps(), message({ text: '’'.repeat(671) }))).toBe('blocked');
+    expect(shown.at(-1)?.reason).toMatch(/over Wavix’s limit of 670.*Shorten it/);
+    expect(await replyFromThread(deps(), message({ text: '   ' }))).toBe('empty');
+    expect(said).toEqual(['The reply is empty; nothing was sent.']);
+    expect(outbound()).toEqual([]);
+  });
+
+  it('says Wavix’s own words when it refuses the send', async () => {
+    emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 500, times: 5 });
+    expect(await replyFromThread(deps(), message())).toBe('failed');
+    expect(shown.at(-1)?.status).toBe('failed');
+    expect(shown.at(-1)?.reason).toMatch(/Wavix is unavailable right now/);
+    const [audit] = repositories.audit.recent(1);
+    expect(audit).toMatchObject({ action: 'conversation.reply', outcome: 'failed' });
+  });
+});

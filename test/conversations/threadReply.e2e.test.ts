@@ -1,0 +1,319 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createOptOutsRepository } from '../../src/store/repositories/optOuts.js';
+import { signSlackRequest } from '../helpers/slackRequests.js';
+import {
+  ADMIN,
+  OUTSIDER,
+  readable,
+  SIGNING_SECRET,
+  type SmsopsUnderTest,
+  startSmsopsUnderTest,
+  WEBHOOK_SECRET,
+} from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+
+const INBOX = 'C0INBOX001';
+const REPLIER = 'U0REPLY001';
+const OUR_NUMBER = '14155550100';
+const CUSTOMER = '447400123456';
+
+let t: SmsopsUnderTest;
+
+beforeEach(async () => {
+  t = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0' });
+  t.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
+  t.fakeSlack.enforceLimits();
+});
+
+afterEach(async () => {
+  await t.stop();
+});
+
+let counter = 0;
+
+/** An inbound SMS through smsops' webhook, as Wavix posts it; resolves with the ts of its Slack thread. */
+async function relayedThread(from = CUSTOMER): Promise<string> {
+  const before = t.fakeSlack.callsTo('chat.postMessage').length;
+  const response = await fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      message_id: `in-${++counter}-${Date.now()}`,
+      message_type: 'sms',
+      from,
+      to: OUR_NUMBER,
+      message_body: { text: 'Hello, is my order on its way?', media: null },
+      received_at: new Date().toISOString(),
+    }),
+  });
+  expect(response.status).toBe(200);
+  const posts = await t.fakeSlack.waitFor('chat.postMessage', before + 1);
+  const ts = posts[before]?.result?.ts;
+  expect(typeof ts).toBe('string');
+  // smsops records the thread once Slack answered: wait until a reply can find it.
+  await waitUntil(
+    () => t.db.prepare('SELECT 1 FROM slack_threads WHERE thread_ts = ?').get(ts) !== undefined,
+    5000,
+    () => 'the relay thread recorded',
+  );
+  return ts as string;
+}
+
+let tsCounter = 0;
+const nextTs = () => `1800000000.${String(++tsCounter).padStart(6, '0')}`;
+
+interface SentEvent {
+  eventId: string;
+  body: string;
+  status: number;
+}
+
+/** A message event as Slack sends it (signed), with an event id a test can deliver again. */
+async function sendEvent(event: Record<string, unknown>, options: { eventId?: string; retryNum?: string } = {}) {
+  const eventId = options.eventId ?? `EvReply${++counter}`;
+  const body = JSON.stringify({
+    token: 'x',
+    team_id: 'T1',
+    api_app_id: 'A1',
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ enterprise_id: null, team_id: 'T1', user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
+    event: { channel_type: 'channel', event_ts: event.ts, ...event },
+  });
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) };
+  if (options.retryNum) {
+    headers['x-slack-retry-num'] = options.retryNum;
+    headers['x-slack-retry-reason'] = 'http_timeout';
+  }
+  const answer = await t.slack.raw(body, headers);
+  return { eventId, body, status: answer.status } satisfies SentEvent;
+}
+
+const reply = (threadTs: string, text: string, extra: Record<string, unknown> = {}) =>
+  sendEvent({ type: 'message', channel: INBOX, user: REPLIER, text, ts: nextTs(), thread_ts: threadTs, ...extra });
+
+const outboundSms = () => t.emulator.state().messages.filter((m) => m.direction === 'outbound');
+const sendsToWavix = () => t.emulator.requests().filter((r) => r.method === 'POST' && r.path === '/v3/messages');
+const threadPosts = (threadTs: string) =>
+  t.fakeSlack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === threadTs && !c.error);
+const statusLines = (threadTs: string) =>
+  threadPosts(threadTs).filter((c) => /^(Sending…|Sent|Not sent|Delivered|Undelivered)/.test(String(c.args.text)));
+
+// biome-ignore lint/suspicious/noExplicitAny: rows of the test's own SQL
+const rows = (sql: string, ...params: unknown[]): any[] => t.db.prepare(sql).all(...params);
+
+/** Another event processed after `check`'s: once it is handled, anything the first would have done is done. */
+async function settled(threadTs: string) {
+  const marker = await reply(threadTs, 'marker', { user: OUTSIDER });
+  expect(marker.status).toBe(200);
+  await waitUntil(
+    () => t.fakeSlack.callsTo('chat.postEphemeral').some((c) => c.args.user === OUTSIDER),
+    5000,
+    () => 'the marker event refused',
+  );
+}
+
+describe('a reply in the Slack thread of a relayed SMS', () => {
+  it('sends exactly one SMS with the typed text, even when Slack delivers the event again; audited; status sending then sent', async () => {
+    const threadTs = await relayedThread();
+    // What Slack sends for "Hi & welcome <3 example.com ’": entities, and the link it made of example.com.
+    const first = await reply(
+      threadTs,
+      'Hi &amp; welcome &lt;3 <http://example.com|example.com> ’ <mailto:help@acme.test|help@acme.test>',
+    );
+    expect(first.status).toBe(200);
+    await waitUntil(
+      () => outboundSms().length === 1,
+      5000,
+      () => 'one SMS at Wavix',
+    );
+
+    // Slack's retry of the same event: acknowledged, not processed again.
+    const retry = await t.slack.raw(first.body, {
+      'content-type': 'application/json',
+      ...signSlackRequest(SIGNING_SECRET, first.body),
+      'x-slack-retry-num': '1',
+      'x-slack-retry-reason': 'http_timeout',
+    });
+    expect(retry.status).toBe(200);
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.update').some((c) => String(c.args.text).startsWith('Sent')),
+      5000,
+      () => 'the status line updated to Sent',
+    );
+    await settled(threadTs);
+
+    const [sms] = outboundSms();
+    expect(outboundSms()).toHaveLength(1);
+    expect(sms?.from).toBe(`+${OUR_NUMBER}`);
+    expect(sms?.to).toBe(`+${CUSTOMER}`);
+    expect(sms?.message_body.text).toBe('Hi & welcome <3 example.com ’ help@acme.test');
+
+    const [line] = statusLines(threadTs);
+    expect(statusLines(threadTs)).toHaveLength(1);
+    expect(line?.args.text).toBe('Sending… · 1 segment, UCS-2 because of ’');
+    const sent = t.fakeSlack.callsTo('chat.update').filter((c) => c.args.ts === line?.result?.ts);
+    expect(sent.map((c) => c.args.text)).toEqual([`Sent · Wavix id \`${sms?.message_id}\` · 1 segment, UCS-2 because of ’`]);
+
+    const [recorded] = rows('SELECT * FROM conversation_replies');
+    expect(recorded).toMatchObject({
+      from_number: OUR_NUMBER,
+      to_number: CUSTOMER,
+      slack_user: REPLIER,
+      wavix_message_id: sms?.message_id,
+      status: 'accepted',
+      status_ts: line?.result?.ts,
+      segments: 1,
+      encoding: 'UCS-2',
+    });
+    const audits = rows("SELECT * FROM audit_log WHERE action = 'conversation.reply'");
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({ actor: REPLIER, target: CUSTOMER, outcome: 'ok' });
+    expect(JSON.parse(audits[0].params)).toMatchObject({
+      from: OUR_NUMBER,
+      to: CUSTOMER,
+      length: sms?.message_body.text.length,
+      wavixMessageId: sms?.message_id,
+    });
+    // The SMS text is never logged nor audited.
+    expect(t.logs.join('\n')).not.toContain('welcome');
+    expect(JSON.stringify(audits)).not.toContain('welcome');
+  });
+
+  it('sends the reply with a callback to smsops’ own DLR webhook', async () => {
+    const threadTs = await relayedThread();
+    await reply(threadTs, 'On its way');
+    await waitUntil(
+      () => outboundSms().length === 1,
+      5000,
+      () => 'one SMS at Wavix',
+    );
+    const [sms] = outboundSms();
+    expect(t.emulator.state().messageExtras.get(sms?.message_id ?? '')?.callbackUrl).toBe(
+      `https://smsops.example.com/webhooks/wavix/dlr/${WEBHOOK_SECRET}`,
+    );
+  });
+
+  it('sends nothing for a message outside a relay thread, a bot’s message, an edit, or a message that is not in a thread', async () => {
+    const threadTs = await relayedThread();
+    await reply('1699999999.000100', 'in a thread smsops did not start');
+    await sendEvent({ type: 'message', channel: INBOX, user: REPLIER, text: 'top level', ts: nextTs() });
+    await reply(threadTs, 'from another app', { bot_id: 'B0OTHER01', subtype: 'bot_message' });
+    await reply(threadTs, 'from a bot user', { bot_id: 'B0OTHER01' });
+    await reply(threadTs, 'my own echo', { user: 'UBOT', bot_id: 'BBOT' });
+    await sendEvent({
+      type: 'message',
+      subtype: 'message_changed',
+      channel: INBOX,
+      ts: nextTs(),
+      message: { type: 'message', user: REPLIER, text: 'edited text', ts: nextTs(), thread_ts: threadTs },
+      previous_message: { type: 'message', user: REPLIER, text: 'old', ts: nextTs(), thread_ts: threadTs },
+    });
+    await settled(threadTs);
+    expect(sendsToWavix()).toEqual([]);
+    expect(rows('SELECT * FROM conversation_replies')).toEqual([]);
+    expect(statusLines(threadTs)).toEqual([]);
+  });
+
+  it('says in the thread that files cannot be sent by SMS, and sends nothing', async () => {
+    const threadTs = await relayedThread();
+    await reply(threadTs, 'here is the invoice', {
+      subtype: 'file_share',
+      files: [{ id: 'F0001', name: 'invoice.pdf', mimetype: 'application/pdf' }],
+    });
+    await waitUntil(
+      () => threadPosts(threadTs).some((c) => readable(c.args).includes('Files cannot be sent by SMS')),
+      5000,
+      () => 'the notice about files',
+    );
+    await settled(threadTs);
+    expect(sendsToWavix()).toEqual([]);
+  });
+
+  it('refuses, with the reason, a reply to a customer who texted STOP (recorded by smsops): nothing reaches Wavix', async () => {
+    const threadTs = await relayedThread();
+    // What part B's ingest records for an inbound STOP.
+    createOptOutsRepository(t.db).record({
+      customerNumber: CUSTOMER,
+      sender: OUR_NUMBER,
+      source: 'inbound_keyword',
+      keyword: 'STOP',
+    });
+    await reply(threadTs, 'Are you still there?');
+    await waitUntil(
+      () => statusLines(threadTs).length === 1,
+      5000,
+      () => 'the refusal in the thread',
+    );
+    const [line] = statusLines(threadTs);
+    expect(line?.args.text).toMatch(/^Not sent: the customer texted STOP\. Only they can lift it, by texting START/);
+    expect(sendsToWavix()).toEqual([]);
+    await waitUntil(
+      () => rows("SELECT * FROM audit_log WHERE action = 'conversation.reply' AND outcome = 'refused'").length === 1,
+      5000,
+      () => 'the refusal audited',
+    );
+    expect(rows('SELECT status FROM conversation_replies')).toEqual([{ status: 'blocked' }]);
+  });
+
+  it('says the customer opted out when Wavix refuses the send for it (STOP received by Wavix), and sends nothing', async () => {
+    const threadTs = await relayedThread();
+    // The customer texts STOP; the carrier (here the emulator) puts them on Wavix's opt-out list.
+    const stop = await fetch(`${t.emulator.url}/_emulator/inbound`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.emulator.apiKey}` },
+      body: JSON.stringify({ from: CUSTOMER, to: OUR_NUMBER, text: 'STOP' }),
+    });
+    expect(stop.status).toBe(200);
+    expect(t.emulator.state().optOuts).toHaveLength(1);
+    await reply(threadTs, 'Sorry to see you go');
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.update').some((c) => String(c.args.text).startsWith('Not sent')),
+      5000,
+      () => 'the status line saying why it was not sent',
+    );
+    const update = t.fakeSlack.callsTo('chat.update').find((c) => String(c.args.text).startsWith('Not sent'));
+    expect(update?.args.text).toContain('+44 7400 123456 opted out');
+    expect(outboundSms()).toEqual([]);
+    expect(rows("SELECT outcome FROM audit_log WHERE action = 'conversation.reply'")).toEqual([{ outcome: 'failed' }]);
+    // Recorded, so the next reply is refused before Wavix is called.
+    const before = sendsToWavix().length;
+    await reply(threadTs, 'One more try');
+    await waitUntil(
+      () => statusLines(threadTs).length === 2,
+      5000,
+      () => 'the second refusal',
+    );
+    expect(sendsToWavix()).toHaveLength(before);
+  });
+
+  it('refuses a person who is not a member of the channel, only to them, and sends nothing', async () => {
+    const threadTs = await relayedThread();
+    await reply(threadTs, 'let me answer', { user: OUTSIDER });
+    const [ephemeral] = await t.fakeSlack.waitFor('chat.postEphemeral');
+    expect(ephemeral?.args).toMatchObject({ channel: INBOX, user: OUTSIDER, thread_ts: threadTs });
+    expect(ephemeral?.args.text).toContain('only members of this channel');
+    expect(sendsToWavix()).toEqual([]);
+    expect(statusLines(threadTs)).toEqual([]);
+  });
+});
+
+describe('SLACK_REPLY_USERS', () => {
+  it('narrows who may reply to the people it names', async () => {
+    await t.stop();
+    t = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0', SLACK_REPLY_USERS: ADMIN });
+    t.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
+    const threadTs = await relayedThread();
+    await reply(threadTs, 'member, but not named');
+    const [ephemeral] = await t.fakeSlack.waitFor('chat.postEphemeral');
+    expect(ephemeral?.args.text).toContain('SLACK_REPLY_USERS');
+    await reply(threadTs, 'named', { user: ADMIN });
+    await waitUntil(
+      () => outboundSms().length === 1,
+      5000,
+      () => 'the named person’s SMS',
+    );
+    expect(outboundSms()[0]?.message_body.text).toBe('named');
+  });
+});
