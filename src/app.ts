@@ -14,6 +14,7 @@ import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, typ
 import { createSlackDirectoryFor } from './slack/directory.js';
 import { closeDatabase, openDatabase } from './store/database.js';
 import { checkDatabaseMode, type DatabaseMode, markDatabaseMode } from './store/databaseMode.js';
+import { acquireInstanceLease, withInstanceLease } from './store/instanceLease.js';
 import { createAlertsRepository } from './store/repositories/alerts.js';
 import { createAuditRepository } from './store/repositories/audit.js';
 import { createRoutesRepository } from './store/repositories/routes.js';
@@ -54,6 +55,16 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
   const allowed = checkDatabaseMode(config.databasePath, mode);
   if (!allowed.ok) throw allowed.error;
   const { db, migrations } = openDatabase(config.databasePath, { logger });
+  // One smsops per database, before anything acts on it (the relay returns every leased delivery at start).
+  const onLeaseLost = () => void Promise.all([relay.stop(), watch.stop()]);
+  const lease = (() => {
+    try {
+      return acquireInstanceLease(db, { leaseMs: config.instanceLeaseMs, logger, onLost: onLeaseLost });
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  })();
   markDatabaseMode(db, mode);
   logger.info('database ready', { path: config.databasePath, migrationsApplied: migrations.applied });
   const checkpointer = startWalCheckpointer(db, { logger });
@@ -84,6 +95,9 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     watchBaseline: createWatchBaselineRepository(db),
   };
   const metrics = createMetricsRegistry();
+  metrics.gauge('smsops_instance_lease_failed_renewals', 'Heartbeats of the instance lease that failed (retried).', () => [
+    { value: lease.state().failedRenewals },
+  ]);
   const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig);
   const watchNow = deps.now ?? Date.now;
   const alertNotifier = createAlertNotifier({
@@ -110,6 +124,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     alertChannel: config.slack.alertChannel,
     metrics,
     logger: logger.child({ component: 'relay' }),
+    holdsDatabase: () => lease.state().held,
   });
   services.routeChanges = relay.routeChanges;
 
@@ -153,7 +168,13 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     port: config.http.port,
     limits: config.http.limits,
     logger,
-    routes: [healthRoute(db, { relay: relay.health }), metricsRoute(metrics), ...relay.routes, ...watch.routes, ...slack.routes],
+    routes: [
+      healthRoute(db, { relay: withInstanceLease(relay.health, lease) }),
+      metricsRoute(metrics),
+      ...relay.routes,
+      ...watch.routes,
+      ...slack.routes,
+    ],
   });
   await slack.start();
   if (deps.scheduleJobs !== false) watch.start();
@@ -169,6 +190,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     await relay.stop();
     await slack.stop();
     await checkpointer.stop();
+    lease.release();
     closeDatabase(db);
   };
   return {

@@ -62,6 +62,8 @@ export interface RelayOptions {
   stallAlertAfterMs?: number;
   /** Where the stall is said directly when the alert cannot be recorded (the database is what fails). */
   alertChannel?: string;
+  /** False once the instance lease is lost (src/store/instanceLease.ts): stopping then leaves the leases alone. */
+  holdsDatabase?: () => boolean;
 }
 
 export interface Relay {
@@ -210,8 +212,9 @@ export function startRelay(options: RelayOptions): Relay {
     }
   };
 
-  // One smsops runs per database: leases still held at start belong to a process that died (kill -9, power loss),
-  // so their deliveries are due again now rather than when the lease would have run out.
+  // One smsops runs per database, made sure of by the instance lease the caller holds before starting the relay:
+  // leases still held at start belong to a process that died (kill -9, power loss), so their deliveries are due
+  // again now rather than when the lease would have run out.
   const released = deliveries.releaseLeases({ all: true });
   if (released > 0) logger.warn('deliveries in flight at the last stop are queued again', { count: released });
 
@@ -228,6 +231,7 @@ export function startRelay(options: RelayOptions): Relay {
     onDead,
     writeHealth,
     leaseMs: options.leaseMs,
+    holdsDatabase: options.holdsDatabase,
   };
   const survived = (kind: string) => ({
     onError: (where: string, _error: unknown) => workerErrors.inc({ kind, where }),
