@@ -4,6 +4,7 @@ import type { SetupServices } from '../core/services.js';
 import { describeError } from '../errors.js';
 import type { Route } from '../http/server.js';
 import { tenDlcWebhookRoutes } from '../http/tenDlcWebhookRoutes.js';
+import { createBackupJob } from '../jobs/backupJob.js';
 import { createDailyDigestJob } from '../jobs/dailyDigestJob.js';
 import { createRetentionJob } from '../jobs/retentionJob.js';
 import { createScheduler, type Scheduler } from '../jobs/scheduler.js';
@@ -11,6 +12,7 @@ import { createSenderIdApprovalJob } from '../jobs/senderIdApprovalJob.js';
 import { createTenDlcWatch } from '../jobs/tenDlcWatch.js';
 import { createTrafficWatchJob } from '../jobs/trafficWatchJob.js';
 import type { Logger } from '../log.js';
+import { backupDatabase } from '../store/backup.js';
 import type { Db } from '../store/database.js';
 import { createAlertsRepository } from '../store/repositories/alerts.js';
 import { createDeliveriesRepository } from '../store/repositories/deliveries.js';
@@ -84,6 +86,14 @@ export function createWatch(options: {
     now,
   });
   const digest = createDailyDigestJob({ traffic, alerts, slack, channel, logger, now });
+  const backupDir = config.backup.dir;
+  const backup = createBackupJob({
+    backup: backupDir ? () => backupDatabase(db, { dir: backupDir, keep: config.backup.keep, now }) : undefined,
+    dir: backupDir,
+    keep: config.backup.keep,
+    alerts: notifier,
+    logger: logger.child({ job: 'backup' }),
+  });
   const retention = createRetentionJob({ db, settings: config.retention, logger: logger.child({ job: 'retention' }), now });
 
   const { schedules } = config;
@@ -122,6 +132,7 @@ export function createWatch(options: {
         description: retention.describe(),
         run: retention.run,
       },
+      { name: 'backup', schedule: config.backup.schedule, description: backup.describe(), run: backup.run },
     ],
   });
 
@@ -135,6 +146,7 @@ export function createWatch(options: {
     scheduler,
     start: () => {
       scheduler.start();
+      if (!backupDir) logger.warn('database backups are off: set BACKUP_DIR (and BACKUP_CRON, BACKUP_KEEP) to turn them on');
       if (!config.publicBaseUrl) return;
       tenDlc.ensureSubscriptions(config.publicBaseUrl).then(
         (result) => {

@@ -14,7 +14,7 @@ describe('one smsops per database', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const envFor = async (databasePath: string) => ({
+  const envFor = async (databasePath: string): Promise<Record<string, string>> => ({
     ...productionEnv({ port: await freePort(), databasePath, webhookSecret: 'one-instance-secret-0123456789ab' }),
     INSTANCE_LEASE_MS: '1500',
   });
@@ -22,7 +22,7 @@ describe('one smsops per database', () => {
     const env = await envFor(databasePath);
     const p = await startSmsopsProcess(dir, env);
     started.push(p);
-    return { p, port: env.PORT };
+    return { p, port: env.PORT ?? '' };
   };
   const refused = async (databasePath: string) => {
     const p = spawnSmsops({ cwd: dir, env: await envFor(databasePath) });
