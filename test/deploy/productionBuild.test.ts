@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,5 +63,10 @@ describe('production build', () => {
 
     app.child.kill('SIGTERM');
     expect((await app.exited).code).toBe(0);
+
+    // The restore command is compiled too, and loads with the production dependencies alone.
+    const restore = spawnSync(process.execPath, [join(dir, 'dist/restore.js')], { cwd: dir, encoding: 'utf8' });
+    expect(restore.status).toBe(2);
+    expect(restore.stderr).toContain('usage: npm run restore -- <backup file>');
   });
 });
