@@ -81,4 +81,25 @@ describe('one smsops per database', () => {
     expect(after.p.logs.join('\n')).toMatch(/took over an expired instance lease.*pbx-side-box/);
     expect((await fetch(`http://127.0.0.1:${after.port}/healthz`)).status).toBe(200);
   });
+
+  it('stops relaying and fails /healthz when its lease is taken by someone else', { timeout: 60_000 }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsops-lease-'));
+    const db = join(dir, 'smsops.db');
+    const app = await start(db);
+    expect((await fetch(`http://127.0.0.1:${app.port}/healthz`)).status).toBe(200);
+    // Split brain: another machine's clock ran ahead, it saw the lease expired and took it.
+    const other = new Database(db);
+    other.prepare("UPDATE instance_lease SET holder_id = 'intruder', host = 'box-two', pid = 77 WHERE id = 1").run();
+    other.close();
+    await app.p.waitForLine(/instance lease lost/, 10_000);
+    const res = await fetch(`http://127.0.0.1:${app.port}/healthz`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { reasons: string[] }).reasons[0]).toContain('taken by host box-two, pid 77');
+    // Its stop leaves the new holder's lease (and its deliveries' leases) alone.
+    app.p.child.kill('SIGTERM');
+    expect((await app.p.exited).code).toBe(0);
+    const check = new Database(db, { readonly: true });
+    expect(check.prepare('SELECT host FROM instance_lease').get()).toEqual({ host: 'box-two' });
+    check.close();
+  });
 });
