@@ -44,6 +44,7 @@ const SHIPPED = [
   '015_slack_posts.sql',
   '016_delivery_deterministic_failures.sql',
   '017_retention_indexes.sql',
+  '022_instance_lease.sql',
 ];
 
 describe('migration runner', () => {
