@@ -14,7 +14,7 @@ import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, typ
 import { createSlackDirectoryFor } from './slack/directory.js';
 import { closeDatabase, openDatabase } from './store/database.js';
 import { checkDatabaseMode, type DatabaseMode, markDatabaseMode } from './store/databaseMode.js';
-import { acquireInstanceLease, withInstanceLease } from './store/instanceLease.js';
+import { acquireInstanceLease, type InstanceLease, withInstanceLease } from './store/instanceLease.js';
 import { createAlertsRepository } from './store/repositories/alerts.js';
 import { createAuditRepository } from './store/repositories/audit.js';
 import { createRoutesRepository } from './store/repositories/routes.js';
@@ -54,17 +54,18 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
   const mode = deps.mode ?? 'production';
   const allowed = checkDatabaseMode(config.databasePath, mode);
   if (!allowed.ok) throw allowed.error;
-  const { db, migrations } = openDatabase(config.databasePath, { logger });
-  // One smsops per database, before anything acts on it (the relay returns every leased delivery at start).
+  // One smsops per database, taken before anything acts on it: the migrations, and the relay returning every leased
+  // delivery at start. A refused start closes the database and throws InstanceLeaseHeldError.
+  const held: { lease: InstanceLease | null } = { lease: null };
   const onLeaseLost = () => void Promise.all([relay.stop(), watch.stop()]);
-  const lease = (() => {
-    try {
-      return acquireInstanceLease(db, { leaseMs: config.instanceLeaseMs, logger, onLost: onLeaseLost });
-    } catch (error) {
-      db.close();
-      throw error;
-    }
-  })();
+  const { db, migrations } = openDatabase(config.databasePath, {
+    logger,
+    beforeMigrate: (opened) => {
+      held.lease = acquireInstanceLease(opened, { leaseMs: config.instanceLeaseMs, logger, onLost: onLeaseLost });
+    },
+  });
+  const lease = held.lease;
+  if (!lease) throw new Error('the instance lease was not taken');
   markDatabaseMode(db, mode);
   logger.info('database ready', { path: config.databasePath, migrationsApplied: migrations.applied });
   const checkpointer = startWalCheckpointer(db, { logger });

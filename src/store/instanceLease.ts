@@ -110,8 +110,22 @@ export interface AcquireOptions {
   pid?: number;
 }
 
+/** The same table as migrations/022_instance_lease.sql, for a lease taken before the migrations run. */
+function ensureLeaseTable(db: Db): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS instance_lease (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    holder_id    TEXT    NOT NULL,
+    host         TEXT    NOT NULL,
+    pid          INTEGER NOT NULL,
+    started_at   INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+  )`);
+}
+
 /** Takes the database's lease, or throws InstanceLeaseHeldError naming the process that holds it. */
 export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceLease {
+  ensureLeaseTable(db);
   const leaseMs = options.leaseMs ?? DEFAULT_INSTANCE_LEASE_MS;
   const now = options.now ?? Date.now;
   const host = options.host ?? hostname();
@@ -144,6 +158,11 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
   let failedRenewals = 0;
   const beat = () => {
     if (!held) return;
+    // Closed under us (a start that failed after taking the lease): nothing left to renew.
+    if (!db.open) {
+      clearInterval(timer);
+      return;
+    }
     const at = now();
     try {
       if (renew.run(at, at + leaseMs, holderId).changes === 1) {
