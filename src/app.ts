@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import { createAlerts } from './core/alerts.js';
 import { replyFromThread, type ThreadMessage } from './core/conversations/replyFromThread.js';
-import type { ConversationReply } from './core/ports/conversationReplies.js';
 import type { SetupServices } from './core/services.js';
 import { maskUrl } from './core/urls.js';
 import { smsopsWebhookUrls } from './core/webhooks.js';
@@ -20,6 +19,7 @@ import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, typ
 import { createSlackDirectoryFor } from './slack/directory.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
 import type { DatabaseMode } from './store/databaseMode.js';
+import { withInstanceLease } from './store/instanceLease.js';
 import { openStore } from './store/openStore.js';
 import { createWavixClient, type WavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
@@ -54,8 +54,15 @@ export interface StartOptions {
 export async function startSmsops(config: Config, deps: StartOptions): Promise<RunningSmsops> {
   const { logger } = deps;
   const now = deps.now ?? Date.now;
-  const store = openStore(config.databasePath, { mode: deps.mode ?? 'production', logger, now });
-  const { repositories } = store;
+  // Another process holding the database after all (clock jump, split brain): stop relaying and running jobs.
+  const onLeaseLost = () => void Promise.all([relay.stop(), watch.stop()]);
+  const store = openStore(config.databasePath, {
+    mode: deps.mode ?? 'production',
+    logger,
+    now,
+    instanceLease: { leaseMs: config.instanceLeaseMs, onLost: onLeaseLost },
+  });
+  const { repositories, lease } = store;
 
   // The secret path segment of the webhook URLs: configured, or generated once and kept, so URLs set in Wavix survive restarts.
   const webhookSecret =
@@ -82,6 +89,9 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     watchBaseline: repositories.watchBaseline,
   };
   const metrics = createMetricsRegistry();
+  metrics.gauge('smsops_instance_lease_failed_renewals', 'Heartbeats of the instance lease that failed (retried).', [], () => [
+    { value: lease.state().failedRenewals },
+  ]);
   const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig);
   const relayRetry = { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs };
   const notifier = createSlackNotifier({
@@ -125,6 +135,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     metrics,
     logger: logger.child({ component: 'relay' }),
     now,
+    holdsDatabase: () => lease.state().held,
   });
   services.routeChanges = relay.routeChanges;
 
@@ -136,6 +147,11 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     publicBaseUrl: config.publicBaseUrl,
     schedules: config.schedules,
     retention: config.retention,
+    backup: config.backup,
+    backupNow: () =>
+      config.backup.dir
+        ? store.backup({ dir: config.backup.dir, keep: config.backup.keep })
+        : Promise.reject(new Error('backups are off')),
     alertLifecycle,
     notifier,
     logger,
@@ -196,7 +212,12 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     limits: config.http.limits,
     logger,
     routes: [
-      healthRoute({ ...repositories, migrationCount: store.migrationCount, now, relay: relay.health }),
+      healthRoute({
+        ...repositories,
+        migrationCount: store.migrationCount,
+        now,
+        relay: withInstanceLease(relay.health, lease),
+      }),
       metricsRoute(metrics),
       ...webhookRoutes({ secret: webhookSecret, ...relay.intake }),
       ...tenDlcWebhookRoutes({ secret: webhookSecret, rejected: repositories.rejectedWebhooks, receive: watch.receiveTenDlc }),

@@ -168,6 +168,10 @@ const configSchema = z.object({
   PORTSIP_DEADLINE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).max(600_000).default(15_000)),
   RELAY_LEASE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(500).max(3_600_000).default(60_000)),
   RELAY_STALL_ALERT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(3_600_000).default(30_000)),
+  INSTANCE_LEASE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(300).max(600_000).default(30_000)),
+  BACKUP_DIR: optionalString,
+  BACKUP_CRON: cronExpression('30 3 * * *'),
+  BACKUP_KEEP: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1, 'must keep at least 1 backup').max(1000).default(7)),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -252,6 +256,10 @@ export interface Config {
     /** How long the relay must be failing (/healthz 503) before the relay_stalled alert is raised. */
     stallAlertAfterMs: number;
   };
+  /** How long the instance lease on the database lasts without a heartbeat (one smsops per database). */
+  instanceLeaseMs: number;
+  /** Online backups of the database; off (dir undefined) unless BACKUP_DIR is set. Cron read in schedules.timezone. */
+  backup: { dir: string | undefined; schedule: string; keep: number };
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -327,6 +335,8 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
       leaseMs: e.RELAY_LEASE_MS,
       stallAlertAfterMs: e.RELAY_STALL_ALERT_MS,
     },
+    instanceLeaseMs: e.INSTANCE_LEASE_MS,
+    backup: { dir: e.BACKUP_DIR, schedule: e.BACKUP_CRON, keep: e.BACKUP_KEEP },
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -76,6 +76,8 @@ export const ALERT_RULE = {
   senderIdRejected: 'sender_id_rejected',
   wavixUnreachable: 'wavix_unreachable',
   tenDlc: 'ten_dlc',
+  /** The scheduled database backup failed (BACKUP_DIR); resolved by the next good one. */
+  backupFailed: 'backup_failed',
 } as const satisfies Record<string, AlertRuleName>;
 
 /** A threshold's value: a number, or null when the rule is switched off. */

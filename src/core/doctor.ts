@@ -1,4 +1,5 @@
 import type { Result } from '../errors.js';
+import { backupsGroup } from './doctor/backups.js';
 import { type CheckGroup, type DoctorContext, reasonOf } from './doctor/context.js';
 import { portsipGroup } from './doctor/portsipRoutes.js';
 import { publicUrlGroup } from './doctor/publicUrl.js';
@@ -71,4 +72,5 @@ const GROUPS: CheckGroup[] = [
   relayGroup,
   channelsGroup,
   portsipRulesGroup,
+  backupsGroup,
 ];

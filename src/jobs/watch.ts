@@ -3,9 +3,11 @@ import type { Notifier } from '../core/ports/notifier.js';
 import type { SetupServices } from '../core/services.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { BackupMade } from '../store/backup.js';
 import type { Repositories } from '../store/openStore.js';
 import type { RetentionStore } from '../store/retention/retentionStore.js';
 import type { WavixClient } from '../wavix/client.js';
+import { createBackupJob } from './backupJob.js';
 import { createDailyDigestJob } from './dailyDigestJob.js';
 import type { WatchOperations } from './operations.js';
 import { createOptOutSyncJob } from './optOutSyncJob.js';
@@ -48,6 +50,10 @@ export function createWatch(options: {
   publicBaseUrl: string | undefined;
   schedules: JobSchedules;
   retention: RetentionSettings;
+  /** BACKUP_DIR (off when undefined), BACKUP_CRON, BACKUP_KEEP. */
+  backup: { dir: string | undefined; schedule: string; keep: number };
+  /** One online backup into backup.dir (the store's), run by the `backup` job. */
+  backupNow: () => Promise<BackupMade>;
   /** The alert lifecycle (core/alerts.ts), shared with the relay. */
   alertLifecycle: Alerts;
   notifier: Pick<Notifier, 'announce'>;
@@ -87,6 +93,14 @@ export function createWatch(options: {
     now,
   });
   const digest = createDailyDigestJob({ traffic, alerts, notifier, now });
+  const backupSettings = options.backup;
+  const backup = createBackupJob({
+    backup: backupSettings.dir ? options.backupNow : undefined,
+    dir: backupSettings.dir,
+    keep: backupSettings.keep,
+    alerts: alertLifecycle,
+    logger: logger.child({ job: 'backup' }),
+  });
   const retention = createRetentionJob({
     store: options.retentionStore,
     settings: options.retention,
@@ -142,6 +156,7 @@ export function createWatch(options: {
         description: "Reads Wavix's opt-out list and records the opt-outs smsops did not have (replies to them are refused).",
         run: optOutSync.run,
       },
+      { name: 'backup', schedule: backupSettings.schedule, description: backup.describe(), run: backup.run },
     ],
   });
 
@@ -151,6 +166,8 @@ export function createWatch(options: {
     scheduler,
     start: () => {
       scheduler.start();
+      if (!backupSettings.dir)
+        logger.warn('database backups are off: set BACKUP_DIR (and BACKUP_CRON, BACKUP_KEEP) to turn them on');
       if (!options.publicBaseUrl) return;
       tenDlc.ensureSubscriptions(options.publicBaseUrl).then(
         (result) => {

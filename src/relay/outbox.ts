@@ -70,6 +70,8 @@ export interface OutboxWorkerOptions {
   attemptTimeoutMs?: number;
   /** How long stop() waits for attempts in flight before returning their deliveries to pending anyway. */
   stopWaitMs?: number;
+  /** False once another process holds the database (instance lease lost): its leases are then not ours to return. */
+  holdsDatabase?: () => boolean;
   /** Backoff after an error of the worker itself (database locked or full, a bug): doubles from base to max. */
   errorBackoff?: { baseMs: number; maxMs: number };
   now?: () => number;
@@ -422,6 +424,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         }),
       ]);
       clearTimeout(waited);
+      if (options.holdsDatabase?.() === false) return;
       try {
         deliveries.releaseLeases({ all: true });
       } catch (error) {

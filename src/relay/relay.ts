@@ -58,6 +58,8 @@ export interface RelayOptions {
   stallAlertAfterMs?: number;
   /** A delivery report changed a reply sent from Slack (called once the report is committed; shows it in Slack). */
   onReplyStatusChanged?: (reply: ConversationReply) => void | Promise<void>;
+  /** False once the instance lease is lost (src/store/instanceLease.ts): stopping then leaves the leases alone. */
+  holdsDatabase?: () => boolean;
 }
 
 export interface Relay {
@@ -214,8 +216,9 @@ export function startRelay(options: RelayOptions): Relay {
     }
   };
 
-  // One smsops runs per database: leases still held at start belong to a process that died (kill -9, power loss),
-  // so their deliveries are due again now rather than when the lease would have run out.
+  // One smsops runs per database, made sure of by the instance lease the caller holds before starting the relay:
+  // leases still held at start belong to a process that died (kill -9, power loss), so their deliveries are due
+  // again now rather than when the lease would have run out.
   const released = deliveries.releaseLeases({ all: true });
   if (released > 0) logger.warn('deliveries in flight at the last stop are queued again', { count: released });
 
@@ -232,6 +235,7 @@ export function startRelay(options: RelayOptions): Relay {
     onDead,
     writeHealth,
     leaseMs: options.leaseMs,
+    holdsDatabase: options.holdsDatabase,
   };
   const onUnrecorded = (error: unknown) => {
     workerErrors.inc({ kind: 'slack', where: 'record' });

@@ -33,7 +33,13 @@ export interface OpenedDatabase {
  */
 export function openDatabase(
   path: string,
-  options: { migrationsDir?: string; now?: () => number; logger?: Logger } = {},
+  options: {
+    migrationsDir?: string;
+    now?: () => number;
+    logger?: Logger;
+    /** Runs before the migrations (the instance lease: a second smsops must be refused before it migrates). */
+    beforeMigrate?: (db: Db) => void;
+  } = {},
 ): OpenedDatabase {
   const onDisk = path !== ':memory:' && path !== '';
   const report = (findings: ModeFinding[]) => {
@@ -52,6 +58,7 @@ export function openDatabase(
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    options.beforeMigrate?.(db);
     const migrations = migrate(db, options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR, options.now);
     // The -wal and -shm files exist from here on; SQLite gives them the database file's mode, checked all the same.
     if (onDisk) report(tightenDatabaseFiles(path));

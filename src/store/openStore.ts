@@ -12,9 +12,11 @@ import type { ProcessedSlackEventsRepository } from '../core/ports/slackEvents.j
 import type { TrafficRepository } from '../core/ports/traffic.js';
 import type { WatchBaselineRepository } from '../core/ports/watchBaseline.js';
 import type { Logger } from '../log.js';
+import { type BackupMade, backupDatabase } from './backup.js';
 import { closeDatabase, type Db, openDatabase } from './database.js';
 import { checkDatabaseMode, type DatabaseMode, markDatabaseMode } from './databaseMode.js';
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from './groupCommit.js';
+import { type AcquireOptions, acquireInstanceLease, type InstanceLease } from './instanceLease.js';
 import type { MigrationReport } from './migrate.js';
 import { createAlertsRepository } from './repositories/alerts.js';
 import { createAuditRepository } from './repositories/audit.js';
@@ -118,6 +120,10 @@ export function storeOn(db: Db, now: () => number): Store {
 
 export interface OpenedStore extends Store {
   migrations: MigrationReport;
+  /** This process's hold on the database (one smsops per database), taken before the migrations ran. */
+  lease: InstanceLease;
+  /** One online backup into `dir` (SQLite backup API, checked, pruned to `keep`): the `backup` job's work. */
+  backup(options: { dir: string; keep: number }): Promise<BackupMade>;
   /** Stops the WAL checkpointer, checkpoints and closes. */
   close(): Promise<void>;
 }
@@ -126,18 +132,41 @@ export interface OpenedStore extends Store {
  * Opens smsops' database: refuses one recorded for the other mode (production, sandbox), applies the migrations,
  * and checkpoints the WAL off the event loop while open.
  */
-export function openStore(path: string, options: { mode: DatabaseMode; logger: Logger; now: () => number }): OpenedStore {
+export function openStore(
+  path: string,
+  options: {
+    mode: DatabaseMode;
+    logger: Logger;
+    now: () => number;
+    /** INSTANCE_LEASE_MS, and what to do when another process turns out to hold the lease (stop working). */
+    instanceLease?: Pick<AcquireOptions, 'leaseMs' | 'onLost' | 'onRenewalFailed'>;
+  },
+): OpenedStore {
   const allowed = checkDatabaseMode(path, options.mode);
   if (!allowed.ok) throw allowed.error;
-  const { db, migrations } = openDatabase(path, { logger: options.logger, now: options.now });
+  // One smsops per database, taken before anything acts on it (the migrations; the relay returning every leased
+  // delivery at start). A refused start closes the database and throws InstanceLeaseHeldError.
+  let lease: InstanceLease | undefined;
+  const { db, migrations } = openDatabase(path, {
+    logger: options.logger,
+    now: options.now,
+    beforeMigrate: (opened) => {
+      lease = acquireInstanceLease(opened, { ...options.instanceLease, logger: options.logger, now: options.now });
+    },
+  });
+  if (!lease) throw new Error('the instance lease was not taken');
+  const held = lease;
   markDatabaseMode(db, options.mode);
   options.logger.info('database ready', { path, migrationsApplied: migrations.applied });
   const checkpointer = startWalCheckpointer(db, { logger: options.logger });
   return {
     ...storeOn(db, options.now),
     migrations,
+    lease: held,
+    backup: (o) => backupDatabase(db, { ...o, now: options.now }),
     close: async () => {
       await checkpointer.stop();
+      held.release();
       closeDatabase(db);
     },
   };

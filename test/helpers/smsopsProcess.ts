@@ -38,11 +38,17 @@ export function smsopsNodeArgs(): string[] {
   return ['--import', pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href, join(root, 'src/main.ts')];
 }
 
-export function spawnSmsops(options: { cwd: string; env: Record<string, string>; openFileLimit?: number }): SmsopsProcess {
+export function spawnSmsops(options: {
+  cwd: string;
+  env: Record<string, string>;
+  openFileLimit?: number;
+  /** What node runs instead of `src/main.ts` through tsx (the compiled `dist/main.js`, `src/restore.ts`, ...). */
+  nodeArgs?: string[];
+}): SmsopsProcess {
   // `node --import tsx src/main.ts`, as `npm start` runs it: the tsx CLI would sit in between, and it SIGKILLs its
   // child when the child's acknowledgement of a SIGTERM takes over 30 ms (a loaded machine), so a graceful stop
   // could not be tested through it.
-  const nodeArgs = smsopsNodeArgs();
+  const nodeArgs = options.nodeArgs ?? smsopsNodeArgs();
   const [command, args] =
     options.openFileLimit === undefined
       ? [process.execPath, nodeArgs]

@@ -48,6 +48,7 @@ const SHIPPED = [
   '019_conversations.sql',
   '020_reply_status_line.sql',
   '021_slack_threads_by_ts.sql',
+  '022_instance_lease.sql',
 ];
 
 describe('migration runner', () => {

@@ -2,6 +2,7 @@ import type { Result } from '../../errors.js';
 import type { DeliveriesRepository } from '../ports/deliveries.js';
 import type { InboundRepository } from '../ports/inbound.js';
 import type { SetupServices } from '../services.js';
+import type { BackupJobStatus } from './backups.js';
 
 /** What `/sms doctor` reports and what its checks are given: shared by the runner (core/doctor.ts) and the groups. */
 
@@ -52,6 +53,8 @@ export interface DoctorDeps {
   portsip?: PortsipInboundRules | undefined;
   /** The person running doctor is an smsops admin: the relay checks quote what PortSIP answered (~80 characters). */
   showDestinationAnswers?: boolean;
+  /** The scheduler's `backup` job (BACKUP_DIR): whether backups are on and how the last one went. */
+  backupJob?: () => BackupJobStatus | undefined;
   /** Per check group; one hung link cannot stall the others. Default 5 s. */
   timeoutMs?: number;
   /**

@@ -22,6 +22,7 @@ export interface AlertFactsByRule {
   balance_low: { balanceUsd: number; thresholdUsd: number };
   sender_id_rejected: { senderId: string; senderIdType: string; country: string; reason: string | null };
   wavix_unreachable: { runs: number; lastError: string };
+  backup_failed: { reason: string };
   ten_dlc: {
     kind: 'brand' | 'campaign' | 'number';
     brandId: string;

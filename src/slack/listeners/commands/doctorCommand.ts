@@ -39,6 +39,7 @@ export async function doctorCommand(interaction: Interaction): Promise<void> {
     publicBaseUrl: deps.publicBaseUrl,
     channels: { alert: deps.alertChannel, inbox: deps.inboxChannel },
     channelMembership: slackChannelMembership(interaction.client),
+    backupJob: () => deps.watch.jobs.status().find((job) => job.name === 'backup'),
     ...(portsip ? { portsip: { checkInboundRules: (dids: string[]) => checkInboundRules({ portsip }, dids) } } : {}),
   });
   deps.logger.info('doctor ran', { user: interaction.actor.userId, summary: summaryLine(report.counts) });

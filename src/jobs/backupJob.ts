@@ -1,0 +1,52 @@
+import { ALERT_RULE } from '../core/alertRules.js';
+import type { Alerts } from '../core/alerts.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { BackupMade } from '../store/backup.js';
+import type { JobOutcome } from './scheduler.js';
+
+const SUBJECT = 'database';
+
+/**
+ * The scheduled `backup` job: one online backup (src/store/backup.ts) per run. A failure is an alert, since a backup
+ * that silently stopped is found out only on the day it is needed; the next good backup resolves it.
+ */
+export function createBackupJob(options: {
+  /** Undefined when BACKUP_DIR is not set: the job then only says so. */
+  backup: (() => Promise<BackupMade>) | undefined;
+  dir: string | undefined;
+  keep: number;
+  alerts: Alerts;
+  logger: Logger;
+}): { run: () => Promise<JobOutcome>; describe: () => string } {
+  const { backup, alerts, logger } = options;
+  return {
+    describe: () =>
+      options.dir
+        ? `Copies the database to ${options.dir} while smsops runs (SQLite backup API), checks the copy, keeps the last ${options.keep}.`
+        : 'Off: set BACKUP_DIR to back the database up on this schedule.',
+    run: async () => {
+      if (!backup) return { outcome: 'skipped', reason: 'backups are off (BACKUP_DIR is not set)' };
+      try {
+        const made = await backup();
+        await alerts.resolve(ALERT_RULE.backupFailed, SUBJECT);
+        const mb = (made.bytes / 1_048_576).toFixed(1);
+        return {
+          outcome: 'ok',
+          summary: `${made.path} (${mb} MB, ${made.ms} ms)${made.removed.length > 0 ? `, ${made.removed.length} older removed` : ''}`,
+        };
+      } catch (error) {
+        const reason = describeError(error);
+        logger.error('database backup failed', { error: reason });
+        await alerts.raise({
+          rule: ALERT_RULE.backupFailed,
+          subjectKey: SUBJECT,
+          severity: 'warning',
+          facts: { reason },
+          details: { dir: options.dir },
+        });
+        return { outcome: 'failed', error: reason };
+      }
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Db } from './database.js';
+import { DATABASE_DIR_MODE, DATABASE_FILE_MODE } from './fileModes.js';
+
+/**
+ * Online backups with SQLite's backup API while smsops runs: better-sqlite3 copies a batch of pages per event-loop
+ * turn, so webhooks keep being stored meanwhile. Writes made through smsops' own connection during the copy are
+ * carried into it by SQLite, so the copy holds at least everything committed before the backup began.
+ */
+export interface BackupMade {
+  path: string;
+  bytes: number;
+  ms: number;
+  /** Older backups deleted to keep BACKUP_KEEP. */
+  removed: string[];
+}
+
+export class BackupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BackupError';
+  }
+}
+
+const BACKUP_NAME = /^smsops-\d{8}T\d{9}Z\.db$/;
+const PARTIAL_SUFFIX = '.partial';
+
+/** `smsops-20261126T033000123Z.db`: sorts by time as text; milliseconds so that a manual run never overwrites one. */
+export const backupFileName = (at: number) => `smsops-${new Date(at).toISOString().replace(/[-:.]/g, '')}.db`;
+
+/** The backups in `dir`, oldest first. */
+export function listBackups(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => BACKUP_NAME.test(name))
+    .sort()
+    .map((name) => join(dir, name));
+}
+
+/**
+ * `PRAGMA integrity_check` on a database file, opened on its own connection. Returns null when it is sound, else
+ * what SQLite found (or why it could not be opened).
+ */
+export function integrityProblem(path: string): string | null {
+  let copy: Database.Database | undefined;
+  try {
+    copy = new Database(path, { fileMustExist: true });
+    const rows = copy.pragma('integrity_check') as Array<{ integrity_check: string }>;
+    const found = rows.map((r) => r.integrity_check).filter((line) => line !== 'ok');
+    return found.length === 0 ? null : found.slice(0, 5).join('; ');
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    copy?.close();
+  }
+}
+
+export async function backupDatabase(db: Db, options: { dir: string; keep: number; now?: () => number }): Promise<BackupMade> {
+  const now = options.now ?? Date.now;
+  const startedAt = Date.now();
+  if (!existsSync(options.dir)) {
+    mkdirSync(options.dir, { recursive: true, mode: DATABASE_DIR_MODE });
+    chmodSync(options.dir, DATABASE_DIR_MODE);
+  }
+  const final = join(options.dir, backupFileName(now()));
+  const partial = `${final}${PARTIAL_SUFFIX}`;
+  removePartials(options.dir);
+  try {
+    await db.backup(partial);
+    chmodSync(partial, DATABASE_FILE_MODE);
+    // One self-contained file: the copy carries the WAL flag of its source, and a WAL file beside a backup is easy
+    // to lose when it is moved. smsops turns WAL back on when it opens a restored copy.
+    const copy = new Database(partial, { fileMustExist: true });
+    try {
+      copy.pragma('journal_mode = DELETE');
+    } finally {
+      copy.close();
+    }
+    const problem = integrityProblem(partial);
+    if (problem) throw new BackupError(`the copy failed its integrity check: ${problem}`);
+    // Renamed only once complete and checked: a crash mid-backup leaves a .partial file, never a bad backup.
+    renameSync(partial, final);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    if (error instanceof BackupError) throw error;
+    throw new BackupError(`the backup to ${options.dir} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  const all = listBackups(options.dir);
+  const removed = all.slice(0, Math.max(0, all.length - options.keep));
+  for (const old of removed) rmSync(old, { force: true });
+  return { path: final, bytes: statSync(final).size, ms: Date.now() - startedAt, removed };
+}
+
+/** Left by a backup that crashed (or a process killed) mid-copy. */
+function removePartials(dir: string): void {
+  for (const name of readdirSync(dir))
+    if (BACKUP_NAME.test(name.slice(0, -PARTIAL_SUFFIX.length)) && name.endsWith(PARTIAL_SUFFIX))
+      rmSync(join(dir, name), { force: true });
+}

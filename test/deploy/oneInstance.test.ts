@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, productionEnv, type SmsopsProcess, spawnSmsops, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+
+/** Real processes on one SQLite file: the second is refused while the first holds the database. */
+describe('one smsops per database', () => {
+  const started: SmsopsProcess[] = [];
+  let dir = '';
+  afterEach(() => {
+    for (const p of started.splice(0)) p.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const envFor = async (databasePath: string): Promise<Record<string, string>> => ({
+    ...productionEnv({ port: await freePort(), databasePath, webhookSecret: 'one-instance-secret-0123456789ab' }),
+    INSTANCE_LEASE_MS: '1500',
+  });
+  const start = async (databasePath: string) => {
+    const env = await envFor(databasePath);
+    const p = await startSmsopsProcess(dir, env);
+    started.push(p);
+    return { p, port: env.PORT ?? '' };
+  };
+  const refused = async (databasePath: string) => {
+    const p = spawnSmsops({ cwd: dir, env: await envFor(databasePath) });
+    started.push(p);
+    const { code } = await p.exited;
+    return { code, logs: p.logs.join('\n') };
+  };
+
+  it('refuses a second process naming the first, and starts once the first is gone', { timeout: 90_000 }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsops-lease-'));
+    const db = join(dir, 'smsops.db');
+    const first = await start(db);
+
+    const second = await refused(db);
+    expect(second.code).toBe(1);
+    expect(second.logs).toContain(`another smsops runs on this database: host ${hostname()}, pid ${first.p.pid}`);
+    expect(second.logs).toMatch(/its lease expires \d{4}-\d\d-\d\dT/);
+
+    // A crash: nothing released. The lease of a process of this host that is gone is taken over.
+    first.p.kill();
+    await first.p.exited;
+    const third = await start(db);
+    expect((await fetch(`http://127.0.0.1:${third.port}/healthz`)).status).toBe(200);
+
+    // A clean stop releases the lease.
+    third.p.child.kill('SIGTERM');
+    expect((await third.p.exited).code).toBe(0);
+    const check = new Database(db, { readonly: true });
+    expect(check.prepare('SELECT count(*) AS n FROM instance_lease').get()).toEqual({ n: 0 });
+    check.close();
+  });
+
+  it('waits for the lease of another host to expire', { timeout: 40_000 }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsops-lease-'));
+    const db = join(dir, 'smsops.db');
+    const first = await start(db);
+    first.p.child.kill('SIGTERM');
+    await first.p.exited;
+    // What a process on another machine sharing this file would have left (its pid means nothing here).
+    const other = new Database(db);
+    let expiresAt = Date.now() + 60_000;
+    other
+      .prepare('INSERT INTO instance_lease VALUES (1, ?, ?, ?, ?, ?, ?)')
+      .run('other-host', 'pbx-side-box', 1, Date.now(), Date.now(), expiresAt);
+
+    const refusedOnce = await refused(db);
+    expect(refusedOnce.code).toBe(1);
+    expect(refusedOnce.logs).toContain('host pbx-side-box, pid 1');
+    expect(refusedOnce.logs).toContain(`its lease expires ${new Date(expiresAt).toISOString()}`);
+
+    // That machine's last heartbeat: its lease runs out a second from now (starting takes longer than that here).
+    expiresAt = Date.now() + 1_000;
+    other.prepare('UPDATE instance_lease SET heartbeat_at = ?, expires_at = ?').run(expiresAt - 1_500, expiresAt);
+    other.close();
+    const after = await start(db);
+    expect(after.p.logs.join('\n')).toMatch(/took over an expired instance lease.*pbx-side-box/);
+    expect((await fetch(`http://127.0.0.1:${after.port}/healthz`)).status).toBe(200);
+  });
+
+  it('stops relaying and fails /healthz when its lease is taken by someone else', { timeout: 60_000 }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsops-lease-'));
+    const db = join(dir, 'smsops.db');
+    const app = await start(db);
+    expect((await fetch(`http://127.0.0.1:${app.port}/healthz`)).status).toBe(200);
+    // Split brain: another machine's clock ran ahead, it saw the lease expired and took it.
+    const other = new Database(db);
+    other.prepare("UPDATE instance_lease SET holder_id = 'intruder', host = 'box-two', pid = 77 WHERE id = 1").run();
+    other.close();
+    await app.p.waitForLine(/instance lease lost/, 10_000);
+    const res = await fetch(`http://127.0.0.1:${app.port}/healthz`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { reasons: string[] }).reasons[0]).toContain('taken by host box-two, pid 77');
+    // Its stop leaves the new holder's lease (and its deliveries' leases) alone.
+    app.p.child.kill('SIGTERM');
+    expect((await app.p.exited).code).toBe(0);
+    const check = new Database(db, { readonly: true });
+    expect(check.prepare('SELECT host FROM instance_lease').get()).toEqual({ host: 'box-two' });
+    check.close();
+  });
+});

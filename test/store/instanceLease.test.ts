@@ -1,0 +1,102 @@
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import {
+  acquireInstanceLease,
+  currentLeaseHolder,
+  type InstanceLease,
+  InstanceLeaseHeldError,
+} from '../../src/store/instanceLease.js';
+import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+
+const logger = createLogger({ level: 'silent' });
+
+describe('instance lease', () => {
+  let temp: TempDb;
+  const leases: InstanceLease[] = [];
+  afterEach(() => {
+    for (const l of leases.splice(0)) l.release();
+    temp.cleanup();
+  });
+  const acquire = (options: Partial<Parameters<typeof acquireInstanceLease>[1]> & { db?: Database.Database } = {}) => {
+    const lease = acquireInstanceLease(options.db ?? temp.db, { logger, now: temp.clock.now, leaseMs: 30_000, ...options });
+    leases.push(lease);
+    return lease;
+  };
+
+  it('refuses a second holder from another host, naming the first, until the first lease expires', () => {
+    temp = createTempDb();
+    acquire({ host: 'box-a', pid: 4242 });
+    const second = new Database(temp.path);
+    try {
+      expect(() => acquire({ db: second, host: 'box-b', pid: 7 })).toThrow(InstanceLeaseHeldError);
+      expect(() => acquire({ db: second, host: 'box-b', pid: 7 })).toThrow(
+        /host box-a, pid 4242.*expires 2026-11-25T12:00:30\.000Z/,
+      );
+      temp.clock.advance(30_001);
+      const taken = acquire({ db: second, host: 'box-b', pid: 7 });
+      expect(currentLeaseHolder(temp.db, temp.clock.now())).toMatchObject({ host: 'box-b', pid: 7 });
+      expect(taken.state().held).toBe(true);
+    } finally {
+      second.close();
+    }
+  });
+
+  it('takes over at once from a process of this host that is gone', () => {
+    temp = createTempDb();
+    // A pid that cannot be running: above the kernel's pid_max.
+    temp.db
+      .prepare('INSERT INTO instance_lease VALUES (1, ?, ?, ?, ?, ?, ?)')
+      .run('dead', 'box-a', 99_999_999, temp.clock.now(), temp.clock.now(), temp.clock.now() + 30_000);
+    expect(() => acquire({ host: 'box-b', pid: 7 })).toThrow(InstanceLeaseHeldError);
+    acquire({ host: 'box-a', pid: 7 });
+    expect(currentLeaseHolder(temp.db, temp.clock.now())).toMatchObject({ host: 'box-a', pid: 7 });
+  });
+
+  it('a release frees the database at once', () => {
+    temp = createTempDb();
+    acquire({ host: 'box-a', pid: 1 }).release();
+    expect(currentLeaseHolder(temp.db, temp.clock.now())).toBeNull();
+    acquire({ host: 'box-b', pid: 2 });
+  });
+
+  it('notices a lease taken by someone else, and keeps beating through errors', async () => {
+    temp = createTempDb();
+    const lost: string[] = [];
+    const failures: unknown[] = [];
+    const lease = acquire({
+      host: 'box-a',
+      pid: 1,
+      leaseMs: 300,
+      now: Date.now,
+      onLost: (r) => lost.push(r),
+      onRenewalFailed: (e) => failures.push(e),
+    });
+    // Another process holding the write lock: the beats fail, are counted, and go on.
+    const other = new Database(temp.path);
+    other.pragma('busy_timeout = 0');
+    other.exec('BEGIN IMMEDIATE');
+    await waitUntil(
+      () => lease.state().failedRenewals >= 2,
+      5_000,
+      () => 'two failed renewals',
+    );
+    other.exec('ROLLBACK');
+    await waitUntil(
+      () => lease.state().failedRenewals === failures.length && lost.length === 0,
+      5_000,
+      () => 'still held',
+    );
+    expect(lease.state().held).toBe(true);
+    // A clock jump elsewhere: someone overwrote the row.
+    other.prepare("UPDATE instance_lease SET holder_id = 'x', host = 'box-b', pid = 9 WHERE id = 1").run();
+    other.close();
+    await waitUntil(
+      () => lost.length === 1,
+      5_000,
+      () => 'the loss noticed',
+    );
+    expect(lease.state()).toMatchObject({ held: false, lostReason: expect.stringContaining('host box-b, pid 9') });
+  });
+});
