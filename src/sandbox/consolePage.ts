@@ -1,33 +1,23 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import { bundleConsoleScript } from './consoleBundle.js';
 
 /**
  * The console page: one HTML document with its CSS and script inlined (nothing loaded from elsewhere). The script is
- * TypeScript beside this file (console/main.ts and its modules), bundled for the browser once when the sandbox
+ * TypeScript beside this file (console/main.ts and its modules), bundled for the browser by `npm run build`
+ * (console/console.js in dist/, so a production install needs no esbuild) or, run from source, once when the sandbox
  * starts; the HTML and CSS are plain files. The page is served with a Content-Security-Policy that allows exactly
  * that script and style (by hash) and requests to its own origin only, so even a rendering mistake could not run
  * injected script.
  */
 const read = (name: string) => readFileSync(new URL(`./console/${name}`, import.meta.url), 'utf8');
 
-function bundleScript(): string {
-  const built = buildSync({
-    entryPoints: [fileURLToPath(new URL('./console/main.ts', import.meta.url))],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    charset: 'utf8',
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
-  const [output] = built.outputFiles;
-  if (!output) throw new Error('esbuild produced no console script');
-  return output.text;
+function consoleScript(): string {
+  const prebuilt = new URL('./console/console.js', import.meta.url);
+  if (existsSync(prebuilt)) return readFileSync(prebuilt, 'utf8');
+  return bundleConsoleScript(fileURLToPath(new URL('./console/main.ts', import.meta.url)));
 }
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
@@ -39,7 +29,7 @@ export interface ConsolePage {
 
 export function buildConsolePage(): ConsolePage {
   const style = read('console.css');
-  const script = bundleScript();
+  const script = consoleScript();
   const html = read('page.html')
     .replace('/*STYLE*/', () => style)
     .replace('/*SCRIPT*/', () => script);

@@ -45,6 +45,8 @@ describe('production build', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
     const devOnly = [...Object.keys(pkg.devDependencies).filter((name) => !name.startsWith('@types/')), 'esbuild'];
     for (const dev of devOnly) expect(existsSync(join(dir, 'node_modules', dev)), dev).toBe(false);
+    // The sandbox console was bundled at build time, so the sandbox needs no esbuild either.
+    expect(readFileSync(join(dir, 'dist', 'sandbox', 'console', 'console.js'), 'utf8')).toContain('sandbox');
 
     const port = await freePort();
     app = spawnSmsops({
