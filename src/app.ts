@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import { createAlerts } from './core/alerts.js';
+import { markInterruptedSends } from './core/conversations/interruptedSends.js';
 import { replyFromThread, type ThreadMessage } from './core/conversations/replyFromThread.js';
+import { createReplyQueue } from './core/conversations/replyQueue.js';
 import type { SetupServices } from './core/services.js';
 import { maskUrl } from './core/urls.js';
 import { smsopsWebhookUrls } from './core/webhooks.js';
@@ -24,6 +26,9 @@ import { openStore } from './store/openStore.js';
 import { createWavixClient, type WavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
 import { isOptedOutRefusal } from './wavix/optOuts.js';
+
+/** How long a stop waits for replies in flight: a little over the Wavix client's own timeout (15 s). */
+const REPLY_DRAIN_MS = 20_000;
 
 export interface RunningSmsops {
   /** Base URL of the HTTP listener actually bound. */
@@ -158,26 +163,31 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     now,
   });
 
-  // Replies typed in relay threads go out as SMS; their status line is edited as Wavix reports on them.
+  // Replies typed in relay threads go out as SMS; their status line is edited as Wavix reports on them. One thread's
+  // replies go out in the order they were written; stop() waits for those in flight.
+  void markInterruptedSends({ replies: repositories.conversationReplies, notifier: notifier.replies, logger });
+  const replyQueue = createReplyQueue();
   const conversations = {
     replyFromThread: (message: ThreadMessage) =>
-      replyFromThread(
-        {
-          threads: repositories.slackThreads,
-          processedEvents: repositories.processedSlackEvents,
-          replies: repositories.conversationReplies,
-          optOuts: repositories.optOuts,
-          audit: repositories.audit,
-          directory: services.directory,
-          replyUsers: config.slack.replyUsers,
-          tenDlc: repositories.tenDlc,
-          wavix,
-          isOptedOutRefusal,
-          dlrCallbackUrl: services.smsopsWebhooks?.dlr ?? null,
-          notifier: notifier.replies,
-          logger: logger.child({ component: 'replies' }),
-        },
-        message,
+      replyQueue.run(`${message.channel} ${message.threadTs}`, message.messageTs, () =>
+        replyFromThread(
+          {
+            threads: repositories.slackThreads,
+            processedEvents: repositories.processedSlackEvents,
+            replies: repositories.conversationReplies,
+            optOuts: repositories.optOuts,
+            audit: repositories.audit,
+            directory: services.directory,
+            replyUsers: config.slack.replyUsers,
+            tenDlc: repositories.tenDlc,
+            wavix,
+            isOptedOutRefusal,
+            dlrCallbackUrl: services.smsopsWebhooks?.dlr ?? null,
+            notifier: notifier.replies,
+            logger: logger.child({ component: 'replies' }),
+          },
+          message,
+        ),
       ),
   };
 
@@ -237,6 +247,8 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     await watch.stop();
     await relay.stop();
     await slack.stop();
+    // Bolt acknowledged their events before the listener ran: a reply being sent finishes and is recorded first.
+    if (!(await replyQueue.drain(REPLY_DRAIN_MS))) logger.warn('replies still sending when smsops stopped');
     await store.close();
   };
   return {

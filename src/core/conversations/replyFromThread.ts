@@ -14,6 +14,7 @@ import type { WavixGateway } from '../ports/wavix.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { assessReply, type ReplyAssessment } from '../replyAssessment.js';
 import { sendingNumberRefusal } from './sendingNumber.js';
+import { sendFailureOf, UNKNOWN_OUTCOME_REASON } from './sendOutcome.js';
 
 /** A person's message in a Slack thread, as the listener hands it over. */
 export interface ThreadMessage {
@@ -55,7 +56,8 @@ export type ReplyOutcome =
   | 'empty'
   | 'blocked'
   | 'sent'
-  | 'failed';
+  | 'failed'
+  | 'unknown';
 
 const AUDIT_ACTION = 'conversation.reply';
 const STATUS_LINE_WAIT_MS = 2_000;
@@ -134,24 +136,77 @@ export async function replyFromThread(deps: ReplyFromThreadDeps, message: Thread
   // The status line goes up before Wavix is called, so it sits right under the reply and says "Sending…" meanwhile;
   // a slow or rate-limited Slack holds the SMS back for STATUS_LINE_WAIT_MS at most (the line then catches up).
   await waitAtMost(deps.notifier.showReplyStatus(reply, cost), STATUS_LINE_WAIT_MS);
+  let sent: { message_id: string; status: string };
   try {
-    const sent = await deps.wavix.messages.send({
+    sent = await deps.wavix.messages.send({
       from,
       to,
       message_body: { text: message.text, media: null },
       ...(deps.dlrCallbackUrl ? { callback_url: deps.dlrCallbackUrl } : {}),
     });
-    const record = deps.replies.submitted(reply.id, sent.message_id, submittedStatus(sent.status)) ?? reply;
-    audit(deps, record, 'ok', null);
-    await deps.notifier.showReplyStatus(record, cost);
-    return 'sent';
   } catch (error) {
+    if (sendFailureOf(error, deps.isOptedOutRefusal) === 'unknown') return sendOutcomeUnknown(deps, reply, error, cost);
     const reason = failureReason(deps, error, { from, to });
     const record = deps.replies.notSent(reply.id, 'failed', reason) ?? reply;
     audit(deps, record, 'failed', reason);
     await deps.notifier.showReplyStatus(record, cost);
     return 'failed';
   }
+  return recordSent(deps, reply, sent, cost);
+}
+
+/**
+ * Wavix took the SMS: nothing after this may call it failed. When the store cannot record it (locked, closed), the
+ * status line still says what happened, from the record as it would have been.
+ */
+async function recordSent(
+  deps: ReplyFromThreadDeps,
+  reply: ConversationReply,
+  sent: { message_id: string; status: string },
+  cost: string | undefined,
+): Promise<ReplyOutcome> {
+  const status = submittedStatus(sent.status);
+  let record: ConversationReply;
+  try {
+    record = deps.replies.submitted(reply.id, sent.message_id, status) ?? reply;
+  } catch (error) {
+    deps.logger.error('a reply Wavix accepted could not be recorded as sent', {
+      replyId: reply.id,
+      wavixMessageId: sent.message_id,
+      error: describeError(error),
+    });
+    record = { ...reply, wavixMessageId: sent.message_id, status, submittedAt: Date.now(), statusAt: Date.now() };
+  }
+  audit(deps, record, 'ok', null);
+  await deps.notifier.showReplyStatus(record, cost);
+  return 'sent';
+}
+
+/**
+ * Wavix may have sent it. Its delivery reports carry only its message_id, which smsops never received for this send,
+ * so a later report cannot be linked to this reply (matching by numbers and time would guess); the status line
+ * stays an honest "May have been sent", never an invitation to send again.
+ */
+async function sendOutcomeUnknown(
+  deps: ReplyFromThreadDeps,
+  reply: ConversationReply,
+  error: unknown,
+  cost: string | undefined,
+): Promise<ReplyOutcome> {
+  deps.logger.warn('a reply may or may not have been sent', { replyId: reply.id, error: describeError(error) });
+  let record: ConversationReply;
+  try {
+    record = deps.replies.outcomeUnknown(reply.id, UNKNOWN_OUTCOME_REASON) ?? reply;
+  } catch (recordError) {
+    deps.logger.error('a reply of unknown outcome could not be recorded', {
+      replyId: reply.id,
+      error: describeError(recordError),
+    });
+    record = { ...reply, status: 'unknown', statusReason: UNKNOWN_OUTCOME_REASON };
+  }
+  audit(deps, record, 'unknown', UNKNOWN_OUTCOME_REASON);
+  await deps.notifier.showReplyStatus(record, cost);
+  return 'unknown';
 }
 
 /** The assessment's refusal, with what can be done about it. */
@@ -195,7 +250,12 @@ const describeCost = (reply: ConversationReply) =>
   `${reply.segments} segment${reply.segments === 1 ? '' : 's'}, ${reply.encoding}`;
 
 /** Who sent what to whom: never the text itself, only its size. */
-function audit(deps: ReplyFromThreadDeps, reply: ConversationReply, outcome: 'ok' | 'refused' | 'failed', detail: string | null) {
+function audit(
+  deps: ReplyFromThreadDeps,
+  reply: ConversationReply,
+  outcome: 'ok' | 'refused' | 'failed' | 'unknown',
+  detail: string | null,
+) {
   try {
     deps.audit.record({
       actor: reply.slackUser,

@@ -1,4 +1,4 @@
-export type AuditOutcome = 'ok' | 'refused' | 'failed';
+export type AuditOutcome = 'ok' | 'refused' | 'failed' | 'unknown';
 
 export interface AuditEntry {
   id: number;

@@ -2,13 +2,15 @@ import type { SmsEncoding } from '../model/smsSegments.js';
 
 /**
  * Where a reply stands. `sending`: recorded, Wavix not answered yet (after a crash, such a reply may or may not have
- * gone out). `blocked`: smsops did not send it (the person opted out, the text is too long, the number cannot send). `failed`: Wavix refused the send. The rest are
- * Wavix's own delivery statuses.
+ * gone out). `blocked`: smsops did not send it (the person opted out, the text is too long, the number cannot send). `failed`: Wavix refused the send. `unknown`: the send's
+ * outcome is not known (Wavix did not answer, answered 5xx, or smsops stopped mid-send): it may have gone out, so
+ * it is never offered for a resend. The rest are Wavix's own delivery statuses.
  */
 export type ReplyStatus =
   | 'sending'
   | 'blocked'
   | 'failed'
+  | 'unknown'
   | 'accepted'
   | 'pending'
   | 'sent'
@@ -74,6 +76,13 @@ export interface ConversationRepliesRepository {
   submitted(id: number, wavixMessageId: string, status: ReplyStatus): ConversationReply | undefined;
   /** Not sent: smsops refused it (`blocked`) or Wavix did (`failed`), with the reason in words. */
   notSent(id: number, status: 'blocked' | 'failed', reason: string): ConversationReply | undefined;
+  /** Wavix may or may not have sent it (no answer, a 5xx, a broken connection): said in `reason`. */
+  outcomeUnknown(id: number, reason: string): ConversationReply | undefined;
+  /**
+   * Every reply still `sending` becomes `unknown` with `reason`: called at start, when no send of this process is in
+   * flight, so such a row was left by a process that stopped mid-send. Returns the replies it changed.
+   */
+  markInterruptedSends(reason: string): ConversationReply[];
   /**
    * A delivery report for a reply's Wavix message. Returns the reply when it changed, undefined when the message is
    * not a reply or the report changes nothing (a duplicate, or an interim status after a final one).

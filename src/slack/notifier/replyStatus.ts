@@ -29,8 +29,22 @@ export function createReplyStatusNotifier(options: ReplyStatusNotifierOptions): 
   const queues = new Map<number, Promise<void>>();
   const costs = new Map<number, string>();
 
-  const render = async (id: number) => {
-    const reply = replies.get(id);
+  // The recorded state wins, except when the store could not record what the caller knows (the SMS went out, or its
+  // outcome became unknown, but the database was locked or closed): the line then says what happened all the same.
+  const latest = (id: number, known: ConversationReply | undefined): ConversationReply | undefined => {
+    let recorded: ConversationReply | undefined;
+    try {
+      recorded = replies.get(id);
+    } catch (error) {
+      logger.warn('a reply could not be read to show its status', { replyId: id, error: describeError(error) });
+    }
+    if (!recorded) return known;
+    if (known && recorded.status === 'sending' && known.status !== 'sending') return { ...known, statusTs: recorded.statusTs };
+    return recorded;
+  };
+
+  const render = async (id: number, known: ConversationReply | undefined) => {
+    const reply = latest(id, known);
     if (!reply) return;
     const message = replyStatusMessage(reply, costs.get(id));
     try {
@@ -54,11 +68,12 @@ export function createReplyStatusNotifier(options: ReplyStatusNotifierOptions): 
 
   const showReplyStatus = (replyOrId: ConversationReply | number, cost?: string): Promise<void> => {
     const id = typeof replyOrId === 'number' ? replyOrId : replyOrId.id;
+    const known = typeof replyOrId === 'number' ? undefined : replyOrId;
     if (cost !== undefined) {
       if (costs.size >= MAX_REMEMBERED_COSTS) costs.delete(costs.keys().next().value as number);
       costs.set(id, cost);
     }
-    const next = (queues.get(id) ?? Promise.resolve()).then(() => render(id));
+    const next = (queues.get(id) ?? Promise.resolve()).then(() => render(id, known));
     queues.set(id, next);
     void next.finally(() => {
       if (queues.get(id) === next) queues.delete(id);

@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../../core/model/audit.js';
 import { code, context, escapeMrkdwn, formatTime, mention, type SlackMessage, section } from './text.js';
 
-const OUTCOME_ICON = { ok: ':white_check_mark:', refused: ':no_entry:', failed: ':x:' } as const;
+const OUTCOME_ICON = { ok: ':white_check_mark:', refused: ':no_entry:', failed: ':x:', unknown: ':grey_question:' } as const;
 
 /** A route change or replay that moved queued deliveries to another destination says how many. */
 function movedNote(e: AuditEntry): string {

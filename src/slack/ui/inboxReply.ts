@@ -7,6 +7,7 @@ const REPLY_STATUS: Record<ReplyStatus, string> = {
   sending: ':hourglass_flowing_sand: sending',
   blocked: ':no_entry: not sent (opted out)',
   failed: ':x: not sent',
+  unknown: ':grey_question: may have been sent',
   accepted: ':outbox_tray: accepted by Wavix',
   pending: ':outbox_tray: pending at Wavix',
   sent: ':outbox_tray: sent',

@@ -24,6 +24,8 @@ export function replyStatusLine(reply: ConversationReply): string {
       return `Sent${wavixId}`;
     case 'delivered':
       return `Delivered${wavixId}`;
+    case 'unknown':
+      return `May have been sent: ${reason(reply, 'smsops does not know whether Wavix sent it.')}`;
     case 'blocked':
     case 'failed':
       return `Not sent: ${reason(reply, 'no reason given')}`;

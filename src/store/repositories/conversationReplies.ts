@@ -53,7 +53,11 @@ const toReply = (r: Row): ConversationReply => ({
 /** How far along a status is: reports arrive out of order, and a reply only ever moves forward. */
 function progress(status: ReplyStatus): number {
   if (FINAL_REPLY_STATUSES.has(status)) return 4;
-  return { sending: 0, accepted: 1, pending: 2, sent: 3 }[status as 'sending' | 'accepted' | 'pending' | 'sent'] ?? 0;
+  return (
+    { sending: 0, unknown: 0, accepted: 1, pending: 2, sent: 3 }[
+      status as 'sending' | 'unknown' | 'accepted' | 'pending' | 'sent'
+    ] ?? 0
+  );
 }
 
 const REASON_MAX = 500;
@@ -83,6 +87,12 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   const setNotSent = db.prepare(`
     UPDATE conversation_replies SET status = @status, status_reason = @reason, status_at = @at
     WHERE id = @id AND status = 'sending'`);
+  const setUnknown = db.prepare(`
+    UPDATE conversation_replies SET status = 'unknown', status_reason = @reason, status_at = @at
+    WHERE id = @id AND status = 'sending'`);
+  const markInterrupted = db.prepare<[string, number], Row>(`
+    UPDATE conversation_replies SET status = 'unknown', status_reason = ?, status_at = ?
+    WHERE status = 'sending' RETURNING *`);
   const setStatus = db.prepare(`
     UPDATE conversation_replies SET status = @status, status_reason = coalesce(@reason, status_reason), status_at = @at,
       delivered_at = CASE WHEN @status = 'delivered' THEN @at ELSE delivered_at END
@@ -145,6 +155,12 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
       const row = byId.get(id);
       return row ? toReply(row) : undefined;
     },
+    outcomeUnknown: (id, reason) => {
+      setUnknown.run({ id, reason: reason.slice(0, REASON_MAX), at: now() });
+      const row = byId.get(id);
+      return row ? toReply(row) : undefined;
+    },
+    markInterruptedSends: (reason) => markInterrupted.all(reason.slice(0, REASON_MAX), now()).map(toReply),
     applyDeliveryStatus: (wavixMessageId, status, reason, at) => applyDeliveryStatus(wavixMessageId, status, reason, at ?? now()),
     setStatusTs: (id, statusTs) => {
       setStatusTs.run(statusTs, id);
