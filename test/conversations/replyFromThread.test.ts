@@ -150,10 +150,16 @@ describe('replyFromThread', () => {
   });
 
   it('says Wavix’s own words when it refuses the send', async () => {
-    emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 500, times: 5 });
+    // A 5xx may have been acted on: that is "may have been sent" (replyOutcomes.test.ts); a 4xx is a refusal.
+    emulator.injectFault({
+      method: 'POST',
+      path: '/v3/messages',
+      status: 422,
+      body: { success: false, message: 'Invalid destination' },
+    });
     expect(await replyFromThread(deps(), message())).toBe('failed');
     expect(shown.at(-1)?.status).toBe('failed');
-    expect(shown.at(-1)?.reason).toMatch(/Wavix is unavailable right now/);
+    expect(shown.at(-1)?.reason).toMatch(/Wavix said: "Invalid destination"/);
     const [audit] = repositories.audit.recent(1);
     expect(audit).toMatchObject({ action: 'conversation.reply', outcome: 'failed' });
   });

@@ -1,0 +1,181 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { markInterruptedSends } from '../../src/core/conversations/interruptedSends.js';
+import { type ReplyFromThreadDeps, replyFromThread, type ThreadMessage } from '../../src/core/conversations/replyFromThread.js';
+import { compareSlackTs } from '../../src/core/conversations/replyQueue.js';
+import { conversationKeyOf } from '../../src/core/model/conversationKey.js';
+import type { ConversationReply } from '../../src/core/ports/conversationReplies.js';
+import type { ReplyNotifier } from '../../src/core/ports/replyNotifier.js';
+import { silentLogger } from '../../src/log.js';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
+import { replyStatusLine } from '../../src/slack/ui/replyStatus.js';
+import { type Repositories, storeOn } from '../../src/store/openStore.js';
+import { createWavixClient } from '../../src/wavix/client.js';
+import { isOptedOutRefusal } from '../../src/wavix/optOuts.js';
+import { everyoneAdminDirectory } from '../helpers/directory.js';
+import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+
+const CHANNEL = 'C0INBOX001';
+const THREAD = '1700000000.000100';
+const OUR_NUMBER = '14155550100';
+const CUSTOMER = '447400123456';
+
+let tmp: TempDb;
+let emulator: WavixEmulator;
+let repositories: Repositories;
+let shown: ConversationReply[];
+
+const notifier: ReplyNotifier = {
+  showReplyStatus: async (reply) => {
+    shown.push(repositories.conversationReplies.get(typeof reply === 'number' ? reply : reply.id) as ConversationReply);
+  },
+  sayInThread: async () => {},
+  tellPerson: async () => {},
+};
+
+function deps(timeoutMs?: number): ReplyFromThreadDeps {
+  return {
+    threads: repositories.slackThreads,
+    processedEvents: repositories.processedSlackEvents,
+    replies: repositories.conversationReplies,
+    optOuts: repositories.optOuts,
+    audit: repositories.audit,
+    directory: everyoneAdminDirectory,
+    replyUsers: [],
+    tenDlc: repositories.tenDlc,
+    wavix: createWavixClient({
+      baseUrl: emulator.url,
+      apiKey: emulator.apiKey,
+      logger: silentLogger,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    }),
+    isOptedOutRefusal,
+    dlrCallbackUrl: null,
+    notifier,
+    logger: silentLogger,
+  };
+}
+
+let n = 0;
+const message = (): ThreadMessage => ({
+  eventId: `EvOutcome${++n}`,
+  channel: CHANNEL,
+  threadTs: THREAD,
+  messageTs: `1700000001.${String(n).padStart(6, '0')}`,
+  userId: 'U0REPLY001',
+  text: 'Your order ships today',
+  hasFiles: false,
+});
+
+const outbound = () => emulator.state().messages.filter((m) => m.direction === 'outbound');
+const lastAudit = () => repositories.audit.recent(1)[0];
+
+beforeEach(async () => {
+  tmp = createTempDb();
+  emulator = await startWavixEmulator({});
+  repositories = storeOn(tmp.db, tmp.clock.now).repositories;
+  shown = [];
+  repositories.slackThreads.set(
+    CHANNEL,
+    conversationKeyOf({ customerNumber: CUSTOMER, smsopsNumber: OUR_NUMBER }),
+    '2026-11-25',
+    THREAD,
+  );
+});
+
+afterEach(async () => {
+  tmp.cleanup();
+  await emulator.close();
+});
+
+describe('a reply whose send has no definite answer', () => {
+  it('is "may have been sent" (unknown, audited unknown) when Wavix times out after taking the request, never "Not sent"', async () => {
+    emulator.injectFault({ method: 'POST', path: '/v3/messages', latencyMs: 600 });
+    expect(await replyFromThread(deps(200), message())).toBe('unknown');
+    const last = shown.at(-1) as ConversationReply;
+    expect(last.status).toBe('unknown');
+    expect(replyStatusLine(last)).toBe(
+      'May have been sent: Wavix did not answer in time. Check the delivery (status line updates if Wavix reports it) before sending again.',
+    );
+    expect(replyStatusLine(last)).not.toMatch(/Not sent|try again/i);
+    expect(lastAudit()).toMatchObject({ action: 'conversation.reply', outcome: 'unknown' });
+  });
+
+  it('is "may have been sent" after a 5xx', async () => {
+    emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 500, times: 5 });
+    expect(await replyFromThread(deps(), message())).toBe('unknown');
+    expect(shown.at(-1)?.status).toBe('unknown');
+    expect(lastAudit()?.outcome).toBe('unknown');
+  });
+
+  it('is "Not sent" with Wavix’s words only after a definite refusal (4xx)', async () => {
+    emulator.injectFault({
+      method: 'POST',
+      path: '/v3/messages',
+      status: 422,
+      body: { success: false, message: 'Destination is not allowed' },
+    });
+    expect(await replyFromThread(deps(), message())).toBe('failed');
+    const last = shown.at(-1) as ConversationReply;
+    expect(replyStatusLine(last)).toMatch(/^Not sent: .*Destination is not allowed/);
+    expect(lastAudit()?.outcome).toBe('failed');
+  });
+});
+
+describe('a reply Wavix accepted', () => {
+  it('stays sent when the store cannot record it (database locked): the line says Sent with the Wavix id', async () => {
+    emulator.injectFault({ method: 'POST', path: '/v3/messages', latencyMs: 400 });
+    const seen: Array<ConversationReply | number> = [];
+    const locking: ReplyFromThreadDeps = {
+      ...deps(),
+      notifier: { ...notifier, showReplyStatus: async (reply) => void seen.push(reply) },
+    };
+    const sending = replyFromThread(locking, message());
+    // The row is written; while Wavix is answering, another writer takes the database (busy_timeout is short).
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const lock = new Database(tmp.path);
+    lock.exec('BEGIN IMMEDIATE');
+    try {
+      expect(await sending).toBe('sent');
+    } finally {
+      lock.exec('ROLLBACK');
+      lock.close();
+    }
+    const last = seen.at(-1) as ConversationReply;
+    expect(typeof last).toBe('object');
+    expect(last.status).toBe('accepted');
+    expect(last.wavixMessageId).toBe(outbound()[0]?.message_id);
+    expect(replyStatusLine(last)).toMatch(/^Sent · Wavix id/);
+  });
+});
+
+describe('replies left sending by a stopped smsops', () => {
+  it('become unknown at start, with a status line that says smsops stopped while sending', async () => {
+    const { reply } = repositories.conversationReplies.begin({
+      slackChannel: CHANNEL,
+      threadTs: THREAD,
+      slackMessageTs: '1700000002.000001',
+      slackUser: 'U0REPLY001',
+      fromNumber: OUR_NUMBER,
+      toNumber: CUSTOMER,
+      textLength: 5,
+      segments: 1,
+      encoding: 'GSM-7',
+    });
+    await markInterruptedSends({ replies: repositories.conversationReplies, notifier, logger: silentLogger });
+    const after = repositories.conversationReplies.get(reply.id) as ConversationReply;
+    expect(after.status).toBe('unknown');
+    expect(shown.map((r) => r.id)).toEqual([reply.id]);
+    expect(replyStatusLine(after)).toMatch(/^May have been sent: smsops stopped while sending/);
+  });
+});
+
+describe('compareSlackTs', () => {
+  it('orders by seconds, then by the fraction, as numbers', () => {
+    expect(['1700000001.000010', '999999999.900000', '1700000001.000002'].sort(compareSlackTs)).toEqual([
+      '999999999.900000',
+      '1700000001.000002',
+      '1700000001.000010',
+    ]);
+  });
+});
