@@ -1,0 +1,137 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeDatabase, openDatabase } from '../../src/store/database.js';
+import { signSlackRequest } from '../helpers/slackRequests.js';
+import { ADMIN, SIGNING_SECRET, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+
+const INBOX = 'C0INBOX001';
+const REPLIER = 'U0REPLY001';
+const OUR_NUMBER = '14155550100';
+const CUSTOMER = '447400123456';
+
+let t: SmsopsUnderTest | undefined;
+const dirs: string[] = [];
+
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function start(env: Record<string, string> = {}): Promise<SmsopsUnderTest> {
+  t = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0', ...env });
+  t.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
+  return t;
+}
+
+let counter = 0;
+
+async function relayedThread(s: SmsopsUnderTest): Promise<string> {
+  const before = s.fakeSlack.callsTo('chat.postMessage').length;
+  const response = await fetch(`${s.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      message_id: `in-flight-${++counter}-${Date.now()}`,
+      message_type: 'sms',
+      from: CUSTOMER,
+      to: OUR_NUMBER,
+      message_body: { text: 'Where is my parcel?', media: null },
+      received_at: new Date().toISOString(),
+    }),
+  });
+  expect(response.status).toBe(200);
+  const posts = await s.fakeSlack.waitFor('chat.postMessage', before + 1);
+  const ts = posts[before]?.result?.ts as string;
+  await waitUntil(
+    () => s.db.prepare('SELECT 1 FROM slack_threads WHERE thread_ts = ?').get(ts) !== undefined,
+    5000,
+    () => 'the relay thread recorded',
+  );
+  return ts;
+}
+
+/** A person's message in the thread, as Slack posts the event (signed). */
+async function reply(s: SmsopsUnderTest, threadTs: string, ts: string, text: string) {
+  const body = JSON.stringify({
+    token: 'x',
+    team_id: 'T1',
+    api_app_id: 'A1',
+    type: 'event_callback',
+    event_id: `EvFlight${++counter}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ enterprise_id: null, team_id: 'T1', user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
+    event: {
+      type: 'message',
+      channel: INBOX,
+      channel_type: 'channel',
+      user: REPLIER,
+      text,
+      ts,
+      event_ts: ts,
+      thread_ts: threadTs,
+    },
+  });
+  const answer = await s.slack.raw(body, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) });
+  expect(answer.status).toBe(200);
+}
+
+const outbound = (s: SmsopsUnderTest) => s.emulator.state().messages.filter((m) => m.direction === 'outbound');
+
+describe('replies in flight', () => {
+  it('reach the customer in the order they were written, when Slack delivers five events at once (last first)', async () => {
+    const s = await start();
+    const threadTs = await relayedThread(s);
+    const texts = ['one', 'two', 'three', 'four', 'five'];
+    const written = texts.map((text, i) => ({ text, ts: `1800000100.00000${i + 1}` }));
+    await Promise.all([...written].reverse().map((m) => reply(s, threadTs, m.ts, m.text)));
+    await waitUntil(
+      () => outbound(s).length === 5,
+      15_000,
+      () => `five SMS at Wavix, got ${outbound(s).length}`,
+    );
+    expect(outbound(s).map((m) => m.message_body.text)).toEqual(texts);
+  });
+
+  it('a reply being sent when smsops stops is recorded as sent, with its Wavix id', async () => {
+    const s = await start();
+    const threadTs = await relayedThread(s);
+    s.emulator.injectFault({ method: 'POST', path: '/v3/messages', latencyMs: 1500 });
+    await reply(s, threadTs, '1800000200.000001', 'On its way');
+    await waitUntil(
+      () => s.fakeSlack.callsTo('chat.postMessage').some((c) => String(c.args.text).startsWith('Sending…')),
+      10_000,
+      () => 'the Sending… line',
+    );
+    await s.smsops.stop();
+    const [sms] = outbound(s);
+    expect(sms).toBeDefined();
+    expect(s.db.prepare('SELECT status, wavix_message_id FROM conversation_replies').all()).toEqual([
+      { status: 'accepted', wavix_message_id: sms?.message_id },
+    ]);
+    expect(s.logs.join('\n')).not.toContain('The database connection is not open');
+  });
+
+  it('a reply left sending by a killed smsops becomes "may have been sent" at the next start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsops-crash-'));
+    dirs.push(dir);
+    const path = join(dir, 'smsops.db');
+    // What kill -9 during a send leaves: the row `sending`, its "Sending…" line posted, no Wavix id.
+    const { db } = openDatabase(path);
+    db.prepare(
+      `INSERT INTO conversation_replies (slack_channel, thread_ts, slack_message_ts, slack_user, from_number, to_number,
+        text_length, segments, encoding, status, created_at, status_at, status_ts)
+       VALUES (?, '1800000300.000001', '1800000300.000002', ?, ?, ?, 10, 1, 'GSM-7', 'sending', ?, ?, '1800000300.000003')`,
+    ).run(INBOX, REPLIER, OUR_NUMBER, CUSTOMER, Date.now() - 60_000, Date.now() - 60_000);
+    closeDatabase(db);
+
+    const s = await start({ DATABASE_PATH: path });
+    const [update] = await s.fakeSlack.waitFor('chat.update');
+    expect(update?.args).toMatchObject({ channel: INBOX, ts: '1800000300.000003' });
+    expect(String(update?.args.text)).toMatch(/^May have been sent: smsops stopped while sending/);
+    expect(s.db.prepare('SELECT status FROM conversation_replies').all()).toEqual([{ status: 'unknown' }]);
+  });
+});
