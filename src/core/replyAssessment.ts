@@ -9,6 +9,14 @@ import type { OptOut, OptOutsRepository } from './ports/optOuts.js';
  */
 export const MAX_REPLY_UNITS = { 'GSM-7': 1630, 'UCS-2': 670 } as const;
 
+/**
+ * Text a phone shows as nothing: whitespace, format characters (zero-width space U+200B, word joiner U+2060, BOM
+ * U+FEFF, direction marks: Unicode's Cf) and the blank "filler" letters some keyboards offer for looking empty.
+ */
+const INVISIBLE_ONLY = /^[\s\p{Cf}\u115F\u1160\u2800\u3164\uFFA0]*$/u;
+
+export const looksEmpty = (text: string) => INVISIBLE_ONLY.test(text);
+
 export type ReplyAssessment =
   | { ok: true; segments: SmsSegments; summary: string }
   | { ok: false; reason: 'empty'; summary: string }
@@ -19,7 +27,7 @@ export function assessReply(
   optOuts: Pick<OptOutsRepository, 'blocking'>,
   reply: { from: string; to: string; text: string },
 ): ReplyAssessment {
-  if (reply.text.trim() === '') return { ok: false, reason: 'empty', summary: 'The reply is empty; nothing was sent.' };
+  if (looksEmpty(reply.text)) return { ok: false, reason: 'empty', summary: 'The reply is empty; nothing was sent.' };
   const segments = countSmsSegments(reply.text);
   const summary = describeSmsSegments(segments);
   const optOut = optOuts.blocking(reply.to, reply.from);

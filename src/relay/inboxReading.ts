@@ -46,6 +46,13 @@ export interface InboxReading {
   lines: Array<InboxLine | InboxReplyLine>;
   /** Whether the reader is an smsops admin (sees every text and the destinations' answers). */
   admin: boolean;
+  /** Whether the number asked about is one of smsops' numbers or a customer's (undefined: none asked, or no messages). */
+  numberIs: 'smsops' | 'customer' | undefined;
+  /**
+   * Messages with the customer asked about that are hidden from this reader: not listed at all, since the reader
+   * typed the number and a hidden line would tell them whom the customer texted and when.
+   */
+  withheld: number;
 }
 
 /**
@@ -61,8 +68,9 @@ export async function readInbox(
   number: string | undefined,
   inboxChannel: string | null,
 ): Promise<Result<InboxReading>> {
-  const entries = recentInbox(deps, number);
-  if (!entries.ok) return entries;
+  const recent = recentInbox(deps, number);
+  if (!recent.ok) return recent;
+  const { entries, numberIs } = recent.value;
   const adminCheck = await isSmsopsAdmin(services, actor);
   const admin = adminCheck.ok && adminCheck.value;
   const membership = new Map<string, Promise<TextHidden | null>>();
@@ -89,7 +97,7 @@ export async function readInbox(
     return known;
   };
   const lines = await Promise.all(
-    entries.value.map(async (entry): Promise<InboxLine | InboxReplyLine> => {
+    entries.map(async (entry): Promise<InboxLine | InboxReplyLine> => {
       if (entry.direction === 'reply') {
         const { reply } = entry;
         // The reply was written in the thread of the conversation: whoever may read that thread may see whom it went to.
@@ -130,5 +138,7 @@ export async function readInbox(
       };
     }),
   );
-  return ok({ lines, admin });
+  if (numberIs !== 'customer') return ok({ lines, admin, numberIs, withheld: 0 });
+  const shown = lines.filter((line) => !line.hidden);
+  return ok({ lines: shown, admin, numberIs, withheld: lines.length - shown.length });
 }

@@ -141,18 +141,30 @@ export type InboxEntry =
   | { direction: 'inbound'; at: number; message: InboundMessage; deliveries: Delivery[] }
   | { direction: 'reply'; at: number; reply: ConversationReply };
 
+/** Recent messages, and whether the number asked about was one of smsops' numbers or a customer's. */
+export interface RecentInbox {
+  entries: InboxEntry[];
+  numberIs: 'smsops' | 'customer' | undefined;
+}
+
 /**
- * The newest messages of one smsops number's conversations (or all), both directions, newest first: inbound SMS with
- * where each was delivered, and the replies sent from their Slack threads.
+ * The newest messages of one smsops number's conversations, of the conversations with one customer, or of all; both
+ * directions, newest first: inbound SMS with where each was delivered, and the replies sent from their Slack threads.
+ * A number with no messages as an smsops number is taken as a customer's.
  */
-export function recentInbox(deps: RelayOperationsDeps, number: string | undefined, limit = 10): Result<InboxEntry[]> {
-  let to: string | undefined;
-  if (number) {
-    const parsed = parsePhoneNumber(number);
-    if (!parsed.ok) return err(new InputError([{ field: 'number', message: parsed.error.userMessage }]));
-    to = toWavixDigits(parsed.value.e164);
-  }
-  const inbound = deps.inbound.recent(limit, to).map(
+export function recentInbox(deps: RelayOperationsDeps, number: string | undefined, limit = 10): Result<RecentInbox> {
+  if (!number) return ok({ entries: entriesOf(deps, undefined, 'smsops', limit), numberIs: undefined });
+  const parsed = parsePhoneNumber(number);
+  if (!parsed.ok) return err(new InputError([{ field: 'number', message: parsed.error.userMessage }]));
+  const digits = toWavixDigits(parsed.value.e164);
+  const ours = entriesOf(deps, digits, 'smsops', limit);
+  if (ours.length > 0) return ok({ entries: ours, numberIs: 'smsops' });
+  const customers = entriesOf(deps, digits, 'customer', limit);
+  return ok({ entries: customers, numberIs: customers.length > 0 ? 'customer' : undefined });
+}
+
+function entriesOf(deps: RelayOperationsDeps, number: string | undefined, side: 'smsops' | 'customer', limit: number) {
+  const inbound = deps.inbound.recent(limit, number, side).map(
     (message): InboxEntry => ({
       direction: 'inbound',
       at: message.ingestedAt,
@@ -160,8 +172,10 @@ export function recentInbox(deps: RelayOperationsDeps, number: string | undefine
       deliveries: deps.deliveries.forMessage(message.id),
     }),
   );
-  const replies = deps.replies.recent(limit, to).map((reply): InboxEntry => ({ direction: 'reply', at: reply.createdAt, reply }));
+  const replies = deps.replies
+    .recent(limit, number, side)
+    .map((reply): InboxEntry => ({ direction: 'reply', at: reply.createdAt, reply }));
   // At the same instant the reply is the later one: it answers what came in.
   const rank = (e: InboxEntry) => (e.direction === 'reply' ? 0 : 1);
-  return ok([...inbound, ...replies].sort((a, b) => b.at - a.at || rank(a) - rank(b)).slice(0, limit));
+  return [...inbound, ...replies].sort((a, b) => b.at - a.at || rank(a) - rank(b)).slice(0, limit);
 }

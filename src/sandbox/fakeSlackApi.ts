@@ -82,6 +82,10 @@ export interface FakeSlackUser {
   guest?: boolean;
   /** From another organisation through Slack Connect (is_stranger). */
   external?: boolean;
+  /** The display name they chose (profile.display_name); Slack sends '' when they chose none. */
+  displayName?: string;
+  /** Their full name (real_name and profile.real_name). */
+  realName?: string;
 }
 
 /** One thing the fake received, as `onRecord` reports it. */
@@ -326,7 +330,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       }
       return viewResult(call, id);
     },
-    'conversations.info': ({ args }) => ({ channel: { id: args.channel, is_member: true } }),
+    // The name of a channel seeded with `seedChannels`; others have none here (tests of a nameless answer).
+    'conversations.info': ({ args }) => {
+      const known = channels.find((c) => c.id === args.channel);
+      return {
+        channel: { id: args.channel, is_member: true, ...(known ? { name: known.name, name_normalized: known.name } : {}) },
+      };
+    },
     'users.info': ({ args }) => {
       const id = str(args.user) ?? '';
       if (!/^[UW][A-Z0-9]+$/.test(id)) return { ok: false, error: 'user_not_found' };
@@ -336,6 +346,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
           id,
           team_id: teamId,
           name: id.toLowerCase(),
+          real_name: role.realName ?? '',
+          profile: { display_name: role.displayName ?? '', real_name: role.realName ?? '' },
           deleted: false,
           is_bot: false,
           is_admin: role.admin === true,

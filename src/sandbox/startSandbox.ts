@@ -89,7 +89,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const you = SANDBOX_WORKSPACE.user.id;
     const fakeSlack = await startFakeSlack({
       botUserId: SANDBOX_WORKSPACE.bot.id,
-      users: { [you]: { admin: true } },
+      users: { [you]: { admin: true, displayName: SANDBOX_WORKSPACE.user.name } },
       channelMembers: {
         [SANDBOX_WORKSPACE.inboxChannel]: [you, SANDBOX_WORKSPACE.bot.id],
         [SANDBOX_WORKSPACE.alertChannel]: [you, SANDBOX_WORKSPACE.bot.id],

@@ -10,11 +10,20 @@ import { toBoltLogger } from './boltLogger.js';
 const ADMIN_TTL_MS = 5 * 60_000;
 /** Membership is read per channel (one call for everyone), so it can be fresher. */
 const MEMBERS_TTL_MS = 60_000;
+/**
+ * Before an SMS goes out on someone's behalf: someone removed from the channel loses the right within seconds, while
+ * a burst of replies in one channel still shares one read.
+ */
+const FRESH_MEMBERS_TTL_MS = 5_000;
+/** Channel names change rarely, and a stale one only labels a mention. */
+const CHANNEL_NAME_TTL_MS = 5 * 60_000;
 /** 50 pages of 1,000: larger channels are not expected; past that smsops says it could not tell. */
 const MAX_MEMBER_PAGES = 50;
 
 const userInfoSchema = z.object({
   user: z.object({
+    real_name: z.string().optional(),
+    profile: z.object({ display_name: z.string().optional(), real_name: z.string().optional() }).optional(),
     is_admin: z.boolean().optional(),
     is_owner: z.boolean().optional(),
     is_primary_owner: z.boolean().optional(),
@@ -23,6 +32,16 @@ const userInfoSchema = z.object({
     is_stranger: z.boolean().optional(),
   }),
 });
+
+const channelInfoSchema = z.object({ channel: z.object({ name: z.string().optional() }) });
+
+type SlackUser = z.infer<typeof userInfoSchema>['user'];
+
+/** The name people see: the display name they chose, else their full name. */
+function nameOf(user: SlackUser): string | undefined {
+  const candidates = [user.profile?.display_name, user.profile?.real_name, user.real_name];
+  return candidates.map((name) => name?.trim()).find((name) => name !== undefined && name !== '');
+}
 
 const membersSchema = z.object({
   members: z.array(z.string()),
@@ -35,7 +54,7 @@ class DirectoryError extends AppError {
     const said = typeof code === 'string' ? code : 'no usable answer';
     const hint =
       said === 'missing_scope'
-        ? `; the Slack app lacks the scope ${method === 'users.info' ? 'users:read' : 'channels:read / groups:read'}: add it (manifest.yml) and reinstall the app`
+        ? `; the Slack app lacks the scope ${method.startsWith('users.') ? 'users:read' : 'channels:read / groups:read'}: add it (manifest.yml) and reinstall the app`
         : '';
     super(`Slack ${method} failed: ${describeError(cause)}`, `Slack answered ${method} with ${said}${hint}`, { cause });
     this.name = 'DirectoryError';
@@ -48,17 +67,21 @@ export interface SlackDirectoryOptions {
   now?: () => number;
   adminTtlMs?: number;
   membersTtlMs?: number;
+  freshMembersTtlMs?: number;
 }
 
 /**
- * The workspace directory from Slack: `users.info` for admins and owners (cached per user), `conversations.members`
- * for channel membership (cached per channel, all pages). Only answers are cached; a failure is asked again next time.
+ * The workspace directory from Slack: `users.info` for admins, owners and names (cached per user),
+ * `conversations.members` for channel membership (cached per channel, all pages), `conversations.info` for channel
+ * names. Only answers are cached; a failure is asked again next time.
  */
 export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceDirectory {
   const now = options.now ?? Date.now;
   const adminTtl = options.adminTtlMs ?? ADMIN_TTL_MS;
   const membersTtl = options.membersTtlMs ?? MEMBERS_TTL_MS;
-  const admins = new Map<string, { value: boolean; at: number }>();
+  const freshMembersTtl = Math.min(options.freshMembersTtlMs ?? FRESH_MEMBERS_TTL_MS, membersTtl);
+  const users = new Map<string, { value: SlackUser; at: number }>();
+  const channelNames = new Map<string, { value: string; at: number }>();
   const members = new Map<string, { value: ReadonlySet<string>; at: number }>();
   // Concurrent questions about the same channel share one read.
   const reading = new Map<string, Promise<Result<ReadonlySet<string>>>>();
@@ -83,26 +106,52 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
     return err(new DirectoryError('conversations.members', new Error(`more than ${MAX_MEMBER_PAGES} pages`)));
   };
 
+  const readUser = async (userId: string): Promise<Result<SlackUser>> => {
+    const cached = users.get(userId);
+    if (cached && now() - cached.at < adminTtl) return ok(cached.value);
+    try {
+      const { user } = userInfoSchema.parse(await options.client.users.info({ user: userId }));
+      users.set(userId, { value: user, at: now() });
+      return ok(user);
+    } catch (error) {
+      options.logger.warn('users.info failed', { user: userId, error: describeError(error) });
+      return err(new DirectoryError('users.info', error));
+    }
+  };
+
   return {
     async isWorkspaceAdmin(userId) {
-      const cached = admins.get(userId);
-      if (cached && now() - cached.at < adminTtl) return ok(cached.value);
+      const read = await readUser(userId);
+      if (!read.ok) return read;
+      const user = read.value;
+      // A guest or someone from another organisation (Slack Connect) is never taken for an admin of this one,
+      // whatever their flags say: Slack does not document what is_admin means for an external user.
+      const outsider = user.is_restricted === true || user.is_ultra_restricted === true || user.is_stranger === true;
+      return ok(!outsider && (user.is_admin === true || user.is_owner === true || user.is_primary_owner === true));
+    },
+    async userName(userId) {
+      const read = await readUser(userId);
+      if (!read.ok) return read;
+      const name = nameOf(read.value);
+      return name === undefined ? err(new DirectoryError('users.info', new Error('no name given'))) : ok(name);
+    },
+    async channelName(channel) {
+      const cached = channelNames.get(channel);
+      if (cached && now() - cached.at < CHANNEL_NAME_TTL_MS) return ok(cached.value);
       try {
-        const { user } = userInfoSchema.parse(await options.client.users.info({ user: userId }));
-        // A guest or someone from another organisation (Slack Connect) is never taken for an admin of this one,
-        // whatever their flags say: Slack does not document what is_admin means for an external user.
-        const outsider = user.is_restricted === true || user.is_ultra_restricted === true || user.is_stranger === true;
-        const value = !outsider && (user.is_admin === true || user.is_owner === true || user.is_primary_owner === true);
-        admins.set(userId, { value, at: now() });
-        return ok(value);
+        const name = channelInfoSchema.parse(await options.client.conversations.info({ channel })).channel.name;
+        if (!name) return err(new DirectoryError('conversations.info', new Error('no name given')));
+        channelNames.set(channel, { value: name, at: now() });
+        return ok(name);
       } catch (error) {
-        options.logger.warn('users.info failed', { user: userId, error: describeError(error) });
-        return err(new DirectoryError('users.info', error));
+        options.logger.warn('conversations.info failed', { channel, error: describeError(error) });
+        return err(new DirectoryError('conversations.info', error));
       }
     },
-    async isChannelMember(channel, userId) {
+    async isChannelMember(channel, userId, freshness = 'recent') {
+      const ttl = freshness === 'fresh' ? freshMembersTtl : membersTtl;
       const cached = members.get(channel);
-      if (cached && now() - cached.at < membersTtl) return ok(cached.value.has(userId));
+      if (cached && now() - cached.at < ttl) return ok(cached.value.has(userId));
       let pending = reading.get(channel);
       if (!pending) {
         pending = readMembers(channel).finally(() => reading.delete(channel));

@@ -5,22 +5,33 @@
  * - `<https://example.com|example.com>` (Slack linked what was typed) → `example.com`; `<mailto:a@b.c|a@b.c>` →
  *   `a@b.c`; `<https://example.com>` → the URL; a link whose label is other text (made with the formatting
  *   toolbar) → `label (URL)`, so the customer gets the address too;
- * - `<@U123|name>` / `<@U123>` → `@name` / `@U123`; `<#C123|name>` → `#name`; `<!here>` → `@here`;
- *   `<!date^…|fallback>` → its fallback;
+ * - `<@U123|name>` → `@name`; `<@U123>` → `@` and the person's name from the directory, else `@someone` (the
+ *   customer has no use for a Slack id); `<#C123|name>` → `#name`; `<#C123>` → the channel's name, else `#channel`;
+ *   `<!here>` → `@here`; `<!date^…|fallback>` → its fallback;
  * - then the three entities, last, since `&amp;lt;` is what a typed `&lt;` looks like.
  * Formatting a person typed (`*bold*`, `_italic_`) is in the text as typed and stays.
  */
 
+import type { WorkspaceDirectory } from '../core/ports/directory.js';
+
 const TOKEN = /<([^<>]*)>/g;
+
+/** Names of the people and channels mentioned without a label, by id. */
+export interface MentionNames {
+  users: ReadonlyMap<string, string>;
+  channels: ReadonlyMap<string, string>;
+}
+
+const NO_NAMES: MentionNames = { users: new Map(), channels: new Map() };
 
 const decodeEntities = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
-function untoken(inner: string): string {
+function untoken(inner: string, names: MentionNames): string {
   const bar = inner.indexOf('|');
   const target = bar === -1 ? inner : inner.slice(0, bar);
   const label = bar === -1 ? undefined : inner.slice(bar + 1);
-  if (target.startsWith('@')) return `@${label ?? target.slice(1)}`;
-  if (target.startsWith('#')) return `#${label ?? target.slice(1)}`;
+  if (target.startsWith('@')) return `@${label ?? names.users.get(target.slice(1)) ?? 'someone'}`;
+  if (target.startsWith('#')) return `#${label ?? names.channels.get(target.slice(1)) ?? 'channel'}`;
   if (target.startsWith('!')) {
     if (label !== undefined) return label;
     const special = target.slice(1).split('^')[0] ?? '';
@@ -33,6 +44,40 @@ function untoken(inner: string): string {
   return `${label} (${target})`;
 }
 
-export function typedText(slackText: string): string {
-  return decodeEntities(slackText.replace(TOKEN, (_, inner: string) => untoken(inner)));
+export function typedText(slackText: string, names: MentionNames = NO_NAMES): string {
+  return decodeEntities(slackText.replace(TOKEN, (_, inner: string) => untoken(inner, names)));
+}
+
+/** Ids of the unlabelled `<@U…>` and `<#C…>` tokens in a message's text. */
+function unlabelledMentions(slackText: string): { users: Set<string>; channels: Set<string> } {
+  const users = new Set<string>();
+  const channels = new Set<string>();
+  for (const [, inner = ''] of slackText.matchAll(TOKEN)) {
+    if (inner.includes('|')) continue;
+    if (inner.startsWith('@') && inner.length > 1) users.add(inner.slice(1));
+    if (inner.startsWith('#') && inner.length > 1) channels.add(inner.slice(1));
+  }
+  return { users, channels };
+}
+
+/** `typedText` with the people and channels mentioned by id named from the directory (a failed look-up falls back). */
+export async function typedTextNamed(
+  slackText: string,
+  directory: Pick<WorkspaceDirectory, 'userName' | 'channelName'>,
+): Promise<string> {
+  const mentioned = unlabelledMentions(slackText);
+  const lookUp = async (ids: Set<string>, nameOf: (id: string) => ReturnType<WorkspaceDirectory['userName']>) => {
+    const named = await Promise.all(
+      [...ids].map(async (id) => {
+        const name = await nameOf(id).catch(() => undefined);
+        return name?.ok ? ([[id, name.value]] as const) : [];
+      }),
+    );
+    return new Map<string, string>(named.flat());
+  };
+  const [users, channels] = await Promise.all([
+    lookUp(mentioned.users, (id) => directory.userName(id)),
+    lookUp(mentioned.channels, (id) => directory.channelName(id)),
+  ]);
+  return typedText(slackText, { users, channels });
 }

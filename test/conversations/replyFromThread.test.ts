@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ReplyFromThreadDeps, replyFromThread, type ThreadMessage } from '../../src/core/conversations/replyFromThread.js';
 import { conversationKeyOf } from '../../src/core/model/conversationKey.js';
 import type { ConversationReply } from '../../src/core/ports/conversationReplies.js';
+import type { WorkspaceDirectory } from '../../src/core/ports/directory.js';
 import type { ReplyNotifier } from '../../src/core/ports/replyNotifier.js';
+import { AppError, err, ok } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { type Repositories, storeOn } from '../../src/store/openStore.js';
@@ -35,7 +37,7 @@ const notifier: ReplyNotifier = {
   },
 };
 
-function deps(): ReplyFromThreadDeps {
+function deps(overrides: Partial<ReplyFromThreadDeps> = {}): ReplyFromThreadDeps {
   const wavix = createWavixClient({ baseUrl: emulator.url, apiKey: emulator.apiKey, logger: silentLogger });
   return {
     threads: repositories.slackThreads,
@@ -51,8 +53,15 @@ function deps(): ReplyFromThreadDeps {
     dlrCallbackUrl: null,
     notifier,
     logger: silentLogger,
+    ...overrides,
   };
 }
+
+const replyAudits = () =>
+  repositories.audit
+    .recent(50)
+    .filter((entry) => entry.action === 'conversation.reply')
+    .reverse();
 
 let n = 0;
 const message = (overrides: Partial<ThreadMessage> = {}): ThreadMessage => ({
@@ -147,6 +156,61 @@ describe('replyFromThread', () => {
     expect(await replyFromThread(deps(), message({ text: '   ' }))).toBe('empty');
     expect(said).toEqual(['The reply is empty; nothing was sent.']);
     expect(outbound()).toEqual([]);
+  });
+
+  it('treats a reply of only invisible characters as empty: nothing sent, audited', async () => {
+    for (const text of ['\u200B', '\uFEFF \u2060', '\u200B\u200C\u200D\u200E\n\t', '\u3164']) {
+      expect(await replyFromThread(deps(), message({ text }))).toBe('empty');
+    }
+    expect(outbound()).toEqual([]);
+    expect(replyAudits().map((a) => a.params.reason)).toEqual(['empty', 'empty', 'empty', 'empty']);
+    expect(await replyFromThread(deps(), message({ text: '\u200Bok' }))).toBe('sent');
+  });
+
+  it('audits every refused attempt once, with who, to, from, length and the reason code', async () => {
+    const notMember: WorkspaceDirectory = { ...everyoneAdminDirectory, isChannelMember: async () => ok(false) };
+    const cannotTell: WorkspaceDirectory = {
+      ...everyoneAdminDirectory,
+      isChannelMember: async () => err(new AppError('members failed', 'Slack answered conversations.members with ratelimited')),
+    };
+    expect(await replyFromThread(deps({ directory: notMember }), message({ text: 'hello' }))).toBe('not_allowed');
+    expect(await replyFromThread(deps({ directory: cannotTell }), message({ text: 'hello' }))).toBe('not_allowed');
+    expect(said.at(-1)).toBe(
+      'Your reply was not sent: smsops could not check that you are a member of this channel; try again (Slack answered conversations.members with ratelimited).',
+    );
+    expect(await replyFromThread(deps({ replyUsers: ['U0SOMEONE1'] }), message({ text: 'hello' }))).toBe('not_allowed');
+    expect(await replyFromThread(deps(), message({ text: 'invoice', hasFiles: true }))).toBe('files');
+    expect(await replyFromThread(deps(), message({ text: ' ' }))).toBe('empty');
+    expect(outbound()).toEqual([]);
+    const audits = replyAudits();
+    expect(audits.map((a) => [a.outcome, a.params.reason])).toEqual([
+      ['refused', 'not_a_member'],
+      ['refused', 'membership_unknown'],
+      ['refused', 'not_in_reply_users'],
+      ['refused', 'files'],
+      ['refused', 'empty'],
+    ]);
+    expect(audits[0]).toMatchObject({
+      actor: 'U0REPLY001',
+      target: CUSTOMER,
+      params: { from: US_NUMBER, to: CUSTOMER, length: 5, wavixMessageId: null },
+    });
+    expect(audits[1]?.detail).toContain('could not check that you are a member of this channel; try again');
+    // The text itself is never audited.
+    expect(JSON.stringify(audits)).not.toContain('hello');
+  });
+
+  it('asks for membership fresh before sending on someone’s behalf', async () => {
+    const asked: Array<string | undefined> = [];
+    const directory: WorkspaceDirectory = {
+      ...everyoneAdminDirectory,
+      isChannelMember: async (_channel, _user, freshness) => {
+        asked.push(freshness);
+        return ok(true);
+      },
+    };
+    expect(await replyFromThread(deps({ directory }), message())).toBe('sent');
+    expect(asked).toEqual(['fresh']);
   });
 
   it('says Wavix’s own words when it refuses the send', async () => {

@@ -72,7 +72,7 @@ describe('the reply status line (what onReplyStatusChanged shows)', () => {
     const undelivered = replies.applyDeliveryStatus('msg-2', 'undelivered', 'Absent subscriber');
     await shows.showReplyStatus(undelivered ?? reply);
     expect(fakeSlack.callsTo('chat.update').at(-1)?.args.text).toBe(
-      'Undelivered (undelivered): Absent subscriber · Wavix id `msg-2` · Check the number, or reach the customer another way. · 2 segments, UCS-2',
+      'Undelivered: Absent subscriber · Wavix id `msg-2` · Check the number, or reach the customer another way. · 2 segments, UCS-2',
     );
   });
 

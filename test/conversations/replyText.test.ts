@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationReply } from '../../src/core/ports/conversationReplies.js';
-import { typedText } from '../../src/slack/messageText.js';
+import { AppError, err, ok } from '../../src/errors.js';
+import { typedText, typedTextNamed } from '../../src/slack/messageText.js';
 import { replyStatusMessage } from '../../src/slack/ui/replyStatus.js';
 
 describe('typedText: a Slack message event’s text back to what the person typed', () => {
@@ -12,12 +13,31 @@ describe('typedText: a Slack message event’s text back to what the person type
     ['see <https://example.com/|example.com>', 'see example.com'],
     ['<https://acme.test/track|your parcel>', 'your parcel (https://acme.test/track)'],
     ['mail <mailto:help@acme.test|help@acme.test>', 'mail help@acme.test'],
-    ['ask <@U0123ABC|maria> or <@U0456DEF>', 'ask @maria or @U0456DEF'],
-    ['in <#C0123ABC|support>', 'in #support'],
+    ['ask <@U0123ABC|maria> or <@U0456DEF>', 'ask @maria or @someone'],
+    ['in <#C0123ABC|support> or <#C0456DEF>', 'in #support or #channel'],
     ['<!here> and <!channel>', '@here and @channel'],
     ['*bold* _it_ ~x~', '*bold* _it_ ~x~'],
   ])('%s', (slack, typed) => {
     expect(typedText(slack)).toBe(typed);
+  });
+});
+
+describe('typedTextNamed: mentions by id named from the directory', () => {
+  it('names people and channels, falling back to @someone and #channel rather than an id', async () => {
+    const directory = {
+      userName: async (id: string) =>
+        id === 'U0ADMIN001' ? ok('Bob') : err(new AppError('users.info failed', 'Slack answered users.info with user_not_found')),
+      channelName: async (id: string) =>
+        id === 'C0INBOX001'
+          ? ok('sms-inbox')
+          : err(new AppError('no', 'Slack answered conversations.info with channel_not_found')),
+    };
+    expect(
+      await typedTextNamed(
+        'hey <@U0ADMIN001>, <@U0GONE0001> and <@U0123|maria> in <#C0INBOX001> <#C0GONE001> <#C1|x>',
+        directory,
+      ),
+    ).toBe('hey @Bob, @someone and @maria in #sms-inbox #channel #x');
   });
 });
 
@@ -57,7 +77,10 @@ describe('the status line under a reply', () => {
     expect(
       replyStatusMessage(reply({ status: 'undelivered', wavixMessageId: 'abc', statusReason: 'Absent subscriber' })).text,
     ).toBe(
-      'Undelivered (undelivered): Absent subscriber · Wavix id `abc` · Check the number, or reach the customer another way. · 2 segments, UCS-2',
+      'Undelivered: Absent subscriber · Wavix id `abc` · Check the number, or reach the customer another way. · 2 segments, UCS-2',
+    );
+    expect(replyStatusMessage(reply({ status: 'expired', wavixMessageId: 'abc', statusReason: 'Too late' })).text).toMatch(
+      /^Undelivered \(expired\): Too late · /,
     );
   });
 

@@ -167,7 +167,8 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
       segments: 1,
       encoding: 'UCS-2',
     });
-    const audits = rows("SELECT * FROM audit_log WHERE action = 'conversation.reply'");
+    // The marker of `settled` (a non-member) is audited too, as refused.
+    const audits = rows("SELECT * FROM audit_log WHERE action = 'conversation.reply' AND actor = ?", REPLIER);
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({ actor: REPLIER, target: CUSTOMER, outcome: 'ok' });
     expect(JSON.parse(audits[0].params)).toMatchObject({
@@ -296,6 +297,60 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(ephemeral?.args.text).toContain('only members of this channel');
     expect(sendsToWavix()).toEqual([]);
     expect(statusLines(threadTs)).toEqual([]);
+  });
+});
+
+describe('who the SMS names, and who may still send it', () => {
+  it('names a mentioned person and channel instead of sending their Slack ids', async () => {
+    t.fakeSlack.seedUser(ADMIN, { displayName: 'Bob', admin: true });
+    t.fakeSlack.seedChannels([{ id: INBOX, name: 'sms-inbox' }]);
+    const threadTs = await relayedThread();
+    await reply(threadTs, 'hey <@U0ADMIN001>, <@U0NOBODY01> and <@U0REPLY001|maria> from <#C0INBOX001> and <#C0ELSEWHR1>');
+    await waitUntil(
+      () => outboundSms().length === 1,
+      5000,
+      () => 'one SMS at Wavix',
+    );
+    expect(outboundSms()[0]?.message_body.text).toBe('hey @Bob, @someone and @maria from #sms-inbox and #channel');
+  });
+
+  it('refuses, audited, when Slack cannot say whether the person is a member (fail closed); the next try goes out', async () => {
+    const threadTs = await relayedThread();
+    t.fakeSlack.failNext('conversations.members', 'internal_error');
+    await reply(threadTs, 'first');
+    const [unknown] = await t.fakeSlack.waitFor('chat.postEphemeral');
+    expect(unknown?.args).toMatchObject({ user: REPLIER, thread_ts: threadTs });
+    expect(unknown?.args.text).toContain('could not check that you are a member of this channel; try again');
+    await reply(threadTs, 'second');
+    await waitUntil(
+      () => outboundSms().length === 1,
+      5000,
+      () => 'the second try’s SMS',
+    );
+    expect(outboundSms()[0]?.message_body.text).toBe('second');
+    const audits = rows("SELECT outcome, params FROM audit_log WHERE action = 'conversation.reply' ORDER BY id");
+    expect(audits.map((a) => [a.outcome, JSON.parse(a.params).reason])).toEqual([
+      ['refused', 'membership_unknown'],
+      ['ok', null],
+    ]);
+  });
+
+  it('audits a refused non-member and a reply with files', async () => {
+    const threadTs = await relayedThread();
+    await reply(threadTs, 'let me answer', { user: OUTSIDER });
+    await t.fakeSlack.waitFor('chat.postEphemeral');
+    await reply(threadTs, 'invoice', { subtype: 'file_share', files: [{ id: 'F0001', name: 'invoice.pdf' }] });
+    await waitUntil(
+      () => rows("SELECT 1 FROM audit_log WHERE action = 'conversation.reply'").length === 2,
+      5000,
+      () => 'two refusals audited',
+    );
+    const audits = rows("SELECT actor, target, outcome, params FROM audit_log WHERE action = 'conversation.reply' ORDER BY id");
+    expect(audits.map((a) => [a.actor, a.target, a.outcome, JSON.parse(a.params).reason])).toEqual([
+      [OUTSIDER, CUSTOMER, 'refused', 'not_a_member'],
+      [REPLIER, CUSTOMER, 'refused', 'files'],
+    ]);
+    expect(sendsToWavix()).toEqual([]);
   });
 });
 

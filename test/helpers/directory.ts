@@ -5,4 +5,6 @@ import { ok } from '../../src/errors.js';
 export const everyoneAdminDirectory: WorkspaceDirectory = {
   isWorkspaceAdmin: async () => ok(true),
   isChannelMember: async () => ok(true),
+  userName: async (userId) => ok(`name-of-${userId}`),
+  channelName: async (channel) => ok(`name-of-${channel}`),
 };

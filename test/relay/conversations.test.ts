@@ -223,6 +223,49 @@ describe('/sms inbox', () => {
   });
 });
 
+describe('/sms inbox, counted and looked up by either number', () => {
+  it('counts both directions by name, and shows the conversation with a customer when given their number', async () => {
+    await start();
+    await post(inbound('first question', 'in-c'));
+    await post(inbound('second question', 'in-d'));
+    await until('relayed', () => sink.received.length === 2);
+    const replies = createConversationRepliesRepository(t.db, () => t.emulator.clock.now() + 60_000);
+    for (const ts of ['1700000000.000200', '1700000000.000300', '1700000000.000400']) {
+      replies.begin({
+        slackChannel: ALERT_CHANNEL,
+        threadTs: '1700000000.000100',
+        slackMessageTs: ts,
+        slackUser: 'U0ONCALL01',
+        fromNumber: OUR_NUMBER,
+        toNumber: CUSTOMER,
+        textLength: 5,
+        segments: 1,
+        encoding: 'GSM-7',
+      });
+    }
+
+    const ours = (await runCommand(t, 'inbox +1 415 555 0100')).body;
+    expect(ours.text).toBe('2 received, 3 replies');
+    expect(readable(ours)).toContain('*Inbox* for +1 415 555 0100');
+
+    const customer = (await runCommand(t, 'inbox +447400123456')).body;
+    expect(customer.text).toBe('2 received, 3 replies');
+    expect(readable(customer)).toContain('*Conversation with +447400123456*');
+    expect(readable(customer)).toContain('second question');
+    expect(readable(customer)).not.toContain('No messages');
+
+    // Someone who may not read the conversation learns nothing of it from the customer's number but a count.
+    const outsider = (await runCommand(t, 'inbox +447400123456', { userId: OUTSIDER })).body;
+    expect(readable(outsider)).not.toContain('question');
+    expect(readable(outsider)).not.toContain('415 555 0100');
+    expect(outsider.text).toContain('5 messages with +447400123456 are hidden from you');
+
+    expect(readable((await runCommand(t, 'inbox +447400999999')).body)).toContain(
+      'No messages to or from +447400999999 yet: it is neither an smsops number with messages nor a customer who has texted one.',
+    );
+  });
+});
+
 describe('a conversation per day', () => {
   it("starts a new day's thread with a link to the day before, kept when the post is edited", async () => {
     await start();

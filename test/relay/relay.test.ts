@@ -380,6 +380,6 @@ describe('operator commands', () => {
     expect(readable(reply?.body)).toContain('Message in-1 queued again to 2 destinations');
     await waitUntil(() => sink.received.length >= 2, 5000, 'PortSIP again');
     expect(readable((await runCommand(t, 'relay replay nope')).body)).toContain('No stored message has the id nope');
-    expect(readable((await runCommand(t, 'inbox +1 202 555 0143')).body)).toContain('No inbound messages to +1 202 555 0143 yet');
+    expect(readable((await runCommand(t, 'inbox +1 202 555 0143')).body)).toContain('No messages to or from +1 202 555 0143 yet');
   });
 });

@@ -74,4 +74,35 @@ describe('the workspace directory over Slack', () => {
     await d.isChannelMember('C0INBOX001', 'U000000001');
     expect(fakeSlack.callsTo('conversations.members')).toHaveLength(6);
   });
+
+  it('asks membership fresh (5 s at most) before acting on someone’s behalf, and a failed read is an error, not the cache', async () => {
+    fakeSlack.setChannelMembers('C0INBOX001', ['U0PLAIN001']);
+    const d = directory();
+    expect(await d.isChannelMember('C0INBOX001', 'U0PLAIN001')).toEqual({ ok: true, value: true });
+    fakeSlack.setChannelMembers('C0INBOX001', []);
+    clock += 4_000;
+    expect(await d.isChannelMember('C0INBOX001', 'U0PLAIN001', 'fresh')).toEqual({ ok: true, value: true });
+    clock += 1_000;
+    expect(await d.isChannelMember('C0INBOX001', 'U0PLAIN001', 'fresh')).toEqual({ ok: true, value: false });
+    clock += 5_000;
+    fakeSlack.failNext('conversations.members', 'internal_error');
+    const failed = await d.isChannelMember('C0INBOX001', 'U0PLAIN001', 'fresh');
+    expect(failed.ok).toBe(false);
+  });
+
+  it('names people (display name, else full name) and channels, cached; a nameless answer is an error', async () => {
+    fakeSlack.seedUser('U0BOB00001', { displayName: 'Bob' });
+    fakeSlack.seedUser('U0ROB00001', { displayName: '', realName: 'Robert Smith' });
+    fakeSlack.seedChannels([{ id: 'C0INBOX001', name: 'sms-inbox' }]);
+    const d = directory();
+    expect(await d.userName('U0BOB00001')).toEqual({ ok: true, value: 'Bob' });
+    expect(await d.userName('U0ROB00001')).toEqual({ ok: true, value: 'Robert Smith' });
+    expect((await d.userName('U0PLAIN001')).ok).toBe(false);
+    expect(await d.channelName('C0INBOX001')).toEqual({ ok: true, value: 'sms-inbox' });
+    expect((await d.channelName('C0UNKNOWN1')).ok).toBe(false);
+    expect(await d.userName('U0BOB00001')).toEqual({ ok: true, value: 'Bob' });
+    expect(await d.channelName('C0INBOX001')).toEqual({ ok: true, value: 'sms-inbox' });
+    expect(fakeSlack.callsTo('users.info')).toHaveLength(3);
+    expect(fakeSlack.callsTo('conversations.info')).toHaveLength(2);
+  });
 });

@@ -88,24 +88,25 @@ export async function replyFromThread(deps: ReplyFromThreadDeps, message: Thread
   if (!parties) return 'not_a_relay_thread';
   if (!deps.processedEvents.claim(message.eventId)) return 'already_handled';
 
+  const from = parties.smsopsNumber;
+  const to = parties.customerNumber;
+  const refused = (reason: string, detail: string) => auditRefusal(deps, message, { from, to }, reason, detail);
   const refusal = await whyNotAllowed(deps, message);
   if (refusal) {
-    await deps.notifier.tellPerson(message.channel, message.threadTs, message.userId, refusal);
+    refused(refusal.reason, refusal.text);
+    await deps.notifier.tellPerson(message.channel, message.threadTs, message.userId, refusal.text);
     return 'not_allowed';
   }
   if (message.hasFiles) {
-    await deps.notifier.sayInThread(
-      message.channel,
-      message.threadTs,
-      'Files cannot be sent by SMS, so nothing was sent. Post the reply again as text only.',
-    );
+    const text = 'Files cannot be sent by SMS, so nothing was sent. Post the reply again as text only.';
+    refused('files', text);
+    await deps.notifier.sayInThread(message.channel, message.threadTs, text);
     return 'files';
   }
 
-  const from = parties.smsopsNumber;
-  const to = parties.customerNumber;
   const assessment = assessReply(deps.optOuts, { from, to, text: message.text });
   if (!assessment.ok && assessment.reason === 'empty') {
+    refused('empty', assessment.summary);
     await deps.notifier.sayInThread(message.channel, message.threadTs, assessment.summary);
     return 'empty';
   }
@@ -128,7 +129,7 @@ export async function replyFromThread(deps: ReplyFromThreadDeps, message: Thread
   if (blocked !== undefined) {
     const reason = blocked.replace(/^Not sent: /, '');
     const record = deps.replies.notSent(reply.id, 'blocked', reason) ?? reply;
-    audit(deps, record, 'refused', reason);
+    audit(deps, record, 'refused', reason, assessment.ok ? 'sending_number' : assessment.reason);
     await deps.notifier.showReplyStatus(record, cost ?? describeCost(record));
     return 'blocked';
   }
@@ -219,15 +220,28 @@ function refusalOf(assessment: Exclude<ReplyAssessment, { ok: true } | { reason:
   return `${assessment.summary} ${what}`;
 }
 
-async function whyNotAllowed(deps: ReplyFromThreadDeps, message: ThreadMessage): Promise<string | undefined> {
+/** Why this person may not send the reply (a code for the audit log, words for them), or undefined when they may. */
+async function whyNotAllowed(
+  deps: ReplyFromThreadDeps,
+  message: ThreadMessage,
+): Promise<{ reason: string; text: string } | undefined> {
   if (deps.replyUsers.length > 0 && !deps.replyUsers.includes(message.userId)) {
-    return 'Your reply was not sent: only the people in SLACK_REPLY_USERS may answer SMS from Slack. Ask an smsops admin to add you.';
+    return {
+      reason: 'not_in_reply_users',
+      text: 'Your reply was not sent: only the people in SLACK_REPLY_USERS may answer SMS from Slack. Ask an smsops admin to add you.',
+    };
   }
-  const member = await deps.directory.isChannelMember(message.channel, message.userId);
+  // An SMS goes out on their behalf: membership is asked (nearly) fresh, and not knowing it is a refusal.
+  const member = await deps.directory.isChannelMember(message.channel, message.userId, 'fresh');
   if (!member.ok) {
-    return `Your reply was not sent: smsops could not check that you are a member of this channel (${member.error.userMessage}). Try again in a minute.`;
+    return {
+      reason: 'membership_unknown',
+      text: `Your reply was not sent: smsops could not check that you are a member of this channel; try again (${member.error.userMessage}).`,
+    };
   }
-  if (!member.value) return 'Your reply was not sent: only members of this channel may answer its SMS.';
+  if (!member.value) {
+    return { reason: 'not_a_member', text: 'Your reply was not sent: only members of this channel may answer its SMS.' };
+  }
   return undefined;
 }
 
@@ -249,12 +263,13 @@ function failureReason(deps: ReplyFromThreadDeps, error: unknown, pair: { from: 
 const describeCost = (reply: ConversationReply) =>
   `${reply.segments} segment${reply.segments === 1 ? '' : 's'}, ${reply.encoding}`;
 
-/** Who sent what to whom: never the text itself, only its size. */
+/** Who sent what to whom: never the text itself, only its size. `reason` is the refusal's code. */
 function audit(
   deps: ReplyFromThreadDeps,
   reply: ConversationReply,
   outcome: 'ok' | 'refused' | 'failed' | 'unknown',
   detail: string | null,
+  reason: string | null = null,
 ) {
   try {
     deps.audit.record({
@@ -269,8 +284,38 @@ function audit(
         encoding: reply.encoding,
         wavixMessageId: reply.wavixMessageId,
         channel: reply.slackChannel,
+        reason,
       },
       outcome,
+      detail,
+    });
+  } catch (error) {
+    deps.logger.error('a reply could not be audited', { error: describeError(error) });
+  }
+}
+
+/** A reply refused before it became a reply row (who may send, files, empty): audited all the same. */
+function auditRefusal(
+  deps: ReplyFromThreadDeps,
+  message: ThreadMessage,
+  pair: { from: string; to: string },
+  reason: string,
+  detail: string,
+) {
+  try {
+    deps.audit.record({
+      actor: message.userId,
+      action: AUDIT_ACTION,
+      target: pair.to,
+      params: {
+        from: pair.from,
+        to: pair.to,
+        length: message.text.length,
+        wavixMessageId: null,
+        channel: message.channel,
+        reason,
+      },
+      outcome: 'refused',
       detail,
     });
   } catch (error) {

@@ -100,6 +100,9 @@ export interface ConversationRepliesRepository {
   byWavixMessageId(wavixMessageId: string): ConversationReply | undefined;
   /** A thread's replies, oldest first. */
   inThread(channel: string, threadTs: string): ConversationReply[];
-  /** The newest replies, newest first: sent from one smsops number (digits, as Wavix writes it) or from any. */
-  recent(limit: number, fromNumber?: string): ConversationReply[];
+  /**
+   * The newest replies, newest first: sent from one smsops number (digits, as Wavix writes it; `side` 'smsops', the
+   * default), sent to one customer (`side` 'customer'), or all.
+   */
+  recent(limit: number, number?: string, side?: 'smsops' | 'customer'): ConversationReply[];
 }

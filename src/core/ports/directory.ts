@@ -1,13 +1,23 @@
 import type { Result } from '../../errors.js';
 
+/** How old a cached membership answer may be: `recent` for reading, `fresh` before acting on someone's behalf. */
+export type MembershipFreshness = 'recent' | 'fresh';
+
 /**
  * Who is who in the workspace, as far as smsops' permissions need it. The core asks; src/slack/directory.ts answers
- * from Slack's Web API (users.info, conversations.members), caching briefly. An error is an answer too: callers refuse
- * (fail closed) and say why.
+ * from Slack's Web API (users.info, conversations.members, conversations.info), caching briefly. An error is an
+ * answer too: callers refuse (fail closed) and say why.
  */
 export interface WorkspaceDirectory {
   /** Whether the user is an admin or owner of the Slack workspace. */
   isWorkspaceAdmin(userId: string): Promise<Result<boolean>>;
-  /** Whether the user is a member of the channel (a DM counts its two people). */
-  isChannelMember(channel: string, userId: string): Promise<Result<boolean>>;
+  /**
+   * Whether the user is a member of the channel (a DM counts its two people). `fresh` (for sending an SMS on their
+   * behalf) accepts an answer a few seconds old at most, so someone removed from the channel loses the right at once.
+   */
+  isChannelMember(channel: string, userId: string, freshness?: MembershipFreshness): Promise<Result<boolean>>;
+  /** The name people see for the user (display name, else full name); an error when Slack does not say. */
+  userName(userId: string): Promise<Result<string>>;
+  /** The channel's name, without `#`. */
+  channelName(channel: string): Promise<Result<string>>;
 }

@@ -8,6 +8,9 @@ export interface InboundRepository {
   insertWithDeliveries(message: NewInboundMessage, targets: readonly DeliveryTarget[]): { id: number; duplicate: boolean };
   get(id: number): InboundMessage | undefined;
   getByWavixId(wavixMessageId: string): InboundMessage | undefined;
-  /** Newest first; `toNumber` in Wavix's digits form filters to one of our numbers. */
-  recent(limit: number, toNumber?: string): InboundMessage[];
+  /**
+   * Newest first; `number` in Wavix's digits form filters to one of our numbers (`side` 'smsops', the default) or to
+   * one customer (`side` 'customer': the messages they sent).
+   */
+  recent(limit: number, number?: string, side?: 'smsops' | 'customer'): InboundMessage[];
 }

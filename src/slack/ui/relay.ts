@@ -165,17 +165,34 @@ function lineBlock(line: InboxLine): Block {
   );
 }
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** "2 received, 3 replies": both directions, named. */
+function inboxCounts(lines: InboxReading['lines']): string {
+  const received = lines.filter((l) => l.direction === 'inbound').length;
+  return `${received} received, ${plural(lines.length - received, 'reply', 'replies')}`;
+}
+
+const WITHHELD =
+  'hidden from you: SMS text is personal data, shown to smsops admins and to the members of the channel it is posted in.';
+
 export function inboxMessage(reading: InboxReading, number?: string): SlackMessage {
   const { lines } = reading;
+  const shownNumber = number ? escapeMrkdwn(number) : '';
   if (lines.length === 0) {
-    return {
-      text: 'No inbound messages yet.',
-      blocks: [section(`No inbound messages${number ? ` to ${escapeMrkdwn(number)}` : ''} yet.`)],
-    };
+    const said =
+      reading.withheld > 0
+        ? `${plural(reading.withheld, 'message', 'messages')} with ${shownNumber} ${reading.withheld === 1 ? 'is' : 'are'} ${WITHHELD}`
+        : number
+          ? `No messages to or from ${shownNumber} yet: it is neither an smsops number with messages nor a customer who has texted one.`
+          : 'No messages yet.';
+    return { text: said, blocks: [section(said)] };
   }
+  const title =
+    reading.numberIs === 'customer' ? `*Conversation with ${shownNumber}*` : `*Inbox*${number ? ` for ${shownNumber}` : ''}`;
   const hidden = lines.filter((l) => l.hidden).length;
   const blocks: Block[] = [
-    section(`*Inbox*${number ? ` for ${escapeMrkdwn(number)}` : ''}, newest first (↩: replies sent from Slack)`),
+    section(`${title}, newest first (↩: replies sent from Slack)`),
     ...lines.slice(0, 20).map((line) => (line.direction === 'reply' ? replyLineBlock(line) : lineBlock(line))),
   ];
   if (hidden > 0) {
@@ -191,5 +208,8 @@ export function inboxMessage(reading: InboxReading, number?: string): SlackMessa
   ) {
     blocks.push(context('What PortSIP answered is shown to smsops admins only; here, its HTTP status.'));
   }
-  return { text: `${lines.length} recent inbound messages${hidden > 0 ? ` (${hidden} hidden)` : ''}`, blocks };
+  if (reading.withheld > 0) {
+    blocks.push(context(`${plural(reading.withheld, 'more message', 'more messages')} with ${shownNumber}: ${WITHHELD}`));
+  }
+  return { text: `${inboxCounts(lines)}${hidden > 0 ? ` (${hidden} hidden)` : ''}`, blocks };
 }

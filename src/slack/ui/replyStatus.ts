@@ -9,6 +9,13 @@ const MAX_REASON = 500;
 
 const UNDELIVERED_ADVICE = 'Check the number, or reach the customer another way.';
 
+/** What kind of "undelivered" it was, when it is not plain undelivered (which the line says already). */
+const UNDELIVERED_KIND: Partial<Record<ConversationReply['status'], string>> = {
+  expired: ' (expired)',
+  rejected: ' (rejected)',
+  dlr_expired: ' (no delivery report)',
+};
+
 const reason = (reply: ConversationReply, fallback: string) =>
   escapeMrkdwn(graphemePrefix(reply.statusReason ?? fallback, MAX_REASON).kept);
 
@@ -33,7 +40,7 @@ export function replyStatusLine(reply: ConversationReply): string {
     case 'expired':
     case 'rejected':
     case 'dlr_expired':
-      return `Undelivered (${reply.status}): ${reason(reply, 'Wavix gave no reason')}${wavixId} · ${UNDELIVERED_ADVICE}`;
+      return `Undelivered${UNDELIVERED_KIND[reply.status] ?? ''}: ${reason(reply, 'Wavix gave no reason')}${wavixId} · ${UNDELIVERED_ADVICE}`;
   }
 }
 

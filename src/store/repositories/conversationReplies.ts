@@ -81,6 +81,9 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   const recentFrom = db.prepare<[string, string, number], Row>(
     'SELECT * FROM conversation_replies WHERE from_number IN (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?',
   );
+  const recentToCustomer = db.prepare<[string, string, number], Row>(
+    'SELECT * FROM conversation_replies WHERE to_number IN (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?',
+  );
   const setSubmitted = db.prepare(`
     UPDATE conversation_replies SET wavix_message_id = @wavixId, status = @status, submitted_at = @at, status_at = @at
     WHERE id = @id AND status = 'sending'`);
@@ -180,9 +183,10 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
       return row ? toReply(row) : undefined;
     },
     inThread: (channel, threadTs) => inThread.all(channel, threadTs).map(toReply),
-    recent: (limit, fromNumber) => {
-      const digits = fromNumber?.replace(/^\+/, '');
-      return (digits ? recentFrom.all(digits, `+${digits}`, limit) : recentAll.all(limit)).map(toReply);
+    recent: (limit, number, side = 'smsops') => {
+      const digits = number?.replace(/^\+/, '');
+      const matching = side === 'customer' ? recentToCustomer : recentFrom;
+      return (digits ? matching.all(digits, `+${digits}`, limit) : recentAll.all(limit)).map(toReply);
     },
   };
 }

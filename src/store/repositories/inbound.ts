@@ -47,6 +47,10 @@ export function createInboundRepository(db: Db, now: () => number = Date.now): I
   const recentTo = db.prepare<[string, number], Row>(
     'SELECT * FROM inbound_messages WHERE to_number = ? ORDER BY ingested_at DESC, id DESC LIMIT ?',
   );
+  // No index on the sender: `/sms inbox <customer>` is a person's occasional question, not a hot path.
+  const recentFromCustomer = db.prepare<[string, number], Row>(
+    'SELECT * FROM inbound_messages WHERE from_number = ? ORDER BY ingested_at DESC, id DESC LIMIT ?',
+  );
 
   const insertTx = db.transaction((message: NewInboundMessage, targets: readonly DeliveryTarget[]) => {
     const at = now();
@@ -84,6 +88,9 @@ export function createInboundRepository(db: Db, now: () => number = Date.now): I
       const row = byWavixId.get(wavixMessageId);
       return row ? toInboundMessage(row) : undefined;
     },
-    recent: (limit, toNumber) => (toNumber ? recentTo.all(toNumber, limit) : recentAll.all(limit)).map(toInboundMessage),
+    recent: (limit, number, side = 'smsops') =>
+      (number ? (side === 'customer' ? recentFromCustomer : recentTo).all(number, limit) : recentAll.all(limit)).map(
+        toInboundMessage,
+      ),
   };
 }

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { describeError } from '../../../errors.js';
-import { typedText } from '../../messageText.js';
+import { typedTextNamed } from '../../messageText.js';
 import type { SlackDeps } from '../context.js';
 
 /**
@@ -48,7 +48,7 @@ export function threadReplyListener(deps: SlackDeps) {
         threadTs: message.thread_ts,
         messageTs: message.ts,
         userId: message.user,
-        text: typedText(message.text ?? ''),
+        text: await typedTextNamed(message.text ?? '', deps.services.directory),
         hasFiles: (message.files?.length ?? 0) > 0,
       });
       if (outcome !== 'not_a_relay_thread') {
