@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type BackupJobStatus, backupsGroup } from '../../src/core/doctor/backups.js';
-import type { DoctorDeps } from '../../src/core/doctor/types.js';
+import { backupsGroup } from '../../src/core/doctor/backups.js';
+import type { BackupJobStatus, DoctorDeps } from '../../src/core/doctor/types.js';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const check = async (job: BackupJobStatus | undefined) => {

@@ -1,12 +1,9 @@
 import { ago, type CheckGroup, DAY } from './context.js';
+import type { BackupJobStatus } from './types.js';
 
 // ── 10. Database backups ─────────────────────────────────────────────────────────────────────────────────────────
 
 /** The `backup` job as the scheduler reports it (`/sms jobs`): enough to tell off, failing, stale or fine. */
-export interface BackupJobStatus {
-  description: string;
-  lastRun: { startedAt: number; outcome: 'running' | 'ok' | 'failed' | 'skipped'; error: string | null } | undefined;
-}
 
 const group = { id: 'backups', title: 'Database backups' };
 

@@ -2,7 +2,12 @@ import type { Result } from '../../errors.js';
 import type { DeliveriesRepository } from '../ports/deliveries.js';
 import type { InboundRepository } from '../ports/inbound.js';
 import type { SetupServices } from '../services.js';
-import type { BackupJobStatus } from './backups.js';
+
+/** The `backup` job as the doctor reads it: what it does, and how its last run went. */
+export interface BackupJobStatus {
+  description: string;
+  lastRun: { startedAt: number; outcome: 'running' | 'ok' | 'failed' | 'skipped'; error: string | null } | undefined;
+}
 
 /** What `/sms doctor` reports and what its checks are given: shared by the runner (core/doctor.ts) and the groups. */
 
