@@ -52,6 +52,22 @@ export interface StartOptions {
 }
 
 export async function startSmsops(config: Config, deps: StartOptions): Promise<RunningSmsops> {
+  // What has started so far, undone in reverse when a later step fails (the port is taken, Slack refuses): otherwise
+  // its timers (lease heartbeat, WAL checkpoints, relay workers) keep a process that failed to start alive, holding the database.
+  const started: Array<() => Promise<void>> = [];
+  try {
+    return await startParts(config, deps, started);
+  } catch (error) {
+    for (const undo of started.reverse()) {
+      await undo().catch((undoError: unknown) =>
+        deps.logger.warn('a part did not stop after a failed start', { error: describeError(undoError) }),
+      );
+    }
+    throw error;
+  }
+}
+
+async function startParts(config: Config, deps: StartOptions, started: Array<() => Promise<void>>): Promise<RunningSmsops> {
   const { logger } = deps;
   const now = deps.now ?? Date.now;
   // Another process holding the database after all (clock jump, split brain): stop relaying and running jobs.
@@ -62,6 +78,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     now,
     instanceLease: { leaseMs: config.instanceLeaseMs, onLost: onLeaseLost },
   });
+  started.push(() => store.close());
   const { repositories, lease } = store;
 
   // The secret path segment of the webhook URLs: configured, or generated once and kept, so URLs set in Wavix survive restarts.
@@ -137,6 +154,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     now,
     holdsDatabase: () => lease.state().held,
   });
+  started.push(() => relay.stop());
   services.routeChanges = relay.routeChanges;
 
   const watch = createWatch({
@@ -157,6 +175,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     logger,
     now,
   });
+  started.push(() => watch.stop());
 
   // Replies typed in relay threads go out as SMS; their status line is edited as Wavix reports on them.
   const conversations = {
@@ -224,6 +243,8 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
       ...slack.routes,
     ],
   });
+  started.push(() => http.close());
+  started.push(() => slack.stop());
   await slack.start();
   if (deps.scheduleJobs !== false) watch.start();
   logger.info('smsops listening', { url: http.url, slackMode: slack.mode });
