@@ -57,6 +57,22 @@ export interface StartOptions {
 }
 
 export async function startSmsops(config: Config, deps: StartOptions): Promise<RunningSmsops> {
+  // What has started so far, undone in reverse when a later step fails (the port is taken, Slack refuses): otherwise
+  // its timers (lease heartbeat, WAL checkpoints, relay workers) keep a process that failed to start alive, holding the database.
+  const started: Array<() => Promise<void>> = [];
+  try {
+    return await startParts(config, deps, started);
+  } catch (error) {
+    for (const undo of started.reverse()) {
+      await undo().catch((undoError: unknown) =>
+        deps.logger.warn('a part did not stop after a failed start', { error: describeError(undoError) }),
+      );
+    }
+    throw error;
+  }
+}
+
+async function startParts(config: Config, deps: StartOptions, started: Array<() => Promise<void>>): Promise<RunningSmsops> {
   const { logger } = deps;
   const now = deps.now ?? Date.now;
   // Another process holding the database after all (clock jump, split brain): stop relaying and running jobs.
@@ -67,6 +83,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     now,
     instanceLease: { leaseMs: config.instanceLeaseMs, onLost: onLeaseLost },
   });
+  started.push(() => store.close());
   const { repositories, lease } = store;
 
   // The secret path segment of the webhook URLs: configured, or generated once and kept, so URLs set in Wavix survive restarts.
@@ -142,6 +159,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     now,
     holdsDatabase: () => lease.state().held,
   });
+  started.push(() => relay.stop());
   services.routeChanges = relay.routeChanges;
 
   const watch = createWatch({
@@ -162,6 +180,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     logger,
     now,
   });
+  started.push(() => watch.stop());
 
   // Replies typed in relay threads go out as SMS; their status line is edited as Wavix reports on them. One thread's
   // replies go out in the order they were written; stop() waits for those in flight.
@@ -234,6 +253,8 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
       ...slack.routes,
     ],
   });
+  started.push(() => http.close());
+  started.push(() => slack.stop());
   await slack.start();
   if (deps.scheduleJobs !== false) watch.start();
   logger.info('smsops listening', { url: http.url, slackMode: slack.mode });

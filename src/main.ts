@@ -29,6 +29,8 @@ async function main(): Promise<void> {
 
 type Started = { app: Running; logger: Logger } | undefined;
 
+const FAILED_START_GRACE_MS = 2_000;
+
 /** Parse, then start: a configuration error exits 2 with nothing started, a failure while starting exits 1. */
 async function startWith<C extends { logLevel: LogLevel }>(
   parsed: { ok: true; value: C } | { ok: false; error: Error },
@@ -46,6 +48,11 @@ async function startWith<C extends { logLevel: LogLevel }>(
   } catch (error) {
     logger.error(`${what} could not start`, { error: describeError(error) });
     process.exitCode = 1;
+    // start() has undone what it started, so the process normally ends by itself. What cannot be cancelled (the
+    // first Wavix check still waiting on an unreachable host, an HTTP agent's sockets) must not keep a process that
+    // failed alive: a supervisor restarts it only once it exits. The log line above is already written (pino writes
+    // synchronously), and the timer is unref'd so it never delays an exit that happens anyway.
+    setTimeout(() => process.exit(1), FAILED_START_GRACE_MS).unref();
     return undefined;
   }
 }

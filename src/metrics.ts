@@ -18,8 +18,21 @@ export interface GaugeSample<L extends string> {
   value: number;
 }
 
+export interface CounterOptions<L extends string> {
+  /**
+   * Label sets known in advance, shown at 0 from registration: a series that first appears at 1 is missed by
+   * increase() and rate(), so the first event after a restart would not count.
+   */
+  initial?: ReadonlyArray<Record<L, string>>;
+}
+
 export interface MetricsRegistry {
-  counter<L extends string = never>(name: string, help: string, labelNames: readonly L[]): Counter<L>;
+  counter<L extends string = never>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    options?: CounterOptions<L>,
+  ): Counter<L>;
   /** A gauge whose samples are read when scraped (e.g. the backlog, from the database). */
   gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[], read: () => Array<GaugeSample<L>>): void;
   histogram(name: string, help: string, buckets: readonly number[]): Histogram;
@@ -47,28 +60,33 @@ export function createMetricsRegistry(options: { processMetrics?: boolean } = {}
   const registers = [registry];
   const withProcess = options.processMetrics ?? true;
   if (withProcess) processRegistry();
+  // A gauge that cannot be read or does not match its declaration is counted here, per gauge, instead of being logged
+  // at every scrape: a leaf module has no logger, and a rising counter is what an alert rule can watch.
+  const collectErrors = new PromCounter({
+    name: 'smsops_metrics_collect_errors_total',
+    help: 'Scrapes that left out a gauge because reading it failed, by gauge.',
+    labelNames: ['gauge'],
+    registers,
+  });
+  const gaugeReads: Array<() => void> = [];
   return {
-    counter(name, help, labelNames) {
+    counter(name, help, labelNames, counterOptions) {
       const counter = new PromCounter({ name, help, labelNames: [...labelNames], registers });
+      for (const labels of counterOptions?.initial ?? []) counter.inc(labels, 0);
       return { inc: (labels, by = 1) => counter.inc(labels ?? {}, by) };
     },
     gauge(name, help, labelNames, read) {
-      new Gauge({
-        name,
-        help,
-        labelNames: [...labelNames],
-        registers,
-        collect() {
-          this.reset();
-          // A gauge that cannot be read (the database failing) must not cost the scrape every other series.
-          let samples: Array<GaugeSample<(typeof labelNames)[number]>>;
-          try {
-            samples = read();
-          } catch {
-            return;
-          }
-          for (const sample of samples) this.set(sample.labels ?? {}, sample.value);
-        },
+      const gauge = new Gauge({ name, help, labelNames: [...labelNames], registers });
+      // A gauge that cannot be read (the database failing) or returns a label it did not declare must not cost the
+      // scrape every other series: it is left out whole (not half set) and counted.
+      gaugeReads.push(() => {
+        gauge.reset();
+        try {
+          for (const sample of read()) gauge.set(sample.labels ?? {}, sample.value);
+        } catch {
+          gauge.reset();
+          collectErrors.inc({ gauge: name });
+        }
       });
     },
     histogram(name, help, buckets) {
@@ -76,6 +94,8 @@ export function createMetricsRegistry(options: { processMetrics?: boolean } = {}
       return { observe: (seconds) => histogram.observe(seconds) };
     },
     render: async () => {
+      // Read before writing anything out, so the same scrape already counts a gauge it had to leave out.
+      for (const readGauge of gaugeReads) readGauge();
       const own = await registry.metrics();
       return withProcess ? `${own}\n${await processRegistry().metrics()}` : own;
     },

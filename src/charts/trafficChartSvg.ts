@@ -49,6 +49,27 @@ function fitText(text: string, maxWidth: number, size: number, bold: boolean): s
 }
 
 const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/** A count abbreviated: 250k, 1.5M, 2B. */
+export function abbreviatedCount(value: number): string {
+  for (const [unit, suffix] of [
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ] as const) {
+    if (value >= unit) return `${thousands(Number((value / unit).toFixed(2)))}${suffix}`;
+  }
+  return String(value);
+}
+
+/**
+ * The y axis labels: counts in full while the widest fits left of the axis, all abbreviated otherwise, so
+ * "1,500,000" is never cut to "500,000" at the image's edge.
+ */
+function yTickLabels(ticks: readonly number[], room: number, size: number): string[] {
+  const full = ticks.map(thousands);
+  return full.every((label) => estimateTextWidth(label, size) <= room) ? full : ticks.map(abbreviatedCount);
+}
 const two = (n: number) => String(n).padStart(2, '0');
 
 interface TextOptions {
@@ -87,9 +108,10 @@ function header(title: string, { width, scale }: ChartLayout): string[] {
 function yAxis({ plot, yMax, yStep, scale }: ChartLayout): string[] {
   const u = scaled(scale);
   const ticks = yMax === 0 ? [0] : Array.from({ length: yMax / yStep + 1 }, (_, k) => k * yStep);
-  return ticks.flatMap((value) => {
+  const labels = yTickLabels(ticks, plot.x - u(12), u(SIZE.tick));
+  return ticks.flatMap((value, i) => {
     const y = plot.y + plot.h - (yMax === 0 ? 0 : Math.round((value / yMax) * plot.h));
-    const label = text(plot.x - u(12), y + u(6), thousands(value), { size: u(SIZE.tick), fill: MUTED, anchor: 'end' });
+    const label = text(plot.x - u(12), y + u(6), labels[i] ?? '', { size: u(SIZE.tick), fill: MUTED, anchor: 'end' });
     return value > 0 ? [rect(plot.x, y, plot.w, 1, GRID), label] : [label];
   });
 }

@@ -73,7 +73,16 @@ export function metricsRoute(metrics: MetricsRegistry): Route {
     method: 'GET',
     path: '/metrics',
     handler: async (_req, res) => {
-      const text = await metrics.render();
+      let text: string;
+      try {
+        text = await metrics.render();
+      } catch (error) {
+        // A scraper shows the reason; the error never becomes an unhandled rejection of the server.
+        const reason = `metrics could not be rendered: ${error instanceof Error ? error.message : String(error)}\n`;
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(reason) });
+        res.end(reason);
+        return;
+      }
       res.writeHead(200, {
         'content-type': metrics.contentType,
         'content-length': Buffer.byteLength(text),

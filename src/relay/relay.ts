@@ -105,18 +105,33 @@ export function startRelay(options: RelayOptions): Relay {
     },
   };
 
-  const received = metrics.counter('smsops_webhooks_total', 'Webhook requests from Wavix by route and outcome.', [
-    'route',
-    'outcome',
-  ]);
-  const relayed = metrics.counter('smsops_relay_delivered_total', 'Deliveries that reached their destination.', ['kind']);
-  const failed = metrics.counter('smsops_relay_failed_attempts_total', 'Delivery attempts that failed (to be retried).', [
-    'kind',
-  ]);
+  // Every label set known in advance starts at 0, so increase() sees the first event after a restart.
+  const KINDS = ['portsip', 'slack'] as const;
+  const ROUTES = ['inbound', 'dlr'] as const;
+  const perKind = { initial: KINDS.map((kind) => ({ kind })) };
+  const received = metrics.counter(
+    'smsops_webhooks_total',
+    'Webhook requests from Wavix by route and outcome.',
+    ['route', 'outcome'],
+    { initial: ROUTES.flatMap((route) => (['stored', 'duplicate', 'rejected'] as const).map((outcome) => ({ route, outcome }))) },
+  );
+  const relayed = metrics.counter(
+    'smsops_relay_delivered_total',
+    'Deliveries that reached their destination.',
+    ['kind'],
+    perKind,
+  );
+  const failed = metrics.counter(
+    'smsops_relay_failed_attempts_total',
+    'Delivery attempts that failed (to be retried).',
+    ['kind'],
+    perKind,
+  );
   const died = metrics.counter(
     'smsops_relay_dead_total',
     'Deliveries given up (dead-letter age, or the same failure again and again).',
     ['kind'],
+    perKind,
   );
   const answered = metrics.counter('smsops_webhook_responses_total', 'Answers to Wavix webhooks by route and HTTP status.', [
     'route',
@@ -126,16 +141,19 @@ export function startRelay(options: RelayOptions): Relay {
     'smsops_relay_worker_errors_total',
     'Errors a relay worker survived, by kind and where (loop, send, record).',
     ['kind', 'where'],
+    { initial: KINDS.flatMap((kind) => (['loop', 'send', 'record'] as const).map((where) => ({ kind, where }))) },
   );
   const workerRestarts = metrics.counter(
     'smsops_relay_worker_restarts_total',
     'Relay worker loops that ended and were restarted.',
     ['kind'],
+    perKind,
   );
   const warned = metrics.counter(
     'smsops_webhook_schema_warnings_total',
     "Webhooks stored and relayed although they differ from Wavix's description, by route.",
     ['route'],
+    { initial: ROUTES.map((route) => ({ route })) },
   );
   const latency = metrics.histogram(
     'smsops_ingest_seconds',

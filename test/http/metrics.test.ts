@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricsRoute } from '../../src/http/health.js';
+import { startHttpServer } from '../../src/http/server.js';
+import { createLogger } from '../../src/log.js';
 import { createMetricsRegistry } from '../../src/metrics.js';
 import { type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 
@@ -135,6 +138,31 @@ describe('metrics registry (prom-client)', () => {
     expect(families.get('t_broken')?.samples).toEqual([]);
   });
 
+  it('a gauge returning a label it did not declare is left out and counted, and the scrape goes on', async () => {
+    const metrics = createMetricsRegistry({ processMetrics: false });
+    metrics.counter('t_ok_total', 'Fine.', []).inc();
+    metrics.gauge('t_wrong', 'Wrong.', ['kind'], () => [
+      { labels: { kind: 'slack' }, value: 1 },
+      { labels: { kind: 'slack', where: 'loop' } as { kind: string }, value: 2 },
+    ]);
+    metrics.gauge('t_fine', 'Fine.', [], () => [{ value: 5 }]);
+    const families = parsePrometheusText(await metrics.render());
+    expect(families.get('t_ok_total')?.samples[0]?.value).toBe(1);
+    expect(families.get('t_fine')?.samples[0]?.value).toBe(5);
+    expect(families.get('t_wrong')?.samples).toEqual([]);
+    expect(families.get('smsops_metrics_collect_errors_total')?.samples).toEqual([
+      { name: 'smsops_metrics_collect_errors_total', labels: { gauge: 't_wrong' }, value: 1 },
+    ]);
+  });
+
+  it('a counter shows its label sets known in advance at 0 from registration', async () => {
+    const metrics = createMetricsRegistry({ processMetrics: false });
+    metrics.counter('t_dead_total', 'Dead.', ['kind'], { initial: [{ kind: 'portsip' }, { kind: 'slack' }] });
+    const text = await metrics.render();
+    expect(text).toContain('t_dead_total{kind="portsip"} 0\n');
+    expect(text).toContain('t_dead_total{kind="slack"} 0\n');
+  });
+
   it('keeps registries apart: two apps in one process register the same names, each counting its own', async () => {
     const [one, two] = [createMetricsRegistry(), createMetricsRegistry()];
     one.counter('t_same_total', 'Same.', []).inc();
@@ -183,5 +211,39 @@ describe('GET /metrics of a running smsops', () => {
         ?.samples.map((s) => s.labels.kind)
         .sort(),
     ).toEqual(['portsip', 'slack']);
+  });
+
+  it('shows the relay and webhook counters at 0 from the start, so increase() counts their first event', async () => {
+    const text = await (await fetch(`${t.smsops.url}/metrics`)).text();
+    for (const kind of ['portsip', 'slack']) {
+      expect(text).toContain(`smsops_relay_dead_total{kind="${kind}"} 0\n`);
+      expect(text).toContain(`smsops_relay_failed_attempts_total{kind="${kind}"} 0\n`);
+      expect(text).toContain(`smsops_relay_delivered_total{kind="${kind}"} 0\n`);
+      expect(text).toContain(`smsops_relay_worker_errors_total{kind="${kind}",where="loop"} 0\n`);
+    }
+    for (const route of ['inbound', 'dlr'])
+      expect(text).toContain(`smsops_webhooks_total{route="${route}",outcome="rejected"} 0\n`);
+  });
+});
+
+describe('GET /metrics when rendering fails', () => {
+  it('answers 500 with a short reason instead of leaving the request to an unhandled rejection', async () => {
+    const route = metricsRoute({
+      ...createMetricsRegistry({ processMetrics: false }),
+      render: () => Promise.reject(new Error('registry broken')),
+    });
+    const server = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: createLogger({ level: 'silent' }),
+      routes: [route],
+    });
+    try {
+      const response = await fetch(`${server.url}/metrics`);
+      expect(response.status).toBe(500);
+      expect(await response.text()).toBe('metrics could not be rendered: registry broken\n');
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -5,6 +5,7 @@ import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { alertText } from '../ui/alerts.js';
 import { senderIdDecisionsMessage, tenDlcChangeMessage } from '../ui/approvals.js';
+import { escapeMrkdwn } from '../ui/text.js';
 import { dailyDigestMessage, trafficChartTitle } from '../ui/traffic.js';
 
 /** The announcements in the alert channel: decisions made elsewhere, the daily digest, the relay's unrecorded stall. */
@@ -55,7 +56,8 @@ export function createAnnouncements(options: {
       case 'dailyDigest':
         return digest(event);
       case 'relayStallUnrecorded': {
-        const summary = alertText({ rule: 'relay_stalled', facts: { problems: event.problems }, summary: '' });
+        // Raw text (a worker's error among the problems): escaped, as alertMessage escapes it for recorded alerts.
+        const summary = escapeMrkdwn(alertText({ rule: 'relay_stalled', facts: { problems: event.problems }, summary: '' }));
         await options.relaySlack.chat.postMessage({
           channel,
           text: `:rotating_light: ${summary} (This alert cannot be recorded while the database cannot be written; it is tracked as \`relay_stalled\` once it can.)`,

@@ -35,6 +35,7 @@ export function jobsMessage(jobs: readonly JobStatus[], now: number): SlackMessa
 export function jobRunMessage(name: string, outcome: JobOutcome): SlackMessage {
   const detail =
     outcome.outcome === 'ok' ? (outcome.summary ?? 'done') : outcome.outcome === 'failed' ? outcome.error : outcome.reason;
-  const text = `${name}: ${outcome.outcome} (${detail})`;
-  return { text, blocks: [section(`${OUTCOME_ICON[outcome.outcome]} ${escapeMrkdwn(text)}`)] };
+  // Escaped once for both: the fallback text is mrkdwn too, and an error's detail may hold anything.
+  const text = escapeMrkdwn(`${name}: ${outcome.outcome} (${detail})`);
+  return { text, blocks: [section(`${OUTCOME_ICON[outcome.outcome]} ${text}`)] };
 }

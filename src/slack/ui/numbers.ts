@@ -71,11 +71,14 @@ export function numberListMessage(overview: NumbersOverview): SlackMessage {
 }
 
 export function inboundEnabledMessage(result: InboundActivation): SlackMessage {
-  const text = result.alreadyActive
-    ? `Inbound SMS was already active on ${result.number.display}.`
-    : `Inbound SMS is now active on ${result.number.display}.`;
+  // Escaped once for both: the fallback text is mrkdwn too.
+  const text = escapeMrkdwn(
+    result.alreadyActive
+      ? `Inbound SMS was already active on ${result.number.display}.`
+      : `Inbound SMS is now active on ${result.number.display}.`,
+  );
   const next = result.number.pointsAtSmsops
     ? 'Its inbound messages reach smsops.'
     : `Its inbound webhook is ${webhookLabel(result.number.effectiveWebhook, false)}; \`/sms webhook set ${result.number.e164}\` points it at smsops.`;
-  return { text, blocks: [section(`:white_check_mark: ${escapeMrkdwn(text)}`), context(next)] };
+  return { text, blocks: [section(`:white_check_mark: ${text}`), context(next)] };
 }

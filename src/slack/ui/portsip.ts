@@ -11,7 +11,7 @@ export function portsipNotConfiguredMessage(): SlackMessage {
   const text =
     'The PortSIP API is not configured. Set PORTSIP_API_URL (the web portal with its port), PORTSIP_API_USER and PORTSIP_API_PASSWORD, or copy the webhook from PortSIP (Message Channels › SMS/MMS) into `/sms route set default <url>`.';
   return {
-    text,
+    text: escapeMrkdwn(text),
     blocks: [
       section(
         `:information_source: ${escapeMrkdwn(text).replace('`/sms route set default &lt;url&gt;`', '`/sms route set default <url>`')}`,

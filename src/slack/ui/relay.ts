@@ -95,16 +95,15 @@ export function relayStatusMessage(
 
 export function replayMessage(result: Extract<ReplayResult, { kind: 'replayed' }>): SlackMessage {
   const moved = result.moved > 0 ? ` (${result.moved} to the route in force now)` : '';
-  const text =
+  // Escaped once for both: the fallback text is mrkdwn too, and a message id comes from a webhook.
+  const text = escapeMrkdwn(
     result.scope === 'dead'
       ? `${result.replayed} dead deliver${result.replayed === 1 ? 'y' : 'ies'} queued again${moved}.`
-      : `Message ${result.scope.wavixMessageId} queued again to ${result.replayed} destination${result.replayed === 1 ? '' : 's'}${moved}.`;
+      : `Message ${result.scope.wavixMessageId} queued again to ${result.replayed} destination${result.replayed === 1 ? '' : 's'}${moved}.`,
+  );
   return {
     text,
-    blocks: [
-      section(`:repeat: ${escapeMrkdwn(text)}`),
-      context('Each gets a fresh retry window. `/sms relay status` shows the progress.'),
-    ],
+    blocks: [section(`:repeat: ${text}`), context('Each gets a fresh retry window. `/sms relay status` shows the progress.')],
   };
 }
 
@@ -114,7 +113,7 @@ export interface ReplayConfirmation {
 }
 
 export function replayConfirmMessage(message: InboundMessage, delivered: number): SlackMessage {
-  const text = `Message ${message.wavixMessageId} was delivered already. Send it again?`;
+  const text = escapeMrkdwn(`Message ${message.wavixMessageId} was delivered already. Send it again?`);
   const confirmation: ReplayConfirmation = { target: message.wavixMessageId };
   return {
     text,

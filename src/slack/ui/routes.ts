@@ -67,7 +67,7 @@ export function routeSetMessage(change: RouteChange): SlackMessage {
   const route = change.value;
   const text = `Route saved: ${route.number}.${change.moved > 0 ? ` ${change.moved} queued deliveries moved to it.` : ''}`;
   return {
-    text,
+    text: escapeMrkdwn(text),
     blocks: [section(`:white_check_mark: Route saved.\n${routeLine(route)}`), ...queuedEffect(change).map(context)],
   };
 }
@@ -76,7 +76,7 @@ export function routeRemovedMessage(change: RouteChange): SlackMessage {
   const route = change.value;
   const text = `Route removed: ${route.number}.`;
   return {
-    text,
+    text: escapeMrkdwn(text),
     blocks: [section(`:wastebasket: Route removed: ${routeName(route.number)}.`), ...queuedEffect(change).map(context)],
   };
 }

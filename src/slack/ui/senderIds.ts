@@ -125,6 +125,9 @@ export function senderIdCreatedModalText(result: RequestedSenderId): string {
 }
 
 export function senderIdRejectionRecordedMessage(value: string, country: string, reason: string): SlackMessage {
-  const text = `Recorded: ${value} refused in ${country} (${reason}). The next approval check announces it in the alert channel.`;
-  return { text, blocks: [section(`:memo: ${escapeMrkdwn(text)}`)] };
+  // Escaped once for both: the fallback text is mrkdwn too (notifications, clients without blocks).
+  const text = escapeMrkdwn(
+    `Recorded: ${value} refused in ${country} (${reason}). The next approval check announces it in the alert channel.`,
+  );
+  return { text, blocks: [section(`:memo: ${text}`)] };
 }

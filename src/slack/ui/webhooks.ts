@@ -28,9 +28,10 @@ export function webhookConfirmMessage(
     (slot) =>
       `• ${slotName(slot)}: ${webhookLabel(slot.current, false)} → ${webhookLabel(slot.next, slot.next === smsopsInbound || slot.kind === 'dlr')}`,
   );
-  const text = `Replace the webhook of ${plan.targetLabel}?`;
+  // Escaped once for both: the fallback text is mrkdwn too.
+  const text = escapeMrkdwn(`Replace the webhook of ${plan.targetLabel}?`);
   const blocks: Block[] = [
-    section(`:warning: *${escapeMrkdwn(text)}* It points somewhere else now:\n${lines.join('\n')}${noteLine(plan)}`),
+    section(`:warning: *${text}* It points somewhere else now:\n${lines.join('\n')}${noteLine(plan)}`),
     context('If the old URL is PortSIP’s, keep it as a route (`/sms route set …`) so smsops relays the messages there.'),
     {
       type: 'actions',
@@ -45,12 +46,12 @@ export function webhookConfirmMessage(
 
 export function webhookResultMessage(plan: WebhookPlan, smsopsInbound: string | null): SlackMessage {
   if (plan.unchanged) {
-    const text = `The webhook of ${plan.targetLabel} already points there; nothing changed.`;
-    return { text, blocks: [section(`:white_check_mark: ${escapeMrkdwn(text)}`)] };
+    const text = escapeMrkdwn(`The webhook of ${plan.targetLabel} already points there; nothing changed.`);
+    return { text, blocks: [section(`:white_check_mark: ${text}`)] };
   }
   const lines = plan.slots.map(
     (slot) => `• ${slotName(slot)}: ${webhookLabel(slot.next, slot.next === smsopsInbound || slot.kind === 'dlr')}`,
   );
-  const text = `Webhook of ${plan.targetLabel} updated on Wavix.`;
-  return { text, blocks: [section(`:white_check_mark: *${escapeMrkdwn(text)}*\n${lines.join('\n')}${noteLine(plan)}`)] };
+  const text = escapeMrkdwn(`Webhook of ${plan.targetLabel} updated on Wavix.`);
+  return { text, blocks: [section(`:white_check_mark: *${text}*\n${lines.join('\n')}${noteLine(plan)}`)] };
 }

@@ -1,4 +1,5 @@
 import { maskUrl } from '../../../core/urls.js';
+import { code } from '../../ui/text.js';
 
 /**
  * The `/sms` grammar. Slack delivers one command with free text; this turns that text into a typed command or a
@@ -204,7 +205,7 @@ function urlEnd(text: string, start: number): number {
 function parseRouteSet(escaped: string): ParsedCommand {
   const text = unescapeSlack(escaped);
   const url = findUrl(text);
-  if (url && 'foreign' in url) return usage(`\`${maskUrl(url.foreign)}\` is not an http(s) URL.`, 'route');
+  if (url && 'foreign' in url) return usage(`${code(maskUrl(url.foreign))} is not an http(s) URL.`, 'route');
   let number: string;
   let link: string | null = null;
   let channel: ChannelRef | null = null;
@@ -240,7 +241,7 @@ function parseRouteSet(escaped: string): ParsedCommand {
 function parseWebhookSet(escaped: string): ParsedCommand {
   const text = unescapeSlack(escaped);
   const url = findUrl(text);
-  if (url && 'foreign' in url) return usage(`\`${maskUrl(url.foreign)}\` is not an http(s) URL.`, 'webhook');
+  if (url && 'foreign' in url) return usage(`${code(maskUrl(url.foreign))} is not an http(s) URL.`, 'webhook');
   const target = (url ? text.slice(0, url.start) : text).trim() || 'default';
   return command(url ? { kind: 'webhook.set', target, url: text.slice(url.start).trim() } : { kind: 'webhook.set', target });
 }
@@ -294,7 +295,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
           reason,
         });
       }
-      return usage(verb ? `\`senderid ${verb}\` is not a command.` : 'What about Sender IDs?', 'senderid');
+      return usage(verb ? `${code(`senderid ${unescapeSlack(verb)}`)} is not a command.` : 'What about Sender IDs?', 'senderid');
 
     case 'number':
     case 'numbers':
@@ -304,11 +305,12 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
         if (!number) return usage('Which number? e.g. `/sms number enable-inbound +1 415 555 0100`.', 'number');
         return command({ kind: 'number.enable-inbound', number });
       }
-      return usage(`\`number ${verb}\` is not a command.`, 'number');
+      return usage(`${code(`number ${unescapeSlack(verb)}`)} is not a command.`, 'number');
 
     case 'webhook':
     case 'webhooks': {
-      if (verb !== 'set') return usage(verb ? `\`webhook ${verb}\` is not a command.` : 'What about webhooks?', 'webhook');
+      if (verb !== 'set')
+        return usage(verb ? `${code(`webhook ${unescapeSlack(verb)}`)} is not a command.` : 'What about webhooks?', 'webhook');
       return parseWebhookSet(restAfter(2));
     }
 
@@ -321,7 +323,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
         if (!number) return usage('Which route? `default` or a number.', 'route');
         return command({ kind: 'route.remove', number });
       }
-      return usage(`\`route ${verb}\` is not a command.`, 'route');
+      return usage(`${code(`route ${unescapeSlack(verb)}`)} is not a command.`, 'route');
     }
 
     case 'relay': {
@@ -331,7 +333,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
         if (!target) return usage('Replay what? A message id (from `/sms inbox`) or `dead`.', 'relay');
         return command({ kind: 'relay.replay', target });
       }
-      return usage(`\`relay ${verb}\` is not a command.`, 'relay');
+      return usage(`${code(`relay ${unescapeSlack(verb)}`)} is not a command.`, 'relay');
     }
 
     case 'inbox': {
@@ -343,7 +345,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
       if (verb === undefined) return command({ kind: 'audit', limit: AUDIT_DEFAULT });
       const limit = Number(verb);
       if (!Number.isInteger(limit) || limit < 1 || limit > AUDIT_MAX) {
-        return usage(`\`audit ${verb}\`: give a count from 1 to ${AUDIT_MAX}.`, 'audit');
+        return usage(`${code(`audit ${unescapeSlack(verb)}`)}: give a count from 1 to ${AUDIT_MAX}.`, 'audit');
       }
       return command({ kind: 'audit', limit });
     }
@@ -358,7 +360,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
         }
         return command({ kind: 'alerts.set', rule, value });
       }
-      return usage(`\`alerts ${verb}\` is not a command.`, 'alerts');
+      return usage(`${code(`alerts ${unescapeSlack(verb)}`)} is not a command.`, 'alerts');
     }
 
     case 'jobs':
@@ -369,7 +371,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
         if (!job) return usage('Run which job? `/sms jobs` lists them.', 'jobs');
         return command({ kind: 'jobs.run', job });
       }
-      return usage(`\`jobs ${verb}\` is not a command.`, 'jobs');
+      return usage(`${code(`jobs ${unescapeSlack(verb)}`)} is not a command.`, 'jobs');
     }
 
     case 'traffic':
@@ -381,9 +383,9 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
 
     case 'portsip':
       if (verb === undefined || verb === 'routes') return command({ kind: 'portsip.routes' });
-      return usage(`\`portsip ${verb}\` is not a command.`, 'portsip');
+      return usage(`${code(`portsip ${unescapeSlack(verb)}`)} is not a command.`, 'portsip');
 
     default:
-      return usage(`\`${unescapeSlack(words[0] ?? '')}\` is not an /sms command.`);
+      return usage(`${code(unescapeSlack(words[0] ?? ''))} is not an /sms command.`);
   }
 }
