@@ -1,5 +1,4 @@
 import { ago, type CheckGroup, DAY } from './context.js';
-import type { BackupJobStatus } from './types.js';
 
 // ── 10. Database backups ─────────────────────────────────────────────────────────────────────────────────────────
 
