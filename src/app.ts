@@ -135,7 +135,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     metrics,
     logger: logger.child({ component: 'relay' }),
     now,
-    holdsDatabase: () => lease.state().held,
+    holdsDatabase: () => lease.holds(),
   });
   services.routeChanges = relay.routeChanges;
 
