@@ -18,6 +18,7 @@ import { startRelay } from './relay/relay.js';
 import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, type SlackSurfaceOptions } from './slack/app.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
+import { backupDirProblem } from './store/backup.js';
 import type { DatabaseMode } from './store/databaseMode.js';
 import { withInstanceLease } from './store/instanceLease.js';
 import { openStore } from './store/openStore.js';
@@ -148,6 +149,7 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
     schedules: config.schedules,
     retention: config.retention,
     backup: config.backup,
+    backupDirProblem,
     backupNow: () =>
       config.backup.dir
         ? store.backup({ dir: config.backup.dir, keep: config.backup.keep })

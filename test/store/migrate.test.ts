@@ -49,6 +49,7 @@ const SHIPPED = [
   '020_reply_status_line.sql',
   '021_slack_threads_by_ts.sql',
   '022_instance_lease.sql',
+  '024_job_run_summary.sql',
 ];
 
 describe('migration runner', () => {
