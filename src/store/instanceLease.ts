@@ -198,7 +198,10 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
   // Once the lease can run out, another process may take it over (and return every leased delivery to pending): stop
   // acting a beat before the expiry rather than at it, so that what is claimed now is sent before anyone can take
   // over. Resumed by the next renewal that succeeds, which only happens while the row is still ours.
-  const lapsed = () => held && now() >= holder.expiresAt - beatMs;
+  // Measured on the monotonic clock, from the last renewal that was written: a step of the wall clock (NTP, or the
+  // injected clock of a test moving a day ahead) neither pauses relaying nor keeps it going.
+  let renewedAt = performance.now();
+  const lapsed = () => held && performance.now() - renewedAt >= leaseMs - beatMs;
   const beat = () => {
     if (!held) return;
     // Closed under us (a start that failed after taking the lease): nothing left to renew.
@@ -212,6 +215,7 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
         if (renewalError) logger.info('instance lease renewed again', { expiresAt: iso(at + leaseMs) });
         holder.heartbeatAt = at;
         holder.expiresAt = at + leaseMs;
+        renewedAt = performance.now();
         renewalError = null;
         return;
       }

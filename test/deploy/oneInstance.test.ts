@@ -139,6 +139,13 @@ describe('one smsops per database', () => {
     expect(lapsed?.status).toBe(503);
     expect(lapsed?.reasons.join('\n')).toMatch(/renewals failing: .*locked/);
     await app.p.waitForLine(/instance lease renewed again/, 10_000);
-    expect((await healthz()).status).toBe(200);
+    // The lease is no longer a reason (other checks may take a moment longer to clear after the lock on a busy machine).
+    let after = await healthz();
+    for (let i = 0; i < 100 && after.status !== 200; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await healthz();
+    }
+    expect(after.reasons.filter((r) => r.includes('instance lease'))).toEqual([]);
+    expect(after.status, after.reasons.join('\n')).toBe(200);
   });
 });
