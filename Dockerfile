@@ -33,7 +33,8 @@ COPY --chown=root:root package.json ./
 COPY --chown=root:root migrations ./migrations
 COPY --chown=root:root assets ./assets
 USER smsops
-VOLUME ["/data"]
+# /backups: BACKUP_DIR in deploy/compose.yaml (its own volume, so backups outlive the container and the data volume).
+VOLUME ["/data", "/backups"]
 EXPOSE 3000
 # No curl in the slim image: Node itself asks /healthz (200 only while inbound SMS flow).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

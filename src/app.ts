@@ -20,6 +20,7 @@ import { startRelay } from './relay/relay.js';
 import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, type SlackSurfaceOptions } from './slack/app.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
+import { backupDirProblem } from './store/backup.js';
 import type { DatabaseMode } from './store/databaseMode.js';
 import { withInstanceLease } from './store/instanceLease.js';
 import { openStore } from './store/openStore.js';
@@ -157,7 +158,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     metrics,
     logger: logger.child({ component: 'relay' }),
     now,
-    holdsDatabase: () => lease.state().held,
+    holdsDatabase: () => lease.holds(),
   });
   started.push(() => relay.stop());
   services.routeChanges = relay.routeChanges;
@@ -171,6 +172,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     schedules: config.schedules,
     retention: config.retention,
     backup: config.backup,
+    backupDirProblem,
     backupNow: () =>
       config.backup.dir
         ? store.backup({ dir: config.backup.dir, keep: config.backup.keep })

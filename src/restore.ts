@@ -4,27 +4,56 @@ import Database from 'better-sqlite3';
 import { readEnvironment } from './config.js';
 import { describeError } from './errors.js';
 import { createLogger } from './log.js';
-import { integrityProblem } from './store/backup.js';
+import { type DatabaseMode, inspectDatabaseMode } from './store/databaseMode.js';
 import { DATABASE_DIR_MODE, databaseFiles, tightenDatabaseFiles } from './store/fileModes.js';
 import { acquireInstanceLease, InstanceLeaseHeldError } from './store/instanceLease.js';
+import { restoreRefusal } from './store/restoreCheck.js';
 
 /**
- * `npm run restore -- <backup file>` (or `node dist/restore.js <file>`): puts a backup in place of the database of
- * DATABASE_PATH (.env read as smsops reads it). Only into a stopped smsops: restoring takes the instance lease, so a
- * running smsops (one whose lease is unexpired) makes it refuse, naming that process. The current database is
- * kept aside as `<db>.before-restore-<time>`, with its -wal and -shm files (they hold its latest commits).
- * Exit codes: 2 for a wrong invocation or a damaged backup, 1 when refused or failed, 0 once restored.
+ * `node dist/restore.js --db <database> <backup file>` (from a source checkout: `npm run restore -- ...`): puts a
+ * backup in place of the database at `--db`, or of DATABASE_PATH (environment or .env) when `--db` is not given;
+ * with neither it refuses: guessing ./data/smsops.db would restore into a file no smsops reads (systemd and Docker
+ * set DATABASE_PATH themselves) and report success. Only into a stopped smsops: restoring takes the instance lease,
+ * so a running smsops (one whose lease is unexpired) makes it refuse, naming that process. The backup is checked
+ * first (restoreCheck.ts). The current database is kept aside as `<db>.before-restore-<time>`, with its -wal and
+ * -shm files (they hold its latest commits).
+ * Exit codes: 2 for a wrong invocation or a backup that must not be restored (nothing changed), 1 when refused or
+ * failed, 0 once restored.
  */
-const DEFAULT_DATABASE_PATH = './data/smsops.db';
+const USAGE =
+  'usage: node dist/restore.js --db <database file> <backup file>   (or DATABASE_PATH set instead of --db; stop smsops first)\n' +
+  '       from a source checkout: npm run restore -- --db <database file> <backup file>';
 
 function say(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
+function parseArgs(args: string[]): { file?: string; db?: string; help: boolean } {
+  const parsed: { file?: string; db?: string; help: boolean } = { help: false };
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] ?? '';
+    if (arg === '--help' || arg === '-h') parsed.help = true;
+    else if (arg === '--db') {
+      parsed.db = args[i + 1];
+      i += 1;
+    } else if (arg.startsWith('--db=')) parsed.db = arg.slice('--db='.length);
+    else if (!arg.startsWith('-') && parsed.file === undefined) parsed.file = arg;
+  }
+  return parsed;
+}
+
+/** The mode the target belongs to: its own mark, else (a new file) the environment's SMSOPS_SANDBOX. */
+function targetMode(target: string, sandboxEnv: string | undefined): DatabaseMode {
+  const found = inspectDatabaseMode(target);
+  if (found === 'production' || found === 'sandbox') return found;
+  if (found === 'unmarked') return 'production';
+  return ['1', 'true', 'yes'].includes((sandboxEnv ?? '').trim().toLowerCase()) ? 'sandbox' : 'production';
+}
+
 function main(args: string[]): number {
-  const file = args.find((a) => !a.startsWith('-'));
-  if (!file || args.includes('--help')) {
-    say('usage: npm run restore -- <backup file>   (restores into DATABASE_PATH; stop smsops first)');
+  const { file, db, help } = parseArgs(args);
+  if (!file || help) {
+    say(USAGE);
     return 2;
   }
   const backup = resolve(file);
@@ -32,13 +61,21 @@ function main(args: string[]): number {
     say(`restore: ${backup} does not exist`);
     return 2;
   }
-  const problem = integrityProblem(backup);
-  if (problem) {
-    say(`restore: ${backup} is not a sound SQLite database (${problem}); nothing was changed`);
+  const env = readEnvironment();
+  const chosen = db?.trim() || env.DATABASE_PATH?.trim();
+  if (!chosen) {
+    say(
+      'restore: which database? Pass --db <path> (the DATABASE_PATH smsops runs with: /var/lib/smsops/smsops.db with ' +
+        'the systemd unit, /data/smsops.db in the container) or set DATABASE_PATH; nothing was changed',
+    );
     return 2;
   }
-  const env = readEnvironment();
-  const target = resolve(env.DATABASE_PATH?.trim() || DEFAULT_DATABASE_PATH);
+  const target = resolve(chosen);
+  const refusal = restoreRefusal(backup, { path: target, mode: targetMode(target, env.SMSOPS_SANDBOX) });
+  if (refusal) {
+    say(`restore refused: ${refusal}; nothing was changed`);
+    return 2;
+  }
   const stamp = new Date().toISOString().replace(/[-:.]/g, '');
   const aside = `${target}.before-restore-${stamp}`;
 

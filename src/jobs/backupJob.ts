@@ -1,5 +1,6 @@
 import { ALERT_RULE } from '../core/alertRules.js';
 import type { Alerts } from '../core/alerts.js';
+import { BACKUPS_NOT_USABLE } from '../core/doctor/backups.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BackupMade } from '../store/backup.js';
@@ -16,15 +17,24 @@ export function createBackupJob(options: {
   backup: (() => Promise<BackupMade>) | undefined;
   dir: string | undefined;
   keep: number;
+  /** Why BACKUP_DIR cannot be used (created 0700 when missing), or null: checked at start and whenever described. */
+  dirProblem?: () => string | null;
   alerts: Alerts;
   logger: Logger;
 }): { run: () => Promise<JobOutcome>; describe: () => string } {
   const { backup, alerts, logger } = options;
+  const problem = () => (options.dir ? (options.dirProblem?.() ?? null) : null);
+  // Said at start: otherwise a wrong BACKUP_DIR is found out at the first scheduled backup, hours later.
+  const atStart = problem();
+  if (atStart) logger.warn('database backups will fail', { reason: atStart });
   return {
-    describe: () =>
-      options.dir
-        ? `Copies the database to ${options.dir} while smsops runs (SQLite backup API), checks the copy, keeps the last ${options.keep}.`
-        : 'Off: set BACKUP_DIR to back the database up on this schedule.',
+    describe: () => {
+      if (!options.dir) return 'Off: set BACKUP_DIR to back the database up on this schedule.';
+      const now = problem();
+      return now
+        ? `${BACKUPS_NOT_USABLE}${now}.`
+        : `Copies the database to ${options.dir} while smsops runs (SQLite backup API), checks the copy, keeps the last ${options.keep}.`;
+    },
     run: async () => {
       if (!backup) return { outcome: 'skipped', reason: 'backups are off (BACKUP_DIR is not set)' };
       try {

@@ -81,7 +81,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
     const startedAt = now();
     const run = settle(job).then((outcome) => {
-      jobRuns.finish(id, outcome.outcome, detailOf(outcome));
+      jobRuns.finish(id, outcome.outcome, detailOf(outcome), outcome.outcome === 'ok' ? (outcome.summary ?? null) : null);
       const fields = { job: job.name, trigger, ms: now() - startedAt };
       if (outcome.outcome === 'failed') logger.warn('job failed', { ...fields, error: outcome.error });
       else

@@ -52,6 +52,8 @@ export function createWatch(options: {
   retention: RetentionSettings;
   /** BACKUP_DIR (off when undefined), BACKUP_CRON, BACKUP_KEEP. */
   backup: { dir: string | undefined; schedule: string; keep: number };
+  /** Why BACKUP_DIR cannot be used, or null (the store's check; creates it 0700 when missing). */
+  backupDirProblem?: (dir: string) => string | null;
   /** One online backup into backup.dir (the store's), run by the `backup` job. */
   backupNow: () => Promise<BackupMade>;
   /** The alert lifecycle (core/alerts.ts), shared with the relay. */
@@ -98,6 +100,7 @@ export function createWatch(options: {
     backup: backupSettings.dir ? options.backupNow : undefined,
     dir: backupSettings.dir,
     keep: backupSettings.keep,
+    dirProblem: () => (backupSettings.dir && options.backupDirProblem ? options.backupDirProblem(backupSettings.dir) : null),
     alerts: alertLifecycle,
     logger: logger.child({ job: 'backup' }),
   });

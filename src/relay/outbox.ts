@@ -70,7 +70,10 @@ export interface OutboxWorkerOptions {
   attemptTimeoutMs?: number;
   /** How long stop() waits for attempts in flight before returning their deliveries to pending anyway. */
   stopWaitMs?: number;
-  /** False once another process holds the database (instance lease lost): its leases are then not ours to return. */
+  /**
+   * False while this process may not act on the database (instance lease lost, or running out because renewals
+   * fail): nothing is claimed or sent meanwhile, and at stop its leases are not ours to return.
+   */
   holdsDatabase?: () => boolean;
   /** Backoff after an error of the worker itself (database locked or full, a bug): doubles from base to max. */
   errorBackoff?: { baseMs: number; maxMs: number };
@@ -339,6 +342,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   // instead of one per finished attempt.
   const minClaim = Math.max(1, Math.floor(options.concurrency / 4));
   const turn = async () => {
+    // Another process may take the database over now: what it finds leased it sends again, so claim nothing.
+    if (options.holdsDatabase?.() === false) {
+      lastLoopAt = now();
+      await sleep(idleMs);
+      return;
+    }
     sweep();
     const free = options.concurrency - inFlight;
     const claimed = free >= (inFlight > 0 ? minClaim : 1) ? deliveries.claimDue(kind, free * batchSize, leaseMs) : [];

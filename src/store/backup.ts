@@ -1,4 +1,16 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db } from './database.js';
@@ -57,17 +69,47 @@ export function integrityProblem(path: string): string | null {
   }
 }
 
+/** Creates BACKUP_DIR (0700) when it is missing; throws when it cannot be created, or written and searched. */
+function ensureBackupDir(dir: string): void {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: DATABASE_DIR_MODE });
+    chmodSync(dir, DATABASE_DIR_MODE);
+  }
+  if (!statSync(dir).isDirectory()) throw new Error('it is not a folder');
+  accessSync(dir, constants.W_OK | constants.X_OK);
+}
+
+/**
+ * Why backups into `dir` cannot work (it cannot be created, is not a folder, or cannot be written), or null. Checked at
+ * start so that a wrong BACKUP_DIR is said at once, not at the first scheduled backup hours later.
+ */
+export function backupDirProblem(dir: string): string | null {
+  try {
+    ensureBackupDir(dir);
+    return null;
+  } catch (error) {
+    return unusableDir(dir, error);
+  }
+}
+
+const unusableDir = (dir: string, error: unknown) =>
+  `BACKUP_DIR ${dir} cannot be used: ${error instanceof Error ? error.message : String(error)}`;
+
 export async function backupDatabase(db: Db, options: { dir: string; keep: number; now?: () => number }): Promise<BackupMade> {
   const now = options.now ?? Date.now;
   const startedAt = Date.now();
-  if (!existsSync(options.dir)) {
-    mkdirSync(options.dir, { recursive: true, mode: DATABASE_DIR_MODE });
-    chmodSync(options.dir, DATABASE_DIR_MODE);
+  try {
+    ensureBackupDir(options.dir);
+    removePartials(options.dir);
+  } catch (error) {
+    throw new BackupError(unusableDir(options.dir, error), { cause: error });
   }
   const final = join(options.dir, backupFileName(now()));
   const partial = `${final}${PARTIAL_SUFFIX}`;
-  removePartials(options.dir);
   try {
+    // Created 0600 before SQLite writes a page into it: the copy holds every message, and is never readable by
+    // others, not even for the time the copy takes (SQLite keeps an existing file's mode).
+    closeSync(openSync(partial, 'wx', DATABASE_FILE_MODE));
     await db.backup(partial);
     chmodSync(partial, DATABASE_FILE_MODE);
     // One self-contained file: the copy carries the WAL flag of its source, and a WAL file beside a backup is easy

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { AppError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -26,11 +27,18 @@ export interface InstanceLeaseState {
   lostReason: string | null;
   /** Renewals that failed (a locked or unwritable database) since start; each is retried at the next beat. */
   failedRenewals: number;
+  /**
+   * Set while the lease ran out because renewals kept failing (the row may still be ours): relaying pauses, /healthz
+   * says this; cleared by the next renewal that succeeds.
+   */
+  lapsedReason: string | null;
 }
 
 export interface InstanceLease {
   holder: LeaseHolder;
   state(): InstanceLeaseState;
+  /** Whether this process may act on the database now: held, and not past (or about to pass) its own expiry. */
+  holds(): boolean;
   /** Stops the heartbeat and gives the row up, so the next process starts at once. */
   release(): void;
 }
@@ -56,6 +64,7 @@ interface LeaseRow {
   holder_id: string;
   host: string;
   pid: number;
+  namespace: string | null;
   started_at: number;
   heartbeat_at: number;
   expires_at: number;
@@ -76,18 +85,37 @@ export function currentLeaseHolder(db: Db, now: number = Date.now()): LeaseHolde
 }
 
 function readRow(db: Db): LeaseRow | undefined {
-  return db.prepare('SELECT holder_id, host, pid, started_at, heartbeat_at, expires_at FROM instance_lease WHERE id = 1').get() as
-    | LeaseRow
-    | undefined;
+  return db
+    .prepare('SELECT holder_id, host, pid, namespace, started_at, heartbeat_at, expires_at FROM instance_lease WHERE id = 1')
+    .get() as LeaseRow | undefined;
 }
 
 /**
- * A lease left by this host's process that is no longer alive (kill -9, an OOM kill, a container restarted: same
- * host name, and often the same pid 1) is taken over at once instead of after it expires. Only on the same host: a
- * pid says nothing about another machine's processes.
+ * Where this process's pid means something: the kernel's boot id and this PID namespace's inode (Linux). A host name
+ * does not say it: two containers with the same fixed host name (or sharing the host's UTS) both run as pid 1 in
+ * PID namespaces of their own, where `kill(pid, 0)` cannot see each other. Null where it cannot be read: then no
+ * holder is ever judged gone by its pid.
  */
-function leftByDeadLocalProcess(row: LeaseRow, host: string, pid: number): boolean {
-  if (row.host !== host) return false;
+export function pidNamespaceId(): string | null {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const ns = readlinkSync('/proc/self/ns/pid');
+    return boot && ns ? `${boot}/${ns}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A lease left by a process that is no longer alive (kill -9, an OOM kill, systemd restarting a crashed smsops) is
+ * taken over at once instead of after it expires, but only when its pid is certainly one of ours to look at: the
+ * same host, and the same boot and PID namespace recorded in the row. Anything else (another machine, another
+ * container, a row from before the namespace was recorded) waits for the lease to expire: taking over a live
+ * holder's lease would send its deliveries a second time.
+ */
+function leftByDeadLocalProcess(row: LeaseRow, host: string, pid: number, namespace: string | null): boolean {
+  if (row.host !== host || namespace === null || row.namespace !== namespace) return false;
+  // Our own pid in our own namespace cannot be another live holder: it is a previous run of this process id.
   if (row.pid === pid) return true;
   try {
     process.kill(row.pid, 0);
@@ -108,6 +136,8 @@ export interface AcquireOptions {
   onRenewalFailed?: (error: unknown) => void;
   host?: string;
   pid?: number;
+  /** pidNamespaceId() unless given (tests); null: never judge the holder gone by its pid. */
+  namespace?: string | null;
 }
 
 /** The same table as migrations/022_instance_lease.sql, for a lease taken before the migrations run. */
@@ -121,6 +151,10 @@ function ensureLeaseTable(db: Db): void {
     heartbeat_at INTEGER NOT NULL,
     expires_at   INTEGER NOT NULL
   )`);
+  // Added here rather than by a migration: the lease is taken before the migrations run, so it must already be able
+  // to read and write this column on a database of any earlier version.
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(instance_lease)').all();
+  if (!columns.some((c) => c.name === 'namespace')) db.exec('ALTER TABLE instance_lease ADD COLUMN namespace TEXT');
 }
 
 /** Takes the database's lease, or throws InstanceLeaseHeldError naming the process that holds it. */
@@ -130,19 +164,22 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
   const now = options.now ?? Date.now;
   const host = options.host ?? hostname();
   const pid = options.pid ?? process.pid;
+  const namespace = options.namespace === undefined ? pidNamespaceId() : options.namespace;
   const { logger } = options;
   const holderId = randomUUID();
 
   // IMMEDIATE: the write lock is taken before the read, so two processes starting together cannot both see it free.
   const take = db.transaction((at: number) => {
     const row = readRow(db);
-    if (row && row.expires_at > at && !leftByDeadLocalProcess(row, host, pid))
+    if (row && row.expires_at > at && !leftByDeadLocalProcess(row, host, pid, namespace))
       throw new InstanceLeaseHeldError(toHolder(row), at);
     db.prepare(
-      `INSERT INTO instance_lease (id, holder_id, host, pid, started_at, heartbeat_at, expires_at) VALUES (1, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO instance_lease (id, holder_id, host, pid, namespace, started_at, heartbeat_at, expires_at)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET holder_id = excluded.holder_id, host = excluded.host, pid = excluded.pid,
-         started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at`,
-    ).run(holderId, host, pid, at, at, at + leaseMs);
+         namespace = excluded.namespace, started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at,
+         expires_at = excluded.expires_at`,
+    ).run(holderId, host, pid, namespace, at, at, at + leaseMs);
     return row;
   });
   const startedAt = now();
@@ -156,6 +193,15 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
   let held = true;
   let lostReason: string | null = null;
   let failedRenewals = 0;
+  let renewalError: string | null = null;
+  const beatMs = Math.max(100, Math.floor(leaseMs / 3));
+  // Once the lease can run out, another process may take it over (and return every leased delivery to pending): stop
+  // acting a beat before the expiry rather than at it, so that what is claimed now is sent before anyone can take
+  // over. Resumed by the next renewal that succeeds, which only happens while the row is still ours.
+  // Measured on the monotonic clock, from the last renewal that was written: a step of the wall clock (NTP, or the
+  // injected clock of a test moving a day ahead) neither pauses relaying nor keeps it going.
+  let renewedAt = performance.now();
+  const lapsed = () => held && performance.now() - renewedAt >= leaseMs - beatMs;
   const beat = () => {
     if (!held) return;
     // Closed under us (a start that failed after taking the lease): nothing left to renew.
@@ -166,8 +212,11 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
     const at = now();
     try {
       if (renew.run(at, at + leaseMs, holderId).changes === 1) {
+        if (renewalError) logger.info('instance lease renewed again', { expiresAt: iso(at + leaseMs) });
         holder.heartbeatAt = at;
         holder.expiresAt = at + leaseMs;
+        renewedAt = performance.now();
+        renewalError = null;
         return;
       }
       const other = readRow(db);
@@ -181,16 +230,23 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
     } catch (error) {
       // A locked or failing database: the next beat tries again; the lease lasts three beats.
       failedRenewals += 1;
+      renewalError = describeError(error);
       options.onRenewalFailed?.(error);
       logger.warn('instance lease not renewed; retrying', { error: describeError(error), expiresAt: iso(holder.expiresAt) });
     }
   };
-  const timer = setInterval(beat, Math.max(100, Math.floor(leaseMs / 3)));
+  const timer = setInterval(beat, beatMs);
   timer.unref();
 
   return {
     holder,
-    state: () => ({ held, lostReason, failedRenewals }),
+    state: () => ({
+      held,
+      lostReason,
+      failedRenewals,
+      lapsedReason: lapsed() ? `the instance lease ran out (renewals failing: ${renewalError ?? 'no renewal ran'})` : null,
+    }),
+    holds: () => held && !lapsed(),
     release: () => {
       clearInterval(timer);
       if (!held) return;
@@ -208,7 +264,8 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
 export function withInstanceLease<H extends { problems: string[] }>(health: () => H, lease: InstanceLease): () => H {
   return () => {
     const verdict = health();
-    const lost = lease.state().lostReason;
-    return lost ? { ...verdict, problems: [lost, ...verdict.problems] } : verdict;
+    const { lostReason, lapsedReason } = lease.state();
+    const reason = lostReason ?? lapsedReason;
+    return reason ? { ...verdict, problems: [reason, ...verdict.problems] } : verdict;
   };
 }

@@ -65,7 +65,9 @@ describe('one smsops per database', () => {
     const other = new Database(db);
     let expiresAt = Date.now() + 60_000;
     other
-      .prepare('INSERT INTO instance_lease VALUES (1, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO instance_lease (id, holder_id, host, pid, started_at, heartbeat_at, expires_at) VALUES (1, ?, ?, ?, ?, ?, ?)',
+      )
       .run('other-host', 'pbx-side-box', 1, Date.now(), Date.now(), expiresAt);
 
     const refusedOnce = await refused(db);
@@ -102,5 +104,48 @@ describe('one smsops per database', () => {
     const check = new Database(db, { readonly: true });
     expect(check.prepare('SELECT host FROM instance_lease').get()).toEqual({ host: 'box-two' });
     check.close();
+  });
+
+  it('stops relaying and fails /healthz while its lease runs out unrenewed (database locked), and resumes after', {
+    timeout: 60_000,
+  }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsops-lease-'));
+    const db = join(dir, 'smsops.db');
+    const app = await start(db);
+    const healthz = async () => {
+      const res = await fetch(`http://127.0.0.1:${app.port}/healthz`);
+      return { status: res.status, reasons: ((await res.json()) as { reasons?: string[] }).reasons ?? [] };
+    };
+    expect((await healthz()).status).toBe(200);
+    // Another process holds the write lock longer than INSTANCE_LEASE_MS (1.5 s): no renewal can be written.
+    const other = new Database(db);
+    other.pragma('busy_timeout = 0');
+    other.exec('BEGIN IMMEDIATE');
+    let lapsed: { status: number; reasons: string[] } | undefined;
+    try {
+      const until = Date.now() + 10_000;
+      while (Date.now() < until) {
+        const h = await healthz();
+        if (h.reasons.some((r) => r.startsWith('the instance lease ran out (renewals failing:'))) {
+          lapsed = h;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(lapsed?.status).toBe(503);
+    expect(lapsed?.reasons.join('\n')).toMatch(/renewals failing: .*locked/);
+    await app.p.waitForLine(/instance lease renewed again/, 10_000);
+    // The lease is no longer a reason (other checks may take a moment longer to clear after the lock on a busy machine).
+    let after = await healthz();
+    for (let i = 0; i < 100 && after.status !== 200; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await healthz();
+    }
+    expect(after.reasons.filter((r) => r.includes('instance lease'))).toEqual([]);
+    expect(after.status, after.reasons.join('\n')).toBe(200);
   });
 });

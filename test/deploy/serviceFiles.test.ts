@@ -38,16 +38,19 @@ describe('deployment files', () => {
       'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX',
       'EnvironmentFile=/etc/smsops.env',
       'Restart=on-failure',
+      // A configuration error (exit 2) is not retried until the start limit.
+      'RestartPreventExitStatus=2',
       'ExecStart=/usr/bin/node /opt/smsops/dist/main.js',
     ])
       expect(unit).toContain(`\n${line}\n`);
   });
 
-  it('the image runs node itself as a non-root user, with /data, a health check and no npm in between', () => {
+  it('the image runs node itself as a non-root user, with /data and /backups, a health check and no npm in between', () => {
     const dockerfile = read('Dockerfile');
     expect(dockerfile.match(/^FROM node:20-slim/gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/^USER smsops$/m);
-    expect(dockerfile).toMatch(/^VOLUME \["\/data"\]$/m);
+    // /backups too: compose mounts a volume there for BACKUP_DIR.
+    expect(dockerfile).toMatch(/^VOLUME \["\/data", "\/backups"\]$/m);
     expect(dockerfile).toMatch(/DATABASE_PATH=\/data\/smsops\.db/);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "-e", .*\/healthz/m);
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);

@@ -1,9 +1,21 @@
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { backupsGroup } from '../../src/core/doctor/backups.js';
+import type { DoctorDeps } from '../../src/core/doctor/types.js';
 import { createBackupJob } from '../../src/jobs/backupJob.js';
+import { createScheduler } from '../../src/jobs/scheduler.js';
 import { createLogger } from '../../src/log.js';
-import { backupDatabase, integrityProblem, listBackups } from '../../src/store/backup.js';
+import { jobsMessage } from '../../src/slack/ui/jobs.js';
+import {
+  BackupError,
+  backupDatabase,
+  backupDirProblem,
+  backupFileName,
+  integrityProblem,
+  listBackups,
+} from '../../src/store/backup.js';
+import { createJobRunsRepository } from '../../src/store/repositories/jobRuns.js';
 import { recordingAlerts } from '../helpers/recordingAlerts.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
@@ -63,5 +75,84 @@ describe('backup job', () => {
     const job = createBackupJob({ backup: undefined, dir: undefined, keep: 7, alerts: recordingAlerts().notifier, logger });
     expect(await job.run()).toEqual({ outcome: 'skipped', reason: 'backups are off (BACKUP_DIR is not set)' });
     expect(job.describe()).toContain('Off: set BACKUP_DIR');
+  });
+
+  it('writes the copy 0600 from its first byte, not only once complete', async () => {
+    temp = createTempDb();
+    const dir = join(temp.dir, 'backups');
+    const previous = process.umask(0o022);
+    try {
+      const making = backupDatabase(temp.db, { dir, keep: 3, now: temp.clock.now });
+      // The copy has begun (the file is open) before the first await returns.
+      const partial = join(dir, `${backupFileName(temp.clock.now())}.partial`);
+      expect(statSync(partial).mode & 0o777).toBe(0o600);
+      await making;
+    } finally {
+      process.umask(previous);
+    }
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it('a BACKUP_DIR that cannot be created is a BackupError with the reason, and is said at start', async () => {
+    temp = createTempDb();
+    const blocker = join(temp.dir, 'a-file');
+    writeFileSync(blocker, 'not a folder');
+    const dir = join(blocker, 'backups');
+    const error = await backupDatabase(temp.db, { dir, keep: 3 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackupError);
+    expect((error as Error).message).toMatch(new RegExp(`^BACKUP_DIR ${dir} cannot be used: .*(ENOTDIR|EEXIST)`));
+
+    const warnings: string[] = [];
+    const job = createBackupJob({
+      backup: () => backupDatabase(temp.db, { dir, keep: 3 }),
+      dir,
+      keep: 3,
+      dirProblem: () => backupDirProblem(dir),
+      alerts: recordingAlerts().notifier,
+      logger: createLogger({ level: 'warn', sink: (line) => warnings.push(line) }),
+    });
+    expect(warnings.join('\n')).toContain('database backups will fail');
+    expect(warnings.join('\n')).toContain(`BACKUP_DIR ${dir} cannot be used`);
+    const deps = {
+      backupJob: () => ({ description: job.describe(), lastRun: undefined }),
+      relay: { now: () => Date.now() },
+    } as unknown as DoctorDeps;
+    const [verdict] = await backupsGroup.run({
+      deps,
+      numbers: async () => ({ ok: false, error: new Error('unused') }) as never,
+      signal: new AbortController().signal,
+    });
+    expect(verdict).toMatchObject({
+      title: 'Database backups',
+      status: 'failure',
+      reason: expect.stringContaining(`Backups will fail: BACKUP_DIR ${dir} cannot be used`),
+    });
+    // Fixed while running: the check says so without a restart.
+    rmSync(blocker);
+    expect(job.describe()).toContain(`Copies the database to ${dir}`);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it('/sms jobs shows the last backup file and its size', async () => {
+    temp = createTempDb();
+    const dir = join(temp.dir, 'backups');
+    const job = createBackupJob({
+      backup: () => backupDatabase(temp.db, { dir, keep: 3, now: temp.clock.now }),
+      dir,
+      keep: 3,
+      alerts: recordingAlerts().notifier,
+      logger,
+    });
+    const scheduler = createScheduler({
+      jobs: [{ name: 'backup', schedule: '30 3 * * *', description: job.describe(), run: job.run }],
+      jobRuns: createJobRunsRepository(temp.db, temp.clock.now),
+      logger,
+      ticks: { arm: () => ({ nextRunAt: () => null, disarm: async () => {} }) },
+    });
+    await scheduler.runNow('backup');
+    const shown = JSON.stringify(jobsMessage(scheduler.status(), temp.clock.now()).blocks);
+    expect(shown).toContain(`${backupFileName(temp.clock.now())} (`);
+    expect(shown).toMatch(/\(\d+\.\d MB, \d+ ms\)/);
+    await scheduler.stop();
   });
 });

@@ -71,6 +71,35 @@ function holdWriteLock(path: string): Database.Database {
 }
 
 describe('outbox worker', () => {
+  it('claims and sends nothing while it does not hold the database (instance lease lapsed), and goes on once it does', async () => {
+    const { deliveries, inbound, receive, statusOf } = setup();
+    sent.length = 0;
+    let holds = false;
+    const id = receive('waiting for the lease');
+    worker = startOutboxWorker({
+      kind: 'portsip',
+      deliveries,
+      inbound,
+      concurrency: 4,
+      retry,
+      idleMs: 20,
+      logger,
+      holdsDatabase: () => holds,
+      send: async (batch) =>
+        batch.map(({ message }) => {
+          sent.push(textOf(message));
+          return { delivered: true, statusCode: 200 };
+        }),
+    });
+    worker.wake();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sent).toEqual([]);
+    expect(statusOf(id)).toMatchObject({ status: 'pending', attempts: 0 });
+    holds = true;
+    await waitUntil(() => statusOf(id).status === 'delivered', 8000, withLogs('delivered once held'));
+    expect(sent).toEqual(['waiting for the lease']);
+  });
+
   it('sets a delivery whose sender throws aside as dead after 3 attempts, with the reason, and delivers the rest of its conversation', async () => {
     const { deliveries, inbound, receive, statusOf } = setup();
     sent.length = 0;

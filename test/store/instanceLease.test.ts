@@ -43,15 +43,74 @@ describe('instance lease', () => {
     }
   });
 
-  it('takes over at once from a process of this host that is gone', () => {
-    temp = createTempDb();
-    // A pid that cannot be running: above the kernel's pid_max.
+  const leaveRow = (host: string, pid: number, namespace: string | null) => {
+    // The namespace column is added when a lease is first taken.
+    temp.db.exec('DELETE FROM instance_lease');
+    acquire({ host: 'setup', pid: 0, namespace: null }).release();
     temp.db
-      .prepare('INSERT INTO instance_lease VALUES (1, ?, ?, ?, ?, ?, ?)')
-      .run('dead', 'box-a', 99_999_999, temp.clock.now(), temp.clock.now(), temp.clock.now() + 30_000);
-    expect(() => acquire({ host: 'box-b', pid: 7 })).toThrow(InstanceLeaseHeldError);
-    acquire({ host: 'box-a', pid: 7 });
+      .prepare(
+        'INSERT INTO instance_lease (id, holder_id, host, pid, namespace, started_at, heartbeat_at, expires_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run('dead', host, pid, namespace, temp.clock.now(), temp.clock.now(), temp.clock.now() + 30_000);
+  };
+  // A pid that cannot be running: above the kernel's pid_max.
+  const NOT_RUNNING = 99_999_999;
+
+  it('takes over at once from a process of this host, boot and PID namespace that is gone', () => {
+    temp = createTempDb();
+    leaveRow('box-a', NOT_RUNNING, 'boot-1/pid:[1]');
+    expect(() => acquire({ host: 'box-b', pid: 7, namespace: 'boot-1/pid:[1]' })).toThrow(InstanceLeaseHeldError);
+    acquire({ host: 'box-a', pid: 7, namespace: 'boot-1/pid:[1]' });
     expect(currentLeaseHolder(temp.db, temp.clock.now())).toMatchObject({ host: 'box-a', pid: 7 });
+  });
+
+  it('refuses an unexpired lease of the same host name in another PID namespace, even with our pid or a pid not running here', () => {
+    temp = createTempDb();
+    // Two containers with one fixed host name, both pid 1: kill(pid, 0) says nothing about the other one.
+    leaveRow('box-a', 1, 'boot-1/pid:[2]');
+    expect(() => acquire({ host: 'box-a', pid: 1, namespace: 'boot-1/pid:[1]' })).toThrow(InstanceLeaseHeldError);
+    leaveRow('box-a', NOT_RUNNING, 'boot-1/pid:[2]');
+    expect(() => acquire({ host: 'box-a', pid: 7, namespace: 'boot-1/pid:[1]' })).toThrow(InstanceLeaseHeldError);
+    // Another boot of the same machine (a shared disk) or a row from before the namespace was recorded: the same.
+    leaveRow('box-a', NOT_RUNNING, 'boot-0/pid:[1]');
+    expect(() => acquire({ host: 'box-a', pid: 7, namespace: 'boot-1/pid:[1]' })).toThrow(InstanceLeaseHeldError);
+    leaveRow('box-a', NOT_RUNNING, null);
+    expect(() => acquire({ host: 'box-a', pid: 7, namespace: 'boot-1/pid:[1]' })).toThrow(InstanceLeaseHeldError);
+    // Where the namespace cannot be read, never.
+    leaveRow('box-a', NOT_RUNNING, null);
+    expect(() => acquire({ host: 'box-a', pid: 7, namespace: null })).toThrow(InstanceLeaseHeldError);
+    temp.clock.advance(30_001);
+    acquire({ host: 'box-a', pid: 7, namespace: 'boot-1/pid:[1]' });
+  });
+
+  it('stops acting once renewals fail up to its expiry, says why, and resumes when a renewal succeeds', async () => {
+    temp = createTempDb();
+    const lease = acquire({ host: 'box-a', pid: 1, leaseMs: 600, now: Date.now });
+    expect(lease.holds()).toBe(true);
+    const other = new Database(temp.path);
+    other.pragma('busy_timeout = 0');
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await waitUntil(
+        () => !lease.holds(),
+        5_000,
+        () => 'the lease lapsed',
+      );
+      expect(lease.state()).toMatchObject({
+        held: true,
+        lostReason: null,
+        lapsedReason: expect.stringMatching(/^the instance lease ran out \(renewals failing: .*locked/),
+      });
+    } finally {
+      other.exec('ROLLBACK');
+    }
+    await waitUntil(
+      () => lease.holds(),
+      5_000,
+      () => 'renewed again',
+    );
+    expect(lease.state().lapsedReason).toBeNull();
+    other.close();
   });
 
   it('a release frees the database at once', () => {

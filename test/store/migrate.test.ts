@@ -50,6 +50,7 @@ const SHIPPED = [
   '021_slack_threads_by_ts.sql',
   '022_instance_lease.sql',
   '023_audit_unknown_outcome.sql',
+  '024_job_run_summary.sql',
 ];
 
 describe('migration runner', () => {

@@ -6,6 +6,9 @@ import { ago, type CheckGroup, DAY } from './context.js';
 
 const group = { id: 'backups', title: 'Database backups' };
 
+/** How the backup job's description starts while BACKUP_DIR cannot be created or written (checked at start). */
+export const BACKUPS_NOT_USABLE = 'Not usable: ';
+
 /** Not a link of the SMS chain, but what decides whether a lost disk loses the history: off is said, never assumed. */
 export const backupsGroup: CheckGroup = {
   ...group,
@@ -20,6 +23,14 @@ export const backupsGroup: CheckGroup = {
           status: 'warning',
           reason:
             'Backups are off: set BACKUP_DIR (a folder on another disk) to copy the database daily; a lost disk would lose every message and setting.',
+        },
+      ];
+    if (job.description.startsWith(BACKUPS_NOT_USABLE))
+      return [
+        {
+          ...group,
+          status: 'failure',
+          reason: `Backups will fail: ${job.description.slice(BACKUPS_NOT_USABLE.length)} Fix the folder (it must be writable by smsops) or change BACKUP_DIR.`,
         },
       ];
     const last = job.lastRun;

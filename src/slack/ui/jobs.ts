@@ -12,7 +12,11 @@ function jobLine(job: JobStatus, now: number): string {
   const last = job.lastRun;
   const lastText = last
     ? `${OUTCOME_ICON[last.outcome]} last run ${formatTime(last.startedAt)}: ${last.outcome}${
-        last.error ? ` (${escapeMrkdwn(clip(last.error, 200))})` : ''
+        last.error
+          ? ` (${escapeMrkdwn(clip(last.error, 200))})`
+          : last.outcome === 'ok' && last.summary
+            ? ` (${escapeMrkdwn(clip(last.summary, 200))})`
+            : ''
       }`
     : 'never run yet';
   const next =

@@ -1,0 +1,49 @@
+import { statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { integrityProblem } from './backup.js';
+import { DEFAULT_MIGRATIONS_DIR } from './database.js';
+import { type DatabaseMode, inspectDatabaseMode } from './databaseMode.js';
+import { readMigrationFiles } from './migrate.js';
+
+/**
+ * Why a file must not replace smsops' database, or null when it may. Restoring replaces what runs with what was
+ * copied, so anything that smsops would then start on empty (a 0-byte file, another program's SQLite file), or refuse
+ * to start on (a sandbox database in production, a schema newer than this code), is refused before the current
+ * database is touched.
+ */
+export function restoreRefusal(
+  backup: string,
+  target: { path: string; mode: DatabaseMode },
+  migrationsDir: string = DEFAULT_MIGRATIONS_DIR,
+): string | null {
+  if (statSync(backup).size === 0) return `${backup} is empty (0 bytes): not a backup`;
+  const problem = integrityProblem(backup);
+  if (problem) return `${backup} is not a sound SQLite database (${problem})`;
+
+  const highest = readMigrationFiles(migrationsDir).at(-1);
+  const db = new Database(backup, { readonly: true, fileMustExist: true });
+  let newest: { version: number; name: string } | undefined;
+  try {
+    const hasMigrations = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+    if (!hasMigrations) return `${backup} is not an smsops database: it has no schema_migrations table`;
+    newest = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version DESC LIMIT 1').get() as
+      | { version: number; name: string }
+      | undefined;
+  } catch (error) {
+    return `${backup} is not an smsops database: its schema_migrations table cannot be read (${error instanceof Error ? error.message : String(error)})`;
+  } finally {
+    db.close();
+  }
+
+  // Every smsops that takes backups records its mode when it opens a database, so a file without the mark was not
+  // made by one (or never opened by a current one): no telling whether it holds real traffic or made-up traffic.
+  const found = inspectDatabaseMode(backup);
+  if (found !== 'production' && found !== 'sandbox')
+    return `${backup} is not an smsops database: it carries no smsops mode mark (settings.smsops_mode)`;
+  if (found !== target.mode)
+    return `${backup} is a ${found} database and ${target.path} is the ${target.mode} database: restore a ${target.mode} backup there (a ${found === 'sandbox' ? 'sandbox one holds made-up numbers, routes and messages' : 'production one holds real messages and would be relayed to stand-ins'})`;
+
+  if (highest && newest && newest.version > highest.version)
+    return `${backup} has a newer schema than this smsops knows: its migration ${newest.version} (${newest.name}) is above the highest shipped here, ${highest.version} (${highest.name}); restore it with the smsops version that made it, or upgrade this one first`;
+  return null;
+}

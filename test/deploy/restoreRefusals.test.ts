@@ -1,0 +1,133 @@
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import type { DatabaseMode } from '../../src/store/databaseMode.js';
+import { openStore } from '../../src/store/openStore.js';
+import { spawnSmsops } from '../helpers/smsopsProcess.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const restoreArgs = (...args: string[]) => [
+  '--import',
+  pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href,
+  join(root, 'src/restore.ts'),
+  ...args,
+];
+
+/** `src/restore.ts` as an operator runs it, in a folder of its own (no .env). */
+async function restore(cwd: string, args: string[], env: Record<string, string> = {}) {
+  const p = spawnSmsops({ cwd, env, nodeArgs: restoreArgs(...args) });
+  const { code } = await p.exited;
+  return { code, output: p.logs.join('\n') };
+}
+
+async function smsopsDatabase(path: string, mode: DatabaseMode, marker: string): Promise<void> {
+  const store = openStore(path, { mode, logger: createLogger({ level: 'silent' }), now: Date.now });
+  store.repositories.settings.getOrCreate('restore_test_marker', () => marker);
+  await store.close();
+}
+
+/** Restore refuses, with exit 2 and the reason, anything smsops must not start on; the current database is kept as is. */
+describe('restore refuses what must not replace the database', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'smsops-restore-'));
+  const target = join(dir, 'smsops.db');
+  const sandboxTarget = join(dir, 'sandbox.db');
+  let before: Buffer;
+  beforeAll(async () => {
+    await smsopsDatabase(target, 'production', 'current');
+    await smsopsDatabase(join(dir, 'production-backup.db'), 'production', 'backup');
+    await smsopsDatabase(join(dir, 'sandbox-backup.db'), 'sandbox', 'backup');
+    await smsopsDatabase(sandboxTarget, 'sandbox', 'current');
+    before = readFileSync(target);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const untouched = () => {
+    expect(readFileSync(target).equals(before)).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.includes('before-restore'))).toEqual([]);
+  };
+
+  it('an empty file', { timeout: 30_000 }, async () => {
+    writeFileSync(join(dir, 'empty.db'), '');
+    const r = await restore(dir, ['--db', target, 'empty.db']);
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toContain('empty.db is empty (0 bytes): not a backup; nothing was changed');
+    untouched();
+  });
+
+  it('an SQLite file of another program, and one with a schema_migrations table but no smsops mark', {
+    timeout: 30_000,
+  }, async () => {
+    const other = new Database(join(dir, 'other.db'));
+    other.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES (1)');
+    other.close();
+    let r = await restore(dir, ['--db', target, 'other.db']);
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toContain('other.db is not an smsops database: it has no schema_migrations table');
+    untouched();
+
+    const rails = new Database(join(dir, 'rails.db'));
+    rails.exec("CREATE TABLE schema_migrations (version TEXT PRIMARY KEY); INSERT INTO schema_migrations VALUES ('20240101')");
+    rails.close();
+    r = await restore(dir, ['--db', target, 'rails.db']);
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toContain('rails.db is not an smsops database: its schema_migrations table cannot be read');
+    untouched();
+
+    const unmarked = new Database(join(dir, 'unmarked.db'));
+    unmarked.exec(
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, checksum TEXT, applied_at INTEGER); INSERT INTO schema_migrations VALUES (1, 'init', 'x', 0)",
+    );
+    unmarked.close();
+    r = await restore(dir, ['--db', target, 'unmarked.db']);
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toContain('unmarked.db is not an smsops database: it carries no smsops mode mark');
+    untouched();
+  });
+
+  it('a sandbox backup into the production database, and a production one into the sandbox database', {
+    timeout: 30_000,
+  }, async () => {
+    let r = await restore(dir, ['--db', target, 'sandbox-backup.db']);
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toContain(`sandbox-backup.db is a sandbox database and ${target} is the production database`);
+    untouched();
+    r = await restore(dir, ['--db', sandboxTarget, 'production-backup.db']);
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toContain(`production-backup.db is a production database and ${sandboxTarget} is the sandbox database`);
+  });
+
+  it('a backup with a newer schema than this code knows', { timeout: 30_000 }, async () => {
+    copyFileSync(join(dir, 'production-backup.db'), join(dir, 'future.db'));
+    const future = new Database(join(dir, 'future.db'));
+    future
+      .prepare("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, 'from_the_future', 'x', 0)")
+      .run();
+    future.close();
+    const r = await restore(dir, ['--db', target, 'future.db']);
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toMatch(
+      /future\.db has a newer schema than this smsops knows: its migration 999 \(from_the_future\) is above the highest shipped here, \d+/,
+    );
+    untouched();
+  });
+
+  it('no target named: neither --db nor DATABASE_PATH', { timeout: 30_000 }, async () => {
+    const r = await restore(dir, ['production-backup.db']);
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toContain('restore: which database? Pass --db <path>');
+    untouched();
+    expect(readdirSync(dir)).not.toContain('data');
+  });
+
+  it('restores a sound production backup into the database named by --db', { timeout: 30_000 }, async () => {
+    const r = await restore(dir, ['--db', target, 'production-backup.db']);
+    expect(r.code, r.output).toBe(0);
+    const restored = new Database(target, { readonly: true });
+    expect(restored.prepare("SELECT value FROM settings WHERE key = 'restore_test_marker'").get()).toEqual({ value: 'backup' });
+    restored.close();
+  });
+});
