@@ -27,6 +27,23 @@ const channelId = z
   .string()
   .regex(/^[CGD][A-Z0-9]{6,}$/, 'must be a Slack channel ID like C0123456789 (not a #name: open the channel details to copy it)');
 
+/** A comma-separated list of Slack user IDs (empty: none). */
+const slackUserIds = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    )
+    .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]{6,}$/.test(id)), {
+      message: 'must be comma-separated Slack user IDs like U0123456789',
+    }),
+);
+
 const cronExpression = (fallback: string) =>
   z.preprocess(
     emptyToUndefined,
@@ -43,37 +60,9 @@ const configSchema = z.object({
   SLACK_API_URL: z.preprocess(emptyToUndefined, httpUrl('the Slack Web API base').default('https://slack.com/api/')),
   SLACK_ALERT_CHANNEL: z.string({ error: 'is required (channel ID for approvals and alerts)' }).pipe(channelId),
   SLACK_INBOX_CHANNEL: z.preprocess(emptyToUndefined, channelId.optional()),
-  SLACK_ADMIN_USERS: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((id) => id.trim())
-          .filter(Boolean),
-      )
-      .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]{6,}$/.test(id)), {
-        message: 'must be comma-separated Slack user IDs like U0123456789',
-      }),
-  ),
+  SLACK_ADMIN_USERS: slackUserIds,
   // Who may answer SMS from Slack threads; empty: every member of the thread's channel.
-  SLACK_REPLY_USERS: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((id) => id.trim())
-          .filter(Boolean),
-      )
-      .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]{6,}$/.test(id)), {
-        message: 'must be comma-separated Slack user IDs like U0123456789',
-      }),
-  ),
+  SLACK_REPLY_USERS: slackUserIds,
   WAVIX_API_KEY: z
     .string({ error: 'is required (create one in the Wavix portal: API keys)' })
     .min(8, 'looks too short to be a Wavix API key'),

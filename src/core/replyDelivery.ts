@@ -1,16 +1,8 @@
+import { WAVIX_DELIVERY_STATUSES } from './model/wavixDeliveryStatus.js';
 import type { ConversationRepliesRepository, ConversationReply, ReplyStatus } from './ports/conversationReplies.js';
 
-/** Wavix's delivery statuses (MessagesDeliveryReport) a reply can take on; anything else a report says is ignored. */
-const WAVIX_STATUSES: ReadonlySet<string> = new Set<ReplyStatus>([
-  'accepted',
-  'pending',
-  'sent',
-  'delivered',
-  'undelivered',
-  'expired',
-  'rejected',
-  'dlr_expired',
-]);
+/** Wavix's delivery statuses a reply can take on; anything else a report says is ignored. */
+const WAVIX_STATUSES: ReadonlySet<string> = new Set<ReplyStatus>(WAVIX_DELIVERY_STATUSES);
 
 /**
  * A delivery report that may be about a reply sent from Slack: the reply moves forward to the reported status (with

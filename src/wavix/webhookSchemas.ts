@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WAVIX_DELIVERY_STATUSES } from '../core/model/wavixDeliveryStatus.js';
 
 /**
  * zod schemas for the two SMS webhooks Wavix posts to smsops (InboundMessage, DeliveryReport), kept apart from the
@@ -12,16 +13,7 @@ import { z } from 'zod';
  */
 
 /** Wavix's MessageDeliveryStatus. */
-export const DELIVERY_STATUSES = [
-  'accepted',
-  'pending',
-  'sent',
-  'delivered',
-  'undelivered',
-  'expired',
-  'rejected',
-  'dlr_expired',
-] as const;
+export const DELIVERY_STATUSES = WAVIX_DELIVERY_STATUSES;
 
 const kindOf = (value: unknown): string =>
   value === undefined
