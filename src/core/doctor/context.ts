@@ -2,6 +2,7 @@ import { AppError, type Result } from '../../errors.js';
 import type { NumbersOverview } from '../numbers.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { maskUrl } from '../urls.js';
+import { durationInMinutes } from '../wording.js';
 import type { DoctorCheck, DoctorDeps } from './types.js';
 
 export const DAY = 86_400_000;
@@ -13,8 +14,7 @@ export const shown = (url: string) => `\`${maskUrl(url).replaceAll('`', "'")}\``
 
 export const formatDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export const formatDateTime = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
-export const ago = (ms: number) =>
-  ms < 3_600_000 ? `${Math.max(1, Math.round(ms / 60_000))} min ago` : `${(ms / 3_600_000).toFixed(1)} h ago`;
+export const ago = (ms: number) => `${durationInMinutes(ms)} ago`;
 
 export const reasonOf = (error: unknown) =>
   error instanceof AppError ? error.userMessage : error instanceof Error ? error.message : String(error);

@@ -1,5 +1,5 @@
 import type { JobOutcome, JobStatus } from '../../jobs/scheduler.js';
-import { clip, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
+import { clip, context, duration, escapeMrkdwn, formatTime, plural, type SlackMessage, section } from './text.js';
 
 const OUTCOME_ICON = {
   ok: ':white_check_mark:',
@@ -19,15 +19,14 @@ function jobLine(job: JobStatus, now: number): string {
             : ''
       }`
     : 'never run yet';
-  const next =
-    job.nextRunAt === null ? 'not scheduled' : `next in ${Math.max(0, Math.round((job.nextRunAt - now) / 60_000))} min`;
+  const next = job.nextRunAt === null ? 'not scheduled' : `next in ${duration(job.nextRunAt - now)}`;
   return `*${escapeMrkdwn(job.name)}* \`${escapeMrkdwn(job.schedule)}\`${job.running ? ' · running now' : ''}\n${escapeMrkdwn(job.description)}\n${lastText} · ${next}`;
 }
 
 /** `/sms jobs`: each scheduled job with its last run and when the next one is due. */
 export function jobsMessage(jobs: readonly JobStatus[], now: number): SlackMessage {
   return {
-    text: `${jobs.length} scheduled jobs`,
+    text: plural(jobs.length, 'scheduled job'),
     blocks: [
       section('*Scheduled jobs*'),
       ...jobs.map((job) => section(jobLine(job, now))),

@@ -8,17 +8,23 @@ import type { DestinationStatus, RelayStatus, ReplayResult } from '../../relay/o
 import type { SchemaWarningSummary } from '../../store/repositories/schemaWarnings.js';
 import { ACTION } from '../ids.js';
 import { replyLineBlock } from './inboxReply.js';
-import { type Block, button, clip, code, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
+import {
+  type Block,
+  button,
+  clip,
+  code,
+  context,
+  duration,
+  escapeMrkdwn,
+  formatTime,
+  type SlackMessage,
+  section,
+} from './text.js';
 
 const destination = (kind: 'portsip' | 'slack', value: string) =>
   kind === 'portsip' ? `PortSIP ${code(maskUrl(value))}` : `Slack <#${value}>`;
 
-const age = (ms: number) =>
-  ms < 60_000
-    ? `${Math.round(ms / 1000)} s`
-    : ms < 3_600_000
-      ? `${Math.round(ms / 60_000)} min`
-      : `${(ms / 3_600_000).toFixed(1)} h`;
+const age = duration;
 
 /** "3 webhooks in the last 24 h had unexpected fields (…), most often: `message_type null` ×2, …"; null if none. */
 export function schemaWarningsLine(summary: SchemaWarningSummary): string | null {

@@ -1,5 +1,7 @@
 import type { types } from '@slack/bolt';
 
+export { duration, durationInMinutes, plural } from '../../core/wording.js';
+
 export type Block = types.KnownBlock;
 
 /** A message as smsops sends it: blocks, and the plain text Slack shows in notifications and falls back to. */
