@@ -1,3 +1,4 @@
+import { formatPhoneForPeople } from '../../core/phone.js';
 import type { RouteProposal } from '../../core/portsipSetup.js';
 import { maskUrl } from '../../core/urls.js';
 import { ACTION } from '../ids.js';
@@ -43,7 +44,10 @@ export function routeProposalsMessage(proposals: readonly RouteProposal[]): Slac
     section(`*PortSIP SMS configurations on Wavix* (${proposals.length} route${proposals.length === 1 ? '' : 's'})`),
   ];
   for (const p of proposals.slice(0, 40)) {
-    const target = p.number === 'default' ? '*default* (every number without its own route)' : `*${escapeMrkdwn(p.number)}*`;
+    const target =
+      p.number === 'default'
+        ? '*default* (every number without its own route)'
+        : `*${escapeMrkdwn(formatPhoneForPeople(p.number))}*`;
     const status = p.alreadyInPlace
       ? ':white_check_mark: already in place'
       : p.currentUrl
