@@ -15,10 +15,10 @@ import {
   duration,
   durationInMinutes,
   escapeMrkdwn,
-  formatTime,
   mention,
   type SlackMessage,
   section,
+  slackTime,
 } from './text.js';
 
 const SEVERITY_ICON: Record<Alert['severity'], string> = {
@@ -106,7 +106,7 @@ export function alertMessage(alert: Alert, now: number): SlackMessage {
       blocks: [
         section(`:white_check_mark: *Resolved* ~${summary}~`),
         context(
-          `Opened ${formatTime(alert.openedAt)}, resolved ${formatTime(alert.resolvedAt ?? now)} after ${durationInMinutes(lasted)}.`,
+          `Opened ${slackTime(alert.openedAt)}, resolved ${slackTime(alert.resolvedAt ?? now)} after ${durationInMinutes(lasted)}.`,
         ),
       ],
     };
@@ -114,8 +114,8 @@ export function alertMessage(alert: Alert, now: number): SlackMessage {
   const blocks: Block[] = [section(`${SEVERITY_ICON[alert.severity]} ${summary}`)];
   const since =
     alert.updatedAt > alert.openedAt
-      ? `Since ${formatTime(alert.openedAt)} · last checked ${formatTime(alert.updatedAt)}`
-      : `Since ${formatTime(alert.openedAt)}`;
+      ? `Since ${slackTime(alert.openedAt)} · last checked ${slackTime(alert.updatedAt)}`
+      : `Since ${slackTime(alert.openedAt)}`;
   blocks.push(context(`${since} · \`${alert.rule}\` · \`/sms alerts\` lists open alerts and thresholds`));
   // The fallback text is mrkdwn too (notifications, clients without blocks): escaped like the blocks.
   return { text: summary, blocks };

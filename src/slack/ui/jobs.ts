@@ -1,5 +1,5 @@
 import type { JobOutcome, JobStatus } from '../../jobs/scheduler.js';
-import { clip, context, duration, escapeMrkdwn, formatTime, plural, type SlackMessage, section } from './text.js';
+import { clip, context, duration, escapeMrkdwn, plural, type SlackMessage, section, slackTime } from './text.js';
 
 const OUTCOME_ICON = {
   ok: ':white_check_mark:',
@@ -11,7 +11,7 @@ const OUTCOME_ICON = {
 function jobLine(job: JobStatus, now: number): string {
   const last = job.lastRun;
   const lastText = last
-    ? `${OUTCOME_ICON[last.outcome]} last run ${formatTime(last.startedAt)}: ${last.outcome}${
+    ? `${OUTCOME_ICON[last.outcome]} last run ${slackTime(last.startedAt)}: ${last.outcome}${
         last.error
           ? ` (${escapeMrkdwn(clip(last.error, 200))})`
           : last.outcome === 'ok' && last.summary

@@ -16,9 +16,9 @@ import {
   context,
   duration,
   escapeMrkdwn,
-  formatTime,
   type SlackMessage,
   section,
+  slackTime,
 } from './text.js';
 
 const destination = (kind: 'portsip' | 'slack', value: string) =>
@@ -65,7 +65,7 @@ function failingLine(f: FailingDelivery, d: DestinationStatus, now: number, show
 function destinationLines(d: DestinationStatus, now: number, showExcerpt: boolean): string {
   const head = `• ${destination(d.destinationKind, d.destination)}: ${d.pending} pending${
     d.oldestPendingCreatedAt !== null ? ` (oldest ${age(now - d.oldestPendingCreatedAt)})` : ''
-  }, ${d.dead} dead, last success ${d.lastDeliveredAt !== null ? formatTime(d.lastDeliveredAt) : 'never'}`;
+  }, ${d.dead} dead, last success ${d.lastDeliveredAt !== null ? slackTime(d.lastDeliveredAt) : 'never'}`;
   return [head, ...d.failing.map((f) => failingLine(f, d, now, showExcerpt))].join('\n');
 }
 
@@ -125,7 +125,7 @@ export function replayConfirmMessage(message: InboundMessage, delivered: number)
     text,
     blocks: [
       section(
-        `:warning: *Message ${code(message.wavixMessageId)}* from ${person(message.fromNumber)} to ${person(message.toNumber)} (${formatTime(
+        `:warning: *Message ${code(message.wavixMessageId)}* from ${person(message.fromNumber)} to ${person(message.toNumber)} (${slackTime(
           message.ingestedAt,
         )}) was delivered already to ${delivered} destination${delivered === 1 ? '' : 's'}. Sending it again makes a duplicate there; the Slack post is marked as replayed.`,
       ),
@@ -164,7 +164,7 @@ function lineBlock(line: InboxLine): Block {
   const from = line.fromNumber === null ? '_hidden sender_' : `*${escapeMrkdwn(formatPhoneForPeople(`+${line.fromNumber}`))}*`;
   const body = line.hidden ? hiddenText(line.hidden) : clip(escapeMrkdwn(line.text ?? '') || '_(no text)_', 600);
   return section(
-    `${from} → ${escapeMrkdwn(formatPhoneForPeople(`+${line.toNumber}`))} · ${formatTime(line.ingestedAt)} · ${line.messageType.toUpperCase()}${
+    `${from} → ${escapeMrkdwn(formatPhoneForPeople(`+${line.toNumber}`))} · ${slackTime(line.ingestedAt)} · ${line.messageType.toUpperCase()}${
       line.mediaCount > 0 ? ` (${line.mediaCount} media)` : ''
     }\n${body}\n${line.deliveries.map(deliveryLine).join(' · ') || '_no destination_'} · id ${code(line.wavixMessageId)}`,
   );
