@@ -9,6 +9,7 @@ import type { WatchBaselineRepository } from '../core/ports/watchBaseline.js';
 import type { SetupServices } from '../core/services.js';
 import { syncOutboundTraffic } from '../core/traffic.js';
 import { type AccountState, evaluateWatch, type InboundHabit, type NumberHour, type WatchSnapshot } from '../core/watchRules.js';
+import { plural } from '../core/wording.js';
 import type { Logger } from '../log.js';
 import type { WavixClient } from '../wavix/client.js';
 import type { JobOutcome } from './scheduler.js';
@@ -107,7 +108,7 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
         );
       }
       if (problems.length > 0) return { outcome: 'failed', error: `Wavix could not be read (${problems.join('; ')})` };
-      return { outcome: 'ok', summary: `${verdict.firing.length} alert condition(s)` };
+      return { outcome: 'ok', summary: plural(verdict.firing.length, 'alert condition') };
     },
   };
 }

@@ -485,7 +485,7 @@ describe('each broken link', () => {
     expect(check(report, `channel:${INBOX}`).reason).toContain('/invite @smsops');
     expect(check(report, `channel:${US_CHANNEL}`)).toMatchObject({
       status: 'failure',
-      title: `Slack channel #sms-us (route ${SUPPORT})`,
+      title: `Slack channel #sms-us (route +1 415 555 0100)`,
       reason: expect.stringContaining('The bot is not a member'),
     });
     // Asked with the bot token, once per channel.

@@ -52,6 +52,15 @@ describe('/sms help and usage', () => {
     }
   });
 
+  it('says a help topic is unknown, escaped, and lists the topics before the index', async () => {
+    const { body } = await runCommand(t, 'help nonsense<!channel>');
+    const text = readable(body);
+    expect(text).toContain('No help topic "nonsense&lt;!channel&gt;"; topics: senderid, number, webhook');
+    expect(text).not.toContain('<!channel>');
+    expect(text).toContain('/sms senderid create');
+    expect(text).toContain('/sms audit');
+  });
+
   it('answers an unknown or malformed command with what was wrong and the usage', async () => {
     const unknown = await runCommand(t, 'frobnicate now');
     expect(unknown.body.response_type).toBe('ephemeral');

@@ -112,6 +112,7 @@ describe('traffic watch (real app, emulator clock, fake Slack)', () => {
     expect(report).toContain('6 sent · 4 delivered · 2 failed');
     expect(report).toContain('66.7 %');
     expect(report).toContain('Blocked by carrier: 2');
+    expect(report).toContain('The chart is posted in <#C0OPS00001> for everyone there.');
     const upload = t.fakeSlack.uploads.at(-1);
     expect(upload).toBeDefined();
     const png = PNG.sync.read(upload?.bytes ?? Buffer.alloc(0));

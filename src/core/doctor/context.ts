@@ -1,7 +1,9 @@
 import { AppError, type Result } from '../../errors.js';
 import type { NumbersOverview } from '../numbers.js';
+import { formatPhoneForPeople } from '../phone.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { maskUrl } from '../urls.js';
+import { durationInMinutes } from '../wording.js';
 import type { DoctorCheck, DoctorDeps } from './types.js';
 
 export const DAY = 86_400_000;
@@ -11,10 +13,12 @@ export const RECENT_MESSAGES_SCANNED = 500;
 /** A URL as it may appear in a reason: its credential segment masked, in backticks so Slack neither links nor unfurls it. */
 export const shown = (url: string) => `\`${maskUrl(url).replaceAll('`', "'")}\``;
 
+/** A route as doctor names it: `route default`, or its number as people read it everywhere else (`route +1 202 555 0143`). */
+export const routeLabel = (number: string) => `route ${number === 'default' ? 'default' : formatPhoneForPeople(number)}`;
+
 export const formatDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export const formatDateTime = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
-export const ago = (ms: number) =>
-  ms < 3_600_000 ? `${Math.max(1, Math.round(ms / 60_000))} min ago` : `${(ms / 3_600_000).toFixed(1)} h ago`;
+export const ago = (ms: number) => `${durationInMinutes(ms)} ago`;
 
 export const reasonOf = (error: unknown) =>
   error instanceof AppError ? error.userMessage : error instanceof Error ? error.message : String(error);

@@ -4,7 +4,7 @@ import { describeError } from '../../errors.js';
 import { guardedLookup, refusedDestination } from '../destinationGuard.js';
 import type { RelayRoute } from '../model/relayRoute.js';
 import { encodeCopiedUrl } from '../urls.js';
-import { CERT_EXPIRY_WARNING_DAYS, type CheckGroup, DAY, type DoctorContext, formatDate, shown } from './context.js';
+import { CERT_EXPIRY_WARNING_DAYS, type CheckGroup, DAY, type DoctorContext, formatDate, routeLabel, shown } from './context.js';
 import type { CheckStatus, DoctorCheck } from './types.js';
 
 // ── 6. PortSIP routes answer (TCP connect + TLS handshake, no request) ───────────────────────────────────────────
@@ -13,13 +13,14 @@ import type { CheckStatus, DoctorCheck } from './types.js';
 export function portsipDestinations(routes: RelayRoute[], fallback: string | null): Map<string, string[]> {
   const destinations = new Map<string, string[]>();
   const add = (url: string, name: string) => destinations.set(url, [...(destinations.get(url) ?? []), name]);
-  for (const route of routes) if (route.portsipUrl) add(route.portsipUrl, `route ${route.number}`);
+  for (const route of routes) if (route.portsipUrl) add(route.portsipUrl, routeLabel(route.number));
   // PORTSIP_WEBHOOK_URL is used only for numbers without a route, and never when a `default` route exists.
   if (fallback && !routes.some((r) => r.number === 'default' && r.portsipUrl)) add(fallback, 'PORTSIP_WEBHOOK_URL');
   return destinations;
 }
 
-const routeId = (names: string[]) => (names[0] ?? 'route').replace(/^route /, '');
+// The id stays the E.164 number (`portsip:+14155550100`): the name shows it with spaces, for people.
+const routeId = (names: string[]) => (names[0] ?? 'route').replace(/^route /, '').replaceAll(' ', '');
 
 function connectFailure(error: unknown, host: string, port: number): string {
   const code = (error as { code?: string }).code;

@@ -1,6 +1,15 @@
 import { describeError } from '../../errors.js';
 import { destinationAnswer } from '../destinationAnswer.js';
-import { ago, type CheckGroup, DAY, formatDateTime, RECENT_MESSAGES_SCANNED, shown, wavixUnreadable } from './context.js';
+import {
+  ago,
+  type CheckGroup,
+  DAY,
+  formatDateTime,
+  RECENT_MESSAGES_SCANNED,
+  routeLabel,
+  shown,
+  wavixUnreadable,
+} from './context.js';
 import { portsipDestinations } from './portsipRoutes.js';
 import type { ChannelMembership, DoctorCheck } from './types.js';
 
@@ -34,7 +43,7 @@ export const relayGroup: CheckGroup = {
       note('portsip', url, `PortSIP ${names.join(', ')}`);
     }
     for (const route of deps.services.routes.list()) {
-      if (route.slackChannel) note('slack', route.slackChannel, `Slack channel of route ${route.number}`);
+      if (route.slackChannel) note('slack', route.slackChannel, `Slack channel of ${routeLabel(route.number)}`);
     }
     if (deps.channels.inbox) note('slack', deps.channels.inbox, 'Slack inbox channel');
     // Where the messages of the last 24 h were to go: the deliveries say exactly, whatever the routes are now.
@@ -131,7 +140,7 @@ export const channelsGroup: CheckGroup = {
     const add = (channel: string, role: string) => roles.set(channel, [...(roles.get(channel) ?? []), role]);
     add(deps.channels.alert, 'alert channel');
     if (deps.channels.inbox) add(deps.channels.inbox, 'inbox channel');
-    for (const route of deps.services.routes.list()) if (route.slackChannel) add(route.slackChannel, `route ${route.number}`);
+    for (const route of deps.services.routes.list()) if (route.slackChannel) add(route.slackChannel, routeLabel(route.number));
     return Promise.all(
       [...roles].map(async ([channel, list]) => {
         let seen: ChannelMembership;

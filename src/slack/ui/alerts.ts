@@ -9,7 +9,17 @@ import {
 import { formatPhoneForPeople } from '../../core/phone.js';
 import { maskUrl } from '../../core/urls.js';
 import { senderIdRejectedAlertSummary, tenDlcAlertSummary, wavixUnreachableAlertSummary } from './approvals.js';
-import { type Block, context, escapeMrkdwn, formatTime, mention, type SlackMessage, section } from './text.js';
+import {
+  type Block,
+  context,
+  duration,
+  durationInMinutes,
+  escapeMrkdwn,
+  mention,
+  type SlackMessage,
+  section,
+  slackTime,
+} from './text.js';
 
 const SEVERITY_ICON: Record<Alert['severity'], string> = {
   info: ':information_source:',
@@ -17,12 +27,8 @@ const SEVERITY_ICON: Record<Alert['severity'], string> = {
   critical: ':rotating_light:',
 };
 
-const duration = (ms: number) =>
-  ms < 3_600_000 ? `${Math.max(1, Math.round(ms / 60_000))} min` : `${(ms / 3_600_000).toFixed(1)} h`;
-
 const people = (digits: string) => formatPhoneForPeople(`+${digits.replace(/^\+/, '')}`);
 const pct = (x: number) => `${Math.round(x * 100)} %`;
-const minutes = (ms: number) => (ms < 7_200_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`);
 const destinationLabel = (kind: 'portsip' | 'slack', destination: string) =>
   kind === 'portsip' ? `PortSIP ${maskUrl(destination)}` : `Slack channel ${destination}`;
 
@@ -46,7 +52,7 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
       f.topFailure ? `, mostly "${f.topFailure}"` : ''
     }. Threshold ${f.thresholdPct} %.`,
   relay_backlog: (f) =>
-    `${f.pending} inbound SMS waiting for ${destinationLabel(f.destinationKind, f.destination)}, the oldest for ${minutes(f.oldestAgeMs)}. \`/sms relay status\` shows why.`,
+    `${f.pending} inbound SMS waiting for ${destinationLabel(f.destinationKind, f.destination)}, the oldest for ${duration(f.oldestAgeMs)}. \`/sms relay status\` shows why.`,
   relay_dead: (f) => {
     const why =
       f.cause === 'repeated'
@@ -57,7 +63,7 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
   relay_stalled: (f) =>
     `The inbound relay is stalled: ${f.problems.join('; ')}. Acknowledged SMS are kept and go out once it recovers; /healthz answers 503 meanwhile.`,
   inbound_stopped: (f) =>
-    `No inbound SMS on ${people(f.number)} for ${minutes(f.silentForMs)}; it usually gets ${Math.round(f.usualDaily)} a day. Check its webhook (\`/sms number list\`) and Wavix.`,
+    `No inbound SMS on ${people(f.number)} for ${durationInMinutes(f.silentForMs)}; it usually gets ${Math.round(f.usualDaily)} a day. Check its webhook (\`/sms number list\`) and Wavix.`,
   config_drift: (f) =>
     f.scope === 'account'
       ? 'The account default inbound SMS webhook no longer points at smsops: numbers without their own webhook do not reach PortSIP. `/sms webhook set default` puts it back.'
@@ -100,7 +106,7 @@ export function alertMessage(alert: Alert, now: number): SlackMessage {
       blocks: [
         section(`:white_check_mark: *Resolved* ~${summary}~`),
         context(
-          `Opened ${formatTime(alert.openedAt)}, resolved ${formatTime(alert.resolvedAt ?? now)} after ${duration(lasted)}.`,
+          `Opened ${slackTime(alert.openedAt)}, resolved ${slackTime(alert.resolvedAt ?? now)} after ${durationInMinutes(lasted)}.`,
         ),
       ],
     };
@@ -108,15 +114,15 @@ export function alertMessage(alert: Alert, now: number): SlackMessage {
   const blocks: Block[] = [section(`${SEVERITY_ICON[alert.severity]} ${summary}`)];
   const since =
     alert.updatedAt > alert.openedAt
-      ? `Since ${formatTime(alert.openedAt)} · last checked ${formatTime(alert.updatedAt)}`
-      : `Since ${formatTime(alert.openedAt)}`;
+      ? `Since ${slackTime(alert.openedAt)} · last checked ${slackTime(alert.updatedAt)}`
+      : `Since ${slackTime(alert.openedAt)}`;
   blocks.push(context(`${since} · \`${alert.rule}\` · \`/sms alerts\` lists open alerts and thresholds`));
   // The fallback text is mrkdwn too (notifications, clients without blocks): escaped like the blocks.
   return { text: summary, blocks };
 }
 
 export const alertResolvedReply = (alert: Alert, now: number): string =>
-  `:white_check_mark: Resolved after ${duration((alert.resolvedAt ?? now) - alert.openedAt)}.`;
+  `:white_check_mark: Resolved after ${durationInMinutes((alert.resolvedAt ?? now) - alert.openedAt)}.`;
 
 const thresholdText = (t: ThresholdSetting) => {
   const rule = ALERT_THRESHOLDS[t.name];
@@ -135,7 +141,9 @@ export function alertsOverviewMessage(
       ? ':white_check_mark: No open alerts.'
       : open
           .slice(0, 30)
-          .map((a) => `${SEVERITY_ICON[a.severity]} ${escapeMrkdwn(alertText(a))} _(since ${duration(now - a.openedAt)})_`)
+          .map(
+            (a) => `${SEVERITY_ICON[a.severity]} ${escapeMrkdwn(alertText(a))} _(since ${durationInMinutes(now - a.openedAt)})_`,
+          )
           .join('\n');
   return {
     text: open.length === 0 ? 'No open alerts.' : `${open.length} open alert${open.length === 1 ? '' : 's'}`,

@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../../core/model/audit.js';
-import { code, context, escapeMrkdwn, formatTime, mention, type SlackMessage, section } from './text.js';
+import { code, context, escapeMrkdwn, mention, type SlackMessage, section, slackTime } from './text.js';
 
 const OUTCOME_ICON = { ok: ':white_check_mark:', refused: ':no_entry:', failed: ':x:', unknown: ':grey_question:' } as const;
 
@@ -13,7 +13,7 @@ export function auditMessage(entries: readonly AuditEntry[]): SlackMessage {
   if (entries.length === 0) return { text: 'No changes recorded yet.', blocks: [section('No changes recorded yet.')] };
   const lines = entries.map(
     (e) =>
-      `${OUTCOME_ICON[e.outcome]} ${formatTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(e.target)}` : ''}: ${e.outcome}${
+      `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(e.target)}` : ''}: ${e.outcome}${
         e.detail ? ` — ${escapeMrkdwn(e.detail)}` : ''
       }${movedNote(e)}`,
   );

@@ -81,11 +81,17 @@ function linesFor(topic: HelpTopic): string {
 }
 
 export function helpMessage(topic?: string): SlackMessage {
-  const topics: HelpTopic[] = isTopic(topic) ? [topic] : (Object.keys(HELP_TOPICS) as HelpTopic[]);
+  const all = Object.keys(HELP_TOPICS) as HelpTopic[];
+  const topics: HelpTopic[] = isTopic(topic) ? [topic] : all;
+  // A mistyped topic is said so, rather than silently answered with the whole index.
+  const unknown = topic !== undefined && !isTopic(topic);
+  const heading = unknown
+    ? `No help topic "${escapeMrkdwn(topic)}"; topics: ${all.join(', ')}.`
+    : '*smsops*: Wavix SMS setup and the PortSIP relay, from Slack.';
   return {
-    text: 'smsops commands',
+    text: unknown ? `No help topic "${escapeMrkdwn(topic)}". Try /sms help.` : 'smsops commands',
     blocks: [
-      section('*smsops*: Wavix SMS setup and the PortSIP relay, from Slack.'),
+      section(heading),
       ...topics.map((t) => section(linesFor(t))),
       context(
         "Read commands work for everyone. Changes are for the smsops admins: the people in SLACK_ADMIN_USERS, or while it is unset this workspace's admins and owners; to let others change things, list their member IDs in SLACK_ADMIN_USERS (e.g. `SLACK_ADMIN_USERS=U0123456789,U0987654321`) and restart smsops. SMS text (`/sms inbox`) is shown to admins and to members of the channel it is posted in. Every change is audited.",

@@ -9,7 +9,7 @@ import { alertText } from './alerts.js';
 import { inboundLine, webhookLine } from './numbers.js';
 import { routeListMessage } from './routes.js';
 import { senderIdLabel } from './senderIds.js';
-import { type Block, button, clip, context, escapeMrkdwn, formatTime, section } from './text.js';
+import { type Block, button, clip, context, duration, escapeMrkdwn, formatTime, section } from './text.js';
 
 export interface HomeState {
   senderIds: readonly SenderIdRecord[];
@@ -47,7 +47,7 @@ function relaySection(relay: RelayStatus): Block {
   const health =
     relay.pending === 0 && relay.dead === 0
       ? ':white_check_mark: Nothing waiting.'
-      : `${relay.pending} waiting${relay.oldestPendingAgeMs !== null ? ` (oldest ${Math.round(relay.oldestPendingAgeMs / 60_000)} min)` : ''}, ${relay.dead} dead.`;
+      : `${relay.pending} waiting${relay.oldestPendingAgeMs !== null ? ` (oldest ${duration(relay.oldestPendingAgeMs)})` : ''}, ${relay.dead} dead.`;
   return section(
     `*Relay*\n${health} Last delivery ${lastSuccess === null ? 'never' : formatTime(lastSuccess)}. \`/sms relay status\` has the detail.`,
   );

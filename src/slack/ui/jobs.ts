@@ -1,5 +1,5 @@
 import type { JobOutcome, JobStatus } from '../../jobs/scheduler.js';
-import { clip, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
+import { clip, context, duration, escapeMrkdwn, plural, type SlackMessage, section, slackTime } from './text.js';
 
 const OUTCOME_ICON = {
   ok: ':white_check_mark:',
@@ -11,7 +11,7 @@ const OUTCOME_ICON = {
 function jobLine(job: JobStatus, now: number): string {
   const last = job.lastRun;
   const lastText = last
-    ? `${OUTCOME_ICON[last.outcome]} last run ${formatTime(last.startedAt)}: ${last.outcome}${
+    ? `${OUTCOME_ICON[last.outcome]} last run ${slackTime(last.startedAt)}: ${last.outcome}${
         last.error
           ? ` (${escapeMrkdwn(clip(last.error, 200))})`
           : last.outcome === 'ok' && last.summary
@@ -19,15 +19,14 @@ function jobLine(job: JobStatus, now: number): string {
             : ''
       }`
     : 'never run yet';
-  const next =
-    job.nextRunAt === null ? 'not scheduled' : `next in ${Math.max(0, Math.round((job.nextRunAt - now) / 60_000))} min`;
+  const next = job.nextRunAt === null ? 'not scheduled' : `next in ${duration(job.nextRunAt - now)}`;
   return `*${escapeMrkdwn(job.name)}* \`${escapeMrkdwn(job.schedule)}\`${job.running ? ' · running now' : ''}\n${escapeMrkdwn(job.description)}\n${lastText} · ${next}`;
 }
 
 /** `/sms jobs`: each scheduled job with its last run and when the next one is due. */
 export function jobsMessage(jobs: readonly JobStatus[], now: number): SlackMessage {
   return {
-    text: `${jobs.length} scheduled jobs`,
+    text: plural(jobs.length, 'scheduled job'),
     blocks: [
       section('*Scheduled jobs*'),
       ...jobs.map((job) => section(jobLine(job, now))),

@@ -1,7 +1,8 @@
+import { formatPhoneForPeople } from '../../core/phone.js';
 import type { RouteProposal } from '../../core/portsipSetup.js';
 import { maskUrl } from '../../core/urls.js';
 import { ACTION } from '../ids.js';
-import { type Block, button, code, context, escapeMrkdwn, type SlackMessage, section } from './text.js';
+import { type Block, button, code, context, escapeMrkdwn, plural, type SlackMessage, section } from './text.js';
 
 /** The button's value names the proposal, never its URL: the URL's last segment is a credential Slack need not hold. */
 export const proposalValue = (p: Pick<RouteProposal, 'number'> & { configuration: { id: string } }) =>
@@ -43,7 +44,10 @@ export function routeProposalsMessage(proposals: readonly RouteProposal[]): Slac
     section(`*PortSIP SMS configurations on Wavix* (${proposals.length} route${proposals.length === 1 ? '' : 's'})`),
   ];
   for (const p of proposals.slice(0, 40)) {
-    const target = p.number === 'default' ? '*default* (every number without its own route)' : `*${escapeMrkdwn(p.number)}*`;
+    const target =
+      p.number === 'default'
+        ? '*default* (every number without its own route)'
+        : `*${escapeMrkdwn(formatPhoneForPeople(p.number))}*`;
     const status = p.alreadyInPlace
       ? ':white_check_mark: already in place'
       : p.currentUrl
@@ -60,5 +64,5 @@ export function routeProposalsMessage(proposals: readonly RouteProposal[]): Slac
     blocks.push(p.alreadyInPlace || p.refusedBecause ? section(line) : proposalBlock(line, p));
   }
   blocks.push(context('Routes can also be set by hand: `/sms route set default <url>`. Changes are audited.'));
-  return { text: `${proposals.length} route proposal(s) from PortSIP`, blocks };
+  return { text: `${plural(proposals.length, 'route proposal')} from PortSIP`, blocks };
 }

@@ -8,17 +8,23 @@ import type { DestinationStatus, RelayStatus, ReplayResult } from '../../relay/o
 import type { SchemaWarningSummary } from '../../store/repositories/schemaWarnings.js';
 import { ACTION } from '../ids.js';
 import { replyLineBlock } from './inboxReply.js';
-import { type Block, button, clip, code, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
+import {
+  type Block,
+  button,
+  clip,
+  code,
+  context,
+  duration,
+  escapeMrkdwn,
+  type SlackMessage,
+  section,
+  slackTime,
+} from './text.js';
 
 const destination = (kind: 'portsip' | 'slack', value: string) =>
   kind === 'portsip' ? `PortSIP ${code(maskUrl(value))}` : `Slack <#${value}>`;
 
-const age = (ms: number) =>
-  ms < 60_000
-    ? `${Math.round(ms / 1000)} s`
-    : ms < 3_600_000
-      ? `${Math.round(ms / 60_000)} min`
-      : `${(ms / 3_600_000).toFixed(1)} h`;
+const age = duration;
 
 /** "3 webhooks in the last 24 h had unexpected fields (…), most often: `message_type null` ×2, …"; null if none. */
 export function schemaWarningsLine(summary: SchemaWarningSummary): string | null {
@@ -59,7 +65,7 @@ function failingLine(f: FailingDelivery, d: DestinationStatus, now: number, show
 function destinationLines(d: DestinationStatus, now: number, showExcerpt: boolean): string {
   const head = `• ${destination(d.destinationKind, d.destination)}: ${d.pending} pending${
     d.oldestPendingCreatedAt !== null ? ` (oldest ${age(now - d.oldestPendingCreatedAt)})` : ''
-  }, ${d.dead} dead, last success ${d.lastDeliveredAt !== null ? formatTime(d.lastDeliveredAt) : 'never'}`;
+  }, ${d.dead} dead, last success ${d.lastDeliveredAt !== null ? slackTime(d.lastDeliveredAt) : 'never'}`;
   return [head, ...d.failing.map((f) => failingLine(f, d, now, showExcerpt))].join('\n');
 }
 
@@ -119,7 +125,7 @@ export function replayConfirmMessage(message: InboundMessage, delivered: number)
     text,
     blocks: [
       section(
-        `:warning: *Message ${code(message.wavixMessageId)}* from ${person(message.fromNumber)} to ${person(message.toNumber)} (${formatTime(
+        `:warning: *Message ${code(message.wavixMessageId)}* from ${person(message.fromNumber)} to ${person(message.toNumber)} (${slackTime(
           message.ingestedAt,
         )}) was delivered already to ${delivered} destination${delivered === 1 ? '' : 's'}. Sending it again makes a duplicate there; the Slack post is marked as replayed.`,
       ),
@@ -158,7 +164,7 @@ function lineBlock(line: InboxLine): Block {
   const from = line.fromNumber === null ? '_hidden sender_' : `*${escapeMrkdwn(formatPhoneForPeople(`+${line.fromNumber}`))}*`;
   const body = line.hidden ? hiddenText(line.hidden) : clip(escapeMrkdwn(line.text ?? '') || '_(no text)_', 600);
   return section(
-    `${from} → ${escapeMrkdwn(formatPhoneForPeople(`+${line.toNumber}`))} · ${formatTime(line.ingestedAt)} · ${line.messageType.toUpperCase()}${
+    `${from} → ${escapeMrkdwn(formatPhoneForPeople(`+${line.toNumber}`))} · ${slackTime(line.ingestedAt)} · ${line.messageType.toUpperCase()}${
       line.mediaCount > 0 ? ` (${line.mediaCount} media)` : ''
     }\n${body}\n${line.deliveries.map(deliveryLine).join(' · ') || '_no destination_'} · id ${code(line.wavixMessageId)}`,
   );

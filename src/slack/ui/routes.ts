@@ -5,6 +5,8 @@ import type { RouteChange, RoutesOverview } from '../../core/routes.js';
 import { webhookLabel } from './numbers.js';
 import { context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
 
+const routeText = (number: string) => (number === 'default' ? 'default' : formatPhoneForPeople(number));
+
 const routeName = (number: string) =>
   number === 'default' ? '*default* (every other number)' : `*${escapeMrkdwn(formatPhoneForPeople(number))}*`;
 
@@ -65,7 +67,7 @@ function queuedEffect(change: RouteChange): string[] {
 
 export function routeSetMessage(change: RouteChange): SlackMessage {
   const route = change.value;
-  const text = `Route saved: ${route.number}.${change.moved > 0 ? ` ${change.moved} queued deliveries moved to it.` : ''}`;
+  const text = `Route saved: ${routeText(route.number)}.${change.moved > 0 ? ` ${change.moved} queued deliveries moved to it.` : ''}`;
   return {
     text: escapeMrkdwn(text),
     blocks: [section(`:white_check_mark: Route saved.\n${routeLine(route)}`), ...queuedEffect(change).map(context)],
@@ -74,7 +76,7 @@ export function routeSetMessage(change: RouteChange): SlackMessage {
 
 export function routeRemovedMessage(change: RouteChange): SlackMessage {
   const route = change.value;
-  const text = `Route removed: ${route.number}.`;
+  const text = `Route removed: ${routeText(route.number)}.`;
   return {
     text: escapeMrkdwn(text),
     blocks: [section(`:wastebasket: Route removed: ${routeName(route.number)}.`), ...queuedEffect(change).map(context)],

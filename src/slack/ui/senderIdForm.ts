@@ -42,9 +42,13 @@ const COUNTRY_GROUPS: ReadonlyArray<[string, RegExp]> = [
   ['Countries S–Z', /^[^A-R]/],
 ];
 
+// Åland sorts and groups with the A's, as a reader looks for it, not after Z by code point or host locale.
+const byName = new Intl.Collator('en', { sensitivity: 'base' });
+const unaccentedName = (code: string) => countryName(code).normalize('NFD').replace(/\p{M}/gu, '');
+
 const ALL_COUNTRIES: readonly string[] = getCountries()
   .map(String)
-  .sort((a, b) => countryName(a).localeCompare(countryName(b)));
+  .sort((a, b) => byName.compare(countryName(a), countryName(b)));
 
 const countryOption = (code: string, note?: string) => ({
   text: plain(`${countryName(code)} (${code})${note ? ` — ${note}` : ''}`),
@@ -58,7 +62,7 @@ export function countryOptionGroups(type: RequestableSenderIdType) {
   const refused = all.filter((c) => countryRestriction(type, c) !== null);
   const groups = COUNTRY_GROUPS.map(([label, initial]) => ({
     label: plain(label),
-    options: allowed.filter((c) => initial.test(countryName(c))).map((c) => countryOption(c)),
+    options: allowed.filter((c) => initial.test(unaccentedName(c))).map((c) => countryOption(c)),
   })).filter((g) => g.options.length > 0);
   if (refused.length > 0) {
     groups.push({

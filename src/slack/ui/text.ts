@@ -1,5 +1,7 @@
 import type { types } from '@slack/bolt';
 
+export { duration, durationInMinutes, plural } from '../../core/wording.js';
+
 export type Block = types.KnownBlock;
 
 /** A message as smsops sends it: blocks, and the plain text Slack shows in notifications and falls back to. */
@@ -93,3 +95,10 @@ export function button(options: { text: string; actionId: string; value: string;
 }
 
 export const formatTime = (epochMs: number): string => `${new Date(epochMs).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+
+/**
+ * A time each reader sees in their own time zone (Slack's date token), with the UTC text for clients that cannot
+ * render it. Only for mrkdwn in blocks: plain_text and a message's fallback `text` would show the raw token.
+ */
+export const slackTime = (epochMs: number): string =>
+  `<!date^${Math.floor(epochMs / 1000)}^{date_short_pretty} {time}|${formatTime(epochMs)}>`;

@@ -57,7 +57,8 @@ export async function jobsRunCommand(interaction: Interaction, name: string): Pr
 
 /**
  * `/sms traffic`: the figures answer the person; the chart goes to the channel as a file (Slack shows files only
- * where they are shared). Where it cannot be shared (a DM with the bot, a channel it is not in) the figures still come.
+ * where they are shared), so the answer says the chart is there for everyone, unlike every other answer. Where it
+ * cannot be shared (a DM with the bot, a channel it is not in) the figures still come.
  */
 export async function trafficCommand(interaction: Interaction, args: string[]): Promise<void> {
   const parsed = parseTrafficArgs(args);
@@ -82,6 +83,7 @@ export async function trafficCommand(interaction: Interaction, args: string[]): 
         title: trafficChartTitle(report),
         initial_comment: `Traffic chart requested by <@${interaction.actor.userId}>`,
       });
+      chartNote = `The chart is posted in <#${interaction.channelId}> for everyone there.`;
     } catch (error) {
       logger.info('traffic chart not shared', { error: describeError(error) });
       chartNote = 'The chart could not be shared in this conversation (invite the bot to the channel to see it).';

@@ -1,0 +1,34 @@
+/**
+ * Counts and durations as people write them, shared by Slack answers and job summaries: "1 route proposal",
+ * "no alert conditions", "11 h 37 min" — never "(s)" or "697 min".
+ */
+
+/** "no alert conditions", "1 route proposal", "2 route proposals"; `many` for irregular plurals. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  if (n === 0) return `no ${many}`;
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** "45 s", "12 min", "11 h 37 min", "3 d 4 h": the two largest units, rounded to the smaller one. */
+export function duration(ms: number): string {
+  const t = Math.max(0, ms);
+  if (t < MINUTE) return `${Math.round(t / 1000)} s`;
+  if (t < HOUR - MINUTE / 2) return `${Math.round(t / MINUTE)} min`;
+  if (t < DAY - MINUTE / 2) {
+    const minutes = Math.round(t / MINUTE);
+    const h = Math.floor(minutes / 60);
+    const m = minutes % 60;
+    return m === 0 ? `${h} h` : `${h} h ${m} min`;
+  }
+  const hours = Math.round(t / HOUR);
+  const d = Math.floor(hours / 24);
+  const h = hours % 24;
+  return h === 0 ? `${d} d` : `${d} d ${h} h`;
+}
+
+/** A duration of at least a minute, for "open for …" and "… ago" where seconds would be noise. */
+export const durationInMinutes = (ms: number): string => duration(Math.max(MINUTE, Math.round(ms / MINUTE) * MINUTE));
