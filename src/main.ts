@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { startSmsops } from './app.js';
-import { parseConfig, readEnvironment, SECRET_VARIABLES } from './config.js';
+import { configWarnings, parseConfig, readEnvironment, SECRET_VARIABLES } from './config.js';
 import { describeError, err } from './errors.js';
 import { createLogger, type Logger, type LogLevel, registerSecret } from './log.js';
 import { generateConsoleToken } from './sandbox/consoleToken.js';
@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   const env = readEnvironment();
   for (const name of SECRET_VARIABLES) registerSecret(env[name]);
   const sandbox = isSandboxMode(env, { envFileExists });
+  // Before anything else: a misspelt name is often the reason for the configuration error printed next.
+  for (const warning of configWarnings(env)) process.stderr.write(`smsops: warning: ${warning}\n`);
   // Listening for signals before starting: tsx (npm start) learns of the handler through IPC, and a SIGTERM that
   // arrives during start-up then stops cleanly once started, instead of killing the process half-way.
   const starting = sandbox ? startSandboxMode(env) : startProduction(env);
