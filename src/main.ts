@@ -75,7 +75,12 @@ const SANDBOX_HINT =
 function startProduction(env: Record<string, string | undefined>): Promise<Started> {
   const parsed = parseConfig(env);
   const hinted = parsed.ok ? parsed : err(Object.assign(parsed.error, { message: `${parsed.error.message}\n${SANDBOX_HINT}` }));
-  return startWith(withDatabaseCheck(hinted, 'production'), 'smsops', (config, logger) => startSmsops(config, { logger }));
+  return startWith(withDatabaseCheck(hinted, 'production'), 'smsops', async (config, logger) => {
+    const app = await startSmsops(config, { logger });
+    // Beside the JSON log, not in it: a person at the terminal reads these; a log shipper keeps the JSON.
+    for (const line of app.summary) process.stderr.write(`${line}\n`);
+    return app;
+  });
 }
 
 const startSandboxMode = (env: Record<string, string | undefined>): Promise<Started> =>
