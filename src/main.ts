@@ -6,6 +6,7 @@ import { createLogger, type Logger, type LogLevel, registerSecret } from './log.
 import { generateConsoleToken } from './sandbox/consoleToken.js';
 import { isSandboxMode, parseSandboxConfig } from './sandbox/mode.js';
 import { startSandbox } from './sandbox/startSandbox.js';
+import { checkSlackToken } from './slack/tokenCheck.js';
 import { checkDatabaseMode } from './store/databaseMode.js';
 
 type Running = { stop(): Promise<void> };
@@ -79,6 +80,7 @@ function startProduction(env: Record<string, string | undefined>): Promise<Start
     const app = await startSmsops(config, { logger });
     // Beside the JSON log, not in it: a person at the terminal reads these; a log shipper keeps the JSON.
     for (const line of app.summary) process.stderr.write(`${line}\n`);
+    void checkSlackToken(config.slack, logger);
     return app;
   });
 }
