@@ -72,7 +72,14 @@ export const wholeNumber = (
 };
 
 /** A whole number in [min, max], undefined when unset. */
-export const optionalWholeNumber = (min: number, max: number) => numberSchema({ min, max });
+export const optionalWholeNumber = (
+  min: number,
+  max: number,
+  options: { extra?: string; says?: string; allowed?: readonly number[] } = {},
+) => {
+  const { allowed, ...words } = options;
+  return numberSchema({ min, max, ...words }, allowed);
+};
 
 /** A number (fractions allowed) above min and at most max, `fallback` when unset. */
 export const positiveNumber = (min: number, max: number, fallback: number) =>
