@@ -9,6 +9,7 @@ import { maskUrl } from './core/urls.js';
 import { smsopsWebhookUrls } from './core/webhooks.js';
 import { describeError } from './errors.js';
 import { healthRoute, metricsRoute } from './http/health.js';
+import { homeRoute } from './http/home.js';
 import { startHttpServer } from './http/server.js';
 import { tenDlcWebhookRoutes } from './http/tenDlcWebhookRoutes.js';
 import { webhookRoutes } from './http/webhookRoutes.js';
@@ -20,6 +21,7 @@ import { startRelay } from './relay/relay.js';
 import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, type SlackSurfaceOptions } from './slack/app.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
+import { startupSummary } from './startupSummary.js';
 import { backupDirProblem } from './store/backup.js';
 import type { DatabaseMode } from './store/databaseMode.js';
 import { withInstanceLease } from './store/instanceLease.js';
@@ -34,6 +36,8 @@ const REPLY_DRAIN_MS = 20_000;
 export interface RunningSmsops {
   /** Base URL of the HTTP listener actually bound. */
   url: string;
+  /** Human lines for the terminal: where smsops listens, what is missing and what that means (no secrets). */
+  summary: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -250,6 +254,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         relay: withInstanceLease(relay.health, lease),
       }),
       metricsRoute(metrics),
+      homeRoute(),
       ...webhookRoutes({ secret: webhookSecret, ...relay.intake }),
       ...tenDlcWebhookRoutes({ secret: webhookSecret, rejected: repositories.rejectedWebhooks, receive: watch.receiveTenDlc }),
       ...slack.routes,
@@ -260,6 +265,14 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   await slack.start();
   if (deps.scheduleJobs !== false) watch.start();
   logger.info('smsops listening', { url: http.url, slackMode: slack.mode });
+  const summary = startupSummary({
+    listeningUrl: http.url,
+    publicBaseUrl: config.publicBaseUrl,
+    inboundWebhookUrl: services.smsopsWebhooks?.inbound,
+    portsipWebhookUrl: config.portsipWebhookUrl,
+    portsipRouteCount: repositories.routes.list().length,
+    slackMode: slack.mode,
+  });
 
   // Stop accepting first (requests in progress finish), then let deliveries in flight finish or return to the
   // outbox, then close the database: nothing acknowledged is lost, nothing is left leased. Stopping twice (a second
@@ -276,6 +289,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   };
   return {
     url: http.url,
+    summary,
     stop: () => {
       stopping ??= stop();
       return stopping;

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { checkDestinationUrl } from './core/destinationUrls.js';
 import { portsipUrlProblem } from './core/portsipUrl.js';
 import { isHttpUrl } from './core/urls.js';
+import { positiveNumber, wholeNumber } from './envNumbers.js';
+import { misspeltVariableWarnings } from './envSpelling.js';
 import { AppError, err, ok, type Result } from './errors.js';
 import { type HttpLimits, httpLimitsFrom, httpLimitsProblems, httpLimitsShape } from './http/limitsConfig.js';
 
@@ -53,19 +55,30 @@ const cronExpression = (fallback: string) =>
       .refine((value) => cron.validate(value), { message: 'is not a valid cron expression (e.g. "*/10 * * * *")' }),
   );
 
+/** A required variable; empty counts as unset, as .env.example says, so `NAME=` is "required", not "too short". */
+const required = <T extends z.ZodType>(whatItIs: string, schema: T) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .unknown()
+      .superRefine((value, ctx) => {
+        if (value === undefined)
+          ctx.addIssue({ code: 'custom', message: `is required (${whatItIs}; an empty value counts as unset)` });
+      })
+      .pipe(schema),
+  );
+
 const configSchema = z.object({
-  SLACK_BOT_TOKEN: z.string({ error: 'is required (the bot token, xoxb-…)' }).startsWith('xoxb-', 'must start with xoxb-'),
+  SLACK_BOT_TOKEN: required('the bot token, xoxb-…', z.string().startsWith('xoxb-', 'must start with xoxb-')),
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: z.preprocess(emptyToUndefined, z.string().startsWith('xapp-', 'must start with xapp-').optional()),
   SLACK_API_URL: z.preprocess(emptyToUndefined, httpUrl('the Slack Web API base').default('https://slack.com/api/')),
-  SLACK_ALERT_CHANNEL: z.string({ error: 'is required (channel ID for approvals and alerts)' }).pipe(channelId),
+  SLACK_ALERT_CHANNEL: required('channel ID for approvals and alerts', z.string().pipe(channelId)),
   SLACK_INBOX_CHANNEL: z.preprocess(emptyToUndefined, channelId.optional()),
   SLACK_ADMIN_USERS: slackUserIds,
   // Who may answer SMS from Slack threads; empty: every member of the thread's channel.
   SLACK_REPLY_USERS: slackUserIds,
-  WAVIX_API_KEY: z
-    .string({ error: 'is required (create one in the Wavix portal: API keys)' })
-    .min(8, 'looks too short to be a Wavix API key'),
+  WAVIX_API_KEY: required('create one in the Wavix portal: API keys', z.string().min(8, 'looks too short to be a Wavix API key')),
   WAVIX_API_URL: z.preprocess(emptyToUndefined, httpUrl('the Wavix API base').default('https://api.wavix.com')),
   PUBLIC_BASE_URL: z.preprocess(
     emptyToUndefined,
@@ -99,7 +112,7 @@ const configSchema = z.object({
   PORTSIP_API_USER: z.preprocess(emptyToUndefined, z.string().optional()),
   PORTSIP_API_PASSWORD: z.preprocess(emptyToUndefined, z.string().optional()),
   PORTSIP_API_DOMAIN: z.preprocess(emptyToUndefined, z.string().optional()),
-  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
+  PORT: wholeNumber(1, 65535, 3000, { extra: ', or 0 for any free port', allowed: [0] }),
   HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/smsops.db')),
   SENDER_ID_POLL_CRON: cronExpression('*/10 * * * *'),
@@ -111,20 +124,11 @@ const configSchema = z.object({
   OPT_OUT_SYNC_CRON: cronExpression('*/15 * * * *'),
   // The 7-day traffic reports and the watch's 7-day averages are computed from the stored messages: fewer days
   // would show them emptier than they were.
-  RETENTION_DAYS: z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number()
-      .int()
-      .refine((days) => days === 0 || (days >= MIN_RETENTION_DAYS && days <= 36_500), {
-        message: `must be 0 (keep all) or a whole number of days from ${MIN_RETENTION_DAYS} (the 7-day reports read that far back)`,
-      })
-      .default(90),
-  ),
-  AUDIT_RETENTION_DAYS: z.preprocess(
-    emptyToUndefined,
-    z.coerce.number().int().min(0, 'must be 0 (keep all) or a number of days').max(36_500).default(365),
-  ),
+  RETENTION_DAYS: wholeNumber(MIN_RETENTION_DAYS, 36_500, 90, {
+    says: `must be 0 (keep all) or a whole number of days from ${MIN_RETENTION_DAYS} (the 7-day reports read that far back) to 36500`,
+    allowed: [0],
+  }),
+  AUDIT_RETENTION_DAYS: wholeNumber(0, 36_500, 365, { extra: ' days (0 keeps all)' }),
   SCHEDULE_TIMEZONE: z.preprocess(
     emptyToUndefined,
     z
@@ -139,28 +143,21 @@ const configSchema = z.object({
       }, 'must be an IANA time zone, e.g. Europe/Berlin')
       .default('UTC'),
   ),
-  RELAY_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(256).default(8)),
-  RELAY_DEAD_AFTER_HOURS: z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number()
-      .positive()
-      .max(24 * 30)
-      .default(24),
-  ),
-  RELAY_RETRY_BASE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).max(600_000).default(1000)),
-  SLACK_RELAY_PACE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(60_000).default(1000)),
+  RELAY_CONCURRENCY: wholeNumber(1, 256, 8),
+  RELAY_DEAD_AFTER_HOURS: positiveNumber(0, 24 * 30, 24),
+  RELAY_RETRY_BASE_MS: wholeNumber(10, 600_000, 1000),
+  SLACK_RELAY_PACE_MS: wholeNumber(0, 60_000, 1000),
   SMS_MASK_CODES: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
     z.enum(['0', '1', 'false', 'true'], { error: 'must be 1 or 0' }).default('0'),
   ),
-  PORTSIP_DEADLINE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).max(600_000).default(15_000)),
-  RELAY_LEASE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(500).max(3_600_000).default(60_000)),
-  RELAY_STALL_ALERT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(3_600_000).default(30_000)),
-  INSTANCE_LEASE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(300).max(600_000).default(30_000)),
+  PORTSIP_DEADLINE_MS: wholeNumber(100, 600_000, 15_000),
+  RELAY_LEASE_MS: wholeNumber(500, 3_600_000, 60_000),
+  RELAY_STALL_ALERT_MS: wholeNumber(0, 3_600_000, 30_000),
+  INSTANCE_LEASE_MS: wholeNumber(300, 600_000, 30_000),
   BACKUP_DIR: optionalString,
   BACKUP_CRON: cronExpression('30 3 * * *'),
-  BACKUP_KEEP: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1, 'must keep at least 1 backup').max(1000).default(7)),
+  BACKUP_KEEP: wholeNumber(1, 1000, 7, { extra: ' (backups kept)' }),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -173,6 +170,24 @@ const configSchema = z.object({
  * sandbox never starts by itself there (src/sandbox/mode.ts).
  */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(configSchema.shape);
+
+/** Read elsewhere (the sandbox, the emulator, deploy/): known names too, so they are never taken for misspellings. */
+const OTHER_VARIABLES = [
+  'SMSOPS_SANDBOX',
+  'SMSOPS_SANDBOX_HOST',
+  'SMSOPS_SANDBOX_PORT',
+  'SMSOPS_SANDBOX_REQUIRE_TOKEN',
+  'SMSOPS_DOMAIN',
+  'WAVIX_EMULATOR_KEY',
+  'BACKUP_NAME',
+];
+
+/**
+ * Set variables that are not smsops' but one or two letters from one of its own (`SLACK_BOT_TOKN`): warnings, not
+ * errors, since the environment may hold anything; but the real variable is then missing or at its default.
+ */
+export const configWarnings = (env: Record<string, string | undefined>): string[] =>
+  misspeltVariableWarnings(env, [...CONFIG_VARIABLES, ...OTHER_VARIABLES]);
 
 /** Rules across variables. Checked apart from the schema so they are reported together with per-variable problems. */
 function crossVariableProblems(env: Record<string, string | undefined>): string[] {

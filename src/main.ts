@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { startSmsops } from './app.js';
-import { parseConfig, readEnvironment, SECRET_VARIABLES } from './config.js';
+import { configWarnings, parseConfig, readEnvironment, SECRET_VARIABLES } from './config.js';
 import { describeError, err } from './errors.js';
 import { createLogger, type Logger, type LogLevel, registerSecret } from './log.js';
 import { generateConsoleToken } from './sandbox/consoleToken.js';
 import { isSandboxMode, parseSandboxConfig } from './sandbox/mode.js';
 import { startSandbox } from './sandbox/startSandbox.js';
+import { checkSlackToken } from './slack/tokenCheck.js';
 import { checkDatabaseMode } from './store/databaseMode.js';
 
 type Running = { stop(): Promise<void> };
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
   const env = readEnvironment();
   for (const name of SECRET_VARIABLES) registerSecret(env[name]);
   const sandbox = isSandboxMode(env, { envFileExists });
+  // Before anything else: a misspelt name is often the reason for the configuration error printed next.
+  for (const warning of configWarnings(env)) process.stderr.write(`smsops: warning: ${warning}\n`);
   // Listening for signals before starting: tsx (npm start) learns of the handler through IPC, and a SIGTERM that
   // arrives during start-up then stops cleanly once started, instead of killing the process half-way.
   const starting = sandbox ? startSandboxMode(env) : startProduction(env);
@@ -73,7 +76,13 @@ const SANDBOX_HINT =
 function startProduction(env: Record<string, string | undefined>): Promise<Started> {
   const parsed = parseConfig(env);
   const hinted = parsed.ok ? parsed : err(Object.assign(parsed.error, { message: `${parsed.error.message}\n${SANDBOX_HINT}` }));
-  return startWith(withDatabaseCheck(hinted, 'production'), 'smsops', (config, logger) => startSmsops(config, { logger }));
+  return startWith(withDatabaseCheck(hinted, 'production'), 'smsops', async (config, logger) => {
+    const app = await startSmsops(config, { logger });
+    // Beside the JSON log, not in it: a person at the terminal reads these; a log shipper keeps the JSON.
+    for (const line of app.summary) process.stderr.write(`${line}\n`);
+    void checkSlackToken(config.slack, logger);
+    return app;
+  });
 }
 
 const startSandboxMode = (env: Record<string, string | undefined>): Promise<Started> =>

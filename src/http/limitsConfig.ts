@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { optionalWholeNumber, wholeNumber } from '../envNumbers.js';
 
 /**
  * Limits of the HTTP listener (HTTP_* variables). Node's own defaults (60 s for headers, 300 s per request, no cap on
@@ -17,9 +18,6 @@ export interface HttpLimits {
   /** On SIGTERM, requests in progress get this long to finish; then every connection is closed. */
   shutdownGraceMs: number;
 }
-
-const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
-const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** The soft limit on open files of this process (Linux), or undefined where it cannot be read. */
 export function openFileLimit(): number | undefined {
@@ -41,11 +39,11 @@ export function defaultMaxConnections(fdLimit = openFileLimit()): number {
 }
 
 export const httpLimitsShape = {
-  HTTP_HEADERS_TIMEOUT_MS: z.preprocess(emptyToUndefined, integer(1000, 120_000).default(10_000)),
-  HTTP_REQUEST_TIMEOUT_MS: z.preprocess(emptyToUndefined, integer(1000, 600_000).default(30_000)),
-  HTTP_KEEPALIVE_TIMEOUT_MS: z.preprocess(emptyToUndefined, integer(100, 600_000).default(5_000)),
-  HTTP_MAX_CONNECTIONS: z.preprocess(emptyToUndefined, integer(8, 1_000_000).optional()),
-  HTTP_SHUTDOWN_GRACE_MS: z.preprocess(emptyToUndefined, integer(0, 600_000).default(10_000)),
+  HTTP_HEADERS_TIMEOUT_MS: wholeNumber(1000, 120_000, 10_000),
+  HTTP_REQUEST_TIMEOUT_MS: wholeNumber(1000, 600_000, 30_000),
+  HTTP_KEEPALIVE_TIMEOUT_MS: wholeNumber(100, 600_000, 5_000),
+  HTTP_MAX_CONNECTIONS: optionalWholeNumber(8, 1_000_000),
+  HTTP_SHUTDOWN_GRACE_MS: wholeNumber(0, 600_000, 10_000),
 };
 
 type ParsedLimits = {

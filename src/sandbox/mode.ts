@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONFIG_VARIABLES, ConfigError } from '../config.js';
+import { optionalWholeNumber, wholeNumber } from '../envNumbers.js';
 import { err, ok, type Result } from '../errors.js';
 import { type HttpLimits, httpLimitsFrom, httpLimitsProblems, httpLimitsShape } from '../http/limitsConfig.js';
 import type { LogLevel } from '../log.js';
@@ -34,14 +35,14 @@ export interface SandboxConfig {
 }
 
 const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
-const port = z.coerce.number().int().min(0).max(65535);
+const portWords = { extra: ', or 0 for any free port', allowed: [0] };
 
 const schema = z.object({
   // HOST is production's (often 0.0.0.0 in a container); the sandbox binds loopback unless told by its own variable.
   SMSOPS_SANDBOX_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
-  SMSOPS_SANDBOX_PORT: z.preprocess(emptyToUndefined, port.optional()),
+  SMSOPS_SANDBOX_PORT: optionalWholeNumber(1, 65535, portWords),
   SMSOPS_SANDBOX_REQUIRE_TOKEN: z.preprocess(emptyToUndefined, z.enum(['0', '1']).default('0')),
-  PORT: z.preprocess(emptyToUndefined, port.default(3000)),
+  PORT: wholeNumber(1, 65535, 3000, portWords),
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/sandbox.db')),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),

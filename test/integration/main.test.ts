@@ -27,6 +27,22 @@ describe('npm start with a bad configuration', () => {
   });
 });
 
+describe('npm start with a misspelt variable', () => {
+  it('warns of it, naming the variable meant, before the configuration error it causes', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'smsops-main-'));
+    const result = spawnSync(process.execPath, smsopsNodeArgs(), {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, WAVIX_API_KEY: 'wavix-secret-key-123', SLACK_BOT_TOKN: 'xoxb-1' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(
+      /^smsops: warning: SLACK_BOT_TOKN is not a smsops setting; did you mean SLACK_BOT_TOKEN\?\n[\s\S]*SLACK_BOT_TOKEN is required/,
+    );
+  });
+});
+
 describe('npm start with a PortSIP URL pasted with something after it', () => {
   it.each([
     ['a channel after it', ' #sms-inbox', 'contains `#`'],

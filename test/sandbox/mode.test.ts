@@ -48,7 +48,7 @@ describe('choosing sandbox mode', () => {
     });
     const bad = parseSandboxConfig({ SMSOPS_SANDBOX_PORT: 'eighty' });
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.error.message).toContain('SMSOPS_SANDBOX_PORT');
+    if (!bad.ok) expect(bad.error.message).toContain('SMSOPS_SANDBOX_PORT must be a whole number between 1 and 65535');
   });
 
   it('wants the console token on any address but loopback, or when SMSOPS_SANDBOX_REQUIRE_TOKEN=1', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, readEnvironment } from '../../src/config.js';
+import { configWarnings, parseConfig, readEnvironment } from '../../src/config.js';
 import { defaultMaxConnections } from '../../src/http/limitsConfig.js';
 
 const valid = {
@@ -150,6 +150,63 @@ describe('parseConfig', () => {
     const result = parseConfig({ ...valid, PORT: '', SLACK_INBOX_CHANNEL: '', PORTSIP_WEBHOOK_URL: '' });
     expect(result.ok && result.value.http.port).toBe(3000);
     expect(result.ok && result.value.portsipWebhookUrl).toBeUndefined();
+  });
+});
+
+describe('configuration words', () => {
+  it('says what a number variable must be and what it got, naming the variable', () => {
+    expect(problemsOf({ ...valid, PORT: 'abc' })).toEqual([
+      expect.stringContaining('PORT must be a whole number between 1 and 65535'),
+    ]);
+    expect(problemsOf({ ...valid, PORT: 'abc' })[0]).toContain('(got "abc")');
+    expect(problemsOf({ ...valid, RELAY_CONCURRENCY: '0' })).toEqual([
+      'RELAY_CONCURRENCY must be a whole number between 1 and 256 (got "0")',
+    ]);
+    expect(problemsOf({ ...valid, RELAY_DEAD_AFTER_HOURS: '-1' })).toEqual([
+      'RELAY_DEAD_AFTER_HOURS must be a number above 0 and at most 720 (got "-1")',
+    ]);
+    expect(problemsOf({ ...valid, HTTP_MAX_CONNECTIONS: '2.5' })).toEqual([
+      'HTTP_MAX_CONNECTIONS must be a whole number between 8 and 1000000 (got "2.5")',
+    ]);
+    expect(problemsOf({ ...valid, RETENTION_DAYS: '3' })[0]).toMatch(/^RETENTION_DAYS must be 0 \(keep all\).*\(got "3"\)$/);
+  });
+
+  it('still takes the values that were allowed: PORT 0, fractions of hours, 0 days', () => {
+    const result = parseConfig({
+      ...valid,
+      PORT: '0',
+      RELAY_DEAD_AFTER_HOURS: '0.5',
+      RETENTION_DAYS: '0',
+      RELAY_CONCURRENCY: ' 16 ',
+    });
+    expect(result.ok && result.value.http.port).toBe(0);
+    expect(result.ok && result.value.relay.deadAfterMs).toBe(1_800_000);
+    expect(result.ok && result.value.retention.days).toBe(0);
+    expect(result.ok && result.value.relay.concurrency).toBe(16);
+  });
+
+  it('takes an empty required variable as unset, as .env.example says, and says it is required', () => {
+    expect(problemsOf({ ...valid, WAVIX_API_KEY: '' })).toEqual([
+      expect.stringMatching(/^WAVIX_API_KEY is required \(create one in the Wavix portal.*empty value counts as unset\)$/),
+    ]);
+    expect(problemsOf({ ...valid, SLACK_BOT_TOKEN: '  ' })).toEqual([expect.stringMatching(/^SLACK_BOT_TOKEN is required/)]);
+  });
+
+  it('warns of a variable one or two letters from one of ours, and of nothing else', () => {
+    expect(
+      configWarnings({
+        SLACK_BOT_TOKN: 'x',
+        RELAY_CONCURENCY: '4',
+        PATH: '/bin',
+        HTTP_PROXY: 'x',
+        SLACK_API_URL: 'x',
+        XDG_A: '',
+      }),
+    ).toEqual([
+      'RELAY_CONCURENCY is not a smsops setting; did you mean RELAY_CONCURRENCY?',
+      'SLACK_BOT_TOKN is not a smsops setting; did you mean SLACK_BOT_TOKEN?',
+    ]);
+    expect(configWarnings({ SMSOPS_SANDBOX: '1', SMSOPS_SANDBOX_PORT: '0', SLACK_SOMETHING_ELSE: 'x' })).toEqual([]);
   });
 });
 

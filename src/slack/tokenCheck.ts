@@ -1,0 +1,38 @@
+import { webApi } from '@slack/bolt';
+import type { Config } from '../config.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+
+/** Slack's answers that mean the token itself is wrong, not that Slack could not be reached. */
+const TOKEN_REFUSALS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired']);
+
+/**
+ * Asks Slack once at start whether SLACK_BOT_TOKEN is accepted, and says so in words: otherwise a wrong token shows
+ * only as a warning on the first Slack request. Never blocks or fails the start (the relay to PortSIP must not depend
+ * on Slack), and never retries: a later request says it again. The token is never in what is logged.
+ */
+export async function checkSlackToken(slack: Config['slack'], logger: Logger): Promise<void> {
+  const client = new webApi.WebClient(slack.botToken, {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 0 },
+    timeout: 10_000,
+  });
+  try {
+    const who = await client.auth.test();
+    logger.info('Slack accepted SLACK_BOT_TOKEN', { team: who.team, botUser: who.user });
+  } catch (error) {
+    const code = slackErrorCode(error);
+    if (code !== undefined && TOKEN_REFUSALS.has(code)) {
+      logger.error(
+        `Slack rejected SLACK_BOT_TOKEN (${code}): nothing reaches Slack until it is fixed (OAuth & Permissions → Bot User OAuth Token); the relay to PortSIP goes on`,
+      );
+    } else {
+      logger.warn('Slack could not be asked whether SLACK_BOT_TOKEN is valid (auth.test)', { error: describeError(error) });
+    }
+  }
+}
+
+function slackErrorCode(error: unknown): string | undefined {
+  const data = (error as { data?: { error?: unknown } } | null)?.data;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { checkSlackToken } from '../../src/slack/tokenCheck.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+
+const token = 'xoxb-token-check-0123456789';
+let fake: FakeSlack;
+
+beforeAll(async () => {
+  fake = await startFakeSlack();
+});
+afterAll(() => fake.close());
+
+function slackConfig(apiUrl: string) {
+  return {
+    botToken: token,
+    signingSecret: 'secret',
+    appToken: undefined,
+    apiUrl,
+    alertChannel: 'C0123456789',
+    inboxChannel: 'C0123456789',
+    adminUsers: [],
+    replyUsers: [],
+  };
+}
+
+async function logsOf(apiUrl: string): Promise<string[]> {
+  const lines: string[] = [];
+  await checkSlackToken(slackConfig(apiUrl), createLogger({ sink: (line) => lines.push(line) }));
+  return lines;
+}
+
+describe('the Slack token checked at start', () => {
+  it('says in words that Slack rejected the token, with Slack’s reason and without the token', async () => {
+    fake.failNext('auth.test', 'invalid_auth');
+    const lines = await logsOf(fake.url);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ level: 'error' });
+    expect(lines[0]).toContain('Slack rejected SLACK_BOT_TOKEN (invalid_auth): ');
+    expect(lines.join('\n')).not.toContain(token);
+  });
+
+  it('says the token was accepted, and only warns when Slack cannot be reached', async () => {
+    expect((await logsOf(fake.url))[0]).toContain('Slack accepted SLACK_BOT_TOKEN');
+    const unreachable = await logsOf('http://127.0.0.1:9/api/');
+    expect(JSON.parse(unreachable[0] ?? '{}')).toMatchObject({ level: 'warn' });
+    expect(unreachable.join('\n')).not.toContain(token);
+  });
+});
