@@ -54,17 +54,19 @@ export interface ConversationReply {
   statusTs: string | null;
 }
 
-export interface NewConversationReply {
-  slackChannel: string;
-  threadTs: string;
-  slackMessageTs: string;
-  slackUser: string;
-  fromNumber: string;
-  toNumber: string;
-  textLength: number;
-  segments: number;
-  encoding: SmsEncoding;
-}
+/** What is known of a reply before it is sent: where it was typed, by whom, between which numbers, its size. */
+export type NewConversationReply = Pick<
+  ConversationReply,
+  | 'slackChannel'
+  | 'threadTs'
+  | 'slackMessageTs'
+  | 'slackUser'
+  | 'fromNumber'
+  | 'toNumber'
+  | 'textLength'
+  | 'segments'
+  | 'encoding'
+>;
 
 export interface ConversationRepliesRepository {
   /**
