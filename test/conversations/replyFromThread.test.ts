@@ -5,12 +5,10 @@ import type { ConversationReply } from '../../src/core/ports/conversationReplies
 import type { WorkspaceDirectory } from '../../src/core/ports/directory.js';
 import type { ReplyNotifier } from '../../src/core/ports/replyNotifier.js';
 import { AppError, err, ok } from '../../src/errors.js';
-import { silentLogger } from '../../src/log.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { type Repositories, storeOn } from '../../src/store/openStore.js';
-import { createWavixClient } from '../../src/wavix/client.js';
-import { isOptedOutRefusal } from '../../src/wavix/optOuts.js';
 import { everyoneAdminDirectory } from '../helpers/directory.js';
+import { replyDepsOver } from '../helpers/replyDeps.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 const CHANNEL = 'C0INBOX001';
@@ -38,23 +36,7 @@ const notifier: ReplyNotifier = {
 };
 
 function deps(overrides: Partial<ReplyFromThreadDeps> = {}): ReplyFromThreadDeps {
-  const wavix = createWavixClient({ baseUrl: emulator.url, apiKey: emulator.apiKey, logger: silentLogger });
-  return {
-    threads: repositories.slackThreads,
-    processedEvents: repositories.processedSlackEvents,
-    replies: repositories.conversationReplies,
-    optOuts: repositories.optOuts,
-    audit: repositories.audit,
-    directory: everyoneAdminDirectory,
-    replyUsers: [],
-    tenDlc: repositories.tenDlc,
-    wavix,
-    isOptedOutRefusal,
-    dlrCallbackUrl: null,
-    notifier,
-    logger: silentLogger,
-    ...overrides,
-  };
+  return { ...replyDepsOver(repositories, emulator, notifier), ...overrides };
 }
 
 const replyAudits = () =>

@@ -10,9 +10,7 @@ import { silentLogger } from '../../src/log.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { replyStatusLine } from '../../src/slack/ui/replyStatus.js';
 import { type Repositories, storeOn } from '../../src/store/openStore.js';
-import { createWavixClient } from '../../src/wavix/client.js';
-import { isOptedOutRefusal } from '../../src/wavix/optOuts.js';
-import { everyoneAdminDirectory } from '../helpers/directory.js';
+import { replyDepsOver } from '../helpers/replyDeps.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 const CHANNEL = 'C0INBOX001';
@@ -34,26 +32,7 @@ const notifier: ReplyNotifier = {
 };
 
 function deps(timeoutMs?: number): ReplyFromThreadDeps {
-  return {
-    threads: repositories.slackThreads,
-    processedEvents: repositories.processedSlackEvents,
-    replies: repositories.conversationReplies,
-    optOuts: repositories.optOuts,
-    audit: repositories.audit,
-    directory: everyoneAdminDirectory,
-    replyUsers: [],
-    tenDlc: repositories.tenDlc,
-    wavix: createWavixClient({
-      baseUrl: emulator.url,
-      apiKey: emulator.apiKey,
-      logger: silentLogger,
-      ...(timeoutMs ? { timeoutMs } : {}),
-    }),
-    isOptedOutRefusal,
-    dlrCallbackUrl: null,
-    notifier,
-    logger: silentLogger,
-  };
+  return replyDepsOver(repositories, emulator, notifier, { wavixTimeoutMs: timeoutMs });
 }
 
 let n = 0;
