@@ -110,7 +110,7 @@ describe('the Slack relay sender', () => {
     for (let i = 0; i < 6; i++) expect(text.split(`SMS ${i}: long text`).length - 1).toBe(1);
   });
 
-  it('shows a long SMS Slack refuses in full in one section, saying it was shortened', async () => {
+  it('shows a long SMS Slack refuses in full in one block, saying how much is not shown', async () => {
     fake.enforceLimits({ blockText: 4_000 });
     const { sender, store, posts } = setup();
     const [item] = store(1, () => 'a long single message. '.repeat(300));
@@ -118,7 +118,9 @@ describe('the Slack relay sender', () => {
     expect(await sender.send([item])).toEqual([{ delivered: true, statusCode: 200 }]);
     const [refused, accepted] = fake.callsTo('chat.postMessage');
     expect(refused?.error).toBe('msg_blocks_too_long');
-    expect(readable(accepted?.args.blocks)).toMatch(/shortened in Slack: [\d,]+ more characters/);
+    expect(readable(accepted?.args.blocks)).toMatch(
+      /The text goes on: [\d,]+ more characters are not shown here \(Slack refused the post with the whole text\)/,
+    );
     expect(posts.forMessage(item.message.id).map((p) => p.layout)).toEqual(['short']);
   });
 

@@ -28,6 +28,14 @@ const sms = (text: string, overrides: Partial<InboundMessage> = {}): InboundMess
   ...overrides,
 });
 
+/** The SMS text a post shows: its rich_text preformatted pieces, in order. */
+const textPieces = (message: SlackMessage): string[] =>
+  message.blocks
+    .filter((b) => b.type === 'rich_text')
+    .flatMap((b) => (b.type === 'rich_text' ? b.elements : []))
+    .flatMap((e) => (e.type === 'rich_text_preformatted' ? e.elements : []))
+    .map((e) => (e.type === 'text' ? e.text : ''));
+
 const delivered: PortsipState = { kind: 'delivered', at: Date.UTC(2026, 10, 25, 12, 3, 4) };
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -113,14 +121,17 @@ describe('Slack text builders cut between graphemes', () => {
 });
 
 describe('a single SMS post', () => {
-  it('shows a long text whole over several sections, and says so when it had to shorten it', () => {
+  it('shows a long text whole over several blocks, and says so when it had to leave some out', () => {
     const long = 'word '.repeat(1_200); // 6,000 characters
     const whole = inboundSmsMessage(sms(long), delivered);
-    expect(strings(whole.blocks).join('')).toContain(long.trim().slice(0, 100));
-    expect(whole.blocks.filter((b) => b.type === 'section').length).toBeGreaterThan(2);
-    expect(strings(whole.blocks).join('')).not.toContain('shortened');
+    expect(textPieces(whole).join('')).toBe(long);
+    expect(whole.blocks.filter((b) => b.type === 'rich_text').length).toBeGreaterThan(2);
+    expect(strings(whole.blocks).join('')).not.toContain('not shown');
     const huge = inboundSmsMessage(sms('z'.repeat(20_000)), delivered);
-    expect(strings(huge.blocks).join('')).toMatch(/shortened in Slack: 12,\d{3} more characters/);
+    expect(strings(huge.blocks).join('')).toMatch(/The text goes on: 12,\d{3} more characters are not shown here/);
+    expect(
+      textPieces(huge).join('').length + Number(/goes on: ([\d,]+)/.exec(strings(huge.blocks).join(''))?.[1]?.replace(',', '')),
+    ).toBe(20_000);
     for (const rendered of [whole, huge]) {
       expect(blockLimitError(rendered.blocks)).toBeUndefined();
       expect(blockTextLength(rendered.blocks)).toBeLessThan(12_000);
@@ -205,10 +216,11 @@ describe('a coalesced post under a storm', () => {
     }));
     const { message, shown } = inboundBatchMessage(items);
     expect(message.blocks.length).toBeLessThanOrEqual(50);
-    expect(shown).toBe(message.blocks.length - 1);
+    // Each message is its line and its literal text: two blocks.
+    expect(shown).toBe((message.blocks.length - 1) / 2);
     const text = strings(message.blocks).join('\n');
-    expect(text).toContain('PortSIP ✓\nshort 1');
-    expect(text).toContain('PortSIP retrying (HTTP 503, attempt 2)\nshort 0');
+    expect(text).toMatch(/PortSIP ✓\nrich_text\n[\s\S]{0,40}\nshort 1\n/);
+    expect(text).toMatch(/PortSIP retrying \(HTTP 503, attempt 2\)\nrich_text\n[\s\S]{0,40}\nshort 0\n/);
     expect(text).toContain(`*${shown} inbound messages*`);
   });
 });

@@ -6,7 +6,8 @@ import { describeError } from '../../errors.js';
 import type { SlackPostLayout, SlackPostsRepository } from '../../store/repositories/slackPosts.js';
 import type { SlackThreadsRepository } from '../../store/repositories/slackThreads.js';
 import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../ui/inboundSms.js';
-import { escapeMrkdwn, type SlackMessage } from '../ui/text.js';
+import { SMS_TEXT_PIECE_MAX } from '../ui/smsText.js';
+import type { SlackMessage } from '../ui/text.js';
 import type { SlackPace } from './slackPace.js';
 import type { SlackShown } from './slackShown.js';
 import { type ThreadContinuation, withContinuation } from './threadContinuation.js';
@@ -185,7 +186,7 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
     let refusal: SlackFailure | undefined;
     for (const [layout, render] of forms) {
       // The short form is the same post when the text fits in one section anyway.
-      if (layout === 'short' && escapeMrkdwn(message.text).length <= 2_700) continue;
+      if (layout === 'short' && shownMessage(message).text.length <= SMS_TEXT_PIECE_MAX) continue;
       const reason = refusal?.refused ?? undefined;
       try {
         return await posted(layout, (state) => render(state, reason ?? 'refused'), reason);

@@ -1,6 +1,7 @@
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
-import { type Block, clip, context, escapeMrkdwn, graphemePrefix, graphemeStart, type SlackMessage, section } from './text.js';
+import { SMS_TEXT_PIECE_MAX, smsTextBlocks } from './smsText.js';
+import { type Block, clip, context, escapeMrkdwn, graphemePrefix, type SlackMessage, section } from './text.js';
 
 /**
  * Slack refuses a message whose blocks hold more than about 12,000 characters of text (`msg_blocks_too_long`; the
@@ -74,33 +75,17 @@ function mediaLinks(media: readonly string[] | null, budget: number): string {
   return links.join(' · ');
 }
 
-/**
- * The SMS text escaped, cut (between graphemes, never inside an entity) into pieces of at most `pieceMax`
- * characters, at most `totalMax` in all. A text that did not fit says so in its last piece.
- */
-function bodyPieces(text: string, pieceMax: number, totalMax: number): string[] {
-  if (!text) return ['_(no text)_'];
-  let rest = escapeMrkdwn(text);
-  if (rest.length <= pieceMax) return [rest];
-  const limit = totalMax - 120;
-  const pieces: string[] = [];
-  let used = 0;
-  while (rest.length > 0 && used < limit) {
-    const room = Math.min(pieceMax, limit - used);
-    let end = rest.length <= room ? rest.length : graphemeStart(rest, room);
-    const partialEntity = /&[a-z]{0,3}$/.exec(rest.slice(0, end));
-    if (partialEntity) end = partialEntity.index;
-    if (end === 0) break; // one grapheme longer than the room left (hundreds of combining marks)
-    pieces.push(rest.slice(0, end));
-    used += end;
-    rest = rest.slice(end);
-  }
-  if (rest.length > 0) {
-    const left = Array.from(rest.replace(/&(?:amp|lt|gt);/g, '&')).length;
-    const note = `… _(shortened in Slack: ${left.toLocaleString('en-US')} more characters; PortSIP got it whole)_`;
-    pieces.push(`${pieces.pop() ?? ''}${note}`);
-  }
-  return pieces;
+/** Room for SMS text in a single post: the budget less the header, media, times, state and a continuation line. */
+const SINGLE_TEXT_UNITS = 8_000;
+/** Blocks a single post keeps for everything but the text: header, note, media, time, state, continuation. */
+const SINGLE_OTHER_BLOCKS = 6;
+
+/** Room kept for the note on a text that did not fit. */
+const NOTE_RESERVE = 300;
+
+/** What a post says when the text did not fit: how much is missing, and where the whole text went. */
+function notShownNote(left: number, why: string): string {
+  return `:scissors: The text goes on: ${left.toLocaleString('en-US')} more character${left === 1 ? ' is' : 's are'} not shown here (${why}). PortSIP got the whole text.`;
 }
 
 /** One inbound SMS/MMS as posted in the inbox channel, with where it went on PortSIP. */
@@ -111,10 +96,22 @@ export function inboundSmsMessage(
 ): SlackMessage {
   const kind = message.messageType.toUpperCase();
   const header = `*${kind}* from *${person(message.fromNumber)}* to ${person(message.toNumber)}`;
-  // Long texts take several sections (each under Slack's 3,000) rather than being cut at the first.
-  // `short`: one section only, for a Slack that refused the long form (it may count characters its own way).
-  const [first = '', ...more] = bodyPieces(message.text, 2_700, options.short ? 2_700 : 8_000);
-  const blocks: Block[] = [section(`${header}\n${first}`), ...more.map((piece) => section(piece))];
+  // The text, literal and whole, over as many blocks as it takes. `short`: one block only, for a Slack that refused
+  // the long form (it may count characters its own way).
+  const text = smsTextBlocks(message.text, {
+    maxUnits: options.short ? SMS_TEXT_PIECE_MAX : SINGLE_TEXT_UNITS,
+    maxBlocks: options.short ? 1 : SLACK_MAX_BLOCKS - SINGLE_OTHER_BLOCKS,
+  });
+  const blocks: Block[] = [section(message.text ? header : `${header}\n_(no text)_`), ...text.blocks];
+  if (text.left > 0)
+    blocks.push(
+      context(
+        notShownNote(
+          text.left,
+          options.short ? 'Slack refused the post with the whole text' : 'a Slack message holds about 12,000 characters',
+        ),
+      ),
+    );
   const media = mediaLinks(message.media, 1_500);
   if (media) blocks.push(context(media));
   // A post an operator re-sent (`/sms relay replay`) says so, so nobody takes it for a new message.
@@ -126,36 +123,51 @@ export function inboundSmsMessage(
   return { text: escapeMrkdwn(fallback), blocks };
 }
 
-function batchSection(message: InboundMessage, portsip: PortsipState | null): string {
+/** A message's line in a coalesced post, above its text. */
+function batchHeader(message: InboundMessage, portsip: PortsipState | null): string {
   const state = portsip ? ` · ${clip(portsipStateText(portsip, true), COMPACT_STATE_RESERVE)}` : '';
   const media = mediaLinks(message.media, 600);
-  const [body = ''] = bodyPieces(message.text, 1_500, 1_500);
-  return `*${person(message.fromNumber)}* → ${person(message.toNumber)} · ${when(message)}${state}\n${body}${media ? `\n${media}` : ''}`;
+  const noText = message.text ? '' : '\n_(no text)_';
+  return `*${person(message.fromNumber)}* → ${person(message.toNumber)} · ${when(message)}${state}${noText}${media ? `\n${media}` : ''}`;
 }
 
-const batchHeader = (count: number) => `:incoming_envelope: *${count} inbound messages* (grouped: many arrived at once)`;
+const batchTitle = (count: number) => `:incoming_envelope: *${count} inbound messages* (grouped: many arrived at once)`;
 
 /**
- * Under a storm, many messages in one post. It takes as many of `items` (in order) as fit Slack's limits and says how
- * many (`shown`, at least one): the caller posts the rest separately, none is dropped. The budget reserves room for
- * every state, so an update of the same post always fits too.
+ * Under a storm, many messages in one post, each with its whole text. It takes as many of `items` (in order) as fit
+ * Slack's limits and says how many (`shown`, at least one): the caller posts the rest separately, none is dropped. The
+ * budget reserves room for every state, so an update of the same post always fits too. Only a first message too long
+ * for any post is shown in part, with a note saying so, as its single post would be.
  */
 export function inboundBatchMessage(items: ReadonlyArray<{ message: InboundMessage; portsip: PortsipState }>): {
   message: SlackMessage;
   shown: number;
 } {
-  const sections: string[] = [];
-  let total = batchHeader(items.length).length;
+  const parts: Block[][] = [];
+  let total = batchTitle(items.length).length;
+  let blockCount = 1;
   for (const { message, portsip } of items) {
-    const text = batchSection(message, portsip);
-    const cost = batchSection(message, null).length + COMPACT_STATE_RESERVE;
-    if (sections.length > 0 && (total + cost > SLACK_BLOCK_TEXT_BUDGET || sections.length + 1 >= SLACK_MAX_BLOCKS)) break;
-    sections.push(text);
+    const headerCost = batchHeader(message, null).length + COMPACT_STATE_RESERVE;
+    const first = parts.length === 0;
+    // The first message takes what room there is (with a note if its text is cut); a later one fits whole or waits.
+    const text = smsTextBlocks(message.text, {
+      maxUnits: Math.max(0, SLACK_BLOCK_TEXT_BUDGET - total - headerCost - (first ? NOTE_RESERVE : 0)),
+      maxBlocks: SLACK_MAX_BLOCKS - blockCount - (first ? 2 : 1),
+    });
+    const cost = headerCost + blockTextLength(text.blocks);
+    const blocks = 1 + text.blocks.length + (text.left > 0 ? 1 : 0);
+    if (!first && (text.left > 0 || total + cost > SLACK_BLOCK_TEXT_BUDGET || blockCount + blocks > SLACK_MAX_BLOCKS)) break;
+    parts.push([
+      section(batchHeader(message, portsip)),
+      ...text.blocks,
+      ...(text.left > 0 ? [context(notShownNote(text.left, 'a Slack message holds about 12,000 characters'))] : []),
+    ]);
     total += cost;
+    blockCount += blocks;
   }
-  const shown = sections.length;
+  const shown = parts.length;
   return {
-    message: { text: `${shown} inbound messages`, blocks: [section(batchHeader(shown)), ...sections.map((s) => section(s))] },
+    message: { text: `${shown} inbound messages`, blocks: [section(batchTitle(shown)), ...parts.flat()] },
     shown,
   };
 }
