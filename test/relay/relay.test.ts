@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.js';
+import { formattedTexts, literalTexts } from '../helpers/slackText.js';
 import {
   ALERT_CHANNEL,
   OUTSIDER,
@@ -216,17 +217,31 @@ describe('webhook size limit without a declared length', () => {
 });
 
 describe('inbound webhook → Slack', () => {
-  it('renders mentions and disguised links inside an SMS harmlessly', async () => {
+  it('shows mrkdwn, shortcodes, mentions, entities and disguised links inside an SMS literally and harmlessly', async () => {
     await start();
-    await post(
-      inboundJson({ message_id: 'evil-1' }, { text: '<!channel> call <@U123> at <https://evil.example|your bank> & pay' }),
-    );
+    const hostile = '*notbold* _x_ ~y~ `code` :tada: <!channel> call <@U123> at <https://evil.example|your bank> &amp; & pay';
+    await post(inboundJson({ message_id: 'evil-1' }, { text: hostile }));
     const [posted] = await t.fakeSlack.waitFor('chat.postMessage');
-    const text = readable(posted?.args.blocks);
-    expect(text).toContain('&lt;!channel&gt; call &lt;@U123&gt; at &lt;https://evil.example|your bank&gt; &amp; pay');
-    expect(JSON.stringify(posted?.args)).not.toMatch(/<!channel>|<@U123>|<https:\/\/evil/);
-    expect(posted?.args.text).not.toContain('<!channel>');
+    // The text as sent, in a rich_text element Slack does not parse; nowhere in mrkdwn, where it would format or ping.
+    expect(literalTexts(posted?.args.blocks)).toEqual([hostile]);
+    for (const text of formattedTexts(posted?.args.blocks))
+      expect(text).not.toMatch(/notbold|<!channel>|<@U123>|<https:\/\/evil/);
+    expect(posted?.args.text).not.toMatch(/<!channel>|<@U123>|<https/);
     expect(String(posted?.args.unfurl_links)).toBe('false');
+  });
+
+  it('posts a 4,600-character SMS whole over several blocks that Slack accepts', async () => {
+    await start();
+    t.fakeSlack.enforceLimits();
+    const long = Array.from({ length: 400 }, (_, i) => `line ${i} *x* 😀 café\n`)
+      .join('')
+      .slice(0, 4_600);
+    await post(inboundJson({ message_id: 'long-4600' }, { text: long }));
+    const [posted] = await t.fakeSlack.waitFor('chat.postMessage');
+    const pieces = literalTexts(posted?.args.blocks);
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.join('')).toBe(long);
+    expect(posted?.error).toBeUndefined();
   });
 
   it('posts emoji and a 1,600-character text whole, and MMS media as links', async () => {
@@ -366,7 +381,8 @@ describe('operator commands', () => {
     );
     const inbox = readable((await runCommand(t, 'inbox +1 415 555 0100')).body);
     expect(inbox).toContain('*+44 7400 123456* → +1 415 555 0100');
-    expect(inbox).toContain('hi &lt;!here&gt;');
+    expect(literalTexts((await runCommand(t, 'inbox +1 415 555 0100')).body.blocks)).toEqual(['hi <!here>']);
+    expect(JSON.stringify(formattedTexts((await runCommand(t, 'inbox +1 415 555 0100')).body.blocks))).not.toContain('<!here>');
     expect(inbox).toContain(':white_check_mark: PortSIP delivered · :white_check_mark: Slack delivered · id `in-1`');
     const question = (await runCommand(t, 'relay replay in-1')).body;
     expect(readable(question)).toContain('was delivered already to 2 destinations');

@@ -1,7 +1,7 @@
 import { formatPhoneForPeople } from '../../core/phone.js';
 import type { ReplyStatus } from '../../core/ports/conversationReplies.js';
 import type { InboxReplyLine } from '../../relay/inboxReading.js';
-import { type Block, clip, code, escapeMrkdwn, formatTime, section } from './text.js';
+import { type Block, clip, code, escapeMrkdwn, section, slackTime } from './text.js';
 
 const REPLY_STATUS: Record<ReplyStatus, string> = {
   sending: ':hourglass_flowing_sand: sending',
@@ -30,6 +30,6 @@ export function replyLineBlock(line: InboxReplyLine): Block {
   const reason = line.statusReason ? ` (${clip(escapeMrkdwn(line.statusReason), 200)})` : '';
   const id = line.wavixMessageId ? ` · id ${code(line.wavixMessageId)}` : '';
   return section(
-    `↩ ${escapeMrkdwn(formatPhoneForPeople(withPlus(line.fromNumber)))} → ${to} · ${formatTime(line.createdAt)} · reply by <@${line.slackUser}>\n${size} · ${REPLY_STATUS[line.status]}${reason}${id}`,
+    `↩ ${escapeMrkdwn(formatPhoneForPeople(withPlus(line.fromNumber)))} → ${to} · ${slackTime(line.createdAt)} · reply by <@${line.slackUser}>\n${size} · ${REPLY_STATUS[line.status]}${reason}${id}`,
   );
 }

@@ -7,7 +7,9 @@ import type { InboxLine, InboxReading, TextHidden } from '../../relay/inboxReadi
 import type { DestinationStatus, RelayStatus, ReplayResult } from '../../relay/operations.js';
 import type { SchemaWarningSummary } from '../../store/repositories/schemaWarnings.js';
 import { ACTION } from '../ids.js';
+import { blockTextLength, SLACK_BLOCK_TEXT_BUDGET, SLACK_MAX_BLOCKS } from './inboundSms.js';
 import { replyLineBlock } from './inboxReply.js';
+import { characterCount, smsTextBlocks } from './smsText.js';
 import {
   type Block,
   button,
@@ -160,14 +162,27 @@ function hiddenText(hidden: TextHidden): string {
     : `_text hidden: smsops could not check that you are in ${where} (${escapeMrkdwn(hidden.why)})_`;
 }
 
-function lineBlock(line: InboxLine): Block {
+/** Characters of each message's text in `/sms inbox`: ten lines and their headers stay under Slack's message budget. */
+const INBOX_EXCERPT = 600;
+
+/** One inbound message of `/sms inbox`: its line (mrkdwn), then its text, literal (as in its post), or why it is hidden. */
+function lineBlocks(line: InboxLine): Block[] {
   const from = line.fromNumber === null ? '_hidden sender_' : `*${escapeMrkdwn(formatPhoneForPeople(`+${line.fromNumber}`))}*`;
-  const body = line.hidden ? hiddenText(line.hidden) : clip(escapeMrkdwn(line.text ?? '') || '_(no text)_', 600);
-  return section(
-    `${from} → ${escapeMrkdwn(formatPhoneForPeople(`+${line.toNumber}`))} · ${slackTime(line.ingestedAt)} · ${line.messageType.toUpperCase()}${
-      line.mediaCount > 0 ? ` (${line.mediaCount} media)` : ''
-    }\n${body}\n${line.deliveries.map(deliveryLine).join(' · ') || '_no destination_'} · id ${code(line.wavixMessageId)}`,
-  );
+  const text = line.hidden ? '' : (line.text ?? '');
+  const excerpt = smsTextBlocks(text, { maxUnits: INBOX_EXCERPT, maxBlocks: 1 });
+  const length =
+    excerpt.left > 0
+      ? `, ${characterCount(text).toLocaleString('en-US')} characters (the first ${INBOX_EXCERPT} below; the whole text is in its Slack post)`
+      : '';
+  const body = line.hidden ? `\n${hiddenText(line.hidden)}` : text ? '' : '\n_(no text)_';
+  return [
+    section(
+      `${from} → ${escapeMrkdwn(formatPhoneForPeople(`+${line.toNumber}`))} · ${slackTime(line.ingestedAt)} · ${line.messageType.toUpperCase()}${
+        line.mediaCount > 0 ? ` (${line.mediaCount} media)` : ''
+      }${length}${body}\n${line.deliveries.map(deliveryLine).join(' · ') || '_no destination_'} · id ${code(line.wavixMessageId)}`,
+    ),
+    ...excerpt.blocks,
+  ];
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -196,10 +211,25 @@ export function inboxMessage(reading: InboxReading, number?: string): SlackMessa
   const title =
     reading.numberIs === 'customer' ? `*Conversation with ${shownNumber}*` : `*Inbox*${number ? ` for ${shownNumber}` : ''}`;
   const hidden = lines.filter((l) => l.hidden).length;
-  const blocks: Block[] = [
-    section(`${title}, newest first (↩: replies sent from Slack)`),
-    ...lines.slice(0, 20).map((line) => (line.direction === 'reply' ? replyLineBlock(line) : lineBlock(line))),
-  ];
+  const blocks: Block[] = [section(`${title}, newest first (↩: replies sent from Slack)`)];
+  // Lines are added while they fit Slack's limits (blocks, characters); any left out are counted, never dropped silently.
+  let listed = 0;
+  for (const line of lines) {
+    const lineOut = line.direction === 'reply' ? [replyLineBlock(line)] : lineBlocks(line);
+    if (
+      blocks.length + lineOut.length > SLACK_MAX_BLOCKS - 5 ||
+      blockTextLength([...blocks, ...lineOut]) > SLACK_BLOCK_TEXT_BUDGET - 1_000
+    )
+      break;
+    blocks.push(...lineOut);
+    listed++;
+  }
+  if (listed < lines.length) {
+    const left = lines.length - listed;
+    blocks.push(
+      context(`${plural(left, 'older message is', 'older messages are')} not listed: Slack limits one message's size.`),
+    );
+  }
   if (hidden > 0) {
     blocks.push(
       context(
