@@ -132,17 +132,20 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox console in Chromium',
   });
 
   it('relays a simulated inbound SMS: rendered harmlessly in #sms-inbox, and byte for byte in the PortSIP panel', async () => {
-    const text = '<!channel> & <b>hi</b>';
+    const text = '*notbold* _x_ ~y~ `code` :tada: <!channel> &amp; <http://x|y> & <b>hi</b>';
     expect(await page.getByTestId('sms-to').inputValue()).toBe('+14155550100');
     await page.getByTestId('sms-text').fill(text);
     await page.getByTestId('sms-send').click();
 
     const post = page.locator('[data-kind="message"][data-channel="sms-inbox"]', { hasText: text });
     await post.waitFor(WAIT);
-    // Shown as text: no <b> element made of the SMS, no @channel mention chip, the characters as typed.
-    expect(await post.locator('b', { hasText: /^hi$/ }).count()).toBe(0);
+    // Shown exactly as sent: the asterisks, underscores, tildes, backticks, shortcode and entity as typed; no
+    // formatting, emoji, @channel chip or link made of the SMS.
+    expect(await post.locator('pre.rich-text-preformatted').textContent()).toBe(text);
+    for (const tag of ['b', 'i', 's', 'code', 'a'])
+      expect(await post.locator(tag, { hasText: /notbold|^x$|^y$|^code$|^hi$/ }).count()).toBe(0);
     expect(await post.locator('.chip-broadcast').count()).toBe(0);
-    expect(await post.locator('.mrkdwn').first().textContent()).toContain(text);
+    expect(await post.textContent()).not.toContain('🎉');
 
     const body = page.getByTestId('portsip-body').first();
     await body.waitFor(WAIT);

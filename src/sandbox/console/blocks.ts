@@ -1,5 +1,5 @@
 import { busy, el, mrkdwn, plainText, textObject } from './dom.js';
-import type { Block, BlockElement, SelectOption, SendAction, TextObject } from './types.js';
+import type { Block, BlockElement, RichTextElement, SelectOption, SendAction, TextObject } from './types.js';
 
 const optionsOf = (element: BlockElement): SelectOption[] => [
   ...(element.options ?? []),
@@ -64,6 +64,22 @@ function actionElement(element: BlockElement, blockId: string, send: SendAction)
   return el('span', { class: 'block-unknown', text: `[${element.type}]` });
 }
 
+/**
+ * A rich_text block, its text elements literal (textContent: no mrkdwn, no shortcode, no mention, no entity decoding),
+ * as Slack shows them; other elements (mentions, emoji, links) are named as such.
+ */
+function richTextBlock(block: Block): HTMLElement {
+  const inline = (element: RichTextElement): Node | string =>
+    element.type === 'text' ? String(element.text ?? '') : el('span', { class: 'block-unknown', text: `[${element.type}]` });
+  const container = (element: RichTextElement): HTMLElement => {
+    const children = (element.elements ?? []).map(inline);
+    if (element.type === 'rich_text_preformatted') return el('pre', { class: 'rich-text-preformatted' }, children);
+    if (element.type === 'rich_text_quote') return el('blockquote', { class: 'rich-text-quote' }, children);
+    return el('div', { class: 'rich-text-section' }, children);
+  };
+  return el('div', { class: 'block-rich-text' }, ((block.elements ?? []) as RichTextElement[]).map(container));
+}
+
 /** Message (and view) blocks other than inputs. */
 export function renderBlock(block: Block, index: number, send: SendAction): HTMLElement {
   const blockId = block.block_id ?? `b${index}`;
@@ -103,6 +119,8 @@ export function renderBlock(block: Block, index: number, send: SendAction): HTML
       );
     case 'image':
       return el('div', { class: 'block-unknown', text: `[image: ${block.alt_text ?? ''}]` });
+    case 'rich_text':
+      return richTextBlock(block);
     default:
       return el('div', { class: 'block-unknown', text: `[${block.type} block]` });
   }

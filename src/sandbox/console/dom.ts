@@ -44,7 +44,9 @@ export const plainText = (object: TextObject | undefined): string => emojify(Str
 export function textObject(object: TextObject | undefined, className = 'mrkdwn'): HTMLElement {
   if (!object) return el('span');
   if (object.type === 'mrkdwn') return el('div', { class: className, html: mrkdwn(object.text) });
-  return el('div', { class: className, text: emojify(String(object.text ?? '')) });
+  // plain_text is never formatted; its shortcodes become emoji only unless `emoji: false` (as Slack does).
+  const text = String(object.text ?? '');
+  return el('div', { class: className, text: object.emoji === false ? text : emojify(text) });
 }
 
 export const clock = (at: number): string =>

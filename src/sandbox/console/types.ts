@@ -5,6 +5,14 @@
 export interface TextObject {
   type?: string;
   text?: string;
+  emoji?: boolean;
+}
+
+/** A rich_text block's element: a section, a preformatted box, a quote or a list, holding text elements. */
+export interface RichTextElement {
+  type: string;
+  text?: string;
+  elements?: RichTextElement[];
 }
 
 export interface SelectOption {
