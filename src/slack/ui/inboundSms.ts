@@ -85,7 +85,7 @@ const NOTE_RESERVE = 300;
 
 /** What a post says when the text did not fit: how much is missing, and where the whole text went. */
 function notShownNote(left: number, why: string): string {
-  return `:scissors: The text goes on: ${left.toLocaleString('en-US')} more character${left === 1 ? ' is' : 's are'} not shown here (${why}). PortSIP got the whole text.`;
+  return `:scissors: The text goes on: ${left.toLocaleString('en-US')} more character${left === 1 ? ' is' : 's are'} not shown here (${why}). smsops keeps the whole text and relays it whole to PortSIP (read it there).`;
 }
 
 /** One inbound SMS/MMS as posted in the inbox channel, with where it went on PortSIP. */
@@ -157,12 +157,9 @@ export function inboundBatchMessage(items: ReadonlyArray<{ message: InboundMessa
     const cost = headerCost + blockTextLength(text.blocks);
     const blocks = 1 + text.blocks.length + (text.left > 0 ? 1 : 0);
     if (!first && (text.left > 0 || total + cost > SLACK_BLOCK_TEXT_BUDGET || blockCount + blocks > SLACK_MAX_BLOCKS)) break;
-    parts.push([
-      section(batchHeader(message, portsip)),
-      ...text.blocks,
-      ...(text.left > 0 ? [context(notShownNote(text.left, 'a Slack message holds about 12,000 characters'))] : []),
-    ]);
-    total += cost;
+    const note = text.left > 0 ? notShownNote(text.left, 'a Slack message holds about 12,000 characters') : null;
+    parts.push([section(batchHeader(message, portsip)), ...text.blocks, ...(note ? [context(note)] : [])]);
+    total += cost + (note?.length ?? 0);
     blockCount += blocks;
   }
   const shown = parts.length;
