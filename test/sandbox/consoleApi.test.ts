@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_WORKSPACE } from '../../src/sandbox/workspace.js';
 import { ACTION, CALLBACK, SENDER_ID_BLOCK } from '../../src/slack/ids.js';
+import { formattedTexts, literalTexts } from '../helpers/slackText.js';
 import { type SandboxUnderTest, senderIdFormValues, startSandboxUnderTest } from './sandboxUnderTest.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the console state is read structurally
@@ -127,7 +128,7 @@ describe('sandbox console API (plain HTTP, no browser)', () => {
     expect((await t.api('state')).json.modal).toBeNull();
   });
 
-  it('relays a simulated inbound SMS to PortSIP byte for byte and posts it, escaped, in the inbox channel', async () => {
+  it('relays a simulated inbound SMS to PortSIP byte for byte and posts it, literal and outside mrkdwn, in the inbox channel', async () => {
     const text = '<!channel> & <b>hi</b> ünïcode';
     const sent = await t.api('inbound', { from: '+1 415 555 0123', to: '+14155550100', text });
     expect(sent.status).toBe(200);
@@ -148,7 +149,8 @@ describe('sandbox console API (plain HTTP, no browser)', () => {
     expect(state.portsip[0]).toMatchObject({ method: 'POST', contentType: 'application/json', body: sentByWavix?.body });
 
     const [post] = items(state, (i) => i.channel === inboxChannel);
-    expect(JSON.stringify(post.blocks)).toContain('&lt;!channel&gt; &amp; &lt;b&gt;hi&lt;/b&gt; ünïcode');
+    expect(literalTexts(post.blocks)).toEqual([text]);
+    for (const shown of formattedTexts(post.blocks)) expect(shown).not.toContain('<!channel>');
   });
 
   it('says why Wavix did not take an SMS to a number that is not SMS-enabled', async () => {
