@@ -34,7 +34,11 @@ const handlers: Handlers = {
   'route.set': (i, c) => setRouteCommand(i, c),
   'route.list': (i, c) => listRoutesCommand(i, c),
   'route.remove': (i, c) => removeRouteCommand(i, c.number),
-  audit: (i, c) => i.reply(auditMessage(i.deps.services.audit.recent(c.limit))),
+  audit: (i, c) => {
+    const { audit } = i.deps.services;
+    const page = c.page ?? 1;
+    return i.reply(auditMessage(audit.recent(c.limit, (page - 1) * c.limit), { limit: c.limit, page, total: audit.count() }));
+  },
   'relay.status': (i) => relayStatusCommand(i),
   'relay.replay': (i, c) => relayReplayCommand(i, c.target),
   inbox: (i, c) => inboxCommand(i, c.number),
@@ -43,7 +47,7 @@ const handlers: Handlers = {
   'jobs.list': (i) => jobsListCommand(i),
   'jobs.run': (i, c) => jobsRunCommand(i, c.job),
   traffic: (i, c) => trafficCommand(i, c.args),
-  'portsip.routes': (i) => portsipRoutesCommand(i),
+  'portsip.routes': (i, c) => portsipRoutesCommand(i, c),
   doctor: (i) => doctorCommand(i),
 };
 
