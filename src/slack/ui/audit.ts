@@ -58,7 +58,7 @@ export function auditMessage(
       section(heading),
       ...linesIntoTexts(lines).map((s) => section(s)),
       context(
-        `Newest first. ${andMore(older, { one: 'older change' }, `${auditCommand(window.limit, window.page + 1)} shows the next ${Math.min(window.limit, older)}.`)}`.trim(),
+        `Newest first. ${andMore(older, { one: 'change' }, `${auditCommand(window.limit, window.page + 1)} shows the next ${Math.min(window.limit, older)}, older ones.`)}`.trim(),
       ),
     ],
   };
