@@ -45,7 +45,7 @@ const senderId = (i: number): SenderIdRecord => ({
   value: `Brand${i}`,
   type: 'alphanumeric',
   usecase: null,
-  origin: 'wavix',
+  origin: 'wavix_portal',
   requestedBy: null,
   requestedAt: null,
   createdAt: at,
@@ -161,12 +161,13 @@ describe('the Home tab on a large account', () => {
       }),
     );
     const text = JSON.stringify(view);
-    expect(text).toContain('…and 25 more open alerts — `/sms alerts` lists them all.');
+    expect(text).toContain('…and 25 more open alerts — `/sms alerts` lists them.');
     expect(text).toContain('…and 5 more Sender IDs — `/sms senderid list` lists them.');
     expect(text).toContain('…and 275 more numbers — `/sms numbers` lists them all');
     expect(view.blocks.length).toBeLessThanOrEqual(100);
     for (const block of view.blocks) {
-      if (block.type === 'section') expect(block.text?.text.length ?? 0).toBeLessThanOrEqual(3000);
+      if (block.type === 'section')
+        expect((block as { text?: { text: string } }).text?.text.length ?? 0).toBeLessThanOrEqual(3000);
     }
   });
 
@@ -195,7 +196,7 @@ describe('traffic report and daily digest', () => {
     );
     const text = JSON.stringify(digest);
     expect(text).toContain('…and 5 more failures — with other reasons; `/sms traffic 24h <number>`');
-    expect(text).toContain('…and 3 more open alerts — `/sms alerts` lists them all.');
+    expect(text).toContain('…and 3 more open alerts — `/sms alerts` lists them.');
     expectWithinSlackMessageLimits(digest);
     expect(JSON.stringify(trafficReportMessage(report(15)))).not.toContain('more failures');
   });

@@ -48,7 +48,7 @@ function alertsSection(open: readonly Alert[]): Block[] {
   return listBlocks(
     `*Alerts* (${open.length} open)`,
     lines,
-    andMore(open.length - lines.length, { one: 'open alert' }, '`/sms alerts` lists them all.'),
+    andMore(open.length - lines.length, { one: 'open alert' }, '`/sms alerts` lists them.'),
   );
 }
 

@@ -62,7 +62,7 @@ export function dailyDigestMessage(r: TrafficReportView, open: readonly Alert[])
       ? ':white_check_mark: No open alerts.'
       : `:warning: ${open.length} open alert${open.length === 1 ? '' : 's'}:\n${[
           ...open.slice(0, DIGEST_ALERTS_SHOWN).map((a) => `• ${escapeMrkdwn(clip(alertText(a), 200))}`),
-          andMore(open.length - DIGEST_ALERTS_SHOWN, { one: 'open alert' }, '`/sms alerts` lists them all.'),
+          andMore(open.length - DIGEST_ALERTS_SHOWN, { one: 'open alert' }, '`/sms alerts` lists them.'),
         ]
           .filter(Boolean)
           .join('\n')}`;
