@@ -119,6 +119,8 @@ describe('"and N more": one wording for every cut list', () => {
     expect(parsed('audit 20 page 3')).toEqual({ kind: 'audit', limit: 20, page: 3 });
     expect(parsed('audit page 2')).toEqual({ kind: 'audit', limit: 10, page: 2 });
     expect(parsed('portsip page 2')).toEqual({ kind: 'portsip.routes', page: 2 });
+    expect(parsed('numbers find Desk 20 page 2')).toEqual({ kind: 'number.list', query: 'Desk 20', page: 2 });
+    expect(parsed('routes find default')).toEqual({ kind: 'route.list', query: 'default' });
     expect(parsed('numbers page 0')).toMatchObject({ ok: false, topic: 'number' });
     expect(parsed('number frobnicate')).toMatchObject({ ok: false, problem: expect.stringContaining('is not a command') });
     expect(parsed('route frobnicate')).toMatchObject({ ok: false, topic: 'route' });

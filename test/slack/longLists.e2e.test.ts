@@ -78,6 +78,12 @@ describe('long lists on an account with 300 numbers', () => {
     expect(pages[0]).toContain('*100 of 307 numbers match `20255601`*');
     expect(new Set(pages.flatMap((p) => [...numbersIn(p)])).size).toBe(100);
 
+    // A label search's next page is named with `find`, so the command it gives is one smsops reads.
+    const labelled = await everyPage('numbers find desk');
+    expect(labelled).toHaveLength(2);
+    expect(labelled[0]).toContain('`/sms numbers find desk page 2` shows the next ones.');
+    expect(new Set(labelled.flatMap((p) => [...numbersIn(p)])).size).toBe(30);
+
     const none = await runCommand(t, 'numbers 999999');
     expect(readable(none.body)).toContain('No number of the 307 matches `999999`.');
   });

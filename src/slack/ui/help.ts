@@ -18,7 +18,10 @@ export const HELP_TOPICS = {
   number: [
     ['/sms number list', 'Each number: country, SMS, inbound SMS, and where its inbound messages go.'],
     ['/sms numbers page 2', 'The next page of numbers (20 a page).'],
-    ['/sms numbers 202', 'The numbers containing these digits (or two letters for a country, or words of a label).'],
+    [
+      '/sms numbers 202',
+      'The numbers containing these digits; `/sms numbers GB` those of a country, `/sms numbers find Support` those whose label says so.',
+    ],
     ['/sms number enable-inbound +1 415 555 0100', 'Activate inbound SMS (US and Canadian numbers).'],
   ],
   webhook: [

@@ -2,6 +2,7 @@ import { matchesNumberSearch } from '../../core/numberSearch.js';
 import type { InboundActivation, NumberState, NumbersOverview } from '../../core/numbers.js';
 import { maskUrl } from '../../core/urls.js';
 import { ACTION } from '../ids.js';
+import { searchesWithoutVerb } from '../listeners/commands/parseCommand.js';
 import { blockTextLength } from './inboundSms.js';
 import { pageFooter, pageOf, paginate } from './pages.js';
 import { type Block, button, clip, code, context, escapeMrkdwn, type SlackMessage, section } from './text.js';
@@ -17,7 +18,9 @@ export interface NumberListRequest {
 
 /** The `/sms numbers` command that shows page `page` of the same search, as mrkdwn code. */
 export const numbersCommand = (query: string | undefined, page?: number): string =>
-  code(`/sms numbers${query ? ` ${query}` : ''}${page !== undefined && page > 1 ? ` page ${page}` : ''}`);
+  code(
+    `/sms numbers${query ? ` ${searchesWithoutVerb(query) ? '' : 'find '}${query}` : ''}${page !== undefined && page > 1 ? ` page ${page}` : ''}`,
+  );
 
 /** A webhook URL for Slack: its token masked (it is a credential), as code so Slack does not link or unfurl it. */
 export function webhookLabel(url: string | null, smsopsInbound: boolean): string {
@@ -104,7 +107,9 @@ export function numberListMessage(overview: NumbersOverview, request: NumberList
   blocks.push(...pageFooter(page, noun, (next) => numbersCommand(query, next)));
   if (page.count > 1 && !query)
     blocks.push(
-      context(`${numbersCommand(undefined)} followed by digits (\`202\`), a country (\`GB\`) or a label finds numbers.`),
+      context(
+        `${numbersCommand('202')} finds numbers by their digits, ${numbersCommand('GB')} by country, ${numbersCommand('Support')} by label.`,
+      ),
     );
   const where = page.count > 1 ? ` (page ${page.number} of ${page.count})` : '';
   return {

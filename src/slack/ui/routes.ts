@@ -3,6 +3,7 @@ import type { RelayRoute } from '../../core/model/relayRoute.js';
 import { matchesNumberSearch } from '../../core/numberSearch.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import type { RouteChange, RoutesOverview } from '../../core/routes.js';
+import { searchesWithoutVerb } from '../listeners/commands/parseCommand.js';
 import { webhookLabel } from './numbers.js';
 import { linesIntoTexts, pageFooter, pageOf, paginate } from './pages.js';
 import { type Block, code, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
@@ -17,7 +18,9 @@ export interface RouteListRequest {
 }
 
 const routesCommand = (query: string | undefined, page?: number): string =>
-  code(`/sms routes${query ? ` ${query}` : ''}${page !== undefined && page > 1 ? ` page ${page}` : ''}`);
+  code(
+    `/sms routes${query ? ` ${searchesWithoutVerb(query) ? '' : 'find '}${query}` : ''}${page !== undefined && page > 1 ? ` page ${page}` : ''}`,
+  );
 
 const routeText = (number: string) => (number === 'default' ? 'default' : formatPhoneForPeople(number));
 

@@ -246,6 +246,9 @@ function parseWebhookSet(escaped: string): ParsedCommand {
   return command(url ? { kind: 'webhook.set', target, url: text.slice(url.start).trim() } : { kind: 'webhook.set', target });
 }
 
+/** Whether a list command reads these words as a search without `find` before them: a number or a country code. */
+export const searchesWithoutVerb = (query: string): boolean => /^(?:[+(\d]|[A-Za-z]{2}(?:\s|$))/.test(query.trim());
+
 /**
  * The arguments of a list command: an optional search and `page N` at the end. `words` are what follows the noun (and
  * its `list` verb). Only a number-like or two-letter first word searches without `list`/`find` before it, so a
@@ -262,7 +265,7 @@ function listArgs(words: readonly string[], explicit: boolean): { query?: string
     rest.splice(at, 2);
   } else if (rest.at(-1)?.toLowerCase() === 'page') return { problem: 'Which page? e.g. `page 2`.' };
   const query = rest.join(' ').trim();
-  if (query && !explicit && !/^(?:[+(\d]|[A-Za-z]{2}$)/.test(rest[0] ?? '')) return null;
+  if (query && !explicit && !searchesWithoutVerb(query)) return null;
   return { ...(query ? { query } : {}), ...(page !== undefined ? { page } : {}) };
 }
 
