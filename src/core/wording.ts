@@ -32,3 +32,12 @@ export function duration(ms: number): string {
 
 /** A duration of at least a minute, for "open for …" and "… ago" where seconds would be noise. */
 export const durationInMinutes = (ms: number): string => duration(Math.max(MINUTE, Math.round(ms / MINUTE) * MINUTE));
+
+/**
+ * What a cut list left out and how to see it, worded the same for every list smsops shows: "…and 275 more numbers —
+ * `/sms numbers page 2` shows the next ones". Nothing when nothing was left out.
+ */
+export function andMore(hidden: number, noun: { one: string; many?: string }, how: string): string {
+  if (hidden <= 0) return '';
+  return `…and ${hidden} more ${hidden === 1 ? noun.one : (noun.many ?? `${noun.one}s`)} — ${how}`;
+}

@@ -2,5 +2,7 @@ import type { AuditEntry, NewAuditEntry } from '../model/audit.js';
 
 export interface AuditRepository {
   record(entry: NewAuditEntry): number;
-  recent(limit: number): AuditEntry[];
+  /** Newest first, skipping the `offset` newest. */
+  recent(limit: number, offset?: number): AuditEntry[];
+  count(): number;
 }

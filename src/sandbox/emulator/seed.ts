@@ -199,3 +199,26 @@ export function seedState(kind: 'default' | 'empty', clock: EmulatorClock): Emul
   });
   return state;
 }
+
+/**
+ * Adds `count` US numbers (+1 202 555 xxxx and on, every other one SMS-enabled, every tenth labelled) to an account,
+ * so a list that an account with hundreds of numbers shows can be tried and tested.
+ */
+export function addManyNumbers(state: EmulatorState, count: number): void {
+  const firstId = Math.max(1000, ...state.numbers.map((n) => n.id + 1));
+  for (let i = 0; i < count; i++) {
+    const id = firstId + i;
+    state.numbers.push(
+      number({
+        id,
+        number: String(12025560000 + i),
+        city: 'WASHINGTON, DC',
+        state: 'DC',
+        country: 'United States',
+        country_short_name: 'US',
+        sms_enabled: i % 2 === 0,
+        ...(i % 10 === 0 ? { label: `Desk ${i}` } : {}),
+      }),
+    );
+  }
+}

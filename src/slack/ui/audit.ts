@@ -1,5 +1,7 @@
 import type { AuditEntry } from '../../core/model/audit.js';
-import { code, context, escapeMrkdwn, mention, type SlackMessage, section, slackTime } from './text.js';
+import { AUDIT_DEFAULT } from '../listeners/commands/parseCommand.js';
+import { linesIntoTexts } from './pages.js';
+import { andMore, clip, code, context, escapeMrkdwn, mention, plural, type SlackMessage, section, slackTime } from './text.js';
 
 const OUTCOME_ICON = { ok: ':white_check_mark:', refused: ':no_entry:', failed: ':x:', unknown: ':grey_question:' } as const;
 
@@ -9,27 +11,55 @@ function movedNote(e: AuditEntry): string {
   return typeof moved === 'number' && moved > 0 ? ` (${moved} queued deliver${moved === 1 ? 'y' : 'ies'} moved)` : '';
 }
 
-export function auditMessage(entries: readonly AuditEntry[]): SlackMessage {
-  if (entries.length === 0) return { text: 'No changes recorded yet.', blocks: [section('No changes recorded yet.')] };
-  const lines = entries.map(
-    (e) =>
-      `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(e.target)}` : ''}: ${e.outcome}${
-        e.detail ? ` — ${escapeMrkdwn(e.detail)}` : ''
-      }${movedNote(e)}`,
-  );
-  // Section text holds 3,000 characters: the lines are spread over as many sections as needed.
-  const sections: string[] = [];
-  for (const line of lines) {
-    const last = sections.at(-1);
-    if (last !== undefined && last.length + line.length + 1 <= 2900) sections[sections.length - 1] = `${last}\n${line}`;
-    else sections.push(line);
+/** Which changes `/sms audit` shows: `limit` a page, page `page` from the newest, of `total` recorded. */
+export interface AuditWindow {
+  limit: number;
+  page: number;
+  total: number;
+}
+
+/** Room for the changes' lines: Slack refuses a message with more than about 12,000 characters of block text. */
+const AUDIT_LINES_BUDGET = 10_000;
+
+const auditCommand = (limit: number, page: number) =>
+  code(`/sms audit${limit === AUDIT_DEFAULT && page > 1 ? '' : ` ${limit}`}${page > 1 ? ` page ${page}` : ''}`);
+
+/**
+ * `/sms audit`: one page of changes, newest first, and how to see older ones; every change recorded is on some page.
+ * A page of many changes shortens each line (its detail first) so that the page fits one message.
+ */
+export function auditMessage(
+  entries: readonly AuditEntry[],
+  window: AuditWindow = { limit: entries.length, page: 1, total: entries.length },
+): SlackMessage {
+  if (window.total === 0) return { text: 'No changes recorded yet.', blocks: [section('No changes recorded yet.')] };
+  const first = (window.page - 1) * window.limit;
+  if (entries.length === 0) {
+    const last = Math.ceil(window.total / window.limit);
+    const text = `There is no page ${window.page}: ${window.total} changes make ${last} page${last === 1 ? '' : 's'} of ${window.limit}.`;
+    return { text, blocks: [section(`${text} ${auditCommand(window.limit, last)} shows the oldest.`)] };
   }
+  const perLine = Math.floor(AUDIT_LINES_BUDGET / Math.max(1, entries.length)) - 1;
+  const lines = entries.map((e) =>
+    clip(
+      `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(clip(e.target, 80))}` : ''}: ${e.outcome}${movedNote(e)}${
+        e.detail ? ` — ${escapeMrkdwn(e.detail)}` : ''
+      }`,
+      perLine,
+    ),
+  );
+  const older = window.total - first - entries.length;
+  const range = window.page > 1 ? ` (${first + 1}–${first + entries.length} of ${window.total}, page ${window.page})` : '';
+  const heading =
+    window.page > 1 ? `*Changes ${first + 1}–${first + entries.length}*` : `*Last ${plural(entries.length, 'change')}*`;
   return {
-    text: `Last ${entries.length} changes`,
+    text: `Last ${entries.length} changes${range}`,
     blocks: [
-      section(`*Last ${entries.length} change${entries.length === 1 ? '' : 's'}*`),
-      ...sections.map((s) => section(s)),
-      context('Newest first.'),
+      section(heading),
+      ...linesIntoTexts(lines).map((s) => section(s)),
+      context(
+        `Newest first. ${andMore(older, { one: 'change' }, `${auditCommand(window.limit, window.page + 1)} shows the next ${Math.min(window.limit, older)}, older ones.`)}`.trim(),
+      ),
     ],
   };
 }

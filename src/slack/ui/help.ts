@@ -17,6 +17,11 @@ export const HELP_TOPICS = {
   ],
   number: [
     ['/sms number list', 'Each number: country, SMS, inbound SMS, and where its inbound messages go.'],
+    ['/sms numbers page 2', 'The next page of numbers (20 a page).'],
+    [
+      '/sms numbers 202',
+      'The numbers containing these digits; `/sms numbers GB` those of a country, `/sms numbers find Support` those whose label says so.',
+    ],
     ['/sms number enable-inbound +1 415 555 0100', 'Activate inbound SMS (US and Canadian numbers).'],
   ],
   webhook: [
@@ -34,6 +39,7 @@ export const HELP_TOPICS = {
     ],
     ['/sms route set +14155550100 https://…', 'A route for one number; it wins over `default`.'],
     ['/sms route list', 'Where each number’s messages go.'],
+    ['/sms routes page 2', 'The next page of routes; `/sms routes 202` finds the routes of matching numbers.'],
     ['/sms route remove +14155550100', 'Remove a route (its queued messages follow `default`).'],
   ],
   relay: [
@@ -69,7 +75,10 @@ export const HELP_TOPICS = {
       'Check every link of the SMS setup (Wavix key, numbers, Sender IDs, webhooks, public URL, PortSIP, relay, channels), with fix buttons.',
     ],
   ],
-  audit: [[`/sms audit 20`, `The last changes (default 10, at most ${AUDIT_MAX}): who, what, with what result.`]],
+  audit: [
+    [`/sms audit 20`, `The last changes (default 10, at most ${AUDIT_MAX}): who, what, with what result.`],
+    ['/sms audit 20 page 2', 'Older changes, 20 a page.'],
+  ],
 } as const satisfies Record<string, ReadonlyArray<readonly [string, string]>>;
 
 export type HelpTopic = keyof typeof HELP_TOPICS;

@@ -6,10 +6,19 @@ import type { RoutesOverview } from '../../core/routes.js';
 import type { RelayStatus } from '../../relay/operations.js';
 import { ACTION } from '../ids.js';
 import { alertText } from './alerts.js';
-import { inboundLine, webhookLine } from './numbers.js';
+import { inboundLine, NUMBERS_PER_PAGE, numbersCommand, webhookLine } from './numbers.js';
+import { linesIntoTexts } from './pages.js';
 import { routeListMessage } from './routes.js';
 import { senderIdLabel } from './senderIds.js';
-import { type Block, button, clip, context, duration, escapeMrkdwn, formatTime, section } from './text.js';
+import { andMore, type Block, button, clip, context, duration, escapeMrkdwn, section, slackTime } from './text.js';
+
+/** How many of each list the Home tab shows: a glance, each with the command that lists the rest. */
+export const HOME_SHOWN = { alerts: 15, senderIds: 30, numbers: 25 } as const;
+
+/** The heading and lines of a list as sections (3,000 characters each), then what was left out and where to see it. */
+function listBlocks(heading: string, lines: readonly string[], more: string): Block[] {
+  return [...linesIntoTexts([heading, ...lines]).map((text) => section(text)), ...(more ? [context(more)] : [])];
+}
 
 export interface HomeState {
   senderIds: readonly SenderIdRecord[];
@@ -31,12 +40,16 @@ function senderIdSummary(record: SenderIdRecord): string {
   return `• *${senderIdLabel(record)}* (${record.type}): ${parts.join(' · ') || 'no countries'}`;
 }
 
-function alertsSection(open: readonly Alert[]): Block {
-  if (open.length === 0) return section('*Alerts*\n:white_check_mark: None open.');
+function alertsSection(open: readonly Alert[]): Block[] {
+  if (open.length === 0) return [section('*Alerts*\n:white_check_mark: None open.')];
   const lines = open
-    .slice(0, 15)
+    .slice(0, HOME_SHOWN.alerts)
     .map((a) => `• ${a.severity === 'critical' ? ':rotating_light:' : ':warning:'} ${escapeMrkdwn(clip(alertText(a), 250))}`);
-  return section(`*Alerts* (${open.length} open)\n${lines.join('\n')}`);
+  return listBlocks(
+    `*Alerts* (${open.length} open)`,
+    lines,
+    andMore(open.length - lines.length, { one: 'open alert' }, '`/sms alerts` lists them.'),
+  );
 }
 
 function relaySection(relay: RelayStatus): Block {
@@ -49,7 +62,7 @@ function relaySection(relay: RelayStatus): Block {
       ? ':white_check_mark: Nothing waiting.'
       : `${relay.pending} waiting${relay.oldestPendingAgeMs !== null ? ` (oldest ${duration(relay.oldestPendingAgeMs)})` : ''}, ${relay.dead} dead.`;
   return section(
-    `*Relay*\n${health} Last delivery ${lastSuccess === null ? 'never' : formatTime(lastSuccess)}. \`/sms relay status\` has the detail.`,
+    `*Relay*\n${health} Last delivery ${lastSuccess === null ? 'never' : slackTime(lastSuccess)}. \`/sms relay status\` has the detail.`,
   );
 }
 
@@ -59,12 +72,31 @@ function numbersSection(numbers: HomeState['numbers']): Block[] {
     return [section(`*Numbers*\n:warning: Wavix could not be read: ${escapeMrkdwn(numbers.unavailable)}`)];
   if (numbers.numbers.length === 0) return [section('*Numbers*\nNo numbers on the Wavix account.')];
   const lines = numbers.numbers
-    .slice(0, 25)
+    .slice(0, HOME_SHOWN.numbers)
     .map(
       (n) =>
         `• *${escapeMrkdwn(n.display)}* (${n.country}) ${inboundLine(n)}${webhookLine(n, numbers.smsopsUrlKnown).replace('\n', ' ')}`,
     );
-  return [section(`*Numbers*\n${lines.join('\n')}`)];
+  const hidden = numbers.numbers.length - lines.length;
+  return listBlocks(
+    hidden > 0 ? `*Numbers* (${numbers.numbers.length})` : '*Numbers*',
+    lines,
+    andMore(
+      hidden,
+      { one: 'number' },
+      `${numbersCommand(undefined)} lists them all, ${NUMBERS_PER_PAGE} a page (${numbersCommand(undefined, 2)} and on); ${numbersCommand('202')} finds those with 202 in them.`,
+    ),
+  );
+}
+
+function senderIdsSection(records: readonly SenderIdRecord[]): Block[] {
+  if (records.length === 0) return [section('*Sender IDs*\nNone known yet. `/sms senderid list` reads them from Wavix.')];
+  const lines = records.slice(0, HOME_SHOWN.senderIds).map(senderIdSummary);
+  return listBlocks(
+    '*Sender IDs*',
+    lines,
+    andMore(records.length - lines.length, { one: 'Sender ID' }, '`/sms senderid list` lists them.'),
+  );
 }
 
 /**
@@ -74,21 +106,17 @@ function numbersSection(numbers: HomeState['numbers']): Block[] {
 export function homeView(state: HomeState): types.HomeView {
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: 'smsops' } },
-    alertsSection(state.openAlerts),
+    ...alertsSection(state.openAlerts),
     relaySection(state.relay),
     { type: 'divider' },
-    section(
-      state.senderIds.length > 0
-        ? `*Sender IDs*\n${state.senderIds.slice(0, 30).map(senderIdSummary).join('\n')}`
-        : '*Sender IDs*\nNone known yet. `/sms senderid list` reads them from Wavix.',
-    ),
+    ...senderIdsSection(state.senderIds),
     { type: 'actions', elements: [button({ text: 'Request a Sender ID', actionId: ACTION.openSenderIdForm, value: 'home' })] },
     { type: 'divider' },
     ...numbersSection(state.numbers),
     { type: 'divider' },
     ...routeListMessage(state.routes).blocks,
     { type: 'divider' },
-    context(`Updated ${formatTime(state.now)}. \`/sms help\` lists every command; \`/sms traffic 24h\` charts the traffic.`),
+    context(`Updated ${slackTime(state.now)}. \`/sms help\` lists every command; \`/sms traffic 24h\` charts the traffic.`),
   ];
   return { type: 'home', blocks: blocks.slice(0, 100) };
 }

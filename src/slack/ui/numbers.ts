@@ -1,7 +1,26 @@
+import { matchesNumberSearch } from '../../core/numberSearch.js';
 import type { InboundActivation, NumberState, NumbersOverview } from '../../core/numbers.js';
 import { maskUrl } from '../../core/urls.js';
 import { ACTION } from '../ids.js';
-import { type Block, button, code, context, escapeMrkdwn, type SlackMessage, section } from './text.js';
+import { searchesWithoutVerb } from '../listeners/commands/parseCommand.js';
+import { blockTextLength } from './inboundSms.js';
+import { pageFooter, pageOf, paginate } from './pages.js';
+import { type Block, button, clip, code, context, escapeMrkdwn, type SlackMessage, section } from './text.js';
+
+/** Numbers a page of `/sms numbers`: 20 numbers with their buttons stay inside Slack's 50 blocks. */
+export const NUMBERS_PER_PAGE = 20;
+
+/** What `/sms numbers` was asked: a search ("202", "GB", a label) and a page. */
+export interface NumberListRequest {
+  query?: string;
+  page?: number;
+}
+
+/** The `/sms numbers` command that shows page `page` of the same search, as mrkdwn code. */
+export const numbersCommand = (query: string | undefined, page?: number): string =>
+  code(
+    `/sms numbers${query ? ` ${searchesWithoutVerb(query) ? '' : 'find '}${query}` : ''}${page !== undefined && page > 1 ? ` page ${page}` : ''}`,
+  );
 
 /** A webhook URL for Slack: its token masked (it is a credential), as code so Slack does not link or unfurl it. */
 export function webhookLabel(url: string | null, smsopsInbound: boolean): string {
@@ -28,7 +47,7 @@ export function webhookLine(n: NumberState, smsopsUrlKnown: boolean): string {
 }
 
 function numberBlocks(n: NumberState, overview: NumbersOverview): Block[] {
-  const label = n.label ? ` · ${escapeMrkdwn(n.label)}` : '';
+  const label = n.label ? ` · ${escapeMrkdwn(clip(n.label, 100))}` : '';
   const blocks: Block[] = [
     section(`*${escapeMrkdwn(n.display)}* (${n.country})${label}\n${inboundLine(n)}${webhookLine(n, overview.smsopsUrlKnown)}`),
   ];
@@ -43,7 +62,11 @@ function numberBlocks(n: NumberState, overview: NumbersOverview): Block[] {
   return blocks;
 }
 
-export function numberListMessage(overview: NumbersOverview): SlackMessage {
+/**
+ * `/sms numbers`: the account default webhook, then one page of the numbers (all of them, or those a search names)
+ * with their buttons, and where the page sits with the command for the next one; every number is on some page.
+ */
+export function numberListMessage(overview: NumbersOverview, request: NumberListRequest = {}): SlackMessage {
   const header = `*Account default inbound webhook*: ${webhookLabel(overview.accountWebhook, overview.accountPointsAtSmsops)}${
     overview.accountWebhook && overview.smsopsUrlKnown && !overview.accountPointsAtSmsops ? ' :warning: *not smsops*' : ''
   }`;
@@ -57,17 +80,46 @@ export function numberListMessage(overview: NumbersOverview): SlackMessage {
   }
   if (!overview.smsopsUrlKnown)
     blocks.push(context('PUBLIC_BASE_URL is not set, so smsops cannot tell whether a webhook points at it.'));
-  // 50 blocks per message: numbers beyond what fits are counted, not silently dropped.
-  let shown = 0;
-  for (const n of overview.numbers) {
-    const more = numberBlocks(n, overview);
-    if (blocks.length + more.length > 48) break;
-    blocks.push(...more);
-    shown += 1;
+  const query = request.query?.trim() || undefined;
+  if (overview.numbers.length === 0) {
+    blocks.push(section('There are no numbers on this Wavix account.'));
+    return { text: '0 numbers on the Wavix account', blocks };
   }
-  if (shown < overview.numbers.length) blocks.push(context(`${overview.numbers.length - shown} more numbers are not shown.`));
-  if (overview.numbers.length === 0) blocks.push(section('There are no numbers on this Wavix account.'));
-  return { text: `${overview.numbers.length} numbers on the Wavix account`, blocks };
+  const found = query ? overview.numbers.filter((n) => matchesNumberSearch(n, query)) : overview.numbers;
+  if (found.length === 0) {
+    blocks.push(
+      section(
+        `No number of the ${overview.numbers.length} matches ${code(query ?? '')}. ${numbersCommand(undefined)} lists them all.`,
+      ),
+    );
+    return { text: escapeMrkdwn(`No number matches ${query}`), blocks };
+  }
+  const show = (n: NumberState) => numberBlocks(n, overview);
+  const pages = paginate(found, show, {
+    reservedBlocks: blocks.length + 2,
+    reservedText: blockTextLength(blocks) + 700,
+    maxItems: NUMBERS_PER_PAGE,
+  });
+  const page = pageOf(pages, request.page ?? 1);
+  if (query) blocks.push(section(`*${found.length} of ${overview.numbers.length} numbers match ${code(query)}*`));
+  for (const n of page.items) blocks.push(...show(n));
+  const noun = query ? { one: 'matching number' } : { one: 'number' };
+  blocks.push(...pageFooter(page, noun, (next) => numbersCommand(query, next)));
+  if (page.count > 1 && !query)
+    blocks.push(
+      context(
+        `${numbersCommand('202')} finds numbers by their digits, ${numbersCommand('GB')} by country, ${numbersCommand('Support')} by label.`,
+      ),
+    );
+  const where = page.count > 1 ? ` (page ${page.number} of ${page.count})` : '';
+  return {
+    text: escapeMrkdwn(
+      query
+        ? `${found.length} of ${overview.numbers.length} numbers match ${query}${where}`
+        : `${overview.numbers.length} numbers on the Wavix account${where}`,
+    ),
+    blocks,
+  };
 }
 
 export function inboundEnabledMessage(result: InboundActivation): SlackMessage {

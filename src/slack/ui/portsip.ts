@@ -2,7 +2,11 @@ import { formatPhoneForPeople } from '../../core/phone.js';
 import type { RouteProposal } from '../../core/portsipSetup.js';
 import { maskUrl } from '../../core/urls.js';
 import { ACTION } from '../ids.js';
+import { pageFooter, pageOf, paginate } from './pages.js';
 import { type Block, button, code, context, escapeMrkdwn, plural, type SlackMessage, section } from './text.js';
+
+/** Route proposals a page of `/sms portsip`, each a section with its button. */
+export const PROPOSALS_PER_PAGE = 20;
 
 /** The button's value names the proposal, never its URL: the URL's last segment is a credential Slack need not hold. */
 export const proposalValue = (p: Pick<RouteProposal, 'number'> & { configuration: { id: string } }) =>
@@ -27,8 +31,34 @@ function proposalBlock(line: string, p: RouteProposal): Block {
   return { ...block, accessory: button({ text: 'Use this route', actionId: ACTION.usePortsipRoute, value: proposalValue(p) }) };
 }
 
-/** `/sms portsip`: PortSIP's Wavix SMS configurations as routes smsops could use, one button each. */
-export function routeProposalsMessage(proposals: readonly RouteProposal[]): SlackMessage {
+function proposalBlocks(p: RouteProposal): Block[] {
+  const target =
+    p.number === 'default'
+      ? '*default* (every number without its own route)'
+      : `*${escapeMrkdwn(formatPhoneForPeople(p.number))}*`;
+  const status = p.alreadyInPlace
+    ? ':white_check_mark: already in place'
+    : p.currentUrl
+      ? `replaces ${code(maskUrl(p.currentUrl))}`
+      : 'no route yet';
+  const shared =
+    p.alsoClaimedBy.length > 0 ? `\n:warning: also on the trunk of ${p.alsoClaimedBy.map(escapeMrkdwn).join(', ')}` : '';
+  const remark = p.refusedBecause
+    ? `\n:no_entry: ${escapeMrkdwn(p.refusedBecause)}`
+    : p.destinationNote
+      ? `\n:house: ${escapeMrkdwn(p.destinationNote)}`
+      : '';
+  const line = `${target} → ${escapeMrkdwn(p.configuration.name)}: ${code(maskUrl(p.portsipUrl))}\n${status}${shared}${remark}`;
+  return [p.alreadyInPlace || p.refusedBecause ? section(line) : proposalBlock(line, p)];
+}
+
+const portsipCommand = (page: number) => code(`/sms portsip${page > 1 ? ` page ${page}` : ''}`);
+
+/**
+ * `/sms portsip`: PortSIP's Wavix SMS configurations as routes smsops could use, one button each; a PBX with a DID
+ * pool proposes one route per number, so they come a page at a time, every one on some page.
+ */
+export function routeProposalsMessage(proposals: readonly RouteProposal[], request: { page?: number } = {}): SlackMessage {
   if (proposals.length === 0) {
     return {
       text: 'PortSIP has no enabled SMS configuration on a Wavix trunk.',
@@ -40,29 +70,14 @@ export function routeProposalsMessage(proposals: readonly RouteProposal[]): Slac
       ],
     };
   }
+  const pages = paginate(proposals, proposalBlocks, { reservedBlocks: 3, reservedText: 900, maxItems: PROPOSALS_PER_PAGE });
+  const page = pageOf(pages, request.page ?? 1);
   const blocks: Block[] = [
     section(`*PortSIP SMS configurations on Wavix* (${proposals.length} route${proposals.length === 1 ? '' : 's'})`),
+    ...page.items.flatMap(proposalBlocks),
+    ...pageFooter(page, { one: 'route proposal' }, portsipCommand),
+    context('Routes can also be set by hand: `/sms route set default <url>`. Changes are audited.'),
   ];
-  for (const p of proposals.slice(0, 40)) {
-    const target =
-      p.number === 'default'
-        ? '*default* (every number without its own route)'
-        : `*${escapeMrkdwn(formatPhoneForPeople(p.number))}*`;
-    const status = p.alreadyInPlace
-      ? ':white_check_mark: already in place'
-      : p.currentUrl
-        ? `replaces ${code(maskUrl(p.currentUrl))}`
-        : 'no route yet';
-    const shared =
-      p.alsoClaimedBy.length > 0 ? `\n:warning: also on the trunk of ${p.alsoClaimedBy.map(escapeMrkdwn).join(', ')}` : '';
-    const remark = p.refusedBecause
-      ? `\n:no_entry: ${escapeMrkdwn(p.refusedBecause)}`
-      : p.destinationNote
-        ? `\n:house: ${escapeMrkdwn(p.destinationNote)}`
-        : '';
-    const line = `${target} → ${escapeMrkdwn(p.configuration.name)}: ${code(maskUrl(p.portsipUrl))}\n${status}${shared}${remark}`;
-    blocks.push(p.alreadyInPlace || p.refusedBecause ? section(line) : proposalBlock(line, p));
-  }
-  blocks.push(context('Routes can also be set by hand: `/sms route set default <url>`. Changes are audited.'));
-  return { text: `${plural(proposals.length, 'route proposal')} from PortSIP`, blocks };
+  const where = page.count > 1 ? ` (page ${page.number} of ${page.count})` : '';
+  return { text: `${plural(proposals.length, 'route proposal')} from PortSIP${where}`, blocks };
 }

@@ -1,9 +1,26 @@
 import { destinationRemark } from '../../core/destinationUrls.js';
 import type { RelayRoute } from '../../core/model/relayRoute.js';
+import { matchesNumberSearch } from '../../core/numberSearch.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import type { RouteChange, RoutesOverview } from '../../core/routes.js';
+import { searchesWithoutVerb } from '../listeners/commands/parseCommand.js';
 import { webhookLabel } from './numbers.js';
-import { context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
+import { linesIntoTexts, pageFooter, pageOf, paginate } from './pages.js';
+import { type Block, code, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
+
+/** Routes a page of `/sms routes`. */
+export const ROUTES_PER_PAGE = 40;
+
+/** What `/sms routes` was asked: a search (digits of a number, or `default`) and a page. */
+export interface RouteListRequest {
+  query?: string;
+  page?: number;
+}
+
+const routesCommand = (query: string | undefined, page?: number): string =>
+  code(
+    `/sms routes${query ? ` ${searchesWithoutVerb(query) ? '' : 'find '}${query}` : ''}${page !== undefined && page > 1 ? ` page ${page}` : ''}`,
+  );
 
 const routeText = (number: string) => (number === 'default' ? 'default' : formatPhoneForPeople(number));
 
@@ -25,8 +42,11 @@ export function remarkOf(url: string): string {
   return remark.note ? `\n:house: ${escapeMrkdwn(remark.note)}` : '';
 }
 
-export function routeListMessage(overview: RoutesOverview): SlackMessage {
-  const lines = overview.routes.map(routeLine);
+/**
+ * `/sms routes` (and the Home tab's routes): one page of the routes, or of those a search names, with where the page
+ * sits and the command for the next one; every route is on some page.
+ */
+export function routeListMessage(overview: RoutesOverview, request: RouteListRequest = {}): SlackMessage {
   const fallback = overview.routes.some((r) => r.number === 'default')
     ? []
     : [
@@ -35,18 +55,43 @@ export function routeListMessage(overview: RoutesOverview): SlackMessage {
               overview.fallbackPortsipUrl,
             ).replace('\n', ' ')}`
           : 'Numbers without a route are not relayed to PortSIP (no `default` route, no PORTSIP_WEBHOOK_URL); they are still stored and posted in Slack.',
-      ];
-  return {
-    text: `${overview.routes.length} route${overview.routes.length === 1 ? '' : 's'}`,
-    blocks: [
-      section(
-        lines.length > 0
-          ? `*Routes*\n${lines.slice(0, 40).join('\n')}`
-          : 'No routes yet. `/sms route set default <PortSIP webhook URL>` adds one.',
-      ),
-      ...fallback.map((text) => context(text)),
-    ],
-  };
+      ].map((text) => context(text));
+  const summary = `${overview.routes.length} route${overview.routes.length === 1 ? '' : 's'}`;
+  if (overview.routes.length === 0) {
+    return {
+      text: summary,
+      blocks: [section('No routes yet. `/sms route set default <PortSIP webhook URL>` adds one.'), ...fallback],
+    };
+  }
+  const query = request.query?.trim() || undefined;
+  const found = query
+    ? overview.routes.filter((r) =>
+        r.number === 'default' ? query.toLowerCase() === 'default' : matchesNumberSearch({ e164: r.number }, query),
+      )
+    : overview.routes;
+  if (found.length === 0) {
+    return {
+      text: escapeMrkdwn(`No route matches ${query}`),
+      blocks: [
+        section(`*Routes*\nNo route of the ${summary} matches ${code(query ?? '')}. ${routesCommand(undefined)} lists them all.`),
+        ...fallback,
+      ],
+    };
+  }
+  const pages = paginate(found, (r) => [section(routeLine(r))], {
+    reservedBlocks: 8,
+    reservedText: 1200,
+    maxItems: ROUTES_PER_PAGE,
+  });
+  const page = pageOf(pages, request.page ?? 1);
+  const title = query ? `*Routes matching ${code(query)}* (${found.length} of ${overview.routes.length})` : '*Routes*';
+  const texts = linesIntoTexts([title, ...page.items.map(routeLine)]);
+  const blocks: Block[] = [
+    ...texts.map((text) => section(text)),
+    ...pageFooter(page, query ? { one: 'matching route' } : { one: 'route' }, (next) => routesCommand(query, next)),
+    ...fallback,
+  ];
+  return { text: page.count > 1 ? `${summary} (page ${page.number} of ${page.count})` : summary, blocks };
 }
 
 /** What the change did to messages already queued: moved to the new route and sent now, or left without one. */

@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 
-export { duration, durationInMinutes, plural } from '../../core/wording.js';
+export { andMore, duration, durationInMinutes, plural } from '../../core/wording.js';
 
 export type Block = types.KnownBlock;
 

@@ -2,7 +2,10 @@ import type { Alert } from '../../core/model/alert.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import type { trafficReport } from '../../core/traffic.js';
 import { alertText } from './alerts.js';
-import { type Block, clip, context, escapeMrkdwn, formatTime, type SlackMessage, section } from './text.js';
+import { andMore, type Block, clip, context, escapeMrkdwn, type SlackMessage, section, slackTime } from './text.js';
+
+/** Open alerts the daily digest lists; the rest are counted, with the command that lists them all. */
+export const DIGEST_ALERTS_SHOWN = 10;
 
 export type TrafficReportView = ReturnType<typeof trafficReport>;
 
@@ -24,9 +27,17 @@ function figures(r: TrafficReportView): Block[] {
     ),
   ];
   if (r.topFailures.length > 0) {
+    // The store keeps the top reasons only: the failures of every other reason are counted from the total.
+    const listed = r.topFailures.reduce((sum, f) => sum + f.count, 0);
+    const command = `/sms traffic ${r.period}${r.number ? '' : ' <number>'}`;
+    const more = andMore(
+      t.failed - listed,
+      { one: 'failure', many: 'failures' },
+      r.number ? 'with other reasons.' : `with other reasons; \`${command}\` shows the top reasons of one number.`,
+    );
     blocks.push(
       section(
-        `*Top failure reasons*\n${r.topFailures.map((f) => `• ${escapeMrkdwn(clip(f.reason, 150))}: ${f.count}`).join('\n')}`,
+        `*Top failure reasons*\n${r.topFailures.map((f) => `• ${escapeMrkdwn(clip(f.reason, 150))}: ${f.count}`).join('\n')}${more ? `\n${more}` : ''}`,
       ),
     );
   }
@@ -37,7 +48,7 @@ function figures(r: TrafficReportView): Block[] {
 export function trafficReportMessage(r: TrafficReportView, chartNote?: string): SlackMessage {
   const title = `*Traffic, ${PERIOD_WORDS[r.period as keyof typeof PERIOD_WORDS] ?? r.period}, ${escapeMrkdwn(who(r))}*`;
   const blocks: Block[] = [section(title), ...figures(r)];
-  blocks.push(context(`${formatTime(r.fromMs)} to ${formatTime(r.toMs)}. ${chartNote ?? ''}`.trim()));
+  blocks.push(context(`${slackTime(r.fromMs)} to ${slackTime(r.toMs)}. ${chartNote ?? ''}`.trim()));
   return {
     text: `Traffic ${r.period}: ${r.totals.sent} sent, ${r.totals.failed} failed, ${r.totals.inbound} inbound, delivery rate ${rate(r)}`,
     blocks,
@@ -49,14 +60,16 @@ export function dailyDigestMessage(r: TrafficReportView, open: readonly Alert[])
   const alertsText =
     open.length === 0
       ? ':white_check_mark: No open alerts.'
-      : `:warning: ${open.length} open alert${open.length === 1 ? '' : 's'}:\n${open
-          .slice(0, 10)
-          .map((a) => `• ${escapeMrkdwn(clip(alertText(a), 200))}`)
+      : `:warning: ${open.length} open alert${open.length === 1 ? '' : 's'}:\n${[
+          ...open.slice(0, DIGEST_ALERTS_SHOWN).map((a) => `• ${escapeMrkdwn(clip(alertText(a), 200))}`),
+          andMore(open.length - DIGEST_ALERTS_SHOWN, { one: 'open alert' }, '`/sms alerts` lists them.'),
+        ]
+          .filter(Boolean)
           .join('\n')}`;
   return {
     text: `Daily SMS digest: ${r.totals.sent} sent, ${r.totals.failed} failed, ${r.totals.inbound} inbound, delivery rate ${rate(r)}`,
     blocks: [
-      section(`:bar_chart: *Daily SMS digest*, ${formatTime(r.fromMs)} to ${formatTime(r.toMs)}`),
+      section(`:bar_chart: *Daily SMS digest*, ${slackTime(r.fromMs)} to ${slackTime(r.toMs)}`),
       ...figures(r),
       section(alertsText),
     ],

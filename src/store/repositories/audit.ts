@@ -17,7 +17,8 @@ export function createAuditRepository(db: Db, now: () => number = Date.now): Aud
   const insert = db.prepare(
     'INSERT INTO audit_log (at, actor, action, target, params, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
-  const recent = db.prepare<[number], AuditRow>('SELECT * FROM audit_log ORDER BY at DESC, id DESC LIMIT ?');
+  const recent = db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log ORDER BY at DESC, id DESC LIMIT ? OFFSET ?');
+  const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM audit_log');
   return {
     record: (entry) =>
       Number(
@@ -31,6 +32,8 @@ export function createAuditRepository(db: Db, now: () => number = Date.now): Aud
           entry.detail ?? null,
         ).lastInsertRowid,
       ),
-    recent: (limit) => recent.all(limit).map((row) => ({ ...row, params: JSON.parse(row.params) as Record<string, unknown> })),
+    count: () => count.get()?.n ?? 0,
+    recent: (limit, offset = 0) =>
+      recent.all(limit, offset).map((row) => ({ ...row, params: JSON.parse(row.params) as Record<string, unknown> })),
   };
 }

@@ -1,16 +1,16 @@
 import { enableInboundSms, listNumbers } from '../../../core/numbers.js';
 import { errorMessage } from '../../ui/errors.js';
-import { inboundEnabledMessage, numberListMessage } from '../../ui/numbers.js';
+import { inboundEnabledMessage, type NumberListRequest, numberListMessage } from '../../ui/numbers.js';
 import { type Interaction, logFailure } from '../context.js';
 
-export async function listNumbersCommand(interaction: Interaction): Promise<void> {
+export async function listNumbersCommand(interaction: Interaction, request: NumberListRequest = {}): Promise<void> {
   const overview = await listNumbers(interaction.deps.services);
   if (!overview.ok) {
     logFailure(interaction.deps.logger, 'number list', overview.error);
     await interaction.reply(errorMessage(overview.error, 'list the numbers'));
     return;
   }
-  await interaction.reply(numberListMessage(overview.value));
+  await interaction.reply(numberListMessage(overview.value, request));
 }
 
 export async function enableInboundCommand(

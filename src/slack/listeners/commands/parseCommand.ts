@@ -15,13 +15,13 @@ export type SmsCommand =
   | { kind: 'senderid.list' }
   | { kind: 'senderid.status'; query: string }
   | { kind: 'senderid.reject'; query: string; country: string; reason: string }
-  | { kind: 'number.list' }
+  | { kind: 'number.list'; query?: string; page?: number }
   | { kind: 'number.enable-inbound'; number: string }
   | { kind: 'webhook.set'; target: string; url?: string }
   | { kind: 'route.set'; number: string; url: string | null; channel: ChannelRef | null }
-  | { kind: 'route.list' }
+  | { kind: 'route.list'; query?: string; page?: number }
   | { kind: 'route.remove'; number: string }
-  | { kind: 'audit'; limit: number }
+  | { kind: 'audit'; limit: number; page?: number }
   | { kind: 'relay.status' }
   | { kind: 'relay.replay'; target: string }
   | { kind: 'inbox'; number?: string }
@@ -31,7 +31,7 @@ export type SmsCommand =
   | { kind: 'jobs.run'; job: string }
   | { kind: 'traffic'; args: string[] }
   | { kind: 'doctor' }
-  | { kind: 'portsip.routes' };
+  | { kind: 'portsip.routes'; page?: number };
 
 /** A channel as typed: picked from Slack's list (an ID) or a plain `#name` (resolved by the command, never guessed here). */
 export type ChannelRef = { id: string } | { name: string };
@@ -246,6 +246,29 @@ function parseWebhookSet(escaped: string): ParsedCommand {
   return command(url ? { kind: 'webhook.set', target, url: text.slice(url.start).trim() } : { kind: 'webhook.set', target });
 }
 
+/** Whether a list command reads these words as a search without `find` before them: a number or a country code. */
+export const searchesWithoutVerb = (query: string): boolean => /^(?:[+(\d]|[A-Za-z]{2}(?:\s|$))/.test(query.trim());
+
+/**
+ * The arguments of a list command: an optional search and `page N` at the end. `words` are what follows the noun (and
+ * its `list` verb). Only a number-like or two-letter first word searches without `list`/`find` before it, so a
+ * mistyped verb is still named as one.
+ */
+function listArgs(words: readonly string[], explicit: boolean): { query?: string; page?: number } | { problem: string } | null {
+  const rest = [...words];
+  let page: number | undefined;
+  const at = rest.length - 2;
+  if (at >= 0 && rest[at]?.toLowerCase() === 'page') {
+    const n = Number(rest[at + 1]);
+    if (!Number.isInteger(n) || n < 1) return { problem: `${code(`page ${rest[at + 1] ?? ''}`)}: give a page number from 1.` };
+    page = n;
+    rest.splice(at, 2);
+  } else if (rest.at(-1)?.toLowerCase() === 'page') return { problem: 'Which page? e.g. `page 2`.' };
+  const query = rest.join(' ').trim();
+  if (query && !explicit && !searchesWithoutVerb(query)) return null;
+  return { ...(query ? { query } : {}), ...(page !== undefined ? { page } : {}) };
+}
+
 export function parseSmsCommand(rawText: string): ParsedCommand {
   const text = rawText.trim();
   // Links are unwrapped per argument, so that a URL's label cannot hide its target; entities are decoded with them.
@@ -299,13 +322,23 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
 
     case 'number':
     case 'numbers':
-      if (verb === undefined || verb === 'list' || verb === 'ls') return command({ kind: 'number.list' });
+      if (verb !== 'enable-inbound' && verb !== 'enable') {
+        const explicit = verb === 'list' || verb === 'ls' || verb === 'find' || verb === 'search';
+        const args = listArgs(
+          allWords()
+            .slice(explicit ? 2 : 1)
+            .map(unescapeSlack),
+          explicit,
+        );
+        if (args && 'problem' in args) return usage(args.problem, 'number');
+        if (args) return command({ kind: 'number.list', ...args });
+      }
       if (verb === 'enable-inbound' || verb === 'enable') {
         const number = unescapeSlack(restAfter(2)).trim();
         if (!number) return usage('Which number? e.g. `/sms number enable-inbound +1 415 555 0100`.', 'number');
         return command({ kind: 'number.enable-inbound', number });
       }
-      return usage(`${code(`number ${unescapeSlack(verb)}`)} is not a command.`, 'number');
+      return usage(`${code(`number ${unescapeSlack(verb ?? '')}`)} is not a command.`, 'number');
 
     case 'webhook':
     case 'webhooks': {
@@ -316,14 +349,24 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
 
     case 'route':
     case 'routes': {
-      if (verb === undefined || verb === 'list' || verb === 'ls') return command({ kind: 'route.list' });
+      if (verb !== 'set' && verb !== 'remove' && verb !== 'rm' && verb !== 'delete') {
+        const explicit = verb === 'list' || verb === 'ls' || verb === 'find';
+        const args = listArgs(
+          allWords()
+            .slice(explicit ? 2 : 1)
+            .map(unescapeSlack),
+          explicit,
+        );
+        if (args && 'problem' in args) return usage(args.problem, 'route');
+        if (args) return command({ kind: 'route.list', ...args });
+      }
       if (verb === 'set') return parseRouteSet(restAfter(2));
       if (verb === 'remove' || verb === 'rm' || verb === 'delete') {
         const number = unescapeSlack(restAfter(2)).trim();
         if (!number) return usage('Which route? `default` or a number.', 'route');
         return command({ kind: 'route.remove', number });
       }
-      return usage(`${code(`route ${unescapeSlack(verb)}`)} is not a command.`, 'route');
+      return usage(`${code(`route ${unescapeSlack(verb ?? '')}`)} is not a command.`, 'route');
     }
 
     case 'relay': {
@@ -343,11 +386,15 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
 
     case 'audit': {
       if (verb === undefined) return command({ kind: 'audit', limit: AUDIT_DEFAULT });
-      const limit = Number(verb);
+      const args = listArgs(allWords().slice(1).map(unescapeSlack), true);
+      if (args && 'problem' in args) return usage(args.problem, 'audit');
+      const page = args?.page !== undefined ? { page: args.page } : {};
+      if (!args?.query) return command({ kind: 'audit', limit: AUDIT_DEFAULT, ...page });
+      const limit = Number(args.query);
       if (!Number.isInteger(limit) || limit < 1 || limit > AUDIT_MAX) {
-        return usage(`${code(`audit ${unescapeSlack(verb)}`)}: give a count from 1 to ${AUDIT_MAX}.`, 'audit');
+        return usage(`${code(`audit ${args.query}`)}: give a count from 1 to ${AUDIT_MAX}.`, 'audit');
       }
-      return command({ kind: 'audit', limit });
+      return command({ kind: 'audit', limit, ...page });
     }
 
     case 'alerts':
@@ -382,8 +429,17 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
       return command({ kind: 'doctor' });
 
     case 'portsip':
-      if (verb === undefined || verb === 'routes') return command({ kind: 'portsip.routes' });
-      return usage(`${code(`portsip ${unescapeSlack(verb)}`)} is not a command.`, 'portsip');
+      if (verb === undefined || verb === 'routes' || verb === 'page') {
+        const args = listArgs(
+          allWords()
+            .slice(verb === 'routes' ? 2 : 1)
+            .map(unescapeSlack),
+          false,
+        );
+        if (args && 'problem' in args) return usage(args.problem, 'portsip');
+        if (args && args.query === undefined) return command({ kind: 'portsip.routes', ...args });
+      }
+      return usage(`${code(`portsip ${unescapeSlack(verb ?? '')}`)} is not a command.`, 'portsip');
 
     default:
       return usage(`${code(unescapeSlack(words[0] ?? ''))} is not an /sms command.`);

@@ -6,7 +6,7 @@ import { portsipNotConfiguredMessage, proposalValue, routeProposalsMessage } fro
 import { routeSetMessage } from '../../ui/routes.js';
 import { type Interaction, logFailure } from '../context.js';
 
-export async function portsipRoutesCommand(interaction: Interaction): Promise<void> {
+export async function portsipRoutesCommand(interaction: Interaction, request: { page?: number } = {}): Promise<void> {
   const { portsip, services, logger } = interaction.deps;
   if (!portsip) {
     await interaction.reply(portsipNotConfiguredMessage());
@@ -18,7 +18,7 @@ export async function portsipRoutesCommand(interaction: Interaction): Promise<vo
     await interaction.reply(errorMessage(proposals.error, 'read PortSIP'));
     return;
   }
-  await interaction.reply(routeProposalsMessage(proposals.value));
+  await interaction.reply(routeProposalsMessage(proposals.value, request));
 }
 
 class ProposalGoneError extends AppError {

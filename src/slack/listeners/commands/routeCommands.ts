@@ -1,7 +1,7 @@
 import { listRoutes, removeRoute, setRoute } from '../../../core/routes.js';
 import { resolveChannel } from '../../channelLookup.js';
 import { errorMessage } from '../../ui/errors.js';
-import { routeListMessage, routeRemovedMessage, routeSetMessage } from '../../ui/routes.js';
+import { type RouteListRequest, routeListMessage, routeRemovedMessage, routeSetMessage } from '../../ui/routes.js';
 import { type Interaction, logFailure } from '../context.js';
 import type { ChannelRef } from './parseCommand.js';
 
@@ -32,8 +32,8 @@ export async function setRouteCommand(
   await interaction.reply(routeSetMessage(result.value));
 }
 
-export async function listRoutesCommand(interaction: Interaction): Promise<void> {
-  await interaction.reply(routeListMessage(listRoutes(interaction.deps.services)));
+export async function listRoutesCommand(interaction: Interaction, request: RouteListRequest = {}): Promise<void> {
+  await interaction.reply(routeListMessage(listRoutes(interaction.deps.services), request));
 }
 
 export async function removeRouteCommand(interaction: Interaction, number: string): Promise<void> {

@@ -28,13 +28,17 @@ const handlers: Handlers = {
   'senderid.list': (i) => listSenderIdsCommand(i),
   'senderid.status': (i, c) => senderIdStatusCommand(i, c.query),
   'senderid.reject': (i, c) => rejectSenderIdCommand(i, c),
-  'number.list': (i) => listNumbersCommand(i),
+  'number.list': (i, c) => listNumbersCommand(i, c),
   'number.enable-inbound': (i, c) => enableInboundCommand(i, c.number),
   'webhook.set': (i, c) => setWebhookCommand(i, { target: c.target, url: c.url }),
   'route.set': (i, c) => setRouteCommand(i, c),
-  'route.list': (i) => listRoutesCommand(i),
+  'route.list': (i, c) => listRoutesCommand(i, c),
   'route.remove': (i, c) => removeRouteCommand(i, c.number),
-  audit: (i, c) => i.reply(auditMessage(i.deps.services.audit.recent(c.limit))),
+  audit: (i, c) => {
+    const { audit } = i.deps.services;
+    const page = c.page ?? 1;
+    return i.reply(auditMessage(audit.recent(c.limit, (page - 1) * c.limit), { limit: c.limit, page, total: audit.count() }));
+  },
   'relay.status': (i) => relayStatusCommand(i),
   'relay.replay': (i, c) => relayReplayCommand(i, c.target),
   inbox: (i, c) => inboxCommand(i, c.number),
@@ -43,7 +47,7 @@ const handlers: Handlers = {
   'jobs.list': (i) => jobsListCommand(i),
   'jobs.run': (i, c) => jobsRunCommand(i, c.job),
   traffic: (i, c) => trafficCommand(i, c.args),
-  'portsip.routes': (i) => portsipRoutesCommand(i),
+  'portsip.routes': (i, c) => portsipRoutesCommand(i, c),
   doctor: (i) => doctorCommand(i),
 };
 
