@@ -17,6 +17,8 @@ const stored = (raised: Pick<Alert, 'rule' | 'facts' | 'summary'>, over: Partial
   resolvedAt: null,
   slackChannel: null,
   slackTs: null,
+  acknowledged: null,
+  quiet: null,
   ...raised,
   ...over,
 });
