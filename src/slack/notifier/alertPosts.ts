@@ -41,7 +41,7 @@ export function createAlertPosts(options: {
     const { alert } = event;
     switch (event.type) {
       case 'alertRaised': {
-        if (!event.reannounced || !alert.slackChannel || !alert.slackTs) return post(alert);
+        if (!event.reannounced || !alert.slackChannel || !alert.slackTs) return post(alert, event.reannounced === true);
         const shown = await post(alert, true);
         // The earlier message stays in the history; its buttons go, and it points at the new one.
         await slack.chat
