@@ -222,6 +222,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       services,
       relay: relay.operations,
       watch: watch.operations,
+      alertLifecycle,
       alertChannel: config.slack.alertChannel,
       inboxChannel: config.slack.inboxChannel,
       publicBaseUrl: config.publicBaseUrl ?? null,

@@ -38,3 +38,15 @@ export const ACTION = {
   confirmReplay: 'relay_replay_confirm',
   cancelReplay: 'relay_replay_cancel',
 } as const;
+
+/** Buttons on an alert's message (value: the alert id), and "Unmute" in `/sms alerts` (value: the rule). */
+export const ALERT_ACTION = {
+  acknowledge: 'alert_acknowledge',
+  snooze1h: 'alert_snooze_1h',
+  snooze24h: 'alert_snooze_24h',
+  mute: 'alert_mute_rule',
+  unmute: 'alert_unmute_rule',
+  showFailing: 'alert_show_failing_deliveries',
+  retryNow: 'alert_retry_now',
+  openDoctor: 'alert_open_doctor',
+} as const;

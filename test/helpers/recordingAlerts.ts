@@ -13,6 +13,7 @@ export function recordingAlerts() {
       resolved.push({ rule, subjectKey });
     },
     resolveAllBut: async () => {},
+    refresh: async () => undefined,
   };
   return { notifier, raised, resolved };
 }

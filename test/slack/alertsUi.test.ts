@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert, RaisedAlert } from '../../src/core/model/alert.js';
 import { trafficReport } from '../../src/core/traffic.js';
+import { ALERT_ACTION } from '../../src/slack/ids.js';
 import { alertMessage, alertsOverviewMessage, alertText } from '../../src/slack/ui/alerts.js';
+import { deliveryErrorInWords } from '../../src/slack/ui/relay.js';
 import { dailyDigestMessage } from '../../src/slack/ui/traffic.js';
 import { createTrafficRepository } from '../../src/store/repositories/traffic.js';
 import { createTempDb } from '../helpers/tempDb.js';
@@ -17,6 +19,8 @@ const stored = (raised: Pick<Alert, 'rule' | 'facts' | 'summary'>, over: Partial
   resolvedAt: null,
   slackChannel: null,
   slackTs: null,
+  acknowledged: null,
+  quiet: null,
   ...raised,
   ...over,
 });
@@ -125,5 +129,74 @@ describe('alert facts in words', () => {
     const report = trafficReport({ traffic: createTrafficRepository(t.db, t.clock.now), now: t.clock.now }, '24h');
     t.cleanup();
     expect(JSON.stringify(dailyDigestMessage(report, [alert]).blocks)).toContain(words);
+  });
+});
+
+describe('alert buttons by kind', () => {
+  const ids = (alert: Alert) =>
+    alertMessage(alert, Date.UTC(2026, 0, 5, 10, 0))
+      .blocks.filter((b) => b.type === 'actions')
+      .flatMap((b) => (b as { elements: Array<{ action_id: string; value: string }> }).elements);
+  const failureRate = {
+    rule: 'failure_rate',
+    facts: { number: '14155550100', failed: 30, finished: 100, topFailure: null, thresholdPct: 20 },
+    summary: '',
+  };
+  const drift = { rule: 'config_drift', facts: { scope: 'account' }, summary: '' };
+  const dead = {
+    rule: 'relay_dead',
+    facts: {
+      destinationKind: 'portsip',
+      destination: 'https://pbx/x',
+      cause: 'expired',
+      lastAnswer: 'HTTP 503',
+      deadAfterHours: 24,
+    },
+    summary: '',
+  };
+
+  it('offers what helps with each kind, every button carrying only the alert id', () => {
+    expect(ids(stored(failureRate, { id: 7 })).map((e) => e.action_id)).toEqual([
+      ALERT_ACTION.acknowledge,
+      ALERT_ACTION.snooze1h,
+      ALERT_ACTION.snooze24h,
+      ALERT_ACTION.mute,
+    ]);
+    expect(ids(stored(drift, { id: 7 })).map((e) => e.action_id)).toContain(ALERT_ACTION.openDoctor);
+    expect(ids(stored(drift, { id: 7 })).map((e) => e.action_id)).not.toContain(ALERT_ACTION.retryNow);
+    const relay = ids(stored(dead, { id: 7 }));
+    expect(relay.map((e) => e.action_id)).toEqual(expect.arrayContaining([ALERT_ACTION.showFailing, ALERT_ACTION.retryNow]));
+    expect(new Set(relay.map((e) => e.value))).toEqual(new Set(['7']));
+  });
+
+  it('drops Acknowledge once acknowledged, says who and when, and a resolved alert has no buttons', () => {
+    const acknowledged = stored(failureRate, {
+      acknowledged: { by: 'U0ONCALL01', at: Date.UTC(2026, 0, 5, 9, 30), severity: 'warning' },
+    });
+    expect(ids(acknowledged).map((e) => e.action_id)).not.toContain(ALERT_ACTION.acknowledge);
+    expect(JSON.stringify(alertMessage(acknowledged, Date.UTC(2026, 0, 5, 10, 0)).blocks)).toContain(
+      'Acknowledged by <@U0ONCALL01> at <!date^',
+    );
+    expect(ids(stored(failureRate, { status: 'resolved', resolvedAt: Date.UTC(2026, 0, 5, 10, 0) }))).toEqual([]);
+  });
+});
+
+describe('delivery errors in words', () => {
+  const words = (lastError: string, lastStatusCode: number | null = null, kind: 'portsip' | 'slack' = 'portsip') =>
+    deliveryErrorInWords({ lastError, lastStatusCode }, kind);
+
+  it('says what the failure means without quoting the error itself', () => {
+    expect(words('connect ECONNREFUSED 10.1.2.3:5555')).toBe(
+      'connection refused: nothing listens at that address and port (PortSIP down, or a wrong port)',
+    );
+    expect(words('getaddrinfo ENOTFOUND pbx.exmaple.com')).toContain('host name was not found');
+    expect(words('HTTP 404: <html>Not Found</html>', 404)).toBe(
+      'PortSIP answered HTTP 404: nothing is at that URL there (a wrong path or PortSIP UUID?)',
+    );
+    expect(words('HTTP 502', 502)).toBe('PortSIP answered HTTP 502: PortSIP failed on its side');
+    expect(words('no complete answer within 15000 ms')).toContain('did not answer in time');
+    expect(words('An API error occurred: not_in_channel', null, 'slack')).toContain('/invite @smsops');
+    for (const e of ['connect ECONNREFUSED 10.1.2.3:5555', 'getaddrinfo ENOTFOUND pbx.exmaple.com'])
+      expect(words(e)).not.toMatch(/10\.1\.2\.3|exmaple/);
   });
 });

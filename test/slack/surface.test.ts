@@ -17,6 +17,7 @@ function surfaceFor(env: Record<string, string>) {
     services: {} as never,
     relay: {} as never,
     watch: {} as never,
+    alertLifecycle: {} as never,
     alertChannel: 'C0ALERTS01',
     inboxChannel: null,
     publicBaseUrl: null,

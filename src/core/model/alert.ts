@@ -70,7 +70,26 @@ export interface Alert {
   /** Where the alert is shown (the channel and message edited in place), once it was. */
   slackChannel: string | null;
   slackTs: string | null;
+  /** Who acknowledged this episode, when, and at which severity (a rise above it is said and ends the acknowledgement). */
+  acknowledged: { by: string; at: number; severity: AlertSeverity } | null;
+  /** Why nothing about it notifies the channel now: its rule and subject snoozed until a time, or its rule muted. */
+  quiet: AlertQuiet | null;
 }
+
+export type AlertQuiet = { kind: 'snoozed'; until: number; by: string; at: number } | { kind: 'muted'; by: string; at: number };
+
+/** A rule switched off in Slack: still evaluated and recorded, never posted until unmuted. */
+export interface AlertMute {
+  rule: string;
+  by: string;
+  at: number;
+}
+
+const SEVERITY_RANK: Record<AlertSeverity, number> = { info: 0, warning: 1, critical: 2 };
+
+/** Whether an acknowledged alert became more severe than it was when acknowledged. */
+export const worseThanAcknowledged = (alert: Pick<Alert, 'severity' | 'acknowledged'>): boolean =>
+  alert.acknowledged !== null && SEVERITY_RANK[alert.severity] > SEVERITY_RANK[alert.acknowledged.severity];
 
 /** The facts of a stored alert, typed by its rule; undefined for an old text-only row. */
 export function alertFacts<R extends AlertRuleName>(

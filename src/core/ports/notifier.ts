@@ -62,11 +62,19 @@ export type Announcement = SenderIdDecided | TenDlcStatusChanged | DailyDigest |
 
 /** The alert lifecycle as the channel sees it (the state itself is in the alerts table, see core/alerts.ts). */
 export type AlertEvent =
-  /** New, or open without a message yet: shown once. */
-  | { type: 'alertRaised'; alert: Alert }
-  /** What people read changed (facts or severity): its message is edited in place. */
-  | { type: 'alertUpdated'; alert: Alert }
-  | { type: 'alertResolved'; alert: Alert };
+  /**
+   * New, or open without a message yet: shown once. `reannounced`: its snooze ended while it still fires, so it is
+   * posted anew (at the bottom of the channel, notifying) and its earlier message says so.
+   */
+  | { type: 'alertRaised'; alert: Alert; reannounced?: boolean }
+  /**
+   * What people read changed (facts, severity, acknowledgement, snooze): its message is edited in place, which
+   * notifies nobody. `worsenedFrom`: it became more severe than when it was acknowledged (the acknowledgement ended);
+   * that is said in its thread, to the channel and to whoever acknowledged it.
+   */
+  | { type: 'alertUpdated'; alert: Alert; worsenedFrom?: { severity: Alert['severity']; acknowledgedBy: string } }
+  /** `quietly`: snoozed or muted, so the message is edited but the thread reply is not sent to the channel. */
+  | { type: 'alertResolved'; alert: Alert; quietly?: boolean };
 
 /** Where an alert's message now is (recorded with the alert so later events edit it). */
 export interface AlertShownAt {

@@ -1,5 +1,6 @@
 import type { RespondFn, webApi } from '@slack/bolt';
 import { UnexpectedError, unexpectedErrorText } from '../../core/access.js';
+import type { Alerts } from '../../core/alerts.js';
 import type { ReplyOutcome, ThreadMessage } from '../../core/conversations/replyFromThread.js';
 import type { PortsipApi } from '../../core/ports/portsip.js';
 import type { Actor, SetupServices } from '../../core/services.js';
@@ -15,6 +16,8 @@ export interface SlackDeps {
   services: SetupServices;
   relay: RelayOperationsDeps;
   watch: WatchOperations;
+  /** The alert lifecycle: an alert people acted on (acknowledged, snoozed, muted) is shown again. */
+  alertLifecycle: Pick<Alerts, 'refresh'>;
   /** Channel for approvals and alerts. */
   alertChannel: string;
   /** Where relayed SMS are posted when no route names a channel. */

@@ -1,5 +1,14 @@
 import type { App } from '@slack/bolt';
-import { ACTION, CALLBACK, SENDER_ID_ACTION } from '../ids.js';
+import { ACTION, ALERT_ACTION, CALLBACK, SENDER_ID_ACTION } from '../ids.js';
+import {
+  acknowledgeAlertListener,
+  muteRuleListener,
+  openDoctorListener,
+  retryNowListener,
+  showFailingListener,
+  snoozeAlertListener,
+  unmuteRuleListener,
+} from './actions/alertActions.js';
 import { openSenderIdFormListener, senderIdTypeSwitchListener } from './actions/senderIdFormActions.js';
 import {
   cancelReplayListener,
@@ -31,6 +40,14 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action(ACTION.usePortsipRoute, usePortsipRouteButtonListener(deps));
   app.action(ACTION.confirmReplay, confirmReplayListener(deps));
   app.action(ACTION.cancelReplay, cancelReplayListener(deps));
+  app.action(ALERT_ACTION.acknowledge, acknowledgeAlertListener(deps));
+  app.action(ALERT_ACTION.snooze1h, snoozeAlertListener(deps, '1h'));
+  app.action(ALERT_ACTION.snooze24h, snoozeAlertListener(deps, '24h'));
+  app.action(ALERT_ACTION.mute, muteRuleListener(deps));
+  app.action(ALERT_ACTION.unmute, unmuteRuleListener(deps));
+  app.action(ALERT_ACTION.showFailing, showFailingListener(deps));
+  app.action(ALERT_ACTION.retryNow, retryNowListener(deps));
+  app.action(ALERT_ACTION.openDoctor, openDoctorListener(deps));
 
   app.event('app_home_opened', appHomeOpenedListener(deps));
   app.event('message', threadReplyListener(deps));

@@ -1,7 +1,9 @@
 import type { webApi } from '@slack/bolt';
 import type { Alert } from '../../core/model/alert.js';
 import type { AlertEvent, AlertShownAt } from '../../core/ports/notifier.js';
-import { alertMessage, alertResolvedReply } from '../ui/alerts.js';
+import { describeError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { alertMessage, alertMovedOnMessage, alertResolvedReply, alertWorsenedReply } from '../ui/alerts.js';
 
 /**
  * The Slack half of the alert lifecycle (the state is core/alerts.ts's, in the alerts table): one message per alert,
@@ -11,17 +13,18 @@ export function createAlertPosts(options: {
   slack: webApi.WebClient;
   channel: string;
   now?: () => number;
+  logger?: Logger;
 }): (event: AlertEvent) => Promise<AlertShownAt | null> {
   const { slack, channel } = options;
   const now = options.now ?? Date.now;
 
   // Two raises of a new alert in the same moment (two deliveries dying together) must make one post, not two.
   const posting = new Map<number, Promise<AlertShownAt | null>>();
-  const post = (alert: Alert): Promise<AlertShownAt | null> => {
+  const post = (alert: Alert, reannounced = false): Promise<AlertShownAt | null> => {
     const inProgress = posting.get(alert.id);
     if (inProgress) return inProgress;
     const posted = (async () => {
-      const message = alertMessage(alert, now());
+      const message = alertMessage(alert, now(), { reannounced });
       const result = await slack.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false });
       return result.ts ? { channel, ts: result.ts } : null;
     })().finally(() => posting.delete(alert.id));
@@ -37,17 +40,37 @@ export function createAlertPosts(options: {
   return async (event) => {
     const { alert } = event;
     switch (event.type) {
-      case 'alertRaised':
-        return post(alert);
-      case 'alertUpdated':
-        return edit(alert);
+      case 'alertRaised': {
+        if (!event.reannounced || !alert.slackChannel || !alert.slackTs) return post(alert, event.reannounced === true);
+        const shown = await post(alert, true);
+        // The earlier message stays in the history; its buttons go, and it points at the new one.
+        await slack.chat
+          .update({ channel: alert.slackChannel, ts: alert.slackTs, ...alertMovedOnMessage(alert) })
+          .catch((error: unknown) =>
+            options.logger?.warn('could not mark an alert message as re-posted', { error: describeError(error) }),
+          );
+        return shown;
+      }
+      case 'alertUpdated': {
+        const shown = await edit(alert);
+        const { worsenedFrom } = event;
+        if (worsenedFrom && alert.slackChannel && alert.slackTs)
+          await slack.chat.postMessage({
+            channel: alert.slackChannel,
+            thread_ts: alert.slackTs,
+            reply_broadcast: true,
+            text: alertWorsenedReply(alert, worsenedFrom),
+          });
+        return shown;
+      }
       case 'alertResolved': {
         if (!alert.slackChannel || !alert.slackTs) return post(alert);
         await edit(alert);
         await slack.chat.postMessage({
           channel: alert.slackChannel,
           thread_ts: alert.slackTs,
-          reply_broadcast: true,
+          // Snoozed or muted: said in the thread only, where nobody is pinged.
+          reply_broadcast: event.quietly !== true,
           text: alertResolvedReply(alert, now()),
         });
         return null;

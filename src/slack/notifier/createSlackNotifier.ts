@@ -46,7 +46,7 @@ export function createSlackNotifier(options: {
       channel: options.alertChannel,
       logger: options.logger,
     }),
-    alert: createAlertPosts({ slack: options.client, channel: options.alertChannel, now }),
+    alert: createAlertPosts({ slack: options.client, channel: options.alertChannel, now, logger: options.logger }),
     relayedSms: startRelayedSmsPosts({ client: options.relayClient, ...options.relay, now: options.relay.now ?? now }),
     replies: createReplyStatusNotifier({
       client: options.client,

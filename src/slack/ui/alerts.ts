@@ -2,15 +2,18 @@ import { ALERT_THRESHOLDS, type ThresholdSetting } from '../../core/alertRules.j
 import {
   type Alert,
   type AlertFactsByRule,
+  type AlertMute,
   type AlertRuleName,
   alertFacts,
   type NumberDriftProblem,
 } from '../../core/model/alert.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import { maskUrl } from '../../core/urls.js';
+import { ALERT_ACTION } from '../ids.js';
 import { senderIdRejectedAlertSummary, tenDlcAlertSummary, wavixUnreachableAlertSummary } from './approvals.js';
 import {
   type Block,
+  button,
   context,
   duration,
   durationInMinutes,
@@ -52,7 +55,7 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
       f.topFailure ? `, mostly "${f.topFailure}"` : ''
     }. Threshold ${f.thresholdPct} %.`,
   relay_backlog: (f) =>
-    `${f.pending} inbound SMS waiting for ${destinationLabel(f.destinationKind, f.destination)}, the oldest for ${duration(f.oldestAgeMs)}. \`/sms relay status\` shows why.`,
+    `${f.pending} inbound SMS waiting for ${destinationLabel(f.destinationKind, f.destination)}, the oldest for ${duration(f.oldestAgeMs)}. \`/sms relay status\` shows each destination's last error in words; "Show failing deliveries" lists them here.`,
   relay_dead: (f) => {
     const why =
       f.cause === 'repeated'
@@ -93,20 +96,87 @@ export function alertText(alert: { rule: string; facts: object | null; summary?:
   }
 }
 
+/** Rules about one relay destination: their failing deliveries can be listed and retried. */
+const DESTINATION_RULES: ReadonlySet<string> = new Set<AlertRuleName>(['relay_backlog', 'relay_dead']);
+/** Rules whose cause `/sms doctor` checks (the chain, webhooks, backups, Wavix, Sender IDs). */
+const DOCTOR_RULES: ReadonlySet<string> = new Set<AlertRuleName>([
+  'relay_backlog',
+  'relay_dead',
+  'relay_stalled',
+  'config_drift',
+  'inbound_stopped',
+  'backup_failed',
+  'wavix_unreachable',
+  'sender_id_rejected',
+]);
+
+/**
+ * The buttons of an open alert, each carrying only the alert's id. Everyone who sees it may acknowledge and snooze;
+ * retry and mute are for admins (checked when pressed). What else appears depends on what can help with the rule.
+ */
+export function alertButtons(alert: Pick<Alert, 'id' | 'rule' | 'acknowledged'>): Block {
+  const value = String(alert.id);
+  const buttons = [
+    ...(alert.acknowledged ? [] : [button({ text: 'Acknowledge', actionId: ALERT_ACTION.acknowledge, value, style: 'primary' })]),
+    button({ text: 'Snooze 1h', actionId: ALERT_ACTION.snooze1h, value }),
+    button({ text: 'Snooze 24h', actionId: ALERT_ACTION.snooze24h, value }),
+    ...(DESTINATION_RULES.has(alert.rule)
+      ? [
+          button({ text: 'Show failing deliveries', actionId: ALERT_ACTION.showFailing, value }),
+          button({ text: 'Retry now', actionId: ALERT_ACTION.retryNow, value }),
+        ]
+      : []),
+    ...(DOCTOR_RULES.has(alert.rule) ? [button({ text: 'Open doctor', actionId: ALERT_ACTION.openDoctor, value })] : []),
+    {
+      ...button({ text: 'Mute rule', actionId: ALERT_ACTION.mute, value, style: 'danger' }),
+      confirm: {
+        title: { type: 'plain_text' as const, text: 'Mute this rule?' },
+        text: {
+          type: 'mrkdwn' as const,
+          text: `Every \`${escapeMrkdwn(alert.rule)}\` alert is still checked and listed in \`/sms alerts\`, but none is posted or notifies here until an admin unmutes it there.`,
+        },
+        confirm: { type: 'plain_text' as const, text: 'Mute' },
+        deny: { type: 'plain_text' as const, text: 'Cancel' },
+      },
+    },
+  ];
+  return { type: 'actions', block_id: `alert_actions_${alert.id}`, elements: buttons };
+}
+
+/** Who is on it, and why it is quiet: shown on the alert's message. */
+function stateLine(alert: Alert): string | null {
+  const parts: string[] = [];
+  if (alert.acknowledged)
+    parts.push(`:eyes: Acknowledged by ${mention(alert.acknowledged.by)} at ${slackTime(alert.acknowledged.at)}`);
+  if (alert.quiet?.kind === 'snoozed')
+    parts.push(
+      `:zzz: Snoozed by ${mention(alert.quiet.by)} until ${slackTime(alert.quiet.until)}: posted again then if it still fires`,
+    );
+  if (alert.quiet?.kind === 'muted')
+    parts.push(
+      `:mute: Rule muted by ${mention(alert.quiet.by)} at ${slackTime(alert.quiet.at)}: nothing about it is posted until an admin unmutes it in \`/sms alerts\``,
+    );
+  return parts.length > 0 ? parts.join(' · ') : null;
+}
+
 /**
  * The one Slack message of an alert: posted when it fires, edited in place while it lasts (so the channel shows the
- * current figure, not a stream of repeats), and edited once more to say it is resolved.
+ * current figure, not a stream of repeats), and edited once more to say it is resolved. `reannounced`: posted again
+ * because its snooze ended while it still fires.
  */
-export function alertMessage(alert: Alert, now: number): SlackMessage {
+export function alertMessage(alert: Alert, now: number, options: { reannounced?: boolean } = {}): SlackMessage {
   const summary = escapeMrkdwn(alertText(alert));
   if (alert.status === 'resolved') {
     const lasted = (alert.resolvedAt ?? now) - alert.openedAt;
+    const acknowledged = alert.acknowledged
+      ? ` Acknowledged by ${mention(alert.acknowledged.by)} at ${slackTime(alert.acknowledged.at)}.`
+      : '';
     return {
       text: `Resolved: ${summary}`,
       blocks: [
         section(`:white_check_mark: *Resolved* ~${summary}~`),
         context(
-          `Opened ${slackTime(alert.openedAt)}, resolved ${slackTime(alert.resolvedAt ?? now)} after ${durationInMinutes(lasted)}.`,
+          `Opened ${slackTime(alert.openedAt)}, resolved ${slackTime(alert.resolvedAt ?? now)} after ${durationInMinutes(lasted)}.${acknowledged}`,
         ),
       ],
     };
@@ -117,9 +187,29 @@ export function alertMessage(alert: Alert, now: number): SlackMessage {
       ? `Since ${slackTime(alert.openedAt)} · last checked ${slackTime(alert.updatedAt)}`
       : `Since ${slackTime(alert.openedAt)}`;
   blocks.push(context(`${since} · \`${alert.rule}\` · \`/sms alerts\` lists open alerts and thresholds`));
+  if (options.reannounced) blocks.push(context(':alarm_clock: Its snooze ended and it still fires, so here it is again.'));
+  const state = stateLine(alert);
+  if (state) blocks.push(context(state));
+  blocks.push(alertButtons(alert));
   // The fallback text is mrkdwn too (notifications, clients without blocks): escaped like the blocks.
   return { text: summary, blocks };
 }
+
+/** An earlier message of an alert that was posted anew when its snooze ended: it points at the new one, no buttons. */
+export function alertMovedOnMessage(alert: Alert): SlackMessage {
+  const summary = escapeMrkdwn(alertText(alert));
+  return {
+    text: summary,
+    blocks: [
+      section(`${SEVERITY_ICON[alert.severity]} ${summary}`),
+      context(':alarm_clock: Its snooze ended while it still fires: it goes on in a newer message below.'),
+    ],
+  };
+}
+
+/** Said in the alert's thread when it became more severe than it was when someone acknowledged it. */
+export const alertWorsenedReply = (alert: Alert, from: { severity: Alert['severity']; acknowledgedBy: string }): string =>
+  `${SEVERITY_ICON[alert.severity]} Worse since ${mention(from.acknowledgedBy)} acknowledged it: now *${alert.severity}* (was ${from.severity}). The acknowledgement no longer covers it.`;
 
 export const alertResolvedReply = (alert: Alert, now: number): string =>
   `:white_check_mark: Resolved after ${durationInMinutes((alert.resolvedAt ?? now) - alert.openedAt)}.`;
@@ -130,28 +220,53 @@ const thresholdText = (t: ThresholdSetting) => {
   return `• \`${t.name}\` ${value}${t.isDefault ? ' (default)' : ''}: ${rule.help}`;
 };
 
-/** `/sms alerts`: what is open now, then every threshold with how to change it. */
+const openLine = (a: Alert, now: number) => {
+  const notes = [
+    `since ${durationInMinutes(now - a.openedAt)}`,
+    ...(a.acknowledged ? [`acknowledged by ${mention(a.acknowledged.by)}`] : []),
+    ...(a.quiet?.kind === 'snoozed' ? [`snoozed until ${slackTime(a.quiet.until)}`] : []),
+    ...(a.quiet?.kind === 'muted' ? ['rule muted'] : []),
+  ];
+  return `${SEVERITY_ICON[a.severity]} ${escapeMrkdwn(alertText(a))} _(${notes.join(', ')})_`;
+};
+
+/** How many open alerts `/sms alerts` lists (each may be long); the rest are counted. */
+const OPEN_SHOWN = 30;
+
+/** `/sms alerts`: what is open now, the muted rules (each with Unmute), then every threshold with how to change it. */
 export function alertsOverviewMessage(
   open: readonly Alert[],
   thresholds: readonly ThresholdSetting[],
   now: number,
+  mutes: readonly AlertMute[] = [],
 ): SlackMessage {
-  const openText =
-    open.length === 0
-      ? ':white_check_mark: No open alerts.'
-      : open
-          .slice(0, 30)
-          .map(
-            (a) => `${SEVERITY_ICON[a.severity]} ${escapeMrkdwn(alertText(a))} _(since ${durationInMinutes(now - a.openedAt)})_`,
-          )
-          .join('\n');
+  const shown = open.slice(0, OPEN_SHOWN).map((a) => openLine(a, now));
+  if (open.length > OPEN_SHOWN)
+    shown.push(`…and ${open.length - OPEN_SHOWN} more (App Home lists them too; the oldest are shown first).`);
+  const openText = open.length === 0 ? ':white_check_mark: No open alerts.' : shown.join('\n');
+  const blocks: Block[] = [section(`*Open alerts*\n${openText}`)];
+  if (mutes.length > 0) {
+    blocks.push(
+      section('*Muted rules*: still checked and listed here, never posted in the alert channel until unmuted (admins).'),
+    );
+    // One section per muted rule with its button; there are about a dozen rules, far below Slack's 50 blocks.
+    for (const m of mutes)
+      blocks.push({
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `:mute: \`${escapeMrkdwn(m.rule)}\` muted by ${mention(m.by)} at ${slackTime(m.at)}`,
+        },
+        accessory: button({ text: 'Unmute', actionId: ALERT_ACTION.unmute, value: m.rule }),
+      });
+  }
+  blocks.push(
+    section(`*Thresholds*\n${thresholds.map(thresholdText).join('\n')}`),
+    context('Change one with `/sms alerts set <rule> <value>` (a number, or `off`). Admins only.'),
+  );
   return {
     text: open.length === 0 ? 'No open alerts.' : `${open.length} open alert${open.length === 1 ? '' : 's'}`,
-    blocks: [
-      section(`*Open alerts*\n${openText}`),
-      section(`*Thresholds*\n${thresholds.map(thresholdText).join('\n')}`),
-      context('Change one with `/sms alerts set <rule> <value>` (a number, or `off`). Admins only.'),
-    ],
+    blocks,
   };
 }
 

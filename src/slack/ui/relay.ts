@@ -1,3 +1,4 @@
+import type { FailingDeliveries, RetryCount } from '../../core/alertActions.js';
 import { destinationAnswer } from '../../core/destinationAnswer.js';
 import type { DeliveryStatus, FailingDelivery } from '../../core/model/delivery.js';
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
@@ -36,12 +37,70 @@ export function schemaWarningsLine(summary: SchemaWarningSummary): string | null
   return `:warning: ${count} in the last 24 h had unexpected fields (stored and relayed unchanged), most often: ${top}`;
 }
 
+const HTTP_WORDS: Record<number, string> = {
+  400: 'it refused the request as malformed',
+  401: 'it wants credentials smsops does not send',
+  403: 'it refused smsops',
+  404: 'nothing is at that URL there (a wrong path or PortSIP UUID?)',
+  405: 'that URL does not take a POST',
+  408: 'it gave up waiting for the request',
+  413: 'the message was too large for it',
+  429: 'it asked smsops to slow down',
+};
+
+const SLACK_WORDS: Record<string, string> = {
+  channel_not_found: 'the channel does not exist, or the bot cannot see it',
+  not_in_channel: 'the bot is not in the channel (`/invite @smsops` there)',
+  is_archived: 'the channel is archived',
+  ratelimited: 'Slack asked smsops to slow down',
+  invalid_auth: 'the Slack token is not valid',
+  account_inactive: 'the Slack token belongs to a deactivated app or user',
+  msg_too_long: 'the message was too long for Slack',
+  invalid_blocks: 'Slack refused the message layout',
+};
+
 /**
- * An error as recorded for a destination, fit for mrkdwn: the destination's own URL (its last segment is PortSIP's
- * credential) masked wherever the error quotes it, then cut as `destinationAnswer` allows (an excerpt for admins,
- * the HTTP status for everyone else), escaped.
+ * What a failing delivery's last error means, in words a person can act on. Only fixed phrases chosen by the kind of
+ * failure, never the error's own text: so everyone may read it (an error's text can quote addresses or the
+ * destination's answer, which `destinationAnswer` shows to admins only).
  */
-function errorText(f: FailingDelivery, d: DestinationStatus, showExcerpt: boolean): string {
+export function deliveryErrorInWords(
+  f: Pick<FailingDelivery, 'lastStatusCode' | 'lastError'>,
+  kind: 'portsip' | 'slack',
+): string {
+  const error = f.lastError ?? '';
+  if (kind === 'slack') {
+    const known = Object.keys(SLACK_WORDS).find((k) => error.includes(k));
+    return known ? (SLACK_WORDS[known] ?? 'Slack refused the post') : 'Slack refused the post';
+  }
+  const typed = /^HTTP (\d{3})\b/.exec(error);
+  const status = f.lastStatusCode ?? (typed ? Number(typed[1]) : null);
+  if (/no complete answer within/.test(error)) return 'PortSIP did not answer in time (slow, or unreachable)';
+  if (status !== null && status > 0) {
+    const words = HTTP_WORDS[status] ?? (status >= 500 ? 'PortSIP failed on its side' : 'PortSIP refused it');
+    return `PortSIP answered HTTP ${status}: ${words}`;
+  }
+  if (/ECONNREFUSED/.test(error))
+    return 'connection refused: nothing listens at that address and port (PortSIP down, or a wrong port)';
+  if (/ENOTFOUND|EAI_AGAIN/.test(error)) return 'the host name was not found (mistyped, or DNS)';
+  if (/ETIMEDOUT|ENETUNREACH|EHOSTUNREACH/.test(error)) return 'the host could not be reached (network or firewall)';
+  if (/ECONNRESET|socket hang up|EPIPE/.test(error)) return 'the connection was dropped before PortSIP answered';
+  if (/certificate|CERT_|SSL|TLS|self[- ]signed/i.test(error)) return 'the TLS certificate was not accepted';
+  if (/not a valid URL/.test(error)) return 'the route URL is not a valid URL (fix it with `/sms route set`)';
+  if (/refus|not allowed|private|loopback/i.test(error)) return 'smsops refuses to send there (see the route)';
+  return 'the attempt failed before PortSIP answered';
+}
+
+/**
+ * An error as recorded for a destination, fit for mrkdwn: in words first, then (as `destinationAnswer` allows: an
+ * excerpt for admins, the HTTP status for everyone else) what was recorded, with the destination's own URL (its last
+ * segment is PortSIP's credential) masked wherever the error quotes it, escaped.
+ */
+function errorText(
+  f: FailingDelivery,
+  d: Pick<DestinationStatus, 'destinationKind' | 'destination'>,
+  showExcerpt: boolean,
+): string {
   let text = f.lastError;
   if (d.destinationKind === 'portsip') {
     const masked = maskUrl(d.destination);
@@ -49,16 +108,22 @@ function errorText(f: FailingDelivery, d: DestinationStatus, showExcerpt: boolea
       if (form) text = text.split(form).join(masked);
     }
   }
-  const answer = destinationAnswer(
-    { destinationKind: d.destinationKind, lastStatusCode: f.lastStatusCode, lastError: text },
-    showExcerpt,
-  );
-  return escapeMrkdwn(answer ?? 'no answer recorded');
+  const words = deliveryErrorInWords(f, d.destinationKind);
+  const answer = showExcerpt
+    ? destinationAnswer({ destinationKind: d.destinationKind, lastStatusCode: f.lastStatusCode, lastError: text }, true)
+    : null;
+  // Words may hold a `command`: not escaped again; the recorded answer is.
+  return answer ? `${words} (${code(answer)})` : words;
 }
 
 const person = (digits: string) => escapeMrkdwn(formatPhoneForPeople(`+${digits.replace(/^\+/, '')}`));
 
-function failingLine(f: FailingDelivery, d: DestinationStatus, now: number, showExcerpt: boolean): string {
+function failingLine(
+  f: FailingDelivery,
+  d: Pick<DestinationStatus, 'destinationKind' | 'destination'>,
+  now: number,
+  showExcerpt: boolean,
+): string {
   const when = f.lastAttemptAt !== null ? `${age(now - f.lastAttemptAt)} ago` : 'not tried yet';
   const state = f.status === 'dead' ? 'dead' : `${f.attempts} attempt${f.attempts === 1 ? '' : 's'}`;
   return `   ◦ ${code(f.wavixMessageId)} to ${person(f.toNumber)}: ${state}, last ${when}: ${errorText(f, d, showExcerpt)}`;
@@ -68,7 +133,9 @@ function destinationLines(d: DestinationStatus, now: number, showExcerpt: boolea
   const head = `• ${destination(d.destinationKind, d.destination)}: ${d.pending} pending${
     d.oldestPendingCreatedAt !== null ? ` (oldest ${age(now - d.oldestPendingCreatedAt)})` : ''
   }, ${d.dead} dead, last success ${d.lastDeliveredAt !== null ? slackTime(d.lastDeliveredAt) : 'never'}`;
-  return [head, ...d.failing.map((f) => failingLine(f, d, now, showExcerpt))].join('\n');
+  const latest = d.failing[0];
+  const lastError = latest ? [`   *Last error:* ${deliveryErrorInWords(latest, d.destinationKind)}`] : [];
+  return [head, ...lastError, ...d.failing.map((f) => failingLine(f, d, now, showExcerpt))].join('\n');
 }
 
 /** `showErrorExcerpt`: the person may change the setup (an admin): they see an excerpt of what destinations answered. */
@@ -247,4 +314,66 @@ export function inboxMessage(reading: InboxReading, number?: string): SlackMessa
     blocks.push(context(`${plural(reading.withheld, 'more message', 'more messages')} with ${shownNumber}: ${WITHHELD}`));
   }
   return { text: `${inboxCounts(lines)}${hidden > 0 ? ` (${hidden} hidden)` : ''}`, blocks };
+}
+
+/** How many failing deliveries "Show failing deliveries" lists one by one (every one is counted by its error). */
+export const FAILING_LISTED = 15;
+
+/**
+ * "Show failing deliveries" on an alert: to the person only. The failing deliveries of its destination counted by
+ * what went wrong (in words), then the latest one by one; a cut list says how many it left out and where they are.
+ */
+export function failingDeliveriesMessage(result: FailingDeliveries, now: number, showExcerpt: boolean): SlackMessage {
+  const where = destination(result.kind, result.destination);
+  const d = { destinationKind: result.kind, destination: result.destination };
+  const pending = result.backlog?.pending ?? 0;
+  const dead = result.backlog?.dead ?? 0;
+  if (result.failing.length === 0) {
+    const text = `No failing delivery to ${where} now: ${pending} pending, ${dead} dead.`;
+    return { text, blocks: [section(`:white_check_mark: ${text}`)] };
+  }
+  const byWords = new Map<string, number>();
+  for (const f of result.failing) {
+    const words = deliveryErrorInWords(f, result.kind);
+    byWords.set(words, (byWords.get(words) ?? 0) + 1);
+  }
+  const counted = [...byWords].map(([words, n]) => `• ${n} × ${words}`).join('\n');
+  const listed = result.failing.slice(0, FAILING_LISTED).map((f) => failingLine(f, d, now, showExcerpt));
+  const left = result.failing.length - listed.length;
+  const cut =
+    left > 0 || result.more
+      ? `…and ${result.more ? `more than ${left}` : left} more, counted above. \`/sms relay status\` shows every destination's backlog; \`/sms inbox <number>\` shows one number's messages with where each went.`
+      : null;
+  const blocks: Block[] = [
+    section(
+      `*Failing deliveries to ${where}*: ${pending} pending, ${dead} dead.\n*What went wrong${result.more ? ` (the latest ${result.failing.length})` : ''}:*\n${counted}`,
+    ),
+    section(`*Latest, newest first:*\n${listed.join('\n')}`),
+  ];
+  if (cut) blocks.push(context(cut));
+  blocks.push(
+    context(
+      '"Retry now" on the alert tries them again at once (admins). A wrong route: `/sms route set` moves them to the right one.',
+    ),
+  );
+  return { text: `Failing deliveries: ${result.failing.length}${result.more ? '+' : ''}`, blocks };
+}
+
+/** The answer to "Retry now": how many were re-queued, in words. */
+export function retryNowMessage(count: RetryCount): SlackMessage {
+  const total = count.pending + count.dead;
+  const where = destination(count.kind, count.destination);
+  const text =
+    total === 0
+      ? `Nothing to retry for ${where}: no failing delivery there now.`
+      : `${total} deliver${total === 1 ? 'y' : 'ies'} to ${where} queued for an immediate retry (${count.pending} waiting for their next attempt, ${count.dead} dead, with a fresh retry window).${
+          count.more ? ' More are failing than one press takes: press again once these are through.' : ''
+        }`;
+  return {
+    text,
+    blocks: [
+      section(`${total === 0 ? ':white_check_mark:' : ':repeat:'} ${text}`),
+      context('`/sms relay status` shows how they fare; the alert resolves by itself once they are delivered.'),
+    ],
+  };
 }

@@ -96,4 +96,40 @@ describe('alert lifecycle in Slack', () => {
     expect(text).not.toContain('<!channel>');
     expect(text).toContain('&lt;!channel&gt;');
   });
+
+  it('an acknowledged alert is edited silently; one that gets worse says so in its thread and needs a new acknowledgement', async () => {
+    const alerts = notifier();
+    const repository = createAlertsRepository(t.db, t.clock.now);
+    await alerts.raise(failing(30));
+    const id = repository.open()[0]?.id ?? 0;
+    repository.acknowledge(id, 'U0ONCALL01');
+    await alerts.refresh(id);
+    expect(String(JSON.stringify(slack.callsTo('chat.update').at(-1)?.args.blocks))).toContain('Acknowledged by <@U0ONCALL01>');
+
+    await alerts.raise(failing(35));
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+    expect(repository.get(id)?.acknowledged?.by).toBe('U0ONCALL01');
+
+    await alerts.raise({ ...failing(60), severity: 'critical' });
+    const worse = slack.callsTo('chat.postMessage').at(-1);
+    expect(worse?.args.thread_ts).toBe(repository.get(id)?.slackTs);
+    expect(String(worse?.args.text)).toContain('Worse since <@U0ONCALL01> acknowledged it: now *critical* (was warning)');
+    expect(repository.get(id)?.acknowledged).toBeNull();
+    expect(JSON.stringify(slack.callsTo('chat.update').at(-1)?.args.blocks)).toContain('alert_acknowledge');
+  });
+
+  it('a snoozed rule and subject posts nothing new until the snooze ends, then posts the alert still firing', async () => {
+    const alerts = notifier();
+    const repository = createAlertsRepository(t.db, t.clock.now);
+    repository.snooze('failure_rate', '14155550100', t.clock.now() + 3_600_000, 'U0ONCALL01');
+    await alerts.raise(failing(40));
+    t.clock.advance(59 * 60_000);
+    await alerts.raise(failing(45));
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+    t.clock.advance(2 * 60_000);
+    await alerts.resolveAllBut('other_rule', []);
+    const posted = slack.callsTo('chat.postMessage');
+    expect(posted).toHaveLength(1);
+    expect(JSON.stringify(posted[0]?.args.blocks)).toContain('Its snooze ended and it still fires');
+  });
 });

@@ -11,7 +11,7 @@ import { type Interaction, logFailure } from '../context.js';
 
 export async function alertsListCommand(interaction: Interaction): Promise<void> {
   const { alerts, now } = interaction.deps.watch;
-  await interaction.reply(alertsOverviewMessage(alerts.open(), listThresholds(alerts), now()));
+  await interaction.reply(alertsOverviewMessage(alerts.open(), listThresholds(alerts), now(), alerts.mutes()));
 }
 
 export async function alertsSetCommand(interaction: Interaction, input: { rule: string; value: string }): Promise<void> {

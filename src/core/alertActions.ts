@@ -1,0 +1,192 @@
+import { AppError, err, ok, type Result } from '../errors.js';
+import { performChange } from './access.js';
+import type { Alerts } from './alerts.js';
+import { type Alert, alertFacts } from './model/alert.js';
+import type { DeliveryChannel, DestinationBacklog, FailingDelivery } from './model/delivery.js';
+import type { AlertsRepository } from './ports/alerts.js';
+import type { DeliveriesRepository } from './ports/deliveries.js';
+import type { Actor, SetupServices } from './services.js';
+
+/** What people can do with an alert from its message: acknowledge and snooze (anyone who sees it), mute and retry (admins). */
+export interface AlertActionServices extends Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'> {
+  alerts: AlertsRepository;
+  lifecycle: Pick<Alerts, 'refresh'>;
+  now: () => number;
+}
+
+export const SNOOZE_MS = { '1h': 3_600_000, '24h': 24 * 3_600_000 } as const;
+export type SnoozeLength = keyof typeof SNOOZE_MS;
+
+/** How many failing deliveries one "Retry now" re-queues; a bigger backlog takes another press (the answer says so). */
+export const RETRY_BATCH = 5_000;
+
+class AlertActionError extends AppError {
+  constructor(message: string, userMessage: string) {
+    super(message, userMessage);
+    this.name = 'AlertActionError';
+  }
+}
+
+const target = (alert: Pick<Alert, 'rule' | 'subjectKey'>) => `${alert.rule} ${alert.subjectKey}`;
+
+function openAlert(services: Pick<AlertActionServices, 'alerts'>, id: number, doing: string): Result<Alert> {
+  const alert = services.alerts.get(id);
+  if (!alert)
+    return err(new AlertActionError(`alert ${id} not found`, `smsops has no alert ${id} any more; nothing to ${doing}.`));
+  if (alert.status !== 'open')
+    return err(new AlertActionError(`alert ${id} is resolved`, `This alert is resolved already; there is nothing to ${doing}.`));
+  return ok(alert);
+}
+
+/**
+ * Acknowledge: someone is on it. Recorded on this episode of the alert with who and when, shown on its message; the
+ * alert is still evaluated and resolved by itself when its condition clears. A second acknowledgement keeps the first.
+ */
+export async function acknowledgeAlert(services: AlertActionServices, actor: Actor, id: number): Promise<Result<Alert>> {
+  const found = openAlert(services, id, 'acknowledge');
+  if (!found.ok) return found;
+  if (found.value.acknowledged) return ok(found.value);
+  const acknowledged = services.alerts.acknowledge(id, actor.userId);
+  if (!acknowledged) return openAlert(services, id, 'acknowledge');
+  services.audit.record({
+    actor: actor.userId,
+    action: 'alerts.acknowledge',
+    target: target(acknowledged),
+    params: { alert: id, severity: acknowledged.severity },
+    outcome: 'ok',
+  });
+  return ok((await services.lifecycle.refresh(id)) ?? acknowledged);
+}
+
+/** Snooze: nothing about this rule and subject is posted or notifies until then; if it still fires then, it is posted anew. */
+export async function snoozeAlert(
+  services: AlertActionServices,
+  actor: Actor,
+  id: number,
+  length: SnoozeLength,
+): Promise<Result<Alert>> {
+  const found = openAlert(services, id, 'snooze');
+  if (!found.ok) return found;
+  const until = services.now() + SNOOZE_MS[length];
+  services.alerts.snooze(found.value.rule, found.value.subjectKey, until, actor.userId);
+  services.audit.record({
+    actor: actor.userId,
+    action: 'alerts.snooze',
+    target: target(found.value),
+    params: { alert: id, for: length, until: new Date(until).toISOString() },
+    outcome: 'ok',
+  });
+  return ok((await services.lifecycle.refresh(id)) ?? found.value);
+}
+
+const refreshRule = async (services: AlertActionServices, rule: string) => {
+  for (const alert of services.alerts.open()) if (alert.rule === rule) await services.lifecycle.refresh(alert.id);
+};
+
+/**
+ * Mute a rule (admins, audited): it is still evaluated and its alerts are still recorded (`/sms alerts`, App Home,
+ * /healthz), but none is posted and no change notifies the alert channel, until someone unmutes it.
+ */
+export async function muteRule(services: AlertActionServices, actor: Actor, id: number): Promise<Result<{ rule: string }>> {
+  const alert = services.alerts.get(id);
+  if (!alert) return err(new AlertActionError(`alert ${id} not found`, `smsops has no alert ${id} any more.`));
+  const rule = alert.rule;
+  return performChange(services, actor, { action: 'alerts.mute', target: rule }, async () => {
+    services.alerts.mute(rule, actor.userId);
+    await refreshRule(services, rule);
+    return ok({ rule });
+  });
+}
+
+/** Unmute (admins, audited): the rule's open alerts that were never posted are posted now. */
+export async function unmuteRule(services: AlertActionServices, actor: Actor, rule: string): Promise<Result<{ rule: string }>> {
+  return performChange(services, actor, { action: 'alerts.unmute', target: rule }, async () => {
+    if (!services.alerts.unmute(rule))
+      return err(new AlertActionError(`rule ${rule} not muted`, `The rule \`${rule}\` is not muted; nothing changed.`));
+    await refreshRule(services, rule);
+    return ok({ rule });
+  });
+}
+
+/** The relay destination an alert is about, for the alerts that have one (a backlog, dead letters). */
+export function alertDestination(alert: Pick<Alert, 'rule' | 'facts'>): { kind: DeliveryChannel; destination: string } | null {
+  const facts = alertFacts(alert, 'relay_backlog') ?? alertFacts(alert, 'relay_dead');
+  return facts ? { kind: facts.destinationKind, destination: facts.destination } : null;
+}
+
+export interface FailingDeliveries {
+  kind: DeliveryChannel;
+  destination: string;
+  /** The destination's pending and dead counts now (undefined when nothing was ever sent there). */
+  backlog: DestinationBacklog | undefined;
+  /** Failing deliveries (an error recorded), most recently tried first, at most `limit`. */
+  failing: FailingDelivery[];
+  /** True when there were more than `limit`. */
+  more: boolean;
+}
+
+/** "Show failing deliveries": the failing deliveries to the alert's destination, with their last error. */
+export function failingDeliveriesOf(
+  services: Pick<AlertActionServices, 'alerts'> & { deliveries: Pick<DeliveriesRepository, 'failing' | 'backlog'> },
+  id: number,
+  limit: number,
+): Result<FailingDeliveries> {
+  const alert = services.alerts.get(id);
+  const where = alert && alertDestination(alert);
+  if (!where) return err(new AlertActionError(`alert ${id} has no destination`, 'This alert is not about relay deliveries.'));
+  const failing = services.deliveries.failing(where.kind, where.destination, limit + 1);
+  return ok({
+    ...where,
+    backlog: services.deliveries.backlog().find((b) => b.destinationKind === where.kind && b.destination === where.destination),
+    failing: failing.slice(0, limit),
+    more: failing.length > limit,
+  });
+}
+
+export interface RetryCount {
+  kind: DeliveryChannel;
+  destination: string;
+  /** Pending deliveries due now instead of at their backoff. */
+  pending: number;
+  /** Dead deliveries back in the outbox with a fresh retry window. */
+  dead: number;
+  /** More were failing than one press re-queues. */
+  more: boolean;
+}
+
+/**
+ * "Retry now" (admins, audited): the failing deliveries to the alert's destination are tried at once: pending ones
+ * skip the rest of their backoff, dead ones go back to the outbox with a fresh retry window, to the same destination
+ * (a wrong route is fixed with `/sms route set`, which moves them).
+ */
+export async function retryFailingDeliveries(
+  services: AlertActionServices & {
+    deliveries: Pick<DeliveriesRepository, 'failing' | 'requeue' | 'restart' | 'inTransaction'>;
+    wakeRelay: () => void;
+  },
+  actor: Actor,
+  id: number,
+): Promise<Result<RetryCount>> {
+  const alert = services.alerts.get(id);
+  const where = alert && alertDestination(alert);
+  if (!alert || !where)
+    return err(new AlertActionError(`alert ${id} has no destination`, 'This alert is not about relay deliveries.'));
+  const params: Record<string, unknown> = { alert: id };
+  return performChange(services, actor, { action: 'alerts.retry', target: target(alert), params }, async () => {
+    const count = services.deliveries.inTransaction(() => {
+      const failing = services.deliveries.failing(where.kind, where.destination, RETRY_BATCH + 1);
+      const result: RetryCount = { ...where, pending: 0, dead: 0, more: failing.length > RETRY_BATCH };
+      for (const delivery of failing.slice(0, RETRY_BATCH)) {
+        // One in flight is being tried right now.
+        if (delivery.status === 'pending' && services.deliveries.requeue(delivery.id)) result.pending += 1;
+        if (delivery.status === 'dead' && services.deliveries.restart(delivery.id, where.destination, { replay: false }))
+          result.dead += 1;
+      }
+      return result;
+    });
+    services.wakeRelay();
+    params.pending = count.pending;
+    params.dead = count.dead;
+    return ok(count);
+  });
+}

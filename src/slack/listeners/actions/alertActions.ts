@@ -1,0 +1,146 @@
+import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { isSmsopsAdmin } from '../../../core/access.js';
+import {
+  type AlertActionServices,
+  acknowledgeAlert,
+  failingDeliveriesOf,
+  muteRule,
+  retryFailingDeliveries,
+  type SnoozeLength,
+  snoozeAlert,
+  unmuteRule,
+} from '../../../core/alertActions.js';
+import type { Result } from '../../../errors.js';
+import { errorMessage } from '../../ui/errors.js';
+import { failingDeliveriesMessage, retryNowMessage } from '../../ui/relay.js';
+import { section } from '../../ui/text.js';
+import { doctorCommand } from '../commands/doctorCommand.js';
+import { type Interaction, logFailure, replier, type SlackDeps, slowPart } from '../context.js';
+
+type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+function interactionOf(deps: SlackDeps, args: ActionArgs): Interaction {
+  const channelId = args.body.channel?.id ?? null;
+  return {
+    deps,
+    actor: { userId: args.body.user.id },
+    channelId,
+    client: args.client,
+    reply: replier({ respond: args.respond, client: args.client, channelId, userId: args.body.user.id, logger: deps.logger }),
+  };
+}
+
+const buttonValue = (action: ActionArgs['action']): string | undefined => (action.type === 'button' ? action.value : undefined);
+
+/** The alert id a button carries: a positive whole number, or undefined for anything else. */
+const alertIdOf = (action: ActionArgs['action']): number | undefined => {
+  const value = buttonValue(action);
+  return value && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+};
+
+const servicesOf = (deps: SlackDeps): AlertActionServices => ({
+  ...deps.services,
+  alerts: deps.watch.alerts,
+  lifecycle: deps.alertLifecycle,
+  now: deps.watch.now,
+});
+
+/**
+ * One alert button: acked at once (Slack wants an answer within 3 s), then the slow part. A damaged value and a
+ * refusal are answered to the person only; success shows on the alert's message itself (edited in place) or in an
+ * answer to the person.
+ */
+function alertButton(
+  deps: SlackDeps,
+  what: string,
+  run: (interaction: Interaction, alertId: number) => Promise<Result<unknown> | undefined>,
+) {
+  return async (args: ActionArgs): Promise<void> => {
+    await args.ack();
+    const interaction = interactionOf(deps, args);
+    const alertId = alertIdOf(args.action);
+    if (alertId === undefined) {
+      await interaction.reply({ text: 'This button is damaged; `/sms alerts` lists the open alerts.', blocks: [] });
+      return;
+    }
+    await slowPart(interaction, what, async () => {
+      const result = await run(interaction, alertId);
+      if (result && !result.ok) {
+        logFailure(deps.logger, what, result.error);
+        await interaction.reply(errorMessage(result.error, what));
+      }
+    });
+  };
+}
+
+/** "Acknowledge": anyone who sees the alert; shown on its message. */
+export const acknowledgeAlertListener = (deps: SlackDeps) =>
+  alertButton(deps, 'acknowledge the alert', (interaction, id) => acknowledgeAlert(servicesOf(deps), interaction.actor, id));
+
+/** "Snooze 1h" / "Snooze 24h": anyone who sees the alert; shown on its message. */
+export const snoozeAlertListener = (deps: SlackDeps, length: SnoozeLength) =>
+  alertButton(deps, 'snooze the alert', (interaction, id) => snoozeAlert(servicesOf(deps), interaction.actor, id, length));
+
+/** "Mute rule" (admins): the answer says what muting means and where to undo it. */
+export const muteRuleListener = (deps: SlackDeps) =>
+  alertButton(deps, 'mute the rule', async (interaction, id) => {
+    const result = await muteRule(servicesOf(deps), interaction.actor, id);
+    if (result.ok) {
+      const text = `\`${result.value.rule}\` is muted: still checked and listed in \`/sms alerts\`, but nothing about it is posted in the alert channel until an admin presses Unmute there.`;
+      await interaction.reply({ text, blocks: [section(`:mute: ${text}`)] });
+    }
+    return result;
+  });
+
+/** "Show failing deliveries": to the person only; the answers' excerpts for admins, as in `/sms relay status`. */
+export const showFailingListener = (deps: SlackDeps) =>
+  alertButton(deps, 'list the failing deliveries', async (interaction, id) => {
+    const result = failingDeliveriesOf({ alerts: deps.watch.alerts, deliveries: deps.relay.deliveries }, id, 200);
+    if (result.ok) {
+      const admin = await isSmsopsAdmin(deps.services, interaction.actor);
+      await interaction.reply(failingDeliveriesMessage(result.value, deps.relay.now(), admin.ok && admin.value));
+    }
+    return result;
+  });
+
+/** "Retry now" (admins): re-queues the failing deliveries of the alert's destination, answered with the count. */
+export const retryNowListener = (deps: SlackDeps) =>
+  alertButton(deps, 'retry the deliveries', async (interaction, id) => {
+    const result = await retryFailingDeliveries(
+      { ...servicesOf(deps), deliveries: deps.relay.deliveries, wakeRelay: deps.relay.wakeRelay },
+      interaction.actor,
+      id,
+    );
+    if (result.ok) await interaction.reply(retryNowMessage(result.value));
+    return result;
+  });
+
+/** "Open doctor": runs `/sms doctor` for whoever pressed it. */
+export const openDoctorListener = (deps: SlackDeps) =>
+  alertButton(deps, 'run the doctor', async (interaction) => {
+    await doctorCommand(interaction);
+    return undefined;
+  });
+
+/** "Unmute" next to a muted rule in `/sms alerts` (admins); the button carries the rule's name. */
+export function unmuteRuleListener(deps: SlackDeps) {
+  return async (args: ActionArgs): Promise<void> => {
+    await args.ack();
+    const interaction = interactionOf(deps, args);
+    const rule = buttonValue(args.action);
+    if (!rule || !/^[a-z0-9_]{1,64}$/.test(rule)) {
+      await interaction.reply({ text: 'This button is damaged; run `/sms alerts` again.', blocks: [] });
+      return;
+    }
+    await slowPart(interaction, 'unmute the rule', async () => {
+      const result = await unmuteRule(servicesOf(deps), interaction.actor, rule);
+      if (!result.ok) {
+        logFailure(deps.logger, 'unmute the rule', result.error);
+        await interaction.reply(errorMessage(result.error, 'unmute the rule'));
+        return;
+      }
+      const text = `\`${rule}\` is unmuted: its alerts are posted again, starting with those open now.`;
+      await interaction.reply({ text, blocks: [section(`:loud_sound: ${text}`)] });
+    });
+  };
+}
