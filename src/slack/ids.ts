@@ -38,3 +38,10 @@ export const ACTION = {
   confirmReplay: 'relay_replay_confirm',
   cancelReplay: 'relay_replay_cancel',
 } as const;
+
+/** Buttons of the `/sms doctor` report: its fixes refresh the report once applied. */
+export const DOCTOR_ACTION = {
+  ignoreNumber: 'doctor_ignore_number',
+  fixEnableInbound: 'doctor_fix_enable_inbound',
+  fixPointWebhook: 'doctor_fix_point_webhook',
+} as const;

@@ -11,6 +11,7 @@ import type { SettingsRepository } from '../core/ports/settings.js';
 import type { ProcessedSlackEventsRepository } from '../core/ports/slackEvents.js';
 import type { TrafficRepository } from '../core/ports/traffic.js';
 import type { WatchBaselineRepository } from '../core/ports/watchBaseline.js';
+import type { DoctorIgnoresRepository } from '../core/ports/doctorIgnores.js';
 import type { Logger } from '../log.js';
 import { type BackupMade, backupDatabase } from './backup.js';
 import { closeDatabase, type Db, openDatabase } from './database.js';
@@ -37,6 +38,7 @@ import { createSlackThreadsRepository, type SlackThreadsRepository } from './rep
 import { createTenDlcRepository, type TenDlcRepository } from './repositories/tenDlc.js';
 import { createTrafficRepository } from './repositories/traffic.js';
 import { createWatchBaselineRepository } from './repositories/watchBaseline.js';
+import { createDoctorIgnoresRepository } from './repositories/doctorIgnores.js';
 import { createRetentionStore, type RetentionStore } from './retention/retentionStore.js';
 import { startWalCheckpointer } from './walCheckpointer.js';
 import { createWriteProbe } from './writeProbe.js';
@@ -61,6 +63,7 @@ export interface Repositories {
   tenDlc: TenDlcRepository;
   traffic: TrafficRepository;
   watchBaseline: WatchBaselineRepository;
+  doctorIgnores: DoctorIgnoresRepository;
 }
 
 /**
@@ -102,6 +105,7 @@ export function createRepositories(db: Db, now: () => number): Repositories {
     tenDlc: createTenDlcRepository(db, now),
     traffic: createTrafficRepository(db, now),
     watchBaseline: createWatchBaselineRepository(db, now),
+    doctorIgnores: createDoctorIgnoresRepository(db, now),
   };
 }
 

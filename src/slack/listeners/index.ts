@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
-import { ACTION, CALLBACK, SENDER_ID_ACTION } from '../ids.js';
+import { ACTION, CALLBACK, DOCTOR_ACTION, SENDER_ID_ACTION } from '../ids.js';
+import { doctorFixButtonListener, doctorIgnoreButtonListener } from './actions/doctorActions.js';
 import { openSenderIdFormListener, senderIdTypeSwitchListener } from './actions/senderIdFormActions.js';
 import {
   cancelReplayListener,
@@ -31,6 +32,9 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action(ACTION.usePortsipRoute, usePortsipRouteButtonListener(deps));
   app.action(ACTION.confirmReplay, confirmReplayListener(deps));
   app.action(ACTION.cancelReplay, cancelReplayListener(deps));
+  app.action(DOCTOR_ACTION.ignoreNumber, doctorIgnoreButtonListener(deps));
+  app.action(DOCTOR_ACTION.fixEnableInbound, doctorFixButtonListener(deps, 'enable_inbound'));
+  app.action(DOCTOR_ACTION.fixPointWebhook, doctorFixButtonListener(deps, 'point_webhook_at_smsops'));
 
   app.event('app_home_opened', appHomeOpenedListener(deps));
   app.event('message', threadReplyListener(deps));
