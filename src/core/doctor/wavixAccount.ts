@@ -80,7 +80,8 @@ function numberCheck(n: NumberState, routed: boolean): DoctorCheck {
       ...base,
       status: 'ok',
       finding: 'voice-only',
-      reason: 'Voice only (no SMS). Expected for a voice DID; outside the US and Canada Wavix enables SMS on request (Wavix support).',
+      reason:
+        'Voice only (no SMS). Expected for a voice DID; outside the US and Canada Wavix enables SMS on request (Wavix support).',
     };
   }
   return {

@@ -81,11 +81,7 @@ export function pbxDids(count: number, firstId = 1000): WavixNumber[] {
  * A small but varied account: US and Canadian numbers (inbound SMS possible), UK, German and Dutch ones (not), an
  * alphanumeric Sender ID already allowlisted in GB, and a 10DLC brand with a campaign under review.
  */
-export function seedState(
-  kind: 'default' | 'empty',
-  clock: EmulatorClock,
-  options: { pbxDids?: number } = {},
-): EmulatorState {
+export function seedState(kind: 'default' | 'empty', clock: EmulatorClock, options: { pbxDids?: number } = {}): EmulatorState {
   const state: EmulatorState = {
     clock,
     numbers: [],

@@ -1,10 +1,22 @@
 import { type FindingKind, findingSummary } from '../../core/doctor/findings.js';
 import type { CheckStatus, DoctorCheck, DoctorFixAction, DoctorReport } from '../../core/doctor/types.js';
 import { summaryLine } from '../../core/doctor.js';
-import type { IgnoredNumber } from '../../core/ports/doctorIgnores.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
+import type { IgnoredNumber } from '../../core/ports/doctorIgnores.js';
 import { DOCTOR_ACTION } from '../ids.js';
-import { type Block, button, clip, code, context, escapeMrkdwn, mention, plural, type SlackMessage, section, slackTime } from './text.js';
+import {
+  type Block,
+  button,
+  clip,
+  code,
+  context,
+  escapeMrkdwn,
+  mention,
+  plural,
+  type SlackMessage,
+  section,
+  slackTime,
+} from './text.js';
 
 const ICON: Record<CheckStatus, string> = {
   ok: ':white_check_mark:',
@@ -179,7 +191,10 @@ function ignoredLine(report: DoctorReport): string | null {
 export function doctorMessage(report: DoctorReport, options: { notice?: Block[] } = {}): SlackMessage {
   const summary = summaryLine(report.counts);
   // After a button: what it did, then the report as it is now.
-  const head: Block[] = [...(options.notice ?? []).slice(0, 3), section(`:stethoscope: *SMS doctor*: ${summary}`, 'doctor-summary')];
+  const head: Block[] = [
+    ...(options.notice ?? []).slice(0, 3),
+    section(`:stethoscope: *SMS doctor*: ${summary}`, 'doctor-summary'),
+  ];
   const ignored = ignoredLine(report);
   const units = unitsOf(report.checks.filter((c) => !c.ignored));
   const problems = units.filter((u) => u.status === 'failure' || u.status === 'warning');

@@ -19,7 +19,8 @@ export function interactionOf(deps: SlackDeps, args: ActionArgs): Interaction {
   };
 }
 
-export const buttonValue = (action: ActionArgs['action']): string | undefined => (action.type === 'button' ? action.value : undefined);
+export const buttonValue = (action: ActionArgs['action']): string | undefined =>
+  action.type === 'button' ? action.value : undefined;
 
 /** "Enable inbound SMS" next to a number in `/sms number list`. */
 export function enableInboundButtonListener(deps: SlackDeps) {

@@ -144,6 +144,8 @@ export async function fixFromReport(
   }
   const applied = plan.ok && !plan.value.unchanged ? await applyWebhookChange(deps.services, actor, request) : plan;
   if (!applied.ok) logFailure(deps.logger, 'webhook set', applied.error);
-  const outcome = applied.ok ? webhookResultMessage(applied.value, smsopsInbound) : errorMessage(applied.error, 'set the webhook');
+  const outcome = applied.ok
+    ? webhookResultMessage(applied.value, smsopsInbound)
+    : errorMessage(applied.error, 'set the webhook');
   await refreshDoctorReport(interaction, outcome.blocks);
 }

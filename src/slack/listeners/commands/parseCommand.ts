@@ -269,7 +269,10 @@ function numberAndReason(text: string): { number: string; reason: string | null 
       return { number: text.slice(0, end), reason: reason || null };
     }
   }
-  const typed = phoneWords > 0 ? text.slice(0, (words[phoneWords - 1]?.start ?? 0) + (words[phoneWords - 1]?.text.length ?? 0)) : words[0]?.text;
+  const typed =
+    phoneWords > 0
+      ? text.slice(0, (words[phoneWords - 1]?.start ?? 0) + (words[phoneWords - 1]?.text.length ?? 0))
+      : words[0]?.text;
   if (!typed) return { problem: 'Which number? e.g. `/sms doctor ignore +1 202 555 0143 voice DID`.' };
   const parsed = parsePhoneNumber(typed);
   return { problem: parsed.ok ? 'Which number?' : parsed.error.userMessage };
