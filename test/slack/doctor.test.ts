@@ -2,7 +2,6 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DOCTOR_ACTION } from '../../src/slack/ids.js';
-import { doctorMessage } from '../../src/slack/ui/doctor.js';
 import { createRoutesRepository } from '../../src/store/repositories/routes.js';
 import {
   ADMIN,
@@ -120,27 +119,5 @@ describe('/sms doctor', () => {
   it('is in the help', async () => {
     t = await startSmsopsUnderTest();
     expect(readable((await runCommand(t, 'help doctor')).body)).toContain('/sms doctor');
-  });
-});
-
-describe('doctorMessage', () => {
-  it('shows failures first and keeps within Slack’s 50 blocks, naming what it folds away', () => {
-    const checks = Array.from({ length: 60 }, (_, i) => ({
-      id: `number:${i}`,
-      title: `Number ${i}`,
-      status: 'ok' as const,
-      reason: 'SMS enabled; inbound SMS active.',
-    }));
-    checks.push({
-      id: 'webhook:default',
-      title: 'Account default inbound webhook',
-      status: 'failure' as never,
-      reason: 'It is not set.',
-    });
-    const message = doctorMessage({ checks, counts: { ok: 60, warning: 0, failure: 1, skipped: 0 }, ignored: [] });
-    expect(message.text).toBe('SMS doctor: 60 ok, 0 warnings, 1 failure');
-    expect(message.blocks.length).toBeLessThanOrEqual(50);
-    expect(readable(message.blocks[1])).toContain('Account default inbound webhook');
-    expect(readable(message)).toContain('more that are fine: `/sms doctor all` lists them');
   });
 });
