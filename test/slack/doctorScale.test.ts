@@ -113,6 +113,7 @@ describe('/sms doctor on a PBX with hundreds of DIDs', () => {
     // The 12 DIDs plus the seed's San Francisco and Ottawa numbers: 10 listed with their buttons, 4 counted.
     expect(readable(noWebhook[0])).toContain('14 SMS numbers have no inbound webhook');
     expect(text).toContain('…and 4 more: `/sms doctor all` lists every finding.');
+    expect(text).toContain('It is not set: inbound SMS to the 14 numbers without a webhook of their own go nowhere.');
     const listed = report.blocks.filter((b: Body) => b.type === 'section' && b.block_id?.startsWith('doctor:webhook:+'));
     expect(listed).toHaveLength(10);
     // The routed number without inbound SMS is a failure of its own, with its fix and an ignore button.
@@ -147,8 +148,9 @@ describe('ignoring a number', () => {
 
   it('through the commands: admins only, audited, listed, not counted, and undone', async () => {
     t = await startPbx();
-    // Washington, the 14 SMS numbers without a webhook, and PUBLIC_BASE_URL (not reachable from the test).
-    expect(failures(await doctor())).toBe(16);
+    // Washington, the 14 SMS numbers without a webhook, the account default they rely on, and PUBLIC_BASE_URL (not
+    // reachable from the test).
+    expect(failures(await doctor())).toBe(17);
 
     const refused = await runCommand(t, 'doctor ignore +1 202 555 0143 voice DID', { userId: OUTSIDER });
     expect(readable(refused.body)).toContain('Only the smsops admins');
@@ -169,7 +171,7 @@ describe('ignoring a number', () => {
     expect(readable(list.body)).toContain('voice DID, ported away in May');
 
     const after = await doctor();
-    expect(failures(after)).toBe(15);
+    expect(failures(after)).toBe(16);
     expect(readable(after)).toContain('1 number ignored (not counted): `/sms doctor ignored` lists it.');
     expect(after.blocks.find((b: Body) => b.block_id === `doctor:number:${WASHINGTON}`)).toBeUndefined();
     // Still visible on request.
@@ -180,7 +182,7 @@ describe('ignoring a number', () => {
     const undone = await runCommand(t, 'doctor unignore 202-555-0143');
     expect(readable(undone.body)).toContain('+1 202 555 0143 is counted by doctor again.');
     expect(auditOf('doctor.unignore')).toEqual([{ actor: ADMIN, target: WASHINGTON, params: '{}', outcome: 'ok' }]);
-    expect(failures(await doctor())).toBe(16);
+    expect(failures(await doctor())).toBe(17);
   });
 
   it('answers a number it cannot read with the usage', async () => {
@@ -197,7 +199,7 @@ describe('ignoring a number', () => {
   it('through the button on a finding: ignored, audited, and the report refreshed without it', async () => {
     t = await startPbx();
     const report = await doctor();
-    expect(failures(report)).toBe(16);
+    expect(failures(report)).toBe(17);
     const actions = report.blocks.find((b: Body) => b.block_id === `doctor-act:number:${WASHINGTON}`);
     const ignore = actions.elements.find((e: Body) => e.action_id === DOCTOR_ACTION.ignoreNumber);
     expect(ignore.value).toBe(WASHINGTON);
@@ -208,7 +210,7 @@ describe('ignoring a number', () => {
     expect(refreshed.replace_original).toBe(true);
     withinSlackLimits(refreshed);
     expect(readable(refreshed.blocks[0])).toContain('+1 202 555 0143 is now ignored by doctor');
-    expect(failures(refreshed)).toBe(15);
+    expect(failures(refreshed)).toBe(16);
     expect(readable(refreshed)).toContain('1 number ignored');
     expect(t.db.prepare('SELECT number, reason, ignored_by FROM doctor_ignored_numbers').all()).toEqual([
       { number: WASHINGTON, reason: null, ignored_by: ADMIN },

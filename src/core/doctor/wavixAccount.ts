@@ -168,7 +168,8 @@ const NO_PUBLIC_URL_REASON =
 function accountWebhookCheck(overview: NumbersOverview): DoctorCheck {
   const base = { id: 'webhook:default', title: 'Account default inbound webhook' };
   if (overview.accountPointsAtSmsops) return { ...base, status: 'ok', reason: 'Points at smsops.' };
-  const relying = overview.numbers.filter((n) => n.inboundActive && n.webhookSource === 'account').length;
+  // Every active number without a webhook of its own relies on the default, whether or not one is set.
+  const relying = overview.numbers.filter((n) => n.inboundActive && n.numberWebhook === null).length;
   const current = overview.accountWebhook ? `is ${shown(overview.accountWebhook)}, not smsops` : 'is not set';
   const effect =
     relying > 0

@@ -94,11 +94,12 @@ const blockId = (prefix: string, id: string) => `${prefix}:${id}`.slice(0, 255);
  * A problem as the report shows it: its reason, and its buttons. A number's finding can be ignored, so it gets an
  * actions row (fix, then "Ignore this number"); any other check keeps its fix as the section's button.
  */
-function checkBlocks(check: DoctorCheck): Block[] {
+function checkBlocks(check: DoctorCheck, options: { withReason?: boolean } = {}): Block[] {
   const fix = check.fix
     ? button({ text: check.fix.label, actionId: FIX_ACTION[check.fix.actionId], value: check.fix.value, style: 'primary' })
     : undefined;
-  const text = section(checkText(check), blockId('doctor', check.id));
+  const shownText = options.withReason === false ? `${ICON[check.status]} *${escapeMrkdwn(check.title)}*` : checkText(check);
+  const text = section(shownText, blockId('doctor', check.id));
   if (check.number && check.status !== 'ok' && check.status !== 'skipped') {
     const ignore = button({ text: 'Ignore this number', actionId: DOCTOR_ACTION.ignoreNumber, value: check.number });
     return [text, { type: 'actions', block_id: blockId('doctor-act', check.id), elements: fix ? [fix, ignore] : [ignore] }];
@@ -147,7 +148,11 @@ function problemBlocks(unit: Unit, shown: number): Block[] {
   if (unit.checks.length === 1 && only) return checkBlocks(only);
   const kindKey = blockId('doctor-kind', `${unit.status}:${unit.kind ?? ''}`);
   const blocks: Block[] = [section(`${ICON[unit.status]} *${escapeMrkdwn(unitSummary(unit))}*`, kindKey)];
-  for (const check of unit.checks.slice(0, shown)) blocks.push(...checkBlocks(check));
+  // Under its kind's line an item repeats its reason only where it says something of its own (a URL, say).
+  const firstReason = only?.reason;
+  for (const check of unit.checks.slice(0, shown)) {
+    blocks.push(...checkBlocks(check, { withReason: check === only || check.reason !== firstReason }));
+  }
   const hidden = unit.checks.length - shown;
   if (hidden > 0) {
     blocks.push(
