@@ -139,3 +139,20 @@ describe('doctorMessage at any size', () => {
     expect(ignored).not.toContain('<!channel>');
   });
 });
+
+describe('doctorMessage with hundreds of distinct problems', () => {
+  it('keeps as many as fit and counts the rest', () => {
+    const checks: DoctorCheck[] = Array.from({ length: 300 }, (_, i) => ({
+      id: `channel:C${i}`,
+      title: `Slack channel C${i}`,
+      status: 'failure',
+      reason: 'The bot is not a member, so it cannot post there.',
+    }));
+    const message = doctorMessage({ checks, counts: { ok: 0, warning: 0, failure: 300, skipped: 0 }, ignored: [] });
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+    expect(blockLimitError(message.blocks)).toBeUndefined();
+    const listed = message.blocks.filter((b) => b.block_id?.startsWith('doctor:channel:')).length;
+    expect(listed).toBeGreaterThan(40);
+    expect(readable(message)).toContain(`…and ${300 - listed} more problems: \`/sms doctor all\` lists every finding.`);
+  });
+});
