@@ -226,6 +226,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       alertChannel: config.slack.alertChannel,
       inboxChannel: config.slack.inboxChannel,
       publicBaseUrl: config.publicBaseUrl ?? null,
+      doctorIgnores: repositories.doctorIgnores,
       portsip: config.portsipApi
         ? createPortsipApi({
             baseUrl: config.portsipApi.url,

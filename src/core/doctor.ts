@@ -55,10 +55,15 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   let numbers: Promise<Result<NumbersOverview>> | undefined;
   const ctx = { deps, numbers: () => (numbers ??= listNumbers(deps.services)) };
   const results = await Promise.all(GROUPS.map((group) => runGroup(group, ctx, deps.timeoutMs ?? 5_000)));
-  const checks = results.flat();
+  const ignored = [...(deps.ignoredNumbers ?? [])];
+  const ignoredBy = new Map(ignored.map((entry) => [entry.number, entry]));
+  const checks = results.flat().map((check) => {
+    const entry = check.number ? ignoredBy.get(check.number) : undefined;
+    return entry ? { ...check, ignored: entry } : check;
+  });
   const counts: Record<CheckStatus, number> = { ok: 0, warning: 0, failure: 0, skipped: 0 };
-  for (const check of checks) counts[check.status] += 1;
-  return { checks, counts };
+  for (const check of checks) if (!check.ignored) counts[check.status] += 1;
+  return { checks, counts, ignored };
 }
 
 /** In the order of the chain an inbound SMS travels, which the report keeps (the Slack message lists failures first). */

@@ -50,3 +50,10 @@ export const ALERT_ACTION = {
   retryNow: 'alert_retry_now',
   openDoctor: 'alert_open_doctor',
 } as const;
+
+/** Buttons of the `/sms doctor` report: its fixes refresh the report once applied. */
+export const DOCTOR_ACTION = {
+  ignoreNumber: 'doctor_ignore_number',
+  fixEnableInbound: 'doctor_fix_enable_inbound',
+  fixPointWebhook: 'doctor_fix_point_webhook',
+} as const;

@@ -3,6 +3,7 @@ import type { AuditRepository } from '../core/ports/audit.js';
 import type { ConversationRepliesRepository } from '../core/ports/conversationReplies.js';
 import type { DeliveriesRepository } from '../core/ports/deliveries.js';
 import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
+import type { DoctorIgnoresRepository } from '../core/ports/doctorIgnores.js';
 import type { InboundRepository } from '../core/ports/inbound.js';
 import type { OptOutsRepository } from '../core/ports/optOuts.js';
 import type { RoutesRepository } from '../core/ports/routes.js';
@@ -23,6 +24,7 @@ import { createAuditRepository } from './repositories/audit.js';
 import { createConversationRepliesRepository } from './repositories/conversationReplies.js';
 import { createDeliveriesRepository } from './repositories/deliveries.js';
 import { createDeliveryReportsRepository } from './repositories/deliveryReports.js';
+import { createDoctorIgnoresRepository } from './repositories/doctorIgnores.js';
 import { createInboundRepository } from './repositories/inbound.js';
 import { createJobRunsRepository, type JobRunsRepository } from './repositories/jobRuns.js';
 import { createOptOutsRepository } from './repositories/optOuts.js';
@@ -61,6 +63,7 @@ export interface Repositories {
   tenDlc: TenDlcRepository;
   traffic: TrafficRepository;
   watchBaseline: WatchBaselineRepository;
+  doctorIgnores: DoctorIgnoresRepository;
 }
 
 /**
@@ -102,6 +105,7 @@ export function createRepositories(db: Db, now: () => number): Repositories {
     tenDlc: createTenDlcRepository(db, now),
     traffic: createTrafficRepository(db, now),
     watchBaseline: createWatchBaselineRepository(db, now),
+    doctorIgnores: createDoctorIgnoresRepository(db, now),
   };
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type RunningSmsops, startSmsops } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
+import { type StartWavixEmulatorOptions, startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { closeDatabase, type Db, openDatabase } from '../../src/store/database.js';
 import { type FakeSlack, startFakeSlack } from './fakeSlack.js';
 import { createSlackTestClient, type SlackTestClient } from './slackRequests.js';
@@ -35,8 +35,11 @@ export interface SmsopsUnderTest {
  * smsops started in-process as in production (config parsed from an environment, a real SQLite file, the HTTP
  * listener), with the Wavix emulator and the fake Slack Web API in place of the real services.
  */
-export async function startSmsopsUnderTest(env: Record<string, string | undefined> = {}): Promise<SmsopsUnderTest> {
-  const emulator = await startWavixEmulator({});
+export async function startSmsopsUnderTest(
+  env: Record<string, string | undefined> = {},
+  options: { emulator?: StartWavixEmulatorOptions } = {},
+): Promise<SmsopsUnderTest> {
+  const emulator = await startWavixEmulator(options.emulator ?? {});
   const fakeSlack = await startFakeSlack();
   const dir = mkdtempSync(join(tmpdir(), 'smsops-e2e-'));
   const parsed = parseConfig({

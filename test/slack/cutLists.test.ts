@@ -30,6 +30,8 @@ const alert = (i: number): Alert => ({
   status: 'open',
   severity: 'warning',
   facts: null,
+  acknowledged: null,
+  quiet: null,
   summary: `Something is wrong with thing ${i}`,
   details: {},
   openedAt: at,

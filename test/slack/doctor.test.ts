@@ -1,8 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACTION } from '../../src/slack/ids.js';
-import { doctorMessage } from '../../src/slack/ui/doctor.js';
+import { DOCTOR_ACTION } from '../../src/slack/ids.js';
 import { createRoutesRepository } from '../../src/store/repositories/routes.js';
 import {
   ADMIN,
@@ -31,52 +30,72 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+const WASHINGTON = '+12025550143';
+
 // biome-ignore lint/suspicious/noExplicitAny: Slack message bodies are asserted structurally
 const sectionWith = (body: any, text: string) =>
   body.blocks.find((b: { type: string; text?: { text: string } }) => b.type === 'section' && b.text?.text.includes(text));
 
+/** The buttons of the actions row right after a finding's section. */
+// biome-ignore lint/suspicious/noExplicitAny: Slack message bodies are asserted structurally
+const actionsAfter = (body: any, block: unknown) => {
+  const next = body.blocks[body.blocks.indexOf(block) + 1];
+  return next?.type === 'actions' ? next.elements : [];
+};
+
 describe('/sms doctor', () => {
-  it('says it is checking, then shows each link with its status and a working fix button', async () => {
+  it('replaces its “Checking…” with the report, and after a fix button shows the report refreshed', async () => {
     const port = await freePort();
     t = await startSmsopsUnderTest({ PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
     await runCommand(t, 'webhook set');
     t.fakeSlack.handle('conversations.info', ({ args }) =>
       args.channel === ALERT_CHANNEL ? { channel: { id: ALERT_CHANNEL, name: 'sms-alerts', is_member: false } } : {},
     );
+    // smsops routes SMS for the Washington number, whose inbound SMS is off: a real problem, not a voice DID.
+    createRoutesRepository(t.db).set({ number: WASHINGTON, portsipUrl: null, slackChannel: ALERT_CHANNEL, by: ADMIN });
 
     const before = t.fakeSlack.responses.length;
     const first = await runCommand(t, 'doctor');
     expect(first.viaAck).toBe(false);
     expect(readable(first.body)).toContain('Checking the SMS setup…');
-    const report = (await t.fakeSlack.waitForResponses(before + 2))[before + 1]?.body;
+    const reportPost = (await t.fakeSlack.waitForResponses(before + 2))[before + 1];
+    const report = reportPost?.body;
+    // The report takes the place of “Checking…” (same response_url, replace_original).
+    expect(reportPost?.path).toBe(t.fakeSlack.responses[before]?.path);
+    expect(report.replace_original).toBe(true);
     const text = readable(report);
 
-    // The summary counts the two broken links: a US number without inbound SMS, and the bot outside its channel.
+    // The summary counts the two broken links: a routed US number without inbound SMS, and the bot outside its channel.
     expect(text).toMatch(/SMS doctor\*: \d+ ok, \d+ warnings?, 2 failures/);
     expect(report.blocks[1].text.text).toContain(':x:');
     expect(text).toContain('Wavix accepts the key');
     expect(text).toContain('Points at smsops.');
     expect(text).toContain('answers with smsops’ health report');
-    expect(text).toContain('Slack channel #sms-alerts (alert channel, inbox channel)');
+    expect(text).toContain('Slack channel #sms-alerts (alert channel, inbox channel, route +1 202 555 0143)');
     expect(text).toContain('The bot is not a member, so it cannot post there. Invite the bot: type `/invite @smsops`');
     expect(text).toContain('set PORTSIP_API_URL');
+    // The seed's other numbers without SMS are voice DIDs: one line, not one warning each.
+    expect(text).toContain('3 numbers are voice-only (no SMS): expected for voice DIDs');
     // Membership was asked with the bot's own token.
     expect(t.fakeSlack.callsTo('conversations.info')[0]?.token).toBe(BOT_TOKEN);
 
     const washington = sectionWith(report, 'Number +1 202 555 0143 (US)');
     expect(washington.text.text).toContain('Inbound SMS is not active');
-    expect(washington.accessory).toMatchObject({
-      type: 'button',
-      action_id: ACTION.enableInbound,
-      value: '+12025550143',
-      text: { text: 'Enable inbound SMS' },
-    });
+    const buttons = actionsAfter(report, washington);
+    expect(buttons.map((b: { action_id: string }) => b.action_id)).toEqual([
+      DOCTOR_ACTION.fixEnableInbound,
+      DOCTOR_ACTION.ignoreNumber,
+    ]);
+    expect(buttons[0]).toMatchObject({ value: WASHINGTON, text: { text: 'Enable inbound SMS' } });
 
-    // The fix button is the number list's own: pressing it activates inbound SMS on Wavix.
+    // The fix is applied on Wavix, then the same message shows the report as it is now.
     const beforeFix = t.fakeSlack.responses.length;
-    await t.slack.blockAction({ actionId: washington.accessory.action_id, value: washington.accessory.value, userId: ADMIN });
-    const fixed = (await t.fakeSlack.waitForResponses(beforeFix + 1))[beforeFix]?.body;
-    expect(readable(fixed)).toContain('Inbound SMS is now active on +1 202 555 0143');
+    await t.slack.blockAction({ actionId: buttons[0].action_id, value: buttons[0].value, userId: ADMIN });
+    const refreshed = (await t.fakeSlack.waitForResponses(beforeFix + 1))[beforeFix]?.body;
+    expect(refreshed.replace_original).toBe(true);
+    expect(readable(refreshed.blocks[0])).toContain('Inbound SMS is now active on +1 202 555 0143');
+    expect(readable(refreshed)).toMatch(/SMS doctor\*: \d+ ok, \d+ warnings?, 1 failure/);
+    expect(sectionWith(refreshed, 'Number +1 202 555 0143 (US)')).toBeUndefined();
     expect(t.emulator.state().numbers.find((n) => n.number === '12025550143')?.sms_enabled).toBe(true);
   });
 
@@ -100,28 +119,5 @@ describe('/sms doctor', () => {
   it('is in the help', async () => {
     t = await startSmsopsUnderTest();
     expect(readable((await runCommand(t, 'help doctor')).body)).toContain('/sms doctor');
-  });
-});
-
-describe('doctorMessage', () => {
-  it('shows failures first and keeps within Slack’s 50 blocks, naming what it folds away', () => {
-    const checks = Array.from({ length: 60 }, (_, i) => ({
-      id: `number:${i}`,
-      title: `Number ${i}`,
-      status: 'ok' as const,
-      reason: 'SMS enabled; inbound SMS active.',
-    }));
-    checks.push({
-      id: 'webhook:default',
-      title: 'Account default inbound webhook',
-      status: 'failure' as never,
-      reason: 'It is not set.',
-    });
-    const message = doctorMessage({ checks, counts: { ok: 60, warning: 0, failure: 1, skipped: 0 } });
-    expect(message.text).toBe('SMS doctor: 60 ok, 0 warnings, 1 failure');
-    expect(message.blocks.length).toBeLessThanOrEqual(50);
-    expect(readable(message.blocks[1])).toContain('Account default inbound webhook');
-    expect(readable(message.blocks.at(-1))).toContain('14 more:');
-    expect(readable(message.blocks.at(-1))).toContain('Number 59');
   });
 });

@@ -75,6 +75,34 @@ describe('parseSmsCommand', () => {
   it('reads doctor', () => {
     expect(parsed('doctor')).toEqual({ kind: 'doctor' });
     expect(parsed(' Doctor ')).toEqual({ kind: 'doctor' });
+    expect(parsed('doctor all')).toEqual({ kind: 'doctor.all', page: 1 });
+    expect(parsed('doctor all 3')).toEqual({ kind: 'doctor.all', page: 3 });
+    expect(parsed('doctor ignored')).toEqual({ kind: 'doctor.ignored', page: 1 });
+    expect(parseSmsCommand('doctor all next')).toMatchObject({ ok: false, topic: 'doctor' });
+    expect(parseSmsCommand('doctor frobnicate')).toMatchObject({ ok: false, topic: 'doctor' });
+  });
+
+  it('reads doctor ignore: a number typed with spaces, then the reason', () => {
+    expect(parsed('doctor ignore +1 202 555 0143 voice DID')).toEqual({
+      kind: 'doctor.ignore',
+      number: '+1 202 555 0143',
+      reason: 'voice DID',
+    });
+    expect(parsed('doctor ignore (202) 555-0143')).toEqual({ kind: 'doctor.ignore', number: '(202) 555-0143', reason: null });
+    // Digits after the number that would make it invalid are the reason's.
+    expect(parsed('doctor ignore +1 202 555 0143 2 lines ported &amp; gone')).toEqual({
+      kind: 'doctor.ignore',
+      number: '+1 202 555 0143',
+      reason: '2 lines ported & gone',
+    });
+    expect(parsed('doctor unignore +12025550143')).toEqual({ kind: 'doctor.unignore', number: '+12025550143' });
+    expect(parseSmsCommand('doctor ignore')).toMatchObject({ ok: false, topic: 'doctor' });
+    expect(parseSmsCommand('doctor ignore +1 999 nope')).toMatchObject({
+      ok: false,
+      topic: 'doctor',
+      problem: expect.stringContaining('is not a phone number smsops can use'),
+    });
+    expect(parseSmsCommand('doctor unignore +12025550143 why')).toMatchObject({ ok: false, topic: 'doctor' });
   });
 
   it('answers a usage problem, with the topic, for anything malformed', () => {

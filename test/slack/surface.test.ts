@@ -22,6 +22,7 @@ function surfaceFor(env: Record<string, string>) {
     inboxChannel: null,
     publicBaseUrl: null,
     portsip: null,
+    doctorIgnores: {} as never,
     logger: silentLogger,
   };
   return createSlackSurface({ slack: config.value.slack, deps, logger: silentLogger });

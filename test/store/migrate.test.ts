@@ -52,6 +52,7 @@ const SHIPPED = [
   '023_audit_unknown_outcome.sql',
   '024_job_run_summary.sql',
   '026_alert_acknowledge_snooze_mute.sql',
+  '027_doctor_ignored_numbers.sql',
 ];
 
 describe('migration runner', () => {

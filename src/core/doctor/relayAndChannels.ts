@@ -184,16 +184,18 @@ export const portsipRulesGroup: CheckGroup = {
       const rule = byDid.get(did) ?? null;
       const check = {
         id: `portsip-rule:${did}`,
+        number: did,
         title: `PortSIP inbound rule for ${overview.value.numbers.find((n) => n.e164 === did)?.display ?? did}`,
       };
       return rule === null
         ? {
             ...check,
             status: 'failure',
+            finding: 'portsip-rule-missing',
             reason:
               'No inbound rule in PortSIP for this number: PortSIP accepts the relayed SMS but has no extension or queue to deliver it to. Add an inbound rule for it in PortSIP.',
           }
-        : { ...check, status: 'ok', reason: `Inbound rule: ${rule}.` };
+        : { ...check, status: 'ok', finding: 'portsip-rule-ok', reason: `Inbound rule: ${rule}.` };
     });
   },
 };

@@ -1,7 +1,9 @@
 import type { Result } from '../../errors.js';
 import type { DeliveriesRepository } from '../ports/deliveries.js';
+import type { IgnoredNumber } from '../ports/doctorIgnores.js';
 import type { InboundRepository } from '../ports/inbound.js';
 import type { SetupServices } from '../services.js';
+import type { FindingKind } from './findings.js';
 
 /** The `backup` job as the doctor reads it: what it does, and how its last run went. */
 export interface BackupJobStatus {
@@ -29,11 +31,20 @@ export interface DoctorCheck {
   status: CheckStatus;
   reason: string;
   fix?: DoctorFix;
+  /** The number (E.164) a number-level finding is about: such a finding can be ignored. */
+  number?: string;
+  /** Its kind, so that a PBX's hundreds of alike findings are said once with a count. */
+  finding?: FindingKind;
+  /** Set when its number is ignored: shown on request, not counted. */
+  ignored?: IgnoredNumber;
 }
 
 export interface DoctorReport {
   checks: DoctorCheck[];
+  /** Checks by status, leaving out those of ignored numbers. */
   counts: Record<CheckStatus, number>;
+  /** Every ignored number, whether or not it is still on the account. */
+  ignored: IgnoredNumber[];
 }
 
 /** What the other engineer's PortSIP API use case offers (src/core/portsipSetup.ts `checkInboundRules`). */
@@ -60,6 +71,8 @@ export interface DoctorDeps {
   showDestinationAnswers?: boolean;
   /** The scheduler's `backup` job (BACKUP_DIR): whether backups are on and how the last one went. */
   backupJob?: () => BackupJobStatus | undefined;
+  /** Numbers whose findings are not counted (`/sms doctor ignore`). */
+  ignoredNumbers?: readonly IgnoredNumber[];
   /** Per check group; one hung link cannot stall the others. Default 5 s. */
   timeoutMs?: number;
   /**

@@ -39,41 +39,79 @@ function numberTitle(n: NumberState): string {
   return `Number ${n.display} (${n.country})${n.label ? ` · ${n.label}` : ''}`;
 }
 
-function numberCheck(n: NumberState): DoctorCheck {
-  const base = { id: `number:${n.e164}`, title: numberTitle(n) };
+/**
+ * A number without SMS is a voice DID unless smsops is told to relay SMS for it (a route of its own): on a PBX most
+ * DIDs are voice-only, and flagging each buried the few real problems.
+ */
+function numberCheck(n: NumberState, routed: boolean): DoctorCheck {
+  const base = { id: `number:${n.e164}`, title: numberTitle(n), number: n.e164 };
   if (n.inboundPossible) {
-    if (n.inboundActive) return { ...base, status: 'ok', reason: 'SMS enabled; inbound SMS active.' };
+    if (n.inboundActive) {
+      return { ...base, status: 'ok', finding: 'sms-inbound-active', reason: 'SMS enabled; inbound SMS active.' };
+    }
+    const fix: DoctorFix = { actionId: 'enable_inbound', value: n.e164, label: 'Enable inbound SMS' };
+    if (!routed) {
+      return {
+        ...base,
+        status: 'ok',
+        finding: 'voice-only',
+        reason: 'Voice only: inbound SMS is not active. Expected for a voice DID; enable it if this number should receive SMS.',
+        fix,
+      };
+    }
     return {
       ...base,
       status: 'failure',
+      finding: 'inbound-inactive',
       reason: 'Inbound SMS is not active: SMS sent to this number never reach smsops, PortSIP or Slack.',
-      fix: { actionId: 'enable_inbound', value: n.e164, label: 'Enable inbound SMS' },
+      fix,
     };
   }
   if (n.smsEnabled) {
     return {
       ...base,
       status: 'ok',
+      finding: 'sms-send-only',
       reason: `SMS enabled (sending). Wavix activates inbound SMS through its API on US and Canadian numbers only; for this ${n.country} number ask Wavix support if it should receive SMS.`,
+    };
+  }
+  if (!routed) {
+    return {
+      ...base,
+      status: 'ok',
+      finding: 'voice-only',
+      reason:
+        'Voice only (no SMS). Expected for a voice DID; outside the US and Canada Wavix enables SMS on request (Wavix support).',
     };
   }
   return {
     ...base,
     status: 'warning',
-    reason: `SMS is not enabled: the number can neither send nor receive SMS. Outside the US and Canada Wavix enables SMS on request (Wavix support).`,
+    finding: 'sms-not-enabled',
+    reason: `SMS is not enabled, although smsops has a route for it: the number can neither send nor receive SMS. Outside the US and Canada Wavix enables SMS on request (Wavix support).`,
   };
 }
 
 export const numbersGroup: CheckGroup = {
   id: 'numbers',
   title: 'Numbers',
-  run: async ({ numbers }) => {
+  run: async ({ deps, numbers }) => {
     const overview = await numbers();
     if (!overview.ok) return [wavixUnreadable(numbersGroup, overview.error)];
     if (overview.value.numbers.length === 0) {
       return [{ id: 'numbers', title: 'Numbers', status: 'warning', reason: 'There are no numbers on this Wavix account.' }];
     }
-    return overview.value.numbers.map(numberCheck);
+    const routed = new Set(deps.services.routes.list().map((route) => route.number));
+    const checks = overview.value.numbers.map((n) => numberCheck(n, routed.has(n.e164)));
+    if (!overview.value.numbers.some((n) => n.smsEnabled)) {
+      checks.unshift({
+        id: 'numbers',
+        title: 'Numbers',
+        status: 'warning',
+        reason: 'No number on the account has SMS enabled: smsops can neither send nor receive SMS.',
+      });
+    }
+    return checks;
   },
 };
 
@@ -130,7 +168,8 @@ const NO_PUBLIC_URL_REASON =
 function accountWebhookCheck(overview: NumbersOverview): DoctorCheck {
   const base = { id: 'webhook:default', title: 'Account default inbound webhook' };
   if (overview.accountPointsAtSmsops) return { ...base, status: 'ok', reason: 'Points at smsops.' };
-  const relying = overview.numbers.filter((n) => n.inboundActive && n.webhookSource === 'account').length;
+  // Every active number without a webhook of its own relies on the default, whether or not one is set.
+  const relying = overview.numbers.filter((n) => n.inboundActive && n.numberWebhook === null).length;
   const current = overview.accountWebhook ? `is ${shown(overview.accountWebhook)}, not smsops` : 'is not set';
   const effect =
     relying > 0
@@ -145,11 +184,12 @@ function accountWebhookCheck(overview: NumbersOverview): DoctorCheck {
 }
 
 function numberWebhookCheck(n: NumberState): DoctorCheck {
-  const base = { id: `webhook:${n.e164}`, title: `Inbound webhook of ${n.display}` };
+  const base = { id: `webhook:${n.e164}`, title: `Inbound webhook of ${n.display}`, number: n.e164 };
   if (n.pointsAtSmsops) {
     return {
       ...base,
       status: 'ok',
+      finding: 'webhook-ok',
       reason:
         n.webhookSource === 'number'
           ? 'Its own webhook (a number-level override) points at smsops.'
@@ -161,6 +201,7 @@ function numberWebhookCheck(n: NumberState): DoctorCheck {
     return {
       ...base,
       status: 'failure',
+      finding: 'webhook-elsewhere',
       reason: `It has its own webhook, a number-level override that wins over the account default: ${shown(n.numberWebhook)}, not smsops. Its inbound SMS bypass smsops.`,
       ...(n.smsEnabled ? { fix } : {}),
     };
@@ -169,12 +210,14 @@ function numberWebhookCheck(n: NumberState): DoctorCheck {
     return {
       ...base,
       status: 'failure',
+      finding: 'webhook-via-broken-default',
       reason: 'It uses the account default, which does not point at smsops (see “Account default inbound webhook”).',
     };
   }
   return {
     ...base,
     status: 'failure',
+    finding: 'webhook-missing',
     reason: 'No webhook: neither its own nor an account default, so Wavix has nowhere to deliver its inbound SMS.',
     fix,
   };

@@ -6,6 +6,8 @@ const emulator = await startWavixEmulator({
   host: process.env.HOST ?? '127.0.0.1',
   port: Number(process.env.PORT ?? 4010),
   apiKey: process.env.WAVIX_EMULATOR_KEY ?? DEFAULT_EMULATOR_KEY,
+  // A PBX's account: that many voice-only US DIDs besides the seed (e.g. 300, to see doctor and the lists at scale).
+  pbxDids: Number(process.env.WAVIX_EMULATOR_PBX_DIDS ?? 0),
   logger: createLogger({ level: 'info' }),
 });
 

@@ -44,11 +44,44 @@ const number = (
   call_status_url: null,
 });
 
+/** US area codes for a PBX's DIDs: each gives the 100 numbers 555-0100…0199 reserved for fiction. */
+const PBX_AREAS = [
+  { code: '212', city: 'NEW YORK, NY', state: 'NY' },
+  { code: '312', city: 'CHICAGO, IL', state: 'IL' },
+  { code: '617', city: 'BOSTON, MA', state: 'MA' },
+  { code: '718', city: 'BROOKLYN, NY', state: 'NY' },
+  { code: '305', city: 'MIAMI, FL', state: 'FL' },
+];
+export const MAX_PBX_DIDS = PBX_AREAS.length * 100;
+
+/**
+ * `count` more US DIDs as a PBX holds them: voice-only (no SMS), routed to the PBX, most without a label, shaped like
+ * every other number of `GET /v1/numbers` (which pages them, 25 by default, as Wavix does).
+ */
+export function pbxDids(count: number, firstId = 1000): WavixNumber[] {
+  if (!Number.isInteger(count) || count < 0 || count > MAX_PBX_DIDS) {
+    throw new Error(`pbxDids: count must be an integer from 0 to ${MAX_PBX_DIDS}`);
+  }
+  return Array.from({ length: count }, (_, i) => {
+    const area = PBX_AREAS[Math.floor(i / 100)] ?? PBX_AREAS[0];
+    if (!area) throw new Error('pbxDids: no area codes');
+    return number({
+      id: firstId + i,
+      number: `1${area.code}555${String(100 + (i % 100)).padStart(4, '0')}`,
+      city: area.city,
+      state: area.state,
+      country: 'United States',
+      country_short_name: 'US',
+      label: i % 10 === 0 ? `Ext ${200 + i}` : null,
+    });
+  });
+}
+
 /**
  * A small but varied account: US and Canadian numbers (inbound SMS possible), UK, German and Dutch ones (not), an
  * alphanumeric Sender ID already allowlisted in GB, and a 10DLC brand with a campaign under review.
  */
-export function seedState(kind: 'default' | 'empty', clock: EmulatorClock): EmulatorState {
+export function seedState(kind: 'default' | 'empty', clock: EmulatorClock, options: { pbxDids?: number } = {}): EmulatorState {
   const state: EmulatorState = {
     clock,
     numbers: [],
@@ -123,6 +156,7 @@ export function seedState(kind: 'default' | 'empty', clock: EmulatorClock): Emul
     number({ id: 106, number: '4930901820', city: 'BERLIN', country: 'Germany', country_short_name: 'DE' }),
     number({ id: 107, number: '31201234567', city: 'AMSTERDAM', country: 'Netherlands', country_short_name: 'NL' }),
   );
+  state.numbers.push(...pbxDids(options.pbxDids ?? 0));
   state.senderIds.push({
     id: '5108c63f-2b4e-4b5f-9a1d-0c3e7f2a9b11',
     sender_id: 'Wavix',

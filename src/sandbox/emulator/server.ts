@@ -30,6 +30,8 @@ export interface StartWavixEmulatorOptions {
   port?: number;
   apiKey?: string;
   seed?: 'default' | 'empty';
+  /** Voice-only US DIDs added to the default seed, as on a PBX with hundreds of numbers (at most 500). */
+  pbxDids?: number;
   /** Start time of the emulator's clock (ms); default: now. */
   startAt?: number;
   /** How long a manual Sender ID review takes on the emulator's clock; default 48 h. */
@@ -70,11 +72,12 @@ export async function startWavixEmulator(options: StartWavixEmulatorOptions = {}
   const logger = options.logger ?? silentLogger;
   const reviewDelayMs = options.reviewDelayMs ?? DEFAULT_REVIEW_DELAY_MS;
   const clock = new EmulatorClock(options.startAt);
-  let state = seedState(seed, clock);
+  const seedOptions = { pbxDids: options.pbxDids ?? 0 };
+  let state = seedState(seed, clock, seedOptions);
   const faults = new FaultInjector();
 
   const router = new Router();
-  registerAdminRoutes(router, { faults, seed, replaceState: (next) => (state = next) });
+  registerAdminRoutes(router, { faults, seed, seedOptions, replaceState: (next) => (state = next) });
   // Sender IDs before messages: /v3/messages/:id would otherwise take "sender-ids" for a message id.
   registerSenderIdRoutes(router);
   registerOptOutRoutes(router);

@@ -2,6 +2,7 @@ import type { RespondFn, webApi } from '@slack/bolt';
 import { UnexpectedError, unexpectedErrorText } from '../../core/access.js';
 import type { Alerts } from '../../core/alerts.js';
 import type { ReplyOutcome, ThreadMessage } from '../../core/conversations/replyFromThread.js';
+import type { DoctorIgnoresRepository } from '../../core/ports/doctorIgnores.js';
 import type { PortsipApi } from '../../core/ports/portsip.js';
 import type { Actor, SetupServices } from '../../core/services.js';
 import { type AppError, describeError } from '../../errors.js';
@@ -26,6 +27,8 @@ export interface SlackDeps {
   publicBaseUrl: string | null;
   /** PortSIP's REST API, when PORTSIP_API_* are set. */
   portsip: PortsipApi | null;
+  /** Numbers whose doctor findings are not counted (`/sms doctor ignore`). */
+  doctorIgnores: DoctorIgnoresRepository;
   /** Replies typed in relay threads, sent as SMS (absent: messages in threads are ignored). */
   conversations?: { replyFromThread(message: ThreadMessage): Promise<ReplyOutcome> };
   logger: Logger;

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { ACTION, ALERT_ACTION, CALLBACK, SENDER_ID_ACTION } from '../ids.js';
+import { ACTION, ALERT_ACTION, CALLBACK, DOCTOR_ACTION, SENDER_ID_ACTION } from '../ids.js';
 import {
   acknowledgeAlertListener,
   muteRuleListener,
@@ -9,6 +9,7 @@ import {
   snoozeAlertListener,
   unmuteRuleListener,
 } from './actions/alertActions.js';
+import { doctorFixButtonListener, doctorIgnoreButtonListener } from './actions/doctorActions.js';
 import { openSenderIdFormListener, senderIdTypeSwitchListener } from './actions/senderIdFormActions.js';
 import {
   cancelReplayListener,
@@ -48,6 +49,9 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action(ALERT_ACTION.showFailing, showFailingListener(deps));
   app.action(ALERT_ACTION.retryNow, retryNowListener(deps));
   app.action(ALERT_ACTION.openDoctor, openDoctorListener(deps));
+  app.action(DOCTOR_ACTION.ignoreNumber, doctorIgnoreButtonListener(deps));
+  app.action(DOCTOR_ACTION.fixEnableInbound, doctorFixButtonListener(deps, 'enable_inbound'));
+  app.action(DOCTOR_ACTION.fixPointWebhook, doctorFixButtonListener(deps, 'point_webhook_at_smsops'));
 
   app.event('app_home_opened', appHomeOpenedListener(deps));
   app.event('message', threadReplyListener(deps));

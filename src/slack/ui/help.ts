@@ -74,6 +74,13 @@ export const HELP_TOPICS = {
       '/sms doctor',
       'Check every link of the SMS setup (Wavix key, numbers, Sender IDs, webhooks, public URL, PortSIP, relay, channels), with fix buttons.',
     ],
+    ['/sms doctor all', 'Every finding, one line each, page by page (`/sms doctor all 2`), ignored numbers included.'],
+    [
+      '/sms doctor ignore +1 202 555 0143 voice DID',
+      'Stop counting a number’s findings (admins; audited). The reason is optional.',
+    ],
+    ['/sms doctor unignore +1 202 555 0143', 'Count its findings again.'],
+    ['/sms doctor ignored', 'The ignored numbers: who ignored each, when and why.'],
   ],
   audit: [
     [`/sms audit 20`, `The last changes (default 10, at most ${AUDIT_MAX}): who, what, with what result.`],

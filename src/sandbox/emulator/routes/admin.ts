@@ -35,7 +35,12 @@ const countries = z.object({ countries: z.array(z.string().regex(/^[A-Z]{2}$/)).
 
 export function registerAdminRoutes(
   router: Router,
-  deps: { faults: FaultInjector; replaceState: (state: EmulatorState) => void; seed: 'default' | 'empty' },
+  deps: {
+    faults: FaultInjector;
+    replaceState: (state: EmulatorState) => void;
+    seed: 'default' | 'empty';
+    seedOptions?: { pbxDids?: number };
+  },
 ): void {
   router.add('POST', '/_emulator/faults', ({ body }) => {
     const parsed = parse(faultRule, body);
@@ -176,7 +181,7 @@ export function registerAdminRoutes(
   router.add('POST', '/_emulator/reset', ({ state }) => {
     deps.faults.clear();
     state.clock.clear();
-    deps.replaceState(seedState(deps.seed, state.clock));
+    deps.replaceState(seedState(deps.seed, state.clock, deps.seedOptions));
     return { status: 200, body: { ok: true } };
   });
 }

@@ -8,7 +8,7 @@ import { type Interaction, replier, type SlackDeps, slowPart } from '../context.
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
-function interactionOf(deps: SlackDeps, args: ActionArgs): Interaction {
+export function interactionOf(deps: SlackDeps, args: ActionArgs): Interaction {
   const channelId = args.body.channel?.id ?? null;
   return {
     deps,
@@ -19,7 +19,8 @@ function interactionOf(deps: SlackDeps, args: ActionArgs): Interaction {
   };
 }
 
-const buttonValue = (action: ActionArgs['action']): string | undefined => (action.type === 'button' ? action.value : undefined);
+export const buttonValue = (action: ActionArgs['action']): string | undefined =>
+  action.type === 'button' ? action.value : undefined;
 
 /** "Enable inbound SMS" next to a number in `/sms number list`. */
 export function enableInboundButtonListener(deps: SlackDeps) {

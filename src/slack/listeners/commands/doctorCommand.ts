@@ -1,11 +1,26 @@
 import type { webApi } from '@slack/bolt';
 import { isSmsopsAdmin } from '../../../core/access.js';
-import type { ChannelMembership } from '../../../core/doctor/types.js';
+import { type IgnoreDeps, ignoreNumber, unignoreNumber } from '../../../core/doctor/ignores.js';
+import type { ChannelMembership, DoctorReport } from '../../../core/doctor/types.js';
 import { runDoctor, summaryLine } from '../../../core/doctor.js';
+import { enableInboundSms } from '../../../core/numbers.js';
 import { checkInboundRules } from '../../../core/portsipSetup.js';
+import { applyWebhookChange, planWebhookChange, webhookFingerprint } from '../../../core/webhooks.js';
 import { describeError } from '../../../errors.js';
-import { doctorCheckingMessage, doctorMessage } from '../../ui/doctor.js';
-import type { Interaction } from '../context.js';
+import {
+  doctorAllMessage,
+  doctorCheckingMessage,
+  doctorMessage,
+  ignoredNotice,
+  ignoredNumbersMessage,
+  ignoreResultMessage,
+  unignoreResultMessage,
+} from '../../ui/doctor.js';
+import { errorMessage } from '../../ui/errors.js';
+import { inboundEnabledMessage } from '../../ui/numbers.js';
+import { type Block, section } from '../../ui/text.js';
+import { webhookConfirmMessage, webhookResultMessage } from '../../ui/webhooks.js';
+import { type Interaction, logFailure } from '../context.js';
 
 /** Channel membership as the bot sees it: Slack's own error code (not_in_channel, channel_not_found…) kept as is. */
 export function slackChannelMembership(client: webApi.WebClient): (channel: string) => Promise<ChannelMembership> {
@@ -26,10 +41,9 @@ export function slackChannelMembership(client: webApi.WebClient): (channel: stri
   };
 }
 
-/** `/sms doctor`: says it is checking at once, then the report (checks run concurrently, each under a time limit). */
-export async function doctorCommand(interaction: Interaction): Promise<void> {
+/** Every check, run for the person asking (an admin sees what PortSIP answered), with the ignored numbers applied. */
+async function checkEverything(interaction: Interaction): Promise<DoctorReport> {
   const { deps } = interaction;
-  await interaction.reply(doctorCheckingMessage());
   const portsip = deps.portsip;
   const admin = await isSmsopsAdmin(deps.services, interaction.actor);
   const report = await runDoctor({
@@ -40,8 +54,98 @@ export async function doctorCommand(interaction: Interaction): Promise<void> {
     channels: { alert: deps.alertChannel, inbox: deps.inboxChannel },
     channelMembership: slackChannelMembership(interaction.client),
     backupJob: () => deps.watch.jobs.status().find((job) => job.name === 'backup'),
+    ignoredNumbers: deps.doctorIgnores.list(),
     ...(portsip ? { portsip: { checkInboundRules: (dids: string[]) => checkInboundRules({ portsip }, dids) } } : {}),
   });
   deps.logger.info('doctor ran', { user: interaction.actor.userId, summary: summaryLine(report.counts) });
-  await interaction.reply(doctorMessage(report));
+  return report;
+}
+
+/**
+ * `/sms doctor` (and `doctor all`): says it is checking at once, then replaces that message with the report (the
+ * checks run concurrently, each under a time limit).
+ */
+export async function doctorCommand(interaction: Interaction, options: { all?: { page: number } } = {}): Promise<void> {
+  await interaction.reply(doctorCheckingMessage());
+  const report = await checkEverything(interaction);
+  const message = options.all ? doctorAllMessage(report, options.all.page) : doctorMessage(report);
+  await interaction.reply(message, { replaceOriginal: true });
+}
+
+/** The report again, replacing the one whose button was pressed, headed by what the button did. */
+export async function refreshDoctorReport(interaction: Interaction, notice: Block[]): Promise<void> {
+  const report = await checkEverything(interaction);
+  await interaction.reply(doctorMessage(report, { notice }), { replaceOriginal: true });
+}
+
+const ignoreDeps = (interaction: Interaction): IgnoreDeps => ({
+  services: interaction.deps.services,
+  ignores: interaction.deps.doctorIgnores,
+});
+
+export async function doctorIgnoreCommand(
+  interaction: Interaction,
+  command: { number: string; reason: string | null },
+): Promise<void> {
+  const result = await ignoreNumber(ignoreDeps(interaction), interaction.actor, command);
+  if (!result.ok) {
+    logFailure(interaction.deps.logger, 'doctor ignore', result.error);
+    await interaction.reply(errorMessage(result.error, 'ignore the number'));
+    return;
+  }
+  await interaction.reply(ignoreResultMessage(result.value.entry, result.value.already));
+}
+
+export async function doctorUnignoreCommand(interaction: Interaction, command: { number: string }): Promise<void> {
+  const result = await unignoreNumber(ignoreDeps(interaction), interaction.actor, command);
+  if (!result.ok) {
+    logFailure(interaction.deps.logger, 'doctor unignore', result.error);
+    await interaction.reply(errorMessage(result.error, 'count the number again'));
+    return;
+  }
+  await interaction.reply(unignoreResultMessage(result.value.number, result.value.removed));
+}
+
+export async function doctorIgnoredCommand(interaction: Interaction, command: { page: number }): Promise<void> {
+  await interaction.reply(ignoredNumbersMessage(interaction.deps.doctorIgnores.list(), command.page));
+}
+
+/** "Ignore this number" on a finding: ignored (admins only, audited), then the report shown again without it. */
+export async function ignoreFromReport(interaction: Interaction, number: string): Promise<void> {
+  const result = await ignoreNumber(ignoreDeps(interaction), interaction.actor, { number, reason: null });
+  if (!result.ok) logFailure(interaction.deps.logger, 'doctor ignore', result.error);
+  const notice = result.ok
+    ? [section(ignoredNotice(result.value.entry, result.value.already))]
+    : errorMessage(result.error, 'ignore the number').blocks;
+  await refreshDoctorReport(interaction, notice);
+}
+
+/** A fix button of the report: the same use case as `/sms number list`'s button, then the report as it is now. */
+export async function fixFromReport(
+  interaction: Interaction,
+  fix: { action: 'enable_inbound' | 'point_webhook_at_smsops'; value: string },
+): Promise<void> {
+  const { deps, actor } = interaction;
+  if (fix.action === 'enable_inbound') {
+    const result = await enableInboundSms(deps.services, actor, fix.value);
+    if (!result.ok) logFailure(deps.logger, 'number enable-inbound', result.error);
+    const outcome = result.ok ? inboundEnabledMessage(result.value) : errorMessage(result.error, 'activate inbound SMS');
+    await refreshDoctorReport(interaction, outcome.blocks);
+    return;
+  }
+  const smsopsInbound = deps.services.smsopsWebhooks?.inbound ?? null;
+  const request = { target: fix.value };
+  const plan = await planWebhookChange(deps.services, actor, request);
+  if (plan.ok && !plan.value.unchanged && plan.value.replaces.length > 0) {
+    // Replacing someone else's URL is confirmed first, as with `/sms webhook set`; the report stays as it is.
+    const seen = webhookFingerprint(plan.value.slots.find((s) => s.kind === 'inbound')?.current ?? null);
+    await interaction.reply(webhookConfirmMessage(plan.value, { ...request, seen }, smsopsInbound));
+    return;
+  }
+  const applied = plan.ok && !plan.value.unchanged ? await applyWebhookChange(deps.services, actor, request) : plan;
+  if (!applied.ok) logFailure(deps.logger, 'webhook set', applied.error);
+  const outcome = applied.ok
+    ? webhookResultMessage(applied.value, smsopsInbound)
+    : errorMessage(applied.error, 'set the webhook');
+  await refreshDoctorReport(interaction, outcome.blocks);
 }

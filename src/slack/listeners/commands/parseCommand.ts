@@ -1,3 +1,4 @@
+import { parsePhoneNumber } from '../../../core/phone.js';
 import { maskUrl } from '../../../core/urls.js';
 import { code } from '../../ui/text.js';
 
@@ -31,6 +32,10 @@ export type SmsCommand =
   | { kind: 'jobs.run'; job: string }
   | { kind: 'traffic'; args: string[] }
   | { kind: 'doctor' }
+  | { kind: 'doctor.all'; page: number }
+  | { kind: 'doctor.ignore'; number: string; reason: string | null }
+  | { kind: 'doctor.unignore'; number: string }
+  | { kind: 'doctor.ignored'; page: number }
   | { kind: 'portsip.routes'; page?: number };
 
 /** A channel as typed: picked from Slack's list (an ID) or a plain `#name` (resolved by the command, never guessed here). */
@@ -269,6 +274,68 @@ function listArgs(words: readonly string[], explicit: boolean): { query?: string
   return { ...(query ? { query } : {}), ...(page !== undefined ? { page } : {}) };
 }
 
+/** Words a typed phone number is made of (`+1`, `(202)`, `555-0143`); a reason is whatever follows them. */
+const PHONE_WORD = /^[\d+().\-/]+$/;
+
+/**
+ * "<number> [reason]": the number may be typed with spaces (`+1 202 555 0143`), so it is the longest run of leading
+ * phone-like words that the phone helper accepts; the rest is the reason.
+ */
+function numberAndReason(text: string): { number: string; reason: string | null } | { problem: string } {
+  const words = wordsOf(text);
+  let phoneWords = 0;
+  while (phoneWords < words.length && PHONE_WORD.test(words[phoneWords]?.text ?? '')) phoneWords++;
+  for (let n = phoneWords; n > 0; n--) {
+    const end = (words[n - 1]?.start ?? 0) + (words[n - 1]?.text.length ?? 0);
+    if (parsePhoneNumber(text.slice(0, end)).ok) {
+      const reason = text.slice(end).trim();
+      return { number: text.slice(0, end), reason: reason || null };
+    }
+  }
+  const typed =
+    phoneWords > 0
+      ? text.slice(0, (words[phoneWords - 1]?.start ?? 0) + (words[phoneWords - 1]?.text.length ?? 0))
+      : words[0]?.text;
+  if (!typed) return { problem: 'Which number? e.g. `/sms doctor ignore +1 202 555 0143 voice DID`.' };
+  const parsed = parsePhoneNumber(typed);
+  return { problem: parsed.ok ? 'Which number?' : parsed.error.userMessage };
+}
+
+function pageNumber(word: string | undefined): number | null {
+  if (word === undefined) return 1;
+  const page = Number(word);
+  return Number.isInteger(page) && page >= 1 && page <= 1000 ? page : null;
+}
+
+/** `/sms doctor`, `doctor all [page]`, `doctor ignore <number> [reason]`, `doctor unignore <number>`, `doctor ignored [page]`. */
+function parseDoctor(verb: string | undefined, escapedRest: string): ParsedCommand {
+  const rest = unescapeSlack(escapedRest).trim();
+  switch (verb) {
+    case undefined:
+      return command({ kind: 'doctor' });
+    case 'all':
+    case 'ignored': {
+      const words = wordsOf(rest, 2).map((w) => w.text);
+      const page = words.length > 1 ? null : pageNumber(words[0]);
+      if (page === null) return usage(`Give a page number, e.g. \`/sms doctor ${verb} 2\`.`, 'doctor');
+      return command(verb === 'all' ? { kind: 'doctor.all', page } : { kind: 'doctor.ignored', page });
+    }
+    case 'ignore': {
+      const parsed = numberAndReason(rest);
+      if ('problem' in parsed) return usage(`${parsed.problem} Usage: \`/sms doctor ignore <number> [reason]\`.`, 'doctor');
+      return command({ kind: 'doctor.ignore', number: parsed.number, reason: parsed.reason });
+    }
+    case 'unignore': {
+      const parsed = numberAndReason(rest);
+      if ('problem' in parsed) return usage(`${parsed.problem} Usage: \`/sms doctor unignore <number>\`.`, 'doctor');
+      if (parsed.reason) return usage('Give only the number: `/sms doctor unignore <number>`.', 'doctor');
+      return command({ kind: 'doctor.unignore', number: parsed.number });
+    }
+    default:
+      return usage(`${code(`doctor ${verb}`)} is not a command.`, 'doctor');
+  }
+}
+
 export function parseSmsCommand(rawText: string): ParsedCommand {
   const text = rawText.trim();
   // Links are unwrapped per argument, so that a URL's label cannot hide its target; entities are decoded with them.
@@ -426,7 +493,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
       return command({ kind: 'traffic', args: allWords().slice(1).map(unescapeSlack) });
 
     case 'doctor':
-      return command({ kind: 'doctor' });
+      return parseDoctor(verb, restAfter(2));
 
     case 'portsip':
       if (verb === undefined || verb === 'routes' || verb === 'page') {

@@ -3,7 +3,7 @@ import { auditMessage } from '../../ui/audit.js';
 import { helpMessage, usageMessage } from '../../ui/help.js';
 import { clip } from '../../ui/text.js';
 import { type Interaction, replier, type SlackDeps, slowPart } from '../context.js';
-import { doctorCommand } from './doctorCommand.js';
+import { doctorCommand, doctorIgnoreCommand, doctorIgnoredCommand, doctorUnignoreCommand } from './doctorCommand.js';
 import { enableInboundCommand, listNumbersCommand } from './numberCommands.js';
 import { parseSmsCommand, type SmsCommand } from './parseCommand.js';
 import { portsipRoutesCommand } from './portsipCommands.js';
@@ -49,6 +49,10 @@ const handlers: Handlers = {
   traffic: (i, c) => trafficCommand(i, c.args),
   'portsip.routes': (i, c) => portsipRoutesCommand(i, c),
   doctor: (i) => doctorCommand(i),
+  'doctor.all': (i, c) => doctorCommand(i, { all: { page: c.page } }),
+  'doctor.ignore': (i, c) => doctorIgnoreCommand(i, c),
+  'doctor.unignore': (i, c) => doctorUnignoreCommand(i, c),
+  'doctor.ignored': (i, c) => doctorIgnoredCommand(i, c),
 };
 
 function run<K extends SmsCommand['kind']>(
