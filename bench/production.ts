@@ -379,7 +379,9 @@ interface BaselineResult {
 interface SmsopsResult {
   healthzSeconds: number;
   rssIdleMb: number;
-  fixedRate: FixedRateResult & { portsipBacklogAfter: number };
+  fixedRate: FixedRateResult & { portsipBacklogAfter: number; secondsToDrainAfter: number };
+  /** 0 unless the backlog of the fixed-rate phase did not drain in time (then the sink's counts include it). */
+  portsipBacklogBeforeClosedLoop: number;
   closed: ClosedResult;
   delivered: number;
   relayPerSecond: number;
@@ -451,9 +453,17 @@ async function measureSmsops(
     );
 
     // The closed loop starts from an empty PortSIP backlog and a sink that counts from zero.
-    const drained = performance.now();
-    while (backlogOf(await getText(`${smsops.url}/metrics`), 'portsip') > 0 && performance.now() - drained < 60_000)
+    const drainedFrom = performance.now();
+    let backlogBefore = backlogOf(await getText(`${smsops.url}/metrics`), 'portsip');
+    while (backlogBefore > 0 && performance.now() - drainedFrom < drainTimeoutSeconds * 1000) {
       await sleep(100);
+      backlogBefore = backlogOf(await getText(`${smsops.url}/metrics`), 'portsip');
+    }
+    const secondsToDrainAfter = (performance.now() - drainedFrom) / 1000;
+    if (backlogBefore > 0)
+      out(
+        `    WARNING: PortSIP backlog still ${backlogBefore} after ${drainTimeoutSeconds} s: the sink's counts below include it`,
+      );
     await configureSink(sinkUrl, { reset: true });
 
     out(`  smsops: closed loop (${generator}), both legs on …`);
@@ -522,7 +532,8 @@ async function measureSmsops(
     return {
       healthzSeconds: smsops.healthzSeconds,
       rssIdleMb,
-      fixedRate: { ...fixed, portsipBacklogAfter },
+      fixedRate: { ...fixed, portsipBacklogAfter, secondsToDrainAfter },
+      portsipBacklogBeforeClosedLoop: backlogBefore,
       closed,
       delivered: sink.distinct,
       relayPerSecond,
@@ -567,11 +578,13 @@ function summarise(results: RunResult[]) {
       duplicates: results.reduce((sum, r) => sum + r.smsops.duplicates, 0),
       orderViolations: results.reduce((sum, r) => sum + r.smsops.orderViolations, 0),
       runsNotDrained: results.filter((r) => !r.smsops.drain.complete).length,
+      runsStartedWithABacklog: results.filter((r) => r.smsops.portsipBacklogBeforeClosedLoop > 0).length,
     },
     ack: {
       p50Ms: of((r) => r.smsops.fixedRate.latencyMs.p50),
       p99Ms: of((r) => r.smsops.fixedRate.latencyMs.p99),
       noopP99Ms: of((r) => r.baseline.noop.fixedRate.latencyMs.p99),
+      portsipBacklogAfter: of((r) => r.smsops.fixedRate.portsipBacklogAfter),
       unanswered: results.reduce((sum, r) => sum + r.smsops.fixedRate.unanswered + r.smsops.fixedRate.errors, 0),
     },
     rss: {
@@ -646,7 +659,7 @@ function printSummary(s: ReturnType<typeof summarise>['summary'], pass: ReturnTy
   ];
   out(table(['figure (median (min–max) of runs)', 'smsops', 'baseline', 'ratio', 'target', 'verdict'], rows));
   out(
-    `load average (1 min) before each run: ${range(s.loadAverage1m, 1)}; duplicates at the sink: ${s.relay.duplicates}; out of order: ${s.relay.orderViolations}; runs not drained: ${s.relay.runsNotDrained}; fixed-rate errors or unanswered: ${s.ack.unanswered}`,
+    `load average (1 min) before each run: ${range(s.loadAverage1m, 1)}; duplicates at the sink: ${s.relay.duplicates}; out of order: ${s.relay.orderViolations}; runs not drained: ${s.relay.runsNotDrained}; runs that started with a backlog: ${s.relay.runsStartedWithABacklog}; fixed-rate errors or unanswered: ${s.ack.unanswered}; PortSIP backlog after the fixed-rate phase: ${range(s.ack.portsipBacklogAfter, 0)}`,
   );
 }
 
