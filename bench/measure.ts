@@ -130,3 +130,12 @@ export function parseCpuTotals(text: string): { busy: number; total: number } {
   const idle = (values[3] ?? 0) + (values[4] ?? 0);
   return { busy: total - idle, total };
 }
+
+/**
+ * /proc/<pid>/schedstat of a thread: nanoseconds on a CPU, nanoseconds runnable but waiting for one (the run queue),
+ * and time slices. On a shared machine the wait says how much of a run a process was starved rather than slow.
+ */
+export function parseSchedstat(text: string): { runNs: number; waitNs: number } {
+  const [run, wait] = text.trim().split(/\s+/).map(Number);
+  return { runNs: run ?? Number.NaN, waitNs: wait ?? Number.NaN };
+}

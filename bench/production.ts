@@ -35,6 +35,7 @@ import {
   parseCpuTotals,
   parseProcStatTicks,
   parseProcStatus,
+  parseSchedstat,
   parseWrkResult,
   type Spread,
   spread,
@@ -356,6 +357,14 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+function schedstat(pid: number): { runNs: number; waitNs: number } {
+  try {
+    return parseSchedstat(readFileSync(`/proc/${pid}/schedstat`, 'utf8'));
+  } catch {
+    return { runNs: Number.NaN, waitNs: Number.NaN };
+  }
+}
+
 function machineCpu(): { busy: number; total: number } {
   try {
     return parseCpuTotals(readFileSync('/proc/stat', 'utf8'));
@@ -395,6 +404,8 @@ interface SmsopsResult {
   cpuPercentDuringRun: number;
   /** How busy all the machine's cores were during the closed loop (every process, this benchmark's and others'). */
   machineBusyPercent: number;
+  /** Share of the closed loop smsops' main (JavaScript) thread was ready to run but waited for a CPU (schedstat). */
+  mainThreadWaitingPercent: number;
   drain: { seconds: number; complete: boolean; distinct: number; duplicates: number; acked: number };
 }
 
@@ -473,6 +484,7 @@ async function measureSmsops(
     const t0 = performance.now();
     const cpu0 = cpuSeconds(pid);
     const machine0 = machineCpu();
+    const sched0 = schedstat(pid);
     const sampler = (async () => {
       while (sampling) {
         await sleep(sampleMs);
@@ -489,6 +501,8 @@ async function measureSmsops(
     const sink = await sinkStats(sinkUrl);
     const cpu1 = cpuSeconds(pid);
     const machine1 = machineCpu();
+    const sched1 = schedstat(pid);
+    const mainThreadWaitingPercent = ((sched1.waitNs - sched0.waitNs) / 1e9 / closed.seconds) * 100;
     const machineBusyPercent = ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 100;
     sampling = false;
     await sampler;
@@ -546,6 +560,7 @@ async function measureSmsops(
       vmHwmMb: status.hwmMb,
       cpuPercentDuringRun: ((cpu1 - cpu0) / closed.seconds) * 100,
       machineBusyPercent,
+      mainThreadWaitingPercent,
       drain,
     };
   } finally {
@@ -594,6 +609,7 @@ function summarise(results: RunResult[]) {
     healthzSeconds: of((r) => r.smsops.healthzSeconds),
     cpuPercent: of((r) => r.smsops.cpuPercentDuringRun),
     machineBusyPercent: of((r) => r.smsops.machineBusyPercent),
+    mainThreadWaitingPercent: of((r) => r.smsops.mainThreadWaitingPercent),
     loadAverage1m: of((r) => r.loadAverage[0] ?? Number.NaN),
   };
   const pass = {
@@ -656,6 +672,7 @@ function printSummary(s: ReturnType<typeof summarise>['summary'], pass: ReturnTy
       '',
       '',
     ],
+    ['smsops main thread waiting for a CPU, %', range(s.mainThreadWaitingPercent, 0), '', '', 'near 0 on a quiet machine', ''],
   ];
   out(table(['figure (median (min–max) of runs)', 'smsops', 'baseline', 'ratio', 'target', 'verdict'], rows));
   out(

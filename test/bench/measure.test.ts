@@ -5,6 +5,7 @@ import {
   parseCpuTotals,
   parseProcStatTicks,
   parseProcStatus,
+  parseSchedstat,
   parseWrkResult,
   slopePerSecond,
   spread,
@@ -42,6 +43,10 @@ describe('the production benchmark reads its tools right', () => {
 
   it('counts iowait as idle in /proc/stat', () => {
     expect(parseCpuTotals('cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3\n')).toEqual({ busy: 150, total: 1000 });
+  });
+
+  it('reads time on a CPU and time waiting for one from /proc/<pid>/schedstat', () => {
+    expect(parseSchedstat('2500000000 7500000000 1234\n')).toEqual({ runNs: 2.5e9, waitNs: 7.5e9 });
   });
 
   it('picks a Prometheus sample by name and labels', () => {
