@@ -47,7 +47,7 @@ import {
  *
  *   npm run bench:production [-- --runs 3 --seconds 30 --latency-seconds 15 --rate 1000 --connections 32
  *                                --threads 1 --conversations 5000 --from dist|src --relay-concurrency N
- *                                --sample-ms 1000 --out bench/results/latest.json]
+ *                                --sample-ms 1000 --out bench/results/latest.json --cpu-prof-dir /tmp/prof]
  *
  * Production shape: `npm run build` (into a temp folder) started as `NODE_ENV=production node dist/main.js` with a
  * PortSIP route (PORTSIP_WEBHOOK_URL) and a Slack inbox channel, the Slack leg paced as by default, every other
@@ -73,6 +73,9 @@ import {
  * from the scheduled time (no coordinated omission). Without wrk (`apt-get install -y wrk`, `brew install wrk`)
  * the closed loops fall back to bench/load.ts' closed loop, which is said in the output and the JSON.
  *
+ * `--cpu-prof-dir` starts smsops with `--cpu-prof`: one .cpuprofile per run (the whole life of the process, fixed rate
+ * and closed loop), written when it stops.
+ *
  * Prints a table with the targets of issue 16 beside each figure and writes the JSON to `--out`. Exits 0 whatever
  * the figures.
  */
@@ -88,6 +91,7 @@ const from = stringOption('from', 'dist') === 'src' ? 'src' : 'dist';
 const relayConcurrency = numberOption('relay-concurrency', 0);
 const sampleMs = numberOption('sample-ms', 1000);
 const drainTimeoutSeconds = numberOption('drain-timeout', 180);
+const cpuProfDir = stringOption('cpu-prof-dir', '');
 const outPath = stringOption('out', join(PROJECT_DIR, 'bench', 'results', 'latest.json'));
 
 const WEBHOOK_SECRET = 'bench_secret_0123456789abcdefgh';
@@ -314,6 +318,7 @@ async function startSmsopsProduction(options: {
   appDir: string | null;
   slackApiUrl: string;
   sinkUrl: string;
+  run: number;
 }): Promise<SmsopsUnderLoad> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -326,7 +331,8 @@ async function startSmsopsProduction(options: {
     PORTSIP_WEBHOOK_URL: `${options.sinkUrl}${PORTSIP_PATH}`,
     ...(relayConcurrency ? { RELAY_CONCURRENCY: String(relayConcurrency) } : {}),
   };
-  const args = options.appDir ? [join(options.appDir, 'dist', 'main.js')] : smsopsNodeArgs();
+  const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, `run${options.run}`)}`] : [];
+  const args = [...profile, ...(options.appDir ? [join(options.appDir, 'dist', 'main.js')] : smsopsNodeArgs())];
   const started = performance.now();
   // The node process itself (no tsx CLI in between), so that its pid is the one whose /proc files are read.
   const child = await startChild({
@@ -450,7 +456,7 @@ async function measureSmsops(
   run: number,
 ): Promise<SmsopsResult> {
   await configureSink(sinkUrl, { reset: true, mode: '200', target: 0, expectedPath: PORTSIP_PATH_ENCODED });
-  const smsops = await startSmsopsProduction({ dir, appDir, slackApiUrl, sinkUrl });
+  const smsops = await startSmsopsProduction({ dir, appDir, slackApiUrl, sinkUrl, run });
   const pid = smsops.child.pid;
   try {
     out(`  smsops: /healthz 200 after ${fmt(smsops.healthzSeconds, 2)} s`);
