@@ -379,6 +379,15 @@ function machineCpu(): { busy: number; total: number } {
   }
 }
 
+/** smsops' /metrics text, or '' when the scrape failed or timed out (an overloaded machine): its figures are then NaN. */
+async function scrape(url: string): Promise<string> {
+  try {
+    return await getText(`${url}/metrics`);
+  } catch {
+    return '';
+  }
+}
+
 const configureSink = (sinkUrl: string, config: object) => postJson<SinkStats>(`${sinkUrl}/__sink/config`, config);
 const sinkStats = (sinkUrl: string) => getJson<SinkStats>(`${sinkUrl}/__sink/stats`);
 const backlogOf = (metrics: string, kind: string) => metricValue(metrics, 'smsops_relay_backlog', { kind });
@@ -464,20 +473,20 @@ async function measureSmsops(
     const rssIdleMb = procStatus(pid).rssMb;
     out(`  smsops: idle RSS ${fmt(rssIdleMb, 0)} MB; ${rate}/s for 1 s warm-up + ${latencySeconds} s …`);
     const fixed = await fixedRate(smsops.url, `r${run}-fix`);
-    const portsipBacklogAfter = backlogOf(await getText(`${smsops.url}/metrics`), 'portsip');
+    const portsipBacklogAfter = backlogOf(await scrape(smsops.url), 'portsip');
     out(
       `    p50 ${fmt(fixed.latencyMs.p50, 2)} ms, p99 ${fmt(fixed.latencyMs.p99, 2)} ms, max ${fmt(fixed.latencyMs.max, 1)} ms; ${fixed.errors} errors, ${fixed.unanswered} unanswered, generator timer lag p99 ${fmt(fixed.generatorLagP99Ms, 2)} ms; PortSIP backlog after: ${portsipBacklogAfter}`,
     );
 
     // The closed loop starts from an empty PortSIP backlog and a sink that counts from zero.
     const drainedFrom = performance.now();
-    let backlogBefore = backlogOf(await getText(`${smsops.url}/metrics`), 'portsip');
-    while (backlogBefore > 0 && performance.now() - drainedFrom < drainTimeoutSeconds * 1000) {
+    let backlogBefore = backlogOf(await scrape(smsops.url), 'portsip');
+    while (backlogBefore !== 0 && performance.now() - drainedFrom < drainTimeoutSeconds * 1000) {
       await sleep(100);
-      backlogBefore = backlogOf(await getText(`${smsops.url}/metrics`), 'portsip');
+      backlogBefore = backlogOf(await scrape(smsops.url), 'portsip');
     }
     const secondsToDrainAfter = (performance.now() - drainedFrom) / 1000;
-    if (backlogBefore > 0)
+    if (backlogBefore !== 0)
       out(
         `    WARNING: PortSIP backlog still ${backlogBefore} after ${drainTimeoutSeconds} s: the sink's counts below include it`,
       );
@@ -496,11 +505,8 @@ async function measureSmsops(
         await sleep(sampleMs);
         if (!sampling) break;
         rssMax = Math.max(rssMax, procStatus(pid).rssMb);
-        try {
-          samples.push({ t: performance.now() - t0, value: backlogOf(await getText(`${smsops.url}/metrics`), 'portsip') });
-        } catch {
-          // A scrape that timed out under load is a missing sample, not a failed run.
-        }
+        const value = backlogOf(await scrape(smsops.url), 'portsip');
+        if (Number.isFinite(value)) samples.push({ t: performance.now() - t0, value });
       }
     })();
     const closed = await closedLoad(smsops.url, `r${run}-smsops`);
@@ -512,7 +518,7 @@ async function measureSmsops(
     const machineBusyPercent = ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 100;
     sampling = false;
     await sampler;
-    const metrics = await getText(`${smsops.url}/metrics`);
+    const metrics = await scrape(smsops.url);
     const status = procStatus(pid);
     rssMax = Math.max(rssMax, status.rssMb);
     const relayPerSecond = sink.distinct / closed.seconds;
@@ -537,7 +543,7 @@ async function measureSmsops(
     let after = sink;
     while (after.distinct < closed.ok && performance.now() - drainStart < drainTimeoutSeconds * 1000) {
       await sleep(250);
-      after = await sinkStats(sinkUrl);
+      after = await sinkStats(sinkUrl).catch(() => after);
     }
     const drain = {
       seconds: (performance.now() - drainStart) / 1000,
@@ -599,7 +605,7 @@ function summarise(results: RunResult[]) {
       duplicates: results.reduce((sum, r) => sum + r.smsops.duplicates, 0),
       orderViolations: results.reduce((sum, r) => sum + r.smsops.orderViolations, 0),
       runsNotDrained: results.filter((r) => !r.smsops.drain.complete).length,
-      runsStartedWithABacklog: results.filter((r) => r.smsops.portsipBacklogBeforeClosedLoop > 0).length,
+      runsStartedWithABacklog: results.filter((r) => r.smsops.portsipBacklogBeforeClosedLoop !== 0).length,
     },
     ack: {
       p50Ms: of((r) => r.smsops.fixedRate.latencyMs.p50),
@@ -712,6 +718,7 @@ async function main(): Promise<void> {
   const slack = await startFakeSlackProcess(dir);
 
   const results: RunResult[] = [];
+  const failedRuns: Array<{ run: number; loadAverage: number[]; error: string }> = [];
   for (let run = 1; run <= runs; run += 1) {
     out(
       `\nrun ${run} of ${runs} (load average ${os
@@ -720,18 +727,28 @@ async function main(): Promise<void> {
         .join(' ')})`,
     );
     const loadAverage = os.loadavg();
-    const baseline = await measureBaselines(dir, sink.url, run);
-    const runDir = join(dir, `run${run}`);
-    mkdirSync(runDir);
-    const smsops = await measureSmsops(runDir, appDir, slack.url, sink.url, run);
-    results.push({ run, loadAverage, baseline, smsops });
+    try {
+      const baseline = await measureBaselines(dir, sink.url, run);
+      const runDir = join(dir, `run${run}`);
+      mkdirSync(runDir);
+      const smsops = await measureSmsops(runDir, appDir, slack.url, sink.url, run);
+      results.push({ run, loadAverage, baseline, smsops });
+    } catch (error) {
+      // One failed run (a scrape or a server that timed out on an overloaded machine) leaves the others standing.
+      const reason = error instanceof Error ? error.message : String(error);
+      failedRuns.push({ run, loadAverage, error: reason });
+      out(`  run ${run} FAILED: ${reason}`);
+    }
   }
+  if (results.length === 0) throw new Error(`every run failed: ${failedRuns.map((f) => f.error).join('; ')}`);
   await slack.child.stop();
   await sink.child.stop();
 
   const { summary, pass } = summarise(results);
   out('');
-  out(`Results: ${runs} runs; closed loops ${generator}; fixed rate ${rate}/s for ${latencySeconds} s; smsops from ${from}`);
+  out(
+    `Results: ${results.length} of ${runs} runs${failedRuns.length ? ` (${failedRuns.length} failed, see above)` : ''}; closed loops ${generator}; fixed rate ${rate}/s for ${latencySeconds} s; smsops from ${from}`,
+  );
   out(machineLine());
   printSummary(summary, pass);
 
@@ -759,6 +776,7 @@ async function main(): Promise<void> {
     pass,
     summary,
     runs: results,
+    failedRuns,
   };
   mkdirSync(join(outPath, '..'), { recursive: true });
   writeFileSync(outPath, `${JSON.stringify(json, null, 2)}\n`);
