@@ -535,7 +535,7 @@ async function measureSmsops(
       `    backlog at the end: ${backlogAtEnd.ackedMinusDelivered} acknowledged − delivered, gauge PortSIP ${backlogAtEnd.portsipGauge} / Slack ${backlogAtEnd.slackGauge}; PortSIP trend ${fmt(trend.slopePerSecond, 0)} msg/s (${trend.grew ? 'growing' : 'not growing'})`,
     );
     out(
-      `    RSS max ${fmt(rssMax, 0)} MB, VmHWM ${fmt(status.hwmMb, 0)} MB, CPU ${fmt(((cpu1 - cpu0) / closed.seconds) * 100, 0)} %`,
+      `    RSS max ${fmt(rssMax, 0)} MB, VmHWM ${fmt(status.hwmMb, 0)} MB, CPU ${fmt(((cpu1 - cpu0) / closed.seconds) * 100, 0)} % of a core (the machine's ${os.cpus().length} cores ${fmt(machineBusyPercent, 0)} % busy; smsops' main thread waiting for a CPU ${fmt(mainThreadWaitingPercent, 0)} % of the run)`,
     );
 
     // Every acknowledged message must reach the sink once: wait for the rest of the backlog.
