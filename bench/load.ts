@@ -185,6 +185,8 @@ export interface ChildOptions {
   /** Or a URL that answers 2xx once the process is ready (polled every 50 ms). */
   readyUrl?: string;
   readyTimeoutMs?: number;
+  /** How often readiness is checked (50 ms). */
+  readyPollMs?: number;
   /** Every output line, e.g. to pick the URL out of a log line. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
@@ -273,7 +275,7 @@ export async function startChild(options: ChildOptions): Promise<ManagedChild> {
       await child.stop(1_000);
       throw new Error(`${options.name} was not ready within ${options.readyTimeoutMs ?? 30_000} ms:\n${child.recentOutput()}`);
     }
-    await sleep(50);
+    await sleep(options.readyPollMs ?? 50);
   }
 }
 
