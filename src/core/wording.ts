@@ -32,3 +32,9 @@ export function duration(ms: number): string {
 
 /** A duration of at least a minute, for "open for …" and "… ago" where seconds would be noise. */
 export const durationInMinutes = (ms: number): string => duration(Math.max(MINUTE, Math.round(ms / MINUTE) * MINUTE));
+
+/** "DE", "DE and GB", "DE, FR and GB": a list as a sentence says it. */
+export function listInWords(items: readonly string[], conjunction = 'and'): string {
+  if (items.length <= 1) return items[0] ?? '';
+  return `${items.slice(0, -1).join(', ')} ${conjunction} ${items.at(-1)}`;
+}

@@ -100,7 +100,7 @@ describe('/sms senderid create', () => {
     expect(t.emulator.state().senderIds).toHaveLength(1);
   });
 
-  it('creates it on Wavix, stores the requester, confirms, and announces it as pending in the alert channel', async () => {
+  it('creates it on Wavix, stores the requester, confirms, and announces each country’s state in the alert channel', async () => {
     const { viewId, metadata } = await openForm();
     const response = await t.slack.viewSubmission({
       callbackId: CALLBACK.senderIdCreate,
@@ -113,11 +113,13 @@ describe('/sms senderid create', () => {
 
     const [announcement] = await t.fakeSlack.waitFor('chat.postMessage');
     expect(announcement?.args.channel).toBe(ALERT_CHANNEL);
-    expect(announcement?.args.text).toBe(`Sender ID Acme (alphanumeric) requested by <@${ADMIN}> for FR, GB; pending`);
+    expect(announcement?.args.text).toBe(
+      `Sender ID Acme (alphanumeric) requested by <@${ADMIN}> for FR, GB: approved in GB; FR pending carrier approval`,
+    );
     const [confirmation] = await t.fakeSlack.waitFor('chat.postEphemeral');
     expect(confirmation?.args.user).toBe(ADMIN);
     expect(confirmation?.args.channel).toBe('C0ALERTS01');
-    expect(confirmation?.args.text).toContain('approved at once in GB; pending carrier approval in FR');
+    expect(confirmation?.args.text).toContain('approved in GB; FR pending carrier approval');
 
     const created = t.emulator.state().senderIds.find((s) => s.sender_id === 'Acme');
     expect(created).toMatchObject({
@@ -128,7 +130,10 @@ describe('/sms senderid create', () => {
     const stored = t.db.prepare('SELECT requested_by, origin FROM sender_ids WHERE value = ?').get('Acme');
     expect(stored).toEqual({ requested_by: ADMIN, origin: 'smsops' });
     const countries = t.db
-      .prepare('SELECT country, status, announced_at IS NOT NULL AS announced FROM sender_id_countries ORDER BY country')
+      .prepare(
+        `SELECT country, status, announced_at IS NOT NULL AS announced FROM sender_id_countries
+         WHERE sender_id = (SELECT id FROM sender_ids WHERE value = 'Acme') ORDER BY country`,
+      )
       .all();
     expect(countries).toEqual([
       { country: 'FR', status: 'pending', announced: 0 },
