@@ -117,6 +117,7 @@ describe('/sms senderid reject with more than one "Acme" on Wavix', () => {
   it('picks the one that asked for the country', async () => {
     await requestAcme(['FR']);
     await createdOnWavixDirectly('Acme', ['GB']);
+    await runCommand(t, 'senderid list');
     const answer = readable((await runCommand(t, 'senderid reject Acme FR Brand not registered')).body);
     expect(answer).toContain('Recorded: Acme refused in FR');
     const rejected = t.db.prepare("SELECT country FROM sender_id_countries WHERE status = 'rejected'").all();
