@@ -67,6 +67,28 @@ export async function listSmsEnabledNumbers(services: Pick<SetupServices, 'wavix
   });
 }
 
+/** The account's SMS-enabled numbers that match what a person typed, at most `limit`, and how many more match. */
+export interface NumberSearch {
+  numbers: PhoneNumber[];
+  more: number;
+}
+
+/**
+ * Searches SMS-enabled numbers by what a person types into the number select: digits match anywhere in the number
+ * ("7400" finds +44 7400 123456, spaces and "+" ignored); letters match the country code or the formatted number.
+ */
+export function searchNumbers(numbers: readonly PhoneNumber[], query: string, limit = 100): NumberSearch {
+  const typed = query.trim();
+  const digits = typed.replace(/\D/g, '');
+  const words = typed.toUpperCase();
+  const matches = numbers.filter((n) => {
+    if (typed === '') return true;
+    if (/[A-Za-z]/.test(typed)) return n.country === words || n.display.toUpperCase().includes(words);
+    return digits === '' || n.e164.includes(digits);
+  });
+  return { numbers: matches.slice(0, limit), more: Math.max(0, matches.length - limit) };
+}
+
 export interface RequestedSenderId {
   record: SenderIdRecord;
   /** Countries Wavix allowlisted at once (self-service). */

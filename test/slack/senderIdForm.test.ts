@@ -61,7 +61,7 @@ describe('/sms senderid create', () => {
     expect(readable(view)).toContain('The US does not allow alphanumeric Sender IDs');
   });
 
-  it('switching to numeric offers the account’s SMS-enabled numbers in a select', async () => {
+  it('switching to numeric offers the account’s SMS-enabled numbers in a select searched through smsops', async () => {
     const { viewId, metadata } = await openForm();
     const response = await t.slack.blockAction({
       actionId: SENDER_ID_ACTION.type,
@@ -76,7 +76,16 @@ describe('/sms senderid create', () => {
     expect(response.status).toBe(200);
     const updates = await t.fakeSlack.waitFor('views.update', 2);
     const view = updates[1]?.args.view;
-    const options = blockById(view, SENDER_ID_BLOCK.valueNumber).element.options.map((o: { value: string }) => o.value);
+    expect(blockById(view, SENDER_ID_BLOCK.valueNumber).element.type).toBe('external_select');
+    const suggested = await t.slack.blockSuggestion({
+      actionId: SENDER_ID_ACTION.value,
+      blockId: SENDER_ID_BLOCK.valueNumber,
+      value: '',
+      viewId,
+      callbackId: CALLBACK.senderIdCreate,
+      privateMetadata: view.private_metadata,
+    });
+    const options = suggested.json.options.map((o: { value: string }) => o.value);
     expect(options).toEqual(['+14155550100', '+16135550123', '+447400123456']);
     expect(blockById(view, SENDER_ID_BLOCK.countries).element.initial_options.map((o: { value: string }) => o.value)).toEqual([
       'GB',

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { ACTION, CALLBACK, SENDER_ID_ACTION } from '../ids.js';
+import { ACTION, CALLBACK, SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../ids.js';
 import { openSenderIdFormListener, senderIdTypeSwitchListener } from './actions/senderIdFormActions.js';
 import {
   cancelReplayListener,
@@ -14,6 +14,7 @@ import { smsCommandListener } from './commands/sms.js';
 import type { SlackDeps } from './context.js';
 import { appHomeOpenedListener } from './events/appHome.js';
 import { threadReplyListener } from './events/threadReply.js';
+import { senderIdNumberOptionsListener } from './options/senderIdNumberOptions.js';
 import { senderIdSubmissionListener } from './views/senderIdSubmission.js';
 
 /** Every listener smsops registers, in one place: command, view submissions, actions, events. */
@@ -31,6 +32,11 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action(ACTION.usePortsipRoute, usePortsipRouteButtonListener(deps));
   app.action(ACTION.confirmReplay, confirmReplayListener(deps));
   app.action(ACTION.cancelReplay, cancelReplayListener(deps));
+
+  app.options(
+    { type: 'block_suggestion', block_id: SENDER_ID_BLOCK.valueNumber, action_id: SENDER_ID_ACTION.value },
+    senderIdNumberOptionsListener(deps),
+  );
 
   app.event('app_home_opened', appHomeOpenedListener(deps));
   app.event('message', threadReplyListener(deps));
