@@ -109,7 +109,7 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox console in Chromium',
     await confirmation.waitFor(WAIT);
     expect(await confirmation.textContent()).toContain('Only visible to you');
     const announcement = page.locator('[data-kind="message"][data-channel="smsops-alerts"]', {
-      hasText: 'Sender ID Acme (alphanumeric) requested by @you for FR, GB; pending',
+      hasText: 'Sender ID Acme (alphanumeric) requested by @you for FR, GB: approved in GB; FR pending carrier approval',
     });
     await announcement.waitFor(WAIT);
     // The mention is drawn as a chip, not as the raw <@U…> text.
@@ -128,6 +128,7 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox console in Chromium',
     await pending.locator('button[data-country="FR"]').click();
     await page
       .locator('[data-kind="message"][data-channel="smsops-alerts"]', { hasText: 'Approved in France (FR)' })
+      .last() // the reply, drawn in the thread of the request's announcement (which contains it)
       .waitFor(WAIT);
   });
 

@@ -28,6 +28,7 @@ export interface BlockElement {
   multiline?: boolean;
   max_length?: number;
   initial_value?: string;
+  min_query_length?: number;
 }
 
 export interface Block {
