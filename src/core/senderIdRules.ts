@@ -36,6 +36,9 @@ export const NUMERIC_US_REASON =
 
 const knownCountries: ReadonlySet<string> = new Set(getCountries());
 
+/** An ISO 3166 alpha-2 code libphonenumber knows (upper-case). */
+export const isCountryCode = (code: string): boolean => knownCountries.has(code);
+
 function describeCharacter(char: string): string {
   const code = char.codePointAt(0) ?? 0;
   if (/\p{Extended_Pictographic}/u.test(char)) return `the emoji ${char}`;

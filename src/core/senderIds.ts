@@ -1,11 +1,13 @@
 import { AppError, err, ok, type Result } from '../errors.js';
 import { attempt, performChange } from './access.js';
 import { InputError, type InputProblem } from './inputError.js';
-import type { SenderIdRecord, SenderIdType } from './model/senderId.js';
+import type { SenderIdRecord, SenderIdType, SlackMessageRef } from './model/senderId.js';
 import { type PhoneNumber, parsePhoneNumber, toWavixDigits } from './phone.js';
 import type { CreateSenderIdRequest, WavixSenderId } from './ports/wavix.js';
+import { type ExistingCountry, existingCountries, nothingNewProblem } from './senderIdDuplicates.js';
 import { type RequestableSenderIdType, type SenderIdProblem, validateSenderIdRequest } from './senderIdRules.js';
 import type { Actor, SetupServices } from './services.js';
+import { listInWords } from './wording.js';
 
 export const SENDER_ID_USECASES = ['transactional', 'promo', 'authentication'] as const;
 export type SenderIdUsecase = (typeof SENDER_ID_USECASES)[number];
@@ -33,6 +35,25 @@ export function checkSenderIdDraft(draft: SenderIdDraft): InputError<SenderIdFie
   return problems.length > 0 ? new InputError<SenderIdField>(problems) : null;
 }
 
+/**
+ * The quick duplicate check, from smsops' store only (no Wavix call, so it fits in the form's 3-second answer): refuses
+ * a request whose every country the same Sender ID already has pending or approved. The request itself checks again
+ * against Wavix's own list before anything is created.
+ */
+export function checkSenderIdDuplicates(
+  services: Pick<SetupServices, 'senderIds'>,
+  draft: SenderIdDraft,
+): InputError<SenderIdField> | null {
+  const countries = [...new Set(draft.countries.map((c) => c.toUpperCase()))];
+  const existing = existingCountries(services.senderIds.list(), { ...draft, countries });
+  if (countries.length === 0 || existing.length < countries.length) return null;
+  return new InputError<SenderIdField>([nothingNewProblem(draft.value, existing)]);
+}
+
+// Requests being sent to Wavix, per store: a second submit of the same Sender ID (a double click, two people) waits
+// for nothing and would not see the first one's record yet, so it is refused while the first is under way.
+const inFlight = new WeakMap<object, Set<string>>();
+
 /** The account's SMS-enabled numbers: the only ones a numeric Sender ID may use. */
 export async function listSmsEnabledNumbers(services: Pick<SetupServices, 'wavix'>): Promise<Result<PhoneNumber[]>> {
   return attempt('list the SMS-enabled numbers', async () => {
@@ -46,12 +67,36 @@ export async function listSmsEnabledNumbers(services: Pick<SetupServices, 'wavix
   });
 }
 
+/** The account's SMS-enabled numbers that match what a person typed, at most `limit`, and how many more match. */
+export interface NumberSearch {
+  numbers: PhoneNumber[];
+  more: number;
+}
+
+/**
+ * Searches SMS-enabled numbers by what a person types into the number select: digits match anywhere in the number
+ * ("7400" finds +44 7400 123456, spaces and "+" ignored); letters match the country code or the formatted number.
+ */
+export function searchNumbers(numbers: readonly PhoneNumber[], query: string, limit = 100): NumberSearch {
+  const typed = query.trim();
+  const digits = typed.replace(/\D/g, '');
+  const words = typed.toUpperCase();
+  const matches = numbers.filter((n) => {
+    if (typed === '') return true;
+    if (/[A-Za-z]/.test(typed)) return n.country === words || n.display.toUpperCase().includes(words);
+    return digits === '' || n.e164.includes(digits);
+  });
+  return { numbers: matches.slice(0, limit), more: Math.max(0, matches.length - limit) };
+}
+
 export interface RequestedSenderId {
   record: SenderIdRecord;
   /** Countries Wavix allowlisted at once (self-service). */
   approvedNow: string[];
   /** Countries waiting for carrier approval. */
   pending: string[];
+  /** Countries asked for that the same Sender ID already had pending or approved: not sent to Wavix again. */
+  alreadyRequested: ExistingCountry[];
 }
 
 /**
@@ -79,35 +124,87 @@ export async function requestSenderId(
       const checked = validateSenderIdRequest({ ...draft, countries }, smsEnabledNumbers ? { smsEnabledNumbers } : undefined);
       if (checked.problems.length > 0) return err(new InputError<SenderIdField>(checked.problems));
 
-      const request: CreateSenderIdRequest = {
-        sender_id: checked.number ? toWavixDigits(checked.number.e164) : draft.value,
-        type: draft.type,
-        countries,
-        usecase: draft.usecase,
-        ...(draft.monthlyVolume ? { monthly_volume: draft.monthlyVolume } : {}),
-        ...(draft.samples.length > 0 ? { samples: draft.samples } : {}),
-      };
-      const created = await services.wavix.senderIds.create(request);
-      const stored = services.senderIds.upsert({
-        wavixId: created.id,
-        value: created.sender_id,
-        type: draft.type,
-        usecase: draft.usecase,
-        origin: 'smsops',
-        requestedBy: actor.userId,
-      });
-      services.senderIds.addRequestedCountries(stored.id, countries);
-      const changes = services.senderIds.applyAllowlist(stored.id, created.allowlisted_in);
-      const approvedNow = changes.filter((c) => c.to === 'approved').map((c) => c.country);
-      for (const country of approvedNow) services.senderIds.markAnnounced(stored.id, country);
-      const record = services.senderIds.get(stored.id) ?? stored;
-      return ok({
-        record,
-        approvedNow,
-        pending: record.countries.filter((c) => c.status === 'pending').map((c) => c.country),
-      });
+      const key = `${draft.type}:${checked.number ? checked.number.e164 : draft.value}`;
+      const sending = inFlight.get(services.senderIds) ?? new Set<string>();
+      inFlight.set(services.senderIds, sending);
+      if (sending.has(key)) {
+        return err(
+          new InputError<SenderIdField>([
+            { field: 'value', message: `A request for ${draft.value} is being sent to Wavix right now; wait for its answer.` },
+          ]),
+        );
+      }
+      sending.add(key);
+      try {
+        return await createOnWavix(
+          services,
+          actor,
+          draft,
+          countries,
+          checked.number ? toWavixDigits(checked.number.e164) : draft.value,
+        );
+      } finally {
+        sending.delete(key);
+      }
     },
   );
+}
+
+/**
+ * Reads Wavix's list first, so a Sender ID made in the portal or by another smsops counts too, then sends only the
+ * countries no record of the same Sender ID has pending or approved.
+ */
+async function createOnWavix(
+  services: SetupServices,
+  actor: Actor,
+  draft: SenderIdDraft,
+  requested: string[],
+  senderId: string,
+): Promise<Result<RequestedSenderId>> {
+  // A failed read leaves the store's last known state to compare with; the create below then says what is wrong.
+  await syncSenderIds(services);
+  const alreadyRequested = existingCountries(services.senderIds.list(), { ...draft, countries: requested });
+  const taken = new Set(alreadyRequested.map((e) => e.country));
+  const countries = requested.filter((c) => !taken.has(c));
+  if (countries.length === 0) return err(new InputError<SenderIdField>([nothingNewProblem(draft.value, alreadyRequested)]));
+
+  const request: CreateSenderIdRequest = {
+    sender_id: senderId,
+    type: draft.type,
+    countries,
+    usecase: draft.usecase,
+    ...(draft.monthlyVolume ? { monthly_volume: draft.monthlyVolume } : {}),
+    ...(draft.samples.length > 0 ? { samples: draft.samples } : {}),
+  };
+  const created = await services.wavix.senderIds.create(request);
+  const stored = services.senderIds.upsert({
+    wavixId: created.id,
+    value: created.sender_id,
+    type: draft.type,
+    usecase: draft.usecase,
+    origin: 'smsops',
+    requestedBy: actor.userId,
+  });
+  services.senderIds.addRequestedCountries(stored.id, countries);
+  const changes = services.senderIds.applyAllowlist(stored.id, created.allowlisted_in);
+  const approvedNow = changes.filter((c) => c.to === 'approved').map((c) => c.country);
+  for (const country of approvedNow) services.senderIds.markAnnounced(stored.id, country);
+  const record = services.senderIds.get(stored.id) ?? stored;
+  return ok({
+    record,
+    approvedNow,
+    pending: record.countries.filter((c) => c.status === 'pending').map((c) => c.country),
+    alreadyRequested,
+  });
+}
+
+/** Keeps where a request was announced in Slack: the approval job answers there, in the thread. */
+export function rememberSenderIdAnnouncement(
+  services: Pick<SetupServices, 'senderIds'>,
+  record: Pick<SenderIdRecord, 'id'>,
+  announcement: SlackMessageRef,
+): void {
+  services.senderIds.setAnnouncement(record.id, announcement);
 }
 
 function storedType(sender: WavixSenderId): SenderIdType {
@@ -180,12 +277,13 @@ export async function recordSenderIdRejection(
     actor,
     { action: 'senderid.reject', target: input.query, params: { country: input.country, reason: input.reason } },
     async () => {
-      const matches = services.senderIds.find(input.query);
-      const record = matches[0];
-      if (!record || matches.length > 1) {
-        const why = record
-          ? `"${input.query}" matches ${matches.length} Sender IDs: give its Wavix id.`
-          : `No Sender ID "${input.query}" is known: \`/sms senderid list\` reads them from Wavix.`;
+      const matches = services.senderIds.find(input.query).filter((r) => r.deletedAt === null);
+      const record = pickForRejection(matches, input.country);
+      if (!record) {
+        const why =
+          matches.length > 0
+            ? ambiguousRejection(input.query, input.country, matches)
+            : `No Sender ID "${input.query}" is known: \`/sms senderid list\` reads them from Wavix.`;
         return err(new SenderIdRejectionError(`senderid reject: ${why}`, why));
       }
       // A portal-made Sender ID's requested countries are not in Wavix's API, so any country not approved is accepted.
@@ -197,4 +295,27 @@ export async function recordSenderIdRejection(
       return ok({ record, country: input.country });
     },
   );
+}
+
+/**
+ * The one record a refusal is about. Several Wavix records can carry one Sender ID (a later request for more
+ * countries, or duplicates made before smsops refused them): the one that asked for the country and is not approved
+ * there is meant, when there is exactly one.
+ */
+function pickForRejection(matches: readonly SenderIdRecord[], country: string): SenderIdRecord | undefined {
+  if (matches.length <= 1) return matches[0];
+  const asked = matches.filter((r) => r.countries.some((c) => c.country === country && c.status === 'pending'));
+  return asked.length === 1 ? asked[0] : undefined;
+}
+
+/** "Acme" matches 2 Sender IDs: each with its Wavix id and its countries, and how to name one. */
+function ambiguousRejection(query: string, country: string, matches: readonly SenderIdRecord[]): string {
+  const shown = matches.slice(0, 10).map((r) => {
+    const countries = r.countries.map((c) => `${c.country} ${c.status}`).join(', ') || 'no countries';
+    const who = r.origin === 'wavix_portal' ? 'made in the Wavix portal' : 'requested through smsops';
+    return `Wavix id ${r.wavixId} (${r.type}, ${who}; ${countries})`;
+  });
+  const more = matches.length > shown.length ? ` and ${matches.length - shown.length} more` : '';
+  const example = matches[0]?.wavixId ?? '<Wavix id>';
+  return `"${query}" matches ${matches.length} Sender IDs: ${listInWords(shown)}${more}. Give the Wavix id of the one refused in ${country}, e.g. \`/sms senderid reject ${example} ${country} <reason>\`.`;
 }

@@ -41,3 +41,9 @@ export function andMore(hidden: number, noun: { one: string; many?: string }, ho
   if (hidden <= 0) return '';
   return `…and ${hidden} more ${hidden === 1 ? noun.one : (noun.many ?? `${noun.one}s`)} — ${how}`;
 }
+
+/** "DE", "DE and GB", "DE, FR and GB": a list as a sentence says it. */
+export function listInWords(items: readonly string[], conjunction = 'and'): string {
+  if (items.length <= 1) return items[0] ?? '';
+  return `${items.slice(0, -1).join(', ')} ${conjunction} ${items.at(-1)}`;
+}

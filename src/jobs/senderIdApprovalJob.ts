@@ -125,6 +125,7 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
             origin: record.origin,
             requestedBy: record.requestedBy,
           },
+          announcement: record.announcement,
           decisions: changes.map(({ country, status, reason }) => ({ country, status, reason })),
         });
       } catch (error) {

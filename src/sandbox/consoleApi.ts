@@ -62,6 +62,7 @@ const stateValues = z.record(z.string(), z.record(z.string(), z.record(z.string(
 const commandBody = z.object({ text: z.string().max(4000) });
 const submitBody = z.object({ values: stateValues });
 const viewActionBody = actionSchema.extend({ values: stateValues.default({}) });
+const optionsBody = z.object({ blockId: z.string().max(255), actionId: z.string().max(255), value: z.string().max(200) });
 const inboundBody = z.object({ from: z.string().trim().min(1), to: z.string().trim().min(1), text: z.string().max(10_000) });
 const approveBody = z.object({ country: z.string().regex(/^[A-Z]{2}$/) });
 const threadReplyBody = z.object({ text: z.string().max(4000) });
@@ -185,6 +186,26 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
       run: async (_req, { viewId = '' }) => {
         feed.closeModal(viewId);
         return { closed: true };
+      },
+    },
+    {
+      // An external_select asking for its options as the person types: Slack's signed block_suggestion to smsops.
+      method: 'POST',
+      path: '/sandbox/api/views/:viewId/options',
+      run: async (req, { viewId = '' }) => {
+        const asked = await readJson(req, optionsBody);
+        const view = feed.modal(viewId)?.view;
+        if (!view) throw new BadRequest('That form is no longer open.');
+        const response = await slack.blockSuggestion({
+          ...asked,
+          userId: user.id,
+          viewId,
+          callbackId: str(view.callback_id),
+          privateMetadata: str(view.private_metadata),
+        });
+        reportFailure('the options', response);
+        const answer = (response.json ?? {}) as Record<string, unknown>;
+        return { options: answer.options ?? [], option_groups: answer.option_groups ?? [] };
       },
     },
     {

@@ -98,6 +98,18 @@ export interface BlockActionOptions extends SignOptions {
   viewType?: 'modal' | 'home';
 }
 
+export interface BlockSuggestionOptions extends SignOptions {
+  /** The external_select's ids. */
+  actionId: string;
+  blockId: string;
+  /** What the person typed so far. */
+  value: string;
+  userId?: string;
+  viewId?: string;
+  callbackId?: string;
+  privateMetadata?: string;
+}
+
 export interface SlackRequestClientOptions {
   /** The Bolt receiver endpoint, e.g. `http://127.0.0.1:PORT/slack/events`. */
   eventsUrl: string;
@@ -116,6 +128,8 @@ export interface SlackRequestClient {
   command(text: string, opts?: CommandOptions): Promise<SlackRequestResponse>;
   viewSubmission(opts: ViewSubmissionOptions): Promise<SlackRequestResponse>;
   blockAction(opts: BlockActionOptions): Promise<SlackRequestResponse>;
+  /** An external_select in a modal asking for its options (`block_suggestion`); the answer is the ack's body. */
+  blockSuggestion(opts: BlockSuggestionOptions): Promise<SlackRequestResponse>;
   /** Events API `event_callback` wrapping `event`. */
   event(event: object, opts?: SignOptions): Promise<SlackRequestResponse>;
   /** Sends `body` with exactly `headers` (no signing). */
@@ -270,6 +284,36 @@ export function createSlackRequestClient(options: SlackRequestClientOptions): Sl
       }
       payload.actions = [action];
       return sendPayload(payload, opts);
+    },
+
+    blockSuggestion: (opts) => {
+      const viewId = opts.viewId ?? 'V0001';
+      return sendPayload(
+        {
+          type: 'block_suggestion',
+          user: user(opts.userId ?? defaultUser),
+          container: { type: 'view', view_id: viewId },
+          api_app_id: 'A1',
+          token: 'x',
+          action_id: opts.actionId,
+          block_id: opts.blockId,
+          value: opts.value,
+          team: TEAM,
+          view: {
+            id: viewId,
+            type: 'modal',
+            callback_id: opts.callbackId ?? '',
+            private_metadata: opts.privateMetadata ?? '',
+            state: { values: {} },
+            hash: 'h-1',
+            team_id: TEAM.id,
+            app_id: 'A1',
+            bot_id: 'BBOT',
+          },
+          is_enterprise_install: false,
+        },
+        opts,
+      );
     },
 
     event: (event, opts = {}) => {

@@ -1,6 +1,7 @@
 // Signed Slack requests for tests: the same module the sandbox console uses to reach Bolt as Slack would.
 export {
   type BlockActionOptions,
+  type BlockSuggestionOptions,
   type CommandOptions,
   createSlackRequestClient as createSlackTestClient,
   type SelectedOption,

@@ -119,6 +119,7 @@ describe('Sender ID approval job', () => {
       {
         type: 'senderIdDecided',
         senderId: { value: 'Acme', type: 'alphanumeric', wavixId, origin: 'smsops', requestedBy: ALICE },
+        announcement: null,
         decisions: [{ country: 'FR', status: 'approved', reason: null }],
       },
     ]);

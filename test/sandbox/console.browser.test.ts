@@ -109,11 +109,30 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox console in Chromium',
     await confirmation.waitFor(WAIT);
     expect(await confirmation.textContent()).toContain('Only visible to you');
     const announcement = page.locator('[data-kind="message"][data-channel="smsops-alerts"]', {
-      hasText: 'Sender ID Acme (alphanumeric) requested by @you for FR, GB; pending',
+      hasText: 'Sender ID Acme (alphanumeric) requested by @you for FR, GB: approved in GB; FR pending carrier approval',
     });
     await announcement.waitFor(WAIT);
     // The mention is drawn as a chip, not as the raw <@U…> text.
     expect(await announcement.locator('.chip-user').first().textContent()).toBe('@you');
+  });
+
+  it('searches the numbers of a numeric Sender ID (external_select) and requests the one chosen', async () => {
+    await page.getByTestId('command-input').fill('/sms senderid create +44 7400 123456 DE');
+    await page.getByTestId('command-input').press('Enter');
+    const senderIdForm = form(page, 'New Sender ID');
+    const numberBlock = senderIdForm.locator(block(SENDER_ID_BLOCK.valueNumber));
+    await numberBlock.locator('input[type="search"]').waitFor(WAIT);
+    // Filled from the command; the search answers from smsops as the person types.
+    expect(await numberBlock.locator('select').inputValue()).toBe('+447400123456');
+    await numberBlock.locator('input[type="search"]').fill('613');
+    await numberBlock.locator('select option[value="+447400123456"]').waitFor({ state: 'detached', ...WAIT });
+    expect(await numberBlock.locator('select option[value="+16135550123"]').count()).toBe(1);
+    await numberBlock.locator('input[type="search"]').fill('7400');
+    await numberBlock.locator('select option[value="+447400123456"]').waitFor({ state: 'attached', ...WAIT });
+    await numberBlock.locator('select').selectOption('+447400123456');
+    await page.getByTestId('modal-submit').click();
+    await form(page, 'Sender ID requested').waitFor(WAIT);
+    expect(t.sandbox.emulator.state().senderIds.some((s) => s.sender_id === '447400123456')).toBe(true);
   });
 
   it('approves the pending country in the emulator and shows the announcement of the approval', async () => {
@@ -128,6 +147,7 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox console in Chromium',
     await pending.locator('button[data-country="FR"]').click();
     await page
       .locator('[data-kind="message"][data-channel="smsops-alerts"]', { hasText: 'Approved in France (FR)' })
+      .last() // the reply, drawn in the thread of the request's announcement (which contains it)
       .waitFor(WAIT);
   });
 

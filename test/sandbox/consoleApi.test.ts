@@ -109,7 +109,9 @@ describe('sandbox console API (plain HTTP, no browser)', () => {
       'the confirmation and the announcement',
     );
     const [announcement] = items(state, (i) => i.channel === alertChannel && i.kind === 'message');
-    expect(announcement.text).toBe(`Sender ID Acme (alphanumeric) requested by <@${user.id}> for FR, GB; pending`);
+    expect(announcement.text).toBe(
+      `Sender ID Acme (alphanumeric) requested by <@${user.id}> for FR, GB: approved in GB; FR pending carrier approval`,
+    );
     const [confirmation] = items(state, (i) => i.text.includes('Your Sender ID Acme'));
     expect(confirmation.channel).toBe(commandChannel);
 
@@ -126,6 +128,24 @@ describe('sandbox console API (plain HTTP, no browser)', () => {
     expect(after.text).toContain('Acme');
     expect((await t.api('state')).json.emulator.pendingSenderIds).toEqual([]);
     expect((await t.api('state')).json.modal).toBeNull();
+  });
+
+  it('serves the numeric Sender ID’s number search by sending smsops a signed block_suggestion', async () => {
+    await t.api('command', { text: '/sms senderid create +44 7400 123456 DE' });
+    const modal = await t.waitForState(
+      (s) => (s.modal?.view.blocks.some((b: Item) => b.block_id === SENDER_ID_BLOCK.valueNumber) ? s.modal : undefined),
+      'the numeric Sender ID form',
+    );
+    const number = modal.view.blocks.find((b: Item) => b.block_id === SENDER_ID_BLOCK.valueNumber);
+    expect(number.element.type).toBe('external_select');
+    const answer = await t.api(`views/${modal.id}/options`, {
+      blockId: SENDER_ID_BLOCK.valueNumber,
+      actionId: number.element.action_id,
+      value: '7400',
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.json.options.map((o: Item) => o.value)).toEqual(['+447400123456']);
+    await t.api(`views/${modal.id}/close`, {});
   });
 
   it('relays a simulated inbound SMS to PortSIP byte for byte and posts it, literal and outside mrkdwn, in the inbox channel', async () => {

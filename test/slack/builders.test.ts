@@ -113,7 +113,9 @@ describe('Block Kit builders', () => {
       values: { value: '+447400123456', countries: ['GB', 'XX'] },
     });
     const select = numeric.blocks.find((b) => b.block_id === SENDER_ID_BLOCK.valueNumber);
-    expect(select).toMatchObject({ element: { type: 'static_select', initial_option: { value: '+447400123456' } } });
+    expect(select).toMatchObject({
+      element: { type: 'external_select', min_query_length: 0, initial_option: { value: '+447400123456' } },
+    });
     const countries = numeric.blocks.find((b) => b.block_id === SENDER_ID_BLOCK.countries);
     // An unknown code in the values is dropped rather than sent to Slack as an option that does not exist.
     expect(countries).toMatchObject({ element: { initial_options: [{ value: 'GB' }] } });

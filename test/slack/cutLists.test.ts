@@ -44,6 +44,7 @@ const alert = (i: number): Alert => ({
 const senderId = (i: number): SenderIdRecord => ({
   id: i,
   wavixId: `w${i}`,
+  announcement: null,
   value: `Brand${i}`,
   type: 'alphanumeric',
   usecase: null,

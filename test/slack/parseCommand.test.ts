@@ -16,6 +16,14 @@ describe('parseSmsCommand', () => {
 
   it('reads the Sender ID commands, keeping spaces inside a Sender ID', () => {
     expect(parsed('senderid create')).toEqual({ kind: 'senderid.create' });
+    expect(parsed('senderid create Acme Co FR GB XX')).toEqual({
+      kind: 'senderid.create',
+      prefill: { type: 'alphanumeric', value: 'Acme Co', countries: ['FR', 'GB'], notCountries: ['XX'] },
+    });
+    expect(parsed('senderid create +44 7400 123456 DE')).toEqual({
+      kind: 'senderid.create',
+      prefill: { type: 'numeric', value: '+44 7400 123456', countries: ['DE'], notCountries: [] },
+    });
     expect(parsed('SenderID list')).toEqual({ kind: 'senderid.list' });
     expect(parsed('senderid status Acme Co')).toEqual({ kind: 'senderid.status', query: 'Acme Co' });
     expect(parsed('senderid reject Acme Co FR Brand not registered')).toEqual({

@@ -61,7 +61,7 @@ describe('/sms senderid create', () => {
     expect(readable(view)).toContain('The US does not allow alphanumeric Sender IDs');
   });
 
-  it('switching to numeric offers the account’s SMS-enabled numbers in a select', async () => {
+  it('switching to numeric offers the account’s SMS-enabled numbers in a select searched through smsops', async () => {
     const { viewId, metadata } = await openForm();
     const response = await t.slack.blockAction({
       actionId: SENDER_ID_ACTION.type,
@@ -76,7 +76,16 @@ describe('/sms senderid create', () => {
     expect(response.status).toBe(200);
     const updates = await t.fakeSlack.waitFor('views.update', 2);
     const view = updates[1]?.args.view;
-    const options = blockById(view, SENDER_ID_BLOCK.valueNumber).element.options.map((o: { value: string }) => o.value);
+    expect(blockById(view, SENDER_ID_BLOCK.valueNumber).element.type).toBe('external_select');
+    const suggested = await t.slack.blockSuggestion({
+      actionId: SENDER_ID_ACTION.value,
+      blockId: SENDER_ID_BLOCK.valueNumber,
+      value: '',
+      viewId,
+      callbackId: CALLBACK.senderIdCreate,
+      privateMetadata: view.private_metadata,
+    });
+    const options = suggested.json.options.map((o: { value: string }) => o.value);
     expect(options).toEqual(['+14155550100', '+16135550123', '+447400123456']);
     expect(blockById(view, SENDER_ID_BLOCK.countries).element.initial_options.map((o: { value: string }) => o.value)).toEqual([
       'GB',
@@ -100,7 +109,7 @@ describe('/sms senderid create', () => {
     expect(t.emulator.state().senderIds).toHaveLength(1);
   });
 
-  it('creates it on Wavix, stores the requester, confirms, and announces it as pending in the alert channel', async () => {
+  it('creates it on Wavix, stores the requester, confirms, and announces each country’s state in the alert channel', async () => {
     const { viewId, metadata } = await openForm();
     const response = await t.slack.viewSubmission({
       callbackId: CALLBACK.senderIdCreate,
@@ -113,11 +122,13 @@ describe('/sms senderid create', () => {
 
     const [announcement] = await t.fakeSlack.waitFor('chat.postMessage');
     expect(announcement?.args.channel).toBe(ALERT_CHANNEL);
-    expect(announcement?.args.text).toBe(`Sender ID Acme (alphanumeric) requested by <@${ADMIN}> for FR, GB; pending`);
+    expect(announcement?.args.text).toBe(
+      `Sender ID Acme (alphanumeric) requested by <@${ADMIN}> for FR, GB: approved in GB; FR pending carrier approval`,
+    );
     const [confirmation] = await t.fakeSlack.waitFor('chat.postEphemeral');
     expect(confirmation?.args.user).toBe(ADMIN);
     expect(confirmation?.args.channel).toBe('C0ALERTS01');
-    expect(confirmation?.args.text).toContain('approved at once in GB; pending carrier approval in FR');
+    expect(confirmation?.args.text).toContain('approved in GB; FR pending carrier approval');
 
     const created = t.emulator.state().senderIds.find((s) => s.sender_id === 'Acme');
     expect(created).toMatchObject({
@@ -128,7 +139,10 @@ describe('/sms senderid create', () => {
     const stored = t.db.prepare('SELECT requested_by, origin FROM sender_ids WHERE value = ?').get('Acme');
     expect(stored).toEqual({ requested_by: ADMIN, origin: 'smsops' });
     const countries = t.db
-      .prepare('SELECT country, status, announced_at IS NOT NULL AS announced FROM sender_id_countries ORDER BY country')
+      .prepare(
+        `SELECT country, status, announced_at IS NOT NULL AS announced FROM sender_id_countries
+         WHERE sender_id = (SELECT id FROM sender_ids WHERE value = 'Acme') ORDER BY country`,
+      )
       .all();
     expect(countries).toEqual([
       { country: 'FR', status: 'pending', announced: 0 },

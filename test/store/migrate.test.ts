@@ -51,6 +51,7 @@ const SHIPPED = [
   '022_instance_lease.sql',
   '023_audit_unknown_outcome.sql',
   '024_job_run_summary.sql',
+  '025_sender_id_announcements.sql',
   '026_alert_acknowledge_snooze_mute.sql',
   '027_doctor_ignored_numbers.sql',
 ];

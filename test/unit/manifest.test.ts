@@ -16,6 +16,10 @@ describe('manifest.yml', () => {
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
   });
 
+  it('asks the same endpoint for external_select options (the numeric Sender ID’s number search)', () => {
+    expect(new URL(manifest.settings.interactivity.message_menu_options_url).pathname).toBe('/slack/events');
+  });
+
   it('asks only for the scopes smsops uses', () => {
     expect(manifest.oauth_config.scopes.bot).toEqual([
       'commands',

@@ -26,6 +26,14 @@ export interface SenderIdRecord {
   lastPolledAt: number | null;
   final: boolean;
   countries: SenderIdCountry[];
+  /** The request's announcement in Slack, which carrier decisions answer in its thread; null when unknown. */
+  announcement: SlackMessageRef | null;
+}
+
+/** A Slack message by its place: the channel and its ts. */
+export interface SlackMessageRef {
+  channel: string;
+  ts: string;
 }
 
 /** A country whose status changed and was not announced in Slack yet. */

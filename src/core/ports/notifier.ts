@@ -19,6 +19,8 @@ export interface SenderIdDecided {
     /** The Slack user who asked for it through smsops. */
     requestedBy: string | null;
   };
+  /** The request's announcement: the decisions are posted in its thread. Absent or null: top-level. */
+  announcement?: { channel: string; ts: string } | null;
   decisions: Array<{ country: string; status: 'pending' | 'approved' | 'rejected' | 'removed'; reason: string | null }>;
 }
 

@@ -4,6 +4,7 @@ import type {
   SenderIdOrigin,
   SenderIdRecord,
   SenderIdType,
+  SlackMessageRef,
   UnannouncedChange,
 } from '../model/senderId.js';
 
@@ -34,6 +35,8 @@ export interface SenderIdsRepository {
   applyAllowlist(id: number, allowlistedIn: readonly string[]): CountryChange[];
   /** Records a decision Wavix does not expose as data, e.g. a rejection learnt from its support (with the reason). */
   setCountryStatus(id: number, country: string, status: CountryStatus, reason: string | null): CountryChange | null;
+  /** Keeps where the request was announced, so its decisions are posted as replies there. */
+  setAnnouncement(id: number, announcement: SlackMessageRef): void;
   markPolled(id: number): void;
   markDeleted(id: number): void;
   unannouncedChanges(): UnannouncedChange[];

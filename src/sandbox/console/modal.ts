@@ -12,7 +12,41 @@ interface InputState {
 
 let shownModal: { id: string; version: number } | null = null;
 
-function inputElement(block: Block, blockId: string): HTMLElement {
+/** Asks smsops for an external_select's options, as Slack does with a signed block_suggestion. */
+type Suggest = (blockId: string, actionId: string, value: string) => Promise<Pick<BlockElement, 'options' | 'option_groups'>>;
+
+/** An external_select: a search box whose text is sent for options, and the options it answers in a select. */
+function externalSelect(element: Partial<BlockElement>, blockId: string, name: string, label: string, suggest: Suggest) {
+  const search = el('input', {
+    type: 'search',
+    placeholder: plainText(element.placeholder) || 'Type to search',
+    'aria-label': `${label}: search`,
+  });
+  const initial = element.initial_option;
+  let select = selectElement({ type: 'external_select', ...(initial ? { options: [initial], initial_option: initial } : {}) });
+  select.name = name;
+  select.setAttribute('aria-label', label);
+  const load = async () => {
+    if (search.value.length < (element.min_query_length ?? 1)) return;
+    const answer = await suggest(blockId, element.action_id ?? '', search.value);
+    const kept = select.value;
+    const next = selectElement({ type: 'external_select', ...answer });
+    next.name = name;
+    next.setAttribute('aria-label', label);
+    if ([...next.options].some((o) => o.value === kept)) next.value = kept;
+    select.replaceWith(next);
+    select = next;
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  search.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void load(), 250);
+  });
+  void load();
+  return [search, select];
+}
+
+function inputElement(block: Block, blockId: string, suggest?: Suggest): HTMLElement {
   const element: Partial<BlockElement> = block.element ?? {};
   const wrap = el('div', { class: 'input-control', 'data-type': element.type });
   const name = `${blockId}.${element.action_id}`;
@@ -37,6 +71,10 @@ function inputElement(block: Block, blockId: string): HTMLElement {
       wrap.append(select);
       if (element.type === 'multi_static_select')
         wrap.append(el('div', { class: 'hint', text: 'Ctrl/⌘-click to choose several.' }));
+      break;
+    }
+    case 'external_select': {
+      if (suggest) wrap.append(...externalSelect(element, blockId, name, plainText(block.label), suggest));
       break;
     }
     case 'radio_buttons':
@@ -79,6 +117,14 @@ function stateOf(element: BlockElement, control: HTMLElement): InputState | null
     case 'static_select': {
       const value = control.querySelector('select')?.value ?? '';
       return { type: element.type, selected_option: value ? optionFor(element, value) : null };
+    }
+    case 'external_select': {
+      // The options came from smsops, not from the view: the chosen one is read from the select itself.
+      const option = control.querySelector('select')?.selectedOptions[0];
+      return {
+        type: element.type,
+        selected_option: option?.value ? { text: { type: 'plain_text', text: option.text }, value: option.value } : null,
+      };
     }
     case 'multi_static_select': {
       const values = [...(control.querySelector('select')?.selectedOptions ?? [])].map((o) => o.value);
@@ -169,7 +215,9 @@ export function renderModal(backdrop: HTMLElement, modal: Modal | null): void {
       return;
     }
     const blockId = block.block_id ?? `b${index}`;
-    const control = inputElement(block, blockId);
+    const control = inputElement(block, blockId, (id, actionId, value) =>
+      api(`${viewPath}/options`, { blockId: id, actionId, value }),
+    );
     const element = block.element;
     if (block.dispatch_action && element) {
       control.addEventListener('change', () =>

@@ -36,6 +36,7 @@ export interface BlockElement {
   multiline?: boolean;
   max_length?: number;
   initial_value?: string;
+  min_query_length?: number;
 }
 
 export interface Block {

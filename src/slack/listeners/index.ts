@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { ACTION, ALERT_ACTION, CALLBACK, DOCTOR_ACTION, SENDER_ID_ACTION } from '../ids.js';
+import { ACTION, ALERT_ACTION, CALLBACK, DOCTOR_ACTION, SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../ids.js';
 import {
   acknowledgeAlertListener,
   muteRuleListener,
@@ -24,6 +24,7 @@ import { smsCommandListener } from './commands/sms.js';
 import type { SlackDeps } from './context.js';
 import { appHomeOpenedListener } from './events/appHome.js';
 import { threadReplyListener } from './events/threadReply.js';
+import { senderIdNumberOptionsListener } from './options/senderIdNumberOptions.js';
 import { senderIdSubmissionListener } from './views/senderIdSubmission.js';
 
 /** Every listener smsops registers, in one place: command, view submissions, actions, events. */
@@ -52,6 +53,11 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action(DOCTOR_ACTION.ignoreNumber, doctorIgnoreButtonListener(deps));
   app.action(DOCTOR_ACTION.fixEnableInbound, doctorFixButtonListener(deps, 'enable_inbound'));
   app.action(DOCTOR_ACTION.fixPointWebhook, doctorFixButtonListener(deps, 'point_webhook_at_smsops'));
+
+  app.options(
+    { type: 'block_suggestion', block_id: SENDER_ID_BLOCK.valueNumber, action_id: SENDER_ID_ACTION.value },
+    senderIdNumberOptionsListener(deps),
+  );
 
   app.event('app_home_opened', appHomeOpenedListener(deps));
   app.event('message', threadReplyListener(deps));

@@ -1,12 +1,15 @@
 import type { webApi } from '@slack/bolt';
 import { renderTrafficChart } from '../../charts/trafficChart.js';
-import type { Announcement, DailyDigest } from '../../core/ports/notifier.js';
+import type { Announcement, DailyDigest, SenderIdDecided } from '../../core/ports/notifier.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { alertText } from '../ui/alerts.js';
 import { senderIdDecisionsMessage, tenDlcChangeMessage } from '../ui/approvals.js';
 import { escapeMrkdwn } from '../ui/text.js';
 import { dailyDigestMessage, trafficChartTitle } from '../ui/traffic.js';
+
+/** Slack's answers when a thread's parent cannot be replied to (deleted, or the bot left its channel). */
+const PARENT_GONE = new Set(['thread_not_found', 'message_not_found', 'channel_not_found', 'not_in_channel', 'is_archived']);
 
 /** The announcements in the alert channel: decisions made elsewhere, the daily digest, the relay's unrecorded stall. */
 export function createAnnouncements(options: {
@@ -20,6 +23,34 @@ export function createAnnouncements(options: {
   const { slack, channel, logger } = options;
   const announce = (message: { text: string; blocks?: unknown[] }) =>
     slack.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false } as webApi.ChatPostMessageArguments);
+
+  /**
+   * A carrier decision answers its request: posted in the request announcement's thread. Approvals and removals are
+   * also broadcast to the channel (`reply_broadcast`), since they change where the Sender ID can send; a rejection
+   * stays in the thread, as its alert is posted in the channel anyway. Requests announced before smsops kept the
+   * announcement, portal-made Sender IDs, and a parent Slack no longer finds get a top-level post.
+   */
+  const announceSenderIdDecisions = async (event: SenderIdDecided) => {
+    const message = senderIdDecisionsMessage(event.senderId, event.decisions);
+    const parent = event.announcement;
+    if (!parent) return announce(message);
+    const broadcast = event.decisions.some((d) => d.status === 'approved' || d.status === 'removed');
+    try {
+      await slack.chat.postMessage({
+        channel: parent.channel,
+        thread_ts: parent.ts,
+        ...(broadcast ? { reply_broadcast: true } : {}),
+        ...message,
+        unfurl_links: false,
+        unfurl_media: false,
+      } as webApi.ChatPostMessageArguments);
+    } catch (error) {
+      const code = (error as { data?: { error?: string } }).data?.error;
+      if (!code || !PARENT_GONE.has(code)) throw error;
+      logger.info('the Sender ID request announcement is gone; its decision is posted top-level', { error: code });
+      await announce(message);
+    }
+  };
 
   const digest = async (event: DailyDigest) => {
     const { report } = event;
@@ -46,7 +77,7 @@ export function createAnnouncements(options: {
   return async (event) => {
     switch (event.type) {
       case 'senderIdDecided':
-        await announce(senderIdDecisionsMessage(event.senderId, event.decisions));
+        await announceSenderIdDecisions(event);
         return;
       case 'tenDlcStatusChanged': {
         const { type: _type, brandLabel, campaignLabel, ...change } = event;

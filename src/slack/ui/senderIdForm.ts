@@ -73,6 +73,18 @@ export function countryOptionGroups(type: RequestableSenderIdType) {
   return groups;
 }
 
+const numberOption = (n: PhoneNumber) => ({ text: plain(`${n.display} (${n.country})`), value: n.e164 });
+
+/**
+ * The number select's options for what was typed. When more match than Slack shows (100), they come as one group whose
+ * label says how many more match, so the cut is never silent.
+ */
+export function numberOptions(found: { numbers: readonly PhoneNumber[]; more: number }) {
+  const options = found.numbers.map(numberOption);
+  if (found.more === 0) return { options };
+  return { option_groups: [{ label: plain(`Type more digits: ${found.more} more match`, 75), options }] };
+}
+
 export interface SenderIdFormInput {
   metadata: SenderIdFormMetadata;
   /** The account's SMS-enabled numbers, for the numeric type. */
@@ -103,19 +115,22 @@ export function senderIdFormView(input: SenderIdFormInput): ModalView {
   });
 
   if (type === 'numeric' && numbers.length > 0) {
-    const options = numbers.slice(0, 100).map((n) => ({ text: plain(`${n.display} (${n.country})`), value: n.e164 }));
-    const initial = options.find((o) => o.value === values.value);
+    // An external select, searched through smsops: an account can have far more numbers than a static select's 100.
+    const initialNumber = numbers.find((n) => n.e164 === values.value);
     blocks.push({
       type: 'input',
       block_id: SENDER_ID_BLOCK.valueNumber,
       label: plain('Number'),
-      hint: plain('Only the account’s SMS-enabled numbers can be numeric Sender IDs.', 150),
+      hint: plain(
+        `Only the account’s SMS-enabled numbers can be numeric Sender IDs (${numbers.length} here). Type digits to search.`,
+        150,
+      ),
       element: {
-        type: 'static_select',
+        type: 'external_select',
         action_id: SENDER_ID_ACTION.value,
-        placeholder: plain('Choose a number'),
-        options,
-        ...(initial ? { initial_option: initial } : {}),
+        placeholder: plain('Type digits of the number'),
+        min_query_length: 0,
+        ...(initialNumber ? { initial_option: numberOption(initialNumber) } : {}),
       },
     });
   } else {

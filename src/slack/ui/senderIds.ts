@@ -1,6 +1,8 @@
 import type { CountryStatus, SenderIdRecord } from '../../core/model/senderId.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
+import { describeExisting } from '../../core/senderIdDuplicates.js';
 import type { RequestedSenderId, SenderIdOverview } from '../../core/senderIds.js';
+import { listInWords } from '../../core/wording.js';
 import { ACTION } from '../ids.js';
 import { countryName } from './senderIdForm.js';
 import { type Block, button, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
@@ -90,38 +92,58 @@ export function senderIdStatusMessage(query: string, overview: SenderIdOverview)
   };
 }
 
+/** "approved in DE and GB; FR pending carrier approval": each country's state, as Wavix answered the request. */
 function outcomeLine(result: RequestedSenderId): string {
   const parts: string[] = [];
-  if (result.approvedNow.length > 0) parts.push(`approved at once in ${result.approvedNow.join(', ')}`);
-  if (result.pending.length > 0) parts.push(`pending carrier approval in ${result.pending.join(', ')}`);
+  if (result.approvedNow.length > 0) parts.push(`approved in ${listInWords(result.approvedNow)}`);
+  if (result.pending.length > 0) parts.push(`${listInWords(result.pending)} pending carrier approval`);
   return parts.join('; ') || 'no countries';
 }
 
-/** The alert channel post: "Sender ID … requested by @user for …; pending". */
+/** "GB not requested again: already approved (Wavix id …)", or nothing when every country was new. */
+function alreadyRequestedNote(result: RequestedSenderId): string {
+  if (result.alreadyRequested.length === 0) return '';
+  const countries = result.alreadyRequested.map((e) => e.country);
+  return `${listInWords(countries)} not requested again: this Sender ID is already ${describeExisting(result.alreadyRequested)}`;
+}
+
+/** The alert channel post: "Sender ID Acme requested by @user for DE, FR, GB: approved in DE and GB; FR pending carrier approval". */
 export function senderIdRequestedAnnouncement(result: RequestedSenderId): SlackMessage {
   const { record } = result;
   const countries = record.countries.map((c) => c.country).join(', ');
-  const state = result.pending.length > 0 ? 'pending' : 'approved';
   const who = record.requestedBy ? mention(record.requestedBy) : 'someone';
-  const text = `Sender ID ${senderIdLabel(record)} (${record.type}) requested by ${who} for ${countries}; ${state}`;
+  const text = `Sender ID ${senderIdLabel(record)} (${record.type}) requested by ${who} for ${countries}: ${outcomeLine(result)}`;
+  const already = alreadyRequestedNote(result);
   return {
     text,
     blocks: [
       section(`:incoming_envelope: ${text}.`),
       section(countryLines(record)),
-      context(`${outcomeLine(result)}. smsops announces each carrier decision here.`),
+      context(
+        `${already ? `${escapeMrkdwn(already)}. ` : ''}${
+          result.pending.length > 0
+            ? 'smsops announces each carrier decision in a reply to this message.'
+            : 'It can send there now.'
+        } Wavix id ${escapeMrkdwn(record.wavixId)}`,
+      ),
     ],
   };
 }
 
 /** The requester's own confirmation. */
 export function senderIdRequestedConfirmation(result: RequestedSenderId): SlackMessage {
-  const text = `Your Sender ID ${senderIdLabel(result.record)} was sent to Wavix: ${outcomeLine(result)}.`;
+  const already = alreadyRequestedNote(result);
+  const text = `Your Sender ID ${senderIdLabel(result.record)} was sent to Wavix: ${outcomeLine(result)}.${
+    already ? ` ${escapeMrkdwn(already)}.` : ''
+  }`;
   return { text, blocks: [section(`:white_check_mark: ${text}`), section(countryLines(result.record))] };
 }
 
 export function senderIdCreatedModalText(result: RequestedSenderId): string {
-  return `:white_check_mark: *${senderIdLabel(result.record)}* was sent to Wavix.\n${countryLines(result.record)}\n\nEach carrier decision will be announced in the alert channel.`;
+  const already = alreadyRequestedNote(result);
+  return `:white_check_mark: *${senderIdLabel(result.record)}* was sent to Wavix.\n${countryLines(result.record)}${
+    already ? `\n\n${escapeMrkdwn(already)}.` : ''
+  }\n\nEach carrier decision will be announced in the alert channel.`;
 }
 
 export function senderIdRejectionRecordedMessage(value: string, country: string, reason: string): SlackMessage {

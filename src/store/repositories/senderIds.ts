@@ -22,6 +22,8 @@ interface SenderIdRow {
   deleted_at: number | null;
   last_polled_at: number | null;
   final: number;
+  announcement_channel: string | null;
+  announcement_ts: string | null;
 }
 
 interface CountryRow {
@@ -56,6 +58,7 @@ export function createSenderIdsRepository(db: Db, now: () => number = Date.now):
   const setFinal = db.prepare(`
     UPDATE sender_ids SET final = NOT EXISTS (
       SELECT 1 FROM sender_id_countries WHERE sender_id = sender_ids.id AND status = 'pending') WHERE id = ?`);
+  const announced = db.prepare('UPDATE sender_ids SET announcement_channel = ?, announcement_ts = ? WHERE id = ?');
   const polled = db.prepare('UPDATE sender_ids SET last_polled_at = ? WHERE id = ?');
   const deleted = db.prepare('UPDATE sender_ids SET deleted_at = ?, final = 1 WHERE id = ?');
   const unannounced = db.prepare<[], UnannouncedChange>(`
@@ -89,6 +92,8 @@ export function createSenderIdsRepository(db: Db, now: () => number = Date.now):
       statusChangedAt: c.status_changed_at,
       announcedAt: c.announced_at,
     })),
+    announcement:
+      row.announcement_channel && row.announcement_ts ? { channel: row.announcement_channel, ts: row.announcement_ts } : null,
   });
   const get = (id: number) => {
     const row = byId.get(id);
@@ -167,6 +172,9 @@ export function createSenderIdsRepository(db: Db, now: () => number = Date.now):
     }),
     applyAllowlist: (id, allowlistedIn) => applyAllowlist(id, allowlistedIn),
     setCountryStatus: (id, country, status, reason) => setCountryStatus(id, country, status, reason),
+    setAnnouncement: (id, announcement) => {
+      announced.run(announcement.channel, announcement.ts, id);
+    },
     markPolled: (id) => {
       polled.run(now(), id);
     },

@@ -1,4 +1,5 @@
 import { parsePhoneNumber } from '../../../core/phone.js';
+import { parseSenderIdPrefill, type SenderIdPrefill } from '../../../core/senderIdPrefill.js';
 import { maskUrl } from '../../../core/urls.js';
 import { code } from '../../ui/text.js';
 
@@ -12,7 +13,7 @@ import { code } from '../../ui/text.js';
  */
 export type SmsCommand =
   | { kind: 'help'; topic?: string }
-  | { kind: 'senderid.create' }
+  | { kind: 'senderid.create'; prefill?: SenderIdPrefill }
   | { kind: 'senderid.list' }
   | { kind: 'senderid.status'; query: string }
   | { kind: 'senderid.reject'; query: string; country: string; reason: string }
@@ -360,7 +361,11 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
     case 'sender-id':
     case 'senderids':
       if (noun === 'senderids' && verb === undefined) return command({ kind: 'senderid.list' });
-      if (verb === 'create' || verb === 'new') return command({ kind: 'senderid.create' });
+      if (verb === 'create' || verb === 'new') {
+        // `/sms senderid create Acme FR GB` opens the form filled with what was typed.
+        const prefill = parseSenderIdPrefill(unescapeSlack(restAfter(2)));
+        return command(prefill ? { kind: 'senderid.create', prefill } : { kind: 'senderid.create' });
+      }
       if (verb === 'list' || verb === 'ls') return command({ kind: 'senderid.list' });
       if (verb === 'status' || verb === 'show') {
         const query = unescapeSlack(restAfter(2)).trim();

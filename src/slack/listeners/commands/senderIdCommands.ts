@@ -1,3 +1,7 @@
+import type { PhoneNumber } from '../../../core/phone.js';
+import { parsePhoneNumber } from '../../../core/phone.js';
+import { notCountriesNotice, type SenderIdPrefill } from '../../../core/senderIdPrefill.js';
+import type { SenderIdDraft } from '../../../core/senderIds.js';
 import { findSenderIds, listSmsEnabledNumbers, recordSenderIdRejection, syncSenderIds } from '../../../core/senderIds.js';
 import { describeError } from '../../../errors.js';
 import { CALLBACK } from '../../ids.js';
@@ -11,9 +15,9 @@ import { type Interaction, logFailure } from '../context.js';
  * Opens the Sender ID form within the trigger's 3 seconds with a placeholder, then fills it once the account's
  * SMS-enabled numbers are known (Wavix may be slow; the trigger id would expire waiting for it).
  */
-export async function openSenderIdForm(interaction: Interaction, triggerId: string): Promise<void> {
+export async function openSenderIdForm(interaction: Interaction, triggerId: string, prefill?: SenderIdPrefill): Promise<void> {
   const { client, deps } = interaction;
-  const metadata = { channelId: interaction.channelId, type: 'alphanumeric' as const };
+  const metadata = { channelId: interaction.channelId, type: prefill?.type ?? 'alphanumeric' };
   let opened: Awaited<ReturnType<typeof client.views.open>>;
   try {
     opened = await client.views.open({
@@ -35,7 +39,7 @@ export async function openSenderIdForm(interaction: Interaction, triggerId: stri
   if (!viewId) return;
   const numbers = await listSmsEnabledNumbers(deps.services);
   const view = numbers.ok
-    ? senderIdFormView({ metadata, numbers: numbers.value })
+    ? senderIdFormView({ metadata, numbers: numbers.value, ...prefilled(prefill, numbers.value) })
     : messageView('New Sender ID', `:warning: ${escapeMrkdwn(numbers.error.userMessage)}`);
   try {
     await client.views.update({ view_id: viewId, ...(opened.view?.hash ? { hash: opened.view.hash } : {}), view });
@@ -43,6 +47,28 @@ export async function openSenderIdForm(interaction: Interaction, triggerId: stri
     // A hash conflict means the person already changed the form (switched the type): their view wins.
     deps.logger.info('Sender ID form not updated', { error: describeError(error) });
   }
+}
+
+/** The form's values from the command's words, and what could not be used of them, said on top of the form. */
+function prefilled(
+  prefill: SenderIdPrefill | undefined,
+  numbers: readonly PhoneNumber[],
+): { values?: Partial<SenderIdDraft>; notice?: string } {
+  if (!prefill) return {};
+  const notes: string[] = [];
+  const countriesNote = notCountriesNotice(prefill.notCountries);
+  if (countriesNote) notes.push(countriesNote);
+  let value = prefill.value;
+  if (prefill.type === 'numeric') {
+    const parsed = parsePhoneNumber(prefill.value);
+    const number = parsed.ok ? numbers.find((n) => n.e164 === parsed.value.e164) : undefined;
+    if (number) value = number.e164;
+    else if (numbers.length > 0) {
+      notes.push(`${prefill.value} is not one of this account’s SMS-enabled numbers, so no number is chosen.`);
+    }
+  }
+  const values: Partial<SenderIdDraft> = { value, countries: prefill.countries };
+  return notes.length > 0 ? { values, notice: notes.join(' ') } : { values };
 }
 
 export async function listSenderIdsCommand(interaction: Interaction): Promise<void> {

@@ -24,7 +24,7 @@ type Handlers = {
 /** One handler per command kind; the parser decides which, so this table is the whole routing. */
 const handlers: Handlers = {
   help: (i, c) => i.reply(helpMessage(c.topic)),
-  'senderid.create': (i, _c, triggerId) => openSenderIdForm(i, triggerId),
+  'senderid.create': (i, c, triggerId) => openSenderIdForm(i, triggerId, c.prefill),
   'senderid.list': (i) => listSenderIdsCommand(i),
   'senderid.status': (i, c) => senderIdStatusCommand(i, c.query),
   'senderid.reject': (i, c) => rejectSenderIdCommand(i, c),

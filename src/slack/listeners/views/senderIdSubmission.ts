@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { InputError } from '../../../core/inputError.js';
 import {
   checkSenderIdDraft,
+  checkSenderIdDuplicates,
   listSmsEnabledNumbers,
   MONTHLY_VOLUMES,
+  rememberSenderIdAnnouncement,
   requestSenderId,
   SENDER_ID_USECASES,
   type SenderIdDraft,
@@ -79,7 +81,7 @@ export function senderIdSubmissionListener(deps: SlackDeps) {
     const metadata = parseFormMetadata(view.private_metadata);
     const draft = readSenderIdDraft(view.state.values, metadata);
     const hasNumberSelect = view.state.values[SENDER_ID_BLOCK.valueNumber] !== undefined;
-    const problem = checkSenderIdDraft(draft);
+    const problem = checkSenderIdDraft(draft) ?? checkSenderIdDuplicates(deps.services, draft);
     if (problem) {
       const errors: Record<string, string> = {};
       for (const p of problem.problems) {
@@ -116,6 +118,11 @@ export function senderIdSubmissionListener(deps: SlackDeps) {
     const announcement = senderIdRequestedAnnouncement(result.value);
     await client.chat
       .postMessage({ channel: deps.alertChannel, text: announcement.text, blocks: announcement.blocks, unfurl_links: false })
+      .then((posted) => {
+        // Slack answers with the channel's id even when the alert channel is configured by name.
+        const channel = posted.channel ?? deps.alertChannel;
+        if (posted.ts) rememberSenderIdAnnouncement(deps.services, result.value.record, { channel, ts: posted.ts });
+      })
       .catch((error: unknown) =>
         deps.logger.warn('could not announce the Sender ID in the alert channel', { error: describeError(error) }),
       );
