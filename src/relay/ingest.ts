@@ -1,4 +1,4 @@
-import type { DeliveryTarget } from '../core/model/inboundMessage.js';
+import type { DeliveryTarget, InboundMessage } from '../core/model/inboundMessage.js';
 import { classifyConsentKeyword } from '../core/model/optOutKeywords.js';
 import { recordConsentKeyword } from '../core/optOutConsent.js';
 import type { ConversationRepliesRepository, ConversationReply } from '../core/ports/conversationReplies.js';
@@ -71,6 +71,8 @@ export interface Ingested {
   id: number;
   duplicate: boolean;
   warnings: number;
+  /** An inbound message stored for the first time, as stored (handed to the relay workers once committed). */
+  stored?: InboundMessage;
   /** A reply sent from Slack whose status this delivery report changed (told to Slack once committed). */
   reply?: ConversationReply;
 }

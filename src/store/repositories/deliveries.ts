@@ -142,7 +142,10 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
   const dueOrder = (a: Row, b: Row) => a.next_attempt_at - b.next_attempt_at || a.id - b.id;
   const claim = (kind: 'portsip' | 'slack', limit: number, leaseMs: number) => {
     const at = now();
-    return claimDueRows.all({ kind, now: at, limit, leaseUntil: at + leaseMs }).sort(dueOrder).map(toDelivery);
+    return claimDueRows
+      .all({ kind, now: at, limit, leaseUntil: at + leaseMs })
+      .sort(dueOrder)
+      .map(toDelivery);
   };
   const excerpt = (text: string) => (text.length > LAST_ERROR_MAX_CHARS ? `${text.slice(0, LAST_ERROR_MAX_CHARS)}…` : text);
 

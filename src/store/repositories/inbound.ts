@@ -75,7 +75,8 @@ export function createInboundRepository(db: Db, now: () => number = Date.now): I
     const id = Number(result.lastInsertRowid);
     const conversation = `${message.fromNumber}→${message.toNumber}`;
     for (const target of targets) enqueue.run(id, target.kind, target.destination, conversation, at, at);
-    return { id, duplicate: false };
+    const stored: InboundMessage = { ...message, id, ingestedAt: at };
+    return { id, duplicate: false, stored };
   };
   const insertTx = db.transaction(insertRows);
 
