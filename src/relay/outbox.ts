@@ -47,6 +47,11 @@ export interface OutboxWorkerOptions {
   kind: 'portsip' | 'slack';
   deliveries: DeliveriesRepository;
   inbound: InboundRepository;
+  /**
+   * A message just stored, as stored (src/relay/freshMessages.ts): a first attempt takes it from here instead of
+   * reading it back. A retry always reads the row, so a row damaged since is found and set aside.
+   */
+  justStored?: (inboundMessageId: number) => InboundMessage | undefined;
   /** Delivers a batch; one outcome per delivery, in order. PortSIP batches have one item; Slack may coalesce. */
   send: (batch: Array<{ delivery: Delivery; message: InboundMessage }>) => Promise<AttemptOutcome[]>;
   concurrency: number;
@@ -312,7 +317,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
    */
   const readMessage = (delivery: Delivery): { message: InboundMessage | undefined; unreadable: boolean } => {
     try {
-      return { message: options.inbound.get(delivery.inboundMessageId), unreadable: false };
+      const fresh = delivery.attempts === 0 ? options.justStored?.(delivery.inboundMessageId) : undefined;
+      return { message: fresh ?? options.inbound.get(delivery.inboundMessageId), unreadable: false };
     } catch (error) {
       if (isTransientStoreError(error)) throw error;
       options.onError?.('send', error);

@@ -247,7 +247,8 @@ export function startRelay(options: RelayOptions): Relay {
   const fresh = createFreshMessages();
   const common = {
     deliveries,
-    inbound: { ...inbound, get: (id: number) => fresh.get(id) ?? inbound.get(id) },
+    inbound,
+    justStored: fresh.get,
     retry: options.retry,
     logger,
     now,
