@@ -1,4 +1,5 @@
-import type { DeliveryTarget } from '../core/model/inboundMessage.js';
+import type { DeliveryTarget, InboundMessage } from '../core/model/inboundMessage.js';
+import { classifyConsentKeyword } from '../core/model/optOutKeywords.js';
 import { recordConsentKeyword } from '../core/optOutConsent.js';
 import type { ConversationRepliesRepository, ConversationReply } from '../core/ports/conversationReplies.js';
 import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
@@ -70,6 +71,8 @@ export interface Ingested {
   id: number;
   duplicate: boolean;
   warnings: number;
+  /** An inbound message stored for the first time, as stored (handed to the relay workers once committed). */
+  stored?: InboundMessage;
   /** A reply sent from Slack whose status this delivery report changed (told to Slack once committed). */
   reply?: ConversationReply;
 }
@@ -125,7 +128,8 @@ export function ingestInboundMessage(deps: IngestDeps, request: WebhookRequest):
     deliveryTargets(deps, `+${message.to}`),
   );
   // A STOP is relayed like any other SMS (PortSIP gets the bytes Wavix posted); it is also remembered as an opt-out.
-  if (!stored.duplicate) {
+  // Most texts are no keyword: they skip the savepoint (two statements per message) the extra would open.
+  if (!stored.duplicate && classifyConsentKeyword(message.text).kind !== 'none') {
     extra(deps, 'consent', (c) =>
       recordConsentKeyword(c.optOuts, { from: message.from, to: message.to, text: message.text, at: deps.now() }),
     );

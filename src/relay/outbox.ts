@@ -47,6 +47,11 @@ export interface OutboxWorkerOptions {
   kind: 'portsip' | 'slack';
   deliveries: DeliveriesRepository;
   inbound: InboundRepository;
+  /**
+   * A message just stored, as stored (src/relay/freshMessages.ts): a first attempt takes it from here instead of
+   * reading it back. A retry always reads the row, so a row damaged since is found and set aside.
+   */
+  justStored?: (inboundMessageId: number) => InboundMessage | undefined;
   /** Delivers a batch; one outcome per delivery, in order. PortSIP batches have one item; Slack may coalesce. */
   send: (batch: Array<{ delivery: Delivery; message: InboundMessage }>) => Promise<AttemptOutcome[]>;
   concurrency: number;
@@ -222,12 +227,40 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       }
     });
 
+  /** Tells the callbacks of recorded outcomes; a callback that throws is counted and logged, the others still run. */
+  const tell = (decisions: Decision[]) => {
+    for (const d of decisions) {
+      try {
+        if (d.kind === 'delivered') options.onDelivered?.(d.delivery);
+        else if (d.kind === 'dead') options.onDead?.(d.delivery, d.message, d.outcome);
+        else options.onFailed?.(d.delivery, d.outcome);
+      } catch (error) {
+        options.onError?.('record', error);
+        logger.error('relay could not report a recorded attempt', { kind, delivery: d.delivery.id, error: describeError(error) });
+      }
+    }
+  };
+  /**
+   * The callbacks of a whole flush in one transaction: what they write (the Slack post of a relayed SMS marked for an
+   * edit) costs one commit for the flush instead of one each. The outcomes are already committed: should this
+   * transaction fail, only those marks are lost, never an outcome.
+   */
+  const tellAll = (decisions: Decision[]) => {
+    try {
+      deliveries.inTransaction(() => tell(decisions));
+    } catch (error) {
+      noteWriteFailure(error);
+      options.onError?.('record', error);
+      logger.error('relay could not record what follows a recorded attempt', { kind, error: describeError(error) });
+    }
+  };
+
   /**
    * Records the outcomes, retrying while the database is locked or full: an attempt that reached its destination
    * should not be sent again only because its outcome could not be written at once. It gives up shortly before the
    * lease runs out; the sweep then puts the delivery back (sent again: at-least-once).
    */
-  const recordOutcomes = async (batch: Delivery[], decisions: Decision[]) => {
+  const recordOneByOne = async (batch: Delivery[], decisions: Decision[]) => {
     const leaseEnd = Math.min(...batch.map((d) => d.leaseUntil ?? now() + leaseMs));
     for (let tries = 0; ; tries += 1) {
       try {
@@ -249,12 +282,33 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         await pause(wait);
       }
     }
-    for (const d of decisions) {
-      if (d.kind === 'delivered') options.onDelivered?.(d.delivery);
-      else if (d.kind === 'dead') options.onDead?.(d.delivery, d.message, d.outcome);
-      else options.onFailed?.(d.delivery, d.outcome);
-    }
+    tellAll(decisions);
   };
+
+  /**
+   * Outcomes of attempts finishing in the same turn of the event loop are recorded together, in one transaction (one
+   * commit for many deliveries instead of one each). Should that transaction fail, each attempt's outcomes are
+   * recorded on their own, with the retries above, so one bad record costs no other.
+   */
+  let recordQueue: Array<{ batch: Delivery[]; decisions: Decision[]; done: () => void }> = [];
+  const flushRecords = async () => {
+    const queued = recordQueue;
+    recordQueue = [];
+    try {
+      apply(queued.flatMap((q) => q.decisions));
+    } catch {
+      await Promise.all(queued.map((q) => recordOneByOne(q.batch, q.decisions).finally(q.done)));
+      return;
+    }
+    options.writeHealth?.succeeded();
+    tellAll(queued.flatMap((q) => q.decisions));
+    for (const q of queued) q.done();
+  };
+  const recordOutcomes = (batch: Delivery[], decisions: Decision[]) =>
+    new Promise<void>((resolve) => {
+      recordQueue.push({ batch, decisions, done: resolve });
+      if (recordQueue.length === 1) setImmediate(() => void flushRecords());
+    });
 
   /**
    * The stored message, or `unreadable` when its row cannot be turned into one (damaged by a bad restore or a bug):
@@ -263,7 +317,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
    */
   const readMessage = (delivery: Delivery): { message: InboundMessage | undefined; unreadable: boolean } => {
     try {
-      return { message: options.inbound.get(delivery.inboundMessageId), unreadable: false };
+      const fresh = delivery.attempts === 0 ? options.justStored?.(delivery.inboundMessageId) : undefined;
+      return { message: fresh ?? options.inbound.get(delivery.inboundMessageId), unreadable: false };
     } catch (error) {
       if (isTransientStoreError(error)) throw error;
       options.onError?.('send', error);

@@ -29,21 +29,39 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
     'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
   };
 
+  // A route stored before the destination rules (or edited in the database) is judged again by this process; the
+  // verdict of a URL cannot change while it runs, so it is kept (a storm to one PBX parsed its URL once per message).
+  type Judged = { url: URL } | { outcome: AttemptOutcome };
+  const judged = new Map<string, Judged>();
+  const judge = (rawUrl: string): Judged => {
+    let url: URL;
+    try {
+      url = new URL(encodeCopiedUrl(rawUrl));
+    } catch {
+      return { outcome: { delivered: false, statusCode: null, error: 'the route URL is not a valid URL' } };
+    }
+    const refused = refusedDestination(rawUrl);
+    return refused ? { outcome: { delivered: false, statusCode: null, error: refused, deterministic: true } } : { url };
+  };
+  const judgeOnce = (rawUrl: string): Judged => {
+    let verdict = judged.get(rawUrl);
+    if (verdict === undefined) {
+      // Destinations are a handful of routes; a bound all the same, should they be many.
+      if (judged.size >= 1_000) judged.clear();
+      verdict = judge(rawUrl);
+      judged.set(rawUrl, verdict);
+    }
+    return verdict;
+  };
+
   const post = (rawUrl: string, message: InboundMessage): Promise<AttemptOutcome> =>
     new Promise((resolve) => {
-      let url: URL;
-      try {
-        url = new URL(encodeCopiedUrl(rawUrl));
-      } catch {
-        resolve({ delivered: false, statusCode: null, error: 'the route URL is not a valid URL' });
+      const verdict = judgeOnce(rawUrl);
+      if ('outcome' in verdict) {
+        resolve({ ...verdict.outcome });
         return;
       }
-      // A route stored before the destination rules (or edited in the database) is judged again at each attempt.
-      const refused = refusedDestination(rawUrl);
-      if (refused) {
-        resolve({ delivered: false, statusCode: null, error: refused, deterministic: true });
-        return;
-      }
+      const { url } = verdict;
       const controller = new AbortController();
       let settled = false;
       let status: number | null = null;

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { Repositories, Store } from '../store/openStore.js';
 import { createWriteHealth } from '../store/writeHealth.js';
+import { createFreshMessages } from './freshMessages.js';
 import { type IngestDeps, type Ingested, ingestDeliveryReport, ingestInboundMessage, type WebhookRejection } from './ingest.js';
 import type { RelayIntake } from './intake.js';
 import type { RelayOperationsDeps } from './operations.js';
@@ -242,9 +243,12 @@ export function startRelay(options: RelayOptions): Relay {
 
   const writeHealth = createWriteHealth({ now });
   const portsip = createPortsipSender({ deadlineMs: options.portsipDeadlineMs });
+  // A message just stored goes to its workers as stored, instead of being read back once per delivery.
+  const fresh = createFreshMessages();
   const common = {
     deliveries,
     inbound,
+    justStored: fresh.get,
     retry: options.retry,
     logger,
     now,
@@ -305,7 +309,15 @@ export function startRelay(options: RelayOptions): Relay {
   const intake: RelayIntake = {
     rejected: deps.rejected,
     ingest: {
-      inbound: (r) => commits.submit(() => ingestInboundMessage(deps, r)).then(counted('inbound')),
+      inbound: (r) =>
+        commits
+          .submit(() => ingestInboundMessage(deps, r))
+          .then(counted('inbound'))
+          .then((outcome) => {
+            // Committed by now: its id is its own for good.
+            if (outcome.ok && outcome.value.stored) fresh.put(outcome.value.stored);
+            return outcome;
+          }),
       dlr: (r) =>
         commits
           .submit(() => ingestDeliveryReport(deps, r))

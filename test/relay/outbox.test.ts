@@ -100,6 +100,34 @@ describe('outbox worker', () => {
     expect(sent).toEqual(['waiting for the lease']);
   });
 
+  it('records the outcomes of attempts finishing together, each on its own when one of them cannot be recorded', async () => {
+    const { deliveries, inbound, receive, statusOf } = setup();
+    const ids = ['447400000001', '447400000002', '447400000003'].map((from) => receive(`from ${from}`, from));
+    const unrecordable = statusOf(ids[1] as number).id;
+    // A record SQLite refuses (as a damaged row or a bug would make it): the batch it was in must still be recorded.
+    temp.db.exec(`CREATE TRIGGER refuse_one BEFORE UPDATE OF status ON deliveries
+      WHEN NEW.id = ${unrecordable} AND NEW.status = 'delivered' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
+    const told: number[] = [];
+    worker = startOutboxWorker({
+      kind: 'portsip',
+      deliveries,
+      inbound,
+      concurrency: 4,
+      retry,
+      idleMs: 20,
+      logger,
+      // Every attempt answers in the same turn: their outcomes are recorded together.
+      send: async (batch) => batch.map(() => ({ delivered: true, statusCode: 200 })),
+      onDelivered: (delivery) => told.push(delivery.id),
+    });
+    worker.wake();
+    const recorded = [ids[0], ids[2]] as number[];
+    await waitUntil(() => recorded.every((id) => statusOf(id).status === 'delivered'), 8000, withLogs('the others recorded'));
+    await waitUntil(() => logLines.some((l) => l.includes('could not record an attempt')), 8000, withLogs('refusal logged'));
+    expect(statusOf(ids[1] as number).status).toBe('in_flight');
+    expect(told.sort()).toEqual(recorded.map((id) => statusOf(id).id).sort());
+  });
+
   it('sets a delivery whose sender throws aside as dead after 3 attempts, with the reason, and delivers the rest of its conversation', async () => {
     const { deliveries, inbound, receive, statusOf } = setup();
     sent.length = 0;

@@ -5,7 +5,15 @@ export interface InboundRepository {
    * Stores the message and enqueues one delivery per target in a single transaction, so a message that was
    * acknowledged to Wavix always has its deliveries. A message id seen before is a duplicate: nothing is written.
    */
-  insertWithDeliveries(message: NewInboundMessage, targets: readonly DeliveryTarget[]): { id: number; duplicate: boolean };
+  insertWithDeliveries(
+    message: NewInboundMessage,
+    targets: readonly DeliveryTarget[],
+  ): {
+    id: number;
+    duplicate: boolean;
+    /** The message as stored, when it was new (so its deliveries need not read it back). */
+    stored?: InboundMessage;
+  };
   get(id: number): InboundMessage | undefined;
   getByWavixId(wavixMessageId: string): InboundMessage | undefined;
   /**

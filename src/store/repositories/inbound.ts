@@ -52,7 +52,7 @@ export function createInboundRepository(db: Db, now: () => number = Date.now): I
     'SELECT * FROM inbound_messages WHERE from_number = ? ORDER BY ingested_at DESC, id DESC LIMIT ?',
   );
 
-  const insertTx = db.transaction((message: NewInboundMessage, targets: readonly DeliveryTarget[]) => {
+  const insertRows = (message: NewInboundMessage, targets: readonly DeliveryTarget[]) => {
     const at = now();
     const result = insert.run(
       message.wavixMessageId,
@@ -75,11 +75,16 @@ export function createInboundRepository(db: Db, now: () => number = Date.now): I
     const id = Number(result.lastInsertRowid);
     const conversation = `${message.fromNumber}→${message.toNumber}`;
     for (const target of targets) enqueue.run(id, target.kind, target.destination, conversation, at, at);
-    return { id, duplicate: false };
-  });
+    const stored: InboundMessage = { ...message, id, ingestedAt: at };
+    return { id, duplicate: false, stored };
+  };
+  const insertTx = db.transaction(insertRows);
 
   return {
-    insertWithDeliveries: (message, targets) => insertTx(message, targets),
+    // Inside a transaction already (the group commit's), that transaction keeps the message and its deliveries
+    // together: a savepoint of its own would cost two statements per webhook. The group commit reruns a batch with a
+    // savepoint per write once one throws, so a failed insert still takes nothing else with it.
+    insertWithDeliveries: (message, targets) => (db.inTransaction ? insertRows(message, targets) : insertTx(message, targets)),
     get: (id) => {
       const row = byId.get(id);
       return row ? toInboundMessage(row) : undefined;

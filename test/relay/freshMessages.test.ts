@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import type { InboundMessage } from '../../src/core/model/inboundMessage.js';
+import { createFreshMessages } from '../../src/relay/freshMessages.js';
+
+const message = (id: number, bytes: number): InboundMessage => ({
+  id,
+  wavixMessageId: `m-${id}`,
+  fromNumber: '447400123456',
+  toNumber: '14155550100',
+  messageType: 'sms',
+  text: 'hello',
+  media: null,
+  receivedAtText: '2026-11-25T10:00:00Z',
+  receivedAt: null,
+  ingestedAt: 0,
+  contentType: 'application/json',
+  rawBody: Buffer.alloc(bytes),
+});
+
+describe('fresh messages (handed to the relay workers without reading them back)', () => {
+  it('keeps the newest messages within a count and a byte budget; older ones are read from the database again', () => {
+    const fresh = createFreshMessages({ count: 3, bytes: 1_000 });
+    for (const id of [1, 2, 3, 4]) fresh.put(message(id, 100));
+    expect([1, 2, 3, 4].map((id) => fresh.get(id)?.id)).toEqual([undefined, 2, 3, 4]);
+    fresh.put(message(5, 850));
+    expect([3, 4, 5].map((id) => fresh.get(id)?.id)).toEqual([undefined, 4, 5]);
+    // A body over the whole budget is never kept (a 256 KB webhook must not push every other message out).
+    fresh.put(message(6, 1_001));
+    expect(fresh.get(6)).toBeUndefined();
+    expect(fresh.get(5)?.rawBody.length).toBe(850);
+  });
+});
