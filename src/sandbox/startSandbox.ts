@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type RunningSmsops, startSmsops } from '../app.js';
 import { parseConfig } from '../config.js';
 import { smsopsWebhookUrls } from '../core/webhooks.js';
@@ -15,7 +15,8 @@ import { startFrontServer } from './frontServer.js';
 import { sendJson } from './http/answer.js';
 import { isLoopbackHost } from './mode.js';
 import { defaultStandInSeed, PORTSIP_STANDIN_USER, startPortsipStandIn } from './portsip/standIn.js';
-import { type PortsipSink, startPortsipSink } from './portsipSink.js';
+import type { PortsipSink } from './portsipSink.js';
+import { type PlacedSink, startPlacedSink } from './sinkPlace.js';
 import { createSlackRequestClient } from './slackRequests.js';
 import { SANDBOX_WORKSPACE } from './workspace.js';
 
@@ -43,6 +44,10 @@ export interface RunningSandbox {
   emulator: WavixEmulator;
   fakeSlack: FakeSlack;
   sink: PortsipSink;
+  /** Whether the PortSIP stand-in kept the port of the last run (see sinkPlace.ts). */
+  sinkPort: PlacedSink['port'];
+  /** The stand-in's webhook URL smsops relays to by default (and `/sms portsip` proposes). */
+  portsipWebhookUrl: string;
   feed: ConsoleFeed;
   stop(): Promise<void>;
 }
@@ -102,10 +107,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const consoleFeed = createConsoleFeed({ responseUrlBase: fakeSlack.responseUrl });
     feed = consoleFeed;
 
-    const sink = await startPortsipSink();
+    const placed = await startPlacedSink(options.databasePath);
+    const { sink } = placed;
     cleanups.push(() => sink.close());
-    // Shaped like the URL PortSIP shows (a configuration name with spaces, then a per-configuration UUID).
-    const portsipWebhook = `${sink.url}/emc/Wavix - Sandbox/${randomUUID()}`;
+    const portsipWebhook = `${sink.url}${placed.webhookPath}`;
     // PortSIP's REST API too, so `/sms portsip` proposes that webhook as a route and doctor checks inbound rules.
     const seed = defaultStandInSeed();
     const pbx = await startPortsipStandIn({
@@ -206,6 +211,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       emulator,
       fakeSlack,
       sink,
+      sinkPort: placed.port,
+      portsipWebhookUrl: portsipWebhook,
       feed: consoleFeed,
       stop: () => {
         stopping ??= stopAll();
