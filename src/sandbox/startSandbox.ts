@@ -94,7 +94,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const you = SANDBOX_WORKSPACE.user.id;
     const fakeSlack = await startFakeSlack({
       botUserId: SANDBOX_WORKSPACE.bot.id,
-      users: { [you]: { admin: true, displayName: SANDBOX_WORKSPACE.user.name } },
+      users: {
+        [you]: { admin: true, displayName: SANDBOX_WORKSPACE.user.name },
+        [SANDBOX_WORKSPACE.member.id]: { admin: false, displayName: SANDBOX_WORKSPACE.member.name },
+      },
       channelMembers: {
         [SANDBOX_WORKSPACE.inboxChannel]: [you, SANDBOX_WORKSPACE.bot.id],
         [SANDBOX_WORKSPACE.alertChannel]: [you, SANDBOX_WORKSPACE.bot.id],
@@ -156,6 +159,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       SLACK_API_URL: fakeSlack.url,
       SLACK_ALERT_CHANNEL: SANDBOX_WORKSPACE.alertChannel,
       SLACK_INBOX_CHANNEL: SANDBOX_WORKSPACE.inboxChannel,
+      // The permission model of a configured deployment: "you" may change things, the member can only read.
+      SLACK_ADMIN_USERS: you,
       WAVIX_API_KEY: wavixKey,
       WAVIX_API_URL: emulator.url,
       PUBLIC_BASE_URL: url,
@@ -187,17 +192,20 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
     if (!seeded.ok) throw new Error(`the emulator refused the sandbox's webhooks: HTTP ${seeded.status}`);
 
-    api = createConsoleApi({
-      feed: consoleFeed,
-      slack: createSlackRequestClient({
+    const slackAs = (person: { id: string; name: string }) =>
+      createSlackRequestClient({
         eventsUrl: `${smsops.url}/slack/events`,
         signingSecret,
         responseUrl: fakeSlack.responseUrl,
-        userId: SANDBOX_WORKSPACE.user.id,
-        userName: SANDBOX_WORKSPACE.user.name,
+        userId: person.id,
+        userName: person.name,
         channelId: SANDBOX_WORKSPACE.commandChannel,
         channelName: SANDBOX_WORKSPACE.channelNames[SANDBOX_WORKSPACE.commandChannel] ?? 'ops',
-      }),
+      });
+    api = createConsoleApi({
+      feed: consoleFeed,
+      slack: slackAs(SANDBOX_WORKSPACE.user),
+      slackAsMember: slackAs(SANDBOX_WORKSPACE.member),
       emulator,
       sink,
       logger: logger.child({ component: 'sandbox' }),
