@@ -5,6 +5,8 @@
 export interface TextObject {
   type?: string;
   text?: string;
+  /** plain_text only: false keeps `:shortcodes:` as typed. */
+  emoji?: boolean;
 }
 
 export interface SelectOption {
@@ -109,6 +111,8 @@ export interface ConsoleState {
   home: Home | null;
   portsip: ReceivedRequest[];
   emulator: EmulatorView;
+  /** Who the console acts as: the admin, or the member who is not one. */
+  actingAs?: 'admin' | 'member';
 }
 
 /** A block action as the console API takes it. */
