@@ -343,7 +343,9 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
         feed.addNote(
           `Wavix (emulator) rejected Sender ID ${str(json.sender_id)} in ${country}: "${reason}". Wavix's API does not say so; its staff would tell you by e-mail, so the sandbox records it in smsops for you.`,
         );
-        return runCommand(`senderid reject ${id} ${country} ${reason}`, 'sandbox');
+        await runCommand(`senderid reject ${id} ${country} ${reason}`, 'sandbox');
+        // As after an approval: the check that announces decisions runs now instead of on its schedule.
+        return runCommand('jobs run sender-id-approvals', 'sandbox');
       },
     },
     {

@@ -41,7 +41,11 @@ describe('sandbox emulator panel', () => {
     expect(t.sandbox.emulator.state().reviews.get(pending.id)?.rejected.get('FR')).toBe('Brand not registered');
     const state = await t.waitForState(
       (s) =>
-        items(s, (i) => i.channel === alertChannel && /Rejecto/.test(i.text) && /reject/i.test(JSON.stringify(i))).length > 0
+        items(
+          s,
+          (i) =>
+            i.channel === alertChannel && /Sender ID Rejecto was rejected in France \(FR\): Brand not registered/.test(i.text),
+        ).length > 0
           ? s
           : undefined,
       'the rejection announcement',
