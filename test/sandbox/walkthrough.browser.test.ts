@@ -137,7 +137,11 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox walk-through in Chrom
     expect(await report.textContent()).toMatch(/5 failed/);
     const chart = page.locator('figure img').last();
     await chart.waitFor(WAIT);
-    await waitUntil(() => chart.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0), 15_000, 'the chart image');
+    await waitUntil(
+      () => chart.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0),
+      15_000,
+      'the chart image',
+    );
     await chart.scrollIntoViewIfNeeded();
     await shot('traffic');
   });
