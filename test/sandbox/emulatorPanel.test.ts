@@ -82,6 +82,13 @@ describe('sandbox emulator panel', () => {
     expect(report.text).toMatch(/^Traffic 1h: 50 sent, 5 failed, 0 inbound, delivery rate 90/);
   });
 
+  it('sends a browser that opens the bare address to the console', async () => {
+    const bare = await fetch(`${t.sandbox.url}/`, { redirect: 'manual' });
+    expect(bare.status).toBe(302);
+    expect(bare.headers.get('location')).toBe('/sandbox');
+    expect((await fetch(`${t.sandbox.url}/?token=abc`, { redirect: 'manual' })).headers.get('location')).toBe('/sandbox?token=abc');
+  });
+
   it('acts as a member who is not an admin: reads work, changes are refused in words', async () => {
     expect((await t.api('identity', { as: 'member' })).json).toEqual({ actingAs: 'member' });
     expect((await t.api('state')).json.actingAs).toBe('member');
