@@ -97,9 +97,13 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
   async function runCommand(typed: string, by: 'you' | 'sandbox' = 'you') {
     const text = typed.trim().replace(/^\/sms(\s+|$)/, '');
     if (/^\/\S+/.test(text)) throw new BadRequest('Only /sms exists in this sandbox.');
-    const item = feed.addCommand(`/sms ${text}`.trim(), commandChannel);
-    if (by === 'sandbox') feed.addNote('The sandbox typed the command above for you.');
     const who: Identity = by === 'sandbox' ? 'admin' : actingAs;
+    const item = feed.addCommand(
+      `/sms ${text}`.trim(),
+      commandChannel,
+      who === 'member' ? SANDBOX_WORKSPACE.member.name : undefined,
+    );
+    if (by === 'sandbox') feed.addNote('The sandbox typed the command above for you.');
     const response = await slackAs(who).command(text, {
       channelId: commandChannel,
       userId: (who === 'admin' ? SANDBOX_WORKSPACE.user : SANDBOX_WORKSPACE.member).id,

@@ -62,6 +62,8 @@ export interface FeedItem {
   ts: string | null;
   threadTs: string | null;
   text: string;
+  /** command only: who typed it when not "you". */
+  by?: string;
   blocks: unknown;
   edited: boolean;
   tone?: 'info' | 'error';

@@ -47,6 +47,7 @@ export function createOutboundTraffic(
   const failed = Math.round(request.count * request.failureRate);
   const failing = failingIndexes(request.count, failed);
   const messageIds: string[] = [];
+  let failures = 0;
   for (let i = 0; i < request.count; i++) {
     // US numbers in the 202 area, distinct per message; the text is not what this is about.
     const to = `1202555${String(1000 + (i % 9000)).padStart(4, '0')}`;
@@ -71,7 +72,8 @@ export function createOutboundTraffic(
     };
     state.messages.push(message);
     state.messageExtras.set(message.message_id, { callbackUrl: null });
-    const failure = failing.has(i) ? REALISTIC_FAILURES[i % REALISTIC_FAILURES.length] : undefined;
+    // Each failure takes the next reason in turn, so a run shows them all.
+    const failure = failing.has(i) ? REALISTIC_FAILURES[failures++ % REALISTIC_FAILURES.length] : undefined;
     state.clock.schedule(SENT_AFTER_MS, `sent ${message.message_id}`, async () => {
       await setMessageStatus(state, message, 'sent');
       state.clock.schedule(FINAL_AFTER_MS, `final ${message.message_id}`, async () => {
