@@ -266,7 +266,11 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   started.push(() => slack.stop());
   await slack.start();
   if (deps.scheduleJobs !== false) watch.start();
-  logger.info('smsops listening', { url: http.url, slackMode: slack.mode });
+  // In the sandbox this port is internal (the console's listener forwards to it): said so, so nobody opens it.
+  logger.info(deps.mode === 'sandbox' ? 'smsops listening behind the sandbox console' : 'smsops listening', {
+    [deps.mode === 'sandbox' ? 'internalUrl' : 'url']: http.url,
+    slackMode: slack.mode,
+  });
   const summary = startupSummary({
     listeningUrl: http.url,
     publicBaseUrl: config.publicBaseUrl,

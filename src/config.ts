@@ -9,6 +9,7 @@ import { positiveNumber, wholeNumber } from './envNumbers.js';
 import { misspeltVariableWarnings } from './envSpelling.js';
 import { AppError, err, ok, type Result } from './errors.js';
 import { type HttpLimits, httpLimitsFrom, httpLimitsProblems, httpLimitsShape } from './http/limitsConfig.js';
+import { LOG_FORMAT_VARIABLE, type LogFormat, logFormatSetting } from './logFormat.js';
 
 /**
  * The configuration contract of ../shared/design.md, parsed from the environment (plus `.env` when present).
@@ -180,7 +181,18 @@ const OTHER_VARIABLES = [
   'SMSOPS_DOMAIN',
   'WAVIX_EMULATOR_KEY',
   'BACKUP_NAME',
+  // How lines look, not what smsops does: setting it alone on a fresh clone still starts the sandbox.
+  LOG_FORMAT_VARIABLE,
 ];
+
+/** LOG_FORMAT, read by production and the sandbox alike; a bad value is a problem in the config error's words. */
+export function parseLogFormat(
+  env: Record<string, string | undefined>,
+): { ok: true; value: LogFormat | undefined } | { ok: false; error: string } {
+  const parsed = logFormatSetting.safeParse(env[LOG_FORMAT_VARIABLE]);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, error: `${LOG_FORMAT_VARIABLE} ${parsed.error.issues[0]?.message ?? 'is not valid'}` };
+}
 
 /**
  * Set variables that are not smsops' but one or two letters from one of its own (`SLACK_BOT_TOKN`): warnings, not
@@ -265,6 +277,8 @@ export interface Config {
   /** Online backups of the database; off (dir undefined) unless BACKUP_DIR is set. Cron read in schedules.timezone. */
   backup: { dir: string | undefined; schedule: string; keep: number };
   logLevel: (typeof LOG_LEVELS)[number];
+  /** LOG_FORMAT as asked; undefined follows the terminal (src/logFormat.ts). */
+  logFormat: LogFormat | undefined;
 }
 
 export class ConfigError extends AppError {
@@ -292,12 +306,14 @@ export const SECRET_VARIABLES = [
 
 export function parseConfig(env: Record<string, string | undefined>): Result<Config, ConfigError> {
   const parsed = configSchema.safeParse(env);
+  const logFormat = parseLogFormat(env);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`)),
+    ...(logFormat.ok ? [] : [logFormat.error]),
     ...crossVariableProblems(env),
     ...(parsed.success ? httpLimitsProblems(parsed.data) : []),
   ];
-  if (!parsed.success || problems.length > 0) return err(new ConfigError([...new Set(problems)]));
+  if (!parsed.success || !logFormat.ok || problems.length > 0) return err(new ConfigError([...new Set(problems)]));
   const e = parsed.data;
   return ok({
     slack: {
@@ -342,6 +358,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     instanceLeaseMs: e.INSTANCE_LEASE_MS,
     backup: { dir: e.BACKUP_DIR, schedule: e.BACKUP_CRON, keep: e.BACKUP_KEEP },
     logLevel: e.LOG_LEVEL,
+    logFormat: logFormat.value,
   });
 }
 

@@ -1,8 +1,9 @@
 import pino, { type DestinationStream } from 'pino';
+import { humanLogLine, type LogFormat } from './logFormat.js';
 
 /**
- * smsops' structured logger on pino: one JSON object per line (`level` as a word, `time` in ISO 8601, `msg`),
- * debug and info on stdout, warn and error on stderr, written synchronously so nothing is lost when the process ends.
+ * smsops' structured logger on pino: one JSON object per line (`level` as a word, `time` in ISO 8601, `msg`), or the
+ * same as a human line for a terminal (src/logFormat.ts), debug and info on stdout, warn and error on stderr, written synchronously so nothing is lost when the process ends.
  *
  * Kept of ours, because pino has no equivalent: secrets are registered once at start (`registerSecret`) and masked
  * by VALUE wherever they appear (message, field, key, child binding, error message), in every line, before it is
@@ -84,25 +85,35 @@ const REDACTED_KEYS = [
 /** Receives each line (without its line feed), already redacted: for tests, and tools that keep lines in memory. */
 export type LogSink = (line: string) => void;
 
-/** A pino destination that masks registered secrets in the finished line, then hands it on. */
-const redacting = (write: (line: string) => void): DestinationStream => ({ write: (line) => write(redactSecrets(line)) });
+/**
+ * A pino destination that masks registered secrets in the finished line, then hands it on: as it is, or as a human
+ * line (formatted from the redacted JSON, so the pretty form holds nothing the JSON did not).
+ */
+const redacting = (write: (line: string) => void, format: LogFormat = 'json'): DestinationStream => ({
+  write: (line) => {
+    const safe = redactSecrets(line);
+    write(format === 'json' ? safe : `${humanLogLine(safe)}\n`);
+  },
+});
 
-let consoleStreams: DestinationStream | undefined;
+const consoleStreams = new Map<LogFormat, DestinationStream>();
 
-/** stdout for debug and info, stderr for warn and error; opened once per process, shared by every logger. */
-function toConsole(): DestinationStream {
-  if (!consoleStreams) {
+/** stdout for debug and info, stderr for warn and error; opened once per process and format, shared by every logger. */
+function toConsole(format: LogFormat): DestinationStream {
+  let streams = consoleStreams.get(format);
+  if (!streams) {
     const stdout = pino.destination({ fd: 1, sync: true });
     const stderr = pino.destination({ fd: 2, sync: true });
-    consoleStreams = pino.multistream(
+    streams = pino.multistream(
       [
-        { level: 'debug', stream: redacting((line) => stdout.write(line)) },
-        { level: 'warn', stream: redacting((line) => stderr.write(line)) },
+        { level: 'debug', stream: redacting((line) => stdout.write(line), format) },
+        { level: 'warn', stream: redacting((line) => stderr.write(line), format) },
       ],
       { dedupe: true },
     );
+    consoleStreams.set(format, streams);
   }
-  return consoleStreams;
+  return streams;
 }
 
 const dropped: DestinationStream = { write: () => {} };
@@ -123,10 +134,12 @@ function wrap(logger: pino.Logger): Logger {
   };
 }
 
-export function createLogger(options: { level?: LogLevel; sink?: LogSink } = {}): Logger {
+export function createLogger(options: { level?: LogLevel; sink?: LogSink; format?: LogFormat } = {}): Logger {
   const level = options.level ?? 'info';
   const { sink } = options;
-  const destination = level === 'silent' ? dropped : sink ? redacting((line) => sink(line.replace(/\n$/, ''))) : toConsole();
+  const format = options.format ?? 'json';
+  const destination =
+    level === 'silent' ? dropped : sink ? redacting((line) => sink(line.replace(/\n$/, '')), format) : toConsole(format);
   return wrap(
     pino(
       {

@@ -3,10 +3,12 @@ import { startSmsops } from './app.js';
 import { configWarnings, parseConfig, readEnvironment, SECRET_VARIABLES } from './config.js';
 import { describeError, err } from './errors.js';
 import { createLogger, type Logger, type LogLevel, registerSecret } from './log.js';
+import { type LogFormat, resolveLogFormat } from './logFormat.js';
 import { generateConsoleToken } from './sandbox/consoleToken.js';
 import { isSandboxMode, parseSandboxConfig } from './sandbox/mode.js';
 import { startSandbox } from './sandbox/startSandbox.js';
 import { checkSlackToken } from './slack/tokenCheck.js';
+import { sandboxStartupSummary } from './startupSummary.js';
 import { checkDatabaseMode } from './store/databaseMode.js';
 
 type Running = { stop(): Promise<void> };
@@ -25,7 +27,7 @@ async function main(): Promise<void> {
   for (const warning of configWarnings(env)) process.stderr.write(`smsops: warning: ${warning}\n`);
   // Listening for signals before starting: tsx (npm start) learns of the handler through IPC, and a SIGTERM that
   // arrives during start-up then stops cleanly once started, instead of killing the process half-way.
-  const starting = sandbox ? startSandboxMode(env) : startProduction(env);
+  const starting = sandbox ? startSandboxMode(env, sandboxAsked(env) ? 'asked' : 'unconfigured') : startProduction(env);
   stopOnSignals(starting);
   await starting;
 }
@@ -35,7 +37,7 @@ type Started = { app: Running; logger: Logger } | undefined;
 const FAILED_START_GRACE_MS = 2_000;
 
 /** Parse, then start: a configuration error exits 2 with nothing started, a failure while starting exits 1. */
-async function startWith<C extends { logLevel: LogLevel }>(
+async function startWith<C extends { logLevel: LogLevel; logFormat: LogFormat | undefined }>(
   parsed: { ok: true; value: C } | { ok: false; error: Error },
   what: string,
   start: (config: C, logger: Logger) => Promise<Running>,
@@ -45,7 +47,9 @@ async function startWith<C extends { logLevel: LogLevel }>(
     process.exitCode = 2;
     return undefined;
   }
-  const logger = createLogger({ level: parsed.value.logLevel });
+  // Human lines for a person at a terminal, JSON for a pipe, a file or a log shipper (LOG_FORMAT forces one).
+  const format = resolveLogFormat(parsed.value.logFormat, process.stdout.isTTY === true);
+  const logger = createLogger({ level: parsed.value.logLevel, format });
   try {
     return { app: await start(parsed.value, logger), logger };
   } catch (error) {
@@ -85,22 +89,33 @@ function startProduction(env: Record<string, string | undefined>): Promise<Start
   });
 }
 
-const startSandboxMode = (env: Record<string, string | undefined>): Promise<Started> =>
+const sandboxAsked = (env: Record<string, string | undefined>) =>
+  ['1', 'true', 'yes'].includes((env.SMSOPS_SANDBOX ?? '').trim().toLowerCase());
+
+const startSandboxMode = (env: Record<string, string | undefined>, reason: 'asked' | 'unconfigured'): Promise<Started> =>
   startWith(withDatabaseCheck(parseSandboxConfig(env), 'sandbox'), 'the sandbox', async (config, logger) => {
     const consoleToken = config.requireToken ? generateConsoleToken() : undefined;
     const sandbox = await startSandbox({ ...config, logger, ...(consoleToken ? { consoleToken } : {}) });
     const port = new URL(sandbox.url).port;
     const wildcard = ['0.0.0.0', '::', ''].includes(config.host);
     const shownHost = config.requireToken && !wildcard ? config.host : 'localhost';
-    logger.info(`sandbox mode: nothing reaches Slack, Wavix or PortSIP; open http://${shownHost}:${port}/sandbox`, {
+    const openUrl = `http://${shownHost}:${port}/sandbox`;
+    logger.info(`sandbox mode: nothing reaches Slack, Wavix or PortSIP; open ${openUrl}`, {
       console: sandbox.consoleUrl,
       listening: `${config.host}:${port}`,
       database: config.databasePath,
       consoleToken: consoleToken ? 'required (printed once on stderr)' : 'not needed on loopback',
       why: 'SMSOPS_SANDBOX=1, or no .env and no smsops variable set; fill in .env to run for real',
     });
-    // Printed once, outside the JSON log (which may be shipped elsewhere): whoever holds it controls the console.
-    if (consoleToken) process.stderr.write(`Sandbox console: http://${shownHost}:${port}/sandbox?token=${consoleToken}\n`);
+    // Beside the log, not in it (the log may be shipped elsewhere): a person at the terminal reads these. The
+    // console token is printed here once, in the URL to open: whoever holds it controls the console.
+    const summary = sandboxStartupSummary({
+      consoleUrl: consoleToken ? `${openUrl}?token=${consoleToken}` : openUrl,
+      databasePath: config.databasePath,
+      reason,
+      portsipSink: { url: sandbox.sink.url, port: sandbox.sinkPort },
+    });
+    for (const line of summary) process.stderr.write(`${line}\n`);
     return sandbox;
   });
 

@@ -41,3 +41,33 @@ export function startupSummary(facts: StartupFacts): string[] {
   }
   return lines.map((line) => `smsops: ${line}`);
 }
+
+/** What the sandbox tells a person at the terminal once it runs. */
+export interface SandboxStartupFacts {
+  /** The console as a browser on this machine opens it, e.g. http://localhost:3000/sandbox (with ?token= when one is required). */
+  consoleUrl: string;
+  databasePath: string;
+  /** Why the sandbox and not smsops for real: asked with SMSOPS_SANDBOX=1, or nothing of smsops is configured. */
+  reason: 'asked' | 'unconfigured';
+  /** The PortSIP stand-in's address, and whether it kept the port saved routes point at. */
+  portsipSink: { url: string; port: 'kept' | 'first' | { busy: number } };
+}
+
+export function sandboxStartupSummary(facts: SandboxStartupFacts): string[] {
+  const sink = facts.portsipSink;
+  const sinkNote =
+    sink.port === 'kept'
+      ? 'same port as last run, so saved routes still reach it'
+      : sink.port === 'first'
+        ? 'this port is kept for the next runs'
+        : `port ${sink.port.busy} of the last run was busy, so routes saved then point at nothing: set them again with /sms route set`;
+  return [
+    `sandbox running: open ${facts.consoleUrl} in a browser`,
+    'runs smsops for real against stand-ins in this process: a Wavix emulator, a fake Slack and a PortSIP webhook; nothing reaches Slack, Wavix or PortSIP',
+    `PortSIP stand-in at ${sink.url} (${sinkNote})`,
+    `keeps what smsops records in ${facts.databasePath}; the emulator starts afresh each run`,
+    facts.reason === 'asked'
+      ? 'SMSOPS_SANDBOX=1 asked for the sandbox; unset it and fill in .env to run for real'
+      : 'no .env and no smsops variable set, so no Slack, Wavix or PortSIP credentials: copy .env.example to .env and fill it in to run for real',
+  ].map((line) => `smsops: ${line}`);
+}

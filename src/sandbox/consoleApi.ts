@@ -21,6 +21,8 @@ import { DEFAULT_SMS_SENDER, SANDBOX_WORKSPACE } from './workspace.js';
 export interface ConsoleApiDeps {
   feed: ConsoleFeed;
   slack: SlackRequestClient;
+  /** The same, signed as the workspace member who is not an admin ("act as a non-admin"). */
+  slackAsMember?: SlackRequestClient;
   emulator: WavixEmulator;
   sink: PortsipSink;
   logger: Logger;
@@ -65,6 +67,14 @@ const viewActionBody = actionSchema.extend({ values: stateValues.default({}) });
 const optionsBody = z.object({ blockId: z.string().max(255), actionId: z.string().max(255), value: z.string().max(200) });
 const inboundBody = z.object({ from: z.string().trim().min(1), to: z.string().trim().min(1), text: z.string().max(10_000) });
 const approveBody = z.object({ country: z.string().regex(/^[A-Z]{2}$/) });
+const rejectBody = approveBody.extend({ reason: z.string().trim().min(1).max(200).default('Rejected by the carrier') });
+const identityBody = z.object({ as: z.enum(['admin', 'member']) });
+const trafficBody = z.object({
+  count: z.number().int().min(1).max(1000),
+  failureRate: z.number().min(0).max(1),
+  from: z.string().optional(),
+});
+type Identity = z.infer<typeof identityBody>['as'];
 const threadReplyBody = z.object({ text: z.string().max(4000) });
 /** How Slack sends typed text in a message event: `&`, `<` and `>` as entities. */
 const asSlackText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -72,8 +82,12 @@ const asSlackText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 export function createConsoleApi(deps: ConsoleApiDeps) {
-  const { feed, slack, emulator, sink, logger } = deps;
-  const { user, commandChannel } = SANDBOX_WORKSPACE;
+  const { feed, emulator, sink, logger } = deps;
+  const { commandChannel } = SANDBOX_WORKSPACE;
+  /** Who the console's clicks and commands come from: the admin ("you") or the member who is not one. */
+  let actingAs: Identity = 'admin';
+  const acting = () => (actingAs === 'admin' ? SANDBOX_WORKSPACE.user : SANDBOX_WORKSPACE.member);
+  const slackAs = (who: Identity) => (who === 'member' ? (deps.slackAsMember ?? deps.slack) : deps.slack);
 
   /** smsops refused or failed a request: the person sees why in the feed (Slack would show "dispatch_failed"). */
   const reportFailure = (what: string, response: SlackRequestResponse) => {
@@ -84,11 +98,16 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
   async function runCommand(typed: string, by: 'you' | 'sandbox' = 'you') {
     const text = typed.trim().replace(/^\/sms(\s+|$)/, '');
     if (/^\/\S+/.test(text)) throw new BadRequest('Only /sms exists in this sandbox.');
-    const item = feed.addCommand(`/sms ${text}`.trim(), commandChannel);
+    const who: Identity = by === 'sandbox' ? 'admin' : actingAs;
+    const item = feed.addCommand(
+      `/sms ${text}`.trim(),
+      commandChannel,
+      who === 'member' ? SANDBOX_WORKSPACE.member.name : undefined,
+    );
     if (by === 'sandbox') feed.addNote('The sandbox typed the command above for you.');
-    const response = await slack.command(text, {
+    const response = await slackAs(who).command(text, {
       channelId: commandChannel,
-      userId: user.id,
+      userId: (who === 'admin' ? SANDBOX_WORKSPACE.user : SANDBOX_WORKSPACE.member).id,
       responseUrl: feed.responseUrlFor({ channel: commandChannel }),
     });
     reportFailure('the slash command', response);
@@ -142,6 +161,7 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
         version: feed.version(),
         workspace: {
           user: SANDBOX_WORKSPACE.user,
+          member: SANDBOX_WORKSPACE.member,
           bot: SANDBOX_WORKSPACE.bot,
           commandChannel,
           alertChannel: SANDBOX_WORKSPACE.alertChannel,
@@ -149,6 +169,7 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
           channels: SANDBOX_WORKSPACE.channelNames,
           defaultSmsSender: DEFAULT_SMS_SENDER,
         },
+        actingAs,
         ...feed.snapshot(),
         portsip: portsipView(),
         emulator: emulatorView(),
@@ -167,12 +188,12 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
         const modal = feed.modal(viewId);
         if (!modal) throw new BadRequest('That form is no longer open.');
         const versionAtSend = modal.version;
-        const response = await slack.viewSubmission({
+        const response = await slackAs(actingAs).viewSubmission({
           callbackId: str(modal.view.callback_id),
           privateMetadata: str(modal.view.private_metadata),
           viewId,
           hash: modal.hash,
-          userId: user.id,
+          userId: acting().id,
           values,
         });
         reportFailure('the form', response);
@@ -196,9 +217,9 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
         const asked = await readJson(req, optionsBody);
         const view = feed.modal(viewId)?.view;
         if (!view) throw new BadRequest('That form is no longer open.');
-        const response = await slack.blockSuggestion({
+        const response = await slackAs(actingAs).blockSuggestion({
           ...asked,
-          userId: user.id,
+          userId: acting().id,
           viewId,
           callbackId: str(view.callback_id),
           privateMetadata: str(view.private_metadata),
@@ -216,9 +237,9 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
         const home = feed.home();
         const view = home?.id === viewId ? home.view : feed.modal(viewId)?.view;
         if (!view) throw new BadRequest('That view is no longer open.');
-        const response = await slack.blockAction({
+        const response = await slackAs(actingAs).blockAction({
           ...actionFields(action),
-          userId: user.id,
+          userId: acting().id,
           container: 'view',
           viewType: home?.id === viewId ? 'home' : 'modal',
           viewId,
@@ -239,9 +260,9 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
         const action = await readJson(req, actionSchema);
         const item = feed.item(Number(itemId));
         if (!item || item.ts === null) throw new BadRequest('That message is gone.');
-        const response = await slack.blockAction({
+        const response = await slackAs(actingAs).blockAction({
           ...actionFields(action),
-          userId: user.id,
+          userId: acting().id,
           channelId: item.channel ?? commandChannel,
           messageTs: item.ts,
           isEphemeral: item.kind === 'reply',
@@ -264,11 +285,11 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
         if (!parent || parent.ts === null || parent.channel === null) throw new BadRequest('That message is gone.');
         const threadTs = parent.threadTs ?? parent.ts;
         const written = feed.addThreadMessage(text, parent.channel, threadTs);
-        const response = await slack.event({
+        const response = await slackAs(actingAs).event({
           type: 'message',
           channel: parent.channel,
           channel_type: 'channel',
-          user: user.id,
+          user: acting().id,
           text: asSlackText(text),
           ts: written.ts,
           thread_ts: threadTs,
@@ -282,9 +303,9 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
       method: 'POST',
       path: '/sandbox/api/home',
       run: async () => {
-        const response = await slack.event({
+        const response = await slackAs(actingAs).event({
           type: 'app_home_opened',
-          user: user.id,
+          user: acting().id,
           channel: 'D0SANDBOX1',
           tab: 'home',
           event_ts: `${Math.floor(Date.now() / 1000)}.000100`,
@@ -329,6 +350,57 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
         feed.addNote(`Wavix (emulator) approved Sender ID ${str(json.sender_id)} in ${country}.`);
         // smsops learns of approvals by polling Wavix; run that poll now instead of waiting for its schedule.
         return runCommand('jobs run sender-id-approvals', 'sandbox');
+      },
+    },
+    {
+      // Wavix refuses the Sender ID in that country. Its API has no rejected state (a refused country just never
+      // joins allowlisted_in; the reason comes by e-mail), so the person records it in smsops: the sandbox does that
+      // step too, by the Sender ID's Wavix id, as an admin would after reading the e-mail.
+      method: 'POST',
+      path: '/sandbox/api/sender-ids/:id/reject',
+      run: async (req, { id = '' }) => {
+        const { country, reason } = await readJson(req, rejectBody);
+        const { status, json } = await emulatorAdmin(`sender-ids/${encodeURIComponent(id)}/reject`, {
+          countries: [country],
+          reason,
+        });
+        if (status !== 200) throw new BadRequest(str(json.error) || str(json.message) || `the emulator answered HTTP ${status}`);
+        feed.addNote(
+          `Wavix (emulator) rejected Sender ID ${str(json.sender_id)} in ${country}: "${reason}". Wavix's API does not say so; its staff would tell you by e-mail, so the sandbox records it in smsops for you.`,
+        );
+        await runCommand(`senderid reject ${id} ${country} ${reason}`, 'sandbox');
+        // As after an approval: the check that announces decisions runs now instead of on its schedule.
+        return runCommand('jobs run sender-id-approvals', 'sandbox');
+      },
+    },
+    {
+      // "Send 50 outbound, 10% fail": messages the account's own systems sent, with delivery reports to smsops.
+      method: 'POST',
+      path: '/sandbox/api/outbound-traffic',
+      run: async (req) => {
+        const request = await readJson(req, trafficBody);
+        const { status, json } = await emulatorAdmin('outbound-traffic', request);
+        if (status !== 201) throw new BadRequest(str(json.error) || `the emulator answered HTTP ${status}`);
+        const failing = typeof json.failing === 'number' ? json.failing : 0;
+        feed.addNote(
+          `Wavix (emulator) sent ${request.count} SMS from ${formatPhoneForPeople(str(json.from))} as your own systems would; ${failing} will end undelivered. Delivery reports reach smsops over the next seconds; /sms traffic then shows them.`,
+        );
+        return { status, count: request.count, failing };
+      },
+    },
+    {
+      // "Act as a non-admin": the same console, signed as a member who is not in SLACK_ADMIN_USERS.
+      method: 'POST',
+      path: '/sandbox/api/identity',
+      run: async (req) => {
+        actingAs = (await readJson(req, identityBody)).as;
+        const who = acting();
+        feed.addNote(
+          actingAs === 'admin'
+            ? `You act as @${who.name} again, who is in SLACK_ADMIN_USERS: smsops lets you change the setup.`
+            : `You now act as @${who.name}, a workspace member who is not in SLACK_ADMIN_USERS: smsops lets them read but not change the setup.`,
+        );
+        return { actingAs };
       },
     },
     {

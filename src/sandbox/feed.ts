@@ -21,6 +21,8 @@ export interface FeedItem {
   ts: string | null;
   threadTs: string | null;
   text: string;
+  /** command only: who typed it, when the console acts as someone other than "you". */
+  by?: string;
   blocks: unknown[];
   edited: boolean;
   tone?: 'info' | 'error';
@@ -236,8 +238,8 @@ export function createConsoleFeed(options: { responseUrlBase: string; now?: () =
       else if (record.response.path.startsWith(responsePathPrefix)) onResponse(record.response);
     },
 
-    addCommand(text: string, channel: string): FeedItem {
-      return add({ kind: 'command', channel, ts: nextStandInTs(), text });
+    addCommand(text: string, channel: string, by?: string): FeedItem {
+      return add({ kind: 'command', channel, ts: nextStandInTs(), text, ...(by ? { by } : {}) });
     },
 
     /** What the person wrote in a thread (a reply to a relayed SMS); its ts is the one the message event carries. */

@@ -62,6 +62,12 @@ export async function startFrontServer(options: {
   const bounded = createBoundedServer(
     (req, res) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
+      // A person who opens the bare address is looking for the console (the query keeps a console token).
+      if (path === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+        const query = (req.url ?? '/').slice(1);
+        res.writeHead(302, { location: `/sandbox${query}` }).end();
+        return;
+      }
       if (path !== '/sandbox' && !path.startsWith('/sandbox/')) {
         proxy(req, res);
         return;

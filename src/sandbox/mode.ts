@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { CONFIG_VARIABLES, ConfigError } from '../config.js';
+import { CONFIG_VARIABLES, ConfigError, parseLogFormat } from '../config.js';
 import { optionalWholeNumber, wholeNumber } from '../envNumbers.js';
 import { err, ok, type Result } from '../errors.js';
 import { type HttpLimits, httpLimitsFrom, httpLimitsProblems, httpLimitsShape } from '../http/limitsConfig.js';
 import type { LogLevel } from '../log.js';
+import type { LogFormat } from '../logFormat.js';
 
 /**
  * Sandbox mode only on purpose: `SMSOPS_SANDBOX=1`, or a machine where smsops has not been configured at all (no
@@ -29,6 +30,8 @@ export interface SandboxConfig {
   port: number;
   databasePath: string;
   logLevel: LogLevel;
+  /** LOG_FORMAT as asked; undefined follows the terminal. */
+  logFormat: LogFormat | undefined;
   /** The console and its API want the token printed at start (any address but loopback, or asked for). */
   requireToken: boolean;
   limits: HttpLimits;
@@ -63,16 +66,21 @@ export function isLoopbackHost(host: string): boolean {
 /** The few variables the sandbox reads; everything else it makes up. */
 export function parseSandboxConfig(env: Record<string, string | undefined>): Result<SandboxConfig, ConfigError> {
   const parsed = schema.safeParse(env);
-  const problems = parsed.success
-    ? httpLimitsProblems(parsed.data)
-    : parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`);
-  if (!parsed.success || problems.length > 0) return err(new ConfigError(problems));
+  const logFormat = parseLogFormat(env);
+  const problems = [
+    ...(parsed.success
+      ? httpLimitsProblems(parsed.data)
+      : parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`)),
+    ...(logFormat.ok ? [] : [logFormat.error]),
+  ];
+  if (!parsed.success || !logFormat.ok || problems.length > 0) return err(new ConfigError(problems));
   const e = parsed.data;
   return ok({
     host: e.SMSOPS_SANDBOX_HOST,
     port: e.SMSOPS_SANDBOX_PORT ?? e.PORT,
     databasePath: e.DATABASE_PATH,
     logLevel: e.LOG_LEVEL,
+    logFormat: logFormat.value,
     requireToken: !isLoopbackHost(e.SMSOPS_SANDBOX_HOST) || e.SMSOPS_SANDBOX_REQUIRE_TOKEN === '1',
     limits: httpLimitsFrom(e),
   });

@@ -29,7 +29,7 @@ const MAX_BODY = 1024 * 1024;
  * A stand-in for PortSIP's inbound SMS webhook: it answers 200 to every POST and records the request, so the sandbox
  * console can show what the relay delivered, byte for byte.
  */
-export async function startPortsipSink(options: { host?: string } = {}): Promise<PortsipSink> {
+export async function startPortsipSink(options: { host?: string; port?: number } = {}): Promise<PortsipSink> {
   let requests: SinkRequest[] = [];
   let nextId = 1;
   const server = await startStandInServer(
@@ -43,7 +43,7 @@ export async function startPortsipSink(options: { host?: string } = {}): Promise
       if (requests.length > KEPT) requests = requests.slice(-KEPT);
       sendText(res, 200, 'OK');
     },
-    { host: options.host },
+    { host: options.host, port: options.port },
   );
   return {
     url: server.url,

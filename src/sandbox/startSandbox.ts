@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type RunningSmsops, startSmsops } from '../app.js';
 import { parseConfig } from '../config.js';
 import { smsopsWebhookUrls } from '../core/webhooks.js';
@@ -15,7 +15,8 @@ import { startFrontServer } from './frontServer.js';
 import { sendJson } from './http/answer.js';
 import { isLoopbackHost } from './mode.js';
 import { defaultStandInSeed, PORTSIP_STANDIN_USER, startPortsipStandIn } from './portsip/standIn.js';
-import { type PortsipSink, startPortsipSink } from './portsipSink.js';
+import type { PortsipSink } from './portsipSink.js';
+import { type PlacedSink, startPlacedSink } from './sinkPlace.js';
 import { createSlackRequestClient } from './slackRequests.js';
 import { SANDBOX_WORKSPACE } from './workspace.js';
 
@@ -43,6 +44,10 @@ export interface RunningSandbox {
   emulator: WavixEmulator;
   fakeSlack: FakeSlack;
   sink: PortsipSink;
+  /** Whether the PortSIP stand-in kept the port of the last run (see sinkPlace.ts). */
+  sinkPort: PlacedSink['port'];
+  /** The stand-in's webhook URL smsops relays to by default (and `/sms portsip` proposes). */
+  portsipWebhookUrl: string;
   feed: ConsoleFeed;
   stop(): Promise<void>;
 }
@@ -89,7 +94,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const you = SANDBOX_WORKSPACE.user.id;
     const fakeSlack = await startFakeSlack({
       botUserId: SANDBOX_WORKSPACE.bot.id,
-      users: { [you]: { admin: true, displayName: SANDBOX_WORKSPACE.user.name } },
+      users: {
+        [you]: { admin: true, displayName: SANDBOX_WORKSPACE.user.name },
+        [SANDBOX_WORKSPACE.member.id]: { admin: false, displayName: SANDBOX_WORKSPACE.member.name },
+      },
       channelMembers: {
         [SANDBOX_WORKSPACE.inboxChannel]: [you, SANDBOX_WORKSPACE.bot.id],
         [SANDBOX_WORKSPACE.alertChannel]: [you, SANDBOX_WORKSPACE.bot.id],
@@ -102,10 +110,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const consoleFeed = createConsoleFeed({ responseUrlBase: fakeSlack.responseUrl });
     feed = consoleFeed;
 
-    const sink = await startPortsipSink();
+    const placed = await startPlacedSink(options.databasePath);
+    const { sink } = placed;
     cleanups.push(() => sink.close());
-    // Shaped like the URL PortSIP shows (a configuration name with spaces, then a per-configuration UUID).
-    const portsipWebhook = `${sink.url}/emc/Wavix - Sandbox/${randomUUID()}`;
+    const portsipWebhook = `${sink.url}${placed.webhookPath}`;
     // PortSIP's REST API too, so `/sms portsip` proposes that webhook as a route and doctor checks inbound rules.
     const seed = defaultStandInSeed();
     const pbx = await startPortsipStandIn({
@@ -151,6 +159,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       SLACK_API_URL: fakeSlack.url,
       SLACK_ALERT_CHANNEL: SANDBOX_WORKSPACE.alertChannel,
       SLACK_INBOX_CHANNEL: SANDBOX_WORKSPACE.inboxChannel,
+      // The permission model of a configured deployment: "you" may change things, the member can only read.
+      SLACK_ADMIN_USERS: you,
       WAVIX_API_KEY: wavixKey,
       WAVIX_API_URL: emulator.url,
       PUBLIC_BASE_URL: url,
@@ -182,17 +192,20 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
     if (!seeded.ok) throw new Error(`the emulator refused the sandbox's webhooks: HTTP ${seeded.status}`);
 
-    api = createConsoleApi({
-      feed: consoleFeed,
-      slack: createSlackRequestClient({
+    const slackAs = (person: { id: string; name: string }) =>
+      createSlackRequestClient({
         eventsUrl: `${smsops.url}/slack/events`,
         signingSecret,
         responseUrl: fakeSlack.responseUrl,
-        userId: SANDBOX_WORKSPACE.user.id,
-        userName: SANDBOX_WORKSPACE.user.name,
+        userId: person.id,
+        userName: person.name,
         channelId: SANDBOX_WORKSPACE.commandChannel,
         channelName: SANDBOX_WORKSPACE.channelNames[SANDBOX_WORKSPACE.commandChannel] ?? 'ops',
-      }),
+      });
+    api = createConsoleApi({
+      feed: consoleFeed,
+      slack: slackAs(SANDBOX_WORKSPACE.user),
+      slackAsMember: slackAs(SANDBOX_WORKSPACE.member),
       emulator,
       sink,
       logger: logger.child({ component: 'sandbox' }),
@@ -206,6 +219,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       emulator,
       fakeSlack,
       sink,
+      sinkPort: placed.port,
+      portsipWebhookUrl: portsipWebhook,
       feed: consoleFeed,
       stop: () => {
         stopping ??= stopAll();

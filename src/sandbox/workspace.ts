@@ -1,9 +1,11 @@
 /**
- * The pretend Slack workspace of the sandbox: one person, the channel they type in, and the two channels smsops posts
+ * The pretend Slack workspace of the sandbox: one person (and a second, not an admin, to act as), the channel they type in, and the two channels smsops posts
  * to. The ids have Slack's shapes, because smsops' configuration checks them.
  */
 export const SANDBOX_WORKSPACE = {
   user: { id: 'U0SANDBOX1', name: 'you' },
+  /** A second person the console can act as: a workspace member who is not in SLACK_ADMIN_USERS. */
+  member: { id: 'U0SANDBOX2', name: 'sam' },
   bot: { id: 'UBOT', name: 'smsops' },
   /** Where `/sms …` is typed. */
   commandChannel: 'C0SBOPS001',

@@ -143,7 +143,7 @@ describe('the sandbox console off loopback', () => {
       HOST: '0.0.0.0',
       DATABASE_PATH: path,
     });
-    const line = await sandbox.waitForLine(/Sandbox console: http:\/\/127\.0\.0\.1:\d+\/sandbox\?token=/);
+    const line = await sandbox.waitForLine(/sandbox running: open http:\/\/127\.0\.0\.1:\d+\/sandbox\?token=/);
     const consoleUrl = /(http:\/\/\S+\/sandbox)\?token=(\S+)/.exec(line);
     const base = consoleUrl?.[1] ?? '';
     const token = consoleUrl?.[2] ?? '';

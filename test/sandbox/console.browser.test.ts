@@ -144,7 +144,7 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox console in Chromium',
     await t.api(`views/${modal.id}/close`, {});
 
     const pending = page.getByTestId('pending-sender-id').filter({ hasText: 'Acme' });
-    await pending.locator('button[data-country="FR"]').click();
+    await pending.locator('button[data-verdict="approve"][data-country="FR"]').click();
     await page
       .locator('[data-kind="message"][data-channel="smsops-alerts"]', { hasText: 'Approved in France (FR)' })
       .last() // the reply, drawn in the thread of the request's announcement (which contains it)

@@ -92,6 +92,19 @@ describe('npm start with no credentials', () => {
         () => `the sandbox URL in the output:\n${output}`,
       );
 
+      // For the person at the terminal: the console URL first, then what runs and what is missing; smsops' own
+      // listener is internal and said to be.
+      await waitUntil(
+        () => /^smsops: no \.env and no smsops variable set/m.test(output),
+        25_000,
+        () => `the sandbox summary in the output:\n${output}`,
+      );
+      expect(/^smsops: sandbox running: open (\S+) in a browser$/m.exec(output)?.[1]).toBe(url);
+      expect(output).toMatch(/^smsops: runs smsops for real against stand-ins/m);
+      expect(output).toMatch(/^smsops: no \.env and no smsops variable set, so no Slack, Wavix or PortSIP credentials/m);
+      expect(output).toContain('"msg":"smsops listening behind the sandbox console"');
+      expect(output).not.toMatch(/"url":"http:\/\/127\.0\.0\.1:\d+"/);
+
       const page = await fetch(url);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('SANDBOX');

@@ -1,4 +1,5 @@
-import { emojify, type MentionNames, renderMrkdwn } from './mrkdwn.js';
+import { plainTextShown } from './emoji.js';
+import { type MentionNames, renderMrkdwn } from './mrkdwn.js';
 import type { TextObject } from './types.js';
 
 /** Names for mentions, filled from the workspace on the first poll. */
@@ -38,15 +39,13 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return node as T;
 }
 
-export const plainText = (object: TextObject | undefined): string => emojify(String(object?.text ?? ''));
+export const plainText = (object: TextObject | undefined): string => plainTextShown(object);
 
 /** A text object: mrkdwn rendered safely, plain_text as text. */
 export function textObject(object: TextObject | undefined, className = 'mrkdwn'): HTMLElement {
   if (!object) return el('span');
   if (object.type === 'mrkdwn') return el('div', { class: className, html: mrkdwn(object.text) });
-  // plain_text is never formatted; its shortcodes become emoji only unless `emoji: false` (as Slack does).
-  const text = String(object.text ?? '');
-  return el('div', { class: className, text: object.emoji === false ? text : emojify(text) });
+  return el('div', { class: className, text: plainTextShown(object) });
 }
 
 export const clock = (at: number): string =>

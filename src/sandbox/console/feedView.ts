@@ -70,7 +70,7 @@ function renderItem(item: FeedItem, replies: FeedItem[]): HTMLElement {
   const meta = el(
     'div',
     { class: 'meta' },
-    el('span', { class: 'who', text: fromYou ? 'you' : 'smsops' }),
+    el('span', { class: 'who', text: fromYou ? (item.by ?? 'you') : 'smsops' }),
     fromYou ? null : el('span', { class: 'tag', text: 'App' }),
     el('span', { class: 'where', text: channelLabel(item.channel) }),
     el('span', { text: clock(item.at) }),

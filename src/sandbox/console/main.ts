@@ -6,6 +6,7 @@ import { api, busy, byId, mrkdwn, names, setStatus } from './dom.js';
 import { renderFeed, threadReplies } from './feedView.js';
 import { renderModal } from './modal.js';
 import { renderEmulator, renderHome, renderPortsip, showTab } from './panels.js';
+import { showActingAs, wireSandboxControls } from './sandboxControls.js';
 import type { ConsoleState, Workspace } from './types.js';
 
 declare global {
@@ -42,6 +43,7 @@ async function poll(): Promise<void> {
     if (changed('home', state.home)) renderHome(state.home);
     if (changed('portsip', state.portsip)) renderPortsip(state.portsip);
     if (changed('emulator', state.emulator)) renderEmulator(state.emulator);
+    if (changed('actingAs', state.actingAs)) showActingAs(state.actingAs);
     document.body.dataset.ready = 'true';
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -79,5 +81,6 @@ inbound.addEventListener('submit', (event) => {
 byId('tab-feed').addEventListener('click', () => showTab('feed'));
 byId('tab-home').addEventListener('click', () => showTab('home'));
 
+wireSandboxControls();
 window.smsopsSandbox = { renderMrkdwn: mrkdwn };
 poll();

@@ -2,39 +2,13 @@
  * Slack mrkdwn → HTML for the sandbox console. Pure (no DOM), so it is unit-tested outside the browser; the page
  * puts its output in innerHTML, so it must never let text from smsops or from an SMS become markup.
  */
+import { emojify } from './emoji.js';
 
 /** Who `<@U…>` and `<#C…>` name; unknown ids show the control's label, else the id itself. */
 export interface MentionNames {
   users: Record<string, string>;
   channels: Record<string, string>;
 }
-
-const EMOJI: Record<string, string> = {
-  white_check_mark: '✅',
-  warning: '⚠️',
-  hourglass_flowing_sand: '⏳',
-  x: '❌',
-  rotating_light: '🚨',
-  no_entry: '⛔',
-  incoming_envelope: '📨',
-  heavy_minus_sign: '➖',
-  arrows_counterclockwise: '🔄',
-  wastebasket: '🗑️',
-  repeat: '🔁',
-  mega: '📣',
-  information_source: 'ℹ️',
-  gear: '⚙️',
-  fast_forward: '⏩',
-  bar_chart: '📊',
-  large_green_circle: '🟢',
-  red_circle: '🔴',
-  white_circle: '⚪',
-  tada: '🎉',
-  bell: '🔔',
-  email: '📧',
-  telephone_receiver: '📞',
-  iphone: '📱',
-};
 
 const SLACK_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>' };
 
@@ -47,8 +21,6 @@ const decodeSlackEntities = (text: unknown): string =>
 
 /** Text for the page: Slack's entities decoded, then HTML-escaped. */
 const literal = (text: unknown): string => escapeHtml(decodeSlackEntities(text));
-
-export const emojify = (text: string): string => text.replace(/:([a-z0-9_+-]+):/g, (match, name: string) => EMOJI[name] ?? match);
 
 const chip = (kind: string, label: string) => `<span class="chip chip-${kind}">${literal(label)}</span>`;
 

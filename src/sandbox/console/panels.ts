@@ -72,11 +72,18 @@ export function renderEmulator(emulator: EmulatorView): void {
       `${sender.senderId} (${sender.type}) waits for review in `,
     );
     for (const country of sender.pending) {
-      const button = el('button', { type: 'button', 'data-country': country }, `Approve ${country}`);
-      button.addEventListener('click', () =>
-        busy(button, 'status', () => api(`sender-ids/${encodeURIComponent(sender.id)}/approve`, { country })),
-      );
-      line.append(el('b', { text: country }), button, ' ');
+      const decide = (verdict: 'approve' | 'reject') => {
+        const button = el(
+          'button',
+          { type: 'button', 'data-country': country, 'data-verdict': verdict, class: verdict === 'reject' ? 'danger' : '' },
+          `${verdict === 'approve' ? 'Approve' : 'Reject'} ${country}`,
+        );
+        button.addEventListener('click', () =>
+          busy(button, 'status', () => api(`sender-ids/${encodeURIComponent(sender.id)}/${verdict}`, { country })),
+        );
+        return button;
+      };
+      line.append(el('b', { text: country }), decide('approve'), decide('reject'), ' ');
     }
     lines.push(line);
   }

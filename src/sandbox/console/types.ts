@@ -5,6 +5,7 @@
 export interface TextObject {
   type?: string;
   text?: string;
+  /** plain_text only: false keeps `:shortcodes:` as typed. */
   emoji?: boolean;
 }
 
@@ -69,6 +70,8 @@ export interface FeedItem {
   ts: string | null;
   threadTs: string | null;
   text: string;
+  /** command only: who typed it when not "you". */
+  by?: string;
   blocks: unknown;
   edited: boolean;
   tone?: 'info' | 'error';
@@ -118,6 +121,8 @@ export interface ConsoleState {
   home: Home | null;
   portsip: ReceivedRequest[];
   emulator: EmulatorView;
+  /** Who the console acts as: the admin, or the member who is not one. */
+  actingAs?: 'admin' | 'member';
 }
 
 /** A block action as the console API takes it. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FaultInjector } from '../faults.js';
 import { type EmulatorResponse, wavixError } from '../http.js';
+import { createOutboundTraffic } from '../outboundTraffic.js';
 import type { Router } from '../router.js';
 import { seedState } from '../seed.js';
 import type { EmulatorState } from '../state.js';
@@ -123,6 +124,21 @@ export function registerAdminRoutes(
     if (!message) return wavixError.notFound();
     const result = await setMessageStatus(state, message, parsed.value.status, parsed.value.error ?? null);
     return { status: 200, body: result };
+  });
+  // Outbound messages as the account's own systems would send them, each reported to the DLR webhook; some fail.
+  router.add('POST', '/_emulator/outbound-traffic', ({ state, body }) => {
+    const parsed = parse(
+      z.object({
+        count: z.number().int().min(1).max(1000),
+        failureRate: z.number().min(0).max(1).default(0),
+        from: z.string().optional(),
+      }),
+      body,
+    );
+    if (!parsed.ok) return parsed.response;
+    const created = createOutboundTraffic(state, parsed.value);
+    if (!created.ok) return adminError(422, created.error);
+    return { status: 201, body: { from: created.from, message_ids: created.messageIds, failing: created.failed } };
   });
   router.add('POST', '/_emulator/failing-destinations', ({ state, body }) => {
     const parsed = parse(z.object({ number: z.string(), error: z.string().default('Rejected by far-end carrier') }), body);
