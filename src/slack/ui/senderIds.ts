@@ -5,7 +5,9 @@ import type { RequestedSenderId, SenderIdOverview } from '../../core/senderIds.j
 import { listInWords } from '../../core/wording.js';
 import { ACTION } from '../ids.js';
 import { countryName } from './senderIdForm.js';
-import { type Block, button, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
+import { blockTextLength } from './inboundSms.js';
+import { pageFooter, pageOf, paginate } from './pages.js';
+import { type Block, button, code, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
 
 const STATUS_ICON: Record<CountryStatus, string> = {
   approved: ':white_check_mark:',
@@ -48,7 +50,10 @@ function staleNote(overview: SenderIdOverview): Block[] {
     : [];
 }
 
-export function senderIdListMessage(overview: SenderIdOverview): SlackMessage {
+/** Sender IDs a page of `/sms senderid list`: each is one section, so pages stay well inside Slack's 50 blocks. */
+export const SENDER_IDS_PER_PAGE = 40;
+
+export function senderIdListMessage(overview: SenderIdOverview, page = 1): SlackMessage {
   const { records } = overview;
   if (records.length === 0) {
     return {
@@ -63,15 +68,23 @@ export function senderIdListMessage(overview: SenderIdOverview): SlackMessage {
       ],
     };
   }
-  // A message holds at most 50 blocks: the newest 40 are shown, and the rest counted.
-  const shown = records.slice(-40);
+  // Newest first, paged within Slack's limits; every record is on some page and the footer names the next one.
+  const newestFirst = [...records].reverse();
+  const header = [...staleNote(overview), section(`*${records.length} Sender ID${records.length === 1 ? '' : 's'}*, newest first`)];
+  const show = (r: SenderIdRecord) => [senderIdBlock(r)];
+  const pages = paginate(newestFirst, show, {
+    reservedBlocks: header.length + 1,
+    reservedText: blockTextLength(header) + 400,
+    maxItems: SENDER_IDS_PER_PAGE,
+  });
+  const shown = pageOf(pages, page);
+  const where = shown.count > 1 ? ` (page ${shown.number} of ${shown.count})` : '';
   return {
-    text: `${records.length} Sender ID${records.length === 1 ? '' : 's'}`,
+    text: `${records.length} Sender ID${records.length === 1 ? '' : 's'}${where}`,
     blocks: [
-      ...staleNote(overview),
-      section(`*${records.length} Sender ID${records.length === 1 ? '' : 's'}*`),
-      ...shown.map(senderIdBlock),
-      ...(records.length > shown.length ? [context(`${records.length - shown.length} older ones are not shown.`)] : []),
+      ...header,
+      ...shown.items.flatMap(show),
+      ...pageFooter(shown, { one: 'Sender ID' }, (n) => code(`/sms senderid list${n > 1 ? ` page ${n}` : ''}`)),
     ],
   };
 }
