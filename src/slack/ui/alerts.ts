@@ -223,13 +223,15 @@ const thresholdText = (t: ThresholdSetting) => {
   return `• \`${t.name}\` ${value}${t.isDefault ? ' (default)' : ''}: ${rule.help}`;
 };
 
+/** What people did about an open alert, in a few words each: "acknowledged by @ana", "snoozed until …", "rule muted". */
+export const alertStateWords = (a: Pick<Alert, 'acknowledged' | 'quiet'>): string[] => [
+  ...(a.acknowledged ? [`acknowledged by ${mention(a.acknowledged.by)}`] : []),
+  ...(a.quiet?.kind === 'snoozed' ? [`snoozed until ${slackTime(a.quiet.until)}`] : []),
+  ...(a.quiet?.kind === 'muted' ? ['rule muted'] : []),
+];
+
 const openLine = (a: Alert, now: number) => {
-  const notes = [
-    `since ${durationInMinutes(now - a.openedAt)}`,
-    ...(a.acknowledged ? [`acknowledged by ${mention(a.acknowledged.by)}`] : []),
-    ...(a.quiet?.kind === 'snoozed' ? [`snoozed until ${slackTime(a.quiet.until)}`] : []),
-    ...(a.quiet?.kind === 'muted' ? ['rule muted'] : []),
-  ];
+  const notes = [`since ${durationInMinutes(now - a.openedAt)}`, ...alertStateWords(a)];
   return `${SEVERITY_ICON[a.severity]} ${escapeMrkdwn(alertText(a))} _(${notes.join(', ')})_`;
 };
 
