@@ -150,7 +150,9 @@ function senderIdCheck(records: readonly SenderIdRecord[]): DoctorCheck {
     records.length > 1
       ? ` On ${records.length} Wavix records: ${records
           .map((r) => `${r.wavixId} (${r.countries.map((c) => c.country).join(', ') || 'no countries'})`)
-          .join('; ')}.${twice.length > 0 ? ` ${twice.join(', ')} ${twice.length === 1 ? 'is' : 'are'} requested on more than one.` : ''}`
+          .join(
+            '; ',
+          )}.${twice.length > 0 ? ` ${twice.join(', ')} ${twice.length === 1 ? 'is' : 'are'} requested on more than one.` : ''}`
       : '';
   if (pending.length > 0) {
     return {

@@ -10,9 +10,9 @@ import {
 import { formatPhoneForPeople } from '../../core/phone.js';
 import { maskUrl } from '../../core/urls.js';
 import { ALERT_ACTION } from '../ids.js';
+import { senderIdRejectedAlertSummary, tenDlcAlertSummary, wavixUnreachableAlertSummary } from './approvals.js';
 import { blockTextLength } from './inboundSms.js';
 import { linesIntoTexts, pageFooter, pageOf, paginate } from './pages.js';
-import { senderIdRejectedAlertSummary, tenDlcAlertSummary, wavixUnreachableAlertSummary } from './approvals.js';
 import {
   type Block,
   button,
@@ -251,9 +251,7 @@ export function alertsOverviewMessage(
 ): SlackMessage {
   const tail: Block[] = [];
   if (mutes.length > 0) {
-    tail.push(
-      section('*Muted rules*: still checked and listed here, never posted in the alert channel until unmuted (admins).'),
-    );
+    tail.push(section('*Muted rules*: still checked and listed here, never posted in the alert channel until unmuted (admins).'));
     // One section per muted rule with its button; there are about a dozen rules, far below Slack's 50 blocks.
     for (const m of mutes)
       tail.push({
@@ -278,10 +276,7 @@ export function alertsOverviewMessage(
   const shown = pageOf(pages, page);
   const texts = open.length === 0 ? [':white_check_mark: No open alerts.'] : linesIntoTexts(shown.items);
   const blocks: Block[] = texts.map((text, i) => section(i === 0 ? `*Open alerts*\n${text}` : text));
-  blocks.push(
-    ...pageFooter(shown, { one: 'open alert' }, (n) => code(`/sms alerts${n > 1 ? ` page ${n}` : ''}`)),
-    ...tail,
-  );
+  blocks.push(...pageFooter(shown, { one: 'open alert' }, (n) => code(`/sms alerts${n > 1 ? ` page ${n}` : ''}`)), ...tail);
   const where = shown.count > 1 ? ` (page ${shown.number} of ${shown.count})` : '';
   return {
     text: open.length === 0 ? 'No open alerts.' : `${open.length} open alert${open.length === 1 ? '' : 's'}${where}`,

@@ -42,14 +42,12 @@ function senderIdSummary(record: SenderIdRecord): string {
 
 function alertsSection(open: readonly Alert[]): Block[] {
   if (open.length === 0) return [section('*Alerts*\n:white_check_mark: None open.')];
-  const lines = open
-    .slice(0, HOME_SHOWN.alerts)
-    .map((a) => {
-      const state = alertStateWords(a);
-      return `• ${a.severity === 'critical' ? ':rotating_light:' : ':warning:'} ${escapeMrkdwn(clip(alertText(a), 250))}${
-        state.length > 0 ? ` _(${state.join(', ')})_` : ''
-      }`;
-    });
+  const lines = open.slice(0, HOME_SHOWN.alerts).map((a) => {
+    const state = alertStateWords(a);
+    return `• ${a.severity === 'critical' ? ':rotating_light:' : ':warning:'} ${escapeMrkdwn(clip(alertText(a), 250))}${
+      state.length > 0 ? ` _(${state.join(', ')})_` : ''
+    }`;
+  });
   return listBlocks(
     `*Alerts* (${open.length} open)`,
     lines,

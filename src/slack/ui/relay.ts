@@ -9,8 +9,8 @@ import type { DestinationStatus, RelayStatus, ReplayResult } from '../../relay/o
 import type { SchemaWarningSummary } from '../../store/repositories/schemaWarnings.js';
 import { ACTION } from '../ids.js';
 import { blockTextLength } from './inboundSms.js';
-import { pageFooter, pageOf, paginate } from './pages.js';
 import { replyLineBlock } from './inboxReply.js';
+import { pageFooter, pageOf, paginate } from './pages.js';
 import { characterCount, smsTextBlocks } from './smsText.js';
 import {
   type Block,
@@ -165,9 +165,7 @@ export function relayStatusMessage(
   });
   const page = pageOf(pages, options.page ?? 1);
   for (const d of page.items) blocks.push(...show(d));
-  blocks.push(
-    ...pageFooter(page, { one: 'destination' }, (n) => code(`/sms relay status${n > 1 ? ` page ${n}` : ''}`)),
-  );
+  blocks.push(...pageFooter(page, { one: 'destination' }, (n) => code(`/sms relay status${n > 1 ? ` page ${n}` : ''}`)));
   if (status.destinations.length === 0) blocks.push(context('No inbound message has been relayed yet.'));
   if (status.destinations.some((d) => d.failing.length > 0)) {
     blocks.push(

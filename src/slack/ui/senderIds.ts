@@ -4,9 +4,9 @@ import { describeExisting } from '../../core/senderIdDuplicates.js';
 import type { RequestedSenderId, SenderIdOverview } from '../../core/senderIds.js';
 import { listInWords } from '../../core/wording.js';
 import { ACTION } from '../ids.js';
-import { countryName } from './senderIdForm.js';
 import { blockTextLength } from './inboundSms.js';
 import { pageFooter, pageOf, paginate } from './pages.js';
+import { countryName } from './senderIdForm.js';
 import { type Block, button, code, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
 
 const STATUS_ICON: Record<CountryStatus, string> = {
@@ -70,7 +70,10 @@ export function senderIdListMessage(overview: SenderIdOverview, page = 1): Slack
   }
   // Newest first, paged within Slack's limits; every record is on some page and the footer names the next one.
   const newestFirst = [...records].reverse();
-  const header = [...staleNote(overview), section(`*${records.length} Sender ID${records.length === 1 ? '' : 's'}*, newest first`)];
+  const header = [
+    ...staleNote(overview),
+    section(`*${records.length} Sender ID${records.length === 1 ? '' : 's'}*, newest first`),
+  ];
   const show = (r: SenderIdRecord) => [senderIdBlock(r)];
   const pages = paginate(newestFirst, show, {
     reservedBlocks: header.length + 1,
