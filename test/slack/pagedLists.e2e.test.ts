@@ -56,6 +56,16 @@ describe('lists that were cut silently, on a large account', () => {
         samples: ['Your order has shipped'],
       });
     }
+    // One Sender ID allowlisted almost everywhere: its countries take more than one section's 3,000 characters.
+    const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    senderIds.push({
+      id: 'ffffffff-0000-4000-8000-000000000000',
+      sender_id: 'Everywhere',
+      type: 'alphanumeric',
+      allowlisted_in: [...letters].flatMap((a) => [...letters.slice(0, 8)].map((b) => `${a}${b}`)),
+      usecase: 'transactional',
+      samples: ['Your order has shipped'],
+    });
     const pages = await everyPage('senderid list');
     expect(pages.length).toBeGreaterThan(2);
     expect(pages[0]).toMatch(/…and \d+ more Sender IDs — `\/sms senderid list page 2` shows the next ones\./);
@@ -63,6 +73,26 @@ describe('lists that were cut silently, on a large account', () => {
     expect(pages.at(-1)).toContain('`/sms senderid list` starts again from the first.');
     expect(distinct(pages, /Brand\d{3}/g).size).toBe(120);
     expect(pages.join('\n')).toContain('*Wavix*');
+    expect(pages.join('\n')).toContain('(ZH): approved');
+  });
+
+  it('/sms senderid status says how many matching records it leaves out', async () => {
+    const { senderIds } = t.emulator.state();
+    for (let i = 0; i < 45; i++) {
+      senderIds.push({
+        id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        sender_id: 'Acme',
+        type: 'alphanumeric',
+        allowlisted_in: ['GB', 'FR', 'DE', 'ES', 'IT', 'NL'],
+        usecase: 'transactional',
+        samples: ['Your order has shipped'],
+      });
+    }
+    const { body } = await runCommand(t, 'senderid status Acme');
+    expectWithinSlackLimits(body);
+    const shown = distinct([readable(body)], /00000000-0000-4000-8000-\d{12}/g).size;
+    expect(shown).toBeLessThan(45);
+    expect(readable(body)).toContain(`…and ${45 - shown} more matching Sender IDs — \`/sms senderid list\` lists them all.`);
   });
 
   it('/sms alerts pages through 75 open alerts with long reasons, each page within Slack’s limits', async () => {

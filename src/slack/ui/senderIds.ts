@@ -2,10 +2,10 @@ import type { CountryStatus, SenderIdRecord } from '../../core/model/senderId.js
 import { formatPhoneForPeople } from '../../core/phone.js';
 import { describeExisting } from '../../core/senderIdDuplicates.js';
 import type { RequestedSenderId, SenderIdOverview } from '../../core/senderIds.js';
-import { listInWords } from '../../core/wording.js';
+import { andMore, listInWords } from '../../core/wording.js';
 import { ACTION } from '../ids.js';
 import { blockTextLength } from './inboundSms.js';
-import { pageFooter, pageOf, paginate } from './pages.js';
+import { linesIntoTexts, pageFooter, pageOf, paginate } from './pages.js';
 import { countryName } from './senderIdForm.js';
 import { type Block, button, code, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
 
@@ -33,11 +33,14 @@ function countryLines(record: SenderIdRecord): string {
     .join('\n');
 }
 
-function senderIdBlock(record: SenderIdRecord): Block {
+/** A Sender ID in as many sections as its countries need (one usually; Slack takes 3,000 characters a section). */
+function senderIdBlocks(record: SenderIdRecord): Block[] {
   const who = record.requestedBy ? `requested by ${mention(record.requestedBy)}` : 'created in the Wavix portal';
-  return section(
-    `*${senderIdLabel(record)}* · ${record.type} · ${who}\n${countryLines(record)}\n_Wavix id ${escapeMrkdwn(record.wavixId)}_`,
-  );
+  return linesIntoTexts([
+    `*${senderIdLabel(record)}* · ${record.type} · ${who}`,
+    ...countryLines(record).split('\n'),
+    `_Wavix id ${escapeMrkdwn(record.wavixId)}_`,
+  ]).map((text) => section(text));
 }
 
 function staleNote(overview: SenderIdOverview): Block[] {
@@ -74,7 +77,7 @@ export function senderIdListMessage(overview: SenderIdOverview, page = 1): Slack
     ...staleNote(overview),
     section(`*${records.length} Sender ID${records.length === 1 ? '' : 's'}*, newest first`),
   ];
-  const show = (r: SenderIdRecord) => [senderIdBlock(r)];
+  const show = senderIdBlocks;
   const pages = paginate(newestFirst, show, {
     reservedBlocks: header.length + 1,
     reservedText: blockTextLength(header) + 400,
@@ -102,9 +105,29 @@ export function senderIdStatusMessage(query: string, overview: SenderIdOverview)
       ],
     };
   }
+  const header = staleNote(overview);
+  const [fits = []] = paginate(overview.records, senderIdBlocks, {
+    reservedBlocks: header.length + 1,
+    reservedText: blockTextLength(header) + 300,
+    maxItems: SENDER_IDS_PER_PAGE,
+  });
   return {
     text: escapeMrkdwn(`Sender ID ${query}`),
-    blocks: [...staleNote(overview), ...overview.records.slice(0, 40).map(senderIdBlock)],
+    blocks: [
+      ...header,
+      ...fits.flatMap(senderIdBlocks),
+      ...(overview.records.length > fits.length
+        ? [
+            context(
+              andMore(
+                overview.records.length - fits.length,
+                { one: 'matching Sender ID' },
+                '`/sms senderid list` lists them all.',
+              ),
+            ),
+          ]
+        : []),
+    ],
   };
 }
 
