@@ -60,7 +60,12 @@ describe('/sms inbox', () => {
     const forty = inboxMessage(reading(Array.from({ length: 40 }, (_, i) => inbound('z'.repeat(5_000), i))));
     expect(blockLimitError(forty.blocks)).toBeUndefined();
     const shown = literalTexts(forty.blocks).length;
-    expect(formattedTexts(forty.blocks).join('\n')).toContain(`${40 - shown} older messages are not listed`);
+    expect(formattedTexts(forty.blocks).join('\n')).toContain(
+      `…and ${40 - shown} more messages — \`/sms inbox page 2\` shows the next ones.`,
+    );
+    const second = inboxMessage(reading(Array.from({ length: 40 }, (_, i) => inbound('z'.repeat(5_000), i))), undefined, 2);
+    expect(blockLimitError(second.blocks)).toBeUndefined();
+    expect(formattedTexts(second.blocks).join('\n')).toContain(`Page 2 of`);
   });
 
   it("shows a reply's time in each reader's time zone, with the UTC text as fallback", () => {

@@ -80,6 +80,28 @@ describe('parseSmsCommand', () => {
     expect(parsed('audit 25')).toEqual({ kind: 'audit', limit: 25 });
   });
 
+  it('reads `page N` after senderid list, alerts, relay status and inbox, as before without it', () => {
+    const parsed = (text: string) => {
+      const result = parseSmsCommand(text);
+      return result.ok ? result.command : result.problem;
+    };
+    expect(parsed('senderid list')).toEqual({ kind: 'senderid.list' });
+    expect(parsed('senderid list page 3')).toEqual({ kind: 'senderid.list', page: 3 });
+    expect(parsed('senderids page 2')).toEqual({ kind: 'senderid.list', page: 2 });
+    expect(parsed('alerts')).toEqual({ kind: 'alerts.list' });
+    expect(parsed('alerts page 2')).toEqual({ kind: 'alerts.list', page: 2 });
+    expect(parsed('alerts list page 4')).toEqual({ kind: 'alerts.list', page: 4 });
+    expect(parsed('relay')).toEqual({ kind: 'relay.status' });
+    expect(parsed('relay status page 2')).toEqual({ kind: 'relay.status', page: 2 });
+    expect(parsed('inbox')).toEqual({ kind: 'inbox' });
+    expect(parsed('inbox page 2')).toEqual({ kind: 'inbox', page: 2 });
+    expect(parsed('inbox +1 415 555 0100 page 2')).toEqual({ kind: 'inbox', number: '+1 415 555 0100', page: 2 });
+    expect(parsed('inbox +1 415 555 0100')).toEqual({ kind: 'inbox', number: '+1 415 555 0100' });
+    expect(parsed('alerts page 0')).toContain('give a page number from 1');
+    expect(parsed('relay status page x')).toContain('give a page number from 1');
+    expect(parsed('senderid list page')).toContain('give a page number from 1');
+  });
+
   it('reads doctor', () => {
     expect(parsed('doctor')).toEqual({ kind: 'doctor' });
     expect(parsed(' Doctor ')).toEqual({ kind: 'doctor' });

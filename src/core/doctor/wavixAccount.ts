@@ -117,25 +117,64 @@ export const numbersGroup: CheckGroup = {
 
 // ── 3. Sender IDs ────────────────────────────────────────────────────────────────────────────────────────────────
 
-function senderIdCheck(record: SenderIdRecord): DoctorCheck {
-  const base = { id: `senderid:${record.wavixId}`, title: `Sender ID ${record.value} (${record.type})` };
-  const having = (status: string) => record.countries.filter((c) => c.status === status).map((c) => c.country);
+/** A country's best state over the records that name it: one approval is enough to send. */
+const STATUS_RANK: Record<string, number> = { approved: 3, pending: 2, rejected: 1, removed: 0 };
+
+/**
+ * One finding per Sender ID (value and type), whatever the number of Wavix records it is split over (a second
+ * request for other countries is a second record): each record's Wavix id and countries are named in the one row.
+ */
+function senderIdCheck(records: readonly SenderIdRecord[]): DoctorCheck {
+  const first = records[0] as SenderIdRecord;
+  const base = { id: `senderid:${first.wavixId}`, title: `Sender ID ${first.value} (${first.type})` };
+  const best = new Map<string, SenderIdRecord['countries'][number]>();
+  const named = new Map<string, number>();
+  for (const record of records) {
+    for (const c of record.countries) {
+      named.set(c.country, (named.get(c.country) ?? 0) + 1);
+      const known = best.get(c.country);
+      if (!known || (STATUS_RANK[c.status] ?? 0) > (STATUS_RANK[known.status] ?? 0)) best.set(c.country, c);
+    }
+  }
+  const countries = [...best.values()].sort((a, b) => a.country.localeCompare(b.country));
+  const having = (status: string) => countries.filter((c) => c.status === status).map((c) => c.country);
   const approved = having('approved');
   const pending = having('pending');
-  const rejected = record.countries
+  const rejected = countries
     .filter((c) => c.status === 'rejected')
     .map((c) => (c.reason ? `${c.country} (${c.reason})` : c.country));
   const approvedPart = approved.length > 0 ? `Approved for ${approved.join(', ')}.` : 'Approved for no country yet.';
   const rejectedPart = rejected.length > 0 ? ` Rejected for ${rejected.join(', ')}.` : '';
+  const twice = [...named].filter(([, n]) => n > 1).map(([country]) => country);
+  const recordsPart =
+    records.length > 1
+      ? ` On ${records.length} Wavix records: ${records
+          .map((r) => `${r.wavixId} (${r.countries.map((c) => c.country).join(', ') || 'no countries'})`)
+          .join(
+            '; ',
+          )}.${twice.length > 0 ? ` ${twice.join(', ')} ${twice.length === 1 ? 'is' : 'are'} requested on more than one.` : ''}`
+      : '';
   if (pending.length > 0) {
     return {
       ...base,
       status: 'warning',
-      reason: `${approvedPart} Pending for ${pending.join(', ')}: SMS from it to ${pending.length === 1 ? 'that country' : 'those countries'} fail until the carriers approve it.${rejectedPart}`,
+      reason: `${approvedPart} Pending for ${pending.join(', ')}: SMS from it to ${pending.length === 1 ? 'that country' : 'those countries'} fail until the carriers approve it.${rejectedPart}${recordsPart}`,
     };
   }
-  if (approved.length === 0) return { ...base, status: 'failure', reason: `${approvedPart}${rejectedPart}` };
-  return { ...base, status: rejected.length > 0 ? 'warning' : 'ok', reason: `${approvedPart}${rejectedPart}` };
+  if (approved.length === 0) return { ...base, status: 'failure', reason: `${approvedPart}${rejectedPart}${recordsPart}` };
+  return { ...base, status: rejected.length > 0 ? 'warning' : 'ok', reason: `${approvedPart}${rejectedPart}${recordsPart}` };
+}
+
+/** The records of each Sender ID (same type and value), in the order the first of each appears. */
+function bySenderId(records: readonly SenderIdRecord[]): SenderIdRecord[][] {
+  const groups = new Map<string, SenderIdRecord[]>();
+  for (const record of records) {
+    const key = `${record.type}:${record.type === 'alphanumeric' ? record.value : record.value.replace(/^\+/, '')}`;
+    const group = groups.get(key);
+    if (group) group.push(record);
+    else groups.set(key, [record]);
+  }
+  return [...groups.values()];
 }
 
 export const senderIdsGroup: CheckGroup = {
@@ -156,7 +195,7 @@ export const senderIdsGroup: CheckGroup = {
         },
       ];
     }
-    return live.map(senderIdCheck);
+    return bySenderId(live).map(senderIdCheck);
   },
 };
 

@@ -11,9 +11,12 @@ import { formatPhoneForPeople } from '../../core/phone.js';
 import { maskUrl } from '../../core/urls.js';
 import { ALERT_ACTION } from '../ids.js';
 import { senderIdRejectedAlertSummary, tenDlcAlertSummary, wavixUnreachableAlertSummary } from './approvals.js';
+import { blockTextLength } from './inboundSms.js';
+import { linesIntoTexts, pageFooter, pageOf, paginate } from './pages.js';
 import {
   type Block,
   button,
+  code,
   context,
   duration,
   durationInMinutes,
@@ -220,38 +223,38 @@ const thresholdText = (t: ThresholdSetting) => {
   return `• \`${t.name}\` ${value}${t.isDefault ? ' (default)' : ''}: ${rule.help}`;
 };
 
+/** What people did about an open alert, in a few words each: "acknowledged by @ana", "snoozed until …", "rule muted". */
+export const alertStateWords = (a: Pick<Alert, 'acknowledged' | 'quiet'>): string[] => [
+  ...(a.acknowledged ? [`acknowledged by ${mention(a.acknowledged.by)}`] : []),
+  ...(a.quiet?.kind === 'snoozed' ? [`snoozed until ${slackTime(a.quiet.until)}`] : []),
+  ...(a.quiet?.kind === 'muted' ? ['rule muted'] : []),
+];
+
 const openLine = (a: Alert, now: number) => {
-  const notes = [
-    `since ${durationInMinutes(now - a.openedAt)}`,
-    ...(a.acknowledged ? [`acknowledged by ${mention(a.acknowledged.by)}`] : []),
-    ...(a.quiet?.kind === 'snoozed' ? [`snoozed until ${slackTime(a.quiet.until)}`] : []),
-    ...(a.quiet?.kind === 'muted' ? ['rule muted'] : []),
-  ];
+  const notes = [`since ${durationInMinutes(now - a.openedAt)}`, ...alertStateWords(a)];
   return `${SEVERITY_ICON[a.severity]} ${escapeMrkdwn(alertText(a))} _(${notes.join(', ')})_`;
 };
 
-/** How many open alerts `/sms alerts` lists (each may be long); the rest are counted. */
+/** How many open alerts a page of `/sms alerts` lists at most (each may be long); the footer names the next page. */
 const OPEN_SHOWN = 30;
 
-/** `/sms alerts`: what is open now, the muted rules (each with Unmute), then every threshold with how to change it. */
+/**
+ * `/sms alerts`: what is open now (oldest first, a page of them with the command for the next), the muted rules (each
+ * with Unmute), then every threshold with how to change it.
+ */
 export function alertsOverviewMessage(
   open: readonly Alert[],
   thresholds: readonly ThresholdSetting[],
   now: number,
   mutes: readonly AlertMute[] = [],
+  page = 1,
 ): SlackMessage {
-  const shown = open.slice(0, OPEN_SHOWN).map((a) => openLine(a, now));
-  if (open.length > OPEN_SHOWN)
-    shown.push(`…and ${open.length - OPEN_SHOWN} more (App Home lists them too; the oldest are shown first).`);
-  const openText = open.length === 0 ? ':white_check_mark: No open alerts.' : shown.join('\n');
-  const blocks: Block[] = [section(`*Open alerts*\n${openText}`)];
+  const tail: Block[] = [];
   if (mutes.length > 0) {
-    blocks.push(
-      section('*Muted rules*: still checked and listed here, never posted in the alert channel until unmuted (admins).'),
-    );
+    tail.push(section('*Muted rules*: still checked and listed here, never posted in the alert channel until unmuted (admins).'));
     // One section per muted rule with its button; there are about a dozen rules, far below Slack's 50 blocks.
     for (const m of mutes)
-      blocks.push({
+      tail.push({
         type: 'section',
         text: {
           type: 'mrkdwn',
@@ -260,12 +263,23 @@ export function alertsOverviewMessage(
         accessory: button({ text: 'Unmute', actionId: ALERT_ACTION.unmute, value: m.rule }),
       });
   }
-  blocks.push(
+  tail.push(
     section(`*Thresholds*\n${thresholds.map(thresholdText).join('\n')}`),
     context('Change one with `/sms alerts set <rule> <value>` (a number, or `off`). Admins only.'),
   );
+  const lines = open.map((a) => openLine(a, now));
+  const pages = paginate(lines, (line) => [section(line)], {
+    reservedBlocks: tail.length + 2,
+    reservedText: blockTextLength(tail) + 500,
+    maxItems: OPEN_SHOWN,
+  });
+  const shown = pageOf(pages, page);
+  const texts = open.length === 0 ? [':white_check_mark: No open alerts.'] : linesIntoTexts(shown.items);
+  const blocks: Block[] = texts.map((text, i) => section(i === 0 ? `*Open alerts*\n${text}` : text));
+  blocks.push(...pageFooter(shown, { one: 'open alert' }, (n) => code(`/sms alerts${n > 1 ? ` page ${n}` : ''}`)), ...tail);
+  const where = shown.count > 1 ? ` (page ${shown.number} of ${shown.count})` : '';
   return {
-    text: open.length === 0 ? 'No open alerts.' : `${open.length} open alert${open.length === 1 ? '' : 's'}`,
+    text: open.length === 0 ? 'No open alerts.' : `${open.length} open alert${open.length === 1 ? '' : 's'}${where}`,
     blocks,
   };
 }

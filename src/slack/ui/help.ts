@@ -8,7 +8,9 @@ export const HELP_TOPICS = {
       '/sms senderid create',
       'Open the form to register a Sender ID (alphanumeric or one of your numbers) for destination countries.',
     ],
-    ['/sms senderid list', 'Every Sender ID on the Wavix account with its status per country.'],
+    ['/sms senderid create Acme FR GB', 'The same form, filled in with the Sender ID and its countries (ISO codes).'],
+    ['/sms senderid list', 'Every Sender ID on the Wavix account with its status per country, newest first.'],
+    ['/sms senderid list page 2', 'The next page of Sender IDs (40 a page).'],
     ['/sms senderid status Acme', 'One Sender ID, by its text or Wavix id.'],
     [
       '/sms senderid reject Acme FR Brand not registered',
@@ -47,13 +49,17 @@ export const HELP_TOPICS = {
       '/sms relay status',
       'Backlog per destination (PortSIP, Slack), oldest pending, dead letters, last success, and the failing messages with their last error.',
     ],
+    ['/sms relay status page 2', 'The next page of destinations (40 a page).'],
     ['/sms relay replay dead', 'Send every dead delivery again, to the route in force now, with a fresh retry window.'],
     [
       '/sms relay replay 3c7a5a90-…',
       'Send one message again to the current routes, by its Wavix id: where it is still owed at once, or everywhere after asking when it was delivered already.',
     ],
   ],
-  inbox: [['/sms inbox +14155550100', 'The last inbound messages (to one number, or all), with where each was delivered.']],
+  inbox: [
+    ['/sms inbox +14155550100', 'The last inbound messages (to one number, or all), with where each was delivered.'],
+    ['/sms inbox page 2', 'The next page of them, when long texts fill the first.'],
+  ],
   portsip: [
     ['/sms portsip', 'With the PortSIP API configured: its Wavix SMS configurations as routes, each with a button to use it.'],
   ],
@@ -63,6 +69,7 @@ export const HELP_TOPICS = {
   ],
   alerts: [
     ['/sms alerts', 'Open alerts and every alert threshold.'],
+    ['/sms alerts page 2', 'The next page of open alerts (30 a page).'],
     ['/sms alerts set failure_rate 15', 'Change a threshold (a number, or `off` to switch the rule off).'],
   ],
   jobs: [
@@ -92,8 +99,20 @@ export type HelpTopic = keyof typeof HELP_TOPICS;
 
 const isTopic = (topic: string | undefined): topic is HelpTopic => topic !== undefined && topic in HELP_TOPICS;
 
+/** What a topic offers besides commands (buttons), in mrkdwn, after its commands. */
+export const HELP_NOTES: Partial<Record<HelpTopic, string>> = {
+  alerts:
+    'Buttons on each alert: *Acknowledge* (who and when is shown on it; it still resolves by itself), *Snooze 1h* / *Snooze 24h*, *Mute rule* (admins; `/sms alerts` lists muted rules with Unmute), and where they help *Show failing deliveries*, *Retry now*, *Open doctor*.',
+  doctor:
+    'Buttons in the report: a fix where smsops can make one, and *Ignore this number* beside a number’s finding (as `/sms doctor ignore`).',
+};
+
 function linesFor(topic: HelpTopic): string {
-  return HELP_TOPICS[topic].map(([example, what]) => `\`${escapeMrkdwn(example)}\`\n${escapeMrkdwn(what)}`).join('\n');
+  const note = HELP_NOTES[topic];
+  return [
+    ...HELP_TOPICS[topic].map(([example, what]) => `\`${escapeMrkdwn(example)}\`\n${escapeMrkdwn(what)}`),
+    ...(note ? [note] : []),
+  ].join('\n');
 }
 
 export function helpMessage(topic?: string): SlackMessage {

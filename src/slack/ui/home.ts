@@ -5,7 +5,7 @@ import type { NumbersOverview } from '../../core/numbers.js';
 import type { RoutesOverview } from '../../core/routes.js';
 import type { RelayStatus } from '../../relay/operations.js';
 import { ACTION } from '../ids.js';
-import { alertText } from './alerts.js';
+import { alertStateWords, alertText } from './alerts.js';
 import { inboundLine, NUMBERS_PER_PAGE, numbersCommand, webhookLine } from './numbers.js';
 import { linesIntoTexts } from './pages.js';
 import { routeListMessage } from './routes.js';
@@ -42,9 +42,12 @@ function senderIdSummary(record: SenderIdRecord): string {
 
 function alertsSection(open: readonly Alert[]): Block[] {
   if (open.length === 0) return [section('*Alerts*\n:white_check_mark: None open.')];
-  const lines = open
-    .slice(0, HOME_SHOWN.alerts)
-    .map((a) => `• ${a.severity === 'critical' ? ':rotating_light:' : ':warning:'} ${escapeMrkdwn(clip(alertText(a), 250))}`);
+  const lines = open.slice(0, HOME_SHOWN.alerts).map((a) => {
+    const state = alertStateWords(a);
+    return `• ${a.severity === 'critical' ? ':rotating_light:' : ':warning:'} ${escapeMrkdwn(clip(alertText(a), 250))}${
+      state.length > 0 ? ` _(${state.join(', ')})_` : ''
+    }`;
+  });
   return listBlocks(
     `*Alerts* (${open.length} open)`,
     lines,

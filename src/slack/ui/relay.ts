@@ -8,8 +8,9 @@ import type { InboxLine, InboxReading, TextHidden } from '../../relay/inboxReadi
 import type { DestinationStatus, RelayStatus, ReplayResult } from '../../relay/operations.js';
 import type { SchemaWarningSummary } from '../../store/repositories/schemaWarnings.js';
 import { ACTION } from '../ids.js';
-import { blockTextLength, SLACK_BLOCK_TEXT_BUDGET, SLACK_MAX_BLOCKS } from './inboundSms.js';
+import { blockTextLength } from './inboundSms.js';
 import { replyLineBlock } from './inboxReply.js';
+import { pageFooter, pageOf, paginate } from './pages.js';
 import { characterCount, smsTextBlocks } from './smsText.js';
 import {
   type Block,
@@ -138,12 +139,15 @@ function destinationLines(d: DestinationStatus, now: number, showExcerpt: boolea
   return [head, ...lastError, ...d.failing.map((f) => failingLine(f, d, now, showExcerpt))].join('\n');
 }
 
+/** Destinations a page of `/sms relay status` lists at most; the footer names the next page. */
+export const DESTINATIONS_PER_PAGE = 40;
+
 /** `showErrorExcerpt`: the person may change the setup (an admin): they see an excerpt of what destinations answered. */
 export function relayStatusMessage(
   status: RelayStatus,
   now: number,
   warnings?: SchemaWarningSummary,
-  options: { showErrorExcerpt?: boolean } = {},
+  options: { showErrorExcerpt?: boolean; page?: number } = {},
 ): SlackMessage {
   const headline =
     status.pending === 0 && status.dead === 0
@@ -152,9 +156,16 @@ export function relayStatusMessage(
           status.dead > 0 ? ` · :rotating_light: ${status.dead} dead (\`/sms relay replay dead\`)` : ''
         }`;
   const blocks: Block[] = [section(`*Relay*\n${headline}`)];
-  // One section per destination (each within Slack's 3,000 characters), at most 40.
-  for (const d of status.destinations.slice(0, 40))
-    blocks.push(section(destinationLines(d, now, options.showErrorExcerpt === true)));
+  // One section per destination (each within Slack's 3,000 characters), a page of them within Slack's limits.
+  const show = (d: DestinationStatus) => [section(destinationLines(d, now, options.showErrorExcerpt === true))];
+  const pages = paginate(status.destinations, show, {
+    reservedBlocks: 5,
+    reservedText: blockTextLength(blocks) + 1_500,
+    maxItems: DESTINATIONS_PER_PAGE,
+  });
+  const page = pageOf(pages, options.page ?? 1);
+  for (const d of page.items) blocks.push(...show(d));
+  blocks.push(...pageFooter(page, { one: 'destination' }, (n) => code(`/sms relay status${n > 1 ? ` page ${n}` : ''}`)));
   if (status.destinations.length === 0) blocks.push(context('No inbound message has been relayed yet.'));
   if (status.destinations.some((d) => d.failing.length > 0)) {
     blocks.push(
@@ -165,7 +176,8 @@ export function relayStatusMessage(
   }
   const warned = warnings && schemaWarningsLine(warnings);
   if (warned) blocks.push(context(warned));
-  return { text: `Relay: ${status.pending} pending, ${status.dead} dead`, blocks };
+  const where = page.count > 1 ? ` (destinations page ${page.number} of ${page.count})` : '';
+  return { text: `Relay: ${status.pending} pending, ${status.dead} dead${where}`, blocks };
 }
 
 export function replayMessage(result: Extract<ReplayResult, { kind: 'replayed' }>): SlackMessage {
@@ -263,7 +275,7 @@ function inboxCounts(lines: InboxReading['lines']): string {
 const WITHHELD =
   'hidden from you: SMS text is personal data, shown to smsops admins and to the members of the channel it is posted in.';
 
-export function inboxMessage(reading: InboxReading, number?: string): SlackMessage {
+export function inboxMessage(reading: InboxReading, number?: string, pageAsked = 1): SlackMessage {
   const { lines } = reading;
   const shownNumber = number ? escapeMrkdwn(number) : '';
   if (lines.length === 0) {
@@ -279,24 +291,14 @@ export function inboxMessage(reading: InboxReading, number?: string): SlackMessa
     reading.numberIs === 'customer' ? `*Conversation with ${shownNumber}*` : `*Inbox*${number ? ` for ${shownNumber}` : ''}`;
   const hidden = lines.filter((l) => l.hidden).length;
   const blocks: Block[] = [section(`${title}, newest first (↩: replies sent from Slack)`)];
-  // Lines are added while they fit Slack's limits (blocks, characters); any left out are counted, never dropped silently.
-  let listed = 0;
-  for (const line of lines) {
-    const lineOut = line.direction === 'reply' ? [replyLineBlock(line)] : lineBlocks(line);
-    if (
-      blocks.length + lineOut.length > SLACK_MAX_BLOCKS - 5 ||
-      blockTextLength([...blocks, ...lineOut]) > SLACK_BLOCK_TEXT_BUDGET - 1_000
-    )
-      break;
-    blocks.push(...lineOut);
-    listed++;
-  }
-  if (listed < lines.length) {
-    const left = lines.length - listed;
-    blocks.push(
-      context(`${plural(left, 'older message is', 'older messages are')} not listed: Slack limits one message's size.`),
-    );
-  }
+  // Lines are paged within Slack's limits (blocks, characters); the footer counts those on later pages and names the command.
+  const show = (line: InboxReading['lines'][number]) => (line.direction === 'reply' ? [replyLineBlock(line)] : lineBlocks(line));
+  const pages = paginate(lines, show, { reservedBlocks: 6, reservedText: blockTextLength(blocks) + 1_500, maxItems: 50 });
+  const page = pageOf(pages, pageAsked);
+  for (const line of page.items) blocks.push(...show(line));
+  blocks.push(
+    ...pageFooter(page, { one: 'message' }, (n) => code(`/sms inbox${number ? ` ${number}` : ''}${n > 1 ? ` page ${n}` : ''}`)),
+  );
   if (hidden > 0) {
     blocks.push(
       context(

@@ -2,10 +2,12 @@ import type { CountryStatus, SenderIdRecord } from '../../core/model/senderId.js
 import { formatPhoneForPeople } from '../../core/phone.js';
 import { describeExisting } from '../../core/senderIdDuplicates.js';
 import type { RequestedSenderId, SenderIdOverview } from '../../core/senderIds.js';
-import { listInWords } from '../../core/wording.js';
+import { andMore, listInWords } from '../../core/wording.js';
 import { ACTION } from '../ids.js';
+import { blockTextLength } from './inboundSms.js';
+import { linesIntoTexts, pageFooter, pageOf, paginate } from './pages.js';
 import { countryName } from './senderIdForm.js';
-import { type Block, button, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
+import { type Block, button, code, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
 
 const STATUS_ICON: Record<CountryStatus, string> = {
   approved: ':white_check_mark:',
@@ -31,11 +33,14 @@ function countryLines(record: SenderIdRecord): string {
     .join('\n');
 }
 
-function senderIdBlock(record: SenderIdRecord): Block {
+/** A Sender ID in as many sections as its countries need (one usually; Slack takes 3,000 characters a section). */
+function senderIdBlocks(record: SenderIdRecord): Block[] {
   const who = record.requestedBy ? `requested by ${mention(record.requestedBy)}` : 'created in the Wavix portal';
-  return section(
-    `*${senderIdLabel(record)}* · ${record.type} · ${who}\n${countryLines(record)}\n_Wavix id ${escapeMrkdwn(record.wavixId)}_`,
-  );
+  return linesIntoTexts([
+    `*${senderIdLabel(record)}* · ${record.type} · ${who}`,
+    ...countryLines(record).split('\n'),
+    `_Wavix id ${escapeMrkdwn(record.wavixId)}_`,
+  ]).map((text) => section(text));
 }
 
 function staleNote(overview: SenderIdOverview): Block[] {
@@ -48,7 +53,10 @@ function staleNote(overview: SenderIdOverview): Block[] {
     : [];
 }
 
-export function senderIdListMessage(overview: SenderIdOverview): SlackMessage {
+/** Sender IDs a page of `/sms senderid list`: each is one section, so pages stay well inside Slack's 50 blocks. */
+export const SENDER_IDS_PER_PAGE = 40;
+
+export function senderIdListMessage(overview: SenderIdOverview, page = 1): SlackMessage {
   const { records } = overview;
   if (records.length === 0) {
     return {
@@ -63,15 +71,26 @@ export function senderIdListMessage(overview: SenderIdOverview): SlackMessage {
       ],
     };
   }
-  // A message holds at most 50 blocks: the newest 40 are shown, and the rest counted.
-  const shown = records.slice(-40);
+  // Newest first, paged within Slack's limits; every record is on some page and the footer names the next one.
+  const newestFirst = [...records].reverse();
+  const header = [
+    ...staleNote(overview),
+    section(`*${records.length} Sender ID${records.length === 1 ? '' : 's'}*, newest first`),
+  ];
+  const show = senderIdBlocks;
+  const pages = paginate(newestFirst, show, {
+    reservedBlocks: header.length + 1,
+    reservedText: blockTextLength(header) + 400,
+    maxItems: SENDER_IDS_PER_PAGE,
+  });
+  const shown = pageOf(pages, page);
+  const where = shown.count > 1 ? ` (page ${shown.number} of ${shown.count})` : '';
   return {
-    text: `${records.length} Sender ID${records.length === 1 ? '' : 's'}`,
+    text: `${records.length} Sender ID${records.length === 1 ? '' : 's'}${where}`,
     blocks: [
-      ...staleNote(overview),
-      section(`*${records.length} Sender ID${records.length === 1 ? '' : 's'}*`),
-      ...shown.map(senderIdBlock),
-      ...(records.length > shown.length ? [context(`${records.length - shown.length} older ones are not shown.`)] : []),
+      ...header,
+      ...shown.items.flatMap(show),
+      ...pageFooter(shown, { one: 'Sender ID' }, (n) => code(`/sms senderid list${n > 1 ? ` page ${n}` : ''}`)),
     ],
   };
 }
@@ -86,9 +105,29 @@ export function senderIdStatusMessage(query: string, overview: SenderIdOverview)
       ],
     };
   }
+  const header = staleNote(overview);
+  const [fits = []] = paginate(overview.records, senderIdBlocks, {
+    reservedBlocks: header.length + 1,
+    reservedText: blockTextLength(header) + 300,
+    maxItems: SENDER_IDS_PER_PAGE,
+  });
   return {
     text: escapeMrkdwn(`Sender ID ${query}`),
-    blocks: [...staleNote(overview), ...overview.records.slice(0, 40).map(senderIdBlock)],
+    blocks: [
+      ...header,
+      ...fits.flatMap(senderIdBlocks),
+      ...(overview.records.length > fits.length
+        ? [
+            context(
+              andMore(
+                overview.records.length - fits.length,
+                { one: 'matching Sender ID' },
+                '`/sms senderid list` lists them all.',
+              ),
+            ),
+          ]
+        : []),
+    ],
   };
 }
 

@@ -14,7 +14,7 @@ import { code } from '../../ui/text.js';
 export type SmsCommand =
   | { kind: 'help'; topic?: string }
   | { kind: 'senderid.create'; prefill?: SenderIdPrefill }
-  | { kind: 'senderid.list' }
+  | { kind: 'senderid.list'; page?: number }
   | { kind: 'senderid.status'; query: string }
   | { kind: 'senderid.reject'; query: string; country: string; reason: string }
   | { kind: 'number.list'; query?: string; page?: number }
@@ -24,10 +24,10 @@ export type SmsCommand =
   | { kind: 'route.list'; query?: string; page?: number }
   | { kind: 'route.remove'; number: string }
   | { kind: 'audit'; limit: number; page?: number }
-  | { kind: 'relay.status' }
+  | { kind: 'relay.status'; page?: number }
   | { kind: 'relay.replay'; target: string }
-  | { kind: 'inbox'; number?: string }
-  | { kind: 'alerts.list' }
+  | { kind: 'inbox'; number?: string; page?: number }
+  | { kind: 'alerts.list'; page?: number }
   | { kind: 'alerts.set'; rule: string; value: string }
   | { kind: 'jobs.list' }
   | { kind: 'jobs.run'; job: string }
@@ -302,6 +302,20 @@ function numberAndReason(text: string): { number: string; reason: string | null 
   return { problem: parsed.ok ? 'Which number?' : parsed.error.userMessage };
 }
 
+/**
+ * `page N` as the only words after a list command (`/sms alerts page 2`): the page, nothing when no words, null when
+ * the words are something else.
+ */
+function pageOnly(words: readonly string[], topic: string): { page?: number } | ParsedCommand | null {
+  if (words.length === 0) return {};
+  if (words[0]?.toLowerCase() !== 'page') return null;
+  const n = Number(words[1]);
+  if (words.length !== 2 || !Number.isInteger(n) || n < 1)
+    return usage(`${code(words.join(' '))}: give a page number from 1, e.g. \`page 2\`.`, topic);
+  return { page: n };
+}
+const isParsed = (x: { page?: number } | ParsedCommand): x is ParsedCommand => 'ok' in x;
+
 function pageNumber(word: string | undefined): number | null {
   if (word === undefined) return 1;
   const page = Number(word);
@@ -360,13 +374,19 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
     case 'senderid':
     case 'sender-id':
     case 'senderids':
-      if (noun === 'senderids' && verb === undefined) return command({ kind: 'senderid.list' });
+      if (noun === 'senderids' && (verb === undefined || verb === 'page')) {
+        const paged = pageOnly(allWords().slice(1), 'senderid');
+        if (paged) return isParsed(paged) ? paged : command({ kind: 'senderid.list', ...paged });
+      }
       if (verb === 'create' || verb === 'new') {
         // `/sms senderid create Acme FR GB` opens the form filled with what was typed.
         const prefill = parseSenderIdPrefill(unescapeSlack(restAfter(2)));
         return command(prefill ? { kind: 'senderid.create', prefill } : { kind: 'senderid.create' });
       }
-      if (verb === 'list' || verb === 'ls') return command({ kind: 'senderid.list' });
+      if (verb === 'list' || verb === 'ls') {
+        const paged = pageOnly(allWords().slice(2), 'senderid');
+        if (paged) return isParsed(paged) ? paged : command({ kind: 'senderid.list', ...paged });
+      }
       if (verb === 'status' || verb === 'show') {
         const query = unescapeSlack(restAfter(2)).trim();
         if (!query) return usage('Which Sender ID? Give its text or its Wavix id, e.g. `/sms senderid status Acme`.', 'senderid');
@@ -442,18 +462,29 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
     }
 
     case 'relay': {
-      if (verb === undefined || verb === 'status') return command({ kind: 'relay.status' });
+      if (verb === undefined || verb === 'status' || verb === 'page') {
+        const paged = pageOnly(allWords().slice(verb === 'status' ? 2 : 1), 'relay');
+        if (paged) return isParsed(paged) ? paged : command({ kind: 'relay.status', ...paged });
+      }
       if (verb === 'replay') {
         const target = unescapeSlack(restAfter(2)).trim();
         if (!target) return usage('Replay what? A message id (from `/sms inbox`) or `dead`.', 'relay');
         return command({ kind: 'relay.replay', target });
       }
-      return usage(`${code(`relay ${unescapeSlack(verb)}`)} is not a command.`, 'relay');
+      return usage(`${code(`relay ${unescapeSlack(verb ?? '')}`)} is not a command.`, 'relay');
     }
 
     case 'inbox': {
-      const number = unescapeSlack(restAfter(1)).trim();
-      return command(number ? { kind: 'inbox', number } : { kind: 'inbox' });
+      const args = allWords().slice(1).map(unescapeSlack);
+      let page: { page?: number } = {};
+      if (args.length >= 2 && args.at(-2)?.toLowerCase() === 'page') {
+        const paged = pageOnly(args.slice(-2), 'relay');
+        if (paged && isParsed(paged)) return paged;
+        page = paged ?? {};
+        args.splice(-2, 2);
+      }
+      const number = args.join(' ').trim();
+      return command(number ? { kind: 'inbox', number, ...page } : { kind: 'inbox', ...page });
     }
 
     case 'audit': {
@@ -471,7 +502,10 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
 
     case 'alerts':
     case 'alert': {
-      if (verb === undefined || verb === 'list') return command({ kind: 'alerts.list' });
+      if (verb === undefined || verb === 'list' || verb === 'page') {
+        const paged = pageOnly(allWords().slice(verb === 'list' ? 2 : 1), 'alerts');
+        if (paged) return isParsed(paged) ? paged : command({ kind: 'alerts.list', ...paged });
+      }
       if (verb === 'set') {
         const [rule, value, ...extra] = allWords().slice(2).map(unescapeSlack);
         if (!rule || !value || extra.length > 0) {
@@ -479,7 +513,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
         }
         return command({ kind: 'alerts.set', rule, value });
       }
-      return usage(`${code(`alerts ${unescapeSlack(verb)}`)} is not a command.`, 'alerts');
+      return usage(`${code(`alerts ${unescapeSlack(verb ?? '')}`)} is not a command.`, 'alerts');
     }
 
     case 'jobs':

@@ -5,13 +5,14 @@ import { errorMessage } from '../../ui/errors.js';
 import { inboxMessage, relayStatusMessage, replayConfirmMessage, replayMessage } from '../../ui/relay.js';
 import { type Interaction, logFailure } from '../context.js';
 
-export async function relayStatusCommand(interaction: Interaction): Promise<void> {
+export async function relayStatusCommand(interaction: Interaction, page?: number): Promise<void> {
   const { relay, services } = interaction.deps;
   // What destinations answered is a read-back channel for whoever set the route: an excerpt for admins only.
   const admin = await isSmsopsAdmin(services, interaction.actor);
   await interaction.reply(
     relayStatusMessage(relayStatus(relay), relay.now(), recentSchemaWarnings(relay), {
       showErrorExcerpt: admin.ok && admin.value,
+      ...(page !== undefined ? { page } : {}),
     }),
   );
 }
@@ -34,12 +35,12 @@ export async function relayReplayCommand(interaction: Interaction, target: strin
   );
 }
 
-export async function inboxCommand(interaction: Interaction, number: string | undefined): Promise<void> {
+export async function inboxCommand(interaction: Interaction, number: string | undefined, page?: number): Promise<void> {
   const { deps, actor } = interaction;
   const reading = await readInbox(deps.services, deps.relay, actor, number, deps.inboxChannel);
   if (!reading.ok) {
     await interaction.reply(errorMessage(reading.error, 'read the inbox'));
     return;
   }
-  await interaction.reply(inboxMessage(reading.value, number));
+  await interaction.reply(inboxMessage(reading.value, number, page));
 }

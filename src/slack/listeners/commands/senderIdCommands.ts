@@ -71,8 +71,8 @@ function prefilled(
   return notes.length > 0 ? { values, notice: notes.join(' ') } : { values };
 }
 
-export async function listSenderIdsCommand(interaction: Interaction): Promise<void> {
-  await interaction.reply(senderIdListMessage(await syncSenderIds(interaction.deps.services)));
+export async function listSenderIdsCommand(interaction: Interaction, page?: number): Promise<void> {
+  await interaction.reply(senderIdListMessage(await syncSenderIds(interaction.deps.services), page));
 }
 
 export async function senderIdStatusCommand(interaction: Interaction, query: string): Promise<void> {

@@ -25,7 +25,7 @@ type Handlers = {
 const handlers: Handlers = {
   help: (i, c) => i.reply(helpMessage(c.topic)),
   'senderid.create': (i, c, triggerId) => openSenderIdForm(i, triggerId, c.prefill),
-  'senderid.list': (i) => listSenderIdsCommand(i),
+  'senderid.list': (i, c) => listSenderIdsCommand(i, c.page),
   'senderid.status': (i, c) => senderIdStatusCommand(i, c.query),
   'senderid.reject': (i, c) => rejectSenderIdCommand(i, c),
   'number.list': (i, c) => listNumbersCommand(i, c),
@@ -39,10 +39,10 @@ const handlers: Handlers = {
     const page = c.page ?? 1;
     return i.reply(auditMessage(audit.recent(c.limit, (page - 1) * c.limit), { limit: c.limit, page, total: audit.count() }));
   },
-  'relay.status': (i) => relayStatusCommand(i),
+  'relay.status': (i, c) => relayStatusCommand(i, c.page),
   'relay.replay': (i, c) => relayReplayCommand(i, c.target),
-  inbox: (i, c) => inboxCommand(i, c.number),
-  'alerts.list': (i) => alertsListCommand(i),
+  inbox: (i, c) => inboxCommand(i, c.number, c.page),
+  'alerts.list': (i, c) => alertsListCommand(i, c.page),
   'alerts.set': (i, c) => alertsSetCommand(i, c),
   'jobs.list': (i) => jobsListCommand(i),
   'jobs.run': (i, c) => jobsRunCommand(i, c.job),

@@ -9,9 +9,9 @@ import { jobRunMessage, jobsMessage } from '../../ui/jobs.js';
 import { trafficChartTitle, trafficReportMessage } from '../../ui/traffic.js';
 import { type Interaction, logFailure } from '../context.js';
 
-export async function alertsListCommand(interaction: Interaction): Promise<void> {
+export async function alertsListCommand(interaction: Interaction, page?: number): Promise<void> {
   const { alerts, now } = interaction.deps.watch;
-  await interaction.reply(alertsOverviewMessage(alerts.open(), listThresholds(alerts), now(), alerts.mutes()));
+  await interaction.reply(alertsOverviewMessage(alerts.open(), listThresholds(alerts), now(), alerts.mutes(), page));
 }
 
 export async function alertsSetCommand(interaction: Interaction, input: { rule: string; value: string }): Promise<void> {
