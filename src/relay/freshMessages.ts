@@ -2,8 +2,10 @@ import type { InboundMessage } from '../core/model/inboundMessage.js';
 
 /**
  * The messages stored last, as stored, so that their deliveries are sent without reading each one back from SQLite.
- * Only committed messages are put here (a rolled-back insert's id is given to the next message). Bounded by count and
- * by body bytes, oldest out first: a delivery whose message is no longer here reads it from the database as before.
+ * Only committed messages are put here (a rolled-back insert's id is given to the next message). A put always replaces
+ * what was kept under its id: SQLite gives a deleted newest row's id (retention) to the next message, and the message
+ * committed last under an id is the one its deliveries mean. Bounded by count and by body bytes, oldest out first: a
+ * delivery whose message is no longer here reads it from the database as before.
  */
 export interface FreshMessages {
   put(message: InboundMessage): void;
@@ -15,7 +17,12 @@ export function createFreshMessages(limits: { count: number; bytes: number } = {
   let bytes = 0;
   return {
     put: (message) => {
-      if (message.rawBody.length > limits.bytes || messages.has(message.id)) return;
+      const kept = messages.get(message.id);
+      if (kept) {
+        messages.delete(message.id);
+        bytes -= kept.rawBody.length;
+      }
+      if (message.rawBody.length > limits.bytes) return;
       messages.set(message.id, message);
       bytes += message.rawBody.length;
       for (const [id, oldest] of messages) {

@@ -29,4 +29,17 @@ describe('fresh messages (handed to the relay workers without reading them back)
     expect(fresh.get(6)).toBeUndefined();
     expect(fresh.get(5)?.rawBody.length).toBe(850);
   });
+
+  it('holds the message committed last under an id: SQLite gives a deleted newest row id to the next message', () => {
+    const fresh = createFreshMessages({ count: 3, bytes: 1_000 });
+    fresh.put({ ...message(7, 100), wavixMessageId: 'deleted-by-retention' });
+    fresh.put({ ...message(7, 100), wavixMessageId: 'the-new-one' });
+    expect(fresh.get(7)?.wavixMessageId).toBe('the-new-one');
+    // A newer message too large to keep still drops the older one it replaces: the worker then reads the row.
+    fresh.put({ ...message(7, 1_001), wavixMessageId: 'too-large' });
+    expect(fresh.get(7)).toBeUndefined();
+    // The budget counts the replaced body once.
+    for (const id of [8, 9]) fresh.put(message(id, 450));
+    expect(fresh.get(8)?.id).toBe(8);
+  });
 });
