@@ -317,7 +317,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
    */
   const readMessage = (delivery: Delivery): { message: InboundMessage | undefined; unreadable: boolean } => {
     try {
-      const fresh = delivery.attempts === 0 ? options.justStored?.(delivery.inboundMessageId) : undefined;
+      // Only a delivery never tried takes the copy: a replay or a move sets attempts back to 0 but has tried before,
+      // and its row may have changed (or been damaged) since the message was stored.
+      const neverTried = delivery.attempts === 0 && delivery.lastAttemptAt === null;
+      const fresh = neverTried ? options.justStored?.(delivery.inboundMessageId) : undefined;
       return { message: fresh ?? options.inbound.get(delivery.inboundMessageId), unreadable: false };
     } catch (error) {
       if (isTransientStoreError(error)) throw error;

@@ -31,7 +31,7 @@ const post = (raw: string) =>
     body: raw,
   });
 
-describe('acceptance: a message whose id was used by a deleted message', () => {
+describe('a message whose id was used by a deleted message', () => {
   it('is relayed with its own content, not the deleted message it shares an id with', async () => {
     sink = await startWebhookSink();
     t = await startSmsopsUnderTest({
