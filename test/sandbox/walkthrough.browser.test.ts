@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALERT_ACTION, DOCTOR_ACTION, SENDER_ID_BLOCK } from '../../src/slack/ids.js';
 import { waitUntil } from '../helpers/waitUntil.js';
@@ -34,6 +34,8 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox walk-through in Chrom
     step += 1;
     await page.screenshot({ path: `${SHOTS}${String(step).padStart(2, '0')}-${name}.png` });
   };
+  /** A long post scrolled so that its first lines show (scrollIntoViewIfNeeded would show its middle). */
+  const showTop = (post: Locator) => post.evaluate((node) => node.scrollIntoView({ block: 'start' }));
   const command = async (text: string) => {
     await page.getByTestId('command-input').fill(text);
     await page.getByTestId('command-input').press('Enter');
@@ -214,7 +216,7 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox walk-through in Chrom
     const report = page.locator('[data-kind="reply"]', { has: page.locator(ignoreButton), hasText: 'SMS doctor' }).last();
     await report.waitFor(WAIT);
     expect(await report.textContent()).not.toMatch(/:[a-z_]+:/);
-    await report.locator(ignoreButton).first().scrollIntoViewIfNeeded();
+    await showTop(report);
     await shot('doctor');
     await report.locator(ignoreButton).first().click();
     // The report is drawn again, saying which number is ignored now and counting it apart.
@@ -225,7 +227,7 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox walk-through in Chrom
     expect(refreshedText).not.toMatch(/:[a-z_]+:/);
     const number = /([+][0-9 ]+[0-9]) is now ignored by doctor/.exec(refreshedText)?.[1];
     expect(number).toBeDefined();
-    await refreshed.scrollIntoViewIfNeeded();
+    await showTop(refreshed);
     await shot('doctor-number-ignored');
     await command('/sms doctor ignored');
     const list = page.locator('[data-kind="reply"]', { hasText: 'Ignored by doctor: 1 number' });
