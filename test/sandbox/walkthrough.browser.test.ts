@@ -124,6 +124,8 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox walk-through in Chrom
     await page.getByTestId('sms-send').click();
     const post = inChannel(page, 'sms-inbox', 'notbold');
     await post.waitFor(WAIT);
+    // The post follows the relay: "PortSIP sending…" until the stand-in PBX took it.
+    await post.filter({ hasText: 'PortSIP ✓' }).waitFor(WAIT);
     await shot('inbound-literal');
     // The sender's words are in their own box, taken literally: no bold, italic, strike, code or emoji drawn from them.
     const smsBox = post.locator('pre.rich-text-preformatted');
