@@ -20,6 +20,8 @@ export interface FeedItem {
   /** Slack's message ts (a stand-in one for replies), so buttons and edits can name the message. */
   ts: string | null;
   threadTs: string | null;
+  /** A thread reply Slack also shows in the channel (`reply_broadcast`). */
+  broadcast?: boolean;
   text: string;
   /** command only: who typed it, when the console acts as someone other than "you". */
   by?: string;
@@ -184,6 +186,7 @@ export function createConsoleFeed(options: { responseUrlBase: string; now?: () =
           channel: str(args.channel),
           ts: str(result.ts),
           threadTs: str(args.thread_ts),
+          ...(args.thread_ts && String(args.reply_broadcast) === 'true' ? { broadcast: true } : {}),
           text: str(args.text) ?? '',
           blocks: blocksOf(args.blocks),
         });

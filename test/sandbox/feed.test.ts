@@ -56,4 +56,20 @@ describe('console feed', () => {
     feed.record({ kind: 'call', call: call('chat.update', { channel: 'C9', ts: '5.5', text: 'Resolved' }, {}) });
     expect(feed.snapshot().items).toEqual([expect.objectContaining({ channel: 'C9', text: 'Resolved', edited: true })]);
   });
+
+  it('marks a thread reply also sent to the channel (reply_broadcast, form-encoded as "true") so the console shows it there too', () => {
+    const feed = createConsoleFeed({ responseUrlBase: BASE });
+    const post = (args: Record<string, unknown>, ts: string) =>
+      feed.record({ kind: 'call', call: call('chat.postMessage', { channel: 'C1', text: 'x', ...args }, { ts }) });
+    post({}, '1.1');
+    post({ thread_ts: '1.1', reply_broadcast: 'true' }, '1.2');
+    post({ thread_ts: '1.1' }, '1.3');
+    post({ reply_broadcast: true }, '1.4');
+    expect(feed.snapshot().items.map((item) => [item.ts, item.threadTs, item.broadcast ?? false])).toEqual([
+      ['1.1', null, false],
+      ['1.2', '1.1', true],
+      ['1.3', '1.1', false],
+      ['1.4', null, false],
+    ]);
+  });
 });

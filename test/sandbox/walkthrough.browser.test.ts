@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SENDER_ID_BLOCK } from '../../src/slack/ids.js';
+import { ALERT_ACTION, DOCTOR_ACTION, SENDER_ID_BLOCK } from '../../src/slack/ids.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 import { type SandboxUnderTest, startSandboxUnderTest } from './sandboxUnderTest.js';
 
@@ -34,6 +34,8 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox walk-through in Chrom
     step += 1;
     await page.screenshot({ path: `${SHOTS}${String(step).padStart(2, '0')}-${name}.png` });
   };
+  /** A long post scrolled so that its first lines show (scrollIntoViewIfNeeded would show its middle). */
+  const showTop = (post: Locator) => post.evaluate((node) => node.scrollIntoView({ block: 'start' }));
   const command = async (text: string) => {
     await page.getByTestId('command-input').fill(text);
     await page.getByTestId('command-input').press('Enter');
@@ -41,6 +43,8 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox walk-through in Chrom
 
   beforeAll(async () => {
     if (!HAS_CHROMIUM) throw new Error(`Chromium is missing at ${CHROMIUM}: run \`npm run setup:browser\``);
+    // Afresh: a screenshot left by an earlier run with other steps would be taken for this one's.
+    rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -100,7 +104,14 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox walk-through in Chrom
 
   it('4. approve one and reject the other from the emulator panel', async () => {
     await page.getByTestId('pending-sender-id').filter({ hasText: 'Acme' }).locator('button[data-verdict="approve"]').click();
-    await inChannel(page, 'smsops-alerts', 'Approved in France (FR)').waitFor(WAIT);
+    // The approval answers the request in its announcement's thread, and is also sent to the channel (reply_broadcast).
+    const request = page.locator('#feed > [data-kind="message"][data-channel="smsops-alerts"]', {
+      hasText: 'Sender ID Acme (alphanumeric) requested',
+    });
+    await request.locator('.thread [data-kind="message"]', { hasText: 'Approved in France (FR)' }).waitFor(WAIT);
+    await page
+      .locator('#feed > [data-broadcast="true"][data-channel="smsops-alerts"]', { hasText: 'Approved in France (FR)' })
+      .waitFor(WAIT);
     await page.getByTestId('pending-sender-id').filter({ hasText: 'Globex' }).locator('button[data-verdict="reject"]').click();
     await inChannel(page, 'smsops-alerts', 'Sender ID Globex was rejected in United Arab Emirates (AE)').waitFor(WAIT);
     await page.getByText('No Sender ID waits for a carrier review.').waitFor(WAIT);
@@ -113,9 +124,14 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox walk-through in Chrom
     await page.getByTestId('sms-send').click();
     const post = inChannel(page, 'sms-inbox', 'notbold');
     await post.waitFor(WAIT);
+    // The post follows the relay: "PortSIP sending…" until the stand-in PBX took it.
+    await post.filter({ hasText: 'PortSIP ✓' }).waitFor(WAIT);
     await shot('inbound-literal');
-    expect(await post.locator('b, i, s').count()).toBe(0);
-    expect(await post.textContent()).toContain(text);
+    // The sender's words are in their own box, taken literally: no bold, italic, strike, code or emoji drawn from them.
+    const smsBox = post.locator('pre.rich-text-preformatted');
+    expect(await smsBox.count()).toBe(1);
+    expect(await smsBox.textContent()).toBe(text);
+    expect(await smsBox.locator('b, i, s, code, .emoji, img').count()).toBe(0);
   });
 
   it('6. send 50 outbound with 10% failing; /sms traffic counts them and draws its chart', async () => {
@@ -170,7 +186,56 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox walk-through in Chrom
     await shot('portsip-list-capped');
   });
 
-  // Next steps (added when the alert and doctor work is merged): an alert acknowledged and snoozed; doctor with an
-  // ignored number. Traffic with failures is already there (step 6): `/sms jobs run traffic-watch` raises the
-  // failure-rate alert from it.
+  it('9. an alert from the failures of step 6 is acknowledged, then snoozed, with its buttons', async () => {
+    // Step 6 left 5 failures in 50 (10%): under the default 20% threshold, so the admin lowers it and runs the watch.
+    await command('/sms alerts set failure_rate 5');
+    await page.locator('[data-kind="reply"]', { hasText: 'failure_rate is now 5 %' }).waitFor(WAIT);
+    await command('/sms jobs run traffic-watch');
+    const alert = page.locator('#feed > [data-kind="message"][data-channel="smsops-alerts"]', {
+      has: page.locator(`button[data-action-id="${ALERT_ACTION.acknowledge}"]`),
+      hasText: /10 % of SMS from .* failed in the last hour \(5 of 50\)/,
+    });
+    await alert.waitFor(WAIT);
+    expect(await alert.textContent()).not.toMatch(/:[a-z_]+:/);
+    await alert.scrollIntoViewIfNeeded();
+    await shot('alert-fired');
+    await alert.locator(`button[data-action-id="${ALERT_ACTION.acknowledge}"]`).click();
+    const acknowledged = page.locator('#feed > [data-kind="message"][data-channel="smsops-alerts"]', {
+      hasText: 'Acknowledged by',
+    });
+    await acknowledged.waitFor(WAIT);
+    await acknowledged.locator(`button[data-action-id="${ALERT_ACTION.snooze1h}"]`).click();
+    const snoozed = acknowledged.filter({ hasText: 'Snoozed by' });
+    await snoozed.waitFor(WAIT);
+    expect(await snoozed.textContent()).toMatch(/Snoozed by @?you until/);
+    await snoozed.scrollIntoViewIfNeeded();
+    await shot('alert-acknowledged-and-snoozed');
+  });
+
+  it('10. doctor: a number is ignored from its finding, and the report says so', async () => {
+    await command('/sms doctor');
+    const ignoreButton = `button[data-action-id="${DOCTOR_ACTION.ignoreNumber}"]`;
+    const report = page.locator('[data-kind="reply"]', { has: page.locator(ignoreButton), hasText: 'SMS doctor' }).last();
+    await report.waitFor(WAIT);
+    expect(await report.textContent()).not.toMatch(/:[a-z_]+:/);
+    await showTop(report);
+    await shot('doctor');
+    await report.locator(ignoreButton).first().click();
+    // The report is drawn again, saying which number is ignored now and counting it apart.
+    const refreshed = page.locator('[data-kind="reply"]', { hasText: /is now ignored by doctor/ }).last();
+    await refreshed.waitFor(WAIT);
+    const refreshedText = (await refreshed.textContent()) ?? '';
+    expect(refreshedText).toContain('1 number ignored');
+    expect(refreshedText).not.toMatch(/:[a-z_]+:/);
+    const number = /([+][0-9 ]+[0-9]) is now ignored by doctor/.exec(refreshedText)?.[1];
+    expect(number).toBeDefined();
+    await showTop(refreshed);
+    await shot('doctor-number-ignored');
+    await command('/sms doctor ignored');
+    const list = page.locator('[data-kind="reply"]', { hasText: 'Ignored by doctor: 1 number' });
+    await list.waitFor(WAIT);
+    expect(await list.textContent()).toContain(`${number}: ignored by @you`);
+    await list.scrollIntoViewIfNeeded();
+    await shot('doctor-ignored-list');
+  });
 });

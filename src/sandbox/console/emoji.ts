@@ -41,6 +41,10 @@ export const EMOJI: Readonly<Record<string, string>> = {
   link: '🔗',
   lock: '🔒',
   speech_balloon: '💬',
+  mute: '🔇',
+  loud_sound: '🔊',
+  alarm_clock: '⏰',
+  scissors: '✂️',
 };
 
 /** Every `:name:` the table knows, replaced by its emoji; others left as they are. */

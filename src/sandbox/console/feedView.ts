@@ -57,7 +57,8 @@ function replyForm(item: FeedItem): HTMLElement {
   return form;
 }
 
-function renderItem(item: FeedItem, replies: FeedItem[]): HTMLElement {
+/** `channelCopy`: a broadcast thread reply drawn again in the channel, as Slack shows "replied to a thread". */
+function renderItem(item: FeedItem, replies: FeedItem[], channelCopy = false): HTMLElement {
   const send = (action: ActionRequest) => api(`items/${item.id}/actions`, action);
   if (item.kind === 'note') {
     return el('div', {
@@ -75,6 +76,7 @@ function renderItem(item: FeedItem, replies: FeedItem[]): HTMLElement {
     el('span', { class: 'where', text: channelLabel(item.channel) }),
     el('span', { text: clock(item.at) }),
     item.kind === 'reply' ? el('span', { class: 'only-you', text: 'Only visible to you' }) : null,
+    channelCopy ? el('span', { class: 'only-you', text: 'replied to a thread' }) : null,
   );
   let body: HTMLElement;
   if (fromYou) body = el('div', { class: 'body', text: item.text });
@@ -99,6 +101,7 @@ function renderItem(item: FeedItem, replies: FeedItem[]): HTMLElement {
       'data-kind': item.kind,
       'data-channel': item.channel ? (names.channels[item.channel] ?? item.channel) : undefined,
       'data-item-id': item.id,
+      'data-broadcast': channelCopy ? 'true' : undefined,
     },
     el('div', { class: 'avatar', text: fromYou ? 'Y' : 'S', 'aria-hidden': 'true' }),
     content,
@@ -115,11 +118,15 @@ export function renderFeed(items: FeedItem[]): void {
   for (const item of items) {
     const parent = item.threadTs ? parents.get(`${item.channel} ${item.threadTs}`) : undefined;
     if (parent) replies.set(parent.id, [...(replies.get(parent.id) ?? []), item]);
-    else top.push(item);
+    if (!parent || item.broadcast) top.push(item);
   }
   feed.replaceChildren(
     ...(top.length === 0 ? [el('p', { class: 'empty', html: 'Type <code>/sms help</code> below to begin.' })] : []),
-    ...top.map((item) => renderItem(item, replies.get(item.id) ?? [])),
+    ...top.map((item) =>
+      item.threadTs && item.broadcast && parents.has(`${item.channel} ${item.threadTs}`)
+        ? renderItem(item, [], true)
+        : renderItem(item, replies.get(item.id) ?? []),
+    ),
   );
   if (nearBottom) feed.scrollTop = feed.scrollHeight;
 }

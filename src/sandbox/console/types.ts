@@ -69,6 +69,8 @@ export interface FeedItem {
   channel: string | null;
   ts: string | null;
   threadTs: string | null;
+  /** A thread reply also shown in the channel (`reply_broadcast`), as Slack does. */
+  broadcast?: boolean;
   text: string;
   /** command only: who typed it when not "you". */
   by?: string;
