@@ -51,8 +51,19 @@ async function runGroup(group: CheckGroup, ctx: Omit<DoctorContext, 'signal'>, t
 }
 
 /** Runs every check concurrently, each group under its own time limit; a thrown or hung check is a failure, never a crash. */
-export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
+export async function runDoctor(given: DoctorDeps): Promise<DoctorReport> {
   let numbers: Promise<Result<NumbersOverview>> | undefined;
+  // Slack is asked about each channel once per run, though two checks (relay, channels) name it.
+  const channels = new Map<string, ReturnType<DoctorDeps['channelMembership']>>();
+  const channelMembership = (channel: string) => {
+    let seen = channels.get(channel);
+    if (!seen) {
+      seen = given.channelMembership(channel);
+      channels.set(channel, seen);
+    }
+    return seen;
+  };
+  const deps: DoctorDeps = { ...given, channelMembership };
   const ctx = { deps, numbers: () => (numbers ??= listNumbers(deps.services)) };
   const results = await Promise.all(GROUPS.map((group) => runGroup(group, ctx, deps.timeoutMs ?? 5_000)));
   const ignored = [...(deps.ignoredNumbers ?? [])];

@@ -512,7 +512,10 @@ describe('each broken link', () => {
       title: `Slack channel #sms-us (route +1 415 555 0100)`,
       reason: expect.stringContaining('The bot is not a member'),
     });
-    // Asked with the bot token, once per channel.
+    // The relay checks name a channel as people know it, its id only where Slack cannot say its name.
+    expect(check(report, `relay:slack:${US_CHANNEL}`).title).toBe('Relay to Slack channel of route +1 415 555 0100 #sms-us');
+    expect(check(report, `relay:slack:${INBOX}`).title).toBe(`Relay to Slack inbox channel ${INBOX}`);
+    // Asked with the bot token, once per channel (the relay and channel checks share the answer).
     expect(
       fakeSlack
         .callsTo('conversations.info')

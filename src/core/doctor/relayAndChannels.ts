@@ -64,8 +64,17 @@ export const relayGroup: CheckGroup = {
     if (activity.size === 0) {
       return [{ id: 'relay', title: 'Relay deliveries', status: 'skipped', reason: 'No destination to relay to is configured.' }];
     }
-    return [...activity.values()].map((a, index): DoctorCheck => {
-      const shownDestination = a.kind === 'portsip' ? shown(a.destination) : a.destination;
+    // A channel is named as people know it (#sms-inbox); its id only when Slack cannot say its name.
+    const channelShown = async (channel: string): Promise<string> => {
+      try {
+        const seen = await deps.channelMembership(channel);
+        return seen.ok && seen.name ? `#${seen.name}` : channel;
+      } catch {
+        return channel;
+      }
+    };
+    const checks = [...activity.values()].map(async (a, index): Promise<DoctorCheck> => {
+      const shownDestination = a.kind === 'portsip' ? shown(a.destination) : await channelShown(a.destination);
       const base = {
         id: `relay:${a.kind}:${a.kind === 'slack' ? a.destination : index}`,
         title: `Relay to ${a.label} ${shownDestination}`,
@@ -93,6 +102,7 @@ export const relayGroup: CheckGroup = {
       }
       return { ...base, status: dead ? 'warning' : 'ok', reason: `No message for it in the last 24 h (${lastPart}).${dead}` };
     });
+    return Promise.all(checks);
   },
 };
 
