@@ -79,3 +79,18 @@ describe('acc15 defects, relayed SMS', () => {
     expect(stored).toBe(shown[0]);
   });
 });
+
+describe('acc15 defects, doctor ignore reasons', () => {
+  it('DEFECT acc15-5: a reason cut at 200 characters is not cut inside an emoji (no lone surrogate stored, no U+FFFD shown)', async () => {
+    t = await startSmsopsUnderTest();
+    // 'x' then emoji: the 200th UTF-16 unit is the first half of an emoji.
+    const reason = `x${'😀'.repeat(150)}`;
+    await runCommand(t, `doctor ignore +12025550143 ${reason}`, { userId: ADMIN });
+    const { body } = await runCommand(t, 'doctor ignored', { userId: ADMIN });
+    const shown = formattedTexts(body.blocks).join('\n');
+    expect(shown).toContain('x😀😀');
+    expect(shown).not.toContain('\uFFFD');
+    const stored = String(t.db.prepare('SELECT reason FROM doctor_ignored_numbers').pluck().get());
+    expect(stored).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|\uFFFD/);
+  });
+});
