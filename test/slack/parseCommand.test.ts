@@ -251,7 +251,14 @@ describe('parseSmsCommand, route set: the URL ends where PortSIP’s path patter
       const result = parseSmsCommand(`numbers page ${word}`);
       expect(result.ok, `numbers page ${word} -> ${JSON.stringify(result)}`).toBe(false);
     }
-    for (const text of ['routes page 0x10', 'senderids page 1e3', 'relay page 0b11', 'doctor all 1e2', 'doctor ignored 0x2', 'audit page 1e1'])
+    for (const text of [
+      'routes page 0x10',
+      'senderids page 1e3',
+      'relay page 0b11',
+      'doctor all 1e2',
+      'doctor ignored 0x2',
+      'audit page 1e1',
+    ])
       expect(parseSmsCommand(text).ok, text).toBe(false);
     expect(parseSmsCommand('numbers page 12')).toEqual({ ok: true, command: { kind: 'number.list', page: 12 } });
     expect(parseSmsCommand('doctor all 007')).toEqual({ ok: true, command: { kind: 'doctor.all', page: 7 } });
