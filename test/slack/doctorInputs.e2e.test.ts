@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DOCTOR_ACTION } from '../../src/slack/ids.js';
 import { formattedTexts } from '../helpers/slackText.js';
-import { ADMIN, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { ADMIN, readable, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 
 let t: SmsopsUnderTest | undefined;
 afterEach(async () => {
@@ -20,5 +21,18 @@ describe('/sms doctor ignore: the reason', () => {
     expect(shown).not.toContain('\uFFFD');
     const stored = String(t.db.prepare('SELECT reason FROM doctor_ignored_numbers').pluck().get());
     expect(stored).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|\uFFFD/);
+  });
+});
+
+describe('/sms doctor report buttons', () => {
+  it('answer a button that lost its value instead of doing nothing', async () => {
+    t = await startSmsopsUnderTest();
+    for (const actionId of [DOCTOR_ACTION.ignoreNumber, DOCTOR_ACTION.fixEnableInbound, DOCTOR_ACTION.fixPointWebhook]) {
+      const before = t.fakeSlack.responses.length;
+      const response = await t.slack.blockAction({ actionId, value: '', userId: ADMIN });
+      expect(response.status).toBe(200);
+      const all = await t.fakeSlack.waitForResponses(before + 1);
+      expect(readable(all[before]?.body), actionId).toContain('This button is damaged');
+    }
   });
 });
