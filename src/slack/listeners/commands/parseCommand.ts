@@ -224,14 +224,14 @@ function parseRouteSet(escaped: string): ParsedCommand {
       channel = wordsOf(after, 2).length === 1 ? channelRef(after) : null;
       if (!channel) {
         return usage(
-          `After the URL only a channel may follow (pick it from Slack’s list as you type \`#\`, or give its ID); ${code(maskUrl(after.slice(0, 80)))} is not one, and it is not part of a PortSIP URL (…/<name>/<id>).`,
+          `After the URL only a channel may follow (pick it from Slack’s list as you type \`#\`, or give its ID); ${code(maskUrl(after.slice(0, 80)))} is not one, and it is not part of a PortSIP URL (…/&lt;name&gt;/&lt;id&gt;).`,
           'route',
         );
       }
     }
     const last = lastWord(number);
     if (last && !last.alone && channelRef(last.text)) {
-      return usage('Put the channel after the URL: `/sms route set <number> <URL> #channel`.', 'route');
+      return usage('Put the channel after the URL: `/sms route set &lt;number&gt; &lt;URL&gt; #channel`.', 'route');
     }
   } else {
     const last = lastWord(text);
@@ -348,13 +348,13 @@ function parseDoctor(verb: string | undefined, escapedRest: string): ParsedComma
     }
     case 'ignore': {
       const parsed = numberAndReason(rest);
-      if ('problem' in parsed) return usage(`${parsed.problem} Usage: \`/sms doctor ignore <number> [reason]\`.`, 'doctor');
+      if ('problem' in parsed) return usage(`${parsed.problem} Usage: \`/sms doctor ignore &lt;number&gt; [reason]\`.`, 'doctor');
       return command({ kind: 'doctor.ignore', number: parsed.number, reason: parsed.reason });
     }
     case 'unignore': {
       const parsed = numberAndReason(rest);
-      if ('problem' in parsed) return usage(`${parsed.problem} Usage: \`/sms doctor unignore <number>\`.`, 'doctor');
-      if (parsed.reason) return usage('Give only the number: `/sms doctor unignore <number>`.', 'doctor');
+      if ('problem' in parsed) return usage(`${parsed.problem} Usage: \`/sms doctor unignore &lt;number&gt;\`.`, 'doctor');
+      if (parsed.reason) return usage('Give only the number: `/sms doctor unignore &lt;number&gt;`.', 'doctor');
       return command({ kind: 'doctor.unignore', number: parsed.number });
     }
     default:
