@@ -84,7 +84,10 @@ export function searchNumbers(numbers: readonly PhoneNumber[], query: string, li
   const matches = numbers.filter((n) => {
     if (typed === '') return true;
     if (/[A-Za-z]/.test(typed)) return n.country === words || n.display.toUpperCase().includes(words);
-    return digits === '' || n.e164.includes(digits);
+    // Only the signs a number is written with (`+`, `(`) is the start of a number; anything else without a digit
+    // (`%`, `.*`, an emoji) names no number.
+    if (digits === '') return /^[+\s().\-/]*$/.test(typed);
+    return n.e164.includes(digits);
   });
   return { numbers: matches.slice(0, limit), more: Math.max(0, matches.length - limit) };
 }

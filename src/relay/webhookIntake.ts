@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
+import { wellFormed } from '../core/text.js';
 import { AppError, err, ok, type Result } from '../errors.js';
 import {
   deliveryReportIntakeSchema,
@@ -195,7 +196,9 @@ export function readInboundMessage(body: Buffer): Intake<InboundFields> {
       // message_type is not in the current description: a media list decides (as Wavix says of sending), and an
       // explicit "mms" is believed.
       messageType: message.message_type === 'mms' || (media !== null && media.length > 0) ? 'mms' : 'sms',
-      text,
+      // Made well-formed once, here, for what smsops stores and shows (SQLite would read a lone surrogate back as
+      // three U+FFFD); the raw body relayed to PortSIP keeps the bytes as they came.
+      text: wellFormed(text),
       media,
       receivedAtText: message.received_at,
       receivedAt,

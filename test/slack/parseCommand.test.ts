@@ -245,4 +245,35 @@ describe('parseSmsCommand, route set: the URL ends where PortSIP’s path patter
     expect(long).toMatchObject({ channel: { name: 'x' } });
     expect((long as { url: string }).url.endsWith(`/${UUID}`)).toBe(true);
   });
+
+  it('takes a page only in plain decimal digits, the same in every paged command', () => {
+    for (const word of ['0x10', '1e9', '1e308', '0b11', '2.0e1']) {
+      const result = parseSmsCommand(`numbers page ${word}`);
+      expect(result.ok, `numbers page ${word} -> ${JSON.stringify(result)}`).toBe(false);
+    }
+    for (const text of [
+      'routes page 0x10',
+      'senderids page 1e3',
+      'relay page 0b11',
+      'doctor all 1e2',
+      'doctor ignored 0x2',
+      'audit page 1e1',
+    ])
+      expect(parseSmsCommand(text).ok, text).toBe(false);
+    expect(parseSmsCommand('numbers page 12')).toEqual({ ok: true, command: { kind: 'number.list', page: 12 } });
+    expect(parseSmsCommand('doctor all 007')).toEqual({ ok: true, command: { kind: 'doctor.all', page: 7 } });
+  });
+
+  it('quotes what was typed in a problem escaped, so it cannot ping or link', () => {
+    for (const text of [
+      'doctor ignore <!channel> <@U0EVIL>',
+      'doctor unignore &lt;!here&gt;',
+      'route set +14155550100 https://pbx.example.com/emc/x/y <!channel> z',
+    ]) {
+      const result = parseSmsCommand(text);
+      expect(result.ok, text).toBe(false);
+      // No raw `<` at all: a `<number>` placeholder would be read by Slack as a link or a mention too.
+      if (!result.ok) expect(result.problem, text).not.toContain('<');
+    }
+  });
 });

@@ -67,6 +67,24 @@ describe('the numeric Sender ID’s number select', () => {
     expect(values((await suggest('ca')).json.options)).toEqual(['+16135550123']);
   });
 
+  it('matches nothing for a search without digits or a country, and answers no options (logged) when Wavix cannot be read', async () => {
+    for (const query of ['😀', '%', '.*', '*']) {
+      const found = await suggest(query);
+      expect(found.json.option_groups, query).toBeUndefined();
+      expect(found.json.options, query).toEqual([]);
+    }
+    expect(values((await suggest('+')).json.options).length).toBeGreaterThan(0);
+
+    // A fresh smsops: the numbers read above are kept for a minute.
+    await t.stop();
+    t = await startSmsopsUnderTest();
+    t.emulator.injectFault({ path: '/v1/numbers', status: 401, body: { success: false, message: 'Unauthorized' } });
+    const failed = await suggest('');
+    expect(failed.status).toBe(200);
+    expect(failed.json).toEqual({ options: [] });
+    expect(t.logs.some((line) => line.includes('"level":"warn"') && line.includes('Wavix could not be read'))).toBe(true);
+  });
+
   it('creates the Sender ID with the number chosen from the search', async () => {
     const response = await t.slack.viewSubmission({
       callbackId: CALLBACK.senderIdCreate,

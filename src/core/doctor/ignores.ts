@@ -3,6 +3,7 @@ import { performChange } from '../access.js';
 import { parsePhoneNumber } from '../phone.js';
 import type { DoctorIgnoresRepository, IgnoredNumber } from '../ports/doctorIgnores.js';
 import type { Actor, SetupServices } from '../services.js';
+import { graphemePrefix, wellFormed } from '../text.js';
 
 /**
  * `/sms doctor ignore|unignore`: a number whose findings doctor should stop counting (a voice DID, a number being
@@ -24,7 +25,8 @@ export async function ignoreNumber(
   const phone = parsePhoneNumber(input.number);
   if (!phone.ok) return err(phone.error);
   const e164 = phone.value.e164;
-  const reason = input.reason?.trim().slice(0, MAX_IGNORE_REASON) || null;
+  // Cut between graphemes: half an emoji would be stored as U+FFFD (or refused by Slack's client).
+  const reason = graphemePrefix(wellFormed(input.reason?.trim() ?? ''), MAX_IGNORE_REASON).kept || null;
   return performChange(deps.services, actor, { action: 'doctor.ignore', target: e164, params: { reason } }, async () => {
     const already = deps.ignores.get(e164) !== undefined;
     return ok({ entry: deps.ignores.ignore({ number: e164, reason, by: actor.userId }), already });

@@ -19,6 +19,9 @@ export function encodeMetadata(metadata: SenderIdFormMetadata): string {
   return JSON.stringify(metadata);
 }
 
+/** The Sender ID field takes a few characters past the limit, so the check on submit says what is wrong. */
+const VALUE_MAX_LENGTH = ALPHANUMERIC_MAX_LENGTH + 4;
+
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
 export const countryName = (code: string): string => regionNames.of(code) ?? code;
 
@@ -148,8 +151,11 @@ export function senderIdFormView(input: SenderIdFormInput): ModalView {
         type: 'plain_text_input',
         action_id: SENDER_ID_ACTION.value,
         placeholder: plain(type === 'numeric' ? '+44 7400 123456' : 'e.g. Acme'),
-        ...(type === 'alphanumeric' ? { max_length: ALPHANUMERIC_MAX_LENGTH + 4 } : {}),
-        ...(values.value ? { initial_value: values.value } : {}),
+        ...(type === 'alphanumeric' ? { max_length: VALUE_MAX_LENGTH } : {}),
+        // Slack refuses the whole view when an initial value is longer than the field's max_length.
+        ...(values.value && (type !== 'alphanumeric' || values.value.length <= VALUE_MAX_LENGTH)
+          ? { initial_value: values.value }
+          : {}),
       },
     });
   }

@@ -1,5 +1,8 @@
 import type { types } from '@slack/bolt';
 
+import { graphemePrefix, wellFormed } from '../../core/text.js';
+
+export { graphemePrefix, graphemeStart, wellFormed } from '../../core/text.js';
 export { andMore, duration, durationInMinutes, plural } from '../../core/wording.js';
 
 export type Block = types.KnownBlock;
@@ -18,47 +21,12 @@ export function escapeMrkdwn(text: string): string {
   return wellFormed(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/**
- * Replaces a lone surrogate (a JSON webhook may carry `"\ud83d"` on its own) with U+FFFD: Slack's client cannot
- * form-encode one (`URI malformed`), and no retry would ever get it through.
- */
-export function wellFormed(text: string): string {
-  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
-}
-
 /** Inline code: escaped, and without backticks that would end it early. */
 export function code(text: string): string {
   return `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
 }
 
 export const mention = (userId: string): string => (/^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId));
-
-/**
- * Text is cut between user-perceived characters (an emoji with its skin tone, a ZWJ family, a flag, a letter with its
- * accents), never inside one. Half a surrogate pair would make Slack's client throw `URI malformed` while
- * form-encoding the call, for every retry of it.
- */
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
-/**
- * Where the grapheme holding code unit `at` starts: cutting there keeps only whole graphemes. Whether a boundary falls
- * at a position depends only on the text up to the character there, so a short window past `at` is segmented
- * (segmenting costs as much as the string is long, and an SMS may be 256 KB).
- */
-export function graphemeStart(text: string, at: number): number {
-  if (at <= 0) return 0;
-  if (at >= text.length) return text.length;
-  return graphemes.segment(text.slice(0, at + 64)).containing(at)?.index ?? at;
-}
-
-/**
- * The longest prefix of `text` made of whole graphemes whose UTF-16 length is at most `max` (Slack's limits are
- * counted in characters; UTF-16 units are never fewer, so the budget holds whichever way Slack counts them).
- */
-export function graphemePrefix(text: string, max: number): { kept: string; cut: boolean } {
-  if (text.length <= max) return { kept: text, cut: false };
-  return { kept: text.slice(0, graphemeStart(text, Math.max(0, max))), cut: true };
-}
 
 /**
  * Slack's section text limit is 3,000 characters; longer mrkdwn is cut (between graphemes, never inside an entity

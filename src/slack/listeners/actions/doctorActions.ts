@@ -5,13 +5,20 @@ import { buttonValue, interactionOf } from './setupActions.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
+/** A button without its value (edited or forged) is answered, not ignored: the person would see nothing happen. */
+const DAMAGED = { text: 'This button is damaged; run `/sms doctor` again.', blocks: [] };
+
 /** "Ignore this number" on a number's finding in the `/sms doctor` report. */
 export function doctorIgnoreButtonListener(deps: SlackDeps) {
   return async (args: ActionArgs): Promise<void> => {
     await args.ack();
     const number = buttonValue(args.action);
     const interaction = interactionOf(deps, args);
-    if (number) await slowPart(interaction, 'ignore the number', () => ignoreFromReport(interaction, number));
+    if (!number) {
+      await interaction.reply(DAMAGED);
+      return;
+    }
+    await slowPart(interaction, 'ignore the number', () => ignoreFromReport(interaction, number));
   };
 }
 
@@ -21,6 +28,10 @@ export function doctorFixButtonListener(deps: SlackDeps, action: 'enable_inbound
     await args.ack();
     const value = buttonValue(args.action);
     const interaction = interactionOf(deps, args);
-    if (value) await slowPart(interaction, 'apply the fix', () => fixFromReport(interaction, { action, value }));
+    if (!value) {
+      await interaction.reply(DAMAGED);
+      return;
+    }
+    await slowPart(interaction, 'apply the fix', () => fixFromReport(interaction, { action, value }));
   };
 }

@@ -1,7 +1,7 @@
 import { parsePhoneNumber } from '../../../core/phone.js';
 import { parseSenderIdPrefill, type SenderIdPrefill } from '../../../core/senderIdPrefill.js';
 import { maskUrl } from '../../../core/urls.js';
-import { code } from '../../ui/text.js';
+import { code, escapeMrkdwn } from '../../ui/text.js';
 
 /**
  * The `/sms` grammar. Slack delivers one command with free text; this turns that text into a typed command or a
@@ -224,14 +224,14 @@ function parseRouteSet(escaped: string): ParsedCommand {
       channel = wordsOf(after, 2).length === 1 ? channelRef(after) : null;
       if (!channel) {
         return usage(
-          `After the URL only a channel may follow (pick it from Slack’s list as you type \`#\`, or give its ID); \`${maskUrl(after.slice(0, 80))}\` is not one, and it is not part of a PortSIP URL (…/<name>/<id>).`,
+          `After the URL only a channel may follow (pick it from Slack’s list as you type \`#\`, or give its ID); ${code(maskUrl(after.slice(0, 80)))} is not one, and it is not part of a PortSIP URL (…/&lt;name&gt;/&lt;id&gt;).`,
           'route',
         );
       }
     }
     const last = lastWord(number);
     if (last && !last.alone && channelRef(last.text)) {
-      return usage('Put the channel after the URL: `/sms route set <number> <URL> #channel`.', 'route');
+      return usage('Put the channel after the URL: `/sms route set &lt;number&gt; &lt;URL&gt; #channel`.', 'route');
     }
   } else {
     const last = lastWord(text);
@@ -252,6 +252,19 @@ function parseWebhookSet(escaped: string): ParsedCommand {
   return command(url ? { kind: 'webhook.set', target, url: text.slice(url.start).trim() } : { kind: 'webhook.set', target });
 }
 
+export const MAX_PAGE = 1000;
+const PAGE_RULE = `a page number from 1 to ${MAX_PAGE}, in digits.`;
+
+/**
+ * A page as typed: plain decimal digits from 1 to MAX_PAGE, the one rule of every paged command. `Number()` would also
+ * take `0x10`, `1e9`, `0b11` or `2.0e1`, which nobody means as a page. A page past the end shows the last one.
+ */
+export function pageWord(word: string | undefined): number | null {
+  if (word === undefined || !/^[0-9]{1,4}$/.test(word)) return null;
+  const page = Number.parseInt(word, 10);
+  return page >= 1 && page <= MAX_PAGE ? page : null;
+}
+
 /** Whether a list command reads these words as a search without `find` before them: a number or a country code. */
 export const searchesWithoutVerb = (query: string): boolean => /^(?:[+(\d]|[A-Za-z]{2}(?:\s|$))/.test(query.trim());
 
@@ -265,8 +278,8 @@ function listArgs(words: readonly string[], explicit: boolean): { query?: string
   let page: number | undefined;
   const at = rest.length - 2;
   if (at >= 0 && rest[at]?.toLowerCase() === 'page') {
-    const n = Number(rest[at + 1]);
-    if (!Number.isInteger(n) || n < 1) return { problem: `${code(`page ${rest[at + 1] ?? ''}`)}: give a page number from 1.` };
+    const n = pageWord(rest[at + 1]);
+    if (n === null) return { problem: `${code(`page ${rest[at + 1] ?? ''}`)}: give ${PAGE_RULE}` };
     page = n;
     rest.splice(at, 2);
   } else if (rest.at(-1)?.toLowerCase() === 'page') return { problem: 'Which page? e.g. `page 2`.' };
@@ -299,7 +312,8 @@ function numberAndReason(text: string): { number: string; reason: string | null 
       : words[0]?.text;
   if (!typed) return { problem: 'Which number? e.g. `/sms doctor ignore +1 202 555 0143 voice DID`.' };
   const parsed = parsePhoneNumber(typed);
-  return { problem: parsed.ok ? 'Which number?' : parsed.error.userMessage };
+  // The phone helper quotes what was typed: escaped here, as every problem is mrkdwn shown in Slack.
+  return { problem: parsed.ok ? 'Which number?' : escapeMrkdwn(parsed.error.userMessage) };
 }
 
 /**
@@ -309,17 +323,14 @@ function numberAndReason(text: string): { number: string; reason: string | null 
 function pageOnly(words: readonly string[], topic: string): { page?: number } | ParsedCommand | null {
   if (words.length === 0) return {};
   if (words[0]?.toLowerCase() !== 'page') return null;
-  const n = Number(words[1]);
-  if (words.length !== 2 || !Number.isInteger(n) || n < 1)
-    return usage(`${code(words.join(' '))}: give a page number from 1, e.g. \`page 2\`.`, topic);
+  const n = pageWord(words[1]);
+  if (words.length !== 2 || n === null) return usage(`${code(words.join(' '))}: give ${PAGE_RULE} e.g. \`page 2\`.`, topic);
   return { page: n };
 }
 const isParsed = (x: { page?: number } | ParsedCommand): x is ParsedCommand => 'ok' in x;
 
 function pageNumber(word: string | undefined): number | null {
-  if (word === undefined) return 1;
-  const page = Number(word);
-  return Number.isInteger(page) && page >= 1 && page <= 1000 ? page : null;
+  return word === undefined ? 1 : pageWord(word);
 }
 
 /** `/sms doctor`, `doctor all [page]`, `doctor ignore <number> [reason]`, `doctor unignore <number>`, `doctor ignored [page]`. */
@@ -332,18 +343,18 @@ function parseDoctor(verb: string | undefined, escapedRest: string): ParsedComma
     case 'ignored': {
       const words = wordsOf(rest, 2).map((w) => w.text);
       const page = words.length > 1 ? null : pageNumber(words[0]);
-      if (page === null) return usage(`Give a page number, e.g. \`/sms doctor ${verb} 2\`.`, 'doctor');
+      if (page === null) return usage(`Give ${PAGE_RULE} e.g. \`/sms doctor ${verb} 2\`.`, 'doctor');
       return command(verb === 'all' ? { kind: 'doctor.all', page } : { kind: 'doctor.ignored', page });
     }
     case 'ignore': {
       const parsed = numberAndReason(rest);
-      if ('problem' in parsed) return usage(`${parsed.problem} Usage: \`/sms doctor ignore <number> [reason]\`.`, 'doctor');
+      if ('problem' in parsed) return usage(`${parsed.problem} Usage: \`/sms doctor ignore &lt;number&gt; [reason]\`.`, 'doctor');
       return command({ kind: 'doctor.ignore', number: parsed.number, reason: parsed.reason });
     }
     case 'unignore': {
       const parsed = numberAndReason(rest);
-      if ('problem' in parsed) return usage(`${parsed.problem} Usage: \`/sms doctor unignore <number>\`.`, 'doctor');
-      if (parsed.reason) return usage('Give only the number: `/sms doctor unignore <number>`.', 'doctor');
+      if ('problem' in parsed) return usage(`${parsed.problem} Usage: \`/sms doctor unignore &lt;number&gt;\`.`, 'doctor');
+      if (parsed.reason) return usage('Give only the number: `/sms doctor unignore &lt;number&gt;`.', 'doctor');
       return command({ kind: 'doctor.unignore', number: parsed.number });
     }
     default:

@@ -1,6 +1,7 @@
 import type { PhoneNumber } from '../../../core/phone.js';
 import { parsePhoneNumber } from '../../../core/phone.js';
 import { notCountriesNotice, type SenderIdPrefill } from '../../../core/senderIdPrefill.js';
+import { ALPHANUMERIC_MAX_LENGTH } from '../../../core/senderIdRules.js';
 import type { SenderIdDraft } from '../../../core/senderIds.js';
 import { findSenderIds, listSmsEnabledNumbers, recordSenderIdRejection, syncSenderIds } from '../../../core/senderIds.js';
 import { describeError } from '../../../errors.js';
@@ -45,8 +46,23 @@ export async function openSenderIdForm(interaction: Interaction, triggerId: stri
     await client.views.update({ view_id: viewId, ...(opened.view?.hash ? { hash: opened.view.hash } : {}), view });
   } catch (error) {
     // A hash conflict means the person already changed the form (switched the type): their view wins.
-    deps.logger.info('Sender ID form not updated', { error: describeError(error) });
+    if (slackErrorCode(error) === 'hash_conflict') {
+      deps.logger.info('Sender ID form not updated: the person changed it first', { error: describeError(error) });
+      return;
+    }
+    // Anything else leaves the form on "Loading…" for good: the person is told, and it is logged.
+    deps.logger.warn('could not fill the Sender ID form', { error: describeError(error) });
+    await interaction.reply({
+      text: 'Slack did not accept the Sender ID form; close it and run `/sms senderid create` again.',
+      blocks: [],
+    });
   }
+}
+
+/** The error code of a failed Slack Web API call (`{ ok: false, error }`), as the Slack client reports it. */
+function slackErrorCode(error: unknown): string | undefined {
+  const data = (error as { data?: { error?: unknown } } | null)?.data;
+  return typeof data?.error === 'string' ? data.error : undefined;
 }
 
 /** The form's values from the command's words, and what could not be used of them, said on top of the form. */
@@ -58,8 +74,15 @@ function prefilled(
   const notes: string[] = [];
   const countriesNote = notCountriesNotice(prefill.notCountries);
   if (countriesNote) notes.push(countriesNote);
-  let value = prefill.value;
-  if (prefill.type === 'numeric') {
+  let value: string | undefined = prefill.value;
+  const length = [...prefill.value].length;
+  if (prefill.type === 'alphanumeric' && length > ALPHANUMERIC_MAX_LENGTH) {
+    // Slack refuses a view whose input holds more than the field allows, and a cut name is not what was meant.
+    value = undefined;
+    notes.push(
+      `"${prefill.value}" is ${length} characters; a Sender ID has at most ${ALPHANUMERIC_MAX_LENGTH}, so it is not filled in. Type a shorter one below.`,
+    );
+  } else if (prefill.type === 'numeric') {
     const parsed = parsePhoneNumber(prefill.value);
     const number = parsed.ok ? numbers.find((n) => n.e164 === parsed.value.e164) : undefined;
     if (number) value = number.e164;
@@ -67,7 +90,7 @@ function prefilled(
       notes.push(`${prefill.value} is not one of this account’s SMS-enabled numbers, so no number is chosen.`);
     }
   }
-  const values: Partial<SenderIdDraft> = { value, countries: prefill.countries };
+  const values: Partial<SenderIdDraft> = { ...(value !== undefined ? { value } : {}), countries: prefill.countries };
   return notes.length > 0 ? { values, notice: notes.join(' ') } : { values };
 }
 

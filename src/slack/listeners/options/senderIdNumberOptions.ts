@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt'
 import type { PhoneNumber } from '../../../core/phone.js';
 import { listSmsEnabledNumbers, searchNumbers } from '../../../core/senderIds.js';
 import { numberOptions } from '../../ui/senderIdForm.js';
-import { logFailure, type SlackDeps } from '../context.js';
+import type { SlackDeps } from '../context.js';
 
 /**
  * Slack asks for options on each keystroke and gives up after 3 seconds; reading every page of the account's
@@ -17,11 +17,9 @@ export function senderIdNumberOptionsListener(deps: SlackDeps) {
     if (!cached || Date.now() - cached.at > NUMBERS_FRESH_FOR_MS) {
       const numbers = await listSmsEnabledNumbers(deps.services);
       if (!numbers.ok) {
-        logFailure(deps.logger, 'senderid number options', numbers.error);
-        // An option cannot carry an error message: one group label says it (at most 75 characters).
-        await ack({
-          option_groups: [{ label: { type: 'plain_text', text: 'Wavix could not be read; try again' }, options: [] }],
-        });
+        deps.logger.warn('senderid number options: Wavix could not be read', { error: numbers.error.message });
+        // An option cannot carry an error message, and Slack may refuse an empty option group: no options, logged.
+        await ack({ options: [] });
         return;
       }
       cached = { at: Date.now(), numbers: numbers.value };

@@ -1,0 +1,26 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { formattedTexts } from '../helpers/slackText.js';
+import { ADMIN, OUTSIDER, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+
+let t: SmsopsUnderTest | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+});
+
+const PING = /<!channel>|<!here>|<@U0EVIL>/;
+
+describe('/sms problems quote what was typed without pinging', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: Slack bodies asserted structurally
+  const pings = (body: any): string[] =>
+    [...formattedTexts(body.blocks ?? []), String(body.text ?? '')].filter((s) => PING.test(s));
+
+  it('`/sms doctor ignore|unignore <!channel>` answers without a ping (the phone error quotes the word)', async () => {
+    t = await startSmsopsUnderTest();
+    for (const user of [ADMIN, OUTSIDER])
+      for (const text of ['doctor ignore <!channel> <@U0EVIL>', 'doctor unignore <!here>', 'doctor ignore &lt;!channel&gt;']) {
+        const { body } = await runCommand(t, text, { userId: user });
+        expect(pings(body), `${text} as ${user}`).toEqual([]);
+      }
+  });
+});
