@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { blockLimitError } from '../../src/sandbox/fakeSlackApi.js';
 import { createAlertsRepository } from '../../src/store/repositories/alerts.js';
 import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
+import { everyPage as everyPageOf, expectWithinSlackLimits } from '../helpers/slackPages.js';
 import { ADMIN, readable, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 
 /**
@@ -16,30 +16,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await t.stop();
 });
-
-// biome-ignore lint/suspicious/noExplicitAny: Slack message bodies are asserted structurally
-function expectWithinSlackLimits(body: any) {
-  expect(body.blocks.length).toBeLessThanOrEqual(50);
-  expect(blockLimitError(body.blocks)).toBeUndefined();
-  expect(String(body.text).length).toBeLessThanOrEqual(40_000);
-  for (const block of body.blocks) {
-    if (block.type === 'section') expect(block.text.text.length).toBeLessThanOrEqual(3000);
-  }
-}
-
-/** Runs a list command and then each "next page" command it names, until the last page; every answer checked. */
-async function everyPage(first: string): Promise<string[]> {
-  const pages: string[] = [];
-  let command: string | undefined = first;
-  while (command && pages.length < 40) {
-    const { body } = await runCommand(t, command);
-    expectWithinSlackLimits(body);
-    const text = readable(body);
-    pages.push(text);
-    command = /`\/sms ([^`]+)` shows the next/.exec(text)?.[1];
-  }
-  return pages;
-}
+const everyPage = (first: string) => everyPageOf(t, first);
 
 const distinct = (pages: string[], pattern: RegExp) => new Set(pages.flatMap((p) => p.match(pattern) ?? []));
 
