@@ -1,6 +1,5 @@
 import { stringify } from 'node:querystring';
 import { describe, expect, it } from 'vitest';
-import type { InboundMessage } from '../../src/core/model/inboundMessage.js';
 import { blockLimitError } from '../../src/sandbox/fakeSlackApi.js';
 import {
   blockTextLength,
@@ -10,23 +9,9 @@ import {
   type PortsipState,
 } from '../../src/slack/ui/inboundSms.js';
 import { clip, plain, type SlackMessage } from '../../src/slack/ui/text.js';
+import { inboundMessage } from '../helpers/inboundMessage.js';
 
-let id = 0;
-const sms = (text: string, overrides: Partial<InboundMessage> = {}): InboundMessage => ({
-  id: ++id,
-  wavixMessageId: `w-${id}`,
-  fromNumber: '447400123456',
-  toNumber: '14155550100',
-  messageType: 'sms',
-  text,
-  media: null,
-  receivedAtText: '2026-11-25T10:00:00Z',
-  receivedAt: Date.UTC(2026, 10, 25, 10),
-  contentType: 'application/json',
-  rawBody: Buffer.from('{}'),
-  ingestedAt: Date.UTC(2026, 10, 25, 10),
-  ...overrides,
-});
+const sms = inboundMessage;
 
 /** The SMS text a post shows: its rich_text preformatted pieces, in order. */
 const textPieces = (message: SlackMessage): string[] =>

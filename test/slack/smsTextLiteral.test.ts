@@ -1,27 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { InboundMessage } from '../../src/core/model/inboundMessage.js';
 import { blockLimitError } from '../../src/sandbox/fakeSlackApi.js';
 import { inboundBatchMessage, inboundSmsMessage, type PortsipState } from '../../src/slack/ui/inboundSms.js';
 import { SMS_TEXT_PIECE_MAX, splitSmsText } from '../../src/slack/ui/smsText.js';
 import type { SlackMessage } from '../../src/slack/ui/text.js';
+import { inboundMessage } from '../helpers/inboundMessage.js';
 
 const HOSTILE = '*notbold* _x_ ~y~ `code` :tada: <!channel> &amp; <http://x|y>';
 
-let id = 0;
-const sms = (text: string): InboundMessage => ({
-  id: ++id,
-  wavixMessageId: `w-${id}`,
-  fromNumber: '447400123456',
-  toNumber: '14155550100',
-  messageType: 'sms',
-  text,
-  media: null,
-  receivedAtText: '2026-11-25T10:00:00Z',
-  receivedAt: Date.UTC(2026, 10, 25, 10),
-  contentType: 'application/json',
-  rawBody: Buffer.from('{}'),
-  ingestedAt: Date.UTC(2026, 10, 25, 10),
-});
+const sms = (text: string) => inboundMessage(text);
 const delivered: PortsipState = { kind: 'delivered', at: Date.UTC(2026, 10, 25, 12) };
 
 /** The SMS text of a post: what its rich_text preformatted blocks hold, in order. */
