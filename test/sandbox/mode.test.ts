@@ -2,12 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isSandboxMode, parseSandboxConfig } from '../../src/sandbox/mode.js';
+import { smsopsNodeArgs } from '../helpers/smsopsProcess.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-
-const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('choosing sandbox mode', () => {
   it('is the sandbox only where nothing of smsops is configured: no .env, none of its variables (its own SMSOPS_SANDBOX_* aside)', () => {
@@ -72,7 +70,9 @@ describe('npm start with no credentials', () => {
     try {
       // A fresh clone: no .env in the working directory, nothing in the environment but PATH (and the sandbox's own
       // port variable, 0 for a free port).
-      const child = spawn(process.execPath, [join(repo, 'node_modules/tsx/dist/cli.mjs'), join(repo, 'src/main.ts')], {
+      // `node --import tsx src/main.ts`, as `npm start` runs it (not the tsx CLI, which SIGKILLs a child slow to
+      // acknowledge a SIGTERM on a loaded machine: exit 143 instead of a clean stop).
+      const child = spawn(process.execPath, smsopsNodeArgs(), {
         cwd,
         env: { PATH: process.env.PATH ?? '', SMSOPS_SANDBOX_PORT: '0' },
         stdio: ['ignore', 'pipe', 'pipe'],
