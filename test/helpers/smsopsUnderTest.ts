@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { type RunningSmsops, startSmsops } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
@@ -96,6 +97,13 @@ export async function startSmsopsUnderTest(
 /** Everything smsops sent to Slack as content (not the Authorization header), to search for leaks. */
 export function slackTraffic(t: Pick<SmsopsUnderTest, 'fakeSlack'>): string {
   return JSON.stringify([t.fakeSlack.calls.map((c) => c.args), t.fakeSlack.responses]);
+}
+
+/** Stops smsops after checking that no secret reached Slack or a log line in the whole test (the house rule). */
+export async function stopCheckingSecrets(t: SmsopsUnderTest): Promise<void> {
+  const seen = `${slackTraffic(t)}\n${t.logs.join('\n')}`;
+  for (const secret of t.secrets) expect(seen).not.toContain(secret);
+  await t.stop();
 }
 
 /** The text of every block and the fallback text of a recorded message, for assertions on what a person reads. */

@@ -7,8 +7,8 @@ import {
   readable,
   runCommand,
   type SmsopsUnderTest,
-  slackTraffic,
   startSmsopsUnderTest,
+  stopCheckingSecrets,
 } from '../helpers/smsopsUnderTest.js';
 
 /**
@@ -19,9 +19,7 @@ import {
 
 let t: SmsopsUnderTest;
 afterEach(async () => {
-  const seen = `${slackTraffic(t)}\n${t.logs.join('\n')}`;
-  for (const secret of t.secrets) expect(seen).not.toContain(secret);
-  await t.stop();
+  await stopCheckingSecrets(t);
 });
 
 const WASHINGTON = '+12025550143';

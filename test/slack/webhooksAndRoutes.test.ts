@@ -7,8 +7,8 @@ import {
   readable,
   runCommand,
   type SmsopsUnderTest,
-  slackTraffic,
   startSmsopsUnderTest,
+  stopCheckingSecrets,
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
 
@@ -18,9 +18,7 @@ const SMSOPS_DLR = `${PUBLIC_BASE_URL}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`;
 
 let t: SmsopsUnderTest;
 afterEach(async () => {
-  const seen = `${slackTraffic(t)}\n${t.logs.join('\n')}`;
-  for (const secret of t.secrets) expect(seen).not.toContain(secret);
-  await t.stop();
+  await stopCheckingSecrets(t);
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: Slack message bodies are asserted structurally
