@@ -57,6 +57,11 @@ export interface OutboxWorkerOptions {
   concurrency: number;
   /** How many deliveries one `send` may take (1 for PortSIP). */
   batchSize?: number;
+  /**
+   * How many deliveries to claim ahead of the free slots (0 by default): one claim statement and one commit then serve
+   * many attempts instead of a few. Claimed ahead and not sent soon (a slow destination), they are given back.
+   */
+  prefetch?: number;
   retry: DeliveryRetryPolicy;
   /** How long a claimed delivery is reserved; it must outlast an attempt (PortSIP's deadline) with room to record it. */
   leaseMs?: number;
@@ -112,6 +117,11 @@ export interface OutboxWorkerStatus {
 export interface OutboxWorker {
   /** Something new may be due: look now instead of after the idle sleep. */
   wake(): void;
+  /**
+   * Gives back what was claimed ahead and not sent yet (pending again, claimed afresh): a route change moved queued
+   * deliveries, and the copies held here still name the old destination.
+   */
+  returnClaimedAhead(): void;
   status(): OutboxWorkerStatus;
   /** Stops claiming, waits for the attempts in flight to finish, and returns any leased delivery to pending. */
   stop(): Promise<void>;
@@ -142,6 +152,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const sweepEveryMs = options.sweepEveryMs ?? Math.max(100, Math.floor(leaseMs / 4));
   const idleMs = options.idleMs ?? 1_000;
   const batchSize = options.batchSize ?? 1;
+  const prefetch = options.prefetch ?? 0;
+  // Claimed ahead longer than this, a delivery is given back rather than sent: its lease must outlast the attempt.
+  const claimedAheadMaxMs = Math.floor(leaseMs / 4);
   const attemptTimeoutMs = options.attemptTimeoutMs ?? Math.floor(leaseMs * 0.75);
   const deterministicLimit = options.deterministicLimit ?? DEFAULT_DETERMINISTIC_LIMIT;
   const errorBackoff = options.errorBackoff ?? { baseMs: 200, maxMs: 5_000 };
@@ -151,6 +164,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   let running = true;
   let inFlight = 0;
+  /** Claimed (leased) and not sent yet, in due order; per conversation at most one (only heads are claimed). */
+  let claimedAhead: Array<{ delivery: Delivery; claimedAt: number }> = [];
+  // After giving back what waited too long, claim only for free slots for a lease period (the destination is slow).
+  let claimAheadPausedUntil = Number.NEGATIVE_INFINITY;
   let wakeUp: (() => void) | undefined;
   const cutPauses = new Set<() => void>();
   const settled = new Set<Promise<void>>();
@@ -295,7 +312,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const queued = recordQueue;
     recordQueue = [];
     try {
-      apply(queued.flatMap((q) => q.decisions));
+      // The next claim rides in the same transaction: one commit per round of attempts instead of two.
+      const next = deliveries.inTransaction(() => {
+        apply(queued.flatMap((q) => q.decisions));
+        return claimFor(inFlight - queued.length);
+      });
+      keepClaimed(next);
     } catch {
       await Promise.all(queued.map((q) => recordOneByOne(q.batch, q.decisions).finally(q.done)));
       return;
@@ -399,19 +421,63 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   // While attempts are in flight, claim only once a quarter of the slots is free: one query for many deliveries
   // instead of one per finished attempt.
   const minClaim = Math.max(1, Math.floor(options.concurrency / 4));
+  /**
+   * Claims what `busy` slots in use leave to fill, plus the prefetch, when the deliveries claimed ahead do not cover
+   * the free slots already. Nothing while this process may not act on the database or is stopping.
+   */
+  function claimFor(busy: number): Delivery[] {
+    if (!running || options.holdsDatabase?.() === false) return [];
+    const free = options.concurrency - busy;
+    const short = free * batchSize - claimedAhead.length;
+    if (short <= 0 || free < (busy > 0 ? minClaim : 1)) return [];
+    return deliveries.claimDue(kind, short + (now() < claimAheadPausedUntil ? 0 : prefetch), leaseMs);
+  }
+  function keepClaimed(claimed: Delivery[]) {
+    if (claimed.length === 0) return;
+    options.writeHealth?.succeeded();
+    const at = now();
+    for (const delivery of claimed) claimedAhead.push({ delivery, claimedAt: at });
+  }
+  /** Claimed ahead too long ago (the destination is slow): given back before its lease could run out under it. */
+  const returnStale = () => {
+    if (claimedAhead.length === 0 || now() - (claimedAhead[0]?.claimedAt ?? 0) <= claimedAheadMaxMs) return;
+    const stale = claimedAhead.filter((c) => now() - c.claimedAt > claimedAheadMaxMs);
+    claimedAhead = claimedAhead.filter((c) => now() - c.claimedAt <= claimedAheadMaxMs);
+    claimAheadPausedUntil = now() + leaseMs;
+    giveBack(stale.map((c) => c.delivery.id));
+  };
+  const giveBack = (ids: number[]) => {
+    if (ids.length === 0) return;
+    try {
+      deliveries.releaseClaimed(ids);
+    } catch (error) {
+      // Their leases run out and the sweep puts them back: later, never lost.
+      noteWriteFailure(error);
+      options.onError?.('record', error);
+      logger.warn('could not give back deliveries claimed ahead; they are retried once their lease runs out', {
+        kind,
+        count: ids.length,
+        error: describeError(error),
+      });
+    }
+  };
+
   const turn = async () => {
-    // Another process may take the database over now: what it finds leased it sends again, so claim nothing.
+    // Another process may take the database over now: what it finds leased it sends again, so claim nothing, and send
+    // nothing claimed before.
     if (options.holdsDatabase?.() === false) {
+      claimedAhead = [];
       lastLoopAt = now();
       await sleep(idleMs);
       return;
     }
     sweep();
-    const free = options.concurrency - inFlight;
-    const claimed = free >= (inFlight > 0 ? minClaim : 1) ? deliveries.claimDue(kind, free * batchSize, leaseMs) : [];
-    if (claimed.length > 0) options.writeHealth?.succeeded();
-    for (let i = 0; i < claimed.length; i += batchSize) {
-      const batch = claimed.slice(i, i + batchSize);
+    returnStale();
+    keepClaimed(claimFor(inFlight));
+    let started = 0;
+    while (inFlight < options.concurrency && claimedAhead.length > 0) {
+      const batch = claimedAhead.splice(0, batchSize).map((c) => c.delivery);
+      started += 1;
       inFlight += 1;
       const task: Promise<void> = attempt(batch)
         .catch((error: unknown) => {
@@ -433,8 +499,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     consecutiveErrors = 0;
     lastError = null;
     // Pacing is a promise to the destination (Slack's per-channel rate): new messages do not cut it short.
-    if (claimed.length > 0 && options.pauseAfterSendMs) await pause(options.pauseAfterSendMs);
-    else if (claimed.length === 0 || options.concurrency - inFlight < minClaim) await sleep(idleMs);
+    if (started > 0 && options.pauseAfterSendMs) await pause(options.pauseAfterSendMs);
+    else if (started === 0 || options.concurrency - inFlight < minClaim) await sleep(idleMs);
   };
 
   const loop = async () => {
@@ -476,9 +542,17 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   return {
     wake: () => wakeUp?.(),
+    returnClaimedAhead: () => {
+      const ids = claimedAhead.map((c) => c.delivery.id);
+      claimedAhead = [];
+      giveBack(ids);
+      wakeUp?.();
+    },
     status: () => ({ kind, running, lastLoopAt, expectedIntervalMs, consecutiveErrors, lastError, restarts }),
     stop: async () => {
       running = false;
+      // Never sent: pending again below with every lease of this process (or by the next start).
+      claimedAhead = [];
       wakeUp?.();
       for (const cut of [...cutPauses]) cut();
       await finished;

@@ -277,6 +277,9 @@ export function startRelay(options: RelayOptions): Relay {
       kind: 'portsip',
       send: portsip.send,
       concurrency: options.concurrency,
+      // Claimed ahead: one claim and one commit per round serve many attempts (a claim statement and its commit cost
+      // more than the rows it leases when it leases only the few slots that just came free).
+      prefetch: 4 * options.concurrency,
     }),
     startOutboxWorker({
       ...common,
@@ -379,6 +382,8 @@ export function startRelay(options: RelayOptions): Relay {
         });
         if (change.moved > 0) {
           logger.info('route change moved queued deliveries', { route: routeKey, moved: change.moved });
+          // Those claimed ahead still name the old destination: given back, they are claimed again as moved.
+          for (const w of workers) w.returnClaimedAhead();
           wakeRelay();
           forgetMovedFrom(change.movedFrom);
         }

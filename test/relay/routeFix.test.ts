@@ -112,6 +112,29 @@ describe('a wrong route, fixed', () => {
     expect(wrong.received).toHaveLength(wrongAttempts);
   });
 
+  it('sends the messages waiting behind a slow wrong URL to the fixed route, only those under way going to the wrong one', async () => {
+    const wrong = await sink();
+    const right = await sink();
+    // A slow PBX: once the first attempt ends, the relay sends the next and claims the other conversations ahead.
+    wrong.delay(1500);
+    t = await startSmsopsUnderTest({ RELAY_CONCURRENCY: '1', SLACK_RELAY_PACE_MS: '0' });
+    const smsops = t;
+    await runCommand(smsops, `route set +1 415 555 0100 ${wrong.url}/emc/Wavix - US/${WRONG_UUID}`);
+    const words = ['one', 'two', 'three', 'four', 'five'];
+    for (const [i, text] of words.entries()) await post(smsops, inbound(text, { from: `44740012345${i}` }));
+    await waitUntil(() => wrong.received.length === 2, 5000, 'the second attempt under way at the wrong URL');
+    const leased = smsops.db
+      .prepare("SELECT count(*) AS n FROM deliveries WHERE destination_kind = 'portsip' AND status = 'in_flight'")
+      .get() as { n: number };
+    expect(leased.n).toBeGreaterThan(1);
+
+    await runCommand(smsops, `route set +1 415 555 0100 ${right.url}${PATH}`);
+    await waitUntil(() => right.received.length >= 3, 8000, 'the three waiting at the fixed URL');
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    expect(texts(wrong)).toEqual(['one', 'two']);
+    expect(texts(right).sort()).toEqual(['five', 'four', 'three']);
+  });
+
   it('a `default` change moves only numbers without their own route; removing a route falls back to default', async () => {
     const wrong = await sink();
     const own = await sink();

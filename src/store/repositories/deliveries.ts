@@ -81,6 +81,10 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
   const releaseExpired = db.prepare(
     "UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight' AND lease_until < ?",
   );
+  // A delivery claimed ahead and never sent was not attempted: no trace of the claim stays (nor of a move meanwhile).
+  const releaseOne = db.prepare(
+    "UPDATE deliveries SET status = 'pending', lease_until = NULL, moved_in_flight = 0 WHERE id = ? AND status = 'in_flight'",
+  );
   const releaseAll = db.prepare("UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight'");
   const requeueOne = db.prepare(`
     UPDATE deliveries SET status = 'pending', next_attempt_at = ?, dead_at = NULL, lease_until = NULL, deterministic_failures = 0
@@ -168,6 +172,8 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
       dead.run({ id, at: now(), code: f.statusCode, error: excerpt(f.error) });
     },
     releaseLeases: (options = {}) => (options.all ? releaseAll.run() : releaseExpired.run(now())).changes,
+    releaseClaimed: (ids) =>
+      ids.length === 0 ? 0 : db.transaction(() => ids.reduce((n, id) => n + releaseOne.run(id).changes, 0))(),
     requeue: (id) => requeueOne.run(now(), id).changes > 0,
     requeueDead: () => requeueAllDead.run(now()).changes,
     resendMessage: (inboundMessageId) => resendAll.run(now(), inboundMessageId).changes,
