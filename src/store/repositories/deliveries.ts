@@ -54,13 +54,15 @@ const toDelivery = (r: Row): Delivery => ({
 
 // Destinations are enumerated by skipping through the index (one seek each), and every figure is an index range or
 // a seek: the cost follows the number of destinations and the backlog, not the history of delivered messages.
-// The counts step through the pending and in-flight range of deliveries_destination (covering, no table read).
+// The counts step through the pending and in-flight range of deliveries_destination (covering, no table read): one
+// step per entry whatever the index, so the partial conversation index or a per-kind count were no faster (measured).
 // The oldest pending delivery is the one with the smallest id: ids grow with insertion (a rowid is one more than
 // the largest), so it is the head of the queue, found by a seek where min(created_at) read every pending row from
 // the table. The two differ only when the clock stepped back between two insertions; then the head of the queue is
 // what "oldest" means to the backlog alert and /healthz (test/store/repositories.test.ts pins this). min(id) is a
-// seek only with every index column before it fixed: an undelivered delivery has no delivered_at, except one marked
-// failed after a re-claim had delivered it, so those few are looked up by the range delivered_at IS NOT NULL.
+// seek only with every index column before it fixed: an undelivered delivery has no delivered_at, except one whose
+// attempt outlived its lease and failed after a re-claim delivered it; those few are read by the range delivered_at
+// IS NOT NULL.
 // Exported for bench/backlog.ts, which prints its plan.
 export const BACKLOG_SQL = `
   WITH RECURSIVE dest(kind, name) AS (
