@@ -4,9 +4,10 @@
  * scrape each second would take a share of the one event loop that grows with the backlog, while webhooks wait.
  *
  * The policy: a reading is reused while it is younger than `factor` times what it took (so at most about
- * 1 / (1 + factor) of the loop goes to it, whatever the polling rate), and never when it cost the CPU less than
- * `exactBelowMs`: with a small backlog every poll sees the live value. Cheapness is judged on CPU time, not wall time,
- * so a read that only waited for a busy machine's CPU does not make the next polls stale.
+ * 1 / (1 + factor) of the loop goes to it, whatever the polling rate), and never when it was cheap (under
+ * `exactBelowMs`): with a small backlog every poll sees the live value. A read is cheap when its CPU time or its wall
+ * time is: a read that only waited for a busy machine's CPU does not make the next polls stale, nor does a short read
+ * while another thread (the WAL checkpointer) used CPU, which the process' measure counts too.
  */
 export interface ReusePolicy {
   factor: number;
@@ -20,13 +21,13 @@ export interface LastRead {
   endedAt: number;
   /** How long it held the loop (wall, ms). */
   tookMs: number;
-  /** CPU time it used (ms). */
+  /** CPU time the process used meanwhile (ms): every thread's. */
   cpuMs: number;
 }
 
 /** Whether the last reading may be given to a poll at `at` (same clock as `endedAt`). */
 export function mayReuse(last: LastRead | undefined, at: number, policy: ReusePolicy = POLLER_REUSE): boolean {
-  if (!last || last.cpuMs < policy.exactBelowMs) return false;
+  if (!last || Math.min(last.cpuMs, last.tookMs) < policy.exactBelowMs) return false;
   const age = at - last.endedAt;
   return age >= 0 && age < policy.factor * last.tookMs;
 }
