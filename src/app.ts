@@ -254,6 +254,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         migrationCount: store.migrationCount,
         now,
         relay: withInstanceLease(relay.health, lease),
+        polledBacklog: relay.polledBacklog,
       }),
       metricsRoute(metrics),
       homeRoute(),

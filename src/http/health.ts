@@ -1,5 +1,7 @@
 import { readThresholds } from '../core/alertRules.js';
+import type { DestinationBacklog } from '../core/model/delivery.js';
 import type { MetricsRegistry } from '../metrics.js';
+import type { Reading } from '../relay/pollerCache.js';
 import type { RelayHealth } from '../relay/relayHealth.js';
 import type { Repositories, Store } from '../store/openStore.js';
 import { type Route, sendJson } from './server.js';
@@ -12,6 +14,11 @@ import { type Route, sendJson } from './server.js';
  */
 export function healthRoute(options: {
   deliveries: Pick<Repositories['deliveries'], 'backlog'>;
+  /**
+   * The backlog as pollers read it (src/relay/pollerCache.ts: a costly count may be reused for a moment, and the JSON
+   * says how old it is); without it, read live from `deliveries`.
+   */
+  polledBacklog?: () => Reading<readonly DestinationBacklog[]>;
   /** The backlog threshold is the relay backlog alert's. */
   alerts: Pick<Repositories['alerts'], 'setting'>;
   /** The read probe: throws when the database cannot be read. */
@@ -20,6 +27,7 @@ export function healthRoute(options: {
   relay?: () => RelayHealth;
 }): Route {
   const { deliveries, alerts, now } = options;
+  const readBacklog = options.polledBacklog ?? (() => ({ value: deliveries.backlog(), ageMs: 0 }));
   return {
     method: 'GET',
     path: '/healthz',
@@ -27,7 +35,7 @@ export function healthRoute(options: {
       const relay = options.relay?.();
       try {
         const n = options.migrationCount();
-        const backlog = deliveries.backlog();
+        const { value: backlog, ageMs: backlogAgeMs } = readBacklog();
         const pending = backlog.reduce((sum, b) => sum + b.pending, 0);
         const oldest = backlog.reduce<number | null>(
           (min, b) =>
@@ -49,6 +57,8 @@ export function healthRoute(options: {
           db: relay && !relay.db.writable ? `not writable: ${relay.db.reason}` : 'ok',
           migrations: n,
           backlog: pending,
+          // How old the backlog figures are: 0 when counted for this request, more when a costly count was reused.
+          backlogAgeSeconds: Math.round(backlogAgeMs / 100) / 10,
           oldestPendingAgeSeconds: oldestAgeMs === null ? null : Math.round(oldestAgeMs / 1000),
           backlogThresholdMinutes: thresholdMinutes,
           dead: backlog.reduce((sum, b) => sum + b.dead, 0),

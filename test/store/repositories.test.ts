@@ -169,6 +169,58 @@ describe('delivery outbox', () => {
     expect(deliveries.get(first.id)).toMatchObject({ status: 'pending', deadAt: null });
   });
 
+  it('dates the backlog from the delivery queued first, even when the clock stepped back after it', () => {
+    const inboundRepo = createInboundRepository(t.db, t.clock.now);
+    const deliveries = createDeliveriesRepository(t.db, t.clock.now);
+    inboundRepo.insertWithDeliveries(inbound('q1', '1', '9'), [portsip]);
+    const queuedFirstAt = t.clock.now();
+    t.clock.advance(-60_000); // an NTP step back: the next message looks older than the first
+    inboundRepo.insertWithDeliveries(inbound('q2', '2', '9'), [portsip]);
+
+    expect(deliveries.backlog()).toMatchObject([{ pending: 2, oldestPendingCreatedAt: queuedFirstAt }]);
+  });
+
+  it('dates the backlog from the delivery queued first, whether it is leased or waiting', () => {
+    const inboundRepo = createInboundRepository(t.db, t.clock.now);
+    const deliveries = createDeliveriesRepository(t.db, t.clock.now);
+    const pbx = (n: number) => ({ kind: 'portsip' as const, destination: `https://pbx${n}.example.com/sms` });
+    inboundRepo.insertWithDeliveries(inbound('l1', '1', '9'), [pbx(1), pbx(2)]);
+    t.clock.advance(1000);
+    inboundRepo.insertWithDeliveries(inbound('l2', '2', '9'), [pbx(1), pbx(2)]);
+    const claimed = deliveries.claimDue('portsip', 10, 30_000);
+    expect(claimed).toHaveLength(4);
+    const release = (message: string, n: number) => {
+      const messageId = inboundRepo.getByWavixId(message)?.id;
+      const d = claimed.find((c) => c.inboundMessageId === messageId && c.destination === pbx(n).destination);
+      if (!d) throw new Error(`${message} to pbx${n} not claimed`);
+      deliveries.markFailed(d.id, { statusCode: 503, error: 'busy', nextAttemptAt: t.clock.now() });
+    };
+    release('l2', 1); // pbx1: the first leased, the second waiting
+    release('l1', 2); // pbx2: the first waiting, the second leased
+
+    expect(deliveries.backlog().map((b) => [b.destination, b.pending, b.oldestPendingCreatedAt])).toEqual([
+      [pbx(1).destination, 2, t.clock.now() - 1000],
+      [pbx(2).destination, 2, t.clock.now() - 1000],
+    ]);
+  });
+
+  it('counts an undelivered delivery that keeps a delivered_at, and dates the backlog from it', () => {
+    const inboundRepo = createInboundRepository(t.db, t.clock.now);
+    const deliveries = createDeliveriesRepository(t.db, t.clock.now);
+    inboundRepo.insertWithDeliveries(inbound('r1', '1', '9'), [portsip]);
+    const firstAt = t.clock.now();
+    t.clock.advance(1000);
+    inboundRepo.insertWithDeliveries(inbound('r2', '2', '9'), [portsip]);
+    const [first] = deliveries.claimDue('portsip', 1, 30_000);
+    if (!first) throw new Error('no delivery claimed');
+    deliveries.markDelivered(first.id, 200);
+    // As when an attempt that outlived its lease fails after a re-claim delivered the message: pending again, with
+    // the delivered_at of the other attempt (the backlog's seek on delivered_at IS NULL alone would miss it).
+    t.db.prepare("UPDATE deliveries SET status = 'pending' WHERE id = ?").run(first.id);
+
+    expect(deliveries.backlog()).toMatchObject([{ pending: 2, oldestPendingCreatedAt: firstAt }]);
+  });
+
   it('lists every destination of a kind with its last delivery, counting leased deliveries as pending', () => {
     const inboundRepo = createInboundRepository(t.db, t.clock.now);
     const deliveries = createDeliveriesRepository(t.db, t.clock.now);

@@ -52,6 +52,41 @@ const toDelivery = (r: Row): Delivery => ({
   replayedAt: r.replayed_at,
 });
 
+// Destinations are enumerated by skipping through the index (one seek each), and every figure is an index range or
+// a seek: the cost follows the number of destinations and the backlog, not the history of delivered messages.
+// The counts step through the pending and in-flight range of deliveries_destination (covering, no table read): one
+// step per entry whatever the index, so the partial conversation index or a per-kind count were no faster (measured).
+// The oldest pending delivery is the one with the smallest id: ids grow with insertion (a rowid is one more than
+// the largest), so it is the head of the queue, found by a seek where min(created_at) read every pending row from
+// the table. The two differ only when the clock stepped back between two insertions; then the head of the queue is
+// what "oldest" means to the backlog alert and /healthz (test/store/repositories.test.ts pins this). min(id) is a
+// seek only with every index column before it fixed: an undelivered delivery has no delivered_at, except one whose
+// attempt outlived its lease and failed after a re-claim delivered it; those few are read by the range delivered_at
+// IS NOT NULL.
+// Exported for bench/backlog.ts, which prints its plan.
+export const BACKLOG_SQL = `
+  WITH RECURSIVE dest(kind, name) AS (
+    SELECT kinds.kind, (SELECT min(destination) FROM deliveries WHERE destination_kind = kinds.kind)
+    FROM (SELECT 'portsip' AS kind UNION ALL SELECT 'slack') AS kinds
+    UNION ALL
+    SELECT kind, (SELECT min(destination) FROM deliveries WHERE destination_kind = dest.kind AND destination > dest.name)
+    FROM dest WHERE name IS NOT NULL)
+  SELECT kind AS destinationKind, name AS destination,
+    (SELECT count(*) FROM deliveries
+      WHERE destination_kind = kind AND destination = name AND status IN ('pending', 'in_flight')) AS pending,
+    (SELECT created_at FROM deliveries WHERE id = (
+      SELECT min(id) FROM (
+        SELECT min(id) AS id FROM deliveries
+        WHERE destination_kind = kind AND destination = name AND status IN ('pending', 'in_flight') AND delivered_at IS NULL
+        UNION ALL
+        SELECT min(id) FROM deliveries
+        WHERE destination_kind = kind AND destination = name AND status IN ('pending', 'in_flight')
+          AND delivered_at IS NOT NULL))) AS oldestPendingCreatedAt,
+    (SELECT count(*) FROM deliveries WHERE destination_kind = kind AND destination = name AND status = 'dead') AS dead,
+    (SELECT max(delivered_at) FROM deliveries
+      WHERE destination_kind = kind AND destination = name AND status = 'delivered') AS lastDeliveredAt
+  FROM dest WHERE name IS NOT NULL ORDER BY kind, name`;
+
 export function createDeliveriesRepository(db: Db, now: () => number = Date.now): DeliveriesRepository {
   // Claims the due deliveries and leases them in one statement (a SELECT and then an UPDATE per row cost 1 + n).
   // RETURNING gives the rows in no promised order: they are put back in due order below.
@@ -124,24 +159,7 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
     ORDER BY d.last_attempt_at DESC, d.id DESC LIMIT ?`);
   const byId = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE id = ?');
   const byMessage = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE inbound_message_id = ? ORDER BY id');
-  // Destinations are enumerated by skipping through the index (one seek each), and every figure is an index range or
-  // a seek: the cost follows the number of destinations and the backlog, not the history of delivered messages.
-  const backlog = db.prepare<[], DestinationBacklog>(`
-    WITH RECURSIVE dest(kind, name) AS (
-      SELECT kinds.kind, (SELECT min(destination) FROM deliveries WHERE destination_kind = kinds.kind)
-      FROM (SELECT 'portsip' AS kind UNION ALL SELECT 'slack') AS kinds
-      UNION ALL
-      SELECT kind, (SELECT min(destination) FROM deliveries WHERE destination_kind = dest.kind AND destination > dest.name)
-      FROM dest WHERE name IS NOT NULL)
-    SELECT kind AS destinationKind, name AS destination,
-      (SELECT count(*) FROM deliveries
-        WHERE destination_kind = kind AND destination = name AND status IN ('pending', 'in_flight')) AS pending,
-      (SELECT min(created_at) FROM deliveries
-        WHERE destination_kind = kind AND destination = name AND status IN ('pending', 'in_flight')) AS oldestPendingCreatedAt,
-      (SELECT count(*) FROM deliveries WHERE destination_kind = kind AND destination = name AND status = 'dead') AS dead,
-      (SELECT max(delivered_at) FROM deliveries
-        WHERE destination_kind = kind AND destination = name AND status = 'delivered') AS lastDeliveredAt
-    FROM dest WHERE name IS NOT NULL ORDER BY kind, name`);
+  const backlog = db.prepare<[], DestinationBacklog>(BACKLOG_SQL);
 
   const dueOrder = (a: Row, b: Row) => a.next_attempt_at - b.next_attempt_at || a.id - b.id;
   const claim = (kind: 'portsip' | 'slack', limit: number, leaseMs: number) => {
