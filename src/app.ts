@@ -157,6 +157,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     portsipDeadlineMs: config.relay.portsipDeadlineMs,
     leaseMs: config.relay.leaseMs,
     stallAlertAfterMs: config.relay.stallAlertAfterMs,
+    ingestPacing: { lagMs: config.relay.ingestPacingMs },
     // A delivery report on a reply sent from Slack moves its status line on ("Delivered" / "Undelivered: …").
     onReplyStatusChanged: (reply) => notifier.replies.showReplyStatus(reply),
     metrics,

@@ -155,6 +155,7 @@ const configSchema = z.object({
   PORTSIP_DEADLINE_MS: wholeNumber(100, 600_000, 15_000),
   RELAY_LEASE_MS: wholeNumber(500, 3_600_000, 60_000),
   RELAY_STALL_ALERT_MS: wholeNumber(0, 3_600_000, 30_000),
+  RELAY_INGEST_PACING_MS: wholeNumber(0, 3_600_000, 2_000, { extra: ' ms (0 never paces)' }),
   INSTANCE_LEASE_MS: wholeNumber(300, 600_000, 30_000),
   BACKUP_DIR: optionalString,
   BACKUP_CRON: cronExpression('30 3 * * *'),
@@ -271,6 +272,8 @@ export interface Config {
     leaseMs: number;
     /** How long the relay must be failing (/healthz 503) before the relay_stalled alert is raised. */
     stallAlertAfterMs: number;
+    /** Due PortSIP deliveries waiting this long for a slot (PortSIP answering) pace inbound webhooks; 0: never. */
+    ingestPacingMs: number;
   };
   /** How long the instance lease on the database lasts without a heartbeat (one smsops per database). */
   instanceLeaseMs: number;
@@ -354,6 +357,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
       portsipDeadlineMs: e.PORTSIP_DEADLINE_MS,
       leaseMs: e.RELAY_LEASE_MS,
       stallAlertAfterMs: e.RELAY_STALL_ALERT_MS,
+      ingestPacingMs: e.RELAY_INGEST_PACING_MS,
     },
     instanceLeaseMs: e.INSTANCE_LEASE_MS,
     backup: { dir: e.BACKUP_DIR, schedule: e.BACKUP_CRON, keep: e.BACKUP_KEEP },

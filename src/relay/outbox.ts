@@ -99,6 +99,8 @@ export interface OutboxWorkerOptions {
   onError?: (where: 'loop' | 'send' | 'record', error: unknown) => void;
   /** The loop ended anyway and was started again (counted in /metrics). */
   onRestart?: () => void;
+  /** What a claim took, and how many it asked for (the ingest pacer reads how long they had been due). */
+  onClaimed?: (claimed: readonly Delivery[], asked: number) => void;
 }
 
 /** What /healthz reads about a worker. */
@@ -430,7 +432,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const free = options.concurrency - busy;
     const short = free * batchSize - claimedAhead.length;
     if (short <= 0 || free < (busy > 0 ? minClaim : 1)) return [];
-    return deliveries.claimDue(kind, short + (now() < claimAheadPausedUntil ? 0 : prefetch), leaseMs);
+    const asked = short + (now() < claimAheadPausedUntil ? 0 : prefetch);
+    const claimed = deliveries.claimDue(kind, asked, leaseMs);
+    options.onClaimed?.(claimed, asked);
+    return claimed;
   }
   function keepClaimed(claimed: Delivery[]) {
     if (claimed.length === 0) return;

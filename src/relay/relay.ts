@@ -13,6 +13,7 @@ import type { Repositories, Store } from '../store/openStore.js';
 import { createWriteHealth } from '../store/writeHealth.js';
 import { createFreshMessages } from './freshMessages.js';
 import { type IngestDeps, type Ingested, ingestDeliveryReport, ingestInboundMessage, type WebhookRejection } from './ingest.js';
+import { createIngestPacer, type IngestPacerOptions } from './ingestPacer.js';
 import type { RelayIntake } from './intake.js';
 import type { RelayOperationsDeps } from './operations.js';
 import { type AttemptOutcome, type DeliveryRetryPolicy, type OutboxWorker, startOutboxWorker } from './outbox.js';
@@ -62,6 +63,8 @@ export interface RelayOptions {
   onReplyStatusChanged?: (reply: ConversationReply) => void | Promise<void>;
   /** False once the instance lease is lost (src/store/instanceLease.ts): stopping then leaves the leases alone. */
   holdsDatabase?: () => boolean;
+  /** When inbound webhooks are paced to the PortSIP relay (defaults in ingestPacer.ts; tests shorten them). */
+  ingestPacing?: Pick<IngestPacerOptions, 'lagMs' | 'maxWaitMs' | 'burst'>;
 }
 
 export interface Relay {
@@ -187,6 +190,7 @@ export function startRelay(options: RelayOptions): Relay {
   );
   const onDead = (delivery: Delivery, _message: unknown, outcome: AttemptOutcome) => {
     slackLeg.portsipStateChanged(delivery);
+    attemptEnded(delivery, false);
     died.inc({ kind: delivery.destinationKind });
     const subject = `${delivery.destinationKind}:${delivery.destination}`;
     deadDestinations.add(subject);
@@ -215,8 +219,34 @@ export function startRelay(options: RelayOptions): Relay {
       })
       .catch((error: unknown) => logger.warn('could not record the dead-letter alert', { error: describeError(error) }));
   };
+  const heldBack = metrics.counter(
+    'smsops_ingest_held_total',
+    'Inbound webhooks held back so that storing does not outrun the PortSIP relay, by how the wait ended.',
+    ['outcome'],
+    { initial: [{ outcome: 'credited' }, { outcome: 'timed_out' }] },
+  );
+  const pacer = createIngestPacer({
+    ...options.ingestPacing,
+    onHeld: (outcome) => heldBack.inc({ outcome }),
+    onPacingChanged: (change) =>
+      change.pacing
+        ? logger.warn('inbound webhooks are answered at the pace of the PortSIP relay: it is behind while PortSIP answers', {
+            dueForSeconds: Math.round(change.waitedMs / 100) / 10,
+          })
+        : logger.info('inbound webhooks are no longer paced', { why: change.why }),
+  });
+  metrics.gauge(
+    'smsops_ingest_pacing',
+    '1 while inbound webhooks are paced to the PortSIP relay (it is behind while PortSIP answers), else 0.',
+    [],
+    () => [{ value: pacer.pacing() ? 1 : 0 }],
+  );
+  const attemptEnded = (delivery: Delivery, delivered: boolean) => {
+    if (delivery.destinationKind === 'portsip') pacer.attemptsEnded(delivered ? 1 : 0, delivered ? 0 : 1);
+  };
   const onDelivered = (delivery: Delivery) => {
     slackLeg.portsipStateChanged(delivery);
+    attemptEnded(delivery, true);
     relayed.inc({ kind: delivery.destinationKind });
     const subject = `${delivery.destinationKind}:${delivery.destination}`;
     if (deadDestinations.delete(subject))
@@ -226,6 +256,7 @@ export function startRelay(options: RelayOptions): Relay {
   };
   const onFailed = (delivery: Delivery) => {
     slackLeg.portsipStateChanged(delivery);
+    attemptEnded(delivery, false);
     failed.inc({ kind: delivery.destinationKind });
   };
   // Dead letters moved to another destination are no longer at the old one: its alert ends (none will be delivered there).
@@ -285,6 +316,12 @@ export function startRelay(options: RelayOptions): Relay {
       // Claimed ahead: one claim and one commit per round serve many attempts (a claim statement and its commit cost
       // more than the rows it leases when it leases only the few slots that just came free).
       prefetch: 4 * options.concurrency,
+      onClaimed: (claimed, asked) => {
+        if (claimed.length === 0) return pacer.claimed(0, false);
+        const at = now();
+        const waited = Math.max(...claimed.map((d) => at - Math.max(d.createdAt, d.nextAttemptAt)));
+        pacer.claimed(waited, claimed.length >= asked);
+      },
     }),
     startOutboxWorker({
       ...common,
@@ -317,15 +354,19 @@ export function startRelay(options: RelayOptions): Relay {
   const intake: RelayIntake = {
     rejected: deps.rejected,
     ingest: {
-      inbound: (r) =>
-        commits
-          .submit(() => ingestInboundMessage(deps, r))
-          .then(counted('inbound'))
-          .then((outcome) => {
-            // Committed by now: its id is its own for good.
-            if (outcome.ok && outcome.value.stored) fresh.put(outcome.value.stored);
-            return outcome;
-          }),
+      inbound: (r) => {
+        const store = () =>
+          commits
+            .submit(() => ingestInboundMessage(deps, r))
+            .then(counted('inbound'))
+            .then((outcome) => {
+              // Committed by now: its id is its own for good.
+              if (outcome.ok && outcome.value.stored) fresh.put(outcome.value.stored);
+              return outcome;
+            });
+        const held = pacer.admit();
+        return held ? held.then(store) : store();
+      },
       dlr: (r) =>
         commits
           .submit(() => ingestDeliveryReport(deps, r))
@@ -398,6 +439,7 @@ export function startRelay(options: RelayOptions): Relay {
     },
     stop: async () => {
       watchdog.stop();
+      pacer.releaseAll();
       // A hung PBX would hold shutdown for its deadline (15 s), past Docker's grace period: after 5 s the PortSIP
       // connections are cut, so those attempts fail and stay pending (sent again after the restart).
       const cut = setTimeout(() => portsip.close(), options.shutdownGraceMs ?? 5_000);

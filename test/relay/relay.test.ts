@@ -338,6 +338,51 @@ describe('delivery reports, health and metrics', () => {
     expect(metrics).toContain('smsops_relay_backlog{kind="portsip"} 1');
     expect(metrics).toMatch(/smsops_ingest_seconds_count 1/);
   });
+
+  /** Sends `n` webhooks, `parallel` at a time, each from its own number; the statuses answered. */
+  async function flood(n: number, parallel: number): Promise<number[]> {
+    const statuses: number[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (next < n) {
+          const i = next++;
+          statuses.push(
+            (await post(inboundJson({ message_id: `flood-${i}`, from: `4474001${String(i).padStart(5, '0')}` }))).status,
+          );
+        }
+      }),
+    );
+    return statuses;
+  }
+  const metricOf = async (name: string) => {
+    const text = await (await fetch(`${t.smsops.url}/metrics`)).text();
+    return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  };
+  const distinctAtSink = () => new Set(sink.received.map((r) => (r.json() as { message_id: string }).message_id));
+
+  it('answers a flood the relay cannot keep up with at the pace PortSIP is served, and loses or repeats nothing', async () => {
+    // A PortSIP taking 30 ms an answer, one at a time: about 30 messages a second.
+    await start({ RELAY_CONCURRENCY: '1', RELAY_INGEST_PACING_MS: '100' });
+    sink.delay(30);
+    // Beyond the 64 stored ahead once pacing starts, the rest wait for PortSIP's answers.
+    const statuses = await flood(250, 20);
+    expect(statuses).toEqual(Array(250).fill(200));
+    expect(await metricOf('smsops_ingest_held_total\\{outcome="credited"\\}')).toBeGreaterThan(0);
+    await waitUntil(() => distinctAtSink().size === 250, 20_000, 'every message at PortSIP');
+    expect(sink.received).toHaveLength(250);
+    // Caught up: nothing is held any more.
+    await waitUntil(async () => (await metricOf('smsops_ingest_pacing')) === 0, 5000, 'pacing over');
+  });
+
+  it('holds nothing back with pacing off (RELAY_INGEST_PACING_MS=0): the store absorbs the flood', async () => {
+    await start({ RELAY_CONCURRENCY: '1', RELAY_INGEST_PACING_MS: '0' });
+    sink.delay(30);
+    expect(await flood(60, 20)).toEqual(Array(60).fill(200));
+    expect(await metricOf('smsops_ingest_held_total\\{outcome="credited"\\}')).toBe(0);
+    expect(await metricOf('smsops_ingest_held_total\\{outcome="timed_out"\\}')).toBe(0);
+    await waitUntil(() => distinctAtSink().size === 60, 20_000, 'every message at PortSIP');
+  });
 });
 
 describe('operator commands', () => {
