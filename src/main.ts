@@ -6,7 +6,6 @@ import { createLogger, type Logger, type LogLevel, registerSecret } from './log.
 import { type LogFormat, resolveLogFormat } from './logFormat.js';
 import { generateConsoleToken } from './sandbox/consoleToken.js';
 import { isSandboxMode, parseSandboxConfig } from './sandbox/mode.js';
-import { startSandbox } from './sandbox/startSandbox.js';
 import { checkSlackToken } from './slack/tokenCheck.js';
 import { sandboxStartupSummary } from './startupSummary.js';
 import { checkDatabaseMode } from './store/databaseMode.js';
@@ -95,6 +94,8 @@ const sandboxAsked = (env: Record<string, string | undefined>) =>
 const startSandboxMode = (env: Record<string, string | undefined>, reason: 'asked' | 'unconfigured'): Promise<Started> =>
   startWith(withDatabaseCheck(parseSandboxConfig(env), 'sandbox'), 'the sandbox', async (config, logger) => {
     const consoleToken = config.requireToken ? generateConsoleToken() : undefined;
+    // Loaded only in sandbox mode: the emulator, fake Slack and console are memory a production process never uses.
+    const { startSandbox } = await import('./sandbox/startSandbox.js');
     const sandbox = await startSandbox({ ...config, logger, ...(consoleToken ? { consoleToken } : {}) });
     const port = new URL(sandbox.url).port;
     const wildcard = ['0.0.0.0', '::', ''].includes(config.host);

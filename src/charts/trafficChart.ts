@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Resvg } from '@resvg/resvg-js';
 import { DESIGN, type HourPoint } from './chartLayout.js';
 import { CHART_FONT_FAMILY, trafficChartSvg } from './trafficChartSvg.js';
 
@@ -7,6 +7,16 @@ import { CHART_FONT_FAMILY, trafficChartSvg } from './trafficChartSvg.js';
 const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((name) =>
   fileURLToPath(new URL(`../../assets/fonts/${name}`, import.meta.url)),
 );
+
+type ResvgModule = typeof import('@resvg/resvg-js');
+let resvgModule: ResvgModule | undefined;
+// Loaded on the first chart, not at start: the renderer's native library starts its own threads and holds memory
+// that a process which never draws a chart (most hours of most days) would carry for nothing. A require keeps this
+// function synchronous for its callers.
+const loadResvg = (): ResvgModule => {
+  resvgModule ??= createRequire(import.meta.url)('@resvg/resvg-js') as ResvgModule;
+  return resvgModule;
+};
 
 /** A PNG of inbound, outbound and failed SMS per hour (UTC), with axes, labels, a legend and the title. */
 export function renderTrafficChart(
@@ -16,6 +26,7 @@ export function renderTrafficChart(
   const width = options.width ?? DESIGN.width;
   const height = options.height ?? DESIGN.height;
   const svg = trafficChartSvg(points, { title: options.title, width, height });
+  const { Resvg } = loadResvg();
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'width', value: width },
     font: { loadSystemFonts: false, fontFiles: FONT_FILES, defaultFontFamily: CHART_FONT_FAMILY },

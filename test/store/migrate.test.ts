@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUSY_TIMEOUT_MS, DEFAULT_MIGRATIONS_DIR, openDatabase } from '../../src/store/database.js';
+import { BUSY_TIMEOUT_MS, DEFAULT_MIGRATIONS_DIR, openDatabase, PAGE_CACHE_KIB } from '../../src/store/database.js';
 import { MigrationError } from '../../src/store/migrate.js';
 
 let dirs: string[] = [];
@@ -85,6 +85,7 @@ describe('migration runner', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(BUSY_TIMEOUT_MS);
+    expect(db.pragma('cache_size', { simple: true })).toBe(-PAGE_CACHE_KIB);
     const recorded = db.prepare('SELECT version, name, length(checksum) AS len FROM schema_migrations ORDER BY version').all();
     expect(recorded).toHaveLength(SHIPPED.length);
     expect(recorded[0]).toEqual({ version: 1, name: 'settings_and_audit', len: 64 });
