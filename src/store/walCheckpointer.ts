@@ -9,14 +9,21 @@ export interface WalCheckpointer {
   stop(): Promise<void>;
 }
 
+/** The WAL's size before it is restarted, and what its file is cut back to then. */
+export const DEFAULT_WAL_LIMIT_BYTES = 64 << 20;
+
 // Plain CommonJS run with `eval`, so the worker needs neither tsx nor a build step to start.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
+const limitFrames = Math.ceil(workerData.walLimitBytes / db.pragma('page_size', { simple: true }));
 const timer = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); }
+  try {
+    const [done] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (done && done.log > limitFrames) parentPort.postMessage({ walFrames: done.log });
+  }
   catch (error) { parentPort.postMessage({ error: String(error && error.message || error) }); }
 }, workerData.intervalMs);
 parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
@@ -29,9 +36,29 @@ parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.cl
  * its own connection runs PASSIVE checkpoints, which never take the write lock, so commits are not held up.
  * If the worker fails, automatic checkpoints come back on the main connection: the WAL never grows without bound.
  */
-export function startWalCheckpointer(db: Db, options: { logger: Logger; intervalMs?: number }): WalCheckpointer {
+export function startWalCheckpointer(
+  db: Db,
+  options: { logger: Logger; intervalMs?: number; walLimitBytes?: number },
+): WalCheckpointer {
   const { logger } = options;
   if (db.memory) return { stop: async () => {} };
+  const walLimitBytes = options.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES;
+  /**
+   * SQLite restarts the WAL from its start only at a write that finds every frame already copied; under writes that
+   * never pause the worker's checkpoints are always a few commits behind, and the WAL grew to 1.1 GB in a 30 s flood.
+   * Past the limit the main connection finishes the copy itself, between two transactions (nothing new can come in
+   * meanwhile: it is the only writer), so its next write restarts the WAL. That copy is short (the worker did most);
+   * at most once per interval.
+   */
+  const catchUp = () => {
+    if (!db.open || Date.now() - lastCatchUp < (options.intervalMs ?? 500)) return;
+    lastCatchUp = Date.now();
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (error) {
+      logger.warn('WAL checkpoint on the main connection failed; it is retried', { error: describeError(error) });
+    }
+  };
   const autocheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
   const restoreAutomatic = () => {
     if (db.open) db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
@@ -43,14 +70,22 @@ export function startWalCheckpointer(db: Db, options: { logger: Logger; interval
       driver: createRequire(import.meta.url).resolve('better-sqlite3'),
       path: db.name,
       intervalMs: options.intervalMs ?? 500,
+      walLimitBytes,
     },
   });
   db.pragma('wal_autocheckpoint = 0');
+  // The WAL file is cut back to this size whenever SQLite restarts it (else it keeps its largest size for good).
+  db.pragma(`journal_size_limit = ${walLimitBytes}`);
   let stopping = false;
   // Tried every interval: a disk full for an hour must not write two lines a second. A new error, or the same one a
   // minute later, is logged.
   let lastLogged = { error: '', at: Number.NEGATIVE_INFINITY };
-  worker.on('message', (message: { error?: string }) => {
+  let lastCatchUp = Number.NEGATIVE_INFINITY;
+  worker.on('message', (message: { error?: string; walFrames?: number }) => {
+    if (message.walFrames !== undefined) {
+      catchUp();
+      return;
+    }
     const error = message.error ?? 'unknown';
     const at = Date.now();
     if (error === lastLogged.error && at - lastLogged.at < 60_000) return;

@@ -30,4 +30,33 @@ describe('WAL checkpointer', () => {
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     expect(temp.reopen().prepare('SELECT count(*) AS n FROM settings WHERE key LIKE ?').get('k%')).toEqual({ n: 2_000 });
   });
+
+  it('keeps the WAL file bounded under writes that never pause: it is restarted and cut back while they go on', async () => {
+    temp = createTempDb();
+    const { db, path } = temp;
+    const limitBytes = 1 << 20;
+    const checkpointer = startWalCheckpointer(db, { logger: quiet, intervalMs: 20, walLimitBytes: limitBytes });
+    const insert = db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, 0)');
+    const walSize = () => statSync(`${path}-wal`).size;
+    // A commit every turn of the event loop, about 40 MB in all, as a flood of webhooks makes them: the worker's
+    // checkpoints are always a few commits behind, so SQLite alone never restarts the WAL and its file only grows.
+    let cutBack = 0;
+    let last = 0;
+    for (let i = 0; i < 4_000; i++) {
+      db.transaction(() => {
+        for (let j = 0; j < 10; j++) insert.run(`f${i}-${j}`, 'x'.repeat(1_000));
+      })();
+      const size = walSize();
+      if (size < last) cutBack += 1;
+      last = size;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(cutBack).toBeGreaterThanOrEqual(2);
+    // Once the writes stop, the next one (the next webhook) finds the WAL copied, restarts it and cuts the file back.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    insert.run('after', 'x');
+    await waitUntil(() => walSize() <= limitBytes, 5_000, 'the WAL cut back to its limit');
+    await checkpointer.stop();
+    expect(temp.reopen().prepare('SELECT count(*) AS n FROM settings WHERE key LIKE ?').get('f%')).toEqual({ n: 40_000 });
+  });
 });
