@@ -317,7 +317,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       // The next claim rides in the same transaction: one commit per round of attempts instead of two.
       const next = deliveries.inTransaction(() => {
         apply(queued.flatMap((q) => q.decisions));
-        return claimFor(inFlight - queued.length);
+        return claimFor(inFlight);
       });
       keepClaimed(next);
     } catch {
@@ -355,7 +355,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
   };
 
-  const attempt = async (batch: Delivery[]) => {
+  /** `freeSlot`: called once the destination answered (or the attempt timed out), before its outcome is recorded. */
+  const attempt = async (batch: Delivery[], freeSlot: () => void) => {
     const items = batch.map((delivery) => ({ delivery, ...readMessage(delivery) }));
     const present = items.filter(
       (i): i is { delivery: Delivery; message: InboundMessage; unreadable: false } => i.message !== undefined,
@@ -382,6 +383,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     } finally {
       clearTimeout(timer);
     }
+    // The request is over: its slot takes the next conversation now rather than after the record's turn of the loop
+    // (a round trip shorter by a turn). This conversation's next message waits all the same: this delivery stays in
+    // flight until its outcome is recorded, and only the oldest undelivered message of a conversation is claimed.
+    freeSlot();
     const decisions = [
       ...present.map((item, i) =>
         decide(
@@ -484,7 +489,14 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       const batch = claimedAhead.splice(0, batchSize).map((c) => c.delivery);
       started += 1;
       inFlight += 1;
-      const task: Promise<void> = attempt(batch)
+      let slotFreed = false;
+      const freeSlot = () => {
+        if (slotFreed) return;
+        slotFreed = true;
+        inFlight -= 1;
+        wakeUp?.();
+      };
+      const task: Promise<void> = attempt(batch, freeSlot)
         .catch((error: unknown) => {
           noteWriteFailure(error);
           options.onError?.('record', error);
@@ -494,7 +506,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
           });
         })
         .finally(() => {
-          inFlight -= 1;
+          freeSlot();
           settled.delete(task);
           wakeUp?.();
         });
