@@ -155,7 +155,7 @@ const configSchema = z.object({
   PORTSIP_DEADLINE_MS: wholeNumber(100, 600_000, 15_000),
   RELAY_LEASE_MS: wholeNumber(500, 3_600_000, 60_000),
   RELAY_STALL_ALERT_MS: wholeNumber(0, 3_600_000, 30_000),
-  RELAY_INGEST_PACING_MS: wholeNumber(0, 3_600_000, 2_000, { extra: ' ms (0 never paces)' }),
+  RELAY_INGEST_PACING_MS: wholeNumber(0, 3_600_000, 1_000, { extra: ' ms (0 never paces)' }),
   INSTANCE_LEASE_MS: wholeNumber(300, 600_000, 30_000),
   BACKUP_DIR: optionalString,
   BACKUP_CRON: cronExpression('30 3 * * *'),

@@ -12,8 +12,8 @@ export interface FreshMessages {
   get(id: number): InboundMessage | undefined;
 }
 
-// Sized for the backlog a paced flood keeps (src/relay/ingestPacer.ts: about 2 s of deliveries, a few thousand
-// messages): past the kept ones, every delivery reads its row back, measured at 5-6 % of the CPU under load.
+// Sized for the backlog a paced flood keeps (src/relay/ingestPacer.ts: about 1 s of deliveries and what came in
+// before pacing began, a few thousand messages): past the kept ones, every delivery reads its row back, measured at 5-6 % of the CPU under load.
 export function createFreshMessages(limits: { count: number; bytes: number } = { count: 8_192, bytes: 16 << 20 }): FreshMessages {
   const messages = new Map<number, InboundMessage>();
   let bytes = 0;

@@ -41,7 +41,7 @@ export interface IngestPacerOptions {
 }
 
 export function createIngestPacer(options: IngestPacerOptions = {}): IngestPacer {
-  const lagMs = options.lagMs ?? 2_000;
+  const lagMs = options.lagMs ?? 1_000;
   const maxWaitMs = options.maxWaitMs ?? 1_000;
   const burst = options.burst ?? 64;
   let on = false;
