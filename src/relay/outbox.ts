@@ -124,6 +124,12 @@ export interface OutboxWorker {
    * deliveries, and the copies held here still name the old destination.
    */
   returnClaimedAhead(): void;
+  /**
+   * Claims what the free slots and the prefetch want, inside a transaction of the caller's (the webhooks' commit, whose
+   * inserts touched the same pages). Hand the result to `keepClaimed` once that transaction committed, never before.
+   */
+  claimWithin(): Delivery[];
+  keepClaimed(claimed: readonly Delivery[]): void;
   status(): OutboxWorkerStatus;
   /** Stops claiming, waits for the attempts in flight to finish, and returns any leased delivery to pending. */
   stop(): Promise<void>;
@@ -317,7 +323,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       // The next claim rides in the same transaction: one commit per round of attempts instead of two.
       const next = deliveries.inTransaction(() => {
         apply(queued.flatMap((q) => q.decisions));
-        return claimFor(inFlight);
+        return claimFor(inFlight - queued.length);
       });
       keepClaimed(next);
     } catch {
@@ -355,8 +361,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
   };
 
-  /** `freeSlot`: called once the destination answered (or the attempt timed out), before its outcome is recorded. */
-  const attempt = async (batch: Delivery[], freeSlot: () => void) => {
+  const attempt = async (batch: Delivery[]) => {
     const items = batch.map((delivery) => ({ delivery, ...readMessage(delivery) }));
     const present = items.filter(
       (i): i is { delivery: Delivery; message: InboundMessage; unreadable: false } => i.message !== undefined,
@@ -383,10 +388,6 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     } finally {
       clearTimeout(timer);
     }
-    // The request is over: its slot takes the next conversation now rather than after the record's turn of the loop
-    // (a round trip shorter by a turn). This conversation's next message waits all the same: this delivery stays in
-    // flight until its outcome is recorded, and only the oldest undelivered message of a conversation is claimed.
-    freeSlot();
     const decisions = [
       ...present.map((item, i) =>
         decide(
@@ -442,7 +443,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     options.onClaimed?.(claimed, asked);
     return claimed;
   }
-  function keepClaimed(claimed: Delivery[]) {
+  function keepClaimed(claimed: readonly Delivery[]) {
     if (claimed.length === 0) return;
     options.writeHealth?.succeeded();
     const at = now();
@@ -489,14 +490,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       const batch = claimedAhead.splice(0, batchSize).map((c) => c.delivery);
       started += 1;
       inFlight += 1;
-      let slotFreed = false;
-      const freeSlot = () => {
-        if (slotFreed) return;
-        slotFreed = true;
-        inFlight -= 1;
-        wakeUp?.();
-      };
-      const task: Promise<void> = attempt(batch, freeSlot)
+      const task: Promise<void> = attempt(batch)
         .catch((error: unknown) => {
           noteWriteFailure(error);
           options.onError?.('record', error);
@@ -506,7 +500,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
           });
         })
         .finally(() => {
-          freeSlot();
+          // A slot is free once the outcome is recorded, not when the answer came: what a crash can send twice stays
+          // within the concurrency (the answered but unrecorded attempts count).
+          inFlight -= 1;
           settled.delete(task);
           wakeUp?.();
         });
@@ -559,6 +555,11 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   return {
     wake: () => wakeUp?.(),
+    claimWithin: () => claimFor(inFlight),
+    keepClaimed: (claimed) => {
+      keepClaimed(claimed);
+      if (claimed.length > 0) wakeUp?.();
+    },
     returnClaimedAhead: () => {
       const ids = claimedAhead.map((c) => c.delivery.id);
       claimedAhead = [];
