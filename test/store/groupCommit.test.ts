@@ -27,6 +27,49 @@ describe('group commit', () => {
     const keys = temp.reopen().prepare('SELECT key FROM settings ORDER BY key').all();
     expect(keys).toEqual([{ key: 'a' }, { key: 'c' }]);
   });
+
+  it('commits the work riding along with the writes and hands its result on only then; when it fails, the writes are still stored', async () => {
+    temp = createTempDb();
+    const insert = temp.db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, 'v', 0)");
+    const handed: unknown[] = [];
+    const failures: unknown[] = [];
+    let fail = false;
+    const order: string[] = [];
+    const commits = createGroupCommit(temp.db, {
+      alongside: {
+        within: () => {
+          insert.run(`alongside-${handed.length}`);
+          if (fail) throw new Error('alongside refused');
+          return 'leased';
+        },
+        after: (result) => {
+          order.push('after');
+          handed.push(result);
+        },
+        failed: (error) => failures.push(error),
+      },
+    });
+    await commits.submit(
+      () => insert.run('w1').changes,
+      () => order.push('committed w1'),
+    );
+    expect(handed).toEqual(['leased']);
+    expect(order).toEqual(['committed w1', 'after']);
+
+    fail = true;
+    expect(await commits.submit(() => insert.run('w2').changes)).toBe(1);
+    expect(handed).toEqual(['leased']);
+    expect(failures).toHaveLength(1);
+
+    // A write refused alone (a duplicate key) rejects alone; what rode along is committed and handed on.
+    fail = false;
+    const stored = await Promise.allSettled([commits.submit(() => insert.run('w1').changes)]);
+    expect(stored[0]?.status).toBe('rejected');
+    expect(handed).toEqual(['leased', 'leased']);
+    const keys = temp.reopen().prepare('SELECT key FROM settings ORDER BY key').all();
+    // The failed alongside's row was undone with its savepoint; the webhook rows stayed.
+    expect(keys).toEqual([{ key: 'alongside-0' }, { key: 'alongside-1' }, { key: 'w1' }, { key: 'w2' }]);
+  });
 });
 
 describe('group commit when the database cannot be written', () => {
