@@ -344,6 +344,7 @@ export function startRelay(options: RelayOptions): Relay {
       within: () => portsipWorker.claimWithin(),
       after: (claimed) => portsipWorker.keepClaimed(claimed as Delivery[]),
       failed: (error) => {
+        portsipWorker.wake();
         workerErrors.inc({ kind: 'portsip', where: 'loop' });
         logger.warn('could not lease new deliveries with their webhooks; the relay claims them itself', {
           error: describeError(error),
@@ -397,7 +398,8 @@ export function startRelay(options: RelayOptions): Relay {
         : logger.error('webhook not stored, answered 500', { route, error: describeError(error) }),
     onIngested: (route, outcome) => {
       received.inc({ route, outcome });
-      if (route === 'inbound' && outcome === 'stored') for (const w of workers) w.wake();
+      // The PortSIP worker was handed what the webhook's commit leased (and claims again as attempts end).
+      if (route === 'inbound' && outcome === 'stored') for (const w of portsipWorker ? workers.slice(1) : workers) w.wake();
     },
   };
 
