@@ -1,12 +1,10 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Delivery } from '../../src/core/model/delivery.js';
 import type { InboundMessage } from '../../src/core/model/inboundMessage.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { type AttemptOutcome, type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
-import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
-import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { createWriteHealth } from '../../src/store/writeHealth.js';
+import { outboxStore } from '../helpers/outboxStore.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
@@ -36,27 +34,7 @@ const withLogs = (what: string) => () => `${what}\n${logLines.slice(-10).join('\
 
 function setup() {
   temp = createTempDb();
-  const deliveries = createDeliveriesRepository(temp.db);
-  const inbound = createInboundRepository(temp.db);
-  let n = 0;
-  const receive = (text: string, from = '447400123456') =>
-    inbound.insertWithDeliveries(
-      {
-        wavixMessageId: `m-${++n}`,
-        fromNumber: from,
-        toNumber: '14155550100',
-        messageType: 'sms',
-        text,
-        media: null,
-        receivedAtText: '2026-11-25T10:00:00Z',
-        receivedAt: null,
-        contentType: 'application/json',
-        rawBody: Buffer.from(JSON.stringify({ text })),
-      },
-      [{ kind: 'portsip', destination: 'http://pbx.invalid/sms' }],
-    ).id;
-  const statusOf = (messageId: number) => deliveries.forMessage(messageId)[0] as Delivery;
-  return { deliveries, inbound, receive, statusOf };
+  return outboxStore(temp);
 }
 
 const sent: string[] = [];

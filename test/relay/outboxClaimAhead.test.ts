@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Delivery } from '../../src/core/model/delivery.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
-import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
-import { createInboundRepository } from '../../src/store/repositories/inbound.js';
+import { outboxStore } from '../helpers/outboxStore.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
@@ -27,28 +25,10 @@ afterEach(async () => {
 
 function setup() {
   temp = createTempDb();
-  const deliveries = createDeliveriesRepository(temp.db);
-  const inbound = createInboundRepository(temp.db);
-  let n = 0;
+  const store = outboxStore(temp);
   // Each from its own number: separate conversations, so each is claimable on its own.
-  const receive = (text: string) =>
-    inbound.insertWithDeliveries(
-      {
-        wavixMessageId: `m-${++n}`,
-        fromNumber: `44740000000${n}`,
-        toNumber: '14155550100',
-        messageType: 'sms',
-        text,
-        media: null,
-        receivedAtText: '2026-11-25T10:00:00Z',
-        receivedAt: null,
-        contentType: 'application/json',
-        rawBody: Buffer.from(JSON.stringify({ text })),
-      },
-      [{ kind: 'portsip', destination: 'http://pbx.invalid/sms' }],
-    ).id;
-  const statusOf = (messageId: number) => deliveries.forMessage(messageId)[0] as Delivery;
-  return { deliveries, inbound, receive, statusOf };
+  let n = 0;
+  return { ...store, receive: (text: string) => store.receive(text, `44740000000${++n}`) };
 }
 
 const retry = { baseDelayMs: 20, maxDelayMs: 200, deadAfterMs: 3_600_000 };
