@@ -8,8 +8,9 @@
  * Wavix is answered at the pace PortSIP is served and the backlog stays where it is. A webhook never waits longer than
  * `maxWaitMs` (Wavix's timeout is undocumented; peers' are 2–15 s): past that it is stored anyway.
  *
- * Never while PortSIP fails or is slow to answer (then the store absorbs what comes: that is what it is for), nor when
- * the relay keeps up (nothing waits: at 1,000/s the ack latency is untouched).
+ * Never while PortSIP fails (then the store absorbs what comes: that is what it is for), nor when the relay keeps up.
+ * A PortSIP slow to answer but answering is paced to (its answers give the credits); one that does not answer at all
+ * ends pacing once a webhook waited the whole `maxWaitMs`.
  */
 export interface IngestPacer {
   /** Resolves when the webhook may be stored; `undefined` when it may at once (the common case costs no promise). */
@@ -34,8 +35,8 @@ export interface IngestPacerOptions {
   maxWaitMs?: number;
   /** Credits kept at most while pacing: how far storing may run ahead of delivering in one burst. */
   burst?: number;
-  /** Told of each webhook held, and whether it got a credit or went after `maxWaitMs`. */
-  onHeld?: (outcome: 'credited' | 'timed_out') => void;
+  /** Told of each webhook held: it got a credit, went after `maxWaitMs`, or was let go when pacing ended. */
+  onHeld?: (outcome: 'credited' | 'timed_out' | 'released') => void;
   /** Pacing started (with how long due deliveries had waited) or ended (with why). */
   onPacingChanged?: (change: { pacing: true; waitedMs: number } | { pacing: false; why: string }) => void;
 }
@@ -48,13 +49,13 @@ export function createIngestPacer(options: IngestPacerOptions = {}): IngestPacer
   let credits = burst;
   // Recent share of attempts delivered (exponentially weighted): pacing only while PortSIP answers nearly always.
   let deliveredShare = 1;
-  const waiting: Array<() => void> = [];
+  const waiting: Array<(outcome: 'credited' | 'released') => void> = [];
 
   const stopPacing = (why: string) => {
     if (on) options.onPacingChanged?.({ pacing: false, why });
     on = false;
     credits = burst;
-    for (const go of waiting.splice(0)) go();
+    for (const go of waiting.splice(0)) go('released');
   };
   const hold = () =>
     new Promise<void>((resolve) => {
@@ -66,9 +67,9 @@ export function createIngestPacer(options: IngestPacerOptions = {}): IngestPacer
         // No attempt ended for that long (PortSIP hung?): holding more webhooks would only slow Wavix down.
         stopPacing(`no PortSIP attempt ended within ${maxWaitMs} ms`);
       }, maxWaitMs);
-      function go() {
+      function go(outcome: 'credited' | 'released') {
         clearTimeout(timer);
-        options.onHeld?.('credited');
+        options.onHeld?.(outcome);
         resolve();
       }
       waiting.push(go);
@@ -102,7 +103,7 @@ export function createIngestPacer(options: IngestPacerOptions = {}): IngestPacer
       credits = Math.min(burst, credits + n);
       while (credits > 0 && waiting.length > 0) {
         credits -= 1;
-        waiting.shift()?.();
+        waiting.shift()?.('credited');
       }
     },
     pacing: () => on,

@@ -160,10 +160,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const sweepEveryMs = options.sweepEveryMs ?? Math.max(100, Math.floor(leaseMs / 4));
   const idleMs = options.idleMs ?? 1_000;
   const batchSize = options.batchSize ?? 1;
-  const prefetch = options.prefetch ?? 0;
-  // Claimed ahead longer than this, a delivery is given back rather than sent: its lease must outlast the attempt.
-  const claimedAheadMaxMs = Math.floor(leaseMs / 4);
   const attemptTimeoutMs = options.attemptTimeoutMs ?? Math.floor(leaseMs * 0.75);
+  // Claimed ahead longer than this, a delivery is given back rather than sent: its lease must outlast the attempt
+  // started from it, with room to record the outcome. A lease with no such room claims nothing ahead.
+  const aheadRoomMs = leaseMs - attemptTimeoutMs - Math.min(1_000, leaseMs / 10);
+  const prefetch = aheadRoomMs > 0 ? (options.prefetch ?? 0) : 0;
+  const claimedAheadMaxMs = Math.max(Math.min(50, leaseMs / 10), aheadRoomMs);
   const deterministicLimit = options.deterministicLimit ?? DEFAULT_DETERMINISTIC_LIMIT;
   const errorBackoff = options.errorBackoff ?? { baseMs: 200, maxMs: 5_000 };
   const { deliveries, logger, kind } = options;
@@ -572,10 +574,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       mayBeDue = true;
       wakeUp?.();
     },
-    claimWithin: () => claimFor(inFlight),
+    // Only while caught up: then what is due is what the caller just stored, and the read is short. Behind (after an
+    // outage, due rows blocked behind their conversations' heads), the read walks them all; the worker claims itself.
+    claimWithin: () => (mayBeDue ? [] : claimFor(inFlight)),
     keepClaimed: (claimed) => {
       keepClaimed(claimed);
-      if (claimed.length > 0) wakeUp?.();
+      if (claimed.length > 0 || mayBeDue) wakeUp?.();
     },
     returnClaimedAhead: () => {
       const ids = claimedAhead.map((c) => c.delivery.id);

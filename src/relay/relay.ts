@@ -18,7 +18,7 @@ import type { RelayIntake } from './intake.js';
 import type { RelayOperationsDeps } from './operations.js';
 import { type AttemptOutcome, type DeliveryRetryPolicy, type OutboxWorker, startOutboxWorker } from './outbox.js';
 import { createPollerCache, type Reading } from './pollerCache.js';
-import { createPortsipSender } from './portsip.js';
+import { createPortsipSender, DEFAULT_PORTSIP_DEADLINE_MS } from './portsip.js';
 import { judgeRelayHealth, type RelayHealth } from './relayHealth.js';
 import { startRelayWatchdog } from './relayWatchdog.js';
 import { type Destination, retargetDeliveries } from './retarget.js';
@@ -223,7 +223,7 @@ export function startRelay(options: RelayOptions): Relay {
     'smsops_ingest_held_total',
     'Inbound webhooks held back so that storing does not outrun the PortSIP relay, by how the wait ended.',
     ['outcome'],
-    { initial: [{ outcome: 'credited' }, { outcome: 'timed_out' }] },
+    { initial: [{ outcome: 'credited' }, { outcome: 'timed_out' }, { outcome: 'released' }] },
   );
   const pacer = createIngestPacer({
     ...options.ingestPacing,
@@ -279,6 +279,10 @@ export function startRelay(options: RelayOptions): Relay {
 
   const writeHealth = createWriteHealth({ now });
   const portsip = createPortsipSender({ deadlineMs: options.portsipDeadlineMs });
+  const portsipDeadlineMs = options.portsipDeadlineMs ?? DEFAULT_PORTSIP_DEADLINE_MS;
+  const leaseMs = options.leaseMs ?? 60_000;
+  // Between the deadline and the lease (the configuration makes the lease longer than the deadline).
+  const portsipAttemptTimeoutMs = portsipDeadlineMs + Math.max(1, Math.min(1_000, Math.floor((leaseMs - portsipDeadlineMs) / 2)));
   // A message just stored goes to its workers as stored, instead of being read back once per delivery.
   const fresh = createFreshMessages();
   const common = {
@@ -313,6 +317,9 @@ export function startRelay(options: RelayOptions): Relay {
       kind: 'portsip',
       send: portsip.send,
       concurrency: options.concurrency,
+      // The sender's own deadline ends every attempt first: the worker's guard, later, never frees a slot (nor fails
+      // an attempt) while its request is still open, which sent messages twice and past the concurrency.
+      attemptTimeoutMs: portsipAttemptTimeoutMs,
       // Claimed ahead: one claim and one commit per round serve many attempts (a claim statement and its commit cost
       // more than the rows it leases when it leases only the few slots that just came free).
       prefetch: 4 * options.concurrency,

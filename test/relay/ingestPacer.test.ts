@@ -45,7 +45,8 @@ describe('ingest pacer', () => {
   });
 
   it('never paces while PortSIP fails, and stops pacing (releasing every held webhook) once it starts failing', async () => {
-    const pacer = createIngestPacer({ lagMs: 100, burst: 1, maxWaitMs: 5_000 });
+    const outcomes: string[] = [];
+    const pacer = createIngestPacer({ lagMs: 100, burst: 1, maxWaitMs: 5_000, onHeld: (o) => outcomes.push(o) });
     pacer.claimed(500, true);
     pacer.admit();
     const held = [pacer.admit(), pacer.admit()];
@@ -53,6 +54,8 @@ describe('ingest pacer', () => {
     pacer.attemptsEnded(0, 5);
     expect(pacer.pacing()).toBe(false);
     expect(await Promise.all(held.map(settled))).toEqual(['released', 'released']);
+    // Let go, not credited: no attempt ended for them.
+    expect(outcomes).toEqual(['released', 'released']);
     // Still failing: a relay behind is not paced to a PortSIP that does not answer (the store absorbs).
     pacer.claimed(10_000, true);
     expect(pacer.pacing()).toBe(false);

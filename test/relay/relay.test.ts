@@ -375,6 +375,16 @@ describe('delivery reports, health and metrics', () => {
     await waitUntil(async () => (await metricOf('smsops_ingest_pacing')) === 0, 5000, 'pacing over');
   });
 
+  it('sends nothing twice when PortSIP answers just inside its deadline and the lease is only a little longer', async () => {
+    // The relay's own guard must not end an attempt (and free its slot) before PortSIP's deadline does.
+    await start({ RELAY_CONCURRENCY: '2', PORTSIP_DEADLINE_MS: '1000', RELAY_LEASE_MS: '1100' });
+    sink.delay(900);
+    expect(await flood(6, 6)).toEqual(Array(6).fill(200));
+    await waitUntil(() => distinctAtSink().size === 6, 15_000, 'every message at PortSIP');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(sink.received).toHaveLength(6);
+  });
+
   it('holds nothing back with pacing off (RELAY_INGEST_PACING_MS=0): the store absorbs the flood', async () => {
     await start({ RELAY_CONCURRENCY: '1', RELAY_INGEST_PACING_MS: '0' });
     sink.delay(30);
