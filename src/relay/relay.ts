@@ -310,44 +310,41 @@ export function startRelay(options: RelayOptions): Relay {
     onError: (where: string, _error: unknown) => workerErrors.inc({ kind, where }),
     onRestart: () => workerRestarts.inc({ kind }),
   });
-  const workers: OutboxWorker[] = [
-    startOutboxWorker({
-      ...common,
-      ...survived('portsip'),
-      kind: 'portsip',
-      send: portsip.send,
-      concurrency: options.concurrency,
-      // The sender's own deadline ends every attempt first: the worker's guard, later, never frees a slot (nor fails
-      // an attempt) while its request is still open, which sent messages twice and past the concurrency.
-      attemptTimeoutMs: portsipAttemptTimeoutMs,
-      // Claimed ahead: one claim and one commit per round serve many attempts (a claim statement and its commit cost
-      // more than the rows it leases when it leases only the few slots that just came free).
-      prefetch: 4 * options.concurrency,
-      onClaimed: (claimed, asked) => {
-        if (claimed.length === 0) return pacer.claimed(0, false);
-        const at = now();
-        const waited = Math.max(...claimed.map((d) => at - Math.max(d.createdAt, d.nextAttemptAt)));
-        pacer.claimed(waited, claimed.length >= asked);
-      },
-    }),
-    startOutboxWorker({
-      ...common,
-      ...survived('slack'),
-      kind: 'slack',
-      send: (batch) => slackLeg.post(batch, { onUnrecorded }),
-      // One post at a time, taking up to 20 due messages: a storm becomes a few coalesced posts. The notifier paces
-      // each post itself (one pace shared with the post updates), so there is no pause here.
-      concurrency: 1,
-      batchSize: 20,
-    }),
-  ];
-
-  const [portsipWorker] = workers;
+  const portsipWorker = startOutboxWorker({
+    ...common,
+    ...survived('portsip'),
+    kind: 'portsip',
+    send: portsip.send,
+    concurrency: options.concurrency,
+    // The sender's own deadline ends every attempt first: the worker's guard, later, never frees a slot (nor fails
+    // an attempt) while its request is still open, which sent messages twice and past the concurrency.
+    attemptTimeoutMs: portsipAttemptTimeoutMs,
+    // Claimed ahead: one claim and one commit per round serve many attempts (a claim statement and its commit cost
+    // more than the rows it leases when it leases only the few slots that just came free).
+    prefetch: 4 * options.concurrency,
+    onClaimed: (claimed, asked) => {
+      if (claimed.length === 0) return pacer.claimed(0, false);
+      const at = now();
+      const waited = Math.max(...claimed.map((d) => at - Math.max(d.createdAt, d.nextAttemptAt)));
+      pacer.claimed(waited, claimed.length >= asked);
+    },
+  });
+  const slackWorker = startOutboxWorker({
+    ...common,
+    ...survived('slack'),
+    kind: 'slack',
+    send: (batch) => slackLeg.post(batch, { onUnrecorded }),
+    // One post at a time, taking up to 20 due messages: a storm becomes a few coalesced posts. The notifier paces
+    // each post itself (one pace shared with the post updates), so there is no pause here.
+    concurrency: 1,
+    batchSize: 20,
+  });
+  const workers: OutboxWorker[] = [portsipWorker, slackWorker];
   const commits = store.groupCommit({
     writeHealth,
     // The deliveries just stored are leased in the same commit (a claim of its own cost a commit and rewrote the same
     // pages: at 1,000 webhooks/s, a third of the CPU).
-    alongside: portsipWorker && {
+    alongside: {
       within: () => portsipWorker.claimWithin(),
       after: (claimed) => portsipWorker.keepClaimed(claimed as Delivery[]),
       failed: (error) => {
@@ -406,7 +403,7 @@ export function startRelay(options: RelayOptions): Relay {
     onIngested: (route, outcome) => {
       received.inc({ route, outcome });
       // The PortSIP worker was handed what the webhook's commit leased (and claims again as attempts end).
-      if (route === 'inbound' && outcome === 'stored') for (const w of portsipWorker ? workers.slice(1) : workers) w.wake();
+      if (route === 'inbound' && outcome === 'stored') slackWorker.wake();
     },
   };
 
