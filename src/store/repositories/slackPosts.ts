@@ -1,4 +1,5 @@
 import type { Db } from '../database.js';
+import { literalLimit } from '../literalLimit.js';
 
 /** `short`: a single SMS in one section, after Slack refused the long form. */
 export type SlackPostLayout = 'single' | 'short' | 'batch' | 'minimal';
@@ -93,8 +94,10 @@ export function createSlackPostsRepository(db: Db, now: () => number = Date.now)
     UPDATE slack_posts SET dirty = dirty + 1
     WHERE id IN (SELECT post_id FROM slack_post_messages WHERE inbound_message_id = ?)`);
   const dirtyOne = db.prepare('UPDATE slack_posts SET dirty = dirty + 1 WHERE id = ?');
-  const due = db.prepare<[number, number], Row>(
-    `${SELECT} WHERE p.dirty > 0 AND p.next_update_at <= ? ORDER BY p.next_update_at, p.id LIMIT ?`,
+  const due = literalLimit((limit) =>
+    db.prepare<[number], Row>(
+      `${SELECT} WHERE p.dirty > 0 AND p.next_update_at <= ? ORDER BY p.next_update_at, p.id LIMIT ${limit}`,
+    ),
   );
   const nextDue = db.prepare<[], { at: number | null }>('SELECT min(next_update_at) AS at FROM slack_posts WHERE dirty > 0');
   const done = db.prepare(`
@@ -125,7 +128,7 @@ export function createSlackPostsRepository(db: Db, now: () => number = Date.now)
     markDirty: (postId) => {
       dirtyOne.run(postId);
     },
-    dueUpdates: (limit) => due.all(now(), limit).map(toPost),
+    dueUpdates: (limit) => due(limit).all(now()).map(toPost),
     nextDueAt: () => nextDue.get()?.at ?? undefined,
     updated: (postId, seen, state) => {
       done.run({ id: postId, seen, state });
