@@ -47,7 +47,7 @@ import {
  *
  *   npm run bench:production [-- --runs 3 --seconds 30 --latency-seconds 15 --rate 1000 --connections 32
  *                                --threads 1 --conversations 5000 --from dist|src --relay-concurrency N
- *                                --sample-ms 1000 --out bench/results/latest.json --cpu-prof-dir /tmp/prof]
+ *                                --sample-ms 1000 --out bench/results/latest.json --cpu-prof-dir /tmp/prof --smsops-only]
  *
  * Production shape: `npm run build` (into a temp folder) started as `NODE_ENV=production node dist/main.js` with a
  * PortSIP route (PORTSIP_WEBHOOK_URL) and a Slack inbox channel, the Slack leg paced as by default, every other
@@ -73,6 +73,10 @@ import {
  * from the scheduled time (no coordinated omission). Without wrk (`apt-get install -y wrk`, `brew install wrk`)
  * the closed loops fall back to bench/load.ts' closed loop, which is said in the output and the JSON.
  *
+ * smsops' CPU time per message (process CPU, every thread, from /proc) is reported for both phases: on a shared machine
+ * it moves less from run to run than the latencies and rates do, so it is what to compare two builds by
+ * (`--smsops-only` skips the baselines for that).
+ *
  * `--cpu-prof-dir` starts smsops with `--cpu-prof`: one .cpuprofile per run (the whole life of the process, fixed rate
  * and closed loop), written when it stops.
  *
@@ -92,6 +96,8 @@ const relayConcurrency = numberOption('relay-concurrency', 0);
 const sampleMs = numberOption('sample-ms', 1000);
 const drainTimeoutSeconds = numberOption('drain-timeout', 180);
 const cpuProfDir = stringOption('cpu-prof-dir', '');
+// For comparing two builds of smsops quickly: no no-op server or forwarder (their figures and the ratios are NaN).
+const smsopsOnly = process.argv.includes('--smsops-only');
 const outPath = stringOption('out', join(PROJECT_DIR, 'bench', 'results', 'latest.json'));
 
 const WEBHOOK_SECRET = 'bench_secret_0123456789abcdefgh';
@@ -403,7 +409,7 @@ interface BaselineResult {
 interface SmsopsResult {
   healthzSeconds: number;
   rssIdleMb: number;
-  fixedRate: FixedRateResult & { portsipBacklogAfter: number; secondsToDrainAfter: number };
+  fixedRate: FixedRateResult & { portsipBacklogAfter: number; secondsToDrainAfter: number; cpuMicrosPerMessage: number };
   /** 0 unless the backlog of the fixed-rate phase did not drain in time (then the sink's counts include it). */
   portsipBacklogBeforeClosedLoop: number;
   closed: ClosedResult;
@@ -417,6 +423,8 @@ interface SmsopsResult {
   rssDuringRunMaxMb: number;
   vmHwmMb: number;
   cpuPercentDuringRun: number;
+  /** smsops' CPU time (all threads) in the closed loop per message delivered to the sink. */
+  cpuMicrosPerMessage: number;
   /** How busy all the machine's cores were during the closed loop (every process, this benchmark's and others'). */
   machineBusyPercent: number;
   /** Share of the closed loop smsops' main (JavaScript) thread was ready to run but waited for a CPU (schedstat). */
@@ -457,6 +465,35 @@ async function measureBaselines(dir: string, sinkUrl: string, run: number): Prom
   };
 }
 
+function skippedBaselines(): BaselineResult {
+  const closed: ClosedResult = {
+    generator,
+    ok: Number.NaN,
+    okPerSecond: Number.NaN,
+    seconds: Number.NaN,
+    errors: 0,
+    latencyMs: { p50: Number.NaN, p99: Number.NaN, max: Number.NaN },
+  };
+  const none = Number.NaN;
+  const fixedRate: LatencySummary = { count: 0, mean: none, p50: none, p90: none, p99: none, max: none };
+  return {
+    noop: {
+      closed,
+      fixedRate: {
+        rate,
+        seconds: latencySeconds,
+        scheduled: 0,
+        ok: 0,
+        errors: 0,
+        unanswered: 0,
+        latencyMs: fixedRate,
+        generatorLagP99Ms: Number.NaN,
+      },
+    },
+    forwarder: { closed, delivered: Number.NaN, duplicates: 0, relayPerSecond: Number.NaN },
+  };
+}
+
 async function measureSmsops(
   dir: string,
   appDir: string | null,
@@ -472,10 +509,13 @@ async function measureSmsops(
     await sleep(2_000);
     const rssIdleMb = procStatus(pid).rssMb;
     out(`  smsops: idle RSS ${fmt(rssIdleMb, 0)} MB; ${rate}/s for 1 s warm-up + ${latencySeconds} s …`);
+    const fixedCpu0 = cpuSeconds(pid);
     const fixed = await fixedRate(smsops.url, `r${run}-fix`);
+    // The warm-up second is sent too, and counted in fixed.ok only past it: CPU per request scheduled.
+    const fixedCpuMicrosPerMessage = ((cpuSeconds(pid) - fixedCpu0) * 1e6) / Math.max(1, fixed.scheduled);
     const portsipBacklogAfter = backlogOf(await scrape(smsops.url), 'portsip');
     out(
-      `    p50 ${fmt(fixed.latencyMs.p50, 2)} ms, p99 ${fmt(fixed.latencyMs.p99, 2)} ms, max ${fmt(fixed.latencyMs.max, 1)} ms; ${fixed.errors} errors, ${fixed.unanswered} unanswered, generator timer lag p99 ${fmt(fixed.generatorLagP99Ms, 2)} ms; PortSIP backlog after: ${portsipBacklogAfter}`,
+      `    p50 ${fmt(fixed.latencyMs.p50, 2)} ms, p99 ${fmt(fixed.latencyMs.p99, 2)} ms, max ${fmt(fixed.latencyMs.max, 1)} ms; ${fixed.errors} errors, ${fixed.unanswered} unanswered, generator timer lag p99 ${fmt(fixed.generatorLagP99Ms, 2)} ms; PortSIP backlog after: ${portsipBacklogAfter}; smsops CPU ${fmt(fixedCpuMicrosPerMessage, 0)} µs per message`,
     );
 
     // The closed loop starts from an empty PortSIP backlog and a sink that counts from zero.
@@ -535,7 +575,7 @@ async function measureSmsops(
       `    backlog at the end: ${backlogAtEnd.ackedMinusDelivered} acknowledged − delivered, gauge PortSIP ${backlogAtEnd.portsipGauge} / Slack ${backlogAtEnd.slackGauge}; PortSIP trend ${fmt(trend.slopePerSecond, 0)} msg/s (${trend.grew ? 'growing' : 'not growing'})`,
     );
     out(
-      `    RSS max ${fmt(rssMax, 0)} MB, VmHWM ${fmt(status.hwmMb, 0)} MB, CPU ${fmt(((cpu1 - cpu0) / closed.seconds) * 100, 0)} % of a core (the machine's ${os.cpus().length} cores ${fmt(machineBusyPercent, 0)} % busy; smsops' main thread waiting for a CPU ${fmt(mainThreadWaitingPercent, 0)} % of the run)`,
+      `    RSS max ${fmt(rssMax, 0)} MB, VmHWM ${fmt(status.hwmMb, 0)} MB, CPU ${fmt(((cpu1 - cpu0) / closed.seconds) * 100, 0)} % of a core, ${fmt(((cpu1 - cpu0) * 1e6) / Math.max(1, sink.distinct), 0)} µs per message delivered (the machine's ${os.cpus().length} cores ${fmt(machineBusyPercent, 0)} % busy; smsops' main thread waiting for a CPU ${fmt(mainThreadWaitingPercent, 0)} % of the run)`,
     );
 
     // Every acknowledged message must reach the sink once: wait for the rest of the backlog.
@@ -558,7 +598,7 @@ async function measureSmsops(
     return {
       healthzSeconds: smsops.healthzSeconds,
       rssIdleMb,
-      fixedRate: { ...fixed, portsipBacklogAfter, secondsToDrainAfter },
+      fixedRate: { ...fixed, portsipBacklogAfter, secondsToDrainAfter, cpuMicrosPerMessage: fixedCpuMicrosPerMessage },
       portsipBacklogBeforeClosedLoop: backlogBefore,
       closed,
       delivered: sink.distinct,
@@ -571,6 +611,7 @@ async function measureSmsops(
       rssDuringRunMaxMb: rssMax,
       vmHwmMb: status.hwmMb,
       cpuPercentDuringRun: ((cpu1 - cpu0) / closed.seconds) * 100,
+      cpuMicrosPerMessage: ((cpu1 - cpu0) * 1e6) / Math.max(1, sink.distinct),
       machineBusyPercent,
       mainThreadWaitingPercent,
       drain,
@@ -620,6 +661,10 @@ function summarise(results: RunResult[]) {
     },
     healthzSeconds: of((r) => r.smsops.healthzSeconds),
     cpuPercent: of((r) => r.smsops.cpuPercentDuringRun),
+    cpuMicrosPerMessage: {
+      closedLoop: of((r) => r.smsops.cpuMicrosPerMessage),
+      fixedRate: of((r) => r.smsops.fixedRate.cpuMicrosPerMessage),
+    },
     machineBusyPercent: of((r) => r.smsops.machineBusyPercent),
     mainThreadWaitingPercent: of((r) => r.smsops.mainThreadWaitingPercent),
     loadAverage1m: of((r) => r.loadAverage[0] ?? Number.NaN),
@@ -684,6 +729,14 @@ function printSummary(s: ReturnType<typeof summarise>['summary'], pass: ReturnTy
       '',
       '',
     ],
+    [
+      'smsops CPU per message, µs: closed loop / fixed rate',
+      `${range(s.cpuMicrosPerMessage.closedLoop, 0)} / ${range(s.cpuMicrosPerMessage.fixedRate, 0)}`,
+      '',
+      '',
+      '',
+      '',
+    ],
     ['smsops main thread waiting for a CPU, %', range(s.mainThreadWaitingPercent, 0), '', '', 'near 0 on a quiet machine', ''],
   ];
   out(table(['figure (median (min–max) of runs)', 'smsops', 'baseline', 'ratio', 'target', 'verdict'], rows));
@@ -728,7 +781,7 @@ async function main(): Promise<void> {
     );
     const loadAverage = os.loadavg();
     try {
-      const baseline = await measureBaselines(dir, sink.url, run);
+      const baseline = smsopsOnly ? skippedBaselines() : await measureBaselines(dir, sink.url, run);
       const runDir = join(dir, `run${run}`);
       mkdirSync(runDir);
       const smsops = await measureSmsops(runDir, appDir, slack.url, sink.url, run);
