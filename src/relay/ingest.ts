@@ -1,3 +1,4 @@
+import type { Delivery, DeliveryChannel } from '../core/model/delivery.js';
 import type { DeliveryTarget, InboundMessage } from '../core/model/inboundMessage.js';
 import { classifyConsentKeyword } from '../core/model/optOutKeywords.js';
 import { recordConsentKeyword } from '../core/optOutConsent.js';
@@ -26,6 +27,11 @@ export interface IngestDeps {
   /** SLACK_INBOX_CHANNEL: where messages are posted when no route names a channel. */
   inboxChannel: string | null;
   now: () => number;
+  /**
+   * The relay taking a new delivery as it is stored, when it heads its conversation and the relay has room (see
+   * InboundRepository.insertWithDeliveries): the end of its lease, or null to store it pending.
+   */
+  leaseNewHead?: (kind: DeliveryChannel) => number | null;
   /**
    * Conversations: STOP/START received inbound are recorded as opt-outs, and delivery reports of replies sent from
    * Slack update those replies. Both are extras of a webhook that is stored anyway: each runs in its own savepoint,
@@ -73,6 +79,8 @@ export interface Ingested {
   warnings: number;
   /** An inbound message stored for the first time, as stored (handed to the relay workers once committed). */
   stored?: InboundMessage;
+  /** Its deliveries the relay took as they were stored (handed to it once committed, never before). */
+  leased?: Delivery[];
   /** A reply sent from Slack whose status this delivery report changed (told to Slack once committed). */
   reply?: ConversationReply;
 }
@@ -126,6 +134,7 @@ export function ingestInboundMessage(deps: IngestDeps, request: WebhookRequest):
       rawBody: request.body,
     },
     deliveryTargets(deps, `+${message.to}`),
+    deps.leaseNewHead ? { leaseNewHead: deps.leaseNewHead } : undefined,
   );
   // A STOP is relayed like any other SMS (PortSIP gets the bytes Wavix posted); it is also remembered as an opt-out.
   // Most texts are no keyword: they skip the savepoint (two statements per message) the extra would open.

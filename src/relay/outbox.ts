@@ -125,10 +125,12 @@ export interface OutboxWorker {
    */
   returnClaimedAhead(): void;
   /**
-   * Claims what the free slots and the prefetch want, inside a transaction of the caller's (the webhooks' commit, whose
-   * inserts touched the same pages). Hand the result to `keepClaimed` once that transaction committed, never before.
+   * A new delivery that heads its conversation is being stored: the end of its lease if this worker takes it at once
+   * (stored in flight, no claim needed), or null to have it stored pending. Only while the worker is caught up (its last
+   * claim found less than it asked: nothing older is due) and has room. Hand what was stored leased to `keepClaimed`
+   * once its transaction committed, never before.
    */
-  claimWithin(): Delivery[];
+  leaseNewHead(): number | null;
   keepClaimed(claimed: readonly Delivery[]): void;
   status(): OutboxWorkerStatus;
   /** Stops claiming, waits for the attempts in flight to finish, and returns any leased delivery to pending. */
@@ -457,6 +459,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     options.onClaimed?.(claimed, asked);
     return claimed;
   }
+  /** Leases given to deliveries being stored and not handed over yet (kept at the next hand-over, whatever it holds). */
+  let leasedUnkept = 0;
   function keepClaimed(claimed: readonly Delivery[]) {
     if (claimed.length === 0) return;
     options.writeHealth?.succeeded();
@@ -574,11 +578,26 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       mayBeDue = true;
       wakeUp?.();
     },
-    // Only while caught up: then what is due is what the caller just stored, and the read is short. Behind (after an
-    // outage, due rows blocked behind their conversations' heads), the read walks them all; the worker claims itself.
-    claimWithin: () => (mayBeDue ? [] : claimFor(inFlight)),
+    leaseNewHead: () => {
+      if (!running || options.holdsDatabase?.() === false) return null;
+      // Behind, older deliveries are due: the new one waits its turn in due order.
+      if (mayBeDue) return null;
+      const room = (options.concurrency - inFlight) * batchSize + (now() < claimAheadPausedUntil ? 0 : prefetch);
+      if (claimedAhead.length + leasedUnkept >= room) {
+        // Stored pending and due: the next claim must look (woken now, it runs once this write's commit is done: the
+        // store is synchronous).
+        mayBeDue = true;
+        wakeUp?.();
+        return null;
+      }
+      leasedUnkept += 1;
+      return now() + leaseMs;
+    },
     keepClaimed: (claimed) => {
+      // A rolled-back transaction leaves its leases uncounted here: reset, not decremented.
+      leasedUnkept = 0;
       keepClaimed(claimed);
+      if (claimed.length > 0) options.onClaimed?.(claimed, Number.POSITIVE_INFINITY);
       if (claimed.length > 0 || mayBeDue) wakeUp?.();
     },
     returnClaimedAhead: () => {

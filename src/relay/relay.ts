@@ -340,22 +340,10 @@ export function startRelay(options: RelayOptions): Relay {
     batchSize: 20,
   });
   const workers: OutboxWorker[] = [portsipWorker, slackWorker];
-  const commits = store.groupCommit({
-    writeHealth,
-    // The deliveries just stored are leased in the same commit (a claim of its own cost a commit and rewrote the same
-    // pages: at 1,000 webhooks/s, a third of the CPU).
-    alongside: {
-      within: () => portsipWorker.claimWithin(),
-      after: (claimed) => portsipWorker.keepClaimed(claimed as Delivery[]),
-      failed: (error) => {
-        portsipWorker.wake();
-        workerErrors.inc({ kind: 'portsip', where: 'loop' });
-        logger.warn('could not lease new deliveries with their webhooks; the relay claims them itself', {
-          error: describeError(error),
-        });
-      },
-    },
-  });
+  const commits = store.groupCommit({ writeHealth });
+  // A new PortSIP delivery the relay has room for is stored leased to it (no claim of its own: a read of the due heads
+  // and an UPDATE rewriting the same index pages the insert wrote), and handed over once its webhook's commit is done.
+  deps.leaseNewHead = (kind) => (kind === 'portsip' ? portsipWorker.leaseNewHead() : null);
   // Counted once committed: a write can run twice inside the group commit, and a rolled-back one warned nothing.
   const counted = (route: 'inbound' | 'dlr') => (outcome: Result<Ingested, WebhookRejection>) => {
     if (outcome.ok && outcome.value.warnings > 0) warned.inc({ route });
@@ -379,9 +367,11 @@ export function startRelay(options: RelayOptions): Relay {
           commits
             .submit(
               () => ingestInboundMessage(deps, r),
-              // Committed: its id is its own for good. Kept before the deliveries leased in the same commit are sent.
+              // Committed: its id is its own for good. Kept before its deliveries leased in the same commit are sent.
               (outcome) => {
-                if (outcome.ok && outcome.value.stored) fresh.put(outcome.value.stored);
+                if (!outcome.ok) return;
+                if (outcome.value.stored) fresh.put(outcome.value.stored);
+                if (outcome.value.leased) portsipWorker.keepClaimed(outcome.value.leased);
               },
             )
             .then(counted('inbound'));
@@ -402,7 +392,7 @@ export function startRelay(options: RelayOptions): Relay {
         : logger.error('webhook not stored, answered 500', { route, error: describeError(error) }),
     onIngested: (route, outcome) => {
       received.inc({ route, outcome });
-      // The PortSIP worker was handed what the webhook's commit leased (and claims again as attempts end).
+      // The PortSIP worker was handed what the webhook's commit leased to it (and claims the rest itself).
       if (route === 'inbound' && outcome === 'stored') slackWorker.wake();
     },
   };

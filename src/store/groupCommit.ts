@@ -31,13 +31,6 @@ export interface GroupCommitOptions {
   /** Pause between two tries while the failure lasts. */
   retryMs?: number;
   now?: () => number;
-  /**
-   * Work that rides in each batch's transaction after its writes (the relay leasing the deliveries just stored: the
-   * pages it changes are those the inserts changed, so it costs no commit and no WAL pages of its own). It runs in a
-   * savepoint: should it throw, it alone is undone and the writes are still stored. `after` gets its result once the
-   * transaction committed, never otherwise.
-   */
-  alongside?: { within: () => unknown; after: (result: unknown) => void; failed: (error: unknown) => void };
 }
 
 export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): GroupCommit {
@@ -48,38 +41,20 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
   let scheduled = false;
   type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-  const alongside = options.alongside;
-  const runAlongside = alongside && db.transaction(alongside.within);
-  // Its result, or nothing when it failed (told, and undone alone).
-  const withAlongside = (): { value: unknown } | undefined => {
-    if (!runAlongside || !alongside) return undefined;
-    try {
-      return { value: runAlongside() };
-    } catch (error) {
-      alongside.failed(error);
-      return undefined;
-    }
-  };
-  type Ran = { outcomes: Outcome[]; extra: { value: unknown } | undefined };
   // The common case: every write succeeds, and runs bare (a savepoint per write cost as much as the insert itself).
-  const runBare = db.transaction(
-    (batch: Pending[]): Ran => ({
-      outcomes: batch.map((item): Outcome => ({ ok: true, value: item.write() })),
-      extra: withAlongside(),
-    }),
+  const runBare = db.transaction((batch: Pending[]): Outcome[] =>
+    batch.map((item): Outcome => ({ ok: true, value: item.write() })),
   );
   // Once a write threw, the whole batch was rolled back: it runs again with a savepoint per write, so only the
-  // failing one is lost. Writes are database work only, so running them twice is safe.
-  const runIsolated = db.transaction(
-    (batch: Pending[]): Ran => ({
-      outcomes: batch.map((item): Outcome => {
-        try {
-          return { ok: true, value: db.transaction(item.write)() };
-        } catch (error) {
-          return { ok: false, error };
-        }
-      }),
-      extra: withAlongside(),
+  // failing one is lost. Writes are database work only (and the relay's count of the leases it gave, reset at each
+  // hand-over), so running them twice is safe.
+  const runIsolated = db.transaction((batch: Pending[]): Outcome[] =>
+    batch.map((item): Outcome => {
+      try {
+        return { ok: true, value: db.transaction(item.write)() };
+      } catch (error) {
+        return { ok: false, error };
+      }
     }),
   );
 
@@ -95,15 +70,14 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
     const batch = queue;
     queue = [];
     let outcomes: Outcome[];
-    let extra: { value: unknown } | undefined;
     try {
-      ({ outcomes, extra } = runBare(batch));
+      outcomes = runBare(batch);
     } catch (error) {
       // Locked or full: every write of the batch would fail the same way, isolating them would only repeat it.
       if (isTransientStoreError(error)) outcomes = batch.map(() => ({ ok: false, error }));
       else {
         try {
-          ({ outcomes, extra } = runIsolated(batch));
+          outcomes = runIsolated(batch);
         } catch (commitError) {
           // The commit itself failed (disk full, I/O error): nothing of the batch is stored.
           outcomes = batch.map(() => ({ ok: false, error: commitError }));
@@ -122,15 +96,6 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
         if (now() - item.submittedAt < waitMs) retry.push(item);
         else item.reject(new StoreUnavailableError(outcome.error));
       } else item.reject(outcome.error);
-    }
-    // Committed: what rode along is handed on, after each write's `committed` ran (the relay keeps each message just
-    // stored in memory there, for the attempt this starts).
-    if (extra && alongside) {
-      try {
-        alongside.after(extra.value);
-      } catch (error) {
-        alongside.failed(error);
-      }
     }
     if (transient === undefined) options.writeHealth?.succeeded();
     else options.writeHealth?.failed(transient);

@@ -28,47 +28,31 @@ describe('group commit', () => {
     expect(keys).toEqual([{ key: 'a' }, { key: 'c' }]);
   });
 
-  it('commits the work riding along with the writes and hands its result on only then; when it fails, the writes are still stored', async () => {
+  it("runs a write's `committed` once its batch is committed, before its promise settles, and never for a write that failed", async () => {
     temp = createTempDb();
     const insert = temp.db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, 'v', 0)");
-    const handed: unknown[] = [];
-    const failures: unknown[] = [];
-    let fail = false;
+    const seen = temp.db.prepare<[string], number>('SELECT count(*) FROM settings WHERE key = ?').pluck();
     const order: string[] = [];
-    const commits = createGroupCommit(temp.db, {
-      alongside: {
-        within: () => {
-          insert.run(`alongside-${handed.length}`);
-          if (fail) throw new Error('alongside refused');
-          return 'leased';
-        },
-        after: (result) => {
-          order.push('after');
-          handed.push(result);
-        },
-        failed: (error) => failures.push(error),
-      },
-    });
-    await commits.submit(
-      () => insert.run('w1').changes,
-      () => order.push('committed w1'),
-    );
-    expect(handed).toEqual(['leased']);
-    expect(order).toEqual(['committed w1', 'after']);
-
-    fail = true;
-    expect(await commits.submit(() => insert.run('w2').changes)).toBe(1);
-    expect(handed).toEqual(['leased']);
-    expect(failures).toHaveLength(1);
-
-    // A write refused alone (a duplicate key) rejects alone; what rode along is committed and handed on.
-    fail = false;
-    const stored = await Promise.allSettled([commits.submit(() => insert.run('w1').changes)]);
-    expect(stored[0]?.status).toBe('rejected');
-    expect(handed).toEqual(['leased', 'leased']);
-    const keys = temp.reopen().prepare('SELECT key FROM settings ORDER BY key').all();
-    // The failed alongside's row was undone with its savepoint; the webhook rows stayed.
-    expect(keys).toEqual([{ key: 'alongside-0' }, { key: 'alongside-1' }, { key: 'w1' }, { key: 'w2' }]);
+    const commits = createGroupCommit(temp.db);
+    const results = await Promise.allSettled([
+      commits
+        .submit(
+          () => insert.run('w1').changes,
+          // Committed: another connection sees the row already (the relay hands a leased delivery over here).
+          () =>
+            order.push(
+              `committed w1, visible ${new Database(temp.path, { readonly: true }).prepare("SELECT count(*) AS n FROM settings WHERE key = 'w1'").pluck().get()}`,
+            ),
+        )
+        .then(() => order.push('settled w1')),
+      commits.submit(
+        () => insert.run('w1').changes,
+        () => order.push('committed duplicate'),
+      ),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect(order).toEqual(['committed w1, visible 1', 'settled w1']);
+    expect(seen.get('w1')).toBe(1);
   });
 });
 

@@ -88,6 +88,39 @@ describe('inbound messages and their deliveries', () => {
     expect(repo.recent(10)).toHaveLength(1);
   });
 
+  it('stores a new head of its conversation in flight when the relay takes it, as the row reads; a follower waits pending', () => {
+    const repo = createInboundRepository(t.db, t.clock.now);
+    const deliveries = createDeliveriesRepository(t.db, t.clock.now);
+    const asked: string[] = [];
+    let room = 1;
+    const leaseNewHead = (kind: string) => {
+      asked.push(kind);
+      return room-- > 0 ? t.clock.now() + 30_000 : null;
+    };
+    const first = repo.insertWithDeliveries(inbound('m-1', '447911000001'), [portsip, slack], { leaseNewHead });
+    // Both deliveries head their conversations: both asked; the relay had room for one.
+    expect(asked).toEqual(['portsip', 'slack']);
+    expect(first.leased).toEqual([deliveries.forMessage(first.id)[0]]);
+    expect(deliveries.forMessage(first.id).map((d) => [d.destinationKind, d.status, d.leaseUntil])).toEqual([
+      ['portsip', 'in_flight', t.clock.now() + 30_000],
+      ['slack', 'pending', null],
+    ]);
+    // Behind a delivery still to go, a new one is not the relay's to take: never asked, stored pending.
+    room = 5;
+    t.clock.advance(10);
+    const follower = repo.insertWithDeliveries(inbound('m-2', '447911000001'), [portsip], { leaseNewHead });
+    expect(asked).toEqual(['portsip', 'slack']);
+    expect(follower.leased).toBeUndefined();
+    expect(deliveries.forMessage(follower.id)[0]?.status).toBe('pending');
+    // Another conversation's head is asked for, and taken.
+    const other = repo.insertWithDeliveries(inbound('m-3', '447911000002'), [portsip], { leaseNewHead });
+    expect(other.leased?.map((d) => d.status)).toEqual(['in_flight']);
+    // Nothing leased is claimed again; the follower comes once its conversation's head is delivered.
+    expect(deliveries.claimDue('portsip', 10, 30_000)).toEqual([]);
+    deliveries.markDelivered(first.leased?.[0]?.id ?? 0, 200);
+    expect(deliveries.claimDue('portsip', 10, 30_000).map((d) => d.inboundMessageId)).toEqual([follower.id]);
+  });
+
   it('lists recent messages, optionally for one number', () => {
     const repo = createInboundRepository(t.db, t.clock.now);
     repo.insertWithDeliveries(inbound('a', '1', '14155550100'), []);

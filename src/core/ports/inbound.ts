@@ -1,3 +1,4 @@
+import type { Delivery, DeliveryChannel } from '../model/delivery.js';
 import type { DeliveryTarget, InboundMessage, NewInboundMessage } from '../model/inboundMessage.js';
 
 export interface InboundRepository {
@@ -8,11 +9,21 @@ export interface InboundRepository {
   insertWithDeliveries(
     message: NewInboundMessage,
     targets: readonly DeliveryTarget[],
+    options?: {
+      /**
+       * Asked for each new delivery that heads its conversation (nothing before it pending or in flight there): the end
+       * of the lease when the relay takes it at once, stored in flight (no claim of its own: one write instead of an
+       * insert and a lease), or null to store it pending, claimed in due order.
+       */
+      leaseNewHead?: (kind: DeliveryChannel) => number | null;
+    },
   ): {
     id: number;
     duplicate: boolean;
     /** The message as stored, when it was new (so its deliveries need not read it back). */
     stored?: InboundMessage;
+    /** Its deliveries stored in flight, leased to the relay by `leaseNewHead`, as stored. */
+    leased?: Delivery[];
   };
   get(id: number): InboundMessage | undefined;
   getByWavixId(wavixMessageId: string): InboundMessage | undefined;
