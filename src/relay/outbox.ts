@@ -251,20 +251,24 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     return { kind: 'failed', delivery, outcome, error, nextAttemptAt: now() + delay, streak };
   };
 
-  const apply = (decisions: Decision[]) =>
-    deliveries.inTransaction(() => {
-      for (const d of decisions) {
-        if (d.kind === 'delivered') deliveries.markDelivered(d.delivery.id, d.outcome.statusCode);
-        else if (d.kind === 'dead') deliveries.markDead(d.delivery.id, { statusCode: d.outcome.statusCode, error: d.error });
-        else
-          deliveries.markFailed(d.delivery.id, {
-            statusCode: d.outcome.statusCode,
-            error: d.error,
-            nextAttemptAt: d.nextAttemptAt,
-            deterministicFailures: d.streak,
-          });
-      }
-    });
+  /** Writes the outcomes, in the caller's transaction. */
+  const applyRows = (decisions: Decision[]) => {
+    for (const d of decisions) {
+      if (d.kind === 'delivered') deliveries.markDelivered(d.delivery.id, d.outcome.statusCode);
+      else if (d.kind === 'dead') deliveries.markDead(d.delivery.id, { statusCode: d.outcome.statusCode, error: d.error });
+      else
+        deliveries.markFailed(d.delivery.id, {
+          statusCode: d.outcome.statusCode,
+          error: d.error,
+          nextAttemptAt: d.nextAttemptAt,
+          deterministicFailures: d.streak,
+        });
+    }
+  };
+  // Alone, in a transaction of its own. Not nested in the caller's: a nested transaction is a savepoint, which copied
+  // every page the outcomes changed into a sub-journal, spilled to a temporary file past 16 pages (15 files a second
+  // at 1,000 webhooks/s).
+  const apply = (decisions: Decision[]) => deliveries.inTransaction(() => applyRows(decisions));
 
   /** Tells the callbacks of recorded outcomes; a callback that throws is counted and logged, the others still run. */
   const tell = (decisions: Decision[]) => {
@@ -336,7 +340,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     try {
       // The next claim rides in the same transaction: one commit per round of attempts instead of two.
       const next = deliveries.inTransaction(() => {
-        apply(queued.flatMap((q) => q.decisions));
+        applyRows(queued.flatMap((q) => q.decisions));
         return claimFor(inFlight - queued.length);
       });
       keepClaimed(next);
