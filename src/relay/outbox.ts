@@ -125,12 +125,12 @@ export interface OutboxWorker {
    */
   returnClaimedAhead(): void;
   /**
-   * A new delivery that heads its conversation is being stored: the end of its lease if this worker takes it at once
-   * (stored in flight, no claim needed), or null to have it stored pending. Only while the worker is caught up (its last
-   * claim found less than it asked: nothing older is due) and has room. Hand what was stored leased to `keepClaimed`
-   * once its transaction committed, never before.
+   * A new delivery is being stored: the end of its lease if this worker takes it at once (stored in flight, no claim
+   * needed), or null to have it stored pending. Only one that heads its conversation (`isHead`, a read: asked last),
+   * while the worker is caught up (its last claim found less than it asked: nothing older is due) and has room. Hand
+   * what was stored leased to `keepClaimed` once its transaction committed, never before.
    */
-  leaseNewHead(): number | null;
+  leaseNewHead(isHead: () => boolean): number | null;
   keepClaimed(claimed: readonly Delivery[]): void;
   status(): OutboxWorkerStatus;
   /** Stops claiming, waits for the attempts in flight to finish, and returns any leased delivery to pending. */
@@ -582,10 +582,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       mayBeDue = true;
       wakeUp?.();
     },
-    leaseNewHead: () => {
+    leaseNewHead: (isHead) => {
       if (!running || options.holdsDatabase?.() === false) return null;
       // Behind, older deliveries are due: the new one waits its turn in due order.
       if (mayBeDue) return null;
+      // Behind another delivery of its conversation: not due until that one is done (its outcome's claim takes it).
+      if (!isHead()) return null;
       const room = (options.concurrency - inFlight) * batchSize + (now() < claimAheadPausedUntil ? 0 : prefetch);
       if (claimedAhead.length + leasedUnkept >= room) {
         // Stored pending and due: the next claim must look (woken now, it runs once this write's commit is done: the

@@ -343,7 +343,7 @@ export function startRelay(options: RelayOptions): Relay {
   const commits = store.groupCommit({ writeHealth });
   // A new PortSIP delivery the relay has room for is stored leased to it (no claim of its own: a read of the due heads
   // and an UPDATE rewriting the same index pages the insert wrote), and handed over once its webhook's commit is done.
-  deps.leaseNewHead = (kind) => (kind === 'portsip' ? portsipWorker.leaseNewHead() : null);
+  deps.leaseNewHead = (kind, isHead) => (kind === 'portsip' ? portsipWorker.leaseNewHead(isHead) : null);
   // Counted once committed: a write can run twice inside the group commit, and a rolled-back one warned nothing.
   const counted = (route: 'inbound' | 'dlr') => (outcome: Result<Ingested, WebhookRejection>) => {
     if (outcome.ok && outcome.value.warnings > 0) warned.inc({ route });

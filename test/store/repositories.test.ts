@@ -93,19 +93,20 @@ describe('inbound messages and their deliveries', () => {
     const deliveries = createDeliveriesRepository(t.db, t.clock.now);
     const asked: string[] = [];
     let room = 1;
-    const leaseNewHead = (kind: string) => {
+    const leaseNewHead = (kind: string, isHead: () => boolean) => {
+      if (!isHead()) return null;
       asked.push(kind);
       return room-- > 0 ? t.clock.now() + 30_000 : null;
     };
     const first = repo.insertWithDeliveries(inbound('m-1', '447911000001'), [portsip, slack], { leaseNewHead });
-    // Both deliveries head their conversations: both asked; the relay had room for one.
+    // Both deliveries head their conversations; the relay had room for one.
     expect(asked).toEqual(['portsip', 'slack']);
     expect(first.leased).toEqual([deliveries.forMessage(first.id)[0]]);
     expect(deliveries.forMessage(first.id).map((d) => [d.destinationKind, d.status, d.leaseUntil])).toEqual([
       ['portsip', 'in_flight', t.clock.now() + 30_000],
       ['slack', 'pending', null],
     ]);
-    // Behind a delivery still to go, a new one is not the relay's to take: never asked, stored pending.
+    // Behind a delivery still to go, a new one is not a head: not the relay's to take, stored pending.
     room = 5;
     t.clock.advance(10);
     const follower = repo.insertWithDeliveries(inbound('m-2', '447911000001'), [portsip], { leaseNewHead });

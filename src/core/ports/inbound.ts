@@ -11,11 +11,12 @@ export interface InboundRepository {
     targets: readonly DeliveryTarget[],
     options?: {
       /**
-       * Asked for each new delivery that heads its conversation (nothing before it pending or in flight there): the end
-       * of the lease when the relay takes it at once, stored in flight (no claim of its own: one write instead of an
-       * insert and a lease), or null to store it pending, claimed in due order.
+       * Asked for each new delivery: the end of its lease when the relay takes it at once, stored in flight (no claim of
+       * its own: one write instead of an insert and a lease), or null to store it pending, claimed in due order. Only a
+       * delivery that heads its conversation (nothing before it pending or in flight there) may be taken: `isHead`
+       * answers that with a read, so the relay asks it last, once nothing cheaper said no.
        */
-      leaseNewHead?: (kind: DeliveryChannel) => number | null;
+      leaseNewHead?: (kind: DeliveryChannel, isHead: () => boolean) => number | null;
     },
   ): {
     id: number;

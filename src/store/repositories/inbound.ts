@@ -122,10 +122,9 @@ export function createInboundRepository(db: Db, now: () => number = Date.now): I
     const leaseNewHead = options?.leaseNewHead;
     const leased: Delivery[] = [];
     for (const target of targets) {
-      const leaseUntil =
-        leaseNewHead && conversationBusy.get(target.kind, target.destination, conversation) === undefined
-          ? leaseNewHead(target.kind)
-          : null;
+      const leaseUntil = leaseNewHead
+        ? leaseNewHead(target.kind, () => conversationBusy.get(target.kind, target.destination, conversation) === undefined)
+        : null;
       if (leaseUntil === null) {
         enqueue.run(id, target.kind, target.destination, conversation, at, at);
         continue;
