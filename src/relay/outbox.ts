@@ -5,6 +5,7 @@ import type { InboundRepository } from '../core/ports/inbound.js';
 import { isTransientStoreError } from '../core/ports/storeErrors.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { GroupCommit } from '../store/groupCommit.js';
 import type { WriteHealth } from '../store/writeHealth.js';
 
 /** What one attempt to deliver gave: any 2xx is delivered; the rest is recorded with its status and an excerpt. */
@@ -85,6 +86,11 @@ export interface OutboxWorkerOptions {
    * fail): nothing is claimed or sent meanwhile, and at stop its leases are not ours to return.
    */
   holdsDatabase?: () => boolean;
+  /**
+   * The group commit that stores the webhooks (src/store/groupCommit.ts): outcomes are recorded in its transaction of
+   * the turn instead of one of their own. Without it, they have their own transaction per turn.
+   */
+  recordIn?: Pick<GroupCommit, 'submit'>;
   /** Backoff after an error of the worker itself (database locked or full, a bug): doubles from base to max. */
   errorBackoff?: { baseMs: number; maxMs: number };
   now?: () => number;
@@ -330,32 +336,67 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   /**
    * Outcomes of attempts finishing in the same turn of the event loop are recorded together, in one transaction (one
-   * commit for many deliveries instead of one each). Should that transaction fail, each attempt's outcomes are
-   * recorded on their own, with the retries above, so one bad record costs no other.
+   * commit for many deliveries instead of one each), with the next claim. Should that transaction fail, each attempt's
+   * outcomes are recorded on their own, with the retries above, so one bad record costs no other.
    */
-  let recordQueue: Array<{ batch: Delivery[]; decisions: Decision[]; done: () => void }> = [];
-  const flushRecords = async () => {
+  type Queued = { batch: Delivery[]; decisions: Decision[]; done: () => void };
+  let recordQueue: Queued[] = [];
+  const takeQueue = () => {
     const queued = recordQueue;
     recordQueue = [];
-    try {
-      // The next claim rides in the same transaction: one commit per round of attempts instead of two.
-      const next = deliveries.inTransaction(() => {
-        applyRows(queued.flatMap((q) => q.decisions));
-        return claimFor(inFlight - queued.length);
-      });
-      keepClaimed(next);
-    } catch {
-      await Promise.all(queued.map((q) => recordOneByOne(q.batch, q.decisions).finally(q.done)));
-      return;
-    }
+    return queued;
+  };
+  const recorded = (queued: Queued[]) => {
     options.writeHealth?.succeeded();
     tellAll(queued.flatMap((q) => q.decisions));
     for (const q of queued) q.done();
   };
+  const recordEach = (queued: Queued[]) => Promise.all(queued.map((q) => recordOneByOne(q.batch, q.decisions).finally(q.done)));
+  const recordAndClaim = (queued: Queued[]) => {
+    applyRows(queued.flatMap((q) => q.decisions));
+    return claimFor(inFlight - queued.length);
+  };
+  const flushRecords = async () => {
+    const queued = takeQueue();
+    try {
+      keepClaimed(deliveries.inTransaction(() => recordAndClaim(queued)));
+    } catch {
+      await recordEach(queued);
+      return;
+    }
+    recorded(queued);
+  };
+  /**
+   * The same in the caller's group commit: the turn's webhooks, these outcomes and the next claim in one transaction
+   * (the outcomes' own commit wrote again pages the webhooks' had just written, the table's and indexes' last ones).
+   * The queue is taken when the write runs, at the end of the turn, so every outcome of the turn is in it; a write run
+   * again (its batch retried, or isolated after another write threw) records what it took the first time.
+   */
+  const recordInGroupCommit = (commits: NonNullable<OutboxWorkerOptions['recordIn']>) => {
+    let taken: Queued[] | undefined;
+    commits
+      .submit(
+        () => {
+          taken ??= takeQueue();
+          return recordAndClaim(taken);
+        },
+        (next) => keepClaimed(next),
+      )
+      .then(
+        () => recorded(taken ?? []),
+        () => recordEach(taken ?? takeQueue()),
+      )
+      .catch((error: unknown) => {
+        options.onError?.('record', error);
+        logger.error('relay could not finish recording attempts', { kind, error: describeError(error) });
+      });
+  };
   const recordOutcomes = (batch: Delivery[], decisions: Decision[]) =>
     new Promise<void>((resolve) => {
       recordQueue.push({ batch, decisions, done: resolve });
-      if (recordQueue.length === 1) setImmediate(() => void flushRecords());
+      if (recordQueue.length > 1) return;
+      if (options.recordIn) recordInGroupCommit(options.recordIn);
+      else setImmediate(() => void flushRecords());
     });
 
   /**

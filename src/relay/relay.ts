@@ -310,11 +310,14 @@ export function startRelay(options: RelayOptions): Relay {
     onError: (where: string, _error: unknown) => workerErrors.inc({ kind, where }),
     onRestart: () => workerRestarts.inc({ kind }),
   });
+  const commits = store.groupCommit({ writeHealth });
   const portsipWorker = startOutboxWorker({
     ...common,
     ...survived('portsip'),
     kind: 'portsip',
     send: portsip.send,
+    // Outcomes are recorded in the webhooks' commit of the turn: one transaction for both.
+    recordIn: commits,
     concurrency: options.concurrency,
     // The sender's own deadline ends every attempt first: the worker's guard, later, never frees a slot (nor fails
     // an attempt) while its request is still open, which sent messages twice and past the concurrency.
@@ -340,7 +343,6 @@ export function startRelay(options: RelayOptions): Relay {
     batchSize: 20,
   });
   const workers: OutboxWorker[] = [portsipWorker, slackWorker];
-  const commits = store.groupCommit({ writeHealth });
   // A new PortSIP delivery the relay has room for is stored leased to it (no claim of its own: a read of the due heads
   // and an UPDATE rewriting the same index pages the insert wrote), and handed over once its webhook's commit is done.
   deps.leaseNewHead = (kind, isHead) => (kind === 'portsip' ? portsipWorker.leaseNewHead(isHead) : null);

@@ -1,0 +1,141 @@
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger, type Logger } from '../../src/log.js';
+import { type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
+import { createGroupCommit, type GroupCommit } from '../../src/store/groupCommit.js';
+import { outboxStore } from '../helpers/outboxStore.js';
+import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+
+/**
+ * The PortSIP worker recording its outcomes in the webhooks' group commit (one transaction per turn for both): every
+ * outcome is recorded once, the conversation goes on, and a commit that cannot be made (the write lock held by another
+ * process) delays the records without losing them or sending anything twice.
+ */
+
+let temp: TempDb;
+let worker: OutboxWorker | undefined;
+let blocker: Database.Database | undefined;
+const logLines: string[] = [];
+const logger: Logger = createLogger({ level: 'debug', sink: (line) => logLines.push(line) });
+
+afterEach(async () => {
+  if (blocker?.inTransaction) blocker.exec('ROLLBACK');
+  blocker?.close();
+  blocker = undefined;
+  await worker?.stop();
+  worker = undefined;
+  temp.cleanup();
+  logLines.length = 0;
+});
+
+const retry = { baseDelayMs: 20, maxDelayMs: 200, deadAfterMs: 3_600_000 };
+
+/** The group commit, counting the writes submitted to it and the outcome writes among them. */
+function countingCommits(commits: GroupCommit) {
+  const counts = { writes: 0 };
+  const recordIn: Pick<GroupCommit, 'submit'> = {
+    submit: (write, committed) => {
+      counts.writes += 1;
+      return commits.submit(write, committed);
+    },
+  };
+  return { recordIn, counts };
+}
+
+function startWorker(options: {
+  store: ReturnType<typeof outboxStore>;
+  recordIn: Pick<GroupCommit, 'submit'>;
+  sent: string[];
+  concurrency?: number;
+}) {
+  const { deliveries, inbound } = options.store;
+  return startOutboxWorker({
+    kind: 'portsip',
+    deliveries,
+    inbound,
+    concurrency: options.concurrency ?? 4,
+    prefetch: 8,
+    retry,
+    idleMs: 20,
+    logger,
+    recordIn: options.recordIn,
+    send: async (batch) =>
+      batch.map(({ message }) => {
+        options.sent.push(message.text);
+        return { delivered: true, statusCode: 200 };
+      }),
+  });
+}
+
+describe('outbox worker recording in the group commit', () => {
+  it('records every outcome once, a few writes for many attempts, and each conversation goes on in order', async () => {
+    temp = createTempDb();
+    const store = outboxStore(temp);
+    // Three conversations of four messages each.
+    const ids = Array.from({ length: 12 }, (_, i) => store.receive(`m${i}`, `4474000000${i % 3}`));
+    const { recordIn, counts } = countingCommits(createGroupCommit(temp.db));
+    const sent: string[] = [];
+    worker = startWorker({ store, recordIn, sent });
+    worker.wake();
+    await waitUntil(() => ids.every((id) => store.statusOf(id).status === 'delivered'), 8000, 'all delivered');
+    expect(ids.every((id) => store.statusOf(id).attempts === 1)).toBe(true);
+    expect(sent).toHaveLength(12);
+    for (const c of [0, 1, 2]) {
+      const ofConversation = sent.filter((t) => Number(t.slice(1)) % 3 === c);
+      expect(ofConversation).toEqual([...ofConversation].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))));
+    }
+    // Outcomes of a turn share one write: never more writes than attempts.
+    expect(counts.writes).toBeGreaterThan(0);
+    expect(counts.writes).toBeLessThanOrEqual(12);
+  });
+
+  it('waits while another process holds the write lock, then records once; nothing is sent twice', async () => {
+    temp = createTempDb();
+    const store = outboxStore(temp);
+    const ids = ['a', 'b', 'c'].map((text) => store.receive(text));
+    const sent: string[] = [];
+    // The commit retries for a while, then gives up: the worker then records on its own, with its own retries.
+    const commits = createGroupCommit(temp.db, { waitMs: 150, retryMs: 20 });
+    worker = startOutboxWorker({
+      kind: 'portsip',
+      deliveries: store.deliveries,
+      inbound: store.inbound,
+      concurrency: 1,
+      retry,
+      idleMs: 20,
+      logger,
+      recordIn: commits,
+      errorBackoff: { baseMs: 20, maxMs: 100 },
+      send: async (batch) => {
+        // The first attempt is answered while the lock is held: its outcome cannot be written at once.
+        if (sent.length === 0) {
+          blocker = new Database(temp.path);
+          blocker.exec('BEGIN IMMEDIATE');
+          setTimeout(() => blocker?.exec('ROLLBACK'), 600);
+        }
+        return batch.map(({ message }) => {
+          sent.push(message.text);
+          return { delivered: true, statusCode: 200 };
+        });
+      },
+    });
+    worker.wake();
+    await waitUntil(() => ids.every((id) => store.statusOf(id).status === 'delivered'), 10_000, 'all delivered');
+    expect(sent).toEqual(['a', 'b', 'c']);
+    expect(ids.every((id) => store.statusOf(id).attempts === 1)).toBe(true);
+  });
+
+  it('records on its own when its write in the group commit fails', async () => {
+    temp = createTempDb();
+    const store = outboxStore(temp);
+    const ids = ['x', 'y'].map((text) => store.receive(text));
+    const sent: string[] = [];
+    // A group commit that refuses outcome writes (as one whose transaction failed would).
+    const refusing: Pick<GroupCommit, 'submit'> = { submit: () => Promise.reject(new Error('commit failed')) };
+    worker = startWorker({ store, recordIn: refusing, sent, concurrency: 1 });
+    worker.wake();
+    await waitUntil(() => ids.every((id) => store.statusOf(id).status === 'delivered'), 8000, 'all delivered');
+    expect(sent).toEqual(['x', 'y']);
+  });
+});
