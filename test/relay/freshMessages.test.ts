@@ -42,4 +42,25 @@ describe('fresh messages (handed to the relay workers without reading them back)
     for (const id of [8, 9]) fresh.put(message(id, 450));
     expect(fresh.get(8)?.id).toBe(8);
   });
+
+  it('keeps only the newest within its bounds over many puts, ids put again included', () => {
+    const fresh = createFreshMessages({ count: 3, bytes: 1_000 });
+    for (let id = 1; id <= 20_000; id += 1) {
+      fresh.put(message(id, 100));
+      // Every tenth id is put again at once (a newer message under the same id): it stays, once, as the newest.
+      if (id % 10 === 0) fresh.put({ ...message(id, 200), wavixMessageId: `again-${id}` });
+    }
+    expect([19_997, 19_998, 19_999, 20_000].map((id) => fresh.get(id)?.wavixMessageId)).toEqual([
+      undefined,
+      'm-19998',
+      'm-19999',
+      'again-20000',
+    ]);
+    // Each kept body is counted once (the replaced one's bytes were given back): 200 + 500 + 600 bytes are over the
+    // budget, so the oldest go until the rest fit.
+    fresh.put(message(20_001, 500));
+    expect([19_998, 19_999, 20_000, 20_001].map((id) => fresh.get(id) !== undefined)).toEqual([false, true, true, true]);
+    fresh.put(message(20_002, 600));
+    expect([20_000, 20_001, 20_002].map((id) => fresh.get(id) !== undefined)).toEqual([false, false, true]);
+  });
 });
