@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { urlToHttpOptions } from 'node:url';
 import { guardedLookup, REFUSED_ADDRESS_CODE, refusedDestination } from '../core/destinationGuard.js';
 import type { InboundMessage } from '../core/model/inboundMessage.js';
 import { encodeCopiedUrl } from '../core/urls.js';
@@ -31,7 +32,8 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
 
   // A route stored before the destination rules (or edited in the database) is judged again by this process; the
   // verdict of a URL cannot change while it runs, so it is kept (a storm to one PBX parsed its URL once per message).
-  type Judged = { url: URL } | { outcome: AttemptOutcome };
+  // With the URL as request options, made once: node:http converts a URL object on every request (~1 % of the relay).
+  type Judged = { url: URL; target: ReturnType<typeof urlToHttpOptions> } | { outcome: AttemptOutcome };
   const judged = new Map<string, Judged>();
   const judge = (rawUrl: string): Judged => {
     let url: URL;
@@ -41,7 +43,9 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
       return { outcome: { delivered: false, statusCode: null, error: 'the route URL is not a valid URL' } };
     }
     const refused = refusedDestination(rawUrl);
-    return refused ? { outcome: { delivered: false, statusCode: null, error: refused, deterministic: true } } : { url };
+    return refused
+      ? { outcome: { delivered: false, statusCode: null, error: refused, deterministic: true } }
+      : { url, target: urlToHttpOptions(url) };
   };
   const judgeOnce = (rawUrl: string): Judged => {
     let verdict = judged.get(rawUrl);
@@ -61,7 +65,7 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
         resolve({ ...verdict.outcome });
         return;
       }
-      const { url } = verdict;
+      const { url, target } = verdict;
       let settled = false;
       let status: number | null = null;
       const chunks: Buffer[] = [];
@@ -91,8 +95,8 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
 
       const transport = url.protocol === 'https:' ? https : http;
       const request = transport.request(
-        url,
         {
+          ...target,
           method: 'POST',
           agent: url.protocol === 'https:' ? agents['https:'] : agents['http:'],
           headers: {
