@@ -104,8 +104,8 @@ describe('relay guarantee on the real process (kill -9, restart, SIGTERM)', () =
     SLACK_RELAY_PACE_MS: '0',
   });
 
-  const start = async (): Promise<SmsopsProcess> => {
-    const p = await startSmsopsProcess(dir, env());
+  const start = async (overrides: Record<string, string> = {}): Promise<SmsopsProcess> => {
+    const p = await startSmsopsProcess(dir, { ...env(), ...overrides });
     processes.push(p);
     return p;
   };
@@ -292,6 +292,52 @@ describe('relay guarantee on the real process (kill -9, restart, SIGTERM)', () =
       () => `missing at PortSIP after it came back: ${missing().join(', ')}\n${allLogs().slice(-4000)}`,
     );
     expect(new Set(sinkIds(sink)).size).toBe(50);
+  });
+
+  it('stops on SIGTERM within seconds while the Slack leg waits out a long pace (SLACK_RELAY_PACE_MS=60000)', {
+    timeout: 60_000,
+  }, async () => {
+    const first = await start({ SLACK_RELAY_PACE_MS: '60000' });
+    const send = async (ids: string[], from: number) => {
+      for (const [i, id] of ids.entries()) {
+        const outcome = await postInbound(base, inboundWebhookBody(id, senders[from + i] ?? '447400123400', `paced ${id}`));
+        expect(outcome, id).toEqual({ kind: 'acked', duplicate: false });
+      }
+    };
+    const smsPosts = () => fakeSlack.callsTo('chat.postMessage').filter((c) => JSON.stringify(c.args).includes('paced'));
+    await send(['pace-0', 'pace-1', 'pace-2'], 0);
+    await waitUntil(
+      () => smsPosts().length > 0,
+      10_000,
+      () => `the first SMS was not posted; logs:\n${first.logs.slice(-20).join('\n')}`,
+    );
+    // Slack's turn is used: these wait a minute for theirs.
+    await send(['pace-3', 'pace-4', 'pace-5'], 3);
+    await waitUntil(
+      () => new Set(sinkIds(sink)).size === 6,
+      10_000,
+      () => 'not all delivered to PortSIP',
+    );
+    const postsBeforeStop = smsPosts().length;
+    const stopAt = Date.now();
+    first.child.kill('SIGTERM');
+    const exit = await Promise.race([first.exited, sleep(15_000).then(() => 'timeout' as const)]);
+    expect(exit, `no exit within 15 s of SIGTERM; logs:\n${first.logs.slice(-30).join('\n')}`).toEqual({ code: 0, signal: null });
+    // Docker's default grace is 10 s: a pace of a minute used to hold the stop for one or two of them.
+    expect(Date.now() - stopAt).toBeLessThan(10_000);
+    const { db } = openDatabase(dbPath);
+    try {
+      expect(db.prepare("SELECT count(*) FROM deliveries WHERE status = 'in_flight'").pluck().get()).toBe(0);
+      // What Slack did not get waits for the restart.
+      expect(smsPosts().length).toBe(postsBeforeStop);
+      const slackLeft = db
+        .prepare("SELECT count(*) FROM deliveries WHERE destination_kind = 'slack' AND status = 'pending'")
+        .pluck()
+        .get();
+      expect(slackLeft).toBeGreaterThan(0);
+    } finally {
+      closeDatabase(db);
+    }
   });
 
   it('stops on SIGTERM with exit code 0, no lease left behind, nothing lost, and delivers the rest after a restart', {

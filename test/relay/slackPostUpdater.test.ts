@@ -174,6 +174,15 @@ describe('the Slack leg pace', () => {
     expect(order).toEqual(['p0', 'p1', 'p2', 'u1', 'p3', 'p4', 'p5', 'u2']);
   });
 
+  it('once closed, answers every waiting turn and every later one with no at once', async () => {
+    const pace = createSlackPace(60_000);
+    expect(await pace.turn('post')).toBe(true);
+    const waiting = [pace.turn('post'), pace.turn('update')];
+    pace.close();
+    expect(await Promise.all(waiting)).toEqual([false, false]);
+    expect(await pace.turn('update')).toBe(false);
+  });
+
   it('spaces turns by the pace', async () => {
     const pace = createSlackPace(40);
     const at: number[] = [];

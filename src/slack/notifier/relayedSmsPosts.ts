@@ -61,6 +61,9 @@ export function startRelayedSmsPosts(options: {
   return {
     post: (batch, hooks) => senderFor(hooks?.onUnrecorded).send([...batch]),
     portsipStateChanged: (delivery) => updater.changed(delivery),
-    stop: () => updater.stop(),
+    stop: () => {
+      pace.close();
+      return updater.stop();
+    },
   };
 }

@@ -5,15 +5,21 @@
  * get most turns.
  */
 export interface SlackPace {
-  /** Resolves when the caller may make its call. */
-  turn(kind: 'post' | 'update'): Promise<void>;
+  /** Resolves true when the caller may make its call; false once the pace is closed (smsops is stopping: make none). */
+  turn(kind: 'post' | 'update'): Promise<boolean>;
+  /**
+   * Stopping: every turn waiting and every one asked later resolves false at once. A turn could otherwise hold the
+   * stop for the whole pace (SLACK_RELAY_PACE_MS set to minutes stopped smsops in twice that, past Docker's grace).
+   */
+  close(): void;
 }
 
 export function createSlackPace(paceMs: number, options: { now?: () => number; updateEvery?: number } = {}): SlackPace {
   const now = options.now ?? Date.now;
   const updateEvery = options.updateEvery ?? 4;
-  const posts: Array<() => void> = [];
-  const updates: Array<() => void> = [];
+  const posts: Array<(go: boolean) => void> = [];
+  const updates: Array<(go: boolean) => void> = [];
+  let closed = false;
   let last = Number.NEGATIVE_INFINITY;
   let postsInARow = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -30,16 +36,26 @@ export function createSlackPace(paceMs: number, options: { now?: () => number; u
     const next = update ? updates.shift() : posts.shift();
     postsInARow = update ? 0 : postsInARow + 1;
     last = now();
-    next?.();
+    next?.(true);
     if (posts.length > 0 || updates.length > 0) timer = setTimeout(pump, paceMs);
   };
 
   return {
     turn: (kind) =>
-      new Promise<void>((resolve) => {
+      new Promise<boolean>((resolve) => {
+        if (closed) {
+          resolve(false);
+          return;
+        }
         (kind === 'post' ? posts : updates).push(resolve);
         // Deferred, so a post asked for in the same tick as an update still goes first.
         if (!timer) timer = setTimeout(pump, 0);
       }),
+    close: () => {
+      closed = true;
+      clearTimeout(timer);
+      timer = undefined;
+      for (const waiting of [...posts.splice(0), ...updates.splice(0)]) waiting(false);
+    },
   };
 }

@@ -105,7 +105,8 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
   const shownMessage: SlackShown = options.shown ?? ((message) => message);
 
   const post = async (channel: string, rendered: SlackMessage, threadTs?: string) => {
-    await pace.turn('post');
+    // Stopping: not posted, a failure like any that is not about the content (retried after the restart).
+    if (!(await pace.turn('post'))) throw new Error('smsops is stopping: not posted');
     return client.chat.postMessage({
       channel,
       ...messageArgs(rendered),

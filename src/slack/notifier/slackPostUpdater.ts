@@ -116,7 +116,8 @@ export function startSlackPostUpdater(options: {
       posts.abandonUpdate(post.id, post.dirty, 'the updated post would not fit');
       return;
     }
-    await options.pace.turn('update');
+    // Stopping: the post stays marked, and is updated after the restart.
+    if (!(await options.pace.turn('update'))) return;
     try {
       await client.chat.update({ channel: post.channel, ts: post.ts, ...messageArgs(rendered) } as webApi.ChatUpdateArguments);
       posts.updated(post.id, post.dirty, state);
