@@ -367,9 +367,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     recorded(queued);
   };
   /**
-   * The same in the caller's group commit: the turn's webhooks, these outcomes and the next claim in one transaction
-   * (the outcomes' own commit wrote again pages the webhooks' had just written, the table's and indexes' last ones).
-   * The queue is taken when the write runs, at the end of the turn, so every outcome of the turn is in it; a write run
+   * The same in the caller's group commit: the turn's webhooks, these outcomes and the next claim in one transaction,
+   * one commit a turn instead of two (measured a small gain: a commit costs the pages it writes, and few of an
+   * outcome's are a webhook's). The queue is taken when the write runs, at the end of the turn, so every outcome of the turn is in it; a write run
    * again (its batch retried, or isolated after another write threw) records what it took the first time.
    */
   const recordInGroupCommit = (commits: NonNullable<OutboxWorkerOptions['recordIn']>) => {
