@@ -85,9 +85,10 @@ describe('outbox worker recording in the group commit', () => {
       const ofConversation = sent.filter((t) => Number(t.slice(1)) % 3 === c);
       expect(ofConversation).toEqual([...ofConversation].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))));
     }
-    // Outcomes of a turn share one write: never more writes than attempts.
+    // Outcomes of a turn share one write (three conversations in parallel: about one write per three attempts; one
+    // write per attempt would be 12).
     expect(counts.writes).toBeGreaterThan(0);
-    expect(counts.writes).toBeLessThanOrEqual(12);
+    expect(counts.writes).toBeLessThanOrEqual(6);
   });
 
   it('waits while another process holds the write lock, then records once; nothing is sent twice', async () => {
