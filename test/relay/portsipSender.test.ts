@@ -53,4 +53,78 @@ describe('the PortSIP sender', () => {
       server.close();
     }
   });
+
+  /** A PBX on a local port answering as `answer` says; the sender resolves every name to it through the guard. */
+  async function pbx(answer: (req: IncomingMessage, res: import('node:http').ServerResponse) => void) {
+    const server = createServer(answer);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}/emc/Wavix - US/uuid`,
+      close: () => {
+        server.closeAllConnections();
+        server.close();
+      },
+    };
+  }
+  const json = (body = '{"n":1}') => ({ rawBody: Buffer.from(body), contentType: 'application/json' }) as InboundMessage;
+
+  it('keeps a refusal with its status, the start of its answer and its Retry-After', async () => {
+    const server = await pbx((_req, res) => {
+      res.writeHead(503, { 'retry-after': '7' });
+      res.end(`busy ${'x'.repeat(1_000)}`);
+    });
+    const sender = createPortsipSender({ deadlineMs: 2_000 });
+    try {
+      const [outcome] = await sender.send([{ delivery: { destination: server.url }, message: json() }]);
+      expect(outcome).toMatchObject({ delivered: false, statusCode: 503, retryAfterMs: 7_000 });
+      // The excerpt: 300 bytes of the answer, not the whole of it.
+      expect(outcome?.error).toMatch(/^HTTP 503: busy x+$/);
+      expect(outcome?.error?.length).toBeLessThan(320);
+    } finally {
+      sender.close();
+      server.close();
+    }
+  });
+
+  it('ends an attempt at the deadline: a 2xx whose body still trickles is delivered, a PBX that never answers is not', async () => {
+    const trickling = await pbx((_req, res) => {
+      res.writeHead(202);
+      res.write('a');
+    });
+    const silent = await pbx(() => {});
+    const sender = createPortsipSender({ deadlineMs: 300 });
+    try {
+      const started = Date.now();
+      const [accepted, unanswered] = await sender.send([
+        { delivery: { destination: trickling.url }, message: json() },
+        { delivery: { destination: silent.url }, message: json() },
+      ]);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(accepted).toEqual({ delivered: true, statusCode: 202 });
+      expect(unanswered).toEqual({ delivered: false, statusCode: null, error: 'no complete answer within 300 ms' });
+    } finally {
+      sender.close();
+      trickling.close();
+      silent.close();
+    }
+  });
+
+  it('says in words that nothing listens at the address, and that an attempt was cut by the stop', async () => {
+    const gone = await pbx(() => {});
+    const goneUrl = gone.url;
+    gone.close();
+    const hung = await pbx(() => {});
+    const sender = createPortsipSender({ deadlineMs: 5_000 });
+    try {
+      const [refused] = await sender.send([{ delivery: { destination: goneUrl }, message: json() }]);
+      expect(refused).toMatchObject({ delivered: false, statusCode: null, error: expect.stringContaining('ECONNREFUSED') });
+      const cut = sender.send([{ delivery: { destination: hung.url }, message: json() }]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      sender.close();
+      expect(await cut).toMatchObject([{ delivered: false, statusCode: null, error: 'smsops stopped before PortSIP answered' }]);
+    } finally {
+      hung.close();
+    }
+  });
 });
