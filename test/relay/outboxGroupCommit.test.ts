@@ -35,9 +35,9 @@ const retry = { baseDelayMs: 20, maxDelayMs: 200, deadAfterMs: 3_600_000 };
 function countingCommits(commits: GroupCommit) {
   const counts = { writes: 0 };
   const recordIn: Pick<GroupCommit, 'submit'> = {
-    submit: (write, committed) => {
+    submit: (write, committed, options) => {
       counts.writes += 1;
-      return commits.submit(write, committed);
+      return commits.submit(write, committed, options);
     },
   };
   return { recordIn, counts };

@@ -56,6 +56,56 @@ describe('group commit', () => {
   });
 });
 
+describe('group commit with lazy writes (the relay caught up)', () => {
+  const setup = () => {
+    temp = createTempDb();
+    const insert = temp.db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, 'v', 0)");
+    // Another connection sees a row only once its transaction committed.
+    const other = new Database(temp.path, { readonly: true });
+    const committed = (key: string) =>
+      other.prepare<[string], number>('SELECT count(*) FROM settings WHERE key = ?').pluck().get(key) === 1;
+    return { commits: createGroupCommit(temp.db), insert, committed, close: () => other.close() };
+  };
+
+  it('commits a lazy write with the next eager one, in one transaction, without waiting for its delay', async () => {
+    const { commits, insert, committed, close } = setup();
+    try {
+      const started = performance.now();
+      const lazy = commits.submit(() => insert.run('outcome').changes, undefined, { lazyMs: 5_000 });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(committed('outcome')).toBe(false);
+      // Run in the same transaction, the eager write sees the lazy one's row before anyone else can.
+      const eager = commits.submit(() => ({ lazyAlreadyCommitted: committed('outcome') }));
+      expect(await eager).toEqual({ lazyAlreadyCommitted: false });
+      expect(await lazy).toBe(1);
+      expect(committed('outcome')).toBe(true);
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      close();
+    }
+  });
+
+  it('commits a lazy write alone after its delay when no other write comes, not at the next turn', async () => {
+    const { commits, insert, committed, close } = setup();
+    try {
+      let settled = false;
+      const lazy = commits
+        .submit(() => insert.run('outcome').changes, undefined, { lazyMs: 100 })
+        .then((n) => {
+          settled = true;
+          return n;
+        });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(settled).toBe(false);
+      expect(committed('outcome')).toBe(false);
+      expect(await lazy).toBe(1);
+      expect(committed('outcome')).toBe(true);
+    } finally {
+      close();
+    }
+  });
+});
+
 describe('group commit when the database cannot be written', () => {
   it('waits off the event loop while another process holds the write lock, and stores once it is released', async () => {
     temp = createTempDb();
