@@ -101,6 +101,12 @@ export interface OutboxWorkerOptions {
   onDelivered?: (delivery: Delivery) => void;
   onFailed?: (delivery: Delivery, outcome: AttemptOutcome) => void;
   onDead?: (delivery: Delivery, message: InboundMessage | undefined, outcome: AttemptOutcome) => void;
+  /**
+   * What is written with an outcome, in its transaction, after it (the Slack post of a relayed SMS marked for an edit):
+   * one commit for both. It must not throw; one that does is counted and logged, and the outcome is recorded all the
+   * same. The callbacks above run once the outcome is committed.
+   */
+  writeAlongside?: (delivery: Delivery) => void;
   /** An error the worker survived (counted in /metrics). `where`: the loop, a sender that threw, or recording. */
   onError?: (where: 'loop' | 'send' | 'record', error: unknown) => void;
   /** The loop ended anyway and was started again (counted in /metrics). */
@@ -274,6 +280,18 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
           nextAttemptAt: d.nextAttemptAt,
           deterministicFailures: d.streak,
         });
+      if (options.writeAlongside) {
+        try {
+          options.writeAlongside(d.delivery);
+        } catch (error) {
+          options.onError?.('record', error);
+          logger.error('relay could not write what goes with a recorded attempt', {
+            kind,
+            delivery: d.delivery.id,
+            error: describeError(error),
+          });
+        }
+      }
     }
   };
   // Alone, in a transaction of its own. Not nested in the caller's: a nested transaction is a savepoint, which copied
@@ -294,21 +312,6 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       }
     }
   };
-  /**
-   * The callbacks of a whole flush in one transaction: what they write (the Slack post of a relayed SMS marked for an
-   * edit) costs one commit for the flush instead of one each. The outcomes are already committed: should this
-   * transaction fail, only those marks are lost, never an outcome.
-   */
-  const tellAll = (decisions: Decision[]) => {
-    try {
-      deliveries.inTransaction(() => tell(decisions));
-    } catch (error) {
-      noteWriteFailure(error);
-      options.onError?.('record', error);
-      logger.error('relay could not record what follows a recorded attempt', { kind, error: describeError(error) });
-    }
-  };
-
   /**
    * Records the outcomes, retrying while the database is locked or full: an attempt that reached its destination
    * should not be sent again only because its outcome could not be written at once. It gives up shortly before the
@@ -336,7 +339,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         await pause(wait);
       }
     }
-    tellAll(decisions);
+    tell(decisions);
   };
 
   /**
@@ -353,7 +356,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   };
   const recorded = (queued: Queued[]) => {
     options.writeHealth?.succeeded();
-    tellAll(queued.flatMap((q) => q.decisions));
+    tell(queued.flatMap((q) => q.decisions));
     for (const q of queued) q.done();
   };
   const recordEach = (queued: Queued[]) => Promise.all(queued.map((q) => recordOneByOne(q.batch, q.decisions).finally(q.done)));

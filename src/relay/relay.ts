@@ -189,7 +189,6 @@ export function startRelay(options: RelayOptions): Relay {
       .map((a) => a.subjectKey),
   );
   const onDead = (delivery: Delivery, _message: unknown, outcome: AttemptOutcome) => {
-    slackLeg.portsipStateChanged(delivery);
     attemptEnded(delivery, false);
     died.inc({ kind: delivery.destinationKind });
     const subject = `${delivery.destinationKind}:${delivery.destination}`;
@@ -245,7 +244,6 @@ export function startRelay(options: RelayOptions): Relay {
     if (delivery.destinationKind === 'portsip') pacer.attemptsEnded(delivered ? 1 : 0, delivered ? 0 : 1);
   };
   const onDelivered = (delivery: Delivery) => {
-    slackLeg.portsipStateChanged(delivery);
     attemptEnded(delivery, true);
     relayed.inc({ kind: delivery.destinationKind });
     const subject = `${delivery.destinationKind}:${delivery.destination}`;
@@ -255,7 +253,6 @@ export function startRelay(options: RelayOptions): Relay {
         .catch((error: unknown) => logger.warn('could not resolve the dead-letter alert', { error: describeError(error) }));
   };
   const onFailed = (delivery: Delivery) => {
-    slackLeg.portsipStateChanged(delivery);
     attemptEnded(delivery, false);
     failed.inc({ kind: delivery.destinationKind });
   };
@@ -295,6 +292,8 @@ export function startRelay(options: RelayOptions): Relay {
     onDelivered,
     onFailed,
     onDead,
+    // Each relayed SMS's Slack post is marked for an edit in the commit of its PortSIP outcome.
+    writeAlongside: (delivery: Delivery) => slackLeg.portsipStateChanged(delivery),
     writeHealth,
     leaseMs: options.leaseMs,
     holdsDatabase: options.holdsDatabase,

@@ -106,6 +106,51 @@ describe('outbox worker', () => {
     expect(told.sort()).toEqual(recorded.map((id) => statusOf(id).id).sort());
   });
 
+  it('writes what goes with an outcome in its commit; one that throws is logged and counted, and the outcome stays', async () => {
+    const { deliveries, inbound, receive, statusOf } = setup();
+    const ids = ['447400000011', '447400000012'].map((from) => receive(`from ${from}`, from));
+    const throwing = statusOf(ids[1] as number).id;
+    const mark = temp.db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, 'marked', 0)");
+    // Another connection: the mark is there as soon as the outcome is, never before or after it.
+    const reader = new Database(temp.path, { readonly: true });
+    const both = (deliveryId: number) =>
+      [
+        reader.prepare<[number], { status: string }>('SELECT status FROM deliveries WHERE id = ?').get(deliveryId)?.status,
+        reader.prepare<[string], number>('SELECT count(*) FROM settings WHERE key = ?').pluck().get(`mark-${deliveryId}`),
+      ] as const;
+    const seenTogether: Array<readonly [string | undefined, number | undefined]> = [];
+    const errors: string[] = [];
+    try {
+      worker = startOutboxWorker({
+        kind: 'portsip',
+        deliveries,
+        inbound,
+        concurrency: 4,
+        retry,
+        idleMs: 20,
+        logger,
+        send: async (batch) => batch.map(() => ({ delivered: true, statusCode: 200 })),
+        writeAlongside: (delivery) => {
+          if (delivery.id === throwing) throw new Error('the mark failed');
+          mark.run(`mark-${delivery.id}`);
+        },
+        onDelivered: (delivery) => seenTogether.push(both(delivery.id)),
+        onError: (where) => errors.push(where),
+      });
+      worker.wake();
+      await waitUntil(() => ids.every((id) => statusOf(id).status === 'delivered'), 8000, withLogs('both recorded'));
+      const first = statusOf(ids[0] as number).id;
+      expect(both(first)).toEqual(['delivered', 1]);
+      expect(both(throwing)).toEqual(['delivered', 0]);
+      // Told once committed: each callback saw its outcome (and its mark) committed already.
+      expect(seenTogether).toContainEqual(['delivered', 1]);
+      expect(errors).toEqual(['record']);
+      expect(logLines.some((l) => l.includes('could not write what goes with a recorded attempt'))).toBe(true);
+    } finally {
+      reader.close();
+    }
+  });
+
   it('sets a delivery whose sender throws aside as dead after 3 attempts, with the reason, and delivers the rest of its conversation', async () => {
     const { deliveries, inbound, receive, statusOf } = setup();
     sent.length = 0;
