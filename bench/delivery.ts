@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  cleanEnv,
   cleanup,
   closedLoop,
   fixedCount,
@@ -14,15 +13,13 @@ import {
   makeTempDir,
   numberOption,
   out,
-  PROJECT_DIR,
   postJson,
   removeTempDir,
   sleep,
-  startChild,
   startNoopServer,
+  startPortsipSink,
   startSmsops,
   stringOption,
-  TSX,
   table,
 } from './load.js';
 
@@ -193,19 +190,7 @@ async function main(): Promise<void> {
   out(machineLine());
   const dir = makeTempDir('smsops-bench-delivery-');
 
-  let sinkUrl = '';
-  const sink = await startChild({
-    name: 'portsip-sink',
-    command: TSX,
-    args: [join(PROJECT_DIR, 'bench', 'portsipSink.ts'), '--port', '0'],
-    env: cleanEnv(),
-    cwd: dir,
-    readyLine: (line) => {
-      const match = /"msg":"sink listening","url":"([^"]+)"/.exec(line);
-      if (match?.[1]) sinkUrl = match[1];
-      return sinkUrl !== '';
-    },
-  });
+  const { child: sink, url: sinkUrl } = await startPortsipSink(dir);
   const configureSink = (config: object) => postJson<SinkStats>(`${sinkUrl}/__sink/config`, config);
 
   // Baseline: the same sink, the same path and body size, a plain keep-alive POST loop.

@@ -301,6 +301,23 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** The PortSIP stand-in (bench/portsipSink.ts) in its own process, once it listens. */
+export async function startPortsipSink(dir: string): Promise<{ child: ManagedChild; url: string }> {
+  let url = '';
+  const child = await startChild({
+    name: 'portsip-sink',
+    command: TSX,
+    args: [join(PROJECT_DIR, 'bench', 'portsipSink.ts'), '--port', '0'],
+    env: cleanEnv(),
+    cwd: dir,
+    readyLine: (line) => {
+      url = /"msg":"sink listening","url":"([^"]+)"/.exec(line)?.[1] ?? url;
+      return url !== '';
+    },
+  });
+  return { child, url };
+}
+
 /** The no-op server in its own process; `body` is what it answers (e.g. Slack's `{"ok":true,"ts":"1.1"}`). */
 export async function startNoopServer(
   name: string,

@@ -1,9 +1,7 @@
 import http from 'node:http';
-import { join } from 'node:path';
 import type { InboundMessage } from '../src/core/model/inboundMessage.js';
 import { createPortsipSender } from '../src/relay/portsip.js';
 import {
-  cleanEnv,
   fmt,
   inboundBodies,
   installCleanup,
@@ -11,10 +9,8 @@ import {
   makeTempDir,
   numberOption,
   out,
-  PROJECT_DIR,
   removeTempDir,
-  startChild,
-  TSX,
+  startPortsipSink,
   table,
 } from './load.js';
 
@@ -58,19 +54,7 @@ async function main(): Promise<void> {
   out('one post to PortSIP: CPU of the posting process, smsops sender vs node:http');
   out(machineLine());
   const dir = makeTempDir('smsops-bench-portsip-client-');
-  let sinkUrl = '';
-  const sink = await startChild({
-    name: 'portsip-sink',
-    command: TSX,
-    args: [join(PROJECT_DIR, 'bench', 'portsipSink.ts'), '--port', '0'],
-    env: cleanEnv(),
-    cwd: dir,
-    readyLine: (line) => {
-      const match = /"msg":"sink listening","url":"([^"]+)"/.exec(line);
-      if (match?.[1]) sinkUrl = match[1];
-      return sinkUrl !== '';
-    },
-  });
+  const { child: sink, url: sinkUrl } = await startPortsipSink(dir);
   try {
     const generator = inboundBodies({ prefix: 'client', conversations: 5_000 });
     const bodies = Array.from({ length: 1_000 }, () => Buffer.from(generator.next().body));

@@ -25,6 +25,7 @@ import {
   sleep,
   startChild,
   startNoopServer,
+  startPortsipSink,
   stringOption,
   TSX,
   table,
@@ -248,22 +249,6 @@ interface SinkStats {
   wrongPath: number;
   badBody: number;
   orderViolations: number;
-}
-
-async function startSink(dir: string): Promise<{ child: ManagedChild; url: string }> {
-  let url = '';
-  const child = await startChild({
-    name: 'portsip-sink',
-    command: TSX,
-    args: [join(PROJECT_DIR, 'bench', 'portsipSink.ts'), '--port', '0'],
-    env: cleanEnv(),
-    cwd: dir,
-    readyLine: (line) => {
-      url = /"msg":"sink listening","url":"([^"]+)"/.exec(line)?.[1] ?? url;
-      return url !== '';
-    },
-  });
-  return { child, url };
 }
 
 async function startFakeSlackProcess(dir: string): Promise<{ child: ManagedChild; url: string }> {
@@ -767,7 +752,7 @@ async function main(): Promise<void> {
     buildSeconds = built.seconds;
     out(`  built in ${fmt(buildSeconds, 1)} s`);
   }
-  const sink = await startSink(dir);
+  const sink = await startPortsipSink(dir);
   const slack = await startFakeSlackProcess(dir);
 
   const results: RunResult[] = [];
