@@ -64,7 +64,7 @@ export async function admitWebhook(
   if (!read.ok || declared > WEBHOOK_BODY_LIMIT) {
     const size = read.ok ? read.body.length : read.size;
     const reason = `body of ${size} bytes is over the ${WEBHOOK_BODY_LIMIT / 1024} KB limit`;
-    gate.rejected.record({ route: gate.route, reason, contentType, body: read.ok ? read.body : read.excerpt });
+    gate.rejected.record({ route: gate.route, reason, contentType, body: read.ok ? read.body : read.excerpt, size });
     sendJson(res, 413, { error: reason });
     return null;
   }

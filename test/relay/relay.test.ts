@@ -177,7 +177,14 @@ describe('webhook refusals', () => {
     const invalid = await post(JSON.stringify({ message_id: 'x', from: '1' }));
     expect(invalid.status).toBe(400);
     expect(invalid.json.error).toContain('to:');
-    const kept = t.db.prepare('SELECT route, reason FROM rejected_webhooks ORDER BY id').all() as Array<{ reason: string }>;
+    const kept = t.db.prepare('SELECT route, reason, body_size FROM rejected_webhooks ORDER BY id').all() as Array<{
+      reason: string;
+      body_size: number;
+    }>;
+    // The size kept is the body's, as the reason says, not that of the part read before the limit.
+    const bigSize = Number(/body of (\d+) bytes/.exec(kept[0]?.reason ?? '')?.[1]);
+    expect(bigSize).toBeGreaterThan(300 * 1024);
+    expect(kept[0]?.body_size).toBe(bigSize);
     expect(kept.map((k) => k.reason)).toEqual([
       expect.stringMatching(/256 KB/),
       expect.stringMatching(/malformed JSON/),

@@ -25,7 +25,8 @@ interface Row {
 
 export interface RejectedWebhooksRepository {
   /** Keeps the first 8 KB of the body and only the newest 1,000 rejections, so a flood cannot fill the disk. */
-  record(rejection: { route: string; reason: string; contentType: string | null; body: Buffer }): void;
+  /** `size`: the whole body's, when `body` is only the part read before a limit (its length otherwise). */
+  record(rejection: { route: string; reason: string; contentType: string | null; body: Buffer; size?: number }): void;
   recent(limit: number): RejectedWebhook[];
   count(): number;
 }
@@ -42,13 +43,13 @@ export function createRejectedWebhooksRepository(
   const prune = db.prepare('DELETE FROM rejected_webhooks WHERE id <= (SELECT max(id) FROM rejected_webhooks) - ?');
   const recent = db.prepare<[number], Row>('SELECT * FROM rejected_webhooks ORDER BY id DESC LIMIT ?');
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM rejected_webhooks');
-  const recordTx = db.transaction((rejection: { route: string; reason: string; contentType: string | null; body: Buffer }) => {
+  const recordTx = db.transaction((rejection: Parameters<RejectedWebhooksRepository['record']>[0]) => {
     insert.run(
       now(),
       rejection.route,
       rejection.reason,
       rejection.contentType,
-      rejection.body.length,
+      rejection.size ?? rejection.body.length,
       rejection.body.subarray(0, REJECTED_BODY_EXCERPT_BYTES),
     );
     prune.run(keep);
