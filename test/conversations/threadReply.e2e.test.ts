@@ -328,7 +328,14 @@ describe('who the SMS names, and who may still send it', () => {
       () => 'the second try’s SMS',
     );
     expect(outboundSms()[0]?.message_body.text).toBe('second');
-    const audits = rows("SELECT outcome, params FROM audit_log WHERE action = 'conversation.reply' ORDER BY id");
+    // The send is audited once Wavix has answered it, a moment after the emulator holds the SMS.
+    const replyAudits = () => rows("SELECT outcome, params FROM audit_log WHERE action = 'conversation.reply' ORDER BY id");
+    await waitUntil(
+      () => replyAudits().length >= 2,
+      5000,
+      () => 'the second try audited',
+    );
+    const audits = replyAudits();
     expect(audits.map((a) => [a.outcome, JSON.parse(a.params).reason])).toEqual([
       ['refused', 'membership_unknown'],
       ['ok', null],
