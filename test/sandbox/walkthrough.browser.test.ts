@@ -34,6 +34,20 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox walk-through in Chrom
     step += 1;
     await page.screenshot({ path: `${SHOTS}${String(step).padStart(2, '0')}-${name}.png` });
   };
+  /**
+   * A post scrolled into view for its screenshot. The feed draws an edited post again, so the element found can be
+   * replaced while it is scrolled to (a fresh-clone CI run failed on "Element is not attached to the DOM"): found again.
+   */
+  const reveal = async (post: Locator) => {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        await post.scrollIntoViewIfNeeded();
+        return;
+      } catch (error) {
+        if (tries >= 3 || !String(error).includes('not attached to the DOM')) throw error;
+      }
+    }
+  };
   /** A long post scrolled so that its first lines show (scrollIntoViewIfNeeded would show its middle). */
   const showTop = (post: Locator) => post.evaluate((node) => node.scrollIntoView({ block: 'start' }));
   const command = async (text: string) => {
@@ -197,7 +211,7 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox walk-through in Chrom
     });
     await alert.waitFor(WAIT);
     expect(await alert.textContent()).not.toMatch(/:[a-z_]+:/);
-    await alert.scrollIntoViewIfNeeded();
+    await reveal(alert);
     await shot('alert-fired');
     await alert.locator(`button[data-action-id="${ALERT_ACTION.acknowledge}"]`).click();
     const acknowledged = page.locator('#feed > [data-kind="message"][data-channel="smsops-alerts"]', {
@@ -208,7 +222,7 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('sandbox walk-through in Chrom
     const snoozed = acknowledged.filter({ hasText: 'Snoozed by' });
     await snoozed.waitFor(WAIT);
     expect(await snoozed.textContent()).toMatch(/Snoozed by @?you until/);
-    await snoozed.scrollIntoViewIfNeeded();
+    await reveal(snoozed);
     await shot('alert-acknowledged-and-snoozed');
   });
 
