@@ -24,11 +24,14 @@ export const DEFAULT_PORTSIP_DEADLINE_MS = 15_000;
 export function createPortsipSender(options: { deadlineMs?: number; lookup?: LookupFunction } = {}) {
   const deadlineMs = options.deadlineMs ?? DEFAULT_PORTSIP_DEADLINE_MS;
   const lookup = options.lookup ?? guardedLookup;
-  // undici rather than node:http: a post through this sender costs ~42 µs of CPU against ~64 µs for a bare http.request
-  // with a keep-alive Agent (`npm run bench:portsip-client`), and the relay makes one per message. Keep-alive: a backlog drained
-  // after an outage is thousands of posts to the same PBX. Names are resolved through the guard (`lookup` reaches
-  // net.connect and tls.connect): one answering with a metadata or link-local address is refused. A connection that
-  // is not up by the deadline is given up with the attempt.
+  // undici rather than node:http: a post through this sender costs ~42 µs of CPU against ~64 µs for a bare
+  // http.request with a keep-alive Agent (`npm run bench:portsip-client`), and the relay makes one per message.
+  // Keep-alive: a backlog drained after an outage is thousands of posts to the same PBX. undici stops reusing a socket
+  // 2 s before the keep-alive timeout a server advertises (its default threshold, kept: a socket the server is closing
+  // fails the post on it); PortSIP's own keep-alive is not documented, and a PBX advertising 1-2 s gets a new
+  // connection per post when traffic pauses. Names are resolved through the guard (`lookup` reaches net.connect and
+  // tls.connect): one answering with a metadata or link-local address is refused. A connection that is not up by the
+  // deadline is given up with the attempt.
   const agent = new Agent({ connections: 64, connect: { lookup, timeout: deadlineMs } });
   let closing = false;
 
