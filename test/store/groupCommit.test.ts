@@ -131,6 +131,24 @@ describe('group commit when the database cannot be written', () => {
     expect(health.state().writable).toBe(true);
   });
 
+  it('keeps a lazy write and the eager ones after it through the lock, and stores each once it is released', async () => {
+    temp = createTempDb();
+    const commits = createGroupCommit(temp.db, { waitMs: 5_000, retryMs: 20 });
+    const insert = temp.db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, 'v', 0)");
+    const other = new Database(temp.path);
+    other.exec('BEGIN IMMEDIATE');
+    const lazy = commits.submit(() => insert.run('outcome').changes, undefined, { lazyMs: 10 });
+    // Its own timer meets the lock; an eager write comes while it waits for the retry.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const eager = commits.submit(() => insert.run('webhook').changes);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    other.exec('COMMIT');
+    other.close();
+    await expect(Promise.all([lazy, eager])).resolves.toEqual([1, 1]);
+    const keys = temp.reopen().prepare('SELECT key FROM settings ORDER BY key').pluck().all();
+    expect(keys).toEqual(['outcome', 'webhook']);
+  });
+
   it('gives up after its wait with StoreUnavailableError (a full database), and stores again once there is room', async () => {
     temp = createTempDb();
     const commits = createGroupCommit(temp.db, { waitMs: 200, retryMs: 20 });
