@@ -90,7 +90,7 @@ export interface OutboxWorkerOptions {
    * The group commit that stores the webhooks (src/store/groupCommit.ts): outcomes are recorded in its transaction of
    * the turn instead of one of their own. Without it, they have their own transaction per turn.
    */
-  recordIn?: Pick<GroupCommit, 'submit'>;
+  recordIn?: Pick<GroupCommit, 'submit'> & Partial<Pick<GroupCommit, 'nudge'>>;
   /** Backoff after an error of the worker itself (database locked or full, a bug): doubles from base to max. */
   errorBackoff?: { baseMs: number; maxMs: number };
   now?: () => number;
@@ -144,6 +144,12 @@ export interface OutboxWorker {
    */
   leaseNewHead(isHead: () => boolean): number | null;
   keepClaimed(claimed: readonly Delivery[]): void;
+  /**
+   * Whether outcomes of this worker are on their way: it is behind (more is due than it takes) and attempts it started
+   * still wait for their answer. The group commit holds its commit for them (GroupCommitOptions.expectingMore): one
+   * commit per round of attempts instead of one per answer. Caught up, nothing waits for them.
+   */
+  outcomesComing(): boolean;
   status(): OutboxWorkerStatus;
   /** Stops claiming, waits for the attempts in flight to finish, and returns any leased delivery to pending. */
   stop(): Promise<void>;
@@ -406,7 +412,11 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const recordOutcomes = (batch: Delivery[], decisions: Decision[]) =>
     new Promise<void>((resolve) => {
       recordQueue.push({ batch, decisions, done: resolve });
-      if (recordQueue.length > 1) return;
+      if (recordQueue.length > 1) {
+        // Queued into the write already submitted: a commit held for it may go now.
+        options.recordIn?.nudge?.();
+        return;
+      }
       if (options.recordIn) recordInGroupCommit(options.recordIn);
       else setImmediate(() => void flushRecords());
     });
@@ -665,6 +675,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       giveBack(ids);
       wakeUp?.();
     },
+    // Each queued outcome is one attempt that ended (its slot is freed once it is recorded).
+    outcomesComing: () => running && mayBeDue && inFlight > recordQueue.length,
     status: () => ({ kind, running, lastLoopAt, expectedIntervalMs, consecutiveErrors, lastError, restarts }),
     stop: async () => {
       running = false;

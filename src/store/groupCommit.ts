@@ -18,6 +18,11 @@ export interface GroupCommit {
    * a second commit per message).
    */
   submit<T>(write: () => T, committed?: (value: T) => void, options?: { lazyMs?: number }): Promise<T>;
+  /**
+   * A write that `expectingMore` waited for arrived by another way (an outcome queued into a relay write submitted
+   * before): a commit held for it looks again at the next turn instead of at its deadline.
+   */
+  nudge(): void;
 }
 
 interface Pending {
@@ -36,6 +41,16 @@ export interface GroupCommitOptions {
   /** Pause between two tries while the failure lasts. */
   retryMs?: number;
   now?: () => number;
+  /**
+   * Whether writes that should share this commit are about to come (the relay behind, its attempts still waiting for
+   * PortSIP's answers): the commit waits for them, looking again at each nudge or new write, at most `expectingMoreMs`
+   * after it was due. Behind, the relay answered one or two attempts a turn and committed each time: 2.7 commits
+   * (file locks) per message; waiting for the attempts still out gives one commit per round of attempts.
+   */
+  expectingMore?: () => boolean;
+  expectingMoreMs?: number;
+  /** Told of each commit with the number of writes it stored (for /metrics). */
+  onCommitted?: (writes: number) => void;
 }
 
 export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): GroupCommit {
@@ -45,8 +60,12 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
   let queue: Pending[] = [];
   // What will flush the queue: nothing yet, the next turn, a retry's timer, or the timer of lazy writes (which an eager
   // write brings forward to the next turn; a retry's pause is kept).
-  let scheduled: 'no' | 'turn' | 'retry' | 'lazy' = 'no';
+  // 'held': due, but waiting for the writes `expectingMore` announces (a timer at the deadline, or a nudge).
+  let scheduled: 'no' | 'turn' | 'retry' | 'lazy' | 'held' = 'no';
   let lazyTimer: NodeJS.Timeout | undefined;
+  const expectingMoreMs = options.expectingMoreMs ?? 2;
+  /** When the held commit was first due (performance.now()), or -1. */
+  let heldSince = -1;
   type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
   // The common case: every write succeeds, and runs bare (a savepoint per write cost as much as the insert itself).
@@ -68,7 +87,7 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
 
   const schedule = (delayMs: number) => {
     if (queue.length === 0) return;
-    if (scheduled === 'lazy') {
+    if (scheduled === 'lazy' || scheduled === 'held') {
       clearTimeout(lazyTimer);
       lazyTimer = undefined;
       scheduled = 'no';
@@ -87,7 +106,24 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
     }, delayMs);
   };
 
+  /** Holds a due commit while more writes are coming, up to its deadline; true when it held. */
+  const hold = () => {
+    if (!options.expectingMore || queue.length === 0) return false;
+    const at = performance.now();
+    if (heldSince < 0) heldSince = at;
+    const left = expectingMoreMs - (at - heldSince);
+    if (left <= 0 || !options.expectingMore()) return false;
+    scheduled = 'held';
+    // Node's timers count whole milliseconds: the deadline is kept to within one.
+    lazyTimer = setTimeout(flush, Math.max(1, Math.round(left)));
+    return true;
+  };
+
   function flush() {
+    lazyTimer = undefined;
+    // A retry's pause is over: what it waits for is the lock, not more writes.
+    if (scheduled !== 'retry' && hold()) return;
+    heldSince = -1;
     scheduled = 'no';
     const batch = queue;
     queue = [];
@@ -119,6 +155,8 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
         else item.reject(new StoreUnavailableError(outcome.error));
       } else item.reject(outcome.error);
     }
+    const stored = outcomes.reduce((n, outcome) => (outcome.ok ? n + 1 : n), 0);
+    if (stored > 0) options.onCommitted?.(stored);
     if (transient === undefined) options.writeHealth?.succeeded();
     else options.writeHealth?.failed(transient);
     if (retry.length > 0) {
@@ -129,6 +167,9 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
   }
 
   return {
+    nudge: () => {
+      if (scheduled === 'held') schedule(0);
+    },
     submit: <T>(write: () => T, committed?: (value: T) => void, submitOptions?: { lazyMs?: number }) =>
       new Promise<T>((resolve, reject) => {
         queue.push({

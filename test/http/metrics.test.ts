@@ -200,6 +200,8 @@ describe('GET /metrics of a running smsops', () => {
       smsops_relay_backlog: 'gauge',
       smsops_relay_worker_seconds_since_loop: 'gauge',
       smsops_store_writable: 'gauge',
+      smsops_store_commits_total: 'counter',
+      smsops_store_committed_writes_total: 'counter',
       smsops_process_cpu_seconds_total: 'counter',
       smsops_process_resident_memory_bytes: 'gauge',
       smsops_nodejs_eventloop_lag_seconds: 'gauge',

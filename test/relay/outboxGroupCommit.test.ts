@@ -91,6 +91,45 @@ describe('outbox worker recording in the group commit', () => {
     expect(counts.writes).toBeLessThanOrEqual(6);
   });
 
+  it('behind, records a round of attempts answered over several turns in one commit, not one commit per answer', async () => {
+    temp = createTempDb();
+    const store = outboxStore(temp);
+    // 64 conversations of one message: all due, more than the 8 slots and the claim ahead take at once.
+    const ids = Array.from({ length: 64 }, (_, i) => store.receive(`m${i}`, `447400${String(i).padStart(6, '0')}`));
+    let current: OutboxWorker | undefined;
+    const commitSizes: number[] = [];
+    const commits = createGroupCommit(temp.db, {
+      expectingMore: () => current?.outcomesComing() ?? false,
+      // Long enough that only the answers, not the deadline, end a round on a busy machine.
+      expectingMoreMs: 1_000,
+      onCommitted: (writes) => commitSizes.push(writes),
+    });
+    let answered = 0;
+    worker = current = startOutboxWorker({
+      kind: 'portsip',
+      deliveries: store.deliveries,
+      inbound: store.inbound,
+      concurrency: 8,
+      prefetch: 8,
+      retry,
+      idleMs: 20,
+      logger,
+      recordIn: commits,
+      // Each answer comes in a turn of its own, as a PBX's answers do.
+      send: (batch) =>
+        new Promise((resolve) => {
+          answered += 1;
+          setTimeout(() => resolve(batch.map(() => ({ delivered: true, statusCode: 200 }))), answered % 8);
+        }),
+    });
+    worker.wake();
+    await waitUntil(() => ids.every((id) => store.statusOf(id).status === 'delivered'), 10_000, 'all delivered');
+    expect(ids.every((id) => store.statusOf(id).attempts === 1)).toBe(true);
+    // About one commit per round of 8 while behind (8 measured); committing as the answers come took 25 here.
+    expect(commitSizes.length).toBeGreaterThan(0);
+    expect(commitSizes.length).toBeLessThanOrEqual(14);
+  });
+
   it('waits while another process holds the write lock, then records once; nothing is sent twice', async () => {
     temp = createTempDb();
     const store = outboxStore(temp);

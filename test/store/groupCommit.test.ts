@@ -163,3 +163,58 @@ describe('group commit when the database cannot be written', () => {
     await expect(commits.submit(() => insert.run('big', big).changes)).resolves.toBe(1);
   });
 });
+
+describe('group commit waiting for writes on their way (the relay behind, its attempts still out)', () => {
+  const setup = (options: { expectingMore: () => boolean; expectingMoreMs: number }) => {
+    temp = createTempDb();
+    const insert = temp.db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, 'v', 0)");
+    const other = new Database(temp.path, { readonly: true });
+    const committed = (key: string) =>
+      other.prepare<[string], number>('SELECT count(*) FROM settings WHERE key = ?').pluck().get(key) === 1;
+    const commitSizes: number[] = [];
+    const commits = createGroupCommit(temp.db, { ...options, onCommitted: (writes) => commitSizes.push(writes) });
+    return { commits, insert, committed, commitSizes, close: () => other.close() };
+  };
+  const turns = async (n: number) => {
+    for (let i = 0; i < n; i += 1) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  it('holds a due write while more are expected, and commits it with them, in one transaction, once they came', async () => {
+    let expecting = true;
+    const { commits, insert, committed, commitSizes, close } = setup({ expectingMore: () => expecting, expectingMoreMs: 5_000 });
+    try {
+      const first = commits.submit(() => insert.run('outcome-1').changes);
+      await turns(5);
+      expect(committed('outcome-1')).toBe(false);
+      // A write arriving meanwhile joins the held commit: it does not set it off while more are still expected.
+      const second = commits.submit(() => ({ firstCommittedBefore: committed('outcome-1') }));
+      await turns(5);
+      expect(committed('outcome-1')).toBe(false);
+      expecting = false;
+      commits.nudge();
+      expect(await second).toEqual({ firstCommittedBefore: false });
+      expect(await first).toBe(1);
+      expect(committed('outcome-1')).toBe(true);
+      expect(commitSizes).toEqual([2]);
+    } finally {
+      close();
+    }
+  });
+
+  it('never holds a write past its wait, even when what it expects never comes', async () => {
+    const { commits, insert, committed, commitSizes, close } = setup({ expectingMore: () => true, expectingMoreMs: 40 });
+    try {
+      const started = performance.now();
+      const write = commits.submit(() => insert.run('outcome').changes);
+      await turns(5);
+      expect(committed('outcome')).toBe(false);
+      expect(await write).toBe(1);
+      expect(committed('outcome')).toBe(true);
+      // Held for its wait (not committed at the next turn), and not for ever.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(35);
+      expect(commitSizes).toEqual([1]);
+    } finally {
+      close();
+    }
+  });
+});
