@@ -119,7 +119,12 @@ describe('inbound messages and their deliveries', () => {
     // Nothing leased is claimed again; the follower comes once its conversation's head is delivered.
     expect(deliveries.claimDue('portsip', 10, 30_000)).toEqual([]);
     deliveries.markDelivered(first.leased?.[0]?.id ?? 0, 200);
-    expect(deliveries.claimDue('portsip', 10, 30_000).map((d) => d.inboundMessageId)).toEqual([follower.id]);
+    const claimed = deliveries.claimDue('portsip', 10, 30_000);
+    expect(claimed.map((d) => d.inboundMessageId)).toEqual([follower.id]);
+    // What the claim hands the relay is the delivery as its row now reads: leased, in flight.
+    expect(claimed).toEqual([deliveries.forMessage(follower.id)[0]]);
+    expect(claimed[0]?.status).toBe('in_flight');
+    expect(claimed[0]?.leaseUntil).toBe(t.clock.now() + 30_000);
   });
 
   it('lists recent messages, optionally for one number', () => {

@@ -96,22 +96,22 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
   // writes (the instance lease), so nothing can claim in between; the status guard keeps the lease to rows still
   // pending all the same.
   const dueHeads = literalLimit((limit) =>
-    db
-      .prepare<{ kind: string; now: number }, number>(`
-      SELECT d.id FROM deliveries d
+    db.prepare<{ kind: string; now: number }, Row>(`
+      SELECT d.* FROM deliveries d
       WHERE d.destination_kind = @kind AND d.status = 'pending' AND d.next_attempt_at <= @now
         AND NOT EXISTS (
           SELECT 1 FROM deliveries e
           WHERE e.destination_kind = d.destination_kind AND e.destination = d.destination
             AND e.conversation_key = d.conversation_key AND e.status IN ('pending', 'in_flight') AND e.id < d.id)
-      ORDER BY d.next_attempt_at, d.id LIMIT ${limit}`)
-      .pluck(),
+      ORDER BY d.next_attempt_at, d.id LIMIT ${limit}`),
   );
   // One row at a time, in due order: an UPDATE of many rows inside an open transaction (the group commit's) keeps a
   // statement journal of every page it changes, spilled to a temporary file past 16 pages (seen with strace at
-  // 500 webhooks/s); a single-row UPDATE by id needs none.
-  const leaseRow = db.prepare<[number, number], Row>(`
-    UPDATE deliveries SET status = 'in_flight', lease_until = ? WHERE id = ? AND status = 'pending' RETURNING *`);
+  // 500 webhooks/s); a single-row UPDATE by id needs none. The row read with the due heads is the leased one, as the
+  // lease changes it (a RETURNING clause costs a temporary table per row: as much again as the read).
+  const leaseRow = db.prepare<[number, number]>(
+    "UPDATE deliveries SET status = 'in_flight', lease_until = ? WHERE id = ? AND status = 'pending'",
+  );
   const delivered = db.prepare(`
     UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
       last_error = NULL, delivered_at = @at, lease_until = NULL, deterministic_failures = 0, moved_in_flight = 0 WHERE id = @id`);
@@ -175,9 +175,10 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
   const claim = (kind: 'portsip' | 'slack', limit: number, leaseMs: number) => {
     const at = now();
     const leased: Delivery[] = [];
-    for (const id of dueHeads(limit).all({ kind, now: at })) {
-      const row = leaseRow.get(at + leaseMs, id);
-      if (row) leased.push(toDelivery(row));
+    const leaseUntil = at + leaseMs;
+    for (const row of dueHeads(limit).all({ kind, now: at })) {
+      if (leaseRow.run(leaseUntil, row.id).changes > 0)
+        leased.push(toDelivery({ ...row, status: 'in_flight', lease_until: leaseUntil }));
     }
     return leased;
   };
