@@ -146,8 +146,8 @@ export interface OutboxWorker {
   keepClaimed(claimed: readonly Delivery[]): void;
   /**
    * Whether outcomes of this worker are on their way within about `withinMs`: it is behind (more is due than it takes),
-   * attempts it started still wait for their answer, and its attempts have been taking no longer than that (a running
-   * average). The group commit holds its commit for them (GroupCommitOptions.expectingMore): one commit per round of
+   * an attempt it started less than twice that ago still waits for its answer, and its attempts have been taking no
+   * longer than that (a running average). The group commit holds its commit for them (GroupCommitOptions.expectingMore): one commit per round of
    * attempts instead of one per answer. Caught up, or with a destination slower than that, nothing waits for them.
    */
   outcomesComing(withinMs: number): boolean;
@@ -449,7 +449,6 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   };
 
   const attempt = async (batch: Delivery[]) => {
-    const startedAt = performance.now();
     const items = batch.map((delivery) => ({ delivery, ...readMessage(delivery) }));
     const present = items.filter(
       (i): i is { delivery: Delivery; message: InboundMessage; unreadable: false } => i.message !== undefined,
@@ -463,6 +462,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         attemptTimeoutMs,
       );
     });
+    const startedAt = performance.now();
+    const out = { startedAt };
+    awaiting.add(out);
     try {
       outcomes = present.length > 0 ? await Promise.race([options.send(present), timedOut]) : [];
     } catch (error) {
@@ -475,6 +477,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       outcomes = present.map(() => ({ delivered: false, statusCode: null, error: describeError(error), deterministic }));
     } finally {
       clearTimeout(timer);
+      awaiting.delete(out);
     }
     const took = performance.now() - startedAt;
     attemptMs = attemptMs < 0 ? took : (1 - ATTEMPT_TIME_WEIGHT) * attemptMs + ATTEMPT_TIME_WEIGHT * took;
@@ -539,6 +542,14 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   let leasedUnkept = 0;
   /** How long attempts take, from their start to their outcome (a running average; -1 before the first). */
   let attemptMs = -1;
+  /** The attempts still waiting for their outcome, with when each started (performance.now()). */
+  const awaiting = new Set<{ startedAt: number }>();
+  /** Whether an attempt started within `ms` still waits for its outcome (older ones are slow, or hang). */
+  const recentAttemptOut = (ms: number) => {
+    const since = performance.now() - ms;
+    for (const out of awaiting) if (out.startedAt >= since) return true;
+    return false;
+  };
   function keepClaimed(claimed: readonly Delivery[]) {
     if (claimed.length === 0) return;
     options.writeHealth?.succeeded();
@@ -686,8 +697,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       giveBack(ids);
       wakeUp?.();
     },
-    // Each queued outcome is one attempt that ended (its slot is freed once it is recorded).
-    outcomesComing: (withinMs) => running && mayBeDue && inFlight > recordQueue.length && attemptMs >= 0 && attemptMs <= withinMs,
+    // An attempt out longer than twice the wait is not waited for: the PBX may hang on it until its deadline (seconds),
+    // and every commit meanwhile, webhooks' included, would wait the whole wait.
+    outcomesComing: (withinMs) =>
+      running && mayBeDue && attemptMs >= 0 && attemptMs <= withinMs && recentAttemptOut(2 * withinMs),
     status: () => ({ kind, running, lastLoopAt, expectedIntervalMs, consecutiveErrors, lastError, restarts }),
     stop: async () => {
       running = false;

@@ -92,15 +92,15 @@ describe('outbox worker recording in the group commit', () => {
   });
 
   /** 64 conversations of one message each, all due: more than the 8 slots and the claim ahead take at once. */
-  function behindWith(answer: (n: number, resolve: () => void) => void) {
+  function behindWith(answer: (n: number, resolve: () => void) => void, waitMs = WAIT_MS) {
     temp = createTempDb();
     const store = outboxStore(temp);
     const ids = Array.from({ length: 64 }, (_, i) => store.receive(`m${i}`, `447400${String(i).padStart(6, '0')}`));
     let current: OutboxWorker | undefined;
     const commitSizes: number[] = [];
     const commits = createGroupCommit(temp.db, {
-      expectingMore: () => current?.outcomesComing(WAIT_MS) ?? false,
-      expectingMoreMs: WAIT_MS,
+      expectingMore: () => current?.outcomesComing(waitMs) ?? false,
+      expectingMoreMs: waitMs,
       onCommitted: (writes) => commitSizes.push(writes),
     });
     let attempts = 0;
@@ -121,12 +121,13 @@ describe('outbox worker recording in the group commit', () => {
         }),
     });
     worker.wake();
-    return { store, ids, commitSizes };
+    return { store, ids, commitSizes, commits, worker };
   }
   // Long enough that a busy machine's pauses do not end a round early: only the answers do.
   const WAIT_MS = 200;
   /** After `n` turns of the event loop: answers that come one by one, each in a turn of its own, within a millisecond. */
   const afterTurns = (n: number, then: () => void) => (n <= 0 ? then() : setImmediate(() => afterTurns(n - 1, then)));
+  const afterTurnsAsync = (n: number) => new Promise<void>((resolve) => afterTurns(n, resolve));
 
   it('behind, records a round of attempts answered over several turns in one commit, not one commit per answer', async () => {
     const { store, ids, commitSizes } = behindWith((n, resolve) => afterTurns(n % 8, resolve));
@@ -144,6 +145,29 @@ describe('outbox worker recording in the group commit', () => {
     // Answers 15 ms apart, each recorded as it comes: about one commit per answer. Held, a round's answers would share
     // a few commits (and each round would wait up to WAIT_MS more).
     expect(commitSizes.length).toBeGreaterThan(40);
+  });
+
+  it('does not hold commits for attempts the destination hangs on: only for those started within twice the wait', async () => {
+    const hung: Array<() => void> = [];
+    // The first round answers at once; every attempt after it hangs (a PBX holding requests until smsops' deadline).
+    const { commits, worker: current } = behindWith((n, resolve) => (n <= 8 ? afterTurns(1, resolve) : hung.push(resolve)), 50);
+    try {
+      await waitUntil(() => hung.length === 8, 5_000, 'a round of attempts hanging');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      // Behind, with 8 attempts out, but each out for longer than twice the wait: a commit due now goes at once.
+      expect(current.outcomesComing(50)).toBe(false);
+      let stored = false;
+      const write = commits
+        .submit(() => 1)
+        .then(() => {
+          stored = true;
+        });
+      await afterTurnsAsync(3);
+      expect(stored).toBe(true);
+      await write;
+    } finally {
+      for (const resolve of hung) resolve();
+    }
   });
 
   it('waits while another process holds the write lock, then records once; nothing is sent twice', async () => {
