@@ -29,6 +29,8 @@ const MAX_UNANSWERED_PER_CONNECTION = 16;
 interface Tracked {
   /** Requests on this connection whose response has not finished. */
   inProgress: number;
+  /** Ended by the shutdown after its last answer: nothing more can be answered on it. */
+  ended?: boolean;
 }
 
 export function createBoundedServer(handler: Handler, limits: HttpLimits, logger: Logger): BoundedServer {
@@ -115,6 +117,12 @@ export function createBoundedServer(handler: Handler, limits: HttpLimits, logger
     const socket = req.socket;
     const tracked = sockets.get(socket);
     if (!tracked) return;
+    if (tracked.ended) {
+      // Sent by a keep-alive client before it saw the connection end: it cannot be answered, so it is not handled
+      // (a webhook stored without its 200 is sent again by Wavix anyway; not stored, it goes to the next process).
+      socket.destroy();
+      return;
+    }
     tracked.inProgress += 1;
     if (tracked.inProgress > MAX_UNANSWERED_PER_CONNECTION) {
       // Pipelined requests are all handled, and their answers queue up until the client reads: one 64 KB read of
@@ -128,7 +136,10 @@ export function createBoundedServer(handler: Handler, limits: HttpLimits, logger
     res.once('close', () => {
       tracked.inProgress -= 1;
       // While stopping, a connection is closed as soon as its last response went out.
-      if (closing && tracked.inProgress === 0) socket.end();
+      if (closing && tracked.inProgress === 0) {
+        tracked.ended = true;
+        socket.end();
+      }
     });
   });
 
