@@ -106,13 +106,21 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
     }, delayMs);
   };
 
+  // A hint only: one that throws must not stop the commit (it runs from a timer, where a throw would end the process).
+  const expecting = (more: () => boolean) => {
+    try {
+      return more();
+    } catch {
+      return false;
+    }
+  };
   /** Holds a due commit while more writes are coming, up to its deadline; true when it held. */
   const hold = () => {
     if (!options.expectingMore || queue.length === 0) return false;
     const at = performance.now();
     if (heldSince < 0) heldSince = at;
     const left = expectingMoreMs - (at - heldSince);
-    if (left <= 0 || !options.expectingMore()) return false;
+    if (left <= 0 || !expecting(options.expectingMore)) return false;
     scheduled = 'held';
     // Node's timers count whole milliseconds: the deadline is kept to within one.
     lazyTimer = setTimeout(flush, Math.max(1, Math.round(left)));

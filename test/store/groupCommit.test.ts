@@ -218,3 +218,18 @@ describe('group commit waiting for writes on their way (the relay behind, its at
     }
   });
 });
+
+describe('group commit with a hint that fails', () => {
+  it('commits at once when `expectingMore` throws, and goes on committing', async () => {
+    temp = createTempDb();
+    const insert = temp.db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, 'v', 0)");
+    const commits = createGroupCommit(temp.db, {
+      expectingMore: () => {
+        throw new Error('hint failed');
+      },
+      expectingMoreMs: 5_000,
+    });
+    expect(await commits.submit(() => insert.run('a').changes)).toBe(1);
+    expect(await commits.submit(() => insert.run('b').changes)).toBe(1);
+  });
+});
