@@ -25,7 +25,8 @@ const limits = {
   maxConnections: 64,
   shutdownGraceMs: 5_000,
 };
-const request = (id: string) => `POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${id.length}\r\n\r\n${id}`;
+const request = (id: string) =>
+  `POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${id.length}\r\n\r\n${id}`;
 
 describe('the HTTP listener stopping during a keep-alive exchange', () => {
   it('does not handle a request that arrives after the last answer of a closing connection went out', async () => {
