@@ -145,12 +145,13 @@ export interface OutboxWorker {
   leaseNewHead(isHead: () => boolean): number | null;
   keepClaimed(claimed: readonly Delivery[]): void;
   /**
-   * Whether outcomes of this worker are on their way within about `withinMs`: it is behind (more is due than it takes),
-   * an attempt it started less than twice that ago still waits for its answer, and its attempts have been taking no
-   * longer than that (a running average). The group commit holds its commit for them (GroupCommitOptions.expectingMore): one commit per round of
-   * attempts instead of one per answer. Caught up, or with a destination slower than that, nothing waits for them.
+   * Whether outcomes of this worker are on their way soon: it is behind (more is due than it takes), an attempt it
+   * started less than `quickMs` ago still waits for its answer, and its attempts have been taking no longer than that
+   * (a running average). The group commit holds its commit for them (GroupCommitOptions.expectingMore): one commit per
+   * round of attempts instead of one per answer. Caught up, with a slower destination, or for attempts it hangs on,
+   * nothing waits for them.
    */
-  outcomesComing(withinMs: number): boolean;
+  outcomesComing(quickMs: number): boolean;
   status(): OutboxWorkerStatus;
   /** Stops claiming, waits for the attempts in flight to finish, and returns any leased delivery to pending. */
   stop(): Promise<void>;
@@ -162,10 +163,7 @@ const UNREADABLE = 'the stored message cannot be read (its row is damaged)';
  * outcome otherwise had a commit of its own; a crash in these few ms only adds them to what is sent again.
  */
 const OUTCOMES_RIDE_MS = 5;
-/**
- * The weight of the latest attempt in the running average of attempt times: about the last ten count. A PortSIP on the
- * same host answered a flood's attempts in ~1 ms on average (spikes to 7 ms under GC); a slow PBX's 20 ± 15 ms.
- */
+/** The weight of the latest attempt in the running average of attempt times: about the last ten count. */
 const ATTEMPT_TIME_WEIGHT = 0.1;
 const errorKind = (error: unknown) => (error instanceof Error ? error.name : typeof error);
 
@@ -697,10 +695,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       giveBack(ids);
       wakeUp?.();
     },
-    // An attempt out longer than twice the wait is not waited for: the PBX may hang on it until its deadline (seconds),
-    // and every commit meanwhile, webhooks' included, would wait the whole wait.
-    outcomesComing: (withinMs) =>
-      running && mayBeDue && attemptMs >= 0 && attemptMs <= withinMs && recentAttemptOut(2 * withinMs),
+    // An attempt out longer than `quickMs` is not waited for: the PBX may hang on it until its deadline (seconds), and
+    // every commit meanwhile, webhooks' included, would wait the whole wait.
+    outcomesComing: (quickMs) => running && mayBeDue && attemptMs >= 0 && attemptMs <= quickMs && recentAttemptOut(quickMs),
     status: () => ({ kind, running, lastLoopAt, expectedIntervalMs, consecutiveErrors, lastError, restarts }),
     stop: async () => {
       running = false;
