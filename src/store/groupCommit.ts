@@ -44,8 +44,8 @@ export interface GroupCommitOptions {
   /**
    * Whether writes that should share this commit are about to come (the relay behind, its attempts still waiting for
    * PortSIP's answers): the commit waits for them, looking again at each nudge or new write, at most `expectingMoreMs`
-   * after it was due. Behind, the relay answered one or two attempts a turn and committed each time: 2.7 commits
-   * (file locks) per message; waiting for the attempts still out gives one commit per round of attempts.
+   * after it was due. Behind, the relay committed every one or two answers (2.7 file locks and 20 page writes per
+   * message); waiting for the attempts still out gives one commit per round of attempts.
    */
   expectingMore?: () => boolean;
   expectingMoreMs?: number;
@@ -62,7 +62,8 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
   // write brings forward to the next turn; a retry's pause is kept).
   // 'held': due, but waiting for the writes `expectingMore` announces (a timer at the deadline, or a nudge).
   let scheduled: 'no' | 'turn' | 'retry' | 'lazy' | 'held' = 'no';
-  let lazyTimer: NodeJS.Timeout | undefined;
+  /** The timer of a lazy or a held flush. */
+  let waitTimer: NodeJS.Timeout | undefined;
   const expectingMoreMs = options.expectingMoreMs ?? 2;
   /** When the held commit was first due (performance.now()), or -1. */
   let heldSince = -1;
@@ -88,8 +89,8 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
   const schedule = (delayMs: number) => {
     if (queue.length === 0) return;
     if (scheduled === 'lazy' || scheduled === 'held') {
-      clearTimeout(lazyTimer);
-      lazyTimer = undefined;
+      clearTimeout(waitTimer);
+      waitTimer = undefined;
       scheduled = 'no';
     }
     if (scheduled !== 'no') return;
@@ -100,8 +101,8 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
   const scheduleLazy = (delayMs: number) => {
     if (scheduled !== 'no') return;
     scheduled = 'lazy';
-    lazyTimer = setTimeout(() => {
-      lazyTimer = undefined;
+    waitTimer = setTimeout(() => {
+      waitTimer = undefined;
       flush();
     }, delayMs);
   };
@@ -123,12 +124,12 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
     if (left <= 0 || !expecting(options.expectingMore)) return false;
     scheduled = 'held';
     // Node's timers count whole milliseconds: the deadline is kept to within one.
-    lazyTimer = setTimeout(flush, Math.max(1, Math.round(left)));
+    waitTimer = setTimeout(flush, Math.max(1, Math.round(left)));
     return true;
   };
 
   function flush() {
-    lazyTimer = undefined;
+    waitTimer = undefined;
     // A retry's pause is over: what it waits for is the lock, not more writes.
     if (scheduled !== 'retry' && hold()) return;
     heldSince = -1;
