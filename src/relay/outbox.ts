@@ -7,6 +7,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { GroupCommit } from '../store/groupCommit.js';
 import type { WriteHealth } from '../store/writeHealth.js';
+import type { ConcurrencyWindow } from './concurrencyWindow.js';
 
 /** What one attempt to deliver gave: any 2xx is delivered; the rest is recorded with its status and an excerpt. */
 export interface AttemptOutcome {
@@ -55,7 +56,13 @@ export interface OutboxWorkerOptions {
   justStored?: (inboundMessageId: number) => InboundMessage | undefined;
   /** Delivers a batch; one outcome per delivery, in order. PortSIP batches have one item; Slack may coalesce. */
   send: (batch: Array<{ delivery: Delivery; message: InboundMessage }>) => Promise<AttemptOutcome[]>;
+  /** The most attempts out at once (and so the most a crash can send twice). */
   concurrency: number;
+  /**
+   * How many of the `concurrency` slots are used now, told of every outcome (./concurrencyWindow.ts: more while a
+   * backlog waits and the destination answers well). Without it, all of them.
+   */
+  window?: ConcurrencyWindow;
   /** How many deliveries one `send` may take (1 for PortSIP). */
   batchSize?: number;
   /**
@@ -211,6 +218,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
    * woke the worker for a claim finding nothing (the webhook's commit had leased its delivery already): 70 µs each.
    */
   let mayBeDue = true;
+  /** The last claim found more due than it took: a backlog waits (what the concurrency window grows on). */
+  let behind = false;
   // After giving back what waited too long, claim only for free slots for a lease period (the destination is slow).
   let claimAheadPausedUntil = Number.NEGATIVE_INFINITY;
   let wakeUp: (() => void) | undefined;
@@ -479,6 +488,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
     const took = performance.now() - startedAt;
     attemptMs = attemptMs < 0 ? took : (1 - ATTEMPT_TIME_WEIGHT) * attemptMs + ATTEMPT_TIME_WEIGHT * took;
+    if (options.window) for (const outcome of outcomes) options.window.ended(outcome, behind, now());
     const decisions = [
       ...present.map((item, i) =>
         decide(
@@ -520,19 +530,22 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   // While attempts are in flight, claim only once a quarter of the slots is free: one query for many deliveries
   // instead of one per finished attempt.
-  const minClaim = Math.max(1, Math.floor(options.concurrency / 4));
+  const slots = () => Math.min(options.concurrency, options.window?.size(now()) ?? options.concurrency);
+  const minClaim = (size: number) => Math.max(1, Math.floor(size / 4));
   /**
    * Claims what `busy` slots in use leave to fill, plus the prefetch, when the deliveries claimed ahead do not cover
    * the free slots already. Nothing while this process may not act on the database or is stopping.
    */
   function claimFor(busy: number): Delivery[] {
     if (!running || options.holdsDatabase?.() === false) return [];
-    const free = options.concurrency - busy;
+    const size = slots();
+    const free = size - busy;
     const short = free * batchSize - claimedAhead.length;
-    if (short <= 0 || free < (busy > 0 ? minClaim : 1)) return [];
+    if (short <= 0 || free < (busy > 0 ? minClaim(size) : 1)) return [];
     const asked = short + (now() < claimAheadPausedUntil ? 0 : prefetch);
     const claimed = deliveries.claimDue(kind, asked, leaseMs);
     mayBeDue = claimed.length >= asked;
+    behind = mayBeDue;
     options.onClaimed?.(claimed, asked);
     return claimed;
   }
@@ -592,7 +605,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     returnStale();
     if (mayBeDue) keepClaimed(claimFor(inFlight));
     let started = 0;
-    while (inFlight < options.concurrency && claimedAhead.length > 0) {
+    while (inFlight < slots() && claimedAhead.length > 0) {
       const batch = claimedAhead.splice(0, batchSize).map((c) => c.delivery);
       started += 1;
       inFlight += 1;
@@ -619,7 +632,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     lastError = null;
     // Pacing is a promise to the destination (Slack's per-channel rate): new messages do not cut it short.
     if (started > 0 && options.pauseAfterSendMs) await pause(options.pauseAfterSendMs);
-    else if (started === 0 || options.concurrency - inFlight < minClaim) await sleep(idleMs);
+    else if (started === 0 || slots() - inFlight < minClaim(slots())) await sleep(idleMs);
   };
 
   const loop = async () => {
@@ -671,7 +684,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       if (mayBeDue) return null;
       // Behind another delivery of its conversation: not due until that one is done (its outcome's claim takes it).
       if (!isHead()) return null;
-      const room = (options.concurrency - inFlight) * batchSize + (now() < claimAheadPausedUntil ? 0 : prefetch);
+      const room = (slots() - inFlight) * batchSize + (now() < claimAheadPausedUntil ? 0 : prefetch);
       if (claimedAhead.length + leasedUnkept >= room) {
         // Stored pending and due: the next claim must look (woken now, it runs once this write's commit is done: the
         // store is synchronous).

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { Repositories, Store } from '../store/openStore.js';
 import { createWriteHealth } from '../store/writeHealth.js';
+import { createConcurrencyWindow } from './concurrencyWindow.js';
 import { createFreshMessages } from './freshMessages.js';
 import { type IngestDeps, type Ingested, ingestDeliveryReport, ingestInboundMessage, type WebhookRejection } from './ingest.js';
 import { createIngestPacer, type IngestPacerOptions } from './ingestPacer.js';
@@ -37,6 +38,11 @@ const OUTCOMES_WAIT_MS = 2;
  * on is never waited for.
  */
 const QUICK_ANSWER_MS = 3;
+/**
+ * The PortSIP attempts out at once while nothing asks for more (RELAY_CONCURRENCY, if lower): smsops' fixed
+ * concurrency until 2026-11-26. More only while a backlog waits and PortSIP answers well (./concurrencyWindow.ts).
+ */
+const CONCURRENCY_FLOOR = 8;
 
 export interface RelayOptions {
   repositories: Pick<
@@ -61,6 +67,7 @@ export interface RelayOptions {
   alerts: Alerts;
   /** The Slack leg (relayed SMS posts and their PortSIP-state edits) and the stall said when it cannot be recorded. */
   notifier: Pick<Notifier, 'announce' | 'relayedSms'>;
+  /** The most PortSIP attempts out at once (RELAY_CONCURRENCY); the relay uses fewer unless a backlog waits. */
   concurrency: number;
   retry: DeliveryRetryPolicy;
   metrics: MetricsRegistry;
@@ -347,6 +354,13 @@ export function startRelay(options: RelayOptions): Relay {
       storeCommittedWrites.inc(undefined, writes);
     },
   });
+  const portsipWindow = createConcurrencyWindow({ floor: CONCURRENCY_FLOOR, ceiling: options.concurrency });
+  metrics.gauge(
+    'smsops_relay_concurrency',
+    'PortSIP attempts the relay may have out at once now (more while a backlog waits and PortSIP answers with 2xx).',
+    [],
+    () => [{ value: portsipWindow.size(now()) }],
+  );
   const portsipWorker = startOutboxWorker({
     ...common,
     ...survived('portsip'),
@@ -355,12 +369,13 @@ export function startRelay(options: RelayOptions): Relay {
     // Outcomes are recorded in the webhooks' commit of the turn: one transaction for both.
     recordIn: commits,
     concurrency: options.concurrency,
+    window: portsipWindow,
     // The sender's own deadline ends every attempt first: the worker's guard, later, never frees a slot (nor fails
     // an attempt) while its request is still open, which sent messages twice and past the concurrency.
     attemptTimeoutMs: portsipAttemptTimeoutMs,
     // Claimed ahead: one claim and one commit per round serve many attempts (a claim statement and its commit cost
     // more than the rows it leases when it leases only the few slots that just came free).
-    prefetch: 4 * options.concurrency,
+    prefetch: 4 * Math.min(CONCURRENCY_FLOOR, options.concurrency),
     onClaimed: (claimed, asked) => {
       if (claimed.length === 0) return pacer.claimed(0, false);
       const at = now();
