@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { startSmsops } from './app.js';
 import { configWarnings, parseConfig, readEnvironment, SECRET_VARIABLES } from './config.js';
 import { describeError, err } from './errors.js';
+import { limitHeapGrowth } from './heapGrowth.js';
 import { createLogger, type Logger, type LogLevel, registerSecret } from './log.js';
 import { type LogFormat, resolveLogFormat } from './logFormat.js';
 import { generateConsoleToken } from './sandbox/consoleToken.js';
@@ -18,6 +19,7 @@ type Running = { stop(): Promise<void> };
  * failure while starting, 0 after a clean stop.
  */
 async function main(): Promise<void> {
+  limitHeapGrowth();
   const envFileExists = existsSync('.env');
   const env = readEnvironment();
   for (const name of SECRET_VARIABLES) registerSecret(env[name]);
