@@ -121,14 +121,17 @@ export function backlogGrew(
   return { grew: Number.isFinite(slope) && slope > threshold, slopePerSecond: slope };
 }
 
-/** Busy and total jiffies of all CPUs from /proc/stat's first line (idle and iowait count as not busy). */
-export function parseCpuTotals(text: string): { busy: number; total: number } {
+/**
+ * Busy and total jiffies of all CPUs from /proc/stat's first line (idle and iowait count as not busy), and steal: time
+ * the hypervisor gave this VM's CPUs to another guest (counted busy: none of this machine's processes could run).
+ */
+export function parseCpuTotals(text: string): { busy: number; total: number; steal: number } {
   const line = text.split('\n').find((l) => l.startsWith('cpu ')) ?? '';
   const values = line.trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal (guest and guest_nice are already inside user and nice)
   const total = values.slice(0, 8).reduce((sum, v) => sum + v, 0);
   const idle = (values[3] ?? 0) + (values[4] ?? 0);
-  return { busy: total - idle, total };
+  return { busy: total - idle, total, steal: values[7] ?? 0 };
 }
 
 /**

@@ -362,11 +362,11 @@ function schedstat(pid: number): { runNs: number; waitNs: number } {
   }
 }
 
-function machineCpu(): { busy: number; total: number } {
+function machineCpu(): { busy: number; total: number; steal: number } {
   try {
     return parseCpuTotals(readFileSync('/proc/stat', 'utf8'));
   } catch {
-    return { busy: Number.NaN, total: Number.NaN };
+    return { busy: Number.NaN, total: Number.NaN, steal: Number.NaN };
   }
 }
 
@@ -412,6 +412,11 @@ interface SmsopsResult {
   cpuMicrosPerMessage: number;
   /** How busy all the machine's cores were during the closed loop (every process, this benchmark's and others'). */
   machineBusyPercent: number;
+  /**
+   * Share of the machine's CPU time the hypervisor gave to other guests during the closed loop (/proc/stat steal):
+   * on a shared VM the figures of a run with much of it are the neighbours' as much as smsops'.
+   */
+  stealPercent: number;
   /** Share of the closed loop smsops' main (JavaScript) thread was ready to run but waited for a CPU (schedstat). */
   mainThreadWaitingPercent: number;
   drain: { seconds: number; complete: boolean; distinct: number; duplicates: number; acked: number };
@@ -541,6 +546,7 @@ async function measureSmsops(
     const sched1 = schedstat(pid);
     const mainThreadWaitingPercent = ((sched1.waitNs - sched0.waitNs) / 1e9 / closed.seconds) * 100;
     const machineBusyPercent = ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 100;
+    const stealPercent = ((machine1.steal - machine0.steal) / (machine1.total - machine0.total)) * 100;
     sampling = false;
     await sampler;
     const metrics = await scrape(smsops.url);
@@ -560,7 +566,7 @@ async function measureSmsops(
       `    backlog at the end: ${backlogAtEnd.ackedMinusDelivered} acknowledged − delivered, gauge PortSIP ${backlogAtEnd.portsipGauge} / Slack ${backlogAtEnd.slackGauge}; PortSIP trend ${fmt(trend.slopePerSecond, 0)} msg/s (${trend.grew ? 'growing' : 'not growing'})`,
     );
     out(
-      `    RSS max ${fmt(rssMax, 0)} MB, VmHWM ${fmt(status.hwmMb, 0)} MB, CPU ${fmt(((cpu1 - cpu0) / closed.seconds) * 100, 0)} % of a core, ${fmt(((cpu1 - cpu0) * 1e6) / Math.max(1, sink.distinct), 0)} µs per message delivered (the machine's ${os.cpus().length} cores ${fmt(machineBusyPercent, 0)} % busy; smsops' main thread waiting for a CPU ${fmt(mainThreadWaitingPercent, 0)} % of the run)`,
+      `    RSS max ${fmt(rssMax, 0)} MB, VmHWM ${fmt(status.hwmMb, 0)} MB, CPU ${fmt(((cpu1 - cpu0) / closed.seconds) * 100, 0)} % of a core, ${fmt(((cpu1 - cpu0) * 1e6) / Math.max(1, sink.distinct), 0)} µs per message delivered (the machine's ${os.cpus().length} cores ${fmt(machineBusyPercent, 0)} % busy, ${fmt(stealPercent, 0)} % taken by the hypervisor; smsops' main thread waiting for a CPU ${fmt(mainThreadWaitingPercent, 0)} % of the run)`,
     );
 
     // Every acknowledged message must reach the sink once: wait for the rest of the backlog.
@@ -598,6 +604,7 @@ async function measureSmsops(
       cpuPercentDuringRun: ((cpu1 - cpu0) / closed.seconds) * 100,
       cpuMicrosPerMessage: ((cpu1 - cpu0) * 1e6) / Math.max(1, sink.distinct),
       machineBusyPercent,
+      stealPercent,
       mainThreadWaitingPercent,
       drain,
     };
@@ -651,6 +658,7 @@ function summarise(results: RunResult[]) {
       fixedRate: of((r) => r.smsops.fixedRate.cpuMicrosPerMessage),
     },
     machineBusyPercent: of((r) => r.smsops.machineBusyPercent),
+    stealPercent: of((r) => r.smsops.stealPercent),
     mainThreadWaitingPercent: of((r) => r.smsops.mainThreadWaitingPercent),
     loadAverage1m: of((r) => r.loadAverage[0] ?? Number.NaN),
   };
@@ -709,7 +717,7 @@ function printSummary(s: ReturnType<typeof summarise>['summary'], pass: ReturnTy
     [
       'smsops CPU in the closed loop, % of a core',
       range(s.cpuPercent, 0),
-      `machine busy ${range(s.machineBusyPercent, 0)} %`,
+      `machine busy ${range(s.machineBusyPercent, 0)} %, steal ${range(s.stealPercent, 0)} %`,
       '',
       '',
       '',

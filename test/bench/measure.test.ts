@@ -42,7 +42,11 @@ describe('the production benchmark reads its tools right', () => {
   });
 
   it('counts iowait as idle in /proc/stat', () => {
-    expect(parseCpuTotals('cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3\n')).toEqual({ busy: 150, total: 1000 });
+    expect(parseCpuTotals('cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3\n')).toEqual({ busy: 150, total: 1000, steal: 0 });
+  });
+
+  it("reads the hypervisor's steal from /proc/stat, counted busy", () => {
+    expect(parseCpuTotals('cpu  100 0 50 700 50 0 0 100 0 0\n')).toEqual({ busy: 250, total: 1000, steal: 100 });
   });
 
   it('reads time on a CPU and time waiting for one from /proc/<pid>/schedstat', () => {
