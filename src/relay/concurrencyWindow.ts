@@ -2,7 +2,7 @@
  * How many PortSIP attempts the relay keeps out at once. At most `ceiling` (RELAY_CONCURRENCY, which also bounds what
  * a crash can send twice); `floor` while nothing asks for more. While a backlog waits (the last claim found more due
  * than it took) and PortSIP answers with 2xx, each round of answers opens one more slot; an answer that says PortSIP
- * is overloaded (429, a 5xx, no answer by the deadline, a failed connection) halves what is above the floor. Additive
+ * is overloaded (429, a 5xx, no answer by the deadline, a failed connection) halves the window, never below the floor. Additive
  * increase, multiplicative decrease, as TCP's congestion window: a PBX that keeps up gets more in parallel, one that
  * struggles is backed off at once. After `quietMs` without a backlog, the next one starts from the floor again.
  *

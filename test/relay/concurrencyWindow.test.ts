@@ -27,7 +27,7 @@ describe('the PortSIP concurrency window', () => {
     expect(window.size(20)).toBe(8);
   });
 
-  it('halves what is above the floor at each overload answer (503, 429, no answer), never below the floor', () => {
+  it('halves the window at each overload answer (503, 429, no answer), never below the floor', () => {
     const window = createConcurrencyWindow({ floor: 8, ceiling: 32 });
     for (let i = 0; i < 40; i += 1) round(window, delivered, true, i);
     expect(window.size(40)).toBe(32);
