@@ -10,8 +10,8 @@ import v8 from 'node:v8';
 export const HEAP_GROWING_PERCENT = 50;
 
 /**
- * Set at start, before the app allocates: V8 reads the flag each time it sets the next collection's limit. A flag
- * this V8 does not know is ignored (setFlagsFromString does not throw), so the worst case is V8's default.
+ * Set at start, before the app allocates: V8 reads the flag each time it sets the next collection's limit. A V8 that
+ * did not know the flag would print "unrecognized flag" on stderr and go on with its default (it does not throw).
  */
 export function limitHeapGrowth(): void {
   v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);

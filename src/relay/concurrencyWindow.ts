@@ -2,15 +2,18 @@
  * How many PortSIP attempts the relay keeps out at once. At most `ceiling` (RELAY_CONCURRENCY, which also bounds what
  * a crash can send twice); `floor` while nothing asks for more. While a backlog waits (the last claim found more due
  * than it took) and PortSIP answers with 2xx, each round of answers opens one more slot; an answer that says PortSIP
- * is overloaded (429, a 5xx, no answer by the deadline, a failed connection) halves the window, never below the floor. Additive
- * increase, multiplicative decrease, as TCP's congestion window: a PBX that keeps up gets more in parallel, one that
- * struggles is backed off at once. After `quietMs` without a backlog, the next one starts from the floor again.
+ * is overloaded (429, a 5xx, no answer by the deadline, a failed connection) halves the window, never below the
+ * floor. Additive increase, multiplicative decrease, as TCP's congestion window: a PBX that keeps up gets more in
+ * parallel, one that struggles is backed off at once. After `quietMs` without a backlog, the next one starts from the
+ * floor again. One window for every PortSIP route: an overloaded PBX brings the others back to the floor too, which is
+ * where all of them were before the window existed.
  *
  * Ours, not a library's: the signals are the relay's own (its claims and outcomes), and the rule is these few lines.
  * Latency is not a signal: under a flood smsops' own event loop makes every answer look slower (1-3 ms for a sink
  * answering in microseconds), which would shrink the window exactly when bigger rounds help most.
  */
-/** What the window reads of an attempt's outcome (./outbox.ts WindowOutcome). */
+
+/** What the window reads of an attempt's outcome (./outbox.ts AttemptOutcome). */
 export interface WindowOutcome {
   delivered: boolean;
   statusCode: number | null;
