@@ -631,8 +631,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     consecutiveErrors = 0;
     lastError = null;
     // Pacing is a promise to the destination (Slack's per-channel rate): new messages do not cut it short.
+    const size = slots();
     if (started > 0 && options.pauseAfterSendMs) await pause(options.pauseAfterSendMs);
-    else if (started === 0 || slots() - inFlight < minClaim(slots())) await sleep(idleMs);
+    else if (started === 0 || size - inFlight < minClaim(size)) await sleep(idleMs);
   };
 
   const loop = async () => {

@@ -26,7 +26,7 @@ import { type Destination, retargetDeliveries } from './retarget.js';
 
 /**
  * How long, at most, a commit due while the relay is behind waits for the PortSIP attempts still out: one commit per
- * round of 8 attempts instead of one per answer.
+ * round of attempts (8, or as many as the concurrency window allows) instead of one per answer.
  */
 const OUTCOMES_WAIT_MS = 2;
 /**
