@@ -63,8 +63,11 @@ import {
  *   b. sustained relay: messages acknowledged and delivered to the sink per second over the same closed-loop run
  *      (counted at the sink: distinct ids, duplicates and order checked), vs a non-durable forwarder
  *      (bench/forwarder.ts: forwards each body to the same sink with keep-alive, then answers); the backlog at the
- *      end (acknowledged − delivered, and smsops' smsops_relay_backlog gauge) and its trend over the run;
- *   c. ack latency p50/p99 at a fixed `--rate` with both legs on (open loop, from each request's scheduled time);
+ *      end (acknowledged − delivered, and smsops' smsops_relay_backlog gauge) and its trend over the run; and vs the
+ *      durable floor (bench/durableForwarder.ts: stores each body, answers, then forwards it: what durability itself
+ *      costs here, so what smsops pays above it is its own);
+ *   c. ack latency p50/p99 at a fixed `--rate` with both legs on (open loop, from each request's scheduled time), and
+ *      the no-op server's and the durable floor's at the same rate;
  *   and smsops' RSS idle and during the run (/proc/<pid>/status VmRSS, VmHWM), its CPU use, and the time from
  *   spawn until /healthz answers 200.
  *
@@ -267,6 +270,28 @@ async function startFakeSlackProcess(dir: string): Promise<{ child: ManagedChild
   return { child, url };
 }
 
+async function startDurableFloor(dir: string, target: string): Promise<{ child: ManagedChild; url: string }> {
+  let url = '';
+  const child = await startChild({
+    name: 'durable-floor',
+    command: TSX,
+    args: [
+      join(PROJECT_DIR, 'bench', 'durableForwarder.ts'),
+      '--target',
+      target,
+      '--db',
+      join(dir, `durable-floor-${Date.now()}.db`),
+    ],
+    env: cleanEnv(),
+    cwd: dir,
+    readyLine: (line) => {
+      url = /"msg":"durable floor listening","url":"([^"]+)"/.exec(line)?.[1] ?? url;
+      return url !== '';
+    },
+  });
+  return { child, url };
+}
+
 async function startForwarder(dir: string, target: string): Promise<{ child: ManagedChild; url: string }> {
   let url = '';
   const child = await startChild({
@@ -389,6 +414,14 @@ const backlogOf = (metrics: string, kind: string) => metricValue(metrics, 'smsop
 interface BaselineResult {
   noop: { closed: ClosedResult; fixedRate: FixedRateResult };
   forwarder: { closed: ClosedResult; delivered: number; duplicates: number; relayPerSecond: number };
+  /** bench/durableForwarder.ts: stores each webhook (no index), answers, then forwards; what durability costs here. */
+  durableFloor: {
+    closed: ClosedResult;
+    delivered: number;
+    duplicates: number;
+    relayPerSecond: number;
+    fixedRate: FixedRateResult;
+  };
 }
 
 interface SmsopsResult {
@@ -449,9 +482,30 @@ async function measureBaselines(dir: string, sinkUrl: string, run: number): Prom
   out(
     `    ${fmt(fwdClosed.okPerSecond, 0)} req/s acknowledged, ${fmt(relayPerSecond, 0)} msg/s at the sink, ${fwdSink.duplicates} duplicates, ${fwdClosed.errors} errors`,
   );
+
+  const floor = await startDurableFloor(dir, `${sinkUrl}${PORTSIP_PATH_ENCODED}`);
+  await configureSink(sinkUrl, { reset: true, mode: '200', target: 0, expectedPath: PORTSIP_PATH_ENCODED });
+  out(`  durable floor (stores, answers, then forwards): closed loop (${generator}) …`);
+  const floorClosed = await closedLoad(floor.url, `r${run}-floor`);
+  const floorSink = await sinkStats(sinkUrl);
+  const floorPerSecond = floorSink.distinct / floorClosed.seconds;
+  out(
+    `    ${fmt(floorClosed.okPerSecond, 0)} req/s acknowledged, ${fmt(floorPerSecond, 0)} msg/s at the sink, ${floorSink.duplicates} duplicates, ${floorClosed.errors} errors`,
+  );
+  out(`  durable floor: ${rate}/s for ${latencySeconds} s …`);
+  const floorFixed = await fixedRate(floor.url, `r${run}-floorfix`);
+  out(`    p50 ${fmt(floorFixed.latencyMs.p50, 2)} ms, p99 ${fmt(floorFixed.latencyMs.p99, 2)} ms`);
+  await floor.child.stop();
   return {
     noop: { closed: noopClosed, fixedRate: noopFixed },
     forwarder: { closed: fwdClosed, delivered: fwdSink.distinct, duplicates: fwdSink.duplicates, relayPerSecond },
+    durableFloor: {
+      closed: floorClosed,
+      delivered: floorSink.distinct,
+      duplicates: floorSink.duplicates,
+      relayPerSecond: floorPerSecond,
+      fixedRate: floorFixed,
+    },
   };
 }
 
@@ -465,22 +519,21 @@ function skippedBaselines(): BaselineResult {
     latencyMs: { p50: Number.NaN, p99: Number.NaN, max: Number.NaN },
   };
   const none = Number.NaN;
-  const fixedRate: LatencySummary = { count: 0, mean: none, p50: none, p90: none, p99: none, max: none };
+  const latencyMs: LatencySummary = { count: 0, mean: none, p50: none, p90: none, p99: none, max: none };
+  const fixedRate: FixedRateResult = {
+    rate,
+    seconds: latencySeconds,
+    scheduled: 0,
+    ok: 0,
+    errors: 0,
+    unanswered: 0,
+    latencyMs,
+    generatorLagP99Ms: Number.NaN,
+  };
   return {
-    noop: {
-      closed,
-      fixedRate: {
-        rate,
-        seconds: latencySeconds,
-        scheduled: 0,
-        ok: 0,
-        errors: 0,
-        unanswered: 0,
-        latencyMs: fixedRate,
-        generatorLagP99Ms: Number.NaN,
-      },
-    },
+    noop: { closed, fixedRate },
     forwarder: { closed, delivered: Number.NaN, duplicates: 0, relayPerSecond: Number.NaN },
+    durableFloor: { closed, delivered: Number.NaN, duplicates: 0, relayPerSecond: Number.NaN, fixedRate },
   };
 }
 
@@ -631,6 +684,9 @@ function summarise(results: RunResult[]) {
       smsopsPerSecond: of((r) => r.smsops.relayPerSecond),
       forwarderPerSecond: of((r) => r.baseline.forwarder.relayPerSecond),
       ratio: of((r) => r.smsops.relayPerSecond / r.baseline.forwarder.relayPerSecond),
+      floorPerSecond: of((r) => r.baseline.durableFloor.relayPerSecond),
+      floorRatio: of((r) => r.baseline.durableFloor.relayPerSecond / r.baseline.forwarder.relayPerSecond),
+      smsopsToFloor: of((r) => r.smsops.relayPerSecond / r.baseline.durableFloor.relayPerSecond),
       backlogAtEnd: of((r) => r.smsops.backlogAtEnd.ackedMinusDelivered),
       backlogGauge: of((r) => r.smsops.backlogAtEnd.portsipGauge),
       backlogSlopePerSecond: of((r) => r.smsops.backlogTrend.slopePerSecond),
@@ -644,6 +700,7 @@ function summarise(results: RunResult[]) {
       p50Ms: of((r) => r.smsops.fixedRate.latencyMs.p50),
       p99Ms: of((r) => r.smsops.fixedRate.latencyMs.p99),
       noopP99Ms: of((r) => r.baseline.noop.fixedRate.latencyMs.p99),
+      floorP99Ms: of((r) => r.baseline.durableFloor.fixedRate.latencyMs.p99),
       portsipBacklogAfter: of((r) => r.smsops.fixedRate.portsipBacklogAfter),
       unanswered: results.reduce((sum, r) => sum + r.smsops.fixedRate.unanswered + r.smsops.fixedRate.errors, 0),
     },
@@ -696,6 +753,14 @@ function printSummary(s: ReturnType<typeof summarise>['summary'], pass: ReturnTy
       verdict(pass.relay),
     ],
     [
+      '   durable floor (stores, then forwards), msg/s',
+      range(s.relay.floorPerSecond, 0),
+      `smsops / floor ${range(s.relay.smsopsToFloor, 3)}`,
+      range(s.relay.floorRatio, 3),
+      'the most a durable relay reaches here',
+      '',
+    ],
+    [
       '   backlog at end: acked − delivered',
       range(s.relay.backlogAtEnd, 0),
       `gauge ${range(s.relay.backlogGauge, 0)}`,
@@ -706,7 +771,7 @@ function printSummary(s: ReturnType<typeof summarise>['summary'], pass: ReturnTy
     [
       `c. ack latency at ${rate}/s, p50 / p99 ms`,
       `${range(s.ack.p50Ms, 2)} / ${range(s.ack.p99Ms, 2)}`,
-      `no-op p99 ${range(s.ack.noopP99Ms, 2)}`,
+      `no-op p99 ${range(s.ack.noopP99Ms, 2)}; durable floor p99 ${range(s.ack.floorP99Ms, 2)}`,
       '',
       `p99 ≤ ${TARGETS.ackP99Ms} ms`,
       verdict(pass.ack),
