@@ -168,7 +168,7 @@ export function startRelay(options: RelayOptions): Relay {
   ]);
   const workerErrors = metrics.counter(
     'smsops_relay_worker_errors_total',
-    'Errors a relay worker survived, by kind and where (loop, send, record).',
+    'Errors a relay worker survived, by kind and where (loop, send, record; commit-hint: the PortSIP worker could not say whether outcomes are coming).',
     ['kind', 'where'],
     { initial: KINDS.flatMap((kind) => (['loop', 'send', 'record'] as const).map((where) => ({ kind, where }))) },
   );
@@ -343,12 +343,23 @@ export function startRelay(options: RelayOptions): Relay {
   });
   // The PortSIP worker's, once it is started below (with `commits`).
   let outcomesComing = () => false;
+  let hintFailureLoggedAt = Number.NEGATIVE_INFINITY;
   const commits = store.groupCommit({
     writeHealth,
     // Behind, the commit waits (at most OUTCOMES_WAIT_MS) for the PortSIP attempts still out, so a round of attempts
     // is recorded, and the next one claimed, in one commit.
     expectingMore: () => outcomesComing(),
     expectingMoreMs: OUTCOMES_WAIT_MS,
+    // It reads a few of the worker's fields and cannot throw today; should it, commits go on unheld, once a minute said.
+    onHintFailed: (error) => {
+      workerErrors.inc({ kind: 'portsip', where: 'commit-hint' });
+      const at = now();
+      if (at - hintFailureLoggedAt < 60_000) return;
+      hintFailureLoggedAt = at;
+      logger.warn('the relay could not tell whether outcomes are coming; commits are not held for them', {
+        error: describeError(error),
+      });
+    },
     onCommitted: (writes) => {
       storeCommits.inc();
       storeCommittedWrites.inc(undefined, writes);

@@ -49,6 +49,8 @@ export interface GroupCommitOptions {
    */
   expectingMore?: () => boolean;
   expectingMoreMs?: number;
+  /** Told when `expectingMore` threw: the commit then goes ahead at once, and the caller logs and counts it. */
+  onHintFailed?: (error: unknown) => void;
   /** Told of each commit with the number of writes it stored (for /metrics). */
   onCommitted?: (writes: number) => void;
 }
@@ -107,11 +109,17 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
     }, delayMs);
   };
 
-  // A hint only: one that throws must not stop the commit (it runs from a timer, where a throw would end the process).
+  // A hint only: one that throws must not stop the commit (it runs from a timer, where a throw would end the process),
+  // nor pass unseen.
   const expecting = (more: () => boolean) => {
     try {
       return more();
-    } catch {
+    } catch (error) {
+      try {
+        options.onHintFailed?.(error);
+      } catch {
+        // The report failed too (a logger that throws): the commit goes ahead all the same.
+      }
       return false;
     }
   };

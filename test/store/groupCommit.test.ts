@@ -220,7 +220,23 @@ describe('group commit waiting for writes on their way (the relay behind, its at
 });
 
 describe('group commit with a hint that fails', () => {
-  it('commits at once when `expectingMore` throws, and goes on committing', async () => {
+  it('commits at once when `expectingMore` throws, says so each time, and goes on committing', async () => {
+    temp = createTempDb();
+    const insert = temp.db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, 'v', 0)");
+    const reported: string[] = [];
+    const commits = createGroupCommit(temp.db, {
+      expectingMore: () => {
+        throw new Error('hint failed');
+      },
+      expectingMoreMs: 5_000,
+      onHintFailed: (error) => reported.push((error as Error).message),
+    });
+    expect(await commits.submit(() => insert.run('a').changes)).toBe(1);
+    expect(await commits.submit(() => insert.run('b').changes)).toBe(1);
+    expect(reported).toEqual(['hint failed', 'hint failed']);
+  });
+
+  it('commits all the same when the report of the failed hint throws too', async () => {
     temp = createTempDb();
     const insert = temp.db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, 'v', 0)");
     const commits = createGroupCommit(temp.db, {
@@ -228,8 +244,10 @@ describe('group commit with a hint that fails', () => {
         throw new Error('hint failed');
       },
       expectingMoreMs: 5_000,
+      onHintFailed: () => {
+        throw new Error('logger failed');
+      },
     });
     expect(await commits.submit(() => insert.run('a').changes)).toBe(1);
-    expect(await commits.submit(() => insert.run('b').changes)).toBe(1);
   });
 });
