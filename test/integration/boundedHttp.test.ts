@@ -181,7 +181,7 @@ describe('/slack/events before reading a body', () => {
 });
 
 describe('SIGTERM with slow clients connected', () => {
-  it('exits within the grace period plus a second while a client dribbles a Slack body and another its headers', async () => {
+  it('exits once the grace period is over while a client dribbles a Slack body and another its headers', async () => {
     const graceMs = 2000;
     const { port, process: p } = await start({ extraEnv: { HTTP_SHUTDOWN_GRACE_MS: String(graceMs) } });
     const slowBody = connect({ port, host: '127.0.0.1' });
@@ -206,7 +206,10 @@ describe('SIGTERM with slow clients connected', () => {
       const exit = await p.exited;
       const stopMs = performance.now() - signalledAt;
       expect(exit, p.logs.slice(-20).join('\n')).toEqual({ code: 0, signal: null });
-      expect(stopMs).toBeLessThan(graceMs + 1000);
+      // The slow clients dribble for as long as they are let: held open by them, smsops would not exit before this
+      // test's timeout. The rest of the stop takes ~60 ms on a quiet machine; under the whole suite on 2 cores it once
+      // took 1.5 s (a bound of one second after the grace failed then), so the bound leaves room for that.
+      expect(stopMs).toBeLessThan(graceMs + 5000);
       await slowBodyClosed;
       expect(p.logs.join('\n')).toContain('shutdown grace period over');
     } finally {
