@@ -350,7 +350,8 @@ export function startRelay(options: RelayOptions): Relay {
     // is recorded, and the next one claimed, in one commit.
     expectingMore: () => outcomesComing(),
     expectingMoreMs: OUTCOMES_WAIT_MS,
-    // It reads a few of the worker's fields and cannot throw today; should it, commits go on unheld, once a minute said.
+    // It reads a few of the worker's fields and cannot throw today; should it, commits go ahead unheld, and it is
+    // logged at most once a minute (counted every time).
     onHintFailed: (error) => {
       workerErrors.inc({ kind: 'portsip', where: 'commit-hint' });
       const at = now();
