@@ -254,59 +254,44 @@ interface SinkStats {
   orderViolations: number;
 }
 
-async function startFakeSlackProcess(dir: string): Promise<{ child: ManagedChild; url: string }> {
+/** A bench server run through tsx, ready once it prints `{"msg":"<listening>","url":...}`. */
+async function startBenchServer(
+  dir: string,
+  name: string,
+  script: string,
+  args: string[],
+  listening: string,
+): Promise<{ child: ManagedChild; url: string }> {
   let url = '';
+  const ready = new RegExp(`"msg":"${listening}","url":"([^"]+)"`);
   const child = await startChild({
-    name: 'fake-slack',
+    name,
     command: TSX,
-    args: [join(PROJECT_DIR, 'bench', 'fakeSlackServer.ts')],
+    args: [join(PROJECT_DIR, 'bench', script), ...args],
     env: cleanEnv(),
     cwd: dir,
     readyLine: (line) => {
-      url = /"msg":"fake slack listening","url":"([^"]+)"/.exec(line)?.[1] ?? url;
+      url = ready.exec(line)?.[1] ?? url;
       return url !== '';
     },
   });
   return { child, url };
 }
 
-async function startDurableFloor(dir: string, target: string): Promise<{ child: ManagedChild; url: string }> {
-  let url = '';
-  const child = await startChild({
-    name: 'durable-floor',
-    command: TSX,
-    args: [
-      join(PROJECT_DIR, 'bench', 'durableForwarder.ts'),
-      '--target',
-      target,
-      '--db',
-      join(dir, `durable-floor-${Date.now()}.db`),
-    ],
-    env: cleanEnv(),
-    cwd: dir,
-    readyLine: (line) => {
-      url = /"msg":"durable floor listening","url":"([^"]+)"/.exec(line)?.[1] ?? url;
-      return url !== '';
-    },
-  });
-  return { child, url };
-}
+const startFakeSlackProcess = (dir: string) =>
+  startBenchServer(dir, 'fake-slack', 'fakeSlackServer.ts', [], 'fake slack listening');
 
-async function startForwarder(dir: string, target: string): Promise<{ child: ManagedChild; url: string }> {
-  let url = '';
-  const child = await startChild({
-    name: 'forwarder',
-    command: TSX,
-    args: [join(PROJECT_DIR, 'bench', 'forwarder.ts'), '--target', target],
-    env: cleanEnv(),
-    cwd: dir,
-    readyLine: (line) => {
-      url = /"msg":"forwarder listening","url":"([^"]+)"/.exec(line)?.[1] ?? url;
-      return url !== '';
-    },
-  });
-  return { child, url };
-}
+const startDurableFloor = (dir: string, target: string) =>
+  startBenchServer(
+    dir,
+    'durable-floor',
+    'durableForwarder.ts',
+    ['--target', target, '--db', join(dir, `durable-floor-${Date.now()}.db`)],
+    'durable floor listening',
+  );
+
+const startForwarder = (dir: string, target: string) =>
+  startBenchServer(dir, 'forwarder', 'forwarder.ts', ['--target', target], 'forwarder listening');
 
 /** `npm run build` into `<dir>/app/dist`, next to links to the project's node_modules, migrations and assets. */
 function buildApp(dir: string): { appDir: string; seconds: number } {
@@ -757,7 +742,7 @@ function printSummary(s: ReturnType<typeof summarise>['summary'], pass: ReturnTy
       range(s.relay.floorPerSecond, 0),
       `smsops / floor ${range(s.relay.smsopsToFloor, 3)}`,
       range(s.relay.floorRatio, 3),
-      'the most a durable relay reaches here',
+      'a durable relay with nothing else to do',
       '',
     ],
     [
