@@ -1,9 +1,9 @@
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { option, serveUntilSignalled } from './benchServer.js';
 
 /**
  * The durable floor: the least a relay that acknowledges a webhook only once it is stored must do, on the same SQLite
@@ -20,11 +20,6 @@ import Database from 'better-sqlite3';
  *
  * Prints `{"msg":"durable floor listening","url":...}` when ready; stops on SIGTERM/SIGINT.
  */
-
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
-}
 
 const target = new URL(option('target', ''));
 const port = Number(option('port', '0'));
@@ -143,21 +138,13 @@ const server = http.createServer((req, res) => {
     scheduleFlush();
   });
 });
-server.keepAliveTimeout = 30_000;
-
-server.listen(port, '127.0.0.1', () => {
-  const address = server.address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({ msg: 'durable floor listening', url: `http://127.0.0.1:${address.port}` })}\n`);
-});
-
-const stop = () => {
-  server.close(() => {
-    process.stdout.write(`${JSON.stringify({ msg: 'durable floor stopped', forwarded, failed, waiting: toSend.length })}\n`);
+serveUntilSignalled(server, {
+  name: 'durable floor',
+  host: '127.0.0.1',
+  port,
+  counts: () => ({ forwarded, failed, waiting: toSend.length }),
+  cleanup: () => {
+    agent.destroy();
     db.close();
-    process.exit(0);
-  });
-  server.closeAllConnections();
-  agent.destroy();
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+  },
+});

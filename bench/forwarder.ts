@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { option, serveUntilSignalled } from './benchServer.js';
 
 /**
  * The non-durable forwarder: the ceiling of a relay without durability. A plain node:http server that reads each
@@ -10,11 +10,6 @@ import type { AddressInfo } from 'node:net';
  *
  * Prints `{"msg":"forwarder listening","url":...}` when ready; stops on SIGTERM/SIGINT.
  */
-
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
-}
 
 const target = new URL(option('target', ''));
 const port = Number(option('port', '0'));
@@ -62,20 +57,10 @@ const server = http.createServer((req, res) => {
     out.end(body);
   });
 });
-server.keepAliveTimeout = 30_000;
-
-server.listen(port, '127.0.0.1', () => {
-  const address = server.address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({ msg: 'forwarder listening', url: `http://127.0.0.1:${address.port}` })}\n`);
+serveUntilSignalled(server, {
+  name: 'forwarder',
+  host: '127.0.0.1',
+  port,
+  counts: () => ({ forwarded, failed }),
+  cleanup: () => agent.destroy(),
 });
-
-const stop = () => {
-  server.close(() => {
-    process.stdout.write(`${JSON.stringify({ msg: 'forwarder stopped', forwarded, failed })}\n`);
-    process.exit(0);
-  });
-  server.closeAllConnections();
-  agent.destroy();
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
