@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** The value after `--<name>` on the command line, or `fallback`. */
@@ -32,4 +32,24 @@ export function serveUntilSignalled(
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** POSTs `body` to `target` over `agent`; `done(true)` once a 2xx answer was read, `done(false)` on any other end. */
+export function postBody(target: URL, agent: http.Agent, contentType: string, body: Buffer, done: (ok: boolean) => void): void {
+  const out = http.request(
+    {
+      host: target.hostname,
+      port: target.port,
+      path: `${target.pathname}${target.search}`,
+      method: 'POST',
+      agent,
+      headers: { 'content-type': contentType, 'content-length': body.length },
+    },
+    (answer) => {
+      answer.resume();
+      answer.on('end', () => done((answer.statusCode ?? 0) >= 200 && (answer.statusCode ?? 0) < 300));
+    },
+  );
+  out.on('error', () => done(false));
+  out.end(body);
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { option, serveUntilSignalled } from './benchServer.js';
+import { option, postBody, serveUntilSignalled } from './benchServer.js';
 
 /**
  * The durable floor: the least a relay that acknowledges a webhook only once it is stored must do, on the same SQLite
@@ -98,22 +98,7 @@ function pump(): void {
   while (sending < concurrency && toSend.length > 0) {
     const next = toSend.shift() as Stored;
     sending += 1;
-    const out = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: `${target.pathname}${target.search}`,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': next.contentType, 'content-length': next.body.length },
-      },
-      (sinkRes) => {
-        sinkRes.resume();
-        sinkRes.on('end', () => settle(next, (sinkRes.statusCode ?? 0) >= 200 && (sinkRes.statusCode ?? 0) < 300));
-      },
-    );
-    out.on('error', () => settle(next, false));
-    out.end(next.body);
+    postBody(target, agent, next.contentType, next.body, (ok) => settle(next, ok));
   }
 }
 

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { option, serveUntilSignalled } from './benchServer.js';
+import { option, postBody, serveUntilSignalled } from './benchServer.js';
 
 /**
  * The non-durable forwarder: the ceiling of a relay without durability. A plain node:http server that reads each
@@ -31,30 +31,11 @@ const server = http.createServer((req, res) => {
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     const body = Buffer.concat(chunks);
-    const out = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: `${target.pathname}${target.search}`,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': req.headers['content-type'] ?? 'application/json', 'content-length': body.length },
-      },
-      (sinkRes) => {
-        sinkRes.resume();
-        sinkRes.on('end', () => {
-          const ok = (sinkRes.statusCode ?? 0) >= 200 && (sinkRes.statusCode ?? 0) < 300;
-          if (ok) forwarded += 1;
-          else failed += 1;
-          answer(res, ok);
-        });
-      },
-    );
-    out.on('error', () => {
-      failed += 1;
-      answer(res, false);
+    postBody(target, agent, req.headers['content-type'] ?? 'application/json', body, (ok) => {
+      if (ok) forwarded += 1;
+      else failed += 1;
+      answer(res, ok);
     });
-    out.end(body);
   });
 });
 serveUntilSignalled(server, {
