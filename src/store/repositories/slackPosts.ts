@@ -90,9 +90,11 @@ export function createSlackPostsRepository(db: Db, now: () => number = Date.now)
   const insertMessage = db.prepare(
     'INSERT OR IGNORE INTO slack_post_messages (post_id, inbound_message_id, position) VALUES (?, ?, ?)',
   );
-  const dirtyForMessage = db.prepare(`
-    UPDATE slack_posts SET dirty = dirty + 1
-    WHERE id IN (SELECT post_id FROM slack_post_messages WHERE inbound_message_id = ?)`);
+  // The posts showing a message, read first: every PortSIP outcome asks, and mostly the message is not posted yet (the
+  // Slack leg is paced); an UPDATE … WHERE id IN (subquery) cost 3.6-4.5 µs even then, this read 0.5-0.7 µs.
+  const postsOfMessage = db
+    .prepare<[number], number>('SELECT post_id FROM slack_post_messages WHERE inbound_message_id = ?')
+    .pluck();
   const dirtyOne = db.prepare('UPDATE slack_posts SET dirty = dirty + 1 WHERE id = ?');
   const due = literalLimit((limit) =>
     db.prepare<[number], Row>(
@@ -124,7 +126,11 @@ export function createSlackPostsRepository(db: Db, now: () => number = Date.now)
 
   return {
     record: (post) => recordTx(post),
-    markDirtyForMessage: (inboundMessageId) => dirtyForMessage.run(inboundMessageId).changes,
+    markDirtyForMessage: (inboundMessageId) => {
+      let marked = 0;
+      for (const postId of postsOfMessage.all(inboundMessageId)) marked += dirtyOne.run(postId).changes;
+      return marked;
+    },
     markDirty: (postId) => {
       dirtyOne.run(postId);
     },
