@@ -170,7 +170,13 @@ export function startRelay(options: RelayOptions): Relay {
     'smsops_relay_worker_errors_total',
     'Errors a relay worker survived, by kind and where (loop, send, record; commit-hint: the PortSIP worker could not say whether outcomes are coming).',
     ['kind', 'where'],
-    { initial: KINDS.flatMap((kind) => (['loop', 'send', 'record'] as const).map((where) => ({ kind, where }))) },
+    // Every series at 0 from the start, so an alert on a rise sees the first one.
+    {
+      initial: [
+        ...KINDS.flatMap((kind) => (['loop', 'send', 'record'] as const).map((where) => ({ kind, where }))),
+        { kind: 'portsip', where: 'commit-hint' },
+      ],
+    },
   );
   const workerRestarts = metrics.counter(
     'smsops_relay_worker_restarts_total',

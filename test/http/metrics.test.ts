@@ -223,6 +223,7 @@ describe('GET /metrics of a running smsops', () => {
       expect(text).toContain(`smsops_relay_delivered_total{kind="${kind}"} 0\n`);
       expect(text).toContain(`smsops_relay_worker_errors_total{kind="${kind}",where="loop"} 0\n`);
     }
+    expect(text).toContain('smsops_relay_worker_errors_total{kind="portsip",where="commit-hint"} 0\n');
     for (const route of ['inbound', 'dlr'])
       expect(text).toContain(`smsops_webhooks_total{route="${route}",outcome="rejected"} 0\n`);
   });
