@@ -318,12 +318,12 @@ export function startRelay(options: RelayOptions): Relay {
   const leaseMs = options.leaseMs ?? 60_000;
   // Between the deadline and the lease (the configuration makes the lease longer than the deadline).
   const portsipAttemptTimeoutMs = portsipDeadlineMs + Math.max(1, Math.min(1_000, Math.floor((leaseMs - portsipDeadlineMs) / 2)));
-  // A message just stored goes to its workers as stored, instead of being read back once per delivery.
+  // A message just stored goes to its PortSIP attempt as stored, instead of being read back. The Slack leg reads its
+  // rows: it posts at its own pace (SLACK_RELAY_PACE_MS), mostly after PortSIP took the message out.
   const fresh = createFreshMessages();
   const common = {
     deliveries,
     inbound,
-    justStored: fresh.get,
     retry: options.retry,
     logger,
     now,
@@ -384,6 +384,7 @@ export function startRelay(options: RelayOptions): Relay {
     ...survived('portsip'),
     kind: 'portsip',
     send: portsip.send,
+    justStored: fresh.take,
     // Outcomes are recorded in the webhooks' commit of the turn: one transaction for both.
     recordIn: commits,
     concurrency: options.concurrency,
