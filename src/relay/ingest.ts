@@ -143,7 +143,15 @@ export function ingestInboundMessage(deps: IngestDeps, request: WebhookRequest):
       recordConsentKeyword(c.optOuts, { from: message.from, to: message.to, text: message.text, at: deps.now() }),
     );
   }
-  return ok({ ...stored, warnings: warn(deps, request, message.messageId, stored, warnings) });
+  // Written out, not spread with `warnings` added (see storedMessage in ../store/repositories/inbound.ts).
+  const ingested: Ingested = {
+    id: stored.id,
+    duplicate: stored.duplicate,
+    warnings: warn(deps, request, message.messageId, stored, warnings),
+  };
+  if (stored.stored) ingested.stored = stored.stored;
+  if (stored.leased) ingested.leased = stored.leased;
+  return ok(ingested);
 }
 
 /**

@@ -456,7 +456,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   };
 
   const attempt = async (batch: Delivery[]) => {
-    const items = batch.map((delivery) => ({ delivery, ...readMessage(delivery) }));
+    const items = batch.map((delivery) => {
+      const read = readMessage(delivery);
+      return { delivery, message: read.message, unreadable: read.unreadable };
+    });
     const present = items.filter(
       (i): i is { delivery: Delivery; message: InboundMessage; unreadable: false } => i.message !== undefined,
     );

@@ -177,8 +177,13 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
     const leased: Delivery[] = [];
     const leaseUntil = at + leaseMs;
     for (const row of dueHeads(limit).all({ kind, now: at })) {
-      if (leaseRow.run(leaseUntil, row.id).changes > 0)
-        leased.push(toDelivery({ ...row, status: 'in_flight', lease_until: leaseUntil }));
+      if (leaseRow.run(leaseUntil, row.id).changes === 0) continue;
+      // As the lease changed it, set on the copy: not spread over the row (`{ ...row, status }`), which V8 kept alive
+      // through its young-generation collections (see storedMessage in ./inbound.ts).
+      const delivery = toDelivery(row);
+      delivery.status = 'in_flight';
+      delivery.leaseUntil = leaseUntil;
+      leased.push(delivery);
     }
     return leased;
   };
