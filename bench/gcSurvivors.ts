@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { DeliveryTarget, NewInboundMessage } from '../src/core/model/inboundMessage.js';
 import { readInboundMessage } from '../src/relay/webhookIntake.js';
@@ -137,7 +138,7 @@ function spawnVariant(variant: string, dir: string): Figures {
       '--trace-gc-nvp',
       '--import',
       'tsx',
-      new URL(import.meta.url).pathname,
+      fileURLToPath(import.meta.url),
       '--child',
       variant,
       '--dir',
