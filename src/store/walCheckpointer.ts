@@ -9,14 +9,8 @@ export interface WalCheckpointer {
   stop(): Promise<void>;
 }
 
-/**
- * The WAL's size before it is restarted, and what its file is cut back to then. Each time it is passed, the main
- * connection finishes the checkpoint (`catchUp` below): three fsyncs on the event loop, 5-7 ms on this project's VMs.
- * At 64 MB that came every ~1.5 s at 1,000 webhooks/s (~17 WAL pages each) and showed in the p99; at 256 MB it comes
- * four times less often (answers over 8 ms 232 / 81 / 648 against 306 / 109 / 3,055, three alternated pairs), and a
- * start after `kill -9` with a full WAL reached /healthz in 1.22-1.28 s against 1.16-1.22 s (bench/README.md).
- */
-export const DEFAULT_WAL_LIMIT_BYTES = 256 << 20;
+/** The WAL's size before it is restarted, and what its file is cut back to then. */
+export const DEFAULT_WAL_LIMIT_BYTES = 64 << 20;
 
 // Plain CommonJS run with `eval`, so the worker needs neither tsx nor a build step to start.
 const WORKER_SOURCE = `
