@@ -1,5 +1,6 @@
 import { isTransientStoreError, StoreUnavailableError } from '../core/ports/storeErrors.js';
 import type { Db } from './database.js';
+import type { WriteGate } from './writeGate.js';
 import type { WriteHealth } from './writeHealth.js';
 
 /**
@@ -53,6 +54,8 @@ export interface GroupCommitOptions {
   onHintFailed?: (error: unknown) => void;
   /** Told of each commit with the number of writes it stored (for /metrics). */
   onCommitted?: (writes: number) => void;
+  /** While closed (the WAL checkpointer finishing a copy: ./walCheckpointer.ts), commits wait for it to open. */
+  gate?: WriteGate;
 }
 
 export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): GroupCommit {
@@ -63,7 +66,8 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
   // What will flush the queue: nothing yet, the next turn, a retry's timer, or the timer of lazy writes (which an eager
   // write brings forward to the next turn; a retry's pause is kept).
   // 'held': due, but waiting for the writes `expectingMore` announces (a timer at the deadline, or a nudge).
-  let scheduled: 'no' | 'turn' | 'retry' | 'lazy' | 'held' = 'no';
+  // 'gated': due, but the gate is closed; its opening flushes.
+  let scheduled: 'no' | 'turn' | 'retry' | 'lazy' | 'held' | 'gated' = 'no';
   /** The timer of a lazy or a held flush. */
   let waitTimer: NodeJS.Timeout | undefined;
   const expectingMoreMs = options.expectingMoreMs ?? 2;
@@ -136,8 +140,19 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
     return true;
   };
 
+  const reopened = () => {
+    if (scheduled !== 'gated') return;
+    scheduled = 'no';
+    schedule(0);
+  };
+
   function flush() {
     waitTimer = undefined;
+    if (options.gate?.closed) {
+      scheduled = 'gated';
+      options.gate.whenOpen(reopened);
+      return;
+    }
     // A retry's pause is over: what it waits for is the lock, not more writes.
     if (scheduled !== 'retry' && hold()) return;
     heldSince = -1;

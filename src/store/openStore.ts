@@ -41,6 +41,7 @@ import { createTrafficRepository } from './repositories/traffic.js';
 import { createWatchBaselineRepository } from './repositories/watchBaseline.js';
 import { createRetentionStore, type RetentionStore } from './retention/retentionStore.js';
 import { startWalCheckpointer } from './walCheckpointer.js';
+import { createWriteGate, type WriteGate } from './writeGate.js';
 import { createWriteProbe } from './writeProbe.js';
 
 export interface Repositories {
@@ -110,12 +111,12 @@ export function createRepositories(db: Db, now: () => number): Repositories {
 }
 
 /** The store over a connection already open (tests open theirs with test/helpers/tempDb.ts). */
-export function storeOn(db: Db, now: () => number): Store {
+export function storeOn(db: Db, now: () => number, gate?: WriteGate): Store {
   const migrations = db.prepare<[], number>('SELECT count(*) FROM schema_migrations').pluck();
   return {
     repositories: createRepositories(db, now),
     transaction: (work) => db.transaction(work)(),
-    groupCommit: (options) => createGroupCommit(db, options),
+    groupCommit: (options) => createGroupCommit(db, gate ? { ...options, gate } : options),
     probeWrite: createWriteProbe(db),
     migrationCount: () => migrations.get() as number,
     retention: createRetentionStore(db),
@@ -162,9 +163,11 @@ export function openStore(
   const held = lease;
   markDatabaseMode(db, options.mode);
   options.logger.info('database ready', { path, migrationsApplied: migrations.applied });
-  const checkpointer = startWalCheckpointer(db, { logger: options.logger });
+  // The checkpointer holds the group commit's writes for a moment when the WAL must restart (./walCheckpointer.ts).
+  const gate = createWriteGate();
+  const checkpointer = startWalCheckpointer(db, { logger: options.logger, gate });
   return {
-    ...storeOn(db, options.now),
+    ...storeOn(db, options.now, gate),
     migrations,
     lease: held,
     backup: (o) => backupDatabase(db, { ...o, now: options.now }),

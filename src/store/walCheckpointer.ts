@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Db } from './database.js';
+import type { WriteGate } from './writeGate.js';
 
 export interface WalCheckpointer {
   /** Stops the worker; the caller's connection checkpoints itself from then on (and at close). */
@@ -19,15 +20,41 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
 const limitFrames = Math.ceil(workerData.walLimitBytes / db.pragma('page_size', { simple: true }));
-const timer = setInterval(() => {
+const checkpoint = () => {
+  const [done] = db.pragma('wal_checkpoint(PASSIVE)');
+  return done || { log: 0, checkpointed: 0 };
+};
+const tick = () => {
   try {
-    const [done] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (done && done.log > limitFrames) parentPort.postMessage({ walFrames: done.log });
+    const done = checkpoint();
+    if (done.log > limitFrames) parentPort.postMessage({ walFrames: done.log });
   }
   catch (error) { parentPort.postMessage({ error: String(error && error.message || error) }); }
-}, workerData.intervalMs);
-parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
+};
+let timer = setInterval(tick, workerData.intervalMs);
+parentPort.on('message', (message) => {
+  if (message === 'finish') {
+    // The next checkpoint a whole interval later: one running while the main connection makes its next write would
+    // hold a read lock that write needs to restart the WAL, and the restart would be missed.
+    clearInterval(timer);
+    timer = setInterval(tick, workerData.intervalMs);
+    let done;
+    try { done = checkpoint(); } catch (error) { parentPort.postMessage({ error: String(error && error.message || error) }); }
+    parentPort.postMessage({ finished: Boolean(done && done.busy === 0 && done.log >= 0 && done.checkpointed === done.log) });
+    return;
+  }
+  clearInterval(timer); db.close(); parentPort.close();
+});
 `;
+
+/**
+ * How long the group commit's writes may be held while the worker finishes a copy (an fsync of the WAL and one of the
+ * database file: 4-10 ms on this project's VM). A disk slower than this gets its WAL restarted by the main connection.
+ */
+const FINISH_WAIT_MS = 250;
+/** Finishes in a row that did not leave the WAL fully copied (another write came, or the wait ran out) before the main
+ * connection finishes the copy itself, holding the event loop as it does. */
+const MISSES_BEFORE_MAIN = 3;
 
 /**
  * Moves WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside whichever commit crosses
@@ -38,7 +65,7 @@ parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.cl
  */
 export function startWalCheckpointer(
   db: Db,
-  options: { logger: Logger; intervalMs?: number; walLimitBytes?: number },
+  options: { logger: Logger; intervalMs?: number; walLimitBytes?: number; gate?: WriteGate },
 ): WalCheckpointer {
   const { logger } = options;
   if (db.memory) return { stop: async () => {} };
@@ -46,18 +73,42 @@ export function startWalCheckpointer(
   /**
    * SQLite restarts the WAL from its start only at a write that finds every frame already copied; under writes that
    * never pause the worker's checkpoints are always a few commits behind, and the WAL grew to 1.1 GB in a 30 s flood.
-   * Past the limit the main connection finishes the copy itself, between two transactions (nothing new can come in
-   * meanwhile: it is the only writer), so its next write restarts the WAL. That copy is short (the worker did most);
-   * at most once per interval.
+   * Past the limit the copy is finished with no write coming in meanwhile, so the next write restarts the WAL:
+   * - with a gate (the group commit's, ./writeGate.ts): the group commit holds its writes while the worker finishes
+   *   the copy. The event loop goes on (answers, PortSIP posts, /healthz); only commits wait. On the main connection
+   *   the same copy held the whole process for its two fsyncs, 4-10 ms every ~1.5 s at 1,000 webhooks/s;
+   * - without one, or when finishing in the worker failed MISSES_BEFORE_MAIN times in a row, the main connection
+   *   finishes the copy itself, between two transactions (nothing new can come in meanwhile: it is the only writer).
+   * At most once per interval.
    */
+  const intervalMs = options.intervalMs ?? 500;
   const catchUp = () => {
-    if (!db.open || Date.now() - lastCatchUp < (options.intervalMs ?? 500)) return;
-    lastCatchUp = Date.now();
     try {
       db.pragma('wal_checkpoint(PASSIVE)');
     } catch (error) {
       logger.warn('WAL checkpoint on the main connection failed; it is retried', { error: describeError(error) });
     }
+  };
+  const gate = options.gate;
+  let finishing: NodeJS.Timeout | undefined;
+  let misses = 0;
+  const finished = (complete: boolean) => {
+    clearTimeout(finishing);
+    finishing = undefined;
+    gate?.open();
+    misses = complete ? 0 : misses + 1;
+  };
+  const overLimit = () => {
+    if (!db.open || finishing || Date.now() - lastCatchUp < intervalMs) return;
+    lastCatchUp = Date.now();
+    if (!gate || misses >= MISSES_BEFORE_MAIN) {
+      misses = 0;
+      catchUp();
+      return;
+    }
+    gate.close();
+    finishing = setTimeout(() => finished(false), FINISH_WAIT_MS);
+    worker.postMessage('finish');
   };
   const autocheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
   const restoreAutomatic = () => {
@@ -69,7 +120,7 @@ export function startWalCheckpointer(
     workerData: {
       driver: createRequire(import.meta.url).resolve('better-sqlite3'),
       path: db.name,
-      intervalMs: options.intervalMs ?? 500,
+      intervalMs,
       walLimitBytes,
     },
   });
@@ -81,9 +132,13 @@ export function startWalCheckpointer(
   // minute later, is logged.
   let lastLogged = { error: '', at: Number.NEGATIVE_INFINITY };
   let lastCatchUp = Number.NEGATIVE_INFINITY;
-  worker.on('message', (message: { error?: string; walFrames?: number }) => {
+  worker.on('message', (message: { error?: string; walFrames?: number; finished?: boolean }) => {
     if (message.walFrames !== undefined) {
-      catchUp();
+      overLimit();
+      return;
+    }
+    if (message.finished !== undefined) {
+      if (finishing) finished(message.finished);
       return;
     }
     const error = message.error ?? 'unknown';
@@ -94,9 +149,11 @@ export function startWalCheckpointer(
   });
   worker.on('error', (error) => {
     logger.error('WAL checkpointer stopped; checkpoints run on the main connection again', { error: describeError(error) });
+    finished(false);
     restoreAutomatic();
   });
   worker.on('exit', () => {
+    finished(false);
     if (!stopping) restoreAutomatic();
   });
   worker.unref();
@@ -113,6 +170,7 @@ export function startWalCheckpointer(
       await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
       clearTimeout(timer);
       await worker.terminate();
+      finished(false);
       restoreAutomatic();
     },
   };

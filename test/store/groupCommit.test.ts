@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/core/ports/storeErrors.js';
 import { createGroupCommit } from '../../src/store/groupCommit.js';
+import { createWriteGate } from '../../src/store/writeGate.js';
 import { createWriteHealth } from '../../src/store/writeHealth.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 import { waitUntil } from '../helpers/waitUntil.js';
@@ -215,6 +216,37 @@ describe('group commit waiting for writes on their way (the relay behind, its at
       expect(commitSizes).toEqual([1]);
     } finally {
       close();
+    }
+  });
+});
+
+describe('group commit behind a closed gate (the WAL checkpointer finishing a copy)', () => {
+  it('holds its writes while the gate is closed, with the event loop still turning, and commits them once it opens', async () => {
+    temp = createTempDb();
+    const insert = temp.db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, 'v', 0)");
+    const other = new Database(temp.path, { readonly: true });
+    const stored = other.prepare<[], number>("SELECT count(*) FROM settings WHERE key LIKE 'gated-%'").pluck();
+    const gate = createWriteGate();
+    const commitSizes: number[] = [];
+    const commits = createGroupCommit(temp.db, { gate, onCommitted: (writes) => commitSizes.push(writes) });
+    try {
+      gate.close();
+      const writes = [commits.submit(() => insert.run('gated-1').changes)];
+      // A timer still fires while the writes wait: they wait off the event loop.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      writes.push(commits.submit(() => insert.run('gated-2').changes));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(stored.get()).toBe(0);
+      gate.open();
+      expect(await Promise.all(writes)).toEqual([1, 1]);
+      expect(stored.get()).toBe(2);
+      // Both in the commit made when the gate opened.
+      expect(commitSizes).toEqual([2]);
+      // Open, a write commits at the next turn as before.
+      expect(await commits.submit(() => insert.run('gated-3').changes)).toBe(1);
+      expect(commitSizes).toEqual([2, 1]);
+    } finally {
+      other.close();
     }
   });
 });

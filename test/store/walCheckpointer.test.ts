@@ -1,7 +1,9 @@
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
+import { createGroupCommit } from '../../src/store/groupCommit.js';
 import { startWalCheckpointer } from '../../src/store/walCheckpointer.js';
+import { createWriteGate } from '../../src/store/writeGate.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
@@ -58,5 +60,53 @@ describe('WAL checkpointer', () => {
     await waitUntil(() => walSize() <= limitBytes, 5_000, 'the WAL cut back to its limit');
     await checkpointer.stop();
     expect(temp.reopen().prepare('SELECT count(*) AS n FROM settings WHERE key LIKE ?').get('f%')).toEqual({ n: 40_000 });
+  });
+
+  it('restarts the WAL under group commits that never pause, with no checkpoint on the main connection: the commits wait, not the event loop', async () => {
+    temp = createTempDb();
+    const { db, path } = temp;
+    // Every checkpoint the main connection runs goes through db.pragma: counted.
+    let mainCheckpoints = 0;
+    const pragma = db.pragma.bind(db);
+    db.pragma = ((source: string, options?: { simple?: boolean }) => {
+      if (source.startsWith('wal_checkpoint')) mainCheckpoints += 1;
+      return pragma(source, options);
+    }) as typeof db.pragma;
+    const gate = createWriteGate();
+    const checkpointer = startWalCheckpointer(db, { logger: quiet, intervalMs: 20, walLimitBytes: 1 << 20, gate });
+    const commits = createGroupCommit(db, { gate });
+    const insert = db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, 0)');
+    // The WAL header's checkpoint sequence number (bytes 12-15) goes up by one each time SQLite restarts the WAL.
+    const header = Buffer.alloc(16);
+    const restartCount = () => {
+      const fd = openSync(`${path}-wal`, 'r');
+      try {
+        readSync(fd, header, 0, 16, 0);
+      } finally {
+        closeSync(fd);
+      }
+      return header.readUInt32BE(12);
+    };
+    const first = restartCount();
+    let gatedTurns = 0;
+    const pending: Promise<unknown>[] = [];
+    // A write about every millisecond for ~2 s (~20 MB in all), as a steady 1,000 webhooks/s make them.
+    for (let i = 0; i < 2_000; i++) {
+      pending.push(
+        commits.submit(() => {
+          for (let j = 0; j < 10; j++) insert.run(`g${i}-${j}`, 'x'.repeat(1_000));
+        }),
+      );
+      if (gate.closed) gatedTurns += 1;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await Promise.all(pending);
+    // The loop kept turning while the gate held the commits, and the WAL was restarted behind it.
+    expect(gatedTurns).toBeGreaterThan(0);
+    expect(restartCount() - first).toBeGreaterThanOrEqual(2);
+    expect(mainCheckpoints).toBe(0);
+    expect(gate.closed).toBe(false);
+    await checkpointer.stop();
+    expect(temp.reopen().prepare('SELECT count(*) AS n FROM settings WHERE key LIKE ?').get('g%')).toEqual({ n: 20_000 });
   });
 });
