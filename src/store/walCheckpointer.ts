@@ -16,18 +16,23 @@ export const DEFAULT_WAL_LIMIT_BYTES = 64 << 20;
 // Plain CommonJS run with `eval`, so the worker needs neither tsx nor a build step to start.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const { closeSync, openSync, readSync } = require('node:fs');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
 const limitFrames = Math.ceil(workerData.walLimitBytes / db.pragma('page_size', { simple: true }));
-const checkpoint = () => {
-  const [done] = db.pragma('wal_checkpoint(PASSIVE)');
-  return done || { log: 0, checkpointed: 0 };
+const checkpoint = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
+// The WAL header's checkpoint sequence number (bytes 12-15): SQLite adds one each time it restarts the WAL.
+const header = Buffer.alloc(16);
+const restarts = () => {
+  const fd = openSync(workerData.path + '-wal', 'r');
+  try { readSync(fd, header, 0, 16, 0); } finally { closeSync(fd); }
+  return header.readUInt32BE(12);
 };
 const tick = () => {
   try {
     const done = checkpoint();
-    if (done.log > limitFrames) parentPort.postMessage({ walFrames: done.log });
+    if (done && done.log > limitFrames) parentPort.postMessage({ walFrames: done.log, restarts: restarts() });
   }
   catch (error) { parentPort.postMessage({ error: String(error && error.message || error) }); }
 };
@@ -38,22 +43,23 @@ parentPort.on('message', (message) => {
     // hold a read lock that write needs to restart the WAL, and the restart would be missed.
     clearInterval(timer);
     timer = setInterval(tick, workerData.intervalMs);
-    let done;
-    try { done = checkpoint(); } catch (error) { parentPort.postMessage({ error: String(error && error.message || error) }); }
-    parentPort.postMessage({ finished: Boolean(done && done.busy === 0 && done.log >= 0 && done.checkpointed === done.log) });
+    try { checkpoint(); } catch (error) { parentPort.postMessage({ error: String(error && error.message || error) }); }
+    parentPort.postMessage({ finished: true });
     return;
   }
   clearInterval(timer); db.close(); parentPort.close();
 });
 `;
-
 /**
  * How long the group commit's writes may be held while the worker finishes a copy (an fsync of the WAL and one of the
- * database file: 4-10 ms on this project's VM). A disk slower than this gets its WAL restarted by the main connection.
+ * database file: 4-10 ms on this project's VM). On a disk slower than this every finish misses, and after
+ * MISSES_BEFORE_MAIN of them the main connection restarts the WAL itself.
  */
 const FINISH_WAIT_MS = 250;
-/** Finishes in a row that did not leave the WAL fully copied (another write came, or the wait ran out) before the main
- * connection finishes the copy itself, holding the event loop as it does. */
+/**
+ * Finishes in a row after which the WAL did not restart (another write came, or the wait ran out) before the main
+ * connection finishes the copy itself, holding the event loop as it does.
+ */
 const MISSES_BEFORE_MAIN = 3;
 
 /**
@@ -91,23 +97,29 @@ export function startWalCheckpointer(
   };
   const gate = options.gate;
   let finishing: NodeJS.Timeout | undefined;
+  /** Reports over the limit in a row with no restart of the WAL in between. */
   let misses = 0;
-  const finished = (complete: boolean) => {
+  let lastRestarts = -1;
+  /** Ends a finish: the held commits go ahead, and the first of them restarts the WAL if nothing else wrote. */
+  const release = () => {
     clearTimeout(finishing);
     finishing = undefined;
     gate?.open();
-    misses = complete ? 0 : misses + 1;
   };
-  const overLimit = () => {
+  // Judged by whether the WAL did restart since the last report, not by the finish's own result: a write made outside
+  // the group commit meanwhile (the gate holds only its writes) leaves the copy behind all the same.
+  const overLimit = (restarts: number) => {
     if (!db.open || finishing || Date.now() - lastCatchUp < intervalMs) return;
     lastCatchUp = Date.now();
+    misses = restarts === lastRestarts ? misses + 1 : 0;
+    lastRestarts = restarts;
     if (!gate || misses >= MISSES_BEFORE_MAIN) {
       misses = 0;
       catchUp();
       return;
     }
     gate.close();
-    finishing = setTimeout(() => finished(false), FINISH_WAIT_MS);
+    finishing = setTimeout(release, FINISH_WAIT_MS);
     worker.postMessage('finish');
   };
   const autocheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
@@ -132,13 +144,13 @@ export function startWalCheckpointer(
   // minute later, is logged.
   let lastLogged = { error: '', at: Number.NEGATIVE_INFINITY };
   let lastCatchUp = Number.NEGATIVE_INFINITY;
-  worker.on('message', (message: { error?: string; walFrames?: number; finished?: boolean }) => {
+  worker.on('message', (message: { error?: string; walFrames?: number; restarts?: number; finished?: boolean }) => {
     if (message.walFrames !== undefined) {
-      overLimit();
+      overLimit(message.restarts ?? -1);
       return;
     }
-    if (message.finished !== undefined) {
-      if (finishing) finished(message.finished);
+    if (message.finished) {
+      release();
       return;
     }
     const error = message.error ?? 'unknown';
@@ -149,11 +161,11 @@ export function startWalCheckpointer(
   });
   worker.on('error', (error) => {
     logger.error('WAL checkpointer stopped; checkpoints run on the main connection again', { error: describeError(error) });
-    finished(false);
+    release();
     restoreAutomatic();
   });
   worker.on('exit', () => {
-    finished(false);
+    release();
     if (!stopping) restoreAutomatic();
   });
   worker.unref();
@@ -170,7 +182,7 @@ export function startWalCheckpointer(
       await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
       clearTimeout(timer);
       await worker.terminate();
-      finished(false);
+      release();
       restoreAutomatic();
     },
   };
