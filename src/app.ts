@@ -119,6 +119,24 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   metrics.gauge('smsops_instance_lease_failed_renewals', 'Heartbeats of the instance lease that failed (retried).', [], () => [
     { value: lease.state().failedRenewals },
   ]);
+  metrics.gauge(
+    'smsops_store_wal_checkpointer_running',
+    '1 while WAL checkpoints run off the event loop; 0 once that thread stopped (the commits checkpoint, stalling).',
+    [],
+    () => [{ value: store.walCheckpointer().running ? 1 : 0 }],
+  );
+  metrics.gauge(
+    'smsops_store_wal_gate_held_seconds',
+    'Time the commits were held while the WAL was restarted, since start (acknowledgements wait, nothing else does).',
+    [],
+    () => [{ value: store.walCheckpointer().heldMs / 1000 }],
+  );
+  metrics.gauge(
+    'smsops_store_wal_main_catchups',
+    'WAL copies the main connection finished itself since start, holding the event loop: a slow disk, or other writers.',
+    [],
+    () => [{ value: store.walCheckpointer().mainCatchUps }],
+  );
   const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig);
   const relayRetry = { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs };
   const notifier = createSlackNotifier({

@@ -40,7 +40,7 @@ import { createTenDlcRepository, type TenDlcRepository } from './repositories/te
 import { createTrafficRepository } from './repositories/traffic.js';
 import { createWatchBaselineRepository } from './repositories/watchBaseline.js';
 import { createRetentionStore, type RetentionStore } from './retention/retentionStore.js';
-import { startWalCheckpointer } from './walCheckpointer.js';
+import { startWalCheckpointer, type WalCheckpointerStatus } from './walCheckpointer.js';
 import { createWriteGate, type WriteGate } from './writeGate.js';
 import { createWriteProbe } from './writeProbe.js';
 
@@ -129,6 +129,8 @@ export interface OpenedStore extends Store {
   lease: InstanceLease;
   /** One online backup into `dir` (SQLite backup API, checked, pruned to `keep`): the `backup` job's work. */
   backup(options: { dir: string; keep: number }): Promise<BackupMade>;
+  /** The WAL checkpointer's state and counts, for /metrics. */
+  walCheckpointer(): WalCheckpointerStatus;
   /** Stops the WAL checkpointer, checkpoints and closes. */
   close(): Promise<void>;
 }
@@ -171,6 +173,7 @@ export function openStore(
     migrations,
     lease: held,
     backup: (o) => backupDatabase(db, { ...o, now: options.now }),
+    walCheckpointer: () => checkpointer.status(),
     close: async () => {
       await checkpointer.stop();
       held.release();

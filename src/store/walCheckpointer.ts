@@ -5,9 +5,19 @@ import type { Logger } from '../log.js';
 import type { Db } from './database.js';
 import type { WriteGate } from './writeGate.js';
 
+export interface WalCheckpointerStatus {
+  /** Whether the worker checkpoints off the event loop; false once it stopped (the main connection's commits do it). */
+  running: boolean;
+  /** Time the group commit was held while the worker finished a copy, since start. */
+  heldMs: number;
+  /** Copies the main connection finished itself, holding the event loop (no gate, or the worker's finishes missed). */
+  mainCatchUps: number;
+}
+
 export interface WalCheckpointer {
   /** Stops the worker; the caller's connection checkpoints itself from then on (and at close). */
   stop(): Promise<void>;
+  status(): WalCheckpointerStatus;
 }
 
 /** The WAL's size before it is restarted, and what its file is cut back to then. */
@@ -74,7 +84,7 @@ export function startWalCheckpointer(
   options: { logger: Logger; intervalMs?: number; walLimitBytes?: number; gate?: WriteGate },
 ): WalCheckpointer {
   const { logger } = options;
-  if (db.memory) return { stop: async () => {} };
+  if (db.memory) return { stop: async () => {}, status: () => ({ running: false, heldMs: 0, mainCatchUps: 0 }) };
   const walLimitBytes = options.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES;
   /**
    * SQLite restarts the WAL from its start only at a write that finds every frame already copied; under writes that
@@ -88,7 +98,10 @@ export function startWalCheckpointer(
    * At most once per interval.
    */
   const intervalMs = options.intervalMs ?? 500;
+  const counts = { heldMs: 0, mainCatchUps: 0 };
+  let running = true;
   const catchUp = () => {
+    counts.mainCatchUps += 1;
     try {
       db.pragma('wal_checkpoint(PASSIVE)');
     } catch (error) {
@@ -100,10 +113,13 @@ export function startWalCheckpointer(
   /** Reports over the limit in a row with no restart of the WAL in between. */
   let misses = 0;
   let lastRestarts = -1;
+  let closedAt = 0;
   /** Ends a finish: the held commits go ahead, and the first of them restarts the WAL if nothing else wrote. */
   const release = () => {
+    if (!finishing) return;
     clearTimeout(finishing);
     finishing = undefined;
+    counts.heldMs += performance.now() - closedAt;
     gate?.open();
   };
   // Judged by whether the WAL did restart since the last report, not by the finish's own result: a write made outside
@@ -119,6 +135,7 @@ export function startWalCheckpointer(
       return;
     }
     gate.close();
+    closedAt = performance.now();
     finishing = setTimeout(release, FINISH_WAIT_MS);
     worker.postMessage('finish');
   };
@@ -161,16 +178,19 @@ export function startWalCheckpointer(
   });
   worker.on('error', (error) => {
     logger.error('WAL checkpointer stopped; checkpoints run on the main connection again', { error: describeError(error) });
+    running = false;
     release();
     restoreAutomatic();
   });
   worker.on('exit', () => {
+    running = false;
     release();
     if (!stopping) restoreAutomatic();
   });
   worker.unref();
 
   return {
+    status: () => ({ running, ...counts }),
     stop: async () => {
       if (stopping) return;
       stopping = true;

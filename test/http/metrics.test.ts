@@ -202,11 +202,16 @@ describe('GET /metrics of a running smsops', () => {
       smsops_store_writable: 'gauge',
       smsops_store_commits_total: 'counter',
       smsops_store_committed_writes_total: 'counter',
+      smsops_store_wal_checkpointer_running: 'gauge',
+      smsops_store_wal_gate_held_seconds: 'gauge',
+      smsops_store_wal_main_catchups: 'gauge',
       smsops_process_cpu_seconds_total: 'counter',
       smsops_process_resident_memory_bytes: 'gauge',
       smsops_nodejs_eventloop_lag_seconds: 'gauge',
     });
     expect(families.get('smsops_store_writable')?.samples[0]?.value).toBe(1);
+    expect(families.get('smsops_store_wal_checkpointer_running')?.samples[0]?.value).toBe(1);
+    expect(families.get('smsops_store_wal_main_catchups')?.samples[0]?.value).toBe(0);
     expect(
       families
         .get('smsops_relay_backlog')

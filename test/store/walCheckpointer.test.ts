@@ -29,6 +29,7 @@ describe('WAL checkpointer', () => {
     await waitUntil(() => statSync(path).size > before + 500_000, 5_000, 'the rows in the database file');
 
     await checkpointer.stop();
+    expect(checkpointer.status().running).toBe(false);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     expect(temp.reopen().prepare('SELECT count(*) AS n FROM settings WHERE key LIKE ?').get('k%')).toEqual({ n: 2_000 });
   });
@@ -105,6 +106,9 @@ describe('WAL checkpointer', () => {
     expect(gatedTurns).toBeGreaterThan(0);
     expect(restartCount() - first).toBeGreaterThanOrEqual(2);
     expect(mainCheckpoints).toBe(0);
+    // What /metrics reads: the commits were held for some time, the main connection never copied.
+    expect(checkpointer.status()).toMatchObject({ running: true, mainCatchUps: 0 });
+    expect(checkpointer.status().heldMs).toBeGreaterThan(0);
     // A finish may be under way as the loop ends: the gate opens all the same, within its wait at most.
     await waitUntil(() => !gate.closed, 1_000, 'the gate open again');
     await checkpointer.stop();
@@ -139,6 +143,7 @@ describe('WAL checkpointer', () => {
     }
     expect(mainCheckpoints).toBeGreaterThanOrEqual(1);
     expect(cutBack).toBeGreaterThanOrEqual(1);
+    expect(checkpointer.status().mainCatchUps).toBe(mainCheckpoints);
     // A finish may be under way as the loop ends: the gate opens all the same, within its wait at most.
     await waitUntil(() => !gate.closed, 1_000, 'the gate open again');
     await checkpointer.stop();
