@@ -32,12 +32,15 @@ const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
 const limitFrames = Math.ceil(workerData.walLimitBytes / db.pragma('page_size', { simple: true }));
 const checkpoint = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
-// The WAL header's checkpoint sequence number (bytes 12-15): SQLite adds one each time it restarts the WAL.
+// The WAL header's checkpoint sequence number (bytes 12-15): SQLite adds one each time it restarts the WAL. Unreadable,
+// -1 every time: each report then counts as a miss, and the main connection restarts the WAL.
 const header = Buffer.alloc(16);
 const restarts = () => {
-  const fd = openSync(workerData.path + '-wal', 'r');
-  try { readSync(fd, header, 0, 16, 0); } finally { closeSync(fd); }
-  return header.readUInt32BE(12);
+  try {
+    const fd = openSync(workerData.path + '-wal', 'r');
+    try { readSync(fd, header, 0, 16, 0); } finally { closeSync(fd); }
+    return header.readUInt32BE(12);
+  } catch { return -1; }
 };
 const tick = () => {
   try {
