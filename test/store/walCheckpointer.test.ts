@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
+import type { Db } from '../../src/store/database.js';
 import { createGroupCommit } from '../../src/store/groupCommit.js';
 import { startWalCheckpointer } from '../../src/store/walCheckpointer.js';
 import { createWriteGate } from '../../src/store/writeGate.js';
@@ -11,6 +12,37 @@ let temp: TempDb;
 afterEach(() => temp.cleanup());
 
 const quiet = createLogger({ level: 'error', sink: () => {} });
+
+/** Counts the checkpoints the main connection runs (every one goes through db.pragma). */
+function countMainCheckpoints(db: Db): () => number {
+  let count = 0;
+  const pragma = db.pragma.bind(db);
+  db.pragma = ((source: string, options?: { simple?: boolean }) => {
+    if (source.startsWith('wal_checkpoint')) count += 1;
+    return pragma(source, options);
+  }) as typeof db.pragma;
+  return () => count;
+}
+
+/**
+ * A transaction of its own every turn of the event loop, about 40 MB in all, as a flood of webhooks makes them, never
+ * held by a gate; returns how many times the WAL file was seen cut back.
+ */
+async function floodOwnTransactions(db: Db, path: string, prefix: string): Promise<number> {
+  const insert = db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, 0)');
+  let cutBack = 0;
+  let last = 0;
+  for (let i = 0; i < 4_000; i++) {
+    db.transaction(() => {
+      for (let j = 0; j < 10; j++) insert.run(`${prefix}${i}-${j}`, 'x'.repeat(1_000));
+    })();
+    const size = statSync(`${path}-wal`).size;
+    if (size < last) cutBack += 1;
+    last = size;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return cutBack;
+}
 
 describe('WAL checkpointer', () => {
   it('copies committed pages into the database file from its own thread, and hands checkpoints back when stopped', async () => {
@@ -41,19 +73,9 @@ describe('WAL checkpointer', () => {
     const checkpointer = startWalCheckpointer(db, { logger: quiet, intervalMs: 20, walLimitBytes: limitBytes });
     const insert = db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, 0)');
     const walSize = () => statSync(`${path}-wal`).size;
-    // A commit every turn of the event loop, about 40 MB in all, as a flood of webhooks makes them: the worker's
-    // checkpoints are always a few commits behind, so SQLite alone never restarts the WAL and its file only grows.
-    let cutBack = 0;
-    let last = 0;
-    for (let i = 0; i < 4_000; i++) {
-      db.transaction(() => {
-        for (let j = 0; j < 10; j++) insert.run(`f${i}-${j}`, 'x'.repeat(1_000));
-      })();
-      const size = walSize();
-      if (size < last) cutBack += 1;
-      last = size;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    // The worker's checkpoints are always a few commits behind, so SQLite alone never restarts the WAL and its file
+    // only grows.
+    const cutBack = await floodOwnTransactions(db, path, 'f');
     expect(cutBack).toBeGreaterThanOrEqual(2);
     // Once the writes stop, the next one (the next webhook) finds the WAL copied, restarts it and cuts the file back.
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -66,13 +88,7 @@ describe('WAL checkpointer', () => {
   it('restarts the WAL under group commits that never pause, with no checkpoint on the main connection: the commits wait, not the event loop', async () => {
     temp = createTempDb();
     const { db, path } = temp;
-    // Every checkpoint the main connection runs goes through db.pragma: counted.
-    let mainCheckpoints = 0;
-    const pragma = db.pragma.bind(db);
-    db.pragma = ((source: string, options?: { simple?: boolean }) => {
-      if (source.startsWith('wal_checkpoint')) mainCheckpoints += 1;
-      return pragma(source, options);
-    }) as typeof db.pragma;
+    const mainCheckpoints = countMainCheckpoints(db);
     const gate = createWriteGate();
     const checkpointer = startWalCheckpointer(db, { logger: quiet, intervalMs: 20, walLimitBytes: 1 << 20, gate });
     const commits = createGroupCommit(db, { gate });
@@ -105,7 +121,7 @@ describe('WAL checkpointer', () => {
     // The loop kept turning while the gate held the commits, and the WAL was restarted behind it.
     expect(gatedTurns).toBeGreaterThan(0);
     expect(restartCount() - first).toBeGreaterThanOrEqual(2);
-    expect(mainCheckpoints).toBe(0);
+    expect(mainCheckpoints()).toBe(0);
     // What /metrics reads: the commits were held for some time, the main connection never copied.
     expect(checkpointer.status()).toMatchObject({ running: true, mainCatchUps: 0 });
     expect(checkpointer.status().heldMs).toBeGreaterThan(0);
@@ -118,32 +134,15 @@ describe('WAL checkpointer', () => {
   it('still bounds the WAL when writes come outside the held commits: after three finishes that missed, the main connection restarts it', async () => {
     temp = createTempDb();
     const { db, path } = temp;
-    let mainCheckpoints = 0;
-    const pragma = db.pragma.bind(db);
-    db.pragma = ((source: string, options?: { simple?: boolean }) => {
-      if (source.startsWith('wal_checkpoint')) mainCheckpoints += 1;
-      return pragma(source, options);
-    }) as typeof db.pragma;
+    const mainCheckpoints = countMainCheckpoints(db);
     const gate = createWriteGate();
     const limitBytes = 1 << 20;
     const checkpointer = startWalCheckpointer(db, { logger: quiet, intervalMs: 20, walLimitBytes: limitBytes, gate });
-    const insert = db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, 0)');
-    const walSize = () => statSync(`${path}-wal`).size;
-    // Transactions of their own, never held by the gate: every finish in the worker finds a newer frame.
-    let cutBack = 0;
-    let last = 0;
-    for (let i = 0; i < 4_000; i++) {
-      db.transaction(() => {
-        for (let j = 0; j < 10; j++) insert.run(`d${i}-${j}`, 'x'.repeat(1_000));
-      })();
-      const size = walSize();
-      if (size < last) cutBack += 1;
-      last = size;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    expect(mainCheckpoints).toBeGreaterThanOrEqual(1);
+    // Never held by the gate: every finish in the worker finds a newer frame.
+    const cutBack = await floodOwnTransactions(db, path, 'd');
+    expect(mainCheckpoints()).toBeGreaterThanOrEqual(1);
     expect(cutBack).toBeGreaterThanOrEqual(1);
-    expect(checkpointer.status().mainCatchUps).toBe(mainCheckpoints);
+    expect(checkpointer.status().mainCatchUps).toBe(mainCheckpoints());
     // A finish may be under way as the loop ends: the gate opens all the same, within its wait at most.
     await waitUntil(() => !gate.closed, 1_000, 'the gate open again');
     await checkpointer.stop();
