@@ -121,9 +121,12 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   ]);
   metrics.gauge(
     'smsops_store_wal_checkpointer_running',
-    '1 while WAL checkpoints run off the event loop; 0 once that thread stopped (the commits checkpoint, stalling).',
+    '1 while WAL checkpoints run off the event loop; 0 once that thread stopped (the commits checkpoint, stalling); absent for a database in memory.',
     [],
-    () => [{ value: store.walCheckpointer().running ? 1 : 0 }],
+    () => {
+      const { running } = store.walCheckpointer();
+      return running === undefined ? [] : [{ value: running ? 1 : 0 }];
+    },
   );
   metrics.gauge(
     'smsops_store_wal_gate_held_seconds',

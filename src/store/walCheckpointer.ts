@@ -6,8 +6,11 @@ import type { Db } from './database.js';
 import type { WriteGate } from './writeGate.js';
 
 export interface WalCheckpointerStatus {
-  /** Whether the worker checkpoints off the event loop; false once it stopped (the main connection's commits do it). */
-  running: boolean;
+  /**
+   * Whether the worker checkpoints off the event loop; false once it stopped (the main connection's commits do it);
+   * undefined for a database in memory, which has no WAL.
+   */
+  running: boolean | undefined;
   /** Time the group commit was held while the worker finished a copy, since start. */
   heldMs: number;
   /** Copies the main connection finished itself, holding the event loop (no gate, or the worker's finishes missed). */
@@ -87,7 +90,7 @@ export function startWalCheckpointer(
   options: { logger: Logger; intervalMs?: number; walLimitBytes?: number; gate?: WriteGate },
 ): WalCheckpointer {
   const { logger } = options;
-  if (db.memory) return { stop: async () => {}, status: () => ({ running: false, heldMs: 0, mainCatchUps: 0 }) };
+  if (db.memory) return { stop: async () => {}, status: () => ({ running: undefined, heldMs: 0, mainCatchUps: 0 }) };
   const walLimitBytes = options.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES;
   /**
    * SQLite restarts the WAL from its start only at a write that finds every frame already copied; under writes that

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import type { Db } from '../../src/store/database.js';
+import { type Db, openDatabase } from '../../src/store/database.js';
 import { createGroupCommit } from '../../src/store/groupCommit.js';
 import { startWalCheckpointer } from '../../src/store/walCheckpointer.js';
 import { createWriteGate } from '../../src/store/writeGate.js';
@@ -146,5 +146,16 @@ describe('WAL checkpointer', () => {
     // A finish may be under way as the loop ends: the gate opens all the same, within its wait at most.
     await waitUntil(() => !gate.closed, 1_000, 'the gate open again');
     await checkpointer.stop();
+  });
+
+  it('says it has nothing to run for a database in memory (no WAL), rather than that it stopped', async () => {
+    const db = openDatabase(':memory:').db;
+    try {
+      const checkpointer = startWalCheckpointer(db, { logger: quiet });
+      expect(checkpointer.status()).toEqual({ running: undefined, heldMs: 0, mainCatchUps: 0 });
+      await checkpointer.stop();
+    } finally {
+      db.close();
+    }
   });
 });
