@@ -24,6 +24,11 @@ export interface GroupCommit {
    * before): a commit held for it looks again at the next turn instead of at its deadline.
    */
   nudge(): void;
+  /**
+   * Commits what is queued now, whatever it was waiting for (a lazy or held commit's timer, the gate): the store calls
+   * it before closing, so a write submitted before the close is stored and answered, not failed on a closed database.
+   */
+  commitNow(): void;
 }
 
 interface Pending {
@@ -146,15 +151,21 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
     schedule(0);
   };
 
-  function flush() {
+  /** `mode` 'now': commitNow's, past the gate, the hold and the retry's pause. */
+  function flush(mode?: 'now') {
     waitTimer = undefined;
-    if (options.gate?.closed) {
+    if (queue.length === 0) {
+      // A turn or a retry's timer that commitNow already did.
+      if (scheduled === 'turn' || scheduled === 'retry') scheduled = 'no';
+      return;
+    }
+    if (mode !== 'now' && options.gate?.closed) {
       scheduled = 'gated';
       options.gate.whenOpen(reopened);
       return;
     }
     // A retry's pause is over: what it waits for is the lock, not more writes.
-    if (scheduled !== 'retry' && hold()) return;
+    if (mode !== 'now' && scheduled !== 'retry' && hold()) return;
     heldSince = -1;
     scheduled = 'no';
     const batch = queue;
@@ -201,6 +212,11 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}): Gro
   return {
     nudge: () => {
       if (scheduled === 'held') schedule(0);
+    },
+    commitNow: () => {
+      if (queue.length === 0) return;
+      clearTimeout(waitTimer);
+      flush('now');
     },
     submit: <T>(write: () => T, committed?: (value: T) => void, submitOptions?: { lazyMs?: number }) =>
       new Promise<T>((resolve, reject) => {

@@ -131,7 +131,7 @@ export interface OpenedStore extends Store {
   backup(options: { dir: string; keep: number }): Promise<BackupMade>;
   /** The WAL checkpointer's state and counts, for /metrics. */
   walCheckpointer(): WalCheckpointerStatus;
-  /** Stops the WAL checkpointer, checkpoints and closes. */
+  /** Stops the WAL checkpointer, commits what the group commits still hold, checkpoints and closes. */
   close(): Promise<void>;
 }
 
@@ -168,14 +168,24 @@ export function openStore(
   // The checkpointer holds the group commit's writes for a moment when the WAL must restart (./walCheckpointer.ts).
   const gate = createWriteGate();
   const checkpointer = startWalCheckpointer(db, { logger: options.logger, gate });
+  const store = storeOn(db, options.now, gate);
+  const commits: GroupCommit[] = [];
   return {
-    ...storeOn(db, options.now, gate),
+    ...store,
+    groupCommit: (commitOptions) => {
+      const commit = store.groupCommit(commitOptions);
+      commits.push(commit);
+      return commit;
+    },
     migrations,
     lease: held,
     backup: (o) => backupDatabase(db, { ...o, now: options.now }),
     walCheckpointer: () => checkpointer.status(),
     close: async () => {
       await checkpointer.stop();
+      // A write still queued (a lazy outcome, or one the gate held until the checkpointer stopped) is committed before
+      // the close: its caller was promised a commit, and its webhook may be waiting to be answered.
+      for (const commit of commits) commit.commitNow();
       held.release();
       closeDatabase(db);
     },

@@ -120,6 +120,20 @@ export function startWalCheckpointer(
   let misses = 0;
   let lastRestarts = -1;
   let closedAt = 0;
+  // The fallback holds the event loop for the copy's fsyncs: said in the log (at most once a minute, with the count
+  // since the last line), not only counted in /metrics.
+  let fallbackLoggedAt = Number.NEGATIVE_INFINITY;
+  let fallbacksUnlogged = 0;
+  const fellBack = () => {
+    fallbacksUnlogged += 1;
+    if (Date.now() - fallbackLoggedAt < 60_000) return;
+    logger.warn('WAL restart missed off the event loop; the main connection finished the copy itself', {
+      missesInARow: MISSES_BEFORE_MAIN,
+      fallbacks: fallbacksUnlogged,
+    });
+    fallbackLoggedAt = Date.now();
+    fallbacksUnlogged = 0;
+  };
   /** Ends a finish: the held commits go ahead, and the first of them restarts the WAL if nothing else wrote. */
   const release = () => {
     if (!finishing) return;
@@ -136,6 +150,7 @@ export function startWalCheckpointer(
     misses = restarts === lastRestarts ? misses + 1 : 0;
     lastRestarts = restarts;
     if (!gate || misses >= MISSES_BEFORE_MAIN) {
+      if (gate) fellBack();
       misses = 0;
       catchUp();
       return;

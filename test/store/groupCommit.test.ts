@@ -283,3 +283,29 @@ describe('group commit with a hint that fails', () => {
     expect(await commits.submit(() => insert.run('a').changes)).toBe(1);
   });
 });
+
+describe('group commit told to commit now (the store closing)', () => {
+  it('commits at once what waits for a lazy delay or a closed gate, before the connection closes, and nothing twice', async () => {
+    temp = createTempDb();
+    const insert = temp.db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, 'v', 0)");
+    const gate = createWriteGate();
+    const commitSizes: number[] = [];
+    const commits = createGroupCommit(temp.db, { gate, onCommitted: (writes) => commitSizes.push(writes) });
+    const lazy = commits.submit(() => insert.run('lazy').changes, undefined, { lazyMs: 5_000 });
+    gate.close();
+    // The eager write's turn comes, finds the gate closed, and waits for it.
+    const gated = commits.submit(() => insert.run('gated').changes);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(commitSizes).toEqual([]);
+    commits.commitNow();
+    temp.db.close();
+    expect(await Promise.all([lazy, gated])).toEqual([1, 1]);
+    expect(commitSizes).toEqual([2]);
+    // The gate opening later finds nothing left to commit on the closed connection.
+    gate.open();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(commitSizes).toEqual([2]);
+    const keys = temp.reopen().prepare('SELECT key FROM settings ORDER BY key').pluck().all();
+    expect(keys).toEqual(['gated', 'lazy']);
+  });
+});
