@@ -1,9 +1,8 @@
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import { option, postBody, serveUntilSignalled } from './benchServer.js';
+import { type FloorBatch, type FloorSchema, openFloorStore } from './floorStore.js';
 
 /**
  * The durable floor: the least a relay that acknowledges a webhook only once it is stored must do, on the same SQLite
@@ -16,7 +15,14 @@ import { option, postBody, serveUntilSignalled } from './benchServer.js';
  * stays unsent (it is on disk; sending it after a restart is not part of the floor): what smsops pays above this is
  * its own; what this pays above the non-durable forwarder (bench/forwarder.ts) is durability on this machine.
  *
+ * Two options measure what the store costs and where it runs (bench/floorStore.ts):
+ * - `--schema smsops` stores with smsops' own schema and statements (the message and its PortSIP and Slack deliveries,
+ *   then the outcome) instead of one table with no index; `smsops-portsip` without the Slack delivery;
+ * - `--store-thread worker` runs the connection on a thread of its own: the event loop answers and forwards, and sends
+ *   each turn's batch to that thread, answering once its commit is back (one batch at a time).
+ *
  *   tsx bench/durableForwarder.ts --target http://127.0.0.1:PORT/path --db /tmp/x/floor.db [--port N] [--concurrency 32]
+ *     [--schema floor|smsops|smsops-portsip] [--store-thread main|worker]
  *
  * Prints `{"msg":"durable floor listening","url":...}` when ready; stops on SIGTERM/SIGINT.
  */
@@ -27,28 +33,39 @@ const dbPath = option('db', join(process.cwd(), 'durable-floor.db'));
 const concurrency = Number(option('concurrency', '32'));
 const agent = new http.Agent({ keepAlive: true, scheduling: 'fifo' });
 const OK = Buffer.from('{"ok":true}');
+const cleanups: Array<() => void> = [];
 
-const db = new Database(dbPath);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.pragma('wal_autocheckpoint = 0');
-db.exec(
-  'CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, content_type TEXT NOT NULL, body BLOB NOT NULL, delivered INTEGER NOT NULL DEFAULT 0)',
-);
-const insert = db.prepare('INSERT INTO messages (content_type, body) VALUES (?, ?)');
-const markDelivered = db.prepare('UPDATE messages SET delivered = 1 WHERE id = ?');
-
-// As smsops does (src/store/walCheckpointer.ts): PASSIVE checkpoints off the event loop, and past 64 MB of WAL the
-// main connection finishes the copy so the WAL restarts.
-const checkpointer = new Worker(
-  `const { parentPort, workerData } = require('node:worker_threads');
-   const db = new (require(workerData.driver))(workerData.path);
-   db.pragma('busy_timeout = 1000');
-   setInterval(() => { const [done] = db.pragma('wal_checkpoint(PASSIVE)'); if (done && done.log > 16384) parentPort.postMessage('big'); }, 500);`,
-  { eval: true, workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), path: dbPath } },
-);
-checkpointer.on('message', () => db.pragma('wal_checkpoint(PASSIVE)'));
-checkpointer.unref();
+const SCHEMAS: readonly FloorSchema[] = ['floor', 'smsops', 'smsops-portsip'];
+const schema = SCHEMAS.find((known) => known === option('schema', 'floor')) ?? 'floor';
+const storeThread = option('store-thread', 'main') === 'worker' ? 'worker' : 'main';
+/** Commits one batch (outcomes, then webhooks) and gives the webhooks' ids: on this thread, or on the store's own. */
+const commitBatch = ((): ((batch: FloorBatch, done: (ids: number[]) => void) => void) => {
+  if (storeThread === 'main') {
+    const store = openFloorStore(schema, dbPath, target.href);
+    cleanups.push(() => void store.close());
+    return (batch, done) => done(store.commit(batch));
+  }
+  // tsx's loader does not reach a worker started from a .ts file: the worker registers it, then loads the store.
+  // Both resolved here: the worker's bare specifiers would resolve from the working directory (the bench's temp folder).
+  const entry = new URL('./floorStoreWorker.ts', import.meta.url).href;
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const worker = new Worker(
+    `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`,
+    { eval: true, workerData: { schema, path: dbPath, portsipUrl: target.href } },
+  );
+  cleanups.push(() => worker.postMessage('close'));
+  // One batch at a time: what arrives meanwhile waits for the next, as the group commit's turn does on one thread.
+  const replies: Array<(ids: number[]) => void> = [];
+  worker.on('message', (ids: number[]) => replies.shift()?.(ids));
+  worker.on('error', (error) => {
+    process.stderr.write(`store thread failed: ${error.message}\n`);
+    process.exit(1);
+  });
+  return (batch, done) => {
+    replies.push(done);
+    worker.postMessage(batch);
+  };
+})();
 
 interface Stored {
   id: number;
@@ -72,26 +89,30 @@ const scheduleFlush = () => {
   setImmediate(flush);
 };
 
-const commit = db.transaction((batch: typeof arrived, done: number[]) => {
-  for (const id of done) markDelivered.run(id);
-  return batch.map((item) => Number(insert.run(item.contentType, item.body).lastInsertRowid));
-});
+/** A batch is with the store thread: what arrives meanwhile goes with the next. */
+let committing = false;
 
 function flush(): void {
   flushScheduled = false;
   clearTimeout(lazyTimer);
   lazyTimer = undefined;
+  if (committing) return;
   const batch = arrived;
   const done = delivered;
+  if (batch.length === 0 && done.length === 0) return;
   arrived = [];
   delivered = [];
-  const ids = commit(batch, done);
-  for (const [i, item] of batch.entries()) {
-    item.res.writeHead(200, { 'content-type': 'application/json', 'content-length': OK.length });
-    item.res.end(OK);
-    toSend.push({ id: ids[i] ?? 0, contentType: item.contentType, body: item.body });
-  }
-  pump();
+  committing = true;
+  commitBatch({ items: batch.map(({ contentType, body }) => ({ contentType, body })), delivered: done }, (ids) => {
+    committing = false;
+    for (const [i, item] of batch.entries()) {
+      item.res.writeHead(200, { 'content-type': 'application/json', 'content-length': OK.length });
+      item.res.end(OK);
+      toSend.push({ id: ids[i] ?? 0, contentType: item.contentType, body: item.body });
+    }
+    pump();
+    if (arrived.length > 0 || delivered.length > 0) scheduleFlush();
+  });
 }
 
 function pump(): void {
@@ -130,6 +151,6 @@ serveUntilSignalled(server, {
   counts: () => ({ forwarded, failed, waiting: toSend.length }),
   cleanup: () => {
     agent.destroy();
-    db.close();
+    for (const cleanup of cleanups) cleanup();
   },
 });

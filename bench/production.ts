@@ -81,6 +81,9 @@ import {
  * it moves less from run to run than the latencies and rates do, so it is what to compare two builds by
  * (`--smsops-only` skips the baselines for that).
  *
+ * `--floor-args "--schema smsops --store-thread worker"` measures another durable floor: smsops' own schema and
+ * statements instead of one table, and the connection on a thread of its own (bench/floorStore.ts).
+ *
  * `--cpu-prof-dir` starts smsops with `--cpu-prof`: one .cpuprofile per run (the whole life of the process, fixed rate
  * and closed loop), written when it stops.
  *
@@ -100,6 +103,8 @@ const relayConcurrency = numberOption('relay-concurrency', 0);
 const sampleMs = numberOption('sample-ms', 1000);
 const drainTimeoutSeconds = numberOption('drain-timeout', 180);
 const cpuProfDir = stringOption('cpu-prof-dir', '');
+// Passed on to bench/durableForwarder.ts, e.g. `--schema smsops --store-thread worker`: what the floor stores, and where.
+const floorArgs = stringOption('floor-args', '').split(' ').filter(Boolean);
 // For comparing two builds of smsops quickly: no no-op server or forwarder (their figures and the ratios are NaN).
 const smsopsOnly = process.argv.includes('--smsops-only');
 const outPath = stringOption('out', join(PROJECT_DIR, 'bench', 'results', 'latest.json'));
@@ -286,7 +291,7 @@ const startDurableFloor = (dir: string, target: string) =>
     dir,
     'durable-floor',
     'durableForwarder.ts',
-    ['--target', target, '--db', join(dir, `durable-floor-${Date.now()}.db`)],
+    ['--target', target, '--db', join(dir, `durable-floor-${Date.now()}.db`), ...floorArgs],
     'durable floor listening',
   );
 
