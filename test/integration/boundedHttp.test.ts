@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -218,4 +219,38 @@ describe('SIGTERM with slow clients connected', () => {
       slowBody.destroy();
     }
   }, 60_000);
+});
+
+describe('idle keep-alive connections', () => {
+  it('keeps one idle for 7 s and answers the next webhook on it: a proxy keeping its connections 60 s closes first', async () => {
+    const { webhookUrl } = await start();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (id: string) =>
+      new Promise<{ status: number; reused: boolean; keepAlive?: string; error?: string }>((resolve) => {
+        const body = inboundWebhookBody(id);
+        const req = request(webhookUrl, {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          const keepAlive = String(res.headers['keep-alive']);
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket, keepAlive }));
+        });
+        req.on('error', (error: NodeJS.ErrnoException) =>
+          resolve({ status: 0, reused: req.reusedSocket, error: error.code ?? error.message }),
+        );
+        req.end(body);
+      });
+    try {
+      const first = await post('keepalive-1');
+      expect(first).toMatchObject({ status: 200, reused: false, keepAlive: 'timeout=65' });
+      // Node's default (5 s) closed the connection after ~6 s; a request sent at that moment was reset and never handled.
+      await new Promise((resolve) => setTimeout(resolve, 7_000));
+      expect(await post('keepalive-2')).toMatchObject({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
+  });
 });

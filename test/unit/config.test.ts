@@ -58,7 +58,7 @@ describe('parseConfig', () => {
     expect(config.http.limits).toEqual({
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
-      keepAliveTimeoutMs: 5_000,
+      keepAliveTimeoutMs: 65_000,
       maxConnections: defaultMaxConnections(),
       shutdownGraceMs: 10_000,
     });
