@@ -84,6 +84,8 @@ import {
  * `--floor-args "--schema smsops --store-thread worker"` measures another durable floor: smsops' own schema and
  * statements instead of one table, and the connection on a thread of its own (bench/floorStore.ts).
  *
+ * `--portsip-only` starts smsops without a Slack inbox channel: the PortSIP leg alone, to see what the Slack leg costs.
+ *
  * `--cpu-prof-dir` starts smsops with `--cpu-prof`: one .cpuprofile per run (the whole life of the process, fixed rate
  * and closed loop), written when it stops.
  *
@@ -107,6 +109,8 @@ const cpuProfDir = stringOption('cpu-prof-dir', '');
 const floorArgs = stringOption('floor-args', '').split(' ').filter(Boolean);
 // For comparing two builds of smsops quickly: no no-op server or forwarder (their figures and the ratios are NaN).
 const smsopsOnly = process.argv.includes('--smsops-only');
+// smsops without a Slack inbox channel (the PortSIP leg alone): what the Slack leg costs, against a run without it.
+const portsipOnly = process.argv.includes('--portsip-only');
 const outPath = stringOption('out', join(PROJECT_DIR, 'bench', 'results', 'latest.json'));
 
 const WEBHOOK_SECRET = 'bench_secret_0123456789abcdefgh';
@@ -333,7 +337,7 @@ async function startSmsopsProduction(options: {
     NODE_ENV: 'production',
     ...productionEnv({ port, databasePath: join(options.dir, 'smsops.db'), webhookSecret: WEBHOOK_SECRET }),
     SLACK_API_URL: options.slackApiUrl,
-    SLACK_INBOX_CHANNEL: INBOX_CHANNEL,
+    ...(portsipOnly ? {} : { SLACK_INBOX_CHANNEL: INBOX_CHANNEL }),
     PORTSIP_WEBHOOK_URL: `${options.sinkUrl}${PORTSIP_PATH}`,
     ...(relayConcurrency ? { RELAY_CONCURRENCY: String(relayConcurrency) } : {}),
   };
