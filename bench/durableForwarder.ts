@@ -103,7 +103,9 @@ function flush(): void {
   arrived = [];
   delivered = [];
   committing = true;
-  commitBatch({ items: batch.map(({ contentType, body }) => ({ contentType, body })), delivered: done }, (ids) => {
+  // A store thread gets copies without the responses (which cannot cross threads); this thread reads the items as they are.
+  const items = storeThread === 'worker' ? batch.map(({ contentType, body }) => ({ contentType, body })) : batch;
+  commitBatch({ items, delivered: done }, (ids) => {
     committing = false;
     for (const [i, item] of batch.entries()) {
       item.res.writeHead(200, { 'content-type': 'application/json', 'content-length': OK.length });
