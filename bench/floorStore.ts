@@ -13,7 +13,8 @@ import { startWalCheckpointer } from '../src/store/walCheckpointer.js';
  * - `floor`: each body in one table with no index (the least a durable relay writes);
  * - `smsops`: smsops' own schema, migrations and statements: the message, its PortSIP delivery (stored in flight, as
  *   smsops stores a conversation's head while caught up) and its Slack delivery (pending: there is no Slack leg here),
- *   then the PortSIP outcome. What smsops' SQLite work costs, without the rest of smsops;
+ *   then the PortSIP outcome, with smsops' WAL checkpointer (without the group commit's gate: past the WAL limit the
+ *   connection finishes the copy itself). What smsops' SQLite work costs, without the rest of smsops;
  * - `smsops-portsip`: the same without the Slack delivery row (what the Slack leg's row costs in that work).
  * One call is one transaction: the outcomes of earlier posts, then the webhooks that arrived; it returns the id to
  * record each webhook's outcome by.
