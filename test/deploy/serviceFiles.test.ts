@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { httpLimitsFromEnv } from '../../src/http/limitsConfig.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -66,5 +67,14 @@ describe('deployment files', () => {
     expect(compose.services.caddy?.ports).toContain('443:443');
     expect(read('deploy/Caddyfile')).toContain('reverse_proxy smsops:3000');
     expect(parse(read('deploy/litestream.yml'))).toMatchObject({ dbs: [expect.objectContaining({ path: expect.any(String) })] });
+  });
+
+  it('Caddy closes its idle connections to smsops before smsops does (a webhook sent on one smsops just closed is lost)', () => {
+    const keepalive = /reverse_proxy smsops:3000 \{[^}]*transport http \{[^}]*keepalive (\d+)s/s.exec(read('deploy/Caddyfile'));
+    expect(keepalive?.[1]).toBeDefined();
+    const caddySeconds = Number(keepalive?.[1]);
+    // Caddy's own default (2 minutes) is longer than smsops'.
+    expect(caddySeconds * 1000).toBeLessThan(httpLimitsFromEnv({}).keepAliveTimeoutMs);
+    expect(caddySeconds).toBeGreaterThan(0);
   });
 });
