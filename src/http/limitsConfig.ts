@@ -41,11 +41,12 @@ export function defaultMaxConnections(fdLimit = openFileLimit()): number {
 export const httpLimitsShape = {
   HTTP_HEADERS_TIMEOUT_MS: wholeNumber(1000, 120_000, 10_000),
   HTTP_REQUEST_TIMEOUT_MS: wholeNumber(1000, 600_000, 30_000),
-  // Longer than the 60 s that proxies and load balancers keep an idle connection to their upstream by default (nginx,
-  // AWS ALB), so the client side closes first. A request sent on a connection just as the server closes it is never handled (the
-  // client gets ECONNRESET; a POST is not retried by proxies, and Wavix's retries are undocumented). Node's own 5 s:
-  // its http.Agent reused an idle socket until the server closed it (Node 20.20: a request after 6.0 s idle was
-  // reset). A flood of idle connections is still bounded by the cap, which closes the oldest idle one first.
+  // Longer than the 60 s that proxies and load balancers keep an idle connection to their upstream by default
+  // (nginx, AWS ALB), so the client side closes first. A request sent on a connection just as the server closes it is
+  // never handled (the client gets ECONNRESET; nginx does not send a POST again, and Wavix's retries are
+  // undocumented). Node's own 5 s: its http.Agent reused an idle socket until the server closed it (Node 20.20: a
+  // request after 6.0 s idle was reset). A flood of idle connections is still bounded by the cap, which closes the
+  // oldest idle one first.
   HTTP_KEEPALIVE_TIMEOUT_MS: wholeNumber(100, 600_000, 65_000),
   HTTP_MAX_CONNECTIONS: optionalWholeNumber(8, 1_000_000),
   HTTP_SHUTDOWN_GRACE_MS: wholeNumber(0, 600_000, 10_000),
