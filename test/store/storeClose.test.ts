@@ -16,9 +16,10 @@ describe('closing the store', () => {
     const path = join(dir, 'smsops.db');
     const store = openStore(path, { mode: 'production', logger: createLogger({ level: 'silent' }), now: Date.now });
     const commits = store.groupCommit();
-    // The relay's outcome while caught up: it waits up to its delay for a webhook's commit to ride with.
+    // The relay's outcome while caught up: it waits up to its delay for a webhook's commit to ride with (a delay longer
+    // than the close takes, so only the close can commit it).
     const outcome = commits.submit(() => store.repositories.settings.getOrCreate('lazy_at_close', () => 'stored'), undefined, {
-      lazyMs: 50,
+      lazyMs: 5_000,
     });
     const settled = outcome.then(
       (value) => ({ stored: value }),
