@@ -421,7 +421,16 @@ interface BaselineResult {
 interface SmsopsResult {
   healthzSeconds: number;
   rssIdleMb: number;
-  fixedRate: FixedRateResult & { portsipBacklogAfter: number; secondsToDrainAfter: number; cpuMicrosPerMessage: number };
+  fixedRate: FixedRateResult & {
+    portsipBacklogAfter: number;
+    secondsToDrainAfter: number;
+    cpuMicrosPerMessage: number;
+    /** From smsops' /metrics over the phase: its group commits, per message scheduled and the writes each carried. */
+    commitsPerMessage: number;
+    writesPerCommit: number;
+    /** Time the commits were held while the WAL was restarted (smsops_store_wal_gate_held_seconds). */
+    walGateHeldMs: number;
+  };
   /** 0 unless the backlog of the fixed-rate phase did not drain in time (then the sink's counts include it). */
   portsipBacklogBeforeClosedLoop: number;
   closed: ClosedResult;
@@ -546,13 +555,24 @@ async function measureSmsops(
     await sleep(2_000);
     const rssIdleMb = procStatus(pid).rssMb;
     out(`  smsops: idle RSS ${fmt(rssIdleMb, 0)} MB; ${rate}/s for 1 s warm-up + ${latencySeconds} s …`);
+    const commitsOf = (metrics: string) => ({
+      commits: metricValue(metrics, 'smsops_store_commits_total', {}),
+      writes: metricValue(metrics, 'smsops_store_committed_writes_total', {}),
+      gateHeldSeconds: metricValue(metrics, 'smsops_store_wal_gate_held_seconds', {}),
+    });
+    const commits0 = commitsOf(await scrape(smsops.url));
     const fixedCpu0 = cpuSeconds(pid);
     const fixed = await fixedRate(smsops.url, `r${run}-fix`);
     // The warm-up second is sent too, and counted in fixed.ok only past it: CPU per request scheduled.
     const fixedCpuMicrosPerMessage = ((cpuSeconds(pid) - fixedCpu0) * 1e6) / Math.max(1, fixed.scheduled);
-    const portsipBacklogAfter = backlogOf(await scrape(smsops.url), 'portsip');
+    const metricsAfterFixed = await scrape(smsops.url);
+    const portsipBacklogAfter = backlogOf(metricsAfterFixed, 'portsip');
+    const commits1 = commitsOf(metricsAfterFixed);
+    const fixedCommitsPerMessage = (commits1.commits - commits0.commits) / Math.max(1, fixed.scheduled);
+    const fixedWritesPerCommit = (commits1.writes - commits0.writes) / Math.max(1, commits1.commits - commits0.commits);
+    const fixedGateHeldMs = (commits1.gateHeldSeconds - commits0.gateHeldSeconds) * 1000;
     out(
-      `    p50 ${fmt(fixed.latencyMs.p50, 2)} ms, p99 ${fmt(fixed.latencyMs.p99, 2)} ms, max ${fmt(fixed.latencyMs.max, 1)} ms; ${fixed.errors} errors, ${fixed.unanswered} unanswered, generator timer lag p99 ${fmt(fixed.generatorLagP99Ms, 2)} ms; PortSIP backlog after: ${portsipBacklogAfter}; smsops CPU ${fmt(fixedCpuMicrosPerMessage, 0)} µs per message`,
+      `    p50 ${fmt(fixed.latencyMs.p50, 2)} ms, p99 ${fmt(fixed.latencyMs.p99, 2)} ms, max ${fmt(fixed.latencyMs.max, 1)} ms; ${fixed.errors} errors, ${fixed.unanswered} unanswered, generator timer lag p99 ${fmt(fixed.generatorLagP99Ms, 2)} ms; PortSIP backlog after: ${portsipBacklogAfter}; smsops CPU ${fmt(fixedCpuMicrosPerMessage, 0)} µs per message; ${fmt(fixedCommitsPerMessage, 2)} commits per message, ${fmt(fixedWritesPerCommit, 1)} writes per commit; commits held ${fmt(fixedGateHeldMs, 0)} ms for WAL restarts`,
     );
 
     // The closed loop starts from an empty PortSIP backlog and a sink that counts from zero.
@@ -636,7 +656,15 @@ async function measureSmsops(
     return {
       healthzSeconds: smsops.healthzSeconds,
       rssIdleMb,
-      fixedRate: { ...fixed, portsipBacklogAfter, secondsToDrainAfter, cpuMicrosPerMessage: fixedCpuMicrosPerMessage },
+      fixedRate: {
+        ...fixed,
+        portsipBacklogAfter,
+        secondsToDrainAfter,
+        cpuMicrosPerMessage: fixedCpuMicrosPerMessage,
+        commitsPerMessage: fixedCommitsPerMessage,
+        writesPerCommit: fixedWritesPerCommit,
+        walGateHeldMs: fixedGateHeldMs,
+      },
       portsipBacklogBeforeClosedLoop: backlogBefore,
       closed,
       delivered: sink.distinct,
