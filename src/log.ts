@@ -17,6 +17,8 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Whether a line at `level` would be written: for callers whose message costs something to build. */
+  enabled(level: Exclude<LogLevel, 'silent'>): boolean;
   child(fields: Record<string, unknown>): Logger;
 }
 
@@ -130,6 +132,7 @@ function wrap(logger: pino.Logger): Logger {
     info: (msg, fields) => write('info', msg, fields),
     warn: (msg, fields) => write('warn', msg, fields),
     error: (msg, fields) => write('error', msg, fields),
+    enabled: (level) => logger.isLevelEnabled(level),
     child: (fields) => wrap(logger.child(scrub(fields) as Record<string, unknown>)),
   };
 }

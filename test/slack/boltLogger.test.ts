@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boltLineWithoutBodies } from '../../src/slack/boltLogger.js';
+import { createLogger } from '../../src/log.js';
+import { boltLineWithoutBodies, toBoltLogger } from '../../src/slack/boltLogger.js';
 
 const SMS = 'meet Dr Quinlan at 7';
 
@@ -24,5 +25,25 @@ describe('Bolt log lines without bodies', () => {
     expect(boltLineWithoutBodies(["apiCall('chat.postMessage') start"])).toBe("apiCall('chat.postMessage') start");
     expect(boltLineWithoutBodies(['failed:', new Error('channel_not_found')])).toBe('failed: channel_not_found');
     expect(boltLineWithoutBodies([{ text: SMS }])).toMatch(/^\[\d+ bytes omitted\]$/);
+  });
+
+  it('does not read a debug line below debug level (the Web API client passes whole bodies), and cleans it at debug', () => {
+    let read = 0;
+    const body = {
+      toJSON: () => {
+        read += 1;
+        return { text: SMS };
+      },
+    };
+    const atInfo: string[] = [];
+    toBoltLogger(createLogger({ level: 'info', sink: (line) => atInfo.push(line) })).debug(body);
+    expect(read).toBe(0);
+    expect(atInfo).toEqual([]);
+    const atDebug: string[] = [];
+    toBoltLogger(createLogger({ level: 'debug', sink: (line) => atDebug.push(line) })).debug(body);
+    expect(read).toBe(1);
+    expect(atDebug).toHaveLength(1);
+    expect(atDebug[0]).toMatch(/bytes omitted/);
+    expect(atDebug[0]).not.toContain('Quinlan');
   });
 });
