@@ -568,6 +568,8 @@ export interface OpenLoopResult {
   sendLagP99: number;
   sendLagMax: number;
   maxInFlight: number;
+  /** With `recordAnswers`: each answered request as [scheduled ms since the measured phase began, latency ms, send lag ms]. */
+  answers?: Array<[number, number, number]>;
 }
 
 /**
@@ -577,7 +579,14 @@ export interface OpenLoopResult {
  */
 export async function openLoop(
   target: LoadTarget,
-  options: { rate: number; seconds: number; warmupSeconds?: number; maxSockets?: number; drainMs?: number },
+  options: {
+    rate: number;
+    seconds: number;
+    warmupSeconds?: number;
+    maxSockets?: number;
+    drainMs?: number;
+    recordAnswers?: boolean;
+  },
 ): Promise<OpenLoopResult> {
   const { send, close } = sender(target, options.maxSockets ?? 64);
   const expect = target.expectStatus ?? 200;
@@ -588,6 +597,7 @@ export async function openLoop(
   const service: number[] = [];
   const lags: number[] = [];
   const outstanding = new Map<number, number>(); // index → scheduled time (measured requests only)
+  const answers: Array<[number, number, number]> | undefined = options.recordAnswers ? [] : undefined;
   let ok = 0;
   let errors = 0;
   let firstError: string | undefined;
@@ -611,6 +621,7 @@ export async function openLoop(
         ok += 1;
         latencies.push(doneAt - scheduledAt);
         service.push(doneAt - sentAt);
+        answers?.push([scheduledAt - measuredFrom, doneAt - scheduledAt, sentAt - scheduledAt]);
       } else {
         errors += 1;
         firstError ??= result.error ?? `HTTP ${result.status}`;
@@ -619,6 +630,7 @@ export async function openLoop(
   };
 
   const t0 = performance.now() + 5;
+  const measuredFrom = t0 + warmupCount * interval;
   await new Promise<void>((resolve) => {
     let next = 0;
     const tick = () => {
@@ -656,6 +668,7 @@ export async function openLoop(
     sendLagP99: lagSummary.p99,
     sendLagMax: lagSummary.max,
     maxInFlight,
+    ...(answers ? { answers } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { productionEnv, smsopsNodeArgs } from '../test/helpers/smsopsProcess.js';
 import {
@@ -84,7 +84,8 @@ import {
  * `--floor-args "--schema smsops --store-thread worker"` measures another durable floor: smsops' own schema and
  * statements instead of one table, and the connection on a thread of its own (bench/floorStore.ts).
  *
- * `--portsip-only` starts smsops without a Slack inbox channel: the PortSIP leg alone, to see what the Slack leg costs.
+ * `--answers-out DIR` writes every answer of smsops' fixed-rate phase to DIR/run<N>-answers.json, as
+ * [ms since the measured phase began (scheduled), latency ms, generator's send lag ms]: when the slow ones came.
  *
  * `--cpu-prof-dir` starts smsops with `--cpu-prof`: one .cpuprofile per run (the whole life of the process, fixed rate
  * and closed loop), written when it stops.
@@ -109,8 +110,8 @@ const cpuProfDir = stringOption('cpu-prof-dir', '');
 const floorArgs = stringOption('floor-args', '').split(' ').filter(Boolean);
 // For comparing two builds of smsops quickly: no no-op server or forwarder (their figures and the ratios are NaN).
 const smsopsOnly = process.argv.includes('--smsops-only');
-// smsops without a Slack inbox channel (the PortSIP leg alone): what the Slack leg costs, against a run without it.
-const portsipOnly = process.argv.includes('--portsip-only');
+// There is no run without the Slack leg: smsops posts to SLACK_ALERT_CHANNEL when no inbox channel is set.
+const answersOutDir = stringOption('answers-out', '');
 const outPath = stringOption('out', join(PROJECT_DIR, 'bench', 'results', 'latest.json'));
 
 const WEBHOOK_SECRET = 'bench_secret_0123456789abcdefgh';
@@ -233,12 +234,16 @@ interface FixedRateResult {
   generatorLagP99Ms: number;
 }
 
-async function fixedRate(url: string, prefix: string): Promise<FixedRateResult> {
+async function fixedRate(url: string, prefix: string, answersFile?: string): Promise<FixedRateResult> {
   const bodies = inboundBodies({ prefix, conversations, targetBytes: BODY_BYTES });
   const r = await openLoop(
     { url, next: () => ({ path: INBOUND_ROUTE, body: bodies.next().body }) },
-    { rate, seconds: latencySeconds, warmupSeconds: 1, maxSockets: 64 },
+    { rate, seconds: latencySeconds, warmupSeconds: 1, maxSockets: 64, recordAnswers: answersFile !== undefined },
   );
+  if (answersFile && r.answers) {
+    mkdirSync(dirname(answersFile), { recursive: true });
+    writeFileSync(answersFile, JSON.stringify(r.answers));
+  }
   return {
     rate,
     seconds: latencySeconds,
@@ -337,7 +342,7 @@ async function startSmsopsProduction(options: {
     NODE_ENV: 'production',
     ...productionEnv({ port, databasePath: join(options.dir, 'smsops.db'), webhookSecret: WEBHOOK_SECRET }),
     SLACK_API_URL: options.slackApiUrl,
-    ...(portsipOnly ? {} : { SLACK_INBOX_CHANNEL: INBOX_CHANNEL }),
+    SLACK_INBOX_CHANNEL: INBOX_CHANNEL,
     PORTSIP_WEBHOOK_URL: `${options.sinkUrl}${PORTSIP_PATH}`,
     ...(relayConcurrency ? { RELAY_CONCURRENCY: String(relayConcurrency) } : {}),
   };
@@ -562,7 +567,11 @@ async function measureSmsops(
     });
     const commits0 = commitsOf(await scrape(smsops.url));
     const fixedCpu0 = cpuSeconds(pid);
-    const fixed = await fixedRate(smsops.url, `r${run}-fix`);
+    const fixed = await fixedRate(
+      smsops.url,
+      `r${run}-fix`,
+      answersOutDir ? join(answersOutDir, `run${run}-answers.json`) : undefined,
+    );
     // The warm-up second is sent too, and counted in fixed.ok only past it: CPU per request scheduled.
     const fixedCpuMicrosPerMessage = ((cpuSeconds(pid) - fixedCpu0) * 1e6) / Math.max(1, fixed.scheduled);
     const metricsAfterFixed = await scrape(smsops.url);
