@@ -1,6 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSlackPace } from '../../src/slack/notifier/slackPace.js';
+import { createSlackPace, type SlackPace } from '../../src/slack/notifier/slackPace.js';
 import { classifySlackFailure, createSlackRelaySender } from '../../src/slack/notifier/slackPost.js';
 import { portsipStateOf } from '../../src/slack/notifier/slackPostUpdater.js';
 import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
@@ -23,7 +23,7 @@ afterEach(async () => {
   await fake.close();
 });
 
-function setup() {
+function setup(pace: SlackPace = createSlackPace(0)) {
   const { db, clock } = tmp;
   const inbound = createInboundRepository(db, clock.now);
   const deliveries = createDeliveriesRepository(db, clock.now);
@@ -38,7 +38,7 @@ function setup() {
     threads: createSlackThreadsRepository(db, clock.now),
     posts,
     portsipState: (id) => portsipStateOf(deliveries.forMessage(id)),
-    pace: createSlackPace(0),
+    pace,
   });
   let n = 0;
   /** Stores `count` SMS from different senders (as a storm claims them: one per conversation) and their Slack deliveries. */
@@ -68,13 +68,40 @@ function setup() {
       if (!message || !delivery) throw new Error('not stored');
       return { message, delivery };
     });
-  return { sender, store, posts, db };
+  return { sender, store, posts, db, deliveries };
 }
 
 const longText = (i: number) => `SMS ${i}: ${'long text of a storm 🌩️ with emoji. '.repeat(44)}`;
 const posted = () => fake.callsTo('chat.postMessage').filter((c) => !c.error && !c.rateLimited);
 
 describe('the Slack relay sender', () => {
+  it("shows each message's PortSIP state as it is when the post gets its turn of the pace, not as it was when it began to wait", async () => {
+    // A pace whose turns the test hands out: the post waits as it would behind the one before it.
+    let giveTurn: (go: boolean) => void = () => {};
+    const pace: SlackPace = {
+      turn: () => new Promise<boolean>((resolve) => (giveTurn = resolve)),
+      close: () => {},
+    };
+    const { sender, store, deliveries } = setup(pace);
+    const batch = store(3, (i) => `hello ${i}`);
+    const sending = sender.send(batch);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Meanwhile PortSIP took every one of them.
+    for (const { message } of batch) {
+      const portsip = deliveries.forMessage(message.id).find((d) => d.destinationKind === 'portsip');
+      if (!portsip) throw new Error('no PortSIP delivery');
+      deliveries.markDelivered(portsip.id, 200);
+    }
+    giveTurn(true);
+    const outcomes = await sending;
+    expect(outcomes.every((o) => o.delivered)).toBe(true);
+    const text = posted()
+      .map((c) => readable(c.args.blocks))
+      .join('\n');
+    expect(text.match(/PortSIP ✓/g)).toHaveLength(3);
+    expect(text).not.toContain('sending');
+  });
+
   it('posts 20 long SMS in as many posts as Slack accepts (each under 12,000 characters of blocks), none lost', async () => {
     fake.enforceLimits();
     const { sender, store, posts, db } = setup();
