@@ -57,7 +57,7 @@ export function toBoltLogger(logger: Logger): BoltLogger {
   let level: LogLevel = LogLevel.INFO;
   return {
     // The Web API client logs each request's and result's whole body at debug level: cleaning them (a regex over the
-    // text, the result parsed) is work for nothing at info, once per Slack post (10 % of a post's own CPU).
+    // text, the result parsed) is work for nothing at info, once per Slack post (~3 % of a post's own CPU).
     debug: (...msg) => {
       if (logger.enabled('debug')) logger.debug(boltLineWithoutBodies(msg), { source: 'bolt' });
     },
