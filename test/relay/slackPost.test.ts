@@ -78,14 +78,20 @@ describe('the Slack relay sender', () => {
   it("shows each message's PortSIP state as it is when the post gets its turn of the pace, not as it was when it began to wait", async () => {
     // A pace whose turns the test hands out: the post waits as it would behind the one before it.
     let giveTurn: (go: boolean) => void = () => {};
+    let turnAsked: () => void = () => {};
+    const asked = new Promise<void>((resolve) => (turnAsked = resolve));
     const pace: SlackPace = {
-      turn: () => new Promise<boolean>((resolve) => (giveTurn = resolve)),
+      turn: () =>
+        new Promise<boolean>((resolve) => {
+          giveTurn = resolve;
+          turnAsked();
+        }),
       close: () => {},
     };
     const { sender, store, deliveries } = setup(pace);
     const batch = store(3, (i) => `hello ${i}`);
     const sending = sender.send(batch);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await asked;
     // Meanwhile PortSIP took every one of them.
     for (const { message } of batch) {
       const portsip = deliveries.forMessage(message.id).find((d) => d.destinationKind === 'portsip');
