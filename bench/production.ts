@@ -110,7 +110,7 @@ const cpuProfDir = stringOption('cpu-prof-dir', '');
 const floorArgs = stringOption('floor-args', '').split(' ').filter(Boolean);
 // For comparing two builds of smsops quickly: no no-op server or forwarder (their figures and the ratios are NaN).
 const smsopsOnly = process.argv.includes('--smsops-only');
-// There is no run without the Slack leg: smsops posts to SLACK_ALERT_CHANNEL when no inbox channel is set.
+// Where each fixed-rate answer of smsops is written (its time and latency), for finding when the slow ones came.
 const answersOutDir = stringOption('answers-out', '');
 const outPath = stringOption('out', join(PROJECT_DIR, 'bench', 'results', 'latest.json'));
 
@@ -342,6 +342,7 @@ async function startSmsopsProduction(options: {
     NODE_ENV: 'production',
     ...productionEnv({ port, databasePath: join(options.dir, 'smsops.db'), webhookSecret: WEBHOOK_SECRET }),
     SLACK_API_URL: options.slackApiUrl,
+    // Always set: without it smsops posts to SLACK_ALERT_CHANNEL, so there is no run without the Slack leg.
     SLACK_INBOX_CHANNEL: INBOX_CHANNEL,
     PORTSIP_WEBHOOK_URL: `${options.sinkUrl}${PORTSIP_PATH}`,
     ...(relayConcurrency ? { RELAY_CONCURRENCY: String(relayConcurrency) } : {}),
