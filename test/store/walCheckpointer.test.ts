@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { type Db, openDatabase } from '../../src/store/database.js';
 import { createGroupCommit } from '../../src/store/groupCommit.js';
-import { startWalCheckpointer } from '../../src/store/walCheckpointer.js';
+import { startWalCheckpointer, WAL_FILE_LIMIT_FACTOR } from '../../src/store/walCheckpointer.js';
 import { createWriteGate } from '../../src/store/writeGate.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 import { waitUntil } from '../helpers/waitUntil.js';
@@ -80,7 +80,7 @@ describe('WAL checkpointer', () => {
     // Once the writes stop, the next one (the next webhook) finds the WAL copied, restarts it and cuts the file back.
     await new Promise((resolve) => setTimeout(resolve, 100));
     insert.run('after', 'x');
-    await waitUntil(() => walSize() <= 2 * limitBytes, 5_000, 'the WAL cut back to twice its limit');
+    await waitUntil(() => walSize() <= WAL_FILE_LIMIT_FACTOR * limitBytes, 5_000, 'the WAL cut back to its file limit');
     await checkpointer.stop();
     expect(temp.reopen().prepare('SELECT count(*) AS n FROM settings WHERE key LIKE ?').get('f%')).toEqual({ n: 40_000 });
   });
@@ -106,7 +106,7 @@ describe('WAL checkpointer', () => {
     };
     const first = restartCount();
     let gatedTurns = 0;
-    let walCutBelowTwiceTheLimit = 0;
+    let walCutBelowFileLimit = 0;
     let walSize = 0;
     const pending: Promise<unknown>[] = [];
     // A write about every millisecond for ~2 s (~20 MB in all), as a steady 1,000 webhooks/s make them.
@@ -118,7 +118,7 @@ describe('WAL checkpointer', () => {
       );
       if (gate.closed) gatedTurns += 1;
       const size = statSync(`${path}-wal`).size;
-      if (size < walSize && walSize <= 2 << 20) walCutBelowTwiceTheLimit += 1;
+      if (size < walSize && walSize <= WAL_FILE_LIMIT_FACTOR << 20) walCutBelowFileLimit += 1;
       walSize = size;
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
@@ -126,7 +126,7 @@ describe('WAL checkpointer', () => {
     // The WAL is restarted inside its file, reused as it is: a file below twice the limit is never truncated (that
     // held the event loop 2-6 ms at every restart). A machine too busy for the worker to keep up may grow it past that,
     // and then it is cut back.
-    expect(walCutBelowTwiceTheLimit).toBe(0);
+    expect(walCutBelowFileLimit).toBe(0);
     // The loop kept turning while the gate held the commits, and the WAL was restarted behind it.
     expect(gatedTurns).toBeGreaterThan(0);
     expect(restartCount() - first).toBeGreaterThanOrEqual(2);
