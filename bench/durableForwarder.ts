@@ -9,7 +9,7 @@ import { type FloorBatch, type FloorSchema, openFloorStore } from './floorStore.
  * settings as smsops (WAL, synchronous=NORMAL, checkpoints in a worker thread every 500 ms). A plain node:http server stores
  * each body in a table with no index, commits (the webhooks of one event-loop turn share a commit), answers 200,
  * then POSTs the stored body to `--target` over the forwarder's keep-alive agent, at most `--concurrency` posts at
- * once (32, smsops' RELAY_CONCURRENCY), and records each 2xx in the next webhook's commit (or 5 ms later if none
+ * once (64, smsops' default RELAY_CONCURRENCY), and records each 2xx in the next webhook's commit (or 5 ms later if none
  * comes, as smsops does). A failed post is tried again at once.
  * Nothing is validated, ordered per conversation, shown in Slack, counted or logged, and what a stop leaves unsent
  * stays unsent (it is on disk; sending it after a restart is not part of the floor): what smsops pays above this is
@@ -21,7 +21,7 @@ import { type FloorBatch, type FloorSchema, openFloorStore } from './floorStore.
  * - `--store-thread worker` runs the connection on a thread of its own: the event loop answers and forwards, and sends
  *   each turn's batch to that thread, answering once its commit is back (one batch at a time).
  *
- *   tsx bench/durableForwarder.ts --target http://127.0.0.1:PORT/path --db /tmp/x/floor.db [--port N] [--concurrency 32]
+ *   tsx bench/durableForwarder.ts --target http://127.0.0.1:PORT/path --db /tmp/x/floor.db [--port N] [--concurrency 64]
  *     [--schema floor|smsops|smsops-portsip] [--store-thread main|worker]
  *
  * Prints `{"msg":"durable floor listening","url":...}` when ready; stops on SIGTERM/SIGINT.
@@ -30,7 +30,7 @@ import { type FloorBatch, type FloorSchema, openFloorStore } from './floorStore.
 const target = new URL(option('target', ''));
 const port = Number(option('port', '0'));
 const dbPath = option('db', join(process.cwd(), 'durable-floor.db'));
-const concurrency = Number(option('concurrency', '32'));
+const concurrency = Number(option('concurrency', '64'));
 const agent = new http.Agent({ keepAlive: true, scheduling: 'fifo' });
 const OK = Buffer.from('{"ok":true}');
 const cleanups: Array<() => void> = [];

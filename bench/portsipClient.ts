@@ -21,7 +21,7 @@ import {
  *
  *   npm run bench:portsip-client [-- --posts 40000 --concurrency 8 --rounds 3]
  *
- * `--concurrency` posts are in flight at a time (the relay's own 8 before a backlog opens more, up to RELAY_CONCURRENCY, 32 by default). CPU is this process' user + system
+ * `--concurrency` posts are in flight at a time (the relay's own 8 before a backlog opens more, up to RELAY_CONCURRENCY, 64 by default). CPU is this process' user + system
  * time per post (process.cpuUsage), which moves less on a shared machine than a rate does. Exits 0 whatever the figures.
  */
 

@@ -22,7 +22,7 @@ import { fmt, machineLine, makeTempDir, numberOption, out, removeTempDir, table 
  * - one webhook alone (its message and deliveries, the PortSIP one leased as it is stored);
  * - one PortSIP outcome alone (delivered);
  * - a turn as the relay commits it under load: `--per-turn` webhooks and as many outcomes in one transaction
- *   (8 attempts out until a backlog opens more, up to RELAY_CONCURRENCY, 32 by default: a turn carries at most as
+ *   (8 attempts out until a backlog opens more, up to RELAY_CONCURRENCY, 64 by default: a turn carries at most as
  *   many outcomes as attempts are out);
  * against the same rows written to a table holding only the raw bodies with no index (the baseline: the least a
  * durable store of the webhooks writes), and the CPU time of each (medians, on this machine, for reference).

@@ -144,7 +144,7 @@ const configSchema = z.object({
       }, 'must be an IANA time zone, e.g. Europe/Berlin')
       .default('UTC'),
   ),
-  RELAY_CONCURRENCY: wholeNumber(1, 256, 32),
+  RELAY_CONCURRENCY: wholeNumber(1, 256, 64),
   RELAY_DEAD_AFTER_HOURS: positiveNumber(0, 24 * 30, 24),
   RELAY_RETRY_BASE_MS: wholeNumber(10, 600_000, 1000),
   SLACK_RELAY_PACE_MS: wholeNumber(0, 60_000, 1000),

@@ -13,6 +13,8 @@ export interface ReceivedRequest {
 export interface WebhookSink {
   url: string;
   received: ReceivedRequest[];
+  /** The most requests it held open at once (received, not answered yet): the posts a PBX sees in parallel. */
+  maxOpen(): number;
   /** Answers every later request with this status (and body, empty by default). */
   respondWith(status: number, body?: string): void;
   /** Answers every request after `ms` (a slow PBX). */
@@ -28,7 +30,14 @@ export async function startWebhookSink(): Promise<WebhookSink> {
   let status = 200;
   let responseBody = '';
   let delayMs = 0;
+  let open = 0;
+  let maxOpen = 0;
   const server = createServer(async (req, res) => {
+    open += 1;
+    maxOpen = Math.max(maxOpen, open);
+    res.once('close', () => {
+      open -= 1;
+    });
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
@@ -57,6 +66,7 @@ export async function startWebhookSink(): Promise<WebhookSink> {
     down: () => stopListening(),
     up: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
     received,
+    maxOpen: () => maxOpen,
     respondWith: (next, body = '') => {
       status = next;
       responseBody = body;
