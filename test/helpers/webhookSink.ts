@@ -15,6 +15,8 @@ export interface WebhookSink {
   received: ReceivedRequest[];
   /** The most requests it held open at once (received, not answered yet): the posts a PBX sees in parallel. */
   maxOpen(): number;
+  /** The requests it holds open now. */
+  open(): number;
   /** Answers every later request with this status (and body, empty by default). */
   respondWith(status: number, body?: string): void;
   /** Answers every request after `ms` (a slow PBX). */
@@ -67,6 +69,7 @@ export async function startWebhookSink(): Promise<WebhookSink> {
     up: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
     received,
     maxOpen: () => maxOpen,
+    open: () => open,
     respondWith: (next, body = '') => {
       status = next;
       responseBody = body;
