@@ -18,6 +18,11 @@ export interface AttemptOutcome {
   retryAfterMs?: number;
   /** Retrying cannot help (the destination refuses this content): after a few such failures the delivery is dead. */
   deterministic?: boolean;
+  /**
+   * Nothing was sent (the sender was stopping before its turn came): not an attempt. The delivery is given back as it
+   * was, with no attempt, error or backoff recorded, and nothing is told of it.
+   */
+  notAttempted?: boolean;
 }
 
 export interface DeliveryRetryPolicy {
@@ -178,6 +183,7 @@ const storedError = (text: string) => (text.length > LAST_ERROR_MAX_CHARS ? `${t
 
 type Decision =
   | { kind: 'delivered'; delivery: Delivery; outcome: AttemptOutcome }
+  | { kind: 'released'; delivery: Delivery }
   | { kind: 'failed'; delivery: Delivery; outcome: AttemptOutcome; error: string; nextAttemptAt: number; streak: number }
   | { kind: 'dead'; delivery: Delivery; message: InboundMessage | undefined; outcome: AttemptOutcome; error: string };
 
@@ -270,6 +276,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   const decide = (delivery: Delivery, message: InboundMessage | undefined, outcome: AttemptOutcome): Decision => {
     if (outcome.delivered) return { kind: 'delivered', delivery, outcome };
+    if (outcome.notAttempted) return { kind: 'released', delivery };
     const error = outcome.error ?? (outcome.statusCode ? `HTTP ${outcome.statusCode}` : 'failed');
     // "The same way": the same error as the attempt before, deterministic both times.
     const streak = outcome.deterministic
@@ -290,6 +297,11 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   /** Writes the outcomes, in the caller's transaction. */
   const applyRows = (decisions: Decision[]) => {
     for (const d of decisions) {
+      if (d.kind === 'released') {
+        deliveries.releaseClaimed([d.delivery.id]);
+        mayBeDue = true;
+        continue;
+      }
       if (d.kind === 'delivered') deliveries.markDelivered(d.delivery.id, d.outcome.statusCode);
       else if (d.kind === 'dead') deliveries.markDead(d.delivery.id, { statusCode: d.outcome.statusCode, error: d.error });
       else
@@ -321,6 +333,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   /** Tells the callbacks of recorded outcomes; a callback that throws is counted and logged, the others still run. */
   const tell = (decisions: Decision[]) => {
     for (const d of decisions) {
+      if (d.kind === 'released') continue;
       try {
         if (d.kind === 'delivered') options.onDelivered?.(d.delivery);
         else if (d.kind === 'dead') options.onDead?.(d.delivery, d.message, d.outcome);
@@ -491,7 +504,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
     const took = performance.now() - startedAt;
     attemptMs = attemptMs < 0 ? took : (1 - ATTEMPT_TIME_WEIGHT) * attemptMs + ATTEMPT_TIME_WEIGHT * took;
-    if (options.window) for (const outcome of outcomes) options.window.ended(outcome, behind, now());
+    if (options.window) for (const outcome of outcomes) if (!outcome.notAttempted) options.window.ended(outcome, behind, now());
     const decisions = [
       ...present.map((item, i) =>
         decide(

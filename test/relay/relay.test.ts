@@ -162,6 +162,29 @@ describe('shutdown', () => {
     const row = t.db.prepare("SELECT status, last_error FROM deliveries WHERE destination_kind = 'portsip'").get();
     expect(row).toMatchObject({ status: 'pending', last_error: 'smsops stopped before PortSIP answered' });
   }, 15_000);
+
+  it('gives back a Slack post still waiting for its turn of the pace: no attempt, error or backoff recorded', async () => {
+    await start({ SLACK_RELAY_PACE_MS: '60000' });
+    await post(inboundJson({ message_id: 'paced-1' }));
+    await waitUntil(() => t.fakeSlack.callsTo('chat.postMessage').length >= 1, 5000, 'the first post');
+    await post(inboundJson({ message_id: 'paced-2' }));
+    const slackDelivery = () =>
+      t.db
+        .prepare(`
+          SELECT d.status, d.attempts, d.last_error AS lastError, d.next_attempt_at AS nextAttemptAt
+          FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id
+          WHERE m.wavix_message_id = 'paced-2' AND d.destination_kind = 'slack'`)
+        .get() as { status: string; attempts: number; lastError: string | null; nextAttemptAt: number } | undefined;
+    const waiting = await waitUntil(
+      () => (slackDelivery()?.status === 'in_flight' ? slackDelivery() : undefined),
+      5000,
+      'the second post waiting for its turn',
+    );
+    await t.smsops.stop();
+    // Posted after the restart as if nothing had happened: nothing was sent, so nothing failed.
+    expect(slackDelivery()).toEqual({ status: 'pending', attempts: 0, lastError: null, nextAttemptAt: waiting.nextAttemptAt });
+    expect(t.fakeSlack.callsTo('chat.postMessage')).toHaveLength(1);
+  }, 15_000);
 });
 
 describe('webhook refusals', () => {

@@ -99,6 +99,8 @@ export interface RelayedSmsOutcome {
   retryAfterMs?: number;
   /** Slack refuses this content: retrying as is cannot help. */
   deterministic?: boolean;
+  /** Nothing was sent (smsops stopped before the post's turn came): not an attempt, the delivery is given back. */
+  notAttempted?: boolean;
 }
 
 /** The relay's Slack leg: relayed SMS posts and the in-place edits of their PortSIP state. */

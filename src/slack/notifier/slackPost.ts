@@ -24,6 +24,14 @@ const MAX_RETRY_AFTER_SECONDS = 3_600;
  */
 const CONTENT_REFUSAL = /^(?:msg_\w+|invalid_(?!auth$)\w+|no_text|too_many_attachments|too_many_blocks|markdown_text_conflict)$/;
 
+/** The post's turn of the pace never came: smsops is stopping, and nothing was sent to Slack. */
+class StoppedBeforeTurn extends Error {
+  constructor() {
+    super('smsops is stopping: not posted');
+    this.name = 'StoppedBeforeTurn';
+  }
+}
+
 /** How a failed Slack call is seen: a refusal of this content (`refused`, with Slack's code), or worth another try. */
 export interface SlackFailure {
   outcome: AttemptOutcome;
@@ -32,6 +40,9 @@ export interface SlackFailure {
 }
 
 export function classifySlackFailure(error: unknown): SlackFailure {
+  // Not a failure: the delivery is given back as it was (no attempt, error or backoff), and posted after the restart.
+  if (error instanceof StoppedBeforeTurn)
+    return { outcome: { delivered: false, statusCode: null, error: error.message, notAttempted: true }, refused: null };
   const e = error as { code?: string; retryAfter?: number; data?: { error?: string }; name?: string };
   if (e.code === 'slack_webapi_rate_limited_error') {
     return {
@@ -113,8 +124,8 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
    * at 1,000 webhooks/s). Whether that moves the ack p99 was not shown: the pairs measured were within the noise.
    */
   const post = async (channel: string, render: () => SlackMessage, threadTs?: string) => {
-    // Stopping: not posted, a failure like any that is not about the content (retried after the restart).
-    if (!(await pace.turn('post'))) throw new Error('smsops is stopping: not posted');
+    // Stopping: not posted, and not an attempt either (see classifySlackFailure).
+    if (!(await pace.turn('post'))) throw new StoppedBeforeTurn();
     const rendered = render();
     await nextTurn();
     return client.chat.postMessage({
