@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { metricValue } from '../../bench/measure.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { freePort, inboundWebhookBody, productionEnv, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
 import { sleep, waitUntil } from '../helpers/waitUntil.js';
@@ -102,7 +103,7 @@ describe('the PortSIP relay at its default concurrency (real process)', () => {
       () => `${new Set(arrivedIds()).size} of ${total} at PortSIP`,
     );
     await waitUntil(
-      async () => /smsops_relay_backlog\{[^}]*kind="portsip"[^}]*\} 0$/m.test(await (await fetch(`${base}/metrics`)).text()),
+      async () => metricValue(await (await fetch(`${base}/metrics`)).text(), 'smsops_relay_backlog', { kind: 'portsip' }) === 0,
       30_000,
       'the PortSIP backlog at 0',
     );
