@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/helpers/freePort.js';
 
 /**
  * Shared pieces of the benchmarks: child processes that are always cleaned up, a keep-alive HTTP load generator
@@ -279,18 +279,7 @@ export async function startChild(options: ChildOptions): Promise<ManagedChild> {
   }
 }
 
-/** A TCP port free right now on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** The environment of the bench minus every smsops variable, so nothing from the caller's shell leaks into a run. */
 export function cleanEnv(): NodeJS.ProcessEnv {

@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DOCTOR_ACTION } from '../../src/slack/ids.js';
 import { createRoutesRepository } from '../../src/store/repositories/routes.js';
+import { freePort } from '../helpers/freePort.js';
 import {
   ADMIN,
   ALERT_CHANNEL,
@@ -18,15 +17,6 @@ let t: SmsopsUnderTest;
 afterEach(async () => {
   await stopCheckingSecrets(t);
 });
-
-/** A port to give smsops, so that its PUBLIC_BASE_URL is its own listener and doctor's probe reaches it. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const WASHINGTON = '+12025550143';
 
