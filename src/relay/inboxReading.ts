@@ -5,6 +5,7 @@ import type { SmsEncoding } from '../core/model/smsSegments.js';
 import type { ReplyStatus } from '../core/ports/conversationReplies.js';
 import type { Actor, SetupServices } from '../core/services.js';
 import { ok, type Result } from '../errors.js';
+import { slackChannelOf } from './ingest.js';
 import { type RelayOperationsDeps, recentInbox } from './operations.js';
 
 /** Why the text of a message is not shown: the reader is not in its channel, or Slack could not say. */
@@ -118,7 +119,10 @@ export async function readInbox(
         };
       }
       const { message, deliveries } = entry;
-      const postedIn = deliveries.find((d) => d.destinationKind === 'slack')?.destination ?? inboxChannel;
+      const slack = deliveries.find((d) => d.destinationKind === 'slack');
+      // Still in the Slack leg's queue: the channel the route in force will post it in.
+      const queued = !slack && deps.slackQueue.isQueued(message.id);
+      const postedIn = slack?.destination ?? (queued ? slackChannelOf(deps.routing, message.toNumber) : inboxChannel);
       const hidden = await hiddenIn(postedIn);
       return {
         direction: 'inbound',
@@ -130,11 +134,14 @@ export async function readInbox(
         fromNumber: hidden ? null : message.fromNumber,
         text: hidden ? null : message.text,
         hidden,
-        deliveries: deliveries.map((d) => ({
-          kind: d.destinationKind,
-          status: d.status,
-          answer: d.status === 'delivered' ? null : destinationAnswer(d, admin),
-        })),
+        deliveries: [
+          ...deliveries.map((d) => ({
+            kind: d.destinationKind,
+            status: d.status,
+            answer: d.status === 'delivered' ? null : destinationAnswer(d, admin),
+          })),
+          ...(queued && postedIn !== null ? [{ kind: 'slack' as const, status: 'pending' as const, answer: null }] : []),
+        ],
       };
     }),
   );

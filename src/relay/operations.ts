@@ -9,6 +9,7 @@ import type { InboundRepository } from '../core/ports/inbound.js';
 import type { Actor, SetupServices } from '../core/services.js';
 import { err, ok, type Result } from '../errors.js';
 import type { SchemaWarningSummary, SchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
+import type { SlackQueueRepository } from '../store/repositories/slackQueue.js';
 import { type Destination, type ReplayCount, type RoutingDeps, replayToCurrentRoute } from './retarget.js';
 
 /** What the operator commands need from the relay. */
@@ -22,6 +23,8 @@ export interface RelayOperationsDeps {
   /** Tells the outbox workers that something is due now. */
   wakeRelay: () => void;
   now: () => number;
+  /** Messages without their Slack delivery yet (the Slack leg's queue). */
+  slackQueue: Pick<SlackQueueRepository, 'isQueued'>;
   /** The routes and defaults: a replay goes to the route in force now. */
   routing: RoutingDeps;
   /** Dead-letter alerts of destinations that deliveries were moved away from (and hold no dead one any more) end. */

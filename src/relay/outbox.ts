@@ -125,6 +125,12 @@ export interface OutboxWorkerOptions {
   onRestart?: () => void;
   /** What a claim took, and how many it asked for (the ingest pacer reads how long they had been due). */
   onClaimed?: (claimed: readonly Delivery[], asked: number) => void;
+  /**
+   * Deliveries that get their row only when there is room for them (the Slack leg's queue of stored messages): called
+   * when a claim finds fewer due than it asked, with how many more it wants; the claim is tried once more if some were
+   * given a row. `more`: the queue may hold others still. It runs in the claim's transaction when there is one.
+   */
+  refill?: (wanted: number) => { took: number; more: boolean };
 }
 
 /** What /healthz reads about a worker. */
@@ -559,8 +565,14 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const short = free * batchSize - claimedAhead.length;
     if (short <= 0 || free < (busy > 0 ? minClaim(size) : 1)) return [];
     const asked = short + (now() < claimAheadPausedUntil ? 0 : prefetch);
-    const claimed = deliveries.claimDue(kind, asked, leaseMs);
-    mayBeDue = claimed.length >= asked;
+    let claimed = deliveries.claimDue(kind, asked, leaseMs);
+    let queuedMore = false;
+    if (claimed.length < asked && options.refill) {
+      const refilled = options.refill(asked - claimed.length);
+      queuedMore = refilled.more;
+      if (refilled.took > 0) claimed = claimed.concat(deliveries.claimDue(kind, asked - claimed.length, leaseMs));
+    }
+    mayBeDue = claimed.length >= asked || queuedMore;
     behind = mayBeDue;
     options.onClaimed?.(claimed, asked);
     return claimed;

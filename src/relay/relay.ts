@@ -13,7 +13,14 @@ import type { Repositories, Store } from '../store/openStore.js';
 import { createWriteHealth } from '../store/writeHealth.js';
 import { createConcurrencyWindow } from './concurrencyWindow.js';
 import { createFreshMessages } from './freshMessages.js';
-import { type IngestDeps, type Ingested, ingestDeliveryReport, ingestInboundMessage, type WebhookRejection } from './ingest.js';
+import {
+  type IngestDeps,
+  type Ingested,
+  ingestDeliveryReport,
+  ingestInboundMessage,
+  slackChannelOf,
+  type WebhookRejection,
+} from './ingest.js';
 import { createIngestPacer, type IngestPacerOptions } from './ingestPacer.js';
 import type { RelayIntake } from './intake.js';
 import type { RelayOperationsDeps } from './operations.js';
@@ -55,6 +62,7 @@ export interface RelayOptions {
     | 'rejectedWebhooks'
     | 'routes'
     | 'slackPosts'
+    | 'slackQueue'
     | 'slackThreads'
     | 'optOuts'
     | 'conversationReplies'
@@ -136,6 +144,8 @@ export function startRelay(options: RelayOptions): Relay {
 
   // Every label set known in advance starts at 0, so increase() sees the first event after a restart.
   const KINDS = ['portsip', 'slack'] as const;
+  /** How many queued messages the Slack leg gives a row at once (a claim asks for 20). */
+  const SLACK_QUEUE_TAKE = 100;
   const ROUTES = ['inbound', 'dlr'] as const;
   const perKind = { initial: KINDS.map((kind) => ({ kind })) };
   const received = metrics.counter(
@@ -411,6 +421,13 @@ export function startRelay(options: RelayOptions): Relay {
     // each post itself (one pace shared with the post updates), so there is no pause here.
     concurrency: 1,
     batchSize: 20,
+    // Messages wait in the queue until a claim comes up short; then a few more than asked get their row (some are
+    // not the heads of their conversations yet), and the claim is tried again.
+    refill: (wanted) => {
+      const limit = Math.max(wanted, SLACK_QUEUE_TAKE);
+      const took = repositories.slackQueue.take(limit, (to) => slackChannelOf(deps, to));
+      return { took, more: took >= limit };
+    },
   });
   outcomesComing = () => portsipWorker.outcomesComing(QUICK_ANSWER_MS);
   const workers: OutboxWorker[] = [portsipWorker, slackWorker];
@@ -503,6 +520,7 @@ export function startRelay(options: RelayOptions): Relay {
       schemaWarnings,
       now,
       wakeRelay,
+      slackQueue: repositories.slackQueue,
       routing: deps,
       forgetMovedFrom,
     },

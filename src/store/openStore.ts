@@ -35,6 +35,7 @@ import { createSenderIdsRepository } from './repositories/senderIds.js';
 import { createSettingsRepository } from './repositories/settings.js';
 import { createProcessedSlackEventsRepository } from './repositories/slackEvents.js';
 import { createSlackPostsRepository, type SlackPostsRepository } from './repositories/slackPosts.js';
+import { createSlackQueueRepository, type SlackQueueRepository } from './repositories/slackQueue.js';
 import { createSlackThreadsRepository, type SlackThreadsRepository } from './repositories/slackThreads.js';
 import { createTenDlcRepository, type TenDlcRepository } from './repositories/tenDlc.js';
 import { createTrafficRepository } from './repositories/traffic.js';
@@ -60,6 +61,7 @@ export interface Repositories {
   senderIds: SenderIdsRepository;
   settings: SettingsRepository;
   slackPosts: SlackPostsRepository;
+  slackQueue: SlackQueueRepository;
   slackThreads: SlackThreadsRepository;
   tenDlc: TenDlcRepository;
   traffic: TrafficRepository;
@@ -86,11 +88,12 @@ export interface Store {
 
 /** Every repository over one connection, on one clock. */
 export function createRepositories(db: Db, now: () => number): Repositories {
+  const slackQueue = createSlackQueueRepository(db, now);
   return {
     alerts: createAlertsRepository(db, now),
     audit: createAuditRepository(db, now),
     conversationReplies: createConversationRepliesRepository(db, now),
-    deliveries: createDeliveriesRepository(db, now),
+    deliveries: createDeliveriesRepository(db, now, slackQueue),
     deliveryReports: createDeliveryReportsRepository(db, now),
     inbound: createInboundRepository(db, now),
     jobRuns: createJobRunsRepository(db, now),
@@ -102,6 +105,7 @@ export function createRepositories(db: Db, now: () => number): Repositories {
     senderIds: createSenderIdsRepository(db, now),
     settings: createSettingsRepository(db, now),
     slackPosts: createSlackPostsRepository(db, now),
+    slackQueue,
     slackThreads: createSlackThreadsRepository(db, now),
     tenDlc: createTenDlcRepository(db, now),
     traffic: createTrafficRepository(db, now),

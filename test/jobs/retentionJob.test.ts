@@ -8,6 +8,7 @@ import { createDeliveryReportsRepository } from '../../src/store/repositories/de
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { createJobRunsRepository } from '../../src/store/repositories/jobRuns.js';
 import { createRejectedWebhooksRepository } from '../../src/store/repositories/rejectedWebhooks.js';
+import { createSlackQueueRepository } from '../../src/store/repositories/slackQueue.js';
 import { createSlackThreadsRepository } from '../../src/store/repositories/slackThreads.js';
 import { createTrafficRepository } from '../../src/store/repositories/traffic.js';
 import { createRetentionStore } from '../../src/store/retention/retentionStore.js';
@@ -37,6 +38,7 @@ let repos: {
   db: unknown;
   inbound: ReturnType<typeof createInboundRepository>;
   deliveries: ReturnType<typeof createDeliveriesRepository>;
+  slackQueue: ReturnType<typeof createSlackQueueRepository>;
 };
 const repositories = () => {
   if (repos?.db !== tmp.db) {
@@ -44,13 +46,17 @@ const repositories = () => {
       db: tmp.db,
       inbound: createInboundRepository(tmp.db, () => tmp.clock.now()),
       deliveries: createDeliveriesRepository(tmp.db, () => tmp.clock.now()),
+      slackQueue: createSlackQueueRepository(tmp.db, () => tmp.clock.now()),
     };
   }
   return repos;
 };
 /** One inbound message ingested at the clock's time, with a PortSIP and a Slack delivery in the given states. */
-function ingest(states: { portsip: 'delivered' | 'dead' | 'pending' | 'in_flight'; slack?: 'delivered' | 'dead' }) {
-  const { inbound, deliveries } = repositories();
+function ingest(
+  states: { portsip: 'delivered' | 'dead' | 'pending' | 'in_flight'; slack?: 'delivered' | 'dead' },
+  options: { leftInSlackQueue?: boolean } = {},
+) {
+  const { inbound, deliveries, slackQueue } = repositories();
   const { id } = inbound.insertWithDeliveries(
     {
       wavixMessageId: `m-${++seq}`,
@@ -66,9 +72,11 @@ function ingest(states: { portsip: 'delivered' | 'dead' | 'pending' | 'in_flight
     },
     [
       { kind: 'portsip', destination: 'https://pbx.example.com/emc/x' },
-      { kind: 'slack', destination: 'C0INBOX001' },
+      ...(options.leftInSlackQueue ? [] : [{ kind: 'slack' as const, destination: 'C0INBOX001' }]),
     ],
   );
+  // The Slack leg's queue moved past it (its Slack delivery is the one stored above), unless it is left there.
+  if (!options.leftInSlackQueue) slackQueue.take(1, () => null);
   for (const d of deliveries.forMessage(id)) {
     const state = d.destinationKind === 'portsip' ? states.portsip : (states.slack ?? 'delivered');
     if (state === 'delivered') deliveries.markDelivered(d.id, 200);
@@ -125,6 +133,25 @@ describe('retention of inbound messages', () => {
     const deliveries = createDeliveriesRepository(tmp.db, tmp.clock.now);
     for (const d of deliveries.forMessage(id))
       if (d.status === 'pending') deliveries.markDead(d.id, { statusCode: null, error: 'x' });
+    await job().run();
+    expect(messageIds()).toEqual([]);
+  });
+
+  it("keeps a message still in the Slack leg's queue however old (PortSIP delivered), and deletes it once it was posted", async () => {
+    const start = tmp.clock.now();
+    const id = ingest({ portsip: 'delivered' }, { leftInSlackQueue: true });
+    tmp.clock.set(start + 100 * DAY);
+    await job().run();
+    expect(messageIds()).toEqual([id]);
+
+    // Its turn: it gets its Slack delivery, which is then delivered.
+    const { slackQueue, deliveries } = repositories();
+    expect(slackQueue.take(10, () => 'C0INBOX001')).toBe(1);
+    const slack = deliveries.forMessage(id).find((d) => d.destinationKind === 'slack');
+    expect(slack?.status).toBe('pending');
+    await job().run();
+    expect(messageIds()).toEqual([id]);
+    deliveries.markDelivered(slack?.id ?? 0, 200);
     await job().run();
     expect(messageIds()).toEqual([]);
   });

@@ -232,6 +232,34 @@ describe('who may read SMS text and what a destination answered', () => {
     expect(forOutsider).not.toContain('AccessKeyId');
   });
 
+  it('hides a message still waiting for its Slack turn from the inbox channel when its route names another channel', async () => {
+    sink = await startWebhookSink();
+    // One post, then a pace of a minute: the Slack leg takes one more message and holds it for its turn; what comes
+    // after that waits in its queue, with no Slack delivery yet.
+    await startWithoutAdminList({ PORTSIP_WEBHOOK_URL: `${sink.url}/emc/x`, SLACK_RELAY_PACE_MS: '60000' });
+    t.fakeSlack.setChannelMembers(ALERT_CHANNEL, ['U0MEMBER01', WORKSPACE_OWNER]);
+    t.fakeSlack.setChannelMembers('C0PRIVATE1', [WORKSPACE_OWNER]);
+    await postInbound('posted at once');
+    await t.fakeSlack.waitFor('chat.postMessage');
+    await postInbound('held for its turn');
+    const slackRow = () =>
+      t.db.prepare("SELECT count(*) AS n FROM deliveries WHERE destination_kind = 'slack'").get() as { n: number };
+    await waitUntil(() => slackRow().n >= 2, 5000, 'the second message taken by the Slack leg');
+    expect(await say('route set +1 415 555 0100 https://pbx.example.com/emc/x <#C0PRIVATE1|private>', WORKSPACE_OWNER)).toContain(
+      'C0PRIVATE1',
+    );
+    await postInbound('Your code is 771234');
+    expect(slackRow().n).toBe(2);
+
+    const member = await say('inbox +1 415 555 0100', 'U0MEMBER01');
+    expect(member).not.toContain('771234');
+    expect(member).toContain('text hidden: you are not in <#C0PRIVATE1>');
+    expect(member).toContain('posted at once');
+    const owner = await say('inbox +1 415 555 0100', WORKSPACE_OWNER);
+    expect(owner).toContain('Your code is 771234');
+    expect(owner).toMatch(/Slack pending/);
+  });
+
   it('hides the text when Slack cannot say who is in the channel, with the reason', async () => {
     await startWithFailingPbx();
     t.fakeSlack.failNext('conversations.members', 'missing_scope');

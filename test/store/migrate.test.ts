@@ -54,6 +54,7 @@ const SHIPPED = [
   '025_sender_id_announcements.sql',
   '026_alert_acknowledge_snooze_mute.sql',
   '027_doctor_ignored_numbers.sql',
+  '028_slack_queue.sql',
 ];
 
 describe('migration runner', () => {

@@ -51,6 +51,13 @@ export interface FailingDelivery {
   lastError: string;
 }
 
+/**
+ * The Slack "destination" of the messages still in the Slack leg's queue (no Slack delivery yet, so no channel chosen:
+ * the route in force when their turn comes decides it). In the backlog as one entry, so that their count and age are
+ * seen and alerted on like any destination's.
+ */
+export const SLACK_QUEUE_DESTINATION = '';
+
 export interface DestinationBacklog {
   destinationKind: DeliveryChannel;
   destination: string;

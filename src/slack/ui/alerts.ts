@@ -7,6 +7,7 @@ import {
   alertFacts,
   type NumberDriftProblem,
 } from '../../core/model/alert.js';
+import { SLACK_QUEUE_DESTINATION } from '../../core/model/delivery.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import { maskUrl } from '../../core/urls.js';
 import { ALERT_ACTION } from '../ids.js';
@@ -22,6 +23,7 @@ import {
   durationInMinutes,
   escapeMrkdwn,
   mention,
+  SLACK_QUEUE_WORDS,
   type SlackMessage,
   section,
   slackTime,
@@ -36,7 +38,11 @@ const SEVERITY_ICON: Record<Alert['severity'], string> = {
 const people = (digits: string) => formatPhoneForPeople(`+${digits.replace(/^\+/, '')}`);
 const pct = (x: number) => `${Math.round(x * 100)} %`;
 const destinationLabel = (kind: 'portsip' | 'slack', destination: string) =>
-  kind === 'portsip' ? `PortSIP ${maskUrl(destination)}` : `Slack channel ${destination}`;
+  kind === 'portsip'
+    ? `PortSIP ${maskUrl(destination)}`
+    : destination === SLACK_QUEUE_DESTINATION
+      ? SLACK_QUEUE_WORDS
+      : `Slack channel ${destination}`;
 
 const driftProblem = (p: NumberDriftProblem) => {
   switch (p.code) {

@@ -1,6 +1,6 @@
 import type { FailingDeliveries, RetryCount } from '../../core/alertActions.js';
 import { destinationAnswer } from '../../core/destinationAnswer.js';
-import type { DeliveryStatus, FailingDelivery } from '../../core/model/delivery.js';
+import { type DeliveryStatus, type FailingDelivery, SLACK_QUEUE_DESTINATION } from '../../core/model/delivery.js';
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import { maskUrl } from '../../core/urls.js';
@@ -20,13 +20,18 @@ import {
   context,
   duration,
   escapeMrkdwn,
+  SLACK_QUEUE_WORDS,
   type SlackMessage,
   section,
   slackTime,
 } from './text.js';
 
 const destination = (kind: 'portsip' | 'slack', value: string) =>
-  kind === 'portsip' ? `PortSIP ${code(maskUrl(value))}` : `Slack <#${value}>`;
+  kind === 'portsip'
+    ? `PortSIP ${code(maskUrl(value))}`
+    : value === SLACK_QUEUE_DESTINATION
+      ? SLACK_QUEUE_WORDS
+      : `Slack <#${value}>`;
 
 const age = duration;
 

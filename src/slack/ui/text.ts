@@ -26,6 +26,9 @@ export function code(text: string): string {
   return `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
 }
 
+/** The Slack leg's queue (SLACK_QUEUE_DESTINATION in a backlog or an alert): messages without a channel chosen yet. */
+export const SLACK_QUEUE_WORDS = 'Slack (queued in arrival order; each gets its channel at its turn)';
+
 export const mention = (userId: string): string => (/^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId));
 
 /**

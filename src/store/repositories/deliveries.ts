@@ -5,11 +5,13 @@ import {
   type DestinationBacklog,
   type FailingDelivery,
   LAST_ERROR_MAX_CHARS,
+  SLACK_QUEUE_DESTINATION,
   type UnfinishedDelivery,
 } from '../../core/model/delivery.js';
 import type { DeliveriesRepository } from '../../core/ports/deliveries.js';
 import type { Db } from '../database.js';
 import { literalLimit } from '../literalLimit.js';
+import type { SlackQueueRepository } from './slackQueue.js';
 
 interface Row {
   id: number;
@@ -88,7 +90,11 @@ export const BACKLOG_SQL = `
       WHERE destination_kind = kind AND destination = name AND status = 'delivered') AS lastDeliveredAt
   FROM dest WHERE name IS NOT NULL ORDER BY kind, name`;
 
-export function createDeliveriesRepository(db: Db, now: () => number = Date.now): DeliveriesRepository {
+export function createDeliveriesRepository(
+  db: Db,
+  now: () => number = Date.now,
+  slackQueue?: Pick<SlackQueueRepository, 'waiting'>,
+): DeliveriesRepository {
   // The due heads of their conversations, read first, then leased by id (the read and the lease as one UPDATE … WHERE
   // id IN (SELECT …) cost 110 µs even when nothing was due). The limit is written into the SQL (../literalLimit.ts): with
   // a bound LIMIT, SQLite prepared the read again at every claim, 62 µs for a claim of one delivery against 10 µs (the
@@ -223,7 +229,20 @@ export function createDeliveriesRepository(db: Db, now: () => number = Date.now)
       return row ? toDelivery(row) : undefined;
     },
     forMessage: (inboundMessageId) => byMessage.all(inboundMessageId).map(toDelivery),
-    backlog: () => backlog.all(),
+    backlog: () => {
+      const rows = backlog.all();
+      const queued = slackQueue?.waiting();
+      if (!queued) return rows;
+      const entry: DestinationBacklog = {
+        destinationKind: 'slack',
+        destination: SLACK_QUEUE_DESTINATION,
+        pending: queued.count,
+        oldestPendingCreatedAt: queued.oldestIngestedAt,
+        dead: 0,
+        lastDeliveredAt: null,
+      };
+      return [...rows, entry];
+    },
     inTransaction: (work) => db.transaction(work)(),
   };
 }

@@ -37,8 +37,10 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
     key: ['id'],
     at: 'ingested_at',
     window: 'data',
+    // Nor one still in the Slack leg's queue (no Slack delivery yet: migration 028).
     onlyIf: `NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.inbound_message_id = inbound_messages.id
-      AND d.status NOT IN ('delivered', 'dead'))`,
+      AND d.status NOT IN ('delivered', 'dead'))
+      AND inbound_messages.id <= (SELECT through_message_id FROM slack_queue WHERE id = 1)`,
     children: [
       { table: 'deliveries', column: 'inbound_message_id' },
       { table: 'slack_post_messages', column: 'inbound_message_id' },
