@@ -1,7 +1,8 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
 import type { WavixErrorKind } from '../core/ports/wavixFailure.js';
-import { type Logger, silentLogger } from '../log.js';
+import { graphemePrefix } from '../core/text.js';
+import { type Logger, redactSecrets, silentLogger } from '../log.js';
 import { WavixError } from './errors.js';
 
 export interface WavixRetryPolicy {
@@ -55,7 +56,7 @@ const statusKind = (status: number): WavixErrorKind => {
   return 'bad_request';
 };
 
-function wavixMessageOf(data: unknown): string | undefined {
+function rawWavixMessage(data: unknown): string | undefined {
   if (typeof data === 'object' && data !== null) {
     const record = data as Record<string, unknown>;
     if (typeof record.message === 'string') return record.message;
@@ -64,6 +65,32 @@ function wavixMessageOf(data: unknown): string | undefined {
   }
   if (typeof data === 'string' && data.length > 0 && data.length < 300) return data;
   return undefined;
+}
+
+/** The most of Wavix's words passed on: enough for a reason, not a page (an error body has no size limit). */
+const MAX_WAVIX_MESSAGE = 300;
+
+/**
+ * Wavix's words as smsops may repeat them (to Slack, to the audit log): they are quoted to people and stored, and
+ * Wavix echoes what it was sent ("Invalid appid <the key>"), so the key this client holds is masked, as itself and as
+ * it reads inside JSON (an `errors` object), then every secret registered with the logger (Slack tokens, the webhook
+ * secret), before the text is cut (cutting first could leave half a secret).
+ */
+function quotable(text: string, apiKey: string): string {
+  let safe = text;
+  if (apiKey.length > 0) {
+    safe = safe.split(apiKey).join('[REDACTED]');
+    const inJson = JSON.stringify(apiKey).slice(1, -1);
+    if (inJson !== apiKey) safe = safe.split(inJson).join('[REDACTED]');
+  }
+  safe = redactSecrets(safe);
+  const { kept, cut } = graphemePrefix(safe, MAX_WAVIX_MESSAGE - 1);
+  return cut ? `${kept}…` : safe;
+}
+
+function wavixMessageOf(data: unknown, apiKey: string): string | undefined {
+  const raw = rawWavixMessage(data);
+  return raw === undefined ? undefined : quotable(raw, apiKey);
 }
 
 /** Retry-After is seconds or an HTTP date (RFC 9110). */
@@ -86,7 +113,7 @@ function retryable(method: string, failure: Failure): boolean {
   return failure.kind === 'rate_limited' || failure.kind === 'server' || failure.kind === 'timeout' || failure.kind === 'network';
 }
 
-function fromResponse(response: AxiosResponse): Failure | undefined {
+function fromResponse(response: AxiosResponse, apiKey: string): Failure | undefined {
   const data: unknown = response.data;
   if (response.status >= 200 && response.status < 300) {
     // Wavix's Go SDK treats a 2xx with success:false or error:true as a failure; so do we.
@@ -95,7 +122,7 @@ function fromResponse(response: AxiosResponse): Failure | undefined {
       data !== null &&
       ((data as { success?: unknown }).success === false || (data as { error?: unknown }).error === true)
     ) {
-      return { kind: 'bad_request', status: response.status, wavixMessage: wavixMessageOf(data) ?? 'request failed' };
+      return { kind: 'bad_request', status: response.status, wavixMessage: wavixMessageOf(data, apiKey) ?? 'request failed' };
     }
     return undefined;
   }
@@ -104,7 +131,7 @@ function fromResponse(response: AxiosResponse): Failure | undefined {
   return {
     kind: statusKind(response.status),
     status: response.status,
-    wavixMessage: wavixMessageOf(data),
+    wavixMessage: wavixMessageOf(data, apiKey),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   };
 }
@@ -151,7 +178,7 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
           data: req.body,
         });
         response = answer;
-        failure = fromResponse(answer);
+        failure = fromResponse(answer, options.apiKey);
       } catch (error) {
         failure = fromNetworkError(error);
       }
