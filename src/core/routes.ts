@@ -12,9 +12,15 @@ export interface RouteRequest {
   number: string;
   /** PortSIP's inbound SMS webhook, exactly as copied (its path may contain spaces). */
   portsipUrl: string | null;
-  /** Slack channel id for the relayed messages; null = the inbox channel. */
-  slackChannel: string | null;
+  /**
+   * Slack channel id for the relayed messages; null = the inbox channel. A channel typed by name comes as its lookup,
+   * run only once the change is allowed: its answer (no such channel, or one) would tell anyone which channels exist.
+   */
+  slackChannel: string | null | ChannelLookup;
 }
+
+/** Finds the id of a channel typed by name, or says in words why it cannot. */
+export type ChannelLookup = () => Promise<Result<string>>;
 
 function routeKey(input: string): Result<string> {
   if (input.trim().toLowerCase() === 'default') return ok('default');
@@ -39,7 +45,8 @@ function applyChange(services: SetupServices, routeKey: string, write: () => Rel
 export async function setRoute(services: SetupServices, actor: Actor, request: RouteRequest): Promise<Result<RouteChange>> {
   const key = routeKey(request.number);
   // Filled in by the change itself: the audit entry is written after it ran.
-  const params: Record<string, unknown> = { slackChannel: request.slackChannel };
+  const params: Record<string, unknown> =
+    typeof request.slackChannel === 'function' ? {} : { slackChannel: request.slackChannel };
   return performChange(
     services,
     actor,
@@ -69,8 +76,17 @@ export async function setRoute(services: SetupServices, actor: Actor, request: R
           return destination;
         }
       }
+      let slackChannel: string | null;
+      if (typeof request.slackChannel === 'function') {
+        const found = await request.slackChannel();
+        if (!found.ok) return found;
+        slackChannel = found.value;
+        params.slackChannel = slackChannel;
+      } else {
+        slackChannel = request.slackChannel;
+      }
       const change = applyChange(services, key.value, () =>
-        services.routes.set({ number: key.value, portsipUrl: url, slackChannel: request.slackChannel, by: actor.userId }),
+        services.routes.set({ number: key.value, portsipUrl: url, slackChannel, by: actor.userId }),
       );
       params.movedDeliveries = change.moved;
       if (change.unrouted > 0) params.unroutedDeliveries = change.unrouted;

@@ -96,6 +96,42 @@ describe('who may change things, SLACK_ADMIN_USERS unset', () => {
   });
 });
 
+describe('route set with a #channel, by someone who may not change routes', () => {
+  const ROUTE = 'route set default https://pbx.example.com:8887/emc/Wavix - US/0d3c9a44-1111-2222-3333-444455556666';
+  const routeAudits = () =>
+    t.db.prepare("SELECT actor, outcome, detail FROM audit_log WHERE action = 'route.set' ORDER BY id").all() as Array<{
+      actor: string;
+      outcome: string;
+      detail: string;
+    }>;
+
+  it('is refused the same way whether the channel exists or not, without looking it up, and the refusal is audited', async () => {
+    t = await startSmsopsUnderTest();
+    t.fakeSlack.seedChannels([{ id: 'G0SECRET01', name: 'merger-talks', is_private: true }]);
+    const existing = await say(`${ROUTE} #merger-talks`, OUTSIDER);
+    const missing = await say(`${ROUTE} #no-such-channel`, OUTSIDER);
+    expect(existing).toContain('Only the smsops admins (SLACK_ADMIN_USERS) can change the setup');
+    expect(missing).toBe(existing);
+    expect(t.fakeSlack.callsTo('conversations.list')).toHaveLength(0);
+    expect(routeAudits()).toEqual([
+      { actor: OUTSIDER, outcome: 'refused', detail: 'not an admin' },
+      { actor: OUTSIDER, outcome: 'refused', detail: 'not an admin' },
+    ]);
+    expect(routeCount()).toBe(0);
+  });
+
+  it('an admin still learns that the channel is unknown, and that failed attempt is audited too', async () => {
+    t = await startSmsopsUnderTest();
+    t.fakeSlack.seedChannels([{ id: 'C0GENERAL1', name: 'general' }]);
+    expect(await say(`${ROUTE} #no-such-channel`, ADMIN)).toContain('smsops sees no channel named #no-such-channel');
+    expect(routeAudits()).toEqual([
+      { actor: ADMIN, outcome: 'failed', detail: expect.stringContaining('no channel named #no-such-channel') },
+    ]);
+    expect(await say(`${ROUTE} #general`, ADMIN)).toContain('Route saved');
+    expect(t.db.prepare('SELECT slack_channel FROM routes').all()).toEqual([{ slack_channel: 'C0GENERAL1' }]);
+  });
+});
+
 describe('route URLs that cannot be turned inward', () => {
   it.each([
     'http://169.254.169.254/latest/meta-data/iam/security-credentials/',

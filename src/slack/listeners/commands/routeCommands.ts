@@ -9,20 +9,11 @@ export async function setRouteCommand(
   interaction: Interaction,
   request: { number: string; url: string | null; channel: ChannelRef | null },
 ): Promise<void> {
-  let channel: string | null = null;
-  if (request.channel) {
-    const resolved = await resolveChannel(interaction.client, request.channel);
-    if (!resolved.ok) {
-      logFailure(interaction.deps.logger, 'route set', resolved.error);
-      await interaction.reply(errorMessage(resolved.error, 'save the route'));
-      return;
-    }
-    channel = resolved.value;
-  }
+  const { channel } = request;
   const result = await setRoute(interaction.deps.services, interaction.actor, {
     number: request.number,
     portsipUrl: request.url,
-    slackChannel: channel,
+    slackChannel: channel === null ? null : 'id' in channel ? channel.id : () => resolveChannel(interaction.client, channel),
   });
   if (!result.ok) {
     logFailure(interaction.deps.logger, 'route set', result.error);
