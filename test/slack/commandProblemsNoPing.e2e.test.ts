@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formattedTexts } from '../helpers/slackText.js';
 import { ADMIN, OUTSIDER, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
@@ -22,5 +23,23 @@ describe('/sms problems quote what was typed without pinging', () => {
         const { body } = await runCommand(t, text, { userId: user });
         expect(pings(body), `${text} as ${user}`).toEqual([]);
       }
+  });
+
+  it('an unexpected failure (the database locked) quotes the command typed without a ping or a live link', async () => {
+    t = await startSmsopsUnderTest();
+    const shell = new Database(t.db.name);
+    shell.exec('BEGIN IMMEDIATE');
+    try {
+      for (const text of ['doctor ignore +12025550143 <!channel>', 'doctor ignore +12025550143 <http://e|x>']) {
+        const { body } = await runCommand(t, text, { userId: ADMIN });
+        expect(String(body.text), text).toContain('the database is locked by another process');
+        expect(pings(body), text).toEqual([]);
+        expect(String(body.text), text).not.toMatch(/<https?:/);
+        expect(String(body.text), text).toContain('&lt;');
+      }
+    } finally {
+      shell.exec('ROLLBACK');
+      shell.close();
+    }
   });
 });

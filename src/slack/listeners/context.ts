@@ -10,7 +10,7 @@ import type { WatchOperations } from '../../jobs/operations.js';
 import type { Logger } from '../../log.js';
 import type { RelayOperationsDeps } from '../../relay/operations.js';
 import { WavixError } from '../../wavix/errors.js';
-import type { SlackMessage } from '../ui/text.js';
+import { escapeMrkdwn, type SlackMessage } from '../ui/text.js';
 
 /** What every listener needs, built once by the Slack surface. */
 export interface SlackDeps {
@@ -108,8 +108,9 @@ export async function slowPart(
     await run();
   } catch (error) {
     interaction.deps.logger.error(`${what} failed unexpectedly`, { error: describeError(error) });
+    // `what` may quote the command as typed (`<!channel>`, `<https://…|x>`); a reply's text is mrkdwn.
     await interaction.reply({
-      text: unexpectedErrorText(what, error),
+      text: escapeMrkdwn(unexpectedErrorText(what, error)),
       blocks: [],
     });
   }
