@@ -147,6 +147,58 @@ describe('parseSmsCommand', () => {
   });
 });
 
+describe('parseSmsCommand, a word too many after a whole command', () => {
+  it('names the stray word, not the command, as the problem, with the command’s topic', () => {
+    const cases = [
+      [
+        'senderid list foo',
+        '`/sms senderid list` takes nothing but a page (e.g. `page 2`): `foo` is not part of it.',
+        'senderid',
+      ],
+      ['alerts list foo', '`/sms alerts list` takes nothing but a page (e.g. `page 2`): `foo` is not part of it.', 'alerts'],
+      ['relay status foo', '`/sms relay status` takes nothing but a page (e.g. `page 2`): `foo` is not part of it.', 'relay'],
+      [
+        'portsip routes foo',
+        '`/sms portsip routes` takes nothing but a page (e.g. `page 2`): `foo` is not part of it.',
+        'portsip',
+      ],
+      [
+        'portsip routes 202',
+        '`/sms portsip routes` takes nothing but a page (e.g. `page 2`): `202` is not part of it.',
+        'portsip',
+      ],
+    ] as const;
+    for (const [text, problem, topic] of cases) expect(parseSmsCommand(text), text).toEqual({ ok: false, problem, topic });
+  });
+
+  it('refuses a word after `jobs list` and a second job after `jobs run`, instead of ignoring it', () => {
+    expect(parseSmsCommand('jobs list foo')).toEqual({
+      ok: false,
+      problem: '`/sms jobs list` takes nothing more: `foo` is not part of it.',
+      topic: 'jobs',
+    });
+    expect(parseSmsCommand('jobs run traffic-watch extra')).toEqual({
+      ok: false,
+      problem: '`/sms jobs run` takes one job (`/sms jobs` lists them): `extra` is not part of it.',
+      topic: 'jobs',
+    });
+    expect(parsed('jobs list')).toEqual({ kind: 'jobs.list' });
+    expect(parsed('jobs run traffic-watch')).toEqual({ kind: 'jobs.run', job: 'traffic-watch' });
+  });
+
+  it('quotes at most 80 characters of what was typed, escaped', () => {
+    const result = parseSmsCommand(`alerts list <!channel> ${'x'.repeat(40_000)}`);
+    expect(result.ok).toBe(false);
+    const problem = result.ok ? '' : result.problem;
+    expect(problem).toContain('`&lt;!channel&gt; xxx');
+    expect(problem.length).toBeLessThan(200);
+  });
+
+  it('answers a bad page of `/sms inbox` with the inbox’s help, not the relay’s', () => {
+    expect(parseSmsCommand('inbox +14155550100 page 0')).toMatchObject({ ok: false, topic: 'inbox' });
+  });
+});
+
 describe('parseSmsCommand, URLs of another scheme', () => {
   it('names a non-http URL instead of reading it as part of the number', () => {
     expect(parseSmsCommand('route set default ftp://pbx.example.com/x')).toMatchObject({

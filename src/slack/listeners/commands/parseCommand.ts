@@ -1,5 +1,6 @@
 import { parsePhoneNumber } from '../../../core/phone.js';
 import { parseSenderIdPrefill, type SenderIdPrefill } from '../../../core/senderIdPrefill.js';
+import { graphemePrefix } from '../../../core/text.js';
 import { maskUrl } from '../../../core/urls.js';
 import { code, escapeMrkdwn } from '../../ui/text.js';
 
@@ -329,6 +330,17 @@ function pageOnly(words: readonly string[], topic: string): { page?: number } | 
 }
 const isParsed = (x: { page?: number } | ParsedCommand): x is ParsedCommand => 'ok' in x;
 
+const TAKES_A_PAGE = 'nothing but a page (e.g. `page 2`)';
+
+/**
+ * Words after a command that is whole without them: they are the problem, not the command (which exists). They are
+ * quoted cut, since a command may be as long as Slack lets it.
+ */
+function strayWords(cmd: string, takes: string, stray: readonly string[], topic: string): ParsedCommand {
+  const { kept, cut } = graphemePrefix(stray.map(unescapeSlack).join(' '), 80);
+  return usage(`${code(`/sms ${cmd}`)} takes ${takes}: ${code(cut ? `${kept}…` : kept)} is not part of it.`, topic);
+}
+
 function pageNumber(word: string | undefined): number | null {
   return word === undefined ? 1 : pageWord(word);
 }
@@ -395,8 +407,10 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
         return command(prefill ? { kind: 'senderid.create', prefill } : { kind: 'senderid.create' });
       }
       if (verb === 'list' || verb === 'ls') {
-        const paged = pageOnly(allWords().slice(2), 'senderid');
-        if (paged) return isParsed(paged) ? paged : command({ kind: 'senderid.list', ...paged });
+        const after = allWords().slice(2);
+        const paged = pageOnly(after, 'senderid');
+        if (!paged) return strayWords('senderid list', TAKES_A_PAGE, after, 'senderid');
+        return isParsed(paged) ? paged : command({ kind: 'senderid.list', ...paged });
       }
       if (verb === 'status' || verb === 'show') {
         const query = unescapeSlack(restAfter(2)).trim();
@@ -474,8 +488,11 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
 
     case 'relay': {
       if (verb === undefined || verb === 'status' || verb === 'page') {
-        const paged = pageOnly(allWords().slice(verb === 'status' ? 2 : 1), 'relay');
-        if (paged) return isParsed(paged) ? paged : command({ kind: 'relay.status', ...paged });
+        const after = allWords().slice(verb === 'status' ? 2 : 1);
+        const paged = pageOnly(after, 'relay');
+        // Without `status` the first word is the verb: `page …` is always a page, and nothing else gets here.
+        if (!paged) return strayWords('relay status', TAKES_A_PAGE, after, 'relay');
+        return isParsed(paged) ? paged : command({ kind: 'relay.status', ...paged });
       }
       if (verb === 'replay') {
         const target = unescapeSlack(restAfter(2)).trim();
@@ -489,7 +506,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
       const args = allWords().slice(1).map(unescapeSlack);
       let page: { page?: number } = {};
       if (args.length >= 2 && args.at(-2)?.toLowerCase() === 'page') {
-        const paged = pageOnly(args.slice(-2), 'relay');
+        const paged = pageOnly(args.slice(-2), 'inbox');
         if (paged && isParsed(paged)) return paged;
         page = paged ?? {};
         args.splice(-2, 2);
@@ -514,8 +531,10 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
     case 'alerts':
     case 'alert': {
       if (verb === undefined || verb === 'list' || verb === 'page') {
-        const paged = pageOnly(allWords().slice(verb === 'list' ? 2 : 1), 'alerts');
-        if (paged) return isParsed(paged) ? paged : command({ kind: 'alerts.list', ...paged });
+        const after = allWords().slice(verb === 'list' ? 2 : 1);
+        const paged = pageOnly(after, 'alerts');
+        if (!paged) return strayWords('alerts list', TAKES_A_PAGE, after, 'alerts');
+        return isParsed(paged) ? paged : command({ kind: 'alerts.list', ...paged });
       }
       if (verb === 'set') {
         const [rule, value, ...extra] = allWords().slice(2).map(unescapeSlack);
@@ -529,10 +548,16 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
 
     case 'jobs':
     case 'job': {
-      if (verb === undefined || verb === 'list') return command({ kind: 'jobs.list' });
+      if (verb === undefined || verb === 'list') {
+        const after = allWords().slice(2);
+        if (after.length > 0) return strayWords('jobs list', 'nothing more', after, 'jobs');
+        return command({ kind: 'jobs.list' });
+      }
       if (verb === 'run') {
         const job = words[2];
         if (!job) return usage('Run which job? `/sms jobs` lists them.', 'jobs');
+        const after = allWords().slice(3);
+        if (after.length > 0) return strayWords('jobs run', 'one job (`/sms jobs` lists them)', after, 'jobs');
         return command({ kind: 'jobs.run', job });
       }
       return usage(`${code(`jobs ${unescapeSlack(verb)}`)} is not a command.`, 'jobs');
@@ -555,6 +580,8 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
         );
         if (args && 'problem' in args) return usage(args.problem, 'portsip');
         if (args && args.query === undefined) return command({ kind: 'portsip.routes', ...args });
+        const after = allWords().slice(verb === 'routes' ? 2 : 1);
+        return strayWords(verb === 'routes' ? 'portsip routes' : 'portsip', TAKES_A_PAGE, after, 'portsip');
       }
       return usage(`${code(`portsip ${unescapeSlack(verb ?? '')}`)} is not a command.`, 'portsip');
 
