@@ -180,3 +180,24 @@ describe('a Wavix answer smsops does not understand', () => {
     expect(t.logs.some((line) => line.includes('"level":"error"') && line.includes('number list failed'))).toBe(true);
   });
 });
+
+describe('setup buttons that lost their value (edited or forged)', () => {
+  it('are answered with what to run again, not met with silence', async () => {
+    const buttons = [
+      [ACTION.enableInbound, '/sms number list'],
+      [ACTION.pointWebhookAtSmsops, '/sms number list'],
+      [ACTION.usePortsipRoute, '/sms portsip'],
+    ] as const;
+    for (const [actionId, command] of buttons)
+      for (const value of [undefined, '']) {
+        const before = t.fakeSlack.responses.length;
+        const response = await t.slack.blockAction({ actionId, ...(value === undefined ? {} : { value }), userId: ADMIN });
+        expect(response.status).toBe(200);
+        const all = await t.fakeSlack.waitForResponses(before + 1);
+        const answer = readable(all[before]?.body);
+        expect(answer, `${actionId} ${JSON.stringify(value)}`).toContain('This button is damaged');
+        expect(answer, actionId).toContain(command);
+      }
+    expect(t.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(0);
+  });
+});

@@ -1,12 +1,11 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { fixFromReport, ignoreFromReport } from '../commands/doctorCommand.js';
 import { type SlackDeps, slowPart } from '../context.js';
-import { buttonValue, interactionOf } from './setupActions.js';
+import { buttonValue, damaged, interactionOf } from './setupActions.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
-/** A button without its value (edited or forged) is answered, not ignored: the person would see nothing happen. */
-const DAMAGED = { text: 'This button is damaged; run `/sms doctor` again.', blocks: [] };
+const DAMAGED = damaged('/sms doctor');
 
 /** "Ignore this number" on a number's finding in the `/sms doctor` report. */
 export function doctorIgnoreButtonListener(deps: SlackDeps) {

@@ -22,13 +22,20 @@ export function interactionOf(deps: SlackDeps, args: ActionArgs): Interaction {
 export const buttonValue = (action: ActionArgs['action']): string | undefined =>
   action.type === 'button' ? action.value : undefined;
 
+/** A button without its value (edited or forged) is answered, not ignored: the person would see nothing happen. */
+export const damaged = (command: string) => ({ text: `This button is damaged; run \`${command}\` again.`, blocks: [] });
+
 /** "Enable inbound SMS" next to a number in `/sms number list`. */
 export function enableInboundButtonListener(deps: SlackDeps) {
   return async (args: ActionArgs): Promise<void> => {
     await args.ack();
     const number = buttonValue(args.action);
     const interaction = interactionOf(deps, args);
-    if (number) await slowPart(interaction, 'activate inbound SMS', () => enableInboundCommand(interaction, number));
+    if (!number) {
+      await interaction.reply(damaged('/sms number list'));
+      return;
+    }
+    await slowPart(interaction, 'activate inbound SMS', () => enableInboundCommand(interaction, number));
   };
 }
 
@@ -38,7 +45,11 @@ export function pointWebhookButtonListener(deps: SlackDeps) {
     await args.ack();
     const target = buttonValue(args.action);
     const interaction = interactionOf(deps, args);
-    if (target) await slowPart(interaction, 'set the webhook', () => setWebhookCommand(interaction, { target }));
+    if (!target) {
+      await interaction.reply(damaged('/sms number list'));
+      return;
+    }
+    await slowPart(interaction, 'set the webhook', () => setWebhookCommand(interaction, { target }));
   };
 }
 
@@ -84,7 +95,11 @@ export function usePortsipRouteButtonListener(deps: SlackDeps) {
     await args.ack();
     const value = buttonValue(args.action);
     const interaction = interactionOf(deps, args);
-    if (value) await slowPart(interaction, 'set the route', () => usePortsipRouteCommand(interaction, value));
+    if (!value) {
+      await interaction.reply(damaged('/sms portsip'));
+      return;
+    }
+    await slowPart(interaction, 'set the route', () => usePortsipRouteCommand(interaction, value));
   };
 }
 
