@@ -168,11 +168,12 @@ export async function retryFailingDeliveries(
   id: number,
 ): Promise<Result<RetryCount>> {
   const alert = services.alerts.get(id);
-  const where = alert && alertDestination(alert);
-  if (!alert || !where)
-    return err(new AlertActionError(`alert ${id} has no destination`, 'This alert is not about relay deliveries.'));
   const params: Record<string, unknown> = { alert: id };
-  return performChange(services, actor, { action: 'alerts.retry', target: target(alert), params }, async () => {
+  // A member is refused (and it is recorded) whatever the alert: only an admin learns that there is nothing to retry.
+  const change = { action: 'alerts.retry', target: alert ? target(alert) : `alert ${id}`, params };
+  return performChange(services, actor, change, async () => {
+    const where = alert && alertDestination(alert);
+    if (!where) return err(new AlertActionError(`alert ${id} has no destination`, 'This alert is not about relay deliveries.'));
     const count = services.deliveries.inTransaction(() => {
       const failing = services.deliveries.failing(where.kind, where.destination, RETRY_BATCH + 1);
       const result: RetryCount = { ...where, pending: 0, dead: 0, more: failing.length > RETRY_BATCH };

@@ -220,6 +220,28 @@ describe('acting on an alert from its message', () => {
     expect(audit('alerts.mute')).toEqual([expect.objectContaining({ actor: OUTSIDER, outcome: 'refused' })]);
   });
 
+  it('retry on an alert that is not about relay deliveries (or is gone): a member is refused as an admin check, audited', async () => {
+    t = await startSmsopsUnderTest();
+    const now = Date.now();
+    const { lastInsertRowid } = t.db
+      .prepare(
+        "INSERT INTO alerts (rule, subject_key, status, summary, opened_at, updated_at) VALUES ('delivery_failure_rate', 'account', 'open', 'failures', ?, ?)",
+      )
+      .run(now, now);
+    const other = { id: Number(lastInsertRowid), ts: '1700000000.000100' };
+    for (const alert of [other, { id: 999_999, ts: other.ts }]) {
+      expect(await pressForAnswer(ALERT_ACTION.retryNow, alert, OUTSIDER)).toContain(
+        'Only the smsops admins (SLACK_ADMIN_USERS)',
+      );
+    }
+    expect(await pressForAnswer(ALERT_ACTION.retryNow, other, ADMIN)).toContain('This alert is not about relay deliveries');
+    expect(audit('alerts.retry')).toEqual([
+      expect.objectContaining({ actor: OUTSIDER, outcome: 'refused' }),
+      expect.objectContaining({ actor: OUTSIDER, outcome: 'refused' }),
+      expect.objectContaining({ actor: ADMIN, outcome: 'failed' }),
+    ]);
+  });
+
   it('retry now re-queues the failing deliveries at once and answers with the count', async () => {
     const alert = await backlogAlert();
     const attempts = pbx?.received.length ?? 0;
