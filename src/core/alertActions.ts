@@ -89,9 +89,10 @@ const refreshRule = async (services: AlertActionServices, rule: string) => {
  */
 export async function muteRule(services: AlertActionServices, actor: Actor, id: number): Promise<Result<{ rule: string }>> {
   const alert = services.alerts.get(id);
-  if (!alert) return err(new AlertActionError(`alert ${id} not found`, `smsops has no alert ${id} any more.`));
-  const rule = alert.rule;
-  return performChange(services, actor, { action: 'alerts.mute', target: rule }, async () => {
+  // A member is refused (and it is recorded) whether the alert exists or not, as for "Retry now".
+  return performChange(services, actor, { action: 'alerts.mute', target: alert?.rule ?? `alert ${id}` }, async () => {
+    if (!alert) return err(new AlertActionError(`alert ${id} not found`, `smsops has no alert ${id} any more.`));
+    const rule = alert.rule;
     services.alerts.mute(rule, actor.userId);
     await refreshRule(services, rule);
     return ok({ rule });

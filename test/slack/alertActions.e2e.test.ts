@@ -242,6 +242,17 @@ describe('acting on an alert from its message', () => {
     ]);
   });
 
+  it('mute of an alert that is gone: a member is refused as an admin check, audited; an admin is told it is gone', async () => {
+    t = await startSmsopsUnderTest();
+    const gone = { id: 999_999, ts: '1700000000.000100' };
+    expect(await pressForAnswer(ALERT_ACTION.mute, gone, OUTSIDER)).toContain('Only the smsops admins (SLACK_ADMIN_USERS)');
+    expect(await pressForAnswer(ALERT_ACTION.mute, gone, ADMIN)).toContain('smsops has no alert 999999 any more');
+    expect(audit('alerts.mute')).toEqual([
+      expect.objectContaining({ actor: OUTSIDER, outcome: 'refused' }),
+      expect.objectContaining({ actor: ADMIN, outcome: 'failed' }),
+    ]);
+  });
+
   it('retry now re-queues the failing deliveries at once and answers with the count', async () => {
     const alert = await backlogAlert();
     const attempts = pbx?.received.length ?? 0;
