@@ -8,6 +8,7 @@ import {
 import { ACTION } from '../../src/slack/ids.js';
 import {
   ADMIN,
+  OUTSIDER,
   readable,
   runCommand,
   type SmsopsUnderTest,
@@ -57,6 +58,24 @@ describe('/sms portsip (PortSIP REST API)', () => {
     expect(readable((await runCommand(app, 'portsip')).body)).toContain('already in place');
     expect(slackTraffic(app)).not.toContain(PORTSIP_STANDIN_USER.password);
     expect(app.logs.join('\n')).not.toContain(PORTSIP_STANDIN_USER.password);
+  });
+
+  it('refuses "Use this route" to a member who is not an admin before reading PortSIP, and records it', async () => {
+    const app = await withPortsipApi();
+    const proposals = (await runCommand(app, 'portsip')).body;
+    const button = proposals.blocks.find(
+      (b: { accessory?: { action_id: string } }) => b.accessory?.action_id === ACTION.usePortsipRoute,
+    )?.accessory;
+    const read = pbx?.requests.length ?? 0;
+    const before = app.fakeSlack.responses.length;
+    await app.slack.blockAction({ actionId: button.action_id, value: button.value, userId: OUTSIDER });
+    const answer = readable((await app.fakeSlack.waitForResponses(before + 1))[before]?.body);
+    expect(answer).toContain('Only the smsops admins (SLACK_ADMIN_USERS)');
+    expect(pbx?.requests.length).toBe(read);
+    expect(app.db.prepare("SELECT count(*) AS n FROM routes WHERE number = 'default'").get()).toEqual({ n: 0 });
+    expect(app.db.prepare("SELECT actor, outcome FROM audit_log WHERE action = 'route.set'").all()).toEqual([
+      { actor: OUTSIDER, outcome: 'refused' },
+    ]);
   });
 
   it('lets doctor name a DID without a PortSIP inbound rule', async () => {

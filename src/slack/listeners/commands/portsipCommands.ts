@@ -1,3 +1,4 @@
+import { checkMayChange } from '../../../core/access.js';
 import { proposeRoutes } from '../../../core/portsipSetup.js';
 import { setRoute } from '../../../core/routes.js';
 import { AppError } from '../../../errors.js';
@@ -32,6 +33,12 @@ export async function usePortsipRouteCommand(interaction: Interaction, value: st
   const { portsip, services, logger } = interaction.deps;
   if (!portsip) {
     await interaction.reply(portsipNotConfiguredMessage());
+    return;
+  }
+  // Refused (and recorded) before PortSIP is read: what it offers, or that an offer is gone, is for those who may act.
+  const allowed = await checkMayChange(services, interaction.actor, { action: 'route.set', target: 'a route PortSIP proposed' });
+  if (!allowed.ok) {
+    await interaction.reply(errorMessage(allowed.error, 'set the route'));
     return;
   }
   const proposals = await proposeRoutes({ portsip, routes: services.routes });
