@@ -19,7 +19,8 @@ export const DEFAULT_PORTSIP_DEADLINE_MS = 15_000;
  *
  * Every attempt has one overall deadline, enforced by aborting the request: an idle timeout alone let a PBX that
  * answers a byte every few seconds hold an attempt (and its conversation) forever. A 2xx status whose body is still
- * trickling at the deadline counts as delivered: the status is PortSIP's acceptance, the body only an excerpt.
+ * trickling at the deadline, or is cut by a reset, counts as delivered: the status is PortSIP's acceptance, the body
+ * only an excerpt.
  */
 export function createPortsipSender(options: { deadlineMs?: number; lookup?: LookupFunction } = {}) {
   const deadlineMs = options.deadlineMs ?? DEFAULT_PORTSIP_DEADLINE_MS;
@@ -152,6 +153,13 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
             },
             // A name resolving to a refused address stays refused on the next attempt: set aside (dead, alerted) after a few.
             onResponseError: (_c, error: NodeJS.ErrnoException) => {
+              // A 2xx status came before the error (the connection reset mid-body, or cut by the stop): PortSIP accepted
+              // the message, and the body is only an excerpt. Counted as failed, it was sent again at every retry (one
+              // PBX that answers 200 then resets got the same SMS five times).
+              if (status !== null && status >= 200 && status < 300) {
+                finish({ delivered: true, statusCode: status });
+                return;
+              }
               if (error.code === 'UND_ERR_INVALID_ARG' && !settled) {
                 // A request undici will not build (a stored Content-Type that cannot be a header) fails the same way every
                 // time: thrown, as node:http threw it, so the relay logs and counts it and sets the delivery aside.

@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.js';
 import { formattedTexts, literalTexts } from '../helpers/slackText.js';
@@ -57,7 +58,74 @@ async function post(raw: string | Buffer, options: { secret?: string; route?: 'i
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
+/**
+ * A PortSIP stand-in speaking raw HTTP/1.1, for answers a well-behaved server cannot give: `answer` gets the socket
+ * once a whole request is in (headers and body) and writes what it likes. `requests` counts the requests received.
+ */
+async function rawPbx(answer: (socket: Socket) => void) {
+  let requests = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let buffered = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const length = Number(/content-length:\s*(\d+)/i.exec(buffered.subarray(0, end).toString('latin1'))?.[1] ?? 0);
+      if (buffered.length < end + 4 + length) return;
+      buffered = buffered.subarray(end + 4 + length);
+      requests += 1;
+      answer(socket);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90`,
+    requests: () => requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const portsipRow = (wavixMessageId: string) =>
+  t.db
+    .prepare(`
+      SELECT d.status, d.attempts, d.last_error AS lastError, d.next_attempt_at AS nextAttemptAt
+      FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id
+      WHERE m.wavix_message_id = ? AND d.destination_kind = 'portsip'`)
+    .get(wavixMessageId) as { status: string; attempts: number; lastError: string | null; nextAttemptAt: number } | undefined;
+
 describe('inbound webhook → PortSIP', () => {
+  it('counts a 2xx status as delivered when PortSIP then resets the connection mid-body, and does not send it again', async () => {
+    // PortSIP's acceptance is the status line: the body it promised (100 bytes) never comes whole.
+    const pbx = await rawPbx((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\npartial');
+      setTimeout(() => socket.destroy(), 20);
+    });
+    try {
+      await start({ PORTSIP_WEBHOOK_URL: pbx.url });
+      await post(inboundJson({ message_id: 'reset-1' }));
+      await waitUntil(
+        () => portsipRow('reset-1')?.status === 'delivered',
+        5000,
+        () => `delivered: ${JSON.stringify(portsipRow('reset-1'))}`,
+      );
+      // Retries were 20 ms apart (RELAY_RETRY_BASE_MS): a second of quiet shows there is none.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(pbx.requests()).toBe(1);
+      expect(portsipRow('reset-1')).toMatchObject({ status: 'delivered', attempts: 1, lastError: null });
+    } finally {
+      await pbx.close();
+    }
+  });
+
   it('relays the exact bytes and Content-Type to the URL as copied, spaces percent-encoded', async () => {
     await start();
     // Odd spacing, key order and an emoji: re-serialising would change these bytes.
