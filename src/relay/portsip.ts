@@ -12,6 +12,32 @@ const STOPPED_MID_ATTEMPT = 'smsops stopped before PortSIP answered';
 /** Default overall deadline of one attempt: connect, send, status line, headers and body. */
 export const DEFAULT_PORTSIP_DEADLINE_MS = 15_000;
 
+/** The longest wait a Retry-After may ask for: a proxy answering Retry-After: 100000 must not hold a conversation for a day. */
+const MAX_RETRY_AFTER_MS = 3_600_000;
+
+const firstHeader = (value: unknown) => (Array.isArray(value) ? value[0] : value);
+
+/**
+ * How long a Retry-After asks to wait, in either form RFC 9110 allows: seconds, or an HTTP-date (`Wed, 21 Oct 2026
+ * 07:28:00 GMT`; only the seconds were read, so a date was ignored and the PBX was retried within a second). A date is
+ * read against the answer's own Date header when it has one, so a PBX whose clock is minutes off still gets the wait
+ * it meant; else against ours. Capped at an hour; a date already past, or anything unreadable, asks for no extra wait.
+ */
+export function retryAfterMs(retryAfter: unknown, date: unknown, now: number): number | undefined {
+  const text = firstHeader(retryAfter);
+  if (typeof text !== 'string' || text.trim() === '') return undefined;
+  const seconds = Number(text);
+  let ms: number;
+  if (Number.isFinite(seconds)) ms = seconds * 1000;
+  else {
+    const at = Date.parse(text);
+    if (!Number.isFinite(at)) return undefined;
+    const sent = Date.parse(String(firstHeader(date) ?? ''));
+    ms = at - (Number.isFinite(sent) ? sent : now);
+  }
+  return ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
+}
+
 /**
  * Posts Wavix's webhook to PortSIP as if Wavix had called it: the stored bytes unchanged, the original Content-Type,
  * the URL exactly as copied from PortSIP with only its spaces percent-encoded. PortSIP documents no answer codes, so
@@ -22,8 +48,10 @@ export const DEFAULT_PORTSIP_DEADLINE_MS = 15_000;
  * trickling at the deadline, or is cut by a reset, counts as delivered: the status is PortSIP's acceptance, the body
  * only an excerpt.
  */
-export function createPortsipSender(options: { deadlineMs?: number; lookup?: LookupFunction } = {}) {
+export function createPortsipSender(options: { deadlineMs?: number; lookup?: LookupFunction; now?: () => number } = {}) {
   const deadlineMs = options.deadlineMs ?? DEFAULT_PORTSIP_DEADLINE_MS;
+  // The wall clock, unlike a pace: a Retry-After date is a moment, not a duration.
+  const now = options.now ?? Date.now;
   const lookup = options.lookup ?? guardedLookup;
   // undici rather than node:http: a post through this sender costs ~42 µs of CPU against ~64 µs for a bare
   // http.request with a keep-alive Agent (`npm run bench:portsip-client`), and the relay makes one per message.
@@ -84,6 +112,7 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
       let settled = false;
       let status: number | null = null;
       let retryAfter: unknown;
+      let answeredAt: unknown;
       let controller: Dispatcher.DispatchController | undefined;
       const chunks: Buffer[] = [];
       let kept = 0;
@@ -129,6 +158,7 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
               if (statusCode < 200) return;
               status = statusCode;
               retryAfter = responseHeaders['retry-after'];
+              answeredAt = responseHeaders.date;
             },
             onResponseData: (_c, chunk) => {
               if (kept < EXCERPT_BYTES) {
@@ -143,12 +173,12 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
                 return;
               }
               const body = excerpt();
-              const seconds = Number(retryAfter);
+              const wait = retryAfter === undefined ? undefined : retryAfterMs(retryAfter, answeredAt, now());
               finish({
                 delivered: false,
                 statusCode: code,
                 error: `HTTP ${code}${body ? `: ${body}` : ''}`,
-                ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterMs: Math.min(seconds, 3600) * 1000 } : {}),
+                ...(wait === undefined ? {} : { retryAfterMs: wait }),
               });
             },
             // A name resolving to a refused address stays refused on the next attempt: set aside (dead, alerted) after a few.

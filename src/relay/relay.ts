@@ -323,7 +323,7 @@ export function startRelay(options: RelayOptions): Relay {
   if (released > 0) logger.warn('deliveries in flight at the last stop are queued again', { count: released });
 
   const writeHealth = createWriteHealth({ now });
-  const portsip = createPortsipSender({ deadlineMs: options.portsipDeadlineMs });
+  const portsip = createPortsipSender({ deadlineMs: options.portsipDeadlineMs, now });
   const portsipDeadlineMs = options.portsipDeadlineMs ?? DEFAULT_PORTSIP_DEADLINE_MS;
   const leaseMs = options.leaseMs ?? 60_000;
   // Between the deadline and the lease (the configuration makes the lease longer than the deadline).

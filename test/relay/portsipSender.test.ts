@@ -87,6 +87,37 @@ describe('the PortSIP sender', () => {
     }
   });
 
+  it("reads a Retry-After given as an HTTP-date against the answer's Date, capped at an hour; a date past asks no wait", async () => {
+    // The PBX's clock is ten minutes ahead of ours: the wait it means is the 30 s between its Date and its Retry-After.
+    const skewed = Math.floor(Date.now() / 1000) * 1000 + 600_000;
+    const answers = [
+      { date: skewed, retryAt: skewed + 30_000 },
+      { date: skewed, retryAt: skewed + 2 * 3_600_000 },
+      { date: skewed, retryAt: skewed - 60_000 },
+    ];
+    let n = 0;
+    const server = await pbx((_req, res) => {
+      const answer = answers[n++] ?? { date: skewed, retryAt: skewed };
+      res.sendDate = false;
+      res.writeHead(429, {
+        date: new Date(answer.date).toUTCString(),
+        'retry-after': new Date(answer.retryAt).toUTCString(),
+      });
+      res.end('slow down');
+    });
+    const sender = createPortsipSender({ deadlineMs: 2_000 });
+    try {
+      const outcomes = [];
+      for (let i = 0; i < answers.length; i++)
+        outcomes.push(...(await sender.send([{ delivery: { destination: server.url }, message: json() }])));
+      expect(outcomes.map((o) => o.retryAfterMs)).toEqual([30_000, 3_600_000, undefined]);
+      expect(outcomes.every((o) => !o.delivered && o.statusCode === 429)).toBe(true);
+    } finally {
+      sender.close();
+      server.close();
+    }
+  });
+
   it('ends an attempt at the deadline: a 2xx whose body still trickles is delivered, a PBX that never answers is not', async () => {
     const trickling = await pbx((_req, res) => {
       res.writeHead(202);

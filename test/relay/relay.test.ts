@@ -126,6 +126,34 @@ describe('inbound webhook → PortSIP', () => {
     }
   });
 
+  it('waits until the moment a Retry-After given as an HTTP-date names before trying PortSIP again', async () => {
+    // RFC 9110's other form of Retry-After, 30 s ahead (no Date header: read against smsops' clock).
+    let retryAt = 0;
+    const pbx = await rawPbx((socket) => {
+      retryAt = Math.ceil((Date.now() + 30_000) / 1000) * 1000;
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${new Date(retryAt).toUTCString()}\r\nContent-Length: 4\r\n\r\nbusy`,
+      );
+    });
+    try {
+      await start({ PORTSIP_WEBHOOK_URL: pbx.url });
+      await post(inboundJson({ message_id: 'retry-date-1' }));
+      const failed = await waitUntil(
+        () => (portsipRow('retry-date-1')?.attempts === 1 ? portsipRow('retry-date-1') : undefined),
+        5000,
+        'the refused attempt recorded',
+      );
+      expect(failed).toMatchObject({ status: 'pending', lastError: 'HTTP 503: busy' });
+      expect(failed.nextAttemptAt).toBeGreaterThanOrEqual(retryAt);
+      expect(failed.nextAttemptAt).toBeLessThan(retryAt + 5_000);
+      // Retries were 20 ms apart (RELAY_RETRY_BASE_MS): a second of quiet shows the wait is kept.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(pbx.requests()).toBe(1);
+    } finally {
+      await pbx.close();
+    }
+  });
+
   it('relays the exact bytes and Content-Type to the URL as copied, spaces percent-encoded', async () => {
     await start();
     // Odd spacing, key order and an emoji: re-serialising would change these bytes.
