@@ -1,5 +1,5 @@
 import { webApi } from '@slack/bolt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSlackPace, type SlackPace } from '../../src/slack/notifier/slackPace.js';
 import { classifySlackFailure, createSlackRelaySender } from '../../src/slack/notifier/slackPost.js';
 import { portsipStateOf } from '../../src/slack/notifier/slackPostUpdater.js';
@@ -201,6 +201,34 @@ describe('the Slack relay sender', () => {
     fake.rateLimit('chat.postMessage', 100_000, 1);
     const [outcome] = await sender.send([item]);
     expect(outcome).toMatchObject({ delivered: false, statusCode: 429, retryAfterMs: 3_600_000 });
+  });
+
+  it('keeps posting at its pace when the wall clock steps back 150 s, then two hours', async () => {
+    // The wall clock as NTP or a resumed VM moves it: stepped back under smsops while it runs.
+    const wallClock = Date.now.bind(Date);
+    let step = 0;
+    const stepped = vi.spyOn(Date, 'now').mockImplementation(() => wallClock() + step);
+    try {
+      const { sender, store } = setup(createSlackPace(200));
+      const [first, second, third] = store(3, (i) => `hello ${i}`);
+      if (!first || !second || !third) throw new Error('not stored');
+      const inTime = (batch: typeof first) =>
+        Promise.race([
+          sender.send([batch]),
+          new Promise<string>((resolve) => setTimeout(() => resolve('not posted within 3 s'), 3_000)),
+        ]);
+      const started = performance.now();
+      expect(await inTime(first)).toEqual([{ delivered: true, statusCode: 200 }]);
+      step = -150_000;
+      expect(await inTime(second)).toEqual([{ delivered: true, statusCode: 200 }]);
+      step -= 2 * 3_600_000;
+      expect(await inTime(third)).toEqual([{ delivered: true, statusCode: 200 }]);
+      expect(posted()).toHaveLength(3);
+      // Still paced: three posts take two paces at least.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(390);
+    } finally {
+      stepped.mockRestore();
+    }
   });
 
   it('counts an argument the Slack client cannot encode (URI malformed) as deterministic', () => {

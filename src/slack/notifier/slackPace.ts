@@ -14,8 +14,19 @@ export interface SlackPace {
   close(): void;
 }
 
-export function createSlackPace(paceMs: number, options: { now?: () => number; updateEvery?: number } = {}): SlackPace {
-  const now = options.now ?? Date.now;
+export function createSlackPace(
+  paceMs: number,
+  options: {
+    /**
+     * A monotonic clock in ms (performance.now by default), never the wall clock: the pace is a duration. Read from
+     * Date.now, a clock stepped back 150 s (NTP, a VM resumed) held the Slack leg ~147 s though it was corrected after
+     * 3 s, and one stepped back two hours held it for good (the timer armed for the whole step was never re-armed).
+     */
+    monotonicNow?: () => number;
+    updateEvery?: number;
+  } = {},
+): SlackPace {
+  const now = options.monotonicNow ?? (() => performance.now());
   const updateEvery = options.updateEvery ?? 4;
   const posts: Array<(go: boolean) => void> = [];
   const updates: Array<(go: boolean) => void> = [];
