@@ -25,6 +25,23 @@ export interface AttemptOutcome {
   notAttempted?: boolean;
 }
 
+/** What a sender is told of its attempt (the second argument of `send`). */
+export interface AttemptControl {
+  /**
+   * Aborted once the worker gave up on the attempt: its timeout ran out (the attempt is recorded as failed and sent
+   * again) or the worker is stopping (the delivery is given back). A call to the destination not begun by then must
+   * not begin: it would send what the worker sends again. One already begun cannot be recalled: at-least-once.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * For a sender that waits for its turn before each call (the Slack pace): while it waits no timeout runs and the
+   * deliveries stay leased (renewed as needed), so a long wait is neither taken for a hang nor for a lost attempt.
+   */
+  waiting(): void;
+  /** The sender calls the destination now: the timeout runs afresh from here, with the lease to cover it. */
+  calling(): void;
+}
+
 export interface DeliveryRetryPolicy {
   baseDelayMs: number;
   maxDelayMs: number;
@@ -60,7 +77,7 @@ export interface OutboxWorkerOptions {
    */
   justStored?: (inboundMessageId: number) => InboundMessage | undefined;
   /** Delivers a batch; one outcome per delivery, in order. PortSIP batches have one item; Slack may coalesce. */
-  send: (batch: Array<{ delivery: Delivery; message: InboundMessage }>) => Promise<AttemptOutcome[]>;
+  send: (batch: Array<{ delivery: Delivery; message: InboundMessage }>, attempt: AttemptControl) => Promise<AttemptOutcome[]>;
   /** The most attempts out at once (and so the most a crash can send twice). */
   concurrency: number;
   /**
@@ -87,8 +104,10 @@ export interface OutboxWorkerOptions {
   /** Attempts in a row failing the same deterministic way before the delivery is dead. */
   deterministicLimit?: number;
   /**
-   * A send that has not settled after this long is taken as failed and its slot freed (a late outcome is ignored).
-   * Senders have their own, shorter deadlines (PortSIP's); this guards against one that has none. Default: 3/4 lease.
+   * A send that has not settled after this long is taken as failed and its slot freed (a late outcome is ignored), and
+   * its signal aborted. Senders have their own, shorter deadlines (PortSIP's); this guards against one that has none.
+   * For a sender that says when it waits for a turn and when it calls (AttemptControl), it counts from each call.
+   * Default: 3/4 lease.
    */
   attemptTimeoutMs?: number;
   /** How long stop() waits for attempts in flight before returning their deliveries to pending anyway. */
@@ -474,6 +493,104 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
   };
 
+  /** How to give up on each attempt out (the stop aborts their signals). */
+  const givingUp = new Set<() => void>();
+  /** What recording an outcome needs of a lease after the attempt's timeout, as the lease's default split leaves it. */
+  const recordRoomMs = Math.min(1_000, leaseMs / 10);
+
+  /**
+   * The timeout, signal and lease of one attempt. The timeout runs from the start, or, for a sender that says when it
+   * waits for a turn (AttemptControl.waiting), from each call only. A wait for the Slack pace is the pace at work
+   * (SLACK_RELAY_PACE_MS may be a minute, and a coalesced send makes several posts, each paced): counted, it timed
+   * attempts out that were only waiting, and each was retried and posted again. Its lease is kept meanwhile, renewed
+   * before it could run out, so the sweep does not take the attempt for a lost one.
+   */
+  const attemptClock = (batch: Delivery[], count: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    let keeper: NodeJS.Timeout | undefined;
+    let controller: AbortController | undefined;
+    let givenUp = false;
+    let over = false;
+    let renewedUntil: number | undefined;
+    let timeOut: (outcomes: AttemptOutcome[]) => void = () => {};
+    const timedOut = new Promise<AttemptOutcome[]>((resolve) => {
+      timeOut = resolve;
+    });
+    const giveUp = () => {
+      givenUp = true;
+      controller?.abort();
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      if (over) return;
+      timer = setTimeout(() => {
+        timeOut(
+          Array.from({ length: count }, () => ({
+            delivered: false,
+            statusCode: null,
+            error: `no outcome within ${attemptTimeoutMs} ms`,
+          })),
+        );
+        giveUp();
+      }, attemptTimeoutMs);
+    };
+    const leaseLeft = () => (renewedUntil ?? Math.min(...batch.map((d) => d.leaseUntil ?? now() + leaseMs))) - now();
+    /** Renews the lease when less than `needMs` of it is left; given up or over, the deliveries are not ours to keep. */
+    const keepLease = (needMs: number) => {
+      if (over || givenUp || leaseLeft() >= needMs) return;
+      const until = now() + leaseMs;
+      try {
+        deliveries.extendLeases(
+          batch.map((d) => d.id),
+          until,
+        );
+        renewedUntil = until;
+        options.writeHealth?.succeeded();
+      } catch (error) {
+        // Should the lease run out, the sweep puts the deliveries back and they are sent again: at-least-once.
+        noteWriteFailure(error);
+        options.onError?.('record', error);
+        logger.warn('could not renew the lease of deliveries waiting for their turn', { kind, error: describeError(error) });
+      }
+    };
+    const stopKeeping = () => {
+      clearInterval(keeper);
+      keeper = undefined;
+    };
+    const control: AttemptControl = {
+      // Made only when a sender asks for it: one per PortSIP attempt would cost CPU for nothing.
+      get signal() {
+        controller ??= new AbortController();
+        if (givenUp) controller.abort();
+        return controller.signal;
+      },
+      waiting: () => {
+        clearTimeout(timer);
+        if (over) return;
+        keepLease(leaseMs / 2);
+        keeper ??= setInterval(() => keepLease(leaseMs / 2), Math.max(10, leaseMs / 4));
+      },
+      calling: () => {
+        stopKeeping();
+        keepLease(attemptTimeoutMs + recordRoomMs);
+        arm();
+      },
+    };
+    arm();
+    givingUp.add(giveUp);
+    return {
+      control,
+      timedOut,
+      leaseEnd: () => renewedUntil,
+      end: () => {
+        over = true;
+        clearTimeout(timer);
+        stopKeeping();
+        givingUp.delete(giveUp);
+      },
+    };
+  };
+
   const attempt = async (batch: Delivery[]) => {
     const items = batch.map((delivery) => {
       const read = readMessage(delivery);
@@ -483,19 +600,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       (i): i is { delivery: Delivery; message: InboundMessage; unreadable: false } => i.message !== undefined,
     );
     let outcomes: AttemptOutcome[];
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<AttemptOutcome[]>((resolve) => {
-      timer = setTimeout(
-        () =>
-          resolve(present.map(() => ({ delivered: false, statusCode: null, error: `no outcome within ${attemptTimeoutMs} ms` }))),
-        attemptTimeoutMs,
-      );
-    });
+    const clock = attemptClock(batch, present.length);
     const startedAt = performance.now();
     const out = { startedAt };
     awaiting.add(out);
     try {
-      outcomes = present.length > 0 ? await Promise.race([options.send(present), timedOut]) : [];
+      outcomes = present.length > 0 ? await Promise.race([options.send(present, clock.control), clock.timedOut]) : [];
     } catch (error) {
       // A sender resolves every failure it knows as an outcome: a throw is a bug (the same next time) unless it is the
       // database failing under it. Logged without the message: SMS text is personal data.
@@ -505,7 +615,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       const deterministic = !isTransientStoreError(error);
       outcomes = present.map(() => ({ delivered: false, statusCode: null, error: describeError(error), deterministic }));
     } finally {
-      clearTimeout(timer);
+      clock.end();
       awaiting.delete(out);
     }
     const took = performance.now() - startedAt;
@@ -536,7 +646,11 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
           }),
         ),
     ];
-    await recordOutcomes(batch, decisions);
+    // Renewed while the sender waited: recording may go on until the renewed lease's end, not the claim's.
+    await recordOutcomes(
+      clock.leaseEnd() === undefined ? batch : batch.map((d) => ({ ...d, leaseUntil: clock.leaseEnd() ?? null })),
+      decisions,
+    );
   };
 
   const sweep = () => {
@@ -745,6 +859,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       running = false;
       // Never sent: pending again below with every lease of this process (or by the next start).
       claimedAhead = [];
+      // A sender waiting for its turn makes no call now: its delivery is given back as it was.
+      for (const giveUp of [...givingUp]) giveUp();
       wakeUp?.();
       for (const cut of [...cutPauses]) cut();
       await finished;

@@ -416,7 +416,9 @@ export function startRelay(options: RelayOptions): Relay {
     ...common,
     ...survived('slack'),
     kind: 'slack',
-    send: (batch) => slackLeg.post(batch, { onUnrecorded }),
+    // The attempt's timeout counts from each call to Slack, not from the wait for its turn of the pace (see
+    // AttemptControl): a send given up on makes no call after, so it cannot post what is sent again.
+    send: (batch, attempt) => slackLeg.post(batch, { onUnrecorded, attempt }),
     // One post at a time, taking up to 20 due messages: a storm becomes a few coalesced posts. The notifier paces
     // each post itself (one pace shared with the post updates), so there is no pause here.
     concurrency: 1,

@@ -305,6 +305,51 @@ describe('outbox worker', () => {
     expect(logLines.some((l) => l.includes('relay worker loop ended; restarting it'))).toBe(true);
   });
 
+  it('times an attempt from its call, not its wait for a turn (keeping its lease), and aborts the signal of one it gives up on', async () => {
+    const { deliveries, inbound, receive, statusOf } = setup();
+    const waits = receive('waits for its turn', '447400000001');
+    const hangs = receive('hangs in its call', '447400000002');
+    const signals: AbortSignal[] = [];
+    let midWait: string | undefined;
+    // The store's deliveries are PortSIP's; the worker's mechanics are the same for the Slack leg.
+    worker = startOutboxWorker({
+      kind: 'portsip',
+      deliveries,
+      inbound,
+      concurrency: 2,
+      retry: { ...retry, baseDelayMs: 5_000 },
+      idleMs: 20,
+      leaseMs: 400,
+      attemptTimeoutMs: 200,
+      logger,
+      send: async (batch, attempt) => {
+        if (batch[0]?.message.text === 'hangs in its call') {
+          if (attempt) signals.push(attempt.signal);
+          attempt?.calling();
+          return new Promise<AttemptOutcome[]>(() => {});
+        }
+        // A turn of a pace longer than the timeout and the lease.
+        attempt?.waiting();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        midWait = statusOf(waits).status;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        attempt?.calling();
+        return batch.map(() => ({ delivered: true, statusCode: 200 }));
+      },
+    });
+    await waitUntil(
+      () => statusOf(waits).status === 'delivered',
+      8000,
+      () => `${withLogs('the waiting one delivered')()} ${JSON.stringify(statusOf(waits))}`,
+    );
+    expect(statusOf(waits)).toMatchObject({ attempts: 1, lastError: null });
+    // Still its own while it waited: the sweep did not put it back as a lost attempt.
+    expect(midWait).toBe('in_flight');
+    expect(statusOf(hangs)).toMatchObject({ status: 'pending', lastError: 'no outcome within 200 ms' });
+    // Told, so that it makes no call after: the worker sends the message again.
+    expect(signals.map((s) => s.aborted)).toEqual([true]);
+  });
+
   it('takes a send that never settles as failed after its timeout, frees the slot, and does not hold stop()', async () => {
     const { deliveries, inbound, receive, statusOf } = setup();
     const hung = receive('hangs', '447400000001');

@@ -405,6 +405,30 @@ describe('inbound webhook → Slack', () => {
     expect((posted?.at ?? 0) - limited.at).toBeGreaterThanOrEqual(950);
   });
 
+  it('posts an SMS once when its turn of the pace comes after the attempt timeout, with no failed attempt recorded', async () => {
+    // The attempt timeout is 3/4 of the lease (750 ms), the pace 2 s: the second SMS waits for its turn past it.
+    await start({ SLACK_RELAY_PACE_MS: '2000', RELAY_LEASE_MS: '1000', PORTSIP_DEADLINE_MS: '500' });
+    const postsOf = (text: string) =>
+      t.fakeSlack.callsTo('chat.postMessage').filter((c) => !c.rateLimited && readable(c.args).includes(text));
+    await post(inboundJson({ message_id: 'paced-first', from: '447400000001' }, { text: 'first of the pace' }));
+    await waitUntil(() => postsOf('first of the pace').length > 0, 5000, 'the first post');
+    await post(inboundJson({ message_id: 'paced-second', from: '447400000002' }, { text: 'second, waiting its turn' }));
+    const slackRow = () =>
+      t.db
+        .prepare(`
+          SELECT d.status, d.attempts, d.last_error AS lastError
+          FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id
+          WHERE m.wavix_message_id = 'paced-second' AND d.destination_kind = 'slack'`)
+        .get() as { status: string; attempts: number; lastError: string | null } | undefined;
+    await waitUntil(() => postsOf('second, waiting its turn').length > 0, 8000, 'the second post');
+    // Another turn of the pace: a copy still waiting would be posted in it.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(postsOf('second, waiting its turn')).toHaveLength(1);
+    expect(slackRow()).toEqual({ status: 'delivered', attempts: 1, lastError: null });
+    // Its lease was kept while it waited: nothing was put back as if the attempt had been lost.
+    expect(t.logs.filter((l) => l.includes('lease ran out'))).toEqual([]);
+  }, 20_000);
+
   it('coalesces a storm into fewer posts and loses none', async () => {
     await start({ SLACK_RELAY_PACE_MS: '300' });
     for (let i = 0; i < 40; i++)

@@ -203,6 +203,30 @@ describe('the Slack relay sender', () => {
     expect(outcome).toMatchObject({ delivered: false, statusCode: 429, retryAfterMs: 3_600_000 });
   });
 
+  it('makes no post for an attempt the relay gave up on while it waited for its turn, and its turn goes to the next', async () => {
+    const { sender, store } = setup(createSlackPace(500));
+    const [first, abandoned, next] = store(3, (i) => `message ${i} of the pace`);
+    if (!first || !abandoned || !next) throw new Error('not stored');
+    const attempt = (controller: AbortController) => ({ signal: controller.signal, waiting: () => {}, calling: () => {} });
+    expect(await sender.send([first], attempt(new AbortController()))).toEqual([{ delivered: true, statusCode: 200 }]);
+    const givenUp = new AbortController();
+    const waiting = sender.send([abandoned], attempt(givenUp));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The relay's attempt timeout: it records the attempt as failed and sends the SMS again in a new attempt.
+    givenUp.abort();
+    expect(await waiting).toEqual([
+      expect.objectContaining({ delivered: false, notAttempted: true, error: expect.stringContaining('not posted') }),
+    ]);
+    const started = performance.now();
+    expect(await sender.send([next], attempt(new AbortController()))).toEqual([{ delivered: true, statusCode: 200 }]);
+    // The withdrawn turn cost no one a pace: the next post went at the first one's pace, not a pace later.
+    expect(performance.now() - started).toBeLessThan(700);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const texts = posted().map((c) => readable(c.args));
+    expect(texts.filter((t) => t.includes('message 1 of the pace'))).toEqual([]);
+    expect(texts).toHaveLength(2);
+  });
+
   it('keeps posting at its pace when the wall clock steps back 150 s, then two hours', async () => {
     // The wall clock as NTP or a resumed VM moves it: stepped back under smsops while it runs.
     const wallClock = Date.now.bind(Date);

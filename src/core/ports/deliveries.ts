@@ -16,6 +16,8 @@ export interface DeliveriesRepository {
   markDead(id: number, failure: { statusCode: number | null; error: string }): void;
   /** Returns leased deliveries to pending: at start (after a crash) and at shutdown. Only expired leases unless `all`. */
   releaseLeases(options?: { all?: boolean }): number;
+  /** Moves the lease of deliveries still in flight on to `until` (an attempt waiting for its turn keeps them). */
+  extendLeases(ids: readonly number[], until: number): number;
   /** Gives back leases this process holds but will not use (claimed ahead, never sent): pending again at once. */
   releaseClaimed(ids: readonly number[]): number;
   /** Puts one dead or pending delivery back to be tried now. */

@@ -99,8 +99,21 @@ export interface RelayedSmsOutcome {
   retryAfterMs?: number;
   /** Slack refuses this content: retrying as is cannot help. */
   deterministic?: boolean;
-  /** Nothing was sent (smsops stopped before the post's turn came): not an attempt, the delivery is given back. */
+  /**
+   * Nothing was sent (smsops stopped, or the relay gave up on the attempt, before the post's call): not an attempt,
+   * the delivery is given back.
+   */
   notAttempted?: boolean;
+}
+
+/** What the relay tells the Slack leg of the attempt a batch belongs to (the outbox's AttemptControl). */
+export interface RelayedSmsAttempt {
+  /** Aborted once the relay gave up on the attempt (its timeout, or the stop): a post not begun must not begin. */
+  readonly signal: AbortSignal;
+  /** Waiting for a turn of the pace: no timeout runs, and the deliveries stay leased. */
+  waiting(): void;
+  /** Calling Slack now: the attempt's timeout runs from here. */
+  calling(): void;
 }
 
 /** The relay's Slack leg: relayed SMS posts and the in-place edits of their PortSIP state. */
@@ -109,7 +122,10 @@ export interface RelayedSmsPosts {
    * Posts a batch of due SMS (coalesced per channel): one outcome per item, in order. `onUnrecorded` is told when
    * Slack took a post that smsops could not remember (the SMS counts as delivered; it will not be threaded or edited).
    */
-  post(batch: readonly RelayedSms[], hooks?: { onUnrecorded?: (error: unknown) => void }): Promise<RelayedSmsOutcome[]>;
+  post(
+    batch: readonly RelayedSms[],
+    hooks?: { onUnrecorded?: (error: unknown) => void; attempt?: RelayedSmsAttempt },
+  ): Promise<RelayedSmsOutcome[]>;
   /** A message's PortSIP state changed (delivered, retrying, dead): its posts are edited in place. */
   portsipStateChanged(delivery: Delivery): void;
   /** Stops the in-place edits (waits for the one in flight). */

@@ -59,7 +59,7 @@ export function startRelayedSmsPosts(options: {
       onUnrecorded,
     });
   return {
-    post: (batch, hooks) => senderFor(hooks?.onUnrecorded).send([...batch]),
+    post: (batch, hooks) => senderFor(hooks?.onUnrecorded).send([...batch], hooks?.attempt),
     portsipStateChanged: (delivery) => updater.changed(delivery),
     stop: () => {
       pace.close();

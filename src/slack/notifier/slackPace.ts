@@ -5,8 +5,11 @@
  * get most turns.
  */
 export interface SlackPace {
-  /** Resolves true when the caller may make its call; false once the pace is closed (smsops is stopping: make none). */
-  turn(kind: 'post' | 'update'): Promise<boolean>;
+  /**
+   * Resolves true when the caller may make its call; false once the pace is closed (smsops is stopping: make none), or
+   * at once when `signal` aborts (the relay gave up on the attempt): the turn is withdrawn, so it costs no one a pace.
+   */
+  turn(kind: 'post' | 'update', signal?: AbortSignal): Promise<boolean>;
   /**
    * Stopping: every turn waiting and every one asked later resolves false at once. A turn could otherwise hold the
    * stop for the whole pace (SLACK_RELAY_PACE_MS set to minutes stopped smsops in twice that, past Docker's grace).
@@ -52,13 +55,27 @@ export function createSlackPace(
   };
 
   return {
-    turn: (kind) =>
+    turn: (kind, signal) =>
       new Promise<boolean>((resolve) => {
-        if (closed) {
+        if (closed || signal?.aborted) {
           resolve(false);
           return;
         }
-        (kind === 'post' ? posts : updates).push(resolve);
+        const queue = kind === 'post' ? posts : updates;
+        if (!signal) queue.push(resolve);
+        else {
+          const withdraw = () => {
+            const at = queue.indexOf(waiting);
+            if (at >= 0) queue.splice(at, 1);
+            resolve(false);
+          };
+          const waiting = (go: boolean) => {
+            signal.removeEventListener('abort', withdraw);
+            resolve(go);
+          };
+          signal.addEventListener('abort', withdraw, { once: true });
+          queue.push(waiting);
+        }
         // Deferred, so a post asked for in the same tick as an update still goes first.
         if (!timer) timer = setTimeout(pump, 0);
       }),

@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
 import type { Delivery } from '../../core/model/delivery.js';
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
-import type { RelayedSmsOutcome as AttemptOutcome } from '../../core/ports/notifier.js';
+import type { RelayedSmsOutcome as AttemptOutcome, RelayedSmsAttempt } from '../../core/ports/notifier.js';
 import { describeError } from '../../errors.js';
 import type { SlackPostLayout, SlackPostsRepository } from '../../store/repositories/slackPosts.js';
 import type { SlackThreadsRepository } from '../../store/repositories/slackThreads.js';
@@ -24,11 +24,18 @@ const MAX_RETRY_AFTER_SECONDS = 3_600;
  */
 const CONTENT_REFUSAL = /^(?:msg_\w+|invalid_(?!auth$)\w+|no_text|too_many_attachments|too_many_blocks|markdown_text_conflict)$/;
 
-/** The post's turn of the pace never came: smsops is stopping, and nothing was sent to Slack. */
-class StoppedBeforeTurn extends Error {
-  constructor() {
-    super('smsops is stopping: not posted');
-    this.name = 'StoppedBeforeTurn';
+/**
+ * Nothing was sent to Slack: smsops is stopping before the post's turn of the pace came, or the relay gave up on the
+ * attempt (its timeout) before the post's call.
+ */
+class NotPosted extends Error {
+  constructor(why: 'stopping' | 'given up') {
+    super(
+      why === 'stopping'
+        ? 'smsops is stopping: not posted'
+        : 'the relay gave up on this attempt (timed out, or smsops is stopping) before its post: not posted',
+    );
+    this.name = 'NotPosted';
   }
 }
 
@@ -41,7 +48,7 @@ export interface SlackFailure {
 
 export function classifySlackFailure(error: unknown): SlackFailure {
   // Not a failure: the delivery is given back as it was (no attempt, error or backoff), and posted after the restart.
-  if (error instanceof StoppedBeforeTurn)
+  if (error instanceof NotPosted)
     return { outcome: { delivered: false, statusCode: null, error: error.message, notAttempted: true }, refused: null };
   const e = error as { code?: string; retryAfter?: number; data?: { error?: string }; name?: string };
   if (e.code === 'slack_webapi_rate_limited_error') {
@@ -123,11 +130,22 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
    * (~1.5 ms): before, the rendering ran in one piece with the recording of the post before and the next claim (4-7 ms
    * at 1,000 webhooks/s). Whether that moves the ack p99 was not shown: the pairs measured were within the noise.
    */
-  const post = async (channel: string, render: () => SlackMessage, threadTs?: string) => {
-    // Stopping: not posted, and not an attempt either (see classifySlackFailure).
-    if (!(await pace.turn('post'))) throw new StoppedBeforeTurn();
+  const post = async (run: Run, channel: string, render: () => SlackMessage, threadTs?: string) => {
+    const { attempt } = run;
+    const givenUp = () => new NotPosted(attempt?.signal.aborted ? 'given up' : 'stopping');
+    // The wait for the turn is the pace at work, not a hang: the relay's attempt timeout runs from the call only. With
+    // the wait counted (SLACK_RELAY_PACE_MS may be a minute, and a coalesced send makes several posts, each paced),
+    // attempts that were only waiting timed out and were retried.
+    attempt?.waiting();
+    // Stopping or given up: not posted, and not an attempt either (see classifySlackFailure).
+    if (!(await pace.turn('post', attempt?.signal))) throw givenUp();
     const rendered = render();
     await nextTurn();
+    // The relay may have given up meanwhile (stopping, or the call before this one in the send ran past its timeout):
+    // it records the attempt as failed, or gives the delivery back, and sends it again, so a post now would show the
+    // SMS twice (one SMS was posted four times so). A call begun cannot be recalled: for those, at-least-once.
+    if (attempt?.signal.aborted) throw givenUp();
+    attempt?.calling();
     return client.chat.postMessage({
       channel,
       ...messageArgs(rendered),
@@ -175,8 +193,11 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
     }
   };
 
-  /** Within one send: after a failure that is not about the content (rate limit, network), the rest waits. */
-  type Run = { halted?: AttemptOutcome };
+  /**
+   * Within one send: after a failure that is not about the content (rate limit, network), the rest waits. `attempt`:
+   * the relay's attempt the send belongs to.
+   */
+  type Run = { halted?: AttemptOutcome; attempt?: RelayedSmsAttempt };
   const halt = (run: Run, outcome: AttemptOutcome) => {
     run.halted = outcome;
     return outcome;
@@ -192,6 +213,7 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
     const posted = async (layout: SlackPostLayout, render: (state: PortsipState) => SlackMessage, reason?: string) => {
       let state: PortsipState = { kind: 'none' };
       const answer = await post(
+        run,
         channel,
         () => {
           state = options.portsipState(message.id);
@@ -237,7 +259,7 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
     let taken: Item[] = [];
     let outcomes: AttemptOutcome[];
     try {
-      const answer = await post(channel, () => {
+      const answer = await post(run, channel, () => {
         states = items.map((i) => options.portsipState(i.message.id));
         const batch = inboundBatchMessage(
           items.map((i, n) => ({ message: shownMessage(i.message), portsip: states[n] ?? { kind: 'none' } })),
@@ -270,14 +292,14 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
   };
 
   return {
-    send: async (batch: Item[]): Promise<AttemptOutcome[]> => {
+    send: async (batch: Item[], attempt?: RelayedSmsAttempt): Promise<AttemptOutcome[]> => {
       const byChannel = new Map<string, Item[]>();
       for (const item of batch)
         byChannel.set(item.delivery.destination, [...(byChannel.get(item.delivery.destination) ?? []), item]);
       const outcomes = new Map<number, AttemptOutcome>();
       for (const [channel, items] of byChannel) {
         // Each channel has its own rate limit in Slack: one halted does not stop the next.
-        const results = await postBatch({}, channel, items);
+        const results = await postBatch({ attempt }, channel, items);
         for (const [i, item] of items.entries())
           outcomes.set(item.delivery.id, results[i] ?? classifySlackFailure(new Error('no result')).outcome);
       }

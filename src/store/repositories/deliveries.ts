@@ -138,6 +138,7 @@ export function createDeliveriesRepository(
     "UPDATE deliveries SET status = 'pending', lease_until = NULL, moved_in_flight = 0 WHERE id = ? AND status = 'in_flight'",
   );
   const releaseAll = db.prepare("UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight'");
+  const extendOne = db.prepare<[number, number]>("UPDATE deliveries SET lease_until = ? WHERE id = ? AND status = 'in_flight'");
   const requeueOne = db.prepare(`
     UPDATE deliveries SET status = 'pending', next_attempt_at = ?, dead_at = NULL, lease_until = NULL, deterministic_failures = 0
     WHERE id = ? AND status IN ('dead', 'pending')`);
@@ -214,6 +215,8 @@ export function createDeliveriesRepository(
       dead.run({ id, at: now(), code: f.statusCode, error: excerpt(f.error) });
     },
     releaseLeases: (options = {}) => (options.all ? releaseAll.run() : releaseExpired.run(now())).changes,
+    extendLeases: (ids, until) =>
+      ids.length === 0 ? 0 : db.transaction(() => ids.reduce((n, id) => n + extendOne.run(until, id).changes, 0))(),
     releaseClaimed: (ids) =>
       ids.length === 0 ? 0 : db.transaction(() => ids.reduce((n, id) => n + releaseOne.run(id).changes, 0))(),
     requeue: (id) => requeueOne.run(now(), id).changes > 0,
