@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
@@ -160,6 +160,26 @@ export function openFds(pid: number): number {
     return readdirSync(`/proc/${pid}/fd`).length;
   } catch {
     return 0;
+  }
+}
+
+/**
+ * The sockets a process holds (`socket:[inode]`, from /proc), [] once it is gone. Compared with an earlier reading, it
+ * says whether connections accepted since have all been closed; a count of descriptors cannot (SQLite opens files).
+ */
+export function openSockets(pid: number): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/fd`)
+      .map((fd) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      })
+      .filter((target) => target.startsWith('socket:'));
+  } catch {
+    return [];
   }
 }
 
