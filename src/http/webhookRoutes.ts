@@ -98,6 +98,14 @@ export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
       sendJson(res, 400, { error: outcome.error.reason });
       return;
     }
+    if (outcome.value.conflict) {
+      // 200, not 409: Wavix sends again whatever is not 2xx, and a different body under a stored message_id will
+      // never be stored, so a 4xx would only bring the same conflict back at each retry (until Wavix gives up, or
+      // disables the webhook). It is kept in rejected_webhooks and counted instead; `conflict` says so to whoever reads.
+      deps.onIngested?.(route, 'conflict');
+      sendJson(res, 200, { ok: true, duplicate: true, conflict: true });
+      return;
+    }
     deps.onIngested?.(route, outcome.value.duplicate ? 'duplicate' : 'stored');
     sendJson(res, 200, { ok: true, duplicate: outcome.value.duplicate });
     deps.latency?.observe(Number(process.hrtime.bigint() - started) / 1e9);

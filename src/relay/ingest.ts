@@ -57,6 +57,9 @@ function reject<T>(deps: IngestDeps, request: WebhookRequest, rejection: Webhook
   return err(rejection);
 }
 
+/** The rejected_webhooks reason of a repeated message_id whose body differs from the one stored. */
+export const CONFLICTING_REPEAT_REASON = 'message_id already stored with a different body';
+
 /** Where a message to `to` goes: the number's route, then the `default` route, then the configured defaults. */
 export function deliveryTargets(
   deps: Pick<IngestDeps, 'routes' | 'defaultPortsipUrl' | 'inboxChannel'>,
@@ -92,6 +95,8 @@ export function slackChannelOf(
 export interface Ingested {
   id: number;
   duplicate: boolean;
+  /** A duplicate whose body differs from the one stored: it is kept in rejected_webhooks, the stored one stays. */
+  conflict?: true;
   warnings: number;
   /** An inbound message stored for the first time, as stored (handed to the relay workers once committed). */
   stored?: InboundMessage;
@@ -127,7 +132,8 @@ function warn(deps: IngestDeps, request: WebhookRequest, messageId: string, stor
 
 /**
  * Stores an inbound SMS/MMS exactly as Wavix posted it (raw bytes and content type) with its deliveries, in one
- * transaction, before the webhook is acknowledged. A message id seen before is acknowledged and not relayed again.
+ * transaction, before the webhook is acknowledged. A message id seen before is acknowledged and not relayed again
+ * (with another body, that body is kept in rejected_webhooks).
  * Only a body without a usable message_id, from or to is refused; any other difference from Wavix's description is
  * stored, relayed unchanged and recorded as a schema warning.
  */
@@ -152,6 +158,17 @@ export function ingestInboundMessage(deps: IngestDeps, request: WebhookRequest):
     storedTargets(deps, `+${message.to}`),
     deps.leaseNewHead ? { leaseNewHead: deps.leaseNewHead } : undefined,
   );
+  // A message id reused with another body (not a retry, which is the same bytes): the first stays the message smsops
+  // relays, and this one is kept where refused webhooks are, so it is not dropped without a trace. Compared only on a
+  // repeat, inside the same statement that found it.
+  if (stored.conflict) {
+    deps.rejected.record({
+      route: request.route,
+      reason: CONFLICTING_REPEAT_REASON,
+      contentType: request.contentType,
+      body: request.body,
+    });
+  }
   // A STOP is relayed like any other SMS (PortSIP gets the bytes Wavix posted); it is also remembered as an opt-out.
   // Most texts are no keyword: they skip the savepoint (two statements per message) the extra would open.
   if (!stored.duplicate && classifyConsentKeyword(message.text).kind !== 'none') {
@@ -165,6 +182,7 @@ export function ingestInboundMessage(deps: IngestDeps, request: WebhookRequest):
     duplicate: stored.duplicate,
     warnings: warn(deps, request, message.messageId, stored, warnings),
   };
+  if (stored.conflict) ingested.conflict = true;
   if (stored.stored) ingested.stored = stored.stored;
   if (stored.leased) ingested.leased = stored.leased;
   return ok(ingested);

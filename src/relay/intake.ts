@@ -13,9 +13,10 @@ export interface RelayIntake {
   /** Stores the request (or refuses it); the promise settles once the store committed. */
   ingest: Record<
     WebhookRequest['route'],
-    (request: WebhookRequest) => Promise<Result<{ id: number; duplicate: boolean }, WebhookRejection>>
+    (request: WebhookRequest) => Promise<Result<{ id: number; duplicate: boolean; conflict?: true }, WebhookRejection>>
   >;
-  onIngested?: (route: WebhookRequest['route'], outcome: 'stored' | 'duplicate' | 'rejected') => void;
+  /** `conflict`: a message_id already stored with another body (the first kept; this one in rejected_webhooks). */
+  onIngested?: (route: WebhookRequest['route'], outcome: 'stored' | 'duplicate' | 'conflict' | 'rejected') => void;
   /** Every answer given, by HTTP status (5xx included), once the response is finished or the client went away. */
   onAnswered?: (route: WebhookRequest['route'], status: number | 'aborted') => void;
   /** A store failure that is not the request's fault (logged without the body: SMS text is personal data). */

@@ -8,6 +8,7 @@ import type { DeliveriesRepository } from '../core/ports/deliveries.js';
 import type { InboundRepository } from '../core/ports/inbound.js';
 import type { Actor, SetupServices } from '../core/services.js';
 import { err, ok, type Result } from '../errors.js';
+import type { RejectedWebhookSummary, RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import type { SchemaWarningSummary, SchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
 import type { SlackQueueRepository } from '../store/repositories/slackQueue.js';
 import { type Destination, type ReplayCount, type RoutingDeps, replayToCurrentRoute } from './retarget.js';
@@ -20,6 +21,8 @@ export interface RelayOperationsDeps {
   replies: Pick<ConversationRepliesRepository, 'recent'>;
   /** Webhooks stored although they differ from Wavix's description. */
   schemaWarnings: SchemaWarningsRepository;
+  /** Webhooks not stored: refused, or a message_id already stored with another body. */
+  rejected: Pick<RejectedWebhooksRepository, 'summarySince'>;
   /** Tells the outbox workers that something is due now. */
   wakeRelay: () => void;
   now: () => number;
@@ -68,6 +71,11 @@ export const SCHEMA_WARNING_WINDOW_MS = 24 * 3_600_000;
 /** Webhooks of the last 24 h that were stored and relayed although they differ from Wavix's description. */
 export function recentSchemaWarnings(deps: Pick<RelayOperationsDeps, 'schemaWarnings' | 'now'>): SchemaWarningSummary {
   return deps.schemaWarnings.summarySince(deps.now() - SCHEMA_WARNING_WINDOW_MS);
+}
+
+/** Webhooks of the last 24 h that were not stored (refused, or a stored message_id with another body). */
+export function recentRejections(deps: Pick<RelayOperationsDeps, 'rejected' | 'now'>): RejectedWebhookSummary {
+  return deps.rejected.summarySince(deps.now() - SCHEMA_WARNING_WINDOW_MS);
 }
 
 export type ReplayResult =

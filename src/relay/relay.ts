@@ -152,7 +152,11 @@ export function startRelay(options: RelayOptions): Relay {
     'smsops_webhooks_total',
     'Webhook requests from Wavix by route and outcome.',
     ['route', 'outcome'],
-    { initial: ROUTES.flatMap((route) => (['stored', 'duplicate', 'rejected'] as const).map((outcome) => ({ route, outcome }))) },
+    {
+      initial: ROUTES.flatMap((route) =>
+        (['stored', 'duplicate', 'conflict', 'rejected'] as const).map((outcome) => ({ route, outcome })),
+      ),
+    },
   );
   const relayed = metrics.counter(
     'smsops_relay_delivered_total',
@@ -439,6 +443,15 @@ export function startRelay(options: RelayOptions): Relay {
   // Counted once committed: a write can run twice inside the group commit, and a rolled-back one warned nothing.
   const counted = (route: 'inbound' | 'dlr') => (outcome: Result<Ingested, WebhookRejection>) => {
     if (outcome.ok && outcome.value.warnings > 0) warned.inc({ route });
+    // Ids only: both bodies are an SMS (the second one is in rejected_webhooks).
+    if (outcome.ok && outcome.value.conflict)
+      logger.warn(
+        'webhook repeats a stored message_id with a different body: the stored message stays, this one is kept in rejected_webhooks',
+        {
+          route,
+          inboundMessageId: outcome.value.id,
+        },
+      );
     return outcome;
   };
   // Told after the commit, so Slack never shows a status the database does not have; its failures stay its own.
@@ -518,6 +531,7 @@ export function startRelay(options: RelayOptions): Relay {
     operations: {
       deliveries,
       inbound,
+      rejected: repositories.rejectedWebhooks,
       replies: repositories.conversationReplies,
       schemaWarnings,
       now,

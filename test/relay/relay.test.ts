@@ -178,6 +178,51 @@ describe('inbound webhook → PortSIP', () => {
     expect(sink.received.map((r) => (r.json() as { message_id: string }).message_id)).toEqual(['dup-1', 'after-dup-1']);
   });
 
+  it('keeps the first of a message_id repeated with another body, and records, counts and shows the other', async () => {
+    await start();
+    const first = inboundJson({ message_id: 'conflict-1' }, { text: 'Meet at the north gate' });
+    const second = inboundJson({ message_id: 'conflict-1' }, { text: 'Meet at the south gate' });
+    expect(await post(first)).toEqual({ status: 200, json: { ok: true, duplicate: false } });
+    // Wavix's retry (the same bytes) is a plain duplicate, as before.
+    expect(await post(first)).toEqual({ status: 200, json: { ok: true, duplicate: true } });
+    // 200 so that Wavix does not send it again and again: it will never be stored.
+    expect(await post(second)).toEqual({ status: 200, json: { ok: true, duplicate: true, conflict: true } });
+    // The same id as a number, then as a string: one message_id for smsops, two different bodies.
+    const numeric = inboundJson({ message_id: 777 }, { text: 'first 777' });
+    const text = inboundJson({ message_id: '777' }, { text: 'second 777' });
+    expect((await post(numeric)).json).toEqual({ ok: true, duplicate: false });
+    expect((await post(text)).json).toEqual({ ok: true, duplicate: true, conflict: true });
+
+    // The first stays the message: relayed once, as it came.
+    await waitUntil(() => sink.received.length >= 2, 5000, 'both messages at PortSIP');
+    expect(sink.received.map((r) => r.body.toString('utf8'))).toEqual([first, numeric]);
+    const stored = t.db.prepare("SELECT raw_body FROM inbound_messages WHERE wavix_message_id = 'conflict-1'").get() as {
+      raw_body: Buffer;
+    };
+    expect(stored.raw_body.toString('utf8')).toBe(first);
+    // The other ones are kept with their bodies where refused webhooks are; the retry is not.
+    const kept = t.db.prepare('SELECT route, reason, body_excerpt FROM rejected_webhooks ORDER BY id').all() as Array<{
+      route: string;
+      reason: string;
+      body_excerpt: Buffer;
+    }>;
+    expect(kept.map((k) => [k.route, k.reason, k.body_excerpt.toString('utf8')])).toEqual([
+      ['inbound', 'message_id already stored with a different body', second],
+      ['inbound', 'message_id already stored with a different body', text],
+    ]);
+    const metrics = await (await fetch(`${t.smsops.url}/metrics`)).text();
+    expect(metrics).toContain('smsops_webhooks_total{route="inbound",outcome="conflict"} 2\n');
+    expect(metrics).toContain('smsops_webhooks_total{route="inbound",outcome="duplicate"} 1\n');
+    // A warning for each, without either text.
+    const warnings = t.logs.filter((l) => l.includes('repeats a stored message_id with a different body'));
+    expect(warnings).toHaveLength(2);
+    expect(t.logs.join('\n')).not.toMatch(/north gate|south gate|first 777|second 777/);
+    const status = readable((await runCommand(t, 'relay status')).body);
+    expect(status).toContain(
+      "2 webhooks in the last 24 h were not stored (each kept with its body in the database's `rejected_webhooks`, the newest 1,000), most often: `inbound: message_id already stored with a different body` ×2",
+    );
+  });
+
   it('keeps retrying while PortSIP answers 500 or is down, and delivers when it is back', async () => {
     await start();
     sink.respondWith(500);

@@ -82,8 +82,10 @@ describe('inbound messages and their deliveries', () => {
   it('treats a repeated Wavix message id as a duplicate and enqueues nothing more', () => {
     const repo = createInboundRepository(t.db, t.clock.now);
     const first = repo.insertWithDeliveries(inbound('m-1'), [portsip]);
+    expect(repo.insertWithDeliveries(inbound('m-1'), [portsip, slack])).toEqual({ id: first.id, duplicate: true });
+    // Another body under the same id: still nothing written, and said to be a conflict.
     const again = repo.insertWithDeliveries(inbound('m-1', '1', '2', 'different'), [portsip, slack]);
-    expect(again).toEqual({ id: first.id, duplicate: true });
+    expect(again).toEqual({ id: first.id, duplicate: true, conflict: true });
     expect(createDeliveriesRepository(t.db).forMessage(first.id)).toHaveLength(1);
     expect(repo.recent(10)).toHaveLength(1);
   });

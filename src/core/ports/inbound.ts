@@ -21,6 +21,11 @@ export interface InboundRepository {
   ): {
     id: number;
     duplicate: boolean;
+    /**
+     * A duplicate whose body is not byte for byte the one stored under that message id (Wavix's retries are): the
+     * stored one stays, this one is not kept here.
+     */
+    conflict?: true;
     /** The message as stored, when it was new (so its deliveries need not read it back). */
     stored?: InboundMessage;
     /** Its deliveries stored in flight, leased to the relay by `leaseNewHead`, as stored. */

@@ -6,6 +6,7 @@ import { formatPhoneForPeople } from '../../core/phone.js';
 import { maskUrl } from '../../core/urls.js';
 import type { InboxLine, InboxReading, TextHidden } from '../../relay/inboxReading.js';
 import type { DestinationStatus, RelayStatus, ReplayResult } from '../../relay/operations.js';
+import type { RejectedWebhookSummary } from '../../store/repositories/rejectedWebhooks.js';
 import type { SchemaWarningSummary } from '../../store/repositories/schemaWarnings.js';
 import { ACTION } from '../ids.js';
 import { blockTextLength } from './inboundSms.js';
@@ -41,6 +42,17 @@ export function schemaWarningsLine(summary: SchemaWarningSummary): string | null
   const count = `${summary.atLeast ? 'At least ' : ''}${summary.webhooks} webhook${summary.webhooks === 1 ? '' : 's'}`;
   const top = summary.top.map((t) => `${code(clip(t.problem, 80))} ×${t.count}`).join(', ');
   return `:warning: ${count} in the last 24 h had unexpected fields (stored and relayed unchanged), most often: ${top}`;
+}
+
+/**
+ * "2 webhooks in the last 24 h were not stored (…): `inbound: message_id already stored with a different body` ×2";
+ * null if none. The reasons never quote a body (SMS text), so everyone who may read the status may read them.
+ */
+export function rejectedWebhooksLine(summary: RejectedWebhookSummary): string | null {
+  if (summary.webhooks === 0) return null;
+  const count = `${summary.atLeast ? 'At least ' : ''}${summary.webhooks} webhook${summary.webhooks === 1 ? '' : 's'}`;
+  const top = summary.top.map((t) => `${code(clip(`${t.route}: ${t.reason}`, 100))} ×${t.count}`).join(', ');
+  return `:no_entry_sign: ${count} in the last 24 h ${summary.webhooks === 1 ? 'was' : 'were'} not stored (each kept with its body in the database's \`rejected_webhooks\`, the newest 1,000), most often: ${top}`;
 }
 
 const HTTP_WORDS: Record<number, string> = {
@@ -152,7 +164,7 @@ export function relayStatusMessage(
   status: RelayStatus,
   now: number,
   warnings?: SchemaWarningSummary,
-  options: { showErrorExcerpt?: boolean; page?: number } = {},
+  options: { showErrorExcerpt?: boolean; page?: number; rejections?: RejectedWebhookSummary } = {},
 ): SlackMessage {
   const headline =
     status.pending === 0 && status.dead === 0
@@ -181,6 +193,8 @@ export function relayStatusMessage(
   }
   const warned = warnings && schemaWarningsLine(warnings);
   if (warned) blocks.push(context(warned));
+  const rejected = options.rejections && rejectedWebhooksLine(options.rejections);
+  if (rejected) blocks.push(context(rejected));
   const where = page.count > 1 ? ` (destinations page ${page.number} of ${page.count})` : '';
   return { text: `Relay: ${status.pending} pending, ${status.dead} dead${where}`, blocks };
 }

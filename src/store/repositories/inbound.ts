@@ -91,7 +91,10 @@ export function createInboundRepository(db: Db, now: () => number = Date.now): I
     INSERT INTO inbound_messages (wavix_message_id, from_number, to_number, message_type, text, media, received_at_text,
       received_at, ingested_at, content_type, raw_body)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wavix_message_id) DO NOTHING`);
-  const existing = db.prepare<[string], { id: number }>('SELECT id FROM inbound_messages WHERE wavix_message_id = ?');
+  // Only a repeat reads this: the bodies are compared by SQLite, without copying the stored one out.
+  const existing = db.prepare<[Buffer, string], { id: number; same: number }>(
+    'SELECT id, raw_body = ? AS same FROM inbound_messages WHERE wavix_message_id = ?',
+  );
   const enqueue = db.prepare(`
     INSERT INTO deliveries (inbound_message_id, destination_kind, destination, conversation_key, next_attempt_at, created_at)
     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
@@ -135,9 +138,9 @@ export function createInboundRepository(db: Db, now: () => number = Date.now): I
       message.rawBody,
     );
     if (result.changes === 0) {
-      const row = existing.get(message.wavixMessageId);
+      const row = existing.get(message.rawBody, message.wavixMessageId);
       if (!row) throw new Error(`message ${message.wavixMessageId} neither inserted nor found`);
-      return { id: row.id, duplicate: true };
+      return row.same === 1 ? { id: row.id, duplicate: true } : { id: row.id, duplicate: true, conflict: true as const };
     }
     const id = Number(result.lastInsertRowid);
     const conversation = `${message.fromNumber}→${message.toNumber}`;

@@ -23,12 +23,22 @@ interface Row {
   body_excerpt: Buffer;
 }
 
+/** The webhooks kept here since a moment, for `/sms relay status`. */
+export interface RejectedWebhookSummary {
+  webhooks: number;
+  /** The most frequent route and reason pairs, most frequent first. */
+  top: Array<{ route: string; reason: string; count: number }>;
+  /** True when the table is full: older ones of the window may have been dropped, `webhooks` is a lower bound. */
+  atLeast: boolean;
+}
+
 export interface RejectedWebhooksRepository {
   /** Keeps the first 8 KB of the body and only the newest 1,000 rejections, so a flood cannot fill the disk. */
   /** `size`: the whole body's, when `body` is only the part read before a limit (its length otherwise). */
   record(rejection: { route: string; reason: string; contentType: string | null; body: Buffer; size?: number }): void;
   recent(limit: number): RejectedWebhook[];
   count(): number;
+  summarySince(since: number, topLimit?: number): RejectedWebhookSummary;
 }
 
 export function createRejectedWebhooksRepository(
@@ -43,6 +53,10 @@ export function createRejectedWebhooksRepository(
   const prune = db.prepare('DELETE FROM rejected_webhooks WHERE id <= (SELECT max(id) FROM rejected_webhooks) - ?');
   const recent = db.prepare<[number], Row>('SELECT * FROM rejected_webhooks ORDER BY id DESC LIMIT ?');
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM rejected_webhooks');
+  const since = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM rejected_webhooks WHERE received_at >= ?');
+  const top = db.prepare<[number, number], { route: string; reason: string; n: number }>(`
+    SELECT route, reason, count(*) AS n FROM rejected_webhooks WHERE received_at >= ?
+    GROUP BY route, reason ORDER BY n DESC, route, reason LIMIT ?`);
   const recordTx = db.transaction((rejection: Parameters<RejectedWebhooksRepository['record']>[0]) => {
     insert.run(
       now(),
@@ -67,5 +81,13 @@ export function createRejectedWebhooksRepository(
         bodyExcerpt: row.body_excerpt,
       })),
     count: () => count.get()?.n ?? 0,
+    summarySince: (at, topLimit = 3) => {
+      const webhooks = since.get(at)?.n ?? 0;
+      return {
+        webhooks,
+        top: webhooks === 0 ? [] : top.all(at, topLimit).map((r) => ({ route: r.route, reason: r.reason, count: r.n })),
+        atLeast: webhooks > 0 && (count.get()?.n ?? 0) >= keep,
+      };
+    },
   };
 }

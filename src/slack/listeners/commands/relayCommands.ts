@@ -1,6 +1,6 @@
 import { isSmsopsAdmin } from '../../../core/access.js';
 import { readInbox } from '../../../relay/inboxReading.js';
-import { recentSchemaWarnings, relayStatus, replayDeliveries } from '../../../relay/operations.js';
+import { recentRejections, recentSchemaWarnings, relayStatus, replayDeliveries } from '../../../relay/operations.js';
 import { errorMessage } from '../../ui/errors.js';
 import { inboxMessage, relayStatusMessage, replayConfirmMessage, replayMessage } from '../../ui/relay.js';
 import { type Interaction, logFailure } from '../context.js';
@@ -12,6 +12,7 @@ export async function relayStatusCommand(interaction: Interaction, page?: number
   await interaction.reply(
     relayStatusMessage(relayStatus(relay), relay.now(), recentSchemaWarnings(relay), {
       showErrorExcerpt: admin.ok && admin.value,
+      rejections: recentRejections(relay),
       ...(page !== undefined ? { page } : {}),
     }),
   );
