@@ -61,7 +61,7 @@ export function tenDlcWebhookRoutes(deps: TenDlcWebhookRouteDeps): Route[] {
         route,
         rejected: deps.rejected,
       });
-      if (!admitted) return;
+      if (admitted.kind !== 'admitted') return;
       const { body, contentType } = admitted;
       const parsed = parse(category, body);
       if (!parsed.ok) {

@@ -20,9 +20,16 @@ export function secretMatches(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), expectedDigest.digest);
 }
 
-type BodyRead = { ok: true; body: Buffer } | { ok: false; size: number; excerpt: Buffer };
+type BodyRead =
+  | { ok: true; body: Buffer }
+  | { ok: false; size: number; excerpt: Buffer }
+  | { ok: false; size: number; cut: true };
 
-/** Reads the body up to `limit` bytes; beyond it, stops keeping bytes (only an excerpt) and reports the size. */
+/**
+ * Reads the body up to `limit` bytes; beyond it, stops keeping bytes (only an excerpt) and reports the size. A body
+ * whose connection closed before it ended (Node's `Error: aborted`) is `cut`: the client's doing, with nobody left to
+ * answer, not a failure of smsops.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -35,9 +42,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
       const kept = Buffer.concat(chunks);
       resolve(size <= limit ? { ok: true, body: kept } : { ok: false, size, excerpt: kept });
     });
-    req.on('error', reject);
+    req.on('error', (error) => (req.complete ? reject(error) : resolve({ ok: false, size, cut: true })));
   });
 }
+
+/** What the gate made of a request: a body to handle, a refusal it answered, or a body cut short (nothing to answer). */
+export type Admission =
+  | { kind: 'admitted'; body: Buffer; contentType: string | null }
+  | { kind: 'refused' }
+  | { kind: 'cut'; receivedBytes: number; declaredBytes: number | null };
 
 export interface WebhookRouteDeps extends RelayIntake {
   secret: string;
@@ -48,29 +61,33 @@ export const STORE_UNAVAILABLE_RETRY_AFTER_S = 5;
 
 /**
  * The gate every Wavix webhook passes: the secret (404, as if the path did not exist, compared in constant time), then
- * the size (413, the refusal kept in rejected_webhooks). Answers and returns null when it refused; otherwise the body.
+ * the size (413, the refusal kept in rejected_webhooks). Answers when it refused; otherwise the body, unless the client
+ * went away before sending all of it (then there is nobody to answer, and Wavix sends it again).
  */
 export async function admitWebhook(
   req: IncomingMessage,
   res: ServerResponse,
   gate: { secret: string; given: string | undefined; route: string; rejected: RejectedWebhooksRepository },
-): Promise<{ body: Buffer; contentType: string | null } | null> {
+): Promise<Admission> {
   if (!secretMatches(gate.given ?? '', gate.secret)) {
     req.resume();
     sendJson(res, 404, { error: 'not found' });
-    return null;
+    return { kind: 'refused' };
   }
   const contentType = req.headers['content-type'] ?? null;
   const declared = Number(req.headers['content-length'] ?? 0);
   const read = await readBody(req, WEBHOOK_BODY_LIMIT);
+  if (!read.ok && 'cut' in read) {
+    return { kind: 'cut', receivedBytes: read.size, declaredBytes: req.headers['content-length'] ? declared : null };
+  }
   if (!read.ok || declared > WEBHOOK_BODY_LIMIT) {
     const size = read.ok ? read.body.length : read.size;
     const reason = `body of ${size} bytes is over the ${WEBHOOK_BODY_LIMIT / 1024} KB limit`;
     gate.rejected.record({ route: gate.route, reason, contentType, body: read.ok ? read.body : read.excerpt, size });
     sendJson(res, 413, { error: reason });
-    return null;
+    return { kind: 'refused' };
   }
-  return { body: read.body, contentType };
+  return { kind: 'admitted', body: read.body, contentType };
 }
 
 /**
@@ -87,7 +104,11 @@ export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
   ) => {
     const started = process.hrtime.bigint();
     const admitted = await admitWebhook(req, res, { secret: deps.secret, given: secret, route, rejected: deps.rejected });
-    if (!admitted) {
+    if (admitted.kind === 'cut') {
+      deps.onBodyCut?.(route, { receivedBytes: admitted.receivedBytes, declaredBytes: admitted.declaredBytes });
+      return;
+    }
+    if (admitted.kind === 'refused') {
       deps.onIngested?.(route, 'rejected');
       return;
     }

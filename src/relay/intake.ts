@@ -19,6 +19,11 @@ export interface RelayIntake {
   onIngested?: (route: WebhookRequest['route'], outcome: 'stored' | 'duplicate' | 'conflict' | 'rejected') => void;
   /** Every answer given, by HTTP status (5xx included), once the response is finished or the client went away. */
   onAnswered?: (route: WebhookRequest['route'], status: number | 'aborted') => void;
+  /**
+   * The client closed the connection before its body ended: nothing stored and nobody left to answer (counted by
+   * `onAnswered` as 'aborted'); Wavix sends a webhook it got no answer to again.
+   */
+  onBodyCut?: (route: WebhookRequest['route'], bytes: { receivedBytes: number; declaredBytes: number | null }) => void;
   /** A store failure that is not the request's fault (logged without the body: SMS text is personal data). */
   onStoreError?: (route: WebhookRequest['route'], error: unknown) => void;
   latency?: Histogram;

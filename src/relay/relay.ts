@@ -491,6 +491,12 @@ export function startRelay(options: RelayOptions): Relay {
     },
     latency,
     onAnswered: (route, status) => answered.inc({ route, status: String(status) }),
+    // Info, not an error: the client's connection ended, smsops did nothing wrong and answered nothing.
+    onBodyCut: (route, bytes) =>
+      logger.info('webhook not stored: the client closed the connection before sending its whole body (nothing answered)', {
+        route,
+        ...bytes,
+      }),
     onStoreError: (route, error) =>
       isTransientStoreError(error)
         ? logger.warn('webhook not stored, answered 503', { route, error: describeError(error) })

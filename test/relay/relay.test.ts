@@ -1,4 +1,4 @@
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.js';
 import { formattedTexts, literalTexts } from '../helpers/slackText.js';
@@ -221,6 +221,36 @@ describe('inbound webhook → PortSIP', () => {
     expect(status).toContain(
       "2 webhooks in the last 24 h were not stored (each kept with its body in the database's `rejected_webhooks`, the newest 1,000), most often: `inbound: message_id already stored with a different body` ×2",
     );
+  });
+
+  it('logs a webhook whose client hung up mid-body at info, as not stored and not answered (not as a 500 it never sent)', async () => {
+    await start();
+    const { hostname, port } = new URL(t.smsops.url);
+    const socket = connect(Number(port), hostname, () => {
+      socket.end(
+        `POST /webhooks/wavix/inbound/${WEBHOOK_SECRET} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"message_id"`,
+      );
+    });
+    socket.on('error', () => {});
+    socket.resume();
+    const line = await waitUntil(
+      () => t.logs.find((l) => l.includes('before sending its whole body')),
+      5000,
+      'the line of the cut webhook',
+    );
+    expect(JSON.parse(line)).toMatchObject({
+      level: 'info',
+      msg: 'webhook not stored: the client closed the connection before sending its whole body (nothing answered)',
+      route: 'inbound',
+      receivedBytes: 13,
+      declaredBytes: 1000,
+    });
+    // It was said as an error, "answered 500", with `Error: aborted`.
+    expect(t.logs.filter((l) => JSON.parse(l).level === 'error')).toEqual([]);
+    const metrics = await (await fetch(`${t.smsops.url}/metrics`)).text();
+    expect(metrics).toContain('smsops_webhook_responses_total{route="inbound",status="aborted"} 1\n');
+    expect(metrics).not.toContain('status="500"');
+    expect(t.db.prepare('SELECT count(*) AS n FROM inbound_messages').get()).toEqual({ n: 0 });
   });
 
   it('keeps retrying while PortSIP answers 500 or is down, and delivers when it is back', async () => {
