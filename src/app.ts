@@ -281,7 +281,13 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       metricsRoute(metrics),
       homeRoute(),
       ...webhookRoutes({ secret: webhookSecret, ...relay.intake }),
-      ...tenDlcWebhookRoutes({ secret: webhookSecret, rejected: repositories.rejectedWebhooks, receive: watch.receiveTenDlc }),
+      ...tenDlcWebhookRoutes({
+        secret: webhookSecret,
+        rejected: repositories.rejectedWebhooks,
+        receive: watch.receiveTenDlc,
+        onIngested: relay.intake.onIngested,
+        onAnswered: relay.intake.onAnswered,
+      }),
       ...slack.routes,
     ],
   });

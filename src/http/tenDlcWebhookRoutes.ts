@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { TenDlcReceipt, TenDlcWebhookPayload } from '../jobs/tenDlcWatch.js';
 import { tenDlcWebhookPath } from '../jobs/tenDlcWebhookUrls.js';
+import type { RelayIntake } from '../relay/intake.js';
+import { jsonErrorWithoutContent } from '../relay/webhookIntake.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import {
   brandStatusChangedWebhookSchema,
@@ -23,6 +25,9 @@ export interface TenDlcWebhookRouteDeps {
   rejected: RejectedWebhooksRepository;
   /** Records the status (stored when it returns); alerting and announcing follow on their own. */
   receive: (kind: TenDlcEventCategory, payload: TenDlcWebhookPayload) => TenDlcReceipt;
+  /** Counted in /metrics with the SMS webhooks (`duplicate`: a status already known). */
+  onIngested?: RelayIntake['onIngested'];
+  onAnswered?: RelayIntake['onAnswered'];
 }
 
 function parse(
@@ -30,10 +35,12 @@ function parse(
   body: Buffer,
 ): { ok: true; payload: TenDlcWebhookPayload } | { ok: false; reason: string } {
   let json: unknown;
+  const text = body.toString('utf8');
   try {
-    json = JSON.parse(body.toString('utf8'));
+    json = JSON.parse(text);
   } catch (error) {
-    return { ok: false, reason: `malformed JSON: ${error instanceof Error ? error.message : String(error)}` };
+    // Not V8's message: it quotes the body, and the reason is answered, kept and shown in `/sms relay status`.
+    return { ok: false, reason: `malformed JSON: ${jsonErrorWithoutContent(text, error)}` };
   }
   const { event, schema } = SCHEMAS[category];
   const parsed = schema.safeParse(json);
@@ -54,22 +61,29 @@ function parse(
 export function tenDlcWebhookRoutes(deps: TenDlcWebhookRouteDeps): Route[] {
   const handler =
     (category: TenDlcEventCategory) => async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => {
-      const route = `10dlc/${category}`;
+      const route = `10dlc/${category}` as const;
+      if (deps.onAnswered) {
+        const answered = deps.onAnswered;
+        res.once('close', () => answered(route, res.writableFinished ? res.statusCode : 'aborted'));
+      }
       const admitted = await admitWebhook(req, res, {
         secret: deps.secret,
         given: params.secret,
         route,
         rejected: deps.rejected,
       });
+      if (admitted.kind === 'refused') deps.onIngested?.(route, 'rejected');
       if (admitted.kind !== 'admitted') return;
       const { body, contentType } = admitted;
       const parsed = parse(category, body);
       if (!parsed.ok) {
         deps.rejected.record({ route, reason: parsed.reason, contentType, body });
+        deps.onIngested?.(route, 'rejected');
         sendJson(res, 400, { error: parsed.reason });
         return;
       }
       const { change } = deps.receive(category, parsed.payload);
+      deps.onIngested?.(route, change === null ? 'duplicate' : 'stored');
       sendJson(res, 200, { ok: true, changed: change !== null });
     };
   return [

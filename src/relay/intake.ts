@@ -1,7 +1,11 @@
 import type { Result } from '../errors.js';
 import type { Histogram } from '../metrics.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
+import type { TenDlcEventCategory } from '../wavix/tenDlc.js';
 import type { WebhookRejection, WebhookRequest } from './ingest.js';
+
+/** A Wavix webhook route as /metrics labels it: the SMS ones, and the 10DLC status ones (http/tenDlcWebhookRoutes.ts). */
+export type WebhookRoute = WebhookRequest['route'] | `10dlc/${TenDlcEventCategory}`;
 
 /**
  * What the Wavix webhook routes (http/webhookRoutes.ts, the driving adapter) call: store a request or refuse it, and
@@ -16,9 +20,9 @@ export interface RelayIntake {
     (request: WebhookRequest) => Promise<Result<{ id: number; duplicate: boolean; conflict?: true }, WebhookRejection>>
   >;
   /** `conflict`: a message_id already stored with another body (the first kept; this one in rejected_webhooks). */
-  onIngested?: (route: WebhookRequest['route'], outcome: 'stored' | 'duplicate' | 'conflict' | 'rejected') => void;
+  onIngested?: (route: WebhookRoute, outcome: 'stored' | 'duplicate' | 'conflict' | 'rejected') => void;
   /** Every answer given, by HTTP status (5xx included), once the response is finished or the client went away. */
-  onAnswered?: (route: WebhookRequest['route'], status: number | 'aborted') => void;
+  onAnswered?: (route: WebhookRoute, status: number | 'aborted') => void;
   /**
    * The client closed the connection before its body ended: nothing stored and nobody left to answer (counted by
    * `onAnswered` as 'aborted'); Wavix sends a webhook it got no answer to again.

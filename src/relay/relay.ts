@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { Repositories, Store } from '../store/openStore.js';
 import { createWriteHealth } from '../store/writeHealth.js';
+import { TEN_DLC_EVENT_CATEGORIES } from '../wavix/tenDlc.js';
 import { createConcurrencyWindow } from './concurrencyWindow.js';
 import { createFreshMessages } from './freshMessages.js';
 import {
@@ -147,15 +148,22 @@ export function startRelay(options: RelayOptions): Relay {
   /** How many queued messages the Slack leg gives a row at once (a claim asks for 20). */
   const SLACK_QUEUE_TAKE = 100;
   const ROUTES = ['inbound', 'dlr'] as const;
+  const TEN_DLC_ROUTES = TEN_DLC_EVENT_CATEGORIES.map((category) => `10dlc/${category}` as const);
   const perKind = { initial: KINDS.map((kind) => ({ kind })) };
   const received = metrics.counter(
     'smsops_webhooks_total',
     'Webhook requests from Wavix by route and outcome.',
     ['route', 'outcome'],
     {
-      initial: ROUTES.flatMap((route) =>
-        (['stored', 'duplicate', 'conflict', 'rejected'] as const).map((outcome) => ({ route, outcome })),
-      ),
+      initial: [
+        ...ROUTES.flatMap((route) =>
+          (['stored', 'duplicate', 'conflict', 'rejected'] as const).map((outcome) => ({ route, outcome })),
+        ),
+        // A 10DLC status webhook is stored when it changes a status, a duplicate when the status was known already.
+        ...TEN_DLC_ROUTES.flatMap((route) =>
+          (['stored', 'duplicate', 'rejected'] as const).map((outcome) => ({ route, outcome })),
+        ),
+      ],
     },
   );
   const relayed = metrics.counter(

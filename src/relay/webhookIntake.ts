@@ -65,7 +65,7 @@ export const parseWavixTime = (text: string): number | null => {
 
 // V8's messages quote the body ("Unexpected token 'H', "Hi, it's Bob" is not JSON"): an SMS text must not end up in
 // a reason (answered, kept, perhaps logged), so only where it broke is said.
-function jsonErrorWithoutContent(text: string, error: unknown): string {
+export function jsonErrorWithoutContent(text: string, error: unknown): string {
   if (text.trim() === '') return 'the body is empty';
   const message = error instanceof Error ? error.message : '';
   if (/end of (JSON|data) input/i.test(message)) return 'the body ends before the JSON does';

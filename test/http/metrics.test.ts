@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricsRoute } from '../../src/http/health.js';
 import { startHttpServer } from '../../src/http/server.js';
+import { tenDlcWebhookUrls } from '../../src/jobs/tenDlcWebhookUrls.js';
 import { createLogger } from '../../src/log.js';
 import { createMetricsRegistry } from '../../src/metrics.js';
-import { type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
 
 interface Family {
   type: string;
@@ -231,6 +232,23 @@ describe('GET /metrics of a running smsops', () => {
     expect(text).toContain('smsops_relay_worker_errors_total{kind="portsip",where="commit-hint"} 0\n');
     for (const route of ['inbound', 'dlr'])
       expect(text).toContain(`smsops_webhooks_total{route="${route}",outcome="rejected"} 0\n`);
+  });
+
+  it('counts the 10DLC status webhooks with the SMS ones, by outcome and by answer', async () => {
+    const urls = tenDlcWebhookUrls(t.smsops.url, WEBHOOK_SECRET);
+    const post = (url: string, body: string) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status);
+    const approved = JSON.stringify({ brand_id: 'BM20QP9', campaign_id: 'CKLCK95', status: 'APPROVED' });
+    expect(await post(urls.campaign, approved)).toBe(200);
+    expect(await post(urls.campaign, approved)).toBe(200);
+    expect(await post(urls.brand, 'not json')).toBe(400);
+    const text = await (await fetch(`${t.smsops.url}/metrics`)).text();
+    expect(text).toContain('smsops_webhooks_total{route="10dlc/campaign",outcome="stored"} 1\n');
+    expect(text).toContain('smsops_webhooks_total{route="10dlc/campaign",outcome="duplicate"} 1\n');
+    expect(text).toContain('smsops_webhooks_total{route="10dlc/brand",outcome="rejected"} 1\n');
+    expect(text).toContain('smsops_webhooks_total{route="10dlc/number",outcome="rejected"} 0\n');
+    expect(text).toContain('smsops_webhook_responses_total{route="10dlc/campaign",status="200"} 2\n');
+    expect(text).toContain('smsops_webhook_responses_total{route="10dlc/brand",status="400"} 1\n');
   });
 });
 

@@ -204,6 +204,9 @@ describe('10DLC webhook routes', () => {
     const malformed = await post(urls.brand, '{"brand_id": ');
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as { error: string }).error).toMatch(/^malformed JSON/);
+    // The reason says where the JSON broke, never what the body holds (V8's message quoted it).
+    const notJson = await post(urls.brand, 'SMSTEXTLEAK-notjson');
+    expect(await notJson.json()).toEqual({ error: 'malformed JSON: the body is not JSON' });
 
     const wrongShape = await post(urls.campaign, JSON.stringify({ brand_id: 'BM20QP9', status: 'APPROVED' }));
     expect(wrongShape.status).toBe(400);
@@ -212,7 +215,8 @@ describe('10DLC webhook routes', () => {
     const tooBig = await post(urls.number, Buffer.alloc(WEBHOOK_BODY_LIMIT + 1, 'x'));
     expect(tooBig.status).toBe(413);
 
-    expect(app.rejected.recent(10).map((r) => r.route)).toEqual(['10dlc/number', '10dlc/campaign', '10dlc/brand']);
+    expect(app.rejected.recent(10).map((r) => r.route)).toEqual(['10dlc/number', '10dlc/campaign', '10dlc/brand', '10dlc/brand']);
+    expect(app.rejected.recent(10).map((r) => r.reason)).not.toContainEqual(expect.stringContaining('SMSTEXTLEAK'));
     expect(app.tenDlc.unannounced()).toEqual([]);
 
     const good = await post(urls.campaign, JSON.stringify({ brand_id: 'BM20QP9', campaign_id: 'CKLCK95', status: 'APPROVED' }));
