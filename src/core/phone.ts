@@ -78,6 +78,15 @@ export function toWavixDigits(e164: string): string {
 const displayCache = new Map<string, string>();
 const DISPLAY_CACHE_MAX = 10_000;
 
+/**
+ * A sender or recipient as smsops stores it, for people: Wavix's digits (7 to 15, see phoneDigits) get their `+` and
+ * are formatted; anything else (an alphanumeric sender, a short code) is shown as sent, since a `+` before it would
+ * make "ACME" read "+ACME".
+ */
+export function formatPartyForPeople(stored: string): string {
+  return /^\+?\d{7,15}$/.test(stored) ? formatPhoneForPeople(stored.startsWith('+') ? stored : `+${stored}`) : stored;
+}
+
 /** Formats a number for people; falls back to the raw text when it does not parse (e.g. an alphanumeric sender). */
 export function formatPhoneForPeople(value: string): string {
   const cached = displayCache.get(value);

@@ -191,7 +191,9 @@ export function readInboundMessage(body: Buffer): Intake<InboundFields> {
   return ok({
     fields: {
       messageId: message.message_id,
-      from: phoneDigits(message.from) ?? message.from,
+      // An alphanumeric sender is made well-formed like the text (below): stored as sent, a lone surrogate was read
+      // back as three U+FFFD and shown so.
+      from: phoneDigits(message.from) ?? wellFormed(message.from),
       to,
       // message_type is not in the current description: a media list decides (as Wavix says of sending), and an
       // explicit "mms" is believed.

@@ -1,8 +1,18 @@
 import type { SenderIdRecord, UnannouncedChange } from '../../core/model/senderId.js';
-import { formatPhoneForPeople } from '../../core/phone.js';
+import { formatPartyForPeople, formatPhoneForPeople } from '../../core/phone.js';
 import { countryName } from './senderIdForm.js';
 import { senderIdLabel } from './senderIds.js';
-import { type Block, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
+import {
+  type Block,
+  clip,
+  context,
+  escapeInline,
+  escapeMrkdwn,
+  inlineText,
+  mention,
+  type SlackMessage,
+  section,
+} from './text.js';
 
 // Announcements in the alert channel of decisions made elsewhere (carriers, Wavix, TCR). Everything that came from
 // Wavix or a person (Sender ID text, reasons, brand and campaign names) is escaped: none of it can ping or link.
@@ -115,14 +125,20 @@ export interface TenDlcChangeView {
   campaignLabel: string | null;
 }
 
-/** How a text is written: in a Slack message (escaped, with bold), or raw for an alert summary (escaped by its view). */
+/**
+ * How a text is written: in a Slack message (escaped, with bold), or raw for an alert summary (escaped by its view).
+ * Each field from Wavix (an id, a name, a status, a number) stays on one line, cannot end the bold around it (see
+ * inlineText) and is cut at 100 characters: a `number` of 200,000 characters made a 200,067-character notification
+ * text, five times what Slack keeps of one. A line is a few hundred characters at most.
+ */
 interface Style {
   esc: (text: string) => string;
   bold: (text: string) => string;
 }
-const MRKDWN: Style = { esc: escapeMrkdwn, bold: (text) => `*${text}*` };
-const FALLBACK: Style = { esc: escapeMrkdwn, bold: (text) => text };
-const RAW: Style = { esc: (text) => text, bold: (text) => text };
+const TEN_DLC_FIELD_MAX = 100;
+const MRKDWN: Style = { esc: (text) => escapeInline(clip(text, TEN_DLC_FIELD_MAX)), bold: (text) => `*${text}*` };
+const FALLBACK: Style = { esc: MRKDWN.esc, bold: (text) => text };
+const RAW: Style = { esc: (text) => inlineText(clip(text, TEN_DLC_FIELD_MAX)), bold: (text) => text };
 
 /** "10DLC campaign CKLCK95 (Customer care, brand Example BM20QP9)". */
 function tenDlcSubject(view: TenDlcChangeView, style: Style): string {
@@ -133,7 +149,7 @@ function tenDlcSubject(view: TenDlcChangeView, style: Style): string {
   const campaignId = style.esc(change.campaignId ?? '');
   const campaignName = view.campaignLabel ? `${style.esc(view.campaignLabel)}, ` : '';
   if (change.kind === 'campaign') return `10DLC campaign ${style.bold(campaignId)} (${campaignName}${brand})`;
-  const number = style.esc(formatPhoneForPeople(`+${(change.number ?? '').replace(/^\+/, '')}`));
+  const number = style.esc(formatPartyForPeople(change.number ?? ''));
   return `10DLC number ${style.bold(number)} on campaign ${campaignId} (${campaignName}${brand})`;
 }
 
@@ -161,5 +177,5 @@ export function tenDlcChangeMessage(view: TenDlcChangeView): SlackMessage {
 /** The alert's summary, raw: the alert view escapes it. */
 export function tenDlcAlertSummary(view: TenDlcChangeView): string {
   const meaning = TEN_DLC_MEANING[view.change.status];
-  return `${tenDlcSubject(view, RAW)} is ${view.change.status}${meaning ? `: ${meaning}` : ''}`;
+  return `${tenDlcSubject(view, RAW)} is ${RAW.esc(view.change.status)}${meaning ? `: ${meaning}` : ''}`;
 }

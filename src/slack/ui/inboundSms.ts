@@ -1,7 +1,17 @@
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
-import { formatPhoneForPeople } from '../../core/phone.js';
+import { formatPartyForPeople } from '../../core/phone.js';
 import { SMS_TEXT_PIECE_MAX, smsTextBlocks } from './smsText.js';
-import { type Block, clip, context, escapeMrkdwn, graphemePrefix, type SlackMessage, section } from './text.js';
+import {
+  type Block,
+  clip,
+  context,
+  escapeInline,
+  escapeMrkdwn,
+  graphemePrefix,
+  inlineText,
+  type SlackMessage,
+  section,
+} from './text.js';
 
 /**
  * Slack refuses a message whose blocks hold more than about 12,000 characters of text (`msg_blocks_too_long`; the
@@ -19,8 +29,11 @@ export type PortsipState =
   | { kind: 'retrying'; error: string; attempts: number; nextAt: number }
   | { kind: 'dead'; reason: string };
 
-/** A sender is a phone number in Wavix's digits, or (from an alphanumeric sender) any text: escaped and bounded. */
-const person = (digits: string) => escapeMrkdwn(clip(formatPhoneForPeople(`+${digits.replace(/^\+/, '')}`), 40));
+/**
+ * A sender is a phone number in Wavix's digits, or (from an alphanumeric sender) any text: bounded, on one line and
+ * unable to format itself (it is shown in bold), escaped.
+ */
+const person = (stored: string) => escapeInline(clip(formatPartyForPeople(stored), 40));
 
 const isoUtc = (at: number) => new Date(at).toISOString().replace('T', ' ');
 
@@ -119,7 +132,7 @@ export function inboundSmsMessage(
   blocks.push(context(`${when(message)} · Wavix ${escapeMrkdwn(clip(message.wavixMessageId, 100))}${replayed}`));
   blocks.push(context(portsipStateText(portsip)));
   const { kept, cut } = graphemePrefix(message.text, 200);
-  const fallback = `${kind} from ${clip(formatPhoneForPeople(`+${message.fromNumber}`), 40)}: ${kept}${cut ? '…' : ''}`;
+  const fallback = `${kind} from ${inlineText(clip(formatPartyForPeople(message.fromNumber), 40))}: ${kept}${cut ? '…' : ''}`;
   return { text: escapeMrkdwn(fallback), blocks };
 }
 

@@ -1,7 +1,7 @@
-import { formatPhoneForPeople } from '../../core/phone.js';
+import { formatPartyForPeople } from '../../core/phone.js';
 import type { ReplyStatus } from '../../core/ports/conversationReplies.js';
 import type { InboxReplyLine } from '../../relay/inboxReading.js';
-import { type Block, clip, code, escapeMrkdwn, section, slackTime } from './text.js';
+import { type Block, clip, code, escapeInline, escapeMrkdwn, section, slackTime } from './text.js';
 
 const REPLY_STATUS: Record<ReplyStatus, string> = {
   sending: ':hourglass_flowing_sand: sending',
@@ -18,18 +18,16 @@ const REPLY_STATUS: Record<ReplyStatus, string> = {
   dlr_expired: ':grey_question: no delivery report',
 };
 
-const withPlus = (number: string) => (number.startsWith('+') ? number : `+${number}`);
-
 /**
  * A reply sent from a Slack thread, as one line of `/sms inbox`: who answered, how long it was and where it stands.
  * Its text is not kept, so it is never shown; whom it went to is hidden like an inbound sender.
  */
 export function replyLineBlock(line: InboxReplyLine): Block {
-  const to = line.toNumber === null ? '_hidden recipient_' : `*${escapeMrkdwn(formatPhoneForPeople(withPlus(line.toNumber)))}*`;
+  const to = line.toNumber === null ? '_hidden recipient_' : `*${escapeInline(formatPartyForPeople(line.toNumber))}*`;
   const size = `${line.textLength} char${line.textLength === 1 ? '' : 's'}, ${line.segments} segment${line.segments === 1 ? '' : 's'} (${line.encoding})`;
   const reason = line.statusReason ? ` (${clip(escapeMrkdwn(line.statusReason), 200)})` : '';
   const id = line.wavixMessageId ? ` · id ${code(line.wavixMessageId)}` : '';
   return section(
-    `↩ ${escapeMrkdwn(formatPhoneForPeople(withPlus(line.fromNumber)))} → ${to} · ${slackTime(line.createdAt)} · reply by <@${line.slackUser}>\n${size} · ${REPLY_STATUS[line.status]}${reason}${id}`,
+    `↩ ${escapeInline(formatPartyForPeople(line.fromNumber))} → ${to} · ${slackTime(line.createdAt)} · reply by <@${line.slackUser}>\n${size} · ${REPLY_STATUS[line.status]}${reason}${id}`,
   );
 }

@@ -2,7 +2,7 @@ import type { FailingDeliveries, RetryCount } from '../../core/alertActions.js';
 import { destinationAnswer } from '../../core/destinationAnswer.js';
 import { type DeliveryStatus, type FailingDelivery, SLACK_QUEUE_DESTINATION } from '../../core/model/delivery.js';
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
-import { formatPhoneForPeople } from '../../core/phone.js';
+import { formatPartyForPeople } from '../../core/phone.js';
 import { maskUrl } from '../../core/urls.js';
 import type { InboxLine, InboxReading, TextHidden } from '../../relay/inboxReading.js';
 import type { DestinationStatus, RelayStatus, ReplayResult } from '../../relay/operations.js';
@@ -20,6 +20,7 @@ import {
   code,
   context,
   duration,
+  escapeInline,
   escapeMrkdwn,
   SLACK_QUEUE_WORDS,
   type SlackMessage,
@@ -134,7 +135,7 @@ function errorText(
   return answer ? `${words} (${code(answer)})` : words;
 }
 
-const person = (digits: string) => escapeMrkdwn(formatPhoneForPeople(`+${digits.replace(/^\+/, '')}`));
+const person = (stored: string) => escapeInline(formatPartyForPeople(stored));
 
 function failingLine(
   f: FailingDelivery,
@@ -265,7 +266,7 @@ const INBOX_EXCERPT = 600;
 
 /** One inbound message of `/sms inbox`: its line (mrkdwn), then its text, literal (as in its post), or why it is hidden. */
 function lineBlocks(line: InboxLine): Block[] {
-  const from = line.fromNumber === null ? '_hidden sender_' : `*${escapeMrkdwn(formatPhoneForPeople(`+${line.fromNumber}`))}*`;
+  const from = line.fromNumber === null ? '_hidden sender_' : `*${person(line.fromNumber)}*`;
   const text = line.hidden ? '' : (line.text ?? '');
   const excerpt = smsTextBlocks(text, { maxUnits: INBOX_EXCERPT, maxBlocks: 1 });
   const length =
@@ -275,7 +276,7 @@ function lineBlocks(line: InboxLine): Block[] {
   const body = line.hidden ? `\n${hiddenText(line.hidden)}` : text ? '' : '\n_(no text)_';
   return [
     section(
-      `${from} → ${escapeMrkdwn(formatPhoneForPeople(`+${line.toNumber}`))} · ${slackTime(line.ingestedAt)} · ${line.messageType.toUpperCase()}${
+      `${from} → ${person(line.toNumber)} · ${slackTime(line.ingestedAt)} · ${line.messageType.toUpperCase()}${
         line.mediaCount > 0 ? ` (${line.mediaCount} media)` : ''
       }${length}${body}\n${line.deliveries.map(deliveryLine).join(' · ') || '_no destination_'} · id ${code(line.wavixMessageId)}`,
     ),

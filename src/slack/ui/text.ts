@@ -21,6 +21,24 @@ export function escapeMrkdwn(text: string): string {
   return wellFormed(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+// Fullwidth lookalikes of mrkdwn's formatting characters. mrkdwn has entities for &, < and > only; a zero-width
+// character beside a `*` works or not depending on how Slack's parser treats it, another character is never markup.
+const FORMATTING_LOOKALIKES: Record<string, string> = { '*': '\uFF0A', _: '\uFF3F', '~': '\uFF5E', '`': '\uFF40' };
+
+/**
+ * Text from outside (a sender, a 10DLC id or status) made to stay one inline run: control characters and line breaks
+ * become spaces, so it cannot start lines of its own, and `*`, `_`, `~`, `` ` `` their fullwidth lookalikes (＊ ＿ ～ ｀),
+ * so it cannot end the bold around it or format itself. Not escaped: for text escaped later, or by someone else.
+ */
+export function inlineText(text: string): string {
+  return wellFormed(text)
+    .replace(/[\p{Cc}\u2028\u2029]/gu, ' ')
+    .replace(/[*_~`]/g, (c) => FORMATTING_LOOKALIKES[c] ?? c);
+}
+
+/** inlineText, escaped for mrkdwn: for a field shown inline, often in bold (`*${escapeInline(sender)}*`). */
+export const escapeInline = (text: string): string => escapeMrkdwn(inlineText(text));
+
 /** Inline code: escaped, and without backticks that would end it early. */
 export function code(text: string): string {
   return `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
