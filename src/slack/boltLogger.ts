@@ -52,18 +52,75 @@ export function boltLineWithoutBodies(parts: unknown[]): string {
   return text;
 }
 
+const RESULT_PREFIX = 'http request result: ';
+/**
+ * A result carrying `response_metadata.messages` (strings, each `[ERROR] …` or `[WARN] …`): the client's redaction
+ * writes an array as an object of its indexes (`{"0":"[ERROR] …"}`); an array is taken too, should it stop doing so.
+ */
+const SLACK_MESSAGES_MARKS = ['"messages":{"0":"', '"messages":["'];
+// As the client reads them: what follows the mark, up to a line break, trimmed, is what it logs.
+const SLACK_ERROR = /\[ERROR\](.*)/;
+const SLACK_WARN = /\[WARN\](.*)/;
+// What stays of one besides its size: its JSON pointer, a path of smsops' own keys. Its words do not: Slack quotes the
+// call in them (`invalid block text: <the block>`), and a quoted SMS reads like words ("meet Dr Quinlan at 7: …").
+const JSON_POINTER = /\[json-pointer:(\/[\w/.-]{0,100})\]/;
+
+/** A `response_metadata.messages` line as smsops logs it: Slack's error code, where, and the size of what it said. */
+function slackMessageLine(message: string, code: string | undefined): string {
+  const pointer = JSON_POINTER.exec(message)?.[1];
+  return `Slack answered ${code ?? 'with a message'}${pointer ? ` at ${pointer}` : ''}; its message is left out (${size(message)}): it may quote the call`;
+}
+
+/**
+ * The messages of the last Web API result, as the client is about to log them (by their text) and as smsops logs them
+ * instead. The client logs the result at debug level, then each message at error or warn level, in one synchronous
+ * run (@slack/web-api's WebClient.apiCall): a line is recognised by being one of them, whatever it says.
+ */
+function slackMessagesOf(msg: unknown[]): Map<string, string> | undefined {
+  const [line] = msg;
+  if (msg.length !== 1 || typeof line !== 'string' || !line.startsWith(RESULT_PREFIX)) return undefined;
+  if (!SLACK_MESSAGES_MARKS.some((mark) => line.includes(mark))) return undefined;
+  try {
+    const result = JSON.parse(line.slice(RESULT_PREFIX.length)) as {
+      error?: unknown;
+      response_metadata?: { messages?: unknown };
+    };
+    const messages = result.response_metadata?.messages;
+    if (messages === null || typeof messages !== 'object') return undefined;
+    const code = typeof result.error === 'string' ? result.error : undefined;
+    const lines = new Map<string, string>();
+    for (const message of Object.values(messages)) {
+      if (typeof message !== 'string') continue;
+      const said = (SLACK_ERROR.exec(message) ?? SLACK_WARN.exec(message))?.[1]?.trim();
+      if (said !== undefined) lines.set(said, slackMessageLine(said, code));
+    }
+    return lines;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Bolt and its Web API client log through smsops' logger, so their lines are JSON and scrubbed of secrets too. */
 export function toBoltLogger(logger: Logger): BoltLogger {
   let level: LogLevel = LogLevel.INFO;
+  let slackMessages: Map<string, string> | undefined;
+  /** A line of the client's, unless it is one of the messages of the result just logged: then that message, reduced. */
+  const lineOf = (msg: unknown[]) => {
+    const line = msg.length === 1 && typeof msg[0] === 'string' ? slackMessages?.get(msg[0]) : undefined;
+    if (line !== undefined) slackMessages?.delete(msg[0] as string);
+    return line ?? boltLineWithoutBodies(msg);
+  };
   return {
     // The Web API client logs each request's and result's whole body at debug level: cleaning them (a regex over the
-    // text, the result parsed) is work for nothing at info, once per Slack post (~3 % of a post's own CPU).
+    // text, the result parsed) is work for nothing at info, once per Slack post (~3 % of a post's own CPU). A result
+    // is only looked at for the messages Slack added (a prefix and a substring checked; parsed when they are there).
     debug: (...msg) => {
+      slackMessages = slackMessagesOf(msg);
       if (logger.enabled('debug')) logger.debug(boltLineWithoutBodies(msg), { source: 'bolt' });
     },
     info: (...msg) => logger.info(boltLineWithoutBodies(msg), { source: 'bolt' }),
-    warn: (...msg) => logger.warn(boltLineWithoutBodies(msg), { source: 'bolt' }),
-    error: (...msg) => logger.error(boltLineWithoutBodies(msg), { source: 'bolt' }),
+    warn: (...msg) => logger.warn(lineOf(msg), { source: 'bolt' }),
+    error: (...msg) => logger.error(lineOf(msg), { source: 'bolt' }),
     setLevel: (next) => {
       level = next;
     },

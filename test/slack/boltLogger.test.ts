@@ -1,6 +1,8 @@
+import { webApi } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { boltLineWithoutBodies, toBoltLogger } from '../../src/slack/boltLogger.js';
+import { startFakeSlack } from '../helpers/fakeSlack.js';
 
 const SMS = 'meet Dr Quinlan at 7';
 
@@ -45,5 +47,41 @@ describe('Bolt log lines without bodies', () => {
     expect(atDebug).toHaveLength(1);
     expect(atDebug[0]).toMatch(/bytes omitted/);
     expect(atDebug[0]).not.toContain('Quinlan');
+  });
+});
+
+describe("Slack's own messages about a refused call", () => {
+  it('logs the error code and where, not what Slack said: it quotes the request back (a relayed SMS)', async () => {
+    const slack = await startFakeSlack();
+    const lines: string[] = [];
+    try {
+      const quoted = `{"type":"section","text":{"type":"mrkdwn","text":"${SMS}"}}`;
+      slack.handle('chat.postMessage', () => ({
+        ok: false,
+        error: 'invalid_blocks',
+        response_metadata: {
+          messages: [`[ERROR] invalid block text: ${quoted} [json-pointer:/blocks/0/text]`, `[WARN] ${SMS}: looks like mrkdwn`],
+        },
+      }));
+      const client = new webApi.WebClient('xoxb-test-0000', {
+        slackApiUrl: slack.url,
+        logger: toBoltLogger(createLogger({ level: 'info', sink: (line) => lines.push(line) })),
+        retryConfig: { retries: 0 },
+      });
+      await expect(client.chat.postMessage({ channel: 'C1', text: SMS })).rejects.toThrow(/invalid_blocks/);
+    } finally {
+      await slack.close();
+    }
+    // The Web API client logged `invalid block text: {"type":"section",…"meet Dr Quinlan at 7"…}` at error level.
+    expect(lines.join('\n')).not.toContain('Quinlan');
+    expect(lines.map((line) => JSON.parse(line) as { level: string; msg: string })).toMatchObject([
+      {
+        level: 'error',
+        msg: expect.stringMatching(
+          /^Slack answered invalid_blocks at \/blocks\/0\/text; its message is left out \(\[\d+ bytes omitted\]\): it may quote the call$/,
+        ),
+      },
+      { level: 'warn', msg: expect.stringMatching(/^Slack answered invalid_blocks; its message is left out/) },
+    ]);
   });
 });
