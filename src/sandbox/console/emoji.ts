@@ -10,6 +10,7 @@ export const EMOJI: Readonly<Record<string, string>> = {
   x: '❌',
   rotating_light: '🚨',
   no_entry: '⛔',
+  no_entry_sign: '🚫',
   incoming_envelope: '📨',
   outbox_tray: '📤',
   heavy_minus_sign: '➖',
