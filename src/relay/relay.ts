@@ -4,7 +4,7 @@ import { destinationAnswer } from '../core/destinationAnswer.js';
 import type { Delivery, DestinationBacklog } from '../core/model/delivery.js';
 import type { ConversationReply } from '../core/ports/conversationReplies.js';
 import type { Notifier } from '../core/ports/notifier.js';
-import { isTransientStoreError } from '../core/ports/storeErrors.js';
+import { isTransientStoreError, StoreUnavailableError } from '../core/ports/storeErrors.js';
 import type { RouteChanges } from '../core/services.js';
 import { describeError, type Result } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -69,7 +69,7 @@ export interface RelayOptions {
     | 'conversationReplies'
   >;
   /** Group commit for ingest, the write probe, and one transaction per route change. */
-  store: Pick<Store, 'groupCommit' | 'probeWrite' | 'transaction'>;
+  store: Pick<Store, 'groupCommit' | 'probeWrite' | 'transaction' | 'checkFile'>;
   defaultPortsipUrl: string | null;
   inboxChannel: string | null;
   /** Dead letters are alerts: fired once per destination, resolved by the next delivery that gets through. */
@@ -472,10 +472,18 @@ export function startRelay(options: RelayOptions): Relay {
     }
     return outcome;
   };
+  // The database file went away (store/databaseFile.ts): a webhook stored now is acknowledged into a file that no
+  // restart opens again. Refused like a store failure (503 with Retry-After), so Wavix sends it again later.
+  const refused = () => {
+    const why = writeHealth.refusal();
+    return why === null ? null : Promise.reject(new StoreUnavailableError(new Error(why)));
+  };
   const intake: RelayIntake = {
     rejected: deps.rejected,
     ingest: {
       inbound: (r) => {
+        const refusal = refused();
+        if (refusal) return refusal;
         const store = () =>
           commits
             .submit(
@@ -492,6 +500,7 @@ export function startRelay(options: RelayOptions): Relay {
         return held ? held.then(store) : store();
       },
       dlr: (r) =>
+        refused() ??
         commits
           .submit(() => ingestDeliveryReport(deps, r))
           .then(counted('dlr'))
@@ -525,6 +534,7 @@ export function startRelay(options: RelayOptions): Relay {
   ]);
   const watchdog = startRelayWatchdog({
     probeWrite: store.probeWrite,
+    checkFile: store.checkFile,
     health,
     writeHealth,
     alerts: options.alerts,

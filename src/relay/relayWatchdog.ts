@@ -22,6 +22,11 @@ export const RELAY_STALLED_SUBJECT = 'relay';
 export function startRelayWatchdog(options: {
   /** Takes the database's write lock and gives it back; throws when it cannot (store/writeProbe.ts). */
   probeWrite: () => void;
+  /**
+   * Why the database's path no longer names the file open, or null (store/databaseFile.ts): the write probe passes on
+   * a removed file, so this is how its loss is seen.
+   */
+  checkFile?: () => string | null;
   health: () => RelayHealth;
   writeHealth: WriteHealth;
   alerts: Alerts;
@@ -96,7 +101,23 @@ export function startRelayWatchdog(options: {
     alertOpen = false;
   };
 
+  // Every tick, whatever else fails: one stat. Its own try, so that a failure here leaves the probe and the alert
+  // running; logged once per distinct error, not once a second.
+  let lastCheckError = '';
+  const checkFile = () => {
+    if (!options.checkFile) return;
+    try {
+      writeHealth.fileGone(options.checkFile());
+      lastCheckError = '';
+    } catch (error) {
+      const text = describeError(error);
+      if (text !== lastCheckError) logger.error('relay watchdog could not check the database file', { error: text });
+      lastCheckError = text;
+    }
+  };
+
   const tick = () => {
+    checkFile();
     try {
       probe();
       if (notifying) return;

@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { Logger } from '../log.js';
+import { type FileIdentity, fileIdentity } from './databaseFile.js';
 import { type ModeFinding, prepareDatabasePath, tightenDatabaseFiles } from './fileModes.js';
 import { type MigrationReport, migrate } from './migrate.js';
 
@@ -31,6 +32,8 @@ export const PAGE_CACHE_KIB = 4_000;
 export interface OpenedDatabase {
   db: Db;
   migrations: MigrationReport;
+  /** The file opened, taken right after the open (null in memory): what the path must still name (./databaseFile.ts). */
+  file: FileIdentity | null;
 }
 
 /**
@@ -63,6 +66,7 @@ export function openDatabase(
   if (onDisk) report(prepareDatabasePath(path));
   const db = new Database(path);
   try {
+    const file = onDisk ? fileIdentity(path) : null;
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
@@ -72,7 +76,7 @@ export function openDatabase(
     const migrations = migrate(db, options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR, options.now);
     // The -wal and -shm files exist from here on; SQLite gives them the database file's mode, checked all the same.
     if (onDisk) report(tightenDatabaseFiles(path));
-    return { db, migrations };
+    return { db, migrations, file };
   } catch (error) {
     db.close();
     throw error;

@@ -12,9 +12,11 @@ import type { SettingsRepository } from '../core/ports/settings.js';
 import type { ProcessedSlackEventsRepository } from '../core/ports/slackEvents.js';
 import type { TrafficRepository } from '../core/ports/traffic.js';
 import type { WatchBaselineRepository } from '../core/ports/watchBaseline.js';
+import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type BackupMade, backupDatabase } from './backup.js';
 import { closeDatabase, type Db, openDatabase } from './database.js';
+import { watchDatabaseFile } from './databaseFile.js';
 import { checkDatabaseMode, type DatabaseMode, markDatabaseMode } from './databaseMode.js';
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from './groupCommit.js';
 import { type AcquireOptions, acquireInstanceLease, type InstanceLease } from './instanceLease.js';
@@ -83,6 +85,11 @@ export interface Store {
   probeWrite(): void;
   /** A cheap read of the schema; throws when the database cannot be read (what /healthz reports). */
   migrationCount(): number;
+  /**
+   * Null while the database's path still names the file open; else why not (removed, moved, replaced: see
+   * ./databaseFile.ts). One stat, logged when it changes. Always null for a connection opened elsewhere (tests).
+   */
+  checkFile(): string | null;
   retention: RetentionStore;
 }
 
@@ -123,6 +130,7 @@ export function storeOn(db: Db, now: () => number, gate?: WriteGate): Store {
     groupCommit: (options) => createGroupCommit(db, gate ? { ...options, gate } : options),
     probeWrite: createWriteProbe(db),
     migrationCount: () => migrations.get() as number,
+    checkFile: () => null,
     retention: createRetentionStore(db),
   };
 }
@@ -137,6 +145,21 @@ export interface OpenedStore extends Store {
   walCheckpointer(): WalCheckpointerStatus;
   /** Stops the WAL checkpointer, commits what the group commits still hold, checkpoints and closes. */
   close(): Promise<void>;
+}
+
+/**
+ * Copies the WAL into the database file (PASSIVE: never waits for a lock) and says how much of it went in. Run when the
+ * file went away: the checkpoints off the event loop may not reach it (a connection that opens its WAL after the file
+ * went cannot), and a copy of the open file must hold what was acknowledged.
+ */
+function copyWalIn(db: Db): string {
+  try {
+    const [done] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+    if (!done) return 'unknown';
+    return done.log === done.checkpointed ? 'all' : `${done.checkpointed} of ${done.log} pages`;
+  } catch (error) {
+    return `failed: ${describeError(error)}`;
+  }
 }
 
 /**
@@ -158,7 +181,7 @@ export function openStore(
   // One smsops per database, taken before anything acts on it (the migrations; the relay returning every leased
   // delivery at start). A refused start closes the database and throws InstanceLeaseHeldError.
   let lease: InstanceLease | undefined;
-  const { db, migrations } = openDatabase(path, {
+  const { db, migrations, file } = openDatabase(path, {
     logger: options.logger,
     now: options.now,
     beforeMigrate: (opened) => {
@@ -173,6 +196,7 @@ export function openStore(
   const gate = createWriteGate();
   const checkpointer = startWalCheckpointer(db, { logger: options.logger, gate });
   const store = storeOn(db, options.now, gate);
+  const watch = file ? watchDatabaseFile(path, file, { logger: options.logger, onGone: () => copyWalIn(db) }) : null;
   const commits: GroupCommit[] = [];
   return {
     ...store,
@@ -181,6 +205,7 @@ export function openStore(
       commits.push(commit);
       return commit;
     },
+    checkFile: () => watch?.check() ?? null,
     migrations,
     lease: held,
     backup: (o) => backupDatabase(db, { ...o, now: options.now }),

@@ -7,7 +7,14 @@ import { storeErrorReason } from '../core/ports/storeErrors.js';
 export interface WriteHealth {
   succeeded(): void;
   failed(error: unknown): void;
-  /** The verdict: failing while the last write failed, and for `recentMs` after any failed write. */
+  /**
+   * The database file's path no longer names the file open (./databaseFile.ts), with the reason; null once it does
+   * again. Writes still succeed then (into the file that went away), so only this ends it.
+   */
+  fileGone(reason: string | null): void;
+  /** Why webhooks must be refused rather than stored, or null: only while the file is gone. */
+  refusal(): string | null;
+  /** The verdict: failing while the file is gone, while the last write failed, and for `recentMs` after a failed write. */
   state(): { writable: boolean; lastFailureAt: number | null; lastSuccessAt: number | null; reason: string | null };
 }
 
@@ -19,6 +26,7 @@ export function createWriteHealth(options: { now?: () => number; recentMs?: numb
   let lastSuccessAt: number | null = null;
   let lastFailureAt: number | null = null;
   let reason: string | null = null;
+  let goneReason: string | null = null;
   return {
     succeeded: () => {
       lastSuccessAt = now();
@@ -27,7 +35,12 @@ export function createWriteHealth(options: { now?: () => number; recentMs?: numb
       lastFailureAt = now();
       reason = storeErrorReason(error);
     },
+    fileGone: (why) => {
+      goneReason = why;
+    },
+    refusal: () => goneReason,
     state: () => {
+      if (goneReason !== null) return { writable: false, lastFailureAt, lastSuccessAt, reason: goneReason };
       const failing =
         lastFailureAt !== null && (lastSuccessAt === null || lastFailureAt >= lastSuccessAt || now() - lastFailureAt < recentMs);
       return { writable: !failing, lastFailureAt, lastSuccessAt, reason: failing ? reason : null };

@@ -1,0 +1,221 @@
+import { copyFileSync, existsSync, mkdtempSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+import { freePort, inboundWebhookBody, productionEnv, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+import { sleep, waitUntil } from '../helpers/waitUntil.js';
+import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+
+/**
+ * The database file taken away under a running smsops (deleted, its folder moved): SQLite goes on writing to the
+ * file it holds open, so without a check every webhook was acknowledged into a file no restart would open again,
+ * while /healthz said "ok". Checked on the real process (`tsx src/main.ts`), the file removed from outside.
+ */
+
+const WEBHOOK_SECRET = 'whsec_dbfile_0123456789abcdefghijk';
+const PORTSIP_PATH = '/emc/db-file';
+
+describe('the database file removed while smsops runs (real process)', () => {
+  let dir: string;
+  let dbPath: string;
+  let base: string;
+  let port: number;
+  let sink: WebhookSink;
+  let fakeSlack: FakeSlack;
+  const processes: SmsopsProcess[] = [];
+
+  const start = async () => {
+    const p = await startSmsopsProcess(dir, {
+      ...productionEnv({ port, databasePath: dbPath, webhookSecret: WEBHOOK_SECRET }),
+      SLACK_API_URL: fakeSlack.url,
+      PORTSIP_WEBHOOK_URL: `${sink.url}${PORTSIP_PATH}`,
+      RELAY_RETRY_BASE_MS: '20',
+      SLACK_RELAY_PACE_MS: '0',
+      RELAY_STALL_ALERT_MS: '1000',
+    });
+    processes.push(p);
+    return p;
+  };
+  /** SIGTERM, as systemd or Docker stop it, and its exit awaited. */
+  const stop = async (p: SmsopsProcess) => {
+    p.child.kill('SIGTERM');
+    const exit = await Promise.race([p.exited, sleep(20_000).then(() => null)]);
+    expect(exit, 'smsops did not stop on SIGTERM').not.toBeNull();
+  };
+
+  const post = async (messageId: string) => {
+    const response = await fetch(`${base}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: inboundWebhookBody(messageId),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      json: (await response.json()) as { error?: string },
+    };
+  };
+  const health = async () => {
+    const response = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    return { status: response.status, body: (await response.json()) as { status: string; reasons: string[]; db: string } };
+  };
+  const writable = async () => {
+    const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    return /^smsops_store_writable (\d)/m.exec(text)?.[1];
+  };
+  const delivered = () => sink.received.map((r) => (r.json() as { message_id: string }).message_id);
+
+  /** /healthz once it says 503 (the check runs once a second), with what it said last on a timeout. */
+  const failingHealth = async () => {
+    let last: unknown;
+    return waitUntil(
+      async () => {
+        const h = await health();
+        last = h;
+        return h.status === 503 ? h : null;
+      },
+      8_000,
+      () => `/healthz stayed ${JSON.stringify(last)}`,
+    );
+  };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsops-dbfile-'));
+    dbPath = join(dir, 'data', 'smsops.db');
+    port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    sink = await startWebhookSink();
+    fakeSlack = await startFakeSlack();
+  });
+
+  afterEach(async () => {
+    for (const p of processes) p.kill();
+    await Promise.all(processes.map((p) => Promise.race([p.exited, sleep(5_000)])));
+    processes.length = 0;
+    await Promise.all([sink.close(), fakeSlack.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('deleted: /healthz 503 with the reason, webhooks 503 with Retry-After, store not writable, alert in Slack, the open file named', {
+    timeout: 120_000,
+  }, async () => {
+    const smsops = await start();
+    expect((await post('gone-a')).status).toBe(200);
+    await waitUntil(
+      () => delivered().includes('gone-a'),
+      10_000,
+      () => 'gone-a not delivered',
+    );
+    expect((await health()).status).toBe(200);
+
+    rmSync(dbPath);
+
+    const failing = await failingHealth();
+    expect(failing.body.status).toBe('failing');
+    expect(failing.body.reasons.join(' ')).toContain('the database file (DATABASE_PATH) was removed or moved');
+    expect(failing.body.db).toContain('not writable');
+    // The reason leaves the machine (/healthz, the 503 body): the variable is named, never the path.
+    expect(JSON.stringify(failing.body)).not.toContain(dir);
+
+    const refused = await post('gone-b');
+    expect(refused.status).toBe(503);
+    expect(refused.retryAfter).toBe('5');
+    expect(refused.json.error).toContain('was removed or moved');
+    expect(await writable()).toBe('0');
+
+    // Said in the alert channel through relay_stalled (RELAY_STALL_ALERT_MS is 1 s here).
+    await waitUntil(
+      () =>
+        fakeSlack
+          .callsTo('chat.postMessage')
+          .some((c) => String(c.args.text).includes('relay is stalled') && String(c.args.text).includes('was removed or moved')),
+      15_000,
+      () =>
+        `no relay_stalled alert naming the file: ${JSON.stringify(fakeSlack.callsTo('chat.postMessage').map((c) => c.args.text))}`,
+    );
+
+    // The error line names where the open file can still be read, and that descriptor is the deleted file.
+    const line = await smsops.waitForLine(/the database file was removed or replaced/, 5_000);
+    const openFileAt = /"openFileAt":"(\/proc\/\d+\/fd\/\d+)"/.exec(line)?.[1];
+    expect(openFileAt, line).toBeDefined();
+    expect(readlinkSync(openFileAt as string)).toBe(`${dbPath} (deleted)`);
+    // smsops copied its WAL into that file when it saw the file go: a copy of it holds what was acknowledged before,
+    // and not the webhook refused after.
+    expect(line).toContain('"walCopied":"all"');
+    const rescued = join(dir, 'rescued.db');
+    copyFileSync(openFileAt as string, rescued);
+    const copy = new Database(rescued, { readonly: true });
+    try {
+      const ids = copy.prepare('SELECT wavix_message_id FROM inbound_messages').pluck().all();
+      expect(ids).toContain('gone-a');
+      expect(ids).not.toContain('gone-b');
+    } finally {
+      copy.close();
+    }
+
+    // Another file put at the path is not the one smsops writes to: still refused.
+    writeFileSync(dbPath, '');
+    await waitUntil(
+      async () => (await health()).body.reasons.join(' ').includes('was replaced by another file'),
+      8_000,
+      'a file put at the path was taken for the open one',
+    );
+    expect((await post('gone-c')).status).toBe(503);
+    expect(smsops.hasExited()).toBe(false);
+  });
+
+  it('folder moved: the same refusal, and back at its path (renamed back) smsops takes webhooks again by itself', {
+    timeout: 90_000,
+  }, async () => {
+    const smsops = await start();
+    expect((await post('moved-a')).status).toBe(200);
+    const folder = join(dir, 'data');
+    const elsewhere = join(dir, 'data-moved');
+    renameSync(folder, elsewhere);
+
+    const failing = await failingHealth();
+    expect(failing.body.reasons.join(' ')).toContain('the database file (DATABASE_PATH) was removed or moved');
+    const refused = await post('moved-b');
+    expect(refused.status).toBe(503);
+    expect(refused.retryAfter).toBe('5');
+    expect(await writable()).toBe('0');
+    const line = await smsops.waitForLine(/the database file was removed or replaced/, 5_000);
+    const openFileAt = /"openFileAt":"(\/proc\/\d+\/fd\/\d+)"/.exec(line)?.[1];
+    expect(readlinkSync(openFileAt as string)).toBe(join(elsewhere, 'smsops.db'));
+    expect(existsSync(dbPath)).toBe(false);
+
+    renameSync(elsewhere, folder);
+    let last: unknown;
+    await waitUntil(
+      async () => {
+        const h = await health();
+        last = h;
+        return h.status === 200;
+      },
+      8_000,
+      () => `/healthz did not come back: ${JSON.stringify(last)}`,
+    );
+    expect(await writable()).toBe('1');
+    // Wavix sends the refused webhook again: stored now, in the file at the path, and relayed.
+    expect((await post('moved-b')).status).toBe(200);
+    await waitUntil(
+      () => ['moved-a', 'moved-b'].every((id) => delivered().includes(id)),
+      10_000,
+      () => `delivered: ${delivered().join(', ')}`,
+    );
+    await smsops.waitForLine(/the database file is back at its path/, 5_000);
+    await stop(smsops);
+    const reader = new Database(dbPath, { readonly: true });
+    try {
+      expect(reader.prepare('SELECT wavix_message_id FROM inbound_messages ORDER BY id').pluck().all()).toEqual([
+        'moved-a',
+        'moved-b',
+      ]);
+    } finally {
+      reader.close();
+    }
+  });
+});
