@@ -192,6 +192,15 @@ export function openStore(
   const held = lease;
   markDatabaseMode(db, options.mode);
   options.logger.info('database ready', { path, migrationsApplied: migrations.applied });
+  // No migration was ever recorded: there was no smsops database at this path. Right on a first install; after a
+  // file was lost (deleted, moved, a volume not mounted) it is the only sign of it, so it is said louder than info.
+  // The sandbox makes new files as a matter of course.
+  if (options.mode === 'production' && migrations.alreadyApplied === 0)
+    options.logger.warn(
+      'a new, empty database was created: no smsops database was at this path. On a first start this is expected; ' +
+        'if smsops ran before, its database is elsewhere or lost (check DATABASE_PATH, the volume, and the backups)',
+      { path },
+    );
   // The checkpointer holds the group commit's writes for a moment when the WAL must restart (./walCheckpointer.ts).
   const gate = createWriteGate();
   const checkpointer = startWalCheckpointer(db, { logger: options.logger, gate });

@@ -16,6 +16,7 @@ import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 const WEBHOOK_SECRET = 'whsec_dbfile_0123456789abcdefghijk';
 const PORTSIP_PATH = '/emc/db-file';
+const NEW_DATABASE = /a new, empty database was created/;
 
 describe('the database file removed while smsops runs (real process)', () => {
   let dir: string;
@@ -217,5 +218,26 @@ describe('the database file removed while smsops runs (real process)', () => {
     } finally {
       reader.close();
     }
+  });
+
+  it('a start that makes a new database says so as a warning: the first one, and a restart after the file was lost, not a restart on it', {
+    timeout: 90_000,
+  }, async () => {
+    const newDatabaseLines = (p: SmsopsProcess) => p.logs.filter((line) => NEW_DATABASE.test(line));
+    const first = await start();
+    expect(newDatabaseLines(first)).toHaveLength(1);
+    expect((await post('kept-a')).status).toBe(200);
+    await stop(first);
+
+    const restarted = await start();
+    expect(newDatabaseLines(restarted)).toEqual([]);
+    await stop(restarted);
+
+    rmSync(dbPath);
+    const afterLoss = await start();
+    const [warning] = newDatabaseLines(afterLoss);
+    expect(warning).toContain('"level":"warn"');
+    expect(warning).toContain(dbPath);
+    expect(warning).toContain('if smsops ran before, its database is elsewhere or lost');
   });
 });
