@@ -16,7 +16,8 @@ import { restoreRefusal } from './store/restoreCheck.js';
  * set DATABASE_PATH themselves) and report success. Only into a stopped smsops: restoring takes the instance lease,
  * so a running smsops (one whose lease is unexpired) makes it refuse, naming that process. The backup is checked
  * first (restoreCheck.ts). The current database is kept aside as `<db>.before-restore-<time>`, with its -wal and
- * -shm files (they hold its latest commits).
+ * -shm files (they hold its latest commits); a -wal or -shm found without a database (the file was deleted) is kept
+ * aside the same way.
  * Exit codes: 2 for a wrong invocation or a backup that must not be restored (nothing changed), 1 when refused or
  * failed, 0 once restored.
  */
@@ -102,6 +103,15 @@ function main(args: string[]): number {
       if (existsSync(path)) renameSync(path, `${aside}${['', '-wal', '-shm'][i]}`);
     });
     say(`restore: the current database is kept as ${aside}`);
+  } else {
+    // A -wal with no database beside it (the file was deleted, and smsops killed or still running on it): SQLite
+    // would read its pages into the restored file, which then silently holds the other database's pages.
+    const stray = databaseFiles(target)
+      .slice(1)
+      .filter((path) => existsSync(path));
+    for (const path of stray) renameSync(path, `${aside}${path.slice(target.length)}`);
+    if (stray.length > 0)
+      say(`restore: ${stray.join(' and ')} had no database beside ${stray.length > 1 ? 'them' : 'it'}; kept as ${aside}-*`);
   }
 
   const incoming = `${target}.restoring`;
