@@ -1,10 +1,18 @@
-import { copyFileSync, existsSync, mkdtempSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readlinkSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
-import { freePort, inboundWebhookBody, productionEnv, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+import {
+  freePort,
+  inboundWebhookBody,
+  productionEnv,
+  type SmsopsProcess,
+  spawnSmsops,
+  startSmsopsProcess,
+} from '../helpers/smsopsProcess.js';
 import { sleep, waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
@@ -17,6 +25,14 @@ import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 const WEBHOOK_SECRET = 'whsec_dbfile_0123456789abcdefghijk';
 const PORTSIP_PATH = '/emc/db-file';
 const NEW_DATABASE = /a new, empty database was created/;
+const root = join(import.meta.dirname, '..', '..');
+/** `src/restore.ts` as an operator runs it (`node dist/restore.js` in production). */
+const restoreArgs = (...args: string[]) => [
+  '--import',
+  pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href,
+  join(root, 'src/restore.ts'),
+  ...args,
+];
 
 describe('the database file removed while smsops runs (real process)', () => {
   let dir: string;
@@ -100,7 +116,7 @@ describe('the database file removed while smsops runs (real process)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('deleted: /healthz 503 with the reason, webhooks 503 with Retry-After, store not writable, alert in Slack, the open file named', {
+  it('deleted: /healthz 503 with the reason, webhooks 503 with Retry-After, store not writable, alert in Slack, the open file named and rescued from', {
     timeout: 120_000,
   }, async () => {
     const smsops = await start();
@@ -157,15 +173,27 @@ describe('the database file removed while smsops runs (real process)', () => {
       copy.close();
     }
 
-    // Another file put at the path is not the one smsops writes to: still refused.
-    writeFileSync(dbPath, '');
+    // The README's rescue: restore the copy to the path while smsops still runs (restore checks it), then restart.
+    // Meanwhile the file at the path is another one than smsops writes to: still refused.
+    const restored = spawnSmsops({ cwd: dir, env: {}, nodeArgs: restoreArgs('--db', dbPath, rescued) });
+    expect((await restored.exited).code, restored.logs.join('\n')).toBe(0);
     await waitUntil(
       async () => (await health()).body.reasons.join(' ').includes('was replaced by another file'),
       8_000,
-      'a file put at the path was taken for the open one',
+      'the restored file at the path was taken for the open one',
     );
     expect((await post('gone-c')).status).toBe(503);
     expect(smsops.hasExited()).toBe(false);
+    await stop(smsops);
+
+    const after = await start();
+    expect(after.logs.some((l) => NEW_DATABASE.test(l))).toBe(false);
+    expect((await health()).status).toBe(200);
+    // Wavix sends the refused webhooks again: stored now, beside the message rescued.
+    for (const id of ['gone-b', 'gone-c']) expect((await post(id)).status).toBe(200);
+    const duplicate = await post('gone-a');
+    expect(duplicate.status).toBe(200);
+    expect(duplicate.json).toMatchObject({ duplicate: true });
   });
 
   it('folder moved: the same refusal, and back at its path (renamed back) smsops takes webhooks again by itself', {
