@@ -32,8 +32,8 @@ export function databaseFileReason(change: DatabaseFileChange): string {
 /**
  * One stat of the path, compared with what was opened. SQLite goes on writing to a file that was unlinked or moved
  * (its descriptor still points at it), and a restart would then open, or create, whatever the path holds. Only the
- * main file is watched: a lost -wal loses at most the writes of one checkpoint interval (0.5 s), a lost main file
- * everything.
+ * main file is watched: a -wal removed alone stays open too and is copied into the main file every 0.5 s and at a
+ * clean stop (only a crash loses what was not copied yet), while a lost main file loses everything.
  */
 export function checkDatabaseFile(path: string, opened: FileIdentity): DatabaseFileChange | null {
   let now: ReturnType<typeof statSync>;
