@@ -1,12 +1,10 @@
-import { copyFileSync, existsSync, mkdtempSync, readlinkSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readlinkSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useRealProcessRig } from '../helpers/realProcessRig.js';
 import {
-  freePort,
   inboundWebhookBody,
   productionEnv,
   type SmsopsProcess,
@@ -14,7 +12,6 @@ import {
   startSmsopsProcess,
 } from '../helpers/smsopsProcess.js';
 import { sleep, waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /**
  * The database file taken away under a running smsops (deleted, its folder moved): SQLite goes on writing to the
@@ -35,24 +32,19 @@ const restoreArgs = (...args: string[]) => [
 ];
 
 describe('the database file removed while smsops runs (real process)', () => {
-  let dir: string;
+  const rig = useRealProcessRig('smsops-dbfile-');
   let dbPath: string;
-  let base: string;
-  let port: number;
-  let sink: WebhookSink;
-  let fakeSlack: FakeSlack;
-  const processes: SmsopsProcess[] = [];
 
   const start = async () => {
-    const p = await startSmsopsProcess(dir, {
-      ...productionEnv({ port, databasePath: dbPath, webhookSecret: WEBHOOK_SECRET }),
-      SLACK_API_URL: fakeSlack.url,
-      PORTSIP_WEBHOOK_URL: `${sink.url}${PORTSIP_PATH}`,
+    const p = await startSmsopsProcess(rig.dir, {
+      ...productionEnv({ port: rig.port, databasePath: dbPath, webhookSecret: WEBHOOK_SECRET }),
+      SLACK_API_URL: rig.fakeSlack.url,
+      PORTSIP_WEBHOOK_URL: `${rig.sink.url}${PORTSIP_PATH}`,
       RELAY_RETRY_BASE_MS: '20',
       SLACK_RELAY_PACE_MS: '0',
       RELAY_STALL_ALERT_MS: '1000',
     });
-    processes.push(p);
+    rig.track(p);
     return p;
   };
   /** SIGTERM, as systemd or Docker stop it, and its exit awaited. */
@@ -63,7 +55,7 @@ describe('the database file removed while smsops runs (real process)', () => {
   };
 
   const post = async (messageId: string) => {
-    const response = await fetch(`${base}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+    const response = await fetch(`${rig.base}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: inboundWebhookBody(messageId),
@@ -76,14 +68,14 @@ describe('the database file removed while smsops runs (real process)', () => {
     };
   };
   const health = async () => {
-    const response = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(`${rig.base}/healthz`, { signal: AbortSignal.timeout(5_000) });
     return { status: response.status, body: (await response.json()) as { status: string; reasons: string[]; db: string } };
   };
   const writable = async () => {
-    const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    const text = await (await fetch(`${rig.base}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
     return /^smsops_store_writable (\d)/m.exec(text)?.[1];
   };
-  const delivered = () => sink.received.map((r) => (r.json() as { message_id: string }).message_id);
+  const delivered = () => rig.sink.received.map((r) => (r.json() as { message_id: string }).message_id);
 
   /** /healthz once it says 503 (the check runs once a second), with what it said last on a timeout. */
   const failingHealth = async () => {
@@ -99,21 +91,8 @@ describe('the database file removed while smsops runs (real process)', () => {
     );
   };
 
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'smsops-dbfile-'));
-    dbPath = join(dir, 'data', 'smsops.db');
-    port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    sink = await startWebhookSink();
-    fakeSlack = await startFakeSlack();
-  });
-
-  afterEach(async () => {
-    for (const p of processes) p.kill();
-    await Promise.all(processes.map((p) => Promise.race([p.exited, sleep(5_000)])));
-    processes.length = 0;
-    await Promise.all([sink.close(), fakeSlack.close()]);
-    rmSync(dir, { recursive: true, force: true });
+  beforeEach(() => {
+    dbPath = join(rig.dir, 'data', 'smsops.db');
   });
 
   it('deleted: /healthz 503 with the reason, webhooks 503 with Retry-After, store not writable, alert in Slack, the open file named and rescued from', {
@@ -135,7 +114,7 @@ describe('the database file removed while smsops runs (real process)', () => {
     expect(failing.body.reasons.join(' ')).toContain('the database file (DATABASE_PATH) was removed or moved');
     expect(failing.body.db).toContain('not writable');
     // The reason leaves the machine (/healthz, the 503 body): the variable is named, never the path.
-    expect(JSON.stringify(failing.body)).not.toContain(dir);
+    expect(JSON.stringify(failing.body)).not.toContain(rig.dir);
 
     const refused = await post('gone-b');
     expect(refused.status).toBe(503);
@@ -146,12 +125,12 @@ describe('the database file removed while smsops runs (real process)', () => {
     // Said in the alert channel through relay_stalled (RELAY_STALL_ALERT_MS is 1 s here).
     await waitUntil(
       () =>
-        fakeSlack
+        rig.fakeSlack
           .callsTo('chat.postMessage')
           .some((c) => String(c.args.text).includes('relay is stalled') && String(c.args.text).includes('was removed or moved')),
       15_000,
       () =>
-        `no relay_stalled alert naming the file: ${JSON.stringify(fakeSlack.callsTo('chat.postMessage').map((c) => c.args.text))}`,
+        `no relay_stalled alert naming the file: ${JSON.stringify(rig.fakeSlack.callsTo('chat.postMessage').map((c) => c.args.text))}`,
     );
 
     // The error line names where the open file can still be read, and that descriptor is the deleted file.
@@ -162,7 +141,7 @@ describe('the database file removed while smsops runs (real process)', () => {
     // smsops copied its WAL into that file when it saw the file go: a copy of it holds what was acknowledged before,
     // and not the webhook refused after.
     expect(line).toContain('"walCopied":"all"');
-    const rescued = join(dir, 'rescued.db');
+    const rescued = join(rig.dir, 'rescued.db');
     copyFileSync(openFileAt as string, rescued);
     const copy = new Database(rescued, { readonly: true });
     try {
@@ -175,7 +154,7 @@ describe('the database file removed while smsops runs (real process)', () => {
 
     // The README's rescue: restore the copy to the path while smsops still runs (restore checks it), then restart.
     // Meanwhile the file at the path is another one than smsops writes to: still refused.
-    const restored = spawnSmsops({ cwd: dir, env: {}, nodeArgs: restoreArgs('--db', dbPath, rescued) });
+    const restored = spawnSmsops({ cwd: rig.dir, env: {}, nodeArgs: restoreArgs('--db', dbPath, rescued) });
     expect((await restored.exited).code, restored.logs.join('\n')).toBe(0);
     await waitUntil(
       async () => (await health()).body.reasons.join(' ').includes('was replaced by another file'),
@@ -201,8 +180,8 @@ describe('the database file removed while smsops runs (real process)', () => {
   }, async () => {
     const smsops = await start();
     expect((await post('moved-a')).status).toBe(200);
-    const folder = join(dir, 'data');
-    const elsewhere = join(dir, 'data-moved');
+    const folder = join(rig.dir, 'data');
+    const elsewhere = join(rig.dir, 'data-moved');
     renameSync(folder, elsewhere);
 
     const failing = await failingHealth();

@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { metricValue } from '../../bench/measure.js';
-import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
-import { freePort, inboundWebhookBody, productionEnv, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
-import { sleep, waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+import { useRealProcessRig } from '../helpers/realProcessRig.js';
+import { inboundWebhookBody, productionEnv, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
  * The PortSIP relay's parallelism at its defaults, on the real process: a backlog drained to a PortSIP answering 2xx
@@ -25,43 +22,22 @@ const senderOf = (conversation: number) => `4474001${String(conversation).padSta
 const idOf = (conversation: number, wave: number) => `window-${conversation}-${wave}`;
 
 describe('the PortSIP relay at its default concurrency (real process)', () => {
-  let dir: string;
-  let port: number;
-  let base: string;
-  let sink: WebhookSink;
-  let fakeSlack: FakeSlack;
-  const processes: SmsopsProcess[] = [];
-
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'smsops-window-'));
-    port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    sink = await startWebhookSink();
-    fakeSlack = await startFakeSlack();
-  });
-
-  afterEach(async () => {
-    for (const p of processes) p.kill();
-    await Promise.all(processes.map((p) => Promise.race([p.exited, sleep(5_000)])));
-    processes.length = 0;
-    await Promise.all([sink.close(), fakeSlack.close()]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const rig = useRealProcessRig('smsops-window-');
 
   const start = async () => {
-    const p = await startSmsopsProcess(dir, {
-      ...productionEnv({ port, databasePath: join(dir, 'smsops.db'), webhookSecret: WEBHOOK_SECRET }),
-      SLACK_API_URL: fakeSlack.url,
-      PORTSIP_WEBHOOK_URL: `${sink.url}/emc/window`,
+    const p = await startSmsopsProcess(rig.dir, {
+      ...productionEnv({ port: rig.port, databasePath: join(rig.dir, 'smsops.db'), webhookSecret: WEBHOOK_SECRET }),
+      SLACK_API_URL: rig.fakeSlack.url,
+      PORTSIP_WEBHOOK_URL: `${rig.sink.url}/emc/window`,
     });
-    processes.push(p);
+    rig.track(p);
     return p;
   };
 
   /** True when smsops acknowledged the webhook; false when it did not (refused, reset, killed): Wavix would retry. */
   const post = async (conversation: number, wave: number) => {
     try {
-      const response = await fetch(`${base}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+      const response = await fetch(`${rig.base}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: inboundWebhookBody(idOf(conversation, wave), senderOf(conversation), `message ${wave}`),
@@ -93,7 +69,7 @@ describe('the PortSIP relay at its default concurrency (real process)', () => {
 
   const everyConversation = Array.from({ length: CONVERSATIONS }, (_, c) => c);
   const total = CONVERSATIONS * MESSAGES_EACH;
-  const arrivedIds = () => sink.received.map((r) => (r.json() as { message_id: string }).message_id);
+  const arrivedIds = () => rig.sink.received.map((r) => (r.json() as { message_id: string }).message_id);
 
   /** Every message at the sink and nothing left to send (no attempt out either): the sink has all it will get. */
   const drained = async () => {
@@ -103,7 +79,8 @@ describe('the PortSIP relay at its default concurrency (real process)', () => {
       () => `${new Set(arrivedIds()).size} of ${total} at PortSIP`,
     );
     await waitUntil(
-      async () => metricValue(await (await fetch(`${base}/metrics`)).text(), 'smsops_relay_backlog', { kind: 'portsip' }) === 0,
+      async () =>
+        metricValue(await (await fetch(`${rig.base}/metrics`)).text(), 'smsops_relay_backlog', { kind: 'portsip' }) === 0,
       30_000,
       'the PortSIP backlog at 0',
     );
@@ -124,7 +101,7 @@ describe('the PortSIP relay at its default concurrency (real process)', () => {
   }, async () => {
     await start();
     // A PBX answering each post after 50 ms: the relay's rate is then its window's size, and a backlog forms.
-    sink.delay(50);
+    rig.sink.delay(50);
     for (let wave = 0; wave < MESSAGES_EACH; wave += 1) expect(await sendWave(wave, everyConversation)).toEqual([]);
     await drained();
 
@@ -132,19 +109,19 @@ describe('the PortSIP relay at its default concurrency (real process)', () => {
     expect(ids.length, 'each message once').toBe(total);
     expect(new Set(ids).size).toBe(total);
     expectOrderPerConversation(ids);
-    expect(sink.maxOpen(), 'posts open at once past the old default of 32').toBeGreaterThan(32);
-    expect(sink.maxOpen(), 'never past RELAY_CONCURRENCY').toBeLessThanOrEqual(DEFAULT_RELAY_CONCURRENCY);
+    expect(rig.sink.maxOpen(), 'posts open at once past the old default of 32').toBeGreaterThan(32);
+    expect(rig.sink.maxOpen(), 'never past RELAY_CONCURRENCY').toBeLessThanOrEqual(DEFAULT_RELAY_CONCURRENCY);
   });
 
   it('kill -9 while 48 or more posts are open: after a restart every message arrives, at most 64 of them twice', {
     timeout: 120_000,
   }, async () => {
     const first = await start();
-    sink.delay(50);
+    rig.sink.delay(50);
     // Killed from here once the window is wide open; the waves go on until smsops stops answering.
     let killedWith = -1;
-    const killer = waitUntil(() => sink.open() >= 48, 60_000, 'posts open at once').then(() => {
-      killedWith = sink.open();
+    const killer = waitUntil(() => rig.sink.open() >= 48, 60_000, 'posts open at once').then(() => {
+      killedWith = rig.sink.open();
       first.kill();
     });
     // Per wave, what smsops did not acknowledge: after the kill, everything (stored or not, it is sent again).

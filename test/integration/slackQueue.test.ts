@@ -1,13 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { metricValue } from '../../bench/measure.js';
-import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
-import { freePort, inboundWebhookBody, productionEnv, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+import { useRealProcessRig } from '../helpers/realProcessRig.js';
+import { inboundWebhookBody, productionEnv, startSmsopsProcess } from '../helpers/smsopsProcess.js';
 import { sleep, waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /**
  * A flood the Slack leg's pace cannot follow, on the real process: the messages wait in the Slack leg's queue (stored,
@@ -25,43 +22,22 @@ const senderOf = (conversation: number) => `4474002${String(conversation).padSta
 const textOf = (conversation: number, n: number) => `queued c${conversation} n${n} end`;
 
 describe('the Slack leg behind a flood (real process)', () => {
-  let dir: string;
-  let port: number;
-  let base: string;
-  let sink: WebhookSink;
-  let fakeSlack: FakeSlack;
-  const processes: SmsopsProcess[] = [];
-
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'smsops-slack-queue-'));
-    port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    sink = await startWebhookSink();
-    fakeSlack = await startFakeSlack();
-  });
-
-  afterEach(async () => {
-    for (const p of processes) p.kill();
-    await Promise.all(processes.map((p) => Promise.race([p.exited, sleep(5_000)])));
-    processes.length = 0;
-    await Promise.all([sink.close(), fakeSlack.close()]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const rig = useRealProcessRig('smsops-slack-queue-');
 
   const start = async (paceMs: number) => {
-    const p = await startSmsopsProcess(dir, {
-      ...productionEnv({ port, databasePath: join(dir, 'smsops.db'), webhookSecret: WEBHOOK_SECRET }),
-      SLACK_API_URL: fakeSlack.url,
+    const p = await startSmsopsProcess(rig.dir, {
+      ...productionEnv({ port: rig.port, databasePath: join(rig.dir, 'smsops.db'), webhookSecret: WEBHOOK_SECRET }),
+      SLACK_API_URL: rig.fakeSlack.url,
       SLACK_INBOX_CHANNEL: INBOX,
       SLACK_RELAY_PACE_MS: String(paceMs),
-      PORTSIP_WEBHOOK_URL: `${sink.url}/emc/queue`,
+      PORTSIP_WEBHOOK_URL: `${rig.sink.url}/emc/queue`,
     });
-    processes.push(p);
+    rig.track(p);
     return p;
   };
 
   const post = async (conversation: number, n: number) => {
-    const response = await fetch(`${base}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+    const response = await fetch(`${rig.base}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: inboundWebhookBody(`queue-${conversation}-${n}`, senderOf(conversation), textOf(conversation, n)),
@@ -72,13 +48,13 @@ describe('the Slack leg behind a flood (real process)', () => {
 
   /** The relayed SMS texts in the order the inbox channel's posts show them (each post's messages in their order). */
   const postedTexts = () =>
-    fakeSlack
+    rig.fakeSlack
       .callsTo('chat.postMessage')
       .filter((c) => c.args.channel === INBOX && !c.error && !c.rateLimited)
       .flatMap((c) => [...JSON.stringify(c.args.blocks ?? c.args.text).matchAll(/queued c\d+ n\d+ end/g)].map((m) => m[0]));
 
   const slackRows = () => {
-    const db = new Database(join(dir, 'smsops.db'), { readonly: true });
+    const db = new Database(join(rig.dir, 'smsops.db'), { readonly: true });
     try {
       return (db.prepare("SELECT count(*) AS n FROM deliveries WHERE destination_kind = 'slack'").get() as { n: number }).n;
     } finally {
@@ -96,9 +72,9 @@ describe('the Slack leg behind a flood (real process)', () => {
       expect(statuses).toEqual(Array(CONVERSATIONS).fill(200));
     }
     await waitUntil(
-      () => sink.received.length >= TOTAL,
+      () => rig.sink.received.length >= TOTAL,
       20_000,
-      () => `PortSIP got ${sink.received.length} of ${TOTAL}`,
+      () => `PortSIP got ${rig.sink.received.length} of ${TOTAL}`,
     );
     await waitUntil(() => postedTexts().length > 0, 10_000, 'the first post');
     const postedFirst = postedTexts().length;
@@ -106,14 +82,14 @@ describe('the Slack leg behind a flood (real process)', () => {
     // What Slack has not shown yet is the backlog, whether it has its delivery row or still waits in the queue.
     const health = await waitUntil(
       async () => {
-        const body = (await (await fetch(`${base}/healthz`)).json()) as { backlog: number };
+        const body = (await (await fetch(`${rig.base}/healthz`)).json()) as { backlog: number };
         return body.backlog === TOTAL - postedFirst ? body : false;
       },
       10_000,
       'the /healthz backlog to count every message not posted',
     );
     expect(health.backlog).toBe(TOTAL - postedFirst);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`${rig.base}/metrics`)).text();
     expect(metricValue(metrics, 'smsops_relay_backlog', { kind: 'slack' })).toBe(TOTAL - postedFirst);
     expect(metricValue(metrics, 'smsops_relay_backlog', { kind: 'portsip' })).toBe(0);
     // Most of them have no Slack delivery row yet: the Slack leg gave rows to what it had room for (100 at a time).
@@ -137,9 +113,9 @@ describe('the Slack leg behind a flood (real process)', () => {
       expect(own, `conversation ${c}`).toEqual(Array.from({ length: MESSAGES_EACH }, (_, n) => textOf(c, n)));
     }
     expect(slackRows()).toBe(TOTAL);
-    const after = (await (await fetch(`${base}/healthz`)).json()) as { backlog: number; status: string };
+    const after = (await (await fetch(`${rig.base}/healthz`)).json()) as { backlog: number; status: string };
     expect(after).toMatchObject({ backlog: 0, status: 'ok' });
     // PortSIP got each once as well.
-    expect(sink.received).toHaveLength(TOTAL);
+    expect(rig.sink.received).toHaveLength(TOTAL);
   });
 });
