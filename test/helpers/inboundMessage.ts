@@ -1,4 +1,4 @@
-import type { InboundMessage } from '../../src/core/model/inboundMessage.js';
+import type { InboundMessage, NewInboundMessage } from '../../src/core/model/inboundMessage.js';
 
 let lastId = 0;
 
@@ -18,6 +18,25 @@ export function inboundMessage(text: string, overrides: Partial<InboundMessage> 
     contentType: 'application/json',
     rawBody: Buffer.from('{}'),
     ingestedAt: Date.UTC(2026, 10, 25, 10),
+    ...overrides,
+  };
+}
+
+let lastNew = 0;
+
+/** A message as the webhook hands it to the store (no id yet): a fresh Wavix id each, fields overridable. */
+export function newInboundMessage(overrides: Partial<NewInboundMessage> = {}): NewInboundMessage {
+  return {
+    wavixMessageId: `new-${++lastNew}`,
+    fromNumber: '447400123456',
+    toNumber: '14155550100',
+    messageType: 'sms',
+    text: 'hello',
+    media: null,
+    receivedAtText: '2026-11-25T10:00:00Z',
+    receivedAt: null,
+    contentType: 'application/json',
+    rawBody: Buffer.from('{}'),
     ...overrides,
   };
 }

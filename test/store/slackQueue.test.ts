@@ -6,25 +6,14 @@ import { SLACK_QUEUE_DESTINATION } from '../../src/core/model/delivery.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { createRepositories } from '../../src/store/openStore.js';
+import { newInboundMessage } from '../helpers/inboundMessage.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 let temp: TempDb | undefined;
 afterEach(() => temp?.cleanup());
 
 const PBX = { kind: 'portsip' as const, destination: 'https://pbx.example.com/emc/x' };
-let seq = 0;
-const message = (from: string, to = '14155550100') => ({
-  wavixMessageId: `q-${++seq}`,
-  fromNumber: from,
-  toNumber: to,
-  messageType: 'sms' as const,
-  text: 'hello',
-  media: null,
-  receivedAtText: '2026-11-25T10:00:00Z',
-  receivedAt: null,
-  contentType: 'application/json',
-  rawBody: Buffer.from('{}'),
-});
+const message = (from: string, to = '14155550100') => newInboundMessage({ fromNumber: from, toNumber: to });
 
 describe("the Slack leg's queue", () => {
   it('gives messages their Slack delivery in arrival order, in the channel named at their turn, and counts what waits', () => {
