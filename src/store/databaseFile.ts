@@ -1,4 +1,5 @@
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import { DATABASE_FILE_PROBLEM } from '../core/ports/storeErrors.js';
 import type { Logger } from '../log.js';
 
 /** Which file a path named when it was opened: a file removed, moved or replaced meanwhile has another, or none. */
@@ -23,7 +24,7 @@ export function databaseFileReason(change: DatabaseFileChange): string {
   const what =
     change === 'missing' ? 'was removed or moved' : change === 'replaced' ? 'was replaced by another file' : 'cannot be checked';
   return (
-    `the database file (DATABASE_PATH) ${what} while smsops had it open: new webhooks are refused so that nothing is ` +
+    `${DATABASE_FILE_PROBLEM} ${what} while smsops had it open: new webhooks are refused so that nothing is ` +
     'acknowledged that a restart would lose; put the file back, or save the open one before restarting smsops ' +
     '(README, "The database file removed while smsops runs")'
   );

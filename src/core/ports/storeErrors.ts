@@ -42,3 +42,9 @@ export class StoreUnavailableError extends AppError {
     this.reason = reason;
   }
 }
+
+/**
+ * How a problem about the database file itself is worded (removed or replaced while open, store/databaseFile.ts): the
+ * relay_stalled alert then says not to restart, instead of that acknowledged SMS are kept.
+ */
+export const DATABASE_FILE_PROBLEM = 'the database file (DATABASE_PATH)';

@@ -9,6 +9,7 @@ import {
 } from '../../core/model/alert.js';
 import { SLACK_QUEUE_DESTINATION } from '../../core/model/delivery.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
+import { DATABASE_FILE_PROBLEM } from '../../core/ports/storeErrors.js';
 import { maskUrl } from '../../core/urls.js';
 import { ALERT_ACTION } from '../ids.js';
 import { senderIdRejectedAlertSummary, tenDlcAlertSummary, wavixUnreachableAlertSummary } from './approvals.js';
@@ -73,7 +74,12 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
     return `Inbound SMS to ${destinationLabel(f.destinationKind, f.destination)} are dead letters: ${why}. They are kept: if the route is wrong, \`/sms route set\` moves them to the right one; once the destination works, \`/sms relay replay dead\` sends them again.`;
   },
   relay_stalled: (f) =>
-    `The inbound relay is stalled: ${f.problems.join('; ')}. Acknowledged SMS are kept and go out once it recovers; /healthz answers 503 meanwhile.`,
+    `The inbound relay is stalled: ${f.problems.join('; ')}. ${
+      // The file gone: what was acknowledged is only in the file smsops holds open, lost if it stops.
+      f.problems.some((p) => p.includes(DATABASE_FILE_PROBLEM))
+        ? 'Do not stop or restart smsops before the database file is back or saved: what it acknowledged is only in the file it still holds open.'
+        : 'Acknowledged SMS are kept and go out once it recovers.'
+    } /healthz answers 503 meanwhile.`,
   inbound_stopped: (f) =>
     `No inbound SMS on ${people(f.number)} for ${durationInMinutes(f.silentForMs)}; it usually gets ${Math.round(f.usualDaily)} a day. Check its webhook (\`/sms number list\`) and Wavix.`,
   config_drift: (f) =>
