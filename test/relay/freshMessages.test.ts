@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { InboundMessage } from '../../src/core/model/inboundMessage.js';
 import { createFreshMessages } from '../../src/relay/freshMessages.js';
+import { inboundMessage } from '../helpers/inboundMessage.js';
 
-const message = (id: number, bytes: number): InboundMessage => ({
-  id,
-  wavixMessageId: `m-${id}`,
-  fromNumber: '447400123456',
-  toNumber: '14155550100',
-  messageType: 'sms',
-  text: 'hello',
-  media: null,
-  receivedAtText: '2026-11-25T10:00:00Z',
-  receivedAt: null,
-  ingestedAt: 0,
-  contentType: 'application/json',
-  rawBody: Buffer.alloc(bytes),
-});
+// Stored messages of a given body size: the fresh cache's budget counts the raw body.
+const message = (id: number, bytes: number): InboundMessage =>
+  inboundMessage('hello', { id, wavixMessageId: `m-${id}`, receivedAt: null, ingestedAt: 0, rawBody: Buffer.alloc(bytes) });
 
 describe('fresh messages (handed to the first PortSIP attempt without reading them back)', () => {
   it('keeps the newest messages within a count and a byte budget; older ones are read from the database again', () => {

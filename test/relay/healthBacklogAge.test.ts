@@ -4,6 +4,7 @@ import { type HttpServer, startHttpServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/log.js';
 import { createPollerCache } from '../../src/relay/pollerCache.js';
 import { storeOn } from '../../src/store/openStore.js';
+import { newInboundMessage } from '../helpers/inboundMessage.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 let server: HttpServer | undefined;
@@ -13,18 +14,7 @@ afterEach(async () => {
   temp?.cleanup();
 });
 
-const message = (id: string) => ({
-  wavixMessageId: id,
-  fromNumber: '447400123456',
-  toNumber: '14155550100',
-  messageType: 'sms' as const,
-  text: 'hello',
-  media: null,
-  receivedAtText: '2026-11-25T10:00:00Z',
-  receivedAt: null,
-  contentType: 'application/json',
-  rawBody: Buffer.from('{}'),
-});
+const message = (id: string) => newInboundMessage({ wavixMessageId: id });
 
 describe('/healthz with a costly backlog count', () => {
   it('gives the count it reused with how old it is, and a fresh count once that is ten times the cost old', async () => {
