@@ -140,6 +140,11 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     [],
     () => [{ value: store.walCheckpointer().mainCatchUps }],
   );
+  const malformedRequests = metrics.counter(
+    'smsops_http_malformed_requests_total',
+    'Requests refused before routing, by Node error code: malformed framing or headers (HPE_*), headers too large, or not sent in time.',
+    ['code'],
+  );
   const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig);
   const relayRetry = { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs };
   const notifier = createSlackNotifier({
@@ -270,6 +275,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     port: config.http.port,
     limits: config.http.limits,
     logger,
+    onMalformedRequest: (code) => malformedRequests.inc({ code }),
     routes: [
       healthRoute({
         ...repositories,

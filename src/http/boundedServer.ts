@@ -31,9 +31,17 @@ interface Tracked {
   inProgress: number;
   /** Ended by the shutdown after its last answer: nothing more can be answered on it. */
   ended?: boolean;
+  /** The socket's bytesWritten when its last response closed: more written since means an answer is on the wire. */
+  quietAt: number;
 }
 
-export function createBoundedServer(handler: Handler, limits: HttpLimits, logger: Logger): BoundedServer {
+export function createBoundedServer(
+  handler: Handler,
+  limits: HttpLimits,
+  logger: Logger,
+  /** Called with Node's error code for each request refused before it reached a route (framing, headers, timeout). */
+  onMalformedRequest?: (code: string) => void,
+): BoundedServer {
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -59,6 +67,12 @@ export function createBoundedServer(handler: Handler, limits: HttpLimits, logger
     logger,
     'HTTP connection closed: it pipelines requests without reading the answers',
     { maxUnanswered: MAX_UNANSWERED_PER_CONNECTION },
+  );
+
+  const malformedRefused = warnOncePerMinute(
+    logger,
+    'HTTP requests refused before routing: malformed framing or headers, or not sent in time',
+    {},
   );
 
   /**
@@ -90,7 +104,7 @@ export function createBoundedServer(handler: Handler, limits: HttpLimits, logger
       socket.destroy();
       return;
     }
-    sockets.set(socket, { inProgress: 0 });
+    sockets.set(socket, { inProgress: 0, quietAt: 0 });
     socket.once('close', () => sockets.delete(socket));
     if (sockets.size <= limits.maxConnections) return;
     if (!evictFor(socket)) {
@@ -110,6 +124,33 @@ export function createBoundedServer(handler: Handler, limits: HttpLimits, logger
     if (now - lastAcceptError < 60_000) return;
     lastAcceptError = now;
     logger.error('HTTP listener could not accept a connection', { code: error.code, error: error.message });
+  });
+
+  // Node's own answer to a request it cannot parse is a bare `400 Bad Request` with no reason and nothing counted:
+  // a client (or Wavix behind a proxy that mangles a request) would never learn why. Here it gets llhttp's reason in
+  // the same JSON shape as every other refusal, and the refusal is counted (and logged at most once a minute, since
+  // anyone can cause it). llhttp's reason is its own fixed text, never bytes of the request.
+  server.on('clientError', (error: NodeJS.ErrnoException & { reason?: string }, socket: Socket) => {
+    const answer = clientErrorAnswer(error);
+    if (!answer) {
+      socket.destroy();
+      return;
+    }
+    onMalformedRequest?.(answer.code);
+    malformedRefused();
+    // Only where no answer is half on the wire: ours would be spliced into it. A request whose body failed to parse
+    // has not been answered yet (its handler waits for the body), so it gets this answer and its handler none.
+    const tracked = sockets.get(socket);
+    if (socket.writable && tracked && socket.bytesWritten === tracked.quietAt) {
+      const body = JSON.stringify({ error: answer.reason });
+      socket.end(
+        `HTTP/1.1 ${answer.status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      socket.once('finish', () => socket.destroy());
+      return;
+    }
+    socket.destroy();
   });
 
   // Before the route handler, so a response ended synchronously is still counted and uncounted.
@@ -138,6 +179,7 @@ export function createBoundedServer(handler: Handler, limits: HttpLimits, logger
     }
     res.once('close', () => {
       tracked.inProgress -= 1;
+      tracked.quietAt = socket.bytesWritten;
       // While stopping, a connection is closed as soon as its last response went out.
       if (closing && tracked.inProgress === 0) {
         tracked.ended = true;
@@ -171,6 +213,26 @@ export function createBoundedServer(handler: Handler, limits: HttpLimits, logger
     });
 
   return { server, connectionCount: () => sockets.size, close };
+}
+
+/** Status line (code and phrase) and reason for a request Node refused before routing it; undefined: just close. */
+function clientErrorAnswer(
+  error: NodeJS.ErrnoException & { reason?: string },
+): { status: string; reason: string; code: string } | undefined {
+  const code = error.code ?? 'unknown';
+  // The client went away: there is nobody to answer, and nothing about the request was wrong.
+  if (code === 'ECONNRESET' || code === 'EPIPE') return undefined;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return { status: '408 Request Timeout', reason: 'the request was not sent in time', code };
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return { status: '431 Request Header Fields Too Large', reason: 'the request headers are too large', code };
+  const detail = typeof error.reason === 'string' ? error.reason.replace(/[^\x20-\x7e]/g, '').slice(0, 120) : '';
+  return {
+    status: '400 Bad Request',
+    reason: detail ? `malformed HTTP request: ${detail}` : 'malformed HTTP request',
+    // llhttp's codes are a fixed set (HPE_*), so they make a bounded label; anything else is one bucket.
+    code: code.startsWith('HPE_') ? code : 'other',
+  };
 }
 
 /**

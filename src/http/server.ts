@@ -60,6 +60,8 @@ export async function startHttpServer(options: {
   logger: Logger;
   /** Timeouts, connection cap and shutdown grace; defaults when omitted. */
   limits?: HttpLimits;
+  /** Counts requests refused before routing (malformed framing or headers, too slow), by Node's error code. */
+  onMalformedRequest?: (code: string) => void;
 }): Promise<HttpServer> {
   const routes = options.routes.map(compile);
   const bounded = createBoundedServer(
@@ -92,6 +94,7 @@ export async function startHttpServer(options: {
     },
     options.limits ?? defaultHttpLimits(),
     options.logger,
+    options.onMalformedRequest,
   );
 
   const url = await listen(bounded.server, options.port, options.host);

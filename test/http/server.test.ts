@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { healthRoute } from '../../src/http/health.js';
 import { type HttpServer, sendJson, startHttpServer } from '../../src/http/server.js';
@@ -50,5 +51,57 @@ describe('HTTP listener', () => {
     expect(broken.status).toBe(500);
     expect(await broken.json()).toEqual({ error: 'internal error' });
     expect(lines.some((l) => l.includes('http handler failed') && l.includes('boom'))).toBe(true);
+  });
+});
+
+/** Sends raw bytes and reads until the server closes the connection. */
+function rawExchange(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(Number(port), hostname, () => socket.write(bytes));
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => {
+      answer += chunk;
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+  });
+}
+
+describe('requests Node cannot parse', () => {
+  it('get a status with the reason in words, and are counted by code, on a fresh or a keep-alive connection', async () => {
+    const refused: string[] = [];
+    server = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: createLogger({ sink: () => {} }),
+      onMalformedRequest: (code) => refused.push(code),
+      routes: [{ method: 'POST', path: '/in', handler: (_req, res) => sendJson(res, 200, { ok: true }) }],
+    });
+
+    const badChunk = await rawExchange(
+      server.url,
+      'POST /in HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n',
+    );
+    expect(badChunk).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(badChunk.split('\r\n\r\n')[1] ?? '')).toEqual({
+      error: expect.stringMatching(/^malformed HTTP request: .*chunk/i),
+    });
+
+    const hugeHeader = await rawExchange(server.url, `GET /in HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(hugeHeader).toMatch(/^HTTP\/1\.1 431 /);
+    expect(hugeHeader).toContain('"error":"the request headers are too large"');
+
+    // After a first answer on the connection (Node's own handler then answers nothing at all).
+    const afterOne = await rawExchange(
+      server.url,
+      'POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}' +
+        'POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}',
+    );
+    expect(afterOne.match(/HTTP\/1\.1 /g)).toHaveLength(2);
+    expect(afterOne).toMatch(/HTTP\/1\.1 400 Bad Request[\s\S]*malformed HTTP request/);
+
+    expect(refused).toEqual(['HPE_INVALID_CHUNK_SIZE', 'HPE_HEADER_OVERFLOW', expect.stringMatching(/^HPE_/)]);
   });
 });
