@@ -12,7 +12,7 @@ import {
 } from '../wavix/schemas.js';
 import type { TenDlcEventCategory } from '../wavix/tenDlc.js';
 import { type Route, sendJson } from './server.js';
-import { admitWebhook } from './webhookRoutes.js';
+import { admitWebhook, refusedOutcome } from './webhookRoutes.js';
 
 const SCHEMAS: Record<TenDlcEventCategory, { event: string; schema: z.ZodType<TenDlcWebhookPayload> }> = {
   brand: { event: 'BrandStatusChanged', schema: brandStatusChangedWebhookSchema },
@@ -72,7 +72,7 @@ export function tenDlcWebhookRoutes(deps: TenDlcWebhookRouteDeps): Route[] {
         route,
         rejected: deps.rejected,
       });
-      if (admitted.kind === 'refused') deps.onIngested?.(route, 'rejected');
+      if (admitted.kind === 'refused') deps.onIngested?.(route, refusedOutcome(admitted.why));
       if (admitted.kind !== 'admitted') return;
       const { body, contentType } = admitted;
       const parsed = parse(category, body);

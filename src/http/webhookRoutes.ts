@@ -49,12 +49,19 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
 /** What the gate made of a request: a body to handle, a refusal it answered, or a body cut short (nothing to answer). */
 export type Admission =
   | { kind: 'admitted'; body: Buffer; contentType: string | null }
-  | { kind: 'refused' }
+  | { kind: 'refused'; why: 'wrong_secret' | 'too_large' }
   | { kind: 'cut'; receivedBytes: number; declaredBytes: number | null };
 
 export interface WebhookRouteDeps extends RelayIntake {
   secret: string;
 }
+
+/**
+ * A wrong secret is its own outcome: anyone can knock on the path, and those knocks must not read as Wavix's webhooks
+ * being refused (`rejected`: a body smsops could not take). A steady rate of them is also what Wavix posting to an
+ * old URL looks like after the secret changed.
+ */
+export const refusedOutcome = (why: 'wrong_secret' | 'too_large') => (why === 'wrong_secret' ? 'wrong_secret' : 'rejected');
 
 /** Seconds Wavix is asked to wait before retrying a webhook smsops could not store (locked or full database). */
 export const STORE_UNAVAILABLE_RETRY_AFTER_S = 5;
@@ -72,7 +79,7 @@ export async function admitWebhook(
   if (!secretMatches(gate.given ?? '', gate.secret)) {
     req.resume();
     sendJson(res, 404, { error: 'not found' });
-    return { kind: 'refused' };
+    return { kind: 'refused', why: 'wrong_secret' };
   }
   const contentType = req.headers['content-type'] ?? null;
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -85,7 +92,7 @@ export async function admitWebhook(
     const reason = `body of ${size} bytes is over the ${WEBHOOK_BODY_LIMIT / 1024} KB limit`;
     gate.rejected.record({ route: gate.route, reason, contentType, body: read.ok ? read.body : read.excerpt, size });
     sendJson(res, 413, { error: reason });
-    return { kind: 'refused' };
+    return { kind: 'refused', why: 'too_large' };
   }
   return { kind: 'admitted', body: read.body, contentType };
 }
@@ -109,7 +116,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
       return;
     }
     if (admitted.kind === 'refused') {
-      deps.onIngested?.(route, 'rejected');
+      deps.onIngested?.(route, refusedOutcome(admitted.why));
       return;
     }
     const { body, contentType } = admitted;

@@ -20,7 +20,7 @@ export interface RelayIntake {
     (request: WebhookRequest) => Promise<Result<{ id: number; duplicate: boolean; conflict?: true }, WebhookRejection>>
   >;
   /** `conflict`: a message_id already stored with another body (the first kept; this one in rejected_webhooks). */
-  onIngested?: (route: WebhookRoute, outcome: 'stored' | 'duplicate' | 'conflict' | 'rejected') => void;
+  onIngested?: (route: WebhookRoute, outcome: 'stored' | 'duplicate' | 'conflict' | 'rejected' | 'wrong_secret') => void;
   /** Every answer given, by HTTP status (5xx included), once the response is finished or the client went away. */
   onAnswered?: (route: WebhookRoute, status: number | 'aborted') => void;
   /**

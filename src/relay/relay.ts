@@ -157,11 +157,11 @@ export function startRelay(options: RelayOptions): Relay {
     {
       initial: [
         ...ROUTES.flatMap((route) =>
-          (['stored', 'duplicate', 'conflict', 'rejected'] as const).map((outcome) => ({ route, outcome })),
+          (['stored', 'duplicate', 'conflict', 'rejected', 'wrong_secret'] as const).map((outcome) => ({ route, outcome })),
         ),
         // A 10DLC status webhook is stored when it changes a status, a duplicate when the status was known already.
         ...TEN_DLC_ROUTES.flatMap((route) =>
-          (['stored', 'duplicate', 'rejected'] as const).map((outcome) => ({ route, outcome })),
+          (['stored', 'duplicate', 'rejected', 'wrong_secret'] as const).map((outcome) => ({ route, outcome })),
         ),
       ],
     },

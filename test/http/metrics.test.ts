@@ -250,6 +250,21 @@ describe('GET /metrics of a running smsops', () => {
     expect(text).toContain('smsops_webhook_responses_total{route="10dlc/campaign",status="200"} 2\n');
     expect(text).toContain('smsops_webhook_responses_total{route="10dlc/brand",status="400"} 1\n');
   });
+
+  it('counts requests with a wrong secret apart from refused webhooks: anyone can knock on the path', async () => {
+    const wrong = (path: string) =>
+      fetch(`${t.smsops.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then(
+        (r) => r.status,
+      );
+    expect(await wrong('/webhooks/wavix/inbound/guess')).toBe(404);
+    expect(await wrong('/webhooks/wavix/inbound/guess-again')).toBe(404);
+    expect(await wrong(new URL(tenDlcWebhookUrls(t.smsops.url, 'guess').number).pathname)).toBe(404);
+    const text = await (await fetch(`${t.smsops.url}/metrics`)).text();
+    expect(text).toContain('smsops_webhooks_total{route="inbound",outcome="wrong_secret"} 2\n');
+    expect(text).toContain('smsops_webhooks_total{route="inbound",outcome="rejected"} 0\n');
+    expect(text).toContain('smsops_webhooks_total{route="10dlc/number",outcome="wrong_secret"} 1\n');
+    expect(text).toContain('smsops_webhooks_total{route="10dlc/number",outcome="rejected"} 0\n');
+  });
 });
 
 describe('GET /metrics when rendering fails', () => {
