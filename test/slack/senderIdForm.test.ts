@@ -109,6 +109,20 @@ describe('/sms senderid create', () => {
     expect(t.emulator.state().senderIds).toHaveLength(1);
   });
 
+  it('refuses a use case the form never offered (a forged submission) on its field, instead of filing it as another', async () => {
+    const { viewId, metadata } = await openForm();
+    const response = await t.slack.viewSubmission({
+      callbackId: CALLBACK.senderIdCreate,
+      viewId,
+      privateMetadata: metadata,
+      userId: ADMIN,
+      values: values({ text: 'Acme', countries: ['GB'], usecase: 'political-campaign' }),
+    });
+    expect(response.json.response_action).toBe('errors');
+    expect(response.json.errors).toEqual({ sid_usecase: 'Not one of the options offered: choose one from the list.' });
+    expect(t.emulator.state().senderIds.some((s) => s.sender_id === 'Acme')).toBe(false);
+  });
+
   it('creates it on Wavix, stores the requester, confirms, and announces each country’s state in the alert channel', async () => {
     const { viewId, metadata } = await openForm();
     const response = await t.slack.viewSubmission({

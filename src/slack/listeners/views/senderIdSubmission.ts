@@ -72,12 +72,39 @@ export function readSenderIdDraft(rawValues: unknown, metadata: SenderIdFormMeta
 }
 
 /**
+ * The form's select menus whose submitted value is none of the options smsops offered, by block. Slack only sends an
+ * offered option, so such a value was written by hand (a forged submission): it is refused on its field rather than
+ * quietly read as the default (a request for one use case filed as another).
+ */
+export function forgedChoices(rawValues: unknown): Record<string, string> {
+  const values = stateValuesSchema.catch({}).parse(rawValues);
+  const errors: Record<string, string> = {};
+  const offered = (block: string, action: string, allowed: readonly string[]) => {
+    const value = read(values, block, action)?.selected_option?.value;
+    if (value !== undefined && !allowed.includes(value))
+      errors[block] = 'Not one of the options offered: choose one from the list.';
+  };
+  offered(SENDER_ID_BLOCK.usecase, SENDER_ID_ACTION.usecase, SENDER_ID_USECASES);
+  offered(SENDER_ID_BLOCK.volume, SENDER_ID_ACTION.volume, MONTHLY_VOLUMES);
+  return errors;
+}
+
+/**
  * Submit of the Sender ID form. Fast part: the checks that need no Wavix call, shown on the fields; otherwise the
  * modal turns into "Sending…" at once. Slow part: create on Wavix, then confirm to the person and announce in the
  * alert channel. A refusal by Wavix brings the form back with the values and Wavix's reason on top.
  */
 export function senderIdSubmissionListener(deps: SlackDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const forged = forgedChoices(view.state.values);
+    if (Object.keys(forged).length > 0) {
+      deps.logger.warn('Sender ID form submitted with a value it never offered: refused', {
+        userId: body.user.id,
+        blocks: Object.keys(forged),
+      });
+      await ack({ response_action: 'errors', errors: forged });
+      return;
+    }
     const metadata = parseFormMetadata(view.private_metadata);
     const draft = readSenderIdDraft(view.state.values, metadata);
     const hasNumberSelect = view.state.values[SENDER_ID_BLOCK.valueNumber] !== undefined;
