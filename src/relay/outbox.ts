@@ -67,6 +67,28 @@ export function nextAttemptDelay(attempts: number, policy: DeliveryRetryPolicy, 
   return Math.max(policy.baseDelayMs / 4, Math.floor(random() * ceiling));
 }
 
+/** The most attempts a delivery must have had before its retry window can make it dead (see attemptsBeforeDead). */
+export const MAX_ATTEMPTS_BEFORE_DEAD = 10;
+
+/**
+ * How many attempts a delivery must have had, besides its window having passed, before it is dead: as many as the
+ * backoff makes in the window on average, at most 10. The window is wall-clock time since the message arrived, so
+ * without this a message that waited out a long outage of smsops (or a clock stepped forward a day) would be dead
+ * after a single failed attempt: one PortSIP hiccup at start-up would bury a whole backlog. Ten attempts take about
+ * four minutes of the default backoff.
+ */
+export function attemptsBeforeDead(policy: DeliveryRetryPolicy, pollMs: number): number {
+  let elapsed = 0;
+  for (let attempts = 1; attempts < MAX_ATTEMPTS_BEFORE_DEAD; attempts++) {
+    // The mean of nextAttemptDelay's full jitter (half its ceiling, never below its floor); an idle worker finds a
+    // due retry at its next look, so a retry never comes sooner than one poll.
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));
+    elapsed += Math.max(policy.baseDelayMs / 4, ceiling / 2, pollMs);
+    if (elapsed >= policy.deadAfterMs) return attempts;
+  }
+  return MAX_ATTEMPTS_BEFORE_DEAD;
+}
+
 export interface OutboxWorkerOptions {
   kind: 'portsip' | 'slack';
   deliveries: DeliveriesRepository;
@@ -226,6 +248,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const leaseMs = options.leaseMs ?? 60_000;
   const sweepEveryMs = options.sweepEveryMs ?? Math.max(100, Math.floor(leaseMs / 4));
   const idleMs = options.idleMs ?? 1_000;
+  const minAttemptsForDead = attemptsBeforeDead(options.retry, idleMs);
   const batchSize = options.batchSize ?? 1;
   const attemptTimeoutMs = options.attemptTimeoutMs ?? Math.floor(leaseMs * 0.75);
   // Claimed ahead longer than this, a delivery is given back rather than sent: its lease must outlast the attempt
@@ -234,6 +257,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const prefetch = aheadRoomMs > 0 ? (options.prefetch ?? 0) : 0;
   const claimedAheadMaxMs = Math.max(Math.min(50, leaseMs / 10), aheadRoomMs);
   const deterministicLimit = options.deterministicLimit ?? DEFAULT_DETERMINISTIC_LIMIT;
+
   const errorBackoff = options.errorBackoff ?? { baseMs: 200, maxMs: 5_000 };
   const { deliveries, logger, kind } = options;
   // A healthy loop goes round at least every idle sleep or pacing pause; three of those (at least 5 s) means stuck.
@@ -313,7 +337,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       const reason = `${error} (the same failure ${streak} times in a row: retrying cannot fix it)`;
       return { kind: 'dead', delivery, message, outcome: { ...outcome, error: reason }, error: reason };
     }
-    if (now() - delivery.retryWindowStartedAt >= options.retry.deadAfterMs)
+    if (now() - delivery.retryWindowStartedAt >= options.retry.deadAfterMs && delivery.attempts + 1 >= minAttemptsForDead)
       return { kind: 'dead', delivery, message, outcome, error };
     const delay = Math.max(nextAttemptDelay(delivery.attempts, options.retry, random), outcome.retryAfterMs ?? 0);
     return { kind: 'failed', delivery, outcome, error, nextAttemptAt: now() + delay, streak };

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InboundMessage } from '../../src/core/model/inboundMessage.js';
 import { createLogger, type Logger } from '../../src/log.js';
-import { type AttemptOutcome, type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
+import { type AttemptOutcome, attemptsBeforeDead, type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
 import { createWriteHealth } from '../../src/store/writeHealth.js';
 import { outboxStore } from '../helpers/outboxStore.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
@@ -210,6 +210,37 @@ describe('outbox worker', () => {
     await waitUntil(() => statusOf(id).status === 'dead', 8000, withLogs('dead'));
     expect(calls).toBe(6);
     expect(statusOf(id)).toMatchObject({ attempts: 6, lastError: expect.stringContaining('3 times in a row') });
+  });
+
+  it('makes a delivery whose window passed before its first attempt (a long outage, a clock stepped forward) dead only after 10 attempts', async () => {
+    const { deliveries, inbound, receive, statusOf } = setup();
+    const id = receive('waited out an outage');
+    temp.db
+      .prepare('UPDATE deliveries SET retry_window_started_at = ? WHERE id = ?')
+      .run(Date.now() - 25 * 3_600_000, statusOf(id).id);
+    let calls = 0;
+    worker = startOutboxWorker({
+      kind: 'portsip',
+      deliveries,
+      inbound,
+      concurrency: 1,
+      retry: { ...retry, deadAfterMs: 24 * 3_600_000 },
+      idleMs: 20,
+      logger,
+      send: async (batch) => batch.map(() => (calls++, { delivered: false, statusCode: 503, error: 'HTTP 503' })),
+    });
+    await waitUntil(() => statusOf(id).status === 'dead', 8000, withLogs('dead'));
+    expect(calls).toBe(10);
+    expect(statusOf(id)).toMatchObject({ attempts: 10 });
+  });
+
+  it('needs as many attempts before a window makes a delivery dead as the backoff makes in it, at most 10', () => {
+    expect(attemptsBeforeDead({ baseDelayMs: 1_000, maxDelayMs: 300_000, deadAfterMs: 24 * 3_600_000 }, 1_000)).toBe(10);
+    // 500 ms, then 1 s, then 2 s of mean delay: the third attempt comes 1.5 s in, the fourth 3.5 s in.
+    expect(attemptsBeforeDead({ baseDelayMs: 1_000, maxDelayMs: 300_000, deadAfterMs: 3_000 }, 20)).toBe(3);
+    // Polled once a second, retries are a second apart at least.
+    expect(attemptsBeforeDead({ baseDelayMs: 20, maxDelayMs: 300_000, deadAfterMs: 3_000 }, 1_000)).toBe(3);
+    expect(attemptsBeforeDead({ baseDelayMs: 1_000, maxDelayMs: 300_000, deadAfterMs: 100 }, 20)).toBe(1);
   });
 
   it('goes on through a database locked by another process: errors are logged and counted, nothing is sent twice, all is delivered once the lock is gone', async () => {
