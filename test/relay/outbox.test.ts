@@ -227,7 +227,10 @@ describe('outbox worker', () => {
       retry: { ...retry, deadAfterMs: 24 * 3_600_000 },
       idleMs: 20,
       logger,
-      send: async (batch) => batch.map(() => (calls++, { delivered: false, statusCode: 503, error: 'HTTP 503' })),
+      send: async (batch) => {
+        calls += batch.length;
+        return batch.map(() => ({ delivered: false, statusCode: 503, error: 'HTTP 503' }));
+      },
     });
     await waitUntil(() => statusOf(id).status === 'dead', 8000, withLogs('dead'));
     expect(calls).toBe(10);
