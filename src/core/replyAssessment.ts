@@ -21,6 +21,7 @@ export type ReplyAssessment =
   | { ok: true; segments: SmsSegments; summary: string }
   | { ok: false; reason: 'empty'; summary: string }
   | { ok: false; reason: 'too_long'; segments: SmsSegments; summary: string }
+  | { ok: false; reason: 'not_a_number'; segments: SmsSegments; summary: string }
   | { ok: false; reason: 'opted_out'; optOut: OptOut; segments: SmsSegments; summary: string };
 
 export function assessReply(
@@ -30,6 +31,17 @@ export function assessReply(
   if (looksEmpty(reply.text)) return { ok: false, reason: 'empty', summary: 'The reply is empty; nothing was sent.' };
   const segments = countSmsSegments(reply.text);
   const summary = describeSmsSegments(segments);
+  // Wavix passes on what the sender's network gave as the sender: a name ("GOOGLE", an alphanumeric Sender ID) has no
+  // number to answer, and Wavix would only refuse the send. A short code (digits) is left to Wavix.
+  if (!/^\+?\d{3,15}$/.test(reply.to)) {
+    return {
+      ok: false,
+      reason: 'not_a_number',
+      segments,
+      summary:
+        'Not sent: this SMS came from a name (an alphanumeric Sender ID), not a phone number, and a name cannot receive an SMS.',
+    };
+  }
   const optOut = optOuts.blocking(reply.to, reply.from);
   if (optOut) {
     const how = optOut.keyword ? `texted ${optOut.keyword}` : 'is on Wavix’s opt-out list';

@@ -132,6 +132,20 @@ describe('replyFromThread', () => {
     expect(outbound()).toEqual([]);
   });
 
+  it('refuses a reply to an SMS that came from a name (an alphanumeric Sender ID) before Wavix, saying why', async () => {
+    const thread = '1700000000.000200';
+    repositories.slackThreads.set(
+      CHANNEL,
+      conversationKeyOf({ customerNumber: 'GOOGLE', smsopsNumber: US_NUMBER }),
+      '2026-11-25',
+      thread,
+    );
+    expect(await replyFromThread(deps(), message({ threadTs: thread }))).toBe('blocked');
+    expect(shown.at(-1)?.reason).toMatch(/came from a name .*cannot receive an SMS\. Reach the customer another way\./);
+    expect(outbound()).toEqual([]);
+    expect(replyAudits().at(-1)).toMatchObject({ outcome: 'refused' });
+  });
+
   it('refuses a text over Wavix’s limit, and an empty one, before Wavix', async () => {
     expect(await replyFromThread(deps(), message({ text: '’'.repeat(671) }))).toBe('blocked');
     expect(shown.at(-1)?.reason).toMatch(/over Wavix’s limit of 670.*Shorten it/);

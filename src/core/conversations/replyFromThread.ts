@@ -213,6 +213,7 @@ async function sendOutcomeUnknown(
 /** The assessment's refusal, with what can be done about it. */
 function refusalOf(assessment: Exclude<ReplyAssessment, { ok: true } | { reason: 'empty' }>): string {
   if (assessment.reason === 'too_long') return `${assessment.summary} Shorten it, or send it in parts.`;
+  if (assessment.reason === 'not_a_number') return `${assessment.summary} Reach the customer another way.`;
   const what =
     assessment.optOut.source === 'inbound_keyword'
       ? 'Only they can lift it, by texting START to this number.'
