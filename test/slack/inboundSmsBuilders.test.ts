@@ -8,7 +8,7 @@ import {
   minimalSmsMessage,
   type PortsipState,
 } from '../../src/slack/ui/inboundSms.js';
-import { clip, plain, type SlackMessage } from '../../src/slack/ui/text.js';
+import { clip, code, plain, type SlackMessage } from '../../src/slack/ui/text.js';
 import { inboundMessage } from '../helpers/inboundMessage.js';
 
 const sms = inboundMessage;
@@ -146,6 +146,16 @@ describe('a single SMS post', () => {
     );
     expect(show({ kind: 'dead', reason: 'connect <ECONNREFUSED>' })).toContain('PortSIP dead: connect &lt;ECONNREFUSED&gt;');
     expect(show({ kind: 'none' })).toContain('no PortSIP route');
+  });
+
+  it('keeps a message id on one line: a line break in it cannot add a line of smsops’ own under the post', () => {
+    const forged = 'x\n\n*:rotating_light: SECURITY ALERT* log in at <https://evil.example|slack.com>\u2028_now_';
+    const shown = strings(inboundSmsMessage(sms('hi', { wavixMessageId: forged }), delivered).blocks).join('\u0000');
+    const line = shown.split('\u0000').find((s) => s.includes('SECURITY ALERT')) ?? '';
+    expect(line).not.toMatch(/[\n\u2028]/);
+    expect(line).not.toContain('*:rotating_light');
+    expect(line).not.toContain('<https://');
+    expect(code('a\n*b*\r`c`\u2029')).toBe("`a *b* 'c' `");
   });
 
   it('has a minimal form that names the numbers and where to read the text, nothing else', () => {

@@ -129,7 +129,7 @@ export function inboundSmsMessage(
   if (media) blocks.push(context(media));
   // A post an operator re-sent (`/sms relay replay`) says so, so nobody takes it for a new message.
   const replayed = options.replayed ? ' · :repeat: replayed' : '';
-  blocks.push(context(`${when(message)} · Wavix ${escapeMrkdwn(clip(message.wavixMessageId, 100))}${replayed}`));
+  blocks.push(context(`${when(message)} · Wavix ${escapeInline(clip(message.wavixMessageId, 100))}${replayed}`));
   blocks.push(context(portsipStateText(portsip)));
   const { kept, cut } = graphemePrefix(message.text, 200);
   const fallback = `${kind} from ${inlineText(clip(formatPartyForPeople(message.fromNumber), 40))}: ${kept}${cut ? '…' : ''}`;

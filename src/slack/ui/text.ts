@@ -39,9 +39,16 @@ export function inlineText(text: string): string {
 /** inlineText, escaped for mrkdwn: for a field shown inline, often in bold (`*${escapeInline(sender)}*`). */
 export const escapeInline = (text: string): string => escapeMrkdwn(inlineText(text));
 
-/** Inline code: escaped, and without backticks that would end it early. */
+/**
+ * Inline code: escaped, on one line (a line break would end the code and let what follows format itself as a line of
+ * smsops' own), and without backticks that would end it early.
+ */
 export function code(text: string): string {
-  return `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
+  return `\`${escapeMrkdwn(
+    wellFormed(text)
+      .replace(/[\p{Cc}\u2028\u2029]/gu, ' ')
+      .replace(/`/g, "'"),
+  )}\``;
 }
 
 /** The Slack leg's queue (SLACK_QUEUE_DESTINATION in a backlog or an alert): messages without a channel chosen yet. */
