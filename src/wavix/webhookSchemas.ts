@@ -58,7 +58,10 @@ export function phoneDigits(value: unknown): string | null {
 // What a refusal says about the value: its kind, never its content (a `to` or an SMS text is personal data).
 const describeValue = (value: unknown, unusableString: string) => {
   if (typeof value === 'string') return /\S/.test(value) ? unusableString : 'a blank string';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'a whole number too large to keep exactly' : 'a fraction';
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) return 'a fraction';
+    return Number.isSafeInteger(value) ? 'a number' : 'a whole number too large to keep exactly';
+  }
   return kindOf(value);
 };
 

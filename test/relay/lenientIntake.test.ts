@@ -323,6 +323,25 @@ describe('refused: what cannot be relayed', () => {
       raw: JSON.stringify({ ...inbound(), to }),
       reason: /to: a string that is not such a number, expected a phone number/,
     });
+  // A small number is not called "too large to keep exactly"; one past 2^53 is.
+  cases.push({
+    name: 'inbound to 12345 (a short number)',
+    route: 'inbound',
+    raw: JSON.stringify({ ...inbound(), to: 12345 }),
+    reason: /InboundMessage: to: a number, expected a phone number/,
+  });
+  cases.push({
+    name: 'inbound to 2^53 + 2',
+    route: 'inbound',
+    raw: JSON.stringify({ ...inbound() }).replace(/"to":"[^"]*"/, '"to":9007199254740994'),
+    reason: /InboundMessage: to: a whole number too large to keep exactly/,
+  });
+  cases.push({
+    name: 'report status 5',
+    route: 'dlr',
+    raw: JSON.stringify({ ...dlr(), status: 5 }),
+    reason: /DeliveryReport: status: a number, expected/,
+  });
   for (const [field, values] of [
     ['message_id', [ABSENT, null, '', true, ['x']]],
     ['status', [ABSENT, null, '', '  ', 7, ['delivered']]],
