@@ -40,6 +40,21 @@ function compile(route: Route): CompiledRoute {
   return { ...route, regex: new RegExp(`^${pattern}$`), names };
 }
 
+/**
+ * The path of a request target: origin-form (`/a?b`, every client smsops knows) or absolute-form (`http://host/a?b`,
+ * which a server must accept, RFC 9112 §3.2.2, and some proxies send). The host in it is not used: it chooses nothing.
+ */
+function pathOf(target: string): string {
+  if (target.startsWith('/')) return target.split('?')[0] ?? '/';
+  try {
+    const url = new URL(target);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.pathname;
+  } catch {
+    // Neither form (e.g. `*` of OPTIONS): no route has it.
+  }
+  return target;
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
@@ -66,13 +81,15 @@ export async function startHttpServer(options: {
   const routes = options.routes.map(compile);
   const bounded = createBoundedServer(
     (req, res) => {
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const path = pathOf(req.url ?? '/');
+      // HEAD wherever GET is (RFC 9110; uptime monitors probe /healthz so): Node sends the head and drops the body.
+      const method = req.method === 'HEAD' ? 'GET' : req.method;
       let pathMatched = false;
       for (const route of routes) {
         const match = route.regex.exec(path);
         if (!match) continue;
         pathMatched = true;
-        if (route.method !== req.method) continue;
+        if (route.method !== method) continue;
         let params: Record<string, string>;
         try {
           params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));

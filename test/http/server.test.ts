@@ -47,6 +47,18 @@ describe('HTTP listener', () => {
     expect((await fetch(`${server.url}/nowhere`)).status).toBe(404);
     expect((await fetch(`${server.url}/echo/%E0%A4%A`, { method: 'POST' })).status).toBe(400);
 
+    // HEAD wherever GET is (uptime monitors), with the head only.
+    const head = await fetch(`${server.url}/healthz`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    // Absolute-form request targets (RFC 9112 §3.2.2), as some proxies send them: routed by their path.
+    const absolute = await rawExchange(
+      server.url,
+      'POST http://example.com/echo/abs?x=1 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+    );
+    expect(absolute).toMatch(/^HTTP\/1\.1 200 /);
+    expect(absolute).toContain('{"name":"abs"}');
+
     const broken = await fetch(`${server.url}/broken`);
     expect(broken.status).toBe(500);
     expect(await broken.json()).toEqual({ error: 'internal error' });
