@@ -53,6 +53,13 @@ describe('/sms inbox', () => {
     );
   });
 
+  it('clips a sender of thousands of characters as the posts do, so the line keeps its delivery states and id', () => {
+    const message = inboxMessage(reading([{ ...inbound('hi'), fromNumber: 'S'.repeat(4_000), wavixMessageId: 'w-long' }]));
+    const line = formattedTexts(message.blocks).find((t) => t.includes('SSSS')) ?? '';
+    expect(line.length).toBeLessThan(400);
+    expect(formattedTexts(message.blocks).join('\n')).toContain('w-long');
+  });
+
   it('lists ten long messages within Slack limits, and counts any left out', () => {
     const ten = inboxMessage(reading(Array.from({ length: 10 }, (_, i) => inbound('z'.repeat(5_000), i))));
     expect(blockLimitError(ten.blocks)).toBeUndefined();

@@ -135,7 +135,8 @@ function errorText(
   return answer ? `${words} (${code(answer)})` : words;
 }
 
-const person = (stored: string) => escapeInline(formatPartyForPeople(stored));
+// Clipped as in the posts: a sender of thousands of characters would fill its line and cut the states after it.
+const person = (stored: string) => escapeInline(clip(formatPartyForPeople(stored), 40));
 
 function failingLine(
   f: FailingDelivery,
