@@ -175,6 +175,13 @@ describe('a coalesced post under a storm', () => {
       media: [`https://media.wavix.com/${i}/a.jpg`, `https://media.wavix.com/${i}/b.jpg`],
     });
 
+  it('titles a post that holds one SMS in the singular, not as a group', () => {
+    const { message, shown } = inboundBatchMessage([{ message: longSms(1), portsip: delivered }]);
+    expect(shown).toBe(1);
+    expect(message.text).toBe('1 inbound message');
+    expect(strings(message.blocks[0])).toContain(':incoming_envelope: *1 inbound message*');
+  });
+
   for (const count of [20, 33, 45]) {
     it(`spreads ${count} long SMS over posts that Slack accepts, each message in exactly one`, () => {
       const all = Array.from({ length: count }, (_, i) => longSms(i));

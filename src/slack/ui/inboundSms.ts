@@ -144,7 +144,10 @@ function batchHeader(message: InboundMessage, portsip: PortsipState | null): str
   return `*${person(message.fromNumber)}* → ${person(message.toNumber)} · ${when(message)}${state}${noText}${media ? `\n${media}` : ''}`;
 }
 
-const batchTitle = (count: number) => `:incoming_envelope: *${count} inbound messages* (grouped: many arrived at once)`;
+const batchTitle = (count: number) =>
+  count === 1
+    ? ':incoming_envelope: *1 inbound message*'
+    : `:incoming_envelope: *${count} inbound messages* (grouped: many arrived at once)`;
 
 /**
  * Under a storm, many messages in one post, each with its whole text. It takes as many of `items` (in order) as fit
@@ -177,7 +180,10 @@ export function inboundBatchMessage(items: ReadonlyArray<{ message: InboundMessa
   }
   const shown = parts.length;
   return {
-    message: { text: `${shown} inbound messages`, blocks: [section(batchTitle(shown)), ...parts.flat()] },
+    message: {
+      text: shown === 1 ? '1 inbound message' : `${shown} inbound messages`,
+      blocks: [section(batchTitle(shown)), ...parts.flat()],
+    },
     shown,
   };
 }
