@@ -55,6 +55,7 @@ const SHIPPED = [
   '026_alert_acknowledge_snooze_mute.sql',
   '027_doctor_ignored_numbers.sql',
   '028_slack_queue.sql',
+  '029_traffic_triggers_without_temp_tables.sql',
 ];
 
 describe('migration runner', () => {
