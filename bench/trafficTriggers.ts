@@ -123,10 +123,16 @@ function main(): void {
     out(
       table(
         ['statements', 'µs per message (median of rounds)', 'rounds'],
-        [now, before].map((s) => [s.name, fmt(median(times.get(s) ?? []), 1), (times.get(s) ?? []).map((t) => fmt(t, 1)).join(' ')]),
+        [now, before].map((s) => [
+          s.name,
+          fmt(median(times.get(s) ?? []), 1),
+          (times.get(s) ?? []).map((t) => fmt(t, 1)).join(' '),
+        ]),
       ),
     );
-    out(`ratio now / baseline: ${fmt(nowMedian / beforeMedian, 2)} (${rounds} rounds of ${perRound} messages, ${batch} a transaction)`);
+    out(
+      `ratio now / baseline: ${fmt(nowMedian / beforeMedian, 2)} (${rounds} rounds of ${perRound} messages, ${batch} a transaction)`,
+    );
     closeDatabase(now.db);
     closeDatabase(before.db);
   } finally {
