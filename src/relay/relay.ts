@@ -1,6 +1,5 @@
 import { ALERT_RULE } from '../core/alertRules.js';
 import type { Alerts } from '../core/alerts.js';
-import { destinationAnswer } from '../core/destinationAnswer.js';
 import type { Delivery, DestinationBacklog } from '../core/model/delivery.js';
 import type { ConversationReply } from '../core/ports/conversationReplies.js';
 import type { Notifier } from '../core/ports/notifier.js';
@@ -13,6 +12,7 @@ import type { Repositories, Store } from '../store/openStore.js';
 import { createWriteHealth } from '../store/writeHealth.js';
 import { TEN_DLC_EVENT_CATEGORIES } from '../wavix/tenDlc.js';
 import { createConcurrencyWindow } from './concurrencyWindow.js';
+import { createDeadLetterAlerts } from './deadLetterAlerts.js';
 import { createFreshMessages } from './freshMessages.js';
 import {
   type IngestDeps,
@@ -30,7 +30,7 @@ import { createPollerCache, type Reading } from './pollerCache.js';
 import { createPortsipSender, DEFAULT_PORTSIP_DEADLINE_MS } from './portsip.js';
 import { judgeRelayHealth, type RelayHealth } from './relayHealth.js';
 import { startRelayWatchdog } from './relayWatchdog.js';
-import { type Destination, retargetDeliveries } from './retarget.js';
+import { retargetDeliveries } from './retarget.js';
 
 /**
  * How long, at most, a commit due while the relay is behind waits for the PortSIP attempts still out: one commit per
@@ -72,7 +72,7 @@ export interface RelayOptions {
   store: Pick<Store, 'groupCommit' | 'probeWrite' | 'transaction' | 'checkFile'>;
   defaultPortsipUrl: string | null;
   inboxChannel: string | null;
-  /** Dead letters are alerts: fired once per destination, resolved by the next delivery that gets through. */
+  /** Dead letters are alerts: fired once per destination, resolved once none is left there (./deadLetterAlerts.ts). */
   alerts: Alerts;
   /** The Slack leg (relayed SMS posts and their PortSIP-state edits) and the stall said when it cannot be recorded. */
   notifier: Pick<Notifier, 'announce' | 'relayedSms'>;
@@ -241,42 +241,19 @@ export function startRelay(options: RelayOptions): Relay {
   // Each relayed SMS's Slack post shows its PortSIP state, edited in place by the notifier.
   const slackLeg = options.notifier.relayedSms;
 
-  // One alert per destination while deliveries to it die; it resolves when one gets through again.
-  const deadDestinations = new Set(
-    alerts
-      .open()
-      .filter((a) => a.rule === ALERT_RULE.deadLetters)
-      .map((a) => a.subjectKey),
-  );
+  // One alert per destination while deliveries to it are dead; resolved once none is left there.
+  const deadLetters = createDeadLetterAlerts({
+    alerts: options.alerts,
+    alertsRepository: alerts,
+    deliveries,
+    deadAfterMs: options.retry.deadAfterMs,
+    logger,
+    now,
+  });
   const onDead = (delivery: Delivery, _message: unknown, outcome: AttemptOutcome) => {
     attemptEnded(delivery, false);
     died.inc({ kind: delivery.destinationKind });
-    const subject = `${delivery.destinationKind}:${delivery.destination}`;
-    deadDestinations.add(subject);
-    // The alert channel and App Home are read by everyone: the destination's answer appears as its status only.
-    const answer =
-      destinationAnswer(
-        {
-          destinationKind: delivery.destinationKind,
-          lastStatusCode: outcome.statusCode ?? null,
-          lastError: outcome.error ?? null,
-        },
-        false,
-      ) ?? 'unknown';
-    options.alerts
-      .raise({
-        rule: ALERT_RULE.deadLetters,
-        subjectKey: subject,
-        severity: 'critical',
-        facts: {
-          destinationKind: delivery.destinationKind,
-          destination: delivery.destination,
-          cause: outcome.deterministic ? 'repeated' : 'expired',
-          lastAnswer: answer,
-          deadAfterHours: Math.round(options.retry.deadAfterMs / 3_600_000),
-        },
-      })
-      .catch((error: unknown) => logger.warn('could not record the dead-letter alert', { error: describeError(error) }));
+    deadLetters.died(delivery, outcome);
   };
   const heldBack = metrics.counter(
     'smsops_ingest_held_total',
@@ -306,27 +283,14 @@ export function startRelay(options: RelayOptions): Relay {
   const onDelivered = (delivery: Delivery) => {
     attemptEnded(delivery, true);
     relayed.inc({ kind: delivery.destinationKind });
-    const subject = `${delivery.destinationKind}:${delivery.destination}`;
-    if (deadDestinations.delete(subject))
-      options.alerts
-        .resolve(ALERT_RULE.deadLetters, subject)
-        .catch((error: unknown) => logger.warn('could not resolve the dead-letter alert', { error: describeError(error) }));
+    deadLetters.delivered(delivery);
   };
   const onFailed = (delivery: Delivery) => {
     attemptEnded(delivery, false);
     failed.inc({ kind: delivery.destinationKind });
   };
   // Dead letters moved to another destination are no longer at the old one: its alert ends (none will be delivered there).
-  const forgetMovedFrom = (from: readonly Destination[]) => {
-    for (const { kind, destination } of from) {
-      const subject = `${kind}:${destination}`;
-      if (!deadDestinations.has(subject) || deliveries.deadCount(kind, destination) > 0) continue;
-      deadDestinations.delete(subject);
-      options.alerts
-        .resolve(ALERT_RULE.deadLetters, subject)
-        .catch((error: unknown) => logger.warn('could not resolve the dead-letter alert', { error: describeError(error) }));
-    }
-  };
+  const forgetMovedFrom = deadLetters.movedFrom;
 
   // One smsops runs per database, made sure of by the instance lease the caller holds before starting the relay:
   // leases still held at start belong to a process that died (kill -9, power loss), so their deliveries are due
@@ -582,6 +546,7 @@ export function startRelay(options: RelayOptions): Relay {
     },
     stop: async () => {
       watchdog.stop();
+      deadLetters.stop();
       pacer.releaseAll();
       // A hung PBX would hold shutdown for its deadline (15 s), past Docker's grace period: after 5 s the PortSIP
       // connections are cut, so those attempts fail and stay pending (sent again after the restart).

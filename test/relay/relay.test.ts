@@ -321,6 +321,48 @@ describe('inbound webhook → PortSIP', () => {
     expect(alerts.length).toBeGreaterThan(0);
     expect(alert[0]?.args.text).toContain('/emc/Wavix - US/a558…');
   });
+
+  it('keeps the dead-letter alert open while dead SMS remain after PortSIP answers again, and resolves it once they are replayed', async () => {
+    await start({ RELAY_DEAD_AFTER_HOURS: '0.00005' });
+    sink.respondWith(503);
+    // Two conversations, so that both die.
+    await post(inboundJson({ message_id: 'healed-1', from: '447400000001' }));
+    await post(inboundJson({ message_id: 'healed-2', from: '447400000002' }));
+    const deadCount = () => (t.db.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'dead'").get() as { n: number }).n;
+    await waitUntil(() => deadCount() >= 2, 8000, 'dead');
+    const alertRow = () =>
+      t.db.prepare("SELECT status, severity, facts FROM alerts WHERE rule = 'relay_dead'").get() as
+        | { status: string; severity: string; facts: string }
+        | undefined;
+    await waitUntil(() => alertRow(), 5000, 'alert');
+
+    sink.respondWith(200);
+    await post(inboundJson({ message_id: 'healed-3', from: '447400000003' }));
+    await waitUntil(
+      () => sink.received.some((r) => (r.json() as { message_id: string }).message_id === 'healed-3'),
+      5000,
+      'healed-3',
+    );
+    await waitUntil(() => JSON.parse(alertRow()?.facts ?? '{}').stillDead === 2, 5000, 'the alert updated');
+    expect(alertRow()).toMatchObject({ status: 'open', severity: 'warning' });
+    // The alert's message, its edits and its thread (relayed SMS are posted in the same channel).
+    const ts = (t.db.prepare("SELECT slack_ts AS ts FROM alerts WHERE rule = 'relay_dead'").get() as { ts: string }).ts;
+    const toAlerts = () => t.fakeSlack.calls.filter((c) => c.args.ts === ts || c.args.thread_ts === ts);
+    await waitUntil(() => toAlerts().some((c) => c.method === 'chat.update'), 5000, 'the alert edited');
+    const edited = String(toAlerts().find((c) => c.method === 'chat.update')?.args.text);
+    expect(edited).toContain('answers again, but 2 inbound SMS to it are still dead');
+    expect(edited).toContain('/sms relay replay dead');
+    expect(
+      toAlerts()
+        .map((c) => String(c.args.text))
+        .join('\n'),
+    ).not.toContain('Resolved');
+
+    expect(readable((await runCommand(t, 'relay replay dead')).body)).toContain('2 dead deliveries queued again');
+    await waitUntil(() => alertRow()?.status === 'resolved', 5000, 'resolved after the replay');
+    expect(deadCount()).toBe(0);
+    await waitUntil(() => toAlerts().some((c) => String(c.args.text).startsWith(':white_check_mark: Resolved')), 5000, 'said');
+  });
 });
 
 describe('shutdown', () => {

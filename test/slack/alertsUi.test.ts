@@ -63,6 +63,24 @@ describe('alert facts in words', () => {
         },
       }),
     ).toContain('Inbound SMS to Slack channel C0INBOX01 are dead letters: undelivered for 24 h (last answer: HTTP 503).');
+    // Delivered again while one stays dead, refused for its content: replaying all the dead would fail the same way.
+    expect(
+      text({
+        rule: 'relay_dead',
+        subjectKey: 'slack:C0INBOX01',
+        severity: 'warning',
+        facts: {
+          destinationKind: 'slack',
+          destination: 'C0INBOX01',
+          cause: 'repeated',
+          lastAnswer: 'Slack: msg_too_long',
+          deadAfterHours: 24,
+          stillDead: 1,
+        },
+      }),
+    ).toBe(
+      'Slack channel C0INBOX01 takes other SMS, but 1 inbound SMS to it is still dead: refused again and again (last answer: Slack: msg_too_long). `/sms relay status` lists it; `/sms relay replay <id>` sends one again.',
+    );
     expect(
       text({
         rule: 'config_drift',

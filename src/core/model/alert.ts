@@ -15,6 +15,11 @@ export interface AlertFactsByRule {
     /** The destination's last answer, as its status only (the channel is read by everyone). */
     lastAnswer: string;
     deadAfterHours: number;
+    /**
+     * Set once a delivery to the destination got through again while this many stay dead: nothing retries them
+     * until a replay, so the alert stays open and says so.
+     */
+    stillDead?: number;
   };
   relay_stalled: { problems: string[] };
   inbound_stopped: { number: string; silentForMs: number; usualDaily: number };

@@ -67,6 +67,14 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
   relay_backlog: (f) =>
     `${f.pending} inbound SMS waiting for ${destinationLabel(f.destinationKind, f.destination)}, the oldest for ${duration(f.oldestAgeMs)}. \`/sms relay status\` shows each destination's last error in words; "Show failing deliveries" lists them here.`,
   relay_dead: (f) => {
+    if (f.stillDead !== undefined) {
+      const [are, them] = f.stillDead === 1 ? ['is', 'it'] : ['are', 'them'];
+      const where = destinationLabel(f.destinationKind, f.destination);
+      // Set aside for their content: sending them again as they are fails the same way.
+      if (f.cause === 'repeated')
+        return `${where} takes other SMS, but ${f.stillDead} inbound SMS to it ${are} still dead: refused again and again (last answer: ${f.lastAnswer}). \`/sms relay status\` lists ${them}; \`/sms relay replay <id>\` sends one again.`;
+      return `${where} answers again, but ${f.stillDead} inbound SMS to it ${are} still dead (last failure: ${f.lastAnswer}) and nothing sends ${them} by itself: \`/sms relay replay dead\` sends ${them} again.`;
+    }
     const why =
       f.cause === 'repeated'
         ? `set aside after failing the same way again and again (last answer: ${f.lastAnswer}); later messages of the conversation go on`
