@@ -8,7 +8,8 @@ import { type Route, sendJson } from './server.js';
 
 /**
  * GET /healthz: 200 only when inbound SMS flow. 503 with the reasons when the database cannot be read or written,
- * a relay worker has stopped going round, or the oldest undelivered message is older than the relay backlog alert
+ * a relay worker has stopped going round, Slack refuses the bot token (nothing reaches Slack, the alerts included, so
+ * a monitor outside Slack is the one left to tell anyone; no retry or restart helps), or the oldest undelivered message is older than the relay backlog alert
  * threshold (`backlog_minutes`, 10 min by default; `off` leaves the backlog out). Everything it reads is a read or
  * the relay's in-memory verdict: it never takes the write lock, so it answers at once while another process holds it.
  */
@@ -46,7 +47,7 @@ export function healthRoute(options: {
         );
         const oldestAgeMs = oldest === null ? null : Math.max(0, now() - oldest);
         const thresholdMinutes = readThresholds(alerts).backlog_minutes;
-        const reasons = [...(relay?.problems ?? [])];
+        const reasons = [...(relay?.problems ?? []), ...(relay?.unreachable ?? [])];
         if (thresholdMinutes !== null && oldestAgeMs !== null && oldestAgeMs > thresholdMinutes * 60_000)
           reasons.push(
             `the oldest undelivered inbound SMS is ${Math.round(oldestAgeMs / 60_000)} min old (threshold ${thresholdMinutes} min)`,
@@ -68,7 +69,7 @@ export function healthRoute(options: {
         const reason = error instanceof Error ? error.message : String(error);
         sendJson(res, 503, {
           status: 'failing',
-          reasons: [...(relay?.problems ?? []), `the database cannot be read: ${reason}`],
+          reasons: [...(relay?.problems ?? []), ...(relay?.unreachable ?? []), `the database cannot be read: ${reason}`],
           db: reason,
           ...(relay ? { workers: relay.workers } : {}),
         });

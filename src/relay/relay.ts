@@ -11,6 +11,7 @@ import type { MetricsRegistry } from '../metrics.js';
 import type { Repositories, Store } from '../store/openStore.js';
 import { createWriteHealth } from '../store/writeHealth.js';
 import { TEN_DLC_EVENT_CATEGORIES } from '../wavix/tenDlc.js';
+import { createAttemptFailures } from './attemptFailures.js';
 import { createConcurrencyWindow } from './concurrencyWindow.js';
 import { createDeadLetterAlerts } from './deadLetterAlerts.js';
 import { createFreshMessages } from './freshMessages.js';
@@ -250,9 +251,17 @@ export function startRelay(options: RelayOptions): Relay {
     logger,
     now,
   });
+  const attemptFailures = createAttemptFailures({ logger, now });
+  metrics.gauge(
+    'smsops_slack_token_refused',
+    '1 while Slack refuses SLACK_BOT_TOKEN (invalid_auth, token_revoked, …): nothing reaches Slack; else 0.',
+    [],
+    () => [{ value: attemptFailures.slackTokenRefused() ? 1 : 0 }],
+  );
   const onDead = (delivery: Delivery, _message: unknown, outcome: AttemptOutcome) => {
     attemptEnded(delivery, false);
     died.inc({ kind: delivery.destinationKind });
+    attemptFailures.failed(delivery, outcome);
     deadLetters.died(delivery, outcome);
   };
   const heldBack = metrics.counter(
@@ -284,10 +293,12 @@ export function startRelay(options: RelayOptions): Relay {
     attemptEnded(delivery, true);
     relayed.inc({ kind: delivery.destinationKind });
     deadLetters.delivered(delivery);
+    attemptFailures.delivered(delivery);
   };
-  const onFailed = (delivery: Delivery) => {
+  const onFailed = (delivery: Delivery, outcome: AttemptOutcome) => {
     attemptEnded(delivery, false);
     failed.inc({ kind: delivery.destinationKind });
+    attemptFailures.failed(delivery, outcome);
   };
   // Dead letters moved to another destination are no longer at the old one: its alert ends (none will be delivered there).
   const forgetMovedFrom = deadLetters.movedFrom;
@@ -489,7 +500,13 @@ export function startRelay(options: RelayOptions): Relay {
     },
   };
 
-  const health = () => judgeRelayHealth({ workers: workers.map((w) => w.status()), writes: writeHealth.state(), now: now() });
+  const health = () =>
+    judgeRelayHealth({
+      workers: workers.map((w) => w.status()),
+      writes: writeHealth.state(),
+      slackTokenRefused: attemptFailures.slackTokenRefused(),
+      now: now(),
+    });
   metrics.gauge('smsops_relay_worker_seconds_since_loop', 'Seconds since each relay worker last went round.', ['kind'], () =>
     health().workers.map((w) => ({ labels: { kind: w.kind }, value: w.secondsSinceLoop })),
   );

@@ -5,6 +5,11 @@ import type { OutboxWorkerStatus } from './outbox.js';
 export interface RelayHealth {
   /** Why the relay is not working, in words; empty when it is. */
   problems: string[];
+  /**
+   * Why a destination cannot be reached at all while the relay itself works (Slack refusing the token): failing for
+   * /healthz, but not a stall, so not `relay_stalled` (an alert Slack would refuse too, tried again every second).
+   */
+  unreachable: string[];
   db: { writable: boolean; reason: string | null };
   workers: Array<{
     kind: string;
@@ -19,6 +24,8 @@ export interface RelayHealth {
 export function judgeRelayHealth(input: {
   workers: readonly OutboxWorkerStatus[];
   writes: ReturnType<WriteHealth['state']>;
+  /** Slack refuses SLACK_BOT_TOKEN (./attemptFailures.ts). */
+  slackTokenRefused?: { code: string; since: number } | null;
   now: number;
 }): RelayHealth {
   const problems: string[] = [];
@@ -40,5 +47,11 @@ export function judgeRelayHealth(input: {
       lastError: w.lastError,
     };
   });
-  return { problems, db: { writable: input.writes.writable, reason: input.writes.reason }, workers };
+  const refused = input.slackTokenRefused;
+  const unreachable = refused
+    ? [
+        `Slack refuses SLACK_BOT_TOKEN (${refused.code}) since ${new Date(refused.since).toISOString()}: no relayed SMS, alert or answer reaches Slack until the token is replaced and smsops restarted`,
+      ]
+    : [];
+  return { problems, unreachable, db: { writable: input.writes.writable, reason: input.writes.reason }, workers };
 }

@@ -1,10 +1,8 @@
 import { webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
+import { SLACK_TOKEN_REFUSALS } from '../core/slackToken.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-
-/** Slack's answers that mean the token itself is wrong, not that Slack could not be reached. */
-const TOKEN_REFUSALS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired']);
 
 /**
  * Asks Slack once at start whether SLACK_BOT_TOKEN is accepted, and says so in words: otherwise a wrong token shows
@@ -22,7 +20,7 @@ export async function checkSlackToken(slack: Config['slack'], logger: Logger): P
     logger.info('Slack accepted SLACK_BOT_TOKEN', { team: who.team, botUser: who.user });
   } catch (error) {
     const code = slackErrorCode(error);
-    if (code !== undefined && TOKEN_REFUSALS.has(code)) {
+    if (code !== undefined && SLACK_TOKEN_REFUSALS.has(code)) {
       logger.error(
         `Slack rejected SLACK_BOT_TOKEN (${code}): nothing reaches Slack until it is fixed (OAuth & Permissions → Bot User OAuth Token); the relay to PortSIP goes on`,
       );

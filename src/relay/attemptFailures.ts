@@ -1,0 +1,87 @@
+import { type Delivery, SLACK_QUEUE_DESTINATION } from '../core/model/delivery.js';
+import { SLACK_TOKEN_REFUSALS } from '../core/slackToken.js';
+import { maskUrl } from '../core/urls.js';
+import type { Logger } from '../log.js';
+import type { AttemptOutcome } from './outbox.js';
+
+/** At most one line per destination and kind of failure in this time; the line says how many failed since the last. */
+export const FAILURE_LOG_EVERY_MS = 60_000;
+/** Kinds of failure remembered at once: past this, those quiet for ten lines' time are forgotten. */
+const REMEMBERED = 1_000;
+
+/**
+ * The kind of a failed attempt, as a log line may say it: a status, a code or a fixed phrase, never the answer's body
+ * (a PBX may quote the SMS back) nor an address.
+ */
+export function failureKind(outcome: Pick<AttemptOutcome, 'statusCode' | 'error'>): string {
+  const error = outcome.error ?? '';
+  const slackCode = /^Slack: (\w+)$/.exec(error);
+  if (slackCode) return `Slack: ${slackCode[1]}`;
+  if (outcome.statusCode !== null && outcome.statusCode > 0) return `HTTP ${outcome.statusCode}`;
+  if (error.startsWith('no complete answer within')) return 'no answer within the deadline';
+  if (error.startsWith('no outcome within')) return 'no outcome within the attempt timeout';
+  const code = /\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/.exec(error);
+  if (code?.[1]) return code[1];
+  return error ? 'other (see /sms relay status)' : 'unknown';
+}
+
+const destinationWords = (kind: Delivery['destinationKind'], destination: string) =>
+  kind === 'portsip' ? maskUrl(destination) : destination === SLACK_QUEUE_DESTINATION ? 'queue' : destination;
+
+export interface AttemptFailures {
+  failed(delivery: Pick<Delivery, 'destinationKind' | 'destination'>, outcome: AttemptOutcome): void;
+  delivered(delivery: Pick<Delivery, 'destinationKind'>): void;
+  /** Slack refuses the bot token (its code, and since when): nothing reaches Slack. Null otherwise. */
+  slackTokenRefused(): { code: string; since: number } | null;
+}
+
+/**
+ * Says failing deliveries in the log, which otherwise only /metrics counted: with every attempt failing, an operator
+ * reading the log saw nothing. One warning per destination and kind of failure at once, then at most one a minute
+ * with the count since the last. A refused Slack token is said once, at error level, since no retry can help it.
+ */
+export function createAttemptFailures(options: { logger: Logger; now: () => number }): AttemptFailures {
+  const { logger, now } = options;
+  const seen = new Map<string, { loggedAt: number; unlogged: number }>();
+  let tokenRefused: { code: string; since: number } | null = null;
+
+  const forgetQuiet = (at: number) => {
+    if (seen.size < REMEMBERED) return;
+    for (const [key, entry] of seen) if (at - entry.loggedAt > 10 * FAILURE_LOG_EVERY_MS) seen.delete(key);
+  };
+
+  return {
+    failed: (delivery, outcome) => {
+      const error = failureKind(outcome);
+      const at = now();
+      const slackCode = delivery.destinationKind === 'slack' && /^Slack: (\w+)$/.exec(error)?.[1];
+      if (slackCode && SLACK_TOKEN_REFUSALS.has(slackCode) && tokenRefused === null) {
+        tokenRefused = { code: slackCode, since: at };
+        logger.error(
+          `Slack refuses SLACK_BOT_TOKEN (${slackCode}): nothing reaches Slack (relayed SMS wait in the outbox, alerts and answers are not posted) until the token is replaced (OAuth & Permissions → Bot User OAuth Token) and smsops restarted; the relay to PortSIP goes on, /healthz answers 503`,
+        );
+      }
+      const key = `${delivery.destinationKind}\n${delivery.destination}\n${error}`;
+      const entry = seen.get(key);
+      if (entry && at - entry.loggedAt < FAILURE_LOG_EVERY_MS) {
+        entry.unlogged += 1;
+        return;
+      }
+      forgetQuiet(at);
+      logger.warn('relay attempts fail; retried with backoff (`/sms relay status` shows them)', {
+        kind: delivery.destinationKind,
+        destination: destinationWords(delivery.destinationKind, delivery.destination),
+        error,
+        failedAttempts: (entry?.unlogged ?? 0) + 1,
+        ...(entry ? { sinceSeconds: Math.round((at - entry.loggedAt) / 1000) } : {}),
+      });
+      seen.set(key, { loggedAt: at, unlogged: 0 });
+    },
+    delivered: (delivery) => {
+      if (delivery.destinationKind !== 'slack' || tokenRefused === null) return;
+      logger.info('Slack accepts SLACK_BOT_TOKEN again', { refusedFor: tokenRefused.code });
+      tokenRefused = null;
+    },
+    slackTokenRefused: () => tokenRefused,
+  };
+}

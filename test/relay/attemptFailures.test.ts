@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { createAttemptFailures, FAILURE_LOG_EVERY_MS, failureKind } from '../../src/relay/attemptFailures.js';
+
+const PBX = 'https://pbx.example.com/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90';
+
+function rig() {
+  const lines: Array<Record<string, unknown>> = [];
+  let at = 1_000_000;
+  const failures = createAttemptFailures({
+    logger: createLogger({ level: 'debug', sink: (line) => lines.push(JSON.parse(line)) }),
+    now: () => at,
+  });
+  return { failures, lines, advance: (ms: number) => (at += ms) };
+}
+
+describe('failed attempts in the log', () => {
+  it('says a failing destination at once, then at most once a minute with the count since the last line, never its secret or the answer', () => {
+    const { failures, lines, advance } = rig();
+    const pbx = { destinationKind: 'portsip' as const, destination: PBX };
+    for (let i = 0; i < 50; i++) {
+      failures.failed(pbx, { delivered: false, statusCode: 503, error: 'HTTP 503: sorry, Hello from the customer' });
+      advance(1_000);
+    }
+    // Another kind of failure at the same destination is its own line.
+    failures.failed(pbx, { delivered: false, statusCode: null, error: 'no complete answer within 15000 ms' });
+    advance(20_000);
+    failures.failed(pbx, { delivered: false, statusCode: 503, error: 'HTTP 503' });
+
+    expect(lines.map((l) => [l.level, l.error, l.failedAttempts, l.sinceSeconds])).toEqual([
+      ['warn', 'HTTP 503', 1, undefined],
+      ['warn', 'no answer within the deadline', 1, undefined],
+      ['warn', 'HTTP 503', 50, 70],
+    ]);
+    const text = JSON.stringify(lines);
+    expect(text).toContain('/emc/Wavix - US/a558…');
+    expect(text).not.toContain('a558d635');
+    expect(text).not.toContain('customer');
+  });
+
+  it('says a refused Slack token once at error level, and that it is accepted again after a post got through', () => {
+    const { failures, lines, advance } = rig();
+    const inbox = { destinationKind: 'slack' as const, destination: 'C0INBOX01' };
+    for (let i = 0; i < 5; i++) {
+      failures.failed(inbox, { delivered: false, statusCode: null, error: 'Slack: token_revoked' });
+      advance(FAILURE_LOG_EVERY_MS);
+    }
+    expect(failures.slackTokenRefused()).toMatchObject({ code: 'token_revoked' });
+    expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([
+      expect.stringContaining('Slack refuses SLACK_BOT_TOKEN (token_revoked): nothing reaches Slack'),
+    ]);
+    // Another Slack failure (a channel) is not the token.
+    failures.delivered({ destinationKind: 'slack' });
+    failures.failed(inbox, { delivered: false, statusCode: null, error: 'Slack: channel_not_found' });
+    expect(failures.slackTokenRefused()).toBeNull();
+    expect(lines.at(-2)?.msg).toBe('Slack accepts SLACK_BOT_TOKEN again');
+  });
+
+  it('names a failure by its status, code or a fixed phrase', () => {
+    expect(failureKind({ statusCode: 200, error: 'Slack: msg_too_long' })).toBe('Slack: msg_too_long');
+    expect(failureKind({ statusCode: 429, error: 'Slack rate limit' })).toBe('HTTP 429');
+    expect(failureKind({ statusCode: null, error: 'connect ECONNREFUSED 10.0.0.7:8443' })).toBe('ECONNREFUSED');
+    expect(failureKind({ statusCode: null, error: 'no complete answer within 15000 ms (HTTP 200: partial)' })).toBe(
+      'no answer within the deadline',
+    );
+    expect(failureKind({ statusCode: null, error: 'message no longer stored' })).toBe('other (see /sms relay status)');
+  });
+});

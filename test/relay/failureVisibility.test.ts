@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type SmsopsUnderTest, startSmsopsUnderTest, stopCheckingSecrets, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+
+let t: SmsopsUnderTest;
+let sink: WebhookSink;
+afterEach(async () => {
+  await stopCheckingSecrets(t);
+  await sink.close();
+});
+
+const TEXT = 'Hello from a customer, never logged';
+let counter = 0;
+const inbound = (from: string) =>
+  fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      message_id: `fv-${++counter}-${Date.now()}`,
+      message_type: 'sms',
+      from,
+      to: '14155550100',
+      message_body: { text: TEXT, media: null },
+      received_at: '2026-11-25T10:00:00.000Z',
+    }),
+  });
+const logged = () => t.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+const healthz = async () => {
+  const response = await fetch(`${t.smsops.url}/healthz`);
+  return { status: response.status, body: (await response.json()) as { reasons: string[] } };
+};
+
+describe('failing destinations, as an operator sees them', () => {
+  it('logs a PortSIP that keeps failing once, with its URL masked, however many attempts fail', async () => {
+    sink = await startWebhookSink();
+    sink.respondWith(503);
+    t = await startSmsopsUnderTest({
+      PORTSIP_WEBHOOK_URL: `${sink.url}/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90`,
+      RELAY_RETRY_BASE_MS: '20',
+      SLACK_RELAY_PACE_MS: '0',
+    });
+    await inbound('447400000001');
+    await inbound('447400000002');
+    await waitUntil(() => sink.received.length >= 10, 10_000, '10 failed attempts');
+    const lines = logged().filter((l) => String(l.msg).startsWith('relay attempts fail'));
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        kind: 'portsip',
+        destination: expect.stringContaining('/emc/Wavix - US/a558…'),
+        error: 'HTTP 503',
+        failedAttempts: 1,
+      }),
+    ]);
+    expect(t.logs.join('\n')).not.toContain('a558d635');
+    expect(t.logs.join('\n')).not.toContain(TEXT);
+  });
+
+  it('says a revoked Slack token once at error level and answers /healthz 503 at once, until a post gets through', async () => {
+    sink = await startWebhookSink();
+    t = await startSmsopsUnderTest({
+      PORTSIP_WEBHOOK_URL: `${sink.url}/pbx`,
+      RELAY_RETRY_BASE_MS: '20',
+      SLACK_RELAY_PACE_MS: '0',
+    });
+    expect((await healthz()).status).toBe(200);
+    t.fakeSlack.handle('chat.postMessage', () => ({ ok: false, error: 'token_revoked' }));
+    await inbound('447400000003');
+    await waitUntil(() => t.fakeSlack.callsTo('chat.postMessage').length >= 3, 10_000, 'refused posts');
+
+    const errors = logged().filter((l) => l.level === 'error' && String(l.msg).includes('SLACK_BOT_TOKEN'));
+    expect(errors.map((l) => l.msg)).toEqual([expect.stringContaining('Slack refuses SLACK_BOT_TOKEN (token_revoked)')]);
+    const failing = await healthz();
+    expect(failing.status).toBe(503);
+    expect(failing.body.reasons).toEqual([expect.stringContaining('Slack refuses SLACK_BOT_TOKEN (token_revoked)')]);
+    expect(await (await fetch(`${t.smsops.url}/metrics`)).text()).toContain('smsops_slack_token_refused 1');
+    // PortSIP got the SMS all the same.
+    expect(sink.received).toHaveLength(1);
+
+    t.fakeSlack.handle('chat.postMessage', undefined);
+    await waitUntil(async () => (await healthz()).status === 200, 10_000, '/healthz 200 once Slack takes a post');
+  });
+});
