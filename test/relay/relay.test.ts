@@ -362,6 +362,10 @@ describe('inbound webhook → PortSIP', () => {
     await waitUntil(() => alertRow()?.status === 'resolved', 5000, 'resolved after the replay');
     expect(deadCount()).toBe(0);
     await waitUntil(() => toAlerts().some((c) => String(c.args.text).startsWith(':white_check_mark: Resolved')), 5000, 'said');
+    // The message resolved names the dead letters, not a count of dead SMS that no longer holds.
+    expect(String(toAlerts().findLast((c) => c.method === 'chat.update')?.args.text)).toMatch(
+      /^Resolved: Inbound SMS to PortSIP .* are dead letters/,
+    );
   });
 });
 

@@ -188,8 +188,10 @@ function stateLine(alert: Alert): string | null {
  * because its snooze ended while it still fires.
  */
 export function alertMessage(alert: Alert, now: number, options: { reannounced?: boolean } = {}): SlackMessage {
-  const summary = escapeMrkdwn(alertText(alert));
   if (alert.status === 'resolved') {
+    // What was resolved is the dead letters, not the count left once the destination answered again (none now).
+    const dead = alertFacts(alert, 'relay_dead');
+    const summary = escapeMrkdwn(alertText(dead ? { ...alert, facts: { ...dead, stillDead: undefined } } : alert));
     const lasted = (alert.resolvedAt ?? now) - alert.openedAt;
     const acknowledged = alert.acknowledged
       ? ` Acknowledged by ${mention(alert.acknowledged.by)} at ${slackTime(alert.acknowledged.at)}.`
@@ -204,6 +206,7 @@ export function alertMessage(alert: Alert, now: number, options: { reannounced?:
       ],
     };
   }
+  const summary = escapeMrkdwn(alertText(alert));
   const blocks: Block[] = [section(`${SEVERITY_ICON[alert.severity]} ${summary}`)];
   const since =
     alert.updatedAt > alert.openedAt
