@@ -50,7 +50,7 @@ export function judgeRelayHealth(input: {
   const refused = input.slackTokenRefused;
   const unreachable = refused
     ? [
-        `Slack refuses SLACK_BOT_TOKEN (${refused.code}) since ${new Date(refused.since).toISOString()}: no relayed SMS, alert or answer reaches Slack until the token is replaced and smsops restarted`,
+        `Slack refuses SLACK_BOT_TOKEN (${refused.code}) since ${new Date(refused.since).toISOString()}: no relayed SMS, alert or answer reaches Slack until it accepts the token again (a new SLACK_BOT_TOKEN needs a restart)`,
       ]
     : [];
   return { problems, unreachable, db: { writable: input.writes.writable, reason: input.writes.reason }, workers };
