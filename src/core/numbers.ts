@@ -5,6 +5,7 @@ import { accountWebhooksOf } from './model/accountWebhooks.js';
 import { formatPhoneForPeople, INBOUND_SMS_COUNTRIES, parsePhoneNumber, toWavixDigits } from './phone.js';
 import type { WavixNumber } from './ports/wavix.js';
 import type { Actor, SetupServices } from './services.js';
+import { collectAll } from './wavixListing.js';
 
 export type WebhookSource = 'number' | 'account' | 'none';
 
@@ -62,11 +63,7 @@ export async function listNumbers(services: Pick<SetupServices, 'wavix' | 'smsop
   return attempt('list the numbers', async () => {
     const [profile, numbers] = await Promise.all([
       services.wavix.profile.get(),
-      (async () => {
-        const all: WavixNumber[] = [];
-        for await (const number of services.wavix.numbers.iterate()) all.push(number);
-        return all;
-      })(),
+      collectAll(services.wavix.numbers.iterate(), { operation: 'list numbers' }),
     ]);
     const smsopsInbound = services.smsopsWebhooks?.inbound ?? null;
     const accountWebhook = accountWebhooksOf(profile).smsRelayUrl || null;

@@ -7,6 +7,7 @@ import type { CreateSenderIdRequest, WavixSenderId } from './ports/wavix.js';
 import { type ExistingCountry, existingCountries, nothingNewProblem } from './senderIdDuplicates.js';
 import { type RequestableSenderIdType, type SenderIdProblem, validateSenderIdRequest } from './senderIdRules.js';
 import type { Actor, SetupServices } from './services.js';
+import { collectAll } from './wavixListing.js';
 import { listInWords } from './wording.js';
 
 export const SENDER_ID_USECASES = ['transactional', 'promo', 'authentication'] as const;
@@ -58,7 +59,7 @@ const inFlight = new WeakMap<object, Set<string>>();
 export async function listSmsEnabledNumbers(services: Pick<SetupServices, 'wavix'>): Promise<Result<PhoneNumber[]>> {
   return attempt('list the SMS-enabled numbers', async () => {
     const numbers: PhoneNumber[] = [];
-    for await (const number of services.wavix.numbers.iterate()) {
+    for (const number of await collectAll(services.wavix.numbers.iterate(), { operation: 'list numbers' })) {
       if (!number.sms_enabled) continue;
       const parsed = parsePhoneNumber(`+${number.number}`);
       if (parsed.ok) numbers.push(parsed.value);

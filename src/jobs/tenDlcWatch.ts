@@ -147,8 +147,8 @@ export function createTenDlcWatch(deps: TenDlcWatchDeps) {
     run: async (): Promise<JobOutcome> => {
       let observations: TenDlcObservation[];
       try {
-        const brands = await collectAll(deps.wavix.tenDlc.brands());
-        const campaigns = await collectAll(deps.wavix.tenDlc.campaigns());
+        const brands = await collectAll(deps.wavix.tenDlc.brands(), { operation: 'list 10DLC brands' });
+        const campaigns = await collectAll(deps.wavix.tenDlc.campaigns(), { operation: 'list 10DLC campaigns' });
         observations = [
           ...brands.map(brandObservation),
           ...campaigns.map((c) => ({

@@ -35,6 +35,7 @@ function userMessageFor(init: {
   status?: number;
   wavixMessage?: string;
   attempts: number;
+  detail?: string;
 }): string {
   const said = init.wavixMessage ? ` Wavix said: "${init.wavixMessage}".` : '';
   const tries = init.attempts > 1 ? ` after ${init.attempts} attempts` : '';
@@ -58,5 +59,7 @@ function userMessageFor(init: {
       return `smsops could not reach Wavix to ${init.operation}${tries}. Check the network and WAVIX_API_URL.`;
     case 'invalid_response':
       return `Wavix answered ${init.operation} in a shape smsops does not understand; Wavix may have changed its API. The details are in the smsops log.`;
+    case 'runaway_listing':
+      return `smsops stopped reading Wavix's answer when trying to ${init.operation}: ${init.detail ?? 'the listing did not end'}. Try again later; if it persists, ask Wavix support.`;
   }
 }

@@ -40,7 +40,7 @@ export function messagesApi(request: WavixRequester) {
       request({ operation: `send a message to ${body.to}`, method: 'POST', path: '/v3/messages', body, schema: messageSchema }),
     list,
     iterate: (query: Omit<ListMessagesQuery, 'page'>): AsyncGenerator<WavixMessage> =>
-      paginate((page) => list({ per_page: 100, ...query, page })),
+      paginate((page) => list({ per_page: 100, ...query, page }), { operation: `list ${query.type} messages` }),
     get: (id: string): Promise<WavixMessage> =>
       request({
         operation: `get message ${id}`,

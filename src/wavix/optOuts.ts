@@ -46,7 +46,7 @@ export function optOutsApi(request: WavixRequester) {
     list,
     /** Every opt-out matching the filters, page by page. */
     iterate: (query: Omit<ListOptOutsQuery, 'page'> = {}): AsyncGenerator<WavixOptOut> =>
-      paginate((page) => list({ per_page: 100, ...query, page })),
+      paginate((page) => list({ per_page: 100, ...query, page }), { operation: 'list opted-out numbers' }),
     /** Opts `number` out of messages from `senderId`, or from every sender when it is omitted. */
     create: async (number: string, senderId?: string): Promise<void> => {
       await request({

@@ -36,7 +36,7 @@ export function tenDlcApi(request: WavixRequester) {
   const listBrands = lister('list 10DLC brands', '/v3/10dlc/brands', brandListSchema);
   const listCampaigns = lister('list 10DLC campaigns', '/v3/10dlc/brands/campaigns', campaignListSchema);
   return {
-    brands: (): AsyncGenerator<WavixBrand> => paginate(listBrands),
+    brands: (): AsyncGenerator<WavixBrand> => paginate(listBrands, { operation: 'list 10DLC brands' }),
     brand: (brandId: string): Promise<WavixBrand> =>
       request({
         operation: `get 10DLC brand ${brandId}`,
@@ -44,7 +44,7 @@ export function tenDlcApi(request: WavixRequester) {
         path: `/v3/10dlc/brands/${encodeURIComponent(brandId)}`,
         schema: brandSchema,
       }),
-    campaigns: (): AsyncGenerator<WavixCampaign> => paginate(listCampaigns),
+    campaigns: (): AsyncGenerator<WavixCampaign> => paginate(listCampaigns, { operation: 'list 10DLC campaigns' }),
     campaign: (brandId: string, campaignId: string): Promise<WavixCampaign> =>
       request({
         operation: `get 10DLC campaign ${campaignId}`,

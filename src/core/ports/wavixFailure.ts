@@ -10,7 +10,9 @@ export type WavixErrorKind =
   | 'server'
   | 'timeout'
   | 'network'
-  | 'invalid_response';
+  | 'invalid_response'
+  /** A listing smsops stopped reading: Wavix did not page (the same page again), or it was too long to read whole. */
+  | 'runaway_listing';
 
 /**
  * A failed call through the Wavix gateway, as the use cases need to tell failures apart (a refused API key is said

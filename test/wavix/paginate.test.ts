@@ -1,0 +1,98 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWavixClient } from '../../src/wavix/client.js';
+import { WavixError } from '../../src/wavix/errors.js';
+import { collectAll, paginate } from '../../src/wavix/paginate.js';
+
+const API_KEY = 'wavix-test-key-5d1e8b7c30';
+
+const numberRecord = (id: number) => ({
+  id,
+  number: `1415555${String(id).padStart(4, '0')}`,
+  country_short_name: 'US',
+  status: 'active',
+  sms_enabled: true,
+  sms_relay_url: null,
+  label: null,
+});
+
+/** A Wavix whose `/v1/numbers` pages as `answer` says; every page asked for is recorded. */
+let server: Server | undefined;
+let asked: number[];
+async function wavixAnswering(answer: (page: number) => { items: unknown[]; current_page: number; total_pages: number }) {
+  asked = [];
+  server = createServer((req, res) => {
+    const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? 1);
+    asked.push(page);
+    const { items, current_page, total_pages } = answer(page);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ items, pagination: { current_page, per_page: 100, total: total_pages * 100, total_pages } }));
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return createWavixClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: API_KEY, retry: { maxRetries: 0 } });
+}
+afterEach(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  server = undefined;
+});
+
+async function failureOf(promise: Promise<unknown>): Promise<WavixError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof WavixError) return error;
+    throw error;
+  }
+  throw new Error('expected the walk to fail');
+}
+
+describe('a Wavix listing that does not end', () => {
+  it('stops at the second page when Wavix answers every page with the same records, saying 10 million pages', async () => {
+    const client = await wavixAnswering((page) => ({ items: [numberRecord(1)], current_page: page, total_pages: 10_000_000 }));
+    const error = await failureOf(collectAll(client.numbers.iterate()));
+    expect(asked).toEqual([1, 2]);
+    expect(error.kind).toBe('runaway_listing');
+    expect(error.userMessage).toBe(
+      "smsops stopped reading Wavix's answer when trying to list numbers: Wavix answered page 2 with the same 1 records as page 1 (it says there are 10000000 pages): it is not paging. Try again later; if it persists, ask Wavix support.",
+    );
+  });
+
+  it('stops when Wavix answers page 2 as page 1 again', async () => {
+    const client = await wavixAnswering((page) => ({ items: [numberRecord(page)], current_page: 1, total_pages: 50 }));
+    const error = await failureOf(collectAll(client.numbers.iterate()));
+    expect(asked).toEqual([1, 2]);
+    expect(error.userMessage).toContain('Wavix answered page 2 as page 1, after page 1: it is not paging');
+  });
+
+  it('reads at most the page cap of a listing whose pages keep coming, and says so', async () => {
+    const client = await wavixAnswering((page) => ({ items: [numberRecord(page)], current_page: page, total_pages: 10_000_000 }));
+    const walk = paginate((page) => client.numbers.list({ page }), { operation: 'list numbers', maxPages: 5 });
+    const read: unknown[] = [];
+    const error = await failureOf(
+      (async () => {
+        for await (const record of walk) read.push(record);
+      })(),
+    );
+    expect(asked).toEqual([1, 2, 3, 4, 5]);
+    expect(read).toHaveLength(5);
+    expect(error.userMessage).toContain('Wavix says there are 10000000 pages, and smsops reads at most 5 pages of a listing');
+  });
+
+  it('collects no more than its limit of records into memory, and passes none of a cut listing on', async () => {
+    const client = await wavixAnswering((page) => ({ items: [numberRecord(page)], current_page: page, total_pages: 10 }));
+    await expect(collectAll(client.numbers.iterate(), { max: 3, operation: 'list numbers' })).rejects.toMatchObject({
+      kind: 'runaway_listing',
+      userMessage:
+        'Wavix listed more than 3 records when smsops tried to list numbers, more than smsops reads at once, so nothing was shown from it.',
+    });
+    expect(asked).toEqual([1, 2, 3, 4]);
+  });
+
+  it('still reads an ordinary listing to its last page', async () => {
+    const client = await wavixAnswering((page) => ({ items: [numberRecord(page)], current_page: page, total_pages: 3 }));
+    expect((await collectAll(client.numbers.iterate())).map((n) => n.id)).toEqual([1, 2, 3]);
+    expect(asked).toEqual([1, 2, 3]);
+  });
+});
