@@ -59,6 +59,8 @@ function userMessageFor(init: {
       return `smsops could not reach Wavix to ${init.operation}${tries}. Check the network and WAVIX_API_URL.`;
     case 'invalid_response':
       return `Wavix answered ${init.operation} in a shape smsops does not understand; Wavix may have changed its API. The details are in the smsops log.`;
+    case 'too_large':
+      return `smsops stopped when trying to ${init.operation}: ${init.detail ?? 'the answer was too large'}. Try again later; if it persists, ask Wavix support.`;
     case 'runaway_listing':
       return `smsops stopped reading Wavix's answer when trying to ${init.operation}: ${init.detail ?? 'the listing did not end'}. Try again later; if it persists, ask Wavix support.`;
   }

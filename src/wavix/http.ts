@@ -16,10 +16,17 @@ export interface WavixRetryPolicy {
 
 export const DEFAULT_RETRY: WavixRetryPolicy = { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 10_000, maxRetryAfterMs: 60_000 };
 
+/** The most of one answer read: far above any page (100 records) or the unpaginated Sender ID list. */
+export const MAX_ANSWER_BYTES = 10 * 1024 * 1024;
+/** The most of one request sent: smsops sends forms and one SMS at a time. */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
 export interface WavixHttpOptions {
   baseUrl: string;
   apiKey: string;
+  /** One attempt's whole time, from connecting to the answer's last byte (15 s). */
   timeoutMs?: number;
+  maxAnswerBytes?: number;
   retry?: Partial<WavixRetryPolicy>;
   logger?: Logger;
   sleep?: (ms: number) => Promise<void>;
@@ -136,12 +143,22 @@ function fromResponse(response: AxiosResponse, apiKey: string): Failure | undefi
   };
 }
 
-function fromNetworkError(error: unknown): Failure {
+function fromNetworkError(error: unknown, maxAnswerBytes: number): Failure {
   // Only the error code is kept: the axios error itself carries the request config, API key included.
   const code = axios.isAxiosError(error) ? (error.code ?? 'ERR_NETWORK') : 'ERR_UNKNOWN';
+  // axios says these only in its message (the code is a generic ERR_BAD_RESPONSE / ERR_BAD_REQUEST).
+  const said = error instanceof Error ? error.message : '';
+  if (said.startsWith('maxContentLength size of')) {
+    return { kind: 'too_large', detail: `Wavix's answer was larger than ${megabytes(maxAnswerBytes)}, the most smsops reads` };
+  }
+  if (said.startsWith('Request body larger than maxBodyLength')) {
+    return { kind: 'too_large', detail: `the request was larger than ${megabytes(MAX_REQUEST_BYTES)}, the most smsops sends` };
+  }
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') return { kind: 'timeout', detail: code };
   return { kind: 'network', detail: code };
 }
+
+const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 
 function describeZodIssue(error: z.ZodError): string {
   const issue = error.issues[0];
@@ -155,9 +172,13 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
   const logger = options.logger ?? silentLogger;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const maxAnswerBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
   const http: AxiosInstance = axios.create({
     baseURL: options.baseUrl.replace(/\/+$/, ''),
-    timeout: options.timeoutMs ?? 15_000,
+    // Read whole into memory before parsing: a 200 MB answer was, at 2.3 GB of heap.
+    maxContentLength: maxAnswerBytes,
+    maxBodyLength: MAX_REQUEST_BYTES,
     headers: { Authorization: `Bearer ${options.apiKey}`, Accept: 'application/json' },
     validateStatus: () => true,
     // Keep non-JSON bodies (an HTML error page from a proxy) as text instead of throwing while parsing.
@@ -176,11 +197,13 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
           url: req.path,
           params: req.query,
           data: req.body,
+          // axios' own `timeout` is the socket's idle time: an answer trickling a byte a second never met it.
+          signal: AbortSignal.timeout(timeoutMs),
         });
         response = answer;
         failure = fromResponse(answer, options.apiKey);
       } catch (error) {
-        failure = fromNetworkError(error);
+        failure = fromNetworkError(error, maxAnswerBytes);
       }
       logger.debug('wavix request', {
         operation: req.operation,

@@ -12,7 +12,9 @@ export type WavixErrorKind =
   | 'network'
   | 'invalid_response'
   /** A listing smsops stopped reading: Wavix did not page (the same page again), or it was too long to read whole. */
-  | 'runaway_listing';
+  | 'runaway_listing'
+  /** An answer larger than smsops reads, or a request larger than it sends. */
+  | 'too_large';
 
 /**
  * A failed call through the Wavix gateway, as the use cases need to tell failures apart (a refused API key is said

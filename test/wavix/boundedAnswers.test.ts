@@ -1,0 +1,88 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWavixClient, type WavixClientOptions } from '../../src/wavix/client.js';
+import { WavixError } from '../../src/wavix/errors.js';
+
+const API_KEY = 'wavix-test-key-93b0c1d7aa';
+
+/** A Wavix that answers every request as `answer` writes it; counts requests, sees its sockets closed. */
+let server: Server | undefined;
+let sockets: Set<Socket>;
+let requests: number;
+async function wavixWriting(answer: (res: ServerResponse) => void, options: Partial<WavixClientOptions> = {}) {
+  requests = 0;
+  sockets = new Set();
+  server = createServer((_req, res) => {
+    requests += 1;
+    answer(res);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return createWavixClient({
+    baseUrl: `http://127.0.0.1:${port}`,
+    apiKey: API_KEY,
+    sleep: async () => {},
+    ...options,
+  });
+}
+afterEach(async () => {
+  for (const socket of sockets) socket.destroy();
+  await new Promise((resolve) => server?.close(resolve));
+  server = undefined;
+});
+
+async function failureOf(promise: Promise<unknown>): Promise<WavixError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof WavixError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('a Wavix answer that does not end, or is too large', () => {
+  it('gives up on an answer trickling a byte at a time once its deadline passed, however steady the bytes', async () => {
+    const client = await wavixWriting(
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const trickle = setInterval(() => (res.destroyed ? clearInterval(trickle) : res.write(' ')), 20);
+      },
+      { timeoutMs: 300, retry: { maxRetries: 1 } },
+    );
+    const error = await failureOf(client.numbers.list());
+    expect(error).toMatchObject({ kind: 'timeout', attempts: 2 });
+    expect(error.userMessage).toBe(
+      'Wavix did not answer in time when trying to list numbers after 2 attempts; try again shortly.',
+    );
+    expect(requests).toBe(2);
+  });
+
+  it('stops reading an answer larger than its limit, says so, and does not ask again', async () => {
+    const chunk = Buffer.alloc(64 * 1024, ' ');
+    const client = await wavixWriting(
+      (res) => {
+        // No Content-Length: the size is known only while reading, as with a proxy streaming a runaway body.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"pad":"');
+        const more = () => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', more);
+        };
+        more();
+      },
+      { maxAnswerBytes: 1024 * 1024 },
+    );
+    const error = await failureOf(client.numbers.list());
+    expect(error).toMatchObject({ kind: 'too_large', attempts: 1 });
+    expect(error.userMessage).toBe(
+      "smsops stopped when trying to list numbers: Wavix's answer was larger than 1 MB, the most smsops reads. Try again later; if it persists, ask Wavix support.",
+    );
+    expect(requests).toBe(1);
+  });
+});
