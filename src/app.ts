@@ -210,6 +210,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         : Promise.reject(new Error('backups are off')),
     alertLifecycle,
     notifier,
+    metrics,
     logger,
     now,
   });

@@ -1,4 +1,5 @@
 import cron from 'node-cron';
+import { duration } from '../core/wording.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { JobRun, JobRunsRepository } from '../store/repositories/jobRuns.js';
@@ -16,7 +17,13 @@ export interface JobDefinition {
   schedule: string;
   description: string;
   run: () => Promise<JobOutcome>;
+  /** How long a run may take before it is recorded failed and the job is free to run again (the scheduler's default). */
+  timeLimitMs?: number;
 }
+
+/** How a run ended, as counted: a run past its time limit is recorded failed, but counted apart. */
+export type RunOutcome = 'ok' | 'failed' | 'skipped' | 'timed_out';
+export const RUN_OUTCOMES: readonly RunOutcome[] = ['ok', 'failed', 'skipped', 'timed_out'];
 
 export interface JobStatus {
   name: string;
@@ -49,7 +56,20 @@ export interface SchedulerOptions {
   now?: () => number;
   /** node-cron on real time (read in `timezone`) when absent. */
   ticks?: TickSource;
+  /** A job's time limit when it sets none (DEFAULT_TIME_LIMIT_MS). */
+  timeLimitMs?: number;
+  /** How long stop() waits for runs that passed their time limit and still go (LATE_RUN_GRACE_MS). */
+  lateRunGraceMs?: number;
+  /** Told of every run's end (the /metrics counter). */
+  onRunEnded?: (job: string, outcome: RunOutcome) => void;
 }
+
+/**
+ * Ten minutes: twice the traffic watch's period, and far beyond a Wavix job whose every request has a deadline. A
+ * run that hung (a Wavix answer that never ended) held its job "running" for good, every later tick skipped.
+ */
+export const DEFAULT_TIME_LIMIT_MS = 10 * 60_000;
+export const LATE_RUN_GRACE_MS = 5_000;
 
 export const OVERLAP_REASON = 'previous run still going';
 
@@ -66,7 +86,54 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   if (abandoned > 0) logger.warn('job runs left running by the previous process recorded as failed', { count: abandoned });
 
   const running = new Map<string, Promise<JobOutcome>>();
+  // Runs recorded as timed out that still go: a promise cannot be cancelled. They are left to end on their own (their
+  // outcome only logged, the record already says failed) and waited for a little at stop, before the database closes.
+  const late = new Set<Promise<unknown>>();
   let armed: ArmedSchedule[] = [];
+  const ended = (job: string, outcome: RunOutcome) => {
+    try {
+      options.onRunEnded?.(job, outcome);
+    } catch (error) {
+      logger.warn('job run not counted', { job, error: describeError(error) });
+    }
+  };
+
+  /** The run's outcome, or a failure once its time limit passed (the run itself then goes on, as a late run). */
+  const withinLimit = (
+    job: JobDefinition,
+    trigger: Trigger,
+    startedAt: number,
+  ): Promise<{ outcome: JobOutcome; timedOut: boolean }> =>
+    new Promise((resolve) => {
+      const limit = job.timeLimitMs ?? options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
+      const work = settle(job);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        late.add(work);
+        resolve({
+          outcome: {
+            outcome: 'failed',
+            error: `did not finish within ${duration(limit)} (its time limit); the next run starts as scheduled`,
+          },
+          timedOut: true,
+        });
+      }, limit);
+      // A run that never ends must not keep a stopping process alive through its timer.
+      timer.unref();
+      void work.then((outcome) => {
+        clearTimeout(timer);
+        if (!timedOut) return resolve({ outcome, timedOut: false });
+        late.delete(work);
+        logger.warn('job run ended after its time limit', {
+          job: job.name,
+          trigger,
+          ms: now() - startedAt,
+          outcome: outcome.outcome,
+          ...(outcome.outcome === 'failed' ? { error: outcome.error } : {}),
+        });
+      });
+    });
 
   const execute = (job: JobDefinition, trigger: Trigger): Promise<JobOutcome> => {
     const id = jobRuns.start(job.name);
@@ -77,13 +144,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       // A tick that finds the last run still going means the schedule is tighter than the job: worth an operator's eye.
       if (trigger === 'schedule') logger.warn('job skipped', fields);
       else logger.info('job skipped', fields);
+      ended(job.name, 'skipped');
       return Promise.resolve({ outcome: 'skipped', reason: OVERLAP_REASON });
     }
     const startedAt = now();
-    const run = settle(job).then((outcome) => {
+    const run = withinLimit(job, trigger, startedAt).then(({ outcome, timedOut }) => {
+      ended(job.name, timedOut ? 'timed_out' : outcome.outcome);
       jobRuns.finish(id, outcome.outcome, detailOf(outcome), outcome.outcome === 'ok' ? (outcome.summary ?? null) : null);
       const fields = { job: job.name, trigger, ms: now() - startedAt };
-      if (outcome.outcome === 'failed') logger.warn('job failed', { ...fields, error: outcome.error });
+      if (outcome.outcome === 'failed')
+        logger.warn(timedOut ? 'job timed out' : 'job failed', { ...fields, error: outcome.error });
       else
         logger.info(`job ${outcome.outcome}`, { ...fields, detail: outcome.outcome === 'ok' ? outcome.summary : outcome.reason });
       return outcome;
@@ -131,6 +201,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       await Promise.all(disarming.map((schedule) => schedule.disarm()));
       // A run asked from Slack while we wait is waited for too: the database closes after this.
       while (running.size > 0) await Promise.allSettled([...running.values()]);
+      if (late.size === 0) return;
+      const grace = options.lateRunGraceMs ?? LATE_RUN_GRACE_MS;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...late]),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, grace);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (late.size > 0) logger.warn('job runs past their time limit still going at stop', { count: late.size });
     },
   };
 }

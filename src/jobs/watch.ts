@@ -3,6 +3,7 @@ import type { Notifier } from '../core/ports/notifier.js';
 import type { SetupServices } from '../core/services.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { MetricsRegistry } from '../metrics.js';
 import type { BackupMade } from '../store/backup.js';
 import type { Repositories } from '../store/openStore.js';
 import type { RetentionStore } from '../store/retention/retentionStore.js';
@@ -12,10 +13,13 @@ import { createDailyDigestJob } from './dailyDigestJob.js';
 import type { WatchOperations } from './operations.js';
 import { createOptOutSyncJob } from './optOutSyncJob.js';
 import { createRetentionJob, type RetentionSettings } from './retentionJob.js';
-import { createScheduler, type Scheduler } from './scheduler.js';
+import { createScheduler, type JobDefinition, RUN_OUTCOMES, type Scheduler } from './scheduler.js';
 import { createSenderIdApprovalJob } from './senderIdApprovalJob.js';
 import { createTenDlcWatch, type TenDlcWatch } from './tenDlcWatch.js';
 import { createTrafficWatchJob } from './trafficWatchJob.js';
+
+/** Backup and retention work through the whole database: a large one may take longer than a Wavix job. */
+const LONG_JOB_TIME_LIMIT_MS = 60 * 60_000;
 
 /** Cron expressions (the *_CRON settings), read in `timezone` (SCHEDULE_TIMEZONE). */
 export interface JobSchedules {
@@ -59,6 +63,8 @@ export function createWatch(options: {
   /** The alert lifecycle (core/alerts.ts), shared with the relay. */
   alertLifecycle: Alerts;
   notifier: Pick<Notifier, 'announce'>;
+  /** Where job runs are counted by job and outcome. */
+  metrics: Pick<MetricsRegistry, 'counter'>;
   logger: Logger;
   now: () => number;
 }): Watch {
@@ -118,49 +124,64 @@ export function createWatch(options: {
   });
 
   const { schedules } = options;
+  const jobs: JobDefinition[] = [
+    {
+      name: 'sender-id-approvals',
+      schedule: schedules.senderIdPoll,
+      description: 'Polls Sender IDs not yet decided (portal-created too) and announces each approval once.',
+      run: approvals.run,
+    },
+    {
+      name: 'ten-dlc',
+      schedule: schedules.senderIdPoll,
+      description: 'Polls US 10DLC brands and campaigns and announces status changes (webhooks announce them sooner).',
+      run: tenDlc.run,
+    },
+    {
+      name: 'traffic-watch',
+      schedule: schedules.trafficWatch,
+      description: 'Pulls outbound records, updates hourly traffic and checks every alert rule.',
+      run: trafficWatch.run,
+    },
+    {
+      name: 'daily-digest',
+      schedule: schedules.digest,
+      description: 'Posts the last 24 hours of traffic and the open alerts in the alert channel.',
+      run: digest.run,
+    },
+    {
+      name: 'retention',
+      schedule: schedules.retention,
+      description: retention.describe(),
+      run: retention.run,
+      timeLimitMs: LONG_JOB_TIME_LIMIT_MS,
+    },
+    {
+      name: 'opt-outs',
+      schedule: schedules.optOutSync,
+      description: "Reads Wavix's opt-out list and records the opt-outs smsops did not have (replies to them are refused).",
+      run: optOutSync.run,
+    },
+    {
+      name: 'backup',
+      schedule: backupSettings.schedule,
+      description: backup.describe(),
+      run: backup.run,
+      timeLimitMs: LONG_JOB_TIME_LIMIT_MS,
+    },
+  ];
+  const runs = options.metrics.counter(
+    'smsops_job_runs_total',
+    'Runs of the scheduled jobs by job and outcome (ok, failed, skipped: the previous run still going, timed_out: past its time limit, also recorded failed).',
+    ['job', 'outcome'],
+    { initial: jobs.flatMap((job) => RUN_OUTCOMES.map((outcome) => ({ job: job.name, outcome }))) },
+  );
   const scheduler = createScheduler({
     jobRuns: repositories.jobRuns,
     logger,
     timezone: schedules.timezone,
-    jobs: [
-      {
-        name: 'sender-id-approvals',
-        schedule: schedules.senderIdPoll,
-        description: 'Polls Sender IDs not yet decided (portal-created too) and announces each approval once.',
-        run: approvals.run,
-      },
-      {
-        name: 'ten-dlc',
-        schedule: schedules.senderIdPoll,
-        description: 'Polls US 10DLC brands and campaigns and announces status changes (webhooks announce them sooner).',
-        run: tenDlc.run,
-      },
-      {
-        name: 'traffic-watch',
-        schedule: schedules.trafficWatch,
-        description: 'Pulls outbound records, updates hourly traffic and checks every alert rule.',
-        run: trafficWatch.run,
-      },
-      {
-        name: 'daily-digest',
-        schedule: schedules.digest,
-        description: 'Posts the last 24 hours of traffic and the open alerts in the alert channel.',
-        run: digest.run,
-      },
-      {
-        name: 'retention',
-        schedule: schedules.retention,
-        description: retention.describe(),
-        run: retention.run,
-      },
-      {
-        name: 'opt-outs',
-        schedule: schedules.optOutSync,
-        description: "Reads Wavix's opt-out list and records the opt-outs smsops did not have (replies to them are refused).",
-        run: optOutSync.run,
-      },
-      { name: 'backup', schedule: backupSettings.schedule, description: backup.describe(), run: backup.run },
-    ],
+    jobs,
+    onRunEnded: (job, outcome) => runs.inc({ job, outcome }),
   });
 
   return {

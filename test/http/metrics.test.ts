@@ -4,7 +4,7 @@ import { startHttpServer } from '../../src/http/server.js';
 import { tenDlcWebhookUrls } from '../../src/jobs/tenDlcWebhookUrls.js';
 import { createLogger } from '../../src/log.js';
 import { createMetricsRegistry } from '../../src/metrics.js';
-import { type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { readable, runCommand, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
 
 interface Family {
   type: string;
@@ -232,6 +232,17 @@ describe('GET /metrics of a running smsops', () => {
     expect(text).toContain('smsops_relay_worker_errors_total{kind="portsip",where="commit-hint"} 0\n');
     for (const route of ['inbound', 'dlr'])
       expect(text).toContain(`smsops_webhooks_total{route="${route}",outcome="rejected"} 0\n`);
+  });
+
+  it('counts job runs by job and outcome, each at 0 from the start', async () => {
+    const before = await (await fetch(`${t.smsops.url}/metrics`)).text();
+    for (const job of ['traffic-watch', 'opt-outs', 'sender-id-approvals', 'ten-dlc', 'daily-digest', 'retention', 'backup'])
+      for (const outcome of ['ok', 'failed', 'skipped', 'timed_out'])
+        expect(before).toContain(`smsops_job_runs_total{job="${job}",outcome="${outcome}"} 0\n`);
+    expect(readable((await runCommand(t, 'jobs run daily-digest')).body)).toContain('daily-digest: ok');
+    const after = await (await fetch(`${t.smsops.url}/metrics`)).text();
+    expect(after).toContain('smsops_job_runs_total{job="daily-digest",outcome="ok"} 1\n');
+    expect(after).toContain('smsops_job_runs_total{job="daily-digest",outcome="failed"} 0\n');
   });
 
   it('counts the 10DLC status webhooks with the SMS ones, by outcome and by answer', async () => {

@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createScheduler, type JobDefinition, type JobOutcome, type Scheduler } from '../../src/jobs/scheduler.js';
+import {
+  createScheduler,
+  type JobDefinition,
+  type JobOutcome,
+  type RunOutcome,
+  type Scheduler,
+  type SchedulerOptions,
+} from '../../src/jobs/scheduler.js';
 import type { TickSource } from '../../src/jobs/tickSource.js';
 import { createLogger, type LogLevel } from '../../src/log.js';
 import { createJobRunsRepository } from '../../src/store/repositories/jobRuns.js';
@@ -48,7 +55,7 @@ const job = (name: string, run: JobDefinition['run'], schedule = '*/10 * * * *')
   description: `${name} job`,
   run,
 });
-const make = (jobs: JobDefinition[], extra: { timezone?: string; ticks?: TickSource } = {}) => {
+const make = (jobs: JobDefinition[], extra: Partial<Omit<SchedulerOptions, 'jobs' | 'jobRuns' | 'logger'>> = {}) => {
   scheduler = createScheduler({
     jobs,
     jobRuns: createJobRunsRepository(t.db, t.clock.now),
@@ -182,6 +189,69 @@ describe('scheduler: runs asked now', () => {
     await stopping;
     expect(runs()).toMatchObject([{ job: 'slow', outcome: 'ok' }]);
     expect(await run).toEqual({ outcome: 'ok', summary: 'released' });
+  });
+});
+
+describe('scheduler: time limits', () => {
+  it('records a run past its time limit as failed in words, counts it timed out, and runs the job again at once', async () => {
+    const stuck = gated();
+    let calls = 0;
+    const counted: string[] = [];
+    const s = make(
+      [
+        {
+          ...job('hung', () => {
+            calls += 1;
+            return calls === 1 ? stuck.run() : Promise.resolve({ outcome: 'ok', summary: 'second run' });
+          }),
+          timeLimitMs: 1_000,
+        },
+      ],
+      { onRunEnded: (name: string, outcome: RunOutcome) => counted.push(`${name}:${outcome}`) },
+    );
+    const error = 'did not finish within 1 s (its time limit); the next run starts as scheduled';
+    expect(await s.runNow('hung')).toEqual({ outcome: 'failed', error });
+    expect(s.status()[0]).toMatchObject({ running: false, lastRun: { outcome: 'failed', error } });
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'job timed out', job: 'hung', error }));
+    // Not "skipped (previous run still going)": the run that hung no longer holds the job.
+    expect(await s.runNow('hung')).toEqual({ outcome: 'ok', summary: 'second run' });
+
+    // The hung run ending at last is logged, and changes neither record nor count.
+    stuck.release();
+    await nextTurn();
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', msg: 'job run ended after its time limit', job: 'hung', outcome: 'ok' }),
+    );
+    expect(runs()).toMatchObject([
+      { job: 'hung', outcome: 'failed', error },
+      { job: 'hung', outcome: 'ok', error: null },
+    ]);
+    expect(counted).toEqual(['hung:timed_out', 'hung:ok']);
+  });
+
+  it('counts runs by outcome: ok, failed and skipped', async () => {
+    const slow = gated();
+    const counted: string[] = [];
+    const s = make([job('slow', slow.run), job('refused', async () => ({ outcome: 'failed', error: 'Wavix answered 503' }))], {
+      onRunEnded: (name: string, outcome: RunOutcome) => counted.push(`${name}:${outcome}`),
+    });
+    const first = s.runNow('slow');
+    await slow.hasStarted;
+    await s.runNow('slow');
+    await s.runNow('refused');
+    slow.release();
+    await first;
+    expect(counted).toEqual(['slow:skipped', 'refused:failed', 'slow:ok']);
+  });
+
+  it('stop waits for a run past its time limit only a little, then goes on and says so', async () => {
+    const stuck = gated();
+    const s = make([{ ...job('hung', stuck.run), timeLimitMs: 1_000 }], { lateRunGraceMs: 50 });
+    expect(await s.runNow('hung')).toMatchObject({ outcome: 'failed' });
+    await s.stop();
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', msg: 'job runs past their time limit still going at stop', count: 1 }),
+    );
   });
 });
 
