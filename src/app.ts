@@ -18,6 +18,7 @@ import { type Logger, registerSecret } from './log.js';
 import { createMetricsRegistry } from './metrics.js';
 import { createPortsipApi } from './portsip/api.js';
 import { startRelay } from './relay/relay.js';
+import { slackCallTimeoutMs } from './relay/slackAttemptTiming.js';
 import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, type SlackSurfaceOptions } from './slack/app.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
@@ -149,7 +150,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   const relayRetry = { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs };
   const notifier = createSlackNotifier({
     client: watchSlack,
-    relayClient: createRelaySlackClient(config.slack, logger),
+    relayClient: createRelaySlackClient(config.slack, logger, slackCallTimeoutMs(config.relay.leaseMs)),
     alertChannel: config.slack.alertChannel,
     relay: {
       deliveries: repositories.deliveries,

@@ -40,6 +40,12 @@ export interface AttemptControl {
   waiting(): void;
   /** The sender calls the destination now: the timeout runs afresh from here, with the lease to cover it. */
   calling(): void;
+  /**
+   * An outcome known before the send returns (a Slack send posts channel by channel: one posted while another's call
+   * still hangs). Should the attempt time out, it is recorded as told: a delivery already posted is not failed and
+   * posted again; only those with no outcome yet fail.
+   */
+  settled(deliveryId: number, outcome: AttemptOutcome): void;
 }
 
 export interface DeliveryRetryPolicy {
@@ -126,8 +132,8 @@ export interface OutboxWorkerOptions {
   /** Attempts in a row failing the same deterministic way before the delivery is dead. */
   deterministicLimit?: number;
   /**
-   * A send that has not settled after this long is taken as failed and its slot freed (a late outcome is ignored), and
-   * its signal aborted. Senders have their own, shorter deadlines (PortSIP's); this guards against one that has none.
+   * A send that has not settled after this long is taken as failed (but for the outcomes it told, see
+   * AttemptControl.settled) and its slot freed (a late outcome is ignored), and its signal aborted. Senders have their own, shorter deadlines (PortSIP's); this guards against one that has none.
    * For a sender that says when it waits for a turn and when it calls (AttemptControl), it counts from each call.
    * Default: 3/4 lease.
    */
@@ -529,13 +535,14 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
    * attempts out that were only waiting, and each was retried and posted again. Its lease is kept meanwhile, renewed
    * before it could run out, so the sweep does not take the attempt for a lost one.
    */
-  const attemptClock = (batch: Delivery[], count: number) => {
+  const attemptClock = (batch: Delivery[], sent: readonly Delivery[]) => {
     let timer: NodeJS.Timeout | undefined;
     let keeper: NodeJS.Timeout | undefined;
     let controller: AbortController | undefined;
     let givenUp = false;
     let over = false;
     let renewedUntil: number | undefined;
+    const told = new Map<number, AttemptOutcome>();
     let timeOut: (outcomes: AttemptOutcome[]) => void = () => {};
     const timedOut = new Promise<AttemptOutcome[]>((resolve) => {
       timeOut = resolve;
@@ -549,11 +556,14 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       if (over) return;
       timer = setTimeout(() => {
         timeOut(
-          Array.from({ length: count }, () => ({
-            delivered: false,
-            statusCode: null,
-            error: `no outcome within ${attemptTimeoutMs} ms`,
-          })),
+          sent.map(
+            (d) =>
+              told.get(d.id) ?? {
+                delivered: false,
+                statusCode: null,
+                error: `no outcome within ${attemptTimeoutMs} ms`,
+              },
+          ),
         );
         giveUp();
       }, attemptTimeoutMs);
@@ -599,6 +609,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         keepLease(attemptTimeoutMs + recordRoomMs);
         arm();
       },
+      // Once the attempt is over or given up, its outcomes are decided: a late one changes nothing.
+      settled: (deliveryId, outcome) => {
+        if (!over && !givenUp) told.set(deliveryId, outcome);
+      },
     };
     arm();
     givingUp.add(giveUp);
@@ -624,7 +638,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       (i): i is { delivery: Delivery; message: InboundMessage; unreadable: false } => i.message !== undefined,
     );
     let outcomes: AttemptOutcome[];
-    const clock = attemptClock(batch, present.length);
+    const clock = attemptClock(
+      batch,
+      present.map((i) => i.delivery),
+    );
     const startedAt = performance.now();
     const out = { startedAt };
     awaiting.add(out);

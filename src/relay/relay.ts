@@ -32,6 +32,7 @@ import { createPortsipSender, DEFAULT_PORTSIP_DEADLINE_MS } from './portsip.js';
 import { judgeRelayHealth, type RelayHealth } from './relayHealth.js';
 import { startRelayWatchdog } from './relayWatchdog.js';
 import { retargetDeliveries } from './retarget.js';
+import { slackAttemptTimeoutMs } from './slackAttemptTiming.js';
 
 /**
  * How long, at most, a commit due while the relay is behind waits for the PortSIP attempts still out: one commit per
@@ -406,6 +407,8 @@ export function startRelay(options: RelayOptions): Relay {
     // The attempt's timeout counts from each call to Slack, not from the wait for its turn of the pace (see
     // AttemptControl): a send given up on makes no call after, so it cannot post what is sent again.
     send: (batch, attempt) => slackLeg.post(batch, { onUnrecorded, attempt }),
+    // Longer than the Slack client's own timeout (slackCallTimeoutMs): a hung call fails on its own, its channel only.
+    attemptTimeoutMs: slackAttemptTimeoutMs(leaseMs),
     // One post at a time, taking up to 20 due messages: a storm becomes a few coalesced posts. The notifier paces
     // each post itself (one pace shared with the post updates), so there is no pause here.
     concurrency: 1,

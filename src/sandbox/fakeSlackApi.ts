@@ -118,6 +118,11 @@ export interface FakeSlack {
    * total (Slack has refused below 12,000, bolt-js #2509), to make a refusal happen on purpose.
    */
   enforceLimits(on?: boolean | { blockText: number }): void;
+  /**
+   * From now on, calls to `method` that `matches` picks get no answer (Slack or a proxy hanging) until the returned
+   * function is called; then they, and later ones, are answered as usual. Recorded like any call.
+   */
+  hang(method: string, matches?: (call: FakeSlackCall) => boolean): () => void;
   /** Replaces (or with undefined restores) the answer for `method` until `reset()`. */
   handle(method: string, handler: FakeSlackHandler | undefined): void;
   /**
@@ -252,6 +257,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const rateLimits = new Map<string, { retryAfter: number; remaining: number }>();
   const failures = new Map<string, string[]>();
   const overrides = new Map<string, FakeSlackHandler>();
+  const hangs = new Map<string, { matches: (call: FakeSlackCall) => boolean; released: Promise<void> }>();
   const homeViewIds = new Map<string, string>();
   const users = new Map<string, FakeSlackUser>(Object.entries(options.users ?? {}));
   const channelMembers = new Map<string, string[]>(Object.entries(options.channelMembers ?? {}));
@@ -420,6 +426,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const token = bearerToken(req) ?? str(args.token);
     const call: FakeSlackCall = { method, token, args, at: Date.now() };
     calls.push(call);
+    const hung = hangs.get(method);
+    if (hung?.matches(call)) await hung.released;
     const answer = (status: number, result: Record<string, unknown>, headers: Record<string, string> = {}) => {
       call.result = result;
       options.onRecord?.({ kind: 'call', call });
@@ -576,6 +584,18 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     enforceLimits: (on = true) => {
       limits = on === false ? undefined : on === true ? 12_000 : on.blockText;
+    },
+    hang: (method, matches = () => true) => {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const hung = { matches, released };
+      hangs.set(method, hung);
+      return () => {
+        if (hangs.get(method) === hung) hangs.delete(method);
+        release();
+      };
     },
     handle: (method, handler) => {
       if (handler === undefined) overrides.delete(method);

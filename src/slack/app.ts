@@ -111,10 +111,6 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
 }
 
 /**
- * The relay's own Slack client: it rejects rate-limited calls at once (the outbox retries after Retry-After) and
- * never retries by itself, so a 429 storm cannot pause the client that answers people.
- */
-/**
  * The client of the watch (alerts, announcements, digests): it waits out Slack's rate limits (Retry-After) and
  * retries a few times, since an alert is worth a delay; it never runs on a request's path.
  */
@@ -130,11 +126,17 @@ export function createWatchSlackClient(
   });
 }
 
-export function createRelaySlackClient(slack: Config['slack'], logger: Logger): webApi.WebClient {
+/**
+ * The relay's own Slack client: it rejects rate-limited calls at once (the outbox retries after Retry-After) and
+ * never retries by itself, so a 429 storm cannot pause the client that answers people. `timeoutMs` (see
+ * slackCallTimeoutMs) ends a call Slack never answers within the relay's attempt, so only that call's channel fails.
+ */
+export function createRelaySlackClient(slack: Config['slack'], logger: Logger, timeoutMs: number): webApi.WebClient {
   return new webApi.WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,
     logger: toBoltLogger(logger.child({ component: 'slack-relay' })),
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
+    timeout: timeoutMs,
   });
 }

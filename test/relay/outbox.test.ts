@@ -409,4 +409,35 @@ describe('outbox worker', () => {
     expect(statusOf(hung)).toMatchObject({ status: 'pending', lastError: 'no outcome within 200 ms' });
     expect(calls).toBe(2);
   });
+
+  it('keeps the outcomes a send told before it timed out: what was delivered is not sent again, the rest fails', async () => {
+    const { deliveries, inbound, receive, statusOf } = setup();
+    const posted = receive('posted first', '447400000001');
+    const hung = receive('hangs after', '447400000002');
+    const sends: string[][] = [];
+    worker = startOutboxWorker({
+      kind: 'portsip',
+      deliveries,
+      inbound,
+      concurrency: 1,
+      // A Slack send: one batch over several channels, posted one after the other.
+      batchSize: 2,
+      retry: { ...retry, baseDelayMs: 5_000 },
+      idleMs: 20,
+      attemptTimeoutMs: 200,
+      stopWaitMs: 100,
+      logger,
+      send: (batch, attempt) => {
+        sends.push(batch.map((i) => i.message.text));
+        attempt.calling();
+        const first = batch.find((i) => i.message.text === 'posted first');
+        if (first) attempt.settled(first.delivery.id, { delivered: true, statusCode: 200 });
+        return new Promise<AttemptOutcome[]>(() => {});
+      },
+    });
+    await waitUntil(() => statusOf(hung).lastError !== null, 8000, withLogs('the attempt timed out'));
+    expect(statusOf(posted)).toMatchObject({ status: 'delivered', attempts: 1, lastError: null });
+    expect(statusOf(hung)).toMatchObject({ status: 'pending', lastError: 'no outcome within 200 ms' });
+    expect(sends).toEqual([['posted first', 'hangs after']]);
+  });
 });

@@ -10,6 +10,7 @@ import { createSlackThreadsRepository } from '../../src/store/repositories/slack
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { readable } from '../helpers/smsopsUnderTest.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 let tmp: TempDb;
 let fake: FakeSlack;
@@ -207,7 +208,12 @@ describe('the Slack relay sender', () => {
     const { sender, store } = setup(createSlackPace(500));
     const [first, abandoned, next] = store(3, (i) => `message ${i} of the pace`);
     if (!first || !abandoned || !next) throw new Error('not stored');
-    const attempt = (controller: AbortController) => ({ signal: controller.signal, waiting: () => {}, calling: () => {} });
+    const attempt = (controller: AbortController) => ({
+      signal: controller.signal,
+      waiting: () => {},
+      calling: () => {},
+      settled: () => {},
+    });
     expect(await sender.send([first], attempt(new AbortController()))).toEqual([{ delivered: true, statusCode: 200 }]);
     const givenUp = new AbortController();
     const waiting = sender.send([abandoned], attempt(givenUp));
@@ -253,6 +259,45 @@ describe('the Slack relay sender', () => {
     } finally {
       stepped.mockRestore();
     }
+  });
+
+  it("tells the relay a channel's outcome once it is posted, while a later channel of the same send still hangs", async () => {
+    const { sender, store } = setup();
+    const [inbox, other] = store(2, (i) => `channel ${i}`);
+    if (!inbox || !other) throw new Error('not stored');
+    const hung = { ...other, delivery: { ...other.delivery, destination: 'C0HUNG' } };
+    const release = fake.hang('chat.postMessage', (call) => call.args.channel === 'C0HUNG');
+    const told = new Map<number, unknown>();
+    const attempt = {
+      signal: new AbortController().signal,
+      waiting: () => {},
+      calling: () => {},
+      settled: (id: number, outcome: unknown) => told.set(id, outcome),
+    };
+    try {
+      const sending = sender.send([inbox, hung], attempt);
+      await waitUntil(() => fake.callsTo('chat.postMessage').some((c) => c.args.channel === 'C0HUNG'), 5_000, 'the hung call');
+      // Known to the relay before the send returns: should its timeout end the send now, the inbox is not posted again.
+      expect([...told]).toEqual([[inbox.delivery.id, { delivered: true, statusCode: 200 }]]);
+      release();
+      expect(await sending).toEqual([
+        { delivered: true, statusCode: 200 },
+        { delivered: true, statusCode: 200 },
+      ]);
+    } finally {
+      release();
+    }
+  });
+
+  it('says a Slack call its client ended for want of an answer in words, and retries it', () => {
+    const timedOut = Object.assign(new Error('A request error occurred: The operation was aborted due to timeout'), {
+      code: 'slack_webapi_request_error',
+      original: new DOMException('The operation was aborted due to timeout', 'TimeoutError'),
+    });
+    expect(classifySlackFailure(timedOut)).toEqual({
+      outcome: { delivered: false, statusCode: null, error: 'Slack did not answer in time' },
+      refused: null,
+    });
   });
 
   it('counts an argument the Slack client cannot encode (URI malformed) as deterministic', () => {

@@ -114,6 +114,8 @@ export interface RelayedSmsAttempt {
   waiting(): void;
   /** Calling Slack now: the attempt's timeout runs from here. */
   calling(): void;
+  /** A delivery's outcome is known (its channel was posted): kept should the attempt time out on another channel. */
+  settled(deliveryId: number, outcome: RelayedSmsOutcome): void;
 }
 
 /** The relay's Slack leg: relayed SMS posts and the in-place edits of their PortSIP state. */

@@ -63,6 +63,9 @@ export function classifySlackFailure(error: unknown): SlackFailure {
       refused: null,
     };
   }
+  // The relay's client ends a call Slack does not answer (slackCallTimeoutMs): retried like any failure to reach it.
+  if (e.code === 'slack_webapi_request_error' && (error as { original?: { name?: string } }).original?.name === 'TimeoutError')
+    return { outcome: { delivered: false, statusCode: null, error: 'Slack did not answer in time' }, refused: null };
   // The client form-encodes arguments before sending: a string it cannot encode fails here, every time.
   if (error instanceof URIError || e.code === 'ERR_INVALID_URI') {
     return {
@@ -225,6 +228,7 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
         if (!threadTs && answer.ts) threads.set(channel, delivery.conversationKey, day, answer.ts);
       });
       remember(() => record(channel, answer.ts, layout, [message.id], [state], reason));
+      run.attempt?.settled(delivery.id, delivered);
       return delivered;
     };
     // Refused for what it shows, a message is shown shorter, then as a minimal text naming who wrote to whom and
@@ -277,6 +281,7 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
         ),
       );
       outcomes = taken.map(() => delivered);
+      for (const item of taken) run.attempt?.settled(item.delivery.id, delivered);
     } catch (error) {
       const failure = classifySlackFailure(error);
       if (!failure.refused) return items.map(() => halt(run, failure.outcome));
@@ -300,8 +305,12 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
       for (const [channel, items] of byChannel) {
         // Each channel has its own rate limit in Slack: one halted does not stop the next.
         const results = await postBatch({ attempt }, channel, items);
-        for (const [i, item] of items.entries())
-          outcomes.set(item.delivery.id, results[i] ?? classifySlackFailure(new Error('no result')).outcome);
+        for (const [i, item] of items.entries()) {
+          const outcome = results[i] ?? classifySlackFailure(new Error('no result')).outcome;
+          outcomes.set(item.delivery.id, outcome);
+          // Told at once: should a later channel's call hang past the relay's timeout, this one is not posted again.
+          attempt?.settled(item.delivery.id, outcome);
+        }
       }
       return batch.map((item) => outcomes.get(item.delivery.id) ?? classifySlackFailure(new Error('no result')).outcome);
     },
