@@ -4,10 +4,14 @@ import { describeError } from '../errors.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { toBoltLogger } from './boltLogger.js';
+import { cappedRetryAfterFetch, SLACK_RETRY_AFTER_CAP_SECONDS } from './cappedRetryAfter.js';
 import { createSlackEventsGuard, SLACK_MAX_BODY_BYTES } from './eventsGuard.js';
 import type { SlackDeps } from './listeners/context.js';
 import { registerListeners } from './listeners/index.js';
 import { guardSlackReplays } from './replayGuard.js';
+
+/** Slack answers a call within seconds; one not answered in this long is not coming. */
+const SLACK_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface SlackSurface {
   /** HTTP mode: `POST /slack/events`, served by smsops' own listener. Socket Mode: none. */
@@ -41,6 +45,10 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     logger: boltLogger,
     // Bolt's default retries a failing call for about 30 minutes; a person waiting on a reply needs an answer sooner.
     retryConfig: options.retryConfig ?? { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
+    // A 429 pauses every call of this client for its Retry-After: capped, so one answer cannot stop the bot for hours.
+    fetch: cappedRetryAfterFetch(logger.child({ component: 'slack' })),
+    // No answer at all (Slack or a proxy hanging) ends in an error the listener reports, not in a wait without end.
+    timeout: SLACK_REQUEST_TIMEOUT_MS,
   };
   const client = new webApi.WebClient(slack.botToken, clientOptions);
 
@@ -111,18 +119,23 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
 }
 
 /**
- * The client of the watch (alerts, announcements, digests): it waits out Slack's rate limits (Retry-After) and
- * retries a few times, since an alert is worth a delay; it never runs on a request's path.
+ * The client of the watch (alerts, announcements, digests): it waits out Slack's rate limits (Retry-After, at most a
+ * minute each: the whole client waits meanwhile) and retries a few times, since an alert is worth a delay; it never
+ * runs on a request's path. A post that still fails is logged, and an alert never posted is posted at its next raise.
  */
 export function createWatchSlackClient(
   slack: Config['slack'],
   logger: Logger,
   retryConfig: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 1_000, maxTimeout: 30_000 },
+  retryAfterCapSeconds = SLACK_RETRY_AFTER_CAP_SECONDS,
 ): webApi.WebClient {
+  const child = logger.child({ component: 'slack-watch' });
   return new webApi.WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,
-    logger: toBoltLogger(logger.child({ component: 'slack-watch' })),
+    logger: toBoltLogger(child),
     retryConfig,
+    fetch: cappedRetryAfterFetch(child, retryAfterCapSeconds),
+    timeout: SLACK_REQUEST_TIMEOUT_MS,
   });
 }
 

@@ -177,6 +177,8 @@ export function createSlackDirectoryFor(
     retryConfig,
     // A rate-limited directory read is an answer ("could not check"), not a wait of a minute.
     rejectRateLimitedCalls: true,
+    // So is one Slack never answers.
+    timeout: 10_000,
   });
   return createSlackDirectory({ client, logger: logger.child({ component: 'slack-directory' }) });
 }

@@ -14,6 +14,8 @@ export async function checkSlackToken(slack: Config['slack'], logger: Logger): P
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: 0 },
     timeout: 10_000,
+    // Otherwise a 429 would hold this one question for its Retry-After (hours, from a faulty proxy).
+    rejectRateLimitedCalls: true,
   });
   try {
     const who = await client.auth.test();

@@ -46,4 +46,16 @@ describe('the Slack token checked at start', () => {
     expect(JSON.parse(unreachable[0] ?? '{}')).toMatchObject({ level: 'warn' });
     expect(unreachable.join('\n')).not.toContain(token);
   });
+
+  it('warns at once when Slack rate-limits the question, instead of waiting its Retry-After (a day, from a proxy)', async () => {
+    fake.rateLimit('auth.test', 100_000);
+    const lines = await Promise.race([
+      logsOf(fake.url),
+      new Promise<string[]>((resolve) => setTimeout(() => resolve(['still waiting after 5 s']), 5_000)),
+    ]);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      level: 'warn',
+      msg: 'Slack could not be asked whether SLACK_BOT_TOKEN is valid (auth.test)',
+    });
+  });
 });
