@@ -542,7 +542,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     let givenUp = false;
     let over = false;
     let renewedUntil: number | undefined;
-    const told = new Map<number, AttemptOutcome>();
+    // Made on the first outcome told (a Slack send over several channels): a PortSIP attempt never tells one.
+    let told: Map<number, AttemptOutcome> | undefined;
     let timeOut: (outcomes: AttemptOutcome[]) => void = () => {};
     const timedOut = new Promise<AttemptOutcome[]>((resolve) => {
       timeOut = resolve;
@@ -558,7 +559,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         timeOut(
           sent.map(
             (d) =>
-              told.get(d.id) ?? {
+              told?.get(d.id) ?? {
                 delivered: false,
                 statusCode: null,
                 error: `no outcome within ${attemptTimeoutMs} ms`,
@@ -611,7 +612,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       },
       // Once the attempt is over or given up, its outcomes are decided: a late one changes nothing.
       settled: (deliveryId, outcome) => {
-        if (!over && !givenUp) told.set(deliveryId, outcome);
+        if (over || givenUp) return;
+        told ??= new Map();
+        told.set(deliveryId, outcome);
       },
     };
     arm();
