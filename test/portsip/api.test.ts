@@ -11,6 +11,7 @@ import {
   STANDIN_WAVIX_WEBHOOK,
   startPortsipStandIn,
 } from '../../src/sandbox/portsip/standIn.js';
+import { failureOf as failureOfKind } from '../helpers/failureOf.js';
 
 let standIn: PortsipStandIn | undefined;
 let logLines: string[] = [];
@@ -33,15 +34,7 @@ async function setUp(
   return { api, pbx };
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<PortsipError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof PortsipError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
+const failureOf = (promise: Promise<unknown>) => failureOfKind(promise, PortsipError);
 
 /** Nothing secret in the log: not the password, not any token the PBX issued. The log must not be empty either. */
 function expectNoSecretLogged(pbx: PortsipStandIn, password: string): void {

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWavixClient, type WavixClientOptions } from '../../src/wavix/client.js';
 import { WavixError } from '../../src/wavix/errors.js';
+import { failureOf as failureOfKind } from '../helpers/failureOf.js';
 
 const API_KEY = 'wavix-test-key-93b0c1d7aa';
 
@@ -36,15 +37,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function failureOf(promise: Promise<unknown>): Promise<WavixError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WavixError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
+const failureOf = (promise: Promise<unknown>) => failureOfKind(promise, WavixError);
 
 describe('a Wavix answer that does not end, or is too large', () => {
   it('gives up on an answer trickling a byte at a time once its deadline passed, however steady the bytes', async () => {

@@ -7,6 +7,7 @@ import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulat
 import { createWavixClient, type WavixClient } from '../../src/wavix/client.js';
 import { WavixError } from '../../src/wavix/errors.js';
 import { collectAll } from '../../src/wavix/paginate.js';
+import { failureOf as failureOfKind } from '../helpers/failureOf.js';
 
 const API_KEY = 'wavix-test-key-7f3a9c2e51';
 let emulator: WavixEmulator;
@@ -30,15 +31,7 @@ function makeClient(overrides: Partial<Parameters<typeof createWavixClient>[0]> 
   });
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<WavixError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WavixError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
+const failureOf = (promise: Promise<unknown>) => failureOfKind(promise, WavixError);
 
 beforeAll(async () => {
   emulator = await startWavixEmulator({ apiKey: API_KEY });

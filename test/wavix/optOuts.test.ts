@@ -4,21 +4,14 @@ import { createWavixClient, type WavixClient } from '../../src/wavix/client.js';
 import { WavixError } from '../../src/wavix/errors.js';
 import { isOptedOutRefusal } from '../../src/wavix/optOuts.js';
 import { collectAll } from '../../src/wavix/paginate.js';
+import { failureOf as failureOfKind } from '../helpers/failureOf.js';
 
 const DID = '14155550100';
 const CUSTOMER = '12025550143';
 let emulator: WavixEmulator;
 let client: WavixClient;
 
-async function failureOf(promise: Promise<unknown>): Promise<WavixError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WavixError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
+const failureOf = (promise: Promise<unknown>) => failureOfKind(promise, WavixError);
 
 beforeAll(async () => {
   emulator = await startWavixEmulator();

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createWavixClient } from '../../src/wavix/client.js';
 import { WavixError } from '../../src/wavix/errors.js';
 import { collectAll, paginate } from '../../src/wavix/paginate.js';
+import { failureOf as failureOfKind } from '../helpers/failureOf.js';
 
 const API_KEY = 'wavix-test-key-5d1e8b7c30';
 
@@ -38,15 +39,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function failureOf(promise: Promise<unknown>): Promise<WavixError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WavixError) return error;
-    throw error;
-  }
-  throw new Error('expected the walk to fail');
-}
+const failureOf = (promise: Promise<unknown>) => failureOfKind(promise, WavixError);
 
 describe('a Wavix listing that does not end', () => {
   it('stops at the second page when Wavix answers every page with the same records, saying 10 million pages', async () => {
