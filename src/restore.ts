@@ -5,6 +5,7 @@ import { readEnvironment } from './config.js';
 import { describeError } from './errors.js';
 import { createLogger } from './log.js';
 import { type DatabaseMode, inspectDatabaseMode } from './store/databaseMode.js';
+import { databaseFileBehind, notRegularFile } from './store/fileKind.js';
 import { DATABASE_DIR_MODE, databaseFiles, tightenDatabaseFiles } from './store/fileModes.js';
 import { acquireInstanceLease, InstanceLeaseHeldError } from './store/instanceLease.js';
 import { restoreRefusal } from './store/restoreCheck.js';
@@ -17,7 +18,8 @@ import { restoreRefusal } from './store/restoreCheck.js';
  * so a running smsops (one whose lease is unexpired) makes it refuse, naming that process. The backup is checked
  * first (restoreCheck.ts). The current database is kept aside as `<db>.before-restore-<time>`, with its -wal and
  * -shm files (they hold its latest commits); a -wal or -shm found without a database (the file was deleted) is kept
- * aside the same way.
+ * aside the same way. `--db` (or DATABASE_PATH) must name a regular file or nothing; a symlink to a file restores into
+ * that file and leaves the link.
  * Exit codes: 2 for a wrong invocation or a backup that must not be restored (nothing changed), 1 when refused or
  * failed, 0 once restored.
  */
@@ -71,7 +73,17 @@ function main(args: string[]): number {
     );
     return 2;
   }
-  const target = resolve(chosen);
+  const named = db?.trim() ? '--db' : 'DATABASE_PATH';
+  const notFile = notRegularFile(resolve(chosen));
+  if (notFile) {
+    say(
+      `restore refused: ${named} ${notFile}: restore replaces a database file, or puts one where nothing is; nothing was changed`,
+    );
+    return 2;
+  }
+  const target = databaseFileBehind(resolve(chosen));
+  if (target !== resolve(chosen))
+    say(`restore: ${resolve(chosen)} is a symlink; restoring into the file it points to, ${target}`);
   const refusal = restoreRefusal(backup, { path: target, mode: targetMode(target, env.SMSOPS_SANDBOX) });
   if (refusal) {
     say(`restore refused: ${refusal}; nothing was changed`);

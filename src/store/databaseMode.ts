@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { AppError, err, ok, type Result } from '../errors.js';
 import type { Db } from './database.js';
+import { notRegularFile } from './fileKind.js';
 import { createSettingsRepository } from './repositories/settings.js';
 
 /**
@@ -17,7 +18,10 @@ type Found = 'new' | 'unmarked' | 'unreadable' | DatabaseMode;
 
 /** Reads the mark without changing the file (no migration, no write). */
 export function inspectDatabaseMode(path: string): Found {
-  if (path === ':memory:' || !existsSync(path) || statSync(path).size === 0) return 'new';
+  if (path === ':memory:' || !existsSync(path)) return 'new';
+  // Never opened: SQLite on a device or a fifo blocks, or writes a -journal beside it (./fileKind.ts).
+  if (notRegularFile(path)) return 'unreadable';
+  if (statSync(path).size === 0) return 'new';
   let db: Db | undefined;
   try {
     db = new Database(path, { fileMustExist: true });
@@ -43,6 +47,13 @@ export class DatabaseModeError extends AppError {
 
 /** Whether smsops in `mode` may open the file at `path`; the error names the file and what to do. */
 export function checkDatabaseMode(path: string, mode: DatabaseMode): Result<void, DatabaseModeError> {
+  const notFile = path === ':memory:' ? null : notRegularFile(path);
+  if (notFile)
+    return err(
+      new DatabaseModeError(
+        `smsops cannot start: DATABASE_PATH ${notFile}. SQLite keeps its database in a regular file: point DATABASE_PATH at the database file, or at a path where smsops may create one (a symlink to a file is fine). Nothing was changed.`,
+      ),
+    );
   const found = inspectDatabaseMode(path);
   if (found === 'new' || found === mode) return ok(undefined);
   // A database from before the mark existed is production's: only production may adopt it.

@@ -1,5 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AppError } from '../errors.js';
+import { databaseFileBehind, notRegularFile } from './fileKind.js';
 
 /**
  * The database holds the webhook secret's use, every SMS and who asked for what: only smsops' own user may read it.
@@ -29,6 +31,9 @@ const loose = (mode: number) => (mode & 0o077) !== 0;
  * enter it: it may be shared on purpose (a mounted volume, /var/lib), and the files in it are 0600 whatever it is.
  */
 export function prepareDatabasePath(path: string): ModeFinding[] {
+  // Before any chmod or mkdir: a device or a folder at the path is refused untouched (./fileKind.ts).
+  const notFile = notRegularFile(path);
+  if (notFile) throw new AppError(`${notFile}: SQLite keeps a database only in a regular file`, notFile);
   if (process.platform === 'win32') return [];
   const findings: ModeFinding[] = [];
   const dir = dirname(path);
@@ -44,14 +49,19 @@ export function prepareDatabasePath(path: string): ModeFinding[] {
   return findings;
 }
 
-/** Tightens the database, -wal and -shm files to 0600 where they exist with group or world access. */
+/**
+ * Tightens the database, -wal and -shm files to 0600 where they exist with group or world access: those beside the
+ * file a symlink points to, where SQLite keeps them. Only regular files: a device is shared by the whole system.
+ */
 export function tightenDatabaseFiles(path: string): ModeFinding[] {
   if (process.platform === 'win32') return [];
   const findings: ModeFinding[] = [];
-  for (const file of databaseFiles(path)) {
+  for (const file of databaseFiles(databaseFileBehind(path))) {
     let mode: number;
     try {
-      mode = statSync(file).mode;
+      const found = statSync(file);
+      if (!found.isFile()) continue;
+      mode = found.mode;
     } catch {
       continue; // not there (yet): SQLite creates -wal and -shm with the database file's mode
     }

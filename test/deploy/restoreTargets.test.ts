@@ -1,0 +1,98 @@
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { openStore } from '../../src/store/openStore.js';
+import { spawnSmsops } from '../helpers/smsopsProcess.js';
+
+const root = join(import.meta.dirname, '..', '..');
+
+/** `src/restore.ts` as an operator runs it, in a folder of its own (no .env). */
+async function restore(cwd: string, args: string[], env: Record<string, string> = {}) {
+  const p = spawnSmsops({
+    cwd,
+    env,
+    nodeArgs: [
+      '--import',
+      pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href,
+      join(root, 'src/restore.ts'),
+      ...args,
+    ],
+  });
+  const { code } = await p.exited;
+  return { code, output: p.logs.join('\n') };
+}
+
+async function smsopsDatabase(path: string, marker: string): Promise<void> {
+  const store = openStore(path, { mode: 'production', logger: createLogger({ level: 'silent' }), now: Date.now });
+  store.repositories.settings.getOrCreate('restore_test_marker', () => marker);
+  await store.close();
+}
+
+const marker = (path: string) => {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare("SELECT value FROM settings WHERE key = 'restore_test_marker'").pluck().get();
+  } finally {
+    db.close();
+  }
+};
+
+const keptAside = (dir: string) => readdirSync(dir).filter((f) => f.includes('before-restore'));
+
+/** What --db (or DATABASE_PATH) names: restore acts on a database file, or a path where none is yet, and nothing else. */
+describe('restore into a path that is not a regular file', () => {
+  let dir = '';
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsops-restore-target-'));
+    await smsopsDatabase(join(dir, 'backup.db'), 'backup');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.runIf(process.getuid?.() === 0)(
+    'a character device named by --db: exit 2, the device left in place with its mode',
+    {
+      timeout: 30_000,
+    },
+    async () => {
+      const device = join(dir, 'null');
+      execFileSync('mknod', ['-m', '666', device, 'c', '1', '3']); // a /dev/null of our own
+      const r = await restore(dir, ['--db', device, 'backup.db']);
+      expect(r.code, r.output).toBe(2);
+      expect(r.output).toContain(`restore refused: --db ${device} is a character device, not a regular file`);
+      expect(statSync(device).isCharacterDevice()).toBe(true);
+      expect(statSync(device).mode & 0o777).toBe(0o666);
+      expect(readdirSync(dir).sort()).toEqual(['backup.db', 'null']);
+    },
+  );
+
+  it('a named pipe named by DATABASE_PATH: exit 2 naming the variable, the pipe left in place', { timeout: 30_000 }, async () => {
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const r = await restore(dir, ['backup.db'], { DATABASE_PATH: fifo });
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toContain(`restore refused: DATABASE_PATH ${fifo} is a named pipe (fifo), not a regular file`);
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['backup.db', 'pipe']);
+  });
+
+  it('a symlink to the database: restores into the file it points to, and the link stays a link', {
+    timeout: 30_000,
+  }, async () => {
+    mkdirSync(join(dir, 'real'));
+    const real = join(dir, 'real', 'smsops.db');
+    await smsopsDatabase(real, 'current');
+    symlinkSync(real, join(dir, 'smsops.db'));
+    const r = await restore(dir, ['--db', join(dir, 'smsops.db'), 'backup.db']);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain(`is a symlink; restoring into the file it points to, ${real}`);
+    expect(lstatSync(join(dir, 'smsops.db')).isSymbolicLink()).toBe(true);
+    expect(marker(real)).toBe('backup');
+    expect(keptAside(join(dir, 'real'))).toHaveLength(1);
+    expect(keptAside(dir)).toEqual([]);
+  });
+});
