@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { readEnvironment } from './config.js';
@@ -53,6 +53,12 @@ function targetMode(target: string, sandboxEnv: string | undefined): DatabaseMod
   return ['1', 'true', 'yes'].includes((sandboxEnv ?? '').trim().toLowerCase()) ? 'sandbox' : 'production';
 }
 
+/** Same device and inode: restoring a file onto itself would move it aside, then find nothing to copy. */
+function sameFile(a: string, b: string): boolean {
+  const [x, y] = [statSync(a, { throwIfNoEntry: false }), statSync(b, { throwIfNoEntry: false })];
+  return x !== undefined && y !== undefined && x.dev === y.dev && x.ino === y.ino;
+}
+
 function main(args: string[]): number {
   const { file, db, help } = parseArgs(args);
   if (!file || help) {
@@ -84,6 +90,12 @@ function main(args: string[]): number {
   const target = databaseFileBehind(resolve(chosen));
   if (target !== resolve(chosen))
     say(`restore: ${resolve(chosen)} is a symlink; restoring into the file it points to, ${target}`);
+  if (sameFile(backup, target)) {
+    say(
+      `restore refused: ${backup} is the database at ${target} itself (the same file): name a backup or a copy of it; nothing was changed`,
+    );
+    return 2;
+  }
   const refusal = restoreRefusal(backup, { path: target, mode: targetMode(target, env.SMSOPS_SANDBOX) });
   if (refusal) {
     say(`restore refused: ${refusal}; nothing was changed`);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -94,5 +94,25 @@ describe('restore into a path that is not a regular file', () => {
     expect(marker(real)).toBe('backup');
     expect(keptAside(join(dir, 'real'))).toHaveLength(1);
     expect(keptAside(dir)).toEqual([]);
+  });
+});
+
+/** A backup that is the database itself (the same path, a hard link): refused before anything is moved aside. */
+describe('restore of the database onto itself', () => {
+  let dir = '';
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the same path, and a hard link to it: exit 2, the database still in place and whole', { timeout: 30_000 }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsops-restore-self-'));
+    const live = join(dir, 'live.db');
+    await smsopsDatabase(live, 'current');
+    linkSync(live, join(dir, 'also-live.db'));
+    for (const backup of ['live.db', 'also-live.db']) {
+      const r = await restore(dir, ['--db', live, backup]);
+      expect(r.code, r.output).toBe(2);
+      expect(r.output).toContain(`${join(dir, backup)} is the database at ${live} itself (the same file)`);
+      expect(marker(live)).toBe('current');
+      expect(keptAside(dir)).toEqual([]);
+    }
   });
 });
