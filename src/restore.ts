@@ -18,24 +18,35 @@ import { restoreRefusal } from './store/restoreCheck.js';
  * so a running smsops (one whose lease is unexpired) makes it refuse, naming that process. The backup is checked
  * first (restoreCheck.ts). The current database is kept aside as `<db>.before-restore-<time>`, with its -wal and
  * -shm files (they hold its latest commits); a -wal or -shm found without a database (the file was deleted) is kept
- * aside the same way. `--db` (or DATABASE_PATH) must name a regular file or nothing; a symlink to a file restores into
- * that file and leaves the link.
+ * aside the same way. A current database SQLite cannot read (damaged: the usual reason to restore) cannot show its
+ * lease, so it is replaced only with `--replace-damaged`, the operator's word that smsops is stopped; it is kept aside
+ * all the same. `--db` (or DATABASE_PATH) must name a regular file or nothing; a symlink to a file restores into that
+ * file and leaves the link.
  * Exit codes: 2 for a wrong invocation or a backup that must not be restored (nothing changed), 1 when refused or
  * failed, 0 once restored.
  */
 const USAGE =
-  'usage: node dist/restore.js --db <database file> <backup file>   (or DATABASE_PATH set instead of --db; stop smsops first)\n' +
+  'usage: node dist/restore.js --db <database file> [--replace-damaged] <backup file>   (or DATABASE_PATH set instead of --db; stop smsops first)\n' +
+  '       --replace-damaged: replace a current database that cannot be read as SQLite (kept aside); smsops must be stopped\n' +
   '       from a source checkout: npm run restore -- --db <database file> <backup file>';
 
 function say(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function parseArgs(args: string[]): { file?: string; db?: string; help: boolean } {
-  const parsed: { file?: string; db?: string; help: boolean } = { help: false };
+interface Args {
+  file?: string;
+  db?: string;
+  help: boolean;
+  replaceDamaged: boolean;
+}
+
+function parseArgs(args: string[]): Args {
+  const parsed: Args = { help: false, replaceDamaged: false };
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i] ?? '';
     if (arg === '--help' || arg === '-h') parsed.help = true;
+    else if (arg === '--replace-damaged') parsed.replaceDamaged = true;
     else if (arg === '--db') {
       parsed.db = args[i + 1];
       i += 1;
@@ -53,6 +64,44 @@ function targetMode(target: string, sandboxEnv: string | undefined): DatabaseMod
   return ['1', 'true', 'yes'].includes((sandboxEnv ?? '').trim().toLowerCase()) ? 'sandbox' : 'production';
 }
 
+/** SQLite's codes for a file that is not, or no longer, a readable database (truncated, overwritten, garbage). */
+const isDamage = (error: unknown) => {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+};
+
+type Current = { kind: 'ready' } | { kind: 'refused'; code: number; line: string } | { kind: 'damaged'; problem: string };
+
+/** Takes and gives back the current database's lease (refused while an smsops holds it), then checkpoints it. */
+function prepareCurrent(target: string): Current {
+  let current: Database.Database | undefined;
+  try {
+    current = new Database(target, { fileMustExist: true });
+    const leased = current.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance_lease'").get();
+    // Taken, not only read: the same rule as a second smsops (a crashed one of this host does not block).
+    const lease = leased ? acquireInstanceLease(current, { logger: createLogger({ level: 'silent' }) }) : undefined;
+    lease?.release();
+    // Everything committed goes into the main file, so the copy kept aside is whole even without its -wal.
+    current.pragma('wal_checkpoint(TRUNCATE)');
+    return { kind: 'ready' };
+  } catch (error) {
+    if (error instanceof InstanceLeaseHeldError)
+      return {
+        kind: 'refused',
+        code: 1,
+        line: `restore refused: ${error.message.replace('Stop that one first', 'Stop smsops first')}`,
+      };
+    if (isDamage(error)) return { kind: 'damaged', problem: error instanceof Error ? error.message : String(error) };
+    return {
+      kind: 'refused',
+      code: 1,
+      line: `restore: the current database ${target} could not be prepared: ${describeError(error)}; nothing was changed`,
+    };
+  } finally {
+    current?.close();
+  }
+}
+
 /** Same device and inode: restoring a file onto itself would move it aside, then find nothing to copy. */
 function sameFile(a: string, b: string): boolean {
   const [x, y] = [statSync(a, { throwIfNoEntry: false }), statSync(b, { throwIfNoEntry: false })];
@@ -60,7 +109,7 @@ function sameFile(a: string, b: string): boolean {
 }
 
 function main(args: string[]): number {
-  const { file, db, help } = parseArgs(args);
+  const { file, db, help, replaceDamaged } = parseArgs(args);
   if (!file || help) {
     say(USAGE);
     return 2;
@@ -105,28 +154,28 @@ function main(args: string[]): number {
   const aside = `${target}.before-restore-${stamp}`;
 
   if (existsSync(target)) {
-    const current = new Database(target);
-    try {
-      const leased = current.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance_lease'").get();
-      // Taken, not only read: the same rule as a second smsops (a crashed one of this host does not block).
-      const lease = leased ? acquireInstanceLease(current, { logger: createLogger({ level: 'silent' }) }) : undefined;
-      lease?.release();
-      // Everything committed goes into the main file, so the copy kept aside is whole even without its -wal.
-      current.pragma('wal_checkpoint(TRUNCATE)');
-    } catch (error) {
-      current.close();
-      if (error instanceof InstanceLeaseHeldError) {
-        say(`restore refused: ${error.message.replace('Stop that one first', 'Stop smsops first')}`);
-        return 1;
-      }
-      say(`restore: the current database ${target} could not be prepared: ${describeError(error)}; nothing was changed`);
+    const current = prepareCurrent(target);
+    if (current.kind === 'refused') {
+      say(current.line);
+      return current.code;
+    }
+    if (current.kind === 'damaged' && !replaceDamaged) {
+      say(
+        `restore refused: the current database ${target} cannot be read as SQLite (${current.problem}), so restore cannot ` +
+          'check that no smsops runs on it. Stop smsops, then run the same command with --replace-damaged: the damaged ' +
+          'file is kept aside (with its -wal and -shm) and the backup put in its place; nothing was changed',
+      );
       return 1;
     }
-    current.close();
+    // A damaged file goes aside with its -wal and -shm as they are: the -wal may hold its last commits.
     databaseFiles(target).forEach((path, i) => {
       if (existsSync(path)) renameSync(path, `${aside}${['', '-wal', '-shm'][i]}`);
     });
-    say(`restore: the current database is kept as ${aside}`);
+    say(
+      current.kind === 'damaged'
+        ? `restore: the current database cannot be read as SQLite (${current.problem}); kept as ${aside}`
+        : `restore: the current database is kept as ${aside}`,
+    );
   } else {
     // A -wal with no database beside it (the file was deleted, and smsops killed or still running on it): SQLite
     // would read its pages into the restored file, which then silently holds the other database's pages.

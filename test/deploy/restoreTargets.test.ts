@@ -1,5 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -113,6 +124,61 @@ describe('restore of the database onto itself', () => {
       expect(r.output).toContain(`${join(dir, backup)} is the database at ${live} itself (the same file)`);
       expect(marker(live)).toBe('current');
       expect(keptAside(dir)).toEqual([]);
+    }
+  });
+});
+
+/**
+ * The current database damaged (truncated, overwritten): the usual reason to restore. Its lease cannot be read, so
+ * restore asks for --replace-damaged (the operator's word that smsops is stopped), then keeps it aside and restores.
+ */
+describe('restore over a damaged current database', () => {
+  let dir = '';
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const damages: Array<[string, (good: Buffer) => Buffer]> = [
+    ['truncated to 50 KB', (good) => good.subarray(0, 50_000)],
+    ['overwritten with other bytes', (good) => Buffer.alloc(good.length, 0x5a)],
+  ];
+  for (const [damage, damaged] of damages)
+    it(`${damage}: refused naming --replace-damaged, then replaced with it, the damaged file kept aside`, {
+      timeout: 30_000,
+    }, async () => {
+      dir = mkdtempSync(join(tmpdir(), 'smsops-restore-damaged-'));
+      const live = join(dir, 'smsops.db');
+      await smsopsDatabase(join(dir, 'backup.db'), 'backup');
+      await smsopsDatabase(live, 'current');
+      const bytes = damaged(readFileSync(live));
+      writeFileSync(live, bytes);
+
+      let r = await restore(dir, ['--db', live, 'backup.db']);
+      expect(r.code, r.output).toBe(1);
+      expect(r.output).toContain(`the current database ${live} cannot be read as SQLite`);
+      expect(r.output).toContain('run the same command with --replace-damaged');
+      expect(readFileSync(live).equals(bytes)).toBe(true);
+      expect(keptAside(dir)).toEqual([]);
+
+      r = await restore(dir, ['--db', live, '--replace-damaged', 'backup.db']);
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).toMatch(/the current database cannot be read as SQLite \(.+\); kept as .+before-restore-/);
+      expect(marker(live)).toBe('backup');
+      const [aside] = keptAside(dir);
+      expect(readFileSync(join(dir, aside ?? '')).equals(bytes)).toBe(true);
+    });
+
+  it('--replace-damaged does not pass over a readable database held by a running smsops', { timeout: 30_000 }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsops-restore-damaged-'));
+    const live = join(dir, 'smsops.db');
+    await smsopsDatabase(join(dir, 'backup.db'), 'backup');
+    const running = openStore(live, { mode: 'production', logger: createLogger({ level: 'silent' }), now: Date.now });
+    try {
+      const r = await restore(dir, ['--db', live, '--replace-damaged', 'backup.db']);
+      expect(r.code, r.output).toBe(1);
+      expect(r.output).toContain('restore refused');
+      expect(r.output).toContain('Stop smsops first');
+      expect(keptAside(dir)).toEqual([]);
+    } finally {
+      await running.close();
     }
   });
 });
