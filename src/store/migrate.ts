@@ -57,10 +57,32 @@ export function readMigrationFiles(dir: string): MigrationFile[] {
   return files.sort((a, b) => a.version - b.version);
 }
 
-interface AppliedRow {
+export interface AppliedRow {
   version: number;
   name: string;
   checksum: string;
+}
+
+/**
+ * Why the migrations recorded in a database do not match the files here (one applied but missing here, or changed
+ * since), or null. What migrate() refuses at every start; restore checks a backup with it before putting it in place.
+ */
+export function appliedMigrationsProblem(applied: AppliedRow[], files: MigrationFile[], dir: string): string | null {
+  const byVersion = new Map(files.map((f) => [f.version, f]));
+  for (const row of applied) {
+    const file = byVersion.get(row.version);
+    if (!file)
+      return (
+        `migration ${String(row.version).padStart(3, '0')}_${row.name} was applied to this database but its file is missing from ${dir}; ` +
+        'restore it (this database was migrated by a newer or different smsops)'
+      );
+    if (file.checksum !== row.checksum)
+      return (
+        `${file.file} was changed after it was applied to this database (checksum differs); ` +
+        'migrations are immutable once applied: restore the file and add a new migration instead'
+      );
+  }
+  return null;
 }
 
 export function migrate(db: BetterSqlite3.Database, dir: string, now: () => number = Date.now): MigrationReport {
@@ -74,23 +96,8 @@ export function migrate(db: BetterSqlite3.Database, dir: string, now: () => numb
   const applied = new Map(
     (db.prepare('SELECT version, name, checksum FROM schema_migrations').all() as AppliedRow[]).map((row) => [row.version, row]),
   );
-  const byVersion = new Map(files.map((f) => [f.version, f]));
-
-  for (const row of applied.values()) {
-    const file = byVersion.get(row.version);
-    if (!file) {
-      throw new MigrationError(
-        `migration ${String(row.version).padStart(3, '0')}_${row.name} was applied to this database but its file is missing from ${dir}; ` +
-          'restore it (this database was migrated by a newer or different smsops)',
-      );
-    }
-    if (file.checksum !== row.checksum) {
-      throw new MigrationError(
-        `${file.file} was changed after it was applied to this database (checksum differs); ` +
-          'migrations are immutable once applied: restore the file and add a new migration instead',
-      );
-    }
-  }
+  const problem = appliedMigrationsProblem([...applied.values()], files, dir);
+  if (problem) throw new MigrationError(problem);
 
   const record = db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)');
   const report: MigrationReport = { applied: [], alreadyApplied: applied.size };

@@ -115,6 +115,43 @@ describe('restore refuses what must not replace the database', () => {
     untouched();
   });
 
+  it('a backup smsops would refuse to start on: a migration checksum edited, or one applied but missing here', {
+    timeout: 30_000,
+  }, async () => {
+    copyFileSync(join(dir, 'production-backup.db'), join(dir, 'edited.db'));
+    const edited = new Database(join(dir, 'edited.db'));
+    edited.prepare("UPDATE schema_migrations SET checksum = 'deadbeef' WHERE version = 5").run();
+    edited.close();
+    let r = await restore(dir, ['--db', target, 'edited.db']);
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toMatch(/edited\.db would not start: 005_\w+\.sql was changed after it was applied to this database/);
+    untouched();
+
+    copyFileSync(join(dir, 'production-backup.db'), join(dir, 'gap.db'));
+    const gap = new Database(join(dir, 'gap.db'));
+    gap.prepare("UPDATE schema_migrations SET version = 0, name = 'from_another_branch' WHERE version = 1").run();
+    gap.close();
+    r = await restore(dir, ['--db', target, 'gap.db']);
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toContain(
+      'gap.db would not start: migration 000_from_another_branch was applied to this database but its file is missing',
+    );
+    untouched();
+  });
+
+  it('a backup missing a table or a column its migrations made', { timeout: 30_000 }, async () => {
+    copyFileSync(join(dir, 'production-backup.db'), join(dir, 'dropped.db'));
+    const dropped = new Database(join(dir, 'dropped.db'));
+    dropped.pragma('foreign_keys = OFF');
+    dropped.exec('DROP TABLE deliveries');
+    dropped.exec('ALTER TABLE routes DROP COLUMN updated_at');
+    dropped.close();
+    const r = await restore(dir, ['--db', target, 'dropped.db']);
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toContain('dropped.db lacks what its own migrations made: table deliveries, column routes.updated_at');
+    untouched();
+  });
+
   it('no target named: neither --db nor DATABASE_PATH', { timeout: 30_000 }, async () => {
     const r = await restore(dir, ['production-backup.db']);
     expect(r.code, r.output).toBe(2);
