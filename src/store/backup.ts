@@ -131,10 +131,23 @@ export async function backupDatabase(db: Db, options: { dir: string; keep: numbe
       cause: error,
     });
   }
-  const all = listBackups(options.dir);
-  const removed = all.slice(0, Math.max(0, all.length - options.keep));
+  const removed = beyondKeep(listBackups(options.dir), final, options.keep);
   for (const old of removed) rmSync(old, { force: true });
   return { path: final, bytes: statSync(final).size, ms: Date.now() - startedAt, removed };
+}
+
+/**
+ * The backups to delete so that `keep` are left, `made` (the copy just written) never among them. Names are times by
+ * the clock that made them, so by name alone a backup named after `made` (a clock that was once ahead: 2099) outlives
+ * every new one, and with BACKUP_KEEP of them the newest copy was deleted as soon as made. Whatever the clock did, a
+ * file named after `made` was written before it, under a clock ahead of today's: such files are ranked the oldest,
+ * newest name first among them; the rest newest name first. Deleted from the oldest end.
+ */
+function beyondKeep(all: string[], made: string, keep: number): string[] {
+  const others = all.filter((path) => path !== made);
+  const later = others.filter((path) => path > made).reverse();
+  const earlier = others.filter((path) => path < made).reverse();
+  return [...earlier, ...later].slice(Math.max(0, keep - 1));
 }
 
 /** Left by a backup that crashed (or a process killed) mid-copy. */

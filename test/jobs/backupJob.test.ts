@@ -47,6 +47,33 @@ describe('backup job', () => {
     }
   });
 
+  it('a clock that was once ahead: backups named in the future never make the new one be deleted, and go first', async () => {
+    temp = createTempDb();
+    const dir = join(temp.dir, 'backups');
+    mkdirSync(dir);
+    const names = () => listBackups(dir).map((f) => f.slice(dir.length + 1));
+    writeFileSync(join(dir, 'smsops-20991231T000000000Z.db'), 'made in 2099');
+    writeFileSync(join(dir, 'smsops-20981231T000000000Z.db'), 'made in 2098');
+    writeFileSync(join(dir, 'smsops-20261125T110000000Z.db'), 'an hour ago');
+    const alerts = recordingAlerts();
+    const job = createBackupJob({
+      backup: () => backupDatabase(temp.db, { dir, keep: 3, now: temp.clock.now }),
+      dir,
+      keep: 3,
+      alerts: alerts.notifier,
+      logger,
+    });
+    expect(await job.run()).toMatchObject({ outcome: 'ok' });
+    // The sane past first, then the newest of the future ones: 2098 goes.
+    expect(names()).toEqual(['smsops-20261125T110000000Z.db', 'smsops-20261125T120000000Z.db', 'smsops-20991231T000000000Z.db']);
+    temp.clock.advance(1_000);
+    const made = await backupDatabase(temp.db, { dir, keep: 1, now: temp.clock.now });
+    expect(made.path).toBe(join(dir, 'smsops-20261125T120001000Z.db'));
+    expect(names()).toEqual(['smsops-20261125T120001000Z.db']);
+    expect(integrityProblem(made.path)).toBeNull();
+    expect(alerts.raised).toEqual([]);
+  });
+
   it('raises backup_failed when a backup fails and resolves it with the next good one', async () => {
     temp = createTempDb();
     const dir = join(temp.dir, 'backups');
