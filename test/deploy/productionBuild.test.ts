@@ -69,7 +69,7 @@ describe('production build', () => {
     // The restore command is compiled too, and loads with the production dependencies alone.
     const restore = spawnSync(process.execPath, [join(dir, 'dist/restore.js')], { cwd: dir, encoding: 'utf8' });
     expect(restore.status).toBe(2);
-    expect(restore.stderr).toContain('usage: node dist/restore.js --db <database file> <backup file>');
+    expect(restore.stderr).toContain('usage: node dist/restore.js --db <database file> [--replace-damaged] <backup file>');
     // And restores, as the README tells a production install to (`npm run restore` needs tsx, a devDependency).
     cpSync(join(dir, 'data/smsops.db'), join(dir, 'copy.db'));
     const restored = spawnSync(process.execPath, [join(dir, 'dist/restore.js'), '--db', 'data/smsops.db', 'copy.db'], {
