@@ -20,6 +20,7 @@ import { createPortsipApi } from './portsip/api.js';
 import { startRelay } from './relay/relay.js';
 import { slackCallTimeoutMs } from './relay/slackAttemptTiming.js';
 import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, type SlackSurfaceOptions } from './slack/app.js';
+import { SlackCallCut } from './slack/callCut.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
 import { startupSummary } from './startupSummary.js';
@@ -148,9 +149,11 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   );
   const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig);
   const relayRetry = { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs };
+  // Cut when the relay stops: a call Slack never answers would otherwise outlive the stop, and the database.
+  const relaySlackCalls = new AbortController();
   const notifier = createSlackNotifier({
     client: watchSlack,
-    relayClient: createRelaySlackClient(config.slack, logger, slackCallTimeoutMs(config.relay.leaseMs)),
+    relayClient: createRelaySlackClient(config.slack, logger, slackCallTimeoutMs(config.relay.leaseMs), relaySlackCalls.signal),
     alertChannel: config.slack.alertChannel,
     relay: {
       deliveries: repositories.deliveries,
@@ -162,6 +165,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       retry: relayRetry,
       logger: logger.child({ component: 'relay' }),
       now,
+      cutCalls: () => relaySlackCalls.abort(new SlackCallCut()),
     },
     replies: repositories.conversationReplies,
     logger: logger.child({ component: 'watch' }),

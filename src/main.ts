@@ -16,7 +16,7 @@ type Running = { stop(): Promise<void> };
 /**
  * Process entry: configuration → the app (or the sandbox: asked for, or nothing of smsops configured) → signals.
  * Exit codes: 2 for a configuration error (nothing started, including a database of the other mode), 1 for a
- * failure while starting, 0 after a clean stop.
+ * failure while starting or a stop that failed or was cut short by a second signal, 0 after a clean stop.
  */
 async function main(): Promise<void> {
   limitHeapGrowth();
@@ -122,30 +122,48 @@ const startSandboxMode = (env: Record<string, string | undefined>, reason: 'aske
     return sandbox;
   });
 
+/**
+ * The first SIGTERM or SIGINT stops smsops and the process exits once the stop is done: what a stop cannot end (a
+ * socket a library keeps open, a timer) must not keep it running, since a supervisor restarts it only once it exits.
+ * A second one exits at once, with code 1: Ctrl-C twice, or `kill` again, must end a stop that hangs.
+ */
 function stopOnSignals(starting: Promise<Started>): void {
-  let stopping = false;
+  let stopAsked = false;
+  let startedLogger: Logger | undefined;
   const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
     const started = await starting;
     if (!started) return;
     const { app, logger } = started;
     logger.info('stopping', { signal });
-    app.stop().then(
-      () => logger.info('stopped'),
-      (error: unknown) => {
-        logger.error('unclean stop', { error: describeError(error) });
-        process.exitCode = 1;
-      },
-    );
+    try {
+      await app.stop();
+      logger.info('stopped');
+    } catch (error) {
+      logger.error('unclean stop', { error: describeError(error) });
+      process.exitCode = 1;
+    }
+    // The log lines above are written already (pino writes synchronously); exits with process.exitCode.
+    process.exit();
   };
-  const onTerm = () => void stop('SIGTERM');
-  const onInt = () => void stop('SIGINT');
+  const onSignal = (signal: string) => {
+    if (!stopAsked) {
+      stopAsked = true;
+      void stop(signal);
+      return;
+    }
+    const line = `second ${signal} while stopping: exiting now without finishing the stop; deliveries still in flight are sent again after the restart`;
+    if (startedLogger) startedLogger.warn(line);
+    else process.stderr.write(`smsops: ${line}\n`);
+    process.exit(1);
+  };
+  const onTerm = () => onSignal('SIGTERM');
+  const onInt = () => onSignal('SIGINT');
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onInt);
-  // Nothing started (a configuration error): a signal keeps its default meaning again.
   void starting.then((started) => {
+    startedLogger = started?.logger;
     if (started) return;
+    // Nothing started (a configuration error): a signal keeps its default meaning again.
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
   });

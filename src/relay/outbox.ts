@@ -218,7 +218,10 @@ export interface OutboxWorker {
    */
   outcomesComing(quickMs: number): boolean;
   status(): OutboxWorkerStatus;
-  /** Stops claiming, waits for the attempts in flight to finish, and returns any leased delivery to pending. */
+  /**
+   * Stops claiming, aborts the signals of the attempts in flight and waits for them (at most `stopWaitMs`), and returns
+   * any leased delivery to pending. An outcome that comes after is not recorded: the delivery is sent again.
+   */
   stop(): Promise<void>;
 }
 
@@ -270,6 +273,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const expectedIntervalMs = Math.max(5_000, 3 * (idleMs + (options.pauseAfterSendMs ?? 0)));
 
   let running = true;
+  /** stop() has returned: nothing is recorded any more (the store closes after it). */
+  let stopped = false;
   let inFlight = 0;
   /** Claimed (leased) and not sent yet, in due order; per conversation at most one (only heads are claimed). */
   let claimedAhead: Array<{ delivery: Delivery; claimedAt: number }> = [];
@@ -492,6 +497,18 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   };
   const recordOutcomes = (batch: Delivery[], decisions: Decision[]) =>
     new Promise<void>((resolve) => {
+      // stop() returned: the database may be closed already, and the deliveries were given back (pending again).
+      if (stopped) {
+        logger.info(
+          'an attempt ended after the relay stopped: its outcome is not recorded; the delivery is sent again after the restart',
+          {
+            kind,
+            deliveries: batch.map((d) => d.id),
+          },
+        );
+        resolve();
+        return;
+      }
       recordQueue.push({ batch, decisions, done: resolve });
       if (recordQueue.length > 1) {
         // Queued into the write already submitted: a commit held for it may go now.
@@ -917,6 +934,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         }),
       ]);
       clearTimeout(waited);
+      stopped = true;
       if (options.holdsDatabase?.() === false) return;
       try {
         deliveries.releaseLeases({ all: true });

@@ -4,6 +4,7 @@ import { describeError } from '../errors.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { toBoltLogger } from './boltLogger.js';
+import { cutOnStop } from './callCut.js';
 import { cappedRetryAfterFetch, SLACK_RETRY_AFTER_CAP_SECONDS } from './cappedRetryAfter.js';
 import { createSlackEventsGuard, SLACK_MAX_BODY_BYTES } from './eventsGuard.js';
 import type { SlackDeps } from './listeners/context.js';
@@ -144,12 +145,19 @@ export function createWatchSlackClient(
  * never retries by itself, so a 429 storm cannot pause the client that answers people. `timeoutMs` (see
  * slackCallTimeoutMs) ends a call Slack never answers within the relay's attempt, so only that call's channel fails.
  */
-export function createRelaySlackClient(slack: Config['slack'], logger: Logger, timeoutMs: number): webApi.WebClient {
+export function createRelaySlackClient(
+  slack: Config['slack'],
+  logger: Logger,
+  timeoutMs: number,
+  /** Aborted when the relay stops: the calls still waiting for Slack's answer are cut (see cutOnStop). */
+  stopping?: AbortSignal,
+): webApi.WebClient {
   return new webApi.WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,
     logger: toBoltLogger(logger.child({ component: 'slack-relay' })),
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
     timeout: timeoutMs,
+    ...(stopping ? { fetch: cutOnStop(stopping) } : {}),
   });
 }

@@ -440,4 +440,32 @@ describe('outbox worker', () => {
     expect(statusOf(hung)).toMatchObject({ status: 'pending', lastError: 'no outcome within 200 ms' });
     expect(sends).toEqual([['posted first', 'hangs after']]);
   });
+
+  it('records nothing of an attempt that ends after stop() returned (the database is closed): it says the delivery is sent again', async () => {
+    const { deliveries, inbound, receive, statusOf } = setup();
+    const late = receive('answered late');
+    let answer: (outcomes: AttemptOutcome[]) => void = () => {};
+    worker = startOutboxWorker({
+      kind: 'portsip',
+      deliveries,
+      inbound,
+      concurrency: 1,
+      retry,
+      idleMs: 20,
+      stopWaitMs: 100,
+      logger,
+      send: (batch) =>
+        new Promise<AttemptOutcome[]>((resolve) => {
+          answer = () => resolve(batch.map(() => ({ delivered: true, statusCode: 200 })));
+        }),
+    });
+    await waitUntil(() => statusOf(late).status === 'in_flight', 8000, withLogs('the attempt out'));
+    await worker.stop();
+    expect(statusOf(late).status).toBe('pending');
+    temp.db.close();
+    answer([]);
+    await waitUntil(() => logLines.some((l) => l.includes('not recorded')), 5000, withLogs('the late outcome said'));
+    expect(logLines.filter((l) => l.includes('"level":"error"'))).toEqual([]);
+    expect(logLines.find((l) => l.includes('not recorded'))).toContain('"level":"info"');
+  });
 });

@@ -32,6 +32,8 @@ export function createSlackNotifier(options: {
     logger: Logger;
     /** The relay's clock, when it is not the notifier's. */
     now?: () => number;
+    /** Cuts the relay client's calls in flight, once the relay stops. */
+    cutCalls?: () => void;
   };
   /** Replies typed in relay threads, whose status lines it posts and edits. */
   replies: ConversationRepliesRepository;

@@ -28,6 +28,8 @@ export function startRelayedSmsPosts(options: {
   retry: { baseDelayMs: number; maxDelayMs: number };
   logger: Logger;
   now: () => number;
+  /** Cuts the client's calls still waiting for Slack (see createRelaySlackClient): a hung one must not hold the stop. */
+  cutCalls?: () => void;
 }): RelayedSmsPosts {
   const pace = createSlackPace(options.paceMs);
   const shown = slackShownMessage({ maskCodes: options.maskCodes });
@@ -63,6 +65,7 @@ export function startRelayedSmsPosts(options: {
     portsipStateChanged: (delivery) => updater.changed(delivery),
     stop: () => {
       pace.close();
+      options.cutCalls?.();
       return updater.stop();
     },
   };

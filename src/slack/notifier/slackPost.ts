@@ -66,6 +66,9 @@ export function classifySlackFailure(error: unknown): SlackFailure {
   // The relay's client ends a call Slack does not answer (slackCallTimeoutMs): retried like any failure to reach it.
   if (e.code === 'slack_webapi_request_error' && (error as { original?: { name?: string } }).original?.name === 'TimeoutError')
     return { outcome: { delivered: false, statusCode: null, error: 'Slack did not answer in time' }, refused: null };
+  // Cut because smsops is stopping (src/slack/callCut.ts): it may have been posted, so it is an attempt, sent again.
+  if (e.code === 'slack_webapi_request_error' && (error as { original?: { name?: string } }).original?.name === 'SlackCallCut')
+    return { outcome: { delivered: false, statusCode: null, error: 'smsops stopped before Slack answered' }, refused: null };
   // The client form-encodes arguments before sending: a string it cannot encode fails here, every time.
   if (error instanceof URIError || e.code === 'ERR_INVALID_URI') {
     return {
