@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
+import { warnOncePerMinute } from '../logOncePerMinute.js';
 import type { HttpLimits } from './limitsConfig.js';
 
 /**
@@ -232,22 +233,5 @@ function clientErrorAnswer(
     reason: detail ? `malformed HTTP request: ${detail}` : 'malformed HTTP request',
     // llhttp's codes are a fixed set (HPE_*), so they make a bounded label; anything else is one bucket.
     code: code.startsWith('HPE_') ? code : 'other',
-  };
-}
-
-/**
- * A warning said at most once a minute: the first at once, then the next occurrence a minute or more later, with how
- * many there were since the last line (`closedSinceLastWarning`, this one included).
- */
-function warnOncePerMinute(logger: Logger, message: string, fields: Record<string, unknown>): () => void {
-  let lastWarning = 0;
-  let since = 0;
-  return () => {
-    since += 1;
-    const now = Date.now();
-    if (now - lastWarning <= 60_000) return;
-    logger.warn(message, { ...fields, closedSinceLastWarning: since });
-    lastWarning = now;
-    since = 0;
   };
 }

@@ -3,10 +3,11 @@ import type { Alerts } from '../core/alerts.js';
 import type { Delivery, DestinationBacklog } from '../core/model/delivery.js';
 import type { ConversationReply } from '../core/ports/conversationReplies.js';
 import type { Notifier } from '../core/ports/notifier.js';
-import { isTransientStoreError, StoreUnavailableError } from '../core/ports/storeErrors.js';
+import { isTransientStoreError, StoreUnavailableError, storeErrorReason } from '../core/ports/storeErrors.js';
 import type { RouteChanges } from '../core/services.js';
 import { describeError, type Result } from '../errors.js';
 import type { Logger } from '../log.js';
+import { warnOncePerMinute } from '../logOncePerMinute.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { Repositories, Store } from '../store/openStore.js';
 import { createWriteHealth } from '../store/writeHealth.js';
@@ -456,6 +457,13 @@ export function startRelay(options: RelayOptions): Relay {
     const why = writeHealth.refusal();
     return why === null ? null : Promise.reject(new StoreUnavailableError(new Error(why)));
   };
+  // A full disk or a lock held for long refuses every webhook: one line a minute per reason, with the count since.
+  const storeRefused = warnOncePerMinute(
+    logger,
+    'webhook not stored, answered 503',
+    {},
+    { countField: 'refusedSinceLastWarning', now },
+  );
   const intake: RelayIntake = {
     rejected: deps.rejected,
     ingest: {
@@ -494,7 +502,7 @@ export function startRelay(options: RelayOptions): Relay {
       }),
     onStoreError: (route, error) =>
       isTransientStoreError(error)
-        ? logger.warn('webhook not stored, answered 503', { route, error: describeError(error) })
+        ? storeRefused(`${route}\n${storeErrorReason(error)}`, { route, error: describeError(error) })
         : logger.error('webhook not stored, answered 500', { route, error: describeError(error) }),
     onIngested: (route, outcome) => {
       received.inc({ route, outcome });

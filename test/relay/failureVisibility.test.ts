@@ -57,6 +57,32 @@ describe('failing destinations, as an operator sees them', () => {
     expect(t.logs.join('\n')).not.toContain(TEXT);
   });
 
+  it('logs webhooks refused while the database is locked once, however many are refused', async () => {
+    sink = await startWebhookSink();
+    t = await startSmsopsUnderTest({ PORTSIP_WEBHOOK_URL: `${sink.url}/emc/inbound`, SLACK_RELAY_PACE_MS: '0' });
+    // Another process holding the write lock (an operator's sqlite3 in BEGIN IMMEDIATE) refuses every webhook, as a
+    // full disk does: 2,841 lines in 5 minutes in a probe.
+    t.db.exec('BEGIN IMMEDIATE');
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => inbound(`4474000001${10 + i}`).then((r) => r.status)),
+      );
+      expect(statuses).toEqual(Array(20).fill(503));
+    } finally {
+      t.db.exec('ROLLBACK');
+    }
+    const lines = logged().filter((l) => String(l.msg).startsWith('webhook not stored'));
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        route: 'inbound',
+        msg: 'webhook not stored, answered 503',
+        refusedSinceLastWarning: 1,
+      }),
+    ]);
+    expect(String(lines[0]?.error)).toContain('locked by another process');
+  });
+
   it('says a revoked Slack token once at error level and answers /healthz 503 at once, until a post gets through', async () => {
     sink = await startWebhookSink();
     t = await startSmsopsUnderTest({
