@@ -10,6 +10,7 @@ import { isSandboxMode, parseSandboxConfig } from './sandbox/mode.js';
 import { checkSlackToken } from './slack/tokenCheck.js';
 import { sandboxStartupSummary } from './startupSummary.js';
 import { checkDatabaseMode } from './store/databaseMode.js';
+import { checkDatabaseWritable } from './store/databaseWritable.js';
 
 type Running = { stop(): Promise<void> };
 
@@ -65,12 +66,18 @@ async function startWith<C extends { logLevel: LogLevel; logFormat: LogFormat | 
   }
 }
 
-/** A database of the other mode is refused before anything starts (see src/store/databaseMode.ts). */
+/**
+ * A database smsops cannot write (read-only, or locked by another process) or of the other mode is refused before
+ * anything starts (see src/store/databaseWritable.ts, src/store/databaseMode.ts).
+ */
 function withDatabaseCheck<C extends { databasePath: string }>(
   parsed: { ok: true; value: C } | { ok: false; error: Error },
   mode: 'production' | 'sandbox',
 ): { ok: true; value: C } | { ok: false; error: Error } {
   if (!parsed.ok) return parsed;
+  // Writable first: on a read-only mount the mode cannot be read either, and that is not what is wrong.
+  const writable = checkDatabaseWritable(parsed.value.databasePath);
+  if (!writable.ok) return err(writable.error);
   const allowed = checkDatabaseMode(parsed.value.databasePath, mode);
   return allowed.ok ? parsed : err(allowed.error);
 }

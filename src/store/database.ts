@@ -20,6 +20,9 @@ export const DEFAULT_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url
  */
 export const BUSY_TIMEOUT_MS = 100;
 
+/** The same wait while the database is being opened, before anything runs on the event loop. */
+export const STARTUP_BUSY_TIMEOUT_MS = 5_000;
+
 /**
  * SQLite's page cache for the connection, in KiB. better-sqlite3 builds SQLite with 16,000 KiB, which a sustained
  * inbound load fills within seconds (writes land all over the unique Wavix id and per-conversation indexes): that
@@ -64,16 +67,18 @@ export function openDatabase(
       );
   };
   if (onDisk) report(prepareDatabasePath(path));
-  const db = new Database(path);
+  // Set before the first statement: opening (WAL mode, the instance lease, the migrations) blocks nothing yet, so it
+  // waits out another process's brief write instead of failing the start.
+  const db = new Database(path, { timeout: STARTUP_BUSY_TIMEOUT_MS });
   try {
     const file = onDisk ? fileIdentity(path) : null;
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     options.beforeMigrate?.(db);
     const migrations = migrate(db, options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR, options.now);
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // The -wal and -shm files exist from here on; SQLite gives them the database file's mode, checked all the same.
     if (onDisk) report(tightenDatabaseFiles(path));
     return { db, migrations, file };

@@ -1,0 +1,99 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeDatabase, openDatabase } from '../../src/store/database.js';
+import { freePort, productionEnv, type SmsopsProcess, spawnSmsops } from '../helpers/smsopsProcess.js';
+import { sleep } from '../helpers/waitUntil.js';
+
+/**
+ * A database smsops cannot write at start, on the real process: a write lock another process holds (an sqlite3 shell
+ * in BEGIN IMMEDIATE) is waited out for a few seconds, then refused with exit 2 naming DATABASE_PATH; a file on a
+ * read-only mount is refused as read-only. They used to end in exit 1 "SqliteError: database is locked" naming no file,
+ * and in "is not an SQLite database it can read".
+ */
+describe('a database smsops cannot write at start (real process)', () => {
+  let dir = '';
+  let unmount: (() => void) | undefined;
+  let holder: Database.Database | undefined;
+  const processes: SmsopsProcess[] = [];
+  afterEach(() => {
+    for (const p of processes.splice(0)) p.kill();
+    if (holder?.inTransaction) holder.exec('ROLLBACK');
+    holder?.close();
+    holder = undefined;
+    unmount?.();
+    unmount = undefined;
+    if (dir) chmodSync(dir, 0o700);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** An smsops database (migrated, closed) in a fresh folder. */
+  const existingDatabase = () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsops-db-refusals-'));
+    const path = join(dir, 'smsops.db');
+    closeDatabase(openDatabase(path).db);
+    return path;
+  };
+  const spawn = async (databasePath: string) => {
+    const p = spawnSmsops({
+      cwd: dir,
+      env: productionEnv({ port: await freePort(), databasePath, webhookSecret: 'db-refusals-secret-0123456789' }),
+    });
+    processes.push(p);
+    return p;
+  };
+  const exitWithin = (p: SmsopsProcess, ms: number) => Promise.race([p.exited, sleep(ms).then(() => 'still running' as const)]);
+  const holdWriteLock = (path: string) => {
+    holder = new Database(path);
+    holder.exec('BEGIN IMMEDIATE');
+    return holder;
+  };
+
+  it('waits out a write lock held for a moment, and starts', { timeout: 60_000 }, async () => {
+    const path = existingDatabase();
+    const lock = holdWriteLock(path);
+    const p = await spawn(path);
+    await sleep(1_500);
+    lock.exec('ROLLBACK');
+    await p.waitForLine(/smsops listening/, 30_000);
+  });
+
+  it('refuses a write lock held past the wait with exit 2, naming DATABASE_PATH and the lock', { timeout: 60_000 }, async () => {
+    const path = existingDatabase();
+    holdWriteLock(path);
+    const p = await spawn(path);
+    expect(await exitWithin(p, 30_000)).toEqual({ code: 2, signal: null });
+    const said = p.logs.join('\n');
+    expect(said).toContain(`another process holds the write lock of DATABASE_PATH (${path})`);
+    expect(said).not.toContain('SqliteError');
+  });
+
+  it('refuses a sound database on a read-only mount with exit 2, saying it is read-only', {
+    timeout: 60_000,
+  }, async (ctx) => {
+    const path = existingDatabase();
+    // A read-only bind mount for root (whom permissions do not stop), the permissions for anyone else.
+    const mounted = join(dir, 'ro');
+    mkdirSync(mounted);
+    if (process.getuid?.() === 0) {
+      try {
+        execFileSync('mount', ['--bind', '-o', 'ro', dir, mounted], { stdio: 'ignore' });
+      } catch {
+        ctx.skip('root without the right to mount: no way to make a read-only file here');
+      }
+      unmount = () => execFileSync('umount', [mounted], { stdio: 'ignore' });
+    } else {
+      chmodSync(path, 0o444);
+      chmodSync(dir, 0o555);
+    }
+    const target = process.getuid?.() === 0 ? join(mounted, 'smsops.db') : path;
+    const p = await spawn(target);
+    expect(await exitWithin(p, 30_000)).toEqual({ code: 2, signal: null });
+    const said = p.logs.join('\n');
+    expect(said).toContain(`DATABASE_PATH (${target}) is read-only`);
+    expect(said).not.toContain('is not an SQLite database');
+  });
+});
