@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { checkDestinationUrl } from './core/destinationUrls.js';
 import { portsipUrlProblem } from './core/portsipUrl.js';
 import { isHttpUrl } from './core/urls.js';
+import { listenHost } from './envHost.js';
 import { positiveNumber, wholeNumber } from './envNumbers.js';
 import { misspeltVariableWarnings } from './envSpelling.js';
 import { AppError, err, ok, type Result } from './errors.js';
@@ -114,7 +115,7 @@ const configSchema = z.object({
   PORTSIP_API_PASSWORD: z.preprocess(emptyToUndefined, z.string().optional()),
   PORTSIP_API_DOMAIN: z.preprocess(emptyToUndefined, z.string().optional()),
   PORT: wholeNumber(1, 65535, 3000, { extra: ', or 0 for any free port', allowed: [0] }),
-  HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+  HOST: listenHost('0.0.0.0'),
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/smsops.db')),
   SENDER_ID_POLL_CRON: cronExpression('*/10 * * * *'),
   TRAFFIC_WATCH_CRON: cronExpression('*/5 * * * *'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONFIG_VARIABLES, ConfigError, parseLogFormat } from '../config.js';
+import { listenHost } from '../envHost.js';
 import { optionalWholeNumber, wholeNumber } from '../envNumbers.js';
 import { err, ok, type Result } from '../errors.js';
 import { type HttpLimits, httpLimitsFrom, httpLimitsProblems, httpLimitsShape } from '../http/limitsConfig.js';
@@ -42,7 +43,7 @@ const portWords = { extra: ', or 0 for any free port', allowed: [0] };
 
 const schema = z.object({
   // HOST is production's (often 0.0.0.0 in a container); the sandbox binds loopback unless told by its own variable.
-  SMSOPS_SANDBOX_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  SMSOPS_SANDBOX_HOST: listenHost('127.0.0.1'),
   SMSOPS_SANDBOX_PORT: optionalWholeNumber(1, 65535, portWords),
   SMSOPS_SANDBOX_REQUIRE_TOKEN: z.preprocess(emptyToUndefined, z.enum(['0', '1']).default('0')),
   PORT: wholeNumber(1, 65535, 3000, portWords),

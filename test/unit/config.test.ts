@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configWarnings, parseConfig, readEnvironment } from '../../src/config.js';
 import { defaultMaxConnections } from '../../src/http/limitsConfig.js';
+import { parseSandboxConfig } from '../../src/sandbox/mode.js';
 
 const valid = {
   SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdef',
@@ -169,6 +170,26 @@ describe('configuration words', () => {
       'HTTP_MAX_CONNECTIONS must be a whole number between 8 and 1000000 (got "2.5")',
     ]);
     expect(problemsOf({ ...valid, RETENTION_DAYS: '3' })[0]).toMatch(/^RETENTION_DAYS must be 0 \(keep all\).*\(got "3"\)$/);
+  });
+
+  it('takes HOST trimmed, as an IPv4 or IPv6 address or a host name, and refuses anything else naming HOST', () => {
+    const hostOf = (HOST: string) => {
+      const result = parseConfig({ ...valid, HOST });
+      return result.ok ? result.value.http.host : undefined;
+    };
+    expect(hostOf(' 127.0.0.1')).toBe('127.0.0.1');
+    expect(hostOf('0.0.0.0 ')).toBe('0.0.0.0');
+    expect(hostOf('::')).toBe('::');
+    expect(hostOf('[::1]')).toBe('::1');
+    expect(hostOf('localhost')).toBe('localhost');
+    expect(hostOf('smsops.internal')).toBe('smsops.internal');
+    for (const bad of ['not a host', '999.1.1.1', 'http://127.0.0.1', '127.0.0.1:3000'])
+      expect(problemsOf({ ...valid, HOST: bad })).toEqual([
+        `HOST must be an IP address (0.0.0.0 for every interface, 127.0.0.1, ::) or a host name like localhost (got ${JSON.stringify(bad)})`,
+      ]);
+    // The sandbox's own host variable reads the same.
+    const sandbox = parseSandboxConfig({ SMSOPS_SANDBOX_HOST: '999.1.1.1' });
+    expect(sandbox.ok ? [] : sandbox.error.problems.join('\n')).toContain('SMSOPS_SANDBOX_HOST must be an IP address');
   });
 
   it('still takes the values that were allowed: PORT 0, fractions of hours, 0 days', () => {
