@@ -1,28 +1,16 @@
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import type { DatabaseMode } from '../../src/store/databaseMode.js';
 import { openStore } from '../../src/store/openStore.js';
-import { spawnSmsops } from '../helpers/smsopsProcess.js';
+import { runRestore } from '../helpers/runRestore.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const restoreArgs = (...args: string[]) => [
-  '--import',
-  pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href,
-  join(root, 'src/restore.ts'),
-  ...args,
-];
+const _root = join(import.meta.dirname, '..', '..');
 
-/** `src/restore.ts` as an operator runs it, in a folder of its own (no .env). */
-async function restore(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const p = spawnSmsops({ cwd, env, nodeArgs: restoreArgs(...args) });
-  const { code } = await p.exited;
-  return { code, output: p.logs.join('\n') };
-}
+const restore = runRestore;
 
 async function smsopsDatabase(path: string, mode: DatabaseMode, marker: string): Promise<void> {
   const store = openStore(path, { mode, logger: createLogger({ level: 'silent' }), now: Date.now });

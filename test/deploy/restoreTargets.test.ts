@@ -13,30 +13,15 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { openStore } from '../../src/store/openStore.js';
-import { spawnSmsops } from '../helpers/smsopsProcess.js';
+import { runRestore } from '../helpers/runRestore.js';
 
-const root = join(import.meta.dirname, '..', '..');
+const _root = join(import.meta.dirname, '..', '..');
 
-/** `src/restore.ts` as an operator runs it, in a folder of its own (no .env). */
-async function restore(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const p = spawnSmsops({
-    cwd,
-    env,
-    nodeArgs: [
-      '--import',
-      pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href,
-      join(root, 'src/restore.ts'),
-      ...args,
-    ],
-  });
-  const { code } = await p.exited;
-  return { code, output: p.logs.join('\n') };
-}
+const restore = runRestore;
 
 async function smsopsDatabase(path: string, marker: string): Promise<void> {
   const store = openStore(path, { mode: 'production', logger: createLogger({ level: 'silent' }), now: Date.now });

@@ -1,9 +1,9 @@
 import { copyFileSync, existsSync, readlinkSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useRealProcessRig } from '../helpers/realProcessRig.js';
+import { restoreArgs } from '../helpers/runRestore.js';
 import {
   inboundWebhookBody,
   productionEnv,
@@ -22,14 +22,8 @@ import { sleep, waitUntil } from '../helpers/waitUntil.js';
 const WEBHOOK_SECRET = 'whsec_dbfile_0123456789abcdefghijk';
 const PORTSIP_PATH = '/emc/db-file';
 const NEW_DATABASE = /a new, empty database was created/;
-const root = join(import.meta.dirname, '..', '..');
+const _root = join(import.meta.dirname, '..', '..');
 /** `src/restore.ts` as an operator runs it (`node dist/restore.js` in production). */
-const restoreArgs = (...args: string[]) => [
-  '--import',
-  pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href,
-  join(root, 'src/restore.ts'),
-  ...args,
-];
 
 describe('the database file removed while smsops runs (real process)', () => {
   const rig = useRealProcessRig('smsops-dbfile-');
