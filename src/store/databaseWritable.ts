@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { err, ok, type Result } from '../errors.js';
 import { STARTUP_BUSY_TIMEOUT_MS } from './database.js';
 import { DatabaseModeError } from './databaseMode.js';
+import { notRegularFile } from './fileKind.js';
 
 const sqliteCode = (error: unknown) => String((error as { code?: unknown } | null)?.code ?? '');
 
@@ -30,6 +31,8 @@ function readOnlyReason(path: string): string | null {
  */
 export function checkDatabaseWritable(path: string, waitMs = STARTUP_BUSY_TIMEOUT_MS): Result<void, DatabaseModeError> {
   if (path === ':memory:' || path === '' || !existsSync(path)) return ok(undefined);
+  // Not a regular file (a device, a fifo): never opened here; the mode check refuses it, touching nothing.
+  if (notRegularFile(path)) return ok(undefined);
   const readOnly = readOnlyReason(path);
   if (readOnly)
     return err(
