@@ -8,10 +8,11 @@ import { type Route, sendJson } from './server.js';
 
 /**
  * GET /healthz: 200 only when inbound SMS flow. 503 with the reasons when the database cannot be read or written,
- * a relay worker has stopped going round, Slack refuses the bot token (nothing reaches Slack, the alerts included, so
- * a monitor outside Slack is the one left to tell anyone; no retry or restart helps), or the oldest undelivered message is older than the relay backlog alert
- * threshold (`backlog_minutes`, 10 min by default; `off` leaves the backlog out). Everything it reads is a read or
- * the relay's in-memory verdict: it never takes the write lock, so it answers at once while another process holds it.
+ * a relay worker has stopped going round, Slack refuses the bot token (nothing reaches Slack, the alerts included,
+ * so a monitor outside Slack is the one left to tell anyone; no retry or restart helps), or the oldest undelivered
+ * message is older than the relay backlog alert threshold (`backlog_minutes`, 10 min by default; `off` leaves the
+ * backlog out). Everything it reads is a read or the relay's in-memory verdict: it never takes the write lock, so it
+ * answers at once while another process holds it.
  */
 export function healthRoute(options: {
   deliveries: Pick<Repositories['deliveries'], 'backlog'>;

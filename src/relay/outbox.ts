@@ -133,7 +133,8 @@ export interface OutboxWorkerOptions {
   deterministicLimit?: number;
   /**
    * A send that has not settled after this long is taken as failed (but for the outcomes it told, see
-   * AttemptControl.settled) and its slot freed (a late outcome is ignored), and its signal aborted. Senders have their own, shorter deadlines (PortSIP's); this guards against one that has none.
+   * AttemptControl.settled) and its slot freed (a late outcome is ignored), and its signal aborted. Senders have their
+   * own, shorter deadlines (PortSIP's); this guards against one that has none.
    * For a sender that says when it waits for a turn and when it calls (AttemptControl), it counts from each call.
    * Default: 3/4 lease.
    */
@@ -266,7 +267,6 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const prefetch = aheadRoomMs > 0 ? (options.prefetch ?? 0) : 0;
   const claimedAheadMaxMs = Math.max(Math.min(50, leaseMs / 10), aheadRoomMs);
   const deterministicLimit = options.deterministicLimit ?? DEFAULT_DETERMINISTIC_LIMIT;
-
   const errorBackoff = options.errorBackoff ?? { baseMs: 200, maxMs: 5_000 };
   const { deliveries, logger, kind } = options;
   // A healthy loop goes round at least every idle sleep or pacing pause; three of those (at least 5 s) means stuck.
@@ -501,10 +501,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       if (stopped) {
         logger.info(
           'an attempt ended after the relay stopped: its outcome is not recorded; the delivery is sent again after the restart',
-          {
-            kind,
-            deliveries: batch.map((d) => d.id),
-          },
+          { kind, deliveries: batch.map((d) => d.id) },
         );
         resolve();
         return;
