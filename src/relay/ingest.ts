@@ -31,7 +31,7 @@ export interface IngestDeps {
    * The relay taking a new delivery as it is stored, when it heads its conversation and the relay has room (see
    * InboundRepository.insertWithDeliveries): the end of its lease, or null to store it pending.
    */
-  leaseNewHead?: (kind: DeliveryChannel, isHead: () => boolean) => number | null;
+  leaseNewHead?: (kind: DeliveryChannel, isHead: () => boolean, destination: string) => number | null;
   /**
    * Conversations: STOP/START received inbound are recorded as opt-outs, and delivery reports of replies sent from
    * Slack update those replies. Both are extras of a webhook that is stored anyway: each runs in its own savepoint,

@@ -208,7 +208,7 @@ export interface OutboxWorker {
    * while the worker is caught up (its last claim found less than it asked: nothing older is due) and has room. Hand
    * what was stored leased to `keepClaimed` once its transaction committed, never before.
    */
-  leaseNewHead(isHead: () => boolean): number | null;
+  leaseNewHead(isHead: () => boolean, destination?: string): number | null;
   keepClaimed(claimed: readonly Delivery[]): void;
   /**
    * Whether outcomes of this worker are on their way soon: it is behind (more is due than it takes), an attempt it
@@ -271,6 +271,17 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const { deliveries, logger, kind } = options;
   // A healthy loop goes round at least every idle sleep or pacing pause; three of those (at least 5 s) means stuck.
   const expectedIntervalMs = Math.max(5_000, 3 * (idleMs + (options.pauseAfterSendMs ?? 0)));
+
+  /**
+   * PortSIP routes share the slots. A route that hangs or fails took every slot (40 conversations due to it fill 8),
+   * and the other routes' SMS waited behind its deadlines, wave after wave. While a destination's last outcome is a
+   * failure it holds at most half the slots; its other due rows are left out of the claim (a second statement, used
+   * only then) so the rows behind them are reached. A delivered outcome ends it.
+   */
+  const fairShares = kind === 'portsip';
+  const struggling = new Set<string>();
+  /** The batches being attempted (what holds the slots), to count a struggling destination's share. */
+  const attempting = new Set<Delivery[]>();
 
   let running = true;
   /** stop() has returned: nothing is recorded any more (the store closes after it). */
@@ -394,6 +405,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const tell = (decisions: Decision[]) => {
     for (const d of decisions) {
       if (d.kind === 'released') continue;
+      if (fairShares) {
+        if (d.kind === 'delivered') struggling.delete(d.delivery.destination);
+        else struggling.add(d.delivery.destination);
+      }
       try {
         if (d.kind === 'delivered') options.onDelivered?.(d.delivery);
         else if (d.kind === 'dead') options.onDead?.(d.delivery, d.message, d.outcome);
@@ -737,17 +752,33 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const short = free * batchSize - claimedAhead.length;
     if (short <= 0 || free < (busy > 0 ? minClaim(size) : 1)) return [];
     const asked = short + (now() < claimAheadPausedUntil ? 0 : prefetch);
-    let claimed = deliveries.claimDue(kind, asked, leaseMs);
+    const excluding = struggling.size > 0 ? atTheirShare(size) : undefined;
+    let claimed = deliveries.claimDue(kind, asked, leaseMs, excluding);
     let queuedMore = false;
     if (claimed.length < asked && options.refill) {
       const refilled = options.refill(asked - claimed.length);
       queuedMore = refilled.more;
-      if (refilled.took > 0) claimed = claimed.concat(deliveries.claimDue(kind, asked - claimed.length, leaseMs));
+      if (refilled.took > 0) claimed = claimed.concat(deliveries.claimDue(kind, asked - claimed.length, leaseMs, excluding));
     }
     mayBeDue = claimed.length >= asked || queuedMore;
     behind = mayBeDue;
     options.onClaimed?.(claimed, asked);
     return claimed;
+  }
+  /**
+   * Struggling destinations that hold half the slots or more (attempts out and claimed ahead): left out of the claim.
+   * Counted afresh each time from what the worker holds, so no count can drift.
+   */
+  function atTheirShare(size: number): string[] | undefined {
+    const share = Math.max(1, Math.floor(size / 2));
+    const held = new Map<string, number>();
+    const count = (destination: string) => {
+      if (struggling.has(destination)) held.set(destination, (held.get(destination) ?? 0) + 1);
+    };
+    for (const batch of attempting) for (const delivery of batch) count(delivery.destination);
+    for (const { delivery } of claimedAhead) count(delivery.destination);
+    const full = [...held].filter(([, n]) => n >= share).map(([destination]) => destination);
+    return full.length > 0 ? full : undefined;
   }
   /** Leases given to deliveries being stored and not handed over yet (kept at the next hand-over, whatever it holds). */
   let leasedUnkept = 0;
@@ -809,6 +840,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       const batch = claimedAhead.splice(0, batchSize).map((c) => c.delivery);
       started += 1;
       inFlight += 1;
+      if (fairShares) attempting.add(batch);
       const task: Promise<void> = attempt(batch)
         .catch((error: unknown) => {
           noteWriteFailure(error);
@@ -822,6 +854,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
           // A slot is free once the outcome is recorded, not when the answer came: what a crash can send twice stays
           // within the concurrency (the answered but unrecorded attempts count).
           inFlight -= 1;
+          attempting.delete(batch);
           settled.delete(task);
           wakeUp?.();
         });
@@ -879,12 +912,18 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       mayBeDue = true;
       wakeUp?.();
     },
-    leaseNewHead: (isHead) => {
+    leaseNewHead: (isHead, destination) => {
       if (!running || options.holdsDatabase?.() === false) return null;
       // Behind, older deliveries are due: the new one waits its turn in due order.
       if (mayBeDue) return null;
       // Behind another delivery of its conversation: not due until that one is done (its outcome's claim takes it).
       if (!isHead()) return null;
+      // A failing destination may be at its share of the slots: the claim, which counts them, decides.
+      if (destination !== undefined && struggling.has(destination)) {
+        mayBeDue = true;
+        wakeUp?.();
+        return null;
+      }
       const room = (slots() - inFlight) * batchSize + (now() < claimAheadPausedUntil ? 0 : prefetch);
       if (claimedAhead.length + leasedUnkept >= room) {
         // Stored pending and due: the next claim must look (woken now, it runs once this write's commit is done: the

@@ -426,7 +426,8 @@ export function startRelay(options: RelayOptions): Relay {
   const workers: OutboxWorker[] = [portsipWorker, slackWorker];
   // A new PortSIP delivery the relay has room for is stored leased to it (no claim of its own: a read of the due heads
   // and an UPDATE rewriting the same index pages the insert wrote), and handed over once its webhook's commit is done.
-  deps.leaseNewHead = (kind, isHead) => (kind === 'portsip' ? portsipWorker.leaseNewHead(isHead) : null);
+  deps.leaseNewHead = (kind, isHead, destination) =>
+    kind === 'portsip' ? portsipWorker.leaseNewHead(isHead, destination) : null;
   // Counted once committed: a write can run twice inside the group commit, and a rolled-back one warned nothing.
   const counted = (route: 'inbound' | 'dlr') => (outcome: Result<Ingested, WebhookRejection>) => {
     if (outcome.ok && outcome.value.warnings > 0) warned.inc({ route });

@@ -6,7 +6,11 @@ export interface DeliveriesRepository {
    * conversation to the same destination is still pending or in flight: that is what keeps arrival order per
    * conversation while different conversations proceed in parallel.
    */
-  claimDue(kind: DeliveryChannel, limit: number, leaseMs: number): Delivery[];
+  /**
+   * Leases up to `limit` due conversation heads, in due order. `excluding`: destinations whose rows are left out (one
+   * that holds its share of the relay's slots while it fails), so the rows behind them are reached.
+   */
+  claimDue(kind: DeliveryChannel, limit: number, leaseMs: number, excluding?: readonly string[]): Delivery[];
   markDelivered(id: number, statusCode: number | null): void;
   /** Records a failed attempt and when to try again (and how many in a row failed deterministically, 0 by default). */
   markFailed(

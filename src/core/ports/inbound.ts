@@ -16,7 +16,7 @@ export interface InboundRepository {
        * delivery that heads its conversation (nothing before it pending or in flight there) may be taken: `isHead`
        * answers that with a read, so the relay asks it last, once nothing cheaper said no.
        */
-      leaseNewHead?: (kind: DeliveryChannel, isHead: () => boolean) => number | null;
+      leaseNewHead?: (kind: DeliveryChannel, isHead: () => boolean, destination: string) => number | null;
     },
   ): {
     id: number;

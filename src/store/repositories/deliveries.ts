@@ -111,6 +111,19 @@ export function createDeliveriesRepository(
             AND e.conversation_key = d.conversation_key AND e.status IN ('pending', 'in_flight') AND e.id < d.id)
       ORDER BY d.next_attempt_at, d.id LIMIT ${limit}`),
   );
+  // The same read, leaving out destinations that hold their share of the slots while failing (outbox.ts): used only
+  // then, so the usual claim keeps its plan.
+  const dueHeadsExcluding = literalLimit((limit) =>
+    db.prepare<{ kind: string; now: number; excluding: string }, Row>(`
+      SELECT d.* FROM deliveries d
+      WHERE d.destination_kind = @kind AND d.status = 'pending' AND d.next_attempt_at <= @now
+        AND d.destination NOT IN (SELECT value FROM json_each(@excluding))
+        AND NOT EXISTS (
+          SELECT 1 FROM deliveries e
+          WHERE e.destination_kind = d.destination_kind AND e.destination = d.destination
+            AND e.conversation_key = d.conversation_key AND e.status IN ('pending', 'in_flight') AND e.id < d.id)
+      ORDER BY d.next_attempt_at, d.id LIMIT ${limit}`),
+  );
   // One row at a time, in due order: an UPDATE of many rows inside an open transaction (the group commit's) keeps a
   // statement journal of every page it changes, spilled to a temporary file past 16 pages (seen with strace at
   // 500 webhooks/s); a single-row UPDATE by id needs none. The row read with the due heads is the leased one, as the
@@ -179,11 +192,15 @@ export function createDeliveriesRepository(
   const byMessage = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE inbound_message_id = ? ORDER BY id');
   const backlog = db.prepare<[], DestinationBacklog>(BACKLOG_SQL);
 
-  const claim = (kind: 'portsip' | 'slack', limit: number, leaseMs: number) => {
+  const claim = (kind: 'portsip' | 'slack', limit: number, leaseMs: number, excluding?: readonly string[]) => {
     const at = now();
     const leased: Delivery[] = [];
     const leaseUntil = at + leaseMs;
-    for (const row of dueHeads(limit).all({ kind, now: at })) {
+    const rows =
+      excluding && excluding.length > 0
+        ? dueHeadsExcluding(limit).all({ kind, now: at, excluding: JSON.stringify(excluding) })
+        : dueHeads(limit).all({ kind, now: at });
+    for (const row of rows) {
       if (leaseRow.run(leaseUntil, row.id).changes === 0) continue;
       // As the lease changed it, set on the copy: not spread over the row (`{ ...row, status }`), which V8 kept alive
       // through its young-generation collections (see storedMessage in ./inbound.ts).
@@ -197,7 +214,7 @@ export function createDeliveriesRepository(
   const excerpt = (text: string) => (text.length > LAST_ERROR_MAX_CHARS ? `${text.slice(0, LAST_ERROR_MAX_CHARS)}…` : text);
 
   return {
-    claimDue: (kind, limit, leaseMs) => claim(kind, limit, leaseMs),
+    claimDue: (kind, limit, leaseMs, excluding) => claim(kind, limit, leaseMs, excluding),
     markDelivered: (id, statusCode) => {
       delivered.run({ id, at: now(), code: statusCode });
     },

@@ -148,7 +148,11 @@ export function createInboundRepository(db: Db, now: () => number = Date.now): I
     const leased: Delivery[] = [];
     for (const target of targets) {
       const leaseUntil = leaseNewHead
-        ? leaseNewHead(target.kind, () => conversationBusy.get(target.kind, target.destination, conversation) === undefined)
+        ? leaseNewHead(
+            target.kind,
+            () => conversationBusy.get(target.kind, target.destination, conversation) === undefined,
+            target.destination,
+          )
         : null;
       if (leaseUntil === null) {
         enqueue.run(id, target.kind, target.destination, conversation, at, at);

@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  runCommand,
+  type SmsopsUnderTest,
+  startSmsopsUnderTest,
+  stopCheckingSecrets,
+  WEBHOOK_SECRET,
+} from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+
+/**
+ * PortSIP routes share the relay's slots. A route whose PBX accepts and never answers, with many conversations due,
+ * used to take every slot, wave after wave, and another route's SMS waited for one of its attempts to time out.
+ * Through the real Bolt receiver, the real relay and two local PortSIP sinks.
+ */
+
+const UUID = 'a558d635-66e0-4c64-9d3b-2f5c1e7a8b90';
+let t: SmsopsUnderTest | undefined;
+const sinks: WebhookSink[] = [];
+
+afterEach(async () => {
+  if (t) {
+    await stopCheckingSecrets(t);
+    t = undefined;
+  }
+  await Promise.all(sinks.splice(0).map((s) => s.close()));
+});
+
+async function post(smsops: SmsopsUnderTest, messageId: string, from: string, to: string): Promise<void> {
+  const response = await fetch(`${smsops.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      message_id: messageId,
+      message_type: 'sms',
+      from,
+      to,
+      message_body: { text: `to ${to}`, media: null },
+      received_at: '2026-11-27T10:00:00.000Z',
+    }),
+  });
+  expect(response.status).toBe(200);
+}
+
+describe('a PortSIP route that never answers', () => {
+  it('holds at most half the slots once it fails: another route’s SMS goes through without waiting for its attempts to time out', async () => {
+    const healthy = await startWebhookSink();
+    const hung = await startWebhookSink();
+    sinks.push(healthy, hung);
+    hung.delay(120_000);
+    t = await startSmsopsUnderTest({
+      PORTSIP_WEBHOOK_URL: `${healthy.url}/emc/Wavix - US/${UUID}`,
+      PORTSIP_DEADLINE_MS: '1500',
+      RELAY_RETRY_BASE_MS: '50',
+      SLACK_RELAY_PACE_MS: '0',
+    });
+    const smsops = t;
+    await runCommand(smsops, `route set +1 202 555 0199 ${hung.url}/emc/Wavix - US/${UUID}`);
+    for (let c = 0; c < 20; c++) await post(smsops, `hung-${c}`, `4474002${String(c).padStart(5, '0')}`, '12025550199');
+
+    // Two waves of its attempts timed out: from then on the relay knows the route fails.
+    const hungAttempts = () =>
+      (
+        smsops.db
+          .prepare(
+            "SELECT coalesce(sum(attempts), 0) AS n FROM deliveries WHERE destination_kind = 'portsip' AND destination LIKE ?",
+          )
+          .get(`${hung.url}%`) as { n: number }
+      ).n;
+    await waitUntil(() => hungAttempts() >= 16, 15_000, 'two waves of attempts to the hung route');
+
+    // Attempts to the hung route that ended (timed out) so far: the healthy SMS must not need another to end.
+    const ended = () => hung.received.length - hung.open();
+    const endedBefore = ended();
+    await post(smsops, 'healthy-1', '447400123456', '14155550100');
+    await waitUntil(() => healthy.received.some((r) => r.body.toString().includes('healthy-1')), 10_000, 'the healthy SMS');
+    expect(ended()).toBe(endedBefore);
+    // The hung route still has attempts out (it was not simply between two waves), at most half the 8 slots.
+    expect(hung.open()).toBeGreaterThan(0);
+    expect(hung.open()).toBeLessThanOrEqual(4);
+  });
+});
