@@ -135,3 +135,29 @@ export async function runCommand(
   const all = await t.fakeSlack.waitForResponses(before + 1);
   return { status: 200, body: all[before]?.body, viaAck: false };
 }
+
+let inboundCounter = 0;
+
+/**
+ * Posts a Wavix inbound SMS webhook to the running smsops, as Wavix does (its secret URL, JSON): the fields given
+ * override a plain SMS from a UK mobile to the US test number, with a `message_id` of its own. Returns the answer.
+ */
+export function postInbound(
+  t: Pick<SmsopsUnderTest, 'smsops'>,
+  fields: { message_id?: string; from?: string; to?: string; text?: string } = {},
+): Promise<Response> {
+  const { text = 'Hello from a customer', ...rest } = fields;
+  return fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      message_id: `in-${++inboundCounter}-${Date.now()}`,
+      message_type: 'sms',
+      from: '447400123456',
+      to: '14155550100',
+      message_body: { text, media: null },
+      received_at: '2026-11-25T10:00:00.000Z',
+      ...rest,
+    }),
+  });
+}

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SmsopsUnderTest, startSmsopsUnderTest, stopCheckingSecrets, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { postInbound, type SmsopsUnderTest, startSmsopsUnderTest, stopCheckingSecrets } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
@@ -11,20 +11,7 @@ afterEach(async () => {
 });
 
 const TEXT = 'Hello from a customer, never logged';
-let counter = 0;
-const inbound = (from: string) =>
-  fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      message_id: `fv-${++counter}-${Date.now()}`,
-      message_type: 'sms',
-      from,
-      to: '14155550100',
-      message_body: { text: TEXT, media: null },
-      received_at: '2026-11-25T10:00:00.000Z',
-    }),
-  });
+const inbound = (from: string) => postInbound(t, { from, text: TEXT });
 const logged = () => t.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
 const healthz = async () => {
   const response = await fetch(`${t.smsops.url}/healthz`);

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  postInbound,
   runCommand,
   type SmsopsUnderTest,
   startSmsopsUnderTest,
   stopCheckingSecrets,
-  WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
@@ -28,19 +28,7 @@ afterEach(async () => {
 });
 
 async function post(smsops: SmsopsUnderTest, messageId: string, from: string, to: string): Promise<void> {
-  const response = await fetch(`${smsops.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      message_id: messageId,
-      message_type: 'sms',
-      from,
-      to,
-      message_body: { text: `to ${to}`, media: null },
-      received_at: '2026-11-27T10:00:00.000Z',
-    }),
-  });
-  expect(response.status).toBe(200);
+  expect((await postInbound(smsops, { message_id: messageId, from, to, text: `to ${to}` })).status).toBe(200);
 }
 
 describe('a PortSIP route that never answers', () => {

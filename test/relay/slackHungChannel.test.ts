@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  postInbound,
   readable,
   runCommand,
   type SmsopsUnderTest,
   startSmsopsUnderTest,
   stopCheckingSecrets,
-  WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
@@ -31,21 +31,8 @@ afterEach(async () => {
   sink = undefined;
 });
 
-let counter = 0;
 async function post(smsops: SmsopsUnderTest, from: string, to: string, text: string) {
-  const response = await fetch(`${smsops.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      message_id: `hung-${++counter}-${Date.now()}`,
-      message_type: 'sms',
-      from,
-      to,
-      message_body: { text, media: null },
-      received_at: '2026-11-25T10:00:00.000Z',
-    }),
-  });
-  expect(response.status).toBe(200);
+  expect((await postInbound(smsops, { from, to, text })).status).toBe(200);
 }
 
 describe('a Slack channel that never answers (in-process, real HTTP and SQLite)', () => {
