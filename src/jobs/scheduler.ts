@@ -1,4 +1,5 @@
 import cron from 'node-cron';
+import { runWithCancellation } from '../core/cancellation.js';
 import { duration } from '../core/wording.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -86,8 +87,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   if (abandoned > 0) logger.warn('job runs left running by the previous process recorded as failed', { count: abandoned });
 
   const running = new Map<string, Promise<JobOutcome>>();
-  // Runs recorded as timed out that still go: a promise cannot be cancelled. They are left to end on their own (their
-  // outcome only logged, the record already says failed) and waited for a little at stop, before the database closes.
+  // Runs recorded as timed out that still go: a promise cannot be cancelled, only told to stop (their Wavix calls end at
+  // once, see core/cancellation). They end on their own (their outcome only logged, the record already says failed) and
+  // are waited for a little at stop, before the database closes.
   const late = new Set<Promise<unknown>>();
   let armed: ArmedSchedule[] = [];
   const ended = (job: string, outcome: RunOutcome) => {
@@ -106,10 +108,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   ): Promise<{ outcome: JobOutcome; timedOut: boolean }> =>
     new Promise((resolve) => {
       const limit = job.timeLimitMs ?? options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-      const work = settle(job);
+      const cancellation = new AbortController();
+      const work = settle(job, cancellation.signal);
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
+        cancellation.abort();
         late.add(work);
         resolve({
           outcome: {
@@ -233,9 +237,9 @@ function assertValid(jobs: readonly JobDefinition[], timezone: string | undefine
 }
 
 /** A job's run as an outcome, whatever it does: one that throws is a failure like one that says so. */
-async function settle(job: JobDefinition): Promise<JobOutcome> {
+async function settle(job: JobDefinition, signal: AbortSignal): Promise<JobOutcome> {
   try {
-    return await job.run();
+    return await runWithCancellation(signal, () => job.run());
   } catch (error) {
     return { outcome: 'failed', error: describeError(error) };
   }

@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
+import { currentCancellation } from '../core/cancellation.js';
 import type { WavixErrorKind } from '../core/ports/wavixFailure.js';
 import { graphemePrefix } from '../core/text.js';
 import { type Logger, redactSecrets, silentLogger } from '../log.js';
@@ -20,12 +21,19 @@ export const DEFAULT_RETRY: WavixRetryPolicy = { maxRetries: 3, baseDelayMs: 250
 export const MAX_ANSWER_BYTES = 10 * 1024 * 1024;
 /** The most of one request sent: smsops sends forms and one SMS at a time. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
+/**
+ * Two whole attempts: without it, an answer trickling a byte a second cost four full deadlines and their waits (about a
+ * minute) before a Slack user heard anything; past it, the caller hears the last failure.
+ */
+export const CALL_BUDGET_MS = 30_000;
 
 export interface WavixHttpOptions {
   baseUrl: string;
   apiKey: string;
   /** One attempt's whole time, from connecting to the answer's last byte (15 s). */
   timeoutMs?: number;
+  /** One call's whole time, its retries and their waits included (CALL_BUDGET_MS). */
+  callBudgetMs?: number;
   maxAnswerBytes?: number;
   retry?: Partial<WavixRetryPolicy>;
   logger?: Logger;
@@ -173,6 +181,7 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
   const timeoutMs = options.timeoutMs ?? 15_000;
+  const callBudgetMs = options.callBudgetMs ?? CALL_BUDGET_MS;
   const maxAnswerBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
   const http: AxiosInstance = axios.create({
     baseURL: options.baseUrl.replace(/\/+$/, ''),
@@ -187,22 +196,35 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
   });
 
   return async function request<T>(req: WavixRequest<T>): Promise<T> {
+    const deadline = Date.now() + callBudgetMs;
+    // A job run past its time limit: its calls end here rather than go on unseen in the background.
+    const cancellation = currentCancellation();
+    const cancelled = (attempts: number) =>
+      new WavixError({
+        kind: 'timeout',
+        operation: req.operation,
+        attempts,
+        detail: 'stopped: the job run passed its time limit',
+      });
     for (let attempt = 1; ; attempt++) {
+      if (cancellation?.aborted) throw cancelled(attempt - 1);
       const started = Date.now();
       let failure: Failure | undefined;
       let response: AxiosResponse | undefined;
+      // axios' own `timeout` is the socket's idle time: an answer trickling a byte a second never met it.
+      const attemptDeadline = AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, deadline - started)));
       try {
         const answer: AxiosResponse = await http.request({
           method: req.method,
           url: req.path,
           params: req.query,
           data: req.body,
-          // axios' own `timeout` is the socket's idle time: an answer trickling a byte a second never met it.
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: cancellation ? AbortSignal.any([attemptDeadline, cancellation]) : attemptDeadline,
         });
         response = answer;
         failure = fromResponse(answer, options.apiKey);
       } catch (error) {
+        if (cancellation?.aborted) throw cancelled(attempt);
         failure = fromNetworkError(error, maxAnswerBytes);
       }
       logger.debug('wavix request', {
@@ -231,12 +253,13 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
       const f = failure as Failure;
       const retriesLeft = attempt <= policy.maxRetries;
       const tooLongToWait = f.retryAfterMs !== undefined && f.retryAfterMs > policy.maxRetryAfterMs;
-      if (!retriesLeft || tooLongToWait || !retryable(req.method, f)) {
-        throw new WavixError({ ...f, operation: req.operation, attempts: attempt });
-      }
       // Full jitter: spreads retries of many callers; a Retry-After from Wavix is a floor, never shortened.
       const backoff = random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const delay = Math.max(backoff, f.retryAfterMs ?? 0);
+      const pastBudget = Date.now() + delay >= deadline;
+      if (!retriesLeft || tooLongToWait || pastBudget || !retryable(req.method, f)) {
+        throw new WavixError({ ...f, operation: req.operation, attempts: attempt });
+      }
       logger.info('wavix request will be retried', {
         operation: req.operation,
         failure: f.kind,
@@ -244,7 +267,20 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
         attempt,
         delayMs: Math.round(delay),
       });
-      await sleep(delay);
+      await untilCancelled(sleep(delay), cancellation);
     }
   };
+}
+
+/** The wait, cut short when the run it belongs to is cancelled (the next attempt then refuses to start). */
+function untilCancelled(wait: Promise<void>, cancellation: AbortSignal | undefined): Promise<void> {
+  if (!cancellation) return wait;
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      cancellation.removeEventListener('abort', done);
+      resolve();
+    };
+    cancellation.addEventListener('abort', done, { once: true });
+    void wait.then(done);
+  });
 }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { currentCancellation } from '../../src/core/cancellation.js';
 import {
   createScheduler,
   type JobDefinition,
@@ -227,6 +228,24 @@ describe('scheduler: time limits', () => {
       { job: 'hung', outcome: 'ok', error: null },
     ]);
     expect(counted).toEqual(['hung:timed_out', 'hung:ok']);
+  });
+
+  it('tells a run past its time limit to stop (its Wavix calls end at once), and logs how it ended', async () => {
+    const s = make([
+      {
+        ...job('hung', async () => {
+          const cancellation = currentCancellation();
+          await new Promise((resolve) => cancellation?.addEventListener('abort', resolve));
+          return { outcome: 'failed', error: 'stopped: the job run passed its time limit' };
+        }),
+        timeLimitMs: 1_000,
+      },
+    ]);
+    expect(await s.runNow('hung')).toMatchObject({ outcome: 'failed' });
+    await nextTurn();
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', msg: 'job run ended after its time limit', job: 'hung', outcome: 'failed' }),
+    );
   });
 
   it('counts runs by outcome: ok, failed and skipped', async () => {

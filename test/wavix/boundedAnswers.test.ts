@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runWithCancellation } from '../../src/core/cancellation.js';
 import { createWavixClient, type WavixClientOptions } from '../../src/wavix/client.js';
 import { WavixError } from '../../src/wavix/errors.js';
 import { failureOf as failureOfKind } from '../helpers/failureOf.js';
@@ -78,4 +79,35 @@ describe('a Wavix answer that does not end, or is too large', () => {
     );
     expect(requests).toBe(1);
   });
+
+  it('gives a whole call, retries and their waits included, its budget: a trickling answer is not tried four times', async () => {
+    const client = await wavixWriting(
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const trickle = setInterval(() => (res.destroyed ? clearInterval(trickle) : res.write(' ')), 20);
+      },
+      { timeoutMs: 400, callBudgetMs: 900, retry: { maxRetries: 3 } },
+    );
+    const error = await failureOf(client.numbers.list());
+    // 400 + 400 + what is left of 900: three attempts, where four whole deadlines were spent before.
+    expect(error).toMatchObject({ kind: 'timeout', attempts: 3 });
+    expect(requests).toBe(3);
+  });
+
+  it('ends a call at once when the run it belongs to is cancelled (a job past its time limit), and tries no more', async () => {
+    const client = await wavixWriting(() => {}, { timeoutMs: 60_000, retry: { maxRetries: 3 } });
+    const run = new AbortController();
+    const call = runWithCancellation(run.signal, () => failureOf(client.numbers.list()));
+    await until(() => requests === 1);
+    run.abort();
+    const error = await call;
+    expect(error).toMatchObject({ kind: 'timeout', attempts: 1 });
+    expect(String(error.cause)).toContain('the job run passed its time limit');
+    await until(() => sockets.size === 0);
+    expect(requests).toBe(1);
+  });
 });
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
