@@ -39,6 +39,8 @@ interface Args {
   db?: string;
   help: boolean;
   replaceDamaged: boolean;
+  /** What was not understood, in words: a mistyped option (`--replace-damage`) must not pass as unsaid. */
+  unknown?: string;
 }
 
 function parseArgs(args: string[]): Args {
@@ -51,7 +53,9 @@ function parseArgs(args: string[]): Args {
       parsed.db = args[i + 1];
       i += 1;
     } else if (arg.startsWith('--db=')) parsed.db = arg.slice('--db='.length);
-    else if (!arg.startsWith('-') && parsed.file === undefined) parsed.file = arg;
+    else if (arg.startsWith('-')) parsed.unknown ??= `unknown option ${JSON.stringify(arg)}`;
+    else if (parsed.file === undefined) parsed.file = arg;
+    else parsed.unknown ??= `one backup file at a time (${JSON.stringify(parsed.file)}, then ${JSON.stringify(arg)})`;
   }
   return parsed;
 }
@@ -109,7 +113,11 @@ function sameFile(a: string, b: string): boolean {
 }
 
 function main(args: string[]): number {
-  const { file, db, help, replaceDamaged } = parseArgs(args);
+  const { file, db, help, replaceDamaged, unknown } = parseArgs(args);
+  if (unknown && !help) {
+    say(`restore: ${unknown}; nothing was changed\n${USAGE}`);
+    return 2;
+  }
   if (!file || help) {
     say(USAGE);
     return 2;

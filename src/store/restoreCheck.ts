@@ -55,7 +55,7 @@ export function restoreRefusal(
   return schemaProblem(backup, applied, files);
 }
 
-/** Tables and columns the backup's own migrations made and that are gone from it (./expectedSchema.ts). */
+/** Tables, columns, indexes and triggers the backup's own migrations made and that are gone from it (./expectedSchema.ts). */
 function schemaProblem(backup: string, applied: AppliedRow[], files: MigrationFile[]): string | null {
   const versions = new Set(applied.map((row) => row.version));
   const db = new Database(backup, { readonly: true, fileMustExist: true });

@@ -140,6 +140,33 @@ describe('restore refuses what must not replace the database', () => {
     untouched();
   });
 
+  it('a backup that lost an index or a trigger its migrations made (duplicates let in, traffic counts no longer kept)', {
+    timeout: 30_000,
+  }, async () => {
+    copyFileSync(join(dir, 'production-backup.db'), join(dir, 'unindexed.db'));
+    const unindexed = new Database(join(dir, 'unindexed.db'));
+    unindexed.exec('DROP INDEX opt_outs_in_force');
+    unindexed.exec('DROP TRIGGER traffic_inbound_inserted');
+    unindexed.close();
+    const r = await restore(dir, ['--db', target, 'unindexed.db']);
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toContain(
+      'unindexed.db lacks what its own migrations made: index opt_outs_in_force, trigger traffic_inbound_inserted',
+    );
+    untouched();
+  });
+
+  it('an option it does not know (a mistyped --replace-damaged), or a second backup file', { timeout: 30_000 }, async () => {
+    const mistyped = await restore(dir, ['--db', target, '--replace-damage', 'production-backup.db']);
+    expect(mistyped.code, mistyped.output).toBe(2);
+    expect(mistyped.output).toContain('restore: unknown option "--replace-damage"; nothing was changed');
+    expect(mistyped.output).toContain('usage: node dist/restore.js');
+    const two = await restore(dir, ['--db', target, 'production-backup.db', 'sandbox-backup.db']);
+    expect(two.code, two.output).toBe(2);
+    expect(two.output).toContain('restore: one backup file at a time ("production-backup.db", then "sandbox-backup.db")');
+    untouched();
+  });
+
   it('no target named: neither --db nor DATABASE_PATH', { timeout: 30_000 }, async () => {
     const r = await restore(dir, ['production-backup.db']);
     expect(r.code, r.output).toBe(2);
