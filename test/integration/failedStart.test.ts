@@ -40,7 +40,7 @@ describe('npm start on a taken port', () => {
     processes.push(failed);
 
     expect(await exitWithin(failed, 15_000)).toEqual({ code: 1, signal: null });
-    expect(failed.logs.join('\n')).toMatch(/EADDRINUSE.*smsops could not start/);
+    expect(failed.logs.join('\n')).toMatch(/the port is taken by another process \(EADDRINUSE\).*smsops could not start/);
     const check = new Database(databasePath, { readonly: true });
     expect(check.prepare('SELECT count(*) AS n FROM instance_lease').get()).toEqual({ n: 0 });
     check.close();
@@ -58,6 +58,21 @@ describe('npm start on a taken port', () => {
     });
     processes.push(failed);
     expect(await exitWithin(failed, 15_000)).toEqual({ code: 1, signal: null });
-    expect(failed.logs.join('\n')).toMatch(/EADDRINUSE.*the sandbox could not start/);
+    expect(failed.logs.join('\n')).toMatch(/the port is taken by another process \(EADDRINUSE\).*the sandbox could not start/);
+  });
+
+  it('exits 1 with what to do when HOST names no address (a name that does not resolve)', { timeout: 60_000 }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsops-failed-start-'));
+    const env = productionEnv({
+      port: await freePort(),
+      databasePath: join(dir, 'smsops.db'),
+      webhookSecret: 'failed-start-secret-0123456789',
+    });
+    const failed = spawnSmsops({ cwd: dir, env: { ...env, HOST: 'no-such-host.invalid' } });
+    processes.push(failed);
+    expect(await exitWithin(failed, 15_000)).toMatchObject({ code: 1 });
+    expect(failed.logs.join('\n')).toMatch(
+      /cannot listen on no-such-host\.invalid:\d+: the host name no-such-host\.invalid could not be resolved \((ENOTFOUND|EAI_AGAIN)\); use an IP address.*smsops could not start/,
+    );
   });
 });
