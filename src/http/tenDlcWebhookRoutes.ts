@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { wellFormed } from '../core/text.js';
 import type { TenDlcReceipt, TenDlcWebhookPayload } from '../jobs/tenDlcWatch.js';
 import { tenDlcWebhookPath } from '../jobs/tenDlcWebhookUrls.js';
 import type { RelayIntake } from '../relay/intake.js';
@@ -37,7 +38,9 @@ function parse(
   let json: unknown;
   const text = body.toString('utf8');
   try {
-    json = JSON.parse(text);
+    // Every string made well-formed as it is read: SQLite would keep a lone surrogate (`"\ud83d"`) as bytes read back
+    // as three U+FFFD, shown so in Slack (the SMS route does the same to what it stores, see relay/webhookIntake.ts).
+    json = JSON.parse(text, (_key, value: unknown) => (typeof value === 'string' ? wellFormed(value) : value));
   } catch (error) {
     // Not V8's message: it quotes the body, and the reason is answered, kept and shown in `/sms relay status`.
     return { ok: false, reason: `malformed JSON: ${jsonErrorWithoutContent(text, error)}` };

@@ -224,6 +224,17 @@ describe('10DLC webhook routes', () => {
     expect(app.tenDlc.get('campaign', 'CKLCK95')).toMatchObject({ status: 'APPROVED', source: 'webhook' });
     await fakeSlack.waitFor('chat.postMessage', 1);
   });
+
+  it('keeps and shows a status holding a lone surrogate as one replacement character, not three', async () => {
+    const app = smsops();
+    const urls = tenDlcWebhookUrls((await listen(app)).url, SECRET);
+    // A lone surrogate as a JSON escape: valid JSON, not valid UTF-16 text.
+    const body = '{"brand_id":"BM20QP9","campaign_id":"CKLCK95","status":"APPROVED \\ud83d"}';
+    expect((await post(urls.campaign, body)).status).toBe(200);
+    expect(app.tenDlc.get('campaign', 'CKLCK95')?.status).toBe('APPROVED \uFFFD');
+    await fakeSlack.waitFor('chat.postMessage', 1);
+    expect(postedText()[0]).toContain('is now APPROVED \uFFFD (');
+  });
 });
 
 describe('10DLC status store', () => {
