@@ -4,6 +4,7 @@ import { isTransientStoreError, storeErrorReason } from '../core/ports/storeErro
 import type { WebhookRequest } from '../relay/ingest.js';
 import type { RelayIntake } from '../relay/intake.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
+import { decodeContent } from './contentEncoding.js';
 import { type Route, sendJson } from './server.js';
 
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
@@ -49,7 +50,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
 /** What the gate made of a request: a body to handle, a refusal it answered, or a body cut short (nothing to answer). */
 export type Admission =
   | { kind: 'admitted'; body: Buffer; contentType: string | null }
-  | { kind: 'refused'; why: 'wrong_secret' | 'too_large' }
+  | { kind: 'refused'; why: 'wrong_secret' | 'too_large' | 'undecodable' }
   | { kind: 'cut'; receivedBytes: number; declaredBytes: number | null };
 
 export interface WebhookRouteDeps extends RelayIntake {
@@ -61,14 +62,15 @@ export interface WebhookRouteDeps extends RelayIntake {
  * being refused (`rejected`: a body smsops could not take). A steady rate of them is also what Wavix posting to an
  * old URL looks like after the secret changed.
  */
-export const refusedOutcome = (why: 'wrong_secret' | 'too_large') => (why === 'wrong_secret' ? 'wrong_secret' : 'rejected');
+export const refusedOutcome = (why: 'wrong_secret' | 'too_large' | 'undecodable') =>
+  why === 'wrong_secret' ? 'wrong_secret' : 'rejected';
 
 /** Seconds Wavix is asked to wait before retrying a webhook smsops could not store (locked or full database). */
 export const STORE_UNAVAILABLE_RETRY_AFTER_S = 5;
 
 /**
  * The gate every Wavix webhook passes: the secret (404, as if the path did not exist, compared in constant time), then
- * the size (413, the refusal kept in rejected_webhooks). Answers when it refused; otherwise the body, unless the client
+ * the size (413, the refusal kept in rejected_webhooks), then its Content-Encoding, undone (./contentEncoding.ts). Answers when it refused; otherwise the body, unless the client
  * went away before sending all of it (then there is nobody to answer, and Wavix sends it again).
  */
 export async function admitWebhook(
@@ -94,7 +96,15 @@ export async function admitWebhook(
     sendJson(res, 413, { error: reason });
     return { kind: 'refused', why: 'too_large' };
   }
-  return { kind: 'admitted', body: read.body, contentType };
+  const encoding = req.headers['content-encoding'];
+  if (encoding === undefined) return { kind: 'admitted', body: read.body, contentType };
+  const decoded = decodeContent(read.body, encoding, WEBHOOK_BODY_LIMIT);
+  if (!decoded.ok) {
+    gate.rejected.record({ route: gate.route, reason: decoded.reason, contentType, body: read.body, size: read.body.length });
+    sendJson(res, decoded.status, { error: decoded.reason });
+    return { kind: 'refused', why: decoded.status === 413 ? 'too_large' : 'undecodable' };
+  }
+  return { kind: 'admitted', body: decoded.body, contentType };
 }
 
 /**

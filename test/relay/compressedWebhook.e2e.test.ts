@@ -1,0 +1,70 @@
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WEBHOOK_BODY_LIMIT } from '../../src/http/webhookRoutes.js';
+import { type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+
+let t: SmsopsUnderTest | undefined;
+let pbx: WebhookSink | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+  await pbx?.close();
+  pbx = undefined;
+});
+
+const sms = (messageId: string) =>
+  JSON.stringify({
+    message_id: messageId,
+    message_type: 'sms',
+    from: '447400123456',
+    to: '14155550100',
+    message_body: { text: `compressed ${messageId}`, media: null },
+    received_at: '2026-11-25T10:00:00.000Z',
+  });
+
+const postEncoded = (smsops: SmsopsUnderTest, body: Buffer, encoding: string) =>
+  fetch(`${smsops.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+    body,
+  });
+
+/** A proxy in front of smsops may compress what Wavix posts: the SMS must be stored, not refused as "not JSON". */
+describe('a webhook sent with a Content-Encoding', () => {
+  it('is stored and relayed as JSON when gzip or br; a bomb, a broken stream or an unknown coding is refused with the reason and kept', async () => {
+    pbx = await startWebhookSink();
+    t = await startSmsopsUnderTest({ SLACK_RELAY_PACE_MS: '0', PORTSIP_WEBHOOK_URL: `${pbx.url}/emc/wavix` });
+    const smsops = t;
+
+    expect((await postEncoded(smsops, gzipSync(sms('gz-1')), 'gzip')).status).toBe(200);
+    expect((await postEncoded(smsops, brotliCompressSync(sms('br-1')), 'br')).status).toBe(200);
+    await waitUntil(() => (pbx?.received.length ?? 0) >= 2, 8_000, 'both relayed to PortSIP');
+    expect(pbx.received.map((r) => r.body.toString('utf8')).sort()).toEqual([sms('br-1'), sms('gz-1')]);
+
+    // 1 MB of spaces compresses to about a kilobyte: refused before it is inflated past the plain body's limit.
+    const bomb = gzipSync(Buffer.concat([Buffer.from('{"pad":"'), Buffer.alloc(4 * WEBHOOK_BODY_LIMIT, ' '), Buffer.from('"}')]));
+    const refusedBomb = await postEncoded(smsops, bomb, 'gzip');
+    expect(refusedBomb.status).toBe(413);
+    expect(await refusedBomb.json()).toEqual({ error: 'body is over the 256 KB limit once decompressed (gzip)' });
+
+    const broken = await postEncoded(smsops, Buffer.from(sms('plain-but-said-gzip')), 'gzip');
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toEqual({ error: 'the body is not valid gzip data, as its Content-Encoding says' });
+
+    const unknown = await postEncoded(smsops, Buffer.from(sms('zstd-1')), 'zstd');
+    expect(unknown.status).toBe(415);
+    expect(await unknown.json()).toEqual({
+      error: 'Content-Encoding "zstd" is not accepted: send the body plain, or gzip, deflate or br',
+    });
+
+    const kept = smsops.db.prepare('SELECT reason FROM rejected_webhooks ORDER BY id').pluck().all();
+    expect(kept).toEqual([
+      'body is over the 256 KB limit once decompressed (gzip)',
+      'the body is not valid gzip data, as its Content-Encoding says',
+      'Content-Encoding "zstd" is not accepted: send the body plain, or gzip, deflate or br',
+    ]);
+    expect(pbx.received).toHaveLength(2);
+  });
+});
