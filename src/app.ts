@@ -147,7 +147,9 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     'Requests refused before routing, by Node error code: malformed framing or headers (HPE_*), headers too large, or not sent in time.',
     ['code'],
   );
-  const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig);
+  // Cut when smsops stops, like the relay's below: an alert Slack does not answer must not hold the stop.
+  const watchSlackCalls = new AbortController();
+  const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig, undefined, watchSlackCalls.signal);
   const relayRetry = { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs };
   // Cut when the relay stops: a call Slack never answers would otherwise outlive the stop, and the database.
   const relaySlackCalls = new AbortController();
@@ -327,6 +329,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
     await http.close();
+    watchSlackCalls.abort(new SlackCallCut());
     await watch.stop();
     await relay.stop();
     await slack.stop();

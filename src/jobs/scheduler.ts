@@ -92,6 +92,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   // are waited for a little at stop, before the database closes.
   const late = new Set<Promise<unknown>>();
   let armed: ArmedSchedule[] = [];
+  /** Of the runs still going: a stop tells them all to end, so a Wavix call does not hold it for its deadline. */
+  const cancellations = new Set<AbortController>();
+  let stopping = false;
   const ended = (job: string, outcome: RunOutcome) => {
     try {
       options.onRunEnded?.(job, outcome);
@@ -109,11 +112,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     new Promise((resolve) => {
       const limit = job.timeLimitMs ?? options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
       const cancellation = new AbortController();
+      if (stopping) cancellation.abort(new Error('smsops is stopping'));
       const work = settle(job, cancellation.signal);
+      cancellations.add(cancellation);
+      void work.finally(() => cancellations.delete(cancellation));
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
-        cancellation.abort();
+        cancellation.abort(new Error('the job run passed its time limit'));
         late.add(work);
         resolve({
           outcome: {
@@ -195,6 +201,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }));
     },
     start: () => {
+      stopping = false;
       if (armed.length > 0) return;
       armed = jobs.map((job) => ticks.arm(job, onTick(job)));
       logger.info('job schedules armed', { jobs: jobs.map((j) => `${j.name} (${j.schedule})`), timezone });
@@ -203,6 +210,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const disarming = armed;
       armed = [];
       await Promise.all(disarming.map((schedule) => schedule.disarm()));
+      stopping = true;
+      for (const cancellation of cancellations) cancellation.abort(new Error('smsops is stopping'));
       // A run asked from Slack while we wait is waited for too: the database closes after this.
       while (running.size > 0) await Promise.allSettled([...running.values()]);
       if (late.size === 0) return;

@@ -4,7 +4,7 @@ import { describeError } from '../errors.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { toBoltLogger } from './boltLogger.js';
-import { cutOnStop } from './callCut.js';
+import { cutOnStop, SlackCallCut } from './callCut.js';
 import { cappedRetryAfterFetch, SLACK_RETRY_AFTER_CAP_SECONDS } from './cappedRetryAfter.js';
 import { createSlackEventsGuard, SLACK_MAX_BODY_BYTES } from './eventsGuard.js';
 import type { SlackDeps } from './listeners/context.js';
@@ -129,15 +129,29 @@ export function createWatchSlackClient(
   logger: Logger,
   retryConfig: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 1_000, maxTimeout: 30_000 },
   retryAfterCapSeconds = SLACK_RETRY_AFTER_CAP_SECONDS,
+  /** Aborted when smsops stops: a call Slack does not answer, and its retries, no longer hold the stop (cutOnStop). */
+  stopping?: AbortSignal,
 ): webApi.WebClient {
   const child = logger.child({ component: 'slack-watch' });
+  const capped = cappedRetryAfterFetch(child, retryAfterCapSeconds);
   return new webApi.WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,
     logger: toBoltLogger(child),
-    retryConfig,
-    fetch: cappedRetryAfterFetch(child, retryAfterCapSeconds),
+    retryConfig: stopping ? noRetryOnceStopping(retryConfig, stopping) : retryConfig,
+    fetch: stopping ? cutOnStop(stopping, capped) : capped,
     timeout: SLACK_REQUEST_TIMEOUT_MS,
   });
+}
+
+/**
+ * The client retries a failed call (p-retry, which @slack/web-api passes these options to): a call cut at stop would
+ * be tried again after each backoff, the stop waiting through them. p-retry ends the retries when this hook throws.
+ */
+function noRetryOnceStopping(retryConfig: webApi.RetryOptions, stopping: AbortSignal): webApi.RetryOptions {
+  const onFailedAttempt = () => {
+    if (stopping.aborted) throw new SlackCallCut();
+  };
+  return { ...retryConfig, onFailedAttempt } as webApi.RetryOptions;
 }
 
 /**

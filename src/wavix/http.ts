@@ -197,14 +197,14 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
 
   return async function request<T>(req: WavixRequest<T>): Promise<T> {
     const deadline = Date.now() + callBudgetMs;
-    // A job run past its time limit: its calls end here rather than go on unseen in the background.
+    // A job run past its time limit, or smsops stopping: its calls end here rather than go on unseen in the background.
     const cancellation = currentCancellation();
     const cancelled = (attempts: number) =>
       new WavixError({
         kind: 'timeout',
         operation: req.operation,
         attempts,
-        detail: 'stopped: the job run passed its time limit',
+        detail: `stopped: ${cancellation?.reason instanceof Error ? cancellation.reason.message : 'the run was cancelled'}`,
       });
     for (let attempt = 1; ; attempt++) {
       if (cancellation?.aborted) throw cancelled(attempt - 1);

@@ -74,6 +74,28 @@ describe('stopping on SIGTERM / SIGINT (real process)', () => {
     await waitUntil(() => slackDelivery()?.status === 'delivered', 20_000, 'posted after the restart');
   });
 
+  it('cuts an alert-channel post Slack never answers (the daily digest), without waiting for its retries, and exits 0', {
+    timeout: 90_000,
+  }, async () => {
+    // The digest every second: its post goes through the watch's client, which retries (3 times, backing off).
+    const p = await start({ DIGEST_CRON: '* * * * * *' });
+    const release = rig.fakeSlack.hang('chat.postMessage');
+    try {
+      await waitUntil(
+        () => rig.fakeSlack.callsTo('chat.postMessage').some((c) => c.args.channel === 'C0TEST0001'),
+        20_000,
+        'the digest post out to Slack',
+      );
+      p.child.kill('SIGTERM');
+      // Before, the stop waited for the call's 30 s timeout, then for each retry's.
+      const exit = await exitWithin(p, 10_000);
+      expect(exit, p.logs.slice(-20).join('\n')).toEqual({ code: 0, signal: null });
+      expect(p.logs.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+    } finally {
+      release();
+    }
+  });
+
   it('exits at once, with code 1 and a line saying so, on a second SIGTERM while the stop waits', {
     timeout: 60_000,
   }, async () => {

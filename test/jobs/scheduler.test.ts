@@ -248,6 +248,22 @@ describe('scheduler: time limits', () => {
     );
   });
 
+  it('tells the runs still going to stop when the scheduler stops, so a Wavix call does not hold the stop', async () => {
+    let reason: unknown;
+    const s = make([
+      job('waiting', async () => {
+        const cancellation = currentCancellation();
+        await new Promise((resolve) => cancellation?.addEventListener('abort', resolve));
+        reason = cancellation?.reason;
+        return { outcome: 'failed', error: 'stopped' };
+      }),
+    ]);
+    const run = s.runNow('waiting');
+    await s.stop();
+    expect(await run).toEqual({ outcome: 'failed', error: 'stopped' });
+    expect(String(reason)).toContain('smsops is stopping');
+  });
+
   it('counts runs by outcome: ok, failed and skipped', async () => {
     const slow = gated();
     const counted: string[] = [];

@@ -86,12 +86,13 @@ describe('a Wavix answer that does not end, or is too large', () => {
         res.writeHead(200, { 'content-type': 'application/json' });
         const trickle = setInterval(() => (res.destroyed ? clearInterval(trickle) : res.write(' ')), 20);
       },
-      { timeoutMs: 400, callBudgetMs: 900, retry: { maxRetries: 3 } },
+      { timeoutMs: 400, callBudgetMs: 1_000, retry: { maxRetries: 3 }, random: () => 0 },
     );
     const error = await failureOf(client.numbers.list());
-    // 400 + 400 + what is left of 900: three attempts, where four whole deadlines were spent before.
-    expect(error).toMatchObject({ kind: 'timeout', attempts: 3 });
-    expect(requests).toBe(3);
+    // 400 + 400 + what is left of 1,000 (none, on a machine slow enough): never the four whole deadlines of before.
+    expect(error).toMatchObject({ kind: 'timeout' });
+    expect([2, 3]).toContain(error.attempts);
+    expect(requests).toBe(error.attempts);
   });
 
   it('ends a call at once when the run it belongs to is cancelled (a job past its time limit), and tries no more', async () => {
@@ -99,7 +100,7 @@ describe('a Wavix answer that does not end, or is too large', () => {
     const run = new AbortController();
     const call = runWithCancellation(run.signal, () => failureOf(client.numbers.list()));
     await until(() => requests === 1);
-    run.abort();
+    run.abort(new Error('the job run passed its time limit'));
     const error = await call;
     expect(error).toMatchObject({ kind: 'timeout', attempts: 1 });
     expect(String(error.cause)).toContain('the job run passed its time limit');
