@@ -52,8 +52,12 @@ export function openDatabase(
     migrationsDir?: string;
     now?: () => number;
     logger?: Logger;
-    /** Runs before the migrations (the instance lease: a second smsops must be refused before it migrates). */
-    beforeMigrate?: (db: Db) => void;
+    /**
+     * Runs before the migrations (the instance lease: a second smsops must be refused before it migrates). What it
+     * returns is run if opening fails after it, before the close: the lease given back, so that the next start (a
+     * rollback in another PID namespace, which cannot see that this process is gone) need not wait for it to expire.
+     */
+    beforeMigrate?: (db: Db) => (() => void) | undefined;
   } = {},
 ): OpenedDatabase {
   const onDisk = path !== ':memory:' && path !== '';
@@ -70,19 +74,21 @@ export function openDatabase(
   // Set before the first statement: opening (WAL mode, the instance lease, the migrations) blocks nothing yet, so it
   // waits out another process's brief write instead of failing the start.
   const db = new Database(path, { timeout: STARTUP_BUSY_TIMEOUT_MS });
+  let undo: (() => void) | undefined;
   try {
     const file = onDisk ? fileIdentity(path) : null;
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
-    options.beforeMigrate?.(db);
+    undo = options.beforeMigrate?.(db);
     const migrations = migrate(db, options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR, options.now);
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // The -wal and -shm files exist from here on; SQLite gives them the database file's mode, checked all the same.
     if (onDisk) report(tightenDatabaseFiles(path));
     return { db, migrations, file };
   } catch (error) {
+    undo?.();
     db.close();
     throw error;
   }

@@ -179,18 +179,27 @@ export function openStore(
   const allowed = checkDatabaseMode(path, options.mode);
   if (!allowed.ok) throw allowed.error;
   // One smsops per database, taken before anything acts on it (the migrations; the relay returning every leased
-  // delivery at start). A refused start closes the database and throws InstanceLeaseHeldError.
+  // delivery at start). A refused start closes the database and throws InstanceLeaseHeldError; a start that fails
+  // after taking it (a migration refused) gives it back first.
   let lease: InstanceLease | undefined;
   const { db, migrations, file } = openDatabase(path, {
     logger: options.logger,
     now: options.now,
     beforeMigrate: (opened) => {
-      lease = acquireInstanceLease(opened, { ...options.instanceLease, logger: options.logger, now: options.now });
+      const taken = acquireInstanceLease(opened, { ...options.instanceLease, logger: options.logger, now: options.now });
+      lease = taken;
+      return () => taken.release();
     },
   });
   if (!lease) throw new Error('the instance lease was not taken');
   const held = lease;
-  markDatabaseMode(db, options.mode);
+  try {
+    markDatabaseMode(db, options.mode);
+  } catch (error) {
+    held.release();
+    db.close();
+    throw error;
+  }
   options.logger.info('database ready', { path, migrationsApplied: migrations.applied });
   // No migration was ever recorded: there was no smsops database at this path. Right on a first install; after a
   // file was lost (deleted, moved, a volume not mounted) it is the only sign of it, so it is said louder than info.

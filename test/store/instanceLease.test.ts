@@ -1,12 +1,14 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
+import { closeDatabase } from '../../src/store/database.js';
 import {
   acquireInstanceLease,
   currentLeaseHolder,
   type InstanceLease,
   InstanceLeaseHeldError,
 } from '../../src/store/instanceLease.js';
+import { openStore } from '../../src/store/openStore.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
@@ -157,5 +159,18 @@ describe('instance lease', () => {
       () => 'the loss noticed',
     );
     expect(lease.state()).toMatchObject({ held: false, lostReason: expect.stringContaining('host box-b, pid 9') });
+  });
+
+  it('is given back when the start fails after taking it (a migration refused), so the next start need not wait', () => {
+    temp = createTempDb();
+    temp.db.prepare("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 5").run();
+    closeDatabase(temp.db);
+    expect(() => openStore(temp.path, { mode: 'production', logger, now: temp.clock.now })).toThrowError(
+      /005_routes\.sql was changed after it was applied/,
+    );
+    temp.db = new Database(temp.path);
+    expect(temp.db.prepare('SELECT count(*) FROM instance_lease').pluck().get()).toBe(0);
+    // Taken at once by a process this one cannot see (another host, another PID namespace), not after 30 s.
+    expect(acquire({ host: 'box-b', pid: 1 }).state().held).toBe(true);
   });
 });
