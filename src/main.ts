@@ -11,13 +11,15 @@ import { checkSlackToken } from './slack/tokenCheck.js';
 import { sandboxStartupSummary } from './startupSummary.js';
 import { checkDatabaseMode } from './store/databaseMode.js';
 import { checkDatabaseWritable } from './store/databaseWritable.js';
+import { MigrationError } from './store/migrate.js';
 
 type Running = { stop(): Promise<void> };
 
 /**
  * Process entry: configuration → the app (or the sandbox: asked for, or nothing of smsops configured) → signals.
- * Exit codes: 2 for a configuration error (nothing started, including a database of the other mode), 1 for a
- * failure while starting or a stop that failed or was cut short by a second signal, 0 after a clean stop.
+ * Exit codes: 2 for a configuration error (nothing started, including a database of the other mode) or a database
+ * whose migrations this smsops refuses (changed, missing, newer), 1 for a failure while starting that may pass by
+ * itself or a stop that failed or was cut short by a second signal, 0 after a clean stop.
  */
 async function main(): Promise<void> {
   limitHeapGrowth();
@@ -38,7 +40,10 @@ type Started = { app: Running; logger: Logger } | undefined;
 
 const FAILED_START_GRACE_MS = 2_000;
 
-/** Parse, then start: a configuration error exits 2 with nothing started, a failure while starting exits 1. */
+/**
+ * Parse, then start: a configuration error exits 2 with nothing started, and so does a refused migration; any other
+ * failure while starting exits 1.
+ */
 async function startWith<C extends { logLevel: LogLevel; logFormat: LogFormat | undefined }>(
   parsed: { ok: true; value: C } | { ok: false; error: Error },
   what: string,
@@ -56,12 +61,14 @@ async function startWith<C extends { logLevel: LogLevel; logFormat: LogFormat | 
     return { app: await start(parsed.value, logger), logger };
   } catch (error) {
     logger.error(`${what} could not start`, { error: describeError(error) });
-    process.exitCode = 1;
+    // Exit 2 stops systemd's restarts (RestartPreventExitStatus=2): a refused migration is refused again at every
+    // start, and only the operator can end it (another smsops version, the file put back).
+    process.exitCode = error instanceof MigrationError && !error.passesByItself ? 2 : 1;
     // start() has undone what it started, so the process normally ends by itself. What cannot be cancelled (the
     // first Wavix check still waiting on an unreachable host, an HTTP agent's sockets) must not keep a process that
     // failed alive: a supervisor restarts it only once it exits. The log line above is already written (pino writes
     // synchronously), and the timer is unref'd so it never delays an exit that happens anyway.
-    setTimeout(() => process.exit(1), FAILED_START_GRACE_MS).unref();
+    setTimeout(() => process.exit(), FAILED_START_GRACE_MS).unref();
     return undefined;
   }
 }

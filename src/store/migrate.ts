@@ -3,16 +3,26 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { AppError } from '../errors.js';
+import { checksumMatches } from './earlierChecksums.js';
 
 /**
  * Applies `NNN_name.sql` files in order, each in its own transaction together with its record in
  * `schema_migrations`. A file is immutable once applied: its checksum is kept and checked on every start, because a
- * changed file means the database no longer matches what the code expects.
+ * changed file means the database no longer matches what the code expects (earlier checksums of files whose comments
+ * alone changed are accepted too: ./earlierChecksums.ts).
  */
 export class MigrationError extends AppError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * False for a refusal that the same start would meet again (a file changed or missing, a database from a newer
+   * smsops, a migrations folder that is not as shipped): smsops exits 2 so that a supervisor stops restarting it.
+   * True for a migration that failed to run (a full disk, a lock held past the wait), which may pass by itself.
+   */
+  readonly passesByItself: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; passesByItself?: boolean }) {
     super(message, `The database could not be prepared: ${message}`, options);
     this.name = 'MigrationError';
+    this.passesByItself = options?.passesByItself ?? false;
   }
 }
 
@@ -69,17 +79,23 @@ export interface AppliedRow {
  */
 export function appliedMigrationsProblem(applied: AppliedRow[], files: MigrationFile[], dir: string): string | null {
   const byVersion = new Map(files.map((f) => [f.version, f]));
+  const newestHere = files.at(-1);
   for (const row of applied) {
     const file = byVersion.get(row.version);
-    if (!file)
+    if (!file) {
+      const missing = `migration ${String(row.version).padStart(3, '0')}_${row.name} was applied to this database but its file is missing from ${dir}`;
+      if (!newestHere || row.version > newestHere.version)
+        return (
+          `${missing}: a newer smsops migrated this database (the newest migration here is ${newestHere?.file ?? 'none'}). ` +
+          'Start that version or a later one; going back to this one needs a backup taken before the upgrade (restore it)'
+        );
+      return `${missing}: put the file back as shipped, or start the smsops version that migrated this database`;
+    }
+    if (!checksumMatches(file, row.checksum))
       return (
-        `migration ${String(row.version).padStart(3, '0')}_${row.name} was applied to this database but its file is missing from ${dir}; ` +
-        'restore it (this database was migrated by a newer or different smsops)'
-      );
-    if (file.checksum !== row.checksum)
-      return (
-        `${file.file} was changed after it was applied to this database (checksum differs); ` +
-        'migrations are immutable once applied: restore the file and add a new migration instead'
+        `${file.file} was changed after it was applied to this database (checksum differs): the file here is not the ` +
+        'one that migrated it. Start the smsops version that migrated it, or put the file back as that version ' +
+        'shipped it; migrations are immutable once applied, so a developer must add a new migration instead'
       );
   }
   return null;
@@ -110,11 +126,11 @@ export function migrate(db: BetterSqlite3.Database, dir: string, now: () => numb
     try {
       apply();
     } catch (error) {
+      // Left to a restart (exit 1): a full disk or a lock held past the wait passes by itself, and telling those from
+      // a bug in the migration by SQLite's error codes would be a guess.
       throw new MigrationError(
         `${file.file} failed and was rolled back: ${error instanceof Error ? error.message : String(error)}`,
-        {
-          cause: error,
-        },
+        { cause: error, passesByItself: true },
       );
     }
     report.applied.push(file.file);

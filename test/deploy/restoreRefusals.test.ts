@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import type { DatabaseMode } from '../../src/store/databaseMode.js';
+import { EARLIER_CHECKSUMS } from '../../src/store/earlierChecksums.js';
 import { openStore } from '../../src/store/openStore.js';
 import { runRestore } from '../helpers/runRestore.js';
 
@@ -181,5 +182,17 @@ describe('restore refuses what must not replace the database', () => {
     const restored = new Database(target, { readonly: true });
     expect(restored.prepare("SELECT value FROM settings WHERE key = 'restore_test_marker'").get()).toEqual({ value: 'backup' });
     restored.close();
+  });
+
+  it('restores a backup migrated by 6b0d4ea, whose 029 differs from this one in its comment only', {
+    timeout: 30_000,
+  }, async () => {
+    copyFileSync(join(dir, 'production-backup.db'), join(dir, 'at-6b0d4ea.db'));
+    const old = new Database(join(dir, 'at-6b0d4ea.db'));
+    const [shippedAt6b0d4ea] = EARLIER_CHECKSUMS['029_traffic_triggers_without_temp_tables.sql'] ?? [];
+    old.prepare('UPDATE schema_migrations SET checksum = ? WHERE version = 29').run(shippedAt6b0d4ea);
+    old.close();
+    const r = await restore(dir, ['--db', target, 'at-6b0d4ea.db']);
+    expect(r.code, r.output).toBe(0);
   });
 });

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUSY_TIMEOUT_MS, DEFAULT_MIGRATIONS_DIR, openDatabase, PAGE_CACHE_KIB } from '../../src/store/database.js';
+import { EARLIER_CHECKSUMS } from '../../src/store/earlierChecksums.js';
 import { MigrationError } from '../../src/store/migrate.js';
+import { migrationsWithEarlier } from '../helpers/earlierMigrations.js';
 
 let dirs: string[] = [];
 afterEach(() => {
@@ -114,6 +116,68 @@ describe('migration runner', () => {
     expect(() => openDatabase(dbPath, { migrationsDir: migrations })).toThrowError(
       /003_inbound_relay\.sql was changed after it was applied.*immutable.*add a new migration instead/,
     );
+  });
+
+  it('opens a database that ran 029 as 6b0d4ea shipped it (only its comment changed since), keeping its record', () => {
+    const { dbPath, migrations } = workspace();
+    const file = '029_traffic_triggers_without_temp_tables.sql';
+    const [shippedAt6b0d4ea] = EARLIER_CHECKSUMS[file] ?? [];
+    if (!shippedAt6b0d4ea) throw new Error(`no earlier checksum of ${file}`);
+    const then = migrationsWithEarlier(join(migrations, '..', 'migrations-6b0d4ea'), file, shippedAt6b0d4ea);
+    openDatabase(dbPath, { migrationsDir: then }).db.close();
+
+    const reopened = openDatabase(dbPath, { migrationsDir: migrations });
+    expect(reopened.migrations).toEqual({ applied: [], alreadyApplied: SHIPPED.length });
+    // Left as recorded: the release that migrated it still opens it after a rollback.
+    expect(reopened.db.prepare('SELECT checksum FROM schema_migrations WHERE version = 29').pluck().get()).toBe(shippedAt6b0d4ea);
+    reopened.db.close();
+  });
+
+  it('accepts an earlier checksum only for its own file', () => {
+    const { dbPath, migrations } = workspace();
+    const [earlier029] = EARLIER_CHECKSUMS['029_traffic_triggers_without_temp_tables.sql'] ?? [];
+    const { db } = openDatabase(dbPath, { migrationsDir: migrations });
+    db.prepare('UPDATE schema_migrations SET checksum = ? WHERE version = 28').run(earlier029);
+    db.close();
+    expect(() => openDatabase(dbPath, { migrationsDir: migrations })).toThrowError(/028_slack_queue\.sql was changed/);
+  });
+
+  it('says a changed or missing migration will not pass by itself, and a failed one may', () => {
+    const { dbPath, migrations } = workspace();
+    openDatabase(dbPath, { migrationsDir: migrations }).db.close();
+    const refusal = (act: () => void) => {
+      act();
+      try {
+        openDatabase(dbPath, { migrationsDir: migrations }).db.close();
+      } catch (error) {
+        return error;
+      }
+      return null;
+    };
+    const changed = refusal(() => appendFileSync(join(migrations, '005_routes.sql'), '\n-- edited\n'));
+    expect(changed).toMatchObject({ name: 'MigrationError', passesByItself: false });
+    expect((changed as Error).message).toMatch(/Start the smsops version that migrated it, or put the file back/);
+    cpSync(join(DEFAULT_MIGRATIONS_DIR, '005_routes.sql'), join(migrations, '005_routes.sql'));
+
+    const db = new Database(dbPath);
+    db.prepare(
+      "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, 'from_the_future', 'x', 0)",
+    ).run();
+    db.close();
+    const newer = refusal(() => undefined);
+    expect(newer).toMatchObject({ name: 'MigrationError', passesByItself: false });
+    expect((newer as Error).message).toMatch(
+      /999_from_the_future was applied .* a newer smsops migrated this database \(the newest migration here is 029_\w+\.sql\)\. Start that version or a later one/,
+    );
+    const fresh = workspace();
+    writeFileSync(join(fresh.migrations, '998_broken.sql'), 'INSERT INTO no_such_table VALUES (1);');
+    let failed: unknown;
+    try {
+      openDatabase(fresh.dbPath, { migrationsDir: fresh.migrations });
+    } catch (error) {
+      failed = error;
+    }
+    expect(failed).toMatchObject({ name: 'MigrationError', passesByItself: true });
   });
 
   it('refuses a database that has a migration this code does not know', () => {
