@@ -301,6 +301,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         receive: watch.receiveTenDlc,
         onIngested: relay.intake.onIngested,
         onAnswered: relay.intake.onAnswered,
+        onStoreError: relay.intake.onStoreError,
       }),
       ...slack.routes,
     ],

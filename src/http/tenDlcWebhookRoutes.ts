@@ -13,7 +13,7 @@ import {
 } from '../wavix/schemas.js';
 import type { TenDlcEventCategory } from '../wavix/tenDlc.js';
 import { type Route, sendJson } from './server.js';
-import { admitWebhook, refusedOutcome } from './webhookRoutes.js';
+import { admitWebhook, answerNotStored, refusedOutcome } from './webhookRoutes.js';
 
 const SCHEMAS: Record<TenDlcEventCategory, { event: string; schema: z.ZodType<TenDlcWebhookPayload> }> = {
   brand: { event: 'BrandStatusChanged', schema: brandStatusChangedWebhookSchema },
@@ -29,6 +29,7 @@ export interface TenDlcWebhookRouteDeps {
   /** Counted in /metrics with the SMS webhooks (`duplicate`: a status already known). */
   onIngested?: RelayIntake['onIngested'];
   onAnswered?: RelayIntake['onAnswered'];
+  onStoreError?: RelayIntake['onStoreError'];
 }
 
 function parse(
@@ -69,25 +70,31 @@ export function tenDlcWebhookRoutes(deps: TenDlcWebhookRouteDeps): Route[] {
         const answered = deps.onAnswered;
         res.once('close', () => answered(route, res.writableFinished ? res.statusCode : 'aborted'));
       }
-      const admitted = await admitWebhook(req, res, {
-        secret: deps.secret,
-        given: params.secret,
-        route,
-        rejected: deps.rejected,
-      });
-      if (admitted.kind === 'refused') deps.onIngested?.(route, refusedOutcome(admitted.why));
-      if (admitted.kind !== 'admitted') return;
-      const { body, contentType } = admitted;
-      const parsed = parse(category, body);
-      if (!parsed.ok) {
-        deps.rejected.record({ route, reason: parsed.reason, contentType, body });
-        deps.onIngested?.(route, 'rejected');
-        sendJson(res, 400, { error: parsed.reason });
-        return;
+      try {
+        const admitted = await admitWebhook(req, res, {
+          secret: deps.secret,
+          given: params.secret,
+          route,
+          rejected: deps.rejected,
+        });
+        if (admitted.kind === 'refused') deps.onIngested?.(route, refusedOutcome(admitted.why));
+        if (admitted.kind !== 'admitted') return;
+        const { body, contentType } = admitted;
+        const parsed = parse(category, body);
+        if (!parsed.ok) {
+          deps.rejected.record({ route, reason: parsed.reason, contentType, body });
+          deps.onIngested?.(route, 'rejected');
+          sendJson(res, 400, { error: parsed.reason });
+          return;
+        }
+        const { change } = deps.receive(category, parsed.payload);
+        deps.onIngested?.(route, change === null ? 'duplicate' : 'stored');
+        sendJson(res, 200, { ok: true, changed: change !== null });
+      } catch (error) {
+        // As the SMS routes: a locked or full database is a 503 Wavix retries, logged at most once a minute.
+        deps.onStoreError?.(route, error);
+        answerNotStored(req, res, error);
       }
-      const { change } = deps.receive(category, parsed.payload);
-      deps.onIngested?.(route, change === null ? 'duplicate' : 'stored');
-      sendJson(res, 200, { ok: true, changed: change !== null });
     };
   return [
     { method: 'POST', path: `${tenDlcWebhookPath('brand')}/:secret`, handler: handler('brand') },

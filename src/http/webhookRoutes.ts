@@ -159,25 +159,32 @@ export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
         await handle(route, req, res, params.secret);
       } catch (error) {
         deps.onStoreError?.(route, error);
-        if (res.headersSent) {
-          res.end();
-          return;
-        }
-        req.resume();
-        // Nothing was acknowledged: a 5xx tells Wavix to send it again. A locked or full database passes by itself.
-        if (isTransientStoreError(error)) {
-          const text = JSON.stringify({ error: `not stored, try again: ${storeErrorReason(error)}` });
-          res.writeHead(503, {
-            'content-type': 'application/json; charset=utf-8',
-            'content-length': Buffer.byteLength(text),
-            'retry-after': String(STORE_UNAVAILABLE_RETRY_AFTER_S),
-          });
-          res.end(text);
-        } else sendJson(res, 500, { error: 'internal error: not stored, try again' });
+        answerNotStored(req, res, error);
       }
     };
   return [
     { method: 'POST', path: '/webhooks/wavix/inbound/:secret', handler: handler('inbound') },
     { method: 'POST', path: '/webhooks/wavix/dlr/:secret', handler: handler('dlr') },
   ];
+}
+
+/**
+ * The answer to a webhook whose storing (or the recording of its refusal) threw. Nothing was acknowledged: a 5xx tells
+ * Wavix to send it again. A locked or full database passes by itself: 503 with Retry-After and the reason.
+ */
+export function answerNotStored(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  req.resume();
+  if (isTransientStoreError(error)) {
+    const text = JSON.stringify({ error: `not stored, try again: ${storeErrorReason(error)}` });
+    res.writeHead(503, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'retry-after': String(STORE_UNAVAILABLE_RETRY_AFTER_S),
+    });
+    res.end(text);
+  } else sendJson(res, 500, { error: 'internal error: not stored, try again' });
 }

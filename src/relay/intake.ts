@@ -29,6 +29,6 @@ export interface RelayIntake {
    */
   onBodyCut?: (route: WebhookRequest['route'], bytes: { receivedBytes: number; declaredBytes: number | null }) => void;
   /** A store failure that is not the request's fault (logged without the body: SMS text is personal data). */
-  onStoreError?: (route: WebhookRequest['route'], error: unknown) => void;
+  onStoreError?: (route: WebhookRoute, error: unknown) => void;
   latency?: Histogram;
 }

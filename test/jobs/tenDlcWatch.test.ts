@@ -1,4 +1,5 @@
 import { webApi } from '@slack/bolt';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type HttpServer, startHttpServer } from '../../src/http/server.js';
 import { tenDlcWebhookRoutes } from '../../src/http/tenDlcWebhookRoutes.js';
@@ -223,6 +224,41 @@ describe('10DLC webhook routes', () => {
     expect(good.status).toBe(200);
     expect(app.tenDlc.get('campaign', 'CKLCK95')).toMatchObject({ status: 'APPROVED', source: 'webhook' });
     await fakeSlack.waitFor('chat.postMessage', 1);
+  });
+
+  it('answers 503 with Retry-After while the database is locked, as the SMS webhooks do, and stores the status after', async () => {
+    const app = smsops();
+    const storeErrors: string[] = [];
+    server = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      routes: tenDlcWebhookRoutes({
+        secret: SECRET,
+        rejected: app.rejected,
+        receive: app.watch.receive,
+        onStoreError: (route) => storeErrors.push(route),
+      }),
+      logger,
+    });
+    const urls = tenDlcWebhookUrls(server.url, SECRET);
+    const status = JSON.stringify({ brand_id: 'BM20QP9', campaign_id: 'CKLCK95', status: 'APPROVED' });
+    // Another process holds the write lock (a backup tool, a second smsops being started by mistake).
+    const other = new Database(t.path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      for (const body of [status, 'not json']) {
+        const locked = await post(urls.campaign, body);
+        expect(locked.status).toBe(503);
+        expect(locked.headers.get('retry-after')).toBe('5');
+        expect(((await locked.json()) as { error: string }).error).toMatch(/^not stored, try again: /);
+      }
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(storeErrors).toEqual(['10dlc/campaign', '10dlc/campaign']);
+    expect((await post(urls.campaign, status)).status).toBe(200);
+    expect(app.tenDlc.get('campaign', 'CKLCK95')).toMatchObject({ status: 'APPROVED', source: 'webhook' });
   });
 
   it('keeps and shows a status holding a lone surrogate as one replacement character, not three', async () => {
