@@ -1,6 +1,7 @@
 import cron, { type Logger as CronLogger } from 'node-cron';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { missedRunsReporter } from './missedRuns.js';
 import type { TickSource } from './tickSource.js';
 
 /**
@@ -12,11 +13,23 @@ export function cronTicks(options: { logger: Logger; timezone?: string }): TickS
   const { logger, timezone } = options;
   return {
     arm: (job, onTick) => {
-      const task = cron.schedule(job.schedule, () => onTick(), {
-        name: job.name,
-        logger: cronLogger(logger.child({ job: job.name })),
-        ...(timezone ? { timezone } : {}),
-      });
+      const jobLogger = logger.child({ job: job.name });
+      const missedRuns = missedRunsReporter(jobLogger);
+      const task = cron.schedule(
+        job.schedule,
+        () => {
+          missedRuns.ticked();
+          return onTick();
+        },
+        {
+          name: job.name,
+          logger: cronLogger(jobLogger),
+          // Said here, folded: node-cron's own warning is one line per skipped slot.
+          suppressMissedWarning: true,
+          ...(timezone ? { timezone } : {}),
+        },
+      );
+      task.on('execution:missed', (context) => missedRuns.missed(context.dateLocalIso));
       let disarmed = false;
       return {
         // A destroyed node-cron task still answers a next run.

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cronTicks } from '../../src/jobs/cronTicks.js';
 import type { ArmedSchedule } from '../../src/jobs/tickSource.js';
 import { createLogger } from '../../src/log.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 // node-cron reads real time through Date and setTimeout; vitest's fake timers stand in for both.
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0, 500);
@@ -41,5 +42,70 @@ describe('cronTicks: node-cron as the production tick source', () => {
     armed.push(eight);
     // At 12:00 UTC it is 07:00 in New York (EST in November): today's 08:00 there is 13:00 UTC.
     expect(eight.nextRunAt()).toBe(Date.UTC(2026, 10, 25, 13, 0));
+  });
+});
+
+/** cronTicks with a logger whose lines (parsed JSON) the test reads. */
+function recordedTicks() {
+  const lines: Array<Record<string, unknown> & { msg: string }> = [];
+  const source = cronTicks({
+    logger: createLogger({ level: 'info', sink: (line) => lines.push(JSON.parse(line)) }),
+    timezone: 'UTC',
+  });
+  return { source, lines, missed: () => lines.filter((l) => /missed/.test(l.msg)) };
+}
+
+describe('cronTicks: runs node-cron skipped', () => {
+  it('a wall clock stepped 24 h forward is one line for the job, naming the jump, not one warning per skipped slot', async () => {
+    // performance.now() is faked too: the step moves Date only, as a clock set by hand moves the wall clock only.
+    vi.useFakeTimers({ now: T0, toFake: ['Date', 'setTimeout', 'clearTimeout', 'performance'] });
+    const { source, lines, missed } = recordedTicks();
+    const ticked: number[] = [];
+    const watch = source.arm({ name: 'traffic-watch', schedule: '*/5 * * * *' }, async () => {
+      ticked.push(Date.now());
+    });
+    armed.push(watch);
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(ticked).toEqual([Date.UTC(2026, 10, 25, 12, 5)]);
+
+    vi.setSystemTime(Date.now() + 24 * 3_600_000);
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+
+    expect(missed()).toHaveLength(1);
+    const line = missed()[0];
+    expect(line).toMatchObject({ level: 'warn', job: 'traffic-watch', missedRuns: 288, clockStepMs: 24 * 3_600_000 });
+    expect(line?.msg).toBe(
+      'node-cron: missed 288 runs from 2026-11-25T12:10:00.000Z to 2026-11-26T12:05:00.000Z: the wall clock jumped 1 d forward (set by hand or by NTP, or the machine slept); they are not made up: the job runs at its next tick',
+    );
+    expect(lines.some((l) => l.msg.includes('Possible blocking IO'))).toBe(false);
+    // The job itself runs once at the slot after the jump, as before.
+    expect(ticked).toEqual([Date.UTC(2026, 10, 25, 12, 5), Date.UTC(2026, 10, 26, 12, 10)]);
+  });
+
+  it('an event loop blocked past a few slots is one line blaming the load, with the count', async () => {
+    vi.useRealTimers();
+    const { source, missed } = recordedTicks();
+    let ticks = 0;
+    const everySecond = source.arm({ name: 'every-second', schedule: '* * * * * *' }, async () => {
+      ticks += 1;
+    });
+    armed.push(everySecond);
+    await waitUntil(() => ticks > 0, 5_000, 'a first tick');
+    // Blocked past node-cron's 1 s tolerance for at least three slots: the wall and monotonic clocks move together.
+    const until = Date.now() + 4_500;
+    while (Date.now() < until) {
+      // busy
+    }
+    await waitUntil(() => missed().length > 0, 5_000, 'a missed-runs line');
+    // One more tick: the line said every slot the block skipped, none comes after it.
+    const before = ticks;
+    await waitUntil(() => ticks > before, 5_000, 'the tick after the block');
+    expect(missed()).toHaveLength(1);
+    const line = missed()[0];
+    expect(line?.missedRuns).toBeGreaterThanOrEqual(3);
+    expect(line?.msg).toMatch(
+      /^node-cron: missed \d+ runs from \S+ to \S+: the process was too busy to start them on time \(blocking IO or high CPU\); they are not made up: the job runs at its next tick$/,
+    );
+    expect(line).not.toHaveProperty('clockStepMs');
   });
 });
