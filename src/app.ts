@@ -4,6 +4,7 @@ import { createAlerts } from './core/alerts.js';
 import { markInterruptedSends } from './core/conversations/interruptedSends.js';
 import { replyFromThread, type ThreadMessage } from './core/conversations/replyFromThread.js';
 import { createReplyQueue } from './core/conversations/replyQueue.js';
+import { storedRouteProblems } from './core/portsipUrl.js';
 import type { SetupServices } from './core/services.js';
 import { maskUrl } from './core/urls.js';
 import { smsopsWebhookUrls } from './core/webhooks.js';
@@ -315,12 +316,18 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     [deps.mode === 'sandbox' ? 'internalUrl' : 'url']: http.url,
     slackMode: slack.mode,
   });
+  const storedRoutes = repositories.routes.list();
+  const routeProblems = storedRouteProblems(storedRoutes);
+  for (const { number, url, problem } of routeProblems) {
+    logger.warn(`a stored PortSIP route cannot be right: ${problem}`, { route: number, url: maskUrl(url) });
+  }
   const summary = startupSummary({
     listeningUrl: http.url,
     publicBaseUrl: config.publicBaseUrl,
     inboundWebhookUrl: services.smsopsWebhooks?.inbound,
     portsipWebhookUrl: config.portsipWebhookUrl,
-    portsipRouteCount: repositories.routes.list().length,
+    portsipRouteCount: storedRoutes.length,
+    routeProblems,
     slackMode: slack.mode,
   });
 

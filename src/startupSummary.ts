@@ -1,3 +1,4 @@
+import { formatPhoneForPeople } from './core/phone.js';
 import { maskUrl } from './core/urls.js';
 
 /**
@@ -13,8 +14,13 @@ export interface StartupFacts {
   inboundWebhookUrl: string | undefined;
   portsipWebhookUrl: string | undefined;
   portsipRouteCount: number;
+  /** Stored routes whose URL cannot be right (saved by an older smsops): the relay posts there as stored. */
+  routeProblems?: ReadonlyArray<{ number: string; url: string; problem: string }>;
   slackMode: string;
 }
+
+/** Past this many, the rest are counted: `/sms route list` and `/sms doctor` name each. */
+const ROUTE_PROBLEMS_SHOWN = 5;
 
 /** 0.0.0.0 and :: are not addresses a browser can open: say so, with the local URL that works. */
 function shownListener(url: string): string {
@@ -38,6 +44,16 @@ export function startupSummary(facts: StartupFacts): string[] {
     const routes = `${facts.portsipRouteCount} PortSIP route${facts.portsipRouteCount === 1 ? '' : 's'}`;
     const fallback = facts.portsipWebhookUrl === undefined ? 'no default' : `default ${maskUrl(facts.portsipWebhookUrl)}`;
     lines.push(`relaying inbound SMS to PortSIP: ${routes}, ${fallback}`);
+  }
+  const problems = facts.routeProblems ?? [];
+  for (const { number, url, problem } of problems.slice(0, ROUTE_PROBLEMS_SHOWN)) {
+    const route = number === 'default' ? 'default' : formatPhoneForPeople(number);
+    lines.push(`warning: PortSIP route ${route} → ${maskUrl(url)} cannot be right: ${problem}`);
+  }
+  if (problems.length > ROUTE_PROBLEMS_SHOWN) {
+    lines.push(
+      `warning: ${problems.length - ROUTE_PROBLEMS_SHOWN} more PortSIP routes cannot be right: /sms route list and /sms doctor name them`,
+    );
   }
   return lines.map((line) => `smsops: ${line}`);
 }

@@ -17,3 +17,28 @@ export function portsipUrlProblem(url: string): string | null {
   if (!isHttpUrl(url)) return 'it is not an http(s) URL. Copy it from PortSIP: Message Channels → SMS/MMS → Copy Webhook.';
   return null;
 }
+
+/**
+ * Why a stored route's URL cannot be right, or null: the rule above, for a route saved before it held (an older
+ * smsops kept ` #channel`, typed after the URL as its README showed, in the URL, and the relay posts to `…/<ID>%20`).
+ * Reported at start, in `/sms route list` and by `/sms doctor`, never rewritten: which channel was meant is not ours
+ * to guess.
+ */
+export function storedPortsipUrlProblem(url: string): string | null {
+  const problem = portsipUrlProblem(url);
+  if (problem === null) return null;
+  if (/ #\S*$/.test(url)) {
+    return 'it ends with ` #…`: an older smsops kept the channel typed after the URL as part of the URL, so the relay posts to it with `%20` after PortSIP’s ID, which PortSIP does not know. Set the route again: `/sms route set <number> <URL> #channel`.';
+  }
+  return `${problem} It was saved before smsops checked this: set the route again with \`/sms route set\`.`;
+}
+
+/** The stored routes whose PortSIP URL cannot be right, each with why (storedPortsipUrlProblem). */
+export function storedRouteProblems(
+  routes: ReadonlyArray<{ number: string; portsipUrl: string | null }>,
+): Array<{ number: string; url: string; problem: string }> {
+  return routes.flatMap((route) => {
+    const problem = route.portsipUrl === null ? null : storedPortsipUrlProblem(route.portsipUrl);
+    return route.portsipUrl !== null && problem !== null ? [{ number: route.number, url: route.portsipUrl, problem }] : [];
+  });
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { storedRouteProblems } from '../../src/core/portsipUrl.js';
 import { sandboxStartupSummary, startupSummary } from '../../src/startupSummary.js';
 
 const bare = {
@@ -34,6 +35,32 @@ describe('startupSummary', () => {
     expect(lines).not.toContain('a558d635-66e0-4c64-9f1e-2b1c8f0d7e11');
     expect(lines).toContain('relaying inbound SMS to PortSIP: 1 PortSIP route, default https://pbx.example.com:8887/sms/Wavix/');
     expect(lines).toContain('Slack must reach https://smsops.example.com/slack/events');
+  });
+});
+
+describe('startupSummary: stored routes whose URL cannot be right', () => {
+  const uuid = '0d3c1111-2222-3333-4444-555566667777';
+  const route = (n: number, url: string) => ({ number: `+1415555010${n}`, portsipUrl: url });
+
+  it('names at most five, counts the rest, and says why in the words of the check', () => {
+    const routes = [
+      route(0, `https://pbx.example.com/emc/Wavix/${uuid}#inbox`),
+      route(1, `https://pbx.example.com/emc/Wavix/${uuid}`),
+      route(2, `https://pbx.example.com/emc/Wavix/${uuid} #sms-a`),
+      ...[3, 4, 5, 6, 7, 8].map((n) => route(n, `https://pbx.example.com/emc/Wavix/${uuid} #sms-${n}`)),
+      { number: 'default', portsipUrl: null },
+    ];
+    const lines = startupSummary({ ...bare, portsipRouteCount: routes.length, routeProblems: storedRouteProblems(routes) });
+    const warnings = lines.filter((line) => line.startsWith('smsops: warning: '));
+    expect(warnings).toHaveLength(6);
+    expect(warnings[0]).toBe(
+      'smsops: warning: PortSIP route +1 415 555 0100 → https://pbx.example.com/emc/Wavix/0d3c…#… cannot be right: it contains `#`: what follows `#` is a fragment, which is never sent to PortSIP. To name a channel, put a space before `#channel`. It was saved before smsops checked this: set the route again with `/sms route set`.',
+    );
+    expect(warnings[1]).toContain(
+      'PortSIP route +1 415 555 0102 → https://pbx.example.com/emc/Wavix/0d3c…#… cannot be right: it ends with ` #…`',
+    );
+    expect(warnings[5]).toBe('smsops: warning: 3 more PortSIP routes cannot be right: /sms route list and /sms doctor name them');
+    expect(lines.join('\n')).not.toContain('1111-2222');
   });
 });
 

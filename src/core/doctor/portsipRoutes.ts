@@ -3,6 +3,7 @@ import { checkServerIdentity, type PeerCertificate, connect as tlsConnect } from
 import { describeError } from '../../errors.js';
 import { guardedLookup, refusedDestination } from '../destinationGuard.js';
 import type { RelayRoute } from '../model/relayRoute.js';
+import { storedPortsipUrlProblem } from '../portsipUrl.js';
 import { encodeCopiedUrl } from '../urls.js';
 import { CERT_EXPIRY_WARNING_DAYS, type CheckGroup, DAY, type DoctorContext, formatDate, routeLabel, shown } from './context.js';
 import type { CheckStatus, DoctorCheck } from './types.js';
@@ -165,6 +166,9 @@ function tlsVerdict(facts: TlsFacts, host: string): { status: CheckStatus; reaso
  */
 async function portsipReachability(url: string, names: string[], ctx: DoctorContext): Promise<DoctorCheck> {
   const base = { id: `portsip:${routeId(names)}`, title: `PortSIP ${names.join(', ')} ${shown(url)}` };
+  // A route stored before its URL was checked: it answers a connect, but the relay posts to a path PortSIP does not have.
+  const problem = storedPortsipUrlProblem(url);
+  if (problem) return { ...base, status: 'failure', reason: `This URL cannot be right: ${problem}` };
   let parsed: URL;
   try {
     parsed = new URL(encodeCopiedUrl(url));

@@ -2,6 +2,7 @@ import { destinationRemark } from '../../core/destinationUrls.js';
 import type { RelayRoute } from '../../core/model/relayRoute.js';
 import { matchesNumberSearch } from '../../core/numberSearch.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
+import { storedPortsipUrlProblem } from '../../core/portsipUrl.js';
 import type { RouteChange, RoutesOverview } from '../../core/routes.js';
 import { searchesWithoutVerb } from '../listeners/commands/parseCommand.js';
 import { webhookLabel } from './numbers.js';
@@ -35,8 +36,13 @@ function routeLine(route: RelayRoute): string {
   }`;
 }
 
-/** Loopback and private destinations are named; one set before the destination check existed says it is refused now. */
+/**
+ * Loopback and private destinations are named; one set before the destination check existed says it is refused now,
+ * and one saved before URLs were checked (an older smsops kept ` #channel` in it) says why it cannot be right.
+ */
 export function remarkOf(url: string): string {
+  const problem = storedPortsipUrlProblem(url);
+  if (problem) return `\n:no_entry: This URL cannot be right: ${escapeMrkdwn(problem)}`;
   const remark = destinationRemark(url);
   if (remark.refused) return `\n:no_entry: ${escapeMrkdwn(remark.refused)} Set this route again with another URL.`;
   return remark.note ? `\n:house: ${escapeMrkdwn(remark.note)}` : '';
