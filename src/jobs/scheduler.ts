@@ -146,7 +146,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     });
 
   const execute = (job: JobDefinition, trigger: Trigger): Promise<JobOutcome> => {
-    const id = jobRuns.start(job.name);
+    let id: number;
+    try {
+      id = jobRuns.start(job.name);
+    } catch (error) {
+      // Not run (its record could not be written: a locked or full database), but counted: /metrics must not say
+      // nothing happened while every tick fails.
+      ended(job.name, 'failed');
+      throw error;
+    }
     // Ours, not node-cron's `noOverlap`: it also keeps a Slack-asked run and a scheduled one apart, and records refusals.
     if (running.has(job.name)) {
       jobRuns.finish(id, 'skipped', OVERLAP_REASON);

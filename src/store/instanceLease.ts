@@ -3,6 +3,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { AppError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { warnOncePerMinute } from '../logOncePerMinute.js';
 import type { Db } from './database.js';
 
 /**
@@ -232,9 +233,16 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
       failedRenewals += 1;
       renewalError = describeError(error);
       options.onRenewalFailed?.(error);
-      logger.warn('instance lease not renewed; retrying', { error: describeError(error), expiresAt: iso(holder.expiresAt) });
+      notRenewed(renewalError, { error: renewalError, expiresAt: iso(holder.expiresAt) });
     }
   };
+  // A database locked for an hour made a line every beat; /healthz and the failed-renewals gauge say it meanwhile.
+  const notRenewed = warnOncePerMinute(
+    logger,
+    'instance lease not renewed; retrying',
+    {},
+    { countField: 'failedSinceLastWarning' },
+  );
   const timer = setInterval(beat, beatMs);
   timer.unref();
 

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { currentCancellation } from '../../src/core/cancellation.js';
 import {
@@ -262,6 +263,31 @@ describe('scheduler: time limits', () => {
     await s.stop();
     expect(await run).toEqual({ outcome: 'failed', error: 'stopped' });
     expect(String(reason)).toContain('smsops is stopping');
+  });
+
+  it('counts a run it could not record (a locked database) as failed, so /metrics does not show nothing happening', async () => {
+    const counted: string[] = [];
+    let ran = 0;
+    const s = make(
+      [
+        job('locked-out', async () => {
+          ran += 1;
+          return { outcome: 'ok' };
+        }),
+      ],
+      { onRunEnded: (name: string, outcome: RunOutcome) => counted.push(`${name}:${outcome}`) },
+    );
+    const other = new Database(t.path);
+    other.pragma('busy_timeout = 0');
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(s.runNow('locked-out')).rejects.toThrow(/locked/);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(counted).toEqual(['locked-out:failed']);
+    expect(ran).toBe(0);
   });
 
   it('counts runs by outcome: ok, failed and skipped', async () => {

@@ -115,6 +115,34 @@ describe('instance lease', () => {
     other.close();
   });
 
+  it('says failed renewals once a minute, with how many, not at every beat', async () => {
+    temp = createTempDb();
+    const lines: string[] = [];
+    const lease = acquire({
+      host: 'box-a',
+      pid: 1,
+      leaseMs: 300,
+      now: Date.now,
+      logger: createLogger({ level: 'warn', sink: (line) => lines.push(line) }),
+    });
+    const other = new Database(temp.path);
+    other.pragma('busy_timeout = 0');
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await waitUntil(
+        () => lease.state().failedRenewals >= 5,
+        5_000,
+        () => 'five failed renewals',
+      );
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    const warned = lines.filter((line) => line.includes('instance lease not renewed; retrying'));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toContain('database is locked');
+  });
+
   it('a release frees the database at once', () => {
     temp = createTempDb();
     acquire({ host: 'box-a', pid: 1 }).release();
