@@ -9,7 +9,12 @@ import type { TickSource } from './tickSource.js';
  * time. node-cron cannot say "next run after a given date" through its API, so tests drive the scheduler with a
  * tick source of their own instead of this one.
  */
-export function cronTicks(options: { logger: Logger; timezone?: string }): TickSource {
+export function cronTicks(options: {
+  logger: Logger;
+  timezone?: string;
+  /** Told of each slot node-cron skipped (the /metrics counter): those runs are not made up. */
+  onMissed?: (job: string) => void;
+}): TickSource {
   const { logger, timezone } = options;
   return {
     arm: (job, onTick) => {
@@ -29,7 +34,10 @@ export function cronTicks(options: { logger: Logger; timezone?: string }): TickS
           ...(timezone ? { timezone } : {}),
         },
       );
-      task.on('execution:missed', (context) => missedRuns.missed(context.dateLocalIso));
+      task.on('execution:missed', (context) => {
+        missedRuns.missed(context.dateLocalIso);
+        options.onMissed?.(job.name);
+      });
       let disarmed = false;
       return {
         // A destroyed node-cron task still answers a next run.

@@ -63,6 +63,8 @@ export interface SchedulerOptions {
   lateRunGraceMs?: number;
   /** Told of every run's end (the /metrics counter). */
   onRunEnded?: (job: string, outcome: RunOutcome) => void;
+  /** Told of each tick the real-time source skipped (see cronTicks). */
+  onTickMissed?: (job: string) => void;
 }
 
 /**
@@ -81,7 +83,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const { jobs, jobRuns, logger, timezone } = options;
   const now = options.now ?? Date.now;
   assertValid(jobs, timezone);
-  const ticks = options.ticks ?? cronTicks({ logger, timezone });
+  const ticks =
+    options.ticks ?? cronTicks({ logger, timezone, ...(options.onTickMissed ? { onMissed: options.onTickMissed } : {}) });
 
   const abandoned = jobRuns.failAbandoned();
   if (abandoned > 0) logger.warn('job runs left running by the previous process recorded as failed', { count: abandoned });

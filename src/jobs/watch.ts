@@ -176,12 +176,19 @@ export function createWatch(options: {
     ['job', 'outcome'],
     { initial: jobs.flatMap((job) => RUN_OUTCOMES.map((outcome) => ({ job: job.name, outcome }))) },
   );
+  const missed = options.metrics.counter(
+    'smsops_job_ticks_missed_total',
+    'Scheduled runs not made because their time passed while the process was blocked or the wall clock stepped forward (node-cron does not make them up).',
+    ['job'],
+    { initial: jobs.map((job) => ({ job: job.name })) },
+  );
   const scheduler = createScheduler({
     jobRuns: repositories.jobRuns,
     logger,
     timezone: schedules.timezone,
     jobs,
     onRunEnded: (job, outcome) => runs.inc({ job, outcome }),
+    onTickMissed: (job) => missed.inc({ job }),
   });
 
   return {

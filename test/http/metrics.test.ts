@@ -236,9 +236,11 @@ describe('GET /metrics of a running smsops', () => {
 
   it('counts job runs by job and outcome, each at 0 from the start', async () => {
     const before = await (await fetch(`${t.smsops.url}/metrics`)).text();
-    for (const job of ['traffic-watch', 'opt-outs', 'sender-id-approvals', 'ten-dlc', 'daily-digest', 'retention', 'backup'])
+    for (const job of ['traffic-watch', 'opt-outs', 'sender-id-approvals', 'ten-dlc', 'daily-digest', 'retention', 'backup']) {
       for (const outcome of ['ok', 'failed', 'skipped', 'timed_out'])
         expect(before).toContain(`smsops_job_runs_total{job="${job}",outcome="${outcome}"} 0\n`);
+      expect(before).toContain(`smsops_job_ticks_missed_total{job="${job}"} 0\n`);
+    }
     expect(readable((await runCommand(t, 'jobs run daily-digest')).body)).toContain('daily-digest: ok');
     const after = await (await fetch(`${t.smsops.url}/metrics`)).text();
     expect(after).toContain('smsops_job_runs_total{job="daily-digest",outcome="ok"} 1\n');

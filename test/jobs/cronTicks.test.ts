@@ -48,18 +48,20 @@ describe('cronTicks: node-cron as the production tick source', () => {
 /** cronTicks with a logger whose lines (parsed JSON) the test reads. */
 function recordedTicks() {
   const lines: Array<Record<string, unknown> & { msg: string }> = [];
+  const counted: string[] = [];
   const source = cronTicks({
     logger: createLogger({ level: 'info', sink: (line) => lines.push(JSON.parse(line)) }),
     timezone: 'UTC',
+    onMissed: (job) => counted.push(job),
   });
-  return { source, lines, missed: () => lines.filter((l) => /missed/.test(l.msg)) };
+  return { source, lines, counted, missed: () => lines.filter((l) => /missed/.test(l.msg)) };
 }
 
 describe('cronTicks: runs node-cron skipped', () => {
   it('a wall clock stepped 24 h forward is one line for the job, naming the jump, not one warning per skipped slot', async () => {
     // performance.now() is faked too: the step moves Date only, as a clock set by hand moves the wall clock only.
     vi.useFakeTimers({ now: T0, toFake: ['Date', 'setTimeout', 'clearTimeout', 'performance'] });
-    const { source, lines, missed } = recordedTicks();
+    const { source, lines, counted, missed } = recordedTicks();
     const ticked: number[] = [];
     const watch = source.arm({ name: 'traffic-watch', schedule: '*/5 * * * *' }, async () => {
       ticked.push(Date.now());
@@ -78,6 +80,9 @@ describe('cronTicks: runs node-cron skipped', () => {
       'node-cron: missed 288 runs from 2026-11-25T12:10:00.000Z to 2026-11-26T12:05:00.000Z: the wall clock jumped 1 d forward (set by hand or by NTP, or the machine slept); they are not made up: the job runs at its next tick',
     );
     expect(lines.some((l) => l.msg.includes('Possible blocking IO'))).toBe(false);
+    // Each slot counted (smsops_job_ticks_missed_total), though said in one line.
+    expect(counted).toHaveLength(288);
+    expect(new Set(counted)).toEqual(new Set(['traffic-watch']));
     // The job itself runs once at the slot after the jump, as before.
     expect(ticked).toEqual([Date.UTC(2026, 10, 25, 12, 5), Date.UTC(2026, 10, 26, 12, 10)]);
   });
