@@ -365,7 +365,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     return { kind: 'failed', delivery, outcome, error, nextAttemptAt: now() + delay, streak };
   };
 
-  /** Writes the outcomes, in the caller's transaction. */
+  /**
+   * Outcomes their claim no longer held when written (the lease was taken over: another process, or a re-claim after
+   * it ran out): the row was left as the other claim has it. Set afresh each time a transaction writes them.
+   */
+  const notRecorded = new WeakSet<Decision>();
+  /** Writes the outcomes, in the caller's transaction; each only under the lease of the claim it belongs to. */
   const applyRows = (decisions: Decision[]) => {
     for (const d of decisions) {
       if (d.kind === 'released') {
@@ -373,15 +378,27 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         mayBeDue = true;
         continue;
       }
-      if (d.kind === 'delivered') deliveries.markDelivered(d.delivery.id, d.outcome.statusCode);
-      else if (d.kind === 'dead') deliveries.markDead(d.delivery.id, { statusCode: d.outcome.statusCode, error: d.error });
-      else
-        deliveries.markFailed(d.delivery.id, {
-          statusCode: d.outcome.statusCode,
-          error: d.error,
-          nextAttemptAt: d.nextAttemptAt,
-          deterministicFailures: d.streak,
-        });
+      const { id, leaseUntil } = d.delivery;
+      const written =
+        d.kind === 'delivered'
+          ? deliveries.markDelivered(id, d.outcome.statusCode, leaseUntil)
+          : d.kind === 'dead'
+            ? deliveries.markDead(id, { statusCode: d.outcome.statusCode, error: d.error }, leaseUntil)
+            : deliveries.markFailed(
+                id,
+                {
+                  statusCode: d.outcome.statusCode,
+                  error: d.error,
+                  nextAttemptAt: d.nextAttemptAt,
+                  deterministicFailures: d.streak,
+                },
+                leaseUntil,
+              );
+      if (!written) {
+        notRecorded.add(d);
+        continue;
+      }
+      notRecorded.delete(d);
       if (options.writeAlongside) {
         try {
           options.writeAlongside(d.delivery);
@@ -405,6 +422,14 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const tell = (decisions: Decision[]) => {
     for (const d of decisions) {
       if (d.kind === 'released') continue;
+      if (notRecorded.has(d)) {
+        // Rare (a process frozen past its instance lease, an attempt outliving its lease): a line each, no count.
+        logger.warn(
+          'an attempt ended after its delivery was claimed again (its lease was taken over): its outcome is not recorded, the delivery is left as the newer claim has it',
+          { kind, delivery: d.delivery.id, outcome: d.kind },
+        );
+        continue;
+      }
       if (fairShares) {
         if (d.kind === 'delivered') struggling.delete(d.delivery.destination);
         else struggling.add(d.delivery.destination);
@@ -521,6 +546,15 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         resolve();
         return;
       }
+      // This process lost the database (instance lease): another one may hold the delivery now, and its claim decides.
+      if (options.holdsDatabase?.() === false) {
+        logger.warn(
+          'an attempt ended after this process lost the database (instance lease): its outcome is not recorded; the process holding it sends the delivery again if needed',
+          { kind, deliveries: batch.map((d) => d.id) },
+        );
+        resolve();
+        return;
+      }
       recordQueue.push({ batch, decisions, done: resolve });
       if (recordQueue.length > 1) {
         // Queued into the write already submitted: a commit held for it may go now.
@@ -570,7 +604,6 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     let controller: AbortController | undefined;
     let givenUp = false;
     let over = false;
-    let renewedUntil: number | undefined;
     // Made on the first outcome told (a Slack send over several channels): a PortSIP attempt never tells one.
     let told: Map<number, AttemptOutcome> | undefined;
     let timeOut: (outcomes: AttemptOutcome[]) => void = () => {};
@@ -598,17 +631,16 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         giveUp();
       }, attemptTimeoutMs);
     };
-    const leaseLeft = () => (renewedUntil ?? Math.min(...batch.map((d) => d.leaseUntil ?? now() + leaseMs))) - now();
+    const leaseLeft = () => Math.min(...batch.map((d) => d.leaseUntil ?? now() + leaseMs)) - now();
     /** Renews the lease when less than `needMs` of it is left; given up or over, the deliveries are not ours to keep. */
     const keepLease = (needMs: number) => {
-      if (over || givenUp || leaseLeft() >= needMs) return;
+      if (over || givenUp || leaseLeft() >= needMs || options.holdsDatabase?.() === false) return;
       const until = now() + leaseMs;
       try {
-        deliveries.extendLeases(
-          batch.map((d) => d.id),
-          until,
-        );
-        renewedUntil = until;
+        deliveries.extendLeases(batch, until);
+        // The claim's lease is now this one: its outcome is recorded under it. A delivery not renewed (claimed again
+        // meanwhile) matches neither the old lease nor this one, so its outcome is not recorded either way.
+        for (const d of batch) d.leaseUntil = until;
         options.writeHealth?.succeeded();
       } catch (error) {
         // Should the lease run out, the sweep puts the deliveries back and they are sent again: at-least-once.
@@ -651,7 +683,6 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     return {
       control,
       timedOut,
-      leaseEnd: () => renewedUntil,
       end: () => {
         over = true;
         clearTimeout(timer);
@@ -719,11 +750,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
           }),
         ),
     ];
-    // Renewed while the sender waited: recording may go on until the renewed lease's end, not the claim's.
-    await recordOutcomes(
-      clock.leaseEnd() === undefined ? batch : batch.map((d) => ({ ...d, leaseUntil: clock.leaseEnd() ?? null })),
-      decisions,
-    );
+    // Renewed while the sender waited, the deliveries hold the renewed lease (keepLease): recording may go on until
+    // its end, and is recorded under it.
+    await recordOutcomes(batch, decisions);
   };
 
   const sweep = () => {
@@ -973,7 +1002,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       stopped = true;
       if (options.holdsDatabase?.() === false) return;
       try {
-        deliveries.releaseLeases({ all: true });
+        deliveries.releaseLeases({ all: true, kind });
       } catch (error) {
         // The next start releases every lease anyway (one smsops per database).
         logger.warn('could not return leased deliveries at stop', { kind, error: describeError(error) });

@@ -11,17 +11,30 @@ export interface DeliveriesRepository {
    * that holds its share of the relay's slots while it fails), so the rows behind them are reached.
    */
   claimDue(kind: DeliveryChannel, limit: number, leaseMs: number, excluding?: readonly string[]): Delivery[];
-  markDelivered(id: number, statusCode: number | null): void;
+  /**
+   * Records an attempt that reached its destination. `claimed`: the lease the attempt holds (its claim's, as renewed);
+   * given, the outcome is recorded only while the delivery is still in flight under that lease, and false says it
+   * was not (another claim took the delivery over). Without it (not an attempt's outcome) it is recorded whatever.
+   */
+  markDelivered(id: number, statusCode: number | null, claimed?: number | null): boolean;
   /** Records a failed attempt and when to try again (and how many in a row failed deterministically, 0 by default). */
   markFailed(
     id: number,
     failure: { statusCode: number | null; error: string; nextAttemptAt: number; deterministicFailures?: number },
-  ): void;
-  markDead(id: number, failure: { statusCode: number | null; error: string }): void;
-  /** Returns leased deliveries to pending: at start (after a crash) and at shutdown. Only expired leases unless `all`. */
-  releaseLeases(options?: { all?: boolean }): number;
-  /** Moves the lease of deliveries still in flight on to `until` (an attempt waiting for its turn keeps them). */
-  extendLeases(ids: readonly number[], until: number): number;
+    claimed?: number | null,
+  ): boolean;
+  markDead(id: number, failure: { statusCode: number | null; error: string }, claimed?: number | null): boolean;
+  /**
+   * Returns leased deliveries to pending: at start (after a crash) and at shutdown. Only expired leases unless `all`;
+   * with `kind`, only that kind's (a worker stopping gives back its own, not those of the other worker's attempts still
+   * out, whose outcomes would then not be recorded).
+   */
+  releaseLeases(options?: { all?: boolean; kind?: DeliveryChannel }): number;
+  /**
+   * Moves the lease of deliveries still in flight under the lease given on to `until` (an attempt waiting for its turn
+   * keeps them); one claimed again meanwhile is not renewed.
+   */
+  extendLeases(claims: readonly Pick<Delivery, 'id' | 'leaseUntil'>[], until: number): number;
   /** Gives back leases this process holds but will not use (claimed ahead, never sent): pending again at once. */
   releaseClaimed(ids: readonly number[]): number;
   /** Puts one dead or pending delivery back to be tried now. */

@@ -64,8 +64,8 @@ const toDelivery = (r: Row): Delivery => ({
 // the table. The two differ only when the clock stepped back between two insertions; then the head of the queue is
 // what "oldest" means to the backlog alert and /healthz (test/store/repositories.test.ts pins this). min(id) is a
 // seek only with every index column before it fixed: an undelivered delivery has no delivered_at, except one whose
-// attempt outlived its lease and failed after a re-claim delivered it; those few are read by the range delivered_at
-// IS NOT NULL.
+// attempt outlived its lease and failed after a re-claim delivered it (before outcomes were tied to their claim: a
+// database of then may hold some); those few are read by the range delivered_at IS NOT NULL.
 // Exported for bench/backlog.ts, which prints its plan.
 export const BACKLOG_SQL = `
   WITH RECURSIVE dest(kind, name) AS (
@@ -131,18 +131,24 @@ export function createDeliveriesRepository(
   const leaseRow = db.prepare<[number, number]>(
     "UPDATE deliveries SET status = 'in_flight', lease_until = ? WHERE id = ? AND status = 'pending'",
   );
+  // An attempt's outcome is written only under the claim it belongs to (`@claimed`: the lease it holds): a process
+  // that lost its instance lease, or an attempt that outlived its lease, must not turn back a delivery another claim
+  // delivered, failed or holds in flight (it was sent a third time). A column compare on the row read by id: nothing
+  // more on the relay's hot path. `@guard` 0: an operator's or a test's write, not an attempt's.
+  const ofClaim = "(@guard = 0 OR (status = 'in_flight' AND lease_until = @claimed))";
   const delivered = db.prepare(`
     UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
-      last_error = NULL, delivered_at = @at, lease_until = NULL, deterministic_failures = 0, moved_in_flight = 0 WHERE id = @id`);
+      last_error = NULL, delivered_at = @at, lease_until = NULL, deterministic_failures = 0, moved_in_flight = 0
+    WHERE id = @id AND ${ofClaim}`);
   // A failure of an attempt that was in flight when a route change moved the delivery belongs to the old destination:
   // the delivery is due at once (the outbox's backoff was computed from the old attempts).
   const failed = db.prepare(`
     UPDATE deliveries SET status = 'pending', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
       last_error = @error, next_attempt_at = CASE moved_in_flight WHEN 1 THEN @at ELSE @next END, moved_in_flight = 0,
-      lease_until = NULL, deterministic_failures = @streak WHERE id = @id`);
+      lease_until = NULL, deterministic_failures = @streak WHERE id = @id AND ${ofClaim}`);
   const dead = db.prepare(`
     UPDATE deliveries SET status = 'dead', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
-      last_error = @error, dead_at = @at, lease_until = NULL WHERE id = @id`);
+      last_error = @error, dead_at = @at, lease_until = NULL WHERE id = @id AND ${ofClaim}`);
   const releaseExpired = db.prepare(
     "UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight' AND lease_until < ?",
   );
@@ -151,7 +157,13 @@ export function createDeliveriesRepository(
     "UPDATE deliveries SET status = 'pending', lease_until = NULL, moved_in_flight = 0 WHERE id = ? AND status = 'in_flight'",
   );
   const releaseAll = db.prepare("UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight'");
-  const extendOne = db.prepare<[number, number]>("UPDATE deliveries SET lease_until = ? WHERE id = ? AND status = 'in_flight'");
+  const releaseAllOfKind = db.prepare<[string]>(
+    "UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE destination_kind = ? AND status = 'in_flight'",
+  );
+  // Only the claim's own lease: a stale renewal would hand another claim's delivery to the stale one.
+  const extendOne = db.prepare<[number, number, number | null]>(
+    "UPDATE deliveries SET lease_until = ? WHERE id = ? AND status = 'in_flight' AND lease_until = ?",
+  );
   const requeueOne = db.prepare(`
     UPDATE deliveries SET status = 'pending', next_attempt_at = ?, dead_at = NULL, lease_until = NULL, deterministic_failures = 0
     WHERE id = ? AND status IN ('dead', 'pending')`);
@@ -215,10 +227,10 @@ export function createDeliveriesRepository(
 
   return {
     claimDue: (kind, limit, leaseMs, excluding) => claim(kind, limit, leaseMs, excluding),
-    markDelivered: (id, statusCode) => {
-      delivered.run({ id, at: now(), code: statusCode });
-    },
-    markFailed: (id, f) => {
+    markDelivered: (id, statusCode, claimed) =>
+      delivered.run({ id, at: now(), code: statusCode, guard: claimed === undefined ? 0 : 1, claimed: claimed ?? null }).changes >
+      0,
+    markFailed: (id, f, claimed) =>
       failed.run({
         id,
         at: now(),
@@ -226,14 +238,24 @@ export function createDeliveriesRepository(
         error: excerpt(f.error),
         next: f.nextAttemptAt,
         streak: f.deterministicFailures ?? 0,
-      });
-    },
-    markDead: (id, f) => {
-      dead.run({ id, at: now(), code: f.statusCode, error: excerpt(f.error) });
-    },
-    releaseLeases: (options = {}) => (options.all ? releaseAll.run() : releaseExpired.run(now())).changes,
-    extendLeases: (ids, until) =>
-      ids.length === 0 ? 0 : db.transaction(() => ids.reduce((n, id) => n + extendOne.run(until, id).changes, 0))(),
+        guard: claimed === undefined ? 0 : 1,
+        claimed: claimed ?? null,
+      }).changes > 0,
+    markDead: (id, f, claimed) =>
+      dead.run({
+        id,
+        at: now(),
+        code: f.statusCode,
+        error: excerpt(f.error),
+        guard: claimed === undefined ? 0 : 1,
+        claimed: claimed ?? null,
+      }).changes > 0,
+    releaseLeases: (options = {}) =>
+      (options.all ? (options.kind ? releaseAllOfKind.run(options.kind) : releaseAll.run()) : releaseExpired.run(now())).changes,
+    extendLeases: (claims, until) =>
+      claims.length === 0
+        ? 0
+        : db.transaction(() => claims.reduce((n, c) => n + extendOne.run(until, c.id, c.leaseUntil).changes, 0))(),
     releaseClaimed: (ids) =>
       ids.length === 0 ? 0 : db.transaction(() => ids.reduce((n, id) => n + releaseOne.run(id).changes, 0))(),
     requeue: (id) => requeueOne.run(now(), id).changes > 0,
