@@ -73,6 +73,14 @@ export function nextAttemptDelay(attempts: number, policy: DeliveryRetryPolicy, 
   return Math.max(policy.baseDelayMs / 4, Math.floor(random() * ceiling));
 }
 
+/**
+ * The longest wait a destination's Retry-After may set (the PortSIP and Slack senders cap theirs at an hour too): with
+ * the backoff's ceiling, how far ahead a due time can be, which tells a due time set before the clock went back.
+ */
+export const RETRY_AFTER_CAP_MS = 3_600_000;
+/** A step back of the wall clock smaller than this is noise, not worth a look at the due times. */
+const CLOCK_STEP_MS = 1_000;
+
 /** The most attempts a delivery must have had before its retry window can make it dead (see attemptsBeforeDead). */
 export const MAX_ATTEMPTS_BEFORE_DEAD = 10;
 
@@ -361,7 +369,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
     if (now() - delivery.retryWindowStartedAt >= options.retry.deadAfterMs && delivery.attempts + 1 >= minAttemptsForDead)
       return { kind: 'dead', delivery, message, outcome, error };
-    const delay = Math.max(nextAttemptDelay(delivery.attempts, options.retry, random), outcome.retryAfterMs ?? 0);
+    const delay = Math.max(
+      nextAttemptDelay(delivery.attempts, options.retry, random),
+      Math.min(outcome.retryAfterMs ?? 0, RETRY_AFTER_CAP_MS),
+    );
     return { kind: 'failed', delivery, outcome, error, nextAttemptAt: now() + delay, streak };
   };
 
@@ -755,6 +766,34 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     await recordOutcomes(batch, decisions);
   };
 
+  /** The longest delay the worker sets: a due time further ahead was set by a clock later than the present one. */
+  const longestDelayMs = Math.max(options.retry.maxDelayMs, options.retry.baseDelayMs / 4, RETRY_AFTER_CAP_MS);
+  /** The wall clock at the last turn (NEGATIVE_INFINITY before the first: a step while smsops was down is looked for). */
+  let clockAt = Number.NEGATIVE_INFINITY;
+  /**
+   * The wall clock went back (NTP stepping it, a VM restored): due times and the worker's own moments were set by the
+   * later clock, and everything waited as long as the step, unseen. What was due is made due now (its backoff is
+   * lost: one early retry), and the worker's own moments are reset. Looked for at the first turn too.
+   */
+  const noticeClockStep = () => {
+    const at = now();
+    const first = clockAt === Number.NEGATIVE_INFINITY;
+    if (first || at < clockAt - CLOCK_STEP_MS) {
+      const madeDue = deliveries.dueAfterClockStep(kind, longestDelayMs);
+      if (madeDue > 0) mayBeDue = true;
+      if (!first || madeDue > 0)
+        logger.warn('the wall clock went back: deliveries waiting for a later time are due now', {
+          kind,
+          steppedBackMs: first ? null : clockAt - at,
+          madeDue,
+        });
+      lastSweepAt = Number.NEGATIVE_INFINITY;
+      claimAheadPausedUntil = Number.NEGATIVE_INFINITY;
+      for (const c of claimedAhead) c.claimedAt = Math.min(c.claimedAt, at);
+    }
+    clockAt = at;
+  };
+
   const sweep = () => {
     if (now() - lastSweepAt < sweepEveryMs) return;
     const released = deliveries.releaseLeases();
@@ -861,6 +900,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       await sleep(idleMs);
       return;
     }
+    noticeClockStep();
     sweep();
     returnStale();
     if (mayBeDue) keepClaimed(claimFor(inFlight));

@@ -25,6 +25,12 @@ export interface DeliveriesRepository {
   ): boolean;
   markDead(id: number, failure: { statusCode: number | null; error: string }, claimed?: number | null): boolean;
   /**
+   * Makes due now the pending deliveries of `kind` whose due time a clock later than the present one set (the wall
+   * clock went back): due more than `maxAheadMs` ahead (longer than any delay smsops schedules), or tried, stored or
+   * restarted at a moment still to come. Without this they waited as long as the clock went back. Returns how many.
+   */
+  dueAfterClockStep(kind: DeliveryChannel, maxAheadMs: number): number;
+  /**
    * Returns leased deliveries to pending: at start (after a crash) and at shutdown. Only expired leases unless `all`;
    * with `kind`, only that kind's (a worker stopping gives back its own, not those of the other worker's attempts still
    * out, whose outcomes would then not be recorded).

@@ -149,6 +149,13 @@ export function createDeliveriesRepository(
   const dead = db.prepare(`
     UPDATE deliveries SET status = 'dead', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
       last_error = @error, dead_at = @at, lease_until = NULL WHERE id = @id AND ${ofClaim}`);
+  // Due times set by a clock later than this one (it went back): due further ahead than any delay smsops schedules,
+  // or set at a moment still to come (the last attempt, the arrival or a restart later than now). A range of the due
+  // index (kind, status, next_attempt_at > now), so only the pending deliveries not due yet are read.
+  const dueAgain = db.prepare<{ kind: string; now: number; ahead: number }>(`
+    UPDATE deliveries SET next_attempt_at = @now
+    WHERE destination_kind = @kind AND status = 'pending' AND next_attempt_at > @now
+      AND (next_attempt_at > @now + @ahead OR last_attempt_at > @now OR created_at > @now OR retry_window_started_at > @now)`);
   const releaseExpired = db.prepare(
     "UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight' AND lease_until < ?",
   );
@@ -250,6 +257,7 @@ export function createDeliveriesRepository(
         guard: claimed === undefined ? 0 : 1,
         claimed: claimed ?? null,
       }).changes > 0,
+    dueAfterClockStep: (kind, maxAheadMs) => dueAgain.run({ kind, now: now(), ahead: maxAheadMs }).changes,
     releaseLeases: (options = {}) =>
       (options.all ? (options.kind ? releaseAllOfKind.run(options.kind) : releaseAll.run()) : releaseExpired.run(now())).changes,
     extendLeases: (claims, until) =>
