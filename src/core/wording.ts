@@ -30,6 +30,17 @@ export function duration(ms: number): string {
   return h === 0 ? `${d} d` : `${d} d ${h} h`;
 }
 
+/** A step back of the wall clock smaller than this reads as rounding, not as the clock having gone back. */
+export const CLOCK_BACK_MS = 1_000;
+
+/**
+ * An age read off the wall clock ("12 min"); negative, the clock went back since (an SMS stored "later" than now), and
+ * it says so instead of "0 s", which read as nothing waiting long while the relay may have sat still.
+ */
+export function clockAge(ms: number): string {
+  return ms > -CLOCK_BACK_MS ? duration(ms) : `unknown: the clock went back ${duration(-ms)} or more since`;
+}
+
 /** A duration of at least a minute, for "open for …" and "… ago" where seconds would be noise. */
 export const durationInMinutes = (ms: number): string => duration(Math.max(MINUTE, Math.round(ms / MINUTE) * MINUTE));
 

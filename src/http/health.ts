@@ -1,5 +1,6 @@
 import { readThresholds } from '../core/alertRules.js';
 import type { DestinationBacklog } from '../core/model/delivery.js';
+import { CLOCK_BACK_MS } from '../core/wording.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { Reading } from '../relay/pollerCache.js';
 import type { RelayHealth } from '../relay/relayHealth.js';
@@ -46,7 +47,11 @@ export function healthRoute(options: {
               : min,
           null,
         );
-        const oldestAgeMs = oldest === null ? null : Math.max(0, now() - oldest);
+        const oldestAgeMs = oldest === null ? null : now() - oldest;
+        // Negative: the wall clock went back since the oldest SMS arrived. Said, not shown as 0 (all well): its real
+        // age is unknown, so the backlog threshold cannot be judged; the relay makes what waited for the later clock
+        // due at once (src/relay/outbox.ts), so this alone is no reason to fail.
+        const clockWentBack = oldestAgeMs !== null && oldestAgeMs <= -CLOCK_BACK_MS;
         const thresholdMinutes = readThresholds(alerts).backlog_minutes;
         const reasons = [...(relay?.problems ?? []), ...(relay?.unreachable ?? [])];
         if (thresholdMinutes !== null && oldestAgeMs !== null && oldestAgeMs > thresholdMinutes * 60_000)
@@ -62,6 +67,9 @@ export function healthRoute(options: {
           // How old the backlog figures are: 0 when counted for this request, more when a costly count was reused.
           backlogAgeSeconds: Math.round(backlogAgeMs / 100) / 10,
           oldestPendingAgeSeconds: oldestAgeMs === null ? null : Math.round(oldestAgeMs / 1000),
+          clock: clockWentBack
+            ? `went back: the oldest pending SMS was stored ${Math.round(-(oldestAgeMs ?? 0) / 1000)} s later than this host's clock says now; its age is unknown (the backlog threshold cannot be judged) until the clock catches up`
+            : 'ok',
           backlogThresholdMinutes: thresholdMinutes,
           dead: backlog.reduce((sum, b) => sum + b.dead, 0),
           ...(relay ? { workers: relay.workers } : {}),

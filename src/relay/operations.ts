@@ -49,7 +49,7 @@ export interface RelayStatus {
   oldestPendingAgeMs: number | null;
 }
 
-export function relayStatus(deps: RelayOperationsDeps): RelayStatus {
+export function relayStatus(deps: Pick<RelayOperationsDeps, 'deliveries' | 'now'>): RelayStatus {
   const destinations = deps.deliveries.backlog().map((d) => ({
     ...d,
     failing: d.pending + d.dead > 0 ? deps.deliveries.failing(d.destinationKind, d.destination, FAILING_SHOWN) : [],

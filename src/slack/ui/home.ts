@@ -10,7 +10,7 @@ import { inboundLine, NUMBERS_PER_PAGE, numbersCommand, webhookLine } from './nu
 import { linesIntoTexts } from './pages.js';
 import { routeListMessage } from './routes.js';
 import { senderIdLabel } from './senderIds.js';
-import { andMore, type Block, button, clip, context, duration, escapeMrkdwn, section, slackTime } from './text.js';
+import { andMore, type Block, button, clip, clockAge, context, escapeMrkdwn, section, slackTime } from './text.js';
 
 /** How many of each list the Home tab shows: a glance, each with the command that lists the rest. */
 export const HOME_SHOWN = { alerts: 15, senderIds: 30, numbers: 25 } as const;
@@ -63,7 +63,7 @@ function relaySection(relay: RelayStatus): Block {
   const health =
     relay.pending === 0 && relay.dead === 0
       ? ':white_check_mark: Nothing waiting.'
-      : `${relay.pending} waiting${relay.oldestPendingAgeMs !== null ? ` (oldest ${duration(relay.oldestPendingAgeMs)})` : ''}, ${relay.dead} dead.`;
+      : `${relay.pending} waiting${relay.oldestPendingAgeMs !== null ? ` (oldest ${clockAge(relay.oldestPendingAgeMs)})` : ''}, ${relay.dead} dead.`;
   return section(
     `*Relay*\n${health} Last delivery ${lastSuccess === null ? 'never' : slackTime(lastSuccess)}. \`/sms relay status\` has the detail.`,
   );

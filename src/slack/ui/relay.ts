@@ -17,6 +17,7 @@ import {
   type Block,
   button,
   clip,
+  clockAge,
   code,
   context,
   duration,
@@ -151,7 +152,7 @@ function failingLine(
 
 function destinationLines(d: DestinationStatus, now: number, showExcerpt: boolean): string {
   const head = `• ${destination(d.destinationKind, d.destination)}: ${d.pending} pending${
-    d.oldestPendingCreatedAt !== null ? ` (oldest ${age(now - d.oldestPendingCreatedAt)})` : ''
+    d.oldestPendingCreatedAt !== null ? ` (oldest ${clockAge(now - d.oldestPendingCreatedAt)})` : ''
   }, ${d.dead} dead, last success ${d.lastDeliveredAt !== null ? slackTime(d.lastDeliveredAt) : 'never'}`;
   const latest = d.failing[0];
   const lastError = latest ? [`   *Last error:* ${deliveryErrorInWords(latest, d.destinationKind)}`] : [];
@@ -171,7 +172,7 @@ export function relayStatusMessage(
   const headline =
     status.pending === 0 && status.dead === 0
       ? ':white_check_mark: Nothing waiting: every inbound message was delivered.'
-      : `${status.pending > 0 ? `:hourglass_flowing_sand: ${status.pending} waiting (oldest ${age(status.oldestPendingAgeMs ?? 0)})` : 'Nothing waiting'}${
+      : `${status.pending > 0 ? `:hourglass_flowing_sand: ${status.pending} waiting (oldest ${clockAge(status.oldestPendingAgeMs ?? 0)})` : 'Nothing waiting'}${
           status.dead > 0 ? ` · :rotating_light: ${status.dead} dead (\`/sms relay replay dead\`)` : ''
         }`;
   const blocks: Block[] = [section(`*Relay*\n${headline}`)];

@@ -3,7 +3,7 @@ import type { types } from '@slack/bolt';
 import { graphemePrefix, wellFormed } from '../../core/text.js';
 
 export { graphemePrefix, graphemeStart, wellFormed } from '../../core/text.js';
-export { andMore, duration, durationInMinutes, plural } from '../../core/wording.js';
+export { andMore, clockAge, duration, durationInMinutes, plural } from '../../core/wording.js';
 
 export type Block = types.KnownBlock;
 
