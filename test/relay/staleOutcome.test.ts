@@ -137,4 +137,15 @@ describe('an attempt outliving its claim', () => {
     await waitUntil(() => a.statusOf(id).status === 'delivered', 5000, "B's outcome recorded");
     expect(a.statusOf(id)).toMatchObject({ status: 'delivered', attempts: 1 });
   });
+
+  it('records a late 2xx on a delivery its lease ran out on and the sweep put back, not claimed since: no second copy', async () => {
+    const { a } = setup();
+    const id = a.receive('answered just after its lease ran out');
+    const [claimed] = a.deliveries.claimDue('portsip', 1, 1);
+    expect(claimed?.id).toBe(a.statusOf(id).id);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(a.deliveries.releaseLeases()).toBe(1);
+    expect(a.deliveries.markDelivered(claimed?.id ?? -1, 200, claimed?.leaseUntil ?? null)).toBe(true);
+    expect(a.statusOf(id)).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 200 });
+  });
 });

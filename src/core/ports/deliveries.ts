@@ -13,8 +13,9 @@ export interface DeliveriesRepository {
   claimDue(kind: DeliveryChannel, limit: number, leaseMs: number, excluding?: readonly string[]): Delivery[];
   /**
    * Records an attempt that reached its destination. `claimed`: the lease the attempt holds (its claim's, as renewed);
-   * given, the outcome is recorded only while the delivery is still in flight under that lease, and false says it
-   * was not (another claim took the delivery over). Without it (not an attempt's outcome) it is recorded whatever.
+   * given, the outcome is recorded only while the delivery is still in flight under that lease or pending again (its
+   * lease ran out, not claimed since), and false says it was not (another claim took the delivery over). Without it
+   * (not an attempt's outcome) it is recorded whatever.
    */
   markDelivered(id: number, statusCode: number | null, claimed?: number | null): boolean;
   /** Records a failed attempt and when to try again (and how many in a row failed deterministically, 0 by default). */

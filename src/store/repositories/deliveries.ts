@@ -133,9 +133,10 @@ export function createDeliveriesRepository(
   );
   // An attempt's outcome is written only under the claim it belongs to (`@claimed`: the lease it holds): a process
   // that lost its instance lease, or an attempt that outlived its lease, must not turn back a delivery another claim
-  // delivered, failed or holds in flight (it was sent a third time). A column compare on the row read by id: nothing
-  // more on the relay's hot path. `@guard` 0: an operator's or a test's write, not an attempt's.
-  const ofClaim = "(@guard = 0 OR (status = 'in_flight' AND lease_until = @claimed))";
+  // delivered or holds in flight (it was sent a third time). A delivery pending again (its lease ran out and the
+  // sweep put it back, not claimed since) takes the late outcome: a 2xx then spares PortSIP a second copy. A column
+  // compare on the row read by id: nothing more on the relay's hot path. `@guard` 0: an operator's or a test's write.
+  const ofClaim = "(@guard = 0 OR status = 'pending' OR (status = 'in_flight' AND lease_until = @claimed))";
   const delivered = db.prepare(`
     UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
       last_error = NULL, delivered_at = @at, lease_until = NULL, deterministic_failures = 0, moved_in_flight = 0
