@@ -13,12 +13,13 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { checkCopy } from './copyCheck.js';
 import type { Db } from './database.js';
 import { DATABASE_DIR_MODE, DATABASE_FILE_MODE } from './fileModes.js';
 
 /**
  * Online backups with SQLite's backup API while smsops runs: better-sqlite3 copies a batch of pages per event-loop
- * turn, so webhooks keep being stored meanwhile. Writes made through smsops' own connection during the copy are
+ * turn, and the copy is checked in a worker thread (./copyCheck.ts), so webhooks keep being stored meanwhile. Writes made through smsops' own connection during the copy are
  * carried into it by SQLite, so the copy holds at least everything committed before the backup began.
  */
 export interface BackupMade {
@@ -112,15 +113,7 @@ export async function backupDatabase(db: Db, options: { dir: string; keep: numbe
     closeSync(openSync(partial, 'wx', DATABASE_FILE_MODE));
     await db.backup(partial);
     chmodSync(partial, DATABASE_FILE_MODE);
-    // One self-contained file: the copy carries the WAL flag of its source, and a WAL file beside a backup is easy
-    // to lose when it is moved. smsops turns WAL back on when it opens a restored copy.
-    const copy = new Database(partial, { fileMustExist: true });
-    try {
-      copy.pragma('journal_mode = DELETE');
-    } finally {
-      copy.close();
-    }
-    const problem = integrityProblem(partial);
+    const problem = await checkCopy(partial);
     if (problem) throw new BackupError(`the copy failed its integrity check: ${problem}`);
     // Renamed only once complete and checked: a crash mid-backup leaves a .partial file, never a bad backup.
     renameSync(partial, final);
