@@ -112,7 +112,7 @@ describe('a wrong route, fixed', () => {
     expect(wrong.received).toHaveLength(wrongAttempts);
   });
 
-  it('sends the messages waiting behind a slow wrong URL to the fixed route, only those under way going to the wrong one', async () => {
+  it('sends the messages waiting behind a slow wrong URL to the fixed route, and those under way there too once the wrong one took them', async () => {
     const wrong = await sink();
     const right = await sink();
     // A slow PBX: once the first attempt ends, the relay sends the next and claims the other conversations ahead.
@@ -129,10 +129,18 @@ describe('a wrong route, fixed', () => {
     expect(leased.n).toBeGreaterThan(1);
 
     await runCommand(smsops, `route set +1 415 555 0100 ${right.url}${PATH}`);
-    await waitUntil(() => right.received.length >= 3, 8000, 'the three waiting at the fixed URL');
+    // "two" was under way at the wrong URL when the route changed: the wrong PBX took it, the right one must get it too.
+    await waitUntil(() => right.received.length >= 4, 8000, 'the three waiting and the one under way at the fixed URL');
     await new Promise((resolve) => setTimeout(resolve, 1600));
     expect(texts(wrong)).toEqual(['one', 'two']);
-    expect(texts(right).sort()).toEqual(['five', 'four', 'three']);
+    expect(texts(right).sort()).toEqual(['five', 'four', 'three', 'two']);
+    // Recorded as delivered where it was delivered last: the fixed route.
+    const two = smsops.db
+      .prepare(
+        "SELECT d.status, d.destination FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id WHERE m.text = 'two' AND d.destination_kind = 'portsip'",
+      )
+      .get() as { status: string; destination: string };
+    expect(two).toEqual({ status: 'delivered', destination: `${right.url}${PATH}` });
   });
 
   it('a `default` change moves only numbers without their own route; removing a route falls back to default', async () => {

@@ -34,6 +34,10 @@ interface Row {
   replayed_at: number | null;
 }
 
+/** Why a delivery a route change moved while its attempt was out is due again after that attempt's 2xx. */
+export const MOVED_AFTER_DELIVERED =
+  'the route changed while this attempt was out: the old destination took it (2xx), the new one gets it now';
+
 const toDelivery = (r: Row): Delivery => ({
   id: r.id,
   inboundMessageId: r.inbound_message_id,
@@ -137,9 +141,15 @@ export function createDeliveriesRepository(
   // sweep put it back, not claimed since) takes the late outcome: a 2xx then spares PortSIP a second copy. A column
   // compare on the row read by id: nothing more on the relay's hot path. `@guard` 0: an operator's or a test's write.
   const ofClaim = "(@guard = 0 OR status = 'pending' OR (status = 'in_flight' AND lease_until = @claimed))";
+  // A 2xx of an attempt that was in flight when a route change moved the delivery came from the old destination (the
+  // wrong PBX, when the change fixed a route): the new one has not got the SMS, so it is due there at once.
   const delivered = db.prepare(`
-    UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
-      last_error = NULL, delivered_at = @at, lease_until = NULL, deterministic_failures = 0, moved_in_flight = 0
+    UPDATE deliveries SET status = CASE moved_in_flight WHEN 1 THEN 'pending' ELSE 'delivered' END,
+      attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
+      last_error = CASE moved_in_flight WHEN 1 THEN '${MOVED_AFTER_DELIVERED}' END,
+      delivered_at = CASE moved_in_flight WHEN 1 THEN NULL ELSE @at END,
+      next_attempt_at = CASE moved_in_flight WHEN 1 THEN @at ELSE next_attempt_at END,
+      lease_until = NULL, deterministic_failures = 0, moved_in_flight = 0
     WHERE id = @id AND ${ofClaim}`);
   // A failure of an attempt that was in flight when a route change moved the delivery belongs to the old destination:
   // the delivery is due at once (the outbox's backoff was computed from the old attempts).
