@@ -1,5 +1,5 @@
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
-import { DATABASE_FILE_PROBLEM } from '../core/ports/storeErrors.js';
+import { DATABASE_FILE_CUT, DATABASE_FILE_PROBLEM } from '../core/ports/storeErrors.js';
 import type { Logger } from '../log.js';
 
 /** Which file a path named when it was opened: a file removed, moved or replaced meanwhile has another, or none. */
@@ -13,14 +13,36 @@ export function fileIdentity(path: string): FileIdentity {
   return { dev: s.dev, ino: s.ino };
 }
 
-/** How the file at the database's path differs from the one smsops has open. */
-export type DatabaseFileChange = 'missing' | 'replaced' | 'unreadable';
+/**
+ * How the file at the database's path differs from the one smsops has open: gone from the path, or still there but cut
+ * short (truncated, or overwritten in place) so that it no longer holds what was written to it.
+ */
+export type DatabaseFileChange = 'missing' | 'replaced' | 'unreadable' | 'cut';
+
+/** What the WAL checkpointer saw when the file came out shorter than it had left it (./walCheckpointer.ts). */
+export interface FileCut {
+  bytes: number;
+  bytesBefore: number;
+}
+
+/**
+ * SQLite's smallest page: a database file in use holds at least its first page, so a shorter one (`truncate -s 0`,
+ * `> smsops.db`) lost it, whatever else happens to it. Seen in the stat the watch already makes.
+ */
+export const MIN_DATABASE_FILE_BYTES = 512;
 
 /**
  * What /healthz, the relay_stalled alert and refused webhooks say. It names the variable, not the path: /healthz and
  * the 503 body leave the machine (the path is in the error log line).
  */
 export function databaseFileReason(change: DatabaseFileChange): string {
+  if (change === 'cut')
+    return (
+      `${DATABASE_FILE_CUT} (truncated or overwritten) while smsops had it open: new webhooks are refused so that ` +
+      'nothing is acknowledged that a restart would lose; take a backup (/sms jobs run backup, kept only if sound), ' +
+      'then stop smsops and restore the newest backup with --replace-damaged (README, "The database file removed ' +
+      'while smsops runs")'
+    );
   const what =
     change === 'missing' ? 'was removed or moved' : change === 'replaced' ? 'was replaced by another file' : 'cannot be checked';
   return (
@@ -34,7 +56,10 @@ export function databaseFileReason(change: DatabaseFileChange): string {
  * One stat of the path, compared with what was opened. SQLite goes on writing to a file that was unlinked or moved
  * (its descriptor still points at it), and a restart would then open, or create, whatever the path holds. Only the
  * main file is watched: a -wal removed alone stays open too and is copied into the main file every 0.5 s and at a
- * clean stop (only a crash loses what was not copied yet), while a lost main file loses everything.
+ * clean stop (only a crash loses what was not copied yet), while a lost main file loses everything. The same file cut
+ * to less than a page goes on answering from SQLite's cache and WAL, while a restart finds no database in it. A cut
+ * that leaves more is seen by the WAL checkpointer, before each copy (the copy re-extends the file).
+ * The file is never opened here: closing a descriptor of it would drop every SQLite lock this process holds on it.
  */
 export function checkDatabaseFile(path: string, opened: FileIdentity): DatabaseFileChange | null {
   let now: ReturnType<typeof statSync>;
@@ -45,7 +70,8 @@ export function checkDatabaseFile(path: string, opened: FileIdentity): DatabaseF
     // ENOTDIR: a file now stands where a folder of the path was.
     return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unreadable';
   }
-  return now.dev === opened.dev && now.ino === opened.ino ? null : 'replaced';
+  if (now.dev !== opened.dev || now.ino !== opened.ino) return 'replaced';
+  return now.size < MIN_DATABASE_FILE_BYTES ? 'cut' : null;
 }
 
 /**
@@ -74,15 +100,19 @@ export function openDescriptorOf(opened: FileIdentity): { heldAt: string; names:
 }
 
 export interface DatabaseFileWatch {
-  /** Null while the path still names the open file; else why not (databaseFileReason). Logs when that changes. */
+  /** Null while the path still names the open file, whole; else why not (databaseFileReason). Logs when that changes. */
   check(): string | null;
+  /** The WAL checkpointer found the file cut short: said at the next check, and for as long as smsops runs. */
+  cut(found: FileCut): void;
 }
 
 /**
  * Watches the path of an open database. When the file goes, says so once, loudly: what was acknowledged into it is
  * only in the file smsops still holds open, and stopping smsops loses it. `onGone` runs first (the store copies the
  * WAL into the open file, so that a copy of it holds every message) and what it returns is logged. A file put back as
- * it was (renamed back: the same inode) ends it.
+ * it was (renamed back: the same inode) ends it. A file cut short never ends it: what it lost is not coming back (the
+ * checkpoints that go on write pages into it and may re-extend it, which makes it no sounder). A backup through
+ * smsops' connection reads the pages still in its cache or WAL: sound for a database that fits in the cache.
  */
 export function watchDatabaseFile(
   path: string,
@@ -91,11 +121,26 @@ export function watchDatabaseFile(
 ): DatabaseFileWatch {
   const { logger } = options;
   let last: DatabaseFileChange | null = null;
+  let cut: Partial<FileCut> | null = null;
+  const saidCut = () =>
+    logger?.error(
+      'the database file was cut short (truncated or overwritten) while smsops had it open: webhooks are refused (503) ' +
+        'from now on. What it held is gone from disk; smsops answers from its cache and WAL. Take a backup now (/sms ' +
+        'jobs run backup: kept only if its check passes, as it does while the cache holds every page), then stop ' +
+        'smsops, restore the newest backup with --replace-damaged and start it again; see the README',
+      { path, found: 'cut', ...cut },
+    );
   return {
+    cut: (found) => {
+      cut ??= found;
+    },
     check: () => {
-      const change = checkDatabaseFile(path, opened);
+      const seen = checkDatabaseFile(path, opened);
+      if (seen === 'cut') cut ??= {};
+      const change = cut ? 'cut' : seen;
       if (change !== last) {
-        if (change) {
+        if (change === 'cut') saidCut();
+        else if (change) {
           const walCopied = last === null ? options.onGone?.() : undefined;
           const open = openDescriptorOf(opened);
           logger?.error(

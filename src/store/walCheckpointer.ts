@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Db } from './database.js';
+import { type FileCut, MIN_DATABASE_FILE_BYTES } from './databaseFile.js';
 import type { WriteGate } from './writeGate.js';
 
 export interface WalCheckpointerStatus {
@@ -36,12 +37,36 @@ export const WAL_FILE_LIMIT_FACTOR = 2;
 // Plain CommonJS run with `eval`, so the worker needs neither tsx nor a build step to start.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { closeSync, openSync, readSync } = require('node:fs');
+const { closeSync, openSync, readSync, statSync } = require('node:fs');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
-const limitFrames = Math.ceil(workerData.walLimitBytes / db.pragma('page_size', { simple: true }));
+const pageSize = db.pragma('page_size', { simple: true });
+const limitFrames = Math.ceil(workerData.walLimitBytes / pageSize);
 const checkpoint = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
+// The database file's size, while the path names the file opened (else the main thread's watch says so). Only
+// checkpoints change it: they grow it, or shrink it to what the database holds after a VACUUM.
+const opened = statSync(workerData.path, { bigint: true });
+const fileBytes = () => {
+  try {
+    const now = statSync(workerData.path, { bigint: true });
+    return now.dev === opened.dev && now.ino === opened.ino ? Number(now.size) : null;
+  } catch { return null; }
+};
+let leftBytes = Number(opened.size);
+// Shorter than the last copy left it: a VACUUM's shrink says the database itself is smaller; a cut (truncate, an
+// overwrite in place) leaves it as large, or unreadable. Checked before the copy, which would write the new pages
+// into the cut file and re-extend it to the database's size, hiding the cut from a stat.
+const checkCut = () => {
+  const bytes = fileBytes();
+  if (bytes === null || bytes >= leftBytes) return;
+  let databaseBytes;
+  try { databaseBytes = db.pragma('page_count', { simple: true }) * pageSize; }
+  catch (error) { databaseBytes = /^SQLITE_(CORRUPT|NOTADB)/.test(String(error && error.code)) ? Infinity : 0; }
+  if (bytes < ${MIN_DATABASE_FILE_BYTES} || databaseBytes >= leftBytes)
+    parentPort.postMessage({ cut: { bytes, bytesBefore: leftBytes } });
+  leftBytes = bytes;
+};
 // The WAL header's checkpoint sequence number (bytes 12-15): SQLite adds one each time it restarts the WAL. Unreadable,
 // -1 every time: each report then counts as a miss, and the main connection restarts the WAL.
 const header = Buffer.alloc(16);
@@ -54,7 +79,9 @@ const restarts = () => {
 };
 const tick = () => {
   try {
+    checkCut();
     const done = checkpoint();
+    leftBytes = fileBytes() ?? leftBytes;
     if (done && done.log > limitFrames) parentPort.postMessage({ walFrames: done.log, restarts: restarts() });
   }
   catch (error) { parentPort.postMessage({ error: String(error && error.message || error) }); }
@@ -66,13 +93,23 @@ parentPort.on('message', (message) => {
     // hold a read lock that write needs to restart the WAL, and the restart would be missed.
     clearInterval(timer);
     timer = setInterval(tick, workerData.intervalMs);
-    try { checkpoint(); } catch (error) { parentPort.postMessage({ error: String(error && error.message || error) }); }
+    try { checkCut(); checkpoint(); leftBytes = fileBytes() ?? leftBytes; }
+    catch (error) { parentPort.postMessage({ error: String(error && error.message || error) }); }
     parentPort.postMessage({ finished: true });
     return;
   }
   clearInterval(timer); db.close(); parentPort.close();
 });
 `;
+/** What the worker posts: a checkpoint past the WAL limit, a finish done, a cut file, or an error. */
+interface WorkerMessage {
+  error?: string;
+  walFrames?: number;
+  restarts?: number;
+  finished?: boolean;
+  cut?: FileCut;
+}
+
 /**
  * How long the group commit's writes may be held while the worker finishes a copy (an fsync of the WAL and one of the
  * database file: 4-10 ms on this project's VM). On a disk slower than this every finish misses, and after
@@ -94,7 +131,14 @@ const MISSES_BEFORE_MAIN = 3;
  */
 export function startWalCheckpointer(
   db: Db,
-  options: { logger: Logger; intervalMs?: number; walLimitBytes?: number; gate?: WriteGate },
+  options: {
+    logger: Logger;
+    intervalMs?: number;
+    walLimitBytes?: number;
+    gate?: WriteGate;
+    /** The database file found shorter than the last copy left it, and not by a VACUUM (./databaseFile.ts). */
+    onFileCut?: (found: FileCut) => void;
+  },
 ): WalCheckpointer {
   const { logger } = options;
   if (db.memory) return { stop: async () => {}, status: () => ({ running: undefined, heldMs: 0, mainCatchUps: 0 }) };
@@ -189,7 +233,11 @@ export function startWalCheckpointer(
   // minute later, is logged.
   let lastLogged = { error: '', at: Number.NEGATIVE_INFINITY };
   let lastCatchUp = Number.NEGATIVE_INFINITY;
-  worker.on('message', (message: { error?: string; walFrames?: number; restarts?: number; finished?: boolean }) => {
+  worker.on('message', (message: WorkerMessage) => {
+    if (message.cut) {
+      options.onFileCut?.(message.cut);
+      return;
+    }
     if (message.walFrames !== undefined) {
       overLimit(message.restarts ?? -1);
       return;

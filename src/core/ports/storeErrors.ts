@@ -48,3 +48,5 @@ export class StoreUnavailableError extends AppError {
  * relay_stalled alert then says not to restart, instead of that acknowledged SMS are kept.
  */
 export const DATABASE_FILE_PROBLEM = 'the database file (DATABASE_PATH)';
+/** The file still at its path but cut short: no file to put back, so the alert says to restore a backup instead. */
+export const DATABASE_FILE_CUT = `${DATABASE_FILE_PROBLEM} was cut short`;

@@ -9,7 +9,7 @@ import {
 } from '../../core/model/alert.js';
 import { SLACK_QUEUE_DESTINATION } from '../../core/model/delivery.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
-import { DATABASE_FILE_PROBLEM } from '../../core/ports/storeErrors.js';
+import { DATABASE_FILE_CUT, DATABASE_FILE_PROBLEM } from '../../core/ports/storeErrors.js';
 import { maskUrl } from '../../core/urls.js';
 import { ALERT_ACTION } from '../ids.js';
 import { senderIdRejectedAlertSummary, tenDlcAlertSummary, wavixUnreachableAlertSummary } from './approvals.js';
@@ -83,10 +83,13 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
   },
   relay_stalled: (f) =>
     `The inbound relay is stalled: ${f.problems.join('; ')}. ${
-      // The file gone: what was acknowledged is only in the file smsops holds open, lost if it stops.
-      f.problems.some((p) => p.includes(DATABASE_FILE_PROBLEM))
-        ? 'Do not stop or restart smsops before the database file is back or saved: what it acknowledged is only in the file it still holds open.'
-        : 'Acknowledged SMS are kept and go out once it recovers.'
+      // The file gone: what was acknowledged is only in the file smsops holds open, lost if it stops. Cut short: not
+      // even there, only in its cache and WAL.
+      f.problems.some((p) => p.includes(DATABASE_FILE_CUT))
+        ? 'The database file lost what it held: take a backup (`/sms jobs run backup`, kept only if sound), then stop smsops and restore the newest backup with --replace-damaged.'
+        : f.problems.some((p) => p.includes(DATABASE_FILE_PROBLEM))
+          ? 'Do not stop or restart smsops before the database file is back or saved: what it acknowledged is only in the file it still holds open.'
+          : 'Acknowledged SMS are kept and go out once it recovers.'
     } /healthz answers 503 meanwhile.`,
   inbound_stopped: (f) =>
     `No inbound SMS on ${people(f.number)} for ${durationInMinutes(f.silentForMs)}; it usually gets ${Math.round(f.usualDaily)} a day. Check its webhook (\`/sms number list\`) and Wavix.`,

@@ -1,0 +1,183 @@
+import { statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useRealProcessRig } from '../helpers/realProcessRig.js';
+import { inboundWebhookBody, productionEnv, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+
+/**
+ * The database file cut short under a running smsops (`truncate -s 0 smsops.db`, `> smsops.db`, a half-copied file
+ * written over it in place): the same inode, so the removed-file watch saw nothing, SQLite answered from its cache
+ * and WAL, and every webhook was acknowledged with /healthz "ok" until a restart found no database at all. Checked on
+ * the real process (`tsx src/main.ts`), the file cut from outside.
+ */
+
+const WEBHOOK_SECRET = 'whsec_dbcut_0123456789abcdefghijklm';
+const CUT_LINE = /the database file was cut short/;
+
+describe('the database file cut short while smsops runs (real process)', () => {
+  const rig = useRealProcessRig('smsops-dbcut-');
+  let dbPath: string;
+
+  const start = async () => {
+    const p = await startSmsopsProcess(rig.dir, {
+      ...productionEnv({ port: rig.port, databasePath: dbPath, webhookSecret: WEBHOOK_SECRET }),
+      SLACK_API_URL: rig.fakeSlack.url,
+      PORTSIP_WEBHOOK_URL: `${rig.sink.url}/emc/db-cut`,
+      RELAY_RETRY_BASE_MS: '20',
+      SLACK_RELAY_PACE_MS: '0',
+      RELAY_STALL_ALERT_MS: '1000',
+    });
+    rig.track(p);
+    return p;
+  };
+
+  const post = async (messageId: string) => {
+    const response = await fetch(`${rig.base}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: inboundWebhookBody(messageId),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      json: (await response.json()) as { error?: string },
+    };
+  };
+  const health = async () => {
+    const response = await fetch(`${rig.base}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    return { status: response.status, body: (await response.json()) as { status: string; reasons: string[]; db: string } };
+  };
+  const writable = async () => {
+    const text = await (await fetch(`${rig.base}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    return /^smsops_store_writable (\d)/m.exec(text)?.[1];
+  };
+  const delivered = () => rig.sink.received.map((r) => (r.json() as { message_id: string }).message_id);
+
+  /** /healthz once it says 503 (the watch runs once a second, the checkpointer twice), with what it said last. */
+  const failingHealth = async () => {
+    let last: unknown;
+    return waitUntil(
+      async () => {
+        const h = await health();
+        last = h;
+        return h.status === 503 ? h : null;
+      },
+      8_000,
+      () => `/healthz stayed ${JSON.stringify(last)}`,
+    );
+  };
+
+  /** One webhook stored and relayed, and the file it went into. */
+  const startWithOneMessage = async (id: string) => {
+    const smsops = await start();
+    expect((await post(id)).status).toBe(200);
+    await waitUntil(
+      () => delivered().includes(id),
+      10_000,
+      () => `${id} not delivered`,
+    );
+    expect((await health()).status).toBe(200);
+    return smsops;
+  };
+
+  beforeEach(() => {
+    dbPath = join(rig.dir, 'data', 'smsops.db');
+  });
+
+  it('cut to nothing: /healthz 503 with the reason, webhooks 503 with Retry-After, store not writable, the error line, an alert saying to restore', {
+    timeout: 90_000,
+  }, async () => {
+    const smsops = await startWithOneMessage('cut-a');
+
+    truncateSync(dbPath, 0);
+
+    const failing = await failingHealth();
+    expect(failing.body.status).toBe('failing');
+    expect(failing.body.reasons.join(' ')).toContain('the database file (DATABASE_PATH) was cut short');
+    expect(failing.body.db).toContain('not writable');
+    expect(JSON.stringify(failing.body)).not.toContain(rig.dir);
+
+    // Not acknowledged into a file a restart cannot read: Wavix sends it again later.
+    const refused = await post('cut-b');
+    expect(refused.status).toBe(503);
+    expect(refused.retryAfter).toBe('5');
+    expect(refused.json.error).toContain('was cut short');
+    expect(await writable()).toBe('0');
+
+    const line = await smsops.waitForLine(CUT_LINE, 5_000);
+    expect(line).toContain('"level":"error"');
+    expect(line).toContain('--replace-damaged');
+    // Not the removed-file advice: there is no whole file held open to copy.
+    expect(smsops.logs.some((l) => l.includes('the database file was removed or replaced'))).toBe(false);
+
+    await waitUntil(
+      () =>
+        rig.fakeSlack
+          .callsTo('chat.postMessage')
+          .some(
+            (c) => String(c.args.text).includes('relay is stalled') && String(c.args.text).includes('restore the newest backup'),
+          ),
+      15_000,
+      () =>
+        `no relay_stalled alert saying to restore: ${JSON.stringify(rig.fakeSlack.callsTo('chat.postMessage').map((c) => c.args.text))}`,
+    );
+    // Refused for as long as it runs, whatever the checkpoints write into the file meanwhile.
+    expect((await post('cut-c')).status).toBe(503);
+  });
+
+  it('cut to half, its header still there: seen by the WAL checkpointer, refused the same way, said with the sizes', {
+    timeout: 90_000,
+  }, async () => {
+    const smsops = await startWithOneMessage('half-a');
+    // The schema copied from the WAL into the file by the checkpointer (its first copy comes 0.5 s after the start).
+    const whole = await waitUntil(
+      () => statSync(dbPath).size > 64 * 1024 && statSync(dbPath).size,
+      10_000,
+      () => `the database file stayed at ${statSync(dbPath).size} bytes`,
+    );
+
+    truncateSync(dbPath, Math.floor(whole / 2));
+
+    const failing = await failingHealth();
+    expect(failing.body.reasons.join(' ')).toContain('was cut short');
+    expect((await post('half-b')).status).toBe(503);
+    const line = await smsops.waitForLine(CUT_LINE, 5_000);
+    // bytesBefore: what the last copy left, at least what was read above (a copy since may have grown it).
+    const [, bytes, bytesBefore] = /"bytes":(\d+),"bytesBefore":(\d+)/.exec(line) ?? [];
+    expect(Number(bytes)).toBe(Math.floor(whole / 2));
+    expect(Number(bytesBefore)).toBeGreaterThanOrEqual(whole);
+  });
+
+  it('a flood of webhooks, with the checkpoints copying it into the file all along, raises no false alarm', {
+    timeout: 120_000,
+  }, async () => {
+    const smsops = await start();
+    const statuses = new Map<number, number>();
+    const healthSeen: string[] = [];
+    const sizes = new Set<number>();
+    const until = Date.now() + 8_000;
+    const sender = async (n: number) => {
+      for (let i = 0; Date.now() < until; i++) {
+        const { status } = await post(`flood-${n}-${i}`);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    };
+    const watcher = async () => {
+      while (Date.now() < until) {
+        const h = await health();
+        if (h.status !== 200) healthSeen.push(JSON.stringify(h.body));
+        sizes.add(statSync(dbPath).size);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    await Promise.all([...[1, 2, 3, 4, 5, 6].map(sender), watcher()]);
+
+    // The checkpoints ran during it: the file grew copy by copy, not only at the end.
+    expect(sizes.size).toBeGreaterThan(3);
+    expect(healthSeen).toEqual([]);
+    expect([...statuses.keys()]).toEqual([200]);
+    expect(smsops.logs.filter((l) => CUT_LINE.test(l) || l.includes('was cut short'))).toEqual([]);
+  });
+});
