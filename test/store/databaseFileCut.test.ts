@@ -1,7 +1,9 @@
-import { renameSync, statSync, truncateSync } from 'node:fs';
+import { readdirSync, renameSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
+import { backupDatabase } from '../../src/store/backup.js';
 import { type Db, openDatabase } from '../../src/store/database.js';
 import { type FileCut, fileIdentity, watchDatabaseFile } from '../../src/store/databaseFile.js';
 import { startWalCheckpointer, type WalCheckpointer } from '../../src/store/walCheckpointer.js';
@@ -93,6 +95,36 @@ describe('the database file cut short while open', () => {
     fill(db, 'w', 500);
     await copied(path, vacuumed + 400_000);
     expect(cuts).toEqual([]);
+  });
+
+  it("the README's rescue: a backup through the open connection after the cut is sound while the cache holds every page", async () => {
+    temp = createTempDb();
+    const { db, path, dir } = temp;
+    fill(db, 's', 200);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    fill(db, 't', 1);
+    truncateSync(path, 0);
+    const made = await backupDatabase(db, { dir: join(dir, 'backups'), keep: 3 });
+    db.close();
+    const copy = new Database(made.path, { readonly: true });
+    try {
+      expect(copy.prepare("SELECT count(*) FROM settings WHERE key LIKE 's%' OR key LIKE 't%'").pluck().get()).toBe(201);
+    } finally {
+      copy.close();
+    }
+  });
+
+  it('and not kept when pages were only on disk (a database larger than the cache): the restore is then from the one before', async () => {
+    temp = createTempDb();
+    const { db, path, dir } = temp;
+    db.pragma('cache_size = 0');
+    fill(db, 'u', 2_000);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    truncateSync(path, 0);
+    await expect(backupDatabase(db, { dir: join(dir, 'backups'), keep: 3 })).rejects.toThrow(/failed/);
+    // Nothing kept that a restore could be run from.
+    expect(readdirSync(join(dir, 'backups'))).toEqual([]);
+    db.close();
   });
 
   it('the watch: a file cut to less than a page is refused at once, and stays refused once writes re-extend it', () => {
