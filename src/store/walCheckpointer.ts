@@ -57,15 +57,20 @@ let leftBytes = Number(opened.size);
 // Shorter than the last copy left it: a VACUUM's shrink says the database itself is smaller; a cut (truncate, an
 // overwrite in place) leaves it as large, or unreadable. Checked before the copy, which would write the new pages
 // into the cut file and re-extend it to the database's size, hiding the cut from a stat.
+// False when it could not tell (the database busy): then no copy is made this tick, which could hide a cut.
 const checkCut = () => {
   const bytes = fileBytes();
-  if (bytes === null || bytes >= leftBytes) return;
+  if (bytes === null || bytes >= leftBytes) return true;
   let databaseBytes;
   try { databaseBytes = db.pragma('page_count', { simple: true }) * pageSize; }
-  catch (error) { databaseBytes = /^SQLITE_(CORRUPT|NOTADB)/.test(String(error && error.code)) ? Infinity : 0; }
+  catch (error) {
+    if (!/^SQLITE_(CORRUPT|NOTADB)/.test(String(error && error.code))) return false;
+    databaseBytes = Infinity;
+  }
   if (bytes < ${MIN_DATABASE_FILE_BYTES} || databaseBytes >= leftBytes)
     parentPort.postMessage({ cut: { bytes, bytesBefore: leftBytes } });
   leftBytes = bytes;
+  return true;
 };
 // The WAL header's checkpoint sequence number (bytes 12-15): SQLite adds one each time it restarts the WAL. Unreadable,
 // -1 every time: each report then counts as a miss, and the main connection restarts the WAL.
@@ -79,7 +84,7 @@ const restarts = () => {
 };
 const tick = () => {
   try {
-    checkCut();
+    if (!checkCut()) return;
     const done = checkpoint();
     leftBytes = fileBytes() ?? leftBytes;
     if (done && done.log > limitFrames) parentPort.postMessage({ walFrames: done.log, restarts: restarts() });
@@ -93,7 +98,7 @@ parentPort.on('message', (message) => {
     // hold a read lock that write needs to restart the WAL, and the restart would be missed.
     clearInterval(timer);
     timer = setInterval(tick, workerData.intervalMs);
-    try { checkCut(); checkpoint(); leftBytes = fileBytes() ?? leftBytes; }
+    try { if (checkCut()) { checkpoint(); leftBytes = fileBytes() ?? leftBytes; } }
     catch (error) { parentPort.postMessage({ error: String(error && error.message || error) }); }
     parentPort.postMessage({ finished: true });
     return;
