@@ -119,12 +119,11 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
 /**
  * Whether a failure may be retried. 429, 5xx and network trouble are transient; other 4xx are not. A POST creates
  * something (a Sender ID, a message) and Wavix offers no idempotency key on these calls, so it is retried only when
- * the request certainly was not acted on: 429, 503, or a connection that was never made.
+ * the request certainly was not acted on: 429 (refused before any work), or a connection that was never made. Not a
+ * 503: a proxy answers it when the app behind took too long while the app goes on (one SMS went out four times).
  */
 function retryable(method: string, failure: Failure): boolean {
-  if (method === 'POST') {
-    return failure.status === 429 || failure.status === 503 || failure.detail === 'ECONNREFUSED';
-  }
+  if (method === 'POST') return failure.status === 429 || failure.detail === 'ECONNREFUSED';
   return failure.kind === 'rate_limited' || failure.kind === 'server' || failure.kind === 'timeout' || failure.kind === 'network';
 }
 

@@ -109,6 +109,31 @@ describe('a Wavix answer that does not end, or is too large', () => {
   });
 });
 
+describe('a send Wavix may have acted on', () => {
+  it('is not tried again after a 503 (a proxy says it when the app behind is slow, and goes on): one POST, one SMS at most', async () => {
+    const client = await wavixWriting((res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{"message":"upstream timed out"}');
+    });
+    const error = await failureOf(
+      client.messages.send({ from: '14155550100', to: '447400123456', message_body: { text: 'hi', media: null } }),
+    );
+    expect(error).toMatchObject({ kind: 'server', status: 503, attempts: 1 });
+    expect(requests).toBe(1);
+  });
+
+  it('is tried again after a 429, refused before any work, and not after the 503 that follows', async () => {
+    let calls = 0;
+    const client = await wavixWriting((res) => {
+      calls += 1;
+      res.writeHead(calls === 1 ? 429 : 503, { 'content-type': 'application/json', 'retry-after': '0' });
+      res.end('{}');
+    });
+    await failureOf(client.messages.send({ from: '14155550100', to: '447400123456', message_body: { text: 'hi', media: null } }));
+    expect(requests).toBe(2);
+  });
+});
+
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
 }
