@@ -10,9 +10,12 @@
  *   `<!here>` → `@here`; `<!date^…|fallback>` → its fallback;
  * - then the three entities, last, since `&amp;lt;` is what a typed `&lt;` looks like.
  * Formatting a person typed (`*bold*`, `_italic_`) is in the text as typed and stays.
+ * With the event's rich_text `blocks`, the mrkdwn is rebuilt from them (richTextMarkup.ts), since only they hold an
+ * emoji's Unicode where `text` has its `:shortcode:`; `text` is used when there are none or they hold other kinds.
  */
 
 import type { WorkspaceDirectory } from '../core/ports/directory.js';
+import { markupFromBlocks } from './richTextMarkup.js';
 
 const TOKEN = /<([^<>]*)>/g;
 
@@ -44,8 +47,11 @@ function untoken(inner: string, names: MentionNames): string {
   return `${label} (${target})`;
 }
 
-export function typedText(slackText: string, names: MentionNames = NO_NAMES): string {
-  return decodeEntities(slackText.replace(TOKEN, (_, inner: string) => untoken(inner, names)));
+const markupOf = (slackText: string, blocks: unknown) =>
+  blocks === undefined ? slackText : (markupFromBlocks(blocks) ?? slackText);
+
+export function typedText(slackText: string, names: MentionNames = NO_NAMES, blocks?: unknown): string {
+  return decodeEntities(markupOf(slackText, blocks).replace(TOKEN, (_, inner: string) => untoken(inner, names)));
 }
 
 /** Ids of the unlabelled `<@U…>` and `<#C…>` tokens in a message's text. */
@@ -64,8 +70,10 @@ function unlabelledMentions(slackText: string): { users: Set<string>; channels: 
 export async function typedTextNamed(
   slackText: string,
   directory: Pick<WorkspaceDirectory, 'userName' | 'channelName'>,
+  blocks?: unknown,
 ): Promise<string> {
-  const mentioned = unlabelledMentions(slackText);
+  const markup = markupOf(slackText, blocks);
+  const mentioned = unlabelledMentions(markup);
   const lookUp = async (ids: Set<string>, nameOf: (id: string) => ReturnType<WorkspaceDirectory['userName']>) => {
     const named = await Promise.all(
       [...ids].map(async (id) => {
@@ -79,5 +87,5 @@ export async function typedTextNamed(
     lookUp(mentioned.users, (id) => directory.userName(id)),
     lookUp(mentioned.channels, (id) => directory.channelName(id)),
   ]);
-  return typedText(slackText, { users, channels });
+  return typedText(markup, { users, channels });
 }

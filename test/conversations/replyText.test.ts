@@ -41,6 +41,195 @@ describe('typedTextNamed: mentions by id named from the directory', () => {
   });
 });
 
+/** A message's `blocks` as the Slack composer sends them: one rich_text block. */
+const composed = (...elements: unknown[]) => [{ type: 'rich_text', block_id: 'Xq3Ab', elements }];
+const section = (...elements: unknown[]) => ({ type: 'rich_text_section', elements });
+const plain = (text: string) => ({ type: 'text', text });
+
+describe('typedText with the event’s rich_text blocks: emoji as the customer sees them', () => {
+  it.each([
+    [
+      'Unicode emoji, where `text` has shortcodes',
+      'Thanks :+1: see you :slightly_smiling_face:',
+      composed(
+        section(plain('Thanks '), { type: 'emoji', name: '+1', unicode: '1f44d' }, plain(' see you '), {
+          type: 'emoji',
+          name: 'slightly_smiling_face',
+          unicode: '1f642',
+        }),
+      ),
+      'Thanks 👍 see you 🙂',
+    ],
+    [
+      'a skin tone in the unicode',
+      ':+1::skin-tone-4:',
+      composed(section({ type: 'emoji', name: '+1', unicode: '1f44d-1f3fd', skin_tone: 4 })),
+      '👍🏽',
+    ],
+    [
+      'a skin tone given beside the unicode',
+      ':wave::skin-tone-3: :v::skin-tone-2:',
+      composed(
+        section({ type: 'emoji', name: 'wave', unicode: '1f44b', skin_tone: 3 }, plain(' '), {
+          type: 'emoji',
+          name: 'v::skin-tone-2',
+          unicode: '270c-fe0f',
+        }),
+      ),
+      '👋🏼 ✌🏻',
+    ],
+    [
+      'a ZWJ family and a heart with its variation selector',
+      ':family_man_woman_girl_boy: :heart:',
+      composed(
+        section(
+          { type: 'emoji', name: 'family_man_woman_girl_boy', unicode: '1f468-200d-1f469-200d-1f467-200d-1f466' },
+          plain(' '),
+          { type: 'emoji', name: 'heart', unicode: '2764-fe0f' },
+        ),
+      ),
+      '👨‍👩‍👧‍👦 ❤️',
+    ],
+    [
+      'a custom emoji (no unicode) as its name',
+      'shipped :partyparrot:',
+      composed(section(plain('shipped '), { type: 'emoji', name: 'partyparrot' })),
+      'shipped :partyparrot:',
+    ],
+    [
+      'links as typed, labelled and bare, and entities',
+      'Tom &amp; Jerry &lt;3 <http://example.com|example.com> <https://acme.test/track|your parcel> <https://acme.test/a?b=1&amp;c=2> <mailto:help@acme.test|help@acme.test> typed &amp;lt;',
+      composed(
+        section(
+          plain('Tom & Jerry <3 '),
+          { type: 'link', url: 'http://example.com', text: 'example.com' },
+          plain(' '),
+          { type: 'link', url: 'https://acme.test/track', text: 'your parcel' },
+          plain(' '),
+          { type: 'link', url: 'https://acme.test/a?b=1&c=2' },
+          plain(' '),
+          { type: 'link', url: 'mailto:help@acme.test', text: 'help@acme.test' },
+          plain(' typed &lt;'),
+        ),
+      ),
+      'Tom & Jerry <3 example.com your parcel (https://acme.test/track) https://acme.test/a?b=1&c=2 help@acme.test typed &lt;',
+    ],
+    [
+      'styles as Slack writes them in `text`',
+      '*bold* _it_ ~x~ `code` :tada:',
+      composed(
+        section(
+          { type: 'text', text: 'bold ', style: { bold: true } },
+          { type: 'text', text: 'it', style: { italic: true } },
+          plain(' '),
+          { type: 'text', text: 'x', style: { strike: true, highlight: true } },
+          plain(' '),
+          { type: 'text', text: 'code', style: { code: true } },
+          plain(' '),
+          { type: 'emoji', name: 'tada', unicode: '1f389' },
+        ),
+      ),
+      '*bold* _it_ ~x~ `code` 🎉',
+    ],
+    [
+      'a bullet list and a numbered one continuing at 3, between lines',
+      'Your order :package::\n• shoes\n• socks\n3. pay\n4. collect\nThanks',
+      composed(
+        section(plain('Your order '), { type: 'emoji', name: 'package', unicode: '1f4e6' }, plain(':\n')),
+        {
+          type: 'rich_text_list',
+          style: 'bullet',
+          indent: 0,
+          border: 0,
+          elements: [section(plain('shoes')), section(plain('socks'))],
+        },
+        {
+          type: 'rich_text_list',
+          style: 'ordered',
+          indent: 0,
+          offset: 2,
+          elements: [section(plain('pay')), section(plain('collect'))],
+        },
+        section(plain('Thanks')),
+      ),
+      'Your order 📦:\n• shoes\n• socks\n3. pay\n4. collect\nThanks',
+    ],
+    [
+      'a nested list',
+      '• shoes\n    ◦ size 42',
+      composed(
+        { type: 'rich_text_list', style: 'bullet', indent: 0, elements: [section(plain('shoes'))] },
+        { type: 'rich_text_list', style: 'bullet', indent: 1, elements: [section(plain('size 42'))] },
+      ),
+      '• shoes\n    ◦ size 42',
+    ],
+    [
+      'a quote of two lines, then a reply',
+      '&gt; Where is it? :thinking_face:\n&gt; Today?\nIt ships today',
+      composed(
+        {
+          type: 'rich_text_quote',
+          elements: [plain('Where is it? '), { type: 'emoji', name: 'thinking_face', unicode: '1f914' }, plain('\nToday?')],
+        },
+        section(plain('It ships today')),
+      ),
+      '> Where is it? 🤔\n> Today?\nIt ships today',
+    ],
+    [
+      'code as a block',
+      'Your code:\n```ORDER-42 &lt;a&amp;b&gt;```',
+      composed(section(plain('Your code:\n')), {
+        type: 'rich_text_preformatted',
+        border: 0,
+        elements: [plain('ORDER-42 <a&b>')],
+      }),
+      'Your code:\n```ORDER-42 <a&b>```',
+    ],
+  ])('%s', (_case, slackText, blocks, typed) => {
+    expect(typedText(slackText, undefined, blocks)).toBe(typed);
+    // From the blocks alone: the same as Slack's `text` but for emoji.
+    expect(typedText('', undefined, blocks)).toBe(typed);
+  });
+
+  it('names mentions from the blocks like those of `text`', async () => {
+    const directory = {
+      userName: async (id: string) => (id === 'U0ADMIN001' ? ok('Bob') : err(new AppError('no', 'user_not_found'))),
+      channelName: async (id: string) => (id === 'C0INBOX001' ? ok('sms-inbox') : err(new AppError('no', 'channel_not_found'))),
+    };
+    const blocks = composed(
+      section(
+        { type: 'broadcast', range: 'here' },
+        plain(' '),
+        { type: 'user', user_id: 'U0ADMIN001' },
+        plain(' and '),
+        { type: 'user', user_id: 'U0GONE0001' },
+        plain(' in '),
+        { type: 'channel', channel_id: 'C0INBOX001' },
+        plain(' '),
+        { type: 'emoji', name: 'wave', unicode: '1f44b' },
+      ),
+    );
+    expect(await typedTextNamed('<!here> <@U0ADMIN001> and <@U0GONE0001> in <#C0INBOX001> :wave:', directory, blocks)).toBe(
+      '@here @Bob and @someone in #sms-inbox 👋',
+    );
+  });
+
+  it.each([
+    ['no blocks', undefined],
+    [
+      'an element kind it does not render (a user group)',
+      composed(section(plain('ask '), { type: 'usergroup', usergroup_id: 'S0123' })),
+    ],
+    ['a block that is not rich_text', [{ type: 'section', text: { type: 'mrkdwn', text: 'hi' } }]],
+    ['an emoji without its name', composed(section({ type: 'emoji', unicode: '1f44d' }))],
+    ['blocks that are not a list', { type: 'rich_text' }],
+    ['empty blocks', []],
+    ['a rich_text with nothing in it', composed()],
+  ])('falls back to `text` on %s', (_case, blocks) => {
+    expect(typedText('ask <!subteam^S0123|@support> :+1:', undefined, blocks)).toBe('ask @support :+1:');
+  });
+});
+
 const reply = (overrides: Partial<ConversationReply>): ConversationReply => ({
   id: 1,
   slackChannel: 'C1',

@@ -182,6 +182,41 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(JSON.stringify(audits)).not.toContain('welcome');
   });
 
+  it('sends emoji as the person typed them (from the event’s rich_text, where `text` has shortcodes), priced as UCS-2', async () => {
+    t.fakeSlack.seedUser(ADMIN, { displayName: 'Bob', admin: true });
+    const threadTs = await relayedThread();
+    // What Slack sends for "Thanks 👍🏽 see you 🙂 @Bob" typed in the composer.
+    await reply(threadTs, 'Thanks :+1::skin-tone-4: see you :slightly_smiling_face: <@U0ADMIN001>', {
+      blocks: [
+        {
+          type: 'rich_text',
+          block_id: 'Xq3Ab',
+          elements: [
+            {
+              type: 'rich_text_section',
+              elements: [
+                { type: 'text', text: 'Thanks ' },
+                { type: 'emoji', name: '+1', unicode: '1f44d-1f3fd', skin_tone: 4 },
+                { type: 'text', text: ' see you ' },
+                { type: 'emoji', name: 'slightly_smiling_face', unicode: '1f642' },
+                { type: 'text', text: ' ' },
+                { type: 'user', user_id: ADMIN },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.update').some((c) => String(c.args.text).startsWith('Sent')),
+      5000,
+      () => 'the status line updated to Sent',
+    );
+    expect(outboundSms().map((sms) => sms.message_body.text)).toEqual(['Thanks 👍🏽 see you 🙂 @Bob']);
+    expect(statusLines(threadTs).map((c) => c.args.text)).toEqual(['Sending… · 1 segment, UCS-2 because of 👍, 🏽, 🙂']);
+    expect(rows('SELECT segments, encoding FROM conversation_replies')).toEqual([{ segments: 1, encoding: 'UCS-2' }]);
+  });
+
   it('sends the reply with a callback to smsops’ own DLR webhook', async () => {
     const threadTs = await relayedThread();
     await reply(threadTs, 'On its way');

@@ -19,6 +19,8 @@ interface MessageFields {
   bot_id?: string;
   bot_profile?: unknown;
   text?: string;
+  /** The rich_text the composer made: the only place an emoji's Unicode is (`text` has its `:shortcode:`). */
+  blocks?: unknown;
   ts?: string;
   thread_ts?: string;
   files?: unknown[];
@@ -48,7 +50,7 @@ export function threadReplyListener(deps: SlackDeps) {
         threadTs: message.thread_ts,
         messageTs: message.ts,
         userId: message.user,
-        text: await typedTextNamed(message.text ?? '', deps.services.directory),
+        text: await typedTextNamed(message.text ?? '', deps.services.directory, message.blocks),
         hasFiles: (message.files?.length ?? 0) > 0,
       });
       if (outcome !== 'not_a_relay_thread') {

@@ -1,0 +1,185 @@
+/**
+ * A person's message as mrkdwn rebuilt from its rich_text `blocks`. Slack's `text` holds an emoji typed or picked in
+ * the composer as its shortcode (`:+1:`); only the blocks hold its Unicode (`"unicode": "1f44d"`), and a customer
+ * must get 👍, not ":+1:" (which also prices the SMS as GSM-7 when it is UCS-2). Everything else is written the way
+ * Slack writes it into `text`: entities, `<…>` tokens for links and mentions, styles as `*bold*`, lists as `•` / `1.`
+ * lines, quotes as `> ` lines, code as ``` fences, so `typedText` turns both into what the person typed alike.
+ *
+ * Element shapes: Slack's rich text block reference (docs.slack.dev/reference/block-kit/blocks/rich-text-block and its
+ * element pages). The schema names only what is rendered, and a block or element of any other kind (a date, a user
+ * group, a kind Slack adds later) makes the whole message fall back to `text`: Slack's own rendering of everything,
+ * where a partial rendering would drop what that element said. A reply is never lost to its blocks.
+ */
+
+import { z } from 'zod';
+
+const style = z
+  .object({
+    bold: z.boolean().optional(),
+    italic: z.boolean().optional(),
+    strike: z.boolean().optional(),
+    code: z.boolean().optional(),
+  })
+  .optional();
+
+const text = z.object({ type: z.literal('text'), text: z.string(), style });
+/** `unicode` is absent for a custom emoji; `skin_tone` (2-6) may come beside a `unicode` without the modifier. */
+const emoji = z.object({
+  type: z.literal('emoji'),
+  name: z.string(),
+  unicode: z.string().optional(),
+  skin_tone: z.number().optional(),
+});
+const link = z.object({ type: z.literal('link'), url: z.string(), text: z.string().optional(), style });
+const user = z.object({ type: z.literal('user'), user_id: z.string() });
+const channel = z.object({ type: z.literal('channel'), channel_id: z.string() });
+const broadcast = z.object({ type: z.literal('broadcast'), range: z.enum(['here', 'channel', 'everyone']) });
+
+const inline = z.discriminatedUnion('type', [text, emoji, link, user, channel, broadcast]);
+const section = z.object({ type: z.literal('rich_text_section'), elements: z.array(inline) });
+const list = z.object({
+  type: z.literal('rich_text_list'),
+  style: z.enum(['bullet', 'ordered']),
+  elements: z.array(section),
+  indent: z.number().int().min(0).optional(),
+  offset: z.number().int().min(0).optional(),
+});
+const quote = z.object({ type: z.literal('rich_text_quote'), elements: z.array(inline) });
+const preformatted = z.object({
+  type: z.literal('rich_text_preformatted'),
+  elements: z.array(z.discriminatedUnion('type', [text, link])),
+});
+const richTextBlocks = z
+  .array(
+    z.object({
+      type: z.literal('rich_text'),
+      elements: z.array(z.discriminatedUnion('type', [section, list, quote, preformatted])),
+    }),
+  )
+  .min(1);
+
+type Inline = z.infer<typeof inline>;
+type Block = z.infer<typeof richTextBlocks>[number]['elements'][number];
+
+const entities = (raw: string) => raw.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Markers around the text, not its edge spaces, as Slack writes `*bold* ` (a marker next to a space is not one). */
+function styled(raw: string, marks: z.infer<typeof style>): string {
+  const [, lead = '', core = '', trail = ''] = /^(\s*)([\s\S]*?)(\s*)$/.exec(raw) ?? [];
+  if (!marks || core === '') return raw;
+  let inner = core;
+  if (marks.code) inner = `\`${inner}\``;
+  if (marks.italic) inner = `_${inner}_`;
+  if (marks.bold) inner = `*${inner}*`;
+  if (marks.strike) inner = `~${inner}~`;
+  return `${lead}${inner}${trail}`;
+}
+
+const ZWJ = 0x200d;
+const VARIATION_16 = 0xfe0f;
+const isToneModifier = (point: number) => point >= 0x1f3fb && point <= 0x1f3ff;
+
+/** "1f44d-1f3fd" → its code points; undefined for anything that is not a dash-joined run of them. */
+function codePoints(unicode: string | undefined): number[] | undefined {
+  if (!unicode || !/^[0-9a-f]{1,6}(-[0-9a-f]{1,6})*$/i.test(unicode)) return undefined;
+  const points = unicode.split('-').map((hex) => Number.parseInt(hex, 16));
+  return points.every((point) => point <= 0x10ffff) ? points : undefined;
+}
+
+/**
+ * The emoji's characters. The unicode field carries a chosen skin tone itself ("1f44d-1f3fd") and a ZWJ sequence
+ * its joiners; a tone given only as `skin_tone` or in the name (`wave::skin-tone-3`, Slack's 2-6 for U+1F3FB-1F3FF)
+ * goes after a single emoji's base, in place of its U+FE0F. A custom emoji has no Unicode and stays `:name:`.
+ */
+function emojiText(element: z.infer<typeof emoji>): string {
+  const points = codePoints(element.unicode);
+  if (!points) return `:${element.name}:`;
+  const tone = element.skin_tone ?? Number(/::skin-tone-(\d)$/.exec(element.name)?.[1]);
+  const [base, ...rest] = points;
+  if (
+    base === undefined ||
+    !Number.isInteger(tone) ||
+    tone < 2 ||
+    tone > 6 ||
+    points.some(isToneModifier) ||
+    points.includes(ZWJ)
+  ) {
+    return String.fromCodePoint(...points);
+  }
+  return String.fromCodePoint(base, 0x1f3f9 + tone, ...rest.filter((point) => point !== VARIATION_16));
+}
+
+/** Links and mentions as the `<…>` tokens Slack puts in `text`, so they are named exactly as a text-only event's. */
+function inlineMarkup(element: Inline): string {
+  switch (element.type) {
+    case 'text':
+      return styled(entities(element.text), element.style);
+    case 'emoji':
+      return emojiText(element);
+    case 'link':
+      return element.text === undefined || element.text === ''
+        ? `<${entities(element.url)}>`
+        : `<${entities(element.url)}|${entities(element.text)}>`;
+    case 'user':
+      return `<@${element.user_id}>`;
+    case 'channel':
+      return `<#${element.channel_id}>`;
+    case 'broadcast':
+      return `<!${element.range}>`;
+  }
+}
+
+const inlines = (elements: Inline[]) => elements.map(inlineMarkup).join('');
+
+/** `body` with `wrap` applied to it and its closing line breaks kept after it (the gap to the next block). */
+function aroundTrailingBreaks(body: string, wrap: (content: string) => string): string {
+  const content = body.replace(/\n+$/, '');
+  return content === '' ? body : `${wrap(content)}${body.slice(content.length)}`;
+}
+
+const BULLETS = ['•', '◦', '▪'];
+
+function blockMarkup(block: Block): string {
+  switch (block.type) {
+    case 'rich_text_section':
+      return inlines(block.elements);
+    case 'rich_text_list': {
+      const depth = block.indent ?? 0;
+      return block.elements
+        .map((item, index) => {
+          const point = block.style === 'ordered' ? `${(block.offset ?? 0) + index + 1}.` : BULLETS[depth % BULLETS.length];
+          return `${'    '.repeat(depth)}${point} ${inlines(item.elements)}\n`;
+        })
+        .join('');
+    }
+    case 'rich_text_quote':
+      return aroundTrailingBreaks(inlines(block.elements), (content) =>
+        content
+          .split('\n')
+          .map((line) => `&gt; ${line}`)
+          .join('\n'),
+      );
+    case 'rich_text_preformatted':
+      return aroundTrailingBreaks(
+        block.elements.map((element) => (element.type === 'text' ? entities(element.text) : inlineMarkup(element))).join(''),
+        (content) => `\`\`\`${content}\`\`\``,
+      );
+  }
+}
+
+/**
+ * The message's mrkdwn from its rich_text blocks, each block on its own line (a section before a list ends with its
+ * line break, a quote does not), without the line breaks after the last; `undefined` when there are no blocks, a
+ * kind this does not render, or nothing rendered: the caller then uses the event's `text`.
+ */
+export function markupFromBlocks(blocks: unknown): string | undefined {
+  const parsed = richTextBlocks.safeParse(blocks);
+  if (!parsed.success) return undefined;
+  let markup = '';
+  for (const block of parsed.data.flatMap((richText) => richText.elements)) {
+    if (markup !== '' && !markup.endsWith('\n')) markup += '\n';
+    markup += blockMarkup(block);
+  }
+  markup = markup.replace(/\n+$/, '');
+  return markup.trim() === '' ? undefined : markup;
+}
