@@ -213,7 +213,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
       () => 'the status line updated to Sent',
     );
     expect(outboundSms().map((sms) => sms.message_body.text)).toEqual(['Thanks 👍🏽 see you 🙂 @Bob']);
-    expect(statusLines(threadTs).map((c) => c.args.text)).toEqual(['Sending… · 1 segment, UCS-2 because of 👍, 🏽, 🙂']);
+    expect(statusLines(threadTs).map((c) => c.args.text)).toEqual(['Sending… · 1 segment, UCS-2 because of 👍🏽, 🙂']);
     expect(rows('SELECT segments, encoding FROM conversation_replies')).toEqual([{ segments: 1, encoding: 'UCS-2' }]);
   });
 

@@ -111,6 +111,14 @@ describe('the reason for UCS-2', () => {
     expect(encodingReason(countSmsSegments('a\u00a0b'))).toBe('UCS-2 because of U+00A0');
   });
 
+  it('names an emoji whole, as a person sees it, not the code points it is made of', () => {
+    // A thumbs-up with its skin tone, a family joined by zero-width joiners, a heart with its variation selector.
+    const result = countSmsSegments('ok 👍🏽 👨‍👩‍👧 ❤️');
+    expect(encodingReason(result)).toBe('UCS-2 because of 👍🏽, 👨‍👩‍👧, ❤️');
+    // An invisible one riding on a letter is still named by its code point.
+    expect(encodingReason(countSmsSegments('a\u200db'))).toBe('UCS-2 because of U+200D');
+  });
+
   it('says GSM-7 plainly when nothing forced UCS-2', () => {
     expect(encodingReason(countSmsSegments('hello'))).toBe('GSM-7');
   });

@@ -68,18 +68,15 @@ export function countSmsSegments(text: string): SmsSegments {
   // Iterating a string yields code points, so a surrogate pair arrives as one character of length 2.
   const characters = [...text];
   const gsmSizes: number[] = [];
-  const nonGsm: string[] = [];
+  let gsm = true;
   for (const character of characters) {
     const size = septets(character);
-    if (size === undefined) {
-      if (!nonGsm.includes(character) && nonGsm.length < MAX_SHOWN_CHARACTERS) nonGsm.push(character);
-    } else {
-      gsmSizes.push(size);
-    }
+    if (size === undefined) gsm = false;
+    else gsmSizes.push(size);
   }
 
   // An empty text still goes out as one (empty) segment.
-  if (nonGsm.length === 0) {
+  if (gsm) {
     const units = gsmSizes.reduce((sum, size) => sum + size, 0);
     const single = units <= GSM7_SINGLE;
     return {
@@ -98,8 +95,29 @@ export function countSmsSegments(text: string): SmsSegments {
     segments: single ? 1 : partsNeeded(ucsSizes, UCS2_PART),
     units,
     unitsPerSegment: single ? UCS2_SINGLE : UCS2_PART,
-    nonGsmCharacters: nonGsm,
+    nonGsmCharacters: nonGsmShown(text),
   };
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * The characters that make a text UCS-2, as a person sees them: whole (a thumbs-up with its skin tone, a family joined
+ * by zero-width joiners), not the code points they are made of ("👍, 🏽").
+ */
+function nonGsmShown(text: string): string[] {
+  const shown: string[] = [];
+  const show = (piece: string) => {
+    if (shown.length < MAX_SHOWN_CHARACTERS && !shown.includes(piece)) shown.push(piece);
+  };
+  for (const { segment } of graphemes.segment(text)) {
+    const culprits = [...segment].filter((character) => septets(character) === undefined);
+    if (culprits.length === 0) continue;
+    // An invisible one riding on a visible letter ("a" + a zero-width joiner) is named by its code point.
+    if (culprits.every((character) => visibleCharacter(character) !== character)) for (const c of culprits) show(c);
+    else show(segment);
+  }
+  return shown;
 }
 
 /** A character as a person can see it in Slack: invisible ones (no-break space, zero-width joiner…) by code point. */
