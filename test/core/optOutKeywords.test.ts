@@ -21,6 +21,14 @@ describe('classifyConsentKeyword', () => {
     ['“Stop”', 'STOP'],
     ['Unsubscribe 🙏', 'UNSUBSCRIBE'],
     ['ＳＴＯＰ', 'STOP'],
+    ['STOP\u200B', 'STOP'],
+    ['STOP\u2060', 'STOP'],
+    ['Stop\u200D', 'STOP'],
+    ['STOP\uFE0F', 'STOP'],
+    ['\uFEFFStop', 'STOP'],
+    ['\u200Fstop\u200E', 'STOP'],
+    ['ST\u200BOP', 'STOP'],
+    ['Unsubscribe\u{E0100}', 'UNSUBSCRIBE'],
   ])('reads %j as %s: trimmed, any case, punctuation around it ignored', (text, keyword) => {
     expect(classifyConsentKeyword(text)).toEqual({ kind: 'opt_out', keyword });
   });
@@ -42,6 +50,8 @@ describe('classifyConsentKeyword', () => {
     'yes',
     'STOP-ALL',
     'START now',
+    '\u200B',
+    'STOP\u200BSTOP',
   ])('leaves %j alone: only the whole message is a keyword', (text) => {
     expect(classifyConsentKeyword(text)).toEqual({ kind: 'none', keyword: null });
   });

@@ -93,6 +93,20 @@ describe('STOP and START received inbound', () => {
     expect(t.logs.join('\n')).not.toContain('please do not stop');
   });
 
+  it.each([
+    ['a zero-width space', 'STOP\u200B'],
+    ['a word joiner', 'STOP\u2060'],
+    ['a zero-width joiner', 'Stop\u200D'],
+    ['a variation selector', 'STOP\uFE0F'],
+  ])('records a STOP followed by %s, which the phone shows as STOP alone', async (_, text) => {
+    await start();
+    const stop = inbound(text);
+    expect(await post(stop)).toBe(200);
+    await until('the STOP at PortSIP', () => sink.received.length === 1);
+    expect(sink.received[0]?.body.equals(stop)).toBe(true);
+    expect(optOuts()).toMatchObject([{ customer_number: CUSTOMER, sender: OUR_NUMBER, keyword: 'STOP', lifted_at: null }]);
+  });
+
   it('stores and relays the SMS when its STOP cannot be recorded, and logs why', async () => {
     await start();
     t.db.exec("CREATE TRIGGER opt_outs_broken BEFORE INSERT ON opt_outs BEGIN SELECT RAISE(ABORT, 'disk says no'); END");

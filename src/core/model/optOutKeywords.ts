@@ -26,8 +26,15 @@ const optIn = new Set<string>(OPT_IN_KEYWORDS);
 /** Whitespace and punctuation a phone adds or a person types around a keyword: "STOP.", "stop!!", "“Stop”". */
 const SURROUNDING = /^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu;
 
+/**
+ * Characters a phone shows as nothing, wherever they are: format characters (zero-width space and joiner, word joiner,
+ * BOM, direction marks: Unicode's Cf, as looksEmpty reads them) and variation selectors (U+FE0F follows an emoji, a
+ * keyboard may leave one behind). "STOP\u200B" reads STOP on the customer's screen, so it must opt them out.
+ */
+const INVISIBLE = /\p{Cf}|[\uFE00-\uFE0F]|[\u{E0100}-\u{E01EF}]/gu;
+
 export function classifyConsentKeyword(text: string): ConsentClassification {
-  const word = text.normalize('NFKC').replace(SURROUNDING, '').toUpperCase();
+  const word = text.normalize('NFKC').replace(INVISIBLE, '').replace(SURROUNDING, '').toUpperCase();
   if (optOut.has(word)) return { kind: 'opt_out', keyword: word };
   if (optIn.has(word)) return { kind: 'opt_in', keyword: word };
   return { kind: 'none', keyword: null };
