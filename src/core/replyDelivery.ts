@@ -1,8 +1,5 @@
-import { WAVIX_DELIVERY_STATUSES } from './model/wavixDeliveryStatus.js';
-import type { ConversationRepliesRepository, ConversationReply, ReplyStatus } from './ports/conversationReplies.js';
-
-/** Wavix's delivery statuses a reply can take on; anything else a report says is ignored. */
-const WAVIX_STATUSES: ReadonlySet<string> = new Set<ReplyStatus>(WAVIX_DELIVERY_STATUSES);
+import { readWavixDeliveryStatus } from './model/wavixDeliveryStatus.js';
+import type { ConversationRepliesRepository, ConversationReply } from './ports/conversationReplies.js';
 
 /**
  * A delivery report that may be about a reply sent from Slack: the reply moves forward to the reported status (with
@@ -15,7 +12,7 @@ export function applyReplyDeliveryReport(
   replies: Pick<ConversationRepliesRepository, 'applyDeliveryStatus'>,
   report: { wavixMessageId: string; status: string; error: string | null },
 ): ConversationReply | undefined {
-  const status = report.status.trim().toLowerCase();
-  if (!WAVIX_STATUSES.has(status)) return undefined;
-  return replies.applyDeliveryStatus(report.wavixMessageId, status as ReplyStatus, report.error);
+  const status = readWavixDeliveryStatus(report.status);
+  if (status === undefined) return undefined;
+  return replies.applyDeliveryStatus(report.wavixMessageId, status, report.error);
 }

@@ -191,6 +191,38 @@ describe('delivery reports of replies', () => {
       statusReason: 'Absent subscriber',
     });
   });
+
+  it.each(['Undelivered', ' UNDELIVERED '])(
+    'reads an early report saying %j as undelivered, as it reads the same report arriving after the send is recorded',
+    async (status) => {
+      await start();
+      const replies = createConversationRepliesRepository(t.db);
+      const base = {
+        slackChannel: ALERT_CHANNEL,
+        threadTs: '1700000000.000100',
+        slackUser: 'U0ONCALL01',
+        fromNumber: OUR_NUMBER,
+        toNumber: CUSTOMER,
+        textLength: 11,
+        segments: 1,
+        encoding: 'GSM-7' as const,
+      };
+      const report = (id: string) =>
+        JSON.stringify({ message_id: id, from: OUR_NUMBER, to: CUSTOMER, status, segments_count: 1, error: 'Absent subscriber' });
+
+      const live = replies.begin({ ...base, slackMessageTs: '1700000000.000200' }).reply;
+      replies.submitted(live.id, 'wx-live', 'accepted');
+      expect(await post(report('wx-live'), 'dlr')).toBe(200);
+      expect(replies.get(live.id)).toMatchObject({ status: 'undelivered', statusReason: 'Absent subscriber' });
+
+      const early = replies.begin({ ...base, slackMessageTs: '1700000000.000300' }).reply;
+      expect(await post(report('wx-early'), 'dlr')).toBe(200);
+      expect(replies.submitted(early.id, 'wx-early', 'accepted')).toMatchObject({
+        status: 'undelivered',
+        statusReason: 'Absent subscriber',
+      });
+    },
+  );
 });
 
 describe('/sms inbox', () => {

@@ -181,6 +181,30 @@ describe('conversation replies', () => {
     expect(repo().submitted(r.id, 'w-3', 'accepted')).toMatchObject({ status: 'delivered', wavixMessageId: 'w-3' });
   });
 
+  it('reads an earlier report’s status trimmed and in any case, and skips one that is not Wavix’s', () => {
+    const { reply: r } = repo().begin(reply());
+    const reports = createDeliveryReportsRepository(t.db, t.clock.now);
+    const report = (status: string, error: string | null = null) => {
+      t.clock.advance(10);
+      reports.recordReport({
+        wavixMessageId: 'w-6',
+        fromNumber: DID,
+        toNumber: CUSTOMER,
+        status,
+        error,
+        segments: 2,
+        rawBody: Buffer.from(status),
+      });
+    };
+    report(' SENT ');
+    report('Undelivered', 'Absent subscriber');
+    report('gone');
+    expect(repo().submitted(r.id, 'w-6', 'accepted')).toMatchObject({
+      status: 'undelivered',
+      statusReason: 'Absent subscriber',
+    });
+  });
+
   it('records a reply that was not sent, and does not let it be sent afterwards', () => {
     const { reply: blocked } = repo().begin(reply('1.1'));
     expect(repo().notSent(blocked.id, 'blocked', 'opted out with STOP')).toMatchObject({

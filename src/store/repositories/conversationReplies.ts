@@ -1,4 +1,5 @@
 import type { SmsEncoding } from '../../core/model/smsSegments.js';
+import { readWavixDeliveryStatus } from '../../core/model/wavixDeliveryStatus.js';
 import {
   type ConversationRepliesRepository,
   type ConversationReply,
@@ -102,7 +103,7 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     WHERE id = @id`);
   const setStatusTs = db.prepare('UPDATE conversation_replies SET status_ts = ? WHERE id = ?');
   // Reports smsops stored before it knew the message was a reply (migration 004).
-  const earlierReports = db.prepare<[string], { status: ReplyStatus; error: string | null; received_at: number }>(
+  const earlierReports = db.prepare<[string], { status: string; error: string | null; received_at: number }>(
     'SELECT status, error, received_at FROM delivery_reports WHERE wavix_message_id = ? ORDER BY received_at, id',
   );
 
@@ -132,13 +133,15 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   });
 
   // Wavix may post a delivery report before smsops has recorded the send's answer: such reports were stored by the
-  // DLR webhook already, so they are applied here rather than lost.
+  // DLR webhook already (their status as Wavix wrote it), so they are read as applyReplyDeliveryReport reads a live
+  // one and applied here rather than lost.
   const submitted = db.transaction((id: number, wavixMessageId: string, status: ReplyStatus) => {
     setSubmitted.run({ id, wavixId: wavixMessageId, status, at: now() });
     let row = byId.get(id);
     if (!row || row.wavix_message_id !== wavixMessageId) return row ? toReply(row) : undefined;
     for (const report of earlierReports.all(wavixMessageId)) {
-      row = advance(row, report.status, report.error, report.received_at) ?? row;
+      const status = readWavixDeliveryStatus(report.status);
+      if (status !== undefined) row = advance(row, status, report.error, report.received_at) ?? row;
     }
     return toReply(row);
   });
