@@ -76,6 +76,19 @@ describe('the reply status line (what onReplyStatusChanged shows)', () => {
     );
   });
 
+  it('keeps Wavix’s reason on the one line: its line breaks and direction overrides become spaces, its mrkdwn inert', async () => {
+    const shows = notifier();
+    const reply = begin();
+    replies.submitted(reply.id, 'msg-4', 'accepted');
+    await shows.showReplyStatus(reply.id);
+    const reason = 'Absent\nsubscriber\r\n> *quoted*\u2028x\u202Eevil <!channel>';
+    const undelivered = replies.applyDeliveryStatus('msg-4', 'undelivered', reason);
+    await shows.showReplyStatus(undelivered ?? reply);
+    expect(fakeSlack.callsTo('chat.update').at(-1)?.args.text).toBe(
+      'Undelivered: Absent subscriber  &gt; ＊quoted＊ x evil &lt;!channel&gt; · Wavix id `msg-4` · Check the number, or reach the customer another way. · 2 segments, UCS-2',
+    );
+  });
+
   it('posts a new line when Slack did not take the first one, and never throws', async () => {
     const shows = notifier();
     const reply = begin();

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConversationReply } from '../../src/core/ports/conversationReplies.js';
 import { AppError, err, ok } from '../../src/errors.js';
 import { typedText, typedTextNamed } from '../../src/slack/messageText.js';
+import { replyLineBlock } from '../../src/slack/ui/inboxReply.js';
 import { replyStatusMessage } from '../../src/slack/ui/replyStatus.js';
 
 describe('typedText: a Slack message event’s text back to what the person typed', () => {
@@ -282,5 +283,27 @@ describe('the status line under a reply', () => {
     const [block] = message.blocks as Array<{ type: string; elements: Array<{ text: string }> }>;
     expect(block?.type).toBe('context');
     expect(block?.elements[0]?.text.length).toBeLessThanOrEqual(3000);
+  });
+});
+
+describe('a reply’s line in /sms inbox', () => {
+  it('keeps Wavix’s reason on the line: a line break or a direction override in it becomes a space', () => {
+    const block = replyLineBlock({
+      direction: 'reply',
+      wavixMessageId: 'wx\n1',
+      slackUser: 'U1',
+      fromNumber: '14155550100',
+      toNumber: '447400123456',
+      createdAt: 0,
+      textLength: 5,
+      segments: 1,
+      encoding: 'GSM-7',
+      status: 'undelivered',
+      statusReason: 'Absent\nsubscriber\u202E `x`',
+      hidden: null,
+    }) as { text: { text: string } };
+    const [, status] = block.text.text.split('\n');
+    expect(block.text.text.split('\n')).toHaveLength(2);
+    expect(status).toBe('5 chars, 1 segment (GSM-7) · :x: undelivered (Absent subscriber  ｀x｀) · id `wx 1`');
   });
 });

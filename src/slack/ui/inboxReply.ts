@@ -1,7 +1,7 @@
 import { formatPartyForPeople } from '../../core/phone.js';
 import type { ReplyStatus } from '../../core/ports/conversationReplies.js';
 import type { InboxReplyLine } from '../../relay/inboxReading.js';
-import { type Block, clip, code, escapeInline, escapeMrkdwn, section, slackTime } from './text.js';
+import { type Block, clip, code, escapeInline, section, slackTime } from './text.js';
 
 const REPLY_STATUS: Record<ReplyStatus, string> = {
   sending: ':hourglass_flowing_sand: sending',
@@ -25,7 +25,7 @@ const REPLY_STATUS: Record<ReplyStatus, string> = {
 export function replyLineBlock(line: InboxReplyLine): Block {
   const to = line.toNumber === null ? '_hidden recipient_' : `*${escapeInline(formatPartyForPeople(line.toNumber))}*`;
   const size = `${line.textLength} char${line.textLength === 1 ? '' : 's'}, ${line.segments} segment${line.segments === 1 ? '' : 's'} (${line.encoding})`;
-  const reason = line.statusReason ? ` (${clip(escapeMrkdwn(line.statusReason), 200)})` : '';
+  const reason = line.statusReason ? ` (${clip(escapeInline(line.statusReason), 200)})` : '';
   const id = line.wavixMessageId ? ` · id ${code(line.wavixMessageId)}` : '';
   return section(
     `↩ ${escapeInline(formatPartyForPeople(line.fromNumber))} → ${to} · ${slackTime(line.createdAt)} · reply by <@${line.slackUser}>\n${size} · ${REPLY_STATUS[line.status]}${reason}${id}`,

@@ -1,5 +1,5 @@
 import type { ConversationReply } from '../../core/ports/conversationReplies.js';
-import { code, escapeMrkdwn, graphemePrefix, type SlackMessage } from './text.js';
+import { code, escapeInline, escapeMrkdwn, graphemePrefix, type SlackMessage } from './text.js';
 
 /**
  * A context element holds at most 3,000 characters (Block Kit). Wavix's reasons are short but not promised to be;
@@ -16,8 +16,10 @@ const UNDELIVERED_KIND: Partial<Record<ConversationReply['status'], string>> = {
   dlr_expired: ' (no delivery report)',
 };
 
+// Kept to one inline run like any field from outside: Wavix's reason may hold line breaks, which would end the line
+// and let what follows pass for smsops' own.
 const reason = (reply: ConversationReply, fallback: string) =>
-  escapeMrkdwn(graphemePrefix(reply.statusReason ?? fallback, MAX_REASON).kept);
+  escapeInline(graphemePrefix(reply.statusReason ?? fallback, MAX_REASON).kept);
 
 /** "Sent · Wavix id `…`", "Undelivered: …", "Not sent: …": where a reply stands, in one line. */
 export function replyStatusLine(reply: ConversationReply): string {

@@ -26,13 +26,20 @@ export function escapeMrkdwn(text: string): string {
 const FORMATTING_LOOKALIKES: Record<string, string> = { '*': '\uFF0A', _: '\uFF3F', '~': '\uFF5E', '`': '\uFF40' };
 
 /**
+ * Characters that break a line out of its place: control characters, the line and paragraph separators, and the
+ * direction overrides and isolates (U+202A-U+202E, U+2066-U+2069), which would show what follows them reversed, the
+ * rest of smsops' own line included, until the line ends.
+ */
+const OFF_THE_LINE = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/gu;
+
+/**
  * Text from outside (a sender, a 10DLC id or status) made to stay one inline run: control characters and line breaks
  * become spaces, so it cannot start lines of its own, and `*`, `_`, `~`, `` ` `` their fullwidth lookalikes (＊ ＿ ～ ｀),
  * so it cannot end the bold around it or format itself. Not escaped: for text escaped later, or by someone else.
  */
 export function inlineText(text: string): string {
   return wellFormed(text)
-    .replace(/[\p{Cc}\u2028\u2029]/gu, ' ')
+    .replace(OFF_THE_LINE, ' ')
     .replace(/[*_~`]/g, (c) => FORMATTING_LOOKALIKES[c] ?? c);
 }
 
@@ -44,11 +51,7 @@ export const escapeInline = (text: string): string => escapeMrkdwn(inlineText(te
  * smsops' own), and without backticks that would end it early.
  */
 export function code(text: string): string {
-  return `\`${escapeMrkdwn(
-    wellFormed(text)
-      .replace(/[\p{Cc}\u2028\u2029]/gu, ' ')
-      .replace(/`/g, "'"),
-  )}\``;
+  return `\`${escapeMrkdwn(wellFormed(text).replace(OFF_THE_LINE, ' ').replace(/`/g, "'"))}\``;
 }
 
 /** The Slack leg's queue (SLACK_QUEUE_DESTINATION in a backlog or an alert): messages without a channel chosen yet. */
