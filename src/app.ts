@@ -250,6 +250,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
           message,
         ),
       ),
+    isGroupedPost: (channel: string, ts: string) => repositories.slackPosts.at(channel, ts)?.layout === 'batch',
   };
 
   const slack = createSlackSurface({

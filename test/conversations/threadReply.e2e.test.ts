@@ -4,6 +4,7 @@ import { signSlackRequest } from '../helpers/slackRequests.js';
 import {
   ADMIN,
   OUTSIDER,
+  postInbound,
   readable,
   SIGNING_SECRET,
   type SmsopsUnderTest,
@@ -250,6 +251,50 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(sendsToWavix()).toEqual([]);
     expect(rows('SELECT * FROM conversation_replies')).toEqual([]);
     expect(statusLines(threadTs)).toEqual([]);
+  });
+
+  it('tells the person who replies under a grouped post (a storm of several conversations) where to answer; sends nothing', async () => {
+    const threadTs = await relayedThread();
+    // Slack hangs while four customers text: the relay then coalesces what waited into one post.
+    const release = t.fakeSlack.hang('chat.postMessage');
+    for (let i = 1; i <= 4; i++) expect((await postInbound(t, { from: `44740012500${i}`, text: `storm ${i}` })).status).toBe(200);
+    await waitUntil(
+      () => rows('SELECT 1 FROM inbound_messages').length >= 5,
+      5000,
+      () => 'the storm stored',
+    );
+    release();
+    const grouped = () =>
+      t.fakeSlack.callsTo('chat.postMessage').find((c) => c.result?.ts && /^\d+ inbound messages$/.test(String(c.args.text)));
+    await waitUntil(
+      () => grouped() !== undefined,
+      10_000,
+      () => 'the grouped post',
+    );
+    const groupedTs = grouped()?.result?.ts as string;
+    // The post says itself that its thread is no conversation's.
+    expect(readable(grouped()?.args.blocks)).toContain("A reply in this post's thread is not sent as an SMS");
+    await waitUntil(
+      () => rows("SELECT 1 FROM slack_posts WHERE ts = ? AND layout = 'batch'", groupedTs).length === 1,
+      5000,
+      () => 'the grouped post recorded',
+    );
+
+    await reply(groupedTs, 'Answering storm 2 here');
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.postEphemeral').some((c) => c.args.thread_ts === groupedTs),
+      5000,
+      () => 'the answer to the reply under the grouped post',
+    );
+    const told = t.fakeSlack.callsTo('chat.postEphemeral').find((c) => c.args.thread_ts === groupedTs);
+    expect(told?.args).toMatchObject({ channel: INBOX, user: REPLIER });
+    expect(readable(told?.args)).toContain('Not sent: this post groups SMS that arrived at once');
+    expect(readable(told?.args)).toContain("To answer, reply in the customer's own conversation thread");
+    await settled(threadTs);
+    expect(sendsToWavix()).toEqual([]);
+    expect(rows('SELECT * FROM conversation_replies')).toEqual([]);
+    // Nothing said in the thread for everyone to see.
+    expect(threadPosts(groupedTs)).toEqual([]);
   });
 
   it('says in the thread that files cannot be sent by SMS, and sends nothing', async () => {

@@ -211,6 +211,22 @@ describe('a coalesced post under a storm', () => {
     });
   }
 
+  it('says under its title that a reply in its thread is not sent, and where to answer instead', () => {
+    const { message } = inboundBatchMessage([
+      { message: sms('first'), portsip: delivered },
+      { message: { ...sms('second'), fromNumber: '447400123999' }, portsip: delivered },
+    ]);
+    expect(message.blocks[1]).toEqual({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: ":speech_balloon: A reply in this post's thread is not sent as an SMS: the post groups SMS that arrived at once and is no conversation's thread. To answer, reply in the customer's own conversation thread: today's, when an earlier SMS started one, or the one their next SMS starts.",
+        },
+      ],
+    });
+  });
+
   it('keeps 60 short SMS under 50 blocks, and shows each one’s PortSIP state compactly', () => {
     const items = Array.from({ length: 60 }, (_, i) => ({
       message: sms(`short ${i}`),
@@ -218,8 +234,8 @@ describe('a coalesced post under a storm', () => {
     }));
     const { message, shown } = inboundBatchMessage(items);
     expect(message.blocks.length).toBeLessThanOrEqual(50);
-    // Each message is its line and its literal text: two blocks.
-    expect(shown).toBe((message.blocks.length - 1) / 2);
+    // The title and the hint, then each message as its line and its literal text: two blocks.
+    expect(shown).toBe((message.blocks.length - 2) / 2);
     const text = strings(message.blocks).join('\n');
     expect(text).toMatch(/PortSIP ✓\nrich_text\n[\s\S]{0,40}\nshort 1\n/);
     expect(text).toMatch(/PortSIP retrying \(HTTP 503, attempt 2\)\nrich_text\n[\s\S]{0,40}\nshort 0\n/);

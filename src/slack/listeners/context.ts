@@ -30,7 +30,11 @@ export interface SlackDeps {
   /** Numbers whose doctor findings are not counted (`/sms doctor ignore`). */
   doctorIgnores: DoctorIgnoresRepository;
   /** Replies typed in relay threads, sent as SMS (absent: messages in threads are ignored). */
-  conversations?: { replyFromThread(message: ThreadMessage): Promise<ReplyOutcome> };
+  conversations?: {
+    replyFromThread(message: ThreadMessage): Promise<ReplyOutcome>;
+    /** Whether the message at `ts` is a grouped post of relayed SMS (several in one, under a storm). */
+    isGroupedPost?(channel: string, ts: string): boolean;
+  };
   logger: Logger;
 }
 

@@ -1,5 +1,6 @@
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
 import { formatPartyForPeople } from '../../core/phone.js';
+import { GROUPED_POST_HINT } from './groupedPost.js';
 import { SMS_TEXT_PIECE_MAX, smsTextBlocks } from './smsText.js';
 import {
   type Block,
@@ -160,8 +161,8 @@ export function inboundBatchMessage(items: ReadonlyArray<{ message: InboundMessa
   shown: number;
 } {
   const parts: Block[][] = [];
-  let total = batchTitle(items.length).length;
-  let blockCount = 1;
+  let total = batchTitle(items.length).length + GROUPED_POST_HINT.length;
+  let blockCount = 2;
   for (const { message, portsip } of items) {
     const headerCost = batchHeader(message, null).length + COMPACT_STATE_RESERVE;
     const first = parts.length === 0;
@@ -182,7 +183,7 @@ export function inboundBatchMessage(items: ReadonlyArray<{ message: InboundMessa
   return {
     message: {
       text: shown === 1 ? '1 inbound message' : `${shown} inbound messages`,
-      blocks: [section(batchTitle(shown)), ...parts.flat()],
+      blocks: [section(batchTitle(shown)), context(GROUPED_POST_HINT), ...parts.flat()],
     },
     shown,
   };

@@ -76,6 +76,8 @@ export interface SlackPostsRepository {
   /** An update Slack will never accept (the message is gone, cannot be edited): stop trying, keep why. */
   abandonUpdate(postId: number, seenDirty: number, error: string): void;
   get(postId: number): SlackPost | undefined;
+  /** The post Slack knows by this ts in this channel (a thread's parent, when someone replies under it). */
+  at(channel: string, ts: string): SlackPost | undefined;
   forMessage(inboundMessageId: number): SlackPost[];
 }
 
@@ -112,6 +114,7 @@ export function createSlackPostsRepository(db: Db, now: () => number = Date.now)
     UPDATE slack_posts SET dirty = CASE WHEN dirty = @seen THEN 0 ELSE dirty END, last_update_error = @error,
       update_attempts = update_attempts + 1 WHERE id = @id`);
   const byId = db.prepare<[number], Row>(`${SELECT} WHERE p.id = ?`);
+  const byTs = db.prepare<[string, string], Row>(`${SELECT} WHERE p.channel = ? AND p.ts = ?`);
   const byMessage = db.prepare<[number], Row>(
     `${SELECT} WHERE p.id IN (SELECT post_id FROM slack_post_messages WHERE inbound_message_id = ?) ORDER BY p.id`,
   );
@@ -147,6 +150,10 @@ export function createSlackPostsRepository(db: Db, now: () => number = Date.now)
     },
     get: (postId) => {
       const row = byId.get(postId);
+      return row ? toPost(row) : undefined;
+    },
+    at: (channel, ts) => {
+      const row = byTs.get(channel, ts);
       return row ? toPost(row) : undefined;
     },
     forMessage: (inboundMessageId) => byMessage.all(inboundMessageId).map(toPost),

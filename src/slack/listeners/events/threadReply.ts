@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { describeError } from '../../../errors.js';
 import { typedTextNamed } from '../../messageText.js';
+import { GROUPED_POST_REPLY_REFUSAL } from '../../ui/groupedPost.js';
 import type { SlackDeps } from '../context.js';
 
 /**
@@ -30,10 +31,11 @@ interface MessageFields {
  * A message posted in a channel: when it is a person's reply in the thread of a relayed SMS, it is handed to the
  * reply use case. Bolt has acknowledged the event already (HTTP mode acks events before listeners run), so the
  * Wavix call never makes Slack retry. The bot's own posts, other bots and apps, edits and messages outside a thread
- * are dropped here; whether the thread is smsops' is the use case's question.
+ * are dropped here; whether the thread is smsops' is the use case's question. A reply under a grouped post (several
+ * SMS coalesced under a storm) is no conversation's: the person is told so, and where to answer instead.
  */
 export function threadReplyListener(deps: SlackDeps) {
-  return async ({ event, body, context }: SlackEventMiddlewareArgs<'message'> & AllMiddlewareArgs): Promise<void> => {
+  return async ({ event, body, context, client }: SlackEventMiddlewareArgs<'message'> & AllMiddlewareArgs): Promise<void> => {
     const conversations = deps.conversations;
     if (!conversations) return;
     const message = event as MessageFields;
@@ -55,6 +57,25 @@ export function threadReplyListener(deps: SlackDeps) {
       });
       if (outcome !== 'not_a_relay_thread') {
         deps.logger.info('thread reply handled', { channel: message.channel, user: message.user, outcome });
+      } else if (conversations.isGroupedPost?.(message.channel, message.thread_ts)) {
+        // A grouped post is no conversation's thread: said to the person, or they would take silence for "sent".
+        const text = GROUPED_POST_REPLY_REFUSAL;
+        await client.chat
+          .postEphemeral({
+            channel: message.channel,
+            thread_ts: message.thread_ts,
+            user: message.user,
+            text,
+            blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text }] }],
+          })
+          .catch((error: unknown) =>
+            deps.logger.warn('a reply under a grouped post could not be answered', {
+              channel: message.channel,
+              user: message.user,
+              error: describeError(error),
+            }),
+          );
+        deps.logger.info('thread reply handled', { channel: message.channel, user: message.user, outcome: 'grouped_post' });
       }
     } catch (error) {
       deps.logger.error('a thread reply failed unexpectedly', { channel: message.channel, error: describeError(error) });
