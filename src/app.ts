@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import { createAlerts } from './core/alerts.js';
-import { markInterruptedSends } from './core/conversations/interruptedSends.js';
-import { replyFromThread, type ThreadMessage } from './core/conversations/replyFromThread.js';
+import { markInterruptedSends, markUnsentReplies } from './core/conversations/interruptedSends.js';
+import { sendTakenReply, type ThreadMessage, takeReply } from './core/conversations/replyFromThread.js';
 import { createReplyQueue } from './core/conversations/replyQueue.js';
 import { storedRouteProblems } from './core/portsipUrl.js';
 import type { SetupServices } from './core/services.js';
@@ -35,6 +35,8 @@ import { isOptedOutRefusal } from './wavix/optOuts.js';
 
 /** How long a stop waits for replies in flight: a little over the Wavix client's own timeout (15 s). */
 const REPLY_DRAIN_MS = 20_000;
+/** How long a stop then waits for Slack to show "Not sent" under the replies it gave up on. */
+const UNSENT_LINES_WAIT_MS = 5_000;
 
 export interface RunningSmsops {
   /** Base URL of the HTTP listener actually bound. */
@@ -62,6 +64,8 @@ export interface StartOptions {
   scheduleJobs?: boolean;
   /** Recorded in the database on first open; a database of the other mode is refused. Default production. */
   mode?: DatabaseMode;
+  /** How long a stop waits for replies in flight before it gives up on those not yet sent; default 20 s. */
+  replyDrainMs?: number;
 }
 
 export async function startSmsops(config: Config, deps: StartOptions): Promise<RunningSmsops> {
@@ -154,8 +158,12 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   const relayRetry = { baseDelayMs: config.relay.retryBaseMs, maxDelayMs: 5 * 60_000, deadAfterMs: config.relay.deadAfterMs };
   // Cut when the relay stops: a call Slack never answers would otherwise outlive the stop, and the database.
   const relaySlackCalls = new AbortController();
+  // The replies' status lines are cut last: a stop still says which replies it sent and which it gave up on.
+  const replySlackCalls = new AbortController();
+  const replySlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig, undefined, replySlackCalls.signal);
   const notifier = createSlackNotifier({
     client: watchSlack,
+    repliesClient: replySlack,
     relayClient: createRelaySlackClient(config.slack, logger, slackCallTimeoutMs(config.relay.leaseMs), relaySlackCalls.signal),
     alertChannel: config.slack.alertChannel,
     relay: {
@@ -228,28 +236,28 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   // replies go out in the order they were written; stop() waits for those in flight.
   void markInterruptedSends({ replies: repositories.conversationReplies, notifier: notifier.replies, logger });
   const replyQueue = createReplyQueue();
+  const replyDeps = {
+    threads: repositories.slackThreads,
+    processedEvents: repositories.processedSlackEvents,
+    replies: repositories.conversationReplies,
+    optOuts: repositories.optOuts,
+    audit: repositories.audit,
+    directory: services.directory,
+    replyUsers: config.slack.replyUsers,
+    tenDlc: repositories.tenDlc,
+    wavix,
+    isOptedOutRefusal,
+    dlrCallbackUrl: services.smsopsWebhooks?.dlr ?? null,
+    notifier: notifier.replies,
+    logger: logger.child({ component: 'replies' }),
+  };
   const conversations = {
-    replyFromThread: (message: ThreadMessage) =>
-      replyQueue.run(`${message.channel} ${message.threadTs}`, message.messageTs, () =>
-        replyFromThread(
-          {
-            threads: repositories.slackThreads,
-            processedEvents: repositories.processedSlackEvents,
-            replies: repositories.conversationReplies,
-            optOuts: repositories.optOuts,
-            audit: repositories.audit,
-            directory: services.directory,
-            replyUsers: config.slack.replyUsers,
-            tenDlc: repositories.tenDlc,
-            wavix,
-            isOptedOutRefusal,
-            dlrCallbackUrl: services.smsopsWebhooks?.dlr ?? null,
-            notifier: notifier.replies,
-            logger: logger.child({ component: 'replies' }),
-          },
-          message,
-        ),
-      ),
+    // Taken in (claimed and recorded) at once, before the thread's gather wait and the membership check.
+    replyFromThread: async (message: ThreadMessage) => {
+      const taken = takeReply(replyDeps, message);
+      if (typeof taken === 'string') return taken;
+      return replyQueue.run(`${message.channel} ${message.threadTs}`, message.messageTs, () => sendTakenReply(replyDeps, taken));
+    },
     isGroupedPost: (channel: string, ts: string) => repositories.slackPosts.at(channel, ts)?.layout === 'batch',
   };
 
@@ -343,7 +351,15 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     await relay.stop();
     await slack.stop();
     // Bolt acknowledged their events before the listener ran: a reply being sent finishes and is recorded first.
-    if (!(await replyQueue.drain(REPLY_DRAIN_MS))) logger.warn('replies still sending when smsops stopped');
+    // Slack will not send those events again, so a reply still waiting to be sent is said "Not sent" in its thread.
+    if (!(await replyQueue.drain(deps.replyDrainMs ?? REPLY_DRAIN_MS))) {
+      logger.warn('replies still sending when smsops stopped');
+      await markUnsentReplies(
+        { replies: repositories.conversationReplies, notifier: notifier.replies, logger },
+        { showWithinMs: UNSENT_LINES_WAIT_MS },
+      );
+    }
+    replySlackCalls.abort(new SlackCallCut());
     await store.close();
   };
   return {

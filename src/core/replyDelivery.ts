@@ -1,3 +1,4 @@
+import { parseReplyTag } from './conversations/replyTag.js';
 import { readWavixDeliveryStatus } from './model/wavixDeliveryStatus.js';
 import type { ConversationRepliesRepository, ConversationReply } from './ports/conversationReplies.js';
 
@@ -6,13 +7,17 @@ import type { ConversationRepliesRepository, ConversationReply } from './ports/c
  * Wavix's reason when it failed). Returns the reply when it changed; undefined when the message is no reply, the
  * status is not one of Wavix's, or the report changes nothing (a repeat, or an interim status after a final one).
  * A report that arrives before smsops recorded the reply's Wavix id is stored with the other reports and applied
- * when the id is recorded (ConversationRepliesRepository.submitted).
+ * when the id is recorded (ConversationRepliesRepository.submitted), or links the reply by its tag.
  */
 export function applyReplyDeliveryReport(
-  replies: Pick<ConversationRepliesRepository, 'applyDeliveryStatus'>,
-  report: { wavixMessageId: string; status: string; error: string | null },
+  replies: Pick<ConversationRepliesRepository, 'applyDeliveryStatus' | 'linkTaggedSend'>,
+  report: { wavixMessageId: string; status: string; error: string | null; tag?: string | null },
 ): ConversationReply | undefined {
   const status = readWavixDeliveryStatus(report.status);
   if (status === undefined) return undefined;
+  // A send whose answer was lost (a 5xx, a timeout, a broken connection) left the reply without Wavix's id: the
+  // reply's own tag in the report says which reply it is, so its status line can move on from "May have been sent".
+  const tagged = parseReplyTag(report.tag);
+  if (tagged) replies.linkTaggedSend(tagged.slackChannel, tagged.slackMessageTs, report.wavixMessageId);
   return replies.applyDeliveryStatus(report.wavixMessageId, status, report.error);
 }

@@ -208,7 +208,12 @@ export function ingestDeliveryReport(deps: IngestDeps, request: WebhookRequest):
   const reply = stored.duplicate
     ? undefined
     : extra(deps, 'reply_status', (c) =>
-        applyReplyDeliveryReport(c.replies, { wavixMessageId: report.messageId, status: report.status, error: report.error }),
+        applyReplyDeliveryReport(c.replies, {
+          wavixMessageId: report.messageId,
+          status: report.status,
+          error: report.error,
+          tag: report.tag,
+        }),
       );
   return ok({
     id: stored.id,

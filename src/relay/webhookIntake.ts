@@ -41,6 +41,8 @@ export interface DeliveryReportFields {
   to: string;
   error: string | null;
   segments: number | null;
+  /** The tag the message was sent with: a reply's names its Slack message (core/conversations/replyTag.ts). */
+  tag: string | null;
 }
 
 export type Intake<T> = Result<{ fields: T; warnings: string[] }, WebhookRejection>;
@@ -227,6 +229,7 @@ export function readDeliveryReport(body: Buffer): Intake<DeliveryReportFields> {
       to: d.to,
       error: d.error ?? null,
       segments: d.segments_count ?? d.segments ?? null,
+      tag: d.tag ?? null,
     };
   } else {
     const intake = deliveryReportIntakeSchema.safeParse(json);
@@ -239,6 +242,7 @@ export function readDeliveryReport(body: Buffer): Intake<DeliveryReportFields> {
       to: d.to,
       error: d.error,
       segments: d.segments_count ?? d.segments ?? null,
+      tag: d.tag,
     };
     warnings.push(...describeIssues(documented.error.issues, json));
   }

@@ -165,4 +165,5 @@ export const deliveryReportIntakeSchema = z.looseObject({
     .catch(null),
   segments_count: segmentsOf,
   segments: segmentsOf,
+  tag: z.string().nullable().catch(null),
 });

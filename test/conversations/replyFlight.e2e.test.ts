@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deliveryReport } from '../../src/sandbox/emulator/routes/messages.js';
+import type { WavixMessage } from '../../src/sandbox/emulator/state.js';
 import { closeDatabase, openDatabase } from '../../src/store/database.js';
 import { signSlackRequest } from '../helpers/slackRequests.js';
 import { ADMIN, SIGNING_SECRET, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
@@ -21,8 +23,8 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(env: Record<string, string> = {}): Promise<SmsopsUnderTest> {
-  t = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0', ...env });
+async function start(env: Record<string, string> = {}, options: { replyDrainMs?: number } = {}): Promise<SmsopsUnderTest> {
+  t = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0', ...env }, options);
   t.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
   return t;
 }
@@ -133,5 +135,83 @@ describe('replies in flight', () => {
     expect(update?.args).toMatchObject({ channel: INBOX, ts: '1800000300.000003' });
     expect(String(update?.args.text)).toMatch(/^May have been sent: smsops stopped while sending/);
     expect(s.db.prepare('SELECT status FROM conversation_replies').all()).toEqual([{ status: 'unknown' }]);
+  });
+
+  it('a reply waiting on Slack’s membership answer when smsops stops is "Not sent" in its thread, and never sent', async () => {
+    const s = await start({}, { replyDrainMs: 300 });
+    const threadTs = await relayedThread(s);
+    const release = s.fakeSlack.hang('conversations.members');
+    await reply(s, threadTs, '1800000400.000001', 'On its way');
+    await s.fakeSlack.waitFor('conversations.members');
+    // What a kill -9 now leaves: the reply taken in, not yet sent (the next start says "Not sent", below).
+    expect(s.db.prepare('SELECT status FROM conversation_replies').all()).toEqual([{ status: 'queued' }]);
+
+    await s.smsops.stop();
+    const line = s.fakeSlack
+      .callsTo('chat.postMessage')
+      .find((c) => c.args.thread_ts === threadTs && String(c.args.text).startsWith('Not sent'));
+    expect(line?.args.text).toBe('Not sent: smsops stopped before sending it; post it again. · 1 segment, GSM-7');
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(outbound(s)).toEqual([]);
+    expect(s.db.prepare('SELECT status FROM conversation_replies').all()).toEqual([{ status: 'blocked' }]);
+  });
+
+  it('a reply taken in but not sent by a killed smsops is "Not sent" at the next start, and never sent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsops-crash-'));
+    dirs.push(dir);
+    const path = join(dir, 'smsops.db');
+    // What kill -9 during the membership check or the thread's gather wait leaves: the row `queued`, no status line.
+    const { db } = openDatabase(path);
+    db.prepare(
+      `INSERT INTO conversation_replies (slack_channel, thread_ts, slack_message_ts, slack_user, from_number, to_number,
+        text_length, segments, encoding, status, created_at, status_at)
+       VALUES (?, '1800000500.000001', '1800000500.000002', ?, ?, ?, 10, 1, 'GSM-7', 'queued', ?, ?)`,
+    ).run(INBOX, REPLIER, OUR_NUMBER, CUSTOMER, Date.now() - 60_000, Date.now() - 60_000);
+    closeDatabase(db);
+
+    const s = await start({ DATABASE_PATH: path });
+    const [line] = await s.fakeSlack.waitFor('chat.postMessage');
+    expect(line?.args).toMatchObject({ channel: INBOX, thread_ts: '1800000500.000001' });
+    expect(line?.args.text).toBe('Not sent: smsops stopped before sending it; post it again. · 1 segment, GSM-7');
+    expect(outbound(s)).toEqual([]);
+  });
+
+  it('a reply Wavix sent but answered 500 for says so, then moves on when Wavix’s delivery report comes', async () => {
+    const s = await start();
+    const threadTs = await relayedThread(s);
+    s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 500, afterActing: true });
+    await reply(s, threadTs, '1800000600.000001', 'On its way');
+    const statusLine = () =>
+      [...s.fakeSlack.calls]
+        .reverse()
+        .find(
+          (c) =>
+            (c.method === 'chat.update' || c.method === 'chat.postMessage') && /^(May|Sending|Deliv)/.test(String(c.args.text)),
+        )?.args.text;
+    await waitUntil(
+      () => String(statusLine()).startsWith('May'),
+      10_000,
+      () => `the unknown line, got ${statusLine()}`,
+    );
+    expect(statusLine()).toBe(
+      'May have been sent: Wavix answered with an error (HTTP 500), which does not say whether it sent it. Check the delivery before sending again; this line updates if Wavix reports it. · 1 segment, GSM-7',
+    );
+
+    const [sms] = outbound(s);
+    expect(sms).toBeDefined();
+    const report = deliveryReport({ ...(sms as WavixMessage), status: 'delivered', delivered_at: new Date().toISOString() });
+    const answer = await fetch(`${s.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(report),
+    });
+    expect(answer.status).toBe(200);
+    await waitUntil(
+      () => String(statusLine()).startsWith('Delivered'),
+      10_000,
+      () => `the delivered line, got ${statusLine()}`,
+    );
+    expect(statusLine()).toBe(`Delivered · Wavix id \`${sms?.message_id}\` · 1 segment, GSM-7`);
   });
 });

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { markInterruptedSends } from '../../src/core/conversations/interruptedSends.js';
@@ -10,6 +12,7 @@ import { silentLogger } from '../../src/log.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { replyStatusLine } from '../../src/slack/ui/replyStatus.js';
 import { type Repositories, storeOn } from '../../src/store/openStore.js';
+import { createWavixClient } from '../../src/wavix/client.js';
 import { replyDepsOver } from '../helpers/replyDeps.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
@@ -73,18 +76,48 @@ describe('a reply whose send has no definite answer', () => {
     expect(await replyFromThread(deps(200), message())).toBe('unknown');
     const last = shown.at(-1) as ConversationReply;
     expect(last.status).toBe('unknown');
+    // No DLR webhook of smsops' own (no PUBLIC_BASE_URL): nothing promises that the line will update.
     expect(replyStatusLine(last)).toBe(
-      'May have been sent: Wavix did not answer in time. Check the delivery (status line updates if Wavix reports it) before sending again.',
+      'May have been sent: Wavix did not answer in time. Check the delivery in the Wavix portal before sending again.',
     );
     expect(replyStatusLine(last)).not.toMatch(/Not sent|try again/i);
     expect(lastAudit()).toMatchObject({ action: 'conversation.reply', outcome: 'unknown' });
   });
 
-  it('is "may have been sent" after a 5xx', async () => {
+  it('is "may have been sent" after a 5xx, saying it was an error answer, not a timeout', async () => {
     emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 500, times: 5 });
     expect(await replyFromThread(deps(), message())).toBe('unknown');
-    expect(shown.at(-1)?.status).toBe('unknown');
+    const last = shown.at(-1) as ConversationReply;
+    expect(last.status).toBe('unknown');
+    expect(replyStatusLine(last)).toBe(
+      'May have been sent: Wavix answered with an error (HTTP 500), which does not say whether it sent it. Check the delivery in the Wavix portal before sending again.',
+    );
     expect(lastAudit()?.outcome).toBe('unknown');
+  });
+
+  it('says the connection broke when Wavix’s connection is reset, and promises an update only with a DLR webhook', async () => {
+    const reset = createServer((request) => request.socket.destroy());
+    await new Promise<void>((resolve) => reset.listen(0, '127.0.0.1', resolve));
+    try {
+      const withReports: ReplyFromThreadDeps = {
+        ...deps(),
+        wavix: {
+          ...deps().wavix,
+          messages: createWavixClient({
+            baseUrl: `http://127.0.0.1:${(reset.address() as AddressInfo).port}`,
+            apiKey: emulator.apiKey,
+            logger: silentLogger,
+          }).messages,
+        },
+        dlrCallbackUrl: 'https://smsops.example.com/webhooks/wavix/dlr/secret',
+      };
+      expect(await replyFromThread(withReports, message())).toBe('unknown');
+      expect(replyStatusLine(shown.at(-1) as ConversationReply)).toBe(
+        'May have been sent: The connection to Wavix broke (ECONNRESET) before its answer. Check the delivery before sending again; this line updates if Wavix reports it.',
+      );
+    } finally {
+      reset.close();
+    }
   });
 
   it('is "Not sent" with Wavix’s words only after a definite refusal (4xx)', async () => {
@@ -128,24 +161,38 @@ describe('a reply Wavix accepted', () => {
   });
 });
 
-describe('replies left sending by a stopped smsops', () => {
-  it('become unknown at start, with a status line that says smsops stopped while sending', async () => {
-    const { reply } = repositories.conversationReplies.begin({
+describe('replies a stopped smsops left behind', () => {
+  const taken = (ts: string) =>
+    repositories.conversationReplies.begin({
       slackChannel: CHANNEL,
       threadTs: THREAD,
-      slackMessageTs: '1700000002.000001',
+      slackMessageTs: ts,
       slackUser: 'U0REPLY001',
       fromNumber: OUR_NUMBER,
       toNumber: CUSTOMER,
       textLength: 5,
       segments: 1,
       encoding: 'GSM-7',
-    });
+    }).reply;
+
+  it('become unknown at start when left sending, with a status line that says smsops stopped while sending', async () => {
+    const reply = taken('1700000002.000001');
+    repositories.conversationReplies.startSending(reply.id);
     await markInterruptedSends({ replies: repositories.conversationReplies, notifier, logger: silentLogger });
     const after = repositories.conversationReplies.get(reply.id) as ConversationReply;
     expect(after.status).toBe('unknown');
     expect(shown.map((r) => r.id)).toEqual([reply.id]);
     expect(replyStatusLine(after)).toMatch(/^May have been sent: smsops stopped while sending/);
+  });
+
+  it('are "Not sent" at start when taken in but not yet sent, and stay unsent', async () => {
+    const reply = taken('1700000002.000002');
+    await markInterruptedSends({ replies: repositories.conversationReplies, notifier, logger: silentLogger });
+    const after = repositories.conversationReplies.get(reply.id) as ConversationReply;
+    expect(shown.map((r) => r.id)).toEqual([reply.id]);
+    expect(replyStatusLine(after)).toBe('Not sent: smsops stopped before sending it; post it again.');
+    expect(repositories.conversationReplies.startSending(reply.id)).toBeUndefined();
+    expect(outbound()).toHaveLength(0);
   });
 });
 

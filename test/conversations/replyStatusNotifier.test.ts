@@ -29,8 +29,9 @@ const notifier = () =>
     logger: silentLogger,
   });
 
-const begin = () =>
-  replies.begin({
+/** A reply handed to Wavix ("Sending…"). */
+const begin = () => {
+  const { reply } = replies.begin({
     slackChannel: 'C0INBOX001',
     threadTs: '1700000000.000100',
     slackMessageTs: '1700000000.000200',
@@ -40,7 +41,9 @@ const begin = () =>
     textLength: 80,
     segments: 2,
     encoding: 'UCS-2',
-  }).reply;
+  });
+  return replies.startSending(reply.id) ?? reply;
+};
 
 describe('the reply status line (what onReplyStatusChanged shows)', () => {
   it('is posted once under the reply and edited in place through sent to delivered, even when calls overlap', async () => {

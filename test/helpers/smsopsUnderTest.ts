@@ -38,7 +38,7 @@ export interface SmsopsUnderTest {
  */
 export async function startSmsopsUnderTest(
   env: Record<string, string | undefined> = {},
-  options: { emulator?: StartWavixEmulatorOptions } = {},
+  options: { emulator?: StartWavixEmulatorOptions; replyDrainMs?: number } = {},
 ): Promise<SmsopsUnderTest> {
   const emulator = await startWavixEmulator(options.emulator ?? {});
   const fakeSlack = await startFakeSlack();
@@ -70,6 +70,7 @@ export async function startSmsopsUnderTest(
     now: () => Date.now() + (emulator.clock.now() - emulatorStart),
     // Jobs run only when a test asks (`/sms jobs run …`).
     scheduleJobs: false,
+    ...(options.replyDrainMs !== undefined ? { replyDrainMs: options.replyDrainMs } : {}),
   });
   const db = openDatabase(parsed.value.databasePath).db;
   const slack = createSlackTestClient({

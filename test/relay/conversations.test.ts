@@ -161,6 +161,7 @@ describe('delivery reports of replies', () => {
       segments: 1,
       encoding: 'GSM-7',
     }).reply;
+    replies.startSending(reply.id);
     const sent = await wavix.messages.send({
       from: OUR_NUMBER,
       to: CUSTOMER,
@@ -183,6 +184,7 @@ describe('delivery reports of replies', () => {
 
     // Wavix's report can beat the answer to the send: it is stored, and applied when the id is recorded.
     const early = replies.begin({ ...reply, slackMessageTs: '1700000000.000300' }).reply;
+    replies.startSending(early.id);
     const report = { message_id: 'wx-early', from: OUR_NUMBER, to: CUSTOMER, status: 'undelivered', segments_count: 1 };
     expect(await post(JSON.stringify({ ...report, error: 'Absent subscriber' }), 'dlr')).toBe(200);
     expect(replies.get(early.id)?.status).toBe('sending');
@@ -210,12 +212,17 @@ describe('delivery reports of replies', () => {
       const report = (id: string) =>
         JSON.stringify({ message_id: id, from: OUR_NUMBER, to: CUSTOMER, status, segments_count: 1, error: 'Absent subscriber' });
 
-      const live = replies.begin({ ...base, slackMessageTs: '1700000000.000200' }).reply;
+      // Taken in, then handed to Wavix (queued → sending), as a reply from a thread is.
+      const sending = (ts: string) => {
+        const taken = replies.begin({ ...base, slackMessageTs: ts }).reply;
+        return replies.startSending(taken.id) ?? taken;
+      };
+      const live = sending('1700000000.000200');
       replies.submitted(live.id, 'wx-live', 'accepted');
       expect(await post(report('wx-live'), 'dlr')).toBe(200);
       expect(replies.get(live.id)).toMatchObject({ status: 'undelivered', statusReason: 'Absent subscriber' });
 
-      const early = replies.begin({ ...base, slackMessageTs: '1700000000.000300' }).reply;
+      const early = sending('1700000000.000300');
       expect(await post(report('wx-early'), 'dlr')).toBe(200);
       expect(replies.submitted(early.id, 'wx-early', 'accepted')).toMatchObject({
         status: 'undelivered',
@@ -242,6 +249,7 @@ describe('/sms inbox', () => {
       segments: 1,
       encoding: 'GSM-7',
     }).reply;
+    replies.startSending(reply.id);
     replies.submitted(reply.id, 'wx-inbox-1', 'accepted');
     replies.applyDeliveryStatus('wx-inbox-1', 'delivered', null);
     await t.emulator.clock.advance(120_000);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NewConversationReply } from '../../src/core/ports/conversationReplies.js';
+import type { ConversationReply, NewConversationReply } from '../../src/core/ports/conversationReplies.js';
 import { createRetentionJob } from '../../src/jobs/retentionJob.js';
 import { createLogger } from '../../src/log.js';
 import { createConversationRepliesRepository } from '../../src/store/repositories/conversationReplies.js';
@@ -117,12 +117,52 @@ describe('conversation replies', () => {
     encoding: 'GSM-7',
   });
 
-  it('records a reply as sending, once per Slack message', () => {
+  /** A reply taken in and handed to Wavix: what Wavix's answer and reports then apply to. */
+  const sending = (ts?: string) => {
+    const { reply: r } = repo().begin(reply(ts));
+    return repo().startSending(r.id) as ConversationReply;
+  };
+
+  it('records a reply as queued, once per Slack message, and as sending once, when Wavix is called', () => {
     const first = repo().begin(reply());
     expect(first.created).toBe(true);
-    expect(first.reply).toMatchObject({ status: 'sending', wavixMessageId: null, segments: 2, encoding: 'GSM-7' });
+    expect(first.reply).toMatchObject({ status: 'queued', wavixMessageId: null, segments: 2, encoding: 'GSM-7' });
     const retried = repo().begin({ ...reply(), textLength: 5 });
     expect(retried).toEqual({ reply: first.reply, created: false });
+    expect(repo().startSending(first.reply.id)?.status).toBe('sending');
+    expect(repo().startSending(first.reply.id)).toBeUndefined();
+  });
+
+  it('says not sent, and never lets it be sent, a reply still queued when smsops stops', () => {
+    const queued = repo().begin(reply('1.1')).reply;
+    const inFlight = sending('1.2');
+    const marked = repo().markUnsent('smsops stopped before sending it; post it again.');
+    expect(marked.map((r) => [r.id, r.status, r.statusReason])).toEqual([
+      [queued.id, 'blocked', 'smsops stopped before sending it; post it again.'],
+    ]);
+    expect(repo().startSending(queued.id)).toBeUndefined();
+    expect(repo().get(inFlight.id)?.status).toBe('sending');
+  });
+
+  it('forgets a queued reply that was refused before it was a reply to send, and only such a reply', () => {
+    const refused = repo().begin(reply('1.1')).reply;
+    const inFlight = sending('1.2');
+    repo().discard(refused.id);
+    repo().discard(inFlight.id);
+    expect(repo().get(refused.id)).toBeUndefined();
+    expect(repo().get(inFlight.id)?.status).toBe('sending');
+  });
+
+  it('takes the Wavix id of a report tagged with its Slack message only while its send is unanswered or unknown', () => {
+    const lost = sending('1.1');
+    repo().outcomeUnknown(lost.id, 'Wavix answered with an error (HTTP 500)');
+    expect(repo().linkTaggedSend('C0INBOX001', '1.1', 'w-9')).toBe(true);
+    expect(repo().applyDeliveryStatus('w-9', 'delivered', null)).toMatchObject({ id: lost.id, status: 'delivered' });
+    expect(repo().linkTaggedSend('C0INBOX001', '1.1', 'w-10')).toBe(false);
+    const refused = repo().begin(reply('1.2')).reply;
+    repo().notSent(refused.id, 'blocked', 'opted out');
+    expect(repo().linkTaggedSend('C0INBOX001', '1.2', 'w-11')).toBe(false);
+    expect(repo().linkTaggedSend('C0INBOX001', '9.9', 'w-12')).toBe(false);
   });
 
   it('never stores the text, only its length', () => {
@@ -132,7 +172,7 @@ describe('conversation replies', () => {
   });
 
   it('follows Wavix’s answer and its delivery reports, forwards only', () => {
-    const { reply: r } = repo().begin(reply());
+    const r = sending();
     t.clock.advance(1000);
     expect(repo().submitted(r.id, 'w-1', 'accepted')).toMatchObject({
       status: 'accepted',
@@ -153,7 +193,7 @@ describe('conversation replies', () => {
   });
 
   it('keeps the reason of a failed delivery', () => {
-    const { reply: r } = repo().begin(reply());
+    const r = sending();
     repo().submitted(r.id, 'w-2', 'accepted');
     expect(repo().applyDeliveryStatus('w-2', 'undelivered', 'Rejected by far-end carrier')).toMatchObject({
       status: 'undelivered',
@@ -163,7 +203,7 @@ describe('conversation replies', () => {
   });
 
   it('applies delivery reports that arrived before Wavix’s answer was recorded', () => {
-    const { reply: r } = repo().begin(reply());
+    const r = sending();
     const reports = createDeliveryReportsRepository(t.db, t.clock.now);
     const report = (status: string) =>
       reports.recordReport({
@@ -182,7 +222,7 @@ describe('conversation replies', () => {
   });
 
   it('reads an earlier report’s status trimmed and in any case, and skips one that is not Wavix’s', () => {
-    const { reply: r } = repo().begin(reply());
+    const r = sending();
     const reports = createDeliveryReportsRepository(t.db, t.clock.now);
     const report = (status: string, error: string | null = null) => {
       t.clock.advance(10);
@@ -219,7 +259,7 @@ describe('conversation replies', () => {
   it('finds replies by Slack message, by Wavix id, and by thread in order', () => {
     const a = repo().begin(reply('1.1')).reply;
     t.clock.advance(1);
-    const b = repo().begin(reply('1.2')).reply;
+    const b = sending('1.2');
     repo().submitted(b.id, 'w-5', 'accepted');
     repo().begin({ ...reply('1.3'), threadTs: 'other' });
     expect(

@@ -1,29 +1,62 @@
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import type { ConversationRepliesRepository } from '../ports/conversationReplies.js';
+import type { ConversationRepliesRepository, ConversationReply } from '../ports/conversationReplies.js';
 import type { ReplyNotifier } from '../ports/replyNotifier.js';
-import { INTERRUPTED_SEND_REASON } from './sendOutcome.js';
+import { INTERRUPTED_SEND_REASON, STOPPED_BEFORE_SENDING_REASON } from './sendOutcome.js';
 
-/**
- * Replies a stopped process left `sending` (killed mid-send: Wavix may have sent them) become `unknown`, and their
- * status line stops saying "Sending…". Run at start, before Slack events are taken: one process holds the database
- * (the instance lease), so no reply is in flight then, and every `sending` row is one nobody will finish. Its status
- * lines are updated in the background; Slack being slow never holds up the start.
- */
-export function markInterruptedSends(deps: {
-  replies: Pick<ConversationRepliesRepository, 'markInterruptedSends'>;
+interface Deps {
+  replies: Pick<ConversationRepliesRepository, 'markInterruptedSends' | 'markUnsent'>;
   notifier: Pick<ReplyNotifier, 'showReplyStatus'>;
   logger: Logger;
-}): Promise<void> {
-  let interrupted: ReturnType<ConversationRepliesRepository['markInterruptedSends']>;
+}
+
+/**
+ * Replies a stopped process left behind. Those left `sending` (killed mid-send: Wavix may have sent them) become
+ * `unknown`, and their status line stops saying "Sending…"; those left `queued` (taken in, Wavix never called) are
+ * "Not sent" (markUnsentReplies). Run at start, before Slack events are taken: one process holds the database (the
+ * instance lease), so no reply is in flight then, and every such row is one nobody will finish. Nothing is sent
+ * again by itself: the text is not kept, and whether to send is the person's call. Status lines are updated in the
+ * background; Slack being slow never holds up the start.
+ */
+export function markInterruptedSends(deps: Deps): Promise<void> {
+  let interrupted: ConversationReply[];
   try {
     interrupted = deps.replies.markInterruptedSends(INTERRUPTED_SEND_REASON);
   } catch (error) {
     deps.logger.error('replies left sending could not be marked', { error: describeError(error) });
-    return Promise.resolve();
+    interrupted = [];
   }
   if (interrupted.length > 0) {
     deps.logger.warn('replies left sending by a stopped smsops may have been sent', { replies: interrupted.map((r) => r.id) });
   }
-  return Promise.all(interrupted.map((reply) => deps.notifier.showReplyStatus(reply))).then(() => undefined);
+  return Promise.all([markUnsentReplies(deps), ...interrupted.map((reply) => deps.notifier.showReplyStatus(reply))]).then(
+    () => undefined,
+  );
+}
+
+/**
+ * Replies taken in but not sent (waiting on Slack's membership answer, or on the thread's earlier replies) become
+ * `blocked`, and their thread says "Not sent: smsops stopped before sending it; post it again". At start, and when
+ * a stop gives up waiting for replies; a reply given up on this way is never sent afterwards (startSending refuses).
+ */
+export function markUnsentReplies(
+  deps: Omit<Deps, 'replies'> & { replies: Pick<ConversationRepliesRepository, 'markUnsent'> },
+  options: { showWithinMs?: number } = {},
+): Promise<void> {
+  let unsent: ConversationReply[];
+  try {
+    unsent = deps.replies.markUnsent(STOPPED_BEFORE_SENDING_REASON);
+  } catch (error) {
+    deps.logger.error('replies not yet sent could not be marked', { error: describeError(error) });
+    return Promise.resolve();
+  }
+  if (unsent.length > 0) {
+    deps.logger.warn('replies not yet sent when smsops stopped were not sent', { replies: unsent.map((r) => r.id) });
+  }
+  const shown = Promise.all(unsent.map((reply) => deps.notifier.showReplyStatus(reply))).then(() => undefined);
+  if (options.showWithinMs === undefined) return shown;
+  // A stop waits for Slack this long at most: a Slack that never answers must not hold it.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.showWithinMs)));
+  return Promise.race([shown, late]).finally(() => clearTimeout(timer));
 }

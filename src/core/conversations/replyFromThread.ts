@@ -1,6 +1,7 @@
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { parseConversationKey } from '../model/conversationKey.js';
+import { countSmsSegments } from '../model/smsSegments.js';
 import { formatPhoneForPeople } from '../phone.js';
 import type { AuditRepository } from '../ports/audit.js';
 import type { ConversationRepliesRepository, ConversationReply, ReplyStatus } from '../ports/conversationReplies.js';
@@ -13,8 +14,9 @@ import type { TenDlcStatusesReader } from '../ports/tenDlcStatuses.js';
 import type { WavixGateway } from '../ports/wavix.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { assessReply, type ReplyAssessment } from '../replyAssessment.js';
+import { replyTagOf } from './replyTag.js';
 import { sendingNumberRefusal } from './sendingNumber.js';
-import { sendFailureOf, UNKNOWN_OUTCOME_REASON } from './sendOutcome.js';
+import { sendFailureOf, unknownOutcomeReason } from './sendOutcome.js';
 
 /** A person's message in a Slack thread, as the listener hands it over. */
 export interface ThreadMessage {
@@ -57,7 +59,9 @@ export type ReplyOutcome =
   | 'blocked'
   | 'sent'
   | 'failed'
-  | 'unknown';
+  | 'unknown'
+  /** A stop gave up waiting for it before Wavix was called: not sent, and said so. */
+  | 'abandoned';
 
 const AUDIT_ACTION = 'conversation.reply';
 const STATUS_LINE_WAIT_MS = 2_000;
@@ -75,14 +79,34 @@ function submittedStatus(wavixStatus: string): ReplyStatus {
   return known.includes(status) ? status : 'accepted';
 }
 
+/** A reply taken in: its Slack event claimed and its row written (`queued`), so a stop from here on is said. */
+export interface TakenReply {
+  message: ThreadMessage;
+  from: string;
+  to: string;
+  reply: ConversationReply;
+}
+
 /**
  * A message a person posted in the thread of a relayed SMS, sent to the customer as an SMS from the smsops number
- * that received the conversation. Each Slack event is taken once: its id is claimed in SQLite before anything is
- * sent, so a Slack retry (or a copy arriving after a restart) never sends a second SMS; the reply row is unique per
- * Slack message as well. A crash between the claim and Wavix's answer leaves the reply `sending`: it may or may not
- * have gone out, and it is never sent again by smsops.
+ * that received the conversation: taken in (`takeReply`), then sent (`sendTakenReply`) once the thread's earlier
+ * replies are done.
  */
 export async function replyFromThread(deps: ReplyFromThreadDeps, message: ThreadMessage): Promise<ReplyOutcome> {
+  const taken = takeReply(deps, message);
+  return typeof taken === 'string' ? taken : sendTakenReply(deps, taken);
+}
+
+/**
+ * Each Slack event is taken once: its id is claimed in SQLite before anything waits or is sent, so a Slack retry (or
+ * a copy arriving after a restart) never sends a second SMS, and the reply row (unique per Slack message) is written
+ * in the same breath, `queued`. Slack got its 200 already and never sends the event again, so from here a stop must
+ * leave a trace: a reply still queued then becomes "Not sent" (markUnsentReplies), never silently lost.
+ */
+export function takeReply(
+  deps: Pick<ReplyFromThreadDeps, 'threads' | 'processedEvents' | 'replies'>,
+  message: ThreadMessage,
+): TakenReply | 'not_a_relay_thread' | 'already_handled' {
   const thread = deps.threads.byThreadTs(message.channel, message.threadTs);
   const parties = thread ? parseConversationKey(thread.conversationKey) : undefined;
   if (!parties) return 'not_a_relay_thread';
@@ -90,7 +114,37 @@ export async function replyFromThread(deps: ReplyFromThreadDeps, message: Thread
 
   const from = parties.smsopsNumber;
   const to = parties.customerNumber;
-  const refused = (reason: string, detail: string) => auditRefusal(deps, message, { from, to }, reason, detail);
+  const segments = countSmsSegments(message.text);
+  const { reply, created } = deps.replies.begin({
+    slackChannel: message.channel,
+    threadTs: message.threadTs,
+    slackMessageTs: message.messageTs,
+    slackUser: message.userId,
+    fromNumber: from,
+    toNumber: to,
+    textLength: message.text.length,
+    segments: segments.segments,
+    encoding: segments.encoding,
+  });
+  if (!created) return 'already_handled';
+  return { message, from, to, reply };
+}
+
+/**
+ * Checks who wrote the reply and what it says, then sends it. A crash between the row turning `sending` and Wavix's
+ * answer leaves the reply `sending`: it may or may not have gone out, and it is never sent again by smsops.
+ */
+export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenReply): Promise<ReplyOutcome> {
+  const { message, from, to, reply: queued } = taken;
+  const refused = (reason: string, detail: string) => {
+    // Refused before it was a reply to send: not kept as one (its refusal is audited instead).
+    try {
+      deps.replies.discard(queued.id);
+    } catch (error) {
+      deps.logger.warn('a refused reply could not be forgotten', { replyId: queued.id, error: describeError(error) });
+    }
+    auditRefusal(deps, message, { from, to }, reason, detail);
+  };
   const refusal = await whyNotAllowed(deps, message);
   if (refusal) {
     refused(refusal.reason, refusal.text);
@@ -110,30 +164,20 @@ export async function replyFromThread(deps: ReplyFromThreadDeps, message: Thread
     await deps.notifier.sayInThread(message.channel, message.threadTs, assessment.summary);
     return 'empty';
   }
-  const { segments } = assessment;
-  const { reply, created } = deps.replies.begin({
-    slackChannel: message.channel,
-    threadTs: message.threadTs,
-    slackMessageTs: message.messageTs,
-    slackUser: message.userId,
-    fromNumber: from,
-    toNumber: to,
-    textLength: message.text.length,
-    segments: segments.segments,
-    encoding: segments.encoding,
-  });
-  if (!created) return 'already_handled';
   const cost = assessment.ok ? assessment.summary : undefined;
 
   const blocked = assessment.ok ? await sendingNumberRefusal(deps, from) : refusalOf(assessment);
   if (blocked !== undefined) {
     const reason = blocked.replace(/^Not sent: /, '');
-    const record = deps.replies.notSent(reply.id, 'blocked', reason) ?? reply;
+    const record = deps.replies.notSent(queued.id, 'blocked', reason) ?? queued;
     audit(deps, record, 'refused', reason, assessment.ok ? 'sending_number' : assessment.reason);
     await deps.notifier.showReplyStatus(record, cost ?? describeCost(record));
     return 'blocked';
   }
 
+  // A stop that gave up waiting for this reply has said "Not sent" in the thread: it must stay true.
+  const reply = deps.replies.startSending(queued.id);
+  if (!reply) return 'abandoned';
   // The status line goes up before Wavix is called, so it sits right under the reply and says "Sending…" meanwhile;
   // a slow or rate-limited Slack holds the SMS back for STATUS_LINE_WAIT_MS at most (the line then catches up).
   await waitAtMost(deps.notifier.showReplyStatus(reply, cost), STATUS_LINE_WAIT_MS);
@@ -144,6 +188,7 @@ export async function replyFromThread(deps: ReplyFromThreadDeps, message: Thread
       to,
       message_body: { text: message.text, media: null },
       ...(deps.dlrCallbackUrl ? { callback_url: deps.dlrCallbackUrl } : {}),
+      tag: replyTagOf(reply),
     });
   } catch (error) {
     if (sendFailureOf(error, deps.isOptedOutRefusal) === 'unknown') return sendOutcomeUnknown(deps, reply, error, cost);
@@ -184,9 +229,10 @@ async function recordSent(
 }
 
 /**
- * Wavix may have sent it. Its delivery reports carry only its message_id, which smsops never received for this send,
- * so a later report cannot be linked to this reply (matching by numbers and time would guess); the status line
- * stays an honest "May have been sent", never an invitation to send again.
+ * Wavix may have sent it. smsops never received its message_id for this send, but the send carried the reply's tag,
+ * which Wavix echoes in its delivery reports: a later report links to this reply by it (never by numbers and time,
+ * which would guess), and the status line moves on. Until then it is an honest "May have been sent", saying what
+ * went wrong, never an invitation to send again.
  */
 async function sendOutcomeUnknown(
   deps: ReplyFromThreadDeps,
@@ -195,17 +241,18 @@ async function sendOutcomeUnknown(
   cost: string | undefined,
 ): Promise<ReplyOutcome> {
   deps.logger.warn('a reply may or may not have been sent', { replyId: reply.id, error: describeError(error) });
+  const reason = unknownOutcomeReason(error, deps.dlrCallbackUrl !== null);
   let record: ConversationReply;
   try {
-    record = deps.replies.outcomeUnknown(reply.id, UNKNOWN_OUTCOME_REASON) ?? reply;
+    record = deps.replies.outcomeUnknown(reply.id, reason) ?? reply;
   } catch (recordError) {
     deps.logger.error('a reply of unknown outcome could not be recorded', {
       replyId: reply.id,
       error: describeError(recordError),
     });
-    record = { ...reply, status: 'unknown', statusReason: UNKNOWN_OUTCOME_REASON };
+    record = { ...reply, status: 'unknown', statusReason: reason };
   }
-  audit(deps, record, 'unknown', UNKNOWN_OUTCOME_REASON);
+  audit(deps, record, 'unknown', reason);
   await deps.notifier.showReplyStatus(record, cost);
   return 'unknown';
 }

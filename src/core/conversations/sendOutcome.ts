@@ -17,10 +17,35 @@ export function sendFailureOf(error: unknown, isOptedOutRefusal: (error: unknown
   return 'unknown';
 }
 
-/** The status line's words for a send whose outcome is unknown: never an invitation to send again. */
-export const UNKNOWN_OUTCOME_REASON =
-  'Wavix did not answer in time. Check the delivery (status line updates if Wavix reports it) before sending again.';
+/**
+ * The status line's words for a send whose outcome is unknown: what actually went wrong (a 500 is not a timeout),
+ * then what to do, never an invitation to send again. The line only promises to update when Wavix reports back to
+ * smsops (`reportsComeBack`: the send named smsops' DLR webhook); the send's tag links the report to the reply.
+ */
+export function unknownOutcomeReason(error: unknown, reportsComeBack: boolean): string {
+  const check = reportsComeBack
+    ? 'Check the delivery before sending again; this line updates if Wavix reports it.'
+    : 'Check the delivery in the Wavix portal before sending again.';
+  return `${whatWentWrong(error)} ${check}`;
+}
+
+function whatWentWrong(error: unknown): string {
+  if (!(error instanceof WavixCallFailure)) return 'smsops failed during the send (see its log), after Wavix may have taken it.';
+  if (error.kind === 'timeout') return 'Wavix did not answer in time.';
+  if (error.status !== undefined && error.status >= 500) {
+    return `Wavix answered with an error (HTTP ${error.status}), which does not say whether it sent it.`;
+  }
+  if (error.kind === 'network') {
+    const code = typeof error.cause === 'string' ? ` (${error.cause})` : '';
+    return `The connection to Wavix broke${code} before its answer.`;
+  }
+  if (error.kind === 'invalid_response' || error.kind === 'too_large') return 'Wavix’s answer could not be read.';
+  return 'Wavix’s answer did not say whether it sent it.';
+}
 
 /** The status line's words for a reply left `sending` by a process that stopped (a crash, a kill) mid-send. */
 export const INTERRUPTED_SEND_REASON =
   'smsops stopped while sending, so it does not know whether Wavix sent it. Check the delivery before sending again.';
+
+/** The status line's words for a reply taken in but not yet sent when smsops stopped: its text is not kept. */
+export const STOPPED_BEFORE_SENDING_REASON = 'smsops stopped before sending it; post it again.';

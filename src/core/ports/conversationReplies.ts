@@ -1,12 +1,14 @@
 import type { SmsEncoding } from '../model/smsSegments.js';
 
 /**
- * Where a reply stands. `sending`: recorded, Wavix not answered yet (after a crash, such a reply may or may not have
- * gone out). `blocked`: smsops did not send it (the person opted out, the text is too long, the number cannot send). `failed`: Wavix refused the send. `unknown`: the send's
+ * Where a reply stands. `queued`: taken in from Slack (its event claimed), Wavix not called yet while smsops checks who
+ * wrote it and waits for the thread's earlier replies; a process that stops then leaves it not sent, and says so.
+ * `sending`: Wavix called, not answered yet (after a crash, such a reply may or may not have gone out). `blocked`: smsops did not send it (the person opted out, the text is too long, the number cannot send). `failed`: Wavix refused the send. `unknown`: the send's
  * outcome is not known (Wavix did not answer, answered 5xx, or smsops stopped mid-send): it may have gone out, so
  * it is never offered for a resend. The rest are Wavix's own delivery statuses.
  */
 export type ReplyStatus =
+  | 'queued'
   | 'sending'
   | 'blocked'
   | 'failed'
@@ -70,10 +72,22 @@ export type NewConversationReply = Pick<
 
 export interface ConversationRepliesRepository {
   /**
-   * Records a reply as `sending` before Wavix is called. A Slack message already recorded is not recorded again:
-   * `created` is false and the existing reply is returned, so the caller sends nothing.
+   * Records a reply as `queued` as soon as its Slack event is claimed. A Slack message already recorded is not
+   * recorded again: `created` is false and the existing reply is returned, so the caller sends nothing.
    */
   begin(reply: NewConversationReply): { reply: ConversationReply; created: boolean };
+  /**
+   * A `queued` reply becomes `sending`, just before Wavix is called. Undefined when it is no longer queued (a stopping
+   * smsops gave up on it): it must not be sent.
+   */
+  startSending(id: number): ConversationReply | undefined;
+  /** Forgets a `queued` reply that turned out to be no reply to send (its writer may not send, files, empty text). */
+  discard(id: number): void;
+  /**
+   * Every reply still `queued` becomes `blocked` with `reason`: at start (left by a stopped process) and when a stop
+   * gives up waiting for replies. Returns the replies it changed.
+   */
+  markUnsent(reason: string): ConversationReply[];
   /** Wavix accepted the send. */
   submitted(id: number, wavixMessageId: string, status: ReplyStatus): ConversationReply | undefined;
   /** Not sent: smsops refused it (`blocked`) or Wavix did (`failed`), with the reason in words. */
@@ -95,6 +109,12 @@ export interface ConversationRepliesRepository {
     reason: string | null,
     at?: number,
   ): ConversationReply | undefined;
+  /**
+   * A delivery report tagged with this reply's Slack message (./conversations/replyTag.ts) gives the reply its Wavix
+   * id, when it has none and its send is unanswered or of unknown outcome (Wavix sent it, but its answer was lost).
+   * Returns whether the reply took the id.
+   */
+  linkTaggedSend(slackChannel: string, slackMessageTs: string, wavixMessageId: string): boolean;
   /** Remembers the status line posted under the reply, so later statuses edit it in place. */
   setStatusTs(id: number, statusTs: string): ConversationReply | undefined;
   get(id: number): ConversationReply | undefined;

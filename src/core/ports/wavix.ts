@@ -73,6 +73,8 @@ export interface SendSmsRequest {
   message_body: { text: string; media: null };
   /** Where Wavix posts this message's delivery reports (smsops' own DLR webhook). */
   callback_url?: string;
+  /** Echoed in the message's delivery reports and listing: a reply's names it (../conversations/replyTag.ts). */
+  tag?: string;
 }
 
 export interface WavixGateway {

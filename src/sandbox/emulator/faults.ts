@@ -9,6 +9,8 @@ export interface FaultRule {
   /** How many matching requests it affects; default 1. */
   times?: number;
   body?: unknown;
+  /** With `status`: the request is acted on first (the message sent), then answered with the fault (Wavix failing after it did the work). */
+  afterActing?: boolean;
 }
 
 interface ActiveFault extends FaultRule {

@@ -91,6 +91,7 @@ export async function startWavixEmulator(options: StartWavixEmulatorOptions = {}
     const method = req.method ?? 'GET';
     const isAdmin = url.pathname.startsWith('/_emulator/');
 
+    let failure: EmulatorResponse | undefined;
     if (!isAdmin) {
       const fault = faults.take(method, url.pathname);
       if (fault?.latencyMs) await sleep(fault.latencyMs);
@@ -101,13 +102,14 @@ export async function startWavixEmulator(options: StartWavixEmulatorOptions = {}
             : fault.status >= 500
               ? wavixError.unavailable()
               : { status: fault.status };
-        return {
+        failure = {
           status: fault.status,
           body: fault.body ?? base.body,
           ...(fault.retryAfterSeconds !== undefined ? { headers: { 'retry-after': String(fault.retryAfterSeconds) } } : {}),
         };
+        if (!fault.afterActing) return failure;
       }
-      if (fault?.body !== undefined) return { status: 200, body: fault.body };
+      if (fault?.body !== undefined && !failure) return { status: 200, body: fault.body };
       if (!keyMatches(presentedKey(req, url.searchParams), apiKey)) return wavixError.unauthorized();
     }
 
@@ -119,7 +121,8 @@ export async function startWavixEmulator(options: StartWavixEmulatorOptions = {}
     if (body.kind === 'tooLarge') return { status: 413, body: { success: false, message: 'Request body too large' } };
     if (body.kind === 'malformed') return wavixError.badRequest('body', 'Malformed JSON in request body');
     const value = body.kind === 'json' ? body.value : undefined;
-    return match.handler({ state, params: match.params, query: url.searchParams, body: value, reviewDelayMs });
+    const answer = await match.handler({ state, params: match.params, query: url.searchParams, body: value, reviewDelayMs });
+    return failure ?? answer;
   }
 
   const server = await startStandInServer(

@@ -37,6 +37,8 @@ export function createSlackNotifier(options: {
   };
   /** Replies typed in relay threads, whose status lines it posts and edits. */
   replies: ConversationRepliesRepository;
+  /** The replies' status lines' client, when not `client`: a stop cuts it only after it said what became of them. */
+  repliesClient?: webApi.WebClient;
   logger: Logger;
   now: () => number;
 }): Notifier {
@@ -51,7 +53,7 @@ export function createSlackNotifier(options: {
     alert: createAlertPosts({ slack: options.client, channel: options.alertChannel, now, logger: options.logger }),
     relayedSms: startRelayedSmsPosts({ client: options.relayClient, ...options.relay, now: options.relay.now ?? now }),
     replies: createReplyStatusNotifier({
-      client: options.client,
+      client: options.repliesClient ?? options.client,
       replies: options.replies,
       logger: options.logger.child({ component: 'replies' }),
     }),

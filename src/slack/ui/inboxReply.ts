@@ -4,8 +4,9 @@ import type { InboxReplyLine } from '../../relay/inboxReading.js';
 import { type Block, clip, code, escapeInline, section, slackTime } from './text.js';
 
 const REPLY_STATUS: Record<ReplyStatus, string> = {
+  queued: ':hourglass_flowing_sand: waiting to send',
   sending: ':hourglass_flowing_sand: sending',
-  blocked: ':no_entry: not sent (opted out)',
+  blocked: ':no_entry: not sent',
   failed: ':x: not sent',
   unknown: ':grey_question: may have been sent',
   accepted: ':outbox_tray: accepted by Wavix',

@@ -25,6 +25,8 @@ const reason = (reply: ConversationReply, fallback: string) =>
 export function replyStatusLine(reply: ConversationReply): string {
   const wavixId = reply.wavixMessageId ? ` · Wavix id ${code(reply.wavixMessageId)}` : '';
   switch (reply.status) {
+    case 'queued':
+      return 'Waiting to send…';
     case 'sending':
       return 'Sending…';
     case 'accepted':

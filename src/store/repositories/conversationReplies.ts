@@ -55,8 +55,8 @@ const toReply = (r: Row): ConversationReply => ({
 function progress(status: ReplyStatus): number {
   if (FINAL_REPLY_STATUSES.has(status)) return 4;
   return (
-    { sending: 0, unknown: 0, accepted: 1, pending: 2, sent: 3 }[
-      status as 'sending' | 'unknown' | 'accepted' | 'pending' | 'sent'
+    { queued: 0, sending: 0, unknown: 0, accepted: 1, pending: 2, sent: 3 }[
+      status as 'queued' | 'sending' | 'unknown' | 'accepted' | 'pending' | 'sent'
     ] ?? 0
   );
 }
@@ -67,7 +67,7 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   const insert = db.prepare<[string, string, string, string, string, string, number, number, SmsEncoding, number, number], Row>(`
     INSERT INTO conversation_replies (slack_channel, thread_ts, slack_message_ts, slack_user, from_number, to_number,
       text_length, segments, encoding, status, created_at, status_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'sending', ?, ?)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
     ON CONFLICT (slack_channel, slack_message_ts) DO NOTHING RETURNING *`);
   const byId = db.prepare<[number], Row>('SELECT * FROM conversation_replies WHERE id = ?');
   const bySlack = db.prepare<[string, string], Row>(
@@ -88,9 +88,17 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   const setSubmitted = db.prepare(`
     UPDATE conversation_replies SET wavix_message_id = @wavixId, status = @status, submitted_at = @at, status_at = @at
     WHERE id = @id AND status = 'sending'`);
+  const setSending = db.prepare<[number, number]>(
+    "UPDATE conversation_replies SET status = 'sending', status_at = ? WHERE id = ? AND status = 'queued'",
+  );
+  const discard = db.prepare<[number]>("DELETE FROM conversation_replies WHERE id = ? AND status = 'queued'");
+  const markUnsent = db.prepare<[string, number], Row>(`
+    UPDATE conversation_replies SET status = 'blocked', status_reason = ?, status_at = ?
+    WHERE status = 'queued' RETURNING *`);
+  // Refused before the send (smsops' own checks) or by Wavix.
   const setNotSent = db.prepare(`
     UPDATE conversation_replies SET status = @status, status_reason = @reason, status_at = @at
-    WHERE id = @id AND status = 'sending'`);
+    WHERE id = @id AND status IN ('queued', 'sending')`);
   const setUnknown = db.prepare(`
     UPDATE conversation_replies SET status = 'unknown', status_reason = @reason, status_at = @at
     WHERE id = @id AND status = 'sending'`);
@@ -101,6 +109,9 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     UPDATE conversation_replies SET status = @status, status_reason = coalesce(@reason, status_reason), status_at = @at,
       delivered_at = CASE WHEN @status = 'delivered' THEN @at ELSE delivered_at END
     WHERE id = @id`);
+  const linkTagged = db.prepare<[string, string, string]>(`
+    UPDATE conversation_replies SET wavix_message_id = ?
+    WHERE slack_channel = ? AND slack_message_ts = ? AND wavix_message_id IS NULL AND status IN ('sending', 'unknown')`);
   const setStatusTs = db.prepare('UPDATE conversation_replies SET status_ts = ? WHERE id = ?');
   // Reports smsops stored before it knew the message was a reply (migration 004).
   const earlierReports = db.prepare<[string], { status: string; error: string | null; received_at: number }>(
@@ -155,6 +166,13 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
 
   return {
     begin: (reply) => begin(reply),
+    startSending: (id) => {
+      if (setSending.run(now(), id).changes === 0) return undefined;
+      const row = byId.get(id);
+      return row ? toReply(row) : undefined;
+    },
+    discard: (id) => void discard.run(id),
+    markUnsent: (reason) => markUnsent.all(reason.slice(0, REASON_MAX), now()).map(toReply),
     submitted: (id, wavixMessageId, status) => submitted(id, wavixMessageId, status),
     notSent: (id, status, reason) => {
       setNotSent.run({ id, status, reason: reason.slice(0, REASON_MAX), at: now() });
@@ -168,6 +186,8 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     },
     markInterruptedSends: (reason) => markInterrupted.all(reason.slice(0, REASON_MAX), now()).map(toReply),
     applyDeliveryStatus: (wavixMessageId, status, reason, at) => applyDeliveryStatus(wavixMessageId, status, reason, at ?? now()),
+    linkTaggedSend: (slackChannel, slackMessageTs, wavixMessageId) =>
+      linkTagged.run(wavixMessageId, slackChannel, slackMessageTs).changes > 0,
     setStatusTs: (id, statusTs) => {
       setStatusTs.run(statusTs, id);
       const row = byId.get(id);
