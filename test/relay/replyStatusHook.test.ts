@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ConversationReply } from '../../src/core/ports/conversationReplies.js';
+import type { ConversationRepliesRepository, ConversationReply } from '../../src/core/ports/conversationReplies.js';
 import { createLogger } from '../../src/log.js';
 import { createMetricsRegistry } from '../../src/metrics.js';
 import { type Relay, startRelay } from '../../src/relay/relay.js';
@@ -63,13 +63,19 @@ const newReply = {
   encoding: 'GSM-7' as const,
 };
 
+/** A reply taken in and handed to Wavix (queued, then sending), as a reply from a thread is. */
+const handedToWavix = (replies: Pick<ConversationRepliesRepository, 'begin' | 'startSending'>) => {
+  const { reply } = replies.begin(newReply);
+  return replies.startSending(reply.id) ?? reply;
+};
+
 describe('onReplyStatusChanged', () => {
   it('is called once per change of a reply, with the committed reply; not for repeats, other messages or a step back', async () => {
     const told: ConversationReply[] = [];
     const replies = start((reply) => {
       told.push(reply);
     });
-    const { reply } = replies.begin(newReply);
+    const reply = handedToWavix(replies);
     replies.submitted(reply.id, 'wx-1', 'accepted');
 
     await dlr('wx-1', 'sent');
@@ -93,7 +99,7 @@ describe('onReplyStatusChanged', () => {
     const replies = start(() => {
       throw new Error('Slack is down');
     });
-    const { reply } = replies.begin(newReply);
+    const reply = handedToWavix(replies);
     replies.submitted(reply.id, 'wx-2', 'accepted');
     expect(await dlr('wx-2', 'delivered')).toMatchObject({ ok: true });
     expect(replies.get(reply.id)?.status).toBe('delivered');
