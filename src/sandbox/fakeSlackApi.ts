@@ -63,6 +63,13 @@ export interface FakeSlackOptions {
   onRecord?: (record: FakeSlackRecord) => void;
   /** Channels conversations.list lists (see `seedChannels`). */
   channels?: FakeSlackChannel[];
+  /**
+   * How message ts are made. `counter` (default): 1700000000.000100, .000200, ..., the same in every run, so tests can
+   * name them. `clock`: as Slack makes them, epoch seconds and microseconds of the wall clock, each later than the
+   * last: a sandbox restarted on its kept database (which holds the ts of its posts, threads and replies) never hands
+   * out one again.
+   */
+  timestamps?: 'counter' | 'clock';
 }
 
 /** A channel of the fake workspace, as conversations.list shows it. */
@@ -134,6 +141,11 @@ export interface FakeSlack {
   seedUser(userId: string, role: FakeSlackUser): void;
   /** Sets who is in a channel (conversations.members); kept across `reset()`. */
   setChannelMembers(channel: string, members: string[]): void;
+  /**
+   * A new message ts from the sequence the fake's own posts take theirs from, for a message a person writes (the
+   * sandbox console's thread replies): in Slack one channel's messages never share a ts.
+   */
+  nextTs(): string;
   /** Forgets calls, responses, uploads, pending rate limits/failures and `handle` overrides. Ids and ts keep increasing. */
   reset(): void;
   close(): Promise<void>;
@@ -270,8 +282,15 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const channels: FakeSlackChannel[] = [...(options.channels ?? [])];
   let channelPageSize = 1000;
 
-  /** Unique, increasing message timestamps: 1700000000.000100, 1700000000.000200, ... */
+  let lastClockMicros = 0;
+
+  /** Unique, increasing message timestamps (see `timestamps`). */
   const nextTs = (): string => {
+    if (options.timestamps === 'clock') {
+      // Date.now() * 1000 stays below 2^53 until the year 2255, so the microseconds are exact in a number.
+      lastClockMicros = Math.max(Date.now() * 1000, lastClockMicros + 1);
+      return `${Math.floor(lastClockMicros / 1_000_000)}.${String(lastClockMicros % 1_000_000).padStart(6, '0')}`;
+    }
     tsCounter += 1;
     const seconds = 1_700_000_000 + Math.floor(tsCounter / 10_000);
     const micros = (tsCounter % 10_000) * 100;
@@ -611,6 +630,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     setChannelMembers: (channel, members) => {
       channelMembers.set(channel, [...members]);
     },
+    nextTs,
     reset: () => {
       calls.length = 0;
       responses.length = 0;

@@ -66,7 +66,17 @@ function mimetypeOf(bytes: Buffer): string {
   return 'application/octet-stream';
 }
 
-export function createConsoleFeed(options: { responseUrlBase: string; now?: () => number }) {
+export interface ConsoleFeedOptions {
+  responseUrlBase: string;
+  now?: () => number;
+  /**
+   * The ts of what the person writes and of replies only they see (the sandbox passes the fake Slack's `nextTs`, so
+   * they never equal a post's); default 1800000000.000001, .000002, ...
+   */
+  nextTs?: () => string;
+}
+
+export function createConsoleFeed(options: ConsoleFeedOptions) {
   const now = options.now ?? Date.now;
   const responsePathPrefix = new URL(options.responseUrlBase).pathname;
   let items: FeedItem[] = [];
@@ -98,10 +108,12 @@ export function createConsoleFeed(options: { responseUrlBase: string; now?: () =
     return full;
   };
 
-  const nextStandInTs = () => {
-    standInTs += 1;
-    return `1800000000.${String(standInTs).padStart(6, '0')}`;
-  };
+  const nextStandInTs =
+    options.nextTs ??
+    (() => {
+      standInTs += 1;
+      return `1800000000.${String(standInTs).padStart(6, '0')}`;
+    });
 
   const byId = (id: number) => items.find((item) => item.id === id);
   const byTs = (channel: unknown, ts: unknown) => items.find((item) => item.channel === channel && item.ts === ts);

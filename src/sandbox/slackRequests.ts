@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 /**
  * Requests as Slack sends them to an app (slash commands, view submissions, block actions, events), signed with the
@@ -145,6 +145,10 @@ export function createSlackRequestClient(options: SlackRequestClientOptions): Sl
   const userName = options.userName ?? 'alice';
   const defaultChannel = options.channelId ?? 'C0ALERTS01';
   const channelName = options.channelName ?? 'ops';
+  // Slack never reuses an event id, and smsops keeps those it handled (a retry is then not sent twice) in a database
+  // that may outlive this client: another run of the sandbox, or the member's client beside the admin's, counts from 1
+  // too, so the counter alone would repeat ids and their events would be dropped as already handled.
+  const eventIdPrefix = `Ev${randomBytes(5).toString('hex').toUpperCase()}`;
   let counter = 0;
   const next = (): number => {
     counter += 1;
@@ -324,7 +328,7 @@ export function createSlackRequestClient(options: SlackRequestClientOptions): Sl
         api_app_id: 'A1',
         event,
         type: 'event_callback',
-        event_id: `Ev${n}`,
+        event_id: `${eventIdPrefix}${n}`,
         event_time: Math.floor(Date.now() / 1000),
         authorizations: [{ enterprise_id: null, team_id: TEAM.id, user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
         is_ext_shared_channel: false,

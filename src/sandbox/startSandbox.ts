@@ -105,9 +105,12 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       onRecord: (record) => feed?.record(record),
       // So `/sms route set … #sms-inbox` typed in the console resolves as in a real workspace.
       channels: Object.entries(SANDBOX_WORKSPACE.channelNames).map(([id, name]) => ({ id, name })),
+      // The database keeps the ts of posts, threads and replies across runs: a counter restarting at the same value
+      // would hand out one of them again (a new SMS merged into an old post, a reply taken for one already handled).
+      timestamps: 'clock',
     });
     cleanups.push(() => fakeSlack.close());
-    const consoleFeed = createConsoleFeed({ responseUrlBase: fakeSlack.responseUrl });
+    const consoleFeed = createConsoleFeed({ responseUrlBase: fakeSlack.responseUrl, nextTs: fakeSlack.nextTs });
     feed = consoleFeed;
 
     const placed = await startPlacedSink(options.databasePath);

@@ -19,14 +19,17 @@ export interface SandboxUnderTest {
   stop(): Promise<void>;
 }
 
-/** The sandbox as `npm start` runs it without credentials, on a free loopback port with a temporary database. */
-export async function startSandboxUnderTest(): Promise<SandboxUnderTest> {
-  const dir = mkdtempSync(join(tmpdir(), 'smsops-sandbox-'));
+/**
+ * The sandbox as `npm start` runs it without credentials, on a free loopback port with a temporary database, or on
+ * `databasePath` (kept at stop, for a restart on it).
+ */
+export async function startSandboxUnderTest(options: { databasePath?: string } = {}): Promise<SandboxUnderTest> {
+  const dir = options.databasePath === undefined ? mkdtempSync(join(tmpdir(), 'smsops-sandbox-')) : undefined;
   const logs: string[] = [];
   const sandbox = await startSandbox({
     host: '127.0.0.1',
     port: 0,
-    databasePath: join(dir, 'sandbox.db'),
+    databasePath: options.databasePath ?? join(dir ?? '', 'sandbox.db'),
     logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }),
     logLevel: 'debug',
     scheduleJobs: false,
@@ -63,7 +66,7 @@ export async function startSandboxUnderTest(): Promise<SandboxUnderTest> {
     waitForState,
     stop: async () => {
       await sandbox.stop();
-      rmSync(dir, { recursive: true, force: true });
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
