@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
+import { describeError } from '../errors.js';
 import { type PortsipSink, startPortsipSink } from './portsipSink.js';
 
 /**
@@ -9,6 +9,11 @@ import { type PortsipSink, startPortsipSink } from './portsipSink.js';
  * the webhook URL saved in that database name the stand-in's port, so a restart that picked a new free port would
  * leave them pointing at nothing. The saved port is reused when it is free; when it is not, a new one is taken and
  * the caller says so.
+ *
+ * The port is saved only by `save`, once this sandbox holds the database's instance lease: a second start refused
+ * because another one runs on it finds the saved port busy (that one listens there) and must not save its own, or
+ * the next run would move away from the port the saved routes name. By then the store has also made the database's
+ * folder, with the mode it gives it (src/store/fileModes.ts).
  */
 const saved = z.object({ port: z.number().int().min(1).max(65535), webhookPath: z.string().startsWith('/') });
 type SavedPlace = z.infer<typeof saved>;
@@ -19,6 +24,8 @@ export interface PlacedSink {
   webhookPath: string;
   /** kept: the last run's port; first: nothing was saved; busy: the saved port was taken by something else. */
   port: 'kept' | 'first' | { busy: number };
+  /** Saves where the stand-in listens for the next run; the reason when the file could not be written. */
+  save(): { ok: true } | { ok: false; reason: string };
 }
 
 export const sinkPlaceFile = (databasePath: string): string | undefined =>
@@ -53,7 +60,15 @@ export async function startPlacedSink(databasePath: string): Promise<PlacedSink>
     }
   }
   sink ??= await startPortsipSink();
-  if (file) mkdirSync(dirname(file), { recursive: true }); // before the store creates it: the sink starts first
-  if (file) writeFileSync(file, `${JSON.stringify({ port: Number(new URL(sink.url).port), webhookPath })}\n`);
-  return { sink, webhookPath, port };
+  const place = `${JSON.stringify({ port: Number(new URL(sink.url).port), webhookPath })}\n`;
+  const save = (): { ok: true } | { ok: false; reason: string } => {
+    if (!file) return { ok: true };
+    try {
+      writeFileSync(file, place);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: describeError(error) };
+    }
+  };
+  return { sink, webhookPath, port, save };
 }

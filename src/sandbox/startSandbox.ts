@@ -16,7 +16,7 @@ import { sendJson } from './http/answer.js';
 import { isLoopbackHost } from './mode.js';
 import { defaultStandInSeed, PORTSIP_STANDIN_USER, startPortsipStandIn } from './portsip/standIn.js';
 import type { PortsipSink } from './portsipSink.js';
-import { type PlacedSink, startPlacedSink } from './sinkPlace.js';
+import { type PlacedSink, sinkPlaceFile, startPlacedSink } from './sinkPlace.js';
 import { createSlackRequestClient } from './slackRequests.js';
 import { SANDBOX_WORKSPACE } from './workspace.js';
 
@@ -186,6 +186,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
     cleanups.push(() => smsops.stop());
     front.setUpstream(smsops.url);
+    // Only now: this sandbox holds the database (see sinkPlace.ts). Without the file the next run may take another
+    // port, which it then says; not a reason to stop this one.
+    const savedPlace = placed.save();
+    if (!savedPlace.ok) {
+      logger.warn('the PortSIP stand-in port could not be saved for the next run', {
+        file: sinkPlaceFile(options.databasePath),
+        error: savedPlace.reason,
+      });
+    }
 
     const webhooks = smsopsWebhookUrls(url, webhookSecret);
     const seeded = await fetch(`${emulator.url}/v1/profile`, {

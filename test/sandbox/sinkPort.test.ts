@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/startSandbox.js';
 
 const dirs: string[] = [];
@@ -11,8 +11,8 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const start = (databasePath: string): Promise<RunningSandbox> =>
-  startSandbox({ host: '127.0.0.1', port: 0, databasePath, logger: silentLogger, logLevel: 'silent', scheduleJobs: false });
+const start = (databasePath: string, logger = silentLogger): Promise<RunningSandbox> =>
+  startSandbox({ host: '127.0.0.1', port: 0, databasePath, logger, logLevel: 'debug', scheduleJobs: false });
 
 describe('the PortSIP stand-in across sandbox restarts', () => {
   it('keeps its port and webhook URL, so routes saved in the sandbox database still reach it', async () => {
@@ -54,6 +54,40 @@ describe('the PortSIP stand-in across sandbox restarts', () => {
       }
     } finally {
       await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
+  }, 30_000);
+
+  it.skipIf(process.platform === 'win32')(
+    'saves its port in a database folder it made 0700, as the store makes it, and does not warn about that folder',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'smsops-sinkport-'));
+      dirs.push(dir);
+      const db = join(dir, 'new', 'sandbox.db');
+      const logs: string[] = [];
+      const sandbox = await start(db, createLogger({ level: 'debug', sink: (line) => logs.push(line) }));
+      try {
+        expect((statSync(join(dir, 'new')).mode & 0o777).toString(8)).toBe('700');
+        expect(JSON.parse(readFileSync(`${db}.portsip-sink.json`, 'utf8')).port).toBe(Number(new URL(sandbox.sink.url).port));
+        expect(logs.filter((line) => line.includes('database folder'))).toEqual([]);
+      } finally {
+        await sandbox.stop();
+      }
+    },
+    30_000,
+  );
+
+  it('starts, and warns, when its port cannot be saved', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsops-sinkport-'));
+    dirs.push(dir);
+    const db = join(dir, 'sandbox.db');
+    mkdirSync(`${db}.portsip-sink.json`);
+    const logs: string[] = [];
+    const sandbox = await start(db, createLogger({ level: 'debug', sink: (line) => logs.push(line) }));
+    try {
+      expect((await fetch(`${sandbox.url}/healthz`)).status).toBe(200);
+      expect(logs.filter((line) => line.includes('could not be saved for the next run'))).toHaveLength(1);
+    } finally {
+      await sandbox.stop();
     }
   }, 30_000);
 });
