@@ -35,9 +35,14 @@ class BadRequest extends Error {}
 class NotFound extends Error {}
 const ANSWERED = Symbol('answered');
 
+/**
+ * Every POST, with a body or without (open the App Home, close a form), must say it is JSON: another site's page can
+ * send a form or text/plain to loopback without asking, but a JSON content type needs a preflight the console never
+ * answers. Without a token nothing else tells the console's own page from another site's.
+ */
+const isJson = (req: IncomingMessage) => (req.headers['content-type'] ?? '').trim().toLowerCase().startsWith('application/json');
+
 async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
-  // A JSON content type makes a cross-site form post impossible without a preflight the console never answers.
-  if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new BadRequest('send application/json');
   const body = await readJsonBody(req, MAX_BODY);
   if (body.kind === 'tooLarge') throw new BadRequest('request body too large');
   if (body.kind === 'malformed') throw new BadRequest('malformed JSON');
@@ -440,6 +445,7 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
         return match.pathKnown;
       }
       try {
+        if (req.method === 'POST' && !isJson(req)) throw new BadRequest('send application/json');
         const answer = await match.handler(req, match.params, res);
         if (answer !== ANSWERED) sendJson(res, 200, answer);
       } catch (error) {

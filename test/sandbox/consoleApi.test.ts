@@ -80,6 +80,28 @@ describe('sandbox console API (plain HTTP, no browser)', () => {
     expect(form.status).toBe(400);
   });
 
+  it("refuses another site's form or text/plain POSTs to the routes without a body: App Home stays shut, the form open", async () => {
+    const forged = (path: string, contentType: string) =>
+      fetch(`${t.sandbox.url}/sandbox/api/${path}`, {
+        method: 'POST',
+        headers: { origin: 'https://evil.example', 'content-type': contentType },
+        body: 'x=1',
+      });
+    const home = await forged('home', 'application/x-www-form-urlencoded');
+    expect(home.status).toBe(400);
+    expect(await home.json()).toEqual({ error: 'send application/json' });
+
+    await t.api('command', { text: '/sms senderid create' });
+    const modal: Item = await t.waitForState((s) => s.modal ?? undefined, 'the Sender ID form');
+    expect((await forged(`views/${modal.id}/close`, 'text/plain')).status).toBe(400);
+    const state = (await t.api('state')).json;
+    expect(state.modal?.id).toBe(modal.id);
+    expect(state.home).toBeNull();
+    expect(t.sandbox.fakeSlack.callsTo('views.publish')).toEqual([]);
+    await t.api(`views/${modal.id}/close`, {});
+    expect((await t.api('state')).json.modal).toBeNull();
+  });
+
   it('creates a Sender ID through the modal: errors on the fields, then the confirmation, the announcement and its approval', async () => {
     await t.api('command', { text: '/sms senderid create' });
     const modal = await t.waitForState(
