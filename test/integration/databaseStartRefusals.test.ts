@@ -71,29 +71,72 @@ describe('a database smsops cannot write at start (real process)', () => {
     expect(said).not.toContain('SqliteError');
   });
 
+  /**
+   * `dir` as a folder smsops cannot write: a read-only bind mount of it for root (whom permissions do not stop), `dir`
+   * itself made 0555 for anyone else. Returns the folder to use, and the words smsops should give for it.
+   */
+  const unwritable = (ctx: { skip: (why: string) => never }) => {
+    if (process.getuid?.() !== 0) {
+      chmodSync(dir, 0o555);
+      return { folder: dir, why: 'cannot be written by this user' };
+    }
+    const mounted = join(dir, 'ro');
+    mkdirSync(mounted);
+    try {
+      execFileSync('mount', ['--bind', '-o', 'ro', dir, mounted], { stdio: 'ignore' });
+    } catch {
+      ctx.skip('root without the right to mount: no way to make a read-only folder here');
+    }
+    unmount = () => execFileSync('umount', [mounted], { stdio: 'ignore' });
+    return { folder: mounted, why: 'is on a read-only file system' };
+  };
+
   it('refuses a sound database on a read-only mount with exit 2, saying it is read-only', {
     timeout: 60_000,
   }, async (ctx) => {
     const path = existingDatabase();
-    // A read-only bind mount for root (whom permissions do not stop), the permissions for anyone else.
-    const mounted = join(dir, 'ro');
-    mkdirSync(mounted);
-    if (process.getuid?.() === 0) {
-      try {
-        execFileSync('mount', ['--bind', '-o', 'ro', dir, mounted], { stdio: 'ignore' });
-      } catch {
-        ctx.skip('root without the right to mount: no way to make a read-only file here');
-      }
-      unmount = () => execFileSync('umount', [mounted], { stdio: 'ignore' });
-    } else {
-      chmodSync(path, 0o444);
-      chmodSync(dir, 0o555);
-    }
-    const target = process.getuid?.() === 0 ? join(mounted, 'smsops.db') : path;
+    if (process.getuid?.() !== 0) chmodSync(path, 0o444);
+    const target = join(unwritable(ctx).folder, 'smsops.db');
     const p = await spawn(target);
     expect(await exitWithin(p, 30_000)).toEqual({ code: 2, signal: null });
     const said = p.logs.join('\n');
     expect(said).toContain(`DATABASE_PATH (${target}) is read-only`);
     expect(said).not.toContain('is not an SQLite database');
+  });
+
+  // Node's recursive mkdir says ENOENT, "no such file or directory", for a folder it cannot make on a read-only mount:
+  // a start used to end in exit 1 with those words, retried by systemd every 5 s.
+  it('refuses a database still to be created under a read-only folder with exit 2, saying so, not ENOENT', {
+    timeout: 60_000,
+  }, async (ctx) => {
+    dir = mkdtempSync(join(tmpdir(), 'smsops-db-refusals-'));
+    const { folder, why } = unwritable(ctx);
+    const target = join(folder, 'data', 'smsops.db');
+    const p = await spawn(target);
+    expect(await exitWithin(p, 30_000)).toEqual({ code: 2, signal: null });
+    const said = p.logs.join('\n');
+    expect(said).toContain(
+      `DATABASE_PATH (${target}) is read-only: it does not exist yet, and ${folder}, where it would be created, ${why}`,
+    );
+    expect(said).not.toContain('ENOENT');
+  });
+
+  // The systemd unit's case when /etc/smsops.env emptied DATABASE_PATH: the default, ./data, in a read-only /opt/smsops.
+  it('refuses the default ./data/smsops.db in a read-only working folder with exit 2, naming the full path', {
+    timeout: 60_000,
+  }, async (ctx) => {
+    dir = mkdtempSync(join(tmpdir(), 'smsops-db-refusals-'));
+    const { folder, why } = unwritable(ctx);
+    const { DATABASE_PATH: _default, ...env } = productionEnv({
+      port: await freePort(),
+      databasePath: '',
+      webhookSecret: 'db-refusals-secret-0123456789',
+    });
+    const p = spawnSmsops({ cwd: folder, env });
+    processes.push(p);
+    expect(await exitWithin(p, 30_000)).toEqual({ code: 2, signal: null });
+    const said = p.logs.join('\n');
+    expect(said).toContain(`DATABASE_PATH (./data/smsops.db, that is ${join(folder, 'data', 'smsops.db')}) is read-only`);
+    expect(said).toContain(`${folder}, where it would be created, ${why}`);
   });
 });
