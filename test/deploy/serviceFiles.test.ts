@@ -41,9 +41,65 @@ describe('deployment files', () => {
       'Restart=on-failure',
       // A configuration error (exit 2) is not retried until the start limit.
       'RestartPreventExitStatus=2',
-      'ExecStart=/usr/bin/node /opt/smsops/dist/main.js',
+      'ExecStart=/usr/bin/env DATABASE_PATH=/var/lib/smsops/smsops.db BACKUP_DIR=/var/lib/smsops-backups /usr/bin/node /opt/smsops/dist/main.js',
     ])
       expect(unit).toContain(`\n${line}\n`);
+  });
+
+  // systemd builds the environment from Environment=, then each EnvironmentFile= on top ("Settings from these files
+  // override settings made with Environment=", man systemd.exec), then runs ExecStart; modelled here, as no systemd
+  // runs on the test machine. The empty DATABASE_PATH= and BACKUP_DIR= of an .env made from an older .env.example
+  // used to replace the unit's folders: smsops then made ./data in the read-only /opt/smsops, and kept no backups.
+  it('the database and backup folders of the unit reach smsops whatever /etc/smsops.env holds', () => {
+    const unit = read('deploy/smsops.service');
+    const settings = (key: string) => [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1] ?? '');
+    const assignments = (text: string) =>
+      text
+        .split('\n')
+        .map((line) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim()))
+        .flatMap((m) => (m ? [[m[1] ?? '', m[2] ?? ''] as const] : []));
+    expect(settings('EnvironmentFile')).toEqual(['/etc/smsops.env']);
+    const [execStart] = settings('ExecStart');
+    const argv = (execStart ?? '').split(/\s+/);
+    expect(argv.at(-1)).toBe('/opt/smsops/dist/main.js');
+    // node prints the environment it was given instead of starting smsops.
+    const [command, ...args] = [
+      ...argv.slice(0, -1),
+      '-p',
+      'JSON.stringify([process.env.DATABASE_PATH, process.env.BACKUP_DIR])',
+    ];
+    const envFiles = {
+      'a copy of .env.example': read('.env.example'),
+      'a copy of an older .env.example (both lines empty)': `${read('.env.example')}\nDATABASE_PATH=\nBACKUP_DIR=\n`,
+    };
+    for (const [which, envFile] of Object.entries(envFiles)) {
+      const env = Object.fromEntries([
+        ['PATH', process.env.PATH ?? ''],
+        ...settings('Environment').flatMap((setting) => assignments(setting)),
+        ...assignments(envFile),
+      ]);
+      const run = spawnSync(command ?? '', args, { env, encoding: 'utf8' });
+      expect({ which, seen: JSON.parse(run.stdout || 'null') }).toEqual({
+        which,
+        seen: ['/var/lib/smsops/smsops.db', '/var/lib/smsops-backups'],
+      });
+    }
+    // Both are the StateDirectory= folders, the only ones ProtectSystem=strict leaves writable.
+    expect(settings('StateDirectory')).toEqual(['smsops smsops-backups']);
+    // Nor does .env.example itself empty them for a unit of one's own, or compose's environment: (which wins anyway).
+    expect(assignments(read('.env.example')).map(([name]) => name)).not.toContain('DATABASE_PATH');
+    expect(assignments(read('.env.example')).map(([name]) => name)).not.toContain('BACKUP_DIR');
+  });
+
+  it('the install steps at the top of the unit work pasted in order: none of them changes the folder', () => {
+    const steps = read('deploy/smsops.service')
+      .split('\n')
+      .filter((line) => /^# {3}\S/.test(line))
+      .map((line) => line.slice(4).replace(/\s+# .*$/, ''));
+    expect(steps.length).toBeGreaterThanOrEqual(4);
+    // The later steps copy .env and deploy/smsops.service from the checkout: a bare cd before them loses it.
+    for (const step of steps) expect(step).not.toMatch(/(^|&&|;)\s*cd\s/);
+    expect(steps.some((step) => step.includes('(cd /opt/smsops && npm ci --omit=dev)'))).toBe(true);
   });
 
   it('the image runs node itself as a non-root user, with /data and /backups, a health check and no npm in between', () => {
