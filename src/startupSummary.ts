@@ -28,13 +28,20 @@ function shownListener(url: string): string {
   return wildcard ? `${url} (all addresses; here: http://localhost:${wildcard[2]})` : url;
 }
 
+/** Slack's Request URL is set in the Slack app, not here: without PUBLIC_BASE_URL only its path can be named. */
+function slackHttpMode(publicBaseUrl: string | undefined): string {
+  return publicBaseUrl === undefined
+    ? 'HTTP mode: Slack must reach /slack/events on this server from the internet (its Request URL: the public address of smsops followed by /slack/events)'
+    : `HTTP mode: Slack must reach ${publicBaseUrl}/slack/events`;
+}
+
 export function startupSummary(facts: StartupFacts): string[] {
   const listening = shownListener(facts.listeningUrl);
   const lines = [
     facts.publicBaseUrl === undefined
       ? `listening on ${listening}, health at /healthz; PUBLIC_BASE_URL is not set, so Wavix cannot reach smsops: no inbound SMS and no delivery reports`
       : `listening on ${listening}, health at /healthz; Wavix posts inbound SMS to ${maskUrl(facts.inboundWebhookUrl ?? facts.publicBaseUrl)}`,
-    `Slack: ${facts.slackMode === 'socket' ? 'Socket Mode (SLACK_APP_TOKEN)' : `HTTP mode: Slack must reach ${facts.publicBaseUrl ?? 'this server'}/slack/events`}`,
+    `Slack: ${facts.slackMode === 'socket' ? 'Socket Mode (SLACK_APP_TOKEN)' : slackHttpMode(facts.publicBaseUrl)}`,
   ];
   if (facts.portsipRouteCount === 0 && facts.portsipWebhookUrl === undefined) {
     lines.push(

@@ -36,6 +36,14 @@ describe('startupSummary', () => {
     expect(lines).toContain('relaying inbound SMS to PortSIP: 1 PortSIP route, default https://pbx.example.com:8887/sms/Wavix/');
     expect(lines).toContain('Slack must reach https://smsops.example.com/slack/events');
   });
+
+  it('names the path Slack must reach in HTTP mode without PUBLIC_BASE_URL, in words (it read "this server/slack/events")', () => {
+    const lines = startupSummary({ ...bare, slackMode: 'http' });
+    expect(lines).toContain(
+      'smsops: Slack: HTTP mode: Slack must reach /slack/events on this server from the internet (its Request URL: the public address of smsops followed by /slack/events)',
+    );
+    expect(lines.join('\n')).not.toContain('server/slack');
+  });
 });
 
 describe('startupSummary: stored routes whose URL cannot be right', () => {
