@@ -87,7 +87,8 @@ export async function startFrontServer(options: {
     options.logger,
   );
 
-  const url = await listen(bounded.server, options.port, options.host);
+  // Named SMSOPS_SANDBOX_PORT, not PORT: PORT alone makes npm start run smsops for real, which then asks for Slack.
+  const url = await listen(bounded.server, options.port, options.host, 'SMSOPS_SANDBOX_PORT');
   return {
     url,
     setUpstream: (url) => {

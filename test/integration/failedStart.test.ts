@@ -59,6 +59,8 @@ describe('npm start on a taken port', () => {
     processes.push(failed);
     expect(await exitWithin(failed, 15_000)).toEqual({ code: 1, signal: null });
     expect(failed.logs.join('\n')).toMatch(/the port is taken by another process \(EADDRINUSE\).*the sandbox could not start/);
+    // Its own variable: `PORT=3001 npm start` would leave the sandbox and exit 2 asking for Slack and Wavix settings.
+    expect(failed.logs.join('\n')).toContain('stop it or choose another port with SMSOPS_SANDBOX_PORT');
   });
 
   it('exits 1 with what to do when HOST names no address (a name that does not resolve)', { timeout: 60_000 }, async () => {
