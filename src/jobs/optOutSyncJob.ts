@@ -2,7 +2,7 @@ import { syncWavixOptOuts } from '../core/optOutConsent.js';
 import type { OptOutsRepository } from '../core/ports/optOuts.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { WavixClient } from '../wavix/client.js';
+import { cancellableBy, type WavixClient } from '../wavix/client.js';
 import { WavixError } from '../wavix/errors.js';
 import type { JobOutcome } from './scheduler.js';
 
@@ -12,12 +12,12 @@ import type { JobOutcome } from './scheduler.js';
  * (syncWavixOptOuts) and reports failure; the next run starts over.
  */
 export function createOptOutSyncJob(deps: { wavix: Pick<WavixClient, 'optOuts'>; optOuts: OptOutsRepository; logger: Logger }): {
-  run(): Promise<JobOutcome>;
+  run(cancellation?: AbortSignal): Promise<JobOutcome>;
 } {
   return {
-    run: async () => {
+    run: async (cancellation?: AbortSignal) => {
       try {
-        const report = await syncWavixOptOuts(deps.optOuts, deps.wavix.optOuts.iterate());
+        const report = await syncWavixOptOuts(deps.optOuts, cancellableBy(deps.wavix, cancellation).optOuts.iterate());
         deps.logger.info('opt-outs synced with Wavix', { ...report });
         return { outcome: 'ok', summary: `${report.listed} listed by Wavix, ${report.added} added, ${report.lifted} lifted` };
       } catch (error) {

@@ -1,5 +1,4 @@
 import cron from 'node-cron';
-import { runWithCancellation } from '../core/cancellation.js';
 import { duration } from '../core/wording.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -17,7 +16,8 @@ export interface JobDefinition {
   /** A cron expression (node-cron: 5 fields, or 6 with seconds). */
   schedule: string;
   description: string;
-  run: () => Promise<JobOutcome>;
+  /** `cancellation` aborts when the run passed its time limit or smsops stops: its Wavix calls end (cancellableBy). */
+  run: (cancellation: AbortSignal) => Promise<JobOutcome>;
   /** How long a run may take before it is recorded failed and the job is free to run again (the scheduler's default). */
   timeLimitMs?: number;
 }
@@ -91,7 +91,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   const running = new Map<string, Promise<JobOutcome>>();
   // Runs recorded as timed out that still go: a promise cannot be cancelled, only told to stop (their Wavix calls end at
-  // once, see core/cancellation). They end on their own (their outcome only logged, the record already says failed) and
+  // once, see wavix/client.ts cancellableBy). They end on their own (their outcome only logged, the record already says failed) and
   // are waited for a little at stop, before the database closes.
   const late = new Set<Promise<unknown>>();
   let armed: ArmedSchedule[] = [];
@@ -259,7 +259,7 @@ function assertValid(jobs: readonly JobDefinition[], timezone: string | undefine
 /** A job's run as an outcome, whatever it does: one that throws is a failure like one that says so. */
 async function settle(job: JobDefinition, signal: AbortSignal): Promise<JobOutcome> {
   try {
-    return await runWithCancellation(signal, () => job.run());
+    return await job.run(signal);
   } catch (error) {
     return { outcome: 'failed', error: describeError(error) };
   }

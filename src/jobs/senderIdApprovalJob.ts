@@ -7,7 +7,7 @@ import type { SettingsRepository } from '../core/ports/settings.js';
 import { syncSenderIds } from '../core/senderIds.js';
 import { type AppError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { WavixClient } from '../wavix/client.js';
+import { cancellableBy, type WavixClient } from '../wavix/client.js';
 import type { JobOutcome } from './scheduler.js';
 
 /**
@@ -143,8 +143,8 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
   }
 
   return {
-    run: async (): Promise<JobOutcome> => {
-      const synced = await syncSenderIds({ wavix: deps.wavix, senderIds });
+    run: async (cancellation?: AbortSignal): Promise<JobOutcome> => {
+      const synced = await syncSenderIds({ wavix: cancellableBy(deps.wavix, cancellation), senderIds });
       await trackWavixHealth(synced.staleBecause);
       if (!synced.staleBecause) takeBaselineOnce();
       // Announced even when Wavix could not be read: earlier changes whose post failed, and recorded rejections.

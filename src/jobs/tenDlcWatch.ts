@@ -5,7 +5,7 @@ import type { Notifier } from '../core/ports/notifier.js';
 import { AppError, describeError, ok, type Result } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { TenDlcObservation, TenDlcRepository, TenDlcStatus } from '../store/repositories/tenDlc.js';
-import type { WavixClient } from '../wavix/client.js';
+import { cancellableBy, type WavixClient } from '../wavix/client.js';
 import { WavixError } from '../wavix/errors.js';
 import { collectAll } from '../wavix/paginate.js';
 import { TEN_DLC_EVENT_CATEGORIES, type TenDlcEventCategory } from '../wavix/tenDlc.js';
@@ -144,11 +144,12 @@ export function createTenDlcWatch(deps: TenDlcWatchDeps) {
 
   return {
     /** Polls brands and campaigns. */
-    run: async (): Promise<JobOutcome> => {
+    run: async (cancellation?: AbortSignal): Promise<JobOutcome> => {
       let observations: TenDlcObservation[];
+      const { tenDlc: wavix10Dlc } = cancellableBy(deps.wavix, cancellation);
       try {
-        const brands = await collectAll(deps.wavix.tenDlc.brands(), { operation: 'list 10DLC brands' });
-        const campaigns = await collectAll(deps.wavix.tenDlc.campaigns(), { operation: 'list 10DLC campaigns' });
+        const brands = await collectAll(wavix10Dlc.brands(), { operation: 'list 10DLC brands' });
+        const campaigns = await collectAll(wavix10Dlc.campaigns(), { operation: 'list 10DLC campaigns' });
         observations = [
           ...brands.map(brandObservation),
           ...campaigns.map((c) => ({

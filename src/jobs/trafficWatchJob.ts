@@ -11,7 +11,7 @@ import { syncOutboundTraffic } from '../core/traffic.js';
 import { type AccountState, evaluateWatch, type InboundHabit, type NumberHour, type WatchSnapshot } from '../core/watchRules.js';
 import { plural } from '../core/wording.js';
 import type { Logger } from '../log.js';
-import type { WavixClient } from '../wavix/client.js';
+import { cancellableBy, type WavixClient } from '../wavix/client.js';
 import type { JobOutcome } from './scheduler.js';
 
 const HOUR = 3_600_000;
@@ -64,11 +64,12 @@ async function readAccount(deps: TrafficWatchDeps): Promise<AccountState | strin
  */
 export function createTrafficWatchJob(deps: TrafficWatchDeps) {
   return {
-    run: async (): Promise<JobOutcome> => {
+    run: async (cancellation?: AbortSignal): Promise<JobOutcome> => {
       const now = deps.now();
       const problems: string[] = [];
+      const services = { ...deps.services, wavix: cancellableBy(deps.services.wavix, cancellation) };
       const synced = await syncOutboundTraffic(
-        { wavix: deps.services.wavix, deliveryReports: deps.deliveryReports, traffic: deps.traffic, now: deps.now },
+        { wavix: services.wavix, deliveryReports: deps.deliveryReports, traffic: deps.traffic, now: deps.now },
         { lookbackMs: 2 * HOUR },
       );
       if (!synced.ok) problems.push(`outbound records: ${synced.error.userMessage}`);
@@ -95,7 +96,7 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
             lastInboundAt: deps.traffic.lastInboundAt(r.number),
           }),
         );
-      const account = await readAccount(deps);
+      const account = await readAccount({ ...deps, services });
       if (typeof account === 'string') problems.push(`numbers and balance: ${account}`);
       else snapshot.account = account;
 

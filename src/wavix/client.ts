@@ -1,6 +1,6 @@
 import type { WavixGateway } from '../core/ports/wavix.js';
 import { registerSecret } from '../log.js';
-import { createWavixRequester, type WavixHttpOptions } from './http.js';
+import { createWavixRequester, type WavixHttpOptions, type WavixRequester } from './http.js';
 import { messagesApi } from './messages.js';
 import { numbersApi } from './numbers.js';
 import { optOutsApi } from './optOuts.js';
@@ -17,15 +17,29 @@ export type WavixClientOptions = WavixHttpOptions;
 export function createWavixClient(options: WavixClientOptions) {
   registerSecret(options.apiKey);
   const request = createWavixRequester(options);
+  const resources = (requester: WavixRequester) => ({
+    senderIds: senderIdsApi(requester),
+    numbers: numbersApi(requester),
+    profile: profileApi(requester),
+    messages: messagesApi(requester),
+    optOuts: optOutsApi(requester),
+    tenDlc: tenDlcApi(requester),
+  });
   const client = {
-    senderIds: senderIdsApi(request),
-    numbers: numbersApi(request),
-    profile: profileApi(request),
-    messages: messagesApi(request),
-    optOuts: optOutsApi(request),
-    tenDlc: tenDlcApi(request),
+    ...resources(request),
+    /**
+     * The same client, its calls ended when `cancellation` aborts (a job run past its time limit, smsops stopping):
+     * made per run, since a late run and the next one may overlap.
+     */
+    cancelledBy: (cancellation: AbortSignal) => resources((req) => request(req, cancellation)),
   };
   return client satisfies WavixGateway;
+}
+
+/** `client` bound to a run's signal when it can be (a stand-in client in a test may not offer it). */
+export function cancellableBy<C extends object>(client: C, cancellation: AbortSignal | undefined): C {
+  const bind = (client as { cancelledBy?: (signal: AbortSignal) => Partial<C> }).cancelledBy;
+  return cancellation && bind ? { ...client, ...bind(cancellation) } : client;
 }
 
 export type WavixClient = ReturnType<typeof createWavixClient>;

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { currentCancellation } from '../../src/core/cancellation.js';
 import {
   createScheduler,
   type JobDefinition,
@@ -234,9 +233,8 @@ describe('scheduler: time limits', () => {
   it('tells a run past its time limit to stop (its Wavix calls end at once), and logs how it ended', async () => {
     const s = make([
       {
-        ...job('hung', async () => {
-          const cancellation = currentCancellation();
-          await new Promise((resolve) => cancellation?.addEventListener('abort', resolve));
+        ...job('hung', async (cancellation) => {
+          await new Promise((resolve) => cancellation.addEventListener('abort', resolve));
           return { outcome: 'failed', error: 'stopped: the job run passed its time limit' };
         }),
         timeLimitMs: 1_000,
@@ -252,10 +250,9 @@ describe('scheduler: time limits', () => {
   it('tells the runs still going to stop when the scheduler stops, so a Wavix call does not hold the stop', async () => {
     let reason: unknown;
     const s = make([
-      job('waiting', async () => {
-        const cancellation = currentCancellation();
-        await new Promise((resolve) => cancellation?.addEventListener('abort', resolve));
-        reason = cancellation?.reason;
+      job('waiting', async (cancellation) => {
+        await new Promise((resolve) => cancellation.addEventListener('abort', resolve));
+        reason = cancellation.reason;
         return { outcome: 'failed', error: 'stopped' };
       }),
     ]);

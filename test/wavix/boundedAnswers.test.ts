@@ -1,8 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runWithCancellation } from '../../src/core/cancellation.js';
-import { createWavixClient, type WavixClientOptions } from '../../src/wavix/client.js';
+import { cancellableBy, createWavixClient, type WavixClientOptions } from '../../src/wavix/client.js';
 import { WavixError } from '../../src/wavix/errors.js';
 import { failureOf as failureOfKind } from '../helpers/failureOf.js';
 
@@ -98,7 +97,7 @@ describe('a Wavix answer that does not end, or is too large', () => {
   it('ends a call at once when the run it belongs to is cancelled (a job past its time limit), and tries no more', async () => {
     const client = await wavixWriting(() => {}, { timeoutMs: 60_000, retry: { maxRetries: 3 } });
     const run = new AbortController();
-    const call = runWithCancellation(run.signal, () => failureOf(client.numbers.list()));
+    const call = failureOf(cancellableBy(client, run.signal).numbers.list());
     await until(() => requests === 1);
     run.abort(new Error('the job run passed its time limit'));
     const error = await call;
