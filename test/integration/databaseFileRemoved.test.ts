@@ -4,13 +4,8 @@ import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useRealProcessRig } from '../helpers/realProcessRig.js';
 import { restoreArgs } from '../helpers/runRestore.js';
-import {
-  inboundWebhookBody,
-  productionEnv,
-  type SmsopsProcess,
-  spawnSmsops,
-  startSmsopsProcess,
-} from '../helpers/smsopsProcess.js';
+import { productionEnv, type SmsopsProcess, spawnSmsops, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+import { storeProbes } from '../helpers/storeProbes.js';
 import { sleep, waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -48,42 +43,7 @@ describe('the database file removed while smsops runs (real process)', () => {
     expect(exit, 'smsops did not stop on SIGTERM').not.toBeNull();
   };
 
-  const post = async (messageId: string) => {
-    const response = await fetch(`${rig.base}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: inboundWebhookBody(messageId),
-      signal: AbortSignal.timeout(10_000),
-    });
-    return {
-      status: response.status,
-      retryAfter: response.headers.get('retry-after'),
-      json: (await response.json()) as { error?: string },
-    };
-  };
-  const health = async () => {
-    const response = await fetch(`${rig.base}/healthz`, { signal: AbortSignal.timeout(5_000) });
-    return { status: response.status, body: (await response.json()) as { status: string; reasons: string[]; db: string } };
-  };
-  const writable = async () => {
-    const text = await (await fetch(`${rig.base}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
-    return /^smsops_store_writable (\d)/m.exec(text)?.[1];
-  };
-  const delivered = () => rig.sink.received.map((r) => (r.json() as { message_id: string }).message_id);
-
-  /** /healthz once it says 503 (the check runs once a second), with what it said last on a timeout. */
-  const failingHealth = async () => {
-    let last: unknown;
-    return waitUntil(
-      async () => {
-        const h = await health();
-        last = h;
-        return h.status === 503 ? h : null;
-      },
-      8_000,
-      () => `/healthz stayed ${JSON.stringify(last)}`,
-    );
-  };
+  const { post, health, writable, delivered, failingHealth } = storeProbes(rig, WEBHOOK_SECRET);
 
   beforeEach(() => {
     dbPath = join(rig.dir, 'data', 'smsops.db');
