@@ -291,6 +291,8 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   const http = await startHttpServer({
     host: config.http.host,
     port: config.http.port,
+    // In the sandbox this listener is internal (its own port is the console's, SMSOPS_SANDBOX_PORT).
+    ...(deps.mode === 'sandbox' ? {} : { portVariable: 'PORT' }),
     limits: config.http.limits,
     logger,
     onMalformedRequest: (code) => malformedRequests.inc({ code }),

@@ -77,6 +77,8 @@ export async function startHttpServer(options: {
   limits?: HttpLimits;
   /** Counts requests refused before routing (malformed framing or headers, too slow), by Node's error code. */
   onMalformedRequest?: (code: string) => void;
+  /** The variable that sets `port`, named when the port is taken (see listen). */
+  portVariable?: string;
 }): Promise<HttpServer> {
   const routes = options.routes.map(compile);
   const bounded = createBoundedServer(
@@ -114,6 +116,6 @@ export async function startHttpServer(options: {
     options.onMalformedRequest,
   );
 
-  const url = await listen(bounded.server, options.port, options.host);
+  const url = await listen(bounded.server, options.port, options.host, options.portVariable);
   return { server: bounded.server, url, close: bounded.close };
 }

@@ -40,7 +40,9 @@ describe('npm start on a taken port', () => {
     processes.push(failed);
 
     expect(await exitWithin(failed, 15_000)).toEqual({ code: 1, signal: null });
-    expect(failed.logs.join('\n')).toMatch(/the port is taken by another process \(EADDRINUSE\).*smsops could not start/);
+    expect(failed.logs.join('\n')).toMatch(
+      /the port is taken by another process \(EADDRINUSE\); stop it or choose another port with PORT.*smsops could not start/,
+    );
     const check = new Database(databasePath, { readonly: true });
     expect(check.prepare('SELECT count(*) AS n FROM instance_lease').get()).toEqual({ n: 0 });
     check.close();
