@@ -19,10 +19,10 @@ export function fileIdentity(path: string): FileIdentity {
  */
 export type DatabaseFileChange = 'missing' | 'replaced' | 'unreadable' | 'cut';
 
-/** What the WAL checkpointer saw when the file came out shorter than it had left it (./walCheckpointer.ts). */
+/** What the WAL checkpointer saw: a file at a size no SQLite file has (./walCheckpointer.ts). */
 export interface FileCut {
   bytes: number;
-  bytesBefore: number;
+  pageSize: number;
 }
 
 /**
@@ -57,11 +57,12 @@ export function databaseFileReason(change: DatabaseFileChange): string {
  * (its descriptor still points at it), and a restart would then open, or create, whatever the path holds. Only the
  * main file is watched: a -wal removed alone stays open too and is copied into the main file every 0.5 s and at a
  * clean stop (only a crash loses what was not copied yet), while a lost main file loses everything. The same file cut
- * to less than a page goes on answering from SQLite's cache and WAL, while a restart finds no database in it. A cut
- * that leaves more is seen by the WAL checkpointer, before each copy (the copy re-extends the file).
+ * to a size no SQLite file has (under a page, or not a whole number of pages: SQLite sizes it a page at a time) goes on
+ * answering from SQLite's cache and WAL, while a restart finds no database in it; the WAL checkpointer looks too,
+ * before each copy (the copy writes whole pages and would re-extend it). A cut to a whole number of pages is not seen.
  * The file is never opened here: closing a descriptor of it would drop every SQLite lock this process holds on it.
  */
-export function checkDatabaseFile(path: string, opened: FileIdentity): DatabaseFileChange | null {
+export function checkDatabaseFile(path: string, opened: FileIdentity, pageSize = 0): DatabaseFileChange | null {
   let now: ReturnType<typeof statSync>;
   try {
     now = statSync(path, { bigint: true });
@@ -71,7 +72,8 @@ export function checkDatabaseFile(path: string, opened: FileIdentity): DatabaseF
     return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unreadable';
   }
   if (now.dev !== opened.dev || now.ino !== opened.ino) return 'replaced';
-  return now.size < MIN_DATABASE_FILE_BYTES ? 'cut' : null;
+  const size = Number(now.size);
+  return size < MIN_DATABASE_FILE_BYTES || (pageSize > 0 && size % pageSize !== 0) ? 'cut' : null;
 }
 
 /**
@@ -117,11 +119,18 @@ export interface DatabaseFileWatch {
 export function watchDatabaseFile(
   path: string,
   opened: FileIdentity,
-  options: { logger?: Logger; onGone?: () => string } = {},
+  options: { logger?: Logger; onGone?: () => string; pageSize?: number } = {},
 ): DatabaseFileWatch {
   const { logger } = options;
   let last: DatabaseFileChange | null = null;
   let cut: Partial<FileCut> | null = null;
+  const sizesNow = (): Partial<FileCut> => {
+    try {
+      return { bytes: statSync(path).size, pageSize: options.pageSize ?? 0 };
+    } catch {
+      return {};
+    }
+  };
   const saidCut = () =>
     logger?.error(
       'the database file was cut short (truncated or overwritten) while smsops had it open: webhooks are refused (503) ' +
@@ -135,8 +144,8 @@ export function watchDatabaseFile(
       cut ??= found;
     },
     check: () => {
-      const seen = checkDatabaseFile(path, opened);
-      if (seen === 'cut') cut ??= {};
+      const seen = checkDatabaseFile(path, opened, options.pageSize);
+      if (seen === 'cut') cut ??= sizesNow();
       const change = cut ? 'cut' : seen;
       if (change !== last) {
         if (change === 'cut') saidCut();

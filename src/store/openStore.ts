@@ -212,7 +212,13 @@ export function openStore(
     );
   // The checkpointer holds the group commit's writes for a moment when the WAL must restart (./walCheckpointer.ts).
   const gate = createWriteGate();
-  const watch = file ? watchDatabaseFile(path, file, { logger: options.logger, onGone: () => copyWalIn(db) }) : null;
+  const watch = file
+    ? watchDatabaseFile(path, file, {
+        logger: options.logger,
+        onGone: () => copyWalIn(db),
+        pageSize: db.pragma('page_size', { simple: true }) as number,
+      })
+    : null;
   // The checkpointer sees a cut the watch's stat cannot (./databaseFile.ts).
   const checkpointer = startWalCheckpointer(db, { logger: options.logger, gate, onFileCut: (found) => watch?.cut(found) });
   const store = storeOn(db, options.now, gate);

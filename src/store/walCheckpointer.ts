@@ -44,8 +44,7 @@ db.pragma('busy_timeout = 1000');
 const pageSize = db.pragma('page_size', { simple: true });
 const limitFrames = Math.ceil(workerData.walLimitBytes / pageSize);
 const checkpoint = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
-// The database file's size, while the path names the file opened (else the main thread's watch says so). Only
-// checkpoints change it: they grow it, or shrink it to what the database holds after a VACUUM.
+// The database file's size, while the path names the file opened (else the main thread's watch says so).
 const opened = statSync(workerData.path, { bigint: true });
 const fileBytes = () => {
   try {
@@ -53,24 +52,14 @@ const fileBytes = () => {
     return now.dev === opened.dev && now.ino === opened.ino ? Number(now.size) : null;
   } catch { return null; }
 };
-let leftBytes = Number(opened.size);
-// Shorter than the last copy left it: a VACUUM's shrink says the database itself is smaller; a cut (truncate, an
-// overwrite in place) leaves it as large, or unreadable. Checked before the copy, which would write the new pages
-// into the cut file and re-extend it to the database's size, hiding the cut from a stat.
-// False when it could not tell (the database busy): then no copy is made this tick, which could hide a cut.
+// A size no SQLite file has: under its first page, or not a whole number of pages (SQLite grows and shrinks it a page
+// at a time). Looked at before each copy, which writes whole pages and would re-extend a cut file to a whole number of
+// them, hiding the cut from a stat. Only the file's own size is judged: comparing it with the database's page count
+// took a VACUUM run from outside for a cut whenever new pages came in before the next look (a probe, 2026-11-27).
 const checkCut = () => {
   const bytes = fileBytes();
-  if (bytes === null || bytes >= leftBytes) return true;
-  let databaseBytes;
-  try { databaseBytes = db.pragma('page_count', { simple: true }) * pageSize; }
-  catch (error) {
-    if (!/^SQLITE_(CORRUPT|NOTADB)/.test(String(error && error.code))) return false;
-    databaseBytes = Infinity;
-  }
-  if (bytes < ${MIN_DATABASE_FILE_BYTES} || databaseBytes >= leftBytes)
-    parentPort.postMessage({ cut: { bytes, bytesBefore: leftBytes } });
-  leftBytes = bytes;
-  return true;
+  if (bytes !== null && (bytes < ${MIN_DATABASE_FILE_BYTES} || bytes % pageSize !== 0))
+    parentPort.postMessage({ cut: { bytes, pageSize } });
 };
 // The WAL header's checkpoint sequence number (bytes 12-15): SQLite adds one each time it restarts the WAL. Unreadable,
 // -1 every time: each report then counts as a miss, and the main connection restarts the WAL.
@@ -84,9 +73,8 @@ const restarts = () => {
 };
 const tick = () => {
   try {
-    if (!checkCut()) return;
+    checkCut();
     const done = checkpoint();
-    leftBytes = fileBytes() ?? leftBytes;
     if (done && done.log > limitFrames) parentPort.postMessage({ walFrames: done.log, restarts: restarts() });
   }
   catch (error) { parentPort.postMessage({ error: String(error && error.message || error) }); }
@@ -98,7 +86,7 @@ parentPort.on('message', (message) => {
     // hold a read lock that write needs to restart the WAL, and the restart would be missed.
     clearInterval(timer);
     timer = setInterval(tick, workerData.intervalMs);
-    try { if (checkCut()) { checkpoint(); leftBytes = fileBytes() ?? leftBytes; } }
+    try { checkCut(); checkpoint(); }
     catch (error) { parentPort.postMessage({ error: String(error && error.message || error) }); }
     parentPort.postMessage({ finished: true });
     return;
@@ -141,7 +129,7 @@ export function startWalCheckpointer(
     intervalMs?: number;
     walLimitBytes?: number;
     gate?: WriteGate;
-    /** The database file found shorter than the last copy left it, and not by a VACUUM (./databaseFile.ts). */
+    /** The database file found at a size no SQLite file has (./databaseFile.ts). */
     onFileCut?: (found: FileCut) => void;
   },
 ): WalCheckpointer {
