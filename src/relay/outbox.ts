@@ -288,7 +288,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
    */
   const fairShares = kind === 'portsip';
   const struggling = new Set<string>();
-  /** The batches being attempted (what holds the slots), to count a struggling destination's share. */
+  /** The batches being attempted (what holds the slots): a struggling destination's share, leases across a clock step. */
   const attempting = new Set<Delivery[]>();
 
   let running = true;
@@ -777,7 +777,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
    */
   const noticeClockStep = () => {
     const at = now();
+    const monotonic = performance.now();
     const first = clockAt === Number.NEGATIVE_INFINITY;
+    // Forward: the wall clock ran ahead of the monotonic one (NTP stepping it, a VM restored). This process' own leases
+    // are wall-clock times and would all look run out: the sweep gave them back and the SMS out were sent again.
+    const ahead = first ? 0 : at - clockAt - (monotonic - monotonicAt);
+    if (ahead > CLOCK_STEP_MS) keepOwnLeasesAcross(ahead);
     if (first || at < clockAt - CLOCK_STEP_MS) {
       const madeDue = deliveries.dueAfterClockStep(kind, longestDelayMs);
       if (madeDue > 0) mayBeDue = true;
@@ -792,6 +797,38 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       for (const c of claimedAhead) c.claimedAt = Math.min(c.claimedAt, at);
     }
     clockAt = at;
+    monotonicAt = monotonic;
+  };
+  let monotonicAt = performance.now();
+  /**
+   * Moves the leases this process holds (attempts out, claimed ahead) on by the step, in the database and in the
+   * claims (whose outcomes are recorded under them), so the sweep after a forward step does not give them back.
+   */
+  const keepOwnLeasesAcross = (stepMs: number) => {
+    const byLease = new Map<number, Delivery[]>();
+    const hold = (delivery: Delivery) => {
+      if (delivery.leaseUntil === null) return;
+      const group = byLease.get(delivery.leaseUntil);
+      if (group) group.push(delivery);
+      else byLease.set(delivery.leaseUntil, [delivery]);
+    };
+    for (const batch of attempting) for (const delivery of batch) hold(delivery);
+    for (const { delivery } of claimedAhead) hold(delivery);
+    let kept = 0;
+    try {
+      for (const [lease, group] of byLease) {
+        kept += deliveries.extendLeases(group, lease + stepMs);
+        for (const delivery of group) delivery.leaseUntil = lease + stepMs;
+      }
+    } catch (error) {
+      // Given back by the sweep then, and sent again: at-least-once, as after a crash.
+      logger.warn('leases not kept across a forward step of the wall clock', { kind, error: describeError(error) });
+    }
+    logger.warn('the wall clock jumped forward: the deliveries this process has out keep their leases', {
+      kind,
+      steppedForwardMs: Math.round(stepMs),
+      kept,
+    });
   };
 
   const sweep = () => {
@@ -909,7 +946,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       const batch = claimedAhead.splice(0, batchSize).map((c) => c.delivery);
       started += 1;
       inFlight += 1;
-      if (fairShares) attempting.add(batch);
+      attempting.add(batch);
       const task: Promise<void> = attempt(batch)
         .catch((error: unknown) => {
           noteWriteFailure(error);
