@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describeError } from '../errors.js';
 import { type PortsipSink, startPortsipSink } from './portsipSink.js';
@@ -64,7 +64,10 @@ export async function startPlacedSink(databasePath: string): Promise<PlacedSink>
   const save = (): { ok: true } | { ok: false; reason: string } => {
     if (!file) return { ok: true };
     try {
-      writeFileSync(file, place);
+      // 0600 like the database beside it: the webhook path in it is what the sandbox's PortSIP stand-in accepts.
+      writeFileSync(file, place, { mode: 0o600 });
+      chmodSync(file, 0o600); // a file an earlier smsops wrote keeps its mode through writeFileSync
+
       return { ok: true };
     } catch (error) {
       return { ok: false, reason: describeError(error) };

@@ -30,6 +30,8 @@ describe('the PortSIP stand-in across sandbox restarts', () => {
       expect(second.sink.url).toBe(firstUrl);
       expect(second.sinkPort).toBe('kept');
       expect(second.portsipWebhookUrl).toBe(webhook);
+      // Its webhook path is what the stand-in accepts: not for other local users to read.
+      expect(statSync(`${db}.portsip-sink.json`).mode & 0o777).toBe(0o600);
     } finally {
       await second.stop();
     }
