@@ -8,7 +8,6 @@ import {
   openSync,
   readdirSync,
   renameSync,
-  rmSync,
   statSync,
 } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -109,7 +108,7 @@ export async function backupDatabase(db: Db, options: { dir: string; keep: numbe
   const startedAt = Date.now();
   try {
     ensureBackupDir(options.dir);
-    removePartials(options.dir);
+    for (const left of partialsIn(options.dir)) await rm(left, { force: true }); // off the event loop, as old backups
   } catch (error) {
     throw new BackupError(unusableDir(options.dir, error), { cause: error });
   }
@@ -165,8 +164,7 @@ function beyondKeep(all: string[], made: string, keep: number): string[] {
 }
 
 /** Left by a backup that crashed (or a process killed) mid-copy. */
-function removePartials(dir: string): void {
-  for (const name of readdirSync(dir))
-    if (BACKUP_NAME.test(name.slice(0, -PARTIAL_SUFFIX.length)) && name.endsWith(PARTIAL_SUFFIX))
-      rmSync(join(dir, name), { force: true });
-}
+const partialsIn = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((name) => name.endsWith(PARTIAL_SUFFIX) && BACKUP_NAME.test(name.slice(0, -PARTIAL_SUFFIX.length)))
+    .map((name) => join(dir, name));
