@@ -18,7 +18,7 @@ type Running = { stop(): Promise<void> };
 /**
  * Process entry: configuration → the app (or the sandbox: asked for, or nothing of smsops configured) → signals.
  * Exit codes: 2 for a configuration error (nothing started, including a database of the other mode) or a database
- * whose migrations this smsops refuses (changed, missing, newer), 1 for a failure while starting that may pass by
+ * whose migrations this smsops refuses (changed, missing, newer) or one that failed for a reason in the data or the SQL, 1 for a failure while starting that may pass by
  * itself or a stop that failed or was cut short by a second signal, 0 after a clean stop.
  */
 async function main(): Promise<void> {
@@ -61,8 +61,8 @@ async function startWith<C extends { logLevel: LogLevel; logFormat: LogFormat | 
     return { app: await start(parsed.value, logger), logger };
   } catch (error) {
     logger.error(`${what} could not start`, { error: describeError(error) });
-    // Exit 2 stops systemd's restarts (RestartPreventExitStatus=2): a refused migration is refused again at every
-    // start, and only the operator can end it (another smsops version, the file put back).
+    // Exit 2 stops systemd's restarts (RestartPreventExitStatus=2): a refused migration, or one failing on the stored
+    // data, fails again at every start, and only the operator can end it (another smsops version, the file put back).
     process.exitCode = error instanceof MigrationError && !error.passesByItself ? 2 : 1;
     // start() has undone what it started, so the process normally ends by itself. What cannot be cancelled (the
     // first Wavix check still waiting on an unreachable host, an HTTP agent's sockets) must not keep a process that

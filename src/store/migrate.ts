@@ -101,6 +101,18 @@ export function appliedMigrationsProblem(applied: AppliedRow[], files: Migration
   return null;
 }
 
+/**
+ * SQLite's result codes of a failed run that a later start may not meet: the disk or the database was full, a lock
+ * was held past the wait, the disk failed, memory ran out. Any other (a constraint the stored data breaks, an SQL
+ * error) comes from the database and the migration themselves and fails the same way every time, so a supervisor
+ * restarting smsops (exit 1) would loop forever with the relay down; exit 2 stops it.
+ */
+const TRANSIENT_CODES = /^SQLITE_(FULL|BUSY|LOCKED|IOERR|NOMEM|CANTOPEN|PROTOCOL|INTERRUPT)/;
+const passesByItself = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code !== 'string' || TRANSIENT_CODES.test(code);
+};
+
 export function migrate(db: BetterSqlite3.Database, dir: string, now: () => number = Date.now): MigrationReport {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
@@ -126,11 +138,14 @@ export function migrate(db: BetterSqlite3.Database, dir: string, now: () => numb
     try {
       apply();
     } catch (error) {
-      // Left to a restart (exit 1): a full disk or a lock held past the wait passes by itself, and telling those from
-      // a bug in the migration by SQLite's error codes would be a guess.
+      const passes = passesByItself(error);
       throw new MigrationError(
-        `${file.file} failed and was rolled back: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error, passesByItself: true },
+        `${file.file} failed and was rolled back: ${error instanceof Error ? error.message : String(error)}${
+          passes
+            ? ''
+            : '. It would fail the same way at every start: the database is as it was, so start the smsops version that ran on it until this is fixed (the README, Upgrades and migrations)'
+        }`,
+        { cause: error, passesByItself: passes },
       );
     }
     report.applied.push(file.file);

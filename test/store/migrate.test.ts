@@ -177,7 +177,34 @@ describe('migration runner', () => {
     } catch (error) {
       failed = error;
     }
-    expect(failed).toMatchObject({ name: 'MigrationError', passesByItself: true });
+    // The stored data or the SQL: every start would fail alike, so a supervisor must stop (exit 2), not loop.
+    expect(failed).toMatchObject({ name: 'MigrationError', passesByItself: false });
+    expect((failed as Error).message).toMatch(/fail the same way at every start: .* start the smsops version that ran on it/);
+
+    // A full database (here its page limit, as a full disk would) may pass once space is made: tried again (exit 1).
+    const full = workspace();
+    openDatabase(full.dbPath, { migrationsDir: full.migrations }).db.close();
+    writeFileSync(
+      join(full.migrations, '998_grows.sql'),
+      'CREATE TABLE filler (x BLOB);\nINSERT INTO filler SELECT randomblob(4096) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) SELECT i FROM n);',
+    );
+    const capped = new Database(full.dbPath);
+    const pages = (capped.pragma('page_count', { simple: true }) as number) + 5;
+    capped.close();
+    let disk: unknown;
+    try {
+      openDatabase(full.dbPath, {
+        migrationsDir: full.migrations,
+        beforeMigrate: (db) => {
+          db.pragma(`max_page_count = ${pages}`);
+          return undefined;
+        },
+      });
+    } catch (error) {
+      disk = error;
+    }
+    expect(disk).toMatchObject({ name: 'MigrationError', passesByItself: true });
+    expect((disk as Error).message).toMatch(/998_grows.sql failed and was rolled back: database or disk is full$/);
   });
 
   it('refuses a database that has a migration this code does not know', () => {
