@@ -30,11 +30,11 @@ afterEach(async () => {
 });
 
 /** The sender and the updater as the relay wires them, on a real SQLite file and the fake Slack; the clock is real. */
-function setup() {
+function setup(now: () => number = Date.now) {
   const { db } = tmp;
   const inbound = createInboundRepository(db);
   const deliveries: DeliveriesRepository = createDeliveriesRepository(db);
-  const posts = createSlackPostsRepository(db);
+  const posts = createSlackPostsRepository(db, now);
   const client = new webApi.WebClient('xoxb-test-token', {
     slackApiUrl: fake.url,
     rejectRateLimitedCalls: true,
@@ -50,6 +50,7 @@ function setup() {
     retry: { baseDelayMs: 40, maxDelayMs: 200 },
     logger: createLogger({ level: 'silent' }),
     idleMs: 50,
+    now,
   });
   updater = started;
   const sender = createSlackRelaySender({
@@ -133,6 +134,33 @@ describe('the updater of delivery states in Slack posts', () => {
       'the post marked clean',
     );
     expect(row).toEqual({ dirty: 0, last_update_error: null });
+  });
+
+  it('after the wall clock went back, a failed update waits its own backoff, not the step as well', async () => {
+    let ahead = 10 * 60_000;
+    const clock = () => Date.now() + ahead;
+    const { sender, store, deliveries, updater, db } = setup(clock);
+    const { item, portsip } = store('before the step');
+    await sender.send([item]);
+    // An update that failed while the clock was 10 minutes ahead, retried 3 s later by that clock.
+    deliveries.markDelivered(portsip.id, 200);
+    db.prepare('UPDATE slack_posts SET dirty = 1, update_attempts = 1, next_update_at = ?').run(clock() + 3_000);
+    updater.wake();
+    ahead = 0; // NTP steps the clock back to the right time
+    const ok = await waitUntil(() => updates().find((c) => !c.error), 8_000, 'the update after the step back');
+    expect(readable(ok.args.blocks)).toContain('PortSIP ✓');
+  });
+
+  it('at start, an edit waiting longer than any wait the updater sets (a clock that was ahead) is due', async () => {
+    const { sender, store, deliveries, updater, db } = setup();
+    const { item, portsip } = store('posted');
+    await sender.send([item]);
+    await updater.stop();
+    deliveries.markDelivered(portsip.id, 200);
+    db.prepare('UPDATE slack_posts SET dirty = 1, next_update_at = ?').run(Date.now() + 2 * 3_600_000);
+    setup(); // a restart, after the clock was set back two hours
+    const ok = await waitUntil(() => updates().find((c) => !c.error), 5000, 'the update after the restart');
+    expect(readable(ok.args.blocks)).toContain('PortSIP ✓');
   });
 
   it('gives up an update Slack can never take (the message is gone) and keeps why', async () => {

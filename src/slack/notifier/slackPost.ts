@@ -16,6 +16,8 @@ import { type ThreadContinuation, withContinuation } from './threadContinuation.
 type Item = { delivery: Delivery; message: InboundMessage };
 
 const MAX_RETRY_AFTER_SECONDS = 3_600;
+/** The longest wait a Slack Retry-After sets (the updater takes a wait further ahead for one a later clock set). */
+export const MAX_SLACK_RETRY_AFTER_MS = MAX_RETRY_AFTER_SECONDS * 1000;
 
 /**
  * Slack's answers that refuse the content of a call, not the moment: the same call fails the same way every time.

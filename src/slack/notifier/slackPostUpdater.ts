@@ -11,7 +11,7 @@ import type { SlackPost, SlackPostsRepository } from '../../store/repositories/s
 import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../ui/inboundSms.js';
 import type { SlackMessage } from '../ui/text.js';
 import type { SlackPace } from './slackPace.js';
-import { classifySlackFailure, messageArgs, shownState } from './slackPost.js';
+import { classifySlackFailure, MAX_SLACK_RETRY_AFTER_MS, messageArgs, shownState } from './slackPost.js';
 import type { SlackShown } from './slackShown.js';
 import { type ThreadContinuation, withContinuation } from './threadContinuation.js';
 
@@ -31,6 +31,9 @@ export function portsipStateOf(deliveries: readonly Delivery[]): PortsipState {
  * Slack's answers to chat.update that no retry changes: the post is gone or can no longer be edited, or the content is
  * refused. The update is then given up (kept with the reason); the post keeps showing its last state.
  */
+/** A wall clock that moved this much less than the monotonic one was stepped back. */
+const CLOCK_STEP_MS = 1_000;
+
 /** Tries of a post whose update throws before it is given up (it keeps showing its last state). */
 const UPDATE_GIVE_UP_AFTER = 5;
 
@@ -155,10 +158,36 @@ export function startSlackPostUpdater(options: {
     }
   };
 
+  /** The longest wait the updater sets: a due time further ahead was set by a clock later than the present one. */
+  const longestWaitMs = Math.max(options.retry.maxDelayMs, MAX_SLACK_RETRY_AFTER_MS);
+  let clockAt = Number.NEGATIVE_INFINITY;
+  let monotonicAt = 0;
+  /**
+   * The wall clock went back (NTP stepping it, a VM restored): the waits of failed updates were set by the later clock
+   * and would have held each post's edit as long as the step. Looked for at the first turn too (a step while down).
+   */
+  const noticeClockStep = () => {
+    const at = now();
+    const monotonic = performance.now();
+    const first = clockAt === Number.NEGATIVE_INFINITY;
+    const back = first ? 0 : monotonic - monotonicAt - (at - clockAt);
+    if (first || back > CLOCK_STEP_MS) {
+      const madeDue = posts.dueAfterClockStep(Math.max(0, back), longestWaitMs);
+      if (!first || madeDue > 0)
+        logger.warn('the wall clock went back: relayed SMS post edits waiting for a later time are moved back', {
+          steppedBackMs: first ? null : Math.round(back),
+          moved: madeDue,
+        });
+    }
+    clockAt = at;
+    monotonicAt = monotonic;
+  };
+
   const loop = async () => {
     while (running) {
       let post: SlackPost | undefined;
       try {
+        noticeClockStep();
         [post] = posts.dueUpdates(1);
         if (post) await updateOne(post);
         else {

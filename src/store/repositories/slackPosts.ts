@@ -73,6 +73,11 @@ export interface SlackPostsRepository {
   updated(postId: number, seenDirty: number, shownState: string): void;
   /** An update failed and is tried again at `nextUpdateAt`. */
   updateFailed(postId: number, error: string, nextUpdateAt: number): void;
+  /**
+   * The wall clock went back by `stepMs` (0: not known, at start): waits set by the later clock are moved back by the
+   * step, and any wait further ahead than `maxAheadMs` (longer than any the updater sets) ends now. Returns how many.
+   */
+  dueAfterClockStep(stepMs: number, maxAheadMs: number): number;
   /** An update Slack will never accept (the message is gone, cannot be edited): stop trying, keep why. */
   abandonUpdate(postId: number, seenDirty: number, error: string): void;
   get(postId: number): SlackPost | undefined;
@@ -110,6 +115,10 @@ export function createSlackPostsRepository(db: Db, now: () => number = Date.now)
   const failed = db.prepare(`
     UPDATE slack_posts SET update_attempts = update_attempts + 1, last_update_error = @error, next_update_at = @next
     WHERE id = @id`);
+  const dueAgain = db.prepare<{ now: number; step: number; ahead: number }>(`
+    UPDATE slack_posts
+    SET next_update_at = CASE WHEN next_update_at > @now + @ahead THEN @now ELSE max(@now, next_update_at - @step) END
+    WHERE dirty > 0 AND next_update_at > @now`);
   const abandoned = db.prepare(`
     UPDATE slack_posts SET dirty = CASE WHEN dirty = @seen THEN 0 ELSE dirty END, last_update_error = @error,
       update_attempts = update_attempts + 1 WHERE id = @id`);
@@ -145,6 +154,7 @@ export function createSlackPostsRepository(db: Db, now: () => number = Date.now)
     updateFailed: (postId, error, next) => {
       failed.run({ id: postId, error: error.slice(0, 500), next });
     },
+    dueAfterClockStep: (stepMs, maxAheadMs) => dueAgain.run({ now: now(), step: stepMs, ahead: maxAheadMs }).changes,
     abandonUpdate: (postId, seen, error) => {
       abandoned.run({ id: postId, seen, error: error.slice(0, 500) });
     },
