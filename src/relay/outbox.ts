@@ -385,7 +385,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const applyRows = (decisions: Decision[]) => {
     for (const d of decisions) {
       if (d.kind === 'released') {
-        deliveries.releaseClaimed([d.delivery.id]);
+        deliveries.releaseClaimed([d.delivery]);
         mayBeDue = true;
         continue;
       }
@@ -909,20 +909,20 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const stale = claimedAhead.filter((c) => now() - c.claimedAt > claimedAheadMaxMs);
     claimedAhead = claimedAhead.filter((c) => now() - c.claimedAt <= claimedAheadMaxMs);
     claimAheadPausedUntil = now() + leaseMs;
-    giveBack(stale.map((c) => c.delivery.id));
+    giveBack(stale.map((c) => c.delivery));
   };
-  const giveBack = (ids: number[]) => {
-    if (ids.length === 0) return;
+  const giveBack = (claims: Delivery[]) => {
+    if (claims.length === 0) return;
     mayBeDue = true;
     try {
-      deliveries.releaseClaimed(ids);
+      deliveries.releaseClaimed(claims);
     } catch (error) {
       // Their leases run out and the sweep puts them back: later, never lost.
       noteWriteFailure(error);
       options.onError?.('record', error);
       logger.warn('could not give back deliveries claimed ahead; they are retried once their lease runs out', {
         kind,
-        count: ids.length,
+        count: claims.length,
         error: describeError(error),
       });
     }
@@ -1049,9 +1049,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       if (claimed.length > 0 || mayBeDue) wakeUp?.();
     },
     returnClaimedAhead: () => {
-      const ids = claimedAhead.map((c) => c.delivery.id);
+      const claims = claimedAhead.map((c) => c.delivery);
       claimedAhead = [];
-      giveBack(ids);
+      giveBack(claims);
       wakeUp?.();
     },
     // An attempt out longer than `quickMs` is not waited for: the PBX may hang on it until its deadline (seconds), and

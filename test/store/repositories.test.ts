@@ -177,6 +177,24 @@ describe('delivery outbox', () => {
     expect(deliveries.claimDue('portsip', 10, 30_000)).toHaveLength(1);
   });
 
+  it('gives back a claim only under its own lease: one claimed again after it ran out stays with the new claim', () => {
+    const inboundRepo = createInboundRepository(t.db, t.clock.now);
+    const deliveries = createDeliveriesRepository(t.db, t.clock.now);
+    inboundRepo.insertWithDeliveries(inbound('m'), [portsip]);
+    const [stale] = deliveries.claimDue('portsip', 10, 30_000); // claimed ahead, then the process stalled
+    if (!stale) throw new Error('no delivery claimed');
+    t.clock.advance(30_001);
+    expect(deliveries.releaseLeases()).toBe(1); // the sweep
+    const [fresh] = deliveries.claimDue('portsip', 10, 30_000); // sent by the new claim
+    if (!fresh) throw new Error('not claimed again');
+    // The stalled process gives back what it claimed ahead: not the new claim's, which a third claim would send again.
+    expect(deliveries.releaseClaimed([stale])).toBe(0);
+    expect(deliveries.claimDue('portsip', 10, 30_000)).toEqual([]);
+    expect(deliveries.get(fresh.id)).toMatchObject({ status: 'in_flight', leaseUntil: fresh.leaseUntil });
+    expect(deliveries.releaseClaimed([fresh])).toBe(1);
+    expect(deliveries.get(fresh.id)).toMatchObject({ status: 'pending', leaseUntil: null });
+  });
+
   it('reports the backlog per destination, and requeues dead deliveries', () => {
     const inboundRepo = createInboundRepository(t.db, t.clock.now);
     const deliveries = createDeliveriesRepository(t.db, t.clock.now);

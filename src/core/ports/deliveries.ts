@@ -42,8 +42,12 @@ export interface DeliveriesRepository {
    * keeps them); one claimed again meanwhile is not renewed.
    */
   extendLeases(claims: readonly Pick<Delivery, 'id' | 'leaseUntil'>[], until: number): number;
-  /** Gives back leases this process holds but will not use (claimed ahead, never sent): pending again at once. */
-  releaseClaimed(ids: readonly number[]): number;
+  /**
+   * Gives back leases this process holds but will not use (claimed ahead, never sent): pending again at once. Only
+   * under the lease each was claimed with: one whose lease ran out and was claimed again (another process, or this one
+   * after a stall) is that claim's, and giving it back would let a third claim send it while the second's is out.
+   */
+  releaseClaimed(claims: readonly Pick<Delivery, 'id' | 'leaseUntil'>[]): number;
   /** Puts one dead or pending delivery back to be tried now. */
   requeue(id: number): boolean;
   requeueDead(): number;

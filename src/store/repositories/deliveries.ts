@@ -171,8 +171,8 @@ export function createDeliveriesRepository(
     "UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight' AND lease_until < ?",
   );
   // A delivery claimed ahead and never sent was not attempted: no trace of the claim stays (nor of a move meanwhile).
-  const releaseOne = db.prepare(
-    "UPDATE deliveries SET status = 'pending', lease_until = NULL, moved_in_flight = 0 WHERE id = ? AND status = 'in_flight'",
+  const releaseOne = db.prepare<[number, number | null]>(
+    "UPDATE deliveries SET status = 'pending', lease_until = NULL, moved_in_flight = 0 WHERE id = ? AND status = 'in_flight' AND lease_until IS ?",
   );
   const releaseAll = db.prepare("UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight'");
   const releaseAllOfKind = db.prepare<[string]>(
@@ -275,8 +275,10 @@ export function createDeliveriesRepository(
       claims.length === 0
         ? 0
         : db.transaction(() => claims.reduce((n, c) => n + extendOne.run(until, c.id, c.leaseUntil).changes, 0))(),
-    releaseClaimed: (ids) =>
-      ids.length === 0 ? 0 : db.transaction(() => ids.reduce((n, id) => n + releaseOne.run(id).changes, 0))(),
+    releaseClaimed: (claims) =>
+      claims.length === 0
+        ? 0
+        : db.transaction(() => claims.reduce((n, c) => n + releaseOne.run(c.id, c.leaseUntil).changes, 0))(),
     requeue: (id) => requeueOne.run(now(), id).changes > 0,
     requeueDead: () => requeueAllDead.run(now()).changes,
     resendMessage: (inboundMessageId) => resendAll.run(now(), inboundMessageId).changes,
