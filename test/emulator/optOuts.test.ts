@@ -57,6 +57,17 @@ describe('stop words received on a number', () => {
     expect(optOuts()).toEqual([]);
   });
 
+  it('STOP from a Sender ID opts nothing out (nothing can be sent to it), and reaches the webhook as sent', async () => {
+    await fetch(`${emulator.url}/v1/numbers/101`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${emulator.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ sms_relay_url: `${sink.url}/inbound` }),
+    });
+    await inbound('STOP', 'MyBank-2FA');
+    expect(optOuts()).toEqual([]);
+    expect(sink.received.map((r) => (r.json() as { from: string }).from)).toEqual(['MyBank-2FA']);
+  });
+
   it('a second STOP changes nothing; START lifts the opt-out and replies go out again', async () => {
     await inbound('STOP');
     await inbound('stop');

@@ -29,6 +29,15 @@ export const FINAL_AFTER_MS = 4_000;
 
 const digits = (value: string) => value.replace(/\D/g, '');
 
+/**
+ * An inbound sender as Wavix posts it: a phone number in Wavix's digits ("+1 (202) 555-0143" is "12025550143"), a
+ * Sender ID as sent, since `InboundMessage.from` "can be numeric or alphanumeric" ("Wavix", not "").
+ */
+function inboundSender(from: string): string {
+  const compact = from.replace(/[\s\-./()]/g, '').replace(/^(\+|00)/, '');
+  return /^\d+$/.test(compact) ? compact : from;
+}
+
 function countryOf(number: string): string | undefined {
   return parsePhoneNumberFromString(`+${digits(number)}`)?.country;
 }
@@ -160,6 +169,7 @@ export async function receiveInbound(
   input: { from: string; to: string; text: string; media: string[] | null; message_id?: string },
 ) {
   const to = digits(input.to);
+  const from = inboundSender(input.from);
   const number = state.numbers.find((n) => n.number === to);
   if (!number) return wavixError.badRequest('to', `${to} is not a number of this account`);
   if (!number.sms_enabled) return wavixError.unprocessable(`${to} is not SMS-enabled, so Wavix would not accept the message`);
@@ -170,7 +180,7 @@ export async function receiveInbound(
     state.messages.push({
       message_id: messageId,
       message_type: media ? 'mms' : 'sms',
-      from: digits(input.from),
+      from,
       to,
       direction: 'inbound',
       mcc: null,
@@ -187,13 +197,13 @@ export async function receiveInbound(
       error_message: null,
     });
   }
-  applyStopWord(state, input.from, to, input.text);
+  applyStopWord(state, from, to, input.text);
   const url = inboundWebhookUrl(state, to);
   if (!url) return { status: 200, body: { message_id: messageId, delivered_to: null, webhook_status: null } };
   // Field order of Wavix's documented sample (notes §6.1).
   const payload = {
     message_id: messageId,
-    from: digits(input.from),
+    from,
     to,
     message_body: { text: input.text, media },
     received_at: receivedAt,

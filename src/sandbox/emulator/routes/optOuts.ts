@@ -49,8 +49,12 @@ function addOptOut(state: EmulatorState, phoneNumber: string, senderId: string |
   return optOut;
 }
 
-/** A stop word from `from` to one of the account's numbers opts `from` out of that number; a start word undoes it. */
+/**
+ * A stop word from `from` to one of the account's numbers opts `from` out of that number; a start word undoes it. A
+ * Sender ID ("MyBank-2FA") opts nothing out: nothing can be sent to it, and an opt-out's `phone_number` is a number.
+ */
 export function applyStopWord(state: EmulatorState, from: string, to: string, text: string): 'opted_out' | 'opted_in' | null {
+  if (!/^\+?\d+$/.test(from)) return null;
   const word = text.trim().toUpperCase();
   const phoneNumber = digits(from);
   const number = digits(to);
