@@ -157,6 +157,19 @@ describe('messages', () => {
     const unicode = await send({ from: 'Wavix', to: '+447400123456', message_body: { text: 'é🚀'.repeat(30), media: null } });
     expect(unicode.body.segments).toBe(2);
   });
+
+  it('lists the messages sent on the sent_before day too ("on or before this date")', async () => {
+    const sent = await send({ from: 'Wavix', to: '+447400123456' });
+    const today = String(sent.body.submitted_at).slice(0, 10);
+    const ids = async (query: string) =>
+      ((await call('GET', `/v3/messages?type=outbound&${query}`)).body.items as Array<{ message_id: string }>).map(
+        (m) => m.message_id,
+      );
+    expect(await ids(`sent_before=${today}`)).toEqual([sent.body.message_id]);
+    expect(await ids(`sent_after=${today}&sent_before=${today}`)).toEqual([sent.body.message_id]);
+    const yesterday = new Date(Date.parse(`${today}T00:00:00Z`) - DAY).toISOString().slice(0, 10);
+    expect(await ids(`sent_before=${yesterday}`)).toEqual([]);
+  });
 });
 
 describe('reset', () => {

@@ -135,14 +135,17 @@ function send(state: EmulatorState, body: unknown): EmulatorResponse {
 function list(state: EmulatorState, query: URLSearchParams): EmulatorResponse {
   const type = query.get('type');
   if (type !== 'inbound' && type !== 'outbound') return wavixError.badRequest('type');
-  const day = (name: string) => {
+  // A date-only `sent_before` is "on or before this date": the whole day counts, as it does for the opt-out list.
+  const day = (name: string, endOfDay = false) => {
     const value = query.get(name);
     if (value === null) return undefined;
-    const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
-    return Number.isNaN(ms) ? Number.NaN : ms;
+    const dateOnly = value.length === 10;
+    const ms = Date.parse(dateOnly ? `${value}T00:00:00Z` : value);
+    if (Number.isNaN(ms)) return Number.NaN;
+    return dateOnly && endOfDay ? ms + 86_400_000 - 1 : ms;
   };
   const after = day('sent_after');
-  const before = day('sent_before');
+  const before = day('sent_before', true);
   if (Number.isNaN(after)) return wavixError.badRequest('sent_after');
   if (Number.isNaN(before)) return wavixError.badRequest('sent_before');
   const items = state.messages.filter((m) => {
@@ -150,7 +153,7 @@ function list(state: EmulatorState, query: URLSearchParams): EmulatorResponse {
     return (
       m.direction === type &&
       (after === undefined || at >= after) &&
-      (before === undefined || at < before) &&
+      (before === undefined || at <= before) &&
       (!query.get('from') || digits(m.from) === digits(query.get('from') ?? '') || m.from === query.get('from')) &&
       (!query.get('to') || digits(m.to) === digits(query.get('to') ?? '')) &&
       (!query.get('status') || m.status === query.get('status')) &&
