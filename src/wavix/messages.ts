@@ -1,7 +1,7 @@
-import type { WavixMessage } from '../core/ports/wavix.js';
+import type { SentMessage, WavixMessage } from '../core/ports/wavix.js';
 import type { WavixRequester } from './http.js';
 import { paginate } from './paginate.js';
-import { messageListSchema, messageOrWrappedSchema, messageSchema } from './schemas.js';
+import { messageListSchema, messageOrWrappedSchema, sentMessageSchema } from './schemas.js';
 
 export interface SendMessageRequest {
   from: string;
@@ -36,8 +36,14 @@ export function messagesApi(request: WavixRequester) {
       schema: messageListSchema,
     });
   return {
-    send: (body: SendMessageRequest): Promise<WavixMessage> =>
-      request({ operation: `send a message to ${body.to}`, method: 'POST', path: '/v3/messages', body, schema: messageSchema }),
+    send: (body: SendMessageRequest): Promise<SentMessage> =>
+      request({
+        operation: `send a message to ${body.to}`,
+        method: 'POST',
+        path: '/v3/messages',
+        body,
+        schema: sentMessageSchema,
+      }),
     list,
     iterate: (query: Omit<ListMessagesQuery, 'page'>): AsyncGenerator<WavixMessage> =>
       paginate((page) => list({ per_page: 100, ...query, page }), { operation: `list ${query.type} messages` }),

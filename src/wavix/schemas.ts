@@ -73,6 +73,19 @@ export const messageSchema = z.looseObject({
   error_message: nullableString.optional(),
 });
 
+/**
+ * POST /v3/messages' answer (`SendMessagesResponse`): its description requires none of its fields, so only what smsops
+ * uses is: the id (a reply is linked to its delivery reports by it). A 201 without `status` was accepted: Wavix's
+ * first status.
+ */
+export const sentMessageSchema = z.looseObject({
+  message_id: z.string().min(1),
+  status: z
+    .string()
+    .nullish()
+    .transform((status) => status ?? 'accepted'),
+});
+
 /** The send-SMS guide shows GET /v3/messages/{id} wrapped as {message: {...}}; the description shows it flat. */
 export const messageOrWrappedSchema = z.union([
   z.looseObject({ message: messageSchema }).transform((w) => w.message),

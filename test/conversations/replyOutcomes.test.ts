@@ -13,6 +13,7 @@ import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulat
 import { replyStatusLine } from '../../src/slack/ui/replyStatus.js';
 import { type Repositories, storeOn } from '../../src/store/openStore.js';
 import { createWavixClient } from '../../src/wavix/client.js';
+import { validateResponse } from '../helpers/openapi.js';
 import { replyDepsOver } from '../helpers/replyDeps.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
@@ -158,6 +159,41 @@ describe('a reply Wavix accepted', () => {
     expect(last.status).toBe('accepted');
     expect(last.wavixMessageId).toBe(outbound()[0]?.message_id);
     expect(replyStatusLine(last)).toMatch(/^Sent · Wavix id/);
+  });
+});
+
+describe('a reply Wavix accepted with a short answer', () => {
+  // Wavix's documented 201 (SendMessagesResponse, which requires none of its fields) without the message's from, to
+  // and body: the send is still Wavix's yes.
+  const answer = {
+    carrier_fees: '0.0',
+    charge: '0.0',
+    direction: 'outbound',
+    delivered_at: null,
+    error_message: null,
+    message_id: 'abc123de-4567-890f-gh12-ijklmnop3456',
+    message_type: 'sms',
+    segments: 1,
+    sent_at: null,
+    status: 'accepted',
+    submitted_at: '2025-09-22T09:07:53Z',
+    tag: null,
+  };
+
+  it('is Sent with its Wavix id, not "may have been sent"', async () => {
+    expect(validateResponse('POST', '/v3/messages', 201, answer)).toEqual([]);
+    emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 201, body: answer });
+    expect(await replyFromThread(deps(), message())).toBe('sent');
+    const last = shown.at(-1) as ConversationReply;
+    expect(last).toMatchObject({ status: 'accepted', wavixMessageId: answer.message_id });
+    expect(replyStatusLine(last)).toMatch(/^Sent · Wavix id/);
+    expect(lastAudit()?.outcome).toBe('ok');
+  });
+
+  it('is taken as accepted when the answer has no status', async () => {
+    emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 201, body: { message_id: answer.message_id } });
+    expect(await replyFromThread(deps(), message())).toBe('sent');
+    expect(shown.at(-1)).toMatchObject({ status: 'accepted', wavixMessageId: answer.message_id });
   });
 });
 

@@ -51,6 +51,13 @@ export interface WavixMessage {
   error_message?: string | null | undefined;
 }
 
+/** Wavix's answer to a send: the rest of the message may be missing (none of its fields is required). */
+export interface SentMessage {
+  message_id: string;
+  /** Wavix's first status; `accepted` when it gave none. */
+  status: string;
+}
+
 export interface CreateSenderIdRequest {
   sender_id: string;
   type: 'alphanumeric' | 'numeric';
@@ -99,6 +106,6 @@ export interface WavixGateway {
     /** Every message of one direction sent after a day (YYYY-MM-DD, taken as UTC), page by page. */
     iterate(query: { type: 'inbound' | 'outbound'; sent_after?: string }): AsyncIterable<WavixMessage>;
     /** Sends one SMS; Wavix answers with the message it accepted (its id and first status). */
-    send(body: SendSmsRequest): Promise<WavixMessage>;
+    send(body: SendSmsRequest): Promise<SentMessage>;
   };
 }
