@@ -17,7 +17,8 @@ export const optOutItemSchema = z.looseObject({
 });
 export type WavixOptOut = z.infer<typeof optOutItemSchema>;
 
-export const optOutListSchema = z.looseObject({ items: z.array(optOutItemSchema), pagination: paginationSchema });
+// `OptOutsListResponse` requires neither field; an answer without `pagination` is read as the whole list.
+export const optOutListSchema = z.looseObject({ items: z.array(optOutItemSchema), pagination: paginationSchema.optional() });
 
 // The description answers 201 {success:true}; Wavix's send-SMS guide shows 204 with no body. Either is a success.
 const createdSchema = z.union([z.looseObject({ success: z.boolean().optional() }), z.literal(''), z.null(), z.undefined()]);

@@ -4,7 +4,8 @@ import type { Pagination } from './schemas.js';
 
 export interface Page<T> {
   items: T[];
-  pagination: Pagination;
+  /** Absent where Wavix's description leaves it optional (the opt-out list): the answer is the whole list. */
+  pagination?: Pagination | undefined;
 }
 
 /**
@@ -23,7 +24,8 @@ const runaway = (operation: string, detail: string) =>
   new WavixError({ kind: 'runaway_listing', operation, attempts: 1, detail });
 
 /**
- * Walks Wavix's `page`/`per_page` pagination until `total_pages`, one request per page, lazily. A page that does not
+ * Walks Wavix's `page`/`per_page` pagination until `total_pages`, one request per page, lazily; an answer without
+ * `pagination` is the only page. A page that does not
  * advance, or holds exactly the items of a page already read, means Wavix is not paging (it answers the same page
  * whatever is asked): the walk ends with an error rather than looping, as it does past `maxPages`.
  */
@@ -38,8 +40,13 @@ export async function* paginate<T>(
   let previous = 0;
   for (let page = 1; ; page++) {
     const result = await fetchPage(page);
-    const { current_page: current, total_pages: total } = result.pagination;
     if (result.items.length === 0) return;
+    if (result.pagination === undefined) {
+      // Asking for page 2 of an answer that names no pages would read page 1 again and end as "not paging".
+      yield* result.items;
+      return;
+    }
+    const { current_page: current, total_pages: total } = result.pagination;
     if (current <= previous) {
       throw runaway(operation, `Wavix answered page ${page} as page ${current}, after page ${previous}: it is not paging`);
     }
