@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { WavixError } from './errors.js';
 import type { WavixRequester } from './http.js';
 import { paginate } from './paginate.js';
-import { paginationSchema } from './schemas.js';
+import { paginationSchema, successOrNoContentSchema } from './schemas.js';
 
 /**
  * Wavix's opt-out list: `GET|POST /v3/messages/opt-outs` (OpenAPI `OptOutItem`, `OptOutCreateRequest`, notes §5.6).
@@ -19,9 +19,6 @@ export type WavixOptOut = z.infer<typeof optOutItemSchema>;
 
 // `OptOutsListResponse` requires neither field; an answer without `pagination` is read as the whole list.
 export const optOutListSchema = z.looseObject({ items: z.array(optOutItemSchema), pagination: paginationSchema.optional() });
-
-// The description answers 201 {success:true}; Wavix's send-SMS guide shows 204 with no body. Either is a success.
-const createdSchema = z.union([z.looseObject({ success: z.boolean().optional() }), z.literal(''), z.null(), z.undefined()]);
 
 export interface ListOptOutsQuery {
   sender_id?: string;
@@ -55,7 +52,7 @@ export function optOutsApi(request: WavixRequester) {
         method: 'POST',
         path: '/v3/messages/opt-outs',
         body: { opt_out: { number, ...(senderId ? { sender_id: senderId } : {}) } },
-        schema: createdSchema,
+        schema: successOrNoContentSchema,
       });
     },
   };

@@ -117,7 +117,16 @@ export type WavixCampaign = z.infer<typeof campaignSchema>;
 export const brandListSchema = z.looseObject({ items: z.array(brandSchema), pagination: paginationSchema });
 export const campaignListSchema = z.looseObject({ items: z.array(campaignSchema), pagination: paginationSchema });
 
-export const successSchema = z.looseObject({ success: z.boolean().optional() });
+/**
+ * The answer to a create or delete that returns nothing smsops reads: the description's `{success:true}`, or the 204
+ * with no body Wavix's send-SMS guide shows (notes §2.1). Either is a success.
+ */
+export const successOrNoContentSchema = z.union([
+  z.looseObject({ success: z.boolean().optional() }),
+  z.literal(''),
+  z.null(),
+  z.undefined(),
+]);
 
 // --- Webhooks Wavix sends (parsed at smsops' own webhook routes) ----------------------------------------------
 

@@ -1,6 +1,6 @@
 import type { CreateSenderIdRequest, WavixSenderId } from '../core/ports/wavix.js';
 import type { WavixRequester } from './http.js';
-import { senderIdListSchema, senderIdSchema, successSchema } from './schemas.js';
+import { senderIdListSchema, senderIdSchema, successOrNoContentSchema } from './schemas.js';
 
 /** Sender IDs. Approval shows only as countries in `allowlisted_in`; Wavix has no status field (notes §2.4). */
 export function senderIdsApi(request: WavixRequester) {
@@ -35,7 +35,7 @@ export function senderIdsApi(request: WavixRequester) {
         operation: `delete Sender ID ${id}`,
         method: 'DELETE',
         path: `/v3/messages/sender-ids/${encodeURIComponent(id)}`,
-        schema: successSchema,
+        schema: successOrNoContentSchema,
       });
     },
   };

@@ -66,6 +66,11 @@ describe('Sender IDs', () => {
     expect(gone.userMessage).toMatch(/could not find it when trying to get Sender ID .*404/);
   });
 
+  it('takes a delete answered 204 with no body, as Wavix’s guide shows it', async () => {
+    emulator.injectFault({ method: 'DELETE', path: '/v3/messages/sender-ids/', status: 204 });
+    await expect(client.senderIds.delete('any')).resolves.toBeUndefined();
+  });
+
   it("passes Wavix's refusal of an alphanumeric Sender ID for the US to the user in Wavix's words", async () => {
     const error = await failureOf(
       client.senderIds.create({ sender_id: 'ACME', type: 'alphanumeric', countries: ['US'], usecase: 'promo' }),
