@@ -11,6 +11,7 @@ import { err, ok, type Result } from '../errors.js';
 import type { RejectedWebhookSummary, RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import type { SchemaWarningSummary, SchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
 import type { SlackQueueRepository } from '../store/repositories/slackQueue.js';
+import { deliveriesFingerprint, outdatedReason, type ReplayOutdated, ReplayOutdatedError } from './replayConfirmation.js';
 import { type Destination, type ReplayCount, type RoutingDeps, replayToCurrentRoute } from './retarget.js';
 
 /** What the operator commands need from the relay. */
@@ -79,10 +80,22 @@ export function recentRejections(deps: Pick<RelayOperationsDeps, 'rejected' | 'n
 }
 
 export type ReplayResult =
-  /** Queued again (to the route in force now, with a fresh retry window). */
-  | ({ kind: 'replayed'; scope: 'dead' | InboundMessage } & ReplayCount)
-  /** The message was delivered already: sending it again is a duplicate for its readers, so it is asked first. */
-  | { kind: 'confirm'; message: InboundMessage; delivered: number };
+  /**
+   * Queued again (to the route in force now, with a fresh retry window). `inFlight`: a message's deliveries being sent
+   * at that moment, left to finish rather than started twice.
+   */
+  | ({ kind: 'replayed'; scope: 'dead' | InboundMessage; inFlight: number } & ReplayCount)
+  /**
+   * The message was delivered already: sending it again is a duplicate for its readers, so it is asked first. `seen`
+   * fingerprints its deliveries as asked about and `askedAt` is when: the confirmation must give both back.
+   */
+  | { kind: 'confirm'; message: InboundMessage; delivered: number; seen: string; askedAt: number };
+
+/** A "Send again" press: the fingerprint of the deliveries it was asked about, and when it was asked. */
+export interface ReplayConfirmed {
+  seen: string;
+  askedAt?: number | undefined;
+}
 
 const findMessage = (deps: RelayOperationsDeps, target: string): InboundMessage | undefined =>
   deps.inbound.getByWavixId(target) ?? (/^\d+$/.test(target) ? deps.inbound.get(Number(target)) : undefined);
@@ -90,14 +103,15 @@ const findMessage = (deps: RelayOperationsDeps, target: string): InboundMessage 
 /**
  * Sends again every dead delivery, or every delivery of one message (by Wavix message id or smsops' number), to the
  * route in force now, each with a fresh retry window. A message already delivered somewhere is replayed only once
- * `confirmed`; before that the answer is the question.
+ * `confirmed`, and only if its deliveries are still as the question showed them (checked in the replay's own
+ * transaction): one question sends at most once, however often or by however many people it is confirmed.
  */
 export async function replayDeliveries(
   services: Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'>,
   deps: RelayOperationsDeps,
   actor: Actor,
   target: string,
-  options: { confirmed?: boolean } = {},
+  options: { confirmed?: ReplayConfirmed } = {},
 ): Promise<Result<ReplayResult>> {
   const change = { action: 'relay.replay', target };
   // Unconfirmed, a message that still owes a destination (dead or waiting) is sent again there only: resending a dead
@@ -112,28 +126,38 @@ export async function replayDeliveries(
     if (message && delivered > 0 && !onlyUndelivered) {
       const allowed = await checkMayChange(services, actor, change);
       if (!allowed.ok) return allowed;
-      return ok({ kind: 'confirm', message, delivered });
+      return ok({ kind: 'confirm', message, delivered, seen: deliveriesFingerprint(deliveries), askedAt: deps.now() });
     }
   }
   const params: Record<string, unknown> = {};
   return performChange<ReplayResult>(services, actor, { ...change, params }, async () => {
-    const replay = (scope: 'dead' | InboundMessage) => {
-      const count = deps.deliveries.inTransaction(() => {
-        const chosen =
-          scope === 'dead'
-            ? deps.deliveries.deadOnes()
-            : deps.deliveries
-                .forMessage(scope.id)
-                // An attempt in flight is under way already; it is not started twice.
-                .filter((d) => d.status !== 'in_flight' && !(onlyUndelivered && d.status === 'delivered'))
-                .map((d) => ({ ...d, toNumber: scope.toNumber }));
-        return replayToCurrentRoute({ deliveries: deps.deliveries, routing: deps.routing }, chosen);
+    type Outcome = { count: ReplayCount; inFlight: number } | { outdated: ReplayOutdated };
+    const replay = (scope: 'dead' | InboundMessage): Result<ReplayResult> => {
+      const outcome = deps.deliveries.inTransaction((): Outcome => {
+        const routing = { deliveries: deps.deliveries, routing: deps.routing };
+        if (scope === 'dead') return { count: replayToCurrentRoute(routing, deps.deliveries.deadOnes()), inFlight: 0 };
+        const rows = deps.deliveries.forMessage(scope.id);
+        const confirmed = options.confirmed;
+        if (confirmed && deliveriesFingerprint(rows) !== confirmed.seen) {
+          return { outdated: outdatedReason(services.audit, scope, rows, confirmed.askedAt) };
+        }
+        const chosen = rows
+          // An attempt in flight is under way already; it is not started twice.
+          .filter((d) => d.status !== 'in_flight' && !(onlyUndelivered && d.status === 'delivered'))
+          .map((d) => ({ ...d, toNumber: scope.toNumber }));
+        return { count: replayToCurrentRoute(routing, chosen), inFlight: rows.filter((d) => d.status === 'in_flight').length };
       });
+      if ('outdated' in outcome) {
+        params.replayed = 0;
+        return err(new ReplayOutdatedError(scope === 'dead' ? scope : scope.wavixMessageId, outcome.outdated));
+      }
+      const { count, inFlight } = outcome;
       deps.wakeRelay();
       deps.forgetMovedFrom(count.movedFrom);
       params.replayed = count.replayed;
       if (count.moved > 0) params.movedDeliveries = count.moved;
-      return ok<ReplayResult>({ kind: 'replayed', scope, ...count });
+      if (inFlight > 0) params.leftInFlight = inFlight;
+      return ok<ReplayResult>({ kind: 'replayed', scope, inFlight, ...count });
     };
     if (target.toLowerCase() === 'dead') return replay('dead');
     const message = findMessage(deps, target);

@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
+import { replayButtonOutdatedMessage } from '../../ui/relay.js';
 import { enableInboundCommand } from '../commands/numberCommands.js';
 import { usePortsipRouteCommand } from '../commands/portsipCommands.js';
 import { relayReplayCommand } from '../commands/relayCommands.js';
@@ -103,28 +104,40 @@ export function usePortsipRouteButtonListener(deps: SlackDeps) {
   };
 }
 
-const replayConfirmationSchema = z.object({ target: z.string().min(1) });
+// `seen` and `asked` are missing on buttons posted before questions carried what they showed.
+const replayConfirmationSchema = z.object({
+  target: z.string().min(1),
+  seen: z.string().min(1).optional(),
+  asked: z.number().optional(),
+});
 
-/** "Send again" on the question before replaying a message that was delivered already. */
+/**
+ * "Send again" on the question before replaying a message that was delivered already: sends only if the message's
+ * deliveries are still as the question showed them, so pressing it twice (or two admins each their own copy) sends once.
+ */
 export function confirmReplayListener(deps: SlackDeps) {
   return async (args: ActionArgs): Promise<void> => {
     await args.ack();
     const interaction = interactionOf(deps, args);
-    let target: string | undefined;
+    let parsed: z.infer<typeof replayConfirmationSchema> | undefined;
     try {
-      target = replayConfirmationSchema.parse(JSON.parse(buttonValue(args.action) ?? '')).target;
+      parsed = replayConfirmationSchema.parse(JSON.parse(buttonValue(args.action) ?? ''));
     } catch {
-      target = undefined;
+      parsed = undefined;
     }
-    if (!target) {
+    if (!parsed) {
       await interaction.reply(
         { text: 'This confirmation is damaged; run the command again.', blocks: [] },
         { replaceOriginal: true },
       );
       return;
     }
-    const confirmed = target;
-    await slowPart(interaction, 'replay the message', () => relayReplayCommand(interaction, confirmed, true));
+    const { target, seen, asked } = parsed;
+    if (seen === undefined) {
+      await interaction.reply(replayButtonOutdatedMessage(target), { replaceOriginal: true });
+      return;
+    }
+    await slowPart(interaction, 'replay the message', () => relayReplayCommand(interaction, target, { seen, askedAt: asked }));
   };
 }
 

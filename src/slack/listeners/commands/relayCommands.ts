@@ -1,8 +1,15 @@
 import { isSmsopsAdmin } from '../../../core/access.js';
 import { readInbox } from '../../../relay/inboxReading.js';
-import { recentRejections, recentSchemaWarnings, relayStatus, replayDeliveries } from '../../../relay/operations.js';
+import {
+  type ReplayConfirmed,
+  recentRejections,
+  recentSchemaWarnings,
+  relayStatus,
+  replayDeliveries,
+} from '../../../relay/operations.js';
+import { ReplayOutdatedError } from '../../../relay/replayConfirmation.js';
 import { errorMessage } from '../../ui/errors.js';
-import { inboxMessage, relayStatusMessage, replayConfirmMessage, replayMessage } from '../../ui/relay.js';
+import { inboxMessage, relayStatusMessage, replayConfirmMessage, replayMessage, replayOutdatedMessage } from '../../ui/relay.js';
 import { type Interaction, logFailure } from '../context.js';
 
 export async function relayStatusCommand(interaction: Interaction, page?: number): Promise<void> {
@@ -18,20 +25,27 @@ export async function relayStatusCommand(interaction: Interaction, page?: number
   );
 }
 
-/** `/sms relay replay …`, and the "Send again" button of its confirmation (`confirmed`, replacing the question). */
-export async function relayReplayCommand(interaction: Interaction, target: string, confirmed = false): Promise<void> {
-  const result = await replayDeliveries(interaction.deps.services, interaction.deps.relay, interaction.actor, target, {
-    confirmed,
-  });
-  const options = { replaceOriginal: confirmed };
+/**
+ * `/sms relay replay …`, and the "Send again" button of its confirmation (`confirmed`: what the question showed;
+ * the answer replaces the question).
+ */
+export async function relayReplayCommand(interaction: Interaction, target: string, confirmed?: ReplayConfirmed): Promise<void> {
+  const { services, relay } = interaction.deps;
+  const result = await replayDeliveries(services, relay, interaction.actor, target, confirmed ? { confirmed } : {});
+  const options = { replaceOriginal: confirmed !== undefined };
   if (!result.ok) {
     logFailure(interaction.deps.logger, 'relay replay', result.error);
-    await interaction.reply(errorMessage(result.error, 'replay'), options);
+    const error = result.error;
+    const answer =
+      error instanceof ReplayOutdatedError
+        ? replayOutdatedMessage(error, interaction.actor.userId)
+        : errorMessage(error, 'replay');
+    await interaction.reply(answer, options);
     return;
   }
   const value = result.value;
   await interaction.reply(
-    value.kind === 'confirm' ? replayConfirmMessage(value.message, value.delivered) : replayMessage(value),
+    value.kind === 'confirm' ? replayConfirmMessage(value.message, value.delivered, value) : replayMessage(value),
     options,
   );
 }
