@@ -22,29 +22,53 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-const secrets = new Set<string>();
+/** Each registered secret, with the forms it is masked in (see `formsOf`). */
+const secrets = new Map<string, string[]>();
+/**
+ * Every form of every secret, longest first: a short secret that is part of a longer one (or of its encoding) would
+ * otherwise be masked inside it first and leave the rest of the longer one to be read.
+ */
+let allForms: string[] = [];
+const sortForms = () => {
+  allForms = [...new Set([...secrets.values()].flat())].sort((a, b) => b.length - a.length);
+};
 
-/** Registers a value that must never be written. Values shorter than 6 characters are ignored (too many false hits). */
+/**
+ * A secret as it may be read in a line: as itself; inside a JSON string (`"`, `\` or a newline escaped), since some
+ * callers hand over text that is already JSON (Bolt's logger does); percent-encoded as in a URL; and form-encoded as
+ * in an `application/x-www-form-urlencoded` body (`+` for a space), since a server echoing the request quotes it so
+ * (PortSIP's OAuth login sends the password that way). Upper-case hex only, as encoders write it.
+ */
+function formsOf(secret: string): string[] {
+  const forms = [secret, JSON.stringify(secret).slice(1, -1), new URLSearchParams({ s: secret }).toString().slice(2)];
+  try {
+    const inUrl = encodeURIComponent(secret);
+    forms.push(inUrl, inUrl.replaceAll('%20', '+'));
+  } catch {
+    // A lone surrogate has no percent-encoding (URIError); URLSearchParams wrote it as U+FFFD above.
+  }
+  return [...new Set(forms)];
+}
+
+/**
+ * Registers a value that must never be written, whatever its length: a short password a person chose (PortSIP's)
+ * also masks the same characters in innocent text, which costs a line's readability, where skipping it wrote the password.
+ */
 export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 6) secrets.add(value);
+  if (!value || secrets.has(value)) return;
+  secrets.set(value, formsOf(value));
+  sortForms();
 }
 
 /** Forgets a secret that can no longer be used (a replaced access token), so the set does not grow for ever. */
 export function forgetSecret(value: string | undefined): void {
-  if (value) secrets.delete(value);
+  if (value && secrets.delete(value)) sortForms();
 }
 
-/**
- * Replaces every registered secret in a text: as itself, and as it reads inside a JSON string (a secret with `"`,
- * `\` or a newline is escaped there), since some callers hand over text that is already JSON (Bolt's logger does).
- */
+/** Replaces every registered secret in a text, in each form it may be quoted in (`formsOf`). */
 export function redactSecrets(text: string): string {
   let out = text;
-  for (const secret of secrets) {
-    out = out.split(secret).join('[REDACTED]');
-    const inJson = JSON.stringify(secret).slice(1, -1);
-    if (inJson !== secret) out = out.split(inJson).join('[REDACTED]');
-  }
+  for (const form of allForms) if (out.includes(form)) out = out.split(form).join('[REDACTED]');
   return out;
 }
 

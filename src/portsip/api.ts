@@ -2,7 +2,7 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
 import type { PortsipApi } from '../core/ports/portsip.js';
 import { forgetSecret, type Logger, registerSecret } from '../log.js';
-import { describeZodIssue, type Failure, networkFailure, PortsipError, statusFailure } from './errors.js';
+import { describeZodIssue, type Failure, networkFailure, PortsipError, statusFailure, tokenCallFailure } from './errors.js';
 import { inboundRuleSchema, listSchema, providerSchema, smsConfigurationSchema, tokenResponseSchema } from './schemas.js';
 
 export { PortsipError, type PortsipErrorKind } from './errors.js';
@@ -118,14 +118,6 @@ export function createPortsipApi(options: PortsipApiOptions): PortsipApi {
     };
   }
 
-  /** A failed login, in words: 400 UNAUTHORIZED is PortSIP's documented "wrong user name or password". */
-  function loginError(operation: string, response: AxiosResponse): PortsipError {
-    const failure = statusFailure(response);
-    const credentialsRefused =
-      response.status === 401 || (response.status === 400 && (failure.portsipCode ?? 'UNAUTHORIZED') === 'UNAUTHORIZED');
-    return new PortsipError({ ...failure, kind: credentialsRefused ? 'auth' : failure.kind, operation, login });
-  }
-
   async function logInWith(form: LoginForm): Promise<AxiosResponse> {
     const operation = 'log in';
     const outcome =
@@ -163,7 +155,7 @@ export function createPortsipApi(options: PortsipApiOptions): PortsipApi {
       form = 'json';
       response = await logInWith(form);
     }
-    if (response.status !== 200) throw loginError(operation, response);
+    if (response.status !== 200) throw new PortsipError({ ...tokenCallFailure(response), operation, login });
     loginForm = form;
     const next = sessionFrom(parsed(operation, '/api/login', tokenResponseSchema, response), form);
     logger.info('portsip login', { form, username, domain });
@@ -194,7 +186,7 @@ export function createPortsipApi(options: PortsipApiOptions): PortsipApi {
         if (body.success)
           return sessionFrom({ ...body.data, refresh_token: body.data.refresh_token ?? stale.refreshToken }, 'oauth');
       }
-      if (response.status >= 500) throw new PortsipError({ ...statusFailure(response), operation, login });
+      if (response.status >= 500) throw new PortsipError({ ...tokenCallFailure(response), operation, login });
       logger.info('portsip refused the refresh token; logging in again', { status: response.status });
     }
     return logIn();

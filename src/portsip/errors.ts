@@ -106,6 +106,18 @@ export function statusFailure(response: AxiosResponse): Failure {
   return { kind, status, ...portsipErrorOf(response.data) };
 }
 
+/**
+ * A refused call to the token endpoint (a login, a refresh), by its status and kind only. PortSIP's words are not
+ * kept: answering a request it cannot read, it quotes the request, and that is the login form with the password in it
+ * (form-encoded, which the log's masking may not recognise in every spelling). Its code only decides the kind: 401,
+ * or 400 UNAUTHORIZED (documented as "wrong user name or password") or without a code, is the credentials refused.
+ */
+export function tokenCallFailure(response: AxiosResponse): Failure {
+  const { kind, status, portsipCode } = statusFailure(response);
+  const credentialsRefused = status === 401 || (status === 400 && (portsipCode ?? 'UNAUTHORIZED') === 'UNAUTHORIZED');
+  return { kind: credentialsRefused ? 'auth' : kind, status };
+}
+
 export function networkFailure(error: unknown): Failure {
   // Only the code is kept: the axios error carries the request, bearer token and login form included.
   const code = axios.isAxiosError(error) ? (error.code ?? 'ERR_NETWORK') : 'ERR_UNKNOWN';

@@ -42,6 +42,29 @@ describe('log redaction', () => {
     expect(JSON.parse(lines[0] ?? '{}').plain).toBe('[REDACTED]');
   });
 
+  it('masks a secret as a URL or a login form quotes it (percent- and form-encoded), and a short one too', () => {
+    // PortSIP's OAuth login sends the password form-encoded; a PBX that cannot read the form quotes it back.
+    const passwords = ['P@ss w0rd!&Zq9', 'pbx12'];
+    for (const password of passwords) registerSecret(password);
+    const { lines, logger } = capture();
+    try {
+      for (const password of passwords) {
+        const form = new URLSearchParams({ grant_type: 'password', password }).toString();
+        const url = `https://pbx.example.com/?p=${encodeURIComponent(password)}`;
+        logger.warn(`portsip said: cannot parse ${form}`, { error: new Error(`bad ${url}`), said: form, raw: password });
+      }
+    } finally {
+      for (const password of passwords) forgetSecret(password);
+    }
+    const spellings = passwords.flatMap((p) => [p, encodeURIComponent(p), new URLSearchParams({ p }).toString().slice(2)]);
+    expect(spellings).toContain('P%40ss+w0rd%21%26Zq9');
+    for (const line of lines) for (const spelling of spellings) expect(line).not.toContain(spelling);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      msg: 'portsip said: cannot parse grant_type=password&password=[REDACTED]',
+      raw: '[REDACTED]',
+    });
+  });
+
   it('masks a secret in what pino adds: a child made before the secret was known, its own children, errors under err', () => {
     const { lines, logger } = capture();
     const early = logger.child({ component: 'portsip', token: 'not-a-path-but-a-value' });
