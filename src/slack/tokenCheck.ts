@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { SLACK_TOKEN_REFUSALS } from '../core/slackToken.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { toBoltLogger } from './boltLogger.js';
 
 /**
  * Asks Slack once at start whether SLACK_BOT_TOKEN is accepted, and says so in words: otherwise a wrong token shows
@@ -16,6 +17,9 @@ export async function checkSlackToken(slack: Config['slack'], logger: Logger): P
     timeout: 10_000,
     // Otherwise a 429 would hold this one question for its Retry-After (hours, from a faulty proxy).
     rejectRateLimitedCalls: true,
+    // Through smsops' logger, as every other Slack client: @slack/web-api's own console logger wrote Slack's messages
+    // (which may quote the token) and each failed request raw to stderr, unmasked and not JSON.
+    logger: toBoltLogger(logger.child({ component: 'slack' })),
   });
   try {
     const who = await client.auth.test();
