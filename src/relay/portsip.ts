@@ -4,8 +4,11 @@ import { guardedLookup, REFUSED_ADDRESS_CODE, refusedDestination } from '../core
 import type { InboundMessage } from '../core/model/inboundMessage.js';
 import { encodeCopiedUrl } from '../core/urls.js';
 import type { AttemptOutcome } from './outbox.js';
+import { routeSecrets, withoutRouteSecrets } from './routeSecrets.js';
 
 const EXCERPT_BYTES = 300;
+/** What is kept of an answer to make the excerpt from: more, so a credential quoted across byte 300 is whole to be cut. */
+const KEPT_BYTES = EXCERPT_BYTES + 2_048;
 /** What an attempt cut by the stop records: undici's own words ("The client is destroyed") say nothing to an operator. */
 const STOPPED_MID_ATTEMPT = 'smsops stopped before PortSIP answered';
 
@@ -67,7 +70,7 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
   // A route stored before the destination rules (or edited in the database) is judged again by this process; the
   // verdict of a URL cannot change while it runs, so it is kept (a storm to one PBX parsed its URL once per message),
   // with what each request needs of it, made once.
-  type Target = { origin: string; path: string; authorization: string | undefined };
+  type Target = { origin: string; path: string; authorization: string | undefined; secrets: string[] };
   type Judged = { target: Target } | { outcome: AttemptOutcome };
   const judged = new Map<string, Judged>();
   const judge = (rawUrl: string): Judged => {
@@ -87,6 +90,7 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         authorization: credentials ? `Basic ${Buffer.from(credentials).toString('base64')}` : undefined,
+        secrets: routeSecrets(url),
       },
     };
   };
@@ -116,7 +120,11 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
       let controller: Dispatcher.DispatchController | undefined;
       const chunks: Buffer[] = [];
       let kept = 0;
-      const excerpt = () => Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
+      // The route's own credentials are cut before the excerpt is: one the cut would halve is still recognised.
+      const excerpt = () =>
+        Buffer.from(withoutRouteSecrets(Buffer.concat(chunks).subarray(0, KEPT_BYTES).toString('utf8'), target.secrets))
+          .subarray(0, EXCERPT_BYTES)
+          .toString('utf8');
       const finish = (outcome: AttemptOutcome) => {
         if (settled) return;
         settled = true;
@@ -161,7 +169,7 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
               answeredAt = responseHeaders.date;
             },
             onResponseData: (_c, chunk) => {
-              if (kept < EXCERPT_BYTES) {
+              if (kept < KEPT_BYTES) {
                 chunks.push(chunk);
                 kept += chunk.length;
               }

@@ -3,7 +3,7 @@ import { destinationAnswer } from '../../core/destinationAnswer.js';
 import { type DeliveryStatus, type FailingDelivery, SLACK_QUEUE_DESTINATION } from '../../core/model/delivery.js';
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
 import { formatPartyForPeople } from '../../core/phone.js';
-import { maskUrl } from '../../core/urls.js';
+import { encodeCopiedUrl, maskUrl } from '../../core/urls.js';
 import type { InboxLine, InboxReading, TextHidden } from '../../relay/inboxReading.js';
 import type { DestinationStatus, RelayStatus, ReplayResult } from '../../relay/operations.js';
 import type { ReplayOutdatedError } from '../../relay/replayConfirmation.js';
@@ -70,6 +70,16 @@ const HTTP_WORDS: Record<number, string> = {
   429: 'it asked smsops to slow down',
 };
 
+/** Whether a route URL has a user or password before its host (`https://user:pw@pbx/…`), as the relay reads it. */
+function carriesUserinfo(destination: string): boolean {
+  try {
+    const url = new URL(encodeCopiedUrl(destination));
+    return url.username !== '' || url.password !== '';
+  } catch {
+    return false;
+  }
+}
+
 const SLACK_WORDS: Record<string, string> = {
   channel_not_found: 'the channel does not exist, or the bot cannot see it',
   not_in_channel: 'the bot is not in the channel (`/invite @smsops` there)',
@@ -89,6 +99,8 @@ const SLACK_WORDS: Record<string, string> = {
 export function deliveryErrorInWords(
   f: Pick<FailingDelivery, 'lastStatusCode' | 'lastError'>,
   kind: 'portsip' | 'slack',
+  /** The route URL: one with a user and password had them sent, so a 401 is those refused. */
+  destination?: string,
 ): string {
   const error = f.lastError ?? '';
   if (kind === 'slack') {
@@ -99,7 +111,10 @@ export function deliveryErrorInWords(
   const status = f.lastStatusCode ?? (typed ? Number(typed[1]) : null);
   if (/no complete answer within/.test(error)) return 'PortSIP did not answer in time (slow, or unreachable)';
   if (status !== null && status > 0) {
-    const words = HTTP_WORDS[status] ?? (status >= 500 ? 'PortSIP failed on its side' : 'PortSIP refused it');
+    const words =
+      status === 401 && destination !== undefined && carriesUserinfo(destination)
+        ? 'it refused the user name and password in the route URL (smsops sends them as Basic authentication)'
+        : (HTTP_WORDS[status] ?? (status >= 500 ? 'PortSIP failed on its side' : 'PortSIP refused it'));
     return `PortSIP answered HTTP ${status}: ${words}`;
   }
   if (/ECONNREFUSED/.test(error))
@@ -130,7 +145,7 @@ function errorText(
       if (form) text = text.split(form).join(masked);
     }
   }
-  const words = deliveryErrorInWords(f, d.destinationKind);
+  const words = deliveryErrorInWords(f, d.destinationKind, d.destination);
   const answer = showExcerpt
     ? destinationAnswer({ destinationKind: d.destinationKind, lastStatusCode: f.lastStatusCode, lastError: text }, true)
     : null;
@@ -157,7 +172,7 @@ function destinationLines(d: DestinationStatus, now: number, showExcerpt: boolea
     d.oldestPendingCreatedAt !== null ? ` (oldest ${clockAge(now - d.oldestPendingCreatedAt)})` : ''
   }, ${d.dead} dead, last success ${d.lastDeliveredAt !== null ? slackTime(d.lastDeliveredAt) : 'never'}`;
   const latest = d.failing[0];
-  const lastError = latest ? [`   *Last error:* ${deliveryErrorInWords(latest, d.destinationKind)}`] : [];
+  const lastError = latest ? [`   *Last error:* ${deliveryErrorInWords(latest, d.destinationKind, d.destination)}`] : [];
   return [head, ...lastError, ...d.failing.map((f) => failingLine(f, d, now, showExcerpt))].join('\n');
 }
 
@@ -416,7 +431,7 @@ export function failingDeliveriesMessage(result: FailingDeliveries, now: number,
   }
   const byWords = new Map<string, number>();
   for (const f of result.failing) {
-    const words = deliveryErrorInWords(f, result.kind);
+    const words = deliveryErrorInWords(f, result.kind, result.destination);
     byWords.set(words, (byWords.get(words) ?? 0) + 1);
   }
   const counted = [...byWords].map(([words, n]) => `• ${n} × ${words}`).join('\n');
