@@ -1,42 +1,46 @@
 import { WavixCallFailure, type WavixErrorKind } from '../core/ports/wavixFailure.js';
 
-/**
- * A failed Wavix call, with what a Slack user needs: Wavix's own words, and what to do. It never holds the API key
- * nor the raw HTTP client error (which carries the request headers); `cause` is a sanitised summary.
- */
-export class WavixError extends WavixCallFailure {
-  readonly wavixMessage: string | undefined;
-  readonly operation: string;
-  readonly attempts: number;
-
-  constructor(init: {
-    kind: WavixErrorKind;
-    operation: string;
-    status?: number;
-    wavixMessage?: string;
-    attempts: number;
-    detail?: string;
-  }) {
-    const user = userMessageFor(init);
-    const technical = `Wavix ${init.operation} failed: ${init.kind}${init.status ? ` (HTTP ${init.status})` : ''}${
-      init.wavixMessage ? `: ${init.wavixMessage}` : ''
-    }${init.detail ? ` [${init.detail}]` : ''} after ${init.attempts} attempt${init.attempts === 1 ? '' : 's'}`;
-    super(init, technical, user, init.detail ? { cause: init.detail } : undefined);
-    this.name = 'WavixError';
-    this.wavixMessage = init.wavixMessage;
-    this.operation = init.operation;
-    this.attempts = init.attempts;
-  }
-}
-
-function userMessageFor(init: {
+interface WavixErrorInit {
   kind: WavixErrorKind;
   operation: string;
   status?: number;
   wavixMessage?: string;
   attempts: number;
   detail?: string;
-}): string {
+  /**
+   * Wavix's answer may quote the request (a refused send echoes the SMS text and number): its words then stay on
+   * `said`, out of the technical message that reaches logs and the sentence that is stored and shown.
+   */
+  quotesRequest?: boolean;
+}
+
+/**
+ * A failed Wavix call, with what a Slack user needs: Wavix's own words, and what to do. It never holds the API key
+ * nor the raw HTTP client error (which carries the request headers); `cause` is a sanitised summary.
+ */
+export class WavixError extends WavixCallFailure {
+  readonly operation: string;
+  readonly attempts: number;
+
+  constructor(init: WavixErrorInit) {
+    const words = init.quotesRequest ? undefined : init.wavixMessage;
+    const user = userMessageFor({ ...init, wavixMessage: words });
+    const technical = `Wavix ${init.operation} failed: ${init.kind}${init.status ? ` (HTTP ${init.status})` : ''}${
+      words ? `: ${words}` : ''
+    }${init.detail ? ` [${init.detail}]` : ''} after ${init.attempts} attempt${init.attempts === 1 ? '' : 's'}`;
+    super({ ...init, said: init.wavixMessage }, technical, user, init.detail ? { cause: init.detail } : undefined);
+    this.name = 'WavixError';
+    this.operation = init.operation;
+    this.attempts = init.attempts;
+  }
+
+  /** Wavix's words (`said`), under the name the adapters read them by. */
+  get wavixMessage(): string | undefined {
+    return this.said;
+  }
+}
+
+function userMessageFor(init: WavixErrorInit): string {
   const said = init.wavixMessage ? ` Wavix said: "${init.wavixMessage}".` : '';
   const tries = init.attempts > 1 ? ` after ${init.attempts} attempts` : '';
   switch (init.kind) {

@@ -48,6 +48,8 @@ export interface WavixRequest<T> {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   schema: z.ZodType<T>;
+  /** Wavix's words in a refusal may quote this request (an SMS's text, its number): see WavixError. */
+  quotesRequest?: boolean;
 }
 
 /**
@@ -260,7 +262,7 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
       const delay = Math.max(backoff, f.retryAfterMs ?? 0);
       const pastBudget = Date.now() + delay >= deadline;
       if (!retriesLeft || tooLongToWait || pastBudget || !retryable(req.method, f)) {
-        throw new WavixError({ ...f, operation: req.operation, attempts: attempt });
+        throw new WavixError({ ...f, operation: req.operation, attempts: attempt, quotesRequest: req.quotesRequest === true });
       }
       logger.info('wavix request will be retried', {
         operation: req.operation,

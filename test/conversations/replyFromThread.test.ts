@@ -19,13 +19,13 @@ const CUSTOMER = '447400123456';
 let tmp: TempDb;
 let emulator: WavixEmulator;
 let repositories: Repositories;
-let shown: Array<{ status: string; reason: string | null; cost: string | undefined }>;
+let shown: Array<{ status: string; reason: string | null; cost: string | undefined; wavixSaid: string | undefined }>;
 let said: string[];
 
 const notifier: ReplyNotifier = {
-  showReplyStatus: async (reply, cost) => {
+  showReplyStatus: async (reply, cost, wavixSaid) => {
     const current = repositories.conversationReplies.get(typeof reply === 'number' ? reply : reply.id) as ConversationReply;
-    shown.push({ status: current.status, reason: current.statusReason, cost });
+    shown.push({ status: current.status, reason: current.statusReason, cost, wavixSaid });
   },
   sayInThread: async (_channel, _thread, text) => {
     said.push(text);
@@ -209,7 +209,7 @@ describe('replyFromThread', () => {
     expect(asked).toEqual(['fresh']);
   });
 
-  it('says Wavix’s own words when it refuses the send', async () => {
+  it('says Wavix’s own words on the status line when it refuses the send, without storing or auditing them', async () => {
     // A 5xx may have been acted on: that is "may have been sent" (replyOutcomes.test.ts); a 4xx is a refusal.
     emulator.injectFault({
       method: 'POST',
@@ -219,8 +219,13 @@ describe('replyFromThread', () => {
     });
     expect(await replyFromThread(deps(), message())).toBe('failed');
     expect(shown.at(-1)?.status).toBe('failed');
-    expect(shown.at(-1)?.reason).toMatch(/Wavix said: "Invalid destination"/);
+    expect(shown.at(-1)?.wavixSaid).toBe('Invalid destination');
+    expect(shown.at(-1)?.reason).toBe('Wavix refused to send an SMS (422).');
     const [audit] = repositories.audit.recent(1);
-    expect(audit).toMatchObject({ action: 'conversation.reply', outcome: 'failed' });
+    expect(audit).toMatchObject({
+      action: 'conversation.reply',
+      outcome: 'failed',
+      detail: 'Wavix refused to send an SMS (422).',
+    });
   });
 });

@@ -26,10 +26,12 @@ let tmp: TempDb;
 let emulator: WavixEmulator;
 let repositories: Repositories;
 let shown: ConversationReply[];
+let wavixSaid: Array<string | undefined>;
 
 const notifier: ReplyNotifier = {
-  showReplyStatus: async (reply) => {
+  showReplyStatus: async (reply, _cost, said) => {
     shown.push(repositories.conversationReplies.get(typeof reply === 'number' ? reply : reply.id) as ConversationReply);
+    wavixSaid.push(said);
   },
   sayInThread: async () => {},
   tellPerson: async () => {},
@@ -58,6 +60,7 @@ beforeEach(async () => {
   emulator = await startWavixEmulator({});
   repositories = storeOn(tmp.db, tmp.clock.now).repositories;
   shown = [];
+  wavixSaid = [];
   repositories.slackThreads.set(
     CHANNEL,
     conversationKeyOf({ customerNumber: CUSTOMER, smsopsNumber: OUR_NUMBER }),
@@ -121,7 +124,7 @@ describe('a reply whose send has no definite answer', () => {
     }
   });
 
-  it('is "Not sent" with Wavix’s words only after a definite refusal (4xx)', async () => {
+  it('is "Not sent" with Wavix’s words only after a definite refusal (4xx), on its status line only', async () => {
     emulator.injectFault({
       method: 'POST',
       path: '/v3/messages',
@@ -130,8 +133,12 @@ describe('a reply whose send has no definite answer', () => {
     });
     expect(await replyFromThread(deps(), message())).toBe('failed');
     const last = shown.at(-1) as ConversationReply;
-    expect(replyStatusLine(last)).toMatch(/^Not sent: .*Destination is not allowed/);
-    expect(lastAudit()?.outcome).toBe('failed');
+    expect(replyStatusLine(last, wavixSaid.at(-1))).toBe(
+      'Not sent: Wavix refused to send an SMS (422). Wavix said: "Destination is not allowed".',
+    );
+    // Wavix's words may quote the reply: neither the record nor the audit log keeps them.
+    expect(last.statusReason).toBe('Wavix refused to send an SMS (422).');
+    expect(lastAudit()).toMatchObject({ outcome: 'failed', detail: 'Wavix refused to send an SMS (422).' });
   });
 });
 

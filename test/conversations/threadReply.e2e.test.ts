@@ -355,7 +355,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
       () => 'the status line saying why it was not sent',
     );
     const update = t.fakeSlack.callsTo('chat.update').find((c) => String(c.args.text).startsWith('Not sent'));
-    expect(update?.args.text).toContain('+44 7400 123456 opted out');
+    expect(update?.args.text).toContain('The customer opted out: Wavix refuses to text them from this number.');
     expect(outboundSms()).toEqual([]);
     expect(rows("SELECT outcome FROM audit_log WHERE action = 'conversation.reply'")).toEqual([{ outcome: 'failed' }]);
     // Recorded, so the next reply is refused before Wavix is called.

@@ -99,7 +99,7 @@ describe('replying from an smsops number', () => {
       client.messages.send({ from: DID, to: `+${CUSTOMER}`, message_body: { text: 'Hello?', media: null } }),
     );
     expect(isOptedOutRefusal(refused)).toBe(true);
-    expect(refused.userMessage).toContain('Unsubscribed recipient');
+    expect(refused.said).toContain('Unsubscribed recipient');
     // A single refusal, not retried: the send may not be repeated blindly.
     expect(emulator.requests().filter((r) => r.method === 'POST' && r.path === '/v3/messages')).toHaveLength(2);
   });

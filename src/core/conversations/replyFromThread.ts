@@ -2,7 +2,6 @@ import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { parseConversationKey } from '../model/conversationKey.js';
 import { countSmsSegments } from '../model/smsSegments.js';
-import { formatPhoneForPeople } from '../phone.js';
 import type { AuditRepository } from '../ports/audit.js';
 import type { ConversationRepliesRepository, ConversationReply, ReplyStatus } from '../ports/conversationReplies.js';
 import type { WorkspaceDirectory } from '../ports/directory.js';
@@ -195,7 +194,10 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
     const reason = failureReason(deps, error, { from, to });
     const record = deps.replies.notSent(reply.id, 'failed', reason) ?? reply;
     audit(deps, record, 'failed', reason);
-    await deps.notifier.showReplyStatus(record, cost);
+    // Wavix's words may quote the reply (a blocked word, the whole text): they go to the thread's own line, read by
+    // those who read the reply above it, and are neither stored nor audited.
+    const said = error instanceof WavixCallFailure && !deps.isOptedOutRefusal(error) ? error.said : undefined;
+    await deps.notifier.showReplyStatus(record, cost, said);
     return 'failed';
   }
   return recordSent(deps, reply, sent, cost);
@@ -240,7 +242,7 @@ async function sendOutcomeUnknown(
   error: unknown,
   cost: string | undefined,
 ): Promise<ReplyOutcome> {
-  deps.logger.warn('a reply may or may not have been sent', { replyId: reply.id, error: describeError(error) });
+  deps.logger.warn('a reply may or may not have been sent', { replyId: reply.id, ...sendErrorForLog(error) });
   const reason = unknownOutcomeReason(error, deps.dlrCallbackUrl !== null);
   let record: ConversationReply;
   try {
@@ -301,11 +303,27 @@ function failureReason(deps: ReplyFromThreadDeps, error: unknown, pair: { from: 
     } catch (recordError) {
       deps.logger.warn('an opt-out Wavix reported could not be recorded', { error: describeError(recordError) });
     }
-    return `${formatPhoneForPeople(pair.to)} opted out: Wavix refuses to text them from this number. They can text START to opt back in.`;
+    // Stored and audited: the customer's number stays out, as whom a reply went to is not everyone's to read.
+    return 'The customer opted out: Wavix refuses to text them from this number. They can text START to opt back in.';
   }
+  // Without Wavix's words (they may quote the reply): see WavixCallFailure.said.
   if (error instanceof WavixCallFailure) return error.userMessage;
   deps.logger.error('sending a reply failed unexpectedly', { error: describeError(error) });
   return 'smsops could not send it because of an internal error (see its log). Try again, or text the customer another way.';
+}
+
+/**
+ * A failed send as the log may hold it: Wavix's kind and status, never its words or the error's message, which for
+ * a send may quote the SMS (a 500 that echoes the request). Any other error is smsops' own, described whole.
+ */
+function sendErrorForLog(error: unknown): Record<string, unknown> {
+  if (!(error instanceof WavixCallFailure)) return { error: describeError(error) };
+  // The cause is smsops' own summary (a connection error's code, why a run stopped), never Wavix's answer.
+  return {
+    failure: error.kind,
+    ...(error.status !== undefined ? { status: error.status } : {}),
+    ...(typeof error.cause === 'string' ? { cause: error.cause } : {}),
+  };
 }
 
 const describeCost = (reply: ConversationReply) =>

@@ -23,9 +23,15 @@ export type WavixErrorKind =
 export class WavixCallFailure extends AppError {
   readonly kind: WavixErrorKind;
   readonly status: number | undefined;
+  /**
+   * Wavix's own words about the failure. For a call whose answer may quote what was sent (an SMS: its text, its
+   * number), they are here only, never in `message` (logs) nor `userMessage` (stored, shown), so whoever shows them
+   * decides who may read them.
+   */
+  readonly said: string | undefined;
 
   constructor(
-    init: { kind: WavixErrorKind; status?: number | undefined },
+    init: { kind: WavixErrorKind; status?: number | undefined; said?: string | undefined },
     message: string,
     userMessage: string,
     options?: { cause?: unknown },
@@ -34,5 +40,6 @@ export class WavixCallFailure extends AppError {
     this.name = 'WavixCallFailure';
     this.kind = init.kind;
     this.status = init.status;
+    this.said = init.said;
   }
 }

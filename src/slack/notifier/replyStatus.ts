@@ -43,10 +43,10 @@ export function createReplyStatusNotifier(options: ReplyStatusNotifierOptions): 
     return recorded;
   };
 
-  const render = async (id: number, known: ConversationReply | undefined) => {
+  const render = async (id: number, known: ConversationReply | undefined, wavixSaid: string | undefined) => {
     const reply = latest(id, known);
     if (!reply) return;
-    const message = replyStatusMessage(reply, costs.get(id));
+    const message = replyStatusMessage(reply, costs.get(id), wavixSaid);
     try {
       if (reply.statusTs) {
         await client.chat.update({ channel: reply.slackChannel, ts: reply.statusTs, text: message.text, blocks: message.blocks });
@@ -66,14 +66,15 @@ export function createReplyStatusNotifier(options: ReplyStatusNotifierOptions): 
     }
   };
 
-  const showReplyStatus = (replyOrId: ConversationReply | number, cost?: string): Promise<void> => {
+  // Wavix's words for a refusal are not remembered: a failed reply's line is drawn once, and they may quote the reply.
+  const showReplyStatus = (replyOrId: ConversationReply | number, cost?: string, wavixSaid?: string): Promise<void> => {
     const id = typeof replyOrId === 'number' ? replyOrId : replyOrId.id;
     const known = typeof replyOrId === 'number' ? undefined : replyOrId;
     if (cost !== undefined) {
       if (costs.size >= MAX_REMEMBERED_COSTS) costs.delete(costs.keys().next().value as number);
       costs.set(id, cost);
     }
-    const next = (queues.get(id) ?? Promise.resolve()).then(() => render(id, known));
+    const next = (queues.get(id) ?? Promise.resolve()).then(() => render(id, known, wavixSaid));
     queues.set(id, next);
     void next.finally(() => {
       if (queues.get(id) === next) queues.delete(id);

@@ -18,11 +18,16 @@ const UNDELIVERED_KIND: Partial<Record<ConversationReply['status'], string>> = {
 
 // Kept to one inline run like any field from outside: Wavix's reason may hold line breaks, which would end the line
 // and let what follows pass for smsops' own.
-const reason = (reply: ConversationReply, fallback: string) =>
-  escapeInline(graphemePrefix(reply.statusReason ?? fallback, MAX_REASON).kept);
+const reason = (reply: ConversationReply, fallback: string, wavixSaid?: string) =>
+  escapeInline(
+    graphemePrefix(`${reply.statusReason ?? fallback}${wavixSaid ? ` Wavix said: "${wavixSaid}".` : ''}`, MAX_REASON).kept,
+  );
 
-/** "Sent · Wavix id `…`", "Undelivered: …", "Not sent: …": where a reply stands, in one line. */
-export function replyStatusLine(reply: ConversationReply): string {
+/**
+ * "Sent · Wavix id `…`", "Undelivered: …", "Not sent: …": where a reply stands, in one line. `wavixSaid`: Wavix's
+ * words refusing a failed send, which only this line shows (they may quote the reply; the record never holds them).
+ */
+export function replyStatusLine(reply: ConversationReply, wavixSaid?: string): string {
   const wavixId = reply.wavixMessageId ? ` · Wavix id ${code(reply.wavixMessageId)}` : '';
   switch (reply.status) {
     case 'queued':
@@ -39,7 +44,7 @@ export function replyStatusLine(reply: ConversationReply): string {
       return `May have been sent: ${reason(reply, 'smsops does not know whether Wavix sent it.')}`;
     case 'blocked':
     case 'failed':
-      return `Not sent: ${reason(reply, 'no reason given')}`;
+      return `Not sent: ${reason(reply, 'no reason given', reply.status === 'failed' ? wavixSaid : undefined)}`;
     case 'undelivered':
     case 'expired':
     case 'rejected':
@@ -52,8 +57,8 @@ export function replyStatusLine(reply: ConversationReply): string {
  * The context line under a reply: its status, then what it costs ("2 segments, UCS-2 because of ’"). Everything from
  * outside (Wavix's reason, its id) is escaped, so nothing in it can ping a channel or hide a link.
  */
-export function replyStatusMessage(reply: ConversationReply, cost?: string): SlackMessage {
+export function replyStatusMessage(reply: ConversationReply, cost?: string, wavixSaid?: string): SlackMessage {
   const costLine = escapeMrkdwn(cost ?? `${reply.segments} segment${reply.segments === 1 ? '' : 's'}, ${reply.encoding}`);
-  const line = `${replyStatusLine(reply)} · ${costLine}`;
+  const line = `${replyStatusLine(reply, wavixSaid)} · ${costLine}`;
   return { text: line, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: line }] }] };
 }
