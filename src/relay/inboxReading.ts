@@ -1,4 +1,4 @@
-import { isSmsopsAdmin } from '../core/access.js';
+import { channelReader, type TextHidden } from '../core/channelReading.js';
 import { destinationAnswer } from '../core/destinationAnswer.js';
 import type { DeliveryStatus } from '../core/model/delivery.js';
 import type { SmsEncoding } from '../core/model/smsSegments.js';
@@ -8,8 +8,7 @@ import { ok, type Result } from '../errors.js';
 import { slackChannelOf } from './ingest.js';
 import { type RelayOperationsDeps, recentInbox } from './operations.js';
 
-/** Why the text of a message is not shown: the reader is not in its channel, or Slack could not say. */
-export type TextHidden = { channel: string; reason: 'not-member' } | { channel: string; reason: 'check-failed'; why: string };
+export type { TextHidden };
 
 /** One inbound message as a particular person may see it. */
 export interface InboxLine {
@@ -26,7 +25,7 @@ export interface InboxLine {
   deliveries: Array<{ kind: 'portsip' | 'slack'; status: DeliveryStatus; answer: string | null }>;
 }
 
-/** A reply sent from a Slack thread. Its text is never kept; the customer is hidden like an inbound sender. */
+/** A reply sent from a Slack thread. Its text is never kept; the customer and the reason are hidden like an inbound sender. */
 export interface InboxReplyLine {
   direction: 'reply';
   wavixMessageId: string | null;
@@ -72,31 +71,8 @@ export async function readInbox(
   const recent = recentInbox(deps, number);
   if (!recent.ok) return recent;
   const { entries, numberIs } = recent.value;
-  const adminCheck = await isSmsopsAdmin(services, actor);
-  const admin = adminCheck.ok && adminCheck.value;
-  const membership = new Map<string, Promise<TextHidden | null>>();
-  const hiddenIn = (channel: string | null): Promise<TextHidden | null> => {
-    if (admin) return Promise.resolve(null);
-    // A message with no channel at all (no Slack delivery, no inbox channel) is for admins only.
-    const key = channel ?? '';
-    let known = membership.get(key);
-    if (!known) {
-      known =
-        channel === null
-          ? Promise.resolve({ channel: '', reason: 'not-member' as const })
-          : services.directory.isChannelMember(channel, actor.userId).then(
-              (member): TextHidden | null =>
-                !member.ok
-                  ? { channel, reason: 'check-failed', why: member.error.userMessage }
-                  : member.value
-                    ? null
-                    : { channel, reason: 'not-member' },
-              (error: unknown): TextHidden => ({ channel, reason: 'check-failed', why: String(error) }),
-            );
-      membership.set(key, known);
-    }
-    return known;
-  };
+  // A message with no channel at all (no Slack delivery, no inbox channel) is for admins only.
+  const { admin, hiddenIn } = await channelReader(services, actor);
   const lines = await Promise.all(
     entries.map(async (entry): Promise<InboxLine | InboxReplyLine> => {
       if (entry.direction === 'reply') {
@@ -114,7 +90,8 @@ export async function readInbox(
           segments: reply.segments,
           encoding: reply.encoding,
           status: reply.status,
-          statusReason: reply.statusReason,
+          // Replies recorded before smsops kept them out could hold the customer's number or Wavix's quote of the text.
+          statusReason: hidden ? null : reply.statusReason,
           hidden,
         };
       }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signSlackRequest } from '../helpers/slackRequests.js';
 import {
   ADMIN,
+  OUTSIDER,
   postInbound,
   readable,
   runCommand,
@@ -140,6 +141,31 @@ describe('what smsops keeps and logs of a reply', () => {
 });
 
 describe('a reply as people inside and outside its channel see it', () => {
+  it('/sms audit and /sms inbox name neither the customer nor anything Wavix quoted of the text', async () => {
+    await oneSentOneRefused();
+    const outsider = [await answerTo('audit', OUTSIDER), await answerTo('inbox', OUTSIDER)];
+    for (const answer of outsider) {
+      expect(answer).toContain(`<@${REPLIER}>`);
+      expect(answer).not.toContain(MARKER);
+      for (const form of CUSTOMER_FORMS) expect(answer).not.toContain(form);
+    }
+    expect(outsider[0]).toContain(`\`conversation.reply\`: ok — _recipient and details hidden: you are not in <#${INBOX}>`);
+    expect(outsider[0]).toContain('`conversation.reply`: failed — _recipient and details hidden');
+    expect(outsider[1]).toContain(':x: not sent');
+  });
+
+  it('hides what replies recorded by an earlier smsops say (the number and Wavix’s quote in their reason)', async () => {
+    await oneSentOneRefused();
+    const before = `Wavix refused to send a message to ${CUSTOMER} (422). Wavix said: "text "Results: ${MARKER}"".`;
+    t.db.prepare("UPDATE conversation_replies SET status_reason = ? WHERE status = 'failed'").run(before);
+    t.db.prepare("UPDATE audit_log SET detail = ? WHERE outcome = 'failed'").run(before);
+    for (const answer of [await answerTo('audit', OUTSIDER), await answerTo('inbox', OUTSIDER)]) {
+      expect(answer).not.toContain(MARKER);
+      for (const form of CUSTOMER_FORMS) expect(answer).not.toContain(form);
+    }
+    expect(await answerTo('inbox', ADMIN)).toContain(MARKER);
+  });
+
   it('still shows the channel’s members and the admins whom it went to, and the thread why in Wavix’s words', async () => {
     const threadTs = await oneSentOneRefused();
     // The thread's own line, read by those who read the reply above it.

@@ -62,7 +62,8 @@ export type ReplyOutcome =
   /** A stop gave up waiting for it before Wavix was called: not sent, and said so. */
   | 'abandoned';
 
-const AUDIT_ACTION = 'conversation.reply';
+/** How a reply is audited; `/sms audit` shows whom it went to by the same rule as `/sms inbox` (core/auditReading.ts). */
+export const REPLY_AUDIT_ACTION = 'conversation.reply';
 const STATUS_LINE_WAIT_MS = 2_000;
 
 async function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
@@ -340,7 +341,7 @@ function audit(
   try {
     deps.audit.record({
       actor: reply.slackUser,
-      action: AUDIT_ACTION,
+      action: REPLY_AUDIT_ACTION,
       target: reply.toNumber,
       params: {
         from: reply.fromNumber,
@@ -371,7 +372,7 @@ function auditRefusal(
   try {
     deps.audit.record({
       actor: message.userId,
-      action: AUDIT_ACTION,
+      action: REPLY_AUDIT_ACTION,
       target: pair.to,
       params: {
         from: pair.from,

@@ -1,3 +1,4 @@
+import type { ShownAuditEntry } from '../../core/auditReading.js';
 import type { AuditEntry } from '../../core/model/audit.js';
 import { AUDIT_DEFAULT } from '../listeners/commands/parseCommand.js';
 import { linesIntoTexts } from './pages.js';
@@ -9,6 +10,15 @@ const OUTCOME_ICON = { ok: ':white_check_mark:', refused: ':no_entry:', failed: 
 function movedNote(e: AuditEntry): string {
   const moved = e.params.movedDeliveries;
   return typeof moved === 'number' && moved > 0 ? ` (${moved} queued deliver${moved === 1 ? 'y' : 'ies'} moved)` : '';
+}
+
+/** A reply's customer and outcome words, withheld from this reader (core/auditReading.ts): where they can be read. */
+function withheldNote(e: ShownAuditEntry): string {
+  if (!e.withheld) return '';
+  const where = e.withheld.channel ? `<#${e.withheld.channel}>` : 'no channel';
+  return e.withheld.reason === 'not-member'
+    ? ` — _recipient and details hidden: you are not in ${where}, where it was written_`
+    : ` — _recipient and details hidden: smsops could not check that you are in ${where} (${escapeMrkdwn(e.withheld.why)})_`;
 }
 
 /** Which changes `/sms audit` shows: `limit` a page, page `page` from the newest, of `total` recorded. */
@@ -29,7 +39,7 @@ const auditCommand = (limit: number, page: number) =>
  * A page of many changes shortens each line (its detail first) so that the page fits one message.
  */
 export function auditMessage(
-  entries: readonly AuditEntry[],
+  entries: readonly ShownAuditEntry[],
   window: AuditWindow = { limit: entries.length, page: 1, total: entries.length },
 ): SlackMessage {
   if (window.total === 0) return { text: 'No changes recorded yet.', blocks: [section('No changes recorded yet.')] };
@@ -44,7 +54,7 @@ export function auditMessage(
     clip(
       `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(clip(e.target, 80))}` : ''}: ${e.outcome}${movedNote(e)}${
         e.detail ? ` — ${escapeMrkdwn(e.detail)}` : ''
-      }`,
+      }${withheldNote(e)}`,
       perLine,
     ),
   );

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { readAudit } from '../../../core/auditReading.js';
 import { auditMessage } from '../../ui/audit.js';
 import { helpMessage, usageMessage } from '../../ui/help.js';
 import { clip } from '../../ui/text.js';
@@ -34,10 +35,10 @@ const handlers: Handlers = {
   'route.set': (i, c) => setRouteCommand(i, c),
   'route.list': (i, c) => listRoutesCommand(i, c),
   'route.remove': (i, c) => removeRouteCommand(i, c.number),
-  audit: (i, c) => {
-    const { audit } = i.deps.services;
+  audit: async (i, c) => {
     const page = c.page ?? 1;
-    return i.reply(auditMessage(audit.recent(c.limit, (page - 1) * c.limit), { limit: c.limit, page, total: audit.count() }));
+    const { entries, total } = await readAudit(i.deps.services, i.actor, c.limit, (page - 1) * c.limit);
+    return i.reply(auditMessage(entries, { limit: c.limit, page, total }));
   },
   'relay.status': (i, c) => relayStatusCommand(i, c.page),
   'relay.replay': (i, c) => relayReplayCommand(i, c.target),
