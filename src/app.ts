@@ -20,7 +20,13 @@ import { createMetricsRegistry } from './metrics.js';
 import { createPortsipApi } from './portsip/api.js';
 import { startRelay } from './relay/relay.js';
 import { slackCallTimeoutMs } from './relay/slackAttemptTiming.js';
-import { createRelaySlackClient, createSlackSurface, createWatchSlackClient, type SlackSurfaceOptions } from './slack/app.js';
+import {
+  createDoctorSlackClient,
+  createRelaySlackClient,
+  createSlackSurface,
+  createWatchSlackClient,
+  type SlackSurfaceOptions,
+} from './slack/app.js';
 import { SlackCallCut } from './slack/callCut.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
@@ -272,6 +278,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       inboxChannel: config.slack.inboxChannel,
       publicBaseUrl: config.publicBaseUrl ?? null,
       doctorIgnores: repositories.doctorIgnores,
+      doctorSlack: createDoctorSlackClient(config.slack, logger),
       portsip: config.portsipApi
         ? createPortsipApi({
             baseUrl: config.portsipApi.url,

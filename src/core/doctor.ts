@@ -1,5 +1,6 @@
 import type { Result } from '../errors.js';
 import { backupsGroup } from './doctor/backups.js';
+import { channelLookups, isRateLimited, rateLimitedWording } from './doctor/channelLookups.js';
 import { type CheckGroup, type DoctorContext, reasonOf } from './doctor/context.js';
 import { portsipGroup } from './doctor/portsipRoutes.js';
 import { publicUrlGroup } from './doctor/publicUrl.js';
@@ -35,9 +36,21 @@ async function runGroup(group: CheckGroup, ctx: Omit<DoctorContext, 'signal'>, t
       reject(new CheckTimeout());
     }, timeoutMs);
   });
+  // A group that ran out of time after Slack rate-limited its look-ups was waiting on Slack's limit, not on a dead link.
+  let rateLimited: { retryAfterSeconds?: number } | undefined;
+  const channelMembership = async (channel: string) => {
+    const seen = await ctx.deps.channelMembership(channel);
+    if (isRateLimited(seen)) rateLimited = seen;
+    return seen;
+  };
+  const deps = { ...ctx.deps, channelMembership };
   try {
-    return await Promise.race([group.run({ ...ctx, signal: controller.signal }), timedOut]);
+    return await Promise.race([group.run({ ...ctx, deps, signal: controller.signal }), timedOut]);
   } catch (error) {
+    if (error instanceof CheckTimeout && rateLimited) {
+      const reason = `${rateLimitedWording(rateLimited.retryAfterSeconds)}: run \`/sms doctor\` again after that.`;
+      return [{ id: group.id, title: group.title, status: 'warning', reason }];
+    }
     const reason =
       error instanceof CheckTimeout
         ? `No answer within ${timeoutMs / 1000} s: this link hangs (a firewall dropping packets, or a service that accepts connections and never answers).`
@@ -53,17 +66,7 @@ async function runGroup(group: CheckGroup, ctx: Omit<DoctorContext, 'signal'>, t
 /** Runs every check concurrently, each group under its own time limit; a thrown or hung check is a failure, never a crash. */
 export async function runDoctor(given: DoctorDeps): Promise<DoctorReport> {
   let numbers: Promise<Result<NumbersOverview>> | undefined;
-  // Slack is asked about each channel once per run, though two checks (relay, channels) name it.
-  const channels = new Map<string, ReturnType<DoctorDeps['channelMembership']>>();
-  const channelMembership = (channel: string) => {
-    let seen = channels.get(channel);
-    if (!seen) {
-      seen = given.channelMembership(channel);
-      channels.set(channel, seen);
-    }
-    return seen;
-  };
-  const deps: DoctorDeps = { ...given, channelMembership };
+  const deps: DoctorDeps = { ...given, channelMembership: channelLookups(given.channelMembership) };
   const ctx = { deps, numbers: () => (numbers ??= listNumbers(deps.services)) };
   const results = await Promise.all(GROUPS.map((group) => runGroup(group, ctx, deps.timeoutMs ?? 5_000)));
   const ignored = [...(deps.ignoredNumbers ?? [])];

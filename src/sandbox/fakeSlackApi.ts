@@ -394,6 +394,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       return { members: all.slice(start, end), response_metadata: { next_cursor: end < all.length ? `off:${end}` : '' } };
     },
     'conversations.join': ({ args }) => ({ channel: { id: args.channel, is_member: true } }),
+    // The bot's channels: those seeded with `seedChannels` (conversations.info says it is in every channel), paged alike.
+    'users.conversations': (call) => builtIn['conversations.list']?.(call) ?? {},
     'conversations.list': ({ args }) => {
       const types = (str(args.types) ?? 'public_channel').split(',');
       const listed = channels.filter(

@@ -175,3 +175,18 @@ export function createRelaySlackClient(
     ...(stopping ? { fetch: cutOnStop(stopping) } : {}),
   });
 }
+
+/**
+ * The client of `/sms doctor`'s channel look-ups: a rate-limited call is an answer ("Slack rate-limited these
+ * checks"), never a wait, so a doctor run on a large workspace cannot pause Bolt's client for its Retry-After as it
+ * did (another person's modal then opened too late); a call Slack does not answer ends after 10 s.
+ */
+export function createDoctorSlackClient(slack: Pick<Config['slack'], 'botToken' | 'apiUrl'>, logger: Logger): webApi.WebClient {
+  return new webApi.WebClient(slack.botToken, {
+    slackApiUrl: slack.apiUrl,
+    logger: toBoltLogger(logger.child({ component: 'slack-doctor' })),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    timeout: 10_000,
+  });
+}

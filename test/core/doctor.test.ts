@@ -2,7 +2,6 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { webApi } from '@slack/bolt';
 import { generate as generateCertificate } from 'selfsigned';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DoctorDeps, DoctorReport, PortsipInboundRules } from '../../src/core/doctor/types.js';
@@ -14,8 +13,10 @@ import type { SetupServices } from '../../src/core/services.js';
 import { applyWebhookChange, smsopsWebhookUrls } from '../../src/core/webhooks.js';
 import { ok } from '../../src/errors.js';
 import { healthRoute } from '../../src/http/health.js';
+import { silentLogger } from '../../src/log.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
-import { slackChannelMembership } from '../../src/slack/listeners/commands/doctorCommand.js';
+import { createDoctorSlackClient } from '../../src/slack/app.js';
+import { slackChannelMembership } from '../../src/slack/doctorChannels.js';
 import type { Db } from '../../src/store/database.js';
 import { storeOn } from '../../src/store/openStore.js';
 import { createAuditRepository } from '../../src/store/repositories/audit.js';
@@ -163,7 +164,9 @@ function doctorDeps(overrides: Partial<DoctorDeps> = {}): DoctorDeps {
     relay: { deliveries, inbound, now: t.clock.now },
     publicBaseUrl,
     channels: { alert: ALERTS, inbox: INBOX },
-    channelMembership: slackChannelMembership(new webApi.WebClient('xoxb-doctor-test', { slackApiUrl: fakeSlack.url })),
+    channelMembership: slackChannelMembership(
+      createDoctorSlackClient({ botToken: 'xoxb-doctor-test', apiUrl: fakeSlack.url }, silentLogger),
+    ),
     trustedCa: [localhostCert.cert],
     ...overrides,
   };
@@ -522,6 +525,113 @@ describe('each broken link', () => {
         .map((c) => c.args.channel)
         .sort(),
     ).toEqual([ALERTS, US_CHANNEL, INBOX].sort());
+  });
+});
+
+describe('many route channels', () => {
+  const ROUTES = 150;
+  const channelOf = (i: number) => `C0CHAN${String(i).padStart(4, '0')}`;
+  const routeMany = () => {
+    for (let i = 0; i < ROUTES; i++) setRoute(`+1202556${String(i).padStart(4, '0')}`, null, channelOf(i));
+  };
+
+  it('learns the channels the bot is in from one paged list, and asks Slack one by one only about the others', async () => {
+    routeMany();
+    // The bot is in every route's channel but the last; Slack pages its list 100 at a time.
+    fakeSlack.seedChannels(
+      Array.from({ length: ROUTES - 1 }, (_, i) => ({ id: channelOf(i), name: `sms-${i}` })),
+      { pageSize: 100 },
+    );
+    fakeSlack.handle('conversations.info', ({ args }) =>
+      args.channel === channelOf(ROUTES - 1)
+        ? { channel: { id: args.channel, name: 'sms-last', is_member: false } }
+        : { channel: { id: args.channel, name: 'sms-other', is_member: true } },
+    );
+    const report = await runDoctor(doctorDeps());
+    expect(check(report, `channel:${channelOf(7)}`)).toMatchObject({
+      status: 'ok',
+      title: 'Slack channel #sms-7 (route +1 202 556 0007)',
+    });
+    expect(check(report, `channel:${channelOf(ROUTES - 1)}`)).toMatchObject({
+      status: 'failure',
+      reason: expect.stringContaining('The bot is not a member'),
+    });
+    expect(report.checks.filter((c) => c.id.startsWith('channel:') && c.status === 'ok')).toHaveLength(ROUTES - 1 + 2);
+    expect(check(report, `relay:slack:${channelOf(7)}`).title).toBe('Relay to Slack channel of route +1 202 556 0007 #sms-7');
+    expect(fakeSlack.callsTo('users.conversations')).toHaveLength(2);
+    expect(fakeSlack.callsTo('users.conversations')[0]?.args).toMatchObject({ types: 'public_channel,private_channel' });
+    expect(
+      fakeSlack
+        .callsTo('conversations.info')
+        .map((c) => c.args.channel)
+        .sort(),
+    ).toEqual([ALERTS, INBOX, channelOf(ROUTES - 1)].sort());
+  });
+
+  it('stops asking once Slack rate-limits it, and says so in one line instead of blaming the link', async () => {
+    routeMany();
+    fakeSlack.rateLimit('users.conversations', 30, 1_000);
+    fakeSlack.rateLimit('conversations.info', 30, 1_000);
+    const report = await runDoctor(doctorDeps());
+    expect(check(report, 'channels:rate-limited')).toEqual({
+      id: 'channels:rate-limited',
+      title: 'Slack channels',
+      status: 'warning',
+      reason: `Slack rate-limited these checks (retry after 30 s): ${ROUTES + 2} channels were not checked. Run \`/sms doctor\` again after that.`,
+    });
+    expect(report.checks.filter((c) => c.id.startsWith('channel:'))).toEqual([]);
+    // The relay checks name the channels by their ids instead.
+    expect(check(report, `relay:slack:${channelOf(7)}`).title).toBe(
+      `Relay to Slack channel of route +1 202 556 0007 ${channelOf(7)}`,
+    );
+    expect(JSON.stringify(report)).not.toContain('No answer within');
+    expect(fakeSlack.callsTo('users.conversations')).toHaveLength(1);
+    expect(fakeSlack.callsTo('conversations.info')).toEqual([]);
+  });
+
+  it('asks about a few channels at a time, and stops once one is rate-limited', async () => {
+    routeMany();
+    let out = 0;
+    let most = 0;
+    const report = await runDoctor(
+      doctorDeps({
+        channelMembership: async (channel) => {
+          out += 1;
+          most = Math.max(most, out);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          out -= 1;
+          return channel === channelOf(20)
+            ? { ok: false, error: 'ratelimited', retryAfterSeconds: 12 }
+            : { ok: true, isMember: true };
+        },
+      }),
+    );
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(4);
+    expect(check(report, 'channels:rate-limited').reason).toMatch(
+      /^Slack rate-limited these checks \(retry after 12 s\): \d+ channels were not checked/,
+    );
+  });
+
+  it('a group out of time after a rate-limited look-up says Slack rate-limited it, not that the link hangs', async () => {
+    routeMany();
+    let first = true;
+    const report = await runDoctor(
+      doctorDeps({
+        timeoutMs: 1_000,
+        channelMembership: () => {
+          if (!first) return new Promise(() => {});
+          first = false;
+          return Promise.resolve({ ok: false, error: 'ratelimited', retryAfterSeconds: 12 });
+        },
+      }),
+    );
+    for (const id of ['relay', 'channels']) {
+      expect(check(report, id)).toMatchObject({
+        status: 'warning',
+        reason: 'Slack rate-limited these checks (retry after 12 s): run `/sms doctor` again after that.',
+      });
+    }
   });
 });
 

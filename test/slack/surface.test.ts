@@ -23,6 +23,7 @@ function surfaceFor(env: Record<string, string>) {
     publicBaseUrl: null,
     portsip: null,
     doctorIgnores: {} as never,
+    doctorSlack: {} as never,
     logger: silentLogger,
   };
   return createSlackSurface({ slack: config.value.slack, deps, logger: silentLogger });

@@ -1,5 +1,6 @@
 import { describeError } from '../../errors.js';
 import { destinationAnswer } from '../destinationAnswer.js';
+import { isRateLimited, rateLimitedWording } from './channelLookups.js';
 import {
   ago,
   type CheckGroup,
@@ -151,7 +152,7 @@ export const channelsGroup: CheckGroup = {
     add(deps.channels.alert, 'alert channel');
     if (deps.channels.inbox) add(deps.channels.inbox, 'inbox channel');
     for (const route of deps.services.routes.list()) if (route.slackChannel) add(route.slackChannel, routeLabel(route.number));
-    return Promise.all(
+    const answers = await Promise.all(
       [...roles].map(async ([channel, list]) => {
         let seen: ChannelMembership;
         try {
@@ -159,11 +160,28 @@ export const channelsGroup: CheckGroup = {
         } catch (error) {
           seen = { ok: false, error: describeError(error) };
         }
-        return channelCheck(channel, list, seen);
+        return { channel, list, seen };
       }),
     );
+    const checks = answers.filter((a) => !isRateLimited(a.seen)).map((a) => channelCheck(a.channel, a.list, a.seen));
+    const limited = answers.map((a) => a.seen).filter(isRateLimited);
+    if (limited.length > 0) checks.push(rateLimitedChannels(limited));
+    return checks;
   },
 };
+
+/** The channels Slack would not be asked about for now: one line with their count, not one failure each. */
+function rateLimitedChannels(limited: Array<{ retryAfterSeconds?: number }>): DoctorCheck {
+  const waits = limited.map((l) => l.retryAfterSeconds).filter((s): s is number => s !== undefined);
+  const retryAfter = waits.length > 0 ? Math.max(...waits) : undefined;
+  const count = `${limited.length} channel${limited.length === 1 ? ' was' : 's were'} not checked`;
+  return {
+    id: 'channels:rate-limited',
+    title: 'Slack channels',
+    status: 'warning',
+    reason: `${rateLimitedWording(retryAfter)}: ${count}. Run \`/sms doctor\` again after that.`,
+  };
+}
 
 // ── 9. PortSIP inbound rules (PortSIP API, optional) ─────────────────────────────────────────────────────────────
 

@@ -52,10 +52,14 @@ export interface PortsipInboundRules {
   checkInboundRules(dids: string[]): Promise<Result<Array<{ did: string; rule: string | null }>>>;
 }
 
-/** What Slack says about one channel, as seen with the bot token (`conversations.info`). */
+/** What Slack says about one channel, as seen with the bot token (`users.conversations`, `conversations.info`). */
 export type ChannelMembership =
   | { ok: true; isMember: boolean; name?: string | undefined; archived?: boolean; direct?: boolean }
-  | { ok: false; error: string };
+  /** `error` is Slack's code; RATE_LIMITED when Slack refused to answer for now, with its Retry-After when given. */
+  | { ok: false; error: string; retryAfterSeconds?: number };
+
+/** The error of a channel look-up Slack rate-limited (Slack's own code for a 429). */
+export const RATE_LIMITED = 'ratelimited';
 
 export interface DoctorDeps {
   services: Pick<SetupServices, 'wavix' | 'senderIds' | 'routes' | 'smsopsWebhooks' | 'defaultPortsipUrl'>;

@@ -29,6 +29,11 @@ export interface SlackDeps {
   portsip: PortsipApi | null;
   /** Numbers whose doctor findings are not counted (`/sms doctor ignore`). */
   doctorIgnores: DoctorIgnoresRepository;
+  /**
+   * The client `/sms doctor` asks Slack about channels with (createDoctorSlackClient): it rejects rate-limited calls, so
+   * a doctor run's 429s never pause Bolt's client, which answers people (a modal's trigger_id lasts 3 s).
+   */
+  doctorSlack: webApi.WebClient;
   /** Replies typed in relay threads, sent as SMS (absent: messages in threads are ignored). */
   conversations?: {
     replyFromThread(message: ThreadMessage): Promise<ReplyOutcome>;

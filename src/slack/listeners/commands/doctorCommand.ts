@@ -1,12 +1,11 @@
-import type { webApi } from '@slack/bolt';
 import { isSmsopsAdmin } from '../../../core/access.js';
 import { type IgnoreDeps, ignoreNumber, unignoreNumber } from '../../../core/doctor/ignores.js';
-import type { ChannelMembership, DoctorReport } from '../../../core/doctor/types.js';
+import type { DoctorReport } from '../../../core/doctor/types.js';
 import { runDoctor, summaryLine } from '../../../core/doctor.js';
 import { enableInboundSms } from '../../../core/numbers.js';
 import { checkInboundRules } from '../../../core/portsipSetup.js';
 import { applyWebhookChange, planWebhookChange, webhookFingerprint } from '../../../core/webhooks.js';
-import { describeError } from '../../../errors.js';
+import { slackChannelMembership } from '../../doctorChannels.js';
 import {
   doctorAllMessage,
   doctorCheckingMessage,
@@ -22,25 +21,6 @@ import { type Block, section } from '../../ui/text.js';
 import { webhookConfirmMessage, webhookResultMessage } from '../../ui/webhooks.js';
 import { type Interaction, logFailure } from '../context.js';
 
-/** Channel membership as the bot sees it: Slack's own error code (not_in_channel, channel_not_found…) kept as is. */
-export function slackChannelMembership(client: webApi.WebClient): (channel: string) => Promise<ChannelMembership> {
-  return async (channel) => {
-    try {
-      const answer = await client.conversations.info({ channel });
-      return {
-        ok: true,
-        isMember: answer.channel?.is_member === true,
-        name: answer.channel?.name,
-        archived: answer.channel?.is_archived === true,
-        direct: answer.channel?.is_im === true,
-      };
-    } catch (error) {
-      const code = (error as { data?: { error?: unknown } }).data?.error;
-      return { ok: false, error: typeof code === 'string' ? code : describeError(error) };
-    }
-  };
-}
-
 /** Every check, run for the person asking (an admin sees what PortSIP answered), with the ignored numbers applied. */
 async function checkEverything(interaction: Interaction): Promise<DoctorReport> {
   const { deps } = interaction;
@@ -52,7 +32,8 @@ async function checkEverything(interaction: Interaction): Promise<DoctorReport> 
     relay: deps.relay,
     publicBaseUrl: deps.publicBaseUrl,
     channels: { alert: deps.alertChannel, inbox: deps.inboxChannel },
-    channelMembership: slackChannelMembership(interaction.client),
+    // Its own client, which rejects rate-limited calls: a 429 never pauses the one that answers people.
+    channelMembership: slackChannelMembership(deps.doctorSlack),
     backupJob: () => deps.watch.jobs.status().find((job) => job.name === 'backup'),
     ignoredNumbers: deps.doctorIgnores.list(),
     ...(portsip ? { portsip: { checkInboundRules: (dids: string[]) => checkInboundRules({ portsip }, dids) } } : {}),
