@@ -6,7 +6,7 @@ import type { ReplyStatus } from '../core/ports/conversationReplies.js';
 import type { Actor, SetupServices } from '../core/services.js';
 import { ok, type Result } from '../errors.js';
 import { slackChannelOf } from './ingest.js';
-import { type RelayOperationsDeps, recentInbox } from './operations.js';
+import { type InboxPage, type RelayOperationsDeps, recentInbox } from './operations.js';
 
 export type { TextHidden };
 
@@ -53,6 +53,8 @@ export interface InboxReading {
    * typed the number and a hidden line would tell them whom the customer texted and when.
    */
   withheld: number;
+  /** Where this page sits among the messages listed (the withheld ones counted too). */
+  page: InboxPage;
 }
 
 /**
@@ -67,8 +69,9 @@ export async function readInbox(
   actor: Actor,
   number: string | undefined,
   inboxChannel: string | null,
+  page = 1,
 ): Promise<Result<InboxReading>> {
-  const recent = recentInbox(deps, number);
+  const recent = recentInbox(deps, number, page);
   if (!recent.ok) return recent;
   const { entries, numberIs } = recent.value;
   // A message with no channel at all (no Slack delivery, no inbox channel) is for admins only.
@@ -122,7 +125,8 @@ export async function readInbox(
       };
     }),
   );
-  if (numberIs !== 'customer') return ok({ lines, admin, numberIs, withheld: 0 });
+  const where = recent.value.page;
+  if (numberIs !== 'customer') return ok({ lines, admin, numberIs, withheld: 0, page: where });
   const shown = lines.filter((line) => !line.hidden);
-  return ok({ lines: shown, admin, numberIs, withheld: lines.length - shown.length });
+  return ok({ lines: shown, admin, numberIs, withheld: lines.length - shown.length, page: where });
 }

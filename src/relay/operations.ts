@@ -19,7 +19,7 @@ export interface RelayOperationsDeps {
   deliveries: DeliveriesRepository;
   inbound: InboundRepository;
   /** Replies sent from Slack threads: `/sms inbox` shows them with the inbound messages. */
-  replies: Pick<ConversationRepliesRepository, 'recent'>;
+  replies: Pick<ConversationRepliesRepository, 'recentKeys' | 'get'>;
   /** Webhooks stored although they differ from Wavix's description. */
   schemaWarnings: SchemaWarningsRepository;
   /** Webhooks not stored: refused, or a message_id already stored with another body. */
@@ -176,41 +176,104 @@ export type InboxEntry =
   | { direction: 'inbound'; at: number; message: InboundMessage; deliveries: Delivery[] }
   | { direction: 'reply'; at: number; reply: ConversationReply };
 
-/** Recent messages, and whether the number asked about was one of smsops' numbers or a customer's. */
+/** Where a page of `/sms inbox` sits among the messages listed. */
+export interface InboxPage {
+  /** From 1: the page shown (the last one when the page asked for is past it). */
+  number: number;
+  count: number;
+  /** Index among all the messages listed of the page's first. */
+  first: number;
+  /** Messages on this page. */
+  size: number;
+  /** Messages listed, at most INBOX_PAGED_AT_MOST. */
+  total: number;
+  /** The page asked for, when there is no such page. */
+  asked?: number;
+  /** There are more than INBOX_PAGED_AT_MOST: the older ones are not paged. */
+  beyond: boolean;
+}
+
+/** One page of messages, and whether the number asked about was one of smsops' numbers or a customer's. */
 export interface RecentInbox {
   entries: InboxEntry[];
   numberIs: 'smsops' | 'customer' | undefined;
+  page: InboxPage;
 }
 
+/** Messages on a page of `/sms inbox`: ten, with their texts' excerpts, fit one Slack message. */
+export const INBOX_PAGE_SIZE = 10;
+
 /**
- * The newest messages of one smsops number's conversations, of the conversations with one customer, or of all; both
- * directions, newest first: inbound SMS with where each was delivered, and the replies sent from their Slack threads.
- * A number with no messages as an smsops number is taken as a customer's.
+ * How far back `/sms inbox` pages: the newest 1,000 messages, 100 pages. A page reads at most this many ids and times
+ * from each table's index (which counts them too) and then only its own ten messages, so it costs the same in a store
+ * of hundreds of thousands; an exact count of them all would read every row, and an OFFSET as deep skip as many.
  */
-export function recentInbox(deps: RelayOperationsDeps, number: string | undefined, limit = 10): Result<RecentInbox> {
-  if (!number) return ok({ entries: entriesOf(deps, undefined, 'smsops', limit), numberIs: undefined });
+export const INBOX_PAGED_AT_MOST = 1_000;
+
+/**
+ * A page of the messages of one smsops number's conversations, of the conversations with one customer, or of all;
+ * both directions, newest first: inbound SMS with where each was delivered, and the replies sent from their Slack
+ * threads. A number with no messages as an smsops number is taken as a customer's.
+ */
+export function recentInbox(deps: RelayOperationsDeps, number: string | undefined, page = 1): Result<RecentInbox> {
+  if (!number) return ok(pageOf(deps, keysOf(deps, undefined, 'smsops'), undefined, page));
   const parsed = parsePhoneNumber(number);
   if (!parsed.ok) return err(new InputError([{ field: 'number', message: parsed.error.userMessage }]));
   const digits = toWavixDigits(parsed.value.e164);
-  const ours = entriesOf(deps, digits, 'smsops', limit);
-  if (ours.length > 0) return ok({ entries: ours, numberIs: 'smsops' });
-  const customers = entriesOf(deps, digits, 'customer', limit);
-  return ok({ entries: customers, numberIs: customers.length > 0 ? 'customer' : undefined });
+  const ours = keysOf(deps, digits, 'smsops');
+  if (ours.keys.length > 0) return ok(pageOf(deps, ours, 'smsops', page));
+  const customers = keysOf(deps, digits, 'customer');
+  return ok(pageOf(deps, customers, customers.keys.length > 0 ? 'customer' : undefined, page));
 }
 
-function entriesOf(deps: RelayOperationsDeps, number: string | undefined, side: 'smsops' | 'customer', limit: number) {
-  const inbound = deps.inbound.recent(limit, number, side).map(
-    (message): InboxEntry => ({
-      direction: 'inbound',
-      at: message.ingestedAt,
-      message,
-      deliveries: deps.deliveries.forMessage(message.id),
-    }),
-  );
-  const replies = deps.replies
-    .recent(limit, number, side)
-    .map((reply): InboxEntry => ({ direction: 'reply', at: reply.createdAt, reply }));
+interface InboxKey {
+  direction: 'inbound' | 'reply';
+  id: number;
+  at: number;
+}
+
+/** The newest INBOX_PAGED_AT_MOST messages of both directions, ids and times only, and whether there are more. */
+function keysOf(deps: RelayOperationsDeps, number: string | undefined, side: 'smsops' | 'customer') {
+  const most = INBOX_PAGED_AT_MOST + 1;
+  const inbound = deps.inbound.recentKeys(most, number, side).map((k): InboxKey => ({ direction: 'inbound', ...k }));
+  const replies = deps.replies.recentKeys(most, number, side).map((k): InboxKey => ({ direction: 'reply', ...k }));
   // At the same instant the reply is the later one: it answers what came in.
-  const rank = (e: InboxEntry) => (e.direction === 'reply' ? 0 : 1);
-  return [...inbound, ...replies].sort((a, b) => b.at - a.at || rank(a) - rank(b)).slice(0, limit);
+  const rank = (k: InboxKey) => (k.direction === 'reply' ? 0 : 1);
+  const keys = [...inbound, ...replies].sort((a, b) => b.at - a.at || rank(a) - rank(b) || b.id - a.id);
+  return { keys: keys.slice(0, INBOX_PAGED_AT_MOST), beyond: keys.length > INBOX_PAGED_AT_MOST };
+}
+
+function pageOf(
+  deps: RelayOperationsDeps,
+  listed: { keys: InboxKey[]; beyond: boolean },
+  numberIs: RecentInbox['numberIs'],
+  asked: number,
+): RecentInbox {
+  const count = Math.max(1, Math.ceil(listed.keys.length / INBOX_PAGE_SIZE));
+  const wanted = Math.max(1, Math.floor(asked));
+  const number = Math.min(wanted, count);
+  const first = (number - 1) * INBOX_PAGE_SIZE;
+  const entries = listed.keys.slice(first, first + INBOX_PAGE_SIZE).flatMap((key): InboxEntry[] => {
+    if (key.direction === 'reply') {
+      const reply = deps.replies.get(key.id);
+      return reply ? [{ direction: 'reply', at: reply.createdAt, reply }] : [];
+    }
+    const message = deps.inbound.get(key.id);
+    return message
+      ? [{ direction: 'inbound', at: message.ingestedAt, message, deliveries: deps.deliveries.forMessage(message.id) }]
+      : [];
+  });
+  return {
+    entries,
+    numberIs,
+    page: {
+      number,
+      count,
+      first,
+      size: entries.length,
+      total: listed.keys.length,
+      beyond: listed.beyond,
+      ...(wanted > count ? { asked: wanted } : {}),
+    },
+  };
 }

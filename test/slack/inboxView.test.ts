@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InboxLine, InboxReplyLine } from '../../src/relay/inboxReading.js';
+import type { InboxPage } from '../../src/relay/operations.js';
 import { blockLimitError } from '../../src/sandbox/fakeSlackApi.js';
 import { inboxMessage } from '../../src/slack/ui/relay.js';
 import { formattedTexts, literalTexts } from '../helpers/slackText.js';
@@ -35,7 +36,14 @@ const reply: InboxReplyLine = {
   hidden: null,
 };
 
-const reading = (lines: Array<InboxLine | InboxReplyLine>) => ({ lines, admin: true, numberIs: 'smsops' as const, withheld: 0 });
+/** The whole list on one page, unless a page of a longer list is given. */
+const reading = (lines: Array<InboxLine | InboxReplyLine>, page: Partial<InboxPage> = {}) => ({
+  lines,
+  admin: true,
+  numberIs: 'smsops' as const,
+  withheld: 0,
+  page: { number: 1, count: 1, first: 0, size: lines.length, total: lines.length, beyond: false, ...page },
+});
 
 describe('/sms inbox', () => {
   it('shows each text literally, as its post does', () => {
@@ -60,19 +68,43 @@ describe('/sms inbox', () => {
     expect(formattedTexts(message.blocks).join('\n')).toContain('w-long');
   });
 
-  it('lists ten long messages within Slack limits, and counts any left out', () => {
-    const ten = inboxMessage(reading(Array.from({ length: 10 }, (_, i) => inbound('z'.repeat(5_000), i))));
-    expect(blockLimitError(ten.blocks)).toBeUndefined();
-    expect(literalTexts(ten.blocks)).toHaveLength(10);
-    const forty = inboxMessage(reading(Array.from({ length: 40 }, (_, i) => inbound('z'.repeat(5_000), i))));
-    expect(blockLimitError(forty.blocks)).toBeUndefined();
-    const shown = literalTexts(forty.blocks).length;
-    expect(formattedTexts(forty.blocks).join('\n')).toContain(
-      `…and ${40 - shown} more messages — \`/sms inbox page 2\` shows the next ones.`,
+  it('lists a page of ten long messages within Slack limits, and counts those on later pages', () => {
+    const ten = Array.from({ length: 10 }, (_, i) => inbound('z'.repeat(5_000), i));
+    const first = inboxMessage(reading(ten, { count: 4, total: 40 }));
+    expect(blockLimitError(first.blocks)).toBeUndefined();
+    expect(literalTexts(first.blocks)).toHaveLength(10);
+    expect(formattedTexts(first.blocks).join('\n')).toContain(
+      'Page 1 of 4 (messages 1–10 of 40). …and 30 more messages — `/sms inbox page 2` shows the next ones.',
     );
-    const second = inboxMessage(reading(Array.from({ length: 40 }, (_, i) => inbound('z'.repeat(5_000), i))), undefined, 2);
-    expect(blockLimitError(second.blocks)).toBeUndefined();
-    expect(formattedTexts(second.blocks).join('\n')).toContain(`Page 2 of`);
+    expect(first.text).toBe('10 received, 0 replies (page 1 of 4, 40 messages)');
+    const last = inboxMessage(reading(ten, { number: 4, count: 4, first: 30, total: 40 }), '+14155550100');
+    expect(formattedTexts(last.blocks).join('\n')).toContain(
+      'Page 4 of 4 (messages 31–40 of 40). `/sms inbox +14155550100` starts again from the first.',
+    );
+  });
+
+  it('shortens the excerpts of a page that would not fit one Slack message at 600 characters each', () => {
+    // What PortSIP answered, as admins see it (80 characters at most), escaped in the line: five times longer.
+    const answer = `HTTP 503: ${'&'.repeat(40)}`;
+    const ten = Array.from({ length: 10 }, (_, i) => ({
+      ...inbound('z'.repeat(5_000), i),
+      deliveries: [
+        { kind: 'portsip' as const, status: 'pending' as const, answer },
+        { kind: 'slack' as const, status: 'pending' as const, answer: 'msg_too_long' },
+      ],
+    }));
+    const message = inboxMessage(reading(ten));
+    expect(blockLimitError(message.blocks)).toBeUndefined();
+    expect(literalTexts(message.blocks)).toEqual(Array.from({ length: 10 }, () => 'z'.repeat(200)));
+    expect(formattedTexts(message.blocks).join('\n')).toContain('5,000 characters (the first 200 below;');
+  });
+
+  it('says when the list goes further back than it pages', () => {
+    const ten = Array.from({ length: 10 }, (_, i) => inbound('hi', i));
+    const message = inboxMessage(reading(ten, { count: 100, total: 1_000, beyond: true }));
+    expect(formattedTexts(message.blocks).join('\n')).toContain(
+      'More than 1,000 messages: the newest 1,000 are paged here; `/sms inbox <number>` pages one number’s.',
+    );
   });
 
   it("shows a reply's time in each reader's time zone, with the UTC text as fallback", () => {

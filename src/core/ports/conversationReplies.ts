@@ -127,4 +127,6 @@ export interface ConversationRepliesRepository {
    * default), sent to one customer (`side` 'customer'), or all.
    */
   recent(limit: number, number?: string, side?: 'smsops' | 'customer'): ConversationReply[];
+  /** As `recent`, the ids and creation times only: `/sms inbox` pages through them and reads the page's replies. */
+  recentKeys(limit: number, number?: string, side?: 'smsops' | 'customer'): Array<{ id: number; at: number }>;
 }

@@ -38,4 +38,9 @@ export interface InboundRepository {
    * one customer (`side` 'customer': the messages they sent).
    */
   recent(limit: number, number?: string, side?: 'smsops' | 'customer'): InboundMessage[];
+  /**
+   * As `recent`, the ids and arrival times (`ingestedAt`) only, read from the indexes: `/sms inbox` pages through
+   * them and counts them, and reads only the messages of the page asked for.
+   */
+  recentKeys(limit: number, number?: string, side?: 'smsops' | 'customer'): Array<{ id: number; at: number }>;
 }

@@ -5,14 +5,14 @@ import type { InboundMessage } from '../../core/model/inboundMessage.js';
 import { formatPartyForPeople } from '../../core/phone.js';
 import { encodeCopiedUrl, maskUrl } from '../../core/urls.js';
 import type { InboxLine, InboxReading, TextHidden } from '../../relay/inboxReading.js';
-import type { DestinationStatus, RelayStatus, ReplayResult } from '../../relay/operations.js';
+import { type DestinationStatus, INBOX_PAGED_AT_MOST, type RelayStatus, type ReplayResult } from '../../relay/operations.js';
 import type { ReplayOutdatedError } from '../../relay/replayConfirmation.js';
 import type { RejectedWebhookSummary } from '../../store/repositories/rejectedWebhooks.js';
 import type { SchemaWarningSummary } from '../../store/repositories/schemaWarnings.js';
 import { ACTION } from '../ids.js';
 import { blockTextLength } from './inboundSms.js';
 import { replyLineBlock } from './inboxReply.js';
-import { pageFooter, pageOf, paginate } from './pages.js';
+import { type ListPage, pageFooter, pageOf, paginate } from './pages.js';
 import { characterCount, smsTextBlocks } from './smsText.js';
 import {
   type Block,
@@ -336,18 +336,24 @@ function hiddenText(hidden: TextHidden): string {
     : `_text hidden: smsops could not check that you are in ${where} (${escapeMrkdwn(hidden.why)})_`;
 }
 
-/** Characters of each message's text in `/sms inbox`: ten lines and their headers stay under Slack's message budget. */
-const INBOX_EXCERPT = 600;
+/**
+ * Characters of each message's text in `/sms inbox`: a page's ten lines and their headers fit Slack's message budget at
+ * the first; a page that would not (long delivery answers, escaped headers) is shown at the next, then with none.
+ */
+const INBOX_EXCERPTS = [600, 200, 0];
 
 /** One inbound message of `/sms inbox`: its line (mrkdwn), then its text, literal (as in its post), or why it is hidden. */
-function lineBlocks(line: InboxLine): Block[] {
+function lineBlocks(line: InboxLine, excerptUnits: number): Block[] {
   const from = line.fromNumber === null ? '_hidden sender_' : `*${person(line.fromNumber)}*`;
   const text = line.hidden ? '' : (line.text ?? '');
-  const excerpt = smsTextBlocks(text, { maxUnits: INBOX_EXCERPT, maxBlocks: 1 });
+  const excerpt = smsTextBlocks(text, { maxUnits: excerptUnits, maxBlocks: excerptUnits > 0 ? 1 : 0 });
+  const characters = `${characterCount(text).toLocaleString('en-US')} characters`;
   const length =
-    excerpt.left > 0
-      ? `, ${characterCount(text).toLocaleString('en-US')} characters (the first ${INBOX_EXCERPT} below; the whole text is in its Slack post)`
-      : '';
+    excerpt.left === 0
+      ? ''
+      : excerpt.blocks.length > 0
+        ? `, ${characters} (the first ${excerptUnits} below; the whole text is in its Slack post)`
+        : `, ${characters} (the text is in its Slack post)`;
   const body = line.hidden ? `\n${hiddenText(line.hidden)}` : text ? '' : '\n_(no text)_';
   return [
     section(
@@ -370,10 +376,39 @@ function inboxCounts(lines: InboxReading['lines']): string {
 const WITHHELD =
   'hidden from you: SMS text is personal data, shown to smsops admins and to the members of the channel it is posted in.';
 
-export function inboxMessage(reading: InboxReading, number?: string, pageAsked = 1): SlackMessage {
-  const { lines } = reading;
+/**
+ * The page's lines at the longest excerpt that fits one Slack message with the rest; when none does (contrived headers),
+ * those that fit, and how many did not.
+ */
+function pageLines(lines: InboxReading['lines'], reserved: { blocks: number; text: number }): Block[] {
+  const shownWith = (excerpt: number) => (line: InboxReading['lines'][number]) =>
+    line.direction === 'reply' ? [replyLineBlock(line)] : lineBlocks(line, excerpt);
+  const budget = { reservedBlocks: reserved.blocks + 1, reservedText: reserved.text + 200, maxItems: lines.length || 1 };
+  for (const excerpt of INBOX_EXCERPTS) {
+    const [fitting = []] = paginate(lines, shownWith(excerpt), budget);
+    if (fitting.length === lines.length || excerpt === INBOX_EXCERPTS.at(-1)) {
+      const left = lines.length - fitting.length;
+      const blocks = fitting.flatMap(shownWith(excerpt));
+      if (left > 0)
+        blocks.push(
+          context(
+            `…and ${plural(left, 'more message', 'more messages')} of this page, too long to show in one Slack message: see their Slack posts.`,
+          ),
+        );
+      return blocks;
+    }
+  }
+  return [];
+}
+
+/**
+ * A page of `/sms inbox` (the store pages the messages, INBOX_PAGE_SIZE a page): its lines, then where the page sits
+ * and the command for the next ("…and 5 more messages — `/sms inbox +14155550100 page 2` shows the next ones").
+ */
+export function inboxMessage(reading: InboxReading, number?: string): SlackMessage {
+  const { lines, page } = reading;
   const shownNumber = number ? escapeMrkdwn(number) : '';
-  if (lines.length === 0) {
+  if (lines.length === 0 && page.count <= 1) {
     const said =
       reading.withheld > 0
         ? `${plural(reading.withheld, 'message', 'messages')} with ${shownNumber} ${reading.withheld === 1 ? 'is' : 'are'} ${WITHHELD}`
@@ -386,14 +421,26 @@ export function inboxMessage(reading: InboxReading, number?: string, pageAsked =
     reading.numberIs === 'customer' ? `*Conversation with ${shownNumber}*` : `*Inbox*${number ? ` for ${shownNumber}` : ''}`;
   const hidden = lines.filter((l) => l.hidden).length;
   const blocks: Block[] = [section(`${title}, newest first (↩: replies sent from Slack)`)];
-  // Lines are paged within Slack's limits (blocks, characters); the footer counts those on later pages and names the command.
-  const show = (line: InboxReading['lines'][number]) => (line.direction === 'reply' ? [replyLineBlock(line)] : lineBlocks(line));
-  const pages = paginate(lines, show, { reservedBlocks: 6, reservedText: blockTextLength(blocks) + 1_500, maxItems: 50 });
-  const page = pageOf(pages, pageAsked);
-  for (const line of page.items) blocks.push(...show(line));
-  blocks.push(
-    ...pageFooter(page, { one: 'message' }, (n) => code(`/sms inbox${number ? ` ${number}` : ''}${n > 1 ? ` page ${n}` : ''}`)),
-  );
+  blocks.push(...pageLines(lines, { blocks: 6, text: blockTextLength(blocks) + 1_500 }));
+  const command = (n: number) => code(`/sms inbox${number ? ` ${number}` : ''}${n > 1 ? ` page ${n}` : ''}`);
+  const listPage: ListPage<null> = {
+    items: Array.from({ length: page.size }, () => null),
+    number: page.number,
+    count: page.count,
+    first: page.first,
+    total: page.total,
+    ...(page.asked !== undefined ? { asked: page.asked } : {}),
+  };
+  blocks.push(...pageFooter(listPage, { one: 'message' }, command));
+  if (page.beyond) {
+    blocks.push(
+      context(
+        `More than ${INBOX_PAGED_AT_MOST.toLocaleString('en-US')} messages: the newest ${INBOX_PAGED_AT_MOST.toLocaleString('en-US')} are paged here${
+          number ? '' : '; `/sms inbox <number>` pages one number’s'
+        }.`,
+      ),
+    );
+  }
   if (hidden > 0) {
     blocks.push(
       context(
@@ -410,7 +457,8 @@ export function inboxMessage(reading: InboxReading, number?: string, pageAsked =
   if (reading.withheld > 0) {
     blocks.push(context(`${plural(reading.withheld, 'more message', 'more messages')} with ${shownNumber}: ${WITHHELD}`));
   }
-  return { text: `${inboxCounts(lines)}${hidden > 0 ? ` (${hidden} hidden)` : ''}`, blocks };
+  const where = page.count > 1 ? ` (page ${page.number} of ${page.count}, ${plural(page.total, 'message', 'messages')})` : '';
+  return { text: `${inboxCounts(lines)}${hidden > 0 ? ` (${hidden} hidden)` : ''}${where}`, blocks };
 }
 
 /** How many failing deliveries "Show failing deliveries" lists one by one (every one is counted by its error). */

@@ -85,6 +85,16 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   const recentToCustomer = db.prepare<[string, string, number], Row>(
     'SELECT * FROM conversation_replies WHERE to_number IN (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?',
   );
+  type Key = { id: number; at: number };
+  const keysAll = db.prepare<[number], Key>(
+    'SELECT id, created_at AS at FROM conversation_replies ORDER BY created_at DESC, id DESC LIMIT ?',
+  );
+  const keysFrom = db.prepare<[string, string, number], Key>(
+    'SELECT id, created_at AS at FROM conversation_replies WHERE from_number IN (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?',
+  );
+  const keysToCustomer = db.prepare<[string, string, number], Key>(
+    'SELECT id, created_at AS at FROM conversation_replies WHERE to_number IN (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?',
+  );
   const setSubmitted = db.prepare(`
     UPDATE conversation_replies SET wavix_message_id = @wavixId, status = @status, submitted_at = @at, status_at = @at
     WHERE id = @id AND status = 'sending'`);
@@ -210,6 +220,11 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
       const digits = number?.replace(/^\+/, '');
       const matching = side === 'customer' ? recentToCustomer : recentFrom;
       return (digits ? matching.all(digits, `+${digits}`, limit) : recentAll.all(limit)).map(toReply);
+    },
+    recentKeys: (limit, number, side = 'smsops') => {
+      const digits = number?.replace(/^\+/, '');
+      const matching = side === 'customer' ? keysToCustomer : keysFrom;
+      return digits ? matching.all(digits, `+${digits}`, limit) : keysAll.all(limit);
     },
   };
 }

@@ -120,6 +120,16 @@ export function createInboundRepository(db: Db, now: () => number = Date.now): I
   const recentFromCustomer = db.prepare<[string, number], Row>(
     'SELECT * FROM inbound_messages WHERE from_number = ? ORDER BY ingested_at DESC, id DESC LIMIT ?',
   );
+  type Key = { id: number; at: number };
+  const keysAll = db.prepare<[number], Key>(
+    'SELECT id, ingested_at AS at FROM inbound_messages ORDER BY ingested_at DESC, id DESC LIMIT ?',
+  );
+  const keysTo = db.prepare<[string, number], Key>(
+    'SELECT id, ingested_at AS at FROM inbound_messages WHERE to_number = ? ORDER BY ingested_at DESC, id DESC LIMIT ?',
+  );
+  const keysFromCustomer = db.prepare<[string, number], Key>(
+    'SELECT id, ingested_at AS at FROM inbound_messages WHERE from_number = ? ORDER BY ingested_at DESC, id DESC LIMIT ?',
+  );
 
   type InsertOptions = Parameters<InboundRepository['insertWithDeliveries']>[2];
   const insertRows = (message: NewInboundMessage, targets: readonly DeliveryTarget[], options?: InsertOptions) => {
@@ -185,5 +195,7 @@ export function createInboundRepository(db: Db, now: () => number = Date.now): I
       (number ? (side === 'customer' ? recentFromCustomer : recentTo).all(number, limit) : recentAll.all(limit)).map(
         toInboundMessage,
       ),
+    recentKeys: (limit, number, side = 'smsops') =>
+      number ? (side === 'customer' ? keysFromCustomer : keysTo).all(number, limit) : keysAll.all(limit),
   };
 }

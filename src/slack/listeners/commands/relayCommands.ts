@@ -52,10 +52,10 @@ export async function relayReplayCommand(interaction: Interaction, target: strin
 
 export async function inboxCommand(interaction: Interaction, number: string | undefined, page?: number): Promise<void> {
   const { deps, actor } = interaction;
-  const reading = await readInbox(deps.services, deps.relay, actor, number, deps.inboxChannel);
+  const reading = await readInbox(deps.services, deps.relay, actor, number, deps.inboxChannel, page);
   if (!reading.ok) {
     await interaction.reply(errorMessage(reading.error, 'read the inbox'));
     return;
   }
-  await interaction.reply(inboxMessage(reading.value, number, page));
+  await interaction.reply(inboxMessage(reading.value, number));
 }
