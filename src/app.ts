@@ -295,6 +295,15 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     ...deps.slack,
   });
 
+  if (slack.mode === 'socket') {
+    metrics.gauge(
+      'smsops_slack_socket_connected',
+      "1 while Slack's Socket Mode connection is up: Slack commands, buttons and thread replies arrive only then (the relay does not need it).",
+      [],
+      () => [{ value: slack.socket()?.connected ? 1 : 0 }],
+    );
+  }
+
   const http = await startHttpServer({
     host: config.http.host,
     port: config.http.port,
@@ -310,6 +319,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         now,
         relay: withInstanceLease(relay.health, lease),
         polledBacklog: relay.polledBacklog,
+        slackSocket: () => slack.socket(),
       }),
       metricsRoute(metrics),
       homeRoute(),
@@ -327,7 +337,8 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   });
   started.push(() => http.close());
   started.push(() => slack.stop());
-  await slack.start();
+  // Socket Mode connects in the background: the webhooks, the relay and the jobs never wait for Slack to be up.
+  slack.start();
   if (deps.scheduleJobs !== false) watch.start();
   // In the sandbox this port is internal (the console's listener forwards to it): said so, so nobody opens it.
   logger.info(deps.mode === 'sandbox' ? 'smsops listening behind the sandbox console' : 'smsops listening', {

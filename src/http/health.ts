@@ -4,6 +4,7 @@ import { CLOCK_BACK_MS } from '../core/wording.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { Reading } from '../relay/pollerCache.js';
 import type { RelayHealth } from '../relay/relayHealth.js';
+import type { SocketState } from '../slack/socketConnection.js';
 import type { Repositories, Store } from '../store/openStore.js';
 import { type Route, sendJson } from './server.js';
 
@@ -12,7 +13,9 @@ import { type Route, sendJson } from './server.js';
  * a relay worker has stopped going round, Slack refuses the bot token (nothing reaches Slack, the alerts included,
  * so a monitor outside Slack is the one left to tell anyone; no retry or restart helps), or the oldest undelivered
  * message is older than the relay backlog alert threshold (`backlog_minutes`, 10 min by default; `off` leaves the
- * backlog out). Everything it reads is a read or the relay's in-memory verdict: it never takes the write lock, so it
+ * backlog out). In Socket Mode, `slack` says whether Slack's socket is connected: not connected is no reason to fail
+ * (inbound SMS still flow to PortSIP and to Slack; only Slack's commands, buttons and thread replies wait), and a
+ * monitor reads it there or from smsops_slack_socket_connected. Everything it reads is a read or the relay's in-memory verdict: it never takes the write lock, so it
  * answers at once while another process holds it.
  */
 export function healthRoute(options: {
@@ -28,6 +31,8 @@ export function healthRoute(options: {
   migrationCount: Store['migrationCount'];
   now: () => number;
   relay?: () => RelayHealth;
+  /** Socket Mode's connection; undefined in HTTP mode (no field then). */
+  slackSocket?: () => SocketState | undefined;
 }): Route {
   const { deliveries, alerts, now } = options;
   const readBacklog = options.polledBacklog ?? (() => ({ value: deliveries.backlog(), ageMs: 0 }));
@@ -36,6 +41,8 @@ export function healthRoute(options: {
     path: '/healthz',
     handler: (_req, res) => {
       const relay = options.relay?.();
+      const socket = options.slackSocket?.();
+      const slack = socket ? { slack: socketLine(socket) } : {};
       try {
         const n = options.migrationCount();
         const { value: backlog, ageMs: backlogAgeMs } = readBacklog();
@@ -72,6 +79,7 @@ export function healthRoute(options: {
             : 'ok',
           backlogThresholdMinutes: thresholdMinutes,
           dead: backlog.reduce((sum, b) => sum + b.dead, 0),
+          ...slack,
           ...(relay ? { workers: relay.workers } : {}),
         });
       } catch (error) {
@@ -80,11 +88,25 @@ export function healthRoute(options: {
           status: 'failing',
           reasons: [...(relay?.problems ?? []), ...(relay?.unreachable ?? []), `the database cannot be read: ${reason}`],
           db: reason,
+          ...slack,
           ...(relay ? { workers: relay.workers } : {}),
         });
       }
     },
   };
+}
+
+function socketLine(socket: SocketState): string {
+  const since = new Date(socket.since).toISOString();
+  if (socket.connected) return `Socket Mode connected since ${since}`;
+  const attempts = `${socket.failedAttempts} failed attempt${socket.failedAttempts === 1 ? '' : 's'}`;
+  const tried =
+    socket.lastFailure === undefined
+      ? ''
+      : socket.failedAttempts > 0
+        ? ` (${attempts}; last: ${socket.lastFailure})`
+        : ` (${socket.lastFailure})`;
+  return `Socket Mode not connected since ${since}${tried}: Slack commands, buttons and thread replies wait; the relay goes on`;
 }
 
 /** GET /metrics in Prometheus' text format (prom-client's). */

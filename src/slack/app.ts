@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, webApi } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
 import { describeError } from '../errors.js';
 import type { Route } from '../http/server.js';
@@ -10,6 +10,7 @@ import { createSlackEventsGuard, SLACK_MAX_BODY_BYTES } from './eventsGuard.js';
 import type { SlackDeps } from './listeners/context.js';
 import { registerListeners } from './listeners/index.js';
 import { guardSlackReplays } from './replayGuard.js';
+import { keepSocketConnected, quietSocketLogger, type SocketState } from './socketConnection.js';
 
 /** Slack answers a call within seconds; one not answered in this long is not coming. */
 const SLACK_REQUEST_TIMEOUT_MS = 30_000;
@@ -20,7 +21,10 @@ export interface SlackSurface {
   /** A bot-token client for posts that do not answer an interaction (announcements, alerts). */
   client: webApi.WebClient;
   mode: 'http' | 'socket';
-  start(): Promise<void>;
+  /** Socket Mode: whether Slack's socket is connected (Slack's requests arrive only then). HTTP mode: undefined. */
+  socket(): SocketState | undefined;
+  /** Socket Mode: starts connecting in the background (retried until stop); never waits for Slack. */
+  start(): void;
   stop(): Promise<void>;
 }
 
@@ -72,8 +76,32 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
 
   let app: App;
   let routes: Route[] = [];
+  let socket: ReturnType<typeof keepSocketConnected> | undefined;
   if (slack.appToken) {
-    app = new App({ appToken: slack.appToken, socketMode: true, authorize, clientOptions, logger: boltLogger });
+    // Cut at stop: the connection call in flight (apps.connections.open) and its retries no longer hold the stop.
+    const socketCalls = new AbortController();
+    const { logger: _shared, ...socketClientOptions } = clientOptions;
+    const receiver = new SocketModeReceiver({
+      appToken: slack.appToken,
+      logger: quietSocketLogger(boltLogger),
+      // smsops reconnects itself (src/slack/socketConnection.ts).
+      autoReconnectEnabled: false,
+      installerOptions: {
+        clientOptions: {
+          ...socketClientOptions,
+          // One call per attempt: the attempts are retried, with their backoff and a log line each, by smsops.
+          retryConfig: { retries: 0 },
+          rejectRateLimitedCalls: true,
+          fetch: cutOnStop(socketCalls.signal, clientOptions.fetch),
+        },
+      },
+    });
+    app = new App({ receiver, authorize, clientOptions, logger: boltLogger });
+    socket = keepSocketConnected({
+      client: receiver.client,
+      stopping: socketCalls,
+      logger: logger.child({ component: 'slack' }),
+    });
   } else {
     if (!slack.signingSecret) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode');
     const receiver = new HTTPReceiver({
@@ -110,11 +138,10 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     routes,
     client,
     mode: slack.appToken ? 'socket' : 'http',
-    start: async () => {
-      if (slack.appToken) await app.start();
-    },
+    socket: () => socket?.state(),
+    start: () => socket?.start(),
     stop: async () => {
-      if (slack.appToken) await app.stop();
+      await socket?.stop();
     },
   };
 }

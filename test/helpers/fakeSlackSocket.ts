@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+
+/**
+ * Slack's Socket Mode WebSocket, as far as smsops' client needs it: the upgrade, Slack's `hello`, answers to the
+ * client's pings, envelopes sent to the client and the acks it sends back. Give its `url` as `apps.connections.open`'s
+ * answer on the fake Web API (`fakeSlack.handle('apps.connections.open', () => ({ url: socket.url }))`).
+ */
+export interface FakeSlackSocket {
+  /** `ws://127.0.0.1:<port>/link/` */
+  url: string;
+  /** Connections accepted so far. */
+  accepted(): number;
+  /** Connections open now. */
+  open(): number;
+  /** Text frames the client sent (acks: `{ envelope_id, payload }`), parsed. */
+  received: Array<Record<string, unknown>>;
+  /** Sends an envelope to every open connection. */
+  send(envelope: Record<string, unknown>): void;
+  /** Slack goes away: every connection is cut without a close frame. */
+  dropAll(): void;
+  close(): Promise<void>;
+}
+
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+function frame(opcode: number, payload: Buffer): Buffer {
+  // The server's frames are unmasked; payloads here stay under 64 KiB.
+  const header =
+    payload.length < 126
+      ? Buffer.from([0x80 | opcode, payload.length])
+      : Buffer.from([0x80 | opcode, 126, payload.length >> 8, payload.length & 0xff]);
+  return Buffer.concat([header, payload]);
+}
+
+/** The client's frames (masked), as they arrive; returns what is left of an incomplete one. */
+function readFrames(buffer: Buffer, onFrame: (opcode: number, payload: Buffer) => void): Buffer {
+  let rest = buffer;
+  for (;;) {
+    if (rest.length < 2) return rest;
+    const opcode = (rest[0] ?? 0) & 0x0f;
+    let length = (rest[1] ?? 0) & 0x7f;
+    let offset = 2;
+    if (length === 126) {
+      if (rest.length < 4) return rest;
+      length = rest.readUInt16BE(2);
+      offset = 4;
+    } else if (length === 127) {
+      if (rest.length < 10) return rest;
+      length = Number(rest.readBigUInt64BE(2));
+      offset = 10;
+    }
+    if (rest.length < offset + 4 + length) return rest;
+    const mask = rest.subarray(offset, offset + 4);
+    const payload = Buffer.from(rest.subarray(offset + 4, offset + 4 + length));
+    for (let i = 0; i < payload.length; i += 1) payload[i] = (payload[i] ?? 0) ^ (mask[i % 4] ?? 0);
+    onFrame(opcode, payload);
+    rest = rest.subarray(offset + 4 + length);
+  }
+}
+
+export async function startFakeSlackSocket(): Promise<FakeSlackSocket> {
+  const sockets = new Set<Socket>();
+  const received: Array<Record<string, unknown>> = [];
+  let accepted = 0;
+  const server = createServer((_req, res) => {
+    res.writeHead(426);
+    res.end();
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+    const key = req.headers['sec-websocket-key'];
+    if (typeof key !== 'string') {
+      socket.destroy();
+      return;
+    }
+    const accept = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
+    accepted += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => sockets.delete(socket));
+    socket.write(frame(0x1, Buffer.from(JSON.stringify({ type: 'hello', num_connections: 1 }))));
+    let pending: Buffer = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      pending = readFrames(Buffer.concat([pending, chunk]), (opcode, payload) => {
+        if (opcode === 0x9) socket.write(frame(0xa, payload));
+        else if (opcode === 0x8) socket.end(frame(0x8, payload.subarray(0, 2)));
+        else if (opcode === 0x1) received.push(JSON.parse(payload.toString('utf8')) as Record<string, unknown>);
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return {
+    url: `ws://127.0.0.1:${address.port}/link/`,
+    accepted: () => accepted,
+    open: () => sockets.size,
+    received,
+    send: (envelope) => {
+      for (const socket of sockets) socket.write(frame(0x1, Buffer.from(JSON.stringify(envelope))));
+    },
+    dropAll: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
