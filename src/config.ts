@@ -1,10 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { parseEnv } from 'node:util';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { checkDestinationUrl } from './core/destinationUrls.js';
 import { portsipUrlProblem } from './core/portsipUrl.js';
 import { isHttpUrl } from './core/urls.js';
+import { readEnvFile } from './envFile.js';
 import { listenHost } from './envHost.js';
 import { positiveNumber, wholeNumber } from './envNumbers.js';
 import { misspeltVariableWarnings } from './envSpelling.js';
@@ -369,13 +368,19 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
 
 /**
  * The process environment with `.env` (if present) underneath it: a variable set in the real environment wins, so an
- * operator can override one value without editing the file.
+ * operator can override one value without editing the file. `problems` names the file's lines that are not
+ * `NAME=value`, or why it cannot be read: a start refuses them (exit 2) rather than run without those values.
  */
 export function readEnvironment(
   env: Record<string, string | undefined> = process.env,
   envFile = '.env',
-): Record<string, string | undefined> {
-  if (!existsSync(envFile)) return { ...env };
-  const fromFile = parseEnv(readFileSync(envFile, 'utf8'));
-  return { ...fromFile, ...env };
+): { env: Record<string, string | undefined>; problems: readonly string[] } {
+  const file = readEnvFile(envFile);
+  return { env: { ...file.values, ...env }, problems: file.problems };
+}
+
+/** A parse's result with the `.env` file's problems put first, so one message names everything to fix. */
+export function withEnvFileProblems<T>(parsed: Result<T, ConfigError>, fileProblems: readonly string[]): Result<T, ConfigError> {
+  if (fileProblems.length === 0) return parsed;
+  return err(new ConfigError([...fileProblems, ...(parsed.ok ? [] : parsed.error.problems)]));
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { startSmsops } from './app.js';
-import { configWarnings, parseConfig, readEnvironment, SECRET_VARIABLES } from './config.js';
+import { configWarnings, parseConfig, readEnvironment, SECRET_VARIABLES, withEnvFileProblems } from './config.js';
 import { describeError, err } from './errors.js';
 import { limitHeapGrowth } from './heapGrowth.js';
 import { createLogger, type Logger, type LogLevel, registerSecret } from './log.js';
@@ -24,14 +24,16 @@ type Running = { stop(): Promise<void> };
 async function main(): Promise<void> {
   limitHeapGrowth();
   const envFileExists = existsSync('.env');
-  const env = readEnvironment();
+  const { env, problems: fileProblems } = readEnvironment();
   for (const name of SECRET_VARIABLES) registerSecret(env[name]);
   const sandbox = isSandboxMode(env, { envFileExists });
   // Before anything else: a misspelt name is often the reason for the configuration error printed next.
   for (const warning of configWarnings(env)) process.stderr.write(`smsops: warning: ${warning}\n`);
   // Listening for signals before starting: tsx (npm start) learns of the handler through IPC, and a SIGTERM that
   // arrives during start-up then stops cleanly once started, instead of killing the process half-way.
-  const starting = sandbox ? startSandboxMode(env, sandboxAsked(env) ? 'asked' : 'unconfigured') : startProduction(env);
+  const starting = sandbox
+    ? startSandboxMode(env, sandboxAsked(env) ? 'asked' : 'unconfigured', fileProblems)
+    : startProduction(env, fileProblems);
   stopOnSignals(starting);
   await starting;
 }
@@ -92,8 +94,8 @@ function withDatabaseCheck<C extends { databasePath: string }>(
 const SANDBOX_HINT =
   'The sandbox did not start because smsops is configured here (a .env file or one of its variables is set); SMSOPS_SANDBOX=1 runs it on purpose.';
 
-function startProduction(env: Record<string, string | undefined>): Promise<Started> {
-  const parsed = parseConfig(env);
+function startProduction(env: Record<string, string | undefined>, fileProblems: readonly string[]): Promise<Started> {
+  const parsed = withEnvFileProblems(parseConfig(env), fileProblems);
   const hinted = parsed.ok ? parsed : err(Object.assign(parsed.error, { message: `${parsed.error.message}\n${SANDBOX_HINT}` }));
   return startWith(withDatabaseCheck(hinted, 'production'), 'smsops', async (config, logger) => {
     const app = await startSmsops(config, { logger });
@@ -107,8 +109,16 @@ function startProduction(env: Record<string, string | undefined>): Promise<Start
 const sandboxAsked = (env: Record<string, string | undefined>) =>
   ['1', 'true', 'yes'].includes((env.SMSOPS_SANDBOX ?? '').trim().toLowerCase());
 
-const startSandboxMode = (env: Record<string, string | undefined>, reason: 'asked' | 'unconfigured'): Promise<Started> =>
-  startWith(withDatabaseCheck(parseSandboxConfig(env), 'sandbox'), 'the sandbox', async (config, logger) => {
+/** The sandbox's few variables; a .env it cannot read whole is refused in sandbox mode too. */
+const sandboxConfig = (env: Record<string, string | undefined>, fileProblems: readonly string[]) =>
+  withEnvFileProblems(parseSandboxConfig(env), fileProblems);
+
+const startSandboxMode = (
+  env: Record<string, string | undefined>,
+  reason: 'asked' | 'unconfigured',
+  fileProblems: readonly string[],
+): Promise<Started> =>
+  startWith(withDatabaseCheck(sandboxConfig(env, fileProblems), 'sandbox'), 'the sandbox', async (config, logger) => {
     const consoleToken = config.requireToken ? generateConsoleToken() : undefined;
     // Loaded only in sandbox mode: the emulator, fake Slack and console are memory a production process never uses.
     const { startSandbox } = await import('./sandbox/startSandbox.js');

@@ -127,7 +127,13 @@ function main(args: string[]): number {
     say(`restore: ${backup} does not exist`);
     return 2;
   }
-  const env = readEnvironment();
+  const { env, problems: envFileProblems } = readEnvironment();
+  if (envFileProblems.length > 0) {
+    say(
+      `restore: .env cannot be read as it is, so DATABASE_PATH may be wrong: ${envFileProblems.join('; ')}; nothing was changed`,
+    );
+    return 2;
+  }
   const chosen = db?.trim() || env.DATABASE_PATH?.trim();
   if (!chosen) {
     say(

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -232,15 +232,62 @@ describe('configuration words', () => {
 });
 
 describe('readEnvironment', () => {
+  const envFile = (text: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'smsops-env-')), '.env');
+    writeFileSync(file, text);
+    return file;
+  };
+
   it('reads .env underneath the real environment', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'smsops-env-'));
-    const file = join(dir, '.env');
-    writeFileSync(file, 'PORT=4000\nHOST=127.0.0.1\n# comment\nLOG_LEVEL="debug"\n');
-    const env = readEnvironment({ PORT: '5000' }, file);
+    const file = envFile('PORT=4000\nHOST=127.0.0.1\n# comment\nLOG_LEVEL="debug"\n');
+    const { env, problems } = readEnvironment({ PORT: '5000' }, file);
     expect(env).toMatchObject({ PORT: '5000', HOST: '127.0.0.1', LOG_LEVEL: 'debug' });
+    expect(problems).toEqual([]);
   });
 
   it('works without a .env file', () => {
-    expect(readEnvironment({ A: '1' }, '/nonexistent/.env')).toEqual({ A: '1' });
+    expect(readEnvironment({ A: '1' }, '/nonexistent/.env')).toEqual({ env: { A: '1' }, problems: [] });
+  });
+
+  it('keeps CRLF, export, quotes, comments after a space and the last of a repeated name', () => {
+    const file = envFile(
+      'export FOO=\r\nA=1\r\nA=2\r\nB = v w  \r\nC="q # x"\nD=\'s\'\nE=`b`\nF="l1\nl2"\nG="a\\nb"\nH=x # note\n  # indented comment\n\n',
+    );
+    expect(readEnvironment({}, file)).toEqual({
+      env: { FOO: '', A: '2', B: 'v w', C: 'q # x', D: 's', E: 'b', F: 'l1\nl2', G: 'a\nb', H: 'x' },
+      problems: [],
+    });
+  });
+
+  it('reads the first name of a file saved with a byte-order mark', () => {
+    expect(readEnvironment({}, envFile('\uFEFFHOST=127.0.0.1\nPORT=4000\n')).env).toMatchObject({ HOST: '127.0.0.1' });
+  });
+
+  it('keeps a # inside an unquoted value, as Docker Compose does: a key, a PortSIP URL', () => {
+    const url = 'https://pbx.example.com:8887/api/sms/Wavix#2 - US/0d3c5f7e-1111-2222-3333-444455556666';
+    const { env } = readEnvironment({}, envFile(`WAVIX_API_KEY=wavixKey#2026abc\nPORTSIP_WEBHOOK_URL=${url}\n`));
+    expect(env.WAVIX_API_KEY).toBe('wavixKey#2026abc');
+    // Then refused by the rule every PortSIP URL follows, instead of posting to …/api/sms/Wavix.
+    expect(problemsOf({ ...valid, ...env })).toEqual([expect.stringMatching(/^PORTSIP_WEBHOOK_URL .*#/)]);
+  });
+
+  it('names each line that is not NAME=value by file and number, never its content, and reads the others', () => {
+    const file = envFile(
+      'SLACK_ADMIN_USERS U0ADMIN01\nHOST=127.0.0.1\nWAVIX_API_KEY: key-SECRET-1\n<<<<<<< HEAD\nA="x"tail\nB="open\n',
+    );
+    const { env, problems } = readEnvironment({}, file);
+    expect(env).toEqual({ HOST: '127.0.0.1' });
+    expect(problems.map((p) => p.slice(0, p.indexOf(' ', file.length + 7)))).toEqual(
+      [1, 3, 4, 5, 6].map((n) => `${file} line ${n}`),
+    );
+    expect(problems.join('\n')).not.toMatch(/U0ADMIN01|SECRET|HEAD|tail|dangling/);
+  });
+
+  it('says what to do with a .env that is a folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsops-env-'));
+    mkdirSync(join(dir, '.env'));
+    expect(readEnvironment({}, join(dir, '.env')).problems).toEqual([
+      expect.stringMatching(new RegExp(`^${join(dir, '.env')} is a folder, not a file .*remove the folder and create the file`)),
+    ]);
   });
 });

@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/**
+ * `.env` read strictly. Node's `util.parseEnv` loses values without a word: a byte-order mark renames the first key, a
+ * line without `=` swallows the next line's name, and an unquoted `#` cuts a key or URL short. Here every line is
+ * `[export ]NAME=value`, a comment or blank, or it is a problem naming the file and the line (never its content,
+ * which may be a secret). Kept from Node's reading: CRLF, `export`, quotes (`"` with `\n` expanded, `'`, backticks,
+ * across lines), trimmed unquoted values, the last of a repeated name wins.
+ */
+
+export type EnvFileRead = { values: Record<string, string>; problems: string[] };
+
+const ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=(.*)$/;
+const QUOTES = ['"', "'", '`'];
+/** What may follow a closing quote on its line: nothing, or a comment. */
+const AFTER_QUOTE = /^[ \t]*(#.*)?$/;
+
+/** The file's values and what is wrong with it; a file that is not there is empty and fine. */
+export function readEnvFile(path: string): EnvFileRead {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const problem = unreadable(resolve(path), (error as NodeJS.ErrnoException).code);
+    return { values: {}, problems: problem ? [problem] : [] };
+  }
+  return parseEnvText(text, resolve(path));
+}
+
+function unreadable(path: string, code: string | undefined): string | undefined {
+  if (code === 'ENOENT') return undefined;
+  if (code === 'EISDIR')
+    return `${path} is a folder, not a file (Docker makes one when it bind-mounts a .env that does not exist): remove the folder and create the file, or mount an existing file`;
+  if (code === 'EACCES' || code === 'EPERM')
+    return `${path} cannot be read by this user (permission denied): give the user smsops runs as read access, or remove the file`;
+  return `${path} cannot be read (${code ?? 'unknown error'}): fix or remove the file`;
+}
+
+/** Parses the text of an env file named `path` (in its problems). */
+export function parseEnvText(text: string, path: string): EnvFileRead {
+  // A BOM written by Windows editors would otherwise become part of the first name.
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const values: Record<string, string> = {};
+  const problems: string[] = [];
+  const at = (index: number) => `${path} line ${index + 1}`;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (/^[ \t]*(#.*)?$/.test(line)) continue;
+    const assignment = ASSIGNMENT.exec(line);
+    if (!assignment) {
+      problems.push(
+        `${at(i)} is not NAME=value (a comment starts with #; a value is set with = after the name, not a space or a colon); nothing of it was read`,
+      );
+      continue;
+    }
+    const [, name = '', rest = ''] = assignment;
+    const value = rest.replace(/^[ \t]+/, '');
+    const quote = value[0];
+    if (quote !== undefined && QUOTES.includes(quote)) {
+      const quoted = readQuoted(lines, i, value, quote);
+      if (!quoted.ok) {
+        problems.push(`${at(quoted.line)} ${quoted.problem}`);
+        i = quoted.line;
+        continue;
+      }
+      values[name] = quote === '"' ? quoted.value.replaceAll('\\n', '\n') : quoted.value;
+      i = quoted.line;
+      continue;
+    }
+    // As Docker Compose reads it: `#` starts a comment only after a space or tab, so a key or a URL may hold one.
+    const comment = value.search(/[ \t]#/);
+    values[name] = (comment === -1 ? value : value.slice(0, comment)).trim();
+  }
+  return { values, problems };
+}
+
+/** A quoted value from `lines[start]` (already past `NAME=`), which may go on over the next lines. */
+function readQuoted(
+  lines: readonly string[],
+  start: number,
+  opened: string,
+  quote: string,
+): { ok: true; value: string; line: number } | { ok: false; problem: string; line: number } {
+  let text = opened.slice(1);
+  for (let i = start; i < lines.length; i++) {
+    const close = text.indexOf(quote);
+    if (close !== -1) {
+      if (!AFTER_QUOTE.test(text.slice(close + 1)))
+        return { ok: false, line: i, problem: `has text after the closing ${quote} of a quoted value: quote the value whole` };
+      return { ok: true, value: text.slice(0, close), line: i };
+    }
+    if (i + 1 < lines.length) text = `${text}\n${lines[i + 1]}`;
+  }
+  return {
+    ok: false,
+    line: start,
+    problem: `opens a quoted value with ${quote} that is never closed: close it, or remove the quote`,
+  };
+}
