@@ -69,24 +69,42 @@ const required = <T extends z.ZodType>(whatItIs: string, schema: T) =>
       .pipe(schema),
   );
 
+/**
+ * A token, key or secret, with the spaces and line breaks around it cut (a secret file mounted by Kubernetes ends in a
+ * newline, and Slack then refused every request as a signature mismatch). One inside cannot be part of it: refused,
+ * naming the variable only.
+ */
+const secret = <T extends z.ZodType>(schema: T) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim() || undefined : value),
+    z
+      .unknown()
+      .superRefine((value, ctx) => {
+        if (typeof value === 'string' && /\s/.test(value))
+          ctx.addIssue({ code: 'custom', message: 'holds a space or line break inside: copy it again whole', abort: true });
+      })
+      .pipe(schema),
+  );
+
 const configSchema = z.object({
-  SLACK_BOT_TOKEN: required('the bot token, xoxb-…', z.string().startsWith('xoxb-', 'must start with xoxb-')),
-  SLACK_SIGNING_SECRET: optionalString,
-  SLACK_APP_TOKEN: z.preprocess(emptyToUndefined, z.string().startsWith('xapp-', 'must start with xapp-').optional()),
+  SLACK_BOT_TOKEN: secret(required('the bot token, xoxb-…', z.string().startsWith('xoxb-', 'must start with xoxb-'))),
+  SLACK_SIGNING_SECRET: secret(z.string().optional()),
+  SLACK_APP_TOKEN: secret(z.string().startsWith('xapp-', 'must start with xapp-').optional()),
   SLACK_API_URL: z.preprocess(emptyToUndefined, httpUrl('the Slack Web API base').default('https://slack.com/api/')),
   SLACK_ALERT_CHANNEL: required('channel ID for approvals and alerts', z.string().pipe(channelId)),
   SLACK_INBOX_CHANNEL: z.preprocess(emptyToUndefined, channelId.optional()),
   SLACK_ADMIN_USERS: slackUserIds,
   // Who may answer SMS from Slack threads; empty: every member of the thread's channel.
   SLACK_REPLY_USERS: slackUserIds,
-  WAVIX_API_KEY: required('create one in the Wavix portal: API keys', z.string().min(8, 'looks too short to be a Wavix API key')),
+  WAVIX_API_KEY: secret(
+    required('create one in the Wavix portal: API keys', z.string().min(8, 'looks too short to be a Wavix API key')),
+  ),
   WAVIX_API_URL: z.preprocess(emptyToUndefined, httpUrl('the Wavix API base').default('https://api.wavix.com')),
   PUBLIC_BASE_URL: z.preprocess(
     emptyToUndefined,
     httpUrl('how Wavix reaches smsops, e.g. https://smsops.example.com').optional(),
   ),
-  WEBHOOK_SECRET: z.preprocess(
-    emptyToUndefined,
+  WEBHOOK_SECRET: secret(
     z
       .string()
       .regex(/^[A-Za-z0-9_-]{24,}$/, 'must be at least 24 characters of letters, digits, - or _ (it is a URL path segment)')

@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   limitHeapGrowth();
   const envFileExists = existsSync('.env');
   const { env, problems: fileProblems } = readEnvironment();
-  for (const name of SECRET_VARIABLES) registerSecret(env[name]);
+  // As given and as used: smsops cuts the spaces and line breaks around a secret (src/config.ts).
+  for (const name of SECRET_VARIABLES) for (const value of [env[name], env[name]?.trim()]) registerSecret(value);
   const sandbox = isSandboxMode(env, { envFileExists });
   // Before anything else: a misspelt name is often the reason for the configuration error printed next.
   for (const warning of configWarnings(env)) process.stderr.write(`smsops: warning: ${warning}\n`);

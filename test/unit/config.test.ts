@@ -134,6 +134,21 @@ describe('parseConfig', () => {
     expect(result.error.message).not.toContain('k3y!');
   });
 
+  it('cuts the spaces and line breaks around a token or secret, and refuses one inside, naming the variable only', () => {
+    const result = parseConfig({
+      ...valid,
+      SLACK_SIGNING_SECRET: 'signing-secret-value\n',
+      WAVIX_API_KEY: ' wavix-key-0123456789 ',
+    });
+    expect(result.ok && result.value.slack.signingSecret).toBe('signing-secret-value');
+    expect(result.ok && result.value.wavix.apiKey).toBe('wavix-key-0123456789');
+    const problems = problemsOf({ ...valid, SLACK_SIGNING_SECRET: 'signing-SECRET 42', SLACK_BOT_TOKEN: 'xoxb-1\nxoxb-2' });
+    expect(problems).toEqual([
+      'SLACK_BOT_TOKEN holds a space or line break inside: copy it again whole',
+      'SLACK_SIGNING_SECRET holds a space or line break inside: copy it again whole',
+    ]);
+  });
+
   it('accepts Socket Mode without a signing secret', () => {
     const { SLACK_SIGNING_SECRET: _, ...rest } = valid;
     const result = parseConfig({ ...rest, SLACK_APP_TOKEN: 'xapp-1-A1-abc' });
