@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { checkDestinationUrl } from './core/destinationUrls.js';
 import { portsipUrlProblem } from './core/portsipUrl.js';
 import { isHttpUrl } from './core/urls.js';
+import { flag, flagProblem } from './envBoolean.js';
 import { readEnvFile } from './envFile.js';
 import { listenHost } from './envHost.js';
 import { positiveNumber, wholeNumber } from './envNumbers.js';
+import { publicBaseUrl, publicBaseUrlWarning } from './envPublicUrl.js';
 import { misspeltVariableWarnings } from './envSpelling.js';
 import { AppError, err, ok, type Result } from './errors.js';
 import { type HttpLimits, httpLimitsFrom, httpLimitsProblems, httpLimitsShape } from './http/limitsConfig.js';
@@ -100,10 +102,7 @@ const configSchema = z.object({
     required('create one in the Wavix portal: API keys', z.string().min(8, 'looks too short to be a Wavix API key')),
   ),
   WAVIX_API_URL: z.preprocess(emptyToUndefined, httpUrl('the Wavix API base').default('https://api.wavix.com')),
-  PUBLIC_BASE_URL: z.preprocess(
-    emptyToUndefined,
-    httpUrl('how Wavix reaches smsops, e.g. https://smsops.example.com').optional(),
-  ),
+  PUBLIC_BASE_URL: publicBaseUrl,
   WEBHOOK_SECRET: secret(
     z
       .string()
@@ -166,10 +165,7 @@ const configSchema = z.object({
   RELAY_DEAD_AFTER_HOURS: positiveNumber(0, 24 * 30, 24),
   RELAY_RETRY_BASE_MS: wholeNumber(10, 600_000, 1000),
   SLACK_RELAY_PACE_MS: wholeNumber(0, 60_000, 1000),
-  SMS_MASK_CODES: z.preprocess(
-    (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
-    z.enum(['0', '1', 'false', 'true'], { error: 'must be 1 or 0' }).default('0'),
-  ),
+  SMS_MASK_CODES: flag(false),
   PORTSIP_DEADLINE_MS: wholeNumber(100, 600_000, 15_000),
   RELAY_LEASE_MS: wholeNumber(500, 3_600_000, 60_000),
   RELAY_STALL_ALERT_MS: wholeNumber(0, 3_600_000, 30_000),
@@ -215,15 +211,21 @@ export function parseLogFormat(
 
 /**
  * Set variables that are not smsops' but one or two letters from one of its own (`SLACK_BOT_TOKN`): warnings, not
- * errors, since the environment may hold anything; but the real variable is then missing or at its default.
+ * errors, since the environment may hold anything; but the real variable is then missing or at its default. And a
+ * plain http:// PUBLIC_BASE_URL, which works but sends SMS in clear.
  */
-export const configWarnings = (env: Record<string, string | undefined>): string[] =>
-  misspeltVariableWarnings(env, [...CONFIG_VARIABLES, ...OTHER_VARIABLES]);
+export const configWarnings = (env: Record<string, string | undefined>): string[] => [
+  ...misspeltVariableWarnings(env, [...CONFIG_VARIABLES, ...OTHER_VARIABLES]),
+  ...[publicBaseUrlWarning(env.PUBLIC_BASE_URL)].filter((warning) => warning !== undefined),
+];
 
 /** Rules across variables. Checked apart from the schema so they are reported together with per-variable problems. */
 function crossVariableProblems(env: Record<string, string | undefined>): string[] {
   const set = (name: string) => (env[name] ?? '').trim() !== '';
   const problems: string[] = [];
+  // Read before the configuration (src/sandbox/mode.ts): a value it cannot read must not pass silently here either.
+  const sandbox = flagProblem('SMSOPS_SANDBOX', env.SMSOPS_SANDBOX);
+  if (sandbox) problems.push(sandbox);
   if (!set('SLACK_APP_TOKEN') && !set('SLACK_SIGNING_SECRET')) {
     problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
   }
@@ -371,7 +373,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
       deadAfterMs: e.RELAY_DEAD_AFTER_HOURS * 3_600_000,
       retryBaseMs: e.RELAY_RETRY_BASE_MS,
       slackPaceMs: e.SLACK_RELAY_PACE_MS,
-      maskCodesInSlack: e.SMS_MASK_CODES === '1' || e.SMS_MASK_CODES === 'true',
+      maskCodesInSlack: e.SMS_MASK_CODES,
       portsipDeadlineMs: e.PORTSIP_DEADLINE_MS,
       leaseMs: e.RELAY_LEASE_MS,
       stallAlertAfterMs: e.RELAY_STALL_ALERT_MS,

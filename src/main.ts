@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { startSmsops } from './app.js';
 import { configWarnings, parseConfig, readEnvironment, SECRET_VARIABLES, withEnvFileProblems } from './config.js';
+import { readFlag } from './envBoolean.js';
 import { describeError, err } from './errors.js';
 import { limitHeapGrowth } from './heapGrowth.js';
 import { createLogger, type Logger, type LogLevel, registerSecret } from './log.js';
@@ -107,8 +108,7 @@ function startProduction(env: Record<string, string | undefined>, fileProblems: 
   });
 }
 
-const sandboxAsked = (env: Record<string, string | undefined>) =>
-  ['1', 'true', 'yes'].includes((env.SMSOPS_SANDBOX ?? '').trim().toLowerCase());
+const sandboxAsked = (env: Record<string, string | undefined>) => readFlag(env.SMSOPS_SANDBOX) === true;
 
 /** The sandbox's few variables; a .env it cannot read whole is refused in sandbox mode too. */
 const sandboxConfig = (env: Record<string, string | undefined>, fileProblems: readonly string[]) =>

@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } fro
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { readEnvironment } from './config.js';
+import { readFlag } from './envBoolean.js';
 import { describeError } from './errors.js';
 import { createLogger } from './log.js';
 import { type DatabaseMode, inspectDatabaseMode } from './store/databaseMode.js';
@@ -65,7 +66,7 @@ function targetMode(target: string, sandboxEnv: string | undefined): DatabaseMod
   const found = inspectDatabaseMode(target);
   if (found === 'production' || found === 'sandbox') return found;
   if (found === 'unmarked') return 'production';
-  return ['1', 'true', 'yes'].includes((sandboxEnv ?? '').trim().toLowerCase()) ? 'sandbox' : 'production';
+  return readFlag(sandboxEnv) === true ? 'sandbox' : 'production';
 }
 
 /** SQLite's codes for a file that is not, or no longer, a readable database (truncated, overwritten, garbage). */

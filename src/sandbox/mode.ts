@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONFIG_VARIABLES, ConfigError, parseLogFormat } from '../config.js';
+import { flag, readFlag } from '../envBoolean.js';
 import { listenHost } from '../envHost.js';
 import { optionalWholeNumber, wholeNumber } from '../envNumbers.js';
 import { err, ok, type Result } from '../errors.js';
@@ -15,9 +16,8 @@ import type { LogFormat } from '../logFormat.js';
  * silent sandbox. `SMSOPS_SANDBOX=0` turns it off.
  */
 export function isSandboxMode(env: Record<string, string | undefined>, options: { envFileExists?: boolean } = {}): boolean {
-  const asked = (env.SMSOPS_SANDBOX ?? '').trim().toLowerCase();
-  if (['1', 'true', 'yes'].includes(asked)) return true;
-  if (['0', 'false', 'no'].includes(asked)) return false;
+  const asked = readFlag(env.SMSOPS_SANDBOX);
+  if (asked === true || asked === false) return asked;
   return options.envFileExists !== true && configuredVariables(env).length === 0;
 }
 
@@ -45,7 +45,8 @@ const schema = z.object({
   // HOST is production's (often 0.0.0.0 in a container); the sandbox binds loopback unless told by its own variable.
   SMSOPS_SANDBOX_HOST: listenHost('127.0.0.1'),
   SMSOPS_SANDBOX_PORT: optionalWholeNumber(1, 65535, portWords),
-  SMSOPS_SANDBOX_REQUIRE_TOKEN: z.preprocess(emptyToUndefined, z.enum(['0', '1']).default('0')),
+  SMSOPS_SANDBOX: flag(false),
+  SMSOPS_SANDBOX_REQUIRE_TOKEN: flag(false),
   PORT: wholeNumber(1, 65535, 3000, portWords),
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/sandbox.db')),
   LOG_LEVEL: z.preprocess(
@@ -82,7 +83,7 @@ export function parseSandboxConfig(env: Record<string, string | undefined>): Res
     databasePath: e.DATABASE_PATH,
     logLevel: e.LOG_LEVEL,
     logFormat: logFormat.value,
-    requireToken: !isLoopbackHost(e.SMSOPS_SANDBOX_HOST) || e.SMSOPS_SANDBOX_REQUIRE_TOKEN === '1',
+    requireToken: !isLoopbackHost(e.SMSOPS_SANDBOX_HOST) || e.SMSOPS_SANDBOX_REQUIRE_TOKEN,
     limits: httpLimitsFrom(e),
   });
 }

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configWarnings, parseConfig, readEnvironment } from '../../src/config.js';
+import { CONFIG_VARIABLES, configWarnings, parseConfig, readEnvironment } from '../../src/config.js';
 import { defaultMaxConnections } from '../../src/http/limitsConfig.js';
-import { parseSandboxConfig } from '../../src/sandbox/mode.js';
+import { isSandboxMode, parseSandboxConfig } from '../../src/sandbox/mode.js';
 
 const valid = {
   SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdef',
@@ -243,6 +243,59 @@ describe('configuration words', () => {
       'SLACK_BOT_TOKN is not a smsops setting; did you mean SLACK_BOT_TOKEN?',
     ]);
     expect(configWarnings({ SMSOPS_SANDBOX: '1', SMSOPS_SANDBOX_PORT: '0', SLACK_SOMETHING_ELSE: 'x' })).toEqual([]);
+  });
+});
+
+describe('on/off variables and PUBLIC_BASE_URL', () => {
+  it('reads every on/off variable alike: 1/0, true/false, yes/no, on/off in any case, anything else refused in words', () => {
+    for (const [value, on] of [
+      ['1', true],
+      ['TRUE', true],
+      [' yes ', true],
+      ['On', true],
+      ['0', false],
+      ['false', false],
+      ['NO', false],
+      ['off', false],
+      ['', false],
+    ] as const) {
+      const result = parseConfig({ ...valid, SMS_MASK_CODES: value });
+      expect(result.ok && result.value.relay.maskCodesInSlack, value).toBe(on);
+      const sandbox = parseSandboxConfig({ SMSOPS_SANDBOX_REQUIRE_TOKEN: value });
+      expect(sandbox.ok && sandbox.value.requireToken, value).toBe(on);
+    }
+    expect(isSandboxMode({ SMSOPS_SANDBOX: 'off' })).toBe(false);
+    expect(isSandboxMode({ SMSOPS_SANDBOX: 'On' })).toBe(true);
+    const words = 'must be 1, true, yes or on, or 0, false, no or off (got "maybe")';
+    expect(problemsOf({ ...valid, SMS_MASK_CODES: 'maybe', SMSOPS_SANDBOX: 'maybe' })).toEqual([
+      `SMS_MASK_CODES ${words}`,
+      `SMSOPS_SANDBOX ${words}`,
+    ]);
+    const sandbox = parseSandboxConfig({ SMSOPS_SANDBOX_REQUIRE_TOKEN: 'maybe' });
+    expect(sandbox.ok ? [] : sandbox.error.problems).toEqual([`SMSOPS_SANDBOX_REQUIRE_TOKEN ${words}`]);
+  });
+
+  it('refuses a PUBLIC_BASE_URL with a query or fragment, which would put the webhook secret after it', () => {
+    for (const url of ['https://smsops.example.com/?a=1', 'https://smsops.example.com/#x'])
+      expect(problemsOf({ ...valid, PUBLIC_BASE_URL: url })).toEqual([
+        expect.stringMatching(/^PUBLIC_BASE_URL must not hold a query \(\?…\) or a fragment/),
+      ]);
+    const result = parseConfig({ ...valid, PUBLIC_BASE_URL: ' https://smsops.example.com/base/ ' });
+    expect(result.ok && result.value.publicBaseUrl).toBe('https://smsops.example.com/base');
+  });
+
+  it('warns of a plain http:// PUBLIC_BASE_URL off this machine only', () => {
+    expect(configWarnings({ PUBLIC_BASE_URL: 'http://smsops.example.com' })).toEqual([
+      expect.stringMatching(/^PUBLIC_BASE_URL is plain http:\/\/: .*use an https:\/\/ address/),
+    ]);
+    for (const url of ['https://smsops.example.com', 'http://127.0.0.1:3000', 'http://localhost:3000', 'http://[::1]:3000'])
+      expect(configWarnings({ PUBLIC_BASE_URL: url }), url).toEqual([]);
+  });
+
+  it('has every variable of the configuration in .env.example', () => {
+    const example = readFileSync(join(import.meta.dirname, '..', '..', '.env.example'), 'utf8');
+    const named = new Set([...example.matchAll(/^#?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+    expect(CONFIG_VARIABLES.filter((name) => !named.has(name))).toEqual([]);
   });
 });
 

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { isHttpUrl } from './core/urls.js';
+
+/**
+ * PUBLIC_BASE_URL: the webhook paths (with the webhook secret) are put after it, so a query or a fragment would end up
+ * before them (`…/?a=1/webhooks/wavix/inbound/<secret>`, the secret in the query string).
+ */
+export const publicBaseUrl = z.preprocess(
+  (value) => (typeof value === 'string' ? value.trim() || undefined : value),
+  z
+    .string()
+    .refine((value) => isHttpUrl(value), {
+      message: 'must be an http(s) URL (how Wavix reaches smsops, e.g. https://smsops.example.com)',
+    })
+    .refine((value) => !/[?#]/.test(value), {
+      message: 'must not hold a query (?…) or a fragment (#…): smsops puts the webhook paths after it',
+    })
+    .optional(),
+);
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/** A plain http:// base off this machine: Wavix would send each SMS, and the webhook secret in its URL, in clear. */
+export function publicBaseUrlWarning(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (!value || !isHttpUrl(value) || !/^http:/i.test(value)) return undefined;
+  if (LOOPBACK.test(new URL(value.replaceAll(' ', '%20')).hostname)) return undefined;
+  return 'PUBLIC_BASE_URL is plain http://: Wavix would send every SMS and the webhook secret in its URL unencrypted; use an https:// address (a TLS proxy in front of smsops)';
+}
