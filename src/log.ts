@@ -55,7 +55,8 @@ function formsOf(secret: string): string[] {
  * also masks the same characters in innocent text, which costs a line's readability, where skipping it wrote the password.
  */
 export function registerSecret(value: string | undefined): void {
-  if (!value || secrets.has(value)) return;
+  // Whitespace alone is no secret (config reads it as unset), and masking it would join every line into one.
+  if (!value || value.trim() === '' || secrets.has(value)) return;
   secrets.set(value, formsOf(value));
   sortForms();
 }
@@ -70,6 +71,23 @@ export function redactSecrets(text: string): string {
   let out = text;
   for (const form of allForms) if (out.includes(form)) out = out.split(form).join('[REDACTED]');
   return out;
+}
+
+/** A JSON string literal, escapes included. */
+const JSON_STRING = /"(?:[^"\\]|\\.)*"/g;
+
+/**
+ * The finished line's second pass, inside its string literals only: a secret that reads like a number or `true` (a
+ * PortSIP password "1234") masked in `"delayMs":12345` left a line no log pipeline could parse. Every value reaches
+ * the line through `scrub`, so outside strings there is nothing of ours to mask.
+ */
+function redactInStrings(line: string): string {
+  if (allForms.length === 0) return line;
+  return line.replace(JSON_STRING, (literal) => {
+    const inner = literal.slice(1, -1);
+    const safe = redactSecrets(inner);
+    return safe === inner ? literal : `"${safe}"`;
+  });
 }
 
 const MAX_DEPTH = 8;
@@ -117,7 +135,7 @@ export type LogSink = (line: string) => void;
  */
 const redacting = (write: (line: string) => void, format: LogFormat = 'json'): DestinationStream => ({
   write: (line) => {
-    const safe = redactSecrets(line);
+    const safe = redactInStrings(line);
     write(format === 'json' ? safe : `${humanLogLine(safe)}\n`);
   },
 });

@@ -65,6 +65,32 @@ describe('log redaction', () => {
     });
   });
 
+  it('keeps every line valid JSON when a secret reads like a number or a literal, and the number itself', () => {
+    // A PortSIP password of digits is a person's choice; masking it inside "delayMs":12345 broke the line for pipelines.
+    const secrets = ['1234', 'true'];
+    for (const secret of secrets) registerSecret(secret);
+    const { lines, logger } = capture();
+    try {
+      logger.warn('retrying', { delayMs: 12345, ok: true, said: 'password 1234 is true' });
+    } finally {
+      for (const secret of secrets) forgetSecret(secret);
+    }
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ delayMs: 12345, ok: true, said: 'password [REDACTED] is [REDACTED]' });
+  });
+
+  it('ignores a secret variable holding only whitespace (read as unset): lines are not joined or garbled', () => {
+    const blanks = ['\n', ' ', '\t \r\n'];
+    for (const blank of blanks) registerSecret(blank);
+    const { lines, logger } = capture();
+    try {
+      logger.info('a new, empty database was created', { path: './data/smsops.db' });
+      logger.info('second line');
+    } finally {
+      for (const blank of blanks) forgetSecret(blank);
+    }
+    expect(lines.map((line) => JSON.parse(line).msg)).toEqual(['a new, empty database was created', 'second line']);
+  });
+
   it('masks a secret in what pino adds: a child made before the secret was known, its own children, errors under err', () => {
     const { lines, logger } = capture();
     const early = logger.child({ component: 'portsip', token: 'not-a-path-but-a-value' });
