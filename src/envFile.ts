@@ -12,6 +12,8 @@ import { resolve } from 'node:path';
 export type EnvFileRead = { values: Record<string, string>; problems: string[] };
 
 const ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=(.*)$/;
+/** `A.B=1`, `A-B=1`, `1A=2`: an assignment whose name is not one. */
+const BAD_NAME = /^[ \t]*(?:export[ \t]+)?[^=\s#]+[ \t]*=/;
 const QUOTES = ['"', "'", '`'];
 /** What may follow a closing quote on its line: nothing, or a comment. */
 const AFTER_QUOTE = /^[ \t]*(#.*)?$/;
@@ -50,7 +52,9 @@ export function parseEnvText(text: string, path: string): EnvFileRead {
     const assignment = ASSIGNMENT.exec(line);
     if (!assignment) {
       problems.push(
-        `${at(i)} is not NAME=value (a comment starts with #; a value is set with = after the name, not a space or a colon); nothing of it was read`,
+        BAD_NAME.test(line)
+          ? `${at(i)} names a variable with characters a name cannot hold (letters, digits and _ only, not starting with a digit); nothing of it was read`
+          : `${at(i)} is not NAME=value (a comment starts with #; a value is set with = after the name, not a space or a colon); nothing of it was read`,
       );
       continue;
     }
@@ -68,9 +72,10 @@ export function parseEnvText(text: string, path: string): EnvFileRead {
       i = quoted.line;
       continue;
     }
-    // As Docker Compose reads it: `#` starts a comment only after a space or tab, so a key or a URL may hold one.
-    const comment = value.search(/[ \t]#/);
-    values[name] = (comment === -1 ? value : value.slice(0, comment)).trim();
+    // As Docker Compose reads it: `#` starts a comment only after a space or tab, so a key or a URL may hold one. Looked
+    // for before the spaces after `=` are dropped: `DATABASE_PATH= # default` is empty, not a file named "# default".
+    const comment = rest.search(/[ \t]#/);
+    values[name] = (comment === -1 ? rest : rest.slice(0, comment)).trim();
   }
   return { values, problems };
 }

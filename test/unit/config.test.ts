@@ -327,6 +327,26 @@ describe('readEnvironment', () => {
     });
   });
 
+  it('reads a value that is only a comment as empty, as before: DATABASE_PATH= # default is not a file named "# default"', () => {
+    const file = envFile(
+      'DATABASE_PATH= # default ./data/smsops.db\nBACKUP_DIR=\t# off\nSLACK_ADMIN_USERS=  # all admins\nK=#x\n',
+    );
+    expect(readEnvironment({}, file)).toEqual({
+      env: { DATABASE_PATH: '', BACKUP_DIR: '', SLACK_ADMIN_USERS: '', K: '#x' },
+      problems: [],
+    });
+  });
+
+  it('says a name holding characters no variable name can is the problem, not the = sign', () => {
+    const file = envFile('A.B=1\n1A=2\nOK=3\n');
+    const { env, problems } = readEnvironment({}, file);
+    expect(env).toEqual({ OK: '3' });
+    expect(problems).toEqual([
+      expect.stringMatching(/line 1 names a variable with characters a name cannot hold/),
+      expect.stringMatching(/line 2 names a variable with characters a name cannot hold/),
+    ]);
+  });
+
   it('reads the first name of a file saved with a byte-order mark', () => {
     expect(readEnvironment({}, envFile('\uFEFFHOST=127.0.0.1\nPORT=4000\n')).env).toMatchObject({ HOST: '127.0.0.1' });
   });
