@@ -39,8 +39,39 @@ const knownCountries: ReadonlySet<string> = new Set(getCountries());
 /** An ISO 3166 alpha-2 code libphonenumber knows (upper-case). */
 export const isCountryCode = (code: string): boolean => knownCountries.has(code);
 
+/** Characters a person cannot see in the message, or would take for a plain space: said by name. */
+const INVISIBLE_NAMES: Readonly<Record<string, string>> = {
+  '\t': 'a tab',
+  '\n': 'a line break',
+  '\r': 'a carriage return',
+  '\u00a0': 'a no-break space',
+  '\u00ad': 'a soft hyphen',
+  '\u2007': 'a figure space',
+  '\u200b': 'a zero-width space',
+  '\u200c': 'a zero-width non-joiner',
+  '\u200d': 'a zero-width joiner',
+  '\u200e': 'a left-to-right mark',
+  '\u200f': 'a right-to-left mark',
+  '\u2028': 'a line separator',
+  '\u2029': 'a paragraph separator',
+  '\u202f': 'a narrow no-break space',
+  '\u2060': 'a word joiner',
+  '\u3000': 'an ideographic space',
+  '\ufe0f': 'an emoji variation selector',
+  '\ufeff': 'a zero-width no-break space',
+};
+
+const codePoint = (code: number) => `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+
 function describeCharacter(char: string): string {
   const code = char.codePointAt(0) ?? 0;
+  // Quoted, these show as "" or " " in Slack: the person would not know what to remove.
+  const named = INVISIBLE_NAMES[char];
+  if (named) return char === '\t' || char === '\n' || char === '\r' ? named : `${named} (${codePoint(code)})`;
+  if (/\p{Z}/u.test(char)) return `a space other than the plain one (${codePoint(code)})`;
+  if (/\p{Cc}/u.test(char)) return `a control character (${codePoint(code)})`;
+  if (/\p{M}/u.test(char)) return `a combining mark (${codePoint(code)})`;
+  if (/\p{C}/u.test(char)) return `an invisible character (${codePoint(code)})`;
   if (/\p{Extended_Pictographic}/u.test(char)) return `the emoji ${char}`;
   if (code > 0x7f && /\p{L}/u.test(char)) return `the letter "${char}" (only A–Z without accents)`;
   return `"${char}"`;

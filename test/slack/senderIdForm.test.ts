@@ -109,6 +109,27 @@ describe('/sms senderid create', () => {
     expect(t.emulator.state().senderIds).toHaveLength(1);
   });
 
+  it('names the characters nobody can see in the refusal, instead of `remove " "`', async () => {
+    const said: Record<string, string> = {};
+    for (const text of ['Acme\u00a0Co', 'Acme\u200bCo', 'Acme\tCo']) {
+      const { viewId, metadata } = await openForm();
+      const response = await t.slack.viewSubmission({
+        callbackId: CALLBACK.senderIdCreate,
+        viewId,
+        privateMetadata: metadata,
+        values: values({ text, countries: ['GB'] }),
+      });
+      expect(response.json.response_action).toBe('errors');
+      said[text] = response.json.errors.sid_value_text;
+    }
+    expect(said).toEqual({
+      'Acme\u00a0Co': 'Only letters A–Z, digits and spaces are allowed; remove a no-break space (U+00A0).',
+      'Acme\u200bCo': 'Only letters A–Z, digits and spaces are allowed; remove a zero-width space (U+200B).',
+      'Acme\tCo': 'Only letters A–Z, digits and spaces are allowed; remove a tab.',
+    });
+    expect(t.emulator.state().senderIds).toHaveLength(1);
+  });
+
   it('refuses a use case the form never offered (a forged submission) on its field, instead of filing it as another', async () => {
     const { viewId, metadata } = await openForm();
     const response = await t.slack.viewSubmission({

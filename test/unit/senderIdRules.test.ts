@@ -19,6 +19,14 @@ describe('alphanumeric Sender IDs', () => {
     ['12345', /at least one letter/],
     ['AB', /at least 3/],
     ['   ', /Enter a Sender ID/],
+    // Quoted, these showed as `remove " "` or `remove ""`: named, with the code point to search for.
+    ['Acme\u00a0Co', /remove a no-break space \(U\+00A0\)\./],
+    ['Acme\u200bCo', /remove a zero-width space \(U\+200B\)\./],
+    ['Acme\tCo', /remove a tab\./],
+    ['Acme\u2003Co', /remove a space other than the plain one \(U\+2003\)\./],
+    ['Acme\u0007Co', /remove a control character \(U\+0007\)\./],
+    ['Acme\u2066Co', /remove an invisible character \(U\+2066\)\./],
+    ['Cafe\u0301', /remove a combining mark \(U\+0301\)\./],
   ])('refuses %j', (value, message) => {
     const problems = validateAlphanumericSenderId(value);
     expect(problems.length).toBeGreaterThan(0);
