@@ -5,7 +5,7 @@ import { checkDestinationUrl } from './destinationUrls.js';
 import { InputError } from './inputError.js';
 import { accountWebhooksOf } from './model/accountWebhooks.js';
 import { findAccountNumber } from './numbers.js';
-import { formatPhoneForPeople } from './phone.js';
+import { formatPhoneForPeople, INBOUND_SMS_COUNTRIES } from './phone.js';
 import type { Actor, SetupServices, SmsopsWebhookUrls } from './services.js';
 import { encodeCopiedUrl } from './urls.js';
 
@@ -98,11 +98,15 @@ export async function planWebhookChange(
   if (!number.ok) return number;
   if (!number.value.sms_enabled) {
     const display = formatPhoneForPeople(`+${number.value.number}`);
+    // `enable-inbound` refuses other countries: their numbers are never sent to it.
+    const enable = INBOUND_SMS_COUNTRIES.has(number.value.country_short_name.toUpperCase())
+      ? `Run \`/sms number enable-inbound ${display}\` first.`
+      : 'Wavix activates inbound SMS itself on US and Canadian numbers only: ask Wavix support whether this one can receive SMS.';
     return err(
       new InputError([
         {
           field: 'number',
-          message: `${display} is not SMS-enabled, and Wavix keeps an SMS webhook only on SMS-enabled numbers. Run \`/sms number enable-inbound ${display}\` first.`,
+          message: `${display} is not SMS-enabled, and Wavix keeps an SMS webhook only on SMS-enabled numbers. ${enable}`,
         },
       ]),
     );

@@ -76,6 +76,19 @@ describe('/sms webhook set', () => {
     expect(readable((await runCommand(t, 'webhook set +12025550143')).body)).toContain('is not SMS-enabled');
   });
 
+  it('sends a number without SMS to `enable-inbound` only where that command works (US, Canada)', async () => {
+    t = await startSmsopsUnderTest();
+    const us = readable((await runCommand(t, 'webhook set +12025550143')).body);
+    const command = /`\/sms (number enable-inbound [^`]+)`/.exec(us)?.[1];
+    expect(command).toBe('number enable-inbound +1 202 555 0143');
+    expect(readable((await runCommand(t, command ?? '')).body)).toContain('Inbound SMS is now active');
+    // Wavix activates inbound SMS on US and Canadian numbers only: `enable-inbound` refuses a London number.
+    const gb = readable((await runCommand(t, 'webhook set +44 20 7946 0000')).body);
+    expect(gb).toContain('+44 20 7946 0000 is not SMS-enabled');
+    expect(gb).not.toContain('enable-inbound');
+    expect(gb).toContain('ask Wavix support whether this one can receive SMS');
+  });
+
   it('works from the "Point webhook at smsops" button of the number list', async () => {
     t = await startSmsopsUnderTest();
     const list = (await runCommand(t, 'number list')).body;

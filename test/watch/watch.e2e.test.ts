@@ -197,4 +197,45 @@ describe('drift and intentional changes', () => {
     expect(drift).toHaveLength(1);
     expect(readable(drift[0]?.args)).toContain('its own webhook now points at');
   });
+
+  it('names only commands that run and apply to the number, and running them puts the numbers back', async () => {
+    const US = '+14155550100';
+    const GB = '+447400123456';
+    await runCommand(t, `webhook set ${US}`);
+    await runCommand(t, `webhook set ${GB}`);
+    await runJob('traffic-watch');
+    // Behind smsops' back: the US number's inbound SMS off and its webhook gone, the UK one pointed at the PBX.
+    await wavix('PATCH', '/v1/numbers/101', { sms_enabled: false, sms_relay_url: null });
+    await wavix('PATCH', '/v1/numbers/105', { sms_relay_url: 'https://pbx.example.com:8887/emc/Wavix/0d3c5a5e-1111' });
+    await runJob('traffic-watch');
+
+    const commandsIn = (display: string) => {
+      const post = alertPosts().find((c) => readable(c.args).includes(`${display}:`));
+      return [...new Set([...readable(post?.args).matchAll(/`(\/sms [^`]+)`/g)].map((m) => m[1] ?? ''))];
+    };
+    const us = commandsIn('+1 415 555 0100');
+    const gb = commandsIn('+44 7400 123456');
+    // Wavix activates inbound SMS on US and Canadian numbers only, and keeps a webhook only once it is active.
+    expect(us).toEqual(['/sms number list', `/sms number enable-inbound ${US}`, `/sms webhook set ${US}`, '/sms alerts']);
+    expect(gb).toEqual(['/sms number list', `/sms webhook set ${GB}`, '/sms alerts']);
+
+    for (const typed of [...us, ...gb]) {
+      const { body } = await runCommand(t, typed.replace(/^\/sms /, ''));
+      const said = readable(body);
+      expect(said, typed).not.toMatch(/is not a phone number|is not a command|only US and Canadian|Wavix refused/i);
+      const confirm = (body.blocks ?? [])
+        .flatMap((b: { elements?: Array<{ action_id: string; value: string }> }) => b.elements ?? [])
+        .find((e: { action_id: string }) => e.action_id === ACTION.confirmWebhook);
+      if (confirm) {
+        const before = t.fakeSlack.responses.length;
+        await t.slack.blockAction({ actionId: confirm.action_id, value: confirm.value, userId: ADMIN });
+        await t.fakeSlack.waitForResponses(before + 1);
+      }
+    }
+    await runJob('traffic-watch');
+    expect(alerts()).toMatchObject([
+      { rule: ALERT_RULE.numberDrift, subject_key: '14155550100', status: 'resolved' },
+      { rule: ALERT_RULE.numberDrift, subject_key: '447400123456', status: 'resolved' },
+    ]);
+  });
 });

@@ -58,6 +58,19 @@ const driftProblem = (p: NumberDriftProblem) => {
   }
 };
 
+/**
+ * The commands that undo this drift, in the order they must run: Wavix keeps a webhook only on an SMS-enabled number,
+ * so inbound is enabled first. Inbound deactivated is only found on US and Canadian numbers (src/core/watchRules.ts),
+ * the only ones `enable-inbound` activates; any other number is never told to run it.
+ */
+function driftFix(e164: string, problems: readonly NumberDriftProblem[]): string {
+  const commands = [
+    ...(problems.some((p) => p.code === 'inbound_deactivated') ? [`\`/sms number enable-inbound ${e164}\``] : []),
+    ...(problems.some((p) => p.code !== 'inbound_deactivated') ? [`\`/sms webhook set ${e164}\``] : []),
+  ];
+  return `${commands.join(' then ')} puts it back`;
+}
+
 /** Each rule's facts in words: raw text, escaped by the views that show it. */
 const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string } = {
   failure_rate: (f) =>
@@ -96,7 +109,7 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
   config_drift: (f) =>
     f.scope === 'account'
       ? 'The account default inbound SMS webhook no longer points at smsops: numbers without their own webhook do not reach PortSIP. `/sms webhook set default` puts it back.'
-      : `${f.display}: ${f.problems.map(driftProblem).join(' and ')}, so its inbound SMS no longer reach smsops. \`/sms number list\` shows it; \`/sms webhook set number ${f.e164}\` or \`/sms number enable-inbound ${f.e164}\` fixes it.`,
+      : `${f.display}: ${f.problems.map(driftProblem).join(' and ')}, so its inbound SMS no longer reach smsops. \`/sms number list\` shows it; ${driftFix(f.e164, f.problems)}.`,
   balance_low: (f) =>
     `The Wavix balance is ${f.balanceUsd.toFixed(2)} USD, below ${f.thresholdUsd} USD: SMS stop when it runs out.`,
   sender_id_rejected: (f) => senderIdRejectedAlertSummary({ value: f.senderId, type: f.senderIdType }, f.country, f.reason),
