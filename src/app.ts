@@ -125,6 +125,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     adminUsers: config.slack.adminUsers,
     directory: createSlackDirectoryFor(config.slack, logger, deps.slack?.retryConfig),
     smsopsWebhooks: smsopsWebhookUrls(config.publicBaseUrl, webhookSecret),
+    wavixOnThisHost: deps.mode === 'sandbox',
     defaultPortsipUrl: config.portsipWebhookUrl ?? null,
     watchBaseline: repositories.watchBaseline,
   };

@@ -212,7 +212,7 @@ export function parseLogFormat(
 /**
  * Set variables that are not smsops' but one or two letters from one of its own (`SLACK_BOT_TOKN`): warnings, not
  * errors, since the environment may hold anything; but the real variable is then missing or at its default. And a
- * plain http:// PUBLIC_BASE_URL, which works but sends SMS in clear.
+ * PUBLIC_BASE_URL Wavix cannot reach (loopback, private) or a plain http:// one, which works but sends SMS in clear.
  */
 export const configWarnings = (env: Record<string, string | undefined>): string[] => [
   ...misspeltVariableWarnings(env, [...CONFIG_VARIABLES, ...OTHER_VARIABLES]),

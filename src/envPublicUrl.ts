@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { publicBaseUnreachable } from './core/publicBaseReach.js';
 import { isHttpUrl } from './core/urls.js';
 
 /**
@@ -18,12 +19,16 @@ export const publicBaseUrl = z.preprocess(
     .optional(),
 );
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-
-/** A plain http:// base off this machine: Wavix would send each SMS, and the webhook secret in its URL, in clear. */
+/**
+ * A base Wavix cannot reach (loopback, private: smsops still starts, since the sandbox's emulator and test rigs do
+ * reach it, but `/sms webhook set` would point Wavix there), else a plain http:// one: Wavix would send each SMS,
+ * and the webhook secret in its URL, in clear.
+ */
 export function publicBaseUrlWarning(raw: string | undefined): string | undefined {
   const value = raw?.trim();
-  if (!value || !isHttpUrl(value) || !/^http:/i.test(value)) return undefined;
-  if (LOOPBACK.test(new URL(value.replaceAll(' ', '%20')).hostname)) return undefined;
+  if (!value || !isHttpUrl(value)) return undefined;
+  const unreachable = publicBaseUnreachable(value);
+  if (unreachable) return `${unreachable} (a Wavix on this host or network, such as its emulator, still reaches it)`;
+  if (!/^http:/i.test(value)) return undefined;
   return 'PUBLIC_BASE_URL is plain http://: Wavix would send every SMS and the webhook secret in its URL unencrypted; use an https:// address (a TLS proxy in front of smsops)';
 }

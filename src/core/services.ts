@@ -43,6 +43,11 @@ export interface SetupServices<Wavix extends WavixGateway = WavixGateway> {
   /** Asked who is a workspace admin (when adminUsers is empty) and who may read SMS text (channel members). */
   directory: WorkspaceDirectory;
   smsopsWebhooks: SmsopsWebhookUrls | null;
+  /**
+   * The sandbox: Wavix is its emulator on this host, which does reach smsops at a loopback PUBLIC_BASE_URL, so that
+   * address is not said to be out of Wavix's reach.
+   */
+  wavixOnThisHost?: boolean;
   /** Where relayed messages go when no route names a number (PORTSIP_WEBHOOK_URL). */
   defaultPortsipUrl: string | null;
   /** What the traffic watch once saw working; a webhook pointed elsewhere through smsops is forgotten there. */

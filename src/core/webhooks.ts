@@ -6,6 +6,7 @@ import { InputError } from './inputError.js';
 import { accountWebhooksOf } from './model/accountWebhooks.js';
 import { findAccountNumber } from './numbers.js';
 import { formatPhoneForPeople, INBOUND_SMS_COUNTRIES } from './phone.js';
+import { publicBaseUnreachable } from './publicBaseReach.js';
 import type { Actor, SetupServices, SmsopsWebhookUrls } from './services.js';
 import { encodeCopiedUrl } from './urls.js';
 
@@ -38,7 +39,7 @@ export interface WebhookPlan {
   /** Slots whose current URL is set and differs: replacing them needs the user's confirmation. */
   replaces: WebhookSlot[];
   unchanged: boolean;
-  /** An explicit URL that Wavix is unlikely to reach (loopback, private): said in the reply; else null. */
+  /** Why Wavix is unlikely to reach the URL (loopback, private), explicit or PUBLIC_BASE_URL's: said in the reply; else null. */
   destinationNote: string | null;
 }
 
@@ -79,6 +80,10 @@ export async function planWebhookChange(
     destinationNote = destination.value.note;
   }
   if (url === undefined && !services.smsopsWebhooks) return err(NO_PUBLIC_URL);
+  // Said, not refused: the emulator, a Wavix stand-in on this host, reaches it; the real Wavix writes it and never calls.
+  if (url === undefined && services.smsopsWebhooks && !services.wavixOnThisHost) {
+    destinationNote = publicBaseUnreachable(services.smsopsWebhooks.inbound);
+  }
   // Wavix gets the URL with its spaces encoded, so that is also the form compared with what Wavix holds.
   const inboundNext = encodeCopiedUrl(url ?? services.smsopsWebhooks?.inbound ?? '');
   const target = request.target.trim().toLowerCase() === 'default' ? 'default' : request.target;

@@ -146,6 +146,8 @@ beforeEach(async () => {
     directory: everyoneAdminDirectory,
     smsopsWebhooks: smsopsWebhookUrls(publicBaseUrl, SECRET),
     defaultPortsipUrl: null,
+    // Its Wavix is the emulator on this host, as in the sandbox: smsops on 127.0.0.1 stands in for a public address.
+    wavixOnThisHost: true,
   };
   deliveries = createDeliveriesRepository(t.db, t.clock.now);
   inbound = createInboundRepository(t.db, t.clock.now);
@@ -364,6 +366,22 @@ describe('each broken link', () => {
     expect(down.status).toBe('failure');
     expect(down.reason).toContain('does not answer: ECONNREFUSED');
     expect(down.reason).toContain('hairpin NAT');
+  });
+
+  it('a PUBLIC_BASE_URL on a loopback or private host is a warning even when it answers: the real Wavix cannot reach it', async () => {
+    services.wavixOnThisHost = false;
+    const answered = check(await runDoctor(doctorDeps()), 'public-url');
+    expect(answered.status).toBe('warning');
+    expect(answered.reason).toContain('answers with smsops’ health report, but only from here');
+    expect(answered.reason).toContain(
+      "PUBLIC_BASE_URL's host is a loopback address: Wavix calls this URL from the internet and cannot reach it",
+    );
+    expect(answered.reason).not.toContain('strong evidence');
+
+    const down = check(await runDoctor(doctorDeps({ publicBaseUrl: `http://localhost:${await closedPort()}` })), 'public-url');
+    expect(down.status).toBe('failure');
+    expect(down.reason).toContain("PUBLIC_BASE_URL's host is a loopback name");
+    expect(down.reason).not.toContain('hairpin');
   });
 
   it('a PortSIP route on a closed port fails; one over plain HTTP is a warning', async () => {

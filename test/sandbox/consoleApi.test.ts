@@ -228,6 +228,18 @@ describe('sandbox console API (plain HTTP, no browser)', () => {
     expect(t.sandbox.emulator.state().numbers.find((n) => n.number === '12025550143')?.sms_enabled).toBe(true);
   });
 
+  it('points a number at smsops on its localhost address without saying Wavix cannot reach it: the emulator does', async () => {
+    await t.api('command', { text: '/sms webhook set +1 613 555 0123' });
+    const reply = await t.waitForState(
+      (s) => items(s, (i) => i.kind === 'reply' && /Webhook of \+1 613 555 0123 updated/.test(JSON.stringify(i.blocks)))[0],
+      'the webhook answer',
+    );
+    expect(JSON.stringify(reply.blocks)).not.toContain('cannot reach it');
+    expect(t.sandbox.emulator.state().numbers.find((n) => n.number === '16135550123')?.sms_relay_url).toMatch(
+      /^http:\/\/(localhost|127\.0\.0\.1):\d+\/webhooks\/wavix\/inbound\//,
+    );
+  });
+
   it("proposes the stand-in PortSIP's Wavix SMS configuration as the default route (/sms portsip)", async () => {
     await t.api('command', { text: '/sms portsip' });
     const reply = await t.waitForState(

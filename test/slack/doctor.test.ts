@@ -59,6 +59,11 @@ describe('/sms doctor', () => {
     expect(text).toContain('Wavix accepts the key');
     expect(text).toContain('Points at smsops.');
     expect(text).toContain('answers with smsops’ health report');
+    // An answer from 127.0.0.1 proves smsops answers here, not that the internet (Wavix) reaches it.
+    expect(text).toContain(
+      "answers with smsops’ health report, but only from here: PUBLIC_BASE_URL's host is a loopback address: Wavix calls this URL from the internet and cannot reach it",
+    );
+    expect(text).not.toContain('strong evidence');
     expect(text).toContain('Slack channel #sms-alerts (alert channel, inbox channel, route +1 202 555 0143)');
     expect(text).toContain('The bot is not a member, so it cannot post there. Invite the bot: type `/invite @smsops`');
     expect(text).toContain('set PORTSIP_API_URL');

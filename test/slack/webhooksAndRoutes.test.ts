@@ -109,6 +109,27 @@ describe('/sms webhook set', () => {
     expect(t.emulator.state().profile.sms_relay_url).toBeNull();
   });
 
+  it('says a loopback PUBLIC_BASE_URL is out of Wavix’s reach, as it says of the same URL typed out', async () => {
+    t = await startSmsopsUnderTest({ PUBLIC_BASE_URL: 'http://localhost:4020' });
+    const own = readable((await runCommand(t, 'webhook set +14155550100')).body);
+    // Written all the same: a Wavix stand-in on this host (the emulator here) reaches it.
+    expect(own).toContain('Webhook of +1 415 555 0100 updated on Wavix.');
+    expect(t.emulator.state().numbers.find((n) => n.id === 101)?.sms_relay_url).toBe(
+      `http://localhost:4020/webhooks/wavix/inbound/${WEBHOOK_SECRET}`,
+    );
+    expect(own).toContain(
+      ":warning: PUBLIC_BASE_URL's host is a loopback name: Wavix calls this URL from the internet and cannot reach it; set PUBLIC_BASE_URL to the address where the internet reaches smsops",
+    );
+    const typed = readable((await runCommand(t, 'webhook set +16135550123 http://localhost:4020/webhooks/wavix/inbound/x')).body);
+    expect(typed).toContain(':warning: loopback name: Wavix calls this URL from the internet and cannot reach it');
+    // The account default, replacing nothing, says it too; so does the question before replacing a URL.
+    expect(readable((await runCommand(t, 'webhook set')).body)).toContain("PUBLIC_BASE_URL's host is a loopback name");
+    t.emulator.state().profile.sms_relay_url = 'https://old.example.com/hook';
+    const question = readable((await runCommand(t, 'webhook set')).body);
+    expect(question).toContain('Replace the webhook of the account default?');
+    expect(question).toContain("PUBLIC_BASE_URL's host is a loopback name");
+  });
+
   it('refuses a non-admin before showing any confirmation', async () => {
     t = await startSmsopsUnderTest();
     t.emulator.state().profile.sms_relay_url = 'https://old.example.com/hook';

@@ -284,12 +284,20 @@ describe('on/off variables and PUBLIC_BASE_URL', () => {
     expect(result.ok && result.value.publicBaseUrl).toBe('https://smsops.example.com/base');
   });
 
-  it('warns of a plain http:// PUBLIC_BASE_URL off this machine only', () => {
+  it('warns of a plain http:// PUBLIC_BASE_URL, and of one Wavix cannot reach (loopback, private) instead', () => {
     expect(configWarnings({ PUBLIC_BASE_URL: 'http://smsops.example.com' })).toEqual([
       expect.stringMatching(/^PUBLIC_BASE_URL is plain http:\/\/: .*use an https:\/\/ address/),
     ]);
-    for (const url of ['https://smsops.example.com', 'http://127.0.0.1:3000', 'http://localhost:3000', 'http://[::1]:3000'])
-      expect(configWarnings({ PUBLIC_BASE_URL: url }), url).toEqual([]);
+    expect(configWarnings({ PUBLIC_BASE_URL: 'https://smsops.example.com' })).toEqual([]);
+    for (const [url, host] of [
+      ['http://127.0.0.1:3000', 'a loopback address'],
+      ['http://localhost:3000', 'a loopback name'],
+      ['https://[::1]:3000', 'a loopback address'],
+      ['https://10.1.2.3', 'a private address (10.0.0.0/8)'],
+    ])
+      expect(configWarnings({ PUBLIC_BASE_URL: url }), url).toEqual([
+        `PUBLIC_BASE_URL's host is ${host}: Wavix calls this URL from the internet and cannot reach it; set PUBLIC_BASE_URL to the address where the internet reaches smsops (a Wavix on this host or network, such as its emulator, still reaches it)`,
+      ]);
   });
 
   it('has every variable of the configuration in .env.example', () => {

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { describeError } from '../../errors.js';
+import { publicBaseUnreachable } from '../publicBaseReach.js';
 import { type CheckGroup, shown } from './context.js';
 
 // ── 5. PUBLIC_BASE_URL answers ───────────────────────────────────────────────────────────────────────────────────
@@ -52,13 +53,14 @@ export const publicUrlGroup: CheckGroup = {
       return [{ ...base, status: 'skipped', reason: 'Not checked: PUBLIC_BASE_URL is not set (see “Inbound webhooks”).' }];
     }
     const url = `${deps.publicBaseUrl.replace(/\/+$/, '')}/healthz`;
+    // An answer from a loopback or private host proves only that smsops answers here, never that Wavix reaches it.
+    const unreachable = deps.services.wavixOnThisHost ? null : publicBaseUnreachable(url);
     let response: { status: number; text: string };
     try {
       response = await httpGet(url, signal, deps.trustedCa);
     } catch (error) {
-      return [
-        { ...base, status: 'failure', reason: `${shown(url)} does not answer: ${probeFailure(error)}. ${HAIRPIN_FAILURE_NOTE}` },
-      ];
+      const after = unreachable ? `${unreachable}.` : HAIRPIN_FAILURE_NOTE;
+      return [{ ...base, status: 'failure', reason: `${shown(url)} does not answer: ${probeFailure(error)}. ${after}` }];
     }
     let body: unknown;
     try {
@@ -81,6 +83,15 @@ export const publicUrlGroup: CheckGroup = {
           ...base,
           status: 'failure',
           reason: `${shown(url)} reaches smsops, but smsops reports itself failing (HTTP ${response.status}, database: ${String(body.db)}).`,
+        },
+      ];
+    }
+    if (unreachable) {
+      return [
+        {
+          ...base,
+          status: 'warning',
+          reason: `${shown(url)} answers with smsops’ health report, but only from here: ${unreachable}.`,
         },
       ];
     }

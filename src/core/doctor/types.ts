@@ -62,7 +62,7 @@ export type ChannelMembership =
 export const RATE_LIMITED = 'ratelimited';
 
 export interface DoctorDeps {
-  services: Pick<SetupServices, 'wavix' | 'senderIds' | 'routes' | 'smsopsWebhooks' | 'defaultPortsipUrl'>;
+  services: Pick<SetupServices, 'wavix' | 'senderIds' | 'routes' | 'smsopsWebhooks' | 'defaultPortsipUrl' | 'wavixOnThisHost'>;
   relay: { deliveries: DeliveriesRepository; inbound: InboundRepository; now: () => number };
   /** PUBLIC_BASE_URL; null when unset. */
   publicBaseUrl: string | null;
