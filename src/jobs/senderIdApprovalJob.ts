@@ -32,6 +32,14 @@ export interface SenderIdApprovalJobDeps {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+const announcedSenderId = (record: SenderIdRecord) => ({
+  value: record.value,
+  type: record.type,
+  wavixId: record.wavixId,
+  origin: record.origin,
+  requestedBy: record.requestedBy,
+});
+
 /**
  * The Sender ID approval job: reads Wavix, then announces (through the notifier) every country decision not announced
  * yet, one message per Sender ID.
@@ -118,13 +126,7 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
       try {
         await deps.notifier.announce({
           type: 'senderIdDecided',
-          senderId: {
-            value: record.value,
-            type: record.type,
-            wavixId: record.wavixId,
-            origin: record.origin,
-            requestedBy: record.requestedBy,
-          },
+          senderId: announcedSenderId(record),
           announcement: record.announcement,
           decisions: changes.map(({ country, status, reason }) => ({ country, status, reason })),
         });
@@ -142,13 +144,52 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
     return { posted, failed };
   }
 
+  /**
+   * A Sender ID gone from Wavix is said once, as a whole, in place of its country changes: where it can no longer send
+   * and what was still pending. Its rejection alerts end with it (there is nothing left to fix). Marked announced only
+   * after Slack accepted the post, like the decisions.
+   */
+  async function announceDeletions(): Promise<{ posted: number; failed: number }> {
+    let posted = 0;
+    let failed = 0;
+    for (const record of senderIds.unannouncedDeletions()) {
+      for (const c of record.countries.filter((x) => x.status === 'rejected')) {
+        await alerts.resolve(ALERT_RULE.senderIdRejected, `${record.wavixId}:${c.country}`);
+      }
+      const inStatus = (status: string) => record.countries.filter((c) => c.status === status).map((c) => c.country);
+      try {
+        await deps.notifier.announce({
+          type: 'senderIdDeleted',
+          senderId: announcedSenderId(record),
+          announcement: record.announcement,
+          deletedAt: record.deletedAt ?? now(),
+          approvedIn: inStatus('approved'),
+          pendingIn: inStatus('pending'),
+        });
+      } catch (error) {
+        failed += 1;
+        logger.warn('a Sender ID deletion could not be announced; it is retried on the next run', {
+          senderId: record.wavixId,
+          error: describeError(error),
+        });
+        continue;
+      }
+      senderIds.markDeletionAnnounced(record.id);
+      posted += 1;
+    }
+    return { posted, failed };
+  }
+
   return {
     run: async (cancellation?: AbortSignal): Promise<JobOutcome> => {
       const synced = await syncSenderIds({ wavix: cancellableBy(deps.wavix, cancellation), senderIds });
       await trackWavixHealth(synced.staleBecause);
       if (!synced.staleBecause) takeBaselineOnce();
       // Announced even when Wavix could not be read: earlier changes whose post failed, and recorded rejections.
-      const { posted, failed } = await announceChanges();
+      const decided = await announceChanges();
+      const deleted = await announceDeletions();
+      const posted = decided.posted + deleted.posted;
+      const failed = decided.failed + deleted.failed;
 
       const problems: string[] = [];
       if (synced.staleBecause) problems.push(`Wavix could not be read: ${synced.staleBecause.userMessage}`);

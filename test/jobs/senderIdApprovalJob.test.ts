@@ -1,11 +1,12 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Announcement, Notifier } from '../../src/core/ports/notifier.js';
-import { requestSenderId } from '../../src/core/senderIds.js';
+import { findSenderIds, requestSenderId } from '../../src/core/senderIds.js';
 import type { SetupServices } from '../../src/core/services.js';
 import { createSenderIdApprovalJob } from '../../src/jobs/senderIdApprovalJob.js';
 import { createLogger } from '../../src/log.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
+import { senderIdStatusMessage } from '../../src/slack/ui/senderIds.js';
 import type { Db } from '../../src/store/database.js';
 import { createAuditRepository } from '../../src/store/repositories/audit.js';
 import { createRoutesRepository } from '../../src/store/repositories/routes.js';
@@ -249,6 +250,62 @@ describe('Sender ID approval job', () => {
     expect(await job.run()).toMatchObject({ outcome: 'ok' });
     expect(postedText()).toEqual([`Sender ID Acme (requested by <@${ALICE}>): approved in FR`]);
     await job.run();
+    expect(posts()).toHaveLength(1);
+  });
+});
+
+describe('a Sender ID deleted in the Wavix portal', () => {
+  async function deleteOnWavix(wavixId: string): Promise<void> {
+    const response = await fetch(`${emulator.url}/v3/messages/sender-ids/${wavixId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${emulator.apiKey}` },
+    });
+    expect(response.ok).toBe(true);
+  }
+
+  it('is announced once as deleted, with where it can no longer send, instead of its unannounced decisions', async () => {
+    const { job, senderIds, alerts, services } = smsops();
+    const requested = await requestSenderId(
+      services,
+      { userId: ALICE },
+      { type: 'alphanumeric', value: 'Beta', countries: ['FR', 'GB', 'IN'], usecase: 'transactional', samples: [] },
+    );
+    if (!requested.ok) throw requested.error;
+    const { wavixId, id } = requested.value.record;
+    await job.run();
+    await emulatorAdmin(`/sender-ids/${wavixId}/approve`, { countries: ['FR'] });
+    senderIds.setCountryStatus(id, 'IN', 'rejected', 'Brand not registered');
+    // Slack refuses the post of FR's approval and IN's rejection; then Beta is deleted in the portal.
+    fakeSlack.failNext('chat.postMessage', 'internal_error');
+    expect(await job.run()).toMatchObject({ outcome: 'failed' });
+    expect(alerts.raised).toEqual([expect.objectContaining({ rule: 'sender_id_rejected', subjectKey: `${wavixId}:IN` })]);
+    await deleteOnWavix(wavixId);
+
+    expect(await job.run()).toMatchObject({ outcome: 'ok' });
+    expect(postedText()).toEqual([
+      `Sender ID Beta (requested by <@${ALICE}>): deleted in the Wavix portal: no longer approved in FR, GB`,
+    ]);
+    expect(alerts.resolved).toContainEqual({ rule: 'sender_id_rejected', subjectKey: `${wavixId}:IN` });
+    await job.run();
+    expect(posts()).toHaveLength(1);
+
+    const status = JSON.stringify(senderIdStatusMessage('Beta', await findSenderIds(services, 'Beta')));
+    expect(status).toContain('Deleted in the Wavix portal* on <!date^');
+    expect(status).toContain('France (FR): was approved');
+  });
+
+  it('says which countries were still pending, and is not announced again after a restart', async () => {
+    const first = smsops();
+    const wavixId = await requestAcme(first.services);
+    await first.job.run();
+    await deleteOnWavix(wavixId);
+    await first.job.run();
+    expect(postedText()).toEqual([
+      `Sender ID Acme (requested by <@${ALICE}>): deleted in the Wavix portal: no longer approved in GB; no longer pending in FR`,
+    ]);
+
+    const restarted = smsops({ db: t.reopen() });
+    expect(await restarted.job.run()).toMatchObject({ outcome: 'ok' });
     expect(posts()).toHaveLength(1);
   });
 });

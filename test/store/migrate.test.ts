@@ -58,6 +58,7 @@ const SHIPPED = [
   '027_doctor_ignored_numbers.sql',
   '028_slack_queue.sql',
   '029_traffic_triggers_without_temp_tables.sql',
+  '030_sender_id_deletion_announced.sql',
 ];
 
 describe('migration runner', () => {
@@ -167,7 +168,7 @@ describe('migration runner', () => {
     const newer = refusal(() => undefined);
     expect(newer).toMatchObject({ name: 'MigrationError', passesByItself: false });
     expect((newer as Error).message).toMatch(
-      /999_from_the_future was applied .* a newer smsops migrated this database \(the newest migration here is 029_\w+\.sql\)\. Start that version or a later one/,
+      /999_from_the_future was applied .* a newer smsops migrated this database \(the newest migration here is \d{3}_\w+\.sql\)\. Start that version or a later one/,
     );
     const fresh = workspace();
     writeFileSync(join(fresh.migrations, '998_broken.sql'), 'INSERT INTO no_such_table VALUES (1);');

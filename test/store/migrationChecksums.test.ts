@@ -41,6 +41,7 @@ const SHIPPED: ReadonlyArray<readonly [string, string]> = [
   ['027_doctor_ignored_numbers.sql', 'c36f176d96bd92a3f10bd727e4a639222e12c60a8a6fa289c6a21298a0375f0f'],
   ['028_slack_queue.sql', '1f1b169529baa58e94cf7346739d0328aebfa3477e4a14e0635f3a3bdf9ebff1'],
   ['029_traffic_triggers_without_temp_tables.sql', '3b222f4f7ab3b7f65fa8e5df563720b5c4080baa363eab469be316988a463841'],
+  ['030_sender_id_deletion_announced.sql', 'a79acf6e988fedbc5acd84c26940fcc301bec9f06de9165ee0667d6ab5851b6d'],
 ];
 
 const ROOT = join(import.meta.dirname, '..', '..');

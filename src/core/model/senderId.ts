@@ -22,6 +22,7 @@ export interface SenderIdRecord {
   requestedBy: string | null;
   requestedAt: number | null;
   createdAt: number;
+  /** When smsops found it gone from Wavix (deleted in the Wavix portal). */
   deletedAt: number | null;
   lastPolledAt: number | null;
   final: boolean;

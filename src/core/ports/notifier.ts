@@ -24,6 +24,19 @@ export interface SenderIdDecided {
   decisions: Array<{ country: string; status: 'pending' | 'approved' | 'rejected' | 'removed'; reason: string | null }>;
 }
 
+/**
+ * A Sender ID gone from Wavix (deleted in the Wavix portal), said once: where it could send (`approvedIn`, every
+ * country approved when it went, announced or not) and what was still waiting for a carrier (`pendingIn`).
+ */
+export interface SenderIdDeleted {
+  type: 'senderIdDeleted';
+  senderId: SenderIdDecided['senderId'];
+  announcement?: { channel: string; ts: string } | null;
+  deletedAt: number;
+  approvedIn: string[];
+  pendingIn: string[];
+}
+
 /** A US 10DLC brand, campaign or number whose status changed. */
 export interface TenDlcStatusChanged {
   type: 'tenDlcStatusChanged';
@@ -60,7 +73,13 @@ export interface RelayRecoveredUnrecorded {
   type: 'relayRecoveredUnrecorded';
 }
 
-export type Announcement = SenderIdDecided | TenDlcStatusChanged | DailyDigest | RelayStallUnrecorded | RelayRecoveredUnrecorded;
+export type Announcement =
+  | SenderIdDecided
+  | SenderIdDeleted
+  | TenDlcStatusChanged
+  | DailyDigest
+  | RelayStallUnrecorded
+  | RelayRecoveredUnrecorded;
 
 /** The alert lifecycle as the channel sees it (the state itself is in the alerts table, see core/alerts.ts). */
 export type AlertEvent =

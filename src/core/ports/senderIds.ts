@@ -38,7 +38,12 @@ export interface SenderIdsRepository {
   /** Keeps where the request was announced, so its decisions are posted as replies there. */
   setAnnouncement(id: number, announcement: SlackMessageRef): void;
   markPolled(id: number): void;
+  /** Marks it deleted on Wavix (once: a later call keeps the first time). */
   markDeleted(id: number): void;
+  /** Sender IDs deleted on Wavix whose deletion was not announced in Slack yet. */
+  unannouncedDeletions(): SenderIdRecord[];
+  markDeletionAnnounced(id: number): void;
+  /** Country changes not announced yet, of Sender IDs not deleted (a deletion is announced instead, as a whole). */
   unannouncedChanges(): UnannouncedChange[];
   markAnnounced(id: number, country: string): void;
   /**

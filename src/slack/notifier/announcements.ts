@@ -4,7 +4,7 @@ import type { Announcement, DailyDigest, SenderIdDecided } from '../../core/port
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { alertText } from '../ui/alerts.js';
-import { senderIdDecisionsMessage, tenDlcChangeMessage } from '../ui/approvals.js';
+import { senderIdDecisionsMessage, senderIdDeletedMessage, tenDlcChangeMessage } from '../ui/approvals.js';
 import { escapeMrkdwn } from '../ui/text.js';
 import { dailyDigestMessage, trafficChartTitle } from '../ui/traffic.js';
 
@@ -30,11 +30,12 @@ export function createAnnouncements(options: {
    * stays in the thread, as its alert is posted in the channel anyway. Requests announced before smsops kept the
    * announcement, portal-made Sender IDs, and a parent Slack no longer finds get a top-level post.
    */
-  const announceSenderIdDecisions = async (event: SenderIdDecided) => {
-    const message = senderIdDecisionsMessage(event.senderId, event.decisions);
-    const parent = event.announcement;
+  const answerRequest = async (
+    parent: { channel: string; ts: string } | null | undefined,
+    message: { text: string; blocks?: unknown[] },
+    broadcast: boolean,
+  ) => {
     if (!parent) return announce(message);
-    const broadcast = event.decisions.some((d) => d.status === 'approved' || d.status === 'removed');
     try {
       await slack.chat.postMessage({
         channel: parent.channel,
@@ -51,6 +52,13 @@ export function createAnnouncements(options: {
       await announce(message);
     }
   };
+
+  const announceSenderIdDecisions = (event: SenderIdDecided) =>
+    answerRequest(
+      event.announcement,
+      senderIdDecisionsMessage(event.senderId, event.decisions),
+      event.decisions.some((d) => d.status === 'approved' || d.status === 'removed'),
+    );
 
   const digest = async (event: DailyDigest) => {
     const { report } = event;
@@ -78,6 +86,10 @@ export function createAnnouncements(options: {
     switch (event.type) {
       case 'senderIdDecided':
         await announceSenderIdDecisions(event);
+        return;
+      case 'senderIdDeleted':
+        // Broadcast when it could send somewhere: where it sends changed.
+        await answerRequest(event.announcement, senderIdDeletedMessage(event), event.approvedIn.length > 0);
         return;
       case 'tenDlcStatusChanged': {
         const { type: _type, brandLabel, campaignLabel, ...change } = event;

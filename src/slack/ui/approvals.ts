@@ -12,6 +12,7 @@ import {
   mention,
   type SlackMessage,
   section,
+  slackTime,
 } from './text.js';
 
 // Announcements in the alert channel of decisions made elsewhere (carriers, Wavix, TCR). Everything that came from
@@ -67,6 +68,38 @@ export function senderIdDecisionsMessage(record: AnnouncedSenderId, decisions: r
   if (decisions.some((d) => d.status === 'rejected')) notes.push('rejections are recorded in smsops from what Wavix reported');
   blocks.push(context(notes.join(' · ')));
   return { text: `Sender ID ${label} (${whoAsked(record)}): ${decisionSummary(decisions)}`, blocks };
+}
+
+/**
+ * A Sender ID deleted in the Wavix portal: "Sender ID Acme (requested by @alice): deleted in the Wavix portal: no longer
+ * approved in FR, GB". Countries still pending are named apart: they never could send.
+ */
+export function senderIdDeletedMessage(event: {
+  senderId: AnnouncedSenderId;
+  deletedAt: number;
+  approvedIn: readonly string[];
+  pendingIn: readonly string[];
+}): SlackMessage {
+  const label = senderIdLabel(event.senderId);
+  const codes = (countries: readonly string[]) => countries.map(escapeMrkdwn).join(', ');
+  const lost = event.approvedIn.length > 0 ? `no longer approved in ${codes(event.approvedIn)}` : 'it was approved nowhere';
+  const waiting = event.pendingIn.length > 0 ? `; no longer pending in ${codes(event.pendingIn)}` : '';
+  const lines = [
+    event.approvedIn.length > 0
+      ? `:wastebasket: *Deleted* in the Wavix portal: it can no longer send in ${event.approvedIn.map(place).join(', ')}.`
+      : ':wastebasket: *Deleted* in the Wavix portal: it was approved in no country yet.',
+  ];
+  if (event.pendingIn.length > 0) {
+    lines.push(`The requests for ${event.pendingIn.map(place).join(', ')} went with it: no carrier decision will come.`);
+  }
+  return {
+    text: `Sender ID ${label} (${whoAsked(event.senderId)}): deleted in the Wavix portal: ${lost}${waiting}`,
+    blocks: [
+      section(`:mega: Sender ID *${label}* (${event.senderId.type}), ${whoAsked(event.senderId)}`),
+      section(lines.join('\n')),
+      context(`Wavix id ${escapeMrkdwn(event.senderId.wavixId)} · gone from Wavix's list since ${slackTime(event.deletedAt)}`),
+    ],
+  };
 }
 
 /** The alert raised with a rejection: it stays open until the country is approved after all. */

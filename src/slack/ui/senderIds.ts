@@ -7,7 +7,7 @@ import { ACTION } from '../ids.js';
 import { blockTextLength } from './inboundSms.js';
 import { linesIntoTexts, pageFooter, pageOf, paginate } from './pages.js';
 import { countryName } from './senderIdForm.js';
-import { type Block, button, code, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
+import { type Block, button, code, context, escapeMrkdwn, mention, type SlackMessage, section, slackTime } from './text.js';
 
 const STATUS_ICON: Record<CountryStatus, string> = {
   approved: ':white_check_mark:',
@@ -21,16 +21,24 @@ export function senderIdLabel(record: Pick<SenderIdRecord, 'value' | 'type'>): s
   return escapeMrkdwn(record.type === 'numeric' ? formatPhoneForPeople(`+${record.value.replace(/^\+/, '')}`) : record.value);
 }
 
-function countryLines(record: SenderIdRecord): string {
+function countryLines(record: Pick<SenderIdRecord, 'countries' | 'deletedAt'>): string {
   if (record.countries.length === 0) return '_no countries allowlisted yet_';
+  // A deleted Sender ID's countries are where it stood when it went: none of them holds any more.
+  const was = record.deletedAt === null ? '' : 'was ';
   return record.countries
     .map(
       (c) =>
-        `${STATUS_ICON[c.status]} ${escapeMrkdwn(countryName(c.country))} (${c.country}): ${c.status}${
+        `${STATUS_ICON[c.status]} ${escapeMrkdwn(countryName(c.country))} (${c.country}): ${was}${c.status}${
           c.reason ? ` — ${escapeMrkdwn(c.reason)}` : ''
         }`,
     )
     .join('\n');
+}
+
+/** Said first for a Sender ID gone from Wavix (`/sms senderid status` finds those too). */
+function deletedLine(record: SenderIdRecord): string[] {
+  if (record.deletedAt === null) return [];
+  return [`:wastebasket: *Deleted in the Wavix portal* on ${slackTime(record.deletedAt)}: it can no longer send anywhere.`];
 }
 
 /** A Sender ID in as many sections as its countries need (one usually; Slack takes 3,000 characters a section). */
@@ -38,6 +46,7 @@ function senderIdBlocks(record: SenderIdRecord): Block[] {
   const who = record.requestedBy ? `requested by ${mention(record.requestedBy)}` : 'created in the Wavix portal';
   return linesIntoTexts([
     `*${senderIdLabel(record)}* · ${record.type} · ${who}`,
+    ...deletedLine(record),
     ...countryLines(record).split('\n'),
     `_Wavix id ${escapeMrkdwn(record.wavixId)}_`,
   ]).map((text) => section(text));

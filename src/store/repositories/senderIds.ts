@@ -24,6 +24,7 @@ interface SenderIdRow {
   final: number;
   announcement_channel: string | null;
   announcement_ts: string | null;
+  deletion_announced_at: number | null;
 }
 
 interface CountryRow {
@@ -40,7 +41,7 @@ export function createSenderIdsRepository(db: Db, now: () => number = Date.now):
     INSERT INTO sender_ids (wavix_id, value, type, usecase, origin, requested_by, requested_at, created_at)
     VALUES (@wavixId, @value, @type, @usecase, @origin, @requestedBy, @requestedAt, @createdAt)
     ON CONFLICT (wavix_id) DO UPDATE SET value = excluded.value, type = excluded.type,
-      usecase = coalesce(excluded.usecase, sender_ids.usecase), deleted_at = NULL`);
+      usecase = coalesce(excluded.usecase, sender_ids.usecase), deleted_at = NULL, deletion_announced_at = NULL`);
   const byId = db.prepare<[number], SenderIdRow>('SELECT * FROM sender_ids WHERE id = ?');
   const byWavixId = db.prepare<[string], SenderIdRow>('SELECT * FROM sender_ids WHERE wavix_id = ?');
   const byValue = db.prepare<[string, string], SenderIdRow>(
@@ -60,12 +61,18 @@ export function createSenderIdsRepository(db: Db, now: () => number = Date.now):
       SELECT 1 FROM sender_id_countries WHERE sender_id = sender_ids.id AND status = 'pending') WHERE id = ?`);
   const announced = db.prepare('UPDATE sender_ids SET announcement_channel = ?, announcement_ts = ? WHERE id = ?');
   const polled = db.prepare('UPDATE sender_ids SET last_polled_at = ? WHERE id = ?');
-  const deleted = db.prepare('UPDATE sender_ids SET deleted_at = ?, final = 1 WHERE id = ?');
+  const deleted = db.prepare('UPDATE sender_ids SET deleted_at = ?, final = 1 WHERE id = ? AND deleted_at IS NULL');
+  const deletionsUnannounced = db.prepare<[], SenderIdRow>(
+    'SELECT * FROM sender_ids WHERE deleted_at IS NOT NULL AND deletion_announced_at IS NULL ORDER BY deleted_at, id',
+  );
+  const announceDeletion = db.prepare(
+    'UPDATE sender_ids SET deletion_announced_at = ? WHERE id = ? AND deleted_at IS NOT NULL AND deletion_announced_at IS NULL',
+  );
   const unannounced = db.prepare<[], UnannouncedChange>(`
     SELECT s.id AS senderId, s.wavix_id AS wavixId, s.value, s.requested_by AS requestedBy, c.country, c.status, c.reason,
       c.status_changed_at AS statusChangedAt
     FROM sender_id_countries c JOIN sender_ids s ON s.id = c.sender_id
-    WHERE c.announced_at IS NULL AND c.status <> 'pending'
+    WHERE c.announced_at IS NULL AND c.status <> 'pending' AND s.deleted_at IS NULL
     ORDER BY c.status_changed_at, s.id, c.country`);
   const announce = db.prepare('UPDATE sender_id_countries SET announced_at = ? WHERE sender_id = ? AND country = ?');
   const announceIfUnchanged = db.prepare(`
@@ -180,6 +187,10 @@ export function createSenderIdsRepository(db: Db, now: () => number = Date.now):
     },
     markDeleted: (id) => {
       deleted.run(now(), id);
+    },
+    unannouncedDeletions: () => deletionsUnannounced.all().map(hydrate),
+    markDeletionAnnounced: (id) => {
+      announceDeletion.run(now(), id);
     },
     unannouncedChanges: () => unannounced.all(),
     markAnnounced: (id, country) => {
