@@ -1,6 +1,7 @@
 import { ALERT_RULE } from '../core/alertRules.js';
 import type { Alerts } from '../core/alerts.js';
 import type { SenderIdRecord, UnannouncedChange } from '../core/model/senderId.js';
+import type { AlertsRepository } from '../core/ports/alerts.js';
 import type { Notifier } from '../core/ports/notifier.js';
 import type { SenderIdsRepository } from '../core/ports/senderIds.js';
 import type { SettingsRepository } from '../core/ports/settings.js';
@@ -22,7 +23,9 @@ export interface SenderIdApprovalJobDeps {
   wavix: WavixClient;
   senderIds: SenderIdsRepository;
   settings: SettingsRepository;
-  alerts: Pick<Alerts, 'raise' | 'resolve'>;
+  alerts: Pick<Alerts, 'raise' | 'resolve' | 'refresh'>;
+  /** The open alerts as stored: a rejection's alert Slack refused to show is found there and shown again. */
+  openAlerts: Pick<AlertsRepository, 'open'>;
   notifier: Pick<Notifier, 'announce'>;
   logger: Logger;
   /** Failed Wavix reads in a row before the 'wavix_unreachable' alert; default 3. */
@@ -180,6 +183,29 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
     return { posted, failed };
   }
 
+  /**
+   * A rejection's alert is how the channel hears of it (its announcement stays in the request's thread), and it is
+   * raised only while the rejection is unannounced: one whose post Slack refused is shown again here, each run while it
+   * is open and unposted, whatever became of the announcement. One whose Sender ID was deleted since is resolved.
+   * Answers how many are still not shown.
+   */
+  async function showRejectionAlerts(): Promise<number> {
+    let unshown = 0;
+    for (const alert of deps.openAlerts.open()) {
+      if (alert.rule !== ALERT_RULE.senderIdRejected) continue;
+      const wavixId = alert.subjectKey.slice(0, alert.subjectKey.lastIndexOf(':'));
+      if (senderIds.getByWavixId(wavixId)?.deletedAt) {
+        await alerts.resolve(alert.rule, alert.subjectKey);
+        continue;
+      }
+      // Snoozed or muted: left unposted on purpose, shown by the alert lifecycle once it no longer is.
+      if (alert.slackTs || alert.quiet !== null) continue;
+      const shown = await alerts.refresh(alert.id);
+      if (shown?.status === 'open' && !shown.slackTs) unshown += 1;
+    }
+    return unshown;
+  }
+
   return {
     run: async (cancellation?: AbortSignal): Promise<JobOutcome> => {
       const synced = await syncSenderIds({ wavix: cancellableBy(deps.wavix, cancellation), senderIds });
@@ -190,10 +216,14 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
       const deleted = await announceDeletions();
       const posted = decided.posted + deleted.posted;
       const failed = decided.failed + deleted.failed;
+      const alertsUnshown = await showRejectionAlerts();
 
       const problems: string[] = [];
       if (synced.staleBecause) problems.push(`Wavix could not be read: ${synced.staleBecause.userMessage}`);
       if (failed > 0) problems.push(`${plural(failed, 'announcement')} could not be posted in Slack (retried on the next run)`);
+      if (alertsUnshown > 0) {
+        problems.push(`${plural(alertsUnshown, 'rejection alert')} could not be posted in Slack (retried on the next run)`);
+      }
       if (problems.length > 0) return { outcome: 'failed', error: problems.join('; ') };
       return {
         outcome: 'ok',

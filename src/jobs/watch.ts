@@ -77,6 +77,7 @@ export function createWatch(options: {
     senderIds: services.senderIds,
     settings,
     alerts: alertLifecycle,
+    openAlerts: alerts,
     notifier,
     logger,
     now,

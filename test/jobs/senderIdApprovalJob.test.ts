@@ -1,13 +1,16 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAlerts } from '../../src/core/alerts.js';
 import type { Announcement, Notifier } from '../../src/core/ports/notifier.js';
 import { findSenderIds, requestSenderId } from '../../src/core/senderIds.js';
 import type { SetupServices } from '../../src/core/services.js';
 import { createSenderIdApprovalJob } from '../../src/jobs/senderIdApprovalJob.js';
 import { createLogger } from '../../src/log.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
+import { createAlertPosts } from '../../src/slack/notifier/alertPosts.js';
 import { senderIdStatusMessage } from '../../src/slack/ui/senderIds.js';
 import type { Db } from '../../src/store/database.js';
+import { createAlertsRepository } from '../../src/store/repositories/alerts.js';
 import { createAuditRepository } from '../../src/store/repositories/audit.js';
 import { createRoutesRepository } from '../../src/store/repositories/routes.js';
 import { createSenderIdsRepository } from '../../src/store/repositories/senderIds.js';
@@ -44,6 +47,7 @@ function smsops(
     db?: Db;
     wavixUrl?: string;
     alerts?: ReturnType<typeof recordingAlerts>;
+    slackAlerts?: boolean;
     notifier?: Pick<Notifier, 'announce'>;
   } = {},
 ) {
@@ -55,14 +59,22 @@ function smsops(
   });
   const senderIds = createSenderIdsRepository(db, t.clock.now);
   const alerts = options.alerts ?? recordingAlerts();
+  const alertsTable = createAlertsRepository(db, t.clock.now);
+  const slack = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } });
   const job = createSenderIdApprovalJob({
     wavix,
     senderIds,
     settings: createSettingsRepository(db, t.clock.now),
-    alerts: alerts.notifier,
-    notifier:
-      options.notifier ??
-      slackAnnouncements(new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } }), CHANNEL),
+    // The alert lifecycle as the app has it (stored, posted in the fake Slack), or a recording of what it was told.
+    alerts: options.slackAlerts
+      ? createAlerts({
+          alerts: alertsTable,
+          notifier: { alert: createAlertPosts({ slack, channel: CHANNEL, now: t.clock.now }) },
+          logger: createLogger({ level: 'silent' }),
+        })
+      : alerts.notifier,
+    openAlerts: alertsTable,
+    notifier: options.notifier ?? slackAnnouncements(slack, CHANNEL),
     logger: createLogger({ level: 'silent' }),
     now: t.clock.now,
   });
@@ -76,7 +88,7 @@ function smsops(
     smsopsWebhooks: null,
     defaultPortsipUrl: null,
   };
-  return { job, senderIds, alerts, services };
+  return { job, senderIds, alerts, alertsTable, services };
 }
 
 /** Alice asks for "Acme" in GB (allowlisted at once) and FR (carrier review) through smsops. */
@@ -307,5 +319,57 @@ describe('a Sender ID deleted in the Wavix portal', () => {
     const restarted = smsops({ db: t.reopen() });
     expect(await restarted.job.run()).toMatchObject({ outcome: 'ok' });
     expect(posts()).toHaveLength(1);
+  });
+});
+
+describe('a rejection whose alert Slack refused to post', () => {
+  const alertPosts = () => postedText().filter((text) => text.includes('was rejected in France'));
+  const threadPosts = () => postedText().filter((text) => text.endsWith('rejected in FR'));
+
+  it('is posted as an alert although its announcement went out, and not again once shown', async () => {
+    const { job, senderIds, alertsTable, services } = smsops({ slackAlerts: true });
+    const wavixId = await requestAcme(services);
+    await job.run();
+    senderIds.setCountryStatus(senderIds.getByWavixId(wavixId)?.id ?? 0, 'FR', 'rejected', 'Brand not registered');
+
+    // The alert's post is refused; the announcement that follows is accepted.
+    fakeSlack.failNext('chat.postMessage', 'internal_error');
+    expect(await job.run()).toMatchObject({ outcome: 'ok' });
+    expect(threadPosts()).toHaveLength(1);
+    expect(alertPosts()).toHaveLength(1);
+    expect(alertsTable.findOpen('sender_id_rejected', `${wavixId}:FR`)?.slackTs).toBe(
+      posts().find((c) => String(c.args.text).includes('was rejected'))?.result?.ts,
+    );
+
+    await job.run();
+    expect(alertPosts()).toHaveLength(1);
+    expect(threadPosts()).toHaveLength(1);
+  });
+
+  it('makes the run fail while Slack refuses it, and is posted on the next run', async () => {
+    const { job, senderIds, alertsTable, services } = smsops({ slackAlerts: true });
+    const wavixId = await requestAcme(services);
+    await job.run();
+    senderIds.setCountryStatus(senderIds.getByWavixId(wavixId)?.id ?? 0, 'FR', 'rejected', 'Brand not registered');
+
+    // Slack refuses the alert's posts for a whole run, and accepts the rest.
+    let ts = 0;
+    fakeSlack.handle('chat.postMessage', ({ args }) =>
+      String(args.text).includes('was rejected in')
+        ? { ok: false, error: 'internal_error' }
+        : { channel: args.channel, ts: `1700000000.${String(++ts).padStart(6, '0')}` },
+    );
+    expect(await job.run()).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringContaining('1 rejection alert could not be posted in Slack (retried on the next run)'),
+    });
+    expect(alertPosts()).toHaveLength(0);
+    expect(alertsTable.findOpen('sender_id_rejected', `${wavixId}:FR`)?.slackTs).toBeNull();
+    expect(threadPosts()).toHaveLength(1);
+
+    fakeSlack.handle('chat.postMessage', undefined);
+    expect(await job.run()).toMatchObject({ outcome: 'ok' });
+    expect(alertPosts()).toHaveLength(1);
+    expect(threadPosts()).toHaveLength(1);
   });
 });
