@@ -105,8 +105,8 @@ export interface RequestedSenderId {
 
 /**
  * Creates a Sender ID on Wavix for someone, after Wavix's rules are checked here, and stores it with its requester and
- * the countries asked for. Countries Wavix allowlists at once are recorded approved and counted as announced, since
- * the confirmation that follows says so; the rest stay pending for the approval job.
+ * the countries asked for. Countries Wavix allowlists at once are recorded approved, and counted as announced once
+ * the request's announcement is posted (`senderIdRequestAnnounced`); the rest stay pending for the approval job.
  */
 export async function requestSenderId(
   services: SetupServices,
@@ -191,8 +191,8 @@ async function createOnWavix(
   });
   services.senderIds.addRequestedCountries(stored.id, countries);
   const changes = services.senderIds.applyAllowlist(stored.id, created.allowlisted_in);
+  // Not marked announced here: the request's announcement says them, and until Slack accepted it they are the job's.
   const approvedNow = changes.filter((c) => c.to === 'approved').map((c) => c.country);
-  for (const country of approvedNow) services.senderIds.markAnnounced(stored.id, country);
   const record = services.senderIds.get(stored.id) ?? stored;
   return ok({
     record,
@@ -202,13 +202,29 @@ async function createOnWavix(
   });
 }
 
-/** Keeps where a request was announced in Slack: the approval job answers there, in the thread. */
-export function rememberSenderIdAnnouncement(
+/**
+ * Slack accepted the request's announcement: the countries it said were approved at once are announced (the approval
+ * job would say them again otherwise, and does when this is never called), and where it is kept when Slack said
+ * (`at`): the approval job answers there, in the thread.
+ */
+export function senderIdRequestAnnounced(
   services: Pick<SetupServices, 'senderIds'>,
-  record: Pick<SenderIdRecord, 'id'>,
-  announcement: SlackMessageRef,
+  requested: Pick<RequestedSenderId, 'record' | 'approvedNow'>,
+  at: SlackMessageRef | undefined,
 ): void {
-  services.senderIds.setAnnouncement(record.id, announcement);
+  const { record } = requested;
+  for (const country of requested.approvedNow) {
+    const stored = record.countries.find((c) => c.country === country && c.status === 'approved');
+    if (stored) {
+      services.senderIds.markAnnouncedIfUnchanged({
+        senderId: record.id,
+        country,
+        status: 'approved',
+        statusChangedAt: stored.statusChangedAt,
+      });
+    }
+  }
+  if (at) services.senderIds.setAnnouncement(record.id, at);
 }
 
 function storedType(sender: WavixSenderId): SenderIdType {

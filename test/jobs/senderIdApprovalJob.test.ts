@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAlerts } from '../../src/core/alerts.js';
 import type { Announcement, Notifier } from '../../src/core/ports/notifier.js';
-import { findSenderIds, requestSenderId } from '../../src/core/senderIds.js';
+import { findSenderIds, requestSenderId, senderIdRequestAnnounced } from '../../src/core/senderIds.js';
 import type { SetupServices } from '../../src/core/services.js';
 import { createSenderIdApprovalJob } from '../../src/jobs/senderIdApprovalJob.js';
 import { createLogger } from '../../src/log.js';
@@ -105,6 +105,8 @@ async function requestAcme(services: SetupServices): Promise<string> {
     },
   );
   if (!created.ok) throw created.error;
+  // As the form does once Slack accepted the request's announcement, which says GB is approved.
+  senderIdRequestAnnounced(services, created.value, undefined);
   return created.value.record.wavixId;
 }
 
@@ -283,6 +285,7 @@ describe('a Sender ID deleted in the Wavix portal', () => {
       { type: 'alphanumeric', value: 'Beta', countries: ['FR', 'GB', 'IN'], usecase: 'transactional', samples: [] },
     );
     if (!requested.ok) throw requested.error;
+    senderIdRequestAnnounced(services, requested.value, undefined);
     const { wavixId, id } = requested.value.record;
     await job.run();
     await emulatorAdmin(`/sender-ids/${wavixId}/approve`, { countries: ['FR'] });
@@ -371,5 +374,23 @@ describe('a rejection whose alert Slack refused to post', () => {
     expect(await job.run()).toMatchObject({ outcome: 'ok' });
     expect(alertPosts()).toHaveLength(1);
     expect(threadPosts()).toHaveLength(1);
+  });
+});
+
+describe('countries Wavix approves at once', () => {
+  it('are announced by the job when the request itself could not be announced, and once only when it was', async () => {
+    const { job, services } = smsops();
+    const created = await requestSenderId(
+      services,
+      { userId: ALICE },
+      { type: 'alphanumeric', value: 'Muon', countries: ['DE', 'FR', 'GB'], usecase: 'transactional', samples: [] },
+    );
+    if (!created.ok) throw created.error;
+    expect(created.value.approvedNow).toEqual(['DE', 'GB']);
+    // No senderIdRequestAnnounced: Slack refused the request's announcement.
+    expect(await job.run()).toMatchObject({ outcome: 'ok', summary: expect.stringContaining('1 announcement') });
+    expect(postedText()).toEqual([`Sender ID Muon (requested by <@${ALICE}>): approved in DE, GB`]);
+    await job.run();
+    expect(posts()).toHaveLength(1);
   });
 });

@@ -185,6 +185,26 @@ describe('/sms senderid create', () => {
     ]);
   });
 
+  it('leaves the countries approved at once to the approval job when Slack refuses the request’s announcement', async () => {
+    const { viewId, metadata } = await openForm();
+    t.fakeSlack.failNext('chat.postMessage', 'internal_error');
+    const response = await t.slack.viewSubmission({
+      callbackId: CALLBACK.senderIdCreate,
+      viewId,
+      privateMetadata: metadata,
+      userId: ADMIN,
+      values: values({ text: 'Muon', countries: ['GB', 'DE', 'FR'] }),
+    });
+    expect(response.json.response_action).toBe('update');
+    await t.fakeSlack.waitFor('chat.postEphemeral');
+    const accepted = () => t.fakeSlack.callsTo('chat.postMessage').filter((c) => !c.error);
+    expect(accepted()).toHaveLength(0);
+
+    await runCommand(t, 'jobs run sender-id-approvals');
+    await runCommand(t, 'jobs run sender-id-approvals');
+    expect(accepted().map((c) => c.args.text)).toEqual([`Sender ID Muon (requested by <@${ADMIN}>): approved in DE, GB`]);
+  });
+
   it('brings the form back with the values and Wavix’s reason when Wavix refuses', async () => {
     const { viewId, metadata } = await openForm();
     t.emulator.injectFault({

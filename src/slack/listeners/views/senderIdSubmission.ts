@@ -6,10 +6,10 @@ import {
   checkSenderIdDuplicates,
   listSmsEnabledNumbers,
   MONTHLY_VOLUMES,
-  rememberSenderIdAnnouncement,
   requestSenderId,
   SENDER_ID_USECASES,
   type SenderIdDraft,
+  senderIdRequestAnnounced,
 } from '../../../core/senderIds.js';
 import { describeError } from '../../../errors.js';
 import { SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../../ids.js';
@@ -148,9 +148,10 @@ export function senderIdSubmissionListener(deps: SlackDeps) {
       .then((posted) => {
         // Slack answers with the channel's id even when the alert channel is configured by name.
         const channel = posted.channel ?? deps.alertChannel;
-        if (posted.ts) rememberSenderIdAnnouncement(deps.services, result.value.record, { channel, ts: posted.ts });
+        senderIdRequestAnnounced(deps.services, result.value, posted.ts ? { channel, ts: posted.ts } : undefined);
       })
       .catch((error: unknown) =>
+        // The countries approved at once stay unannounced: the approval job's next run says them.
         deps.logger.warn('could not announce the Sender ID in the alert channel', { error: describeError(error) }),
       );
     const confirmation = senderIdRequestedConfirmation(result.value);
