@@ -5,6 +5,7 @@ import type { SenderIdRecord, SenderIdType, SlackMessageRef } from './model/send
 import { type PhoneNumber, parsePhoneNumber, toWavixDigits } from './phone.js';
 import type { CreateSenderIdRequest, WavixSenderId } from './ports/wavix.js';
 import { type ExistingCountry, existingCountries, nothingNewProblem } from './senderIdDuplicates.js';
+import { countryProblem, rejectionProblem } from './senderIdRejectionRules.js';
 import { type RequestableSenderIdType, type SenderIdProblem, validateSenderIdRequest } from './senderIdRules.js';
 import type { Actor, SetupServices } from './services.js';
 import { collectAll } from './wavixListing.js';
@@ -297,6 +298,8 @@ export async function recordSenderIdRejection(
     actor,
     { action: 'senderid.reject', target: input.query, params: { country: input.country, reason: input.reason } },
     async () => {
+      const notCountry = countryProblem(input.country);
+      if (notCountry) return err(new SenderIdRejectionError(`senderid reject: ${notCountry}`, notCountry));
       const matches = services.senderIds.find(input.query).filter((r) => r.deletedAt === null);
       const record = pickForRejection(matches, input.country);
       if (!record) {
@@ -306,11 +309,8 @@ export async function recordSenderIdRejection(
             : `No Sender ID "${input.query}" is known: \`/sms senderid list\` reads them from Wavix.`;
         return err(new SenderIdRejectionError(`senderid reject: ${why}`, why));
       }
-      // A portal-made Sender ID's requested countries are not in Wavix's API, so any country not approved is accepted.
-      if (record.countries.some((c) => c.country === input.country && c.status === 'approved')) {
-        const why = `${record.value} is approved in ${input.country} on Wavix; a refusal there cannot be recorded.`;
-        return err(new SenderIdRejectionError(`senderid reject: ${why}`, why));
-      }
+      const why = rejectionProblem(record, input.country);
+      if (why) return err(new SenderIdRejectionError(`senderid reject: ${why}`, why));
       services.senderIds.setCountryStatus(record.id, input.country, 'rejected', input.reason);
       return ok({ record, country: input.country });
     },

@@ -174,3 +174,27 @@ describe('carrier decisions answer the request they are about', () => {
     expect(decisions[0]?.args.thread_ts).toBeUndefined();
   });
 });
+
+describe('/sms senderid reject refuses a refusal that cannot have happened', () => {
+  it('names a word that is no country, a country the type never gets, and one never requested, and records none', async () => {
+    await requestAcme(['FR', 'GB']);
+    const reject = async (words: string) => readable((await runCommand(t, `senderid reject ${words}`)).body);
+
+    const notCountry = await reject('Acme XX Brand not registered');
+    expect(notCountry).toContain('XX is not a country code');
+    expect(notCountry).toContain('/sms senderid reject Acme FR Brand not registered');
+    expect(await reject('Acme US Brand not registered')).toContain(
+      'Acme is alphanumeric, which is never approved in US: The US does not allow alphanumeric Sender IDs',
+    );
+    expect(await reject('Acme DE Brand not registered')).toContain(
+      'Acme was not requested for DE (its countries: FR pending and GB approved), so Wavix cannot have refused it there',
+    );
+    expect(t.db.prepare("SELECT country FROM sender_id_countries WHERE status = 'rejected'").all()).toEqual([]);
+
+    expect(await reject('Acme FR Brand not registered')).toContain('Recorded: Acme refused in FR');
+    await runCommand(t, 'jobs run sender-id-approvals');
+    const rejections = announcements().filter((c) => /rejected in|was rejected/.test(String(c.args.text)));
+    expect(rejections.map((c) => String(c.args.text)).join('\n')).not.toMatch(/XX|US|DE/);
+    expect(rejections).toHaveLength(2);
+  });
+});
