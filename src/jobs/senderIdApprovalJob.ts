@@ -10,6 +10,7 @@ import { type AppError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { cancellableBy, type WavixClient } from '../wavix/client.js';
 import type { JobOutcome } from './scheduler.js';
+import { createWavixWait } from './wavixWait.js';
 
 /**
  * Failed Wavix reads in a row, kept in `settings` rather than derived from `job_runs`: a run can fail for another
@@ -48,7 +49,7 @@ const announcedSenderId = (record: SenderIdRecord) => ({
  * yet, one message per Sender ID.
  *
  * What smsops can learn from Wavix: only `allowlisted_in`. A country appearing there is approved; an approved country
- * disappearing is removed. Wavix's API has no rejected state and no reason (a refused country simply never joins
+ * disappearing is removed; a Sender ID gone from the list was deleted (announced once, as a whole). Wavix's API has no rejected state and no reason (a refused country simply never joins
  * `allowlisted_in`; Wavix's staff say why by e-mail or in the portal), so a rejection is announced only once someone
  * records it in smsops (`setCountryStatus`, with the reason they were given); until then the country stays pending.
  *
@@ -61,6 +62,7 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
   const threshold = deps.unreachableAfterRuns ?? 3;
   const now = deps.now ?? Date.now;
   const { senderIds, settings, alerts, logger } = deps;
+  const wavixWait = createWavixWait({ settings, now });
 
   /** Counts failed reads in a row (across restarts): one alert when it reaches the threshold, resolved on success. */
   async function trackWavixHealth(failure: AppError | undefined): Promise<void> {
@@ -206,24 +208,44 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
     return unshown;
   }
 
+  /**
+   * What is owed to Slack, whether or not Wavix was read: changes and deletions whose post failed, recorded rejections,
+   * rejection alerts not shown. Answers how many announcements went out and what could not be posted.
+   */
+  async function postOwed(): Promise<{ posted: number; problems: string[] }> {
+    const decided = await announceChanges();
+    const deleted = await announceDeletions();
+    const failed = decided.failed + deleted.failed;
+    const alertsUnshown = await showRejectionAlerts();
+    const problems: string[] = [];
+    if (failed > 0) problems.push(`${plural(failed, 'announcement')} could not be posted in Slack (retried on the next run)`);
+    if (alertsUnshown > 0) {
+      problems.push(`${plural(alertsUnshown, 'rejection alert')} could not be posted in Slack (retried on the next run)`);
+    }
+    return { posted: decided.posted + deleted.posted, problems };
+  }
+
+  /**
+   * A run within Wavix's Retry-After reads nothing from Wavix (nor counts towards `wavix_unreachable`, nor resets it: Wavix
+   * was not asked), but still posts what is owed. Recorded `skipped`, saying until when.
+   */
+  async function runWithoutWavix(waiting: string): Promise<JobOutcome> {
+    const { posted, problems } = await postOwed();
+    if (problems.length > 0) return { outcome: 'failed', error: [waiting, ...problems].join('; ') };
+    return { outcome: 'skipped', reason: posted > 0 ? `${waiting}; ${plural(posted, 'announcement')}` : waiting };
+  }
+
   return {
     run: async (cancellation?: AbortSignal): Promise<JobOutcome> => {
+      const waiting = wavixWait.reasonToWait();
+      if (waiting !== undefined) return runWithoutWavix(waiting);
       const synced = await syncSenderIds({ wavix: cancellableBy(deps.wavix, cancellation), senderIds });
       await trackWavixHealth(synced.staleBecause);
+      wavixWait.remember(synced.staleBecause);
       if (!synced.staleBecause) takeBaselineOnce();
       // Announced even when Wavix could not be read: earlier changes whose post failed, and recorded rejections.
-      const decided = await announceChanges();
-      const deleted = await announceDeletions();
-      const posted = decided.posted + deleted.posted;
-      const failed = decided.failed + deleted.failed;
-      const alertsUnshown = await showRejectionAlerts();
-
-      const problems: string[] = [];
-      if (synced.staleBecause) problems.push(`Wavix could not be read: ${synced.staleBecause.userMessage}`);
-      if (failed > 0) problems.push(`${plural(failed, 'announcement')} could not be posted in Slack (retried on the next run)`);
-      if (alertsUnshown > 0) {
-        problems.push(`${plural(alertsUnshown, 'rejection alert')} could not be posted in Slack (retried on the next run)`);
-      }
+      const { posted, problems } = await postOwed();
+      if (synced.staleBecause) problems.unshift(`Wavix could not be read: ${synced.staleBecause.userMessage}`);
       if (problems.length > 0) return { outcome: 'failed', error: problems.join('; ') };
       return {
         outcome: 'ok',

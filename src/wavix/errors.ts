@@ -1,4 +1,5 @@
 import { WavixCallFailure, type WavixErrorKind } from '../core/ports/wavixFailure.js';
+import { duration } from '../core/wording.js';
 
 interface WavixErrorInit {
   kind: WavixErrorKind;
@@ -12,6 +13,8 @@ interface WavixErrorInit {
    * `said`, out of the technical message that reaches logs and the sentence that is stored and shown.
    */
   quotesRequest?: boolean;
+  /** Wavix's Retry-After (a 429, a 503), in ms. */
+  retryAfterMs?: number;
 }
 
 /**
@@ -40,6 +43,13 @@ export class WavixError extends WavixCallFailure {
   }
 }
 
+/** Wavix's own wait when it gave one (an hour's Retry-After is not "a minute"), else the usual one. */
+function waitFor(retryAfterMs: number | undefined, usual: string): string {
+  return retryAfterMs === undefined || retryAfterMs < 1_000
+    ? `try again in ${usual}`
+    : `Wavix asks to wait ${duration(retryAfterMs)} before trying again`;
+}
+
 function userMessageFor(init: WavixErrorInit): string {
   const said = init.wavixMessage ? ` Wavix said: "${init.wavixMessage}".` : '';
   const tries = init.attempts > 1 ? ` after ${init.attempts} attempts` : '';
@@ -54,9 +64,9 @@ function userMessageFor(init: WavixErrorInit): string {
     case 'validation':
       return `Wavix refused to ${init.operation} (${init.status ?? 'error'}).${said}`;
     case 'rate_limited':
-      return `Wavix is rate-limiting requests (429)${tries}; try again in a minute.`;
+      return `Wavix is rate-limiting requests (429)${tries}; ${waitFor(init.retryAfterMs, 'a minute')}.`;
     case 'server':
-      return `Wavix is unavailable right now (${init.status ?? 'server error'})${tries}; try again in a few minutes.`;
+      return `Wavix is unavailable right now (${init.status ?? 'server error'})${tries}; ${waitFor(init.retryAfterMs, 'a few minutes')}.`;
     case 'timeout':
       return `Wavix did not answer in time when trying to ${init.operation}${tries}; try again shortly.`;
     case 'network':

@@ -394,3 +394,61 @@ describe('countries Wavix approves at once', () => {
     expect(posts()).toHaveLength(1);
   });
 });
+
+describe("Wavix's Retry-After", () => {
+  const listings = () => emulator.requests().filter((r) => r.method === 'GET' && r.path === '/v3/messages/sender-ids');
+
+  it('is waited out across runs and a restart, the runs skipped saying until when, then Wavix is read again', async () => {
+    const { job } = smsops();
+    await job.run();
+    emulator.injectFault({ path: '/v3/messages/sender-ids', status: 429, retryAfterSeconds: 3600, times: 10 });
+
+    const limited = await job.run();
+    expect(limited).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringContaining('Wavix is rate-limiting requests (429); Wavix asks to wait 1 h before trying again'),
+    });
+    expect(limited).not.toMatchObject({ error: expect.stringContaining('a minute') });
+    expect(listings()).toHaveLength(2);
+
+    t.clock.advance(10 * 60_000);
+    const waitedUntil = new Date(t.clock.now() + 50 * 60_000).toISOString().replace('T', ' ').slice(0, 16);
+    expect(await job.run()).toEqual({
+      outcome: 'skipped',
+      reason: `Wavix not read: it asked smsops to wait until ${waitedUntil} UTC (50 min from now)`,
+    });
+    const restarted = smsops({ db: t.reopen() });
+    t.clock.advance(40 * 60_000);
+    expect(await restarted.job.run()).toMatchObject({ outcome: 'skipped' });
+    expect(listings()).toHaveLength(2);
+
+    emulator.clearFaults();
+    t.clock.advance(10 * 60_000);
+    expect(await restarted.job.run()).toMatchObject({ outcome: 'ok' });
+    expect(listings()).toHaveLength(3);
+  });
+
+  it('counts towards wavix_unreachable only the reads it made, and a 503 without one is read again next run', async () => {
+    const alerts = recordingAlerts();
+    const { job } = smsops({ alerts });
+    emulator.injectFault({ path: '/v3/messages/sender-ids', status: 503, times: 2 });
+    await job.run();
+    await job.run();
+    emulator.injectFault({ path: '/v3/messages/sender-ids', status: 503, retryAfterSeconds: 120, times: 1 });
+    expect(await job.run()).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringContaining('Wavix is unavailable right now (503); Wavix asks to wait 2 min before trying again'),
+    });
+    expect(alerts.raised).toEqual([
+      expect.objectContaining({ rule: 'wavix_unreachable', facts: { runs: 3, lastError: expect.any(String) } }),
+    ]);
+    expect(listings()).toHaveLength(3);
+
+    t.clock.advance(60_000);
+    expect(await job.run()).toMatchObject({ outcome: 'skipped' });
+    expect(alerts.resolved).toEqual([]);
+    t.clock.advance(60_000);
+    expect(await job.run()).toMatchObject({ outcome: 'ok' });
+    expect(alerts.resolved).toEqual([{ rule: 'wavix_unreachable', subjectKey: 'account' }]);
+  });
+});

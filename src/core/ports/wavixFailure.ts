@@ -29,9 +29,11 @@ export class WavixCallFailure extends AppError {
    * decides who may read them.
    */
   readonly said: string | undefined;
+  /** How long Wavix asked to be left alone (its Retry-After), when it said. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
-    init: { kind: WavixErrorKind; status?: number | undefined; said?: string | undefined },
+    init: { kind: WavixErrorKind; status?: number | undefined; said?: string | undefined; retryAfterMs?: number | undefined },
     message: string,
     userMessage: string,
     options?: { cause?: unknown },
@@ -41,5 +43,6 @@ export class WavixCallFailure extends AppError {
     this.kind = init.kind;
     this.status = init.status;
     this.said = init.said;
+    this.retryAfterMs = init.retryAfterMs;
   }
 }
