@@ -1,5 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createSlackHolds } from '../../src/slack/notifier/slackHolds.js';
 import { createSlackPace, type SlackPace } from '../../src/slack/notifier/slackPace.js';
 import { classifySlackFailure, createSlackRelaySender } from '../../src/slack/notifier/slackPost.js';
 import { portsipStateOf } from '../../src/slack/notifier/slackPostUpdater.js';
@@ -88,6 +89,7 @@ describe('the Slack relay sender', () => {
           turnAsked();
         }),
       close: () => {},
+      holds: createSlackHolds(() => performance.now()),
     };
     const { sender, store, deliveries } = setup(pace);
     const batch = store(3, (i) => `hello ${i}`);
@@ -186,13 +188,19 @@ describe('the Slack relay sender', () => {
     fake.enforceLimits();
     const { sender, store } = setup();
     const batch = store(20, longText);
-    fake.rateLimit('chat.postMessage', 7, 1);
-    const outcomes = await sender.send(batch);
-    expect(outcomes.every((o) => !o.delivered && o.retryAfterMs === 7000 && !o.deterministic)).toBe(true);
-    expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
     fake.failNext('chat.postMessage', 'not_in_channel');
     const [single] = await sender.send(batch.slice(0, 1));
     expect(single).toEqual({ delivered: false, statusCode: null, error: 'Slack: not_in_channel' });
+    fake.rateLimit('chat.postMessage', 7, 1);
+    const outcomes = await sender.send(batch);
+    expect(outcomes.every((o) => !o.delivered && o.retryAfterMs === 7000 && !o.deterministic)).toBe(true);
+    expect(fake.callsTo('chat.postMessage')).toHaveLength(2);
+    // The channel is held for the rest of the wait: the next send makes no call, and waits what is left of it.
+    const [held] = await sender.send(batch.slice(0, 1));
+    expect(held).toMatchObject({ delivered: false, statusCode: null, retryAfterMs: expect.any(Number) });
+    expect(held?.retryAfterMs).toBeGreaterThan(5_000);
+    expect(held?.retryAfterMs).toBeLessThanOrEqual(7_000);
+    expect(fake.callsTo('chat.postMessage')).toHaveLength(2);
   });
 
   it('waits at most an hour whatever Retry-After a misbehaving proxy sends', async () => {

@@ -163,6 +163,31 @@ describe('the updater of delivery states in Slack posts', () => {
     expect(readable(ok.args.blocks)).toContain('PortSIP ✓');
   });
 
+  it("holds every post's edit for Slack's Retry-After, not only the edit answered 429, and posts new SMS meanwhile", async () => {
+    const { sender, store, deliveries, updater, db } = setup();
+    const stored = Array.from({ length: 5 }, (_, i) => store(`needs an edit ${i}`));
+    for (const { item } of stored) await sender.send([item]);
+    fake.rateLimit('chat.update', 3_600, 50);
+    for (const { portsip } of stored) {
+      deliveries.markDelivered(portsip.id, 200);
+      updater.changed(portsip);
+    }
+    await waitUntil(() => updates().length >= 1, 5_000, 'the edit answered 429');
+    // The updater's backoff here is 40-200 ms: without the hold, every other post's edit is tried within this time.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(updates()).toHaveLength(1);
+    const rows = db.prepare('SELECT dirty, next_update_at AS nextUpdateAt FROM slack_posts ORDER BY id').all() as Array<{
+      dirty: number;
+      nextUpdateAt: number | null;
+    }>;
+    // Each still marked, to be edited once the wait ends; the one answered 429 is due after it.
+    expect(rows.map((r) => r.dirty > 0)).toEqual([true, true, true, true, true]);
+    expect(Math.max(...rows.map((r) => r.nextUpdateAt ?? 0))).toBeGreaterThan(Date.now() + 3_500_000);
+    // Posts are another method: a new SMS is posted.
+    const next = store('posted while edits wait');
+    expect(await sender.send([next.item])).toEqual([{ delivered: true, statusCode: 200 }]);
+  });
+
   it('gives up an update Slack can never take (the message is gone) and keeps why', async () => {
     const { sender, store, deliveries, updater, db } = setup();
     const { item, portsip } = store('deleted later');

@@ -1,3 +1,5 @@
+import { createSlackHolds, type SlackHolds } from './slackHolds.js';
+
 /**
  * The Slack leg's pace (SLACK_RELAY_PACE_MS): one call to Slack per interval, whether it posts an SMS or updates a
  * post's delivery state. Posts go first; an update takes a turn when no post is waiting, and at least every
@@ -15,6 +17,8 @@ export interface SlackPace {
    * stop for the whole pace (SLACK_RELAY_PACE_MS set to minutes stopped smsops in twice that, past Docker's grace).
    */
   close(): void;
+  /** Slack's Retry-After, held for the method (and channel) it limits: shared by the posts and the edits. */
+  readonly holds: SlackHolds;
 }
 
 export function createSlackPace(
@@ -79,6 +83,7 @@ export function createSlackPace(
         // Deferred, so a post asked for in the same tick as an update still goes first.
         if (!timer) timer = setTimeout(pump, 0);
       }),
+    holds: createSlackHolds(now),
     close: () => {
       closed = true;
       clearTimeout(timer);

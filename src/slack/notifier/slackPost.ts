@@ -41,6 +41,17 @@ class NotPosted extends Error {
   }
 }
 
+/**
+ * Not posted: Slack answered another post to this channel 429 and its Retry-After has not ended. Waited out as if
+ * this post had been answered so (the delivery is due after it), without a call that Slack would refuse the same way.
+ */
+class HeldByRetryAfter extends Error {
+  constructor(readonly remainingMs: number) {
+    super("Slack rate limit: not posted, waiting out Slack's Retry-After for this channel");
+    this.name = 'HeldByRetryAfter';
+  }
+}
+
 /** How a failed Slack call is seen: a refusal of this content (`refused`, with Slack's code), or worth another try. */
 export interface SlackFailure {
   outcome: AttemptOutcome;
@@ -52,6 +63,11 @@ export function classifySlackFailure(error: unknown): SlackFailure {
   // Not a failure: the delivery is given back as it was (no attempt, error or backoff), and posted after the restart.
   if (error instanceof NotPosted)
     return { outcome: { delivered: false, statusCode: null, error: error.message, notAttempted: true }, refused: null };
+  if (error instanceof HeldByRetryAfter)
+    return {
+      outcome: { delivered: false, statusCode: null, error: error.message, retryAfterMs: error.remainingMs },
+      refused: null,
+    };
   const e = error as { code?: string; retryAfter?: number; data?: { error?: string }; name?: string };
   if (e.code === 'slack_webapi_rate_limited_error') {
     return {
@@ -141,6 +157,11 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
   const post = async (run: Run, channel: string, render: () => SlackMessage, threadTs?: string) => {
     const { attempt } = run;
     const givenUp = () => new NotPosted(attempt?.signal.aborted ? 'given up' : 'stopping');
+    const limits = { method: 'chat.postMessage', channel } as const;
+    // Looked at before the turn (a held post takes none) and again at it: another post may have been answered 429
+    // while this one waited.
+    const held = pace.holds.remainingMs(limits);
+    if (held > 0) throw new HeldByRetryAfter(held);
     // The wait for the turn is the pace at work, not a hang: the relay's attempt timeout runs from the call only. With
     // the wait counted (SLACK_RELAY_PACE_MS may be a minute, and a coalesced send makes several posts, each paced),
     // attempts that were only waiting timed out and were retried.
@@ -153,14 +174,22 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
     // it records the attempt as failed, or gives the delivery back, and sends it again, so a post now would show the
     // SMS twice (one SMS was posted four times so). A call begun cannot be recalled: for those, at-least-once.
     if (attempt?.signal.aborted) throw givenUp();
+    const heldNow = pace.holds.remainingMs(limits);
+    if (heldNow > 0) throw new HeldByRetryAfter(heldNow);
     attempt?.calling();
-    return client.chat.postMessage({
-      channel,
-      ...messageArgs(rendered),
-      unfurl_links: false,
-      unfurl_media: false,
-      ...(threadTs ? { thread_ts: threadTs } : {}),
-    } as webApi.ChatPostMessageArguments);
+    try {
+      return await client.chat.postMessage({
+        channel,
+        ...messageArgs(rendered),
+        unfurl_links: false,
+        unfurl_media: false,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      } as webApi.ChatPostMessageArguments);
+    } catch (error) {
+      const { outcome } = classifySlackFailure(error);
+      if (outcome.statusCode === 429 && outcome.retryAfterMs) pace.holds.hold(limits, outcome.retryAfterMs);
+      throw error;
+    }
   };
 
   const record = (

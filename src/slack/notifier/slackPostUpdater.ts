@@ -37,6 +37,8 @@ const CLOCK_STEP_MS = 1_000;
 /** Tries of a post whose update throws before it is given up (it keeps showing its last state). */
 const UPDATE_GIVE_UP_AFTER = 5;
 
+const UPDATES = { method: 'chat.update' } as const;
+
 const UPDATE_NEVER = /^(?:message_not_found|cant_update_message|edit_window_closed|channel_not_found|is_archived)$/;
 
 export interface SlackPostUpdater {
@@ -132,6 +134,8 @@ export function startSlackPostUpdater(options: {
         posts.abandonUpdate(post.id, post.dirty, outcome.error ?? 'refused');
         return;
       }
+      // Every post's edit waits it out, not this one's alone (see slackHolds.ts).
+      if (outcome.statusCode === 429 && outcome.retryAfterMs) options.pace.holds.hold(UPDATES, outcome.retryAfterMs);
       const delay = Math.max(
         nextAttemptDelay(post.updateAttempts, { ...options.retry, deadAfterMs: 0 }),
         outcome.retryAfterMs ?? 0,
@@ -188,6 +192,13 @@ export function startSlackPostUpdater(options: {
       let post: SlackPost | undefined;
       try {
         noticeClockStep();
+        // Slack's Retry-After for chat.update: no edit is tried until it ends (the posts stay marked; a wake only
+        // looks again).
+        const held = options.pace.holds.remainingMs(UPDATES);
+        if (held > 0) {
+          await sleep(held);
+          continue;
+        }
         [post] = posts.dueUpdates(1);
         if (post) await updateOne(post);
         else {
