@@ -49,6 +49,8 @@ export interface RunningSmsops {
   url: string;
   /** Human lines for the terminal: where smsops listens, what is missing and what that means (no secrets). */
   summary: readonly string[];
+  /** The start-up check saw SLACK_BOT_TOKEN refused (src/slack/tokenCheck.ts): /healthz and /metrics say so at once. */
+  slackTokenRefused(code: string): void;
   stop(): Promise<void>;
 }
 
@@ -386,6 +388,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   return {
     url: http.url,
     summary,
+    slackTokenRefused: (code) => relay.slackTokenRefusedAtStart(code),
     stop: () => {
       stopping ??= stop();
       return stopping;

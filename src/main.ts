@@ -103,7 +103,7 @@ function startProduction(env: Record<string, string | undefined>, fileProblems: 
     const app = await startSmsops(config, { logger });
     // Beside the JSON log, not in it: a person at the terminal reads these; a log shipper keeps the JSON.
     for (const line of app.summary) process.stderr.write(`${line}\n`);
-    void checkSlackToken(config.slack, logger);
+    void checkSlackToken(config.slack, logger, app.slackTokenRefused);
     return app;
   });
 }

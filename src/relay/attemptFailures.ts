@@ -33,6 +33,11 @@ export interface AttemptFailures {
   delivered(delivery: Pick<Delivery, 'destinationKind'>): void;
   /** Slack refuses the bot token (its code, and since when): nothing reaches Slack. Null otherwise. */
   slackTokenRefused(): { code: string; since: number } | null;
+  /**
+   * The start-up check (src/slack/tokenCheck.ts) saw the token refused, and said so in the log: from now on /healthz
+   * and /metrics say it too, not only once a relayed SMS's post fails (never, with no SMS coming in).
+   */
+  slackTokenRefusedAtStart(code: string): void;
 }
 
 /**
@@ -83,5 +88,8 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
       tokenRefused = null;
     },
     slackTokenRefused: () => tokenRefused,
+    slackTokenRefusedAtStart: (code) => {
+      if (SLACK_TOKEN_REFUSALS.has(code)) tokenRefused ??= { code, since: now() };
+    },
   };
 }

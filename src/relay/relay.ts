@@ -112,6 +112,8 @@ export interface Relay {
   polledBacklog(): Reading<readonly DestinationBacklog[]>;
   /** A route change moves the queued deliveries it affects (the setup services call this). */
   routeChanges: RouteChanges;
+  /** The start-up token check saw SLACK_BOT_TOKEN refused (Slack's code): /healthz and /metrics say so from now. */
+  slackTokenRefusedAtStart(code: string): void;
   stop(): Promise<void>;
 }
 
@@ -573,6 +575,7 @@ export function startRelay(options: RelayOptions): Relay {
         return { value: change.value, moved: change.moved, unrouted: change.unrouted };
       },
     },
+    slackTokenRefusedAtStart: (code) => attemptFailures.slackTokenRefusedAtStart(code),
     stop: async () => {
       watchdog.stop();
       deadLetters.stop();

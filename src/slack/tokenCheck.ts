@@ -8,9 +8,15 @@ import { toBoltLogger } from './boltLogger.js';
 /**
  * Asks Slack once at start whether SLACK_BOT_TOKEN is accepted, and says so in words: otherwise a wrong token shows
  * only as a warning on the first Slack request. Never blocks or fails the start (the relay to PortSIP must not depend
- * on Slack), and never retries: a later request says it again. The token is never in what is logged.
+ * on Slack), and never retries: a later request says it again. The token is never in what is logged. A refusal is
+ * told to `onRefused` (the relay's /healthz and smsops_slack_token_refused), which before waited for a relayed SMS's
+ * post to fail: /healthz said ok for as long as no SMS came in.
  */
-export async function checkSlackToken(slack: Config['slack'], logger: Logger): Promise<void> {
+export async function checkSlackToken(
+  slack: Config['slack'],
+  logger: Logger,
+  onRefused: (code: string) => void = () => {},
+): Promise<void> {
   const client = new webApi.WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: 0 },
@@ -28,8 +34,9 @@ export async function checkSlackToken(slack: Config['slack'], logger: Logger): P
     const code = slackErrorCode(error);
     if (code !== undefined && SLACK_TOKEN_REFUSALS.has(code)) {
       logger.error(
-        `Slack rejected SLACK_BOT_TOKEN (${code}): nothing reaches Slack until it is fixed (OAuth & Permissions → Bot User OAuth Token); the relay to PortSIP goes on`,
+        `Slack rejected SLACK_BOT_TOKEN (${code}): nothing reaches Slack until it is fixed (OAuth & Permissions → Bot User OAuth Token) and smsops restarted; the relay to PortSIP goes on, /healthz answers 503`,
       );
+      onRefused(code);
     } else {
       logger.warn('Slack could not be asked whether SLACK_BOT_TOKEN is valid (auth.test)', { error: describeError(error) });
     }
