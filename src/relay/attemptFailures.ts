@@ -9,6 +9,14 @@ export const FAILURE_LOG_EVERY_MS = 60_000;
 /** Kinds of failure remembered at once: past this, those quiet for ten lines' time are forgotten. */
 const REMEMBERED = 1_000;
 
+/** Outcomes the Slack leg words itself, whole and quoting nothing: said as they are. */
+const SLACK_PHRASES = new Set([
+  'Slack did not answer in time',
+  "Slack's answer was not JSON",
+  'smsops stopped before Slack answered',
+  "Slack rate limit: not posted, waiting out Slack's Retry-After for this channel",
+]);
+
 /**
  * The kind of a failed attempt, as a log line may say it: a status, a code or a fixed phrase, never the answer's body
  * (a PBX may quote the SMS back) nor an address.
@@ -18,6 +26,7 @@ export function failureKind(outcome: Pick<AttemptOutcome, 'statusCode' | 'error'
   const slackCode = /^Slack: (\w+)$/.exec(error);
   if (slackCode) return `Slack: ${slackCode[1]}`;
   if (outcome.statusCode !== null && outcome.statusCode > 0) return `HTTP ${outcome.statusCode}`;
+  if (SLACK_PHRASES.has(error)) return error;
   if (error.startsWith('no complete answer within')) return 'no answer within the deadline';
   if (error.startsWith('no outcome within')) return 'no outcome within the attempt timeout';
   const code = /\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/.exec(error);

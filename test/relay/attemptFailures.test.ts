@@ -1,6 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { createAttemptFailures, FAILURE_LOG_EVERY_MS, failureKind } from '../../src/relay/attemptFailures.js';
+import { createRelaySlackClient } from '../../src/slack/app.js';
+import { classifySlackFailure } from '../../src/slack/notifier/slackPost.js';
 
 const PBX = 'https://pbx.example.com/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90';
 
@@ -64,5 +68,40 @@ describe('failed attempts in the log', () => {
       'no answer within the deadline',
     );
     expect(failureKind({ statusCode: null, error: 'message no longer stored' })).toBe('other (see /sms relay status)');
+  });
+
+  it("names a Slack that does not answer in time and one whose answer is not JSON, without the answer's body", async () => {
+    // A proxy in front of Slack: chat.postMessage hangs, chat.update answers 200 with an HTML page.
+    const server = createServer((req, res) => {
+      if (req.url?.includes('chat.update'))
+        res.writeHead(200, { 'content-type': 'application/json' }).end('<html>proxy page</html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = createRelaySlackClient(
+        { botToken: 'xoxb-kind-0000', apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/` } as never,
+        createLogger({ level: 'silent' }),
+        300,
+      );
+      const outcomeOf = (call: Promise<unknown>) =>
+        call.then(
+          () => {
+            throw new Error('answered ok');
+          },
+          (error: unknown) => classifySlackFailure(error).outcome,
+        );
+      const timedOut = await outcomeOf(client.chat.postMessage({ channel: 'C0INBOX', text: 'x' }));
+      const notJson = await outcomeOf(client.chat.update({ channel: 'C0INBOX', ts: '1.2', text: 'x' }));
+      const { failures, lines, advance } = rig();
+      const inbox = { destinationKind: 'slack' as const, destination: 'C0INBOX' };
+      failures.failed(inbox, timedOut);
+      advance(FAILURE_LOG_EVERY_MS);
+      failures.failed(inbox, notJson);
+      expect(lines.map((l) => l.error)).toEqual(['Slack did not answer in time', "Slack's answer was not JSON"]);
+      expect(JSON.stringify([timedOut, notJson])).not.toContain('proxy page');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

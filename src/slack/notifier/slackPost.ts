@@ -26,6 +26,9 @@ export const MAX_SLACK_RETRY_AFTER_MS = MAX_RETRY_AFTER_SECONDS * 1000;
  */
 const CONTENT_REFUSAL = /^(?:msg_\w+|invalid_(?!auth$)\w+|no_text|too_many_attachments|too_many_blocks|markdown_text_conflict)$/;
 
+const SLACK_CODE = /^\w+$/;
+const SLACK_ANSWER_NOT_JSON = "Slack's answer was not JSON";
+
 /**
  * Nothing was sent to Slack: smsops is stopping before the post's turn of the pace came, or the relay gave up on the
  * attempt (its timeout) before the post's call.
@@ -95,6 +98,10 @@ export function classifySlackFailure(error: unknown): SlackFailure {
     };
   }
   const code = e.data?.error;
+  // Slack's codes are snake_case words. The client puts a body it could not read as JSON (a proxy's HTML page, cut
+  // short) in its place: said so, and never stored or shown (such a page may quote what was sent).
+  if (code && !SLACK_CODE.test(code))
+    return { outcome: { delivered: false, statusCode: null, error: SLACK_ANSWER_NOT_JSON }, refused: null };
   if (code && CONTENT_REFUSAL.test(code)) {
     return { outcome: { delivered: false, statusCode: 200, error: `Slack: ${code}`, deterministic: true }, refused: code };
   }
