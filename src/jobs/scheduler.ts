@@ -59,7 +59,7 @@ export interface SchedulerOptions {
   ticks?: TickSource;
   /** A job's time limit when it sets none (DEFAULT_TIME_LIMIT_MS). */
   timeLimitMs?: number;
-  /** How long stop() waits for runs that passed their time limit and still go (LATE_RUN_GRACE_MS). */
+  /** How long stop() waits for the runs still going, late ones included, once they are told to stop (LATE_RUN_GRACE_MS). */
   lateRunGraceMs?: number;
   /** Told of every run's end (the /metrics counter). */
   onRunEnded?: (job: string, outcome: RunOutcome) => void;
@@ -72,6 +72,10 @@ export interface SchedulerOptions {
  * run that hung (a Wavix answer that never ended) held its job "running" for good, every later tick skipped.
  */
 export const DEFAULT_TIME_LIMIT_MS = 10 * 60_000;
+/**
+ * A stop tells every run to end (its Wavix and Slack calls are cut), so a run still going after this ignores that: it
+ * is left, or it would hold the stop past the 30 s a supervisor gives before SIGKILL.
+ */
 export const LATE_RUN_GRACE_MS = 5_000;
 
 export const OVERLAP_REASON = 'previous run still going';
@@ -223,18 +227,22 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       await Promise.all(disarming.map((schedule) => schedule.disarm()));
       stopping = true;
       for (const cancellation of cancellations) cancellation.abort(new Error('smsops is stopping'));
-      // A run asked from Slack while we wait is waited for too: the database closes after this.
-      while (running.size > 0) await Promise.allSettled([...running.values()]);
-      if (late.size === 0) return;
+      // A run asked from Slack while we wait is waited for too (it starts told to stop): the database closes after this.
       const grace = options.lateRunGraceMs ?? LATE_RUN_GRACE_MS;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled([...late]),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, grace);
-        }),
-      ]);
+      let gaveUp = false;
+      const givingUp = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          gaveUp = true;
+          resolve();
+        }, grace);
+      });
+      while (!gaveUp && (running.size > 0 || late.size > 0))
+        await Promise.race([Promise.allSettled([...running.values(), ...late]), givingUp]);
       clearTimeout(timer);
+      // Left unfinished: recorded failed at the next start ("left running by the previous process").
+      if (running.size > 0)
+        logger.warn('job runs still going at stop, left unfinished', { jobs: [...running.keys()], waitedMs: grace });
       if (late.size > 0) logger.warn('job runs past their time limit still going at stop', { count: late.size });
     },
   };

@@ -9,6 +9,7 @@ import { cappedRetryAfterFetch, SLACK_RETRY_AFTER_CAP_SECONDS } from './cappedRe
 import { createSlackEventsGuard, SLACK_MAX_BODY_BYTES } from './eventsGuard.js';
 import type { SlackDeps } from './listeners/context.js';
 import { registerListeners } from './listeners/index.js';
+import { createRateLimitWaitingClient } from './rateLimitWaits.js';
 import { guardSlackReplays } from './replayGuard.js';
 import { keepSocketConnected, quietSocketLogger, type SocketState } from './socketConnection.js';
 
@@ -150,6 +151,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
  * The client of the watch (alerts, announcements, digests): it waits out Slack's rate limits (Retry-After, at most a
  * minute each: the whole client waits meanwhile) and retries a few times, since an alert is worth a delay; it never
  * runs on a request's path. A post that still fails is logged, and an alert never posted is posted at its next raise.
+ * When smsops stops, a call in flight is cut and a rate-limit wait ends at once (createRateLimitWaitingClient).
  */
 export function createWatchSlackClient(
   slack: Config['slack'],
@@ -161,13 +163,17 @@ export function createWatchSlackClient(
 ): webApi.WebClient {
   const child = logger.child({ component: 'slack-watch' });
   const capped = cappedRetryAfterFetch(child, retryAfterCapSeconds);
-  return new webApi.WebClient(slack.botToken, {
-    slackApiUrl: slack.apiUrl,
-    logger: toBoltLogger(child),
-    retryConfig: stopping ? noRetryOnceStopping(retryConfig, stopping) : retryConfig,
-    fetch: stopping ? cutOnStop(stopping, capped) : capped,
-    timeout: SLACK_REQUEST_TIMEOUT_MS,
-  });
+  return createRateLimitWaitingClient(
+    slack.botToken,
+    {
+      slackApiUrl: slack.apiUrl,
+      logger: toBoltLogger(child),
+      retryConfig: stopping ? noRetryOnceStopping(retryConfig, stopping) : retryConfig,
+      fetch: stopping ? cutOnStop(stopping, capped) : capped,
+      timeout: SLACK_REQUEST_TIMEOUT_MS,
+    },
+    { retries: retryConfig.retries ?? 0, logger: child, ...(stopping ? { stopping } : {}) },
+  );
 }
 
 /**

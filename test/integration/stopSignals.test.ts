@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -94,6 +95,27 @@ describe('stopping on SIGTERM / SIGINT (real process)', () => {
     } finally {
       release();
     }
+  });
+
+  it("ends a job's alert waiting out Slack's Retry-After at SIGTERM, and exits 0 well within a supervisor's 30 s", {
+    timeout: 90_000,
+  }, async () => {
+    // The backup job every second, into a BACKUP_DIR that is a file: each run fails and raises the backup alert.
+    const notAFolder = join(rig.dir, 'not-a-folder');
+    writeFileSync(notAFolder, '');
+    rig.fakeSlack.rateLimit('chat.postMessage', 3600, 1_000);
+    const p = await start({ BACKUP_DIR: notAFolder, BACKUP_CRON: '* * * * * *' });
+    await waitUntil(
+      () => rig.fakeSlack.callsTo('chat.postMessage').some((c) => c.rateLimited && c.args.channel === 'C0TEST0001'),
+      20_000,
+      'the alert rate-limited by Slack',
+    );
+    // The client now waits the Retry-After (capped at a minute): before, a plain timer no stop could end.
+    await sleep(500);
+    p.child.kill('SIGTERM');
+    const exit = await exitWithin(p, 20_000);
+    expect(exit, p.logs.slice(-20).join('\n')).toEqual({ code: 0, signal: null });
+    expect(p.logs.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
   });
 
   it('exits at once, with code 1 and a line saying so, on a second SIGTERM while the stop waits', {

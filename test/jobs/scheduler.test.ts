@@ -20,6 +20,7 @@ interface LogLine {
   count?: number;
   error?: string;
   reason?: string;
+  jobs?: string[];
 }
 
 let t: TempDb;
@@ -309,6 +310,19 @@ describe('scheduler: time limits', () => {
     await s.stop();
     expect(logs).toContainEqual(
       expect.objectContaining({ level: 'warn', msg: 'job runs past their time limit still going at stop', count: 1 }),
+    );
+  });
+
+  it('stop gives up on a run in its time limit that goes on after being told to stop, and names it', async () => {
+    // A run that ignores its cancellation (an alert waiting on Slack's Retry-After did) held the stop until SIGKILL.
+    const deaf = gated();
+    const s = make([job('deaf', deaf.run)], { lateRunGraceMs: 50 });
+    void s.runNow('deaf');
+    await deaf.hasStarted;
+    await s.stop();
+    expect(s.status()[0]?.running).toBe(true);
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', msg: 'job runs still going at stop, left unfinished', jobs: ['deaf'] }),
     );
   });
 });
