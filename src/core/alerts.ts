@@ -54,7 +54,7 @@ export function createAlerts(options: { alerts: AlertsRepository; notifier: Pick
     const resolved = alerts.resolve(rule, subjectKey);
     if (!resolved) return;
     // Never shown because it was quiet all along: nobody needs to read that it ended.
-    if (resolved.quiet !== null && !resolved.slackTs) return;
+    if (resolved.quiet !== null && !resolved.slackChannel) return;
     await show('resolve', { type: 'alertResolved', alert: resolved, quietly: resolved.quiet !== null });
   };
 
@@ -63,7 +63,8 @@ export function createAlerts(options: { alerts: AlertsRepository; notifier: Pick
       await reannounceEnded();
       const before = alerts.findOpen(input.rule, input.subjectKey);
       let { alert, opened } = alerts.raise(input);
-      if (opened || !alert.slackTs) {
+      // Posted means its channel is recorded: a post Slack accepted without a ts has no ts to edit, yet was posted.
+      if (opened || !alert.slackChannel) {
         // Snoozed or muted: recorded (it is in `/sms alerts` and App Home) but not posted until it is no longer quiet.
         if (alert.quiet !== null) return;
         return show('post', { type: 'alertRaised', alert });
@@ -97,7 +98,7 @@ export function createAlerts(options: { alerts: AlertsRepository; notifier: Pick
     refresh: async (id) => {
       const alert = alerts.get(id);
       if (!alert) return undefined;
-      if (alert.slackTs) await show('update', { type: 'alertUpdated', alert });
+      if (alert.slackChannel) await show('update', { type: 'alertUpdated', alert });
       else if (alert.status === 'open' && alert.quiet === null) await show('post', { type: 'alertRaised', alert });
       return alerts.get(id);
     },

@@ -7,7 +7,7 @@ export interface AlertsRepository {
   /** Resolves the open alert, if any, and returns it (so its message can say "resolved"). */
   resolve(rule: string, subjectKey: string): Alert | undefined;
   /** Where the alert's message is, so later changes edit it in place. */
-  setSlackMessage(id: number, channel: string, ts: string): void;
+  setSlackMessage(id: number, channel: string, ts: string | null): void;
   /** The open alert for this rule and subject, if any. */
   findOpen(rule: string, subjectKey: string): Alert | undefined;
   open(): Alert[];

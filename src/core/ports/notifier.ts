@@ -100,7 +100,8 @@ export type AlertEvent =
 /** Where an alert's message now is (recorded with the alert so later events edit it). */
 export interface AlertShownAt {
   channel: string;
-  ts: string;
+  /** Null when Slack accepted the post without saying its ts: posted (never again), but not editable. */
+  ts: string | null;
 }
 
 /** One relayed SMS due in Slack: its delivery (the channel is its destination) and the stored message. */

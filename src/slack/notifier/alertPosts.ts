@@ -26,13 +26,17 @@ export function createAlertPosts(options: {
     const posted = (async () => {
       const message = alertMessage(alert, now(), { reannounced });
       const result = await slack.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false });
-      return result.ts ? { channel, ts: result.ts } : null;
+      // Accepted without a ts (a proxy's or a Slack fault's `{ok:true}`): posted all the same, so recorded as posted
+      // with nothing to edit; returning nothing had the alert posted anew at every raise (every watch run).
+      return { channel, ts: result.ts ?? null };
     })().finally(() => posting.delete(alert.id));
     posting.set(alert.id, posted);
     return posted;
   };
   const edit = async (alert: Alert): Promise<AlertShownAt | null> => {
-    if (!alert.slackChannel || !alert.slackTs) return post(alert);
+    if (!alert.slackChannel) return post(alert);
+    // Posted without a ts: its message cannot be edited, and posting it again would repeat it.
+    if (!alert.slackTs) return null;
     await slack.chat.update({ channel: alert.slackChannel, ts: alert.slackTs, ...alertMessage(alert, now()) });
     return null;
   };

@@ -90,6 +90,25 @@ describe('alert lifecycle in Slack', () => {
     expect(createAlertsRepository(t.db).open()[0]?.slackTs).not.toBeNull();
   });
 
+  it('posts an alert once when Slack accepts the post without its ts, and says its end in a new message', async () => {
+    // `{ok:true}` without a ts (a proxy, a Slack fault): it was posted every raise, i.e. every watch run.
+    slack.handle('chat.postMessage', ({ args }) => ({ channel: args.channel }));
+    const alerts = notifier();
+    await alerts.raise(failing(40));
+    await alerts.raise(failing(40));
+    t.clock.advance(10 * 60_000);
+    await alerts.raise(failing(55));
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+    // Nothing to edit without a ts, and nothing posted twice.
+    expect(slack.callsTo('chat.update')).toHaveLength(0);
+    expect(createAlertsRepository(t.db).open()[0]).toMatchObject({ slackChannel: CHANNEL, slackTs: null });
+
+    await alerts.resolve('failure_rate', '14155550100');
+    const posts = slack.callsTo('chat.postMessage');
+    expect(posts).toHaveLength(2);
+    expect(String(posts[1]?.args.text)).toMatch(/^Resolved: 55 % of SMS/);
+  });
+
   it('escapes the summary: an alert about hostile text cannot ping the channel', async () => {
     await notifier().raise(failing(40, '<!channel> call <https://evil.example|your bank>'));
     const text = JSON.stringify(slack.callsTo('chat.postMessage')[0]?.args.blocks);
