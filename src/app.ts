@@ -4,6 +4,7 @@ import { createAlerts } from './core/alerts.js';
 import { markInterruptedSends, markUnsentReplies } from './core/conversations/interruptedSends.js';
 import { sendTakenReply, type ThreadMessage, takeReply } from './core/conversations/replyFromThread.js';
 import { createReplyQueue } from './core/conversations/replyQueue.js';
+import { ALERT_NOT_SHOWN_REASONS } from './core/ports/notifier.js';
 import { storedRouteProblems } from './core/portsipUrl.js';
 import type { SetupServices } from './core/services.js';
 import { maskUrl } from './core/urls.js';
@@ -191,10 +192,18 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     logger: logger.child({ component: 'watch' }),
     now,
   });
+  const alertPostsFailed = metrics.counter(
+    'smsops_alert_posts_failed_total',
+    'Alert messages (posts, edits, resolutions) Slack did not take, by reason: not_in_channel, channel_not_found, token_refused, rate_limited, no_answer, refused, cut_at_stop, other. Each alert is kept and shown at its next raise.',
+    ['reason'],
+    { initial: ALERT_NOT_SHOWN_REASONS.map((reason) => ({ reason })) },
+  );
   const alertLifecycle = createAlerts({
     alerts: repositories.alerts,
     notifier,
     logger: logger.child({ component: 'alerts' }),
+    onNotShown: ({ reason }) => alertPostsFailed.inc({ reason }),
+    now,
   });
   const relay = startRelay({
     repositories,
@@ -323,6 +332,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         relay: withInstanceLease(relay.health, lease),
         polledBacklog: relay.polledBacklog,
         slackSocket: () => slack.socket(),
+        alertsNotShown: alertLifecycle.notShown,
       }),
       metricsRoute(metrics),
       homeRoute(),

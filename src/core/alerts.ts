@@ -2,19 +2,29 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type Alert, type RaisedAlert, worseThanAcknowledged } from './model/alert.js';
 import type { AlertsRepository } from './ports/alerts.js';
-import type { AlertEvent, Notifier } from './ports/notifier.js';
+import { type AlertEvent, type AlertNotShown, AlertNotShownError, type Notifier } from './ports/notifier.js';
+import { plural } from './wording.js';
 
 /** The alert lifecycle: fire once, update in place while it lasts, say when it is resolved. */
 export interface Alerts {
-  raise(alert: RaisedAlert): Promise<void>;
-  resolve(rule: string, subjectKey: string): Promise<void>;
+  /** Each answers what could not be shown in Slack (nothing when all was): a job's run is failed for it. */
+  raise(alert: RaisedAlert): Promise<AlertNotShown[]>;
+  resolve(rule: string, subjectKey: string): Promise<AlertNotShown[]>;
   /** Resolves every open alert of `rule` whose subject is not among `stillFiring` (a watch run's full verdict). */
-  resolveAllBut(rule: string, stillFiring: Iterable<string>): Promise<void>;
+  resolveAllBut(rule: string, stillFiring: Iterable<string>): Promise<AlertNotShown[]>;
   /**
    * Shows an alert again after people acted on it (acknowledged, snoozed, its rule muted or unmuted): its message is
    * edited in place; an open alert never posted (it was quiet) is posted once it no longer is.
    */
   refresh(id: number): Promise<Alert | undefined>;
+  /** Since when the alerts cannot be shown in Slack, and why (the latest failure); undefined once one is shown. */
+  notShown(): { since: number; latest: AlertNotShown } | undefined;
+}
+
+/** What a job's run says of alerts it could not show: why, and that they are kept (shown at their next raise). */
+export function notShownInWords(notShown: readonly AlertNotShown[]): string {
+  const why = [...new Set(notShown.map((n) => n.words))].join('; ');
+  return `${plural(notShown.length, 'alert message')} could not be posted or edited in Slack: ${why} (kept, and shown at the next raise)`;
 }
 
 const sameText = (a: Alert, b: Alert) =>
@@ -25,51 +35,81 @@ const sameText = (a: Alert, b: Alert) =>
  * A failure to show it is logged and never loses the alert: an alert without a message is shown on its next raise.
  * A failure to record it (the database) is thrown: the caller decides (the relay's watchdog says it directly).
  */
-export function createAlerts(options: { alerts: AlertsRepository; notifier: Pick<Notifier, 'alert'>; logger: Logger }): Alerts {
+export function createAlerts(options: {
+  alerts: AlertsRepository;
+  notifier: Pick<Notifier, 'alert'>;
+  logger: Logger;
+  /** Told of every alert message not shown (the /metrics counter). */
+  onNotShown?: (notShown: AlertNotShown) => void;
+  now?: () => number;
+}): Alerts {
   const { alerts, notifier, logger } = options;
+  const now = options.now ?? Date.now;
+  let failing: { since: number; latest: AlertNotShown } | undefined;
 
-  const show = async (what: string, event: AlertEvent) => {
+  const show = async (what: string, event: AlertEvent): Promise<AlertNotShown[]> => {
     try {
       const shownAt = await notifier.alert(event);
       if (shownAt) alerts.setSlackMessage(event.alert.id, shownAt.channel, shownAt.ts);
+      failing = undefined;
+      return [];
     } catch (error) {
+      const notShown: AlertNotShown =
+        error instanceof AlertNotShownError ? error.notShown : { reason: 'other', words: 'the notifier failed (see the log)' };
+      failing = { since: failing?.since ?? now(), latest: notShown };
+      try {
+        options.onNotShown?.(notShown);
+      } catch (countError) {
+        logger.warn('an alert not shown was not counted', { error: describeError(countError) });
+      }
       logger.warn(`could not ${what} an alert in Slack`, {
         rule: event.alert.rule,
         subject: event.alert.subjectKey,
-        error: describeError(error),
+        reason: notShown.reason,
+        error: describeError(error instanceof AlertNotShownError ? (error.cause ?? error) : error),
       });
+      return [notShown];
     }
   };
 
   // Snoozes that ran out while their alert still fires: posted anew, so the channel hears of it again. Checked
   // whenever the alerts are evaluated (the traffic watch judges its rules every run, so at least every few minutes).
   const reannounceEnded = async () => {
+    const notShown: AlertNotShown[] = [];
     for (const ended of alerts.takeEndedSnoozes()) {
       const alert = alerts.findOpen(ended.rule, ended.subjectKey);
-      if (alert && alert.quiet === null) await show('re-announce', { type: 'alertRaised', alert, reannounced: true });
+      if (alert && alert.quiet === null)
+        notShown.push(...(await show('re-announce', { type: 'alertRaised', alert, reannounced: true })));
     }
+    return notShown;
   };
 
-  const resolve = async (rule: string, subjectKey: string) => {
+  const resolve = async (rule: string, subjectKey: string): Promise<AlertNotShown[]> => {
     const resolved = alerts.resolve(rule, subjectKey);
-    if (!resolved) return;
+    if (!resolved) return [];
     // Never shown because it was quiet all along: nobody needs to read that it ended.
-    if (resolved.quiet !== null && !resolved.slackChannel) return;
-    await show('resolve', { type: 'alertResolved', alert: resolved, quietly: resolved.quiet !== null });
+    if (resolved.quiet !== null && !resolved.slackChannel) return [];
+    return show('resolve', { type: 'alertResolved', alert: resolved, quietly: resolved.quiet !== null });
   };
+
+  /** The alert's own outcome after the re-announcements made on the way. */
+  const after = async (reannounced: AlertNotShown[], own: Promise<AlertNotShown[]> | AlertNotShown[] = []) => [
+    ...reannounced,
+    ...(await own),
+  ];
 
   return {
     raise: async (input) => {
-      await reannounceEnded();
+      const reannounced = await reannounceEnded();
       const before = alerts.findOpen(input.rule, input.subjectKey);
       let { alert, opened } = alerts.raise(input);
       // Posted means its channel is recorded: a post Slack accepted without a ts has no ts to edit, yet was posted.
       if (opened || !alert.slackChannel) {
         // Snoozed or muted: recorded (it is in `/sms alerts` and App Home) but not posted until it is no longer quiet.
-        if (alert.quiet !== null) return;
-        return show('post', { type: 'alertRaised', alert });
+        if (alert.quiet !== null) return reannounced;
+        return after(reannounced, show('post', { type: 'alertRaised', alert }));
       }
-      if (!before || sameText(before, alert)) return;
+      if (!before || sameText(before, alert)) return reannounced;
       // Shown again only when what people read changed: a long outage must not cost a Slack call every run.
       const acknowledgedBy = alert.acknowledged?.by;
       if (worseThanAcknowledged(alert) && acknowledgedBy) {
@@ -77,23 +117,24 @@ export function createAlerts(options: { alerts: AlertsRepository; notifier: Pick
         alerts.clearAcknowledgement(alert.id);
         alert = alerts.get(alert.id) ?? alert;
         if (alert.quiet === null)
-          return show('update', {
-            type: 'alertUpdated',
-            alert,
-            worsenedFrom: { severity: acknowledgedAt, acknowledgedBy },
-          });
+          return after(
+            reannounced,
+            show('update', {
+              type: 'alertUpdated',
+              alert,
+              worsenedFrom: { severity: acknowledgedAt, acknowledgedBy },
+            }),
+          );
       }
-      await show('update', { type: 'alertUpdated', alert });
+      return after(reannounced, show('update', { type: 'alertUpdated', alert }));
     },
-    resolve: async (rule, subjectKey) => {
-      await reannounceEnded();
-      await resolve(rule, subjectKey);
-    },
+    resolve: async (rule, subjectKey) => after(await reannounceEnded(), resolve(rule, subjectKey)),
     resolveAllBut: async (rule, stillFiring) => {
-      await reannounceEnded();
+      const notShown = await reannounceEnded();
       const keep = new Set(stillFiring);
       for (const alert of alerts.open())
-        if (alert.rule === rule && !keep.has(alert.subjectKey)) await resolve(rule, alert.subjectKey);
+        if (alert.rule === rule && !keep.has(alert.subjectKey)) notShown.push(...(await resolve(rule, alert.subjectKey)));
+      return notShown;
     },
     refresh: async (id) => {
       const alert = alerts.get(id);
@@ -102,5 +143,6 @@ export function createAlerts(options: { alerts: AlertsRepository; notifier: Pick
       else if (alert.status === 'open' && alert.quiet === null) await show('post', { type: 'alertRaised', alert });
       return alerts.get(id);
     },
+    notShown: () => failing,
   };
 }

@@ -1,4 +1,5 @@
 import { readThresholds } from '../core/alertRules.js';
+import type { Alerts } from '../core/alerts.js';
 import type { DestinationBacklog } from '../core/model/delivery.js';
 import { CLOCK_BACK_MS } from '../core/wording.js';
 import type { MetricsRegistry } from '../metrics.js';
@@ -15,7 +16,9 @@ import { type Route, sendJson } from './server.js';
  * message is older than the relay backlog alert threshold (`backlog_minutes`, 10 min by default; `off` leaves the
  * backlog out). In Socket Mode, `slack` says whether Slack's socket is connected: not connected is no reason to fail
  * (inbound SMS still flow to PortSIP and to Slack; only Slack's commands, buttons and thread replies wait), and a
- * monitor reads it there or from smsops_slack_socket_connected. Everything it reads is a read or the relay's in-memory verdict: it never takes the write lock, so it
+ * monitor reads it there or from smsops_slack_socket_connected. `alerts` says whether alert messages reach Slack (the
+ * alert channel refusing them, say), equally no reason to fail: a monitor outside Slack reads it there or from
+ * smsops_alert_posts_failed_total. Everything it reads is a read or the relay's in-memory verdict: it never takes the write lock, so it
  * answers at once while another process holds it.
  */
 export function healthRoute(options: {
@@ -33,6 +36,8 @@ export function healthRoute(options: {
   relay?: () => RelayHealth;
   /** Socket Mode's connection; undefined in HTTP mode (no field then). */
   slackSocket?: () => SocketState | undefined;
+  /** Since when alerts cannot be shown in Slack, and why (core/alerts.ts). */
+  alertsNotShown?: Alerts['notShown'];
 }): Route {
   const { deliveries, alerts, now } = options;
   const readBacklog = options.polledBacklog ?? (() => ({ value: deliveries.backlog(), ageMs: 0 }));
@@ -42,7 +47,16 @@ export function healthRoute(options: {
     handler: (_req, res) => {
       const relay = options.relay?.();
       const socket = options.slackSocket?.();
-      const slack = socket ? { slack: socketLine(socket) } : {};
+      const notShown = options.alertsNotShown?.();
+      // Said, never a reason for 503: inbound SMS still flow, and a restart would not put the bot in the channel.
+      const alertsField = options.alertsNotShown
+        ? {
+            alerts: notShown
+              ? `not shown in Slack since ${new Date(notShown.since).toISOString()}: ${notShown.latest.words}`
+              : 'ok',
+          }
+        : {};
+      const slack = { ...(socket ? { slack: socketLine(socket) } : {}), ...alertsField };
       try {
         const n = options.migrationCount();
         const { value: backlog, ageMs: backlogAgeMs } = readBacklog();

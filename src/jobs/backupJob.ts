@@ -1,5 +1,5 @@
 import { ALERT_RULE } from '../core/alertRules.js';
-import type { Alerts } from '../core/alerts.js';
+import { type Alerts, notShownInWords } from '../core/alerts.js';
 import { BACKUPS_NOT_USABLE } from '../core/doctor/backups.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -48,14 +48,14 @@ export function createBackupJob(options: {
       } catch (error) {
         const reason = describeError(error);
         logger.error('database backup failed', { error: reason });
-        await alerts.raise({
+        const notShown = await alerts.raise({
           rule: ALERT_RULE.backupFailed,
           subjectKey: SUBJECT,
           severity: 'warning',
           facts: { reason },
           details: { dir: options.dir },
         });
-        return { outcome: 'failed', error: reason };
+        return { outcome: 'failed', error: notShown.length > 0 ? `${reason}; ${notShownInWords(notShown)}` : reason };
       }
     },
   };

@@ -1,9 +1,10 @@
 import { readThresholds } from '../core/alertRules.js';
-import type { Alerts } from '../core/alerts.js';
+import { type Alerts, notShownInWords } from '../core/alerts.js';
 import { listNumbers } from '../core/numbers.js';
 import type { AlertsRepository } from '../core/ports/alerts.js';
 import type { DeliveriesRepository } from '../core/ports/deliveries.js';
 import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
+import type { AlertNotShown } from '../core/ports/notifier.js';
 import type { TrafficRepository } from '../core/ports/traffic.js';
 import type { WatchBaselineRepository } from '../core/ports/watchBaseline.js';
 import type { SetupServices } from '../core/services.js';
@@ -101,14 +102,18 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
       else snapshot.account = account;
 
       const verdict = evaluateWatch(snapshot, readThresholds(deps.alerts));
-      for (const alert of verdict.firing) await deps.notifier.raise(alert);
+      const notShown: AlertNotShown[] = [];
+      for (const alert of verdict.firing) notShown.push(...(await deps.notifier.raise(alert)));
       for (const rule of verdict.judged) {
-        await deps.notifier.resolveAllBut(
-          rule,
-          verdict.firing.filter((a) => a.rule === rule).map((a) => a.subjectKey),
-        );
+        const stillFiring = verdict.firing.filter((a) => a.rule === rule).map((a) => a.subjectKey);
+        notShown.push(...(await deps.notifier.resolveAllBut(rule, stillFiring)));
       }
-      if (problems.length > 0) return { outcome: 'failed', error: `Wavix could not be read (${problems.join('; ')})` };
+      // An alert nobody can read is a failed run, not "ok" beside a log line: /sms jobs and the job metric say it.
+      const failures = [
+        ...(problems.length > 0 ? [`Wavix could not be read (${problems.join('; ')})`] : []),
+        ...(notShown.length > 0 ? [notShownInWords(notShown)] : []),
+      ];
+      if (failures.length > 0) return { outcome: 'failed', error: failures.join('; ') };
       return { outcome: 'ok', summary: plural(verdict.firing.length, 'alert condition') };
     },
   };

@@ -8,12 +8,15 @@ export function recordingAlerts() {
   const notifier: Alerts = {
     raise: async (alert) => {
       raised.push(alert);
+      return [];
     },
     resolve: async (rule, subjectKey) => {
       resolved.push({ rule, subjectKey });
+      return [];
     },
-    resolveAllBut: async () => {},
+    resolveAllBut: async () => [],
     refresh: async () => undefined,
+    notShown: () => undefined,
   };
   return { notifier, raised, resolved };
 }

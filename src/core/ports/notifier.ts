@@ -104,6 +104,34 @@ export interface AlertShownAt {
   ts: string | null;
 }
 
+/** Why an alert could not be shown, from a fixed list (a /metrics label), and what it means in words. */
+export const ALERT_NOT_SHOWN_REASONS = [
+  'not_in_channel',
+  'channel_not_found',
+  'token_refused',
+  'rate_limited',
+  'no_answer',
+  'refused',
+  'cut_at_stop',
+  'other',
+] as const;
+export interface AlertNotShown {
+  reason: (typeof ALERT_NOT_SHOWN_REASONS)[number];
+  /** Fixed words a person can act on (never Slack's own text): shown in /sms jobs, /healthz and the log. */
+  words: string;
+}
+
+/** What `Notifier.alert` rejects with when it knows why: anything else is shown as reason `other`. */
+export class AlertNotShownError extends Error {
+  constructor(
+    readonly notShown: AlertNotShown,
+    options?: { cause?: unknown },
+  ) {
+    super(`the alert could not be shown in Slack: ${notShown.words}`, options);
+    this.name = 'AlertNotShownError';
+  }
+}
+
 /** One relayed SMS due in Slack: its delivery (the channel is its destination) and the stored message. */
 export interface RelayedSms {
   delivery: Delivery;

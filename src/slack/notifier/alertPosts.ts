@@ -1,9 +1,10 @@
 import type { webApi } from '@slack/bolt';
 import type { Alert } from '../../core/model/alert.js';
-import type { AlertEvent, AlertShownAt } from '../../core/ports/notifier.js';
+import { type AlertEvent, AlertNotShownError, type AlertShownAt } from '../../core/ports/notifier.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { alertMessage, alertMovedOnMessage, alertResolvedReply, alertWorsenedReply } from '../ui/alerts.js';
+import { alertPostFailure } from './alertPostFailure.js';
 
 /**
  * The Slack half of the alert lifecycle (the state is core/alerts.ts's, in the alerts table): one message per alert,
@@ -41,7 +42,7 @@ export function createAlertPosts(options: {
     return null;
   };
 
-  return async (event) => {
+  const show = async (event: AlertEvent): Promise<AlertShownAt | null> => {
     const { alert } = event;
     switch (event.type) {
       case 'alertRaised': {
@@ -81,4 +82,9 @@ export function createAlertPosts(options: {
       }
     }
   };
+  // Said by kind, so the caller can count it and tell the job's run why (the alert itself is kept and shown later).
+  return (event) =>
+    show(event).catch((error: unknown) => {
+      throw new AlertNotShownError(alertPostFailure(error), { cause: error });
+    });
 }
