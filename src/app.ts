@@ -28,6 +28,7 @@ import {
   createWatchSlackClient,
   type SlackSurfaceOptions,
 } from './slack/app.js';
+import type { BotIdentity } from './slack/botIdentity.js';
 import { SlackCallCut } from './slack/callCut.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
@@ -50,8 +51,6 @@ export interface RunningSmsops {
   url: string;
   /** Human lines for the terminal: where smsops listens, what is missing and what that means (no secrets). */
   summary: readonly string[];
-  /** The start-up check saw SLACK_BOT_TOKEN refused (src/slack/tokenCheck.ts): /healthz and /metrics say so at once. */
-  slackTokenRefused(code: string): void;
   stop(): Promise<void>;
 }
 
@@ -75,6 +74,12 @@ export interface StartOptions {
   mode?: DatabaseMode;
   /** How long a stop waits for replies in flight before it gives up on those not yet sent; default 20 s. */
   replyDrainMs?: number;
+  /**
+   * Production: asks Slack once whether SLACK_BOT_TOKEN is accepted (src/slack/tokenCheck.ts); the bot's ids it
+   * learns are the ones Slack's requests are authorised with, so no request waits on a second auth.test, and a refusal
+   * reaches /healthz and smsops_slack_token_refused at once.
+   */
+  checkSlackToken?: (onRefused: (code: string) => void) => Promise<BotIdentity | undefined>;
 }
 
 export async function startSmsops(config: Config, deps: StartOptions): Promise<RunningSmsops> {
@@ -305,6 +310,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     },
     logger,
     ...deps.slack,
+    ...(deps.checkSlackToken ? { botIdentity: deps.checkSlackToken((code) => relay.slackTokenRefusedAtStart(code)) } : {}),
   });
 
   if (slack.mode === 'socket') {
@@ -398,7 +404,6 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   return {
     url: http.url,
     summary,
-    slackTokenRefused: (code) => relay.slackTokenRefusedAtStart(code),
     stop: () => {
       stopping ??= stop();
       return stopping;

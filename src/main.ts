@@ -100,10 +100,12 @@ function startProduction(env: Record<string, string | undefined>, fileProblems: 
   const parsed = withEnvFileProblems(parseConfig(env), fileProblems);
   const hinted = parsed.ok ? parsed : err(Object.assign(parsed.error, { message: `${parsed.error.message}\n${SANDBOX_HINT}` }));
   return startWith(withDatabaseCheck(hinted, 'production'), 'smsops', async (config, logger) => {
-    const app = await startSmsops(config, { logger });
+    const app = await startSmsops(config, {
+      logger,
+      checkSlackToken: (onRefused) => checkSlackToken(config.slack, logger, onRefused),
+    });
     // Beside the JSON log, not in it: a person at the terminal reads these; a log shipper keeps the JSON.
     for (const line of app.summary) process.stderr.write(`${line}\n`);
-    void checkSlackToken(config.slack, logger, app.slackTokenRefused);
     return app;
   });
 }

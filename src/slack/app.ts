@@ -4,6 +4,7 @@ import { describeError } from '../errors.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { toBoltLogger } from './boltLogger.js';
+import { askBotIdentity, type BotIdentity, learnBotIdentity } from './botIdentity.js';
 import { cutOnStop, SlackCallCut } from './callCut.js';
 import { cappedRetryAfterFetch, SLACK_RETRY_AFTER_CAP_SECONDS } from './cappedRetryAfter.js';
 import { createSlackEventsGuard, SLACK_MAX_BODY_BYTES } from './eventsGuard.js';
@@ -36,6 +37,8 @@ export interface SlackSurfaceOptions {
   /** Tests lower these: Bolt's 3 s "not acknowledged" timer, and the Web API client's retries. */
   unhandledRequestTimeoutMillis?: number;
   retryConfig?: webApi.RetryOptions;
+  /** The start-up token check's answer: the bot's ids, or undefined when Slack did not say them. */
+  botIdentity?: Promise<BotIdentity | undefined>;
 }
 
 /**
@@ -58,22 +61,13 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
   };
   const client = new webApi.WebClient(slack.botToken, clientOptions);
 
-  // The bot's ids, learnt once through auth.test instead of on every request; when Slack cannot be asked, requests
-  // are still authorised with the token alone (only "ignore my own messages" needs the ids).
-  let botIdentity: { botId: string; botUserId: string } | undefined;
-  let lastFailure = 0;
-  const authorize = async () => {
-    if (!botIdentity && Date.now() - lastFailure > 60_000) {
-      try {
-        const who = await client.auth.test();
-        if (who.bot_id && who.user_id) botIdentity = { botId: who.bot_id, botUserId: who.user_id };
-      } catch (error) {
-        lastFailure = Date.now();
-        logger.warn('Slack auth.test failed; check SLACK_BOT_TOKEN', { error: describeError(error) });
-      }
-    }
-    return { botToken: slack.botToken, ...botIdentity };
-  };
+  // The bot's ids, for Bolt's `authorize`, which runs before any acknowledgement: never waited for on a request.
+  const identity = learnBotIdentity({
+    ask: askBotIdentity(slack.botToken, clientOptions),
+    ...(options.botIdentity ? { first: options.botIdentity } : {}),
+    logger,
+  });
+  const authorize = async (_source: unknown, body?: unknown) => ({ botToken: slack.botToken, ...identity.forRequest(body) });
 
   let app: App;
   let routes: Route[] = [];

@@ -4,19 +4,21 @@ import { SLACK_TOKEN_REFUSALS } from '../core/slackToken.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { toBoltLogger } from './boltLogger.js';
+import type { BotIdentity } from './botIdentity.js';
 
 /**
  * Asks Slack once at start whether SLACK_BOT_TOKEN is accepted, and says so in words: otherwise a wrong token shows
  * only as a warning on the first Slack request. Never blocks or fails the start (the relay to PortSIP must not depend
  * on Slack), and never retries: a later request says it again. The token is never in what is logged. A refusal is
  * told to `onRefused` (the relay's /healthz and smsops_slack_token_refused), which before waited for a relayed SMS's
- * post to fail: /healthz said ok for as long as no SMS came in.
+ * post to fail: /healthz said ok for as long as no SMS came in. The bot's ids Slack answered with are returned, so
+ * Slack's requests need not ask again (src/slack/botIdentity.ts).
  */
 export async function checkSlackToken(
   slack: Config['slack'],
   logger: Logger,
   onRefused: (code: string) => void = () => {},
-): Promise<void> {
+): Promise<BotIdentity | undefined> {
   const client = new webApi.WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: 0 },
@@ -30,6 +32,7 @@ export async function checkSlackToken(
   try {
     const who = await client.auth.test();
     logger.info('Slack accepted SLACK_BOT_TOKEN', { team: who.team, botUser: who.user });
+    return who.bot_id && who.user_id ? { botId: who.bot_id, botUserId: who.user_id } : undefined;
   } catch (error) {
     const code = slackErrorCode(error);
     if (code !== undefined && SLACK_TOKEN_REFUSALS.has(code)) {
@@ -40,6 +43,7 @@ export async function checkSlackToken(
     } else {
       logger.warn('Slack could not be asked whether SLACK_BOT_TOKEN is valid (auth.test)', { error: describeError(error) });
     }
+    return undefined;
   }
 }
 
