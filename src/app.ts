@@ -31,6 +31,7 @@ import {
 import type { BotIdentity } from './slack/botIdentity.js';
 import { SlackCallCut } from './slack/callCut.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
+import { createInteractionsInFlight } from './slack/interactionsInFlight.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
 import { startupSummary } from './startupSummary.js';
 import { backupDirProblem } from './store/backup.js';
@@ -45,6 +46,12 @@ import { isOptedOutRefusal } from './wavix/optOuts.js';
 const REPLY_DRAIN_MS = 20_000;
 /** How long a stop then waits for Slack to show "Not sent" under the replies it gave up on. */
 const UNSENT_LINES_WAIT_MS = 5_000;
+/**
+ * How long after the signal a stop waits for interactions' slow parts (a change asked of Wavix, whose client gives up
+ * after 15 s), then how long for the words telling their people it gave up: within systemd's 30 s TimeoutStopSec.
+ */
+const INTERACTIONS_WAIT_MS = 10_000;
+const INTERACTIONS_TELL_MS = 5_000;
 
 export interface RunningSmsops {
   /** Base URL of the HTTP listener actually bound. */
@@ -111,6 +118,10 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   });
   started.push(() => store.close());
   const { repositories, lease } = store;
+  // Changes the last process was running when it stopped without finishing them (killed, crashed): never finished.
+  const unfinished = repositories.audit.markInterrupted();
+  if (unfinished > 0)
+    logger.warn('changes the last run did not finish are recorded as interrupted in the audit log', { unfinished });
 
   // The secret path segment of the webhook URLs: configured, or generated once and kept, so URLs set in Wavix survive restarts.
   const webhookSecret =
@@ -284,9 +295,11 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     isGroupedPost: (channel: string, ts: string) => repositories.slackPosts.at(channel, ts)?.layout === 'batch',
   };
 
+  const inFlight = createInteractionsInFlight(logger.child({ component: 'slack' }));
   const slack = createSlackSurface({
     slack: config.slack,
     deps: {
+      inFlight,
       services,
       relay: relay.operations,
       watch: watch.operations,
@@ -383,12 +396,24 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   // outbox, then close the database: nothing acknowledged is lost, nothing is left leased. Stopping twice (a second
   // signal) waits for the same stop.
   let stopping: Promise<void> | undefined;
+  const markChangesInterrupted = () => {
+    try {
+      repositories.audit.markInterrupted();
+    } catch (error) {
+      logger.warn('the changes cut by the stop could not be marked interrupted; the next start does it', {
+        error: describeError(error),
+      });
+    }
+  };
   const stop = async () => {
+    const interactionsUntil = Date.now() + INTERACTIONS_WAIT_MS;
     await http.close();
     watchSlackCalls.abort(new SlackCallCut());
     await watch.stop();
     await relay.stop();
     await slack.stop();
+    // Nothing new arrives from Slack now. A slow part cut here tells its person; its change stays unknown in the audit.
+    const interactionsSettled = inFlight.settle({ until: interactionsUntil, tellMs: INTERACTIONS_TELL_MS });
     // Bolt acknowledged their events before the listener ran: a reply being sent finishes and is recorded first.
     // Slack will not send those events again, so a reply still waiting to be sent is said "Not sent" in its thread.
     if (!(await replyQueue.drain(deps.replyDrainMs ?? REPLY_DRAIN_MS))) {
@@ -398,6 +423,9 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         { showWithinMs: UNSENT_LINES_WAIT_MS },
       );
     }
+    await interactionsSettled;
+    // Nothing completes a change still in progress once the database is closed.
+    markChangesInterrupted();
     replySlackCalls.abort(new SlackCallCut());
     await store.close();
   };

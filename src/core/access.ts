@@ -1,4 +1,5 @@
 import { AppError, describeError, err, ok, type Result } from '../errors.js';
+import { CHANGE_IN_PROGRESS } from './model/audit.js';
 import { isTransientStoreError, storeErrorReason } from './ports/storeErrors.js';
 import type { Actor, SetupServices } from './services.js';
 
@@ -106,7 +107,7 @@ export async function checkMayChange(
 
 /**
  * Runs a change on behalf of someone: refuses it when they are not an admin, and records every attempt (refused, ok,
- * failed) in the audit log with the user-facing reason. A thrown error becomes a failed Result, never an escape.
+ * failed; unknown while it runs, and when smsops stopped first) in the audit log with the user-facing reason. A thrown error becomes a failed Result, never an escape.
  */
 export async function performChange<T>(
   services: Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'>,
@@ -116,16 +117,15 @@ export async function performChange<T>(
 ): Promise<Result<T>> {
   const allowed = await checkMayChange(services, actor, change);
   if (!allowed.ok) return allowed;
-  const entry = auditEntry(actor, change);
+  // Recorded before it runs: a stop or a crash while Wavix is asked still leaves the attempt in the audit.
+  const id = services.audit.record({ ...auditEntry(actor, change), outcome: 'unknown', detail: CHANGE_IN_PROGRESS });
   let result: Result<T>;
   try {
     result = await run();
   } catch (error) {
     result = err(error instanceof AppError ? error : new UnexpectedError(change.action, error));
   }
-  services.audit.record(
-    result.ok ? { ...entry, outcome: 'ok' } : { ...entry, outcome: 'failed', detail: result.error.userMessage },
-  );
+  services.audit.complete(id, result.ok ? { outcome: 'ok' } : { outcome: 'failed', detail: result.error.userMessage });
   return result;
 }
 

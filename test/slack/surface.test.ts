@@ -24,6 +24,7 @@ function surfaceFor(env: Record<string, string>) {
     portsip: null,
     doctorIgnores: {} as never,
     doctorSlack: {} as never,
+    inFlight: {} as never,
     logger: silentLogger,
   };
   return createSlackSurface({ slack: config.value.slack, deps, logger: silentLogger });

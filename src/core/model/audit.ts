@@ -13,3 +13,11 @@ export interface AuditEntry {
 
 export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at' | 'target' | 'params' | 'detail'> &
   Partial<Pick<AuditEntry, 'target' | 'params' | 'detail'>>;
+
+/**
+ * The detail of a change recorded before it runs (performChange), outcome `unknown` until it completes: a stop or a
+ * crash in between leaves the audit saying it was asked, since Wavix may have acted on it.
+ */
+export const CHANGE_IN_PROGRESS = 'in progress: not finished yet';
+/** What an entry still in progress says once smsops stopped before it finished (at the stop, or the next start). */
+export const CHANGE_INTERRUPTED = 'smsops stopped before it finished: what it asked Wavix may or may not have been done';

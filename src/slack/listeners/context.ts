@@ -10,6 +10,7 @@ import type { WatchOperations } from '../../jobs/operations.js';
 import type { Logger } from '../../log.js';
 import type { RelayOperationsDeps } from '../../relay/operations.js';
 import { WavixError } from '../../wavix/errors.js';
+import type { InteractionsInFlight } from '../interactionsInFlight.js';
 import { escapeMrkdwn, type SlackMessage } from '../ui/text.js';
 
 /** What every listener needs, built once by the Slack surface. */
@@ -40,6 +41,8 @@ export interface SlackDeps {
     /** Whether the message at `ts` is a grouped post of relayed SMS (several in one, under a storm). */
     isGroupedPost?(channel: string, ts: string): boolean;
   };
+  /** The slow parts running after their ack: a stop waits for them, and tells the people of those it gave up on. */
+  inFlight: InteractionsInFlight;
   logger: Logger;
 }
 
@@ -106,21 +109,31 @@ export function logFailure(logger: Logger, what: string, error: AppError): void 
 
 /**
  * Runs the slow part of a listener (after its ack). Use cases return errors as values; anything thrown here is a bug,
- * so it is logged with its cause and the person still gets a sentence instead of silence.
+ * so it is logged with its cause and the person still gets a sentence instead of silence. A stop waits for it a
+ * while; one that gives up first says so to the person, since a change may have reached Wavix.
  */
 export async function slowPart(
   interaction: Pick<Interaction, 'reply' | 'deps'>,
   what: string,
   run: () => Promise<void>,
 ): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    interaction.deps.logger.error(`${what} failed unexpectedly`, { error: describeError(error) });
-    // `what` may quote the command as typed (`<!channel>`, `<https://…|x>`); a reply's text is mrkdwn.
-    await interaction.reply({
-      text: escapeMrkdwn(unexpectedErrorText(what, error)),
-      blocks: [],
-    });
-  }
+  await interaction.deps.inFlight.run(
+    async () => {
+      try {
+        await run();
+      } catch (error) {
+        interaction.deps.logger.error(`${what} failed unexpectedly`, { error: describeError(error) });
+        // `what` may quote the command as typed (`<!channel>`, `<https://…|x>`); a reply's text is mrkdwn.
+        await interaction.reply({
+          text: escapeMrkdwn(unexpectedErrorText(what, error)),
+          blocks: [],
+        });
+      }
+    },
+    () => interaction.reply({ text: escapeMrkdwn(stoppedBeforeFinishing(what)), blocks: [] }),
+  );
 }
+
+/** What the person reads when smsops stopped before their request finished. */
+const stoppedBeforeFinishing = (what: string) =>
+  `smsops is stopping and did not finish (${what}): if that was a change, Wavix may or may not have made it; check after the restart (/sms audit lists it) before running it again.`;

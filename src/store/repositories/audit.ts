@@ -1,4 +1,4 @@
-import type { AuditOutcome } from '../../core/model/audit.js';
+import { type AuditOutcome, CHANGE_IN_PROGRESS, CHANGE_INTERRUPTED } from '../../core/model/audit.js';
 import type { AuditRepository } from '../../core/ports/audit.js';
 import type { Db } from '../database.js';
 
@@ -19,6 +19,8 @@ export function createAuditRepository(db: Db, now: () => number = Date.now): Aud
   );
   const recent = db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log ORDER BY at DESC, id DESC LIMIT ? OFFSET ?');
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM audit_log');
+  const complete = db.prepare('UPDATE audit_log SET outcome = ?, detail = ? WHERE id = ?');
+  const interrupt = db.prepare("UPDATE audit_log SET detail = ? WHERE outcome = 'unknown' AND detail = ?");
   return {
     record: (entry) =>
       Number(
@@ -32,6 +34,10 @@ export function createAuditRepository(db: Db, now: () => number = Date.now): Aud
           entry.detail ?? null,
         ).lastInsertRowid,
       ),
+    complete: (id, { outcome, detail }) => {
+      complete.run(outcome, detail ?? null, id);
+    },
+    markInterrupted: () => interrupt.run(CHANGE_INTERRUPTED, CHANGE_IN_PROGRESS).changes,
     count: () => count.get()?.n ?? 0,
     recent: (limit, offset = 0) =>
       recent.all(limit, offset).map((row) => ({ ...row, params: JSON.parse(row.params) as Record<string, unknown> })),

@@ -15,6 +15,7 @@ import { describeError } from '../../../errors.js';
 import { SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../../ids.js';
 import { messageView, type SenderIdFormMetadata, senderIdErrorBlock, senderIdFormView } from '../../ui/senderIdForm.js';
 import { senderIdCreatedModalText, senderIdRequestedAnnouncement, senderIdRequestedConfirmation } from '../../ui/senderIds.js';
+import type { SlackMessage } from '../../ui/text.js';
 import { logFailure, type SlackDeps } from '../context.js';
 
 const option = z.object({ value: z.string() }).nullish();
@@ -123,49 +124,67 @@ export function senderIdSubmissionListener(deps: SlackDeps) {
       view: messageView('New Sender ID', ':hourglass_flowing_sand: Sending the request to Wavix…'),
     });
 
-    const userId = body.user.id;
-    const result = await requestSenderId(deps.services, { userId }, draft);
-    if (!result.ok) {
-      logFailure(deps.logger, 'senderid create', result.error);
-      const numbers = metadata.type === 'numeric' ? await listSmsEnabledNumbers(deps.services) : undefined;
-      const notice =
-        result.error instanceof InputError ? result.error.problems.map((p) => p.message).join(' ') : result.error.userMessage;
-      await client.views
-        .update({
-          view_id: view.id,
-          view: senderIdFormView({ metadata, numbers: numbers?.ok ? numbers.value : [], values: draft, notice }),
-        })
-        .catch((error: unknown) => deps.logger.warn('could not show the refusal in the form', { error: describeError(error) }));
-      return;
-    }
-
-    await client.views
-      .update({ view_id: view.id, view: messageView('Sender ID requested', senderIdCreatedModalText(result.value)) })
-      .catch((error: unknown) => deps.logger.warn('could not update the Sender ID form', { error: describeError(error) }));
-    const announcement = senderIdRequestedAnnouncement(result.value);
-    await client.chat
-      .postMessage({ channel: deps.alertChannel, text: announcement.text, blocks: announcement.blocks, unfurl_links: false })
-      .then((posted) => {
-        // Slack answers with the channel's id even when the alert channel is configured by name.
-        const channel = posted.channel ?? deps.alertChannel;
-        senderIdRequestAnnounced(deps.services, result.value, posted.ts ? { channel, ts: posted.ts } : undefined);
-      })
-      .catch((error: unknown) =>
-        // The countries approved at once stay unannounced: the approval job's next run says them.
-        deps.logger.warn('could not announce the Sender ID in the alert channel', { error: describeError(error) }),
-      );
-    const confirmation = senderIdRequestedConfirmation(result.value);
-    // Ephemeral where the command was typed; a direct message when the form was opened from elsewhere (App Home).
-    const confirm = metadata.channelId
-      ? client.chat.postEphemeral({
-          channel: metadata.channelId,
-          user: userId,
-          text: confirmation.text,
-          blocks: confirmation.blocks,
-        })
-      : client.chat.postMessage({ channel: userId, text: confirmation.text, blocks: confirmation.blocks });
-    await confirm.catch((error: unknown) =>
-      deps.logger.warn('could not confirm the Sender ID to its requester', { error: describeError(error) }),
+    // A stop waits for this a while; one that gives up first says so in the modal, since Wavix may have acted.
+    await deps.inFlight.run(
+      () => sendSenderIdRequest(deps, client, { userId: body.user.id, viewId: view.id, metadata, draft }),
+      () =>
+        client.views
+          .update({ view_id: view.id, view: messageView('New Sender ID', SENDER_ID_CUT_BY_STOP) })
+          // The modal closed meanwhile: where its confirmation would have gone.
+          .catch(() => confirmTo(client, metadata, body.user.id, { text: SENDER_ID_CUT_BY_STOP, blocks: [] })),
     );
   };
 }
+
+const SENDER_ID_CUT_BY_STOP =
+  ':warning: smsops is stopping: the request to Wavix may or may not have been made; check with `/sms senderid status` after the restart.';
+
+/**
+ * The slow part: create on Wavix, then confirm to the person and announce in the alert channel, or bring the form
+ * back with Wavix's reason on top.
+ */
+async function sendSenderIdRequest(
+  deps: SlackDeps,
+  client: AllMiddlewareArgs['client'],
+  { userId, viewId, metadata, draft }: { userId: string; viewId: string; metadata: SenderIdFormMetadata; draft: SenderIdDraft },
+): Promise<void> {
+  const result = await requestSenderId(deps.services, { userId }, draft);
+  if (!result.ok) {
+    logFailure(deps.logger, 'senderid create', result.error);
+    const numbers = metadata.type === 'numeric' ? await listSmsEnabledNumbers(deps.services) : undefined;
+    const notice =
+      result.error instanceof InputError ? result.error.problems.map((p) => p.message).join(' ') : result.error.userMessage;
+    await client.views
+      .update({
+        view_id: viewId,
+        view: senderIdFormView({ metadata, numbers: numbers?.ok ? numbers.value : [], values: draft, notice }),
+      })
+      .catch((error: unknown) => deps.logger.warn('could not show the refusal in the form', { error: describeError(error) }));
+    return;
+  }
+
+  await client.views
+    .update({ view_id: viewId, view: messageView('Sender ID requested', senderIdCreatedModalText(result.value)) })
+    .catch((error: unknown) => deps.logger.warn('could not update the Sender ID form', { error: describeError(error) }));
+  const announcement = senderIdRequestedAnnouncement(result.value);
+  await client.chat
+    .postMessage({ channel: deps.alertChannel, text: announcement.text, blocks: announcement.blocks, unfurl_links: false })
+    .then((posted) => {
+      // Slack answers with the channel's id even when the alert channel is configured by name.
+      const channel = posted.channel ?? deps.alertChannel;
+      senderIdRequestAnnounced(deps.services, result.value, posted.ts ? { channel, ts: posted.ts } : undefined);
+    })
+    .catch((error: unknown) =>
+      // The countries approved at once stay unannounced: the approval job's next run says them.
+      deps.logger.warn('could not announce the Sender ID in the alert channel', { error: describeError(error) }),
+    );
+  await confirmTo(client, metadata, userId, senderIdRequestedConfirmation(result.value)).catch((error: unknown) =>
+    deps.logger.warn('could not confirm the Sender ID to its requester', { error: describeError(error) }),
+  );
+}
+
+/** Ephemeral where the command was typed; a direct message when the form was opened from elsewhere (App Home). */
+const confirmTo = (client: AllMiddlewareArgs['client'], metadata: SenderIdFormMetadata, userId: string, message: SlackMessage) =>
+  metadata.channelId
+    ? client.chat.postEphemeral({ channel: metadata.channelId, user: userId, text: message.text, blocks: message.blocks })
+    : client.chat.postMessage({ channel: userId, text: message.text, blocks: message.blocks });
