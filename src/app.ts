@@ -52,6 +52,12 @@ const UNSENT_LINES_WAIT_MS = 5_000;
  */
 const INTERACTIONS_WAIT_MS = 10_000;
 const INTERACTIONS_TELL_MS = 5_000;
+/**
+ * When, after the signal, the stop stops waiting for replies in flight, so that with the "Not sent" lines after it
+ * the whole stop stays within systemd's TimeoutStopSec and Docker's stop_grace_period (30 s): each step's own bound
+ * (the HTTP grace, the jobs', the relay's) added up to past it, and a SIGKILL kept the instance lease until it ran out.
+ */
+const REPLIES_GIVEN_UP_AFTER_MS = 23_000;
 
 export interface RunningSmsops {
   /** Base URL of the HTTP listener actually bound. */
@@ -406,7 +412,8 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     }
   };
   const stop = async () => {
-    const interactionsUntil = Date.now() + INTERACTIONS_WAIT_MS;
+    const signalledAt = Date.now();
+    const interactionsUntil = signalledAt + INTERACTIONS_WAIT_MS;
     await http.close();
     watchSlackCalls.abort(new SlackCallCut());
     await watch.stop();
@@ -416,7 +423,8 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     const interactionsSettled = inFlight.settle({ until: interactionsUntil, tellMs: INTERACTIONS_TELL_MS });
     // Bolt acknowledged their events before the listener ran: a reply being sent finishes and is recorded first.
     // Slack will not send those events again, so a reply still waiting to be sent is said "Not sent" in its thread.
-    if (!(await replyQueue.drain(deps.replyDrainMs ?? REPLY_DRAIN_MS))) {
+    const drainMs = Math.min(deps.replyDrainMs ?? REPLY_DRAIN_MS, signalledAt + REPLIES_GIVEN_UP_AFTER_MS - Date.now());
+    if (!(await replyQueue.drain(Math.max(1_000, drainMs)))) {
       logger.warn('replies still sending when smsops stopped');
       await markUnsentReplies(
         { replies: repositories.conversationReplies, notifier: notifier.replies, logger },
