@@ -38,6 +38,7 @@ import { backupDirProblem } from './store/backup.js';
 import type { DatabaseMode } from './store/databaseMode.js';
 import { withInstanceLease } from './store/instanceLease.js';
 import { openStore } from './store/openStore.js';
+import { countUnhandledRejections } from './unhandledRejections.js';
 import { createWavixClient, type WavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
 import { isOptedOutRefusal } from './wavix/optOuts.js';
@@ -184,6 +185,13 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     'Requests refused before routing, by Node error code: malformed framing or headers (HPE_*), headers too large, or not sent in time.',
     ['code'],
   );
+  const unhandledRejections = metrics.counter(
+    'smsops_unhandled_rejections_total',
+    'Errors no part of smsops handled (logged, and smsops went on): each one is a defect to report.',
+    [],
+  );
+  const stopCountingRejections = countUnhandledRejections((by) => unhandledRejections.inc(undefined, by));
+  started.push(async () => void stopCountingRejections());
   // Cut when smsops stops, like the relay's below: an alert Slack does not answer must not hold the stop.
   const watchSlackCalls = new AbortController();
   const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig, undefined, watchSlackCalls.signal);
@@ -436,6 +444,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     markChangesInterrupted();
     replySlackCalls.abort(new SlackCallCut());
     await store.close();
+    stopCountingRejections();
   };
   return {
     url: http.url,

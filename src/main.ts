@@ -13,6 +13,7 @@ import { sandboxStartupSummary } from './startupSummary.js';
 import { checkDatabaseMode } from './store/databaseMode.js';
 import { checkDatabaseWritable } from './store/databaseWritable.js';
 import { MigrationError } from './store/migrate.js';
+import { noteUnhandledRejection } from './unhandledRejections.js';
 
 type Running = { stop(): Promise<void> };
 
@@ -24,6 +25,17 @@ type Running = { stop(): Promise<void> };
  */
 async function main(): Promise<void> {
   limitHeapGrowth();
+  // Last resort, not a way of handling errors: one promise a library forgot to handle (@slack/socket-mode 3.1.0 read
+  // a Socket Mode frame Slack sent without an event, and the process exited) must not stop the relay, the webhooks
+  // and the jobs, which do not depend on it. Said in words (no stack: it may quote a URL or a header) and counted
+  // (smsops_unhandled_rejections_total); an uncaught exception still ends the process, since the state of whatever
+  // threw is unknown.
+  process.on('unhandledRejection', (reason) => {
+    noteUnhandledRejection();
+    const line = 'an error no part of smsops handled: smsops goes on; please report it';
+    if (processLogger) processLogger.error(line, { error: describeError(reason) });
+    else process.stderr.write(`smsops: ${line} (${describeError(reason)})\n`);
+  });
   const envFileExists = existsSync('.env');
   const { env, problems: fileProblems } = readEnvironment();
   // As given and as used: smsops cuts the spaces and line breaks around a secret (src/config.ts).
@@ -41,6 +53,9 @@ async function main(): Promise<void> {
 }
 
 type Started = { app: Running; logger: Logger } | undefined;
+
+/** The log of the process once configured, for what happens outside any part of smsops (unhandled rejections). */
+let processLogger: Logger | undefined;
 
 const FAILED_START_GRACE_MS = 2_000;
 
@@ -61,6 +76,7 @@ async function startWith<C extends { logLevel: LogLevel; logFormat: LogFormat | 
   // Human lines for a person at a terminal, JSON for a pipe, a file or a log shipper (LOG_FORMAT forces one).
   const format = resolveLogFormat(parsed.value.logFormat, process.stdout.isTTY === true);
   const logger = createLogger({ level: parsed.value.logLevel, format });
+  processLogger = logger;
   try {
     return { app: await start(parsed.value, logger), logger };
   } catch (error) {

@@ -3,6 +3,7 @@ import { type Logger as BoltLogger, type SocketModeReceiver, webApi } from '@sla
 import { SLACK_TOKEN_REFUSALS } from '../core/slackToken.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { guardSocketFrames } from './socketFrames.js';
 
 /** Where the Socket Mode connection is, for /healthz and /metrics. `since`: when it got there (ms since epoch). */
 export type SocketState =
@@ -17,7 +18,10 @@ export interface SocketConnection {
   stop(): Promise<void>;
 }
 
-type SocketClient = Pick<SocketModeReceiver['client'], 'start' | 'disconnect' | 'on' | 'once'>;
+type SocketClient = Pick<
+  SocketModeReceiver['client'],
+  'start' | 'disconnect' | 'on' | 'once' | 'listeners' | 'removeAllListeners'
+>;
 
 /** The first retry waits 1 s, doubling to at most a minute: Slack down for an hour costs 60 attempts. */
 const retryDelayMs = (failures: number) => Math.min(60_000, 1_000 * 2 ** (failures - 1));
@@ -44,6 +48,7 @@ export function keepSocketConnected(options: {
   const stopped = () => stopping.signal.aborted;
   let state: SocketState = { connected: false, since: now(), failedAttempts: 0, lastFailure: undefined };
   let running: Promise<void> | undefined;
+  guardSocketFrames(client, { logger });
 
   // Slack gave the socket's URL just before the stop: the client opens it next (nothing checks the stop in between),
   // so it is closed as soon as it is opening.

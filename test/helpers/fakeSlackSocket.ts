@@ -18,6 +18,8 @@ export interface FakeSlackSocket {
   received: Array<Record<string, unknown>>;
   /** Sends an envelope to every open connection. */
   send(envelope: Record<string, unknown>): void;
+  /** Sends a text frame as is (not JSON, or JSON of any shape) to every open connection. */
+  sendRaw(text: string): void;
   /** Slack goes away: every connection is cut without a close frame. */
   dropAll(): void;
   close(): Promise<void>;
@@ -104,6 +106,9 @@ export async function startFakeSlackSocket(): Promise<FakeSlackSocket> {
     received,
     send: (envelope) => {
       for (const socket of sockets) socket.write(frame(0x1, Buffer.from(JSON.stringify(envelope))));
+    },
+    sendRaw: (text) => {
+      for (const socket of sockets) socket.write(frame(0x1, Buffer.from(text)));
     },
     dropAll: () => {
       for (const socket of sockets) socket.destroy();

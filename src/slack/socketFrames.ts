@@ -1,0 +1,101 @@
+import type { SocketModeReceiver } from '@slack/bolt';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { warnOncePerMinute } from '../logOncePerMinute.js';
+
+type FrameClient = Pick<SocketModeReceiver['client'], 'on' | 'listeners' | 'removeAllListeners'>;
+
+/** What a frame holds, once read: handed on to the client, or answered and dropped here. */
+export type FrameVerdict =
+  | { kind: 'pass' }
+  | { kind: 'rate_limited'; envelopeId: string | undefined }
+  | { kind: 'unreadable'; envelopeId: string | undefined; problem: string };
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Slack's kinds are snake_case words; anything else is not repeated in a log line. */
+const shownKind = (type: string) => (/^[a-z_]{1,40}$/.test(type) ? `a ${type} message` : 'a message of an unknown kind');
+
+/**
+ * Reads one text frame as @slack/socket-mode 3.1.0 would use it. The client reads `payload.event.type` of every
+ * `events_api` envelope unchecked in an async handler, so an envelope without an event (Slack's documented
+ * `app_rate_limited`, sent when an app gets over 30,000 events an hour) was an unhandled rejection, and smsops exited.
+ */
+export function readSocketFrame(text: string): FrameVerdict {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    return { kind: 'unreadable', envelopeId: undefined, problem: 'not JSON' };
+  }
+  if (!isObject(frame)) return { kind: 'unreadable', envelopeId: undefined, problem: 'not an object' };
+  const envelopeId = typeof frame.envelope_id === 'string' ? frame.envelope_id : undefined;
+  const { type, payload } = frame;
+  if (typeof type !== 'string') return { kind: 'unreadable', envelopeId, problem: 'a message without a type' };
+  if (type === 'hello' || type === 'disconnect') return { kind: 'pass' };
+  if (!isObject(payload)) return { kind: 'unreadable', envelopeId, problem: `${shownKind(type)} without its payload` };
+  if (type !== 'events_api') return { kind: 'pass' };
+  if (payload.type === 'app_rate_limited') return { kind: 'rate_limited', envelopeId };
+  const event = payload.event;
+  if (!isObject(event) || typeof event.type !== 'string') {
+    return { kind: 'unreadable', envelopeId, problem: 'an event envelope without an event' };
+  }
+  return { kind: 'pass' };
+}
+
+/**
+ * Puts readSocketFrame in front of the client's own message handler, on the same 'ws_message' event its WebSocket
+ * emits: what the client would choke on is acknowledged (Slack would otherwise send it again) and said in words here
+ * instead.
+ */
+export function guardSocketFrames(client: FrameClient, options: { logger: Logger }): void {
+  const { logger } = options;
+  const handlers = client.listeners('ws_message');
+  client.removeAllListeners('ws_message');
+  // A flood of bad frames (one per envelope) must not fill the log: once a minute per problem.
+  const warnUnreadable = warnOncePerMinute(
+    logger,
+    'Slack sent a Socket Mode message smsops cannot read: acknowledged and ignored',
+    {},
+    { countField: 'messagesSinceLastWarning' },
+  );
+  // The client's ack sends `{ envelope_id, payload }` on the socket in use; it is not part of its typed surface.
+  const ackable = client as unknown as { send(envelopeId: string, body: object): Promise<void> };
+  const ack = (envelopeId: string | undefined) => {
+    if (envelopeId === undefined) return;
+    ackable
+      .send(envelopeId, {})
+      .catch((error: unknown) =>
+        logger.debug('Slack Socket Mode: an acknowledgement could not be sent', { error: describeError(error) }),
+      );
+  };
+  const handOn = (data: unknown, isBinary: unknown) => {
+    for (const handler of handlers) {
+      // The client's handler is async: whatever else it fails on is logged, never an unhandled rejection.
+      Promise.resolve(handler.call(client, data, isBinary)).catch((error: unknown) =>
+        logger.warn('Slack Socket Mode: a message from Slack could not be handled; ignored', { error: describeError(error) }),
+      );
+    }
+  };
+
+  client.on('ws_message', (data: unknown, isBinary: unknown) => {
+    // Binary frames (which Slack does not send) are ignored by the client itself.
+    if (isBinary === true || !(typeof data === 'string' || data instanceof ArrayBuffer)) return handOn(data, isBinary);
+    const verdict = readSocketFrame(typeof data === 'string' ? data : new TextDecoder().decode(data));
+    switch (verdict.kind) {
+      case 'pass':
+        return handOn(data, isBinary);
+      case 'rate_limited':
+        ack(verdict.envelopeId);
+        logger.warn('Slack is rate-limiting events to smsops: thread replies in the next minute may be lost', {
+          limit: "over 30,000 events an hour: Slack's limit for an app",
+        });
+        return;
+      case 'unreadable':
+        ack(verdict.envelopeId);
+        warnUnreadable(verdict.problem, { problem: verdict.problem });
+        return;
+    }
+  });
+}
