@@ -7,7 +7,7 @@ type FrameClient = Pick<SocketModeReceiver['client'], 'on' | 'listeners' | 'remo
 
 /** What a frame holds, once read: handed on to the client, or answered and dropped here. */
 export type FrameVerdict =
-  | { kind: 'pass' }
+  | { kind: 'pass'; disconnectReason?: string | undefined }
   | { kind: 'rate_limited'; envelopeId: string | undefined }
   | { kind: 'unreadable'; envelopeId: string | undefined; problem: string };
 
@@ -33,7 +33,10 @@ export function readSocketFrame(text: string): FrameVerdict {
   const envelopeId = typeof frame.envelope_id === 'string' ? frame.envelope_id : undefined;
   const { type, payload } = frame;
   if (typeof type !== 'string') return { kind: 'unreadable', envelopeId, problem: 'a message without a type' };
-  if (type === 'hello' || type === 'disconnect') return { kind: 'pass' };
+  if (type === 'hello') return { kind: 'pass' };
+  if (type === 'disconnect') {
+    return { kind: 'pass', disconnectReason: typeof frame.reason === 'string' ? frame.reason : undefined };
+  }
   if (!isObject(payload)) return { kind: 'unreadable', envelopeId, problem: `${shownKind(type)} without its payload` };
   if (type !== 'events_api') return { kind: 'pass' };
   if (payload.type === 'app_rate_limited') return { kind: 'rate_limited', envelopeId };
@@ -47,9 +50,12 @@ export function readSocketFrame(text: string): FrameVerdict {
 /**
  * Puts readSocketFrame in front of the client's own message handler, on the same 'ws_message' event its WebSocket
  * emits: what the client would choke on is acknowledged (Slack would otherwise send it again) and said in words here
- * instead.
+ * instead. `onDisconnect` hears Slack's `disconnect` messages (their reason) before the client closes the socket.
  */
-export function guardSocketFrames(client: FrameClient, options: { logger: Logger }): void {
+export function guardSocketFrames(
+  client: FrameClient,
+  options: { logger: Logger; onDisconnect: (reason: string | undefined) => void },
+): void {
   const { logger } = options;
   const handlers = client.listeners('ws_message');
   client.removeAllListeners('ws_message');
@@ -85,6 +91,7 @@ export function guardSocketFrames(client: FrameClient, options: { logger: Logger
     const verdict = readSocketFrame(typeof data === 'string' ? data : new TextDecoder().decode(data));
     switch (verdict.kind) {
       case 'pass':
+        if ('disconnectReason' in verdict) options.onDisconnect(verdict.disconnectReason);
         return handOn(data, isBinary);
       case 'rate_limited':
         ack(verdict.envelopeId);

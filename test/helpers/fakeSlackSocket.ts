@@ -4,7 +4,8 @@ import type { Socket } from 'node:net';
 
 /**
  * Slack's Socket Mode WebSocket, as far as smsops' client needs it: the upgrade, Slack's `hello`, answers to the
- * client's pings, envelopes sent to the client and the acks it sends back. Give its `url` as `apps.connections.open`'s
+ * client's pings, envelopes sent to the client and the acks it sends back; and what goes wrong with it (`behaviour`:
+ * an upgrade or a hello that never comes, Slack's `disconnect` messages, a TCP connection kept after the close). Give its `url` as `apps.connections.open`'s
  * answer on the fake Web API (`fakeSlack.handle('apps.connections.open', () => ({ url: socket.url }))`).
  */
 export interface FakeSlackSocket {
@@ -16,6 +17,10 @@ export interface FakeSlackSocket {
   open(): number;
   /** Text frames the client sent (acks: `{ envelope_id, payload }`), parsed. */
   received: Array<Record<string, unknown>>;
+  /** Close frames the client sent. */
+  closeFrames(): number;
+  /** How the next connections are answered (changed at any time; each connection reads it when it arrives). */
+  behaviour: FakeSocketBehaviour;
   /** Sends an envelope to every open connection. */
   send(envelope: Record<string, unknown>): void;
   /** Sends a text frame as is (not JSON, or JSON of any shape) to every open connection. */
@@ -23,6 +28,17 @@ export interface FakeSlackSocket {
   /** Slack goes away: every connection is cut without a close frame. */
   dropAll(): void;
   close(): Promise<void>;
+}
+
+export interface FakeSocketBehaviour {
+  /** false: the upgrade request is read and never answered (a proxy or Slack hanging). */
+  answerUpgrade: boolean;
+  /** false: the socket opens but Slack's `hello` never comes. */
+  hello: boolean;
+  /** Slack's `disconnect` message right after the hello, with this reason (link_disabled, too_many_websockets). */
+  disconnectAfterHello?: string;
+  /** true: the client's close frame is answered but the TCP connection is left open (Slack does this on a refresh). */
+  keepTcpAfterClose: boolean;
 }
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -65,13 +81,22 @@ function readFrames(buffer: Buffer, onFrame: (opcode: number, payload: Buffer) =
 export async function startFakeSlackSocket(): Promise<FakeSlackSocket> {
   const sockets = new Set<Socket>();
   const received: Array<Record<string, unknown>> = [];
+  const behaviour: FakeSocketBehaviour = { answerUpgrade: true, hello: true, keepTcpAfterClose: false };
+  const hanging = new Set<Socket>();
   let accepted = 0;
+  let closeFrames = 0;
   const server = createServer((_req, res) => {
     res.writeHead(426);
     res.end();
   });
   server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
     const key = req.headers['sec-websocket-key'];
+    if (!behaviour.answerUpgrade) {
+      hanging.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => hanging.delete(socket));
+      return;
+    }
     if (typeof key !== 'string') {
       socket.destroy();
       return;
@@ -86,13 +111,19 @@ export async function startFakeSlackSocket(): Promise<FakeSlackSocket> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => sockets.delete(socket));
-    socket.write(frame(0x1, Buffer.from(JSON.stringify({ type: 'hello', num_connections: 1 }))));
+    if (behaviour.hello) socket.write(frame(0x1, Buffer.from(JSON.stringify({ type: 'hello', num_connections: 1 }))));
+    const reason = behaviour.disconnectAfterHello;
+    if (reason) socket.write(frame(0x1, Buffer.from(JSON.stringify({ type: 'disconnect', reason }))));
+    const keepTcp = behaviour.keepTcpAfterClose;
     let pending: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       pending = readFrames(Buffer.concat([pending, chunk]), (opcode, payload) => {
         if (opcode === 0x9) socket.write(frame(0xa, payload));
-        else if (opcode === 0x8) socket.end(frame(0x8, payload.subarray(0, 2)));
-        else if (opcode === 0x1) received.push(JSON.parse(payload.toString('utf8')) as Record<string, unknown>);
+        else if (opcode === 0x8) {
+          closeFrames += 1;
+          if (keepTcp) socket.write(frame(0x8, payload.subarray(0, 2)));
+          else socket.end(frame(0x8, payload.subarray(0, 2)));
+        } else if (opcode === 0x1) received.push(JSON.parse(payload.toString('utf8')) as Record<string, unknown>);
       });
     });
   });
@@ -104,6 +135,8 @@ export async function startFakeSlackSocket(): Promise<FakeSlackSocket> {
     accepted: () => accepted,
     open: () => sockets.size,
     received,
+    closeFrames: () => closeFrames,
+    behaviour,
     send: (envelope) => {
       for (const socket of sockets) socket.write(frame(0x1, Buffer.from(JSON.stringify(envelope))));
     },
@@ -114,7 +147,7 @@ export async function startFakeSlackSocket(): Promise<FakeSlackSocket> {
       for (const socket of sockets) socket.destroy();
     },
     close: () => {
-      for (const socket of sockets) socket.destroy();
+      for (const socket of [...sockets, ...hanging]) socket.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -2,12 +2,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeSlackSocket, startFakeSlackSocket } from '../helpers/fakeSlackSocket.js';
 import { useRealProcessRig } from '../helpers/realProcessRig.js';
-import { productionEnv, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+import { productionEnv, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
  * The real process in Socket Mode while Slack's socket misbehaves, as Slack documents it can: a frame the client
- * library cannot read (its app_rate_limited envelope has no event: the process exited 1).
+ * library cannot read (its app_rate_limited envelope has no event: the process exited 1), a hello or an upgrade that
+ * never comes (no further attempt, ever), a refresh whose TCP connection Slack keeps open (/healthz said connected
+ * for seconds while nothing could arrive), Slack's disconnect reasons (never said), and a plain drop (two error lines
+ * without words).
  */
 
 const WEBHOOK_SECRET = 'whsec_test_0123456789abcdefghijkl';
@@ -58,6 +61,8 @@ describe('Slack Socket Mode trouble (real process)', () => {
     await waitUntil(() => ws.received.some((m) => m.envelope_id === envelopeId), 15_000, `the ack of ${envelopeId}`);
   };
 
+  const linesAt = (p: SmsopsProcess, level: string) => p.logs.filter((l) => l.includes(`"level":"${level}"`));
+
   it('keeps running and taking commands when Slack sends envelopes without an event (app_rate_limited), acknowledging them and saying so', {
     timeout: 90_000,
   }, async () => {
@@ -91,5 +96,86 @@ describe('Slack Socket Mode trouble (real process)', () => {
     ).toBe(false);
     expect(await slackHealth()).toMatch(/^Socket Mode connected since /);
     expect(await metrics()).toMatch(/^smsops_unhandled_rejections_total 0$/m);
+  });
+
+  it('gives up on an upgrade or a hello that never comes after 30 s, says why, and connects again', {
+    timeout: 150_000,
+  }, async () => {
+    const p = await start((socket) => {
+      socket.behaviour.answerUpgrade = false;
+    });
+    await p.waitForLine(/Slack Socket Mode could not connect \(the WebSocket upgrade did not complete within 30 s\)/, 60_000);
+    ws.behaviour.answerUpgrade = true;
+    ws.behaviour.hello = false;
+    await p.waitForLine(/Slack Socket Mode could not connect \(Slack did not say hello within 30 s\)/, 60_000);
+    expect(await slackHealth()).toMatch(/\(2 failed attempts; last: Slack did not say hello within 30 s\)/);
+    ws.behaviour.hello = true;
+    await waitUntil(async () => (await slackHealth()).startsWith('Socket Mode connected'), 30_000, 'connected again');
+    await helpIsAnswered();
+  });
+
+  it("says not connected as soon as Slack asks for a refresh, without waiting for Slack's TCP connection to end", {
+    timeout: 90_000,
+  }, async () => {
+    const p = await start((socket) => {
+      socket.behaviour.keepTcpAfterClose = true;
+    });
+    await p.waitForLine(/Slack Socket Mode connected/);
+    ws.behaviour.keepTcpAfterClose = false;
+
+    ws.send({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'fake' } });
+    await waitUntil(() => ws.closeFrames() === 1, 10_000, "smsops' close frame");
+    // Slack answered the close but keeps the connection: nothing can arrive on it any more.
+    expect(await slackHealth()).toMatch(
+      /^Socket Mode not connected since \S+ \(Slack refreshes its connections now and then \(refresh_requested\)\)/,
+    );
+    expect(/^smsops_slack_socket_connected (\d)$/m.exec(await metrics())?.[1]).toBe('0');
+
+    await waitUntil(() => ws.accepted() === 2, 20_000, 'the next connection');
+    await waitUntil(async () => (await slackHealth()).startsWith('Socket Mode connected'), 10_000, 'connected again');
+    await helpIsAnswered();
+    await p.waitForLine(
+      /Slack Socket Mode connection closed \(Slack refreshes its connections now and then \(refresh_requested\)\)/,
+    );
+    // The library's pong timer had run on the half-closed connection and blamed Slack.
+    expect(p.logs.filter((l) => l.includes("A pong wasn't received"))).toEqual([]);
+  });
+
+  it("says that Socket Mode is switched off in the Slack app's settings (link_disabled), and waits a minute before trying again", {
+    timeout: 60_000,
+  }, async () => {
+    const p = await start((socket) => {
+      socket.behaviour.disconnectAfterHello = 'link_disabled';
+    });
+    const line = await p.waitForLine(/Slack Socket Mode connection closed: /);
+    expect(line).toContain('"level":"error"');
+    expect(line).toContain(
+      "Socket Mode is switched off in the Slack app's settings (link_disabled): Slack commands, buttons and thread replies cannot arrive until it is switched on again",
+    );
+    expect(line).toContain('connecting again in 60 s');
+    expect(await slackHealth()).toMatch(
+      /\(1 failed attempt; last: Socket Mode is switched off in the Slack app's settings \(link_disabled\)\)/,
+    );
+  });
+
+  it('says that another process uses the same app token (too_many_websockets)', { timeout: 60_000 }, async () => {
+    const p = await start((socket) => {
+      socket.behaviour.disconnectAfterHello = 'too_many_websockets';
+    });
+    const line = await p.waitForLine(/Slack Socket Mode connection closed: /);
+    expect(line).toContain('another process is using the same app token (too_many_websockets: at most 10 connections)');
+    expect(await slackHealth()).toMatch(/last: another process is using the same app token/);
+  });
+
+  it("logs a dropped connection once, in words, without the Socket Mode library's wordless error lines", {
+    timeout: 90_000,
+  }, async () => {
+    const p = await start();
+    await p.waitForLine(/Slack Socket Mode connected/);
+    ws.dropAll();
+    await waitUntil(() => ws.accepted() === 2 && ws.open() === 1, 20_000, 'connected again');
+    await helpIsAnswered();
+    await p.waitForLine(/Slack Socket Mode connection closed/);
+    expect(linesAt(p, 'error')).toEqual([]);
   });
 });
