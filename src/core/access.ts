@@ -125,7 +125,12 @@ export async function performChange<T>(
   } catch (error) {
     result = err(error instanceof AppError ? error : new UnexpectedError(change.action, error));
   }
-  services.audit.complete(id, result.ok ? { outcome: 'ok' } : { outcome: 'failed', detail: result.error.userMessage });
+  // The parameters again: a change records what it did in them as it runs (movedDeliveries, replayed).
+  const { params } = auditEntry(actor, change);
+  services.audit.complete(
+    id,
+    result.ok ? { outcome: 'ok', params } : { outcome: 'failed', detail: result.error.userMessage, params },
+  );
   return result;
 }
 

@@ -61,8 +61,9 @@ export function outdatedReason(
     return { kind: 'changed', now: deliveries.map((d) => ({ kind: d.destinationKind, status: d.status })) };
   }
   const targets = new Set([message.wavixMessageId, String(message.id)]);
-  // The audit entry is written once its replay committed: the newest one of this message at or after the rows' replay
-  // is its author. A `replay dead` is not attributed: a later one of other messages would name the wrong person.
+  // The audit entry is written as the replay starts and completed once it committed: the newest one of this message
+  // made after the question was asked is its author. A `replay dead` is not attributed: a later one of other messages
+  // would name the wrong person.
   const entry = audit
     .recent(AUDIT_LOOKBACK)
     .find(
@@ -71,7 +72,7 @@ export function outdatedReason(
         e.outcome === 'ok' &&
         targets.has(e.target ?? '') &&
         Number(e.params.replayed) > 0 &&
-        e.at >= replayedAt,
+        e.at >= askedAt,
     );
   return { kind: 'replayed-since', at: replayedAt, by: entry?.actor ?? null };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
+import { createInteractionsInFlight } from '../../src/slack/interactionsInFlight.js';
 import { slowPart } from '../../src/slack/listeners/context.js';
 import type { SlackMessage } from '../../src/slack/ui/text.js';
 
@@ -8,7 +9,8 @@ describe('slowPart', () => {
     const replies: SlackMessage[] = [];
     const logs: string[] = [];
     const logger = createLogger({ sink: (line) => logs.push(line) });
-    await slowPart({ reply: async (m) => void replies.push(m), deps: { logger } as never }, 'list the routes', async () => {
+    const deps = { logger, inFlight: createInteractionsInFlight(logger) };
+    await slowPart({ reply: async (m) => void replies.push(m), deps: deps as never }, 'list the routes', async () => {
       throw new TypeError("Cannot read properties of undefined (reading 'x')");
     });
     expect(replies.map((r) => r.text)).toEqual([
@@ -19,8 +21,9 @@ describe('slowPart', () => {
 
   it('stays out of the way when the handler succeeds', async () => {
     const replies: SlackMessage[] = [];
+    const logger = createLogger({ level: 'silent' });
     await slowPart(
-      { reply: async (m) => void replies.push(m), deps: { logger: createLogger({ level: 'silent' }) } as never },
+      { reply: async (m) => void replies.push(m), deps: { logger, inFlight: createInteractionsInFlight(logger) } as never },
       'x',
       async () => {},
     );

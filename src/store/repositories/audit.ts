@@ -19,7 +19,7 @@ export function createAuditRepository(db: Db, now: () => number = Date.now): Aud
   );
   const recent = db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log ORDER BY at DESC, id DESC LIMIT ? OFFSET ?');
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM audit_log');
-  const complete = db.prepare('UPDATE audit_log SET outcome = ?, detail = ? WHERE id = ?');
+  const complete = db.prepare('UPDATE audit_log SET outcome = ?, detail = ?, params = ? WHERE id = ?');
   const interrupt = db.prepare("UPDATE audit_log SET detail = ? WHERE outcome = 'unknown' AND detail = ?");
   return {
     record: (entry) =>
@@ -34,8 +34,8 @@ export function createAuditRepository(db: Db, now: () => number = Date.now): Aud
           entry.detail ?? null,
         ).lastInsertRowid,
       ),
-    complete: (id, { outcome, detail }) => {
-      complete.run(outcome, detail ?? null, id);
+    complete: (id, { outcome, detail, params }) => {
+      complete.run(outcome, detail ?? null, JSON.stringify(params), id);
     },
     markInterrupted: () => interrupt.run(CHANGE_INTERRUPTED, CHANGE_IN_PROGRESS).changes,
     count: () => count.get()?.n ?? 0,
