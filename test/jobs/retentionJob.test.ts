@@ -156,6 +156,28 @@ describe('retention of inbound messages', () => {
     expect(messageIds()).toEqual([]);
   });
 
+  it("takes the SMS that arrive after every message was deleted (their ids are handed out again) into the Slack leg's queue", async () => {
+    // No SMS for longer than RETENTION_DAYS: retention deletes the newest messages too, and SQLite reuses their ids.
+    const start = tmp.clock.now();
+    for (let i = 0; i < 3; i++) ingest({ portsip: 'delivered' });
+    tmp.clock.set(start + 100 * DAY);
+    await job().run();
+    expect(messageIds()).toEqual([]);
+
+    const after = [ingest({ portsip: 'pending' }, { leftInSlackQueue: true })];
+    after.push(ingest({ portsip: 'pending' }, { leftInSlackQueue: true }));
+    const { slackQueue, deliveries } = repositories();
+    expect(slackQueue.waiting()).toMatchObject({ count: 2 });
+    expect(slackQueue.take(10, () => 'C0INBOX001')).toBe(2);
+    for (const id of after)
+      expect(
+        deliveries
+          .forMessage(id)
+          .map((d) => d.destinationKind)
+          .sort(),
+      ).toEqual(['portsip', 'slack']);
+  });
+
   it('keeps everything with RETENTION_DAYS=0, and still trims the audit log by its own window', async () => {
     const start = tmp.clock.now();
     ingest({ portsip: 'delivered' });

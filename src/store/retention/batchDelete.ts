@@ -35,12 +35,14 @@ export function createTableDeleter(db: Db, spec: RetentionTable): TableDeleter {
 
   let deleteBatch: (cutoff: number, limit: number) => BatchDeleted;
   const children = spec.children ?? [];
+  const after = spec.afterBatch === undefined ? undefined : db.prepare(spec.afterBatch);
   if (children.length === 0) {
     const remove = db.prepare(`DELETE FROM ${table} WHERE (${keys}) IN (${pick})`);
-    deleteBatch = db.transaction((cutoff: number, limit: number) => ({
-      rows: remove.run({ cutoff, limit }).changes,
-      children: {},
-    }));
+    deleteBatch = db.transaction((cutoff: number, limit: number) => {
+      const rows = remove.run({ cutoff, limit }).changes;
+      if (rows > 0) after?.run();
+      return { rows, children: {} };
+    });
   } else {
     // The keys are read once and reused, so the children deleted are exactly those of the rows deleted.
     if (spec.key.length !== 1) throw new Error(`retention of ${table}: children need a one-column key`);
@@ -56,7 +58,9 @@ export function createTableDeleter(db: Db, spec: RetentionTable): TableDeleter {
       const json = JSON.stringify(ids);
       const deleted: Record<string, number> = {};
       for (const child of removeChildren) deleted[child.table] = child.statement.run(json).changes;
-      return { rows: remove.run(json).changes, children: deleted };
+      const rows = remove.run(json).changes;
+      after?.run();
+      return { rows, children: deleted };
     });
   }
 

@@ -21,6 +21,8 @@ export interface RetentionTable {
   keepNewest?: number;
   /** Rows of other tables belonging to a deleted row (by `column` = its key), deleted in the same batch and counted. */
   children?: readonly { table: string; column: string }[];
+  /** SQL run in each batch's transaction after its deletes: state that must follow what was deleted. */
+  afterBatch?: string;
   /** Why a row older than the limit can still be there (`onlyIf` kept it): reported with their count after a run. */
   keptBecause?: string;
 }
@@ -46,6 +48,12 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
       { table: 'slack_post_messages', column: 'inbound_message_id' },
     ],
     keptBecause: 'a delivery still pending',
+    // SQLite gives a new row the largest rowid plus one: once the newest messages are deleted (no SMS for longer than
+    // RETENTION_DAYS), their ids are handed out again, and the Slack leg's queue, past them already, took none of the
+    // new ones: they reached PortSIP and never Slack, counted nowhere. Every message up to the new largest id has
+    // left the queue (the condition above), so the queue goes back to it.
+    afterBatch: `UPDATE slack_queue SET through_message_id = coalesce((SELECT max(id) FROM inbound_messages), 0)
+      WHERE id = 1 AND through_message_id > coalesce((SELECT max(id) FROM inbound_messages), 0)`,
   },
   // Reports before their messages: deleting an outbound message updates the reports pointing at it (SET NULL).
   { table: 'delivery_reports', key: ['id'], at: 'received_at', window: 'data' },
