@@ -10,7 +10,7 @@ import { generateConsoleToken } from './sandbox/consoleToken.js';
 import { isSandboxMode, parseSandboxConfig } from './sandbox/mode.js';
 import { checkSlackToken } from './slack/tokenCheck.js';
 import { sandboxStartupSummary } from './startupSummary.js';
-import { checkDatabaseMode } from './store/databaseMode.js';
+import { checkDatabaseMode, DatabaseModeError } from './store/databaseMode.js';
 import { checkDatabaseWritable } from './store/databaseWritable.js';
 import { MigrationError } from './store/migrate.js';
 import { noteUnhandledRejection } from './unhandledRejections.js';
@@ -70,7 +70,7 @@ async function startWith<C extends { logLevel: LogLevel; logFormat: LogFormat | 
 ): Promise<Started> {
   if (!parsed.ok) {
     process.stderr.write(`${parsed.error.message}\n`);
-    process.exitCode = 2;
+    process.exitCode = parsed.error instanceof DatabaseModeError && parsed.error.passesByItself ? 1 : 2;
     return undefined;
   }
   // Human lines for a person at a terminal, JSON for a pipe, a file or a log shipper (LOG_FORMAT forces one).

@@ -39,9 +39,13 @@ export function inspectDatabaseMode(path: string): Found {
 }
 
 export class DatabaseModeError extends AppError {
-  constructor(message: string) {
+  /** A refusal the next start may not meet (a write lock another process holds): exit 1, so a supervisor tries again. */
+  readonly passesByItself: boolean;
+
+  constructor(message: string, options: { passesByItself?: boolean } = {}) {
     super(message, message);
     this.name = 'DatabaseModeError';
+    this.passesByItself = options.passesByItself ?? false;
   }
 }
 

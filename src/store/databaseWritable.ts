@@ -81,6 +81,8 @@ export function checkDatabaseWritable(path: string, waitMs = STARTUP_BUSY_TIMEOU
     return err(
       new DatabaseModeError(
         `smsops cannot start: another process holds the write lock of DATABASE_PATH (${path}) and kept it over ${Math.round(waitMs / 1000)} s (an sqlite3 shell or a tool in a transaction, a copy in progress). End that transaction or process, then start smsops again.`,
+        // A lock ends when its transaction does: systemd's RestartPreventExitStatus=2 must not keep smsops down for it.
+        { passesByItself: true },
       ),
     );
   } finally {

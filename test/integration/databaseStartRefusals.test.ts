@@ -61,11 +61,13 @@ describe('a database smsops cannot write at start (real process)', () => {
     await p.waitForLine(/smsops listening/, 30_000);
   });
 
-  it('refuses a write lock held past the wait with exit 2, naming DATABASE_PATH and the lock', { timeout: 60_000 }, async () => {
+  it('refuses a write lock held past the wait with exit 1 (a supervisor tries again: the lock passes), naming DATABASE_PATH and the lock', {
+    timeout: 60_000,
+  }, async () => {
     const path = existingDatabase();
     holdWriteLock(path);
     const p = await spawn(path);
-    expect(await exitWithin(p, 30_000)).toEqual({ code: 2, signal: null });
+    expect(await exitWithin(p, 30_000)).toEqual({ code: 1, signal: null });
     const said = p.logs.join('\n');
     expect(said).toContain(`another process holds the write lock of DATABASE_PATH (${path})`);
     expect(said).not.toContain('SqliteError');
