@@ -12,7 +12,7 @@ const WIDEN =
 function refusalText(refusal: Refusal): string {
   switch (refusal.kind) {
     case 'not-listed':
-      return 'Only the smsops admins (SLACK_ADMIN_USERS) can change the setup; you can still read it. Ask an admin to do it, or to add your member ID to SLACK_ADMIN_USERS.';
+      return 'Only the smsops admins (SLACK_ADMIN_USERS) can change the setup; you can still read it. Ask an admin to do it, or whoever runs smsops to add your member ID to SLACK_ADMIN_USERS and restart it.';
     case 'not-workspace-admin':
       return `Only the smsops admins can change the setup, and with SLACK_ADMIN_USERS unset those are this Slack workspace's admins and owners: you are not one. You can still read it. ${WIDEN}`;
     case 'check-failed':

@@ -20,6 +20,17 @@ describe('manifest.yml', () => {
     expect(new URL(manifest.settings.interactivity.message_menu_options_url).pathname).toBe('/slack/events');
   });
 
+  it('has as many URLs to replace as the README and its own first comment say', () => {
+    const text = readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const urls = text.split('\n').filter((line) => !line.startsWith('#') && line.includes('smsops.example.com')).length;
+    const words = ['one', 'two', 'three', 'four', 'five', 'six'];
+    const said = (where: string) => words.indexOf(/\((\w+) places/.exec(where)?.[1] ?? '') + 1;
+    expect(urls).toBe(4);
+    expect(said(text)).toBe(urls);
+    expect(said(readme)).toBe(urls);
+  });
+
   it('asks only for the scopes smsops uses', () => {
     expect(manifest.oauth_config.scopes.bot).toEqual([
       'commands',
