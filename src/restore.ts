@@ -211,6 +211,7 @@ function main(args: string[]): number {
       // The backup was taken while an smsops ran: its lease row names that process, which does not run on this copy.
       if (restored.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance_lease'").get())
         restored.exec('DELETE FROM instance_lease');
+      markOwnBackupRunDone(restored);
       // A single file (no -wal to lose on the way); smsops turns WAL on again when it opens it.
       restored.pragma('journal_mode = DELETE');
     } finally {
@@ -225,6 +226,21 @@ function main(args: string[]): number {
   }
   say(`restore: ${backup} is now ${target}; start smsops (it applies any newer migrations)`);
   return 0;
+}
+
+/**
+ * A backup smsops made holds its own run as still running (the copy is taken mid-run), which the next start would
+ * record as failed ("smsops stopped during the run"): /sms jobs and /sms doctor then called the very backup just
+ * restored a failure. Its newest running backup run is that copy: recorded ok.
+ */
+function markOwnBackupRunDone(db: Database.Database): void {
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_runs'").get()) return;
+  const withSummary = (db.prepare('PRAGMA table_info(job_runs)').all() as { name: string }[]).some((c) => c.name === 'summary');
+  db.prepare(
+    `UPDATE job_runs SET outcome = 'ok', finished_at = started_at, error = NULL${
+      withSummary ? ", summary = 'the copy this database was restored from'" : ''
+    } WHERE id = (SELECT max(id) FROM job_runs WHERE job = 'backup' AND outcome = 'running')`,
+  ).run();
 }
 
 process.exitCode = main(process.argv.slice(2));

@@ -121,6 +121,13 @@ describe('backups and restore', () => {
     expect(restored).toEqual(messageIds(midBurst));
     expect([...ackedAt].filter(([id, at]) => at < startedAt(midBurst) && !restored.has(id))).toEqual([]);
     expect(existsSync(`${databasePath}-wal`)).toBe(false);
+    // The copy held its own backup run as running, which the next start would record as failed: it is that backup.
+    const copy = new Database(databasePath, { readonly: true });
+    const ownRun = copy.prepare("SELECT outcome, summary FROM job_runs WHERE job = 'backup' ORDER BY id DESC LIMIT 1").get();
+    const stillRunning = copy.prepare("SELECT count(*) AS n FROM job_runs WHERE job = 'backup' AND outcome = 'running'").get();
+    copy.close();
+    expect(ownRun).toEqual({ outcome: 'ok', summary: 'the copy this database was restored from' });
+    expect(stillRunning).toEqual({ n: 0 });
 
     // The restored database starts (its copied lease row was cleared) and serves.
     const again = await startSmsopsProcess(dir, { ...env, BACKUP_DIR: '' });
