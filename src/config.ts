@@ -118,7 +118,7 @@ const configSchema = z.object({
         const checked = checkDestinationUrl(value);
         if (!checked.ok) ctx.addIssue({ code: 'custom', message: `is refused: ${checked.error.userMessage}` });
         // And the same as a route's URL: `… #sms-inbox` or a trailing space pasted with it would post to `…/<id>%20`.
-        const problem = checked.ok ? portsipUrlProblem(value) : null;
+        const problem = checked.ok ? portsipUrlProblem(value, 'environment') : null;
         if (problem) ctx.addIssue({ code: 'custom', message: `cannot be right: ${problem}` });
       })
       .optional(),

@@ -365,6 +365,8 @@ describe('readEnvironment', () => {
     expect(env.WAVIX_API_KEY).toBe('wavixKey#2026abc');
     // Then refused by the rule every PortSIP URL follows, instead of posting to …/api/sms/Wavix.
     expect(problemsOf({ ...valid, ...env })).toEqual([expect.stringMatching(/^PORTSIP_WEBHOOK_URL .*#/)]);
+    // A variable names no channel: the advice is the route's, not "put a space before #channel".
+    expect(problemsOf({ ...valid, ...env }).join('')).toMatch(/Set the URL alone .*\/sms route set default <URL> #channel/);
   });
 
   it('names each line that is not NAME=value by file and number, never its content, and reads the others', () => {
