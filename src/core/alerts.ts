@@ -24,7 +24,7 @@ export interface Alerts {
 /** What a job's run says of alerts it could not show: why, and that they are kept (shown at their next raise). */
 export function notShownInWords(notShown: readonly AlertNotShown[]): string {
   const why = [...new Set(notShown.map((n) => n.words))].join('; ');
-  return `${plural(notShown.length, 'alert message')} could not be posted or edited in Slack: ${why} (kept, and shown at the next raise)`;
+  return `${plural(notShown.length, 'alert message')} could not be posted or edited in Slack: ${why} (kept, and tried again at the next check)`;
 }
 
 const sameText = (a: Alert, b: Alert) =>
@@ -45,18 +45,27 @@ export function createAlerts(options: {
 }): Alerts {
   const { alerts, notifier, logger } = options;
   const now = options.now ?? Date.now;
-  let failing: { since: number; latest: AlertNotShown } | undefined;
+  /**
+   * Per alert, the message Slack did not take: one alert shown later must not clear another still unshown (/healthz's
+   * `alerts` field said all was well while an open alert had never been posted).
+   */
+  const failing = new Map<number, { since: number; at: number; latest: AlertNotShown }>();
+  /** Resolved alerts whose "resolved" message Slack did not take: the database has them resolved, so no raise redoes it. */
+  const unsentEnds = new Map<number, Alert>();
 
   const show = async (what: string, event: AlertEvent): Promise<AlertNotShown[]> => {
+    const { id } = event.alert;
     try {
       const shownAt = await notifier.alert(event);
-      if (shownAt) alerts.setSlackMessage(event.alert.id, shownAt.channel, shownAt.ts);
-      failing = undefined;
+      if (shownAt) alerts.setSlackMessage(id, shownAt.channel, shownAt.ts);
+      failing.delete(id);
+      if (event.type === 'alertResolved') unsentEnds.delete(id);
       return [];
     } catch (error) {
       const notShown: AlertNotShown =
         error instanceof AlertNotShownError ? error.notShown : { reason: 'other', words: 'the notifier failed (see the log)' };
-      failing = { since: failing?.since ?? now(), latest: notShown };
+      failing.set(id, { since: failing.get(id)?.since ?? now(), at: now(), latest: notShown });
+      if (event.type === 'alertResolved') unsentEnds.set(id, event.alert);
       try {
         options.onNotShown?.(notShown);
       } catch (countError) {
@@ -76,6 +85,9 @@ export function createAlerts(options: {
   // whenever the alerts are evaluated (the traffic watch judges its rules every run, so at least every few minutes).
   const reannounceEnded = async () => {
     const notShown: AlertNotShown[] = [];
+    // Ends Slack did not take, tried again with every evaluation (kept in memory: a restart loses them).
+    for (const ended of [...unsentEnds.values()])
+      notShown.push(...(await show('resolve', { type: 'alertResolved', alert: ended, quietly: ended.quiet !== null })));
     for (const ended of alerts.takeEndedSnoozes()) {
       const alert = alerts.findOpen(ended.rule, ended.subjectKey);
       if (alert && alert.quiet === null)
@@ -103,6 +115,8 @@ export function createAlerts(options: {
       const reannounced = await reannounceEnded();
       const before = alerts.findOpen(input.rule, input.subjectKey);
       let { alert, opened } = alerts.raise(input);
+      // Firing again: its end, if Slack never took it, is no longer news.
+      if (unsentEnds.delete(alert.id)) failing.delete(alert.id);
       // Posted means its channel is recorded: a post Slack accepted without a ts has no ts to edit, yet was posted.
       if (opened || !alert.slackChannel) {
         // Snoozed or muted: recorded (it is in `/sms alerts` and App Home) but not posted until it is no longer quiet.
@@ -143,6 +157,11 @@ export function createAlerts(options: {
       else if (alert.status === 'open' && alert.quiet === null) await show('post', { type: 'alertRaised', alert });
       return alerts.get(id);
     },
-    notShown: () => failing,
+    notShown: () => {
+      if (failing.size === 0) return undefined;
+      const all = [...failing.values()];
+      const latest = all.reduce((a, b) => (b.at > a.at ? b : a));
+      return { since: Math.min(...all.map((f) => f.since)), latest: latest.latest };
+    },
   };
 }

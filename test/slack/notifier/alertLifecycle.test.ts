@@ -43,6 +43,37 @@ const failing = (failed: number, topFailure: string | null = null) => ({
 });
 
 describe('alert lifecycle in Slack', () => {
+  it('says an alert Slack did not take until that alert is shown, whatever other alerts Slack takes meanwhile', async () => {
+    const alerts = notifier();
+    slack.failNext('chat.postMessage', 'internal_error');
+    expect(await alerts.raise(failing(40))).toHaveLength(1);
+    expect(alerts.notShown()).toBeDefined();
+    // Another alert posted fine: the first is still unshown, and /healthz's `alerts` field must keep saying so.
+    await alerts.raise({ ...failing(40), subjectKey: '14155550199', facts: { ...failing(40).facts, number: '14155550199' } });
+    expect(alerts.notShown()).toBeDefined();
+    await alerts.raise(failing(40)); // its next evaluation posts it
+    expect(alerts.notShown()).toBeUndefined();
+  });
+
+  it('posts an end Slack did not take at the next evaluation, instead of losing it', async () => {
+    const alerts = notifier();
+    await alerts.raise(failing(40));
+    slack.failNext('chat.update', 'internal_error');
+    expect(await alerts.resolve('failure_rate', '14155550100')).toHaveLength(1);
+    const ends = () =>
+      [...slack.callsTo('chat.update'), ...slack.callsTo('chat.postMessage')].filter(
+        (c) => !c.error && /resolved/i.test(String(c.args.text)),
+      );
+    expect(ends()).toHaveLength(0);
+    expect(alerts.notShown()).toBeDefined();
+    await alerts.resolveAllBut('failure_rate', []); // the next check of the rule
+    const shown = ends().length;
+    expect(shown).toBeGreaterThan(0);
+    expect(alerts.notShown()).toBeUndefined();
+    await alerts.resolveAllBut('failure_rate', []);
+    expect(ends()).toHaveLength(shown); // shown once, not at every check
+  });
+
   it('fires once, is edited in place only when its facts change, and says when it is resolved', async () => {
     const alerts = notifier();
     await alerts.raise(failing(40));
