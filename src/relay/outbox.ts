@@ -309,6 +309,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   let claimAheadPausedUntil = Number.NEGATIVE_INFINITY;
   let wakeUp: (() => void) | undefined;
   const cutPauses = new Set<() => void>();
+  /** Stopping: when (performance.now()) stop() stops waiting for attempts, so their records give up before then. */
+  let recordsUntil = Number.POSITIVE_INFINITY;
   const settled = new Set<Promise<void>>();
   let lastLoopAt = now();
   let lastSweepAt = Number.NEGATIVE_INFINITY;
@@ -471,7 +473,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         noteWriteFailure(error);
         options.onError?.('record', error);
         const wait = backoff(tries);
-        if (!isTransientStoreError(error) || !running || now() + wait >= leaseEnd - Math.min(1_000, leaseMs / 10)) {
+        // Stopping, the record is still tried until just before stop() stops waiting for it: given up at the first
+        // locked write (another process's transaction, a moment), the delivery was sent again after the restart.
+        const stopWaitOver = !running && performance.now() + wait >= recordsUntil;
+        if (!isTransientStoreError(error) || stopWaitOver || now() + wait >= leaseEnd - Math.min(1_000, leaseMs / 10)) {
           logger.error('relay could not record an attempt; the delivery is retried once its lease runs out', {
             kind,
             deliveries: batch.map((d) => d.id),
@@ -479,7 +484,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
           });
           return;
         }
-        await pause(wait);
+        // pause() ends at once when stopping; this wait must not (it would spin).
+        if (running) await pause(wait);
+        else await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
     tell(decisions);
@@ -1060,6 +1067,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     status: () => ({ kind, running, lastLoopAt, expectedIntervalMs, consecutiveErrors, lastError, restarts }),
     stop: async () => {
       running = false;
+      recordsUntil = performance.now() + (options.stopWaitMs ?? 8_000) - 500;
       // Never sent: pending again below with every lease of this process (or by the next start).
       claimedAhead = [];
       // A sender waiting for its turn makes no call now: its delivery is given back as it was.

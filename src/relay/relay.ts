@@ -340,9 +340,12 @@ export function startRelay(options: RelayOptions): Relay {
   const onUnrecorded = (error: unknown) => {
     workerErrors.inc({ kind: 'slack', where: 'record' });
     if (isTransientStoreError(error)) writeHealth.failed(error);
-    logger.warn('an SMS was posted in Slack but its post could not be recorded: it is not posted again', {
-      error: describeError(error),
-    });
+    logger.warn(
+      "an SMS was posted in Slack but its post could not be recorded: its delivery is still recorded as posted, so it is not posted again (only if that record is lost too, a stop's, is it posted again after the restart)",
+      {
+        error: describeError(error),
+      },
+    );
   };
   const survived = (kind: string) => ({
     onError: (where: string, _error: unknown) => workerErrors.inc({ kind, where }),

@@ -282,6 +282,37 @@ describe('outbox worker', () => {
     expect(writeHealth.state().writable).toBe(true);
   });
 
+  it('stopping while another process holds the write lock a moment, still records an outcome once it is gone: nothing sent twice after the restart', async () => {
+    const { deliveries, inbound, receive, statusOf } = setup();
+    const errors: string[] = [];
+    let release: (() => void) | undefined;
+    const id = receive('answered during the lock');
+    worker = startOutboxWorker({
+      kind: 'portsip',
+      deliveries,
+      inbound,
+      concurrency: 1,
+      retry,
+      idleMs: 20,
+      logger,
+      onError: (where) => errors.push(where),
+      send: async (batch) => {
+        await new Promise<void>((resolve) => (release = resolve));
+        return batch.map(() => ({ delivered: true, statusCode: 200 }));
+      },
+    });
+    await waitUntil(() => release, 8000, withLogs('the attempt'));
+    other = holdWriteLock(temp.path);
+    release?.(); // PortSIP took it; its record meets the lock
+    await waitUntil(() => errors.includes('record'), 8000, withLogs('the record refused'));
+    const stopping = worker.stop(); // SIGTERM now
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    other.exec('COMMIT'); // the operator's transaction ends
+    await stopping;
+    worker = undefined;
+    expect(statusOf(id).status).toBe('delivered');
+  });
+
   it('reclaims a lease left by a lost attempt within a lease period, while running', async () => {
     const { deliveries, inbound, receive, statusOf } = setup();
     const id = receive('left behind');
