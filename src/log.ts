@@ -162,7 +162,13 @@ function toConsole(format: LogFormat): DestinationStream {
 
 const dropped: DestinationStream = { write: () => {} };
 
-function wrap(logger: pino.Logger): Logger {
+/**
+ * `root` and the fields bound on the way: a child is made from the root with them all, later ones winning, since pino
+ * writes a key bound twice twice (`"component":"watch","component":"replies"`), which pipelines that keep the first
+ * or refuse duplicates misfile.
+ */
+function wrap(root: pino.Logger, bound: Record<string, unknown> = {}): Logger {
+  const logger = Object.keys(bound).length === 0 ? root : root.child(bound);
   // Message and fields scrubbed before pino escapes them as JSON (escaping would hide a secret with `"` or `\`);
   // the destination masks the finished line once more.
   const write = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
@@ -175,7 +181,7 @@ function wrap(logger: pino.Logger): Logger {
     warn: (msg, fields) => write('warn', msg, fields),
     error: (msg, fields) => write('error', msg, fields),
     enabled: (level) => logger.isLevelEnabled(level),
-    child: (fields) => wrap(logger.child(scrub(fields) as Record<string, unknown>)),
+    child: (fields) => wrap(root, { ...bound, ...(scrub(fields) as Record<string, unknown>) }),
   };
 }
 

@@ -129,6 +129,13 @@ describe('log redaction', () => {
     });
   });
 
+  it('writes a key bound twice once, with the later value (a child of a child)', () => {
+    const { lines, logger } = capture();
+    logger.child({ component: 'watch', job: 'x' }).child({ component: 'replies' }).warn('status not shown');
+    expect(lines[0]?.match(/"component"/g)).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ component: 'replies', job: 'x', msg: 'status not shown' });
+  });
+
   it('writes a message as given: no printf-style formatting of % in it', () => {
     const { lines, logger } = capture();
     logger.info('100% sure: %s %d %j %o', { n: 1 });
