@@ -29,6 +29,8 @@ const MAX_RETRY_MS = 60_000;
 const retryDelayMs = (failures: number) => Math.min(MAX_RETRY_MS, 1_000 * 2 ** (failures - 1));
 /** A connection Slack closed within this long of opening it counts as a failed attempt (waits before the next). */
 const STABLE_MS = 30_000;
+/** How long the connection loop waits before it starts again after ending on an error of its own. */
+const LOOP_RESTART_MS = 60_000;
 /** A stop waits this long at most for a socket to close (the library would wait 30 s on a peer gone silent). */
 const STOP_WAIT_MS = 2_000;
 /** From the socket's URL to Slack's hello: past this the attempt has failed (the library would wait for ever). */
@@ -66,6 +68,8 @@ export function keepSocketConnected(options: {
   stopping: AbortController;
   logger: Logger;
   now?: () => number;
+  /** How long the loop waits before starting again after ending on an error of its own (tests shorten it). */
+  loopRestartMs?: number;
 }): SocketConnection {
   const { client, stopping, logger } = options;
   const now = options.now ?? Date.now;
@@ -208,9 +212,22 @@ export function keepSocketConnected(options: {
   return {
     state: () => state,
     start: () => {
-      running ??= run().catch((error: unknown) =>
-        logger.error('Slack Socket Mode stopped connecting', { error: describeError(error) }),
-      );
+      // The loop catches each attempt; should it end anyway (a bug, a logger that throws), it starts again after a
+      // minute instead of leaving Slack's commands, buttons and thread replies without a connection until a restart.
+      running ??= (async () => {
+        while (!stopped()) {
+          try {
+            await run();
+          } catch (error) {
+            try {
+              logger.error('Slack Socket Mode connecting failed; starting again in a minute', { error: describeError(error) });
+            } catch {
+              // Nothing left to tell it with: the loop goes on regardless.
+            }
+            await sleep(options.loopRestartMs ?? LOOP_RESTART_MS, undefined, { signal: stopping.signal }).catch(() => {});
+          }
+        }
+      })();
     },
     stop: async () => {
       stopping.abort();
