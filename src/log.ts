@@ -37,16 +37,23 @@ const sortForms = () => {
  * A secret as it may be read in a line: as itself; inside a JSON string (`"`, `\` or a newline escaped), since some
  * callers hand over text that is already JSON (Bolt's logger does); percent-encoded as in a URL; and form-encoded as
  * in an `application/x-www-form-urlencoded` body (`+` for a space), since a server echoing the request quotes it so
- * (PortSIP's OAuth login sends the password that way). Upper-case hex only, as encoders write it.
+ * (PortSIP's OAuth login sends the password that way). Each percent-encoded form in upper-case hex, as JavaScript's
+ * and most encoders write it, and in lower-case, as some servers (Go's, Python's quote in older code) echo it.
  */
 function formsOf(secret: string): string[] {
-  const forms = [secret, JSON.stringify(secret).slice(1, -1), new URLSearchParams({ s: secret }).toString().slice(2)];
+  const forms = [secret, JSON.stringify(secret).slice(1, -1)];
+  const encoded = [new URLSearchParams({ s: secret }).toString().slice(2)];
   try {
     const inUrl = encodeURIComponent(secret);
-    forms.push(inUrl, inUrl.replaceAll('%20', '+'));
+    encoded.push(inUrl, inUrl.replaceAll('%20', '+'));
   } catch {
     // A lone surrogate has no percent-encoding (URIError); URLSearchParams wrote it as U+FFFD above.
   }
+  for (const form of encoded)
+    forms.push(
+      form,
+      form.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()),
+    );
   return [...new Set(forms)];
 }
 

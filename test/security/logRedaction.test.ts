@@ -44,7 +44,7 @@ describe('log redaction', () => {
 
   it('masks a secret as a URL or a login form quotes it (percent- and form-encoded), and a short one too', () => {
     // PortSIP's OAuth login sends the password form-encoded; a PBX that cannot read the form quotes it back.
-    const passwords = ['P@ss w0rd!&Zq9', 'pbx12'];
+    const passwords = ['P@ss w0rd!&Zq9', 'pbx12', 'Pw:=/Kq?'];
     for (const password of passwords) registerSecret(password);
     const { lines, logger } = capture();
     try {
@@ -52,12 +52,16 @@ describe('log redaction', () => {
         const form = new URLSearchParams({ grant_type: 'password', password }).toString();
         const url = `https://pbx.example.com/?p=${encodeURIComponent(password)}`;
         logger.warn(`portsip said: cannot parse ${form}`, { error: new Error(`bad ${url}`), said: form, raw: password });
+        // A server that re-encodes what it echoes may write the hex in lower case.
+        logger.warn('echoed', { said: form.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()) });
       }
     } finally {
       for (const password of passwords) forgetSecret(password);
     }
     const spellings = passwords.flatMap((p) => [p, encodeURIComponent(p), new URLSearchParams({ p }).toString().slice(2)]);
+    spellings.push(...spellings.map((spelling) => spelling.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())));
     expect(spellings).toContain('P%40ss+w0rd%21%26Zq9');
+    expect(spellings).toContain('Pw%3a%3d%2fKq%3f');
     for (const line of lines) for (const spelling of spellings) expect(line).not.toContain(spelling);
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
       msg: 'portsip said: cannot parse grant_type=password&password=[REDACTED]',
