@@ -27,6 +27,9 @@ export function notShownInWords(notShown: readonly AlertNotShown[]): string {
   return `${plural(notShown.length, 'alert message')} could not be posted or edited in Slack: ${why} (kept, and tried again at the next check)`;
 }
 
+/** How long an alert Slack did not take waits before another evaluation posts it again. */
+const RETRY_UNSHOWN_MS = 60_000;
+
 const sameText = (a: Alert, b: Alert) =>
   a.severity === b.severity && a.summary === b.summary && JSON.stringify(a.facts) === JSON.stringify(b.facts);
 
@@ -81,9 +84,27 @@ export function createAlerts(options: {
     }
   };
 
+  /**
+   * Open alerts never shown (their post failed, or a restart came between recording and posting one): posted again,
+   * at most once a minute each. Some are raised only as they start (`wavix_unreachable` at its third failed run, a
+   * 10DLC rejection once), so waiting for their own next raise left them unshown for good. The alert being raised now
+   * is left to its raise.
+   */
+  const postUnshown = async (except?: { rule: string; subjectKey: string }) => {
+    const notShown: AlertNotShown[] = [];
+    for (const alert of alerts.open()) {
+      if (alert.slackChannel || alert.quiet !== null) continue;
+      if (except && alert.rule === except.rule && alert.subjectKey === except.subjectKey) continue;
+      const failed = failing.get(alert.id);
+      if (failed && now() - failed.at < RETRY_UNSHOWN_MS) continue;
+      notShown.push(...(await show('post', { type: 'alertRaised', alert })));
+    }
+    return notShown;
+  };
+
   // Snoozes that ran out while their alert still fires: posted anew, so the channel hears of it again. Checked
   // whenever the alerts are evaluated (the traffic watch judges its rules every run, so at least every few minutes).
-  const reannounceEnded = async () => {
+  const reannounceEnded = async (except?: { rule: string; subjectKey: string }) => {
     const notShown: AlertNotShown[] = [];
     // Ends Slack did not take, tried again with every evaluation (kept in memory: a restart loses them).
     for (const ended of [...unsentEnds.values()])
@@ -93,6 +114,8 @@ export function createAlerts(options: {
       if (alert && alert.quiet === null)
         notShown.push(...(await show('re-announce', { type: 'alertRaised', alert, reannounced: true })));
     }
+    // After the snoozes: one that just ended is re-announced as such, not posted as if new.
+    notShown.push(...(await postUnshown(except)));
     return notShown;
   };
 
@@ -112,7 +135,7 @@ export function createAlerts(options: {
 
   return {
     raise: async (input) => {
-      const reannounced = await reannounceEnded();
+      const reannounced = await reannounceEnded(input);
       const before = alerts.findOpen(input.rule, input.subjectKey);
       let { alert, opened } = alerts.raise(input);
       // Firing again: its end, if Slack never took it, is no longer news.

@@ -1,8 +1,8 @@
 import { ALERT_RULE } from '../core/alertRules.js';
-import type { Alerts } from '../core/alerts.js';
+import { type Alerts, notShownInWords } from '../core/alerts.js';
 import type { SenderIdRecord, UnannouncedChange } from '../core/model/senderId.js';
 import type { AlertsRepository } from '../core/ports/alerts.js';
-import type { Notifier } from '../core/ports/notifier.js';
+import type { AlertNotShown, Notifier } from '../core/ports/notifier.js';
 import type { SenderIdsRepository } from '../core/ports/senderIds.js';
 import type { SettingsRepository } from '../core/ports/settings.js';
 import { syncSenderIds } from '../core/senderIds.js';
@@ -65,13 +65,13 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
   const wavixWait = createWavixWait({ settings, now });
 
   /** Counts failed reads in a row (across restarts): one alert when it reaches the threshold, resolved on success. */
-  async function trackWavixHealth(failure: AppError | undefined): Promise<void> {
+  async function trackWavixHealth(failure: AppError | undefined): Promise<AlertNotShown[]> {
     const before = Number(settings.get(WAVIX_FAILURES_SETTING) ?? '0') || 0;
     if (failure) {
       const runs = before + 1;
       settings.set(WAVIX_FAILURES_SETTING, String(runs));
       if (runs === threshold) {
-        await alerts.raise({
+        return alerts.raise({
           rule: ALERT_RULE.wavixUnreachable,
           subjectKey: 'account',
           severity: 'critical',
@@ -79,11 +79,11 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
           details: { runs, error: failure.message },
         });
       }
-      return;
+      return [];
     }
-    if (before === 0) return;
+    if (before === 0) return [];
     settings.set(WAVIX_FAILURES_SETTING, '0');
-    if (before >= threshold) await alerts.resolve(ALERT_RULE.wavixUnreachable, 'account');
+    return before >= threshold ? alerts.resolve(ALERT_RULE.wavixUnreachable, 'account') : [];
   }
 
   /** On the first good read, portal Sender IDs already there are taken as found; those requested through smsops are not. */
@@ -240,12 +240,13 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
       const waiting = wavixWait.reasonToWait();
       if (waiting !== undefined) return runWithoutWavix(waiting);
       const synced = await syncSenderIds({ wavix: cancellableBy(deps.wavix, cancellation), senderIds });
-      await trackWavixHealth(synced.staleBecause);
+      const notShown = await trackWavixHealth(synced.staleBecause);
       wavixWait.remember(synced.staleBecause);
       if (!synced.staleBecause) takeBaselineOnce();
       // Announced even when Wavix could not be read: earlier changes whose post failed, and recorded rejections.
       const { posted, problems } = await postOwed();
       if (synced.staleBecause) problems.unshift(`Wavix could not be read: ${synced.staleBecause.userMessage}`);
+      if (notShown.length > 0) problems.push(notShownInWords(notShown));
       if (problems.length > 0) return { outcome: 'failed', error: problems.join('; ') };
       return {
         outcome: 'ok',

@@ -1,7 +1,7 @@
 import { attempt } from '../core/access.js';
 import { ALERT_RULE } from '../core/alertRules.js';
-import type { Alerts } from '../core/alerts.js';
-import type { Notifier } from '../core/ports/notifier.js';
+import { type Alerts, notShownInWords } from '../core/alerts.js';
+import type { AlertNotShown, Notifier } from '../core/ports/notifier.js';
 import { AppError, describeError, ok, type Result } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { TenDlcObservation, TenDlcRepository, TenDlcStatus } from '../store/repositories/tenDlc.js';
@@ -92,19 +92,20 @@ export function createTenDlcWatch(deps: TenDlcWatchDeps) {
     campaignLabel: change.campaignId ? (tenDlc.get('campaign', change.campaignId)?.label ?? null) : null,
   });
 
-  async function applyAlert(change: TenDlcStatus): Promise<void> {
+  /** Answers what Slack did not show (kept, posted again by a later evaluation): the run fails in words for it. */
+  async function applyAlert(change: TenDlcStatus): Promise<AlertNotShown[]> {
     const severity = ALERTING[change.status];
     if (severity) {
-      await alerts.raise({
+      return alerts.raise({
         rule: ALERT_RULE.tenDlc,
         subjectKey: change.subjectKey,
         severity,
         facts: factsOf(change),
         details: { kind: change.kind, brandId: change.brandId, campaignId: change.campaignId, status: change.status },
       });
-    } else if (RESOLVING.has(change.status)) {
-      await alerts.resolve(ALERT_RULE.tenDlc, change.subjectKey);
     }
+    if (RESOLVING.has(change.status)) return alerts.resolve(ALERT_RULE.tenDlc, change.subjectKey);
+    return [];
   }
 
   /** Posts every unannounced change; marked announced only once the notifier said it, so a failed post is retried. */
@@ -167,18 +168,21 @@ export function createTenDlcWatch(deps: TenDlcWatchDeps) {
       }
 
       let changes: TenDlcStatus[];
+      const notShown: AlertNotShown[] = [];
       if (tenDlc.baselineRecorded()) {
         changes = observations.map((o) => tenDlc.observe(o, 'poll')).filter((c): c is TenDlcStatus => c !== null);
       } else {
         // Not announced, but a subject already suspended or declined is a problem now: it gets its alert.
         changes = [];
-        for (const recorded of tenDlc.recordBaseline(observations)) if (ALERTING[recorded.status]) await applyAlert(recorded);
+        for (const recorded of tenDlc.recordBaseline(observations))
+          if (ALERTING[recorded.status]) notShown.push(...(await applyAlert(recorded)));
       }
-      for (const change of changes) await applyAlert(change);
+      for (const change of changes) notShown.push(...(await applyAlert(change)));
       const { posted, failed } = await announcePending();
-      if (failed > 0) {
-        return { outcome: 'failed', error: `${failed} 10DLC announcement(s) could not be posted in Slack (retried next run)` };
-      }
+      const problems: string[] = [];
+      if (failed > 0) problems.push(`${failed} 10DLC announcement(s) could not be posted in Slack (retried next run)`);
+      if (notShown.length > 0) problems.push(notShownInWords(notShown));
+      if (problems.length > 0) return { outcome: 'failed', error: problems.join('; ') };
       return {
         outcome: 'ok',
         summary: `${observations.length} brands and campaigns checked, ${changes.length} changed, ${posted} announced`,

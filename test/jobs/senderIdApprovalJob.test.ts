@@ -238,6 +238,18 @@ describe('Sender ID approval job', () => {
     expect(alerts.resolved).toHaveLength(1);
   });
 
+  it('fails the run in words when Slack refuses the wavix_unreachable alert', async () => {
+    const down = smsops({ wavixUrl: 'http://127.0.0.1:1', slackAlerts: true });
+    await down.job.run();
+    await down.job.run();
+    fakeSlack.failNext('chat.postMessage', 'not_in_channel');
+    expect(await down.job.run()).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringMatching(/Wavix could not be read.*1 alert message could not be posted or edited in Slack/),
+    });
+    expect(down.alertsTable.findOpen('wavix_unreachable', 'account')).toMatchObject({ slackChannel: null });
+  });
+
   it('does not alert on 2 failed runs, and a success starts the count again', async () => {
     const { job, alerts } = smsops();
     emulator.injectFault({ path: '/v3/messages/sender-ids', status: 503, times: 2 });

@@ -1,6 +1,7 @@
 import { webApi } from '@slack/bolt';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AlertNotShown } from '../../src/core/ports/notifier.js';
 import { type HttpServer, startHttpServer } from '../../src/http/server.js';
 import { tenDlcWebhookRoutes } from '../../src/http/tenDlcWebhookRoutes.js';
 import { WEBHOOK_BODY_LIMIT } from '../../src/http/webhookRoutes.js';
@@ -41,13 +42,19 @@ afterEach(async () => {
 });
 
 /** smsops' 10DLC watch on a database file; calling it again on the same file is a restart. */
-function smsops(db: Db = t.db) {
+function smsops(db: Db = t.db, options: { alertsNotShown?: AlertNotShown[] } = {}) {
   const tenDlc = createTenDlcRepository(db, t.clock.now);
   const alerts = recordingAlerts();
   const watch = createTenDlcWatch({
     wavix: createWavixClient({ baseUrl: emulator.url, apiKey: emulator.apiKey, retry: { maxRetries: 0 } }),
     tenDlc,
-    alerts: alerts.notifier,
+    // What the alert lifecycle answers when Slack did not show an alert (core/alerts.ts, tested against the fake Slack).
+    alerts: options.alertsNotShown
+      ? {
+          ...alerts.notifier,
+          raise: async (alert) => [...(await alerts.notifier.raise(alert)), ...(options.alertsNotShown ?? [])],
+        }
+      : alerts.notifier,
     notifier: slackAnnouncements(
       new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } }),
       CHANNEL,
@@ -172,6 +179,20 @@ describe('10DLC status watch', () => {
     expect(app.alerts.raised).toEqual([
       expect.objectContaining({ rule: 'ten_dlc', subjectKey: 'BM20QP9', severity: 'critical' }),
     ]);
+  });
+
+  it('fails the run in words when Slack did not show its alert, though the change was announced', async () => {
+    const notInChannel: AlertNotShown = { reason: 'not_in_channel', words: 'the bot is not in the alert channel' };
+    const app = smsops(t.db, { alertsNotShown: [notInChannel] });
+    await app.watch.run();
+    await setStatus('', 'SUSPENDED');
+    expect(await app.watch.run()).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringContaining(
+        '1 alert message could not be posted or edited in Slack: the bot is not in the alert channel',
+      ),
+    });
+    expect(postedText()).toEqual(['10DLC brand Example BM20QP9 is now SUSPENDED (was VERIFIED)']);
   });
 
   it('is skipped, not failed, when 10DLC is not enabled on the account; other errors fail', async () => {

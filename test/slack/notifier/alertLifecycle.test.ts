@@ -31,6 +31,7 @@ function notifier(db = t.db) {
       }),
     },
     logger: createLogger({ level: 'silent', sink: () => {} }),
+    now: t.clock.now,
   });
 }
 
@@ -53,6 +54,30 @@ describe('alert lifecycle in Slack', () => {
     expect(alerts.notShown()).toBeDefined();
     await alerts.raise(failing(40)); // its next evaluation posts it
     expect(alerts.notShown()).toBeUndefined();
+  });
+
+  it('posts an alert raised only once (as wavix_unreachable is) whose post Slack refused, at an evaluation a minute on', async () => {
+    const alerts = notifier();
+    const unreachable = {
+      rule: 'wavix_unreachable' as const,
+      subjectKey: 'account',
+      severity: 'critical' as const,
+      facts: { runs: 3, lastError: 'Wavix did not answer' },
+    };
+    slack.failNext('chat.postMessage', 'internal_error');
+    expect(await alerts.raise(unreachable)).toHaveLength(1);
+    const postsOf = (rule: string) =>
+      slack.callsTo('chat.postMessage').filter((c) => !c.error && JSON.stringify(c.args).includes(rule));
+    t.clock.advance(30_000);
+    await alerts.resolveAllBut('failure_rate', []); // another rule's check, too soon to try it again
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+    t.clock.advance(31_000);
+    expect(await alerts.resolveAllBut('failure_rate', [])).toHaveLength(0);
+    expect(postsOf('Wavix')).toHaveLength(1);
+    expect(alerts.notShown()).toBeUndefined();
+    t.clock.advance(120_000);
+    await alerts.resolveAllBut('failure_rate', []);
+    expect(postsOf('Wavix')).toHaveLength(1); // shown once
   });
 
   it('posts an end Slack did not take at the next evaluation, instead of losing it', async () => {
