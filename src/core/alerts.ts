@@ -122,8 +122,13 @@ export function createAlerts(options: {
   const resolve = async (rule: string, subjectKey: string): Promise<AlertNotShown[]> => {
     const resolved = alerts.resolve(rule, subjectKey);
     if (!resolved) return [];
-    // Never shown because it was quiet all along: nobody needs to read that it ended.
-    if (resolved.quiet !== null && !resolved.slackChannel) return [];
+    // Never shown because it was quiet all along: nobody needs to read that it ended, nor is it owed to Slack any more
+    // (kept in `failing`, /healthz said "not shown" until a restart).
+    if (resolved.quiet !== null && !resolved.slackChannel) {
+      failing.delete(resolved.id);
+      unsentEnds.delete(resolved.id);
+      return [];
+    }
     return show('resolve', { type: 'alertResolved', alert: resolved, quietly: resolved.quiet !== null });
   };
 
@@ -142,8 +147,12 @@ export function createAlerts(options: {
       if (unsentEnds.delete(alert.id)) failing.delete(alert.id);
       // Posted means its channel is recorded: a post Slack accepted without a ts has no ts to edit, yet was posted.
       if (opened || !alert.slackChannel) {
-        // Snoozed or muted: recorded (it is in `/sms alerts` and App Home) but not posted until it is no longer quiet.
-        if (alert.quiet !== null) return reannounced;
+        // Snoozed or muted: recorded (it is in `/sms alerts` and App Home) but not posted until it is no longer quiet,
+        // so not owed to Slack meanwhile either.
+        if (alert.quiet !== null) {
+          failing.delete(alert.id);
+          return reannounced;
+        }
         return after(reannounced, show('post', { type: 'alertRaised', alert }));
       }
       if (!before || sameText(before, alert)) return reannounced;

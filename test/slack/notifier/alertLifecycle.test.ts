@@ -80,6 +80,22 @@ describe('alert lifecycle in Slack', () => {
     expect(postsOf('Wavix')).toHaveLength(1); // shown once
   });
 
+  it('no longer says an alert is not shown once people snoozed it, nor after it ended snoozed', async () => {
+    const alerts = notifier();
+    const repository = createAlertsRepository(t.db, t.clock.now);
+    slack.failNext('chat.postMessage', 'not_in_channel');
+    expect(await alerts.raise(failing(40))).toHaveLength(1);
+    expect(alerts.notShown()).toMatchObject({ latest: { reason: 'not_in_channel' } });
+    repository.snooze('failure_rate', '14155550100', t.clock.now() + 3_600_000, 'U0ONCALL01');
+    await alerts.raise(failing(45)); // still firing, snoozed: not owed to Slack
+    expect(alerts.notShown()).toBeUndefined();
+    await alerts.resolveAllBut('failure_rate', []); // and it ends while snoozed
+    t.clock.advance(24 * 3_600_000);
+    await alerts.resolveAllBut('failure_rate', []);
+    expect(alerts.notShown()).toBeUndefined();
+    expect(slack.callsTo('chat.postMessage').filter((c) => !c.error)).toHaveLength(0);
+  });
+
   it('posts an end Slack did not take at the next evaluation, instead of losing it', async () => {
     const alerts = notifier();
     await alerts.raise(failing(40));
