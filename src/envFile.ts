@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /**
@@ -11,12 +11,14 @@ import { resolve } from 'node:path';
 
 export type EnvFileRead = { values: Record<string, string>; problems: string[] };
 
-const ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=(.*)$/;
+// `s`: a value may hold U+2028 or U+2029, which `.` alone does not match (the line was then refused as a bad name).
+const ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=(.*)$/s;
 /** `A.B=1`, `A-B=1`, `1A=2`: an assignment whose name is not one. */
 const BAD_NAME = /^[ \t]*(?:export[ \t]+)?[^=\s#]+[ \t]*=/;
 const QUOTES = ['"', "'", '`'];
 /** What may follow a closing quote on its line: nothing, or a comment. */
-const AFTER_QUOTE = /^[ \t]*(#.*)?$/;
+const AFTER_QUOTE = /^[ \t]*(#.*)?$/s;
+const BLANK_OR_COMMENT = /^[ \t]*(#.*)?$/s;
 
 /** The file's values and what is wrong with it; a file that is not there is empty and fine. */
 export function readEnvFile(path: string): EnvFileRead {
@@ -31,7 +33,7 @@ export function readEnvFile(path: string): EnvFileRead {
 }
 
 function unreadable(path: string, code: string | undefined): string | undefined {
-  if (code === 'ENOENT') return undefined;
+  if (code === 'ENOENT') return danglingLink(path);
   if (code === 'EISDIR')
     return `${path} is a folder, not a file (Docker makes one when it bind-mounts a .env that does not exist): remove the folder and create the file, or mount an existing file`;
   if (code === 'EACCES' || code === 'EPERM')
@@ -42,13 +44,17 @@ function unreadable(path: string, code: string | undefined): string | undefined 
 /** Parses the text of an env file named `path` (in its problems). */
 export function parseEnvText(text: string, path: string): EnvFileRead {
   // A BOM written by Windows editors would otherwise become part of the first name.
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  // `\r\r\n`: a CRLF file converted to CRLF again (unix2dos, git's autocrlf over a Windows editor's file).
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r*\n/)
+    .map((line) => line.replace(/\r+$/, ''));
   const values: Record<string, string> = {};
   const problems: string[] = [];
   const at = (index: number) => `${path} line ${index + 1}`;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
-    if (/^[ \t]*(#.*)?$/.test(line)) continue;
+    if (BLANK_OR_COMMENT.test(line)) continue;
     const assignment = ASSIGNMENT.exec(line);
     if (!assignment) {
       problems.push(
@@ -102,4 +108,27 @@ function readQuoted(
     line: start,
     problem: `opens a quoted value with ${quote} that is never closed: close it, or remove the quote`,
   };
+}
+
+/**
+ * A `.env` that is a link to a file not there (a secrets mount that failed): a problem, not "no .env", which would
+ * start the sandbox in place of production without a word.
+ */
+function danglingLink(path: string): string | undefined {
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return undefined;
+    return `${path} is a link to ${readlinkSync(path)}, which does not exist: restore the file it points to, or remove the link`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a `.env` is there, a link to a missing file included (it is then read as a problem). */
+export function envFileThere(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { startSmsops } from './app.js';
 import { configWarnings, parseConfig, readEnvironment, SECRET_VARIABLES, withEnvFileProblems } from './config.js';
 import { readFlag } from './envBoolean.js';
+import { envFileThere } from './envFile.js';
 import { describeError, err } from './errors.js';
 import { limitHeapGrowth } from './heapGrowth.js';
 import { createLogger, type Logger, type LogLevel, registerSecret } from './log.js';
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     if (processLogger) processLogger.error(line, { error: describeError(reason) });
     else process.stderr.write(`smsops: ${line} (${describeError(reason)})\n`);
   });
-  const envFileExists = existsSync('.env');
+  const envFileExists = envFileThere('.env');
   const { env, problems: fileProblems } = readEnvironment();
   // As given and as used: smsops cuts the spaces and line breaks around a secret (src/config.ts).
   for (const name of SECRET_VARIABLES) for (const value of [env[name], env[name]?.trim()]) registerSecret(value);

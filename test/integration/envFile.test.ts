@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,6 +52,22 @@ describe('npm start reading .env', () => {
     const result = runOnce(folderWithEnv((env) => `${asLines(env)}PORTSIP_WEBHOOK_URL=${url}\n`));
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/PORTSIP_WEBHOOK_URL .*contains `#`/);
+  });
+
+  it('reads a .env whose lines end \\r\\r\\n (converted to CRLF twice) and starts, instead of refusing every name', async () => {
+    const port = await freePort();
+    const cwd = folderWithEnv((env) => asLines(env).replaceAll('\n', '\r\r\n'), port);
+    running = await startSmsopsProcess(cwd, {});
+    expect(running.logs.find((line) => line.includes('smsops listening'))).toContain(`127.0.0.1:${port}`);
+  });
+
+  it('refuses a .env that links to a missing file (exit 2, in words), instead of starting the sandbox', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'smsops-envfile-'));
+    symlinkSync('/nonexistent/smsops/production.env', join(cwd, '.env'));
+    const result = runOnce(cwd);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`${join(cwd, '.env')} is a link to /nonexistent/smsops/production.env, which does not exist`);
+    expect(result.stderr).toContain('The sandbox did not start');
   });
 
   it('says what to do with a .env that is a folder (exit 2, one line, no stack trace)', () => {
