@@ -180,7 +180,10 @@ function wrap(root: pino.Logger, bound: Record<string, unknown> = {}): Logger {
   // the destination masks the finished line once more.
   const write = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
     if (!logger.isLevelEnabled(level)) return;
-    logger[level](scrub(fields ?? {}) as object, redactSecrets(msg));
+    // A line's own field over a bound key: written once from the root, the line's value winning, as for children.
+    const rebinds = fields !== undefined && Object.keys(fields).some((key) => Object.hasOwn(bound, key));
+    if (rebinds) root[level](scrub({ ...bound, ...fields }) as object, redactSecrets(msg));
+    else logger[level](scrub(fields ?? {}) as object, redactSecrets(msg));
   };
   return {
     debug: (msg, fields) => write('debug', msg, fields),

@@ -138,6 +138,9 @@ describe('log redaction', () => {
     logger.child({ component: 'watch', job: 'x' }).child({ component: 'replies' }).warn('status not shown');
     expect(lines[0]?.match(/"component"/g)).toHaveLength(1);
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ component: 'replies', job: 'x', msg: 'status not shown' });
+    logger.child({ component: 'watch', job: 'x' }).info('run', { job: 'y' }); // a line's own field over a bound one
+    expect(lines[1]?.match(/"job"/g)).toHaveLength(1);
+    expect(JSON.parse(lines[1] ?? '{}')).toMatchObject({ component: 'watch', job: 'y' });
   });
 
   it('writes a message as given: no printf-style formatting of % in it', () => {
