@@ -69,6 +69,8 @@ export const parseWavixTime = (text: string): number | null => {
 // a reason (answered, kept, perhaps logged), so only where it broke is said.
 export function jsonErrorWithoutContent(text: string, error: unknown): string {
   if (text.trim() === '') return 'the body is empty';
+  // A reviver walks the parsed value recursively: thousands of nested levels exhaust the stack before the JSON is judged.
+  if (error instanceof RangeError) return 'the body is nested too deeply';
   const message = error instanceof Error ? error.message : '';
   if (/end of (JSON|data) input/i.test(message)) return 'the body ends before the JSON does';
   const position = /at position (\d+)/.exec(message)?.[1];

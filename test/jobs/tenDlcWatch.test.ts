@@ -229,6 +229,8 @@ describe('10DLC webhook routes', () => {
     // The reason says where the JSON broke, never what the body holds (V8's message quoted it).
     const notJson = await post(urls.brand, 'SMSTEXTLEAK-notjson');
     expect(await notJson.json()).toEqual({ error: 'malformed JSON: the body is not JSON' });
+    const deep = await post(urls.brand, `${'['.repeat(20_000)}${']'.repeat(20_000)}`); // JSON, but no status change
+    expect(await deep.json()).toEqual({ error: 'malformed JSON: the body is nested too deeply' });
 
     const wrongShape = await post(urls.campaign, JSON.stringify({ brand_id: 'BM20QP9', status: 'APPROVED' }));
     expect(wrongShape.status).toBe(400);
@@ -237,7 +239,13 @@ describe('10DLC webhook routes', () => {
     const tooBig = await post(urls.number, Buffer.alloc(WEBHOOK_BODY_LIMIT + 1, 'x'));
     expect(tooBig.status).toBe(413);
 
-    expect(app.rejected.recent(10).map((r) => r.route)).toEqual(['10dlc/number', '10dlc/campaign', '10dlc/brand', '10dlc/brand']);
+    expect(app.rejected.recent(10).map((r) => r.route)).toEqual([
+      '10dlc/number',
+      '10dlc/campaign',
+      '10dlc/brand',
+      '10dlc/brand',
+      '10dlc/brand',
+    ]);
     expect(app.rejected.recent(10).map((r) => r.reason)).not.toContainEqual(expect.stringContaining('SMSTEXTLEAK'));
     expect(app.tenDlc.unannounced()).toEqual([]);
 
