@@ -1,5 +1,7 @@
 import { App, HTTPReceiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
+import { listSmsEnabledNumbers } from '../core/senderIds.js';
+import { createSmsNumbersCache } from '../core/smsNumbersCache.js';
 import { describeError } from '../errors.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../log.js';
@@ -13,6 +15,17 @@ import { registerListeners } from './listeners/index.js';
 import { createRateLimitWaitingClient } from './rateLimitWaits.js';
 import { guardSlackReplays } from './replayGuard.js';
 import { keepSocketConnected, quietSocketLogger, type SocketState } from './socketConnection.js';
+
+/** Bolt's own "not acknowledged" timer when none is set (HTTPReceiver's default). */
+const BOLT_UNHANDLED_REQUEST_TIMEOUT_MS = 3001;
+
+/**
+ * How long an options request (the number search) may wait before answering with what it has: before Bolt's timer
+ * answers 404 for it, and well inside Slack's 3 seconds.
+ */
+function optionsAnswerWithinMs(options: Pick<SlackSurfaceOptions, 'unhandledRequestTimeoutMillis'>): number {
+  return Math.min(2500, (options.unhandledRequestTimeoutMillis ?? BOLT_UNHANDLED_REQUEST_TIMEOUT_MS) - 500);
+}
 
 /** Slack answers a call within seconds; one not answered in this long is not coming. */
 const SLACK_REQUEST_TIMEOUT_MS = 30_000;
@@ -32,7 +45,7 @@ export interface SlackSurface {
 
 export interface SlackSurfaceOptions {
   slack: Config['slack'];
-  deps: SlackDeps;
+  deps: Omit<SlackDeps, 'smsNumbers'>;
   logger: Logger;
   /** Tests lower these: Bolt's 3 s "not acknowledged" timer, and the Web API client's retries. */
   unhandledRequestTimeoutMillis?: number;
@@ -127,7 +140,11 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
   app.error(async (error) => {
     logger.error('Slack listener failed', { error: describeError(error), cause: describeError(error.original ?? error.cause) });
   });
-  registerListeners(app, options.deps);
+  const smsNumbers = createSmsNumbersCache({
+    readFromWavix: () => listSmsEnabledNumbers(options.deps.services),
+    onReadFailed: (error) => options.deps.logger.warn('senderid numbers: Wavix could not be read', { error: error.message }),
+  });
+  registerListeners(app, { ...options.deps, smsNumbers }, { optionsAnswerWithinMs: optionsAnswerWithinMs(options) });
 
   return {
     routes,

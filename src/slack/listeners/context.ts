@@ -5,6 +5,7 @@ import type { ReplyOutcome, ThreadMessage } from '../../core/conversations/reply
 import type { DoctorIgnoresRepository } from '../../core/ports/doctorIgnores.js';
 import type { PortsipApi } from '../../core/ports/portsip.js';
 import type { Actor, SetupServices } from '../../core/services.js';
+import type { SmsNumbersCache } from '../../core/smsNumbersCache.js';
 import { type AppError, describeError } from '../../errors.js';
 import type { WatchOperations } from '../../jobs/operations.js';
 import type { Logger } from '../../log.js';
@@ -41,6 +42,8 @@ export interface SlackDeps {
     /** Whether the message at `ts` is a grouped post of relayed SMS (several in one, under a storm). */
     isGroupedPost?(channel: string, ts: string): boolean;
   };
+  /** The account's SMS-enabled numbers, read once for the Sender ID form and its number search (createSlackSurface). */
+  smsNumbers: SmsNumbersCache;
   /** The slow parts running after their ack: a stop waits for them, and tells the people of those it gave up on. */
   inFlight: InteractionsInFlight;
   logger: Logger;

@@ -28,7 +28,7 @@ import { senderIdNumberOptionsListener } from './options/senderIdNumberOptions.j
 import { senderIdSubmissionListener } from './views/senderIdSubmission.js';
 
 /** Every listener smsops registers, in one place: command, view submissions, actions, events. */
-export function registerListeners(app: App, deps: SlackDeps): void {
+export function registerListeners(app: App, deps: SlackDeps, options: { optionsAnswerWithinMs: number }): void {
   app.command('/sms', smsCommandListener(deps));
 
   app.view(CALLBACK.senderIdCreate, senderIdSubmissionListener(deps));
@@ -56,7 +56,7 @@ export function registerListeners(app: App, deps: SlackDeps): void {
 
   app.options(
     { type: 'block_suggestion', block_id: SENDER_ID_BLOCK.valueNumber, action_id: SENDER_ID_ACTION.value },
-    senderIdNumberOptionsListener(deps),
+    senderIdNumberOptionsListener(deps, { answerWithinMs: options.optionsAnswerWithinMs }),
   );
 
   app.event('app_home_opened', appHomeOpenedListener(deps));

@@ -88,6 +88,17 @@ export function numberOptions(found: { numbers: readonly PhoneNumber[]; more: nu
   return { option_groups: [{ label: plain(`Type more digits: ${found.more} more match`, 75), options }] };
 }
 
+/** The value of the number select's placeholder while Wavix is still being read: chosen and sent, it is refused. */
+export const NUMBERS_LOADING_VALUE = 'sid_numbers_loading';
+
+/**
+ * The number search's answer while Wavix has not listed the numbers yet: Slack waits 3 seconds at most, and an empty
+ * list would read as "no such number". The read goes on, so typing again finds them.
+ */
+export const numbersLoadingOptions = () => ({
+  options: [{ text: plain('Still loading your Wavix numbers: type again in a moment'), value: NUMBERS_LOADING_VALUE }],
+});
+
 export interface SenderIdFormInput {
   metadata: SenderIdFormMetadata;
   /** The account's SMS-enabled numbers, for the numeric type. */

@@ -1,6 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import { listSmsEnabledNumbers } from '../../../core/senderIds.js';
 import { describeError } from '../../../errors.js';
 import { senderIdFormView } from '../../ui/senderIdForm.js';
 import { openSenderIdForm } from '../commands/senderIdCommands.js';
@@ -21,7 +20,7 @@ export function senderIdTypeSwitchListener(deps: SlackDeps) {
     if (!chosen.success) return;
     const metadata = { ...parseFormMetadata(view.private_metadata), type: chosen.data };
     const values = readSenderIdDraft(view.state.values, metadata);
-    const numbers = chosen.data === 'numeric' ? await listSmsEnabledNumbers(deps.services) : undefined;
+    const numbers = chosen.data === 'numeric' ? await deps.smsNumbers.read() : undefined;
     const notice = numbers && !numbers.ok ? numbers.error.userMessage : undefined;
     await client.views
       .update({

@@ -3,7 +3,7 @@ import { parsePhoneNumber } from '../../../core/phone.js';
 import { notCountriesNotice, type SenderIdPrefill } from '../../../core/senderIdPrefill.js';
 import { ALPHANUMERIC_MAX_LENGTH } from '../../../core/senderIdRules.js';
 import type { SenderIdDraft } from '../../../core/senderIds.js';
-import { findSenderIds, listSmsEnabledNumbers, recordSenderIdRejection, syncSenderIds } from '../../../core/senderIds.js';
+import { findSenderIds, recordSenderIdRejection, syncSenderIds } from '../../../core/senderIds.js';
 import { describeError } from '../../../errors.js';
 import { CALLBACK } from '../../ids.js';
 import { errorMessage } from '../../ui/errors.js';
@@ -38,7 +38,8 @@ export async function openSenderIdForm(interaction: Interaction, triggerId: stri
   }
   const viewId = opened.view?.id;
   if (!viewId) return;
-  const numbers = await listSmsEnabledNumbers(deps.services);
+  // Kept for the form's number search too, whose first keystrokes would otherwise read Wavix all over again.
+  const numbers = await deps.smsNumbers.read();
   const view = numbers.ok
     ? senderIdFormView({ metadata, numbers: numbers.value, ...prefilled(prefill, numbers.value) })
     : messageView('New Sender ID', `:warning: ${escapeMrkdwn(numbers.error.userMessage)}`);

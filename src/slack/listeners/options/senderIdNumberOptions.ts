@@ -1,29 +1,24 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
-import type { PhoneNumber } from '../../../core/phone.js';
-import { listSmsEnabledNumbers, searchNumbers } from '../../../core/senderIds.js';
-import { numberOptions } from '../../ui/senderIdForm.js';
+import { searchNumbers } from '../../../core/senderIds.js';
+import { numberOptions, numbersLoadingOptions } from '../../ui/senderIdForm.js';
 import type { SlackDeps } from '../context.js';
 
 /**
- * Slack asks for options on each keystroke and gives up after 3 seconds; reading every page of the account's
- * numbers each time would cost that much on a large account, so one read serves the searches of the next minute.
+ * The numeric Sender ID's number select (`external_select`): the account's SMS-enabled numbers matching what is typed.
+ * Slack asks on each keystroke and gives up after 3 seconds, so the answer is what is known by `answerWithinMs`; the
+ * keystrokes share one read of Wavix (deps.smsNumbers), which also keeps the numbers the form was opened with.
  */
-const NUMBERS_FRESH_FOR_MS = 60_000;
-
-/** The numeric Sender ID's number select (`external_select`): the account's SMS-enabled numbers matching what is typed. */
-export function senderIdNumberOptionsListener(deps: SlackDeps) {
-  let cached: { at: number; numbers: PhoneNumber[] } | undefined;
+export function senderIdNumberOptionsListener(deps: SlackDeps, { answerWithinMs }: { answerWithinMs: number }) {
   return async ({ ack, payload }: SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs): Promise<void> => {
-    if (!cached || Date.now() - cached.at > NUMBERS_FRESH_FOR_MS) {
-      const numbers = await listSmsEnabledNumbers(deps.services);
-      if (!numbers.ok) {
-        deps.logger.warn('senderid number options: Wavix could not be read', { error: numbers.error.message });
-        // An option cannot carry an error message, and Slack may refuse an empty option group: no options, logged.
-        await ack({ options: [] });
-        return;
-      }
-      cached = { at: Date.now(), numbers: numbers.value };
+    const known = await deps.smsNumbers.within(answerWithinMs);
+    if ('loading' in known) {
+      await ack(numbersLoadingOptions());
+    } else if ('error' in known) {
+      // An option cannot carry an error message, and Slack may refuse an empty option group: no options (the read's
+      // failure is logged by deps.smsNumbers).
+      await ack({ options: [] });
+    } else {
+      await ack(numberOptions(searchNumbers(known.numbers, typeof payload.value === 'string' ? payload.value : '')));
     }
-    await ack(numberOptions(searchNumbers(cached.numbers, payload.value ?? '')));
   };
 }

@@ -4,7 +4,6 @@ import { InputError } from '../../../core/inputError.js';
 import {
   checkSenderIdDraft,
   checkSenderIdDuplicates,
-  listSmsEnabledNumbers,
   MONTHLY_VOLUMES,
   requestSenderId,
   SENDER_ID_USECASES,
@@ -13,7 +12,13 @@ import {
 } from '../../../core/senderIds.js';
 import { describeError } from '../../../errors.js';
 import { SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../../ids.js';
-import { messageView, type SenderIdFormMetadata, senderIdErrorBlock, senderIdFormView } from '../../ui/senderIdForm.js';
+import {
+  messageView,
+  NUMBERS_LOADING_VALUE,
+  type SenderIdFormMetadata,
+  senderIdErrorBlock,
+  senderIdFormView,
+} from '../../ui/senderIdForm.js';
 import { senderIdCreatedModalText, senderIdRequestedAnnouncement, senderIdRequestedConfirmation } from '../../ui/senderIds.js';
 import type { SlackMessage } from '../../ui/text.js';
 import { logFailure, type SlackDeps } from '../context.js';
@@ -90,6 +95,14 @@ export function forgedChoices(rawValues: unknown): Record<string, string> {
   return errors;
 }
 
+/** The number search's "still loading" placeholder, chosen: offered, but it is no number. */
+function loadingPlaceholderChosen(rawValues: unknown): Record<string, string> | undefined {
+  const values = stateValuesSchema.catch({}).parse(rawValues);
+  const chosen = read(values, SENDER_ID_BLOCK.valueNumber, SENDER_ID_ACTION.value)?.selected_option?.value;
+  if (chosen !== NUMBERS_LOADING_VALUE) return undefined;
+  return { [SENDER_ID_BLOCK.valueNumber]: 'The numbers were still loading: open the list again and choose a number.' };
+}
+
 /**
  * Submit of the Sender ID form. Fast part: the checks that need no Wavix call, shown on the fields; otherwise the
  * modal turns into "Sending…" at once. Slow part: create on Wavix, then confirm to the person and announce in the
@@ -97,6 +110,11 @@ export function forgedChoices(rawValues: unknown): Record<string, string> {
  */
 export function senderIdSubmissionListener(deps: SlackDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const placeholder = loadingPlaceholderChosen(view.state.values);
+    if (placeholder) {
+      await ack({ response_action: 'errors', errors: placeholder });
+      return;
+    }
     const forged = forgedChoices(view.state.values);
     if (Object.keys(forged).length > 0) {
       deps.logger.warn('Sender ID form submitted with a value it never offered: refused', {
@@ -151,7 +169,7 @@ async function sendSenderIdRequest(
   const result = await requestSenderId(deps.services, { userId }, draft);
   if (!result.ok) {
     logFailure(deps.logger, 'senderid create', result.error);
-    const numbers = metadata.type === 'numeric' ? await listSmsEnabledNumbers(deps.services) : undefined;
+    const numbers = metadata.type === 'numeric' ? await deps.smsNumbers.read() : undefined;
     const notice =
       result.error instanceof InputError ? result.error.problems.map((p) => p.message).join(' ') : result.error.userMessage;
     await client.views

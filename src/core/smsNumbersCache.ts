@@ -1,0 +1,66 @@
+import type { AppError, Result } from '../errors.js';
+import type { PhoneNumber } from './phone.js';
+
+/**
+ * A read of the account's numbers costs a Wavix call per page (seconds on a large account or a slow Wavix), and the
+ * number search asks on every keystroke with 3 seconds to answer: one read serves the searches of the next minute.
+ */
+export const SMS_NUMBERS_FRESH_FOR_MS = 60_000;
+
+/** What the number search can say in time: the numbers, that they are still being read, or why they cannot be. */
+export type NumbersInTime = { numbers: PhoneNumber[] } | { loading: true } | { error: AppError };
+
+/** The account's SMS-enabled numbers, read from Wavix once for everyone asking while the read runs, and kept. */
+export interface SmsNumbersCache {
+  /** A read from Wavix, joining the one under way; a successful one is kept for the number search. */
+  read(): Promise<Result<PhoneNumber[]>>;
+  /**
+   * The numbers within `withinMs`: the kept ones while fresh; else those of a read (shared) that ends in time; else
+   * the older ones kept, or that they are still loading (the read goes on, for the next keystroke).
+   */
+  within(withinMs: number): Promise<NumbersInTime>;
+}
+
+export function createSmsNumbersCache(options: {
+  readFromWavix: () => Promise<Result<PhoneNumber[]>>;
+  /** Told once per failed read, however many searches shared it (some answered before it ended). */
+  onReadFailed: (error: AppError) => void;
+  freshForMs?: number;
+  now?: () => number;
+}): SmsNumbersCache {
+  const freshForMs = options.freshForMs ?? SMS_NUMBERS_FRESH_FOR_MS;
+  const now = options.now ?? Date.now;
+  let kept: { numbers: PhoneNumber[]; at: number } | undefined;
+  let reading: Promise<Result<PhoneNumber[]>> | undefined;
+
+  const read = (): Promise<Result<PhoneNumber[]>> => {
+    if (reading) return reading;
+    const started = options
+      .readFromWavix()
+      .then((result) => {
+        if (result.ok) kept = { numbers: result.value, at: now() };
+        else options.onReadFailed(result.error);
+        return result;
+      })
+      .finally(() => {
+        reading = undefined;
+      });
+    reading = started;
+    return started;
+  };
+
+  const within = async (withinMs: number): Promise<NumbersInTime> => {
+    if (kept && now() - kept.at <= freshForMs) return { numbers: kept.numbers };
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), withinMs);
+    });
+    const outcome = await Promise.race([read(), late]).finally(() => clearTimeout(timer));
+    if (outcome?.ok) return { numbers: outcome.value };
+    // Numbers read before beat none: the submission checks the chosen one against Wavix again.
+    if (kept) return { numbers: kept.numbers };
+    return outcome ? { error: outcome.error } : { loading: true };
+  };
+
+  return { read, within };
+}
