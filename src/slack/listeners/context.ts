@@ -61,7 +61,8 @@ export interface Interaction {
 
 /**
  * Replies through the interaction's response_url (it works in DMs and in channels the bot is not in); when that
- * fails, through chat.postEphemeral. A reply that cannot be delivered at all is logged, not lost silently.
+ * fails, through chat.postEphemeral; with no channel either (the App Home), in a direct message. A reply that cannot
+ * be delivered at all is logged, not lost silently.
  */
 export function replier(options: {
   respond: RespondFn | undefined;
@@ -84,17 +85,14 @@ export function replier(options: {
         options.logger.warn('reply through response_url failed; trying chat.postEphemeral', { error: describeError(error) });
       }
     }
-    if (!options.channelId) {
-      options.logger.error('reply could not be delivered: no response_url and no channel', { user: options.userId });
-      return;
-    }
+    const content = { text: message.text, ...(message.blocks.length > 0 ? { blocks: message.blocks } : {}) };
     try {
-      await options.client.chat.postEphemeral({
-        channel: options.channelId,
-        user: options.userId,
-        text: message.text,
-        ...(message.blocks.length > 0 ? { blocks: message.blocks } : {}),
-      });
+      if (options.channelId) {
+        await options.client.chat.postEphemeral({ channel: options.channelId, user: options.userId, ...content });
+      } else {
+        // A button on the App Home tab: Slack gives neither a response_url nor a channel, only the person.
+        await options.client.chat.postMessage({ channel: options.userId, ...content });
+      }
     } catch (error) {
       options.logger.error('reply could not be delivered', { user: options.userId, error: describeError(error) });
     }
