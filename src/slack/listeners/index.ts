@@ -25,10 +25,12 @@ import type { SlackDeps } from './context.js';
 import { appHomeOpenedListener } from './events/appHome.js';
 import { threadReplyListener } from './events/threadReply.js';
 import { senderIdNumberOptionsListener } from './options/senderIdNumberOptions.js';
+import { acknowledgeUnusedInteractions } from './unusedInteractions.js';
 import { senderIdSubmissionListener } from './views/senderIdSubmission.js';
 
-/** Every listener smsops registers, in one place: command, view submissions, actions, events. */
+/** Every listener smsops registers, in one place: command, view submissions, actions, options, events, and the rest acked. */
 export function registerListeners(app: App, deps: SlackDeps, options: { optionsAnswerWithinMs: number }): void {
+  app.use(acknowledgeUnusedInteractions(deps.logger));
   app.command('/sms', smsCommandListener(deps));
 
   app.view(CALLBACK.senderIdCreate, senderIdSubmissionListener(deps));

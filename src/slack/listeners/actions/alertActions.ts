@@ -16,6 +16,7 @@ import { failingDeliveriesMessage, retryNowMessage } from '../../ui/relay.js';
 import { section } from '../../ui/text.js';
 import { doctorCommand } from '../commands/doctorCommand.js';
 import { type Interaction, logFailure, replier, type SlackDeps, slowPart } from '../context.js';
+import { buttonValue } from './buttonValue.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
@@ -29,8 +30,6 @@ function interactionOf(deps: SlackDeps, args: ActionArgs): Interaction {
     reply: replier({ respond: args.respond, client: args.client, channelId, userId: args.body.user.id, logger: deps.logger }),
   };
 }
-
-const buttonValue = (action: ActionArgs['action']): string | undefined => (action.type === 'button' ? action.value : undefined);
 
 /** The alert id a button carries: a positive whole number, or undefined for anything else. */
 const alertIdOf = (action: ActionArgs['action']): number | undefined => {

@@ -1,7 +1,8 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { fixFromReport, ignoreFromReport } from '../commands/doctorCommand.js';
 import { type SlackDeps, slowPart } from '../context.js';
-import { buttonValue, damaged, interactionOf } from './setupActions.js';
+import { buttonValue } from './buttonValue.js';
+import { damaged, interactionOf } from './setupActions.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 

@@ -19,7 +19,8 @@ export function senderIdTypeSwitchListener(deps: SlackDeps) {
       .safeParse(action.type === 'radio_buttons' ? action.selected_option?.value : undefined);
     if (!chosen.success) return;
     const metadata = { ...parseFormMetadata(view.private_metadata), type: chosen.data };
-    const values = readSenderIdDraft(view.state.values, metadata);
+    // A view without its state (damaged) switches with the fields empty.
+    const values = readSenderIdDraft(view.state?.values, metadata);
     const numbers = chosen.data === 'numeric' ? await deps.smsNumbers.read() : undefined;
     const notice = numbers && !numbers.ok ? numbers.error.userMessage : undefined;
     await client.views

@@ -6,6 +6,7 @@ import { usePortsipRouteCommand } from '../commands/portsipCommands.js';
 import { relayReplayCommand } from '../commands/relayCommands.js';
 import { applyAndReply, setWebhookCommand } from '../commands/webhookCommands.js';
 import { type Interaction, replier, type SlackDeps, slowPart } from '../context.js';
+import { buttonValue } from './buttonValue.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
@@ -19,9 +20,6 @@ export function interactionOf(deps: SlackDeps, args: ActionArgs): Interaction {
     reply: replier({ respond: args.respond, client: args.client, channelId, userId: args.body.user.id, logger: deps.logger }),
   };
 }
-
-export const buttonValue = (action: ActionArgs['action']): string | undefined =>
-  action.type === 'button' ? action.value : undefined;
 
 /** A button without its value (edited or forged) is answered, not ignored: the person would see nothing happen. */
 export const damaged = (command: string) => ({ text: `This button is damaged; run \`${command}\` again.`, blocks: [] });

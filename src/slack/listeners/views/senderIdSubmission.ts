@@ -110,12 +110,14 @@ function loadingPlaceholderChosen(rawValues: unknown): Record<string, string> | 
  */
 export function senderIdSubmissionListener(deps: SlackDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
-    const placeholder = loadingPlaceholderChosen(view.state.values);
+    // Slack always sends the state; a submission without it (damaged) is answered on its fields like an empty form.
+    const stateValues: Record<string, unknown> = view.state?.values ?? {};
+    const placeholder = loadingPlaceholderChosen(stateValues);
     if (placeholder) {
       await ack({ response_action: 'errors', errors: placeholder });
       return;
     }
-    const forged = forgedChoices(view.state.values);
+    const forged = forgedChoices(stateValues);
     if (Object.keys(forged).length > 0) {
       deps.logger.warn('Sender ID form submitted with a value it never offered: refused', {
         userId: body.user.id,
@@ -125,8 +127,8 @@ export function senderIdSubmissionListener(deps: SlackDeps) {
       return;
     }
     const metadata = parseFormMetadata(view.private_metadata);
-    const draft = readSenderIdDraft(view.state.values, metadata);
-    const hasNumberSelect = view.state.values[SENDER_ID_BLOCK.valueNumber] !== undefined;
+    const draft = readSenderIdDraft(stateValues, metadata);
+    const hasNumberSelect = stateValues[SENDER_ID_BLOCK.valueNumber] !== undefined;
     const problem = checkSenderIdDraft(draft) ?? checkSenderIdDuplicates(deps.services, draft);
     if (problem) {
       const errors: Record<string, string> = {};

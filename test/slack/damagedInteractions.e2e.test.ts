@@ -1,0 +1,112 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ACTION, ALERT_ACTION, CALLBACK, SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../../src/slack/ids.js';
+import { postSignedPayload } from '../helpers/signedPayload.js';
+import { ADMIN, ALERT_CHANNEL, readable, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+
+// Signed payloads of shapes Slack does not send (a button value that is not text, a view without its state) and
+// interaction types the manifest never asks for: each is answered, none crashes a listener or waits out Bolt's timer.
+
+let t: SmsopsUnderTest;
+beforeEach(async () => {
+  t = await startSmsopsUnderTest();
+});
+afterEach(async () => {
+  await t.stop();
+});
+
+const base = () => ({
+  team: { id: 'T1', domain: 'acme' },
+  user: { id: ADMIN, username: 'alice', team_id: 'T1' },
+  api_app_id: 'A1',
+  token: 'x',
+  trigger_id: `trig-${Math.random()}`,
+});
+
+const buttonPress = (actionId: string, value: unknown) => ({
+  type: 'block_actions',
+  ...base(),
+  response_url: `${t.fakeSlack.responseUrl}damaged`,
+  container: { type: 'message', channel_id: ALERT_CHANNEL, message_ts: '1.1' },
+  channel: { id: ALERT_CHANNEL },
+  actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, action_ts: '1' }],
+});
+
+const submission = (view: object) => ({
+  type: 'view_submission',
+  ...base(),
+  view: {
+    id: 'V9',
+    callback_id: CALLBACK.senderIdCreate,
+    type: 'modal',
+    private_metadata: JSON.stringify({ channelId: ALERT_CHANNEL, type: 'alphanumeric' }),
+    hash: 'h',
+    ...view,
+  },
+});
+
+const listenerFailures = () => t.logs.filter((l) => /Slack listener failed|not acknowledged|failed unexpectedly/.test(l));
+
+describe('damaged interaction payloads', () => {
+  it('answer a button whose value is not text as a damaged button', async () => {
+    for (const actionId of [ACTION.enableInbound, ALERT_ACTION.acknowledge, ALERT_ACTION.unmute]) {
+      const before = t.fakeSlack.responses.length;
+      const response = await postSignedPayload(t, buttonPress(actionId, 14155550100));
+      expect(response.status).toBe(200);
+      const answers = await t.fakeSlack.waitForResponses(before + 1);
+      expect(readable(answers[before]?.body), actionId).toContain('This button is damaged');
+    }
+    expect(listenerFailures()).toEqual([]);
+  });
+
+  it('answer a Sender ID form submitted without its state on the form’s fields', async () => {
+    for (const view of [{}, { state: { values: null } }]) {
+      const response = await postSignedPayload(t, submission(view));
+      expect(response.status).toBe(200);
+      expect(response.json.response_action).toBe('errors');
+      expect(Object.keys(response.json.errors)).toContain(SENDER_ID_BLOCK.valueText);
+    }
+    expect(listenerFailures()).toEqual([]);
+  });
+
+  it('switch the form’s type from a view without its state, the fields left empty', async () => {
+    const response = await postSignedPayload(t, {
+      type: 'block_actions',
+      ...base(),
+      container: { type: 'view', view_id: 'V9' },
+      view: { id: 'V9', callback_id: CALLBACK.senderIdCreate, private_metadata: '{}', hash: 'h' },
+      actions: [
+        {
+          type: 'radio_buttons',
+          action_id: SENDER_ID_ACTION.type,
+          block_id: SENDER_ID_BLOCK.type,
+          selected_option: { value: 'numeric' },
+          action_ts: '1',
+        },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const [update] = await t.fakeSlack.waitFor('views.update');
+    expect(JSON.parse(update?.args.view.private_metadata).type).toBe('numeric');
+    expect(listenerFailures()).toEqual([]);
+  });
+});
+
+describe('interactions the manifest does not use', () => {
+  it('are acknowledged, and said once per type in the log', async () => {
+    const closed = {
+      type: 'view_closed',
+      ...base(),
+      view: { id: 'V9', callback_id: CALLBACK.senderIdCreate },
+      is_cleared: false,
+    };
+    const shortcut = { type: 'shortcut', ...base(), callback_id: 'anything' };
+    for (const payload of [closed, closed, shortcut]) {
+      const response = await postSignedPayload(t, { ...payload, trigger_id: `trig-${Math.random()}` });
+      expect(response.status).toBe(200);
+    }
+    const said = t.logs.filter((l) => l.includes('"level":"info"') && l.includes('an interaction smsops does not use'));
+    expect(said).toHaveLength(2);
+    expect(listenerFailures()).toEqual([]);
+    expect(t.logs.filter((l) => l.includes('"level":"error"'))).toEqual([]);
+  });
+});
