@@ -31,6 +31,7 @@ import {
 import type { BotIdentity } from './slack/botIdentity.js';
 import { SlackCallCut } from './slack/callCut.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
+import { SLACK_REFUSALS } from './slack/eventsGuard.js';
 import { createInteractionsInFlight } from './slack/interactionsInFlight.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
 import { startupSummary } from './startupSummary.js';
@@ -185,6 +186,18 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     'Requests refused before routing, by Node error code: malformed framing or headers (HPE_*), headers too large, or not sent in time.',
     ['code'],
   );
+  const connectionsRefused = metrics.counter(
+    'smsops_http_connections_refused_total',
+    'Connections closed or refused to keep the listener up: at the connection cap the oldest one without a request in progress (cap_evicted) or with only an unverified Slack request (cap_evicted_untrusted) is closed, or the newcomer refused when none is (cap_full); pipelining without reading the answers.',
+    ['reason'],
+    { initial: (['cap_evicted', 'cap_evicted_untrusted', 'cap_full', 'pipelining'] as const).map((reason) => ({ reason })) },
+  );
+  const slackRequestsRefused = metrics.counter(
+    'smsops_slack_requests_refused_total',
+    'Requests to /slack/events refused before Bolt took them, by reason (all but replay and future_timestamp need no signing secret).',
+    ['reason'],
+    { initial: SLACK_REFUSALS.map((reason) => ({ reason })) },
+  );
   const unhandledRejections = metrics.counter(
     'smsops_unhandled_rejections_total',
     'Errors no part of smsops handled (logged, and smsops went on): each one is a defect to report.',
@@ -337,6 +350,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     },
     logger,
     ...deps.slack,
+    onRequestRefused: (reason) => slackRequestsRefused.inc({ reason }),
     ...(deps.checkSlackToken ? { botIdentity: deps.checkSlackToken((code) => relay.slackTokenRefusedAtStart(code)) } : {}),
   });
 
@@ -357,6 +371,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     limits: config.http.limits,
     logger,
     onMalformedRequest: (code) => malformedRequests.inc({ code }),
+    onConnectionRefused: (reason) => connectionsRefused.inc({ reason }),
     routes: [
       healthRoute({
         ...repositories,

@@ -10,8 +10,9 @@ import type { HttpLimits } from './limitsConfig.js';
  *   socket dies in seconds, not minutes;
  * - a cap on open connections well below the descriptor limit, so accept() never fails with EMFILE. Above the cap
  *   the *oldest connection without a request in progress* is closed (a socket still dribbling its headers, or an
- *   idle keep-alive one), not the newcomer: a flood of connections that never send a request cannot lock out a client
- *   that sends one at once. Only when every connection has a request in progress is the newcomer refused;
+ *   idle keep-alive one, or one whose only request is from a sender not yet known: markUntrusted), not the
+ *   newcomer: a flood of connections that never send a request cannot lock out a client that sends one at once.
+ *   Only when every connection has a request in progress is the newcomer refused;
  * - a shutdown that closes idle and header-less connections at once and everything else after the grace period.
  */
 export interface BoundedServer {
@@ -34,6 +35,35 @@ interface Tracked {
   ended?: boolean;
   /** The socket's bytesWritten when its last response closed: more written since means an answer is on the wire. */
   quietAt: number;
+  /** Of `inProgress`, requests from a sender not yet known (see markUntrusted): they do not protect it. */
+  untrusted: number;
+}
+
+/** Why a connection was closed or refused to keep the listener up (smsops_http_connections_refused_total). */
+export type ConnectionRefusal = 'cap_evicted' | 'cap_evicted_untrusted' | 'cap_full' | 'pipelining';
+
+/** The connection of a request in progress, and whether it was marked untrusted; set for each request handled. */
+const requestSlots = new WeakMap<IncomingMessage, { tracked: Tracked; untrusted: boolean }>();
+
+/**
+ * Marks a request whose sender is not known yet (a /slack/events body, whose signature cannot be checked before it is
+ * read): at the connection cap its connection may be closed like an idle one until markTrusted, since anyone can open
+ * such a request and dribble its body until the request timeout (a probe held every connection so, locking out
+ * webhooks and /healthz). A no-op for a request not handled by a bounded server.
+ */
+export function markUntrusted(req: IncomingMessage): void {
+  const slot = requestSlots.get(req);
+  if (!slot || slot.untrusted) return;
+  slot.untrusted = true;
+  slot.tracked.untrusted += 1;
+}
+
+/** The sender of a request marked untrusted is known now (its signature verified): it holds its connection again. */
+export function markTrusted(req: IncomingMessage): void {
+  const slot = requestSlots.get(req);
+  if (!slot?.untrusted) return;
+  slot.untrusted = false;
+  slot.tracked.untrusted -= 1;
 }
 
 export function createBoundedServer(
@@ -42,6 +72,8 @@ export function createBoundedServer(
   logger: Logger,
   /** Called with Node's error code for each request refused before it reached a route (framing, headers, timeout). */
   onMalformedRequest?: (code: string) => void,
+  /** Called for each connection closed or refused to keep the listener up (cap, pipelining). */
+  onConnectionRefused?: (reason: ConnectionRefusal) => void,
 ): BoundedServer {
   const server = createServer(
     {
@@ -82,11 +114,11 @@ export function createBoundedServer(
    * without a request in progress. A webhook that connected a moment ago has usually sent its whole request, but
    * under a connection storm Node may not have read it yet (bytesRead 0): it is then spared while slow ones remain.
    */
-  const evictFor = (newcomer: Socket) => {
+  const evictFor = (newcomer: Socket): ConnectionRefusal => {
     let oldestIdle: Socket | undefined;
     let looked = 0;
     for (const [socket, tracked] of sockets) {
-      if (socket === newcomer || tracked.inProgress > 0) continue;
+      if (socket === newcomer || tracked.inProgress > tracked.untrusted) continue;
       if (socket.bytesRead > 0) {
         oldestIdle = socket;
         break;
@@ -94,10 +126,11 @@ export function createBoundedServer(
       oldestIdle ??= socket;
       if (++looked >= 256) break;
     }
-    if (!oldestIdle) return false;
+    if (!oldestIdle) return 'cap_full';
+    const untrusted = (sockets.get(oldestIdle)?.untrusted ?? 0) > 0;
     oldestIdle.destroy();
     sockets.delete(oldestIdle);
-    return true;
+    return untrusted ? 'cap_evicted_untrusted' : 'cap_evicted';
   };
 
   server.on('connection', (socket: Socket) => {
@@ -105,13 +138,15 @@ export function createBoundedServer(
       socket.destroy();
       return;
     }
-    sockets.set(socket, { inProgress: 0, quietAt: 0 });
+    sockets.set(socket, { inProgress: 0, quietAt: 0, untrusted: 0 });
     socket.once('close', () => sockets.delete(socket));
     if (sockets.size <= limits.maxConnections) return;
-    if (!evictFor(socket)) {
+    const outcome = evictFor(socket);
+    if (outcome === 'cap_full') {
       sockets.delete(socket);
       socket.destroy();
     }
+    onConnectionRefused?.(outcome);
     capReached();
   });
 
@@ -175,10 +210,15 @@ export function createBoundedServer(
       // Webhooks among the first 16 may be stored and never answered (a probe of 20 pipelined ones: 16 stored, none
       // answered): Wavix, which does not pipeline, would send each again and the repeat is a duplicate.
       socket.destroy();
+      onConnectionRefused?.('pipelining');
       pipeliningClosed();
       return;
     }
+    const slot = { tracked, untrusted: false };
+    requestSlots.set(req, slot);
     res.once('close', () => {
+      if (slot.untrusted) tracked.untrusted -= 1;
+      slot.untrusted = false;
       tracked.inProgress -= 1;
       tracked.quietAt = socket.bytesWritten;
       // While stopping, a connection is closed as soon as its last response went out.

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { createBoundedServer } from './boundedServer.js';
+import { type ConnectionRefusal, createBoundedServer } from './boundedServer.js';
 import { type HttpLimits, httpLimitsFrom, httpLimitsShape } from './limitsConfig.js';
 import { listen } from './listen.js';
 
@@ -77,6 +77,8 @@ export async function startHttpServer(options: {
   limits?: HttpLimits;
   /** Counts requests refused before routing (malformed framing or headers, too slow), by Node's error code. */
   onMalformedRequest?: (code: string) => void;
+  /** Counts connections closed or refused to keep the listener up (the connection cap, pipelining), by reason. */
+  onConnectionRefused?: (reason: ConnectionRefusal) => void;
   /** The variable that sets `port`, named when the port is taken (see listen). */
   portVariable?: string;
 }): Promise<HttpServer> {
@@ -114,6 +116,7 @@ export async function startHttpServer(options: {
     options.limits ?? defaultHttpLimits(),
     options.logger,
     options.onMalformedRequest,
+    options.onConnectionRefused,
   );
 
   const url = await listen(bounded.server, options.port, options.host, options.portVariable);

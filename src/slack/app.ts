@@ -9,7 +9,7 @@ import { toBoltLogger } from './boltLogger.js';
 import { askBotIdentity, type BotIdentity, learnBotIdentity } from './botIdentity.js';
 import { cutOnStop, SlackCallCut } from './callCut.js';
 import { cappedRetryAfterFetch, SLACK_RETRY_AFTER_CAP_SECONDS } from './cappedRetryAfter.js';
-import { createSlackEventsGuard, SLACK_MAX_BODY_BYTES } from './eventsGuard.js';
+import { createSlackEventsGuard, SLACK_MAX_BODY_BYTES, type SlackRefusal } from './eventsGuard.js';
 import type { SlackDeps } from './listeners/context.js';
 import { registerListeners } from './listeners/index.js';
 import { createRateLimitWaitingClient } from './rateLimitWaits.js';
@@ -55,6 +55,8 @@ export interface SlackSurfaceOptions {
   retryConfig?: webApi.RetryOptions;
   /** The start-up token check's answer: the bot's ids, or undefined when Slack did not say them. */
   botIdentity?: Promise<BotIdentity | undefined>;
+  /** Counts /slack/events requests refused before Bolt took them (HTTP mode), by reason. */
+  onRequestRefused?: (reason: SlackRefusal) => void;
 }
 
 /**
@@ -126,9 +128,14 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     app = new App({ receiver, authorize, clientOptions, logger: boltLogger });
     // Headers, freshness and size first (nothing read yet), then the body is read once (up to the same limit) for the
     // replay check, and Bolt checks the signature over those bytes.
-    const guard = createSlackEventsGuard();
+    const onRefused = options.onRequestRefused;
+    const guard = createSlackEventsGuard(onRefused ? { onRefused } : {});
     const guarded = guardSlackReplays(
-      { signingSecret: slack.signingSecret, logger: logger.child({ component: 'slack' }), bodyLimit: SLACK_MAX_BODY_BYTES },
+      {
+        signingSecret: slack.signingSecret,
+        logger: logger.child({ component: 'slack' }),
+        bodyLimit: SLACK_MAX_BODY_BYTES,
+      },
       (req, res) => receiver.requestListener(req, res),
     );
     routes = [

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { markUntrusted } from '../http/boundedServer.js';
 import { sendJson } from '../http/server.js';
 
 /**
@@ -10,9 +11,36 @@ import { sendJson } from '../http/server.js';
  *   401 without reading;
  * - a declared body over SLACK_MAX_BODY_BYTES is 413 without reading; a chunked one is cut by Bolt's bodyLimit (set to
  *   the same number), which counts the bytes actually received;
- * - bodies over SMALL_BODY_BYTES share a memory budget while they are being read; past it, 503 with Retry-After.
- * The signature itself is then checked by Bolt over the exact bytes.
+ * - bodies over SMALL_BODY_BYTES share a memory budget while they are being read; past it, 503 with Retry-After;
+ * - a body must have arrived within SLACK_BODY_DEADLINE_MS, else 408; until its signature is verified (replayGuard), the
+ *   request does not hold its connection at the connection cap (markUntrusted).
+ * The signature itself is then checked over the exact bytes (replayGuard, then Bolt).
  */
+
+/**
+ * Why a /slack/events request was refused before Bolt took it (smsops_slack_requests_refused_total): all but
+ * `replay` and `future_timestamp` can be caused by anyone, without the signing secret.
+ */
+export const SLACK_REFUSALS = [
+  'unsigned',
+  'malformed_headers',
+  'stale_timestamp',
+  'too_large',
+  'busy',
+  'body_too_slow',
+  'body_cut',
+  'bad_signature',
+  'replay',
+  'future_timestamp',
+] as const;
+export type SlackRefusal = (typeof SLACK_REFUSALS)[number];
+
+/**
+ * Slack waits 3 s for an answer and sends its bodies (a few KB, at most ~1 MiB) at once from its own network: one
+ * still arriving after 5 s could not be answered in time anyway. A cap on such reads was not chosen: filled by
+ * anyone, it would lock out Slack alone; an untrusted body's connection is closed at the connection cap instead.
+ */
+export const SLACK_BODY_DEADLINE_MS = 5_000;
 
 /**
  * Slack publishes no maximum for the requests it sends. The largest we know of is a view submission: a modal of at
@@ -35,7 +63,7 @@ export interface SlackEventsGuard {
 }
 
 /** Answers without reading the body; the connection is closed after the answer, so the unread body goes nowhere. */
-function refuse(res: ServerResponse, status: number, error: string, headers: Record<string, string> = {}): false {
+function answer(res: ServerResponse, status: number, error: string, headers: Record<string, string> = {}): false {
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.setHeader('connection', 'close');
   sendJson(res, status, { error });
@@ -47,16 +75,40 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
   return typeof value === 'string' ? value : undefined;
 };
 
-export function createSlackEventsGuard(options: { now?: () => number; maxBodyBytes?: number } = {}): SlackEventsGuard {
+export function createSlackEventsGuard(
+  options: {
+    now?: () => number;
+    maxBodyBytes?: number;
+    bodyDeadlineMs?: number;
+    onRefused?: (reason: SlackRefusal) => void;
+  } = {},
+): SlackEventsGuard {
   const now = options.now ?? Date.now;
   const maxBody = options.maxBodyBytes ?? SLACK_MAX_BODY_BYTES;
+  const deadlineMs = options.bodyDeadlineMs ?? SLACK_BODY_DEADLINE_MS;
   let largeBytesInFlight = 0;
+  const refuse = (res: ServerResponse, reason: SlackRefusal, status: number, error: string, headers = {}) => {
+    options.onRefused?.(reason);
+    return answer(res, status, error, headers);
+  };
+  const readWithinDeadline = (req: IncomingMessage, res: ServerResponse): true => {
+    markUntrusted(req);
+    const timer = setTimeout(() => {
+      if (req.complete || res.headersSent) return;
+      refuse(res, 'body_too_slow', 408, `the request body was not sent within ${deadlineMs / 1000} s`);
+    }, deadlineMs);
+    const clear = () => clearTimeout(timer);
+    req.once('end', clear);
+    res.once('close', clear);
+    return true;
+  };
 
   return {
     admit(req, res) {
       const lengthHeader = header(req, 'content-length');
       const declared = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
-      if (declared === undefined && lengthHeader !== undefined) return refuse(res, 400, 'malformed Content-Length');
+      if (declared === undefined && lengthHeader !== undefined)
+        return refuse(res, 'malformed_headers', 400, 'malformed Content-Length');
       const signature = header(req, 'x-slack-signature');
       const timestamp = header(req, 'x-slack-request-timestamp');
 
@@ -65,30 +117,30 @@ export function createSlackEventsGuard(options: { now?: () => number; maxBodyByt
           header(req, 'content-type') === 'application/x-www-form-urlencoded' &&
           declared !== undefined &&
           declared <= SSL_CHECK_MAX_BYTES;
-        if (sslCheck) return true;
-        return refuse(res, 401, 'missing X-Slack-Signature or X-Slack-Request-Timestamp');
+        if (sslCheck) return readWithinDeadline(req, res);
+        return refuse(res, 'unsigned', 401, 'missing X-Slack-Signature or X-Slack-Request-Timestamp');
       }
       if (!/^v0=[0-9a-f]{64}$/.test(signature) || !/^\d{1,12}$/.test(timestamp)) {
-        return refuse(res, 401, 'malformed Slack signature headers');
+        return refuse(res, 'malformed_headers', 401, 'malformed Slack signature headers');
       }
       if (Math.abs(now() / 1000 - Number(timestamp)) > MAX_CLOCK_SKEW_SECONDS) {
-        return refuse(res, 401, 'stale X-Slack-Request-Timestamp (more than 5 minutes off)');
+        return refuse(res, 'stale_timestamp', 401, 'stale X-Slack-Request-Timestamp (more than 5 minutes off)');
       }
       if (declared !== undefined && declared > maxBody) {
-        return refuse(res, 413, `request body over ${maxBody} bytes`);
+        return refuse(res, 'too_large', 413, `request body over ${maxBody} bytes`);
       }
 
       const reserved = declared ?? maxBody;
       if (reserved > SMALL_BODY_BYTES) {
         if (largeBytesInFlight + reserved > LARGE_BODY_BUDGET_BYTES) {
-          return refuse(res, 503, 'too many large requests at once; retry', { 'retry-after': '1' });
+          return refuse(res, 'busy', 503, 'too many large requests at once; retry', { 'retry-after': '1' });
         }
         largeBytesInFlight += reserved;
         res.once('close', () => {
           largeBytesInFlight -= reserved;
         });
       }
-      return true;
+      return readWithinDeadline(req, res);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultBodyLimit, HTTPModuleFunctions, isRawBodyError, isValidSlackRequest } from '@slack/bolt';
+import { markTrusted } from '../http/boundedServer.js';
 import type { Logger } from '../log.js';
 
 /** Bolt accepts a signed request whose timestamp is up to 5 minutes old; a replay is possible in that window. */
@@ -72,6 +73,8 @@ export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackR
     try {
       raw = (await HTTPModuleFunctions.bufferIncomingMessage(req, options.bodyLimit ?? defaultBodyLimit)).rawBody.toString();
     } catch (error) {
+      // Answered already: the body was not sent in time (eventsGuard's deadline), and the connection closed after it.
+      if (res.headersSent) return;
       const tooLarge = isRawBodyError(error) && (error.type === 'entity.too.large' || error.statusCode === 413);
       options.logger.warn(tooLarge ? 'Slack request body over the limit' : 'Slack request body could not be read');
       refuse(res, tooLarge ? 413 : 400);
@@ -90,6 +93,7 @@ export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackR
         nowMilliseconds: at,
       });
     if (!valid || signature === undefined) return next(req, res);
+    markTrusted(req);
 
     // Bolt accepts a timestamp from the future without bound; the guard would have to remember it that long.
     if (timestamp * 1000 > at + WINDOW_SECONDS * 1000) {

@@ -187,3 +187,66 @@ export function openSockets(pid: number): string[] {
 export function fakeSlackSignatureHeaders(now = Date.now()): Record<string, string> {
   return { 'x-slack-request-timestamp': String(Math.floor(now / 1000)), 'x-slack-signature': `v0=${'0'.repeat(64)}` };
 }
+
+/**
+ * `count` connections that each send complete request headers announcing a body (`head`, ending in a blank line) and
+ * then one byte of it every `dribbleMs`, never finishing it. A connection the server closes is reopened after
+ * `reopenMs`, as an attacker would.
+ */
+export function slowBodyFlood(options: {
+  port: number;
+  count: number;
+  head: () => string;
+  dribbleMs?: number;
+  reopenMs?: number;
+}): SlowHeaderFlood {
+  const sockets = new Set<Socket>();
+  let stopped = false;
+  let closedByServer = 0;
+  const openOne = () => {
+    if (stopped) return;
+    const socket = connect({ port: options.port, host: '127.0.0.1' });
+    sockets.add(socket);
+    let timer: NodeJS.Timeout | undefined;
+    socket.on('connect', () => {
+      socket.write(options.head());
+      timer = setInterval(() => socket.write('a'), options.dribbleMs ?? 1000);
+    });
+    socket.on('data', () => {});
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearInterval(timer);
+      sockets.delete(socket);
+      if (stopped) return;
+      closedByServer += 1;
+      setTimeout(openOne, options.reopenMs ?? 50);
+    });
+  };
+  for (let i = 0; i < options.count; i++) openOne();
+  return {
+    open: () => sockets.size,
+    closedByServer: () => closedByServer,
+    stop: () => {
+      stopped = true;
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}
+
+/** Request headers of a /slack/events POST with a forged (well-formed, fresh) signature announcing a 60 KB body. */
+export function forgedSlackHead(): string {
+  const headers = {
+    host: '127.0.0.1',
+    'content-type': 'application/x-www-form-urlencoded',
+    'content-length': '60000',
+    ...fakeSlackSignatureHeaders(),
+  };
+  return `POST /slack/events HTTP/1.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n')}\r\n\r\n`;
+}
+
+/** Slack's ssl_check shape (form-encoded, unsigned, at most 256 bytes declared): it needs no signature headers. */
+export function sslCheckHead(): string {
+  return 'POST /slack/events HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 256\r\n\r\n';
+}
