@@ -135,6 +135,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
         signingSecret: slack.signingSecret,
         logger: logger.child({ component: 'slack' }),
         bodyLimit: SLACK_MAX_BODY_BYTES,
+        ...(onRefused ? { onRefused } : {}),
       },
       (req, res) => receiver.requestListener(req, res),
     );

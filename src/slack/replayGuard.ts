@@ -1,7 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse } from 'node:querystring';
 import { defaultBodyLimit, HTTPModuleFunctions, isRawBodyError, isValidSlackRequest } from '@slack/bolt';
 import { markTrusted } from '../http/boundedServer.js';
+import { sendJson } from '../http/server.js';
 import type { Logger } from '../log.js';
+import { warnOncePerMinute } from '../logOncePerMinute.js';
+import type { SlackRefusal } from './eventsGuard.js';
 
 /** Bolt accepts a signed request whose timestamp is up to 5 minutes old; a replay is possible in that window. */
 const WINDOW_SECONDS = 5 * 60;
@@ -14,14 +18,21 @@ export interface SlackReplayGuardOptions {
   maxRemembered?: number;
   /** The body limit of Bolt's receiver: the guard reads the body first, so it enforces the same one. */
   bodyLimit?: number;
+  /** Counts each request refused here, by reason. */
+  onRefused?: (reason: SlackRefusal) => void;
 }
 
 export type SlackRequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
-const refuse = (res: ServerResponse, status: number) => {
-  res.writeHead(status);
-  res.end();
+/** Answered with a reason (Bolt's own refusals have an empty body); the connection is closed after it. */
+const refuse = (res: ServerResponse, status: number, error: string) => {
+  res.setHeader('connection', 'close');
+  sendJson(res, status, { error });
 };
+
+/** Slack's `ssl_check=1` probe, unsigned, which Bolt answers itself (its test, node:querystring's parse, is reused). */
+const isSslCheck = (req: IncomingMessage, raw: string) =>
+  req.headers['content-type'] === 'application/x-www-form-urlencoded' && parse(raw).ssl_check === '1';
 
 const header = (req: IncomingMessage, name: string) => {
   const value = req.headers[name];
@@ -47,14 +58,29 @@ const header = (req: IncomingMessage, name: string) => {
  * never makes a copy acceptable (counting retry numbers once let anyone replay an event with 1, 2, 3, …). A form body
  * (command, interaction) is never retried by Slack: a repeat of it is refused whatever its headers.
  *
- * The guard reads the body (Bolt then reuses it) and passes everything it does not refuse to Bolt untouched: unsigned
- * or badly signed requests, `ssl_check`, stale timestamps get Bolt's own answers.
+ * The guard reads the body (Bolt then reuses it) and checks the signature as Bolt does; it refuses a bad one itself
+ * (401 with a reason, counted, logged at most once a minute: anyone can send them, and Bolt logged a line each, 3,000
+ * in a second from one client). Only `ssl_check` goes to Bolt unsigned, and Bolt still checks whatever else it gets.
  */
 export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackRequestHandler): SlackRequestHandler {
   const now = options.now ?? Date.now;
   const maxRemembered = options.maxRemembered ?? 50_000;
   /** Key → when it may be forgotten (ms). Insertion order is near arrival order, so expiry pruning starts at the front. */
   const remembered = new Map<string, number>();
+  const refused = (reason: SlackRefusal, res: ServerResponse, status: number, error: string) => {
+    options.onRefused?.(reason);
+    refuse(res, status, error);
+  };
+  // Caused by anyone, as often as they like (smsops_slack_requests_refused_total counts each).
+  const countField = { countField: 'refusedSinceLastWarning' };
+  const bodyCut = warnOncePerMinute(options.logger, 'Slack request body could not be read (cut short)', {}, countField);
+  const bodyTooLarge = warnOncePerMinute(options.logger, 'Slack request body over the limit', {}, countField);
+  const badSignature = warnOncePerMinute(
+    options.logger,
+    'Slack requests refused: signature does not match SLACK_SIGNING_SECRET (anyone can send these; Slack itself failing so means the secret is wrong)',
+    {},
+    countField,
+  );
 
   const forgetExpired = (at: number) => {
     for (const [key, until] of remembered) {
@@ -76,8 +102,13 @@ export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackR
       // Answered already: the body was not sent in time (eventsGuard's deadline), and the connection closed after it.
       if (res.headersSent) return;
       const tooLarge = isRawBodyError(error) && (error.type === 'entity.too.large' || error.statusCode === 413);
-      options.logger.warn(tooLarge ? 'Slack request body over the limit' : 'Slack request body could not be read');
-      refuse(res, tooLarge ? 413 : 400);
+      if (tooLarge) {
+        bodyTooLarge();
+        refused('too_large', res, 413, `request body over ${options.bodyLimit ?? defaultBodyLimit} bytes`);
+      } else {
+        bodyCut();
+        refused('body_cut', res, 400, 'the request body could not be read');
+      }
       return;
     }
     const signature = header(req, 'x-slack-signature');
@@ -92,7 +123,12 @@ export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackR
         headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
         nowMilliseconds: at,
       });
-    if (!valid || signature === undefined) return next(req, res);
+    if (!valid || signature === undefined) {
+      if (isSslCheck(req, raw)) return next(req, res);
+      badSignature();
+      refused('bad_signature', res, 401, 'the Slack signature does not match');
+      return;
+    }
     markTrusted(req);
 
     // Bolt accepts a timestamp from the future without bound; the guard would have to remember it that long.
@@ -100,7 +136,7 @@ export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackR
       options.logger.warn('Slack request refused: its timestamp is more than 5 minutes ahead', {
         aheadSeconds: Math.round(timestamp - at / 1000),
       });
-      refuse(res, 401);
+      refused('future_timestamp', res, 401, 'X-Slack-Request-Timestamp is more than 5 minutes ahead');
       return;
     }
     const retryNum = header(req, 'x-slack-retry-num');
@@ -118,7 +154,7 @@ export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackR
         return;
       }
       options.logger.warn('replayed Slack event refused (same event_id seen before)', { eventId });
-      refuse(res, 401);
+      refused('replay', res, 401, 'replayed Slack request');
       return;
     }
     if (remembered.has(signature)) {
@@ -127,7 +163,7 @@ export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackR
         bytes: Buffer.byteLength(raw),
         ...(retryNum !== undefined ? { retryNum } : {}),
       });
-      refuse(res, 401);
+      refused('replay', res, 401, 'replayed Slack request');
       return;
     }
     // Forgotten once Bolt would refuse the timestamp anyway (plus a second of rounding).

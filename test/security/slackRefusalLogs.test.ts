@@ -1,0 +1,90 @@
+import { connect } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeSlackSignatureHeaders } from '../helpers/hostileClients.js';
+import { type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+
+/**
+ * What anyone can make smsops log through /slack/events without the signing secret: a probe wrote one warning per
+ * forged request (3,000 lines in a second from one client, ~50 GB a day), per body cut short and per chunked body over
+ * the limit. Each kind is said at most once a minute, and counted.
+ */
+
+let t: SmsopsUnderTest;
+beforeEach(async () => {
+  t = await startSmsopsUnderTest();
+});
+afterEach(async () => {
+  await t.stop();
+});
+
+const FORM = 'application/x-www-form-urlencoded';
+const refusedCount = async (reason: string) => {
+  const text = await (await fetch(`${t.smsops.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`smsops_slack_requests_refused_total{reason="${reason}"}`));
+  return Number(line?.split(' ').pop() ?? Number.NaN);
+};
+const warnings = () => t.logs.filter((line) => line.includes('"level":"warn"'));
+
+/** Sends raw bytes on a fresh connection and, unless `cut`, reads until the server closes it. */
+function rawOnce(bytes: string | Buffer, cut = false): Promise<string> {
+  const { port } = new URL(t.smsops.url);
+  return new Promise((resolve) => {
+    let answer = '';
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.write(bytes);
+      if (cut) socket.destroy();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1');
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(answer));
+  });
+}
+
+const head = (extra: string) =>
+  `POST /slack/events HTTP/1.1\r\nhost: x\r\ncontent-type: ${FORM}\r\n${Object.entries(fakeSlackSignatureHeaders())
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n')}\r\n${extra}\r\n`;
+
+describe('Slack requests anyone can send, refused before Bolt', () => {
+  it('300 forged signatures: each answered 401 with its reason, counted, and one warning for them all', async () => {
+    const before = warnings().length;
+    const answers = [];
+    for (let i = 0; i < 300; i++) {
+      const response = await fetch(`${t.smsops.url}/slack/events`, {
+        method: 'POST',
+        headers: { 'content-type': FORM, ...fakeSlackSignatureHeaders() },
+        body: `command=%2Fsms&text=${i}`,
+      });
+      answers.push([response.status, await response.text()]);
+    }
+    expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(
+      new Set([JSON.stringify([401, '{"error":"the Slack signature does not match"}'])]),
+    );
+    expect(await refusedCount('bad_signature')).toBe(300);
+    const added = warnings().slice(before);
+    expect(added.filter((line) => line.includes('signature'))).toHaveLength(1);
+    expect(added.join('\n')).not.toContain('Failed to');
+    expect(JSON.parse(added.find((line) => line.includes('signature')) ?? '{}')).toMatchObject({ refusedSinceLastWarning: 1 });
+  }, 60_000);
+
+  it('bodies cut short and chunked bodies over 1 MiB: counted, one warning per kind', async () => {
+    const before = warnings().length;
+    await Promise.all(Array.from({ length: 50 }, () => rawOnce(`${head('content-length: 100\r\n')}abc`, true)));
+    await waitUntil(async () => (await refusedCount('body_cut')) === 50, 10_000, '50 cut bodies counted');
+    const chunk = `10000\r\n${'a'.repeat(0x10000)}\r\n`;
+    const overLimit = `${head('transfer-encoding: chunked\r\n')}${chunk.repeat(17)}0\r\n\r\n`;
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push(await rawOnce(overLimit));
+    for (const answer of answers) {
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer).toContain('{"error":"request body over 1048576 bytes"}');
+    }
+    expect(await refusedCount('too_large')).toBe(10);
+    const added = warnings().slice(before);
+    expect(added.filter((line) => line.includes('could not be read'))).toHaveLength(1);
+    expect(added.filter((line) => line.includes('over the limit'))).toHaveLength(1);
+  }, 60_000);
+});
