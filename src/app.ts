@@ -183,7 +183,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   );
   const malformedRequests = metrics.counter(
     'smsops_http_malformed_requests_total',
-    'Requests refused before routing, by Node error code: malformed framing or headers (HPE_*), headers too large, or not sent in time.',
+    'Requests refused before routing, by Node error code: malformed framing or headers (HPE_*), headers too large, or not sent in time; or by ours: an HTTP/1.1 request without Host (missing_host), an Expect other than 100-continue (unsupported_expect), CONNECT (connect).',
     ['code'],
   );
   const connectionsRefused = metrics.counter(

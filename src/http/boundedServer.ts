@@ -81,10 +81,19 @@ export function createBoundedServer(
       requestTimeout: limits.requestTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+      // Node's own check answers a bare 400 with no reason and nothing counted; the one below says why.
+      requireHostHeader: false,
     },
-    // A connection closed for pipelining too deep is closed for the requests already parsed from its last read too.
     (req, res) => {
-      if (!req.socket.destroyed) handler(req, res);
+      // A connection closed for pipelining too deep is closed for the requests already parsed from its last read too.
+      if (req.socket.destroyed) return;
+      // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (400); HTTP/1.0 may leave it out, and no route
+      // needs it, so one is taken as before. Refused before the body is read, whatever the route: nothing is stored.
+      if (req.headers.host === undefined && (req.httpVersionMajor > 1 || req.httpVersionMinor >= 1)) {
+        refuseBeforeRouting(res, 'missing_host', 400, 'missing Host header (required in HTTP/1.1)');
+        return;
+      }
+      handler(req, res);
     },
   );
   // Map order is accept order: the first idle entry is the oldest idle connection.
@@ -178,15 +187,30 @@ export function createBoundedServer(
     // has not been answered yet (its handler waits for the body), so it gets this answer and its handler none.
     const tracked = sockets.get(socket);
     if (socket.writable && tracked && socket.bytesWritten === tracked.quietAt) {
-      const body = JSON.stringify({ error: answer.reason });
-      socket.end(
-        `HTTP/1.1 ${answer.status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-      socket.once('finish', () => socket.destroy());
+      answerRaw(socket, answer.status, answer.reason);
       return;
     }
     socket.destroy();
+  });
+
+  /** A request Node parsed but no route may see, answered in the usual JSON shape, counted, and its connection closed. */
+  const refuseBeforeRouting = (res: ServerResponse, code: string, status: number, reason: string) => {
+    onMalformedRequest?.(code);
+    malformedRefused();
+    res.setHeader('connection', 'close');
+    const body = JSON.stringify({ error: reason });
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+
+  // Node's own answers to these are a bare 417 (an Expect other than 100-continue) and a closed connection (CONNECT).
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) =>
+    refuseBeforeRouting(res, 'unsupported_expect', 417, 'unsupported Expect header (only 100-continue is)'),
+  );
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    onMalformedRequest?.('connect');
+    malformedRefused();
+    answerRaw(socket, '405 Method Not Allowed', 'CONNECT is not supported: smsops is not a proxy');
   });
 
   // Before the route handler, so a response ended synchronously is still counted and uncounted.
@@ -254,6 +278,20 @@ export function createBoundedServer(
     });
 
   return { server, connectionCount: () => sockets.size, close };
+}
+
+/** Writes an answer in the usual JSON shape on a socket no ServerResponse owns, then closes it. */
+function answerRaw(socket: Socket, status: string, reason: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: reason });
+  socket.end(
+    `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  socket.once('finish', () => socket.destroy());
 }
 
 /** Status line (code and phrase) and reason for a request Node refused before routing it; undefined: just close. */
