@@ -33,6 +33,10 @@ interface Tracked {
   inProgress: number;
   /** Ended by the shutdown after its last answer: nothing more can be answered on it. */
   ended?: boolean;
+  /** To be closed once its requests in progress are answered (a later one could not be parsed). */
+  closeWhenAnswered?: boolean;
+  /** The last request parsed on it. */
+  last?: IncomingMessage;
   /** The socket's bytesWritten when its last response closed: more written since means an answer is on the wire. */
   quietAt: number;
   /** Of `inProgress`, requests from a sender not yet known (see markUntrusted): they do not protect it. */
@@ -186,6 +190,13 @@ export function createBoundedServer(
     // Only where no answer is half on the wire: ours would be spliced into it. A request whose body failed to parse
     // has not been answered yet (its handler waits for the body), so it gets this answer and its handler none.
     const tracked = sockets.get(socket);
+    // The error is a later pipelined request's when every request in progress arrived whole: their answers (a
+    // webhook's 200: it was stored) go out first, then the connection closes. A 400 in their place was the client's
+    // only answer for a message smsops had stored and relayed.
+    if (tracked && tracked.inProgress > 0 && tracked.last?.complete) {
+      tracked.closeWhenAnswered = true;
+      return;
+    }
     if (socket.writable && tracked && socket.bytesWritten === tracked.quietAt) {
       answerRaw(socket, answer.status, answer.reason);
       return;
@@ -238,6 +249,7 @@ export function createBoundedServer(
       pipeliningClosed();
       return;
     }
+    tracked.last = req;
     const slot = { tracked, untrusted: false };
     requestSlots.set(req, slot);
     res.once('close', () => {
@@ -246,7 +258,7 @@ export function createBoundedServer(
       tracked.inProgress -= 1;
       tracked.quietAt = socket.bytesWritten;
       // While stopping, a connection is closed as soon as its last response went out.
-      if (closing && tracked.inProgress === 0) {
+      if ((closing || tracked.closeWhenAnswered) && tracked.inProgress === 0) {
         tracked.ended = true;
         socket.end();
       }

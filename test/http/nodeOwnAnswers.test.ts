@@ -17,13 +17,16 @@ afterEach(async () => {
   await t.stop();
 });
 
-/** Sends raw bytes on a fresh connection and reads until the server closes it (at most 5 s). */
+/** Sends raw bytes on a fresh connection and reads until the server closes it (at most 5 s, then says so). */
 function exchange(bytes: string): Promise<string> {
   const { port } = new URL(t.smsops.url);
   return new Promise((resolve) => {
     let answer = '';
     const socket = connect(Number(port), '127.0.0.1', () => socket.write(bytes));
-    const timer = setTimeout(() => socket.destroy(), 5000);
+    const timer = setTimeout(() => {
+      answer += '[not closed by smsops]';
+      socket.destroy();
+    }, 5000);
     socket.on('data', (chunk: Buffer) => {
       answer += chunk.toString('latin1');
     });
@@ -68,5 +71,17 @@ describe('requests Node would answer bare', () => {
     expect(tunnel).toMatch(/^HTTP\/1\.1 405 /);
     expect(tunnel).toContain('{"error":"CONNECT is not supported: smsops is not a proxy"}');
     expect([await malformed('unsupported_expect'), await malformed('connect')]).toEqual([1, 1]);
+  });
+
+  it('a webhook followed in the same write by bytes that cannot be parsed: the webhook is answered 200, then the connection closes', async () => {
+    const webhookThenGarbage = webhook('1.1', 'then-garbage').replace('Connection: close\r\n', 'Host: x\r\n');
+    const answer = await exchange(`${webhookThenGarbage}GARBAGE\r\n\r\n`);
+    // Node's parser error once took the webhook's place: the client's only answer was 400 for a message stored.
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).not.toContain('400');
+    expect(answer).not.toContain('[not closed by smsops]');
+    const stored = t.db.prepare('SELECT wavix_message_id AS id FROM inbound_messages').all();
+    expect(stored).toEqual([{ id: 'then-garbage' }]);
+    expect(await malformed('HPE_INVALID_METHOD')).toBe(1);
   });
 });
