@@ -6,6 +6,7 @@ import type { DeliveryChannel, DestinationBacklog, FailingDelivery } from './mod
 import type { AlertsRepository } from './ports/alerts.js';
 import type { DeliveriesRepository } from './ports/deliveries.js';
 import type { Actor, SetupServices } from './services.js';
+import { maskUrl } from './urls.js';
 
 /** What people can do with an alert from its message: acknowledge and snooze (anyone who sees it), mute and retry (admins). */
 export interface AlertActionServices extends Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'> {
@@ -27,7 +28,14 @@ class AlertActionError extends AppError {
   }
 }
 
-const target = (alert: Pick<Alert, 'rule' | 'subjectKey'>) => `${alert.rule} ${alert.subjectKey}`;
+const PORTSIP_SUBJECT = 'portsip:';
+
+/**
+ * What the audit entry names: the rule and its subject, a PortSIP route URL masked as everywhere it is shown, since
+ * everyone reads `/sms audit` and the URL may carry PortSIP's user and password (and its per-configuration UUID).
+ */
+const target = ({ rule, subjectKey }: Pick<Alert, 'rule' | 'subjectKey'>) =>
+  `${rule} ${subjectKey.startsWith(PORTSIP_SUBJECT) ? `${PORTSIP_SUBJECT}${maskUrl(subjectKey.slice(PORTSIP_SUBJECT.length))}` : subjectKey}`;
 
 function openAlert(services: Pick<AlertActionServices, 'alerts'>, id: number, doing: string): Result<Alert> {
   const alert = services.alerts.get(id);

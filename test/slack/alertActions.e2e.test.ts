@@ -73,13 +73,16 @@ const traffic = async () => {
  * A PortSIP that answers 503 to an inbound SMS for longer than the backlog threshold (10 min): the traffic watch
  * raises `relay_backlog`, posted in the alert channel with its buttons.
  */
-async function backlogAlert(): Promise<{ id: number; ts: string }> {
+async function backlogAlert(
+  routeUrl = (base: string) => `${base}/emc/Wavix - US/${UUID}`,
+  answer: [number, string] = [503, 'Service Unavailable'],
+): Promise<{ id: number; ts: string }> {
   pbx = await startWebhookSink();
-  pbx.respondWith(503, 'Service Unavailable');
+  pbx.respondWith(...answer);
   // A long backoff: PortSIP is tried again minutes apart on the emulator's clock.
   t = await startSmsopsUnderTest({ RELAY_RETRY_BASE_MS: '600000', SLACK_RELAY_PACE_MS: '0' });
   const smsops = t;
-  await runCommand(smsops, `route set default ${pbx.url}/emc/Wavix - US/${UUID}`);
+  await runCommand(smsops, `route set default ${routeUrl(pbx.url)}`, { userId: ADMIN });
   const response = await fetch(`${smsops.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -218,6 +221,39 @@ describe('acting on an alert from its message', () => {
     expect(the().db.prepare('SELECT COUNT(*) AS n FROM alert_mutes').get()).toEqual({ n: 0 });
     expect(audit('alerts.retry')).toEqual([expect.objectContaining({ actor: OUTSIDER, outcome: 'refused' })]);
     expect(audit('alerts.mute')).toEqual([expect.objectContaining({ actor: OUTSIDER, outcome: 'refused' })]);
+  });
+
+  it("/sms audit shows an alert's PortSIP route masked: its user and password are read by no one", async () => {
+    const withCredentials = (base: string) =>
+      `${base.replace('http://', 'http://pbxadmin:Hunter2Secret@')}/emc/Wavix - US/${UUID}`;
+    const alert = await backlogAlert(withCredentials, [404, 'no']);
+    // Anyone in the alert channel acknowledges; "Retry now" is refused, and recorded all the same.
+    await press(ALERT_ACTION.acknowledge, alert, OUTSIDER);
+    await waitUntil(() => audit('alerts.acknowledge').length === 1, 5000, 'the acknowledgement recorded');
+    await pressForAnswer(ALERT_ACTION.retryNow, alert, OUTSIDER);
+    await press(ALERT_ACTION.snooze1h, alert, OUTSIDER);
+    await waitUntil(() => audit('alerts.snooze').length === 1, 5000, 'the snooze recorded');
+
+    const stored = the().db.prepare("SELECT target FROM audit_log WHERE action LIKE 'alerts.%'").all() as Array<{
+      target: string;
+    }>;
+    expect(stored).toHaveLength(3);
+    for (const { target } of stored) {
+      expect(target).toMatch(/^relay_backlog portsip:http:\/\/…@127\.0\.0\.1:\d+\/emc\/Wavix - US\/a558…$/);
+    }
+    // An entry an earlier version wrote with the URL whole is masked where it is shown.
+    the()
+      .db.prepare(
+        "INSERT INTO audit_log (at, actor, action, target, params, outcome) VALUES (?, ?, 'alerts.acknowledge', ?, '{}', 'ok')",
+      )
+      .run(Date.now(), OUTSIDER, `relay_backlog portsip:${withCredentials('http://127.0.0.1:9')}`);
+
+    const shown = readable((await runCommand(the(), 'audit', { userId: 'U0THIRD003' })).body);
+    expect(shown).toContain('`alerts.retry` `relay_backlog portsip:http://…@127.0.0.1:');
+    expect(shown).toContain('`relay_backlog portsip:http://…@127.0.0.1:9/emc/Wavix - US/a558…`');
+    expect(shown).not.toContain('pbxadmin');
+    expect(shown).not.toContain('Hunter2Secret');
+    expect(shown).not.toContain(UUID);
   });
 
   it('retry on an alert that is not about relay deliveries (or is gone): a member is refused as an admin check, audited', async () => {

@@ -1,10 +1,18 @@
 import type { ShownAuditEntry } from '../../core/auditReading.js';
 import type { AuditEntry } from '../../core/model/audit.js';
+import { maskUrl } from '../../core/urls.js';
 import { AUDIT_DEFAULT } from '../listeners/commands/parseCommand.js';
 import { linesIntoTexts } from './pages.js';
 import { andMore, clip, code, context, escapeMrkdwn, mention, plural, type SlackMessage, section, slackTime } from './text.js';
 
 const OUTCOME_ICON = { ok: ':white_check_mark:', refused: ':no_entry:', failed: ':x:', unknown: ':grey_question:' } as const;
+
+/**
+ * An entry's target or detail with any URL in it masked (`maskUrl`): entries written by earlier versions named an
+ * alert's PortSIP route URL whole, its user and password included, and everyone reads `/sms audit`. A PortSIP URL has
+ * spaces in its path, so everything from the scheme to the end of the text is taken as the URL.
+ */
+const withUrlsMasked = (text: string) => text.replace(/[A-Za-z][A-Za-z0-9+.-]*:\/\/.*$/s, (url) => maskUrl(url));
 
 /** A route change or replay that moved queued deliveries to another destination says how many. */
 function movedNote(e: AuditEntry): string {
@@ -52,8 +60,8 @@ export function auditMessage(
   const perLine = Math.floor(AUDIT_LINES_BUDGET / Math.max(1, entries.length)) - 1;
   const lines = entries.map((e) =>
     clip(
-      `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(clip(e.target, 80))}` : ''}: ${e.outcome}${movedNote(e)}${
-        e.detail ? ` — ${escapeMrkdwn(e.detail)}` : ''
+      `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(clip(withUrlsMasked(e.target), 80))}` : ''}: ${e.outcome}${movedNote(e)}${
+        e.detail ? ` — ${escapeMrkdwn(withUrlsMasked(e.detail))}` : ''
       }${withheldNote(e)}`,
       perLine,
     ),
