@@ -335,6 +335,27 @@ describe('acting on an alert from its message', () => {
     expect(audit('alerts.unmute').map((a) => a.outcome)).toEqual(['refused', 'ok']);
   });
 
+  it('open doctor answers the presser alone: the report never replaces the alert, whose buttons stay for everyone', async () => {
+    const alert = await backlogAlert(undefined, [503, 'PBX-INTERNAL-BODY-7Q7Q']);
+    const before = the().fakeSlack.responses.length;
+    await press(ALERT_ACTION.openDoctor, alert, ADMIN);
+    await waitUntil(
+      () =>
+        the()
+          .fakeSlack.responses.slice(before)
+          .some((r) => readable(r.body).includes('SMS doctor:')),
+      10_000,
+      'the doctor report',
+    );
+    const answers = the().fakeSlack.responses.slice(before);
+    expect(answers).toHaveLength(2);
+    expect(readable(answers[0]?.body)).toContain('Checking the SMS setup');
+    // Each a new message to the admin only; replace_original on a press would replace the alert (the pressed message).
+    for (const answer of answers) expect(answer.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(readable(answers[1]?.body)).toContain('PBX-INTERNAL-BODY-7Q7Q');
+    expect(updatesOf(alert.ts)).toEqual([]);
+  });
+
   it('show failing deliveries lists them with their error in words; open doctor runs the doctor for the presser', async () => {
     const alert = await backlogAlert();
     const failing = await pressForAnswer(ALERT_ACTION.showFailing, alert, OUTSIDER);

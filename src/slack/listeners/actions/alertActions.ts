@@ -20,14 +20,29 @@ import { buttonValue } from './buttonValue.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
+/**
+ * Whether the button sits on a message the whole channel sees (an alert's post), not on an answer to one person.
+ * Slack's replace_original replaces the message that held the button: there, an answer for the presser alone (the
+ * doctor's report, PortSIP's answer in it for an admin) must come as a new ephemeral message, or it would take the
+ * alert's place, and its buttons, for everyone.
+ */
+const onSharedMessage = (body: ActionArgs['body']) => body.container?.type === 'message' && body.container.is_ephemeral !== true;
+
 function interactionOf(deps: SlackDeps, args: ActionArgs): Interaction {
   const channelId = args.body.channel?.id ?? null;
+  const reply = replier({
+    respond: args.respond,
+    client: args.client,
+    channelId,
+    userId: args.body.user.id,
+    logger: deps.logger,
+  });
   return {
     deps,
     actor: { userId: args.body.user.id },
     channelId,
     client: args.client,
-    reply: replier({ respond: args.respond, client: args.client, channelId, userId: args.body.user.id, logger: deps.logger }),
+    reply: onSharedMessage(args.body) ? (message) => reply(message) : reply,
   };
 }
 
@@ -114,7 +129,7 @@ export const retryNowListener = (deps: SlackDeps) =>
     return result;
   });
 
-/** "Open doctor": runs `/sms doctor` for whoever pressed it. */
+/** "Open doctor": runs `/sms doctor` for whoever pressed it, answered to them alone: the alert stays as it is. */
 export const openDoctorListener = (deps: SlackDeps) =>
   alertButton(deps, 'run the doctor', async (interaction) => {
     await doctorCommand(interaction);
