@@ -22,6 +22,8 @@ const MAX_MEMBER_PAGES = 50;
 
 const userInfoSchema = z.object({
   user: z.object({
+    team_id: z.string().optional(),
+    deleted: z.boolean().optional(),
     real_name: z.string().optional(),
     profile: z.object({ display_name: z.string().optional(), real_name: z.string().optional() }).optional(),
     is_admin: z.boolean().optional(),
@@ -32,6 +34,8 @@ const userInfoSchema = z.object({
     is_stranger: z.boolean().optional(),
   }),
 });
+
+const authTestSchema = z.object({ team_id: z.string().min(1) });
 
 const channelInfoSchema = z.object({ channel: z.object({ name: z.string().optional() }) });
 
@@ -71,7 +75,8 @@ export interface SlackDirectoryOptions {
 }
 
 /**
- * The workspace directory from Slack: `users.info` for admins, owners and names (cached per user),
+ * The workspace directory from Slack: `users.info` for admins, owners and names (cached per user; an admin of this
+ * workspace has its team id, from `auth.test`),
  * `conversations.members` for channel membership (cached per channel, all pages), `conversations.info` for channel
  * names. Only answers are cached; a failure is asked again next time.
  */
@@ -119,15 +124,34 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
     }
   };
 
+  // The workspace smsops is installed in: asked once, when someone with admin flags first needs it.
+  let ownTeam: string | undefined;
+  const readOwnTeam = async (): Promise<Result<string>> => {
+    if (ownTeam !== undefined) return ok(ownTeam);
+    try {
+      ownTeam = authTestSchema.parse(await options.client.auth.test()).team_id;
+      return ok(ownTeam);
+    } catch (error) {
+      options.logger.warn('auth.test failed', { error: describeError(error) });
+      return err(new DirectoryError('auth.test', error));
+    }
+  };
+
   return {
     async isWorkspaceAdmin(userId) {
       const read = await readUser(userId);
       if (!read.ok) return read;
       const user = read.value;
-      // A guest or someone from another organisation (Slack Connect) is never taken for an admin of this one,
-      // whatever their flags say: Slack does not document what is_admin means for an external user.
-      const outsider = user.is_restricted === true || user.is_ultra_restricted === true || user.is_stranger === true;
-      return ok(!outsider && (user.is_admin === true || user.is_owner === true || user.is_primary_owner === true));
+      // A guest, a deactivated account or someone from another organisation is never taken for an admin of this one,
+      // whatever their flags say: Slack does not document what is_admin means for an external user, and sets
+      // is_stranger only for one who shares no channel with the bot (a Slack Connect member has their own team_id).
+      const outsider =
+        user.deleted === true || user.is_restricted === true || user.is_ultra_restricted === true || user.is_stranger === true;
+      if (outsider || !(user.is_admin === true || user.is_owner === true || user.is_primary_owner === true)) return ok(false);
+      // Not known yet, the admin is refused with the reason (the caller says so), never let through unchecked.
+      const team = await readOwnTeam();
+      if (!team.ok) return team;
+      return ok(user.team_id === team.value);
     },
     async userName(userId) {
       const read = await readUser(userId);

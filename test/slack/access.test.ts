@@ -80,6 +80,47 @@ describe('who may change things, SLACK_ADMIN_USERS unset', () => {
     expect(await say(CHANGES[0] ?? '', WORKSPACE_ADMIN)).toContain('Route saved');
   });
 
+  it('refuses an admin of another organisation (Slack Connect: another team_id, no is_stranger) and a deactivated admin', async () => {
+    await startWithoutAdminList();
+    const OTHER_ORG_ADMIN = 'U0EXTADM02';
+    const DEACTIVATED_ADMIN = 'U0DELADM01';
+    // As Slack answers for a member of a shared channel from another organisation: admin there, not a stranger here.
+    t.fakeSlack.handle('users.info', ({ args }) => ({
+      user: {
+        id: args.user,
+        team_id: args.user === OTHER_ORG_ADMIN ? 'T0OTHERORG' : 'T1',
+        name: String(args.user).toLowerCase(),
+        profile: { display_name: '', real_name: '' },
+        deleted: args.user === DEACTIVATED_ADMIN,
+        is_bot: false,
+        is_admin: true,
+        is_owner: false,
+        is_primary_owner: false,
+        is_restricted: false,
+        is_ultra_restricted: false,
+      },
+    }));
+    for (const outsider of [OTHER_ORG_ADMIN, DEACTIVATED_ADMIN]) {
+      expect(await say('alerts set backlog_minutes 42', outsider)).toContain(
+        "with SLACK_ADMIN_USERS unset those are this Slack workspace's admins and owners: you are not one",
+      );
+    }
+    expect(await say('alerts', OUTSIDER)).not.toContain('42');
+    expect(await say('alerts set backlog_minutes 42', WORKSPACE_ADMIN)).toContain('42');
+  });
+
+  it('refuses a workspace admin in words while Slack does not say which workspace smsops is in (auth.test)', async () => {
+    await startWithoutAdminList();
+    // The bot's own ids are asked at the first request; the directory asks on its own at the first admin check.
+    await say('help', OUTSIDER);
+    await t.fakeSlack.waitFor('auth.test', 1);
+    t.fakeSlack.failNext('auth.test', 'fatal_error');
+    const text = await say('alerts set backlog_minutes 42', WORKSPACE_ADMIN);
+    expect(text).toContain('smsops could not check that you are a Slack workspace admin');
+    expect(text).toContain('auth.test with fatal_error');
+    expect(await say('alerts set backlog_minutes 42', WORKSPACE_ADMIN)).not.toContain('could not check');
+  });
+
   it('with SLACK_ADMIN_USERS set, only those people may change things, workspace admins included', async () => {
     t = await startSmsopsUnderTest();
     t.fakeSlack.seedUser(WORKSPACE_ADMIN, { admin: true });

@@ -44,6 +44,23 @@ describe('the workspace directory over Slack', () => {
     expect(await d.isWorkspaceAdmin('U0PLAIN001')).toEqual({ ok: true, value: true });
   });
 
+  it("takes no deactivated account nor anyone of another team (the bot's own, from auth.test) for an admin", async () => {
+    const d = directory();
+    fakeSlack.handle('users.info', ({ args }) => ({
+      user: {
+        id: args.user,
+        team_id: args.user === 'U0OTHER001' ? 'T9' : 'T1',
+        deleted: args.user === 'U0GONE0001',
+        is_admin: true,
+      },
+    }));
+    expect(await d.isWorkspaceAdmin('U0OTHER001')).toEqual({ ok: true, value: false });
+    expect(await d.isWorkspaceAdmin('U0GONE0001')).toEqual({ ok: true, value: false });
+    expect(await d.isWorkspaceAdmin('U0ADMIN001')).toEqual({ ok: true, value: true });
+    // The team is asked once, and only about someone with admin flags.
+    expect(fakeSlack.callsTo('auth.test')).toHaveLength(1);
+  });
+
   it('answers a failure as an error in words, and does not remember it', async () => {
     const d = directory();
     fakeSlack.failNext('users.info', 'missing_scope');
