@@ -46,7 +46,10 @@ export interface InboxReading {
   lines: Array<InboxLine | InboxReplyLine>;
   /** Whether the reader is an smsops admin (sees every text and the destinations' answers). */
   admin: boolean;
-  /** Whether the number asked about is one of smsops' numbers or a customer's (undefined: none asked, or no messages). */
+  /**
+   * Whether the number asked about is one of smsops' numbers or a customer's (undefined: none asked, no messages, or
+   * none this reader may see, which a reader who is not an admin is not told apart from none).
+   */
   numberIs: 'smsops' | 'customer' | undefined;
   /**
    * Messages with the customer asked about that are hidden from this reader: not listed at all, since the reader
@@ -126,7 +129,12 @@ export async function readInbox(
     }),
   );
   const where = recent.value.page;
-  if (numberIs !== 'customer') return ok({ lines, admin, numberIs, withheld: 0, page: where });
+  if (numberIs === 'smsops' || number === undefined) return ok({ lines, admin, numberIs, withheld: 0, page: where });
   const shown = lines.filter((line) => !line.hidden);
+  // Whether a number has texted the business is itself personal data: a reader who may see none of its messages is
+  // answered the same whether there are some or none, so that asking about numbers tells them nothing.
+  if (!admin && shown.length === 0) return ok({ lines: [], admin, numberIs: undefined, withheld: 0, page: NO_PAGE });
   return ok({ lines: shown, admin, numberIs, withheld: lines.length - shown.length, page: where });
 }
+
+const NO_PAGE: InboxPage = { number: 1, count: 1, first: 0, size: 0, total: 0, beyond: false };

@@ -306,11 +306,18 @@ describe('/sms inbox, counted and looked up by either number', () => {
     expect(readable(customer)).toContain('second question');
     expect(readable(customer)).not.toContain('No messages');
 
-    // Someone who may not read the conversation learns nothing of it from the customer's number but a count.
+    // Someone who may not read the conversation learns nothing from the customer's number, not even that they texted:
+    // the answer is the one a number that never texted gets.
     const outsider = (await runCommand(t, 'inbox +447400123456', { userId: OUTSIDER })).body;
     expect(readable(outsider)).not.toContain('question');
     expect(readable(outsider)).not.toContain('415 555 0100');
-    expect(outsider.text).toContain('5 messages with +447400123456 are hidden from you');
+    expect(outsider.text).toBe(
+      'No messages with +447400123456 that you may read: SMS text and senders are shown to smsops admins and to the members of the channel each message is posted in. Ask one of them to look.',
+    );
+    const never = (await runCommand(t, 'inbox +447400999999', { userId: OUTSIDER })).body;
+    expect(JSON.stringify(never).replaceAll('999999', '123456')).toBe(JSON.stringify(outsider));
+    const laterPage = (await runCommand(t, 'inbox +447400123456 page 2', { userId: OUTSIDER })).body;
+    expect(laterPage).toEqual(outsider);
 
     expect(readable((await runCommand(t, 'inbox +447400999999')).body)).toContain(
       'No messages to or from +447400999999 yet: it is neither an smsops number with messages nor a customer who has texted one.',

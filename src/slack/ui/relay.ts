@@ -409,12 +409,12 @@ export function inboxMessage(reading: InboxReading, number?: string): SlackMessa
   const { lines, page } = reading;
   const shownNumber = number ? escapeMrkdwn(number) : '';
   if (lines.length === 0 && page.count <= 1) {
-    const said =
-      reading.withheld > 0
-        ? `${plural(reading.withheld, 'message', 'messages')} with ${shownNumber} ${reading.withheld === 1 ? 'is' : 'are'} ${WITHHELD}`
-        : number
-          ? `No messages to or from ${shownNumber} yet: it is neither an smsops number with messages nor a customer who has texted one.`
-          : 'No messages yet.';
+    // One answer to someone who may read none of them, whether the number texted or not (readInbox).
+    const said = !number
+      ? 'No messages yet.'
+      : reading.admin
+        ? `No messages to or from ${shownNumber} yet: it is neither an smsops number with messages nor a customer who has texted one.`
+        : `No messages with ${shownNumber} that you may read: SMS text and senders are shown to smsops admins and to the members of the channel each message is posted in. Ask one of them to look.`;
     return { text: said, blocks: [section(said)] };
   }
   const title =
