@@ -58,12 +58,29 @@ export function optOutsApi(request: WavixRequester) {
   };
 }
 
+const OPT_OUT_WORDS = /unsubscribed|opted[\s-]*out|opt[\s-]*out/gi;
+const comparable = (text: string) => text.toLowerCase().replace(/[\s-]+/g, ' ');
+
 /**
- * Whether Wavix refused a send because the recipient opted out. Its messaging error 9 is titled "Unsubscribed
- * recipient", but how that refusal reaches an API caller (HTTP status, body, or a `rejected` delivery report
- * instead) is not documented, so this reads the words, and a caller must still expect a later `rejected` report.
+ * Whether Wavix refused a send because the recipient opted out, so smsops may record the opt-out itself.
+ *
+ * Documented: the send answers 201, or 400/403 with `{success:false, message}` (OpenAPI `ValidationErrorResponse`,
+ * `ForbiddenErrorResponse`); messaging error 9 is titled "Unsubscribed recipient". Not documented (assumed): that an
+ * opted-out recipient is refused synchronously with a 4xx whose `message` says so in those or similar words, rather
+ * than accepted and reported `rejected` later; the emulator answers 400 "Unsubscribed recipient".
+ *
+ * So only a 4xx counts: a 5xx (or a 2xx with `success:false`) does not say the SMS was not sent, and a customer who
+ * never sent STOP must not be recorded as opted out. And Wavix's words may quote the reply ("Message text not allowed:
+ * '…Reply STOP to opt out'"): an opt-out word that is also in `sentText` may be that quote, so it is never evidence.
+ * A genuine refusal of such a reply is then missed here, is still "Not sent" with Wavix's words, and the opt-out sync
+ * records the opt-out from Wavix's list.
  */
-export function isOptedOutRefusal(error: unknown): boolean {
+export function isOptedOutRefusal(error: unknown, sentText = ''): boolean {
   if (!(error instanceof WavixError) || error.wavixMessage === undefined) return false;
-  return /unsubscribed|opted[\s-]?out|opt[\s-]?out/i.test(error.wavixMessage);
+  if (error.status === undefined || error.status < 400 || error.status >= 500) return false;
+  const sent = comparable(sentText);
+  for (const match of error.wavixMessage.matchAll(OPT_OUT_WORDS)) {
+    if (!sent.includes(comparable(match[0]))) return true;
+  }
+  return false;
 }

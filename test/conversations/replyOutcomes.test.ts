@@ -42,13 +42,13 @@ function deps(timeoutMs?: number): ReplyFromThreadDeps {
 }
 
 let n = 0;
-const message = (): ThreadMessage => ({
+const message = (text = 'Your order ships today'): ThreadMessage => ({
   eventId: `EvOutcome${++n}`,
   channel: CHANNEL,
   threadTs: THREAD,
   messageTs: `1700000001.${String(n).padStart(6, '0')}`,
   userId: 'U0REPLY001',
-  text: 'Your order ships today',
+  text,
   hasFiles: false,
 });
 
@@ -139,6 +139,50 @@ describe('a reply whose send has no definite answer', () => {
     // Wavix's words may quote the reply: neither the record nor the audit log keeps them.
     expect(last.statusReason).toBe('Wavix refused to send an SMS (422).');
     expect(lastAudit()).toMatchObject({ outcome: 'failed', detail: 'Wavix refused to send an SMS (422).' });
+  });
+});
+
+describe('Wavix words that mention opting out', () => {
+  const TEXT = 'Your order shipped. Reply STOP to opt out';
+  const optedOut = () => repositories.optOuts.blocking(CUSTOMER, OUR_NUMBER);
+
+  it('are no opt-out in a 5xx echoing the reply: "may have been sent", nothing recorded, the next reply goes out', async () => {
+    emulator.injectFault({
+      method: 'POST',
+      path: '/v3/messages',
+      status: 500,
+      afterActing: true,
+      body: { message: `Internal error processing message_body.text="${TEXT}"` },
+    });
+    expect(await replyFromThread(deps(), message(TEXT))).toBe('unknown');
+    expect(outbound()).toHaveLength(1);
+    expect(replyStatusLine(shown.at(-1) as ConversationReply)).toMatch(/^May have been sent: Wavix answered with an error/);
+    expect(lastAudit()?.outcome).toBe('unknown');
+    expect(optedOut()).toBeUndefined();
+
+    expect(await replyFromThread(deps(), message('Did it arrive?'))).toBe('sent');
+    expect(outbound()).toHaveLength(2);
+  });
+
+  it('are no opt-out in a 4xx quoting the reply: "Not sent" with Wavix’s own reason, nothing recorded', async () => {
+    const said = `Message text not allowed: '…Reply STOP to opt out' contains a URL shortener`;
+    emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 422, body: { success: false, message: said } });
+    expect(await replyFromThread(deps(), message(TEXT))).toBe('failed');
+    const last = shown.at(-1) as ConversationReply;
+    expect(replyStatusLine(last, wavixSaid.at(-1))).toBe(`Not sent: Wavix refused to send an SMS (422). Wavix said: "${said}".`);
+    expect(optedOut()).toBeUndefined();
+    expect(await replyFromThread(deps(), message('Sorry, here is the link'))).toBe('sent');
+  });
+
+  it('still read Wavix’s refusal of a customer who opted out, when the reply itself says "opt out"', async () => {
+    await createWavixClient({ baseUrl: emulator.url, apiKey: emulator.apiKey, logger: silentLogger }).optOuts.create(
+      CUSTOMER,
+      `+${OUR_NUMBER}`,
+    );
+    expect(await replyFromThread(deps(), message(TEXT))).toBe('failed');
+    expect(replyStatusLine(shown.at(-1) as ConversationReply)).toMatch(/^Not sent: The customer opted out/);
+    expect(optedOut()).toMatchObject({ source: 'wavix' });
+    expect(outbound()).toHaveLength(0);
   });
 });
 

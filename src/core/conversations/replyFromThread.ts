@@ -41,8 +41,11 @@ export interface ReplyFromThreadDeps {
   replyUsers: readonly string[];
   tenDlc: TenDlcStatusesReader;
   wavix: { numbers: Pick<WavixGateway['numbers'], 'iterate'>; messages: Pick<WavixGateway['messages'], 'send'> };
-  /** Whether Wavix refused the send because the customer opted out (src/wavix/optOuts.ts reads Wavix's words). */
-  isOptedOutRefusal(error: unknown): boolean;
+  /**
+   * Whether Wavix refused the send because the customer opted out (src/wavix/optOuts.ts reads Wavix's words); words
+   * that are also in `sentText` (Wavix quoting the reply) do not count.
+   */
+  isOptedOutRefusal(error: unknown, sentText: string): boolean;
   /** smsops' own DLR webhook, so Wavix reports the reply's delivery; null without PUBLIC_BASE_URL. */
   dlrCallbackUrl: string | null;
   notifier: ReplyNotifier;
@@ -191,13 +194,14 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
       tag: replyTagOf(reply),
     });
   } catch (error) {
-    if (sendFailureOf(error, deps.isOptedOutRefusal) === 'unknown') return sendOutcomeUnknown(deps, reply, error, cost);
-    const reason = failureReason(deps, error, { from, to });
+    if (sendFailureOf(error) === 'unknown') return sendOutcomeUnknown(deps, reply, error, cost);
+    const optedOut = deps.isOptedOutRefusal(error, message.text);
+    const reason = failureReason(deps, error, { from, to }, optedOut);
     const record = deps.replies.notSent(reply.id, 'failed', reason) ?? reply;
     audit(deps, record, 'failed', reason);
     // Wavix's words may quote the reply (a blocked word, the whole text): they go to the thread's own line, read by
     // those who read the reply above it, and are neither stored nor audited.
-    const said = error instanceof WavixCallFailure && !deps.isOptedOutRefusal(error) ? error.said : undefined;
+    const said = error instanceof WavixCallFailure && !optedOut ? error.said : undefined;
     await deps.notifier.showReplyStatus(record, cost, said);
     return 'failed';
   }
@@ -296,8 +300,8 @@ async function whyNotAllowed(
   return undefined;
 }
 
-function failureReason(deps: ReplyFromThreadDeps, error: unknown, pair: { from: string; to: string }): string {
-  if (deps.isOptedOutRefusal(error)) {
+function failureReason(deps: ReplyFromThreadDeps, error: unknown, pair: { from: string; to: string }, optedOut: boolean): string {
+  if (optedOut) {
     // Wavix's list had it before smsops' sync did: recorded now, so the next reply is refused before Wavix is called.
     try {
       deps.optOuts.record({ customerNumber: pair.to, sender: pair.from, source: 'wavix' });

@@ -1,15 +1,15 @@
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 
 /**
- * What a failed send says about the SMS. `refused`: Wavix answered with a 4xx (its own words) or said the customer
- * opted out, so nothing went out. `unknown`: the request may have reached Wavix and been acted on (no answer in time,
- * a 5xx, a connection broken after it was made, an answer smsops could not read, an error of smsops' own): the SMS
- * may have gone out, and a resend could reach the customer twice.
+ * What a failed send says about the SMS. `refused`: Wavix answered with a 4xx (its own words; an opt-out is one of
+ * them), so nothing went out. `unknown`: the request may have reached Wavix and been acted on (no answer in time, a
+ * 5xx, a 2xx saying `success:false`, a connection broken after it was made, an answer smsops could not read, an error
+ * of smsops' own): the SMS may have gone out, and a resend could reach the customer twice. Only the status decides:
+ * whatever Wavix's words say (they may echo the reply, "Reply STOP to opt out"), a 5xx does not say it was not sent.
  */
 export type SendFailure = 'refused' | 'unknown';
 
-export function sendFailureOf(error: unknown, isOptedOutRefusal: (error: unknown) => boolean): SendFailure {
-  if (isOptedOutRefusal(error)) return 'refused';
+export function sendFailureOf(error: unknown): SendFailure {
   if (!(error instanceof WavixCallFailure)) return 'unknown';
   if (error.status !== undefined && error.status >= 400 && error.status < 500) return 'refused';
   // A connection that was never made carried nothing (the client keeps only the error code, as the cause).
