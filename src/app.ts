@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import { createAlerts } from './core/alerts.js';
 import { markInterruptedSends, markUnsentReplies } from './core/conversations/interruptedSends.js';
-import { sendTakenReply, type ThreadMessage, takeReply } from './core/conversations/replyFromThread.js';
+import { sendTakenReply, type ThreadMessage, takeReplyWhenWritable } from './core/conversations/replyFromThread.js';
 import { createReplyQueue } from './core/conversations/replyQueue.js';
 import { ALERT_NOT_SHOWN_REASONS } from './core/ports/notifier.js';
 import { storedRouteProblems } from './core/portsipUrl.js';
@@ -89,6 +89,8 @@ export interface StartOptions {
   mode?: DatabaseMode;
   /** How long a stop waits for replies in flight before it gives up on those not yet sent; default 20 s. */
   replyDrainMs?: number;
+  /** How long a reply's writes wait for another process's write lock before it is said not sent; default 10 s. */
+  replyWriteWaitMs?: number;
   /**
    * Production: asks Slack once whether SLACK_BOT_TOKEN is accepted (src/slack/tokenCheck.ts); the bot's ids it
    * learns are the ones Slack's requests are authorised with, so no request waits on a second auth.test, and a refusal
@@ -311,11 +313,13 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     dlrCallbackUrl: services.smsopsWebhooks?.dlr ?? null,
     notifier: notifier.replies,
     logger: logger.child({ component: 'replies' }),
+    ...(deps.replyWriteWaitMs !== undefined ? { writeWaitMs: deps.replyWriteWaitMs } : {}),
   };
   const conversations = {
-    // Taken in (claimed and recorded) at once, before the thread's gather wait and the membership check.
+    // Taken in (claimed and recorded) at once, before the thread's gather wait and the membership check; a write
+    // lock held by another process is waited out for a while, then said to the person.
     replyFromThread: async (message: ThreadMessage) => {
-      const taken = takeReply(replyDeps, message);
+      const taken = await takeReplyWhenWritable(replyDeps, message);
       if (typeof taken === 'string') return taken;
       return replyQueue.run(`${message.channel} ${message.threadTs}`, message.messageTs, () => sendTakenReply(replyDeps, taken));
     },

@@ -38,7 +38,7 @@ export interface SmsopsUnderTest {
  */
 export async function startSmsopsUnderTest(
   env: Record<string, string | undefined> = {},
-  options: { emulator?: StartWavixEmulatorOptions; replyDrainMs?: number } = {},
+  options: { emulator?: StartWavixEmulatorOptions; replyDrainMs?: number; replyWriteWaitMs?: number } = {},
 ): Promise<SmsopsUnderTest> {
   const emulator = await startWavixEmulator(options.emulator ?? {});
   const fakeSlack = await startFakeSlack();
@@ -71,6 +71,7 @@ export async function startSmsopsUnderTest(
     // Jobs run only when a test asks (`/sms jobs run …`).
     scheduleJobs: false,
     ...(options.replyDrainMs !== undefined ? { replyDrainMs: options.replyDrainMs } : {}),
+    ...(options.replyWriteWaitMs !== undefined ? { replyWriteWaitMs: options.replyWriteWaitMs } : {}),
   });
   const db = openDatabase(parsed.value.databasePath).db;
   const slack = createSlackTestClient({

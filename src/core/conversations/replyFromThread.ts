@@ -9,6 +9,7 @@ import type { OptOutsRepository } from '../ports/optOuts.js';
 import type { ReplyNotifier } from '../ports/replyNotifier.js';
 import type { ProcessedSlackEventsRepository } from '../ports/slackEvents.js';
 import type { SlackThreadsRepository } from '../ports/slackThreads.js';
+import { StoreUnavailableError } from '../ports/storeErrors.js';
 import type { TenDlcStatusesReader } from '../ports/tenDlcStatuses.js';
 import type { WavixGateway } from '../ports/wavix.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
@@ -16,6 +17,7 @@ import { assessReply, type ReplyAssessment } from '../replyAssessment.js';
 import { replyTagOf } from './replyTag.js';
 import { sendingNumberRefusal } from './sendingNumber.js';
 import { sendFailureOf, unknownOutcomeReason } from './sendOutcome.js';
+import { notRecordedReason, REPLY_WRITE_WAIT_MS, whenWritable } from './whenWritable.js';
 
 /** A person's message in a Slack thread, as the listener hands it over. */
 export interface ThreadMessage {
@@ -50,6 +52,8 @@ export interface ReplyFromThreadDeps {
   dlrCallbackUrl: string | null;
   notifier: ReplyNotifier;
   logger: Logger;
+  /** How long the reply's own writes wait for another process's write lock (REPLY_WRITE_WAIT_MS). */
+  writeWaitMs?: number;
 }
 
 export type ReplyOutcome =
@@ -62,6 +66,8 @@ export type ReplyOutcome =
   | 'sent'
   | 'failed'
   | 'unknown'
+  /** Another process held the database's write lock past the wait: not sent, and said so. */
+  | 'not_recorded'
   /** A stop gave up waiting for it before Wavix was called: not sent, and said so. */
   | 'abandoned';
 
@@ -109,11 +115,12 @@ export async function replyFromThread(deps: ReplyFromThreadDeps, message: Thread
 export function takeReply(
   deps: Pick<ReplyFromThreadDeps, 'threads' | 'processedEvents' | 'replies'>,
   message: ThreadMessage,
+  claim: (eventId: string) => boolean = (eventId) => deps.processedEvents.claim(eventId),
 ): TakenReply | 'not_a_relay_thread' | 'already_handled' {
   const thread = deps.threads.byThreadTs(message.channel, message.threadTs);
   const parties = thread ? parseConversationKey(thread.conversationKey) : undefined;
   if (!parties) return 'not_a_relay_thread';
-  if (!deps.processedEvents.claim(message.eventId)) return 'already_handled';
+  if (!claim(message.eventId)) return 'already_handled';
 
   const from = parties.smsopsNumber;
   const to = parties.customerNumber;
@@ -131,6 +138,36 @@ export function takeReply(
   });
   if (!created) return 'already_handled';
   return { message, from, to, reply };
+}
+
+/**
+ * takeReply, tried again while another process holds the write lock (busy_timeout is 100 ms; an operator's sqlite3
+ * session holds it for seconds). The event claimed by an attempt whose reply row then met the lock stays claimed by
+ * this one, so the next attempt writes the row instead of taking the event for handled. Still locked past the wait:
+ * the person is told, to them only, since Slack got its 200 and never sends the event again.
+ */
+export async function takeReplyWhenWritable(
+  deps: Pick<ReplyFromThreadDeps, 'threads' | 'processedEvents' | 'replies' | 'notifier' | 'logger' | 'writeWaitMs'>,
+  message: ThreadMessage,
+): Promise<TakenReply | 'not_a_relay_thread' | 'already_handled' | 'not_recorded'> {
+  let claimed = false;
+  const claimOnce = (eventId: string) => {
+    claimed ||= deps.processedEvents.claim(eventId);
+    return claimed;
+  };
+  try {
+    return await whenWritable(() => takeReply(deps, message, claimOnce), deps.writeWaitMs ?? REPLY_WRITE_WAIT_MS);
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    deps.logger.warn('a thread reply was not taken: the database stayed locked', { reason: error.reason });
+    await deps.notifier.tellPerson(
+      message.channel,
+      message.threadTs,
+      message.userId,
+      `Your reply was not sent: ${notRecordedReason(error)}`,
+    );
+    return 'not_recorded';
+  }
 }
 
 /**
@@ -172,14 +209,20 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
   const blocked = assessment.ok ? await sendingNumberRefusal(deps, from) : refusalOf(assessment);
   if (blocked !== undefined) {
     const reason = blocked.replace(/^Not sent: /, '');
-    const record = deps.replies.notSent(queued.id, 'blocked', reason) ?? queued;
+    const record = notSentRecord(deps, queued, 'blocked', reason);
     audit(deps, record, 'refused', reason, assessment.ok ? 'sending_number' : assessment.reason);
     await deps.notifier.showReplyStatus(record, cost ?? describeCost(record));
     return 'blocked';
   }
 
   // A stop that gave up waiting for this reply has said "Not sent" in the thread: it must stay true.
-  const reply = deps.replies.startSending(queued.id);
+  let reply: ConversationReply | undefined;
+  try {
+    reply = await whenWritable(() => deps.replies.startSending(queued.id), deps.writeWaitMs ?? REPLY_WRITE_WAIT_MS);
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    return notRecorded(deps, queued, error, cost);
+  }
   if (!reply) return 'abandoned';
   // The status line goes up before Wavix is called, so it sits right under the reply and says "Sending…" meanwhile;
   // a slow or rate-limited Slack holds the SMS back for STATUS_LINE_WAIT_MS at most (the line then catches up).
@@ -197,7 +240,7 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
     if (sendFailureOf(error) === 'unknown') return sendOutcomeUnknown(deps, reply, error, cost);
     const optedOut = deps.isOptedOutRefusal(error, message.text);
     const reason = failureReason(deps, error, { from, to }, optedOut);
-    const record = deps.replies.notSent(reply.id, 'failed', reason) ?? reply;
+    const record = notSentRecord(deps, reply, 'failed', reason);
     audit(deps, record, 'failed', reason);
     // Wavix's words may quote the reply (a blocked word, the whole text): they go to the thread's own line, read by
     // those who read the reply above it, and are neither stored nor audited.
@@ -207,6 +250,55 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
   }
   return recordSent(deps, reply, sent, cost);
 }
+
+/** The reply recorded as not sent; when the store cannot record it, the record as it would have been (said all the same). */
+function notSentRecord(
+  deps: ReplyFromThreadDeps,
+  reply: ConversationReply,
+  status: 'blocked' | 'failed',
+  reason: string,
+): ConversationReply {
+  try {
+    return deps.replies.notSent(reply.id, status, reason) ?? reply;
+  } catch (error) {
+    deps.logger.error('a reply that was not sent could not be recorded as such', {
+      replyId: reply.id,
+      error: describeError(error),
+    });
+    return { ...reply, status, statusReason: reason, statusAt: Date.now() };
+  }
+}
+
+/**
+ * Wavix was not called: smsops could not mark the reply `sending` (another process held the write lock past the
+ * wait), and a send it cannot record would be one a crash leaves unknown. Said in the thread at once; the row is
+ * marked not sent once the lock passes, so the next start does not say smsops stopped before sending it.
+ */
+async function notRecorded(
+  deps: ReplyFromThreadDeps,
+  queued: ConversationReply,
+  error: StoreUnavailableError,
+  cost: string | undefined,
+): Promise<ReplyOutcome> {
+  const reason = notRecordedReason(error);
+  deps.logger.warn('a reply was not sent: smsops could not record that it was sending it', {
+    replyId: queued.id,
+    reason: error.reason,
+  });
+  await deps.notifier.sayInThread(queued.slackChannel, queued.threadTs, `Not sent: ${reason} · ${cost ?? describeCost(queued)}`);
+  void whenWritable(() => deps.replies.notSent(queued.id, 'blocked', reason), NOT_RECORDED_MARK_MS).then(
+    (record) => audit(deps, record ?? queued, 'failed', reason),
+    (markError: unknown) =>
+      deps.logger.warn('a reply not sent for a locked database could not be marked so', {
+        replyId: queued.id,
+        error: describeError(markError),
+      }),
+  );
+  return 'not_recorded';
+}
+
+/** How long a reply not sent for a locked database is tried to be marked so, in the background. */
+const NOT_RECORDED_MARK_MS = 120_000;
 
 /**
  * Wavix took the SMS: nothing after this may call it failed. When the store cannot record it (locked, closed), the

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
+import { isTransientStoreError, storeErrorReason } from '../../../core/ports/storeErrors.js';
 import { describeError } from '../../../errors.js';
 import { typedTextNamed } from '../../messageText.js';
 import { GROUPED_POST_REPLY_REFUSAL } from '../../ui/groupedPost.js';
@@ -45,6 +46,26 @@ export function threadReplyListener(deps: SlackDeps) {
     if (!message.channel || !message.ts || !message.thread_ts || message.thread_ts === message.ts) return;
     const eventId = (body as { event_id?: unknown }).event_id;
     if (typeof eventId !== 'string' || eventId === '') return;
+    const { channel, thread_ts: threadTs, user } = message;
+    /** Words for the writer only (ephemeral, in the thread): why their message went nowhere. */
+    const tellWriter = (text: string) =>
+      client.chat
+        .postEphemeral({
+          channel,
+          thread_ts: threadTs,
+          user,
+          text,
+          blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text }] }],
+        })
+        .then(
+          () => undefined,
+          (error: unknown) =>
+            deps.logger.warn('a thread reply’s writer could not be told why it went nowhere', {
+              channel,
+              user,
+              error: describeError(error),
+            }),
+        );
     try {
       const outcome = await conversations.replyFromThread({
         eventId,
@@ -59,26 +80,15 @@ export function threadReplyListener(deps: SlackDeps) {
         deps.logger.info('thread reply handled', { channel: message.channel, user: message.user, outcome });
       } else if (conversations.isGroupedPost?.(message.channel, message.thread_ts)) {
         // A grouped post is no conversation's thread: said to the person, or they would take silence for "sent".
-        const text = GROUPED_POST_REPLY_REFUSAL;
-        await client.chat
-          .postEphemeral({
-            channel: message.channel,
-            thread_ts: message.thread_ts,
-            user: message.user,
-            text,
-            blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text }] }],
-          })
-          .catch((error: unknown) =>
-            deps.logger.warn('a reply under a grouped post could not be answered', {
-              channel: message.channel,
-              user: message.user,
-              error: describeError(error),
-            }),
-          );
+        await tellWriter(GROUPED_POST_REPLY_REFUSAL);
         deps.logger.info('thread reply handled', { channel: message.channel, user: message.user, outcome: 'grouped_post' });
       }
     } catch (error) {
       deps.logger.error('a thread reply failed unexpectedly', { channel: message.channel, error: describeError(error) });
+      // Slack got its 200 and never sends the event again: a database that could not be read or written is said.
+      if (isTransientStoreError(error)) {
+        await tellWriter(`Your reply was not sent: smsops could not record it (${storeErrorReason(error)}); post it again.`);
+      }
     }
   };
 }
