@@ -4,6 +4,7 @@ import { createAlerts } from './core/alerts.js';
 import { markInterruptedSends, markUnsentReplies } from './core/conversations/interruptedSends.js';
 import { sendTakenReply, type ThreadMessage, takeReplyWhenWritable } from './core/conversations/replyFromThread.js';
 import { createReplyQueue } from './core/conversations/replyQueue.js';
+import { answerThreadNotKept } from './core/conversations/threadNotKept.js';
 import { ALERT_NOT_SHOWN_REASONS } from './core/ports/notifier.js';
 import { storedRouteProblems } from './core/portsipUrl.js';
 import type { SetupServices } from './core/services.js';
@@ -320,6 +321,10 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     // lock held by another process is waited out for a while, then said to the person.
     replyFromThread: async (message: ThreadMessage) => {
       const taken = await takeReplyWhenWritable(replyDeps, message);
+      // A grouped post is answered by the listener; a conversation retention deleted is said here.
+      if (taken === 'not_a_relay_thread' && !conversations.isGroupedPost(message.channel, message.threadTs)) {
+        return answerThreadNotKept({ notifier: notifier.replies, retentionDays: config.retention.days, now }, message);
+      }
       if (typeof taken === 'string') return taken;
       return replyQueue.run(`${message.channel} ${message.threadTs}`, message.messageTs, () => sendTakenReply(replyDeps, taken));
     },

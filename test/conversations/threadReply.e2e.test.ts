@@ -297,6 +297,25 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(threadPosts(groupedTs)).toEqual([]);
   });
 
+  it('tells the person who answers under an SMS post older than RETENTION_DAYS (retention deleted it); silent elsewhere', async () => {
+    const daysAgo = (days: number) => `${Math.floor(Date.now() / 1000) - days * 86_400}.000100`;
+    // smsops' own post of 100 days ago (RETENTION_DAYS is 90): its conversation is gone from the database.
+    const old = daysAgo(100);
+    await reply(old, 'following up on your parcel', { parent_user_id: 'UBOT' });
+    const [told] = await t.fakeSlack.waitFor('chat.postEphemeral');
+    expect(told?.args).toMatchObject({ channel: INBOX, thread_ts: old, user: REPLIER });
+    expect(told?.args.text).toBe(
+      'Your reply was not sent: this conversation is older than 90 days (RETENTION_DAYS), so smsops no longer keeps it and does not know whom to text. Answer the customer in the thread of their next SMS.',
+    );
+
+    // Someone else's old thread, and a recent post of smsops' that is no conversation's: nothing said.
+    await reply(daysAgo(100), 'a colleague’s thread', { parent_user_id: ADMIN });
+    await reply(daysAgo(1), 'under a report', { parent_user_id: 'UBOT' });
+    await settled(await relayedThread());
+    expect(t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER)).toHaveLength(1);
+    expect(sendsToWavix()).toEqual([]);
+  });
+
   it('says in the thread that files cannot be sent by SMS, and sends nothing', async () => {
     const threadTs = await relayedThread();
     await reply(threadTs, 'here is the invoice', {

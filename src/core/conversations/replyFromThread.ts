@@ -30,6 +30,8 @@ export interface ThreadMessage {
   /** What the person typed, with Slack's escapes and link markup undone by the listener. */
   text: string;
   hasFiles: boolean;
+  /** Whether the thread's parent is smsops' own post (Slack's parent_user_id is the bot's user). */
+  underOwnPost?: boolean;
 }
 
 export interface ReplyFromThreadDeps {
@@ -68,6 +70,8 @@ export type ReplyOutcome =
   | 'unknown'
   /** Another process held the database's write lock past the wait: not sent, and said so. */
   | 'not_recorded'
+  /** Under an smsops post older than RETENTION_DAYS, whose conversation retention deleted: said to the person. */
+  | 'thread_not_kept'
   /** A stop gave up waiting for it before Wavix was called: not sent, and said so. */
   | 'abandoned';
 

@@ -25,6 +25,8 @@ interface MessageFields {
   blocks?: unknown;
   ts?: string;
   thread_ts?: string;
+  /** Who wrote the thread's parent (Slack sets it on replies). */
+  parent_user_id?: string;
   files?: unknown[];
 }
 
@@ -75,6 +77,7 @@ export function threadReplyListener(deps: SlackDeps) {
         userId: message.user,
         text: await typedTextNamed(message.text ?? '', deps.services.directory, message.blocks),
         hasFiles: (message.files?.length ?? 0) > 0,
+        underOwnPost: context.botUserId !== undefined && message.parent_user_id === context.botUserId,
       });
       if (outcome !== 'not_a_relay_thread') {
         deps.logger.info('thread reply handled', { channel: message.channel, user: message.user, outcome });
