@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
-import type { WavixErrorKind } from '../core/ports/wavixFailure.js';
+import { NEVER_CONNECTED_CODES, type WavixErrorKind } from '../core/ports/wavixFailure.js';
 import { graphemePrefix } from '../core/text.js';
 import { type Logger, redactSecrets, silentLogger } from '../log.js';
 import { WavixError } from './errors.js';
@@ -125,11 +125,14 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
 /**
  * Whether a failure may be retried. 429, 5xx and network trouble are transient; other 4xx are not. A POST creates
  * something (a Sender ID, a message) and Wavix offers no idempotency key on these calls, so it is retried only when
- * the request certainly was not acted on: 429 (refused before any work), or a connection that was never made. Not a
+ * the request certainly was not acted on: 429 (refused before any work), or a connection that was never made (a name
+ * that did not resolve, a refused or unroutable connect: NEVER_CONNECTED_CODES). Not a
  * 503: a proxy answers it when the app behind took too long while the app goes on (one SMS went out four times).
  */
 function retryable(method: string, failure: Failure): boolean {
-  if (method === 'POST') return failure.status === 429 || failure.detail === 'ECONNREFUSED';
+  if (method === 'POST') {
+    return failure.status === 429 || (failure.kind === 'network' && NEVER_CONNECTED_CODES.has(failure.detail ?? ''));
+  }
   return failure.kind === 'rate_limited' || failure.kind === 'server' || failure.kind === 'timeout' || failure.kind === 'network';
 }
 

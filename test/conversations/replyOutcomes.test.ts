@@ -124,6 +124,29 @@ describe('a reply whose send has no definite answer', () => {
     }
   });
 
+  it('is "Not sent", tried again, when Wavix’s name does not resolve: no connection was made, nothing can have gone out', async () => {
+    const sleeps: number[] = [];
+    const unresolvable: ReplyFromThreadDeps = {
+      ...deps(),
+      wavix: {
+        ...deps().wavix,
+        messages: createWavixClient({
+          // .invalid never resolves (RFC 2606): getaddrinfo answers ENOTFOUND (EAI_AGAIN without a resolver).
+          baseUrl: 'http://wavix-api.invalid',
+          apiKey: emulator.apiKey,
+          logger: silentLogger,
+          sleep: async (ms) => void sleeps.push(ms),
+        }).messages,
+      },
+    };
+    expect(await replyFromThread(unresolvable, message())).toBe('failed');
+    expect(sleeps).toHaveLength(3);
+    const last = shown.at(-1) as ConversationReply;
+    expect(last.status).toBe('failed');
+    expect(replyStatusLine(last)).toMatch(/^Not sent: smsops could not reach Wavix to .* after 4 attempts\. Check the network/);
+    expect(lastAudit()?.outcome).toBe('failed');
+  });
+
   it('is "Not sent" with Wavix’s words only after a definite refusal (4xx), on its status line only', async () => {
     emulator.injectFault({
       method: 'POST',

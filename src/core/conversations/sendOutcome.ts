@@ -1,4 +1,4 @@
-import { WavixCallFailure } from '../ports/wavixFailure.js';
+import { NEVER_CONNECTED_CODES, WavixCallFailure } from '../ports/wavixFailure.js';
 
 /**
  * What a failed send says about the SMS. `refused`: Wavix answered with a 4xx (its own words; an opt-out is one of
@@ -13,7 +13,7 @@ export function sendFailureOf(error: unknown): SendFailure {
   if (!(error instanceof WavixCallFailure)) return 'unknown';
   if (error.status !== undefined && error.status >= 400 && error.status < 500) return 'refused';
   // A connection that was never made carried nothing (the client keeps only the error code, as the cause).
-  if (error.kind === 'network' && error.cause === 'ECONNREFUSED') return 'refused';
+  if (error.kind === 'network' && typeof error.cause === 'string' && NEVER_CONNECTED_CODES.has(error.cause)) return 'refused';
   return 'unknown';
 }
 

@@ -17,6 +17,22 @@ export type WavixErrorKind =
   | 'too_large';
 
 /**
+ * Connection errors that come before any byte of the request left smsops, so Wavix cannot have acted on it: the name
+ * did not resolve (ENOTFOUND, EAI_AGAIN: no socket yet), or connect() failed (ECONNREFUSED; EHOSTUNREACH and
+ * ENETUNREACH, the kernel's answer to a SYN it could not route or an ICMP unreachable for it). On an established
+ * connection Linux keeps an ICMP unreachable as a soft error and reports it only when the connection times out, after
+ * minutes of retransmissions, far past a Wavix attempt's 15 s (which ends it as a timeout); a broken connection in use
+ * says ECONNRESET, EPIPE or ETIMEDOUT, which stay "may have been acted on".
+ */
+export const NEVER_CONNECTED_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
  * A failed call through the Wavix gateway, as the use cases need to tell failures apart (a refused API key is said
  * once, not per check). The Wavix client throws its WavixError, a subclass that writes the sentence for the user.
  */
