@@ -61,6 +61,12 @@ const INTERACTIONS_TELL_MS = 5_000;
  * (the HTTP grace, the jobs', the relay's) added up to past it, and a SIGKILL kept the instance lease until it ran out.
  */
 const REPLIES_GIVEN_UP_AFTER_MS = 23_000;
+/**
+ * The longest a reply's send can take once started: the status line's wait (2 s) and one Wavix attempt (the client's
+ * 15 s; a send is tried again only when nothing reached Wavix). Once stopping, a send is started only if it fits in
+ * what is left of the stop's wait: one started 12 s after the signal was cut at 20 s, left "Sending…" for good.
+ */
+const REPLY_SEND_MAX_MS = 17_000;
 
 export interface RunningSmsops {
   /** Base URL of the HTTP listener actually bound. */
@@ -300,6 +306,8 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   // replies go out in the order they were written; stop() waits for those in flight.
   void markInterruptedSends({ replies: repositories.conversationReplies, notifier: notifier.replies, logger });
   const replyQueue = createReplyQueue();
+  /** When the stop stops waiting for replies (Date.now() time); undefined while running. */
+  let repliesWaitedUntil: number | undefined;
   const replyDeps = {
     threads: repositories.slackThreads,
     processedEvents: repositories.processedSlackEvents,
@@ -315,6 +323,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     notifier: notifier.replies,
     logger: logger.child({ component: 'replies' }),
     ...(deps.replyWriteWaitMs !== undefined ? { writeWaitMs: deps.replyWriteWaitMs } : {}),
+    mayStartSend: () => repliesWaitedUntil === undefined || Date.now() + REPLY_SEND_MAX_MS <= repliesWaitedUntil,
   };
   const conversations = {
     // Taken in (claimed and recorded) at once, before the thread's gather wait and the membership check; a write
@@ -445,6 +454,8 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   };
   const stop = async () => {
     const signalledAt = Date.now();
+    // At the latest; set exactly when the wait begins, below.
+    repliesWaitedUntil = signalledAt + REPLIES_GIVEN_UP_AFTER_MS;
     const interactionsUntil = signalledAt + INTERACTIONS_WAIT_MS;
     await http.close();
     watchSlackCalls.abort(new SlackCallCut());
@@ -455,8 +466,12 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     const interactionsSettled = inFlight.settle({ until: interactionsUntil, tellMs: INTERACTIONS_TELL_MS });
     // Bolt acknowledged their events before the listener ran: a reply being sent finishes and is recorded first.
     // Slack will not send those events again, so a reply still waiting to be sent is said "Not sent" in its thread.
-    const drainMs = Math.min(deps.replyDrainMs ?? REPLY_DRAIN_MS, signalledAt + REPLIES_GIVEN_UP_AFTER_MS - Date.now());
-    if (!(await replyQueue.drain(Math.max(1_000, drainMs)))) {
+    const drainMs = Math.max(
+      1_000,
+      Math.min(deps.replyDrainMs ?? REPLY_DRAIN_MS, signalledAt + REPLIES_GIVEN_UP_AFTER_MS - Date.now()),
+    );
+    repliesWaitedUntil = Date.now() + drainMs;
+    if (!(await replyQueue.drain(drainMs))) {
       logger.warn('replies still sending when smsops stopped');
       await markUnsentReplies(
         { replies: repositories.conversationReplies, notifier: notifier.replies, logger },

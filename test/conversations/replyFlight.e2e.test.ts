@@ -117,6 +117,31 @@ describe('replies in flight', () => {
     expect(s.logs.join('\n')).not.toContain('The database connection is not open');
   });
 
+  it('a reply whose turn comes during a stop too late for Wavix’s answer is "Not sent", not started and cut mid-send', async () => {
+    const s = await start();
+    const threadTs = await relayedThread(s);
+    // The first reply's send takes 5 s; the second waits behind it, its send due about 5 s into the stop, when what
+    // is left of the stop's wait (20 s) is less than a send can take (a Wavix attempt's 15 s).
+    s.emulator.injectFault({ method: 'POST', path: '/v3/messages', latencyMs: 5000 });
+    await reply(s, threadTs, '1800000250.000001', 'first');
+    await reply(s, threadTs, '1800000250.000002', 'second');
+    await waitUntil(
+      () => s.fakeSlack.callsTo('chat.postMessage').some((c) => String(c.args.text).startsWith('Sending…')),
+      10_000,
+      () => 'the first reply’s Sending… line',
+    );
+    await s.smsops.stop();
+    expect(outbound(s).map((m) => m.message_body.text)).toEqual(['first']);
+    expect(s.db.prepare('SELECT slack_message_ts, status FROM conversation_replies ORDER BY id').all()).toEqual([
+      { slack_message_ts: '1800000250.000001', status: 'accepted' },
+      { slack_message_ts: '1800000250.000002', status: 'blocked' },
+    ]);
+    const lines = s.fakeSlack
+      .callsTo('chat.postMessage')
+      .filter((c) => c.args.thread_ts === threadTs && String(c.args.text).startsWith('Not sent'));
+    expect(lines.map((c) => c.args.text)).toEqual(['Not sent: smsops was stopping; post it again. · 1 segment, GSM-7']);
+  });
+
   it('a reply left sending by a killed smsops becomes "may have been sent" at the next start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smsops-crash-'));
     dirs.push(dir);

@@ -16,7 +16,7 @@ import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { assessReply, type ReplyAssessment } from '../replyAssessment.js';
 import { replyTagOf } from './replyTag.js';
 import { sendingNumberRefusal } from './sendingNumber.js';
-import { sendFailureOf, unknownOutcomeReason } from './sendOutcome.js';
+import { STOPPING_REASON, sendFailureOf, unknownOutcomeReason } from './sendOutcome.js';
 import { notRecordedReason, REPLY_WRITE_WAIT_MS, whenWritable } from './whenWritable.js';
 
 /** A person's message in a Slack thread, as the listener hands it over. */
@@ -56,6 +56,11 @@ export interface ReplyFromThreadDeps {
   logger: Logger;
   /** How long the reply's own writes wait for another process's write lock (REPLY_WRITE_WAIT_MS). */
   writeWaitMs?: number;
+  /**
+   * False once smsops is stopping and a send started now could outlast the stop's wait for replies (app.ts): the
+   * reply is then "Not sent" rather than left "Sending…" by a process that exits mid-send.
+   */
+  mayStartSend?: () => boolean;
 }
 
 export type ReplyOutcome =
@@ -219,6 +224,7 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
     return 'blocked';
   }
 
+  if (deps.mayStartSend && !deps.mayStartSend()) return notStartedForStop(deps, queued, cost);
   // A stop that gave up waiting for this reply has said "Not sent" in the thread: it must stay true.
   let reply: ConversationReply | undefined;
   try {
@@ -271,6 +277,30 @@ function notSentRecord(
     });
     return { ...reply, status, statusReason: reason, statusAt: Date.now() };
   }
+}
+
+/**
+ * Wavix was not called: smsops is stopping and could not wait for its answer. Said in the thread, unless the stop
+ * gave up on the reply already (marked, and said "smsops stopped before sending it") or the store is closed (the next
+ * start says it).
+ */
+async function notStartedForStop(
+  deps: ReplyFromThreadDeps,
+  queued: ConversationReply,
+  cost: string | undefined,
+): Promise<ReplyOutcome> {
+  deps.logger.warn('a reply was not sent: smsops is stopping and could not wait for Wavix to answer it', {
+    replyId: queued.id,
+  });
+  let record: ConversationReply | undefined;
+  try {
+    record = deps.replies.notSent(queued.id, 'blocked', STOPPING_REASON);
+  } catch (error) {
+    deps.logger.warn('a reply not sent for the stop could not be marked so', { replyId: queued.id, error: describeError(error) });
+    return 'abandoned';
+  }
+  if (record?.statusReason === STOPPING_REASON) await deps.notifier.showReplyStatus(record, cost);
+  return 'abandoned';
 }
 
 /**

@@ -49,3 +49,6 @@ export const INTERRUPTED_SEND_REASON =
 
 /** The status line's words for a reply taken in but not yet sent when smsops stopped: its text is not kept. */
 export const STOPPED_BEFORE_SENDING_REASON = 'smsops stopped before sending it; post it again.';
+
+/** The status line's words for a reply a stop would not start sending: it could not have waited for Wavix's answer. */
+export const STOPPING_REASON = 'smsops was stopping; post it again.';
