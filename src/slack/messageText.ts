@@ -7,7 +7,8 @@
  *   toolbar) → `label (URL)`, so the customer gets the address too;
  * - `<@U123|name>` → `@name`; `<@U123>` → `@` and the person's name from the directory, else `@someone` (the
  *   customer has no use for a Slack id); `<#C123|name>` → `#name`; `<#C123>` → the channel's name, else `#channel`;
- *   `<!here>` → `@here`; `<!date^…|fallback>` → its fallback;
+ *   `<!here>` → `@here`; `<!date^…|fallback>` → its fallback; `<!subteam^S123|@team>` → `@team`, `<!subteam^S123>`
+ *   → `@group` (the customer has no use for "@subteam", Slack's word for a user group);
  * - then the three entities, last, since `&amp;lt;` is what a typed `&lt;` looks like.
  * Formatting a person typed (`*bold*`, `_italic_`) is in the text as typed and stays.
  * With the event's rich_text `blocks`, the mrkdwn is rebuilt from them (richTextMarkup.ts), since only they hold an
@@ -15,7 +16,7 @@
  */
 
 import type { WorkspaceDirectory } from '../core/ports/directory.js';
-import { markupFromBlocks } from './richTextMarkup.js';
+import { type GroupHandles, markupFromBlocks } from './richTextMarkup.js';
 
 const TOKEN = /<([^<>]*)>/g;
 
@@ -38,7 +39,7 @@ function untoken(inner: string, names: MentionNames): string {
   if (target.startsWith('!')) {
     if (label !== undefined) return label;
     const special = target.slice(1).split('^')[0] ?? '';
-    return `@${special}`;
+    return special === 'subteam' ? '@group' : `@${special}`;
   }
   if (target.startsWith('mailto:')) return label ?? target.slice('mailto:'.length);
   if (label === undefined || label === '') return target;
@@ -47,8 +48,15 @@ function untoken(inner: string, names: MentionNames): string {
   return `${label} (${target})`;
 }
 
+/** The handles `text` gives its user groups (`<!subteam^S123|@team>`), for the blocks, which name only the id. */
+function groupHandles(slackText: string): GroupHandles {
+  const handles = new Map<string, string>();
+  for (const [, id = '', handle = ''] of slackText.matchAll(/<!subteam\^([^|<>]+)\|([^<>]+)>/g)) handles.set(id, handle);
+  return handles;
+}
+
 const markupOf = (slackText: string, blocks: unknown) =>
-  blocks === undefined ? slackText : (markupFromBlocks(blocks) ?? slackText);
+  blocks === undefined ? slackText : (markupFromBlocks(blocks, groupHandles(slackText)) ?? slackText);
 
 export function typedText(slackText: string, names: MentionNames = NO_NAMES, blocks?: unknown): string {
   return decodeEntities(markupOf(slackText, blocks).replace(TOKEN, (_, inner: string) => untoken(inner, names)));

@@ -6,9 +6,10 @@
  * lines, quotes as `> ` lines, code as ``` fences, so `typedText` turns both into what the person typed alike.
  *
  * Element shapes: Slack's rich text block reference (docs.slack.dev/reference/block-kit/blocks/rich-text-block and its
- * element pages). The schema names only what is rendered, and a block or element of any other kind (a date, a user
- * group, a kind Slack adds later) makes the whole message fall back to `text`: Slack's own rendering of everything,
- * where a partial rendering would drop what that element said. A reply is never lost to its blocks.
+ * element pages). A user group becomes Slack's `<!subteam^ID>` token (with its handle when `text` gives it), a date
+ * its fallback text, a colour its value. A block or element of any other kind (one Slack adds later) makes the whole
+ * message fall back to `text`: Slack's own rendering of everything, where a partial rendering would drop what that
+ * element said. A reply is never lost to its blocks.
  */
 
 import { z } from 'zod';
@@ -33,9 +34,14 @@ const emoji = z.object({
 const link = z.object({ type: z.literal('link'), url: z.string(), text: z.string().optional(), style });
 const user = z.object({ type: z.literal('user'), user_id: z.string() });
 const channel = z.object({ type: z.literal('channel'), channel_id: z.string() });
-const broadcast = z.object({ type: z.literal('broadcast'), range: z.enum(['here', 'channel', 'everyone']) });
+// `here`, `channel`, `everyone` documented; another range is written as Slack would write it, `<!range>`.
+const broadcast = z.object({ type: z.literal('broadcast'), range: z.string().regex(/^[a-z_]+$/) });
+const usergroup = z.object({ type: z.literal('usergroup'), usergroup_id: z.string() });
+/** `timestamp` in epoch seconds, `format` Slack's template; `fallback` is what Slack shows where it cannot render. */
+const date = z.object({ type: z.literal('date'), timestamp: z.number(), fallback: z.string().optional() });
+const color = z.object({ type: z.literal('color'), value: z.string() });
 
-const inline = z.discriminatedUnion('type', [text, emoji, link, user, channel, broadcast]);
+const inline = z.discriminatedUnion('type', [text, emoji, link, user, channel, broadcast, usergroup, date, color]);
 const section = z.object({ type: z.literal('rich_text_section'), elements: z.array(inline) });
 const list = z.object({
   type: z.literal('rich_text_list'),
@@ -109,8 +115,14 @@ function emojiText(element: z.infer<typeof emoji>): string {
   return String.fromCodePoint(base, 0x1f3f9 + tone, ...rest.filter((point) => point !== VARIATION_16));
 }
 
+/** A date without its fallback: the moment in UTC, the one reading every customer can take the same way. */
+const utcDate = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** User groups' handles by id, from the `<!subteam^ID|@handle>` tokens of the event's `text` (blocks name only the id). */
+export type GroupHandles = ReadonlyMap<string, string>;
+
 /** Links and mentions as the `<…>` tokens Slack puts in `text`, so they are named exactly as a text-only event's. */
-function inlineMarkup(element: Inline): string {
+function inlineMarkup(element: Inline, groups: GroupHandles): string {
   switch (element.type) {
     case 'text':
       return styled(entities(element.text), element.style);
@@ -126,10 +138,16 @@ function inlineMarkup(element: Inline): string {
       return `<#${element.channel_id}>`;
     case 'broadcast':
       return `<!${element.range}>`;
+    case 'usergroup': {
+      const handle = groups.get(element.usergroup_id);
+      return handle === undefined ? `<!subteam^${element.usergroup_id}>` : `<!subteam^${element.usergroup_id}|${handle}>`;
+    }
+    case 'date':
+      return entities(element.fallback ?? utcDate(element.timestamp));
+    case 'color':
+      return entities(element.value);
   }
 }
-
-const inlines = (elements: Inline[]) => elements.map(inlineMarkup).join('');
 
 /** `body` with `wrap` applied to it and its closing line breaks kept after it (the gap to the next block). */
 function aroundTrailingBreaks(body: string, wrap: (content: string) => string): string {
@@ -139,7 +157,8 @@ function aroundTrailingBreaks(body: string, wrap: (content: string) => string): 
 
 const BULLETS = ['•', '◦', '▪'];
 
-function blockMarkup(block: Block): string {
+function blockMarkup(block: Block, groups: GroupHandles): string {
+  const inlines = (elements: Inline[]) => elements.map((element) => inlineMarkup(element, groups)).join('');
   switch (block.type) {
     case 'rich_text_section':
       return inlines(block.elements);
@@ -161,7 +180,9 @@ function blockMarkup(block: Block): string {
       );
     case 'rich_text_preformatted':
       return aroundTrailingBreaks(
-        block.elements.map((element) => (element.type === 'text' ? entities(element.text) : inlineMarkup(element))).join(''),
+        block.elements
+          .map((element) => (element.type === 'text' ? entities(element.text) : inlineMarkup(element, groups)))
+          .join(''),
         (content) => `\`\`\`${content}\`\`\``,
       );
   }
@@ -172,13 +193,13 @@ function blockMarkup(block: Block): string {
  * line break, a quote does not), without the line breaks after the last; `undefined` when there are no blocks, a
  * kind this does not render, or nothing rendered: the caller then uses the event's `text`.
  */
-export function markupFromBlocks(blocks: unknown): string | undefined {
+export function markupFromBlocks(blocks: unknown, groups: GroupHandles = new Map()): string | undefined {
   const parsed = richTextBlocks.safeParse(blocks);
   if (!parsed.success) return undefined;
   let markup = '';
   for (const block of parsed.data.flatMap((richText) => richText.elements)) {
     if (markup !== '' && !markup.endsWith('\n')) markup += '\n';
-    markup += blockMarkup(block);
+    markup += blockMarkup(block, groups);
   }
   markup = markup.replace(/\n+$/, '');
   return markup.trim() === '' ? undefined : markup;

@@ -215,11 +215,45 @@ describe('typedText with the event’s rich_text blocks: emoji as the customer s
     );
   });
 
+  it('sends a user group as its handle, or @group, and keeps the emoji beside it (where `text` said @subteam :tada:)', () => {
+    const blocks = composed(
+      section(plain('ping '), { type: 'usergroup', usergroup_id: 'S0123' }, plain(' '), {
+        type: 'emoji',
+        name: 'tada',
+        unicode: '1f389',
+      }),
+    );
+    expect(typedText('ping <!subteam^S0123|@team> :tada:', undefined, blocks)).toBe('ping @team 🎉');
+    expect(typedText('ping <!subteam^S0123> :tada:', undefined, blocks)).toBe('ping @group 🎉');
+    expect(typedText('ping <!subteam^S0123>')).toBe('ping @group');
+  });
+
+  it('sends a date as its fallback text (else the moment in UTC) and a colour as its value, keeping the emoji', () => {
+    const blocks = composed(
+      section(
+        { type: 'date', timestamp: 1720710212, format: '{date_short}', fallback: 'Jul 11, 2024' },
+        plain(', '),
+        { type: 'date', timestamp: 1720710212, format: '{time}' },
+        plain(' in '),
+        { type: 'color', value: '#F405B3' },
+        plain(' '),
+        { type: 'emoji', name: 'heart', unicode: '2764-fe0f' },
+      ),
+    );
+    expect(
+      typedText(
+        '<!date^1720710212^{date_short}|Jul 11, 2024>, <!date^1720710212^{time}|15:03> in #F405B3 :heart:',
+        undefined,
+        blocks,
+      ),
+    ).toBe('Jul 11, 2024, 2024-07-11 15:03 UTC in #F405B3 ❤️');
+  });
+
   it.each([
     ['no blocks', undefined],
     [
-      'an element kind it does not render (a user group)',
-      composed(section(plain('ask '), { type: 'usergroup', usergroup_id: 'S0123' })),
+      'an element kind it does not render (one Slack adds later)',
+      composed(section(plain('ask '), { type: 'team', team_id: 'T0123' })),
     ],
     ['a block that is not rich_text', [{ type: 'section', text: { type: 'mrkdwn', text: 'hi' } }]],
     ['an emoji without its name', composed(section({ type: 'emoji', unicode: '1f44d' }))],
