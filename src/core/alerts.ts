@@ -29,6 +29,16 @@ export function notShownInWords(notShown: readonly AlertNotShown[]): string {
 
 /** How long an alert Slack did not take waits before another evaluation posts it again. */
 const RETRY_UNSHOWN_MS = 60_000;
+/** After a call Slack did not answer, alerts are recorded without asking Slack this long (a run's worth). */
+const SLACK_QUIET_MS = 60_000;
+const SLACK_NOT_ANSWERING: AlertNotShown = {
+  reason: 'no_answer',
+  words: 'Slack did not answer an alert post moments ago (recorded, posted at an evaluation a minute on)',
+};
+const UNSHOWN_BEFORE_RESTART: AlertNotShown = {
+  reason: 'other',
+  words: 'not shown in Slack before the last restart (posted at the next evaluation)',
+};
 
 const sameText = (a: Alert, b: Alert) =>
   a.severity === b.severity && a.summary === b.summary && JSON.stringify(a.facts) === JSON.stringify(b.facts);
@@ -55,10 +65,22 @@ export function createAlerts(options: {
   const failing = new Map<number, { since: number; at: number; latest: AlertNotShown }>();
   /** Resolved alerts whose "resolved" message Slack did not take: the database has them resolved, so no raise redoes it. */
   const unsentEnds = new Map<number, Alert>();
+  // Open alerts a run before the restart could not show: /healthz says so from the start, not from the next evaluation,
+  // and the first evaluation posts them (`at` 0: not held back by the minute between tries).
+  for (const alert of alerts.open())
+    if (!alert.slackChannel && alert.quiet === null)
+      failing.set(alert.id, { since: alert.openedAt, at: 0, latest: UNSHOWN_BEFORE_RESTART });
+  /**
+   * Until when Slack is not asked again after a call it did not answer: each post waits out its own timeout, so a run
+   * raising several alerts (and posting earlier unshown ones) against a hung Slack held the traffic watch for many
+   * minutes, its later verdicts not even recorded (a probe: 10 minutes, 9 runs skipped).
+   */
+  let quietUntil = 0;
 
   const show = async (what: string, event: AlertEvent): Promise<AlertNotShown[]> => {
     const { id } = event.alert;
     try {
+      if (now() < quietUntil) throw new AlertNotShownError(SLACK_NOT_ANSWERING);
       const shownAt = await notifier.alert(event);
       if (shownAt) alerts.setSlackMessage(id, shownAt.channel, shownAt.ts);
       failing.delete(id);
@@ -67,6 +89,7 @@ export function createAlerts(options: {
     } catch (error) {
       const notShown: AlertNotShown =
         error instanceof AlertNotShownError ? error.notShown : { reason: 'other', words: 'the notifier failed (see the log)' };
+      if (notShown.reason === 'no_answer' && notShown !== SLACK_NOT_ANSWERING) quietUntil = now() + SLACK_QUIET_MS;
       failing.set(id, { since: failing.get(id)?.since ?? now(), at: now(), latest: notShown });
       if (event.type === 'alertResolved') unsentEnds.set(id, event.alert);
       try {

@@ -182,6 +182,7 @@ export function createWatchSlackClient(
   retryAfterCapSeconds = SLACK_RETRY_AFTER_CAP_SECONDS,
   /** Aborted when smsops stops: a call Slack does not answer, and its retries, no longer hold the stop (cutOnStop). */
   stopping?: AbortSignal,
+  timeoutMs = SLACK_REQUEST_TIMEOUT_MS,
 ): webApi.WebClient {
   const child = logger.child({ component: 'slack-watch' });
   const capped = cappedRetryAfterFetch(child, retryAfterCapSeconds);
@@ -190,12 +191,26 @@ export function createWatchSlackClient(
     {
       slackApiUrl: slack.apiUrl,
       logger: toBoltLogger(child),
-      retryConfig: stopping ? noRetryOnceStopping(retryConfig, stopping) : retryConfig,
+      retryConfig: noRetryAfterTimeout(stopping ? noRetryOnceStopping(retryConfig, stopping) : retryConfig),
       fetch: stopping ? cutOnStop(stopping, capped) : capped,
-      timeout: SLACK_REQUEST_TIMEOUT_MS,
+      timeout: timeoutMs,
     },
     { retries: retryConfig.retries ?? 0, logger: child, ...(stopping ? { stopping } : {}) },
   );
+}
+
+/**
+ * A call Slack did not answer within its timeout is not tried again: it may have been posted (a retry would post it
+ * twice), and three more waits of 30 s each held the traffic watch's run for two minutes per alert (a probe).
+ */
+function noRetryAfterTimeout(retryConfig: webApi.RetryOptions): webApi.RetryOptions {
+  const before = (retryConfig as { onFailedAttempt?: (error: unknown) => unknown }).onFailedAttempt;
+  const onFailedAttempt = async (error: unknown) => {
+    await before?.(error);
+    const original = (error as { original?: unknown }).original;
+    if (original instanceof Error && original.name === 'TimeoutError') throw error;
+  };
+  return { ...retryConfig, onFailedAttempt } as webApi.RetryOptions;
 }
 
 /**

@@ -80,6 +80,17 @@ describe('alert lifecycle in Slack', () => {
     expect(postsOf('Wavix')).toHaveLength(1); // shown once
   });
 
+  it('says from the start of a restarted smsops that an open alert was never shown, and posts it at the first evaluation', async () => {
+    slack.failNext('chat.postMessage', 'not_in_channel');
+    await notifier().raise(failing(40));
+    const restarted = notifier();
+    expect(restarted.notShown()).toMatchObject({ since: t.clock.now(), latest: { words: expect.stringContaining('restart') } });
+    t.clock.advance(5_000);
+    await restarted.resolveAllBut('config_drift', []);
+    expect(slack.callsTo('chat.postMessage').filter((c) => !c.error)).toHaveLength(1);
+    expect(restarted.notShown()).toBeUndefined();
+  });
+
   it('no longer says an alert is not shown once people snoozed it, nor after it ended snoozed', async () => {
     const alerts = notifier();
     const repository = createAlertsRepository(t.db, t.clock.now);

@@ -80,3 +80,38 @@ describe("the watch's Slack client rate-limited for a day", () => {
     expect(lines.join('\n')).not.toContain(TOKEN);
   });
 });
+
+describe("the watch's Slack client when Slack does not answer", () => {
+  it('tries a post that timed out once (it may have been posted), and records the alerts after it without asking Slack', async () => {
+    const logger = createLogger({ level: 'silent' });
+    const client = createWatchSlackClient(
+      { botToken: TOKEN, apiUrl: slack.url } as Config['slack'],
+      logger,
+      { retries: 3, minTimeout: 10, maxTimeout: 10 },
+      1,
+      undefined,
+      300, // the call's timeout (30 s in production)
+    );
+    const repository = createAlertsRepository(t.db, t.clock.now);
+    const alerts = createAlerts({
+      alerts: repository,
+      notifier: { alert: createAlertPosts({ slack: client, channel: CHANNEL, now: t.clock.now }) },
+      logger,
+      now: t.clock.now,
+    });
+    const release = slack.hang('chat.postMessage');
+    try {
+      expect(await alerts.raise(failing('14155550100'))).toEqual([expect.objectContaining({ reason: 'no_answer' })]);
+      expect(slack.callsTo('chat.postMessage')).toHaveLength(1); // not retried: no second copy, no 2 minutes held
+      // The run's next verdicts are recorded at once, Slack not asked while it has just not answered.
+      expect(await alerts.raise(failing('14155550101'))).toEqual([expect.objectContaining({ reason: 'no_answer' })]);
+      expect(repository.open()).toHaveLength(2);
+      expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+    } finally {
+      release();
+    }
+    t.clock.advance(61_000);
+    await alerts.resolveAllBut('config_drift', []); // an evaluation a minute on posts both
+    expect(repository.open().every((a) => a.slackTs !== null)).toBe(true);
+  });
+});
