@@ -78,14 +78,9 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
 
       const snapshot: WatchSnapshot = { now, backlog: deps.deliveries.backlog() };
       if (synced.ok) {
-        snapshot.lastHour = deps.traffic.perNumber(now - HOUR, now).map(
-          (r): NumberHour => ({
-            number: r.number,
-            delivered: r.delivered,
-            failed: r.failed,
-            topFailure: deps.traffic.failureReasons(now - HOUR, now, r.number, 1)[0]?.reason ?? null,
-          }),
-        );
+        snapshot.lastHour = deps.traffic
+          .outboundFinished(now - HOUR, now)
+          .map((r): NumberHour => ({ number: r.number, delivered: r.delivered, failed: r.failed, topFailure: r.topFailure }));
       }
       snapshot.inbound = deps.traffic
         .perNumber(now - 7 * DAY, now)

@@ -96,6 +96,27 @@ describe('traffic watch (real app, emulator clock, fake Slack)', () => {
     expect(readable((await runCommand(t, 'alerts')).body)).toContain('No open alerts');
   });
 
+  it('judges the failure rate over exactly the last 60 minutes, not since the start of the previous hour', async () => {
+    // Failures sent a minute past an hour: at 1:01 later they are out of "the last hour", though in the hour it began.
+    const HOUR = 3_600_000;
+    await t.emulator.clock.advance(HOUR - (t.emulator.clock.now() % HOUR) + 60_000);
+    await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: 'Blocked by carrier' });
+    for (let i = 0; i < 25; i++) {
+      await wavix('POST', '/v3/messages', {
+        from: '14155550100',
+        to: '12125550107',
+        message_body: { text: `hello ${i}`, media: null },
+      });
+    }
+    await t.emulator.clock.advance(10_000);
+    await runJob('traffic-watch');
+    expect(alerts()).toMatchObject([{ rule: 'failure_rate', status: 'open' }]);
+
+    await t.emulator.clock.advance(61 * 60_000);
+    await runJob('traffic-watch');
+    expect(alerts()).toMatchObject([{ rule: 'failure_rate', status: 'resolved' }]);
+  });
+
   it('reports traffic with a PNG chart, and the daily digest has the right totals', async () => {
     await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: 'Blocked by carrier' });
     for (let i = 0; i < 6; i++) {

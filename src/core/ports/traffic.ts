@@ -21,6 +21,14 @@ export interface TrafficRepository {
   perNumber(fromMs: number, toMs: number): NumberTraffic[];
   /** The most frequent reasons outbound messages failed, most frequent first. */
   failureReasons(fromMs: number, toMs: number, number?: string, limit?: number): FailureReason[];
+  /**
+   * Outbound SMS finished in exactly [fromMs, toMs) per sending number, with each number's commonest failure, read from
+   * the messages (the hourly rollups start on the hour, so "the last hour" read from them spanned 1 to 2 hours).
+   */
+  outboundFinished(
+    fromMs: number,
+    toMs: number,
+  ): Array<{ number: string; delivered: number; failed: number; topFailure: string | null }>;
   /** When the newest inbound message to the number was stored, or null if none ever was. */
   lastInboundAt(number: string): number | null;
   /** Inbound messages per day to the number over the `days` days before `untilMs` (now by default). */

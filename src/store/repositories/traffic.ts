@@ -79,6 +79,17 @@ export function createTrafficRepository(db: Db, now: () => number = Date.now): T
     SELECT reason, sum(count) AS count FROM traffic_failure_reasons
     WHERE hour_start >= @from AND hour_start < @to AND (@number IS NULL OR number = @number)
     GROUP BY reason ORDER BY count DESC, reason LIMIT @limit`);
+  const exactOutbound = db.prepare<{ from: number; to: number }, { number: string; delivered: number; failed: number }>(`
+    SELECT ltrim(from_number, '+') AS number, sum(status = 'delivered') AS delivered, sum(status IN (${FAILED_SQL})) AS failed
+    FROM outbound_messages WHERE ${OUTBOUND_AT} >= @from AND ${OUTBOUND_AT} < @to
+    GROUP BY 1 ORDER BY count(*) DESC, 1`);
+  const exactTopFailure = db
+    .prepare<{ from: number; to: number; number: string }, string>(`
+    SELECT coalesce(nullif(trim(error_message), ''), status) AS reason FROM outbound_messages
+    WHERE ${OUTBOUND_AT} >= @from AND ${OUTBOUND_AT} < @to AND status IN (${FAILED_SQL})
+      AND ltrim(from_number, '+') = @number
+    GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`)
+    .pluck();
   // Read from the messages themselves (indexed by to_number, ingested_at): the "inbound stopped" rule must not
   // depend on how recently the rollups were rebuilt. Wavix writes numbers without '+'; both forms are looked up.
   const lastInbound = db.prepare<[string, string], { at: number | null }>(
@@ -142,6 +153,11 @@ export function createTrafficRepository(db: Db, now: () => number = Date.now): T
     },
     perNumber: (fromMs, toMs) => numberSums.all({ from: hourStartOf(fromMs), to: toMs }),
     failureReasons: (fromMs, toMs, number, limit = 5) => reasons.all({ ...range(fromMs, toMs, number), limit }),
+    outboundFinished: (fromMs, toMs) =>
+      exactOutbound.all({ from: fromMs, to: toMs }).map((row) => ({
+        ...row,
+        topFailure: row.failed > 0 ? (exactTopFailure.get({ from: fromMs, to: toMs, number: row.number }) ?? null) : null,
+      })),
     lastInboundAt: (number) => {
       const digits = normaliseTrafficNumber(number);
       return lastInbound.get(digits, `+${digits}`)?.at ?? null;
