@@ -458,37 +458,80 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
   };
   /**
+   * Deliveries whose outcome could not be written before their lease ran out (the disk full, the database locked),
+   * kept here until it is: their lease runs out and the sweep may put them back, but a claim that takes one again
+   * sends nothing (see keepClaimed). Given up, the delivery was sent again once its lease ran out: a disk full for a
+   * minute sent PortSIP and Slack every SMS answered meanwhile twice. Bounded by the slots: each keeps its attempt's
+   * slot until written, so at most the concurrency's worth of sends (a Slack send's batch each) wait here, and past
+   * that nothing more is claimed or sent until one is written.
+   */
+  const unwritten = new Map<number, Delivery>();
+  /**
    * Records the outcomes, retrying while the database is locked or full: an attempt that reached its destination
-   * should not be sent again only because its outcome could not be written at once. It gives up shortly before the
-   * lease runs out; the sweep then puts the delivery back (sent again: at-least-once).
+   * must not be sent again only because its outcome could not be written at once. Past its lease the outcome is kept
+   * (`unwritten`) and tried with a backoff until written. Given up only on an error retrying cannot fix (a bug: the
+   * sweep puts the delivery back once its lease runs out) and when stopping (sent again after the restart).
    */
   const recordOneByOne = async (batch: Delivery[], decisions: Decision[]) => {
-    const leaseEnd = Math.min(...batch.map((d) => d.leaseUntil ?? now() + leaseMs));
-    for (let tries = 0; ; tries += 1) {
-      try {
-        apply(decisions);
-        options.writeHealth?.succeeded();
-        break;
-      } catch (error) {
-        noteWriteFailure(error);
-        options.onError?.('record', error);
+    const leaseEnd = () => Math.min(...batch.map((d) => d.leaseUntil ?? now() + leaseMs));
+    let keptSince: number | null = null;
+    try {
+      for (let tries = 0; ; tries += 1) {
+        // Lapsed (renewals failing) the lease may come back, the row still ours: wait for it. Lost, the stop comes.
+        const holds = options.holdsDatabase?.() !== false;
+        let failure: unknown;
+        if (holds) {
+          try {
+            apply(decisions);
+            options.writeHealth?.succeeded();
+            break;
+          } catch (error) {
+            failure = error;
+            noteWriteFailure(error);
+            options.onError?.('record', error);
+          }
+        }
         const wait = backoff(tries);
         // Stopping, the record is still tried until just before stop() stops waiting for it: given up at the first
         // locked write (another process's transaction, a moment), the delivery was sent again after the restart.
         const stopWaitOver = !running && performance.now() + wait >= recordsUntil;
-        if (!isTransientStoreError(error) || stopWaitOver || now() + wait >= leaseEnd - Math.min(1_000, leaseMs / 10)) {
-          logger.error('relay could not record an attempt; the delivery is retried once its lease runs out', {
-            kind,
-            deliveries: batch.map((d) => d.id),
-            error: describeError(error),
-          });
+        if (!holds && stopWaitOver) {
+          logger.warn(
+            'an attempt ended after this process lost the database (instance lease): its outcome is not recorded; the process holding it sends the delivery again if needed',
+            { kind, deliveries: batch.map((d) => d.id) },
+          );
           return;
+        }
+        if (holds && (!isTransientStoreError(failure) || stopWaitOver)) {
+          logger.error(
+            stopWaitOver
+              ? 'relay could not record an attempt before the stop; the delivery is sent again after the restart'
+              : 'relay could not record an attempt; the delivery is retried once its lease runs out',
+            { kind, deliveries: batch.map((d) => d.id), error: describeError(failure) },
+          );
+          return;
+        }
+        if (keptSince === null && now() + wait >= leaseEnd() - Math.min(1_000, leaseMs / 10)) {
+          keptSince = now();
+          for (const d of batch) unwritten.set(d.id, d);
+          logger.error(
+            'relay could not record an attempt before its lease ran out; its outcome is kept in memory and written once the database takes writes, and the delivery is not sent again meanwhile (only a stop before then sends it again after the restart)',
+            { kind, deliveries: batch.map((d) => d.id), error: failure === undefined ? null : describeError(failure) },
+          );
         }
         // pause() ends at once when stopping; this wait must not (it would spin).
         if (running) await pause(wait);
         else await new Promise((resolve) => setTimeout(resolve, wait));
       }
+    } finally {
+      if (keptSince !== null) for (const d of batch) unwritten.delete(d.id);
     }
+    if (keptSince !== null)
+      logger.info('an attempt whose outcome was kept in memory is recorded', {
+        kind,
+        deliveries: batch.map((d) => d.id),
+        keptMs: now() - keptSince,
+      });
     tell(decisions);
   };
 
@@ -908,7 +951,13 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     if (claimed.length === 0) return;
     options.writeHealth?.succeeded();
     const at = now();
-    for (const delivery of claimed) claimedAhead.push({ delivery, claimedAt: at });
+    for (const delivery of claimed) {
+      // Its outcome waits to be written (recordOneByOne), its lease having run out: claimed again, it is not sent
+      // again; the outcome is written under this claim instead.
+      const waiting = unwritten.get(delivery.id);
+      if (waiting) waiting.leaseUntil = delivery.leaseUntil;
+      else claimedAhead.push({ delivery, claimedAt: at });
+    }
   }
   /** Claimed ahead too long ago (the destination is slow): given back before its lease could run out under it. */
   const returnStale = () => {

@@ -341,7 +341,7 @@ export function startRelay(options: RelayOptions): Relay {
     workerErrors.inc({ kind: 'slack', where: 'record' });
     if (isTransientStoreError(error)) writeHealth.failed(error);
     logger.warn(
-      "an SMS was posted in Slack but its post could not be recorded: its delivery is still recorded as posted, so it is not posted again (only if that record is lost too, a stop's, is it posted again after the restart)",
+      'an SMS was posted in Slack but its post could not be recorded (it will not be threaded or edited): its delivery counts as posted, and is not posted again; should that outcome not be written either, it is kept in memory until it is, and only a stop before then posts the SMS again after the restart',
       {
         error: describeError(error),
       },
