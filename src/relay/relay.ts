@@ -9,6 +9,7 @@ import { describeError, type Result } from '../errors.js';
 import type { Logger } from '../log.js';
 import { warnOncePerMinute } from '../logOncePerMinute.js';
 import type { MetricsRegistry } from '../metrics.js';
+import { type InstanceLease, withInstanceLease } from '../store/instanceLease.js';
 import type { Repositories, Store } from '../store/openStore.js';
 import { createWriteHealth } from '../store/writeHealth.js';
 import { TEN_DLC_EVENT_CATEGORIES } from '../wavix/tenDlc.js';
@@ -71,8 +72,13 @@ export interface RelayOptions {
     | 'optOuts'
     | 'conversationReplies'
   >;
-  /** Group commit for ingest, the write probe, and one transaction per route change. */
-  store: Pick<Store, 'groupCommit' | 'probeWrite' | 'transaction' | 'checkFile'>;
+  /**
+   * Group commit for ingest, the write probe, one transaction per route change, and the instance lease (its heartbeat
+   * tells whether the database can be written; its lapse is a stall).
+   */
+  store: Pick<Store, 'groupCommit' | 'probeWrite' | 'transaction' | 'checkFile'> & {
+    lease?: Pick<InstanceLease, 'state' | 'tellWrites'>;
+  };
   defaultPortsipUrl: string | null;
   inboxChannel: string | null;
   /** Dead letters are alerts: fired once per destination, resolved once none is left there (./deadLetterAlerts.ts). */
@@ -314,6 +320,8 @@ export function startRelay(options: RelayOptions): Relay {
   if (released > 0) logger.warn('deliveries in flight at the last stop are queued again', { count: released });
 
   const writeHealth = createWriteHealth({ now });
+  // The heartbeat is the one real write of an idle relay: on a full disk it fails while the probe passes.
+  store.lease?.tellWrites(writeHealth);
   const portsip = createPortsipSender({ deadlineMs: options.portsipDeadlineMs, now });
   const portsipDeadlineMs = options.portsipDeadlineMs ?? DEFAULT_PORTSIP_DEADLINE_MS;
   const leaseMs = options.leaseMs ?? 60_000;
@@ -533,7 +541,8 @@ export function startRelay(options: RelayOptions): Relay {
   const watchdog = startRelayWatchdog({
     probeWrite: store.probeWrite,
     checkFile: store.checkFile,
-    health,
+    // A lease run out (renewals failing) pauses the relay as /healthz says: no "works again" while it lasts.
+    health: store.lease ? withInstanceLease(health, store.lease) : health,
     writeHealth,
     alerts: options.alerts,
     openAlert: alerts.open().some((a) => a.rule === ALERT_RULE.relayStalled),

@@ -55,7 +55,7 @@ export function startRelayWatchdog(options: {
     if (last !== null && now() - last < intervalMs) return;
     try {
       probeWrite();
-      writeHealth.succeeded();
+      writeHealth.lockFree();
     } catch (error) {
       if (isTransientStoreError(error)) writeHealth.failed(error);
       else throw error;

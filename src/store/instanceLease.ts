@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { isTransientStoreError } from '../core/ports/storeErrors.js';
 import { AppError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { warnOncePerMinute } from '../logOncePerMinute.js';
 import type { Db } from './database.js';
+import type { WriteHealth } from './writeHealth.js';
 
 /**
  * One smsops per database. Two processes on one file would each take the other's leased deliveries for abandoned
@@ -42,6 +44,11 @@ export interface InstanceLease {
   holds(): boolean;
   /** Stops the heartbeat and gives the row up, so the next process starts at once. */
   release(): void;
+  /**
+   * Tells `writes` of every renewal from now on: a real write every beat, the one that goes on while nothing else
+   * writes (an idle relay's probe writes nothing, and passes on a full disk).
+   */
+  tellWrites(writes: Pick<WriteHealth, 'succeeded' | 'failed'>): void;
 }
 
 export class InstanceLeaseHeldError extends AppError {
@@ -195,6 +202,7 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
   let lostReason: string | null = null;
   let failedRenewals = 0;
   let renewalError: string | null = null;
+  let writes: Pick<WriteHealth, 'succeeded' | 'failed'> | undefined;
   const beatMs = Math.max(100, Math.floor(leaseMs / 3));
   // Once the lease can run out, another process may take it over (and return every leased delivery to pending): stop
   // acting a beat before the expiry rather than at it, so that what is claimed now is sent before anyone can take
@@ -218,6 +226,7 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
         holder.expiresAt = at + leaseMs;
         renewedAt = performance.now();
         renewalError = null;
+        writes?.succeeded();
         return;
       }
       const other = readRow(db);
@@ -232,6 +241,7 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
       // A locked or failing database: the next beat tries again; the lease lasts three beats.
       failedRenewals += 1;
       renewalError = describeError(error);
+      if (isTransientStoreError(error)) writes?.failed(error);
       options.onRenewalFailed?.(error);
       notRenewed(renewalError, { error: renewalError, expiresAt: iso(holder.expiresAt) });
     }
@@ -255,6 +265,9 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
       lapsedReason: lapsed() ? `the instance lease ran out (renewals failing: ${renewalError ?? 'no renewal ran'})` : null,
     }),
     holds: () => held && !lapsed(),
+    tellWrites: (health) => {
+      writes = health;
+    },
     release: () => {
       clearInterval(timer);
       if (!held) return;
@@ -269,7 +282,10 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
 }
 
 /** A health verdict (the relay's) that also fails, with the reason, once the instance lease is lost. */
-export function withInstanceLease<H extends { problems: string[] }>(health: () => H, lease: InstanceLease): () => H {
+export function withInstanceLease<H extends { problems: string[] }>(
+  health: () => H,
+  lease: Pick<InstanceLease, 'state'>,
+): () => H {
   return () => {
     const verdict = health();
     const { lostReason, lapsedReason } = lease.state();

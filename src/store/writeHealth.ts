@@ -1,11 +1,18 @@
-import { storeErrorReason } from '../core/ports/storeErrors.js';
+import { StoreUnavailableError, storeErrorReason } from '../core/ports/storeErrors.js';
 
 /**
- * Whether the database can be written, judged from real writes (ingest commits, the relay workers) and the relay's
- * cheap probe. Recording is two assignments, so the webhook path pays nothing for it.
+ * Whether the database can be written, judged from real writes (ingest commits, the relay workers, the instance
+ * lease's heartbeat) and the relay's cheap probe. Recording is a few assignments, so the webhook path pays nothing.
  */
 export interface WriteHealth {
+  /** A real write was committed. */
   succeeded(): void;
+  /**
+   * The write lock could be taken (the relay's probe, which writes nothing): ends a failure to get the lock, not one
+   * for lack of space or an I/O error. On a full disk the probe passes while every write that needs room fails (a
+   * probe of the real process: /healthz said "db":"ok" and Slack "works again" with the disk still full).
+   */
+  lockFree(): void;
   failed(error: unknown): void;
   /**
    * The database file's path no longer names the file open (./databaseFile.ts), with the reason; null once it does
@@ -14,7 +21,10 @@ export interface WriteHealth {
   fileGone(reason: string | null): void;
   /** Why webhooks must be refused rather than stored, or null: only while the file is gone. */
   refusal(): string | null;
-  /** The verdict: failing while the file is gone, while the last write failed, and for `recentMs` after a failed write. */
+  /**
+   * The verdict: failing while the file is gone, while the last write failed, for `recentMs` after a failed write,
+   * and after a write failed for lack of space or an I/O error until a real write succeeds.
+   */
   state(): { writable: boolean; lastFailureAt: number | null; lastSuccessAt: number | null; reason: string | null };
 }
 
@@ -27,13 +37,20 @@ export function createWriteHealth(options: { now?: () => number; recentMs?: numb
   let lastFailureAt: number | null = null;
   let reason: string | null = null;
   let goneReason: string | null = null;
+  /** Why the last failure that only a real write can end (space, I/O) happened, until one succeeds. */
+  let needsWrite: string | null = null;
   return {
     succeeded: () => {
+      lastSuccessAt = now();
+      needsWrite = null;
+    },
+    lockFree: () => {
       lastSuccessAt = now();
     },
     failed: (error) => {
       lastFailureAt = now();
       reason = storeErrorReason(error);
+      if (!lockedOut(error)) needsWrite = reason;
     },
     fileGone: (why) => {
       goneReason = why;
@@ -43,7 +60,16 @@ export function createWriteHealth(options: { now?: () => number; recentMs?: numb
       if (goneReason !== null) return { writable: false, lastFailureAt, lastSuccessAt, reason: goneReason };
       const failing =
         lastFailureAt !== null && (lastSuccessAt === null || lastFailureAt >= lastSuccessAt || now() - lastFailureAt < recentMs);
-      return { writable: !failing, lastFailureAt, lastSuccessAt, reason: failing ? reason : null };
+      if (failing) return { writable: false, lastFailureAt, lastSuccessAt, reason };
+      if (needsWrite !== null) return { writable: false, lastFailureAt, lastSuccessAt, reason: needsWrite };
+      return { writable: true, lastFailureAt, lastSuccessAt, reason: null };
     },
   };
+}
+
+/** Another process held the write lock: a write that takes the lock now would pass. */
+function lockedOut(error: unknown): boolean {
+  const cause = error instanceof StoreUnavailableError ? error.cause : error;
+  const code = (cause as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
 }
