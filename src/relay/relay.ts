@@ -548,6 +548,8 @@ export function startRelay(options: RelayOptions): Relay {
     openAlert: alerts.open().some((a) => a.rule === ALERT_RULE.relayStalled),
     stallAlertAfterMs: options.stallAlertAfterMs ?? 30_000,
     notifier: options.notifier,
+    alertRecords: alerts,
+    transaction: store.transaction,
     logger,
     now,
   });

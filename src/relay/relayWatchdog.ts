@@ -1,6 +1,8 @@
 import { ALERT_RULE } from '../core/alertRules.js';
 import type { Alerts } from '../core/alerts.js';
-import type { Notifier } from '../core/ports/notifier.js';
+import type { RaisedAlert } from '../core/model/alert.js';
+import type { AlertsRepository } from '../core/ports/alerts.js';
+import type { AlertShownAt, Notifier } from '../core/ports/notifier.js';
 import { isTransientStoreError } from '../core/ports/storeErrors.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -16,8 +18,8 @@ export const RELAY_STALLED_SUBJECT = 'relay';
  * own errors: a tick that throws is logged and the next one runs.
  *
  * A database that cannot be written cannot record the alert either (alerts live in it): the relay then says it in
- * the channel directly (the notifier's `relayStallUnrecorded`, once per outage, and once more when it works again), and the tracked
- * alert follows as soon as it can be written.
+ * the channel directly (the notifier's `relayStallUnrecorded`, once per outage, and once more when it works again),
+ * and the tracked alert takes that message over as soon as it can be written (edited into the alert, not posted anew).
  */
 export function startRelayWatchdog(options: {
   /** Takes the database's write lock and gives it back; throws when it cannot (store/writeProbe.ts). */
@@ -35,6 +37,12 @@ export function startRelayWatchdog(options: {
   stallAlertAfterMs: number;
   /** Says the stall without the alerts table. */
   notifier?: Pick<Notifier, 'announce'>;
+  /**
+   * The alerts table and a transaction, for the alert to take the stall's direct post over (recorded as its message,
+   * then edited through `alerts`). Without them, the alert is posted as a message of its own.
+   */
+  alertRecords?: Pick<AlertsRepository, 'raise' | 'setSlackMessage'>;
+  transaction?: <T>(work: () => T) => T;
   intervalMs?: number;
   logger: Logger;
   now: () => number;
@@ -45,6 +53,8 @@ export function startRelayWatchdog(options: {
   let failingSince: number | null = null;
   let notifying = false;
   let announced = false;
+  /** Where the direct post is, when the notifier said: the alert takes it over once it can be recorded. */
+  let announcedAt: AlertShownAt | null = null;
   let lastWarning = '';
   /** The kinds of problem already logged in this stall: each is logged once, however the reasons come and go. */
   const loggedKinds = new Set<string>();
@@ -71,19 +81,22 @@ export function startRelayWatchdog(options: {
       const kinds = problems.map((p) => p.replace(/\s*[:(].*$/s, '').replace(/\d+/g, '#'));
       if (kinds.some((k) => !loggedKinds.has(k))) logger.error('the inbound relay is stalled', { problems });
       for (const k of kinds) loggedKinds.add(k);
+      const raised: RaisedAlert = {
+        rule: ALERT_RULE.relayStalled,
+        subjectKey: RELAY_STALLED_SUBJECT,
+        severity: 'critical',
+        facts: { problems },
+        details: { problems },
+      };
       try {
-        await options.alerts.raise({
-          rule: ALERT_RULE.relayStalled,
-          subjectKey: RELAY_STALLED_SUBJECT,
-          severity: 'critical',
-          facts: { problems },
-          details: { problems },
-        });
+        if (announcedAt && !alertOpen) await takeOver(raised, announcedAt);
+        else await options.alerts.raise(raised);
         alertOpen = true;
       } catch (error) {
         if (isTransientStoreError(error) && !announced && options.notifier) {
           announced = true;
-          await options.notifier.announce({ type: 'relayStallUnrecorded', problems });
+          const at = await options.notifier.announce({ type: 'relayStallUnrecorded', problems });
+          announcedAt = at?.ts ? at : null;
         }
         throw error;
       }
@@ -91,6 +104,7 @@ export function startRelayWatchdog(options: {
     }
     failingSince = null;
     loggedKinds.clear();
+    announcedAt = null;
     if (announced && !alertOpen && options.notifier) {
       announced = false;
       await options.notifier.announce({ type: 'relayRecoveredUnrecorded' });
@@ -99,6 +113,28 @@ export function startRelayWatchdog(options: {
     if (!alertOpen) return;
     await options.alerts.resolve(ALERT_RULE.relayStalled, RELAY_STALLED_SUBJECT);
     alertOpen = false;
+  };
+
+  /**
+   * The stall was said directly and can be recorded now: its post becomes the alert's message, edited into it (the
+   * alert's own words and buttons), so the channel reads one stall, ended in that post. A second post was made when the
+   * disk came back, the first left without an end (a probe). Recorded with its message in one transaction: an alert
+   * recorded without one would be posted anew by the next evaluation.
+   */
+  const takeOver = async (raised: RaisedAlert, at: AlertShownAt) => {
+    const { alertRecords, transaction } = options;
+    if (!alertRecords || !transaction) {
+      await options.alerts.raise(raised);
+      return;
+    }
+    const id = transaction(() => {
+      const { alert } = alertRecords.raise(raised);
+      if (!alert.slackChannel) alertRecords.setSlackMessage(alert.id, at.channel, at.ts);
+      return alert.id;
+    });
+    announcedAt = null;
+    announced = false;
+    await options.alerts.refresh(id);
   };
 
   // Every tick, whatever else fails: one stat. Its own try, so that a failure here leaves the probe and the alert

@@ -29,7 +29,7 @@ function start(onReplyStatusChanged: (reply: ConversationReply) => void | Promis
     alerts: recordingAlerts().notifier,
     // Never asked to post: no SMS comes in here.
     notifier: {
-      announce: async () => {},
+      announce: async () => undefined,
       relayedSms: { post: async () => [], portsipStateChanged: () => {}, stop: async () => {} },
     },
     concurrency: 1,

@@ -183,8 +183,11 @@ export interface RelayedSmsPosts {
 }
 
 export interface Notifier {
-  /** Says it once. Rejects when it could not be said: the caller keeps it unannounced and tries again later. */
-  announce(event: Announcement): Promise<void>;
+  /**
+   * Says it once. Rejects when it could not be said: the caller keeps it unannounced and tries again later. Answers
+   * where it was posted when that is one message a later alert can take over (the relay's unrecorded stall).
+   */
+  announce(event: Announcement): Promise<AlertShownAt | undefined>;
   /** Shows an alert's lifecycle; answers where a new message was posted. Rejects when it could not be shown. */
   alert(event: AlertEvent): Promise<AlertShownAt | null>;
   relayedSms: RelayedSmsPosts;

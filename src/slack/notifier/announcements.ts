@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { renderTrafficChart } from '../../charts/trafficChart.js';
-import type { Announcement, DailyDigest, SenderIdDecided } from '../../core/ports/notifier.js';
+import type { DailyDigest, Notifier, SenderIdDecided } from '../../core/ports/notifier.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { alertText } from '../ui/alerts.js';
@@ -19,7 +19,7 @@ export function createAnnouncements(options: {
   relaySlack: webApi.WebClient;
   channel: string;
   logger: Logger;
-}): (event: Announcement) => Promise<void> {
+}): Notifier['announce'] {
   const { slack, channel, logger } = options;
   const announce = (message: { text: string; blocks?: unknown[] }) =>
     slack.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false } as webApi.ChatPostMessageArguments);
@@ -97,15 +97,17 @@ export function createAnnouncements(options: {
         return;
       }
       case 'dailyDigest':
-        return digest(event);
+        await digest(event);
+        return;
       case 'relayStallUnrecorded': {
         // Raw text (a worker's error among the problems): escaped, as alertMessage escapes it for recorded alerts.
         const summary = escapeMrkdwn(alertText({ rule: 'relay_stalled', facts: { problems: event.problems }, summary: '' }));
-        await options.relaySlack.chat.postMessage({
+        const posted = await options.relaySlack.chat.postMessage({
           channel,
           text: `:rotating_light: ${summary} (This alert cannot be recorded while the database cannot be written; it is tracked as \`relay_stalled\` once it can.)`,
         });
-        return;
+        // The relay_stalled alert takes this message over once it can be recorded, instead of posting a second one.
+        return { channel: posted.channel ?? channel, ts: posted.ts ?? null };
       }
       case 'relayRecoveredUnrecorded':
         await options.relaySlack.chat.postMessage({
