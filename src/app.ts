@@ -132,6 +132,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     logger,
     now,
     instanceLease: { leaseMs: config.instanceLeaseMs, onLost: onLeaseLost },
+    synchronous: config.databaseSynchronous,
   });
   started.push(() => store.close());
   const { repositories, lease } = store;

@@ -19,6 +19,8 @@ import { LOG_FORMAT_VARIABLE, type LogFormat, logFormatSetting } from './logForm
  */
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+/** PRAGMA synchronous of the database's connections (src/store/database.ts says what each keeps through what). */
+const DATABASE_SYNCHRONOUS_MODES = ['normal', 'full'] as const;
 
 export const MIN_RETENTION_DAYS = 8;
 
@@ -133,6 +135,10 @@ const configSchema = z.object({
   PORT: wholeNumber(1, 65535, 3000, { extra: ', or 0 for any free port', allowed: [0] }),
   HOST: listenHost('0.0.0.0'),
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/smsops.db')),
+  DATABASE_SYNCHRONOUS: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
+    z.enum(DATABASE_SYNCHRONOUS_MODES, { error: `must be one of ${DATABASE_SYNCHRONOUS_MODES.join(', ')}` }).default('normal'),
+  ),
   SENDER_ID_POLL_CRON: cronExpression('*/10 * * * *'),
   TRAFFIC_WATCH_CRON: cronExpression('*/5 * * * *'),
   DIGEST_CRON: cronExpression('0 8 * * *'),
@@ -265,6 +271,8 @@ export interface Config {
   portsipApi: { url: string; username: string; password: string; domain: string | undefined } | null;
   http: { port: number; host: string; limits: HttpLimits };
   databasePath: string;
+  /** PRAGMA synchronous of every connection: `full` syncs the WAL at each commit (an acknowledged SMS survives a power loss). */
+  databaseSynchronous: (typeof DATABASE_SYNCHRONOUS_MODES)[number];
   /** Cron expressions, read in `timezone` (the daily digest's hour is a local hour). */
   schedules: {
     senderIdPoll: string;
@@ -359,6 +367,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
         : null,
     http: { port: e.PORT, host: e.HOST, limits: httpLimitsFrom(e) },
     databasePath: e.DATABASE_PATH,
+    databaseSynchronous: e.DATABASE_SYNCHRONOUS,
     schedules: {
       senderIdPoll: e.SENDER_ID_POLL_CRON,
       trafficWatch: e.TRAFFIC_WATCH_CRON,

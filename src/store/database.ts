@@ -32,6 +32,14 @@ export const STARTUP_BUSY_TIMEOUT_MS = 5_000;
  */
 export const PAGE_CACHE_KIB = 4_000;
 
+/**
+ * PRAGMA synchronous in WAL mode. `normal`: a commit is in the WAL when it returns, synced at checkpoints: it survives
+ * a crash of the process (kill -9), not a power loss, an OS crash or a file system error, which can take the last
+ * commits (acknowledged SMS among them). `full`: the WAL is synced at every commit, so those survive too, for an fsync
+ * per commit (the group commit makes that one per turn, not one per webhook).
+ */
+export type DatabaseSynchronous = 'normal' | 'full';
+
 export interface OpenedDatabase {
   db: Db;
   migrations: MigrationReport;
@@ -42,9 +50,10 @@ export interface OpenedDatabase {
 /**
  * Opens (creating if needed) the SQLite file and brings its schema up to date.
  *
- * WAL lets the webhook route write while Slack handlers and jobs read. synchronous=NORMAL in WAL mode keeps every
- * committed transaction through a crash of the process (kill -9), which is what the relay's store-then-ack promise
- * needs; only a power loss or OS crash can lose the last commits, a trade for ingest speed that we accept and state.
+ * WAL lets the webhook route write while Slack handlers and jobs read. synchronous=NORMAL (the default) in WAL mode
+ * keeps every committed transaction through a crash of the process (kill -9), which is what the relay's
+ * store-then-ack promise needs; a power loss, OS crash or file system error can lose the last commits, a trade for
+ * ingest speed stated in the README. `synchronous: 'full'` (DATABASE_SYNCHRONOUS) makes each commit durable.
  */
 export function openDatabase(
   path: string,
@@ -52,6 +61,8 @@ export function openDatabase(
     migrationsDir?: string;
     now?: () => number;
     logger?: Logger;
+    /** PRAGMA synchronous (see DatabaseSynchronous); `normal` unless told. */
+    synchronous?: DatabaseSynchronous;
     /**
      * Runs before the migrations (the instance lease: a second smsops must be refused before it migrates). What it
      * returns is run if opening fails after it, before the close: the lease given back, so that the next start (a
@@ -78,7 +89,7 @@ export function openDatabase(
   try {
     const file = onDisk ? fileIdentity(path) : null;
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
     db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     undo = options.beforeMigrate?.(db);

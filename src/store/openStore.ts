@@ -15,7 +15,7 @@ import type { WatchBaselineRepository } from '../core/ports/watchBaseline.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type BackupMade, backupDatabase } from './backup.js';
-import { closeDatabase, type Db, openDatabase } from './database.js';
+import { closeDatabase, type DatabaseSynchronous, type Db, openDatabase } from './database.js';
 import { watchDatabaseFile } from './databaseFile.js';
 import { checkDatabaseMode, type DatabaseMode, markDatabaseMode } from './databaseMode.js';
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from './groupCommit.js';
@@ -162,6 +162,9 @@ function copyWalIn(db: Db): string {
   }
 }
 
+/** PRAGMA synchronous's values, as DATABASE_SYNCHRONOUS names them (0 and 3 are never set by smsops). */
+const SYNCHRONOUS_NAMES: Record<number, string> = { 0: 'off', 1: 'normal', 2: 'full', 3: 'extra' };
+
 /**
  * Opens smsops' database: refuses one recorded for the other mode (production, sandbox), applies the migrations,
  * and checkpoints the WAL off the event loop while open.
@@ -174,6 +177,8 @@ export function openStore(
     now: () => number;
     /** INSTANCE_LEASE_MS, and what to do when another process turns out to hold the lease (stop working). */
     instanceLease?: Pick<AcquireOptions, 'leaseMs' | 'onLost' | 'onRenewalFailed'>;
+    /** DATABASE_SYNCHRONOUS: every connection's PRAGMA synchronous (the WAL checkpointer's takes the main one's). */
+    synchronous?: DatabaseSynchronous;
   },
 ): OpenedStore {
   const allowed = checkDatabaseMode(path, options.mode);
@@ -185,6 +190,7 @@ export function openStore(
   const { db, migrations, file } = openDatabase(path, {
     logger: options.logger,
     now: options.now,
+    synchronous: options.synchronous,
     beforeMigrate: (opened) => {
       const taken = acquireInstanceLease(opened, { ...options.instanceLease, logger: options.logger, now: options.now });
       lease = taken;
@@ -200,7 +206,9 @@ export function openStore(
     db.close();
     throw error;
   }
-  options.logger.info('database ready', { path, migrationsApplied: migrations.applied });
+  // Read back from the connection: what an acknowledged SMS survives (DATABASE_SYNCHRONOUS) is in the start's log.
+  const synchronous = SYNCHRONOUS_NAMES[db.pragma('synchronous', { simple: true }) as number] ?? 'unknown';
+  options.logger.info('database ready', { path, migrationsApplied: migrations.applied, synchronous });
   // No migration was ever recorded: there was no smsops database at this path. Right on a first install; after a
   // file was lost (deleted, moved, a volume not mounted) it is the only sign of it, so it is said louder than info.
   // The sandbox makes new files as a matter of course.

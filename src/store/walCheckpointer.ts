@@ -16,6 +16,11 @@ export interface WalCheckpointerStatus {
   heldMs: number;
   /** Copies the main connection finished itself, holding the event loop (no gate, or the worker's finishes missed). */
   mainCatchUps: number;
+  /**
+   * The worker connection's PRAGMA synchronous, as it said once open (undefined before): DATABASE_SYNCHRONOUS must
+   * reach every connection, and this one is otherwise out of sight.
+   */
+  synchronous?: number;
 }
 
 export interface WalCheckpointer {
@@ -41,6 +46,8 @@ const { closeSync, openSync, readSync, statSync } = require('node:fs');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
+db.pragma('synchronous = ' + workerData.synchronous);
+parentPort.postMessage({ synchronous: db.pragma('synchronous', { simple: true }) });
 const pageSize = db.pragma('page_size', { simple: true });
 const limitFrames = Math.ceil(workerData.walLimitBytes / pageSize);
 const checkpoint = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
@@ -94,8 +101,9 @@ parentPort.on('message', (message) => {
   clearInterval(timer); db.close(); parentPort.close();
 });
 `;
-/** What the worker posts: a checkpoint past the WAL limit, a finish done, a cut file, or an error. */
+/** What the worker posts: its PRAGMA synchronous, a checkpoint past the WAL limit, a finish done, a cut file, or an error. */
 interface WorkerMessage {
+  synchronous?: number;
   error?: string;
   walFrames?: number;
   restarts?: number;
@@ -216,6 +224,8 @@ export function startWalCheckpointer(
       path: db.name,
       intervalMs,
       walLimitBytes,
+      // The main connection's (DATABASE_SYNCHRONOUS): a checkpoint's syncs are then the same on both connections.
+      synchronous: Number(db.pragma('synchronous', { simple: true })),
     },
   });
   db.pragma('wal_autocheckpoint = 0');
@@ -226,7 +236,12 @@ export function startWalCheckpointer(
   // minute later, is logged.
   let lastLogged = { error: '', at: Number.NEGATIVE_INFINITY };
   let lastCatchUp = Number.NEGATIVE_INFINITY;
+  let synchronous: number | undefined;
   worker.on('message', (message: WorkerMessage) => {
+    if (message.synchronous !== undefined) {
+      synchronous = message.synchronous;
+      return;
+    }
     if (message.cut) {
       options.onFileCut?.(message.cut);
       return;
@@ -259,7 +274,7 @@ export function startWalCheckpointer(
   worker.unref();
 
   return {
-    status: () => ({ running, ...counts }),
+    status: () => ({ running, ...counts, synchronous }),
     stop: async () => {
       if (stopping) return;
       stopping = true;

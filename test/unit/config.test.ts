@@ -76,6 +76,19 @@ describe('parseConfig', () => {
     expect(config.portsipWebhookUrl).toBeUndefined();
   });
 
+  it('reads DATABASE_SYNCHRONOUS as normal (the default) or full, in any case, and explains anything else', () => {
+    const read = (value?: string) => {
+      const result = parseConfig({ ...valid, DATABASE_SYNCHRONOUS: value });
+      return result.ok ? result.value.databaseSynchronous : undefined;
+    };
+    expect(read()).toBe('normal');
+    expect(read('')).toBe('normal');
+    expect(read(' FULL ')).toBe('full');
+    expect(problemsOf({ ...valid, DATABASE_SYNCHRONOUS: 'extra' })).toEqual([
+      expect.stringMatching(/^DATABASE_SYNCHRONOUS .*normal, full/),
+    ]);
+  });
+
   it('names every missing required variable in one error', () => {
     const problems = problemsOf({});
     const named = problems.map((p) => p.split(' ')[0]);
