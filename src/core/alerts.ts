@@ -65,6 +65,11 @@ export function createAlerts(options: {
   const failing = new Map<number, { since: number; at: number; latest: AlertNotShown }>();
   /** Resolved alerts whose "resolved" message Slack did not take: the database has them resolved, so no raise redoes it. */
   const unsentEnds = new Map<number, Alert>();
+  /**
+   * Open alerts already posted whose edit (an acknowledgement, new facts) or re-announcement (a snooze that ended) Slack
+   * did not take: their text may never change again, so no raise would redo it.
+   */
+  const owed = new Map<number, 'update' | 're-announce'>();
   // Open alerts a run before the restart could not show: /healthz says so from the start, not from the next evaluation,
   // and the first evaluation posts them (`at` 0: not held back by the minute between tries).
   for (const alert of alerts.open())
@@ -84,6 +89,7 @@ export function createAlerts(options: {
       const shownAt = await notifier.alert(event);
       if (shownAt) alerts.setSlackMessage(id, shownAt.channel, shownAt.ts);
       failing.delete(id);
+      owed.delete(id);
       if (event.type === 'alertResolved') unsentEnds.delete(id);
       return [];
     } catch (error) {
@@ -92,6 +98,8 @@ export function createAlerts(options: {
       if (notShown.reason === 'no_answer' && notShown !== SLACK_NOT_ANSWERING) quietUntil = now() + SLACK_QUIET_MS;
       failing.set(id, { since: failing.get(id)?.since ?? now(), at: now(), latest: notShown });
       if (event.type === 'alertResolved') unsentEnds.set(id, event.alert);
+      else if (event.type === 'alertUpdated' && owed.get(id) !== 're-announce') owed.set(id, 'update');
+      else if (event.type === 'alertRaised' && event.reannounced) owed.set(id, 're-announce');
       try {
         options.onNotShown?.(notShown);
       } catch (countError) {
@@ -116,13 +124,26 @@ export function createAlerts(options: {
   const postUnshown = async (except?: { rule: string; subjectKey: string }) => {
     const notShown: AlertNotShown[] = [];
     for (const alert of alerts.open()) {
-      if (alert.slackChannel || alert.quiet !== null) continue;
-      if (except && alert.rule === except.rule && alert.subjectKey === except.subjectKey) continue;
       const failed = failing.get(alert.id);
+      if (alert.quiet !== null && !alert.slackChannel) {
+        forgetUnshown(alert.id); // snoozed or muted since: nothing is owed to Slack until it is no longer quiet
+        continue;
+      }
+      if (except && alert.rule === except.rule && alert.subjectKey === except.subjectKey) continue;
       if (failed && now() - failed.at < RETRY_UNSHOWN_MS) continue;
-      notShown.push(...(await show('post', { type: 'alertRaised', alert })));
+      if (!alert.slackChannel) notShown.push(...(await show('post', { type: 'alertRaised', alert })));
+      else if (owed.get(alert.id) === 're-announce' && alert.quiet === null)
+        notShown.push(...(await show('re-announce', { type: 'alertRaised', alert, reannounced: true })));
+      else if (owed.has(alert.id)) notShown.push(...(await show('update', { type: 'alertUpdated', alert })));
     }
+    // Owed for alerts no longer open: their end is in `unsentEnds` (or was never owed); the edit is moot.
+    for (const id of owed.keys()) if (alerts.get(id)?.status !== 'open') owed.delete(id);
     return notShown;
+  };
+
+  const forgetUnshown = (id: number) => {
+    failing.delete(id);
+    owed.delete(id);
   };
 
   // Snoozes that ran out while their alert still fires: posted anew, so the channel hears of it again. Checked
@@ -148,7 +169,7 @@ export function createAlerts(options: {
     // Never shown because it was quiet all along: nobody needs to read that it ended, nor is it owed to Slack any more
     // (kept in `failing`, /healthz said "not shown" until a restart).
     if (resolved.quiet !== null && !resolved.slackChannel) {
-      failing.delete(resolved.id);
+      forgetUnshown(resolved.id);
       unsentEnds.delete(resolved.id);
       return [];
     }
@@ -173,7 +194,7 @@ export function createAlerts(options: {
         // Snoozed or muted: recorded (it is in `/sms alerts` and App Home) but not posted until it is no longer quiet,
         // so not owed to Slack meanwhile either.
         if (alert.quiet !== null) {
-          failing.delete(alert.id);
+          forgetUnshown(alert.id);
           return reannounced;
         }
         return after(reannounced, show('post', { type: 'alertRaised', alert }));
@@ -210,6 +231,8 @@ export function createAlerts(options: {
       if (!alert) return undefined;
       if (alert.slackChannel) await show('update', { type: 'alertUpdated', alert });
       else if (alert.status === 'open' && alert.quiet === null) await show('post', { type: 'alertRaised', alert });
+      // Muted or snoozed before it was ever shown: /healthz no longer says it is owed to Slack.
+      else if (!unsentEnds.has(id)) forgetUnshown(id);
       return alerts.get(id);
     },
     notShown: () => {

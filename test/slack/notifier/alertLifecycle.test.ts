@@ -1,6 +1,7 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAlerts } from '../../../src/core/alerts.js';
+import { AlertNotShownError } from '../../../src/core/ports/notifier.js';
 import { createLogger } from '../../../src/log.js';
 import { createAlertPosts } from '../../../src/slack/notifier/alertPosts.js';
 import { createAlertsRepository } from '../../../src/store/repositories/alerts.js';
@@ -20,15 +21,25 @@ afterEach(async () => {
   t.cleanup();
 });
 
+/** Set to make the next alert call fail as a Slack that did not answer does (a timeout, a refused connection). */
+let noAnswerNext = false;
+
 function notifier(db = t.db) {
+  const posts = createAlertPosts({
+    slack: new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }),
+    channel: CHANNEL,
+    now: t.clock.now,
+  });
   return createAlerts({
     alerts: createAlertsRepository(db, t.clock.now),
     notifier: {
-      alert: createAlertPosts({
-        slack: new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }),
-        channel: CHANNEL,
-        now: t.clock.now,
-      }),
+      alert: async (event) => {
+        if (noAnswerNext) {
+          noAnswerNext = false;
+          throw new AlertNotShownError({ reason: 'no_answer', words: 'Slack could not be reached or failed to answer' });
+        }
+        return posts(event);
+      },
     },
     logger: createLogger({ level: 'silent', sink: () => {} }),
     now: t.clock.now,
@@ -89,6 +100,39 @@ describe('alert lifecycle in Slack', () => {
     await restarted.resolveAllBut('config_drift', []);
     expect(slack.callsTo('chat.postMessage').filter((c) => !c.error)).toHaveLength(1);
     expect(restarted.notShown()).toBeUndefined();
+  });
+
+  it('makes an edit skipped while Slack was not answering (an acknowledgement) at an evaluation a minute on', async () => {
+    const alerts = notifier();
+    const repository = createAlertsRepository(t.db, t.clock.now);
+    await alerts.raise(failing(40));
+    noAnswerNext = true;
+    const other = { ...failing(40), subjectKey: '14155550199', facts: { ...failing(40).facts, number: '14155550199' } };
+    expect(await alerts.raise(other)).toEqual([expect.objectContaining({ reason: 'no_answer' })]);
+    const acknowledged = repository.acknowledge(repository.findOpen('failure_rate', '14155550100')?.id ?? 0, 'U0ONCALL01');
+    await alerts.refresh(acknowledged?.id ?? 0); // within the quiet minute: not asked of Slack
+    expect(slack.callsTo('chat.update')).toHaveLength(0);
+    t.clock.advance(61_000);
+    await alerts.resolveAllBut('config_drift', []);
+    const edits = slack.callsTo('chat.update').filter((c) => !c.error);
+    expect(edits).toHaveLength(1);
+    expect(JSON.stringify(edits[0]?.args)).toContain('U0ONCALL01');
+    expect(repository.open().every((a) => a.slackTs !== null)).toBe(true);
+    expect(alerts.notShown()).toBeUndefined();
+  });
+
+  it('no longer says an alert of a muted rule is not shown, though its own text never changes again', async () => {
+    const alerts = notifier();
+    const repository = createAlertsRepository(t.db, t.clock.now);
+    await alerts.raise(failing(40));
+    slack.failNext('chat.postMessage', 'internal_error');
+    const other = { ...failing(40), subjectKey: '14155550199', facts: { ...failing(40).facts, number: '14155550199' } };
+    expect(await alerts.raise(other)).toHaveLength(1);
+    repository.mute('failure_rate', 'U0ADMIN01');
+    await alerts.refresh(repository.findOpen('failure_rate', '14155550100')?.id ?? 0); // as "Mute rule" does
+    t.clock.advance(3_600_000);
+    await alerts.resolveAllBut('config_drift', []);
+    expect(alerts.notShown()).toBeUndefined();
   });
 
   it('no longer says an alert is not shown once people snoozed it, nor after it ended snoozed', async () => {
