@@ -86,3 +86,53 @@ describe('retargetDeliveries: a conversation keeps its order when its destinatio
     expect(deliveries.get(1)).toMatchObject({ destination: NEW });
   });
 });
+
+describe('retargetDeliveries: an attempt out while the route changes', () => {
+  const OTHER = 'https://other.example.com/emc/Wavix - US/other';
+
+  it('a change and its undo during one attempt: that attempt’s 2xx delivers the SMS, not sent there again', () => {
+    const { inbound, deliveries, routes, deps } = setup();
+    routes.set({ number: '+14155550100', portsipUrl: NEW, slackChannel: null, by: 'U1' });
+    inbound.insertWithDeliveries(message('u1', '447400000001'), [{ kind: 'portsip', destination: NEW }]);
+    const [attempt] = deliveries.claimDue('portsip', 10, 60_000);
+
+    routes.set({ number: '+14155550100', portsipUrl: OTHER, slackChannel: null, by: 'U2' });
+    retargetDeliveries(deps, '+14155550100');
+    routes.set({ number: '+14155550100', portsipUrl: NEW, slackChannel: null, by: 'U1' });
+    retargetDeliveries(deps, '+14155550100');
+
+    expect(deliveries.markDelivered(attempt?.id ?? 0, 200, attempt?.leaseUntil)).toBe(true);
+    expect(deliveries.get(attempt?.id ?? 0)).toMatchObject({ status: 'delivered', destination: NEW, lastError: null });
+    expect(deliveries.claimDue('portsip', 10, 60_000)).toEqual([]);
+  });
+
+  it('a change away and back and away again: that attempt’s 2xx still sends the SMS to the route in force', () => {
+    const { inbound, deliveries, routes, deps } = setup();
+    routes.set({ number: '+14155550100', portsipUrl: OLD, slackChannel: null, by: 'U1' });
+    inbound.insertWithDeliveries(message('u2', '447400000001'), [{ kind: 'portsip', destination: OLD }]);
+    const [attempt] = deliveries.claimDue('portsip', 10, 60_000);
+    for (const url of [NEW, OTHER, NEW]) {
+      routes.set({ number: '+14155550100', portsipUrl: url, slackChannel: null, by: 'U1' });
+      retargetDeliveries(deps, '+14155550100');
+    }
+    deliveries.markDelivered(attempt?.id ?? 0, 200, attempt?.leaseUntil);
+    // The attempt went to OLD: NEW has not got it.
+    expect(deliveries.claimDue('portsip', 10, 60_000).map((d) => d.destination)).toEqual([NEW]);
+  });
+
+  it('a delivery moved while its attempt outlived its lease: the next claim’s 2xx at the new route delivers it', () => {
+    const { inbound, deliveries, routes, deps } = setup();
+    routes.set({ number: '+14155550100', portsipUrl: OLD, slackChannel: null, by: 'U1' });
+    inbound.insertWithDeliveries(message('l1', '447400000001'), [{ kind: 'portsip', destination: OLD }]);
+    deliveries.claimDue('portsip', 10, 1_000);
+    routes.set({ number: '+14155550100', portsipUrl: NEW, slackChannel: null, by: 'U1' });
+    retargetDeliveries(deps, '+14155550100');
+    t.clock.advance(2_000);
+    expect(deliveries.releaseLeases()).toBe(1);
+
+    const [again] = deliveries.claimDue('portsip', 10, 60_000);
+    expect(again?.destination).toBe(NEW);
+    deliveries.markDelivered(again?.id ?? 0, 200, again?.leaseUntil);
+    expect(deliveries.get(again?.id ?? 0)).toMatchObject({ status: 'delivered', destination: NEW });
+  });
+});

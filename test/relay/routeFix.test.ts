@@ -143,6 +143,34 @@ describe('a wrong route, fixed', () => {
     expect(two).toEqual({ status: 'delivered', destination: `${right.url}${PATH}` });
   });
 
+  it('a route changed and changed back while its attempt is out sends the SMS to that PBX once, and none to the other', async () => {
+    const right = await sink();
+    const other = await sink();
+    // A slow PBX: the attempt is out while two admins change the route away and back.
+    right.delay(1500);
+    t = await startSmsopsUnderTest({ SLACK_RELAY_PACE_MS: '0' });
+    const smsops = t;
+    await runCommand(smsops, `route set +1 415 555 0100 ${right.url}${PATH}`);
+    await post(smsops, inbound('once', { message_id: 'undo-1' }));
+    await waitUntil(() => right.received.length === 1, 5000, 'the attempt under way at the right PBX');
+
+    await runCommand(smsops, `route set +1 415 555 0100 ${other.url}/emc/Wavix - US/${WRONG_UUID}`);
+    await runCommand(smsops, `route set +1 415 555 0100 ${right.url}${PATH}`);
+    const portsip = () =>
+      smsops.db
+        .prepare(
+          "SELECT status, attempts, destination, last_error AS lastError FROM deliveries WHERE destination_kind = 'portsip'",
+        )
+        .get() as { status: string; attempts: number; destination: string; lastError: string | null };
+    await waitUntil(() => (portsip().attempts >= 1 ? true : undefined), 5000, 'the attempt’s outcome recorded');
+    // The right PBX's 2xx was for the route in force: delivered, not due there again ("the old destination took it").
+    expect(portsip()).toEqual({ status: 'delivered', attempts: 1, destination: `${right.url}${PATH}`, lastError: null });
+    // Time for a second attempt (answered after 1.5 s) to reach either PBX, had one been started.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(right.received.map((r) => (r.json() as { message_id: string }).message_id)).toEqual(['undo-1']);
+    expect(other.received).toHaveLength(0);
+  });
+
   it('a `default` change moves only numbers without their own route; removing a route falls back to default', async () => {
     const wrong = await sink();
     const own = await sink();

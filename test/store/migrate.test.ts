@@ -59,6 +59,7 @@ const SHIPPED = [
   '028_slack_queue.sql',
   '029_traffic_triggers_without_temp_tables.sql',
   '030_sender_id_deletion_announced.sql',
+  '031_delivery_attempt_destination.sql',
 ];
 
 describe('migration runner', () => {

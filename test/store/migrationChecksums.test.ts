@@ -42,6 +42,7 @@ const SHIPPED: ReadonlyArray<readonly [string, string]> = [
   ['028_slack_queue.sql', '1f1b169529baa58e94cf7346739d0328aebfa3477e4a14e0635f3a3bdf9ebff1'],
   ['029_traffic_triggers_without_temp_tables.sql', '3b222f4f7ab3b7f65fa8e5df563720b5c4080baa363eab469be316988a463841'],
   ['030_sender_id_deletion_announced.sql', 'a79acf6e988fedbc5acd84c26940fcc301bec9f06de9165ee0667d6ab5851b6d'],
+  ['031_delivery_attempt_destination.sql', 'ce4a2a4c5ca59ff8a3a126de72f6ab0a3f1a253841037a5f2e9756255eb7be95'],
 ];
 
 const ROOT = join(import.meta.dirname, '..', '..');

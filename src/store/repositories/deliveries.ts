@@ -132,8 +132,10 @@ export function createDeliveriesRepository(
   // statement journal of every page it changes, spilled to a temporary file past 16 pages (seen with strace at
   // 500 webhooks/s); a single-row UPDATE by id needs none. The row read with the due heads is the leased one, as the
   // lease changes it (a RETURNING clause costs a temporary table per row: as much again as the read).
+  // A claim starts an attempt to the destination as it is now: a move flagged for an earlier attempt (one that outlived
+  // its lease, or a delivery put back) is not this one's, whose 2xx would otherwise send the SMS there a second time.
   const leaseRow = db.prepare<[number, number]>(
-    "UPDATE deliveries SET status = 'in_flight', lease_until = ? WHERE id = ? AND status = 'pending'",
+    "UPDATE deliveries SET status = 'in_flight', lease_until = ?, moved_in_flight = 0, attempt_destination = NULL WHERE id = ? AND status = 'pending'",
   );
   // An attempt's outcome is written only under the claim it belongs to (`@claimed`: the lease it holds): a process
   // that lost its instance lease, or an attempt that outlived its lease, must not turn back a delivery another claim
@@ -149,14 +151,14 @@ export function createDeliveriesRepository(
       last_error = CASE moved_in_flight WHEN 1 THEN '${MOVED_AFTER_DELIVERED}' END,
       delivered_at = CASE moved_in_flight WHEN 1 THEN NULL ELSE @at END,
       next_attempt_at = CASE moved_in_flight WHEN 1 THEN @at ELSE next_attempt_at END,
-      lease_until = NULL, deterministic_failures = 0, moved_in_flight = 0
+      lease_until = NULL, deterministic_failures = 0, moved_in_flight = 0, attempt_destination = NULL
     WHERE id = @id AND ${ofClaim}`);
   // A failure of an attempt that was in flight when a route change moved the delivery belongs to the old destination:
   // the delivery is due at once (the outbox's backoff was computed from the old attempts).
   const failed = db.prepare(`
     UPDATE deliveries SET status = 'pending', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
       last_error = @error, next_attempt_at = CASE moved_in_flight WHEN 1 THEN @at ELSE @next END, moved_in_flight = 0,
-      lease_until = NULL, deterministic_failures = @streak WHERE id = @id AND ${ofClaim}`);
+      attempt_destination = NULL, lease_until = NULL, deterministic_failures = @streak WHERE id = @id AND ${ofClaim}`);
   const dead = db.prepare(`
     UPDATE deliveries SET status = 'dead', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
       last_error = @error, dead_at = @at, lease_until = NULL WHERE id = @id AND ${ofClaim}`);
@@ -172,7 +174,7 @@ export function createDeliveriesRepository(
   );
   // A delivery claimed ahead and never sent was not attempted: no trace of the claim stays (nor of a move meanwhile).
   const releaseOne = db.prepare<[number, number | null]>(
-    "UPDATE deliveries SET status = 'pending', lease_until = NULL, moved_in_flight = 0 WHERE id = ? AND status = 'in_flight' AND lease_until IS ?",
+    "UPDATE deliveries SET status = 'pending', lease_until = NULL, moved_in_flight = 0, attempt_destination = NULL WHERE id = ? AND status = 'in_flight' AND lease_until IS ?",
   );
   const releaseAll = db.prepare("UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight'");
   const releaseAllOfKind = db.prepare<[string]>(
@@ -192,9 +194,15 @@ export function createDeliveriesRepository(
     UPDATE deliveries SET status = 'pending', next_attempt_at = ?, dead_at = NULL, delivered_at = NULL, lease_until = NULL,
       deterministic_failures = 0
     WHERE inbound_message_id = ? AND status <> 'in_flight'`);
+  // An attempt in flight goes where its delivery pointed when it was claimed: the destination then, or, once a change
+  // moved it, the one kept in attempt_destination. The delivery is flagged moved only while the route in force differs
+  // from that: a change and its undo during one attempt leave it unflagged, so that attempt's 2xx delivers it instead of
+  // sending the same SMS there again. A flagged row without attempt_destination (moved before it was kept) stays so.
+  const attemptGoesTo = 'CASE moved_in_flight WHEN 1 THEN attempt_destination ELSE destination END';
   const restartOne = db.prepare(`
     UPDATE deliveries SET destination = @destination, status = CASE status WHEN 'in_flight' THEN 'in_flight' ELSE 'pending' END,
-      moved_in_flight = CASE WHEN status = 'in_flight' AND destination <> @destination THEN 1 ELSE 0 END,
+      moved_in_flight = CASE WHEN status = 'in_flight' AND (${attemptGoesTo}) IS NOT @destination THEN 1 ELSE 0 END,
+      attempt_destination = CASE WHEN status = 'in_flight' THEN ${attemptGoesTo} END,
       attempts = 0, next_attempt_at = @at, retry_window_started_at = @at, dead_at = NULL, deterministic_failures = 0,
       delivered_at = CASE WHEN @replay = 1 THEN NULL ELSE delivered_at END,
       replayed_at = CASE WHEN @replay = 1 THEN @at ELSE replayed_at END
