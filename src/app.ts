@@ -165,6 +165,11 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     wavixOnThisHost: deps.mode === 'sandbox',
     defaultPortsipUrl: config.portsipWebhookUrl ?? null,
     watchBaseline: repositories.watchBaseline,
+    ownAddress: {
+      webhookSecret,
+      publicBaseUrl: config.publicBaseUrl,
+      listener: { host: config.http.host, port: config.http.port },
+    },
   };
   const metrics = createMetricsRegistry();
   metrics.gauge('smsops_instance_lease_failed_renewals', 'Heartbeats of the instance lease that failed (retried).', [], () => [
@@ -416,6 +421,9 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     ],
   });
   started.push(() => http.close());
+  // PORT=0 binds any free port: only now is the port a route must not name known.
+  const boundPort = Number(new URL(http.url).port);
+  if (boundPort > 0) services.ownAddress = { ...services.ownAddress, listener: { host: config.http.host, port: boundPort } };
   started.push(() => slack.stop());
   // Socket Mode connects in the background: the webhooks, the relay and the jobs never wait for Slack to be up.
   slack.start();

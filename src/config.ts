@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
-import { checkDestinationUrl } from './core/destinationUrls.js';
+import { ownEndpointProblem } from './core/destinationSelf.js';
+import { checkDestinationUrl, RefusedDestinationError } from './core/destinationUrls.js';
 import { portsipUrlProblem } from './core/portsipUrl.js';
 import { isHttpUrl } from './core/urls.js';
 import { flag, flagProblem } from './envBoolean.js';
@@ -335,6 +336,26 @@ export const SECRET_VARIABLES = [
   'PORTSIP_API_PASSWORD',
 ] as const;
 
+/**
+ * PORTSIP_WEBHOOK_URL naming smsops' own webhook or listener: the relay would post each SMS back to smsops, which
+ * takes it as a duplicate, so every SMS would look delivered and PortSIP get none. A secret smsops generates (no
+ * WEBHOOK_SECRET) or a port bound at start (PORT=0) is known only later: /sms doctor and the webhook itself catch those.
+ */
+function portsipWebhookUrlLoop(e: {
+  PORTSIP_WEBHOOK_URL?: string | undefined;
+  WEBHOOK_SECRET?: string | undefined;
+  PUBLIC_BASE_URL?: string | undefined;
+  HOST: string;
+  PORT: number;
+}): string[] {
+  if (!e.PORTSIP_WEBHOOK_URL) return [];
+  const own = { webhookSecret: e.WEBHOOK_SECRET, publicBaseUrl: e.PUBLIC_BASE_URL, listener: { host: e.HOST, port: e.PORT } };
+  const problem = ownEndpointProblem(e.PORTSIP_WEBHOOK_URL, own);
+  return problem
+    ? [`PORTSIP_WEBHOOK_URL is refused: ${new RefusedDestinationError(e.PORTSIP_WEBHOOK_URL, problem).userMessage}`]
+    : [];
+}
+
 export function parseConfig(env: Record<string, string | undefined>): Result<Config, ConfigError> {
   const parsed = configSchema.safeParse(env);
   const logFormat = parseLogFormat(env);
@@ -343,6 +364,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     ...(logFormat.ok ? [] : [logFormat.error]),
     ...crossVariableProblems(env),
     ...(parsed.success ? httpLimitsProblems(parsed.data) : []),
+    ...(parsed.success ? portsipWebhookUrlLoop(parsed.data) : []),
   ];
   if (!parsed.success || !logFormat.ok || problems.length > 0) return err(new ConfigError([...new Set(problems)]));
   const e = parsed.data;

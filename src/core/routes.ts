@@ -1,6 +1,7 @@
 import { err, ok, type Result } from '../errors.js';
 import { performChange } from './access.js';
-import { checkDestinationUrl, RefusedDestinationError } from './destinationUrls.js';
+import { checkRouteDestination } from './destinationSelf.js';
+import { RefusedDestinationError } from './destinationUrls.js';
 import { InputError } from './inputError.js';
 import type { RelayRoute } from './model/relayRoute.js';
 import { parsePhoneNumber } from './phone.js';
@@ -61,7 +62,7 @@ export async function setRoute(services: SetupServices, actor: Actor, request: R
       const problem = url === null ? null : portsipUrlProblem(url);
       if (problem) return err(new InputError([{ field: 'url', message: `That PortSIP URL cannot be right: ${problem}` }]));
       if (url !== null) {
-        const destination = checkDestinationUrl(url);
+        const destination = checkRouteDestination(url, services.ownAddress);
         if (!destination.ok) {
           if (!(destination.error instanceof RefusedDestinationError)) {
             return err(

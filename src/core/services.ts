@@ -1,3 +1,4 @@
+import type { SmsopsOwnAddress } from './destinationSelf.js';
 import type { AuditRepository } from './ports/audit.js';
 import type { WorkspaceDirectory } from './ports/directory.js';
 import type { RoutesRepository } from './ports/routes.js';
@@ -54,4 +55,6 @@ export interface SetupServices<Wavix extends WavixGateway = WavixGateway> {
   watchBaseline?: { forgetPointing(subject: string): void };
   /** The relay's side of a route change; without it (tests of the setup alone) a route change moves nothing. */
   routeChanges?: RouteChanges;
+  /** smsops' own endpoints, which no PortSIP route may name (the listener's port is added once it is bound). */
+  ownAddress?: SmsopsOwnAddress;
 }

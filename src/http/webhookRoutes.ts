@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isTransientStoreError, storeErrorReason } from '../core/ports/storeErrors.js';
 import type { WebhookRequest } from '../relay/ingest.js';
 import type { RelayIntake } from '../relay/intake.js';
+import { RELAY_USER_AGENT } from '../relay/portsip.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import { decodeContent } from './contentEncoding.js';
 import { type Route, sendJson } from './server.js';
@@ -65,6 +66,10 @@ export interface WebhookRouteDeps extends RelayIntake {
 export const refusedOutcome = (why: 'wrong_secret' | 'too_large' | 'undecodable') =>
   why === 'wrong_secret' ? 'wrong_secret' : 'rejected';
 
+/** The answer to smsops' own relay posting to this webhook (421 Misdirected Request: not the server meant). */
+export const SELF_LOOP_REFUSAL =
+  'this is smsops’ own webhook, not PortSIP: a route points back at smsops; set it to PortSIP’s URL with /sms route set';
+
 /** Seconds Wavix is asked to wait before retrying a webhook smsops could not store (locked or full database). */
 export const STORE_UNAVAILABLE_RETRY_AFTER_S = 5;
 
@@ -120,6 +125,13 @@ export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
     secret: string | undefined,
   ) => {
     const started = process.hrtime.bigint();
+    // smsops' relay posting here: a PortSIP route names this webhook. Taken, the SMS would be answered as a duplicate
+    // and look delivered while PortSIP gets none; refused, the relay's attempts fail with this reason in words.
+    if (req.headers['user-agent'] === RELAY_USER_AGENT && secretMatches(secret ?? '', deps.secret)) {
+      req.resume();
+      sendJson(res, 421, { error: SELF_LOOP_REFUSAL });
+      return;
+    }
     const admitted = await admitWebhook(req, res, { secret: deps.secret, given: secret, route, rejected: deps.rejected });
     if (admitted.kind === 'cut') {
       deps.onBodyCut?.(route, { receivedBytes: admitted.receivedBytes, declaredBytes: admitted.declaredBytes });

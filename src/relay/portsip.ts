@@ -12,6 +12,9 @@ const KEPT_BYTES = EXCERPT_BYTES + 2_048;
 /** What an attempt cut by the stop records: undici's own words ("The client is destroyed") say nothing to an operator. */
 const STOPPED_MID_ATTEMPT = 'smsops stopped before PortSIP answered';
 
+/** What smsops' own webhooks know the relay's posts by: a route pointing back at smsops is refused there (http/webhookRoutes.ts). */
+export const RELAY_USER_AGENT = 'smsops-relay';
+
 /** Default overall deadline of one attempt: connect, send, status line, headers and body. */
 export const DEFAULT_PORTSIP_DEADLINE_MS = 15_000;
 
@@ -150,7 +153,7 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
       const headers: Record<string, string> = {
         'content-type': message.contentType,
         'content-length': String(message.rawBody.length),
-        'user-agent': 'smsops-relay',
+        'user-agent': RELAY_USER_AGENT,
       };
       if (target.authorization) headers.authorization = target.authorization;
       try {

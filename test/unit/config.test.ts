@@ -175,6 +175,31 @@ describe('parseConfig', () => {
     expect(result.ok && result.value.slack.adminUsers).toEqual(['U0123456789', 'W0123456789']);
   });
 
+  it('refuses a PORTSIP_WEBHOOK_URL that is smsops’ own webhook or listener, in words, without the secret', () => {
+    const secret = 'whsec_0123456789abcdefghijklmn';
+    const own = { ...valid, PUBLIC_BASE_URL: 'https://smsops.example.com', WEBHOOK_SECRET: secret, PORT: '3000' };
+    for (const url of [
+      `https://smsops.example.com/webhooks/wavix/inbound/${secret}`,
+      `http://10.0.0.5:3000/webhooks/wavix/inbound/${secret}`,
+      'https://smsops.example.com/webhooks/wavix/inbound/a558d635-66e0-4c64-9f1e-2b1c8f0d7e11',
+      'http://localhost:3000/emc/Wavix/a558d635-66e0-4c64-9f1e-2b1c8f0d7e11',
+      'http://127.0.0.1:3000/emc/Wavix/a558d635-66e0-4c64-9f1e-2b1c8f0d7e11',
+    ]) {
+      const problems = problemsOf({ ...own, PORTSIP_WEBHOOK_URL: url });
+      expect(problems, url).toEqual([
+        expect.stringMatching(
+          /^PORTSIP_WEBHOOK_URL is refused: smsops does not send to ".*": it is smsops’ own (webhook|listener)/,
+        ),
+      ]);
+      expect(problems.join(' '), url).toContain('none would reach PortSIP');
+      expect(problems.join(' '), url).not.toContain(secret);
+    }
+    // PortSIP on this host, on its own port, or on a host that is not smsops' own.
+    for (const url of ['http://127.0.0.1:8887/emc/Wavix/a558d635', 'https://pbx.example.com/webhooks/wavix/inbound/x1']) {
+      expect(parseConfig({ ...own, PORTSIP_WEBHOOK_URL: url }).ok, url).toBe(true);
+    }
+  });
+
   it('treats empty variables as unset, so a copied .env.example starts with defaults', () => {
     const result = parseConfig({ ...valid, PORT: '', SLACK_INBOX_CHANNEL: '', PORTSIP_WEBHOOK_URL: '' });
     expect(result.ok && result.value.http.port).toBe(3000);

@@ -2,6 +2,7 @@ import { isIP, connect as tcpConnect } from 'node:net';
 import { checkServerIdentity, type PeerCertificate, connect as tlsConnect } from 'node:tls';
 import { describeError } from '../../errors.js';
 import { guardedLookup, refusedDestination } from '../destinationGuard.js';
+import { ownEndpointProblem } from '../destinationSelf.js';
 import type { RelayRoute } from '../model/relayRoute.js';
 import { storedPortsipUrlProblem } from '../portsipUrl.js';
 import { encodeCopiedUrl } from '../urls.js';
@@ -169,6 +170,14 @@ async function portsipReachability(url: string, names: string[], ctx: DoctorCont
   // A route stored before its URL was checked: it answers a connect, but the relay posts to a path PortSIP does not have.
   const problem = storedPortsipUrlProblem(url);
   if (problem) return { ...base, status: 'failure', reason: `This URL cannot be right: ${problem}` };
+  // Saved before routes were checked against smsops itself: it answers, and its deliveries look delivered.
+  const loop = ownEndpointProblem(url, ctx.deps.services.ownAddress);
+  if (loop) {
+    const fix = names.includes('PORTSIP_WEBHOOK_URL')
+      ? 'Set PORTSIP_WEBHOOK_URL to PortSIP’s URL and restart smsops.'
+      : 'Set the route again: `/sms route set`.';
+    return { ...base, status: 'failure', reason: `This URL cannot be right: ${loop}. ${fix}` };
+  }
   let parsed: URL;
   try {
     parsed = new URL(encodeCopiedUrl(url));

@@ -62,7 +62,10 @@ export type ChannelMembership =
 export const RATE_LIMITED = 'ratelimited';
 
 export interface DoctorDeps {
-  services: Pick<SetupServices, 'wavix' | 'senderIds' | 'routes' | 'smsopsWebhooks' | 'defaultPortsipUrl' | 'wavixOnThisHost'>;
+  services: Pick<
+    SetupServices,
+    'wavix' | 'senderIds' | 'routes' | 'smsopsWebhooks' | 'defaultPortsipUrl' | 'wavixOnThisHost' | 'ownAddress'
+  >;
   relay: { deliveries: DeliveriesRepository; inbound: InboundRepository; now: () => number };
   /** PUBLIC_BASE_URL; null when unset. */
   publicBaseUrl: string | null;
