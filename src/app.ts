@@ -443,7 +443,8 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     publicBaseUrl: config.publicBaseUrl,
     inboundWebhookUrl: services.smsopsWebhooks?.inbound,
     portsipWebhookUrl: config.portsipWebhookUrl,
-    portsipRouteCount: storedRoutes.length,
+    portsipRouteCount: storedRoutes.filter((r) => r.portsipUrl && r.number !== 'default').length,
+    defaultRouteUrl: storedRoutes.find((r) => r.number === 'default')?.portsipUrl ?? undefined,
     routeProblems,
     slackMode: slack.mode,
   });

@@ -13,7 +13,10 @@ export interface StartupFacts {
   /** smsops' inbound webhook URL (holds the secret), when PUBLIC_BASE_URL is set. */
   inboundWebhookUrl: string | undefined;
   portsipWebhookUrl: string | undefined;
+  /** Stored routes naming a PortSIP URL for a number (the `default` route apart). */
   portsipRouteCount: number;
+  /** The PortSIP URL of the stored `default` route: used for numbers without a route, before PORTSIP_WEBHOOK_URL. */
+  defaultRouteUrl?: string | undefined;
   /** Stored routes whose URL cannot be right (saved by an older smsops): the relay posts there as stored. */
   routeProblems?: ReadonlyArray<{ number: string; url: string; problem: string }>;
   slackMode: string;
@@ -35,6 +38,17 @@ function slackHttpMode(publicBaseUrl: string | undefined): string {
     : `HTTP mode: Slack must reach ${publicBaseUrl}/slack/events`;
 }
 
+/** Where numbers without a route go: the stored `default` route wins over PORTSIP_WEBHOOK_URL (as the relay decides). */
+function defaultWords(facts: StartupFacts): string {
+  if (facts.defaultRouteUrl !== undefined) {
+    const unused = facts.portsipWebhookUrl === undefined ? '' : '; PORTSIP_WEBHOOK_URL is not used while it exists';
+    return `default ${maskUrl(facts.defaultRouteUrl)} (the \`default\` route${unused})`;
+  }
+  return facts.portsipWebhookUrl === undefined
+    ? 'no default'
+    : `default ${maskUrl(facts.portsipWebhookUrl)} (PORTSIP_WEBHOOK_URL)`;
+}
+
 export function startupSummary(facts: StartupFacts): string[] {
   const listening = shownListener(facts.listeningUrl);
   const lines = [
@@ -43,14 +57,13 @@ export function startupSummary(facts: StartupFacts): string[] {
       : `listening on ${listening}, health at /healthz; Wavix posts inbound SMS to ${maskUrl(facts.inboundWebhookUrl ?? facts.publicBaseUrl)}`,
     `Slack: ${facts.slackMode === 'socket' ? 'Socket Mode (SLACK_APP_TOKEN)' : slackHttpMode(facts.publicBaseUrl)}`,
   ];
-  if (facts.portsipRouteCount === 0 && facts.portsipWebhookUrl === undefined) {
+  if (facts.portsipRouteCount === 0 && facts.portsipWebhookUrl === undefined && facts.defaultRouteUrl === undefined) {
     lines.push(
       'no PortSIP route and no PORTSIP_WEBHOOK_URL: inbound SMS are stored and shown in Slack but not relayed to PortSIP (/sms route set adds one)',
     );
   } else {
     const routes = `${facts.portsipRouteCount} PortSIP route${facts.portsipRouteCount === 1 ? '' : 's'}`;
-    const fallback = facts.portsipWebhookUrl === undefined ? 'no default' : `default ${maskUrl(facts.portsipWebhookUrl)}`;
-    lines.push(`relaying inbound SMS to PortSIP: ${routes}, ${fallback}`);
+    lines.push(`relaying inbound SMS to PortSIP: ${routes}, ${defaultWords(facts)}`);
   }
   const problems = facts.routeProblems ?? [];
   for (const { number, url, problem } of problems.slice(0, ROUTE_PROBLEMS_SHOWN)) {

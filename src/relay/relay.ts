@@ -31,6 +31,7 @@ import type { RelayOperationsDeps } from './operations.js';
 import { type AttemptOutcome, type DeliveryRetryPolicy, type OutboxWorker, startOutboxWorker } from './outbox.js';
 import { createPollerCache, type Reading } from './pollerCache.js';
 import { createPortsipSender, DEFAULT_PORTSIP_DEADLINE_MS } from './portsip.js';
+import { followPortsipUrlChange } from './portsipUrlChange.js';
 import { judgeRelayHealth, type RelayHealth } from './relayHealth.js';
 import { startRelayWatchdog } from './relayWatchdog.js';
 import { retargetDeliveries } from './retarget.js';
@@ -71,6 +72,8 @@ export interface RelayOptions {
     | 'slackThreads'
     | 'optOuts'
     | 'conversationReplies'
+    | 'settings'
+    | 'audit'
   >;
   /**
    * Group commit for ingest, the write probe, one transaction per route change, and the instance lease (its heartbeat
@@ -318,6 +321,19 @@ export function startRelay(options: RelayOptions): Relay {
   // again now rather than when the lease would have run out.
   const released = deliveries.releaseLeases({ all: true });
   if (released > 0) logger.warn('deliveries in flight at the last stop are queued again', { count: released });
+  // Before anything is claimed: those waiting for a PORTSIP_WEBHOOK_URL fixed since the last start go to the new one.
+  const followed = followPortsipUrlChange(
+    {
+      deliveries,
+      routing: deps,
+      settings: repositories.settings,
+      audit: repositories.audit,
+      transaction: store.transaction,
+      logger,
+    },
+    options.defaultPortsipUrl,
+  );
+  if (followed && followed.moved > 0) forgetMovedFrom(followed.movedFrom);
 
   const writeHealth = createWriteHealth({ now });
   // The heartbeat is the one real write of an idle relay: on a full disk it fails while the probe passes.

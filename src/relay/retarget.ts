@@ -53,14 +53,16 @@ function currentDestinations(routing: RoutingDeps) {
  * same new destination together (in-flight ones included, so they still block the later ones of their
  * conversation there), and a message arriving later goes to the new destination with a higher id: each
  * conversation stays in arrival order. Must run in the transaction that changed the route, so no message is
- * stored in between under the old route.
+ * stored in between under the old route. `onlyFrom`: only the deliveries waiting for that destination (a fallback
+ * changed outside smsops, ./portsipUrlChange.ts).
  */
-export function retargetDeliveries(deps: MoveDeps, routeKey: string): RetargetResult {
+export function retargetDeliveries(deps: MoveDeps, routeKey: string, onlyFrom?: Destination): RetargetResult {
   const destinationOf = currentDestinations(deps.routing);
   const result: RetargetResult = { moved: 0, unrouted: 0, movedFrom: [] };
   const from = new Map<string, Destination>();
   for (const delivery of deps.deliveries.unfinished()) {
     if (routeKey !== 'default' && routeKeyOf(delivery.toNumber) !== routeKey) continue;
+    if (onlyFrom && (delivery.destinationKind !== onlyFrom.kind || delivery.destination !== onlyFrom.destination)) continue;
     const next = destinationOf(delivery);
     if (next === null) {
       // The old destination was right once and may be again; dropping the delivery would lose the message.

@@ -37,6 +37,22 @@ describe('startupSummary', () => {
     expect(lines).toContain('Slack must reach https://smsops.example.com/slack/events');
   });
 
+  it('names a stored `default` route as the default, before PORTSIP_WEBHOOK_URL (it said "no default")', () => {
+    const route = 'https://pbx.example.com:8887/emc/route/0d3c9999-eeee-3333-4444-555566667777';
+    const env = 'https://old.example.com/emc/env/0d3c1111-eeee-3333-4444-555566667777';
+    const line = (facts: Partial<Parameters<typeof startupSummary>[0]>) =>
+      startupSummary({ ...bare, ...facts }).find((l) => l.includes('PortSIP'));
+    expect(line({ portsipRouteCount: 15, defaultRouteUrl: route })).toBe(
+      'smsops: relaying inbound SMS to PortSIP: 15 PortSIP routes, default https://pbx.example.com:8887/emc/route/0d3c… (the `default` route)',
+    );
+    expect(line({ portsipRouteCount: 0, defaultRouteUrl: route, portsipWebhookUrl: env })).toBe(
+      'smsops: relaying inbound SMS to PortSIP: 0 PortSIP routes, default https://pbx.example.com:8887/emc/route/0d3c… (the `default` route; PORTSIP_WEBHOOK_URL is not used while it exists)',
+    );
+    expect(line({ portsipRouteCount: 2, portsipWebhookUrl: env })).toBe(
+      'smsops: relaying inbound SMS to PortSIP: 2 PortSIP routes, default https://old.example.com/emc/env/0d3c… (PORTSIP_WEBHOOK_URL)',
+    );
+  });
+
   it('names the path Slack must reach in HTTP mode without PUBLIC_BASE_URL, in words (it read "this server/slack/events")', () => {
     const lines = startupSummary({ ...bare, slackMode: 'http' });
     expect(lines).toContain(
