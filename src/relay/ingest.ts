@@ -1,3 +1,4 @@
+import { effectiveRoute } from '../core/effectiveRoute.js';
 import type { Delivery, DeliveryChannel } from '../core/model/delivery.js';
 import type { DeliveryTarget, InboundMessage } from '../core/model/inboundMessage.js';
 import { classifyConsentKeyword } from '../core/model/optOutKeywords.js';
@@ -60,18 +61,18 @@ function reject<T>(deps: IngestDeps, request: WebhookRequest, rejection: Webhook
 /** The rejected_webhooks reason of a repeated message_id whose body differs from the one stored. */
 export const CONFLICTING_REPEAT_REASON = 'message_id already stored with a different body';
 
-/** Where a message to `to` goes: the number's route, then the `default` route, then the configured defaults. */
+/** Where a message to `to` goes: field by field, the number's route, then the `default` route, then the configured defaults. */
 export function deliveryTargets(
   deps: Pick<IngestDeps, 'routes' | 'defaultPortsipUrl' | 'inboxChannel'>,
   toE164: string,
 ): DeliveryTarget[] {
-  const own = deps.routes.get(toE164);
-  const fallback = deps.routes.get('default');
-  const portsip = own?.portsipUrl ?? fallback?.portsipUrl ?? deps.defaultPortsipUrl;
-  const slack = own?.slackChannel ?? fallback?.slackChannel ?? deps.inboxChannel;
+  const { portsip, slack } = effectiveRoute(deps.routes.get(toE164), deps.routes.get('default'), {
+    portsipUrl: deps.defaultPortsipUrl,
+    inboxChannel: deps.inboxChannel,
+  });
   const targets: DeliveryTarget[] = [];
-  if (portsip) targets.push({ kind: 'portsip', destination: portsip });
-  if (slack) targets.push({ kind: 'slack', destination: slack });
+  if (portsip.value) targets.push({ kind: 'portsip', destination: portsip.value });
+  if (slack.value) targets.push({ kind: 'slack', destination: slack.value });
   return targets;
 }
 

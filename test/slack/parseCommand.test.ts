@@ -235,6 +235,25 @@ describe('parseSmsCommand, route set: the URL ends where PortSIP’s path patter
     expect(parsed(`route set default ${url} C0INBOX01`)).toMatchObject({ url, channel: { id: 'C0INBOX01' } });
   });
 
+  it('reads `default` in place of the URL or the channel as clearing that field, and refuses it for both', () => {
+    expect(parsed(`route set +1 415 555 0152 ${PBX} default`)).toEqual({
+      kind: 'route.set',
+      number: '+1 415 555 0152',
+      url: PBX,
+      channel: null,
+      follow: 'channel',
+    });
+    expect(parsed('route set +1 415 555 0152 default <#C0TEAMA01|team-a>')).toEqual({
+      kind: 'route.set',
+      number: '+1 415 555 0152',
+      url: null,
+      channel: { id: 'C0TEAMA01' },
+      follow: 'url',
+    });
+    expect(parsed('route set default default')).toMatchObject({ number: 'default', url: null, channel: null, follow: 'url' });
+    expect(parseSmsCommand('route set +14155550152 default default')).toMatchObject({ ok: false, topic: 'route' });
+  });
+
   it('reads a channel alone, with no URL', () => {
     expect(parsed('route set default #sms-inbox')).toEqual({
       kind: 'route.set',

@@ -3,7 +3,7 @@ import type { RelayRoute } from '../../core/model/relayRoute.js';
 import { matchesNumberSearch } from '../../core/numberSearch.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import { storedPortsipUrlProblem } from '../../core/portsipUrl.js';
-import type { RouteChange, RoutesOverview } from '../../core/routes.js';
+import { type RouteChange, type RoutesOverview, routeInForce } from '../../core/routes.js';
 import { searchesWithoutVerb } from '../listeners/commands/parseCommand.js';
 import { webhookLabel } from './numbers.js';
 import { linesIntoTexts, pageFooter, pageOf, paginate } from './pages.js';
@@ -28,10 +28,32 @@ const routeText = (number: string) => (number === 'default' ? 'default' : format
 const routeName = (number: string) =>
   number === 'default' ? '*default* (every other number)' : `*${escapeMrkdwn(formatPhoneForPeople(number))}*`;
 
-function routeLine(route: RelayRoute): string {
-  const portsip = route.portsipUrl ? `PortSIP ${webhookLabel(route.portsipUrl, false)}` : 'no PortSIP relay';
-  const channel = route.slackChannel ? `<#${route.slackChannel}>` : 'the inbox channel';
-  return `${routeName(route.number)} → ${portsip} · posted in ${channel} · set by ${mention(route.createdBy)}${
+const FROM: Record<'default' | 'config', { portsip: string; slack: string }> = {
+  default: { portsip: ' (the `default` route’s)', slack: ' (the `default` route’s)' },
+  config: { portsip: ' (PORTSIP_WEBHOOK_URL)', slack: ' (the inbox channel)' },
+};
+
+/**
+ * Where a route key's messages go now, each field with where it comes from when not the route's own: the relay falls
+ * back field by field, so a route naming only a channel still relays to the `default` route's PortSIP URL.
+ */
+export function destinationsText(overview: RoutesOverview, key: string): string {
+  const { portsip, slack } = routeInForce(overview, key);
+  const portsipText =
+    portsip.value === null
+      ? 'no PortSIP relay'
+      : `PortSIP ${webhookLabel(portsip.value, false)}${portsip.source === 'own' ? '' : FROM[portsip.source].portsip}`;
+  const slackText =
+    slack.value === null
+      ? overview.inboxChannel === undefined
+        ? 'the inbox channel'
+        : 'no channel'
+      : `<#${slack.value}>${slack.source === 'own' ? '' : FROM[slack.source].slack}`;
+  return `${portsipText} · posted in ${slackText}`;
+}
+
+function routeLine(overview: RoutesOverview, route: RelayRoute): string {
+  return `${routeName(route.number)} → ${destinationsText(overview, route.number)} · set by ${mention(route.createdBy)}${
     route.portsipUrl ? remarkOf(route.portsipUrl) : ''
   }`;
 }
@@ -84,14 +106,15 @@ export function routeListMessage(overview: RoutesOverview, request: RouteListReq
       ],
     };
   }
-  const pages = paginate(found, (r) => [section(routeLine(r))], {
+  const line = (r: RelayRoute) => routeLine(overview, r);
+  const pages = paginate(found, (r) => [section(line(r))], {
     reservedBlocks: 8,
     reservedText: 1200,
     maxItems: ROUTES_PER_PAGE,
   });
   const page = pageOf(pages, request.page ?? 1);
   const title = query ? `*Routes matching ${code(query)}* (${found.length} of ${overview.routes.length})` : '*Routes*';
-  const texts = linesIntoTexts([title, ...page.items.map(routeLine)]);
+  const texts = linesIntoTexts([title, ...page.items.map(line)]);
   const blocks: Block[] = [
     ...texts.map((text) => section(text)),
     ...pageFooter(page, query ? { one: 'matching route' } : { one: 'route' }, (next) => routesCommand(query, next)),
@@ -116,20 +139,41 @@ function queuedEffect(change: RouteChange): string[] {
   return lines;
 }
 
-export function routeSetMessage(change: RouteChange): SlackMessage {
+/** The fields the command did not give, kept as the route had them, and how to clear one. */
+function keptNote(change: RouteChange): string[] {
+  const kept = change.kept ?? [];
+  const before = change.before;
+  if (kept.length === 0 || !before) return [];
+  const what = kept.map((field) =>
+    field === 'slackChannel'
+      ? `its channel <#${before.slackChannel}>`
+      : `its PortSIP URL ${webhookLabel(before.portsipUrl, false)}`,
+  );
+  const clear =
+    kept[0] === 'slackChannel'
+      ? `${code(`/sms route set ${routeText(change.value.number)} <URL> default`)} clears the channel`
+      : `${code(`/sms route set ${routeText(change.value.number)} default #channel`)} clears the URL`;
+  return [`Kept ${what.join(' and ')} (not given). ${clear}, so that the fallback decides.`];
+}
+
+/** The answer to `route set`, with where the route's messages go now (`overview` read after the change). */
+export function routeSetMessage(change: RouteChange, overview?: RoutesOverview): SlackMessage {
   const route = change.value;
   const text = `Route saved: ${routeText(route.number)}.${change.moved > 0 ? ` ${change.moved} queued deliveries moved to it.` : ''}`;
+  const line = overview ? routeLine(overview, route) : routeLine({ routes: [route], fallbackPortsipUrl: null }, route);
   return {
     text: escapeMrkdwn(text),
-    blocks: [section(`:white_check_mark: Route saved.\n${routeLine(route)}`), ...queuedEffect(change).map(context)],
+    blocks: [section(`:white_check_mark: Route saved.\n${line}`), ...[...keptNote(change), ...queuedEffect(change)].map(context)],
   };
 }
 
-export function routeRemovedMessage(change: RouteChange): SlackMessage {
+/** The answer to `route remove`, with where the number's messages go now (`overview` read after the change). */
+export function routeRemovedMessage(change: RouteChange, overview?: RoutesOverview): SlackMessage {
   const route = change.value;
   const text = `Route removed: ${routeText(route.number)}.`;
+  const now = overview ? `\nIts messages now go to: ${destinationsText(overview, route.number)}.` : '';
   return {
     text: escapeMrkdwn(text),
-    blocks: [section(`:wastebasket: Route removed: ${routeName(route.number)}.`), ...queuedEffect(change).map(context)],
+    blocks: [section(`:wastebasket: Route removed: ${routeName(route.number)}.${now}`), ...queuedEffect(change).map(context)],
   };
 }

@@ -21,7 +21,15 @@ export type SmsCommand =
   | { kind: 'number.list'; query?: string; page?: number }
   | { kind: 'number.enable-inbound'; number: string }
   | { kind: 'webhook.set'; target: string; url?: string }
-  | { kind: 'route.set'; number: string; url: string | null; channel: ChannelRef | null }
+  | {
+      kind: 'route.set';
+      number: string;
+      /** null: not given (the route keeps its own). */
+      url: string | null;
+      channel: ChannelRef | null;
+      /** The word `default` in place of the URL or the channel: the route names none, the fallback decides. */
+      follow?: 'url' | 'channel';
+    }
   | { kind: 'route.list'; query?: string; page?: number }
   | { kind: 'route.remove'; number: string }
   | { kind: 'audit'; limit: number; page?: number }
@@ -208,7 +216,10 @@ function urlEnd(text: string, start: number): number {
   return i;
 }
 
-/** The text of a `route set`: the number, the URL with PortSIP's spaces, and a channel after it. */
+/** In place of a route's URL or channel: it names none of its own, and the fallback decides. */
+const FOLLOW_WORD = 'default';
+
+/** The text of a `route set`: the number, the URL with PortSIP's spaces, and a channel (or `default`) after it. */
 function parseRouteSet(escaped: string): ParsedCommand {
   const text = unescapeSlack(escaped);
   const url = findUrl(text);
@@ -216,12 +227,14 @@ function parseRouteSet(escaped: string): ParsedCommand {
   let number: string;
   let link: string | null = null;
   let channel: ChannelRef | null = null;
+  let follow: 'url' | 'channel' | undefined;
   if (url) {
     const end = urlEnd(text, url.start);
     number = text.slice(0, url.start).trim();
     link = text.slice(url.start, end);
     const after = text.slice(end).trim();
-    if (after) {
+    if (after.toLowerCase() === FOLLOW_WORD) follow = 'channel';
+    else if (after) {
       channel = wordsOf(after, 2).length === 1 ? channelRef(after) : null;
       if (!channel) {
         return usage(
@@ -238,10 +251,19 @@ function parseRouteSet(escaped: string): ParsedCommand {
     const last = lastWord(text);
     channel = last && !last.alone ? channelRef(last.text) : null;
     number = (channel && last ? text.slice(0, last.start) : text).trim();
+    // `<number> default [#channel]`: the route's own URL is cleared (`default default` for the default route itself).
+    const word = lastWord(number);
+    if (word && !word.alone && word.text.toLowerCase() === FOLLOW_WORD) {
+      follow = 'url';
+      number = number.slice(0, word.start).trim();
+    }
   }
   if (!number) return usage('Which number? `default` or a number, then the PortSIP webhook URL.', 'route');
-  if (!link && !channel) return usage('Give the PortSIP webhook URL (and optionally a #channel).', 'route');
-  return command({ kind: 'route.set', number, url: link, channel });
+  if (follow === 'url' && !channel && /\sdefault$/i.test(number)) {
+    return usage('A route needs a URL or a channel of its own: `/sms route remove` makes the number follow `default`.', 'route');
+  }
+  if (!link && !channel && !follow) return usage('Give the PortSIP webhook URL (and optionally a #channel).', 'route');
+  return command({ kind: 'route.set', number, url: link, channel, ...(follow ? { follow } : {}) });
 }
 
 /** Splits "<target> <url>" at the URL (kept whole: smsops' own or one typed by hand). */

@@ -1,6 +1,6 @@
 import { checkMayChange } from '../../../core/access.js';
 import { proposeRoutes } from '../../../core/portsipSetup.js';
-import { setRoute } from '../../../core/routes.js';
+import { listRoutes, setRoute } from '../../../core/routes.js';
 import { AppError } from '../../../errors.js';
 import { errorMessage } from '../../ui/errors.js';
 import { portsipNotConfiguredMessage, proposalValue, routeProposalsMessage } from '../../ui/portsip.js';
@@ -62,5 +62,5 @@ export async function usePortsipRouteCommand(interaction: Interaction, value: st
     await interaction.reply(errorMessage(result.error, 'set the route'));
     return;
   }
-  await interaction.reply(routeSetMessage(result.value));
+  await interaction.reply(routeSetMessage(result.value, listRoutes(services, interaction.deps.inboxChannel)));
 }

@@ -7,24 +7,33 @@ import type { ChannelRef } from './parseCommand.js';
 
 export async function setRouteCommand(
   interaction: Interaction,
-  request: { number: string; url: string | null; channel: ChannelRef | null },
+  request: { number: string; url: string | null; channel: ChannelRef | null; follow?: 'url' | 'channel' },
 ): Promise<void> {
-  const { channel } = request;
+  const { channel, follow } = request;
+  // A field not given is kept as the route has it; `default` in its place clears it.
   const result = await setRoute(interaction.deps.services, interaction.actor, {
     number: request.number,
-    portsipUrl: request.url,
-    slackChannel: channel === null ? null : 'id' in channel ? channel.id : () => resolveChannel(interaction.client, channel),
+    portsipUrl: follow === 'url' ? null : (request.url ?? undefined),
+    slackChannel:
+      follow === 'channel'
+        ? null
+        : channel === null
+          ? undefined
+          : 'id' in channel
+            ? channel.id
+            : () => resolveChannel(interaction.client, channel),
   });
   if (!result.ok) {
     logFailure(interaction.deps.logger, 'route set', result.error);
     await interaction.reply(errorMessage(result.error, 'save the route'));
     return;
   }
-  await interaction.reply(routeSetMessage(result.value));
+  const { services, inboxChannel } = interaction.deps;
+  await interaction.reply(routeSetMessage(result.value, listRoutes(services, inboxChannel)));
 }
 
 export async function listRoutesCommand(interaction: Interaction, request: RouteListRequest = {}): Promise<void> {
-  await interaction.reply(routeListMessage(listRoutes(interaction.deps.services), request));
+  await interaction.reply(routeListMessage(listRoutes(interaction.deps.services, interaction.deps.inboxChannel), request));
 }
 
 export async function removeRouteCommand(interaction: Interaction, number: string): Promise<void> {
@@ -34,5 +43,6 @@ export async function removeRouteCommand(interaction: Interaction, number: strin
     await interaction.reply(errorMessage(result.error, 'remove the route'));
     return;
   }
-  await interaction.reply(routeRemovedMessage(result.value));
+  const { services, inboxChannel } = interaction.deps;
+  await interaction.reply(routeRemovedMessage(result.value, listRoutes(services, inboxChannel)));
 }

@@ -12,7 +12,7 @@ export function appHomeOpenedListener(deps: SlackDeps) {
     if (event.tab !== 'home') return;
     const state = (numbers: HomeState['numbers']): HomeState => ({
       senderIds: deps.services.senderIds.list(),
-      routes: listRoutes(deps.services),
+      routes: listRoutes(deps.services, deps.inboxChannel),
       relay: relayStatus(deps.relay),
       openAlerts: deps.watch.alerts.open(),
       numbers,
