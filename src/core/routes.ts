@@ -7,6 +7,7 @@ import { InputError } from './inputError.js';
 import type { RelayRoute } from './model/relayRoute.js';
 import { parsePhoneNumber } from './phone.js';
 import { portsipUrlProblem } from './portsipUrl.js';
+import { routeAuditParams } from './routeAudit.js';
 import type { Actor, RouteChangeEffect, SetupServices } from './services.js';
 
 export interface RouteRequest {
@@ -117,7 +118,7 @@ export async function setRoute(services: SetupServices, actor: Actor, request: R
       const change = applyChange(services, key.value, () =>
         services.routes.set({ number: key.value, portsipUrl: url, slackChannel, by: actor.userId }),
       );
-      params.slackChannel = slackChannel;
+      Object.assign(params, routeAuditParams(before, { portsipUrl: url, slackChannel }));
       params.movedDeliveries = change.moved;
       if (change.unrouted > 0) params.unroutedDeliveries = change.unrouted;
       return ok({ ...change, before, kept });
@@ -163,6 +164,7 @@ export async function removeRoute(services: SetupServices, actor: Actor, number:
       services.routes.remove(key.value);
       return existing;
     });
+    Object.assign(params, routeAuditParams(existing, { portsipUrl: null, slackChannel: null }));
     params.movedDeliveries = change.moved;
     if (change.unrouted > 0) params.unroutedDeliveries = change.unrouted;
     return ok(change);

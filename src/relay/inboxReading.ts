@@ -22,7 +22,11 @@ export interface InboxLine {
   fromNumber: string | null;
   text: string | null;
   hidden: TextHidden | null;
-  deliveries: Array<{ kind: 'portsip' | 'slack'; status: DeliveryStatus; answer: string | null }>;
+  /**
+   * `destination`: the PortSIP URL (whole: shown masked) or the channel each went to, or will go to, as recorded (not
+   * the route now): null when the text is hidden from this reader, or none is known yet.
+   */
+  deliveries: Array<{ kind: 'portsip' | 'slack'; status: DeliveryStatus; answer: string | null; destination?: string | null }>;
 }
 
 /** A reply sent from a Slack thread. Its text is never kept; the customer and the reason are hidden like an inbound sender. */
@@ -122,8 +126,12 @@ export async function readInbox(
             kind: d.destinationKind,
             status: d.status,
             answer: d.status === 'delivered' ? null : destinationAnswer(d, admin),
+            // Where each went is read with the message: a wrong PBX that answered 2xx is found here after the fix.
+            destination: hidden || !d.destination ? null : d.destination,
           })),
-          ...(queued && postedIn !== null ? [{ kind: 'slack' as const, status: 'pending' as const, answer: null }] : []),
+          ...(queued && postedIn !== null
+            ? [{ kind: 'slack' as const, status: 'pending' as const, answer: null, destination: hidden ? null : postedIn }]
+            : []),
         ],
       };
     }),

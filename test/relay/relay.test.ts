@@ -712,7 +712,9 @@ describe('operator commands', () => {
     expect(inbox).toContain('*+44 7400 123456* → +1 415 555 0100');
     expect(literalTexts((await runCommand(t, 'inbox +1 415 555 0100')).body.blocks)).toEqual(['hi <!here>']);
     expect(JSON.stringify(formattedTexts((await runCommand(t, 'inbox +1 415 555 0100')).body.blocks))).not.toContain('<!here>');
-    expect(inbox).toContain(':white_check_mark: PortSIP delivered · :white_check_mark: Slack delivered · id `in-1`');
+    expect(inbox).toMatch(
+      /:white_check_mark: PortSIP delivered to `http:\/\/127\.0\.0\.1:\d+\/emc\/Wavix - US\/a558…` · :white_check_mark: Slack delivered in <#C0\w+> · id `in-1`/,
+    );
     const question = (await runCommand(t, 'relay replay in-1')).body;
     expect(readable(question)).toContain('was delivered already to 2 destinations');
     const send = question.blocks

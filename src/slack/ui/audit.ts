@@ -20,6 +20,24 @@ function movedNote(e: AuditEntry): string {
   return typeof moved === 'number' && moved > 0 ? ` (${moved} queued deliver${moved === 1 ? 'y' : 'ies'} moved)` : '';
 }
 
+const routeUrl = (value: unknown) => (typeof value === 'string' ? code(maskUrl(value)) : 'none');
+const routeChannel = (value: unknown) => (typeof value === 'string' ? `<#${value}>` : 'none');
+const change = (before: string, after: string) => (before === after ? after : `${before} → ${after}`);
+
+/**
+ * A route change says what the route's own URL and channel were and became ("none": the fallback decides), so that
+ * where SMS went while a wrong route was in force can be told afterwards. Entries from before this was recorded have
+ * no `portsipUrl`: they say nothing. The URL is masked again as it is shown, whatever wrote it.
+ */
+function routeNote(e: AuditEntry): string {
+  if ((e.action !== 'route.set' && e.action !== 'route.remove') || !('portsipUrl' in e.params)) return '';
+  const { portsipUrlBefore, portsipUrl, slackChannelBefore, slackChannel } = e.params;
+  return ` — PortSIP ${change(routeUrl(portsipUrlBefore), routeUrl(portsipUrl))}; Slack ${change(
+    routeChannel(slackChannelBefore),
+    routeChannel(slackChannel),
+  )}`;
+}
+
 /** A reply's customer and outcome words, withheld from this reader (core/auditReading.ts): where they can be read. */
 function withheldNote(e: ShownAuditEntry): string {
   if (!e.withheld) return '';
@@ -60,7 +78,7 @@ export function auditMessage(
   const perLine = Math.floor(AUDIT_LINES_BUDGET / Math.max(1, entries.length)) - 1;
   const lines = entries.map((e) =>
     clip(
-      `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(clip(withUrlsMasked(e.target), 80))}` : ''}: ${e.outcome}${movedNote(e)}${
+      `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(clip(withUrlsMasked(e.target), 80))}` : ''}: ${e.outcome}${movedNote(e)}${routeNote(e)}${
         e.detail ? ` — ${escapeMrkdwn(withUrlsMasked(e.detail))}` : ''
       }${withheldNote(e)}`,
       perLine,

@@ -326,7 +326,8 @@ const DELIVERY_ICON: Record<DeliveryStatus, string> = {
 function deliveryLine(d: InboxLine['deliveries'][number]): string {
   const where = d.kind === 'portsip' ? 'PortSIP' : 'Slack';
   const why = d.answer ? ` (${escapeMrkdwn(d.answer)})` : '';
-  return `${DELIVERY_ICON[d.status]} ${where} ${d.status}${why}`;
+  const to = d.destination ? (d.kind === 'portsip' ? ` to ${code(maskUrl(d.destination))}` : ` in <#${d.destination}>`) : '';
+  return `${DELIVERY_ICON[d.status]} ${where} ${d.status}${why}${to}`;
 }
 
 function hiddenText(hidden: TextHidden): string {
