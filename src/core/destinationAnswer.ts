@@ -1,3 +1,4 @@
+import { connectionFailureKind } from './connectionFailure.js';
 import type { Delivery } from './model/delivery.js';
 
 /** How much of a destination's answer an admin sees: enough to recognise PortSIP's error, too little to read a page. */
@@ -17,7 +18,7 @@ const excerpt = (text: string) => {
  * Slack's own codes and are shown to everyone.
  */
 export function destinationAnswer(
-  delivery: Pick<Delivery, 'destinationKind' | 'lastStatusCode' | 'lastError'>,
+  delivery: Pick<Delivery, 'destinationKind' | 'lastStatusCode' | 'lastError'> & { destination?: string },
   showExcerpt: boolean,
 ): string | null {
   const { lastError } = delivery;
@@ -25,7 +26,11 @@ export function destinationAnswer(
   if (delivery.destinationKind === 'slack') return lastError ? excerpt(lastError) : null;
   const typed = lastError ? /^HTTP (\d{3})\b:?\s*/.exec(lastError) : null;
   const status = delivery.lastStatusCode ?? (typed ? Number(typed[1]) : null);
-  if (!showExcerpt) return status !== null && status > 0 ? `HTTP ${status}` : 'no HTTP answer';
+  if (!showExcerpt) {
+    if (status !== null && status > 0) return `HTTP ${status}`;
+    const kind = lastError ? connectionFailureKind(lastError, delivery.destination) : null;
+    return kind ? `no HTTP answer: ${kind}` : 'no HTTP answer';
+  }
   if (!lastError) return `HTTP ${status}`;
   const body = typed ? lastError.slice(typed[0].length) : lastError;
   if (status !== null && status > 0) return body.trim() ? `HTTP ${status}: ${excerpt(body)}` : `HTTP ${status}`;

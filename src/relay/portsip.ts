@@ -2,7 +2,7 @@ import type { LookupFunction } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import { guardedLookup, REFUSED_ADDRESS_CODE, refusedDestination } from '../core/destinationGuard.js';
 import type { InboundMessage } from '../core/model/inboundMessage.js';
-import { encodeCopiedUrl } from '../core/urls.js';
+import { encodeCopiedUrl, maskUrl } from '../core/urls.js';
 import type { AttemptOutcome } from './outbox.js';
 import { routeSecrets, withoutRouteSecrets } from './routeSecrets.js';
 
@@ -120,6 +120,7 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
       let status: number | null = null;
       let retryAfter: unknown;
       let answeredAt: unknown;
+      let location: unknown;
       let controller: Dispatcher.DispatchController | undefined;
       const chunks: Buffer[] = [];
       let kept = 0;
@@ -169,6 +170,7 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
               if (statusCode < 200) return;
               status = statusCode;
               retryAfter = responseHeaders['retry-after'];
+              location = responseHeaders.location;
               answeredAt = responseHeaders.date;
             },
             onResponseData: (_c, chunk) => {
@@ -183,7 +185,9 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
                 finish({ delivered: true, statusCode: code });
                 return;
               }
-              const body = excerpt();
+              // A redirect names where the PBX wants the SMS: recorded masked (it may carry credentials) for the admin.
+              const moved = code >= 300 && code < 400 && typeof location === 'string' ? `redirects to ${maskUrl(location)}` : '';
+              const body = [moved, excerpt()].filter(Boolean).join(' — ');
               const wait = retryAfter === undefined ? undefined : retryAfterMs(retryAfter, answeredAt, now());
               finish({
                 delivered: false,

@@ -411,6 +411,15 @@ describe('each broken link', () => {
     expect(received).toEqual([]);
   });
 
+  it('an https:// route at a plain-HTTP port fails saying the server does not speak HTTPS, not OpenSSL’s words', async () => {
+    const pbx = createHttpServer((_req, res) => res.end());
+    const port = await listening(pbx);
+    setRoute('default', `https://127.0.0.1:${port}${PORTSIP_PATH}`);
+    const portsip = check(await runDoctor(doctorDeps()), 'portsip:default');
+    expect(portsip.status).toBe('failure');
+    expect(portsip.reason).toBe(`The server at 127.0.0.1:${port} does not speak HTTPS: use http:// or the HTTPS port.`);
+  });
+
   it('a PortSIP route with a self-signed certificate fails, saying so', async () => {
     const port = await tlsEndpoint(localhostCert);
     setRoute('default', `https://127.0.0.1:${port}${PORTSIP_PATH}`);

@@ -1,6 +1,7 @@
 import { isIP, connect as tcpConnect } from 'node:net';
 import { checkServerIdentity, type PeerCertificate, connect as tlsConnect } from 'node:tls';
 import { describeError } from '../../errors.js';
+import { speaksNoTls } from '../connectionFailure.js';
 import { guardedLookup, refusedDestination } from '../destinationGuard.js';
 import { ownEndpointProblem } from '../destinationSelf.js';
 import type { RelayRoute } from '../model/relayRoute.js';
@@ -38,6 +39,8 @@ function connectFailure(error: unknown, host: string, port: number): string {
       return `${host}:${port} cannot be reached (${code}): a firewall or routing problem between smsops and PortSIP.`;
     default:
       if (code === 'ESMSOPSREFUSED') return `${(error as Error).message}.`;
+      if (speaksNoTls(describeError(error)))
+        return `The server at ${host}:${port} does not speak HTTPS: use http:// or the HTTPS port.`;
       return `Could not connect to ${host}:${port}: ${describeError(error)}.`;
   }
 }

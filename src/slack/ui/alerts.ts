@@ -199,6 +199,13 @@ function stateLine(alert: Alert): string | null {
 }
 
 /**
+ * An alert's text for mrkdwn: escaped, then a Slack channel it names shown as the channel (`<#C…>`), not its raw id.
+ * The id is smsops' own value (a route's or the inbox channel), and escaping left no `<` that the mention could join.
+ */
+const shownText = (alert: Alert) =>
+  escapeMrkdwn(alertText(alert)).replace(/\bSlack channel ([CG][A-Z0-9]{6,})\b/g, 'Slack channel <#$1>');
+
+/**
  * The one Slack message of an alert: posted when it fires, edited in place while it lasts (so the channel shows the
  * current figure, not a stream of repeats), and edited once more to say it is resolved. `reannounced`: posted again
  * because its snooze ended while it still fires.
@@ -207,7 +214,7 @@ export function alertMessage(alert: Alert, now: number, options: { reannounced?:
   if (alert.status === 'resolved') {
     // What was resolved is the dead letters, not the count left once the destination answered again (none now).
     const dead = alertFacts(alert, 'relay_dead');
-    const summary = escapeMrkdwn(alertText(dead ? { ...alert, facts: { ...dead, stillDead: undefined } } : alert));
+    const summary = shownText(dead ? { ...alert, facts: { ...dead, stillDead: undefined } } : alert);
     const lasted = (alert.resolvedAt ?? now) - alert.openedAt;
     const acknowledged = alert.acknowledged
       ? ` Acknowledged by ${mention(alert.acknowledged.by)} at ${slackTime(alert.acknowledged.at)}.`
@@ -222,7 +229,7 @@ export function alertMessage(alert: Alert, now: number, options: { reannounced?:
       ],
     };
   }
-  const summary = escapeMrkdwn(alertText(alert));
+  const summary = shownText(alert);
   const blocks: Block[] = [section(`${SEVERITY_ICON[alert.severity]} ${summary}`)];
   const since =
     alert.updatedAt > alert.openedAt
@@ -239,7 +246,7 @@ export function alertMessage(alert: Alert, now: number, options: { reannounced?:
 
 /** An earlier message of an alert that was posted anew when its snooze ended: it points at the new one, no buttons. */
 export function alertMovedOnMessage(alert: Alert): SlackMessage {
-  const summary = escapeMrkdwn(alertText(alert));
+  const summary = shownText(alert);
   return {
     text: summary,
     blocks: [
@@ -271,7 +278,7 @@ export const alertStateWords = (a: Pick<Alert, 'acknowledged' | 'quiet'>): strin
 
 const openLine = (a: Alert, now: number) => {
   const notes = [`since ${durationInMinutes(now - a.openedAt)}`, ...alertStateWords(a)];
-  return `${SEVERITY_ICON[a.severity]} ${escapeMrkdwn(alertText(a))} _(${notes.join(', ')})_`;
+  return `${SEVERITY_ICON[a.severity]} ${shownText(a)} _(${notes.join(', ')})_`;
 };
 
 /** How many open alerts a page of `/sms alerts` lists at most (each may be long); the footer names the next page. */

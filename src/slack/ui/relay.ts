@@ -1,4 +1,5 @@
 import type { FailingDeliveries, RetryCount } from '../../core/alertActions.js';
+import { speaksNoTls } from '../../core/connectionFailure.js';
 import { destinationAnswer } from '../../core/destinationAnswer.js';
 import { type DeliveryStatus, type FailingDelivery, SLACK_QUEUE_DESTINATION } from '../../core/model/delivery.js';
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
@@ -70,6 +71,10 @@ const HTTP_WORDS: Record<number, string> = {
   429: 'it asked smsops to slow down',
 };
 
+/** A redirect: smsops posts to the route URL only, so the route must name the address the PBX sends it to. */
+const REDIRECT_WORDS =
+  'it redirects to another address, and smsops does not follow redirects: set the route to the address it names (`/sms relay status` shows it to admins)';
+
 /** Whether a route URL has a user or password before its host (`https://user:pw@pbx/…`), as the relay reads it. */
 function carriesUserinfo(destination: string): boolean {
   try {
@@ -114,14 +119,20 @@ export function deliveryErrorInWords(
     const words =
       status === 401 && destination !== undefined && carriesUserinfo(destination)
         ? 'it refused the user name and password in the route URL (smsops sends them as Basic authentication)'
-        : (HTTP_WORDS[status] ?? (status >= 500 ? 'PortSIP failed on its side' : 'PortSIP refused it'));
+        : (HTTP_WORDS[status] ??
+          (status >= 300 && status < 400 ? REDIRECT_WORDS : status >= 500 ? 'PortSIP failed on its side' : 'PortSIP refused it'));
     return `PortSIP answered HTTP ${status}: ${words}`;
   }
   if (/ECONNREFUSED/.test(error))
     return 'connection refused: nothing listens at that address and port (PortSIP down, or a wrong port)';
   if (/ENOTFOUND|EAI_AGAIN/.test(error)) return 'the host name was not found (mistyped, or DNS)';
   if (/ETIMEDOUT|ENETUNREACH|EHOSTUNREACH/.test(error)) return 'the host could not be reached (network or firewall)';
-  if (/ECONNRESET|socket hang up|EPIPE/.test(error)) return 'the connection was dropped before PortSIP answered';
+  if (speaksNoTls(error)) return 'the server at this address does not speak HTTPS: use http:// or the HTTPS port';
+  if (/other side closed|ECONNRESET|socket hang up|EPIPE/.test(error)) {
+    return destination?.toLowerCase().startsWith('http:')
+      ? 'the connection was closed before PortSIP answered: the server may expect HTTPS (use https://)'
+      : 'the connection was dropped before PortSIP answered';
+  }
   if (/certificate|CERT_|SSL|TLS|self[- ]signed/i.test(error)) return 'the TLS certificate was not accepted';
   if (/not a valid URL/.test(error)) return 'the route URL is not a valid URL (fix it with `/sms route set`)';
   if (/refus|not allowed|private|loopback/i.test(error)) return 'smsops refuses to send there (see the route)';
