@@ -11,14 +11,14 @@ import { resolve } from 'node:path';
 
 export type EnvFileRead = { values: Record<string, string>; problems: string[] };
 
-// `s`: a value may hold U+2028 or U+2029, which `.` alone does not match (the line was then refused as a bad name).
-const ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=(.*)$/s;
+// A value may hold U+2028 or U+2029, which `.` does not match (the line was then refused as a bad name); never a CR.
+const ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=([^\r\n]*)$/;
 /** `A.B=1`, `A-B=1`, `1A=2`: an assignment whose name is not one. */
 const BAD_NAME = /^[ \t]*(?:export[ \t]+)?[^=\s#]+[ \t]*=/;
 const QUOTES = ['"', "'", '`'];
 /** What may follow a closing quote on its line: nothing, or a comment. */
-const AFTER_QUOTE = /^[ \t]*(#.*)?$/s;
-const BLANK_OR_COMMENT = /^[ \t]*(#.*)?$/s;
+const AFTER_QUOTE = /^[ \t]*(#[^\r\n]*)?$/;
+const BLANK_OR_COMMENT = /^[ \t]*(#[^\r\n]*)?$/;
 
 /** The file's values and what is wrong with it; a file that is not there is empty and fine. */
 export function readEnvFile(path: string): EnvFileRead {
@@ -44,7 +44,9 @@ function unreadable(path: string, code: string | undefined): string | undefined 
 /** Parses the text of an env file named `path` (in its problems). */
 export function parseEnvText(text: string, path: string): EnvFileRead {
   // A BOM written by Windows editors would otherwise become part of the first name.
-  // `\r\r\n`: a CRLF file converted to CRLF again (unix2dos, git's autocrlf over a Windows editor's file).
+  // `\r\r\n`: a CRLF file converted to CRLF again (unix2dos, git's autocrlf over a Windows editor's file). A CR left
+  // inside a line (a file with CR-only line ends, from classic Mac editors) makes it a problem: read as one line, it
+  // hid every setting after the first, silently.
   const lines = text
     .replace(/^\uFEFF/, '')
     .split(/\r*\n/)
@@ -58,9 +60,11 @@ export function parseEnvText(text: string, path: string): EnvFileRead {
     const assignment = ASSIGNMENT.exec(line);
     if (!assignment) {
       problems.push(
-        BAD_NAME.test(line)
-          ? `${at(i)} names a variable with characters a name cannot hold (letters, digits and _ only, not starting with a digit); nothing of it was read`
-          : `${at(i)} is not NAME=value (a comment starts with #; a value is set with = after the name, not a space or a colon); nothing of it was read`,
+        line.includes('\r')
+          ? `${at(i)} holds a carriage return (CR) inside the line: the file may end its lines with CR alone (old Mac editors); save it with LF or CRLF line ends; nothing of it was read`
+          : BAD_NAME.test(line)
+            ? `${at(i)} names a variable with characters a name cannot hold (letters, digits and _ only, not starting with a digit); nothing of it was read`
+            : `${at(i)} is not NAME=value (a comment starts with #; a value is set with = after the name, not a space or a colon); nothing of it was read`,
       );
       continue;
     }

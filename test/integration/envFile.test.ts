@@ -61,6 +61,13 @@ describe('npm start reading .env', () => {
     expect(running.logs.find((line) => line.includes('smsops listening'))).toContain(`127.0.0.1:${port}`);
   });
 
+  it('refuses a .env whose lines end with CR alone (exit 2, naming the CR), instead of reading it as one comment', () => {
+    const cwd = folderWithEnv((env) => `# smsops\r${asLines(env).replaceAll('\n', '\r')}`);
+    const result = runOnce(cwd);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`${join(cwd, '.env')} line 1 holds a carriage return (CR) inside the line`);
+  });
+
   it('refuses a .env that links to a missing file (exit 2, in words), instead of starting the sandbox', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'smsops-envfile-'));
     symlinkSync('/nonexistent/smsops/production.env', join(cwd, '.env'));
