@@ -15,9 +15,10 @@ export function warnOncePerMinute(
   logger: Logger,
   message: string,
   fields: Record<string, unknown>,
-  options: { countField?: string; now?: () => number } = {},
+  options: { countField?: string; now?: () => number; level?: 'info' | 'warn' } = {},
 ): (key?: string, keyFields?: Record<string, unknown>) => void {
   const countField = options.countField ?? 'closedSinceLastWarning';
+  const level = options.level ?? 'warn';
   const now = options.now ?? Date.now;
   const seen = new Map<string, { loggedAt: number; since: number }>();
   return (key = '', keyFields = {}) => {
@@ -30,7 +31,7 @@ export function warnOncePerMinute(
     entry.since += 1;
     const at = now();
     if (at - entry.loggedAt <= ONCE_PER_MINUTE_MS) return;
-    logger.warn(message, { ...fields, ...keyFields, [countField]: entry.since });
+    logger[level](message, { ...fields, ...keyFields, [countField]: entry.since });
     entry.loggedAt = at;
     entry.since = 0;
   };

@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeSlackSignatureHeaders } from '../helpers/hostileClients.js';
-import { type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { signSlackRequest } from '../helpers/slackRequests.js';
+import { SIGNING_SECRET, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -86,5 +87,25 @@ describe('Slack requests anyone can send, refused before Bolt', () => {
     const added = warnings().slice(before);
     expect(added.filter((line) => line.includes('could not be read'))).toHaveLength(1);
     expect(added.filter((line) => line.includes('over the limit'))).toHaveLength(1);
+  }, 60_000);
+
+  it('one captured request replayed 200 times, with a long unsigned retry header: one line per kind, the header never written', async () => {
+    const before = t.logs.length;
+    const form = 'command=%2Fsms&text=help&user_id=U0ADMIN01';
+    const event = JSON.stringify({ type: 'event_callback', event_id: 'Ev0REPLAY01', event: { type: 'app_mention' } });
+    const longRetry = '7'.repeat(15_000);
+    const formHeaders = { 'content-type': FORM, ...signSlackRequest(SIGNING_SECRET, form) };
+    const eventHeaders = { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, event) };
+    await fetch(`${t.smsops.url}/slack/events`, { method: 'POST', headers: formHeaders, body: form });
+    await fetch(`${t.smsops.url}/slack/events`, { method: 'POST', headers: eventHeaders, body: event });
+    for (let i = 0; i < 100; i++) {
+      const retry = { 'x-slack-retry-num': longRetry };
+      await fetch(`${t.smsops.url}/slack/events`, { method: 'POST', headers: { ...formHeaders, ...retry }, body: form });
+      await fetch(`${t.smsops.url}/slack/events`, { method: 'POST', headers: { ...eventHeaders, ...retry }, body: event });
+    }
+    const added = t.logs.slice(before);
+    expect(added.filter((line) => line.includes('same signature seen before'))).toHaveLength(1);
+    expect(added.filter((line) => line.includes('already taken'))).toHaveLength(1);
+    expect(added.join('\n')).not.toContain('7777777777');
   }, 60_000);
 });
