@@ -2,7 +2,15 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
 import type { PortsipApi } from '../core/ports/portsip.js';
 import { forgetSecret, type Logger, registerSecret } from '../log.js';
-import { describeZodIssue, type Failure, networkFailure, PortsipError, statusFailure, tokenCallFailure } from './errors.js';
+import {
+  describeZodIssue,
+  type Failure,
+  networkFailure,
+  PORTSIP_MAX_ANSWER_BYTES,
+  PortsipError,
+  statusFailure,
+  tokenCallFailure,
+} from './errors.js';
 import { inboundRuleSchema, listSchema, providerSchema, smsConfigurationSchema, tokenResponseSchema } from './schemas.js';
 
 export { PortsipError, type PortsipErrorKind } from './errors.js';
@@ -59,6 +67,8 @@ export function createPortsipApi(options: PortsipApiOptions): PortsipApi {
     // A non-JSON body (an HTML page from a proxy) stays text and fails the schema, instead of throwing in axios.
     transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: false },
     maxRedirects: 0,
+    // Read whole otherwise: a 600 MB answer took smsops to 1.45 GB for one `/sms portsip`, any member's to run.
+    maxContentLength: PORTSIP_MAX_ANSWER_BYTES,
   });
 
   let session: Session | null = null;

@@ -4,6 +4,9 @@ import { AppError } from '../errors.js';
 import { redactSecrets } from '../log.js';
 import { errorBodySchema } from './schemas.js';
 
+/** PortSIP's answers are lists of configurations and rules, a few KB: a larger one is read no further (memory). */
+export const PORTSIP_MAX_ANSWER_BYTES = 10 * 1024 * 1024;
+
 export type PortsipErrorKind =
   | 'auth'
   | 'forbidden'
@@ -12,6 +15,7 @@ export type PortsipErrorKind =
   | 'server'
   | 'timeout'
   | 'network'
+  | 'too_large'
   | 'invalid_response';
 
 export interface PortsipErrorInit {
@@ -76,6 +80,8 @@ export function portsipUserMessage(init: PortsipErrorInit): string {
       return `PortSIP did not answer in time when trying to ${init.operation}; try again shortly.`;
     case 'network':
       return `smsops could not reach PortSIP to ${init.operation}${init.detail ? ` (${init.detail})` : ''}. Check PORTSIP_API_URL and that the PBX's port is open to smsops.`;
+    case 'too_large':
+      return `PortSIP's answer when trying to ${init.operation} was larger than ${init.detail ?? 'the most smsops reads'}: PORTSIP_API_URL may point at something other than the PBX's REST API.`;
     case 'invalid_response':
       return `PortSIP answered ${init.operation} in a shape smsops does not understand; PortSIP may have changed its API. The details are in the smsops log.`;
   }
@@ -122,6 +128,9 @@ export function networkFailure(error: unknown): Failure {
   // Only the code is kept: the axios error carries the request, bearer token and login form included.
   const code = axios.isAxiosError(error) ? (error.code ?? 'ERR_NETWORK') : 'ERR_UNKNOWN';
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return { kind: 'timeout', detail: code };
+  // axios' own words for an answer past maxContentLength (they hold no content), as the Wavix client reads them.
+  if (axios.isAxiosError(error) && error.message.startsWith('maxContentLength size of'))
+    return { kind: 'too_large', detail: `${PORTSIP_MAX_ANSWER_BYTES / 1024 / 1024} MB, the most smsops reads` };
   return { kind: 'network', detail: code };
 }
 

@@ -74,6 +74,16 @@ describe('PortSIP REST client against the stand-in', () => {
     expectNoSecretLogged(pbx, PORTSIP_STANDIN_USER.password);
   });
 
+  it('reads no further than 10 MB of an answer, and says so in words (a runaway answer held 1.45 GB)', async () => {
+    const [config] = defaultStandInSeed().smsConfigurations;
+    if (!config) throw new Error('the seed has an SMS configuration');
+    const { api } = await setUp({ smsConfigurations: [{ ...config, name: 'x'.repeat(11 * 1024 * 1024) }] });
+    const error = await failureOf(api.listSmsConfigurations());
+    expect(error.kind).toBe('too_large');
+    expect(error.userMessage).toContain("PortSIP's answer when trying to");
+    expect(error.userMessage).toContain('larger than 10 MB');
+  });
+
   it('reads trunks and inbound rules with their DID lists split into entries', async () => {
     const { api } = await setUp();
     expect(await api.listProviders()).toEqual([
