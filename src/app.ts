@@ -338,7 +338,12 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       const taken = await takeReplyWhenWritable(replyDeps, message);
       // A grouped post is answered by the listener; a conversation retention deleted is said here.
       if (taken === 'not_a_relay_thread' && !conversations.isGroupedPost(message.channel, message.threadTs)) {
-        return answerThreadNotKept({ notifier: notifier.replies, retentionDays: config.retention.days, now }, message);
+        const notKeptDeps = {
+          notifier: notifier.replies,
+          threads: repositories.slackThreads,
+          retentionDays: config.retention.days,
+        };
+        return answerThreadNotKept(notKeptDeps, message);
       }
       if (typeof taken === 'string') return taken;
       return replyQueue.run(`${message.channel} ${message.threadTs}`, message.messageTs, () => sendTakenReply(replyDeps, taken));

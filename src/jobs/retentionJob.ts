@@ -4,7 +4,12 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { TableDeleter } from '../store/retention/batchDelete.js';
 import type { RetentionStore } from '../store/retention/retentionStore.js';
-import { RETENTION_TABLES, type RetentionTable, type RetentionWindow } from '../store/retention/tables.js';
+import {
+  EXPIRED_THREADS_KEPT_DAYS,
+  RETENTION_TABLES,
+  type RetentionTable,
+  type RetentionWindow,
+} from '../store/retention/tables.js';
 import type { JobOutcome } from './scheduler.js';
 
 const DAY_MS = 86_400_000;
@@ -88,7 +93,11 @@ export function createRetentionJob(deps: {
   let stopping = false;
   let runs = 0;
 
-  const windowDays: Record<RetentionWindow, number> = { data: settings.days, audit: settings.auditDays };
+  const windowDays: Record<RetentionWindow, number> = {
+    data: settings.days,
+    audit: settings.auditDays,
+    expiredThreads: settings.days + EXPIRED_THREADS_KEPT_DAYS,
+  };
 
   const runWithReport = async (): Promise<RetentionReport> => {
     runs += 1;

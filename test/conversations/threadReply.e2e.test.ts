@@ -6,6 +6,7 @@ import {
   OUTSIDER,
   postInbound,
   readable,
+  runCommand,
   SIGNING_SECRET,
   type SmsopsUnderTest,
   startSmsopsUnderTest,
@@ -297,22 +298,35 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(threadPosts(groupedTs)).toEqual([]);
   });
 
-  it('tells the person who answers under an SMS post older than RETENTION_DAYS (retention deleted it); silent elsewhere', async () => {
+  it('tells the person who answers under an SMS thread retention deleted; silent under old alerts and reports', async () => {
     const daysAgo = (days: number) => `${Math.floor(Date.now() / 1000) - days * 86_400}.000100`;
-    // smsops' own post of 100 days ago (RETENTION_DAYS is 90): its conversation is gone from the database.
-    const old = daysAgo(100);
-    await reply(old, 'following up on your parcel', { parent_user_id: 'UBOT' });
-    const [told] = await t.fakeSlack.waitFor('chat.postEphemeral');
-    expect(told?.args).toMatchObject({ channel: INBOX, thread_ts: old, user: REPLIER });
-    expect(told?.args.text).toBe(
-      'Your reply was not sent: this conversation is older than 90 days (RETENTION_DAYS), so smsops no longer keeps it and does not know whom to text. Answer the customer in the thread of their next SMS.',
-    );
+    const expired = await relayedThread();
+    // RETENTION_DAYS is 90: the thread's conversation is deleted by the retention job 91 days on.
+    await t.emulator.clock.advance(91 * 86_400_000);
+    expect(readable((await runCommand(t, 'jobs run retention')).body)).toContain('retention: ok');
+    expect(rows('SELECT * FROM slack_threads WHERE thread_ts = ?', expired)).toEqual([]);
 
-    // Someone else's old thread, and a recent post of smsops' that is no conversation's: nothing said.
+    // smsops' own posts of 100 days ago that were never an SMS thread (an alert, a report), someone else's old
+    // thread, and a recent post of smsops' that is no conversation's: nothing said.
+    await reply(daysAgo(100), 'this fired again today, looking', { parent_user_id: 'UBOT' });
+    await reply(daysAgo(120), 'same numbers as last quarter', { parent_user_id: 'UBOT' });
     await reply(daysAgo(100), 'a colleague’s thread', { parent_user_id: ADMIN });
     await reply(daysAgo(1), 'under a report', { parent_user_id: 'UBOT' });
     await settled(await relayedThread());
-    expect(t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER)).toHaveLength(1);
+    expect(t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER)).toEqual([]);
+
+    await reply(expired, 'following up on your parcel', { parent_user_id: 'UBOT' });
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.postEphemeral').some((c) => c.args.user === REPLIER),
+      5000,
+      () => 'the notice under the deleted conversation',
+    );
+    const told = t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER);
+    expect(told).toHaveLength(1);
+    expect(told[0]?.args).toMatchObject({ channel: INBOX, thread_ts: expired, user: REPLIER });
+    expect(told[0]?.args.text).toBe(
+      'Your reply was not sent: this conversation is older than 90 days (RETENTION_DAYS), so smsops no longer keeps it and does not know whom to text. Answer the customer in the thread of their next SMS.',
+    );
     expect(sendsToWavix()).toEqual([]);
   });
 

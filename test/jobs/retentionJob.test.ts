@@ -264,6 +264,29 @@ describe('retention of the other tables', () => {
     expect(count('job_runs')).toBe(2);
   });
 
+  it('remembers each Slack thread it deleted (a reply there is told so) for a year past RETENTION_DAYS, then forgets it', async () => {
+    const start = tmp.clock.now();
+    const threads = createSlackThreadsRepository(tmp.db, tmp.clock.now);
+    threads.set('C0INBOX001', '447400123456→14155550100', '2026-01-01', '1700000000.000100');
+    expect(threads.expired('C0INBOX001', '1700000000.000100')).toBe(false);
+
+    tmp.clock.set(start + 91 * DAY);
+    expect((await job().runWithReport()).deleted).toEqual({ slack_threads: 1 });
+    expect(threads.byThreadTs('C0INBOX001', '1700000000.000100')).toBeUndefined();
+    expect(threads.expired('C0INBOX001', '1700000000.000100')).toBe(true);
+    // Another channel's post with the same ts was never this thread.
+    expect(threads.expired('C0ALERTS01', '1700000000.000100')).toBe(false);
+
+    tmp.clock.set(start + (90 + 364) * DAY);
+    await job().run();
+    expect(threads.expired('C0INBOX001', '1700000000.000100')).toBe(true);
+
+    tmp.clock.set(start + (90 + 366) * DAY);
+    expect((await job().runWithReport()).deleted).toEqual({ expired_slack_threads: 1 });
+    expect(threads.expired('C0INBOX001', '1700000000.000100')).toBe(false);
+    expect(count('expired_slack_threads')).toBe(0);
+  });
+
   it('keeps the latest run of each job however old, so /sms jobs still shows it', async () => {
     const runs = createJobRunsRepository(tmp.db, tmp.clock.now);
     runs.finish(runs.start('daily-digest'), 'ok');

@@ -60,6 +60,7 @@ const SHIPPED = [
   '029_traffic_triggers_without_temp_tables.sql',
   '030_sender_id_deletion_announced.sql',
   '031_delivery_attempt_destination.sql',
+  '032_expired_slack_threads.sql',
 ];
 
 describe('migration runner', () => {

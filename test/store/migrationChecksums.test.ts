@@ -43,6 +43,7 @@ const SHIPPED: ReadonlyArray<readonly [string, string]> = [
   ['029_traffic_triggers_without_temp_tables.sql', '3b222f4f7ab3b7f65fa8e5df563720b5c4080baa363eab469be316988a463841'],
   ['030_sender_id_deletion_announced.sql', 'a79acf6e988fedbc5acd84c26940fcc301bec9f06de9165ee0667d6ab5851b6d'],
   ['031_delivery_attempt_destination.sql', 'ce4a2a4c5ca59ff8a3a126de72f6ab0a3f1a253841037a5f2e9756255eb7be95'],
+  ['032_expired_slack_threads.sql', 'b34dd77041078a3e7d0551a9ca11d3c53df10fac3e2ad647c48ea892bcda93ff'],
 ];
 
 const ROOT = join(import.meta.dirname, '..', '..');

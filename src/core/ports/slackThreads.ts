@@ -22,6 +22,8 @@ export interface SlackThreadsRepository {
   set(channel: string, conversationKey: string, day: string, threadTs: string): void;
   /** The relay thread whose parent is `threadTs` in `channel`; undefined when smsops did not start that thread. */
   byThreadTs(channel: string, threadTs: string): RelayThread | undefined;
+  /** Whether `threadTs` in `channel` started a relay thread that retention has since deleted (kept for a while). */
+  expired(channel: string, threadTs: string): boolean;
   /** The conversation's latest thread before `day` in the channel (what a new day's thread links to). */
   previous(channel: string, conversationKey: string, day: string): SlackThread | undefined;
   /** For the thread started by the post `threadTs` (on `day`): its conversation's thread of an earlier day, if any. */

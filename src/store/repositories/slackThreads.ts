@@ -23,6 +23,10 @@ export function createSlackThreadsRepository(db: Db, now: () => number = Date.no
   const byTs = db.prepare<[string, string], { channel: string; conversation_key: string; day: string; thread_ts: string }>(
     'SELECT channel, conversation_key, day, thread_ts FROM slack_threads WHERE channel = ? AND thread_ts = ? LIMIT 1',
   );
+  // Written by migration 032's trigger as retention deletes an anchor.
+  const expired = db
+    .prepare<[string, string], number>('SELECT 1 FROM expired_slack_threads WHERE channel = ? AND thread_ts = ?')
+    .pluck();
   return {
     get: (channel, key, day) => select.get(channel, key, day)?.thread_ts,
     previous: (channel, key, day) => previous.get(channel, key, day),
@@ -39,5 +43,6 @@ export function createSlackThreadsRepository(db: Db, now: () => number = Date.no
         ? { channel: row.channel, threadTs: row.thread_ts, conversationKey: row.conversation_key, day: row.day }
         : undefined;
     },
+    expired: (channel, threadTs) => expired.get(channel, threadTs) !== undefined,
   };
 }

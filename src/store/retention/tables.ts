@@ -5,8 +5,18 @@
  * and that mark is cleared with the rollups of the hours it belongs to.
  */
 
-/** Which setting a table's age limit comes from: RETENTION_DAYS or AUDIT_RETENTION_DAYS (0 keeps all). */
-export type RetentionWindow = 'data' | 'audit';
+/**
+ * Which setting a table's age limit comes from: RETENTION_DAYS or AUDIT_RETENTION_DAYS (0 keeps all), or, for the
+ * record of deleted Slack threads, RETENTION_DAYS plus EXPIRED_THREADS_KEPT_DAYS (never all).
+ */
+export type RetentionWindow = 'data' | 'audit' | 'expiredThreads';
+
+/**
+ * How long past RETENTION_DAYS smsops remembers that a Slack thread was an SMS conversation it deleted, so a reply
+ * there is told so. A year covers someone scrolling back to last season's threads; past it a reply is left without a
+ * word, as under any old post, and the record (a row per conversation and day) stays bounded.
+ */
+export const EXPIRED_THREADS_KEPT_DAYS = 365;
 
 export interface RetentionTable {
   table: string;
@@ -61,7 +71,11 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
   { table: 'outbound_messages', key: ['id'], at: 'coalesce(submitted_at, sent_at, updated_at)', window: 'data' },
   // Also capped at the newest 1,000 on every insert (src/store/repositories/rejectedWebhooks.ts); unindexed, but small.
   { table: 'rejected_webhooks', key: ['id'], at: 'received_at', window: 'data' },
+  // Each deleted anchor is recorded in expired_slack_threads by a trigger (migration 032): a reply there is told the
+  // conversation is gone, where one under any other old post of smsops' is left alone.
   { table: 'slack_threads', key: ['rowid'], at: 'created_at', window: 'data' },
+  // Aged from the thread's start, like its anchor: a year past the anchor's own window.
+  { table: 'expired_slack_threads', key: ['channel', 'thread_ts'], at: 'created_at', window: 'expiredThreads' },
   // A post's message links go with their messages (above) or with the post (ON DELETE CASCADE).
   { table: 'slack_posts', key: ['id'], at: 'posted_at', window: 'data' },
   // Also capped at the newest 10,000 by its repository.
