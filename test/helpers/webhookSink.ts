@@ -17,6 +17,8 @@ export interface WebhookSink {
   maxOpen(): number;
   /** The requests it holds open now. */
   open(): number;
+  /** The connections open to it now (a client's keep-alive ones included). */
+  connections(): number;
   /** Answers every later request with this status (and body, empty by default). */
   respondWith(status: number, body?: string): void;
   /** Answers every request after `ms` (a slow PBX). */
@@ -53,6 +55,13 @@ export async function startWebhookSink(): Promise<WebhookSink> {
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     res.writeHead(status).end(responseBody);
   });
+  let connections = 0;
+  server.on('connection', (socket) => {
+    connections += 1;
+    socket.once('close', () => {
+      connections -= 1;
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const stopListening = () =>
@@ -70,6 +79,7 @@ export async function startWebhookSink(): Promise<WebhookSink> {
     received,
     maxOpen: () => maxOpen,
     open: () => open,
+    connections: () => connections,
     respondWith: (next, body = '') => {
       status = next;
       responseBody = body;
