@@ -109,4 +109,23 @@ describe('interactions the manifest does not use', () => {
     expect(listenerFailures()).toEqual([]);
     expect(t.logs.filter((l) => l.includes('"level":"error"'))).toEqual([]);
   });
+
+  it('an action, a suggestion or a form smsops has no listener for (a renamed button, a link button) are acknowledged', async () => {
+    const unknownButton = await postSignedPayload(t, buttonPress('old_removed_button', '1'));
+    expect(unknownButton.status).toBe(200);
+    const suggestion = await postSignedPayload(t, {
+      type: 'block_suggestion',
+      ...base(),
+      action_id: 'not_ours',
+      block_id: 'b',
+      value: '41',
+      view: { id: 'V9', callback_id: 'not_ours' },
+    });
+    expect(suggestion.status).toBe(200);
+    expect(suggestion.json).toEqual({ options: [] });
+    const form = await postSignedPayload(t, submission({ callback_id: 'not_ours', state: { values: {} } }));
+    expect(form.status).toBe(200);
+    expect(listenerFailures()).toEqual([]);
+    expect(t.logs.filter((l) => l.includes('"level":"error"'))).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { Logger } from '../../log.js';
+import { ACTION, ALERT_ACTION, CALLBACK, DOCTOR_ACTION, SENDER_ID_ACTION } from '../ids.js';
 
 /** The interaction types smsops' manifest asks Slack for (a slash command's body has no type). */
 const USED_TYPES: ReadonlySet<string> = new Set(['block_actions', 'view_submission', 'block_suggestion', 'event_callback']);
@@ -15,16 +16,56 @@ const REMEMBERED_TYPES = 32;
 export function acknowledgeUnusedInteractions(logger: Logger): Middleware<AnyMiddlewareArgs> {
   const said = new Set<string>();
   return async (args) => {
-    const type = (args.body as { type?: unknown }).type;
-    if (typeof type !== 'string' || USED_TYPES.has(type) || !('ack' in args) || typeof args.ack !== 'function') {
+    const body = args.body as { type?: unknown };
+    const { type } = body;
+    if (
+      typeof type !== 'string' ||
+      !('ack' in args) ||
+      typeof args.ack !== 'function' ||
+      (USED_TYPES.has(type) && isOurs(body))
+    ) {
       await args.next();
       return;
     }
-    await args.ack();
+    // A block_suggestion is answered with its options: none.
+    await (type === 'block_suggestion' ? args.ack({ options: [] } as never) : args.ack());
     const first = !said.has(type) && said.size < REMEMBERED_TYPES;
     if (first) said.add(type);
     logger[first ? 'info' : 'debug']('Slack sent an interaction smsops does not use: acknowledged, nothing done', {
       type: type.slice(0, 40),
     });
   };
+}
+
+/** Every action id a listener of smsops answers (listeners/index.ts registers them from the same constants). */
+const OUR_ACTIONS: ReadonlySet<string> = new Set<string>([
+  ...Object.values(ACTION),
+  ...Object.values(ALERT_ACTION),
+  ...Object.values(DOCTOR_ACTION),
+  ...Object.values(SENDER_ID_ACTION),
+]);
+const OUR_CALLBACKS: ReadonlySet<string> = new Set<string>(Object.values(CALLBACK));
+
+/**
+ * Whether a listener of smsops takes it: a button from an older version (an id since renamed), a link button (Slack
+ * sends its click too) or a hand-made payload otherwise waited out Bolt's 3 s for a 404 and an error line.
+ */
+function isOurs(body: {
+  type?: unknown;
+  actions?: Array<{ action_id?: unknown }>;
+  action_id?: unknown;
+  view?: { callback_id?: unknown };
+}): boolean {
+  switch (body.type) {
+    case 'block_actions':
+      return (
+        Array.isArray(body.actions) && body.actions.some((a) => typeof a?.action_id === 'string' && OUR_ACTIONS.has(a.action_id))
+      );
+    case 'block_suggestion':
+      return typeof body.action_id === 'string' && OUR_ACTIONS.has(body.action_id);
+    case 'view_submission':
+      return typeof body.view?.callback_id === 'string' && OUR_CALLBACKS.has(body.view.callback_id);
+    default:
+      return true;
+  }
 }
