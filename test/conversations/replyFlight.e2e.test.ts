@@ -5,14 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deliveryReport } from '../../src/sandbox/emulator/routes/messages.js';
 import type { WavixMessage } from '../../src/sandbox/emulator/state.js';
 import { closeDatabase, openDatabase } from '../../src/store/database.js';
-import { signSlackRequest } from '../helpers/slackRequests.js';
-import { ADMIN, SIGNING_SECRET, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { REPLY_THREAD, relayedThread as relayedThreadOf, replyInThread } from '../helpers/replyThreads.js';
+import { ADMIN, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
-const INBOX = 'C0INBOX001';
-const REPLIER = 'U0REPLY001';
-const OUR_NUMBER = '14155550100';
-const CUSTOMER = '447400123456';
+const { inbox: INBOX, replier: REPLIER, customer: CUSTOMER, ourNumber: OUR_NUMBER } = REPLY_THREAD;
 
 let t: SmsopsUnderTest | undefined;
 const dirs: string[] = [];
@@ -31,55 +28,10 @@ async function start(env: Record<string, string> = {}, options: { replyDrainMs?:
 
 let counter = 0;
 
-async function relayedThread(s: SmsopsUnderTest): Promise<string> {
-  const before = s.fakeSlack.callsTo('chat.postMessage').length;
-  const response = await fetch(`${s.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      message_id: `in-flight-${++counter}-${Date.now()}`,
-      message_type: 'sms',
-      from: CUSTOMER,
-      to: OUR_NUMBER,
-      message_body: { text: 'Where is my parcel?', media: null },
-      received_at: new Date().toISOString(),
-    }),
-  });
-  expect(response.status).toBe(200);
-  const posts = await s.fakeSlack.waitFor('chat.postMessage', before + 1);
-  const ts = posts[before]?.result?.ts as string;
-  await waitUntil(
-    () => s.db.prepare('SELECT 1 FROM slack_threads WHERE thread_ts = ?').get(ts) !== undefined,
-    5000,
-    () => 'the relay thread recorded',
-  );
-  return ts;
-}
+const relayedThread = (s: SmsopsUnderTest) => relayedThreadOf(s, 'in-flight');
 
-/** A person's message in the thread, as Slack posts the event (signed). */
-async function reply(s: SmsopsUnderTest, threadTs: string, ts: string, text: string) {
-  const body = JSON.stringify({
-    token: 'x',
-    team_id: 'T1',
-    api_app_id: 'A1',
-    type: 'event_callback',
-    event_id: `EvFlight${++counter}`,
-    event_time: Math.floor(Date.now() / 1000),
-    authorizations: [{ enterprise_id: null, team_id: 'T1', user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
-    event: {
-      type: 'message',
-      channel: INBOX,
-      channel_type: 'channel',
-      user: REPLIER,
-      text,
-      ts,
-      event_ts: ts,
-      thread_ts: threadTs,
-    },
-  });
-  const answer = await s.slack.raw(body, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) });
-  expect(answer.status).toBe(200);
-}
+const reply = (s: SmsopsUnderTest, threadTs: string, ts: string, text: string) =>
+  replyInThread(s, threadTs, ts, text, `EvFlight${++counter}`);
 
 const outbound = (s: SmsopsUnderTest) => s.emulator.state().messages.filter((m) => m.direction === 'outbound');
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { signSlackRequest } from '../helpers/slackRequests.js';
-import { ADMIN, SIGNING_SECRET, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { REPLY_THREAD, relayedThread as relayedThreadOf, replyInThread } from '../helpers/replyThreads.js';
+import { ADMIN, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 /*
@@ -8,10 +8,7 @@ import { waitUntil } from '../helpers/waitUntil.js';
  * answers an SMS from its thread. Slack got its 200 before smsops met the lock and never sends the event again.
  */
 
-const INBOX = 'C0INBOX001';
-const REPLIER = 'U0REPLY001';
-const OUR_NUMBER = '14155550100';
-const CUSTOMER = '447400123456';
+const { inbox: INBOX, replier: REPLIER } = REPLY_THREAD;
 
 let t: SmsopsUnderTest | undefined;
 
@@ -28,55 +25,12 @@ async function start(options: { replyWriteWaitMs?: number } = {}): Promise<Smsop
 
 let counter = 0;
 
-async function relayedThread(s: SmsopsUnderTest): Promise<string> {
-  const before = s.fakeSlack.callsTo('chat.postMessage').length;
-  const response = await fetch(`${s.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      message_id: `in-locked-${++counter}-${Date.now()}`,
-      message_type: 'sms',
-      from: CUSTOMER,
-      to: OUR_NUMBER,
-      message_body: { text: 'Where is my parcel?', media: null },
-      received_at: new Date().toISOString(),
-    }),
-  });
-  expect(response.status).toBe(200);
-  const posts = await s.fakeSlack.waitFor('chat.postMessage', before + 1);
-  const ts = posts[before]?.result?.ts as string;
-  await waitUntil(
-    () => s.db.prepare('SELECT 1 FROM slack_threads WHERE thread_ts = ?').get(ts) !== undefined,
-    5000,
-    () => 'the relay thread recorded',
-  );
-  return ts;
-}
+const relayedThread = (s: SmsopsUnderTest) => relayedThreadOf(s, 'in-locked');
 
-async function reply(s: SmsopsUnderTest, threadTs: string, text: string) {
+const reply = (s: SmsopsUnderTest, threadTs: string, text: string) => {
   const ts = `1800000700.${String(++counter).padStart(6, '0')}`;
-  const body = JSON.stringify({
-    token: 'x',
-    team_id: 'T1',
-    api_app_id: 'A1',
-    type: 'event_callback',
-    event_id: `EvLocked${counter}`,
-    event_time: Math.floor(Date.now() / 1000),
-    authorizations: [{ enterprise_id: null, team_id: 'T1', user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
-    event: {
-      type: 'message',
-      channel: INBOX,
-      channel_type: 'channel',
-      user: REPLIER,
-      text,
-      ts,
-      event_ts: ts,
-      thread_ts: threadTs,
-    },
-  });
-  const answer = await s.slack.raw(body, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) });
-  expect(answer.status).toBe(200);
-}
+  return replyInThread(s, threadTs, ts, text, `EvLocked${counter}`);
+};
 
 /** Another connection takes the write lock now and gives it back after `ms`. */
 function holdWriteLock(s: SmsopsUnderTest, ms: number): Promise<void> {
