@@ -87,3 +87,18 @@ export async function startWebhookSink(): Promise<WebhookSink> {
     close: () => stopListening(),
   };
 }
+
+/** Sinks a test starts as it needs them, all closed by `closeAll` (in its afterEach, once smsops has stopped). */
+export function webhookSinks(): { start(): Promise<WebhookSink>; closeAll(): Promise<void> } {
+  const open: WebhookSink[] = [];
+  return {
+    start: async () => {
+      const sink = await startWebhookSink();
+      open.push(sink);
+      return sink;
+    },
+    closeAll: async () => {
+      await Promise.all(open.splice(0).map((sink) => sink.close()));
+    },
+  };
+}

@@ -11,7 +11,7 @@ import {
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+import { type WebhookSink, webhookSinks } from '../helpers/webhookSink.js';
 
 /**
  * PORTSIP_WEBHOOK_URL wrong, fixed in the environment, smsops restarted: the SMS queued for the old URL go to the
@@ -22,21 +22,17 @@ const OLD_UUID = '0d3c1111-eeee-3333-4444-555566667777';
 const NEW_UUID = '0d3c9999-eeee-3333-4444-555566667777';
 
 let t: SmsopsUnderTest | undefined;
-const sinks: WebhookSink[] = [];
+const sinks = webhookSinks();
 let dir: string | undefined;
 afterEach(async () => {
   if (t) await stopCheckingSecrets(t);
   t = undefined;
-  await Promise.all(sinks.splice(0).map((s) => s.close()));
+  await sinks.closeAll();
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
 
-async function sink(): Promise<WebhookSink> {
-  const s = await startWebhookSink();
-  sinks.push(s);
-  return s;
-}
+const sink = sinks.start;
 
 async function post(smsops: SmsopsUnderTest, messageId: string, to = '14155550154'): Promise<void> {
   const response = await fetch(`${smsops.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {

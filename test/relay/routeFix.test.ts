@@ -12,7 +12,7 @@ import {
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+import { type WebhookSink, webhookSinks } from '../helpers/webhookSink.js';
 
 /**
  * "A wrong route must be fixable": a mistyped route, fixed with `/sms route set`, gets its queued messages through;
@@ -26,21 +26,17 @@ const PATH = `/emc/Wavix - US/${UUID}`;
 const SENT_PATH = `/emc/Wavix%20-%20US/${UUID}`;
 
 let t: SmsopsUnderTest | undefined;
-const sinks: WebhookSink[] = [];
+const sinks = webhookSinks();
 
 afterEach(async () => {
   if (t) {
     await stopCheckingSecrets(t);
     t = undefined;
   }
-  await Promise.all(sinks.splice(0).map((s) => s.close()));
+  await sinks.closeAll();
 });
 
-async function sink(): Promise<WebhookSink> {
-  const s = await startWebhookSink();
-  sinks.push(s);
-  return s;
-}
+const sink = sinks.start;
 
 let counter = 0;
 const inbound = (text: string, overrides: Record<string, unknown> = {}) =>

@@ -8,7 +8,7 @@ import {
   stopCheckingSecrets,
 } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+import { type WebhookSink, webhookSinks } from '../helpers/webhookSink.js';
 
 /**
  * What Slack says of a route is where its SMS go: the relay falls back field by field to the `default` route, so a
@@ -21,21 +21,17 @@ const TEAM_A = 'C0TEAMA001';
 const TEAM_B = 'C0TEAMB001';
 
 let t: SmsopsUnderTest | undefined;
-const sinks: WebhookSink[] = [];
+const sinks = webhookSinks();
 
 afterEach(async () => {
   if (t) {
     await stopCheckingSecrets(t);
     t = undefined;
   }
-  await Promise.all(sinks.splice(0).map((s) => s.close()));
+  await sinks.closeAll();
 });
 
-async function sink(): Promise<WebhookSink> {
-  const s = await startWebhookSink();
-  sinks.push(s);
-  return s;
-}
+const sink = sinks.start;
 
 const texts = (s: WebhookSink) => s.received.map((r) => (r.json() as { message_body: { text: string } }).message_body.text);
 

@@ -9,7 +9,7 @@ import {
   stopCheckingSecrets,
 } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+import { webhookSinks } from '../helpers/webhookSink.js';
 
 /**
  * A wrong route whose PBX accepts (2xx) moves nothing when it is fixed: the SMS it took must be findable afterwards.
@@ -23,21 +23,17 @@ const TEAM_A = 'C0TEAMA001';
 const TEAM_B = 'C0TEAMB001';
 
 let t: SmsopsUnderTest | undefined;
-const sinks: WebhookSink[] = [];
+const sinks = webhookSinks();
 
 afterEach(async () => {
   if (t) {
     await stopCheckingSecrets(t);
     t = undefined;
   }
-  await Promise.all(sinks.splice(0).map((s) => s.close()));
+  await sinks.closeAll();
 });
 
-async function sink(): Promise<WebhookSink> {
-  const s = await startWebhookSink();
-  sinks.push(s);
-  return s;
-}
+const sink = sinks.start;
 
 describe('SMS a wrong but accepting PBX took', () => {
   it('are found afterwards: the audit names the URLs and channels each change replaced, the inbox where each SMS went', async () => {
