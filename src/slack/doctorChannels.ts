@@ -75,3 +75,19 @@ export function slackChannelMembership(client: webApi.WebClient): (channel: stri
     }
   };
 }
+
+/** One channel as the bot sees it (`conversations.info`): for a route just set, where a listing of all would be waste. */
+export async function oneChannelMembership(client: webApi.WebClient, channel: string): Promise<ChannelMembership> {
+  try {
+    const answer = await client.conversations.info({ channel });
+    return {
+      ok: true,
+      isMember: answer.channel?.is_member === true,
+      name: answer.channel?.name,
+      archived: answer.channel?.is_archived === true,
+      direct: answer.channel?.is_im === true,
+    };
+  } catch (error) {
+    return failureOf(error);
+  }
+}

@@ -109,4 +109,22 @@ describe('a route as Slack describes it', () => {
       `Its messages now go to: PortSIP \`${wrong.url}/emc/defaultpbx/a558…\` (the \`default\` route’s) · posted in <#${TEAM_B}> (the \`default\` route’s).`,
     );
   });
+
+  it('warns, saving it all the same, when the route’s channel is archived or the bot is not in it', async () => {
+    const smsops = await startSmsopsUnderTest();
+    t = smsops;
+    smsops.fakeSlack.handle('conversations.info', ({ args }) =>
+      args.channel === TEAM_A
+        ? { channel: { id: TEAM_A, name: 'team-a', is_archived: true, is_member: true } }
+        : { channel: { id: args.channel, name: 'team-b', is_member: false } },
+    );
+    const archived = readable((await runCommand(smsops, `route set +14155550152 <#${TEAM_A}|team-a>`)).body);
+    expect(archived).toContain('Route saved');
+    expect(archived).toContain('The channel is archived: nothing can be posted there');
+    const notIn = readable((await runCommand(smsops, `route set +14155550153 <#${TEAM_B}|team-b>`)).body);
+    expect(notIn).toContain('The bot is not a member, so it cannot post there');
+    smsops.fakeSlack.handle('conversations.info', undefined);
+    const fine = readable((await runCommand(smsops, `route set +14155550154 <#${TEAM_A}|team-a>`)).body);
+    expect(fine).not.toContain(':warning:');
+  });
 });

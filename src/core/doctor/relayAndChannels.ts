@@ -109,7 +109,7 @@ export const relayGroup: CheckGroup = {
 
 // ── 8. The bot is in its channels ────────────────────────────────────────────────────────────────────────────────
 
-function channelCheck(channel: string, roles: string[], seen: ChannelMembership): DoctorCheck {
+export function channelCheck(channel: string, roles: string[], seen: ChannelMembership): DoctorCheck {
   const named = seen.ok && seen.name ? `#${seen.name}` : channel;
   const base = { id: `channel:${channel}`, title: `Slack channel ${named} (${roles.join(', ')})` };
   const invite = 'Invite the bot: type `/invite @smsops` in the channel.';

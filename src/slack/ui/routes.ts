@@ -157,13 +157,18 @@ function keptNote(change: RouteChange): string[] {
 }
 
 /** The answer to `route set`, with where the route's messages go now (`overview` read after the change). */
-export function routeSetMessage(change: RouteChange, overview?: RoutesOverview): SlackMessage {
+export function routeSetMessage(change: RouteChange, overview?: RoutesOverview, channelWarning?: string): SlackMessage {
   const route = change.value;
   const text = `Route saved: ${routeText(route.number)}.${change.moved > 0 ? ` ${change.moved} queued deliveries moved to it.` : ''}`;
   const line = overview ? routeLine(overview, route) : routeLine({ routes: [route], fallbackPortsipUrl: null }, route);
+  const warning = channelWarning ? [section(`:warning: Its Slack channel: ${escapeMrkdwn(channelWarning)}`)] : [];
   return {
-    text: escapeMrkdwn(text),
-    blocks: [section(`:white_check_mark: Route saved.\n${line}`), ...[...keptNote(change), ...queuedEffect(change)].map(context)],
+    text: escapeMrkdwn(channelWarning ? `${text} Its Slack channel: ${channelWarning}` : text),
+    blocks: [
+      section(`:white_check_mark: Route saved.\n${line}`),
+      ...warning,
+      ...[...keptNote(change), ...queuedEffect(change)].map(context),
+    ],
   };
 }
 

@@ -1,5 +1,8 @@
+import { channelCheck } from '../../../core/doctor/relayAndChannels.js';
+import { RATE_LIMITED } from '../../../core/doctor/types.js';
 import { listRoutes, removeRoute, setRoute } from '../../../core/routes.js';
 import { resolveChannel } from '../../channelLookup.js';
+import { oneChannelMembership } from '../../doctorChannels.js';
 import { errorMessage } from '../../ui/errors.js';
 import { type RouteListRequest, routeListMessage, routeRemovedMessage, routeSetMessage } from '../../ui/routes.js';
 import { type Interaction, logFailure } from '../context.js';
@@ -29,7 +32,24 @@ export async function setRouteCommand(
     return;
   }
   const { services, inboxChannel } = interaction.deps;
-  await interaction.reply(routeSetMessage(result.value, listRoutes(services, inboxChannel)));
+  const warning = await channelWarning(
+    interaction,
+    channel !== null && follow !== 'channel' ? result.value.value.slackChannel : null,
+  );
+  await interaction.reply(routeSetMessage(result.value, listRoutes(services, inboxChannel), warning));
+}
+
+/**
+ * What doctor would say of the route's new channel, when it is not fine (archived, the bot not in it, unknown): a
+ * channel given by its id was saved without a word, and its SMS then failed to post. Saved all the same (the bot may be
+ * invited next); a check Slack could not answer says nothing.
+ */
+async function channelWarning(interaction: Interaction, channel: string | null): Promise<string | undefined> {
+  if (!channel) return undefined;
+  const seen = await oneChannelMembership(interaction.client, channel);
+  if (!seen.ok && seen.error === RATE_LIMITED) return undefined;
+  const check = channelCheck(channel, ['this route'], seen);
+  return check.status === 'ok' ? undefined : check.reason;
 }
 
 export async function listRoutesCommand(interaction: Interaction, request: RouteListRequest = {}): Promise<void> {
