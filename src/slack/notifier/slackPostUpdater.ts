@@ -19,7 +19,14 @@ import { type ThreadContinuation, withContinuation } from './threadContinuation.
 export function portsipStateOf(deliveries: readonly Delivery[]): PortsipState {
   const d = deliveries.find((x) => x.destinationKind === 'portsip');
   if (!d) return { kind: 'none' };
-  const reason = d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : (d.lastError ?? 'failed');
+  // A 2xx yet not delivered: the attempt's route was changed while it was out, so the old PBX took it and it is sent
+  // to the new one ("HTTP 200" read as a failure).
+  const movedAfterTaken = d.lastStatusCode !== null && d.lastStatusCode >= 200 && d.lastStatusCode < 300;
+  const reason = movedAfterTaken
+    ? 'moved to a new route'
+    : d.lastStatusCode
+      ? `HTTP ${d.lastStatusCode}`
+      : (d.lastError ?? 'failed');
   if (d.status === 'delivered') return { kind: 'delivered', at: d.deliveredAt ?? d.lastAttemptAt ?? d.createdAt };
   if (d.status === 'dead') return { kind: 'dead', reason };
   return d.attempts === 0
