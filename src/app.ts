@@ -282,6 +282,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     logger: logger.child({ component: 'relay' }),
     now,
     holdsDatabase: () => lease.holds(),
+    lostDatabase: () => lease.state().lostReason !== null,
   });
   started.push(() => relay.stop());
   services.routeChanges = relay.routeChanges;

@@ -155,6 +155,11 @@ export interface OutboxWorkerOptions {
    */
   holdsDatabase?: () => boolean;
   /**
+   * True once the instance lease is lost to another process (for good, unlike a lease running out while renewals
+   * fail, which comes back to this process): only then is an attempt's outcome left to the other process.
+   */
+  lostDatabase?: () => boolean;
+  /**
    * The group commit that stores the webhooks (src/store/groupCommit.ts): outcomes are recorded in its transaction of
    * the turn instead of one of their own. Without it, they have their own transaction per turn.
    */
@@ -608,7 +613,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         return;
       }
       // This process lost the database (instance lease): another one may hold the delivery now, and its claim decides.
-      if (options.holdsDatabase?.() === false) {
+      // A lease only running out (renewals failing on a lock or a full disk) is still this process's: the outcome is
+      // queued and written once it is renewed (recordOneByOne waits for it), or the delivery was sent again after its
+      // relay lease ran out, by this same process (a probe: 3 of 3 sent twice after a 16 s lock).
+      if (options.lostDatabase?.() === true || (options.lostDatabase === undefined && options.holdsDatabase?.() === false)) {
         logger.warn(
           'an attempt ended after this process lost the database (instance lease): its outcome is not recorded; the process holding it sends the delivery again if needed',
           { kind, deliveries: batch.map((d) => d.id) },

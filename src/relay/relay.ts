@@ -106,6 +106,8 @@ export interface RelayOptions {
   onReplyStatusChanged?: (reply: ConversationReply) => void | Promise<void>;
   /** False once the instance lease is lost (src/store/instanceLease.ts): stopping then leaves the leases alone. */
   holdsDatabase?: () => boolean;
+  /** True once the instance lease is lost to another process (not merely running out while renewals fail). */
+  lostDatabase?: () => boolean;
   /** When inbound webhooks are paced to the PortSIP relay (defaults in ingestPacer.ts; tests shorten them). */
   ingestPacing?: Pick<IngestPacerOptions, 'lagMs' | 'maxWaitMs' | 'burst'>;
 }
@@ -360,6 +362,7 @@ export function startRelay(options: RelayOptions): Relay {
     writeHealth,
     leaseMs: options.leaseMs,
     holdsDatabase: options.holdsDatabase,
+    lostDatabase: options.lostDatabase,
   };
   const onUnrecorded = (error: unknown) => {
     workerErrors.inc({ kind: 'slack', where: 'record' });
