@@ -12,7 +12,7 @@ import { encodeCopiedUrl } from './urls.js';
 export interface SmsopsOwnAddress {
   /** The secret path segment of smsops' webhook URLs: no PortSIP URL holds it. */
   webhookSecret?: string | undefined;
-  /** PUBLIC_BASE_URL: smsops' webhooks are under `<it>/webhooks/`. */
+  /** PUBLIC_BASE_URL: smsops' webhooks are under `<it>/webhooks/wavix/`. */
   publicBaseUrl?: string | undefined;
   /** The listener (HOST, and PORT or the port bound): nothing but smsops answers there. */
   listener?: { host: string; port: number } | undefined;
@@ -67,7 +67,8 @@ export function ownEndpointProblem(raw: string, own: SmsopsOwnAddress | undefine
         base.protocol === url.protocol &&
         base.hostname.toLowerCase() === url.hostname.toLowerCase() &&
         portOf(base) === portOf(url) &&
-        url.pathname.startsWith(`${basePath}/webhooks/`)
+        // smsops serves only /webhooks/wavix/…: a PBX behind the same proxy under /webhooks/portsip/ is not smsops.
+        url.pathname.startsWith(`${basePath}/webhooks/wavix/`)
       ) {
         return `it is smsops’ own webhook (under PUBLIC_BASE_URL): ${loop}`;
       }

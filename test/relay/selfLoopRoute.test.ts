@@ -72,6 +72,11 @@ describe('a PortSIP route pointing back at smsops', () => {
     // PortSIP on this host, on its own port, is still a route.
     const pbx = readable((await runCommand(smsops, `route set +1 415 555 0151 ${sink.url}/emc/Wavix - US/${UUID}`)).body);
     expect(pbx).toContain('Route saved');
+    // A PBX behind the same proxy as PUBLIC_BASE_URL, on another path, is not smsops.
+    const sameProxy = readable(
+      (await runCommand(smsops, `route set +1 415 555 0152 ${PUBLIC_BASE_URL}/webhooks/portsip/${UUID}`)).body,
+    );
+    expect(sameProxy).not.toContain('smsops’ own');
   });
 
   it('already stored: its SMS is not shown delivered, the attempt fails saying why, and doctor fails the route', async () => {
