@@ -296,6 +296,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     schedules: config.schedules,
     retention: config.retention,
     backup: config.backup,
+    sandbox: deps.mode === 'sandbox',
     backupDirProblem,
     backupNow: () =>
       config.backup.dir

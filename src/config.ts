@@ -221,9 +221,10 @@ export function parseLogFormat(
  * errors, since the environment may hold anything; but the real variable is then missing or at its default. And a
  * PUBLIC_BASE_URL Wavix cannot reach (loopback, private) or a plain http:// one, which works but sends SMS in clear.
  */
-export const configWarnings = (env: Record<string, string | undefined>): string[] => [
+/** Warnings at start; the sandbox (which uses its own URL in place of PUBLIC_BASE_URL) gets only the misspellings. */
+export const configWarnings = (env: Record<string, string | undefined>, options: { sandbox?: boolean } = {}): string[] => [
   ...misspeltVariableWarnings(env, [...CONFIG_VARIABLES, ...OTHER_VARIABLES]),
-  ...[publicBaseUrlWarning(env.PUBLIC_BASE_URL)].filter((warning) => warning !== undefined),
+  ...(options.sandbox ? [] : [publicBaseUrlWarning(env.PUBLIC_BASE_URL)].filter((warning) => warning !== undefined)),
 ];
 
 /** Rules across variables. Checked apart from the schema so they are reported together with per-variable problems. */

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   for (const name of SECRET_VARIABLES) for (const value of [env[name], env[name]?.trim()]) registerSecret(value);
   const sandbox = isSandboxMode(env, { envFileExists });
   // Before anything else: a misspelt name is often the reason for the configuration error printed next.
-  for (const warning of configWarnings(env)) process.stderr.write(`smsops: warning: ${warning}\n`);
+  for (const warning of configWarnings(env, { sandbox })) process.stderr.write(`smsops: warning: ${warning}\n`);
   // Listening for signals before starting: tsx (npm start) learns of the handler through IPC, and a SIGTERM that
   // arrives during start-up then stops cleanly once started, instead of killing the process half-way.
   const starting = sandbox

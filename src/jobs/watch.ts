@@ -58,6 +58,8 @@ export function createWatch(options: {
   backup: { dir: string | undefined; schedule: string; keep: number };
   /** Why BACKUP_DIR cannot be used, or null (the store's check; creates it 0700 when missing). */
   backupDirProblem?: (dir: string) => string | null;
+  /** The sandbox takes no backups whatever BACKUP_DIR says: its start does not tell anyone to set it. */
+  sandbox?: boolean;
   /** One online backup into backup.dir (the store's), run by the `backup` job. */
   backupNow: () => Promise<BackupMade>;
   /** The alert lifecycle (core/alerts.ts), shared with the relay. */
@@ -198,7 +200,7 @@ export function createWatch(options: {
     scheduler,
     start: () => {
       scheduler.start();
-      if (!backupSettings.dir)
+      if (!backupSettings.dir && !options.sandbox)
         logger.warn('database backups are off: set BACKUP_DIR (and BACKUP_CRON, BACKUP_KEEP) to turn them on');
       if (!options.publicBaseUrl) return;
       tenDlc.ensureSubscriptions(options.publicBaseUrl).then(

@@ -103,6 +103,8 @@ describe('npm start with no credentials', () => {
       expect(output).toMatch(/^smsops: runs smsops for real against stand-ins/m);
       expect(output).toMatch(/^smsops: no \.env and no smsops variable set, so no Slack, Wavix or PortSIP credentials/m);
       expect(output).toContain('"msg":"smsops listening behind the sandbox console"');
+      // The sandbox takes no backups: its start does not tell anyone to set BACKUP_DIR.
+      expect(output).not.toContain('database backups are off');
       expect(output).not.toMatch(/"url":"http:\/\/127\.0\.0\.1:\d+"/);
 
       const page = await fetch(url);

@@ -323,6 +323,9 @@ describe('on/off variables and PUBLIC_BASE_URL', () => {
   });
 
   it('warns of a plain http:// PUBLIC_BASE_URL, and of one Wavix cannot reach (loopback, private) instead', () => {
+    // The sandbox puts its own URL in PUBLIC_BASE_URL's place: a production value there is not its concern.
+    expect(configWarnings({ PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }, { sandbox: true })).toEqual([]);
+    expect(configWarnings({ PUBLIC_BASE_URL: 'http://127.0.0.1:3000' })).toHaveLength(1);
     expect(configWarnings({ PUBLIC_BASE_URL: 'http://smsops.example.com' })).toEqual([
       expect.stringMatching(/^PUBLIC_BASE_URL is plain http:\/\/: .*use an https:\/\/ address/),
     ]);
