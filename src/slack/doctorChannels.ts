@@ -61,18 +61,7 @@ export function slackChannelMembership(client: webApi.WebClient): (channel: stri
     } else if (listed.error === RATE_LIMITED) {
       return listed;
     }
-    try {
-      const answer = await client.conversations.info({ channel });
-      return {
-        ok: true,
-        isMember: answer.channel?.is_member === true,
-        name: answer.channel?.name,
-        archived: answer.channel?.is_archived === true,
-        direct: answer.channel?.is_im === true,
-      };
-    } catch (error) {
-      return failureOf(error);
-    }
+    return oneChannelMembership(client, channel);
   };
 }
 
