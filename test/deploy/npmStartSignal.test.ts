@@ -50,7 +50,12 @@ describe('npm start stopped by a SIGTERM to npm alone', () => {
         15_000,
         () => `smsops still answering after npm's SIGTERM:\n${output}`,
       );
-      expect(output).toContain('"msg":"stopped"');
+      // The listener closes first; the rest of the stop (jobs, relay, database) ends with its line.
+      await waitUntil(
+        () => output.includes('"msg":"stopped"'),
+        15_000,
+        () => `smsops' stop in the output:\n${output}`,
+      );
     } finally {
       try {
         process.kill(-(npm.pid as number), 'SIGKILL');
