@@ -67,6 +67,7 @@ describe('choosing sandbox mode', () => {
 describe('npm start with no credentials', () => {
   it('starts the sandbox, says so with the console URL, serves it, and stops cleanly on SIGTERM', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'smsops-fresh-clone-'));
+    let started: ReturnType<typeof spawn> | undefined;
     try {
       // A fresh clone: no .env in the working directory, nothing in the environment but PATH (and the sandbox's own
       // port variable, 0 for a free port).
@@ -77,6 +78,7 @@ describe('npm start with no credentials', () => {
         env: { PATH: process.env.PATH ?? '', SMSOPS_SANDBOX_PORT: '0' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      started = child;
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString('utf8');
@@ -116,6 +118,8 @@ describe('npm start with no credentials', () => {
       expect(await exited).toBe(0);
       expect(output).toContain('"msg":"stopped"');
     } finally {
+      // A failed assertion before the SIGTERM left the sandbox running after the test run.
+      if (started?.exitCode === null) started.kill('SIGKILL');
       rmSync(cwd, { recursive: true, force: true });
     }
   }, 40_000);
