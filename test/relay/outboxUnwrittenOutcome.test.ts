@@ -40,6 +40,30 @@ function fillDisk() {
 
 const sweeps = () => logLines.filter((l) => l.includes('deliveries whose lease ran out are queued again')).length;
 
+/** A PortSIP worker whose destination takes every SMS (recorded in `sent`), with leases short enough to run out. */
+function startRecordingWorker(
+  store: Pick<Parameters<typeof startOutboxWorker>[0], 'deliveries' | 'inbound'>,
+  sent: string[],
+  extra: Partial<Parameters<typeof startOutboxWorker>[0]>,
+) {
+  return startOutboxWorker({
+    kind: 'portsip',
+    ...store,
+    concurrency: 4,
+    retry,
+    idleMs: 20,
+    leaseMs: 1_000,
+    errorBackoff: { baseMs: 20, maxMs: 100 },
+    logger,
+    send: async (batch) =>
+      batch.map(({ message }) => {
+        sent.push(message.text);
+        return { delivered: true, statusCode: 200 };
+      }),
+    ...extra,
+  });
+}
+
 describe('an outcome that cannot be written before its lease runs out', () => {
   it('is kept and written once the disk has room: the SMS is sent once, however many leases ran out meanwhile', async () => {
     temp = createTempDb();
@@ -48,23 +72,7 @@ describe('an outcome that cannot be written before its lease runs out', () => {
     const ids = ['447400000001', '447400000002', '447400000003'].map((from) => receive(`from ${from}`, from));
     const sent: string[] = [];
     const writeHealth = createWriteHealth();
-    worker = startOutboxWorker({
-      kind: 'portsip',
-      deliveries,
-      inbound,
-      concurrency: 4,
-      retry,
-      idleMs: 20,
-      leaseMs: 1_000,
-      errorBackoff: { baseMs: 20, maxMs: 100 },
-      logger,
-      writeHealth,
-      send: async (batch) =>
-        batch.map(({ message }) => {
-          sent.push(message.text);
-          return { delivered: true, statusCode: 200 };
-        }),
-    });
+    worker = startRecordingWorker({ deliveries, inbound }, sent, { writeHealth });
     worker.wake();
     await waitUntil(() => logLines.some((l) => l.includes('relay could not record an attempt')), 8000, withLogs('not recorded'));
     // The leases run out and are put back, twice over, while the disk stays full.
@@ -85,23 +93,7 @@ describe('an outcome that cannot be written before its lease runs out', () => {
     const id = receive('one');
     const sent: string[] = [];
     let holds = true;
-    worker = startOutboxWorker({
-      kind: 'portsip',
-      deliveries,
-      inbound,
-      concurrency: 4,
-      retry,
-      idleMs: 20,
-      leaseMs: 1_000,
-      errorBackoff: { baseMs: 20, maxMs: 100 },
-      logger,
-      holdsDatabase: () => holds,
-      send: async (batch) =>
-        batch.map(({ message }) => {
-          sent.push(message.text);
-          return { delivered: true, statusCode: 200 };
-        }),
-    });
+    worker = startRecordingWorker({ deliveries, inbound }, sent, { holdsDatabase: () => holds });
     worker.wake();
     await waitUntil(() => logLines.some((l) => l.includes('relay could not record an attempt')), 8000, withLogs('not recorded'));
     holds = false;
