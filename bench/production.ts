@@ -427,6 +427,8 @@ interface BaselineResult {
 interface SmsopsResult {
   healthzSeconds: number;
   rssIdleMb: number;
+  /** 12 s after /healthz: past V8's memory reducer, which runs ~8 s after start-up's last full collection. */
+  rssSettledMb: number;
   fixedRate: FixedRateResult & {
     portsipBacklogAfter: number;
     secondsToDrainAfter: number;
@@ -560,7 +562,13 @@ async function measureSmsops(
     out(`  smsops: /healthz 200 after ${fmt(smsops.healthzSeconds, 2)} s`);
     await sleep(2_000);
     const rssIdleMb = procStatus(pid).rssMb;
-    out(`  smsops: idle RSS ${fmt(rssIdleMb, 0)} MB; ${rate}/s for 1 s warm-up + ${latencySeconds} s …`);
+    // The target is judged 2 s after start (start-up's young generation still at full size); an idle process settles
+    // lower once V8's memory reducer has run, and both are reported so that neither is mistaken for the other.
+    await sleep(10_000);
+    const rssSettledMb = procStatus(pid).rssMb;
+    out(
+      `  smsops: idle RSS ${fmt(rssIdleMb, 0)} MB at 2 s, ${fmt(rssSettledMb, 0)} MB at 12 s; ${rate}/s for 1 s warm-up + ${latencySeconds} s …`,
+    );
     const commitsOf = (metrics: string) => ({
       commits: metricValue(metrics, 'smsops_store_commits_total', {}),
       writes: metricValue(metrics, 'smsops_store_committed_writes_total', {}),
@@ -666,6 +674,7 @@ async function measureSmsops(
     return {
       healthzSeconds: smsops.healthzSeconds,
       rssIdleMb,
+      rssSettledMb,
       fixedRate: {
         ...fixed,
         portsipBacklogAfter,
@@ -738,6 +747,7 @@ function summarise(results: RunResult[]) {
     },
     rss: {
       idleMb: of((r) => r.smsops.rssIdleMb),
+      settledMb: of((r) => r.smsops.rssSettledMb),
       peakMb: of((r) => r.smsops.vmHwmMb),
     },
     healthzSeconds: of((r) => r.smsops.healthzSeconds),
@@ -808,7 +818,8 @@ function printSummary(s: ReturnType<typeof summarise>['summary'], pass: ReturnTy
       `p99 ≤ ${TARGETS.ackP99Ms} ms`,
       verdict(pass.ack),
     ],
-    ['RSS idle, MB (VmRSS)', range(s.rss.idleMb, 0), '', '', `≤ ${TARGETS.rssIdleMb} MB`, verdict(pass.rssIdle)],
+    ['RSS idle, MB (VmRSS, 2 s after start)', range(s.rss.idleMb, 0), '', '', `≤ ${TARGETS.rssIdleMb} MB`, verdict(pass.rssIdle)],
+    ['RSS idle, MB (VmRSS, 12 s after start)', range(s.rss.settledMb, 0), '', '', '', ''],
     ['RSS peak, MB (VmHWM, start + runs)', range(s.rss.peakMb, 0), '', '', `≤ ${TARGETS.rssLoadMb} MB`, verdict(pass.rssLoad)],
     ['spawn → /healthz 200, s', range(s.healthzSeconds, 2), '', '', `≤ ${TARGETS.healthzSeconds} s`, verdict(pass.healthz)],
     [
