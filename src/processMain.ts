@@ -1,0 +1,220 @@
+import { startSmsops } from './app.js';
+import { configWarnings, parseConfig, readEnvironment, SECRET_VARIABLES, withEnvFileProblems } from './config.js';
+import { readFlag } from './envBoolean.js';
+import { envFileThere } from './envFile.js';
+import { describeError, err } from './errors.js';
+import { limitHeapGrowth } from './heapGrowth.js';
+import { createLogger, type Logger, type LogLevel, registerSecret } from './log.js';
+import { type LogFormat, resolveLogFormat } from './logFormat.js';
+import { generateConsoleToken } from './sandbox/consoleToken.js';
+import { isSandboxMode, parseSandboxConfig } from './sandbox/mode.js';
+import { checkSlackToken } from './slack/tokenCheck.js';
+import { sandboxStartupSummary } from './startupSummary.js';
+import { checkDatabaseMode, DatabaseModeError } from './store/databaseMode.js';
+import { checkDatabaseWritable } from './store/databaseWritable.js';
+import { MigrationError } from './store/migrate.js';
+import { noteUnhandledRejection } from './unhandledRejections.js';
+import { releaseYoungGeneration } from './youngGenerationAtStart.js';
+
+type Running = { stop(): Promise<void> };
+
+/**
+ * Process entry: configuration → the app (or the sandbox: asked for, or nothing of smsops configured) → signals.
+ * Exit codes: 2 for a configuration error (nothing started, including a database of the other mode) or a database
+ * whose migrations this smsops refuses (changed, missing, newer) or one that failed for a reason in the data or the SQL, 1 for a failure while starting that may pass by
+ * itself or a stop that failed or was cut short by a second signal, 0 after a clean stop.
+ */
+async function main(): Promise<void> {
+  limitHeapGrowth();
+  // Last resort, not a way of handling errors: one promise a library forgot to handle (@slack/socket-mode 3.1.0 read
+  // a Socket Mode frame Slack sent without an event, and the process exited) must not stop the relay, the webhooks
+  // and the jobs, which do not depend on it. Said in words (no stack: it may quote a URL or a header) and counted
+  // (smsops_unhandled_rejections_total); an uncaught exception still ends the process, since the state of whatever
+  // threw is unknown.
+  process.on('unhandledRejection', (reason) => {
+    noteUnhandledRejection();
+    const line = 'an error no part of smsops handled: smsops goes on; please report it';
+    if (processLogger) processLogger.error(line, { error: describeError(reason) });
+    else process.stderr.write(`smsops: ${line} (${describeError(reason)})\n`);
+  });
+  const envFileExists = envFileThere('.env');
+  const { env, problems: fileProblems } = readEnvironment();
+  // As given and as used: smsops cuts the spaces and line breaks around a secret (src/config.ts).
+  for (const name of SECRET_VARIABLES) for (const value of [env[name], env[name]?.trim()]) registerSecret(value);
+  const sandbox = isSandboxMode(env, { envFileExists });
+  // Before anything else: a misspelt name is often the reason for the configuration error printed next.
+  for (const warning of configWarnings(env, { sandbox })) process.stderr.write(`smsops: warning: ${warning}\n`);
+  // Listening for signals before starting: tsx (npm start) learns of the handler through IPC, and a SIGTERM that
+  // arrives during start-up then stops cleanly once started, instead of killing the process half-way.
+  const starting = sandbox
+    ? startSandboxMode(env, sandboxAsked(env) ? 'asked' : 'unconfigured', fileProblems)
+    : startProduction(env, fileProblems);
+  stopOnSignals(starting);
+  await starting;
+}
+
+type Started = { app: Running; logger: Logger } | undefined;
+
+/** The log of the process once configured, for what happens outside any part of smsops (unhandled rejections). */
+let processLogger: Logger | undefined;
+
+const FAILED_START_GRACE_MS = 2_000;
+
+/**
+ * Parse, then start: a configuration error exits 2 with nothing started, and so does a refused migration; any other
+ * failure while starting exits 1.
+ */
+async function startWith<C extends { logLevel: LogLevel; logFormat: LogFormat | undefined }>(
+  parsed: { ok: true; value: C } | { ok: false; error: Error },
+  what: string,
+  start: (config: C, logger: Logger) => Promise<Running>,
+): Promise<Started> {
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.error.message}\n`);
+    process.exitCode = parsed.error instanceof DatabaseModeError && parsed.error.passesByItself ? 1 : 2;
+    return undefined;
+  }
+  // Human lines for a person at a terminal, JSON for a pipe, a file or a log shipper (LOG_FORMAT forces one).
+  const format = resolveLogFormat(parsed.value.logFormat, process.stdout.isTTY === true);
+  const logger = createLogger({ level: parsed.value.logLevel, format });
+  processLogger = logger;
+  try {
+    return { app: await start(parsed.value, logger), logger };
+  } catch (error) {
+    logger.error(`${what} could not start`, { error: describeError(error) });
+    // Exit 2 stops systemd's restarts (RestartPreventExitStatus=2): a refused migration, or one failing on the stored
+    // data, fails again at every start, and only the operator can end it (another smsops version, the file put back).
+    process.exitCode = error instanceof MigrationError && !error.passesByItself ? 2 : 1;
+    // start() has undone what it started, so the process normally ends by itself. What cannot be cancelled (the
+    // first Wavix check still waiting on an unreachable host, an HTTP agent's sockets) must not keep a process that
+    // failed alive: a supervisor restarts it only once it exits. The log line above is already written (pino writes
+    // synchronously), and the timer is unref'd so it never delays an exit that happens anyway.
+    setTimeout(() => process.exit(), FAILED_START_GRACE_MS).unref();
+    return undefined;
+  } finally {
+    // Start-up's allocations are over, whichever way it ended.
+    releaseYoungGeneration();
+  }
+}
+
+/**
+ * A database smsops cannot write (read-only, or locked by another process) or of the other mode is refused before
+ * anything starts (see src/store/databaseWritable.ts, src/store/databaseMode.ts).
+ */
+function withDatabaseCheck<C extends { databasePath: string }>(
+  parsed: { ok: true; value: C } | { ok: false; error: Error },
+  mode: 'production' | 'sandbox',
+): { ok: true; value: C } | { ok: false; error: Error } {
+  if (!parsed.ok) return parsed;
+  // Writable first: on a read-only mount the mode cannot be read either, and that is not what is wrong.
+  const writable = checkDatabaseWritable(parsed.value.databasePath);
+  if (!writable.ok) return err(writable.error);
+  const allowed = checkDatabaseMode(parsed.value.databasePath, mode);
+  return allowed.ok ? parsed : err(allowed.error);
+}
+
+const SANDBOX_HINT =
+  'The sandbox did not start because smsops is configured here (a .env file or one of its variables is set); SMSOPS_SANDBOX=1 runs it on purpose.';
+
+function startProduction(env: Record<string, string | undefined>, fileProblems: readonly string[]): Promise<Started> {
+  const parsed = withEnvFileProblems(parseConfig(env), fileProblems);
+  const hinted = parsed.ok ? parsed : err(Object.assign(parsed.error, { message: `${parsed.error.message}\n${SANDBOX_HINT}` }));
+  return startWith(withDatabaseCheck(hinted, 'production'), 'smsops', async (config, logger) => {
+    const app = await startSmsops(config, {
+      logger,
+      checkSlackToken: (onRefused) => checkSlackToken(config.slack, logger, onRefused),
+    });
+    // Beside the JSON log, not in it: a person at the terminal reads these; a log shipper keeps the JSON.
+    for (const line of app.summary) process.stderr.write(`${line}\n`);
+    return app;
+  });
+}
+
+const sandboxAsked = (env: Record<string, string | undefined>) => readFlag(env.SMSOPS_SANDBOX) === true;
+
+/** The sandbox's few variables; a .env it cannot read whole is refused in sandbox mode too. */
+const sandboxConfig = (env: Record<string, string | undefined>, fileProblems: readonly string[]) =>
+  withEnvFileProblems(parseSandboxConfig(env), fileProblems);
+
+const startSandboxMode = (
+  env: Record<string, string | undefined>,
+  reason: 'asked' | 'unconfigured',
+  fileProblems: readonly string[],
+): Promise<Started> =>
+  startWith(withDatabaseCheck(sandboxConfig(env, fileProblems), 'sandbox'), 'the sandbox', async (config, logger) => {
+    const consoleToken = config.requireToken ? generateConsoleToken() : undefined;
+    // Loaded only in sandbox mode: the emulator, fake Slack and console are memory a production process never uses.
+    const { startSandbox } = await import('./sandbox/startSandbox.js');
+    const sandbox = await startSandbox({ ...config, logger, ...(consoleToken ? { consoleToken } : {}) });
+    const port = new URL(sandbox.url).port;
+    const wildcard = ['0.0.0.0', '::', ''].includes(config.host);
+    const shownHost = config.requireToken && !wildcard ? config.host : 'localhost';
+    const openUrl = `http://${shownHost}:${port}/sandbox`;
+    logger.info(`sandbox mode: nothing reaches Slack, Wavix or PortSIP; open ${openUrl}`, {
+      console: sandbox.consoleUrl,
+      listening: `${config.host}:${port}`,
+      database: config.databasePath,
+      consoleToken: consoleToken ? 'required (printed once on stderr)' : 'not needed on loopback',
+      why: 'SMSOPS_SANDBOX=1, or no .env and no smsops variable set; fill in .env to run for real',
+    });
+    // Beside the log, not in it (the log may be shipped elsewhere): a person at the terminal reads these. The
+    // console token is printed here once, in the URL to open: whoever holds it controls the console.
+    const summary = sandboxStartupSummary({
+      consoleUrl: consoleToken ? `${openUrl}?token=${consoleToken}` : openUrl,
+      databasePath: config.databasePath,
+      reason,
+      portsipSink: { url: sandbox.sink.url, port: sandbox.sinkPort },
+    });
+    for (const line of summary) process.stderr.write(`${line}\n`);
+    return sandbox;
+  });
+
+/**
+ * The first SIGTERM or SIGINT stops smsops and the process exits once the stop is done: what a stop cannot end (a
+ * socket a library keeps open, a timer) must not keep it running, since a supervisor restarts it only once it exits.
+ * A second one exits at once, with code 1: Ctrl-C twice, or `kill` again, must end a stop that hangs.
+ */
+function stopOnSignals(starting: Promise<Started>): void {
+  let stopAsked = false;
+  let startedLogger: Logger | undefined;
+  const stop = async (signal: string) => {
+    const started = await starting;
+    if (!started) return;
+    const { app, logger } = started;
+    logger.info('stopping', { signal });
+    try {
+      await app.stop();
+      logger.info('stopped');
+    } catch (error) {
+      logger.error('unclean stop', { error: describeError(error) });
+      process.exitCode = 1;
+    }
+    // The log lines above are written already (pino writes synchronously); exits with process.exitCode.
+    process.exit();
+  };
+  const onSignal = (signal: string) => {
+    if (!stopAsked) {
+      stopAsked = true;
+      void stop(signal);
+      return;
+    }
+    const line = `second ${signal} while stopping: exiting now without finishing the stop; deliveries still in flight are sent again after the restart`;
+    if (startedLogger) startedLogger.warn(line);
+    else process.stderr.write(`smsops: ${line}\n`);
+    process.exit(1);
+  };
+  const onTerm = () => onSignal('SIGTERM');
+  const onInt = () => onSignal('SIGINT');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  void starting.then((started) => {
+    startedLogger = started?.logger;
+    if (started) return;
+    // Nothing started (a configuration error): a signal keeps its default meaning again.
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+  });
+}
+
+// Run on import: main.ts imports this module once the young generation's hold is set.
+await main();
