@@ -18,12 +18,22 @@ const RESULT = /^(http request result: )([\s\S]*)$/;
 
 const size = (text: string) => `[${Buffer.byteLength(text)} bytes omitted]`;
 
-/** A Web API result reduced to what identifies it: ok/error, the channel and the message ts. */
+// Slack's own codes and ids are short words (`channel_not_found`, `C0123`, `1700000000.000100`); anything else in
+// those fields is not Slack's (a proxy's page, an error echoing the call, which may hold a relayed SMS).
+const SLACK_WORD = /^[\w.-]{1,100}$/;
+
+/** A Web API result reduced to what identifies it: ok/error, the channel and the message ts, when they are Slack's. */
 function resultIds(json: string): string {
   try {
     const result = JSON.parse(json) as Record<string, unknown>;
     const ids = Object.fromEntries(
-      ['ok', 'error', 'channel', 'ts'].filter((key) => key in result).map((key) => [key, result[key]]),
+      ['ok', 'error', 'channel', 'ts']
+        .filter((key) => key in result)
+        .map((key) => {
+          const value = result[key];
+          const kept = typeof value === 'boolean' || (typeof value === 'string' && SLACK_WORD.test(value));
+          return [key, kept ? value : size(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''))];
+        }),
     );
     return `${JSON.stringify(ids)} ${size(json)}`;
   } catch {
@@ -54,10 +64,11 @@ export function boltLineWithoutBodies(parts: unknown[]): string {
 
 const RESULT_PREFIX = 'http request result: ';
 /**
- * A result carrying `response_metadata.messages` (strings, each `[ERROR] …` or `[WARN] …`): the client's redaction
- * writes an array as an object of its indexes (`{"0":"[ERROR] …"}`); an array is taken too, should it stop doing so.
+ * A result carrying `response_metadata.messages` (strings, each `[ERROR] …` or `[WARN] …`) or `warnings` (strings the
+ * client logs whole, at warn level): the client's redaction writes an array as an object of its indexes
+ * (`{"0":"[ERROR] …"}`); an array is taken too, should it stop doing so.
  */
-const SLACK_MESSAGES_MARKS = ['"messages":{"0":"', '"messages":["'];
+const SLACK_MESSAGES_MARKS = ['"messages":{"0":"', '"messages":["', '"warnings":{"0":"', '"warnings":["'];
 // As the client reads them: what follows the mark, up to a line break, trimmed, is what it logs.
 const SLACK_ERROR = /\[ERROR\](.*)/;
 const SLACK_WARN = /\[WARN\](.*)/;
@@ -71,10 +82,20 @@ function slackMessageLine(message: string, code: string | undefined): string {
   return `Slack answered ${code ?? 'with a message'}${pointer ? ` at ${pointer}` : ''}; its message is left out (${size(message)}): it may quote the call`;
 }
 
+/** A `response_metadata.warnings` entry: Slack's are codes (`missing_charset`), kept; anything else only by its size. */
+function slackWarningLine(warning: string): string {
+  return SLACK_WORD.test(warning)
+    ? `Slack warned: ${warning}`
+    : `Slack warned with words that are left out (${size(warning)}): they may quote the call`;
+}
+
+const codeOf = (error: unknown) => (typeof error === 'string' && SLACK_WORD.test(error) ? error : undefined);
+
 /**
- * The messages of the last Web API result, as the client is about to log them (by their text) and as smsops logs them
- * instead. The client logs the result at debug level, then each message at error or warn level, in one synchronous
- * run (@slack/web-api's WebClient.apiCall): a line is recognised by being one of them, whatever it says.
+ * The messages and warnings of the last Web API result, as the client is about to log them (by their text) and as
+ * smsops logs them instead. The client logs the result at debug level, then each warning and message at error or warn
+ * level, in one synchronous run (@slack/web-api's WebClient.apiCall): a line is recognised by being one of them,
+ * whatever it says.
  */
 function slackMessagesOf(msg: unknown[]): Map<string, string> | undefined {
   const [line] = msg;
@@ -83,18 +104,22 @@ function slackMessagesOf(msg: unknown[]): Map<string, string> | undefined {
   try {
     const result = JSON.parse(line.slice(RESULT_PREFIX.length)) as {
       error?: unknown;
-      response_metadata?: { messages?: unknown };
+      response_metadata?: { messages?: unknown; warnings?: unknown };
     };
-    const messages = result.response_metadata?.messages;
-    if (messages === null || typeof messages !== 'object') return undefined;
-    const code = typeof result.error === 'string' ? result.error : undefined;
     const lines = new Map<string, string>();
-    for (const message of Object.values(messages)) {
-      if (typeof message !== 'string') continue;
-      const said = (SLACK_ERROR.exec(message) ?? SLACK_WARN.exec(message))?.[1]?.trim();
-      if (said !== undefined) lines.set(said, slackMessageLine(said, code));
+    const { messages, warnings } = result.response_metadata ?? {};
+    if (warnings !== null && typeof warnings === 'object')
+      for (const warning of Object.values(warnings))
+        if (typeof warning === 'string') lines.set(warning, slackWarningLine(warning));
+    if (messages !== null && typeof messages === 'object') {
+      const code = codeOf(result.error);
+      for (const message of Object.values(messages)) {
+        if (typeof message !== 'string') continue;
+        const said = (SLACK_ERROR.exec(message) ?? SLACK_WARN.exec(message))?.[1]?.trim();
+        if (said !== undefined) lines.set(said, slackMessageLine(said, code));
+      }
     }
-    return lines;
+    return lines.size > 0 ? lines : undefined;
   } catch {
     return undefined;
   }
@@ -105,8 +130,9 @@ export function toBoltLogger(logger: Logger): BoltLogger {
   let level: LogLevel = LogLevel.INFO;
   let slackMessages: Map<string, string> | undefined;
   /** A line of the client's, unless it is one of the messages of the result just logged: then that message, reduced. */
+  // A warning comes through `forEach(logger.warn)`: its index and the array follow it as arguments.
   const lineOf = (msg: unknown[]) => {
-    const line = msg.length === 1 && typeof msg[0] === 'string' ? slackMessages?.get(msg[0]) : undefined;
+    const line = typeof msg[0] === 'string' ? slackMessages?.get(msg[0]) : undefined;
     if (line !== undefined) slackMessages?.delete(msg[0] as string);
     return line ?? boltLineWithoutBodies(msg);
   };

@@ -17,6 +17,15 @@ describe('Bolt log lines without bodies', () => {
     [`Sending a WebSocket message: {"envelope_id":"e","payload":{"text":"${SMS}"}}`, /^Sending a WebSocket message: \[\d+/],
     [`Calling ack() - type: slash_commands, envelope_id: e1, data: {"text":"${SMS}"}`, /envelope_id: e1, data: \[\d+/],
     [`{"type":"event_callback","event":{"text":"${SMS}"}}`, /^\[\d+ bytes omitted\]$/],
+    // A proxy's page where Slack's JSON should be: the client keeps it whole as the `error` of its result.
+    [
+      `http request result: {"ok":false,"error":"<html>channel=C1&text=${SMS}</html>"}`,
+      /^http request result: \{"ok":false,"error":"\[\d+ bytes omitted\]"\} \[\d+ bytes omitted\]$/,
+    ],
+    [
+      `http request result: {"ok":false,"error":"invalid_auth","channel":"${SMS}"}`,
+      /^http request result: \{"ok":false,"error":"invalid_auth","channel":"\[\d+ bytes omitted\]"\}/,
+    ],
   ])('%s', (line, expected) => {
     const cleaned = boltLineWithoutBodies([line]);
     expect(cleaned).toMatch(expected);
@@ -82,6 +91,32 @@ describe("Slack's own messages about a refused call", () => {
         ),
       },
       { level: 'warn', msg: expect.stringMatching(/^Slack answered invalid_blocks; its message is left out/) },
+    ]);
+  });
+
+  it("logs Slack's warnings as codes, and warnings in words by their size only (a JSON proxy echoing the call)", async () => {
+    const slack = await startFakeSlack();
+    const lines: string[] = [];
+    try {
+      slack.handle('chat.postMessage', () => ({
+        ok: true,
+        channel: 'C1',
+        ts: '1.2',
+        response_metadata: { warnings: ['missing_charset', `superfluous: channel=C1&text=${SMS}`] },
+      }));
+      const client = new webApi.WebClient('xoxb-test-0000', {
+        slackApiUrl: slack.url,
+        logger: toBoltLogger(createLogger({ level: 'info', sink: (line) => lines.push(line) })),
+        retryConfig: { retries: 0 },
+      });
+      await client.chat.postMessage({ channel: 'C1', text: SMS });
+    } finally {
+      await slack.close();
+    }
+    expect(lines.join('\n')).not.toContain('Quinlan');
+    expect(lines.map((line) => JSON.parse(line) as { level: string; msg: string })).toMatchObject([
+      { level: 'warn', msg: 'Slack warned: missing_charset' },
+      { level: 'warn', msg: expect.stringMatching(/^Slack warned with words that are left out \(\[\d+ bytes omitted\]\)/) },
     ]);
   });
 });
