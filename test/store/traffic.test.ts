@@ -166,6 +166,31 @@ describe('traffic rollups', () => {
     expect(traffic.failureReasons(at('13:00:00'), at('14:00:00'))).toEqual([{ reason: 'expired', count: 1 }]);
   });
 
+  it("shows a reply's failure by its status and no phone number Wavix's words quote (any member reads these)", () => {
+    const quoting = 'Carrier blocked content "PANGOLIN42 secret" to +44 7400 918273';
+    reports.upsertOutbound({
+      wavixMessageId: `out-${++seq}`,
+      fromNumber: SUPPORT,
+      toNumber: '447400918273',
+      status: 'undelivered',
+      errorMessage: quoting,
+      tag: 'smsops-reply:C0INBOX01:1764064800.000100',
+      submittedAt: at('12:01:00'),
+    });
+    send(SUPPORT, at('12:02:00'), 'undelivered', 'Absent subscriber +447400111222');
+    send(SUPPORT, at('12:03:00'), 'undelivered', 'Absent subscriber +447400333444');
+    traffic.rebuild(at('12:00:00'), at('13:00:00'));
+
+    const reasons = traffic.failureReasons(at('12:00:00'), at('13:00:00'));
+    expect(reasons).toEqual([
+      { reason: 'Absent subscriber a number', count: 2 },
+      { reason: 'undelivered', count: 1 },
+    ]);
+    const finished = traffic.outboundFinished(at('12:00:00'), at('13:00:00'));
+    expect(finished).toEqual([{ number: SUPPORT, delivered: 0, failed: 3, topFailure: 'Absent subscriber a number' }]);
+    expect(JSON.stringify([reasons, finished])).not.toMatch(/PANGOLIN|7400/);
+  });
+
   it('counts as relayed only inbound messages whose PortSIP delivery was delivered', () => {
     const both = receive(SUPPORT, at('12:01:00'));
     receive(SUPPORT, at('12:02:00')); // PortSIP still pending, Slack delivered

@@ -3,7 +3,8 @@
  * Slack message the reply was typed as, which has one reply row at most, so a report carrying it belongs to that
  * reply alone, even when Wavix's answer to the send (its message id) never reached smsops.
  */
-const PREFIX = 'smsops-reply:';
+export const REPLY_TAG_PREFIX = 'smsops-reply:';
+const PREFIX = REPLY_TAG_PREFIX;
 
 export function replyTagOf(reply: { slackChannel: string; slackMessageTs: string }): string {
   return `${PREFIX}${reply.slackChannel}:${reply.slackMessageTs}`;

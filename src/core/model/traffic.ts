@@ -24,6 +24,31 @@ export interface FailureReason {
   count: number;
 }
 
+// A phone number as Wavix or a carrier may quote one: digits, perhaps a '+', spaces, dots, dashes or brackets between.
+const QUOTED_NUMBER = /\+?\d[\d\s().-]{5,}\d/g;
+
+/**
+ * A failure reason as the shared surfaces show it (`/sms traffic` to any member, the digest and the failure-rate alert
+ * in the alert channel): Wavix's words with any phone number they quote replaced, since whom an SMS went to is
+ * personal data those readers may not see ("Carrier blocked … to +44 7400 918273" → "… to a number").
+ */
+export function failureReasonShown(reason: string): string {
+  return reason.replace(QUOTED_NUMBER, 'a number');
+}
+
+/** Reasons that read the same once shown are one reason: their counts added, the largest first. */
+export function mergeFailureReasons(reasons: readonly FailureReason[], limit: number): FailureReason[] {
+  const counts = new Map<string, number>();
+  for (const { reason, count } of reasons) {
+    const shown = failureReasonShown(reason);
+    counts.set(shown, (counts.get(shown) ?? 0) + count);
+  }
+  return [...counts]
+    .map(([reason, count]) => ({ reason, count }))
+    .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0))
+    .slice(0, limit);
+}
+
 /** '+1 415 555 0100' and '14155550100' are the same number; an alphanumeric Sender ID is kept as written. */
 export function normaliseTrafficNumber(number: string): string {
   const trimmed = number.trim();

@@ -1,8 +1,11 @@
+import { REPLY_TAG_PREFIX } from '../../core/conversations/replyTag.js';
 import {
   FAILED_OUTBOUND_STATUSES,
   type FailureReason,
+  failureReasonShown,
   HOUR_MS,
   hourStartOf,
+  mergeFailureReasons,
   type NumberTraffic,
   normaliseTrafficNumber,
   type TrafficCounts,
@@ -17,6 +20,10 @@ const FAILED_SQL = FAILED_OUTBOUND_STATUSES.map((s) => `'${s}'`).join(', ');
 // The same expression as the outbound_messages_traffic_at index and the triggers of migration 010: SQLite uses the
 // index only for this exact text, and a trigger marks the hour this expression gives as stale.
 const OUTBOUND_AT = 'coalesce(submitted_at, sent_at, updated_at)';
+// Why a reply typed in Slack failed is shown in its thread only (to that channel's members): Wavix's words may quote
+// the reply's text. Everywhere reasons are shared, a reply's failure is its status.
+const FAILURE_REASON_SQL = `CASE WHEN tag LIKE '${REPLY_TAG_PREFIX}%' THEN status
+  ELSE coalesce(nullif(trim(error_message), ''), status) END`;
 const SUMS = `coalesce(sum(sent), 0) AS sent, coalesce(sum(delivered), 0) AS delivered, coalesce(sum(failed), 0) AS failed,
   coalesce(sum(inbound), 0) AS inbound, coalesce(sum(relayed), 0) AS relayed`;
 
@@ -25,6 +32,8 @@ interface Range {
   to: number;
   number: string | null;
 }
+
+const shownTopFailure = (reason: string | undefined) => (reason === undefined ? null : failureReasonShown(reason));
 
 export function createTrafficRepository(db: Db, now: () => number = Date.now): TrafficRepository {
   const clearHours = db.prepare('DELETE FROM traffic_hourly WHERE hour_start >= @from AND hour_start < @to');
@@ -45,7 +54,7 @@ export function createTrafficRepository(db: Db, now: () => number = Date.now): T
   const insertReasons = db.prepare(`
     INSERT INTO traffic_failure_reasons (hour_start, number, reason, count)
     SELECT (at / ${HOUR_MS}) * ${HOUR_MS}, ltrim(from_number, '+'), reason, count(*)
-    FROM (SELECT ${OUTBOUND_AT} AS at, from_number, coalesce(nullif(trim(error_message), ''), status) AS reason
+    FROM (SELECT ${OUTBOUND_AT} AS at, from_number, ${FAILURE_REASON_SQL} AS reason
           FROM outbound_messages
           WHERE ${OUTBOUND_AT} >= @from AND ${OUTBOUND_AT} < @to AND status IN (${FAILED_SQL}))
     GROUP BY 1, 2, 3`);
@@ -85,7 +94,7 @@ export function createTrafficRepository(db: Db, now: () => number = Date.now): T
     GROUP BY 1 ORDER BY count(*) DESC, 1`);
   const exactTopFailure = db
     .prepare<{ from: number; to: number; number: string }, string>(`
-    SELECT coalesce(nullif(trim(error_message), ''), status) AS reason FROM outbound_messages
+    SELECT ${FAILURE_REASON_SQL} AS reason FROM outbound_messages
     WHERE ${OUTBOUND_AT} >= @from AND ${OUTBOUND_AT} < @to AND status IN (${FAILED_SQL})
       AND ltrim(from_number, '+') = @number
     GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`)
@@ -152,11 +161,13 @@ export function createTrafficRepository(db: Db, now: () => number = Date.now): T
       return row ?? { sent: 0, delivered: 0, failed: 0, inbound: 0, relayed: 0 };
     },
     perNumber: (fromMs, toMs) => numberSums.all({ from: hourStartOf(fromMs), to: toMs }),
-    failureReasons: (fromMs, toMs, number, limit = 5) => reasons.all({ ...range(fromMs, toMs, number), limit }),
+    // A few more read than shown: reasons that differ only by the number they quote are merged once it is masked.
+    failureReasons: (fromMs, toMs, number, limit = 5) =>
+      mergeFailureReasons(reasons.all({ ...range(fromMs, toMs, number), limit: limit * 4 }), limit),
     outboundFinished: (fromMs, toMs) =>
       exactOutbound.all({ from: fromMs, to: toMs }).map((row) => ({
         ...row,
-        topFailure: row.failed > 0 ? (exactTopFailure.get({ from: fromMs, to: toMs, number: row.number }) ?? null) : null,
+        topFailure: row.failed > 0 ? shownTopFailure(exactTopFailure.get({ from: fromMs, to: toMs, number: row.number })) : null,
       })),
     lastInboundAt: (number) => {
       const digits = normaliseTrafficNumber(number);
