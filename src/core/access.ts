@@ -117,6 +117,43 @@ export async function performChange<T>(
 ): Promise<Result<T>> {
   const allowed = await checkMayChange(services, actor, change);
   if (!allowed.ok) return allowed;
+  return recorded(services, actor, change, run);
+}
+
+/**
+ * `performChange` with a slow read between the admin check and the audit entry (a Slack channel lookup): a read whose
+ * answer tells what exists, so run for admins only, and one that must not fall between the entry and the change, or
+ * the entry of a change made after another's would be listed before it. A failed read is recorded as a failed attempt.
+ */
+export async function performChangeAfter<P, T>(
+  services: Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'>,
+  actor: Actor,
+  change: ChangeDescription,
+  prepare: () => Promise<Result<P>>,
+  run: (prepared: P) => Promise<Result<T>>,
+): Promise<Result<T>> {
+  const allowed = await checkMayChange(services, actor, change);
+  if (!allowed.ok) return allowed;
+  let prepared: Result<P>;
+  try {
+    prepared = await prepare();
+  } catch (error) {
+    prepared = err(error instanceof AppError ? error : new UnexpectedError(change.action, error));
+  }
+  if (!prepared.ok) {
+    services.audit.record({ ...auditEntry(actor, change), outcome: 'failed', detail: prepared.error.userMessage });
+    return prepared;
+  }
+  const value = prepared.value;
+  return recorded(services, actor, change, () => run(value));
+}
+
+async function recorded<T>(
+  services: Pick<SetupServices, 'audit'>,
+  actor: Actor,
+  change: ChangeDescription,
+  run: () => Promise<Result<T>>,
+): Promise<Result<T>> {
   // Recorded before it runs: a stop or a crash while Wavix is asked still leaves the attempt in the audit.
   const id = services.audit.record({ ...auditEntry(actor, change), outcome: 'unknown', detail: CHANGE_IN_PROGRESS });
   let result: Result<T>;

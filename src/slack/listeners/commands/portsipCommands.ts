@@ -1,6 +1,6 @@
 import { checkMayChange } from '../../../core/access.js';
 import { proposeRoutes } from '../../../core/portsipSetup.js';
-import { listRoutes, setRoute } from '../../../core/routes.js';
+import { overviewAfter, setRoute } from '../../../core/routes.js';
 import { AppError } from '../../../errors.js';
 import { errorMessage } from '../../ui/errors.js';
 import { portsipNotConfiguredMessage, proposalValue, routeProposalsMessage } from '../../ui/portsip.js';
@@ -51,16 +51,16 @@ export async function usePortsipRouteCommand(interaction: Interaction, value: st
     await interaction.reply(errorMessage(new ProposalGoneError(), 'set the route'));
     return;
   }
-  const current = services.routes.get(chosen.number);
+  // The channel is kept as the route has it when written, not as read here before the awaits of the change.
   const result = await setRoute(services, interaction.actor, {
     number: chosen.number,
     portsipUrl: chosen.portsipUrl,
-    slackChannel: current?.slackChannel ?? null,
+    slackChannel: undefined,
   });
   if (!result.ok) {
     logFailure(logger, 'portsip route', result.error);
     await interaction.reply(errorMessage(result.error, 'set the route'));
     return;
   }
-  await interaction.reply(routeSetMessage(result.value, listRoutes(services, interaction.deps.inboxChannel)));
+  await interaction.reply(routeSetMessage(result.value, overviewAfter(services, result.value, interaction.deps.inboxChannel)));
 }

@@ -1,6 +1,6 @@
 import { channelCheck } from '../../../core/doctor/relayAndChannels.js';
 import { RATE_LIMITED } from '../../../core/doctor/types.js';
-import { listRoutes, removeRoute, setRoute } from '../../../core/routes.js';
+import { listRoutes, overviewAfter, removeRoute, setRoute } from '../../../core/routes.js';
 import { resolveChannel } from '../../channelLookup.js';
 import { oneChannelMembership } from '../../doctorChannels.js';
 import { errorMessage } from '../../ui/errors.js';
@@ -36,7 +36,7 @@ export async function setRouteCommand(
     interaction,
     channel !== null && follow !== 'channel' ? result.value.value.slackChannel : null,
   );
-  await interaction.reply(routeSetMessage(result.value, listRoutes(services, inboxChannel), warning));
+  await interaction.reply(routeSetMessage(result.value, overviewAfter(services, result.value, inboxChannel), warning));
 }
 
 /**
@@ -64,5 +64,5 @@ export async function removeRouteCommand(interaction: Interaction, number: strin
     return;
   }
   const { services, inboxChannel } = interaction.deps;
-  await interaction.reply(routeRemovedMessage(result.value, listRoutes(services, inboxChannel)));
+  await interaction.reply(routeRemovedMessage(result.value, overviewAfter(services, result.value, inboxChannel)));
 }
