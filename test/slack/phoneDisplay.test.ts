@@ -9,6 +9,7 @@ const route = (number: string): RelayRoute => ({
   slackChannel: 'C0123456789',
   createdBy: 'U0123456789',
   createdAt: 0,
+  updatedBy: 'U0123456789',
   updatedAt: 0,
 });
 

@@ -61,6 +61,7 @@ const SHIPPED = [
   '030_sender_id_deletion_announced.sql',
   '031_delivery_attempt_destination.sql',
   '032_expired_slack_threads.sql',
+  '033_route_updated_by.sql',
 ];
 
 describe('migration runner', () => {

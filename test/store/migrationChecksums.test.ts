@@ -44,6 +44,7 @@ const SHIPPED: ReadonlyArray<readonly [string, string]> = [
   ['030_sender_id_deletion_announced.sql', 'a79acf6e988fedbc5acd84c26940fcc301bec9f06de9165ee0667d6ab5851b6d'],
   ['031_delivery_attempt_destination.sql', 'ce4a2a4c5ca59ff8a3a126de72f6ab0a3f1a253841037a5f2e9756255eb7be95'],
   ['032_expired_slack_threads.sql', 'b34dd77041078a3e7d0551a9ca11d3c53df10fac3e2ad647c48ea892bcda93ff'],
+  ['033_route_updated_by.sql', '918ee8c91ab3218e06b1e7760c9731caaf8a8fd6d1437ab7ba5a440fdcf1c657'],
 ];
 
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -8,5 +8,7 @@ export interface RelayRoute {
   slackChannel: string | null;
   createdBy: string;
   createdAt: number;
+  /** Who last set it (`route set` again, by anyone): the one to ask about where it points now. */
+  updatedBy: string;
   updatedAt: number;
 }

@@ -53,7 +53,7 @@ export function destinationsText(overview: RoutesOverview, key: string): string 
 }
 
 function routeLine(overview: RoutesOverview, route: RelayRoute): string {
-  return `${routeName(route.number)} → ${destinationsText(overview, route.number)} · set by ${mention(route.createdBy)}${
+  return `${routeName(route.number)} → ${destinationsText(overview, route.number)} · set by ${mention(route.updatedBy)}${
     route.portsipUrl ? remarkOf(route.portsipUrl) : ''
   }`;
 }
