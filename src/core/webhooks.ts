@@ -3,9 +3,10 @@ import { AppError, err, ok, type Result } from '../errors.js';
 import { attempt, checkMayChange, performChange } from './access.js';
 import { checkDestinationUrl } from './destinationUrls.js';
 import { InputError } from './inputError.js';
+import { createKeyedSerial } from './keyedSerial.js';
 import { accountWebhooksOf } from './model/accountWebhooks.js';
 import { findAccountNumber } from './numbers.js';
-import { formatPhoneForPeople, INBOUND_SMS_COUNTRIES } from './phone.js';
+import { formatPhoneForPeople, INBOUND_SMS_COUNTRIES, parsePhoneNumber } from './phone.js';
 import { publicBaseUnreachable } from './publicBaseReach.js';
 import type { Actor, SetupServices, SmsopsWebhookUrls } from './services.js';
 import { encodeCopiedUrl } from './urls.js';
@@ -146,8 +147,22 @@ export function webhookFingerprint(url: string | null): string | null {
 }
 
 /**
+ * One webhook change at a time per target (the account default, or one number) in this process: a change reads what
+ * Wavix holds, checks it against what its confirmation showed and writes, so a second change confirmed at the same
+ * moment must read after the first wrote, or both pass the check and the first is silently overwritten.
+ */
+const oneChangePerTarget = createKeyedSerial();
+
+function targetKey(target: string): string {
+  if (target.trim().toLowerCase() === 'default') return 'default';
+  const parsed = parsePhoneNumber(target);
+  return parsed.ok ? parsed.value.e164 : target.trim();
+}
+
+/**
  * Applies a webhook change. When it replaces a different URL, `confirmedCurrent` must repeat the fingerprint of the
- * URL the user saw and confirmed; if Wavix's value changed meanwhile nothing is written (no silent overwrite of PortSIP's URL).
+ * URL the user saw and confirmed; if Wavix's value changed meanwhile (another admin's change confirmed first
+ * included) nothing is written: no silent overwrite of PortSIP's URL.
  */
 export async function applyWebhookChange(
   services: SetupServices,
@@ -158,30 +173,36 @@ export async function applyWebhookChange(
     services,
     actor,
     { action: 'webhook.set', target: request.target, params: { explicitUrl: request.url !== undefined } },
-    async () => {
-      const planned = await planWebhookChange(services, actor, request);
-      if (!planned.ok) return planned;
-      const plan = planned.value;
-      const inbound = plan.slots.find((s) => s.kind === 'inbound');
-      if (
-        plan.replaces.length > 0 &&
-        (request.confirmedCurrent === undefined || request.confirmedCurrent !== webhookFingerprint(inbound?.current ?? null))
-      ) {
-        return err(new ConfirmationOutdatedError(plan.targetLabel));
-      }
-      if (plan.unchanged) return ok(plan);
-      if (plan.target === 'default') {
-        const body: { sms_relay_url?: string; dlr_relay_url?: string } = {};
-        for (const slot of plan.slots) body[slot.kind === 'inbound' ? 'sms_relay_url' : 'dlr_relay_url'] = slot.next;
-        await services.wavix.profile.setDefaultWebhooks(body);
-      } else {
-        await services.wavix.numbers.update(plan.target.wavixId, { sms_relay_url: inbound?.next ?? null });
-      }
-      // Pointed elsewhere on purpose, through smsops: the watch must not call that drift.
-      if (inbound && inbound.next !== services.smsopsWebhooks?.inbound) {
-        services.watchBaseline?.forgetPointing(plan.target === 'default' ? 'account' : plan.target.e164.replace(/^\+/, ''));
-      }
-      return ok(plan);
-    },
+    () => oneChangePerTarget(targetKey(request.target), () => planCheckAndWrite(services, actor, request)),
   );
+}
+
+async function planCheckAndWrite(
+  services: SetupServices,
+  actor: Actor,
+  request: WebhookChangeRequest & { confirmedCurrent?: string | null | undefined },
+): Promise<Result<WebhookPlan>> {
+  const planned = await planWebhookChange(services, actor, request);
+  if (!planned.ok) return planned;
+  const plan = planned.value;
+  const inbound = plan.slots.find((s) => s.kind === 'inbound');
+  if (
+    plan.replaces.length > 0 &&
+    (request.confirmedCurrent === undefined || request.confirmedCurrent !== webhookFingerprint(inbound?.current ?? null))
+  ) {
+    return err(new ConfirmationOutdatedError(plan.targetLabel));
+  }
+  if (plan.unchanged) return ok(plan);
+  if (plan.target === 'default') {
+    const body: { sms_relay_url?: string; dlr_relay_url?: string } = {};
+    for (const slot of plan.slots) body[slot.kind === 'inbound' ? 'sms_relay_url' : 'dlr_relay_url'] = slot.next;
+    await services.wavix.profile.setDefaultWebhooks(body);
+  } else {
+    await services.wavix.numbers.update(plan.target.wavixId, { sms_relay_url: inbound?.next ?? null });
+  }
+  // Pointed elsewhere on purpose, through smsops: the watch must not call that drift.
+  if (inbound && inbound.next !== services.smsopsWebhooks?.inbound) {
+    services.watchBaseline?.forgetPointing(plan.target === 'default' ? 'account' : plan.target.e164.replace(/^\+/, ''));
+  }
+  return ok(plan);
 }
