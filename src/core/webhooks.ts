@@ -192,6 +192,12 @@ async function planCheckAndWrite(
   ) {
     return err(new ConfirmationOutdatedError(plan.targetLabel));
   }
+  // Pointed elsewhere on purpose, through smsops: the watch must not call that drift. Said before Wavix is asked, and
+  // when Wavix holds it already: a change Wavix applied but smsops did not live to record (a crash, a stop) is asked
+  // again, answered "nothing changed", and must still end the drift alert it raised.
+  if (inbound && inbound.next !== services.smsopsWebhooks?.inbound) {
+    services.watchBaseline?.forgetPointing(plan.target === 'default' ? 'account' : plan.target.e164.replace(/^\+/, ''));
+  }
   if (plan.unchanged) return ok(plan);
   if (plan.target === 'default') {
     const body: { sms_relay_url?: string; dlr_relay_url?: string } = {};
@@ -199,10 +205,6 @@ async function planCheckAndWrite(
     await services.wavix.profile.setDefaultWebhooks(body);
   } else {
     await services.wavix.numbers.update(plan.target.wavixId, { sms_relay_url: inbound?.next ?? null });
-  }
-  // Pointed elsewhere on purpose, through smsops: the watch must not call that drift.
-  if (inbound && inbound.next !== services.smsopsWebhooks?.inbound) {
-    services.watchBaseline?.forgetPointing(plan.target === 'default' ? 'account' : plan.target.e164.replace(/^\+/, ''));
   }
   return ok(plan);
 }

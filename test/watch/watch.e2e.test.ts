@@ -219,6 +219,22 @@ describe('drift and intentional changes', () => {
     expect(readable(drift[0]?.args)).toContain('its own webhook now points at');
   });
 
+  it('ends the drift alert when an admin asks again for a change Wavix made but smsops did not live to record', async () => {
+    await runCommand(t, 'webhook set +14155550100');
+    await runJob('traffic-watch');
+    // smsops' own change, applied by Wavix, then smsops killed before it noted it: to the watch, drift.
+    const number = t.emulator.state().numbers.find((n) => n.number === '14155550100');
+    const pbx = 'https://pbx.example.com:8887/emc/Wavix%20-%20US/direct';
+    await wavix('PATCH', `/v1/numbers/${number?.id}`, { sms_relay_url: pbx });
+    await runJob('traffic-watch');
+    expect(alerts()).toMatchObject([{ rule: ALERT_RULE.numberDrift, status: 'open' }]);
+
+    const { body } = await runCommand(t, 'webhook set +14155550100 https://pbx.example.com:8887/emc/Wavix - US/direct');
+    expect(readable(body)).toMatch(/already|nothing changed/i);
+    await runJob('traffic-watch');
+    expect(alerts()).toMatchObject([{ rule: ALERT_RULE.numberDrift, status: 'resolved' }]);
+  });
+
   it('names only commands that run and apply to the number, and running them puts the numbers back', async () => {
     const US = '+14155550100';
     const GB = '+447400123456';

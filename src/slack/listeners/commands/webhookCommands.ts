@@ -5,7 +5,8 @@ import { type Interaction, logFailure } from '../context.js';
 
 /**
  * `webhook set`: reads what is there first; a different URL (PortSIP's, say) is shown and must be confirmed before
- * it is replaced. The same path serves the "Point webhook at smsops" buttons.
+ * it is replaced. The same path serves the "Point webhook at smsops" buttons. A change Wavix holds already is still
+ * applied (nothing is written to Wavix): the watch learns it was meant, which a change cut by a crash never told it.
  */
 export async function setWebhookCommand(interaction: Interaction, request: WebhookChangeRequest): Promise<void> {
   const { deps, actor } = interaction;
@@ -16,11 +17,7 @@ export async function setWebhookCommand(interaction: Interaction, request: Webho
     await interaction.reply(errorMessage(plan.error, 'set the webhook'));
     return;
   }
-  if (plan.value.unchanged) {
-    await interaction.reply(webhookResultMessage(plan.value, smsopsInbound));
-    return;
-  }
-  if (plan.value.replaces.length > 0) {
+  if (plan.value.replaces.length > 0 && !plan.value.unchanged) {
     const seen = webhookFingerprint(plan.value.slots.find((s) => s.kind === 'inbound')?.current ?? null);
     await interaction.reply(
       webhookConfirmMessage(
