@@ -136,6 +136,22 @@ describe('a stop while a change waits on Wavix (real process)', () => {
     expect(audit()).toMatchObject([{ action: 'number.enable-inbound', outcome: 'unknown' }]);
   });
 
+  it('/sms route set cut by the stop while Slack looks its channel up: the person is not told Wavix may have acted', {
+    timeout: 90_000,
+  }, async () => {
+    const p = await start();
+    rig.fakeSlack.hang('conversations.list');
+    const before = rig.fakeSlack.responses.length;
+    const command = 'route set +12025550143 https://pbx.example.com:8887/emc/Wavix - US/0d3c #sms-inbox';
+    expect((await slack().command(command)).status).toBe(200);
+    await waitUntil(() => rig.fakeSlack.callsTo('conversations.list').length > 0, 10_000, 'the channel lookup');
+
+    await stop(p);
+    const answers = rig.fakeSlack.responses.slice(before).map((r) => JSON.stringify(r.body));
+    expect(answers.join('\n')).toContain('nothing was asked of Wavix, and the change was made whole or not at all');
+    expect(answers.join('\n')).not.toContain('Wavix may or may not');
+  });
+
   it('a change in progress when smsops was killed is recorded interrupted at the next start', { timeout: 90_000 }, async () => {
     const first = await start();
     emulator.injectFault({ method: 'PATCH', path: '/v1/numbers', latencyMs: 60_000 });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CHANGE_IN_PROGRESS } from '../../src/core/model/audit.js';
 import type { NewInboundMessage } from '../../src/core/model/inboundMessage.js';
 import { createAuditRepository } from '../../src/store/repositories/audit.js';
 import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
@@ -60,6 +61,18 @@ describe('audit log', () => {
     expect(latest).toMatchObject({ actor: 'U2', outcome: 'refused', detail: 'not an admin', params: {} });
     expect(earlier).toMatchObject({ actor: 'U1', target: 'default', params: { url: 'https://a' } });
     expect(audit.recent(1)).toHaveLength(1);
+  });
+
+  it("says of a change cut by a stop whether Wavix was asked: a route change is smsops' own, a webhook change is not", () => {
+    const audit = createAuditRepository(t.db, t.clock.now);
+    for (const action of ['route.set', 'webhook.set', 'alerts.set', 'number.enable-inbound'])
+      audit.record({ actor: 'U1', action, outcome: 'unknown', detail: CHANGE_IN_PROGRESS });
+    expect(audit.markInterrupted()).toBe(4);
+    const detail = Object.fromEntries(audit.recent(10).map((e) => [e.action, e.detail]));
+    expect(detail['route.set']).toMatch(/nothing was asked of Wavix/);
+    expect(detail['alerts.set']).toMatch(/nothing was asked of Wavix/);
+    expect(detail['webhook.set']).toMatch(/what it asked Wavix may or may not have been done/);
+    expect(detail['number.enable-inbound']).toMatch(/what it asked Wavix may or may not have been done/);
   });
 });
 

@@ -21,3 +21,20 @@ export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at' | 'target' | 'params' |
 export const CHANGE_IN_PROGRESS = 'in progress: not finished yet';
 /** What an entry still in progress says once smsops stopped before it finished (at the stop, or the next start). */
 export const CHANGE_INTERRUPTED = 'smsops stopped before it finished: what it asked Wavix may or may not have been done';
+/** The same for a change smsops makes in its own database alone (a route, an alert setting): one transaction. */
+export const LOCAL_CHANGE_INTERRUPTED =
+  "smsops stopped before it finished: nothing was asked of Wavix, and the change was made whole in smsops' database or not at all (the current state says which)";
+/** Audited changes that ask nothing of Wavix. */
+export const LOCAL_CHANGE_ACTIONS = [
+  'route.set',
+  'route.remove',
+  'alerts.set',
+  'alerts.acknowledge',
+  'alerts.snooze',
+  'alerts.mute',
+  'alerts.unmute',
+  'alerts.retry',
+  'doctor.ignore',
+  'doctor.unignore',
+  'senderid.reject',
+] as const;

@@ -113,10 +113,14 @@ export function logFailure(logger: Logger, what: string, error: AppError): void 
  * so it is logged with its cause and the person still gets a sentence instead of silence. A stop waits for it a
  * while; one that gives up first says so to the person, since a change may have reached Wavix.
  */
+/** What a slow part may change: Wavix (the default), smsops' own database only, or nothing (a question). */
+export type SlowPartReach = 'wavix' | 'database' | 'nothing';
+
 export async function slowPart(
   interaction: Pick<Interaction, 'reply' | 'deps'>,
   what: string,
   run: () => Promise<void>,
+  reach: SlowPartReach = 'wavix',
 ): Promise<void> {
   await interaction.deps.inFlight.run(
     async () => {
@@ -131,10 +135,15 @@ export async function slowPart(
         });
       }
     },
-    () => interaction.reply({ text: escapeMrkdwn(stoppedBeforeFinishing(what)), blocks: [] }),
+    () => interaction.reply({ text: escapeMrkdwn(stoppedBeforeFinishing(what, reach)), blocks: [] }),
   );
 }
 
-/** What the person reads when smsops stopped before their request finished. */
-const stoppedBeforeFinishing = (what: string) =>
-  `smsops is stopping and did not finish (${what}): if that was a change, Wavix may or may not have made it; check after the restart (/sms audit lists it) before running it again.`;
+/** What the person reads when smsops stopped before their request finished: only what may really have happened. */
+function stoppedBeforeFinishing(what: string, reach: SlowPartReach): string {
+  const stopped = `smsops is stopping and did not finish (${what})`;
+  if (reach === 'nothing') return `${stopped}; nothing was changed: run it again after the restart.`;
+  if (reach === 'database')
+    return `${stopped}: nothing was asked of Wavix, and the change was made whole or not at all; check after the restart (/sms audit lists it) before running it again.`;
+  return `${stopped}: if that was a change, Wavix may or may not have made it; check after the restart (/sms audit lists it) before running it again.`;
+}

@@ -1,4 +1,10 @@
-import { type AuditOutcome, CHANGE_IN_PROGRESS, CHANGE_INTERRUPTED } from '../../core/model/audit.js';
+import {
+  type AuditOutcome,
+  CHANGE_IN_PROGRESS,
+  CHANGE_INTERRUPTED,
+  LOCAL_CHANGE_ACTIONS,
+  LOCAL_CHANGE_INTERRUPTED,
+} from '../../core/model/audit.js';
 import type { AuditRepository } from '../../core/ports/audit.js';
 import type { Db } from '../database.js';
 
@@ -20,7 +26,11 @@ export function createAuditRepository(db: Db, now: () => number = Date.now): Aud
   const recent = db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log ORDER BY at DESC, id DESC LIMIT ? OFFSET ?');
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM audit_log');
   const complete = db.prepare('UPDATE audit_log SET outcome = ?, detail = ?, params = ? WHERE id = ?');
-  const interrupt = db.prepare("UPDATE audit_log SET detail = ? WHERE outcome = 'unknown' AND detail = ?");
+  const local = LOCAL_CHANGE_ACTIONS.map((action) => `'${action}'`).join(', ');
+  const interrupt = db.prepare(
+    `UPDATE audit_log SET detail = CASE WHEN action IN (${local}) THEN @local ELSE @wavix END
+     WHERE outcome = 'unknown' AND detail = @inProgress`,
+  );
   return {
     record: (entry) =>
       Number(
@@ -37,7 +47,8 @@ export function createAuditRepository(db: Db, now: () => number = Date.now): Aud
     complete: (id, { outcome, detail, params }) => {
       complete.run(outcome, detail ?? null, JSON.stringify(params), id);
     },
-    markInterrupted: () => interrupt.run(CHANGE_INTERRUPTED, CHANGE_IN_PROGRESS).changes,
+    markInterrupted: () =>
+      interrupt.run({ local: LOCAL_CHANGE_INTERRUPTED, wavix: CHANGE_INTERRUPTED, inProgress: CHANGE_IN_PROGRESS }).changes,
     count: () => count.get()?.n ?? 0,
     recent: (limit, offset = 0) =>
       recent.all(limit, offset).map((row) => ({ ...row, params: JSON.parse(row.params) as Record<string, unknown> })),

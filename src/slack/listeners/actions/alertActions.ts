@@ -15,7 +15,7 @@ import { errorMessage } from '../../ui/errors.js';
 import { failingDeliveriesMessage, retryNowMessage } from '../../ui/relay.js';
 import { section } from '../../ui/text.js';
 import { doctorCommand } from '../commands/doctorCommand.js';
-import { type Interaction, logFailure, replier, type SlackDeps, slowPart } from '../context.js';
+import { type Interaction, logFailure, replier, type SlackDeps, type SlowPartReach, slowPart } from '../context.js';
 import { buttonValue } from './buttonValue.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
@@ -68,6 +68,8 @@ function alertButton(
   deps: SlackDeps,
   what: string,
   run: (interaction: Interaction, alertId: number) => Promise<Result<unknown> | undefined>,
+  // An alert's buttons change smsops' own records, or only read: none asks Wavix anything.
+  reach: SlowPartReach = 'database',
 ) {
   return async (args: ActionArgs): Promise<void> => {
     await args.ack();
@@ -77,13 +79,18 @@ function alertButton(
       await interaction.reply({ text: 'This button is damaged; `/sms alerts` lists the open alerts.', blocks: [] });
       return;
     }
-    await slowPart(interaction, what, async () => {
-      const result = await run(interaction, alertId);
-      if (result && !result.ok) {
-        logFailure(deps.logger, what, result.error);
-        await interaction.reply(errorMessage(result.error, what));
-      }
-    });
+    await slowPart(
+      interaction,
+      what,
+      async () => {
+        const result = await run(interaction, alertId);
+        if (result && !result.ok) {
+          logFailure(deps.logger, what, result.error);
+          await interaction.reply(errorMessage(result.error, what));
+        }
+      },
+      reach,
+    );
   };
 }
 
@@ -108,14 +115,19 @@ export const muteRuleListener = (deps: SlackDeps) =>
 
 /** "Show failing deliveries": to the person only; the answers' excerpts for admins, as in `/sms relay status`. */
 export const showFailingListener = (deps: SlackDeps) =>
-  alertButton(deps, 'list the failing deliveries', async (interaction, id) => {
-    const result = failingDeliveriesOf({ alerts: deps.watch.alerts, deliveries: deps.relay.deliveries }, id, 200);
-    if (result.ok) {
-      const admin = await isSmsopsAdmin(deps.services, interaction.actor);
-      await interaction.reply(failingDeliveriesMessage(result.value, deps.relay.now(), admin.ok && admin.value));
-    }
-    return result;
-  });
+  alertButton(
+    deps,
+    'list the failing deliveries',
+    async (interaction, id) => {
+      const result = failingDeliveriesOf({ alerts: deps.watch.alerts, deliveries: deps.relay.deliveries }, id, 200);
+      if (result.ok) {
+        const admin = await isSmsopsAdmin(deps.services, interaction.actor);
+        await interaction.reply(failingDeliveriesMessage(result.value, deps.relay.now(), admin.ok && admin.value));
+      }
+      return result;
+    },
+    'nothing',
+  );
 
 /** "Retry now" (admins): re-queues the failing deliveries of the alert's destination, answered with the count. */
 export const retryNowListener = (deps: SlackDeps) =>
@@ -131,10 +143,15 @@ export const retryNowListener = (deps: SlackDeps) =>
 
 /** "Open doctor": runs `/sms doctor` for whoever pressed it, answered to them alone: the alert stays as it is. */
 export const openDoctorListener = (deps: SlackDeps) =>
-  alertButton(deps, 'run the doctor', async (interaction) => {
-    await doctorCommand(interaction);
-    return undefined;
-  });
+  alertButton(
+    deps,
+    'run the doctor',
+    async (interaction) => {
+      await doctorCommand(interaction);
+      return undefined;
+    },
+    'nothing',
+  );
 
 /** "Unmute" next to a muted rule in `/sms alerts` (admins); the button carries the rule's name. */
 export function unmuteRuleListener(deps: SlackDeps) {
@@ -146,15 +163,20 @@ export function unmuteRuleListener(deps: SlackDeps) {
       await interaction.reply({ text: 'This button is damaged; run `/sms alerts` again.', blocks: [] });
       return;
     }
-    await slowPart(interaction, 'unmute the rule', async () => {
-      const result = await unmuteRule(servicesOf(deps), interaction.actor, rule);
-      if (!result.ok) {
-        logFailure(deps.logger, 'unmute the rule', result.error);
-        await interaction.reply(errorMessage(result.error, 'unmute the rule'));
-        return;
-      }
-      const text = `\`${rule}\` is unmuted: its alerts are posted again, starting with those open now.`;
-      await interaction.reply({ text, blocks: [section(`:loud_sound: ${text}`)] });
-    });
+    await slowPart(
+      interaction,
+      'unmute the rule',
+      async () => {
+        const result = await unmuteRule(servicesOf(deps), interaction.actor, rule);
+        if (!result.ok) {
+          logFailure(deps.logger, 'unmute the rule', result.error);
+          await interaction.reply(errorMessage(result.error, 'unmute the rule'));
+          return;
+        }
+        const text = `\`${rule}\` is unmuted: its alerts are posted again, starting with those open now.`;
+        await interaction.reply({ text, blocks: [section(`:loud_sound: ${text}`)] });
+      },
+      'database',
+    );
   };
 }

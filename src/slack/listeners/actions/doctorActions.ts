@@ -18,7 +18,7 @@ export function doctorIgnoreButtonListener(deps: SlackDeps) {
       await interaction.reply(DAMAGED);
       return;
     }
-    await slowPart(interaction, 'ignore the number', () => ignoreFromReport(interaction, number));
+    await slowPart(interaction, 'ignore the number', () => ignoreFromReport(interaction, number), 'database');
   };
 }
 

@@ -98,7 +98,7 @@ export function usePortsipRouteButtonListener(deps: SlackDeps) {
       await interaction.reply(damaged('/sms portsip'));
       return;
     }
-    await slowPart(interaction, 'set the route', () => usePortsipRouteCommand(interaction, value));
+    await slowPart(interaction, 'set the route', () => usePortsipRouteCommand(interaction, value), 'database');
   };
 }
 

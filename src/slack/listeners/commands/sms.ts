@@ -3,7 +3,7 @@ import { readAudit } from '../../../core/auditReading.js';
 import { auditMessage } from '../../ui/audit.js';
 import { helpMessage, usageMessage } from '../../ui/help.js';
 import { clip } from '../../ui/text.js';
-import { type Interaction, replier, type SlackDeps, slowPart } from '../context.js';
+import { type Interaction, replier, type SlackDeps, type SlowPartReach, slowPart } from '../context.js';
 import { doctorCommand, doctorIgnoreCommand, doctorIgnoredCommand, doctorUnignoreCommand } from './doctorCommand.js';
 import { enableInboundCommand, listNumbersCommand } from './numberCommands.js';
 import { parseSmsCommand, type SmsCommand } from './parseCommand.js';
@@ -65,6 +65,39 @@ function run<K extends SmsCommand['kind']>(
 }
 
 /**
+ * What each command may change, for what a stop that cuts it tells its person. Every kind is listed, so a new command
+ * must say. `jobs.run` and `relay.replay` count as reaching out: a job may write to Wavix, a replay posts to PortSIP.
+ */
+const COMMAND_REACH: Record<SmsCommand['kind'], SlowPartReach> = {
+  help: 'nothing',
+  'senderid.create': 'nothing',
+  'senderid.list': 'nothing',
+  'senderid.status': 'nothing',
+  'senderid.reject': 'database',
+  'number.list': 'nothing',
+  'number.enable-inbound': 'wavix',
+  'webhook.set': 'wavix',
+  'route.set': 'database',
+  'route.list': 'nothing',
+  'route.remove': 'database',
+  audit: 'nothing',
+  'relay.status': 'nothing',
+  'relay.replay': 'wavix',
+  inbox: 'nothing',
+  'alerts.list': 'nothing',
+  'alerts.set': 'database',
+  'jobs.list': 'nothing',
+  'jobs.run': 'wavix',
+  traffic: 'nothing',
+  doctor: 'nothing',
+  'doctor.all': 'nothing',
+  'doctor.ignore': 'database',
+  'doctor.unignore': 'database',
+  'doctor.ignored': 'nothing',
+  'portsip.routes': 'nothing',
+};
+
+/**
  * `/sms …`: help and usage answer in the ack itself; everything else acks at once (Slack's 3 seconds) and answers
  * from the slow part, since it may wait on Wavix.
  */
@@ -87,6 +120,11 @@ export function smsCommandListener(deps: SlackDeps) {
       reply: replier({ respond, client, channelId: command.channel_id, userId: command.user_id, logger: deps.logger }),
     };
     const parsedCommand = parsed.command;
-    await slowPart(interaction, `run /sms ${clip(command.text, 40)}`, () => run(interaction, parsedCommand, command.trigger_id));
+    await slowPart(
+      interaction,
+      `run /sms ${clip(command.text, 40)}`,
+      () => run(interaction, parsedCommand, command.trigger_id),
+      COMMAND_REACH[parsedCommand.kind],
+    );
   };
 }
