@@ -2,7 +2,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type Alert, type RaisedAlert, worseThanAcknowledged } from './model/alert.js';
 import type { AlertsRepository } from './ports/alerts.js';
-import { type AlertEvent, type AlertNotShown, AlertNotShownError, type Notifier } from './ports/notifier.js';
+import { type AlertEvent, type AlertNotShown, AlertNotShownError, type AlertShownAt, type Notifier } from './ports/notifier.js';
 import { plural } from './wording.js';
 
 /** The alert lifecycle: fire once, update in place while it lasts, say when it is resolved. */
@@ -81,13 +81,35 @@ export function createAlerts(options: {
    * minutes, its later verdicts not even recorded (a probe: 10 minutes, 9 runs skipped).
    */
   let quietUntil = 0;
+  /**
+   * Where Slack showed an alert whose post could not be recorded (another process's write lock, a full disk): shown,
+   * so never posted again, and written once the database takes it. Taken for unshown, it was posted anew every minute
+   * while the database refused writes (a probe: four posts of one alert in three minutes).
+   */
+  const unrecorded = new Map<number, AlertShownAt>();
+  const withShown = (alert: Alert): Alert => {
+    const at = alert.slackChannel ? undefined : unrecorded.get(alert.id);
+    return at ? { ...alert, slackChannel: at.channel, slackTs: at.ts } : alert;
+  };
+  const record = (id: number, at: AlertShownAt): void => {
+    try {
+      alerts.setSlackMessage(id, at.channel, at.ts);
+      unrecorded.delete(id);
+    } catch (error) {
+      if (!unrecorded.has(id))
+        logger.warn('an alert Slack showed could not be recorded: written once the database takes writes', {
+          error: describeError(error),
+        });
+      unrecorded.set(id, at);
+    }
+  };
 
   const show = async (what: string, event: AlertEvent): Promise<AlertNotShown[]> => {
     const { id } = event.alert;
     try {
       if (now() < quietUntil) throw new AlertNotShownError(SLACK_NOT_ANSWERING);
       const shownAt = await notifier.alert(event);
-      if (shownAt) alerts.setSlackMessage(id, shownAt.channel, shownAt.ts);
+      if (shownAt) record(id, shownAt);
       failing.delete(id);
       owed.delete(id);
       if (event.type === 'alertResolved') unsentEnds.delete(id);
@@ -121,15 +143,16 @@ export function createAlerts(options: {
    * 10DLC rejection once), so waiting for their own next raise left them unshown for good. The alert being raised now
    * is left to its raise.
    */
-  const postUnshown = async (except?: { rule: string; subjectKey: string }) => {
+  const postUnshown = async (except: (alert: Alert) => boolean) => {
     const notShown: AlertNotShown[] = [];
-    for (const alert of alerts.open()) {
+    for (const [id, at] of [...unrecorded]) record(id, at);
+    for (const alert of alerts.open().map(withShown)) {
       const failed = failing.get(alert.id);
       if (alert.quiet !== null && !alert.slackChannel) {
         forgetUnshown(alert.id); // snoozed or muted since: nothing is owed to Slack until it is no longer quiet
         continue;
       }
-      if (except && alert.rule === except.rule && alert.subjectKey === except.subjectKey) continue;
+      if (except(alert)) continue;
       if (failed && now() - failed.at < RETRY_UNSHOWN_MS) continue;
       if (!alert.slackChannel) notShown.push(...(await show('post', { type: 'alertRaised', alert })));
       else if (owed.get(alert.id) === 're-announce' && alert.quiet === null)
@@ -148,13 +171,14 @@ export function createAlerts(options: {
 
   // Snoozes that ran out while their alert still fires: posted anew, so the channel hears of it again. Checked
   // whenever the alerts are evaluated (the traffic watch judges its rules every run, so at least every few minutes).
-  const reannounceEnded = async (except?: { rule: string; subjectKey: string }) => {
+  const reannounceEnded = async (except: (alert: Alert) => boolean = () => false) => {
     const notShown: AlertNotShown[] = [];
     // Ends Slack did not take, tried again with every evaluation (kept in memory: a restart loses them).
     for (const ended of [...unsentEnds.values()])
       notShown.push(...(await show('resolve', { type: 'alertResolved', alert: ended, quietly: ended.quiet !== null })));
     for (const ended of alerts.takeEndedSnoozes()) {
-      const alert = alerts.findOpen(ended.rule, ended.subjectKey);
+      const found = alerts.findOpen(ended.rule, ended.subjectKey);
+      const alert = found && withShown(found);
       if (alert && alert.quiet === null)
         notShown.push(...(await show('re-announce', { type: 'alertRaised', alert, reannounced: true })));
     }
@@ -164,8 +188,9 @@ export function createAlerts(options: {
   };
 
   const resolve = async (rule: string, subjectKey: string): Promise<AlertNotShown[]> => {
-    const resolved = alerts.resolve(rule, subjectKey);
-    if (!resolved) return [];
+    const found = alerts.resolve(rule, subjectKey);
+    if (!found) return [];
+    const resolved = withShown(found);
     // Never shown because it was quiet all along: nobody needs to read that it ended, nor is it owed to Slack any more
     // (kept in `failing`, /healthz said "not shown" until a restart).
     if (resolved.quiet !== null && !resolved.slackChannel) {
@@ -184,9 +209,12 @@ export function createAlerts(options: {
 
   return {
     raise: async (input) => {
-      const reannounced = await reannounceEnded(input);
+      // The alert being raised now is left to its raise.
+      const reannounced = await reannounceEnded((a) => a.rule === input.rule && a.subjectKey === input.subjectKey);
       const before = alerts.findOpen(input.rule, input.subjectKey);
-      let { alert, opened } = alerts.raise(input);
+      const raised = alerts.raise(input);
+      const { opened } = raised;
+      let alert = withShown(raised.alert);
       // Firing again: its end, if Slack never took it, is no longer news.
       if (unsentEnds.delete(alert.id)) failing.delete(alert.id);
       // Posted means its channel is recorded: a post Slack accepted without a ts has no ts to edit, yet was posted.
@@ -205,7 +233,7 @@ export function createAlerts(options: {
       if (worseThanAcknowledged(alert) && acknowledgedBy) {
         const acknowledgedAt = alert.acknowledged?.severity ?? alert.severity;
         alerts.clearAcknowledgement(alert.id);
-        alert = alerts.get(alert.id) ?? alert;
+        alert = withShown(alerts.get(alert.id) ?? alert);
         if (alert.quiet === null)
           return after(
             reannounced,
@@ -218,22 +246,26 @@ export function createAlerts(options: {
       }
       return after(reannounced, show('update', { type: 'alertUpdated', alert }));
     },
-    resolve: async (rule, subjectKey) => after(await reannounceEnded(), resolve(rule, subjectKey)),
+    // The alerts ending now are not posted as open first (one never shown gets a single post, its end).
+    resolve: async (rule, subjectKey) =>
+      after(await reannounceEnded((a) => a.rule === rule && a.subjectKey === subjectKey), resolve(rule, subjectKey)),
     resolveAllBut: async (rule, stillFiring) => {
-      const notShown = await reannounceEnded();
       const keep = new Set(stillFiring);
+      const notShown = await reannounceEnded((a) => a.rule === rule && !keep.has(a.subjectKey));
       for (const alert of alerts.open())
         if (alert.rule === rule && !keep.has(alert.subjectKey)) notShown.push(...(await resolve(rule, alert.subjectKey)));
       return notShown;
     },
     refresh: async (id) => {
-      const alert = alerts.get(id);
-      if (!alert) return undefined;
+      const found = alerts.get(id);
+      if (!found) return undefined;
+      const alert = withShown(found);
       if (alert.slackChannel) await show('update', { type: 'alertUpdated', alert });
       else if (alert.status === 'open' && alert.quiet === null) await show('post', { type: 'alertRaised', alert });
       // Muted or snoozed before it was ever shown: /healthz no longer says it is owed to Slack.
       else if (!unsentEnds.has(id)) forgetUnshown(id);
-      return alerts.get(id);
+      const latest = alerts.get(id);
+      return latest && withShown(latest);
     },
     notShown: () => {
       if (failing.size === 0) return undefined;

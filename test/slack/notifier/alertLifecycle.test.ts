@@ -1,4 +1,5 @@
 import { webApi } from '@slack/bolt';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAlerts } from '../../../src/core/alerts.js';
 import { AlertNotShownError } from '../../../src/core/ports/notifier.js';
@@ -89,6 +90,57 @@ describe('alert lifecycle in Slack', () => {
     t.clock.advance(120_000);
     await alerts.resolveAllBut('failure_rate', []);
     expect(postsOf('Wavix')).toHaveLength(1); // shown once
+  });
+
+  it('does not post again, every minute, an alert Slack took while another process held the database', async () => {
+    const alerts = notifier();
+    const unreachable = {
+      rule: 'wavix_unreachable' as const,
+      subjectKey: 'account',
+      severity: 'critical' as const,
+      facts: { runs: 3, lastError: 'Wavix did not answer' },
+    };
+    slack.failNext('chat.postMessage', 'not_in_channel');
+    await alerts.raise(unreachable);
+    const posted = () => slack.callsTo('chat.postMessage').filter((c) => !c.error && !c.args.thread_ts);
+    const other = new Database(t.path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      for (let minute = 1; minute <= 4; minute += 1) {
+        t.clock.advance(61_000);
+        await alerts.resolveAllBut('failure_rate', []); // the sweep, as another rule's check runs it
+      }
+      expect(posted()).toHaveLength(1); // shown once, though its channel could not be written
+      expect(alerts.notShown()).toBeUndefined();
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    t.clock.advance(61_000);
+    await alerts.resolveAllBut('failure_rate', []);
+    const row = t.db.prepare("SELECT slack_channel, slack_ts FROM alerts WHERE rule = 'wavix_unreachable'").get();
+    expect(row).toEqual({ slack_channel: CHANNEL, slack_ts: posted()[0]?.result?.ts });
+    // Its end edits that one post.
+    await alerts.resolve('wavix_unreachable', 'account');
+    expect(posted()).toHaveLength(1);
+    expect(slack.callsTo('chat.update').map((c) => c.args.ts)).toEqual([posted()[0]?.result?.ts]);
+  });
+
+  it('posts an alert never shown once, as resolved, when it ends a minute or more after its post failed', async () => {
+    const alerts = notifier();
+    slack.failNext('chat.postMessage', 'internal_error');
+    await alerts.raise({
+      rule: 'wavix_unreachable',
+      subjectKey: 'account',
+      severity: 'critical',
+      facts: { runs: 3, lastError: 'Wavix did not answer' },
+    });
+    t.clock.advance(61_000);
+    await alerts.resolve('wavix_unreachable', 'account');
+    const calls = slack.calls.filter((c) => c.method.startsWith('chat.') && !c.error);
+    // Not first posted as an open, critical alert at the moment it ends, then edited and answered in its thread.
+    expect(calls).toHaveLength(1);
+    expect(String(calls[0]?.args.text)).toMatch(/^Resolved/);
   });
 
   it('says from the start of a restarted smsops that an open alert was never shown, and posts it at the first evaluation', async () => {
