@@ -172,8 +172,12 @@ const startSandboxMode = (
 /**
  * The first SIGTERM or SIGINT stops smsops and the process exits once the stop is done: what a stop cannot end (a
  * socket a library keeps open, a timer) must not keep it running, since a supervisor restarts it only once it exits.
- * A second one exits at once, with code 1: Ctrl-C twice, or `kill` again, must end a stop that hangs.
+ * A second one (half a second or more after the first) exits at once, with code 1: Ctrl-C twice, or `kill` again, must
+ * end a stop that hangs.
  */
+/** A repeat of the first signal within this is the same signal, passed on by npm. */
+const SAME_SIGNAL_MS = 500;
+
 function stopOnSignals(starting: Promise<Started>): void {
   let stopAsked = false;
   let startedLogger: Logger | undefined;
@@ -192,12 +196,18 @@ function stopOnSignals(starting: Promise<Started>): void {
     // The log lines above are written already (pino writes synchronously); exits with process.exitCode.
     process.exit();
   };
+  let first: { signal: string; at: number } | undefined;
   const onSignal = (signal: string) => {
     if (!stopAsked) {
       stopAsked = true;
+      first = { signal, at: performance.now() };
       void stop(signal);
       return;
     }
+    // npm passes a signal on to the node it runs (`npm start` execs node): a signal sent to the whole group (Ctrl-C,
+    // systemd's control-group kill, `kill -TERM -<pgid>`) reaches smsops twice within milliseconds, which cut the stop
+    // short and sent SMS in flight to PortSIP again after the restart (a probe). Only a repeat after that is a second.
+    if (first && signal === first.signal && performance.now() - first.at < SAME_SIGNAL_MS) return;
     const line = `second ${signal} while stopping: exiting now without finishing the stop; deliveries still in flight are sent again after the restart`;
     if (startedLogger) startedLogger.warn(line);
     else process.stderr.write(`smsops: ${line}\n`);
