@@ -1,11 +1,13 @@
 import { AppError, err, ok, type Result } from '../errors.js';
 import { attempt, performChange } from './access.js';
+import { sendFailureOf } from './conversations/sendOutcome.js';
 import { InputError, type InputProblem } from './inputError.js';
 import type { SenderIdRecord, SenderIdType, SlackMessageRef } from './model/senderId.js';
 import { type PhoneNumber, parsePhoneNumber, toWavixDigits } from './phone.js';
 import type { CreateSenderIdRequest, WavixSenderId } from './ports/wavix.js';
 import { type ExistingCountry, existingCountries, nothingNewProblem } from './senderIdDuplicates.js';
 import { countryProblem, rejectionProblem } from './senderIdRejectionRules.js';
+import { REQUEST_UNLISTED_FOR_MS, requestIsFor, takeRequestFor } from './senderIdRequests.js';
 import { type RequestableSenderIdType, type SenderIdProblem, validateSenderIdRequest } from './senderIdRules.js';
 import type { Actor, SetupServices } from './services.js';
 import { collectAll } from './wavixListing.js';
@@ -157,7 +159,9 @@ export async function requestSenderId(
 
 /**
  * Reads Wavix's list first, so a Sender ID made in the portal or by another smsops counts too, then sends only the
- * countries no record of the same Sender ID has pending or approved.
+ * countries no record of the same Sender ID has pending or approved. The request is kept before it is sent: when
+ * Wavix creates it but its answer is lost (a crash, a stop, a broken connection), the next sync stores Wavix's record
+ * as this request (syncSenderIds), so its countries are not asked for twice nor announced as made in the portal.
  */
 async function createOnWavix(
   services: SetupServices,
@@ -167,7 +171,8 @@ async function createOnWavix(
   senderId: string,
 ): Promise<Result<RequestedSenderId>> {
   // A failed read leaves the store's last known state to compare with; the create below then says what is wrong.
-  await syncSenderIds(services);
+  const synced = await syncSenderIds(services);
+  if (!synced.staleBecause) forgetUnmade(services, { value: senderId, type: draft.type });
   const alreadyRequested = existingCountries(services.senderIds.list(), { ...draft, countries: requested });
   const taken = new Set(alreadyRequested.map((e) => e.country));
   const countries = requested.filter((c) => !taken.has(c));
@@ -181,16 +186,22 @@ async function createOnWavix(
     ...(draft.monthlyVolume ? { monthly_volume: draft.monthlyVolume } : {}),
     ...(draft.samples.length > 0 ? { samples: draft.samples } : {}),
   };
-  const created = await services.wavix.senderIds.create(request);
-  const stored = services.senderIds.upsert({
-    wavixId: created.id,
-    value: created.sender_id,
+  const kept = services.senderIds.keepRequest({
+    value: senderId,
     type: draft.type,
     usecase: draft.usecase,
-    origin: 'smsops',
+    countries,
     requestedBy: actor.userId,
   });
-  services.senderIds.addRequestedCountries(stored.id, countries);
+  let created: WavixSenderId;
+  try {
+    created = await services.wavix.senderIds.create(request);
+  } catch (error) {
+    // Kept unless Wavix certainly made nothing: a lost answer may hide a Sender ID it did create.
+    if (sendFailureOf(error) === 'refused') services.senderIds.forgetRequest(kept.id);
+    throw error;
+  }
+  const stored = services.senderIds.storeRequested(kept, { wavixId: created.id, value: created.sender_id, type: draft.type });
   const changes = services.senderIds.applyAllowlist(stored.id, created.allowlisted_in);
   // Not marked announced here: the request's announcement says them, and until Slack accepted it they are the job's.
   const approvedNow = changes.filter((c) => c.to === 'approved').map((c) => c.country);
@@ -201,6 +212,16 @@ async function createOnWavix(
     pending: record.countries.filter((c) => c.status === 'pending').map((c) => c.country),
     alreadyRequested,
   });
+}
+
+/**
+ * Earlier requests for this Sender ID that Wavix's list, just read, has no record of: cut before Wavix made them. The
+ * one being sent now holds the Sender ID (`inFlight`), so none of them is still under way.
+ */
+function forgetUnmade(services: Pick<SetupServices, 'senderIds'>, sender: { value: string; type: SenderIdType }): void {
+  for (const request of services.senderIds.openRequests()) {
+    if (requestIsFor(request, sender)) services.senderIds.forgetRequest(request.id);
+  }
 }
 
 /**
@@ -242,28 +263,35 @@ export interface SenderIdOverview {
 
 /**
  * Reads every Sender ID from Wavix (also those created in the Wavix portal) and reconciles the store: countries that
- * appeared in `allowlisted_in` become approved, Sender IDs gone from Wavix are marked deleted. The changes stay
+ * appeared in `allowlisted_in` become approved, Sender IDs gone from Wavix are marked deleted, and a new record that
+ * answers a request smsops kept (createOnWavix) is stored as that request. The changes stay
  * unannounced for the approval job, which owns the announcements.
  */
 export async function syncSenderIds(services: Pick<SetupServices, 'wavix' | 'senderIds'>): Promise<SenderIdOverview> {
   const listed = await attempt('list the Sender IDs', () => services.wavix.senderIds.list());
   if (!listed.ok) return { records: services.senderIds.list(), staleBecause: listed.error };
+  const open = services.senderIds.openRequests();
   const seen = new Set<string>();
   for (const sender of listed.value) {
     seen.add(sender.id);
-    const stored = services.senderIds.upsert({
-      wavixId: sender.id,
-      value: sender.sender_id,
-      type: storedType(sender),
-      usecase: sender.usecase ?? null,
-      origin: 'wavix_portal',
-    });
+    const request = services.senderIds.getByWavixId(sender.id) ? undefined : takeRequestFor(open, sender);
+    const stored = request
+      ? // Wavix made it for a request whose answer smsops never stored: its requester and countries are known.
+        services.senderIds.storeRequested(request, { wavixId: sender.id, value: sender.sender_id, type: storedType(sender) })
+      : services.senderIds.upsert({
+          wavixId: sender.id,
+          value: sender.sender_id,
+          type: storedType(sender),
+          usecase: sender.usecase ?? null,
+          origin: 'wavix_portal',
+        });
     services.senderIds.applyAllowlist(stored.id, sender.allowlisted_in);
     services.senderIds.markPolled(stored.id);
   }
   for (const record of services.senderIds.list()) {
     if (!seen.has(record.wavixId)) services.senderIds.markDeleted(record.id);
   }
+  services.senderIds.forgetRequestsOlderThan(REQUEST_UNLISTED_FOR_MS);
   return { records: services.senderIds.list() };
 }
 

@@ -62,6 +62,7 @@ const SHIPPED = [
   '031_delivery_attempt_destination.sql',
   '032_expired_slack_threads.sql',
   '033_route_updated_by.sql',
+  '034_sender_id_requests.sql',
 ];
 
 describe('migration runner', () => {

@@ -31,6 +31,21 @@ export interface SenderIdRecord {
   announcement: SlackMessageRef | null;
 }
 
+/**
+ * A request smsops is sending, or sent without storing Wavix's answer (a crash, a stop, a lost answer): kept until
+ * Wavix's record of it is stored, so a sync that finds that record knows who asked and for which countries.
+ */
+export interface SenderIdRequest {
+  id: number;
+  /** As sent to Wavix: the text, or a number's digits without "+". */
+  value: string;
+  type: 'alphanumeric' | 'numeric';
+  usecase: string;
+  countries: string[];
+  requestedBy: string;
+  requestedAt: number;
+}
+
 /** A Slack message by its place: the channel and its ts. */
 export interface SlackMessageRef {
   channel: string;

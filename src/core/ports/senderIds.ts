@@ -3,6 +3,7 @@ import type {
   CountryStatus,
   SenderIdOrigin,
   SenderIdRecord,
+  SenderIdRequest,
   SenderIdType,
   SlackMessageRef,
   UnannouncedChange,
@@ -17,6 +18,8 @@ export interface SenderIdsRepository {
     usecase?: string | null;
     origin: SenderIdOrigin;
     requestedBy?: string | null;
+    /** When it was asked for; now when absent. */
+    requestedAt?: number;
   }): SenderIdRecord;
   get(id: number): SenderIdRecord | undefined;
   getByWavixId(wavixId: string): SenderIdRecord | undefined;
@@ -25,6 +28,19 @@ export interface SenderIdsRepository {
   list(): SenderIdRecord[];
   /** Sender IDs with a country still pending: the approval job polls these. */
   listNonFinal(): SenderIdRecord[];
+  /** Keeps a request before it is sent to Wavix; returns it with its id. */
+  keepRequest(request: Omit<SenderIdRequest, 'id' | 'requestedAt'>): SenderIdRequest;
+  /** Requests kept and not yet matched to a Wavix record, oldest first. */
+  openRequests(): SenderIdRequest[];
+  /** Wavix certainly did not create it (it refused), or a fresh listing shows it never did. */
+  forgetRequest(id: number): void;
+  /** Forgets the requests kept longer than `ms` (by the repository's clock); answers how many. */
+  forgetRequestsOlderThan(ms: number): number;
+  /**
+   * Stores Wavix's record of a kept request: requested through smsops by its requester, its countries pending, and
+   * the request no longer kept. A record already stored keeps its origin and requester (see upsert).
+   */
+  storeRequested(request: SenderIdRequest, sender: { wavixId: string; value: string; type: SenderIdType }): SenderIdRecord;
   /** Records the countries asked for; new ones start pending. */
   addRequestedCountries(id: number, countries: readonly string[]): void;
   /**

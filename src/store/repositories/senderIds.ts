@@ -3,6 +3,7 @@ import type {
   CountryStatus,
   SenderIdOrigin,
   SenderIdRecord,
+  SenderIdRequest,
   SenderIdType,
   UnannouncedChange,
 } from '../../core/model/senderId.js';
@@ -26,6 +27,26 @@ interface SenderIdRow {
   announcement_ts: string | null;
   deletion_announced_at: number | null;
 }
+
+interface RequestRow {
+  id: number;
+  value: string;
+  type: SenderIdRequest['type'];
+  usecase: string;
+  countries: string;
+  requested_by: string;
+  requested_at: number;
+}
+
+const toRequest = (row: RequestRow): SenderIdRequest => ({
+  id: row.id,
+  value: row.value,
+  type: row.type,
+  usecase: row.usecase,
+  countries: row.countries.split(',').filter(Boolean),
+  requestedBy: row.requested_by,
+  requestedAt: row.requested_at,
+});
 
 interface CountryRow {
   sender_id: number;
@@ -75,6 +96,12 @@ export function createSenderIdsRepository(db: Db, now: () => number = Date.now):
     WHERE c.announced_at IS NULL AND c.status <> 'pending' AND s.deleted_at IS NULL
     ORDER BY c.status_changed_at, s.id, c.country`);
   const announce = db.prepare('UPDATE sender_id_countries SET announced_at = ? WHERE sender_id = ? AND country = ?');
+  const insertRequest = db.prepare<[string, string, string, string, string, number], RequestRow>(`
+    INSERT INTO sender_id_requests (value, type, usecase, countries, requested_by, requested_at)
+    VALUES (?, ?, ?, ?, ?, ?) RETURNING *`);
+  const requests = db.prepare<[], RequestRow>('SELECT * FROM sender_id_requests ORDER BY requested_at, id');
+  const deleteRequest = db.prepare<[number]>('DELETE FROM sender_id_requests WHERE id = ?');
+  const deleteRequestsBefore = db.prepare<[number]>('DELETE FROM sender_id_requests WHERE requested_at < ?');
   const announceIfUnchanged = db.prepare(`
     UPDATE sender_id_countries SET announced_at = ?
     WHERE sender_id = ? AND country = ? AND status = ? AND status_changed_at = ? AND announced_at IS NULL`);
@@ -148,23 +175,45 @@ export function createSenderIdsRepository(db: Db, now: () => number = Date.now):
     },
   );
 
-  return {
-    upsert: (input) => {
-      const at = now();
-      insert.run({
-        wavixId: input.wavixId,
-        value: input.value,
-        type: input.type,
-        usecase: input.usecase ?? null,
-        origin: input.origin,
-        requestedBy: input.requestedBy ?? null,
-        requestedAt: input.requestedBy ? at : null,
-        createdAt: at,
+  const upsert: SenderIdsRepository['upsert'] = (input) => {
+    const at = now();
+    insert.run({
+      wavixId: input.wavixId,
+      value: input.value,
+      type: input.type,
+      usecase: input.usecase ?? null,
+      origin: input.origin,
+      requestedBy: input.requestedBy ?? null,
+      requestedAt: input.requestedBy ? (input.requestedAt ?? at) : null,
+      createdAt: at,
+    });
+    const row = byWavixId.get(input.wavixId);
+    if (!row) throw new Error(`Sender ID ${input.wavixId} was not stored`);
+    return hydrate(row);
+  };
+
+  const addRequestedCountries = db.transaction((id: number, countries: readonly string[]) => {
+    for (const country of countries) insertCountry.run(id, country.toUpperCase(), 'pending', null, now());
+    setFinal.run(id);
+  });
+
+  const storeRequested = db.transaction(
+    (request: SenderIdRequest, sender: { wavixId: string; value: string; type: SenderIdType }): SenderIdRecord => {
+      const stored = upsert({
+        ...sender,
+        usecase: request.usecase,
+        origin: 'smsops',
+        requestedBy: request.requestedBy,
+        requestedAt: request.requestedAt,
       });
-      const row = byWavixId.get(input.wavixId);
-      if (!row) throw new Error(`Sender ID ${input.wavixId} was not stored`);
-      return hydrate(row);
+      addRequestedCountries(stored.id, request.countries);
+      deleteRequest.run(request.id);
+      return mustGet(stored.id);
     },
+  );
+
+  return {
+    upsert,
     get,
     getByWavixId: (wavixId) => {
       const row = byWavixId.get(wavixId);
@@ -173,10 +222,24 @@ export function createSenderIdsRepository(db: Db, now: () => number = Date.now):
     find: (valueOrId) => byValue.all(valueOrId, valueOrId).map(hydrate),
     list: () => all.all().map(hydrate),
     listNonFinal: () => nonFinal.all().map(hydrate),
-    addRequestedCountries: db.transaction((id: number, countries: readonly string[]) => {
-      for (const country of countries) insertCountry.run(id, country.toUpperCase(), 'pending', null, now());
-      setFinal.run(id);
-    }),
+    keepRequest: (request) =>
+      toRequest(
+        insertRequest.get(
+          request.value,
+          request.type,
+          request.usecase,
+          request.countries.join(','),
+          request.requestedBy,
+          now(),
+        ) as RequestRow,
+      ),
+    openRequests: () => requests.all().map(toRequest),
+    forgetRequest: (id) => {
+      deleteRequest.run(id);
+    },
+    forgetRequestsOlderThan: (ms) => deleteRequestsBefore.run(now() - ms).changes,
+    storeRequested: (request, sender) => storeRequested(request, sender),
+    addRequestedCountries: (id, countries) => addRequestedCountries(id, countries),
     applyAllowlist: (id, allowlistedIn) => applyAllowlist(id, allowlistedIn),
     setCountryStatus: (id, country, status, reason) => setCountryStatus(id, country, status, reason),
     setAnnouncement: (id, announcement) => {
