@@ -34,6 +34,9 @@ export interface SenderIdApprovalJobDeps {
   now?: () => number;
 }
 
+const stoppedReason = (cancellation: AbortSignal) =>
+  `stopped before it finished: ${cancellation.reason instanceof Error ? cancellation.reason.message : 'the run was cancelled'}`;
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const announcedSenderId = (record: SenderIdRecord) => ({
@@ -240,6 +243,9 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
       const waiting = wavixWait.reasonToWait();
       if (waiting !== undefined) return runWithoutWavix(waiting);
       const synced = await syncSenderIds({ wavix: cancellableBy(deps.wavix, cancellation), senderIds });
+      // Told to stop (smsops stopping, or past its time limit): what Wavix did not answer says nothing of Wavix, so it
+      // neither counts towards wavix_unreachable nor ends it, and what is owed to Slack is the next run's.
+      if (cancellation?.aborted) return { outcome: 'skipped', reason: stoppedReason(cancellation) };
       const notShown = await trackWavixHealth(synced.staleBecause);
       wavixWait.remember(synced.staleBecause);
       if (!synced.staleBecause) takeBaselineOnce();

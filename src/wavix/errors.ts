@@ -69,6 +69,8 @@ function userMessageFor(init: WavixErrorInit): string {
       return `Wavix is unavailable right now (${init.status ?? 'server error'})${tries}; ${waitFor(init.retryAfterMs, 'a few minutes')}.`;
     case 'timeout':
       return `Wavix did not answer in time when trying to ${init.operation}${tries}; try again shortly.`;
+    case 'cancelled':
+      return `smsops stopped waiting for Wavix to ${init.operation}: ${init.detail ?? 'the run was cancelled'}.`;
     case 'network':
       return `smsops could not reach Wavix to ${init.operation}${tries}. Check the network and WAVIX_API_URL.`;
     case 'invalid_response':

@@ -206,12 +206,13 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
   return async function request<T>(req: WavixRequest<T>, cancellation?: AbortSignal): Promise<T> {
     const deadline = Date.now() + callBudgetMs;
     // A job run past its time limit, or smsops stopping: its calls end here rather than go on unseen in the background.
+    // Its own kind, not a timeout: Wavix did nothing wrong, and a stop must not count as Wavix failing.
     const cancelled = (attempts: number) =>
       new WavixError({
-        kind: 'timeout',
+        kind: 'cancelled',
         operation: req.operation,
         attempts,
-        detail: `stopped: ${cancellation?.reason instanceof Error ? cancellation.reason.message : 'the run was cancelled'}`,
+        detail: cancellation?.reason instanceof Error ? cancellation.reason.message : 'the run was cancelled',
       });
     for (let attempt = 1; ; attempt++) {
       if (cancellation?.aborted) throw cancelled(attempt - 1);

@@ -250,6 +250,24 @@ describe('Sender ID approval job', () => {
     expect(down.alertsTable.findOpen('wavix_unreachable', 'account')).toMatchObject({ slackChannel: null });
   });
 
+  it('a run smsops stops while it reads Wavix is recorded stopped, and three such stops raise no wavix_unreachable', async () => {
+    const { job, alerts } = smsops();
+    for (let stop = 1; stop <= 3; stop++) {
+      // Wavix is slow, not failing: smsops stops before it answers.
+      emulator.injectFault({ path: '/v3/messages/sender-ids', latencyMs: 60_000 });
+      const stopping = new AbortController();
+      const run = job.run(stopping.signal);
+      setTimeout(() => stopping.abort(new Error('smsops is stopping')), 50);
+      expect(await run).toEqual({ outcome: 'skipped', reason: 'stopped before it finished: smsops is stopping' });
+    }
+    expect(alerts.raised).toEqual([]);
+    // Two real failures after the stops are two, not five: still no alert.
+    emulator.injectFault({ path: '/v3/messages/sender-ids', status: 503, times: 2 });
+    await job.run();
+    await job.run();
+    expect(alerts.raised).toEqual([]);
+  });
+
   it('does not alert on 2 failed runs, and a success starts the count again', async () => {
     const { job, alerts } = smsops();
     emulator.injectFault({ path: '/v3/messages/sender-ids', status: 503, times: 2 });

@@ -101,8 +101,10 @@ describe('a Wavix answer that does not end, or is too large', () => {
     await until(() => requests === 1);
     run.abort(new Error('the job run passed its time limit'));
     const error = await call;
-    expect(error).toMatchObject({ kind: 'timeout', attempts: 1 });
+    // Its own kind: smsops ended it, Wavix did not fail to answer.
+    expect(error).toMatchObject({ kind: 'cancelled', attempts: 1 });
     expect(String(error.cause)).toContain('the job run passed its time limit');
+    expect(error.userMessage).not.toContain('Wavix did not answer in time');
     await until(() => sockets.size === 0);
     expect(requests).toBe(1);
   });

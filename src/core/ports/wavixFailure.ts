@@ -9,6 +9,8 @@ export type WavixErrorKind =
   | 'rate_limited'
   | 'server'
   | 'timeout'
+  /** smsops ended the call itself (it is stopping, or the job run passed its time limit): says nothing of Wavix. */
+  | 'cancelled'
   | 'network'
   | 'invalid_response'
   /** A listing smsops stopped reading: Wavix did not page (the same page again), or it was too long to read whole. */
