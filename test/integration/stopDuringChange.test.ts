@@ -100,6 +100,39 @@ describe('a stop while a change waits on Wavix (real process)', () => {
     ]);
   });
 
+  it('a Sender ID request Wavix answered, its announcement hanging in Slack when the stop gives up: the modal keeps the result', {
+    timeout: 90_000,
+  }, async () => {
+    const p = await start();
+    const release = rig.fakeSlack.hang('chat.postMessage', (call) => String(call.args.text ?? '').includes('requested by'));
+    try {
+      const submitted = await slack().viewSubmission({
+        callbackId: CALLBACK.senderIdCreate,
+        viewId: 'V0STOP02',
+        privateMetadata: JSON.stringify({ channelId: 'C0TEST0001', type: 'alphanumeric' }),
+        values: {
+          sid_value_text: { sid_value_input: { type: 'plain_text_input', value: 'AcmeHang' } },
+          sid_countries: {
+            sid_countries_choice: { type: 'multi_static_select', selected_options: [{ value: 'DE' }, { value: 'FR' }] },
+          },
+          sid_usecase: { sid_usecase_choice: { type: 'static_select', selected_option: { value: 'transactional' } } },
+        },
+      });
+      expect(submitted.json).toMatchObject({ response_action: 'update' });
+      await waitUntil(() => rig.fakeSlack.callsTo('chat.postMessage').length > 0, 10_000, 'the announcement under way');
+
+      await stop(p);
+      const modal = rig.fakeSlack.callsTo('views.update').filter((c) => c.args.view_id === 'V0STOP02');
+      const last = JSON.stringify(modal.at(-1)?.args.view);
+      expect(last).toContain('*AcmeHang* was sent to Wavix.');
+      expect(last).toContain('announcement in the alert channel, which may be missing');
+      expect(last).not.toContain('may or may not have been made');
+      expect(audit()).toMatchObject([{ action: 'senderid.create', target: 'AcmeHang', outcome: 'ok' }]);
+    } finally {
+      release();
+    }
+  });
+
   it('/sms number enable-inbound that Wavix answers while the stop waits: answered as usual and audited ok', {
     timeout: 90_000,
   }, async () => {

@@ -5,12 +5,13 @@ import {
   checkSenderIdDraft,
   checkSenderIdDuplicates,
   MONTHLY_VOLUMES,
+  type RequestedSenderId,
   requestSenderId,
   SENDER_ID_USECASES,
   type SenderIdDraft,
   senderIdRequestAnnounced,
 } from '../../../core/senderIds.js';
-import { describeError } from '../../../errors.js';
+import { type AppError, describeError, type Result } from '../../../errors.js';
 import { SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../../ids.js';
 import {
   messageView,
@@ -20,7 +21,7 @@ import {
   senderIdFormView,
 } from '../../ui/senderIdForm.js';
 import { senderIdCreatedModalText, senderIdRequestedAnnouncement, senderIdRequestedConfirmation } from '../../ui/senderIds.js';
-import type { SlackMessage } from '../../ui/text.js';
+import { escapeMrkdwn, type SlackMessage } from '../../ui/text.js';
 import { logFailure, type SlackDeps } from '../context.js';
 
 const option = z.object({ value: z.string() }).nullish();
@@ -144,20 +145,41 @@ export function senderIdSubmissionListener(deps: SlackDeps) {
       view: messageView('New Sender ID', ':hourglass_flowing_sand: Sending the request to Wavix…'),
     });
 
-    // A stop waits for this a while; one that gives up first says so in the modal, since Wavix may have acted.
+    // A stop waits for this a while; one that gives up first says so in the modal: before Wavix answered, that Wavix
+    // may have acted; after, Wavix's answer, since only Slack's part (the announcement, the confirmation) was left.
+    const progress: SenderIdProgress = {};
     await deps.inFlight.run(
-      () => sendSenderIdRequest(deps, client, { userId: body.user.id, viewId: view.id, metadata, draft }),
-      () =>
-        client.views
-          .update({ view_id: view.id, view: messageView('New Sender ID', SENDER_ID_CUT_BY_STOP) })
-          // The modal closed meanwhile: where its confirmation would have gone.
-          .catch(() => confirmTo(client, metadata, body.user.id, { text: SENDER_ID_CUT_BY_STOP, blocks: [] })),
+      () => sendSenderIdRequest(deps, client, { userId: body.user.id, viewId: view.id, metadata, draft }, progress),
+      () => {
+        const text = cutByStopText(progress);
+        return (
+          client.views
+            .update({ view_id: view.id, view: messageView('New Sender ID', text) })
+            // The modal closed meanwhile: where its confirmation would have gone.
+            .catch(() => confirmTo(client, metadata, body.user.id, { text, blocks: [] }))
+        );
+      },
     );
   };
 }
 
+/** What the request got to, for a stop that gives up on it: set once Wavix's answer (or refusal) is known. */
+interface SenderIdProgress {
+  result?: Result<RequestedSenderId>;
+}
+
 const SENDER_ID_CUT_BY_STOP =
   ':warning: smsops is stopping: the request to Wavix may or may not have been made; check with `/sms senderid status` after the restart.';
+
+function cutByStopText(progress: SenderIdProgress): string {
+  const { result } = progress;
+  if (!result) return SENDER_ID_CUT_BY_STOP;
+  if (!result.ok) return `:x: ${escapeMrkdwn(refusalNotice(result.error))}`;
+  return `${senderIdCreatedModalText(result.value)}\n\n:warning: smsops stopped before Slack confirmed its announcement in the alert channel, which may be missing.`;
+}
+
+const refusalNotice = (error: AppError) =>
+  error instanceof InputError ? error.problems.map((p) => p.message).join(' ') : error.userMessage;
 
 /**
  * The slow part: create on Wavix, then confirm to the person and announce in the alert channel, or bring the form
@@ -167,13 +189,14 @@ async function sendSenderIdRequest(
   deps: SlackDeps,
   client: AllMiddlewareArgs['client'],
   { userId, viewId, metadata, draft }: { userId: string; viewId: string; metadata: SenderIdFormMetadata; draft: SenderIdDraft },
+  progress: SenderIdProgress,
 ): Promise<void> {
   const result = await requestSenderId(deps.services, { userId }, draft);
+  progress.result = result;
   if (!result.ok) {
     logFailure(deps.logger, 'senderid create', result.error);
     const numbers = metadata.type === 'numeric' ? await deps.smsNumbers.read() : undefined;
-    const notice =
-      result.error instanceof InputError ? result.error.problems.map((p) => p.message).join(' ') : result.error.userMessage;
+    const notice = refusalNotice(result.error);
     await client.views
       .update({
         view_id: viewId,
