@@ -1,5 +1,7 @@
+import { replyAuditEntry } from './conversations/replyFromThread.js';
 import { parseReplyTag } from './conversations/replyTag.js';
 import { readWavixDeliveryStatus } from './model/wavixDeliveryStatus.js';
+import type { AuditRepository } from './ports/audit.js';
 import type { ConversationRepliesRepository, ConversationReply } from './ports/conversationReplies.js';
 
 /**
@@ -10,8 +12,9 @@ import type { ConversationRepliesRepository, ConversationReply } from './ports/c
  * when the id is recorded (ConversationRepliesRepository.submitted), or links the reply by its tag.
  */
 export function applyReplyDeliveryReport(
-  replies: Pick<ConversationRepliesRepository, 'applyDeliveryStatus' | 'linkTaggedSend'>,
+  replies: Pick<ConversationRepliesRepository, 'applyDeliveryStatus' | 'linkTaggedSend' | 'byWavixMessageId'>,
   report: { wavixMessageId: string; status: string; error: string | null; tag?: string | null },
+  audit?: Pick<AuditRepository, 'record'>,
 ): ConversationReply | undefined {
   const status = readWavixDeliveryStatus(report.status);
   if (status === undefined) return undefined;
@@ -19,5 +22,13 @@ export function applyReplyDeliveryReport(
   // reply's own tag in the report says which reply it is, so its status line can move on from "May have been sent".
   const tagged = parseReplyTag(report.tag);
   if (tagged) replies.linkTaggedSend(tagged.slackChannel, tagged.slackMessageTs, report.wavixMessageId);
-  return replies.applyDeliveryStatus(report.wavixMessageId, status, report.error);
+  const before = audit ? replies.byWavixMessageId(report.wavixMessageId) : undefined;
+  const changed = replies.applyDeliveryStatus(report.wavixMessageId, status, report.error);
+  // Its send was audited "unknown": Wavix reporting on it proves Wavix took it, which the audit says beside it.
+  if (changed && before?.status === 'unknown') {
+    audit?.record(
+      replyAuditEntry(changed, 'ok', `Wavix reported it ${changed.status}: the send whose outcome was unknown went out`),
+    );
+  }
+  return changed;
 }

@@ -3,6 +3,7 @@ import type { Delivery, DeliveryChannel } from '../core/model/delivery.js';
 import type { DeliveryTarget, InboundMessage } from '../core/model/inboundMessage.js';
 import { classifyConsentKeyword } from '../core/model/optOutKeywords.js';
 import { recordConsentKeyword } from '../core/optOutConsent.js';
+import type { AuditRepository } from '../core/ports/audit.js';
 import type { ConversationRepliesRepository, ConversationReply } from '../core/ports/conversationReplies.js';
 import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
 import type { InboundRepository } from '../core/ports/inbound.js';
@@ -41,6 +42,8 @@ export interface IngestDeps {
   conversations?: {
     optOuts: OptOutsRepository;
     replies: ConversationRepliesRepository;
+    /** Where a reply of unknown outcome that a delivery report proves sent is audited so. */
+    audit?: Pick<AuditRepository, 'record'>;
     /** Runs `work` in a savepoint of the webhook's transaction (a nested store transaction). */
     savepoint<T>(work: () => T): T;
     onExtraFailed(what: 'consent' | 'reply_status', error: unknown): void;
@@ -209,12 +212,11 @@ export function ingestDeliveryReport(deps: IngestDeps, request: WebhookRequest):
   const reply = stored.duplicate
     ? undefined
     : extra(deps, 'reply_status', (c) =>
-        applyReplyDeliveryReport(c.replies, {
-          wavixMessageId: report.messageId,
-          status: report.status,
-          error: report.error,
-          tag: report.tag,
-        }),
+        applyReplyDeliveryReport(
+          c.replies,
+          { wavixMessageId: report.messageId, status: report.status, error: report.error, tag: report.tag },
+          c.audit,
+        ),
       );
   return ok({
     id: stored.id,

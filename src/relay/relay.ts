@@ -147,6 +147,7 @@ export function startRelay(options: RelayOptions): Relay {
     conversations: {
       optOuts: repositories.optOuts,
       replies: repositories.conversationReplies,
+      audit: repositories.audit,
       savepoint: (work) => store.transaction(work),
       // Never the SMS text: only what failed.
       onExtraFailed: (what, error) =>

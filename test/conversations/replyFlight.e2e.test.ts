@@ -6,7 +6,14 @@ import { deliveryReport } from '../../src/sandbox/emulator/routes/messages.js';
 import type { WavixMessage } from '../../src/sandbox/emulator/state.js';
 import { closeDatabase, openDatabase } from '../../src/store/database.js';
 import { REPLY_THREAD, relayedThread as relayedThreadOf, replyInThread } from '../helpers/replyThreads.js';
-import { ADMIN, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import {
+  ADMIN,
+  readable,
+  runCommand,
+  type SmsopsUnderTest,
+  startSmsopsUnderTest,
+  WEBHOOK_SECRET,
+} from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 const { inbox: INBOX, replier: REPLIER, customer: CUSTOMER, ourNumber: OUR_NUMBER } = REPLY_THREAD;
@@ -190,5 +197,14 @@ describe('replies in flight', () => {
       () => `the delivered line, got ${statusLine()}`,
     );
     expect(statusLine()).toBe(`Delivered · Wavix id \`${sms?.message_id}\` · 1 segment, GSM-7`);
+    // Why it was unknown no longer holds: /sms inbox says delivered, without "does not say whether it sent it".
+    const inbox = readable((await runCommand(s, `inbox ${OUR_NUMBER}`, { userId: REPLIER })).body);
+    expect(inbox).toContain('delivered');
+    expect(inbox).not.toContain('whether it sent it');
+    // The audit says it went out, beside the send it recorded unknown.
+    expect(s.db.prepare("SELECT outcome, detail FROM audit_log WHERE action = 'conversation.reply' ORDER BY id").all()).toEqual([
+      { outcome: 'unknown', detail: expect.stringContaining('does not say whether it sent it') },
+      { outcome: 'ok', detail: 'Wavix reported it delivered: the send whose outcome was unknown went out' },
+    ]);
   });
 });

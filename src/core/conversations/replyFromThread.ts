@@ -1,5 +1,6 @@
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import type { NewAuditEntry } from '../model/audit.js';
 import { parseConversationKey } from '../model/conversationKey.js';
 import { countSmsSegments } from '../model/smsSegments.js';
 import type { AuditRepository } from '../ports/audit.js';
@@ -461,6 +462,31 @@ const describeCost = (reply: ConversationReply) =>
   `${reply.segments} segment${reply.segments === 1 ? '' : 's'}, ${reply.encoding}`;
 
 /** Who sent what to whom: never the text itself, only its size. `reason` is the refusal's code. */
+export function replyAuditEntry(
+  reply: ConversationReply,
+  outcome: 'ok' | 'refused' | 'failed' | 'unknown',
+  detail: string | null,
+  reason: string | null = null,
+): NewAuditEntry {
+  return {
+    actor: reply.slackUser,
+    action: REPLY_AUDIT_ACTION,
+    target: reply.toNumber,
+    params: {
+      from: reply.fromNumber,
+      to: reply.toNumber,
+      length: reply.textLength,
+      segments: reply.segments,
+      encoding: reply.encoding,
+      wavixMessageId: reply.wavixMessageId,
+      channel: reply.slackChannel,
+      reason,
+    },
+    outcome,
+    detail,
+  };
+}
+
 function audit(
   deps: ReplyFromThreadDeps,
   reply: ConversationReply,
@@ -469,23 +495,7 @@ function audit(
   reason: string | null = null,
 ) {
   try {
-    deps.audit.record({
-      actor: reply.slackUser,
-      action: REPLY_AUDIT_ACTION,
-      target: reply.toNumber,
-      params: {
-        from: reply.fromNumber,
-        to: reply.toNumber,
-        length: reply.textLength,
-        segments: reply.segments,
-        encoding: reply.encoding,
-        wavixMessageId: reply.wavixMessageId,
-        channel: reply.slackChannel,
-        reason,
-      },
-      outcome,
-      detail,
-    });
+    deps.audit.record(replyAuditEntry(reply, outcome, detail, reason));
   } catch (error) {
     deps.logger.error('a reply could not be audited', { error: describeError(error) });
   }

@@ -115,8 +115,10 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   const markInterrupted = db.prepare<[string, number], Row>(`
     UPDATE conversation_replies SET status = 'unknown', status_reason = ?, status_at = ?
     WHERE status = 'sending' RETURNING *`);
+  // A reply whose outcome was unknown that Wavix reports on was taken by Wavix: why it was unknown no longer holds.
   const setStatus = db.prepare(`
-    UPDATE conversation_replies SET status = @status, status_reason = coalesce(@reason, status_reason), status_at = @at,
+    UPDATE conversation_replies SET status = @status,
+      status_reason = CASE WHEN status = 'unknown' THEN @reason ELSE coalesce(@reason, status_reason) END, status_at = @at,
       delivered_at = CASE WHEN @status = 'delivered' THEN @at ELSE delivered_at END
     WHERE id = @id`);
   const linkTagged = db.prepare<[string, string, string]>(`
