@@ -63,6 +63,7 @@ const SHIPPED = [
   '032_expired_slack_threads.sql',
   '033_route_updated_by.sql',
   '034_sender_id_requests.sql',
+  '035_traffic_failure_reasons_rebuilt.sql',
 ];
 
 describe('migration runner', () => {

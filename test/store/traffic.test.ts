@@ -289,6 +289,47 @@ describe('refreshing only the hours that changed', () => {
     expect(traffic.totals(at('09:00:00'), at('10:00:00')).sent).toBe(1);
   });
 
+  it("rebuilds, after the upgrade, the failure reasons an older version rolled up in a reply's quoting words", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsops-upgrade-'));
+    try {
+      const before = join(dir, 'migrations-before');
+      mkdirSync(before);
+      for (const file of readdirSync(DEFAULT_MIGRATIONS_DIR).filter((f) => Number(f.slice(0, 3)) < 35)) {
+        copyFileSync(join(DEFAULT_MIGRATIONS_DIR, file), join(before, file));
+      }
+      const path = join(dir, 'smsops.db');
+      const old = openDatabase(path, { migrationsDir: before, now: t.clock.now }).db;
+      t.clock.set(at('12:10:00'));
+      const quoting = 'Carrier blocked content "PANGOLIN42" to +44 7400 918273';
+      createDeliveryReportsRepository(old, t.clock.now).upsertOutbound({
+        wavixMessageId: 'old-reply',
+        fromNumber: SUPPORT,
+        toNumber: '447400918273',
+        status: 'undelivered',
+        errorMessage: quoting,
+        tag: 'smsops-reply:C0INBOX01:1764064800.000100',
+        submittedAt: at('12:05:00'),
+      });
+      // The hour as the older version rolled it up: the reply's failure in Wavix's words, the hour no longer stale.
+      old.prepare('DELETE FROM traffic_stale_hours').run();
+      old
+        .prepare('INSERT INTO traffic_failure_reasons (hour_start, number, reason, count) VALUES (?, ?, ?, 1)')
+        .run(at('12:00:00'), SUPPORT, quoting);
+      closeDatabase(old);
+
+      const upgraded = openDatabase(path, { now: t.clock.now }).db;
+      try {
+        const upgradedTraffic = createTrafficRepository(upgraded, t.clock.now);
+        upgradedTraffic.refresh(at('00:00:00'), at('23:00:00'));
+        expect(upgradedTraffic.failureReasons(at('12:00:00'), at('13:00:00'))).toEqual([{ reason: 'undelivered', count: 1 }]);
+      } finally {
+        closeDatabase(upgraded);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('counts messages stored before the traffic tables existed at the first refresh', () => {
     const dir = mkdtempSync(join(tmpdir(), 'smsops-upgrade-'));
     try {
