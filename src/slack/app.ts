@@ -12,6 +12,7 @@ import { cappedRetryAfterFetch, SLACK_RETRY_AFTER_CAP_SECONDS } from './cappedRe
 import { createSlackEventsGuard, SLACK_MAX_BODY_BYTES, type SlackRefusal } from './eventsGuard.js';
 import type { SlackDeps } from './listeners/context.js';
 import { registerListeners } from './listeners/index.js';
+import { guardSlackPayloadShapes } from './payloadShape.js';
 import { createRateLimitWaitingClient } from './rateLimitWaits.js';
 import { guardSlackReplays } from './replayGuard.js';
 import { keepSocketConnected, quietSocketLogger, type SocketState } from './socketConnection.js';
@@ -137,7 +138,9 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
         bodyLimit: SLACK_MAX_BODY_BYTES,
         ...(onRefused ? { onRefused } : {}),
       },
-      (req, res) => receiver.requestListener(req, res),
+      guardSlackPayloadShapes({ logger: logger.child({ component: 'slack' }), ...(onRefused ? { onRefused } : {}) }, (req, res) =>
+        receiver.requestListener(req, res),
+      ),
     );
     routes = [
       {

@@ -19,7 +19,7 @@ import { sendJson } from '../http/server.js';
 
 /**
  * Why a /slack/events request was refused before Bolt took it (smsops_slack_requests_refused_total): all but
- * `replay` and `future_timestamp` can be caused by anyone, without the signing secret.
+ * `replay`, `future_timestamp` and `malformed_payload` can be caused by anyone, without the signing secret.
  */
 export const SLACK_REFUSALS = [
   'unsigned',
@@ -32,6 +32,7 @@ export const SLACK_REFUSALS = [
   'bad_signature',
   'replay',
   'future_timestamp',
+  'malformed_payload',
 ] as const;
 export type SlackRefusal = (typeof SLACK_REFUSALS)[number];
 

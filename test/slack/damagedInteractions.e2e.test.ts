@@ -1,7 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION, ALERT_ACTION, CALLBACK, SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../../src/slack/ids.js';
 import { postSignedPayload } from '../helpers/signedPayload.js';
-import { ADMIN, ALERT_CHANNEL, readable, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { signSlackRequest } from '../helpers/slackRequests.js';
+import {
+  ADMIN,
+  ALERT_CHANNEL,
+  readable,
+  SIGNING_SECRET,
+  type SmsopsUnderTest,
+  startSmsopsUnderTest,
+} from '../helpers/smsopsUnderTest.js';
 
 // Signed payloads of shapes Slack does not send (a button value that is not text, a view without its state) and
 // interaction types the manifest never asks for: each is answered, none crashes a listener or waits out Bolt's timer.
@@ -127,5 +135,49 @@ describe('interactions the manifest does not use', () => {
     expect(form.status).toBe(200);
     expect(listenerFailures()).toEqual([]);
     expect(t.logs.filter((l) => l.includes('"level":"error"'))).toEqual([]);
+  });
+
+  it("the Sender ID form's other inputs and suggestions of other fields are acknowledged, not left to Bolt's 3 s", async () => {
+    const countries = await postSignedPayload(t, buttonPress(SENDER_ID_ACTION.countries, 'DE'));
+    expect(countries.status).toBe(200);
+    for (const [actionId, blockId] of [
+      [ALERT_ACTION.acknowledge, 'b'],
+      [SENDER_ID_ACTION.value, SENDER_ID_BLOCK.valueText],
+    ]) {
+      const suggestion = await postSignedPayload(t, {
+        type: 'block_suggestion',
+        ...base(),
+        action_id: actionId,
+        block_id: blockId,
+        value: '41',
+        view: { id: 'V9', callback_id: CALLBACK.senderIdCreate },
+      });
+      expect(suggestion.status).toBe(200);
+      expect(suggestion.json).toEqual({ options: [] });
+    }
+    expect(listenerFailures()).toEqual([]);
+    expect(t.logs.filter((l) => l.includes('"level":"error"'))).toEqual([]);
+  });
+});
+
+describe('signed payloads of a shape Slack never sends', () => {
+  it('are refused 400 with the reason, where Bolt answered an empty 500', async () => {
+    const cases: Array<[object, RegExp]> = [
+      [{ ...submission({}), view: null }, /view_submission payload without its view/],
+      [{ ...buttonPress(ACTION.confirmWebhook, '{}'), actions: true }, /block_actions payload without its actions/],
+      [{ ...buttonPress(ACTION.confirmWebhook, '{}'), user: undefined }, /block_actions payload without its user/],
+      [{}, /the payload has no type/],
+    ];
+    for (const [payload, reason] of cases) {
+      const response = await postSignedPayload(t, payload);
+      expect(response.status).toBe(400);
+      expect(response.json).toMatchObject({ error: expect.stringMatching(reason) });
+    }
+    const event = JSON.stringify({ type: 'event_callback', team_id: 'T1', api_app_id: 'A1', event: true, event_id: 'Ev1' });
+    const refused = await t.slack.raw(event, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, event) });
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({ error: 'an event_callback without its event' });
+    expect(t.logs.filter((l) => l.includes('"level":"error"'))).toEqual([]);
+    expect(t.logs.filter((l) => l.includes('not of a shape Slack sends'))).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { Logger } from '../../log.js';
-import { ACTION, ALERT_ACTION, CALLBACK, DOCTOR_ACTION, SENDER_ID_ACTION } from '../ids.js';
+import { ACTION, ALERT_ACTION, CALLBACK, DOCTOR_ACTION, SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../ids.js';
 
 /** The interaction types smsops' manifest asks Slack for (a slash command's body has no type). */
 const USED_TYPES: ReadonlySet<string> = new Set(['block_actions', 'view_submission', 'block_suggestion', 'event_callback']);
@@ -37,14 +37,19 @@ export function acknowledgeUnusedInteractions(logger: Logger): Middleware<AnyMid
   };
 }
 
-/** Every action id a listener of smsops answers (listeners/index.ts registers them from the same constants). */
-const OUR_ACTIONS: ReadonlySet<string> = new Set<string>([
+/**
+ * Every action id a listener of smsops answers, as listeners/index.ts registers them (a test compares the two). The
+ * Sender ID form's other inputs are not among them: only its type choice dispatches an action.
+ */
+export const LISTENED_ACTIONS: ReadonlySet<string> = new Set<string>([
   ...Object.values(ACTION),
   ...Object.values(ALERT_ACTION),
   ...Object.values(DOCTOR_ACTION),
-  ...Object.values(SENDER_ID_ACTION),
+  SENDER_ID_ACTION.type,
 ]);
-const OUR_CALLBACKS: ReadonlySet<string> = new Set<string>(Object.values(CALLBACK));
+/** The one suggestion smsops answers: the Sender ID form's number search. */
+export const LISTENED_SUGGESTION = { blockId: SENDER_ID_BLOCK.valueNumber, actionId: SENDER_ID_ACTION.value } as const;
+export const LISTENED_VIEWS: ReadonlySet<string> = new Set<string>([CALLBACK.senderIdCreate]);
 
 /**
  * Whether a listener of smsops takes it: a button from an older version (an id since renamed), a link button (Slack
@@ -54,17 +59,19 @@ function isOurs(body: {
   type?: unknown;
   actions?: Array<{ action_id?: unknown }>;
   action_id?: unknown;
+  block_id?: unknown;
   view?: { callback_id?: unknown };
 }): boolean {
   switch (body.type) {
     case 'block_actions':
       return (
-        Array.isArray(body.actions) && body.actions.some((a) => typeof a?.action_id === 'string' && OUR_ACTIONS.has(a.action_id))
+        Array.isArray(body.actions) &&
+        body.actions.some((a) => typeof a?.action_id === 'string' && LISTENED_ACTIONS.has(a.action_id))
       );
     case 'block_suggestion':
-      return typeof body.action_id === 'string' && OUR_ACTIONS.has(body.action_id);
+      return body.action_id === LISTENED_SUGGESTION.actionId && body.block_id === LISTENED_SUGGESTION.blockId;
     case 'view_submission':
-      return typeof body.view?.callback_id === 'string' && OUR_CALLBACKS.has(body.view.callback_id);
+      return typeof body.view?.callback_id === 'string' && LISTENED_VIEWS.has(body.view.callback_id);
     default:
       return true;
   }
