@@ -193,7 +193,12 @@ describe('/slack/events before reading a body', () => {
       });
       socket.on('error', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0)));
     });
-    expect(status).toBe(413);
+    if (status === 0) {
+      // The 413 was written, then the connection closed under a client still sending: its reset can reach the client
+      // before the answer is read (a loaded CI machine). smsops' own count says whether it refused the body as too large.
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/smsops_slack_requests_refused_total\{reason="too_large"\} 1/);
+    } else expect(status).toBe(413);
   }, 60_000);
 });
 
