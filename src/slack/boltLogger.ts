@@ -68,7 +68,8 @@ const RESULT_PREFIX = 'http request result: ';
  * client logs whole, at warn level): the client's redaction writes an array as an object of its indexes
  * (`{"0":"[ERROR] …"}`); an array is taken too, should it stop doing so.
  */
-const SLACK_MESSAGES_MARKS = ['"messages":{"0":"', '"messages":["', '"warnings":{"0":"', '"warnings":["'];
+// The client's redaction drops null entries (`{"1":…}`), and an entry may be other than text: any such field counts.
+const SLACK_MESSAGES_MARKS = ['"messages":', '"warnings":'];
 // As the client reads them: what follows the mark, up to a line break, trimmed, is what it logs.
 const SLACK_ERROR = /\[ERROR\](.*)/;
 const SLACK_WARN = /\[WARN\](.*)/;
@@ -130,10 +131,13 @@ export function toBoltLogger(logger: Logger): BoltLogger {
   let level: LogLevel = LogLevel.INFO;
   let slackMessages: Map<string, string> | undefined;
   /** A line of the client's, unless it is one of the messages of the result just logged: then that message, reduced. */
-  // A warning comes through `forEach(logger.warn)`: its index and the array follow it as arguments.
   const lineOf = (msg: unknown[]) => {
+    // A warning comes through `forEach(logger.warn)`: its index and the array follow it. Reduced by that shape, whatever
+    // the result said (the same warning twice, an entry that is not text before it, a redaction that changed it).
+    if (msg.length === 3 && typeof msg[1] === 'number' && Array.isArray(msg[2]))
+      return slackWarningLine(typeof msg[0] === 'string' ? msg[0] : String(JSON.stringify(msg[0]) ?? msg[0]));
+    // Kept until the next result, not dropped at first use: Slack may say one message twice.
     const line = typeof msg[0] === 'string' ? slackMessages?.get(msg[0]) : undefined;
-    if (line !== undefined) slackMessages?.delete(msg[0] as string);
     return line ?? boltLineWithoutBodies(msg);
   };
   return {

@@ -119,4 +119,30 @@ describe("Slack's own messages about a refused call", () => {
       { level: 'warn', msg: expect.stringMatching(/^Slack warned with words that are left out \(\[\d+ bytes omitted\]\)/) },
     ]);
   });
+
+  it.each([
+    ['the same words twice', [SMS, SMS]],
+    ['an entry that is not text first', [null, SMS]],
+    ['a number first', [0, SMS]],
+  ])("never logs a warning's words: %s", async (_, warnings) => {
+    const slack = await startFakeSlack();
+    const lines: string[] = [];
+    try {
+      slack.handle('chat.postMessage', () => ({
+        ok: false,
+        error: 'invalid_blocks',
+        response_metadata: { warnings, messages: [`[ERROR] ${SMS}`, `[ERROR] ${SMS}`] },
+      }));
+      const client = new webApi.WebClient('xoxb-test-0000', {
+        slackApiUrl: slack.url,
+        logger: toBoltLogger(createLogger({ level: 'info', sink: (line) => lines.push(line) })),
+        retryConfig: { retries: 0 },
+      });
+      await expect(client.chat.postMessage({ channel: 'C1', text: SMS })).rejects.toThrow(/invalid_blocks/);
+    } finally {
+      await slack.close();
+    }
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    expect(lines.join('\n')).not.toContain('Quinlan');
+  });
 });
