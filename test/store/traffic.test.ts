@@ -178,16 +178,21 @@ describe('traffic rollups', () => {
       submittedAt: at('12:01:00'),
     });
     send(SUPPORT, at('12:02:00'), 'undelivered', 'Absent subscriber +447400111222');
-    send(SUPPORT, at('12:03:00'), 'undelivered', 'Absent subscriber +447400333444');
+    send(SUPPORT, at('12:03:00'), 'undelivered', 'Absent subscriber +44/7400/333444');
+    // Sent from PortSIP, not a reply: the text a carrier quotes is cut all the same.
+    send(SUPPORT, at('12:04:00'), 'rejected', 'Carrier blocked content "Hi Jane, your PANGOLIN42 result" to +447400555666');
+    send(SUPPORT, at('12:05:00'), 'rejected', "Blocked by the recipient's carrier: 'PANGOLIN42 again'");
     traffic.rebuild(at('12:00:00'), at('13:00:00'));
 
     const reasons = traffic.failureReasons(at('12:00:00'), at('13:00:00'));
     expect(reasons).toEqual([
       { reason: 'Absent subscriber a number', count: 2 },
+      { reason: 'Blocked by the recipient\'s carrier: "…"', count: 1 },
+      { reason: 'Carrier blocked content "…" to a number', count: 1 },
       { reason: 'undelivered', count: 1 },
     ]);
     const finished = traffic.outboundFinished(at('12:00:00'), at('13:00:00'));
-    expect(finished).toEqual([{ number: SUPPORT, delivered: 0, failed: 3, topFailure: 'Absent subscriber a number' }]);
+    expect(finished).toEqual([{ number: SUPPORT, delivered: 0, failed: 5, topFailure: 'Absent subscriber a number' }]);
     expect(JSON.stringify([reasons, finished])).not.toMatch(/PANGOLIN|7400/);
   });
 

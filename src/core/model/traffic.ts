@@ -24,16 +24,26 @@ export interface FailureReason {
   count: number;
 }
 
-// A phone number as Wavix or a carrier may quote one: digits, perhaps a '+', spaces, dots, dashes or brackets between.
-const QUOTED_NUMBER = /\+?\d[\d\s().-]{5,}\d/g;
+// A phone number as Wavix or a carrier may quote one: digits, perhaps a '+', spaces, dots, dashes, slashes or brackets
+// between (as smsops' own number parsing accepts them).
+const QUOTED_NUMBER = /\+?\d[\d\s()./-]{5,}\d/g;
+// A passage in quotes of any kind: where a carrier quotes content, it is the SMS's.
+// Single quotes only as quotes, not apostrophes ("recipient's handset" is left as it is).
+const QUOTED_PASSAGE = /"[^"]*"|(?<![\p{L}\p{N}])'[^']*'(?![\p{L}\p{N}])|“[^”]*”|‘[^’]*’|«[^»]*»|„[^“”]*[“”]/gu;
+/** Past this, a reason is more than a carrier's title ("Rejected by far-end carrier"): the rest is cut. */
+const SHOWN_REASON_MAX = 100;
 
 /**
  * A failure reason as the shared surfaces show it (`/sms traffic` to any member, the digest and the failure-rate alert
- * in the alert channel): Wavix's words with any phone number they quote replaced, since whom an SMS went to is
- * personal data those readers may not see ("Carrier blocked … to +44 7400 918273" → "… to a number").
+ * in the alert channel), whom the SMS went to and what it said being personal data those readers may not see: Wavix's
+ * words with any passage in quotes and any phone number replaced ('Carrier blocked content "Hi Jane…" to
+ * +44 7400 918273' → 'Carrier blocked content "…" to a number'), and cut to a title's length. Wavix documents its
+ * reasons as human-readable titles; whether one ever carries content unquoted is not documented.
  */
 export function failureReasonShown(reason: string): string {
-  return reason.replace(QUOTED_NUMBER, 'a number');
+  const shown = reason.replace(QUOTED_PASSAGE, '"…"').replace(QUOTED_NUMBER, 'a number');
+  const characters = [...shown];
+  return characters.length > SHOWN_REASON_MAX ? `${characters.slice(0, SHOWN_REASON_MAX - 1).join('')}…` : shown;
 }
 
 /** Reasons that read the same once shown are one reason: their counts added, the largest first. */

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { failureReasonShown } from '../../src/core/model/traffic.js';
+
+describe('a failure reason as any member reads it', () => {
+  it('keeps a carrier title as it is, apostrophes included', () => {
+    expect(failureReasonShown('Rejected by far-end carrier')).toBe('Rejected by far-end carrier');
+    expect(failureReasonShown("Not delivered: the recipient's handset is off")).toBe(
+      "Not delivered: the recipient's handset is off",
+    );
+  });
+
+  it('cuts quoted content in any quotes, numbers, and words past a title’s length', () => {
+    expect(failureReasonShown('Filtered “Your code is 123456” for +1 (415) 555-0100')).toBe('Filtered "…" for a number');
+    expect(failureReasonShown('Spam «PANGOLIN42» to 0044.7400.918273')).toBe('Spam "…" to a number');
+    const long = failureReasonShown(`Carrier said ${'content without quotes '.repeat(20)}`);
+    expect([...long]).toHaveLength(100);
+    expect(long.endsWith('…')).toBe(true);
+  });
+});
