@@ -1,6 +1,7 @@
 import { ok, type Result } from '../errors.js';
 import { attempt } from './access.js';
 import { InputError } from './inputError.js';
+import { parseIsoTime } from './isoTime.js';
 import { hourStartOf, normaliseTrafficNumber } from './model/traffic.js';
 import { parsePhoneNumber, toWavixDigits } from './phone.js';
 import type { DeliveryReportsRepository } from './ports/deliveryReports.js';
@@ -41,13 +42,6 @@ export function statusToKeep(stored: string | undefined, listed: string): string
   return progressOf(listed) > progressOf(stored) ? listed : stored;
 }
 
-// Wavix's examples omit the zone; its schema says date-time. A time without a zone is taken as UTC (as on ingest).
-const parseWavixTime = (text: string | null | undefined): number | null => {
-  if (!text) return null;
-  const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
-  return Number.isNaN(ms) ? null : ms;
-};
-
 export interface SyncOutboundDeps {
   wavix: Pick<WavixGateway, 'messages'>;
   deliveryReports: Pick<DeliveryReportsRepository, 'upsertOutbound' | 'outboundStatus'>;
@@ -55,7 +49,16 @@ export interface SyncOutboundDeps {
   now: () => number;
 }
 
-function storeListed(deps: SyncOutboundDeps, message: WavixMessage, submittedAt: number | null): void {
+/**
+ * Stores one listed message; true when smsops had not stored it before. `unreadAt` stands in for a submitted_at and
+ * sent_at smsops could not read, on the first sighting only: later ones keep the hour it was first counted in.
+ */
+function storeListed(
+  deps: SyncOutboundDeps,
+  message: WavixMessage,
+  submittedAt: number | null,
+  unreadAt: number | null,
+): boolean {
   // Read and write with no await between them: no delivery report can be stored in between (one event loop).
   const stored = deps.deliveryReports.outboundStatus(message.message_id);
   const status = statusToKeep(stored?.status, message.status);
@@ -68,10 +71,18 @@ function storeListed(deps: SyncOutboundDeps, message: WavixMessage, submittedAt:
     segments: message.segments ?? null,
     charge: message.charge ?? null,
     tag: message.tag ?? null,
-    submittedAt,
-    sentAt: parseWavixTime(message.sent_at),
-    deliveredAt: parseWavixTime(message.delivered_at),
+    submittedAt: submittedAt ?? (stored === undefined ? unreadAt : null),
+    sentAt: parseIsoTime(message.sent_at),
+    deliveredAt: parseIsoTime(message.delivered_at),
   });
+  return stored === undefined;
+}
+
+/** Listed messages whose times smsops could not read, for one log line per run (no SMS text: ids and times only). */
+export interface UnreadableTimes {
+  count: number;
+  /** The first one's id and submitted_at as Wavix wrote it, clipped. */
+  example: { messageId: string; submittedAt: string } | null;
 }
 
 /**
@@ -83,9 +94,10 @@ function storeListed(deps: SyncOutboundDeps, message: WavixMessage, submittedAt:
 export async function syncOutboundTraffic(
   deps: SyncOutboundDeps,
   options: { lookbackMs: number },
-): Promise<Result<{ pulled: number }>> {
+): Promise<Result<{ pulled: number; unreadableTimes: UnreadableTimes }>> {
   const now = deps.now();
   const since = now - options.lookbackMs;
+  const unreadableTimes: UnreadableTimes = { count: 0, example: null };
   const pulled = await attempt('read the outbound messages from Wavix', async () => {
     let count = 0;
     let latest = now;
@@ -93,10 +105,21 @@ export async function syncOutboundTraffic(
     // window is cut here.
     const day = new Date(since).toISOString().slice(0, 10);
     for await (const message of deps.wavix.messages.iterate({ type: 'outbound', sent_after: day })) {
-      const submittedAt = parseWavixTime(message.submitted_at);
-      const at = submittedAt ?? parseWavixTime(message.sent_at);
-      if (at === null || at < since) continue;
-      storeListed(deps, message, submittedAt);
+      const submittedAt = parseIsoTime(message.submitted_at);
+      const listedAt = submittedAt ?? parseIsoTime(message.sent_at);
+      // Wavix listed it, so it was sent: left out, it would vanish from the counts the failure-rate alert reads.
+      // Without a readable time it counts when smsops first saw it (its delivery time, else now).
+      const unreadAt = listedAt === null ? (parseIsoTime(message.delivered_at) ?? now) : null;
+      const at = listedAt ?? unreadAt ?? now;
+      if (at < since) continue;
+      const isNew = storeListed(deps, message, submittedAt, unreadAt);
+      if (unreadAt !== null && isNew) {
+        unreadableTimes.example ??= {
+          messageId: String(message.message_id).slice(0, 80),
+          submittedAt: String(message.submitted_at ?? message.sent_at).slice(0, 40),
+        };
+        unreadableTimes.count++;
+      }
       latest = Math.max(latest, at);
       count++;
     }
@@ -106,7 +129,7 @@ export async function syncOutboundTraffic(
   // Every message just stored marked its hour stale: refreshing the window recomputes exactly those hours (and any
   // the webhooks touched meanwhile), the same rows as rebuilding the whole window.
   deps.traffic.refresh(since, pulled.value.latest + 1);
-  return ok({ pulled: pulled.value.count });
+  return ok({ pulled: pulled.value.count, unreadableTimes });
 }
 
 // --- The report --------------------------------------------------------------------------------------------------

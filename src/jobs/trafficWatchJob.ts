@@ -74,6 +74,13 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
         { lookbackMs: 2 * HOUR },
       );
       if (!synced.ok) problems.push(`outbound records: ${synced.error.userMessage}`);
+      else if (synced.value.unreadableTimes.count > 0) {
+        // Once per message: a later listing of one already stored is not counted again.
+        deps.logger.warn('traffic watch: outbound messages whose times are not ISO 8601 are counted when first listed', {
+          messages: synced.value.unreadableTimes.count,
+          example: synced.value.unreadableTimes.example,
+        });
+      }
       deps.traffic.refresh(now - 8 * DAY, now + HOUR);
 
       const snapshot: WatchSnapshot = { now, backlog: deps.deliveries.backlog() };
