@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
+import { parseIsoTime } from '../core/isoTime.js';
 import { wellFormed } from '../core/text.js';
 import { AppError, err, ok, type Result } from '../errors.js';
 import {
@@ -57,13 +58,6 @@ export class WebhookRejection extends AppError {
     this.reason = reason;
   }
 }
-
-/** Parses a time; Wavix's examples omit the zone though its schema says date-time: a time without a zone is UTC. */
-export const parseWavixTime = (text: string): number | null => {
-  if (text === '') return null;
-  const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
-  return Number.isNaN(ms) ? null : ms;
-};
 
 // V8's messages quote the body ("Unexpected token 'H', "Hi, it's Bob" is not JSON"): an SMS text must not end up in
 // a reason (answered, kept, perhaps logged), so only where it broke is said.
@@ -190,7 +184,9 @@ export function readInboundMessage(body: Buffer): Intake<InboundFields> {
   }
 
   const { text, media } = message.message_body;
-  const receivedAt = parseWavixTime(message.received_at);
+  // A date that does not exist (2026-02-29) or an absurd year is as unreadable as no date: warned, and the caller
+  // takes its own clock rather than a day V8 would roll it over to.
+  const receivedAt = parseIsoTime(message.received_at);
   if (receivedAt === null && typeof json.received_at === 'string') warnings.push('received_at is not a date-time');
   return ok({
     fields: {
