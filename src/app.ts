@@ -244,6 +244,8 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       retry: relayRetry,
       logger: logger.child({ component: 'relay' }),
       now,
+      // The team's day, as its schedules read it: a conversation's thread does not change at 19:00 in New York.
+      threadTimeZone: config.schedules.timezone,
       cutCalls: () => relaySlackCalls.abort(new SlackCallCut()),
     },
     replies: repositories.conversationReplies,

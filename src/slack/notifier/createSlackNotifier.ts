@@ -32,6 +32,8 @@ export function createSlackNotifier(options: {
     logger: Logger;
     /** The relay's clock, when it is not the notifier's. */
     now?: () => number;
+    /** Whose midnight starts a conversation's thread of the day (SCHEDULE_TIMEZONE); UTC when absent. */
+    threadTimeZone?: string;
     /** Cuts the relay client's calls in flight, once the relay stops. */
     cutCalls?: () => void;
   };

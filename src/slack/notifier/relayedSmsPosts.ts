@@ -28,6 +28,8 @@ export function startRelayedSmsPosts(options: {
   retry: { baseDelayMs: number; maxDelayMs: number };
   logger: Logger;
   now: () => number;
+  /** Whose midnight starts a conversation's thread of the day (SCHEDULE_TIMEZONE); UTC when absent. */
+  threadTimeZone?: string;
   /** Cuts the client's calls still waiting for Slack (see createRelaySlackClient): a hung one must not hold the stop. */
   cutCalls?: () => void;
 }): RelayedSmsPosts {
@@ -59,6 +61,7 @@ export function startRelayedSmsPosts(options: {
       pace,
       onStale: updater.wake,
       onUnrecorded,
+      ...(options.threadTimeZone ? { threadTimeZone: options.threadTimeZone } : {}),
     });
   return {
     post: (batch, hooks) => senderFor(hooks?.onUnrecorded).send([...batch], hooks?.attempt),

@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
+import { localDay } from '../../core/localDay.js';
 import type { Delivery } from '../../core/model/delivery.js';
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
 import type { RelayedSmsOutcome as AttemptOutcome, RelayedSmsAttempt } from '../../core/ports/notifier.js';
@@ -136,6 +137,8 @@ export interface SlackRelaySenderOptions {
   onUnrecorded?: (error: unknown) => void;
   /** A day's first post of a conversation links to its thread of the day before. */
   continuation?: ThreadContinuation;
+  /** The zone whose midnight starts a conversation's new thread: the team's (SCHEDULE_TIMEZONE); UTC when absent. */
+  threadTimeZone?: string;
 }
 
 /** The states a post shows, as kept with it: an update is needed only when this changes. */
@@ -250,7 +253,7 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
   const postOne = async (run: Run, { delivery, message }: Item): Promise<AttemptOutcome> => {
     if (run.halted) return run.halted;
     const channel = delivery.destination;
-    const day = new Date(message.ingestedAt).toISOString().slice(0, 10);
+    const day = localDay(message.ingestedAt, options.threadTimeZone);
     const threadTs = threads.get(channel, delivery.conversationKey, day);
     const continues = threadTs ? undefined : await options.continuation?.forNewThread(channel, delivery.conversationKey, day);
     const replayed = delivery.replayedAt !== null;
