@@ -1,18 +1,23 @@
-import cron, { type Logger as CronLogger } from 'node-cron';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { cronSlots } from './cronSlots.js';
 import { missedRunsReporter } from './missedRuns.js';
 import type { TickSource } from './tickSource.js';
+import { localIso } from './zoneClock.js';
+
+/** How late a tick may start and still run (node-cron's, kept): later, it is a missed slot. */
+const TOLERANCE_MS = 1000;
+/** A timer never waits longer than this, so a wall clock set forward is noticed within the hour. */
+const LONGEST_WAIT_MS = 3_600_000;
 
 /**
- * The production tick source: node-cron reads the expressions (in `timezone`, else the process' zone) against real
- * time. node-cron cannot say "next run after a given date" through its API, so tests drive the scheduler with a
- * tick source of their own instead of this one.
+ * The production tick source: the slots of each expression (cronSlots: read in `timezone`, else the process' zone,
+ * daylight-saving changes included) on a timer against real time (Date, setTimeout).
  */
 export function cronTicks(options: {
   logger: Logger;
   timezone?: string;
-  /** Told of each slot node-cron skipped (the /metrics counter): those runs are not made up. */
+  /** Told of each slot passed before its tick could start (the /metrics counter): those runs are not made up. */
   onMissed?: (job: string) => void;
 }): TickSource {
   const { logger, timezone } = options;
@@ -20,45 +25,52 @@ export function cronTicks(options: {
     arm: (job, onTick) => {
       const jobLogger = logger.child({ job: job.name });
       const missedRuns = missedRunsReporter(jobLogger);
-      const task = cron.schedule(
-        job.schedule,
-        () => {
-          missedRuns.ticked();
-          return onTick();
-        },
-        {
-          name: job.name,
-          logger: cronLogger(jobLogger),
-          // Said here, folded: node-cron's own warning is one line per skipped slot.
-          suppressMissedWarning: true,
-          ...(timezone ? { timezone } : {}),
-        },
-      );
-      task.on('execution:missed', (context) => {
-        missedRuns.missed(context.dateLocalIso);
-        options.onMissed?.(job.name);
-      });
+      const slots = cronSlots(job.schedule, timezone);
+      let next = slots.after(Date.now());
+      let timer: NodeJS.Timeout | undefined;
       let disarmed = false;
+
+      const wait = () => {
+        if (disarmed || next === null) return;
+        timer = setTimeout(beat, Math.min(Math.max(0, next - Date.now()), LONGEST_WAIT_MS));
+      };
+      const beat = () => {
+        // Whole seconds, as slots are: a timer a few ms late is on time.
+        const now = Math.floor(Date.now() / 1000) * 1000;
+        let due: number | null = null;
+        while (next !== null && next <= now) {
+          const slot = next;
+          next = slots.after(slot);
+          const late = now - slot;
+          if (late <= TOLERANCE_MS && (next === null || late < next - slot)) {
+            due = slot;
+            break;
+          }
+          missedRuns.missed(localIso(slot, timezone));
+          options.onMissed?.(job.name);
+        }
+        wait();
+        if (due === null) return;
+        // After the missed-runs line, which is said in a microtask queued before this one.
+        queueMicrotask(() => {
+          missedRuns.ticked();
+          onTick().catch((error: unknown) => jobLogger.error('job tick failed', { error: describeError(error) }));
+        });
+      };
+
+      if (next === null) jobLogger.warn('the schedule never falls due: the job runs only when asked', { schedule: job.schedule });
+      wait();
       return {
-        // A destroyed node-cron task still answers a next run.
-        nextRunAt: () => (disarmed ? null : (task.getNextRun()?.getTime() ?? null)),
+        nextRunAt: () => {
+          if (disarmed || next === null) return null;
+          // Passed while the process was blocked or the clock stepped: the next tick says so, this says what comes.
+          return next < Date.now() ? slots.after(Date.now()) : next;
+        },
         disarm: () => {
           disarmed = true;
-          return task.destroy();
+          clearTimeout(timer);
         },
       };
     },
-  };
-}
-
-/** node-cron's own warnings (missed ticks, say) into our structured log instead of its coloured console lines. */
-function cronLogger(logger: Logger): CronLogger {
-  const text = (message: string | Error, error?: Error) =>
-    [message, error].filter((part) => part !== undefined).map((part) => (part instanceof Error ? describeError(part) : part));
-  return {
-    info: (message) => logger.info(`node-cron: ${message}`),
-    warn: (message) => logger.warn(`node-cron: ${message}`),
-    error: (message, error) => logger.error(`node-cron: ${text(message, error).join(': ')}`),
-    debug: (message, error) => logger.debug(`node-cron: ${text(message, error).join(': ')}`),
   };
 }

@@ -8,18 +8,18 @@ import type { Logger } from '../log.js';
 const CLOCK_STEP_MS = 60_000;
 
 export interface MissedRuns {
-  /** node-cron skipped a slot (`execution:missed`); `at` as the schedule's zone writes it. */
+  /** A slot passed before its tick could start; `at` as the schedule's zone writes it. */
   missed(at: string): void;
   /** The job ticked: the clocks are compared from here on. */
   ticked(): void;
 }
 
 /**
- * node-cron warns once per skipped slot, so a wall clock stepped 24 h ahead wrote 288 lines for a 5-minute job, each
- * blaming "blocking IO or high CPU". The slots of one heartbeat arrive synchronously, so they are folded into one line
- * per job, said after them (a microtask). Whether it was a step is read from the clocks, not the gap: the wall clock
- * ran ahead of `performance.now()` (monotonic, which a blocked event loop delays as much as Date, but which a step or a
- * suspended machine does not move).
+ * One line per skipped slot would be 288 lines for a 5-minute job after a wall clock stepped 24 h ahead. The slots of
+ * one heartbeat arrive synchronously, so they are folded into one line per job, said after them (a microtask).
+ * Whether it was a step is read from the clocks, not the gap: the wall clock ran ahead of `performance.now()`
+ * (monotonic, which a blocked event loop delays as much as Date, but which a step or a suspended machine does not
+ * move).
  */
 export function missedRunsReporter(logger: Logger): MissedRuns {
   const clocks = () => ({ wall: Date.now(), monotonic: performance.now() });
@@ -41,12 +41,12 @@ export function missedRunsReporter(logger: Logger): MissedRuns {
     const fields = { missedRuns: count, firstMissed: first, lastMissed: last };
     if (step > CLOCK_STEP_MS) {
       logger.warn(
-        `node-cron: ${runs}: the wall clock jumped ${duration(step)} forward (set by hand or by NTP, or the machine slept); ${notMadeUp}`,
+        `${runs}: the wall clock jumped ${duration(step)} forward (set by hand or by NTP, or the machine slept); ${notMadeUp}`,
         { ...fields, clockStepMs: Math.round(step) },
       );
     } else {
       logger.warn(
-        `node-cron: ${runs}: the process was too busy to start ${count === 1 ? 'it' : 'them'} on time (blocking IO or high CPU); ${notMadeUp}`,
+        `${runs}: the process was too busy to start ${count === 1 ? 'it' : 'them'} on time (blocking IO or high CPU); ${notMadeUp}`,
         fields,
       );
     }

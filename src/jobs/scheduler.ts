@@ -55,7 +55,7 @@ export interface SchedulerOptions {
   timezone?: string;
   /** For run durations in the log; the recorded times come from jobRuns' own clock. */
   now?: () => number;
-  /** node-cron on real time (read in `timezone`) when absent. */
+  /** cronTicks on real time (read in `timezone`) when absent. */
   ticks?: TickSource;
   /** A job's time limit when it sets none (DEFAULT_TIME_LIMIT_MS). */
   timeLimitMs?: number;
@@ -162,7 +162,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       ended(job.name, 'failed');
       throw error;
     }
-    // Ours, not node-cron's `noOverlap`: it also keeps a Slack-asked run and a scheduled one apart, and records refusals.
+    // Ours, not the tick source's: it also keeps a Slack-asked run and a scheduled one apart, and records refusals.
     if (running.has(job.name)) {
       jobRuns.finish(id, 'skipped', OVERLAP_REASON);
       const fields = { job: job.name, trigger, reason: OVERLAP_REASON };

@@ -1,4 +1,4 @@
-/** Says when a job falls due: node-cron on real time in production (cronTicks), a source driven by hand in tests. */
+/** Says when a job falls due: the cron slots on real time in production (cronTicks), a source driven by hand in tests. */
 export interface TickSource {
   /** Calls `onTick` each time the job's schedule falls due, until disarmed. */
   arm(job: { name: string; schedule: string }, onTick: () => Promise<void>): ArmedSchedule;

@@ -181,7 +181,7 @@ export function createWatch(options: {
   );
   const missed = options.metrics.counter(
     'smsops_job_ticks_missed_total',
-    'Scheduled runs not made because their time passed while the process was blocked or the wall clock stepped forward (node-cron does not make them up).',
+    'Scheduled runs not made because their time passed while the process was blocked or the wall clock stepped forward (not made up).',
     ['job'],
     { initial: jobs.map((job) => ({ job: job.name })) },
   );

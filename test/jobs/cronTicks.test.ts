@@ -4,7 +4,7 @@ import type { ArmedSchedule } from '../../src/jobs/tickSource.js';
 import { createLogger } from '../../src/log.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
-// node-cron reads real time through Date and setTimeout; vitest's fake timers stand in for both.
+// cronTicks reads real time through Date and setTimeout; vitest's fake timers stand in for both.
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0, 500);
 let armed: ArmedSchedule[] = [];
 beforeEach(() => {
@@ -18,7 +18,7 @@ afterEach(async () => {
 
 const ticks = (timezone?: string) => cronTicks({ logger: createLogger({ level: 'warn', sink: () => {} }), timezone });
 
-describe('cronTicks: node-cron as the production tick source', () => {
+describe('cronTicks: the production tick source', () => {
   it('ticks when the expression falls due, says when the next tick is, and stops ticking once disarmed', async () => {
     const ticked: number[] = [];
     const schedule = ticks().arm({ name: 'every-ten', schedule: '*/10 * * * *' }, async () => {
@@ -57,7 +57,7 @@ function recordedTicks() {
   return { source, lines, counted, missed: () => lines.filter((l) => /missed/.test(l.msg)) };
 }
 
-describe('cronTicks: runs node-cron skipped', () => {
+describe('cronTicks: slots passed before their tick', () => {
   it('a wall clock stepped 24 h forward is one line for the job, naming the jump, not one warning per skipped slot', async () => {
     // performance.now() is faked too: the step moves Date only, as a clock set by hand moves the wall clock only.
     vi.useFakeTimers({ now: T0, toFake: ['Date', 'setTimeout', 'clearTimeout', 'performance'] });
@@ -77,7 +77,7 @@ describe('cronTicks: runs node-cron skipped', () => {
     const line = missed()[0];
     expect(line).toMatchObject({ level: 'warn', job: 'traffic-watch', missedRuns: 288, clockStepMs: 24 * 3_600_000 });
     expect(line?.msg).toBe(
-      'node-cron: missed 288 runs from 2026-11-25T12:10:00.000Z to 2026-11-26T12:05:00.000Z: the wall clock jumped 1 d forward (set by hand or by NTP, or the machine slept); they are not made up: the job runs at its next tick',
+      'missed 288 runs from 2026-11-25T12:10:00.000Z to 2026-11-26T12:05:00.000Z: the wall clock jumped 1 d forward (set by hand or by NTP, or the machine slept); they are not made up: the job runs at its next tick',
     );
     expect(lines.some((l) => l.msg.includes('Possible blocking IO'))).toBe(false);
     // Each slot counted (smsops_job_ticks_missed_total), though said in one line.
@@ -96,7 +96,7 @@ describe('cronTicks: runs node-cron skipped', () => {
     });
     armed.push(everySecond);
     await waitUntil(() => ticks > 0, 5_000, 'a first tick');
-    // Blocked past node-cron's 1 s tolerance for at least three slots: the wall and monotonic clocks move together.
+    // Blocked past the 1 s tolerance for at least three slots: the wall and monotonic clocks move together.
     const until = Date.now() + 4_500;
     while (Date.now() < until) {
       // busy
@@ -109,7 +109,7 @@ describe('cronTicks: runs node-cron skipped', () => {
     const line = missed()[0];
     expect(line?.missedRuns).toBeGreaterThanOrEqual(3);
     expect(line?.msg).toMatch(
-      /^node-cron: missed \d+ runs from \S+ to \S+: the process was too busy to start them on time \(blocking IO or high CPU\); they are not made up: the job runs at its next tick$/,
+      /^missed \d+ runs from \S+ to \S+: the process was too busy to start them on time \(blocking IO or high CPU\); they are not made up: the job runs at its next tick$/,
     );
     expect(line).not.toHaveProperty('clockStepMs');
   });
