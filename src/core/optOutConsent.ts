@@ -1,3 +1,4 @@
+import { parseIsoTime } from './isoTime.js';
 import { classifyConsentKeyword } from './model/optOutKeywords.js';
 import type { OptOut, OptOutsRepository } from './ports/optOuts.js';
 
@@ -71,13 +72,14 @@ export async function syncWavixOptOuts(
 
   let added = 0;
   for (const entry of listed.values()) {
-    const at = entry.created_at === null ? Number.NaN : Date.parse(entry.created_at);
+    // Read as the other Wavix times are: a form V8 cannot parse no longer loses the opt-out's own time.
+    const at = entry.created_at === null ? null : parseIsoTime(entry.created_at);
     const { created } = optOuts.record({
       customerNumber: entry.phone_number,
       sender: entry.sender_id,
       source: 'wavix',
       campaignId: entry.campaign_id,
-      ...(Number.isNaN(at) ? {} : { at }),
+      ...(at === null ? {} : { at }),
     });
     if (created) added += 1;
   }

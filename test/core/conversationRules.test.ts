@@ -51,15 +51,18 @@ describe('syncWavixOptOuts', () => {
         { phone_number: CUSTOMER, sender_id: DID, created_at: '2026-11-25T12:00:05Z' },
         { phone_number: '15551234567', sender_id: 'MySender', created_at: '2024-01-15T10:30:00Z' },
         { phone_number: '15559876543', campaign_id: 'C123456' },
+        // ISO 8601 that V8's Date.parse refuses: the opt-out keeps Wavix's time all the same.
+        { phone_number: '15550001111', sender_id: 'MySender', created_at: '2024-01-15T10:30:00,5+00' },
       ]),
     );
-    expect(first).toEqual({ added: 2, lifted: 0, listed: 3 });
+    expect(first).toEqual({ added: 3, lifted: 0, listed: 4 });
     expect(optOuts.blocking('15551234567', 'MySender')?.optedOutAt).toBe(Date.parse('2024-01-15T10:30:00Z'));
+    expect(optOuts.blocking('15550001111', 'MySender')?.optedOutAt).toBe(Date.parse('2024-01-15T10:30:00.500Z'));
     // A campaign-only entry blocks every sender.
     expect(optOuts.blocking('15559876543', DID)?.campaignId).toBe('C123456');
 
     const second = await syncWavixOptOuts(optOuts, listing([]));
-    expect(second).toEqual({ added: 0, lifted: 2, listed: 0 });
+    expect(second).toEqual({ added: 0, lifted: 3, listed: 0 });
     expect(optOuts.blocking('15551234567', 'MySender')).toBeUndefined();
     // The STOP smsops received itself stays whatever Wavix lists.
     expect(optOuts.blocking(CUSTOMER, DID)?.keyword).toBe('STOP');
