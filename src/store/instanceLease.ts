@@ -231,11 +231,15 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
       }
       const other = readRow(db);
       held = false;
+      // /healthz answers anyone: it says what happened; who took the lease (host, pid) is in the log only.
       lostReason = other
-        ? `the instance lease was taken by host ${other.host}, pid ${other.pid} at ${iso(other.started_at)}: this process stopped relaying`
+        ? 'the instance lease was taken by another smsops process (its host and pid are in the log): this process stopped relaying'
         : 'the instance lease row was removed: this process stopped relaying';
       clearInterval(timer);
-      logger.error('instance lease lost', { reason: lostReason });
+      logger.error('instance lease lost', {
+        reason: lostReason,
+        ...(other ? { takenBy: { host: other.host, pid: other.pid, startedAt: iso(other.started_at) } } : {}),
+      });
       options.onLost?.(lostReason);
     } catch (error) {
       // A locked or failing database: the next beat tries again; the lease lasts three beats.

@@ -97,7 +97,13 @@ describe('one smsops per database', () => {
     await app.p.waitForLine(/instance lease lost/, 10_000);
     const res = await fetch(`http://127.0.0.1:${app.port}/healthz`);
     expect(res.status).toBe(503);
-    expect(((await res.json()) as { reasons: string[] }).reasons[0]).toContain('taken by host box-two, pid 77');
+    const reasons = ((await res.json()) as { reasons: string[] }).reasons;
+    // Who took it is for the operator's log, not for anyone who can reach /healthz.
+    expect(reasons[0]).toContain('taken by another smsops process');
+    expect(JSON.stringify(reasons)).not.toMatch(/box-two|77/);
+    expect(app.p.logs.some((l) => l.includes('instance lease lost') && l.includes('box-two') && l.includes('"pid":77'))).toBe(
+      true,
+    );
     // Its stop leaves the new holder's lease (and its deliveries' leases) alone.
     app.p.child.kill('SIGTERM');
     expect((await app.p.exited).code).toBe(0);
