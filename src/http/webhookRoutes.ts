@@ -6,7 +6,7 @@ import type { RelayIntake } from '../relay/intake.js';
 import { RELAY_USER_AGENT } from '../relay/portsip.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import { decodeContent } from './contentEncoding.js';
-import { type Route, sendJson } from './server.js';
+import { type Route, refuseUnwantedBody, sendJson } from './server.js';
 
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
 
@@ -84,8 +84,7 @@ export async function admitWebhook(
   gate: { secret: string; given: string | undefined; route: string; rejected: RejectedWebhooksRepository },
 ): Promise<Admission> {
   if (!secretMatches(gate.given ?? '', gate.secret)) {
-    req.resume();
-    sendJson(res, 404, { error: 'not found' });
+    refuseUnwantedBody(req, res, 404, { error: 'not found' });
     return { kind: 'refused', why: 'wrong_secret' };
   }
   const contentType = req.headers['content-type'] ?? null;

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/core/ports/storeErrors.js';
 import { err, ok } from '../../src/errors.js';
@@ -68,5 +69,66 @@ describe('webhook answers', () => {
     );
     expect(statuses).toEqual([503, 500, 400, 200, 404]);
     expect(storeErrors).toHaveLength(2);
+  });
+
+  it('does not read an endless body sent to a wrong secret: 404, then the connection closes; a small one keeps it', async () => {
+    temp = createTempDb();
+    const ingest = async () => ok({ id: 1, duplicate: false });
+    server = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger,
+      routes: webhookRoutes({
+        secret: SECRET,
+        rejected: createRejectedWebhooksRepository(temp.db),
+        ingest: { inbound: ingest, dlr: ingest },
+      }),
+    });
+    const { port } = new URL(server.url);
+    const sent = await new Promise<{ answer: string; bytes: number }>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let answer = '';
+      let bytes = 0;
+      let open = true;
+      socket.on('data', (chunk) => {
+        answer += chunk.toString('latin1');
+      });
+      const done = () => {
+        if (!open) return;
+        open = false;
+        resolve({ answer, bytes });
+      };
+      socket.on('close', done);
+      socket.on('error', done);
+      socket.write('POST /webhooks/wavix/inbound/wrong HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
+      const chunk = `10000\r\n${'a'.repeat(0x10000)}\r\n`;
+      const pump = () => {
+        // Endless unless smsops closes the connection; 64 MB at most so that the test ends either way.
+        while (open && bytes < 64 * 1024 * 1024) {
+          bytes += 0x10000;
+          if (!socket.write(chunk)) return void socket.once('drain', pump);
+        }
+        if (open) socket.end();
+      };
+      pump();
+    });
+    expect(sent.answer).toMatch(/^HTTP\/1\.1 404/);
+    expect(sent.bytes).toBeLessThan(64 * 1024 * 1024);
+
+    // A wrong secret with a small body (a misconfigured sender) is answered on a connection that stays usable.
+    const small = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk) => {
+        answer += chunk.toString('latin1');
+        if ((answer.match(/HTTP\/1\.1 /g) ?? []).length === 2 && answer.endsWith('}')) {
+          socket.destroy();
+          resolve(answer);
+        }
+      });
+      const request = 'POST /webhooks/wavix/inbound/wrong HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}';
+      socket.write(request + request);
+    });
+    expect(small.match(/HTTP\/1\.1 404/g)).toHaveLength(2);
   });
 });
