@@ -51,6 +51,8 @@ function processRegistry(): Registry {
   if (!processSeries) {
     processSeries = new Registry();
     collectDefaultMetrics({ register: processSeries, prefix: 'smsops_' });
+    // /metrics answers anyone who reaches it: Node's exact version tells an attacker which of its flaws to try.
+    processSeries.removeSingleMetric('smsops_nodejs_version_info');
   }
   return processSeries;
 }

@@ -128,6 +128,13 @@ describe('metrics registry (prom-client)', () => {
     expect(parsePrometheusText(await metrics.render()).get('t_backlog')?.samples[0]?.value).toBe(7);
   });
 
+  it("shows Node's process series but not its exact version, which would tell anyone which of its flaws to try", async () => {
+    const text = await createMetricsRegistry({ processMetrics: true }).render();
+    expect(text).toContain('smsops_process_cpu_user_seconds_total');
+    expect(text).not.toContain('version_info');
+    expect(text).not.toContain(process.version);
+  });
+
   it('a gauge that cannot be read costs only its own samples, not the scrape', async () => {
     const metrics = createMetricsRegistry({ processMetrics: false });
     metrics.counter('t_ok_total', 'Fine.', []).inc();
