@@ -12,7 +12,7 @@ import { createSlackThreadsRepository } from '../../src/store/repositories/slack
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { readable } from '../helpers/smsopsUnderTest.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
-import { waitUntil } from '../helpers/waitUntil.js';
+import { sleep, waitUntil } from '../helpers/waitUntil.js';
 
 let tmp: TempDb;
 let fake: FakeSlack;
@@ -30,7 +30,7 @@ afterEach(async () => {
 });
 
 /** The sender and the updater as the relay wires them, on a real SQLite file and the fake Slack; the clock is real. */
-function setup(now: () => number = Date.now) {
+function setup(now: () => number = Date.now, logLines?: string[]) {
   const { db } = tmp;
   const inbound = createInboundRepository(db);
   const deliveries: DeliveriesRepository = createDeliveriesRepository(db);
@@ -48,7 +48,7 @@ function setup(now: () => number = Date.now) {
     inbound,
     pace,
     retry: { baseDelayMs: 40, maxDelayMs: 200 },
-    logger: createLogger({ level: 'silent' }),
+    logger: logLines ? createLogger({ level: 'info', sink: (line) => logLines.push(line) }) : createLogger({ level: 'silent' }),
     idleMs: 50,
     now,
   });
@@ -161,6 +161,22 @@ describe('the updater of delivery states in Slack posts', () => {
     setup(); // a restart, after the clock was set back two hours
     const ok = await waitUntil(() => updates().find((c) => !c.error), 5000, 'the update after the restart');
     expect(readable(ok.args.blocks)).toContain('PortSIP ✓');
+  });
+
+  it('at start, an edit waiting out an ordinary Retry-After stays where it is, and no clock step is said', async () => {
+    const { sender, store, deliveries, updater, db } = setup();
+    const { item, portsip } = store('posted');
+    await sender.send([item]);
+    await updater.stop();
+    deliveries.markDelivered(portsip.id, 200);
+    const due = Date.now() + 30_000; // Slack's Retry-After for chat.update, when smsops stopped
+    db.prepare('UPDATE slack_posts SET dirty = 1, next_update_at = ?').run(due);
+    const lines: string[] = [];
+    const restarted = setup(Date.now, lines);
+    await sleep(300);
+    await restarted.updater.stop();
+    expect(lines.filter((l) => l.includes('wall clock went back'))).toEqual([]);
+    expect(db.prepare('SELECT next_update_at AS at FROM slack_posts').get()).toEqual({ at: due });
   });
 
   it("holds every post's edit for Slack's Retry-After, not only the edit answered 429, and posts new SMS meanwhile", async () => {

@@ -115,10 +115,12 @@ export function createSlackPostsRepository(db: Db, now: () => number = Date.now)
   const failed = db.prepare(`
     UPDATE slack_posts SET update_attempts = update_attempts + 1, last_update_error = @error, next_update_at = @next
     WHERE id = @id`);
+  // Only the rows it moves: with no step seen (the first turn after a start), those further ahead than any wait smsops
+  // sets; a row rewritten to its own value counted as moved, and an ordinary Retry-After read as a clock step.
   const dueAgain = db.prepare<{ now: number; step: number; ahead: number }>(`
     UPDATE slack_posts
     SET next_update_at = CASE WHEN next_update_at > @now + @ahead THEN @now ELSE max(@now, next_update_at - @step) END
-    WHERE dirty > 0 AND next_update_at > @now`);
+    WHERE dirty > 0 AND next_update_at > @now AND (@step > 0 OR next_update_at > @now + @ahead)`);
   const abandoned = db.prepare(`
     UPDATE slack_posts SET dirty = CASE WHEN dirty = @seen THEN 0 ELSE dirty END, last_update_error = @error,
       update_attempts = update_attempts + 1 WHERE id = @id`);
