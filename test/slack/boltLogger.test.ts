@@ -59,6 +59,14 @@ describe('Bolt log lines without bodies', () => {
   });
 });
 
+/** A Web API client logging through smsops' logger at info into `lines`, as smsops' own clients do. */
+const loggingClient = (slackApiUrl: string, lines: string[]) =>
+  new webApi.WebClient('xoxb-test-0000', {
+    slackApiUrl,
+    logger: toBoltLogger(createLogger({ level: 'info', sink: (line) => lines.push(line) })),
+    retryConfig: { retries: 0 },
+  });
+
 describe("Slack's own messages about a refused call", () => {
   it('logs the error code and where, not what Slack said: it quotes the request back (a relayed SMS)', async () => {
     const slack = await startFakeSlack();
@@ -72,11 +80,7 @@ describe("Slack's own messages about a refused call", () => {
           messages: [`[ERROR] invalid block text: ${quoted} [json-pointer:/blocks/0/text]`, `[WARN] ${SMS}: looks like mrkdwn`],
         },
       }));
-      const client = new webApi.WebClient('xoxb-test-0000', {
-        slackApiUrl: slack.url,
-        logger: toBoltLogger(createLogger({ level: 'info', sink: (line) => lines.push(line) })),
-        retryConfig: { retries: 0 },
-      });
+      const client = loggingClient(slack.url, lines);
       await expect(client.chat.postMessage({ channel: 'C1', text: SMS })).rejects.toThrow(/invalid_blocks/);
     } finally {
       await slack.close();
@@ -104,11 +108,7 @@ describe("Slack's own messages about a refused call", () => {
         ts: '1.2',
         response_metadata: { warnings: ['missing_charset', `superfluous: channel=C1&text=${SMS}`] },
       }));
-      const client = new webApi.WebClient('xoxb-test-0000', {
-        slackApiUrl: slack.url,
-        logger: toBoltLogger(createLogger({ level: 'info', sink: (line) => lines.push(line) })),
-        retryConfig: { retries: 0 },
-      });
+      const client = loggingClient(slack.url, lines);
       await client.chat.postMessage({ channel: 'C1', text: SMS });
     } finally {
       await slack.close();
@@ -133,11 +133,7 @@ describe("Slack's own messages about a refused call", () => {
         error: 'invalid_blocks',
         response_metadata: { warnings, messages: [`[ERROR] ${SMS}`, `[ERROR] ${SMS}`] },
       }));
-      const client = new webApi.WebClient('xoxb-test-0000', {
-        slackApiUrl: slack.url,
-        logger: toBoltLogger(createLogger({ level: 'info', sink: (line) => lines.push(line) })),
-        retryConfig: { retries: 0 },
-      });
+      const client = loggingClient(slack.url, lines);
       await expect(client.chat.postMessage({ channel: 'C1', text: SMS })).rejects.toThrow(/invalid_blocks/);
     } finally {
       await slack.close();

@@ -55,6 +55,14 @@ const failing = (failed: number, topFailure: string | null = null) => ({
   facts: { number: '14155550100', failed, finished: 100, topFailure, thresholdPct: 20 },
 });
 
+/** Wavix unreachable: an alert raised only as it starts (at the third failed run), never again while it lasts. */
+const unreachable = {
+  rule: 'wavix_unreachable' as const,
+  subjectKey: 'account',
+  severity: 'critical' as const,
+  facts: { runs: 3, lastError: 'Wavix did not answer' },
+};
+
 describe('alert lifecycle in Slack', () => {
   it('says an alert Slack did not take until that alert is shown, whatever other alerts Slack takes meanwhile', async () => {
     const alerts = notifier();
@@ -70,12 +78,6 @@ describe('alert lifecycle in Slack', () => {
 
   it('posts an alert raised only once (as wavix_unreachable is) whose post Slack refused, at an evaluation a minute on', async () => {
     const alerts = notifier();
-    const unreachable = {
-      rule: 'wavix_unreachable' as const,
-      subjectKey: 'account',
-      severity: 'critical' as const,
-      facts: { runs: 3, lastError: 'Wavix did not answer' },
-    };
     slack.failNext('chat.postMessage', 'internal_error');
     expect(await alerts.raise(unreachable)).toHaveLength(1);
     const postsOf = (rule: string) =>
@@ -94,12 +96,6 @@ describe('alert lifecycle in Slack', () => {
 
   it('does not post again, every minute, an alert Slack took while another process held the database', async () => {
     const alerts = notifier();
-    const unreachable = {
-      rule: 'wavix_unreachable' as const,
-      subjectKey: 'account',
-      severity: 'critical' as const,
-      facts: { runs: 3, lastError: 'Wavix did not answer' },
-    };
     slack.failNext('chat.postMessage', 'not_in_channel');
     await alerts.raise(unreachable);
     const posted = () => slack.callsTo('chat.postMessage').filter((c) => !c.error && !c.args.thread_ts);
@@ -129,12 +125,7 @@ describe('alert lifecycle in Slack', () => {
   it('posts an alert never shown once, as resolved, when it ends a minute or more after its post failed', async () => {
     const alerts = notifier();
     slack.failNext('chat.postMessage', 'internal_error');
-    await alerts.raise({
-      rule: 'wavix_unreachable',
-      subjectKey: 'account',
-      severity: 'critical',
-      facts: { runs: 3, lastError: 'Wavix did not answer' },
-    });
+    await alerts.raise(unreachable);
     t.clock.advance(61_000);
     await alerts.resolve('wavix_unreachable', 'account');
     const calls = slack.calls.filter((c) => c.method.startsWith('chat.') && !c.error);
