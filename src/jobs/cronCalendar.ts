@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 
 /**
- * A cron expression on a wall clock that never changes offset: which wall times (as UTC epoch ms, see zoneClock.ts)
+ * A cron expression on a wall clock that never changes offset: which wall times (as UTC epoch ms, see src/core/zoneClock.ts)
  * it names. node-cron parses it, so what config accepts is read the same here; the day rules (L, W, L-n, nL, n#k, and
  * day of month AND day of week) are node-cron 4's, kept so a schedule names the days it named before.
  */

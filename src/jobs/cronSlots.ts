@@ -1,5 +1,5 @@
+import { nextOffsetChange, type OffsetChange, offsetAt } from '../core/zoneClock.js';
 import { cronCalendar } from './cronCalendar.js';
-import { nextOffsetChange, type OffsetChange, offsetAt } from './zoneClock.js';
 
 /**
  * When a cron schedule read in a zone falls due, as real instants. node-cron 4 lost slots at daylight-saving changes

@@ -1,9 +1,9 @@
+import { localIso } from '../core/zoneClock.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { cronSlots } from './cronSlots.js';
 import { missedRunsReporter } from './missedRuns.js';
 import type { TickSource } from './tickSource.js';
-import { localIso } from './zoneClock.js';
 
 /** How late a tick may start and still run (node-cron's, kept): later, it is a missed slot. */
 const TOLERANCE_MS = 1000;

@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { localIso } from '../../src/core/zoneClock.js';
 import { cronSlots } from '../../src/jobs/cronSlots.js';
-import { localIso } from '../../src/jobs/zoneClock.js';
 
 afterEach(() => {
   vi.useRealTimers();
