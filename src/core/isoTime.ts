@@ -17,7 +17,8 @@ const LATEST = Date.UTC(2101, 0, 1);
 const CALENDAR = /^(\d{4})-(\d{2})-(\d{2})$|^(\d{4})(\d{2})(\d{2})$/;
 const ORDINAL = /^(\d{4})-?(\d{3})$/;
 const WEEK = /^(\d{4})-?W(\d{2})-?(\d)$/;
-// hh, hh:mm, hh:mm:ss or hhmm, hhmmss; the last one given may have a fraction (ISO 8601 allows a comma or a dot).
+// Hours, then perhaps minutes and seconds, with colons between or none; the last one given may have a fraction (ISO 8601
+// allows a comma or a dot).
 const TIME = /^(\d{2})(?:(:?)(\d{2})(?:\2(\d{2}))?)?(?:[.,](\d+))?$/;
 // Z, or ±hh, ±hhmm, ±hh:mm (U+2212 is ISO's own minus sign), after at most one space.
 const ZONE = /(?: ?([Zz])| ?([+\-\u2212])(\d{2})(?::?(\d{2}))?)$/;

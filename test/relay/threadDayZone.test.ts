@@ -76,6 +76,8 @@ describe("a conversation's thread of the day, in the team's time zone", () => {
     expect(nextDay.shown).toContain(`:arrow_up: Continues <${link}|yesterday's thread>`);
     // The threads are New York's days: the evening's date, then the one after it.
     const eveningDay = evening.toISOString().slice(0, 10);
+    // The thread is recorded once Slack answered the post: read when it is there (a loaded CI run read it before).
+    await waitUntil(() => days().length === 2, 5000, 'the next day’s thread recorded');
     expect(days()).toEqual([eveningDay, new Date(evening.getTime() + DAY).toISOString().slice(0, 10)]);
   });
 
