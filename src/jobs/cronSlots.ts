@@ -13,6 +13,8 @@ import { cronCalendar } from './cronCalendar.js';
 export interface CronSlots {
   /** The first slot strictly after `instant` (a whole second); null when none comes. */
   after(instant: number): number | null;
+  /** A fixed-time schedule (one minute at chosen hours): a wall time it ran is not run again after the clock goes back. */
+  fixedTime: boolean;
 }
 
 /** Longest a zone's clock is set back at once (tzdb's are an hour or two): how far back a time shown twice begins. */
@@ -34,6 +36,7 @@ export function cronSlots(expression: string, zone: string | undefined): CronSlo
   };
 
   return {
+    fixedTime: calendar.fixedTime,
     after: (instant) => {
       const from = Math.floor(instant / 1000) * 1000 + 1000;
       let began = changeBefore(from);

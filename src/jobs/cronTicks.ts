@@ -9,6 +9,8 @@ import type { TickSource } from './tickSource.js';
 const TOLERANCE_MS = 1000;
 /** A timer never waits longer than this, so a wall clock set forward is noticed within the hour. */
 const LONGEST_WAIT_MS = 3_600_000;
+/** A wall clock that fell behind real time by more than this while a timer waited was set back. */
+const STEP_BACK_MS = 2000;
 
 /**
  * The production tick source: the slots of each expression (cronSlots: read in `timezone`, else the process' zone,
@@ -29,12 +31,31 @@ export function cronTicks(options: {
       let next = slots.after(Date.now());
       let timer: NodeJS.Timeout | undefined;
       let disarmed = false;
+      /** The wall clock and real time when the timer was set, to tell a wall clock set back. */
+      let armed = { wall: Date.now(), real: performance.now() };
+      /** The last slot run: a fixed-time job does not run it again after the clock goes back. */
+      let lastDue: number | null = null;
 
       const wait = () => {
         if (disarmed || next === null) return;
+        armed = { wall: Date.now(), real: performance.now() };
         timer = setTimeout(beat, Math.min(Math.max(0, next - Date.now()), LONGEST_WAIT_MS));
       };
+      /**
+       * A wall clock set back (NTP, a VM restored from a snapshot) left the next slot ahead by the step: every job was
+       * silent that long (an hour's step, an hour without the watch and its alerts; a probe). The slots follow the
+       * clock instead, cronie's way: a repeating schedule runs its slots of the new time, a fixed-time one does not run
+       * again a wall time it ran.
+       */
+      const followStepBack = (now: number) => {
+        const back = performance.now() - armed.real - (now - armed.wall);
+        if (back <= STEP_BACK_MS || next === null) return;
+        // `after` is strictly after: a slot at this very second still runs, a fixed-time slot already run does not.
+        next = slots.after(slots.fixedTime && lastDue !== null ? Math.max(now - 1000, lastDue) : now - 1000);
+        jobLogger.warn('the wall clock went back: the schedule follows it', { steppedBackMs: Math.round(back) });
+      };
       const beat = () => {
+        followStepBack(Date.now());
         // Whole seconds, as slots are: a timer a few ms late is on time.
         const now = Math.floor(Date.now() / 1000) * 1000;
         let due: number | null = null;
@@ -51,6 +72,7 @@ export function cronTicks(options: {
         }
         wait();
         if (due === null) return;
+        lastDue = due;
         // After the missed-runs line, which is said in a microtask queued before this one.
         queueMicrotask(() => {
           missedRuns.ticked();

@@ -114,3 +114,34 @@ describe('cronTicks: slots passed before their tick', () => {
     expect(line).not.toHaveProperty('clockStepMs');
   });
 });
+
+describe('cronTicks: a wall clock set back', () => {
+  // performance.now() is left real: only the wall clock (Date) is moved back, as NTP or a restored VM snapshot does.
+  it('a repeating schedule runs the slots of the new time at once, not after waiting out the step', async () => {
+    const { source, lines } = recordedTicks();
+    const ticked: number[] = [];
+    armed.push(source.arm({ name: 'watch', schedule: '*/10 * * * * *' }, async () => void ticked.push(Date.now())));
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(ticked).toHaveLength(3);
+
+    vi.setSystemTime(Date.now() - 120_000);
+    await vi.advanceTimersByTimeAsync(30_000);
+    // Without following the step: no tick for 120 s.
+    expect(ticked.length).toBeGreaterThanOrEqual(5);
+    expect(lines.filter((l) => l.msg.includes('the wall clock went back'))).toHaveLength(1);
+  });
+
+  it('a fixed-time schedule does not run again a wall time it ran', async () => {
+    const { source } = recordedTicks();
+    const ticked: number[] = [];
+    armed.push(source.arm({ name: 'digest', schedule: '30 12 * * *' }, async () => void ticked.push(Date.now())));
+    await vi.advanceTimersByTimeAsync(31 * 60_000);
+    expect(ticked).toEqual([Date.UTC(2026, 10, 25, 12, 30)]);
+
+    vi.setSystemTime(Date.UTC(2026, 10, 25, 12, 21)); // back 10 minutes, before 12:30 again
+    await vi.advanceTimersByTimeAsync(20 * 60_000);
+    expect(ticked).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(24 * 60 * 60_000);
+    expect(ticked).toEqual([Date.UTC(2026, 10, 25, 12, 30), Date.UTC(2026, 10, 26, 12, 30)]);
+  });
+});
