@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   readable,
@@ -8,6 +6,7 @@ import {
   startSmsopsUnderTest,
   stopCheckingSecrets,
 } from '../helpers/smsopsUnderTest.js';
+import { wavixProxy } from '../helpers/wavixProxy.js';
 
 /**
  * Wavix as the probe met it: every `/v1/numbers` page a valid page of the real numbers, numbered as asked, saying
@@ -15,39 +14,19 @@ import {
  */
 async function wavixThatNeverEndsTheNumbers() {
   let numbersPages = 0;
-  let emulatorUrl: string | undefined;
-  const server: Server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    // Until smsops (and with it the emulator) is up, Wavix is unavailable: only start-up's checks ask that early.
-    if (!emulatorUrl) return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"success":false}');
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const numbers = url.pathname === '/v1/numbers';
-    const upstreamUrl = numbers ? `${emulatorUrl}/v1/numbers?page=1&per_page=100` : `${emulatorUrl}${url.pathname}${url.search}`;
-    const upstream = await fetch(upstreamUrl, {
-      method: req.method ?? 'GET',
-      headers: { authorization: String(req.headers.authorization ?? ''), 'content-type': 'application/json' },
-      ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
-    });
-    let body = await upstream.text();
-    if (numbers && upstream.ok) {
+  const proxy = await wavixProxy({
+    upstreamPathOf: (url) =>
+      url.pathname === '/v1/numbers' ? '/v1/numbers?page=1&per_page=100' : `${url.pathname}${url.search}`,
+    rewrite: (url, body) => {
+      if (url.pathname !== '/v1/numbers') return body;
       numbersPages += 1;
       const page = Number(url.searchParams.get('page') ?? 1);
       const answer = JSON.parse(body) as { pagination: Record<string, number> };
       answer.pagination = { ...answer.pagination, current_page: page, total: 1_000_000_000, total_pages: 10_000_000 };
-      body = JSON.stringify(answer);
-    }
-    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    numbersPages: () => numbersPages,
-    passTo: (url: string) => {
-      emulatorUrl = url;
+      return JSON.stringify(answer);
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  });
+  return { ...proxy, numbersPages: () => numbersPages };
 }
 
 let t: SmsopsUnderTest;

@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   readable,
@@ -8,39 +6,21 @@ import {
   startSmsopsUnderTest,
   stopCheckingSecrets,
 } from '../helpers/smsopsUnderTest.js';
+import { wavixProxy } from '../helpers/wavixProxy.js';
 
 /**
  * Wavix writing its outbound times in a form nobody can read: the emulator behind a proxy that rewrites every listed
  * message's submitted_at and sent_at. Everything else passes through.
  */
-async function wavixWithUnreadableTimes() {
-  let emulatorUrl: string | undefined;
-  const server: Server = createServer(async (req, res) => {
-    if (!emulatorUrl) return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"success":false}');
-    const url = new URL(req.url ?? '/', 'http://x');
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const upstream = await fetch(`${emulatorUrl}${url.pathname}${url.search}`, {
-      method: req.method ?? 'GET',
-      headers: { authorization: String(req.headers.authorization ?? ''), 'content-type': 'application/json' },
-      ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
-    });
-    let body = await upstream.text();
-    if (url.pathname === '/v3/messages' && url.searchParams.get('type') === 'outbound' && upstream.ok) {
+function wavixWithUnreadableTimes() {
+  return wavixProxy({
+    rewrite: (url, body) => {
+      if (url.pathname !== '/v3/messages' || url.searchParams.get('type') !== 'outbound') return body;
       const answer = JSON.parse(body) as { items: Array<Record<string, unknown>> };
       for (const item of answer.items) Object.assign(item, { submitted_at: 'Fri 5:34pm', sent_at: 'Fri 5:34pm' });
-      body = JSON.stringify(answer);
-    }
-    res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    passTo: (url: string) => {
-      emulatorUrl = url;
+      return JSON.stringify(answer);
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  });
 }
 
 let t: SmsopsUnderTest;
