@@ -16,7 +16,26 @@ let temp: TempDb | undefined;
 afterEach(async () => {
   await server?.close();
   temp?.cleanup();
+  temp = undefined;
 });
+
+type Ingest = Parameters<typeof webhookRoutes>[0]['ingest']['inbound'];
+
+/** smsops' webhook routes on a real HTTP server, storing rejections in a real SQLite file, with `ingest` for both kinds. */
+async function serveWebhooks(ingest: Ingest, hooks: Partial<Parameters<typeof webhookRoutes>[0]> = {}): Promise<HttpServer> {
+  temp ??= createTempDb();
+  return startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    logger: silentLogger,
+    routes: webhookRoutes({
+      secret: SECRET,
+      rejected: createRejectedWebhooksRepository(temp.db),
+      ingest: { inbound: ingest, dlr: ingest },
+      ...hooks,
+    }),
+  });
+}
 
 describe('webhook answers', () => {
   it('answers 503 with Retry-After when the store is unavailable, 500 when storing threw, and counts every status', async () => {
@@ -31,17 +50,9 @@ describe('webhook answers', () => {
       if (next === 'bad') return err(new WebhookRejection('malformed JSON'));
       return ok({ id: 1, duplicate: false });
     };
-    server = await startHttpServer({
-      host: '127.0.0.1',
-      port: 0,
-      logger: silentLogger,
-      routes: webhookRoutes({
-        secret: SECRET,
-        rejected: createRejectedWebhooksRepository(temp.db),
-        ingest: { inbound: ingest, dlr: ingest },
-        onAnswered: (_route, status) => statuses.push(status),
-        onStoreError: (_route, error) => storeErrors.push(error),
-      }),
+    server = await serveWebhooks(ingest, {
+      onAnswered: (_route, status) => statuses.push(status),
+      onStoreError: (_route, error) => storeErrors.push(error),
     });
     const post = (secret = SECRET) => fetch(`${server?.url}/webhooks/wavix/inbound/${secret}`, { method: 'POST', body: '{}' });
 
@@ -72,18 +83,7 @@ describe('webhook answers', () => {
   });
 
   it('does not read an endless body sent to a wrong secret: 404, then the connection closes; a small one keeps it', async () => {
-    temp = createTempDb();
-    const ingest = async () => ok({ id: 1, duplicate: false });
-    server = await startHttpServer({
-      host: '127.0.0.1',
-      port: 0,
-      logger: silentLogger,
-      routes: webhookRoutes({
-        secret: SECRET,
-        rejected: createRejectedWebhooksRepository(temp.db),
-        ingest: { inbound: ingest, dlr: ingest },
-      }),
-    });
+    server = await serveWebhooks(async () => ok({ id: 1, duplicate: false }));
     const { port } = new URL(server.url);
     const sent = await new Promise<{ answer: string; bytes: number }>((resolve) => {
       const socket = connect(Number(port), '127.0.0.1');

@@ -1,12 +1,10 @@
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { CALLBACK } from '../../src/slack/ids.js';
+import { ADMIN_PROCESS, adminProcess } from '../helpers/adminProcess.js';
 import { type AnswerLosingProxy, startAnswerLosingProxy } from '../helpers/answerLosingProxy.js';
 import { useRealProcessRig } from '../helpers/realProcessRig.js';
-import { createSlackTestClient } from '../helpers/slackRequests.js';
-import { productionEnv, startSmsopsProcess } from '../helpers/smsopsProcess.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -14,9 +12,7 @@ import { waitUntil } from '../helpers/waitUntil.js';
  * nowhere, and submitting the form again sent FR to Wavix a second time.
  */
 
-const WEBHOOK_SECRET = 'whsec_test_0123456789abcdefghijkl';
-const SIGNING_SECRET = 'test-signing-secret-0123456789';
-const ADMIN = 'U0ADMIN001';
+const ADMIN = ADMIN_PROCESS.admin;
 
 describe('smsops killed while Wavix creates a Sender ID (real process)', () => {
   const rig = useRealProcessRig('smsops-senderid-kill-');
@@ -32,25 +28,9 @@ describe('smsops killed while Wavix creates a Sender ID (real process)', () => {
     await emulator.close();
   });
 
-  const dbPath = () => join(rig.dir, 'smsops.db');
-  const start = async () =>
-    rig.track(
-      await startSmsopsProcess(rig.dir, {
-        ...productionEnv({ port: rig.port, databasePath: dbPath(), webhookSecret: WEBHOOK_SECRET }),
-        SLACK_API_URL: rig.fakeSlack.url,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_ADMIN_USERS: ADMIN,
-        WAVIX_API_KEY: emulator.apiKey,
-        WAVIX_API_URL: proxy.url,
-        LOG_FORMAT: 'json',
-      }),
-    );
+  const { databasePath: dbPath, start, slack } = adminProcess(rig, () => ({ apiKey: emulator.apiKey, url: proxy.url }));
   const submit = (viewId: string) =>
-    createSlackTestClient({
-      eventsUrl: `${rig.base}/slack/events`,
-      signingSecret: SIGNING_SECRET,
-      responseUrl: rig.fakeSlack.responseUrl,
-    }).viewSubmission({
+    slack().viewSubmission({
       callbackId: CALLBACK.senderIdCreate,
       viewId,
       userId: ADMIN,

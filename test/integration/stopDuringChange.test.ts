@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { CALLBACK } from '../../src/slack/ids.js';
+import { ADMIN_PROCESS, adminProcess } from '../helpers/adminProcess.js';
 import { useRealProcessRig } from '../helpers/realProcessRig.js';
-import { createSlackTestClient } from '../helpers/slackRequests.js';
-import { productionEnv, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+import type { SmsopsProcess } from '../helpers/smsopsProcess.js';
 import { sleep, waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -15,9 +14,7 @@ import { sleep, waitUntil } from '../helpers/waitUntil.js';
  * stop waits a while for the change, and one it gives up on is said to its person and left "unknown" in the audit.
  */
 
-const WEBHOOK_SECRET = 'whsec_test_0123456789abcdefghijkl';
-const SIGNING_SECRET = 'test-signing-secret-0123456789';
-const ADMIN = 'U0ADMIN001';
+const _ADMIN = ADMIN_PROCESS.admin;
 
 type AuditRow = { action: string; target: string; outcome: string; detail: string | null };
 
@@ -32,25 +29,7 @@ describe('a stop while a change waits on Wavix (real process)', () => {
     await emulator.close();
   });
 
-  const dbPath = () => join(rig.dir, 'smsops.db');
-  const start = async () =>
-    rig.track(
-      await startSmsopsProcess(rig.dir, {
-        ...productionEnv({ port: rig.port, databasePath: dbPath(), webhookSecret: WEBHOOK_SECRET }),
-        SLACK_API_URL: rig.fakeSlack.url,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_ADMIN_USERS: ADMIN,
-        WAVIX_API_KEY: emulator.apiKey,
-        WAVIX_API_URL: emulator.url,
-        LOG_FORMAT: 'json',
-      }),
-    );
-  const slack = () =>
-    createSlackTestClient({
-      eventsUrl: `${rig.base}/slack/events`,
-      signingSecret: SIGNING_SECRET,
-      responseUrl: rig.fakeSlack.responseUrl,
-    });
+  const { databasePath: dbPath, start, slack } = adminProcess(rig, () => ({ apiKey: emulator.apiKey, url: emulator.url }));
   const audit = (): AuditRow[] => {
     const db = new Database(dbPath(), { readonly: true });
     try {
