@@ -1,5 +1,5 @@
 import { formatPhoneForPeople } from './core/phone.js';
-import { maskUrl } from './core/urls.js';
+import { maskUrl, maskUserinfo } from './core/urls.js';
 
 /**
  * The few facts a person at the terminal needs after start, one line each, beside the JSON log (which may be shipped
@@ -35,7 +35,7 @@ function shownListener(url: string): string {
 function slackHttpMode(publicBaseUrl: string | undefined): string {
   return publicBaseUrl === undefined
     ? 'HTTP mode: Slack must reach /slack/events on this server from the internet (its Request URL: the public address of smsops followed by /slack/events)'
-    : `HTTP mode: Slack must reach ${publicBaseUrl}/slack/events`;
+    : `HTTP mode: Slack must reach ${maskUserinfo(publicBaseUrl)}/slack/events`;
 }
 
 /** Where numbers without a route go: the stored `default` route wins over PORTSIP_WEBHOOK_URL (as the relay decides). */

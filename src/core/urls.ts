@@ -33,6 +33,14 @@ function looksLikeToken(segment: string): boolean {
 const maskToken = (token: string) => `${token.slice(0, SHOWN_TOKEN_CHARS)}${MASK}`;
 
 /**
+ * A URL whose path must stay readable (the Request URL Slack must be given): only its userinfo is cut, to `…@`, since a
+ * password there is as secret as one anywhere else (it would stay in the logs after being changed).
+ */
+export function maskUserinfo(raw: string): string {
+  return raw.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/s, `$1${MASK}@`);
+}
+
+/**
  * A URL as it may be shown in Slack or written to a log, whatever its shape. Credentials are cut:
  * - the userinfo (`user:password@`), entirely;
  * - the last non-empty path segment when it has 6 characters or more (smsops' webhook secret, PortSIP's

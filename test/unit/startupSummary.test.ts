@@ -53,6 +53,17 @@ describe('startupSummary', () => {
     );
   });
 
+  it('cuts a password in PUBLIC_BASE_URL from the Request URL it names, keeping the path Slack must be given (it was logged in clear)', () => {
+    const lines = startupSummary({
+      ...bare,
+      publicBaseUrl: 'http://hook:BasicPassw0rd99@smsops.example.com:8443/bot',
+      slackMode: 'http',
+    }).join('\n');
+    expect(lines).not.toContain('BasicPassw0rd99');
+    expect(lines).not.toContain('hook:');
+    expect(lines).toContain('Slack must reach http://…@smsops.example.com:8443/bot/slack/events');
+  });
+
   it('names the path Slack must reach in HTTP mode without PUBLIC_BASE_URL, in words (it read "this server/slack/events")', () => {
     const lines = startupSummary({ ...bare, slackMode: 'http' });
     expect(lines).toContain(
