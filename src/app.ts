@@ -16,6 +16,7 @@ import { homeRoute } from './http/home.js';
 import { startHttpServer } from './http/server.js';
 import { tenDlcWebhookRoutes } from './http/tenDlcWebhookRoutes.js';
 import { webhookRoutes } from './http/webhookRoutes.js';
+import { previousSecretReporter } from './http/webhookSecrets.js';
 import { createWatch } from './jobs/watch.js';
 import { type Logger, registerSecret } from './log.js';
 import { createMetricsRegistry } from './metrics.js';
@@ -145,6 +146,14 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   const webhookSecret =
     config.webhookSecret ?? repositories.settings.getOrCreate('webhook_secret', () => randomBytes(24).toString('base64url'));
   registerSecret(webhookSecret);
+  const previousWebhookSecrets = config.previousWebhookSecrets;
+  for (const previous of previousWebhookSecrets) registerSecret(previous);
+  if (previousWebhookSecrets.length > 0) {
+    logger.warn(
+      'webhook URLs with a previous secret are still taken (WEBHOOK_SECRET_PREVIOUS): once `/sms webhook set default` and each number moved Wavix to the current one, and replies sent before have had their delivery reports (3 days), empty it and restart',
+      { previousSecrets: previousWebhookSecrets.length },
+    );
+  }
 
   const wavix = createWavixClient({ baseUrl: config.wavix.apiUrl, apiKey: config.wavix.apiKey, logger });
   // A bad key or an unreachable Wavix is reported at once, but does not stop smsops: the webhook relay still works.
@@ -161,12 +170,13 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     audit: repositories.audit,
     adminUsers: config.slack.adminUsers,
     directory: createSlackDirectoryFor(config.slack, logger, deps.slack?.retryConfig),
-    smsopsWebhooks: smsopsWebhookUrls(config.publicBaseUrl, webhookSecret),
+    smsopsWebhooks: smsopsWebhookUrls(config.publicBaseUrl, webhookSecret, previousWebhookSecrets),
     wavixOnThisHost: deps.mode === 'sandbox',
     defaultPortsipUrl: config.portsipWebhookUrl ?? null,
     watchBaseline: repositories.watchBaseline,
     ownAddress: {
       webhookSecret,
+      previousWebhookSecrets,
       publicBaseUrl: config.publicBaseUrl,
       listener: { host: config.http.host, port: config.http.port },
     },
@@ -396,6 +406,11 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     );
   }
 
+  const webhookSecrets = {
+    secret: webhookSecret,
+    previousSecrets: previousWebhookSecrets,
+    onPreviousSecret: previousSecretReporter(metrics, logger.child({ component: 'webhooks' })),
+  };
   const http = await startHttpServer({
     host: config.http.host,
     port: config.http.port,
@@ -417,9 +432,9 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       }),
       metricsRoute(metrics),
       homeRoute(),
-      ...webhookRoutes({ secret: webhookSecret, ...relay.intake }),
+      ...webhookRoutes({ ...webhookSecrets, ...relay.intake }),
       ...tenDlcWebhookRoutes({
-        secret: webhookSecret,
+        ...webhookSecrets,
         rejected: repositories.rejectedWebhooks,
         receive: watch.receiveTenDlc,
         onIngested: relay.intake.onIngested,

@@ -91,6 +91,34 @@ const secret = <T extends z.ZodType>(schema: T) =>
       .pipe(schema),
   );
 
+const webhookSecretValue = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{24,}$/, 'must be at least 24 characters of letters, digits, - or _ (it is a URL path segment)');
+
+/**
+ * Earlier webhook secrets still taken during a rotation, comma-separated, each read as WEBHOOK_SECRET is. A problem
+ * names the entry by its place, never its value.
+ */
+const previousWebhookSecrets = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const entries = value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+      entries.forEach((entry, i) => {
+        const problem = /\s/.test(entry)
+          ? 'holds a space or line break inside: copy it again whole'
+          : webhookSecretValue.safeParse(entry).error?.issues[0]?.message;
+        if (problem) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} ${problem}` });
+      });
+      return [...new Set(entries)];
+    }),
+);
+
 const configSchema = z.object({
   SLACK_BOT_TOKEN: secret(required('the bot token, xoxb-…', z.string().startsWith('xoxb-', 'must start with xoxb-'))),
   SLACK_SIGNING_SECRET: secret(z.string().optional()),
@@ -106,12 +134,8 @@ const configSchema = z.object({
   ),
   WAVIX_API_URL: z.preprocess(emptyToUndefined, httpUrl('the Wavix API base').default('https://api.wavix.com')),
   PUBLIC_BASE_URL: publicBaseUrl,
-  WEBHOOK_SECRET: secret(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{24,}$/, 'must be at least 24 characters of letters, digits, - or _ (it is a URL path segment)')
-      .optional(),
-  ),
+  WEBHOOK_SECRET: secret(webhookSecretValue.optional()),
+  WEBHOOK_SECRET_PREVIOUS: previousWebhookSecrets,
   PORTSIP_WEBHOOK_URL: z.preprocess(
     emptyToUndefined,
     z
@@ -250,6 +274,12 @@ function crossVariableProblems(env: Record<string, string | undefined>): string[
       `RELAY_LEASE_MS (${lease}) must be longer than PORTSIP_DEADLINE_MS (${deadline}): a lease that runs out during an attempt sends the message twice`,
     );
   }
+  const current = env.WEBHOOK_SECRET?.trim();
+  if (current && (env.WEBHOOK_SECRET_PREVIOUS ?? '').split(',').some((entry) => entry.trim() === current)) {
+    problems.push(
+      'WEBHOOK_SECRET_PREVIOUS holds WEBHOOK_SECRET itself: set WEBHOOK_SECRET to the new secret and keep only the old one in WEBHOOK_SECRET_PREVIOUS',
+    );
+  }
   return problems;
 }
 
@@ -268,6 +298,8 @@ export interface Config {
   wavix: { apiKey: string; apiUrl: string };
   publicBaseUrl: string | undefined;
   webhookSecret: string | undefined;
+  /** WEBHOOK_SECRET_PREVIOUS: earlier secrets whose URLs are still taken while Wavix is moved to the current one. */
+  previousWebhookSecrets: readonly string[];
   portsipWebhookUrl: string | undefined;
   /** PortSIP's REST API (optional): route proposals and the inbound-rule check of `/sms doctor`. */
   portsipApi: { url: string; username: string; password: string; domain: string | undefined } | null;
@@ -334,6 +366,7 @@ export const SECRET_VARIABLES = [
   'SLACK_APP_TOKEN',
   'WAVIX_API_KEY',
   'WEBHOOK_SECRET',
+  'WEBHOOK_SECRET_PREVIOUS',
   'PORTSIP_API_PASSWORD',
 ] as const;
 
@@ -345,12 +378,18 @@ export const SECRET_VARIABLES = [
 function portsipWebhookUrlLoop(e: {
   PORTSIP_WEBHOOK_URL?: string | undefined;
   WEBHOOK_SECRET?: string | undefined;
+  WEBHOOK_SECRET_PREVIOUS?: readonly string[] | undefined;
   PUBLIC_BASE_URL?: string | undefined;
   HOST: string;
   PORT: number;
 }): string[] {
   if (!e.PORTSIP_WEBHOOK_URL) return [];
-  const own = { webhookSecret: e.WEBHOOK_SECRET, publicBaseUrl: e.PUBLIC_BASE_URL, listener: { host: e.HOST, port: e.PORT } };
+  const own = {
+    webhookSecret: e.WEBHOOK_SECRET,
+    previousWebhookSecrets: e.WEBHOOK_SECRET_PREVIOUS,
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+    listener: { host: e.HOST, port: e.PORT },
+  };
   const problem = ownEndpointProblem(e.PORTSIP_WEBHOOK_URL, own);
   return problem
     ? [`PORTSIP_WEBHOOK_URL is refused: ${new RefusedDestinationError(e.PORTSIP_WEBHOOK_URL, problem).userMessage}`]
@@ -383,6 +422,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     wavix: { apiKey: e.WAVIX_API_KEY, apiUrl: e.WAVIX_API_URL.replace(/\/+$/, '') },
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     webhookSecret: e.WEBHOOK_SECRET,
+    previousWebhookSecrets: e.WEBHOOK_SECRET_PREVIOUS,
     portsipWebhookUrl: e.PORTSIP_WEBHOOK_URL,
     portsipApi:
       e.PORTSIP_API_URL && e.PORTSIP_API_USER && e.PORTSIP_API_PASSWORD

@@ -41,6 +41,8 @@ async function main(): Promise<void> {
   const { env, problems: fileProblems } = readEnvironment();
   // As given and as used: smsops cuts the spaces and line breaks around a secret (src/config.ts).
   for (const name of SECRET_VARIABLES) for (const value of [env[name], env[name]?.trim()]) registerSecret(value);
+  // A list: each of its secrets may be quoted alone (a URL holds one).
+  for (const value of env.WEBHOOK_SECRET_PREVIOUS?.split(',') ?? []) registerSecret(value.trim());
   const sandbox = isSandboxMode(env, { envFileExists });
   // Before anything else: a misspelt name is often the reason for the configuration error printed next.
   for (const warning of configWarnings(env, { sandbox })) process.stderr.write(`smsops: warning: ${warning}\n`);

@@ -12,6 +12,8 @@ import { encodeCopiedUrl } from './urls.js';
 export interface SmsopsOwnAddress {
   /** The secret path segment of smsops' webhook URLs: no PortSIP URL holds it. */
   webhookSecret?: string | undefined;
+  /** WEBHOOK_SECRET_PREVIOUS: URLs holding one are still taken as Wavix's, so a relay there loops the same way. */
+  previousWebhookSecrets?: readonly string[] | undefined;
   /** PUBLIC_BASE_URL: smsops' webhooks are under `<it>/webhooks/wavix/`. */
   publicBaseUrl?: string | undefined;
   /** The listener (HOST, and PORT or the port bound): nothing but smsops answers there. */
@@ -56,8 +58,10 @@ export function ownEndpointProblem(raw: string, own: SmsopsOwnAddress | undefine
   }
   const loop =
     'each SMS would be posted back to smsops (which takes it as a duplicate) and none would reach PortSIP. Copy PortSIP’s URL: Message Channels → SMS/MMS → Copy Webhook';
-  if (own.webhookSecret && (segmentsOf(url).includes(own.webhookSecret) || raw.includes(own.webhookSecret))) {
-    return `it is smsops’ own webhook (it holds smsops’ webhook secret): ${loop}`;
+  const holds = (secret: string | undefined) => !!secret && (segmentsOf(url).includes(secret) || raw.includes(secret));
+  if (holds(own.webhookSecret)) return `it is smsops’ own webhook (it holds smsops’ webhook secret): ${loop}`;
+  if (own.previousWebhookSecrets?.some(holds)) {
+    return `it is smsops’ own webhook (it holds smsops’ previous webhook secret): ${loop}`;
   }
   if (own.publicBaseUrl) {
     try {

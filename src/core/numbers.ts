@@ -26,17 +26,25 @@ export interface NumberState {
   effectiveWebhook: string | null;
   webhookSource: WebhookSource;
   pointsAtSmsops: boolean;
+  /** At smsops' own URL with a previous webhook secret (WEBHOOK_SECRET_PREVIOUS): reaching smsops for now. */
+  pointsAtPreviousSmsops?: boolean;
 }
 
 export interface NumbersOverview {
   numbers: NumberState[];
   accountWebhook: string | null;
   accountPointsAtSmsops: boolean;
+  accountPointsAtPreviousSmsops?: boolean;
   /** False when PUBLIC_BASE_URL is unset: smsops cannot tell its own URL. */
   smsopsUrlKnown: boolean;
 }
 
-export function toNumberState(number: WavixNumber, accountWebhook: string | null, smsopsInbound: string | null): NumberState {
+export function toNumberState(
+  number: WavixNumber,
+  accountWebhook: string | null,
+  smsopsInbound: string | null,
+  smsopsPrevious: readonly string[] = [],
+): NumberState {
   const e164 = `+${number.number}`;
   const country = number.country_short_name.toUpperCase();
   const inboundPossible = INBOUND_SMS_COUNTRIES.has(country);
@@ -55,6 +63,7 @@ export function toNumberState(number: WavixNumber, accountWebhook: string | null
     effectiveWebhook,
     webhookSource: numberWebhook ? 'number' : accountWebhook ? 'account' : 'none',
     pointsAtSmsops: smsopsInbound !== null && effectiveWebhook === smsopsInbound,
+    pointsAtPreviousSmsops: effectiveWebhook !== null && smsopsPrevious.includes(effectiveWebhook),
   };
 }
 
@@ -67,10 +76,12 @@ export async function listNumbers(services: Pick<SetupServices, 'wavix' | 'smsop
     ]);
     const smsopsInbound = services.smsopsWebhooks?.inbound ?? null;
     const accountWebhook = accountWebhooksOf(profile).smsRelayUrl || null;
+    const previous = services.smsopsWebhooks?.previous ?? [];
     return {
-      numbers: numbers.map((n) => toNumberState(n, accountWebhook, smsopsInbound)),
+      numbers: numbers.map((n) => toNumberState(n, accountWebhook, smsopsInbound, previous)),
       accountWebhook,
       accountPointsAtSmsops: smsopsInbound !== null && accountWebhook === smsopsInbound,
+      accountPointsAtPreviousSmsops: accountWebhook !== null && previous.includes(accountWebhook),
       smsopsUrlKnown: smsopsInbound !== null,
     };
   });

@@ -14,6 +14,11 @@ export interface Actor {
 export interface SmsopsWebhookUrls {
   inbound: string;
   dlr: string;
+  /**
+   * smsops' inbound and delivery report URLs under each secret of WEBHOOK_SECRET_PREVIOUS: still taken, and what Wavix
+   * holds until `/sms webhook set` moves it, so they are told apart from somebody else's URL.
+   */
+  previous?: readonly string[];
 }
 
 /** What a route change did to the deliveries it affects (see the relay's re-targeting). */

@@ -21,6 +21,8 @@ export interface InboundHabit {
 export interface AccountState {
   numbers: readonly NumberState[];
   accountPointsAtSmsops: boolean;
+  /** At smsops' URL with a previous webhook secret: drift to say as a rotation left half done, not as lost SMS. */
+  accountPointsAtPreviousSmsops?: boolean;
   accountSeenPointingAtSmsops: boolean;
   baselines: readonly NumberBaseline[];
   balanceUsd: number | null;
@@ -105,11 +107,13 @@ function drift(account: AccountState): RaisedAlert[] {
   const firing: RaisedAlert[] = [];
   const accountDrifted = account.accountSeenPointingAtSmsops && !account.accountPointsAtSmsops;
   if (accountDrifted) {
+    const previousSecret = account.accountPointsAtPreviousSmsops === true;
     firing.push({
       rule: ALERT_RULE.numberDrift,
       subjectKey: 'account',
-      severity: 'critical',
-      facts: { scope: 'account' },
+      // smsops still takes what Wavix posts there: nothing is lost until WEBHOOK_SECRET_PREVIOUS is emptied.
+      severity: previousSecret ? 'warning' : 'critical',
+      facts: previousSecret ? { scope: 'account', previousSecret } : { scope: 'account' },
     });
   }
   const baselines = new Map(account.baselines.map((b) => [b.number, b]));
@@ -122,7 +126,9 @@ function drift(account: AccountState): RaisedAlert[] {
     if (seen.seenPointingAtSmsops && !n.pointsAtSmsops && !(n.webhookSource === 'account' && accountDrifted)) {
       problems.push(
         n.webhookSource === 'number'
-          ? { code: 'own_webhook_elsewhere', webhook: n.effectiveWebhook ?? '' }
+          ? n.pointsAtPreviousSmsops
+            ? { code: 'own_webhook_previous_secret' }
+            : { code: 'own_webhook_elsewhere', webhook: n.effectiveWebhook ?? '' }
           : n.webhookSource === 'account'
             ? { code: 'follows_foreign_default' }
             : { code: 'no_webhook' },
@@ -133,7 +139,7 @@ function drift(account: AccountState): RaisedAlert[] {
     firing.push({
       rule: ALERT_RULE.numberDrift,
       subjectKey: digits,
-      severity: 'critical',
+      severity: problems.every((p) => p.code === 'own_webhook_previous_secret') ? 'warning' : 'critical',
       facts: { scope: 'number', e164: n.e164, display: n.display, problems },
     });
   }

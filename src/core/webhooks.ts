@@ -12,10 +12,20 @@ import type { Actor, SetupServices, SmsopsWebhookUrls } from './services.js';
 import { encodeCopiedUrl } from './urls.js';
 
 /** smsops' own webhook URLs: where Wavix must post inbound messages and delivery reports. */
-export function smsopsWebhookUrls(publicBaseUrl: string | undefined, secret: string): SmsopsWebhookUrls | null {
+export function smsopsWebhookUrls(
+  publicBaseUrl: string | undefined,
+  secret: string,
+  previousSecrets: readonly string[] = [],
+): SmsopsWebhookUrls | null {
   if (!publicBaseUrl) return null;
   const base = publicBaseUrl.replace(/\/+$/, '');
-  return { inbound: `${base}/webhooks/wavix/inbound/${secret}`, dlr: `${base}/webhooks/wavix/dlr/${secret}` };
+  const urls = (s: string) => ({ inbound: `${base}/webhooks/wavix/inbound/${s}`, dlr: `${base}/webhooks/wavix/dlr/${s}` });
+  return { ...urls(secret), previous: previousSecrets.flatMap((s) => Object.values(urls(s))) };
+}
+
+/** Whether the URL is smsops' own under a secret of WEBHOOK_SECRET_PREVIOUS (taken for now, to be moved to the current one). */
+export function isPreviousSmsopsUrl(webhooks: SmsopsWebhookUrls | null | undefined, url: string | null): boolean {
+  return url !== null && (webhooks?.previous ?? []).includes(url);
 }
 
 export interface WebhookChangeRequest {
@@ -29,6 +39,8 @@ export interface WebhookSlot {
   kind: 'inbound' | 'dlr';
   current: string | null;
   next: string;
+  /** `current` is smsops' own URL with a previous webhook secret: replacing it moves Wavix to the current secret. */
+  currentIsPreviousSmsops: boolean;
 }
 
 /** What `webhook set` would do, read from Wavix before anything changes. */
@@ -93,9 +105,9 @@ export async function planWebhookChange(
     const profile = await attempt('read the account webhooks', () => services.wavix.profile.get());
     if (!profile.ok) return profile;
     const current = accountWebhooksOf(profile.value);
-    const slots: WebhookSlot[] = [{ kind: 'inbound', current: current.smsRelayUrl || null, next: inboundNext }];
+    const slots: WebhookSlot[] = [slotOf(services, 'inbound', current.smsRelayUrl || null, inboundNext)];
     if (url === undefined && services.smsopsWebhooks) {
-      slots.push({ kind: 'dlr', current: current.dlrRelayUrl || null, next: services.smsopsWebhooks.dlr });
+      slots.push(slotOf(services, 'dlr', current.dlrRelayUrl || null, services.smsopsWebhooks.dlr));
     }
     return ok(planOf('default', 'the account default', slots, destinationNote));
   }
@@ -122,10 +134,14 @@ export async function planWebhookChange(
     planOf(
       { e164, wavixId: number.value.id },
       formatPhoneForPeople(e164),
-      [{ kind: 'inbound', current: number.value.sms_relay_url || null, next: inboundNext }],
+      [slotOf(services, 'inbound', number.value.sms_relay_url || null, inboundNext)],
       destinationNote,
     ),
   );
+}
+
+function slotOf(services: SetupServices, kind: WebhookSlot['kind'], current: string | null, next: string): WebhookSlot {
+  return { kind, current, next, currentIsPreviousSmsops: isPreviousSmsopsUrl(services.smsopsWebhooks, current) };
 }
 
 function planOf(

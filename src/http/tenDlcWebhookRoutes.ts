@@ -14,6 +14,7 @@ import {
 import type { TenDlcEventCategory } from '../wavix/tenDlc.js';
 import { type Route, sendJson } from './server.js';
 import { admitWebhook, answerNotStored, refusedOutcome } from './webhookRoutes.js';
+import type { OnPreviousSecret, WebhookSecrets } from './webhookSecrets.js';
 
 const SCHEMAS: Record<TenDlcEventCategory, { event: string; schema: z.ZodType<TenDlcWebhookPayload> }> = {
   brand: { event: 'BrandStatusChanged', schema: brandStatusChangedWebhookSchema },
@@ -21,8 +22,8 @@ const SCHEMAS: Record<TenDlcEventCategory, { event: string; schema: z.ZodType<Te
   number: { event: 'NumberStatusChanged', schema: numberStatusChangedWebhookSchema },
 };
 
-export interface TenDlcWebhookRouteDeps {
-  secret: string;
+export interface TenDlcWebhookRouteDeps extends WebhookSecrets {
+  onPreviousSecret?: OnPreviousSecret | undefined;
   rejected: RejectedWebhooksRepository;
   /** Records the status (stored when it returns); alerting and announcing follow on their own. */
   receive: (kind: TenDlcEventCategory, payload: TenDlcWebhookPayload) => TenDlcReceipt;
@@ -73,9 +74,11 @@ export function tenDlcWebhookRoutes(deps: TenDlcWebhookRouteDeps): Route[] {
       try {
         const admitted = await admitWebhook(req, res, {
           secret: deps.secret,
+          previousSecrets: deps.previousSecrets,
           given: params.secret,
           route,
           rejected: deps.rejected,
+          onPreviousSecret: deps.onPreviousSecret,
         });
         if (admitted.kind === 'refused') deps.onIngested?.(route, refusedOutcome(admitted.why));
         if (admitted.kind !== 'admitted') return;

@@ -1,26 +1,14 @@
-import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isTransientStoreError, storeErrorReason } from '../core/ports/storeErrors.js';
 import type { WebhookRequest } from '../relay/ingest.js';
-import type { RelayIntake } from '../relay/intake.js';
+import type { RelayIntake, WebhookRoute } from '../relay/intake.js';
 import { RELAY_USER_AGENT } from '../relay/portsip.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import { decodeContent } from './contentEncoding.js';
 import { type Route, refuseUnwantedBody, sendJson } from './server.js';
+import { matchSecret, type OnPreviousSecret, type WebhookSecrets } from './webhookSecrets.js';
 
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
-
-// One-shot: a Hash object per webhook is a native object with a weak handle, finalised by V8's young-generation
-// collections (0.36-0.40 ms of each one at 1,000 webhooks/s, none with the one-shot call).
-const digest = (text: string) => hash('sha256', text, 'buffer');
-// The configured secret's digest, made once: a webhook then costs one hash instead of two.
-let expectedDigest: { secret: string; digest: Buffer } | undefined;
-
-/** Compares in constant time (digests of equal length), so the secret cannot be guessed byte by byte from timings. */
-export function secretMatches(given: string, expected: string): boolean {
-  if (expectedDigest?.secret !== expected) expectedDigest = { secret: expected, digest: digest(expected) };
-  return timingSafeEqual(digest(given), expectedDigest.digest);
-}
 
 type BodyRead =
   | { ok: true; body: Buffer }
@@ -54,8 +42,8 @@ export type Admission =
   | { kind: 'refused'; why: 'wrong_secret' | 'too_large' | 'undecodable' }
   | { kind: 'cut'; receivedBytes: number; declaredBytes: number | null };
 
-export interface WebhookRouteDeps extends RelayIntake {
-  secret: string;
+export interface WebhookRouteDeps extends RelayIntake, WebhookSecrets {
+  onPreviousSecret?: OnPreviousSecret | undefined;
 }
 
 /**
@@ -81,12 +69,20 @@ export const STORE_UNAVAILABLE_RETRY_AFTER_S = 5;
 export async function admitWebhook(
   req: IncomingMessage,
   res: ServerResponse,
-  gate: { secret: string; given: string | undefined; route: string; rejected: RejectedWebhooksRepository },
+  gate: WebhookSecrets & {
+    given: string | undefined;
+    route: WebhookRoute;
+    rejected: RejectedWebhooksRepository;
+    onPreviousSecret?: OnPreviousSecret | undefined;
+  },
 ): Promise<Admission> {
-  if (!secretMatches(gate.given ?? '', gate.secret)) {
+  const matched = matchSecret(gate.given ?? '', gate);
+  if (matched === null) {
     refuseUnwantedBody(req, res, 404, { error: 'not found' });
     return { kind: 'refused', why: 'wrong_secret' };
   }
+  // Said before the body is read: a rotation left half done is what the operator must hear of, whatever the body.
+  if (matched !== 'current') gate.onPreviousSecret?.(gate.route, matched);
   const contentType = req.headers['content-type'] ?? null;
   const declared = Number(req.headers['content-length'] ?? 0);
   const read = await readBody(req, WEBHOOK_BODY_LIMIT);
@@ -126,12 +122,19 @@ export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
     const started = process.hrtime.bigint();
     // smsops' relay posting here: a PortSIP route names this webhook. Taken, the SMS would be answered as a duplicate
     // and look delivered while PortSIP gets none; refused, the relay's attempts fail with this reason in words.
-    if (req.headers['user-agent'] === RELAY_USER_AGENT && secretMatches(secret ?? '', deps.secret)) {
+    if (req.headers['user-agent'] === RELAY_USER_AGENT && matchSecret(secret ?? '', deps) !== null) {
       req.resume();
       sendJson(res, 421, { error: SELF_LOOP_REFUSAL });
       return;
     }
-    const admitted = await admitWebhook(req, res, { secret: deps.secret, given: secret, route, rejected: deps.rejected });
+    const admitted = await admitWebhook(req, res, {
+      secret: deps.secret,
+      previousSecrets: deps.previousSecrets,
+      given: secret,
+      route,
+      rejected: deps.rejected,
+      onPreviousSecret: deps.onPreviousSecret,
+    });
     if (admitted.kind === 'cut') {
       deps.onBodyCut?.(route, { receivedBytes: admitted.receivedBytes, declaredBytes: admitted.declaredBytes });
       return;

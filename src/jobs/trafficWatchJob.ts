@@ -39,7 +39,7 @@ async function readAccount(deps: TrafficWatchDeps): Promise<AccountState | strin
     ),
   ]);
   if (!overview.ok) return overview.error.userMessage;
-  const { numbers, accountPointsAtSmsops, smsopsUrlKnown } = overview.value;
+  const { numbers, accountPointsAtSmsops, accountPointsAtPreviousSmsops, smsopsUrlKnown } = overview.value;
   // Without PUBLIC_BASE_URL smsops cannot recognise its own URL, so "not pointing at smsops" would be noise.
   if (smsopsUrlKnown) {
     if (accountPointsAtSmsops) deps.baseline.record('account', { pointingAtSmsops: true, inboundActive: false });
@@ -52,6 +52,7 @@ async function readAccount(deps: TrafficWatchDeps): Promise<AccountState | strin
   return {
     numbers: smsopsUrlKnown ? numbers : [],
     accountPointsAtSmsops,
+    accountPointsAtPreviousSmsops,
     accountSeenPointingAtSmsops: smsopsUrlKnown && deps.baseline.accountSeenPointingAtSmsops(),
     baselines: deps.baseline.all(),
     balanceUsd: balance.ok && Number.isFinite(balance.value) ? balance.value : null,

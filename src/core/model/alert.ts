@@ -23,7 +23,9 @@ export interface AlertFactsByRule {
   };
   relay_stalled: { problems: string[] };
   inbound_stopped: { number: string; silentForMs: number; usualDaily: number };
-  config_drift: { scope: 'account' } | { scope: 'number'; e164: string; display: string; problems: NumberDriftProblem[] };
+  config_drift:
+    | { scope: 'account'; previousSecret?: true }
+    | { scope: 'number'; e164: string; display: string; problems: NumberDriftProblem[] };
   balance_low: { balanceUsd: number; thresholdUsd: number };
   sender_id_rejected: { senderId: string; senderIdType: string; country: string; reason: string | null };
   wavix_unreachable: { runs: number; lastError: string };
@@ -41,6 +43,8 @@ export interface AlertFactsByRule {
 
 export type NumberDriftProblem =
   | { code: 'own_webhook_elsewhere'; webhook: string }
+  /** Its own webhook is smsops' URL with a previous webhook secret: taken while WEBHOOK_SECRET_PREVIOUS holds it. */
+  | { code: 'own_webhook_previous_secret' }
   | { code: 'follows_foreign_default' }
   | { code: 'no_webhook' }
   | { code: 'inbound_deactivated' };

@@ -45,10 +45,14 @@ const destinationLabel = (kind: 'portsip' | 'slack', destination: string) =>
       ? SLACK_QUEUE_WORDS
       : `Slack channel ${destination}`;
 
+const PREVIOUS_SMSOPS = 'smsops’ URL with its previous webhook secret';
+
 const driftProblem = (p: NumberDriftProblem) => {
   switch (p.code) {
     case 'own_webhook_elsewhere':
       return `its own webhook now points at ${maskUrl(p.webhook)}`;
+    case 'own_webhook_previous_secret':
+      return `its own webhook is ${PREVIOUS_SMSOPS}`;
     case 'follows_foreign_default':
       return 'it now follows an account default that is not smsops';
     case 'no_webhook':
@@ -107,9 +111,13 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
   inbound_stopped: (f) =>
     `No inbound SMS on ${people(f.number)} for ${durationInMinutes(f.silentForMs)}; it usually gets ${Math.round(f.usualDaily)} a day. Check its webhook (\`/sms number list\`) and Wavix.`,
   config_drift: (f) =>
-    f.scope === 'account'
-      ? 'The account default inbound SMS webhook no longer points at smsops: numbers without their own webhook do not reach PortSIP. `/sms webhook set default` puts it back.'
-      : `${f.display}: ${f.problems.map(driftProblem).join(' and ')}, so its inbound SMS no longer reach smsops. \`/sms number list\` shows it; ${driftFix(f.e164, f.problems)}.`,
+    f.scope === 'account' && f.previousSecret
+      ? `The account default inbound SMS webhook is ${PREVIOUS_SMSOPS}: SMS still arrive while WEBHOOK_SECRET_PREVIOUS holds that secret, and are refused once it is dropped. \`/sms webhook set default\` moves it to the current one.`
+      : f.scope === 'number' && f.problems.every((p) => p.code === 'own_webhook_previous_secret')
+        ? `${f.display}: ${f.problems.map(driftProblem).join(' and ')}: its SMS still arrive while WEBHOOK_SECRET_PREVIOUS holds that secret, and are refused once it is dropped. \`/sms webhook set ${f.e164}\` moves it to the current one.`
+        : f.scope === 'account'
+          ? 'The account default inbound SMS webhook no longer points at smsops: numbers without their own webhook do not reach PortSIP. `/sms webhook set default` puts it back.'
+          : `${f.display}: ${f.problems.map(driftProblem).join(' and ')}, so its inbound SMS no longer reach smsops. \`/sms number list\` shows it; ${driftFix(f.e164, f.problems)}.`,
   balance_low: (f) =>
     `The Wavix balance is ${f.balanceUsd.toFixed(2)} USD, below ${f.thresholdUsd} USD: SMS stop when it runs out.`,
   sender_id_rejected: (f) => senderIdRejectedAlertSummary({ value: f.senderId, type: f.senderIdType }, f.country, f.reason),

@@ -28,6 +28,10 @@ export function webhookLabel(url: string | null, smsopsInbound: boolean): string
   return smsopsInbound ? `smsops ${code(maskUrl(url))}` : code(maskUrl(url));
 }
 
+/** smsops' URL under a secret of WEBHOOK_SECRET_PREVIOUS: taken for now, not somebody else's. */
+const NOT_CURRENT = (previousSmsops: boolean | undefined) =>
+  previousSmsops ? ' :warning: *smsops’ previous webhook secret*' : ' :warning: *not smsops*';
+
 export function inboundLine(n: NumberState): string {
   if (!n.inboundPossible) return n.smsEnabled ? 'SMS: enabled (send) · inbound: not available outside US/CA' : 'SMS: off';
   return n.inboundActive ? 'inbound SMS: active' : 'inbound SMS: *not active*';
@@ -42,7 +46,11 @@ export function webhookLine(n: NumberState, smsopsUrlKnown: boolean): string {
         ? 'account default'
         : 'no webhook';
   const mark =
-    n.effectiveWebhook === null || !smsopsUrlKnown ? '' : n.pointsAtSmsops ? ' :white_check_mark:' : ' :warning: *not smsops*';
+    n.effectiveWebhook === null || !smsopsUrlKnown
+      ? ''
+      : n.pointsAtSmsops
+        ? ' :white_check_mark:'
+        : NOT_CURRENT(n.pointsAtPreviousSmsops);
   return `\n→ ${source}: ${webhookLabel(n.effectiveWebhook, n.pointsAtSmsops)}${mark}`;
 }
 
@@ -68,7 +76,9 @@ function numberBlocks(n: NumberState, overview: NumbersOverview): Block[] {
  */
 export function numberListMessage(overview: NumbersOverview, request: NumberListRequest = {}): SlackMessage {
   const header = `*Account default inbound webhook*: ${webhookLabel(overview.accountWebhook, overview.accountPointsAtSmsops)}${
-    overview.accountWebhook && overview.smsopsUrlKnown && !overview.accountPointsAtSmsops ? ' :warning: *not smsops*' : ''
+    overview.accountWebhook && overview.smsopsUrlKnown && !overview.accountPointsAtSmsops
+      ? NOT_CURRENT(overview.accountPointsAtPreviousSmsops)
+      : ''
   }`;
   const blocks: Block[] = [section(header)];
   if (overview.smsopsUrlKnown && !overview.accountPointsAtSmsops) {

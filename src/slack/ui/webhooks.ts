@@ -1,7 +1,8 @@
+import { maskUrl } from '../../core/urls.js';
 import type { WebhookPlan, WebhookSlot } from '../../core/webhooks.js';
 import { ACTION } from '../ids.js';
 import { webhookLabel } from './numbers.js';
-import { type Block, button, context, escapeMrkdwn, type SlackMessage, section } from './text.js';
+import { type Block, button, code, context, escapeMrkdwn, type SlackMessage, section } from './text.js';
 
 /** What the confirm button carries back: the request, and a fingerprint of the URL the user saw (not the URL: it holds a credential). */
 export interface WebhookConfirmation {
@@ -15,6 +16,13 @@ const noteLine = (plan: WebhookPlan) => (plan.destinationNote ? `\n:warning: ${e
 
 const slotName = (slot: WebhookSlot) => (slot.kind === 'inbound' ? 'inbound SMS webhook' : 'delivery report webhook');
 
+const PREVIOUS_SMSOPS = 'smsops’ URL with its previous webhook secret';
+
+const currentLabel = (slot: WebhookSlot) =>
+  slot.currentIsPreviousSmsops && slot.current !== null
+    ? `${PREVIOUS_SMSOPS} ${code(maskUrl(slot.current))}`
+    : webhookLabel(slot.current, false);
+
 /**
  * The question before replacing a different URL (PortSIP's, say): the old one first, then the new one.
  * The button value holds the full request, which stays inside Slack's message (never logged by smsops).
@@ -26,13 +34,21 @@ export function webhookConfirmMessage(
 ): SlackMessage {
   const lines = plan.slots.map(
     (slot) =>
-      `• ${slotName(slot)}: ${webhookLabel(slot.current, false)} → ${webhookLabel(slot.next, slot.next === smsopsInbound || slot.kind === 'dlr')}`,
+      `• ${slotName(slot)}: ${currentLabel(slot)} → ${webhookLabel(slot.next, slot.next === smsopsInbound || slot.kind === 'dlr')}`,
   );
+  // A rotation of WEBHOOK_SECRET: nothing of PortSIP's or anybody else's is replaced, so no word of keeping it.
+  const rotation = plan.replaces.every((slot) => slot.currentIsPreviousSmsops);
   // Escaped once for both: the fallback text is mrkdwn too.
   const text = escapeMrkdwn(`Replace the webhook of ${plan.targetLabel}?`);
   const blocks: Block[] = [
-    section(`:warning: *${text}* It points somewhere else now:\n${lines.join('\n')}${noteLine(plan)}`),
-    context('If the old URL is PortSIP’s, keep it as a route (`/sms route set …`) so smsops relays the messages there.'),
+    section(
+      `:warning: *${text}* ${rotation ? `It points at ${PREVIOUS_SMSOPS}:` : 'It points somewhere else now:'}\n${lines.join('\n')}${noteLine(plan)}`,
+    ),
+    context(
+      rotation
+        ? 'Replace moves it to smsops’ URL with the current secret. smsops takes both until WEBHOOK_SECRET_PREVIOUS is emptied.'
+        : 'If the old URL is PortSIP’s, keep it as a route (`/sms route set …`) so smsops relays the messages there.',
+    ),
     {
       type: 'actions',
       elements: [
