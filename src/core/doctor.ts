@@ -5,6 +5,7 @@ import { type CheckGroup, type DoctorContext, reasonOf } from './doctor/context.
 import { portsipGroup } from './doctor/portsipRoutes.js';
 import { publicUrlGroup } from './doctor/publicUrl.js';
 import { channelsGroup, portsipRulesGroup, relayGroup } from './doctor/relayAndChannels.js';
+import { tenDlcWebhooksGroup } from './doctor/tenDlcWebhooks.js';
 import type { CheckStatus, DoctorCheck, DoctorDeps, DoctorReport } from './doctor/types.js';
 import { numbersGroup, senderIdsGroup, wavixKey, webhooksGroup } from './doctor/wavixAccount.js';
 import { listNumbers, type NumbersOverview } from './numbers.js';
@@ -86,6 +87,7 @@ const GROUPS: CheckGroup[] = [
   numbersGroup,
   senderIdsGroup,
   webhooksGroup,
+  tenDlcWebhooksGroup,
   publicUrlGroup,
   portsipGroup,
   relayGroup,

@@ -1,5 +1,7 @@
+import type { TenDlcSubscriptionsSeen } from '../core/doctor/types.js';
 import type { AlertsRepository } from '../core/ports/alerts.js';
 import type { TrafficRepository } from '../core/ports/traffic.js';
+import type { Result } from '../errors.js';
 import type { Scheduler } from './scheduler.js';
 
 /** What `/sms alerts`, `/sms jobs`, `/sms traffic` and App Home work with. */
@@ -8,4 +10,6 @@ export interface WatchOperations {
   jobs: Pick<Scheduler, 'status' | 'runNow'>;
   traffic: TrafficRepository;
   now: () => number;
+  /** Wavix's 10DLC event subscriptions against smsops' URLs (`/sms doctor`); absent without PUBLIC_BASE_URL. */
+  tenDlcSubscriptions?: (signal: AbortSignal) => Promise<Result<TenDlcSubscriptionsSeen>>;
 }

@@ -1,16 +1,14 @@
-import { attempt } from '../core/access.js';
 import { ALERT_RULE } from '../core/alertRules.js';
 import { type Alerts, notShownInWords } from '../core/alerts.js';
 import type { AlertNotShown, Notifier } from '../core/ports/notifier.js';
-import { AppError, describeError, ok, type Result } from '../errors.js';
+import { AppError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { TenDlcObservation, TenDlcRepository, TenDlcStatus } from '../store/repositories/tenDlc.js';
 import { cancellableBy, type WavixClient } from '../wavix/client.js';
-import { WavixError } from '../wavix/errors.js';
 import { collectAll } from '../wavix/paginate.js';
-import { TEN_DLC_EVENT_CATEGORIES, type TenDlcEventCategory } from '../wavix/tenDlc.js';
+import type { TenDlcEventCategory } from '../wavix/tenDlc.js';
 import type { JobOutcome } from './scheduler.js';
-import { tenDlcWebhookUrls } from './tenDlcWebhookUrls.js';
+import { createTenDlcSubscriptions, featureDisabled } from './tenDlcSubscriptions.js';
 
 /** A status-change webhook's body, as parsed at the route (BrandStatusChanged, CampaignStatusChanged, NumberStatusChanged). */
 export interface TenDlcWebhookPayload {
@@ -27,15 +25,6 @@ export interface TenDlcReceipt {
   announced: Promise<void>;
 }
 
-export interface TenDlcSubscriptionReport {
-  /** Categories whose URL was set now. */
-  subscribed: TenDlcEventCategory[];
-  /** Categories already pointing at smsops. */
-  alreadySubscribed: TenDlcEventCategory[];
-  /** Set when 10DLC is not enabled on the account: nothing to subscribe to. */
-  disabled?: string;
-}
-
 export interface TenDlcWatchDeps {
   wavix: Pick<WavixClient, 'tenDlc'>;
   tenDlc: TenDlcRepository;
@@ -43,22 +32,14 @@ export interface TenDlcWatchDeps {
   notifier: Pick<Notifier, 'announce'>;
   /** The secret path segment of smsops' webhook URLs. */
   webhookSecret: string;
+  /** PUBLIC_BASE_URL: where runs point the status webhooks until Wavix has taken them (none without it). */
+  publicBaseUrl?: string | undefined;
   logger: Logger;
 }
 
 /** These stop US messaging: an alert until the subject is approved or verified again. */
 const ALERTING: Record<string, 'warning' | 'critical'> = { SUSPENDED: 'critical', DECLINED: 'warning', REJECTED: 'warning' };
 const RESOLVING = new Set(['APPROVED', 'VERIFIED', 'VETTED_VERIFIED']);
-
-/**
- * 403 "Request failed. The feature is disabled for the account." (or "The service is not provisioned…"): the account
- * has no 10DLC, which is a fact about the account, not a failure of smsops.
- */
-function featureDisabled(error: unknown): string | null {
-  if (!(error instanceof WavixError) || error.status !== 403) return null;
-  if (!/disabled|not provisioned/i.test(error.wavixMessage ?? '')) return null;
-  return `10DLC is not enabled on this Wavix account (Wavix said: "${error.wavixMessage}")`;
-}
 
 const brandObservation = (brand: {
   brand_id: string;
@@ -143,74 +124,75 @@ export function createTenDlcWatch(deps: TenDlcWatchDeps) {
     return next;
   };
 
-  return {
-    /** Polls brands and campaigns. */
-    run: async (cancellation?: AbortSignal): Promise<JobOutcome> => {
-      let observations: TenDlcObservation[];
-      const { tenDlc: wavix10Dlc } = cancellableBy(deps.wavix, cancellation);
-      try {
-        const brands = await collectAll(wavix10Dlc.brands(), { operation: 'list 10DLC brands' });
-        const campaigns = await collectAll(wavix10Dlc.campaigns(), { operation: 'list 10DLC campaigns' });
-        observations = [
-          ...brands.map(brandObservation),
-          ...campaigns.map((c) => ({
-            kind: 'campaign' as const,
-            brandId: c.brand_id,
-            campaignId: c.campaign_id,
-            status: c.status,
-            label: c.name || null,
-          })),
-        ];
-      } catch (error) {
-        const disabled = featureDisabled(error);
-        if (disabled) return { outcome: 'skipped', reason: disabled };
-        return { outcome: 'failed', error: error instanceof AppError ? error.userMessage : describeError(error) };
-      }
+  /** Polls brands and campaigns. */
+  async function poll(cancellation?: AbortSignal): Promise<JobOutcome> {
+    let observations: TenDlcObservation[];
+    const { tenDlc: wavix10Dlc } = cancellableBy(deps.wavix, cancellation);
+    try {
+      const brands = await collectAll(wavix10Dlc.brands(), { operation: 'list 10DLC brands' });
+      const campaigns = await collectAll(wavix10Dlc.campaigns(), { operation: 'list 10DLC campaigns' });
+      observations = [
+        ...brands.map(brandObservation),
+        ...campaigns.map((c) => ({
+          kind: 'campaign' as const,
+          brandId: c.brand_id,
+          campaignId: c.campaign_id,
+          status: c.status,
+          label: c.name || null,
+        })),
+      ];
+    } catch (error) {
+      const disabled = featureDisabled(error);
+      if (disabled) return { outcome: 'skipped', reason: disabled };
+      return { outcome: 'failed', error: error instanceof AppError ? error.userMessage : describeError(error) };
+    }
 
-      let changes: TenDlcStatus[];
-      const notShown: AlertNotShown[] = [];
-      if (tenDlc.baselineRecorded()) {
-        changes = observations.map((o) => tenDlc.observe(o, 'poll')).filter((c): c is TenDlcStatus => c !== null);
-      } else {
-        // Not announced, but a subject already suspended or declined is a problem now: it gets its alert.
-        changes = [];
-        for (const recorded of tenDlc.recordBaseline(observations))
-          if (ALERTING[recorded.status]) notShown.push(...(await applyAlert(recorded)));
+    let changes: TenDlcStatus[];
+    const notShown: AlertNotShown[] = [];
+    if (tenDlc.baselineRecorded()) {
+      changes = observations.map((o) => tenDlc.observe(o, 'poll')).filter((c): c is TenDlcStatus => c !== null);
+    } else {
+      // Not announced, but a subject already suspended or declined is a problem now: it gets its alert.
+      changes = [];
+      for (const recorded of tenDlc.recordBaseline(observations))
+        if (ALERTING[recorded.status]) notShown.push(...(await applyAlert(recorded)));
+    }
+    for (const change of changes) notShown.push(...(await applyAlert(change)));
+    const { posted, failed } = await announcePending();
+    const problems: string[] = [];
+    if (failed > 0) problems.push(`${failed} 10DLC announcement(s) could not be posted in Slack (retried next run)`);
+    if (notShown.length > 0) problems.push(notShownInWords(notShown));
+    if (problems.length > 0) return { outcome: 'failed', error: problems.join('; ') };
+    return {
+      outcome: 'ok',
+      summary: `${observations.length} brands and campaigns checked, ${changes.length} changed, ${posted} announced`,
+    };
+  }
+
+  const subscriptions = createTenDlcSubscriptions(deps);
+
+  return {
+    /** Polls brands and campaigns, and points the status webhooks at smsops while Wavix has not taken them. */
+    run: async (cancellation?: AbortSignal): Promise<JobOutcome> => {
+      const polled = await poll(cancellation);
+      // Without 10DLC there is nothing to subscribe to; a stopped run leaves it to the next.
+      if (polled.outcome === 'skipped' || cancellation?.aborted) return polled;
+      const subscribed = await subscriptions.ensurePending(cancellation);
+      if (subscribed === null || (subscribed.ok && subscribed.value.subscribed.length === 0)) return polled;
+      if (subscribed.ok) {
+        const set = `status webhooks pointed at smsops (${subscribed.value.subscribed.join(', ')})`;
+        return polled.outcome === 'ok' ? { outcome: 'ok', summary: `${polled.summary}; ${set}` } : polled;
       }
-      for (const change of changes) notShown.push(...(await applyAlert(change)));
-      const { posted, failed } = await announcePending();
-      const problems: string[] = [];
-      if (failed > 0) problems.push(`${failed} 10DLC announcement(s) could not be posted in Slack (retried next run)`);
-      if (notShown.length > 0) problems.push(notShownInWords(notShown));
-      if (problems.length > 0) return { outcome: 'failed', error: problems.join('; ') };
-      return {
-        outcome: 'ok',
-        summary: `${observations.length} brands and campaigns checked, ${changes.length} changed, ${posted} announced`,
-      };
+      const problem = `10DLC status webhooks not pointed at smsops, tried again next run (until then changes are found by polling only): ${subscribed.error.userMessage}`;
+      if (polled.outcome === 'failed') return { outcome: 'failed', error: `${polled.error}; ${problem}` };
+      return { outcome: 'failed', error: `${problem} (${polled.summary})` };
     },
 
     /** Points Wavix's 10DLC event subscriptions at smsops, changing only a category whose URL differs. */
-    ensureSubscriptions: async (publicBaseUrl: string): Promise<Result<TenDlcSubscriptionReport>> => {
-      const wanted = tenDlcWebhookUrls(publicBaseUrl, deps.webhookSecret);
-      const listed = await attempt('list the 10DLC event subscriptions', () => deps.wavix.tenDlc.subscriptions.list());
-      if (!listed.ok) {
-        const disabled = featureDisabled(listed.error);
-        return disabled ? ok({ subscribed: [], alreadySubscribed: [], disabled }) : listed;
-      }
-      const report: TenDlcSubscriptionReport = { subscribed: [], alreadySubscribed: [] };
-      for (const category of TEN_DLC_EVENT_CATEGORIES) {
-        if (listed.value.some((s) => s.subscription_category === category && s.url === wanted[category])) {
-          report.alreadySubscribed.push(category);
-          continue;
-        }
-        const created = await attempt(`subscribe to 10DLC ${category} events`, () =>
-          deps.wavix.tenDlc.subscriptions.create(category, wanted[category]),
-        );
-        if (!created.ok) return created;
-        report.subscribed.push(category);
-      }
-      return ok(report);
-    },
+    ensureSubscriptions: subscriptions.ensure,
+
+    /** Wavix's 10DLC event subscriptions against smsops' URLs, for `/sms doctor`. */
+    inspectSubscriptions: subscriptions.inspect,
 
     /** The webhook entry: records the status (synchronously: stored when this returns), then alerts and announces. */
     receive: (kind: TenDlcEventCategory, payload: TenDlcWebhookPayload): TenDlcReceipt => {

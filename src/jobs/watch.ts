@@ -36,7 +36,7 @@ export interface Watch {
   /** Records a 10DLC status change Wavix posted (what the webhook routes call). */
   receiveTenDlc: TenDlcWatch['receive'];
   scheduler: Scheduler;
-  /** Arms the schedules and subscribes to 10DLC events (both in the background of start-up). */
+  /** Arms the schedules and subscribes to 10DLC events (both in the background of start-up; runs retry the latter). */
   start(): void;
   stop(): Promise<void>;
 }
@@ -50,7 +50,7 @@ export function createWatch(options: {
   retentionStore: RetentionStore;
   services: SetupServices<WavixClient>;
   webhookSecret: string;
-  /** PUBLIC_BASE_URL: where Wavix's 10DLC status webhooks are pointed at start (not without it). */
+  /** PUBLIC_BASE_URL: where Wavix's 10DLC status webhooks are pointed at start and by ten-dlc runs (not without it). */
   publicBaseUrl: string | undefined;
   schedules: JobSchedules;
   retention: RetentionSettings;
@@ -90,6 +90,7 @@ export function createWatch(options: {
     alerts: alertLifecycle,
     notifier,
     webhookSecret: options.webhookSecret,
+    publicBaseUrl: options.publicBaseUrl,
     logger,
   });
   const trafficWatch = createTrafficWatchJob({
@@ -195,7 +196,13 @@ export function createWatch(options: {
   });
 
   return {
-    operations: { alerts, jobs: scheduler, traffic, now },
+    operations: {
+      alerts,
+      jobs: scheduler,
+      traffic,
+      now,
+      ...(options.publicBaseUrl ? { tenDlcSubscriptions: tenDlc.inspectSubscriptions } : {}),
+    },
     receiveTenDlc: tenDlc.receive,
     scheduler,
     start: () => {

@@ -16,7 +16,8 @@ export const ADMIN_PROCESS = {
  */
 export function adminProcess(rig: RealProcessRig, wavix: () => { apiKey: string; url: string }) {
   const databasePath = () => join(rig.dir, 'smsops.db');
-  const start = async (): Promise<SmsopsProcess> =>
+  /** `env` adds to or overrides the production environment (PUBLIC_BASE_URL, …). */
+  const start = async (env: Record<string, string> = {}): Promise<SmsopsProcess> =>
     rig.track(
       await startSmsopsProcess(rig.dir, {
         ...productionEnv({ port: rig.port, databasePath: databasePath(), webhookSecret: ADMIN_PROCESS.webhookSecret }),
@@ -26,6 +27,7 @@ export function adminProcess(rig: RealProcessRig, wavix: () => { apiKey: string;
         WAVIX_API_KEY: wavix().apiKey,
         WAVIX_API_URL: wavix().url,
         LOG_FORMAT: 'json',
+        ...env,
       }),
     );
   const slack = () =>

@@ -42,7 +42,7 @@ afterEach(async () => {
 });
 
 /** smsops' 10DLC watch on a database file; calling it again on the same file is a restart. */
-function smsops(db: Db = t.db, options: { alertsNotShown?: AlertNotShown[] } = {}) {
+function smsops(db: Db = t.db, options: { alertsNotShown?: AlertNotShown[]; publicBaseUrl?: string } = {}) {
   const tenDlc = createTenDlcRepository(db, t.clock.now);
   const alerts = recordingAlerts();
   const watch = createTenDlcWatch({
@@ -60,6 +60,7 @@ function smsops(db: Db = t.db, options: { alertsNotShown?: AlertNotShown[] } = {
       CHANNEL,
     ),
     webhookSecret: SECRET,
+    publicBaseUrl: options.publicBaseUrl,
     logger,
   });
   return { watch, tenDlc, alerts, rejected: createRejectedWebhooksRepository(db, { now: t.clock.now }) };
@@ -149,6 +150,54 @@ describe('10DLC status watch', () => {
     expect(again).toEqual({ ok: true, value: { subscribed: [], alreadySubscribed: ['brand', 'campaign', 'number'] } });
     const creates = emulator.requests().filter((r) => r.method === 'POST' && r.path === '/v3/10dlc/subscriptions');
     expect(creates).toHaveLength(2);
+  });
+
+  it('points the status webhooks Wavix refused at start at smsops at the next run, then leaves them alone', async () => {
+    const base = 'https://smsops.example.com';
+    // Where an earlier start, with another WEBHOOK_SECRET, pointed them.
+    for (const [category, url] of Object.entries(tenDlcWebhookUrls(base, 'whsec_before_0123456789abcdefgh')))
+      emulator.state().subscriptions.push({ subscription_category: category, url });
+    const wanted = Object.values(tenDlcWebhookUrls(base, SECRET));
+    const subscriptionCalls = () => emulator.requests().filter((r) => r.path === '/v3/10dlc/subscriptions').length;
+    const app = smsops(t.db, { publicBaseUrl: base });
+
+    emulator.injectFault({ path: '/v3/10dlc/subscriptions', status: 503 });
+    expect(await app.watch.ensureSubscriptions(base)).toMatchObject({ ok: false });
+    emulator.injectFault({ path: '/v3/10dlc/subscriptions', status: 503 });
+    const failed = await app.watch.run();
+    expect(failed).toMatchObject({ outcome: 'failed' });
+    expect(failed.outcome === 'failed' && failed.error).toMatch(
+      /^10DLC status webhooks not pointed at smsops, tried again next run \(until then changes are found by polling only\): Wavix is unavailable.*\(2 brands and campaigns checked/,
+    );
+    expect(app.tenDlc.baselineRecorded()).toBe(true);
+    expect(await app.watch.inspectSubscriptions()).toMatchObject({
+      ok: true,
+      value: { categories: [{ category: 'brand', pointsAtSmsops: false }, {}, {}], lastFailure: expect.stringContaining('503') },
+    });
+
+    expect(await app.watch.run()).toMatchObject({
+      outcome: 'ok',
+      summary: expect.stringContaining('status webhooks pointed at smsops (brand, campaign, number)'),
+    });
+    expect(emulator.state().subscriptions.map((s) => s.url)).toEqual(wanted);
+    const calls = subscriptionCalls();
+    expect(await app.watch.run()).toMatchObject({ outcome: 'ok' });
+    expect(subscriptionCalls()).toBe(calls);
+
+    // Moved in the Wavix portal since: doctor's read sees it, and the next run points it back.
+    const brand = emulator.state().subscriptions.find((s) => s.subscription_category === 'brand');
+    if (brand) brand.url = 'https://elsewhere.example.com/hook';
+    expect(await app.watch.inspectSubscriptions()).toMatchObject({
+      ok: true,
+      value: { categories: [{ category: 'brand', urls: ['https://elsewhere.example.com/hook'], pointsAtSmsops: false }, {}, {}] },
+    });
+    expect(await app.watch.run()).toMatchObject({ outcome: 'ok', summary: expect.stringContaining('pointed at smsops (brand)') });
+    expect(
+      emulator
+        .state()
+        .subscriptions.map((s) => s.url)
+        .sort(),
+    ).toEqual([...wanted].sort());
   });
 
   it("announces a number's status, which only the webhook reports, and alerts when it is rejected", async () => {

@@ -47,6 +47,16 @@ export interface DoctorReport {
   ignored: IgnoredNumber[];
 }
 
+/** Wavix's 10DLC event subscriptions (where it posts status changes) against smsops' URLs, as the 10DLC watch reads them. */
+export interface TenDlcSubscriptionsSeen {
+  /** Set when the account has no 10DLC: nothing to subscribe to. */
+  disabled?: string;
+  /** brand, campaign and number: the URLs Wavix holds for each (none, or others when not smsops'). */
+  categories: Array<{ category: string; urls: string[]; pointsAtSmsops: boolean }>;
+  /** Why smsops' last attempt to set them failed, in words; null when none failed since the last success. */
+  lastFailure: string | null;
+}
+
 /** What the other engineer's PortSIP API use case offers (src/core/portsipSetup.ts `checkInboundRules`). */
 export interface PortsipInboundRules {
   checkInboundRules(dids: string[]): Promise<Result<Array<{ did: string; rule: string | null }>>>;
@@ -78,6 +88,8 @@ export interface DoctorDeps {
   showDestinationAnswers?: boolean;
   /** The scheduler's `backup` job (BACKUP_DIR): whether backups are on and how the last one went. */
   backupJob?: () => BackupJobStatus | undefined;
+  /** Reads Wavix's 10DLC event subscriptions (absent without PUBLIC_BASE_URL, or in tests of the other checks). */
+  tenDlcSubscriptions?: ((signal: AbortSignal) => Promise<Result<TenDlcSubscriptionsSeen>>) | undefined;
   /** Numbers whose findings are not counted (`/sms doctor ignore`). */
   ignoredNumbers?: readonly IgnoredNumber[];
   /** Per check group; one hung link cannot stall the others. Default 5 s. */
