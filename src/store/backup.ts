@@ -46,6 +46,7 @@ const PAGES_PER_STEP = 100;
 
 const BACKUP_NAME = /^smsops-\d{8}T\d{9}Z\.db$/;
 const PARTIAL_SUFFIX = '.partial';
+const JOURNAL_SUFFIX = '-journal';
 
 /** `smsops-20261126T033000123Z.db`: sorts by time as text; milliseconds so that a manual run never overwrites one. */
 export const backupFileName = (at: number) => `smsops-${new Date(at).toISOString().replace(/[-:.]/g, '')}.db`;
@@ -137,7 +138,9 @@ export async function backupDatabase(db: Db, options: { dir: string; keep: numbe
     // Renamed only once complete and checked: a crash mid-backup leaves a .partial file, never a bad backup.
     renameSync(partial, final);
   } catch (error) {
+    // With its rollback journal: SQLite leaves it beside a copy whose write failed (a full disk), a 1 KB file per run.
     await rm(partial, { force: true });
+    await rm(`${partial}${JOURNAL_SUFFIX}`, { force: true });
     if (error instanceof BackupError) throw error;
     throw new BackupError(`the backup to ${options.dir} failed: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
@@ -163,8 +166,11 @@ function beyondKeep(all: string[], made: string, keep: number): string[] {
   return [...earlier, ...later].slice(Math.max(0, keep - 1));
 }
 
-/** Left by a backup that crashed (or a process killed) mid-copy. */
+/** Left by a backup that crashed (or a process killed) mid-copy: the copy, and SQLite's journal of its last write. */
 const partialsIn = (dir: string): string[] =>
   readdirSync(dir)
-    .filter((name) => name.endsWith(PARTIAL_SUFFIX) && BACKUP_NAME.test(name.slice(0, -PARTIAL_SUFFIX.length)))
+    .filter((name) => {
+      const copy = name.endsWith(JOURNAL_SUFFIX) ? name.slice(0, -JOURNAL_SUFFIX.length) : name;
+      return copy.endsWith(PARTIAL_SUFFIX) && BACKUP_NAME.test(copy.slice(0, -PARTIAL_SUFFIX.length));
+    })
     .map((name) => join(dir, name));

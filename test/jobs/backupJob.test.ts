@@ -25,11 +25,13 @@ describe('backup job', () => {
   let temp: TempDb;
   afterEach(() => temp.cleanup());
 
-  it('writes checked 0600 copies, keeps the last BACKUP_KEEP and clears leftovers of a crashed run', async () => {
+  it('writes checked 0600 copies, keeps the last BACKUP_KEEP and clears leftovers of a crashed or failed run (the copy and its journal)', async () => {
     temp = createTempDb();
     const dir = join(temp.dir, 'backups');
     mkdirSync(dir);
     writeFileSync(join(dir, 'smsops-20261125T115959000Z.db.partial'), 'half a copy');
+    // SQLite's journal of a copy whose write failed (a full disk): one more 1 KB file per failed run, kept for good.
+    writeFileSync(join(dir, 'smsops-20261125T115958000Z.db.partial-journal'), 'journal of a failed write');
     for (let i = 0; i < 4; i += 1) {
       await backupDatabase(temp.db, { dir, keep: 3, now: temp.clock.now });
       temp.clock.advance(1_000);
