@@ -161,6 +161,21 @@ describe('traffic watch (real app, emulator clock, fake Slack)', () => {
   });
 });
 
+describe('/sms jobs run in the audit log', () => {
+  it('records a run that failed as failed, with its reason, and one that worked as ok (a failed backup read "ok")', async () => {
+    await wavix('POST', '/_emulator/faults', { path: '/', status: 503, times: 1_000 });
+    expect(await runJob('traffic-watch')).toContain('traffic-watch: failed');
+    await wavix('DELETE', '/_emulator/faults');
+    expect(await runJob('traffic-watch')).toContain('traffic-watch: ok');
+    const entries = t.db
+      .prepare("SELECT outcome, detail FROM audit_log WHERE action = 'jobs.run' AND target = 'traffic-watch' ORDER BY id")
+      .all() as { outcome: string; detail: string | null }[];
+    expect(entries.map((e) => e.outcome)).toEqual(['failed', 'ok']);
+    expect(entries[0]?.detail).toMatch(/Wavix/);
+    expect(readable((await runCommand(t, 'audit')).body)).toMatch(/jobs\.run[\s\S]*failed/);
+  });
+});
+
 describe('Sender ID refusals (Wavix shows none in its API)', () => {
   it('records a refusal from Slack, announces it once with the reason, and raises the rejected alert', async () => {
     const created = (await wavix('POST', '/v3/messages/sender-ids', {

@@ -3,6 +3,7 @@ import { performChange } from '../../../core/access.js';
 import { changeThreshold, listThresholds } from '../../../core/alertRules.js';
 import { parseTrafficArgs, trafficReport } from '../../../core/traffic.js';
 import { AppError, describeError, err, ok } from '../../../errors.js';
+import type { JobOutcome } from '../../../jobs/scheduler.js';
 import { alertsOverviewMessage, thresholdChangedMessage } from '../../ui/alerts.js';
 import { errorMessage } from '../../ui/errors.js';
 import { jobRunMessage, jobsMessage } from '../../ui/jobs.js';
@@ -38,6 +39,16 @@ class UnknownJobError extends AppError {
   }
 }
 
+/** A run that failed: an error to the audit log (a run asked for and failed is a failed attempt), its outcome to the person. */
+class JobRunFailedError extends AppError {
+  constructor(
+    name: string,
+    readonly outcome: Extract<JobOutcome, { outcome: 'failed' }>,
+  ) {
+    super(`job ${name} failed`, outcome.error);
+  }
+}
+
 export async function jobsRunCommand(interaction: Interaction, name: string): Promise<void> {
   const { jobs } = interaction.deps.watch;
   const known = jobs.status().map((j) => j.name);
@@ -45,8 +56,17 @@ export async function jobsRunCommand(interaction: Interaction, name: string): Pr
     interaction.deps.services,
     interaction.actor,
     { action: 'jobs.run', target: name },
-    async () => (known.includes(name) ? ok(await jobs.runNow(name)) : err(new UnknownJobError(name, known))),
+    async () => {
+      if (!known.includes(name)) return err(new UnknownJobError(name, known));
+      const outcome = await jobs.runNow(name);
+      return outcome.outcome === 'failed' ? err(new JobRunFailedError(name, outcome)) : ok(outcome);
+    },
   );
+  // Said as any run's outcome; the scheduler has logged and counted the failure already.
+  if (!result.ok && result.error instanceof JobRunFailedError) {
+    await interaction.reply(jobRunMessage(name, result.error.outcome));
+    return;
+  }
   if (!result.ok) {
     logFailure(interaction.deps.logger, 'jobs run', result.error);
     await interaction.reply(errorMessage(result.error, `run ${name}`));
