@@ -4,6 +4,7 @@ import { sendJson } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { warnOncePerMinute } from '../logOncePerMinute.js';
 import type { SlackRefusal } from './eventsGuard.js';
+import { warnEventsRateLimited } from './eventsRateLimited.js';
 import type { SlackRequestHandler } from './replayGuard.js';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -11,6 +12,12 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 const userProblem = (type: string, body: Record<string, unknown>) =>
   isObject(body.user) && typeof body.user.id === 'string' ? undefined : `a ${type} payload without its user`;
+
+/**
+ * Slack's documented notice that it holds back events (over 30,000 an hour): a shape Bolt cannot route (no event), so
+ * Bolt waited out its 3 s for a 404 and an error line. Answered here, in words, as in Socket Mode (./socketFrames.ts).
+ */
+const RATE_LIMITED = 'app_rate_limited';
 
 /**
  * What is wrong with a signed /slack/events body in what Bolt reads before any listener runs (the payload's type, its
@@ -40,6 +47,8 @@ export function slackPayloadProblem(raw: string, contentType: string | undefined
   const { type } = body;
   if (typeof type !== 'string') return 'the payload has no type';
   switch (type) {
+    case 'app_rate_limited':
+      return RATE_LIMITED;
     case 'event_callback':
       return isObject(body.event) && typeof body.event.type === 'string' ? undefined : 'an event_callback without its event';
     case 'block_actions':
@@ -74,6 +83,11 @@ export function guardSlackPayloadShapes(
     const raw = (req as IncomingMessage & { rawBody?: Buffer }).rawBody;
     const problem = raw === undefined ? undefined : slackPayloadProblem(raw.toString(), req.headers['content-type']);
     if (problem === undefined) return next(req, res);
+    if (problem === RATE_LIMITED) {
+      warnEventsRateLimited(options.logger);
+      sendJson(res, 200, {});
+      return;
+    }
     malformed('', { problem });
     options.onRefused?.('malformed_payload');
     res.setHeader('connection', 'close');

@@ -2,6 +2,7 @@ import type { SocketModeReceiver } from '@slack/bolt';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { warnOncePerMinute } from '../logOncePerMinute.js';
+import { warnEventsRateLimited } from './eventsRateLimited.js';
 
 type FrameClient = Pick<SocketModeReceiver['client'], 'on' | 'listeners' | 'removeAllListeners'>;
 
@@ -95,9 +96,7 @@ export function guardSocketFrames(
         return handOn(data, isBinary);
       case 'rate_limited':
         ack(verdict.envelopeId);
-        logger.warn('Slack is rate-limiting events to smsops: thread replies in the next minute may be lost', {
-          limit: "over 30,000 events an hour: Slack's limit for an app",
-        });
+        warnEventsRateLimited(logger);
         return;
       case 'unreadable':
         ack(verdict.envelopeId);

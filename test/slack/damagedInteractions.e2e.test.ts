@@ -180,4 +180,21 @@ describe('signed payloads of a shape Slack never sends', () => {
     expect(t.logs.filter((l) => l.includes('"level":"error"'))).toEqual([]);
     expect(t.logs.filter((l) => l.includes('not of a shape Slack sends'))).toHaveLength(1);
   });
+
+  it("Slack's app_rate_limited notice is answered at once and said in words, where it waited out Bolt's 3 s for a 404 and an error line", async () => {
+    const notice = JSON.stringify({
+      token: 'x',
+      type: 'app_rate_limited',
+      team_id: 'T1',
+      minute_rate_limited: 1518467820,
+      api_app_id: 'A1',
+    });
+    const answered = await t.slack.raw(notice, {
+      'content-type': 'application/json',
+      ...signSlackRequest(SIGNING_SECRET, notice),
+    });
+    expect(answered.status).toBe(200);
+    expect(t.logs.filter((l) => l.includes('Slack is rate-limiting events to smsops'))).toHaveLength(1);
+    expect(t.logs.filter((l) => l.includes('"level":"error"') || l.includes('not of a shape Slack sends'))).toEqual([]);
+  });
 });
