@@ -121,44 +121,40 @@ export async function performChange<T>(
 }
 
 /**
- * `performChange` with a slow read between the admin check and the audit entry (a Slack channel lookup): a read whose
- * answer tells what exists, so run for admins only, and one that must not fall between the entry and the change, or
- * the entry of a change made after another's would be listed before it. A failed read is recorded as a failed attempt.
+ * `performChange` with a slow read between the admin check and the change (a Slack channel lookup): a read whose answer
+ * tells what exists, so run for admins only. The attempt is recorded before the read, so a stop or a crash during it
+ * still leaves it in the audit; `run` calls `written()` once nothing is awaited any more before its write, and the entry
+ * takes that moment's time and place in the log: two changes of one route list in the order they were written,
+ * not the order they were asked. A failed read is recorded as a failed attempt.
  */
 export async function performChangeAfter<P, T>(
   services: Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'>,
   actor: Actor,
   change: ChangeDescription,
   prepare: () => Promise<Result<P>>,
-  run: (prepared: P) => Promise<Result<T>>,
+  run: (prepared: P, written: () => void) => Promise<Result<T>>,
 ): Promise<Result<T>> {
   const allowed = await checkMayChange(services, actor, change);
   if (!allowed.ok) return allowed;
-  let prepared: Result<P>;
-  try {
-    prepared = await prepare();
-  } catch (error) {
-    prepared = err(error instanceof AppError ? error : new UnexpectedError(change.action, error));
-  }
-  if (!prepared.ok) {
-    services.audit.record({ ...auditEntry(actor, change), outcome: 'failed', detail: prepared.error.userMessage });
-    return prepared;
-  }
-  const value = prepared.value;
-  return recorded(services, actor, change, () => run(value));
+  return recorded(services, actor, change, async (written) => {
+    const prepared = await prepare();
+    return prepared.ok ? run(prepared.value, written) : prepared;
+  });
 }
 
 async function recorded<T>(
   services: Pick<SetupServices, 'audit'>,
   actor: Actor,
   change: ChangeDescription,
-  run: () => Promise<Result<T>>,
+  run: (written: () => void) => Promise<Result<T>>,
 ): Promise<Result<T>> {
   // Recorded before it runs: a stop or a crash while Wavix is asked still leaves the attempt in the audit.
-  const id = services.audit.record({ ...auditEntry(actor, change), outcome: 'unknown', detail: CHANGE_IN_PROGRESS });
+  let id = services.audit.record({ ...auditEntry(actor, change), outcome: 'unknown', detail: CHANGE_IN_PROGRESS });
   let result: Result<T>;
   try {
-    result = await run();
+    result = await run(() => {
+      id = services.audit.movedToNow(id);
+    });
   } catch (error) {
     result = err(error instanceof AppError ? error : new UnexpectedError(change.action, error));
   }

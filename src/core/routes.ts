@@ -137,7 +137,9 @@ export async function setRoute(services: SetupServices, actor: Actor, request: R
       const found = await request.slackChannel();
       return found.ok ? ok({ key: key.value, channel: found.value }) : found;
     },
-    async ({ key, channel }) => {
+    async ({ key, channel }, written) => {
+      // Nothing is awaited from here to the write: the entry is listed after any change written during the lookup.
+      written();
       const change = applyChange(services, key, (before) => {
         // A field the command does not give stays as the route has it: fixing a URL must not drop the number's channel.
         const kept: Written['kept'] = [];

@@ -148,9 +148,10 @@ describe('a stop while a change waits on Wavix (real process)', () => {
     expect(audit()).toMatchObject([{ action: 'number.enable-inbound', outcome: 'unknown' }]);
   });
 
-  it('/sms route set cut by the stop while Slack looks its channel up: the person is not told Wavix may have acted', {
+  it('/sms route set cut by the stop while Slack looks its channel up: the person is not told Wavix may have acted, and /sms audit lists it', {
     timeout: 90_000,
   }, async () => {
+    // The lookup came before the audit entry was written, so the stop left none though the person was told to look.
     const p = await start();
     rig.fakeSlack.hang('conversations.list');
     const before = rig.fakeSlack.responses.length;
@@ -162,6 +163,15 @@ describe('a stop while a change waits on Wavix (real process)', () => {
     const answers = rig.fakeSlack.responses.slice(before).map((r) => JSON.stringify(r.body));
     expect(answers.join('\n')).toContain('nothing was asked of Wavix, and the change was made whole or not at all');
     expect(answers.join('\n')).not.toContain('Wavix may or may not');
+    expect(audit()).toEqual([
+      {
+        action: 'route.set',
+        target: '+12025550143',
+        outcome: 'unknown',
+        detail:
+          "smsops stopped before it finished: nothing was asked of Wavix, and the change was made whole in smsops' database or not at all (the current state says which)",
+      },
+    ]);
   });
 
   it('a change in progress when smsops was killed is recorded interrupted at the next start', { timeout: 90_000 }, async () => {

@@ -74,6 +74,28 @@ describe('audit log', () => {
     expect(detail['webhook.set']).toMatch(/what it asked Wavix may or may not have been done/);
     expect(detail['number.enable-inbound']).toMatch(/what it asked Wavix may or may not have been done/);
   });
+
+  it('lists a change recorded before a slow read where it was written, after one written meanwhile, in the same millisecond too', () => {
+    const audit = createAuditRepository(t.db, t.clock.now);
+    const slow = audit.record({
+      actor: 'U1',
+      action: 'route.set',
+      target: '+14155550100',
+      outcome: 'unknown',
+      detail: CHANGE_IN_PROGRESS,
+    });
+    t.clock.advance(1000);
+    audit.record({ actor: 'U2', action: 'route.set', target: '+14155550100', outcome: 'ok' });
+    const moved = audit.movedToNow(slow);
+    audit.complete(moved, { outcome: 'ok', params: {} });
+    expect(audit.recent(10).map((e) => [e.actor, e.outcome, e.at])).toEqual([
+      ['U1', 'ok', t.clock.now()],
+      ['U2', 'ok', t.clock.now()],
+    ]);
+    // The next entry still comes after it.
+    audit.record({ actor: 'U3', action: 'alerts.set', outcome: 'ok' });
+    expect(audit.recent(1)[0]?.actor).toBe('U3');
+  });
 });
 
 describe('inbound messages and their deliveries', () => {

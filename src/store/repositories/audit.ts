@@ -26,6 +26,10 @@ export function createAuditRepository(db: Db, now: () => number = Date.now): Aud
   const recent = db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log ORDER BY at DESC, id DESC LIMIT ? OFFSET ?');
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM audit_log');
   const complete = db.prepare('UPDATE audit_log SET outcome = ?, detail = ?, params = ? WHERE id = ?');
+  // Not AUTOINCREMENT: the next entry recorded takes the id after this one.
+  const moveToNow = db.prepare<[number, number], { id: number }>(
+    'UPDATE audit_log SET id = (SELECT MAX(id) + 1 FROM audit_log), at = ? WHERE id = ? RETURNING id',
+  );
   const local = LOCAL_CHANGE_ACTIONS.map((action) => `'${action}'`).join(', ');
   const interrupt = db.prepare(
     `UPDATE audit_log SET detail = CASE WHEN action IN (${local}) THEN @local ELSE @wavix END
@@ -47,6 +51,7 @@ export function createAuditRepository(db: Db, now: () => number = Date.now): Aud
     complete: (id, { outcome, detail, params }) => {
       complete.run(outcome, detail ?? null, JSON.stringify(params), id);
     },
+    movedToNow: (id) => moveToNow.get(now(), id)?.id ?? id,
     markInterrupted: () =>
       interrupt.run({ local: LOCAL_CHANGE_INTERRUPTED, wavix: CHANGE_INTERRUPTED, inProgress: CHANGE_IN_PROGRESS }).changes,
     count: () => count.get()?.n ?? 0,
