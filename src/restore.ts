@@ -9,19 +9,21 @@ import { type DatabaseMode, inspectDatabaseMode } from './store/databaseMode.js'
 import { databaseFileBehind, notRegularFile } from './store/fileKind.js';
 import { DATABASE_DIR_MODE, databaseFiles, tightenDatabaseFiles } from './store/fileModes.js';
 import { acquireInstanceLease, InstanceLeaseHeldError } from './store/instanceLease.js';
-import { restoreRefusal } from './store/restoreCheck.js';
+import { restoreRefusal, sourceRefusal } from './store/restoreCheck.js';
+import { prepareRestoredCopy } from './store/restoredCopy.js';
 
 /**
  * `node dist/restore.js --db <database> <backup file>` (from a source checkout: `npm run restore -- ...`): puts a
  * backup in place of the database at `--db`, or of DATABASE_PATH (environment or .env) when `--db` is not given;
  * with neither it refuses: guessing ./data/smsops.db would restore into a file no smsops reads (systemd and Docker
  * set DATABASE_PATH themselves) and report success. Only into a stopped smsops: restoring takes the instance lease,
- * so a running smsops (one whose lease is unexpired) makes it refuse, naming that process. The backup is checked
- * first (restoreCheck.ts). The current database is kept aside as `<db>.before-restore-<time>`, with its -wal and
- * -shm files (they hold its latest commits); a -wal or -shm found without a database (the file was deleted) is kept
- * aside the same way. A current database SQLite cannot read (damaged: the usual reason to restore) cannot show its
- * lease, so it is replaced only with `--replace-damaged`, the operator's word that smsops is stopped; it is kept aside
- * all the same. `--db` (or DATABASE_PATH) must name a regular file or nothing; a symlink to a file restores into that
+ * so a running smsops (one whose lease is unexpired) makes it refuse, naming that process. The backup is copied to
+ * `<db>.restoring`, checked there (restoreCheck.ts) and prepared (store/restoredCopy.ts) before the current database
+ * moves; then the current database is kept aside as `<db>.before-restore-<time>`, with its -wal and -shm files (they
+ * hold its latest commits), and the copy renamed into place; a failure there puts them back. A -wal or -shm found
+ * without a database (the file was deleted) is kept aside the same way. A current database SQLite cannot read
+ * (damaged: the usual reason to restore) cannot show its lease, so it is replaced only with `--replace-damaged`, the
+ * operator's word that smsops is stopped; it is kept aside all the same. `--db` (or DATABASE_PATH) must name a regular file or nothing; a symlink to a file restores into that
  * file and leaves the link.
  * Exit codes: 2 for a wrong invocation or a backup that must not be restored (nothing changed), 1 when refused or
  * failed, 0 once restored.
@@ -160,87 +162,150 @@ function main(args: string[]): number {
     );
     return 2;
   }
-  const refusal = restoreRefusal(backup, { path: target, mode: targetMode(target, env.SMSOPS_SANDBOX) });
-  if (refusal) {
-    say(`restore refused: ${refusal}; nothing was changed`);
+  const unusable = sourceRefusal(backup);
+  if (unusable) {
+    say(`restore refused: ${unusable}; nothing was changed`);
     return 2;
   }
   const stamp = new Date().toISOString().replace(/[-:.]/g, '');
   const aside = `${target}.before-restore-${stamp}`;
 
-  if (existsSync(target)) {
-    const current = prepareCurrent(target);
-    if (current.kind === 'refused') {
-      say(current.line);
-      return current.code;
-    }
-    if (current.kind === 'damaged' && !replaceDamaged) {
-      say(
-        `restore refused: the current database ${target} cannot be read as SQLite (${current.problem}), so restore cannot ` +
-          'check that no smsops runs on it. Stop smsops, then run the same command with --replace-damaged: the damaged ' +
-          'file is kept aside (with its -wal and -shm) and the backup put in its place; nothing was changed',
-      );
-      return 1;
-    }
-    // A damaged file goes aside with its -wal and -shm as they are: the -wal may hold its last commits.
-    databaseFiles(target).forEach((path, i) => {
-      if (existsSync(path)) renameSync(path, `${aside}${['', '-wal', '-shm'][i]}`);
-    });
-    say(
-      current.kind === 'damaged'
-        ? `restore: the current database cannot be read as SQLite (${current.problem}); kept as ${aside}`
-        : `restore: the current database is kept as ${aside}`,
-    );
-  } else {
-    // A -wal with no database beside it (the file was deleted, and smsops killed or still running on it): SQLite
-    // would read its pages into the restored file, which then silently holds the other database's pages.
-    const stray = databaseFiles(target)
-      .slice(1)
-      .filter((path) => existsSync(path));
-    for (const path of stray) renameSync(path, `${aside}${path.slice(target.length)}`);
-    if (stray.length > 0)
-      say(`restore: ${stray.join(' and ')} had no database beside ${stray.length > 1 ? 'them' : 'it'}; kept as ${aside}-*`);
-  }
-
+  // The backup is copied in, checked and prepared beside the database before anything of the current one moves: a
+  // copy that fails (a full disk) used to leave nothing at the path, and the next start made a new, empty database.
   const incoming = `${target}.restoring`;
+  let prepared: Prepared;
   try {
-    mkdirSync(dirname(target), { recursive: true, mode: DATABASE_DIR_MODE });
-    copyFileSync(backup, incoming);
-    const restored = new Database(incoming);
-    try {
-      // The backup was taken while an smsops ran: its lease row names that process, which does not run on this copy.
-      if (restored.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance_lease'").get())
-        restored.exec('DELETE FROM instance_lease');
-      markOwnBackupRunDone(restored);
-      // A single file (no -wal to lose on the way); smsops turns WAL on again when it opens it.
-      restored.pragma('journal_mode = DELETE');
-    } finally {
-      restored.close();
-    }
-    renameSync(incoming, target);
-    tightenDatabaseFiles(target);
+    prepared = prepareIncoming(backup, incoming, target, targetMode(target, env.SMSOPS_SANDBOX));
   } catch (error) {
-    rmSync(incoming, { force: true });
-    say(`restore failed: ${describeError(error)}; the previous database is at ${aside}`);
+    say(`restore failed: ${describeError(error)}; nothing was changed${leftOver(incoming)}`);
     return 1;
   }
+  if (prepared.refusal) {
+    say(`restore refused: ${prepared.refusal}; nothing was changed${leftOver(incoming)}`);
+    return 2;
+  }
+  // Only once the backup passed: taking the lease and checkpointing write to the current database.
+  const current = existsSync(target) ? prepareCurrent(target) : undefined;
+  if (current?.kind === 'refused') {
+    say(`${current.line}${leftOver(incoming)}`);
+    return current.code;
+  }
+  if (current?.kind === 'damaged' && !replaceDamaged) {
+    say(
+      `restore refused: the current database ${target} cannot be read as SQLite (${current.problem}), so restore cannot ` +
+        'check that no smsops runs on it. Stop smsops, then run the same command with --replace-damaged: the damaged ' +
+        `file is kept aside (with its -wal and -shm) and the backup put in its place; nothing was changed${leftOver(incoming)}`,
+    );
+    return 1;
+  }
+
+  const moved: Moved[] = [];
+  try {
+    moveAside(target, aside, moved);
+    renameSync(incoming, target);
+  } catch (error) {
+    const back = moveBack(moved);
+    const left = leftOver(incoming);
+    say(
+      back
+        ? `restore failed: ${describeError(error)}; nothing was changed${left}`
+        : `restore failed: ${describeError(error)}; the previous database is at ${aside}: move it back to ${target} before starting smsops${left}`,
+    );
+    return 1;
+  }
+  if (current?.kind === 'damaged')
+    say(`restore: the current database cannot be read as SQLite (${current.problem}); kept as ${aside}`);
+  else if (current) say(`restore: the current database is kept as ${aside}`);
+  else if (moved.length > 0)
+    say(
+      `restore: ${moved.map((m) => m.from).join(' and ')} had no database beside ${moved.length > 1 ? 'them' : 'it'}; kept as ${aside}-*`,
+    );
   say(`restore: ${backup} is now ${target}; start smsops (it applies any newer migrations)`);
   return 0;
 }
 
+interface Prepared {
+  refusal: string | null;
+}
+
+/** A backup's `-wal` (or hot `-journal`) beside it is part of it, as SQLite reads them; `-shm` is rebuilt. */
+const companions = ['-wal', '-journal'];
+
 /**
- * A backup smsops made holds its own run as still running (the copy is taken mid-run), which the next start would
- * record as failed ("smsops stopped during the run"): /sms jobs and /sms doctor then called the very backup just
- * restored a failure. Its newest running backup run is that copy: recorded ok.
+ * Copies the backup to `incoming` (in the database's folder, so the swap is a rename), then checks and prepares that
+ * copy: the operator's file is only read, never opened by SQLite (a read-only mount, a rescued copy elsewhere).
  */
-function markOwnBackupRunDone(db: Database.Database): void {
-  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_runs'").get()) return;
-  const withSummary = (db.prepare('PRAGMA table_info(job_runs)').all() as { name: string }[]).some((c) => c.name === 'summary');
-  db.prepare(
-    `UPDATE job_runs SET outcome = 'ok', finished_at = started_at, error = NULL${
-      withSummary ? ", summary = 'the copy this database was restored from'" : ''
-    } WHERE id = (SELECT max(id) FROM job_runs WHERE job = 'backup' AND outcome = 'running')`,
-  ).run();
+function prepareIncoming(backup: string, incoming: string, target: string, mode: DatabaseMode): Prepared {
+  // A -journal left by a restore that crashed would be rolled back into the new copy by SQLite, pages of another file.
+  const left = removeIncoming(incoming);
+  if (left.length > 0) throw new Error(`${left.join(' and ')}, left by an earlier restore, cannot be removed`);
+  mkdirSync(dirname(target), { recursive: true, mode: DATABASE_DIR_MODE });
+  copyFileSync(backup, incoming);
+  for (const suffix of companions)
+    if (existsSync(`${backup}${suffix}`)) copyFileSync(`${backup}${suffix}`, `${incoming}${suffix}`);
+  tightenDatabaseFiles(incoming);
+  const refusal = restoreRefusal(backup, incoming, { path: target, mode });
+  if (refusal) return { refusal };
+  const restored = new Database(incoming, { fileMustExist: true });
+  try {
+    prepareRestoredCopy(restored);
+    // A single file (no -wal to lose on the way); smsops turns WAL on again when it opens it.
+    restored.pragma('journal_mode = DELETE');
+    return { refusal: null };
+  } finally {
+    restored.close();
+  }
+}
+
+/** Removes the copy after a failure, in words for the operator when some of it is left. */
+function leftOver(incoming: string): string {
+  const left = removeIncoming(incoming);
+  return left.length > 0 ? `; ${left.join(' and ')} could not be removed: remove ${left.length > 1 ? 'them' : 'it'}` : '';
+}
+
+/** Removes the copy and its SQLite files; returns those that are still there (a folder in the way, a read-only disk). */
+function removeIncoming(incoming: string): string[] {
+  const left: string[] = [];
+  for (const path of databaseFiles(incoming).concat(`${incoming}-journal`)) {
+    try {
+      rmSync(path, { force: true });
+    } catch {
+      left.push(path);
+    }
+  }
+  return left;
+}
+
+interface Moved {
+  from: string;
+  to: string;
+}
+
+/**
+ * The current database, -wal and -shm go aside as they are (a damaged file's -wal may hold its last commits); with no
+ * database, a stray -wal or -shm goes too: SQLite would read its pages into the restored file, which then silently
+ * held another database's pages. Each file moved is added to `moved` as it goes, so a failure part way can be undone.
+ */
+function moveAside(target: string, aside: string, moved: Moved[]): void {
+  const files = existsSync(target) ? databaseFiles(target) : databaseFiles(target).slice(1);
+  for (const from of files.filter((path) => existsSync(path))) {
+    const to = `${aside}${from.slice(target.length)}`;
+    renameSync(from, to);
+    moved.push({ from, to });
+  }
+}
+
+/** Puts back what moveAside moved; false when some could not be. */
+function moveBack(moved: Moved[]): boolean {
+  let all = true;
+  for (const { from, to } of [...moved].reverse()) {
+    try {
+      renameSync(to, from);
+    } catch {
+      all = false;
+    }
+  }
+  return all;
 }
 
 process.exitCode = main(process.argv.slice(2));

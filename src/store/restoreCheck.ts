@@ -7,26 +7,36 @@ import { missingSchema } from './expectedSchema.js';
 import { notRegularFile } from './fileKind.js';
 import { type AppliedRow, appliedMigrationsProblem, type MigrationFile, readMigrationFiles } from './migrate.js';
 
+/** Why the file named as a backup cannot be one, seen without opening it (restore copies it only once it passes). */
+export function sourceRefusal(backup: string): string | null {
+  const notFile = notRegularFile(backup);
+  if (notFile) return `${notFile}: not a backup`;
+  if (statSync(backup).size === 0) return `${backup} is empty (0 bytes): not a backup`;
+  return null;
+}
+
 /**
  * Why a file must not replace smsops' database, or null when it may. Restoring replaces what runs with what was
  * copied, so anything that smsops would then start on empty (a 0-byte file, another program's SQLite file), or refuse
  * to start on (a sandbox database in production, a schema newer than this code, a migration changed or missing
  * here, a table its migrations made and that is gone), is refused before the current database is touched.
+ *
+ * `copy` is what is read: restore's own copy of `backup` (named in the words). SQLite opens a file written in WAL mode
+ * (a `cp` of a running smsops' file) read-write to check it, which failed on a read-only mount ("unable to open
+ * database file") and would have written beside the operator's file elsewhere.
  */
 export function restoreRefusal(
   backup: string,
+  copy: string,
   target: { path: string; mode: DatabaseMode },
   migrationsDir: string = DEFAULT_MIGRATIONS_DIR,
 ): string | null {
-  const notFile = notRegularFile(backup);
-  if (notFile) return `${notFile}: not a backup`;
-  if (statSync(backup).size === 0) return `${backup} is empty (0 bytes): not a backup`;
-  const problem = integrityProblem(backup);
+  const problem = integrityProblem(copy);
   if (problem) return `${backup} is not a sound SQLite database (${problem})`;
 
   const files = readMigrationFiles(migrationsDir);
   const highest = files.at(-1);
-  const db = new Database(backup, { readonly: true, fileMustExist: true });
+  const db = new Database(copy, { readonly: true, fileMustExist: true });
   let applied: AppliedRow[];
   try {
     const hasMigrations = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
@@ -40,7 +50,7 @@ export function restoreRefusal(
 
   // Every smsops that takes backups records its mode when it opens a database, so a file without the mark was not
   // made by one (or never opened by a current one): no telling whether it holds real traffic or made-up traffic.
-  const found = inspectDatabaseMode(backup);
+  const found = inspectDatabaseMode(copy);
   if (found !== 'production' && found !== 'sandbox')
     return `${backup} is not an smsops database: it carries no smsops mode mark (settings.smsops_mode)`;
   if (found !== target.mode)
@@ -52,13 +62,13 @@ export function restoreRefusal(
   // What smsops' start would refuse (./migrate.ts), said now rather than after the current database was moved aside.
   const mismatch = appliedMigrationsProblem(applied, files, migrationsDir);
   if (mismatch) return `${backup} would not start: ${mismatch}`;
-  return schemaProblem(backup, applied, files);
+  return schemaProblem(backup, copy, applied, files);
 }
 
 /** Tables, columns, indexes and triggers the backup's own migrations made and that are gone from it (./expectedSchema.ts). */
-function schemaProblem(backup: string, applied: AppliedRow[], files: MigrationFile[]): string | null {
+function schemaProblem(backup: string, copy: string, applied: AppliedRow[], files: MigrationFile[]): string | null {
   const versions = new Set(applied.map((row) => row.version));
-  const db = new Database(backup, { readonly: true, fileMustExist: true });
+  const db = new Database(copy, { readonly: true, fileMustExist: true });
   let missing: string[];
   try {
     missing = missingSchema(
