@@ -10,6 +10,7 @@ import { databaseFileBehind, notRegularFile } from './store/fileKind.js';
 import { DATABASE_DIR_MODE, databaseFiles, tightenDatabaseFiles } from './store/fileModes.js';
 import { acquireInstanceLease, InstanceLeaseHeldError } from './store/instanceLease.js';
 import { restoreRefusal, sourceRefusal } from './store/restoreCheck.js';
+import { type BackupAge, backupAgeInWords, comparedInWords, newestMessageAt } from './store/restoreComparison.js';
 import { prepareRestoredCopy } from './store/restoredCopy.js';
 
 /**
@@ -199,6 +200,8 @@ function main(args: string[]): number {
     return 1;
   }
 
+  const compared = current && comparedInWords(current.kind === 'damaged' ? undefined : target, incoming);
+
   const moved: Moved[] = [];
   try {
     moveAside(target, aside, moved);
@@ -220,11 +223,13 @@ function main(args: string[]): number {
     say(
       `restore: ${moved.map((m) => m.from).join(' and ')} had no database beside ${moved.length > 1 ? 'them' : 'it'}; kept as ${aside}-*`,
     );
+  say(`restore: ${backupAgeInWords(prepared)}`);
+  for (const line of compared ?? []) say(`restore: ${line.replace('{aside}', aside)}`);
   say(`restore: ${backup} is now ${target}; start smsops (it applies any newer migrations)`);
   return 0;
 }
 
-interface Prepared {
+interface Prepared extends BackupAge {
   refusal: string | null;
 }
 
@@ -248,10 +253,11 @@ function prepareIncoming(backup: string, incoming: string, target: string, mode:
   if (refusal) return { refusal };
   const restored = new Database(incoming, { fileMustExist: true });
   try {
-    prepareRestoredCopy(restored);
+    const own = prepareRestoredCopy(restored);
+    const newest = own ? undefined : newestMessageAt(restored);
     // A single file (no -wal to lose on the way); smsops turns WAL on again when it opens it.
     restored.pragma('journal_mode = DELETE');
-    return { refusal: null };
+    return { refusal: null, takenAt: own?.startedAt, newestMessageAt: newest };
   } finally {
     restored.close();
   }

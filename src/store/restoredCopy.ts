@@ -16,7 +16,7 @@ const hasTable = (db: Database.Database, name: string) =>
 /**
  * Makes a backup's copy (restore's `<db>.restoring`, never the operator's file) a database smsops can start on as
  * the one it was when the copy was taken. The copy's lease row names the process that ran then, which does not run
- * on this copy. Returns the backup run that made the copy, if any.
+ * on this copy. Returns the backup run that made the copy, if any (../restore.ts says the backup's age from it).
  */
 export function prepareRestoredCopy(db: Database.Database): OwnBackupRun | undefined {
   return db.transaction(() => {
