@@ -2,13 +2,14 @@ import { AppError, err, ok, type Result } from '../errors.js';
 import { attempt, performChange } from './access.js';
 import { sendFailureOf } from './conversations/sendOutcome.js';
 import { InputError, type InputProblem } from './inputError.js';
-import type { SenderIdRecord, SenderIdType, SlackMessageRef } from './model/senderId.js';
+import type { SenderIdRecord, SenderIdRequest, SenderIdType, SlackMessageRef } from './model/senderId.js';
 import { type PhoneNumber, parsePhoneNumber, toWavixDigits } from './phone.js';
 import type { CreateSenderIdRequest, WavixSenderId } from './ports/wavix.js';
 import { type ExistingCountry, existingCountries, nothingNewProblem } from './senderIdDuplicates.js';
 import { countryProblem, rejectionProblem } from './senderIdRejectionRules.js';
 import { REQUEST_UNLISTED_FOR_MS, requestIsFor, takeRequestFor } from './senderIdRequests.js';
 import { type RequestableSenderIdType, type SenderIdProblem, validateSenderIdRequest } from './senderIdRules.js';
+import { SenderIdOutcomeUnknown, stillBeingMadeMessage } from './senderIdUnknownOutcome.js';
 import type { Actor, SetupServices } from './services.js';
 import { collectAll } from './wavixListing.js';
 import { listInWords } from './wording.js';
@@ -161,7 +162,9 @@ export async function requestSenderId(
  * Reads Wavix's list first, so a Sender ID made in the portal or by another smsops counts too, then sends only the
  * countries no record of the same Sender ID has pending or approved. The request is kept before it is sent: when
  * Wavix creates it but its answer is lost (a crash, a stop, a broken connection), the next sync stores Wavix's record
- * as this request (syncSenderIds), so its countries are not asked for twice nor announced as made in the portal.
+ * as this request (syncSenderIds), so its countries are not asked for twice nor announced as made in the portal. While
+ * such a request is kept and unlisted, Wavix may still be making it (a slow create lands after smsops gave up), so the
+ * same Sender ID is not sent again until Wavix lists it or REQUEST_UNLISTED_FOR_MS has passed.
  */
 async function createOnWavix(
   services: SetupServices,
@@ -171,8 +174,13 @@ async function createOnWavix(
   senderId: string,
 ): Promise<Result<RequestedSenderId>> {
   // A failed read leaves the store's last known state to compare with; the create below then says what is wrong.
-  const synced = await syncSenderIds(services);
-  if (!synced.staleBecause) forgetUnmade(services, { value: senderId, type: draft.type });
+  await syncSenderIds(services);
+  const earlier = unlistedRequestFor(services, { value: senderId, type: draft.type });
+  if (earlier) {
+    return err(
+      new InputError<SenderIdField>([{ field: 'value', message: stillBeingMadeMessage(draft.value, earlier, actor.userId) }]),
+    );
+  }
   const alreadyRequested = existingCountries(services.senderIds.list(), { ...draft, countries: requested });
   const taken = new Set(alreadyRequested.map((e) => e.country));
   const countries = requested.filter((c) => !taken.has(c));
@@ -197,8 +205,9 @@ async function createOnWavix(
   try {
     created = await services.wavix.senderIds.create(request);
   } catch (error) {
-    // Kept unless Wavix certainly made nothing: a lost answer may hide a Sender ID it did create.
-    if (sendFailureOf(error) === 'refused') services.senderIds.forgetRequest(kept.id);
+    // Kept unless Wavix certainly made nothing: a lost answer may hide a Sender ID it did create, or one it is making.
+    if (sendFailureOf(error) !== 'refused') return err(new SenderIdOutcomeUnknown(error, draft.value, kept));
+    services.senderIds.forgetRequest(kept.id);
     throw error;
   }
   const stored = services.senderIds.storeRequested(kept, { wavixId: created.id, value: created.sender_id, type: draft.type });
@@ -215,13 +224,16 @@ async function createOnWavix(
 }
 
 /**
- * Earlier requests for this Sender ID that Wavix's list, just read, has no record of: cut before Wavix made them. The
- * one being sent now holds the Sender ID (`inFlight`), so none of them is still under way.
+ * An earlier request for this Sender ID that Wavix has not listed (the sync just stored those it lists) and that is
+ * younger than REQUEST_UNLISTED_FOR_MS: its create ended without a clear answer, so Wavix may still be making it. Older
+ * ones are forgotten here too, for when the sync could not read Wavix's list.
  */
-function forgetUnmade(services: Pick<SetupServices, 'senderIds'>, sender: { value: string; type: SenderIdType }): void {
-  for (const request of services.senderIds.openRequests()) {
-    if (requestIsFor(request, sender)) services.senderIds.forgetRequest(request.id);
-  }
+function unlistedRequestFor(
+  services: Pick<SetupServices, 'senderIds'>,
+  sender: { value: string; type: SenderIdType },
+): SenderIdRequest | undefined {
+  services.senderIds.forgetRequestsOlderThan(REQUEST_UNLISTED_FOR_MS);
+  return services.senderIds.openRequests().find((request) => requestIsFor(request, sender));
 }
 
 /**

@@ -52,8 +52,10 @@ describe('a Sender ID request Wavix made but whose answer smsops lost', () => {
     t.emulator.injectFault({ method: 'POST', path: '/v3/messages/sender-ids', status: 500, afterActing: true });
 
     expect((await submit('V0LOST01')).json.response_action).toBe('update');
-    const refused = await t.fakeSlack.waitFor('views.update', 1);
-    expect(readable(refused.at(-1)?.args.view)).toContain('Wavix is unavailable right now');
+    const unknown = await t.fakeSlack.waitFor('views.update', 1);
+    expect(readable(unknown.at(-1)?.args.view)).toContain(
+      'Wavix answered with an error (HTTP 500), so smsops does not know whether Wavix made AcmeLost',
+    );
     expect(onWavix()).toHaveLength(1);
 
     const status = readable((await runCommand(t, 'senderid status AcmeLost')).body);

@@ -11,6 +11,7 @@ import {
   type SenderIdDraft,
   senderIdRequestAnnounced,
 } from '../../../core/senderIds.js';
+import { SenderIdOutcomeUnknown } from '../../../core/senderIdUnknownOutcome.js';
 import { type AppError, describeError, type Result } from '../../../errors.js';
 import { SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../../ids.js';
 import {
@@ -195,6 +196,13 @@ async function sendSenderIdRequest(
   progress.result = result;
   if (!result.ok) {
     logFailure(deps.logger, 'senderid create', result.error);
+    if (result.error instanceof SenderIdOutcomeUnknown) {
+      // No form to submit again: Wavix may still be making it, and a second submit would make a duplicate.
+      await client.views
+        .update({ view_id: viewId, view: messageView('New Sender ID', `:warning: ${escapeMrkdwn(result.error.userMessage)}`) })
+        .catch((error: unknown) => deps.logger.warn('could not update the Sender ID form', { error: describeError(error) }));
+      return;
+    }
     const numbers = metadata.type === 'numeric' ? await deps.smsNumbers.read() : undefined;
     const notice = refusalNotice(result.error);
     await client.views
