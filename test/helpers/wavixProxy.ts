@@ -19,6 +19,8 @@ export async function wavixProxy(options: {
 }) {
   let emulatorUrl: string | undefined;
   let holding = 0;
+  // Held requests end their hold early when the test says Wavix acts now (`release`).
+  const releases = new Set<() => void>();
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (!emulatorUrl) return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"success":false}');
@@ -27,7 +29,15 @@ export async function wavixProxy(options: {
     const hold = options.holdFor?.(req.method ?? 'GET', url) ?? 0;
     if (hold > 0) {
       holding += 1;
-      await new Promise((resolve) => setTimeout(resolve, hold));
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          releases.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, hold);
+        releases.add(done);
+      });
     }
     const path = options.upstreamPathOf?.(url) ?? `${url.pathname}${url.search}`;
     const upstream = await fetch(`${emulatorUrl}${path}`, {
@@ -48,6 +58,10 @@ export async function wavixProxy(options: {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     /** Requests held (`holdFor`) that the emulator has not answered yet. */
     holding: () => holding,
+    /** Passes every held request on now: Wavix acts at the moment the test chooses, not after a fixed wait. */
+    release: () => {
+      for (const done of [...releases]) done();
+    },
     passTo: (url: string) => {
       emulatorUrl = url;
     },

@@ -25,17 +25,18 @@ beforeEach(() => {
 });
 afterEach(async () => {
   await t.stop();
+  slowWavix?.release();
   await slowWavix?.close();
 });
 
-/** smsops whose first Sender ID create Wavix makes 22 s after it was sent, past smsops' 15 s wait. */
+/** smsops whose first Sender ID create Wavix makes only when the test releases it, past smsops' 15 s wait. */
 async function startWithSlowWavix(): Promise<void> {
   let held = false;
   slowWavix = await wavixProxy({
     holdFor: (method, url) => {
       if (held || method !== CREATE.method || url.pathname !== CREATE.path) return 0;
       held = true;
-      return 22_000;
+      return 120_000;
     },
   });
   t = await startSmsopsUnderTest({ WAVIX_API_URL: slowWavix.url });
@@ -86,6 +87,7 @@ describe('a Sender ID request whose create ended without an answer', () => {
     expect(again).toContain('may still be making it, so it is not sent again');
     expect(again).toContain('recorded as requested by you');
 
+    slowWavix?.release();
     await waitUntil(() => slowWavix?.holding() === 0, 20_000, 'the held create made at Wavix');
     expect(onWavix()).toHaveLength(1);
     const status = readable((await runCommand(t, 'senderid status AcmeSlow')).body);
