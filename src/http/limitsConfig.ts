@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { optionalWholeNumber, wholeNumber } from '../envNumbers.js';
+import { openFileLimit } from '../openFileLimit.js';
 
 /**
  * Limits of the HTTP listener (HTTP_* variables). Node's own defaults (60 s for headers, 300 s per request, no cap on
@@ -17,16 +17,6 @@ export interface HttpLimits {
   maxConnections: number;
   /** On SIGTERM, requests in progress get this long to finish; then every connection is closed. */
   shutdownGraceMs: number;
-}
-
-/** The soft limit on open files of this process (Linux), or undefined where it cannot be read. */
-export function openFileLimit(): number | undefined {
-  try {
-    const line = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
-    return line === undefined || line === 'unlimited' ? undefined : Number(line);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -78,5 +78,15 @@ describe('production build', () => {
     });
     expect(restored.status, restored.stderr).toBe(0);
     expect(restored.stderr).toContain('is now');
+
+    // Under `ulimit -n 128` the compiled loader died with EMFILE and a stack trace (exit 1), restarted forever.
+    const starved = spawnSync('bash', ['-c', `ulimit -n 128 && exec "$0" "$@"`, process.execPath, join(dir, 'dist/main.js')], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: dir },
+      timeout: 30_000,
+    });
+    expect(starved.status, starved.stderr).toBe(2);
+    expect(starved.stderr.trim().split('\n')).toEqual([expect.stringContaining('the open-file limit is 128, below the 256')]);
   });
 });
