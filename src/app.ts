@@ -20,7 +20,9 @@ import { previousSecretReporter } from './http/webhookSecrets.js';
 import { createWatch } from './jobs/watch.js';
 import { type Logger, registerSecret } from './log.js';
 import { createMetricsRegistry } from './metrics.js';
+import { openFileLimit } from './openFileLimit.js';
 import { createPortsipApi } from './portsip/api.js';
+import { portsipConnectionsAtStart } from './relay/portsipConnections.js';
 import { startRelay } from './relay/relay.js';
 import { slackCallTimeoutMs } from './relay/slackAttemptTiming.js';
 import {
@@ -283,6 +285,14 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     alerts: alertLifecycle,
     notifier,
     concurrency: config.relay.concurrency,
+    portsipConnections: portsipConnectionsAtStart(
+      {
+        fdLimit: openFileLimit(),
+        maxConnections: config.http.limits.maxConnections,
+        relayConcurrency: config.relay.concurrency,
+      },
+      logger,
+    ),
     retry: relayRetry,
     portsipDeadlineMs: config.relay.portsipDeadlineMs,
     leaseMs: config.relay.leaseMs,

@@ -4,6 +4,7 @@ import { guardedLookup, REFUSED_ADDRESS_CODE, refusedDestination } from '../core
 import type { InboundMessage } from '../core/model/inboundMessage.js';
 import { encodeCopiedUrl, maskUrl } from '../core/urls.js';
 import type { AttemptOutcome } from './outbox.js';
+import { MAX_PORTSIP_CONNECTIONS } from './portsipConnections.js';
 import { routeSecrets, withoutRouteSecrets } from './routeSecrets.js';
 
 const EXCERPT_BYTES = 300;
@@ -54,7 +55,9 @@ export function retryAfterMs(retryAfter: unknown, date: unknown, now: number): n
  * trickling at the deadline, or is cut by a reset, counts as delivered: the status is PortSIP's acceptance, the body
  * only an excerpt.
  */
-export function createPortsipSender(options: { deadlineMs?: number; lookup?: LookupFunction; now?: () => number } = {}) {
+export function createPortsipSender(
+  options: { deadlineMs?: number; lookup?: LookupFunction; now?: () => number; connections?: number } = {},
+) {
   const deadlineMs = options.deadlineMs ?? DEFAULT_PORTSIP_DEADLINE_MS;
   // The wall clock, unlike a pace: a Retry-After date is a moment, not a duration.
   const now = options.now ?? Date.now;
@@ -66,8 +69,12 @@ export function createPortsipSender(options: { deadlineMs?: number; lookup?: Loo
   // fails the post on it); PortSIP's own keep-alive is not documented, and a PBX advertising 1-2 s gets a new
   // connection per post when traffic pauses. Names are resolved through the guard (`lookup` reaches net.connect and
   // tls.connect): one answering with a metadata or link-local address is refused. A connection that is not up by the
-  // deadline is given up with the attempt.
-  const agent = new Agent({ connections: 64, connect: { lookup, timeout: deadlineMs } });
+  // deadline is given up with the attempt. Connections per host: what the descriptor limit leaves
+  // (./portsipConnections.ts).
+  const agent = new Agent({
+    connections: options.connections ?? MAX_PORTSIP_CONNECTIONS,
+    connect: { lookup, timeout: deadlineMs },
+  });
   let closing = false;
 
   // A route stored before the destination rules (or edited in the database) is judged again by this process; the

@@ -98,6 +98,8 @@ export interface RelayOptions {
   shutdownGraceMs?: number;
   /** Overall deadline of one PortSIP attempt (PORTSIP_DEADLINE_MS). */
   portsipDeadlineMs?: number;
+  /** Connections to one PortSIP host at most (./portsipConnections.ts: what the descriptor limit leaves). */
+  portsipConnections?: number;
   /** How long a claimed delivery is reserved (RELAY_LEASE_MS); expired leases are reclaimed while running. */
   leaseMs?: number;
   /** How long the relay must be failing before `relay_stalled` is raised (RELAY_STALL_ALERT_MS). */
@@ -341,7 +343,13 @@ export function startRelay(options: RelayOptions): Relay {
   const writeHealth = createWriteHealth({ now });
   // The heartbeat is the one real write of an idle relay: on a full disk it fails while the probe passes.
   store.lease?.tellWrites(writeHealth);
-  const portsip = createPortsipSender({ deadlineMs: options.portsipDeadlineMs, now });
+  const portsip = createPortsipSender({
+    deadlineMs: options.portsipDeadlineMs,
+    now,
+    ...(options.portsipConnections === undefined ? {} : { connections: options.portsipConnections }),
+  });
+  // No more attempts out than connections: one waiting for a connection spends its deadline in undici's queue.
+  const concurrency = Math.min(options.concurrency, options.portsipConnections ?? Number.POSITIVE_INFINITY);
   const portsipDeadlineMs = options.portsipDeadlineMs ?? DEFAULT_PORTSIP_DEADLINE_MS;
   const leaseMs = options.leaseMs ?? 60_000;
   // Between the deadline and the lease (the configuration makes the lease longer than the deadline).
@@ -404,7 +412,7 @@ export function startRelay(options: RelayOptions): Relay {
       storeCommittedWrites.inc(undefined, writes);
     },
   });
-  const portsipWindow = createConcurrencyWindow({ floor: CONCURRENCY_FLOOR, ceiling: options.concurrency });
+  const portsipWindow = createConcurrencyWindow({ floor: CONCURRENCY_FLOOR, ceiling: concurrency });
   metrics.gauge(
     'smsops_relay_concurrency',
     'PortSIP attempts the relay may have out at once now (more while a backlog waits and PortSIP answers with 2xx).',
@@ -419,14 +427,14 @@ export function startRelay(options: RelayOptions): Relay {
     justStored: fresh.take,
     // Outcomes are recorded in the webhooks' commit of the turn: one transaction for both.
     recordIn: commits,
-    concurrency: options.concurrency,
+    concurrency,
     window: portsipWindow,
     // The sender's own deadline ends every attempt first: the worker's guard, later, never frees a slot (nor fails
     // an attempt) while its request is still open, which sent messages twice and past the concurrency.
     attemptTimeoutMs: portsipAttemptTimeoutMs,
     // Claimed ahead: one claim and one commit per round serve many attempts (a claim statement and its commit cost
     // more than the rows it leases when it leases only the few slots that just came free).
-    prefetch: 4 * Math.min(CONCURRENCY_FLOOR, options.concurrency),
+    prefetch: 4 * Math.min(CONCURRENCY_FLOOR, concurrency),
     onClaimed: (claimed, asked) => {
       if (claimed.length === 0) return pacer.claimed(0, false);
       const at = now();
