@@ -25,6 +25,7 @@ export interface AccountState {
   accountPointsAtPreviousSmsops?: boolean;
   accountSeenPointingAtSmsops: boolean;
   baselines: readonly NumberBaseline[];
+  /** Null when Wavix did not give it: balance_low is then not judged (the run fails saying so). */
   balanceUsd: number | null;
 }
 
@@ -172,8 +173,13 @@ export function evaluateWatch(snapshot: WatchSnapshot, thresholds: Thresholds): 
     firing.push(...inboundStopped(snapshot.inbound, snapshot.now, thresholds));
   }
   if (snapshot.account) {
-    judged.push(ALERT_RULE.numberDrift, ALERT_RULE.balance);
-    firing.push(...drift(snapshot.account), ...balance(snapshot.account, thresholds));
+    judged.push(ALERT_RULE.numberDrift);
+    firing.push(...drift(snapshot.account));
+    // Judged unread, one failed read ended the alert and the next good one posted it again as a new episode.
+    if (snapshot.account.balanceUsd !== null) {
+      judged.push(ALERT_RULE.balance);
+      firing.push(...balance(snapshot.account, thresholds));
+    }
   }
   return { firing, judged };
 }

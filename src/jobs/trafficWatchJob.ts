@@ -1,3 +1,4 @@
+import { attempt } from '../core/access.js';
 import { readThresholds } from '../core/alertRules.js';
 import { type Alerts, notShownInWords } from '../core/alerts.js';
 import { listNumbers } from '../core/numbers.js';
@@ -30,14 +31,22 @@ export interface TrafficWatchDeps {
   now: () => number;
 }
 
-async function readAccount(deps: TrafficWatchDeps): Promise<AccountState | string> {
-  const [overview, balance] = await Promise.all([
-    listNumbers(deps.services),
-    deps.services.wavix.profile.balance().then(
-      (value) => ({ ok: true as const, value: Number(value) }),
-      (error: unknown) => ({ ok: false as const, error }),
-    ),
-  ]);
+/** The balance in USD, or in words why Wavix did not give one (an answer that is no number is not a balance of 0). */
+async function readBalance(wavix: WavixClient): Promise<{ usd: number } | { problem: string }> {
+  const read = await attempt('read the account balance', () => wavix.profile.balance());
+  if (!read.ok) return { problem: read.error.userMessage };
+  const usd = read.value.trim() === '' ? Number.NaN : Number(read.value);
+  return Number.isFinite(usd) ? { usd } : { problem: 'Wavix gave a balance that is not a number' };
+}
+
+interface AccountRead {
+  state: AccountState;
+  /** Why the balance is unknown (balance_low is then left as it was), or null when it was read. */
+  balanceProblem: string | null;
+}
+
+async function readAccount(deps: TrafficWatchDeps): Promise<AccountRead | string> {
+  const [overview, balance] = await Promise.all([listNumbers(deps.services), readBalance(deps.services.wavix)]);
   if (!overview.ok) return overview.error.userMessage;
   const { numbers, accountPointsAtSmsops, accountPointsAtPreviousSmsops, smsopsUrlKnown } = overview.value;
   // Without PUBLIC_BASE_URL smsops cannot recognise its own URL, so "not pointing at smsops" would be noise.
@@ -50,12 +59,15 @@ async function readAccount(deps: TrafficWatchDeps): Promise<AccountState | strin
     }
   }
   return {
-    numbers: smsopsUrlKnown ? numbers : [],
-    accountPointsAtSmsops,
-    accountPointsAtPreviousSmsops,
-    accountSeenPointingAtSmsops: smsopsUrlKnown && deps.baseline.accountSeenPointingAtSmsops(),
-    baselines: deps.baseline.all(),
-    balanceUsd: balance.ok && Number.isFinite(balance.value) ? balance.value : null,
+    state: {
+      numbers: smsopsUrlKnown ? numbers : [],
+      accountPointsAtSmsops,
+      accountPointsAtPreviousSmsops,
+      accountSeenPointingAtSmsops: smsopsUrlKnown && deps.baseline.accountSeenPointingAtSmsops(),
+      baselines: deps.baseline.all(),
+      balanceUsd: 'usd' in balance ? balance.usd : null,
+    },
+    balanceProblem: 'problem' in balance ? balance.problem : null,
   };
 }
 
@@ -102,7 +114,10 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
         );
       const account = await readAccount({ ...deps, services });
       if (typeof account === 'string') problems.push(`numbers and balance: ${account}`);
-      else snapshot.account = account;
+      else {
+        snapshot.account = account.state;
+        if (account.balanceProblem !== null) problems.push(`balance (balance_low left as it was): ${account.balanceProblem}`);
+      }
 
       const verdict = evaluateWatch(snapshot, readThresholds(deps.alerts));
       const notShown: AlertNotShown[] = [];

@@ -107,5 +107,10 @@ describe('watch rules', () => {
     expect(evaluateWatch({ ...base, account: account({}) }, defaults).judged).toContain('balance_low');
     expect(evaluateWatch(base, defaults).judged).not.toContain('balance_low');
     expect(evaluateWatch(base, defaults).judged).not.toContain('config_drift');
+    // A balance Wavix did not give leaves balance_low as it was, while the numbers read are still judged.
+    expect(evaluateWatch({ ...base, account: account({ balanceUsd: null }) }, defaults).judged).toEqual([
+      'relay_backlog',
+      'config_drift',
+    ]);
   });
 });
