@@ -14,6 +14,7 @@ export interface NumberHour {
 
 export interface InboundHabit {
   number: string;
+  /** SMS a day over the week before its last one: a silence does not lower what it "usually gets". */
   dailyAverage: number;
   lastInboundAt: number | null;
 }
@@ -25,6 +26,8 @@ export interface AccountState {
   accountPointsAtPreviousSmsops?: boolean;
   accountSeenPointingAtSmsops: boolean;
   baselines: readonly NumberBaseline[];
+  /** Every number on the account in Wavix's digits, whatever its webhook: one that left it is silent, not stopped. */
+  heldNumbers: readonly string[];
   /** Null when Wavix did not give it: balance_low is then not judged (the run fails saying so). */
   balanceUsd: number | null;
 }
@@ -87,18 +90,29 @@ function backlogAge(backlog: readonly DestinationBacklog[], now: number, t: Thre
   });
 }
 
-function inboundStopped(habits: readonly InboundHabit[], now: number, t: Thresholds): RaisedAlert[] {
+function inboundStopped(
+  habits: readonly InboundHabit[],
+  now: number,
+  t: Thresholds,
+  held: ReadonlySet<string> | undefined,
+): RaisedAlert[] {
   if (t.inbound_silence_hours === null || t.inbound_usual_daily === null) return [];
   const silence = t.inbound_silence_hours * 3_600_000;
   const usual = t.inbound_usual_daily;
   return habits.flatMap((h) => {
+    if (held && !held.has(h.number)) return [];
     if (h.dailyAverage < usual || h.lastInboundAt === null || now - h.lastInboundAt < silence) return [];
     return [
       {
         rule: ALERT_RULE.inboundStopped,
         subjectKey: h.number,
         severity: 'warning',
-        facts: { number: h.number, silentForMs: now - h.lastInboundAt, usualDaily: h.dailyAverage },
+        facts: {
+          number: h.number,
+          silentForMs: now - h.lastInboundAt,
+          usualDaily: h.dailyAverage,
+          lastInboundAt: h.lastInboundAt,
+        },
       },
     ];
   });
@@ -170,7 +184,9 @@ export function evaluateWatch(snapshot: WatchSnapshot, thresholds: Thresholds): 
   }
   if (snapshot.inbound) {
     judged.push(ALERT_RULE.inboundStopped);
-    firing.push(...inboundStopped(snapshot.inbound, snapshot.now, thresholds));
+    // Numbers are read from Wavix only when it answered: otherwise every number is still judged.
+    const held = snapshot.account ? new Set(snapshot.account.heldNumbers) : undefined;
+    firing.push(...inboundStopped(snapshot.inbound, snapshot.now, thresholds, held));
   }
   if (snapshot.account) {
     judged.push(ALERT_RULE.numberDrift);

@@ -10,10 +10,11 @@ import type { TrafficRepository } from '../core/ports/traffic.js';
 import type { WatchBaselineRepository } from '../core/ports/watchBaseline.js';
 import type { SetupServices } from '../core/services.js';
 import { syncOutboundTraffic } from '../core/traffic.js';
-import { type AccountState, evaluateWatch, type InboundHabit, type NumberHour, type WatchSnapshot } from '../core/watchRules.js';
+import { type AccountState, evaluateWatch, type NumberHour, type WatchSnapshot } from '../core/watchRules.js';
 import { plural } from '../core/wording.js';
 import type { Logger } from '../log.js';
 import { cancellableBy, type WavixClient } from '../wavix/client.js';
+import { readInboundHabits } from './inboundHabits.js';
 import type { JobOutcome } from './scheduler.js';
 
 const HOUR = 3_600_000;
@@ -24,7 +25,7 @@ export interface TrafficWatchDeps {
   traffic: TrafficRepository;
   deliveryReports: DeliveryReportsRepository;
   deliveries: Pick<DeliveriesRepository, 'backlog'>;
-  alerts: Pick<AlertsRepository, 'setting'>;
+  alerts: Pick<AlertsRepository, 'setting' | 'open'>;
   baseline: WatchBaselineRepository;
   notifier: Alerts;
   logger: Logger;
@@ -65,6 +66,7 @@ async function readAccount(deps: TrafficWatchDeps): Promise<AccountRead | string
       accountPointsAtPreviousSmsops,
       accountSeenPointingAtSmsops: smsopsUrlKnown && deps.baseline.accountSeenPointingAtSmsops(),
       baselines: deps.baseline.all(),
+      heldNumbers: numbers.map((n) => n.e164.replace(/^\+/, '')),
       balanceUsd: 'usd' in balance ? balance.usd : null,
     },
     balanceProblem: 'problem' in balance ? balance.problem : null,
@@ -102,16 +104,7 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
           .outboundFinished(now - HOUR, now)
           .map((r): NumberHour => ({ number: r.number, delivered: r.delivered, failed: r.failed, topFailure: r.topFailure }));
       }
-      snapshot.inbound = deps.traffic
-        .perNumber(now - 7 * DAY, now)
-        .filter((r) => r.inbound > 0)
-        .map(
-          (r): InboundHabit => ({
-            number: r.number,
-            dailyAverage: deps.traffic.inboundDailyAverage(r.number, 7, now),
-            lastInboundAt: deps.traffic.lastInboundAt(r.number),
-          }),
-        );
+      snapshot.inbound = readInboundHabits(deps.traffic, deps.alerts.open(), now);
       const account = await readAccount({ ...deps, services });
       if (typeof account === 'string') problems.push(`numbers and balance: ${account}`);
       else {

@@ -29,6 +29,7 @@ const account = (overrides: Partial<AccountState>): AccountState => ({
   accountPointsAtSmsops: true,
   accountSeenPointingAtSmsops: true,
   baselines: [],
+  heldNumbers: ['14155550100'],
   balanceUsd: 100,
   ...overrides,
 });
@@ -77,6 +78,9 @@ describe('watch rules', () => {
     expect(rules(habit(50, 7))).toEqual(['inbound_stopped:14155550100']);
     expect(rules(habit(50, 5))).toEqual([]);
     expect(rules(habit(2, 30))).toEqual([]); // a quiet number is not "stopped"
+    // One that left the account is silent, not stopped; while the account cannot be read it is still judged.
+    expect(rules({ ...habit(50, 7), account: account({ heldNumbers: ['12025550143'] }) })).toEqual([]);
+    expect(rules({ ...habit(50, 7), account: account({}) })).toEqual(['inbound_stopped:14155550100']);
   });
 
   it('calls drift only what once worked: a webhook moved away, inbound deactivated, the account default changed', () => {

@@ -22,7 +22,8 @@ export interface AlertFactsByRule {
     stillDead?: number;
   };
   relay_stalled: { problems: string[] };
-  inbound_stopped: { number: string; silentForMs: number; usualDaily: number };
+  /** `lastInboundAt` keeps the alert (and its habit) open after retention deleted the messages; older ones lack it. */
+  inbound_stopped: { number: string; silentForMs: number; usualDaily: number; lastInboundAt?: number };
   config_drift:
     | { scope: 'account'; previousSecret?: true }
     | { scope: 'number'; e164: string; display: string; problems: NumberDriftProblem[] };
