@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { readEnvironment } from './config.js';
@@ -20,8 +20,8 @@ import { prepareRestoredCopy } from './store/restoredCopy.js';
  * set DATABASE_PATH themselves) and report success. Only into a stopped smsops: restoring takes the instance lease,
  * so a running smsops (one whose lease is unexpired) makes it refuse, naming that process. The backup is copied to
  * `<db>.restoring`, checked there (restoreCheck.ts) and prepared (store/restoredCopy.ts) before the current database
- * moves; then the current database is kept aside as `<db>.before-restore-<time>`, with its -wal and -shm files (they
- * hold its latest commits), and the copy renamed into place; a failure there puts them back. A -wal or -shm found
+ * moves; then the current database is kept aside as `<db>.before-restore-<time>` (a second name of the same file), with
+ * its -wal and -shm files (they hold its latest commits), and the copy renamed over it; a failure there puts them back. A -wal or -shm found
  * without a database (the file was deleted) is kept aside the same way. A current database SQLite cannot read
  * (damaged: the usual reason to restore) cannot show its lease, so it is replaced only with `--replace-damaged`, the
  * operator's word that smsops is stopped; it is kept aside all the same. `--db` (or DATABASE_PATH) must name a regular file or nothing; a symlink to a file restores into that
@@ -205,9 +205,10 @@ function main(args: string[]): number {
   const moved: Moved[] = [];
   try {
     moveAside(target, aside, moved);
+    // One step that replaces the file: a database is at the path at every moment, the old one or the restored one.
     renameSync(incoming, target);
   } catch (error) {
-    const back = moveBack(moved);
+    const back = moveBack(target, moved);
     const left = leftOver(incoming);
     say(
       back
@@ -285,28 +286,44 @@ function removeIncoming(incoming: string): string[] {
 interface Moved {
   from: string;
   to: string;
+  /** The database file itself: kept aside as a second name (or a copy), still at its path until the swap. */
+  kept?: boolean;
 }
 
 /**
  * The current database, -wal and -shm go aside as they are (a damaged file's -wal may hold its last commits); with no
  * database, a stray -wal or -shm goes too: SQLite would read its pages into the restored file, which then silently
- * held another database's pages. Each file moved is added to `moved` as it goes, so a failure part way can be undone.
+ * held another database's pages. The database file is given its aside name as a hard link (a copy where the
+ * filesystem has none) and stays at its path until the restored copy is renamed over it: a restore killed at any
+ * point (kill -9, power) leaves a database at the path; moved out first, one killed before the swap left none, and
+ * the next start made a new, empty database (a probe). Each file is added to `moved` as it goes, so a failure part
+ * way can be undone.
  */
 function moveAside(target: string, aside: string, moved: Moved[]): void {
-  const files = existsSync(target) ? databaseFiles(target) : databaseFiles(target).slice(1);
-  for (const from of files.filter((path) => existsSync(path))) {
+  if (existsSync(target)) {
+    try {
+      linkSync(target, aside);
+    } catch {
+      copyFileSync(target, aside, constants.COPYFILE_EXCL);
+    }
+    moved.push({ from: target, to: aside, kept: true });
+  }
+  for (const from of databaseFiles(target)
+    .slice(1)
+    .filter((path) => existsSync(path))) {
     const to = `${aside}${from.slice(target.length)}`;
     renameSync(from, to);
     moved.push({ from, to });
   }
 }
 
-/** Puts back what moveAside moved; false when some could not be. */
-function moveBack(moved: Moved[]): boolean {
+/** Puts back what moveAside moved (the database file never left: its aside name goes); false when some could not be. */
+function moveBack(target: string, moved: Moved[]): boolean {
   let all = true;
-  for (const { from, to } of [...moved].reverse()) {
+  for (const { from, to, kept } of [...moved].reverse()) {
     try {
-      renameSync(to, from);
+      if (kept && existsSync(target)) rmSync(to, { force: true });
+      else renameSync(to, from);
     } catch {
       all = false;
     }

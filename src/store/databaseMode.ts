@@ -59,6 +59,13 @@ export function checkDatabaseMode(path: string, mode: DatabaseMode): Result<void
       ),
     );
   const found = inspectDatabaseMode(path);
+  // A restore stopped (killed) before its copy was renamed into place: a new, empty database here would hide it.
+  if (found === 'new' && path !== ':memory:' && existsSync(`${path}.restoring`))
+    return err(
+      new DatabaseModeError(
+        `smsops cannot start: ${path} is missing and ${path}.restoring is beside it: a restore into DATABASE_PATH was cut short. Run the restore again (npm run restore, or node dist/restore.js, as before), or delete ${path}.restoring to start on a new, empty database; a database restore kept aside is at ${path}.before-restore-*. Nothing was changed.`,
+      ),
+    );
   if (found === 'new' || found === mode) return ok(undefined);
   // A database from before the mark existed is production's: only production may adopt it.
   if (found === 'unmarked' && mode === 'production') return ok(undefined);

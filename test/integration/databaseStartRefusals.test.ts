@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -51,6 +51,19 @@ describe('a database smsops cannot write at start (real process)', () => {
     holder.exec('BEGIN IMMEDIATE');
     return holder;
   };
+
+  it('refuses with exit 2 a missing database beside the copy of a restore cut short, where it made a new, empty one', {
+    timeout: 60_000,
+  }, async () => {
+    const backup = existingDatabase();
+    const path = join(dir, 'restored.db');
+    // A restore killed before it renamed its prepared copy into place (no database was there before it began).
+    execFileSync('cp', [backup, `${path}.restoring`]);
+    const p = await spawn(path);
+    expect(await exitWithin(p, 30_000)).toEqual({ code: 2, signal: null });
+    expect(p.logs.join('\n')).toContain(`${path}.restoring is beside it: a restore into DATABASE_PATH was cut short`);
+    expect(existsSync(path)).toBe(false);
+  });
 
   it('waits out a write lock held for a moment, and starts', { timeout: 60_000 }, async () => {
     const path = existingDatabase();
