@@ -71,8 +71,14 @@ export function createPortsipSender(
   // tls.connect): one answering with a metadata or link-local address is refused. A connection that is not up by the
   // deadline is given up with the attempt. Connections per host: what the descriptor limit leaves
   // (./portsipConnections.ts).
+  const connections = options.connections ?? MAX_PORTSIP_CONNECTIONS;
+  // Held below its full size, the descriptor limit is tight: undici's pools are per host, so every PortSIP host kept
+  // its own idle connections and routes to 40 hosts under `ulimit -n 256` took the listener's descriptors again (a
+  // probe: 528 of 600 webhooks unanswered). Then a connection ends with its post (pipelining 0: no keep-alive), and
+  // the descriptors PortSIP holds are the attempts out, which the relay caps at `connections` across all hosts.
   const agent = new Agent({
-    connections: options.connections ?? MAX_PORTSIP_CONNECTIONS,
+    connections,
+    ...(connections < MAX_PORTSIP_CONNECTIONS ? { pipelining: 0 } : {}),
     connect: { lookup, timeout: deadlineMs },
   });
   let closing = false;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createGuardedLookup } from '../../src/core/destinationGuard.js';
 import type { InboundMessage } from '../../src/core/model/inboundMessage.js';
 import { createPortsipSender } from '../../src/relay/portsip.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 describe('the PortSIP sender', () => {
   it('posts the stored bytes to the URL as copied (spaces encoded, query and credentials kept), request after request', async () => {
@@ -157,5 +158,45 @@ describe('the PortSIP sender', () => {
     } finally {
       hung.close();
     }
+  });
+
+  it('keeps no idle connection to any PortSIP host when the descriptor limit holds its pool below full size', async () => {
+    const open = new Set<import('node:net').Socket>();
+    // Connections each PBX still holds open once every post is answered: what the descriptors are spent on.
+    const openAt = async (connections: number | undefined) => {
+      const servers = await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const server = createServer((_req, res) => res.end('ok'));
+          server.on('connection', (socket) => {
+            open.add(socket);
+            socket.on('close', () => open.delete(socket));
+          });
+          await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+          return server;
+        }),
+      );
+      const sender = createPortsipSender({ deadlineMs: 2_000, ...(connections === undefined ? {} : { connections }) });
+      try {
+        for (const server of servers) {
+          const { port } = server.address() as AddressInfo;
+          const [outcome] = await sender.send([{ delivery: { destination: `http://127.0.0.1:${port}/sms` }, message: json() }]);
+          expect(outcome).toEqual({ delivered: true, statusCode: 200 });
+        }
+        // A connection that ends with its post is closed as its answer is read: waited for, not assumed at once.
+        if (connections !== undefined) await waitUntil(() => open.size === 0, 5_000, 'the connections closed').catch(() => {});
+        return open.size;
+      } finally {
+        sender.close();
+        for (const server of servers) {
+          server.closeAllConnections();
+          server.close();
+        }
+        open.clear();
+      }
+    };
+    // The full pool keeps one connection alive per host, for the next post (a backlog drained is thousands).
+    expect(await openAt(undefined)).toBe(6);
+    // Held to 8 by the descriptor limit (`ulimit -n 256`): none is kept, whatever the number of hosts.
+    expect(await openAt(8)).toBe(0);
   });
 });
