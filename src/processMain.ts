@@ -26,6 +26,10 @@ type Running = { stop(): Promise<void> };
  */
 async function main(): Promise<void> {
   limitHeapGrowth();
+  // A reader of stdout or stderr that went away (`2>&1 | head -1`, a log shipper restarted) made the next write an
+  // 'error' event nobody heard: an uncaught exception, said on the dead stream, and the relay ended, exit 1, at every
+  // restart. Lines to a stream nobody reads are dropped; the relay goes on (pino's own destinations already did).
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   // Last resort, not a way of handling errors: one promise a library forgot to handle (@slack/socket-mode 3.1.0 read
   // a Socket Mode frame Slack sent without an event, and the process exited) must not stop the relay, the webhooks
   // and the jobs, which do not depend on it. Said in words (no stack: it may quote a URL or a header) and counted
