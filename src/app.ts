@@ -210,7 +210,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   );
   const malformedRequests = metrics.counter(
     'smsops_http_malformed_requests_total',
-    'Requests refused before routing, by Node error code: malformed framing or headers (HPE_*), headers too large, or not sent in time; or by ours: an HTTP/1.1 request without Host (missing_host), an Expect other than 100-continue (unsupported_expect), CONNECT (connect).',
+    'Requests refused before routing, by Node error code: malformed framing or headers (HPE_*), headers too large, or not sent in time; or by ours: an HTTP/1.1 request without Host (missing_host), an Expect other than 100-continue (unsupported_expect), CONNECT (connect), a request not read in time because smsops held its own event loop (smsops_stalled, answered 503).',
     ['code'],
   );
   const connectionsRefused = metrics.counter(

@@ -3,6 +3,10 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import { warnOncePerMinute } from '../logOncePerMinute.js';
 import type { HttpLimits } from './limitsConfig.js';
+import { watchLoopStalls } from './loopStalls.js';
+
+/** As a webhook the store cannot take is told (webhookRoutes.ts), which imports this file's neighbours. */
+const STALLED_RETRY_AFTER_S = 5;
 
 /**
  * A node:http server that a crowd of slow clients cannot take down:
@@ -179,8 +183,9 @@ export function createBoundedServer(
   // a client (or Wavix behind a proxy that mangles a request) would never learn why. Here it gets llhttp's reason in
   // the same JSON shape as every other refusal, and the refusal is counted (and logged at most once a minute, since
   // anyone can cause it). llhttp's reason is its own fixed text, never bytes of the request.
+  const stalls = watchLoopStalls(limits.requestTimeoutMs);
   server.on('clientError', (error: NodeJS.ErrnoException & { reason?: string }, socket: Socket) => {
-    const answer = clientErrorAnswer(error);
+    const answer = clientErrorAnswer(error, stalls.recently());
     if (!answer) {
       socket.destroy();
       return;
@@ -198,7 +203,7 @@ export function createBoundedServer(
       return;
     }
     if (socket.writable && tracked && socket.bytesWritten === tracked.quietAt) {
-      answerRaw(socket, answer.status, answer.reason);
+      answerRaw(socket, answer.status, answer.reason, answer.retryAfterS);
       return;
     }
     socket.destroy();
@@ -268,6 +273,7 @@ export function createBoundedServer(
   const close = () =>
     new Promise<void>((resolve) => {
       closing = true;
+      stalls.stop();
       let done = false;
       const finish = () => {
         if (done) return;
@@ -293,7 +299,7 @@ export function createBoundedServer(
 }
 
 /** Writes an answer in the usual JSON shape on a socket no ServerResponse owns, then closes it. */
-function answerRaw(socket: Socket, status: string, reason: string): void {
+function answerRaw(socket: Socket, status: string, reason: string, retryAfterS?: number): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -301,6 +307,7 @@ function answerRaw(socket: Socket, status: string, reason: string): void {
   const body = JSON.stringify({ error: reason });
   socket.end(
     `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      (retryAfterS === undefined ? '' : `Retry-After: ${retryAfterS}\r\n`) +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
   socket.once('finish', () => socket.destroy());
@@ -309,10 +316,19 @@ function answerRaw(socket: Socket, status: string, reason: string): void {
 /** Status line (code and phrase) and reason for a request Node refused before routing it; undefined: just close. */
 function clientErrorAnswer(
   error: NodeJS.ErrnoException & { reason?: string },
-): { status: string; reason: string; code: string } | undefined {
+  loopStalled: boolean,
+): { status: string; reason: string; code: string; retryAfterS?: number } | undefined {
   const code = error.code ?? 'unknown';
   // The client went away: there is nobody to answer, and nothing about the request was wrong.
   if (code === 'ECONNRESET' || code === 'EPIPE') return undefined;
+  // Not read in time because smsops held its own loop: not the sender's fault, and worth sending again (./loopStalls.ts).
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' && loopStalled)
+    return {
+      status: '503 Service Unavailable',
+      reason: 'smsops was too busy to read the request in time: send it again',
+      code: 'smsops_stalled',
+      retryAfterS: STALLED_RETRY_AFTER_S,
+    };
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
     return { status: '408 Request Timeout', reason: 'the request was not sent in time', code };
   if (code === 'HPE_HEADER_OVERFLOW')
