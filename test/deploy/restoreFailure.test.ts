@@ -2,28 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
-import { openStore } from '../../src/store/openStore.js';
+import { markedSmsopsDatabase, restoreMarker } from '../helpers/restoreDatabases.js';
 import { runRestore } from '../helpers/runRestore.js';
 
 /** An smsops database of about `bytes` (a filler setting), carrying `marker`. */
-async function smsopsDatabase(path: string, marker: string, bytes = 0): Promise<void> {
-  const store = openStore(path, { mode: 'production', logger: createLogger({ level: 'silent' }), now: Date.now });
-  store.repositories.settings.getOrCreate('restore_test_marker', () => marker);
-  if (bytes > 0) store.repositories.settings.getOrCreate('restore_test_filler', () => 'x'.repeat(bytes));
-  await store.close();
-}
+const smsopsDatabase = (path: string, marker: string, bytes = 0) => markedSmsopsDatabase(path, marker, { bytes });
 
-const marker = (path: string) => {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare("SELECT value FROM settings WHERE key = 'restore_test_marker'").pluck().get();
-  } finally {
-    db.close();
-  }
-};
+const marker = restoreMarker;
 
 /**
  * A restore that fails while the backup is copied in. It used to move the current database aside first: a failed

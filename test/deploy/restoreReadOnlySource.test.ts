@@ -6,16 +6,10 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { openStore } from '../../src/store/openStore.js';
+import { restoreMarker } from '../helpers/restoreDatabases.js';
 import { runRestore } from '../helpers/runRestore.js';
 
-const marker = (path: string) => {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare("SELECT value FROM settings WHERE key = 'restore_test_marker'").pluck().get();
-  } finally {
-    db.close();
-  }
-};
+const marker = restoreMarker;
 
 /** The file format's write version (byte 18): 2 for a file in WAL mode, which SQLite opens only with its -shm. */
 const writeVersion = (path: string) => {

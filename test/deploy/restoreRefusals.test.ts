@@ -3,21 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
 import type { DatabaseMode } from '../../src/store/databaseMode.js';
 import { EARLIER_CHECKSUMS } from '../../src/store/earlierChecksums.js';
-import { openStore } from '../../src/store/openStore.js';
+import { markedSmsopsDatabase } from '../helpers/restoreDatabases.js';
 import { runRestore } from '../helpers/runRestore.js';
 
 const _root = join(import.meta.dirname, '..', '..');
 
 const restore = runRestore;
 
-async function smsopsDatabase(path: string, mode: DatabaseMode, marker: string): Promise<void> {
-  const store = openStore(path, { mode, logger: createLogger({ level: 'silent' }), now: Date.now });
-  store.repositories.settings.getOrCreate('restore_test_marker', () => marker);
-  await store.close();
-}
+const smsopsDatabase = (path: string, mode: DatabaseMode, marker: string) => markedSmsopsDatabase(path, marker, { mode });
 
 /** Restore refuses, with exit 2 and the reason, anything smsops must not start on; the current database is kept as is. */
 describe('restore refuses what must not replace the database', () => {

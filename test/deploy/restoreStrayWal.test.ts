@@ -5,20 +5,14 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { openStore } from '../../src/store/openStore.js';
+import { restoreMarker } from '../helpers/restoreDatabases.js';
 import { runRestore } from '../helpers/runRestore.js';
 
 const _root = join(import.meta.dirname, '..', '..');
 
 const restore = runRestore;
 
-const marker = (path: string) => {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare("SELECT value FROM settings WHERE key = 'restore_test_marker'").pluck().get();
-  } finally {
-    db.close();
-  }
-};
+const marker = restoreMarker;
 
 /**
  * The database file deleted under smsops, which then stopped without copying its WAL in (killed): its -wal stays at

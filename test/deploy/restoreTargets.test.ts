@@ -13,30 +13,19 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { openStore } from '../../src/store/openStore.js';
+import { markedSmsopsDatabase, restoreMarker } from '../helpers/restoreDatabases.js';
 import { runRestore } from '../helpers/runRestore.js';
 
 const _root = join(import.meta.dirname, '..', '..');
 
 const restore = runRestore;
 
-async function smsopsDatabase(path: string, marker: string): Promise<void> {
-  const store = openStore(path, { mode: 'production', logger: createLogger({ level: 'silent' }), now: Date.now });
-  store.repositories.settings.getOrCreate('restore_test_marker', () => marker);
-  await store.close();
-}
+const smsopsDatabase = (path: string, marker: string) => markedSmsopsDatabase(path, marker);
 
-const marker = (path: string) => {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare("SELECT value FROM settings WHERE key = 'restore_test_marker'").pluck().get();
-  } finally {
-    db.close();
-  }
-};
+const marker = restoreMarker;
 
 const keptAside = (dir: string) => readdirSync(dir).filter((f) => f.includes('before-restore'));
 
