@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CALLBACK, SENDER_ID_BLOCK } from '../../src/slack/ids.js';
+import { SENDER_ID_BLOCK } from '../../src/slack/ids.js';
+import { alphanumericSenderIdSubmission } from '../helpers/senderIdSubmission.js';
 import {
   ADMIN,
   ALERT_CHANNEL,
@@ -23,19 +24,15 @@ afterEach(async () => {
 });
 
 const submit = (viewId: string) =>
-  t.slack.viewSubmission({
-    callbackId: CALLBACK.senderIdCreate,
-    viewId,
-    privateMetadata: JSON.stringify({ channelId: ALERT_CHANNEL, type: 'alphanumeric' }),
-    userId: ADMIN,
-    values: {
-      sid_value_text: { sid_value_input: { type: 'plain_text_input', value: 'AcmeLost' } },
-      sid_countries: {
-        sid_countries_choice: { type: 'multi_static_select', selected_options: [{ value: 'DE' }, { value: 'FR' }] },
-      },
-      sid_usecase: { sid_usecase_choice: { type: 'static_select', selected_option: { value: 'transactional' } } },
-    },
-  });
+  t.slack.viewSubmission(
+    alphanumericSenderIdSubmission({
+      viewId,
+      value: 'AcmeLost',
+      countries: ['DE', 'FR'],
+      channelId: ALERT_CHANNEL,
+      userId: ADMIN,
+    }),
+  );
 const onWavix = () => t.emulator.state().senderIds.filter((s) => s.sender_id === 'AcmeLost');
 const posts = () =>
   t.fakeSlack

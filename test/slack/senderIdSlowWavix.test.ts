@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REQUEST_UNLISTED_FOR_MS } from '../../src/core/senderIdRequests.js';
-import { CALLBACK } from '../../src/slack/ids.js';
+import { alphanumericSenderIdSubmission } from '../helpers/senderIdSubmission.js';
 import {
   ADMIN,
   ALERT_CHANNEL,
@@ -44,19 +44,15 @@ async function startWithSlowWavix(): Promise<void> {
 }
 
 const submit = (viewId: string) =>
-  t.slack.viewSubmission({
-    callbackId: CALLBACK.senderIdCreate,
-    viewId,
-    privateMetadata: JSON.stringify({ channelId: ALERT_CHANNEL, type: 'alphanumeric' }),
-    userId: ADMIN,
-    values: {
-      sid_value_text: { sid_value_input: { type: 'plain_text_input', value: 'AcmeSlow' } },
-      sid_countries: {
-        sid_countries_choice: { type: 'multi_static_select', selected_options: [{ value: 'DE' }, { value: 'FR' }] },
-      },
-      sid_usecase: { sid_usecase_choice: { type: 'static_select', selected_option: { value: 'transactional' } } },
-    },
-  });
+  t.slack.viewSubmission(
+    alphanumericSenderIdSubmission({
+      viewId,
+      value: 'AcmeSlow',
+      countries: ['DE', 'FR'],
+      channelId: ALERT_CHANNEL,
+      userId: ADMIN,
+    }),
+  );
 const onWavix = () => t.emulator.state().senderIds.filter((s) => s.sender_id === 'AcmeSlow');
 
 /** The modal `viewId` as smsops last set it, once it answered past "Sending…". */
