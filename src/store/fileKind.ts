@@ -1,4 +1,5 @@
-import { lstatSync, realpathSync, type Stats, statSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync, type Stats, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 /**
  * A database path must name a regular file, or nothing yet. SQLite opens whatever is there: on a device (/dev/null)
@@ -48,6 +49,24 @@ function realpathOr(path: string): string {
   try {
     return realpathSync(path);
   } catch {
-    return path; // a dangling link: opening creates the file it names, at the link's target
+    return danglingTarget(path);
   }
+}
+
+/**
+ * Where a dangling link leads (the file SQLite creates on opening it), followed link by link from each link's folder:
+ * taken for the link itself, a restore through it replaced the link with the file (beside the link, off the data
+ * volume it named; a probe).
+ */
+function danglingTarget(path: string): string {
+  let at = path;
+  // Bounded as the kernel bounds a chain (ELOOP at 40): a loop of links is left to opening, which says so.
+  for (let hops = 0; hops < 40 && isSymlink(at); hops++) {
+    try {
+      at = resolve(dirname(at), readlinkSync(at));
+    } catch {
+      return path;
+    }
+  }
+  return isSymlink(at) ? path : at;
 }

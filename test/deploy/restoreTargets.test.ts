@@ -80,6 +80,19 @@ describe('restore into a path that is not a regular file', () => {
     expect(keptAside(join(dir, 'real'))).toHaveLength(1);
     expect(keptAside(dir)).toEqual([]);
   });
+
+  it('a symlink to a database not made yet (a data volume, a fresh machine): restores into the file it names, the link kept', {
+    timeout: 30_000,
+  }, async () => {
+    mkdirSync(join(dir, 'volume'));
+    const real = join(dir, 'volume', 'smsops.db');
+    // Relative, as `ln -s volume/smsops.db smsops.db` makes it: read from the link's folder.
+    symlinkSync(join('volume', 'smsops.db'), join(dir, 'smsops.db'));
+    const r = await restore(dir, ['--db', join(dir, 'smsops.db'), 'backup.db']);
+    expect(r.code, r.output).toBe(0);
+    expect(lstatSync(join(dir, 'smsops.db')).isSymbolicLink()).toBe(true);
+    expect(marker(real)).toBe('backup');
+  });
 });
 
 /** A backup that is the database itself (the same path, a hard link): refused before anything is moved aside. */
