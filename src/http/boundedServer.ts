@@ -45,6 +45,8 @@ interface Tracked {
   quietAt: number;
   /** Of `inProgress`, requests from a sender not yet known (see markUntrusted): they do not protect it. */
   untrusted: number;
+  /** When it was accepted (./loopStalls.ts's clock): only a stall since then delayed what it sent. */
+  openedAt: number;
 }
 
 /** Why a connection was closed or refused to keep the listener up (smsops_http_connections_refused_total). */
@@ -107,6 +109,7 @@ export function createBoundedServer(
   // Map order is accept order: the first idle entry is the oldest idle connection.
   const sockets = new Map<Socket, Tracked>();
   let closing = false;
+  const stalls = watchLoopStalls();
   // Both are caused from outside, as often as a client likes: a line each time would let it fill the logs.
   const capReached = warnOncePerMinute(
     logger,
@@ -155,7 +158,7 @@ export function createBoundedServer(
       socket.destroy();
       return;
     }
-    sockets.set(socket, { inProgress: 0, quietAt: 0, untrusted: 0 });
+    sockets.set(socket, { inProgress: 0, quietAt: 0, untrusted: 0, openedAt: stalls.now() });
     socket.once('close', () => sockets.delete(socket));
     if (sockets.size <= limits.maxConnections) return;
     const outcome = evictFor(socket);
@@ -183,9 +186,8 @@ export function createBoundedServer(
   // a client (or Wavix behind a proxy that mangles a request) would never learn why. Here it gets llhttp's reason in
   // the same JSON shape as every other refusal, and the refusal is counted (and logged at most once a minute, since
   // anyone can cause it). llhttp's reason is its own fixed text, never bytes of the request.
-  const stalls = watchLoopStalls(limits.requestTimeoutMs);
   server.on('clientError', (error: NodeJS.ErrnoException & { reason?: string }, socket: Socket) => {
-    const answer = clientErrorAnswer(error, stalls.recently());
+    const answer = clientErrorAnswer(error, stalls.since(sockets.get(socket)?.openedAt ?? Number.NEGATIVE_INFINITY));
     if (!answer) {
       socket.destroy();
       return;

@@ -30,9 +30,9 @@ const request = 'POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nC
 /** Holds this process's event loop, as a synchronous commit on a slow disk does. */
 const holdLoop = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-async function listen(): Promise<{ port: number; accepted: () => number }> {
+async function listen(requestTimeoutMs = limits.requestTimeoutMs): Promise<{ port: number; accepted: () => number }> {
   let accepted = 0;
-  bounded = createBoundedServer((_req, res) => res.writeHead(200).end('ok'), limits, silentLogger);
+  bounded = createBoundedServer((_req, res) => res.writeHead(200).end('ok'), { ...limits, requestTimeoutMs }, silentLogger);
   bounded.server.on('connection', () => {
     accepted += 1;
   });
@@ -69,6 +69,15 @@ describe('a request not read in time', () => {
   it('is still 408 when the sender is slow and smsops was not held', async () => {
     const { port, accepted } = await listen();
     // Headers never finished: the sender's own fault.
+    const answer = await answerTo(port, accepted, (socket) => socket.write('POST /hook HTTP/1.1\r\nHost: x\r\n'));
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('is still 408 for a slow sender that connected after smsops held its loop', async () => {
+    // A request timeout (10 s) longer than the headers' (1 s): the stall is within it, but before the connection.
+    const { port, accepted } = await listen(10_000);
+    holdLoop(2_500);
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const answer = await answerTo(port, accepted, (socket) => socket.write('POST /hook HTTP/1.1\r\nHost: x\r\n'));
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
   });
