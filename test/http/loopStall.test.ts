@@ -1,7 +1,6 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BoundedServer, createBoundedServer } from '../../src/http/boundedServer.js';
-import { silentLogger } from '../../src/log.js';
+import { boundedListeners, testHttpLimits } from '../helpers/boundedListener.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -10,21 +9,10 @@ import { waitUntil } from '../helpers/waitUntil.js';
  * was not sent in time": a 4xx blaming it, which Wavix may not retry. It is now 503 with Retry-After, as a webhook the
  * store cannot take is; a sender that is really slow still gets 408.
  */
-let bounded: BoundedServer | undefined;
-let client: Socket | undefined;
-afterEach(async () => {
-  client?.destroy();
-  await bounded?.close();
-  bounded = undefined;
-});
+const listeners = boundedListeners();
+afterEach(() => listeners.cleanup());
 
-const limits = {
-  headersTimeoutMs: 1_000,
-  requestTimeoutMs: 2_000,
-  keepAliveTimeoutMs: 5_000,
-  maxConnections: 64,
-  shutdownGraceMs: 1_000,
-};
+const limits = testHttpLimits({ headersTimeoutMs: 1_000, requestTimeoutMs: 2_000, shutdownGraceMs: 1_000 });
 const request = 'POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi';
 
 /** Holds this process's event loop, as a synchronous commit on a slow disk does. */
@@ -32,22 +20,19 @@ const holdLoop = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuff
 
 async function listen(requestTimeoutMs = limits.requestTimeoutMs): Promise<{ port: number; accepted: () => number }> {
   let accepted = 0;
-  bounded = createBoundedServer((_req, res) => res.writeHead(200).end('ok'), { ...limits, requestTimeoutMs }, silentLogger);
-  bounded.server.on('connection', () => {
+  const { server, port } = await listeners.listen((_req, res) => res.writeHead(200).end('ok'), { ...limits, requestTimeoutMs });
+  server.server.on('connection', () => {
     accepted += 1;
   });
-  await new Promise<void>((resolve) => bounded?.server.listen(0, '127.0.0.1', resolve));
-  const address = bounded.server.address();
-  return { port: typeof address === 'object' && address ? address.port : 0, accepted: () => accepted };
+  return { port, accepted: () => accepted };
 }
 
 async function answerTo(port: number, accepted: () => number, send: (socket: Socket) => void): Promise<string> {
   let received = '';
-  client = connect(port, '127.0.0.1');
+  const client = await listeners.connect(port);
   client.on('data', (chunk: Buffer) => {
     received += chunk.toString();
   });
-  await new Promise<void>((resolve) => client?.once('connect', () => resolve()));
   await waitUntil(() => accepted() === 1, 5_000, 'the connection accepted');
   send(client);
   await waitUntil(() => received.includes('\r\n\r\n') && received, 10_000, 'an answer');
