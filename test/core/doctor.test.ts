@@ -321,6 +321,30 @@ describe('each broken link', () => {
     expect(override.reason).toContain('`https://pbx.example.com:8887/emc/Wavix%20-%20US/a558…`');
   });
 
+  it('webhooks left on smsops’ previous secret mid-rotation are warnings with the fix, not “elsewhere” failures', async () => {
+    const OLD = 'whsec_doctor_previous_0123456789abcd';
+    const before = smsopsWebhookUrls(publicBaseUrl, OLD);
+    if (!before) throw new Error('no smsops URL');
+    services = { ...services, smsopsWebhooks: smsopsWebhookUrls(publicBaseUrl, SECRET, [OLD]) };
+    emulator.state().profile.sms_relay_url = before.inbound;
+    const support = emulator.state().numbers.find((n) => n.number === '14155550100');
+    if (support) support.sms_relay_url = before.inbound;
+    const report = await runDoctor(doctorDeps());
+    expect(check(report, 'webhook:default')).toMatchObject({
+      status: 'warning',
+      reason: expect.stringContaining('smsops’ URL with its previous webhook secret'),
+      fix: { actionId: 'point_webhook_at_smsops', value: 'default' },
+    });
+    expect(check(report, `webhook:${SUPPORT}`)).toMatchObject({
+      status: 'warning',
+      finding: 'webhook-previous-secret',
+      reason: expect.stringContaining('WEBHOOK_SECRET_PREVIOUS'),
+      fix: { actionId: 'point_webhook_at_smsops', value: SUPPORT },
+    });
+    expect(check(report, `webhook:${OTTAWA}`)).toMatchObject({ status: 'warning', finding: 'webhook-previous-secret' });
+    expect(JSON.stringify(report)).not.toContain('elsewhere');
+  });
+
   it('a refused Wavix key is a failure in words, and the Wavix reads after it are skipped, not repeated', async () => {
     emulator.injectFault({ status: 401, times: Number.POSITIVE_INFINITY });
     const report = await runDoctor(doctorDeps());

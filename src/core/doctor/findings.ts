@@ -12,6 +12,7 @@ export type FindingKind =
   | 'sms-not-enabled'
   | 'webhook-ok'
   | 'webhook-elsewhere'
+  | 'webhook-previous-secret'
   | 'webhook-via-broken-default'
   | 'webhook-missing'
   | 'portsip-rule-ok'
@@ -44,6 +45,11 @@ const SUMMARY: Record<FindingKind, { one: string; many: string; note?: string }>
     one: 'SMS number has its own webhook pointing elsewhere',
     many: 'SMS numbers have their own webhook pointing elsewhere',
     note: 'their inbound SMS bypass smsops',
+  },
+  'webhook-previous-secret': {
+    one: 'SMS number’s webhook is smsops’ URL with its previous webhook secret',
+    many: 'SMS numbers’ webhooks are smsops’ URL with its previous webhook secret',
+    note: 'their SMS reach smsops only while WEBHOOK_SECRET_PREVIOUS holds that secret',
   },
   'webhook-via-broken-default': {
     one: 'SMS number relies on an account default that is not smsops',

@@ -204,9 +204,21 @@ export const senderIdsGroup: CheckGroup = {
 const NO_PUBLIC_URL_REASON =
   'PUBLIC_BASE_URL is not set: smsops has no address Wavix could deliver inbound SMS to, and cannot tell whether the webhooks point at it. Set PUBLIC_BASE_URL to the https address where smsops is reachable from the internet, restart smsops, then run `/sms webhook set`.';
 
+const AT_PREVIOUS_SECRET =
+  'smsops’ URL with its previous webhook secret: inbound SMS reach smsops only while WEBHOOK_SECRET_PREVIOUS holds that secret. Point it at smsops’ current URL before removing the old secret.';
+
 function accountWebhookCheck(overview: NumbersOverview): DoctorCheck {
   const base = { id: 'webhook:default', title: 'Account default inbound webhook' };
   if (overview.accountPointsAtSmsops) return { ...base, status: 'ok', reason: 'Points at smsops.' };
+  // A rotation left half done: smsops takes that URL for now, so not "elsewhere", but it stops when the setting goes.
+  if (overview.accountPointsAtPreviousSmsops) {
+    return {
+      ...base,
+      status: 'warning',
+      reason: `It is ${AT_PREVIOUS_SECRET}`,
+      fix: { actionId: 'point_webhook_at_smsops', value: 'default', label: 'Point default at smsops' },
+    };
+  }
   // Every active number without a webhook of its own relies on the default, whether or not one is set.
   const relying = overview.numbers.filter((n) => n.inboundActive && n.numberWebhook === null).length;
   const current = overview.accountWebhook ? `is ${shown(overview.accountWebhook)}, not smsops` : 'is not set';
@@ -236,6 +248,18 @@ function numberWebhookCheck(n: NumberState): DoctorCheck {
     };
   }
   const fix: DoctorFix = { actionId: 'point_webhook_at_smsops', value: n.e164, label: 'Point webhook at smsops' };
+  if (n.pointsAtPreviousSmsops) {
+    const own = n.webhookSource === 'number';
+    return {
+      ...base,
+      status: 'warning',
+      finding: 'webhook-previous-secret',
+      reason: own
+        ? `Its own webhook (a number-level override) is ${AT_PREVIOUS_SECRET}`
+        : 'It uses the account default, which is smsops’ URL with its previous webhook secret (see “Account default inbound webhook”).',
+      ...(own && n.smsEnabled ? { fix } : {}),
+    };
+  }
   if (n.webhookSource === 'number' && n.numberWebhook) {
     return {
       ...base,
