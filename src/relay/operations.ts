@@ -11,7 +11,13 @@ import { err, ok, type Result } from '../errors.js';
 import type { RejectedWebhookSummary, RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import type { SchemaWarningSummary, SchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
 import type { SlackQueueRepository } from '../store/repositories/slackQueue.js';
-import { deliveriesFingerprint, outdatedReason, type ReplayOutdated, ReplayOutdatedError } from './replayConfirmation.js';
+import {
+  deliveriesFingerprint,
+  outdatedReason,
+  type ReplayOutdated,
+  ReplayOutdatedError,
+  replayQuestionExpired,
+} from './replayConfirmation.js';
 import { type Destination, type ReplayCount, type RoutingDeps, replayToCurrentRoute } from './retarget.js';
 
 /** What the operator commands need from the relay. */
@@ -138,6 +144,9 @@ export async function replayDeliveries(
         if (scope === 'dead') return { count: replayToCurrentRoute(routing, deps.deliveries.deadOnes()), inFlight: 0 };
         const rows = deps.deliveries.forMessage(scope.id);
         const confirmed = options.confirmed;
+        if (confirmed && replayQuestionExpired(confirmed.askedAt, deps.now())) {
+          return { outdated: { kind: 'expired', askedAt: confirmed.askedAt } };
+        }
         if (confirmed && deliveriesFingerprint(rows) !== confirmed.seen) {
           return { outdated: outdatedReason(services.audit, scope, rows, confirmed.askedAt) };
         }

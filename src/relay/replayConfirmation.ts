@@ -20,7 +20,21 @@ export type ReplayOutdated =
   /** Sent again after the question was asked: by whom (when the audit log says) and when. */
   | { kind: 'replayed-since'; at: number; by: string | null }
   /** Delivered, retried or moved meanwhile: where it stands now. */
-  | { kind: 'changed'; now: Array<{ kind: Delivery['destinationKind']; status: DeliveryStatus }> };
+  | { kind: 'changed'; now: Array<{ kind: Delivery['destinationKind']; status: DeliveryStatus }> }
+  /** Asked longer ago than REPLAY_QUESTION_TTL_MS (or when, unknown): what it showed is no longer what the presser knows. */
+  | { kind: 'expired'; askedAt: number | undefined };
+
+/**
+ * How long a "Send again" question stands. A stale question pressed days later (scrolled to, or pressed by mistake)
+ * would send a customer's SMS to PortSIP again on what the person saw then; a fresh question costs one command.
+ * Fifteen minutes: an investigation's span, and well inside the 30 minutes Slack keeps a response URL.
+ */
+export const REPLAY_QUESTION_TTL_MS = 15 * 60_000;
+
+/** Whether a question asked at `askedAt` (unknown on buttons older than the field) may still be confirmed at `now`. */
+export function replayQuestionExpired(askedAt: number | undefined, now: number): boolean {
+  return askedAt === undefined || now - askedAt > REPLAY_QUESTION_TTL_MS;
+}
 
 /** The confirmed replay of a message whose deliveries changed since the question: nothing was sent. */
 export class ReplayOutdatedError extends AppError {
@@ -31,7 +45,9 @@ export class ReplayOutdatedError extends AppError {
     const why =
       outdated.kind === 'replayed-since'
         ? `was sent again since you were asked (at ${new Date(outdated.at).toISOString()}${outdated.by ? ` by ${outdated.by}` : ''})`
-        : 'changed since you were asked (delivered, retried or sent again meanwhile)';
+        : outdated.kind === 'expired'
+          ? `was asked about more than ${REPLAY_QUESTION_TTL_MS / 60_000} minutes ago`
+          : 'changed since you were asked (delivered, retried or sent again meanwhile)';
     super(
       `replay of message ${wavixMessageId} not confirmed: its deliveries changed since the confirmation was shown`,
       `Message ${wavixMessageId} ${why}; nothing was sent now. Run \`/sms relay replay ${wavixMessageId}\` again to send it once more.`,

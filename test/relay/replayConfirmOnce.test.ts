@@ -155,6 +155,28 @@ describe('"Send again" on a delivered message', () => {
     expect(copiesOf(sink, 'old-button')).toBe(1);
   });
 
+  it('a question left standing past 15 minutes sends nothing and says to ask again; one of 14 minutes still sends', async () => {
+    const { smsops, sink } = await start();
+    await deliveredSms(smsops, sink, 'stale-1');
+    const askedEarlier = (value: string, minutes: number) => {
+      const v = JSON.parse(value) as { asked: number };
+      return JSON.stringify({ ...v, asked: v.asked - minutes * 60_000 });
+    };
+    const send = await ask(smsops, 'stale-1');
+
+    const stale = await press(smsops, askedEarlier(send, 16));
+    expect(stale).toContain('asked more than 15 minutes ago');
+    expect(stale).toContain('nothing was sent');
+    expect(stale).toContain('/sms relay replay stale-1');
+    expect(smsops.db.prepare('SELECT count(*) FROM deliveries WHERE replayed_at IS NOT NULL').pluck().get()).toBe(0);
+    // A button carrying what it showed but not when (older than the field) is taken as expired too.
+    const { asked: _asked, ...undated } = JSON.parse(send) as Record<string, unknown>;
+    expect(await press(smsops, JSON.stringify(undated))).toContain('asked more than 15 minutes ago');
+
+    expect(await press(smsops, askedEarlier(send, 14))).toContain('Message stale-1 queued again to 2 destinations');
+    await waitUntil(() => (copiesOf(sink, 'stale-1') === 2 ? deliveredEverywhere(smsops) : undefined), 5000, 'replayed');
+  });
+
   it('says a delivery being sent right now is left to finish, instead of counting it silently', async () => {
     const { smsops, sink } = await start();
     sink.delay(4000);

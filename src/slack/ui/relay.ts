@@ -7,7 +7,7 @@ import { formatPartyForPeople } from '../../core/phone.js';
 import { encodeCopiedUrl, maskUrl } from '../../core/urls.js';
 import type { InboxLine, InboxReading, TextHidden } from '../../relay/inboxReading.js';
 import { type DestinationStatus, INBOX_PAGED_AT_MOST, type RelayStatus, type ReplayResult } from '../../relay/operations.js';
-import type { ReplayOutdatedError } from '../../relay/replayConfirmation.js';
+import { REPLAY_QUESTION_TTL_MS, type ReplayOutdatedError } from '../../relay/replayConfirmation.js';
 import type { RejectedWebhookSummary } from '../../store/repositories/rejectedWebhooks.js';
 import type { SchemaWarningSummary } from '../../store/repositories/schemaWarnings.js';
 import { ACTION } from '../ids.js';
@@ -311,6 +311,11 @@ export function replayOutdatedMessage(error: ReplayOutdatedError, actorId: strin
       text: escapeMrkdwn(`Message ${id} was already sent again since you were asked; nothing more was sent.`),
       blocks: [section(said)],
     };
+  }
+  if (outdated.kind === 'expired') {
+    const asked = outdated.askedAt === undefined ? '' : ` (${slackTime(outdated.askedAt)})`;
+    const said = `:hourglass: *Message ${code(id)}*: this question was asked more than ${REPLAY_QUESTION_TTL_MS / 60_000} minutes ago${asked}, so it no longer sends; nothing was sent. Run ${againCommand(id)} to see where it stands now and be asked again.`;
+    return { text: escapeMrkdwn(`Message ${id}: this question expired; nothing was sent.`), blocks: [section(said)] };
   }
   const now = outdated.now.map((d) => `${DELIVERY_ICON[d.status]} ${d.kind === 'portsip' ? 'PortSIP' : 'Slack'} ${d.status}`);
   const said = `:warning: *Message ${code(id)}* changed since you were asked (now ${now.join(' · ') || 'no delivery'}); nothing was sent. Run ${againCommand(id)} again to see where it stands.`;
