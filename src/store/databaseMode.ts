@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { AppError, err, ok, type Result } from '../errors.js';
 import type { Db } from './database.js';
-import { notRegularFile } from './fileKind.js';
+import { databaseFileBehind, notRegularFile } from './fileKind.js';
 import { createSettingsRepository } from './repositories/settings.js';
 
 /**
@@ -58,14 +58,19 @@ export function checkDatabaseMode(path: string, mode: DatabaseMode): Result<void
         `smsops cannot start: DATABASE_PATH ${notFile}. SQLite keeps its database in a regular file: point DATABASE_PATH at the database file, or at a path where smsops may create one (a symlink to a file is fine). Nothing was changed.`,
       ),
     );
-  const found = inspectDatabaseMode(path);
+  // Through a symlink, the file it names (a dangling one: where SQLite creates it): restore copies into
+  // `<that file>.restoring`, so a restore killed through a link left it there, not beside the link (a probe).
+  const file = path === ':memory:' ? path : databaseFileBehind(path);
+  const found = inspectDatabaseMode(file);
   // A restore stopped (killed) before its copy was renamed into place: a new, empty database here would hide it.
-  if (found === 'new' && path !== ':memory:' && existsSync(`${path}.restoring`))
+  if (found === 'new' && file !== ':memory:' && existsSync(`${file}.restoring`)) {
+    const link = file === path ? '' : ` (DATABASE_PATH ${path} is a symlink to it)`;
     return err(
       new DatabaseModeError(
-        `smsops cannot start: ${path} is missing and ${path}.restoring is beside it: a restore into DATABASE_PATH was cut short. Run the restore again (npm run restore, or node dist/restore.js, as before), or delete ${path}.restoring to start on a new, empty database; a database restore kept aside is at ${path}.before-restore-*. Nothing was changed.`,
+        `smsops cannot start: ${file}${link} is missing and ${file}.restoring is beside it: a restore into DATABASE_PATH was cut short. Run the restore again (npm run restore, or node dist/restore.js, as before), or delete ${file}.restoring to start on a new, empty database; a database restore kept aside is at ${file}.before-restore-*. Nothing was changed.`,
       ),
     );
+  }
   if (found === 'new' || found === mode) return ok(undefined);
   // A database from before the mark existed is production's: only production may adopt it.
   if (found === 'unmarked' && mode === 'production') return ok(undefined);

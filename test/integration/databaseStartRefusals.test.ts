@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -63,6 +63,25 @@ describe('a database smsops cannot write at start (real process)', () => {
     expect(await exitWithin(p, 30_000)).toEqual({ code: 2, signal: null });
     expect(p.logs.join('\n')).toContain(`${path}.restoring is beside it: a restore into DATABASE_PATH was cut short`);
     expect(existsSync(path)).toBe(false);
+  });
+
+  it('refuses with exit 2 a DATABASE_PATH symlink whose file is missing beside the copy of a restore cut short, where it made a new, empty one', {
+    timeout: 60_000,
+  }, async () => {
+    const backup = existingDatabase();
+    // A fresh data volume: the link names a file not made yet, and restore copies in beside that file, not the link.
+    const volume = join(dir, 'volume');
+    mkdirSync(volume);
+    const file = join(volume, 'smsops.db');
+    const link = join(dir, 'link.db');
+    symlinkSync(file, link);
+    execFileSync('cp', [backup, `${file}.restoring`]);
+    const p = await spawn(link);
+    expect(await exitWithin(p, 30_000)).toEqual({ code: 2, signal: null });
+    expect(p.logs.join('\n')).toContain(
+      `${file} (DATABASE_PATH ${link} is a symlink to it) is missing and ${file}.restoring is beside it: a restore into DATABASE_PATH was cut short`,
+    );
+    expect(readdirSync(volume)).toEqual(['smsops.db.restoring']);
   });
 
   it('waits out a write lock held for a moment, and starts', { timeout: 60_000 }, async () => {
