@@ -8,7 +8,13 @@ import { createLogger } from './log.js';
 import { type DatabaseMode, inspectDatabaseMode } from './store/databaseMode.js';
 import { databaseFileBehind, notRegularFile } from './store/fileKind.js';
 import { DATABASE_DIR_MODE, databaseFiles, tightenDatabaseFiles } from './store/fileModes.js';
-import { acquireInstanceLease, InstanceLeaseHeldError } from './store/instanceLease.js';
+import {
+  acquireInstanceLease,
+  currentLeaseHolder,
+  type InstanceLease,
+  InstanceLeaseHeldError,
+  type LeaseHolder,
+} from './store/instanceLease.js';
 import { restoreRefusal, sourceRefusal } from './store/restoreCheck.js';
 import { type BackupAge, backupAgeInWords, comparedInWords, newestMessageAt } from './store/restoreComparison.js';
 import { prepareRestoredCopy } from './store/restoredCopy.js';
@@ -18,7 +24,8 @@ import { prepareRestoredCopy } from './store/restoredCopy.js';
  * backup in place of the database at `--db`, or of DATABASE_PATH (environment or .env) when `--db` is not given;
  * with neither it refuses: guessing ./data/smsops.db would restore into a file no smsops reads (systemd and Docker
  * set DATABASE_PATH themselves) and report success. Only into a stopped smsops: restoring takes the instance lease,
- * so a running smsops (one whose lease is unexpired) makes it refuse, naming that process. The backup is copied to
+ * so a running smsops (one whose lease is unexpired) makes it refuse, naming that process, and holds it until the
+ * swap, so an smsops started meanwhile is refused the same way. The backup is copied to
  * `<db>.restoring`, checked there (restoreCheck.ts) and prepared (store/restoredCopy.ts) before the current database
  * moves; then the current database is kept aside as `<db>.before-restore-<time>` (a second name of the same file), with
  * its -wal and -shm files (they hold its latest commits), and the copy renamed over it; a failure there puts them back. A -wal or -shm found
@@ -78,9 +85,24 @@ const isDamage = (error: unknown) => {
   return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
 };
 
-type Current = { kind: 'ready' } | { kind: 'refused'; code: number; line: string } | { kind: 'damaged'; problem: string };
+interface Ready {
+  kind: 'ready';
+  db: Database.Database;
+  /** Held from the check until the restored copy is renamed over the file (a database from before leases has none). */
+  lease?: InstanceLease;
+}
 
-/** Takes and gives back the current database's lease (refused while an smsops holds it), then checkpoints it. */
+type Current = Ready | { kind: 'refused'; code: number; line: string } | { kind: 'damaged'; problem: string };
+
+const heldByAnother = (holder: LeaseHolder) =>
+  `restore refused: ${new InstanceLeaseHeldError(holder, Date.now()).message.replace('Stop that one first', 'Stop smsops first')}`;
+
+/**
+ * Takes the current database's lease (refused while an smsops holds it) and keeps it, with the connection, until
+ * confirmCurrent: given back at once, as it was, an smsops started during the comparison ran on the file about to be
+ * replaced and acknowledged webhooks into it, kept only in the .before-restore file while restore said the current
+ * database held nothing the backup lacked (a probe).
+ */
 function prepareCurrent(target: string): Current {
   let current: Database.Database | undefined;
   try {
@@ -88,25 +110,58 @@ function prepareCurrent(target: string): Current {
     const leased = current.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance_lease'").get();
     // Taken, not only read: the same rule as a second smsops (a crashed one of this host does not block).
     const lease = leased ? acquireInstanceLease(current, { logger: createLogger({ level: 'silent' }) }) : undefined;
-    lease?.release();
-    // Everything committed goes into the main file, so the copy kept aside is whole even without its -wal.
-    current.pragma('wal_checkpoint(TRUNCATE)');
-    return { kind: 'ready' };
+    return { kind: 'ready', db: current, lease };
   } catch (error) {
-    if (error instanceof InstanceLeaseHeldError)
-      return {
-        kind: 'refused',
-        code: 1,
-        line: `restore refused: ${error.message.replace('Stop that one first', 'Stop smsops first')}`,
-      };
+    current?.close();
+    if (error instanceof InstanceLeaseHeldError) return { kind: 'refused', code: 1, line: heldByAnother(error.holder) };
     if (isDamage(error)) return { kind: 'damaged', problem: error instanceof Error ? error.message : String(error) };
     return {
       kind: 'refused',
       code: 1,
       line: `restore: the current database ${target} could not be prepared: ${describeError(error)}; nothing was changed`,
     };
+  }
+}
+
+/**
+ * Just before the swap: renews the lease (restore's synchronous work never lets its heartbeat run, and a comparison
+ * longer than the lease would let a start take it), puts everything committed into the main file, so the copy kept
+ * aside is whole without its -wal, and closes the connection. The lease row stays: a start until the swap is refused.
+ * Returns the refusal in words, or null.
+ */
+function confirmCurrent(target: string, current: Ready): string | null {
+  const { db, lease } = current;
+  try {
+    if (lease && !lease.renewNow()) {
+      const other = currentLeaseHolder(db);
+      return other
+        ? `${heldByAnother(other)} (it took the database while restore compared it)`
+        : `restore refused: the lease restore held on ${target} was removed while it compared the databases: is an smsops starting? Stop smsops first; nothing was changed`;
+    }
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    return null;
+  } catch (error) {
+    lease?.release();
+    return `restore: the current database ${target} could not be prepared: ${describeError(error)}; nothing was changed`;
   } finally {
-    current?.close();
+    db.close();
+  }
+}
+
+/**
+ * Gives restore's lease back in the file at `path` (the kept-aside one once restored, the current one after a failed
+ * swap), so it starts as it was. Best effort: a row left names this process, gone by then, and expires with its lease.
+ */
+function giveBack(path: string, holder: LeaseHolder | undefined): void {
+  if (!holder) return;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { fileMustExist: true });
+    db.prepare('DELETE FROM instance_lease WHERE id = 1 AND host = ? AND pid = ?').run(holder.host, holder.pid);
+  } catch {
+    // Left as it is: see above.
+  } finally {
+    db?.close();
   }
 }
 
@@ -201,6 +256,12 @@ function main(args: string[]): number {
   }
 
   const compared = current && comparedInWords(current.kind === 'damaged' ? undefined : target, incoming);
+  const ready = current?.kind === 'ready' ? current : undefined;
+  const refusedNow = ready && confirmCurrent(target, ready);
+  if (refusedNow) {
+    say(`${refusedNow}${leftOver(incoming)}`);
+    return 1;
+  }
 
   const moved: Moved[] = [];
   try {
@@ -209,6 +270,7 @@ function main(args: string[]): number {
     renameSync(incoming, target);
   } catch (error) {
     const back = moveBack(target, moved);
+    if (back) giveBack(target, ready?.lease?.holder);
     const left = leftOver(incoming);
     say(
       back
@@ -217,6 +279,7 @@ function main(args: string[]): number {
     );
     return 1;
   }
+  giveBack(aside, ready?.lease?.holder);
   if (current?.kind === 'damaged')
     say(`restore: the current database cannot be read as SQLite (${current.problem}); kept as ${aside}`);
   else if (current) say(`restore: the current database is kept as ${aside}`);

@@ -45,6 +45,11 @@ export interface InstanceLease {
   /** Stops the heartbeat and gives the row up, so the next process starts at once. */
   release(): void;
   /**
+   * Renews it now, outside the heartbeat: false once the row is not this lease's (another process took it when it ran
+   * out). For a holder that works synchronously and never lets the heartbeat run (restore, over a long comparison).
+   */
+  renewNow(): boolean;
+  /**
    * Tells `writes` of every renewal from now on: a real write every beat, the one that goes on while nothing else
    * writes (an idle relay's probe writes nothing, and passes on a full disk).
    */
@@ -271,6 +276,19 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
     holds: () => held && !lapsed(),
     tellWrites: (health) => {
       writes = health;
+    },
+    renewNow: () => {
+      if (!held) return false;
+      const at = now();
+      if (renew.run(at, at + leaseMs, holderId).changes !== 1) {
+        held = false;
+        clearInterval(timer);
+        return false;
+      }
+      holder.heartbeatAt = at;
+      holder.expiresAt = at + leaseMs;
+      renewedAt = performance.now();
+      return true;
     },
     release: () => {
       clearInterval(timer);

@@ -12,7 +12,7 @@ export interface RestoreComparison {
 }
 
 /**
- * Reads the current database (checkpointed, smsops stopped) with the prepared copy attached. Opened read-write, with
+ * Reads the current database (smsops stopped: restore holds its lease) with the prepared copy attached. Opened read-write, with
  * writes refused by query_only, so that closing it removes the -wal and -shm SQLite makes for a file in WAL mode (a
  * read-only connection leaves them behind). Messages are matched by Wavix's id, not by row id: the two files may have
  * stored them in another order.

@@ -45,6 +45,24 @@ describe('instance lease', () => {
     }
   });
 
+  it('renewNow extends a lease still held, and says false once another took it after it ran out (restore, before its swap)', () => {
+    temp = createTempDb();
+    const first = acquire({ host: 'box-a', pid: 4242 });
+    temp.clock.advance(20_000);
+    expect(first.renewNow()).toBe(true);
+    expect(currentLeaseHolder(temp.db, temp.clock.now())).toMatchObject({ host: 'box-a', expiresAt: temp.clock.now() + 30_000 });
+    temp.clock.advance(30_001);
+    const second = new Database(temp.path);
+    try {
+      acquire({ db: second, host: 'box-b', pid: 7 });
+      expect(first.renewNow()).toBe(false);
+      expect(first.state().held).toBe(false);
+      expect(currentLeaseHolder(temp.db, temp.clock.now())).toMatchObject({ host: 'box-b', pid: 7 });
+    } finally {
+      second.close();
+    }
+  });
+
   const leaveRow = (host: string, pid: number, namespace: string | null) => {
     // The namespace column is added when a lease is first taken.
     temp.db.exec('DELETE FROM instance_lease');
