@@ -255,7 +255,11 @@ function main(args: string[]): number {
     return 1;
   }
 
-  const compared = current && comparedInWords(current.kind === 'damaged' ? undefined : target, incoming);
+  const compared =
+    current &&
+    comparedInWords(current.kind === 'damaged' ? undefined : target, incoming, {
+      webhookSecretSet: Boolean(env.WEBHOOK_SECRET?.trim()),
+    });
   const ready = current?.kind === 'ready' ? current : undefined;
   const refusedNow = ready && confirmCurrent(target, ready);
   if (refusedNow) {

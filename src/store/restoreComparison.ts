@@ -9,12 +9,16 @@ export interface RestoreComparison {
   /** Deliveries the backup holds undone that the current database has delivered: made again at the next start. */
   againToPortsip: number;
   againToSlack: number;
+  /** The current database keeps a generated webhook secret and the backup another, or none (a new one at start). */
+  generatedSecretChanges: boolean;
 }
 
+const secretIn = (schema: 'main' | 'backup') => `(SELECT value FROM ${schema}.settings WHERE key = 'webhook_secret')`;
+
 /**
- * Reads the current database (smsops stopped: restore holds its lease) with the prepared copy attached. Opened read-write, with
- * writes refused by query_only, so that closing it removes the -wal and -shm SQLite makes for a file in WAL mode (a
- * read-only connection leaves them behind). Messages are matched by Wavix's id, not by row id: the two files may have
+ * Reads the current database (smsops stopped: restore holds its lease) with the prepared copy attached. Opened
+ * read-write, with writes refused by query_only, so that closing it removes the -wal and -shm SQLite makes for a file
+ * in WAL mode (a read-only connection leaves them behind). Messages are matched by Wavix's id, not by row id: the two files may have
  * stored them in another order.
  */
 export function compareWithCurrent(current: string, copy: string): RestoreComparison {
@@ -48,7 +52,10 @@ export function compareWithCurrent(current: string, copy: string): RestoreCompar
             AND EXISTS (SELECT 1 FROM main.deliveries c WHERE c.inbound_message_id = cm.id AND c.destination_kind = 'slack'
               AND c.status = 'delivered')`)
       : 0;
-    return { onlyInCurrent, againToPortsip: of('portsip'), againToSlack: of('slack') + queued };
+    // Compared in SQL: the secrets never leave SQLite.
+    const generatedSecretChanges =
+      count(`SELECT ${secretIn('main')} IS NOT NULL AND ${secretIn('main')} IS NOT ${secretIn('backup')}`) === 1;
+    return { onlyInCurrent, againToPortsip: of('portsip'), againToSlack: of('slack') + queued, generatedSecretChanges };
   } finally {
     db.close();
   }
@@ -80,7 +87,7 @@ export function backupAgeInWords({ takenAt, newestMessageAt: newest }: BackupAge
  * loses what was acknowledged since (Wavix does not send it again) and relays again what was delivered since (the
  * probe's restore sent 40 of 40 to PortSIP a second time and posted 20 to Slack again, saying nothing).
  */
-export function comparedInWords(current: string | undefined, copy: string): string[] {
+export function comparedInWords(current: string | undefined, copy: string, options: { webhookSecretSet: boolean }): string[] {
   if (current === undefined) return ['the current database cannot be read, so what it holds beyond the backup is not counted'];
   let found: RestoreComparison;
   try {
@@ -97,5 +104,15 @@ export function comparedInWords(current: string | undefined, copy: string): stri
     againToPortsip + againToSlack === 0
       ? 'nothing the backup holds undelivered was delivered since'
       : `${againToPortsip} SMS to PortSIP and ${againToSlack} to Slack that the backup holds undelivered were delivered since: smsops delivers them again at its start (PortSIP gets them a second time, Slack shows them again)`;
-  return [lost, twice];
+  return found.generatedSecretChanges && !options.webhookSecretSet ? [lost, twice, SECRET_CHANGES] : [lost, twice];
 }
+
+/**
+ * Kept as the backup has it: restoring smsops' own backup after its database was made anew (a lost file, a volume
+ * not mounted), the backup's secret is the one Wavix's URLs end with, and the new database's the one it does not know.
+ * Restoring another smsops' backup is the other way round, and was silent: that smsops' Wavix got 404 (a probe).
+ */
+const SECRET_CHANGES =
+  "the backup's generated webhook secret is not the current database's (or the backup has none: smsops then makes a new one), so with WEBHOOK_SECRET unset smsops' webhook URLs change at its start: Wavix URLs ending with the current database's secret get 404, and SMS posted there are lost. " +
+  "The backup's is kept, right when Wavix holds its URLs (this smsops' own backup, its database made anew since). If Wavix holds the current database's (the backup is another smsops' database, or `/sms webhook set` ran since), set WEBHOOK_SECRET to the secret those URLs end with (Wavix's webhook settings show it) before starting, to keep them; " +
+  'or set WEBHOOK_SECRET_PREVIOUS to it and move Wavix with `/sms webhook set default`, then `/sms webhook set <number>` for each number with its own webhook';
