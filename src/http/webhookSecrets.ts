@@ -48,10 +48,27 @@ export function matchSecret(given: string, secrets: WebhookSecrets): 'current' |
 /** Called for each webhook taken under a previous secret: which route, and the secret's place in WEBHOOK_SECRET_PREVIOUS. */
 export type OnPreviousSecret = (route: WebhookRoute, previous: number) => void;
 
+const TAKEN = 'Wavix still posts to smsops’ URL with its previous webhook secret (taken while WEBHOOK_SECRET_PREVIOUS holds it)';
+
 /**
- * Counts each webhook taken under a previous secret and says so at most once a minute per route: Wavix (the account
- * default, a number's own webhook, or a reply's callback URL) still posts to smsops' URL with its previous secret,
- * which stops working once WEBHOOK_SECRET_PREVIOUS is emptied. Never the secret or the URL: only its place in the list.
+ * What moves each route's URL, in words: `/sms webhook set` moves the inbound SMS webhooks only; Wavix's 10DLC status
+ * subscriptions are moved by the ten-dlc run (and at start; after doctor saw one elsewhere), so the inbound advice
+ * left them on the old URL (a probe); a delivery report comes to the callback URL its reply was sent with, and
+ * nothing can move that.
+ */
+const ADVICE: Record<'inbound' | 'dlr' | '10dlc', string> = {
+  inbound: `${TAKEN}: run \`/sms webhook set default\`, then \`/sms webhook set <number>\` for each number \`/sms numbers\` shows with its own webhook`,
+  dlr: `${TAKEN}: a delivery report of a reply sent before the change, to the callback URL it was sent with; nothing to move: they stop by themselves once those replies have had their final reports (within about 3 days), then empty WEBHOOK_SECRET_PREVIOUS`,
+  '10dlc': `${TAKEN}: a 10DLC status subscription (not moved by \`/sms webhook set\`); run \`/sms doctor\`, which names those not at smsops' current URL, then \`/sms jobs run ten-dlc\` to point them there (start and the runs do it until Wavix holds it, with PUBLIC_BASE_URL set)`,
+};
+
+const adviceFor = (route: WebhookRoute) => (route === 'inbound' || route === 'dlr' ? route : '10dlc');
+
+/**
+ * Counts each webhook taken under a previous secret and says so at most once a minute per route, with what moves that
+ * route's URL: Wavix (the account default, a number's own webhook, a 10DLC subscription, or a reply's callback URL)
+ * still posts to smsops' URL with its previous secret, which stops working once WEBHOOK_SECRET_PREVIOUS is emptied.
+ * Never the secret or the URL: only its place in the list.
  */
 export function previousSecretReporter(metrics: MetricsRegistry, logger: Logger): OnPreviousSecret {
   const counter: Counter<'route'> = metrics.counter(
@@ -60,14 +77,13 @@ export function previousSecretReporter(metrics: MetricsRegistry, logger: Logger)
     ['route'],
     { initial: ROUTES.map((route) => ({ route })) },
   );
-  const warn = warnOncePerMinute(
-    logger,
-    'Wavix still posts to smsops’ URL with its previous webhook secret (taken while WEBHOOK_SECRET_PREVIOUS holds it): run `/sms webhook set default`, then `/sms webhook set <number>` for each number `/sms numbers` shows with its own webhook; a delivery report here is for a reply sent before the change',
-    {},
-    { countField: 'webhooksSinceLastWarning' },
-  );
+  const warners = {
+    inbound: warnOncePerMinute(logger, ADVICE.inbound, {}, { countField: 'webhooksSinceLastWarning' }),
+    dlr: warnOncePerMinute(logger, ADVICE.dlr, {}, { countField: 'webhooksSinceLastWarning' }),
+    '10dlc': warnOncePerMinute(logger, ADVICE['10dlc'], {}, { countField: 'webhooksSinceLastWarning' }),
+  };
   return (route, previous) => {
     counter.inc({ route });
-    warn(route, { route, previousSecret: `WEBHOOK_SECRET_PREVIOUS #${previous}` });
+    warners[adviceFor(route)](route, { route, previousSecret: `WEBHOOK_SECRET_PREVIOUS #${previous}` });
   };
 }

@@ -96,8 +96,12 @@ describe('a webhook secret rotation with WEBHOOK_SECRET_PREVIOUS', () => {
     // At most once a minute per route: one line for the three inbound SMS, one for the 10DLC one.
     const warnings = previousSecretWarnings(s);
     expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toContain('/sms webhook set default');
-    expect(warnings[0]).toContain('WEBHOOK_SECRET_PREVIOUS #1');
+    const forRoute = (route: string) => warnings.find((line) => line.includes(`"route":"${route}"`)) ?? '';
+    expect(forRoute('inbound')).toContain('/sms webhook set default');
+    expect(forRoute('inbound')).toContain('WEBHOOK_SECRET_PREVIOUS #1');
+    // `/sms webhook set` does not move Wavix's 10DLC subscriptions: the ten-dlc run does.
+    expect(forRoute('10dlc/brand')).toContain('/sms jobs run ten-dlc');
+    expect(forRoute('10dlc/brand')).not.toContain('/sms webhook set default');
     // Said at start too; these lines never needed the logger's masking, the last line of defence.
     const startLine = s.logs.filter((line) => line.includes('webhook URLs with a previous secret are still taken'));
     expect(startLine).toHaveLength(1);
@@ -136,6 +140,11 @@ describe('a webhook secret rotation with WEBHOOK_SECRET_PREVIOUS', () => {
       () => `the reply delivered, got ${t?.db.prepare('SELECT status FROM conversation_replies').pluck().get()}`,
     );
     expect(await metricsText(t)).toMatch(/^smsops_webhooks_previous_secret_total\{route="dlr"\} 1$/m);
+    // Nothing to move for a reply sent before: its callback URL is fixed, and its reports end by themselves.
+    const [warning = ''] = previousSecretWarnings(t);
+    expect(warning).toContain('"route":"dlr"');
+    expect(warning).toContain('nothing to move');
+    expect(warning).not.toContain('/sms webhook set');
   });
 
   it('`/sms webhook set` and the watch name smsops’ URL with its previous secret, and Replace moves it to the current one', async () => {
