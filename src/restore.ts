@@ -5,6 +5,7 @@ import { readEnvironment } from './config.js';
 import { readFlag } from './envBoolean.js';
 import { describeError } from './errors.js';
 import { createLogger } from './log.js';
+import { SECURE_DELETE_PRAGMA } from './store/database.js';
 import { type DatabaseMode, inspectDatabaseMode } from './store/databaseMode.js';
 import { databaseFileBehind, notRegularFile } from './store/fileKind.js';
 import { DATABASE_DIR_MODE, databaseFiles, tightenDatabaseFiles } from './store/fileModes.js';
@@ -107,6 +108,7 @@ function prepareCurrent(target: string): Current {
   let current: Database.Database | undefined;
   try {
     current = new Database(target, { fileMustExist: true });
+    current.pragma(SECURE_DELETE_PRAGMA);
     const leased = current.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance_lease'").get();
     // Taken, not only read: the same rule as a second smsops (a crashed one of this host does not block).
     const lease = leased ? acquireInstanceLease(current, { logger: createLogger({ level: 'silent' }) }) : undefined;
@@ -321,6 +323,8 @@ function prepareIncoming(backup: string, incoming: string, target: string, mode:
   if (refusal) return { refusal };
   const restored = new Database(incoming, { fileMustExist: true });
   try {
+    // It deletes (the lease, this copy's own backup run's state): those bytes go too.
+    restored.pragma(SECURE_DELETE_PRAGMA);
     const own = prepareRestoredCopy(restored);
     const newest = own ? undefined : newestMessageAt(restored);
     // A single file (no -wal to lose on the way); smsops turns WAL on again when it opens it.

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { SECURE_DELETE_PRAGMA } from './database.js';
 
 /**
  * Plain CommonJS run with `eval`, so the worker needs neither tsx nor a build step to start. The same verdict as
@@ -12,7 +13,7 @@ const say = (error) => String((error && error.message) || error);
 let answer;
 try {
   const copy = new Database(workerData.path, { fileMustExist: true });
-  try { copy.pragma('journal_mode = DELETE'); } finally { copy.close(); }
+  try { copy.pragma('${SECURE_DELETE_PRAGMA}'); copy.pragma('journal_mode = DELETE'); } finally { copy.close(); }
 } catch (error) { answer = { failed: say(error) }; }
 if (!answer) {
   let copy;

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Db } from './database.js';
+import { type Db, SECURE_DELETE_PRAGMA } from './database.js';
 import { type FileCut, MIN_DATABASE_FILE_BYTES } from './databaseFile.js';
 import type { WriteGate } from './writeGate.js';
 
@@ -46,6 +46,7 @@ const { closeSync, openSync, readSync, statSync } = require('node:fs');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
+db.pragma('${SECURE_DELETE_PRAGMA}');
 db.pragma('synchronous = ' + workerData.synchronous);
 parentPort.postMessage({ synchronous: db.pragma('synchronous', { simple: true }) });
 const pageSize = db.pragma('page_size', { simple: true });
