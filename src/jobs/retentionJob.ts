@@ -22,6 +22,12 @@ export const RETENTION_BATCH_ROWS = 500;
  */
 export const RETENTION_BATCH_TARGET_MS = 5;
 const MIN_BATCH_ROWS = 10;
+/**
+ * Tries at cutting the WAL back after a run, and the wait between them: a reader holds it only for a moment (a
+ * backup's step, the checkpointer's copy) unless it is a shell left in a transaction, which the next run meets again.
+ */
+export const WAL_CUT_TRIES = 3;
+export const WAL_CUT_RETRY_MS = 200;
 
 export interface RetentionSettings {
   /** RETENTION_DAYS: messages, traffic records, job runs, Slack threads. 0 keeps all. */
@@ -43,6 +49,11 @@ export interface RetentionReport {
   longestBatchTable: string | null;
   failures: string[];
   stopped: boolean;
+  /**
+   * The -wal file emptied after the deletes (`cut`), left for the next run because a reader held it (`busy`), or
+   * nothing to cut (`none`: no row deleted, or the run stopped).
+   */
+  walCut: 'cut' | 'busy' | 'failed' | 'none';
 }
 
 export interface RetentionJob {
@@ -92,6 +103,9 @@ export function createRetentionJob(deps: {
   };
   let stopping = false;
   let runs = 0;
+  // A cut a reader kept from happening is owed by the next run, even one that deletes nothing.
+  let walCutOwed = false;
+  let walCutsMissed = 0;
 
   const windowDays: Record<RetentionWindow, number> = {
     data: settings.days,
@@ -117,6 +131,7 @@ export function createRetentionJob(deps: {
       longestBatchTable: null,
       failures: [],
       stopped: false,
+      walCut: 'none',
     };
     const count = (table: string, rows: number) => {
       if (rows > 0) report.deleted[table] = (report.deleted[table] ?? 0) + rows;
@@ -167,6 +182,7 @@ export function createRetentionJob(deps: {
       await yieldToEventLoop();
     }
     report.stopped = stopping;
+    if (!stopping && (walCutOwed || Object.keys(report.deleted).length > 0)) await cutWalBack(report);
     report.longestBatchMs = Math.round(report.longestBatchMs * 100) / 100;
     logger.info('retention run finished', {
       deleted: report.deleted,
@@ -178,9 +194,39 @@ export function createRetentionJob(deps: {
       freePages: store.freePages(),
       failures: report.failures.length,
       stopped: report.stopped,
+      walCut: report.walCut,
+      walCutsMissed,
       run: runs,
     });
     return report;
+  };
+
+  /** Empties the WAL of the deleted rows' old pages (./walCut.ts); a reader in the way leaves it owed, not failed. */
+  const cutWalBack = async (report: RetentionReport) => {
+    for (let attempt = 1; ; attempt++) {
+      const cut = store.cutWal();
+      if (cut.outcome === 'cut') {
+        walCutOwed = false;
+        report.walCut = 'cut';
+        return;
+      }
+      if (cut.outcome === 'failed') {
+        walCutOwed = true;
+        report.walCut = 'failed';
+        report.failures.push(`cutting the WAL back: ${cut.error}`);
+        logger.warn('retention: the WAL could not be cut back; the next run tries again', { error: cut.error });
+        return;
+      }
+      if (attempt >= WAL_CUT_TRIES || stopping) break;
+      await new Promise((resolve) => setTimeout(resolve, WAL_CUT_RETRY_MS));
+    }
+    walCutOwed = true;
+    walCutsMissed += 1;
+    report.walCut = 'busy';
+    logger.warn('retention: a reader held the WAL, so it still holds old pages of deleted rows until the next run cuts it back', {
+      tries: WAL_CUT_TRIES,
+      walCutsMissed,
+    });
   };
 
   return {
@@ -214,6 +260,7 @@ export function summarise(report: RetentionReport): string {
     deleted.length > 0 ? `deleted ${deleted.join(', ')}` : 'nothing to delete',
     ...kept,
     `${report.batches} batches, longest ${report.longestBatchMs} ms`,
+    ...(report.walCut === 'busy' ? ['the WAL was in use and still holds deleted rows until the next run'] : []),
   ];
   return parts.join('; ');
 }

@@ -1,0 +1,81 @@
+import { existsSync, readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRetentionJob } from '../../src/jobs/retentionJob.js';
+import { silentLogger } from '../../src/log.js';
+import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
+import { createInboundRepository } from '../../src/store/repositories/inbound.js';
+import { createSlackQueueRepository } from '../../src/store/repositories/slackQueue.js';
+import { createRetentionStore } from '../../src/store/retention/retentionStore.js';
+import { newInboundMessage } from '../helpers/inboundMessage.js';
+import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+
+const DAY = 86_400_000;
+const MARKER = 'QZXJ-ondisk';
+
+let tmp: TempDb;
+beforeEach(() => {
+  tmp = createTempDb();
+});
+afterEach(() => tmp.cleanup());
+
+/** How many of the first `count` marked texts `grep -a` would still find in a file (0 when it does not exist). */
+const markersIn = (path: string, count: number) => {
+  if (!existsSync(path)) return 0;
+  const bytes = readFileSync(path);
+  let found = 0;
+  for (let i = 0; i < count; i++) if (bytes.includes(`${MARKER}-${i}-`)) found += 1;
+  return found;
+};
+
+/** `count` marked SMS, stored and relayed (both legs delivered) at the clock's time. */
+function storeMarked(db: Database.Database, count: number) {
+  const inbound = createInboundRepository(db, tmp.clock.now);
+  const deliveries = createDeliveriesRepository(db, tmp.clock.now);
+  const slackQueue = createSlackQueueRepository(db, tmp.clock.now);
+  for (let i = 0; i < count; i++) {
+    const text = `${MARKER}-${i}-: the alarm code for flat ${i} is ${2000 + i}, from 447700900111`;
+    const { id } = inbound.insertWithDeliveries(
+      newInboundMessage({ text, rawBody: Buffer.from(JSON.stringify({ from: '447700900111', text })) }),
+      [
+        { kind: 'portsip', destination: 'https://pbx.example.com/emc/x' },
+        { kind: 'slack', destination: 'C0INBOX001' },
+      ],
+    );
+    slackQueue.take(1, () => null);
+    for (const d of deliveries.forMessage(id)) deliveries.markDelivered(d.id, 200);
+  }
+}
+
+const retention = () =>
+  createRetentionJob({
+    store: createRetentionStore(tmp.db),
+    settings: { days: 90, auditDays: 365 },
+    logger: silentLogger,
+    now: tmp.clock.now,
+  });
+
+describe('the WAL after a retention run', () => {
+  it('is cut back once a reader that held it is gone; the run it held is ok and says so', async () => {
+    storeMarked(tmp.db, 10);
+    expect(markersIn(`${tmp.path}-wal`, 10)).toBe(10);
+    tmp.clock.advance(91 * DAY);
+    const job = retention();
+    const reader = new Database(tmp.path, { fileMustExist: true });
+    try {
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM inbound_messages').get();
+      const held = await job.run();
+      expect(held).toMatchObject({ outcome: 'ok', summary: expect.stringContaining('deleted 10 inbound_messages') });
+      expect(held).toMatchObject({ summary: expect.stringContaining('the WAL was in use and still holds deleted rows') });
+      reader.exec('COMMIT');
+    } finally {
+      reader.close();
+    }
+
+    // The next run has nothing to delete, and cuts the WAL back all the same.
+    expect(await job.runWithReport()).toMatchObject({ deleted: {}, walCut: 'cut' });
+    expect(markersIn(`${tmp.path}-wal`, 10)).toBe(0);
+    expect(markersIn(tmp.path, 10)).toBe(0);
+  });
+});
