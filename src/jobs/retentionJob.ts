@@ -49,6 +49,8 @@ export interface RetentionReport {
   longestBatchTable: string | null;
   failures: string[];
   stopped: boolean;
+  /** Free pages of an earlier version zeroed by this run (once per database: ../store/retention/freePageScrub.ts). */
+  scrubbedPages: number;
   /**
    * The -wal file emptied after the deletes (`cut`), left for the next run because a reader held it (`busy`), or
    * nothing to cut (`none`: no row deleted, or the run stopped).
@@ -132,6 +134,7 @@ export function createRetentionJob(deps: {
       failures: [],
       stopped: false,
       walCut: 'none',
+      scrubbedPages: 0,
     };
     const count = (table: string, rows: number) => {
       if (rows > 0) report.deleted[table] = (report.deleted[table] ?? 0) + rows;
@@ -181,8 +184,9 @@ export function createRetentionJob(deps: {
       }
       await yieldToEventLoop();
     }
+    if (!stopping) await scrubFreePages(report);
     report.stopped = stopping;
-    if (!stopping && (walCutOwed || Object.keys(report.deleted).length > 0)) await cutWalBack(report);
+    if (!stopping && (walCutOwed || report.scrubbedPages > 0 || Object.keys(report.deleted).length > 0)) await cutWalBack(report);
     report.longestBatchMs = Math.round(report.longestBatchMs * 100) / 100;
     logger.info('retention run finished', {
       deleted: report.deleted,
@@ -196,9 +200,31 @@ export function createRetentionJob(deps: {
       stopped: report.stopped,
       walCut: report.walCut,
       walCutsMissed,
+      scrubbedPages: report.scrubbedPages,
       run: runs,
     });
     return report;
+  };
+
+  /** Zeroes an earlier version's free pages, once per database, a small transaction per turn of the event loop. */
+  const scrubFreePages = async (report: RetentionReport) => {
+    const scrub = store.freePageScrub;
+    try {
+      if (scrub.done()) return;
+      for (;;) {
+        const step = scrub.step();
+        if (step.kind === 'done') break;
+        if (step.kind === 'took') report.scrubbedPages += Math.max(0, step.pages);
+        await yieldToEventLoop();
+        if (stopping) return;
+      }
+      logger.info('retention: free pages left by an earlier version are zeroed (once per database)', {
+        pages: report.scrubbedPages,
+      });
+    } catch (error) {
+      report.failures.push(`zeroing free pages: ${describeError(error)}`);
+      logger.warn('retention: zeroing free pages failed; the next run goes on with it', { error: describeError(error) });
+    }
   };
 
   /** Empties the WAL of the deleted rows' old pages (./walCut.ts); a reader in the way leaves it owed, not failed. */
@@ -260,6 +286,7 @@ export function summarise(report: RetentionReport): string {
     deleted.length > 0 ? `deleted ${deleted.join(', ')}` : 'nothing to delete',
     ...kept,
     `${report.batches} batches, longest ${report.longestBatchMs} ms`,
+    ...(report.scrubbedPages > 0 ? [`zeroed ${report.scrubbedPages} free pages an earlier version left`] : []),
     ...(report.walCut === 'busy' ? ['the WAL was in use and still holds deleted rows until the next run'] : []),
   ];
   return parts.join('; ');

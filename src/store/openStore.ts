@@ -131,7 +131,7 @@ export function storeOn(db: Db, now: () => number, gate?: WriteGate): Store {
     probeWrite: createWriteProbe(db),
     migrationCount: () => migrations.get() as number,
     checkFile: () => null,
-    retention: createRetentionStore(db),
+    retention: createRetentionStore(db, now),
   };
 }
 

@@ -79,3 +79,47 @@ describe('the WAL after a retention run', () => {
     expect(markersIn(tmp.path, 10)).toBe(0);
   });
 });
+
+/**
+ * The marked texts `grep -a` finds in the file's free pages: those on no page SQLite's dbstat lists as part of a table
+ * or index (checkpointed first, so the file is what SQLite reads).
+ */
+function markersInFreePages(db: Database.Database, path: string): number {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const used = new Set(db.prepare('SELECT pageno FROM dbstat').pluck().all() as number[]);
+  const bytes = readFileSync(path);
+  let found = 0;
+  for (let at = bytes.indexOf(MARKER); at >= 0; at = bytes.indexOf(MARKER, at + 1))
+    if (!used.has(Math.floor(at / pageSize) + 1)) found += 1;
+  return found;
+}
+
+describe('a database from a version without secure_delete', () => {
+  it("has its free pages' old texts zeroed by the first retention run, once", async () => {
+    // As an earlier smsops left it: rows deleted with SQLite's default, their bytes still in the file.
+    tmp.db.pragma('secure_delete = OFF');
+    storeMarked(tmp.db, 200);
+    tmp.db.exec('DELETE FROM deliveries; DELETE FROM inbound_messages');
+    const inFreePages = markersInFreePages(tmp.db, tmp.path);
+    expect(inFreePages).toBeGreaterThan(100);
+    const inFile = markersIn(tmp.path, 200);
+
+    tmp.reopen();
+    const job = retention();
+    const first = await job.run();
+    expect(first).toMatchObject({
+      outcome: 'ok',
+      summary: expect.stringMatching(/zeroed \d+ free pages an earlier version left/),
+    });
+    expect(markersInFreePages(tmp.db, tmp.path)).toBe(0);
+    // What is left sits in pages still in use (here the table's root page), until their rows go or a VACUUM.
+    expect(markersIn(tmp.path, 200)).toBeLessThan(inFile / 4);
+    expect(tmp.db.prepare("SELECT count(*) FROM sqlite_master WHERE name LIKE '%scrub%'").pluck().get()).toBe(0);
+
+    // Once per database: a later run leaves the free pages alone.
+    expect(await job.runWithReport()).toMatchObject({ scrubbedPages: 0 });
+    tmp.reopen();
+    expect(await retention().runWithReport()).toMatchObject({ scrubbedPages: 0 });
+  });
+});
