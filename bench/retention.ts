@@ -196,7 +196,6 @@ async function simulate(
           status: 'delivered',
           error: null,
           segments: 1,
-          rawBody: Buffer.from(JSON.stringify({ message_id: out, status: 'delivered', segments: 1, from, to: '14155550100' })),
         });
       }
       if (i % 20 === 0) threads.set('C0INBOX001', `${from}→14155550100`, new Date(now).toISOString().slice(0, 10), `${seq}.0001`);

@@ -207,7 +207,6 @@ export function ingestDeliveryReport(deps: IngestDeps, request: WebhookRequest):
     status: report.status,
     error: report.error,
     segments: report.segments,
-    rawBody: request.body,
   });
   const reply = stored.duplicate
     ? undefined

@@ -107,7 +107,6 @@ describe('syncing outbound traffic from Wavix', () => {
       status: 'delivered',
       error: null,
       segments: 1,
-      rawBody: Buffer.from('{}'),
     });
 
     await sync();

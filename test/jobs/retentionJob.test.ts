@@ -189,7 +189,6 @@ describe('retention of inbound messages', () => {
       status: 'delivered',
       error: null,
       segments: 1,
-      rawBody: Buffer.from('{}'),
     });
     createTrafficRepository(tmp.db, tmp.clock.now).rebuild(start - DAY, start + DAY);
     const before = { inbound: count('inbound_messages'), traffic: count('traffic_hourly'), reports: count('delivery_reports') };
@@ -241,7 +240,6 @@ describe('retention of the other tables', () => {
         status: 'delivered',
         error: null,
         segments: 1,
-        rawBody: Buffer.from('{}'),
       });
       rejected.record({ route: 'inbound', reason: 'bad json', contentType: 'application/json', body: Buffer.from('{') });
       threads.set('C0INBOX001', `a→${tag}`, tag, `${tag}.0001`);

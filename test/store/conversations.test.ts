@@ -213,7 +213,6 @@ describe('conversation replies', () => {
         status,
         error: null,
         segments: 2,
-        rawBody: Buffer.from('{}'),
       });
     report('sent');
     t.clock.advance(10);
@@ -233,7 +232,6 @@ describe('conversation replies', () => {
         status,
         error,
         segments: 2,
-        rawBody: Buffer.from(status),
       });
     };
     report(' SENT ');

@@ -64,6 +64,7 @@ const SHIPPED = [
   '033_route_updated_by.sql',
   '034_sender_id_requests.sql',
   '035_traffic_failure_reasons_rebuilt.sql',
+  '036_delivery_report_bodies_dropped.sql',
 ];
 
 describe('migration runner', () => {

@@ -77,7 +77,6 @@ function report(id: string, from: string, status: string, error: string | null =
     status,
     error,
     segments: 1,
-    rawBody: Buffer.from(JSON.stringify({ message_id: id, status })),
   });
 }
 

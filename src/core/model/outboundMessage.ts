@@ -20,7 +20,6 @@ export interface NewDeliveryReport {
   status: string;
   error: string | null;
   segments: number | null;
-  rawBody: Buffer;
 }
 
 export interface StoredDeliveryReport {

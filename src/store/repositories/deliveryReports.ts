@@ -23,8 +23,8 @@ export function createDeliveryReportsRepository(db: Db, now: () => number = Date
       updated_at = excluded.updated_at`);
   const idOf = db.prepare<[string], { id: number }>('SELECT id FROM outbound_messages WHERE wavix_message_id = ?');
   const insertReport = db.prepare(`
-    INSERT INTO delivery_reports (wavix_message_id, outbound_message_id, status, error, segments, received_at, raw_body)
-    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wavix_message_id, status) DO NOTHING`);
+    INSERT INTO delivery_reports (wavix_message_id, outbound_message_id, status, error, segments, received_at)
+    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (wavix_message_id, status) DO NOTHING`);
   const existingReport = db.prepare<[string, string], { id: number }>(
     'SELECT id FROM delivery_reports WHERE wavix_message_id = ? AND status = ?',
   );
@@ -66,7 +66,7 @@ export function createDeliveryReportsRepository(db: Db, now: () => number = Date
       segments: r.segments,
       ...(r.status === 'delivered' ? { deliveredAt: at } : {}),
     });
-    const result = insertReport.run(r.wavixMessageId, outboundMessageId, r.status, r.error, r.segments, at, r.rawBody);
+    const result = insertReport.run(r.wavixMessageId, outboundMessageId, r.status, r.error, r.segments, at);
     if (result.changes === 0) {
       const existing = existingReport.get(r.wavixMessageId, r.status);
       return { id: existing?.id ?? 0, duplicate: true, outboundMessageId };
