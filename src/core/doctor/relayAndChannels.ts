@@ -65,11 +65,13 @@ export const relayGroup: CheckGroup = {
     if (activity.size === 0) {
       return [{ id: 'relay', title: 'Relay deliveries', status: 'skipped', reason: 'No destination to relay to is configured.' }];
     }
-    // A channel is named as people know it (#sms-inbox); its id only when Slack cannot say its name.
+    // A channel is named as people know it (#sms-inbox); its id when Slack cannot say its name, or not soon enough:
+    // a slow Slack must not cost the deliveries' findings (a PortSIP route failing), which need no Slack at all.
+    const namesDue = namesDeadline(deps.timeoutMs);
     const channelShown = async (channel: string): Promise<string> => {
       try {
-        const seen = await deps.channelMembership(channel);
-        return seen.ok && seen.name ? `#${seen.name}` : channel;
+        const seen = await Promise.race([deps.channelMembership(channel), namesDue.promise]);
+        return seen?.ok && seen.name ? `#${seen.name}` : channel;
       } catch {
         return channel;
       }
@@ -103,9 +105,24 @@ export const relayGroup: CheckGroup = {
       }
       return { ...base, status: dead ? 'warning' : 'ok', reason: `No message for it in the last 24 h (${lastPart}).${dead}` };
     });
-    return Promise.all(checks);
+    try {
+      return await Promise.all(checks);
+    } finally {
+      namesDue.cancel();
+    }
   },
 };
+
+/** How long the relay checks wait for Slack to name their channels; a fraction of the group's own limit. */
+const CHANNEL_NAMES_WAIT_MS = 1_500;
+
+function namesDeadline(groupTimeoutMs = 5_000): { promise: Promise<undefined>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, Math.min(CHANNEL_NAMES_WAIT_MS, groupTimeoutMs / 3), undefined);
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
 
 // ── 8. The bot is in its channels ────────────────────────────────────────────────────────────────────────────────
 
