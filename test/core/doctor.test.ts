@@ -19,6 +19,7 @@ import { createDoctorSlackClient } from '../../src/slack/app.js';
 import { slackChannelMembership } from '../../src/slack/doctorChannels.js';
 import type { Db } from '../../src/store/database.js';
 import { storeOn } from '../../src/store/openStore.js';
+import { createAlertsRepository } from '../../src/store/repositories/alerts.js';
 import { createAuditRepository } from '../../src/store/repositories/audit.js';
 import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
@@ -188,27 +189,31 @@ const pointDefaultAtSmsops = async () => {
 const setRoute = (number: string, portsipUrl: string | null, slackChannel: string | null = null) =>
   services.routes.set({ number, portsipUrl, slackChannel, by: 'U0ADMIN001' });
 
-/** Inbound SMS for `destination` (PortSIP) stored now, each with its one delivery failed with `failure`. */
+/** An inbound SMS for `destination` (PortSIP) stored now; its one delivery. */
+function storedFor(destination: string, id: string) {
+  const stored = inbound.insertWithDeliveries(
+    {
+      wavixMessageId: id,
+      fromNumber: '12125550107',
+      toNumber: '14155550100',
+      messageType: 'sms',
+      text: 'hello',
+      media: null,
+      receivedAtText: '2026-11-25 12:00:00',
+      receivedAt: t.clock.now(),
+      contentType: 'application/json',
+      rawBody: Buffer.from('{}'),
+    },
+    [{ kind: 'portsip', destination }],
+  );
+  const delivery = deliveries.forMessage(stored.id)[0];
+  if (!delivery) throw new Error('no delivery stored');
+  return delivery;
+}
+
+/** Inbound SMS for `destination` stored now, each with its one delivery failed with `failure`. */
 function failingDeliveries(destination: string, ids: string[], failure: { statusCode: number; error: string }) {
-  for (const id of ids) {
-    const stored = inbound.insertWithDeliveries(
-      {
-        wavixMessageId: id,
-        fromNumber: '12125550107',
-        toNumber: '14155550100',
-        messageType: 'sms',
-        text: 'hello',
-        media: null,
-        receivedAtText: '2026-11-25 12:00:00',
-        receivedAt: t.clock.now(),
-        contentType: 'application/json',
-        rawBody: Buffer.from('{}'),
-      },
-      [{ kind: 'portsip', destination }],
-    );
-    const delivery = deliveries.forMessage(stored.id)[0];
-    if (delivery) deliveries.markFailed(delivery.id, { ...failure, nextAttemptAt: t.clock.now() + HOUR });
-  }
+  for (const id of ids) deliveries.markFailed(storedFor(destination, id).id, { ...failure, nextAttemptAt: t.clock.now() + HOUR });
 }
 
 describe('a healthy chain', () => {
@@ -515,7 +520,7 @@ describe('each broken link', () => {
     });
   });
 
-  it('messages that arrived for a route without a delivery in 24 h are a warning with the last error', async () => {
+  it('messages owed to a route past the backlog threshold are a failure with the last error', async () => {
     const pbxUrl = `https://pbx.example.com:8887${PORTSIP_PATH}`;
     setRoute('default', pbxUrl);
     const message = (id: string) => ({
@@ -550,18 +555,19 @@ describe('each broken link', () => {
 
     const report = await runDoctor(doctorDeps({ showDestinationAnswers: true }));
     const relay = report.checks.find((c) => c.id.startsWith('relay:portsip:'));
-    expect(relay?.status).toBe('warning');
-    expect(relay?.reason).toContain('2 messages arrived for it in the last 24 h and none was delivered');
-    expect(relay?.reason).toContain('last delivery 2026-11-25 12:00 UTC');
+    expect(relay?.status).toBe('failure');
+    expect(relay?.reason).toContain('2 pending (oldest 1 h), 0 dead, last success 2026-11-25 12:00 UTC');
     expect(relay?.reason).toContain('Last answer: HTTP 404: unknown webhook.');
     // Someone who is not an admin sees the status, not what the destination said.
     const forOthers = (await runDoctor(doctorDeps())).checks.find((c) => c.id.startsWith('relay:portsip:'));
     expect(forOthers?.reason).toContain('Last answer: HTTP 404.');
     expect(forOthers?.reason).not.toContain('unknown webhook');
 
-    // Once one gets through, the route is ok again.
-    const retried = deliveries.forMessage(inbound.getByWavixId('m-1')?.id ?? 0)[0];
-    if (retried) deliveries.markDelivered(retried.id, 200);
+    // Once they get through, the route is ok again.
+    for (const id of ['m-1', 'm-2']) {
+      const retried = deliveries.forMessage(inbound.getByWavixId(id)?.id ?? 0)[0];
+      if (retried) deliveries.markDelivered(retried.id, 200);
+    }
     t.clock.advance(10 * 60_000);
     const after = (await runDoctor(doctorDeps())).checks.find((c) => c.id.startsWith('relay:portsip:'));
     expect(after).toMatchObject({ status: 'ok', reason: expect.stringContaining('Last delivery 10 min ago') });
@@ -582,6 +588,39 @@ describe('each broken link', () => {
     // Slack answers at last: the look-ups left over end here, not in the next test.
     release();
     await fakeSlack.waitFor('conversations.info', 2);
+  });
+
+  it('a route owed SMS is judged by its backlog on /healthz’s threshold, however many messages came after', async () => {
+    const stuck = `https://pbx-stuck.example.com:8887${PORTSIP_PATH}`;
+    const working = `https://pbx.example.com:8887${PORTSIP_PATH}`;
+    setRoute('default', stuck);
+    setRoute(SUPPORT, working);
+    failingDeliveries(stuck, ['m-1', 'm-2'], { statusCode: 503, error: 'HTTP 503: unavailable' });
+    t.clock.advance(60_000);
+    // 510 SMS to a route that takes them: doctor's scan of the recent messages no longer reaches the two.
+    deliveries.inTransaction(() => {
+      for (let i = 0; i < 510; i++) deliveries.markDelivered(storedFor(working, `m-ok-${i}`).id, 200);
+    });
+    t.clock.advance(2 * 60_000);
+    const alerts = createAlertsRepository(t.db, t.clock.now);
+    const stuckCheck = async () => {
+      const report = await runDoctor(doctorDeps({ alerts }));
+      return report.checks.find((c) => c.id.startsWith('relay:portsip:') && c.title.includes('pbx-stuck'));
+    };
+
+    // Under the default 10-min threshold: a warning with `/sms relay status`'s figures.
+    expect(await stuckCheck()).toMatchObject({
+      status: 'warning',
+      reason: expect.stringContaining('2 pending (oldest 3 min), 0 dead, last success never: nothing delivered since'),
+    });
+    // `/sms alerts set backlog_minutes 1`: /healthz answers 503 for them, and doctor fails the route with it.
+    alerts.changeSetting('backlog_minutes', '1', 'U0ADMIN001');
+    const failing = await stuckCheck();
+    expect(failing).toMatchObject({
+      status: 'failure',
+      reason: expect.stringContaining('older than the 1-min backlog threshold, so /healthz answers 503 for it'),
+    });
+    expect(failing?.reason).toContain('Last answer: HTTP 503.');
   });
 
   it('a channel the bot is not in, or cannot see, fails with “invite @smsops”', async () => {

@@ -1,5 +1,6 @@
 import { describeError } from '../../errors.js';
 import { destinationAnswer } from '../destinationAnswer.js';
+import { SLACK_QUEUE_DESTINATION } from '../model/delivery.js';
 import { isRateLimited, rateLimitedWording } from './channelLookups.js';
 import {
   ago,
@@ -12,6 +13,7 @@ import {
   wavixUnreadable,
 } from './context.js';
 import { portsipDestinations } from './portsipRoutes.js';
+import { backlogThresholdMinutes, backlogVerdict } from './relayBacklog.js';
 import type { ChannelMembership, DoctorCheck } from './types.js';
 
 // ── 7. Recent relay successes ────────────────────────────────────────────────────────────────────────────────────
@@ -62,6 +64,13 @@ export const relayGroup: CheckGroup = {
       }
     }
     const backlog = new Map(deps.relay.deliveries.backlog().map((b) => [keyOf(b.destinationKind, b.destination), b]));
+    // A destination no route names any more may still be owed SMS (or hold dead ones): judged like the others.
+    for (const b of backlog.values()) {
+      if (b.pending === 0 && b.dead === 0) continue;
+      if (b.destinationKind === 'slack' && b.destination === SLACK_QUEUE_DESTINATION) note('slack', b.destination, 'Slack');
+      else note(b.destinationKind, b.destination, b.destinationKind === 'portsip' ? 'PortSIP' : 'Slack channel');
+    }
+    const thresholdMinutes = backlogThresholdMinutes(deps.alerts);
     if (activity.size === 0) {
       return [{ id: 'relay', title: 'Relay deliveries', status: 'skipped', reason: 'No destination to relay to is configured.' }];
     }
@@ -77,7 +86,12 @@ export const relayGroup: CheckGroup = {
       }
     };
     const checks = [...activity.values()].map(async (a, index): Promise<DoctorCheck> => {
-      const shownDestination = a.kind === 'portsip' ? shown(a.destination) : await channelShown(a.destination);
+      const shownDestination =
+        a.kind === 'portsip'
+          ? shown(a.destination)
+          : a.destination === SLACK_QUEUE_DESTINATION
+            ? '(SMS queued for their channel)'
+            : await channelShown(a.destination);
       const base = {
         id: `relay:${a.kind}:${a.kind === 'slack' ? a.destination : index}`,
         title: `Relay to ${a.label} ${shownDestination}`,
@@ -87,6 +101,15 @@ export const relayGroup: CheckGroup = {
       const lastPart = last === null ? 'never delivered to' : `last delivery ${formatDateTime(last)}`;
       const dead = b && b.dead > 0 ? ` ${b.dead} dead (\`/sms relay replay dead\` once fixed).` : '';
       const arrived = a.arrivedLast24h >= RECENT_MESSAGES_SCANNED ? `${RECENT_MESSAGES_SCANNED}+` : String(a.arrivedLast24h);
+      const owed = backlogVerdict(b, now, thresholdMinutes, formatDateTime);
+      if (owed) {
+        // The scan of recent messages may not reach them: the latest failure is read for this destination itself.
+        const failing = a.lastError === null ? deps.relay.deliveries.failing(a.kind, a.destination, 1)[0] : undefined;
+        const answer =
+          a.lastError ??
+          (failing ? destinationAnswer({ destinationKind: a.kind, ...failing }, deps.showDestinationAnswers === true) : null);
+        return { ...base, ...owed, reason: `${owed.reason}${answer ? ` Last answer: ${answer}.` : ''}${dead}` };
+      }
       if (last !== null && last >= since) {
         return {
           ...base,

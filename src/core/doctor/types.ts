@@ -1,4 +1,5 @@
 import type { Result } from '../../errors.js';
+import type { AlertsRepository } from '../ports/alerts.js';
 import type { DeliveriesRepository } from '../ports/deliveries.js';
 import type { IgnoredNumber } from '../ports/doctorIgnores.js';
 import type { InboundRepository } from '../ports/inbound.js';
@@ -77,6 +78,8 @@ export interface DoctorDeps {
     'wavix' | 'senderIds' | 'routes' | 'smsopsWebhooks' | 'defaultPortsipUrl' | 'wavixOnThisHost' | 'ownAddress'
   >;
   relay: { deliveries: DeliveriesRepository; inbound: InboundRepository; now: () => number };
+  /** The alert settings: a destination's backlog is judged on /healthz's threshold (backlog_minutes; default without). */
+  alerts?: Pick<AlertsRepository, 'setting'>;
   /** PUBLIC_BASE_URL; null when unset. */
   publicBaseUrl: string | null;
   /** The alert channel and, when known, the inbox channel (SLACK_INBOX_CHANNEL). */

@@ -30,6 +30,7 @@ async function checkEverything(interaction: Interaction): Promise<DoctorReport> 
     showDestinationAnswers: admin.ok && admin.value,
     services: deps.services,
     relay: deps.relay,
+    alerts: deps.watch.alerts,
     publicBaseUrl: deps.publicBaseUrl,
     channels: { alert: deps.alertChannel, inbox: deps.inboxChannel },
     // Its own client, which rejects rate-limited calls: a 429 never pauses the one that answers people.
