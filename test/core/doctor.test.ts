@@ -777,7 +777,9 @@ describe('PortSIP inbound rules (the optional PortSIP API)', () => {
       },
     };
     const report = await runDoctor(doctorDeps({ portsip }));
-    expect(asked).toEqual([[SUPPORT, OTTAWA, '+447400123456']]);
+    // The UK number sends SMS only (Wavix activates inbound on US and Canadian numbers): no rule is needed for it.
+    expect(asked).toEqual([[SUPPORT, OTTAWA]]);
+    expect(report.checks.map((c) => c.id)).not.toContain('portsip-rule:+447400123456');
     expect(check(report, `portsip-rule:${SUPPORT}`)).toMatchObject({
       status: 'ok',
       reason: 'Inbound rule: Support queue (ext. 8000).',
@@ -787,6 +789,21 @@ describe('PortSIP inbound rules (the optional PortSIP API)', () => {
       title: 'PortSIP inbound rule for +1 613 555 0123',
       reason: expect.stringContaining('No inbound rule in PortSIP'),
     });
+  });
+
+  it('looks up the numbers meant to receive: with a route of their own, whether or not inbound is on yet', async () => {
+    const asked: string[][] = [];
+    const portsip: PortsipInboundRules = {
+      checkInboundRules: async (dids) => {
+        asked.push(dids);
+        return ok(dids.map((did) => ({ did, rule: null })));
+      },
+    };
+    const pbxUrl = `https://pbx.example.com:8887${PORTSIP_PATH}`;
+    setRoute(WASHINGTON, pbxUrl);
+    setRoute('+447400123456', pbxUrl);
+    await runDoctor(doctorDeps({ portsip }));
+    expect(asked.map((dids) => [...dids].sort())).toEqual([[SUPPORT, WASHINGTON, OTTAWA, '+447400123456'].sort()]);
   });
 
   it('a check that throws or hangs is a failure with its message; the others still report', async () => {

@@ -242,8 +242,13 @@ export const portsipRulesGroup: CheckGroup = {
     }
     const overview = await numbers();
     if (!overview.ok) return [wavixUnreadable(base, overview.error)];
-    const dids = overview.value.numbers.filter((n) => n.smsEnabled).map((n) => n.e164);
-    if (dids.length === 0) return [{ ...base, status: 'skipped', reason: 'No SMS-enabled number to look up in PortSIP.' }];
+    // Only numbers SMS can arrive on need a rule: inbound active, or meant to receive (a route of its own) where Wavix
+    // can turn inbound on. A send-only number (outside the US and Canada) never hands PortSIP an SMS.
+    const routed = new Set(deps.services.routes.list().map((route) => route.number));
+    const dids = overview.value.numbers
+      .filter((n) => n.inboundActive || (routed.has(n.e164) && (n.inboundPossible || n.smsEnabled)))
+      .map((n) => n.e164);
+    if (dids.length === 0) return [{ ...base, status: 'skipped', reason: 'No number that receives SMS to look up in PortSIP.' }];
     const rules = await deps.portsip.checkInboundRules(dids);
     if (!rules.ok)
       return [{ ...base, status: 'failure', reason: `Could not read PortSIP’s inbound rules: ${rules.error.userMessage}` }];
