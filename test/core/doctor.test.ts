@@ -656,6 +656,19 @@ describe('each broken link', () => {
         .sort(),
     ).toEqual([ALERTS, US_CHANNEL, INBOX].sort());
   });
+  it('a bot token Slack refuses is said once, with what fixes it, not as each channel’s problem', async () => {
+    setRoute(SUPPORT, null, US_CHANNEL);
+    for (const method of ['users.conversations', 'conversations.info'])
+      fakeSlack.handle(method, () => ({ ok: false, error: 'token_revoked' }));
+    const report = await runDoctor(doctorDeps());
+    expect(report.checks.filter((c) => c.id.startsWith('channel:'))).toEqual([]);
+    expect(check(report, 'channels:token-refused')).toMatchObject({
+      status: 'failure',
+      title: 'Slack bot token',
+      reason: expect.stringContaining('Slack refuses smsops’ bot token (token_revoked): none of the 3 channels'),
+    });
+    expect(check(report, 'channels:token-refused').reason).toContain('SLACK_BOT_TOKEN');
+  });
 });
 
 describe('many route channels', () => {

@@ -14,6 +14,7 @@ import {
 } from './context.js';
 import { portsipDestinations } from './portsipRoutes.js';
 import { backlogThresholdMinutes, backlogVerdict } from './relayBacklog.js';
+import { isTokenRefused, tokenRefusedReason } from './slackTokenRefused.js';
 import type { ChannelMembership, DoctorCheck } from './types.js';
 
 // ── 7. Recent relay successes ────────────────────────────────────────────────────────────────────────────────────
@@ -179,6 +180,7 @@ export function channelCheck(channel: string, roles: string[], seen: ChannelMemb
           'Could not check: the Slack app lacks the channels:read and groups:read scopes that membership needs. Add them to the app (manifest.yml) and reinstall it.',
       };
     default:
+      if (isTokenRefused(seen)) return { ...base, status: 'failure', reason: tokenRefusedReason([seen.error], 1) };
       return { ...base, status: 'failure', reason: `Slack answers ${seen.error} for this channel.` };
   }
 }
@@ -203,7 +205,18 @@ export const channelsGroup: CheckGroup = {
         return { channel, list, seen };
       }),
     );
-    const checks = answers.filter((a) => !isRateLimited(a.seen)).map((a) => channelCheck(a.channel, a.list, a.seen));
+    const refused = answers.flatMap((a) => (!a.seen.ok && isTokenRefused(a.seen) ? [a.seen.error] : []));
+    const checks = answers
+      .filter((a) => !isRateLimited(a.seen) && !isTokenRefused(a.seen))
+      .map((a) => channelCheck(a.channel, a.list, a.seen));
+    // A refused token is one problem, whatever the number of channels it kept from being checked.
+    if (refused.length > 0)
+      checks.push({
+        id: 'channels:token-refused',
+        title: 'Slack bot token',
+        status: 'failure',
+        reason: tokenRefusedReason(refused, refused.length),
+      });
     const limited = answers.map((a) => a.seen).filter(isRateLimited);
     if (limited.length > 0) checks.push(rateLimitedChannels(limited));
     return checks;
