@@ -420,6 +420,33 @@ describe('each broken link', () => {
     expect(down.reason).toContain('hairpin NAT');
   });
 
+  it('a PUBLIC_BASE_URL reaching an smsops that reports itself failing is reachable, its reasons quoted', async () => {
+    // One SMS owed for 5 min under `/sms alerts set backlog_minutes 1`: smsops' own /healthz answers 503.
+    createAlertsRepository(t.db).changeSetting('backlog_minutes', '1', 'U0ADMIN001');
+    const fiveMinutesAgo = createInboundRepository(t.db, () => Date.now() - 5 * 60_000);
+    fiveMinutesAgo.insertWithDeliveries(
+      {
+        wavixMessageId: 'm-owed',
+        fromNumber: '12125550107',
+        toNumber: '14155550100',
+        messageType: 'sms',
+        text: 'hello',
+        media: null,
+        receivedAtText: '2026-11-25 12:00:00',
+        receivedAt: Date.now() - 5 * 60_000,
+        contentType: 'application/json',
+        rawBody: Buffer.from('{}'),
+      },
+      [{ kind: 'portsip', destination: `https://pbx.example.com:8887${PORTSIP_PATH}` }],
+    );
+    const publicUrl = check(await runDoctor(doctorDeps()), 'public-url');
+    expect(publicUrl).toMatchObject({ status: 'ok', reason: expect.stringContaining('answers with smsops’ health report') });
+    expect(publicUrl.reason).toContain(
+      'It reports itself failing there (HTTP 503): “the oldest undelivered inbound SMS is 5 min old (threshold 1 min)”',
+    );
+    expect(publicUrl.reason).toContain('`/sms relay status`');
+  });
+
   it('a PUBLIC_BASE_URL on a loopback or private host is a warning even when it answers: the real Wavix cannot reach it', async () => {
     services.wavixOnThisHost = false;
     const answered = check(await runDoctor(doctorDeps()), 'public-url');
