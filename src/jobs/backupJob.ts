@@ -3,7 +3,7 @@ import { type Alerts, notShownInWords } from '../core/alerts.js';
 import { BACKUPS_NOT_USABLE } from '../core/doctor/backups.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { BackupMade } from '../store/backup.js';
+import { BackupError, type BackupMade } from '../store/backup.js';
 import type { JobOutcome } from './scheduler.js';
 
 const SUBJECT = 'database';
@@ -46,7 +46,8 @@ export function createBackupJob(options: {
           summary: `${made.path} (${mb} MB, ${made.ms} ms)${made.removed.length > 0 ? `, ${made.removed.length} older removed` : ''}`,
         };
       } catch (error) {
-        const reason = describeError(error);
+        // A BackupError's message is worded for people (/sms jobs, the alert, doctor): its class name is no help there.
+        const reason = error instanceof BackupError ? error.message : describeError(error);
         logger.error('database backup failed', { error: reason });
         const notShown = await alerts.raise({
           rule: ALERT_RULE.backupFailed,

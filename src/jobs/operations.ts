@@ -12,4 +12,6 @@ export interface WatchOperations {
   now: () => number;
   /** Wavix's 10DLC event subscriptions against smsops' URLs (`/sms doctor`); absent without PUBLIC_BASE_URL. */
   tenDlcSubscriptions?: (signal: AbortSignal) => Promise<Result<TenDlcSubscriptionsSeen>>;
+  /** Why a backup into BACKUP_DIR would fail now, or null (`/sms doctor`); absent while backups are off. */
+  backupDirProblem?: () => Promise<string | null>;
 }

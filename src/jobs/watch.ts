@@ -5,6 +5,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { BackupMade } from '../store/backup.js';
+import { backupDirProblemNow } from '../store/backupDirProbe.js';
 import type { Repositories } from '../store/openStore.js';
 import type { RetentionStore } from '../store/retention/retentionStore.js';
 import type { WavixClient } from '../wavix/client.js';
@@ -106,6 +107,7 @@ export function createWatch(options: {
   });
   const digest = createDailyDigestJob({ traffic, alerts, notifier, now });
   const backupSettings = options.backup;
+  const backupDir = backupSettings.dir;
   const backup = createBackupJob({
     backup: backupSettings.dir ? options.backupNow : undefined,
     dir: backupSettings.dir,
@@ -202,6 +204,7 @@ export function createWatch(options: {
       traffic,
       now,
       ...(options.publicBaseUrl ? { tenDlcSubscriptions: tenDlc.inspectSubscriptions } : {}),
+      ...(backupDir ? { backupDirProblem: () => backupDirProblemNow(backupDir) } : {}),
     },
     receiveTenDlc: tenDlc.receive,
     scheduler,

@@ -15,6 +15,7 @@ import {
   integrityProblem,
   listBackups,
 } from '../../src/store/backup.js';
+import { backupDirProblemNow } from '../../src/store/backupDirProbe.js';
 import { createJobRunsRepository } from '../../src/store/repositories/jobRuns.js';
 import { recordingAlerts } from '../helpers/recordingAlerts.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
@@ -160,6 +161,46 @@ describe('backup job', () => {
     rmSync(blocker);
     expect(job.describe()).toContain(`Copies the database to ${dir}`);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it('a BACKUP_DIR replaced by a file after start fails doctor before any backup runs, and the run says why without a class name', async () => {
+    temp = createTempDb();
+    const dir = join(temp.dir, 'backups');
+    const job = createBackupJob({
+      backup: () => backupDatabase(temp.db, { dir, keep: 3 }),
+      dir,
+      keep: 3,
+      dirProblem: () => backupDirProblem(dir),
+      alerts: recordingAlerts().notifier,
+      logger,
+    });
+    // As the scheduler lists it: described at start, when the folder was fine.
+    const described = job.describe();
+    const doctor = async () => {
+      const deps = {
+        backupJob: () => ({ description: described, lastRun: undefined }),
+        backupDirProblem: () => backupDirProblemNow(dir),
+        relay: { now: () => Date.now() },
+      } as unknown as DoctorDeps;
+      const [verdict] = await backupsGroup.run({
+        deps,
+        numbers: async () => ({ ok: false, error: new Error('unused') }) as never,
+        signal: new AbortController().signal,
+      });
+      return verdict;
+    };
+    expect(await doctor()).toMatchObject({ status: 'ok', reason: expect.stringContaining('none taken yet') });
+    // The probe leaves nothing behind in the folder.
+    expect(readdirSync(dir)).toEqual([]);
+
+    rmSync(dir, { recursive: true });
+    writeFileSync(dir, 'not a folder');
+    expect(await doctor()).toMatchObject({
+      status: 'failure',
+      reason: `Backups will fail: BACKUP_DIR ${dir} cannot be used: it is not a folder. Fix the folder (it must be writable by smsops) or change BACKUP_DIR.`,
+    });
+    const run = await job.run();
+    expect(run).toEqual({ outcome: 'failed', error: `BACKUP_DIR ${dir} cannot be used: it is not a folder` });
   });
 
   it('/sms jobs shows the last backup file and its size', async () => {

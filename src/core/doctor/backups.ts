@@ -33,6 +33,16 @@ export const backupsGroup: CheckGroup = {
           reason: `Backups will fail: ${job.description.slice(BACKUPS_NOT_USABLE.length)} Fix the folder (it must be writable by smsops) or change BACKUP_DIR.`,
         },
       ];
+    // The folder as it is now: replaced by a file or made read-only since start, the next backup would fail.
+    const problem = await deps.backupDirProblem?.();
+    if (problem)
+      return [
+        {
+          ...group,
+          status: 'failure',
+          reason: `Backups will fail: ${problem}. Fix the folder (it must be writable by smsops) or change BACKUP_DIR.`,
+        },
+      ];
     const last = job.lastRun;
     const now = deps.relay.now();
     if (!last) return [{ ...group, status: 'ok', reason: `On, none taken yet. ${job.description}` }];

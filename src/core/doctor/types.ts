@@ -91,6 +91,8 @@ export interface DoctorDeps {
   showDestinationAnswers?: boolean;
   /** The scheduler's `backup` job (BACKUP_DIR): whether backups are on and how the last one went. */
   backupJob?: () => BackupJobStatus | undefined;
+  /** Why a backup into BACKUP_DIR would fail now (checked with a real file), or null; absent while backups are off. */
+  backupDirProblem?: (() => Promise<string | null>) | undefined;
   /** Reads Wavix's 10DLC event subscriptions (absent without PUBLIC_BASE_URL, or in tests of the other checks). */
   tenDlcSubscriptions?: ((signal: AbortSignal) => Promise<Result<TenDlcSubscriptionsSeen>>) | undefined;
   /** Numbers whose findings are not counted (`/sms doctor ignore`). */

@@ -36,6 +36,7 @@ async function checkEverything(interaction: Interaction): Promise<DoctorReport> 
     // Its own client, which rejects rate-limited calls: a 429 never pauses the one that answers people.
     channelMembership: slackChannelMembership(deps.doctorSlack),
     backupJob: () => deps.watch.jobs.status().find((job) => job.name === 'backup'),
+    backupDirProblem: deps.watch.backupDirProblem,
     tenDlcSubscriptions: deps.watch.tenDlcSubscriptions,
     ignoredNumbers: deps.doctorIgnores.list(),
     ...(portsip ? { portsip: { checkInboundRules: (dids: string[]) => checkInboundRules({ portsip }, dids) } } : {}),
