@@ -24,6 +24,22 @@ describe('/sms doctor ignore: the reason', () => {
   });
 });
 
+describe('/sms doctor ignore again', () => {
+  it('without a reason (the report’s button has none) keeps the earlier one; a new one replaces it, naming the old', async () => {
+    t = await startSmsopsUnderTest();
+    await runCommand(t, 'doctor ignore +1 202 555 0143 voice DID', { userId: ADMIN });
+    const again = await runCommand(t, 'doctor ignore +12025550143', { userId: ADMIN });
+    expect(readable(again.body)).toContain('The earlier reason is kept: voice DID.');
+    expect(readable((await runCommand(t, 'doctor ignored', { userId: ADMIN })).body)).toContain('voice DID');
+
+    const replaced = await runCommand(t, 'doctor ignore +12025550143 ported away in May', { userId: ADMIN });
+    expect(readable(replaced.body)).toContain('It replaces the earlier reason: voice DID.');
+    const listed = readable((await runCommand(t, 'doctor ignored', { userId: ADMIN })).body);
+    expect(listed).toContain('ported away in May');
+    expect(listed).not.toContain('voice DID');
+  });
+});
+
 describe('/sms doctor report buttons', () => {
   it('answer a button that lost its value instead of doing nothing', async () => {
     t = await startSmsopsUnderTest();

@@ -17,19 +17,41 @@ export interface IgnoreDeps {
 /** Reasons are free text typed in Slack; kept short so the ignored list stays readable. */
 export const MAX_IGNORE_REASON = 200;
 
+/**
+ * `already`: it was ignored before. A repeat without a reason (the report's "Ignore this number" button has none) keeps
+ * the earlier reason (`reasonKept`), so the note of why is never lost to a click; a new reason replaces it, and the one
+ * it replaced is returned (`replacedReason`) so the person sees what they overwrote.
+ */
+export interface IgnoreOutcome {
+  entry: IgnoredNumber;
+  already: boolean;
+  reasonKept?: boolean;
+  replacedReason?: string;
+}
+
 export async function ignoreNumber(
   deps: IgnoreDeps,
   actor: Actor,
   input: { number: string; reason: string | null },
-): Promise<Result<{ entry: IgnoredNumber; already: boolean }>> {
+): Promise<Result<IgnoreOutcome>> {
   const phone = parsePhoneNumber(input.number);
   if (!phone.ok) return err(phone.error);
   const e164 = phone.value.e164;
   // Cut between graphemes: half an emoji would be stored as U+FFFD (or refused by Slack's client).
-  const reason = graphemePrefix(wellFormed(input.reason?.trim() ?? ''), MAX_IGNORE_REASON).kept || null;
+  const given = graphemePrefix(wellFormed(input.reason?.trim() ?? ''), MAX_IGNORE_REASON).kept || null;
+  // The audit names the reason that will stand, the earlier one when none is given.
+  const reason = given ?? deps.ignores.get(e164)?.reason ?? null;
   return performChange(deps.services, actor, { action: 'doctor.ignore', target: e164, params: { reason } }, async () => {
-    const already = deps.ignores.get(e164) !== undefined;
-    return ok({ entry: deps.ignores.ignore({ number: e164, reason, by: actor.userId }), already });
+    const before = deps.ignores.get(e164);
+    const previous = before?.reason ?? null;
+    const stored = given ?? previous;
+    const entry = deps.ignores.ignore({ number: e164, reason: stored, by: actor.userId });
+    return ok({
+      entry,
+      already: before !== undefined,
+      ...(given === null && previous !== null ? { reasonKept: true } : {}),
+      ...(given !== null && previous !== null && previous !== given ? { replacedReason: previous } : {}),
+    });
   });
 }
 

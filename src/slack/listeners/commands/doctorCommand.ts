@@ -15,6 +15,7 @@ import {
   ignoreResultMessage,
   unignoreResultMessage,
 } from '../../ui/doctor.js';
+import { ignoreReasonNote } from '../../ui/doctorIgnoreReason.js';
 import { errorMessage } from '../../ui/errors.js';
 import { inboundEnabledMessage } from '../../ui/numbers.js';
 import { type Block, section } from '../../ui/text.js';
@@ -63,6 +64,8 @@ export async function refreshDoctorReport(interaction: Interaction, notice: Bloc
   await interaction.reply(doctorMessage(report, { notice }), { replaceOriginal: true });
 }
 
+const noteBlock = (note: string | null): Block[] => (note ? [section(note)] : []);
+
 const ignoreDeps = (interaction: Interaction): IgnoreDeps => ({
   services: interaction.deps.services,
   ignores: interaction.deps.doctorIgnores,
@@ -78,7 +81,8 @@ export async function doctorIgnoreCommand(
     await interaction.reply(errorMessage(result.error, 'ignore the number'));
     return;
   }
-  await interaction.reply(ignoreResultMessage(result.value.entry, result.value.already));
+  const message = ignoreResultMessage(result.value.entry, result.value.already);
+  await interaction.reply({ ...message, blocks: [...message.blocks, ...noteBlock(ignoreReasonNote(result.value))] });
 }
 
 export async function doctorUnignoreCommand(interaction: Interaction, command: { number: string }): Promise<void> {
@@ -100,7 +104,7 @@ export async function ignoreFromReport(interaction: Interaction, number: string)
   const result = await ignoreNumber(ignoreDeps(interaction), interaction.actor, { number, reason: null });
   if (!result.ok) logFailure(interaction.deps.logger, 'doctor ignore', result.error);
   const notice = result.ok
-    ? [section(ignoredNotice(result.value.entry, result.value.already))]
+    ? [section(ignoredNotice(result.value.entry, result.value.already)), ...noteBlock(ignoreReasonNote(result.value))]
     : errorMessage(result.error, 'ignore the number').blocks;
   await refreshDoctorReport(interaction, notice);
 }
