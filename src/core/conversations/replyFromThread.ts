@@ -1,6 +1,6 @@
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import type { NewAuditEntry } from '../model/audit.js';
+import { type NewAuditEntry, REPLY_AUDIT_ACTION } from '../model/audit.js';
 import { parseConversationKey } from '../model/conversationKey.js';
 import { countSmsSegments } from '../model/smsSegments.js';
 import type { AuditRepository } from '../ports/audit.js';
@@ -81,8 +81,9 @@ export type ReplyOutcome =
   /** A stop gave up waiting for it before Wavix was called: not sent, and said so. */
   | 'abandoned';
 
-/** How a reply is audited; `/sms audit` shows whom it went to by the same rule as `/sms inbox` (core/auditReading.ts). */
-export const REPLY_AUDIT_ACTION = 'conversation.reply';
+// How a reply is audited; `/sms audit` shows whom it went to by the same rule as `/sms inbox` (core/auditReading.ts).
+export { REPLY_AUDIT_ACTION };
+
 const STATUS_LINE_WAIT_MS = 2_000;
 
 async function waitAtMost(work: Promise<void>, ms: number): Promise<void> {

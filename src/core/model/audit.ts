@@ -1,3 +1,12 @@
+/** A reply sent from a Slack thread: its target and `params.to` are the customer's number (Wavix digits). */
+export const REPLY_AUDIT_ACTION = 'conversation.reply';
+
+/**
+ * Audited actions whose target (and `params.to`) is a customer's number, masked past RETENTION_DAYS by the retention
+ * run (src/store/retention/tables.ts): the entry outlives the conversation it names.
+ */
+export const CUSTOMER_NUMBER_AUDIT_ACTIONS = [REPLY_AUDIT_ACTION] as const;
+
 export type AuditOutcome = 'ok' | 'refused' | 'failed' | 'unknown';
 
 export interface AuditEntry {

@@ -15,7 +15,10 @@ export interface TableDeleter {
    * `keepNewest`-th newest row. Null when nothing may go.
    */
   cutoff(ageCutoff: number | null): number | null;
-  /** Deletes at most `limit` of the oldest deletable rows older than `cutoff` (and their children) in one transaction. */
+  /**
+   * Deletes (or rewrites, see RetentionTable.rewrite) at most `limit` of the oldest deletable rows older than `cutoff`
+   * (and their children) in one transaction.
+   */
   deleteBatch(cutoff: number, limit: number): BatchDeleted;
   /** Rows still older than `cutoff`: those `onlyIf` kept, once the batches are done. */
   olderThan(cutoff: number): number;
@@ -26,7 +29,9 @@ export interface TableDeleter {
  * first, so a batch costs about what it deletes; better-sqlite3 is synchronous, and ingest waits for the whole batch.
  */
 export function createTableDeleter(db: Db, spec: RetentionTable): TableDeleter {
-  const { table, at } = spec;
+  const { at } = spec;
+  // A rewrite names what goes in `spec.table` (the report's word) and the table it rewrites in `rewrite.in`.
+  const table = spec.rewrite?.in ?? spec.table;
   const keys = spec.key.join(', ');
   const condition = `${at} < @cutoff${spec.onlyIf ? ` AND (${spec.onlyIf})` : ''}`;
   const pick = `SELECT ${keys} FROM ${table} WHERE ${condition} ORDER BY ${at} LIMIT @limit`;
@@ -36,8 +41,13 @@ export function createTableDeleter(db: Db, spec: RetentionTable): TableDeleter {
   let deleteBatch: (cutoff: number, limit: number) => BatchDeleted;
   const children = spec.children ?? [];
   const after = spec.afterBatch === undefined ? undefined : db.prepare(spec.afterBatch);
+  if (spec.rewrite && children.length > 0) throw new Error(`retention of ${spec.table}: a rewrite has no children`);
   if (children.length === 0) {
-    const remove = db.prepare(`DELETE FROM ${table} WHERE (${keys}) IN (${pick})`);
+    const remove = db.prepare(
+      spec.rewrite
+        ? `UPDATE ${table} SET ${spec.rewrite.set} WHERE (${keys}) IN (${pick})`
+        : `DELETE FROM ${table} WHERE (${keys}) IN (${pick})`,
+    );
     deleteBatch = db.transaction((cutoff: number, limit: number) => {
       const rows = remove.run({ cutoff, limit }).changes;
       if (rows > 0) after?.run();

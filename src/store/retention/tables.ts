@@ -1,3 +1,6 @@
+import { maskedCustomerNumberSql, unmaskedNumberSql } from '../../core/customerNumberMask.js';
+import { CUSTOMER_NUMBER_AUDIT_ACTIONS } from '../../core/model/audit.js';
+
 /**
  * What the retention job deletes, one spec per table. A table is bounded by adding one line here; the job, its
  * batching and its counts follow from the spec. Order matters: children before parents they point at, and the
@@ -35,6 +38,12 @@ export interface RetentionTable {
   afterBatch?: string;
   /** Why a row older than the limit can still be there (`onlyIf` kept it): reported with their count after a run. */
   keptBecause?: string;
+  /**
+   * The rows stay and only what they hold of a person goes: `set` (an UPDATE's assignments) rewrites them in the table
+   * `in`, and `table` names what went, for the report ("2 customer numbers in audit_log"). `onlyIf` must leave out the
+   * rows already rewritten, or each run would take them again.
+   */
+  rewrite?: { in: string; set: string };
 }
 
 /** Job runs kept whatever the window: a cron with seconds can record tens of thousands a day. */
@@ -100,4 +109,20 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
   // one is consent history, kept as long as the audit log, counted from when it was lifted.
   { table: 'opt_outs', key: ['id'], at: 'lifted_at', window: 'audit', onlyIf: 'lifted_at IS NOT NULL' },
   { table: 'audit_log', key: ['id'], at: 'at', window: 'audit' },
+  // A reply's entry names its customer: past RETENTION_DAYS, when the conversation it belongs to is gone, the entry
+  // (who replied, when, from which number, the outcome) stays for AUDIT_RETENTION_DAYS with the number masked.
+  {
+    table: 'customer numbers in audit_log',
+    rewrite: {
+      in: 'audit_log',
+      set: `target = ${maskedCustomerNumberSql('target')},
+        params = CASE WHEN json_valid(params) AND json_type(params, '$.to') = 'text'
+          THEN json_set(params, '$.to', ${maskedCustomerNumberSql("json_extract(params, '$.to')")}) ELSE params END,
+        detail = replace(detail, target, ${maskedCustomerNumberSql('target')})`,
+    },
+    key: ['id'],
+    at: 'at',
+    window: 'data',
+    onlyIf: `action IN (${CUSTOMER_NUMBER_AUDIT_ACTIONS.map((a) => `'${a}'`).join(', ')}) AND ${unmaskedNumberSql('target')}`,
+  },
 ];
