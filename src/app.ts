@@ -5,6 +5,7 @@ import { markInterruptedSends, markUnsentReplies } from './core/conversations/in
 import { sendTakenReply, type ThreadMessage, takeReplyWhenWritable } from './core/conversations/replyFromThread.js';
 import { createReplyQueue } from './core/conversations/replyQueue.js';
 import { answerThreadNotKept } from './core/conversations/threadNotKept.js';
+import { createKeyedSerial } from './core/keyedSerial.js';
 import { ALERT_NOT_SHOWN_REASONS } from './core/ports/notifier.js';
 import { storedRouteProblems } from './core/portsipUrl.js';
 import type { SetupServices } from './core/services.js';
@@ -388,6 +389,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       inboxChannel: config.slack.inboxChannel,
       publicBaseUrl: config.publicBaseUrl ?? null,
       doctorIgnores: repositories.doctorIgnores,
+      customers: { records: repositories.customerRecords, now, serial: createKeyedSerial() },
       doctorSlack: createDoctorSlackClient(config.slack, logger),
       portsip: config.portsipApi
         ? createPortsipApi({

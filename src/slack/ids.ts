@@ -37,6 +37,8 @@ export const ACTION = {
   usePortsipRoute: 'portsip_use_route',
   confirmReplay: 'relay_replay_confirm',
   cancelReplay: 'relay_replay_cancel',
+  confirmForget: 'customer_forget_confirm',
+  cancelForget: 'customer_forget_cancel',
 } as const;
 
 /** Buttons on an alert's message (value: the alert id), and "Unmute" in `/sms alerts` (value: the rule). */

@@ -1,6 +1,7 @@
 import type { AlertsRepository } from '../core/ports/alerts.js';
 import type { AuditRepository } from '../core/ports/audit.js';
 import type { ConversationRepliesRepository } from '../core/ports/conversationReplies.js';
+import type { CustomerRecordsStore } from '../core/ports/customerRecords.js';
 import type { DeliveriesRepository } from '../core/ports/deliveries.js';
 import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
 import type { DoctorIgnoresRepository } from '../core/ports/doctorIgnores.js';
@@ -24,6 +25,7 @@ import type { MigrationReport } from './migrate.js';
 import { createAlertsRepository } from './repositories/alerts.js';
 import { createAuditRepository } from './repositories/audit.js';
 import { createConversationRepliesRepository } from './repositories/conversationReplies.js';
+import { createCustomerRecordsStore } from './repositories/customerRecords.js';
 import { createDeliveriesRepository } from './repositories/deliveries.js';
 import { createDeliveryReportsRepository } from './repositories/deliveryReports.js';
 import { createDoctorIgnoresRepository } from './repositories/doctorIgnores.js';
@@ -51,6 +53,7 @@ export interface Repositories {
   alerts: AlertsRepository;
   audit: AuditRepository;
   conversationReplies: ConversationRepliesRepository;
+  customerRecords: CustomerRecordsStore;
   deliveries: DeliveriesRepository;
   deliveryReports: DeliveryReportsRepository;
   inbound: InboundRepository;
@@ -100,6 +103,7 @@ export function createRepositories(db: Db, now: () => number): Repositories {
     alerts: createAlertsRepository(db, now),
     audit: createAuditRepository(db, now),
     conversationReplies: createConversationRepliesRepository(db, now),
+    customerRecords: createCustomerRecordsStore(db, now),
     deliveries: createDeliveriesRepository(db, now, slackQueue),
     deliveryReports: createDeliveryReportsRepository(db, now),
     inbound: createInboundRepository(db, now),

@@ -23,6 +23,7 @@ function surfaceFor(env: Record<string, string>) {
     publicBaseUrl: null,
     portsip: null,
     doctorIgnores: {} as never,
+    customers: {} as never,
     doctorSlack: {} as never,
     inFlight: {} as never,
     logger: silentLogger,

@@ -46,4 +46,5 @@ export const LOCAL_CHANGE_ACTIONS = [
   'doctor.ignore',
   'doctor.unignore',
   'senderid.reject',
+  'customer.forget',
 ] as const;

@@ -2,6 +2,7 @@ import type { RespondFn, webApi } from '@slack/bolt';
 import { UnexpectedError, unexpectedErrorText } from '../../core/access.js';
 import type { Alerts } from '../../core/alerts.js';
 import type { ReplyOutcome, ThreadMessage } from '../../core/conversations/replyFromThread.js';
+import type { ForgetDeps } from '../../core/forgetCustomer.js';
 import type { DoctorIgnoresRepository } from '../../core/ports/doctorIgnores.js';
 import type { PortsipApi } from '../../core/ports/portsip.js';
 import type { Actor, SetupServices } from '../../core/services.js';
@@ -44,6 +45,8 @@ export interface SlackDeps {
   };
   /** The account's SMS-enabled numbers, read once for the Sender ID form and its number search (createSlackSurface). */
   smsNumbers: SmsNumbersCache;
+  /** What smsops holds about a customer's number, for `/sms forget`. */
+  customers: ForgetDeps;
   /** The slow parts running after their ack: a stop waits for them, and tells the people of those it gave up on. */
   inFlight: InteractionsInFlight;
   logger: Logger;

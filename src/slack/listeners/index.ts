@@ -10,6 +10,7 @@ import {
   unmuteRuleListener,
 } from './actions/alertActions.js';
 import { doctorFixButtonListener, doctorIgnoreButtonListener } from './actions/doctorActions.js';
+import { cancelForgetListener, confirmForgetListener } from './actions/forgetActions.js';
 import { openSenderIdFormListener, senderIdTypeSwitchListener } from './actions/senderIdFormActions.js';
 import {
   cancelReplayListener,
@@ -44,6 +45,8 @@ export function registerListeners(app: App, deps: SlackDeps, options: { optionsA
   app.action(ACTION.usePortsipRoute, usePortsipRouteButtonListener(deps));
   app.action(ACTION.confirmReplay, confirmReplayListener(deps));
   app.action(ACTION.cancelReplay, cancelReplayListener(deps));
+  app.action(ACTION.confirmForget, confirmForgetListener(deps));
+  app.action(ACTION.cancelForget, cancelForgetListener(deps));
   app.action(ALERT_ACTION.acknowledge, acknowledgeAlertListener(deps));
   app.action(ALERT_ACTION.snooze1h, snoozeAlertListener(deps, '1h'));
   app.action(ALERT_ACTION.snooze24h, snoozeAlertListener(deps, '24h'));

@@ -60,6 +60,12 @@ export const HELP_TOPICS = {
     ['/sms inbox +14155550100', 'The last inbound messages (to one number, or all), with where each was delivered.'],
     ['/sms inbox page 2', 'The next page of them, when long texts fill the first.'],
   ],
+  forget: [
+    [
+      '/sms forget +44 7400 123456',
+      'Remove everything smsops holds about a customer’s number, for an erasure request (admins; audited with the number masked): it shows what it found, kind by kind, to confirm within 15 minutes, deletes its Slack posts of them and keeps their opt-outs in force.',
+    ],
+  ],
   portsip: [
     ['/sms portsip', 'With the PortSIP API configured: its Wavix SMS configurations as routes, each with a button to use it.'],
   ],

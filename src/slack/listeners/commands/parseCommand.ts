@@ -36,6 +36,7 @@ export type SmsCommand =
   | { kind: 'relay.status'; page?: number }
   | { kind: 'relay.replay'; target: string }
   | { kind: 'inbox'; number?: string; page?: number }
+  | { kind: 'forget'; number: string }
   | { kind: 'alerts.list'; page?: number }
   | { kind: 'alerts.set'; rule: string; value: string }
   | { kind: 'jobs.list' }
@@ -535,6 +536,12 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
       }
       const number = args.join(' ').trim();
       return command(number ? { kind: 'inbox', number, ...page } : { kind: 'inbox', ...page });
+    }
+
+    case 'forget': {
+      const number = unescapeSlack(restAfter(1)).trim();
+      if (!number) return usage('Whose records? Give the customer’s number, e.g. `/sms forget +44 7400 123456`.', 'forget');
+      return command({ kind: 'forget', number });
     }
 
     case 'audit': {

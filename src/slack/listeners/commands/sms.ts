@@ -5,6 +5,7 @@ import { helpMessage, usageMessage } from '../../ui/help.js';
 import { clip } from '../../ui/text.js';
 import { type Interaction, replier, type SlackDeps, type SlowPartReach, slowPart } from '../context.js';
 import { doctorCommand, doctorIgnoreCommand, doctorIgnoredCommand, doctorUnignoreCommand } from './doctorCommand.js';
+import { forgetCommand } from './forgetCommand.js';
 import { enableInboundCommand, listNumbersCommand } from './numberCommands.js';
 import { parseSmsCommand, type SmsCommand } from './parseCommand.js';
 import { portsipRoutesCommand } from './portsipCommands.js';
@@ -43,6 +44,7 @@ const handlers: Handlers = {
   'relay.status': (i, c) => relayStatusCommand(i, c.page),
   'relay.replay': (i, c) => relayReplayCommand(i, c.target),
   inbox: (i, c) => inboxCommand(i, c.number, c.page),
+  forget: (i, c) => forgetCommand(i, c.number),
   'alerts.list': (i, c) => alertsListCommand(i, c.page),
   'alerts.set': (i, c) => alertsSetCommand(i, c),
   'jobs.list': (i) => jobsListCommand(i),
@@ -84,6 +86,8 @@ const COMMAND_REACH: Record<SmsCommand['kind'], SlowPartReach> = {
   'relay.status': 'nothing',
   'relay.replay': 'wavix',
   inbox: 'nothing',
+  // The question only; its "Remove" says what a stop cut (see forgetActions.ts).
+  forget: 'nothing',
   'alerts.list': 'nothing',
   'alerts.set': 'database',
   'jobs.list': 'nothing',

@@ -1,0 +1,238 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { AppError, err, ok, type Result } from '../errors.js';
+import { checkMayChange, performChange } from './access.js';
+import { maskedCustomerNumber } from './customerNumberMask.js';
+import { InputError } from './inputError.js';
+import type { KeyedSerial } from './keyedSerial.js';
+import { formatPhoneForPeople, parsePhoneNumber, toWavixDigits } from './phone.js';
+import type { CustomerRecords, CustomerRecordsStore, SlackPostRef, SlackPostRemover } from './ports/customerRecords.js';
+import type { Actor, SetupServices } from './services.js';
+
+/** How `/sms forget` is audited: its target is the number masked, never the number itself. */
+export const FORGET_ACTION = 'customer.forget';
+
+/**
+ * How long a "Remove" question stands, as a replay's (src/relay/replayConfirmation.ts): its counts are what the
+ * admin agreed to remove; a question pressed later would remove what they never saw.
+ */
+export const FORGET_QUESTION_TTL_MS = 15 * 60_000;
+
+export interface ForgetDeps {
+  records: CustomerRecordsStore;
+  now: () => number;
+  /** One erasure of a number at a time: a second press waits for the first, then finds nothing left to remove. */
+  serial: KeyedSerial;
+  newQuestionId?: () => string;
+}
+
+/** The customer a question is about: Wavix's digits, how people read them, and as the audit keeps them. */
+export interface ForgetSubject {
+  digits: string;
+  display: string;
+  masked: string;
+}
+
+export type ForgetAsked =
+  /** smsops holds nothing about them that it would remove (their opt-outs in force, if any, are kept). */
+  | { kind: 'nothing'; subject: ForgetSubject; optOutsInForce: number }
+  /**
+   * What would go, for the admin to confirm: `seen` fingerprints those counts, `question` names this question in
+   * the audit log (to tell the press that came second who removed it).
+   */
+  | { kind: 'confirm'; subject: ForgetSubject; records: CustomerRecords; seen: string; askedAt: number; question: string };
+
+/** A "Remove" press: what its question carried back. */
+export interface ForgetConfirmed {
+  digits: string;
+  seen: string;
+  question: string;
+  askedAt?: number | undefined;
+}
+
+/** A post smsops could not delete, and Slack's reason. */
+export interface PostLeft extends SlackPostRef {
+  reason: string;
+}
+
+export interface Forgotten {
+  subject: Pick<ForgetSubject, 'masked'>;
+  /** What went (opt-outs in force: kept; undelivered and replies sending: left, when they arrived meanwhile). */
+  records: CustomerRecords;
+  slackPostsDeleted: number;
+  slackPostsLeft: PostLeft[];
+}
+
+/** SMS of theirs still owed somewhere, or a reply to them being sent: nothing is removed until that is over. */
+export class CustomerStillOwedError extends AppError {
+  constructor(
+    readonly masked: string,
+    readonly undelivered: number,
+    readonly repliesSending: number,
+  ) {
+    const owed = [
+      undelivered > 0
+        ? `${undelivered} of their SMS ${undelivered === 1 ? 'is' : 'are'} still being delivered (pending or in flight)`
+        : '',
+      repliesSending > 0
+        ? `${repliesSending} repl${repliesSending === 1 ? 'y' : 'ies'} to them ${repliesSending === 1 ? 'is' : 'are'} being sent`
+        : '',
+    ].filter(Boolean);
+    super(
+      `forget ${masked} refused: ${owed.join('; ')}`,
+      `Nothing was removed: ${owed.join(', and ')}. An attempt already under way cannot be called back (PortSIP or Slack would get it all the same, and its post would be one smsops no longer knows to delete), so smsops removes a customer's records only once the relay is done with them. Wait until \`/sms relay status\` no longer shows them (delivered, or dead once the retry window ends), then run \`/sms forget\` with the number again.`,
+    );
+    this.name = 'CustomerStillOwedError';
+  }
+}
+
+export type ForgetOutdated =
+  | { kind: 'expired'; askedAt: number | undefined }
+  /** This question was answered already (a second press): when, and by whom. */
+  | { kind: 'done'; at: number; by: string }
+  /** Someone else's question removed it meanwhile. */
+  | { kind: 'gone' }
+  /** smsops holds more, or less, than the question showed (an SMS arrived): nothing removed. */
+  | { kind: 'changed' };
+
+export class ForgetOutdatedError extends AppError {
+  constructor(
+    readonly masked: string,
+    readonly outdated: ForgetOutdated,
+  ) {
+    const why: Record<ForgetOutdated['kind'], string> = {
+      expired: `this question was asked more than ${FORGET_QUESTION_TTL_MS / 60_000} minutes ago, so it no longer removes anything`,
+      done: 'this question was answered already; this press removed nothing more',
+      gone: 'what smsops held about them was removed since you were asked; nothing more to remove',
+      changed: 'what smsops holds about them changed since you were asked (an SMS came in, or went); nothing was removed',
+    };
+    super(
+      `forget ${masked} not confirmed: ${outdated.kind}`,
+      `${masked}: ${why[outdated.kind]}. Run \`/sms forget\` with the number again to see what smsops holds now.`,
+    );
+    this.name = 'ForgetOutdatedError';
+  }
+}
+
+const DIGITS_SHAPE = /^\d{7,15}$/;
+
+/** What the counts were: any SMS, reply or record added or removed since changes it. */
+export function recordsFingerprint(records: CustomerRecords): string {
+  return createHash('sha256').update(JSON.stringify(records)).digest('base64url').slice(0, 22);
+}
+
+const nothingToRemove = (r: CustomerRecords) =>
+  Object.entries(r).every(([kind, count]) => kind === 'optOutsInForce' || count === 0);
+
+function subjectOf(input: string): Result<ForgetSubject> {
+  const parsed = parsePhoneNumber(input);
+  // A number that is no country's valid one today (an old or foreign one a customer texted from) is taken as digits.
+  const digits = parsed.ok ? toWavixDigits(parsed.value.e164) : input.replace(/[\s+().\-/]/g, '');
+  if (!parsed.ok && !DIGITS_SHAPE.test(digits)) {
+    return err(new InputError([{ field: 'number', message: parsed.error.userMessage }]));
+  }
+  return ok({ digits, display: formatPhoneForPeople(`+${digits}`), masked: maskedCustomerNumber(digits) });
+}
+
+const change = (masked: string, params: Record<string, unknown> = {}) => ({ action: FORGET_ACTION, target: masked, params });
+
+/**
+ * `/sms forget <number>` (admins): counts what smsops holds about a customer's number, kind by kind, for a question
+ * to confirm. Refused while an SMS of theirs is still owed somewhere, and for one of smsops' own numbers.
+ */
+export async function askToForget(
+  services: Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'>,
+  deps: ForgetDeps,
+  actor: Actor,
+  input: string,
+): Promise<Result<ForgetAsked>> {
+  const subject = subjectOf(input);
+  if (!subject.ok) return subject;
+  const { digits, masked } = subject.value;
+  // Before any count: how much smsops holds about a number is for admins only.
+  const allowed = await checkMayChange(services, actor, change(masked));
+  if (!allowed.ok) return allowed;
+  if (deps.records.isSmsopsNumber(digits)) {
+    return err(
+      new InputError([
+        {
+          field: 'number',
+          message: `${subject.value.display} is one of smsops' own numbers (a route's, or one SMS came in on or went out from), not a customer's: \`/sms forget\` removes what smsops holds about a customer.`,
+        },
+      ]),
+    );
+  }
+  const records = deps.records.held(digits);
+  if (records.undelivered > 0 || records.repliesSending > 0) {
+    return err(new CustomerStillOwedError(masked, records.undelivered, records.repliesSending));
+  }
+  if (nothingToRemove(records)) return ok({ kind: 'nothing', subject: subject.value, optOutsInForce: records.optOutsInForce });
+  return ok({
+    kind: 'confirm',
+    subject: subject.value,
+    records,
+    seen: recordsFingerprint(records),
+    askedAt: deps.now(),
+    question: (deps.newQuestionId ?? randomUUID)(),
+  });
+}
+
+/** How far back the audit log is read for the press that answered a question first: questions live 15 minutes. */
+const AUDIT_LOOKBACK = 200;
+
+/**
+ * "Remove" on the question: if smsops still holds what the question counted, deletes smsops' Slack posts of them,
+ * then removes their records in one transaction (see CustomerRecordsStore.erase). Slack first: a stop or a failure
+ * on the way leaves the records, and running the command again finds and finishes it (posts already gone count as
+ * deleted). Posts Slack would not let go are listed, not retried.
+ */
+export async function forgetCustomer(
+  services: Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'>,
+  deps: ForgetDeps,
+  slack: SlackPostRemover,
+  actor: Actor,
+  confirmed: ForgetConfirmed,
+): Promise<Result<Forgotten>> {
+  if (!DIGITS_SHAPE.test(confirmed.digits)) {
+    return err(new InputError([{ field: 'number', message: 'This confirmation is damaged; run the command again.' }]));
+  }
+  const masked = maskedCustomerNumber(confirmed.digits);
+  const params: Record<string, unknown> = { question: confirmed.question };
+  return deps.serial(confirmed.digits, () =>
+    performChange<Forgotten>(services, actor, change(masked, params), async () => {
+      const now = deps.now();
+      if (confirmed.askedAt === undefined || now - confirmed.askedAt > FORGET_QUESTION_TTL_MS) {
+        return err(new ForgetOutdatedError(masked, { kind: 'expired', askedAt: confirmed.askedAt }));
+      }
+      const held = deps.records.held(confirmed.digits);
+      if (recordsFingerprint(held) !== confirmed.seen) {
+        return err(new ForgetOutdatedError(masked, outdated(services, held, confirmed)));
+      }
+      const deleted = new Set<string>();
+      const left: PostLeft[] = [];
+      const deletePosts = async (posts: readonly SlackPostRef[]) => {
+        for (const post of posts) {
+          const key = `${post.channel} ${post.ts}`;
+          if (deleted.has(key) || left.some((l) => `${l.channel} ${l.ts}` === key)) continue;
+          const outcome = await slack.remove(post);
+          if (outcome.ok) deleted.add(key);
+          else left.push({ ...post, reason: outcome.reason });
+        }
+      };
+      await deletePosts(deps.records.slackPostsOf(confirmed.digits));
+      const erased = deps.records.erase(confirmed.digits, masked);
+      // Posts of SMS that arrived while the others were being deleted: their rows are gone now, so deleted now or never.
+      await deletePosts(erased.slackPosts);
+      const removed = Object.fromEntries(Object.entries(erased.records).filter(([, n]) => n > 0));
+      Object.assign(params, { removed, slackPostsDeleted: deleted.size, slackPostsLeft: left.length });
+      return ok({ subject: { masked }, records: erased.records, slackPostsDeleted: deleted.size, slackPostsLeft: left });
+    }),
+  );
+}
+
+function outdated(services: Pick<SetupServices, 'audit'>, held: CustomerRecords, confirmed: ForgetConfirmed): ForgetOutdated {
+  if (!nothingToRemove(held)) return { kind: 'changed' };
+  const answered = services.audit
+    .recent(AUDIT_LOOKBACK)
+    .find((e) => e.action === FORGET_ACTION && e.outcome === 'ok' && e.params.question === confirmed.question);
+  return answered ? { kind: 'done', at: answered.at, by: answered.actor } : { kind: 'gone' };
+}

@@ -1,0 +1,69 @@
+/**
+ * What smsops holds about one customer's number, kind by kind: the counts `/sms forget` shows before it removes them
+ * (never what they hold), and what stands in its way.
+ */
+export interface CustomerRecords {
+  /** SMS received from the number: text, media links, the webhook as Wavix posted it. */
+  inboundMessages: number;
+  /** Where each of them was relayed (PortSIP, Slack) and how it went. */
+  deliveries: number;
+  /** Of those SMS, the ones still owed somewhere: a delivery pending or in flight, or not yet taken by the Slack leg. */
+  undelivered: number;
+  /** smsops' own Slack posts showing only this customer's SMS, and the status lines under replies to them. */
+  slackPosts: number;
+  /** Grouped posts (a storm) showing other people's SMS too: edited to leave this customer's out. */
+  sharedSlackPosts: number;
+  /** Which Slack thread was their conversation of a day. */
+  slackThreads: number;
+  /** Replies sent to them from Slack threads (who, when, length, status; their text is never kept). */
+  replies: number;
+  /** Of those, the ones being sent at this moment (Wavix not answered yet). */
+  repliesSending: number;
+  /** SMS sent to them through Wavix as its reports described them, and those reports. */
+  outboundMessages: number;
+  deliveryReports: number;
+  /** Webhooks smsops refused, whose stored excerpt holds the number. */
+  rejectedWebhooks: number;
+  /** Audit entries naming the number: masked, the entries kept. */
+  auditEntries: number;
+  /** Opt-outs they lifted (START): consent history, removed. */
+  liftedOptOuts: number;
+  /** Opt-outs in force: kept, so their STOP goes on being honoured. */
+  optOutsInForce: number;
+}
+
+/** One of smsops' Slack posts: where it is, and when it was posted. */
+export interface SlackPostRef {
+  channel: string;
+  ts: string;
+  postedAt: number;
+}
+
+/** What an erasure removed (the counts of what it found) and the Slack posts it leaves to delete. */
+export interface ErasedRecords {
+  records: CustomerRecords;
+  /** Own posts and reply status lines whose rows went: to delete in Slack. */
+  slackPosts: SlackPostRef[];
+}
+
+export interface CustomerRecordsStore {
+  /** What smsops holds about the number (Wavix digits, no `+`). */
+  held(digits: string): CustomerRecords;
+  /** Whether the number is one of smsops' own: a route's, or one SMS were received on or sent from. */
+  isSmsopsNumber(digits: string): boolean;
+  /** The Slack posts `erase` would take: smsops' posts of the number's SMS alone, and its replies' status lines. */
+  slackPostsOf(digits: string): SlackPostRef[];
+  /**
+   * In one transaction: removes every record of the number but its opt-outs in force, masks it (as `masked`) in the
+   * audit log, marks the grouped posts that showed it for an edit without it, and recounts the traffic of the hours
+   * it touched. SMS still owed somewhere (and replies being sent) are left, counted in `records.undelivered` and
+   * `records.repliesSending`.
+   */
+  erase(digits: string, masked: string): ErasedRecords;
+}
+
+/** Deletes smsops' own Slack posts. */
+export interface SlackPostRemover {
+  /** A post already gone counts as deleted; otherwise Slack's reason, in words. */
+  remove(post: SlackPostRef): Promise<{ ok: true } | { ok: false; reason: string }>;
+}

@@ -1,0 +1,149 @@
+import type { ForgetAsked, ForgetOutdatedError, Forgotten } from '../../core/forgetCustomer.js';
+import { FORGET_QUESTION_TTL_MS } from '../../core/forgetCustomer.js';
+import type { CustomerRecords } from '../../core/ports/customerRecords.js';
+import { ACTION } from '../ids.js';
+import { button, code, context, escapeMrkdwn, mention, plural, type SlackMessage, section, slackTime } from './text.js';
+
+/** What the "Remove" button carries back: the number (as Wavix writes it), the counts' fingerprint, when, and which question. */
+export interface ForgetConfirmation {
+  number: string;
+  seen: string;
+  asked: number;
+  question: string;
+}
+
+/** The kinds of records, each a line when there are some: counts only, never what they hold. */
+function recordLines(r: CustomerRecords): string[] {
+  const lines = [
+    r.inboundMessages > 0
+      ? `${plural(r.inboundMessages, 'SMS', 'SMS')} received from them (text, media links, the webhook as Wavix posted it), with ${plural(r.deliveries, 'delivery record', 'delivery records')}`
+      : '',
+    r.slackPosts > 0
+      ? `${plural(r.slackPosts, 'Slack post')} smsops made about them (their SMS, the status lines under replies to them): deleted in Slack`
+      : '',
+    r.sharedSlackPosts > 0
+      ? `${plural(r.sharedSlackPosts, 'grouped Slack post')} also showing other people's SMS: edited to leave theirs out`
+      : '',
+    r.slackThreads > 0 ? `${plural(r.slackThreads, 'record')} of which Slack thread was their conversation of a day` : '',
+    r.replies > 0
+      ? `${plural(r.replies, 'reply', 'replies')} sent to them from Slack (who, when, length, status: the text was never kept)`
+      : '',
+    r.outboundMessages + r.deliveryReports > 0
+      ? `${plural(r.outboundMessages, 'record')} of SMS sent to them (as Wavix reported them), with ${plural(r.deliveryReports, 'delivery report')} (the hourly traffic counts are recounted without them)`
+      : '',
+    r.rejectedWebhooks > 0 ? `${plural(r.rejectedWebhooks, 'refused webhook')} whose stored excerpt holds their number` : '',
+    r.liftedOptOuts > 0 ? `${plural(r.liftedOptOuts, 'lifted opt-out')} (their START after a STOP)` : '',
+  ];
+  return lines.filter(Boolean).map((line) => `• ${line}`);
+}
+
+const auditLine = (r: CustomerRecords, masked: string) =>
+  r.auditEntries > 0
+    ? `• ${plural(r.auditEntries, 'audit entry', 'audit entries')} naming them: kept (who did what, when), the number masked to ${code(masked)}`
+    : '';
+
+const optOutLine = (inForce: number) =>
+  inForce > 0
+    ? `*Kept:* ${plural(inForce, 'opt-out')} in force, with the number: a STOP must go on being honoured, and forgetting it would let a reply text them again.`
+    : '';
+
+const NOT_COVERED =
+  "Not covered: backups in `BACKUP_DIR` keep them until rotated out (the last `BACKUP_KEEP`); messages people typed in those threads are theirs (they, or a workspace admin, can delete them); smsops' posts older than `RETENTION_DAYS` are no longer known to it (Slack's own retention, or a workspace admin, removes those).";
+
+export function forgetQuestionMessage(asked: ForgetAsked): SlackMessage {
+  const { subject } = asked;
+  if (asked.kind === 'nothing') {
+    const text = `smsops holds nothing about ${subject.display} to remove.`;
+    return {
+      text: escapeMrkdwn(text),
+      blocks: [section(`:information_source: ${escapeMrkdwn(text)} ${optOutLine(asked.optOutsInForce)}`.trim())],
+    };
+  }
+  const confirmation: ForgetConfirmation = {
+    number: subject.digits,
+    seen: asked.seen,
+    asked: asked.askedAt,
+    question: asked.question,
+  };
+  const lines = [...recordLines(asked.records), auditLine(asked.records, subject.masked)].filter(Boolean);
+  return {
+    text: escapeMrkdwn(`Remove everything smsops holds about ${subject.display}?`),
+    blocks: [
+      section(
+        `:warning: *Remove everything smsops holds about ${escapeMrkdwn(subject.display)}?* This cannot be undone.\n${lines.join('\n')}`,
+      ),
+      ...(asked.records.optOutsInForce > 0 ? [section(optOutLine(asked.records.optOutsInForce))] : []),
+      {
+        type: 'actions',
+        elements: [
+          button({ text: 'Remove', actionId: ACTION.confirmForget, value: JSON.stringify(confirmation), style: 'danger' }),
+          button({ text: 'Cancel', actionId: ACTION.cancelForget, value: 'cancel' }),
+        ],
+      },
+      context(`${NOT_COVERED} This question stands ${FORGET_QUESTION_TTL_MS / 60_000} minutes.`),
+    ],
+  };
+}
+
+/** Where a post smsops could not delete is, for someone to delete it by hand. */
+const postLine = (p: Forgotten['slackPostsLeft'][number]) =>
+  `• in <#${p.channel}>, posted ${slackTime(p.postedAt)} (ts ${code(p.ts)}): ${escapeMrkdwn(p.reason)}`;
+
+const SHOWN_LEFT = 15;
+
+export function forgottenMessage(result: Forgotten): SlackMessage {
+  const { records, subject, slackPostsLeft: left } = result;
+  const removed = { ...records, slackPosts: 0 };
+  const lines = [...recordLines(removed), auditLine(records, subject.masked)].filter(Boolean);
+  const posts =
+    left.length === 0
+      ? `${plural(result.slackPostsDeleted, 'Slack post')} deleted.`
+      : `${plural(result.slackPostsDeleted, 'Slack post')} deleted; *${plural(left.length, 'post')} could not be deleted* and ${left.length === 1 ? 'remains' : 'remain'} in Slack: delete ${left.length === 1 ? 'it' : 'them'} there (a workspace admin can).\n${left
+          .slice(0, SHOWN_LEFT)
+          .map(postLine)
+          .join(
+            '\n',
+          )}${left.length > SHOWN_LEFT ? `\n…and ${plural(left.length - SHOWN_LEFT, 'more post')}: smsops' log lists them all` : ''}`;
+  const arrived =
+    records.undelivered + records.repliesSending > 0
+      ? `:hourglass_flowing_sand: ${plural(records.undelivered + records.repliesSending, 'SMS')} of theirs arrived or went out meanwhile and ${records.undelivered + records.repliesSending === 1 ? 'is' : 'are'} still being delivered: kept; run \`/sms forget\` with the number again once delivered.`
+      : '';
+  const text = `Removed what smsops held about ${subject.masked}.`;
+  return {
+    text: escapeMrkdwn(text),
+    blocks: [
+      section(`:white_check_mark: *${escapeMrkdwn(text)}*\n${lines.join('\n')}`),
+      section(posts),
+      ...[optOutLine(records.optOutsInForce), arrived].filter(Boolean).map((s) => section(s)),
+      context(NOT_COVERED),
+    ],
+  };
+}
+
+/** "Remove" pressed on a question that no longer stands: nothing was removed, and why. `actorId`: who pressed. */
+export function forgetOutdatedMessage(error: ForgetOutdatedError, actorId: string): SlackMessage {
+  const { outdated, masked } = error;
+  const again = 'Run `/sms forget` with the number again to see what smsops holds now.';
+  if (outdated.kind === 'done') {
+    const by = outdated.by === actorId ? 'by you' : `by ${mention(outdated.by)}`;
+    return {
+      text: escapeMrkdwn(`${masked}: already removed; this press removed nothing more.`),
+      blocks: [
+        section(
+          `:white_check_mark: *${escapeMrkdwn(masked)}*: this question was answered already (${slackTime(outdated.at)}, ${by}); this press removed nothing more.`,
+        ),
+      ],
+    };
+  }
+  const said: Record<Exclude<typeof outdated.kind, 'done'>, string> = {
+    expired: `:hourglass: *${escapeMrkdwn(masked)}*: this question was asked more than ${FORGET_QUESTION_TTL_MS / 60_000} minutes ago${
+      outdated.kind === 'expired' && outdated.askedAt !== undefined ? ` (${slackTime(outdated.askedAt)})` : ''
+    }, so it no longer removes anything; nothing was removed. ${again}`,
+    gone: `:white_check_mark: *${escapeMrkdwn(masked)}*: what smsops held about them was removed since you were asked; nothing more to remove.`,
+    changed: `:warning: *${escapeMrkdwn(masked)}*: what smsops holds about them changed since you were asked (an SMS came in, or a reply went out); nothing was removed. ${again}`,
+  };
+  return { text: escapeMrkdwn(error.userMessage), blocks: [section(said[outdated.kind])] };
+}
+
+/** The question's "Cancel". */
+export const forgetCancelledMessage: SlackMessage = { text: 'Cancelled; nothing was removed.', blocks: [] };

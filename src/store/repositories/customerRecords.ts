@@ -1,0 +1,195 @@
+import { CONVERSATION_KEY_SEPARATOR } from '../../core/model/conversationKey.js';
+import { HOUR_MS, hourStartOf } from '../../core/model/traffic.js';
+import type { CustomerRecords, CustomerRecordsStore, SlackPostRef } from '../../core/ports/customerRecords.js';
+import type { Db } from '../database.js';
+import { createTrafficRepository } from './traffic.js';
+
+/**
+ * Every place a customer's number is stored (migrations 003 to 035), found by the number in both forms Wavix and
+ * smsops write it (`447400123456`, `+447400123456`). Their SMS and everything about them goes; their opt-outs in force
+ * stay; audit entries keep their place with the number masked.
+ */
+interface Numbers {
+  d: string;
+  p: string;
+  /** A conversation key of theirs starts with one of these (`<customer>→<smsops number>`). */
+  dk: string;
+  pk: string;
+}
+
+const numbersOf = (digits: string): Numbers => ({
+  d: digits,
+  p: `+${digits}`,
+  dk: `${digits}${CONVERSATION_KEY_SEPARATOR}`,
+  pk: `+${digits}${CONVERSATION_KEY_SEPARATOR}`,
+});
+
+// A message still owed somewhere: a delivery not finished, or not yet taken by the Slack leg (migration 028). The
+// retention job's rule (src/store/retention/tables.ts), for the same reason: the relay still holds it.
+const OWED = `(EXISTS (SELECT 1 FROM deliveries d WHERE d.inbound_message_id = m.id AND d.status NOT IN ('delivered', 'dead'))
+  OR m.id > (SELECT through_message_id FROM slack_queue WHERE id = 1))`;
+const THEIR_MESSAGES = 'FROM inbound_messages m WHERE m.from_number IN (@d, @p)';
+const THEIR_REPLIES = 'FROM conversation_replies WHERE to_number IN (@d, @p)';
+const THEIR_OUTBOUND = 'FROM outbound_messages WHERE to_number IN (@d, @p)';
+const THEIR_REPORTS = `FROM delivery_reports WHERE outbound_message_id IN (SELECT id ${THEIR_OUTBOUND})
+  OR wavix_message_id IN (SELECT wavix_message_id ${THEIR_OUTBOUND})
+  OR wavix_message_id IN (SELECT wavix_message_id ${THEIR_REPLIES} AND wavix_message_id IS NOT NULL AND status <> 'sending')
+  OR instr(CAST(raw_body AS BLOB), CAST(@d AS BLOB)) > 0`;
+const THEIR_THREADS = 'FROM slack_threads WHERE instr(conversation_key, @dk) = 1 OR instr(conversation_key, @pk) = 1';
+const THEIR_REJECTED = 'FROM rejected_webhooks WHERE instr(CAST(body_excerpt AS BLOB), CAST(@d AS BLOB)) > 0';
+const THEIR_AUDIT = 'FROM audit_log WHERE instr(target, @d) > 0 OR instr(params, @d) > 0 OR instr(detail, @d) > 0';
+const THEIR_OPT_OUTS = 'FROM opt_outs WHERE customer_number IN (@d, @p)';
+// A reply's status line, unless the reply is being sent (its line is about to be edited).
+const STATUS_LINES = `SELECT slack_channel AS channel, status_ts AS ts, created_at AS postedAt ${THEIR_REPLIES}
+  AND status_ts IS NOT NULL AND status <> 'sending'`;
+
+interface PostRow extends SlackPostRef {
+  id: number;
+  others: number;
+}
+
+export function createCustomerRecordsStore(db: Db, now: () => number = Date.now): CustomerRecordsStore {
+  const count = (sql: string) => db.prepare<Numbers, number>(`SELECT count(*) ${sql}`).pluck();
+  const counts = {
+    inboundMessages: count(THEIR_MESSAGES),
+    deliveries: count(`FROM deliveries WHERE inbound_message_id IN (SELECT m.id ${THEIR_MESSAGES})`),
+    undelivered: count(`${THEIR_MESSAGES} AND ${OWED}`),
+    slackThreads: count(THEIR_THREADS),
+    replies: count(THEIR_REPLIES),
+    repliesSending: count(`${THEIR_REPLIES} AND status = 'sending'`),
+    outboundMessages: count(THEIR_OUTBOUND),
+    deliveryReports: count(THEIR_REPORTS),
+    rejectedWebhooks: count(THEIR_REJECTED),
+    auditEntries: count(THEIR_AUDIT),
+    liftedOptOuts: count(`${THEIR_OPT_OUTS} AND lifted_at IS NOT NULL`),
+    optOutsInForce: count(`${THEIR_OPT_OUTS} AND lifted_at IS NULL`),
+  };
+  const messageIds = db.prepare<Numbers, number>(`SELECT m.id ${THEIR_MESSAGES}`).pluck();
+  const finishedIds = db.prepare<Numbers, number>(`SELECT m.id ${THEIR_MESSAGES} AND NOT ${OWED}`).pluck();
+  // The posts showing any of the messages, and how many messages of others (or left behind) each shows besides.
+  const postsShowing = db.prepare<[string, string], PostRow>(`
+    SELECT p.id, p.channel, p.ts, p.posted_at AS postedAt,
+      (SELECT count(*) FROM slack_post_messages o WHERE o.post_id = p.id
+        AND o.inbound_message_id NOT IN (SELECT value FROM json_each(?))) AS others
+    FROM slack_posts p
+    WHERE p.id IN (SELECT post_id FROM slack_post_messages WHERE inbound_message_id IN (SELECT value FROM json_each(?)))
+    ORDER BY p.id`);
+  const statusLines = db.prepare<Numbers, SlackPostRef>(STATUS_LINES);
+  const ownNumber = db
+    .prepare<Numbers, number>(`SELECT EXISTS (SELECT 1 FROM routes WHERE number IN (@d, @p))
+      OR EXISTS (SELECT 1 FROM inbound_messages WHERE to_number IN (@d, @p))
+      OR EXISTS (SELECT 1 FROM outbound_messages WHERE from_number IN (@d, @p))
+      OR EXISTS (SELECT 1 FROM conversation_replies WHERE from_number IN (@d, @p))`)
+    .pluck();
+  const hoursTouched = db.prepare<[string, Numbers], { first: number | null; last: number | null }>(`
+    SELECT min(at) AS first, max(at) AS last FROM (
+      SELECT ingested_at AS at FROM inbound_messages WHERE id IN (SELECT value FROM json_each(?))
+      UNION ALL SELECT coalesce(submitted_at, sent_at, updated_at) ${THEIR_OUTBOUND})`);
+
+  const remove = {
+    ownPosts: db.prepare<[string]>('DELETE FROM slack_posts WHERE id IN (SELECT value FROM json_each(?))'),
+    // Drawn again by the relay's post updater from the messages each still shows (its state list is shorter now).
+    sharedPosts: db.prepare<[string]>(
+      'UPDATE slack_posts SET dirty = dirty + 1, next_update_at = 0 WHERE id IN (SELECT value FROM json_each(?))',
+    ),
+    // Their deliveries and post links go with them (ON DELETE CASCADE); the traffic triggers mark their hours stale.
+    messages: db.prepare<[string]>('DELETE FROM inbound_messages WHERE id IN (SELECT value FROM json_each(?))'),
+    // As the retention job does after deleting the newest messages: their ids are handed out again (migration 028).
+    queueBack: db.prepare(`UPDATE slack_queue SET through_message_id = coalesce((SELECT max(id) FROM inbound_messages), 0)
+      WHERE id = 1 AND through_message_id > coalesce((SELECT max(id) FROM inbound_messages), 0)`),
+    // Reports before the messages they point at (ON DELETE SET NULL would keep them).
+    reports: db.prepare<Numbers>(`DELETE ${THEIR_REPORTS}`),
+    outbound: db.prepare<Numbers>(`DELETE ${THEIR_OUTBOUND}`),
+    replies: db.prepare<Numbers>(`DELETE ${THEIR_REPLIES} AND status <> 'sending'`),
+    // Each anchor deleted is remembered without its conversation (migration 032): a reply there is told it is gone.
+    threads: db.prepare<Numbers>(`DELETE ${THEIR_THREADS}`),
+    rejected: db.prepare<Numbers>(`DELETE ${THEIR_REJECTED}`),
+    liftedOptOuts: db.prepare<Numbers>(`DELETE ${THEIR_OPT_OUTS} AND lifted_at IS NOT NULL`),
+    audit: db.prepare<Numbers & { m: string }>(`UPDATE audit_log SET
+      target = replace(replace(target, @p, @m), @d, @m),
+      params = replace(replace(params, @p, @m), @d, @m),
+      detail = replace(replace(detail, @p, @m), @d, @m)
+      WHERE instr(target, @d) > 0 OR instr(params, @d) > 0 OR instr(detail, @d) > 0`),
+  };
+  const traffic = createTrafficRepository(db, now);
+
+  const held = (digits: string): CustomerRecords => {
+    const n = numbersOf(digits);
+    const ids = JSON.stringify(messageIds.all(n));
+    const posts = postsShowing.all(ids, ids);
+    return {
+      inboundMessages: counts.inboundMessages.get(n) ?? 0,
+      deliveries: counts.deliveries.get(n) ?? 0,
+      undelivered: counts.undelivered.get(n) ?? 0,
+      slackPosts: posts.filter((p) => p.others === 0).length + statusLines.all(n).length,
+      sharedSlackPosts: posts.filter((p) => p.others > 0).length,
+      slackThreads: counts.slackThreads.get(n) ?? 0,
+      replies: counts.replies.get(n) ?? 0,
+      repliesSending: counts.repliesSending.get(n) ?? 0,
+      outboundMessages: counts.outboundMessages.get(n) ?? 0,
+      deliveryReports: counts.deliveryReports.get(n) ?? 0,
+      rejectedWebhooks: counts.rejectedWebhooks.get(n) ?? 0,
+      auditEntries: counts.auditEntries.get(n) ?? 0,
+      liftedOptOuts: counts.liftedOptOuts.get(n) ?? 0,
+      optOutsInForce: counts.optOutsInForce.get(n) ?? 0,
+    };
+  };
+
+  /** The finished messages of the number, and the posts showing them: its own (nothing else shown) and shared. */
+  const erasable = (n: Numbers) => {
+    const ids = JSON.stringify(finishedIds.all(n));
+    const posts = postsShowing.all(ids, ids);
+    return {
+      ids,
+      own: posts.filter((p) => p.others === 0),
+      shared: posts.filter((p) => p.others > 0),
+    };
+  };
+  const refOf = ({ channel, ts, postedAt }: SlackPostRef): SlackPostRef => ({ channel, ts, postedAt });
+
+  const erase = db.transaction((digits: string, masked: string) => {
+    const n = numbersOf(digits);
+    const before = held(digits);
+    const { ids, own, shared } = erasable(n);
+    const slackPosts = [...own.map(refOf), ...statusLines.all(n)];
+    const hours = hoursTouched.get(ids, n);
+    remove.ownPosts.run(JSON.stringify(own.map((p) => p.id)));
+    remove.sharedPosts.run(JSON.stringify(shared.map((p) => p.id)));
+    remove.reports.run(n);
+    remove.messages.run(ids);
+    remove.queueBack.run();
+    remove.outbound.run(n);
+    remove.replies.run(n);
+    remove.threads.run(n);
+    remove.rejected.run(n);
+    remove.liftedOptOuts.run(n);
+    remove.audit.run({ ...n, m: masked });
+    // The hourly rollups of those hours are counted again without them (their failure reasons may quote the number).
+    if (hours?.first != null && hours.last != null) traffic.refresh(hourStartOf(hours.first), hourStartOf(hours.last) + HOUR_MS);
+    const after = held(digits);
+    const removed = Object.fromEntries(
+      Object.entries(before).map(([kind, value]) => [kind, value - after[kind as keyof CustomerRecords]]),
+    ) as unknown as CustomerRecords;
+    return {
+      records: {
+        ...removed,
+        slackPosts: slackPosts.length,
+        sharedSlackPosts: shared.length,
+        undelivered: after.undelivered,
+        repliesSending: after.repliesSending,
+        optOutsInForce: after.optOutsInForce,
+      },
+      slackPosts,
+    };
+  });
+
+  return {
+    held,
+    isSmsopsNumber: (digits) => ownNumber.get(numbersOf(digits)) === 1,
+    slackPostsOf: (digits) => {
+      const n = numbersOf(digits);
+      return [...erasable(n).own.map(refOf), ...statusLines.all(n)];
+    },
+    erase: (digits, masked) => erase(digits, masked),
+  };
+}

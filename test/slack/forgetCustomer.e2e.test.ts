@@ -1,0 +1,324 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { deliveryReport } from '../../src/sandbox/emulator/routes/messages.js';
+import type { WavixMessage } from '../../src/sandbox/emulator/state.js';
+import { ACTION } from '../../src/slack/ids.js';
+import { REPLY_THREAD, relayedThread, replyInThread } from '../helpers/replyThreads.js';
+import {
+  ADMIN,
+  OUTSIDER,
+  postInbound,
+  readable,
+  runCommand,
+  type SmsopsUnderTest,
+  startSmsopsUnderTest,
+  stopCheckingSecrets,
+  WEBHOOK_SECRET,
+} from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+
+/**
+ * `/sms forget <number>`: an erasure request. An admin is shown what smsops holds about the number (counts, never
+ * texts), confirms, and every record of it goes (its SMS, deliveries, threads, replies, delivery reports, refused
+ * webhooks quoting it, smsops' Slack posts of it) but the opt-out in force; the audit log keeps its entries with the
+ * number masked. Through the real Bolt receiver (signed commands and block_actions), real SQLite and a fake Slack.
+ */
+
+const { customer: CUSTOMER, inbox: INBOX, replier: REPLIER, ourNumber: OUR_NUMBER } = REPLY_THREAD;
+const OTHER_CUSTOMER = '447700900222';
+const TYPED = '+44 7400 123456';
+const MASKED = '•••3456';
+const MINUTE = 60_000;
+
+let t: SmsopsUnderTest | undefined;
+let pbx: WebhookSink | undefined;
+afterEach(async () => {
+  if (t) await stopCheckingSecrets(t);
+  await pbx?.close();
+  t = undefined;
+  pbx = undefined;
+});
+
+async function start(): Promise<SmsopsUnderTest> {
+  pbx = await startWebhookSink();
+  t = await startSmsopsUnderTest({
+    SLACK_INBOX_CHANNEL: INBOX,
+    SLACK_RELAY_PACE_MS: '0',
+    PORTSIP_WEBHOOK_URL: `${pbx.url}/emc/forget`,
+    RELAY_RETRY_BASE_MS: '60000',
+  });
+  t.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
+  return t;
+}
+
+const count = (s: SmsopsUnderTest, sql: string, ...args: unknown[]) =>
+  s.db
+    .prepare(sql)
+    .pluck()
+    .get(...args) as number;
+const finished = (s: SmsopsUnderTest) =>
+  count(s, "SELECT count(*) FROM deliveries WHERE status NOT IN ('delivered', 'dead')") === 0 &&
+  count(s, 'SELECT count(*) FROM inbound_messages WHERE id > (SELECT through_message_id FROM slack_queue)') === 0 &&
+  count(s, 'SELECT count(*) FROM slack_posts WHERE dirty > 0') === 0
+    ? true
+    : undefined;
+
+/**
+ * The customer's conversation: two SMS (a thread and a post in it), a reply from Slack with its delivery report, a
+ * STOP, and a refused webhook quoting the number; another customer's SMS beside it. Resolves once all is delivered.
+ */
+async function conversation(s: SmsopsUnderTest): Promise<void> {
+  const threadTs = await relayedThread(s, 'forget');
+  expect((await postInbound(s, { from: CUSTOMER, to: OUR_NUMBER, text: 'Second question, same day' })).status).toBe(200);
+  await replyInThread(s, threadTs, '1800000300.000001', 'Your parcel leaves today', 'EvForget1');
+  const outbound = () => s.emulator.state().messages.filter((m) => m.direction === 'outbound');
+  await waitUntil(
+    () =>
+      outbound().length === 1 && count(s, "SELECT count(*) FROM conversation_replies WHERE status = 'accepted'") === 1
+        ? true
+        : undefined,
+    10_000,
+    'the reply sent',
+  );
+  const [sms] = outbound();
+  const report = deliveryReport({ ...(sms as WavixMessage), status: 'delivered', delivered_at: new Date().toISOString() });
+  const dlr = await fetch(`${s.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(report),
+  });
+  expect(dlr.status).toBe(200);
+  expect((await postInbound(s, { from: CUSTOMER, to: OUR_NUMBER, text: 'STOP' })).status).toBe(200);
+  const refused = await fetch(`${s.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ from: CUSTOMER, to: OUR_NUMBER }),
+  });
+  expect(refused.status).toBe(400);
+  expect((await postInbound(s, { from: OTHER_CUSTOMER, to: OUR_NUMBER, text: 'Another customer here' })).status).toBe(200);
+  await waitUntil(
+    () => (count(s, 'SELECT count(*) FROM delivery_reports') === 1 && finished(s) ? true : undefined),
+    10_000,
+    'everything delivered',
+  );
+}
+
+/** Every row of every table, as text: where the number could still be. */
+function everyRow(s: SmsopsUnderTest): Map<string, string> {
+  const tables = s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all();
+  return new Map(
+    (tables as string[]).map((table) => {
+      const rows = s.db.prepare(`SELECT * FROM "${table}"`).all() as Record<string, unknown>[];
+      const text = rows.map((row) =>
+        Object.values(row)
+          .map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v)))
+          .join('|'),
+      );
+      return [table, text.join('\n')];
+    }),
+  );
+}
+
+const holdingNumber = (s: SmsopsUnderTest, digits: string) =>
+  [...everyRow(s)].filter(([, text]) => text.includes(digits)).map(([table]) => table);
+
+// biome-ignore lint/suspicious/noExplicitAny: Slack message bodies are asserted structurally
+const buttonOf = (message: any, actionId: string): string | undefined =>
+  message.blocks
+    ?.flatMap((b: { elements?: Array<{ action_id: string; value: string }> }) => b.elements ?? [])
+    .find((e: { action_id: string }) => e.action_id === actionId)?.value;
+
+let presses = 0;
+
+/** Presses "Remove" (its own signature and response_url) and returns what the presser reads. */
+async function press(s: SmsopsUnderTest, value: string, userId = ADMIN): Promise<string> {
+  const name = `forget-${++presses}`;
+  const responseUrl = `${s.fakeSlack.responseUrl}${name}`;
+  const response = await s.slack.blockAction({ actionId: ACTION.confirmForget, value, userId, responseUrl });
+  expect(response.status).toBe(200);
+  const answer = await waitUntil(
+    () => s.fakeSlack.responses.find((r) => r.path.endsWith(`/${name}`)),
+    10_000,
+    'the answer to the press',
+  );
+  expect(answer.body.replace_original).toBe(true);
+  return readable(answer.body);
+}
+
+/** The question for the customer: what the admin reads, and its "Remove" value. */
+async function ask(s: SmsopsUnderTest): Promise<{ question: string; remove: string }> {
+  const { body } = await runCommand(s, `forget ${TYPED}`);
+  const remove = buttonOf(body, ACTION.confirmForget);
+  expect(remove).toBeDefined();
+  return { question: readable(body), remove: remove as string };
+}
+
+/** Where smsops posted about the customer: their SMS posts, and the status line under the reply. */
+const postsOfCustomer = (s: SmsopsUnderTest) =>
+  s.db
+    .prepare(
+      `SELECT p.ts FROM slack_posts p JOIN slack_post_messages pm ON pm.post_id = p.id
+       JOIN inbound_messages m ON m.id = pm.inbound_message_id WHERE m.from_number = ?
+       UNION SELECT status_ts FROM conversation_replies WHERE to_number = ?`,
+    )
+    .pluck()
+    .all(CUSTOMER, CUSTOMER) as string[];
+
+describe('/sms forget <number>', () => {
+  it('asks an admin with counts, then removes every record of the number, deletes its Slack posts and keeps the opt-out', async () => {
+    const s = await start();
+    await conversation(s);
+    expect(holdingNumber(s, CUSTOMER).sort()).toEqual(
+      [
+        'audit_log',
+        'conversation_replies',
+        'delivery_reports',
+        'deliveries',
+        'inbound_messages',
+        'opt_outs',
+        'outbound_messages',
+        'rejected_webhooks',
+        'slack_threads',
+      ].sort(),
+    );
+    const ours = postsOfCustomer(s);
+    expect(ours.length).toBe(4);
+    const othersPost = s.db
+      .prepare(
+        `SELECT p.ts FROM slack_posts p JOIN slack_post_messages pm ON pm.post_id = p.id
+         JOIN inbound_messages m ON m.id = pm.inbound_message_id WHERE m.from_number = ?`,
+      )
+      .pluck()
+      .get(OTHER_CUSTOMER) as string;
+
+    const { question, remove } = await ask(s);
+    expect(question).toContain('Remove everything smsops holds about +44 7400 123456?');
+    expect(question).toContain('3 SMS received from them');
+    expect(question).toContain('4 Slack posts');
+    expect(question).toContain('1 reply sent to them');
+    expect(question).toContain('1 refused webhook');
+    expect(question).toContain('1 opt-out in force');
+    expect(question).toContain('a STOP must go on being honoured');
+    expect(question).toContain('BACKUP_KEEP');
+    // Counts, never what the records hold.
+    for (const text of ['Where is my parcel', 'Second question', 'Your parcel leaves today'])
+      expect(question).not.toContain(text);
+
+    const answer = await press(s, remove);
+    expect(answer).toContain(`Removed what smsops held about ${MASKED}`);
+    expect(answer).toContain('4 Slack posts deleted.');
+    expect(answer).toContain('1 opt-out in force');
+
+    // Nothing holds the number any more but the opt-out in force; the other customer is untouched.
+    expect(holdingNumber(s, CUSTOMER)).toEqual(['opt_outs']);
+    expect(count(s, 'SELECT count(*) FROM opt_outs WHERE customer_number = ? AND lifted_at IS NULL', CUSTOMER)).toBe(1);
+    expect(count(s, 'SELECT count(*) FROM inbound_messages WHERE from_number = ?', OTHER_CUSTOMER)).toBe(1);
+    const deleted = s.fakeSlack.callsTo('chat.delete').map((c) => c.args.ts as string);
+    expect(deleted.sort()).toEqual([...ours].sort());
+    expect(deleted).not.toContain(othersPost);
+    // The audit keeps who replied and who removed what, with the number masked.
+    const audit = s.db.prepare('SELECT actor, action, target, outcome FROM audit_log ORDER BY id').all();
+    expect(audit).toEqual([
+      { actor: REPLIER, action: 'conversation.reply', target: MASKED, outcome: 'ok' },
+      { actor: ADMIN, action: 'customer.forget', target: MASKED, outcome: 'ok' },
+    ]);
+    expect(readable((await runCommand(s, 'audit')).body)).not.toContain(CUSTOMER);
+
+    // A second press of the same question removes nothing more and deletes nothing more.
+    const again = await press(s, remove);
+    expect(again).toContain('this question was answered already');
+    expect(again).toContain('by you');
+    expect(s.fakeSlack.callsTo('chat.delete')).toHaveLength(ours.length);
+    expect(readable((await runCommand(s, `forget ${TYPED}`)).body)).toContain('smsops holds nothing about +44 7400 123456');
+  });
+
+  it('is refused to a non-admin, as the command and as a forged press: nothing is counted or removed', async () => {
+    const s = await start();
+    await conversation(s);
+    const before = everyRow(s);
+    const refused = readable((await runCommand(s, `forget ${TYPED}`, { userId: OUTSIDER })).body);
+    expect(refused).toContain('Only the smsops admins');
+    expect(refused).not.toContain('SMS received');
+
+    const { remove } = await ask(s);
+    expect(await press(s, remove, OUTSIDER)).toContain('Only the smsops admins');
+    expect(s.fakeSlack.callsTo('chat.delete')).toHaveLength(0);
+    expect(count(s, 'SELECT count(*) FROM inbound_messages WHERE from_number = ?', CUSTOMER)).toBe(3);
+    const refusals = s.db.prepare("SELECT target FROM audit_log WHERE action = 'customer.forget'").pluck().all();
+    expect(refusals).toEqual([MASKED, MASKED]);
+    for (const table of ['inbound_messages', 'deliveries', 'slack_posts', 'conversation_replies', 'delivery_reports']) {
+      expect(everyRow(s).get(table)).toBe(before.get(table));
+    }
+  });
+
+  it('edits a grouped post that also shows another customer’s SMS to leave theirs out, instead of deleting it', async () => {
+    const s = await start();
+    // Slack hangs while they text: what waited behind the first post is coalesced into one grouped post.
+    const release = s.fakeSlack.hang('chat.postMessage');
+    for (const [from, text] of [
+      [CUSTOMER, 'First, posted alone'],
+      [CUSTOMER, 'Grouped from the forgotten one'],
+      [OTHER_CUSTOMER, 'Grouped from someone else'],
+    ] as const) {
+      expect((await postInbound(s, { from, to: OUR_NUMBER, text })).status).toBe(200);
+    }
+    await waitUntil(() => (count(s, 'SELECT count(*) FROM inbound_messages') === 3 ? true : undefined), 5000, 'stored');
+    release();
+    await waitUntil(
+      () => (count(s, "SELECT count(*) FROM slack_posts WHERE layout = 'batch'") === 1 && finished(s) ? true : undefined),
+      10_000,
+      'the grouped post recorded',
+    );
+    const groupedTs = s.db.prepare("SELECT ts FROM slack_posts WHERE layout = 'batch'").pluck().get() as string;
+
+    const { question, remove } = await ask(s);
+    expect(question).toContain("1 grouped Slack post also showing other people's SMS: edited to leave theirs out");
+    const edits = () => s.fakeSlack.callsTo('chat.update').filter((c) => c.args.ts === groupedTs);
+    const editedBefore = edits().length;
+    await press(s, remove);
+    const edit = await waitUntil(() => edits()[editedBefore], 10_000, 'the grouped post edited');
+    expect(readable(edit.args)).toContain('Grouped from someone else');
+    expect(readable(edit.args)).not.toContain('Grouped from the forgotten one');
+    expect(s.fakeSlack.callsTo('chat.delete').map((c) => c.args.ts)).not.toContain(groupedTs);
+    expect(s.fakeSlack.callsTo('chat.delete')).toHaveLength(1);
+    expect(holdingNumber(s, CUSTOMER)).toEqual([]);
+  });
+
+  it('lists a post Slack would not let it delete, and removes the rest', async () => {
+    const s = await start();
+    await conversation(s);
+    const { remove } = await ask(s);
+    s.fakeSlack.failNext('chat.delete', 'cant_delete_message');
+    const answer = await press(s, remove);
+    expect(answer).toContain('3 Slack posts deleted; *1 post could not be deleted* and remains in Slack');
+    expect(answer).toContain(`<#${INBOX}>`);
+    expect(answer).toContain('Slack does not let smsops delete it');
+    expect(holdingNumber(s, CUSTOMER)).toEqual(['opt_outs']);
+  });
+
+  it('refuses while an SMS of theirs is still owed to PortSIP, and a question past 15 minutes removes nothing', async () => {
+    const s = await start();
+    await conversation(s);
+    const { remove } = await ask(s);
+    const stale = JSON.stringify({ ...JSON.parse(remove), asked: JSON.parse(remove).asked - 16 * MINUTE });
+    const late = await press(s, stale);
+    expect(late).toContain('more than 15 minutes ago');
+    expect(late).toContain('nothing was removed');
+    expect(count(s, 'SELECT count(*) FROM inbound_messages WHERE from_number = ?', CUSTOMER)).toBe(3);
+
+    pbx?.respondWith(503);
+    expect((await postInbound(s, { from: CUSTOMER, to: OUR_NUMBER, text: 'One more' })).status).toBe(200);
+    await waitUntil(
+      () => (count(s, "SELECT count(*) FROM deliveries WHERE status = 'pending' AND attempts > 0") === 1 ? true : undefined),
+      5000,
+      'a failed PortSIP attempt',
+    );
+    const owed = readable((await runCommand(s, `forget ${TYPED}`)).body);
+    expect(owed).toContain('1 of their SMS is still being delivered');
+    expect(owed).toContain('/sms relay status');
+    // The question asked before that SMS no longer matches: nothing is removed.
+    expect(await press(s, remove)).toContain('changed since you were asked');
+    expect(count(s, 'SELECT count(*) FROM inbound_messages WHERE from_number = ?', CUSTOMER)).toBe(4);
+    expect(s.fakeSlack.callsTo('chat.delete')).toHaveLength(0);
+  });
+});
