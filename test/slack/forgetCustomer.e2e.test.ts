@@ -172,7 +172,6 @@ describe('/sms forget <number>', () => {
       [
         'audit_log',
         'conversation_replies',
-        'delivery_reports',
         'deliveries',
         'inbound_messages',
         'opt_outs',

@@ -33,8 +33,7 @@ const THEIR_REPLIES = 'FROM conversation_replies WHERE to_number IN (@d, @p)';
 const THEIR_OUTBOUND = 'FROM outbound_messages WHERE to_number IN (@d, @p)';
 const THEIR_REPORTS = `FROM delivery_reports WHERE outbound_message_id IN (SELECT id ${THEIR_OUTBOUND})
   OR wavix_message_id IN (SELECT wavix_message_id ${THEIR_OUTBOUND})
-  OR wavix_message_id IN (SELECT wavix_message_id ${THEIR_REPLIES} AND wavix_message_id IS NOT NULL AND status <> 'sending')
-  OR instr(CAST(raw_body AS BLOB), CAST(@d AS BLOB)) > 0`;
+  OR wavix_message_id IN (SELECT wavix_message_id ${THEIR_REPLIES} AND wavix_message_id IS NOT NULL AND status <> 'sending')`;
 const THEIR_THREADS = 'FROM slack_threads WHERE instr(conversation_key, @dk) = 1 OR instr(conversation_key, @pk) = 1';
 const THEIR_REJECTED = 'FROM rejected_webhooks WHERE instr(CAST(body_excerpt AS BLOB), CAST(@d AS BLOB)) > 0';
 const THEIR_AUDIT = 'FROM audit_log WHERE instr(target, @d) > 0 OR instr(params, @d) > 0 OR instr(detail, @d) > 0';
