@@ -26,7 +26,18 @@ export interface InboxLine {
    * `destination`: the PortSIP URL (whole: shown masked) or the channel each went to, or will go to, as recorded (not
    * the route now): null when the text is hidden from this reader, or none is known yet.
    */
-  deliveries: Array<{ kind: 'portsip' | 'slack'; status: DeliveryStatus; answer: string | null; destination?: string | null }>;
+  deliveries: InboxDelivery[];
+}
+
+/** One delivery of an inbound message as `/sms inbox` shows it. */
+export interface InboxDelivery {
+  kind: 'portsip' | 'slack';
+  status: DeliveryStatus;
+  answer: string | null;
+  destination?: string | null;
+  /** Attempts whose outcome was recorded (0 for one still in the Slack leg's queue). */
+  attempts?: number;
+  deliveredAt?: number | null;
 }
 
 /** A reply sent from a Slack thread. Its text is never kept; the customer and the reason are hidden like an inbound sender. */
@@ -128,6 +139,8 @@ export async function readInbox(
             answer: d.status === 'delivered' ? null : destinationAnswer(d, admin),
             // Where each went is read with the message: a wrong PBX that answered 2xx is found here after the fix.
             destination: hidden || !d.destination ? null : d.destination,
+            attempts: d.attempts,
+            deliveredAt: d.deliveredAt,
           })),
           ...(queued && postedIn !== null
             ? [{ kind: 'slack' as const, status: 'pending' as const, answer: null, destination: hidden ? null : postedIn }]

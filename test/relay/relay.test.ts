@@ -713,7 +713,7 @@ describe('operator commands', () => {
     expect(literalTexts((await runCommand(t, 'inbox +1 415 555 0100')).body.blocks)).toEqual(['hi <!here>']);
     expect(JSON.stringify(formattedTexts((await runCommand(t, 'inbox +1 415 555 0100')).body.blocks))).not.toContain('<!here>');
     expect(inbox).toMatch(
-      /:white_check_mark: PortSIP delivered to `http:\/\/127\.0\.0\.1:\d+\/emc\/Wavix - US\/a558…` · :white_check_mark: Slack delivered in <#C0\w+> · id `in-1`/,
+      /:white_check_mark: PortSIP to `http:\/\/127\.0\.0\.1:\d+\/emc\/Wavix - US\/a558…`: delivered <!date[^>]*> \(1 attempt\) · :white_check_mark: Slack in <#C0\w+>: delivered <!date[^>]*> \(1 attempt\) · id `in-1`/,
     );
     const question = (await runCommand(t, 'relay replay in-1')).body;
     expect(readable(question)).toContain('was delivered already to 2 destinations');

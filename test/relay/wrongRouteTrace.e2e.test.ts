@@ -71,14 +71,13 @@ describe('SMS a wrong but accepting PBX took', () => {
     expect(params.map((p) => p.params).join()).not.toMatch(new RegExp(`${UUID}|${OTHER_UUID}`));
 
     const inbox = readable((await runCommand(smsops, 'inbox +14155550155')).body);
-    expect(inbox.split(`PortSIP delivered to ${otherMasked} · :white_check_mark: Slack delivered in <#${TEAM_B}>`)).toHaveLength(
-      3,
-    );
+    expect(inbox.split(`PortSIP to ${otherMasked}: delivered `)).toHaveLength(3);
+    expect(inbox.split(`Slack in <#${TEAM_B}>: delivered `)).toHaveLength(3);
     expect(`${audit}\n${inbox}`).not.toMatch(new RegExp(`${UUID}|${OTHER_UUID}`));
     // Someone who may not read these messages is not told where they went either.
     const outsider = readable((await runCommand(smsops, 'inbox', { userId: OUTSIDER })).body);
-    expect(outsider).toContain('PortSIP delivered');
+    expect(outsider).toContain('PortSIP: delivered');
     expect(outsider).not.toContain('otherpbx');
-    expect(outsider).not.toContain(`delivered in <#${TEAM_B}>`);
+    expect(outsider).not.toContain(`Slack in <#${TEAM_B}>`);
   });
 });

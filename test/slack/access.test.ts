@@ -276,7 +276,7 @@ describe('who may read SMS text and what a destination answered', () => {
     expect(text).not.toContain('7400 123456');
     expect(text).toContain(`text hidden: you are not in <#${ALERT_CHANNEL}>`);
     expect(text).toContain('shown to smsops admins and to the members of the channel it is posted in');
-    expect(text).toContain('PortSIP pending (HTTP 500)');
+    expect(text).toMatch(/PortSIP( to `[^`]*`)?: waiting to be tried again, \d+ attempts? failed \(HTTP 500\)/);
     expect(t.fakeSlack.callsTo('conversations.members')[0]?.args.channel).toBe(ALERT_CHANNEL);
   });
 
@@ -285,7 +285,7 @@ describe('who may read SMS text and what a destination answered', () => {
     const text = await say('inbox +1 415 555 0100', 'U0MEMBER01');
     expect(text).toContain('Your code is 482913');
     expect(text).toContain('+44 7400 123456');
-    expect(text).toContain('PortSIP pending (HTTP 500)');
+    expect(text).toMatch(/PortSIP( to `[^`]*`)?: waiting to be tried again, \d+ attempts? failed \(HTTP 500\)/);
     expect(text).not.toContain('AccessKeyId');
     expect(text).toContain('What PortSIP answered is shown to smsops admins only');
   });
@@ -294,7 +294,9 @@ describe('who may read SMS text and what a destination answered', () => {
     await startWithFailingPbx();
     const text = await say('inbox', WORKSPACE_ADMIN);
     expect(text).toContain('Your code is 482913');
-    expect(text).toContain('PortSIP pending (HTTP 500: AccessKeyId=ASIAFAKEKEY0123456789 SecretAccessKey=xxx');
+    expect(text).toMatch(
+      /PortSIP to `[^`]*`: waiting to be tried again, \d+ attempts? failed \(HTTP 500: AccessKeyId=ASIAFAKEKEY0123456789 SecretAccessKey=xxx/,
+    );
     expect(text).not.toContain('END-OF-PAGE');
     const excerpt = /HTTP 500: ([^)]*)\)/.exec(text)?.[1] ?? '';
     expect(excerpt.length).toBeLessThanOrEqual(80);
@@ -337,7 +339,7 @@ describe('who may read SMS text and what a destination answered', () => {
     expect(member).toContain('posted at once');
     const owner = await say('inbox +1 415 555 0100', WORKSPACE_OWNER);
     expect(owner).toContain('Your code is 771234');
-    expect(owner).toMatch(/Slack pending/);
+    expect(owner).toMatch(/Slack in <#C0PRIVATE1>: waiting to be sent/);
   });
 
   it('hides the text when Slack cannot say who is in the channel, with the reason', async () => {

@@ -114,4 +114,36 @@ describe('/sms inbox', () => {
     expect(line).not.toMatch(/· 2026-01-02 09:30 UTC ·/);
     expect(message.text).not.toContain('<!date');
   });
+
+  it('says each delivery in words, with its attempts and when it was delivered', () => {
+    const delivered = at + 65_000;
+    const message = inboxMessage(
+      reading([
+        {
+          ...inbound('hi'),
+          deliveries: [
+            { kind: 'portsip', status: 'delivered', answer: null, attempts: 2, deliveredAt: delivered },
+            { kind: 'slack', status: 'in_flight', answer: null, attempts: 0, deliveredAt: null },
+          ],
+        },
+        {
+          ...inbound('later', 2),
+          deliveries: [
+            { kind: 'portsip', status: 'pending', answer: 'HTTP 500', attempts: 3, deliveredAt: null },
+            { kind: 'slack', status: 'pending', answer: null, attempts: 0, deliveredAt: null },
+          ],
+        },
+        { ...inbound('gone', 3), deliveries: [{ kind: 'portsip', status: 'dead', answer: 'HTTP 500', attempts: 7 }] },
+      ]),
+    );
+    const lines = formattedTexts(message.blocks).join('\n');
+    expect(lines).toContain(
+      `PortSIP: delivered <!date^${delivered / 1000}^{date_short_pretty} {time}|2026-01-02 09:31 UTC> (2 attempts) · :arrows_counterclockwise: Slack: being sent (attempt 1)`,
+    );
+    expect(lines).toContain(
+      'PortSIP: waiting to be tried again, 3 attempts failed (HTTP 500) · :hourglass_flowing_sand: Slack: waiting to be sent',
+    );
+    expect(lines).toContain('PortSIP: dead after 7 attempts (HTTP 500)');
+    expect(lines).not.toMatch(/in_flight|PortSIP delivered/);
+  });
 });

@@ -5,7 +5,7 @@ import { type DeliveryStatus, type FailingDelivery, SLACK_QUEUE_DESTINATION } fr
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
 import { formatPartyForPeople } from '../../core/phone.js';
 import { encodeCopiedUrl, maskUrl } from '../../core/urls.js';
-import type { InboxLine, InboxReading, TextHidden } from '../../relay/inboxReading.js';
+import type { InboxDelivery, InboxLine, InboxReading, TextHidden } from '../../relay/inboxReading.js';
 import { type DestinationStatus, INBOX_PAGED_AT_MOST, type RelayStatus, type ReplayResult } from '../../relay/operations.js';
 import { REPLAY_QUESTION_TTL_MS, type ReplayOutdatedError } from '../../relay/replayConfirmation.js';
 import type { RejectedWebhookSummary } from '../../store/repositories/rejectedWebhooks.js';
@@ -339,11 +339,30 @@ const DELIVERY_ICON: Record<DeliveryStatus, string> = {
   dead: ':rotating_light:',
 };
 
-function deliveryLine(d: InboxLine['deliveries'][number]): string {
+const attemptCount = (n: number) => `${n} attempt${n === 1 ? '' : 's'}`;
+
+/** A delivery's state in words, with its attempts and, once delivered, when ("delivered 22:38 UTC (1 attempt)"). */
+function deliveryState(d: InboxDelivery): string {
+  const attempts = d.attempts ?? 0;
+  switch (d.status) {
+    case 'delivered':
+      return `delivered${d.deliveredAt ? ` ${slackTime(d.deliveredAt)}` : ''}${attempts > 0 ? ` (${attemptCount(attempts)})` : ''}`;
+    case 'in_flight':
+      // `attempts` counts the finished ones: this is the next.
+      return `being sent (attempt ${attempts + 1})`;
+    case 'pending':
+      return attempts === 0 ? 'waiting to be sent' : `waiting to be tried again, ${attemptCount(attempts)} failed`;
+    case 'dead':
+      return `dead after ${attemptCount(attempts)}`;
+  }
+}
+
+/** ":white_check_mark: PortSIP to `https://pbx/…/a558…`: delivered 22:38 UTC (1 attempt)". */
+function deliveryLine(d: InboxDelivery): string {
   const where = d.kind === 'portsip' ? 'PortSIP' : 'Slack';
   const why = d.answer ? ` (${escapeMrkdwn(d.answer)})` : '';
   const to = d.destination ? (d.kind === 'portsip' ? ` to ${code(maskUrl(d.destination))}` : ` in <#${d.destination}>`) : '';
-  return `${DELIVERY_ICON[d.status]} ${where} ${d.status}${why}${to}`;
+  return `${DELIVERY_ICON[d.status]} ${where}${to}: ${deliveryState(d)}${why}`;
 }
 
 function hiddenText(hidden: TextHidden): string {
