@@ -16,6 +16,8 @@ export interface InboxLine {
   wavixMessageId: string;
   toNumber: string;
   ingestedAt: number;
+  /** Wavix's received_at, when it gave one that was read. */
+  receivedAt: number | null;
   messageType: 'sms' | 'mms';
   mediaCount: number;
   /** The sender and the text: null when hidden from this reader. */
@@ -127,6 +129,7 @@ export async function readInbox(
         wavixMessageId: message.wavixMessageId,
         toNumber: message.toNumber,
         ingestedAt: message.ingestedAt,
+        receivedAt: message.receivedAt,
         messageType: message.messageType,
         mediaCount: message.media?.length ?? 0,
         fromNumber: hidden ? null : message.fromNumber,

@@ -241,4 +241,20 @@ describe('a coalesced post under a storm', () => {
     expect(text).toMatch(/PortSIP retrying \(HTTP 503, attempt 2\)\nrich_text\n[\s\S]{0,40}\nshort 0\n/);
     expect(text).toContain(`*${shown} inbound messages*`);
   });
+
+  it("labels Wavix's received_at and smsops' ingest time when they differ by more than a minute; one time otherwise", () => {
+    const ingestedAt = Date.UTC(2026, 10, 25, 22, 38);
+    const late = sms('hi', { receivedAt: ingestedAt - 3_600_000, ingestedAt });
+    const post = strings(inboundSmsMessage(late, delivered).blocks).join('\n');
+    expect(post).toContain(
+      `received by Wavix <!date^${(ingestedAt - 3_600_000) / 1000}^{date_short_pretty} {time}|2026-11-25 21:38 UTC> · by smsops <!date^${ingestedAt / 1000}^{date_short_pretty} {time}|2026-11-25 22:38 UTC>`,
+    );
+    const grouped = strings(inboundBatchMessage([{ message: late, portsip: delivered }]).message.blocks).join('\n');
+    expect(grouped).toContain('received by Wavix');
+    const onTime = strings(inboundSmsMessage(sms('hi', { receivedAt: ingestedAt - 20_000, ingestedAt }), delivered).blocks).join(
+      '\n',
+    );
+    expect(onTime).not.toContain('received by');
+    expect(onTime).toContain('|2026-11-25 22:37 UTC>');
+  });
 });

@@ -13,6 +13,7 @@ const inbound = (text: string, n = 1): InboxLine => ({
   wavixMessageId: `w-${n}`,
   toNumber: '14155550100',
   ingestedAt: at,
+  receivedAt: null,
   messageType: 'sms',
   mediaCount: 0,
   fromNumber: '447400123456',
@@ -145,5 +146,16 @@ describe('/sms inbox', () => {
     );
     expect(lines).toContain('PortSIP: dead after 7 attempts (HTTP 500)');
     expect(lines).not.toMatch(/in_flight|PortSIP delivered/);
+  });
+
+  it("names Wavix's and smsops' times when they are more than a minute apart, and shows one time otherwise", () => {
+    const late = { ...inbound('late'), receivedAt: at - 3_600_000 };
+    const lines = formattedTexts(inboxMessage(reading([late, { ...inbound('now', 2), receivedAt: at - 30_000 }])).blocks).join(
+      '\n',
+    );
+    expect(lines).toContain(
+      `received by Wavix <!date^${(at - 3_600_000) / 1000}^{date_short_pretty} {time}|2026-01-02 08:30 UTC> · by smsops <!date^${at / 1000}^{date_short_pretty} {time}|2026-01-02 09:30 UTC>`,
+    );
+    expect(lines.match(/received by Wavix/g)).toHaveLength(1);
   });
 });

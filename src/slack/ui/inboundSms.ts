@@ -41,10 +41,22 @@ const isoUtc = (at: number) => new Date(at).toISOString().replace('T', ' ');
 /** A time Slack renders in each reader's own time zone; the fallback (older clients, notifications) is UTC. */
 const slackTime = (at: number, format: string, fallback: string) => `<!date^${Math.floor(at / 1000)}^${format}|${fallback} UTC>`;
 
-function when(message: InboundMessage): string {
-  const at = message.receivedAt ?? message.ingestedAt;
-  return slackTime(at, '{date_short_pretty} {time}', isoUtc(at).slice(0, 16));
+/** Apart by more than this, Wavix's received_at and smsops' ingest time are both shown, each named. */
+const TIMES_APART_MS = 60_000;
+
+/**
+ * When a message arrived: one time (Wavix's received_at, else smsops' ingest time) while the two agree, else both,
+ * named ("received by Wavix 21:38 · by smsops 22:38"): a webhook Wavix sent again an hour late showed one time in its
+ * post and another in `/sms inbox`, neither saying whose.
+ */
+export function receivedWhen(message: Pick<InboundMessage, 'receivedAt' | 'ingestedAt'>): string {
+  const at = (t: number) => slackTime(t, '{date_short_pretty} {time}', isoUtc(t).slice(0, 16));
+  const { receivedAt, ingestedAt } = message;
+  if (receivedAt === null || Math.abs(ingestedAt - receivedAt) <= TIMES_APART_MS) return at(receivedAt ?? ingestedAt);
+  return `received by Wavix ${at(receivedAt)} · by smsops ${at(ingestedAt)}`;
 }
+
+const when = receivedWhen;
 
 /** The PortSIP leg of one SMS in words, e.g. "PortSIP ✓ 12:03:04" or "PortSIP retrying (HTTP 503, attempt 4, next 12:05)". */
 export function portsipStateText(state: PortsipState, compact = false): string {

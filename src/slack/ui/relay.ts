@@ -11,7 +11,7 @@ import { REPLAY_QUESTION_TTL_MS, type ReplayOutdatedError } from '../../relay/re
 import type { RejectedWebhookSummary } from '../../store/repositories/rejectedWebhooks.js';
 import type { SchemaWarningSummary } from '../../store/repositories/schemaWarnings.js';
 import { ACTION } from '../ids.js';
-import { blockTextLength } from './inboundSms.js';
+import { blockTextLength, receivedWhen } from './inboundSms.js';
 import { replyLineBlock } from './inboxReply.js';
 import { type ListPage, pageFooter, pageOf, paginate } from './pages.js';
 import { characterCount, smsTextBlocks } from './smsText.js';
@@ -393,7 +393,7 @@ function lineBlocks(line: InboxLine, excerptUnits: number): Block[] {
   const body = line.hidden ? `\n${hiddenText(line.hidden)}` : text ? '' : '\n_(no text)_';
   return [
     section(
-      `${from} → ${person(line.toNumber)} · ${slackTime(line.ingestedAt)} · ${line.messageType.toUpperCase()}${
+      `${from} → ${person(line.toNumber)} · ${receivedWhen(line)} · ${line.messageType.toUpperCase()}${
         line.mediaCount > 0 ? ` (${line.mediaCount} media)` : ''
       }${length}${body}\n${line.deliveries.map(deliveryLine).join(' · ') || '_no destination_'} · id ${code(line.wavixMessageId)}`,
     ),
