@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * How log lines look. JSON (one object per line) is for a log shipper and for anything that is not a terminal;
- * human lines (`12:03:04 INFO smsops listening url=http://…`) are for a person reading a terminal. Unset, the choice
+ * human lines (`2026-01-02T12:03:04Z INFO smsops listening url=http://…`) are for a person reading a terminal. Unset, the choice
  * follows stdout: a TTY gets human lines, a pipe or a file gets JSON. `LOG_FORMAT=json` or `pretty`/`human` forces one.
  *
  * Kept of ours rather than pino-pretty: twenty lines, no worker thread, and the line is formatted after the secret
@@ -43,7 +43,9 @@ export function humanLogLine(jsonLine: string): string {
     return jsonLine.replace(/\n$/, '');
   }
   const { time, level, msg, ...fields } = record;
-  const clock = typeof time === 'string' ? time.slice(11, 19) : '';
+  // Date and zone kept (to the second): a bare "22:38:55" could not be matched with the Slack posts' times, shown in
+  // each reader's zone, nor with JSON logs of another day; this is the JSON time's own prefix, so it greps them.
+  const clock = typeof time === 'string' ? `${time.slice(0, 19)}${time.endsWith('Z') ? 'Z' : ''}` : '';
   const word = LEVEL_WORDS[String(level)] ?? String(level).toUpperCase();
   const rest = Object.entries(fields).map(([key, value]) => `${key}=${shown(value)}`);
   return [clock, word, String(msg ?? ''), ...rest].filter((part) => part !== '').join(' ');

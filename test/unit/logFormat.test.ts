@@ -47,9 +47,11 @@ describe('log format', () => {
     log.warn('delivery failed', { attempt: 2, url: 'http://pbx.example/x y', key: 'human-secret-0123456' });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^\d\d:\d\d:\d\d WARN {2}delivery failed attempt=2 url="http:\/\/pbx\.example\/x y" key=\[REDACTED\]$/,
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ WARN {2}delivery failed attempt=2 url="http:\/\/pbx\.example\/x y" key=\[REDACTED\]$/,
     );
     expect(humanLogLine('not json')).toBe('not json');
+    // The date and the zone, so that a line read on its own matches the Slack posts and the JSON logs of that moment.
+    expect(humanLogLine('{"level":"warn","time":"2026-01-02T22:38:55.123Z","msg":"x"}')).toBe('2026-01-02T22:38:55Z WARN  x');
   });
 });
 
@@ -97,10 +99,10 @@ describe('log format of a started process', () => {
     const piped = await run({}, false);
     expect(piped.stdout).toMatch(/^\{"level":"info",/m);
     const forcedHuman = await run({ LOG_FORMAT: 'pretty' }, false);
-    expect(forcedHuman.stdout).toMatch(/^\d\d:\d\d:\d\d INFO {2}sandbox mode: nothing reaches Slack/m);
+    expect(forcedHuman.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ INFO {2}sandbox mode: nothing reaches Slack/m);
     expect(forcedHuman.stdout).not.toMatch(/^\{/m);
     const terminal = await run({}, true);
-    expect(terminal.stdout).toMatch(/^\d\d:\d\d:\d\d INFO {2}sandbox mode: nothing reaches Slack/m);
+    expect(terminal.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ INFO {2}sandbox mode: nothing reaches Slack/m);
     expect(terminal.stdout).not.toMatch(/^\{"level"/m);
     const forcedJson = await run({ LOG_FORMAT: 'json' }, true);
     expect(forcedJson.stdout).toMatch(/^\{"level":"info",/m);
