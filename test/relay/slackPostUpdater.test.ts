@@ -62,12 +62,13 @@ function setup(now: () => number = Date.now, logLines?: string[]) {
     onStale: started.wake,
   });
   let n = 0;
-  const store = (text: string) => {
+  /** `from`: the customer, whose SMS to one number make one conversation (a new one each by default). */
+  const store = (text: string, from?: string) => {
     const i = n++;
     const { id } = inbound.insertWithDeliveries(
       {
         wavixMessageId: `w-${i}`,
-        fromNumber: `4474001${10_000 + i}`,
+        fromNumber: from ?? `4474001${10_000 + i}`,
         toNumber: '14155550100',
         messageType: 'sms',
         text,
@@ -111,6 +112,32 @@ describe('the updater of delivery states in Slack posts', () => {
     // Nothing else is waiting: no second update comes.
     await waitUntil(() => tmp.db.prepare('SELECT 1 FROM slack_posts WHERE dirty = 0').get(), 5000, 'the post marked clean');
     expect(updates()).toHaveLength(1);
+  });
+
+  it("says an SMS held behind its conversation's retrying head is waiting, not sending, until it is sent itself", async () => {
+    const { sender, store, deliveries, updater } = setup();
+    const head = store('first', '447400555666');
+    const behind = store('second', '447400555666');
+    const other = store('another customer');
+    await sender.send([head.item]);
+    deliveries.markFailed(head.portsip.id, { statusCode: 500, error: 'HTTP 500', nextAttemptAt: Date.now() + 60_000 });
+    await sender.send([behind.item]);
+    await sender.send([other.item]);
+    const posts = fake.callsTo('chat.postMessage').map((c) => readable(c.args.blocks));
+    expect(posts[0]).toContain('PortSIP sending…');
+    expect(posts[1]).toContain('PortSIP waiting behind an earlier SMS of this conversation (retrying)');
+    expect(posts[1]).not.toContain('sending');
+    // Another conversation is not held by it.
+    expect(posts[2]).toContain('PortSIP sending…');
+    deliveries.markDelivered(head.portsip.id, 200);
+    deliveries.markDelivered(behind.portsip.id, 200);
+    updater.changed(behind.portsip);
+    const update = await waitUntil(
+      () => updates().find((c) => c.args.ts === fake.callsTo('chat.postMessage')[1]?.result?.ts),
+      5000,
+      'the update of the second post',
+    );
+    expect(readable(update.args.blocks)).toMatch(/PortSIP ✓ <!date/);
   });
 
   it('retries an update Slack fails, while new SMS are still posted', async () => {

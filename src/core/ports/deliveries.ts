@@ -67,6 +67,14 @@ export interface DeliveriesRepository {
   deadCount(kind: DeliveryChannel, destination: string): number;
   /** The failing deliveries to one destination (an error recorded, not delivered), most recently tried first. */
   failing(kind: DeliveryChannel, destination: string, limit: number): FailingDelivery[];
+  /**
+   * The delivery a pending one waits behind: the first of its conversation to its destination, earlier than it, still
+   * pending or in flight (what `claimDue` holds it back for); undefined when it is its conversation's head. A read for
+   * Slack posts, never made by the relay itself.
+   */
+  conversationHead(
+    delivery: Pick<Delivery, 'id' | 'destinationKind' | 'destination' | 'conversationKey'>,
+  ): Pick<Delivery, 'id' | 'status' | 'attempts'> | undefined;
   get(id: number): Delivery | undefined;
   forMessage(inboundMessageId: number): Delivery[];
   backlog(): DestinationBacklog[];

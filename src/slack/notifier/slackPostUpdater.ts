@@ -15,8 +15,11 @@ import { classifySlackFailure, MAX_SLACK_RETRY_AFTER_MS, messageArgs, shownState
 import type { SlackShown } from './slackShown.js';
 import { type ThreadContinuation, withContinuation } from './threadContinuation.js';
 
-/** Where one message stands on PortSIP, from its PortSIP delivery (none: no route named a PortSIP URL). */
-export function portsipStateOf(deliveries: readonly Delivery[]): PortsipState {
+/**
+ * Where one message stands on PortSIP, from its PortSIP delivery (none: no route named a PortSIP URL). `headOf`: the
+ * delivery one not tried yet waits behind (DeliveriesRepository.conversationHead), read only for such a one.
+ */
+export function portsipStateOf(deliveries: readonly Delivery[], headOf?: DeliveriesRepository['conversationHead']): PortsipState {
   const d = deliveries.find((x) => x.destinationKind === 'portsip');
   if (!d) return { kind: 'none' };
   // A 2xx yet not delivered: the attempt's route was changed while it was out, so the old PBX took it and it is sent
@@ -29,9 +32,11 @@ export function portsipStateOf(deliveries: readonly Delivery[]): PortsipState {
       : (d.lastError ?? 'failed');
   if (d.status === 'delivered') return { kind: 'delivered', at: d.deliveredAt ?? d.lastAttemptAt ?? d.createdAt };
   if (d.status === 'dead') return { kind: 'dead', reason };
-  return d.attempts === 0
-    ? { kind: 'sending' }
-    : { kind: 'retrying', error: reason, attempts: d.attempts, nextAt: d.nextAttemptAt };
+  if (d.attempts > 0) return { kind: 'retrying', error: reason, attempts: d.attempts, nextAt: d.nextAttemptAt };
+  // Held behind its conversation's head (arrival order), it is not being sent: "sending…" stayed on it for as long as
+  // the head retried, up to RELAY_DEAD_AFTER_HOURS. Its own first outcome updates the post, as any state change does.
+  const head = d.status === 'pending' ? headOf?.(d) : undefined;
+  return head ? { kind: 'waiting', retrying: head.attempts > 0 } : { kind: 'sending' };
 }
 
 /**
@@ -80,7 +85,8 @@ export function startSlackPostUpdater(options: {
   const { client, posts, logger } = options;
   const now = options.now ?? Date.now;
   const idleMs = options.idleMs ?? 5_000;
-  const portsipState = (id: number) => portsipStateOf(options.deliveries.forMessage(id));
+  const portsipState = (id: number) =>
+    portsipStateOf(options.deliveries.forMessage(id), (d) => options.deliveries.conversationHead(d));
   const shown: SlackShown = options.shown ?? ((message) => message);
   const replayed = (id: number) =>
     options.deliveries.forMessage(id).some((d) => d.destinationKind === 'slack' && d.replayedAt !== null);

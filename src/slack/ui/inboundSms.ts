@@ -26,6 +26,8 @@ export const SLACK_MAX_BLOCKS = 50;
 export type PortsipState =
   | { kind: 'none' }
   | { kind: 'sending' }
+  /** Not tried yet: an earlier SMS of its conversation to the same PortSIP goes first (arrival order), `retrying` or not. */
+  | { kind: 'waiting'; retrying: boolean }
   | { kind: 'delivered'; at: number }
   | { kind: 'retrying'; error: string; attempts: number; nextAt: number }
   | { kind: 'dead'; reason: string };
@@ -65,6 +67,12 @@ export function portsipStateText(state: PortsipState, compact = false): string {
       return 'no PortSIP route';
     case 'sending':
       return 'PortSIP sending…';
+    case 'waiting': {
+      const head = state.retrying ? ' (retrying)' : '';
+      return compact
+        ? `PortSIP waiting behind an earlier SMS${head}`
+        : `PortSIP waiting behind an earlier SMS of this conversation${head}`;
+    }
     case 'delivered':
       return compact ? 'PortSIP ✓' : `PortSIP ✓ ${slackTime(state.at, '{time_secs}', isoUtc(state.at).slice(11, 19))}`;
     case 'retrying': {

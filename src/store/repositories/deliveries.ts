@@ -227,6 +227,15 @@ export function createDeliveriesRepository(
       AND d.last_error IS NOT NULL
     ORDER BY d.last_attempt_at DESC, d.id DESC LIMIT ?`);
   const byId = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE id = ?');
+  // The index of the conversation (kind, destination, conversation_key, id): its earlier rows only, oldest first.
+  const headOf = db.prepare<
+    { kind: string; destination: string; key: string; id: number },
+    Pick<Delivery, 'id' | 'status' | 'attempts'>
+  >(`
+    SELECT id, status, attempts FROM deliveries
+    WHERE destination_kind = @kind AND destination = @destination AND conversation_key = @key AND id < @id
+      AND status IN ('pending', 'in_flight')
+    ORDER BY id LIMIT 1`);
   const byMessage = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE inbound_message_id = ? ORDER BY id');
   const backlog = db.prepare<[], DestinationBacklog>(BACKLOG_SQL);
 
@@ -295,6 +304,8 @@ export function createDeliveriesRepository(
     deadOnes: () => deadRows.all(),
     deadCount: (kind, destination) => deadAt.get(kind, destination)?.n ?? 0,
     failing: (kind, destination, limit) => failingRows.all(kind, destination, limit),
+    conversationHead: (d) =>
+      headOf.get({ kind: d.destinationKind, destination: d.destination, key: d.conversationKey, id: d.id }),
     get: (id) => {
       const row = byId.get(id);
       return row ? toDelivery(row) : undefined;
