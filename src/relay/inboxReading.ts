@@ -1,6 +1,7 @@
 import { channelReader, type TextHidden } from '../core/channelReading.js';
 import { destinationAnswer } from '../core/destinationAnswer.js';
-import type { DeliveryStatus } from '../core/model/delivery.js';
+import type { Delivery, DeliveryStatus } from '../core/model/delivery.js';
+import type { InboundMessage } from '../core/model/inboundMessage.js';
 import type { SmsEncoding } from '../core/model/smsSegments.js';
 import type { ReplyStatus } from '../core/ports/conversationReplies.js';
 import type { Actor, SetupServices } from '../core/services.js';
@@ -118,38 +119,7 @@ export async function readInbox(
           hidden,
         };
       }
-      const { message, deliveries } = entry;
-      const slack = deliveries.find((d) => d.destinationKind === 'slack');
-      // Still in the Slack leg's queue: the channel the route in force will post it in.
-      const queued = !slack && deps.slackQueue.isQueued(message.id);
-      const postedIn = slack?.destination ?? (queued ? slackChannelOf(deps.routing, message.toNumber) : inboxChannel);
-      const hidden = await hiddenIn(postedIn);
-      return {
-        direction: 'inbound',
-        wavixMessageId: message.wavixMessageId,
-        toNumber: message.toNumber,
-        ingestedAt: message.ingestedAt,
-        receivedAt: message.receivedAt,
-        messageType: message.messageType,
-        mediaCount: message.media?.length ?? 0,
-        fromNumber: hidden ? null : message.fromNumber,
-        text: hidden ? null : message.text,
-        hidden,
-        deliveries: [
-          ...deliveries.map((d) => ({
-            kind: d.destinationKind,
-            status: d.status,
-            answer: d.status === 'delivered' ? null : destinationAnswer(d, admin),
-            // Where each went is read with the message: a wrong PBX that answered 2xx is found here after the fix.
-            destination: hidden || !d.destination ? null : d.destination,
-            attempts: d.attempts,
-            deliveredAt: d.deliveredAt,
-          })),
-          ...(queued && postedIn !== null
-            ? [{ kind: 'slack' as const, status: 'pending' as const, answer: null, destination: hidden ? null : postedIn }]
-            : []),
-        ],
-      };
+      return inboundLine(entry, deps, inboxChannel, hiddenIn, admin);
     }),
   );
   const where = recent.value.page;
@@ -162,3 +132,103 @@ export async function readInbox(
 }
 
 const NO_PAGE: InboxPage = { number: 1, count: 1, first: 0, size: 0, total: 0, beyond: false };
+
+type HiddenIn = Awaited<ReturnType<typeof channelReader>>['hiddenIn'];
+
+/** One inbound message as this reader may see it: its text, sender and destinations hidden by the channel rule. */
+async function inboundLine(
+  entry: { message: InboundMessage; deliveries: Delivery[] },
+  deps: RelayOperationsDeps,
+  inboxChannel: string | null,
+  hiddenIn: HiddenIn,
+  admin: boolean,
+): Promise<InboxLine> {
+  const { message, deliveries } = entry;
+  const slack = deliveries.find((d) => d.destinationKind === 'slack');
+  // Still in the Slack leg's queue: the channel the route in force will post it in.
+  const queued = !slack && deps.slackQueue.isQueued(message.id);
+  const postedIn = slack?.destination ?? (queued ? slackChannelOf(deps.routing, message.toNumber) : inboxChannel);
+  const hidden = await hiddenIn(postedIn);
+  return {
+    direction: 'inbound',
+    wavixMessageId: message.wavixMessageId,
+    toNumber: message.toNumber,
+    ingestedAt: message.ingestedAt,
+    receivedAt: message.receivedAt,
+    messageType: message.messageType,
+    mediaCount: message.media?.length ?? 0,
+    fromNumber: hidden ? null : message.fromNumber,
+    text: hidden ? null : message.text,
+    hidden,
+    deliveries: [
+      ...deliveries.map((d) => ({
+        kind: d.destinationKind,
+        status: d.status,
+        answer: d.status === 'delivered' ? null : destinationAnswer(d, admin),
+        // Where each went is read with the message: a wrong PBX that answered 2xx is found here after the fix.
+        destination: hidden || !d.destination ? null : d.destination,
+        attempts: d.attempts,
+        deliveredAt: d.deliveredAt,
+      })),
+      ...(queued && postedIn !== null
+        ? [{ kind: 'slack' as const, status: 'pending' as const, answer: null, destination: hidden ? null : postedIn }]
+        : []),
+    ],
+  };
+}
+
+/** A delivery of the message `/sms inbox <Wavix id>` shows, with its history as far as smsops keeps it. */
+export interface InboxMessageDelivery {
+  lastAttemptAt: number | null;
+  /** Pending: when it is tried next. */
+  nextAttemptAt: number | null;
+  deadAt: number | null;
+  /** When an operator last sent it again (`/sms relay replay`). */
+  replayedAt: number | null;
+  /** When an attempt was last given back unfinished (smsops stopped during it): the destination may have it twice. */
+  releasedAt: number | null;
+  /**
+   * What the last failure was, for its description in fixed words only (never shown as it is: it can quote the route
+   * URL, whose last segment is PortSIP's credential); null when none is recorded.
+   */
+  failure: { lastStatusCode: number | null; lastError: string } | null;
+}
+
+/** `/sms inbox <Wavix id>`: one message, its line as the inbox shows it, and each delivery's history. */
+export interface InboxMessageReading {
+  line: InboxLine;
+  /** In the order of `line.deliveries`; a delivery still in the Slack leg's queue has none. */
+  history: InboxMessageDelivery[];
+  admin: boolean;
+}
+
+/**
+ * One inbound message by its Wavix id, for whoever holds that id (from a ticket, a log line, a Slack post): where each
+ * delivery stands and what happened to it, its text and sender shown as `/sms inbox` shows them (the id alone tells no
+ * one anything about the customer). undefined: no stored message has that id.
+ */
+export async function readInboxMessage(
+  services: Pick<SetupServices, 'adminUsers' | 'directory'>,
+  deps: RelayOperationsDeps,
+  actor: Actor,
+  wavixMessageId: string,
+  inboxChannel: string | null,
+): Promise<InboxMessageReading | undefined> {
+  const message = deps.inbound.getByWavixId(wavixMessageId);
+  if (!message) return undefined;
+  const deliveries = deps.deliveries.forMessage(message.id);
+  const { admin, hiddenIn } = await channelReader(services, actor);
+  const line = await inboundLine({ message, deliveries }, deps, inboxChannel, hiddenIn, admin);
+  const history = deliveries.map(
+    (d): InboxMessageDelivery => ({
+      lastAttemptAt: d.lastAttemptAt,
+      nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt : null,
+      deadAt: d.deadAt,
+      replayedAt: d.replayedAt,
+      releasedAt: d.releasedAt,
+      failure:
+        d.lastError !== null && d.status !== 'delivered' ? { lastStatusCode: d.lastStatusCode, lastError: d.lastError } : null,
+    }),
+  );
+  return { line, history, admin };
+}

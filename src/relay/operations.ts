@@ -227,7 +227,11 @@ export const INBOX_PAGED_AT_MOST = 1_000;
 export function recentInbox(deps: RelayOperationsDeps, number: string | undefined, page = 1): Result<RecentInbox> {
   if (!number) return ok(pageOf(deps, keysOf(deps, undefined, 'smsops'), undefined, page));
   const parsed = parsePhoneNumber(number);
-  if (!parsed.ok) return err(new InputError([{ field: 'number', message: parsed.error.userMessage }]));
+  if (!parsed.ok) {
+    // `/sms inbox <Wavix id>` found no message before asking here: both readings are said.
+    const message = `${parsed.error.userMessage} Nor is it the Wavix id of a stored message (\`/sms inbox\` lists their ids).`;
+    return err(new InputError([{ field: 'number', message }]));
+  }
   const digits = toWavixDigits(parsed.value.e164);
   const ours = keysOf(deps, digits, 'smsops');
   if (ours.keys.length > 0) return ok(pageOf(deps, ours, 'smsops', page));

@@ -229,6 +229,17 @@ describe('relay guarantee on the real process (kill -9, restart, SIGTERM)', () =
       expect(beforeRestart.has(id), `${id} was delivered twice without having been in flight at the kill`).toBe(true);
     }
     expect([...counts.keys()].sort()).toEqual([...ids].sort());
+    // Each one PortSIP got twice says so in `/sms inbox <id>`: its delivery keeps when its attempt was given back.
+    const reader = new Database(dbPath, { readonly: true });
+    const releasedAt = reader.prepare<[string], { releasedAt: number | null }>(`
+      SELECT d.released_at AS releasedAt FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id
+      WHERE m.wavix_message_id = ? AND d.destination_kind = 'portsip'`);
+    try {
+      for (const [id] of duplicated)
+        expect(releasedAt.get(id)?.releasedAt, `${id} marked sent again`).toEqual(expect.any(Number));
+    } finally {
+      reader.close();
+    }
 
     // Relayed as Wavix posted it: the exact bytes, to the URL as copied from PortSIP with its spaces encoded.
     for (const request of sink.received) {

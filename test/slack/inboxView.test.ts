@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InboxLine, InboxReplyLine } from '../../src/relay/inboxReading.js';
 import type { InboxPage } from '../../src/relay/operations.js';
 import { blockLimitError } from '../../src/sandbox/fakeSlackApi.js';
+import { inboxMessageDetail } from '../../src/slack/ui/inboxMessage.js';
 import { inboxMessage } from '../../src/slack/ui/relay.js';
 import { formattedTexts, literalTexts } from '../helpers/slackText.js';
 
@@ -157,5 +158,48 @@ describe('/sms inbox', () => {
       `received by Wavix <!date^${(at - 3_600_000) / 1000}^{date_short_pretty} {time}|2026-01-02 08:30 UTC> · by smsops <!date^${at / 1000}^{date_short_pretty} {time}|2026-01-02 09:30 UTC>`,
     );
     expect(lines.match(/received by Wavix/g)).toHaveLength(1);
+  });
+
+  it('shows one message by its Wavix id: both times, each delivery with its error, a replay and a send again after a stop', () => {
+    const history = {
+      lastAttemptAt: at + 1_000,
+      nextAttemptAt: null,
+      deadAt: null,
+      replayedAt: null,
+      releasedAt: null,
+      failure: null,
+    };
+    const message = inboxMessageDetail({
+      admin: false,
+      line: {
+        ...inbound('Your code is 482913'),
+        wavixMessageId: 'wvx-A-1',
+        receivedAt: at - 3_600_000,
+        deliveries: [
+          { kind: 'portsip', status: 'dead', answer: 'HTTP 500', destination: null, attempts: 7, deliveredAt: null },
+          { kind: 'slack', status: 'delivered', answer: null, destination: 'C0INBOX01', attempts: 1, deliveredAt: at + 2_000 },
+        ],
+      },
+      history: [
+        {
+          ...history,
+          deadAt: at + 9_000,
+          failure: { lastStatusCode: 500, lastError: 'HTTP 500: http://pbx/emc/x/a558d635-secret' },
+        },
+        { ...history, replayedAt: at + 5_000, releasedAt: at + 4_000 },
+      ],
+    });
+    const text = formattedTexts(message.blocks).join('\n');
+    expect(text).toContain('*Message `wvx-A-1`*: SMS from *+44 7400 123456* → +1 415 555 0100');
+    expect(text).toMatch(/Received by Wavix <!date[^|]*\|2026-01-02 08:30 UTC> · by smsops <!date[^|]*\|2026-01-02 09:30 UTC>/);
+    expect(text).toContain('PortSIP: dead after 7 attempts (HTTP 500)');
+    expect(text).toMatch(/Last error \(<!date[^>]*>\): PortSIP answered HTTP 500: PortSIP failed on its side/);
+    expect(text).toMatch(/Given up <!date/);
+    expect(text).toContain('Slack in <#C0INBOX01>: delivered');
+    expect(text).toMatch(/Sent again by an operator \(`\/sms relay replay`\) <!date/);
+    expect(text).toMatch(/Sent again after smsops stopped during an attempt \(<!date[^>]*>\): Slack may have got it twice/);
+    expect(text).not.toContain('a558d635');
+    expect(literalTexts(message.blocks)).toEqual(['Your code is 482913']);
+    expect(blockLimitError(message.blocks)).toBeUndefined();
   });
 });

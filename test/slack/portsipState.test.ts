@@ -22,6 +22,7 @@ const delivery = (over: Partial<Delivery>): Delivery => ({
   deadAt: null,
   retryWindowStartedAt: Date.UTC(2026, 10, 27, 12, 0),
   replayedAt: null,
+  releasedAt: null,
   ...over,
 });
 

@@ -65,6 +65,7 @@ const SHIPPED = [
   '034_sender_id_requests.sql',
   '035_traffic_failure_reasons_rebuilt.sql',
   '036_delivery_report_bodies_dropped.sql',
+  '037_delivery_released.sql',
 ];
 
 describe('migration runner', () => {

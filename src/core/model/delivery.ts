@@ -27,6 +27,8 @@ export interface Delivery {
   retryWindowStartedAt: number;
   /** When an operator last replayed it; null if never. */
   replayedAt: number | null;
+  /** When an attempt of it was last given back unfinished (a stop or crash during it, a lease run out): maybe sent twice. */
+  releasedAt: number | null;
 }
 
 /** A delivery not delivered yet (or dead), with the number its message was sent to: what a route change may move. */

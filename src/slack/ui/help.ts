@@ -59,6 +59,10 @@ export const HELP_TOPICS = {
   inbox: [
     ['/sms inbox +14155550100', 'The last inbound messages (to one number, or all), with where each was delivered.'],
     ['/sms inbox page 2', 'The next page of them, when long texts fill the first.'],
+    [
+      '/sms inbox 3c7a5a90-…',
+      'One message by its Wavix id (as its post and the logs show it): when Wavix and smsops received it, and each delivery with its attempts, last error, and whether it was sent again.',
+    ],
   ],
   forget: [
     [

@@ -165,7 +165,7 @@ function errorText(
 }
 
 // Clipped as in the posts: a sender of thousands of characters would fill its line and cut the states after it.
-const person = (stored: string) => escapeInline(clip(formatPartyForPeople(stored), 40));
+export const person = (stored: string) => escapeInline(clip(formatPartyForPeople(stored), 40));
 
 function failingLine(
   f: FailingDelivery,
@@ -358,14 +358,14 @@ function deliveryState(d: InboxDelivery): string {
 }
 
 /** ":white_check_mark: PortSIP to `https://pbx/…/a558…`: delivered 22:38 UTC (1 attempt)". */
-function deliveryLine(d: InboxDelivery): string {
+export function deliveryLine(d: InboxDelivery): string {
   const where = d.kind === 'portsip' ? 'PortSIP' : 'Slack';
   const why = d.answer ? ` (${escapeMrkdwn(d.answer)})` : '';
   const to = d.destination ? (d.kind === 'portsip' ? ` to ${code(maskUrl(d.destination))}` : ` in <#${d.destination}>`) : '';
   return `${DELIVERY_ICON[d.status]} ${where}${to}: ${deliveryState(d)}${why}`;
 }
 
-function hiddenText(hidden: TextHidden): string {
+export function hiddenText(hidden: TextHidden): string {
   const where = hidden.channel ? `<#${hidden.channel}>` : 'no channel';
   return hidden.reason === 'not-member'
     ? `_text hidden: you are not in ${where}, where it was posted_`

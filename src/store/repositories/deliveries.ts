@@ -32,6 +32,7 @@ interface Row {
   dead_at: number | null;
   retry_window_started_at: number | null;
   replayed_at: number | null;
+  released_at: number | null;
 }
 
 /** Why a delivery a route change moved while its attempt was out is due again after that attempt's 2xx. */
@@ -57,6 +58,7 @@ const toDelivery = (r: Row): Delivery => ({
   deadAt: r.dead_at,
   retryWindowStartedAt: r.retry_window_started_at ?? r.created_at,
   replayedAt: r.replayed_at,
+  releasedAt: r.released_at,
 });
 
 // Destinations are enumerated by skipping through the index (one seek each), and every figure is an index range or
@@ -169,16 +171,19 @@ export function createDeliveriesRepository(
     UPDATE deliveries SET next_attempt_at = @now
     WHERE destination_kind = @kind AND status = 'pending' AND next_attempt_at > @now
       AND (next_attempt_at > @now + @ahead OR last_attempt_at > @now OR created_at > @now OR retry_window_started_at > @now)`);
-  const releaseExpired = db.prepare(
-    "UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight' AND lease_until < ?",
+  // An attempt given back unfinished keeps when (released_at): it may have reached the destination, and is sent again.
+  const releaseExpired = db.prepare<[number, number]>(
+    "UPDATE deliveries SET status = 'pending', lease_until = NULL, released_at = ? WHERE status = 'in_flight' AND lease_until < ?",
   );
   // A delivery claimed ahead and never sent was not attempted: no trace of the claim stays (nor of a move meanwhile).
   const releaseOne = db.prepare<[number, number | null]>(
     "UPDATE deliveries SET status = 'pending', lease_until = NULL, moved_in_flight = 0, attempt_destination = NULL WHERE id = ? AND status = 'in_flight' AND lease_until IS ?",
   );
-  const releaseAll = db.prepare("UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'in_flight'");
-  const releaseAllOfKind = db.prepare<[string]>(
-    "UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE destination_kind = ? AND status = 'in_flight'",
+  const releaseAll = db.prepare<[number]>(
+    "UPDATE deliveries SET status = 'pending', lease_until = NULL, released_at = ? WHERE status = 'in_flight'",
+  );
+  const releaseAllOfKind = db.prepare<[number, string]>(
+    "UPDATE deliveries SET status = 'pending', lease_until = NULL, released_at = ? WHERE destination_kind = ? AND status = 'in_flight'",
   );
   // Only the claim's own lease: a stale renewal would hand another claim's delivery to the stale one.
   const extendOne = db.prepare<[number, number, number | null]>(
@@ -287,7 +292,12 @@ export function createDeliveriesRepository(
       }).changes > 0,
     dueAfterClockStep: (kind, maxAheadMs) => dueAgain.run({ kind, now: now(), ahead: maxAheadMs }).changes,
     releaseLeases: (options = {}) =>
-      (options.all ? (options.kind ? releaseAllOfKind.run(options.kind) : releaseAll.run()) : releaseExpired.run(now())).changes,
+      (options.all
+        ? options.kind
+          ? releaseAllOfKind.run(now(), options.kind)
+          : releaseAll.run(now())
+        : releaseExpired.run(now(), now())
+      ).changes,
     extendLeases: (claims, until) =>
       claims.length === 0
         ? 0

@@ -83,6 +83,7 @@ function newDelivery(
     deadAt: null,
     retryWindowStartedAt: at,
     replayedAt: null,
+    releasedAt: null,
   };
 }
 

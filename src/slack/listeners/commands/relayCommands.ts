@@ -1,5 +1,5 @@
 import { isSmsopsAdmin } from '../../../core/access.js';
-import { readInbox } from '../../../relay/inboxReading.js';
+import { readInbox, readInboxMessage } from '../../../relay/inboxReading.js';
 import {
   type ReplayConfirmed,
   recentRejections,
@@ -9,6 +9,7 @@ import {
 } from '../../../relay/operations.js';
 import { ReplayOutdatedError } from '../../../relay/replayConfirmation.js';
 import { errorMessage } from '../../ui/errors.js';
+import { inboxMessageDetail } from '../../ui/inboxMessage.js';
 import { inboxMessage, relayStatusMessage, replayConfirmMessage, replayMessage, replayOutdatedMessage } from '../../ui/relay.js';
 import { type Interaction, logFailure } from '../context.js';
 
@@ -50,8 +51,16 @@ export async function relayReplayCommand(interaction: Interaction, target: strin
   );
 }
 
+/** `/sms inbox [number | Wavix message id] [page n]`: a stored message's Wavix id shows that message and its deliveries. */
 export async function inboxCommand(interaction: Interaction, number: string | undefined, page?: number): Promise<void> {
   const { deps, actor } = interaction;
+  if (number !== undefined && page === undefined) {
+    const message = await readInboxMessage(deps.services, deps.relay, actor, number, deps.inboxChannel);
+    if (message) {
+      await interaction.reply(inboxMessageDetail(message));
+      return;
+    }
+  }
   const reading = await readInbox(deps.services, deps.relay, actor, number, deps.inboxChannel, page);
   if (!reading.ok) {
     await interaction.reply(errorMessage(reading.error, 'read the inbox'));

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ADMIN,
+  ALERT_CHANNEL,
+  OUTSIDER,
+  readable,
+  runCommand,
+  type SmsopsUnderTest,
+  startSmsopsUnderTest,
+  stopCheckingSecrets,
+  WEBHOOK_SECRET,
+} from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+
+let t: SmsopsUnderTest;
+let sink: WebhookSink;
+
+afterEach(async () => {
+  await stopCheckingSecrets(t);
+  await sink.close();
+});
+
+const say = async (text: string, userId = ADMIN) => readable((await runCommand(t, text, { userId })).body);
+const portsip = () =>
+  t.db.prepare("SELECT status, attempts FROM deliveries WHERE destination_kind = 'portsip'").get() as {
+    status: string;
+    attempts: number;
+  };
+
+describe('/sms inbox <Wavix message id>', () => {
+  it("shows that message: both arrival times, each delivery's destination, state, attempts and last error", async () => {
+    sink = await startWebhookSink();
+    sink.respondWith(500, 'busy');
+    t = await startSmsopsUnderTest({
+      PORTSIP_WEBHOOK_URL: `${sink.url}/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90`,
+      RELAY_RETRY_BASE_MS: '60000',
+      SLACK_RELAY_PACE_MS: '0',
+    });
+    t.fakeSlack.seedUser(OUTSIDER, {});
+    const receivedAt = new Date(Date.now() - 3_600_000).toISOString();
+    const response = await fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        message_id: 'wvx-A-1',
+        message_type: 'sms',
+        from: '447400123456',
+        to: '14155550100',
+        message_body: { text: 'Your code is 482913', media: null },
+        received_at: receivedAt,
+      }),
+    });
+    expect(response.status).toBe(200);
+    await waitUntil(() => portsip().attempts > 0, 5000, 'the failed PortSIP attempt');
+    await t.fakeSlack.waitFor('chat.postMessage');
+    await waitUntil(
+      () => t.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'slack' AND status = 'delivered'").get(),
+      5000,
+      'the Slack post',
+    );
+
+    const shown = await say('inbox wvx-A-1');
+    expect(shown).toContain('*Message `wvx-A-1`*: SMS from *+44 7400 123456* → +1 415 555 0100');
+    expect(shown).toMatch(/Received by Wavix <!date\^\d+\^[^|]*\|[^>]*> · by smsops <!date/);
+    expect(shown).toContain('Your code is 482913');
+    expect(shown).toMatch(
+      /PortSIP to `http:\/\/127\.0\.0\.1:\d+\/emc\/Wavix - US\/a558…`: waiting to be tried again, 1 attempt failed \(HTTP 500: busy\)/,
+    );
+    expect(shown).toMatch(/Last error \(<!date[^>]*>\): PortSIP answered HTTP 500: PortSIP failed on its side/);
+    expect(shown).toMatch(/Next attempt <!date/);
+    expect(shown).toMatch(new RegExp(`Slack in <#${ALERT_CHANNEL}>: delivered <!date[^>]*> \\(1 attempt\\)`));
+    expect(shown).not.toContain('a558d635');
+
+    // The id tells nothing about the customer: anyone may ask, and sees the states without the text nor the sender.
+    const outsider = await say('inbox wvx-A-1', OUTSIDER);
+    expect(outsider).toContain('*Message `wvx-A-1`*');
+    expect(outsider).toContain(`text hidden: you are not in <#${ALERT_CHANNEL}>`);
+    expect(outsider).not.toMatch(/482913|7400 123456|a558/);
+    expect(outsider).toContain('PortSIP: waiting to be tried again, 1 attempt failed (HTTP 500)');
+
+    expect(await say('inbox wvx-nope')).toContain('is not a phone number smsops can use: ' /* its reason, then */);
+    expect(await say('inbox wvx-nope')).toContain('Nor is it the Wavix id of a stored message');
+    // A number still lists its messages.
+    expect(await say('inbox +1 415 555 0100')).toContain('id `wvx-A-1`');
+  });
+});
