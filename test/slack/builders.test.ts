@@ -74,6 +74,25 @@ describe('Block Kit builders', () => {
     expect(allText(message).match(/webhook\.set/g)).toHaveLength(50);
   });
 
+  it("show a reply's number, length, segments and Wavix id in the audit, and nothing of a withheld one", () => {
+    const reply = {
+      id: 1,
+      at: Date.UTC(2026, 10, 25, 12),
+      actor: 'U0ADMIN001',
+      action: 'conversation.reply',
+      target: '447400123456',
+      params: { from: '14155550100', to: '447400123456', length: 42, segments: 1, wavixMessageId: 'wvx-R-1', channel: 'C1' },
+      outcome: 'ok' as const,
+      detail: null,
+    };
+    const withheld = { ...reply, id: 2, target: null, params: {}, withheld: { reason: 'not-member' as const, channel: 'C1' } };
+    const lines = allText(auditMessage([reply, withheld]));
+    expect(lines).toContain(
+      '`conversation.reply` `447400123456`: ok — from +1 415 555 0100, 42 characters, 1 segment, Wavix `wvx-R-1`',
+    );
+    expect(lines).toContain('`conversation.reply`: ok — _recipient and details hidden');
+  });
+
   it('show every input problem of an error, escaped', () => {
     const message = errorMessage(
       new InputError([

@@ -1,5 +1,7 @@
 import type { ShownAuditEntry } from '../../core/auditReading.js';
+import { REPLY_AUDIT_ACTION } from '../../core/conversations/replyFromThread.js';
 import type { AuditEntry } from '../../core/model/audit.js';
+import { formatPartyForPeople } from '../../core/phone.js';
 import { maskUrl } from '../../core/urls.js';
 import { AUDIT_DEFAULT } from '../listeners/commands/parseCommand.js';
 import { linesIntoTexts } from './pages.js';
@@ -36,6 +38,22 @@ function routeNote(e: AuditEntry): string {
     routeChannel(slackChannelBefore),
     routeChannel(slackChannel),
   )}`;
+}
+
+/**
+ * A reply sent from a thread: which smsops number it went from, its length and segments (what Wavix bills) and its
+ * Wavix id (to find it at Wavix); never its text, which is not kept. A withheld entry has no params: nothing is said.
+ */
+function replyNote(e: AuditEntry): string {
+  if (e.action !== REPLY_AUDIT_ACTION) return '';
+  const { from, length, segments, wavixMessageId } = e.params;
+  const parts = [
+    typeof from === 'string' ? `from ${escapeMrkdwn(clip(formatPartyForPeople(from), 40))}` : null,
+    typeof length === 'number' ? plural(length, 'character') : null,
+    typeof segments === 'number' ? plural(segments, 'segment') : null,
+    typeof wavixMessageId === 'string' ? `Wavix ${code(clip(wavixMessageId, 80))}` : null,
+  ].filter((part) => part !== null);
+  return parts.length > 0 ? ` — ${parts.join(', ')}` : '';
 }
 
 /** A reply's customer and outcome words, withheld from this reader (core/auditReading.ts): where they can be read. */
@@ -78,7 +96,7 @@ export function auditMessage(
   const perLine = Math.floor(AUDIT_LINES_BUDGET / Math.max(1, entries.length)) - 1;
   const lines = entries.map((e) =>
     clip(
-      `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(clip(withUrlsMasked(e.target), 80))}` : ''}: ${e.outcome}${movedNote(e)}${routeNote(e)}${
+      `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(clip(withUrlsMasked(e.target), 80))}` : ''}: ${e.outcome}${movedNote(e)}${routeNote(e)}${replyNote(e)}${
         e.detail ? ` — ${escapeMrkdwn(withUrlsMasked(e.detail))}` : ''
       }${withheldNote(e)}`,
       perLine,
