@@ -37,25 +37,60 @@ const PORTSIP_SUBJECT = 'portsip:';
 const target = ({ rule, subjectKey }: Pick<Alert, 'rule' | 'subjectKey'>) =>
   `${rule} ${subjectKey.startsWith(PORTSIP_SUBJECT) ? `${PORTSIP_SUBJECT}${maskUrl(subjectKey.slice(PORTSIP_SUBJECT.length))}` : subjectKey}`;
 
-function openAlert(services: Pick<AlertActionServices, 'alerts'>, id: number, doing: string): Result<Alert> {
-  const alert = services.alerts.get(id);
+/**
+ * Which alert a button means. Alert ids are reused after a restore of an older backup (the backup's table counts from
+ * its own highest id), so an id alone may name another alert than the one whose message holds the button: the button
+ * also carries the alert's opening time, and a button posted before it did is checked against the message it sits on.
+ */
+export interface AlertRef {
+  id: number;
+  /** When the alert the button was made for opened (buttons posted since ids could be reused carry it). */
+  openedAt?: number;
+  /** The Slack message the button was pressed on, for a button that carries the id alone. */
+  messageTs?: string;
+}
+
+/** Whether the alert stored under the ref's id is the one the button was made for. */
+const isReferred = (alert: Alert, ref: AlertRef): boolean =>
+  ref.openedAt !== undefined
+    ? alert.openedAt === ref.openedAt
+    : ref.messageTs !== undefined && alert.slackTs !== null && alert.slackTs === ref.messageTs;
+
+const notHeld = (ref: AlertRef) =>
+  new AlertActionError(
+    `alert ${ref.id} is not the alert the button was made for`,
+    'This message is from an alert smsops no longer holds (its number now belongs to another alert, after a restore); nothing changed. `/sms alerts` lists the open ones.',
+  );
+
+/** The alert a button means, or why there is none: gone, or its id taken by another alert. */
+function heldAlert(services: Pick<AlertActionServices, 'alerts'>, ref: AlertRef): Result<Alert> {
+  const alert = services.alerts.get(ref.id);
   if (!alert)
-    return err(new AlertActionError(`alert ${id} not found`, `smsops has no alert ${id} any more; nothing to ${doing}.`));
-  if (alert.status !== 'open')
-    return err(new AlertActionError(`alert ${id} is resolved`, `This alert is resolved already; there is nothing to ${doing}.`));
-  return ok(alert);
+    return err(new AlertActionError(`alert ${ref.id} not found`, `smsops has no alert ${ref.id} any more; nothing changed.`));
+  return isReferred(alert, ref) ? ok(alert) : err(notHeld(ref));
+}
+
+function openAlert(services: Pick<AlertActionServices, 'alerts'>, ref: AlertRef, doing: string): Result<Alert> {
+  const held = heldAlert(services, ref);
+  if (!held.ok) return held;
+  if (held.value.status !== 'open')
+    return err(
+      new AlertActionError(`alert ${ref.id} is resolved`, `This alert is resolved already; there is nothing to ${doing}.`),
+    );
+  return held;
 }
 
 /**
  * Acknowledge: someone is on it. Recorded on this episode of the alert with who and when, shown on its message; the
  * alert is still evaluated and resolved by itself when its condition clears. A second acknowledgement keeps the first.
  */
-export async function acknowledgeAlert(services: AlertActionServices, actor: Actor, id: number): Promise<Result<Alert>> {
-  const found = openAlert(services, id, 'acknowledge');
+export async function acknowledgeAlert(services: AlertActionServices, actor: Actor, ref: AlertRef): Promise<Result<Alert>> {
+  const found = openAlert(services, ref, 'acknowledge');
   if (!found.ok) return found;
   if (found.value.acknowledged) return ok(found.value);
+  const { id } = ref;
   const acknowledged = services.alerts.acknowledge(id, actor.userId);
-  if (!acknowledged) return openAlert(services, id, 'acknowledge');
+  if (!acknowledged) return openAlert(services, ref, 'acknowledge');
   services.audit.record({
     actor: actor.userId,
     action: 'alerts.acknowledge',
@@ -70,10 +105,11 @@ export async function acknowledgeAlert(services: AlertActionServices, actor: Act
 export async function snoozeAlert(
   services: AlertActionServices,
   actor: Actor,
-  id: number,
+  ref: AlertRef,
   length: SnoozeLength,
 ): Promise<Result<Alert>> {
-  const found = openAlert(services, id, 'snooze');
+  const found = openAlert(services, ref, 'snooze');
+  const { id } = ref;
   if (!found.ok) return found;
   const until = services.now() + SNOOZE_MS[length];
   services.alerts.snooze(found.value.rule, found.value.subjectKey, until, actor.userId);
@@ -95,12 +131,14 @@ const refreshRule = async (services: AlertActionServices, rule: string) => {
  * Mute a rule (admins, audited): it is still evaluated and its alerts are still recorded (`/sms alerts`, App Home,
  * /healthz), but none is posted and no change notifies the alert channel, until someone unmutes it.
  */
-export async function muteRule(services: AlertActionServices, actor: Actor, id: number): Promise<Result<{ rule: string }>> {
-  const alert = services.alerts.get(id);
-  // A member is refused (and it is recorded) whether the alert exists or not, as for "Retry now".
-  return performChange(services, actor, { action: 'alerts.mute', target: alert?.rule ?? `alert ${id}` }, async () => {
-    if (!alert) return err(new AlertActionError(`alert ${id} not found`, `smsops has no alert ${id} any more.`));
-    const rule = alert.rule;
+export async function muteRule(services: AlertActionServices, actor: Actor, ref: AlertRef): Promise<Result<{ rule: string }>> {
+  const held = heldAlert(services, ref);
+  // A member is refused (and it is recorded) whether the alert exists or not, as for "Retry now"; an alert that took
+  // the button's id after a restore is not named (its rule is not the one the button's message is about).
+  const named = held.ok ? held.value.rule : `alert ${ref.id}`;
+  return performChange(services, actor, { action: 'alerts.mute', target: named }, async () => {
+    if (!held.ok) return held;
+    const rule = held.value.rule;
     services.alerts.mute(rule, actor.userId);
     await refreshRule(services, rule);
     return ok({ rule });
@@ -137,12 +175,13 @@ export interface FailingDeliveries {
 /** "Show failing deliveries": the failing deliveries to the alert's destination, with their last error. */
 export function failingDeliveriesOf(
   services: Pick<AlertActionServices, 'alerts'> & { deliveries: Pick<DeliveriesRepository, 'failing' | 'backlog'> },
-  id: number,
+  ref: AlertRef,
   limit: number,
 ): Result<FailingDeliveries> {
-  const alert = services.alerts.get(id);
-  const where = alert && alertDestination(alert);
-  if (!where) return err(new AlertActionError(`alert ${id} has no destination`, 'This alert is not about relay deliveries.'));
+  const held = heldAlert(services, ref);
+  if (!held.ok) return held;
+  const where = alertDestination(held.value);
+  if (!where) return err(new AlertActionError(`alert ${ref.id} has no destination`, 'This alert is not about relay deliveries.'));
   const failing = services.deliveries.failing(where.kind, where.destination, limit + 1);
   return ok({
     ...where,
@@ -174,14 +213,16 @@ export async function retryFailingDeliveries(
     wakeRelay: () => void;
   },
   actor: Actor,
-  id: number,
+  ref: AlertRef,
 ): Promise<Result<RetryCount>> {
-  const alert = services.alerts.get(id);
+  const { id } = ref;
+  const held = heldAlert(services, ref);
   const params: Record<string, unknown> = { alert: id };
   // A member is refused (and it is recorded) whatever the alert: only an admin learns that there is nothing to retry.
-  const change = { action: 'alerts.retry', target: alert ? target(alert) : `alert ${id}`, params };
+  const change = { action: 'alerts.retry', target: held.ok ? target(held.value) : `alert ${id}`, params };
   return performChange(services, actor, change, async () => {
-    const where = alert && alertDestination(alert);
+    if (!held.ok) return held;
+    const where = alertDestination(held.value);
     if (!where) return err(new AlertActionError(`alert ${id} has no destination`, 'This alert is not about relay deliveries.'));
     const count = services.deliveries.inTransaction(() => {
       const failing = services.deliveries.failing(where.kind, where.destination, RETRY_BATCH + 1);

@@ -41,7 +41,7 @@ export const ACTION = {
   cancelForget: 'customer_forget_cancel',
 } as const;
 
-/** Buttons on an alert's message (value: the alert id), and "Unmute" in `/sms alerts` (value: the rule). */
+/** Buttons on an alert's message (value: the alert id and its opening time), and "Unmute" in `/sms alerts` (value: the rule). */
 export const ALERT_ACTION = {
   acknowledge: 'alert_acknowledge',
   snooze1h: 'alert_snooze_1h',

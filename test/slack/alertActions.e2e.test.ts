@@ -261,9 +261,9 @@ describe('acting on an alert from its message', () => {
     const now = Date.now();
     const { lastInsertRowid } = t.db
       .prepare(
-        "INSERT INTO alerts (rule, subject_key, status, summary, opened_at, updated_at) VALUES ('delivery_failure_rate', 'account', 'open', 'failures', ?, ?)",
+        "INSERT INTO alerts (rule, subject_key, status, summary, opened_at, updated_at, slack_channel, slack_ts) VALUES ('delivery_failure_rate', 'account', 'open', 'failures', ?, ?, ?, '1700000000.000100')",
       )
-      .run(now, now);
+      .run(now, now, ALERT_CHANNEL);
     const other = { id: Number(lastInsertRowid), ts: '1700000000.000100' };
     for (const alert of [other, { id: 999_999, ts: other.ts }]) {
       expect(await pressForAnswer(ALERT_ACTION.retryNow, alert, OUTSIDER)).toContain(

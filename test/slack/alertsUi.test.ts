@@ -173,7 +173,7 @@ describe('alert buttons by kind', () => {
     summary: '',
   };
 
-  it('offers what helps with each kind, every button carrying only the alert id', () => {
+  it('offers what helps with each kind, every button carrying the alert id and when it opened', () => {
     expect(ids(stored(failureRate, { id: 7 })).map((e) => e.action_id)).toEqual([
       ALERT_ACTION.acknowledge,
       ALERT_ACTION.snooze1h,
@@ -184,7 +184,7 @@ describe('alert buttons by kind', () => {
     expect(ids(stored(drift, { id: 7 })).map((e) => e.action_id)).not.toContain(ALERT_ACTION.retryNow);
     const relay = ids(stored(dead, { id: 7 }));
     expect(relay.map((e) => e.action_id)).toEqual(expect.arrayContaining([ALERT_ACTION.showFailing, ALERT_ACTION.retryNow]));
-    expect(new Set(relay.map((e) => e.value))).toEqual(new Set(['7']));
+    expect(new Set(relay.map((e) => e.value))).toEqual(new Set([`7:${Date.UTC(2026, 0, 5, 9, 0)}`]));
   });
 
   it('drops Acknowledge once acknowledged, says who and when, and a resolved alert has no buttons', () => {

@@ -158,11 +158,13 @@ const DOCTOR_RULES: ReadonlySet<string> = new Set<AlertRuleName>([
 ]);
 
 /**
- * The buttons of an open alert, each carrying only the alert's id. Everyone who sees it may acknowledge and snooze;
- * retry and mute are for admins (checked when pressed). What else appears depends on what can help with the rule.
+ * The buttons of an open alert, each carrying the alert's id and when it opened: a restore of an older backup hands the
+ * id to another alert, and the opening time tells them apart (core/alertActions.ts). Everyone who sees it may
+ * acknowledge and snooze; retry and mute are for admins (checked when pressed). What else appears depends on what can
+ * help with the rule.
  */
-export function alertButtons(alert: Pick<Alert, 'id' | 'rule' | 'acknowledged'>): Block {
-  const value = String(alert.id);
+export function alertButtons(alert: Pick<Alert, 'id' | 'rule' | 'acknowledged' | 'openedAt'>): Block {
+  const value = `${alert.id}:${alert.openedAt}`;
   const buttons = [
     ...(alert.acknowledged ? [] : [button({ text: 'Acknowledge', actionId: ALERT_ACTION.acknowledge, value, style: 'primary' })]),
     button({ text: 'Snooze 1h', actionId: ALERT_ACTION.snooze1h, value }),

@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '
 import { isSmsopsAdmin } from '../../../core/access.js';
 import {
   type AlertActionServices,
+  type AlertRef,
   acknowledgeAlert,
   failingDeliveriesOf,
   muteRule,
@@ -46,10 +47,19 @@ function interactionOf(deps: SlackDeps, args: ActionArgs): Interaction {
   };
 }
 
-/** The alert id a button carries: a positive whole number, or undefined for anything else. */
-const alertIdOf = (action: ActionArgs['action']): number | undefined => {
-  const value = buttonValue(action);
-  return value && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+/**
+ * The alert a button means: its value `<id>:<opened at>`, or `<id>` alone on buttons posted before it carried the
+ * opening time (then the message it was pressed on tells the alert, see core/alertActions.ts); undefined when damaged.
+ */
+const alertRefOf = (body: ActionArgs['body'], action: ActionArgs['action']): AlertRef | undefined => {
+  const found = /^(\d{1,15})(?::(\d{1,15}))?$/.exec(buttonValue(action) ?? '');
+  if (!found) return undefined;
+  const messageTs: unknown = body.container?.type === 'message' ? body.container.message_ts : undefined;
+  return {
+    id: Number(found[1]),
+    ...(found[2] !== undefined ? { openedAt: Number(found[2]) } : {}),
+    ...(typeof messageTs === 'string' ? { messageTs } : {}),
+  };
 };
 
 const servicesOf = (deps: SlackDeps): AlertActionServices => ({
@@ -67,15 +77,15 @@ const servicesOf = (deps: SlackDeps): AlertActionServices => ({
 function alertButton(
   deps: SlackDeps,
   what: string,
-  run: (interaction: Interaction, alertId: number) => Promise<Result<unknown> | undefined>,
+  run: (interaction: Interaction, alert: AlertRef) => Promise<Result<unknown> | undefined>,
   // An alert's buttons change smsops' own records, or only read: none asks Wavix anything.
   reach: SlowPartReach = 'database',
 ) {
   return async (args: ActionArgs): Promise<void> => {
     await args.ack();
     const interaction = interactionOf(deps, args);
-    const alertId = alertIdOf(args.action);
-    if (alertId === undefined) {
+    const alert = alertRefOf(args.body, args.action);
+    if (alert === undefined) {
       await interaction.reply({ text: 'This button is damaged; `/sms alerts` lists the open alerts.', blocks: [] });
       return;
     }
@@ -83,7 +93,7 @@ function alertButton(
       interaction,
       what,
       async () => {
-        const result = await run(interaction, alertId);
+        const result = await run(interaction, alert);
         if (result && !result.ok) {
           logFailure(deps.logger, what, result.error);
           await interaction.reply(errorMessage(result.error, what));
@@ -96,16 +106,18 @@ function alertButton(
 
 /** "Acknowledge": anyone who sees the alert; shown on its message. */
 export const acknowledgeAlertListener = (deps: SlackDeps) =>
-  alertButton(deps, 'acknowledge the alert', (interaction, id) => acknowledgeAlert(servicesOf(deps), interaction.actor, id));
+  alertButton(deps, 'acknowledge the alert', (interaction, alert) =>
+    acknowledgeAlert(servicesOf(deps), interaction.actor, alert),
+  );
 
 /** "Snooze 1h" / "Snooze 24h": anyone who sees the alert; shown on its message. */
 export const snoozeAlertListener = (deps: SlackDeps, length: SnoozeLength) =>
-  alertButton(deps, 'snooze the alert', (interaction, id) => snoozeAlert(servicesOf(deps), interaction.actor, id, length));
+  alertButton(deps, 'snooze the alert', (interaction, alert) => snoozeAlert(servicesOf(deps), interaction.actor, alert, length));
 
 /** "Mute rule" (admins): the answer says what muting means and where to undo it. */
 export const muteRuleListener = (deps: SlackDeps) =>
-  alertButton(deps, 'mute the rule', async (interaction, id) => {
-    const result = await muteRule(servicesOf(deps), interaction.actor, id);
+  alertButton(deps, 'mute the rule', async (interaction, alert) => {
+    const result = await muteRule(servicesOf(deps), interaction.actor, alert);
     if (result.ok) {
       const text = `\`${result.value.rule}\` is muted: still checked and listed in \`/sms alerts\`, but nothing about it is posted in the alert channel until an admin presses Unmute there.`;
       await interaction.reply({ text, blocks: [section(`:mute: ${text}`)] });
@@ -118,8 +130,8 @@ export const showFailingListener = (deps: SlackDeps) =>
   alertButton(
     deps,
     'list the failing deliveries',
-    async (interaction, id) => {
-      const result = failingDeliveriesOf({ alerts: deps.watch.alerts, deliveries: deps.relay.deliveries }, id, 200);
+    async (interaction, alert) => {
+      const result = failingDeliveriesOf({ alerts: deps.watch.alerts, deliveries: deps.relay.deliveries }, alert, 200);
       if (result.ok) {
         const admin = await isSmsopsAdmin(deps.services, interaction.actor);
         await interaction.reply(failingDeliveriesMessage(result.value, deps.relay.now(), admin.ok && admin.value));
@@ -131,11 +143,11 @@ export const showFailingListener = (deps: SlackDeps) =>
 
 /** "Retry now" (admins): re-queues the failing deliveries of the alert's destination, answered with the count. */
 export const retryNowListener = (deps: SlackDeps) =>
-  alertButton(deps, 'retry the deliveries', async (interaction, id) => {
+  alertButton(deps, 'retry the deliveries', async (interaction, alert) => {
     const result = await retryFailingDeliveries(
       { ...servicesOf(deps), deliveries: deps.relay.deliveries, wakeRelay: deps.relay.wakeRelay },
       interaction.actor,
-      id,
+      alert,
     );
     if (result.ok) await interaction.reply(retryNowMessage(result.value));
     return result;
