@@ -1,5 +1,7 @@
 import { ALERT_RULE } from '../core/alertRules.js';
 import { type Alerts, notShownInWords } from '../core/alerts.js';
+import { alertFacts } from '../core/model/alert.js';
+import type { AlertsRepository } from '../core/ports/alerts.js';
 import type { AlertNotShown, Notifier } from '../core/ports/notifier.js';
 import { AppError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -29,6 +31,8 @@ export interface TenDlcWatchDeps {
   wavix: Pick<WavixClient, 'tenDlc'>;
   tenDlc: TenDlcRepository;
   alerts: Pick<Alerts, 'raise' | 'resolve'>;
+  /** The open 10DLC alerts: a later status brings one up to date, and a subject Wavix no longer lists ends its own. */
+  openAlerts: Pick<AlertsRepository, 'findOpen' | 'open'>;
   notifier: Pick<Notifier, 'announce'>;
   /** The secret path segment of smsops' webhook URLs. */
   webhookSecret: string;
@@ -37,9 +41,16 @@ export interface TenDlcWatchDeps {
   logger: Logger;
 }
 
-/** These stop US messaging: an alert until the subject is approved or verified again. */
+/** These stop US messaging and need someone: an alert opens, or an open one takes the status and its severity. */
 const ALERTING: Record<string, 'warning' | 'critical'> = { SUSPENDED: 'critical', DECLINED: 'warning', REJECTED: 'warning' };
-const RESOLVING = new Set(['APPROVED', 'VERIFIED', 'VETTED_VERIFIED']);
+/**
+ * After these nobody needs to act on the subject's alert: it can send (approved, verified, or registered by
+ * self-declaration, which Wavix's reference calls registered without external verification), or it is no longer the
+ * account's to fix (a campaign deleted, or ported out to another provider). Any other status (REVIEW, PENDING,
+ * UNVERIFIED, EXPIRED, or one Wavix's reference does not list) opens no alert and keeps an open one open, saying the
+ * status: a subject resubmitted or lapsed still cannot send.
+ */
+const SETTLED = new Set(['APPROVED', 'VERIFIED', 'VETTED_VERIFIED', 'SELF_DECLARED', 'DELETED', 'PORTED_OUT']);
 
 const brandObservation = (brand: {
   brand_id: string;
@@ -75,18 +86,35 @@ export function createTenDlcWatch(deps: TenDlcWatchDeps) {
 
   /** Answers what Slack did not show (kept, posted again by a later evaluation): the run fails in words for it. */
   async function applyAlert(change: TenDlcStatus): Promise<AlertNotShown[]> {
-    const severity = ALERTING[change.status];
-    if (severity) {
-      return alerts.raise({
-        rule: ALERT_RULE.tenDlc,
-        subjectKey: change.subjectKey,
-        severity,
-        facts: factsOf(change),
-        details: { kind: change.kind, brandId: change.brandId, campaignId: change.campaignId, status: change.status },
-      });
+    if (SETTLED.has(change.status)) return alerts.resolve(ALERT_RULE.tenDlc, change.subjectKey);
+    // Open since an earlier status: it says this one, so it never reads "is REJECTED" after the subject moved on.
+    const severity = ALERTING[change.status] ?? deps.openAlerts.findOpen(ALERT_RULE.tenDlc, change.subjectKey)?.severity;
+    if (!severity) return [];
+    return alerts.raise({
+      rule: ALERT_RULE.tenDlc,
+      subjectKey: change.subjectKey,
+      severity,
+      facts: factsOf(change),
+      details: { kind: change.kind, brandId: change.brandId, campaignId: change.campaignId, status: change.status },
+    });
+  }
+
+  /**
+   * Ends the alerts of subjects a complete poll no longer lists: a brand or campaign gone from Wavix's listing, or a
+   * number whose campaign is (numbers are not listed). Wavix's reference does not say whether a deleted campaign stays
+   * listed as DELETED or leaves the listing; either way nothing is left there for anyone to fix.
+   */
+  async function resolveUnlisted(observations: readonly TenDlcObservation[]): Promise<AlertNotShown[]> {
+    const brands = new Set(observations.filter((o) => o.kind === 'brand').map((o) => o.brandId));
+    const campaigns = new Set(observations.filter((o) => o.kind === 'campaign').map((o) => o.campaignId));
+    const notShown: AlertNotShown[] = [];
+    for (const alert of deps.openAlerts.open()) {
+      const facts = alertFacts(alert, ALERT_RULE.tenDlc);
+      if (!facts) continue;
+      const listed = facts.kind === 'brand' ? brands.has(facts.brandId) : campaigns.has(facts.campaignId);
+      if (!listed) notShown.push(...(await alerts.resolve(ALERT_RULE.tenDlc, alert.subjectKey)));
     }
-    if (RESOLVING.has(change.status)) return alerts.resolve(ALERT_RULE.tenDlc, change.subjectKey);
-    return [];
+    return notShown;
   }
 
   /** Posts every unannounced change; marked announced only once the notifier said it, so a failed post is retried. */
@@ -158,6 +186,7 @@ export function createTenDlcWatch(deps: TenDlcWatchDeps) {
         if (ALERTING[recorded.status]) notShown.push(...(await applyAlert(recorded)));
     }
     for (const change of changes) notShown.push(...(await applyAlert(change)));
+    notShown.push(...(await resolveUnlisted(observations)));
     const { posted, failed } = await announcePending();
     const problems: string[] = [];
     if (failed > 0) problems.push(`${failed} 10DLC announcement(s) could not be posted in Slack (retried next run)`);

@@ -89,6 +89,7 @@ export function createWatch(options: {
     wavix: services.wavix,
     tenDlc: repositories.tenDlc,
     alerts: alertLifecycle,
+    openAlerts: alerts,
     notifier,
     webhookSecret: options.webhookSecret,
     publicBaseUrl: options.publicBaseUrl,

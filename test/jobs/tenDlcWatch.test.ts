@@ -1,6 +1,7 @@
 import { webApi } from '@slack/bolt';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAlerts } from '../../src/core/alerts.js';
 import type { AlertNotShown } from '../../src/core/ports/notifier.js';
 import { type HttpServer, startHttpServer } from '../../src/http/server.js';
 import { tenDlcWebhookRoutes } from '../../src/http/tenDlcWebhookRoutes.js';
@@ -9,7 +10,10 @@ import { createTenDlcWatch } from '../../src/jobs/tenDlcWatch.js';
 import { tenDlcWebhookUrls } from '../../src/jobs/tenDlcWebhookUrls.js';
 import { createLogger } from '../../src/log.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
+import { createAlertPosts } from '../../src/slack/notifier/alertPosts.js';
+import { alertText } from '../../src/slack/ui/alerts.js';
 import type { Db } from '../../src/store/database.js';
+import { createAlertsRepository } from '../../src/store/repositories/alerts.js';
 import { createRejectedWebhooksRepository } from '../../src/store/repositories/rejectedWebhooks.js';
 import { createTenDlcRepository } from '../../src/store/repositories/tenDlc.js';
 import { createWavixClient } from '../../src/wavix/client.js';
@@ -17,6 +21,7 @@ import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 import { recordingAlerts } from '../helpers/recordingAlerts.js';
 import { slackAnnouncements } from '../helpers/slackAnnouncements.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 const BOT_TOKEN = 'xoxb-test-bot-token-0123456789';
 const CHANNEL = 'C0ALERTS01';
@@ -42,9 +47,20 @@ afterEach(async () => {
 });
 
 /** smsops' 10DLC watch on a database file; calling it again on the same file is a restart. */
-function smsops(db: Db = t.db, options: { alertsNotShown?: AlertNotShown[]; publicBaseUrl?: string } = {}) {
+function smsops(db: Db = t.db, options: { alertsNotShown?: AlertNotShown[]; publicBaseUrl?: string; realAlerts?: boolean } = {}) {
   const tenDlc = createTenDlcRepository(db, t.clock.now);
   const alerts = recordingAlerts();
+  const openAlerts = createAlertsRepository(db, t.clock.now);
+  const slack = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } });
+  // `realAlerts`: the alert lifecycle itself on the database, posting to the fake Slack (what the channel reads).
+  const lifecycle = options.realAlerts
+    ? createAlerts({
+        alerts: openAlerts,
+        notifier: { alert: createAlertPosts({ slack, channel: CHANNEL, now: t.clock.now }) },
+        logger,
+        now: t.clock.now,
+      })
+    : alerts.notifier;
   const watch = createTenDlcWatch({
     wavix: createWavixClient({ baseUrl: emulator.url, apiKey: emulator.apiKey, retry: { maxRetries: 0 } }),
     tenDlc,
@@ -54,16 +70,14 @@ function smsops(db: Db = t.db, options: { alertsNotShown?: AlertNotShown[]; publ
           ...alerts.notifier,
           raise: async (alert) => [...(await alerts.notifier.raise(alert)), ...(options.alertsNotShown ?? [])],
         }
-      : alerts.notifier,
-    notifier: slackAnnouncements(
-      new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fakeSlack.url, retryConfig: { retries: 0 } }),
-      CHANNEL,
-    ),
+      : lifecycle,
+    openAlerts,
+    notifier: slackAnnouncements(slack, CHANNEL),
     webhookSecret: SECRET,
     publicBaseUrl: options.publicBaseUrl,
     logger,
   });
-  return { watch, tenDlc, alerts, rejected: createRejectedWebhooksRepository(db, { now: t.clock.now }) };
+  return { watch, tenDlc, alerts, openAlerts, rejected: createRejectedWebhooksRepository(db, { now: t.clock.now }) };
 }
 
 /** smsops' HTTP listener with the 10DLC webhook routes, reachable by the emulator. */
@@ -348,6 +362,73 @@ describe('10DLC webhook routes', () => {
     expect(app.tenDlc.get('campaign', 'CKLCK95')?.status).toBe('APPROVED \uFFFD');
     await fakeSlack.waitFor('chat.postMessage', 1);
     expect(postedText()[0]).toContain('is now APPROVED \uFFFD (');
+  });
+});
+
+/**
+ * A 10DLC alert resolved only at APPROVED, VERIFIED or VETTED_VERIFIED, and said the status that opened it for good: a
+ * campaign declined then deleted, then gone from Wavix's listing, stayed open saying "is DECLINED"; a brand suspended
+ * then self-declared stayed "is SUSPENDED" (a probe).
+ */
+describe('10DLC alerts after the status that opened them', () => {
+  const open = (app: ReturnType<typeof smsops>, subjectKey: string) => app.openAlerts.findOpen('ten_dlc', subjectKey);
+  const resolvedEdits = () => fakeSlack.callsTo('chat.update').filter((c) => String(c.args.text).startsWith('Resolved:'));
+
+  it('a campaign’s alert says each later status that still needs someone, and ends when the campaign is deleted', async () => {
+    const app = smsops(t.db, { realAlerts: true });
+    await app.watch.run();
+    await setStatus('/campaigns/CKLCK95', 'DECLINED');
+    await app.watch.run();
+    expect(alertText(open(app, 'CKLCK95') ?? { rule: '', facts: null })).toContain('is DECLINED');
+
+    // Resubmitted: still not sending, so still open, but no longer said to be declined.
+    await setStatus('/campaigns/CKLCK95', 'REVIEW');
+    await app.watch.run();
+    const reviewed = open(app, 'CKLCK95');
+    expect(reviewed).toMatchObject({ severity: 'warning' });
+    expect(alertText(reviewed ?? { rule: '', facts: null })).toContain('is REVIEW: under review');
+    expect(alertText(reviewed ?? { rule: '', facts: null })).not.toContain('DECLINED');
+
+    await setStatus('/campaigns/CKLCK95', 'DELETED');
+    expect(await app.watch.run()).toMatchObject({ outcome: 'ok' });
+    expect(open(app, 'CKLCK95')).toBeUndefined();
+    expect(resolvedEdits()).toHaveLength(1);
+  });
+
+  it('a brand’s alert ends when it is self-declared; a status that opens none keeps it open, saying it', async () => {
+    const app = smsops(t.db, { realAlerts: true });
+    await app.watch.run();
+    await setStatus('', 'SUSPENDED');
+    await app.watch.run();
+    await setStatus('', 'UNVERIFIED');
+    await app.watch.run();
+    const unverified = open(app, 'BM20QP9');
+    expect(unverified).toMatchObject({ severity: 'critical' });
+    expect(alertText(unverified ?? { rule: '', facts: null })).toContain('is UNVERIFIED');
+
+    await setStatus('', 'SELF_DECLARED');
+    await app.watch.run();
+    expect(open(app, 'BM20QP9')).toBeUndefined();
+    // An EXPIRED after that is announced but opens no alert, as before.
+    await setStatus('', 'EXPIRED');
+    await app.watch.run();
+    expect(app.openAlerts.open()).toEqual([]);
+  });
+
+  it('ends the alerts of a campaign Wavix no longer lists, and of its numbers', async () => {
+    const app = smsops(t.db, { realAlerts: true });
+    await app.watch.ensureSubscriptions((await listen(app)).url);
+    await app.watch.run();
+    await setStatus('/campaigns/CKLCK95/numbers/14155550100', 'REJECTED');
+    await waitUntil(() => open(app, 'CKLCK95:14155550100') !== undefined, 5000, "the number's alert");
+    await setStatus('/campaigns/CKLCK95', 'DECLINED');
+    await app.watch.run();
+    expect(app.openAlerts.open()).toHaveLength(2);
+
+    emulator.state().campaigns.splice(0);
+    expect(await app.watch.run()).toMatchObject({ outcome: 'ok' });
+    expect(app.openAlerts.open()).toEqual([]);
+    expect(resolvedEdits()).toHaveLength(2);
   });
 });
 
