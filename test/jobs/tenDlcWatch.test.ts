@@ -115,7 +115,9 @@ describe('10DLC status watch', () => {
 
     await setStatus('/campaigns/CKLCK95', 'APPROVED');
     expect(await first.watch.run()).toMatchObject({ outcome: 'ok' });
-    expect(postedText()).toEqual(['10DLC campaign CKLCK95 (Customer care, brand Example BM20QP9) is now APPROVED (was REVIEW)']);
+    expect(postedText()).toEqual([
+      '10DLC campaign CKLCK95 (Customer care, brand Example BM20QP9) is now `APPROVED` (was `REVIEW`)',
+    ]);
     expect(posts()[0]?.args.channel).toBe(CHANNEL);
     expect(first.alerts.resolved).toEqual([{ rule: 'ten_dlc', subjectKey: 'CKLCK95' }]);
 
@@ -137,7 +139,9 @@ describe('10DLC status watch', () => {
     await setStatus('/campaigns/CKLCK95', 'DECLINED');
     expect(emulator.state().webhookAttempts.at(-1)).toMatchObject({ event: 'CampaignStatusChanged', status: 200 });
     await fakeSlack.waitFor('chat.postMessage', 1);
-    expect(postedText()).toEqual(['10DLC campaign CKLCK95 (Customer care, brand Example BM20QP9) is now DECLINED (was REVIEW)']);
+    expect(postedText()).toEqual([
+      '10DLC campaign CKLCK95 (Customer care, brand Example BM20QP9) is now `DECLINED` (was `REVIEW`)',
+    ]);
     expect(JSON.stringify(posts()[0]?.args.blocks)).toContain("reported by Wavix's status webhook");
 
     await app.watch.run();
@@ -222,7 +226,7 @@ describe('10DLC status watch', () => {
     await setStatus('/campaigns/CKLCK95/numbers/14155550100', 'REJECTED');
     await fakeSlack.waitFor('chat.postMessage', 1);
     expect(postedText()).toEqual([
-      '10DLC number +1 415 555 0100 on campaign CKLCK95 (Customer care, brand Example BM20QP9) is now REJECTED (first seen)',
+      '10DLC number +1 415 555 0100 on campaign CKLCK95 (Customer care, brand Example BM20QP9) is now `REJECTED` (first seen)',
     ]);
     await app.watch.run();
     expect(posts()).toHaveLength(1);
@@ -237,7 +241,7 @@ describe('10DLC status watch', () => {
     await setStatus('', 'SUSPENDED');
     await app.watch.run();
 
-    expect(postedText()).toEqual(['10DLC brand &lt;!channel&gt; Corp BM20QP9 is now SUSPENDED (was VERIFIED)']);
+    expect(postedText()).toEqual(['10DLC brand &lt;!channel&gt; Corp BM20QP9 is now `SUSPENDED` (was `VERIFIED`)']);
     expect(JSON.stringify(posts()[0]?.args.blocks)).not.toContain('<!channel>');
     expect(app.alerts.raised).toEqual([
       expect.objectContaining({ rule: 'ten_dlc', subjectKey: 'BM20QP9', severity: 'critical' }),
@@ -255,7 +259,7 @@ describe('10DLC status watch', () => {
         '1 alert message could not be posted or edited in Slack: the bot is not in the alert channel',
       ),
     });
-    expect(postedText()).toEqual(['10DLC brand Example BM20QP9 is now SUSPENDED (was VERIFIED)']);
+    expect(postedText()).toEqual(['10DLC brand Example BM20QP9 is now `SUSPENDED` (was `VERIFIED`)']);
   });
 
   it('is skipped, not failed, when 10DLC is not enabled on the account; other errors fail', async () => {
@@ -361,7 +365,7 @@ describe('10DLC webhook routes', () => {
     expect((await post(urls.campaign, body)).status).toBe(200);
     expect(app.tenDlc.get('campaign', 'CKLCK95')?.status).toBe('APPROVED \uFFFD');
     await fakeSlack.waitFor('chat.postMessage', 1);
-    expect(postedText()[0]).toContain('is now APPROVED \uFFFD (');
+    expect(postedText()[0]).toContain('is now `APPROVED \uFFFD` (');
   });
 });
 
@@ -379,14 +383,14 @@ describe('10DLC alerts after the status that opened them', () => {
     await app.watch.run();
     await setStatus('/campaigns/CKLCK95', 'DECLINED');
     await app.watch.run();
-    expect(alertText(open(app, 'CKLCK95') ?? { rule: '', facts: null })).toContain('is DECLINED');
+    expect(alertText(open(app, 'CKLCK95') ?? { rule: '', facts: null })).toContain('is `DECLINED`');
 
     // Resubmitted: still not sending, so still open, but no longer said to be declined.
     await setStatus('/campaigns/CKLCK95', 'REVIEW');
     await app.watch.run();
     const reviewed = open(app, 'CKLCK95');
     expect(reviewed).toMatchObject({ severity: 'warning' });
-    expect(alertText(reviewed ?? { rule: '', facts: null })).toContain('is REVIEW: under review');
+    expect(alertText(reviewed ?? { rule: '', facts: null })).toContain('is `REVIEW`: under review');
     expect(alertText(reviewed ?? { rule: '', facts: null })).not.toContain('DECLINED');
 
     await setStatus('/campaigns/CKLCK95', 'DELETED');
@@ -404,7 +408,7 @@ describe('10DLC alerts after the status that opened them', () => {
     await app.watch.run();
     const unverified = open(app, 'BM20QP9');
     expect(unverified).toMatchObject({ severity: 'critical' });
-    expect(alertText(unverified ?? { rule: '', facts: null })).toContain('is UNVERIFIED');
+    expect(alertText(unverified ?? { rule: '', facts: null })).toContain('is `UNVERIFIED`');
 
     await setStatus('', 'SELF_DECLARED');
     await app.watch.run();

@@ -112,7 +112,7 @@ describe('alert facts in words', () => {
           campaignLabel: 'Customer care',
         },
       }),
-    ).toContain('10DLC campaign CKLCK95 (Customer care, brand Example BM20QP9) is DECLINED');
+    ).toContain('10DLC campaign CKLCK95 (Customer care, brand Example BM20QP9) is `DECLINED`');
   });
 
   it('never masks a secret less than the rule did: PortSIP URLs are shown masked', () => {

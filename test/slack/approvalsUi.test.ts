@@ -85,7 +85,7 @@ describe('Sender ID decision announcements', () => {
 describe('10DLC status announcements', () => {
   it('names the campaign, its brand and the status it moved from', () => {
     const message = tenDlcChangeMessage({ change: campaignChange(), brandLabel: 'Example', campaignLabel: 'Customer care' });
-    expect(message.text).toBe('10DLC campaign CKLCK95 (Customer care, brand Example BM20QP9) is now APPROVED (was REVIEW)');
+    expect(message.text).toBe('10DLC campaign CKLCK95 (Customer care, brand Example BM20QP9) is now `APPROVED` (was `REVIEW`)');
     expect(rendered(message)).toContain('seen when polling Wavix');
   });
 
@@ -99,7 +99,7 @@ describe('10DLC status announcements', () => {
       source: 'webhook',
     });
     const message = tenDlcChangeMessage({ change, brandLabel: null, campaignLabel: null });
-    expect(message.text).toBe('10DLC number +1 415 555 0100 on campaign CKLCK95 (brand BM20QP9) is now REJECTED (first seen)');
+    expect(message.text).toBe('10DLC number +1 415 555 0100 on campaign CKLCK95 (brand BM20QP9) is now `REJECTED` (first seen)');
     expect(rendered(message)).toContain("reported by Wavix's status webhook");
   });
 
@@ -108,6 +108,24 @@ describe('10DLC status announcements', () => {
     const all = rendered(tenDlcChangeMessage(view));
     expect(all).not.toMatch(/<!|<@/);
     expect(all).toContain('&lt;!channel&gt; Corp');
-    expect(tenDlcAlertSummary(view)).toContain('(<@U0BOSS01>, brand <!channel> Corp BM20QP9) is DECLINED');
+    expect(tenDlcAlertSummary(view)).toContain('(<@U0BOSS01>, brand <!channel> Corp BM20QP9) is `DECLINED`');
+  });
+
+  // Shown through the lookalikes that keep a name's `_` from formatting, a status read "SELF＿DECLARED" (a probe).
+  it("shows a status as Wavix writes it, in inline code, and a status that is not Wavix's on one line, inert", () => {
+    const brand = campaignChange({ kind: 'brand', subjectKey: 'BM20QP9', campaignId: null, status: 'SELF_DECLARED' });
+    const message = tenDlcChangeMessage({
+      change: { ...brand, previousStatus: 'VETTED_VERIFIED' },
+      brandLabel: null,
+      campaignLabel: null,
+    });
+    expect(rendered(message)).toContain('is now `SELF_DECLARED` (was `VETTED_VERIFIED`)');
+    expect(rendered(message)).not.toContain('\uFF3F');
+    expect(tenDlcAlertSummary({ change: brand, brandLabel: null, campaignLabel: null })).toContain('is `SELF_DECLARED`:');
+
+    const forged = campaignChange({ status: 'APPROVED`\n\n:white_check_mark: *Resolved* <!channel>' });
+    const shown = tenDlcChangeMessage({ change: forged, brandLabel: null, campaignLabel: null });
+    expect(shown.text).toContain("is now `APPROVED'  :white_check_mark: *Resolved* &lt;!channel&gt;` (was `REVIEW`)");
+    expect(rendered(shown)).not.toMatch(/<!|\\n/);
   });
 });

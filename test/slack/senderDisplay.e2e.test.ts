@@ -83,9 +83,7 @@ describe('a 10DLC status webhook in the alert channel', () => {
     }
     const announced = posts.map((c) => (c.args.blocks as Array<{ text?: { text: string } }>)[0]?.text?.text ?? '');
     expect(announced).toContainEqual(
-      expect.stringMatching(
-        /^:no_entry: 10DLC number \*1{99}…\* on campaign CX1 \(brand BX ＊FAKE＊ line\) is now \*SUSPENDED\*/,
-      ),
+      expect.stringMatching(/^:no_entry: 10DLC number \*1{99}…\* on campaign CX1 \(brand BX ＊FAKE＊ line\) is now `SUSPENDED`/),
     );
   });
 });

@@ -5,9 +5,11 @@ import { senderIdLabel } from './senderIds.js';
 import {
   type Block,
   clip,
+  code,
   context,
   escapeInline,
   escapeMrkdwn,
+  inlineCode,
   inlineText,
   mention,
   type SlackMessage,
@@ -167,11 +169,21 @@ export interface TenDlcChangeView {
 interface Style {
   esc: (text: string) => string;
   bold: (text: string) => string;
+  /** A status, in inline code: Wavix's code as Wavix writes it (SELF_DECLARED, not a lookalike underscore). */
+  status: (text: string) => string;
 }
 const TEN_DLC_FIELD_MAX = 100;
-const MRKDWN: Style = { esc: (text) => escapeInline(clip(text, TEN_DLC_FIELD_MAX)), bold: (text) => `*${text}*` };
-const FALLBACK: Style = { esc: MRKDWN.esc, bold: (text) => text };
-const RAW: Style = { esc: (text) => inlineText(clip(text, TEN_DLC_FIELD_MAX)), bold: (text) => text };
+const MRKDWN: Style = {
+  esc: (text) => escapeInline(clip(text, TEN_DLC_FIELD_MAX)),
+  bold: (text) => `*${text}*`,
+  status: (text) => code(clip(text, TEN_DLC_FIELD_MAX)),
+};
+const FALLBACK: Style = { ...MRKDWN, bold: (text) => text };
+const RAW: Style = {
+  esc: (text) => inlineText(clip(text, TEN_DLC_FIELD_MAX)),
+  bold: (text) => text,
+  status: (text) => inlineCode(clip(text, TEN_DLC_FIELD_MAX)),
+};
 
 /** "10DLC campaign CKLCK95 (Customer care, brand Example BM20QP9)". */
 function tenDlcSubject(view: TenDlcChangeView, style: Style): string {
@@ -188,8 +200,8 @@ function tenDlcSubject(view: TenDlcChangeView, style: Style): string {
 
 function tenDlcLine(view: TenDlcChangeView, style: Style): string {
   const { change } = view;
-  const was = change.previousStatus ? ` (was ${style.esc(change.previousStatus)})` : ' (first seen)';
-  return `${tenDlcSubject(view, style)} is now ${style.bold(style.esc(change.status))}${was}`;
+  const was = change.previousStatus ? ` (was ${style.status(change.previousStatus)})` : ' (first seen)';
+  return `${tenDlcSubject(view, style)} is now ${style.status(change.status)}${was}`;
 }
 
 const sentence = (text: string | undefined) => (text ? ` ${text[0]?.toUpperCase()}${text.slice(1)}.` : '');
@@ -210,5 +222,5 @@ export function tenDlcChangeMessage(view: TenDlcChangeView): SlackMessage {
 /** The alert's summary, raw: the alert view escapes it. */
 export function tenDlcAlertSummary(view: TenDlcChangeView): string {
   const meaning = TEN_DLC_MEANING[view.change.status];
-  return `${tenDlcSubject(view, RAW)} is ${RAW.esc(view.change.status)}${meaning ? `: ${meaning}` : ''}`;
+  return `${tenDlcSubject(view, RAW)} is ${RAW.status(view.change.status)}${meaning ? `: ${meaning}` : ''}`;
 }

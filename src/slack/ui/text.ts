@@ -47,11 +47,17 @@ export function inlineText(text: string): string {
 export const escapeInline = (text: string): string => escapeMrkdwn(inlineText(text));
 
 /**
- * Inline code: escaped, on one line (a line break would end the code and let what follows format itself as a line of
- * smsops' own), and without backticks that would end it early.
+ * Inline code, not escaped (for text escaped later): on one line (a line break would end the code and let what follows
+ * format itself as a line of smsops' own), and without backticks that would end it early. Inside it `*` and `_` are
+ * shown as written: a code from outside (Wavix's SELF_DECLARED) reads as its source writes it.
  */
+export function inlineCode(text: string): string {
+  return `\`${wellFormed(text).replace(OFF_THE_LINE, ' ').replace(/`/g, "'")}\``;
+}
+
+/** Inline code, escaped (see inlineCode). */
 export function code(text: string): string {
-  return `\`${escapeMrkdwn(wellFormed(text).replace(OFF_THE_LINE, ' ').replace(/`/g, "'"))}\``;
+  return escapeMrkdwn(inlineCode(text));
 }
 
 /** The Slack leg's queue (SLACK_QUEUE_DESTINATION in a backlog or an alert): messages without a channel chosen yet. */
