@@ -96,6 +96,29 @@ describe('traffic watch (real app, emulator clock, fake Slack)', () => {
     expect(readable((await runCommand(t, 'alerts')).body)).toContain('No open alerts');
   });
 
+  // A carrier's reason with line breaks and mrkdwn forged a ":white_check_mark: *Resolved*" line in the alert (a probe).
+  it("shows the carrier's reason in a failure-rate alert on one line, its formatting and mentions inert", async () => {
+    const forged = 'Rejected <!channel> & *URGENT*\n\n:white_check_mark: *Resolved* ``x``';
+    await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: forged });
+    for (let i = 0; i < 25; i++)
+      await wavix('POST', '/v3/messages', {
+        from: '14155550100',
+        to: '12125550107',
+        message_body: { text: `hello ${i}`, media: null },
+      });
+    await t.emulator.clock.advance(10_000);
+    await runJob('traffic-watch');
+    const [fired] = alertPosts().filter((c) => readable(c.args).includes('failed in the last hour'));
+    const blocks = (fired?.args.blocks ?? []) as Array<{ text?: { text: string } }>;
+    const section = String(blocks[0]?.text?.text);
+    for (const shown of [section, String(fired?.args.text)]) {
+      expect(shown).toContain('mostly "Rejected &lt;!channel&gt; &amp; ＊URGENT＊  :white＿check＿mark: ＊Resolved＊ ｀｀x｀｀"');
+      expect(shown).not.toMatch(/\n|\*Resolved\*|`|<!/);
+    }
+    const report = readable((await runCommand(t, 'traffic')).body);
+    expect(report).toContain('• Rejected &lt;!channel&gt; &amp; ＊URGENT＊  :white＿check＿mark: ＊Resolved＊ ｀｀x｀｀: 25');
+  });
+
   it('judges the failure rate over exactly the last 60 minutes, not since the start of the previous hour', async () => {
     // Failures sent a minute past an hour: at 1:01 later they are out of "the last hour", though in the hour it began.
     const HOUR = 3_600_000;

@@ -23,6 +23,7 @@ import {
   duration,
   durationInMinutes,
   escapeMrkdwn,
+  inlineText,
   mention,
   SLACK_QUEUE_WORDS,
   type SlackMessage,
@@ -77,9 +78,11 @@ function driftFix(e164: string, problems: readonly NumberDriftProblem[]): string
 
 /** Each rule's facts in words: raw text, escaped by the views that show it. */
 const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string } = {
+  // The carrier's reason is Wavix's text: kept on one line with its formatting inert, or its line breaks and `*` made
+  // lines of smsops' own inside the alert (a forged ":white_check_mark: *Resolved*").
   failure_rate: (f) =>
     `${pct(f.failed / f.finished)} of SMS from ${people(f.number)} failed in the last hour (${f.failed} of ${f.finished})${
-      f.topFailure ? `, mostly "${f.topFailure}"` : ''
+      f.topFailure ? `, mostly "${inlineText(f.topFailure)}"` : ''
     }. Threshold ${f.thresholdPct} %.`,
   relay_backlog: (f) =>
     `${f.pending} inbound SMS waiting for ${destinationLabel(f.destinationKind, f.destination)}, the oldest for ${duration(f.oldestAgeMs)}. \`/sms relay status\` shows each destination's last error in words; "Show failing deliveries" lists them here.`,

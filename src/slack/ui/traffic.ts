@@ -2,7 +2,7 @@ import type { Alert } from '../../core/model/alert.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import type { trafficReport } from '../../core/traffic.js';
 import { alertText } from './alerts.js';
-import { andMore, type Block, clip, context, escapeMrkdwn, type SlackMessage, section, slackTime } from './text.js';
+import { andMore, type Block, clip, context, escapeInline, escapeMrkdwn, type SlackMessage, section, slackTime } from './text.js';
 
 /** Open alerts the daily digest lists; the rest are counted, with the command that lists them all. */
 export const DIGEST_ALERTS_SHOWN = 10;
@@ -37,7 +37,7 @@ function figures(r: TrafficReportView): Block[] {
     );
     blocks.push(
       section(
-        `*Top failure reasons*\n${r.topFailures.map((f) => `• ${escapeMrkdwn(clip(f.reason, 150))}: ${f.count}`).join('\n')}${more ? `\n${more}` : ''}`,
+        `*Top failure reasons*\n${r.topFailures.map((f) => `• ${escapeInline(clip(f.reason, 150))}: ${f.count}`).join('\n')}${more ? `\n${more}` : ''}`,
       ),
     );
   }
