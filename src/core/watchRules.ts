@@ -43,9 +43,24 @@ export interface WatchSnapshot {
 
 export interface WatchVerdict {
   firing: RaisedAlert[];
-  /** Rules judged this run: their open alerts not in `firing` are resolved. */
+  /** Rules judged this run: their open alerts not in `firing` are resolved (after `keptFiring`'s runs, for those). */
   judged: string[];
+  /**
+   * Judged rules whose open alert resolves only once its condition was clear for this many runs in a row (see
+   * core/keepFiring.ts): a figure that moves with every message, so one back under its threshold may cross it again
+   * at the next run. Every other rule clears on an event that is not undone by the next message (the backlog
+   * delivered, an SMS received, the balance topped up, the webhook put back) and resolves at once.
+   */
+  keptFiring: Record<string, number>;
 }
+
+/**
+ * Two runs: a failure rate over the last hour, hovering at its threshold, crossed it at every 5-minute run and was
+ * posted, notified and resolved again each time (4 episodes in 8 runs, each acknowledged anew); clear at two runs in a
+ * row, it is no longer an edge it sits on. Counted in runs rather than minutes so it follows TRAFFIC_WATCH_CRON, the
+ * pace at which the rate is looked at.
+ */
+const FAILURE_RATE_CLEAR_RUNS = 2;
 
 function failureRate(rows: readonly NumberHour[], t: Thresholds): RaisedAlert[] {
   const thresholdPct = t.failure_rate;
@@ -177,10 +192,13 @@ function balance(account: AccountState, t: Thresholds): RaisedAlert[] {
 export function evaluateWatch(snapshot: WatchSnapshot, thresholds: Thresholds): WatchVerdict {
   const firing: RaisedAlert[] = [];
   const judged: string[] = [ALERT_RULE.backlog];
+  const keptFiring: Record<string, number> = {};
   firing.push(...backlogAge(snapshot.backlog, snapshot.now, thresholds));
   if (snapshot.lastHour) {
     judged.push(ALERT_RULE.failureRate);
     firing.push(...failureRate(snapshot.lastHour, thresholds));
+    // Switched off, the rule has nothing left to wait for: its alerts end at once.
+    if (thresholds.failure_rate !== null) keptFiring[ALERT_RULE.failureRate] = FAILURE_RATE_CLEAR_RUNS;
   }
   if (snapshot.inbound) {
     judged.push(ALERT_RULE.inboundStopped);
@@ -197,5 +215,5 @@ export function evaluateWatch(snapshot: WatchSnapshot, thresholds: Thresholds): 
       firing.push(...balance(snapshot.account, thresholds));
     }
   }
-  return { firing, judged };
+  return { firing, judged, keptFiring };
 }

@@ -1,6 +1,7 @@
 import { attempt } from '../core/access.js';
 import { readThresholds } from '../core/alertRules.js';
 import { type Alerts, notShownInWords } from '../core/alerts.js';
+import { createKeepFiring } from '../core/keepFiring.js';
 import { listNumbers } from '../core/numbers.js';
 import type { AlertsRepository } from '../core/ports/alerts.js';
 import type { DeliveriesRepository } from '../core/ports/deliveries.js';
@@ -79,6 +80,7 @@ async function readAccount(deps: TrafficWatchDeps): Promise<AccountRead | string
  * outage of Wavix' API neither raises nor resolves the alerts that depend on it.
  */
 export function createTrafficWatchJob(deps: TrafficWatchDeps) {
+  const keepFiring = createKeepFiring();
   return {
     run: async (cancellation?: AbortSignal): Promise<JobOutcome> => {
       const now = deps.now();
@@ -117,7 +119,10 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
       for (const alert of verdict.firing) notShown.push(...(await deps.notifier.raise(alert)));
       for (const rule of verdict.judged) {
         const stillFiring = verdict.firing.filter((a) => a.rule === rule).map((a) => a.subjectKey);
-        notShown.push(...(await deps.notifier.resolveAllBut(rule, stillFiring)));
+        const runs = verdict.keptFiring[rule];
+        const open = deps.alerts.open().flatMap((a) => (a.rule === rule ? [a.subjectKey] : []));
+        const kept = runs === undefined ? [] : keepFiring.keptOpen(rule, runs, stillFiring, open);
+        notShown.push(...(await deps.notifier.resolveAllBut(rule, [...stillFiring, ...kept])));
       }
       // An alert nobody can read is a failed run, not "ok" beside a log line: /sms jobs and the job metric say it.
       const failures = [
