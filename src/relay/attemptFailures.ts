@@ -34,11 +34,15 @@ export function failureKind(outcome: Pick<AttemptOutcome, 'statusCode' | 'error'
   return error ? 'other (see /sms relay status)' : 'unknown';
 }
 
-const destinationWords = (kind: Delivery['destinationKind'], destination: string) =>
+/** A destination as log lines name it: a PortSIP URL masked, a Slack channel as its id, the Slack queue as `queue`. */
+export const destinationWords = (kind: Delivery['destinationKind'], destination: string) =>
   kind === 'portsip' ? maskUrl(destination) : destination === SLACK_QUEUE_DESTINATION ? 'queue' : destination;
 
 export interface AttemptFailures {
+  /** An attempt failed and is retried with backoff. */
   failed(delivery: Pick<Delivery, 'destinationKind' | 'destination'>, outcome: AttemptOutcome): void;
+  /** An attempt failed and its delivery is dead: not retried, so not said here (./deadDeliveryLog.ts says it). */
+  died(delivery: Pick<Delivery, 'destinationKind'>, outcome: AttemptOutcome): void;
   delivered(delivery: Pick<Delivery, 'destinationKind'>): void;
   /** Slack refuses the bot token (its code, and since when): nothing reaches Slack. Null otherwise. */
   slackTokenRefused(): { code: string; since: number } | null;
@@ -64,17 +68,21 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
     for (const [key, entry] of seen) if (at - entry.loggedAt > 10 * FAILURE_LOG_EVERY_MS) seen.delete(key);
   };
 
+  const noteTokenRefusal = (delivery: Pick<Delivery, 'destinationKind'>, error: string, at: number) => {
+    const slackCode = delivery.destinationKind === 'slack' && /^Slack: (\w+)$/.exec(error)?.[1];
+    if (!slackCode || !SLACK_TOKEN_REFUSALS.has(slackCode) || tokenRefused !== null) return;
+    tokenRefused = { code: slackCode, since: at };
+    logger.error(
+      `Slack refuses SLACK_BOT_TOKEN (${slackCode}): nothing reaches Slack (relayed SMS wait in the outbox, alerts and answers are not posted) until the token is replaced (OAuth & Permissions → Bot User OAuth Token) and smsops restarted; the relay to PortSIP goes on, /healthz answers 503`,
+    );
+  };
+
   return {
+    died: (delivery, outcome) => noteTokenRefusal(delivery, failureKind(outcome), now()),
     failed: (delivery, outcome) => {
       const error = failureKind(outcome);
       const at = now();
-      const slackCode = delivery.destinationKind === 'slack' && /^Slack: (\w+)$/.exec(error)?.[1];
-      if (slackCode && SLACK_TOKEN_REFUSALS.has(slackCode) && tokenRefused === null) {
-        tokenRefused = { code: slackCode, since: at };
-        logger.error(
-          `Slack refuses SLACK_BOT_TOKEN (${slackCode}): nothing reaches Slack (relayed SMS wait in the outbox, alerts and answers are not posted) until the token is replaced (OAuth & Permissions → Bot User OAuth Token) and smsops restarted; the relay to PortSIP goes on, /healthz answers 503`,
-        );
-      }
+      noteTokenRefusal(delivery, error, at);
       const key = `${delivery.destinationKind}\n${delivery.destination}\n${error}`;
       const entry = seen.get(key);
       if (entry && at - entry.loggedAt < FAILURE_LOG_EVERY_MS) {

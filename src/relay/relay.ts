@@ -15,6 +15,7 @@ import { createWriteHealth } from '../store/writeHealth.js';
 import { TEN_DLC_EVENT_CATEGORIES } from '../wavix/tenDlc.js';
 import { createAttemptFailures } from './attemptFailures.js';
 import { createConcurrencyWindow } from './concurrencyWindow.js';
+import { createDeadDeliveryLog } from './deadDeliveryLog.js';
 import { createDeadLetterAlerts } from './deadLetterAlerts.js';
 import { createFreshMessages } from './freshMessages.js';
 import {
@@ -276,10 +277,12 @@ export function startRelay(options: RelayOptions): Relay {
     [],
     () => [{ value: attemptFailures.slackTokenRefused() ? 1 : 0 }],
   );
-  const onDead = (delivery: Delivery, _message: unknown, outcome: AttemptOutcome) => {
+  const deadLog = createDeadDeliveryLog({ logger, now });
+  const onDead = (delivery: Delivery, message: { wavixMessageId: string } | undefined, outcome: AttemptOutcome) => {
     attemptEnded(delivery, false);
     died.inc({ kind: delivery.destinationKind });
-    attemptFailures.failed(delivery, outcome);
+    attemptFailures.died(delivery, outcome);
+    deadLog.died(delivery, message?.wavixMessageId ?? null, outcome);
     deadLetters.died(delivery, outcome);
   };
   const heldBack = metrics.counter(
@@ -628,6 +631,7 @@ export function startRelay(options: RelayOptions): Relay {
       await Promise.all([...workers.map((w) => w.stop()), slackLeg.stop()]);
       clearTimeout(cut);
       portsip.close();
+      deadLog.stop();
     },
   };
 }
