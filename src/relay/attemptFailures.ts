@@ -43,7 +43,8 @@ export interface AttemptFailures {
   failed(delivery: Pick<Delivery, 'destinationKind' | 'destination'>, outcome: AttemptOutcome): void;
   /** An attempt failed and its delivery is dead: not retried, so not said here (./deadDeliveryLog.ts says it). */
   died(delivery: Pick<Delivery, 'destinationKind'>, outcome: AttemptOutcome): void;
-  delivered(delivery: Pick<Delivery, 'destinationKind'>): void;
+  /** An attempt got through: a destination that was failing is said to answer again, with the failures not said yet. */
+  delivered(delivery: Pick<Delivery, 'destinationKind' | 'destination'>): void;
   /** Slack refuses the bot token (its code, and since when): nothing reaches Slack. Null otherwise. */
   slackTokenRefused(): { code: string; since: number } | null;
   /**
@@ -56,11 +57,20 @@ export interface AttemptFailures {
 /**
  * Says failing deliveries in the log, which otherwise only /metrics counted: with every attempt failing, an operator
  * reading the log saw nothing. One warning per destination and kind of failure at once, then at most one a minute
- * with the count since the last. A refused Slack token is said once, at error level, since no retry can help it.
+ * with the count since the last; once the destination answers again, one line says so, with how long it failed and
+ * the failures not said yet (so the lines' counts add up to /metrics'). A refused Slack token is said once, at error level, since no retry can help it.
  */
 export function createAttemptFailures(options: { logger: Logger; now: () => number }): AttemptFailures {
   const { logger, now } = options;
   const seen = new Map<string, { loggedAt: number; unlogged: number }>();
+  /**
+   * Per kind and destination: since when it fails (null once it answered again and that was said), and when its last
+   * "answers again" line was written. Looked up by kind then destination: a delivery builds no key string.
+   */
+  const failing = {
+    portsip: new Map<string, { since: number | null; recoveryLoggedAt: number }>(),
+    slack: new Map<string, { since: number | null; recoveryLoggedAt: number }>(),
+  };
   let tokenRefused: { code: string; since: number } | null = null;
 
   const forgetQuiet = (at: number) => {
@@ -83,6 +93,11 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
       const error = failureKind(outcome);
       const at = now();
       noteTokenRefusal(delivery, error, at);
+      const destinations = failing[delivery.destinationKind];
+      const state = destinations.get(delivery.destination);
+      if (state) state.since ??= at;
+      else if (destinations.size < REMEMBERED)
+        destinations.set(delivery.destination, { since: at, recoveryLoggedAt: Number.NEGATIVE_INFINITY });
       const key = `${delivery.destinationKind}\n${delivery.destination}\n${error}`;
       const entry = seen.get(key);
       if (entry && at - entry.loggedAt < FAILURE_LOG_EVERY_MS) {
@@ -100,9 +115,32 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
       seen.set(key, { loggedAt: at, unlogged: 0 });
     },
     delivered: (delivery) => {
-      if (delivery.destinationKind !== 'slack' || tokenRefused === null) return;
-      logger.info('Slack accepts SLACK_BOT_TOKEN again', { refusedFor: tokenRefused.code });
-      tokenRefused = null;
+      if (delivery.destinationKind === 'slack' && tokenRefused !== null) {
+        logger.info('Slack accepts SLACK_BOT_TOKEN again', { refusedFor: tokenRefused.code });
+        tokenRefused = null;
+      }
+      const state = failing[delivery.destinationKind].get(delivery.destination);
+      if (state?.since == null) return;
+      const at = now();
+      // A destination that fails every other attempt is said at most once a minute; the failures stay counted till then.
+      if (at - state.recoveryLoggedAt < FAILURE_LOG_EVERY_MS) return;
+      // The failures held back since each kind's last line are said now: once it works, no later failure would.
+      const prefix = `${delivery.destinationKind}\n${delivery.destination}\n`;
+      let unlogged = 0;
+      for (const [key, entry] of seen)
+        if (key.startsWith(prefix)) {
+          unlogged += entry.unlogged;
+          // A new outage is said at once.
+          seen.delete(key);
+        }
+      logger.info('relay destination answers again', {
+        kind: delivery.destinationKind,
+        destination: destinationWords(delivery.destinationKind, delivery.destination),
+        failingForSeconds: Math.round((at - state.since) / 1000),
+        failedAttempts: unlogged,
+      });
+      state.since = null;
+      state.recoveryLoggedAt = at;
     },
     slackTokenRefused: () => tokenRefused,
     slackTokenRefusedAtStart: (code) => {

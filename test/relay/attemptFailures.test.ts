@@ -54,10 +54,37 @@ describe('failed attempts in the log', () => {
       expect.stringContaining('Slack refuses SLACK_BOT_TOKEN (token_revoked): nothing reaches Slack'),
     ]);
     // Another Slack failure (a channel) is not the token.
-    failures.delivered({ destinationKind: 'slack' });
+    failures.delivered(inbox);
     failures.failed(inbox, { delivered: false, statusCode: null, error: 'Slack: channel_not_found' });
     expect(failures.slackTokenRefused()).toBeNull();
-    expect(lines.at(-2)?.msg).toBe('Slack accepts SLACK_BOT_TOKEN again');
+    expect(lines.slice(-3).map((l) => l.msg)).toEqual([
+      'Slack accepts SLACK_BOT_TOKEN again',
+      'relay destination answers again',
+      'relay attempts fail; retried with backoff (`/sms relay status` shows them)',
+    ]);
+  });
+
+  it('says a destination answers again once, with how long it failed and the failures not said yet', () => {
+    const { failures, lines, advance } = rig();
+    const pbx = { destinationKind: 'portsip' as const, destination: PBX };
+    for (let i = 0; i < 7; i++) {
+      failures.failed(pbx, { delivered: false, statusCode: 500, error: 'HTTP 500' });
+      advance(4_000);
+    }
+    failures.delivered(pbx);
+    failures.delivered(pbx);
+    expect(lines.map((l) => [l.msg, l.failedAttempts, l.failingForSeconds])).toEqual([
+      ['relay attempts fail; retried with backoff (`/sms relay status` shows them)', 1, undefined],
+      ['relay destination answers again', 6, 28],
+    ]);
+    // A new outage is said at once; its end within a minute of the last is said with the next delivery after it.
+    failures.failed(pbx, { delivered: false, statusCode: 500, error: 'HTTP 500' });
+    failures.failed(pbx, { delivered: false, statusCode: 500, error: 'HTTP 500' });
+    failures.delivered(pbx);
+    expect(lines).toHaveLength(3);
+    advance(60_000);
+    failures.delivered(pbx);
+    expect(lines.at(-1)).toMatchObject({ msg: 'relay destination answers again', failedAttempts: 1, failingForSeconds: 60 });
   });
 
   it('names a failure by its status, code or a fixed phrase', () => {
