@@ -13,7 +13,7 @@ import { type InstanceLease, withInstanceLease } from '../store/instanceLease.js
 import type { Repositories, Store } from '../store/openStore.js';
 import { createWriteHealth } from '../store/writeHealth.js';
 import { TEN_DLC_EVENT_CATEGORIES } from '../wavix/tenDlc.js';
-import { createAttemptFailures } from './attemptFailures.js';
+import { createAttemptFailures, destinationWords } from './attemptFailures.js';
 import { createConcurrencyWindow } from './concurrencyWindow.js';
 import { createDeadDeliveryLog } from './deadDeliveryLog.js';
 import { createDeadLetterAlerts } from './deadLetterAlerts.js';
@@ -57,6 +57,8 @@ const QUICK_ANSWER_MS = 3;
  * concurrency until 2026-11-26. More only while a backlog waits and PortSIP answers well (./concurrencyWindow.ts).
  */
 const CONCURRENCY_FLOOR = 8;
+/** Deliveries a start after a crash names (of those it sends again); past these, how many more. */
+const LISTED_IN_FLIGHT_AT_START = 50;
 
 export interface RelayOptions {
   repositories: Pick<
@@ -327,8 +329,19 @@ export function startRelay(options: RelayOptions): Relay {
   // One smsops runs per database, made sure of by the instance lease the caller holds before starting the relay:
   // leases still held at start belong to a process that died (kill -9, power loss), so their deliveries are due
   // again now rather than when the lease would have run out.
+  // Their ids: an SMS PortSIP or Slack then gets twice (its answer was lost in the stop) is traced by grepping one.
+  const inFlightAtStop = deliveries.inFlight(LISTED_IN_FLIGHT_AT_START);
   const released = deliveries.releaseLeases({ all: true });
-  if (released > 0) logger.warn('deliveries in flight at the last stop are queued again', { count: released });
+  if (released > 0)
+    logger.warn('deliveries in flight at the last stop are queued again (sent again: their destination may get them twice)', {
+      count: released,
+      deliveries: inFlightAtStop.map((d) => ({
+        wavixMessageId: d.wavixMessageId,
+        kind: d.destinationKind,
+        destination: destinationWords(d.destinationKind, d.destination),
+      })),
+      ...(released > inFlightAtStop.length ? { andMore: released - inFlightAtStop.length } : {}),
+    });
   // Before anything is claimed: those waiting for a PORTSIP_WEBHOOK_URL fixed since the last start go to the new one.
   const followed = followPortsipUrlChange(
     {

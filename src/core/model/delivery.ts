@@ -41,6 +41,13 @@ export interface UnfinishedDelivery {
   toNumber: string;
 }
 
+/** A delivery in flight, as a log line names it (the Wavix id an operator greps for, never the message's numbers). */
+export interface InFlightDelivery {
+  wavixMessageId: string;
+  destinationKind: DeliveryChannel;
+  destination: string;
+}
+
 /** One failing (pending with an error, or dead) delivery, for `/sms relay status`. */
 export interface FailingDelivery {
   id: number;

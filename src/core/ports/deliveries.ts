@@ -1,4 +1,11 @@
-import type { Delivery, DeliveryChannel, DestinationBacklog, FailingDelivery, UnfinishedDelivery } from '../model/delivery.js';
+import type {
+  Delivery,
+  DeliveryChannel,
+  DestinationBacklog,
+  FailingDelivery,
+  InFlightDelivery,
+  UnfinishedDelivery,
+} from '../model/delivery.js';
 
 export interface DeliveriesRepository {
   /**
@@ -37,6 +44,8 @@ export interface DeliveriesRepository {
    * out, whose outcomes would then not be recorded).
    */
   releaseLeases(options?: { all?: boolean; kind?: DeliveryChannel }): number;
+  /** The first `limit` deliveries in flight, with their message's Wavix id: what a start after a crash sends again. */
+  inFlight(limit: number): InFlightDelivery[];
   /**
    * Moves the lease of deliveries still in flight under the lease given on to `until` (an attempt waiting for its turn
    * keeps them); one claimed again meanwhile is not renewed.

@@ -4,6 +4,7 @@ import {
   type DeliveryStatus,
   type DestinationBacklog,
   type FailingDelivery,
+  type InFlightDelivery,
   LAST_ERROR_MAX_CHARS,
   SLACK_QUEUE_DESTINATION,
   type UnfinishedDelivery,
@@ -231,6 +232,10 @@ export function createDeliveriesRepository(
     WHERE d.destination_kind = ? AND d.destination = ? AND d.status IN ('pending', 'in_flight', 'dead')
       AND d.last_error IS NOT NULL
     ORDER BY d.last_attempt_at DESC, d.id DESC LIMIT ?`);
+  const inFlightRows = db.prepare<[number], InFlightDelivery>(`
+    SELECT m.wavix_message_id AS wavixMessageId, d.destination_kind AS destinationKind, d.destination
+    FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id
+    WHERE d.status = 'in_flight' ORDER BY d.id LIMIT ?`);
   const byId = db.prepare<[number], Row>('SELECT * FROM deliveries WHERE id = ?');
   // The index of the conversation (kind, destination, conversation_key, id): its earlier rows only, oldest first.
   const headOf = db.prepare<
@@ -298,6 +303,7 @@ export function createDeliveriesRepository(
           : releaseAll.run(now())
         : releaseExpired.run(now(), now())
       ).changes,
+    inFlight: (limit) => inFlightRows.all(limit),
     extendLeases: (claims, until) =>
       claims.length === 0
         ? 0
