@@ -40,7 +40,11 @@ export const destinationWords = (kind: Delivery['destinationKind'], destination:
 
 export interface AttemptFailures {
   /** An attempt failed and is retried with backoff. */
-  failed(delivery: Pick<Delivery, 'destinationKind' | 'destination'>, outcome: AttemptOutcome): void;
+  failed(
+    delivery: Pick<Delivery, 'destinationKind' | 'destination' | 'attempts'>,
+    outcome: AttemptOutcome,
+    wavixMessageId?: string | null,
+  ): void;
   /** An attempt failed and its delivery is dead: not retried, so not said here (./deadDeliveryLog.ts says it). */
   died(delivery: Pick<Delivery, 'destinationKind'>, outcome: AttemptOutcome): void;
   /** An attempt got through: a destination that was failing is said to answer again, with the failures not said yet. */
@@ -89,7 +93,7 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
 
   return {
     died: (delivery, outcome) => noteTokenRefusal(delivery, failureKind(outcome), now()),
-    failed: (delivery, outcome) => {
+    failed: (delivery, outcome, wavixMessageId = null) => {
       const error = failureKind(outcome);
       const at = now();
       noteTokenRefusal(delivery, error, at);
@@ -111,6 +115,9 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
         error,
         failedAttempts: (entry?.unlogged ?? 0) + 1,
         ...(entry ? { sinceSeconds: Math.round((at - entry.loggedAt) / 1000) } : {}),
+        // The attempt this line was written for (the last to fail), so `/sms relay status` or a grep finds its message.
+        lastWavixMessageId: wavixMessageId,
+        lastAttempt: delivery.attempts + 1,
       });
       seen.set(key, { loggedAt: at, unlogged: 0 });
     },

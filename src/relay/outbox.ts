@@ -171,8 +171,9 @@ export interface OutboxWorkerOptions {
   logger: Logger;
   /** Told of every write the worker made or failed to make: part of /healthz's "can the database be written". */
   writeHealth?: WriteHealth;
-  onDelivered?: (delivery: Delivery) => void;
-  onFailed?: (delivery: Delivery, outcome: AttemptOutcome) => void;
+  /** `message`: the one delivered, when it could be read; `attemptMs`: how long its attempt took (its batch's). */
+  onDelivered?: (delivery: Delivery, message: InboundMessage | undefined, attemptMs: number) => void;
+  onFailed?: (delivery: Delivery, outcome: AttemptOutcome, message: InboundMessage | undefined, attemptMs: number) => void;
   onDead?: (delivery: Delivery, message: InboundMessage | undefined, outcome: AttemptOutcome) => void;
   /**
    * What is written with an outcome, in its transaction, after it (the Slack post of a relayed SMS marked for an edit):
@@ -252,9 +253,18 @@ const errorKind = (error: unknown) => (error instanceof Error ? error.name : typ
 const storedError = (text: string) => (text.length > LAST_ERROR_MAX_CHARS ? `${text.slice(0, LAST_ERROR_MAX_CHARS)}…` : text);
 
 type Decision =
-  | { kind: 'delivered'; delivery: Delivery; outcome: AttemptOutcome }
+  | { kind: 'delivered'; delivery: Delivery; message: InboundMessage | undefined; outcome: AttemptOutcome; tookMs: number }
   | { kind: 'released'; delivery: Delivery }
-  | { kind: 'failed'; delivery: Delivery; outcome: AttemptOutcome; error: string; nextAttemptAt: number; streak: number }
+  | {
+      kind: 'failed';
+      delivery: Delivery;
+      message: InboundMessage | undefined;
+      outcome: AttemptOutcome;
+      error: string;
+      nextAttemptAt: number;
+      streak: number;
+      tookMs: number;
+    }
   | { kind: 'dead'; delivery: Delivery; message: InboundMessage | undefined; outcome: AttemptOutcome; error: string };
 
 /**
@@ -360,8 +370,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     if (isTransientStoreError(error)) options.writeHealth?.failed(error);
   };
 
-  const decide = (delivery: Delivery, message: InboundMessage | undefined, outcome: AttemptOutcome): Decision => {
-    if (outcome.delivered) return { kind: 'delivered', delivery, outcome };
+  const decide = (delivery: Delivery, message: InboundMessage | undefined, outcome: AttemptOutcome, tookMs: number): Decision => {
+    if (outcome.delivered) return { kind: 'delivered', delivery, message, outcome, tookMs };
     if (outcome.notAttempted) return { kind: 'released', delivery };
     const error = outcome.error ?? (outcome.statusCode ? `HTTP ${outcome.statusCode}` : 'failed');
     // "The same way": the same error as the attempt before, deterministic both times.
@@ -380,7 +390,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       nextAttemptDelay(delivery.attempts, options.retry, random),
       Math.min(outcome.retryAfterMs ?? 0, RETRY_AFTER_CAP_MS),
     );
-    return { kind: 'failed', delivery, outcome, error, nextAttemptAt: now() + delay, streak };
+    return { kind: 'failed', delivery, message, outcome, error, nextAttemptAt: now() + delay, streak, tookMs };
   };
 
   /**
@@ -453,9 +463,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         else struggling.add(d.delivery.destination);
       }
       try {
-        if (d.kind === 'delivered') options.onDelivered?.(d.delivery);
+        if (d.kind === 'delivered') options.onDelivered?.(d.delivery, d.message, d.tookMs);
         else if (d.kind === 'dead') options.onDead?.(d.delivery, d.message, d.outcome);
-        else options.onFailed?.(d.delivery, d.outcome);
+        else options.onFailed?.(d.delivery, d.outcome, d.message, d.tookMs);
       } catch (error) {
         options.onError?.('record', error);
         logger.error('relay could not report a recorded attempt', { kind, delivery: d.delivery.id, error: describeError(error) });
@@ -800,12 +810,13 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
           item.delivery,
           item.message,
           outcomes[i] ?? { delivered: false, statusCode: null, error: 'the sender gave no outcome', deterministic: true },
+          took,
         ),
       ),
       ...items
         .filter((item) => item.unreadable)
         .map((item) =>
-          decide(item.delivery, undefined, { delivered: false, statusCode: null, error: UNREADABLE, deterministic: true }),
+          decide(item.delivery, undefined, { delivered: false, statusCode: null, error: UNREADABLE, deterministic: true }, 0),
         ),
       ...items
         .filter((item) => !item.message && !item.unreadable)

@@ -28,6 +28,7 @@ import {
 } from './ingest.js';
 import { createIngestPacer, type IngestPacerOptions } from './ingestPacer.js';
 import type { RelayIntake } from './intake.js';
+import { createMessageTrail } from './messageTrail.js';
 import type { RelayOperationsDeps } from './operations.js';
 import { type AttemptOutcome, type DeliveryRetryPolicy, type OutboxWorker, startOutboxWorker } from './outbox.js';
 import { createPollerCache, type Reading } from './pollerCache.js';
@@ -312,16 +313,25 @@ export function startRelay(options: RelayOptions): Relay {
   const attemptEnded = (delivery: Delivery, delivered: boolean) => {
     if (delivery.destinationKind === 'portsip') pacer.attemptsEnded(delivered ? 1 : 0, delivered ? 0 : 1);
   };
-  const onDelivered = (delivery: Delivery) => {
+  // Null unless LOG_LEVEL=debug: then each message's way through the relay is in the log, by its Wavix id.
+  const trail = createMessageTrail(logger);
+  const onDelivered = (delivery: Delivery, message: { wavixMessageId: string } | undefined, attemptMs: number) => {
     attemptEnded(delivery, true);
     relayed.inc({ kind: delivery.destinationKind });
     deadLetters.delivered(delivery);
     attemptFailures.delivered(delivery);
+    if (trail) trail.delivered(delivery, message?.wavixMessageId ?? null, attemptMs);
   };
-  const onFailed = (delivery: Delivery, outcome: AttemptOutcome) => {
+  const onFailed = (
+    delivery: Delivery,
+    outcome: AttemptOutcome,
+    message: { wavixMessageId: string } | undefined,
+    attemptMs: number,
+  ) => {
     attemptEnded(delivery, false);
     failed.inc({ kind: delivery.destinationKind });
-    attemptFailures.failed(delivery, outcome);
+    attemptFailures.failed(delivery, outcome, message?.wavixMessageId ?? null);
+    if (trail) trail.failed(delivery, message?.wavixMessageId ?? null, outcome, attemptMs);
   };
   // Dead letters moved to another destination are no longer at the old one: its alert ends (none will be delivered there).
   const forgetMovedFrom = deadLetters.movedFrom;
@@ -535,7 +545,10 @@ export function startRelay(options: RelayOptions): Relay {
               // Committed: its id is its own for good. Kept before its deliveries leased in the same commit are sent.
               (outcome) => {
                 if (!outcome.ok) return;
-                if (outcome.value.stored) fresh.put(outcome.value.stored);
+                if (outcome.value.stored) {
+                  fresh.put(outcome.value.stored);
+                  if (trail) trail.stored(outcome.value.stored.wavixMessageId);
+                }
                 if (outcome.value.leased) portsipWorker.keepClaimed(outcome.value.leased);
               },
             )

@@ -21,7 +21,7 @@ function rig() {
 describe('failed attempts in the log', () => {
   it('says a failing destination at once, then at most once a minute with the count since the last line, never its secret or the answer', () => {
     const { failures, lines, advance } = rig();
-    const pbx = { destinationKind: 'portsip' as const, destination: PBX };
+    const pbx = { destinationKind: 'portsip' as const, destination: PBX, attempts: 0 };
     for (let i = 0; i < 50; i++) {
       failures.failed(pbx, { delivered: false, statusCode: 503, error: 'HTTP 503: sorry, Hello from the customer' });
       advance(1_000);
@@ -29,8 +29,9 @@ describe('failed attempts in the log', () => {
     // Another kind of failure at the same destination is its own line.
     failures.failed(pbx, { delivered: false, statusCode: null, error: 'no complete answer within 15000 ms' });
     advance(20_000);
-    failures.failed(pbx, { delivered: false, statusCode: 503, error: 'HTTP 503' });
+    failures.failed({ ...pbx, attempts: 6 }, { delivered: false, statusCode: 503, error: 'HTTP 503' }, 'wvx-last');
 
+    expect(lines.at(-1)).toMatchObject({ lastWavixMessageId: 'wvx-last', lastAttempt: 7 });
     expect(lines.map((l) => [l.level, l.error, l.failedAttempts, l.sinceSeconds])).toEqual([
       ['warn', 'HTTP 503', 1, undefined],
       ['warn', 'no answer within the deadline', 1, undefined],
@@ -44,7 +45,7 @@ describe('failed attempts in the log', () => {
 
   it('says a refused Slack token once at error level, and that it is accepted again after a post got through', () => {
     const { failures, lines, advance } = rig();
-    const inbox = { destinationKind: 'slack' as const, destination: 'C0INBOX01' };
+    const inbox = { destinationKind: 'slack' as const, destination: 'C0INBOX01', attempts: 0 };
     for (let i = 0; i < 5; i++) {
       failures.failed(inbox, { delivered: false, statusCode: null, error: 'Slack: token_revoked' });
       advance(FAILURE_LOG_EVERY_MS);
@@ -66,7 +67,7 @@ describe('failed attempts in the log', () => {
 
   it('says a destination answers again once, with how long it failed and the failures not said yet', () => {
     const { failures, lines, advance } = rig();
-    const pbx = { destinationKind: 'portsip' as const, destination: PBX };
+    const pbx = { destinationKind: 'portsip' as const, destination: PBX, attempts: 0 };
     for (let i = 0; i < 7; i++) {
       failures.failed(pbx, { delivered: false, statusCode: 500, error: 'HTTP 500' });
       advance(4_000);
@@ -120,7 +121,7 @@ describe('failed attempts in the log', () => {
       const timedOut = await outcomeOf(client.chat.postMessage({ channel: 'C0INBOX', text: 'x' }));
       const notJson = await outcomeOf(client.chat.update({ channel: 'C0INBOX', ts: '1.2', text: 'x' }));
       const { failures, lines, advance } = rig();
-      const inbox = { destinationKind: 'slack' as const, destination: 'C0INBOX' };
+      const inbox = { destinationKind: 'slack' as const, destination: 'C0INBOX', attempts: 0 };
       failures.failed(inbox, timedOut);
       advance(FAILURE_LOG_EVERY_MS);
       failures.failed(inbox, notJson);
