@@ -49,6 +49,36 @@ import { createWavixClient, type WavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
 import { isOptedOutRefusal } from './wavix/optOuts.js';
 
+/**
+ * The codes src/http/boundedServer.ts counts a request refused before routing under that a client can cause: ours,
+ * Node's, and llhttp's for a malformed request (a fixed set; any other HPE_ code appears when seen). Each at 0 from the
+ * start, so the first one after a restart is a rise increase() sees.
+ */
+const MALFORMED_REQUEST_CODES = [
+  'missing_host',
+  'unsupported_expect',
+  'connect',
+  'smsops_stalled',
+  'ERR_HTTP_REQUEST_TIMEOUT',
+  'other',
+  'HPE_HEADER_OVERFLOW',
+  'HPE_CHUNK_EXTENSIONS_OVERFLOW',
+  'HPE_INVALID_METHOD',
+  'HPE_INVALID_URL',
+  'HPE_INVALID_CONSTANT',
+  'HPE_INVALID_VERSION',
+  'HPE_INVALID_HEADER_TOKEN',
+  'HPE_INVALID_CONTENT_LENGTH',
+  'HPE_UNEXPECTED_CONTENT_LENGTH',
+  'HPE_INVALID_CHUNK_SIZE',
+  'HPE_INVALID_TRANSFER_ENCODING',
+  'HPE_INVALID_EOF_STATE',
+  'HPE_CR_EXPECTED',
+  'HPE_LF_EXPECTED',
+  'HPE_UNEXPECTED_SPACE',
+  'HPE_STRICT',
+] as const;
+
 /** How long a stop waits for replies in flight: a little over the Wavix client's own timeout (15 s). */
 const REPLY_DRAIN_MS = 20_000;
 /** How long a stop then waits for Slack to show "Not sent" under the replies it gave up on. */
@@ -213,6 +243,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     'smsops_http_malformed_requests_total',
     'Requests refused before routing, by Node error code: malformed framing or headers (HPE_*), headers too large, or not sent in time; or by ours: an HTTP/1.1 request without Host (missing_host), an Expect other than 100-continue (unsupported_expect), CONNECT (connect), a request not read in time because smsops held its own event loop (smsops_stalled, answered 503).',
     ['code'],
+    { initial: MALFORMED_REQUEST_CODES.map((code) => ({ code })) },
   );
   const connectionsRefused = metrics.counter(
     'smsops_http_connections_refused_total',

@@ -79,6 +79,8 @@ export function createMetricsRegistry(options: { processMetrics?: boolean } = {}
     },
     gauge(name, help, labelNames, read) {
       const gauge = new Gauge({ name, help, labelNames: [...labelNames], registers });
+      // At 0 from the start, so the first failed read after a restart is a rise increase() sees.
+      collectErrors.inc({ gauge: name }, 0);
       // A gauge that cannot be read (the database failing) or returns a label it did not declare must not cost the
       // scrape every other series: it is left out whole (not half set) and counted.
       gaugeReads.push(() => {

@@ -58,6 +58,8 @@ const QUICK_ANSWER_MS = 3;
  * concurrency until 2026-11-26. More only while a backlog waits and PortSIP answers well (./concurrencyWindow.ts).
  */
 const CONCURRENCY_FLOOR = 8;
+/** The HTTP statuses smsops answers a Wavix webhook with: each series is at 0 from the start. */
+const WEBHOOK_STATUSES = [200, 400, 404, 408, 413, 415, 429, 500, 503] as const;
 /** Deliveries a start after a crash names (of those it sends again); past these, how many more. */
 const LISTED_IN_FLIGHT_AT_START = 50;
 
@@ -180,11 +182,14 @@ export function startRelay(options: RelayOptions): Relay {
     {
       initial: [
         ...ROUTES.flatMap((route) =>
-          (['stored', 'duplicate', 'conflict', 'rejected', 'wrong_secret'] as const).map((outcome) => ({ route, outcome })),
+          (['stored', 'duplicate', 'conflict', 'rejected', 'wrong_secret', 'not_stored'] as const).map((outcome) => ({
+            route,
+            outcome,
+          })),
         ),
         // A 10DLC status webhook is stored when it changes a status, a duplicate when the status was known already.
         ...TEN_DLC_ROUTES.flatMap((route) =>
-          (['stored', 'duplicate', 'rejected', 'wrong_secret'] as const).map((outcome) => ({ route, outcome })),
+          (['stored', 'duplicate', 'rejected', 'wrong_secret', 'not_stored'] as const).map((outcome) => ({ route, outcome })),
         ),
       ],
     },
@@ -207,10 +212,17 @@ export function startRelay(options: RelayOptions): Relay {
     ['kind'],
     perKind,
   );
-  const answered = metrics.counter('smsops_webhook_responses_total', 'Answers to Wavix webhooks by route and HTTP status.', [
-    'route',
-    'status',
-  ]);
+  const answered = metrics.counter(
+    'smsops_webhook_responses_total',
+    'Answers to Wavix webhooks by route and HTTP status.',
+    ['route', 'status'],
+    // The statuses smsops answers a webhook with (421, a route pointing back at smsops, and `aborted` appear when seen).
+    {
+      initial: [...ROUTES, ...TEN_DLC_ROUTES].flatMap((route) =>
+        WEBHOOK_STATUSES.map((status) => ({ route, status: String(status) })),
+      ),
+    },
+  );
   const workerErrors = metrics.counter(
     'smsops_relay_worker_errors_total',
     'Errors a relay worker survived, by kind and where (loop, send, record; commit-hint: the PortSIP worker could not say whether outcomes are coming).',
@@ -571,10 +583,12 @@ export function startRelay(options: RelayOptions): Relay {
         route,
         ...bytes,
       }),
-    onStoreError: (route, error) =>
-      isTransientStoreError(error)
-        ? storeRefused(`${route}\n${storeErrorReason(error)}`, { route, error: describeError(error) })
-        : logger.error('webhook not stored, answered 500', { route, error: describeError(error) }),
+    onStoreError: (route, error) => {
+      received.inc({ route, outcome: 'not_stored' });
+      if (isTransientStoreError(error))
+        storeRefused(`${route}\n${storeErrorReason(error)}`, { route, error: describeError(error) });
+      else logger.error('webhook not stored, answered 500', { route, error: describeError(error) });
+    },
     onIngested: (route, outcome) => {
       received.inc({ route, outcome });
       // The PortSIP worker was handed what the webhook's commit leased to it (and claims the rest itself).

@@ -158,8 +158,10 @@ describe('metrics registry (prom-client)', () => {
     expect(families.get('t_ok_total')?.samples[0]?.value).toBe(1);
     expect(families.get('t_fine')?.samples[0]?.value).toBe(5);
     expect(families.get('t_wrong')?.samples).toEqual([]);
+    // Every gauge's series is there from the start: the first failed read is a rise from 0.
     expect(families.get('smsops_metrics_collect_errors_total')?.samples).toEqual([
       { name: 'smsops_metrics_collect_errors_total', labels: { gauge: 't_wrong' }, value: 1 },
+      { name: 'smsops_metrics_collect_errors_total', labels: { gauge: 't_fine' }, value: 0 },
     ]);
   });
 

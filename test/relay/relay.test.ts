@@ -249,7 +249,7 @@ describe('inbound webhook → PortSIP', () => {
     expect(t.logs.filter((l) => JSON.parse(l).level === 'error')).toEqual([]);
     const metrics = await (await fetch(`${t.smsops.url}/metrics`)).text();
     expect(metrics).toContain('smsops_webhook_responses_total{route="inbound",status="aborted"} 1\n');
-    expect(metrics).not.toContain('status="500"');
+    expect(metrics).toContain('smsops_webhook_responses_total{route="inbound",status="500"} 0\n');
     expect(t.db.prepare('SELECT count(*) AS n FROM inbound_messages').get()).toEqual({ n: 0 });
   });
 
