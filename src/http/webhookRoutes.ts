@@ -141,12 +141,15 @@ export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
     }
     if (admitted.kind === 'refused') {
       deps.onIngested?.(route, refusedOutcome(admitted.why));
+      if (admitted.why !== 'wrong_secret') deps.onRefused?.(route, { code: admitted.why, reason: null, messageId: null });
       return;
     }
     const { body, contentType } = admitted;
     const outcome = await deps.ingest[route]({ route, body, contentType });
     if (!outcome.ok) {
       deps.onIngested?.(route, 'rejected');
+      const { code, reason, messageId } = outcome.error;
+      deps.onRefused?.(route, { code, reason, messageId });
       sendJson(res, 400, { error: outcome.error.reason });
       return;
     }

@@ -28,6 +28,13 @@ export interface RelayIntake {
    * `onAnswered` as 'aborted'); Wavix sends a webhook it got no answer to again.
    */
   onBodyCut?: (route: WebhookRequest['route'], bytes: { receivedBytes: number; declaredBytes: number | null }) => void;
+  /**
+   * A webhook refused for what it is (400 for its body, 413, 415): `messageId` when one could be read. Never the body.
+   */
+  onRefused?: (
+    route: WebhookRequest['route'],
+    refusal: { code: WebhookRejection['code'] | 'too_large' | 'undecodable'; reason: string | null; messageId: string | null },
+  ) => void;
   /** A store failure that is not the request's fault (logged without the body: SMS text is personal data). */
   onStoreError?: (route: WebhookRoute, error: unknown) => void;
   latency?: Histogram;

@@ -8,6 +8,8 @@ type Attempted = Pick<Delivery, 'destinationKind' | 'destination' | 'attempts'>;
 /** One SMS followed through the relay in the log, by its Wavix message_id only: never its text or numbers. */
 export interface MessageTrail {
   stored(wavixMessageId: string): void;
+  /** A webhook refused (its message_id when one could be read): each one, where the warning says one a minute. */
+  refused(route: string, wavixMessageId: string | null, code: string): void;
   delivered(delivery: Attempted, wavixMessageId: string | null, attemptMs: number): void;
   failed(delivery: Attempted, wavixMessageId: string | null, outcome: AttemptOutcome, attemptMs: number): void;
 }
@@ -27,6 +29,7 @@ export function createMessageTrail(logger: Logger): MessageTrail | null {
   });
   return {
     stored: (wavixMessageId) => logger.debug('SMS stored', { wavixMessageId }),
+    refused: (route, wavixMessageId, code) => logger.debug('webhook refused', { route, wavixMessageId, code }),
     delivered: (delivery, wavixMessageId, attemptMs) =>
       logger.debug('SMS delivered', { wavixMessageId, ...where(delivery), ms: Math.round(attemptMs) }),
     failed: (delivery, wavixMessageId, outcome, attemptMs) =>

@@ -544,6 +544,13 @@ export function startRelay(options: RelayOptions): Relay {
     {},
     { countField: 'refusedSinceLastWarning', now },
   );
+  // A sender's mistake, as often as it likes: one line a minute per route and kind of refusal, with the count since.
+  const webhookRefused = warnOncePerMinute(
+    logger,
+    'webhook refused, not stored (kept in rejected_webhooks: `/sms relay status` shows them)',
+    {},
+    { countField: 'refusedSinceLastWarning', now },
+  );
   const intake: RelayIntake = {
     rejected: deps.rejected,
     ingest: {
@@ -578,6 +585,15 @@ export function startRelay(options: RelayOptions): Relay {
     latency,
     onAnswered: (route, status) => answered.inc({ route, status: String(status) }),
     // Info, not an error: the client's connection ended, smsops did nothing wrong and answered nothing.
+    onRefused: (route, refusal) => {
+      webhookRefused(`${route}\n${refusal.code}`, {
+        route,
+        code: refusal.code,
+        reason: refusal.reason,
+        wavixMessageId: refusal.messageId,
+      });
+      if (trail) trail.refused(route, refusal.messageId, refusal.code);
+    },
     onBodyCut: (route, bytes) =>
       logger.info('webhook not stored: the client closed the connection before sending its whole body (nothing answered)', {
         route,

@@ -9,6 +9,7 @@ import {
   documentedInboundMessageSchema,
   inboundMessageIntakeSchema,
   phoneDigits,
+  usableIdentifier,
 } from '../wavix/webhookSchemas.js';
 
 /**
@@ -48,14 +49,25 @@ export interface DeliveryReportFields {
 
 export type Intake<T> = Result<{ fields: T; warnings: string[] }, WebhookRejection>;
 
+/** What kind of body was refused, as a log line or a label may say it (a fixed set). */
+export type WebhookRejectionCode = 'malformed_json' | 'not_an_object' | 'unusable_fields';
+
+/** The longest message_id a refusal carries for the log (a refused body may hold anything there). */
+const MESSAGE_ID_MAX_CHARS = 100;
+
 /** A webhook body smsops refuses: the reason goes back to the caller (HTTP 400) and the request is kept for inspection. */
 export class WebhookRejection extends AppError {
   readonly reason: string;
+  readonly code: WebhookRejectionCode;
+  /** The body's message_id, when one could be read: what the refusal is traced by in the log. */
+  readonly messageId: string | null;
 
-  constructor(reason: string) {
+  constructor(reason: string, code: WebhookRejectionCode = 'unusable_fields', messageId: string | null = null) {
     super(`webhook rejected: ${reason}`, reason);
     this.name = 'WebhookRejection';
     this.reason = reason;
+    this.code = code;
+    this.messageId = messageId === null ? null : messageId.slice(0, MESSAGE_ID_MAX_CHARS);
   }
 }
 
@@ -85,12 +97,13 @@ function parseJsonObject(body: Buffer): Result<{ json: Record<string, unknown>; 
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return err(new WebhookRejection(`malformed JSON: ${jsonErrorWithoutContent(text, error)}`));
+    return err(new WebhookRejection(`malformed JSON: ${jsonErrorWithoutContent(text, error)}`, 'malformed_json'));
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     return err(
       new WebhookRejection(
         `the body is ${Array.isArray(json) ? 'an array' : `JSON ${json === null ? 'null' : typeof json}`}, not an object`,
+        'not_an_object',
       ),
     );
   }
@@ -149,12 +162,12 @@ const bounded = (warnings: string[]) =>
     ? [...warnings.slice(0, MAX_WARNINGS - 1), `… and ${warnings.length - MAX_WARNINGS + 1} more`]
     : warnings;
 
-function refusal(kind: string, issues: readonly z.core.$ZodIssue[]): WebhookRejection {
+function refusal(kind: string, issues: readonly z.core.$ZodIssue[], json: Record<string, unknown>): WebhookRejection {
   const problems = issues
     .slice(0, 5)
     .map((issue) => `${pathText(issue.path) || 'body'}: ${issue.message}`)
     .join('; ');
-  return new WebhookRejection(`not a usable Wavix ${kind}: ${problems}`);
+  return new WebhookRejection(`not a usable Wavix ${kind}: ${problems}`, 'unusable_fields', usableIdentifier(json.message_id));
 }
 
 /** Reads an InboundMessage webhook body. */
@@ -177,7 +190,7 @@ export function readInboundMessage(body: Buffer): Intake<InboundFields> {
   if (documented.success && to !== null) message = documented.data;
   else {
     const intake = inboundMessageIntakeSchema.safeParse(json);
-    if (!intake.success) return err(refusal('InboundMessage', intake.error.issues));
+    if (!intake.success) return err(refusal('InboundMessage', intake.error.issues, json));
     message = intake.data;
     to = intake.data.to;
     if (!documented.success) warnings.push(...describeIssues(documented.error.issues, json));
@@ -231,7 +244,7 @@ export function readDeliveryReport(body: Buffer): Intake<DeliveryReportFields> {
     };
   } else {
     const intake = deliveryReportIntakeSchema.safeParse(json);
-    if (!intake.success) return err(refusal('DeliveryReport', intake.error.issues));
+    if (!intake.success) return err(refusal('DeliveryReport', intake.error.issues, json));
     const d = intake.data;
     fields = {
       messageId: d.message_id,
