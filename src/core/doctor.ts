@@ -1,7 +1,7 @@
 import type { Result } from '../errors.js';
 import { backupsGroup } from './doctor/backups.js';
 import { channelLookups, isRateLimited, rateLimitedWording } from './doctor/channelLookups.js';
-import { type CheckGroup, type DoctorContext, reasonOf } from './doctor/context.js';
+import { type CheckGroup, DEFAULT_GROUP_LIMIT_MS, type DoctorContext, GroupProgress, reasonOf } from './doctor/context.js';
 import { portsipGroup } from './doctor/portsipRoutes.js';
 import { publicUrlGroup } from './doctor/publicUrl.js';
 import { channelsGroup, portsipRulesGroup, relayGroup } from './doctor/relayAndChannels.js';
@@ -28,8 +28,15 @@ export function summaryLine(counts: Record<CheckStatus, number>): string {
 
 class CheckTimeout extends Error {}
 
-async function runGroup(group: CheckGroup, ctx: Omit<DoctorContext, 'signal'>, timeoutMs: number): Promise<DoctorCheck[]> {
+type SharedContext = Omit<DoctorContext, 'signal' | 'timeoutMs' | 'progress'>;
+
+const hangs = (timeoutMs: number) =>
+  `No answer within ${timeoutMs / 1000} s: this link hangs (a firewall dropping packets, or a service that accepts connections and never answers).`;
+
+/** One group under its time limit; a group out of time keeps what it found (GroupProgress) and names what hung. */
+export async function runGroup(group: CheckGroup, ctx: SharedContext, timeoutMs: number): Promise<DoctorCheck[]> {
   const controller = new AbortController();
+  const progress = new GroupProgress();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -46,16 +53,26 @@ async function runGroup(group: CheckGroup, ctx: Omit<DoctorContext, 'signal'>, t
   };
   const deps = { ...ctx.deps, channelMembership };
   try {
-    return await Promise.race([group.run({ ...ctx, deps, signal: controller.signal }), timedOut]);
+    return await Promise.race([group.run({ ...ctx, deps, signal: controller.signal, timeoutMs, progress }), timedOut]);
   } catch (error) {
     if (error instanceof CheckTimeout && rateLimited) {
       const reason = `${rateLimitedWording(rateLimited.retryAfterSeconds)}: run \`/sms doctor\` again after that.`;
       return [{ id: group.id, title: group.title, status: 'warning', reason }];
     }
-    const reason =
-      error instanceof CheckTimeout
-        ? `No answer within ${timeoutMs / 1000} s: this link hangs (a firewall dropping packets, or a service that accepts connections and never answers).`
-        : `The check itself failed: ${reasonOf(error)}`;
+    if (error instanceof CheckTimeout && progress.finished.length + progress.running.size > 0) {
+      // What finished is reported as found; only what was still running is said not to have answered.
+      const unfinished: DoctorCheck[] = [...progress.running].map((base) => ({
+        ...base,
+        status: 'failure',
+        reason: hangs(timeoutMs),
+      }));
+      if (unfinished.length === 0) {
+        const reason = `Not finished within ${timeoutMs / 1000} s: the checks listed for it finished, the rest did not (a link that hangs, or one too slow).`;
+        unfinished.push({ id: group.id, title: group.title, status: 'failure', reason });
+      }
+      return [...progress.finished, ...unfinished];
+    }
+    const reason = error instanceof CheckTimeout ? hangs(timeoutMs) : `The check itself failed: ${reasonOf(error)}`;
     return [{ id: group.id, title: group.title, status: 'failure', reason }];
   } finally {
     clearTimeout(timer);
@@ -69,7 +86,7 @@ export async function runDoctor(given: DoctorDeps): Promise<DoctorReport> {
   let numbers: Promise<Result<NumbersOverview>> | undefined;
   const deps: DoctorDeps = { ...given, channelMembership: channelLookups(given.channelMembership) };
   const ctx = { deps, numbers: () => (numbers ??= listNumbers(deps.services)) };
-  const results = await Promise.all(GROUPS.map((group) => runGroup(group, ctx, deps.timeoutMs ?? 5_000)));
+  const results = await Promise.all(GROUPS.map((group) => runGroup(group, ctx, deps.timeoutMs ?? DEFAULT_GROUP_LIMIT_MS)));
   const ignored = [...(deps.ignoredNumbers ?? [])];
   const ignoredBy = new Map(ignored.map((entry) => [entry.number, entry]));
   const checks = results.flat().map((check) => {

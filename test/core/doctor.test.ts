@@ -1,11 +1,12 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { type AddressInfo, createServer as createTcpServer } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { generate as generateCertificate } from 'selfsigned';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type CheckGroup, GroupProgress } from '../../src/core/doctor/context.js';
 import type { DoctorDeps, DoctorReport, PortsipInboundRules } from '../../src/core/doctor/types.js';
-import { runDoctor, summaryLine } from '../../src/core/doctor.js';
+import { runDoctor, runGroup, summaryLine } from '../../src/core/doctor.js';
 import type { DeliveriesRepository } from '../../src/core/ports/deliveries.js';
 import type { InboundRepository } from '../../src/core/ports/inbound.js';
 import { requestSenderId } from '../../src/core/senderIds.js';
@@ -101,6 +102,7 @@ async function closedPort(): Promise<number> {
 }
 
 const now = Date.now();
+const emptyOverview = { numbers: [], accountWebhook: null, accountPointsAtSmsops: false, smsopsUrlKnown: false };
 let localhostCert: { cert: string; key: string };
 
 // ── The doctor under test, on a real store, the Wavix emulator and the fake Slack ────────────────────────────────
@@ -547,6 +549,60 @@ describe('each broken link', () => {
     });
   });
 
+  it('a route that hangs is named alone, and every other route’s finding is still reported', async () => {
+    // Each its own name: OpenSSL picks an issuer among trusted certificates by subject, so alike names mix them up.
+    const cert = (cn: string, o: { dns?: string[]; ips?: string[]; notBefore: number; notAfter: number }) =>
+      selfSignedCertificate({ cn, ...o });
+    const good = await cert('good.pbx.local', { ips: ['127.0.0.1'], notBefore: now - DAY, notAfter: now + 90 * DAY });
+    const expired = await cert('expired.pbx.local', {
+      ips: ['127.0.0.1'],
+      notBefore: Date.UTC(2025, 0, 1),
+      notAfter: Date.UTC(2025, 5, 30),
+    });
+    const otherHost = await cert('pbx.example.com', { dns: ['pbx.example.com'], notBefore: now - DAY, notAfter: now + 90 * DAY });
+    const notYet = await cert('later.pbx.local', { ips: ['127.0.0.1'], notBefore: now + 10 * DAY, notAfter: now + 90 * DAY });
+    const expiring = await cert('expiring.pbx.local', {
+      ips: ['127.0.0.1'],
+      notBefore: now - DAY,
+      notAfter: now + 4 * DAY + HOUR,
+    });
+    const route = async (number: string, certificate: { cert: string; key: string }) =>
+      setRoute(number, `https://127.0.0.1:${await tlsEndpoint(certificate)}${PORTSIP_PATH}`);
+    await route('default', good);
+    await route(SUPPORT, expired);
+    await route(OTTAWA, otherHost);
+    await route(WASHINGTON, notYet);
+    await route('+12025550116', expiring);
+    // Its certificate is trusted by nobody: self-signed, as the relay sees it.
+    await route('+12025550117', localhostCert);
+    // Accepts the connection and never says a word: no TLS handshake, ever (its sockets ended when the test ends).
+    const held: Socket[] = [];
+    const silent = await listening(createTcpServer((socket) => held.push(socket)));
+    closers.unshift(async () => {
+      for (const socket of held) socket.destroy();
+    });
+    setRoute('+12025550118', `https://127.0.0.1:${silent}${PORTSIP_PATH}`);
+
+    const report = await runDoctor(
+      doctorDeps({ timeoutMs: 2_000, trustedCa: [good.cert, expired.cert, otherHost.cert, notYet.cert, expiring.cert] }),
+    );
+    expect(check(report, 'portsip:default').status).toBe('ok');
+    expect(check(report, `portsip:${SUPPORT}`).reason).toContain('expired on 2025-06-30');
+    expect(check(report, `portsip:${OTTAWA}`).reason).toContain('Hostname mismatch');
+    expect(check(report, `portsip:${WASHINGTON}`).reason).toContain('not valid before');
+    expect(check(report, 'portsip:+12025550116')).toMatchObject({
+      status: 'warning',
+      reason: expect.stringContaining('(in 4 days)'),
+    });
+    expect(check(report, 'portsip:+12025550117').reason).toContain('self-signed certificate');
+    expect(check(report, 'portsip:+12025550118')).toMatchObject({
+      status: 'failure',
+      title: expect.stringContaining('route +1 202 555 0118'),
+      reason: `127.0.0.1:${silent} accepts connections but did not answer the TLS handshake within 1.6 s: the service there hangs, or it is not PortSIP's HTTPS port. The relay's posts to it wait until they time out.`,
+    });
+    expect(report.checks.some((c) => c.id === 'portsip')).toBe(false);
+  });
+
   it('messages owed to a route past the backlog threshold are a failure with the last error', async () => {
     const pbxUrl = `https://pbx.example.com:8887${PORTSIP_PATH}`;
     setRoute('default', pbxUrl);
@@ -804,6 +860,29 @@ describe('many route channels', () => {
     expect(check(report, `relay:slack:${channelOf(7)}`).title).toBe(
       `Relay to Slack channel of route +1 202 556 0007 ${channelOf(7)}`,
     );
+  });
+});
+
+describe('a group out of time', () => {
+  it('keeps the checks that finished and names the one still running', async () => {
+    const group: CheckGroup = {
+      id: 'probes',
+      title: 'Probes',
+      run: (ctx) => {
+        const piece = (name: string, work: Promise<void>) =>
+          GroupProgress.track(ctx, { id: `probe:${name}`, title: `Probe ${name}` }, async () => {
+            await work;
+            return { id: `probe:${name}`, title: `Probe ${name}`, status: 'failure', reason: `${name} is broken.` };
+          });
+        return Promise.all([piece('a', Promise.resolve()), piece('b', Promise.resolve()), piece('c', new Promise(() => {}))]);
+      },
+    };
+    const checks = await runGroup(group, { deps: doctorDeps(), numbers: async () => ok(emptyOverview) }, 300);
+    expect(checks).toEqual([
+      { id: 'probe:a', title: 'Probe a', status: 'failure', reason: 'a is broken.' },
+      { id: 'probe:b', title: 'Probe b', status: 'failure', reason: 'b is broken.' },
+      { id: 'probe:c', title: 'Probe c', status: 'failure', reason: expect.stringContaining('No answer within 0.3 s') },
+    ]);
   });
 });
 

@@ -9,6 +9,8 @@ import type { DoctorCheck, DoctorDeps } from './types.js';
 export const DAY = 86_400_000;
 export const CERT_EXPIRY_WARNING_DAYS = 14;
 export const RECENT_MESSAGES_SCANNED = 500;
+/** A check group's time limit unless DoctorDeps.timeoutMs says otherwise. */
+export const DEFAULT_GROUP_LIMIT_MS = 5_000;
 
 /** A URL as it may appear in a reason: its credential segment masked, in backticks so Slack neither links nor unfurls it. */
 export const shown = (url: string) => `\`${maskUrl(url).replaceAll('`', "'")}\``;
@@ -28,6 +30,35 @@ export interface DoctorContext {
   /** One read of the numbers and the account default, shared by the checks that need it. */
   numbers: () => Promise<Result<NumbersOverview>>;
   signal: AbortSignal;
+  /** The group's time limit (5 s when not said): a group of probes gives each a shorter one, so one hung probe is named alone. */
+  timeoutMs?: number;
+  /** Where the group's checks go as each finishes: what a group out of time still reports. */
+  progress?: GroupProgress;
+}
+
+/**
+ * The checks of a group as they finish, and those still running, so a group out of time reports what it found and
+ * names what did not finish, where it was one line for the whole group (one hung PortSIP route hid six findings).
+ */
+export class GroupProgress {
+  readonly finished: DoctorCheck[] = [];
+  readonly running = new Set<Pick<DoctorCheck, 'id' | 'title'>>();
+
+  /** `work`'s check, kept here as soon as it is made (a context without progress just runs it). */
+  static track(ctx: Pick<DoctorContext, 'progress'>, base: Pick<DoctorCheck, 'id' | 'title'>, work: () => Promise<DoctorCheck>) {
+    return ctx.progress ? ctx.progress.track(base, work) : work();
+  }
+
+  async track(base: Pick<DoctorCheck, 'id' | 'title'>, work: () => Promise<DoctorCheck>): Promise<DoctorCheck> {
+    this.running.add(base);
+    try {
+      const check = await work();
+      this.finished.push(check);
+      return check;
+    } finally {
+      this.running.delete(base);
+    }
+  }
 }
 
 /** A group of checks about one link; it may report one check or one per number, route, channel… */

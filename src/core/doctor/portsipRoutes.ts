@@ -7,7 +7,17 @@ import { ownEndpointProblem } from '../destinationSelf.js';
 import type { RelayRoute } from '../model/relayRoute.js';
 import { storedPortsipUrlProblem } from '../portsipUrl.js';
 import { encodeCopiedUrl } from '../urls.js';
-import { CERT_EXPIRY_WARNING_DAYS, type CheckGroup, DAY, type DoctorContext, formatDate, routeLabel, shown } from './context.js';
+import {
+  CERT_EXPIRY_WARNING_DAYS,
+  type CheckGroup,
+  DAY,
+  DEFAULT_GROUP_LIMIT_MS,
+  type DoctorContext,
+  formatDate,
+  GroupProgress,
+  routeLabel,
+  shown,
+} from './context.js';
 import type { CheckStatus, DoctorCheck } from './types.js';
 
 // ── 6. PortSIP routes answer (TCP connect + TLS handshake, no request) ───────────────────────────────────────────
@@ -25,7 +35,20 @@ export function portsipDestinations(routes: RelayRoute[], fallback: string | nul
 // The id stays the E.164 number (`portsip:+14155550100`): the name shows it with spaces, for people.
 const routeId = (names: string[]) => (names[0] ?? 'route').replace(/^route /, '').replaceAll(' ', '');
 
-function connectFailure(error: unknown, host: string, port: number): string {
+/** A probe that reached its own time limit; `connected` when the TCP connection was made (the TLS handshake hung). */
+class ProbeHung extends Error {
+  constructor(readonly connected: boolean) {
+    super('no answer in time');
+  }
+}
+
+function connectFailure(error: unknown, host: string, port: number, limitMs: number): string {
+  if (error instanceof ProbeHung) {
+    const within = `within ${limitMs / 1000} s`;
+    return error.connected
+      ? `${host}:${port} accepts connections but did not answer the TLS handshake ${within}: the service there hangs, or it is not PortSIP's HTTPS port. The relay's posts to it wait until they time out.`
+      : `No answer from ${host}:${port} ${within}: the connection was never accepted (a firewall dropping packets, or a host that is down).`;
+  }
   const code = (error as { code?: string }).code;
   switch (code) {
     case 'ECONNREFUSED':
@@ -49,7 +72,12 @@ function tcpProbe(host: string, port: number, signal: AbortSignal): Promise<void
   return new Promise((resolve, reject) => {
     // The relay's own guard: a name resolving to a refused address (link-local, metadata) is not connected to either.
     const socket = tcpConnect({ host, port, lookup: guardedLookup });
-    const abort = () => socket.destroy();
+    // A destroyed socket emits no error: the probe ends here, or it would wait for ever (a name still resolving).
+    const abort = () => {
+      socket.destroy();
+      reject(new ProbeHung(false));
+    };
+    if (signal.aborted) return abort();
     signal.addEventListener('abort', abort, { once: true });
     socket.once('connect', () => {
       signal.removeEventListener('abort', abort);
@@ -83,7 +111,15 @@ function tlsProbe(host: string, port: number, signal: AbortSignal, ca: string[] 
       rejectUnauthorized: false,
       ...(ca ? { ca } : {}),
     });
-    const abort = () => socket.destroy();
+    let connected = false;
+    socket.once('connect', () => {
+      connected = true;
+    });
+    const abort = () => {
+      socket.destroy();
+      reject(new ProbeHung(connected));
+    };
+    if (signal.aborted) return abort();
     signal.addEventListener('abort', abort, { once: true });
     socket.once('secureConnect', () => {
       signal.removeEventListener('abort', abort);
@@ -161,6 +197,12 @@ function tlsVerdict(facts: TlsFacts, host: string): { status: CheckStatus; reaso
   return { status: 'ok', reason: `Answers; TLS certificate valid for ${host} (full chain verified).${expiry}` };
 }
 
+/**
+ * Each probe's own time limit, a second (or a fifth) under the group's: a route that hangs is named as hanging while
+ * the group still reports every other route, where the group's limit made the whole group one "no answer" line.
+ */
+const probeLimitMs = (groupLimitMs: number) => Math.max(groupLimitMs - 1_000, groupLimitMs * 0.8);
+
 /*
  * Why no HTTP request: PortSIP's inbound SMS webhook is an application URL, and PortSIP documents no method other
  * than POST on it; a POST is a message, and a HEAD or OPTIONS might be logged as a failed message or, on a version
@@ -168,8 +210,12 @@ function tlsVerdict(facts: TlsFacts, host: string): { status: CheckStatus; reaso
  * firewall, the certificate) is all seen in the TCP connect and the TLS handshake, which never reach PortSIP's
  * application. The path and its token are not checked here; the relay's recent successes (next check) show them.
  */
-async function portsipReachability(url: string, names: string[], ctx: DoctorContext): Promise<DoctorCheck> {
-  const base = { id: `portsip:${routeId(names)}`, title: `PortSIP ${names.join(', ')} ${shown(url)}` };
+async function portsipReachability(
+  url: string,
+  base: Pick<DoctorCheck, 'id' | 'title'>,
+  names: string[],
+  ctx: DoctorContext,
+): Promise<DoctorCheck> {
   // A route stored before its URL was checked: it answers a connect, but the relay posts to a path PortSIP does not have.
   const problem = storedPortsipUrlProblem(url);
   if (problem) return { ...base, status: 'failure', reason: `This URL cannot be right: ${problem}` };
@@ -198,19 +244,21 @@ async function portsipReachability(url: string, names: string[], ctx: DoctorCont
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   const https = parsed.protocol === 'https:';
   const port = Number(parsed.port) || (https ? 443 : 80);
+  const limitMs = probeLimitMs(ctx.timeoutMs ?? DEFAULT_GROUP_LIMIT_MS);
+  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(limitMs)]);
   try {
     if (!https) {
-      await tcpProbe(host, port, ctx.signal);
+      await tcpProbe(host, port, signal);
       return {
         ...base,
         status: 'warning',
         reason: `Answers on ${host}:${port}, but over plain HTTP: not encrypted, so SMS texts and PortSIP’s webhook token cross the network readable. Use PortSIP’s https webhook URL.`,
       };
     }
-    const facts = await tlsProbe(host, port, ctx.signal, ctx.deps.trustedCa);
+    const facts = await tlsProbe(host, port, signal, ctx.deps.trustedCa);
     return { ...base, ...tlsVerdict(facts, host) };
   } catch (error) {
-    return { ...base, status: 'failure', reason: connectFailure(error, host, port) };
+    return { ...base, status: 'failure', reason: connectFailure(error, host, port, limitMs) };
   }
 }
 
@@ -230,6 +278,11 @@ export const portsipGroup: CheckGroup = {
         },
       ];
     }
-    return Promise.all([...destinations].map(([url, names]) => portsipReachability(url, names, ctx)));
+    return Promise.all(
+      [...destinations].map(([url, names]) => {
+        const base = { id: `portsip:${routeId(names)}`, title: `PortSIP ${names.join(', ')} ${shown(url)}` };
+        return GroupProgress.track(ctx, base, () => portsipReachability(url, base, names, ctx));
+      }),
+    );
   },
 };
