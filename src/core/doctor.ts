@@ -8,7 +8,8 @@ import { channelsGroup, portsipRulesGroup, relayGroup } from './doctor/relayAndC
 import { tenDlcWebhooksGroup } from './doctor/tenDlcWebhooks.js';
 import type { CheckStatus, DoctorCheck, DoctorDeps, DoctorReport } from './doctor/types.js';
 import { numbersGroup, senderIdsGroup, wavixKey, webhooksGroup } from './doctor/wavixAccount.js';
-import { listNumbers, type NumbersOverview } from './numbers.js';
+import { doctorWavix, WAVIX_GROUP_LIMIT_MS } from './doctor/wavixReads.js';
+import type { NumbersOverview } from './numbers.js';
 
 /**
  * `/sms doctor`: every link of the SMS chain checked at once (Wavix key → numbers → Sender IDs → webhooks → public
@@ -52,12 +53,27 @@ export async function runGroup(group: CheckGroup, ctx: SharedContext, timeoutMs:
     return seen;
   };
   const deps = { ...ctx.deps, channelMembership };
+  // A group out of time while the numbers were still being listed (they have the longer Wavix limit) waited on Wavix.
+  let listing = false;
+  const numbers = () => {
+    const read = ctx.numbers();
+    listing = true;
+    const done = () => {
+      listing = false;
+    };
+    read.then(done, done);
+    return read;
+  };
   try {
-    return await Promise.race([group.run({ ...ctx, deps, signal: controller.signal, timeoutMs, progress }), timedOut]);
+    return await Promise.race([group.run({ ...ctx, deps, numbers, signal: controller.signal, timeoutMs, progress }), timedOut]);
   } catch (error) {
     if (error instanceof CheckTimeout && rateLimited) {
       const reason = `${rateLimitedWording(rateLimited.retryAfterSeconds)}: run \`/sms doctor\` again after that.`;
       return [{ id: group.id, title: group.title, status: 'warning', reason }];
+    }
+    if (error instanceof CheckTimeout && listing) {
+      const reason = `Not checked within ${timeoutMs / 1000} s: it needs the numbers, which Wavix was still listing (see “Numbers”).`;
+      return [{ id: group.id, title: group.title, status: 'skipped', reason }];
     }
     if (error instanceof CheckTimeout && progress.finished.length + progress.running.size > 0) {
       // What finished is reported as found; only what was still running is said not to have answered.
@@ -83,10 +99,21 @@ export async function runGroup(group: CheckGroup, ctx: SharedContext, timeoutMs:
 
 /** Runs every check concurrently, each group under its own time limit; a thrown or hung check is a failure, never a crash. */
 export async function runDoctor(given: DoctorDeps): Promise<DoctorReport> {
+  const timeoutMs = given.timeoutMs ?? DEFAULT_GROUP_LIMIT_MS;
+  const wavixTimeoutMs = given.wavixTimeoutMs ?? Math.max(WAVIX_GROUP_LIMIT_MS, timeoutMs);
+  // Wavix's calls end with the report; they give up a little before their groups' limit, so the group words why.
+  const stop = new AbortController();
+  const reads = doctorWavix(given.services.wavix, stop.signal, Date.now() + wavixTimeoutMs - Math.min(1_000, wavixTimeoutMs / 5));
+  const services = { ...given.services, wavix: reads.wavix };
   let numbers: Promise<Result<NumbersOverview>> | undefined;
-  const deps: DoctorDeps = { ...given, channelMembership: channelLookups(given.channelMembership) };
-  const ctx = { deps, numbers: () => (numbers ??= listNumbers(deps.services)) };
-  const results = await Promise.all(GROUPS.map((group) => runGroup(group, ctx, deps.timeoutMs ?? DEFAULT_GROUP_LIMIT_MS)));
+  const deps: DoctorDeps = { ...given, services, channelMembership: channelLookups(given.channelMembership) };
+  const ctx = { deps, numbers: () => (numbers ??= reads.numbers(services)) };
+  let results: DoctorCheck[][];
+  try {
+    results = await Promise.all(GROUPS.map((group) => runGroup(group, ctx, group.readsWavix ? wavixTimeoutMs : timeoutMs)));
+  } finally {
+    stop.abort();
+  }
   const ignored = [...(deps.ignoredNumbers ?? [])];
   const ignoredBy = new Map(ignored.map((entry) => [entry.number, entry]));
   const checks = results.flat().map((check) => {

@@ -28,10 +28,12 @@ export function createWavixClient(options: WavixClientOptions) {
   const client = {
     ...resources(request),
     /**
-     * The same client, its calls ended when `cancellation` aborts (a job run past its time limit, smsops stopping):
-     * made per run, since a late run and the next one may overlap.
+     * The same client, its calls ended when `cancellation` aborts (a job run past its time limit, smsops stopping)
+     * and, with a `deadline`, not retried past it (doctor's report): made per run, since a late run and the next one
+     * may overlap.
      */
-    cancelledBy: (cancellation: AbortSignal) => resources((req) => request(req, cancellation)),
+    cancelledBy: (cancellation: AbortSignal, options: { deadline?: number } = {}) =>
+      resources((req) => request(req, cancellation, options.deadline)),
   };
   return client satisfies WavixGateway;
 }

@@ -390,6 +390,56 @@ describe('each broken link', () => {
     expect(check(report, 'public-url').status).toBe('ok');
   });
 
+  it('Wavix rate-limiting its reads is said as rate limiting at once, and nothing is asked of Wavix after the report', async () => {
+    // Retries and their waits as in production: a Retry-After is waited out when it fits, never past the report.
+    services.wavix = createWavixClient({ baseUrl: emulator.url, apiKey: API_KEY });
+    emulator.injectFault({ path: '/v1/profile', status: 429, retryAfterSeconds: 10, times: 20 });
+    const report = await runDoctor(doctorDeps({ wavixTimeoutMs: 3_000, timeoutMs: 3_000 }));
+    expect(check(report, 'wavix-key')).toEqual({
+      id: 'wavix-key',
+      title: 'Wavix API key',
+      status: 'warning',
+      reason:
+        'Wavix rate-limited these checks (429, retry after 10 s), so the key was not checked: run `/sms doctor` again after that.',
+    });
+    expect(JSON.stringify(report)).not.toContain('No answer within');
+    const profileReads = () => emulator.requests().filter((r) => r.path === '/v1/profile').length;
+    // One read of the profile, shared by the checks that need it, and no retry of it after the report.
+    expect(profileReads()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(profileReads()).toBe(1);
+  });
+
+  it('a slow Wavix is said as slow with the numbers read so far, and its listing stops with the report', async () => {
+    const numbers = emulator.state().numbers;
+    const template = numbers[0];
+    for (let i = 0; i < 1_000; i++)
+      numbers.push({ ...structuredClone(template), id: 9000 + i, number: `1202557${String(i).padStart(4, '0')}` } as never);
+    emulator.injectFault({ path: '/v1/numbers', latencyMs: 300, times: Number.POSITIVE_INFINITY });
+    const portsip: PortsipInboundRules = { checkInboundRules: async (dids) => ok(dids.map((did) => ({ did, rule: 'Queue' }))) };
+    const report = await runDoctor(doctorDeps({ wavixTimeoutMs: 2_500, timeoutMs: 1_000, portsip }));
+    const listed = check(report, 'numbers');
+    expect(listed).toMatchObject({
+      status: 'warning',
+      reason: expect.stringMatching(
+        /^Wavix answers, but slowly: it had listed [1-9]\d* numbers in \d+ s when doctor stopped waiting, not all of them/,
+      ),
+    });
+    expect(check(report, 'webhooks')).toMatchObject({ status: 'skipped', reason: expect.stringContaining('see “Numbers”') });
+    // PortSIP's rules wait on the numbers: out of their own time, they say so instead of blaming the PortSIP API.
+    expect(check(report, 'portsip-rules')).toMatchObject({
+      status: 'skipped',
+      reason: 'Not checked within 1 s: it needs the numbers, which Wavix was still listing (see “Numbers”).',
+    });
+    expect(JSON.stringify(report)).not.toContain('No answer within');
+    // The page asked for when the report was made is answered (the emulator counts it then); none is asked after.
+    const pagesRead = () => emulator.requests().filter((r) => r.path === '/v1/numbers').length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const atReport = pagesRead();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(pagesRead()).toBe(atReport);
+  });
+
   it('without PUBLIC_BASE_URL the webhooks fail with the explanation and the probe is skipped', async () => {
     services.smsopsWebhooks = null;
     const report = await runDoctor(doctorDeps({ publicBaseUrl: null }));

@@ -3,8 +3,9 @@ import type { NumbersOverview } from '../numbers.js';
 import { formatPhoneForPeople } from '../phone.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { maskUrl } from '../urls.js';
-import { durationInMinutes } from '../wording.js';
+import { duration, durationInMinutes } from '../wording.js';
 import type { DoctorCheck, DoctorDeps } from './types.js';
+import { SlowListing } from './wavixReads.js';
 
 export const DAY = 86_400_000;
 export const CERT_EXPIRY_WARNING_DAYS = 14;
@@ -65,13 +66,29 @@ export class GroupProgress {
 export interface CheckGroup {
   id: string;
   title: string;
+  /** It reads Wavix: it gets the Wavix limit (DoctorDeps.wavixTimeoutMs), which fits a large account's listing. */
+  readsWavix?: boolean;
   run(ctx: DoctorContext): Promise<DoctorCheck[]>;
 }
+
+/** "Wavix rate-limited these checks (429, retry after 10 s)": Wavix asking to be left alone, not a link that hangs. */
+export const wavixRateLimitedWording = (error: WavixCallFailure) =>
+  `Wavix rate-limited these checks (429${error.retryAfterMs !== undefined ? `, retry after ${duration(error.retryAfterMs)}` : ''})`;
 
 /** When Wavix refused the key, the checks that read Wavix say so once instead of repeating the 401 each. */
 export function wavixUnreadable(group: Pick<CheckGroup, 'id' | 'title'>, error: AppError): DoctorCheck {
   if (error instanceof WavixCallFailure && error.kind === 'unauthorized') {
     return { ...group, status: 'skipped', reason: 'Not checked: Wavix refused the API key (see “Wavix API key”).' };
+  }
+  if (error instanceof SlowListing) {
+    return {
+      ...group,
+      status: 'skipped',
+      reason: 'Not checked: Wavix listed the numbers too slowly to read them all (see “Numbers”).',
+    };
+  }
+  if (error instanceof WavixCallFailure && error.kind === 'rate_limited') {
+    return { ...group, status: 'warning', reason: `${wavixRateLimitedWording(error)}: run \`/sms doctor\` again after that.` };
   }
   return { ...group, status: 'failure', reason: `Could not read it from Wavix: ${error.userMessage}` };
 }

@@ -39,6 +39,7 @@ function seenCheck(seen: TenDlcSubscriptionsSeen): DoctorCheck {
 /** Not a link of the SMS chain, but what tells of a suspended brand or campaign as soon as Wavix knows. */
 export const tenDlcWebhooksGroup: CheckGroup = {
   ...group,
+  readsWavix: true,
   run: async ({ deps, signal }) => {
     if (deps.publicBaseUrl === null) {
       return [

@@ -99,6 +99,8 @@ export interface DoctorDeps {
   ignoredNumbers?: readonly IgnoredNumber[];
   /** Per check group; one hung link cannot stall the others. Default 5 s. */
   timeoutMs?: number;
+  /** Per check group that reads Wavix (the key, numbers, Sender IDs, webhooks, 10DLC). Default 20 s (WAVIX_GROUP_LIMIT_MS). */
+  wavixTimeoutMs?: number;
   /**
    * Tests only: certificates to trust instead of Node's CA store (PortSIP's TLS, the PUBLIC_BASE_URL probe). In
    * production this stays unset so doctor trusts exactly what the relay's HTTPS requests trust (Node's store plus

@@ -2,14 +2,16 @@ import type { SenderIdRecord } from '../model/senderId.js';
 import type { NumberState, NumbersOverview } from '../numbers.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { syncSenderIds } from '../senderIds.js';
-import { type CheckGroup, reasonOf, shown, wavixUnreadable } from './context.js';
+import { type CheckGroup, reasonOf, shown, wavixRateLimitedWording, wavixUnreadable } from './context.js';
 import type { DoctorCheck, DoctorFix } from './types.js';
+import { SlowListing } from './wavixReads.js';
 
 // ── 1. Wavix API key ─────────────────────────────────────────────────────────────────────────────────────────────
 
 export const wavixKey: CheckGroup = {
   id: 'wavix-key',
   title: 'Wavix API key',
+  readsWavix: true,
   run: async ({ deps }) => {
     try {
       const profile = await deps.services.wavix.profile.get();
@@ -27,6 +29,10 @@ export const wavixKey: CheckGroup = {
               'Wavix refused the API key (401 Unauthorized): nothing can be read or changed on Wavix. Check WAVIX_API_KEY (a key deleted or regenerated in the Wavix portal stops working at once) and that the key is not restricted to other IP addresses.',
           },
         ];
+      }
+      if (error instanceof WavixCallFailure && error.kind === 'rate_limited') {
+        const reason = `${wavixRateLimitedWording(error)}, so the key was not checked: run \`/sms doctor\` again after that.`;
+        return [{ id: 'wavix-key', title: 'Wavix API key', status: 'warning', reason }];
       }
       return [{ id: 'wavix-key', title: 'Wavix API key', status: 'failure', reason: reasonOf(error) }];
     }
@@ -95,8 +101,12 @@ function numberCheck(n: NumberState, routed: boolean): DoctorCheck {
 export const numbersGroup: CheckGroup = {
   id: 'numbers',
   title: 'Numbers',
+  readsWavix: true,
   run: async ({ deps, numbers }) => {
     const overview = await numbers();
+    if (!overview.ok && overview.error instanceof SlowListing) {
+      return [{ id: 'numbers', title: 'Numbers', status: 'warning', reason: overview.error.userMessage }];
+    }
     if (!overview.ok) return [wavixUnreadable(numbersGroup, overview.error)];
     if (overview.value.numbers.length === 0) {
       return [{ id: 'numbers', title: 'Numbers', status: 'warning', reason: 'There are no numbers on this Wavix account.' }];
@@ -180,6 +190,7 @@ function bySenderId(records: readonly SenderIdRecord[]): SenderIdRecord[][] {
 export const senderIdsGroup: CheckGroup = {
   id: 'senderids',
   title: 'Sender IDs',
+  readsWavix: true,
   run: async ({ deps }) => {
     const overview = await syncSenderIds(deps.services);
     if (overview.staleBecause) return [wavixUnreadable(senderIdsGroup, overview.staleBecause)];
@@ -289,6 +300,7 @@ function numberWebhookCheck(n: NumberState): DoctorCheck {
 export const webhooksGroup: CheckGroup = {
   id: 'webhooks',
   title: 'Inbound webhooks',
+  readsWavix: true,
   run: async ({ deps, numbers }) => {
     if (!deps.services.smsopsWebhooks) {
       return [{ id: 'webhooks', title: 'Inbound webhooks', status: 'failure', reason: NO_PUBLIC_URL_REASON }];

@@ -108,4 +108,10 @@ export interface WavixGateway {
     /** Sends one SMS; Wavix answers with the message it accepted (its id and first status). */
     send(body: SendSmsRequest): Promise<SentMessage>;
   };
+  /**
+   * The same calls, ended when `cancellation` aborts, and none waiting past `deadline` (epoch ms): a Retry-After that
+   * ends later is not waited out, the caller hears the 429 at once. For one who must answer a person by then (doctor);
+   * absent on stand-ins in tests.
+   */
+  cancelledBy?(cancellation: AbortSignal, options?: { deadline?: number }): Omit<WavixGateway, 'cancelledBy'>;
 }
