@@ -14,6 +14,7 @@ import type { SetupServices } from '../../src/core/services.js';
 import { applyWebhookChange, smsopsWebhookUrls } from '../../src/core/webhooks.js';
 import { ok } from '../../src/errors.js';
 import { healthRoute } from '../../src/http/health.js';
+import { createTenDlcSubscriptions } from '../../src/jobs/tenDlcSubscriptions.js';
 import { silentLogger } from '../../src/log.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { createDoctorSlackClient } from '../../src/slack/app.js';
@@ -390,6 +391,46 @@ describe('each broken link', () => {
     expect(check(report, 'public-url').status).toBe('ok');
   });
 
+  it('a Wavix outage is one failure, on the key, and the other Wavix checks are skipped saying why', async () => {
+    const wavix = createWavixClient({ baseUrl: emulator.url, apiKey: API_KEY, retry: { maxRetries: 0 } });
+    const tenDlc = createTenDlcSubscriptions({ wavix, webhookSecret: SECRET, publicBaseUrl });
+    const wavixChecks = ['wavix-key', 'numbers', 'senderids', 'webhooks', 'ten-dlc-webhooks'];
+    const wavixFailures = (report: DoctorReport) =>
+      report.checks.filter((c) => wavixChecks.includes(c.id) && c.status === 'failure').map((c) => c.id);
+    const skippedSaying = (report: DoctorReport, why: string) => {
+      for (const id of wavixChecks.slice(1)) {
+        expect(check(report, id)).toMatchObject({
+          status: 'skipped',
+          reason: `Not checked: Wavix ${why} (see “Wavix API key”).`,
+        });
+      }
+    };
+
+    emulator.injectFault({ status: 500, times: Number.POSITIVE_INFINITY });
+    let report = await runDoctor(doctorDeps({ tenDlcSubscriptions: tenDlc.inspect }));
+    expect(wavixFailures(report)).toEqual(['wavix-key']);
+    expect(check(report, 'wavix-key').reason).toMatch(
+      /^Wavix could not be read, so the key was not checked: Wavix is unavailable right now \(500\)( after \d attempts)?; try again in a few minutes\.$/,
+    );
+    skippedSaying(report, 'could not be read');
+
+    emulator.clearFaults();
+    emulator.injectFault({ status: 403, times: Number.POSITIVE_INFINITY, body: { message: 'Service not enabled' } });
+    report = await runDoctor(doctorDeps({ tenDlcSubscriptions: tenDlc.inspect }));
+    expect(wavixFailures(report)).toEqual(['wavix-key']);
+    expect(check(report, 'wavix-key').reason).toContain('(403). Wavix said: "Service not enabled".');
+    expect(check(report, 'wavix-key').reason).toContain('Nothing else could be read from Wavix.');
+    skippedSaying(report, 'could not be read');
+
+    // Wavix down for the profile only: what could be read is reported, what could not is said once.
+    emulator.clearFaults();
+    emulator.injectFault({ path: '/v1/profile', status: 503, times: Number.POSITIVE_INFINITY });
+    report = await runDoctor(doctorDeps({ tenDlcSubscriptions: tenDlc.inspect }));
+    expect(wavixFailures(report)).toEqual(['wavix-key']);
+    expect(check(report, 'numbers')).toMatchObject({ status: 'skipped' });
+    expect(check(report, 'senderid:5108c63f-2b4e-4b5f-9a1d-0c3e7f2a9b11').status).toBe('ok');
+  });
+
   it('Wavix rate-limiting its reads is said as rate limiting at once, and nothing is asked of Wavix after the report', async () => {
     // Retries and their waits as in production: a Retry-After is waited out when it fits, never past the report.
     services.wavix = createWavixClient({ baseUrl: emulator.url, apiKey: API_KEY });
@@ -403,6 +444,10 @@ describe('each broken link', () => {
         'Wavix rate-limited these checks (429, retry after 10 s), so the key was not checked: run `/sms doctor` again after that.',
     });
     expect(JSON.stringify(report)).not.toContain('No answer within');
+    expect(check(report, 'numbers')).toMatchObject({
+      status: 'skipped',
+      reason: 'Not checked: Wavix rate-limited these checks (see “Wavix API key”).',
+    });
     const profileReads = () => emulator.requests().filter((r) => r.path === '/v1/profile').length;
     // One read of the profile, shared by the checks that need it, and no retry of it after the report.
     expect(profileReads()).toBe(1);

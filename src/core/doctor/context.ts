@@ -5,7 +5,7 @@ import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { maskUrl } from '../urls.js';
 import { duration, durationInMinutes } from '../wording.js';
 import type { DoctorCheck, DoctorDeps } from './types.js';
-import { SlowListing } from './wavixReads.js';
+import { SlowListing, WavixNotRead } from './wavixReads.js';
 
 export const DAY = 86_400_000;
 export const CERT_EXPIRY_WARNING_DAYS = 14;
@@ -75,10 +75,19 @@ export interface CheckGroup {
 export const wavixRateLimitedWording = (error: WavixCallFailure) =>
   `Wavix rate-limited these checks (429${error.retryAfterMs !== undefined ? `, retry after ${duration(error.retryAfterMs)}` : ''})`;
 
-/** When Wavix refused the key, the checks that read Wavix say so once instead of repeating the 401 each. */
+/**
+ * A Wavix read that failed, in words: when Wavix refused the key, or its profile could not be read at all (an outage,
+ * no answer, a 403, a 429), “Wavix API key” says why once and the checks that read Wavix are skipped saying so.
+ */
 export function wavixUnreadable(group: Pick<CheckGroup, 'id' | 'title'>, error: AppError): DoctorCheck {
-  if (error instanceof WavixCallFailure && error.kind === 'unauthorized') {
+  const cause = error instanceof WavixNotRead ? error.profileFailure : error;
+  if (cause instanceof WavixCallFailure && cause.kind === 'unauthorized') {
     return { ...group, status: 'skipped', reason: 'Not checked: Wavix refused the API key (see “Wavix API key”).' };
+  }
+  if (error instanceof WavixNotRead) {
+    const why =
+      cause instanceof WavixCallFailure && cause.kind === 'rate_limited' ? 'rate-limited these checks' : 'could not be read';
+    return { ...group, status: 'skipped', reason: `Not checked: Wavix ${why} (see “Wavix API key”).` };
   }
   if (error instanceof SlowListing) {
     return {

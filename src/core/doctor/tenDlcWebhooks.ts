@@ -1,5 +1,6 @@
 import { type CheckGroup, shown, wavixUnreadable } from './context.js';
 import type { DoctorCheck, TenDlcSubscriptionsSeen } from './types.js';
+import { afterProfile } from './wavixReads.js';
 
 const TEN_DLC_PATH = '/webhooks/wavix/10dlc/';
 
@@ -53,6 +54,6 @@ export const tenDlcWebhooksGroup: CheckGroup = {
     // Doctor run without the watch (a test of the other checks): nothing to say.
     if (!deps.tenDlcSubscriptions) return [];
     const seen = await deps.tenDlcSubscriptions(signal);
-    return [seen.ok ? seenCheck(seen.value) : wavixUnreadable(group, seen.error)];
+    return [seen.ok ? seenCheck(seen.value) : wavixUnreadable(group, await afterProfile(deps.services.wavix, seen.error))];
   },
 };

@@ -4,7 +4,7 @@ import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { syncSenderIds } from '../senderIds.js';
 import { type CheckGroup, reasonOf, shown, wavixRateLimitedWording, wavixUnreadable } from './context.js';
 import type { DoctorCheck, DoctorFix } from './types.js';
-import { SlowListing } from './wavixReads.js';
+import { afterProfile, SlowListing } from './wavixReads.js';
 
 // ── 1. Wavix API key ─────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -34,7 +34,12 @@ export const wavixKey: CheckGroup = {
         const reason = `${wavixRateLimitedWording(error)}, so the key was not checked: run \`/sms doctor\` again after that.`;
         return [{ id: 'wavix-key', title: 'Wavix API key', status: 'warning', reason }];
       }
-      return [{ id: 'wavix-key', title: 'Wavix API key', status: 'failure', reason: reasonOf(error) }];
+      // The other Wavix checks are skipped pointing here (wavixUnreadable): this line says it for all of them.
+      const reason =
+        error instanceof WavixCallFailure && error.kind === 'forbidden'
+          ? `${reasonOf(error)} Nothing else could be read from Wavix.`
+          : `Wavix could not be read, so the key was not checked: ${reasonOf(error)}`;
+      return [{ id: 'wavix-key', title: 'Wavix API key', status: 'failure', reason }];
     }
   },
 };
@@ -193,7 +198,9 @@ export const senderIdsGroup: CheckGroup = {
   readsWavix: true,
   run: async ({ deps }) => {
     const overview = await syncSenderIds(deps.services);
-    if (overview.staleBecause) return [wavixUnreadable(senderIdsGroup, overview.staleBecause)];
+    if (overview.staleBecause) {
+      return [wavixUnreadable(senderIdsGroup, await afterProfile(deps.services.wavix, overview.staleBecause))];
+    }
     const live = overview.records.filter((r) => r.deletedAt === null);
     if (live.length === 0) {
       return [

@@ -27,6 +27,34 @@ export class SlowListing extends AppError {
   }
 }
 
+/**
+ * A read that failed when Wavix's profile could not be read either: “Wavix API key” says why, once, and this read is
+ * skipped, where an outage (a 500) was five failures each repeating it, the key shown failed though never checked.
+ */
+export class WavixNotRead extends AppError {
+  constructor(readonly profileFailure: AppError) {
+    super(`wavix could not be read: ${profileFailure.message}`, profileFailure.userMessage);
+    this.name = 'WavixNotRead';
+  }
+}
+
+/** Why Wavix's profile could not be read (doctor reads it once: its key check), or undefined when it was. */
+export async function profileFailure(wavix: Pick<WavixGateway, 'profile'>): Promise<AppError | undefined> {
+  try {
+    await wavix.profile.get();
+    return undefined;
+  } catch (error) {
+    return error instanceof AppError ? error : new AppError(String(error), 'Wavix’s answer could not be read.');
+  }
+}
+
+/** `error`, or a WavixNotRead when Wavix's profile could not be read either. */
+export async function afterProfile(wavix: Pick<WavixGateway, 'profile'>, error: AppError): Promise<AppError> {
+  if (error instanceof WavixNotRead) return error;
+  const failure = await profileFailure(wavix);
+  return failure ? new WavixNotRead(failure) : error;
+}
+
 export interface DoctorWavix {
   wavix: WavixGateway;
   /** The numbers and the account default, read once for the checks that need them; a listing cut short is a SlowListing. */
@@ -56,8 +84,13 @@ export function doctorWavix(given: WavixGateway, cancellation: AbortSignal, dead
       const began = Date.now();
       const overview = await listNumbers({ ...services, wavix });
       const cut = listing.failure instanceof WavixCallFailure && ['timeout', 'cancelled'].includes(listing.failure.kind);
-      if (!overview.ok && cut && listing.count > 0) return err(new SlowListing(listing.count, Date.now() - began));
-      return overview;
+      if (overview.ok) return overview;
+      // Slow is said only of a listing Wavix kept answering: had the profile failed too, that says it all.
+      const failure = await afterProfile(wavix, overview.error);
+      if (!(failure instanceof WavixNotRead) && cut && listing.count > 0) {
+        return err(new SlowListing(listing.count, Date.now() - began));
+      }
+      return err(failure);
     },
   };
 }
