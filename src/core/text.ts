@@ -38,3 +38,29 @@ export function graphemePrefix(text: string, max: number): { kept: string; cut: 
   if (text.length <= max) return { kept: text, cut: false };
   return { kept: text.slice(0, graphemeStart(text, Math.max(0, max))), cut: true };
 }
+
+// Here, not in the Slack builders, because the use cases quote outside text too (doctor's findings name a number's
+// label, a Sender ID). Fullwidth lookalikes of mrkdwn's formatting characters. mrkdwn has entities for &, < and > only; a zero-width
+// character beside a `*` works or not depending on how Slack's parser treats it, another character is never markup.
+const FORMATTING_LOOKALIKES: Record<string, string> = { '*': '\uFF0A', _: '\uFF3F', '~': '\uFF5E', '`': '\uFF40' };
+
+/**
+ * Characters that break a line out of its place: control characters, the line and paragraph separators, and the
+ * direction overrides and isolates (U+202A-U+202E, U+2066-U+2069), which would show what follows them reversed, the
+ * rest of smsops' own line included, until the line ends.
+ */
+const OFF_THE_LINE = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/gu;
+
+/** Text on one line: control characters and line breaks become spaces; its formatting is left as it is. */
+export const oneLine = (text: string): string => wellFormed(text).replace(OFF_THE_LINE, ' ');
+
+/**
+ * Text from outside (a sender, a 10DLC id or status) made to stay one inline run: control characters and line breaks
+ * become spaces, so it cannot start lines of its own, and `*`, `_`, `~`, `` ` `` their fullwidth lookalikes (＊ ＿ ～ ｀),
+ * so it cannot end the bold around it or format itself. Not escaped: for text escaped later, or by someone else.
+ */
+export function inlineText(text: string): string {
+  return wellFormed(text)
+    .replace(OFF_THE_LINE, ' ')
+    .replace(/[*_~`]/g, (c) => FORMATTING_LOOKALIKES[c] ?? c);
+}

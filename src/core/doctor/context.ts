@@ -2,6 +2,7 @@ import { AppError, type Result } from '../../errors.js';
 import type { NumbersOverview } from '../numbers.js';
 import { formatPhoneForPeople } from '../phone.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
+import { inlineText, oneLine } from '../text.js';
 import { maskUrl } from '../urls.js';
 import { duration, durationInMinutes } from '../wording.js';
 import type { DoctorCheck, DoctorDeps } from './types.js';
@@ -14,7 +15,7 @@ export const RECENT_MESSAGES_SCANNED = 500;
 export const DEFAULT_GROUP_LIMIT_MS = 5_000;
 
 /** A URL as it may appear in a reason: its credential segment masked, in backticks so Slack neither links nor unfurls it. */
-export const shown = (url: string) => `\`${maskUrl(url).replaceAll('`', "'")}\``;
+export const shown = (url: string) => `\`${oneLine(maskUrl(url)).replaceAll('`', "'")}\``;
 
 /** A route as doctor names it: `route default`, or its number as people read it everywhere else (`route +1 202 555 0143`). */
 export const routeLabel = (number: string) => `route ${number === 'default' ? 'default' : formatPhoneForPeople(number)}`;
@@ -23,8 +24,11 @@ export const formatDate = (ms: number) => new Date(ms).toISOString().slice(0, 10
 export const formatDateTime = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 export const ago = (ms: number) => `${durationInMinutes(ms)} ago`;
 
-export const reasonOf = (error: unknown) =>
-  error instanceof AppError ? error.userMessage : error instanceof Error ? error.message : String(error);
+/** An error in words; Wavix's own words in it kept to one inline run, so they cannot start a line of the report. */
+export const reasonOf = (error: unknown) => {
+  if (error instanceof WavixCallFailure && error.said) return error.userMessage.split(error.said).join(inlineText(error.said));
+  return error instanceof AppError ? error.userMessage : error instanceof Error ? error.message : String(error);
+};
 
 export interface DoctorContext {
   deps: DoctorDeps;
@@ -99,5 +103,5 @@ export function wavixUnreadable(group: Pick<CheckGroup, 'id' | 'title'>, error: 
   if (error instanceof WavixCallFailure && error.kind === 'rate_limited') {
     return { ...group, status: 'warning', reason: `${wavixRateLimitedWording(error)}: run \`/sms doctor\` again after that.` };
   }
-  return { ...group, status: 'failure', reason: `Could not read it from Wavix: ${error.userMessage}` };
+  return { ...group, status: 'failure', reason: `Could not read it from Wavix: ${reasonOf(error)}` };
 }

@@ -2,6 +2,7 @@ import type { SenderIdRecord } from '../model/senderId.js';
 import type { NumberState, NumbersOverview } from '../numbers.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { syncSenderIds } from '../senderIds.js';
+import { inlineText } from '../text.js';
 import { type CheckGroup, reasonOf, shown, wavixRateLimitedWording, wavixUnreadable } from './context.js';
 import type { DoctorCheck, DoctorFix } from './types.js';
 import { afterProfile, SlowListing } from './wavixReads.js';
@@ -46,8 +47,9 @@ export const wavixKey: CheckGroup = {
 
 // ── 2. Numbers: SMS, inbound on US/CA ────────────────────────────────────────────────────────────────────────────
 
+// What Wavix holds (a label, a country, even the number) is outside text: one inline run, never a line of its own.
 function numberTitle(n: NumberState): string {
-  return `Number ${n.display} (${n.country})${n.label ? ` · ${n.label}` : ''}`;
+  return inlineText(`Number ${n.display} (${n.country})${n.label ? ` · ${n.label}` : ''}`);
 }
 
 /**
@@ -83,7 +85,7 @@ function numberCheck(n: NumberState, routed: boolean): DoctorCheck {
       ...base,
       status: 'ok',
       finding: 'sms-send-only',
-      reason: `SMS enabled (sending). Wavix activates inbound SMS through its API on US and Canadian numbers only; for this ${n.country} number ask Wavix support if it should receive SMS.`,
+      reason: `SMS enabled (sending). Wavix activates inbound SMS through its API on US and Canadian numbers only; for this ${inlineText(n.country)} number ask Wavix support if it should receive SMS.`,
     };
   }
   if (!routed) {
@@ -141,7 +143,7 @@ const STATUS_RANK: Record<string, number> = { approved: 3, pending: 2, rejected:
  */
 function senderIdCheck(records: readonly SenderIdRecord[]): DoctorCheck {
   const first = records[0] as SenderIdRecord;
-  const base = { id: `senderid:${first.wavixId}`, title: `Sender ID ${first.value} (${first.type})` };
+  const base = { id: `senderid:${first.wavixId}`, title: inlineText(`Sender ID ${first.value} (${first.type})`) };
   const best = new Map<string, SenderIdRecord['countries'][number]>();
   const named = new Map<string, number>();
   for (const record of records) {
@@ -169,15 +171,19 @@ function senderIdCheck(records: readonly SenderIdRecord[]): DoctorCheck {
             '; ',
           )}.${twice.length > 0 ? ` ${twice.join(', ')} ${twice.length === 1 ? 'is' : 'are'} requested on more than one.` : ''}`
       : '';
+  // Its value, countries, ids and rejection reasons come from Wavix or a person: all of it one inline run.
   if (pending.length > 0) {
     return {
       ...base,
       status: 'warning',
-      reason: `${approvedPart} Pending for ${pending.join(', ')}: SMS from it to ${pending.length === 1 ? 'that country' : 'those countries'} fail until the carriers approve it.${rejectedPart}${recordsPart}`,
+      reason: inlineText(
+        `${approvedPart} Pending for ${pending.join(', ')}: SMS from it to ${pending.length === 1 ? 'that country' : 'those countries'} fail until the carriers approve it.${rejectedPart}${recordsPart}`,
+      ),
     };
   }
-  if (approved.length === 0) return { ...base, status: 'failure', reason: `${approvedPart}${rejectedPart}${recordsPart}` };
-  return { ...base, status: rejected.length > 0 ? 'warning' : 'ok', reason: `${approvedPart}${rejectedPart}${recordsPart}` };
+  const reason = inlineText(`${approvedPart}${rejectedPart}${recordsPart}`);
+  if (approved.length === 0) return { ...base, status: 'failure', reason };
+  return { ...base, status: rejected.length > 0 ? 'warning' : 'ok', reason };
 }
 
 /** The records of each Sender ID (same type and value), in the order the first of each appears. */
@@ -253,7 +259,7 @@ function accountWebhookCheck(overview: NumbersOverview): DoctorCheck {
 }
 
 function numberWebhookCheck(n: NumberState): DoctorCheck {
-  const base = { id: `webhook:${n.e164}`, title: `Inbound webhook of ${n.display}`, number: n.e164 };
+  const base = { id: `webhook:${n.e164}`, title: inlineText(`Inbound webhook of ${n.display}`), number: n.e164 };
   if (n.pointsAtSmsops) {
     return {
       ...base,

@@ -12,6 +12,7 @@ import {
   context,
   escapeMrkdwn,
   mention,
+  oneLine,
   plural,
   type SlackMessage,
   section,
@@ -86,7 +87,16 @@ function packLines(lines: string[]): Block[] {
 
 // ── One check ────────────────────────────────────────────────────────────────────────────────────────────────────
 
-const checkText = (check: DoctorCheck) => `${ICON[check.status]} *${escapeMrkdwn(check.title)}*\n${escapeMrkdwn(check.reason)}`;
+/*
+ * A check's title and reason each stay on one line: they quote outside text (a number's label, Wavix's words in a
+ * refusal), and a line break in it made a line of its own that read as a finding ("✅ *Wavix API key*: all fine"). The
+ * use cases keep such text inline (inlineText) where they quote it; not here, since smsops' own `code` spans (a URL,
+ * a command) must stay code.
+ */
+const titleOf = (check: DoctorCheck) => escapeMrkdwn(oneLine(check.title));
+const reasonOf = (check: DoctorCheck) => escapeMrkdwn(oneLine(check.reason));
+
+const checkText = (check: DoctorCheck) => `${ICON[check.status]} *${titleOf(check)}*\n${reasonOf(check)}`;
 
 const blockId = (prefix: string, id: string) => `${prefix}:${id}`.slice(0, 255);
 
@@ -98,7 +108,7 @@ function checkBlocks(check: DoctorCheck, options: { withReason?: boolean } = {})
   const fix = check.fix
     ? button({ text: check.fix.label, actionId: FIX_ACTION[check.fix.actionId], value: check.fix.value, style: 'primary' })
     : undefined;
-  const shownText = options.withReason === false ? `${ICON[check.status]} *${escapeMrkdwn(check.title)}*` : checkText(check);
+  const shownText = options.withReason === false ? `${ICON[check.status]} *${titleOf(check)}*` : checkText(check);
   const text = section(shownText, blockId('doctor', check.id));
   if (check.number && check.status !== 'ok' && check.status !== 'skipped') {
     const ignore = button({ text: 'Ignore this number', actionId: DOCTOR_ACTION.ignoreNumber, value: check.number });
@@ -140,7 +150,7 @@ function unitsOf(checks: DoctorCheck[]): Unit[] {
 }
 
 const unitSummary = (unit: Unit): string =>
-  unit.kind ? findingSummary(unit.kind, unit.checks.length) : (unit.checks[0]?.title ?? '');
+  unit.kind ? findingSummary(unit.kind, unit.checks.length) : oneLine(unit.checks[0]?.title ?? '');
 
 /** A problem unit with its first `shown` items listed; a kind with several findings is said first with its count. */
 function problemBlocks(unit: Unit, shown: number): Block[] {
@@ -170,7 +180,7 @@ function problemBlocks(unit: Unit, shown: number): Block[] {
 function fineLines(units: Unit[]): string[] {
   return units.map((unit) => {
     const [only] = unit.checks;
-    if (!unit.kind && only) return `${ICON[unit.status]} *${escapeMrkdwn(only.title)}*: ${escapeMrkdwn(only.reason)}`;
+    if (!unit.kind && only) return `${ICON[unit.status]} *${titleOf(only)}*: ${reasonOf(only)}`;
     return `${ICON[unit.status]} ${escapeMrkdwn(unitSummary(unit))}`;
   });
 }
@@ -290,7 +300,7 @@ export function pagesOf(lines: string[]): string[][] {
 }
 
 function ignoredNote(entry: IgnoredNumber): string {
-  return `ignored by ${mention(entry.by)} ${slackTime(entry.at)}${entry.reason ? `: ${escapeMrkdwn(entry.reason)}` : ''}`;
+  return `ignored by ${mention(entry.by)} ${slackTime(entry.at)}${entry.reason ? `: ${escapeMrkdwn(oneLine(entry.reason))}` : ''}`;
 }
 
 function everyFindingLines(report: DoctorReport): string[] {
@@ -298,17 +308,17 @@ function everyFindingLines(report: DoctorReport): string[] {
   for (const unit of unitsOf(report.checks.filter((c) => !c.ignored))) {
     const [only] = unit.checks;
     if (!unit.kind && only) {
-      lines.push(`${ICON[unit.status]} *${escapeMrkdwn(only.title)}*: ${escapeMrkdwn(only.reason)}`);
+      lines.push(`${ICON[unit.status]} *${titleOf(only)}*: ${reasonOf(only)}`);
       continue;
     }
     lines.push(`${ICON[unit.status]} *${escapeMrkdwn(unitSummary(unit))}*`);
-    for (const check of unit.checks) lines.push(`    • ${escapeMrkdwn(check.title)}`);
+    for (const check of unit.checks) lines.push(`    • ${titleOf(check)}`);
   }
   const ignoredChecks = report.checks.filter((c) => c.ignored);
   if (ignoredChecks.length > 0) {
     lines.push(`:mute: *Findings of ignored numbers (not counted)*`);
     for (const check of ignoredChecks) {
-      lines.push(`    • ${ICON[check.status]} ${escapeMrkdwn(check.title)}: ${escapeMrkdwn(check.reason)}`);
+      lines.push(`    • ${ICON[check.status]} ${titleOf(check)}: ${reasonOf(check)}`);
     }
   }
   return lines;

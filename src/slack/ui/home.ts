@@ -10,7 +10,7 @@ import { inboundLine, NUMBERS_PER_PAGE, numbersCommand, webhookLine } from './nu
 import { linesIntoTexts } from './pages.js';
 import { routeListMessage } from './routes.js';
 import { senderIdLabel } from './senderIds.js';
-import { andMore, type Block, button, clip, clockAge, context, escapeMrkdwn, section, slackTime } from './text.js';
+import { andMore, type Block, button, clip, clockAge, context, escapeInline, escapeMrkdwn, section, slackTime } from './text.js';
 
 /** How many of each list the Home tab shows: a glance, each with the command that lists the rest. */
 export const HOME_SHOWN = { alerts: 15, senderIds: 30, numbers: 25 } as const;
@@ -37,7 +37,7 @@ function senderIdSummary(record: SenderIdRecord): string {
     by('pending').length > 0 ? `pending ${by('pending').join(', ')}` : '',
     by('rejected').length > 0 ? `rejected ${by('rejected').join(', ')}` : '',
   ].filter(Boolean);
-  return `• *${senderIdLabel(record)}* (${record.type}): ${parts.join(' · ') || 'no countries'}`;
+  return `• *${senderIdLabel(record)}* (${escapeInline(record.type)}): ${escapeInline(parts.join(' · ')) || 'no countries'}`;
 }
 
 function alertsSection(open: readonly Alert[]): Block[] {
@@ -78,7 +78,7 @@ function numbersSection(numbers: HomeState['numbers']): Block[] {
     .slice(0, HOME_SHOWN.numbers)
     .map(
       (n) =>
-        `• *${escapeMrkdwn(n.display)}* (${n.country}) ${inboundLine(n)}${webhookLine(n, numbers.smsopsUrlKnown).replace('\n', ' ')}`,
+        `• *${escapeInline(n.display)}* (${escapeInline(n.country)}) ${inboundLine(n)}${webhookLine(n, numbers.smsopsUrlKnown).replace('\n', ' ')}`,
     );
   const hidden = numbers.numbers.length - lines.length;
   return listBlocks(

@@ -5,7 +5,7 @@ import { ACTION } from '../ids.js';
 import { searchesWithoutVerb } from '../listeners/commands/parseCommand.js';
 import { blockTextLength } from './inboundSms.js';
 import { pageFooter, pageOf, paginate } from './pages.js';
-import { type Block, button, clip, code, context, escapeMrkdwn, type SlackMessage, section } from './text.js';
+import { type Block, button, clip, code, context, escapeInline, escapeMrkdwn, type SlackMessage, section } from './text.js';
 
 /** Numbers a page of `/sms numbers`: 20 numbers with their buttons stay inside Slack's 50 blocks. */
 export const NUMBERS_PER_PAGE = 20;
@@ -55,9 +55,12 @@ export function webhookLine(n: NumberState, smsopsUrlKnown: boolean): string {
 }
 
 function numberBlocks(n: NumberState, overview: NumbersOverview): Block[] {
-  const label = n.label ? ` · ${escapeMrkdwn(clip(n.label, 100))}` : '';
+  // The label, the country and the number are Wavix's: one inline run each, so none can start a line of its own.
+  const label = n.label ? ` · ${escapeInline(clip(n.label, 100))}` : '';
   const blocks: Block[] = [
-    section(`*${escapeMrkdwn(n.display)}* (${n.country})${label}\n${inboundLine(n)}${webhookLine(n, overview.smsopsUrlKnown)}`),
+    section(
+      `*${escapeInline(n.display)}* (${escapeInline(n.country)})${label}\n${inboundLine(n)}${webhookLine(n, overview.smsopsUrlKnown)}`,
+    ),
   ];
   const buttons = [];
   if (n.inboundPossible && !n.inboundActive) {

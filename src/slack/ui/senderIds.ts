@@ -7,7 +7,18 @@ import { ACTION } from '../ids.js';
 import { blockTextLength } from './inboundSms.js';
 import { linesIntoTexts, pageFooter, pageOf, paginate } from './pages.js';
 import { countryName } from './senderIdForm.js';
-import { type Block, button, code, context, escapeMrkdwn, mention, type SlackMessage, section, slackTime } from './text.js';
+import {
+  type Block,
+  button,
+  code,
+  context,
+  escapeInline,
+  escapeMrkdwn,
+  mention,
+  type SlackMessage,
+  section,
+  slackTime,
+} from './text.js';
 
 const STATUS_ICON: Record<CountryStatus, string> = {
   approved: ':white_check_mark:',
@@ -16,9 +27,9 @@ const STATUS_ICON: Record<CountryStatus, string> = {
   removed: ':heavy_minus_sign:',
 };
 
-/** A Sender ID's text for people: numbers formatted, names escaped. */
+/** A Sender ID's text for people: numbers formatted, names escaped and inline (a `*` in one cannot end the bold around it). */
 export function senderIdLabel(record: Pick<SenderIdRecord, 'value' | 'type'>): string {
-  return escapeMrkdwn(record.type === 'numeric' ? formatPhoneForPeople(`+${record.value.replace(/^\+/, '')}`) : record.value);
+  return escapeInline(record.type === 'numeric' ? formatPhoneForPeople(`+${record.value.replace(/^\+/, '')}`) : record.value);
 }
 
 function countryLines(record: Pick<SenderIdRecord, 'countries' | 'deletedAt'>): string {

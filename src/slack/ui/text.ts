@@ -1,8 +1,8 @@
 import type { types } from '@slack/bolt';
 
-import { graphemePrefix, wellFormed } from '../../core/text.js';
+import { graphemePrefix, inlineText, oneLine, wellFormed } from '../../core/text.js';
 
-export { graphemePrefix, graphemeStart, wellFormed } from '../../core/text.js';
+export { graphemePrefix, graphemeStart, inlineText, oneLine, wellFormed } from '../../core/text.js';
 export { andMore, clockAge, duration, durationInMinutes, plural } from '../../core/wording.js';
 
 export type Block = types.KnownBlock;
@@ -21,28 +21,6 @@ export function escapeMrkdwn(text: string): string {
   return wellFormed(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-// Fullwidth lookalikes of mrkdwn's formatting characters. mrkdwn has entities for &, < and > only; a zero-width
-// character beside a `*` works or not depending on how Slack's parser treats it, another character is never markup.
-const FORMATTING_LOOKALIKES: Record<string, string> = { '*': '\uFF0A', _: '\uFF3F', '~': '\uFF5E', '`': '\uFF40' };
-
-/**
- * Characters that break a line out of its place: control characters, the line and paragraph separators, and the
- * direction overrides and isolates (U+202A-U+202E, U+2066-U+2069), which would show what follows them reversed, the
- * rest of smsops' own line included, until the line ends.
- */
-const OFF_THE_LINE = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/gu;
-
-/**
- * Text from outside (a sender, a 10DLC id or status) made to stay one inline run: control characters and line breaks
- * become spaces, so it cannot start lines of its own, and `*`, `_`, `~`, `` ` `` their fullwidth lookalikes (＊ ＿ ～ ｀),
- * so it cannot end the bold around it or format itself. Not escaped: for text escaped later, or by someone else.
- */
-export function inlineText(text: string): string {
-  return wellFormed(text)
-    .replace(OFF_THE_LINE, ' ')
-    .replace(/[*_~`]/g, (c) => FORMATTING_LOOKALIKES[c] ?? c);
-}
-
 /** inlineText, escaped for mrkdwn: for a field shown inline, often in bold (`*${escapeInline(sender)}*`). */
 export const escapeInline = (text: string): string => escapeMrkdwn(inlineText(text));
 
@@ -52,7 +30,7 @@ export const escapeInline = (text: string): string => escapeMrkdwn(inlineText(te
  * shown as written: a code from outside (Wavix's SELF_DECLARED) reads as its source writes it.
  */
 export function inlineCode(text: string): string {
-  return `\`${wellFormed(text).replace(OFF_THE_LINE, ' ').replace(/`/g, "'")}\``;
+  return `\`${oneLine(text).replace(/`/g, "'")}\``;
 }
 
 /** Inline code, escaped (see inlineCode). */
