@@ -7,6 +7,7 @@ export const EMOJI: Readonly<Record<string, string>> = {
   white_check_mark: '✅',
   warning: '⚠️',
   hourglass_flowing_sand: '⏳',
+  hourglass: '⌛',
   x: '❌',
   rotating_light: '🚨',
   no_entry: '⛔',
