@@ -174,7 +174,9 @@ describe('a reply as people inside and outside its channel see it', () => {
     );
     for (const reader of [ADMIN, REPLIER]) {
       const audit = await answerTo('audit', reader);
-      expect(audit).toContain(`\`conversation.reply\` \`${CUSTOMER}\`: failed — Wavix refused to send an SMS (422).`);
+      expect(audit).toContain(
+        `\`conversation.reply\` \`${CUSTOMER}\`: failed — from +1 415 555 0100, 34 characters, 1 segment — Wavix refused to send an SMS (422).`,
+      );
       expect(audit).toContain(`\`conversation.reply\` \`${CUSTOMER}\`: ok`);
       const inbox = await answerTo('inbox', reader);
       expect(inbox).toContain('→ *+44 7400 123456*');
