@@ -144,9 +144,10 @@ describe('/slack/events before reading a body', () => {
       ),
     );
     expect(Math.max(...received)).toBeLessThan(100 * 1024);
-    // Every answer kept: about 200 MB for 40 clients. Allowed: 40 MB, and V8's young generation, held at its start
-    // size until the first load (src/youngGenerationAtStart.ts), growing to its full 32 MB meanwhile.
-    expect(after - before).toBeLessThan(40 + 32);
+    // Every answer kept: about 200 MB for 40 clients. Allowed: half that. Alone it grows 48–54 MB (V8's young generation,
+    // held at its start size until the first load (src/youngGenerationAtStart.ts), grows to its full 32 MB meanwhile);
+    // beside the rest of the suite on two cores, up to 75 MB (fresh-clone CI, 2026-11-27): the collector runs later there.
+    expect(after - before).toBeLessThan(100);
     // One line for all of them, counting them. Each closed connection once wrote ~1,984 lines (one per request parsed
     // from its last read): 62 KB from anyone, no secret needed, made 1,984 log lines.
     expect(warnings()).toHaveLength(1);
