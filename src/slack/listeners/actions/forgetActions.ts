@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { forgetCancelledMessage } from '../../ui/forget.js';
 import { confirmForgetCommand } from '../commands/forgetCommand.js';
 import { type SlackDeps, slowPart } from '../context.js';
-import { buttonValue } from './buttonValue.js';
+import { buttonJson } from './buttonValue.js';
 import { interactionOf } from './setupActions.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
@@ -20,12 +20,7 @@ export function confirmForgetListener(deps: SlackDeps) {
   return async (args: ActionArgs): Promise<void> => {
     await args.ack();
     const interaction = interactionOf(deps, args);
-    let parsed: z.infer<typeof confirmationSchema> | undefined;
-    try {
-      parsed = confirmationSchema.parse(JSON.parse(buttonValue(args.action) ?? ''));
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = buttonJson(args.action, confirmationSchema);
     if (!parsed) {
       await interaction.reply(
         { text: 'This confirmation is damaged; nothing was removed. Run the command again.', blocks: [] },

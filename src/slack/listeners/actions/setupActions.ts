@@ -6,7 +6,7 @@ import { usePortsipRouteCommand } from '../commands/portsipCommands.js';
 import { relayReplayCommand } from '../commands/relayCommands.js';
 import { applyAndReply, setWebhookCommand } from '../commands/webhookCommands.js';
 import { type Interaction, replier, type SlackDeps, slowPart } from '../context.js';
-import { buttonValue } from './buttonValue.js';
+import { buttonJson, buttonValue } from './buttonValue.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
@@ -59,12 +59,7 @@ export function confirmWebhookListener(deps: SlackDeps) {
   return async (args: ActionArgs): Promise<void> => {
     await args.ack();
     const interaction = interactionOf(deps, args);
-    let parsed: z.infer<typeof confirmationSchema> | undefined;
-    try {
-      parsed = confirmationSchema.parse(JSON.parse(buttonValue(args.action) ?? ''));
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = buttonJson(args.action, confirmationSchema);
     if (!parsed) {
       await interaction.reply(
         { text: 'This confirmation is damaged; run the command again.', blocks: [] },
@@ -117,12 +112,7 @@ export function confirmReplayListener(deps: SlackDeps) {
   return async (args: ActionArgs): Promise<void> => {
     await args.ack();
     const interaction = interactionOf(deps, args);
-    let parsed: z.infer<typeof replayConfirmationSchema> | undefined;
-    try {
-      parsed = replayConfirmationSchema.parse(JSON.parse(buttonValue(args.action) ?? ''));
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = buttonJson(args.action, replayConfirmationSchema);
     if (!parsed) {
       await interaction.reply(
         { text: 'This confirmation is damaged; run the command again.', blocks: [] },
