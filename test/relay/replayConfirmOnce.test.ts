@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.js';
+import { pressForAnswer } from '../helpers/buttonPress.js';
 import {
   ADMIN,
   postInbound,
@@ -72,22 +73,9 @@ async function ask(smsops: SmsopsUnderTest, id: string, userId = ADMIN): Promise
   return send.value;
 }
 
-let presses = 0;
-
 /** Presses "Send again" (its own signature, action_ts and response_url) and returns what the presser reads. */
-async function press(smsops: SmsopsUnderTest, value: string, userId = ADMIN): Promise<string> {
-  const name = `press-${++presses}`;
-  const responseUrl = `${smsops.fakeSlack.responseUrl}${name}`;
-  const response = await smsops.slack.blockAction({ actionId: ACTION.confirmReplay, value, userId, responseUrl });
-  expect(response.status).toBe(200);
-  const answer = await waitUntil(
-    () => smsops.fakeSlack.responses.find((r) => r.path.endsWith(`/${name}`)),
-    5000,
-    'the answer to the press',
-  );
-  expect(answer.body.replace_original).toBe(true);
-  return readable(answer.body);
-}
+const press = (smsops: SmsopsUnderTest, value: string, userId = ADMIN) =>
+  pressForAnswer(smsops, ACTION.confirmReplay, value, userId, 5000);
 
 describe('"Send again" on a delivered message', () => {
   it('pressed twice, sends once: the second press says it was sent again since, by you, and to run the command again', async () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deliveryReport } from '../../src/sandbox/emulator/routes/messages.js';
 import type { WavixMessage } from '../../src/sandbox/emulator/state.js';
 import { ACTION } from '../../src/slack/ids.js';
+import { pressForAnswer } from '../helpers/buttonPress.js';
 import { REPLY_THREAD, relayedThread, replyInThread } from '../helpers/replyThreads.js';
 import {
   ADMIN,
@@ -128,22 +129,8 @@ const buttonOf = (message: any, actionId: string): string | undefined =>
     ?.flatMap((b: { elements?: Array<{ action_id: string; value: string }> }) => b.elements ?? [])
     .find((e: { action_id: string }) => e.action_id === actionId)?.value;
 
-let presses = 0;
-
 /** Presses "Remove" (its own signature and response_url) and returns what the presser reads. */
-async function press(s: SmsopsUnderTest, value: string, userId = ADMIN): Promise<string> {
-  const name = `forget-${++presses}`;
-  const responseUrl = `${s.fakeSlack.responseUrl}${name}`;
-  const response = await s.slack.blockAction({ actionId: ACTION.confirmForget, value, userId, responseUrl });
-  expect(response.status).toBe(200);
-  const answer = await waitUntil(
-    () => s.fakeSlack.responses.find((r) => r.path.endsWith(`/${name}`)),
-    10_000,
-    'the answer to the press',
-  );
-  expect(answer.body.replace_original).toBe(true);
-  return readable(answer.body);
-}
+const press = (s: SmsopsUnderTest, value: string, userId = ADMIN) => pressForAnswer(s, ACTION.confirmForget, value, userId);
 
 /** The question for the customer: what the admin reads, and its "Remove" value. */
 async function ask(s: SmsopsUnderTest): Promise<{ question: string; remove: string }> {
