@@ -28,14 +28,30 @@ const silencePosts = () =>
   t.fakeSlack
     .callsTo('chat.postMessage')
     .filter((c) => c.args.channel === ALERT_CHANNEL && !c.args.thread_ts && String(c.args.text).includes('No inbound SMS'));
-const resolvedEdits = () => t.fakeSlack.callsTo('chat.update').filter((c) => String(c.args.text).startsWith('Resolved'));
-const resolvedReplies = () =>
-  t.fakeSlack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts && String(c.args.text).includes('Resolved after'));
+// The silence alert's own: on a loaded machine the emulator clock's jumps can also open and end a relay_stalled alert.
+const resolvedEdits = () =>
+  t.fakeSlack
+    .callsTo('chat.update')
+    .filter((c) => String(c.args.text).startsWith('Resolved') && String(c.args.text).includes('No inbound SMS'));
+const resolvedReplies = () => {
+  const silenceTs = new Set(
+    t.fakeSlack
+      .callsTo('chat.update')
+      .filter((c) => String(c.args.text).includes('No inbound SMS'))
+      .map((c) => c.args.ts),
+  );
+  return t.fakeSlack
+    .callsTo('chat.postMessage')
+    .filter((c) => silenceTs.has(c.args.thread_ts) && String(c.args.text).includes('Resolved after'));
+};
 const silenceAlerts = () =>
   t.db.prepare("SELECT id, subject_key, status FROM alerts WHERE rule = 'inbound_stopped' ORDER BY id").all();
 /** What the alert's message says now: its last edit, else its post. */
 const shownText = () => {
-  const edits = t.fakeSlack.callsTo('chat.update').map((c) => String(c.args.text));
+  const edits = t.fakeSlack
+    .callsTo('chat.update')
+    .map((c) => String(c.args.text))
+    .filter((text) => text.includes('No inbound SMS'));
   return edits.at(-1) ?? String(silencePosts()[0]?.args.text);
 };
 const runJob = async (name: string) => readable((await runCommand(t, `jobs run ${name}`)).body);
