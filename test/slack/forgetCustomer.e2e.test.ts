@@ -218,6 +218,22 @@ describe('/sms forget <number>', () => {
     expect(readable((await runCommand(s, `forget ${TYPED}`)).body)).toContain('smsops holds nothing about +44 7400 123456');
   });
 
+  it('finds nothing for a number that is only the start of a customer’s, and leaves that customer’s records as they are', async () => {
+    const s = await start();
+    await conversation(s);
+    const before = everyRow(s);
+    // A typo: nobody texted from 447400123, a prefix of the customer's 447400123456 (a refused webhook and a reply's audit).
+    const { body } = await runCommand(s, 'forget 447400123');
+    expect(readable(body)).toContain('smsops holds nothing about');
+    expect(buttonOf(body, ACTION.confirmForget)).toBeUndefined();
+    expect(everyRow(s)).toEqual(before);
+    // The customer's own number still finds their refused webhook and audit entry, and masks only that number.
+    expect(s.db.prepare('SELECT target FROM audit_log').pluck().all()).toEqual([CUSTOMER]);
+    const { question } = await ask(s);
+    expect(question).toContain('1 refused webhook');
+    expect(question).toContain('1 audit entry');
+  });
+
   it('is refused to a non-admin, as the command and as a forged press: nothing is counted or removed', async () => {
     const s = await start();
     await conversation(s);

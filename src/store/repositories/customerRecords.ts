@@ -3,6 +3,7 @@ import { HOUR_MS, hourStartOf } from '../../core/model/traffic.js';
 import type { CustomerRecords, CustomerRecordsStore, SlackPostRef } from '../../core/ports/customerRecords.js';
 import type { Db } from '../database.js';
 import { createTrafficRepository } from './traffic.js';
+import { registerWholeNumberFunctions } from './wholeNumber.js';
 
 /**
  * Every place a customer's number is stored (migrations 003 to 035), found by the number in both forms Wavix and
@@ -35,8 +36,11 @@ const THEIR_REPORTS = `FROM delivery_reports WHERE outbound_message_id IN (SELEC
   OR wavix_message_id IN (SELECT wavix_message_id ${THEIR_OUTBOUND})
   OR wavix_message_id IN (SELECT wavix_message_id ${THEIR_REPLIES} AND wavix_message_id IS NOT NULL AND status <> 'sending')`;
 const THEIR_THREADS = 'FROM slack_threads WHERE instr(conversation_key, @dk) = 1 OR instr(conversation_key, @pk) = 1';
-const THEIR_REJECTED = 'FROM rejected_webhooks WHERE instr(CAST(body_excerpt AS BLOB), CAST(@d AS BLOB)) > 0';
-const THEIR_AUDIT = 'FROM audit_log WHERE instr(target, @d) > 0 OR instr(params, @d) > 0 OR instr(detail, @d) > 0';
+// The number as a whole number (./wholeNumber.ts), not digits inside a longer one: instr() narrows the rows first.
+const holds = (column: string) => `(instr(${column}, @d) > 0 AND holds_number(${column}, @d))`;
+const THEIR_REJECTED = `FROM rejected_webhooks WHERE ${holds('CAST(body_excerpt AS BLOB)')}`;
+const AUDIT_NAMING = `${holds('target')} OR ${holds('params')} OR ${holds('detail')}`;
+const THEIR_AUDIT = `FROM audit_log WHERE ${AUDIT_NAMING}`;
 const THEIR_OPT_OUTS = 'FROM opt_outs WHERE customer_number IN (@d, @p)';
 // A reply's status line, unless the reply is being sent (its line is about to be edited).
 const STATUS_LINES = `SELECT slack_channel AS channel, status_ts AS ts, created_at AS postedAt ${THEIR_REPLIES}
@@ -48,6 +52,7 @@ interface PostRow extends SlackPostRef {
 }
 
 export function createCustomerRecordsStore(db: Db, now: () => number = Date.now): CustomerRecordsStore {
+  registerWholeNumberFunctions(db);
   const count = (sql: string) => db.prepare<Numbers, number>(`SELECT count(*) ${sql}`).pluck();
   const counts = {
     inboundMessages: count(THEIR_MESSAGES),
@@ -105,10 +110,8 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
     rejected: db.prepare<Numbers>(`DELETE ${THEIR_REJECTED}`),
     liftedOptOuts: db.prepare<Numbers>(`DELETE ${THEIR_OPT_OUTS} AND lifted_at IS NOT NULL`),
     audit: db.prepare<Numbers & { m: string }>(`UPDATE audit_log SET
-      target = replace(replace(target, @p, @m), @d, @m),
-      params = replace(replace(params, @p, @m), @d, @m),
-      detail = replace(replace(detail, @p, @m), @d, @m)
-      WHERE instr(target, @d) > 0 OR instr(params, @d) > 0 OR instr(detail, @d) > 0`),
+      target = mask_number(target, @d, @m), params = mask_number(params, @d, @m), detail = mask_number(detail, @d, @m)
+      WHERE ${AUDIT_NAMING}`),
   };
   const traffic = createTrafficRepository(db, now);
 
