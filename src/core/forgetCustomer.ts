@@ -5,7 +5,13 @@ import { maskedCustomerNumber } from './customerNumberMask.js';
 import { InputError } from './inputError.js';
 import type { KeyedSerial } from './keyedSerial.js';
 import { formatPhoneForPeople, parsePhoneNumber, toWavixDigits } from './phone.js';
-import type { CustomerRecords, CustomerRecordsStore, SlackPostRef, SlackPostRemover } from './ports/customerRecords.js';
+import type {
+  CustomerRecords,
+  CustomerRecordsStore,
+  SlackPostRef,
+  SlackPostRemover,
+  WalCutOutcome,
+} from './ports/customerRecords.js';
 import type { Actor, SetupServices } from './services.js';
 
 /** How `/sms forget` is audited: its target is the number masked, never the number itself. */
@@ -60,6 +66,8 @@ export interface Forgotten {
   records: CustomerRecords;
   slackPostsDeleted: number;
   slackPostsLeft: PostLeft[];
+  /** Whether the -wal file was emptied of the pages written before (see CustomerRecordsStore.cutWal). */
+  walCut: WalCutOutcome;
 }
 
 /** SMS of theirs still owed somewhere, or a reply to them being sent: nothing is removed until that is over. */
@@ -114,6 +122,21 @@ export class ForgetOutdatedError extends AppError {
 }
 
 const DIGITS_SHAPE = /^\d{7,15}$/;
+
+/**
+ * A reader holding the WAL (the checkpointer's copy, a backup's step) is brief: tried again a few times a timer apart,
+ * as the retention job does, never by blocking the event loop.
+ */
+export const WAL_CUT_TRIES = 3;
+export const WAL_CUT_RETRY_MS = 200;
+
+async function cutWalAfterErase(records: CustomerRecordsStore): Promise<WalCutOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    const cut = records.cutWal();
+    if (cut.outcome !== 'busy' || attempt >= WAL_CUT_TRIES) return cut;
+    await new Promise((resolve) => setTimeout(resolve, WAL_CUT_RETRY_MS));
+  }
+}
 
 /** What the counts were: any SMS, reply or record added or removed since changes it. */
 export function recordsFingerprint(records: CustomerRecords): string {
@@ -220,11 +243,12 @@ export async function forgetCustomer(
       };
       await deletePosts(deps.records.slackPostsOf(confirmed.digits));
       const erased = deps.records.erase(confirmed.digits, masked);
+      const walCut = await cutWalAfterErase(deps.records);
       // Posts of SMS that arrived while the others were being deleted: their rows are gone now, so deleted now or never.
       await deletePosts(erased.slackPosts);
       const removed = Object.fromEntries(Object.entries(erased.records).filter(([, n]) => n > 0));
-      Object.assign(params, { removed, slackPostsDeleted: deleted.size, slackPostsLeft: left.length });
-      return ok({ subject: { masked }, records: erased.records, slackPostsDeleted: deleted.size, slackPostsLeft: left });
+      Object.assign(params, { removed, slackPostsDeleted: deleted.size, slackPostsLeft: left.length, walCut: walCut.outcome });
+      return ok({ subject: { masked }, records: erased.records, slackPostsDeleted: deleted.size, slackPostsLeft: left, walCut });
     }),
   );
 }

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deliveryReport } from '../../src/sandbox/emulator/routes/messages.js';
 import type { WavixMessage } from '../../src/sandbox/emulator/state.js';
@@ -232,6 +234,38 @@ describe('/sms forget <number>', () => {
     const { question } = await ask(s);
     expect(question).toContain('1 refused webhook');
     expect(question).toContain('1 audit entry');
+  });
+
+  it('leaves none of their texts in the database file or its -wal, and says so when a reader kept the WAL from being cut', async () => {
+    const s = await start();
+    await conversation(s);
+    const texts = ['Where is my parcel', 'Second question, same day'];
+    const inFiles = () =>
+      [s.db.name, `${s.db.name}-wal`].flatMap((file) => {
+        const bytes = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
+        return texts.filter((text) => bytes.includes(text)).map((text) => `${file}: ${text}`);
+      });
+    // The check can see them: the pages holding the texts are in the WAL until a checkpoint copies them.
+    expect(inFiles().length).toBeGreaterThan(0);
+    expect(await press(s, (await ask(s)).remove)).not.toContain('-wal');
+    expect(inFiles()).toEqual([]);
+
+    // Another customer, forgotten while an sqlite3 shell holds a read on the WAL: their text stays there, and is said.
+    const other = 'Reader kept this one';
+    expect((await postInbound(s, { from: OTHER_CUSTOMER, to: OUR_NUMBER, text: other })).status).toBe(200);
+    await waitUntil(() => finished(s), 10_000, 'the SMS delivered');
+    const { body } = await runCommand(s, `forget +${OTHER_CUSTOMER}`);
+    const reader = new Database(s.db.name, { readonly: true });
+    try {
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM inbound_messages').get();
+      const answer = await press(s, buttonOf(body, ACTION.confirmForget) as string);
+      expect(answer).toContain(`Removed what smsops held about •••0222`);
+      expect(answer).toContain("The database's `-wal` file may still hold old copies of what was removed: a reader held it");
+      expect(readFileSync(`${s.db.name}-wal`).includes(other)).toBe(true);
+    } finally {
+      reader.close();
+    }
   });
 
   it('is refused to a non-admin, as the command and as a forged press: nothing is counted or removed', async () => {

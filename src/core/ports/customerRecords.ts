@@ -60,7 +60,14 @@ export interface CustomerRecordsStore {
    * `records.repliesSending`.
    */
   erase(digits: string, masked: string): ErasedRecords;
+  /**
+   * Empties the database's -wal file (wal_checkpoint(TRUNCATE), no busy wait): the pages written before the erase
+   * (their texts, their number) stay readable in it until traffic overwrites them. `busy`: a reader holds it.
+   */
+  cutWal(): WalCutOutcome;
 }
+
+export type WalCutOutcome = { outcome: 'cut' } | { outcome: 'busy' } | { outcome: 'failed'; error: string };
 
 /** Deletes smsops' own Slack posts. */
 export interface SlackPostRemover {

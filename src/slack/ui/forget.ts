@@ -108,13 +108,17 @@ export function forgottenMessage(result: Forgotten): SlackMessage {
     records.undelivered + records.repliesSending > 0
       ? `:hourglass_flowing_sand: ${plural(records.undelivered + records.repliesSending, 'SMS')} of theirs arrived or went out meanwhile and ${records.undelivered + records.repliesSending === 1 ? 'is' : 'are'} still being delivered: kept; run \`/sms forget\` with the number again once delivered.`
       : '';
+  const wal =
+    result.walCut.outcome === 'cut'
+      ? ''
+      : `:warning: The database's \`-wal\` file may still hold old copies of what was removed: ${result.walCut.outcome === 'busy' ? 'a reader held it (a backup, an `sqlite3` shell)' : "SQLite would not cut it back (smsops' log says why)"}. They stay there until new writes reuse that space or a retention run cuts it back.`;
   const text = `Removed what smsops held about ${subject.masked}.`;
   return {
     text: escapeMrkdwn(text),
     blocks: [
       section(`:white_check_mark: *${escapeMrkdwn(text)}*\n${lines.join('\n')}`),
       section(posts),
-      ...[optOutLine(records.optOutsInForce), arrived].filter(Boolean).map((s) => section(s)),
+      ...[optOutLine(records.optOutsInForce), arrived, wal].filter(Boolean).map((s) => section(s)),
       context(NOT_COVERED),
     ],
   };

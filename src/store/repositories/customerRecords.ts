@@ -2,6 +2,7 @@ import { CONVERSATION_KEY_SEPARATOR } from '../../core/model/conversationKey.js'
 import { HOUR_MS, hourStartOf } from '../../core/model/traffic.js';
 import type { CustomerRecords, CustomerRecordsStore, SlackPostRef } from '../../core/ports/customerRecords.js';
 import type { Db } from '../database.js';
+import { cutWal } from '../retention/walCut.js';
 import { createTrafficRepository } from './traffic.js';
 import { registerWholeNumberFunctions } from './wholeNumber.js';
 
@@ -193,5 +194,6 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
       return [...erasable(n).own.map(refOf), ...statusLines.all(n)];
     },
     erase: (digits, masked) => erase(digits, masked),
+    cutWal: () => cutWal(db),
   };
 }

@@ -40,5 +40,12 @@ export async function confirmForgetCommand(interaction: Interaction, confirmed: 
       posts: left.map(({ channel, ts, reason }) => ({ channel, ts, reason })),
     });
   }
+  const { walCut } = result.value;
+  if (walCut.outcome !== 'cut') {
+    logger.warn('the WAL was not cut back after /sms forget: it may hold old pages of the removed records', {
+      walCut: walCut.outcome,
+      ...(walCut.outcome === 'failed' ? { error: walCut.error } : {}),
+    });
+  }
   await interaction.reply(forgottenMessage(result.value), options);
 }
