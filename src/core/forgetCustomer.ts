@@ -40,7 +40,13 @@ export interface ForgetSubject {
 
 export type ForgetAsked =
   /** smsops holds nothing about them that it would remove (their opt-outs in force, if any, are kept). */
-  | { kind: 'nothing'; subject: ForgetSubject; optOutsInForce: number }
+  | {
+      kind: 'nothing';
+      subject: ForgetSubject;
+      optOutsInForce: number;
+      /** The digits as typed, when they were looked for too (bare digits a country reads as another number). */
+      asTyped?: string;
+    }
   /**
    * What would go, for the admin to confirm: `seen` fingerprints those counts, `question` names this question in
    * the audit log (to tell the press that came second who removed it).
@@ -146,14 +152,29 @@ export function recordsFingerprint(records: CustomerRecords): string {
 const nothingToRemove = (r: CustomerRecords) =>
   Object.entries(r).every(([kind, count]) => kind === 'optOutsInForce' || count === 0);
 
-function subjectOf(input: string): Result<ForgetSubject> {
+const subjectFor = (digits: string): ForgetSubject => ({
+  digits,
+  display: formatPhoneForPeople(`+${digits}`),
+  masked: maskedCustomerNumber(digits),
+});
+
+/** The digits as typed: separators and a leading `+` or `00` (the international prefix) taken away. */
+const typedDigits = (input: string) => input.replace(/[\s().\-/]/g, '').replace(/^(\+|00)/, '');
+
+/**
+ * The numbers the input may be, the likelier first. A number that is no country's valid one today (an old or foreign
+ * one a customer texted from) is taken as digits; bare digits a country reads another way (4474001234: +1 447 400 1234)
+ * are also the digits as typed, which is how Wavix stored that customer's.
+ */
+function readingsOf(input: string): Result<ForgetSubject[]> {
   const parsed = parsePhoneNumber(input);
-  // A number that is no country's valid one today (an old or foreign one a customer texted from) is taken as digits.
-  const digits = parsed.ok ? toWavixDigits(parsed.value.e164) : input.replace(/[\s+().\-/]/g, '');
-  if (!parsed.ok && !DIGITS_SHAPE.test(digits)) {
-    return err(new InputError([{ field: 'number', message: parsed.error.userMessage }]));
+  const typed = typedDigits(input);
+  if (!parsed.ok) {
+    if (!DIGITS_SHAPE.test(typed)) return err(new InputError([{ field: 'number', message: parsed.error.userMessage }]));
+    return ok([subjectFor(typed)]);
   }
-  return ok({ digits, display: formatPhoneForPeople(`+${digits}`), masked: maskedCustomerNumber(digits) });
+  const digits = toWavixDigits(parsed.value.e164);
+  return ok([subjectFor(digits), ...(DIGITS_SHAPE.test(typed) && typed !== digits ? [subjectFor(typed)] : [])]);
 }
 
 const change = (masked: string, params: Record<string, unknown> = {}) => ({ action: FORGET_ACTION, target: masked, params });
@@ -168,18 +189,22 @@ export async function askToForget(
   actor: Actor,
   input: string,
 ): Promise<Result<ForgetAsked>> {
-  const subject = subjectOf(input);
-  if (!subject.ok) return subject;
-  const { digits, masked } = subject.value;
-  // Before any count: how much smsops holds about a number is for admins only.
-  const allowed = await checkMayChange(services, actor, change(masked));
+  const readings = readingsOf(input);
+  if (!readings.ok) return readings;
+  const [likeliest, asTyped] = readings.value as [ForgetSubject, ForgetSubject?];
+  // Before any count: how much smsops holds about a number is for admins only (both readings end in the same digits).
+  const allowed = await checkMayChange(services, actor, change(likeliest.masked));
   if (!allowed.ok) return allowed;
+  // The digits as typed only when they hold something and the likelier reading does not.
+  const holds = (reading: ForgetSubject) => !nothingToRemove(deps.records.held(reading.digits));
+  const subject = asTyped && !holds(likeliest) && holds(asTyped) ? asTyped : likeliest;
+  const { digits, masked } = subject;
   if (deps.records.isSmsopsNumber(digits)) {
     return err(
       new InputError([
         {
           field: 'number',
-          message: `${subject.value.display} is one of smsops' own numbers (a route's, or one SMS came in on or went out from), not a customer's: \`/sms forget\` removes what smsops holds about a customer.`,
+          message: `${subject.display} is one of smsops' own numbers (a route's, or one SMS came in on or went out from), not a customer's: \`/sms forget\` removes what smsops holds about a customer.`,
         },
       ]),
     );
@@ -188,10 +213,17 @@ export async function askToForget(
   if (records.undelivered > 0 || records.repliesSending > 0) {
     return err(new CustomerStillOwedError(masked, records.undelivered, records.repliesSending));
   }
-  if (nothingToRemove(records)) return ok({ kind: 'nothing', subject: subject.value, optOutsInForce: records.optOutsInForce });
+  if (nothingToRemove(records)) {
+    return ok({
+      kind: 'nothing',
+      subject,
+      optOutsInForce: records.optOutsInForce,
+      ...(asTyped ? { asTyped: asTyped.digits } : {}),
+    });
+  }
   return ok({
     kind: 'confirm',
-    subject: subject.value,
+    subject,
     records,
     seen: recordsFingerprint(records),
     askedAt: deps.now(),

@@ -268,6 +268,23 @@ describe('/sms forget <number>', () => {
     }
   });
 
+  it('finds an SMS from a number no country accepts however it is typed: with +, with 00, or as the bare digits Wavix stored', async () => {
+    const s = await start();
+    const OLD_NUMBER = '4474001234';
+    expect((await postInbound(s, { from: OLD_NUMBER, to: OUR_NUMBER, text: 'From an old number' })).status).toBe(200);
+    await waitUntil(() => finished(s), 10_000, 'the SMS delivered');
+    // 4474001234 alone is also +1 447 400 1234 (US), which holds nothing: the digits as typed are looked for too.
+    for (const typed of ['+44 7400 1234', '0044 7400 1234', OLD_NUMBER]) {
+      const { body } = await runCommand(s, `forget ${typed}`);
+      expect(readable(body), typed).toContain('1 SMS received from them');
+      expect(JSON.parse(buttonOf(body, ACTION.confirmForget) as string).number, typed).toBe(OLD_NUMBER);
+    }
+    // Bare digits that hold nothing either way say both readings were looked for.
+    expect(readable((await runCommand(s, 'forget 4474009999')).body)).toContain(
+      'smsops holds nothing about +1 447 400 9999 (nor under 4474009999, the digits as typed) to remove.',
+    );
+  });
+
   it('is refused to a non-admin, as the command and as a forged press: nothing is counted or removed', async () => {
     const s = await start();
     await conversation(s);

@@ -53,7 +53,8 @@ const NOT_COVERED =
 export function forgetQuestionMessage(asked: ForgetAsked): SlackMessage {
   const { subject } = asked;
   if (asked.kind === 'nothing') {
-    const text = `smsops holds nothing about ${subject.display} to remove.`;
+    const alsoTyped = asked.asTyped ? ` (nor under ${asked.asTyped}, the digits as typed)` : '';
+    const text = `smsops holds nothing about ${subject.display}${alsoTyped} to remove.`;
     return {
       text: escapeMrkdwn(text),
       blocks: [section(`:information_source: ${escapeMrkdwn(text)} ${optOutLine(asked.optOutsInForce)}`.trim())],
