@@ -1136,7 +1136,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     stop: async () => {
       running = false;
       recordsUntil = performance.now() + (options.stopWaitMs ?? 8_000) - 500;
-      // Never sent: pending again below with every lease of this process (or by the next start).
+      // Never sent: given back below without the trace of an attempt (released_at), which would have /sms inbox say
+      // PortSIP may have got them twice; a crash cannot tell them from the ones sent, a stop can.
+      const neverSent = claimedAhead.map((c) => c.delivery);
       claimedAhead = [];
       // A sender waiting for its turn makes no call now: its delivery is given back as it was.
       for (const giveUp of [...givingUp]) giveUp();
@@ -1155,6 +1157,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       stopped = true;
       if (options.holdsDatabase?.() === false) return;
       try {
+        // A claim already under way at the stop (a webhook's commit) is kept after it: never sent either.
+        deliveries.releaseClaimed(neverSent.concat(claimedAhead.map((c) => c.delivery)));
+        claimedAhead = [];
         deliveries.releaseLeases({ all: true, kind });
       } catch (error) {
         // The next start releases every lease anyway (one smsops per database).

@@ -105,4 +105,36 @@ describe('outbox worker claiming ahead', () => {
     // The sweep never had to take a lease back: nothing was held past its lease.
     expect(logLines.filter((l) => l.includes('lease ran out'))).toEqual([]);
   });
+
+  it('stopped, gives back what it claimed ahead untried, so only the attempt cut short reads "may have got it twice" in /sms inbox', async () => {
+    const { deliveries, inbound, receive, statusOf } = setup();
+    const ids = ['one', 'two', 'three', 'four'].map(receive);
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const stopping = startOutboxWorker({
+      kind: 'portsip',
+      deliveries,
+      inbound,
+      concurrency: 1,
+      prefetch: 3,
+      retry,
+      idleMs: 20,
+      // The attempt out is not waited for: PortSIP may have got it, and it is sent again after the restart.
+      stopWaitMs: 100,
+      logger,
+      send: async (batch) => {
+        await gate;
+        return batch.map(() => ({ delivered: true, statusCode: 200 }));
+      },
+    });
+    stopping.wake();
+    await waitUntil(() => ids.every((id) => statusOf(id).status === 'in_flight'), 5_000, 'one sent, three claimed ahead');
+    await stopping.stop();
+    open();
+    const [cutShort, ...claimedAhead] = ids.map((id) => statusOf(id));
+    expect(cutShort).toMatchObject({ status: 'pending', releasedAt: expect.any(Number) });
+    for (const d of claimedAhead) expect(d).toMatchObject({ status: 'pending', attempts: 0, releasedAt: null });
+  });
 });
