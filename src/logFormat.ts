@@ -28,10 +28,19 @@ export const resolveLogFormat = (asked: LogFormat | undefined, stdoutIsTty: bool
 
 const LEVEL_WORDS: Record<string, string> = { debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR' };
 
-/** A value as it reads after `key=`: bare when it has no space or quote, else JSON-quoted; objects as JSON. */
+/**
+ * Control characters and bidi overrides. Raw, a Wavix message_id's escape codes moved a terminal's cursor and erased
+ * earlier lines, and a bidi override shows a line's end reversed: escaped (`\u001b`), they read as what they are.
+ * JSON.stringify escapes only U+0000–U+001F, so U+007F–U+009F and the bidi ones are escaped here.
+ */
+const UNSAFE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'gu');
+const inert = (text: string) => text.replace(UNSAFE_ALL, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+
+/** A value as it reads after `key=`: bare when it has no space, quote or control character, else JSON-quoted; objects as JSON. */
 function shown(value: unknown): string {
-  if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
-  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string') return /^[^\s"=]+$/.test(value) && !UNSAFE.test(value) ? value : inert(JSON.stringify(value));
+  return typeof value === 'object' && value !== null ? inert(JSON.stringify(value)) : String(value);
 }
 
 /** One finished JSON log line (already redacted) as a human line; a line that is not JSON is passed on as it is. */
@@ -48,5 +57,5 @@ export function humanLogLine(jsonLine: string): string {
   const clock = typeof time === 'string' ? `${time.slice(0, 19)}${time.endsWith('Z') ? 'Z' : ''}` : '';
   const word = LEVEL_WORDS[String(level)] ?? String(level).toUpperCase();
   const rest = Object.entries(fields).map(([key, value]) => `${key}=${shown(value)}`);
-  return [clock, word, String(msg ?? ''), ...rest].filter((part) => part !== '').join(' ');
+  return [clock, word, inert(String(msg ?? '')), ...rest].filter((part) => part !== '').join(' ');
 }

@@ -53,6 +53,20 @@ describe('log format', () => {
     // The date and the zone, so that a line read on its own matches the Slack posts and the JSON logs of that moment.
     expect(humanLogLine('{"level":"warn","time":"2026-01-02T22:38:55.123Z","msg":"x"}')).toBe('2026-01-02T22:38:55Z WARN  x');
   });
+  it("writes a field's terminal escape codes and bidi overrides escaped and quoted, so a Wavix message_id cannot move the cursor, erase lines or reverse the line", () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'debug', format: 'human', sink: (line) => lines.push(line) });
+    const hostile = '\u001b[1A\u001b[2K\u001b[32mALL-OK\u001b[0m';
+    log.warn('relay attempts fail', { messageId: hostile, other: 'a\u202Egnp.exe', c1: '\u009b2J', ids: [hostile] });
+    expect(lines).toHaveLength(1);
+    const line = lines[0] ?? '';
+    expect(line).not.toMatch(/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u);
+    expect(line).toContain(String.raw`messageId="\u001b[1A\u001b[2K\u001b[32mALL-OK\u001b[0m"`);
+    expect(line).toContain(String.raw`other="a\u202egnp.exe" c1="\u009b2J" ids=["\u001b[1A`);
+    // Plain ids stay bare, as before.
+    log.warn('relay attempts fail', { messageId: 'wvx-123' });
+    expect(lines[1]).toMatch(/ messageId=wvx-123$/);
+  });
 });
 
 describe('log format of a started process', () => {
