@@ -2,6 +2,7 @@ import { type Delivery, SLACK_QUEUE_DESTINATION } from '../core/model/delivery.j
 import { SLACK_TOKEN_REFUSALS } from '../core/slackToken.js';
 import { maskUrl } from '../core/urls.js';
 import type { Logger } from '../log.js';
+import { loggedMessageId } from './loggedMessageId.js';
 import type { AttemptOutcome } from './outbox.js';
 
 /** At most one line per destination and kind of failure in this time; the line says how many failed since the last. */
@@ -116,7 +117,7 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
         failedAttempts: (entry?.unlogged ?? 0) + 1,
         ...(entry ? { sinceSeconds: Math.round((at - entry.loggedAt) / 1000) } : {}),
         // The attempt this line was written for (the last to fail), so `/sms relay status` or a grep finds its message.
-        lastWavixMessageId: wavixMessageId,
+        lastWavixMessageId: loggedMessageId(wavixMessageId),
         lastAttempt: delivery.attempts + 1,
       });
       seen.set(key, { loggedAt: at, unlogged: 0 });

@@ -1,6 +1,7 @@
 import type { Delivery } from '../core/model/delivery.js';
 import type { Logger } from '../log.js';
 import { destinationWords, failureKind } from './attemptFailures.js';
+import { loggedMessageId } from './loggedMessageId.js';
 import type { AttemptOutcome } from './outbox.js';
 
 /** Dead deliveries logged one line each, at most this many a minute; past it, one line with how many more. */
@@ -59,7 +60,7 @@ export function createDeadDeliveryLog(options: { logger: Logger; now: () => numb
       if (written < DEAD_LINES_PER_MINUTE) {
         written += 1;
         logger.warn('delivery given up (dead): not retried until replayed (`/sms relay replay dead`)', {
-          wavixMessageId,
+          wavixMessageId: loggedMessageId(wavixMessageId),
           kind: delivery.destinationKind,
           destination: destinationWords(delivery.destinationKind, delivery.destination),
           // The outcome's attempt included: the delivery as claimed counts the ones before it.

@@ -1,6 +1,7 @@
 import type { Delivery } from '../core/model/delivery.js';
 import type { Logger } from '../log.js';
 import { destinationWords, failureKind } from './attemptFailures.js';
+import { loggedMessageId } from './loggedMessageId.js';
 import type { AttemptOutcome } from './outbox.js';
 
 type Attempted = Pick<Delivery, 'destinationKind' | 'destination' | 'attempts'>;
@@ -28,13 +29,18 @@ export function createMessageTrail(logger: Logger): MessageTrail | null {
     attempt: delivery.attempts + 1,
   });
   return {
-    stored: (wavixMessageId) => logger.debug('SMS stored', { wavixMessageId }),
-    refused: (route, wavixMessageId, code) => logger.debug('webhook refused', { route, wavixMessageId, code }),
+    stored: (wavixMessageId) => logger.debug('SMS stored', { wavixMessageId: loggedMessageId(wavixMessageId) }),
+    refused: (route, wavixMessageId, code) =>
+      logger.debug('webhook refused', { route, wavixMessageId: loggedMessageId(wavixMessageId), code }),
     delivered: (delivery, wavixMessageId, attemptMs) =>
-      logger.debug('SMS delivered', { wavixMessageId, ...where(delivery), ms: Math.round(attemptMs) }),
+      logger.debug('SMS delivered', {
+        wavixMessageId: loggedMessageId(wavixMessageId),
+        ...where(delivery),
+        ms: Math.round(attemptMs),
+      }),
     failed: (delivery, wavixMessageId, outcome, attemptMs) =>
       logger.debug('SMS delivery attempt failed (retried)', {
-        wavixMessageId,
+        wavixMessageId: loggedMessageId(wavixMessageId),
         ...where(delivery),
         error: failureKind(outcome),
         ms: Math.round(attemptMs),

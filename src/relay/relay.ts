@@ -28,6 +28,7 @@ import {
 } from './ingest.js';
 import { createIngestPacer, type IngestPacerOptions } from './ingestPacer.js';
 import type { RelayIntake } from './intake.js';
+import { loggedMessageId } from './loggedMessageId.js';
 import { createMessageTrail } from './messageTrail.js';
 import type { RelayOperationsDeps } from './operations.js';
 import { type AttemptOutcome, type DeliveryRetryPolicy, type OutboxWorker, startOutboxWorker } from './outbox.js';
@@ -358,7 +359,7 @@ export function startRelay(options: RelayOptions): Relay {
     logger.warn('deliveries in flight at the last stop are queued again (sent again: their destination may get them twice)', {
       count: released,
       deliveries: inFlightAtStop.map((d) => ({
-        wavixMessageId: d.wavixMessageId,
+        wavixMessageId: loggedMessageId(d.wavixMessageId),
         kind: d.destinationKind,
         destination: destinationWords(d.destinationKind, d.destination),
       })),

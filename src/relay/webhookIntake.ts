@@ -11,6 +11,7 @@ import {
   phoneDigits,
   usableIdentifier,
 } from '../wavix/webhookSchemas.js';
+import { loggedMessageId } from './loggedMessageId.js';
 
 /**
  * Reading a Wavix webhook body leniently: refused only when smsops could not relay it (not JSON, not an object, no
@@ -52,9 +53,6 @@ export type Intake<T> = Result<{ fields: T; warnings: string[] }, WebhookRejecti
 /** What kind of body was refused, as a log line or a label may say it (a fixed set). */
 export type WebhookRejectionCode = 'malformed_json' | 'not_an_object' | 'unusable_fields';
 
-/** The longest message_id a refusal carries for the log (a refused body may hold anything there). */
-const MESSAGE_ID_MAX_CHARS = 100;
-
 /** A webhook body smsops refuses: the reason goes back to the caller (HTTP 400) and the request is kept for inspection. */
 export class WebhookRejection extends AppError {
   readonly reason: string;
@@ -67,7 +65,8 @@ export class WebhookRejection extends AppError {
     this.name = 'WebhookRejection';
     this.reason = reason;
     this.code = code;
-    this.messageId = messageId === null ? null : messageId.slice(0, MESSAGE_ID_MAX_CHARS);
+    // Carried for the log only (a refused body may hold anything there): cut as every logged id is.
+    this.messageId = loggedMessageId(messageId);
   }
 }
 

@@ -27,6 +27,17 @@ describe('dead deliveries in the log', () => {
     expect(JSON.stringify(lines)).not.toContain('customer');
   });
 
+  it('names a message_id of 200,000 characters by its first 100 and …, where the line was 200 KB', () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = createDeadDeliveryLog({
+      logger: createLogger({ level: 'info', sink: (line) => lines.push(JSON.parse(line)) }),
+      now: () => 0,
+    });
+    const id = `L${'W'.repeat(199_999)}`;
+    log.died({ destinationKind: 'portsip', destination: PBX, attempts: 9 }, id, { delivered: false, statusCode: 503 });
+    expect(lines[0]?.wavixMessageId).toBe(`${id.slice(0, 100)}…`);
+  });
+
   it('does not call a dead delivery retried', () => {
     const lines: string[] = [];
     const failures = createAttemptFailures({
