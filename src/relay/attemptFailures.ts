@@ -39,6 +39,17 @@ export function failureKind(outcome: Pick<AttemptOutcome, 'statusCode' | 'error'
 export const destinationWords = (kind: Delivery['destinationKind'], destination: string) =>
   kind === 'portsip' ? maskUrl(destination) : destination === SLACK_QUEUE_DESTINATION ? 'queue' : destination;
 
+/** A destination's kind of failure: when its last line was written, and the failures after it (the last one's ids). */
+interface Seen {
+  kind: Delivery['destinationKind'];
+  destination: string;
+  error: string;
+  loggedAt: number;
+  unlogged: number;
+  lastWavixMessageId: string | null;
+  lastAttempt: number;
+}
+
 export interface AttemptFailures {
   /** An attempt failed and is retried with backoff. */
   failed(
@@ -50,6 +61,8 @@ export interface AttemptFailures {
   died(delivery: Pick<Delivery, 'destinationKind'>, outcome: AttemptOutcome): void;
   /** An attempt got through: a destination that was failing is said to answer again, with the failures not said yet. */
   delivered(delivery: Pick<Delivery, 'destinationKind' | 'destination'>): void;
+  /** Writes the failures held back since each kind's last line (at stop: no later line would say them). */
+  stop(): void;
   /** Slack refuses the bot token (its code, and since when): nothing reaches Slack. Null otherwise. */
   slackTokenRefused(): { code: string; since: number } | null;
   /**
@@ -63,11 +76,15 @@ export interface AttemptFailures {
  * Says failing deliveries in the log, which otherwise only /metrics counted: with every attempt failing, an operator
  * reading the log saw nothing. One warning per destination and kind of failure at once, then at most one a minute
  * with the count since the last; once the destination answers again, one line says so, with how long it failed and
- * the failures not said yet (so the lines' counts add up to /metrics'). A refused Slack token is said once, at error level, since no retry can help it.
+ * the failures not said yet (so the lines' counts add up to /metrics'). A destination that goes quiet instead (its
+ * deliveries dead, moved or replayed elsewhere) has its held-back count said within two minutes, and at stop. A refused
+ * Slack token is said once, at error level, since no retry can help it.
  */
 export function createAttemptFailures(options: { logger: Logger; now: () => number }): AttemptFailures {
   const { logger, now } = options;
-  const seen = new Map<string, { loggedAt: number; unlogged: number }>();
+  const seen = new Map<string, Seen>();
+  /** Ticks once a minute while failures are held back: unref'd, it never keeps the process up. */
+  let quietTimer: NodeJS.Timeout | undefined;
   /**
    * Per kind and destination: since when it fails (null once it answered again and that was said), and when its last
    * "answers again" line was written. Looked up by kind then destination: a delivery builds no key string.
@@ -92,6 +109,34 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
     );
   };
 
+  /** The failures after an entry's last line, said now: no later failure of that kind may come to say them. */
+  const sayHeldBack = (entry: Seen, at: number) => {
+    logger.warn('relay attempts failed since the last warning and were not said yet (`/sms relay status` shows them)', {
+      kind: entry.kind,
+      destination: destinationWords(entry.kind, entry.destination),
+      error: entry.error,
+      failedAttempts: entry.unlogged,
+      sinceSeconds: Math.round((at - entry.loggedAt) / 1000),
+      lastWavixMessageId: loggedMessageId(entry.lastWavixMessageId),
+      lastAttempt: entry.lastAttempt,
+    });
+    entry.loggedAt = at;
+    entry.unlogged = 0;
+  };
+  const sayQuiet = (all: boolean) => {
+    const at = now();
+    let holding = false;
+    for (const entry of seen.values()) {
+      if (entry.unlogged === 0) continue;
+      if (all || at - entry.loggedAt >= FAILURE_LOG_EVERY_MS) sayHeldBack(entry, at);
+      else holding = true;
+    }
+    if (!holding) {
+      clearInterval(quietTimer);
+      quietTimer = undefined;
+    }
+  };
+
   return {
     died: (delivery, outcome) => noteTokenRefusal(delivery, failureKind(outcome), now()),
     failed: (delivery, outcome, wavixMessageId = null) => {
@@ -107,6 +152,14 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
       const entry = seen.get(key);
       if (entry && at - entry.loggedAt < FAILURE_LOG_EVERY_MS) {
         entry.unlogged += 1;
+        entry.lastWavixMessageId = wavixMessageId;
+        entry.lastAttempt = delivery.attempts + 1;
+        // Said by the next failure of its kind after a minute, or by its recovery: a destination that gets neither
+        // (no SMS for it any more) has the count said by this tick, else the log's counts never reach /metrics'.
+        if (quietTimer === undefined) {
+          quietTimer = setInterval(() => sayQuiet(false), FAILURE_LOG_EVERY_MS);
+          quietTimer.unref?.();
+        }
         return;
       }
       forgetQuiet(at);
@@ -120,7 +173,15 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
         lastWavixMessageId: loggedMessageId(wavixMessageId),
         lastAttempt: delivery.attempts + 1,
       });
-      seen.set(key, { loggedAt: at, unlogged: 0 });
+      seen.set(key, {
+        kind: delivery.destinationKind,
+        destination: delivery.destination,
+        error,
+        loggedAt: at,
+        unlogged: 0,
+        lastWavixMessageId: null,
+        lastAttempt: 0,
+      });
     },
     delivered: (delivery) => {
       if (delivery.destinationKind === 'slack' && tokenRefused !== null) {
@@ -150,6 +211,7 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
       state.since = null;
       state.recoveryLoggedAt = at;
     },
+    stop: () => sayQuiet(true),
     slackTokenRefused: () => tokenRefused,
     slackTokenRefusedAtStart: (code) => {
       if (SLACK_TOKEN_REFUSALS.has(code)) tokenRefused ??= { code, since: now() };

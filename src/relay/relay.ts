@@ -689,6 +689,7 @@ export function startRelay(options: RelayOptions): Relay {
       clearTimeout(cut);
       portsip.close();
       deadLog.stop();
+      attemptFailures.stop();
     },
   };
 }

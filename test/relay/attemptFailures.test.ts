@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { createAttemptFailures, FAILURE_LOG_EVERY_MS, failureKind } from '../../src/relay/attemptFailures.js';
 import { createRelaySlackClient } from '../../src/slack/app.js';
@@ -86,6 +86,39 @@ describe('failed attempts in the log', () => {
     advance(60_000);
     failures.delivered(pbx);
     expect(lines.at(-1)).toMatchObject({ msg: 'relay destination answers again', failedAttempts: 1, failingForSeconds: 60 });
+  });
+
+  it('says the failures held back of a destination that went quiet within two minutes, and at stop, so the lines add up to /metrics', () => {
+    vi.useFakeTimers();
+    try {
+      const { failures, lines, advance } = rig();
+      const pbx = { destinationKind: 'portsip' as const, destination: PBX, attempts: 0 };
+      const passes = (ms: number) => {
+        advance(ms);
+        vi.advanceTimersByTime(ms);
+      };
+      // Six attempts 8 s apart, then nothing more to that URL (its deliveries dead, or moved to another).
+      for (let i = 0; i < 6; i++) {
+        failures.failed({ ...pbx, attempts: i }, { delivered: false, statusCode: 503, error: 'HTTP 503' }, `wvx-${i}`);
+        passes(8_000);
+      }
+      passes(2 * FAILURE_LOG_EVERY_MS);
+      const failed = (l: Record<string, unknown>) => String(l.msg).startsWith('relay attempts fail');
+      expect(lines.filter(failed).map((l) => [l.failedAttempts, l.lastWavixMessageId, l.lastAttempt])).toEqual([
+        [1, 'wvx-0', 1],
+        [5, 'wvx-5', 6],
+      ]);
+      // Nothing held back: no more lines.
+      passes(5 * FAILURE_LOG_EVERY_MS);
+      expect(lines.filter(failed)).toHaveLength(2);
+      // Held back at a stop: said then, not lost with the process.
+      failures.failed(pbx, { delivered: false, statusCode: 503, error: 'HTTP 503' });
+      failures.failed(pbx, { delivered: false, statusCode: 503, error: 'HTTP 503' });
+      failures.stop();
+      expect(lines.filter(failed).map((l) => l.failedAttempts)).toEqual([1, 5, 1, 1]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('names a failure by its status, code or a fixed phrase', () => {
