@@ -4,7 +4,7 @@ import { forgetCancelledMessage } from '../../ui/forget.js';
 import { confirmForgetCommand } from '../commands/forgetCommand.js';
 import { type SlackDeps, slowPart } from '../context.js';
 import { buttonJson } from './buttonValue.js';
-import { interactionOf } from './setupActions.js';
+import { interactionOf, replyConfirmationDamaged } from './setupActions.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
@@ -22,10 +22,7 @@ export function confirmForgetListener(deps: SlackDeps) {
     const interaction = interactionOf(deps, args);
     const parsed = buttonJson(args.action, confirmationSchema);
     if (!parsed) {
-      await interaction.reply(
-        { text: 'This confirmation is damaged; nothing was removed. Run the command again.', blocks: [] },
-        { replaceOriginal: true },
-      );
+      await replyConfirmationDamaged(interaction, 'nothing was removed');
       return;
     }
     const { number, seen, question, asked } = parsed;

@@ -10,6 +10,13 @@ import { buttonJson, buttonValue } from './buttonValue.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
+/** A confirmation whose button value is damaged or forged: nothing was done, and the question is asked anew. */
+export const replyConfirmationDamaged = (interaction: Interaction, nothingDone = '') =>
+  interaction.reply(
+    { text: `This confirmation is damaged;${nothingDone ? ` ${nothingDone};` : ''} run the command again.`, blocks: [] },
+    { replaceOriginal: true },
+  );
+
 export function interactionOf(deps: SlackDeps, args: ActionArgs): Interaction {
   const channelId = args.body.channel?.id ?? null;
   return {
@@ -61,10 +68,7 @@ export function confirmWebhookListener(deps: SlackDeps) {
     const interaction = interactionOf(deps, args);
     const parsed = buttonJson(args.action, confirmationSchema);
     if (!parsed) {
-      await interaction.reply(
-        { text: 'This confirmation is damaged; run the command again.', blocks: [] },
-        { replaceOriginal: true },
-      );
+      await replyConfirmationDamaged(interaction);
       return;
     }
     const request = { target: parsed.target, url: parsed.url };
@@ -114,10 +118,7 @@ export function confirmReplayListener(deps: SlackDeps) {
     const interaction = interactionOf(deps, args);
     const parsed = buttonJson(args.action, replayConfirmationSchema);
     if (!parsed) {
-      await interaction.reply(
-        { text: 'This confirmation is damaged; run the command again.', blocks: [] },
-        { replaceOriginal: true },
-      );
+      await replyConfirmationDamaged(interaction);
       return;
     }
     const { target, seen, asked } = parsed;
