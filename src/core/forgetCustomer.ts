@@ -22,6 +22,8 @@ export const FORGET_ACTION = 'customer.forget';
  * admin agreed to remove; a question pressed later would remove what they never saw.
  */
 export const FORGET_QUESTION_TTL_MS = 15 * 60_000;
+/** How far ahead of smsops' clock a question's time may be before it is taken as not smsops' own. */
+const QUESTION_CLOCK_SKEW_MS = 60_000;
 
 export interface ForgetDeps {
   records: CustomerRecordsStore;
@@ -144,9 +146,24 @@ async function cutWalAfterErase(records: CustomerRecordsStore): Promise<WalCutOu
   }
 }
 
-/** What the counts were: any SMS, reply or record added or removed since changes it. */
-export function recordsFingerprint(records: CustomerRecords): string {
-  return createHash('sha256').update(JSON.stringify(records)).digest('base64url').slice(0, 22);
+/**
+ * What the question showed, bound to whom and which question it was about: any SMS, reply or record added or removed
+ * since changes it, and so does a press carrying another number, question or time than the question's (a forged or
+ * misdirected value matched any customer with the same counts).
+ */
+export function recordsFingerprint(
+  records: CustomerRecords,
+  question: { digits: string; question: string; askedAt?: number | undefined },
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify([records, question.digits, question.question, question.askedAt ?? null]))
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+/** A question asked too long ago, or (a clock stepped back, or a forged time) more than a minute from now. */
+export function forgetQuestionExpired(askedAt: number | undefined, now: number): boolean {
+  return askedAt === undefined || now - askedAt > FORGET_QUESTION_TTL_MS || askedAt - now > QUESTION_CLOCK_SKEW_MS;
 }
 
 const nothingToRemove = (r: CustomerRecords) =>
@@ -221,13 +238,15 @@ export async function askToForget(
       ...(asTyped ? { asTyped: asTyped.digits } : {}),
     });
   }
+  const askedAt = deps.now();
+  const question = (deps.newQuestionId ?? randomUUID)();
   return ok({
     kind: 'confirm',
     subject,
     records,
-    seen: recordsFingerprint(records),
-    askedAt: deps.now(),
-    question: (deps.newQuestionId ?? randomUUID)(),
+    seen: recordsFingerprint(records, { digits: subject.digits, question, askedAt }),
+    askedAt,
+    question,
   });
 }
 
@@ -255,11 +274,11 @@ export async function forgetCustomer(
   return deps.serial(confirmed.digits, () =>
     performChange<Forgotten>(services, actor, change(masked, params), async () => {
       const now = deps.now();
-      if (confirmed.askedAt === undefined || now - confirmed.askedAt > FORGET_QUESTION_TTL_MS) {
+      if (forgetQuestionExpired(confirmed.askedAt, now)) {
         return err(new ForgetOutdatedError(masked, { kind: 'expired', askedAt: confirmed.askedAt }));
       }
       const held = deps.records.held(confirmed.digits);
-      if (recordsFingerprint(held) !== confirmed.seen) {
+      if (recordsFingerprint(held, confirmed) !== confirmed.seen) {
         return err(new ForgetOutdatedError(masked, outdated(services, held, confirmed)));
       }
       const deleted = new Set<string>();

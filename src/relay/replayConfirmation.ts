@@ -33,7 +33,8 @@ export const REPLAY_QUESTION_TTL_MS = 15 * 60_000;
 
 /** Whether a question asked at `askedAt` (unknown on buttons older than the field) may still be confirmed at `now`. */
 export function replayQuestionExpired(askedAt: number | undefined, now: number): boolean {
-  return askedAt === undefined || now - askedAt > REPLAY_QUESTION_TTL_MS;
+  // A time more than a minute ahead is not one smsops wrote (a forged value would never expire), or its clock stepped back.
+  return askedAt === undefined || now - askedAt > REPLAY_QUESTION_TTL_MS || askedAt - now > 60_000;
 }
 
 /** The confirmed replay of a message whose deliveries changed since the question: nothing was sent. */

@@ -160,6 +160,9 @@ describe('"Send again" on a delivered message', () => {
     // A button carrying what it showed but not when (older than the field) is taken as expired too.
     const { asked: _asked, ...undated } = JSON.parse(send) as Record<string, unknown>;
     expect(await press(smsops, JSON.stringify(undated))).toContain('asked more than 15 minutes ago');
+    // A time ahead of smsops' clock is not one smsops wrote: it would never expire.
+    expect(await press(smsops, askedEarlier(send, -365 * 24 * 60))).toContain('nothing was sent');
+    expect(smsops.db.prepare('SELECT count(*) FROM deliveries WHERE replayed_at IS NOT NULL').pluck().get()).toBe(0);
 
     expect(await press(smsops, askedEarlier(send, 14))).toContain('Message stale-1 queued again to 2 destinations');
     await waitUntil(() => (copiesOf(sink, 'stale-1') === 2 ? deliveredEverywhere(smsops) : undefined), 5000, 'replayed');

@@ -285,6 +285,29 @@ describe('/sms forget <number>', () => {
     );
   });
 
+  it('a press carrying another number than its question’s, or a time ahead of smsops’ clock, removes nothing', async () => {
+    const s = await start();
+    // Two customers whose records count the same: one SMS each.
+    expect((await postInbound(s, { from: CUSTOMER, to: OUR_NUMBER, text: 'Hello from one' })).status).toBe(200);
+    expect((await postInbound(s, { from: OTHER_CUSTOMER, to: OUR_NUMBER, text: 'Hello from two' })).status).toBe(200);
+    await waitUntil(() => finished(s), 10_000, 'both delivered');
+    const { remove } = await ask(s);
+    const value = JSON.parse(remove) as { number: string; asked: number };
+
+    const misdirected = await press(s, JSON.stringify({ ...value, number: OTHER_CUSTOMER }));
+    expect(misdirected).toContain('changed since you were asked');
+    const ahead = await press(s, JSON.stringify({ ...value, asked: value.asked + 365 * 24 * 60 * MINUTE }));
+    expect(ahead).toContain('nothing was removed');
+    expect(count(s, 'SELECT count(*) FROM inbound_messages WHERE from_number = ?', OTHER_CUSTOMER)).toBe(1);
+    expect(count(s, 'SELECT count(*) FROM inbound_messages WHERE from_number = ?', CUSTOMER)).toBe(1);
+    expect(s.fakeSlack.callsTo('chat.delete')).toHaveLength(0);
+
+    // The question itself still removes what it asked about.
+    expect(await press(s, remove)).toContain(`Removed what smsops held about ${MASKED}`);
+    expect(count(s, 'SELECT count(*) FROM inbound_messages WHERE from_number = ?', CUSTOMER)).toBe(0);
+    expect(count(s, 'SELECT count(*) FROM inbound_messages WHERE from_number = ?', OTHER_CUSTOMER)).toBe(1);
+  });
+
   it('is refused to a non-admin, as the command and as a forged press: nothing is counted or removed', async () => {
     const s = await start();
     await conversation(s);
