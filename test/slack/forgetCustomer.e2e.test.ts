@@ -255,17 +255,25 @@ describe('/sms forget <number>', () => {
     expect((await postInbound(s, { from: OTHER_CUSTOMER, to: OUR_NUMBER, text: other })).status).toBe(200);
     await waitUntil(() => finished(s), 10_000, 'the SMS delivered');
     const { body } = await runCommand(s, `forget +${OTHER_CUSTOMER}`);
+    // As smsops' checkpointer may have done before the reader came: the text copied into the database file, so the
+    // reader reads that file alone and the removal's writes start the WAL again from its beginning. Either way the
+    // old copy stays in one of the two files while the reader holds them, which is what the answer must say.
+    s.db.pragma('wal_checkpoint(PASSIVE)');
+    const inEither = () => [s.db.name, `${s.db.name}-wal`].some((file) => existsSync(file) && readFileSync(file).includes(other));
     const reader = new Database(s.db.name, { readonly: true });
     try {
       reader.exec('BEGIN');
       reader.prepare('SELECT count(*) FROM inbound_messages').get();
       const answer = await press(s, buttonOf(body, ACTION.confirmForget) as string);
       expect(answer).toContain(`Removed what smsops held about •••0222`);
-      expect(answer).toContain("The database's `-wal` file may still hold old copies of what was removed: a reader held it");
-      expect(readFileSync(`${s.db.name}-wal`).includes(other)).toBe(true);
+      expect(answer).toContain("The database's files may still hold old copies of what was removed: a reader held the WAL");
+      expect(inEither()).toBe(true);
     } finally {
       reader.close();
     }
+    // The next cut (a retention run's) leaves the text in neither file: the zeroed pages reach the database file.
+    s.db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(inEither()).toBe(false);
   });
 
   it('finds an SMS from a number no country accepts however it is typed: with +, with 00, or as the bare digits Wavix stored', async () => {

@@ -112,7 +112,7 @@ export function forgottenMessage(result: Forgotten): SlackMessage {
   const wal =
     result.walCut.outcome === 'cut'
       ? ''
-      : `:warning: The database's \`-wal\` file may still hold old copies of what was removed: ${result.walCut.outcome === 'busy' ? 'a reader held it (a backup, an `sqlite3` shell)' : "SQLite would not cut it back (smsops' log says why)"}. They stay there until new writes reuse that space or a retention run cuts it back.`;
+      : `:warning: The database's files may still hold old copies of what was removed: ${result.walCut.outcome === 'busy' ? 'a reader held the WAL (a backup, an `sqlite3` shell)' : "SQLite would not cut its WAL back (smsops' log says why)"}. They stay there until new writes reuse that space or a retention run cuts the WAL back.`;
   const text = `Removed what smsops held about ${subject.masked}.`;
   return {
     text: escapeMrkdwn(text),
