@@ -249,10 +249,13 @@ export function createRetentionJob(deps: {
     walCutOwed = true;
     walCutsMissed += 1;
     report.walCut = 'busy';
-    logger.warn('retention: a reader held the WAL, so it still holds old pages of deleted rows until the next run cuts it back', {
-      tries: WAL_CUT_TRIES,
-      walCutsMissed,
-    });
+    logger.warn(
+      "retention: a reader held the WAL, so the database's files may still hold old pages of deleted rows until the next run cuts it back",
+      {
+        tries: WAL_CUT_TRIES,
+        walCutsMissed,
+      },
+    );
   };
 
   return {
@@ -287,7 +290,9 @@ export function summarise(report: RetentionReport): string {
     ...kept,
     `${report.batches} batches, longest ${report.longestBatchMs} ms`,
     ...(report.scrubbedPages > 0 ? [`zeroed ${report.scrubbedPages} free pages an earlier version left`] : []),
-    ...(report.walCut === 'busy' ? ['the WAL was in use and still holds deleted rows until the next run'] : []),
+    ...(report.walCut === 'busy'
+      ? ["the WAL was in use, so the database's files may still hold deleted rows until the next run"]
+      : []),
   ];
   return parts.join('; ');
 }
