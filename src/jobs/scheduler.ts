@@ -15,7 +15,8 @@ export interface JobDefinition {
   name: string;
   /** A cron expression (node-cron: 5 fields, or 6 with seconds). */
   schedule: string;
-  description: string;
+  /** A function where what the job does can change while smsops runs (BACKUP_DIR removed or made unwritable). */
+  description: string | (() => string);
   /** `cancellation` aborts when the run passed its time limit or smsops stops: its Wavix calls end (cancellableBy). */
   run: (cancellation: AbortSignal) => Promise<JobOutcome>;
   /** How long a run may take before it is recorded failed and the job is free to run again (the scheduler's default). */
@@ -208,7 +209,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const latest = new Map(jobRuns.latest().map((r) => [r.job, r]));
       return jobs.map((job, i) => ({
         name: job.name,
-        description: job.description,
+        description: typeof job.description === 'function' ? job.description() : job.description,
         schedule: job.schedule,
         running: running.has(job.name),
         lastRun: latest.get(job.name),

@@ -159,7 +159,7 @@ export function createWatch(options: {
     {
       name: 'retention',
       schedule: schedules.retention,
-      description: retention.describe(),
+      description: retention.describe,
       run: retention.run,
       timeLimitMs: LONG_JOB_TIME_LIMIT_MS,
     },
@@ -172,7 +172,7 @@ export function createWatch(options: {
     {
       name: 'backup',
       schedule: backupSettings.schedule,
-      description: backup.describe(),
+      description: backup.describe,
       run: backup.run,
       timeLimitMs: LONG_JOB_TIME_LIMIT_MS,
     },
