@@ -472,6 +472,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         polledBacklog: relay.polledBacklog,
         slackSocket: () => slack.socket(),
         alertsNotShown: alertLifecycle.notShown,
+        alertsRateLimitedUntil: () => watchSlack.rateLimitedUntil(),
       }),
       metricsRoute(metrics),
       homeRoute(),

@@ -38,6 +38,11 @@ export function healthRoute(options: {
   slackSocket?: () => SocketState | undefined;
   /** Since when alerts cannot be shown in Slack, and why (core/alerts.ts). */
   alertsNotShown?: Alerts['notShown'];
+  /**
+   * Until when (epoch ms) the alerts' Slack client waits out a Retry-After, or undefined. Said, never a 503: the posts
+   * go out after the wait, but a storm held back for minutes showed "ok" while nothing reached the channel.
+   */
+  alertsRateLimitedUntil?: () => number | undefined;
 }): Route {
   const { deliveries, alerts, now } = options;
   const readBacklog = options.polledBacklog ?? (() => ({ value: deliveries.backlog(), ageMs: 0 }));
@@ -49,11 +54,14 @@ export function healthRoute(options: {
       const socket = options.slackSocket?.();
       const notShown = options.alertsNotShown?.();
       // Said, never a reason for 503: inbound SMS still flow, and a restart would not put the bot in the channel.
+      const heldUntil = options.alertsRateLimitedUntil?.();
       const alertsField = options.alertsNotShown
         ? {
             alerts: notShown
               ? `not shown in Slack since ${new Date(notShown.since).toISOString()}: ${notShown.latest.words}`
-              : 'ok',
+              : heldUntil !== undefined
+                ? `held back: Slack rate-limited smsops' posts until ${new Date(heldUntil).toISOString()}; alerts are posted after that`
+                : 'ok',
           }
         : {};
       const slack = { ...(socket ? { slack: socketLine(socket) } : {}), ...alertsField };

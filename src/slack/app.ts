@@ -13,7 +13,7 @@ import { createSlackEventsGuard, SLACK_MAX_BODY_BYTES, type SlackRefusal } from 
 import type { SlackDeps } from './listeners/context.js';
 import { registerListeners } from './listeners/index.js';
 import { guardSlackPayloadShapes } from './payloadShape.js';
-import { createRateLimitWaitingClient } from './rateLimitWaits.js';
+import { createRateLimitWaitingClient, type RateLimitWaitingClient } from './rateLimitWaits.js';
 import { guardSlackReplays } from './replayGuard.js';
 import { keepSocketConnected, quietSocketLogger, type SocketState } from './socketConnection.js';
 
@@ -186,7 +186,7 @@ export function createWatchSlackClient(
   /** Aborted when smsops stops: a call Slack does not answer, and its retries, no longer hold the stop (cutOnStop). */
   stopping?: AbortSignal,
   timeoutMs = SLACK_REQUEST_TIMEOUT_MS,
-): webApi.WebClient {
+): RateLimitWaitingClient {
   const child = logger.child({ component: 'slack-watch' });
   const capped = cappedRetryAfterFetch(child, retryAfterCapSeconds);
   return createRateLimitWaitingClient(

@@ -11,6 +11,8 @@ const rateLimitedFor = (error: unknown): number | undefined =>
     ? (error as webApi.WebAPIRateLimitedError).retryAfter
     : undefined;
 
+export type RateLimitWaitingClient = webApi.WebClient & { rateLimitedUntil(): number | undefined };
+
 /**
  * A Web API client that waits out Slack's rate limits itself, in a wait `stopping` ends. @slack/web-api's own wait
  * (rejectRateLimitedCalls off) is a plain timer after the answer came, out of reach of any signal: an alert
@@ -22,7 +24,7 @@ export function createRateLimitWaitingClient(
   token: string,
   options: webApi.WebClientOptions,
   waits: { retries: number; logger: Logger; stopping?: AbortSignal },
-): webApi.WebClient {
+): RateLimitWaitingClient {
   const stopping = waits.stopping ?? NEVER;
   let pausedUntil = 0;
   const pause = async () => {
@@ -35,7 +37,13 @@ export function createRateLimitWaitingClient(
     }
   };
 
-  class RateLimitWaitingClient extends webApi.WebClient {
+  class WaitingClient extends webApi.WebClient {
+    /** Until when (epoch ms) its calls wait out a Retry-After, or undefined: /healthz says alerts are held meanwhile. */
+    rateLimitedUntil(): number | undefined {
+      const ms = pausedUntil - performance.now();
+      return ms > 0 ? Date.now() + ms : undefined;
+    }
+
     override async apiCall(method: string, args?: Record<string, unknown>): Promise<webApi.WebAPICallResult> {
       for (let attempt = 0; ; attempt++) {
         await pause();
@@ -53,5 +61,5 @@ export function createRateLimitWaitingClient(
       }
     }
   }
-  return new RateLimitWaitingClient(token, { ...options, rejectRateLimitedCalls: true });
+  return new WaitingClient(token, { ...options, rejectRateLimitedCalls: true });
 }

@@ -38,7 +38,13 @@ export interface SmsopsUnderTest {
  */
 export async function startSmsopsUnderTest(
   env: Record<string, string | undefined> = {},
-  options: { emulator?: StartWavixEmulatorOptions; replyDrainMs?: number; replyWriteWaitMs?: number } = {},
+  options: {
+    emulator?: StartWavixEmulatorOptions;
+    replyDrainMs?: number;
+    replyWriteWaitMs?: number;
+    /** Tries of a failed Slack call (production: 3); 0 keeps tests fast, and a rate limit then fails the call at once. */
+    slackRetries?: number;
+  } = {},
 ): Promise<SmsopsUnderTest> {
   const emulator = await startWavixEmulator(options.emulator ?? {});
   const fakeSlack = await startFakeSlack();
@@ -66,7 +72,10 @@ export async function startSmsopsUnderTest(
   const emulatorStart = emulator.clock.now();
   const smsops = await startSmsops(parsed.value, {
     logger: createLogger({ level: 'debug', sink: (line) => logs.push(line) }),
-    slack: { unhandledRequestTimeoutMillis: 1500, retryConfig: { retries: 0 } },
+    slack: {
+      unhandledRequestTimeoutMillis: 1500,
+      retryConfig: { retries: options.slackRetries ?? 0, minTimeout: 10, maxTimeout: 10 },
+    },
     now: () => Date.now() + (emulator.clock.now() - emulatorStart),
     // Jobs run only when a test asks (`/sms jobs run …`).
     scheduleJobs: false,
