@@ -5,6 +5,7 @@ import { type CheckGroup, DEFAULT_GROUP_LIMIT_MS, type DoctorContext, GroupProgr
 import { portsipGroup } from './doctor/portsipRoutes.js';
 import { publicUrlGroup } from './doctor/publicUrl.js';
 import { channelsGroup, portsipRulesGroup, relayGroup } from './doctor/relayAndChannels.js';
+import { routeNumbersGroup } from './doctor/routeNumbers.js';
 import { tenDlcWebhooksGroup } from './doctor/tenDlcWebhooks.js';
 import type { CheckStatus, DoctorCheck, DoctorDeps, DoctorReport } from './doctor/types.js';
 import { numbersGroup, senderIdsGroup, wavixKey, webhooksGroup } from './doctor/wavixAccount.js';
@@ -129,6 +130,7 @@ export async function runDoctor(given: DoctorDeps): Promise<DoctorReport> {
 const GROUPS: CheckGroup[] = [
   wavixKey,
   numbersGroup,
+  routeNumbersGroup,
   senderIdsGroup,
   webhooksGroup,
   tenDlcWebhooksGroup,

@@ -394,7 +394,9 @@ describe('each broken link', () => {
   it('a Wavix outage is one failure, on the key, and the other Wavix checks are skipped saying why', async () => {
     const wavix = createWavixClient({ baseUrl: emulator.url, apiKey: API_KEY, retry: { maxRetries: 0 } });
     const tenDlc = createTenDlcSubscriptions({ wavix, webhookSecret: SECRET, publicBaseUrl });
-    const wavixChecks = ['wavix-key', 'numbers', 'senderids', 'webhooks', 'ten-dlc-webhooks'];
+    // A route of a number of its own: its check needs the numbers, so it is skipped with them.
+    setRoute('+12025550199', null, INBOX);
+    const wavixChecks = ['wavix-key', 'numbers', 'route-numbers', 'senderids', 'webhooks', 'ten-dlc-webhooks'];
     const wavixFailures = (report: DoctorReport) =>
       report.checks.filter((c) => wavixChecks.includes(c.id) && c.status === 'failure').map((c) => c.id);
     const skippedSaying = (report: DoctorReport, why: string) => {

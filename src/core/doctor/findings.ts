@@ -16,7 +16,8 @@ export type FindingKind =
   | 'webhook-via-broken-default'
   | 'webhook-missing'
   | 'portsip-rule-ok'
-  | 'portsip-rule-missing';
+  | 'portsip-rule-missing'
+  | 'route-number-missing';
 
 const SUMMARY: Record<FindingKind, { one: string; many: string; note?: string }> = {
   'sms-inbound-active': { one: 'number sends and receives SMS', many: 'numbers send and receive SMS' },
@@ -65,6 +66,11 @@ const SUMMARY: Record<FindingKind, { one: string; many: string; note?: string }>
     one: 'number has no PortSIP inbound rule',
     many: 'numbers have no PortSIP inbound rule',
     note: 'PortSIP cannot deliver their SMS to anyone',
+  },
+  'route-number-missing': {
+    one: 'route is for a number not on the Wavix account',
+    many: 'routes are for numbers not on the Wavix account',
+    note: 'no SMS for them will come: remove or re-point them',
   },
 };
 

@@ -76,7 +76,7 @@ function numberCheck(n: NumberState, routed: boolean): DoctorCheck {
       ...base,
       status: 'failure',
       finding: 'inbound-inactive',
-      reason: 'Inbound SMS is not active: SMS sent to this number never reach smsops, PortSIP or Slack.',
+      reason: `Inbound SMS is not active: SMS sent to this number never reach smsops, PortSIP or Slack, although smsops has a route for it. \`/sms number enable-inbound ${n.e164}\` activates it; if it should not receive SMS, \`/sms route remove ${n.e164}\` removes its route.`,
       fix,
     };
   }
@@ -101,7 +101,7 @@ function numberCheck(n: NumberState, routed: boolean): DoctorCheck {
     ...base,
     status: 'warning',
     finding: 'sms-not-enabled',
-    reason: `SMS is not enabled, although smsops has a route for it: the number can neither send nor receive SMS. Outside the US and Canada Wavix enables SMS on request (Wavix support).`,
+    reason: `SMS is not enabled, although smsops has a route for it: the number can neither send nor receive SMS, so no SMS for the route will come. Outside the US and Canada Wavix enables SMS on request (Wavix support); if it should not receive SMS, \`/sms route remove ${n.e164}\` removes its route.`,
   };
 }
 

@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PortsipStandIn } from '../../src/sandbox/portsip/standIn.js';
+import { createRoutesRepository } from '../../src/store/repositories/routes.js';
+import {
+  ADMIN,
+  ALERT_CHANNEL,
+  readable,
+  runCommand,
+  type SmsopsUnderTest,
+  startSmsopsUnderTest,
+  stopCheckingSecrets,
+} from '../helpers/smsopsUnderTest.js';
+
+/**
+ * `/sms doctor` on what a PBX team finds only when SMS stop coming: routes for numbers the Wavix account no longer
+ * holds, Sender IDs that can send nowhere, and route URLs PortSIP no longer has a configuration for. Through signed
+ * Slack requests, the Wavix emulator and the PortSIP stand-in; the report read as people read it.
+ */
+
+let t: SmsopsUnderTest | undefined;
+let pbx: PortsipStandIn | undefined;
+afterEach(async () => {
+  if (t) await stopCheckingSecrets(t);
+  await pbx?.close();
+  t = undefined;
+  pbx = undefined;
+});
+
+const NEVER_ON_ACCOUNT = '+12025550199';
+const OTTAWA = '+16135550123'; // on the seed account, released in the test
+const WASHINGTON = '+12025550143'; // on the seed account, SMS off
+
+/** The report (`/sms doctor`, or `doctor all`: every finding one line each) as text. */
+async function doctor(app: SmsopsUnderTest, command = 'doctor'): Promise<string> {
+  const before = app.fakeSlack.responses.length;
+  await runCommand(app, command);
+  return readable((await app.fakeSlack.waitForResponses(before + 2))[before + 1]?.body);
+}
+
+describe('/sms doctor: routes whose numbers cannot receive', () => {
+  it('fails a route for a number not on the account (never, or released since), with the commands that fix it', async () => {
+    t = await startSmsopsUnderTest();
+    const routes = createRoutesRepository(t.db);
+    for (const number of [NEVER_ON_ACCOUNT, OTTAWA, WASHINGTON]) {
+      routes.set({ number, portsipUrl: null, slackChannel: ALERT_CHANNEL, by: ADMIN });
+    }
+    // Ottawa released from the account after its route was saved: Wavix no longer lists it.
+    const state = t.emulator.state();
+    state.numbers.splice(
+      state.numbers.findIndex((n) => n.number === '16135550123'),
+      1,
+    );
+
+    // The report lists each with its reason (a kind of finding, said once with its count), counted as failures.
+    const report = await doctor(t);
+    expect(report).toContain(':x: *2 routes are for numbers not on the Wavix account: no SMS for them will come');
+    expect(report).toContain(
+      '+1 202 555 0199 is not a number of this Wavix account (never was, or released or ported away since the route +1 202 555 0199 was saved): no SMS for it will come. `/sms route remove +12025550199` removes the route',
+    );
+    expect(report).toContain('+1 613 555 0123 is not a number of this Wavix account');
+    // On the account but inbound SMS off: its number's own finding says it, naming the route and both commands.
+    expect(report).toContain(
+      'although smsops has a route for it. `/sms number enable-inbound +12025550143` activates it; if it should not receive SMS, `/sms route remove +12025550143` removes its route.',
+    );
+    expect(report).not.toContain('Route +1 202 555 0143');
+
+    // Ignorable like any number's finding: no longer counted, still listed by `doctor all`.
+    await runCommand(t, `doctor ignore ${NEVER_ON_ACCOUNT} test route`);
+    const failures = (text: string) => Number(/SMS doctor\*: .*?(\d+) failures?/.exec(text)?.[1]);
+    const afterIgnore = await doctor(t);
+    expect(failures(afterIgnore)).toBe(failures(report) - 1);
+    expect(afterIgnore).toContain(':x: *Route +1 613 555 0123*');
+    expect(afterIgnore).not.toContain(':x: *Route +1 202 555 0199*');
+    expect(await doctor(t, 'doctor all')).toMatch(
+      /Findings of ignored numbers[\s\S]*Route \+1 202 555 0199: \+1 202 555 0199 is not a number/,
+    );
+  });
+});
