@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PortsipStandIn } from '../../src/sandbox/portsip/standIn.js';
 import { createRoutesRepository } from '../../src/store/repositories/routes.js';
+import { createSenderIdsRepository } from '../../src/store/repositories/senderIds.js';
 import {
   ADMIN,
   ALERT_CHANNEL,
@@ -26,6 +27,7 @@ afterEach(async () => {
   pbx = undefined;
 });
 
+const DAY = 86_400_000;
 const NEVER_ON_ACCOUNT = '+12025550199';
 const OTTAWA = '+16135550123'; // on the seed account, released in the test
 const WASHINGTON = '+12025550143'; // on the seed account, SMS off
@@ -74,5 +76,78 @@ describe('/sms doctor: routes whose numbers cannot receive', () => {
     expect(await doctor(t, 'doctor all')).toMatch(
       /Findings of ignored numbers[\s\S]*Route \+1 202 555 0199: \+1 202 555 0199 is not a number/,
     );
+  });
+});
+
+describe('/sms doctor: Sender IDs that can send nowhere', () => {
+  it('fails one without a country, one whose countries were all removed, all rejected, or pending for weeks', async () => {
+    t = await startSmsopsUnderTest();
+    const now = Date.now();
+    const longAgo = createSenderIdsRepository(t.db, () => now - 20 * DAY);
+    const recently = createSenderIdsRepository(t.db, () => now - DAY);
+    const listed = (id: string, sender: string, allowlisted: string[] = []) =>
+      t?.emulator.state().senderIds.push({
+        id,
+        sender_id: sender,
+        type: 'alphanumeric',
+        allowlisted_in: allowlisted,
+        usecase: 'transactional',
+        samples: ['Your code is 1234'],
+      });
+    // Made in the Wavix portal without a country: Wavix lists it with an empty allowlist.
+    listed('6a1f0000-0000-4000-8000-000000000001', 'Nowhere');
+    // Approved for GB once, no longer in its allowlist.
+    listed('6a1f0000-0000-4000-8000-000000000002', 'Gone');
+    const gone = longAgo.upsert({
+      wavixId: '6a1f0000-0000-4000-8000-000000000002',
+      value: 'Gone',
+      type: 'alphanumeric',
+      origin: 'smsops',
+    });
+    longAgo.applyAllowlist(gone.id, ['GB']);
+    // Refused everywhere it was asked for.
+    listed('6a1f0000-0000-4000-8000-000000000003', 'Refused');
+    const refused = longAgo.upsert({
+      wavixId: '6a1f0000-0000-4000-8000-000000000003',
+      value: 'Refused',
+      type: 'alphanumeric',
+      origin: 'smsops',
+    });
+    longAgo.setCountryStatus(refused.id, 'DE', 'rejected', 'Brand not registered');
+    // Pending for 20 days, and another pending since yesterday (a wait, still a warning).
+    listed('6a1f0000-0000-4000-8000-000000000004', 'Stalled');
+    const stalled = longAgo.upsert({
+      wavixId: '6a1f0000-0000-4000-8000-000000000004',
+      value: 'Stalled',
+      type: 'alphanumeric',
+      origin: 'smsops',
+    });
+    longAgo.setCountryStatus(stalled.id, 'FR', 'pending', null);
+    listed('6a1f0000-0000-4000-8000-000000000005', 'Waiting');
+    const waiting = recently.upsert({
+      wavixId: '6a1f0000-0000-4000-8000-000000000005',
+      value: 'Waiting',
+      type: 'alphanumeric',
+      origin: 'smsops',
+    });
+    recently.setCountryStatus(waiting.id, 'FR', 'pending', null);
+
+    const all = await doctor(t, 'doctor all');
+    const line = (name: string) => all.split('\n').find((l) => l.includes(`Sender ID ${name} (alphanumeric)`)) ?? '';
+    expect(line('Nowhere')).toContain(
+      'No destination country: it was created without one, so it can send nowhere. `/sms senderid create Nowhere &lt;countries&gt;` requests countries for it (`/sms senderid status 6a1f0000-0000-4000-8000-000000000001` shows where it stands).',
+    );
+    expect(line('Nowhere')).toContain(':x:');
+    expect(line('Gone')).toContain('Every country it had was removed (GB no longer in Wavix');
+    expect(line('Gone')).toContain('so it can send nowhere');
+    expect(line('Refused')).toContain('Approved for no country, so it can send nowhere. Rejected for DE (Brand not registered).');
+    expect(line('Refused')).toContain('`/sms senderid create Refused &lt;countries&gt;`');
+    expect(line('Stalled')).toContain('Pending for FR since');
+    expect(line('Stalled')).toContain('over 14 days');
+    expect(line('Stalled')).toContain(':x:');
+    expect(line('Waiting')).toContain('Pending for FR: SMS from it to that country fail until the carriers approve it');
+    expect(line('Waiting')).not.toContain(':x:');
+    // The seed's Wavix sender, approved for GB, is fine.
+    expect(line('Wavix')).toContain('Approved for GB.');
   });
 });

@@ -2,8 +2,8 @@ import type { SenderIdRecord } from '../model/senderId.js';
 import type { NumberState, NumbersOverview } from '../numbers.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { syncSenderIds } from '../senderIds.js';
-import { inlineText } from '../text.js';
-import { type CheckGroup, reasonOf, shown, wavixRateLimitedWording, wavixUnreadable } from './context.js';
+import { inlineText, oneLine } from '../text.js';
+import { type CheckGroup, formatDate, reasonOf, shown, wavixRateLimitedWording, wavixUnreadable } from './context.js';
 import type { DoctorCheck, DoctorFix } from './types.js';
 import { afterProfile, SlowListing } from './wavixReads.js';
 
@@ -134,6 +134,21 @@ export const numbersGroup: CheckGroup = {
 
 // ── 3. Sender IDs ────────────────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * How long a country may stay pending before a Sender ID approved nowhere is a failure, not a wait. Wavix documents
+ * no review time (countries needing paperwork are "highlighted" in its portal, notes §2.4), so two weeks is smsops'
+ * own line, not a documented figure: room for a manual review, short enough that a request stuck on paperwork is seen.
+ */
+export const SENDER_ID_PENDING_TOO_LONG_MS = 14 * 86_400_000;
+
+/**
+ * What `/sms senderid create` takes for it (its text, or a numeric sender's number with its `+`), in inline code so it
+ * can be copied: Wavix's value kept on one line, a backtick in it shown as `'` (it could not end the code early).
+ */
+const codeSafe = (text: string) => oneLine(text).replaceAll('`', "'");
+const createCommand = (record: SenderIdRecord) =>
+  `\`/sms senderid create ${codeSafe(record.type === 'alphanumeric' ? record.value : `+${record.value.replace(/^\+/, '')}`)} <countries>\``;
+
 /** A country's best state over the records that name it: one approval is enough to send. */
 const STATUS_RANK: Record<string, number> = { approved: 3, pending: 2, rejected: 1, removed: 0 };
 
@@ -141,9 +156,14 @@ const STATUS_RANK: Record<string, number> = { approved: 3, pending: 2, rejected:
  * One finding per Sender ID (value and type), whatever the number of Wavix records it is split over (a second
  * request for other countries is a second record): each record's Wavix id and countries are named in the one row.
  */
-function senderIdCheck(records: readonly SenderIdRecord[]): DoctorCheck {
+function senderIdCheck(records: readonly SenderIdRecord[], now: number): DoctorCheck {
   const first = records[0] as SenderIdRecord;
-  const base = { id: `senderid:${first.wavixId}`, title: inlineText(`Sender ID ${first.value} (${first.type})`) };
+  const base = {
+    id: `senderid:${first.wavixId}`,
+    title: inlineText(`Sender ID ${first.value} (${first.type})`),
+    // A numeric sender is a number: `/sms doctor ignore` takes it. An alphanumeric one has no number to ignore by.
+    ...(first.type === 'alphanumeric' ? {} : { number: `+${first.value.replace(/^\+/, '')}` }),
+  };
   const best = new Map<string, SenderIdRecord['countries'][number]>();
   const named = new Map<string, number>();
   for (const record of records) {
@@ -171,7 +191,35 @@ function senderIdCheck(records: readonly SenderIdRecord[]): DoctorCheck {
             '; ',
           )}.${twice.length > 0 ? ` ${twice.join(', ')} ${twice.length === 1 ? 'is' : 'are'} requested on more than one.` : ''}`
       : '';
+  const fix = `${createCommand(first)} requests countries for it (\`/sms senderid status ${codeSafe(first.wavixId)}\` shows where it stands).`;
   // Its value, countries, ids and rejection reasons come from Wavix or a person: all of it one inline run.
+  const removed = having('removed');
+  if (approved.length === 0 && pending.length === 0 && rejected.length === 0) {
+    const why =
+      removed.length > 0
+        ? `Every country it had was removed (${removed.join(', ')} no longer in Wavix's allowlist)`
+        : 'No destination country: it was created without one';
+    return {
+      ...base,
+      status: 'failure',
+      reason: `${inlineText(`${why}, so it can send nowhere.${recordsPart}`)} ${fix}`,
+    };
+  }
+  const stalledSince = (c: SenderIdRecord['countries'][number]) => now - c.statusChangedAt >= SENDER_ID_PENDING_TOO_LONG_MS;
+  const pendingCountries = countries.filter((c) => c.status === 'pending');
+  if (approved.length === 0 && pendingCountries.every(stalledSince)) {
+    const oldest = Math.min(...pendingCountries.map((c) => c.statusChangedAt));
+    const stalled =
+      pending.length > 0
+        ? ` Pending for ${pending.join(', ')} since ${formatDate(oldest)}, over ${SENDER_ID_PENDING_TOO_LONG_MS / 86_400_000} days: the Wavix portal shows whether a country waits for paperwork, else ask Wavix support.`
+        : '';
+    const rejectedAll = rejected.length > 0 ? ` Rejected for ${rejected.join(', ')}.` : '';
+    return {
+      ...base,
+      status: 'failure',
+      reason: `${inlineText(`Approved for no country, so it can send nowhere.${rejectedAll}${stalled}${recordsPart}`)} ${fix}`,
+    };
+  }
   if (pending.length > 0) {
     return {
       ...base,
@@ -219,7 +267,8 @@ export const senderIdsGroup: CheckGroup = {
         },
       ];
     }
-    return bySenderId(live).map(senderIdCheck);
+    const now = deps.relay.now();
+    return bySenderId(live).map((records) => senderIdCheck(records, now));
   },
 };
 
