@@ -2,6 +2,7 @@ import type { Result } from '../errors.js';
 import { backupsGroup } from './doctor/backups.js';
 import { channelLookups, isRateLimited, rateLimitedWording } from './doctor/channelLookups.js';
 import { type CheckGroup, DEFAULT_GROUP_LIMIT_MS, type DoctorContext, GroupProgress, reasonOf } from './doctor/context.js';
+import { portsipConfigurationsGroup } from './doctor/portsipConfigurations.js';
 import { portsipGroup } from './doctor/portsipRoutes.js';
 import { publicUrlGroup } from './doctor/publicUrl.js';
 import { channelsGroup, portsipRulesGroup, relayGroup } from './doctor/relayAndChannels.js';
@@ -139,5 +140,6 @@ const GROUPS: CheckGroup[] = [
   relayGroup,
   channelsGroup,
   portsipRulesGroup,
+  portsipConfigurationsGroup,
   backupsGroup,
 ];

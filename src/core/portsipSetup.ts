@@ -194,3 +194,8 @@ export async function checkInboundRules(
     })),
   );
 }
+
+/** PortSIP's SMS/MMS configurations (`GET /api/sms`), each with the inbound webhook URL it takes SMS on. */
+export function readSmsConfigurations(deps: Pick<PortsipSetupDeps, 'portsip'>): Promise<Result<PortsipSmsConfiguration[]>> {
+  return attempt('list PortSIP SMS configurations', () => deps.portsip.listSmsConfigurations());
+}

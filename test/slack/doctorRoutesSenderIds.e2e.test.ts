@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PortsipStandIn } from '../../src/sandbox/portsip/standIn.js';
+import { PORTSIP_STANDIN_USER, type PortsipStandIn, startPortsipStandIn } from '../../src/sandbox/portsip/standIn.js';
 import { createRoutesRepository } from '../../src/store/repositories/routes.js';
 import { createSenderIdsRepository } from '../../src/store/repositories/senderIds.js';
 import {
@@ -149,5 +149,43 @@ describe('/sms doctor: Sender IDs that can send nowhere', () => {
     expect(line('Waiting')).not.toContain(':x:');
     // The seed's Wavix sender, approved for GB, is fine.
     expect(line('Wavix')).toContain('Approved for GB.');
+  });
+});
+
+describe('/sms doctor: route URLs against PortSIP’s SMS configurations (PortSIP API)', () => {
+  it('passes a URL PortSIP has, fails one it has none for, and warns of one whose configuration is disabled', async () => {
+    pbx = await startPortsipStandIn();
+    // Loopback URLs: the connection check fails fast on them, which is not what this test reads.
+    const known = 'https://127.0.0.1:9/emc/Wavix - US/0d3c8a52-7f4e-4b1a-9c6d-2e5f8a1b3c47';
+    const stale = 'https://127.0.0.1:9/emc/Wavix - US/7e1d2c3b-4a59-4687-9a0b-c1d2e3f4a5b6';
+    const config = pbx.state.smsConfigurations[0];
+    if (!config) throw new Error('the stand-in has no SMS configuration');
+    config.webhook = known;
+    t = await startSmsopsUnderTest({
+      PORTSIP_API_URL: pbx.url,
+      PORTSIP_API_USER: PORTSIP_STANDIN_USER.username,
+      PORTSIP_API_PASSWORD: PORTSIP_STANDIN_USER.password,
+    });
+    const routes = createRoutesRepository(t.db);
+    // Pasted with %20 where PortSIP shows spaces: the same URL.
+    routes.set({ number: 'default', portsipUrl: known.replaceAll(' ', '%20'), slackChannel: null, by: ADMIN });
+    routes.set({ number: '+14155550100', portsipUrl: stale, slackChannel: null, by: ADMIN });
+
+    const all = await doctor(t, 'doctor all');
+    const line = (route: string) => all.split('\n').find((l) => l.includes(`PortSIP SMS configuration of ${route} `)) ?? '';
+    expect(line('route default')).toContain(
+      'PortSIP’s SMS configuration “Wavix SMS” (trunk Wavix Trunk) has this URL and is enabled.',
+    );
+    expect(line('route +1 415 555 0100')).toContain(
+      'No SMS configuration in PortSIP has this URL (deleted, or made again with a new ID)',
+    );
+    expect(line('route +1 415 555 0100')).toContain('`/sms portsip` proposes the URLs PortSIP has now');
+    expect(pbx.requests.some((r) => r.path === '/api/sms')).toBe(true);
+
+    config.enabled = false;
+    const again = await doctor(t, 'doctor all');
+    expect(again.split('\n').find((l) => l.includes('PortSIP SMS configuration of route default '))).toContain(
+      '“Wavix SMS” (trunk Wavix Trunk) has this URL but is disabled',
+    );
   });
 });

@@ -3,6 +3,7 @@ import type { AlertsRepository } from '../ports/alerts.js';
 import type { DeliveriesRepository } from '../ports/deliveries.js';
 import type { IgnoredNumber } from '../ports/doctorIgnores.js';
 import type { InboundRepository } from '../ports/inbound.js';
+import type { PortsipSmsConfiguration } from '../ports/portsip.js';
 import type { SetupServices } from '../services.js';
 import type { FindingKind } from './findings.js';
 
@@ -58,9 +59,11 @@ export interface TenDlcSubscriptionsSeen {
   lastFailure: string | null;
 }
 
-/** What the other engineer's PortSIP API use case offers (src/core/portsipSetup.ts `checkInboundRules`). */
+/** What the PortSIP API use cases offer doctor (src/core/portsipSetup.ts `checkInboundRules`, `readSmsConfigurations`). */
 export interface PortsipInboundRules {
   checkInboundRules(dids: string[]): Promise<Result<Array<{ did: string; rule: string | null }>>>;
+  /** `GET /api/sms`: the SMS configurations and their webhook URLs, against which the route URLs are checked. */
+  smsConfigurations?(): Promise<Result<PortsipSmsConfiguration[]>>;
 }
 
 /** What Slack says about one channel, as seen with the bot token (`users.conversations`, `conversations.info`). */

@@ -3,7 +3,7 @@ import { type IgnoreDeps, ignoreNumber, unignoreNumber } from '../../../core/doc
 import type { DoctorReport } from '../../../core/doctor/types.js';
 import { runDoctor, summaryLine } from '../../../core/doctor.js';
 import { enableInboundSms } from '../../../core/numbers.js';
-import { checkInboundRules } from '../../../core/portsipSetup.js';
+import { checkInboundRules, readSmsConfigurations } from '../../../core/portsipSetup.js';
 import { applyWebhookChange, planWebhookChange, webhookFingerprint } from '../../../core/webhooks.js';
 import { slackChannelMembership } from '../../doctorChannels.js';
 import {
@@ -40,7 +40,14 @@ async function checkEverything(interaction: Interaction): Promise<DoctorReport> 
     backupDirProblem: deps.watch.backupDirProblem,
     tenDlcSubscriptions: deps.watch.tenDlcSubscriptions,
     ignoredNumbers: deps.doctorIgnores.list(),
-    ...(portsip ? { portsip: { checkInboundRules: (dids: string[]) => checkInboundRules({ portsip }, dids) } } : {}),
+    ...(portsip
+      ? {
+          portsip: {
+            checkInboundRules: (dids: string[]) => checkInboundRules({ portsip }, dids),
+            smsConfigurations: () => readSmsConfigurations({ portsip }),
+          },
+        }
+      : {}),
   });
   deps.logger.info('doctor ran', { user: interaction.actor.userId, summary: summaryLine(report.counts) });
   return report;
