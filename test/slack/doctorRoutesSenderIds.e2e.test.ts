@@ -96,6 +96,8 @@ describe('/sms doctor: Sender IDs that can send nowhere', () => {
       });
     // Made in the Wavix portal without a country: Wavix lists it with an empty allowlist.
     listed('6a1f0000-0000-4000-8000-000000000001', 'Nowhere');
+    // Wavix's value is outside text: in the command it can neither end the inline code nor start a line.
+    listed('6a1f0000-0000-4000-8000-000000000006', 'A`b*\nc');
     // Approved for GB once, no longer in its allowlist.
     listed('6a1f0000-0000-4000-8000-000000000002', 'Gone');
     const gone = longAgo.upsert({
@@ -147,6 +149,7 @@ describe('/sms doctor: Sender IDs that can send nowhere', () => {
     expect(line('Stalled')).toContain(':x:');
     expect(line('Waiting')).toContain('Pending for FR: SMS from it to that country fail until the carriers approve it');
     expect(line('Waiting')).not.toContain(':x:');
+    expect(line('A｀b＊ c')).toContain("`/sms senderid create A'b* c &lt;countries&gt;`");
     // The seed's Wavix sender, approved for GB, is fine.
     expect(line('Wavix')).toContain('Approved for GB.');
   });
