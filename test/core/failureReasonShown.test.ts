@@ -16,4 +16,14 @@ describe('a failure reason as any member reads it', () => {
     expect([...long]).toHaveLength(100);
     expect(long.endsWith('…')).toBe(true);
   });
+
+  // A link in a carrier's reason is the SMS's own (a reset link and its token), shown to every member (a probe).
+  it('shows any link as "a link", with a scheme, from www. or a host with a path, and leaves a bare host', () => {
+    expect(failureReasonShown('Blocked URL https://reset.example.com/t/8f3a9c2b1d7e?u=jane')).toBe('Blocked URL a link');
+    expect(failureReasonShown('Shortener bit.ly/3xYzAb and www.example.org/offer not allowed')).toBe(
+      'Shortener a link and a link not allowed',
+    );
+    expect(failureReasonShown('Link HTTP://EXAMPLE.COM/20260115/4155550100 blocked')).toBe('Link a link blocked');
+    expect(failureReasonShown('Rejected by carrier.example: spam')).toBe('Rejected by carrier.example: spam');
+  });
 });

@@ -27,6 +27,11 @@ export interface FailureReason {
 // A phone number as Wavix or a carrier may quote one: digits, perhaps a '+', spaces, dots, dashes, slashes or brackets
 // between (as smsops' own number parsing accepts them).
 const QUOTED_NUMBER = /\+?\d[\d\s()./-]{5,}\d/g;
+// A link as a carrier may name the one it blocked: with a scheme, from `www.`, or a host with a path (`bit.ly/3xYz`). It is
+// the SMS's own link (a password reset with its token, a tracking link naming the customer), and Slack would make it
+// clickable. A bare host without a path is left: it reads like a carrier's or Wavix's name more often than content.
+const QUOTED_LINK =
+  /\b[a-z][a-z\d+.-]*:\/\/[^\s"'<>]+|\bwww\.[^\s"'<>]+|\b(?:[a-z\d](?:[a-z\d-]*[a-z\d])?\.)+[a-z]{2,}\/[^\s"'<>]*/giu;
 // A passage in quotes of any kind: where a carrier quotes content, it is the SMS's.
 // Single quotes only as quotes, not apostrophes ("recipient's handset" is left as it is).
 const QUOTED_PASSAGE = /"[^"]*"|(?<![\p{L}\p{N}])'[^']*'(?![\p{L}\p{N}])|“[^”]*”|‘[^’]*’|«[^»]*»|„[^“”]*[“”]/gu;
@@ -37,11 +42,13 @@ const SHOWN_REASON_MAX = 100;
  * A failure reason as the shared surfaces show it (`/sms traffic` to any member, the digest and the failure-rate alert
  * in the alert channel), whom the SMS went to and what it said being personal data those readers may not see: Wavix's
  * words with any passage in quotes and any phone number replaced ('Carrier blocked content "Hi Jane…" to
- * +44 7400 918273' → 'Carrier blocked content "…" to a number'), and cut to a title's length. Wavix documents its
+ * +44 7400 918273' → 'Carrier blocked content "…" to a number'), any link replaced too ('Blocked URL
+ * bit.ly/3xYz' → 'Blocked URL a link'), and cut to a title's length. Wavix documents its
  * reasons as human-readable titles; whether one ever carries content unquoted is not documented.
  */
 export function failureReasonShown(reason: string): string {
-  const shown = reason.replace(QUOTED_PASSAGE, '"…"').replace(QUOTED_NUMBER, 'a number');
+  // Links before numbers: a link's digits (a token, a date in its path) would leave the rest of it shown.
+  const shown = reason.replace(QUOTED_PASSAGE, '"…"').replace(QUOTED_LINK, 'a link').replace(QUOTED_NUMBER, 'a number');
   const characters = [...shown];
   return characters.length > SHOWN_REASON_MAX ? `${characters.slice(0, SHOWN_REASON_MAX - 1).join('')}…` : shown;
 }

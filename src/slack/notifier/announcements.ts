@@ -62,7 +62,14 @@ export function createAnnouncements(options: {
 
   const digest = async (event: DailyDigest) => {
     const { report } = event;
-    await slack.chat.postMessage({ channel, ...dailyDigestMessage(report, event.openAlerts) });
+    // Never unfurled, as every other post of smsops: Slack unfurls media links in an app's post unless told not to, and
+    // its reasons and alerts are words from outside (a carrier's, a destination's).
+    await slack.chat.postMessage({
+      channel,
+      ...dailyDigestMessage(report, event.openAlerts),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
     try {
       const chart = report.hourly.map((h) => ({
         hourStart: h.hourStart,
@@ -105,6 +112,8 @@ export function createAnnouncements(options: {
         const posted = await options.relaySlack.chat.postMessage({
           channel,
           text: `:rotating_light: ${summary} (This alert cannot be recorded while the database cannot be written; it is tracked as \`relay_stalled\` once it can.)`,
+          unfurl_links: false,
+          unfurl_media: false,
         });
         // The relay_stalled alert takes this message over once it can be recorded, instead of posting a second one.
         return { channel: posted.channel ?? channel, ts: posted.ts ?? null };
@@ -113,6 +122,8 @@ export function createAnnouncements(options: {
         await options.relaySlack.chat.postMessage({
           channel,
           text: ':white_check_mark: The inbound relay works again (the stall announced above is over).',
+          unfurl_links: false,
+          unfurl_media: false,
         });
         return;
     }

@@ -1,0 +1,51 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ALERT_CHANNEL, readable, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+
+let t: SmsopsUnderTest;
+beforeEach(async () => {
+  t = await startSmsopsUnderTest();
+});
+afterEach(async () => {
+  await t.stop();
+});
+
+async function wavix(method: string, path: string, body?: unknown): Promise<void> {
+  const response = await fetch(`${t.emulator.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${t.emulator.apiKey}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+}
+
+// A carrier refusing an SMS for its link may name the link, unquoted: a password-reset link with its token, sent to one
+// customer, reached every member through /sms traffic, the failure-rate alert and the digest, whose post let Slack
+// unfurl media links by default (Slack fetching the link tells its owner) (a probe).
+describe('a link in a carrier reason, on the shared surfaces', () => {
+  it('is shown as "a link" in the alert, /sms traffic and the digest, and the digest never unfurls', async () => {
+    const reason = 'Blocked: URL https://reset.example.com/t/8f3a9c2b1d7e and bit.ly/3xYzAb not allowed';
+    await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: reason });
+    for (let i = 0; i < 25; i++)
+      await wavix('POST', '/v3/messages', {
+        from: '14155550100',
+        to: '12125550107',
+        message_body: { text: `reset: https://reset.example.com/t/8f3a9c2b1d7e ${i}`, media: null },
+      });
+    await t.emulator.clock.advance(10_000);
+    await runCommand(t, 'jobs run traffic-watch');
+    await runCommand(t, 'jobs run daily-digest');
+
+    const alertChannelPosts = t.fakeSlack.callsTo('chat.postMessage').filter((c) => c.args.channel === ALERT_CHANNEL);
+    const alert = alertChannelPosts.find((c) => readable(c.args).includes('failed in the last hour'));
+    const digest = alertChannelPosts.find((c) => String(c.args.text).startsWith('Daily SMS digest'));
+    const traffic = readable((await runCommand(t, 'traffic 24h')).body);
+    expect(readable(alert?.args)).toContain('mostly "Blocked: URL a link and a link not allowed"');
+    expect(traffic).toContain('Blocked: URL a link and a link not allowed: 25');
+    for (const shown of [readable(alert?.args), readable(digest?.args), traffic]) {
+      expect(shown).not.toContain('reset.example.com');
+      expect(shown).not.toContain('3xYzAb');
+    }
+    // Form-encoded, as the Web API client sends them.
+    expect(digest?.args).toMatchObject({ unfurl_links: 'false', unfurl_media: 'false' });
+  });
+});
