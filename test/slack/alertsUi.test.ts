@@ -27,6 +27,25 @@ const stored = (raised: Pick<Alert, 'rule' | 'facts' | 'summary'>, over: Partial
 const text = (raised: RaisedAlert) => alertText(raised);
 
 describe('alert facts in words', () => {
+  // An alert stored before links were cut from shared reasons kept the link in its facts, and every view (App Home,
+  // /sms alerts, the digest) words it again from them (a probe).
+  it('words a stored failure-rate alert\'s reason as the shared surfaces show it: its link as "a link"', () => {
+    const shown = text({
+      rule: 'failure_rate',
+      subjectKey: '14155550100',
+      severity: 'warning',
+      facts: {
+        number: '14155550100',
+        failed: 30,
+        finished: 100,
+        topFailure: 'Blocked URL https://reset.example.com/t/8f3a9c2b1d7e',
+        thresholdPct: 20,
+      },
+    });
+    expect(shown).toContain('mostly "Blocked URL a link"');
+    expect(shown).not.toContain('reset.example.com');
+  });
+
   it('words each rule from its facts, as the rules used to write them', () => {
     expect(
       text({

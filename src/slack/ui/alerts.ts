@@ -8,6 +8,7 @@ import {
   type NumberDriftProblem,
 } from '../../core/model/alert.js';
 import { SLACK_QUEUE_DESTINATION } from '../../core/model/delivery.js';
+import { failureReasonShown } from '../../core/model/traffic.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import { DATABASE_FILE_CUT, DATABASE_FILE_PROBLEM } from '../../core/ports/storeErrors.js';
 import { maskUrl } from '../../core/urls.js';
@@ -82,7 +83,8 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
   // lines of smsops' own inside the alert (a forged ":white_check_mark: *Resolved*").
   failure_rate: (f) =>
     `${pct(f.failed / f.finished)} of SMS from ${people(f.number)} failed in the last hour (${f.failed} of ${f.finished})${
-      f.topFailure ? `, mostly "${inlineText(f.topFailure)}"` : ''
+      // Worded again as the shared surfaces show reasons: an alert stored by an earlier version may hold more (a link).
+      f.topFailure ? `, mostly "${inlineText(failureReasonShown(f.topFailure))}"` : ''
     }. Threshold ${f.thresholdPct} %.`,
   relay_backlog: (f) =>
     `${f.pending} inbound SMS waiting for ${destinationLabel(f.destinationKind, f.destination)}, the oldest for ${duration(f.oldestAgeMs)}. \`/sms relay status\` shows each destination's last error in words; "Show failing deliveries" lists them here.`,
