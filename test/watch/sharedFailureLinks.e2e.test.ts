@@ -48,4 +48,30 @@ describe('a link in a carrier reason, on the shared surfaces', () => {
     // Form-encoded, as the Web API client sends them.
     expect(digest?.args).toMatchObject({ unfurl_links: 'false', unfurl_media: 'false' });
   });
+
+  // Slack unfurls media links in an app's chat.postMessage unless told not to (its unfurling guide); the resolved
+  // and worsened replies in an alert's thread, broadcast to the channel, said nothing (a probe).
+  it('posts nothing Slack may unfurl: every chat.postMessage of an alert episode and the digest says so', async () => {
+    await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: 'Blocked by carrier' });
+    for (let i = 0; i < 25; i++)
+      await wavix('POST', '/v3/messages', {
+        from: '14155550100',
+        to: '12125550107',
+        message_body: { text: `hello ${i}`, media: null },
+      });
+    await t.emulator.clock.advance(10_000);
+    await runCommand(t, 'jobs run traffic-watch');
+    await t.emulator.clock.advance(2 * 3_600_000);
+    await runCommand(t, 'jobs run traffic-watch');
+    await runCommand(t, 'jobs run traffic-watch');
+    await runCommand(t, 'jobs run daily-digest');
+    const posts = t.fakeSlack.callsTo('chat.postMessage');
+    expect(posts.some((c) => c.args.thread_ts && String(c.args.text).includes('Resolved after'))).toBe(true);
+    for (const post of posts)
+      expect({ text: post.args.text, unfurl_links: post.args.unfurl_links, unfurl_media: post.args.unfurl_media }).toEqual({
+        text: post.args.text,
+        unfurl_links: 'false',
+        unfurl_media: 'false',
+      });
+  });
 });

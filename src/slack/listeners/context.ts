@@ -94,7 +94,7 @@ export function replier(options: {
         await options.client.chat.postEphemeral({ channel: options.channelId, user: options.userId, ...content });
       } else {
         // A button on the App Home tab: Slack gives neither a response_url nor a channel, only the person.
-        await options.client.chat.postMessage({ channel: options.userId, ...content });
+        await options.client.chat.postMessage({ channel: options.userId, ...content, unfurl_links: false, unfurl_media: false });
       }
     } catch (error) {
       options.logger.error('reply could not be delivered', { user: options.userId, error: describeError(error) });

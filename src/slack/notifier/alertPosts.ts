@@ -65,6 +65,8 @@ export function createAlertPosts(options: {
             thread_ts: alert.slackTs,
             reply_broadcast: true,
             text: alertWorsenedReply(alert, worsenedFrom),
+            unfurl_links: false,
+            unfurl_media: false,
           });
         return shown;
       }
@@ -77,6 +79,8 @@ export function createAlertPosts(options: {
           // Snoozed or muted: said in the thread only, where nobody is pinged.
           reply_broadcast: event.quietly !== true,
           text: alertResolvedReply(alert, now()),
+          unfurl_links: false,
+          unfurl_media: false,
         });
         return null;
       }

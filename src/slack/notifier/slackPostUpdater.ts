@@ -137,6 +137,9 @@ export function startSlackPostUpdater(options: {
     // Stopping: the post stays marked, and is updated after the restart.
     if (!(await options.pace.turn('update'))) return;
     try {
+      // No unfurl flags: chat.update takes none, and Slack's docs are silent on whether an edit unfurls the links it
+      // holds (the SMS's own, in the fallback text, and MMS media). A third party's live probe found that Slack weighs
+      // unfurls once, at chat.postMessage, which posts with unfurl_links and unfurl_media false; not Slack's word.
       await client.chat.update({ channel: post.channel, ts: post.ts, ...messageArgs(rendered) } as webApi.ChatUpdateArguments);
       posts.updated(post.id, post.dirty, state);
     } catch (error) {

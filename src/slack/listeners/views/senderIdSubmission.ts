@@ -219,7 +219,14 @@ async function sendSenderIdRequest(
     .catch((error: unknown) => deps.logger.warn('could not update the Sender ID form', { error: describeError(error) }));
   const announcement = senderIdRequestedAnnouncement(result.value);
   await client.chat
-    .postMessage({ channel: deps.alertChannel, text: announcement.text, blocks: announcement.blocks, unfurl_links: false })
+    // Slack unfurls media links in an app's post by default: unfurl_links alone let a typed image link through.
+    .postMessage({
+      channel: deps.alertChannel,
+      text: announcement.text,
+      blocks: announcement.blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+    })
     .then((posted) => {
       // Slack answers with the channel's id even when the alert channel is configured by name.
       const channel = posted.channel ?? deps.alertChannel;
@@ -238,4 +245,10 @@ async function sendSenderIdRequest(
 const confirmTo = (client: AllMiddlewareArgs['client'], metadata: SenderIdFormMetadata, userId: string, message: SlackMessage) =>
   metadata.channelId
     ? client.chat.postEphemeral({ channel: metadata.channelId, user: userId, text: message.text, blocks: message.blocks })
-    : client.chat.postMessage({ channel: userId, text: message.text, blocks: message.blocks });
+    : client.chat.postMessage({
+        channel: userId,
+        text: message.text,
+        blocks: message.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
