@@ -63,6 +63,14 @@ export interface Interaction {
 }
 
 /**
+ * An answer may show an SMS (`/sms inbox`), and Slack unfurls media links in an app's messages unless told not to:
+ * fetching a customer's link would tell its owner when someone read it. Slack's unfurling guide names these two
+ * flags for incoming webhooks (a response_url is one), chat.postMessage and chat.postEphemeral; chat.postEphemeral's
+ * own reference does not list them (nor does the Web API client's type), so there they are sent on the guide's word.
+ */
+const NEVER_UNFURL = { unfurl_links: false, unfurl_media: false } as const;
+
+/**
  * Replies through the interaction's response_url (it works in DMs and in channels the bot is not in); when that
  * fails, through chat.postEphemeral; with no channel either (the App Home), in a direct message. A reply that cannot
  * be delivered at all is logged, not lost silently.
@@ -82,19 +90,24 @@ export function replier(options: {
           replace_original: replaceOriginal,
           text: message.text,
           ...(message.blocks.length > 0 ? { blocks: message.blocks } : {}),
+          ...NEVER_UNFURL,
         });
         return;
       } catch (error) {
         options.logger.warn('reply through response_url failed; trying chat.postEphemeral', { error: describeError(error) });
       }
     }
-    const content = { text: message.text, ...(message.blocks.length > 0 ? { blocks: message.blocks } : {}) };
+    const content = { text: message.text, ...(message.blocks.length > 0 ? { blocks: message.blocks } : {}), ...NEVER_UNFURL };
     try {
       if (options.channelId) {
-        await options.client.chat.postEphemeral({ channel: options.channelId, user: options.userId, ...content });
+        await options.client.chat.postEphemeral({
+          channel: options.channelId,
+          user: options.userId,
+          ...content,
+        } as webApi.ChatPostEphemeralArguments);
       } else {
         // A button on the App Home tab: Slack gives neither a response_url nor a channel, only the person.
-        await options.client.chat.postMessage({ channel: options.userId, ...content, unfurl_links: false, unfurl_media: false });
+        await options.client.chat.postMessage({ channel: options.userId, ...content });
       }
     } catch (error) {
       options.logger.error('reply could not be delivered', { user: options.userId, error: describeError(error) });
