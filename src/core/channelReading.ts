@@ -15,7 +15,7 @@ export interface ChannelReader {
  * The rule for SMS text, senders and whom a reply went to (`/sms inbox`, the replies in `/sms audit`): smsops admins
  * see all; others what was posted in a channel they are a member of, the people who could read it there anyway.
  * Slack not saying who is in a channel hides it. The admin check failing is not a refusal: the reader is then judged
- * as a member or not, like anyone. Each channel is asked once per reader.
+ * as a member or not, like anyone. Each channel is asked once per reader, its members read at most 5 s before.
  */
 export async function channelReader(
   services: Pick<SetupServices, 'adminUsers' | 'directory'>,
@@ -32,7 +32,9 @@ export async function channelReader(
       known =
         channel === null
           ? Promise.resolve({ channel: '', reason: 'not-member' as const })
-          : services.directory.isChannelMember(channel, actor.userId).then(
+          : // Asked (nearly) fresh, as before a reply goes out: someone removed from the channel stops reading its SMS
+            // within seconds, not a minute later.
+            services.directory.isChannelMember(channel, actor.userId, 'fresh').then(
               (member): TextHidden | null =>
                 !member.ok
                   ? { channel, reason: 'check-failed', why: member.error.userMessage }
