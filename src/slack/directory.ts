@@ -32,10 +32,11 @@ const userInfoSchema = z.object({
     is_restricted: z.boolean().optional(),
     is_ultra_restricted: z.boolean().optional(),
     is_stranger: z.boolean().optional(),
+    enterprise_user: z.object({ enterprise_id: z.string().optional() }).optional(),
   }),
 });
 
-const authTestSchema = z.object({ team_id: z.string().min(1) });
+const authTestSchema = z.object({ team_id: z.string().min(1), enterprise_id: z.string().optional() });
 
 const channelInfoSchema = z.object({ channel: z.object({ name: z.string().optional() }) });
 
@@ -125,11 +126,12 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
   };
 
   // The workspace smsops is installed in: asked once, when someone with admin flags first needs it.
-  let ownTeam: string | undefined;
-  const readOwnTeam = async (): Promise<Result<string>> => {
+  let ownTeam: { team: string; enterprise: string | undefined } | undefined;
+  const readOwnTeam = async (): Promise<Result<{ team: string; enterprise: string | undefined }>> => {
     if (ownTeam !== undefined) return ok(ownTeam);
     try {
-      ownTeam = authTestSchema.parse(await options.client.auth.test()).team_id;
+      const answer = authTestSchema.parse(await options.client.auth.test());
+      ownTeam = { team: answer.team_id, enterprise: answer.enterprise_id || undefined };
       return ok(ownTeam);
     } catch (error) {
       options.logger.warn('auth.test failed', { error: describeError(error) });
@@ -137,21 +139,38 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
     }
   };
 
+  // A guest, a deactivated account or someone from another organisation: Slack sets is_stranger only for one who
+  // shares no channel with the bot, so a Slack Connect member in a shared channel is told by their own team_id.
+  const isOutsiderByFlags = (user: SlackUser) =>
+    user.deleted === true || user.is_restricted === true || user.is_ultra_restricted === true || user.is_stranger === true;
+  // Not known yet, the person is refused with the reason (the caller says so), never let through unchecked.
+  const ofOwnOrganisation = async (user: SlackUser): Promise<Result<boolean>> => {
+    const own = await readOwnTeam();
+    if (!own.ok) return own;
+    if (user.team_id === own.value.team) return ok(true);
+    // Enterprise Grid: a member of another workspace of the same organisation has that workspace's team_id. Slack's
+    // docs do not say which team_id users.info gives there; the shared enterprise id is taken as the same organisation.
+    return ok(own.value.enterprise !== undefined && user.enterprise_user?.enterprise_id === own.value.enterprise);
+  };
+
   return {
     async isWorkspaceAdmin(userId) {
       const read = await readUser(userId);
       if (!read.ok) return read;
       const user = read.value;
-      // A guest, a deactivated account or someone from another organisation is never taken for an admin of this one,
-      // whatever their flags say: Slack does not document what is_admin means for an external user, and sets
-      // is_stranger only for one who shares no channel with the bot (a Slack Connect member has their own team_id).
-      const outsider =
-        user.deleted === true || user.is_restricted === true || user.is_ultra_restricted === true || user.is_stranger === true;
-      if (outsider || !(user.is_admin === true || user.is_owner === true || user.is_primary_owner === true)) return ok(false);
-      // Not known yet, the admin is refused with the reason (the caller says so), never let through unchecked.
-      const team = await readOwnTeam();
-      if (!team.ok) return team;
-      return ok(user.team_id === team.value);
+      // Whatever their flags say: Slack does not document what is_admin means for an external user.
+      if (isOutsiderByFlags(user) || !(user.is_admin === true || user.is_owner === true || user.is_primary_owner === true)) {
+        return ok(false);
+      }
+      const own = await readOwnTeam();
+      if (!own.ok) return own;
+      return ok(user.team_id === own.value.team);
+    },
+    async isFullMember(userId) {
+      const read = await readUser(userId);
+      if (!read.ok) return read;
+      if (isOutsiderByFlags(read.value)) return ok(false);
+      return ofOwnOrganisation(read.value);
     },
     async userName(userId) {
       const read = await readUser(userId);

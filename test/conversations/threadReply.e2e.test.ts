@@ -474,6 +474,70 @@ describe('who the SMS names, and who may still send it', () => {
   });
 });
 
+describe('guests and people from other organisations in the inbox channel', () => {
+  const GUEST = 'U0GUEST001';
+  const CONNECT = 'U0CONNECT1';
+
+  it('are refused, only to them, audited, and nothing reaches Wavix; a full member of the channel still replies', async () => {
+    t.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER, GUEST, CONNECT]);
+    t.fakeSlack.seedUser(GUEST, { guest: true });
+    // A Slack Connect member sharing the channel: Slack sets no is_stranger then, only their own organisation's team_id.
+    t.fakeSlack.handle('users.info', ({ args }) => ({
+      user: { id: args.user, team_id: args.user === CONNECT ? 'T0OTHERORG' : 'T1', is_restricted: args.user === GUEST },
+    }));
+    const threadTs = await relayedThread();
+    await reply(threadTs, 'guest answering', { user: GUEST });
+    await reply(threadTs, 'partner answering', { user: CONNECT });
+    const refusals = await t.fakeSlack.waitFor('chat.postEphemeral', 2);
+    expect(refusals.map((c) => [c.args.user, c.args.thread_ts])).toEqual([
+      [GUEST, threadTs],
+      [CONNECT, threadTs],
+    ]);
+    for (const refusal of refusals) {
+      expect(refusal.args.text).toBe(
+        'Your reply was not sent: guests and people from other organisations may answer SMS only when an smsops admin adds them to SLACK_REPLY_USERS.',
+      );
+    }
+    await reply(threadTs, 'member answering');
+    await waitUntil(
+      () => outboundSms().length === 1,
+      5000,
+      () => 'the full member’s SMS',
+    );
+    expect(outboundSms().map((m) => m.message_body.text)).toEqual(['member answering']);
+    await waitUntil(
+      () => rows("SELECT 1 FROM audit_log WHERE action = 'conversation.reply'").length === 3,
+      5000,
+      () => 'audited',
+    );
+    const audits = rows("SELECT actor, outcome, params FROM audit_log WHERE action = 'conversation.reply' ORDER BY id");
+    expect(audits.map((a) => [a.actor, a.outcome, JSON.parse(a.params).reason])).toEqual([
+      [GUEST, 'refused', 'guest_or_external'],
+      [CONNECT, 'refused', 'guest_or_external'],
+      [REPLIER, 'ok', null],
+    ]);
+  });
+
+  it('may reply once an admin names them in SLACK_REPLY_USERS', async () => {
+    await t.stop();
+    t = await startSmsopsUnderTest({
+      SLACK_INBOX_CHANNEL: INBOX,
+      SLACK_RELAY_PACE_MS: '0',
+      SLACK_REPLY_USERS: `${ADMIN},${GUEST}`,
+    });
+    t.fakeSlack.setChannelMembers(INBOX, [ADMIN, GUEST]);
+    t.fakeSlack.seedUser(GUEST, { guest: true });
+    const threadTs = await relayedThread();
+    await reply(threadTs, 'contractor answering', { user: GUEST });
+    await waitUntil(
+      () => outboundSms().length === 1,
+      5000,
+      () => 'the named guest’s SMS',
+    );
+    expect(outboundSms()[0]?.message_body.text).toBe('contractor answering');
+  });
+});
+
 describe('SLACK_REPLY_USERS', () => {
   it('narrows who may reply to the people it names', async () => {
     await t.stop();

@@ -61,6 +61,30 @@ describe('the workspace directory over Slack', () => {
     expect(fakeSlack.callsTo('auth.test')).toHaveLength(1);
   });
 
+  it('takes a full member for one of this workspace or of another workspace of the same Enterprise Grid organisation, never a guest, a deactivated account or a Slack Connect member', async () => {
+    const d = directory();
+    fakeSlack.handle('auth.test', () => ({ team_id: 'T1', enterprise_id: 'E1', user_id: 'UBOT' }));
+    fakeSlack.handle('users.info', ({ args }) => {
+      const kinds: Record<string, Record<string, unknown>> = {
+        U0PLAIN001: { team_id: 'T1' },
+        U0GRID0001: { team_id: 'T2', enterprise_user: { enterprise_id: 'E1' } },
+        U0CONNECT1: { team_id: 'T9', enterprise_user: { enterprise_id: 'E9' } },
+        U0GUEST001: { team_id: 'T1', is_restricted: true },
+        U0SINGLE01: { team_id: 'T1', is_ultra_restricted: true },
+        U0GONE0001: { team_id: 'T1', deleted: true },
+      };
+      return { user: { id: args.user, ...kinds[String(args.user)] } };
+    });
+    const full = async (id: string) => (await d.isFullMember(id)).ok && ((await d.isFullMember(id)) as { value: boolean }).value;
+    expect(await full('U0PLAIN001')).toBe(true);
+    expect(await full('U0GRID0001')).toBe(true);
+    for (const id of ['U0CONNECT1', 'U0GUEST001', 'U0SINGLE01', 'U0GONE0001']) expect(await full(id)).toBe(false);
+    // Not known is an error in words, never a yes.
+    const fresh = directory();
+    fakeSlack.failNext('auth.test', 'internal_error');
+    expect((await fresh.isFullMember('U0PLAIN001')).ok).toBe(false);
+  });
+
   it('answers a failure as an error in words, and does not remember it', async () => {
     const d = directory();
     fakeSlack.failNext('users.info', 'missing_scope');

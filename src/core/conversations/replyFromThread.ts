@@ -414,6 +414,23 @@ async function whyNotAllowed(
       text: 'Your reply was not sent: only the people in SLACK_REPLY_USERS may answer SMS from Slack. Ask an smsops admin to add you.',
     };
   }
+  // A guest or a Slack Connect member of the inbox channel would send SMS from the company's numbers: only when an admin
+  // listed them in SLACK_REPLY_USERS, the explicit choice (a contractor answering customers, say).
+  if (!deps.replyUsers.includes(message.userId)) {
+    const full = await deps.directory.isFullMember(message.userId);
+    if (!full.ok) {
+      return {
+        reason: 'membership_unknown',
+        text: `Your reply was not sent: smsops could not check who you are in this workspace; try again (${full.error.userMessage}).`,
+      };
+    }
+    if (!full.value) {
+      return {
+        reason: 'guest_or_external',
+        text: 'Your reply was not sent: guests and people from other organisations may answer SMS only when an smsops admin adds them to SLACK_REPLY_USERS.',
+      };
+    }
+  }
   // An SMS goes out on their behalf: membership is asked (nearly) fresh, and not knowing it is a refusal.
   const member = await deps.directory.isChannelMember(message.channel, message.userId, 'fresh');
   if (!member.ok) {

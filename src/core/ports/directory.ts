@@ -12,6 +12,11 @@ export interface WorkspaceDirectory {
   /** Whether the user is an admin or owner of the Slack workspace. */
   isWorkspaceAdmin(userId: string): Promise<Result<boolean>>;
   /**
+   * Whether the user is a full member of this workspace: not a guest, not deactivated, not from another organisation
+   * (Slack Connect). SMS go out from the company's numbers on a full member's word only, unless an admin lists them.
+   */
+  isFullMember(userId: string): Promise<Result<boolean>>;
+  /**
    * Whether the user is a member of the channel (a DM counts its two people). `fresh` (for sending an SMS on their
    * behalf) accepts an answer a few seconds old at most, so someone removed from the channel loses the right at once.
    */
