@@ -43,6 +43,14 @@ export function slackPayloadProblem(raw: string, contentType: string | undefined
       return 'the body is not JSON';
     }
   }
+  return payloadObjectProblem(body);
+}
+
+/**
+ * What is wrong with a parsed payload in what Bolt reads before any listener runs, or undefined (see
+ * slackPayloadProblem). Socket Mode's `interactive` and `events_api` envelopes carry the same payloads (./socketFrames.ts).
+ */
+export function payloadObjectProblem(body: unknown): string | undefined {
   if (!isObject(body)) return 'the payload is not a JSON object';
   const { type } = body;
   if (typeof type !== 'string') return 'the payload has no type';

@@ -3,6 +3,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { warnOncePerMinute } from '../logOncePerMinute.js';
 import { warnEventsRateLimited } from './eventsRateLimited.js';
+import { payloadObjectProblem } from './payloadShape.js';
 
 type FrameClient = Pick<SocketModeReceiver['client'], 'on' | 'listeners' | 'removeAllListeners'>;
 
@@ -39,6 +40,12 @@ export function readSocketFrame(text: string): FrameVerdict {
     return { kind: 'pass', disconnectReason: typeof frame.reason === 'string' ? frame.reason : undefined };
   }
   if (!isObject(payload)) return { kind: 'unreadable', envelopeId, problem: `${shownKind(type)} without its payload` };
+  if (type === 'interactive') {
+    // Bolt threw on these before any listener (no ack, Slack's error shown, an error line per envelope), where HTTP
+    // mode refuses the same payload in words (./payloadShape.ts).
+    const problem = payloadObjectProblem(payload);
+    return problem === undefined ? { kind: 'pass' } : { kind: 'unreadable', envelopeId, problem };
+  }
   if (type !== 'events_api') return { kind: 'pass' };
   if (payload.type === 'app_rate_limited') return { kind: 'rate_limited', envelopeId };
   const event = payload.event;

@@ -98,6 +98,39 @@ describe('Slack Socket Mode trouble (real process)', () => {
     expect(await metrics()).toMatch(/^smsops_unhandled_rejections_total 0$/m);
   });
 
+  it('acknowledges interactions of a shape Slack never sends (actions not a list, no user, view null) and says so in words, as HTTP mode refuses them', {
+    timeout: 90_000,
+  }, async () => {
+    const p = await start();
+    await p.waitForLine(/Slack Socket Mode connected/);
+    const user = { id: 'U0SOCKET01' };
+    const payloads: Record<string, Record<string, unknown>> = {
+      'env-actions-true': { type: 'block_actions', user, actions: true },
+      'env-no-user': { type: 'block_actions', actions: [{ action_id: 'alert_acknowledge', value: '1:2' }] },
+      'env-view-null': { type: 'view_submission', user, view: null },
+      'env-suggestion-no-user': { type: 'block_suggestion', action_id: 'x', block_id: 'y', value: 'a' },
+    };
+    for (const [envelopeId, payload] of Object.entries(payloads)) {
+      ws.send({ type: 'interactive', envelope_id: envelopeId, accepts_response_payload: true, payload });
+    }
+    await helpIsAnswered();
+
+    // Acknowledged (Bolt threw before any ack: Slack showed the person an error), and said once in words.
+    await waitUntil(
+      () => Object.keys(payloads).every((id) => ws.received.some((m) => m.envelope_id === id)),
+      10_000,
+      'every damaged interaction acknowledged',
+    );
+    await p.waitForLine(
+      /"problem":"a block_actions payload without its actions".*Slack sent a Socket Mode message smsops cannot read/,
+    );
+    expect(
+      p.logs.filter((l) => /TypeError|unhandled error occurred/.test(l)),
+      p.logs.join('\n'),
+    ).toEqual([]);
+    expect(await metrics()).toMatch(/^smsops_unhandled_rejections_total 0$/m);
+  });
+
   it('gives up on an upgrade or a hello that never comes after 30 s, says why, and connects again', {
     timeout: 150_000,
   }, async () => {
