@@ -29,7 +29,8 @@ export function slackPayloadProblem(raw: string, contentType: string | undefined
   let body: unknown;
   if (contentType === 'application/x-www-form-urlencoded') {
     const form = parse(raw);
-    if (typeof form.command === 'string' || form.ssl_check === '1') return undefined;
+    if (form.ssl_check === '1') return undefined;
+    if (form.command !== undefined) return commandPayloadProblem(form);
     if (typeof form.payload !== 'string') return 'neither a slash command nor an interaction payload';
     try {
       body = JSON.parse(form.payload);
@@ -44,6 +45,18 @@ export function slackPayloadProblem(raw: string, contentType: string | undefined
     }
   }
   return payloadObjectProblem(body);
+}
+
+/**
+ * What is wrong with a slash command's fields that smsops reads (`/sms`'s text, who typed it), or undefined. A text
+ * that is not a string (a number over Socket Mode, a form with two `text` fields) threw in the command's parser after
+ * no ack: Slack showed the person an error and smsops an error line with a bare TypeError.
+ */
+export function commandPayloadProblem(body: Record<string, unknown>): string | undefined {
+  if (typeof body.command !== 'string') return 'a slash command without its command';
+  if (body.text !== undefined && typeof body.text !== 'string') return 'a slash command whose text is not text';
+  if (typeof body.user_id !== 'string') return 'a slash command without its user';
+  return undefined;
 }
 
 /**

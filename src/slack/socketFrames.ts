@@ -3,7 +3,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { warnOncePerMinute } from '../logOncePerMinute.js';
 import { warnEventsRateLimited } from './eventsRateLimited.js';
-import { payloadObjectProblem } from './payloadShape.js';
+import { commandPayloadProblem, payloadObjectProblem } from './payloadShape.js';
 
 type FrameClient = Pick<SocketModeReceiver['client'], 'on' | 'listeners' | 'removeAllListeners'>;
 
@@ -44,6 +44,10 @@ export function readSocketFrame(text: string): FrameVerdict {
     // Bolt threw on these before any listener (no ack, Slack's error shown, an error line per envelope), where HTTP
     // mode refuses the same payload in words (./payloadShape.ts).
     const problem = payloadObjectProblem(payload);
+    return problem === undefined ? { kind: 'pass' } : { kind: 'unreadable', envelopeId, problem };
+  }
+  if (type === 'slash_commands') {
+    const problem = commandPayloadProblem(payload);
     return problem === undefined ? { kind: 'pass' } : { kind: 'unreadable', envelopeId, problem };
   }
   if (type !== 'events_api') return { kind: 'pass' };

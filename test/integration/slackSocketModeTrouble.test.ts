@@ -98,7 +98,7 @@ describe('Slack Socket Mode trouble (real process)', () => {
     expect(await metrics()).toMatch(/^smsops_unhandled_rejections_total 0$/m);
   });
 
-  it('acknowledges interactions of a shape Slack never sends (actions not a list, no user, view null) and says so in words, as HTTP mode refuses them', {
+  it('acknowledges interactions and commands of a shape Slack never sends (actions not a list, no user, view null, a text that is a number) and says so in words, as HTTP mode refuses them', {
     timeout: 90_000,
   }, async () => {
     const p = await start();
@@ -113,6 +113,10 @@ describe('Slack Socket Mode trouble (real process)', () => {
     for (const [envelopeId, payload] of Object.entries(payloads)) {
       ws.send({ type: 'interactive', envelope_id: envelopeId, accepts_response_payload: true, payload });
     }
+    // A command whose text is not text threw in its parser (no ack, an error line).
+    const command = { command: '/sms', text: 5, user_id: 'U0SOCKET01', team_id: 'T1', channel_id: 'C1' };
+    ws.send({ type: 'slash_commands', envelope_id: 'env-text-number', accepts_response_payload: true, payload: command });
+    payloads['env-text-number'] = command;
     await helpIsAnswered();
 
     // Acknowledged (Bolt threw before any ack: Slack showed the person an error), and said once in words.
@@ -124,8 +128,9 @@ describe('Slack Socket Mode trouble (real process)', () => {
     await p.waitForLine(
       /"problem":"a block_actions payload without its actions".*Slack sent a Socket Mode message smsops cannot read/,
     );
+    await p.waitForLine(/"problem":"a slash command whose text is not text"/);
     expect(
-      p.logs.filter((l) => /TypeError|unhandled error occurred/.test(l)),
+      p.logs.filter((l) => /TypeError|unhandled error occurred|listener failed/.test(l)),
       p.logs.join('\n'),
     ).toEqual([]);
     expect(await metrics()).toMatch(/^smsops_unhandled_rejections_total 0$/m);

@@ -177,6 +177,13 @@ describe('signed payloads of a shape Slack never sends', () => {
     const refused = await t.slack.raw(event, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, event) });
     expect(refused.status).toBe(400);
     expect(refused.json).toMatchObject({ error: 'an event_callback without its event' });
+    // Two `text` fields: parsed as a list, which the command's parser threw on after no ack.
+    const twoTexts =
+      'command=%2Fsms&text=help&text=inbox&user_id=U1&team_id=T1&channel_id=C1&response_url=http%3A%2F%2F127.0.0.1%3A9%2Fr';
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const command = await t.slack.raw(twoTexts, { ...form, ...signSlackRequest(SIGNING_SECRET, twoTexts) });
+    expect(command.status).toBe(400);
+    expect(command.json).toMatchObject({ error: 'a slash command whose text is not text' });
     expect(t.logs.filter((l) => l.includes('"level":"error"'))).toEqual([]);
     expect(t.logs.filter((l) => l.includes('not of a shape Slack sends'))).toHaveLength(1);
   });
