@@ -120,7 +120,12 @@ export function healthRoute(options: {
 
 function socketLine(socket: SocketState): string {
   const since = new Date(socket.since).toISOString();
-  if (socket.connected) return `Socket Mode connected since ${since}`;
+  if (socket.connected) {
+    const others = socket.otherConnections;
+    return others === undefined
+      ? `Socket Mode connected since ${since}`
+      : `Socket Mode connected since ${since}, with ${others} other connection${others === 1 ? '' : 's'} on the same app token when it opened (Slack's count): another process takes a share of Slack's commands, buttons and thread replies`;
+  }
   const attempts = `${socket.failedAttempts} failed attempt${socket.failedAttempts === 1 ? '' : 's'}`;
   const tried =
     socket.lastFailure === undefined

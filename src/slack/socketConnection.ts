@@ -7,7 +7,15 @@ import { guardSocketFrames } from './socketFrames.js';
 
 /** Where the Socket Mode connection is, for /healthz and /metrics. `since`: when it got there (ms since epoch). */
 export type SocketState =
-  | { connected: true; since: number }
+  | {
+      connected: true;
+      since: number;
+      /**
+       * Slack's count of the connections on this app token when this one opened, when over 1: another process (an old
+       * container, a second smsops on another database) takes a share of Slack's commands, buttons and thread replies.
+       */
+      otherConnections?: number;
+    }
   | { connected: false; since: number; failedAttempts: number; lastFailure: string | undefined };
 
 export interface SocketConnection {
@@ -50,6 +58,8 @@ interface Connection {
   closing: boolean;
   /** Slack's reason in its `disconnect` message, if it sent one. */
   disconnectReason: string | undefined;
+  /** Slack's count of the connections on the app token, from its hello. */
+  connections?: number;
   /** Set when HELLO_DEADLINE_MS passed: how far the attempt had got. */
   timedOut: string | undefined;
   deadline?: NodeJS.Timeout;
@@ -82,6 +92,9 @@ export function keepSocketConnected(options: {
     logger,
     onDisconnect: (reason) => {
       if (current) current.disconnectReason = reason;
+    },
+    onHello: (connections) => {
+      if (current) current.connections = connections;
     },
   });
 
@@ -150,8 +163,17 @@ export function keepSocketConnected(options: {
     const connectedAt = now();
     // Slack's disconnect may follow its hello at once (link_disabled): that connection was never usable.
     if (!connection?.closing) {
-      state = { connected: true, since: connectedAt };
+      const others = (connection?.connections ?? 1) - 1;
+      state = { connected: true, since: connectedAt, ...(others > 0 ? { otherConnections: others } : {}) };
       logger.info('Slack Socket Mode connected: commands, buttons and thread replies arrive');
+      // Slack hands each request to one of the app token's connections: a thread reply another process takes (one
+      // on another database knows no such thread) is lost to this smsops without a word.
+      if (others > 0) {
+        logger.error(
+          `Slack counts ${others} other Socket Mode connection${others === 1 ? '' : 's'} on SLACK_APP_TOKEN: another process (an old container, a second smsops) takes a share of Slack's commands, buttons and thread replies, and a thread reply it takes is not sent by this smsops; stop the other processes using SLACK_APP_TOKEN`,
+          { connections: others + 1 },
+        );
+      }
     }
     // Registered after start() resolved on Slack's hello: a close needs another turn of the event loop, so none is missed.
     await new Promise<void>((resolve) => client.once('disconnected', () => resolve()));

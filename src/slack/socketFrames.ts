@@ -9,7 +9,7 @@ type FrameClient = Pick<SocketModeReceiver['client'], 'on' | 'listeners' | 'remo
 
 /** What a frame holds, once read: handed on to the client, or answered and dropped here. */
 export type FrameVerdict =
-  | { kind: 'pass'; disconnectReason?: string | undefined }
+  | { kind: 'pass'; disconnectReason?: string | undefined; connections?: number }
   | { kind: 'rate_limited'; envelopeId: string | undefined }
   | { kind: 'unreadable'; envelopeId: string | undefined; problem: string };
 
@@ -35,7 +35,12 @@ export function readSocketFrame(text: string): FrameVerdict {
   const envelopeId = typeof frame.envelope_id === 'string' ? frame.envelope_id : undefined;
   const { type, payload } = frame;
   if (typeof type !== 'string') return { kind: 'unreadable', envelopeId, problem: 'a message without a type' };
-  if (type === 'hello') return { kind: 'pass' };
+  if (type === 'hello') {
+    const connections = frame.num_connections;
+    return typeof connections === 'number' && Number.isSafeInteger(connections) && connections > 0
+      ? { kind: 'pass', connections }
+      : { kind: 'pass' };
+  }
   if (type === 'disconnect') {
     return { kind: 'pass', disconnectReason: typeof frame.reason === 'string' ? frame.reason : undefined };
   }
@@ -66,7 +71,12 @@ export function readSocketFrame(text: string): FrameVerdict {
  */
 export function guardSocketFrames(
   client: FrameClient,
-  options: { logger: Logger; onDisconnect: (reason: string | undefined) => void },
+  options: {
+    logger: Logger;
+    onDisconnect: (reason: string | undefined) => void;
+    /** Slack's count, in its hello, of the connections open on this app token (this one included). */
+    onHello?: (connections: number) => void;
+  },
 ): void {
   const { logger } = options;
   const handlers = client.listeners('ws_message');
@@ -104,6 +114,7 @@ export function guardSocketFrames(
     switch (verdict.kind) {
       case 'pass':
         if ('disconnectReason' in verdict) options.onDisconnect(verdict.disconnectReason);
+        if (verdict.connections !== undefined) options.onHello?.(verdict.connections);
         return handOn(data, isBinary);
       case 'rate_limited':
         ack(verdict.envelopeId);

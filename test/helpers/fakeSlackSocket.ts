@@ -39,6 +39,8 @@ export interface FakeSocketBehaviour {
   disconnectAfterHello?: string;
   /** true: the client's close frame is answered but the TCP connection is left open (Slack does this on a refresh). */
   keepTcpAfterClose: boolean;
+  /** The hello's `num_connections` (Slack's count of the app token's connections); 1 unless set. */
+  numConnections?: number;
 }
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -111,7 +113,8 @@ export async function startFakeSlackSocket(): Promise<FakeSlackSocket> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => sockets.delete(socket));
-    if (behaviour.hello) socket.write(frame(0x1, Buffer.from(JSON.stringify({ type: 'hello', num_connections: 1 }))));
+    if (behaviour.hello)
+      socket.write(frame(0x1, Buffer.from(JSON.stringify({ type: 'hello', num_connections: behaviour.numConnections ?? 1 }))));
     const reason = behaviour.disconnectAfterHello;
     if (reason) socket.write(frame(0x1, Buffer.from(JSON.stringify({ type: 'disconnect', reason }))));
     const keepTcp = behaviour.keepTcpAfterClose;

@@ -196,6 +196,27 @@ describe('Slack Socket Mode trouble (real process)', () => {
     );
   });
 
+  it("says that another process shares the app token when Slack's hello counts its connection too (it takes a share of Slack's requests)", {
+    timeout: 60_000,
+  }, async () => {
+    const p = await start((socket) => {
+      socket.behaviour.numConnections = 2;
+    });
+    await p.waitForLine(/Slack counts 1 other Socket Mode connection on SLACK_APP_TOKEN: another process/);
+    expect(await slackHealth()).toMatch(
+      /^Socket Mode connected since \S+, with 1 other connection on the same app token when it opened \(Slack's count\)/,
+    );
+    // Alone on the token again: the next connection is said plainly.
+    ws.behaviour.numConnections = 1;
+    ws.dropAll();
+    await waitUntil(
+      async () => ws.accepted() >= 2 && (await slackHealth()).startsWith('Socket Mode connected'),
+      20_000,
+      'connected again',
+    );
+    expect(await slackHealth()).not.toMatch(/other connection/);
+  });
+
   it('says that another process uses the same app token (too_many_websockets)', { timeout: 60_000 }, async () => {
     const p = await start((socket) => {
       socket.behaviour.disconnectAfterHello = 'too_many_websockets';
