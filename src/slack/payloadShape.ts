@@ -54,7 +54,7 @@ export function slackPayloadProblem(raw: string, contentType: string | undefined
  */
 export function commandPayloadProblem(body: Record<string, unknown>): string | undefined {
   if (typeof body.command !== 'string') return 'a slash command without its command';
-  if (body.text !== undefined && typeof body.text !== 'string') return 'a slash command whose text is not text';
+  if (typeof body.text !== 'string') return 'a slash command whose text is not text';
   if (typeof body.user_id !== 'string') return 'a slash command without its user';
   return undefined;
 }

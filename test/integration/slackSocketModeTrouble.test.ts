@@ -117,6 +117,9 @@ describe('Slack Socket Mode trouble (real process)', () => {
     const command = { command: '/sms', text: 5, user_id: 'U0SOCKET01', team_id: 'T1', channel_id: 'C1' };
     ws.send({ type: 'slash_commands', envelope_id: 'env-text-number', accepts_response_payload: true, payload: command });
     payloads['env-text-number'] = command;
+    const { text: _text, ...withoutText } = command;
+    ws.send({ type: 'slash_commands', envelope_id: 'env-no-text', accepts_response_payload: true, payload: withoutText });
+    payloads['env-no-text'] = withoutText;
     await helpIsAnswered();
 
     // Acknowledged (Bolt threw before any ack: Slack showed the person an error), and said once in words.
