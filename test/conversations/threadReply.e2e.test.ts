@@ -402,6 +402,18 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(sendsToWavix()).toHaveLength(before);
   });
 
+  it('ignores a message event of a shape Slack never sends (text a list) with one warning, no error line, and sends nothing', async () => {
+    const threadTs = await relayedThread();
+    for (const text of [[], { a: 1 }]) expect((await reply(threadTs, text as unknown as string)).status).toBe(200);
+    await settled(threadTs);
+    const lines = t.logs.map((line) => JSON.parse(line) as { level: string; msg: string; fields?: string });
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(lines.filter((l) => l.msg === 'a message event of a shape Slack never sends was ignored')).toEqual([
+      expect.objectContaining({ level: 'warn', fields: 'text' }),
+    ]);
+    expect(sendsToWavix()).toEqual([]);
+  });
+
   it('refuses a person who is not a member of the channel, only to them, and sends nothing', async () => {
     const threadTs = await relayedThread();
     await reply(threadTs, 'let me answer', { user: OUTSIDER });

@@ -1,6 +1,8 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
+import { z } from 'zod';
 import { isTransientStoreError, storeErrorReason } from '../../../core/ports/storeErrors.js';
 import { describeError } from '../../../errors.js';
+import { warnOncePerMinute } from '../../../logOncePerMinute.js';
 import { typedTextNamed } from '../../messageText.js';
 import { GROUPED_POST_REPLY_REFUSAL } from '../../ui/groupedPost.js';
 import type { SlackDeps } from '../context.js';
@@ -13,22 +15,26 @@ import type { SlackDeps } from '../context.js';
  */
 const PERSON_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast']);
 
-/** The fields of a message event this listener reads (Bolt's union of subtypes does not share them all). */
-interface MessageFields {
-  subtype?: string;
-  channel?: string;
-  user?: string;
-  bot_id?: string;
-  bot_profile?: unknown;
-  text?: string;
+/**
+ * The fields of a message event this listener reads (Bolt's union of subtypes does not share them all), each checked
+ * for its type: a `text: []` Slack never sends reached the mention parser and an error line with a bare TypeError.
+ * Strict only about these; anything else in the event is left alone.
+ */
+const messageFieldsSchema = z.object({
+  subtype: z.string().optional(),
+  channel: z.string().optional(),
+  user: z.string().optional(),
+  bot_id: z.unknown().optional(),
+  bot_profile: z.unknown().optional(),
+  text: z.string().optional(),
   /** The rich_text the composer made: the only place an emoji's Unicode is (`text` has its `:shortcode:`). */
-  blocks?: unknown;
-  ts?: string;
-  thread_ts?: string;
+  blocks: z.unknown().optional(),
+  ts: z.string().optional(),
+  thread_ts: z.string().optional(),
   /** Who wrote the thread's parent (Slack sets it on replies). */
-  parent_user_id?: string;
-  files?: unknown[];
-}
+  parent_user_id: z.string().optional(),
+  files: z.array(z.unknown()).optional(),
+});
 
 /**
  * A message posted in a channel: when it is a person's reply in the thread of a relayed SMS, it is handed to the
@@ -38,10 +44,23 @@ interface MessageFields {
  * SMS coalesced under a storm) is no conversation's: the person is told so, and where to answer instead.
  */
 export function threadReplyListener(deps: SlackDeps) {
+  const warnDamaged = warnOncePerMinute(
+    deps.logger,
+    'a message event of a shape Slack never sends was ignored',
+    {},
+    {
+      countField: 'ignoredSinceLastWarning',
+    },
+  );
   return async ({ event, body, context, client }: SlackEventMiddlewareArgs<'message'> & AllMiddlewareArgs): Promise<void> => {
     const conversations = deps.conversations;
     if (!conversations) return;
-    const message = event as MessageFields;
+    const parsed = messageFieldsSchema.safeParse(event);
+    if (!parsed.success) {
+      warnDamaged('', { fields: [...new Set(parsed.error.issues.map((issue) => issue.path.join('.')))].join(', ') });
+      return;
+    }
+    const message = parsed.data;
     if (!PERSON_SUBTYPES.has(message.subtype)) return;
     if (message.bot_id !== undefined || message.bot_profile !== undefined) return;
     if (!message.user || message.user === context.botUserId) return;
