@@ -61,6 +61,9 @@ export const DEFAULT_RELAY_RETRY: DeliveryRetryPolicy = {
   deadAfterMs: 24 * 3_600_000,
 };
 
+/** A failing PortSIP route's 2xx brings its waiting deliveries forward at most this often (see bringForward). */
+const BRING_FORWARD_EVERY_MS = 60_000;
+
 /** Attempts in a row failing the same deterministic way before a delivery is set aside as dead. */
 export const DEFAULT_DETERMINISTIC_LIMIT = 3;
 
@@ -303,6 +306,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
    */
   const fairShares = kind === 'portsip';
   const struggling = new Set<string>();
+  /**
+   * When each struggling destination's waiting deliveries were last brought forward by a 2xx (see applyRows): at most
+   * once a minute, so a conversation failing alone (its own SMS refused with a 5xx) is not retried at every 2xx of its
+   * route's other conversations.
+   */
+  const broughtForwardAt = new Map<string, number>();
   /** The batches being attempted (what holds the slots): a struggling destination's share, leases across a clock step. */
   const attempting = new Set<Delivery[]>();
 
@@ -427,6 +436,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         continue;
       }
       notRecorded.delete(d);
+      if (d.kind === 'delivered') bringForward(d.delivery.destination);
       if (options.writeAlongside) {
         try {
           options.writeAlongside(d.delivery);
@@ -440,6 +450,19 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         }
       }
     }
+  };
+  /**
+   * A PortSIP route that was failing answered 2xx: its other conversations' SMS waiting out a backoff are due now. A
+   * probe took PortSIP down for 50 s under steady traffic: once it answered, one conversation's 54 SMS still waited 80 s
+   * behind their first one's backoff (up to 5 minutes after a longer outage) while the route took everyone else's.
+   */
+  const bringForward = (destination: string) => {
+    if (!fairShares || !struggling.has(destination)) return;
+    const at = now();
+    if (at - (broughtForwardAt.get(destination) ?? Number.NEGATIVE_INFINITY) < BRING_FORWARD_EVERY_MS) return;
+    if (broughtForwardAt.size >= 1_000) broughtForwardAt.clear();
+    broughtForwardAt.set(destination, at);
+    if (deliveries.dueNowAtDestination(kind, destination) > 0) mayBeDue = true;
   };
   // Alone, in a transaction of its own. Not nested in the caller's: a nested transaction is a savepoint, which copied
   // every page the outcomes changed into a sub-journal, spilled to a temporary file past 16 pages (15 files a second

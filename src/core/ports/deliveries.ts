@@ -39,6 +39,11 @@ export interface DeliveriesRepository {
    */
   dueAfterClockStep(kind: DeliveryChannel, maxAheadMs: number): number;
   /**
+   * The pending deliveries to `destination` waiting out a backoff, due now: it answered 2xx again, so their wait (up
+   * to 5 minutes after a long outage) only held its SMS back. Returns how many.
+   */
+  dueNowAtDestination(kind: DeliveryChannel, destination: string): number;
+  /**
    * Returns leased deliveries to pending: at start (after a crash) and at shutdown. Only expired leases unless `all`;
    * with `kind`, only that kind's (a worker stopping gives back its own, not those of the other worker's attempts still
    * out, whose outcomes would then not be recorded).
