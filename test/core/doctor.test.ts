@@ -14,6 +14,7 @@ import type { SetupServices } from '../../src/core/services.js';
 import { applyWebhookChange, smsopsWebhookUrls } from '../../src/core/webhooks.js';
 import { ok } from '../../src/errors.js';
 import { healthRoute } from '../../src/http/health.js';
+import { getHealthOverHttp } from '../../src/http/healthProbe.js';
 import { createTenDlcSubscriptions } from '../../src/jobs/tenDlcSubscriptions.js';
 import { silentLogger } from '../../src/log.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
@@ -173,6 +174,7 @@ function doctorDeps(overrides: Partial<DoctorDeps> = {}): DoctorDeps {
     channelMembership: slackChannelMembership(
       createDoctorSlackClient({ botToken: 'xoxb-doctor-test', apiUrl: fakeSlack.url }, silentLogger),
     ),
+    healthProbe: getHealthOverHttp,
     trustedCa: [localhostCert.cert],
     ...overrides,
   };

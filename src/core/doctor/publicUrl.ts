@@ -1,8 +1,8 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { z } from 'zod';
 import { describeError } from '../../errors.js';
 import { publicBaseUnreachable } from '../publicBaseReach.js';
 import { type CheckGroup, shown } from './context.js';
+import type { HealthAnswer } from './types.js';
 
 // ── 5. PUBLIC_BASE_URL answers ───────────────────────────────────────────────────────────────────────────────────
 
@@ -11,14 +11,25 @@ const HAIRPIN_NOTE =
 const HAIRPIN_FAILURE_NOTE =
   'If smsops sits behind NAT, a router without hairpin NAT makes this fail from inside even when the internet reaches smsops: check from outside with `curl <PUBLIC_BASE_URL>/healthz`.';
 
-interface HealthBody {
-  status: string;
-  db: unknown;
-  reasons?: unknown;
-}
+/**
+ * smsops' health report (src/http/health.ts), as far as this check reads it: the keys `status` and `db` present
+ * (whatever their values: a report of another version still says smsops answers), `reasons` quoted when it is a list
+ * of words. zod 4 requires a z.unknown() key to be present, as the `in` test this replaced did.
+ */
+const healthSchema = z.looseObject({ status: z.unknown(), db: z.unknown(), reasons: z.unknown().optional() });
+type HealthBody = z.infer<typeof healthSchema>;
 
-const healthSchema = (body: unknown): body is HealthBody =>
-  typeof body === 'object' && body !== null && 'status' in body && 'db' in body;
+/** The answer's body as a health report, or undefined: not JSON, or JSON of something else answering there. */
+function healthReport(text: string): HealthBody | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined; // not JSON: said below as "not smsops' health report"
+  }
+  const parsed = healthSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
 
 const QUOTED_REASONS_MAX = 400;
 
@@ -39,31 +50,6 @@ function probeFailure(error: unknown): string {
   return typeof code === 'string' ? `${code} (${describeError(error)})` : describeError(error);
 }
 
-const HEALTH_BODY_MAX = 64 * 1024;
-
-/**
- * GET through node:http(s), as Wavix would reach smsops: redirects are not followed (Wavix posts to the URL as set),
- * the certificate is checked against the same trust as every other probe here.
- */
-function httpGet(url: string, signal: AbortSignal, ca: string[] | undefined): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const options = { signal, agent: false, headers: { 'user-agent': 'smsops-doctor' }, ...(ca ? { ca } : {}) };
-    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, options, (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= HEALTH_BODY_MAX) chunks.push(chunk);
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', reject);
-    });
-    request.on('error', reject);
-    request.end();
-  });
-}
-
 export const publicUrlGroup: CheckGroup = {
   id: 'public-url',
   title: 'PUBLIC_BASE_URL reachable',
@@ -75,20 +61,15 @@ export const publicUrlGroup: CheckGroup = {
     const url = `${deps.publicBaseUrl.replace(/\/+$/, '')}/healthz`;
     // An answer from a loopback or private host proves only that smsops answers here, never that Wavix reaches it.
     const unreachable = deps.services.wavixOnThisHost ? null : publicBaseUnreachable(url);
-    let response: { status: number; text: string };
+    let response: HealthAnswer;
     try {
-      response = await httpGet(url, signal, deps.trustedCa);
+      response = await deps.healthProbe(url, { signal, ca: deps.trustedCa });
     } catch (error) {
       const after = unreachable ? `${unreachable}.` : HAIRPIN_FAILURE_NOTE;
       return [{ ...base, status: 'failure', reason: `${shown(url)} does not answer: ${probeFailure(error)}. ${after}` }];
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(response.text);
-    } catch {
-      body = undefined;
-    }
-    if (!healthSchema(body)) {
+    const body = healthReport(response.text);
+    if (!body) {
       return [
         {
           ...base,

@@ -72,6 +72,21 @@ export type ChannelMembership =
   /** `error` is Slack's code; RATE_LIMITED when Slack refused to answer for now, with its Retry-After when given. */
   | { ok: false; error: string; retryAfterSeconds?: number };
 
+/** What a GET of PUBLIC_BASE_URL/healthz answered: its HTTP status and its body (the first 64 KB), as text. */
+export interface HealthAnswer {
+  status: number;
+  text: string;
+}
+
+export interface HealthProbeOptions {
+  signal: AbortSignal;
+  /** DoctorDeps.trustedCa: certificates to trust instead of Node's store (tests only). */
+  ca: string[] | undefined;
+}
+
+/** Asks smsops' own health report at a URL, as Wavix would reach it; rejects when nothing answers. */
+export type HealthProbe = (url: string, options: HealthProbeOptions) => Promise<HealthAnswer>;
+
 /** The error of a channel look-up Slack rate-limited (Slack's own code for a 429). */
 export const RATE_LIMITED = 'ratelimited';
 
@@ -88,6 +103,8 @@ export interface DoctorDeps {
   /** The alert channel and, when known, the inbox channel (SLACK_INBOX_CHANNEL). */
   channels: { alert: string; inbox: string | null };
   channelMembership: (channel: string) => Promise<ChannelMembership>;
+  /** The PUBLIC_BASE_URL check's GET (src/http/healthProbe.ts): the doctor itself speaks no HTTP. */
+  healthProbe: HealthProbe;
   /** Present when the PortSIP API is configured. */
   portsip?: PortsipInboundRules | undefined;
   /** The person running doctor is an smsops admin: the relay checks quote what PortSIP answered (~80 characters). */

@@ -5,6 +5,7 @@ import { runDoctor, summaryLine } from '../../../core/doctor.js';
 import { enableInboundSms } from '../../../core/numbers.js';
 import { checkInboundRules, readSmsConfigurations } from '../../../core/portsipSetup.js';
 import { applyWebhookChange, planWebhookChange, webhookFingerprint } from '../../../core/webhooks.js';
+import { getHealthOverHttp } from '../../../http/healthProbe.js';
 import { slackChannelMembership } from '../../doctorChannels.js';
 import {
   doctorAllMessage,
@@ -36,6 +37,7 @@ async function checkEverything(interaction: Interaction): Promise<DoctorReport> 
     channels: { alert: deps.alertChannel, inbox: deps.inboxChannel },
     // Its own client, which rejects rate-limited calls: a 429 never pauses the one that answers people.
     channelMembership: slackChannelMembership(deps.doctorSlack),
+    healthProbe: getHealthOverHttp,
     backupJob: () => deps.watch.jobs.status().find((job) => job.name === 'backup'),
     backupDirProblem: deps.watch.backupDirProblem,
     tenDlcSubscriptions: deps.watch.tenDlcSubscriptions,
