@@ -5,20 +5,22 @@ import { readEnvironment } from './config.js';
 import { readFlag } from './envBoolean.js';
 import { describeError } from './errors.js';
 import { createLogger } from './log.js';
-import { SECURE_DELETE_PRAGMA } from './store/database.js';
+import { checkpointIntoMainFile, turnOnSecureDelete } from './store/database.js';
 import { type DatabaseMode, inspectDatabaseMode } from './store/databaseMode.js';
 import { databaseFileBehind, notRegularFile } from './store/fileKind.js';
 import { DATABASE_DIR_MODE, databaseFiles, tightenDatabaseFiles } from './store/fileModes.js';
 import {
   acquireInstanceLease,
   currentLeaseHolder,
+  hasInstanceLeaseTable,
   type InstanceLease,
   InstanceLeaseHeldError,
   type LeaseHolder,
+  removeLeaseOf,
 } from './store/instanceLease.js';
 import { restoreRefusal, sourceRefusal } from './store/restoreCheck.js';
 import { type BackupAge, backupAgeInWords, comparedInWords, newestMessageAt } from './store/restoreComparison.js';
-import { prepareRestoredCopy } from './store/restoredCopy.js';
+import { leaveAsSingleFile, prepareRestoredCopy } from './store/restoredCopy.js';
 
 /**
  * `node dist/restore.js --db <database> <backup file>` (from a source checkout: `npm run restore -- ...`): puts a
@@ -108,8 +110,8 @@ function prepareCurrent(target: string): Current {
   let current: Database.Database | undefined;
   try {
     current = new Database(target, { fileMustExist: true });
-    current.pragma(SECURE_DELETE_PRAGMA);
-    const leased = current.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance_lease'").get();
+    turnOnSecureDelete(current);
+    const leased = hasInstanceLeaseTable(current);
     // Taken, not only read: the same rule as a second smsops (a crashed one of this host does not block).
     const lease = leased ? acquireInstanceLease(current, { logger: createLogger({ level: 'silent' }) }) : undefined;
     return { kind: 'ready', db: current, lease };
@@ -140,7 +142,7 @@ function confirmCurrent(target: string, current: Ready): string | null {
         ? `${heldByAnother(other)} (it took the database while restore compared it)`
         : `restore refused: the lease restore held on ${target} was removed while it compared the databases: is an smsops starting? Stop smsops first; nothing was changed`;
     }
-    db.pragma('wal_checkpoint(TRUNCATE)');
+    checkpointIntoMainFile(db);
     return null;
   } catch (error) {
     lease?.release();
@@ -159,7 +161,7 @@ function giveBack(path: string, holder: LeaseHolder | undefined): void {
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { fileMustExist: true });
-    db.prepare('DELETE FROM instance_lease WHERE id = 1 AND host = ? AND pid = ?').run(holder.host, holder.pid);
+    removeLeaseOf(db, holder);
   } catch {
     // Left as it is: see above.
   } finally {
@@ -324,11 +326,10 @@ function prepareIncoming(backup: string, incoming: string, target: string, mode:
   const restored = new Database(incoming, { fileMustExist: true });
   try {
     // It deletes (the lease, this copy's own backup run's state): those bytes go too.
-    restored.pragma(SECURE_DELETE_PRAGMA);
+    turnOnSecureDelete(restored);
     const own = prepareRestoredCopy(restored);
     const newest = own ? undefined : newestMessageAt(restored);
-    // A single file (no -wal to lose on the way); smsops turns WAL on again when it opens it.
-    restored.pragma('journal_mode = DELETE');
+    leaveAsSingleFile(restored);
     return { refusal: null, takenAt: own?.startedAt, newestMessageAt: newest };
   } finally {
     restored.close();

@@ -48,6 +48,11 @@ export type DatabaseSynchronous = 'normal' | 'full';
  */
 export const SECURE_DELETE_PRAGMA = 'secure_delete = ON';
 
+/** Deleted rows' bytes are overwritten on this connection (a connection outside openDatabase: restore's). */
+export function turnOnSecureDelete(db: Db): void {
+  db.pragma(SECURE_DELETE_PRAGMA);
+}
+
 export interface OpenedDatabase {
   db: Db;
   migrations: MigrationReport;
@@ -114,9 +119,14 @@ export function openDatabase(
   }
 }
 
+/** Puts everything committed into the main file and truncates the -wal, waiting out readers (the busy timeout). */
+export function checkpointIntoMainFile(db: Db): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+}
+
 /** Checkpoints the WAL into the main file, then closes. */
 export function closeDatabase(db: Db): void {
   if (!db.open) return;
-  db.pragma('wal_checkpoint(TRUNCATE)');
+  checkpointIntoMainFile(db);
   db.close();
 }

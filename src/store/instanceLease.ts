@@ -97,6 +97,16 @@ export function currentLeaseHolder(db: Db, now: number = Date.now()): LeaseHolde
   return row && row.expires_at > now ? toHolder(row) : null;
 }
 
+/** Whether the database has the lease's table at all (one from before it, or not smsops': none to take). */
+export function hasInstanceLeaseTable(db: Db): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance_lease'").get() !== undefined;
+}
+
+/** Removes the lease row of the process `holder` names, if it is still the one there (restore giving its lease back). */
+export function removeLeaseOf(db: Db, holder: Pick<LeaseHolder, 'host' | 'pid'>): void {
+  db.prepare('DELETE FROM instance_lease WHERE id = 1 AND host = ? AND pid = ?').run(holder.host, holder.pid);
+}
+
 function readRow(db: Db): LeaseRow | undefined {
   return db
     .prepare('SELECT holder_id, host, pid, namespace, started_at, heartbeat_at, expires_at FROM instance_lease WHERE id = 1')

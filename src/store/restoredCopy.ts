@@ -13,6 +13,11 @@ const RESTORED_FROM = 'the copy this database was restored from';
 const hasTable = (db: Database.Database, name: string) =>
   db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 
+/** A single file, no -wal to lose on the way; smsops turns WAL on again when it opens it. */
+export function leaveAsSingleFile(db: Database.Database): void {
+  db.pragma('journal_mode = DELETE');
+}
+
 /**
  * Makes a backup's copy (restore's `<db>.restoring`, never the operator's file) a database smsops can start on as
  * the one it was when the copy was taken. The copy's lease row names the process that ran then, which does not run
