@@ -2,8 +2,8 @@ import { type Delivery, SLACK_QUEUE_DESTINATION } from '../core/model/delivery.j
 import { SLACK_TOKEN_REFUSALS } from '../core/slackToken.js';
 import { maskUrl } from '../core/urls.js';
 import type { Logger } from '../log.js';
+import type { AttemptOutcome } from './attempt.js';
 import { loggedMessageId } from './loggedMessageId.js';
-import type { AttemptOutcome } from './outbox.js';
 
 /** At most one line per destination and kind of failure in this time; the line says how many failed since the last. */
 export const FAILURE_LOG_EVERY_MS = 60_000;

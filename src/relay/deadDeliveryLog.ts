@@ -1,8 +1,8 @@
 import type { Delivery } from '../core/model/delivery.js';
 import type { Logger } from '../log.js';
+import type { AttemptOutcome } from './attempt.js';
 import { destinationWords, failureKind } from './attemptFailures.js';
 import { loggedMessageId } from './loggedMessageId.js';
-import type { AttemptOutcome } from './outbox.js';
 
 /** Dead deliveries logged one line each, at most this many a minute; past it, one line with how many more. */
 export const DEAD_LINES_PER_MINUTE = 20;

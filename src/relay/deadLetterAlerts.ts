@@ -7,7 +7,7 @@ import type { AlertsRepository } from '../core/ports/alerts.js';
 import type { DeliveriesRepository } from '../core/ports/deliveries.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { AttemptOutcome } from './outbox.js';
+import type { AttemptOutcome } from './attempt.js';
 import type { Destination } from './retarget.js';
 
 type DeadFacts = AlertFactsByRule['relay_dead'];

@@ -1,8 +1,8 @@
 import type { Delivery } from '../core/model/delivery.js';
 import type { Logger } from '../log.js';
+import type { AttemptOutcome } from './attempt.js';
 import { destinationWords, failureKind } from './attemptFailures.js';
 import { loggedMessageId } from './loggedMessageId.js';
-import type { AttemptOutcome } from './outbox.js';
 
 type Attempted = Pick<Delivery, 'destinationKind' | 'destination' | 'attempts'>;
 

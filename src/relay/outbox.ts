@@ -1,4 +1,4 @@
-import { type Delivery, LAST_ERROR_MAX_CHARS } from '../core/model/delivery.js';
+import type { Delivery } from '../core/model/delivery.js';
 import type { InboundMessage } from '../core/model/inboundMessage.js';
 import type { DeliveriesRepository } from '../core/ports/deliveries.js';
 import type { InboundRepository } from '../core/ports/inbound.js';
@@ -7,104 +7,13 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { GroupCommit } from '../store/groupCommit.js';
 import type { WriteHealth } from '../store/writeHealth.js';
+import type { AttemptControl, AttemptOutcome } from './attempt.js';
+import { type Decision, type DecisionRules, decideAttempt } from './attemptDecision.js';
 import type { ConcurrencyWindow } from './concurrencyWindow.js';
-
-/** What one attempt to deliver gave: any 2xx is delivered; the rest is recorded with its status and an excerpt. */
-export interface AttemptOutcome {
-  delivered: boolean;
-  statusCode: number | null;
-  error?: string;
-  /** The destination asked to wait (Retry-After): the next attempt is not before this. */
-  retryAfterMs?: number;
-  /** Retrying cannot help (the destination refuses this content): after a few such failures the delivery is dead. */
-  deterministic?: boolean;
-  /**
-   * Nothing was sent (the sender was stopping before its turn came): not an attempt. The delivery is given back as it
-   * was, with no attempt, error or backoff recorded, and nothing is told of it.
-   */
-  notAttempted?: boolean;
-}
-
-/** What a sender is told of its attempt (the second argument of `send`). */
-export interface AttemptControl {
-  /**
-   * Aborted once the worker gave up on the attempt: its timeout ran out (the attempt is recorded as failed and sent
-   * again) or the worker is stopping (the delivery is given back). A call to the destination not begun by then must
-   * not begin: it would send what the worker sends again. One already begun cannot be recalled: at-least-once.
-   */
-  readonly signal: AbortSignal;
-  /**
-   * For a sender that waits for its turn before each call (the Slack pace): while it waits no timeout runs and the
-   * deliveries stay leased (renewed as needed), so a long wait is neither taken for a hang nor for a lost attempt.
-   */
-  waiting(): void;
-  /** The sender calls the destination now: the timeout runs afresh from here, with the lease to cover it. */
-  calling(): void;
-  /**
-   * An outcome known before the send returns (a Slack send posts channel by channel: one posted while another's call
-   * still hangs). Should the attempt time out, it is recorded as told: a delivery already posted is not failed and
-   * posted again; only those with no outcome yet fail.
-   */
-  settled(deliveryId: number, outcome: AttemptOutcome): void;
-}
-
-export interface DeliveryRetryPolicy {
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** A delivery still failing this long after the message arrived is dead (alerted, kept for replay). */
-  deadAfterMs: number;
-}
-
-export const DEFAULT_RELAY_RETRY: DeliveryRetryPolicy = {
-  baseDelayMs: 1_000,
-  maxDelayMs: 5 * 60_000,
-  deadAfterMs: 24 * 3_600_000,
-};
+import { attemptsBeforeDead, DEFAULT_DETERMINISTIC_LIMIT, type DeliveryRetryPolicy, RETRY_AFTER_CAP_MS } from './retryPolicy.js';
 
 /** A failing PortSIP route's 2xx brings its waiting deliveries forward at most this often (see bringForward). */
 const BRING_FORWARD_EVERY_MS = 60_000;
-
-/** Attempts in a row failing the same deterministic way before a delivery is set aside as dead. */
-export const DEFAULT_DETERMINISTIC_LIMIT = 3;
-
-/**
- * Full-jitter exponential backoff: spreads retries of many failing deliveries instead of synchronising them.
- * Ours rather than a retry library's: the next attempt time is persisted per delivery in SQLite, so it survives restarts.
- */
-export function nextAttemptDelay(attempts: number, policy: DeliveryRetryPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempts, 30));
-  return Math.max(policy.baseDelayMs / 4, Math.floor(random() * ceiling));
-}
-
-/**
- * The longest wait a destination's Retry-After may set (the PortSIP and Slack senders cap theirs at an hour too): with
- * the backoff's ceiling, how far ahead a due time can be, which tells a due time set before the clock went back.
- */
-export const RETRY_AFTER_CAP_MS = 3_600_000;
-/** A step back of the wall clock smaller than this is noise, not worth a look at the due times. */
-const CLOCK_STEP_MS = 1_000;
-
-/** The most attempts a delivery must have had before its retry window can make it dead (see attemptsBeforeDead). */
-export const MAX_ATTEMPTS_BEFORE_DEAD = 10;
-
-/**
- * How many attempts a delivery must have had, besides its window having passed, before it is dead: as many as the
- * backoff makes in the window on average, at most 10. The window is wall-clock time since the message arrived, so
- * without this a message that waited out a long outage of smsops (or a clock stepped forward a day) would be dead
- * after a single failed attempt: one PortSIP hiccup at start-up would bury a whole backlog. Ten attempts take about
- * four minutes of the default backoff.
- */
-export function attemptsBeforeDead(policy: DeliveryRetryPolicy, pollMs: number): number {
-  let elapsed = 0;
-  for (let attempts = 1; attempts < MAX_ATTEMPTS_BEFORE_DEAD; attempts++) {
-    // The mean of nextAttemptDelay's full jitter (half its ceiling, never below its floor); an idle worker finds a
-    // due retry at its next look, so a retry never comes sooner than one poll.
-    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));
-    elapsed += Math.max(policy.baseDelayMs / 4, ceiling / 2, pollMs);
-    if (elapsed >= policy.deadAfterMs) return attempts;
-  }
-  return MAX_ATTEMPTS_BEFORE_DEAD;
-}
 
 export interface OutboxWorkerOptions {
   kind: 'portsip' | 'slack';
@@ -243,6 +152,9 @@ export interface OutboxWorker {
   stop(): Promise<void>;
 }
 
+/** A step back of the wall clock smaller than this is noise, not worth a look at the due times. */
+const CLOCK_STEP_MS = 1_000;
+
 const UNREADABLE = 'the stored message cannot be read (its row is damaged)';
 /**
  * How long, at most, a caught-up worker's outcomes wait to ride with a webhook's commit. At 1,000 webhooks/s each
@@ -252,23 +164,6 @@ const OUTCOMES_RIDE_MS = 5;
 /** The weight of the latest attempt in the running average of attempt times: about the last ten count. */
 const ATTEMPT_TIME_WEIGHT = 0.1;
 const errorKind = (error: unknown) => (error instanceof Error ? error.name : typeof error);
-
-const storedError = (text: string) => (text.length > LAST_ERROR_MAX_CHARS ? `${text.slice(0, LAST_ERROR_MAX_CHARS)}…` : text);
-
-type Decision =
-  | { kind: 'delivered'; delivery: Delivery; message: InboundMessage | undefined; outcome: AttemptOutcome; tookMs: number }
-  | { kind: 'released'; delivery: Delivery }
-  | {
-      kind: 'failed';
-      delivery: Delivery;
-      message: InboundMessage | undefined;
-      outcome: AttemptOutcome;
-      error: string;
-      nextAttemptAt: number;
-      streak: number;
-      tookMs: number;
-    }
-  | { kind: 'dead'; delivery: Delivery; message: InboundMessage | undefined; outcome: AttemptOutcome; error: string };
 
 /**
  * The durable delivery loop for one kind of destination. Deliveries are claimed from SQLite with a lease, so a crash
@@ -379,28 +274,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     if (isTransientStoreError(error)) options.writeHealth?.failed(error);
   };
 
-  const decide = (delivery: Delivery, message: InboundMessage | undefined, outcome: AttemptOutcome, tookMs: number): Decision => {
-    if (outcome.delivered) return { kind: 'delivered', delivery, message, outcome, tookMs };
-    if (outcome.notAttempted) return { kind: 'released', delivery };
-    const error = outcome.error ?? (outcome.statusCode ? `HTTP ${outcome.statusCode}` : 'failed');
-    // "The same way": the same error as the attempt before, deterministic both times.
-    const streak = outcome.deterministic
-      ? delivery.deterministicFailures > 0 && delivery.lastError === storedError(error)
-        ? delivery.deterministicFailures + 1
-        : 1
-      : 0;
-    if (streak >= deterministicLimit) {
-      const reason = `${error} (the same failure ${streak} times in a row: retrying cannot fix it)`;
-      return { kind: 'dead', delivery, message, outcome: { ...outcome, error: reason }, error: reason };
-    }
-    if (now() - delivery.retryWindowStartedAt >= options.retry.deadAfterMs && delivery.attempts + 1 >= minAttemptsForDead)
-      return { kind: 'dead', delivery, message, outcome, error };
-    const delay = Math.max(
-      nextAttemptDelay(delivery.attempts, options.retry, random),
-      Math.min(outcome.retryAfterMs ?? 0, RETRY_AFTER_CAP_MS),
-    );
-    return { kind: 'failed', delivery, message, outcome, error, nextAttemptAt: now() + delay, streak, tookMs };
-  };
+  const decisionRules: DecisionRules = { now, random, retry: options.retry, deterministicLimit, minAttemptsForDead };
+  const decide = (delivery: Delivery, message: InboundMessage | undefined, outcome: AttemptOutcome, tookMs: number): Decision =>
+    decideAttempt(decisionRules, delivery, message, outcome, tookMs);
 
   /**
    * Outcomes their claim no longer held when written (the lease was taken over: another process, or a re-claim after

@@ -3,7 +3,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { guardedLookup, REFUSED_ADDRESS_CODE, refusedDestination } from '../core/destinationGuard.js';
 import type { InboundMessage } from '../core/model/inboundMessage.js';
 import { encodeCopiedUrl, maskUrl } from '../core/urls.js';
-import type { AttemptOutcome } from './outbox.js';
+import type { AttemptOutcome } from './attempt.js';
 import { MAX_PORTSIP_CONNECTIONS } from './portsipConnections.js';
 import { routeSecrets, withoutRouteSecrets } from './routeSecrets.js';
 

@@ -13,6 +13,7 @@ import { type InstanceLease, withInstanceLease } from '../store/instanceLease.js
 import type { Repositories, Store } from '../store/openStore.js';
 import { createWriteHealth } from '../store/writeHealth.js';
 import { TEN_DLC_EVENT_CATEGORIES } from '../wavix/tenDlc.js';
+import type { AttemptOutcome } from './attempt.js';
 import { createAttemptFailures, destinationWords } from './attemptFailures.js';
 import { createConcurrencyWindow } from './concurrencyWindow.js';
 import { createDeadDeliveryLog } from './deadDeliveryLog.js';
@@ -31,13 +32,14 @@ import type { RelayIntake } from './intake.js';
 import { loggedMessageId } from './loggedMessageId.js';
 import { createMessageTrail } from './messageTrail.js';
 import type { RelayOperationsDeps } from './operations.js';
-import { type AttemptOutcome, type DeliveryRetryPolicy, type OutboxWorker, startOutboxWorker } from './outbox.js';
+import { type OutboxWorker, startOutboxWorker } from './outbox.js';
 import { createPollerCache, type Reading } from './pollerCache.js';
 import { createPortsipSender, DEFAULT_PORTSIP_DEADLINE_MS } from './portsip.js';
 import { followPortsipUrlChange } from './portsipUrlChange.js';
 import { judgeRelayHealth, type RelayHealth } from './relayHealth.js';
 import { startRelayWatchdog } from './relayWatchdog.js';
 import { retargetDeliveries } from './retarget.js';
+import type { DeliveryRetryPolicy } from './retryPolicy.js';
 import { slackAttemptTimeoutMs } from './slackAttemptTiming.js';
 
 /**

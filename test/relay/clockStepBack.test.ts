@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../src/core/model/delivery.js';
 import { createLogger, type Logger } from '../../src/log.js';
-import { type AttemptOutcome, type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
+import type { AttemptOutcome } from '../../src/relay/attempt.js';
+import { type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
 import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { newInboundMessage } from '../helpers/inboundMessage.js';

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
+import type { AttemptOutcome } from '../../src/relay/attempt.js';
 import { createConcurrencyWindow } from '../../src/relay/concurrencyWindow.js';
-import { type AttemptOutcome, type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
+import { type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
 import { outboxStore } from '../helpers/outboxStore.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 import { waitUntil } from '../helpers/waitUntil.js';

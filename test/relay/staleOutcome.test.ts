@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, type Logger } from '../../src/log.js';
-import { type AttemptOutcome, type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
+import type { AttemptOutcome } from '../../src/relay/attempt.js';
+import { type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
 import { closeDatabase, type Db, openDatabase } from '../../src/store/database.js';
 import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';

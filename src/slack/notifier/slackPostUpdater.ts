@@ -6,7 +6,7 @@ import type { InboundRepository } from '../../core/ports/inbound.js';
 import { isTransientStoreError } from '../../core/ports/storeErrors.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { nextAttemptDelay } from '../../relay/outbox.js';
+import { nextAttemptDelay } from '../../relay/retryPolicy.js';
 import type { SlackPost, SlackPostsRepository } from '../../store/repositories/slackPosts.js';
 import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../ui/inboundSms.js';
 import type { SlackMessage } from '../ui/text.js';

@@ -1,0 +1,68 @@
+import { type Delivery, LAST_ERROR_MAX_CHARS } from '../core/model/delivery.js';
+import type { InboundMessage } from '../core/model/inboundMessage.js';
+import type { AttemptOutcome } from './attempt.js';
+import { type DeliveryRetryPolicy, nextAttemptDelay, RETRY_AFTER_CAP_MS } from './retryPolicy.js';
+
+/** The error as the store keeps it (cut to LAST_ERROR_MAX_CHARS), to compare with the one before. */
+const storedError = (text: string) => (text.length > LAST_ERROR_MAX_CHARS ? `${text.slice(0, LAST_ERROR_MAX_CHARS)}…` : text);
+
+/** What an attempt's outcome makes of its delivery, to be recorded (./outbox.ts applies it to the store). */
+export type Decision =
+  | { kind: 'delivered'; delivery: Delivery; message: InboundMessage | undefined; outcome: AttemptOutcome; tookMs: number }
+  | { kind: 'released'; delivery: Delivery }
+  | {
+      kind: 'failed';
+      delivery: Delivery;
+      message: InboundMessage | undefined;
+      outcome: AttemptOutcome;
+      error: string;
+      nextAttemptAt: number;
+      streak: number;
+      tookMs: number;
+    }
+  | { kind: 'dead'; delivery: Delivery; message: InboundMessage | undefined; outcome: AttemptOutcome; error: string };
+
+/** What the worker decides with: its clock and randomness, and the retry policy it was started with. */
+export interface DecisionRules {
+  now: () => number;
+  random: () => number;
+  retry: DeliveryRetryPolicy;
+  /** Attempts in a row failing the same deterministic way before the delivery is dead. */
+  deterministicLimit: number;
+  /** Attempts a delivery must have had before its retry window passing makes it dead (attemptsBeforeDead). */
+  minAttemptsForDead: number;
+}
+
+/**
+ * One attempt's outcome as a decision: delivered; given back untried (notAttempted); failed, with when to try again
+ * (the backoff, or the destination's Retry-After up to an hour); or dead (the same deterministic failure too often, or
+ * its retry window past with enough attempts made).
+ */
+export function decideAttempt(
+  rules: DecisionRules,
+  delivery: Delivery,
+  message: InboundMessage | undefined,
+  outcome: AttemptOutcome,
+  tookMs: number,
+): Decision {
+  if (outcome.delivered) return { kind: 'delivered', delivery, message, outcome, tookMs };
+  if (outcome.notAttempted) return { kind: 'released', delivery };
+  const error = outcome.error ?? (outcome.statusCode ? `HTTP ${outcome.statusCode}` : 'failed');
+  // "The same way": the same error as the attempt before, deterministic both times.
+  const streak = outcome.deterministic
+    ? delivery.deterministicFailures > 0 && delivery.lastError === storedError(error)
+      ? delivery.deterministicFailures + 1
+      : 1
+    : 0;
+  if (streak >= rules.deterministicLimit) {
+    const reason = `${error} (the same failure ${streak} times in a row: retrying cannot fix it)`;
+    return { kind: 'dead', delivery, message, outcome: { ...outcome, error: reason }, error: reason };
+  }
+  if (rules.now() - delivery.retryWindowStartedAt >= rules.retry.deadAfterMs && delivery.attempts + 1 >= rules.minAttemptsForDead)
+    return { kind: 'dead', delivery, message, outcome, error };
+  const delay = Math.max(
+    nextAttemptDelay(delivery.attempts, rules.retry, rules.random),
+    Math.min(outcome.retryAfterMs ?? 0, RETRY_AFTER_CAP_MS),
+  );
+  return { kind: 'failed', delivery, message, outcome, error, nextAttemptAt: rules.now() + delay, streak, tookMs };
+}
