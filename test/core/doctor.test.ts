@@ -17,6 +17,7 @@ import { healthRoute } from '../../src/http/health.js';
 import { getHealthOverHttp } from '../../src/http/healthProbe.js';
 import { createTenDlcSubscriptions } from '../../src/jobs/tenDlcSubscriptions.js';
 import { silentLogger } from '../../src/log.js';
+import { portsipConnectionProbes } from '../../src/portsip/connectionProbes.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { createDoctorSlackClient } from '../../src/slack/app.js';
 import { slackChannelMembership } from '../../src/slack/doctorChannels.js';
@@ -175,6 +176,7 @@ function doctorDeps(overrides: Partial<DoctorDeps> = {}): DoctorDeps {
       createDoctorSlackClient({ botToken: 'xoxb-doctor-test', apiUrl: fakeSlack.url }, silentLogger),
     ),
     healthProbe: getHealthOverHttp,
+    portsipProbes: portsipConnectionProbes,
     trustedCa: [localhostCert.cert],
     ...overrides,
   };

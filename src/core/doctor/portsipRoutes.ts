@@ -1,8 +1,6 @@
-import { isIP, connect as tcpConnect } from 'node:net';
-import { checkServerIdentity, type PeerCertificate, connect as tlsConnect } from 'node:tls';
 import { describeError } from '../../errors.js';
 import { speaksNoTls } from '../connectionFailure.js';
-import { guardedLookup, refusedDestination } from '../destinationGuard.js';
+import { refusedDestination } from '../destinationGuard.js';
 import { ownEndpointProblem } from '../destinationSelf.js';
 import type { RelayRoute } from '../model/relayRoute.js';
 import { storedPortsipUrlProblem } from '../portsipUrl.js';
@@ -18,9 +16,10 @@ import {
   routeLabel,
   shown,
 } from './context.js';
-import type { CheckStatus, DoctorCheck } from './types.js';
+import { type CheckStatus, type DoctorCheck, ProbeHung, type TlsFacts, type TlsPeerCertificate } from './types.js';
 
 // ── 6. PortSIP routes answer (TCP connect + TLS handshake, no request) ───────────────────────────────────────────
+// The connect and the handshake themselves are DoctorDeps.portsipProbes (src/portsip/connectionProbes.ts).
 
 /** Each PortSIP URL smsops relays to, with the routes that name it. */
 export function portsipDestinations(routes: RelayRoute[], fallback: string | null): Map<string, string[]> {
@@ -34,13 +33,6 @@ export function portsipDestinations(routes: RelayRoute[], fallback: string | nul
 
 // The id stays the E.164 number (`portsip:+14155550100`): the name shows it with spaces, for people.
 const routeId = (names: string[]) => (names[0] ?? 'route').replace(/^route /, '').replaceAll(' ', '');
-
-/** A probe that reached its own time limit; `connected` when the TCP connection was made (the TLS handshake hung). */
-class ProbeHung extends Error {
-  constructor(readonly connected: boolean) {
-    super('no answer in time');
-  }
-}
 
 function connectFailure(error: unknown, host: string, port: number, limitMs: number): string {
   if (error instanceof ProbeHung) {
@@ -68,74 +60,7 @@ function connectFailure(error: unknown, host: string, port: number, limitMs: num
   }
 }
 
-function tcpProbe(host: string, port: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // The relay's own guard: a name resolving to a refused address (link-local, metadata) is not connected to either.
-    const socket = tcpConnect({ host, port, lookup: guardedLookup });
-    // A destroyed socket emits no error: the probe ends here, or it would wait for ever (a name still resolving).
-    const abort = () => {
-      socket.destroy();
-      reject(new ProbeHung(false));
-    };
-    if (signal.aborted) return abort();
-    signal.addEventListener('abort', abort, { once: true });
-    socket.once('connect', () => {
-      signal.removeEventListener('abort', abort);
-      socket.destroy();
-      resolve();
-    });
-    socket.once('error', (error) => {
-      signal.removeEventListener('abort', abort);
-      reject(error);
-    });
-  });
-}
-
-interface TlsFacts {
-  /** Node's verdict with full chain validation and the hostname check: null when trusted, else its code. */
-  authorizationError: string | null;
-  certificate: PeerCertificate;
-}
-
-/**
- * A TLS handshake with the certificate verified as the relay's HTTPS requests verify it (Node's CA store, hostname),
- * but not refused on failure, so the reason can be told in words. The connection is closed at once.
- */
-function tlsProbe(host: string, port: number, signal: AbortSignal, ca: string[] | undefined): Promise<TlsFacts> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({
-      host,
-      port,
-      lookup: guardedLookup,
-      ...(isIP(host) ? {} : { servername: host }),
-      rejectUnauthorized: false,
-      ...(ca ? { ca } : {}),
-    });
-    let connected = false;
-    socket.once('connect', () => {
-      connected = true;
-    });
-    const abort = () => {
-      socket.destroy();
-      reject(new ProbeHung(connected));
-    };
-    if (signal.aborted) return abort();
-    signal.addEventListener('abort', abort, { once: true });
-    socket.once('secureConnect', () => {
-      signal.removeEventListener('abort', abort);
-      const certificate = socket.getPeerCertificate(false);
-      const error = socket.authorized ? null : String(socket.authorizationError ?? 'unknown');
-      socket.destroy();
-      resolve({ authorizationError: error, certificate });
-    });
-    socket.once('error', (error) => {
-      signal.removeEventListener('abort', abort);
-      reject(error);
-    });
-  });
-}
-
-function certificateNames(cert: PeerCertificate): string {
+function certificateNames(cert: TlsPeerCertificate): string {
   const alt = cert.subjectaltname
     ?.split(',')
     .map((s) => s.trim().replace(/^(DNS|IP Address):/, ''))
@@ -184,9 +109,9 @@ function tlsVerdict(facts: TlsFacts, host: string): { status: CheckStatus; reaso
         reason: `PortSIP’s certificate is not trusted (${facts.authorizationError}): ${relayRefuses}${expiry}`,
       };
   }
-  // Node's verdict includes the hostname; checked again here so a mismatch is always named, never passed as trusted.
-  const identity = checkServerIdentity(host, cert);
-  if (identity) return tlsVerdict({ ...facts, authorizationError: 'ERR_TLS_CERT_ALTNAME_INVALID' }, host);
+  // Node's verdict includes the hostname; checked again (the probe's hostnameMismatch) so a mismatch is always named,
+  // never passed as trusted.
+  if (facts.hostnameMismatch) return tlsVerdict({ ...facts, authorizationError: 'ERR_TLS_CERT_ALTNAME_INVALID' }, host);
   const daysLeft = Math.floor((expires - Date.now()) / DAY);
   if (!Number.isNaN(expires) && daysLeft < CERT_EXPIRY_WARNING_DAYS) {
     return {
@@ -248,14 +173,14 @@ async function portsipReachability(
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(limitMs)]);
   try {
     if (!https) {
-      await tcpProbe(host, port, signal);
+      await ctx.deps.portsipProbes.tcp(host, port, signal);
       return {
         ...base,
         status: 'warning',
         reason: `Answers on ${host}:${port}, but over plain HTTP: not encrypted, so SMS texts and PortSIP’s webhook token cross the network readable. Use PortSIP’s https webhook URL.`,
       };
     }
-    const facts = await tlsProbe(host, port, signal, ctx.deps.trustedCa);
+    const facts = await ctx.deps.portsipProbes.tls(host, port, { signal, ca: ctx.deps.trustedCa });
     return { ...base, ...tlsVerdict(facts, host) };
   } catch (error) {
     return { ...base, status: 'failure', reason: connectFailure(error, host, port, limitMs) };

@@ -87,6 +87,40 @@ export interface HealthProbeOptions {
 /** Asks smsops' own health report at a URL, as Wavix would reach it; rejects when nothing answers. */
 export type HealthProbe = (url: string, options: HealthProbeOptions) => Promise<HealthAnswer>;
 
+/** A probe that reached its own time limit; `connected` when the TCP connection was made (the TLS handshake hung). */
+export class ProbeHung extends Error {
+  constructor(readonly connected: boolean) {
+    super('no answer in time');
+  }
+}
+
+/** The parts of a peer's certificate (node:tls PeerCertificate) the doctor words its verdict with. */
+export interface TlsPeerCertificate {
+  valid_from: string;
+  valid_to: string;
+  subjectaltname?: string | undefined;
+  subject?: { CN?: unknown } | undefined;
+}
+
+/** What a TLS handshake with a PortSIP host showed. */
+export interface TlsFacts {
+  /** Node's verdict with full chain validation and the hostname check: null when trusted, else its code. */
+  authorizationError: string | null;
+  /** Node's checkServerIdentity found the certificate is not for the host (whatever the verdict above says). */
+  hostnameMismatch: boolean;
+  certificate: TlsPeerCertificate;
+}
+
+/**
+ * The PortSIP routes check's connections (src/portsip/connectionProbes.ts), closed at once, nothing sent: a TCP
+ * connect for http://, a TLS handshake for https://. Each rejects with ProbeHung when `signal` aborts first, or with
+ * the connection's error (its `code`: ECONNREFUSED, ENOTFOUND…).
+ */
+export interface PortsipProbes {
+  tcp(host: string, port: number, signal: AbortSignal): Promise<void>;
+  tls(host: string, port: number, options: { signal: AbortSignal; ca: string[] | undefined }): Promise<TlsFacts>;
+}
+
 /** The error of a channel look-up Slack rate-limited (Slack's own code for a 429). */
 export const RATE_LIMITED = 'ratelimited';
 
@@ -105,6 +139,8 @@ export interface DoctorDeps {
   channelMembership: (channel: string) => Promise<ChannelMembership>;
   /** The PUBLIC_BASE_URL check's GET (src/http/healthProbe.ts): the doctor itself speaks no HTTP. */
   healthProbe: HealthProbe;
+  /** The PortSIP routes check's TCP connect and TLS handshake: the doctor itself opens no socket. */
+  portsipProbes: PortsipProbes;
   /** Present when the PortSIP API is configured. */
   portsip?: PortsipInboundRules | undefined;
   /** The person running doctor is an smsops admin: the relay checks quote what PortSIP answered (~80 characters). */

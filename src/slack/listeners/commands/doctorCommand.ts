@@ -6,6 +6,7 @@ import { enableInboundSms } from '../../../core/numbers.js';
 import { checkInboundRules, readSmsConfigurations } from '../../../core/portsipSetup.js';
 import { applyWebhookChange, planWebhookChange, webhookFingerprint } from '../../../core/webhooks.js';
 import { getHealthOverHttp } from '../../../http/healthProbe.js';
+import { portsipConnectionProbes } from '../../../portsip/connectionProbes.js';
 import { slackChannelMembership } from '../../doctorChannels.js';
 import {
   doctorAllMessage,
@@ -38,6 +39,7 @@ async function checkEverything(interaction: Interaction): Promise<DoctorReport> 
     // Its own client, which rejects rate-limited calls: a 429 never pauses the one that answers people.
     channelMembership: slackChannelMembership(deps.doctorSlack),
     healthProbe: getHealthOverHttp,
+    portsipProbes: portsipConnectionProbes,
     backupJob: () => deps.watch.jobs.status().find((job) => job.name === 'backup'),
     backupDirProblem: deps.watch.backupDirProblem,
     tenDlcSubscriptions: deps.watch.tenDlcSubscriptions,
