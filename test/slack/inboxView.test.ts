@@ -3,7 +3,7 @@ import type { InboxLine, InboxReplyLine } from '../../src/relay/inboxReading.js'
 import type { InboxPage } from '../../src/relay/operations.js';
 import { blockLimitError } from '../../src/sandbox/fakeSlackApi.js';
 import { inboxMessageDetail } from '../../src/slack/ui/inboxMessage.js';
-import { inboxMessage } from '../../src/slack/ui/relay.js';
+import { inboxMessage } from '../../src/slack/ui/inboxPage.js';
 import { formattedTexts, literalTexts } from '../helpers/slackText.js';
 
 const HOSTILE = '*notbold* _x_ ~y~ `code` :tada: <!channel> &amp; <http://x|y>';

@@ -1,5 +1,6 @@
 import type { InboxMessageDelivery, InboxMessageReading } from '../../relay/inboxReading.js';
-import { deliveryErrorInWords, deliveryLine, hiddenText, person } from './relay.js';
+import { deliveryLine, hiddenText } from './inboxPage.js';
+import { deliveryErrorInWords, person } from './relay.js';
 import { characterCount, smsTextBlocks } from './smsText.js';
 import { type Block, code, context, escapeMrkdwn, type SlackMessage, section, slackTime } from './text.js';
 

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import { replayButtonOutdatedMessage } from '../../ui/relay.js';
+import { replayButtonOutdatedMessage } from '../../ui/replay.js';
 import { enableInboundCommand } from '../commands/numberCommands.js';
 import { usePortsipRouteCommand } from '../commands/portsipCommands.js';
 import { relayReplayCommand } from '../commands/relayCommands.js';

@@ -10,7 +10,9 @@ import {
 import { ReplayOutdatedError } from '../../../relay/replayConfirmation.js';
 import { errorMessage } from '../../ui/errors.js';
 import { inboxMessageDetail } from '../../ui/inboxMessage.js';
-import { inboxMessage, relayStatusMessage, replayConfirmMessage, replayMessage, replayOutdatedMessage } from '../../ui/relay.js';
+import { inboxMessage } from '../../ui/inboxPage.js';
+import { relayStatusMessage } from '../../ui/relay.js';
+import { replayConfirmMessage, replayMessage, replayOutdatedMessage } from '../../ui/replay.js';
 import { type Interaction, logFailure } from '../context.js';
 
 export async function relayStatusCommand(interaction: Interaction, page?: number): Promise<void> {
