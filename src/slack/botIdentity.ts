@@ -2,6 +2,7 @@ import { webApi } from '@slack/bolt';
 import { SLACK_TOKEN_REFUSALS } from '../core/slackToken.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { slackErrorCode } from './slackErrorCode.js';
 
 /** The bot's own ids in this workspace (auth.test's `bot_id` and `user_id`). */
 export interface BotIdentity {
@@ -112,9 +113,4 @@ function botUserOf(body: unknown): string | undefined {
     if (entry?.is_bot === true && typeof entry.user_id === 'string' && entry.user_id !== '') return entry.user_id;
   }
   return undefined;
-}
-
-function slackErrorCode(error: unknown): string | undefined {
-  const data = (error as { data?: { error?: unknown } } | null)?.data;
-  return typeof data?.error === 'string' ? data.error : undefined;
 }

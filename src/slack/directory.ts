@@ -5,6 +5,7 @@ import type { WorkspaceDirectory } from '../core/ports/directory.js';
 import { AppError, describeError, err, ok, type Result } from '../errors.js';
 import type { Logger } from '../log.js';
 import { toBoltLogger } from './boltLogger.js';
+import { slackErrorCode } from './slackErrorCode.js';
 
 /** Roles change rarely; a few minutes of delay after a demotion is the price of not asking Slack on every command. */
 const ADMIN_TTL_MS = 5 * 60_000;
@@ -55,8 +56,7 @@ const membersSchema = z.object({
 
 class DirectoryError extends AppError {
   constructor(method: string, cause: unknown) {
-    const code = (cause as { data?: { error?: unknown } }).data?.error;
-    const said = typeof code === 'string' ? code : 'no usable answer';
+    const said = slackErrorCode(cause) ?? 'no usable answer';
     const hint =
       said === 'missing_scope'
         ? `; the Slack app lacks the scope ${method.startsWith('users.') ? 'users:read' : 'channels:read / groups:read'}: add it (manifest.yml) and reinstall the app`

@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { SlackPostRemover } from '../core/ports/customerRecords.js';
 import { describeError } from '../errors.js';
+import { slackErrorCode } from './slackErrorCode.js';
 
 /** Slack's codes for a delete it refused, in words; anything else is quoted. */
 const REFUSED: Record<string, string> = {
@@ -22,7 +23,7 @@ export function createSlackPostRemover(client: webApi.WebClient): SlackPostRemov
         await client.chat.delete({ channel, ts });
         return { ok: true };
       } catch (error) {
-        const code = (error as { data?: { error?: unknown } }).data?.error;
+        const code = slackErrorCode(error);
         if (code === 'message_not_found') return { ok: true };
         if (typeof code === 'string') return { ok: false, reason: REFUSED[code] ?? `Slack answered ${code}` };
         return { ok: false, reason: `Slack could not be asked (${describeError(error)})` };

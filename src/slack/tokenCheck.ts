@@ -5,6 +5,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { toBoltLogger } from './boltLogger.js';
 import type { BotIdentity } from './botIdentity.js';
+import { slackErrorCode } from './slackErrorCode.js';
 
 /**
  * Asks Slack once at start whether SLACK_BOT_TOKEN is accepted, and says so in words: otherwise a wrong token shows
@@ -45,9 +46,4 @@ export async function checkSlackToken(
     }
     return undefined;
   }
-}
-
-function slackErrorCode(error: unknown): string | undefined {
-  const data = (error as { data?: { error?: unknown } } | null)?.data;
-  return typeof data?.error === 'string' ? data.error : undefined;
 }

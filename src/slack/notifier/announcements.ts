@@ -3,6 +3,7 @@ import { renderTrafficChart } from '../../charts/trafficChart.js';
 import type { DailyDigest, Notifier, SenderIdDecided } from '../../core/ports/notifier.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { slackErrorCode } from '../slackErrorCode.js';
 import { alertText } from '../ui/alerts.js';
 import { senderIdDecisionsMessage, senderIdDeletedMessage, tenDlcChangeMessage } from '../ui/approvals.js';
 import { escapeMrkdwn } from '../ui/text.js';
@@ -46,7 +47,7 @@ export function createAnnouncements(options: {
         unfurl_media: false,
       } as webApi.ChatPostMessageArguments);
     } catch (error) {
-      const code = (error as { data?: { error?: string } }).data?.error;
+      const code = slackErrorCode(error);
       if (!code || !PARENT_GONE.has(code)) throw error;
       logger.info('the Sender ID request announcement is gone; its decision is posted top-level', { error: code });
       await announce(message);

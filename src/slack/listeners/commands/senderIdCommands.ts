@@ -6,6 +6,7 @@ import type { SenderIdDraft } from '../../../core/senderIds.js';
 import { findSenderIds, recordSenderIdRejection, syncSenderIds } from '../../../core/senderIds.js';
 import { describeError } from '../../../errors.js';
 import { CALLBACK } from '../../ids.js';
+import { slackErrorCode } from '../../slackErrorCode.js';
 import { errorMessage } from '../../ui/errors.js';
 import { encodeMetadata, messageView, senderIdFormView } from '../../ui/senderIdForm.js';
 import { senderIdListMessage, senderIdRejectionRecordedMessage, senderIdStatusMessage } from '../../ui/senderIds.js';
@@ -58,12 +59,6 @@ export async function openSenderIdForm(interaction: Interaction, triggerId: stri
       blocks: [],
     });
   }
-}
-
-/** The error code of a failed Slack Web API call (`{ ok: false, error }`), as the Slack client reports it. */
-function slackErrorCode(error: unknown): string | undefined {
-  const data = (error as { data?: { error?: unknown } } | null)?.data;
-  return typeof data?.error === 'string' ? data.error : undefined;
 }
 
 /** The form's values from the command's words, and what could not be used of them, said on top of the form. */
