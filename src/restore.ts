@@ -97,8 +97,8 @@ interface Ready {
 
 type Current = Ready | { kind: 'refused'; code: number; line: string } | { kind: 'damaged'; problem: string };
 
-const heldByAnother = (holder: LeaseHolder) =>
-  `restore refused: ${new InstanceLeaseHeldError(holder, Date.now()).message.replace('Stop that one first', 'Stop smsops first')}`;
+const heldByAnother = (held: InstanceLeaseHeldError) =>
+  `restore refused: ${held.message.replace('Stop that one first', 'Stop smsops first')}`;
 
 /**
  * Takes the current database's lease (refused while an smsops holds it) and keeps it, with the connection, until
@@ -113,11 +113,14 @@ function prepareCurrent(target: string): Current {
     turnOnSecureDelete(current);
     const leased = hasInstanceLeaseTable(current);
     // Taken, not only read: the same rule as a second smsops (a crashed one of this host does not block).
-    const lease = leased ? acquireInstanceLease(current, { logger: createLogger({ level: 'silent' }) }) : undefined;
+    // Also refused while a frozen smsops (its lease expired) still runs here: it would write to the file replaced.
+    const lease = leased
+      ? acquireInstanceLease(current, { logger: createLogger({ level: 'silent' }), refuseExpiredLiveHolder: true })
+      : undefined;
     return { kind: 'ready', db: current, lease };
   } catch (error) {
     current?.close();
-    if (error instanceof InstanceLeaseHeldError) return { kind: 'refused', code: 1, line: heldByAnother(error.holder) };
+    if (error instanceof InstanceLeaseHeldError) return { kind: 'refused', code: 1, line: heldByAnother(error) };
     if (isDamage(error)) return { kind: 'damaged', problem: error instanceof Error ? error.message : String(error) };
     return {
       kind: 'refused',
@@ -139,7 +142,7 @@ function confirmCurrent(target: string, current: Ready): string | null {
     if (lease && !lease.renewNow()) {
       const other = currentLeaseHolder(db);
       return other
-        ? `${heldByAnother(other)} (it took the database while restore compared it)`
+        ? `${heldByAnother(new InstanceLeaseHeldError(other, Date.now()))} (it took the database while restore compared it)`
         : `restore refused: the lease restore held on ${target} was removed while it compared the databases: is an smsops starting? Stop smsops first; nothing was changed`;
     }
     checkpointIntoMainFile(db);

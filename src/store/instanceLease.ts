@@ -59,12 +59,17 @@ export interface InstanceLease {
 export class InstanceLeaseHeldError extends AppError {
   readonly holder: LeaseHolder;
 
-  constructor(holder: LeaseHolder, now: number) {
-    const message =
-      `another smsops runs on this database: host ${holder.host}, pid ${holder.pid}, started ${iso(holder.startedAt)}, ` +
-      `last heartbeat ${iso(holder.heartbeatAt)}; its lease expires ${iso(holder.expiresAt)} ` +
-      `(in ${Math.max(0, Math.ceil((holder.expiresAt - now) / 1000))} s unless it renews it). ` +
-      'Stop that one first; if it crashed, start again once its lease has expired.';
+  /** `expiredButAlive`: its lease ran out, but the process still runs here (stopped with SIGSTOP, hung). */
+  constructor(holder: LeaseHolder, now: number, expiredButAlive = false) {
+    const message = expiredButAlive
+      ? `another smsops still runs on this database though its lease expired ${iso(holder.expiresAt)}: host ` +
+        `${holder.host}, pid ${holder.pid}, started ${iso(holder.startedAt)}, last heartbeat ${iso(holder.heartbeatAt)}; ` +
+        `it is stopped (SIGSTOP, a debugger) or hung, and goes on writing to this file once it runs again. ` +
+        `Stop that one first (kill ${holder.pid}).`
+      : `another smsops runs on this database: host ${holder.host}, pid ${holder.pid}, started ${iso(holder.startedAt)}, ` +
+        `last heartbeat ${iso(holder.heartbeatAt)}; its lease expires ${iso(holder.expiresAt)} ` +
+        `(in ${Math.max(0, Math.ceil((holder.expiresAt - now) / 1000))} s unless it renews it). ` +
+        'Stop that one first; if it crashed, start again once its lease has expired.';
     super(message, message);
     this.name = 'InstanceLeaseHeldError';
     this.holder = holder;
@@ -148,6 +153,36 @@ function leftByDeadLocalProcess(row: LeaseRow, host: string, pid: number, namesp
   }
 }
 
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat's start time: 100 on every mainstream architecture (Node has no sysconf). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * Whether the holder of an expired lease is still a process of this host and PID namespace: alive (not a zombie) and
+ * started no later than its lease (so not another process given the same pid since). Frozen with SIGSTOP past its
+ * lease, smsops is still there and acknowledges webhooks into its file the moment it runs again: a restore that took
+ * the expired lease replaced that file under it (89 acknowledged SMS kept only in .before-restore, a probe). False
+ * wherever it cannot be told (another host or namespace, no /proc).
+ */
+export function expiredHolderStillRuns(
+  row: Pick<LeaseRow, 'host' | 'pid' | 'namespace' | 'started_at'>,
+  here: { host: string; pid: number; namespace: string | null },
+): boolean {
+  if (row.host !== here.host || here.namespace === null || row.namespace !== here.namespace || row.pid === here.pid) return false;
+  try {
+    const stat = readFileSync(`/proc/${row.pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces: state is field 3, starttime field 22.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return false;
+    const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    const startedMs = (bootSeconds + Number(fields[19]) / CLOCK_TICKS_PER_SECOND) * 1000;
+    if (!Number.isFinite(startedMs)) return false;
+    // A second of slack: btime is whole seconds, and the lease is taken a moment after the process started.
+    return startedMs <= row.started_at + 1_000;
+  } catch {
+    return false; // no such process (ESRCH as ENOENT), or no /proc: nothing that can be told
+  }
+}
+
 export interface AcquireOptions {
   /** How long the lease lasts without a heartbeat (INSTANCE_LEASE_MS); renewed every third of it. */
   leaseMs?: number;
@@ -161,6 +196,12 @@ export interface AcquireOptions {
   pid?: number;
   /** pidNamespaceId() unless given (tests); null: never judge the holder gone by its pid. */
   namespace?: string | null;
+  /**
+   * Restore's rule: an expired lease whose holder still runs here (expiredHolderStillRuns) is still held. Not a start's:
+   * a start takes over from a hung process (which stops relaying when it finds its lease gone), or a supervisor's
+   * restart would wait on it for ever.
+   */
+  refuseExpiredLiveHolder?: boolean;
 }
 
 /** The same table as migrations/022_instance_lease.sql, for a lease taken before the migrations run. */
@@ -196,6 +237,8 @@ export function acquireInstanceLease(db: Db, options: AcquireOptions): InstanceL
     const row = readRow(db);
     if (row && row.expires_at > at && !leftByDeadLocalProcess(row, host, pid, namespace))
       throw new InstanceLeaseHeldError(toHolder(row), at);
+    if (row && row.expires_at <= at && options.refuseExpiredLiveHolder && expiredHolderStillRuns(row, { host, pid, namespace }))
+      throw new InstanceLeaseHeldError(toHolder(row), at, true);
     db.prepare(
       `INSERT INTO instance_lease (id, holder_id, host, pid, namespace, started_at, heartbeat_at, expires_at)
        VALUES (1, ?, ?, ?, ?, ?, ?, ?)
