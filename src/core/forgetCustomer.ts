@@ -4,6 +4,7 @@ import { checkMayChange, performChange } from './access.js';
 import { maskedCustomerNumber } from './customerNumberMask.js';
 import { InputError } from './inputError.js';
 import type { KeyedSerial } from './keyedSerial.js';
+import { FORGET_ACTION } from './model/audit.js';
 import { formatPhoneForPeople, parsePhoneNumber, toWavixDigits } from './phone.js';
 import type {
   CustomerRecords,
@@ -14,8 +15,7 @@ import type {
 } from './ports/customerRecords.js';
 import type { Actor, SetupServices } from './services.js';
 
-/** How `/sms forget` is audited: its target is the number masked, never the number itself. */
-export const FORGET_ACTION = 'customer.forget';
+export { FORGET_ACTION } from './model/audit.js';
 
 /**
  * How long a "Remove" question stands, as a replay's (src/relay/replayConfirmation.ts): its counts are what the

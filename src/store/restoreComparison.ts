@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { duration } from '../core/wording.js';
 import { describeError } from '../errors.js';
+import { type ErasuresUndone, erasuresUndone, erasuresUndoneInWords } from './restoreErasures.js';
 
 /** What restoring a backup over the current database loses and does again, counted before the current one goes aside. */
 export interface RestoreComparison {
@@ -11,6 +12,8 @@ export interface RestoreComparison {
   againToSlack: number;
   /** The current database keeps a generated webhook secret and the backup another, or none (a new one at start). */
   generatedSecretChanges: boolean;
+  /** `/sms forget` removals run since the backup: what they removed comes back with it. */
+  erasures: ErasuresUndone;
 }
 
 const secretIn = (schema: 'main' | 'backup') => `(SELECT value FROM ${schema}.settings WHERE key = 'webhook_secret')`;
@@ -55,7 +58,13 @@ export function compareWithCurrent(current: string, copy: string): RestoreCompar
     // Compared in SQL: the secrets never leave SQLite.
     const generatedSecretChanges =
       count(`SELECT ${secretIn('main')} IS NOT NULL AND ${secretIn('main')} IS NOT ${secretIn('backup')}`) === 1;
-    return { onlyInCurrent, againToPortsip: of('portsip'), againToSlack: of('slack') + queued, generatedSecretChanges };
+    return {
+      onlyInCurrent,
+      againToPortsip: of('portsip'),
+      againToSlack: of('slack') + queued,
+      generatedSecretChanges,
+      erasures: erasuresUndone(db),
+    };
   } finally {
     db.close();
   }
@@ -104,7 +113,13 @@ export function comparedInWords(current: string | undefined, copy: string, optio
     againToPortsip + againToSlack === 0
       ? 'nothing the backup holds undelivered was delivered since'
       : `${againToPortsip} SMS to PortSIP and ${againToSlack} to Slack that the backup holds undelivered were delivered since: smsops delivers them again at its start (PortSIP gets them a second time, Slack shows them again)`;
-  return found.generatedSecretChanges && !options.webhookSecretSet ? [lost, twice, SECRET_CHANGES] : [lost, twice];
+  const erased = erasuresUndoneInWords(found.erasures);
+  return [
+    lost,
+    twice,
+    ...(erased ? [erased] : []),
+    ...(found.generatedSecretChanges && !options.webhookSecretSet ? [SECRET_CHANGES] : []),
+  ];
 }
 
 /**

@@ -1,6 +1,9 @@
 /** A reply sent from a Slack thread: its target and `params.to` are the customer's number (Wavix digits). */
 export const REPLY_AUDIT_ACTION = 'conversation.reply';
 
+/** How `/sms forget` is audited: its target is the number masked, never the number itself. */
+export const FORGET_ACTION = 'customer.forget';
+
 /**
  * Audited actions whose target (and `params.to`) is a customer's number, masked past RETENTION_DAYS by the retention
  * run (src/store/retention/tables.ts): the entry outlives the conversation it names.
