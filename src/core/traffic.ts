@@ -62,7 +62,7 @@ function storeListed(
   // Read and write with no await between them: no delivery report can be stored in between (one event loop).
   const stored = deps.deliveryReports.outboundStatus(message.message_id);
   const status = statusToKeep(stored?.status, message.status);
-  deps.deliveryReports.upsertOutbound({
+  const kept = deps.deliveryReports.upsertOutbound({
     wavixMessageId: message.message_id,
     fromNumber: message.from,
     toNumber: message.to,
@@ -75,7 +75,8 @@ function storeListed(
     sentAt: parseIsoTime(message.sent_at),
     deliveredAt: parseIsoTime(message.delivered_at),
   });
-  return stored === undefined;
+  // Null: a text to a customer `/sms forget` removed, not stored again.
+  return kept !== null && stored === undefined;
 }
 
 /** Listed messages whose times smsops could not read, for one log line per run (no SMS text: ids and times only). */

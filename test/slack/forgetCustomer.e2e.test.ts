@@ -220,6 +220,36 @@ describe('/sms forget <number>', () => {
     expect(readable((await runCommand(s, `forget ${TYPED}`)).body)).toContain('smsops holds nothing about +44 7400 123456');
   });
 
+  it('keeps the texts to them removed when the traffic watch reads Wavix’s outbound list again, or a late report comes', async () => {
+    const s = await start();
+    await conversation(s);
+    const [sms] = s.emulator.state().messages.filter((m) => m.direction === 'outbound');
+    const { remove } = await ask(s);
+    expect(await press(s, remove)).toContain(`Removed what smsops held about ${MASKED}`);
+    expect(holdingNumber(s, CUSTOMER)).toEqual(['opt_outs']);
+    const reports = count(s, 'SELECT count(*) FROM delivery_reports');
+
+    // The traffic watch lists the last two hours of Wavix's outbound SMS: the reply to them is among them.
+    await runCommand(s, 'jobs run traffic-watch');
+    await waitUntil(
+      () =>
+        count(s, "SELECT count(*) FROM job_runs WHERE job = 'traffic-watch' AND outcome <> 'running'") > 0 ? true : undefined,
+      15_000,
+      'the traffic watch run',
+    );
+    expect(holdingNumber(s, CUSTOMER)).toEqual(['opt_outs']);
+    const late = deliveryReport({ ...(sms as WavixMessage), status: 'delivered', delivered_at: new Date().toISOString() });
+    const dlr = await fetch(`${s.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(late),
+    });
+    expect(dlr.status).toBe(200);
+    expect(holdingNumber(s, CUSTOMER)).toEqual(['opt_outs']);
+    expect(count(s, 'SELECT count(*) FROM delivery_reports')).toBe(reports);
+    expect(readable((await runCommand(s, `forget ${TYPED}`)).body)).toContain('smsops holds nothing about +44 7400 123456');
+  });
+
   it('finds nothing for a number that is only the start of a customer’s, and leaves that customer’s records as they are', async () => {
     const s = await start();
     await conversation(s);

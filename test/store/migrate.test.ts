@@ -66,6 +66,7 @@ const SHIPPED = [
   '035_traffic_failure_reasons_rebuilt.sql',
   '036_delivery_report_bodies_dropped.sql',
   '037_delivery_released.sql',
+  '038_forgotten_messages.sql',
 ];
 
 describe('migration runner', () => {

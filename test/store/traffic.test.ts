@@ -80,6 +80,27 @@ function report(id: string, from: string, status: string, error: string | null =
   });
 }
 
+/** An outbound record as an older version wrote it, on its schema (no forgotten_messages yet, migration 038). */
+function storedByOlderVersion(
+  db: ReturnType<typeof openDatabase>['db'],
+  m: { wavixMessageId: string; fromNumber: string; toNumber: string; status: string; submittedAt: number } & {
+    errorMessage?: string;
+    tag?: string;
+  },
+): void {
+  db.prepare(`INSERT INTO outbound_messages (wavix_message_id, from_number, to_number, status, error_message, tag,
+      submitted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    m.wavixMessageId,
+    m.fromNumber,
+    m.toNumber,
+    m.status,
+    m.errorMessage ?? null,
+    m.tag ?? null,
+    m.submittedAt,
+    t.clock.now(),
+  );
+}
+
 const rollupRows = () => ({
   hourly: t.db.prepare('SELECT * FROM traffic_hourly ORDER BY hour_start, number').all(),
   reasons: t.db.prepare('SELECT * FROM traffic_failure_reasons ORDER BY hour_start, number, reason').all(),
@@ -305,7 +326,7 @@ describe('refreshing only the hours that changed', () => {
       const old = openDatabase(path, { migrationsDir: before, now: t.clock.now }).db;
       t.clock.set(at('12:10:00'));
       const quoting = 'Carrier blocked content "PANGOLIN42" to +44 7400 918273';
-      createDeliveryReportsRepository(old, t.clock.now).upsertOutbound({
+      storedByOlderVersion(old, {
         wavixMessageId: 'old-reply',
         fromNumber: SUPPORT,
         toNumber: '447400918273',
@@ -345,7 +366,7 @@ describe('refreshing only the hours that changed', () => {
       const path = join(dir, 'smsops.db');
       const old = openDatabase(path, { migrationsDir: before, now: t.clock.now }).db;
       t.clock.set(at('08:20:00'));
-      createDeliveryReportsRepository(old, t.clock.now).upsertOutbound({
+      storedByOlderVersion(old, {
         wavixMessageId: 'old-out',
         fromNumber: `+${SUPPORT}`,
         toNumber: '447400123456',

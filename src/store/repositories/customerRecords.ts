@@ -102,6 +102,10 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
     // As the retention job does after deleting the newest messages: their ids are handed out again (migration 028).
     queueBack: db.prepare(`UPDATE slack_queue SET through_message_id = coalesce((SELECT max(id) FROM inbound_messages), 0)
       WHERE id = 1 AND through_message_id > coalesce((SELECT max(id) FROM inbound_messages), 0)`),
+    // Their texts' Wavix ids, before the records go: a later listing or late report of one is not stored again.
+    forgotten: db.prepare<Numbers & { at: number }>(`INSERT OR IGNORE INTO forgotten_messages (wavix_message_id, forgotten_at)
+      SELECT wavix_message_id, @at ${THEIR_OUTBOUND}
+      UNION SELECT wavix_message_id, @at ${THEIR_REPLIES} AND wavix_message_id IS NOT NULL AND status <> 'sending'`),
     // Reports before the messages they point at (ON DELETE SET NULL would keep them).
     reports: db.prepare<Numbers>(`DELETE ${THEIR_REPORTS}`),
     outbound: db.prepare<Numbers>(`DELETE ${THEIR_OUTBOUND}`),
@@ -158,6 +162,7 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
     const hours = hoursTouched.get(ids, n);
     remove.ownPosts.run(JSON.stringify(own.map((p) => p.id)));
     remove.sharedPosts.run(JSON.stringify(shared.map((p) => p.id)));
+    remove.forgotten.run({ ...n, at: now() });
     remove.reports.run(n);
     remove.messages.run(ids);
     remove.queueBack.run();

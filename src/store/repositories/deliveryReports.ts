@@ -35,7 +35,11 @@ export function createDeliveryReportsRepository(db: Db, now: () => number = Date
     'SELECT status, error_message AS errorMessage FROM outbound_messages WHERE wavix_message_id = ?',
   );
 
-  const upsertOutbound = (m: OutboundMessageUpsert): number => {
+  const forgotten = db.prepare<[string], number>('SELECT 1 FROM forgotten_messages WHERE wavix_message_id = ?').pluck();
+
+  const upsertOutbound = (m: OutboundMessageUpsert): number | null => {
+    // A text to a customer `/sms forget` removed (migration 038): listed or reported again, it stays removed.
+    if (forgotten.get(m.wavixMessageId) !== undefined) return null;
     upsert.run({
       wavixMessageId: m.wavixMessageId,
       fromNumber: m.fromNumber,
@@ -66,6 +70,7 @@ export function createDeliveryReportsRepository(db: Db, now: () => number = Date
       segments: r.segments,
       ...(r.status === 'delivered' ? { deliveredAt: at } : {}),
     });
+    if (outboundMessageId === null) return { id: 0, duplicate: true, outboundMessageId: null };
     const result = insertReport.run(r.wavixMessageId, outboundMessageId, r.status, r.error, r.segments, at);
     if (result.changes === 0) {
       const existing = existingReport.get(r.wavixMessageId, r.status);

@@ -78,6 +78,8 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
   { table: 'delivery_reports', key: ['id'], at: 'received_at', window: 'data' },
   // The same expression as the outbound_messages_traffic_at index (migration 010).
   { table: 'outbound_messages', key: ['id'], at: 'coalesce(submitted_at, sent_at, updated_at)', window: 'data' },
+  // Ids of texts `/sms forget` removed, kept from being stored again while Wavix may still list or report them.
+  { table: 'forgotten_messages', key: ['wavix_message_id'], at: 'forgotten_at', window: 'data' },
   // Also capped at the newest 1,000 on every insert (src/store/repositories/rejectedWebhooks.ts); unindexed, but small.
   { table: 'rejected_webhooks', key: ['id'], at: 'received_at', window: 'data' },
   // Each deleted anchor is recorded in expired_slack_threads by a trigger (migration 032): a reply there is told the
