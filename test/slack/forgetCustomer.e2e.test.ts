@@ -250,6 +250,32 @@ describe('/sms forget <number>', () => {
     expect(readable((await runCommand(s, `forget ${TYPED}`)).body)).toContain('smsops holds nothing about +44 7400 123456');
   });
 
+  it('refuses while a reply to them is being checked before its send, which then goes out, where it was dropped unsaid', async () => {
+    const s = await start();
+    const threadTs = await relayedThread(s, 'forget-checking');
+    await waitUntil(() => finished(s), 10_000, 'the SMS delivered');
+    // Wavix slow to list the numbers: the reply waits, taken but not yet sending, while the check reads them.
+    s.emulator.injectFault({ method: 'GET', path: '/v1/numbers', latencyMs: 3000, times: 5 });
+    await replyInThread(s, threadTs, '1800000400.000001', 'Checking on it now', 'EvForgetChecking');
+    await waitUntil(() => count(s, 'SELECT count(*) FROM conversation_replies') === 1 || undefined, 5000, 'the reply taken');
+
+    const { body } = await runCommand(s, `forget ${TYPED}`);
+    expect(buttonOf(body, ACTION.confirmForget)).toBeUndefined();
+    expect(readable(body)).toContain('Nothing was removed: 1 reply to them is being sent');
+
+    // The reply goes out, its status line says so, and the removal then takes it with the rest.
+    await waitUntil(
+      () => count(s, "SELECT count(*) FROM conversation_replies WHERE status = 'accepted'") === 1 || undefined,
+      15_000,
+      'the reply sent',
+    );
+    expect(s.emulator.state().messages.filter((m) => m.direction === 'outbound')).toHaveLength(1);
+    expect(count(s, 'SELECT count(*) FROM conversation_replies WHERE status_ts IS NOT NULL')).toBe(1);
+    const { remove } = await ask(s);
+    expect(await press(s, remove)).toContain(`Removed what smsops held about ${MASKED}`);
+    expect(holdingNumber(s, CUSTOMER)).toEqual([]);
+  });
+
   it('finds nothing for a number that is only the start of a customer’s, and leaves that customer’s records as they are', async () => {
     const s = await start();
     await conversation(s);

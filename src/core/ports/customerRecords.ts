@@ -17,7 +17,7 @@ export interface CustomerRecords {
   slackThreads: number;
   /** Replies sent to them from Slack threads (who, when, length, status; their text is never kept). */
   replies: number;
-  /** Of those, the ones being sent at this moment (Wavix not answered yet). */
+  /** Of those, the ones on their way: being checked before their send, or sent and Wavix not answered yet. */
   repliesSending: number;
   /** SMS sent to them through Wavix as its reports described them, and those reports. */
   outboundMessages: number;

@@ -32,10 +32,13 @@ const OWED = `(EXISTS (SELECT 1 FROM deliveries d WHERE d.inbound_message_id = m
   OR m.id > (SELECT through_message_id FROM slack_queue WHERE id = 1))`;
 const THEIR_MESSAGES = 'FROM inbound_messages m WHERE m.from_number IN (@d, @p)';
 const THEIR_REPLIES = 'FROM conversation_replies WHERE to_number IN (@d, @p)';
+// A reply on its way: taken from its thread and being checked (queued), or being sent. Removed, a queued one was
+// dropped at its send without a word to the person who wrote it; so it is owed, as a sending one is.
+const UNDER_WAY = "status IN ('queued', 'sending')";
 const THEIR_OUTBOUND = 'FROM outbound_messages WHERE to_number IN (@d, @p)';
 const THEIR_REPORTS = `FROM delivery_reports WHERE outbound_message_id IN (SELECT id ${THEIR_OUTBOUND})
   OR wavix_message_id IN (SELECT wavix_message_id ${THEIR_OUTBOUND})
-  OR wavix_message_id IN (SELECT wavix_message_id ${THEIR_REPLIES} AND wavix_message_id IS NOT NULL AND status <> 'sending')`;
+  OR wavix_message_id IN (SELECT wavix_message_id ${THEIR_REPLIES} AND wavix_message_id IS NOT NULL AND NOT ${UNDER_WAY})`;
 const THEIR_THREADS = 'FROM slack_threads WHERE instr(conversation_key, @dk) = 1 OR instr(conversation_key, @pk) = 1';
 // The number as a whole number (./wholeNumber.ts), not digits inside a longer one: instr() narrows the rows first.
 const holds = (column: string) => `(instr(${column}, @d) > 0 AND holds_number(${column}, @d))`;
@@ -45,7 +48,7 @@ const THEIR_AUDIT = `FROM audit_log WHERE ${AUDIT_NAMING}`;
 const THEIR_OPT_OUTS = 'FROM opt_outs WHERE customer_number IN (@d, @p)';
 // A reply's status line, unless the reply is being sent (its line is about to be edited).
 const STATUS_LINES = `SELECT slack_channel AS channel, status_ts AS ts, created_at AS postedAt ${THEIR_REPLIES}
-  AND status_ts IS NOT NULL AND status <> 'sending'`;
+  AND status_ts IS NOT NULL AND NOT ${UNDER_WAY}`;
 
 interface PostRow extends SlackPostRef {
   id: number;
@@ -61,7 +64,7 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
     undelivered: count(`${THEIR_MESSAGES} AND ${OWED}`),
     slackThreads: count(THEIR_THREADS),
     replies: count(THEIR_REPLIES),
-    repliesSending: count(`${THEIR_REPLIES} AND status = 'sending'`),
+    repliesSending: count(`${THEIR_REPLIES} AND ${UNDER_WAY}`),
     outboundMessages: count(THEIR_OUTBOUND),
     deliveryReports: count(THEIR_REPORTS),
     rejectedWebhooks: count(THEIR_REJECTED),
@@ -105,11 +108,11 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
     // Their texts' Wavix ids, before the records go: a later listing or late report of one is not stored again.
     forgotten: db.prepare<Numbers & { at: number }>(`INSERT OR IGNORE INTO forgotten_messages (wavix_message_id, forgotten_at)
       SELECT wavix_message_id, @at ${THEIR_OUTBOUND}
-      UNION SELECT wavix_message_id, @at ${THEIR_REPLIES} AND wavix_message_id IS NOT NULL AND status <> 'sending'`),
+      UNION SELECT wavix_message_id, @at ${THEIR_REPLIES} AND wavix_message_id IS NOT NULL AND NOT ${UNDER_WAY}`),
     // Reports before the messages they point at (ON DELETE SET NULL would keep them).
     reports: db.prepare<Numbers>(`DELETE ${THEIR_REPORTS}`),
     outbound: db.prepare<Numbers>(`DELETE ${THEIR_OUTBOUND}`),
-    replies: db.prepare<Numbers>(`DELETE ${THEIR_REPLIES} AND status <> 'sending'`),
+    replies: db.prepare<Numbers>(`DELETE ${THEIR_REPLIES} AND NOT ${UNDER_WAY}`),
     // Each anchor deleted is remembered without its conversation (migration 032): a reply there is told it is gone.
     threads: db.prepare<Numbers>(`DELETE ${THEIR_THREADS}`),
     rejected: db.prepare<Numbers>(`DELETE ${THEIR_REJECTED}`),
