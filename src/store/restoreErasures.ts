@@ -51,17 +51,17 @@ export function erasuresUndoneInWords({ erasures, smsBack, smsAgain }: ErasuresU
   if (erasures.length === 0) return undefined;
   const shown = erasures.slice(0, SHOWN).map((e) => `${e.masked} (${at(e.at)})`);
   const more = andMore(erasures.length - shown.length, { one: 'removal' }, '`/sms audit` lists them');
-  const back =
+  const those = erasures.length === 1 ? 'that number' : 'those numbers';
+  const held =
     smsBack === 0
-      ? ''
-      : ` It holds ${plural(smsBack, 'SMS', 'SMS')} from ${erasures.length === 1 ? 'that number' : 'those numbers'}${
+      ? `The backup holds no SMS from ${those}, but may hold other records of ${erasures.length === 1 ? 'the customer' : 'them'} (replies, texts sent to them, audit entries naming them).`
+      : `The backup holds ${plural(smsBack, 'SMS', 'SMS')} from ${those}, back with it${
           smsAgain === 0
             ? ''
             : `, ${smsAgain} of them undelivered there: smsops sends ${smsAgain === 1 ? 'it' : 'them'} to PortSIP and posts ${smsAgain === 1 ? 'it' : 'them'} to Slack again at its start`
         }.`;
   return (
     `${plural(erasures.length, 'customer removal')} (\`/sms forget\`) ran after this backup was taken: ${listInWords(shown)}${more ? ` ${more}` : ''}. ` +
-    `The backup still holds what ${erasures.length === 1 ? 'it' : 'they'} removed, so it is back.${back} ` +
-    'Run `/sms forget` with each number again once smsops has started (the audit log keeps only the last four digits: take the number from the erasure request)'
+    `${held} Run \`/sms forget\` with each number again once smsops has started (the audit log keeps only the last four digits: take the number from the erasure request)`
   );
 }

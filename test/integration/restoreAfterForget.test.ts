@@ -79,7 +79,7 @@ describe('a restore of a backup taken before /sms forget (real process)', () => 
     const restored = await runRestore(rig.dir, ['--db', databasePath(), backup ?? '']);
     expect(restored.code, restored.output).toBe(0);
     expect(restored.output).toMatch(
-      /restore: 1 customer removal \(`\/sms forget`\) ran after this backup was taken: •••3456 \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)\. The backup still holds what it removed, so it is back\. It holds 1 SMS from that number, 1 of them undelivered there: smsops sends it to PortSIP and posts it to Slack again at its start\. Run `\/sms forget` with each number again/,
+      /restore: 1 customer removal \(`\/sms forget`\) ran after this backup was taken: •••3456 \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)\. The backup holds 1 SMS from that number, back with it, 1 of them undelivered there: smsops sends it to PortSIP and posts it to Slack again at its start\. Run `\/sms forget` with each number again/,
     );
     // The other customer's SMS is not counted as the removed one's.
     expect(restored.output).not.toContain('2 SMS from');
