@@ -9,6 +9,7 @@ import { formatPhoneForPeople, parsePhoneNumber, toWavixDigits } from './phone.j
 import type {
   CustomerRecords,
   CustomerRecordsStore,
+  SharedPostEdit,
   SlackPostRef,
   SlackPostRemover,
   WalCutOutcome,
@@ -297,11 +298,38 @@ export async function forgetCustomer(
       const walCut = await cutWalAfterErase(deps.records);
       // Posts of SMS that arrived while the others were being deleted: their rows are gone now, so deleted now or never.
       await deletePosts(erased.slackPosts);
+      // A grouped post Slack will not let smsops edit (edit_window_closed, archived) still shows their SMS: listed.
+      for (const post of await sharedEditsDone(deps, erased.sharedPostIds)) {
+        if (post.state === 'edited') continue;
+        const { channel, ts, postedAt } = post;
+        left.push({
+          channel,
+          ts,
+          postedAt,
+          reason:
+            post.state === 'refused'
+              ? `a grouped post also showing others' SMS, which Slack would not let smsops edit to leave theirs out (${post.reason})`
+              : `a grouped post also showing others' SMS, not yet edited to leave theirs out (Slack slow or holding smsops back)`,
+        });
+      }
       const removed = Object.fromEntries(Object.entries(erased.records).filter(([, n]) => n > 0));
       Object.assign(params, { removed, slackPostsDeleted: deleted.size, slackPostsLeft: left.length, walCut: walCut.outcome });
       return ok({ subject: { masked }, records: erased.records, slackPostsDeleted: deleted.size, slackPostsLeft: left, walCut });
     }),
   );
+}
+
+/** How long Remove waits for the relay's updater to edit the grouped posts it marked, looking every so often. */
+export const SHARED_EDIT_WAIT_MS = 10_000;
+const SHARED_EDIT_POLL_MS = 200;
+
+async function sharedEditsDone(deps: ForgetDeps, ids: readonly number[]): Promise<SharedPostEdit[]> {
+  // Counted in looks, not read off deps.now: a clock that stands still (tests) must not hold Remove for ever.
+  for (let looks = SHARED_EDIT_WAIT_MS / SHARED_EDIT_POLL_MS; ; looks--) {
+    const edits = deps.records.sharedPostEdits(ids);
+    if (looks <= 0 || edits.every((e) => e.state !== 'pending')) return edits;
+    await new Promise((resolve) => setTimeout(resolve, SHARED_EDIT_POLL_MS));
+  }
 }
 
 function outdated(services: Pick<SetupServices, 'audit'>, held: CustomerRecords, confirmed: ForgetConfirmed): ForgetOutdated {

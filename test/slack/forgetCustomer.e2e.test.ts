@@ -424,6 +424,35 @@ describe('/sms forget <number>', () => {
     expect(holdingNumber(s, CUSTOMER)).toEqual([]);
   });
 
+  it('lists a grouped post Slack would not let it edit, where it said the post was edited', { timeout: 30_000 }, async () => {
+    const s = await start();
+    const release = s.fakeSlack.hang('chat.postMessage');
+    for (const [from, text] of [
+      [CUSTOMER, 'First, posted alone'],
+      [CUSTOMER, 'Grouped from the forgotten one'],
+      [OTHER_CUSTOMER, 'Grouped from someone else'],
+    ] as const) {
+      expect((await postInbound(s, { from, to: OUR_NUMBER, text })).status).toBe(200);
+    }
+    await waitUntil(() => (count(s, 'SELECT count(*) FROM inbound_messages') === 3 ? true : undefined), 5000, 'stored');
+    release();
+    await waitUntil(
+      () => (count(s, "SELECT count(*) FROM slack_posts WHERE layout = 'batch'") === 1 && finished(s) ? true : undefined),
+      10_000,
+      'the grouped post recorded',
+    );
+    const groupedTs = s.db.prepare("SELECT ts FROM slack_posts WHERE layout = 'batch'").pluck().get() as string;
+    const { remove } = await ask(s);
+    s.fakeSlack.failNext('chat.update', 'edit_window_closed');
+    const answer = await press(s, remove, ADMIN);
+    // The post still shows their SMS: the answer says where, and why, for someone to delete it by hand.
+    expect(answer).toContain('1 post could not be deleted');
+    expect(answer).toContain(`(ts \`${groupedTs}\`)`);
+    expect(answer).toContain('which Slack would not let smsops edit to leave theirs out (Slack: edit_window_closed)');
+    const edits = s.fakeSlack.callsTo('chat.update').filter((c) => c.args.ts === groupedTs);
+    expect(edits.at(-1)?.result).toMatchObject({ ok: false, error: 'edit_window_closed' });
+  });
+
   it('lists a post Slack would not let it delete, and removes the rest', async () => {
     const s = await start();
     await conversation(s);

@@ -44,7 +44,12 @@ export interface ErasedRecords {
   records: CustomerRecords;
   /** Own posts and reply status lines whose rows went: to delete in Slack. */
   slackPosts: SlackPostRef[];
+  /** Grouped posts that also show others' SMS, marked for the relay's updater to edit without theirs. */
+  sharedPostIds: number[];
 }
+
+/** Where a grouped post's edit stands: `pending` still marked, else done, or refused with Slack's reason. */
+export type SharedPostEdit = SlackPostRef & ({ state: 'pending' } | { state: 'edited' } | { state: 'refused'; reason: string });
 
 export interface CustomerRecordsStore {
   /** What smsops holds about the number (Wavix digits, no `+`). */
@@ -60,6 +65,8 @@ export interface CustomerRecordsStore {
    * `records.repliesSending`.
    */
   erase(digits: string, masked: string): ErasedRecords;
+  /** How the edits of the grouped posts `erase` marked stand (rows since gone are left out). */
+  sharedPostEdits(ids: readonly number[]): SharedPostEdit[];
   /**
    * Empties the database's -wal file (wal_checkpoint(TRUNCATE), no busy wait): the pages written before the erase
    * (their texts, their number) stay readable in it until traffic overwrites them. `busy`: a reader holds it.

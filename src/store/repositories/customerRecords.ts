@@ -122,6 +122,9 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
       WHERE ${AUDIT_NAMING}`),
   };
   const traffic = createTrafficRepository(db, now);
+  const editsOf = db.prepare<[string], SlackPostRef & { dirty: number; error: string | null }>(`
+    SELECT channel, ts, posted_at AS postedAt, dirty, last_update_error AS error
+    FROM slack_posts WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`);
 
   const held = (digits: string): CustomerRecords => {
     const n = numbersOf(digits);
@@ -191,6 +194,7 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
         optOutsInForce: after.optOutsInForce,
       },
       slackPosts,
+      sharedPostIds: shared.map((p) => p.id),
     };
   });
 
@@ -202,6 +206,16 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
       return [...erasable(n).own.map(refOf), ...statusLines.all(n)];
     },
     erase: (digits, masked) => erase(digits, masked),
+    sharedPostEdits: (ids) =>
+      editsOf
+        .all(JSON.stringify(ids))
+        .map(({ dirty, error, ...post }) =>
+          dirty > 0
+            ? { ...post, state: 'pending' as const }
+            : error === null
+              ? { ...post, state: 'edited' as const }
+              : { ...post, state: 'refused' as const, reason: error },
+        ),
     cutWal: () => cutWal(db),
   };
 }
