@@ -18,12 +18,15 @@ export interface ErasuresUndone {
   smsAgain: number;
 }
 
-/** On a connection to the current database (`main`) with the backup attached as `backup`. */
+/**
+ * On a connection to the current database (`main`) with the backup attached as `backup`. A removal whose outcome is
+ * `unknown` (smsops stopped during it) may have removed its records all the same: counted too.
+ */
 export function erasuresUndone(db: Database.Database): ErasuresUndone {
   const erasures = db
     .prepare<[string], { masked: string; at: number }>(`
       SELECT c.target AS masked, c.at FROM main.audit_log c
-      WHERE c.action = ? AND c.outcome = 'ok' AND c.target IS NOT NULL
+      WHERE c.action = ? AND c.outcome IN ('ok', 'unknown') AND c.target IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM backup.audit_log b WHERE b.action = c.action AND b.at = c.at
           AND b.actor = c.actor AND b.target IS c.target AND b.outcome = 'ok')
       ORDER BY c.at`)

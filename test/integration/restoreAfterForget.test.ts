@@ -72,7 +72,12 @@ describe('a restore of a backup taken before /sms forget (real process)', () => 
       ?.flatMap((b: { elements?: Array<{ action_id?: string; value?: string }> }) => b.elements ?? [])
       .find((e: { action_id?: string }) => e.action_id === ACTION.confirmForget);
     expect((await client.blockAction({ actionId: ACTION.confirmForget, value: remove?.value ?? '' })).status).toBe(200);
-    await waitUntil(() => delivered() === 2, 20_000, 'the customer removed');
+    await waitUntil(
+      () => rig.fakeSlack.responses.some((r) => JSON.stringify(r.body).includes('Removed what smsops held about')),
+      20_000,
+      'the removal answered',
+    );
+    expect(delivered()).toBe(2);
     await stop(first);
 
     const [backup] = listBackups(env().BACKUP_DIR);
