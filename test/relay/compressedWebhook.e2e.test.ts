@@ -1,18 +1,11 @@
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WEBHOOK_BODY_LIMIT } from '../../src/http/webhookRoutes.js';
-import { type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { type SmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
-let t: SmsopsUnderTest | undefined;
-let pbx: WebhookSink | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-  await pbx?.close();
-  pbx = undefined;
-});
+const rig = useSmsopsWithSink({ portsipPath: '/emc/wavix', checkSecrets: false });
 
 const sms = (messageId: string) =>
   JSON.stringify({
@@ -34,13 +27,11 @@ const postEncoded = (smsops: SmsopsUnderTest, body: Buffer, encoding: string) =>
 /** A proxy in front of smsops may compress what Wavix posts: the SMS must be stored, not refused as "not JSON". */
 describe('a webhook sent with a Content-Encoding', () => {
   it('is stored and relayed as JSON when gzip or br; a bomb, a broken stream or an unknown coding is refused with the reason and kept', async () => {
-    pbx = await startWebhookSink();
-    t = await startSmsopsUnderTest({ SLACK_RELAY_PACE_MS: '0', PORTSIP_WEBHOOK_URL: `${pbx.url}/emc/wavix` });
-    const smsops = t;
+    const { t: smsops, sink: pbx } = await rig.start({ SLACK_RELAY_PACE_MS: '0' });
 
     expect((await postEncoded(smsops, gzipSync(sms('gz-1')), 'gzip')).status).toBe(200);
     expect((await postEncoded(smsops, brotliCompressSync(sms('br-1')), 'br')).status).toBe(200);
-    await waitUntil(() => (pbx?.received.length ?? 0) >= 2, 8_000, 'both relayed to PortSIP');
+    await waitUntil(() => pbx.received.length >= 2, 8_000, 'both relayed to PortSIP');
     expect(pbx.received.map((r) => r.body.toString('utf8')).sort()).toEqual([sms('br-1'), sms('gz-1')]);
 
     // 1 MB of spaces compresses to about a kilobyte: refused before it is inflated past the plain body's limit.

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { createConversationRepliesRepository } from '../../src/store/repositories/conversationReplies.js';
 import { createWavixClient } from '../../src/wavix/client.js';
@@ -8,34 +8,24 @@ import {
   readable,
   runCommand,
   type SmsopsUnderTest,
-  startSmsopsUnderTest,
-  stopCheckingSecrets,
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
+import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+import type { WebhookSink } from '../helpers/webhookSink.js';
 
 /** Issue 14, part B: opt-outs from inbound keywords and Wavix's list, delivery of replies, the inbox, daily threads. */
 
+const rig = useSmsopsWithSink({ portsipPath: '/emc/wavix', env: { RELAY_RETRY_BASE_MS: '20', SLACK_RELAY_PACE_MS: '0' } });
 let t: SmsopsUnderTest;
 let sink: WebhookSink;
-
-afterEach(async () => {
-  await stopCheckingSecrets(t);
-  await sink.close();
-});
 
 const CUSTOMER = '447400123456';
 const OUR_NUMBER = '14155550100';
 const DAY = 86_400_000;
 
 async function start() {
-  sink = await startWebhookSink();
-  t = await startSmsopsUnderTest({
-    PORTSIP_WEBHOOK_URL: `${sink.url}/emc/wavix`,
-    RELAY_RETRY_BASE_MS: '20',
-    SLACK_RELAY_PACE_MS: '0',
-  });
+  ({ t, sink } = await rig.start());
 }
 
 let counter = 0;

@@ -1,14 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { postInbound, type SmsopsUnderTest, startSmsopsUnderTest, stopCheckingSecrets } from '../helpers/smsopsUnderTest.js';
+import { describe, expect, it } from 'vitest';
+import { postInbound, type SmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+import type { WebhookSink } from '../helpers/webhookSink.js';
 
+const rig = useSmsopsWithSink({ env: { SLACK_RELAY_PACE_MS: '0' } });
 let t: SmsopsUnderTest;
 let sink: WebhookSink;
-afterEach(async () => {
-  await stopCheckingSecrets(t);
-  await sink.close();
-});
 
 const TEXT = 'Hello from a customer, never logged';
 const inbound = (from: string) => postInbound(t, { from, text: TEXT });
@@ -20,13 +18,10 @@ const healthz = async () => {
 
 describe('failing destinations, as an operator sees them', () => {
   it('logs a PortSIP that keeps failing once, with its URL masked, however many attempts fail', async () => {
-    sink = await startWebhookSink();
-    sink.respondWith(503);
-    t = await startSmsopsUnderTest({
-      PORTSIP_WEBHOOK_URL: `${sink.url}/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90`,
-      RELAY_RETRY_BASE_MS: '20',
-      SLACK_RELAY_PACE_MS: '0',
-    });
+    ({ t, sink } = await rig.start(
+      { RELAY_RETRY_BASE_MS: '20' },
+      { portsipPath: '/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90', beforeSmsops: (pbx) => pbx.respondWith(503) },
+    ));
     await inbound('447400000001');
     await inbound('447400000002');
     await waitUntil(() => sink.received.length >= 10, 10_000, '10 failed attempts');
@@ -45,8 +40,7 @@ describe('failing destinations, as an operator sees them', () => {
   });
 
   it('logs webhooks refused while the database is locked once, however many are refused', async () => {
-    sink = await startWebhookSink();
-    t = await startSmsopsUnderTest({ PORTSIP_WEBHOOK_URL: `${sink.url}/emc/inbound`, SLACK_RELAY_PACE_MS: '0' });
+    ({ t, sink } = await rig.start({}, { portsipPath: '/emc/inbound' }));
     // Another process holding the write lock (an operator's sqlite3 in BEGIN IMMEDIATE) refuses every webhook, as a
     // full disk does: 2,841 lines in 5 minutes in a probe.
     t.db.exec('BEGIN IMMEDIATE');
@@ -71,12 +65,7 @@ describe('failing destinations, as an operator sees them', () => {
   });
 
   it('says a revoked Slack token once at error level and answers /healthz 503 at once, until a post gets through', async () => {
-    sink = await startWebhookSink();
-    t = await startSmsopsUnderTest({
-      PORTSIP_WEBHOOK_URL: `${sink.url}/pbx`,
-      RELAY_RETRY_BASE_MS: '20',
-      SLACK_RELAY_PACE_MS: '0',
-    });
+    ({ t, sink } = await rig.start({ RELAY_RETRY_BASE_MS: '20' }, { portsipPath: '/pbx' }));
     expect((await healthz()).status).toBe(200);
     t.fakeSlack.handle('chat.postMessage', () => ({ ok: false, error: 'token_revoked' }));
     await inbound('447400000003');

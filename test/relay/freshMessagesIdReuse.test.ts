@@ -1,17 +1,15 @@
 // The fresh-message cache is keyed by inbound_messages.id, an INTEGER PRIMARY KEY without AUTOINCREMENT: once the
 // newest row is deleted (retention, after a quiet spell), SQLite gives its id to the next message, whose first attempt
 // must send its own body, not the deleted one's. (Found by the acceptance check of issue 16's relay changes.)
-import { afterEach, describe, expect, it } from 'vitest';
-import { type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { describe, expect, it } from 'vitest';
+import { type SmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
-let t: SmsopsUnderTest;
-let sink: WebhookSink;
-
-afterEach(async () => {
-  await t.stop();
-  await sink.close();
+const rig = useSmsopsWithSink({
+  portsipPath: '/sms',
+  env: { RELAY_RETRY_BASE_MS: '20', SLACK_RELAY_PACE_MS: '0' },
+  checkSecrets: false,
 });
 
 const body = (messageId: string, text: string) =>
@@ -24,7 +22,7 @@ const body = (messageId: string, text: string) =>
     received_at: '2026-11-25T10:00:00.000Z',
   });
 
-const post = (raw: string) =>
+const post = (t: SmsopsUnderTest, raw: string) =>
   fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -33,13 +31,8 @@ const post = (raw: string) =>
 
 describe('a message whose id was used by a deleted message', () => {
   it('is relayed with its own content, not the deleted message it shares an id with', async () => {
-    sink = await startWebhookSink();
-    t = await startSmsopsUnderTest({
-      PORTSIP_WEBHOOK_URL: `${sink.url}/sms`,
-      RELAY_RETRY_BASE_MS: '20',
-      SLACK_RELAY_PACE_MS: '0',
-    });
-    expect((await post(body('old-1', 'old text, since deleted by retention'))).status).toBe(200);
+    const { t, sink } = await rig.start();
+    expect((await post(t, body('old-1', 'old text, since deleted by retention'))).status).toBe(200);
     await waitUntil(() => sink.received.length >= 1, 5000, 'the old message at PortSIP');
     await waitUntil(
       () =>
@@ -56,7 +49,7 @@ describe('a message whose id was used by a deleted message', () => {
       t.db.prepare('DELETE FROM inbound_messages WHERE id = ?').run(oldId);
     })();
 
-    expect((await post(body('new-1', 'the new text'))).status).toBe(200);
+    expect((await post(t, body('new-1', 'the new text'))).status).toBe(200);
     const newId = (t.db.prepare("SELECT id FROM inbound_messages WHERE wavix_message_id = 'new-1'").get() as { id: number }).id;
     expect(newId).toBe(oldId); // the precondition: SQLite reused the id
     await waitUntil(() => sink.received.length >= 2, 5000, 'the new message at PortSIP');

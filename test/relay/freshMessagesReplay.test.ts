@@ -1,18 +1,17 @@
 // A replay (or a route change) sets a delivery's attempts back to 0, but it was tried before: its row is read again,
 // so a row damaged since the message was stored is set aside again, not sent from the fresh-message copy. (Found by
 // the acceptance check of issue 16's relay changes.)
-import { afterEach, describe, expect, it } from 'vitest';
-import { type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { describe, expect, it } from 'vitest';
+import { type SmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
-let t: SmsopsUnderTest;
-let sink: WebhookSink;
-
-afterEach(async () => {
-  await t.stop();
-  await sink.close();
+const rig = useSmsopsWithSink({
+  portsipPath: '/sms',
+  env: { RELAY_RETRY_BASE_MS: '20', SLACK_RELAY_PACE_MS: '0' },
+  checkSecrets: false,
 });
+let t: SmsopsUnderTest;
 
 const portsipRow = () =>
   t.db
@@ -23,12 +22,8 @@ const portsipRow = () =>
 
 describe('a replayed delivery whose stored row was damaged since', () => {
   it('is read from its row again (unreadable: not sent), not taken from the copy kept at ingest', async () => {
-    sink = await startWebhookSink();
-    t = await startSmsopsUnderTest({
-      PORTSIP_WEBHOOK_URL: `${sink.url}/sms`,
-      RELAY_RETRY_BASE_MS: '20',
-      SLACK_RELAY_PACE_MS: '0',
-    });
+    const { sink, t: running } = await rig.start();
+    t = running;
     sink.respondWith(503);
     const response = await fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
       method: 'POST',

@@ -1,22 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAlertsRepository } from '../../src/store/repositories/alerts.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
-import { type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 
-let t: SmsopsUnderTest;
-let sink: WebhookSink;
-afterEach(async () => {
-  await t.stop();
-  await sink.close();
-});
+const rig = useSmsopsWithSink({ checkSecrets: false });
 
 describe('/healthz', () => {
   it('is 200 with the workers in its JSON, and 503 with the reason once the oldest pending message is past the backlog threshold', async () => {
-    sink = await startWebhookSink();
-    sink.respondWith(503);
+    const { t, sink } = await rig.start(
+      { RELAY_RETRY_BASE_MS: '20', SLACK_RELAY_PACE_MS: '0' },
+      { portsipPath: '/pbx', beforeSmsops: (pbx) => pbx.respondWith(503) },
+    );
     const portsipUrl = `${sink.url}/pbx`;
-    t = await startSmsopsUnderTest({ PORTSIP_WEBHOOK_URL: portsipUrl, RELAY_RETRY_BASE_MS: '20', SLACK_RELAY_PACE_MS: '0' });
 
     const fine = await fetch(`${t.smsops.url}/healthz`);
     expect(fine.status).toBe(200);

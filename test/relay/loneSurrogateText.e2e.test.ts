@@ -1,22 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { literalTexts } from '../helpers/slackText.js';
-import { type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
-let t: SmsopsUnderTest | undefined;
-let pbx: WebhookSink | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-  await pbx?.close();
-  pbx = undefined;
-});
+const rig = useSmsopsWithSink({ portsipPath: '/emc/wavix', checkSecrets: false });
 
 describe('an inbound SMS with a lone surrogate', () => {
   it('is shown the same in its first post and in the post edited after delivery, and relayed to PortSIP byte for byte', async () => {
-    pbx = await startWebhookSink();
-    t = await startSmsopsUnderTest({ SLACK_RELAY_PACE_MS: '0', PORTSIP_WEBHOOK_URL: `${pbx.url}/emc/wavix` });
+    const { t, sink: pbx } = await rig.start({ SLACK_RELAY_PACE_MS: '0' });
     // A UCS-2 SMS whose emoji was split across two segments arrives with half a surrogate pair.
     const sent =
       '{"message_id":"lone-half","message_type":"sms","from":"447400123456","to":"14155550100","message_body":{"text":"half \\ud83d here","media":null},"received_at":"2026-11-25T10:00:00.000Z"}';
@@ -27,7 +19,7 @@ describe('an inbound SMS with a lone surrogate', () => {
     });
     expect(response.status).toBe(200);
     const smsCalls = () =>
-      (t?.fakeSlack.calls ?? []).filter(
+      t.fakeSlack.calls.filter(
         (c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && literalTexts(c.args.blocks).length > 0,
       );
     // The post is edited once PortSIP has taken the SMS.

@@ -1,5 +1,5 @@
 import { connect, createServer, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.js';
 import { formattedTexts, literalTexts } from '../helpers/slackText.js';
 import {
@@ -8,30 +8,22 @@ import {
   readable,
   runCommand,
   type SmsopsUnderTest,
-  startSmsopsUnderTest,
-  stopCheckingSecrets,
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
+import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+import type { WebhookSink } from '../helpers/webhookSink.js';
 
+/** smsops with a PortSIP sink whose URL path has spaces, as PortSIP's "Copy Webhook" gives it. */
+const rig = useSmsopsWithSink({
+  portsipPath: '/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90',
+  env: { RELAY_RETRY_BASE_MS: '20', SLACK_RELAY_PACE_MS: '0' },
+});
 let t: SmsopsUnderTest;
 let sink: WebhookSink;
 
-afterEach(async () => {
-  await stopCheckingSecrets(t);
-  await sink.close();
-});
-
-/** smsops with a PortSIP sink whose URL path has spaces, as PortSIP's "Copy Webhook" gives it. */
 async function start(env: Record<string, string> = {}) {
-  sink = await startWebhookSink();
-  t = await startSmsopsUnderTest({
-    PORTSIP_WEBHOOK_URL: `${sink.url}/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90`,
-    RELAY_RETRY_BASE_MS: '20',
-    SLACK_RELAY_PACE_MS: '0',
-    ...env,
-  });
+  ({ t, sink } = await rig.start(env));
 }
 
 let counter = 0;

@@ -1,17 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.js';
 import { pressForAnswer } from '../helpers/buttonPress.js';
-import {
-  ADMIN,
-  postInbound,
-  readable,
-  runCommand,
-  type SmsopsUnderTest,
-  startSmsopsUnderTest,
-  stopCheckingSecrets,
-} from '../helpers/smsopsUnderTest.js';
+import { ADMIN, postInbound, readable, runCommand, type SmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+import type { WebhookSink } from '../helpers/webhookSink.js';
 
 /**
  * "Send again" sends once per question: a double-click, or two admins each confirming their own copy of the question,
@@ -22,25 +15,13 @@ import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 const PATH = '/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90';
 const SECOND_ADMIN = 'U0ADMIN002';
 
-let t: SmsopsUnderTest | undefined;
-let pbx: WebhookSink | undefined;
-
-afterEach(async () => {
-  if (t) await stopCheckingSecrets(t);
-  await pbx?.close();
-  t = undefined;
-  pbx = undefined;
+const rig = useSmsopsWithSink({
+  portsipPath: PATH,
+  env: { SLACK_RELAY_PACE_MS: '0', SLACK_ADMIN_USERS: `${ADMIN},${SECOND_ADMIN}` },
 });
 
 async function start(): Promise<{ smsops: SmsopsUnderTest; sink: WebhookSink }> {
-  const sink = await startWebhookSink();
-  pbx = sink;
-  const smsops = await startSmsopsUnderTest({
-    PORTSIP_WEBHOOK_URL: `${sink.url}${PATH}`,
-    SLACK_RELAY_PACE_MS: '0',
-    SLACK_ADMIN_USERS: `${ADMIN},${SECOND_ADMIN}`,
-  });
-  t = smsops;
+  const { t: smsops, sink } = await rig.start();
   return { smsops, sink };
 }
 

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { postInbound, type SmsopsUnderTest, startSmsopsUnderTest, stopCheckingSecrets } from '../helpers/smsopsUnderTest.js';
+import { describe, expect, it } from 'vitest';
+import { postInbound, type SmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /**
  * Slack's Retry-After holds the channel's posts, not only the conversation whose post was answered 429: a probe saw
@@ -9,12 +9,8 @@ import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
  */
 const INBOX = 'C0INBOX0001';
 
+const rig = useSmsopsWithSink({ portsipPath: '/pbx' });
 let t: SmsopsUnderTest;
-let sink: WebhookSink;
-afterEach(async () => {
-  await stopCheckingSecrets(t);
-  await sink.close();
-});
 
 type SlackRow = { status: string; lastError: string | null; nextAttemptAt: number };
 const slackRow = (wavixId: string) =>
@@ -27,13 +23,13 @@ const slackRow = (wavixId: string) =>
 
 describe("Slack's Retry-After on relayed SMS posts", () => {
   it('holds every post to the channel for the wait: new conversations wait as pending, with no call, and PortSIP goes on', async () => {
-    sink = await startWebhookSink();
-    t = await startSmsopsUnderTest({
-      PORTSIP_WEBHOOK_URL: `${sink.url}/pbx`,
+    const running = await rig.start({
       SLACK_INBOX_CHANNEL: INBOX,
       RELAY_RETRY_BASE_MS: '20',
       SLACK_RELAY_PACE_MS: '0',
     });
+    t = running.t;
+    const { sink } = running;
     t.fakeSlack.rateLimit('chat.postMessage', 3_600, 50);
     const relayPosts = () => t.fakeSlack.callsTo('chat.postMessage').filter((c) => c.args.channel === INBOX);
 

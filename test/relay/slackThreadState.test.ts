@@ -1,24 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { readable, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { describe, expect, it } from 'vitest';
+import { readable, type SmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
+import type { WebhookSink } from '../helpers/webhookSink.js';
 
+const rig = useSmsopsWithSink({
+  portsipPath: '/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90',
+  env: { RELAY_RETRY_BASE_MS: '200', SLACK_RELAY_PACE_MS: '0' },
+  checkSecrets: false,
+});
 let t: SmsopsUnderTest;
 let sink: WebhookSink;
 
-afterEach(async () => {
-  await t.stop();
-  await sink.close();
-});
-
 async function start(env: Record<string, string> = {}) {
-  sink = await startWebhookSink();
-  t = await startSmsopsUnderTest({
-    PORTSIP_WEBHOOK_URL: `${sink.url}/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90`,
-    RELAY_RETRY_BASE_MS: '200',
-    SLACK_RELAY_PACE_MS: '0',
-    ...env,
-  });
+  ({ t, sink } = await rig.start(env));
   t.fakeSlack.enforceLimits();
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deliveryReport } from '../../src/sandbox/emulator/routes/messages.js';
 import type { WavixMessage } from '../../src/sandbox/emulator/state.js';
 import { ACTION } from '../../src/slack/ids.js';
@@ -13,12 +13,10 @@ import {
   readable,
   runCommand,
   type SmsopsUnderTest,
-  startSmsopsUnderTest,
-  stopCheckingSecrets,
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
+import { type SmsopsWithSink, useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /**
  * `/sms forget <number>`: an erasure request. An admin is shown what smsops holds about the number (counts, never
@@ -33,26 +31,17 @@ const TYPED = '+44 7400 123456';
 const MASKED = '•••3456';
 const MINUTE = 60_000;
 
-let t: SmsopsUnderTest | undefined;
-let pbx: WebhookSink | undefined;
-afterEach(async () => {
-  if (t) await stopCheckingSecrets(t);
-  await pbx?.close();
-  t = undefined;
-  pbx = undefined;
+const rig = useSmsopsWithSink({
+  portsipPath: '/emc/forget',
+  env: { SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0', RELAY_RETRY_BASE_MS: '60000' },
 });
 
-async function start(): Promise<SmsopsUnderTest> {
-  pbx = await startWebhookSink();
-  t = await startSmsopsUnderTest({
-    SLACK_INBOX_CHANNEL: INBOX,
-    SLACK_RELAY_PACE_MS: '0',
-    PORTSIP_WEBHOOK_URL: `${pbx.url}/emc/forget`,
-    RELAY_RETRY_BASE_MS: '60000',
-  });
-  t.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
-  return t;
+async function startWithPbx(): Promise<SmsopsWithSink> {
+  const running = await rig.start();
+  running.t.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
+  return running;
 }
+const start = async (): Promise<SmsopsUnderTest> => (await startWithPbx()).t;
 
 const count = (s: SmsopsUnderTest, sql: string, ...args: unknown[]) =>
   s.db
@@ -466,7 +455,7 @@ describe('/sms forget <number>', () => {
   });
 
   it('refuses while an SMS of theirs is still owed to PortSIP, and a question past 15 minutes removes nothing', async () => {
-    const s = await start();
+    const { t: s, sink: pbx } = await startWithPbx();
     await conversation(s);
     const { remove } = await ask(s);
     const stale = JSON.stringify({ ...JSON.parse(remove), asked: JSON.parse(remove).asked - 16 * MINUTE });
@@ -475,7 +464,7 @@ describe('/sms forget <number>', () => {
     expect(late).toContain('nothing was removed');
     expect(count(s, 'SELECT count(*) FROM inbound_messages WHERE from_number = ?', CUSTOMER)).toBe(3);
 
-    pbx?.respondWith(503);
+    pbx.respondWith(503);
     expect((await postInbound(s, { from: CUSTOMER, to: OUR_NUMBER, text: 'One more' })).status).toBe(200);
     await waitUntil(
       () => (count(s, "SELECT count(*) FROM deliveries WHERE status = 'pending' AND attempts > 0") === 1 ? true : undefined),

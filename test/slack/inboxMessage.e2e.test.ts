@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ADMIN,
   ALERT_CHANNEL,
@@ -6,20 +6,13 @@ import {
   readable,
   runCommand,
   type SmsopsUnderTest,
-  startSmsopsUnderTest,
-  stopCheckingSecrets,
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
+import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
+const rig = useSmsopsWithSink();
 let t: SmsopsUnderTest;
-let sink: WebhookSink;
-
-afterEach(async () => {
-  await stopCheckingSecrets(t);
-  await sink.close();
-});
 
 const say = async (text: string, userId = ADMIN) => readable((await runCommand(t, text, { userId })).body);
 const portsip = () =>
@@ -30,13 +23,13 @@ const portsip = () =>
 
 describe('/sms inbox <Wavix message id>', () => {
   it("shows that message: both arrival times, each delivery's destination, state, attempts and last error", async () => {
-    sink = await startWebhookSink();
-    sink.respondWith(500, 'busy');
-    t = await startSmsopsUnderTest({
-      PORTSIP_WEBHOOK_URL: `${sink.url}/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90`,
-      RELAY_RETRY_BASE_MS: '60000',
-      SLACK_RELAY_PACE_MS: '0',
-    });
+    ({ t } = await rig.start(
+      { RELAY_RETRY_BASE_MS: '60000', SLACK_RELAY_PACE_MS: '0' },
+      {
+        portsipPath: '/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90',
+        beforeSmsops: (pbx) => pbx.respondWith(500, 'busy'),
+      },
+    ));
     t.fakeSlack.seedUser(OUTSIDER, {});
     const receivedAt = new Date(Date.now() - 3_600_000).toISOString();
     const response = await fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
