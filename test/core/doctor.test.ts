@@ -188,6 +188,11 @@ function check(report: DoctorReport, id: string) {
   return found;
 }
 
+/** The check `id` ended `status`, and its reason says `words` (what the person running the doctor reads). */
+function expectFinding(report: DoctorReport, id: string, status: DoctorReport['checks'][number]['status'], words: string) {
+  expect(check(report, id)).toMatchObject({ status, reason: expect.stringContaining(words) });
+}
+
 const pointDefaultAtSmsops = async () => {
   const result = await applyWebhookChange(services, { userId: 'U0ADMIN001' }, { target: 'default' });
   if (!result.ok) throw result.error;
@@ -253,10 +258,7 @@ describe('a healthy chain', () => {
     // The route's credential (PortSIP's UUID) is masked wherever it is shown.
     expect(JSON.stringify(report)).not.toContain('a558d635-66e0');
     expect(check(report, `channel:${ALERTS}`)).toMatchObject({ status: 'ok', reason: 'The bot is a member.' });
-    expect(check(report, 'portsip-rules')).toMatchObject({
-      status: 'skipped',
-      reason: expect.stringContaining('set PORTSIP_API_URL'),
-    });
+    expectFinding(report, 'portsip-rules', 'skipped', 'set PORTSIP_API_URL');
     // Nothing fails; the seed's numbers without SMS (Washington among them: smsops routes nothing for it) are voice DIDs.
     const failures = report.checks.filter((c) => c.status === 'failure').map((c) => c.id);
     expect(failures).toEqual([]);
@@ -319,10 +321,7 @@ describe('each broken link', () => {
       reason: expect.stringContaining('`https://elsewhere.example.com/hook`, not smsops'),
       fix: { actionId: 'point_webhook_at_smsops', value: 'default' },
     });
-    expect(check(report, `webhook:${SUPPORT}`)).toMatchObject({
-      status: 'failure',
-      reason: expect.stringContaining('uses the account default, which does not point at smsops'),
-    });
+    expectFinding(report, `webhook:${SUPPORT}`, 'failure', 'uses the account default, which does not point at smsops');
   });
 
   it('a Sender ID still pending for a country is a warning naming the countries', async () => {
@@ -383,10 +382,7 @@ describe('each broken link', () => {
   it('a refused Wavix key is a failure in words, and the Wavix reads after it are skipped, not repeated', async () => {
     emulator.injectFault({ status: 401, times: Number.POSITIVE_INFINITY });
     const report = await runDoctor(doctorDeps());
-    expect(check(report, 'wavix-key')).toMatchObject({
-      status: 'failure',
-      reason: expect.stringContaining('Wavix refused the API key (401 Unauthorized)'),
-    });
+    expectFinding(report, 'wavix-key', 'failure', 'Wavix refused the API key (401 Unauthorized)');
     expect(check(report, 'wavix-key').reason).toContain('WAVIX_API_KEY');
     for (const id of ['numbers', 'senderids', 'webhooks']) {
       expect(check(report, id)).toMatchObject({ status: 'skipped', reason: expect.stringContaining('refused the API key') });
@@ -494,10 +490,7 @@ describe('each broken link', () => {
   it('without PUBLIC_BASE_URL the webhooks fail with the explanation and the probe is skipped', async () => {
     services.smsopsWebhooks = null;
     const report = await runDoctor(doctorDeps({ publicBaseUrl: null }));
-    expect(check(report, 'webhooks')).toMatchObject({
-      status: 'failure',
-      reason: expect.stringContaining('PUBLIC_BASE_URL is not set'),
-    });
+    expectFinding(report, 'webhooks', 'failure', 'PUBLIC_BASE_URL is not set');
     expect(check(report, 'public-url').status).toBe('skipped');
   });
 
@@ -511,10 +504,7 @@ describe('each broken link', () => {
     const other = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>It works!</h1>'));
     const otherPort = await listening(other);
     let report = await runDoctor(doctorDeps({ publicBaseUrl: `http://127.0.0.1:${otherPort}` }));
-    expect(check(report, 'public-url')).toMatchObject({
-      status: 'failure',
-      reason: expect.stringContaining('not with smsops’ health report'),
-    });
+    expectFinding(report, 'public-url', 'failure', 'not with smsops’ health report');
 
     report = await runDoctor(doctorDeps({ publicBaseUrl: `http://127.0.0.1:${await closedPort()}` }));
     const down = check(report, 'public-url');
@@ -571,14 +561,8 @@ describe('each broken link', () => {
     const plain = await listening(createTcpServer((socket) => socket.end()));
     setRoute(SUPPORT, `http://127.0.0.1:${plain}${PORTSIP_PATH}`);
     const report = await runDoctor(doctorDeps());
-    expect(check(report, 'portsip:default')).toMatchObject({
-      status: 'failure',
-      reason: expect.stringContaining('connection refused'),
-    });
-    expect(check(report, `portsip:${SUPPORT}`)).toMatchObject({
-      status: 'warning',
-      reason: expect.stringContaining('not encrypted'),
-    });
+    expectFinding(report, 'portsip:default', 'failure', 'connection refused');
+    expectFinding(report, `portsip:${SUPPORT}`, 'warning', 'not encrypted');
   });
 
   it('never sends PortSIP a request: it only connects', async () => {
@@ -636,18 +620,14 @@ describe('each broken link', () => {
     setRoute(SUPPORT, `https://127.0.0.1:${await tlsEndpoint(expired)}${PORTSIP_PATH}`);
     setRoute(OTTAWA, `https://127.0.0.1:${await tlsEndpoint(expiring)}${PORTSIP_PATH}`);
     const report = await runDoctor(doctorDeps({ trustedCa: [otherHost.cert, expired.cert, expiring.cert] }));
-    expect(check(report, 'portsip:default')).toMatchObject({
-      status: 'failure',
-      reason: expect.stringContaining('Hostname mismatch: PortSIP’s certificate is for pbx.example.com, not 127.0.0.1'),
-    });
-    expect(check(report, `portsip:${SUPPORT}`)).toMatchObject({
-      status: 'failure',
-      reason: expect.stringContaining('expired on 2025-06-30'),
-    });
-    expect(check(report, `portsip:${OTTAWA}`)).toMatchObject({
-      status: 'warning',
-      reason: expect.stringContaining('(in 5 days)'),
-    });
+    expectFinding(
+      report,
+      'portsip:default',
+      'failure',
+      'Hostname mismatch: PortSIP’s certificate is for pbx.example.com, not 127.0.0.1',
+    );
+    expectFinding(report, `portsip:${SUPPORT}`, 'failure', 'expired on 2025-06-30');
+    expectFinding(report, `portsip:${OTTAWA}`, 'warning', '(in 5 days)');
   });
 
   it('a route that hangs is named alone, and every other route’s finding is still reported', async () => {
@@ -691,10 +671,7 @@ describe('each broken link', () => {
     expect(check(report, `portsip:${SUPPORT}`).reason).toContain('expired on 2025-06-30');
     expect(check(report, `portsip:${OTTAWA}`).reason).toContain('Hostname mismatch');
     expect(check(report, `portsip:${WASHINGTON}`).reason).toContain('not valid before');
-    expect(check(report, 'portsip:+12025550116')).toMatchObject({
-      status: 'warning',
-      reason: expect.stringContaining('(in 4 days)'),
-    });
+    expectFinding(report, 'portsip:+12025550116', 'warning', '(in 4 days)');
     expect(check(report, 'portsip:+12025550117').reason).toContain('self-signed certificate');
     expect(check(report, 'portsip:+12025550118')).toMatchObject({
       status: 'failure',
@@ -819,10 +796,7 @@ describe('each broken link', () => {
       status: 'ok',
       title: 'Slack channel #sms-alerts (alert channel)',
     });
-    expect(check(report, `channel:${INBOX}`)).toMatchObject({
-      status: 'failure',
-      reason: expect.stringContaining('channel_not_found'),
-    });
+    expectFinding(report, `channel:${INBOX}`, 'failure', 'channel_not_found');
     expect(check(report, `channel:${INBOX}`).reason).toContain('/invite @smsops');
     expect(check(report, `channel:${US_CHANNEL}`)).toMatchObject({
       status: 'failure',
@@ -879,10 +853,7 @@ describe('many route channels', () => {
       status: 'ok',
       title: 'Slack channel #sms-7 (route +1 202 556 0007)',
     });
-    expect(check(report, `channel:${channelOf(ROUTES - 1)}`)).toMatchObject({
-      status: 'failure',
-      reason: expect.stringContaining('The bot is not a member'),
-    });
+    expectFinding(report, `channel:${channelOf(ROUTES - 1)}`, 'failure', 'The bot is not a member');
     expect(report.checks.filter((c) => c.id.startsWith('channel:') && c.status === 'ok')).toHaveLength(ROUTES - 1 + 2);
     expect(check(report, `relay:slack:${channelOf(7)}`).title).toBe('Relay to Slack channel of route +1 202 556 0007 #sms-7');
     expect(fakeSlack.callsTo('users.conversations')).toHaveLength(2);
@@ -1041,9 +1012,6 @@ describe('PortSIP inbound rules (the optional PortSIP API)', () => {
 
     const hanging: PortsipInboundRules = { checkInboundRules: () => new Promise(() => {}) };
     report = await runDoctor(doctorDeps({ portsip: hanging, timeoutMs: 1_500 }));
-    expect(check(report, 'portsip-rules')).toMatchObject({
-      status: 'failure',
-      reason: expect.stringContaining('No answer within 1.5 s'),
-    });
+    expectFinding(report, 'portsip-rules', 'failure', 'No answer within 1.5 s');
   });
 });
