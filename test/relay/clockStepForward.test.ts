@@ -1,12 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Delivery } from '../../src/core/model/delivery.js';
-import { createLogger, type Logger } from '../../src/log.js';
 import type { AttemptOutcome } from '../../src/relay/attempt.js';
-import { type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
+import type { OutboxWorker } from '../../src/relay/outbox.js';
 import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { newInboundMessage } from '../helpers/inboundMessage.js';
-import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { useOutboxWorkerRig } from '../helpers/outboxWorkerRig.js';
+import type { TempDb } from '../helpers/tempDb.js';
 import { sleep, waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -17,24 +17,16 @@ import { sleep, waitUntil } from '../helpers/waitUntil.js';
 
 let temp: TempDb;
 let worker: OutboxWorker | undefined;
-const logLines: string[] = [];
-const logger: Logger = createLogger({ level: 'debug', sink: (line) => logLines.push(line) });
-
-afterEach(async () => {
-  await worker?.stop();
-  worker = undefined;
-  temp.cleanup();
-  logLines.length = 0;
-});
+const { logLines, logger, tempDb, startWorker } = useOutboxWorkerRig();
 
 describe('the wall clock stepped forward', () => {
   it('keeps the lease of an SMS out to PortSIP: sent once, recorded delivered, nothing queued again', async () => {
-    temp = createTempDb();
+    temp = tempDb();
     const deliveries = createDeliveriesRepository(temp.db, temp.clock.now);
     const inbound = createInboundRepository(temp.db, temp.clock.now);
     const pending: Array<(outcome: AttemptOutcome) => void> = [];
     let sends = 0;
-    worker = startOutboxWorker({
+    worker = startWorker({
       kind: 'portsip',
       deliveries,
       inbound,

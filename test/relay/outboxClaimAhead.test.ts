@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, type Logger } from '../../src/log.js';
+import { describe, expect, it } from 'vitest';
 import { type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
 import { outboxStore } from '../helpers/outboxStore.js';
-import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { useOutboxWorkerRig } from '../helpers/outboxWorkerRig.js';
+import type { TempDb } from '../helpers/tempDb.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -13,18 +13,10 @@ import { waitUntil } from '../helpers/waitUntil.js';
 
 let temp: TempDb;
 let worker: OutboxWorker | undefined;
-const logLines: string[] = [];
-const logger: Logger = createLogger({ level: 'debug', sink: (line) => logLines.push(line) });
-
-afterEach(async () => {
-  await worker?.stop();
-  worker = undefined;
-  temp.cleanup();
-  logLines.length = 0;
-});
+const { logLines, logger, tempDb, startWorker } = useOutboxWorkerRig();
 
 function setup() {
-  temp = createTempDb();
+  temp = tempDb();
   const store = outboxStore(temp);
   // Each from its own number: separate conversations, so each is claimable on its own.
   let n = 0;
@@ -42,7 +34,7 @@ describe('outbox worker claiming ahead', () => {
     const gate = new Promise<void>((resolve) => {
       open = resolve;
     });
-    worker = startOutboxWorker({
+    worker = startWorker({
       kind: 'portsip',
       deliveries,
       inbound,
@@ -78,7 +70,7 @@ describe('outbox worker claiming ahead', () => {
     const { deliveries, inbound, receive, statusOf } = setup();
     const ids = ['a', 'b', 'c', 'd', 'e', 'f'].map(receive);
     const sent: string[] = [];
-    worker = startOutboxWorker({
+    worker = startWorker({
       kind: 'portsip',
       deliveries,
       inbound,

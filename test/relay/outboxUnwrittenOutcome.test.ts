@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, type Logger } from '../../src/log.js';
-import { type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
+import { describe, expect, it } from 'vitest';
+import type { OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
 import { createWriteHealth } from '../../src/store/writeHealth.js';
 import { outboxStore } from '../helpers/outboxStore.js';
-import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { useOutboxWorkerRig } from '../helpers/outboxWorkerRig.js';
+import type { TempDb } from '../helpers/tempDb.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -16,17 +16,9 @@ import { waitUntil } from '../helpers/waitUntil.js';
 
 let temp: TempDb;
 let worker: OutboxWorker | undefined;
-const logLines: string[] = [];
-const logger: Logger = createLogger({ level: 'debug', sink: (line) => logLines.push(line) });
+const { logLines, logger, tempDb, startWorker } = useOutboxWorkerRig();
 const withLogs = (what: string) => () => `${what}\n${logLines.slice(-10).join('\n')}`;
 const retry = { baseDelayMs: 20, maxDelayMs: 200, deadAfterMs: 3_600_000 };
-
-afterEach(async () => {
-  await worker?.stop();
-  worker = undefined;
-  temp.cleanup();
-  logLines.length = 0;
-});
 
 /** Writing an outcome needs a page more than the database may have, as a full disk refuses it (SQLITE_FULL). */
 function fillDisk() {
@@ -46,7 +38,7 @@ function startRecordingWorker(
   sent: string[],
   extra: Partial<Parameters<typeof startOutboxWorker>[0]>,
 ) {
-  return startOutboxWorker({
+  return startWorker({
     kind: 'portsip',
     ...store,
     concurrency: 4,
@@ -66,7 +58,7 @@ function startRecordingWorker(
 
 describe('an outcome that cannot be written before its lease runs out', () => {
   it('is kept and written once the disk has room: the SMS is sent once, however many leases ran out meanwhile', async () => {
-    temp = createTempDb();
+    temp = tempDb();
     const { deliveries, inbound, receive, statusOf } = outboxStore(temp);
     const freeDisk = fillDisk();
     const ids = ['447400000001', '447400000002', '447400000003'].map((from) => receive(`from ${from}`, from));
@@ -87,7 +79,7 @@ describe('an outcome that cannot be written before its lease runs out', () => {
   });
 
   it('waits while the instance lease lapsed (renewals failing on the full disk) and is written once it is held again', async () => {
-    temp = createTempDb();
+    temp = tempDb();
     const { deliveries, inbound, receive, statusOf } = outboxStore(temp);
     const freeDisk = fillDisk();
     const id = receive('one');
