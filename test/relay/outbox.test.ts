@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InboundMessage } from '../../src/core/model/inboundMessage.js';
-import { createLogger, type Logger } from '../../src/log.js';
 import type { AttemptOutcome } from '../../src/relay/attempt.js';
-import { type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
+import type { OutboxWorker } from '../../src/relay/outbox.js';
 import { attemptsBeforeDead } from '../../src/relay/retryPolicy.js';
 import { createWriteHealth } from '../../src/store/writeHealth.js';
 import { outboxStore } from '../helpers/outboxStore.js';
-import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { useOutboxWorkerRig } from '../helpers/outboxWorkerRig.js';
+import type { TempDb } from '../helpers/tempDb.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -18,24 +18,21 @@ import { waitUntil } from '../helpers/waitUntil.js';
 let temp: TempDb;
 let worker: OutboxWorker | undefined;
 let other: Database.Database | undefined;
-const logLines: string[] = [];
+const outboxRig = useOutboxWorkerRig();
+const { logLines, logger } = outboxRig;
 
-afterEach(async () => {
+// Registered after the rig, so it runs first: the lock is let go before the worker is stopped.
+afterEach(() => {
   if (other?.inTransaction) other.exec('ROLLBACK');
   other?.close();
   other = undefined;
-  await worker?.stop();
-  worker = undefined;
-  temp.cleanup();
-  logLines.length = 0;
 });
 
-const logger: Logger = createLogger({ level: 'debug', sink: (line) => logLines.push(line) });
 /** A wait's description with the last log lines, which usually say why it timed out. */
 const withLogs = (what: string) => () => `${what}\n${logLines.slice(-10).join('\n')}`;
 
 function setup() {
-  temp = createTempDb();
+  temp = outboxRig.tempDb();
   return outboxStore(temp);
 }
 
@@ -56,7 +53,7 @@ describe('outbox worker', () => {
     sent.length = 0;
     let holds = false;
     const id = receive('waiting for the lease');
-    worker = startOutboxWorker({
+    worker = outboxRig.startWorker({
       kind: 'portsip',
       deliveries,
       inbound,
@@ -88,7 +85,7 @@ describe('outbox worker', () => {
     temp.db.exec(`CREATE TRIGGER refuse_one BEFORE UPDATE OF status ON deliveries
       WHEN NEW.id = ${unrecordable} AND NEW.status = 'delivered' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
     const told: number[] = [];
-    worker = startOutboxWorker({
+    worker = outboxRig.startWorker({
       kind: 'portsip',
       deliveries,
       inbound,
@@ -123,7 +120,7 @@ describe('outbox worker', () => {
     const seenTogether: Array<readonly [string | undefined, number | undefined]> = [];
     const errors: string[] = [];
     try {
-      worker = startOutboxWorker({
+      worker = outboxRig.startWorker({
         kind: 'portsip',
         deliveries,
         inbound,
@@ -159,7 +156,7 @@ describe('outbox worker', () => {
     const dead: Array<{ id: number; error: string | undefined }> = [];
     const poison = receive('poison');
     const after = [receive('after 1'), receive('after 2')];
-    worker = startOutboxWorker({
+    worker = outboxRig.startWorker({
       kind: 'portsip',
       deliveries,
       inbound,
@@ -199,7 +196,7 @@ describe('outbox worker', () => {
     ];
     const id = receive('x');
     let calls = 0;
-    worker = startOutboxWorker({
+    worker = outboxRig.startWorker({
       kind: 'portsip',
       deliveries,
       inbound,
@@ -221,7 +218,7 @@ describe('outbox worker', () => {
       .prepare('UPDATE deliveries SET retry_window_started_at = ? WHERE id = ?')
       .run(Date.now() - 25 * 3_600_000, statusOf(id).id);
     let calls = 0;
-    worker = startOutboxWorker({
+    worker = outboxRig.startWorker({
       kind: 'portsip',
       deliveries,
       inbound,
@@ -255,7 +252,7 @@ describe('outbox worker', () => {
     const sentIds: number[] = [];
     let release: (() => void) | undefined;
     const first = receive('first');
-    worker = startOutboxWorker({
+    worker = outboxRig.startWorker({
       kind: 'portsip',
       deliveries,
       inbound,
@@ -289,7 +286,7 @@ describe('outbox worker', () => {
     const errors: string[] = [];
     let release: (() => void) | undefined;
     const id = receive('answered during the lock');
-    worker = startOutboxWorker({
+    worker = outboxRig.startWorker({
       kind: 'portsip',
       deliveries,
       inbound,
@@ -322,7 +319,7 @@ describe('outbox worker', () => {
     const claimed = deliveries.claimDue('portsip', 1, 1000);
     expect(claimed).toHaveLength(1);
     const leasedAt = Date.now();
-    worker = startOutboxWorker({
+    worker = outboxRig.startWorker({
       kind: 'portsip',
       deliveries,
       inbound,
@@ -345,7 +342,7 @@ describe('outbox worker', () => {
     let thrown = false;
     const id = receive('through a restart');
     other = holdWriteLock(temp.path);
-    worker = startOutboxWorker({
+    worker = outboxRig.startWorker({
       kind: 'portsip',
       deliveries,
       inbound,
@@ -379,7 +376,7 @@ describe('outbox worker', () => {
     const signals: AbortSignal[] = [];
     let midWait: string | undefined;
     // The store's deliveries are PortSIP's; the worker's mechanics are the same for the Slack leg.
-    worker = startOutboxWorker({
+    worker = outboxRig.startWorker({
       kind: 'portsip',
       deliveries,
       inbound,
@@ -422,7 +419,7 @@ describe('outbox worker', () => {
     const hung = receive('hangs', '447400000001');
     const other = receive('other conversation', '447400000002');
     let calls = 0;
-    worker = startOutboxWorker({
+    worker = outboxRig.startWorker({
       kind: 'portsip',
       deliveries,
       inbound,
@@ -448,7 +445,7 @@ describe('outbox worker', () => {
     const posted = receive('posted first', '447400000001');
     const hung = receive('hangs after', '447400000002');
     const sends: string[][] = [];
-    worker = startOutboxWorker({
+    worker = outboxRig.startWorker({
       kind: 'portsip',
       deliveries,
       inbound,
@@ -478,7 +475,7 @@ describe('outbox worker', () => {
     const { deliveries, inbound, receive, statusOf } = setup();
     const late = receive('answered late');
     let answer: (outcomes: AttemptOutcome[]) => void = () => {};
-    worker = startOutboxWorker({
+    worker = outboxRig.startWorker({
       kind: 'portsip',
       deliveries,
       inbound,

@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, type Logger } from '../../src/log.js';
-import { type OutboxWorker, startOutboxWorker } from '../../src/relay/outbox.js';
+import type { OutboxWorker } from '../../src/relay/outbox.js';
 import { createGroupCommit, type GroupCommit } from '../../src/store/groupCommit.js';
 import { outboxStore } from '../helpers/outboxStore.js';
-import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { useOutboxWorkerRig } from '../helpers/outboxWorkerRig.js';
+import type { TempDb } from '../helpers/tempDb.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -16,17 +16,14 @@ import { waitUntil } from '../helpers/waitUntil.js';
 let temp: TempDb;
 let worker: OutboxWorker | undefined;
 let blocker: Database.Database | undefined;
-const logLines: string[] = [];
-const logger: Logger = createLogger({ level: 'debug', sink: (line) => logLines.push(line) });
+const outboxRig = useOutboxWorkerRig();
+const { logger } = outboxRig;
 
-afterEach(async () => {
+// Registered after the rig, so it runs first: the lock is let go before the worker is stopped.
+afterEach(() => {
   if (blocker?.inTransaction) blocker.exec('ROLLBACK');
   blocker?.close();
   blocker = undefined;
-  await worker?.stop();
-  worker = undefined;
-  temp.cleanup();
-  logLines.length = 0;
 });
 
 const retry = { baseDelayMs: 20, maxDelayMs: 200, deadAfterMs: 3_600_000 };
@@ -50,7 +47,7 @@ function startWorker(options: {
   concurrency?: number;
 }) {
   const { deliveries, inbound } = options.store;
-  return startOutboxWorker({
+  return outboxRig.startWorker({
     kind: 'portsip',
     deliveries,
     inbound,
@@ -70,7 +67,7 @@ function startWorker(options: {
 
 describe('outbox worker recording in the group commit', () => {
   it('records every outcome once, a few writes for many attempts, and each conversation goes on in order', async () => {
-    temp = createTempDb();
+    temp = outboxRig.tempDb();
     const store = outboxStore(temp);
     // Three conversations of four messages each.
     const ids = Array.from({ length: 12 }, (_, i) => store.receive(`m${i}`, `4474000000${i % 3}`));
@@ -93,7 +90,7 @@ describe('outbox worker recording in the group commit', () => {
 
   /** 64 conversations of one message each, all due: more than the 8 slots and the claim ahead take at once. */
   function behindWith(answer: (n: number, resolve: () => void) => void, waitMs = WAIT_MS) {
-    temp = createTempDb();
+    temp = outboxRig.tempDb();
     const store = outboxStore(temp);
     const ids = Array.from({ length: 64 }, (_, i) => store.receive(`m${i}`, `447400${String(i).padStart(6, '0')}`));
     let current: OutboxWorker | undefined;
@@ -104,7 +101,7 @@ describe('outbox worker recording in the group commit', () => {
       onCommitted: (writes) => commitSizes.push(writes),
     });
     let attempts = 0;
-    worker = current = startOutboxWorker({
+    worker = current = outboxRig.startWorker({
       kind: 'portsip',
       deliveries: store.deliveries,
       inbound: store.inbound,
@@ -171,13 +168,13 @@ describe('outbox worker recording in the group commit', () => {
   });
 
   it('waits while another process holds the write lock, then records once; nothing is sent twice', async () => {
-    temp = createTempDb();
+    temp = outboxRig.tempDb();
     const store = outboxStore(temp);
     const ids = ['a', 'b', 'c'].map((text) => store.receive(text));
     const sent: string[] = [];
     // The commit retries for a while, then gives up: the worker then records on its own, with its own retries.
     const commits = createGroupCommit(temp.db, { waitMs: 150, retryMs: 20 });
-    worker = startOutboxWorker({
+    worker = outboxRig.startWorker({
       kind: 'portsip',
       deliveries: store.deliveries,
       inbound: store.inbound,
@@ -207,7 +204,7 @@ describe('outbox worker recording in the group commit', () => {
   });
 
   it('records on its own when its write in the group commit fails', async () => {
-    temp = createTempDb();
+    temp = outboxRig.tempDb();
     const store = outboxStore(temp);
     const ids = ['x', 'y'].map((text) => store.receive(text));
     const sent: string[] = [];
