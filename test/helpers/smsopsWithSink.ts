@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest';
 import { type SmsopsUnderTest, startSmsopsUnderTest, stopCheckingSecrets } from './smsopsUnderTest.js';
-import { startWebhookSink, type WebhookSink } from './webhookSink.js';
+import { startWebhookSink, type WebhookSink, webhookSinks } from './webhookSink.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -60,6 +60,35 @@ export function useSmsopsWithSink(defaults: SmsopsWithSinkOptions = {}): {
       );
       t = running;
       return { t: running, sink: started };
+    },
+  };
+}
+
+/**
+ * One in-process smsops per test and as many PortSIP sinks as the test starts (routes to several PBXs). Call it at a
+ * test file's top level: its afterEach stops smsops, checking secrets, and closes every sink.
+ */
+export function useSmsopsWithSinks(): {
+  /** A PortSIP sink, closed after the test. */
+  sink(): Promise<WebhookSink>;
+  start(env?: Env, options?: Parameters<typeof startSmsopsUnderTest>[1]): Promise<SmsopsUnderTest>;
+} {
+  const sinks = webhookSinks();
+  let t: SmsopsUnderTest | undefined;
+  afterEach(async () => {
+    const running = t;
+    t = undefined;
+    try {
+      if (running) await stopCheckingSecrets(running);
+    } finally {
+      await sinks.closeAll();
+    }
+  });
+  return {
+    sink: sinks.start,
+    start: async (env = {}, options) => {
+      t = await startSmsopsUnderTest(env, options);
+      return t;
     },
   };
 }

@@ -1,18 +1,10 @@
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.js';
-import {
-  ADMIN,
-  OUTSIDER,
-  readable,
-  runCommand,
-  type SmsopsUnderTest,
-  startSmsopsUnderTest,
-  stopCheckingSecrets,
-  WEBHOOK_SECRET,
-} from '../helpers/smsopsUnderTest.js';
+import { ADMIN, OUTSIDER, readable, runCommand, type SmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { useSmsopsWithSinks } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { type WebhookSink, webhookSinks } from '../helpers/webhookSink.js';
+import type { WebhookSink } from '../helpers/webhookSink.js';
 
 /**
  * "A wrong route must be fixable": a mistyped route, fixed with `/sms route set`, gets its queued messages through;
@@ -25,18 +17,8 @@ const WRONG_UUID = 'ffff0000-1111-2222-3333-444455556666';
 const PATH = `/emc/Wavix - US/${UUID}`;
 const SENT_PATH = `/emc/Wavix%20-%20US/${UUID}`;
 
-let t: SmsopsUnderTest | undefined;
-const sinks = webhookSinks();
-
-afterEach(async () => {
-  if (t) {
-    await stopCheckingSecrets(t);
-    t = undefined;
-  }
-  await sinks.closeAll();
-});
-
-const sink = sinks.start;
+const rig = useSmsopsWithSinks();
+const sink = rig.sink;
 
 let counter = 0;
 const inbound = (text: string, overrides: Record<string, unknown> = {}) =>
@@ -77,8 +59,7 @@ describe('a wrong route, fixed', () => {
     const right = await sink();
     wrong.respondWith(404);
     // A failed attempt waits at least 5 s before the next one: delivery within that time is the route change's doing.
-    t = await startSmsopsUnderTest({ RELAY_RETRY_BASE_MS: '20000', SLACK_RELAY_PACE_MS: '0' });
-    const smsops = t;
+    const smsops = await rig.start({ RELAY_RETRY_BASE_MS: '20000', SLACK_RELAY_PACE_MS: '0' });
     await runCommand(smsops, `route set +1 415 555 0100 ${wrong.url}/emc/Wavix - US/${WRONG_UUID}`);
     for (const text of ['one', 'two', 'three']) await post(smsops, inbound(text));
     await waitUntil(
@@ -113,8 +94,7 @@ describe('a wrong route, fixed', () => {
     const right = await sink();
     // A slow PBX: once the first attempt ends, the relay sends the next and claims the other conversations ahead.
     wrong.delay(1500);
-    t = await startSmsopsUnderTest({ RELAY_CONCURRENCY: '1', SLACK_RELAY_PACE_MS: '0' });
-    const smsops = t;
+    const smsops = await rig.start({ RELAY_CONCURRENCY: '1', SLACK_RELAY_PACE_MS: '0' });
     await runCommand(smsops, `route set +1 415 555 0100 ${wrong.url}/emc/Wavix - US/${WRONG_UUID}`);
     const words = ['one', 'two', 'three', 'four', 'five'];
     for (const [i, text] of words.entries()) await post(smsops, inbound(text, { from: `44740012345${i}` }));
@@ -144,8 +124,7 @@ describe('a wrong route, fixed', () => {
     const other = await sink();
     // A slow PBX: the attempt is out while two admins change the route away and back.
     right.delay(1500);
-    t = await startSmsopsUnderTest({ SLACK_RELAY_PACE_MS: '0' });
-    const smsops = t;
+    const smsops = await rig.start({ SLACK_RELAY_PACE_MS: '0' });
     await runCommand(smsops, `route set +1 415 555 0100 ${right.url}${PATH}`);
     await post(smsops, inbound('once', { message_id: 'undo-1' }));
     await waitUntil(() => right.received.length === 1, 5000, 'the attempt under way at the right PBX');
@@ -173,8 +152,7 @@ describe('a wrong route, fixed', () => {
     const fixed = await sink();
     wrong.respondWith(503);
     own.respondWith(503);
-    t = await startSmsopsUnderTest({ RELAY_RETRY_BASE_MS: '20000', SLACK_RELAY_PACE_MS: '0' });
-    const smsops = t;
+    const smsops = await rig.start({ RELAY_RETRY_BASE_MS: '20000', SLACK_RELAY_PACE_MS: '0' });
     await runCommand(smsops, `route set default ${wrong.url}/emc/Wavix - US/${WRONG_UUID}`);
     await runCommand(smsops, `route set +1 202 555 0143 ${own.url}${PATH}`);
     await post(smsops, inbound('to the default', { to: '14155550100' }));
@@ -198,13 +176,12 @@ describe('dead letters at a wrong URL', () => {
     const wrong = await sink();
     const right = await sink();
     wrong.respondWith(404);
-    t = await startSmsopsUnderTest({
+    const smsops = await rig.start({
       PORTSIP_WEBHOOK_URL: `${wrong.url}/emc/Wavix - US/${WRONG_UUID}`,
       RELAY_DEAD_AFTER_HOURS: '0.0002',
       RELAY_RETRY_BASE_MS: '20',
       SLACK_RELAY_PACE_MS: '0',
     });
-    const smsops = t;
     await post(smsops, inbound('dead at the wrong URL'));
     await waitUntil(() => smsops.db.prepare("SELECT 1 FROM deliveries WHERE status = 'dead'").get(), 8000, 'dead');
     await waitUntil(
@@ -228,8 +205,7 @@ describe('dead letters at a wrong URL', () => {
 
 describe('a wrong channel, fixed', () => {
   it('moves the Slack posts queued for a channel Slack refuses to the channel the route names now', async () => {
-    t = await startSmsopsUnderTest({ RELAY_RETRY_BASE_MS: '20000', SLACK_RELAY_PACE_MS: '0' });
-    const smsops = t;
+    const smsops = await rig.start({ RELAY_RETRY_BASE_MS: '20000', SLACK_RELAY_PACE_MS: '0' });
     smsops.fakeSlack.seedChannels([{ id: 'C0RIGHT001', name: 'sms-inbox' }]);
     smsops.fakeSlack.handle('chat.postMessage', ({ args }) =>
       args.channel === 'C0WRONG001'
@@ -265,8 +241,7 @@ describe('a wrong channel, fixed', () => {
 describe('route set with a #channel', () => {
   it('reads `#name` as a channel (looked up page by page), sets it, and never puts it into the URL PortSIP gets', async () => {
     const pbx = await sink();
-    t = await startSmsopsUnderTest({ SLACK_RELAY_PACE_MS: '0' });
-    const smsops = t;
+    const smsops = await rig.start({ SLACK_RELAY_PACE_MS: '0' });
     smsops.fakeSlack.seedChannels(
       [
         { id: 'C0GENERAL1', name: 'general' },
@@ -295,8 +270,7 @@ describe('route set with a #channel', () => {
 
   it('refuses a #name no channel has, a # inside the URL and a trailing encoded space, saying why, and stores nothing', async () => {
     const pbx = await sink();
-    t = await startSmsopsUnderTest();
-    const smsops = t;
+    const smsops = await rig.start();
     smsops.fakeSlack.seedChannels([{ id: 'C0GENERAL1', name: 'general' }]);
     const url = `${pbx.url}${PATH}`;
     const unknown = readable((await runCommand(smsops, `route set default ${url} #sms-inbox`)).body);
@@ -318,13 +292,12 @@ describe('replays', () => {
     const pbx = await sink();
     pbx.respondWith(500);
     // Dead after about 2.9 s of failures; an idle worker looks for due retries about once a second.
-    t = await startSmsopsUnderTest({
+    const smsops = await rig.start({
       PORTSIP_WEBHOOK_URL: `${pbx.url}${PATH}`,
       RELAY_DEAD_AFTER_HOURS: '0.0008',
       RELAY_RETRY_BASE_MS: '20',
       SLACK_RELAY_PACE_MS: '0',
     });
-    const smsops = t;
     await post(smsops, inbound('dies once'));
     await waitUntil(() => smsops.db.prepare("SELECT 1 FROM deliveries WHERE status = 'dead'").get(), 8000, 'dead');
     const before = pbx.received.length;
@@ -345,13 +318,12 @@ describe('replays', () => {
   it('replays a message whose PortSIP delivery is dead without asking, with a fresh window, and leaves its Slack post alone', async () => {
     const pbx = await sink();
     pbx.respondWith(500);
-    t = await startSmsopsUnderTest({
+    const smsops = await rig.start({
       PORTSIP_WEBHOOK_URL: `${pbx.url}${PATH}`,
       RELAY_DEAD_AFTER_HOURS: '0.0008',
       RELAY_RETRY_BASE_MS: '20',
       SLACK_RELAY_PACE_MS: '0',
     });
-    const smsops = t;
     await post(smsops, inbound('owed', { message_id: 'owed-1' }));
     await waitUntil(
       () =>
@@ -384,8 +356,7 @@ describe('replays', () => {
   it('asks before replaying a delivered message, sends it to the route in force now, and marks the Slack post', async () => {
     const old = await sink();
     const current = await sink();
-    t = await startSmsopsUnderTest({ PORTSIP_WEBHOOK_URL: `${old.url}${PATH}`, SLACK_RELAY_PACE_MS: '0' });
-    const smsops = t;
+    const smsops = await rig.start({ PORTSIP_WEBHOOK_URL: `${old.url}${PATH}`, SLACK_RELAY_PACE_MS: '0' });
     await post(smsops, inbound('once', { message_id: 'replay-me' }));
     await waitUntil(
       () =>
@@ -434,8 +405,7 @@ describe('/sms relay status', () => {
     const pbx = await sink();
     const url = `${pbx.url}${PATH}`;
     pbx.respondWith(404, `<!channel> no configuration at ${url.replaceAll(' ', '%20')}`);
-    t = await startSmsopsUnderTest({ PORTSIP_WEBHOOK_URL: url, RELAY_RETRY_BASE_MS: '20000' });
-    const smsops = t;
+    const smsops = await rig.start({ PORTSIP_WEBHOOK_URL: url, RELAY_RETRY_BASE_MS: '20000' });
     await post(smsops, inbound('stuck', { message_id: 'stuck-1' }));
     await waitUntil(
       () => smsops.db.prepare("SELECT 1 FROM deliveries WHERE destination_kind = 'portsip' AND last_status_code = 404").get(),
@@ -456,8 +426,7 @@ describe('/sms relay status', () => {
 describe('a change while another process holds the database', () => {
   it('answers that the database is locked and to try again, not "an internal error"; works once it is free', async () => {
     const pbx = await sink();
-    t = await startSmsopsUnderTest({ SLACK_RELAY_PACE_MS: '0' });
-    const smsops = t;
+    const smsops = await rig.start({ SLACK_RELAY_PACE_MS: '0' });
     const shell = new Database(smsops.db.name);
     shell.exec('BEGIN IMMEDIATE');
     try {

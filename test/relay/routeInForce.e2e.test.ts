@@ -1,14 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  postInbound,
-  readable,
-  runCommand,
-  type SmsopsUnderTest,
-  startSmsopsUnderTest,
-  stopCheckingSecrets,
-} from '../helpers/smsopsUnderTest.js';
+import { describe, expect, it } from 'vitest';
+import { postInbound, readable, runCommand, type SmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { useSmsopsWithSinks } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { type WebhookSink, webhookSinks } from '../helpers/webhookSink.js';
+import type { WebhookSink } from '../helpers/webhookSink.js';
 
 /**
  * What Slack says of a route is where its SMS go: the relay falls back field by field to the `default` route, so a
@@ -20,18 +14,8 @@ const UUID = 'a558d635-66e0-4c64-9d3b-2f5c1e7a8b90';
 const TEAM_A = 'C0TEAMA001';
 const TEAM_B = 'C0TEAMB001';
 
-let t: SmsopsUnderTest | undefined;
-const sinks = webhookSinks();
-
-afterEach(async () => {
-  if (t) {
-    await stopCheckingSecrets(t);
-    t = undefined;
-  }
-  await sinks.closeAll();
-});
-
-const sink = sinks.start;
+const rig = useSmsopsWithSinks();
+const sink = rig.sink;
 
 const texts = (s: WebhookSink) => s.received.map((r) => (r.json() as { message_body: { text: string } }).message_body.text);
 
@@ -46,8 +30,7 @@ describe('a route as Slack describes it', () => {
   it('names the default route’s URL and channel where the route has none, in the answer and the list, as the relay uses them', async () => {
     const defaultPbx = await sink();
     const right = await sink();
-    t = await startSmsopsUnderTest({ SLACK_RELAY_PACE_MS: '0' });
-    const smsops = t;
+    const smsops = await rig.start({ SLACK_RELAY_PACE_MS: '0' });
     await runCommand(smsops, `route set default ${defaultPbx.url}/emc/defaultpbx/${UUID} <#${TEAM_B}|team-b>`);
 
     const channelOnly = readable((await runCommand(smsops, `route set +14155550152 <#${TEAM_A}|team-a>`)).body);
@@ -76,8 +59,7 @@ describe('a route as Slack describes it', () => {
   it('keeps a number route’s channel when only its URL is fixed (and its URL when only the channel is), and clears one given as `default`', async () => {
     const wrong = await sink();
     const right = await sink();
-    t = await startSmsopsUnderTest({ SLACK_RELAY_PACE_MS: '0' });
-    const smsops = t;
+    const smsops = await rig.start({ SLACK_RELAY_PACE_MS: '0' });
     await runCommand(smsops, `route set default ${wrong.url}/emc/defaultpbx/${UUID} <#${TEAM_B}|team-b>`);
     await runCommand(smsops, `route set +14155550152 ${wrong.url}/emc/wrong/${UUID} <#${TEAM_A}|team-a>`);
     const route = () => smsops.db.prepare("SELECT portsip_url, slack_channel FROM routes WHERE number = '+14155550152'").get();
@@ -111,8 +93,7 @@ describe('a route as Slack describes it', () => {
   });
 
   it('warns, saving it all the same, when the route’s channel is archived or the bot is not in it', async () => {
-    const smsops = await startSmsopsUnderTest();
-    t = smsops;
+    const smsops = await rig.start();
     smsops.fakeSlack.handle('conversations.info', ({ args }) =>
       args.channel === TEAM_A
         ? { channel: { id: TEAM_A, name: 'team-a', is_archived: true, is_member: true } }

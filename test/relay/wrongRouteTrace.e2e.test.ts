@@ -1,15 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  OUTSIDER,
-  postInbound,
-  readable,
-  runCommand,
-  type SmsopsUnderTest,
-  startSmsopsUnderTest,
-  stopCheckingSecrets,
-} from '../helpers/smsopsUnderTest.js';
+import { describe, expect, it } from 'vitest';
+import { OUTSIDER, postInbound, readable, runCommand } from '../helpers/smsopsUnderTest.js';
+import { useSmsopsWithSinks } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
-import { webhookSinks } from '../helpers/webhookSink.js';
 
 /**
  * A wrong route whose PBX accepts (2xx) moves nothing when it is fixed: the SMS it took must be findable afterwards.
@@ -22,25 +14,14 @@ const OTHER_UUID = 'ffff0000-1111-2222-3333-444455556666';
 const TEAM_A = 'C0TEAMA001';
 const TEAM_B = 'C0TEAMB001';
 
-let t: SmsopsUnderTest | undefined;
-const sinks = webhookSinks();
-
-afterEach(async () => {
-  if (t) {
-    await stopCheckingSecrets(t);
-    t = undefined;
-  }
-  await sinks.closeAll();
-});
-
-const sink = sinks.start;
+const rig = useSmsopsWithSinks();
+const sink = rig.sink;
 
 describe('SMS a wrong but accepting PBX took', () => {
   it('are found afterwards: the audit names the URLs and channels each change replaced, the inbox where each SMS went', async () => {
     const right = await sink();
     const other = await sink();
-    t = await startSmsopsUnderTest({ SLACK_RELAY_PACE_MS: '0' });
-    const smsops = t;
+    const smsops = await rig.start({ SLACK_RELAY_PACE_MS: '0' });
     const rightUrl = `${right.url}/emc/right/${UUID}`;
     await runCommand(smsops, `route set +14155550155 ${rightUrl} <#${TEAM_A}|team-a>`);
     await runCommand(smsops, `route set +14155550155 ${other.url}/emc/otherpbx/${OTHER_UUID} <#${TEAM_B}|team-b>`);
