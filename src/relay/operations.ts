@@ -229,7 +229,8 @@ export function recentInbox(deps: RelayOperationsDeps, number: string | undefine
   const parsed = parsePhoneNumber(number);
   if (!parsed.ok) {
     // `/sms inbox <Wavix id>` found no message before asking here: both readings are said.
-    const message = `${parsed.error.userMessage} Nor is it the Wavix id of a stored message (\`/sms inbox\` lists their ids).`;
+    // An id smsops once held is gone after RETENTION_DAYS or a `/sms forget`: "never arrived" is not the only reading.
+    const message = `${parsed.error.userMessage} Nor is it the Wavix id of a message smsops holds (\`/sms inbox\` lists their ids; a message older than the retention period, or one \`/sms forget\` removed, is no longer held).`;
     return err(new InputError([{ field: 'number', message }]));
   }
   const digits = toWavixDigits(parsed.value.e164);

@@ -73,7 +73,9 @@ describe('/sms inbox <Wavix message id>', () => {
     expect(outsider).toContain('PortSIP: waiting to be tried again, 1 attempt failed (HTTP 500)');
 
     expect(await say('inbox wvx-nope')).toContain('is not a phone number smsops can use: ' /* its reason, then */);
-    expect(await say('inbox wvx-nope')).toContain('Nor is it the Wavix id of a stored message');
+    expect(await say('inbox wvx-nope')).toContain(
+      'Nor is it the Wavix id of a message smsops holds (`/sms inbox` lists their ids; a message older than the retention period, or one `/sms forget` removed, is no longer held).',
+    );
     // A number still lists its messages.
     expect(await say('inbox +1 415 555 0100')).toContain('id `wvx-A-1`');
   });
