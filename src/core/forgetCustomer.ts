@@ -67,6 +67,8 @@ export interface ForgetConfirmed {
 /** A post smsops could not delete, and Slack's reason. */
 export interface PostLeft extends SlackPostRef {
   reason: string;
+  /** A grouped post that also shows others' SMS, left unedited (it is counted among the grouped posts, not deleted). */
+  grouped?: true;
 }
 
 export interface Forgotten {
@@ -306,6 +308,7 @@ export async function forgetCustomer(
           channel,
           ts,
           postedAt,
+          grouped: true,
           reason:
             post.state === 'refused'
               ? `a grouped post also showing others' SMS, which Slack would not let smsops edit to leave theirs out (${post.reason})`

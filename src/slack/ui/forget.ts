@@ -94,7 +94,9 @@ const SHOWN_LEFT = 15;
 
 export function forgottenMessage(result: Forgotten): SlackMessage {
   const { records, subject, slackPostsLeft: left } = result;
-  const removed = { ...records, slackPosts: 0 };
+  // A grouped post Slack would not let smsops edit is listed below, not counted as edited.
+  const uneditedGroups = left.filter((post) => post.grouped).length;
+  const removed = { ...records, slackPosts: 0, sharedSlackPosts: Math.max(0, records.sharedSlackPosts - uneditedGroups) };
   const lines = [...recordLines(removed), auditLine(records, subject.masked)].filter(Boolean);
   const posts =
     left.length === 0
