@@ -20,6 +20,11 @@ export interface SlackThread {
 export interface SlackThreadsRepository {
   get(channel: string, conversationKey: string, day: string): string | undefined;
   set(channel: string, conversationKey: string, day: string, threadTs: string): void;
+  /**
+   * The day's thread `oldTs` is gone from Slack (its parent deleted): the conversation goes on in `newTs`. Kept as a
+   * move, not a delete, so retention's record of expired threads does not take the lost one for one it deleted.
+   */
+  replace(channel: string, conversationKey: string, day: string, oldTs: string, newTs: string): void;
   /** The relay thread whose parent is `threadTs` in `channel`; undefined when smsops did not start that thread. */
   byThreadTs(channel: string, threadTs: string): RelayThread | undefined;
   /** Whether `threadTs` in `channel` started a relay thread that retention has since deleted (kept for a while). */

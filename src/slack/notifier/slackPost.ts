@@ -28,6 +28,8 @@ export const MAX_SLACK_RETRY_AFTER_MS = MAX_RETRY_AFTER_SECONDS * 1000;
 const CONTENT_REFUSAL = /^(?:msg_\w+|invalid_(?!auth$)\w+|no_text|too_many_attachments|too_many_blocks|markdown_text_conflict)$/;
 
 const SLACK_CODE = /^\w+$/;
+const THREAD_LOST_LINE =
+  ':warning: This conversation’s thread of today was deleted in Slack: it goes on here (replies in this thread reach the customer)';
 const SLACK_ANSWER_NOT_JSON = "Slack's answer was not JSON";
 
 /**
@@ -254,10 +256,12 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
     if (run.halted) return run.halted;
     const channel = delivery.destination;
     const day = localDay(message.ingestedAt, options.threadTimeZone);
-    const threadTs = threads.get(channel, delivery.conversationKey, day);
-    const continues = threadTs ? undefined : await options.continuation?.forNewThread(channel, delivery.conversationKey, day);
+    let threadTs = threads.get(channel, delivery.conversationKey, day);
+    let continues = threadTs ? undefined : await options.continuation?.forNewThread(channel, delivery.conversationKey, day);
+    /** The day's thread Slack no longer has (its parent deleted in Slack): this post starts the day's thread anew. */
+    let lostTs: string | undefined;
     const replayed = delivery.replayedAt !== null;
-    const posted = async (layout: SlackPostLayout, render: (state: PortsipState) => SlackMessage, reason?: string) => {
+    const postedOnce = async (layout: SlackPostLayout, render: (state: PortsipState) => SlackMessage, reason?: string) => {
       let state: PortsipState = { kind: 'none' };
       const answer = await post(
         run,
@@ -269,11 +273,27 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
         threadTs,
       );
       remember(() => {
-        if (!threadTs && answer.ts) threads.set(channel, delivery.conversationKey, day, answer.ts);
+        if (threadTs || !answer.ts) return;
+        if (lostTs) threads.replace(channel, delivery.conversationKey, day, lostTs, answer.ts);
+        else threads.set(channel, delivery.conversationKey, day, answer.ts);
       });
       remember(() => record(channel, answer.ts, layout, [message.id], [state], reason));
       run.attempt?.settled(delivery.id, delivered);
       return delivered;
+    };
+    // Someone deleted the day's parent post in Slack (one with no replies leaves nothing behind): Slack refuses every
+    // reply under it, so retried as is, this SMS and each later one of the conversation that day would wait out
+    // RELAY_DEAD_AFTER_HOURS unseen. Posted instead as the start of a new thread, which takes the old one's place.
+    const posted: typeof postedOnce = async (layout, render, reason) => {
+      try {
+        return await postedOnce(layout, render, reason);
+      } catch (error) {
+        if (!threadTs || (error as { data?: { error?: string } }).data?.error !== 'thread_not_found') throw error;
+        lostTs = threadTs;
+        threadTs = undefined;
+        continues = THREAD_LOST_LINE;
+        return await postedOnce(layout, render, reason);
+      }
     };
     // Refused for what it shows, a message is shown shorter, then as a minimal text naming who wrote to whom and
     // where to read it: never retried as is.

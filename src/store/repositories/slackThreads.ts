@@ -10,6 +10,9 @@ export function createSlackThreadsRepository(db: Db, now: () => number = Date.no
   const insert = db.prepare(
     'INSERT INTO slack_threads (channel, conversation_key, day, thread_ts, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
+  const move = db.prepare(
+    'UPDATE slack_threads SET thread_ts = ?, created_at = ? WHERE channel = ? AND conversation_key = ? AND day = ? AND thread_ts = ?',
+  );
   const previous = db.prepare<[string, string, string], SlackThread>(`
     SELECT day, thread_ts AS threadTs FROM slack_threads WHERE channel = ? AND conversation_key = ? AND day < ?
     ORDER BY day DESC LIMIT 1`);
@@ -36,6 +39,9 @@ export function createSlackThreadsRepository(db: Db, now: () => number = Date.no
     },
     set: (channel, key, day, ts) => {
       insert.run(channel, key, day, ts, now());
+    },
+    replace: (channel, key, day, oldTs, newTs) => {
+      if (move.run(newTs, now(), channel, key, day, oldTs).changes === 0) insert.run(channel, key, day, newTs, now());
     },
     byThreadTs: (channel, threadTs): RelayThread | undefined => {
       const row = byTs.get(channel, threadTs);
