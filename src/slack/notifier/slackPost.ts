@@ -7,6 +7,7 @@ import type { RelayedSmsOutcome as AttemptOutcome, RelayedSmsAttempt } from '../
 import { describeError } from '../../errors.js';
 import type { SlackPostLayout, SlackPostsRepository } from '../../store/repositories/slackPosts.js';
 import type { SlackThreadsRepository } from '../../store/repositories/slackThreads.js';
+import { slackErrorCode } from '../slackErrorCode.js';
 import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../ui/inboundSms.js';
 import { SMS_TEXT_PIECE_MAX } from '../ui/smsText.js';
 import type { SlackMessage } from '../ui/text.js';
@@ -288,7 +289,7 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
       try {
         return await postedOnce(layout, render, reason);
       } catch (error) {
-        if (!threadTs || (error as { data?: { error?: string } }).data?.error !== 'thread_not_found') throw error;
+        if (!threadTs || slackErrorCode(error) !== 'thread_not_found') throw error;
         lostTs = threadTs;
         threadTs = undefined;
         continues = THREAD_LOST_LINE;
