@@ -161,6 +161,16 @@ export function channelCheck(channel: string, roles: string[], seen: ChannelMemb
         status: 'failure',
         reason: 'The channel is archived: nothing can be posted there. Unarchive it or configure another channel.',
       };
+    // Slack sends the app no event of a direct message (manifest.yml subscribes to channels' and private channels'
+    // messages only): an SMS posted there shows, but a reply typed in its thread never reaches smsops, and no one is
+    // told it was not sent.
+    if (seen.direct && roles.some((role) => role !== 'alert channel'))
+      return {
+        ...base,
+        status: 'failure',
+        reason:
+          'This is a direct message, not a channel: relayed SMS are shown there, but replies typed in their threads never reach smsops (Slack sends the app no events of direct messages), so the customer never gets them. Use a channel ID (C…) instead.',
+      };
     if (seen.direct || seen.isMember) return { ...base, status: 'ok', reason: 'The bot is a member.' };
     return { ...base, status: 'failure', reason: `The bot is not a member, so it cannot post there. ${invite}` };
   }
