@@ -236,4 +236,10 @@ describe('delivery errors in words', () => {
     for (const e of ['connect ECONNREFUSED 10.1.2.3:5555', 'getaddrinfo ENOTFOUND pbx.exmaple.com'])
       expect(words(e)).not.toMatch(/10\.1\.2\.3|exmaple/);
   });
+
+  it('tells what to do when the workspace took the token or a scope away, not only that Slack refused', () => {
+    // The app reinstalled (a new token, the old one revoked), or an admin removing chat:write.
+    expect(words('Slack: token_revoked', null, 'slack')).toContain('set the new Bot User OAuth Token and restart smsops');
+    expect(words('Slack: missing_scope', null, 'slack')).toContain('reinstall the app');
+  });
 });

@@ -82,7 +82,14 @@ const SLACK_WORDS: Record<string, string> = {
   is_archived: 'the channel is archived',
   ratelimited: 'Slack asked smsops to slow down',
   invalid_auth: 'the Slack token is not valid',
+  // The app reinstalled or removed: a new token is issued and the old one refused. Read at start only.
+  token_revoked:
+    'Slack revoked SLACK_BOT_TOKEN (the app was reinstalled or removed): set the new Bot User OAuth Token and restart smsops',
+  token_expired: 'SLACK_BOT_TOKEN has expired: set a new Bot User OAuth Token and restart smsops',
+  not_authed: 'Slack got no token: set SLACK_BOT_TOKEN and restart smsops',
   account_inactive: 'the Slack token belongs to a deactivated app or user',
+  missing_scope:
+    'the Slack app lacks a scope it needs (chat:write to post): add the scopes of manifest.yml and reinstall the app',
   msg_too_long: 'the message was too long for Slack',
   invalid_blocks: 'Slack refused the message layout',
 };
