@@ -3,6 +3,7 @@ import type { Alert } from '../../core/model/alert.js';
 import { type AlertEvent, AlertNotShownError, type AlertShownAt } from '../../core/ports/notifier.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { slackErrorCode } from '../slackErrorCode.js';
 import { alertMessage, alertMovedOnMessage, alertResolvedReply, alertWorsenedReply } from '../ui/alerts.js';
 import { alertPostFailure } from './alertPostFailure.js';
 
@@ -38,7 +39,14 @@ export function createAlertPosts(options: {
     if (!alert.slackChannel) return post(alert);
     // Posted without a ts: its message cannot be edited, and posting it again would repeat it.
     if (!alert.slackTs) return null;
-    await slack.chat.update({ channel: alert.slackChannel, ts: alert.slackTs, ...alertMessage(alert, now()) });
+    try {
+      await slack.chat.update({ channel: alert.slackChannel, ts: alert.slackTs, ...alertMessage(alert, now()) });
+    } catch (error) {
+      // Deleted in Slack (someone tidying the channel): every edit of it would fail the same way, so its change and its
+      // end were owed for ever and never read. Posted anew instead, as it stands now; the new message is the alert's.
+      if (slackErrorCode(error) !== 'message_not_found') throw error;
+      return post(alert);
+    }
     return null;
   };
 
@@ -59,10 +67,11 @@ export function createAlertPosts(options: {
       case 'alertUpdated': {
         const shown = await edit(alert);
         const { worsenedFrom } = event;
-        if (worsenedFrom && alert.slackChannel && alert.slackTs)
+        const at = shown ?? (alert.slackChannel ? { channel: alert.slackChannel, ts: alert.slackTs } : null);
+        if (worsenedFrom && at?.ts)
           await slack.chat.postMessage({
-            channel: alert.slackChannel,
-            thread_ts: alert.slackTs,
+            channel: at.channel,
+            thread_ts: at.ts,
             reply_broadcast: true,
             text: alertWorsenedReply(alert, worsenedFrom),
             unfurl_links: false,
@@ -72,7 +81,9 @@ export function createAlertPosts(options: {
       }
       case 'alertResolved': {
         if (!alert.slackChannel || !alert.slackTs) return post(alert);
-        await edit(alert);
+        // Posted anew (its message deleted in Slack): that post shows its end, like one never shown.
+        const reposted = await edit(alert);
+        if (reposted) return reposted;
         await slack.chat.postMessage({
           channel: alert.slackChannel,
           thread_ts: alert.slackTs,
