@@ -45,6 +45,22 @@ function figures(r: TrafficReportView): Block[] {
 }
 
 /** `/sms traffic`: totals, delivery rate and the top failure reasons for the period (the chart is a separate file). */
+/**
+ * Why the chart is not in the channel, by Slack's code for the refused upload: inviting the bot helps only where it is
+ * not in the channel. An admin who removed files:write was told to invite a bot already there.
+ */
+export function chartNotSharedNote(slackCode: string | undefined): string {
+  const why =
+    slackCode === 'missing_scope'
+      ? 'the Slack app lacks the files:write scope: add it (manifest.yml) and reinstall the app'
+      : slackCode === 'is_archived'
+        ? 'the channel is archived'
+        : slackCode === 'not_in_channel' || slackCode === 'channel_not_found' || slackCode === undefined
+          ? 'invite the bot to the channel to see it'
+          : `Slack answered ${/^\w+$/.test(slackCode) ? slackCode : 'an error'}`;
+  return `The chart could not be shared in this conversation (${why}).`;
+}
+
 export function trafficReportMessage(r: TrafficReportView, chartNote?: string): SlackMessage {
   const title = `*Traffic, ${PERIOD_WORDS[r.period as keyof typeof PERIOD_WORDS] ?? r.period}, ${escapeMrkdwn(who(r))}*`;
   const blocks: Block[] = [section(title), ...figures(r)];

@@ -4,10 +4,11 @@ import { changeThreshold, listThresholds } from '../../../core/alertRules.js';
 import { parseTrafficArgs, trafficReport } from '../../../core/traffic.js';
 import { AppError, describeError, err, ok } from '../../../errors.js';
 import type { JobOutcome } from '../../../jobs/scheduler.js';
+import { slackErrorCode } from '../../slackErrorCode.js';
 import { alertsOverviewMessage, thresholdChangedMessage } from '../../ui/alerts.js';
 import { errorMessage } from '../../ui/errors.js';
 import { jobRunMessage, jobsMessage } from '../../ui/jobs.js';
-import { trafficChartTitle, trafficReportMessage } from '../../ui/traffic.js';
+import { chartNotSharedNote, trafficChartTitle, trafficReportMessage } from '../../ui/traffic.js';
 import { type Interaction, logFailure } from '../context.js';
 
 export async function alertsListCommand(interaction: Interaction, page?: number): Promise<void> {
@@ -106,7 +107,7 @@ export async function trafficCommand(interaction: Interaction, args: string[]): 
       chartNote = `The chart is posted in <#${interaction.channelId}> for everyone there.`;
     } catch (error) {
       logger.info('traffic chart not shared', { error: describeError(error) });
-      chartNote = 'The chart could not be shared in this conversation (invite the bot to the channel to see it).';
+      chartNote = chartNotSharedNote(slackErrorCode(error));
     }
   }
   await interaction.reply(trafficReportMessage(report, chartNote));
