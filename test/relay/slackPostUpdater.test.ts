@@ -257,6 +257,22 @@ describe('the updater of delivery states in Slack posts', () => {
   });
 });
 
+describe('a relayed SMS post in a channel archived for a while', () => {
+  it('shows its PortSIP state once the channel is unarchived, instead of keeping the state of before', async () => {
+    const { sender, store, deliveries, updater } = setup();
+    const { item, portsip } = store('relayed while archived');
+    await sender.send([item]);
+    // Archived as PortSIP takes the SMS: the edit saying so is refused; the channel is unarchived a little later.
+    fake.failNext('chat.update', 'is_archived');
+    fake.failNext('chat.update', 'is_archived');
+    deliveries.markDelivered(portsip.id, 200);
+    updater.changed(portsip);
+    await waitUntil(() => updates().some((c) => !c.error), 5000, 'the edit made once the channel is back');
+    expect(updates().map((c) => c.error ?? 'ok')).toEqual(['is_archived', 'is_archived', 'ok']);
+    expect(readable(updates()[2]?.args)).toContain('PortSIP ✓');
+  });
+});
+
 describe('the Slack leg pace', () => {
   it('gives posts the turn first, and an update at least every fourth turn', async () => {
     const pace = createSlackPace(5);

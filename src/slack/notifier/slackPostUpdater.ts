@@ -51,7 +51,16 @@ const UPDATE_GIVE_UP_AFTER = 5;
 
 const UPDATES = { method: 'chat.update' } as const;
 
-const UPDATE_NEVER = /^(?:message_not_found|cant_update_message|edit_window_closed|channel_not_found|is_archived)$/;
+const UPDATE_NEVER = /^(?:message_not_found|cant_update_message|edit_window_closed)$/;
+
+/**
+ * The channel archived, or gone from the bot's sight (made private, the bot removed): a state of the workspace that
+ * is undone in Slack, unlike a deleted message. Given up on the spot, an edit refused while a channel was archived for
+ * a minute left its post showing "PortSIP retrying" for good. Tried again with the backoff instead, for about two
+ * hours (the backoff's 5-minute cap), then given up: a channel archived for good must not cost calls for ever.
+ */
+const CHANNEL_UNAVAILABLE = /^(?:channel_not_found|is_archived)$/;
+const CHANNEL_UNAVAILABLE_TRIES = 30;
 
 export interface SlackPostUpdater {
   /** A message's PortSIP state changed: its posts are marked for an update. */
@@ -145,7 +154,8 @@ export function startSlackPostUpdater(options: {
     } catch (error) {
       const { outcome, refused } = classifySlackFailure(error);
       const code = (error as { data?: { error?: string } }).data?.error ?? '';
-      if (refused || UPDATE_NEVER.test(code)) {
+      const channelGoneForGood = CHANNEL_UNAVAILABLE.test(code) && post.updateAttempts + 1 >= CHANNEL_UNAVAILABLE_TRIES;
+      if (refused || UPDATE_NEVER.test(code) || channelGoneForGood) {
         logger.warn('a relayed SMS post cannot be updated', { channel: post.channel, ts: post.ts, error: outcome.error });
         posts.abandonUpdate(post.id, post.dirty, outcome.error ?? 'refused');
         return;
