@@ -67,6 +67,23 @@ describe('the reply status line (what onReplyStatusChanged shows)', () => {
     expect(updates.at(-1)?.args.text).toBe('Delivered · Wavix id `msg-1` · 2 segments, UCS-2 because of ’');
   });
 
+  it('posts the line again when someone deleted it in Slack, so "Undelivered" is still read', async () => {
+    const shows = notifier();
+    const reply = begin();
+    replies.submitted(reply.id, 'msg-3', 'accepted');
+    await shows.showReplyStatus(reply.id);
+    const first = fakeSlack.callsTo('chat.postMessage')[0]?.result?.ts;
+    fakeSlack.failNext('chat.update', 'message_not_found');
+    const undelivered = replies.applyDeliveryStatus('msg-3', 'undelivered', 'Absent subscriber');
+    await shows.showReplyStatus(undelivered ?? reply);
+    const posts = fakeSlack.callsTo('chat.postMessage');
+    expect(posts).toHaveLength(2);
+    expect(posts[1]?.args).toMatchObject({ thread_ts: '1700000000.000100' });
+    expect(posts[1]?.args.text).toContain('Undelivered: Absent subscriber');
+    expect(replies.get(reply.id)?.statusTs).toBe(posts[1]?.result?.ts);
+    expect(posts[1]?.result?.ts).not.toBe(first);
+  });
+
   it('says undelivered with Wavix’s reason and what to do', async () => {
     const shows = notifier();
     const reply = begin();

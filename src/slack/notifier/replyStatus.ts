@@ -3,6 +3,7 @@ import type { ConversationRepliesRepository, ConversationReply } from '../../cor
 import type { ReplyNotifier } from '../../core/ports/replyNotifier.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { slackErrorCode } from '../slackErrorCode.js';
 import { replyStatusMessage } from '../ui/replyStatus.js';
 import { escapeMrkdwn, graphemePrefix } from '../ui/text.js';
 
@@ -49,8 +50,18 @@ export function createReplyStatusNotifier(options: ReplyStatusNotifierOptions): 
     const message = replyStatusMessage(reply, costs.get(id), wavixSaid);
     try {
       if (reply.statusTs) {
-        await client.chat.update({ channel: reply.slackChannel, ts: reply.statusTs, text: message.text, blocks: message.blocks });
-        return;
+        try {
+          await client.chat.update({
+            channel: reply.slackChannel,
+            ts: reply.statusTs,
+            text: message.text,
+            blocks: message.blocks,
+          });
+          return;
+        } catch (error) {
+          // Someone deleted the line in Slack: its edits all fail, and "Undelivered" was never read. Posted again below.
+          if (slackErrorCode(error) !== 'message_not_found') throw error;
+        }
       }
       const posted = await client.chat.postMessage({
         channel: reply.slackChannel,
