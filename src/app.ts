@@ -405,6 +405,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       return replyQueue.run(`${message.channel} ${message.threadTs}`, message.messageTs, () => sendTakenReply(replyDeps, taken));
     },
     isGroupedPost: (channel: string, ts: string) => repositories.slackPosts.at(channel, ts)?.layout === 'batch',
+    isTakenReply: (channel: string, ts: string) => repositories.conversationReplies.bySlackMessage(channel, ts) !== undefined,
   };
 
   const inFlight = createInteractionsInFlight(logger.child({ component: 'slack' }));

@@ -254,6 +254,40 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(statusLines(threadTs)).toEqual([]);
   });
 
+  it('tells the writer who edits a reply already sent that the edit is not sent; an edit of any other message gets nothing', async () => {
+    const threadTs = await relayedThread();
+    const replyTs = nextTs();
+    await sendEvent({ type: 'message', channel: INBOX, user: REPLIER, text: 'See you at 5', ts: replyTs, thread_ts: threadTs });
+    await waitUntil(
+      () => sendsToWavix().length === 1,
+      5000,
+      () => 'the reply sent',
+    );
+    const edited = (ts: string, text: string) =>
+      sendEvent({
+        type: 'message',
+        subtype: 'message_changed',
+        channel: INBOX,
+        ts: nextTs(),
+        message: { type: 'message', user: REPLIER, text, ts, thread_ts: threadTs, edited: { user: REPLIER, ts: nextTs() } },
+        previous_message: { type: 'message', user: REPLIER, text: 'See you at 5', ts, thread_ts: threadTs },
+      });
+    await edited(nextTs(), 'a message smsops never took');
+    await edited(replyTs, 'See you at 6');
+    const told = await waitUntil(
+      () => {
+        const calls = t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER);
+        return calls.length > 0 && calls;
+      },
+      5000,
+      () => 'the writer told',
+    );
+    expect(told).toHaveLength(1);
+    expect(told[0]?.args).toMatchObject({ channel: INBOX, thread_ts: threadTs });
+    expect(String(told[0]?.args.text)).toContain('Your edit was not sent');
+    expect(sendsToWavix()).toHaveLength(1);
+  });
+
   it('tells the person who replies under a grouped post (a storm of several conversations) where to answer; sends nothing', async () => {
     const threadTs = await relayedThread();
     // Slack hangs while four customers text: the relay then coalesces what waited into one post.

@@ -42,6 +42,8 @@ export interface SlackDeps {
     replyFromThread(message: ThreadMessage): Promise<ReplyOutcome>;
     /** Whether the message at `ts` is a grouped post of relayed SMS (several in one, under a storm). */
     isGroupedPost?(channel: string, ts: string): boolean;
+    /** Whether the message at `ts` is a reply smsops took to send as an SMS (its edits are not sent). */
+    isTakenReply?(channel: string, ts: string): boolean;
   };
   /** The account's SMS-enabled numbers, read once for the Sender ID form and its number search (createSlackSurface). */
   smsNumbers: SmsNumbersCache;

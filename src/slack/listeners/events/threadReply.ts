@@ -37,6 +37,27 @@ const messageFieldsSchema = z.object({
 });
 
 /**
+ * A person's edit of a message (Slack's `message_changed`, with `edited`: an unfurl or a bot's change has none). Read
+ * only to tell the writer of a reply smsops sent that the edit is not: they fixed a typo believing the customer gets it.
+ */
+const editSchema = z.object({
+  subtype: z.literal('message_changed'),
+  channel: z.string(),
+  message: z.object({
+    user: z.string().optional(),
+    ts: z.string(),
+    thread_ts: z.string().optional(),
+    text: z.string().optional(),
+    edited: z.unknown().optional(),
+    bot_id: z.unknown().optional(),
+  }),
+  previous_message: z.object({ text: z.string().optional() }).optional(),
+});
+
+export const EDIT_NOT_SENT =
+  'Your edit was not sent: the customer has your reply as it was first sent. To correct it, post a new reply in this thread.';
+
+/**
  * A message posted in a channel: when it is a person's reply in the thread of a relayed SMS, it is handed to the
  * reply use case. Bolt has acknowledged the event already (HTTP mode acks events before listeners run), so the
  * Wavix call never makes Slack retry. The bot's own posts, other bots and apps, edits and messages outside a thread
@@ -61,6 +82,23 @@ export function threadReplyListener(deps: SlackDeps) {
       return;
     }
     const message = parsed.data;
+    const edit = editSchema.safeParse(event);
+    if (edit.success) {
+      const { channel, message: edited, previous_message: before } = edit.data;
+      const person = edited.edited !== undefined && edited.bot_id === undefined && edited.user !== undefined;
+      const inThread = edited.thread_ts !== undefined && edited.thread_ts !== edited.ts;
+      if (!person || !inThread || !edited.user || edited.user === context.botUserId || edited.text === before?.text) return;
+      if (!conversations.isTakenReply?.(channel, edited.ts)) return;
+      await client.chat
+        .postEphemeral({ channel, thread_ts: edited.thread_ts, user: edited.user, text: EDIT_NOT_SENT })
+        .catch((error: unknown) =>
+          deps.logger.warn('the writer of an edited reply could not be told it was not sent', {
+            channel,
+            error: describeError(error),
+          }),
+        );
+      return;
+    }
     if (!PERSON_SUBTYPES.has(message.subtype)) return;
     if (message.bot_id !== undefined || message.bot_profile !== undefined) return;
     if (!message.user || message.user === context.botUserId) return;
