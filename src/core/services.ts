@@ -3,6 +3,7 @@ import type { AuditRepository } from './ports/audit.js';
 import type { WorkspaceDirectory } from './ports/directory.js';
 import type { RoutesRepository } from './ports/routes.js';
 import type { SenderIdsRepository } from './ports/senderIds.js';
+import type { WatchBaselineRepository } from './ports/watchBaseline.js';
 import type { WavixGateway } from './ports/wavix.js';
 
 /** Who asks for something: a Slack user id (or `system` for jobs). Use cases know nothing else about Slack. */
@@ -56,8 +57,11 @@ export interface SetupServices<Wavix extends WavixGateway = WavixGateway> {
   wavixOnThisHost?: boolean;
   /** Where relayed messages go when no route names a number (PORTSIP_WEBHOOK_URL). */
   defaultPortsipUrl: string | null;
-  /** What the traffic watch once saw working; a webhook pointed elsewhere through smsops is forgotten there. */
-  watchBaseline?: { forgetPointing(subject: string): void };
+  /**
+   * What the traffic watch once saw working: a webhook pointed elsewhere through smsops is forgotten there, one set to
+   * smsops is remembered at once (moved in the portal before the next watch run, it is drift all the same).
+   */
+  watchBaseline?: Pick<WatchBaselineRepository, 'forgetPointing' | 'record'>;
   /** The relay's side of a route change; without it (tests of the setup alone) a route change moves nothing. */
   routeChanges?: RouteChanges;
   /** smsops' own endpoints, which no PortSIP route may name (the listener's port is added once it is bound). */

@@ -211,16 +211,20 @@ async function planCheckAndWrite(
   // Pointed elsewhere on purpose, through smsops: the watch must not call that drift. Said before Wavix is asked, and
   // when Wavix holds it already: a change Wavix applied but smsops did not live to record (a crash, a stop) is asked
   // again, answered "nothing changed", and must still end the drift alert it raised.
-  if (inbound && inbound.next !== services.smsopsWebhooks?.inbound) {
-    services.watchBaseline?.forgetPointing(plan.target === 'default' ? 'account' : plan.target.e164.replace(/^\+/, ''));
+  const subject = plan.target === 'default' ? 'account' : plan.target.e164.replace(/^\+/, '');
+  const pointsAtSmsops = inbound !== undefined && inbound.next === services.smsopsWebhooks?.inbound;
+  if (inbound && !pointsAtSmsops) services.watchBaseline?.forgetPointing(subject);
+  if (!plan.unchanged) {
+    if (plan.target === 'default') {
+      const body: { sms_relay_url?: string; dlr_relay_url?: string } = {};
+      for (const slot of plan.slots) body[slot.kind === 'inbound' ? 'sms_relay_url' : 'dlr_relay_url'] = slot.next;
+      await services.wavix.profile.setDefaultWebhooks(body);
+    } else {
+      await services.wavix.numbers.update(plan.target.wavixId, { sms_relay_url: inbound?.next ?? null });
+    }
   }
-  if (plan.unchanged) return ok(plan);
-  if (plan.target === 'default') {
-    const body: { sms_relay_url?: string; dlr_relay_url?: string } = {};
-    for (const slot of plan.slots) body[slot.kind === 'inbound' ? 'sms_relay_url' : 'dlr_relay_url'] = slot.next;
-    await services.wavix.profile.setDefaultWebhooks(body);
-  } else {
-    await services.wavix.numbers.update(plan.target.wavixId, { sms_relay_url: inbound?.next ?? null });
-  }
+  // Once Wavix holds smsops' URL, moving it away is drift even before a watch run has seen it (one is due in up to
+  // 5 minutes; a portal change meanwhile was never alerted). Recorded only after Wavix took it: a refused change is not.
+  if (pointsAtSmsops) services.watchBaseline?.record(subject, { pointingAtSmsops: true, inboundActive: false });
   return ok(plan);
 }

@@ -312,6 +312,21 @@ describe('drift and intentional changes', () => {
     expect(readable(drift[0]?.args)).toContain('its own webhook now points at');
   });
 
+  it('alerts when the webhook is moved in the Wavix portal before any watch run saw smsops’ own webhook set', async () => {
+    // Set through smsops, then moved in the portal within the watch's 5 minutes: no run ever saw it pointing at smsops.
+    await runCommand(t, 'webhook set');
+    await wavix('PUT', '/v1/profile', { sms_relay_url: 'https://pbx.example.com/emc/direct' });
+    await runCommand(t, 'webhook set +16135550123');
+    const canadian = t.emulator.state().numbers.find((n) => n.number === '16135550123');
+    await wavix('PATCH', `/v1/numbers/${canadian?.id}`, { sms_relay_url: 'https://elsewhere.example.com/hook' });
+    await runJob('traffic-watch');
+    expect(alerts()).toMatchObject([
+      { rule: ALERT_RULE.numberDrift, subject_key: 'account', status: 'open' },
+      { rule: ALERT_RULE.numberDrift, subject_key: '16135550123', status: 'open' },
+    ]);
+    expect(readable(alertPosts()[0]?.args)).toContain('no longer points at smsops');
+  });
+
   it('ends the drift alert when an admin asks again for a change Wavix made but smsops did not live to record', async () => {
     await runCommand(t, 'webhook set +14155550100');
     await runJob('traffic-watch');
