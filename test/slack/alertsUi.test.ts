@@ -115,7 +115,13 @@ describe('alert facts in words', () => {
     ).toContain('+1 415 555 0100: it has no inbound webhook any more and inbound SMS was deactivated, so its inbound SMS');
     expect(
       text({ rule: 'balance_low', subjectKey: 'account', severity: 'warning', facts: { balanceUsd: 4.5, thresholdUsd: 10 } }),
-    ).toBe('The Wavix balance is 4.50 USD, below 10 USD: SMS stop when it runs out.');
+    ).toBe('The Wavix balance is 4.50 USD, below 10 USD: SMS stop when it runs out. Top up the account in the Wavix portal.');
+    // Run out: told so, with the fix, not "when it runs out".
+    expect(
+      text({ rule: 'balance_low', subjectKey: 'account', severity: 'critical', facts: { balanceUsd: 0, thresholdUsd: 10 } }),
+    ).toBe(
+      'The Wavix balance is 0.00 USD: it has run out, so Wavix may refuse to send SMS (thread replies fail) until the account is topped up in the Wavix portal.',
+    );
     expect(
       text({
         rule: 'ten_dlc',

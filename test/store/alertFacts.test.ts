@@ -47,7 +47,9 @@ describe('alerts recorded before migration 018', () => {
     });
     expect(opened).toBe(false);
     expect(alert).toMatchObject({ id: old?.id, facts: { balanceUsd: 2, thresholdUsd: 10 }, summary: '' });
-    expect(alertMessage(alert, now()).text).toBe('The Wavix balance is 2.00 USD, below 10 USD: SMS stop when it runs out.');
+    expect(alertMessage(alert, now()).text).toBe(
+      'The Wavix balance is 2.00 USD, below 10 USD: SMS stop when it runs out. Top up the account in the Wavix portal.',
+    );
     closeDatabase(db);
   });
 });

@@ -123,8 +123,11 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
         : f.scope === 'account'
           ? 'The account default inbound SMS webhook no longer points at smsops: numbers without their own webhook do not reach PortSIP. `/sms webhook set default` puts it back.'
           : `${f.display}: ${f.problems.map(driftProblem).join(' and ')}, so its inbound SMS no longer reach smsops. \`/sms number list\` shows it; ${driftFix(f.e164, f.problems)}.`,
+  // At zero or below it has run out: "stop when it runs out" told a team whose replies were already refused.
   balance_low: (f) =>
-    `The Wavix balance is ${f.balanceUsd.toFixed(2)} USD, below ${f.thresholdUsd} USD: SMS stop when it runs out.`,
+    f.balanceUsd <= 0
+      ? `The Wavix balance is ${f.balanceUsd.toFixed(2)} USD: it has run out, so Wavix may refuse to send SMS (thread replies fail) until the account is topped up in the Wavix portal.`
+      : `The Wavix balance is ${f.balanceUsd.toFixed(2)} USD, below ${f.thresholdUsd} USD: SMS stop when it runs out. Top up the account in the Wavix portal.`,
   sender_id_rejected: (f) => senderIdRejectedAlertSummary({ value: f.senderId, type: f.senderIdType }, f.country, f.reason),
   wavix_unreachable: (f) => wavixUnreachableAlertSummary(f.runs, f.lastError),
   backup_failed: (f) => `The database backup failed: ${f.reason}`,
