@@ -8,6 +8,7 @@ import { errorMessage } from '../../src/slack/ui/errors.js';
 import { numberListMessage } from '../../src/slack/ui/numbers.js';
 import { senderIdFormView } from '../../src/slack/ui/senderIdForm.js';
 import type { Block, SlackMessage } from '../../src/slack/ui/text.js';
+import { WavixError } from '../../src/wavix/errors.js';
 
 const wavixNumber = (id: number, number: string, country: string, extra: Partial<WavixNumber> = {}): WavixNumber => ({
   id,
@@ -103,6 +104,16 @@ describe('Block Kit builders', () => {
     );
     expect(allText(message)).toContain('• Only letters; remove \\"&lt;\\".');
     expect(allText(message)).toContain('• US: not allowed.');
+  });
+
+  it('tell a read that timed out to run again, and only a change to look first (Wavix may have applied it)', () => {
+    const timedOut = (operation: string) => new WavixError({ kind: 'timeout', operation, attempts: 2 });
+    const read = allText(errorMessage(timedOut('list numbers'), 'list the numbers', { readOnly: true }));
+    expect(read).toContain('It is safe to run the command again.');
+    expect(read).not.toContain('may still have applied it');
+    const change = allText(errorMessage(timedOut('update a number'), 'activate inbound SMS'));
+    expect(change).toContain('Wavix may still have applied it');
+    expect(change).not.toContain('safe to run the command again');
   });
 
   it('keep an error within Slack’s limits, fallback text included, when it quotes a huge input', () => {

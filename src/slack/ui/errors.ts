@@ -8,7 +8,7 @@ import { clip, context, escapeMrkdwn, type SlackMessage, section } from './text.
  * An error as a person reads it: the user message (never the technical one, which may name internals), and for
  * Wavix a hint of what to do. Nothing here can carry a secret: user messages are written not to.
  */
-export function errorMessage(error: AppError, doing?: string): SlackMessage {
+export function errorMessage(error: AppError, doing?: string, options: { readOnly?: boolean } = {}): SlackMessage {
   const lead = doing ? `Could not ${doing}.` : 'That did not work.';
   const icon = error instanceof AccessDeniedError ? ':no_entry:' : ':warning:';
   const blocks = [section(`${icon} *${escapeMrkdwn(lead)}*\n${escapeMrkdwn(error.userMessage)}`)];
@@ -19,10 +19,12 @@ export function errorMessage(error: AppError, doing?: string): SlackMessage {
       section(`${icon} *${escapeMrkdwn(lead)}*\n${error.problems.map((p) => `• ${escapeMrkdwn(p.message)}`).join('\n')}`),
     );
   }
-  if (error instanceof WavixError && (error.kind === 'server' || error.kind === 'network' || error.kind === 'rate_limited')) {
+  // A read asked Wavix to change nothing: after a timeout too, running it again is all there is to do.
+  const safeAgain = ['server', 'network', 'rate_limited', ...(options.readOnly ? ['timeout'] : [])];
+  if (error instanceof WavixError && safeAgain.includes(error.kind)) {
     blocks.push(context('It is safe to run the command again.'));
   }
-  if (error instanceof WavixError && error.kind === 'timeout') {
+  if (error instanceof WavixError && error.kind === 'timeout' && !options.readOnly) {
     // A request that timed out may still have been applied by Wavix: look before trying again.
     blocks.push(
       context(

@@ -7,7 +7,7 @@ export async function listNumbersCommand(interaction: Interaction, request: Numb
   const overview = await listNumbers(interaction.deps.services);
   if (!overview.ok) {
     logFailure(interaction.deps.logger, 'number list', overview.error);
-    await interaction.reply(errorMessage(overview.error, 'list the numbers'));
+    await interaction.reply(errorMessage(overview.error, 'list the numbers', { readOnly: true }));
     return;
   }
   await interaction.reply(numberListMessage(overview.value, request));

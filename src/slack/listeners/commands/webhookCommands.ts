@@ -14,7 +14,8 @@ export async function setWebhookCommand(interaction: Interaction, request: Webho
   const plan = await planWebhookChange(deps.services, actor, request);
   if (!plan.ok) {
     logFailure(deps.logger, 'webhook set', plan.error);
-    await interaction.reply(errorMessage(plan.error, 'set the webhook'));
+    // The plan only read Wavix: nothing was asked to change yet.
+    await interaction.reply(errorMessage(plan.error, 'set the webhook', { readOnly: true }));
     return;
   }
   if (plan.value.replaces.length > 0 && !plan.value.unchanged) {
