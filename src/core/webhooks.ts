@@ -212,19 +212,23 @@ async function planCheckAndWrite(
   // when Wavix holds it already: a change Wavix applied but smsops did not live to record (a crash, a stop) is asked
   // again, answered "nothing changed", and must still end the drift alert it raised.
   const subject = plan.target === 'default' ? 'account' : plan.target.e164.replace(/^\+/, '');
-  const pointsAtSmsops = inbound !== undefined && inbound.next === services.smsopsWebhooks?.inbound;
-  if (inbound && !pointsAtSmsops) services.watchBaseline?.forgetPointing(subject);
+  const smsopsInbound = services.smsopsWebhooks?.inbound;
+  if (inbound && inbound.next !== smsopsInbound) services.watchBaseline?.forgetPointing(subject);
+  // What Wavix holds now, as it answered (the plan's read when nothing changed, else the write's answer).
+  let held = inbound?.current ?? null;
   if (!plan.unchanged) {
     if (plan.target === 'default') {
       const body: { sms_relay_url?: string; dlr_relay_url?: string } = {};
       for (const slot of plan.slots) body[slot.kind === 'inbound' ? 'sms_relay_url' : 'dlr_relay_url'] = slot.next;
-      await services.wavix.profile.setDefaultWebhooks(body);
+      held = accountWebhooksOf(await services.wavix.profile.setDefaultWebhooks(body)).smsRelayUrl || null;
     } else {
-      await services.wavix.numbers.update(plan.target.wavixId, { sms_relay_url: inbound?.next ?? null });
+      held = (await services.wavix.numbers.update(plan.target.wavixId, { sms_relay_url: inbound?.next ?? null })).sms_relay_url;
     }
   }
   // Once Wavix holds smsops' URL, moving it away is drift even before a watch run has seen it (one is due in up to
-  // 5 minutes; a portal change meanwhile was never alerted). Recorded only after Wavix took it: a refused change is not.
-  if (pointsAtSmsops) services.watchBaseline?.record(subject, { pointingAtSmsops: true, inboundActive: false });
+  // 5 minutes; a portal change meanwhile was never alerted). Only as Wavix answered it, compared as the watch does.
+  if (inbound && smsopsInbound !== undefined && held === smsopsInbound) {
+    services.watchBaseline?.record(subject, { pointingAtSmsops: true, inboundActive: false });
+  }
   return ok(plan);
 }
