@@ -1,5 +1,5 @@
 import { attempt } from '../core/access.js';
-import { readThresholds } from '../core/alertRules.js';
+import { ALERT_RULE, readThresholds } from '../core/alertRules.js';
 import { type Alerts, notShownInWords } from '../core/alerts.js';
 import { createKeepFiring } from '../core/keepFiring.js';
 import { listNumbers } from '../core/numbers.js';
@@ -7,6 +7,7 @@ import type { AlertsRepository } from '../core/ports/alerts.js';
 import type { DeliveriesRepository } from '../core/ports/deliveries.js';
 import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
 import type { AlertNotShown } from '../core/ports/notifier.js';
+import type { SettingsRepository } from '../core/ports/settings.js';
 import type { TrafficRepository } from '../core/ports/traffic.js';
 import type { WatchBaselineRepository } from '../core/ports/watchBaseline.js';
 import type { SetupServices } from '../core/services.js';
@@ -19,6 +20,36 @@ import { readInboundHabits } from './inboundHabits.js';
 import type { JobOutcome } from './scheduler.js';
 
 const HOUR = 3_600_000;
+/** Runs in a row that could not read a part of Wavix before the watch's `wavix_unreachable` alert (15 min at the default schedule). */
+const WATCH_UNREACHABLE_AFTER_RUNS = 3;
+export const WATCH_WAVIX_FAILURES_SETTING = 'traffic_watch.wavix_failures_in_a_row';
+
+/**
+ * A watch that cannot read Wavix judges neither drift nor the balance: without an alert, a key rotated to one lacking
+ * a scope (the profile's, say), or an endpoint failing for hours, stopped those checks while only `/sms jobs` said
+ * so, and the Sender ID checks (another endpoint) kept reading fine. One alert at the third run in a row, resolved by
+ * the first run that reads every part.
+ */
+async function trackWavixReads(deps: TrafficWatchDeps, problems: readonly string[]): Promise<AlertNotShown[]> {
+  const { settings } = deps;
+  if (!settings) return [];
+  const before = Number(settings.get(WATCH_WAVIX_FAILURES_SETTING) ?? '0') || 0;
+  if (problems.length > 0) {
+    const runs = before + 1;
+    settings.set(WATCH_WAVIX_FAILURES_SETTING, String(runs));
+    if (runs !== WATCH_UNREACHABLE_AFTER_RUNS) return [];
+    return deps.notifier.raise({
+      rule: ALERT_RULE.wavixUnreachable,
+      subjectKey: 'watch',
+      severity: 'critical',
+      facts: { runs, lastError: problems.join('; '), source: 'watch' },
+      details: { runs },
+    });
+  }
+  if (before === 0) return [];
+  settings.set(WATCH_WAVIX_FAILURES_SETTING, '0');
+  return before >= WATCH_UNREACHABLE_AFTER_RUNS ? deps.notifier.resolve(ALERT_RULE.wavixUnreachable, 'watch') : [];
+}
 const DAY = 24 * HOUR;
 
 export interface TrafficWatchDeps {
@@ -28,6 +59,8 @@ export interface TrafficWatchDeps {
   deliveries: Pick<DeliveriesRepository, 'backlog'>;
   alerts: Pick<AlertsRepository, 'setting' | 'open'>;
   baseline: WatchBaselineRepository;
+  /** Where the count of runs in a row that could not read Wavix is kept (across restarts). */
+  settings?: Pick<SettingsRepository, 'get' | 'set'>;
   notifier: Alerts;
   logger: Logger;
   now: () => number;
@@ -124,6 +157,7 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
         const kept = runs === undefined ? [] : keepFiring.keptOpen(rule, runs, stillFiring, open);
         notShown.push(...(await deps.notifier.resolveAllBut(rule, [...stillFiring, ...kept])));
       }
+      notShown.push(...(await trackWavixReads(deps, problems)));
       // An alert nobody can read is a failed run, not "ok" beside a log line: /sms jobs and the job metric say it.
       const failures = [
         ...(problems.length > 0 ? [`Wavix could not be read (${problems.join('; ')})`] : []),

@@ -102,6 +102,7 @@ export function createWatch(options: {
     deliveries: repositories.deliveries,
     alerts,
     baseline: repositories.watchBaseline,
+    settings,
     notifier: alertLifecycle,
     logger,
     now,

@@ -68,6 +68,25 @@ describe('traffic watch (real app, emulator clock, fake Slack)', () => {
     expect(slackTraffic(t)).not.toContain(t.emulator.apiKey);
   });
 
+  it('alerts once when the watch cannot read Wavix run after run (a key without the profile scope), and resolves it', async () => {
+    await runCommand(t, 'webhook set');
+    await runJob('traffic-watch');
+    // The Sender ID checks still read their endpoint: only the watch's reads fail, and drift is not judged meanwhile.
+    t.emulator.injectFault({ path: '/v1/profile', status: 403, times: Number.POSITIVE_INFINITY });
+    for (let i = 0; i < 4; i++) expect(await runJob('traffic-watch')).toContain('traffic-watch: failed');
+    expect(await runJob('sender-id-approvals')).toContain('sender-id-approvals: ok');
+    const unreachable = () => alertPosts().filter((c) => readable(c.args).includes('could not read Wavix'));
+    expect(unreachable()).toHaveLength(1);
+    expect(readable(unreachable()[0]?.args)).toContain('last 3 traffic-watch runs, so webhook drift');
+    expect(readable(unreachable()[0]?.args)).toContain('403');
+    expect(alerts()).toMatchObject([{ rule: ALERT_RULE.wavixUnreachable, subject_key: 'watch', status: 'open' }]);
+
+    t.emulator.clearFaults();
+    expect(await runJob('traffic-watch')).toContain('traffic-watch: ok');
+    expect(alerts()).toMatchObject([{ rule: ALERT_RULE.wavixUnreachable, subject_key: 'watch', status: 'resolved' }]);
+    expect(unreachable()).toHaveLength(1);
+  });
+
   it('fires a failure-rate alert once, keeps it while it lasts, and resolves it when the failures stop', async () => {
     await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: 'Blocked by carrier' });
     for (let i = 0; i < 25; i++) {

@@ -29,7 +29,8 @@ export interface AlertFactsByRule {
     | { scope: 'number'; e164: string; display: string; problems: NumberDriftProblem[] };
   balance_low: { balanceUsd: number; thresholdUsd: number };
   sender_id_rejected: { senderId: string; senderIdType: string; country: string; reason: string | null };
-  wavix_unreachable: { runs: number; lastError: string };
+  /** `source: 'watch'`: the traffic watch's reads (numbers, balance, outbound records), else the Sender ID checks. */
+  wavix_unreachable: { runs: number; lastError: string; source?: 'watch' };
   backup_failed: { reason: string };
   ten_dlc: {
     kind: 'brand' | 'campaign' | 'number';

@@ -129,7 +129,7 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
       ? `The Wavix balance is ${f.balanceUsd.toFixed(2)} USD: it has run out, so Wavix may refuse to send SMS (thread replies fail) until the account is topped up in the Wavix portal.`
       : `The Wavix balance is ${f.balanceUsd.toFixed(2)} USD, below ${f.thresholdUsd} USD: SMS stop when it runs out. Top up the account in the Wavix portal.`,
   sender_id_rejected: (f) => senderIdRejectedAlertSummary({ value: f.senderId, type: f.senderIdType }, f.country, f.reason),
-  wavix_unreachable: (f) => wavixUnreachableAlertSummary(f.runs, f.lastError),
+  wavix_unreachable: (f) => wavixUnreachableAlertSummary(f.runs, f.lastError, f.source),
   backup_failed: (f) => `The database backup failed: ${f.reason}`,
   ten_dlc: ({ brandLabel, campaignLabel, ...change }) => tenDlcAlertSummary({ change, brandLabel, campaignLabel }),
 };

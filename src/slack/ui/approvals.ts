@@ -115,7 +115,10 @@ export function senderIdRejectedAlertSummary(
   return `Sender ID ${value} was rejected in ${countryName(country)} (${country})${reason ? `: ${reason}` : ''}`;
 }
 
-export function wavixUnreachableAlertSummary(runs: number, lastError: string): string {
+export function wavixUnreachableAlertSummary(runs: number, lastError: string, source?: 'watch'): string {
+  if (source === 'watch') {
+    return `smsops could not read Wavix in the last ${runs} traffic-watch runs, so webhook drift, inbound SMS deactivated and the balance are not checked meanwhile: ${lastError}`;
+  }
   return `smsops could not reach Wavix in the last ${runs} Sender ID checks: ${lastError}`;
 }
 
