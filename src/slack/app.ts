@@ -111,10 +111,12 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
       },
     });
     app = new App({ receiver, authorize, clientOptions, logger: boltLogger });
+    const onFrameRefused = options.onRequestRefused;
     socket = keepSocketConnected({
       client: receiver.client,
       stopping: socketCalls,
       logger: logger.child({ component: 'slack' }),
+      ...(onFrameRefused ? { onFrameRefused } : {}),
     });
   } else {
     if (!slack.signingSecret) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode');

@@ -77,6 +77,8 @@ export function keepSocketConnected(options: {
   client: SocketClient;
   stopping: AbortController;
   logger: Logger;
+  /** A frame Slack sent that smsops cannot read (smsops_slack_requests_refused_total{reason="malformed_payload"}). */
+  onFrameRefused?: (reason: 'malformed_payload') => void;
   now?: () => number;
   /** How long the loop waits before starting again after ending on an error of its own (tests shorten it). */
   loopRestartMs?: number;
@@ -96,6 +98,7 @@ export function keepSocketConnected(options: {
     onHello: (connections) => {
       if (current) current.connections = connections;
     },
+    onUnreadable: () => options.onFrameRefused?.('malformed_payload'),
   });
 
   /** Not connected from the moment a close starts (Slack's disconnect message, a missed pong), not once TCP ends. */

@@ -76,6 +76,8 @@ export function guardSocketFrames(
     onDisconnect: (reason: string | undefined) => void;
     /** Slack's count, in its hello, of the connections open on this app token (this one included). */
     onHello?: (connections: number) => void;
+    /** Each frame acknowledged and dropped as unreadable: counted as HTTP mode counts a malformed payload. */
+    onUnreadable?: () => void;
   },
 ): void {
   const { logger } = options;
@@ -122,6 +124,7 @@ export function guardSocketFrames(
         return;
       case 'unreadable':
         ack(verdict.envelopeId);
+        options.onUnreadable?.();
         warnUnreadable(verdict.problem, { problem: verdict.problem });
         return;
     }

@@ -137,6 +137,10 @@ describe('Slack Socket Mode trouble (real process)', () => {
       p.logs.join('\n'),
     ).toEqual([]);
     expect(await metrics()).toMatch(/^smsops_unhandled_rejections_total 0$/m);
+    // Counted as HTTP mode counts a payload it refuses: a monitor sees the same series in both modes.
+    expect(await metrics()).toMatch(
+      new RegExp(`^smsops_slack_requests_refused_total\\{reason="malformed_payload"\\} ${Object.keys(payloads).length}$`, 'm'),
+    );
   });
 
   it('gives up on an upgrade or a hello that never comes after 30 s, says why, and connects again', {
