@@ -7,6 +7,7 @@ import { portsipGroup } from './doctor/portsipRoutes.js';
 import { publicUrlGroup } from './doctor/publicUrl.js';
 import { channelsGroup, portsipRulesGroup, relayGroup } from './doctor/relayAndChannels.js';
 import { routeNumbersGroup } from './doctor/routeNumbers.js';
+import { slackScopesGroup } from './doctor/slackScopes.js';
 import { tenDlcWebhooksGroup } from './doctor/tenDlcWebhooks.js';
 import type { CheckStatus, DoctorCheck, DoctorDeps, DoctorReport } from './doctor/types.js';
 import { numbersGroup, senderIdsGroup, wavixKey, webhooksGroup } from './doctor/wavixAccount.js';
@@ -139,6 +140,7 @@ const GROUPS: CheckGroup[] = [
   portsipGroup,
   relayGroup,
   channelsGroup,
+  slackScopesGroup,
   portsipRulesGroup,
   portsipConfigurationsGroup,
   backupsGroup,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { REQUIRED_BOT_SCOPES } from '../core/slackScopes.js';
 import { sendJson, sendText } from './http/answer.js';
 import { readBody } from './http/body.js';
 import { Router } from './http/router.js';
@@ -139,6 +140,11 @@ export interface FakeSlack {
   seedChannels(channels: FakeSlackChannel[], options?: { pageSize?: number }): void;
   /** Adds or changes a person (users.info); kept across `reset()`. */
   seedUser(userId: string, role: FakeSlackUser): void;
+  /**
+   * The scopes every answer's `x-oauth-scopes` header names, as Slack states the token's (default: manifest.yml's);
+   * undefined sends no header. Kept across `reset()`.
+   */
+  setBotScopes(scopes: readonly string[] | undefined): void;
   /** Sets who is in a channel (conversations.members); kept across `reset()`. */
   setChannelMembers(channel: string, members: string[]): void;
   /**
@@ -274,6 +280,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const users = new Map<string, FakeSlackUser>(Object.entries(options.users ?? {}));
   const channelMembers = new Map<string, string[]>(Object.entries(options.channelMembers ?? {}));
   let limits: number | undefined = options.enforceLimits ? 12_000 : undefined;
+  let botScopes: readonly string[] | undefined = Object.keys(REQUIRED_BOT_SCOPES);
   let tsCounter = 0;
   let viewCounter = 0;
   let hashCounter = 0;
@@ -452,7 +459,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const answer = (status: number, result: Record<string, unknown>, headers: Record<string, string> = {}) => {
       call.result = result;
       options.onRecord?.({ kind: 'call', call });
-      sendJson(res, status, result, headers);
+      sendJson(res, status, result, botScopes ? { 'x-oauth-scopes': botScopes.join(','), ...headers } : headers);
     };
 
     const limit = rateLimits.get(method);
@@ -628,6 +635,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     seedUser: (userId, role) => {
       users.set(userId, role);
+    },
+    setBotScopes: (scopes) => {
+      botScopes = scopes ? [...scopes] : undefined;
     },
     setChannelMembers: (channel, members) => {
       channelMembers.set(channel, [...members]);

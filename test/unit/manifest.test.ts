@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { REQUIRED_BOT_SCOPES } from '../../src/core/slackScopes.js';
 import { HELP_TOPICS } from '../../src/slack/ui/help.js';
 
 const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8'));
@@ -43,6 +44,8 @@ describe('manifest.yml', () => {
       'groups:history',
     ]);
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
+    // `/sms doctor` checks the bot token against the same list, each with what stops working without it.
+    expect(Object.keys(REQUIRED_BOT_SCOPES)).toEqual(manifest.oauth_config.scopes.bot);
   });
 
   it('hints only at commands that exist', () => {

@@ -72,6 +72,9 @@ export type ChannelMembership =
   /** `error` is Slack's code; RATE_LIMITED when Slack refused to answer for now, with its Retry-After when given. */
   | { ok: false; error: string; retryAfterSeconds?: number };
 
+/** The scopes Slack says the bot token has (its x-oauth-scopes header); undefined when Slack's answer did not say. */
+export type BotScopes = { ok: true; scopes: readonly string[] | undefined } | { ok: false; error: string };
+
 /** What a GET of PUBLIC_BASE_URL/healthz answered: its HTTP status and its body (the first 64 KB), as text. */
 export interface HealthAnswer {
   status: number;
@@ -137,6 +140,8 @@ export interface DoctorDeps {
   /** The alert channel and, when known, the inbox channel (SLACK_INBOX_CHANNEL). */
   channels: { alert: string; inbox: string | null };
   channelMembership: (channel: string) => Promise<ChannelMembership>;
+  /** The bot token's scopes, from auth.test (absent in tests of the other checks: no scope check then). */
+  botScopes?: () => Promise<BotScopes>;
   /** The PUBLIC_BASE_URL check's GET (src/http/healthProbe.ts): the doctor itself speaks no HTTP. */
   healthProbe: HealthProbe;
   /** The PortSIP routes check's TCP connect and TLS handshake: the doctor itself opens no socket. */

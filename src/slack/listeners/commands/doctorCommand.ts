@@ -8,6 +8,7 @@ import { applyWebhookChange, planWebhookChange, webhookFingerprint } from '../..
 import { getHealthOverHttp } from '../../../http/healthProbe.js';
 import { portsipConnectionProbes } from '../../../portsip/connectionProbes.js';
 import { slackChannelMembership } from '../../doctorChannels.js';
+import { slackBotScopes } from '../../doctorScopes.js';
 import {
   doctorAllMessage,
   doctorCheckingMessage,
@@ -38,6 +39,7 @@ async function checkEverything(interaction: Interaction): Promise<DoctorReport> 
     channels: { alert: deps.alertChannel, inbox: deps.inboxChannel },
     // Its own client, which rejects rate-limited calls: a 429 never pauses the one that answers people.
     channelMembership: slackChannelMembership(deps.doctorSlack),
+    botScopes: slackBotScopes(deps.doctorSlack),
     healthProbe: getHealthOverHttp,
     portsipProbes: portsipConnectionProbes,
     backupJob: () => deps.watch.jobs.status().find((job) => job.name === 'backup'),
