@@ -127,8 +127,16 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
 
   // The workspace smsops is installed in: asked once, when someone with admin flags first needs it.
   let ownTeam: { team: string; enterprise: string | undefined } | undefined;
-  const readOwnTeam = async (): Promise<Result<{ team: string; enterprise: string | undefined }>> => {
-    if (ownTeam !== undefined) return ok(ownTeam);
+  // Questions arriving together share one auth.test (a burst of replies while Slack is slow to answer it).
+  let askingOwnTeam: Promise<Result<{ team: string; enterprise: string | undefined }>> | undefined;
+  const readOwnTeam = (): Promise<Result<{ team: string; enterprise: string | undefined }>> => {
+    if (ownTeam !== undefined) return Promise.resolve(ok(ownTeam));
+    askingOwnTeam ??= askOwnTeam().finally(() => {
+      askingOwnTeam = undefined;
+    });
+    return askingOwnTeam;
+  };
+  const askOwnTeam = async (): Promise<Result<{ team: string; enterprise: string | undefined }>> => {
     try {
       const answer = authTestSchema.parse(await options.client.auth.test());
       ownTeam = { team: answer.team_id, enterprise: answer.enterprise_id || undefined };

@@ -414,6 +414,18 @@ async function whyNotAllowed(
       text: 'Your reply was not sent: only the people in SLACK_REPLY_USERS may answer SMS from Slack. Ask an smsops admin to add you.',
     };
   }
+  // An SMS goes out on their behalf: membership is asked (nearly) fresh, and not knowing it is a refusal.
+  const member = await deps.directory.isChannelMember(message.channel, message.userId, 'fresh');
+  if (!member.ok) {
+    return {
+      reason: 'membership_unknown',
+      text: `Your reply was not sent: smsops could not check that you are a member of this channel; try again (${member.error.userMessage}).`,
+    };
+  }
+  if (!member.value) {
+    return { reason: 'not_a_member', text: 'Your reply was not sent: only members of this channel may answer its SMS.' };
+  }
+  // After membership, which needs no auth.test: while Slack does not answer that, a non-member is still told at once.
   // A guest or a Slack Connect member of the inbox channel would send SMS from the company's numbers: only when an admin
   // listed them in SLACK_REPLY_USERS, the explicit choice (a contractor answering customers, say).
   if (!deps.replyUsers.includes(message.userId)) {
@@ -430,17 +442,6 @@ async function whyNotAllowed(
         text: 'Your reply was not sent: guests and people from other organisations may answer SMS only when an smsops admin adds them to SLACK_REPLY_USERS.',
       };
     }
-  }
-  // An SMS goes out on their behalf: membership is asked (nearly) fresh, and not knowing it is a refusal.
-  const member = await deps.directory.isChannelMember(message.channel, message.userId, 'fresh');
-  if (!member.ok) {
-    return {
-      reason: 'membership_unknown',
-      text: `Your reply was not sent: smsops could not check that you are a member of this channel; try again (${member.error.userMessage}).`,
-    };
-  }
-  if (!member.value) {
-    return { reason: 'not_a_member', text: 'Your reply was not sent: only members of this channel may answer its SMS.' };
   }
   return undefined;
 }
