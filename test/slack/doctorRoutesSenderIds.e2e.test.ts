@@ -192,3 +192,48 @@ describe('/sms doctor: route URLs against PortSIP’s SMS configurations (PortSI
     );
   });
 });
+
+describe('/sms doctor: a route URL PortSIP lists in another form', () => {
+  it('passes the same configuration written with another case, default port, encoding, or reached on the LAN', async () => {
+    pbx = await startPortsipStandIn();
+    const uuid = '0d3c8a52-7f4e-4b1a-9c6d-2e5f8a1b3c47';
+    const config = pbx.state.smsConfigurations[0];
+    if (!config) throw new Error('the stand-in has no SMS configuration');
+    // As PortSIP lists it: its public host, the brand with an en dash.
+    config.webhook = `https://pbx.example.com:443/emc/Wavix – US/${uuid}`;
+    t = await startSmsopsUnderTest({
+      PORTSIP_API_URL: pbx.url,
+      PORTSIP_API_USER: PORTSIP_STANDIN_USER.username,
+      PORTSIP_API_PASSWORD: PORTSIP_STANDIN_USER.password,
+    });
+    const routes = createRoutesRepository(t.db);
+    // Copied from a browser's address bar: the host's case, no default port, the en dash percent-encoded.
+    routes.set({
+      number: '+14155550100',
+      portsipUrl: `HTTPS://PBX.Example.COM/emc/Wavix%20%E2%80%93%20US/${uuid}`,
+      slackChannel: null,
+      by: ADMIN,
+    });
+    // PortSIP on the LAN, as the README allows: the same configuration's path on another host.
+    routes.set({
+      number: '+14155550101',
+      portsipUrl: `https://127.0.0.1:9/emc/Wavix – US/${uuid}`,
+      slackChannel: null,
+      by: ADMIN,
+    });
+    // A configuration PortSIP no longer has still fails.
+    routes.set({
+      number: '+14155550102',
+      portsipUrl: 'https://127.0.0.1:9/emc/Wavix – US/7e1d2c3b-4a59-4687-9a0b-c1d2e3f4a5b6',
+      slackChannel: null,
+      by: ADMIN,
+    });
+
+    const all = await doctor(t, 'doctor all');
+    const line = (route: string) => all.split('\n').find((l) => l.includes(`PortSIP SMS configuration of ${route} `)) ?? '';
+    expect(line('route +1 415 555 0100')).toContain('“Wavix SMS” (trunk Wavix Trunk) has this URL and is enabled.');
+    expect(line('route +1 415 555 0101')).toContain('“Wavix SMS” (trunk Wavix Trunk) has this URL’s path');
+    expect(line('route +1 415 555 0101')).not.toContain(':x:');
+    expect(line('route +1 415 555 0102')).toContain('No SMS configuration in PortSIP has this URL');
+  });
+});

@@ -12,7 +12,10 @@ import type { DoctorCheck } from './types.js';
  * Each URL smsops relays to, looked up among PortSIP's own SMS/MMS configurations (`GET /api/sms` returns each one's
  * `webhook`, portsip.md §3). A URL no configuration has any more (deleted, or made again: a new configuration has a
  * new UUID) gets answers from PortSIP, but the SMS go nowhere; the connection check (“PortSIP routes”) cannot see it.
- * A URL pasted with spaces or with `%20` is the same URL.
+ * A URL is compared as HTTP reads it, not as typed (webhookForms): spaces or `%20`, the host's case, a default port, an
+ * en dash raw or percent-encoded are the same URL. The same path on another host is the same configuration (its UUID
+ * is in the path) reached another way, PortSIP on the LAN or this host as the README allows, where PortSIP lists its
+ * public name: that is not a deleted configuration.
  */
 export const portsipConfigurationsGroup: CheckGroup = {
   id: 'portsip-configs',
@@ -43,12 +46,49 @@ export const portsipConfigurationsGroup: CheckGroup = {
       ];
     }
     const byUrl = new Map<string, PortsipSmsConfiguration>();
-    for (const config of configurations.value) if (config.webhook) byUrl.set(encodeCopiedUrl(config.webhook), config);
-    return [...destinations].map(([url, names]) => configurationCheck(url, names, byUrl.get(encodeCopiedUrl(url))));
+    const byPath = new Map<string, PortsipSmsConfiguration>();
+    for (const config of configurations.value) {
+      if (!config.webhook) continue;
+      const forms = webhookForms(config.webhook);
+      byUrl.set(forms.url, config);
+      if (forms.path) byPath.set(forms.path, config);
+    }
+    return [...destinations].map(([url, names]) => {
+      const forms = webhookForms(url);
+      const exact = byUrl.get(forms.url);
+      if (exact) return configurationCheck(url, names, { config: exact, elsewhere: false });
+      const samePath = forms.path ? byPath.get(forms.path) : undefined;
+      return configurationCheck(url, names, samePath ? { config: samePath, elsewhere: true } : undefined);
+    });
   },
 };
 
-function configurationCheck(url: string, names: string[], config: PortsipSmsConfiguration | undefined): DoctorCheck {
+/** Percent-escapes in one case (`%e2` and `%E2` are the same byte). */
+const escapesUpper = (text: string) => text.replace(/%[0-9a-f]{2}/gi, (code) => code.toUpperCase());
+
+/**
+ * A URL as HTTP reads it (scheme and host lower case, no default port, non-ASCII percent-encoded), and its path and
+ * query alone, which name the configuration (`/emc/<brand>/<UUID>`). A value that does not parse is kept as typed.
+ */
+export function webhookForms(raw: string): { url: string; path: string | null } {
+  const copied = encodeCopiedUrl(raw.trim());
+  try {
+    const url = new URL(copied);
+    const path = escapesUpper(`${url.pathname}${url.search}`);
+    // A bare `/` names no configuration: only a path of its own ties two hosts' URLs together.
+    return { url: `${url.protocol}//${url.host}${path}`, path: url.pathname.length > 1 ? path : null };
+  } catch {
+    return { url: copied, path: null };
+  }
+}
+
+interface Found {
+  config: PortsipSmsConfiguration;
+  /** Found by its path on another host (PortSIP lists its public name, smsops reaches it on the LAN, say). */
+  elsewhere: boolean;
+}
+
+function configurationCheck(url: string, names: string[], found: Found | undefined): DoctorCheck {
   const only = names.length === 1 ? names[0] : undefined;
   // One number's own route is that number's finding, so `/sms doctor ignore` takes it; a shared URL or default is not.
   const number = only?.startsWith('route +') ? only.replace(/^route /, '').replaceAll(' ', '') : undefined;
@@ -60,13 +100,14 @@ function configurationCheck(url: string, names: string[], config: PortsipSmsConf
   const fix = names.includes('PORTSIP_WEBHOOK_URL')
     ? 'Set PORTSIP_WEBHOOK_URL to a URL PortSIP lists (`/sms portsip` shows them) and restart smsops.'
     : '`/sms portsip` proposes the URLs PortSIP has now, each with a “Use this route” button; `/sms route set` sets one by hand.';
-  if (!config) {
+  if (!found) {
     return {
       ...base,
       status: 'failure',
       reason: `No SMS configuration in PortSIP has this URL (deleted, or made again with a new ID): PortSIP has no configuration to take the SMS relayed here. ${fix}`,
     };
   }
+  const { config } = found;
   // PortSIP's name for it is typed by its admin: one inline run.
   const named = inlineText(`“${config.name}”${config.providerName ? ` (trunk ${config.providerName})` : ''}`);
   if (!config.enabled) {
@@ -74,8 +115,15 @@ function configurationCheck(url: string, names: string[], config: PortsipSmsConf
     return {
       ...base,
       status: 'warning',
-      reason: `PortSIP’s SMS configuration ${named} has this URL but is disabled: PortSIP’s docs do not say what it does with SMS posted to it. Enable it in PortSIP (Message Channels > SMS/MMS).`,
+      reason: `PortSIP’s SMS configuration ${named} has this ${found.elsewhere ? 'URL’s path' : 'URL'} but is disabled: PortSIP’s docs do not say what it does with SMS posted to it. Enable it in PortSIP (Message Channels > SMS/MMS).`,
     };
   }
-  return { ...base, status: 'ok', reason: `PortSIP’s SMS configuration ${named} has this URL and is enabled.` };
+  const where = found.elsewhere
+    ? ` (its ID) and is enabled; PortSIP lists it as ${shown(config.webhook ?? '')}, smsops reaches it on another host.`
+    : ' and is enabled.';
+  return {
+    ...base,
+    status: 'ok',
+    reason: `PortSIP’s SMS configuration ${named} has this ${found.elsewhere ? 'URL’s path' : 'URL'}${where}`,
+  };
 }
