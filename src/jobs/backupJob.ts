@@ -17,20 +17,27 @@ export function createBackupJob(options: {
   backup: (() => Promise<BackupMade>) | undefined;
   dir: string | undefined;
   keep: number;
-  /** Why BACKUP_DIR cannot be used (created 0700 when missing), or null: checked at start and whenever described. */
-  dirProblem?: () => string | null;
+  /**
+   * Why BACKUP_DIR cannot be used (created 0700 when missing), or null: checked at start and whenever described. While
+   * smsops runs, off the event loop: `/sms jobs` on a hung mount held every SMS and /healthz as long as the disk did.
+   */
+  dirProblem?: () => string | null | Promise<string | null>;
   alerts: Alerts;
   logger: Logger;
-}): { run: () => Promise<JobOutcome>; describe: () => string } {
+}): { run: () => Promise<JobOutcome>; describe: () => Promise<string> } {
   const { backup, alerts, logger } = options;
   const problem = () => (options.dir ? (options.dirProblem?.() ?? null) : null);
   // Said at start: otherwise a wrong BACKUP_DIR is found out at the first scheduled backup, hours later.
+  const warn = (reason: string | null) => {
+    if (reason) logger.warn('database backups will fail', { reason });
+  };
   const atStart = problem();
-  if (atStart) logger.warn('database backups will fail', { reason: atStart });
+  if (atStart instanceof Promise) void atStart.then(warn);
+  else warn(atStart);
   return {
-    describe: () => {
+    describe: async () => {
       if (!options.dir) return 'Off: set BACKUP_DIR to back the database up on this schedule.';
-      const now = problem();
+      const now = await problem();
       return now
         ? `${BACKUPS_NOT_USABLE}${now}.`
         : `Copies the database to ${options.dir} while smsops runs (SQLite backup API), checks the copy, keeps the last ${options.keep}.`;

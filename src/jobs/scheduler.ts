@@ -16,7 +16,7 @@ export interface JobDefinition {
   /** A cron expression (node-cron: 5 fields, or 6 with seconds). */
   schedule: string;
   /** A function where what the job does can change while smsops runs (BACKUP_DIR removed or made unwritable). */
-  description: string | (() => string);
+  description: string | (() => string | Promise<string>);
   /** `cancellation` aborts when the run passed its time limit or smsops stops: its Wavix calls end (cancellableBy). */
   run: (cancellation: AbortSignal) => Promise<JobOutcome>;
   /** How long a run may take before it is recorded failed and the job is free to run again (the scheduler's default). */
@@ -41,7 +41,7 @@ export interface Scheduler {
   /** Runs the job now, unless a run of it is in progress: then a 'skipped' run is recorded (never an overlap). */
   runNow(name: string): Promise<JobOutcome>;
   /** One per job, in the order given. */
-  status(): JobStatus[];
+  status(): Promise<JobStatus[]>;
   /** Arms the cron schedules (again after stop). */
   start(): void;
   /** Disarms the schedules, then waits for runs in progress. */
@@ -205,11 +205,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       if (!job) throw new Error(`no job named ${name}`);
       return execute(job, 'manual');
     },
-    status: () => {
+    status: async () => {
+      const descriptions = await Promise.all(
+        jobs.map((job) => (typeof job.description === 'function' ? job.description() : job.description)),
+      );
       const latest = new Map(jobRuns.latest().map((r) => [r.job, r]));
       return jobs.map((job, i) => ({
         name: job.name,
-        description: typeof job.description === 'function' ? job.description() : job.description,
+        description: descriptions[i] ?? '',
         schedule: job.schedule,
         running: running.has(job.name),
         lastRun: latest.get(job.name),

@@ -5,7 +5,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { BackupMade } from '../store/backup.js';
-import { backupDirProblemNow } from '../store/backupDirProbe.js';
+import { createBackupDirCheck } from '../store/backupDirProbe.js';
 import type { Repositories } from '../store/openStore.js';
 import type { RetentionStore } from '../store/retention/retentionStore.js';
 import type { WavixClient } from '../wavix/client.js';
@@ -57,7 +57,10 @@ export function createWatch(options: {
   retention: RetentionSettings;
   /** BACKUP_DIR (off when undefined), BACKUP_CRON, BACKUP_KEEP. */
   backup: { dir: string | undefined; schedule: string; keep: number };
-  /** Why BACKUP_DIR cannot be used, or null (the store's check; creates it 0700 when missing). */
+  /**
+   * Why BACKUP_DIR cannot be used, or null (the store's check; creates it 0700 when missing): at start only, since it
+   * holds the event loop; while smsops runs the check is createBackupDirCheck's.
+   */
   backupDirProblem?: (dir: string) => string | null;
   /** The sandbox takes no backups whatever BACKUP_DIR says: its start does not tell anyone to set it. */
   sandbox?: boolean;
@@ -110,14 +113,22 @@ export function createWatch(options: {
   const digest = createDailyDigestJob({ traffic, alerts, notifier, now });
   const backupSettings = options.backup;
   const backupDir = backupSettings.dir;
+  const backupDirCheck = backupDir ? createBackupDirCheck(backupDir) : undefined;
+  // The check at start (createBackupJob's warning) is the store's own; every later one is off the event loop.
+  let started = false;
   const backup = createBackupJob({
     backup: backupSettings.dir ? options.backupNow : undefined,
     dir: backupSettings.dir,
     keep: backupSettings.keep,
-    dirProblem: () => (backupSettings.dir && options.backupDirProblem ? options.backupDirProblem(backupSettings.dir) : null),
+    dirProblem: () => {
+      if (!backupDir || !options.backupDirProblem) return null;
+      if (!started) return options.backupDirProblem(backupDir);
+      return backupDirCheck ? backupDirCheck() : null;
+    },
     alerts: alertLifecycle,
     logger: logger.child({ job: 'backup' }),
   });
+  started = true;
   const retention = createRetentionJob({
     store: options.retentionStore,
     settings: options.retention,
@@ -206,7 +217,7 @@ export function createWatch(options: {
       traffic,
       now,
       ...(options.publicBaseUrl ? { tenDlcSubscriptions: tenDlc.inspectSubscriptions } : {}),
-      ...(backupDir ? { backupDirProblem: () => backupDirProblemNow(backupDir) } : {}),
+      ...(backupDirCheck ? { backupDirProblem: backupDirCheck } : {}),
     },
     receiveTenDlc: tenDlc.receive,
     scheduler,

@@ -38,3 +38,36 @@ export async function backupDirProblemNow(dir: string): Promise<string | null> {
   }
   return null;
 }
+
+/** How long `/sms jobs` and doctor wait for BACKUP_DIR's check before saying the disk does not answer. */
+export const BACKUP_DIR_CHECK_LIMIT_MS = 3_000;
+
+/**
+ * backupDirProblemNow for whoever asks while smsops runs (`/sms jobs`, `/sms doctor`): one check at a time, later asks
+ * sharing it, and an answer within `limitMs` whatever the disk does. A hung mount (NFS) holds a thread of libuv's small
+ * pool until it answers: asked again and again, unshared checks would take every thread, and with them DNS look-ups.
+ */
+export function createBackupDirCheck(
+  dir: string,
+  options: { limitMs?: number; check?: (dir: string) => Promise<string | null> } = {},
+): () => Promise<string | null> {
+  const { limitMs = BACKUP_DIR_CHECK_LIMIT_MS, check = backupDirProblemNow } = options;
+  let inFlight: Promise<string | null> | undefined;
+  return () => {
+    inFlight ??= check(dir).finally(() => {
+      inFlight = undefined;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<string>((resolve) => {
+      timer = setTimeout(
+        () =>
+          resolve(
+            `BACKUP_DIR ${dir} cannot be used: its disk did not answer within ${limitMs / 1000} s (a slow or hung mount), so a backup would wait on it too`,
+          ),
+        limitMs,
+      );
+      timer.unref();
+    });
+    return Promise.race([inFlight, slow]).finally(() => clearTimeout(timer));
+  };
+}

@@ -104,7 +104,7 @@ describe('backup job', () => {
     temp = createTempDb();
     const job = createBackupJob({ backup: undefined, dir: undefined, keep: 7, alerts: recordingAlerts().notifier, logger });
     expect(await job.run()).toEqual({ outcome: 'skipped', reason: 'backups are off (BACKUP_DIR is not set)' });
-    expect(job.describe()).toContain('Off: set BACKUP_DIR');
+    expect(await job.describe()).toContain('Off: set BACKUP_DIR');
   });
 
   it('writes the copy 0600 from its first byte, not only once complete', async () => {
@@ -144,7 +144,7 @@ describe('backup job', () => {
     expect(warnings.join('\n')).toContain('database backups will fail');
     expect(warnings.join('\n')).toContain(`BACKUP_DIR ${dir} cannot be used`);
     const deps = {
-      backupJob: () => ({ description: job.describe(), lastRun: undefined }),
+      backupJob: async () => ({ description: await job.describe(), lastRun: undefined }),
       relay: { now: () => Date.now() },
     } as unknown as DoctorDeps;
     const [verdict] = await backupsGroup.run({
@@ -159,7 +159,7 @@ describe('backup job', () => {
     });
     // Fixed while running: the check says so without a restart.
     rmSync(blocker);
-    expect(job.describe()).toContain(`Copies the database to ${dir}`);
+    expect(await job.describe()).toContain(`Copies the database to ${dir}`);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 
@@ -175,7 +175,7 @@ describe('backup job', () => {
       logger,
     });
     // As the scheduler lists it: described at start, when the folder was fine.
-    const described = job.describe();
+    const described = await job.describe();
     const doctor = async () => {
       const deps = {
         backupJob: () => ({ description: described, lastRun: undefined }),
@@ -214,13 +214,13 @@ describe('backup job', () => {
       logger,
     });
     const scheduler = createScheduler({
-      jobs: [{ name: 'backup', schedule: '30 3 * * *', description: job.describe(), run: job.run }],
+      jobs: [{ name: 'backup', schedule: '30 3 * * *', description: job.describe, run: job.run }],
       jobRuns: createJobRunsRepository(temp.db, temp.clock.now),
       logger,
       ticks: { arm: () => ({ nextRunAt: () => null, disarm: async () => {} }) },
     });
     await scheduler.runNow('backup');
-    const shown = JSON.stringify(jobsMessage(scheduler.status(), temp.clock.now()).blocks);
+    const shown = JSON.stringify(jobsMessage(await scheduler.status(), temp.clock.now()).blocks);
     expect(shown).toContain(`${backupFileName(temp.clock.now())} (`);
     expect(shown).toMatch(/\(\d+\.\d MB, \d+ ms\)/);
     await scheduler.stop();

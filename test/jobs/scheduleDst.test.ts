@@ -77,7 +77,7 @@ describe('jobs through a daylight-saving change (SCHEDULE_TIMEZONE with DST)', (
 
   it('/sms jobs shows the spring day’s run at the change as the next run', async () => {
     await runsThrough('Europe/Athens', '2026-03-28T12:00:00Z', 1, { watch: '*/5 * * * *', retention: '30 3 * * *' });
-    const retention = scheduler?.status().find((status) => status.name === 'retention');
+    const retention = (await scheduler?.status())?.find((status) => status.name === 'retention');
     expect(retention?.nextRunAt).toBe(Date.parse('2026-03-29T01:00:00Z'));
   });
 });

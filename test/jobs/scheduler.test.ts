@@ -129,7 +129,7 @@ describe('scheduler: runs asked now', () => {
     expect(logs.filter((l) => l.level === 'warn')).toMatchObject([
       { msg: 'job failed', job: 'refused', error: 'Wavix answered 503' },
     ]);
-    expect(s.status()).toMatchObject([
+    expect(await s.status()).toMatchObject([
       { name: 'fine', description: 'fine job', running: false, lastRun: { outcome: 'ok', startedAt: T0 }, nextRunAt: null },
       { name: 'refused', running: false, lastRun: { outcome: 'failed', error: 'Wavix answered 503' }, nextRunAt: null },
     ]);
@@ -147,7 +147,7 @@ describe('scheduler: runs asked now', () => {
       expect.objectContaining({ level: 'warn', job: 'broken', error: 'TypeError: database is on fire' }),
     );
     // Not stuck as "running" by the throw: the next run goes ahead.
-    expect(s.status()[0]?.running).toBe(false);
+    expect((await s.status())[0]?.running).toBe(false);
     expect(await s.runNow('broken')).toMatchObject({ outcome: 'failed' });
   });
 
@@ -156,7 +156,7 @@ describe('scheduler: runs asked now', () => {
     const s = make([job('slow', slow.run), job('other', async () => ({ outcome: 'ok' }))]);
     const first = s.runNow('slow');
     await slow.hasStarted;
-    expect(s.status().map((j) => j.running)).toEqual([true, false]);
+    expect((await s.status()).map((j) => j.running)).toEqual([true, false]);
     expect(await s.runNow('slow')).toEqual({ outcome: 'skipped', reason: 'previous run still going' });
     // Only the same job is refused.
     expect(await s.runNow('other')).toEqual({ outcome: 'ok' });
@@ -167,7 +167,7 @@ describe('scheduler: runs asked now', () => {
       { job: 'slow', outcome: 'skipped', error: 'previous run still going' },
       { job: 'other', outcome: 'ok' },
     ]);
-    expect(s.status()[0]?.running).toBe(false);
+    expect((await s.status())[0]?.running).toBe(false);
   });
 
   it('refuses a job it does not know', async () => {
@@ -213,7 +213,7 @@ describe('scheduler: time limits', () => {
     );
     const error = 'did not finish within 1 s (its time limit); the next run starts as scheduled';
     expect(await s.runNow('hung')).toEqual({ outcome: 'failed', error });
-    expect(s.status()[0]).toMatchObject({ running: false, lastRun: { outcome: 'failed', error } });
+    expect((await s.status())[0]).toMatchObject({ running: false, lastRun: { outcome: 'failed', error } });
     expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'job timed out', job: 'hung', error }));
     // Not "skipped (previous run still going)": the run that hung no longer holds the job.
     expect(await s.runNow('hung')).toEqual({ outcome: 'ok', summary: 'second run' });
@@ -320,7 +320,7 @@ describe('scheduler: time limits', () => {
     void s.runNow('deaf');
     await deaf.hasStarted;
     await s.stop();
-    expect(s.status()[0]?.running).toBe(true);
+    expect((await s.status())[0]?.running).toBe(true);
     expect(logs).toContainEqual(
       expect.objectContaining({ level: 'warn', msg: 'job runs still going at stop, left unfinished', jobs: ['deaf'] }),
     );
@@ -335,21 +335,21 @@ describe('scheduler: on its ticks', () => {
       [job('every-ten', async () => ({ outcome: 'ok', summary: 'ticked' })), job('daily', async () => ({ outcome: 'ok' }))],
       { ticks: ticks.source },
     );
-    expect(s.status().map((j) => j.nextRunAt)).toEqual([null, null]);
+    expect((await s.status()).map((j) => j.nextRunAt)).toEqual([null, null]);
     s.start();
     s.start(); // armed once, not twice
-    expect(s.status().map((j) => j.nextRunAt)).toEqual([T0 + PERIOD, T0 + PERIOD]);
+    expect((await s.status()).map((j) => j.nextRunAt)).toEqual([T0 + PERIOD, T0 + PERIOD]);
 
     await ticks.tick('every-ten');
-    expect(s.status()[0]).toMatchObject({
+    expect((await s.status())[0]).toMatchObject({
       running: false,
       lastRun: { job: 'every-ten', outcome: 'ok', startedAt: T0 + PERIOD },
       nextRunAt: T0 + 2 * PERIOD,
     });
-    expect(s.status()[1]?.lastRun).toBeUndefined();
+    expect((await s.status())[1]?.lastRun).toBeUndefined();
 
     await s.stop();
-    expect(s.status().map((j) => j.nextRunAt)).toEqual([null, null]);
+    expect((await s.status()).map((j) => j.nextRunAt)).toEqual([null, null]);
     expect(ticks.armed()).toEqual([]);
     expect(runs()).toMatchObject([{ job: 'every-ten', outcome: 'ok' }]);
   });
@@ -364,7 +364,10 @@ describe('scheduler: on its ticks', () => {
     await slow.hasStarted;
     await ticks.tick('slow');
     await ticks.tick('slow');
-    expect(s.status()[0]).toMatchObject({ running: true, lastRun: { outcome: 'skipped', error: 'previous run still going' } });
+    expect((await s.status())[0]).toMatchObject({
+      running: true,
+      lastRun: { outcome: 'skipped', error: 'previous run still going' },
+    });
     expect(logs.filter((l) => l.msg === 'job skipped')).toMatchObject([
       { level: 'warn', job: 'slow', reason: 'previous run still going' },
       { level: 'warn', job: 'slow', reason: 'previous run still going' },

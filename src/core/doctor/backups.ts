@@ -13,7 +13,7 @@ export const BACKUPS_NOT_USABLE = 'Not usable: ';
 export const backupsGroup: CheckGroup = {
   ...group,
   run: async ({ deps }) => {
-    const job = deps.backupJob?.();
+    const job = await deps.backupJob?.();
     // Doctor run without the scheduler (a test of the other checks): nothing to say.
     if (!job) return [];
     if (job.description.startsWith('Off'))

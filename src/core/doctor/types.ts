@@ -151,7 +151,7 @@ export interface DoctorDeps {
   /** The person running doctor is an smsops admin: the relay checks quote what PortSIP answered (~80 characters). */
   showDestinationAnswers?: boolean;
   /** The scheduler's `backup` job (BACKUP_DIR): whether backups are on and how the last one went. */
-  backupJob?: () => BackupJobStatus | undefined;
+  backupJob?: () => BackupJobStatus | undefined | Promise<BackupJobStatus | undefined>;
   /** Why a backup into BACKUP_DIR would fail now (checked with a real file), or null; absent while backups are off. */
   backupDirProblem?: (() => Promise<string | null>) | undefined;
   /** Reads Wavix's 10DLC event subscriptions (absent without PUBLIC_BASE_URL, or in tests of the other checks). */

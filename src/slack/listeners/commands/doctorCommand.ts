@@ -42,7 +42,7 @@ async function checkEverything(interaction: Interaction): Promise<DoctorReport> 
     botScopes: slackBotScopes(deps.doctorSlack),
     healthProbe: getHealthOverHttp,
     portsipProbes: portsipConnectionProbes,
-    backupJob: () => deps.watch.jobs.status().find((job) => job.name === 'backup'),
+    backupJob: async () => (await deps.watch.jobs.status()).find((job) => job.name === 'backup'),
     backupDirProblem: deps.watch.backupDirProblem,
     tenDlcSubscriptions: deps.watch.tenDlcSubscriptions,
     ignoredNumbers: deps.doctorIgnores.list(),

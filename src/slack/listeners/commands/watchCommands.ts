@@ -31,7 +31,7 @@ export async function alertsSetCommand(interaction: Interaction, input: { rule: 
 }
 
 export async function jobsListCommand(interaction: Interaction): Promise<void> {
-  await interaction.reply(jobsMessage(interaction.deps.watch.jobs.status(), interaction.deps.watch.now()));
+  await interaction.reply(jobsMessage(await interaction.deps.watch.jobs.status(), interaction.deps.watch.now()));
 }
 
 class UnknownJobError extends AppError {
@@ -52,7 +52,7 @@ class JobRunFailedError extends AppError {
 
 export async function jobsRunCommand(interaction: Interaction, name: string): Promise<void> {
   const { jobs } = interaction.deps.watch;
-  const known = jobs.status().map((j) => j.name);
+  const known = (await jobs.status()).map((j) => j.name);
   const result = await performChange(
     interaction.deps.services,
     interaction.actor,
