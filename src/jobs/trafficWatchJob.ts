@@ -157,6 +157,14 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
         const kept = runs === undefined ? [] : keepFiring.keptOpen(rule, runs, stillFiring, open);
         notShown.push(...(await deps.notifier.resolveAllBut(rule, [...stillFiring, ...kept])));
       }
+      // Told to stop (smsops stopping, or past its time limit): what Wavix did not answer says nothing of Wavix, so it
+      // neither counts towards wavix_unreachable nor ends it (as the Sender ID checks), where each restart that cut a
+      // run counted one, kept across restarts, and a third raised a critical alert with Wavix answering fine.
+      if (cancellation?.aborted && problems.length > 0) {
+        const why = cancellation.reason instanceof Error ? cancellation.reason.message : 'the run was cancelled';
+        const unshown = notShown.length > 0 ? `; ${notShownInWords(notShown)}` : '';
+        return { outcome: 'skipped', reason: `stopped before Wavix answered: ${why}${unshown}` };
+      }
       notShown.push(...(await trackWavixReads(deps, problems)));
       // An alert nobody can read is a failed run, not "ok" beside a log line: /sms jobs and the job metric say it.
       const failures = [

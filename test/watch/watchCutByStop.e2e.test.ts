@@ -1,0 +1,47 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ALERT_RULE } from '../../src/core/alertRules.js';
+import { WATCH_WAVIX_FAILURES_SETTING } from '../../src/jobs/trafficWatchJob.js';
+import { readable, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+
+let t: SmsopsUnderTest | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+});
+
+describe('a traffic-watch run cut by smsops stopping', () => {
+  it('neither counts towards wavix_unreachable nor raises it, Wavix having failed twice before', async () => {
+    t = await startSmsopsUnderTest();
+    const app = t;
+    const runJob = async () => readable((await runCommand(app, 'jobs run traffic-watch')).body);
+    // Two runs that truly could not read Wavix (the profile refused).
+    app.emulator.injectFault({ path: '/v1/profile', status: 403, times: Number.POSITIVE_INFINITY });
+    expect(await runJob()).toContain('traffic-watch: failed');
+    expect(await runJob()).toContain('traffic-watch: failed');
+    const counter = () =>
+      app.db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(WATCH_WAVIX_FAILURES_SETTING)
+        ?.value;
+    expect(counter()).toBe('2');
+    app.emulator.clearFaults();
+
+    // Wavix answers again, slowly; smsops is stopped (a deploy) while the third run waits on it.
+    app.emulator.injectFault({ path: '/v1/profile', latencyMs: 5_000, times: Number.POSITIVE_INFINITY });
+    void runCommand(app, 'jobs run traffic-watch').catch(() => undefined);
+    await sleep(1_000);
+    await app.smsops.stop();
+
+    // The old code counted the cut run as the third failure and raised a critical alert as smsops stopped.
+    const unreachable = app.db
+      .prepare<[string], { subject_key: string }>('SELECT subject_key FROM alerts WHERE rule = ?')
+      .all(ALERT_RULE.wavixUnreachable);
+    expect(unreachable).toEqual([]);
+    expect(counter()).toBe('2');
+    const last = app.db
+      .prepare<[], { outcome: string; error: string | null }>(
+        "SELECT outcome, error FROM job_runs WHERE job = 'traffic-watch' ORDER BY id DESC LIMIT 1",
+      )
+      .get();
+    expect(last?.outcome).toBe('skipped');
+  }, 60_000);
+});
