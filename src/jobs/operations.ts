@@ -7,7 +7,7 @@ import type { Scheduler } from './scheduler.js';
 /** What `/sms alerts`, `/sms jobs`, `/sms traffic` and App Home work with. */
 export interface WatchOperations {
   alerts: AlertsRepository;
-  jobs: Pick<Scheduler, 'status' | 'runNow'>;
+  jobs: Pick<Scheduler, 'status' | 'runNow' | 'names'>;
   traffic: TrafficRepository;
   now: () => number;
   /** Wavix's 10DLC event subscriptions against smsops' URLs (`/sms doctor`); absent without PUBLIC_BASE_URL. */

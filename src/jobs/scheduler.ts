@@ -40,8 +40,10 @@ export interface JobStatus {
 export interface Scheduler {
   /** Runs the job now, unless a run of it is in progress: then a 'skipped' run is recorded (never an overlap). */
   runNow(name: string): Promise<JobOutcome>;
-  /** One per job, in the order given. */
+  /** One per job, in the order given; each described as it is now (BACKUP_DIR checked, up to 3 s). */
   status(): Promise<JobStatus[]>;
+  /** The jobs' names, in the order given: what `/sms jobs run` takes, without describing them. */
+  names(): string[];
   /** Arms the cron schedules (again after stop). */
   start(): void;
   /** Disarms the schedules, then waits for runs in progress. */
@@ -205,6 +207,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       if (!job) throw new Error(`no job named ${name}`);
       return execute(job, 'manual');
     },
+    names: () => jobs.map((job) => job.name),
     status: async () => {
       const descriptions = await Promise.all(
         jobs.map((job) => (typeof job.description === 'function' ? job.description() : job.description)),

@@ -52,7 +52,7 @@ class JobRunFailedError extends AppError {
 
 export async function jobsRunCommand(interaction: Interaction, name: string): Promise<void> {
   const { jobs } = interaction.deps.watch;
-  const known = (await jobs.status()).map((j) => j.name);
+  const known = jobs.names();
   const result = await performChange(
     interaction.deps.services,
     interaction.actor,
