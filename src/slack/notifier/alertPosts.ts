@@ -35,7 +35,8 @@ export function createAlertPosts(options: {
     posting.set(alert.id, posted);
     return posted;
   };
-  const edit = async (alert: Alert): Promise<AlertShownAt | null> => {
+  /** `gone`: its message was deleted in Slack and, the alert being snoozed or muted, not posted anew. */
+  const edit = async (alert: Alert): Promise<AlertShownAt | null | 'gone'> => {
     if (!alert.slackChannel) return post(alert);
     // Posted without a ts: its message cannot be edited, and posting it again would repeat it.
     if (!alert.slackTs) return null;
@@ -45,6 +46,9 @@ export function createAlertPosts(options: {
       // Deleted in Slack (someone tidying the channel): every edit of it would fail the same way, so its change and its
       // end were owed for ever and never read. Posted anew instead, as it stands now; the new message is the alert's.
       if (slackErrorCode(error) !== 'message_not_found') throw error;
+      // Snoozed or muted: a new post would notify the channel of what someone just silenced (one snoozing it from
+      // App Home, or an admin muting its rule, had it posted anew). Its snooze's end or its unmute posts it anew.
+      if (alert.quiet !== null) return 'gone';
       return post(alert);
     }
     return null;
@@ -65,7 +69,8 @@ export function createAlertPosts(options: {
         return shown;
       }
       case 'alertUpdated': {
-        const shown = await edit(alert);
+        const edited = await edit(alert);
+        const shown = edited === 'gone' ? null : edited;
         const { worsenedFrom } = event;
         const at = shown ?? (alert.slackChannel ? { channel: alert.slackChannel, ts: alert.slackTs } : null);
         if (worsenedFrom && at?.ts)
@@ -83,6 +88,8 @@ export function createAlertPosts(options: {
         if (!alert.slackChannel || !alert.slackTs) return post(alert);
         // Posted anew (its message deleted in Slack): that post shows its end, like one never shown.
         const reposted = await edit(alert);
+        // Deleted while quiet: nobody needs to read that it ended, and a reply under the deleted message fails.
+        if (reposted === 'gone') return null;
         if (reposted) return reposted;
         await slack.chat.postMessage({
           channel: alert.slackChannel,

@@ -83,3 +83,69 @@ describe('an alert whose message was deleted in Slack', () => {
     expect(JSON.stringify(posts[1]?.args)).toContain('Resolved');
   });
 });
+
+describe('a muted or snoozed alert whose message was deleted in Slack', () => {
+  function rig() {
+    const repo = createAlertsRepository(t.db, t.clock.now);
+    const posts = createAlertPosts({
+      slack: new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } }),
+      channel: CHANNEL,
+      now: t.clock.now,
+    });
+    const alerts = createAlerts({
+      alerts: repo,
+      notifier: { alert: posts },
+      logger: createLogger({ level: 'silent', sink: () => {} }),
+      now: t.clock.now,
+    });
+    return { repo, alerts };
+  }
+  const deleteFirstPost = () => {
+    const deleted = slack.callsTo('chat.postMessage')[0]?.result?.ts as string;
+    const gone = (call: { args: Record<string, unknown> }) => call.args.ts === deleted || call.args.thread_ts === deleted;
+    slack.handle('chat.update', (call) => (gone(call) ? { ok: false, error: 'message_not_found' } : { ts: call.args.ts }));
+    slack.handle('chat.postMessage', (call) =>
+      gone(call) ? { ok: false, error: 'thread_not_found' } : { ts: slack.nextTs(), channel: call.args.channel },
+    );
+  };
+  const topLevelPosts = () => slack.callsTo('chat.postMessage').filter((c) => !c.error && !c.args.thread_ts);
+
+  it('is not posted anew in the channel while muted, through its changes and its end, and nothing stays owed', async () => {
+    const { repo, alerts } = rig();
+    await alerts.raise(failing(40));
+    const alert = repo.findOpen('failure_rate', '14155550100');
+    if (!alert) throw new Error('not raised');
+    deleteFirstPost();
+
+    repo.mute('failure_rate', 'U0ADMIN01');
+    await alerts.refresh(alert.id);
+    expect(await alerts.raise(failing(60))).toEqual([]);
+    expect(topLevelPosts()).toHaveLength(1);
+    expect(await alerts.resolve('failure_rate', '14155550100')).toEqual([]);
+    expect(topLevelPosts()).toHaveLength(1);
+    expect(alerts.notShown()).toBeUndefined();
+    // Owed nothing: later evaluations make no call about it.
+    const calls = slack.calls.length;
+    await alerts.resolveAllBut('failure_rate', []);
+    expect(slack.calls.length).toBe(calls);
+  });
+
+  it('is not posted anew when snoozed, and is posted anew once unmuted while it still fires', async () => {
+    const { repo, alerts } = rig();
+    await alerts.raise(failing(40));
+    const alert = repo.findOpen('failure_rate', '14155550100');
+    if (!alert) throw new Error('not raised');
+    deleteFirstPost();
+
+    repo.snooze('failure_rate', '14155550100', t.clock.now() + 3_600_000, 'U0ONCALL1');
+    await alerts.refresh(alert.id);
+    expect(topLevelPosts()).toHaveLength(1);
+
+    repo.mute('failure_rate', 'U0ADMIN01');
+    repo.unmute('failure_rate');
+    repo.snooze('failure_rate', '14155550100', t.clock.now() - 1, 'U0ONCALL1');
+    t.clock.advance(1_000);
+    await alerts.raise(failing(40));
+    expect(topLevelPosts()).toHaveLength(2);
+  });
+});
