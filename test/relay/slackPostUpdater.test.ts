@@ -302,3 +302,32 @@ describe('the Slack leg pace', () => {
     expect((at[2] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(75);
   });
 });
+
+describe('many relayed SMS posts in an archived channel', () => {
+  it("cost one edit a try for the channel, not one each, and hold up no other channel's edits", async () => {
+    const { sender, store, deliveries, updater } = setup();
+    const archived = Array.from({ length: 20 }, (_, i) => store(`to the archived channel ${i}`));
+    for (const { item } of archived) await sender.send([{ ...item, delivery: { ...item.delivery, destination: 'C0ARCHIVED' } }]);
+    const healthy = store('to the inbox');
+    await sender.send([healthy.item]);
+    fake.handle('chat.update', (call) =>
+      call.args.channel === 'C0ARCHIVED' ? { ok: false, error: 'is_archived' } : { ts: call.args.ts },
+    );
+    for (const { portsip } of archived) {
+      deliveries.markDelivered(portsip.id, 200);
+      updater.changed(portsip);
+    }
+    deliveries.markDelivered(healthy.portsip.id, 200);
+    updater.changed(healthy.portsip);
+    const refused = () => updates().filter((c) => c.args.channel === 'C0ARCHIVED').length;
+    await waitUntil(() => updates().some((c) => c.args.channel === 'C0INBOX'), 5000, 'the inbox post edited');
+    const beforeHealthy = refused();
+    await sleep(1_000);
+    // The backoff here is 40-200 ms: a try of the channel every 40-200 ms (75 refused edits a second before).
+    expect({ beforeHealthy, inASecond: refused() - beforeHealthy }).toEqual({
+      beforeHealthy: 1,
+      inASecond: expect.any(Number),
+    });
+    expect(refused() - beforeHealthy).toBeLessThanOrEqual(15);
+  });
+});

@@ -8,6 +8,7 @@ import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { nextAttemptDelay } from '../../relay/retryPolicy.js';
 import type { SlackPost, SlackPostsRepository } from '../../store/repositories/slackPosts.js';
+import { slackErrorCode } from '../slackErrorCode.js';
 import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../ui/inboundSms.js';
 import type { SlackMessage } from '../ui/text.js';
 import type { SlackPace } from './slackPace.js';
@@ -153,9 +154,18 @@ export function startSlackPostUpdater(options: {
       posts.updated(post.id, post.dirty, state);
     } catch (error) {
       const { outcome, refused } = classifySlackFailure(error);
-      const code = (error as { data?: { error?: string } }).data?.error ?? '';
-      const channelGoneForGood = CHANNEL_UNAVAILABLE.test(code) && post.updateAttempts + 1 >= CHANNEL_UNAVAILABLE_TRIES;
-      if (refused || UPDATE_NEVER.test(code) || channelGoneForGood) {
+      const code = slackErrorCode(error) ?? '';
+      const channelUnavailable = CHANNEL_UNAVAILABLE.test(code);
+      if (channelUnavailable && post.updateAttempts + 1 >= CHANNEL_UNAVAILABLE_TRIES) {
+        const count = posts.abandonChannelUpdates(post.channel, outcome.error ?? 'refused');
+        logger.warn('relayed SMS posts in an unavailable channel cannot be updated', {
+          channel: post.channel,
+          posts: count,
+          error: outcome.error,
+        });
+        return;
+      }
+      if (refused || UPDATE_NEVER.test(code)) {
         logger.warn('a relayed SMS post cannot be updated', { channel: post.channel, ts: post.ts, error: outcome.error });
         posts.abandonUpdate(post.id, post.dirty, outcome.error ?? 'refused');
         return;
@@ -166,7 +176,12 @@ export function startSlackPostUpdater(options: {
         nextAttemptDelay(post.updateAttempts, { ...options.retry, deadAfterMs: 0 }),
         outcome.retryAfterMs ?? 0,
       );
-      posts.updateFailed(post.id, outcome.error ?? 'failed', now() + delay);
+      // The whole channel is refused, not this post: each of its posts tried in turn took a turn of the Slack pace
+      // (shared with every other channel's edits) and a call, 30 times over: 500 posts delayed every other channel's
+      // edit by minutes, for two hours. One post tries for all of them.
+      if (channelUnavailable)
+        posts.channelUpdatesFailed(post.channel, outcome.error ?? 'failed', post.updateAttempts + 1, now() + delay);
+      else posts.updateFailed(post.id, outcome.error ?? 'failed', now() + delay);
     }
   };
 

@@ -78,6 +78,13 @@ export interface SlackPostsRepository {
    * step, and any wait further ahead than `maxAheadMs` (longer than any the updater sets) ends now. Returns how many.
    */
   dueAfterClockStep(stepMs: number, maxAheadMs: number): number;
+  /**
+   * Slack refused an edit for its channel (archived, out of the bot's sight): every post of the channel waiting for an
+   * edit waits as this one does, with its count of tries, so the channel costs one call a try, not one per post.
+   */
+  channelUpdatesFailed(channel: string, error: string, attempts: number, nextUpdateAt: number): void;
+  /** The channel stayed unavailable for good: no post of it waiting for an edit is tried again. */
+  abandonChannelUpdates(channel: string, error: string): number;
   /** An update Slack will never accept (the message is gone, cannot be edited): stop trying, keep why. */
   abandonUpdate(postId: number, seenDirty: number, error: string): void;
   get(postId: number): SlackPost | undefined;
@@ -121,6 +128,12 @@ export function createSlackPostsRepository(db: Db, now: () => number = Date.now)
     UPDATE slack_posts
     SET next_update_at = CASE WHEN next_update_at > @now + @ahead THEN @now ELSE max(@now, next_update_at - @step) END
     WHERE dirty > 0 AND next_update_at > @now AND (@step > 0 OR next_update_at > @now + @ahead)`);
+  const channelFailed = db.prepare(`
+    UPDATE slack_posts SET update_attempts = @attempts, last_update_error = @error, next_update_at = @next
+    WHERE channel = @channel AND dirty > 0`);
+  const channelAbandoned = db.prepare(`
+    UPDATE slack_posts SET dirty = 0, last_update_error = @error, update_attempts = update_attempts + 1
+    WHERE channel = @channel AND dirty > 0`);
   const abandoned = db.prepare(`
     UPDATE slack_posts SET dirty = CASE WHEN dirty = @seen THEN 0 ELSE dirty END, last_update_error = @error,
       update_attempts = update_attempts + 1 WHERE id = @id`);
@@ -157,6 +170,10 @@ export function createSlackPostsRepository(db: Db, now: () => number = Date.now)
       failed.run({ id: postId, error: error.slice(0, 500), next });
     },
     dueAfterClockStep: (stepMs, maxAheadMs) => dueAgain.run({ now: now(), step: stepMs, ahead: maxAheadMs }).changes,
+    channelUpdatesFailed: (channel, error, attempts, next) => {
+      channelFailed.run({ channel, error: error.slice(0, 500), attempts, next });
+    },
+    abandonChannelUpdates: (channel, error) => channelAbandoned.run({ channel, error: error.slice(0, 500) }).changes,
     abandonUpdate: (postId, seen, error) => {
       abandoned.run({ id: postId, seen, error: error.slice(0, 500) });
     },
