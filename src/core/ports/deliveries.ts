@@ -40,9 +40,10 @@ export interface DeliveriesRepository {
   dueAfterClockStep(kind: DeliveryChannel, maxAheadMs: number): number;
   /**
    * The pending deliveries to `destination` waiting out a backoff, due now: it answered 2xx again, so their wait (up
-   * to 5 minutes after a long outage) only held its SMS back. Returns how many.
+   * to 5 minutes after a long outage) only held its SMS back. Not those of `waitAsked` (ids), waiting out a Retry-After
+   * the destination asked for. Returns how many.
    */
-  dueNowAtDestination(kind: DeliveryChannel, destination: string): number;
+  dueNowAtDestination(kind: DeliveryChannel, destination: string, waitAsked?: readonly number[]): number;
   /**
    * Returns leased deliveries to pending: at start (after a crash) and at shutdown. Only expired leases unless `all`;
    * with `kind`, only that kind's (a worker stopping gives back its own, not those of the other worker's attempts still

@@ -173,9 +173,10 @@ export function createDeliveriesRepository(
     WHERE destination_kind = @kind AND status = 'pending' AND next_attempt_at > @now
       AND (next_attempt_at > @now + @ahead OR last_attempt_at > @now OR created_at > @now OR retry_window_started_at > @now)`);
   // A destination answering again: its deliveries waiting out a backoff are due now (the deliveries_destination index).
-  const dueNowAt = db.prepare<{ kind: string; destination: string; now: number }>(`
+  const dueNowAt = db.prepare<{ kind: string; destination: string; now: number; asked: string }>(`
     UPDATE deliveries SET next_attempt_at = @now
-    WHERE destination_kind = @kind AND destination = @destination AND status = 'pending' AND next_attempt_at > @now`);
+    WHERE destination_kind = @kind AND destination = @destination AND status = 'pending' AND next_attempt_at > @now
+      AND id NOT IN (SELECT value FROM json_each(@asked))`);
   // An attempt given back unfinished keeps when (released_at): it may have reached the destination, and is sent again.
   const releaseExpired = db.prepare<[number, number]>(
     "UPDATE deliveries SET status = 'pending', lease_until = NULL, released_at = ? WHERE status = 'in_flight' AND lease_until < ?",
@@ -300,7 +301,8 @@ export function createDeliveriesRepository(
         claimed: claimed ?? null,
       }).changes > 0,
     dueAfterClockStep: (kind, maxAheadMs) => dueAgain.run({ kind, now: now(), ahead: maxAheadMs }).changes,
-    dueNowAtDestination: (kind, destination) => dueNowAt.run({ kind, destination, now: now() }).changes,
+    dueNowAtDestination: (kind, destination, waitAsked = []) =>
+      dueNowAt.run({ kind, destination, now: now(), asked: JSON.stringify(waitAsked) }).changes,
     releaseLeases: (options = {}) =>
       (options.all
         ? options.kind
