@@ -288,6 +288,49 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(sendsToWavix()).toHaveLength(1);
   });
 
+  it('tells the writer who edits a reply smsops did not send (the customer texted STOP) that nothing reached the customer', async () => {
+    const threadTs = await relayedThread();
+    createOptOutsRepository(t.db).record({
+      customerNumber: CUSTOMER,
+      sender: OUR_NUMBER,
+      source: 'inbound_keyword',
+      keyword: 'STOP',
+    });
+    const replyTs = nextTs();
+    await sendEvent({ type: 'message', channel: INBOX, user: REPLIER, text: 'See you at 5', ts: replyTs, thread_ts: threadTs });
+    await waitUntil(
+      () => statusLines(threadTs).length === 1,
+      5000,
+      () => 'the refusal in the thread',
+    );
+    await sendEvent({
+      type: 'message',
+      subtype: 'message_changed',
+      channel: INBOX,
+      ts: nextTs(),
+      message: {
+        type: 'message',
+        user: REPLIER,
+        text: 'See you at 6',
+        ts: replyTs,
+        thread_ts: threadTs,
+        edited: { user: REPLIER, ts: nextTs() },
+      },
+      previous_message: { type: 'message', user: REPLIER, text: 'See you at 5', ts: replyTs, thread_ts: threadTs },
+    });
+    const [told] = await waitUntil(
+      () => {
+        const calls = t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER);
+        return calls.length > 0 && calls;
+      },
+      5000,
+      () => 'the writer told',
+    );
+    expect(String(told?.args.text)).not.toContain('the customer has your reply');
+    expect(String(told?.args.text)).toContain('Your edit was not sent: your reply did not reach the customer either');
+    expect(sendsToWavix()).toEqual([]);
+  });
+
   it('tells the person who replies under a grouped post (a storm of several conversations) where to answer; sends nothing', async () => {
     const threadTs = await relayedThread();
     // Slack hangs while four customers text: the relay then coalesces what waited into one post.

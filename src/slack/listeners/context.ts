@@ -42,8 +42,11 @@ export interface SlackDeps {
     replyFromThread(message: ThreadMessage): Promise<ReplyOutcome>;
     /** Whether the message at `ts` is a grouped post of relayed SMS (several in one, under a storm). */
     isGroupedPost?(channel: string, ts: string): boolean;
-    /** Whether the message at `ts` is a reply smsops took to send as an SMS (its edits are not sent). */
-    isTakenReply?(channel: string, ts: string): boolean;
+    /**
+     * Whether the message at `ts` is a reply smsops took to send as an SMS (its edits are not sent): `unreached` when
+     * it never reached the customer (not sent, or undelivered); undefined when smsops took no reply there.
+     */
+    takenReply?(channel: string, ts: string): 'taken' | 'unreached' | undefined;
   };
   /** The account's SMS-enabled numbers, read once for the Sender ID form and its number search (createSlackSurface). */
   smsNumbers: SmsNumbersCache;

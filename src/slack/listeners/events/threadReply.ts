@@ -56,6 +56,9 @@ const editSchema = z.object({
 
 export const EDIT_NOT_SENT =
   'Your edit was not sent: the customer has your reply as it was first sent. To correct it, post a new reply in this thread.';
+/** The edited reply never reached the customer (refused, or undelivered): saying they have it would be false. */
+export const EDIT_OF_UNREACHED =
+  'Your edit was not sent: your reply did not reach the customer either (the line under it says why). To send it as it is now, post it as a new reply in this thread.';
 
 /**
  * A message posted in a channel: when it is a person's reply in the thread of a relayed SMS, it is handed to the
@@ -88,15 +91,15 @@ export function threadReplyListener(deps: SlackDeps) {
       const person = edited.edited !== undefined && edited.bot_id === undefined && edited.user !== undefined;
       const inThread = edited.thread_ts !== undefined && edited.thread_ts !== edited.ts;
       if (!person || !inThread || !edited.user || edited.user === context.botUserId || edited.text === before?.text) return;
-      if (!conversations.isTakenReply?.(channel, edited.ts)) return;
-      await client.chat
-        .postEphemeral({ channel, thread_ts: edited.thread_ts, user: edited.user, text: EDIT_NOT_SENT })
-        .catch((error: unknown) =>
-          deps.logger.warn('the writer of an edited reply could not be told it was not sent', {
-            channel,
-            error: describeError(error),
-          }),
-        );
+      const taken = conversations.takenReply?.(channel, edited.ts);
+      if (!taken) return;
+      const text = taken === 'unreached' ? EDIT_OF_UNREACHED : EDIT_NOT_SENT;
+      await client.chat.postEphemeral({ channel, thread_ts: edited.thread_ts, user: edited.user, text }).catch((error: unknown) =>
+        deps.logger.warn('the writer of an edited reply could not be told it was not sent', {
+          channel,
+          error: describeError(error),
+        }),
+      );
       return;
     }
     if (!PERSON_SUBTYPES.has(message.subtype)) return;
