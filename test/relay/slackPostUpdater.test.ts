@@ -329,5 +329,12 @@ describe('many relayed SMS posts in an archived channel', () => {
       inASecond: expect.any(Number),
     });
     expect(refused() - beforeHealthy).toBeLessThanOrEqual(15);
+    // Given up together after 30 tries of the channel (600 refused edits before, 30 for each post).
+    await waitUntil(
+      () => tmp.db.prepare("SELECT 1 FROM slack_posts WHERE channel = 'C0ARCHIVED' AND dirty > 0").get() === undefined,
+      15_000,
+      "the archived channel's edits given up",
+    );
+    expect(refused()).toBe(30);
   });
 });
