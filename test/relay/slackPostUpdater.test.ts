@@ -324,10 +324,8 @@ describe('many relayed SMS posts in an archived channel', () => {
     const beforeHealthy = refused();
     await sleep(1_000);
     // The backoff here is 40-200 ms: a try of the channel every 40-200 ms (75 refused edits a second before).
-    expect({ beforeHealthy, inASecond: refused() - beforeHealthy }).toEqual({
-      beforeHealthy: 1,
-      inASecond: expect.any(Number),
-    });
+    // A try or two of the channel went before the inbox post's edit (22 before: every archived post's own).
+    expect(beforeHealthy).toBeLessThanOrEqual(3);
     expect(refused() - beforeHealthy).toBeLessThanOrEqual(15);
     // Given up together after 30 tries of the channel (600 refused edits before, 30 for each post).
     await waitUntil(
