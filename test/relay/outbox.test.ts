@@ -418,7 +418,7 @@ describe('outbox worker', () => {
     const { deliveries, inbound, receive, statusOf } = setup();
     const hung = receive('hangs', '447400000001');
     const other = receive('other conversation', '447400000002');
-    let calls = 0;
+    const calls: string[] = [];
     worker = outboxRig.startWorker({
       kind: 'portsip',
       deliveries,
@@ -430,14 +430,16 @@ describe('outbox worker', () => {
       stopWaitMs: 100,
       logger,
       send: (batch) => {
-        calls += 1;
+        calls.push(batch[0]?.message.text ?? '');
         if (batch[0]?.message.text === 'hangs') return new Promise<AttemptOutcome[]>(() => {});
         return Promise.resolve(batch.map(() => ({ delivered: true, statusCode: 200 })));
       },
     });
     await waitUntil(() => statusOf(other).status === 'delivered', 8000, withLogs('the other conversation delivered'));
     expect(statusOf(hung)).toMatchObject({ status: 'pending', lastError: 'no outcome within 200 ms' });
-    expect(calls).toBe(2);
+    // The other conversation's 2xx may bring the hung one forward once (the route answers again): tried at least once.
+    expect(calls.filter((text) => text === 'other conversation')).toHaveLength(1);
+    expect(calls[0]).toBe('hangs');
   });
 
   it('keeps the outcomes a send told before it timed out: what was delivered is not sent again, the rest fails', async () => {
