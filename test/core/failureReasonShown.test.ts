@@ -26,4 +26,32 @@ describe('a failure reason as any member reads it', () => {
     expect(failureReasonShown('Link HTTP://EXAMPLE.COM/20260115/4155550100 blocked')).toBe('Link a link blocked');
     expect(failureReasonShown('Rejected by carrier.example: spam')).toBe('Rejected by carrier.example: spam');
   });
+
+  // The same link in other forms left the token shown and clickable: a port, a query or fragment with no path, IDN and
+  // punycode hosts, defanged or backslashed schemes, encoded slashes, an IP with a path, data: and mailto: (a probe).
+  it('shows a link in any form Slack or a reader follows as "a link", and an email address as "an address"', () => {
+    for (const link of [
+      'evil.com:8443/r?t=S3CRET',
+      'evil.com?t=S3CRET',
+      'evil.com#S3CRET',
+      'evil.com%2Fr%3Ft%3DS3CRET',
+      'evil.com\\r?t=S3CRET',
+      'evil.com／r?t=S3CRET',
+      'xn--80ak6aa92e.xn--p1ai/r?t=S3CRET',
+      'пример.рф/r?t=S3CRET',
+      'hxxps[:]//evil[.]com/r?t=S3CRET',
+      'https:\\\\evil.com\\S3CRET',
+      'http:/evil.com/S3CRET',
+      '//evil.com/r?t=S3CRET',
+      '10.1.2.3/r?t=S3CRET',
+      'data:text/plain;base64,UzNDUkVU',
+      'mailto:jane@example.com?body=S3CRET',
+      'sms:+14155550100?body=S3CRET',
+    ])
+      expect(failureReasonShown(`Blocked ${link} here`)).toBe('Blocked a link here');
+    expect(failureReasonShown('Spam from jane.doe@example.com')).toBe('Spam from an address');
+    expect(failureReasonShown('Rejected by carrier.example: spam (code 30007)')).toBe(
+      'Rejected by carrier.example: spam (code 30007)',
+    );
+  });
 });

@@ -49,6 +49,30 @@ describe('a link in a carrier reason, on the shared surfaces', () => {
     expect(digest?.args).toMatchObject({ unfurl_links: 'false', unfurl_media: 'false' });
   });
 
+  // The link may come in any form Slack or a reader still follows: a port, a query or fragment with no path, an IDN
+  // or punycode host, a defanged or backslashed scheme, an IP with a path, a data: or mailto: URL, an email address;
+  // each left the reset token or the customer's address on the shared surfaces (a probe).
+  it('shows a link in other forms as "a link" too, and an email address as "an address"', async () => {
+    const reason =
+      'Blocked evil.com:8443/r?t=TOKEN1 evil.com?t=TOKEN2 xn--80ak6aa92e.xn--p1ai/r?t=TOKEN3 hxxps[:]//evil[.]com/TOKEN4 10.1.2.3/r?t=TOKEN5 jane.TOKEN6@example.com';
+    await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: reason });
+    for (let i = 0; i < 25; i++)
+      await wavix('POST', '/v3/messages', {
+        from: '14155550100',
+        to: '12125550107',
+        message_body: { text: `reset ${i}`, media: null },
+      });
+    await t.emulator.clock.advance(10_000);
+    await runCommand(t, 'jobs run traffic-watch');
+    await runCommand(t, 'jobs run daily-digest');
+    const alertChannelPosts = t.fakeSlack.callsTo('chat.postMessage').filter((c) => c.args.channel === ALERT_CHANNEL);
+    const alert = alertChannelPosts.find((c) => readable(c.args).includes('failed in the last hour'));
+    const digest = alertChannelPosts.find((c) => String(c.args.text).startsWith('Daily SMS digest'));
+    const traffic = readable((await runCommand(t, 'traffic 24h')).body);
+    expect(traffic).toContain('Blocked a link a link a link a link a link an address: 25');
+    for (const shown of [readable(alert?.args), readable(digest?.args), traffic]) expect(shown).not.toMatch(/TOKEN|jane/);
+  });
+
   // Slack unfurls media links in an app's chat.postMessage unless told not to (its unfurling guide); the resolved
   // and worsened replies in an alert's thread, broadcast to the channel, said nothing (a probe).
   it('posts nothing Slack may unfurl: every chat.postMessage of an alert episode and the digest says so', async () => {

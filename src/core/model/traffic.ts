@@ -27,11 +27,26 @@ export interface FailureReason {
 // A phone number as Wavix or a carrier may quote one: digits, perhaps a '+', spaces, dots, dashes, slashes or brackets
 // between (as smsops' own number parsing accepts them).
 const QUOTED_NUMBER = /\+?\d[\d\s()./-]{5,}\d/g;
-// A link as a carrier may name the one it blocked: with a scheme, from `www.`, or a host with a path (`bit.ly/3xYz`). It is
-// the SMS's own link (a password reset with its token, a tracking link naming the customer), and Slack would make it
-// clickable. A bare host without a path is left: it reads like a carrier's or Wavix's name more often than content.
-const QUOTED_LINK =
-  /\b[a-z][a-z\d+.-]*:\/\/[^\s"'<>]+|\bwww\.[^\s"'<>]+|\b(?:[a-z\d](?:[a-z\d-]*[a-z\d])?\.)+[a-z]{2,}\/[^\s"'<>]*/giu;
+// A link as a carrier may name the one it blocked: with a scheme (defanged `hxxps[:]//` or backslashed too), from `www.`
+// or `//`, a URL of a scheme without slashes (data:, mailto:, javascript:), or a host (IDN and punycode included; an IP
+// address too) followed by a path, a port, a query or a fragment, also with an encoded or look-alike slash. It is the
+// SMS's own link (a password reset with its token, a tracking link naming the customer), and Slack would make it
+// clickable. A bare host without any of those is left: it reads like a carrier's or Wavix's name more often than content.
+const HOST_LABEL = '[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]*[\\p{L}\\p{N}])?';
+const HOST = `(?:${HOST_LABEL}(?:\\.|\\[\\.\\]))+(?:\\p{L}{2,}|xn--[a-z\\d-]+)|\\d{1,3}(?:\\.\\d{1,3}){3}`;
+const AFTER_HOST = '(?::\\d+|[/\\\\?#／＼]|%2f|%5c|%3f|%23)';
+const QUOTED_LINK = new RegExp(
+  [
+    '\\b[a-z][a-z\\d+.-]*(?::|\\[:\\])[/\\\\]{1,2}[^\\s"\'<>]+',
+    '\\b(?:data|mailto|javascript|vbscript|blob|intent|sms|smsto):[^\\s"\'<>]+',
+    '(?<![\\p{L}\\p{N}:/])//[^\\s"\'<>]+',
+    '\\bwww\\.[^\\s"\'<>]+',
+    `(?<![\\p{L}\\p{N}.@-])(?:${HOST})${AFTER_HOST}[^\\s"'<>]*`,
+  ].join('|'),
+  'giu',
+);
+// An email address (the customer's, a carrier's contact): Slack makes it a mailto: link.
+const QUOTED_ADDRESS = new RegExp(`[\\p{L}\\p{N}._%+-]+@(?:${HOST})`, 'giu');
 // A passage in quotes of any kind: where a carrier quotes content, it is the SMS's.
 // Single quotes only as quotes, not apostrophes ("recipient's handset" is left as it is).
 const QUOTED_PASSAGE = /"[^"]*"|(?<![\p{L}\p{N}])'[^']*'(?![\p{L}\p{N}])|“[^”]*”|‘[^’]*’|«[^»]*»|„[^“”]*[“”]/gu;
@@ -48,7 +63,11 @@ const SHOWN_REASON_MAX = 100;
  */
 export function failureReasonShown(reason: string): string {
   // Links before numbers: a link's digits (a token, a date in its path) would leave the rest of it shown.
-  const shown = reason.replace(QUOTED_PASSAGE, '"…"').replace(QUOTED_LINK, 'a link').replace(QUOTED_NUMBER, 'a number');
+  const shown = reason
+    .replace(QUOTED_PASSAGE, '"…"')
+    .replace(QUOTED_LINK, 'a link')
+    .replace(QUOTED_ADDRESS, 'an address')
+    .replace(QUOTED_NUMBER, 'a number');
   const characters = [...shown];
   return characters.length > SHOWN_REASON_MAX ? `${characters.slice(0, SHOWN_REASON_MAX - 1).join('')}…` : shown;
 }
