@@ -54,4 +54,14 @@ describe('a failure reason as any member reads it', () => {
       'Rejected by carrier.example: spam (code 30007)',
     );
   });
+
+  // A hostile or broken carrier reason of 100 KB held the event loop for 23 s on each read (/sms traffic, the alert, the
+  // digest), every SMS waiting behind it (a probe).
+  it('reads a reason of any length in a few milliseconds', () => {
+    for (const long of ['a.'.repeat(50_000), 'ab-'.repeat(40_000), 'a+'.repeat(50_000)]) {
+      const started = performance.now();
+      expect([...failureReasonShown(long)].length).toBeLessThanOrEqual(100);
+      expect(performance.now() - started).toBeLessThan(200);
+    }
+  });
 });

@@ -52,6 +52,12 @@ const QUOTED_ADDRESS = new RegExp(`[\\p{L}\\p{N}._%+-]+@(?:${HOST})`, 'giu');
 const QUOTED_PASSAGE = /"[^"]*"|(?<![\p{L}\p{N}])'[^']*'(?![\p{L}\p{N}])|“[^”]*”|‘[^’]*’|«[^»]*»|„[^“”]*[“”]/gu;
 /** Past this, a reason is more than a carrier's title ("Rejected by far-end carrier"): the rest is cut. */
 const SHOWN_REASON_MAX = 100;
+/**
+ * Only this much of a reason is read: the patterns above take time growing with the square of a long run of letters and
+ * dots, and a 100 KB reason held the event loop for 23 s per read (a probe). Ten times what is shown leaves room for
+ * the links and quotes before it that shrink to a few words.
+ */
+const READ_REASON_MAX = SHOWN_REASON_MAX * 10;
 
 /**
  * A failure reason as the shared surfaces show it (`/sms traffic` to any member, the digest and the failure-rate alert
@@ -63,7 +69,8 @@ const SHOWN_REASON_MAX = 100;
  */
 export function failureReasonShown(reason: string): string {
   // Links before numbers: a link's digits (a token, a date in its path) would leave the rest of it shown.
-  const shown = reason
+  const read = reason.length > READ_REASON_MAX ? reason.slice(0, READ_REASON_MAX) : reason;
+  const shown = read
     .replace(QUOTED_PASSAGE, '"…"')
     .replace(QUOTED_LINK, 'a link')
     .replace(QUOTED_ADDRESS, 'an address')
