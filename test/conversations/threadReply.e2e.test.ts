@@ -331,6 +331,42 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(sendsToWavix()).toEqual([]);
   });
 
+  // Each edit told the writer again: someone (or a script) editing a sent reply 40 times got 40 notices, every one a
+  // call of the client that opens other people's forms, which a 429 then held for its Retry-After (a probe).
+  it('tells the writer once per reply, however often it is edited', async () => {
+    const threadTs = await relayedThread();
+    const replyTs = nextTs();
+    await sendEvent({ type: 'message', channel: INBOX, user: REPLIER, text: 'See you at 5', ts: replyTs, thread_ts: threadTs });
+    await waitUntil(
+      () => sendsToWavix().length === 1,
+      5000,
+      () => 'the reply sent',
+    );
+    for (let i = 0; i < 40; i++)
+      await sendEvent({
+        type: 'message',
+        subtype: 'message_changed',
+        channel: INBOX,
+        ts: nextTs(),
+        message: {
+          type: 'message',
+          user: REPLIER,
+          text: `See you at ${6 + i}`,
+          ts: replyTs,
+          thread_ts: threadTs,
+          edited: { user: REPLIER, ts: nextTs() },
+        },
+        previous_message: { type: 'message', user: REPLIER, text: `See you at ${5 + i}`, ts: replyTs, thread_ts: threadTs },
+      });
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.postEphemeral').length > 0,
+      5000,
+      () => 'the writer told',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER)).toHaveLength(1);
+  });
+
   it('tells the person who replies under a grouped post (a storm of several conversations) where to answer; sends nothing', async () => {
     const threadTs = await relayedThread();
     // Slack hangs while four customers text: the relay then coalesces what waited into one post.

@@ -54,6 +54,14 @@ const editSchema = z.object({
   previous_message: z.object({ text: z.string().optional() }).optional(),
 });
 
+/**
+ * A writer is told once per reply within this time: each further edit of it (a script editing it 40 times) would be one
+ * more call of Bolt's client, whose 429 holds every call of it, other people's forms included, for its Retry-After.
+ */
+const EDIT_TOLD_FOR_MS = 60 * 60_000;
+/** Replies remembered as told, at most: the oldest are forgotten first (a writer may then be told once more). */
+const EDIT_TOLD_MAX = 10_000;
+
 export const EDIT_NOT_SENT =
   'Your edit was not sent: the customer has your reply as it was first sent. To correct it, post a new reply in this thread.';
 /** The edited reply never reached the customer (refused, or undelivered): saying they have it would be false. */
@@ -76,6 +84,17 @@ export function threadReplyListener(deps: SlackDeps) {
       countField: 'ignoredSinceLastWarning',
     },
   );
+  const editTold = new Map<string, number>();
+  const firstEditNotice = (channel: string, ts: string): boolean => {
+    const key = `${channel} ${ts}`;
+    const now = Date.now();
+    const told = editTold.get(key);
+    if (told !== undefined && now - told < EDIT_TOLD_FOR_MS) return false;
+    editTold.delete(key);
+    editTold.set(key, now);
+    if (editTold.size > EDIT_TOLD_MAX) editTold.delete(editTold.keys().next().value as string);
+    return true;
+  };
   return async ({ event, body, context, client }: SlackEventMiddlewareArgs<'message'> & AllMiddlewareArgs): Promise<void> => {
     const conversations = deps.conversations;
     if (!conversations) return;
@@ -92,7 +111,7 @@ export function threadReplyListener(deps: SlackDeps) {
       const inThread = edited.thread_ts !== undefined && edited.thread_ts !== edited.ts;
       if (!person || !inThread || !edited.user || edited.user === context.botUserId || edited.text === before?.text) return;
       const taken = conversations.takenReply?.(channel, edited.ts);
-      if (!taken) return;
+      if (!taken || !firstEditNotice(channel, edited.ts)) return;
       const text = taken === 'unreached' ? EDIT_OF_UNREACHED : EDIT_NOT_SENT;
       await client.chat.postEphemeral({ channel, thread_ts: edited.thread_ts, user: edited.user, text }).catch((error: unknown) =>
         deps.logger.warn('the writer of an edited reply could not be told it was not sent', {
