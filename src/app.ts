@@ -6,7 +6,6 @@ import { sendTakenReply, type ThreadMessage, takeReplyWhenWritable } from './cor
 import { createReplyQueue } from './core/conversations/replyQueue.js';
 import { answerThreadNotKept } from './core/conversations/threadNotKept.js';
 import { createKeyedSerial } from './core/keyedSerial.js';
-import { UNREACHED_REPLY_STATUSES } from './core/ports/conversationReplies.js';
 import { ALERT_NOT_SHOWN_REASONS } from './core/ports/notifier.js';
 import { storedRouteProblems } from './core/portsipUrl.js';
 import type { SetupServices } from './core/services.js';
@@ -406,11 +405,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       return replyQueue.run(`${message.channel} ${message.threadTs}`, message.messageTs, () => sendTakenReply(replyDeps, taken));
     },
     isGroupedPost: (channel: string, ts: string) => repositories.slackPosts.at(channel, ts)?.layout === 'batch',
-    takenReply: (channel: string, ts: string) => {
-      const taken = repositories.conversationReplies.bySlackMessage(channel, ts);
-      if (!taken) return undefined;
-      return UNREACHED_REPLY_STATUSES.has(taken.status) ? ('unreached' as const) : ('taken' as const);
-    },
+    takenReplyStatus: (channel: string, ts: string) => repositories.conversationReplies.bySlackMessage(channel, ts)?.status,
   };
 
   const inFlight = createInteractionsInFlight(logger.child({ component: 'slack' }));

@@ -327,7 +327,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
       () => 'the writer told',
     );
     expect(String(told?.args.text)).not.toContain('the customer has your reply');
-    expect(String(told?.args.text)).toContain('Your edit was not sent: your reply did not reach the customer either');
+    expect(String(told?.args.text)).toContain('Your edit was not sent, and neither was your reply');
     expect(sendsToWavix()).toEqual([]);
   });
 
@@ -365,6 +365,44 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER)).toHaveLength(1);
+  });
+
+  // A reply refused before Wavix (the customer texted STOP) and then edited was answered "the customer has your reply
+  // as it was first sent": its writer read that the first version went out, while the customer got nothing (a probe).
+  it('tells the writer who edits a reply that was never sent that neither the reply nor the edit went out', async () => {
+    const threadTs = await relayedThread();
+    createOptOutsRepository(t.db).record({
+      customerNumber: CUSTOMER,
+      sender: OUR_NUMBER,
+      source: 'inbound_keyword',
+      keyword: 'STOP',
+    });
+    const replyTs = nextTs();
+    await sendEvent({ type: 'message', channel: INBOX, user: REPLIER, text: 'See you at 5', ts: replyTs, thread_ts: threadTs });
+    await waitUntil(
+      () => statusLines(threadTs).length === 1,
+      5000,
+      () => 'the refusal in the thread',
+    );
+    await sendEvent({
+      type: 'message',
+      subtype: 'message_changed',
+      channel: INBOX,
+      ts: nextTs(),
+      message: {
+        type: 'message',
+        user: REPLIER,
+        text: 'See you at 6',
+        ts: replyTs,
+        thread_ts: threadTs,
+        edited: { user: REPLIER, ts: nextTs() },
+      },
+      previous_message: { type: 'message', user: REPLIER, text: 'See you at 5', ts: replyTs, thread_ts: threadTs },
+    });
+    const [told] = await t.fakeSlack.waitFor('chat.postEphemeral', 1);
+    expect(String(told?.args.text)).toContain('Your edit was not sent, and neither was your reply');
+    expect(String(told?.args.text)).not.toContain('the customer has your reply');
+    expect(sendsToWavix()).toEqual([]);
   });
 
   it('tells the person who replies under a grouped post (a storm of several conversations) where to answer; sends nothing', async () => {

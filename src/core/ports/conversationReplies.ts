@@ -22,18 +22,6 @@ export type ReplyStatus =
   | 'rejected'
   | 'dlr_expired';
 
-/**
- * Statuses of a reply that never reached the customer: not sent (smsops refused it, Wavix refused the send) or not
- * delivered. Its writer, editing it, must not read that the customer has it.
- */
-export const UNREACHED_REPLY_STATUSES: ReadonlySet<ReplyStatus> = new Set([
-  'blocked',
-  'failed',
-  'undelivered',
-  'expired',
-  'rejected',
-]);
-
 /** Statuses after which nothing changes; a late interim report (`sent` after `delivered`) must not undo one. */
 export const FINAL_REPLY_STATUSES: ReadonlySet<ReplyStatus> = new Set([
   'blocked',

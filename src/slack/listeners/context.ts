@@ -3,6 +3,7 @@ import { UnexpectedError, unexpectedErrorText } from '../../core/access.js';
 import type { Alerts } from '../../core/alerts.js';
 import type { ReplyOutcome, ThreadMessage } from '../../core/conversations/replyFromThread.js';
 import type { ForgetDeps } from '../../core/forgetCustomer.js';
+import type { ReplyStatus } from '../../core/ports/conversationReplies.js';
 import type { DoctorIgnoresRepository } from '../../core/ports/doctorIgnores.js';
 import type { PortsipApi } from '../../core/ports/portsip.js';
 import type { Actor, SetupServices } from '../../core/services.js';
@@ -42,11 +43,8 @@ export interface SlackDeps {
     replyFromThread(message: ThreadMessage): Promise<ReplyOutcome>;
     /** Whether the message at `ts` is a grouped post of relayed SMS (several in one, under a storm). */
     isGroupedPost?(channel: string, ts: string): boolean;
-    /**
-     * Whether the message at `ts` is a reply smsops took to send as an SMS (its edits are not sent): `unreached` when
-     * it never reached the customer (not sent, or undelivered); undefined when smsops took no reply there.
-     */
-    takenReply?(channel: string, ts: string): 'taken' | 'unreached' | undefined;
+    /** Where the reply smsops took from the message at `ts` stands (its edits are never sent); undefined: none taken. */
+    takenReplyStatus?(channel: string, ts: string): ReplyStatus | undefined;
   };
   /** The account's SMS-enabled numbers, read once for the Sender ID form and its number search (createSlackSurface). */
   smsNumbers: SmsNumbersCache;

@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
+import type { ReplyStatus } from '../../../core/ports/conversationReplies.js';
 import { isTransientStoreError, storeErrorReason } from '../../../core/ports/storeErrors.js';
 import { describeError } from '../../../errors.js';
 import { warnOncePerMinute } from '../../../logOncePerMinute.js';
@@ -62,11 +63,31 @@ const EDIT_TOLD_FOR_MS = 60 * 60_000;
 /** Replies remembered as told, at most: the oldest are forgotten first (a writer may then be told once more). */
 const EDIT_TOLD_MAX = 10_000;
 
-export const EDIT_NOT_SENT =
-  'Your edit was not sent: the customer has your reply as it was first sent. To correct it, post a new reply in this thread.';
-/** The edited reply never reached the customer (refused, or undelivered): saying they have it would be false. */
-export const EDIT_OF_UNREACHED =
-  'Your edit was not sent: your reply did not reach the customer either (the line under it says why). To send it as it is now, post it as a new reply in this thread.';
+/**
+ * What the writer of an edited reply is told: the edit is never sent, and what the customer has (or not) is what its
+ * status line says. "The customer has your reply as first sent" told of a reply refused before Wavix (a STOP) let its
+ * writer believe the first version went out (a probe).
+ */
+export function editNotSentText(status: ReplyStatus): string {
+  const again = 'To correct it, post a new reply in this thread.';
+  switch (status) {
+    case 'queued':
+    case 'sending':
+      return `Your edit was not sent: your reply goes out as first written. ${again}`;
+    case 'blocked':
+    case 'failed':
+      return 'Your edit was not sent, and neither was your reply (its status line in this thread says why). Post a new reply in this thread if it can go out now.';
+    case 'undelivered':
+    case 'expired':
+    case 'rejected':
+    case 'dlr_expired':
+      return 'Your edit was not sent, and the customer did not get your reply as first written (its status line in this thread says why).';
+    case 'unknown':
+      return `Your edit was not sent: your reply may have gone out as first written (its status line in this thread says so). ${again}`;
+    default:
+      return `Your edit was not sent: the customer has your reply as it was first sent. ${again}`;
+  }
+}
 
 /**
  * A message posted in a channel: when it is a person's reply in the thread of a relayed SMS, it is handed to the
@@ -110,15 +131,16 @@ export function threadReplyListener(deps: SlackDeps) {
       const person = edited.edited !== undefined && edited.bot_id === undefined && edited.user !== undefined;
       const inThread = edited.thread_ts !== undefined && edited.thread_ts !== edited.ts;
       if (!person || !inThread || !edited.user || edited.user === context.botUserId || edited.text === before?.text) return;
-      const taken = conversations.takenReply?.(channel, edited.ts);
-      if (!taken || !firstEditNotice(channel, edited.ts)) return;
-      const text = taken === 'unreached' ? EDIT_OF_UNREACHED : EDIT_NOT_SENT;
-      await client.chat.postEphemeral({ channel, thread_ts: edited.thread_ts, user: edited.user, text }).catch((error: unknown) =>
-        deps.logger.warn('the writer of an edited reply could not be told it was not sent', {
-          channel,
-          error: describeError(error),
-        }),
-      );
+      const status = conversations.takenReplyStatus?.(channel, edited.ts);
+      if (status === undefined || !firstEditNotice(channel, edited.ts)) return;
+      await client.chat
+        .postEphemeral({ channel, thread_ts: edited.thread_ts, user: edited.user, text: editNotSentText(status) })
+        .catch((error: unknown) =>
+          deps.logger.warn('the writer of an edited reply could not be told it was not sent', {
+            channel,
+            error: describeError(error),
+          }),
+        );
       return;
     }
     if (!PERSON_SUBTYPES.has(message.subtype)) return;
