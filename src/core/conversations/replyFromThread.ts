@@ -92,6 +92,15 @@ async function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * A refused reply's notice, not waited for: the thread's next reply waits behind this one (the reply queue), and a
+ * notice Slack rate-limits waits out its Retry-After, so a guest posting 5 refused replies held a member's SMS in the
+ * same thread for 30 s, minutes under a longer limit (a probe). The notifier logs its own failures.
+ */
+function noticeInBackground(deps: Pick<ReplyFromThreadDeps, 'logger'>, work: Promise<void>): void {
+  work.catch((error: unknown) => deps.logger.warn('a refusal notice failed', { error: describeError(error) }));
+}
+
 /** Wavix's first status for a send, as a reply status; an unknown word is taken as accepted (it was not refused). */
 function submittedStatus(wavixStatus: string): ReplyStatus {
   const known: ReplyStatus[] = ['accepted', 'pending', 'sent', 'delivered', 'undelivered', 'expired', 'rejected'];
@@ -199,20 +208,20 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
   const refusal = await whyNotAllowed(deps, message);
   if (refusal) {
     refused(refusal.reason, refusal.text);
-    await deps.notifier.tellPerson(message.channel, message.threadTs, message.userId, refusal.text);
+    noticeInBackground(deps, deps.notifier.tellPerson(message.channel, message.threadTs, message.userId, refusal.text));
     return 'not_allowed';
   }
   if (message.hasFiles) {
     const text = 'Files cannot be sent by SMS, so nothing was sent. Post the reply again as text only.';
     refused('files', text);
-    await deps.notifier.sayInThread(message.channel, message.threadTs, text);
+    noticeInBackground(deps, deps.notifier.sayInThread(message.channel, message.threadTs, text));
     return 'files';
   }
 
   const assessment = assessReply(deps.optOuts, { from, to, text: message.text });
   if (!assessment.ok && assessment.reason === 'empty') {
     refused('empty', assessment.summary);
-    await deps.notifier.sayInThread(message.channel, message.threadTs, assessment.summary);
+    noticeInBackground(deps, deps.notifier.sayInThread(message.channel, message.threadTs, assessment.summary));
     return 'empty';
   }
   const cost = assessment.ok ? assessment.summary : undefined;
