@@ -74,7 +74,8 @@ export async function oneChannelMembership(client: webApi.WebClient, channel: st
       isMember: answer.channel?.is_member === true,
       name: answer.channel?.name,
       archived: answer.channel?.is_archived === true,
-      direct: answer.channel?.is_im === true,
+      // A group DM too: manifest.yml subscribes to no message.im or message.mpim events, so replies there never arrive.
+      direct: answer.channel?.is_im === true || answer.channel?.is_mpim === true,
     };
   } catch (error) {
     return failureOf(error);

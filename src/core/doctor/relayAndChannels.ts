@@ -169,7 +169,7 @@ export function channelCheck(channel: string, roles: string[], seen: ChannelMemb
         ...base,
         status: 'failure',
         reason:
-          'This is a direct message, not a channel: relayed SMS are shown there, but replies typed in their threads never reach smsops (Slack sends the app no events of direct messages), so the customer never gets them. Use a channel ID (C…) instead.',
+          'This is a direct message (or a group DM), not a channel: relayed SMS are shown there, but replies typed in their threads never reach smsops (Slack sends the app no events of direct messages), so the customer never gets them. Use a channel ID (C…) instead.',
       };
     if (seen.direct || seen.isMember) return { ...base, status: 'ok', reason: 'The bot is a member.' };
     return { ...base, status: 'failure', reason: `The bot is not a member, so it cannot post there. ${invite}` };
