@@ -84,6 +84,16 @@ export const sentMessageSchema = z.looseObject({
     .string()
     .nullish()
     .transform((status) => status ?? 'accepted'),
+  // What Wavix counts (and charges) for the text: its Message example has `segments`, but Wavix documents neither the
+  // field as required nor how it counts (GSM-7 extension characters, national tables, smart encoding). Read leniently
+  // (a number or a numeric string) and dropped when unreadable: a send Wavix took must never read as failed for it.
+  segments: z
+    .unknown()
+    .transform((value) => {
+      const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+      return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
+    })
+    .optional(),
 });
 
 /** The send-SMS guide shows GET /v3/messages/{id} wrapped as {message: {...}}; the description shows it flat. */

@@ -233,6 +233,51 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     );
   });
 
+  it('shows, records and audits the segments Wavix counted when they differ from smsops’ estimate (what Wavix charges)', async () => {
+    const threadTs = await relayedThread();
+    // Wavix documents no counting rules: its answer says 3 where smsops, by GSM 03.38, counts 1.
+    t.emulator.injectFault({
+      method: 'POST',
+      path: '/v3/messages',
+      status: 201,
+      afterActing: true,
+      body: { message_id: 'wx-counted-3', status: 'accepted', segments: 3 },
+    });
+    await reply(threadTs, 'Your order ships today');
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.update').some((c) => String(c.args.text).startsWith('Sent')),
+      5000,
+      () => 'the status line updated to Sent',
+    );
+    const sent = t.fakeSlack.callsTo('chat.update').find((c) => String(c.args.text).startsWith('Sent'));
+    expect(sent?.args.text).toBe(
+      'Sent · Wavix id `wx-counted-3` · 3 segments by Wavix’s count (smsops counted 1 segment, GSM-7)',
+    );
+    expect(rows('SELECT segments FROM conversation_replies')).toEqual([{ segments: 3 }]);
+    const [audited] = rows("SELECT params FROM audit_log WHERE action = 'conversation.reply'");
+    expect(JSON.parse(audited.params)).toMatchObject({ segments: 3, wavixMessageId: 'wx-counted-3' });
+  });
+
+  it('keeps smsops’ count when Wavix’s answer has no readable segments', async () => {
+    const threadTs = await relayedThread();
+    t.emulator.injectFault({
+      method: 'POST',
+      path: '/v3/messages',
+      status: 201,
+      afterActing: true,
+      body: { message_id: 'wx-no-count', status: 'accepted', segments: 'many' },
+    });
+    await reply(threadTs, 'Your order ships today');
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.update').some((c) => String(c.args.text).startsWith('Sent')),
+      5000,
+      () => 'the status line updated to Sent',
+    );
+    const sent = t.fakeSlack.callsTo('chat.update').find((c) => String(c.args.text).startsWith('Sent'));
+    expect(sent?.args.text).toBe('Sent · Wavix id `wx-no-count` · 1 segment, GSM-7');
+    expect(rows('SELECT segments FROM conversation_replies')).toEqual([{ segments: 1 }]);
+  });
+
   it('sends nothing for a message outside a relay thread, a bot’s message, an edit, or a message that is not in a thread', async () => {
     const threadTs = await relayedThread();
     await reply('1699999999.000100', 'in a thread smsops did not start');

@@ -248,7 +248,7 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
   // The status line goes up before Wavix is called, so it sits right under the reply and says "Sending…" meanwhile;
   // a slow or rate-limited Slack holds the SMS back for STATUS_LINE_WAIT_MS at most (the line then catches up).
   await waitAtMost(deps.notifier.showReplyStatus(reply, cost), STATUS_LINE_WAIT_MS);
-  let sent: { message_id: string; status: string };
+  let sent: { message_id: string; status: string; segments?: number | undefined };
   try {
     sent = await deps.wavix.messages.send({
       from,
@@ -352,20 +352,30 @@ const NOT_RECORDED_MARK_MS = 120_000;
 async function recordSent(
   deps: ReplyFromThreadDeps,
   reply: ConversationReply,
-  sent: { message_id: string; status: string },
-  cost: string | undefined,
+  sent: { message_id: string; status: string; segments?: number | undefined },
+  estimate: string | undefined,
 ): Promise<ReplyOutcome> {
   const status = submittedStatus(sent.status);
+  // Wavix's count is what it charges: when it differs from smsops' estimate, the line and the records say Wavix's.
+  const counted = sent.segments !== undefined && sent.segments !== reply.segments ? sent.segments : undefined;
+  const cost = counted === undefined ? estimate : wavixCountedCost(counted, estimate ?? describeCost(reply));
   let record: ConversationReply;
   try {
-    record = deps.replies.submitted(reply.id, sent.message_id, status) ?? reply;
+    record = deps.replies.submitted(reply.id, sent.message_id, status, counted) ?? reply;
   } catch (error) {
     deps.logger.error('a reply Wavix accepted could not be recorded as sent', {
       replyId: reply.id,
       wavixMessageId: sent.message_id,
       error: describeError(error),
     });
-    record = { ...reply, wavixMessageId: sent.message_id, status, submittedAt: Date.now(), statusAt: Date.now() };
+    record = {
+      ...reply,
+      wavixMessageId: sent.message_id,
+      status,
+      submittedAt: Date.now(),
+      statusAt: Date.now(),
+      ...(counted !== undefined ? { segments: counted } : {}),
+    };
   }
   audit(deps, record, 'ok', null);
   await deps.notifier.showReplyStatus(record, cost);
@@ -488,6 +498,14 @@ function sendErrorForLog(error: unknown): Record<string, unknown> {
 
 const describeCost = (reply: ConversationReply) =>
   `${reply.segments} segment${reply.segments === 1 ? '' : 's'}, ${reply.encoding}`;
+
+/**
+ * "3 segments by Wavix's count (smsops counted 1 segment, GSM-7)": Wavix documents no counting rules (how it counts
+ * extension characters, whether it uses national language tables or smart encoding), so smsops' count before the
+ * send is an estimate; the segments in Wavix's answer are what the reply costs.
+ */
+const wavixCountedCost = (segments: number, estimate: string) =>
+  `${segments} segment${segments === 1 ? '' : 's'} by Wavix’s count (smsops counted ${estimate})`;
 
 /** Who sent what to whom: never the text itself, only its size. `reason` is the refusal's code. */
 export function replyAuditEntry(

@@ -56,6 +56,8 @@ export interface SentMessage {
   message_id: string;
   /** Wavix's first status; `accepted` when it gave none. */
   status: string;
+  /** The segments Wavix counted (and charges), when its answer said. */
+  segments?: number | undefined;
 }
 
 export interface CreateSenderIdRequest {

@@ -96,7 +96,8 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     'SELECT id, created_at AS at FROM conversation_replies WHERE to_number IN (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?',
   );
   const setSubmitted = db.prepare(`
-    UPDATE conversation_replies SET wavix_message_id = @wavixId, status = @status, submitted_at = @at, status_at = @at
+    UPDATE conversation_replies SET wavix_message_id = @wavixId, status = @status, submitted_at = @at, status_at = @at,
+      segments = coalesce(@segments, segments)
     WHERE id = @id AND status = 'sending'`);
   const setSending = db.prepare<[number, number]>(
     "UPDATE conversation_replies SET status = 'sending', status_at = ? WHERE id = ? AND status = 'queued'",
@@ -158,8 +159,8 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   // Wavix may post a delivery report before smsops has recorded the send's answer: such reports were stored by the
   // DLR webhook already (their status as Wavix wrote it), so they are read as applyReplyDeliveryReport reads a live
   // one and applied here rather than lost.
-  const submitted = db.transaction((id: number, wavixMessageId: string, status: ReplyStatus) => {
-    setSubmitted.run({ id, wavixId: wavixMessageId, status, at: now() });
+  const submitted = db.transaction((id: number, wavixMessageId: string, status: ReplyStatus, segments?: number) => {
+    setSubmitted.run({ id, wavixId: wavixMessageId, status, at: now(), segments: segments ?? null });
     let row = byId.get(id);
     if (!row || row.wavix_message_id !== wavixMessageId) return row ? toReply(row) : undefined;
     for (const report of earlierReports.all(wavixMessageId)) {
@@ -185,7 +186,7 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     },
     discard: (id) => void discard.run(id),
     markUnsent: (reason) => markUnsent.all(reason.slice(0, REASON_MAX), now()).map(toReply),
-    submitted: (id, wavixMessageId, status) => submitted(id, wavixMessageId, status),
+    submitted: (id, wavixMessageId, status, segments) => submitted(id, wavixMessageId, status, segments),
     notSent: (id, status, reason) => {
       setNotSent.run({ id, status, reason: reason.slice(0, REASON_MAX), at: now() });
       const row = byId.get(id);
