@@ -156,6 +156,19 @@ describe('messages', () => {
     expect(long.body.segments).toBe(2);
     const unicode = await send({ from: 'Wavix', to: '+447400123456', message_body: { text: 'é🚀'.repeat(30), media: null } });
     expect(unicode.body.segments).toBe(2);
+    // GSM 03.38: an extension character is ESC + a septet (155 characters, 161 septets), and Greek capitals are GSM-7.
+    const euros = await send({
+      from: 'Wavix',
+      to: '+447400123456',
+      message_body: { text: `${'€'.repeat(6)}${'x'.repeat(149)}`, media: null },
+    });
+    expect(euros.body.segments).toBe(2);
+    const greek = await send({
+      from: 'Wavix',
+      to: '+447400123456',
+      message_body: { text: `ΔΣΩ ${'x'.repeat(150)}`, media: null },
+    });
+    expect(greek.body.segments).toBe(1);
   });
 
   it('lists the messages sent on the sent_before day too ("on or before this date")', async () => {

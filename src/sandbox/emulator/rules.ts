@@ -28,10 +28,22 @@ export const DEFAULT_REVIEW_DELAY_MS = 48 * 60 * 60 * 1000;
 
 export const MESSAGE_MAX_CHARS = { gsm7: 1630, ucs2: 670 };
 
-const GSM7 = /^[A-Za-z0-9 \r\n@£$¥èéùìòÇØøÅå_ÆæßÉ!"#¤%&'()*+,\-./:;<=>?¡ÄÖÑÜ§¿äöñüà^{}\\[~\]|€]*$/;
+// GSM 03.38: the default alphabet (Greek capitals included) and the extension table, whose characters are sent as
+// ESC + one septet and so take two septets each (a carrier charges `€` twice).
+const GSM7_DEFAULT = /^[A-Za-z0-9 \r\n@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ!"#¤%&'()*+,\-./:;<=>?¡ÄÖÑÜ§¿äöñüà]$/u;
+const GSM7_EXTENSION = /^[\f^{}\\[~\]|€]$/u;
 
-/** Segments as carriers count them: 160/153 GSM-7 characters, 70/67 UCS-2 (code units). */
+/** Segments as carriers count them: 160/153 GSM-7 septets (an extension character is 2), 70/67 UCS-2 code units. */
 export function countSegments(text: string): { segments: number; encoding: 'gsm7' | 'ucs2' } {
-  if (GSM7.test(text)) return { segments: text.length <= 160 ? 1 : Math.ceil(text.length / 153), encoding: 'gsm7' };
+  let septets = 0;
+  for (const character of text) {
+    if (GSM7_DEFAULT.test(character)) septets += 1;
+    else if (GSM7_EXTENSION.test(character)) septets += 2;
+    else {
+      septets = -1;
+      break;
+    }
+  }
+  if (septets >= 0) return { segments: septets <= 160 ? 1 : Math.ceil(septets / 153), encoding: 'gsm7' };
   return { segments: text.length <= 70 ? 1 : Math.ceil(text.length / 67), encoding: 'ucs2' };
 }
