@@ -127,6 +127,28 @@ describe('the reason for UCS-2', () => {
 describe('describeSmsSegments', () => {
   it('reads as the line shown beside a reply', () => {
     expect(describeSmsSegments(countSmsSegments('hello'))).toBe('1 segment, GSM-7');
-    expect(describeSmsSegments(countSmsSegments(`${gsm(80)}’`))).toBe('2 segments, UCS-2 because of ’');
+    expect(describeSmsSegments(countSmsSegments(`${gsm(80)}’`))).toBe(
+      "2 segments, UCS-2 because of ’ (1 segment with plain ' instead)",
+    );
+  });
+
+  it('says what the typographic punctuation an editor puts in costs: the segments with plain quotes, dashes, dots, spaces', () => {
+    // Slack's composer on macOS/iOS substitutes smart quotes and dashes: 158 letters and two ’ are 3 UCS-2 segments, 1 plain.
+    expect(describeSmsSegments(countSmsSegments(`${gsm(158)}’’`))).toBe(
+      "3 segments, UCS-2 because of ’ (1 segment with plain ' instead)",
+    );
+    expect(describeSmsSegments(countSmsSegments(`“We’ll call” — soon… ${gsm(60)}`))).toBe(
+      '2 segments, UCS-2 because of “, ’, ” (1 segment with plain " and \' and - and ... instead)',
+    );
+    // An ellipsis is three septets: 69 letters and … are 1 UCS-2 segment, and would be 1 GSM-7 too: nothing said.
+    expect(describeSmsSegments(countSmsSegments(`${gsm(69)}…`))).toBe('1 segment, UCS-2 because of …');
+    expect(describeSmsSegments(countSmsSegments(`a\u00A0b ${gsm(80)}`))).toBe(
+      '2 segments, UCS-2 because of U+00A0 (1 segment with plain spaces instead)',
+    );
+  });
+
+  it('says nothing more when the text is UCS-2 for other characters too (a letter, an emoji)', () => {
+    expect(describeSmsSegments(countSmsSegments(`Привет’ ${gsm(80)}`))).toBe('2 segments, UCS-2 because of П, р, и');
+    expect(describeSmsSegments(countSmsSegments(`Thanks’ 👍 ${gsm(80)}`))).toBe('2 segments, UCS-2 because of ’, 👍');
   });
 });

@@ -23,6 +23,12 @@ export interface SmsSegments {
   unitsPerSegment: number;
   /** The first distinct characters (at most 3) that forced UCS-2; empty for GSM-7. */
   nonGsmCharacters: string[];
+  /**
+   * For UCS-2 forced only by typographic punctuation (curly quotes, dashes, an ellipsis, a no-break space: what an
+   * editor or a phone's keyboard puts in for straight ones): the segments the text would take in GSM-7 with their
+   * plain forms, when fewer; the plain forms to name.
+   */
+  withPlainPunctuation?: { segments: number; plain: string[] };
 }
 
 // The GSM 03.38 default alphabet, in table order. ESC (0x1B) is left out: it only introduces the extension table.
@@ -90,13 +96,63 @@ export function countSmsSegments(text: string): SmsSegments {
   const ucsSizes = characters.map((character) => character.length);
   const units = text.length;
   const single = units <= UCS2_SINGLE;
+  const segments = single ? 1 : partsNeeded(ucsSizes, UCS2_PART);
+  const plain = withPlainPunctuation(characters, segments);
   return {
     encoding: 'UCS-2',
-    segments: single ? 1 : partsNeeded(ucsSizes, UCS2_PART),
+    segments,
     units,
     unitsPerSegment: single ? UCS2_SINGLE : UCS2_PART,
     nonGsmCharacters: nonGsmShown(text),
+    ...(plain ? { withPlainPunctuation: plain } : {}),
   };
+}
+
+/**
+ * Typographic punctuation and the plain GSM-7 characters a person would type for it: smart quotes and dashes come from
+ * macOS/iOS substitution, word processors and pasted documents, and alone turn a GSM-7 text into UCS-2, halving the
+ * room per segment. smsops never replaces them itself (the SMS goes as typed, and Wavix's `smart_encoding`, seen only
+ * outside its OpenAPI, is not asked for): it says what the person can do.
+ */
+const PLAIN_PUNCTUATION: Record<string, string> = {
+  '\u2018': "'",
+  '\u2019': "'",
+  '\u201A': "'",
+  '\u201B': "'",
+  '\u2032': "'",
+  '\u201C': '"',
+  '\u201D': '"',
+  '\u201E': '"',
+  '\u201F': '"',
+  '\u2033': '"',
+  '\u2010': '-',
+  '\u2011': '-',
+  '\u2012': '-',
+  '\u2013': '-',
+  '\u2014': '-',
+  '\u2015': '-',
+  '\u2212': '-',
+  '\u2026': '...',
+  '\u00A0': ' ',
+  '\u2009': ' ',
+  '\u202F': ' ',
+};
+
+function withPlainPunctuation(characters: readonly string[], segments: number): SmsSegments['withPlainPunctuation'] {
+  const plain: string[] = [];
+  const sizes: number[] = [];
+  for (const character of characters) {
+    const replacement = PLAIN_PUNCTUATION[character];
+    if (replacement !== undefined && !plain.includes(replacement)) plain.push(replacement);
+    for (const c of replacement ?? character) {
+      const size = septets(c);
+      if (size === undefined) return undefined;
+      sizes.push(size);
+    }
+  }
+  const units = sizes.reduce((sum, size) => sum + size, 0);
+  const gsmSegments = units <= GSM7_SINGLE ? 1 : partsNeeded(sizes, GSM7_PART);
+  return gsmSegments < segments ? { segments: gsmSegments, plain } : undefined;
 }
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
@@ -134,7 +190,16 @@ export function encodingReason(result: SmsSegments): string {
   return `UCS-2 because of ${result.nonGsmCharacters.map(visibleCharacter).join(', ')}`;
 }
 
-/** "2 segments, UCS-2 because of ’": the line shown beside a reply. */
+const segmentsText = (n: number) => `${n} segment${n === 1 ? '' : 's'}`;
+
+/**
+ * "2 segments, UCS-2 because of ’": the line shown beside a reply; with "(1 segment with plain ' instead)" when only
+ * typographic punctuation made it UCS-2 and costs segments, so the person sees what the curly quote costs.
+ */
 export function describeSmsSegments(result: SmsSegments): string {
-  return `${result.segments} segment${result.segments === 1 ? '' : 's'}, ${encodingReason(result)}`;
+  const line = `${segmentsText(result.segments)}, ${encodingReason(result)}`;
+  const plain = result.withPlainPunctuation;
+  if (!plain) return line;
+  const forms = plain.plain.map((form) => (form === ' ' ? 'spaces' : form)).join(' and ');
+  return `${line} (${segmentsText(plain.segments)} with plain ${forms} instead)`;
 }
