@@ -13,7 +13,7 @@ import type { ConversationRepliesRepository, ConversationReply } from './ports/c
  */
 export function applyReplyDeliveryReport(
   replies: Pick<ConversationRepliesRepository, 'applyDeliveryStatus' | 'linkTaggedSend' | 'byWavixMessageId'>,
-  report: { wavixMessageId: string; status: string; error: string | null; tag?: string | null },
+  report: { wavixMessageId: string; status: string; error: string | null; tag?: string | null; segments?: number | null },
   audit?: Pick<AuditRepository, 'record'>,
 ): ConversationReply | undefined {
   const status = readWavixDeliveryStatus(report.status);
@@ -23,7 +23,7 @@ export function applyReplyDeliveryReport(
   const tagged = parseReplyTag(report.tag);
   if (tagged) replies.linkTaggedSend(tagged.slackChannel, tagged.slackMessageTs, report.wavixMessageId);
   const before = audit ? replies.byWavixMessageId(report.wavixMessageId) : undefined;
-  const changed = replies.applyDeliveryStatus(report.wavixMessageId, status, report.error);
+  const changed = replies.applyDeliveryStatus(report.wavixMessageId, status, report.error, undefined, report.segments);
   // Its send was audited "unknown": Wavix reporting on it proves Wavix took it, which the audit says beside it.
   if (changed && before?.status === 'unknown') {
     audit?.record(

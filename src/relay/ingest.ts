@@ -213,7 +213,13 @@ export function ingestDeliveryReport(deps: IngestDeps, request: WebhookRequest):
     : extra(deps, 'reply_status', (c) =>
         applyReplyDeliveryReport(
           c.replies,
-          { wavixMessageId: report.messageId, status: report.status, error: report.error, tag: report.tag },
+          {
+            wavixMessageId: report.messageId,
+            status: report.status,
+            error: report.error,
+            tag: report.tag,
+            segments: report.segments,
+          },
           c.audit,
         ),
       );

@@ -258,6 +258,45 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(JSON.parse(audited.params)).toMatchObject({ segments: 3, wavixMessageId: 'wx-counted-3' });
   });
 
+  it('takes the segments of a delivery report that counts otherwise, in the status line and the record', async () => {
+    const threadTs = await relayedThread();
+    await reply(threadTs, 'Your order ships today');
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.update').some((c) => String(c.args.text).startsWith('Sent')),
+      5000,
+      () => 'the status line updated to Sent',
+    );
+    const [sms] = outboundSms();
+    const report = await fetch(`${t.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        message_id: sms?.message_id,
+        message_type: 'sms',
+        from: OUR_NUMBER,
+        to: CUSTOMER,
+        status: 'delivered',
+        segments_count: 2,
+        sent: '2026-11-25T10:00:00',
+        delivered: '2026-11-25T10:00:05',
+        error: null,
+        charge: '0.0950',
+        carrier_fees: '0.0',
+      }),
+    });
+    expect(report.status).toBe(200);
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.update').some((c) => String(c.args.text).startsWith('Delivered')),
+      5000,
+      () => 'the status line updated to Delivered',
+    );
+    const delivered = t.fakeSlack.callsTo('chat.update').find((c) => String(c.args.text).startsWith('Delivered'));
+    expect(delivered?.args.text).toBe(
+      `Delivered · Wavix id \`${sms?.message_id}\` · 2 segments by Wavix’s count (smsops counted 1 segment, GSM-7)`,
+    );
+    expect(rows('SELECT segments FROM conversation_replies')).toEqual([{ segments: 2 }]);
+  });
+
   it('keeps smsops’ count when Wavix’s answer has no readable segments', async () => {
     const threadTs = await relayedThread();
     t.emulator.injectFault({

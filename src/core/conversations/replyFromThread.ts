@@ -353,12 +353,12 @@ async function recordSent(
   deps: ReplyFromThreadDeps,
   reply: ConversationReply,
   sent: { message_id: string; status: string; segments?: number | undefined },
-  estimate: string | undefined,
+  cost: string | undefined,
 ): Promise<ReplyOutcome> {
   const status = submittedStatus(sent.status);
-  // Wavix's count is what it charges: when it differs from smsops' estimate, the line and the records say Wavix's.
+  // Wavix's count is what it charges: when it differs from smsops' estimate it is recorded, and the status line (which
+  // compares it with the estimate it was first shown) says so.
   const counted = sent.segments !== undefined && sent.segments !== reply.segments ? sent.segments : undefined;
-  const cost = counted === undefined ? estimate : wavixCountedCost(counted, estimate ?? describeCost(reply));
   let record: ConversationReply;
   try {
     record = deps.replies.submitted(reply.id, sent.message_id, status, counted) ?? reply;
@@ -498,14 +498,6 @@ function sendErrorForLog(error: unknown): Record<string, unknown> {
 
 const describeCost = (reply: ConversationReply) =>
   `${reply.segments} segment${reply.segments === 1 ? '' : 's'}, ${reply.encoding}`;
-
-/**
- * "3 segments by Wavix's count (smsops counted 1 segment, GSM-7)": Wavix documents no counting rules (how it counts
- * extension characters, whether it uses national language tables or smart encoding), so smsops' count before the
- * send is an estimate; the segments in Wavix's answer are what the reply costs.
- */
-const wavixCountedCost = (segments: number, estimate: string) =>
-  `${segments} segment${segments === 1 ? '' : 's'} by Wavix’s count (smsops counted ${estimate})`;
 
 /** Who sent what to whom: never the text itself, only its size. `reason` is the refusal's code. */
 export function replyAuditEntry(

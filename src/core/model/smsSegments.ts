@@ -193,6 +193,14 @@ export function encodingReason(result: SmsSegments): string {
 const segmentsText = (n: number) => `${n} segment${n === 1 ? '' : 's'}`;
 
 /**
+ * "3 segments by Wavix's count (smsops counted 1 segment, GSM-7)": Wavix documents no counting rules (how it counts
+ * extension characters, whether it uses national language tables or smart encoding), so smsops' count before the
+ * send is an estimate; the segments Wavix's send answer or delivery report gives are what the reply costs.
+ */
+export const countedByWavix = (segments: number, estimate: string): string =>
+  `${segmentsText(segments)} by Wavix’s count (smsops counted ${estimate})`;
+
+/**
  * "2 segments, UCS-2 because of ’": the line shown beside a reply; with "(1 segment with plain ' instead)" when only
  * typographic punctuation made it UCS-2 and costs segments, so the person sees what the curly quote costs.
  */

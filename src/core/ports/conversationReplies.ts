@@ -101,13 +101,15 @@ export interface ConversationRepliesRepository {
   markInterruptedSends(reason: string): ConversationReply[];
   /**
    * A delivery report for a reply's Wavix message. Returns the reply when it changed, undefined when the message is
-   * not a reply or the report changes nothing (a duplicate, or an interim status after a final one).
+   * not a reply or the report changes nothing (a duplicate, or an interim status after a final one). `segments`, the
+   * report's count when it has one, replaces the recorded count (Wavix's is what it charges).
    */
   applyDeliveryStatus(
     wavixMessageId: string,
     status: ReplyStatus,
     reason: string | null,
     at?: number,
+    segments?: number | null,
   ): ConversationReply | undefined;
   /**
    * A delivery report tagged with this reply's Slack message (./conversations/replyTag.ts) gives the reply its Wavix

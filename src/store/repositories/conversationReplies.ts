@@ -170,12 +170,20 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     return toReply(row);
   });
 
-  const applyDeliveryStatus = db.transaction((wavixMessageId: string, status: ReplyStatus, reason: string | null, at: number) => {
-    const row = byWavix.get(wavixMessageId);
-    if (!row) return undefined;
-    const changed = advance(row, status, reason, at);
-    return changed ? toReply(changed) : undefined;
-  });
+  const setSegments = db.prepare<[number, number]>('UPDATE conversation_replies SET segments = ? WHERE id = ?');
+  const applyDeliveryStatus = db.transaction(
+    (wavixMessageId: string, status: ReplyStatus, reason: string | null, at: number, segments: number | null) => {
+      let row = byWavix.get(wavixMessageId);
+      if (!row) return undefined;
+      const recount = segments !== null && segments > 0 && segments !== row.segments;
+      if (recount) {
+        setSegments.run(segments, row.id);
+        row = byId.get(row.id) ?? row;
+      }
+      const changed = advance(row, status, reason, at) ?? (recount ? row : undefined);
+      return changed ? toReply(changed) : undefined;
+    },
+  );
 
   return {
     begin: (reply) => begin(reply),
@@ -198,7 +206,8 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
       return row ? toReply(row) : undefined;
     },
     markInterruptedSends: (reason) => markInterrupted.all(reason.slice(0, REASON_MAX), now()).map(toReply),
-    applyDeliveryStatus: (wavixMessageId, status, reason, at) => applyDeliveryStatus(wavixMessageId, status, reason, at ?? now()),
+    applyDeliveryStatus: (wavixMessageId, status, reason, at, segments) =>
+      applyDeliveryStatus(wavixMessageId, status, reason, at ?? now(), segments ?? null),
     linkTaggedSend: (slackChannel, slackMessageTs, wavixMessageId) =>
       linkTagged.run(wavixMessageId, slackChannel, slackMessageTs).changes > 0,
     setStatusTs: (id, statusTs) => {
