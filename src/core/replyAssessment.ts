@@ -53,8 +53,24 @@ export function assessReply(
       ok: false,
       reason: 'too_long',
       segments,
-      summary: `Not sent: ${segments.units} ${segments.encoding === 'GSM-7' ? 'characters' : 'UCS-2 units'} is over Wavix’s limit of ${max} (${summary}).`,
+      summary: `Not sent: ${lengthInUnits(reply.text, segments)} is over Wavix’s limit of ${max} (${summary}).`,
     };
   }
   return { ok: true, segments, summary };
+}
+
+/**
+ * The reply's length in the units the limit is counted in, with the characters typed when they differ: 816 € are
+ * "1632 GSM-7 septets (816 characters; € [ ] { } ~ ^ | \ count 2)", which read "1632 characters" to someone who typed 816.
+ */
+function lengthInUnits(text: string, segments: SmsSegments): string {
+  const characters = [...text].length;
+  if (segments.encoding === 'GSM-7') {
+    return characters === segments.units
+      ? `${segments.units} characters`
+      : `${segments.units} GSM-7 septets (${characters} characters; € [ ] { } ~ ^ | \\ count 2)`;
+  }
+  return characters === segments.units
+    ? `${segments.units} UCS-2 units`
+    : `${segments.units} UCS-2 units (${characters} characters; an emoji counts 2)`;
 }

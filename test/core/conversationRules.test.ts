@@ -111,7 +111,16 @@ describe('assessReply', () => {
       reason: 'too_long',
     });
     expect(assessReply(optOuts, { from: DID, to: CUSTOMER, text: '€'.repeat(816) })).toMatchObject({ reason: 'too_long' });
+    // The person typed 816 characters: the refusal says so beside the septets the limit counts.
+    expect(assessReply(optOuts, { from: DID, to: CUSTOMER, text: '€'.repeat(816) }).summary).toMatch(
+      /^Not sent: 1632 GSM-7 septets \(816 characters; € \[ \] \{ \} ~ \^ \| \\ count 2\) is over Wavix’s limit of 1630/,
+    );
+    expect(assessReply(optOuts, { from: DID, to: CUSTOMER, text: 'a'.repeat(1631) }).summary).toMatch(
+      /^Not sent: 1631 characters is over/,
+    );
     expect(assessReply(optOuts, { from: DID, to: CUSTOMER, text: 'я'.repeat(670) }).ok).toBe(true);
-    expect(assessReply(optOuts, { from: DID, to: CUSTOMER, text: '😀'.repeat(336) }).summary).toContain('672 UCS-2 units');
+    expect(assessReply(optOuts, { from: DID, to: CUSTOMER, text: '😀'.repeat(336) }).summary).toContain(
+      '672 UCS-2 units (336 characters; an emoji counts 2)',
+    );
   });
 });
