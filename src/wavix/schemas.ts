@@ -91,7 +91,8 @@ export const sentMessageSchema = z.looseObject({
     .unknown()
     .transform((value) => {
       const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-      return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
+      // Wavix refuses texts past 670 UCS-2 or 1,630 GSM-7 characters (11 segments): a count far past that is no count.
+      return typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 100 ? n : undefined;
     })
     .optional(),
 });

@@ -297,14 +297,14 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(rows('SELECT segments FROM conversation_replies')).toEqual([{ segments: 2 }]);
   });
 
-  it('keeps smsops’ count when Wavix’s answer has no readable segments', async () => {
+  it('keeps smsops’ count when Wavix’s answer has no believable segments (1e21)', async () => {
     const threadTs = await relayedThread();
     t.emulator.injectFault({
       method: 'POST',
       path: '/v3/messages',
       status: 201,
       afterActing: true,
-      body: { message_id: 'wx-no-count', status: 'accepted', segments: 'many' },
+      body: { message_id: 'wx-no-count', status: 'accepted', segments: 1e21 },
     });
     await reply(threadTs, 'Your order ships today');
     await waitUntil(

@@ -175,7 +175,8 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     (wavixMessageId: string, status: ReplyStatus, reason: string | null, at: number, segments: number | null) => {
       let row = byWavix.get(wavixMessageId);
       if (!row) return undefined;
-      const recount = segments !== null && segments > 0 && segments !== row.segments;
+      // A report's count past what Wavix's length limit allows (11 segments) is no count (see wavix/schemas.ts).
+      const recount = segments !== null && segments > 0 && segments <= 100 && segments !== row.segments;
       if (recount) {
         setSegments.run(segments, row.id);
         row = byId.get(row.id) ?? row;
