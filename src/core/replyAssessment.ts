@@ -11,9 +11,11 @@ export const MAX_REPLY_UNITS = { 'GSM-7': 1630, 'UCS-2': 670 } as const;
 
 /**
  * Text a phone shows as nothing: whitespace, format characters (zero-width space U+200B, word joiner U+2060, BOM
- * U+FEFF, direction marks: Unicode's Cf) and the blank "filler" letters some keyboards offer for looking empty.
+ * U+FEFF, direction marks: Unicode's Cf), the blank "filler" letters some keyboards offer for looking empty (U+3164,
+ * U+2800…), and the other characters Unicode says to draw as nothing (Default_Ignorable_Code_Point): variation
+ * selectors (an emoji's U+FE0F left alone), the combining grapheme joiner U+034F, Khmer's invisible vowels.
  */
-const INVISIBLE_ONLY = /^[\s\p{Cf}\u115F\u1160\u2800\u3164\uFFA0]*$/u;
+const INVISIBLE_ONLY = /^[\s\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]*$/u;
 
 export const looksEmpty = (text: string) => INVISIBLE_ONLY.test(text);
 

@@ -89,6 +89,13 @@ describe('assessReply', () => {
 
   it('refuses an empty reply', () => {
     expect(assessReply(optOuts, { from: DID, to: CUSTOMER, text: '  \n' })).toMatchObject({ ok: false, reason: 'empty' });
+    // Invisible on a phone though not Unicode's Cf: a lone variation selector, a combining grapheme joiner, Khmer's
+    // invisible vowel. Each would go out as a UCS-2 segment showing nothing.
+    for (const text of ['\uFE0F', ' \u034F ', '\u17B5', '\u{E0100}']) {
+      expect(assessReply(optOuts, { from: DID, to: CUSTOMER, text })).toMatchObject({ ok: false, reason: 'empty' });
+    }
+    // A visible character with its variation selector is text.
+    expect(assessReply(optOuts, { from: DID, to: CUSTOMER, text: '\u2764\uFE0F' }).ok).toBe(true);
   });
 
   it('refuses a reply to someone who opted out, saying how', () => {
