@@ -23,6 +23,10 @@ const TIME = /^(\d{2})(?:(:?)(\d{2})(?:\2(\d{2}))?)?(?:[.,](\d+))?$/;
 // Z, or ±hh, ±hhmm, ±hh:mm (U+2212 is ISO's own minus sign), after at most one space.
 const ZONE = /(?: ?([Zz])| ?([+\-\u2212])(\d{2})(?::?(\d{2}))?)$/;
 
+// The form Wavix's examples use (`2026-11-25T10:00:00Z`, perhaps with milliseconds): read in one match, as the general
+// reading below would read it; anything else (24:00, other zones, basic forms) takes that reading.
+const WAVIX_FORM = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(?:\.(\d{1,9}))?Z$/;
+
 const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 const daysInMonth = (year: number, month: number) =>
   month === 2 ? (isLeap(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
@@ -93,6 +97,21 @@ function zoneOf(text: string): { offsetMs: number; at: number } | null {
  */
 export function parseIsoTime(text: string | null | undefined): number | null {
   if (typeof text !== 'string') return null;
+  const wavix = WAVIX_FORM.exec(text);
+  if (wavix) {
+    const year = Number(wavix[1]);
+    const month = Number(wavix[2]);
+    const date = Number(wavix[3]);
+    if (month < 1 || month > 12 || date < 1 || date > daysInMonth(year, month)) return null;
+    const fraction = wavix[7] === undefined ? 0 : Math.floor(Number(`0.${wavix[7]}`) * 1000);
+    const ms =
+      Date.UTC(year, month - 1, date) +
+      Number(wavix[4]) * HOUR_MS +
+      Number(wavix[5]) * MINUTE_MS +
+      Number(wavix[6]) * 1000 +
+      fraction;
+    return ms >= EARLIEST && ms < LATEST ? ms : null;
+  }
   const trimmed = text.trim();
   const separator = trimmed.search(/[Tt ]/);
   if (separator === -1) {

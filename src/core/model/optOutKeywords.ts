@@ -33,8 +33,15 @@ const SURROUNDING = /^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu;
  */
 const INVISIBLE = /\p{Cf}|[\uFE00-\uFE0F]|[\u{E0100}-\u{E01EF}]/gu;
 
+/**
+ * ASCII only: NFKC leaves every ASCII character as it is and none of them is invisible, so both steps are skipped. Most
+ * texts are ASCII, and the NFKC call (ICU, a new string) was the larger part of this check on every inbound webhook.
+ */
+const NON_ASCII = /[\u0080-\uffff]/;
+
 export function classifyConsentKeyword(text: string): ConsentClassification {
-  const word = text.normalize('NFKC').replace(INVISIBLE, '').replace(SURROUNDING, '').toUpperCase();
+  const visible = NON_ASCII.test(text) ? text.normalize('NFKC').replace(INVISIBLE, '') : text;
+  const word = visible.replace(SURROUNDING, '').toUpperCase();
   if (optOut.has(word)) return { kind: 'opt_out', keyword: word };
   if (optIn.has(word)) return { kind: 'opt_in', keyword: word };
   return { kind: 'none', keyword: null };
