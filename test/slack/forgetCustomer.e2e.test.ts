@@ -142,6 +142,29 @@ const postsOfCustomer = (s: SmsopsUnderTest) =>
     .pluck()
     .all(CUSTOMER, CUSTOMER) as string[];
 
+/**
+ * The customer texts twice and another customer once while Slack hangs: what waited behind the first post is coalesced
+ * into one grouped post showing both customers' SMS. Resolves with that post's ts.
+ */
+async function groupedPostOfBoth(s: SmsopsUnderTest): Promise<string> {
+  const release = s.fakeSlack.hang('chat.postMessage');
+  for (const [from, text] of [
+    [CUSTOMER, 'First, posted alone'],
+    [CUSTOMER, 'Grouped from the forgotten one'],
+    [OTHER_CUSTOMER, 'Grouped from someone else'],
+  ] as const) {
+    expect((await postInbound(s, { from, to: OUR_NUMBER, text })).status).toBe(200);
+  }
+  await waitUntil(() => (count(s, 'SELECT count(*) FROM inbound_messages') === 3 ? true : undefined), 5000, 'stored');
+  release();
+  await waitUntil(
+    () => (count(s, "SELECT count(*) FROM slack_posts WHERE layout = 'batch'") === 1 && finished(s) ? true : undefined),
+    10_000,
+    'the grouped post recorded',
+  );
+  return s.db.prepare("SELECT ts FROM slack_posts WHERE layout = 'batch'").pluck().get() as string;
+}
+
 describe('/sms forget <number>', () => {
   it('asks an admin with counts, then removes every record of the number, deletes its Slack posts and keeps the opt-out', async () => {
     const s = await start();
@@ -382,23 +405,7 @@ describe('/sms forget <number>', () => {
 
   it('edits a grouped post that also shows another customer’s SMS to leave theirs out, instead of deleting it', async () => {
     const s = await start();
-    // Slack hangs while they text: what waited behind the first post is coalesced into one grouped post.
-    const release = s.fakeSlack.hang('chat.postMessage');
-    for (const [from, text] of [
-      [CUSTOMER, 'First, posted alone'],
-      [CUSTOMER, 'Grouped from the forgotten one'],
-      [OTHER_CUSTOMER, 'Grouped from someone else'],
-    ] as const) {
-      expect((await postInbound(s, { from, to: OUR_NUMBER, text })).status).toBe(200);
-    }
-    await waitUntil(() => (count(s, 'SELECT count(*) FROM inbound_messages') === 3 ? true : undefined), 5000, 'stored');
-    release();
-    await waitUntil(
-      () => (count(s, "SELECT count(*) FROM slack_posts WHERE layout = 'batch'") === 1 && finished(s) ? true : undefined),
-      10_000,
-      'the grouped post recorded',
-    );
-    const groupedTs = s.db.prepare("SELECT ts FROM slack_posts WHERE layout = 'batch'").pluck().get() as string;
+    const groupedTs = await groupedPostOfBoth(s);
 
     const { question, remove } = await ask(s);
     expect(question).toContain("1 grouped Slack post also showing other people's SMS: edited to leave theirs out");
@@ -415,22 +422,7 @@ describe('/sms forget <number>', () => {
 
   it('lists a grouped post Slack would not let it edit, where it said the post was edited', { timeout: 30_000 }, async () => {
     const s = await start();
-    const release = s.fakeSlack.hang('chat.postMessage');
-    for (const [from, text] of [
-      [CUSTOMER, 'First, posted alone'],
-      [CUSTOMER, 'Grouped from the forgotten one'],
-      [OTHER_CUSTOMER, 'Grouped from someone else'],
-    ] as const) {
-      expect((await postInbound(s, { from, to: OUR_NUMBER, text })).status).toBe(200);
-    }
-    await waitUntil(() => (count(s, 'SELECT count(*) FROM inbound_messages') === 3 ? true : undefined), 5000, 'stored');
-    release();
-    await waitUntil(
-      () => (count(s, "SELECT count(*) FROM slack_posts WHERE layout = 'batch'") === 1 && finished(s) ? true : undefined),
-      10_000,
-      'the grouped post recorded',
-    );
-    const groupedTs = s.db.prepare("SELECT ts FROM slack_posts WHERE layout = 'batch'").pluck().get() as string;
+    const groupedTs = await groupedPostOfBoth(s);
     const { remove } = await ask(s);
     s.fakeSlack.failNext('chat.update', 'edit_window_closed');
     const answer = await press(s, remove, ADMIN);
