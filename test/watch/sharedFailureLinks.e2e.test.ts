@@ -21,24 +21,31 @@ async function wavix(method: string, path: string, body?: unknown): Promise<void
 // A carrier refusing an SMS for its link may name the link, unquoted: a password-reset link with its token, sent to one
 // customer, reached every member through /sms traffic, the failure-rate alert and the digest, whose post let Slack
 // unfurl media links by default (Slack fetching the link tells its owner) (a probe).
+/**
+ * 25 SMS to a destination failing with `reason` (as Wavix reports it), then the traffic watch and the digest run:
+ * the failure-rate alert and the digest as posted, and `/sms traffic` as answered.
+ */
+async function failingWith(reason: string, text: (i: number) => string) {
+  await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: reason });
+  for (let i = 0; i < 25; i++)
+    await wavix('POST', '/v3/messages', { from: '14155550100', to: '12125550107', message_body: { text: text(i), media: null } });
+  await t.emulator.clock.advance(10_000);
+  await runCommand(t, 'jobs run traffic-watch');
+  await runCommand(t, 'jobs run daily-digest');
+  const alertChannelPosts = t.fakeSlack.callsTo('chat.postMessage').filter((c) => c.args.channel === ALERT_CHANNEL);
+  return {
+    alert: alertChannelPosts.find((c) => readable(c.args).includes('failed in the last hour')),
+    digest: alertChannelPosts.find((c) => String(c.args.text).startsWith('Daily SMS digest')),
+    traffic: readable((await runCommand(t, 'traffic 24h')).body),
+  };
+}
+
 describe('a link in a carrier reason, on the shared surfaces', () => {
   it('is shown as "a link" in the alert, /sms traffic and the digest, and the digest never unfurls', async () => {
-    const reason = 'Blocked: URL https://reset.example.com/t/8f3a9c2b1d7e and bit.ly/3xYzAb not allowed';
-    await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: reason });
-    for (let i = 0; i < 25; i++)
-      await wavix('POST', '/v3/messages', {
-        from: '14155550100',
-        to: '12125550107',
-        message_body: { text: `reset: https://reset.example.com/t/8f3a9c2b1d7e ${i}`, media: null },
-      });
-    await t.emulator.clock.advance(10_000);
-    await runCommand(t, 'jobs run traffic-watch');
-    await runCommand(t, 'jobs run daily-digest');
-
-    const alertChannelPosts = t.fakeSlack.callsTo('chat.postMessage').filter((c) => c.args.channel === ALERT_CHANNEL);
-    const alert = alertChannelPosts.find((c) => readable(c.args).includes('failed in the last hour'));
-    const digest = alertChannelPosts.find((c) => String(c.args.text).startsWith('Daily SMS digest'));
-    const traffic = readable((await runCommand(t, 'traffic 24h')).body);
+    const { alert, digest, traffic } = await failingWith(
+      'Blocked: URL https://reset.example.com/t/8f3a9c2b1d7e and bit.ly/3xYzAb not allowed',
+      (i) => `reset: https://reset.example.com/t/8f3a9c2b1d7e ${i}`,
+    );
     expect(readable(alert?.args)).toContain('mostly "Blocked: URL a link and a link not allowed"');
     expect(traffic).toContain('Blocked: URL a link and a link not allowed: 25');
     for (const shown of [readable(alert?.args), readable(digest?.args), traffic]) {
@@ -53,22 +60,10 @@ describe('a link in a carrier reason, on the shared surfaces', () => {
   // or punycode host, a defanged or backslashed scheme, an IP with a path, a data: or mailto: URL, an email address;
   // each left the reset token or the customer's address on the shared surfaces (a probe).
   it('shows a link in other forms as "a link" too, and an email address as "an address"', async () => {
-    const reason =
-      'Blocked evil.com:8443/r?t=TOKEN1 evil.com?t=TOKEN2 xn--80ak6aa92e.xn--p1ai/r?t=TOKEN3 hxxps[:]//evil[.]com/TOKEN4 10.1.2.3/r?t=TOKEN5 jane.TOKEN6@example.com';
-    await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: reason });
-    for (let i = 0; i < 25; i++)
-      await wavix('POST', '/v3/messages', {
-        from: '14155550100',
-        to: '12125550107',
-        message_body: { text: `reset ${i}`, media: null },
-      });
-    await t.emulator.clock.advance(10_000);
-    await runCommand(t, 'jobs run traffic-watch');
-    await runCommand(t, 'jobs run daily-digest');
-    const alertChannelPosts = t.fakeSlack.callsTo('chat.postMessage').filter((c) => c.args.channel === ALERT_CHANNEL);
-    const alert = alertChannelPosts.find((c) => readable(c.args).includes('failed in the last hour'));
-    const digest = alertChannelPosts.find((c) => String(c.args.text).startsWith('Daily SMS digest'));
-    const traffic = readable((await runCommand(t, 'traffic 24h')).body);
+    const { alert, digest, traffic } = await failingWith(
+      'Blocked evil.com:8443/r?t=TOKEN1 evil.com?t=TOKEN2 xn--80ak6aa92e.xn--p1ai/r?t=TOKEN3 hxxps[:]//evil[.]com/TOKEN4 10.1.2.3/r?t=TOKEN5 jane.TOKEN6@example.com',
+      (i) => `reset ${i}`,
+    );
     expect(traffic).toContain('Blocked a link a link a link a link a link an address: 25');
     for (const shown of [readable(alert?.args), readable(digest?.args), traffic]) expect(shown).not.toMatch(/TOKEN|jane/);
   });
