@@ -28,6 +28,7 @@ import { startRelay } from './relay/relay.js';
 import { slackCallTimeoutMs } from './relay/slackAttemptTiming.js';
 import {
   createDoctorSlackClient,
+  createHomeSlackClient,
   createRelaySlackClient,
   createSlackSurface,
   createWatchSlackClient,
@@ -423,6 +424,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       doctorIgnores: repositories.doctorIgnores,
       customers: { records: repositories.customerRecords, now, serial: createKeyedSerial() },
       doctorSlack: createDoctorSlackClient(config.slack, logger),
+      homeSlack: createHomeSlackClient(config.slack, logger),
       portsip: config.portsipApi
         ? createPortsipApi({
             baseUrl: config.portsipApi.url,

@@ -257,9 +257,18 @@ export function createRelaySlackClient(
  * did (another person's modal then opened too late); a call Slack does not answer ends after 10 s.
  */
 export function createDoctorSlackClient(slack: Pick<Config['slack'], 'botToken' | 'apiUrl'>, logger: Logger): webApi.WebClient {
+  return rejectingSlackClient(slack, logger.child({ component: 'slack-doctor' }));
+}
+
+/** The App Home's client, rejecting rate-limited calls for the same reason (a member reopening it in a loop). */
+export function createHomeSlackClient(slack: Pick<Config['slack'], 'botToken' | 'apiUrl'>, logger: Logger): webApi.WebClient {
+  return rejectingSlackClient(slack, logger.child({ component: 'slack-home' }));
+}
+
+function rejectingSlackClient(slack: Pick<Config['slack'], 'botToken' | 'apiUrl'>, logger: Logger): webApi.WebClient {
   return new webApi.WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,
-    logger: toBoltLogger(logger.child({ component: 'slack-doctor' })),
+    logger: toBoltLogger(logger),
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
     timeout: 10_000,

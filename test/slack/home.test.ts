@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN, readable, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { ADMIN, OUTSIDER, readable, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 let t: SmsopsUnderTest;
 beforeEach(async () => {
@@ -47,5 +48,40 @@ describe('App Home', () => {
     await t.slack.event({ type: 'app_home_opened', user: ADMIN, channel: 'D0HOME0001', tab: 'messages' });
     await runCommand(t, 'help');
     expect(t.fakeSlack.callsTo('views.publish')).toHaveLength(0);
+  });
+
+  it('costs Wavix one read and Slack a few publishes when a member reopens it 50 times at once', async () => {
+    const before = t.emulator.requests().length;
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        t.slack.event({ type: 'app_home_opened', user: OUTSIDER, channel: 'D0HOME0002', tab: 'home' }),
+      ),
+    );
+    await waitUntil(
+      () => t.fakeSlack.callsTo('views.publish').some((call) => readable(call.args.view).includes('+1 415 555 0100')),
+      5_000,
+      'a Home showing the numbers',
+    );
+    const wavixCalls = t.emulator.requests().slice(before);
+    // Before: every open read Wavix (profile and numbers) and published twice: 100 Wavix calls, 100 publishes.
+    expect(wavixCalls.filter((r) => r.path === '/v1/numbers')).toHaveLength(1);
+    expect(t.fakeSlack.callsTo('views.publish').length).toBeLessThanOrEqual(3);
+    expect(readable(t.fakeSlack.callsTo('views.publish').at(-1)?.args.view)).toContain('+1 415 555 0100');
+  });
+});
+
+describe('App Home under Slack rate limits', () => {
+  it('never holds up another person’s modal while Slack rate-limits the Home tab', async () => {
+    await t.stop();
+    // Production's retries: Bolt's client then waits out a 429's Retry-After, and every call behind it waits too.
+    t = await startSmsopsUnderTest({}, { slackRetries: 2 });
+    t.fakeSlack.rateLimit('views.publish', 20);
+    await t.slack.event({ type: 'app_home_opened', user: OUTSIDER, channel: 'D0HOME0002', tab: 'home' });
+    await waitUntil(() => t.fakeSlack.callsTo('views.publish').length > 0, 5_000, 'the rate-limited publish');
+    const asked = Date.now();
+    await t.slack.command('senderid create', { userId: ADMIN });
+    await t.fakeSlack.waitFor('views.open', 1);
+    // A trigger_id lasts 3 s: the modal opened 20 s late before, long expired.
+    expect(Date.now() - asked).toBeLessThan(2_000);
   });
 });

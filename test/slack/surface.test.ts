@@ -25,6 +25,7 @@ function surfaceFor(env: Record<string, string>) {
     doctorIgnores: {} as never,
     customers: {} as never,
     doctorSlack: {} as never,
+    homeSlack: {} as never,
     inFlight: {} as never,
     logger: silentLogger,
   };

@@ -38,6 +38,8 @@ export interface SlackDeps {
    * a doctor run's 429s never pause Bolt's client, which answers people (a modal's trigger_id lasts 3 s).
    */
   doctorSlack: webApi.WebClient;
+  /** The client the App Home is published with (createHomeSlackClient): its 429s never pause Bolt's client either. */
+  homeSlack: webApi.WebClient;
   /** Replies typed in relay threads, sent as SMS (absent: messages in threads are ignored). */
   conversations?: {
     replyFromThread(message: ThreadMessage): Promise<ReplyOutcome>;
