@@ -5,6 +5,7 @@ import { markInterruptedSends, markUnsentReplies } from './core/conversations/in
 import { sendTakenReply, type ThreadMessage, takeReplyWhenWritable } from './core/conversations/replyFromThread.js';
 import { createReplyQueue } from './core/conversations/replyQueue.js';
 import { answerThreadNotKept } from './core/conversations/threadNotKept.js';
+import { createKeyedGap } from './core/keyedGap.js';
 import { createKeyedSerial } from './core/keyedSerial.js';
 import { ALERT_NOT_SHOWN_REASONS } from './core/ports/notifier.js';
 import { storedRouteProblems } from './core/portsipUrl.js';
@@ -27,6 +28,7 @@ import { portsipConnectionsAtStart } from './relay/portsipConnections.js';
 import { startRelay } from './relay/relay.js';
 import { slackCallTimeoutMs } from './relay/slackAttemptTiming.js';
 import {
+  createChartSlackClient,
   createDoctorSlackClient,
   createHomeSlackClient,
   createRelaySlackClient,
@@ -39,6 +41,7 @@ import { SlackCallCut } from './slack/callCut.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
 import { SLACK_REFUSALS } from './slack/eventsGuard.js';
 import { createInteractionsInFlight } from './slack/interactionsInFlight.js';
+import { TRAFFIC_CHART_GAP_MS } from './slack/listeners/commands/watchCommands.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
 import { startupSummary } from './startupSummary.js';
 import { backupDirProblem } from './store/backup.js';
@@ -425,6 +428,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       customers: { records: repositories.customerRecords, now, serial: createKeyedSerial() },
       doctorSlack: createDoctorSlackClient(config.slack, logger),
       homeSlack: createHomeSlackClient(config.slack, logger),
+      charts: { slack: createChartSlackClient(config.slack, logger), gap: createKeyedGap(TRAFFIC_CHART_GAP_MS) },
       portsip: config.portsipApi
         ? createPortsipApi({
             baseUrl: config.portsipApi.url,

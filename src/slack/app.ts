@@ -265,6 +265,11 @@ export function createHomeSlackClient(slack: Pick<Config['slack'], 'botToken' | 
   return rejectingSlackClient(slack, logger.child({ component: 'slack-home' }));
 }
 
+/** `/sms traffic`'s chart uploads' client, for the same reason (a member asking for charts in a loop). */
+export function createChartSlackClient(slack: Pick<Config['slack'], 'botToken' | 'apiUrl'>, logger: Logger): webApi.WebClient {
+  return rejectingSlackClient(slack, logger.child({ component: 'slack-charts' }));
+}
+
 function rejectingSlackClient(slack: Pick<Config['slack'], 'botToken' | 'apiUrl'>, logger: Logger): webApi.WebClient {
   return new webApi.WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,

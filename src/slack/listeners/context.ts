@@ -3,6 +3,7 @@ import { UnexpectedError, unexpectedErrorText } from '../../core/access.js';
 import type { Alerts } from '../../core/alerts.js';
 import type { ReplyOutcome, ThreadMessage } from '../../core/conversations/replyFromThread.js';
 import type { ForgetDeps } from '../../core/forgetCustomer.js';
+import type { KeyedGap } from '../../core/keyedGap.js';
 import type { ReplyStatus } from '../../core/ports/conversationReplies.js';
 import type { DoctorIgnoresRepository } from '../../core/ports/doctorIgnores.js';
 import type { PortsipApi } from '../../core/ports/portsip.js';
@@ -40,6 +41,12 @@ export interface SlackDeps {
   doctorSlack: webApi.WebClient;
   /** The client the App Home is published with (createHomeSlackClient): its 429s never pause Bolt's client either. */
   homeSlack: webApi.WebClient;
+  /**
+   * The client `/sms traffic` uploads its chart with (createChartSlackClient, rejecting rate-limited calls), and how
+   * long each person still waits for their next chart (one every TRAFFIC_CHART_GAP_MS: a chart is drawn on the main
+   * thread and posted to the whole channel).
+   */
+  charts: { slack: webApi.WebClient; gap: KeyedGap };
   /** Replies typed in relay threads, sent as SMS (absent: messages in threads are ignored). */
   conversations?: {
     replyFromThread(message: ThreadMessage): Promise<ReplyOutcome>;

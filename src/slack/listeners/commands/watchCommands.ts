@@ -1,7 +1,9 @@
+import { webApi } from '@slack/bolt';
 import { renderTrafficChart } from '../../../charts/trafficChart.js';
 import { performChange } from '../../../core/access.js';
 import { changeThreshold, listThresholds } from '../../../core/alertRules.js';
 import { parseTrafficArgs, trafficReport } from '../../../core/traffic.js';
+import { duration } from '../../../core/wording.js';
 import { AppError, describeError, err, ok } from '../../../errors.js';
 import type { JobOutcome } from '../../../jobs/scheduler.js';
 import { slackErrorCode } from '../../slackErrorCode.js';
@@ -77,9 +79,22 @@ export async function jobsRunCommand(interaction: Interaction, name: string): Pr
 }
 
 /**
+ * A person's traffic charts come one every 30 s: drawing one holds the main thread (30-50 ms for 7 days), where every
+ * SMS and answer waits, and each is posted to the whole channel; 30 asked at once were 30 charts in the channel.
+ */
+export const TRAFFIC_CHART_GAP_MS = 30_000;
+
+const rateLimitedFor = (error: unknown): number | undefined =>
+  (error as { code?: unknown } | null)?.code === webApi.ErrorCode.RateLimitedError
+    ? (error as webApi.WebAPIRateLimitedError).retryAfter
+    : undefined;
+
+/**
  * `/sms traffic`: the figures answer the person; the chart goes to the channel as a file (Slack shows files only
  * where they are shared), so the answer says the chart is there for everyone, unlike every other answer. Where it
- * cannot be shared (a DM with the bot, a channel it is not in) the figures still come.
+ * cannot be shared (a DM with the bot, a channel it is not in), or the person had one moments ago, the figures still
+ * come. The chart is uploaded through its own client (deps.charts.slack): on Bolt's, a rate-limited upload paused every
+ * answer to everyone for its Retry-After (another person's form opened 20 s late, its trigger_id expired).
  */
 export async function trafficCommand(interaction: Interaction, args: string[]): Promise<void> {
   const parsed = parseTrafficArgs(args);
@@ -87,12 +102,15 @@ export async function trafficCommand(interaction: Interaction, args: string[]): 
     await interaction.reply(errorMessage(parsed, 'show the traffic'));
     return;
   }
-  const { watch, logger } = interaction.deps;
+  const { watch, logger, charts } = interaction.deps;
   const report = trafficReport({ traffic: watch.traffic, now: watch.now }, parsed.period, parsed.number);
   let chartNote: string | undefined;
-  if (interaction.channelId) {
+  const wait = interaction.channelId ? charts.gap(interaction.actor.userId) : 0;
+  if (interaction.channelId && wait > 0) {
+    chartNote = `No chart this time: smsops draws one per person every ${duration(TRAFFIC_CHART_GAP_MS)} (the next in ${duration(Math.ceil(wait / 1000) * 1000)}).`;
+  } else if (interaction.channelId) {
     try {
-      await interaction.client.files.uploadV2({
+      await charts.slack.files.uploadV2({
         channel_id: interaction.channelId,
         file: renderTrafficChart(
           report.hourly.map((h) => ({ hourStart: h.hourStart, inbound: h.inbound, outbound: h.sent, failed: h.failed })),
@@ -107,7 +125,11 @@ export async function trafficCommand(interaction: Interaction, args: string[]): 
       chartNote = `The chart is posted in <#${interaction.channelId}> for everyone there.`;
     } catch (error) {
       logger.info('traffic chart not shared', { error: describeError(error) });
-      chartNote = chartNotSharedNote(slackErrorCode(error));
+      const retryAfter = rateLimitedFor(error);
+      chartNote =
+        retryAfter === undefined
+          ? chartNotSharedNote(slackErrorCode(error))
+          : `The chart could not be shared: Slack is rate-limiting smsops’ uploads (retry after ${duration(retryAfter * 1000)}).`;
     }
   }
   await interaction.reply(trafficReportMessage(report, chartNote));
