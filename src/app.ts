@@ -7,6 +7,7 @@ import { createReplyQueue } from './core/conversations/replyQueue.js';
 import { answerThreadNotKept } from './core/conversations/threadNotKept.js';
 import { createKeyedGap } from './core/keyedGap.js';
 import { createKeyedSerial } from './core/keyedSerial.js';
+import { createPacedRuns } from './core/pacedRuns.js';
 import { ALERT_NOT_SHOWN_REASONS } from './core/ports/notifier.js';
 import { storedRouteProblems } from './core/portsipUrl.js';
 import type { SetupServices } from './core/services.js';
@@ -41,6 +42,7 @@ import { SlackCallCut } from './slack/callCut.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
 import { SLACK_REFUSALS } from './slack/eventsGuard.js';
 import { createInteractionsInFlight } from './slack/interactionsInFlight.js';
+import { DOCTOR_RUN_GAP_MS } from './slack/listeners/commands/doctorCommand.js';
 import { TRAFFIC_CHART_GAP_MS } from './slack/listeners/commands/watchCommands.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
 import { startupSummary } from './startupSummary.js';
@@ -136,6 +138,8 @@ export interface StartOptions {
   replyDrainMs?: number;
   /** How long a reply's writes wait for another process's write lock before it is said not sent; default 10 s. */
   replyWriteWaitMs?: number;
+  /** The least time between two starts of `/sms doctor`'s shared runs (DOCTOR_RUN_GAP_MS); tests not about it set 0. */
+  doctorRunGapMs?: number;
   /**
    * Production: asks Slack once whether SLACK_BOT_TOKEN is accepted (src/slack/tokenCheck.ts); the bot's ids it
    * learns are the ones Slack's requests are authorised with, so no request waits on a second auth.test, and a refusal
@@ -428,6 +432,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       customers: { records: repositories.customerRecords, now, serial: createKeyedSerial() },
       doctorSlack: createDoctorSlackClient(config.slack, logger),
       homeSlack: createHomeSlackClient(config.slack, logger),
+      doctorRuns: createPacedRuns(deps.doctorRunGapMs ?? DOCTOR_RUN_GAP_MS),
       charts: { slack: createChartSlackClient(config.slack, logger), gap: createKeyedGap(TRAFFIC_CHART_GAP_MS) },
       portsip: config.portsipApi
         ? createPortsipApi({

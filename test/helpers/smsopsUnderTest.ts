@@ -44,6 +44,8 @@ export async function startSmsopsUnderTest(
     replyWriteWaitMs?: number;
     /** Tries of a failed Slack call (production: 3); 0 keeps tests fast, and a rate limit then fails the call at once. */
     slackRetries?: number;
+    /** The least time between two doctor runs (production: 5 s); 0 lets a test run it again at once. */
+    doctorRunGapMs?: number;
   } = {},
 ): Promise<SmsopsUnderTest> {
   const emulator = await startWavixEmulator(options.emulator ?? {});
@@ -81,6 +83,7 @@ export async function startSmsopsUnderTest(
     scheduleJobs: false,
     ...(options.replyDrainMs !== undefined ? { replyDrainMs: options.replyDrainMs } : {}),
     ...(options.replyWriteWaitMs !== undefined ? { replyWriteWaitMs: options.replyWriteWaitMs } : {}),
+    doctorRunGapMs: options.doctorRunGapMs ?? 0,
   });
   const db = openDatabase(parsed.value.databasePath).db;
   const slack = createSlackTestClient({

@@ -2,8 +2,10 @@ import type { RespondFn, webApi } from '@slack/bolt';
 import { UnexpectedError, unexpectedErrorText } from '../../core/access.js';
 import type { Alerts } from '../../core/alerts.js';
 import type { ReplyOutcome, ThreadMessage } from '../../core/conversations/replyFromThread.js';
+import type { DoctorReport } from '../../core/doctor/types.js';
 import type { ForgetDeps } from '../../core/forgetCustomer.js';
 import type { KeyedGap } from '../../core/keyedGap.js';
+import type { PacedRuns } from '../../core/pacedRuns.js';
 import type { ReplyStatus } from '../../core/ports/conversationReplies.js';
 import type { DoctorIgnoresRepository } from '../../core/ports/doctorIgnores.js';
 import type { PortsipApi } from '../../core/ports/portsip.js';
@@ -41,6 +43,8 @@ export interface SlackDeps {
   doctorSlack: webApi.WebClient;
   /** The client the App Home is published with (createHomeSlackClient): its 429s never pause Bolt's client either. */
   homeSlack: webApi.WebClient;
+  /** Doctor's runs, shared by those asking at once and paced (DOCTOR_RUN_GAP_MS): members cannot run it in a loop. */
+  doctorRuns: PacedRuns<DoctorReport>;
   /**
    * The client `/sms traffic` uploads its chart with (createChartSlackClient, rejecting rate-limited calls), and how
    * long each person still waits for their next chart (one every TRAFFIC_CHART_GAP_MS: a chart is drawn on the main

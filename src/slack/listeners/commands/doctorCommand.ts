@@ -25,38 +25,53 @@ import { type Block, section } from '../../ui/text.js';
 import { webhookConfirmMessage, webhookResultMessage } from '../../ui/webhooks.js';
 import { type Interaction, logFailure } from '../context.js';
 
-/** Every check, run for the person asking (an admin sees what PortSIP answered), with the ignored numbers applied. */
-async function checkEverything(interaction: Interaction): Promise<DoctorReport> {
+/**
+ * Doctor runs start at most once every 5 s for members and once for admins (who see what PortSIP answered): each
+ * reads Wavix (4 calls and a page per 100 numbers), probes every PortSIP route and asks Slack, and 10 members asking
+ * at once were 10 runs, 40 Wavix calls. Everyone asking meanwhile shares the next run, which starts after they asked.
+ */
+export const DOCTOR_RUN_GAP_MS = 5_000;
+
+/**
+ * Every check, run for the person asking (an admin sees what PortSIP answered), with the ignored numbers applied.
+ * `paced`: shared with others asking (DOCTOR_RUN_GAP_MS); a report after a change an admin just made is not, so the
+ * change is seen at once.
+ */
+async function checkEverything(interaction: Interaction, options: { paced: boolean }): Promise<DoctorReport> {
   const { deps } = interaction;
   const portsip = deps.portsip;
   const admin = await isSmsopsAdmin(deps.services, interaction.actor);
-  const report = await runDoctor({
-    showDestinationAnswers: admin.ok && admin.value,
-    services: deps.services,
-    relay: deps.relay,
-    alerts: deps.watch.alerts,
-    publicBaseUrl: deps.publicBaseUrl,
-    channels: { alert: deps.alertChannel, inbox: deps.inboxChannel },
-    // Its own client, which rejects rate-limited calls: a 429 never pauses the one that answers people.
-    channelMembership: slackChannelMembership(deps.doctorSlack),
-    botScopes: slackBotScopes(deps.doctorSlack),
-    healthProbe: getHealthOverHttp,
-    portsipProbes: portsipConnectionProbes,
-    backupJob: async () => (await deps.watch.jobs.status()).find((job) => job.name === 'backup'),
-    backupDirProblem: deps.watch.backupDirProblem,
-    tenDlcSubscriptions: deps.watch.tenDlcSubscriptions,
-    ignoredNumbers: deps.doctorIgnores.list(),
-    ...(portsip
-      ? {
-          portsip: {
-            checkInboundRules: (dids: string[]) => checkInboundRules({ portsip }, dids),
-            smsConfigurations: () => readSmsConfigurations({ portsip }),
-          },
-        }
-      : {}),
-  });
-  deps.logger.info('doctor ran', { user: interaction.actor.userId, summary: summaryLine(report.counts) });
-  return report;
+  const showDestinationAnswers = admin.ok && admin.value;
+  const run = async () => {
+    const report = await runDoctor({
+      showDestinationAnswers,
+      services: deps.services,
+      relay: deps.relay,
+      alerts: deps.watch.alerts,
+      publicBaseUrl: deps.publicBaseUrl,
+      channels: { alert: deps.alertChannel, inbox: deps.inboxChannel },
+      // Its own client, which rejects rate-limited calls: a 429 never pauses the one that answers people.
+      channelMembership: slackChannelMembership(deps.doctorSlack),
+      botScopes: slackBotScopes(deps.doctorSlack),
+      healthProbe: getHealthOverHttp,
+      portsipProbes: portsipConnectionProbes,
+      backupJob: async () => (await deps.watch.jobs.status()).find((job) => job.name === 'backup'),
+      backupDirProblem: deps.watch.backupDirProblem,
+      tenDlcSubscriptions: deps.watch.tenDlcSubscriptions,
+      ignoredNumbers: deps.doctorIgnores.list(),
+      ...(portsip
+        ? {
+            portsip: {
+              checkInboundRules: (dids: string[]) => checkInboundRules({ portsip }, dids),
+              smsConfigurations: () => readSmsConfigurations({ portsip }),
+            },
+          }
+        : {}),
+    });
+    deps.logger.info('doctor ran', { user: interaction.actor.userId, summary: summaryLine(report.counts) });
+    return report;
+  };
+  return options.paced ? deps.doctorRuns(showDestinationAnswers ? 'admin' : 'member', run) : run();
 }
 
 /**
@@ -66,14 +81,17 @@ async function checkEverything(interaction: Interaction): Promise<DoctorReport> 
  */
 export async function doctorCommand(interaction: Interaction, options: { all?: { page: number } } = {}): Promise<void> {
   await interaction.reply(doctorCheckingMessage());
-  const report = await checkEverything(interaction);
+  const report = await checkEverything(interaction, { paced: true });
   const message = options.all ? doctorAllMessage(report, options.all.page) : doctorMessage(report);
   await interaction.reply(message, { replaceOriginal: true });
 }
 
-/** The report again, replacing the one whose button was pressed, headed by what the button did. */
-export async function refreshDoctorReport(interaction: Interaction, notice: Block[]): Promise<void> {
-  const report = await checkEverything(interaction);
+/**
+ * The report again, replacing the one whose button was pressed, headed by what the button did. `changed`: the button
+ * changed something (its report is run at once); a refused one's is paced, so pressing it in a loop runs no more.
+ */
+export async function refreshDoctorReport(interaction: Interaction, notice: Block[], changed: boolean): Promise<void> {
+  const report = await checkEverything(interaction, { paced: !changed });
   await interaction.reply(doctorMessage(report, { notice }), { replaceOriginal: true });
 }
 
@@ -119,7 +137,7 @@ export async function ignoreFromReport(interaction: Interaction, number: string)
   const notice = result.ok
     ? [section(ignoredNotice(result.value.entry, result.value.already)), ...noteBlock(ignoreReasonNote(result.value))]
     : errorMessage(result.error, 'ignore the number').blocks;
-  await refreshDoctorReport(interaction, notice);
+  await refreshDoctorReport(interaction, notice, result.ok);
 }
 
 /** A fix button of the report: the same use case as `/sms number list`'s button, then the report as it is now. */
@@ -132,7 +150,7 @@ export async function fixFromReport(
     const result = await enableInboundSms(deps.services, actor, fix.value);
     if (!result.ok) logFailure(deps.logger, 'number enable-inbound', result.error);
     const outcome = result.ok ? inboundEnabledMessage(result.value) : errorMessage(result.error, 'activate inbound SMS');
-    await refreshDoctorReport(interaction, outcome.blocks);
+    await refreshDoctorReport(interaction, outcome.blocks, result.ok);
     return;
   }
   const smsopsInbound = deps.services.smsopsWebhooks?.inbound ?? null;
@@ -149,5 +167,5 @@ export async function fixFromReport(
   const outcome = applied.ok
     ? webhookResultMessage(applied.value, smsopsInbound)
     : errorMessage(applied.error, 'set the webhook');
-  await refreshDoctorReport(interaction, outcome.blocks);
+  await refreshDoctorReport(interaction, outcome.blocks, applied.ok);
 }
