@@ -1,6 +1,7 @@
 import { AppError, describeError, err, ok, type Result } from '../errors.js';
 import { CHANGE_IN_PROGRESS } from './model/audit.js';
 import { isTransientStoreError, storeErrorReason } from './ports/storeErrors.js';
+import { recordRefusal } from './refusalAudit.js';
 import type { Actor, SetupServices } from './services.js';
 
 /** Why a change was refused: not in SLACK_ADMIN_USERS, not a workspace admin, or Slack could not tell. */
@@ -91,7 +92,8 @@ const auditEntry = (actor: Actor, change: ChangeDescription) => ({
 });
 
 /**
- * Refuses a non-admin before anything else happens (e.g. before a confirmation is shown), recording the refusal.
+ * Refuses a non-admin before anything else happens (e.g. before a confirmation is shown), recording the refusal (once a
+ * few a minute per person and action, the others counted into the next: recordRefusal).
  */
 export async function checkMayChange(
   services: Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'>,
@@ -101,7 +103,7 @@ export async function checkMayChange(
   const refusal = await refusalFor(services, actor);
   if (refusal === null) return ok(undefined);
   const detail = refusal.kind === 'check-failed' ? 'could not check that they are an admin' : 'not an admin';
-  services.audit.record({ ...auditEntry(actor, change), outcome: 'refused', detail });
+  recordRefusal(services.audit, { ...auditEntry(actor, change), outcome: 'refused', detail });
   return err(new AccessDeniedError(actor, change.action, refusal));
 }
 
