@@ -15,6 +15,11 @@ export interface SmsNumbersCache {
   /** A read from Wavix, joining the one under way; a successful one is kept for the number search. */
   read(): Promise<Result<PhoneNumber[]>>;
   /**
+   * The kept numbers while fresh, else a read: for the form's choices (opened, its type switched), which a member
+   * could ask for in a loop, each a listing of the whole account; the submission checks its number with `read`.
+   */
+  recent(): Promise<Result<PhoneNumber[]>>;
+  /**
    * The numbers within `withinMs`: the kept ones while fresh; else those of a read (shared) that ends in time; else
    * the older ones kept, or that they are still loading (the read goes on, for the next keystroke).
    */
@@ -62,5 +67,8 @@ export function createSmsNumbersCache(options: {
     return outcome ? { error: outcome.error } : { loading: true };
   };
 
-  return { read, within };
+  const recent = (): Promise<Result<PhoneNumber[]>> =>
+    kept && now() - kept.at <= freshForMs ? Promise.resolve({ ok: true, value: kept.numbers }) : read();
+
+  return { read, recent, within };
 }

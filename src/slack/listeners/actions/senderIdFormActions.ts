@@ -21,7 +21,7 @@ export function senderIdTypeSwitchListener(deps: SlackDeps) {
     const metadata = { ...parseFormMetadata(view.private_metadata), type: chosen.data };
     // A view without its state (damaged) switches with the fields empty.
     const values = readSenderIdDraft(view.state?.values, metadata);
-    const numbers = chosen.data === 'numeric' ? await deps.smsNumbers.read() : undefined;
+    const numbers = chosen.data === 'numeric' ? await deps.smsNumbers.recent() : undefined;
     const notice = numbers && !numbers.ok ? numbers.error.userMessage : undefined;
     await client.views
       .update({

@@ -39,8 +39,9 @@ export async function openSenderIdForm(interaction: Interaction, triggerId: stri
   }
   const viewId = opened.view?.id;
   if (!viewId) return;
-  // Kept for the form's number search too, whose first keystrokes would otherwise read Wavix all over again.
-  const numbers = await deps.smsNumbers.read();
+  // Numbers read within the minute serve (a member opening the form in a loop read the whole account each time); a
+  // read is kept for the form's number search too, whose first keystrokes would otherwise read Wavix all over again.
+  const numbers = await deps.smsNumbers.recent();
   const view = numbers.ok
     ? senderIdFormView({ metadata, numbers: numbers.value, ...prefilled(prefill, numbers.value) })
     : messageView('New Sender ID', `:warning: ${escapeMrkdwn(numbers.error.userMessage)}`);
