@@ -31,6 +31,7 @@ import { slackCallTimeoutMs } from './relay/slackAttemptTiming.js';
 import {
   createChartSlackClient,
   createDoctorSlackClient,
+  createFormSlackClient,
   createHomeSlackClient,
   createRelaySlackClient,
   createSlackSurface,
@@ -432,6 +433,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       customers: { records: repositories.customerRecords, now, serial: createKeyedSerial() },
       doctorSlack: createDoctorSlackClient(config.slack, logger),
       homeSlack: createHomeSlackClient(config.slack, logger),
+      formSlack: createFormSlackClient(config.slack, logger),
       doctorRuns: createPacedRuns(deps.doctorRunGapMs ?? DOCTOR_RUN_GAP_MS),
       charts: { slack: createChartSlackClient(config.slack, logger), gap: createKeyedGap(TRAFFIC_CHART_GAP_MS) },
       portsip: config.portsipApi

@@ -265,6 +265,11 @@ export function createHomeSlackClient(slack: Pick<Config['slack'], 'botToken' | 
   return rejectingSlackClient(slack, logger.child({ component: 'slack-home' }));
 }
 
+/** The Sender ID form's client (views.open, views.update), for the same reason (a member opening it in a loop). */
+export function createFormSlackClient(slack: Pick<Config['slack'], 'botToken' | 'apiUrl'>, logger: Logger): webApi.WebClient {
+  return rejectingSlackClient(slack, logger.child({ component: 'slack-forms' }));
+}
+
 /** `/sms traffic`'s chart uploads' client, for the same reason (a member asking for charts in a loop). */
 export function createChartSlackClient(slack: Pick<Config['slack'], 'botToken' | 'apiUrl'>, logger: Logger): webApi.WebClient {
   return rejectingSlackClient(slack, logger.child({ component: 'slack-charts' }));

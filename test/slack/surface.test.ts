@@ -26,6 +26,7 @@ function surfaceFor(env: Record<string, string>) {
     customers: {} as never,
     doctorSlack: {} as never,
     homeSlack: {} as never,
+    formSlack: {} as never,
     doctorRuns: {} as never,
     charts: {} as never,
     inFlight: {} as never,

@@ -43,6 +43,8 @@ export interface SlackDeps {
   doctorSlack: webApi.WebClient;
   /** The client the App Home is published with (createHomeSlackClient): its 429s never pause Bolt's client either. */
   homeSlack: webApi.WebClient;
+  /** The client the Sender ID form is opened and filled with (createFormSlackClient): its 429s pause no one else. */
+  formSlack: webApi.WebClient;
   /** Doctor's runs, shared by those asking at once and paced (DOCTOR_RUN_GAP_MS): members cannot run it in a loop. */
   doctorRuns: PacedRuns<DoctorReport>;
   /**

@@ -18,7 +18,10 @@ import { type Interaction, logFailure } from '../context.js';
  * SMS-enabled numbers are known (Wavix may be slow; the trigger id would expire waiting for it).
  */
 export async function openSenderIdForm(interaction: Interaction, triggerId: string, prefill?: SenderIdPrefill): Promise<void> {
-  const { client, deps } = interaction;
+  const { deps } = interaction;
+  // Its own client, which rejects rate-limited calls: a member opening the form in a loop got views.open a 429 that
+  // paused Bolt's client, which answers everyone, for its Retry-After. Rate-limited, the person is told to try again.
+  const client = deps.formSlack;
   const metadata = { channelId: interaction.channelId, type: prefill?.type ?? 'alphanumeric' };
   let opened: Awaited<ReturnType<typeof client.views.open>>;
   try {
