@@ -64,4 +64,14 @@ describe('a failure reason as any member reads it', () => {
       expect(performance.now() - started).toBeLessThan(200);
     }
   });
+
+  // Reading only the first 1,000 characters left a quoted SMS longer than that without its closing quote, and its
+  // first 70 characters (a reset code, an account number) were shown to every member (a probe).
+  it('masks a quoted SMS or a number the 1,000-character read cuts through', () => {
+    const sms = 'Hi Jane, your password reset code is 493021 and your account ends 7731. '.repeat(20);
+    expect(failureReasonShown(`Carrier blocked content "${sms}"`)).toBe('Carrier blocked content "…"');
+    expect(failureReasonShown(`Carrier blocked content “${sms}”`)).toBe('Carrier blocked content "…"');
+    const shown = failureReasonShown(`Blocked "${'x'.repeat(600)}" "${'y'.repeat(380)}" to +447400918273`);
+    expect(shown).toBe('Blocked "…" "…" to…');
+  });
 });

@@ -50,6 +50,9 @@ const QUOTED_ADDRESS = new RegExp(`[\\p{L}\\p{N}._%+-]+@(?:${HOST})`, 'giu');
 // A passage in quotes of any kind: where a carrier quotes content, it is the SMS's.
 // Single quotes only as quotes, not apostrophes ("recipient's handset" is left as it is).
 const QUOTED_PASSAGE = /"[^"]*"|(?<![\p{L}\p{N}])'[^']*'(?![\p{L}\p{N}])|“[^”]*”|‘[^’]*’|«[^»]*»|„[^“”]*[“”]/gu;
+// The same in a reason cut short, where the passage the cut falls in has lost its closing quote and runs to the end.
+const QUOTED_PASSAGE_CUT =
+  /"[^"]*(?:"|$)|(?<![\p{L}\p{N}])'[^']*(?:'(?![\p{L}\p{N}])|$)|“[^”]*(?:”|$)|‘[^’]*(?:’|$)|«[^»]*(?:»|$)|„[^“”]*(?:[“”]|$)/gu;
 /** Past this, a reason is more than a carrier's title ("Rejected by far-end carrier"): the rest is cut. */
 const SHOWN_REASON_MAX = 100;
 /**
@@ -69,12 +72,16 @@ const READ_REASON_MAX = SHOWN_REASON_MAX * 10;
  */
 export function failureReasonShown(reason: string): string {
   // Links before numbers: a link's digits (a token, a date in its path) would leave the rest of it shown.
-  const read = reason.length > READ_REASON_MAX ? reason.slice(0, READ_REASON_MAX) : reason;
-  const shown = read
-    .replace(QUOTED_PASSAGE, '"…"')
+  // A cut falls inside a quoted SMS of over 1,000 characters (its closing quote past it) or inside a number, a link or
+  // an address: that passage is masked to the end and that last word dropped, or the SMS's own words would show.
+  const cut = reason.length > READ_REASON_MAX;
+  const read = cut ? reason.slice(0, READ_REASON_MAX).replace(/(?<=\s)\S+$/u, '') : reason;
+  const masked = read
+    .replace(cut ? QUOTED_PASSAGE_CUT : QUOTED_PASSAGE, '"…"')
     .replace(QUOTED_LINK, 'a link')
     .replace(QUOTED_ADDRESS, 'an address')
     .replace(QUOTED_NUMBER, 'a number');
+  const shown = cut && !/…"?$/u.test(masked) ? `${masked.trimEnd()}…` : masked;
   const characters = [...shown];
   return characters.length > SHOWN_REASON_MAX ? `${characters.slice(0, SHOWN_REASON_MAX - 1).join('')}…` : shown;
 }
