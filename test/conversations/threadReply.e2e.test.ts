@@ -308,6 +308,54 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(rows('SELECT segments FROM conversation_replies')).toEqual([{ segments: 2 }]);
   });
 
+  // A report Wavix posts before its send answer reaches smsops is applied when the answer is recorded: its status was,
+  // its segments_count was dropped, and the line read '1 segment' of a reply Wavix charged 3 (a probe).
+  it('takes the segments of a delivery report that came before Wavix’s send answer', async () => {
+    const threadTs = await relayedThread();
+    t.emulator.injectFault({
+      method: 'POST',
+      path: '/v3/messages',
+      status: 201,
+      afterActing: true,
+      latencyMs: 1500,
+      body: { message_id: 'wx-early-report', status: 'accepted' },
+    });
+    await reply(threadTs, 'Your order ships today');
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.postMessage').some((c) => String(c.args.text).startsWith('Sending')),
+      5000,
+      () => 'the status line says Sending',
+    );
+    const report = await fetch(`${t.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        message_id: 'wx-early-report',
+        message_type: 'sms',
+        from: OUR_NUMBER,
+        to: CUSTOMER,
+        status: 'delivered',
+        segments_count: 3,
+        sent: '2026-11-25T10:00:00',
+        delivered: '2026-11-25T10:00:05',
+        error: null,
+        charge: '0.0950',
+        carrier_fees: '0.0',
+      }),
+    });
+    expect(report.status).toBe(200);
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.update').some((c) => String(c.args.text).startsWith('Delivered')),
+      5000,
+      () => 'the status line updated to Delivered',
+    );
+    const delivered = t.fakeSlack.callsTo('chat.update').find((c) => String(c.args.text).startsWith('Delivered'));
+    expect(delivered?.args.text).toBe(
+      'Delivered · Wavix id `wx-early-report` · 3 segments by Wavix’s count (smsops counted 1 segment, GSM-7)',
+    );
+    expect(rows('SELECT segments FROM conversation_replies')).toEqual([{ segments: 3 }]);
+  });
+
   it('keeps smsops’ count when Wavix’s answer has no believable segments (1e21)', async () => {
     const threadTs = await relayedThread();
     t.emulator.injectFault({

@@ -127,9 +127,10 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     WHERE slack_channel = ? AND slack_message_ts = ? AND wavix_message_id IS NULL AND status IN ('sending', 'unknown')`);
   const setStatusTs = db.prepare('UPDATE conversation_replies SET status_ts = ? WHERE id = ?');
   // Reports smsops stored before it knew the message was a reply (migration 004).
-  const earlierReports = db.prepare<[string], { status: string; error: string | null; received_at: number }>(
-    'SELECT status, error, received_at FROM delivery_reports WHERE wavix_message_id = ? ORDER BY received_at, id',
-  );
+  const earlierReports = db.prepare<
+    [string],
+    { status: string; error: string | null; received_at: number; segments: number | null }
+  >('SELECT status, error, received_at, segments FROM delivery_reports WHERE wavix_message_id = ? ORDER BY received_at, id');
 
   const advance = (row: Row, status: ReplyStatus, reason: string | null, at: number): Row | undefined => {
     if (row.status === status || progress(status) <= progress(row.status)) return undefined;
@@ -156,6 +157,11 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     return { reply: toReply(bySlack.get(reply.slackChannel, reply.slackMessageTs) as Row), created: false };
   });
 
+  const setSegments = db.prepare<[number, number]>('UPDATE conversation_replies SET segments = ? WHERE id = ?');
+  // A report's count past what Wavix's length limit allows (11 segments) is no count (see wavix/schemas.ts).
+  const recounts = (row: Row, segments: number | null): segments is number =>
+    segments !== null && segments > 0 && segments <= 100 && segments !== row.segments;
+
   // Wavix may post a delivery report before smsops has recorded the send's answer: such reports were stored by the
   // DLR webhook already (their status as Wavix wrote it), so they are read as applyReplyDeliveryReport reads a live
   // one and applied here rather than lost.
@@ -164,19 +170,22 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     let row = byId.get(id);
     if (!row || row.wavix_message_id !== wavixMessageId) return row ? toReply(row) : undefined;
     for (const report of earlierReports.all(wavixMessageId)) {
+      // Its count too, as a report arriving after the answer gives it (Wavix's is what it charges).
+      if (recounts(row, report.segments)) {
+        setSegments.run(report.segments, row.id);
+        row = byId.get(row.id) ?? row;
+      }
       const status = readWavixDeliveryStatus(report.status);
       if (status !== undefined) row = advance(row, status, report.error, report.received_at) ?? row;
     }
     return toReply(row);
   });
 
-  const setSegments = db.prepare<[number, number]>('UPDATE conversation_replies SET segments = ? WHERE id = ?');
   const applyDeliveryStatus = db.transaction(
     (wavixMessageId: string, status: ReplyStatus, reason: string | null, at: number, segments: number | null) => {
       let row = byWavix.get(wavixMessageId);
       if (!row) return undefined;
-      // A report's count past what Wavix's length limit allows (11 segments) is no count (see wavix/schemas.ts).
-      const recount = segments !== null && segments > 0 && segments <= 100 && segments !== row.segments;
+      const recount = recounts(row, segments);
       if (recount) {
         setSegments.run(segments, row.id);
         row = byId.get(row.id) ?? row;
