@@ -395,6 +395,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     logger: logger.child({ component: 'replies' }),
     ...(deps.replyWriteWaitMs !== undefined ? { writeWaitMs: deps.replyWriteWaitMs } : {}),
     mayStartSend: () => repliesWaitedUntil === undefined || Date.now() + REPLY_SEND_MAX_MS <= repliesWaitedUntil,
+    background: (work: Promise<void>) => replyQueue.track(work),
   };
   const conversations = {
     // Taken in (claimed and recorded) at once, before the thread's gather wait and the membership check; a write

@@ -55,3 +55,25 @@ it('a flood of refused replies under a rate limit does not hold a member’s rep
   // The member's own status line waits at most 2 s for the paused client, then the SMS goes.
   expect(Date.now() - started).toBeLessThan(5000);
 }, 30_000);
+
+// Posted outside the reply queue, a refusal's notice was no longer waited for by a stop: a guest's reply refused just
+// before a deploy while Slack rate-limited the notice (Retry-After 3 s) was never told to them (a probe).
+it('a stop waits for a refusal’s notice still being posted, as it waits for replies', async () => {
+  t = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0' }, { slackRetries: 3 });
+  t.fakeSlack.setChannelMembers(INBOX, [MEMBER, GUEST]);
+  t.fakeSlack.seedUser(GUEST, { guest: true });
+  const before = t.fakeSlack.callsTo('chat.postMessage').length;
+  await postInbound(t, { text: 'Is my order ready?' });
+  const threadTs = String((await t.fakeSlack.waitFor('chat.postMessage', before + 1))[before]?.result?.ts);
+
+  t.fakeSlack.rateLimit('chat.postEphemeral', 3, 1);
+  await threadReply(threadTs, GUEST, 'guest answering');
+  await waitUntil(
+    () => t.fakeSlack.callsTo('chat.postEphemeral').length === 1,
+    5000,
+    () => 'the notice tried once, rate-limited',
+  );
+  await t.smsops.stop();
+  const told = t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.error === undefined);
+  expect(told.map((c) => c.args.user)).toEqual([GUEST]);
+}, 30_000);

@@ -62,6 +62,8 @@ export interface ReplyFromThreadDeps {
    * reply is then "Not sent" rather than left "Sending…" by a process that exits mid-send.
    */
   mayStartSend?: () => boolean;
+  /** Work posted without holding the thread (a refusal's notice), handed over so a stop still waits for it. */
+  background?: (work: Promise<void>) => void;
 }
 
 export type ReplyOutcome =
@@ -97,8 +99,10 @@ async function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
  * notice Slack rate-limits waits out its Retry-After, so a guest posting 5 refused replies held a member's SMS in the
  * same thread for 30 s, minutes under a longer limit (a probe). The notifier logs its own failures.
  */
-function noticeInBackground(deps: Pick<ReplyFromThreadDeps, 'logger'>, work: Promise<void>): void {
-  work.catch((error: unknown) => deps.logger.warn('a refusal notice failed', { error: describeError(error) }));
+function noticeInBackground(deps: Pick<ReplyFromThreadDeps, 'logger' | 'background'>, work: Promise<void>): void {
+  const logged = work.catch((error: unknown) => deps.logger.warn('a refusal notice failed', { error: describeError(error) }));
+  // A stop waits for it with the replies: a notice rate-limited just before a deploy was otherwise never posted.
+  deps.background?.(logged);
 }
 
 /** Wavix's first status for a send, as a reply status; an unknown word is taken as accepted (it was not refused). */

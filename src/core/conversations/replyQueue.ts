@@ -8,6 +8,11 @@
  */
 export interface ReplyQueue {
   run<T>(threadKey: string, messageTs: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * Work of a reply that holds no thread (a refusal's notice): waited for by `drain` as the replies are, so a stop does
+   * not close Slack's client under it.
+   */
+  track(work: Promise<unknown>): void;
   /** Resolves once every reply taken on has finished, or after `timeoutMs`; true when none is left. */
   drain(timeoutMs: number): Promise<boolean>;
 }
@@ -67,10 +72,14 @@ export function createReplyQueue(options: { gatherMs?: number } = {}): ReplyQueu
       owner.waiting.splice(at === -1 ? owner.waiting.length : at, 0, { messageTs, start });
     });
     if (idle) setTimeout(() => next(threadKey), gatherMs);
-    const tracked = result.catch(() => undefined);
+    track(result);
+    return result;
+  };
+
+  const track = (work: Promise<unknown>) => {
+    const tracked = work.catch(() => undefined);
     inFlight.add(tracked);
     void tracked.finally(() => inFlight.delete(tracked));
-    return result;
   };
 
   const drain = async (timeoutMs: number): Promise<boolean> => {
@@ -86,5 +95,5 @@ export function createReplyQueue(options: { gatherMs?: number } = {}): ReplyQueu
     return done;
   };
 
-  return { run, drain };
+  return { run, track, drain };
 }
