@@ -444,6 +444,52 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER)).toHaveLength(1);
   });
 
+  // Told once an hour whatever became of the reply: a writer who edited it while it was going out read "your reply goes
+  // out as first written", and when Wavix then refused it, their next edit was answered by nothing (a probe).
+  it('tells the writer again when what became of the reply changed since they were told', async () => {
+    const threadTs = await relayedThread();
+    t.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 400, latencyMs: 1500 });
+    const replyTs = nextTs();
+    await sendEvent({ type: 'message', channel: INBOX, user: REPLIER, text: 'See you at 5', ts: replyTs, thread_ts: threadTs });
+    await waitUntil(
+      () => statusLines(threadTs).some((c) => String(c.args.text).startsWith('Sending')),
+      5000,
+      () => 'the reply going out',
+    );
+    const edit = (i: number) =>
+      sendEvent({
+        type: 'message',
+        subtype: 'message_changed',
+        channel: INBOX,
+        ts: nextTs(),
+        message: {
+          type: 'message',
+          user: REPLIER,
+          text: `See you at ${6 + i}`,
+          ts: replyTs,
+          thread_ts: threadTs,
+          edited: { user: REPLIER, ts: nextTs() },
+        },
+        previous_message: { type: 'message', user: REPLIER, text: `See you at ${5 + i}`, ts: replyTs, thread_ts: threadTs },
+      });
+    await edit(0);
+    await t.fakeSlack.waitFor('chat.postEphemeral', 1);
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.update').some((c) => String(c.args.text).startsWith('Not sent')),
+      5000,
+      () => 'Wavix’s refusal in the status line',
+    );
+    await edit(1);
+    await edit(2);
+    const told = await t.fakeSlack.waitFor('chat.postEphemeral', 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(t.fakeSlack.callsTo('chat.postEphemeral').map((c) => String(c.args.text).slice(0, 48))).toEqual([
+      'Your edit was not sent: your reply goes out as f',
+      'Your edit was not sent, and neither was your rep',
+    ]);
+    expect(told).toHaveLength(2);
+  });
+
   // A reply refused before Wavix (the customer texted STOP) and then edited was answered "the customer has your reply
   // as it was first sent": its writer read that the first version went out, while the customer got nothing (a probe).
   it('tells the writer who edits a reply that was never sent that neither the reply nor the edit went out', async () => {

@@ -56,8 +56,9 @@ const editSchema = z.object({
 });
 
 /**
- * A writer is told once per reply within this time: each further edit of it (a script editing it 40 times) would be one
- * more call of Bolt's client, whose 429 holds every call of it, other people's forms included, for its Retry-After.
+ * A writer is told once per reply within this time, and again only when what to tell changed (a handful at most, the
+ * reply's status moving one way): each further edit of it (a script editing it 40 times) would be one more call of
+ * Bolt's client, whose 429 holds every call of it, other people's forms included, for its Retry-After.
  */
 const EDIT_TOLD_FOR_MS = 60 * 60_000;
 /** Replies remembered as told, at most: the oldest are forgotten first (a writer may then be told once more). */
@@ -105,14 +106,16 @@ export function threadReplyListener(deps: SlackDeps) {
       countField: 'ignoredSinceLastWarning',
     },
   );
-  const editTold = new Map<string, number>();
-  const firstEditNotice = (channel: string, ts: string): boolean => {
+  // When each reply's writer was last told, and what: a reply whose fate changed since (Wavix refused the one "going
+  // out as first written") is told again, or its writer kept believing the first notice.
+  const editTold = new Map<string, { at: number; text: string }>();
+  const firstEditNotice = (channel: string, ts: string, text: string): boolean => {
     const key = `${channel} ${ts}`;
     const now = Date.now();
     const told = editTold.get(key);
-    if (told !== undefined && now - told < EDIT_TOLD_FOR_MS) return false;
+    if (told !== undefined && told.text === text && now - told.at < EDIT_TOLD_FOR_MS) return false;
     editTold.delete(key);
-    editTold.set(key, now);
+    editTold.set(key, { at: now, text });
     if (editTold.size > EDIT_TOLD_MAX) editTold.delete(editTold.keys().next().value as string);
     return true;
   };
@@ -132,15 +135,15 @@ export function threadReplyListener(deps: SlackDeps) {
       const inThread = edited.thread_ts !== undefined && edited.thread_ts !== edited.ts;
       if (!person || !inThread || !edited.user || edited.user === context.botUserId || edited.text === before?.text) return;
       const status = conversations.takenReplyStatus?.(channel, edited.ts);
-      if (status === undefined || !firstEditNotice(channel, edited.ts)) return;
-      await client.chat
-        .postEphemeral({ channel, thread_ts: edited.thread_ts, user: edited.user, text: editNotSentText(status) })
-        .catch((error: unknown) =>
-          deps.logger.warn('the writer of an edited reply could not be told it was not sent', {
-            channel,
-            error: describeError(error),
-          }),
-        );
+      if (status === undefined) return;
+      const text = editNotSentText(status);
+      if (!firstEditNotice(channel, edited.ts, text)) return;
+      await client.chat.postEphemeral({ channel, thread_ts: edited.thread_ts, user: edited.user, text }).catch((error: unknown) =>
+        deps.logger.warn('the writer of an edited reply could not be told it was not sent', {
+          channel,
+          error: describeError(error),
+        }),
+      );
       return;
     }
     if (!PERSON_SUBTYPES.has(message.subtype)) return;
