@@ -112,9 +112,19 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
     return err(new DirectoryError('conversations.members', new Error(`more than ${MAX_MEMBER_PAGES} pages`)));
   };
 
-  const readUser = async (userId: string): Promise<Result<SlackUser>> => {
+  // Questions about the same person arriving together (a burst of their replies) share one users.info.
+  const readingUser = new Map<string, Promise<Result<SlackUser>>>();
+  const readUser = (userId: string): Promise<Result<SlackUser>> => {
     const cached = users.get(userId);
-    if (cached && now() - cached.at < adminTtl) return ok(cached.value);
+    if (cached && now() - cached.at < adminTtl) return Promise.resolve(ok(cached.value));
+    let pending = readingUser.get(userId);
+    if (!pending) {
+      pending = askUser(userId).finally(() => readingUser.delete(userId));
+      readingUser.set(userId, pending);
+    }
+    return pending;
+  };
+  const askUser = async (userId: string): Promise<Result<SlackUser>> => {
     try {
       const { user } = userInfoSchema.parse(await options.client.users.info({ user: userId }));
       users.set(userId, { value: user, at: now() });
@@ -123,6 +133,16 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
       options.logger.warn('users.info failed', { user: userId, error: describeError(error) });
       return err(new DirectoryError('users.info', error));
     }
+  };
+  /**
+   * For the guest check only: when Slack does not answer now, what it last said of the person (a guest's status seldom
+   * changes), so one rate-limited users.info does not refuse a full member's reply; never for admin rights.
+   */
+  const readUserOrLastKnown = async (userId: string): Promise<Result<SlackUser>> => {
+    const read = await readUser(userId);
+    if (read.ok) return read;
+    const known = users.get(userId);
+    return known ? ok(known.value) : read;
   };
 
   // The workspace smsops is installed in: asked once, when someone with admin flags first needs it.
@@ -175,7 +195,7 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
       return ok(user.team_id === own.value.team);
     },
     async isFullMember(userId) {
-      const read = await readUser(userId);
+      const read = await readUserOrLastKnown(userId);
       if (!read.ok) return read;
       if (isOutsiderByFlags(read.value)) return ok(false);
       return ofOwnOrganisation(read.value);

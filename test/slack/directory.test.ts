@@ -85,6 +85,22 @@ describe('the workspace directory over Slack', () => {
     expect((await fresh.isFullMember('U0PLAIN001')).ok).toBe(false);
   });
 
+  it('asks users.info once for a burst of questions about one person, and for the guest check keeps what Slack last said when it fails', async () => {
+    const d = directory();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => d.isFullMember('U0PLAIN001')));
+    expect(answers.every((a) => a.ok && a.value)).toBe(true);
+    expect(fakeSlack.callsTo('users.info')).toHaveLength(1);
+    clock += 5 * 60_000;
+    fakeSlack.failNext('users.info', 'ratelimited');
+    fakeSlack.failNext('users.info', 'ratelimited');
+    expect(await d.isFullMember('U0PLAIN001')).toEqual({ ok: true, value: true });
+    // Never for admin rights: not known now is an error there.
+    expect((await d.isWorkspaceAdmin('U0PLAIN001')).ok).toBe(false);
+    // A person Slack never answered about is not let through.
+    fakeSlack.failNext('users.info', 'ratelimited');
+    expect((await d.isFullMember('U0GUEST001')).ok).toBe(false);
+  });
+
   it('answers a failure as an error in words, and does not remember it', async () => {
     const d = directory();
     fakeSlack.failNext('users.info', 'missing_scope');
