@@ -409,9 +409,11 @@ describe('outbox worker', () => {
     expect(statusOf(waits)).toMatchObject({ attempts: 1, lastError: null });
     // Still its own while it waited: the sweep did not put it back as a lost attempt.
     expect(midWait).toBe('in_flight');
-    expect(statusOf(hangs)).toMatchObject({ status: 'pending', lastError: 'no outcome within 200 ms' });
+    // Failed, and due again: the other's 2xx may already have brought it forward (the route answering again).
+    expect(statusOf(hangs)).toMatchObject({ lastError: 'no outcome within 200 ms' });
+    expect(['pending', 'in_flight']).toContain(statusOf(hangs).status);
     // Told, so that it makes no call after: the worker sends the message again.
-    expect(signals.map((s) => s.aborted)).toEqual([true]);
+    expect(signals[0]?.aborted).toBe(true);
   });
 
   it('takes a send that never settles as failed after its timeout, frees the slot, and does not hold stop()', async () => {
@@ -436,7 +438,8 @@ describe('outbox worker', () => {
       },
     });
     await waitUntil(() => statusOf(other).status === 'delivered', 8000, withLogs('the other conversation delivered'));
-    expect(statusOf(hung)).toMatchObject({ status: 'pending', lastError: 'no outcome within 200 ms' });
+    expect(statusOf(hung)).toMatchObject({ lastError: 'no outcome within 200 ms' });
+    expect(['pending', 'in_flight']).toContain(statusOf(hung).status);
     // The other conversation's 2xx may bring the hung one forward once (the route answers again): tried at least once.
     expect(calls.filter((text) => text === 'other conversation')).toHaveLength(1);
     expect(calls[0]).toBe('hangs');
