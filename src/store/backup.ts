@@ -13,6 +13,7 @@ import {
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { type BackupRoom, backupRoomOf, backupRoomProblem, copyBytes } from './backupRoom.js';
 import { checkCopy } from './copyCheck.js';
 import type { Db } from './database.js';
 import { DATABASE_DIR_MODE, DATABASE_FILE_MODE } from './fileModes.js';
@@ -101,11 +102,24 @@ export function backupDirProblem(dir: string): string | null {
   }
 }
 
+/** A disk whose free space cannot be read (statfs unsupported) is left to the copy itself, as before. */
+function roomOrUnknown(read: () => BackupRoom): BackupRoom {
+  try {
+    return read();
+  } catch {
+    return { freeBytes: Number.POSITIVE_INFINITY, sameDiskAsDatabase: false };
+  }
+}
+
 const unusableDir = (dir: string, error: unknown) =>
   `BACKUP_DIR ${dir} cannot be used: ${error instanceof Error ? error.message : String(error)}`;
 
-export async function backupDatabase(db: Db, options: { dir: string; keep: number; now?: () => number }): Promise<BackupMade> {
+export async function backupDatabase(
+  db: Db,
+  options: { dir: string; keep: number; now?: () => number; room?: (dir: string, databasePath: string) => BackupRoom },
+): Promise<BackupMade> {
   const now = options.now ?? Date.now;
+  const room = options.room ?? backupRoomOf;
   const startedAt = Date.now();
   try {
     ensureBackupDir(options.dir);
@@ -113,6 +127,13 @@ export async function backupDatabase(db: Db, options: { dir: string; keep: numbe
   } catch (error) {
     throw new BackupError(unusableDir(options.dir, error), { cause: error });
   }
+  // Before a page is copied: a copy that does not fit filled the disk until it failed, smsops' database with it.
+  const noRoom = backupRoomProblem(
+    options.dir,
+    copyBytes(db),
+    roomOrUnknown(() => room(options.dir, db.name)),
+  );
+  if (noRoom) throw new BackupError(`the backup was ${noRoom}`);
   const final = join(options.dir, backupFileName(now()));
   const partial = `${final}${PARTIAL_SUFFIX}`;
   try {

@@ -100,6 +100,51 @@ describe('backup job', () => {
     expect(alerts.resolved).toContainEqual({ rule: 'backup_failed', subjectKey: 'database' });
   });
 
+  it('a copy that would fill the disk is not started: the run and the alert say the sizes, the earlier backup and the disk are left as they were', async () => {
+    temp = createTempDb();
+    const dir = join(temp.dir, 'backups');
+    mkdirSync(dir);
+    await backupDatabase(temp.db, { dir, keep: 3, now: temp.clock.now });
+    temp.clock.advance(1_000);
+    const earlier = readdirSync(dir);
+    // The database's own disk, 100 MB free: the copy fits, but only by taking the room its WAL grows into.
+    const asked: string[] = [];
+    const room = (folder: string, databasePath: string) => {
+      asked.push(`${folder} ${databasePath}`);
+      return { freeBytes: 100 << 20, sameDiskAsDatabase: true };
+    };
+    const alerts = recordingAlerts();
+    const job = createBackupJob({
+      backup: () => backupDatabase(temp.db, { dir, keep: 3, now: temp.clock.now, room }),
+      dir,
+      keep: 3,
+      alerts: alerts.notifier,
+      logger,
+    });
+    const run = await job.run();
+    expect(asked).toEqual([`${dir} ${temp.db.name}`]);
+    expect(run).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringMatching(
+        new RegExp(
+          `^the backup was not started: BACKUP_DIR ${dir} has 100 MB free, the copy needs 1 MB, and 128 MB must stay free for the database on the same disk, so it would fill the disk\\. Free space there`,
+        ),
+      ),
+    });
+    expect(alerts.raised).toEqual([expect.objectContaining({ rule: 'backup_failed', subjectKey: 'database' })]);
+    // Not a byte written: no .partial copy, no journal, the earlier backup kept.
+    expect(readdirSync(dir)).toEqual(earlier);
+
+    // On another disk the same free space is plenty: only the copy itself (and a little growth) must fit.
+    const elsewhere = await backupDatabase(temp.db, {
+      dir,
+      keep: 3,
+      now: temp.clock.now,
+      room: () => ({ freeBytes: 100 << 20, sameDiskAsDatabase: false }),
+    });
+    expect(integrityProblem(elsewhere.path)).toBeNull();
+  });
+
   it('says backups are off without BACKUP_DIR', async () => {
     temp = createTempDb();
     const job = createBackupJob({ backup: undefined, dir: undefined, keep: 7, alerts: recordingAlerts().notifier, logger });
