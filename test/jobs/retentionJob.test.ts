@@ -360,6 +360,8 @@ describe('batches', () => {
 
 describe('shutdown', () => {
   it('stops a long run after its current batch, reporting it unfinished; the next run deletes the rest', async () => {
+    // A database whose one-time free-page scrub is done, so that the run begins with its first batch.
+    expect(await job().run()).toMatchObject({ outcome: 'ok' });
     const start = tmp.clock.now();
     tmp.db.transaction(() => {
       for (let i = 0; i < 300; i++) ingest({ portsip: 'delivered' });
