@@ -102,6 +102,14 @@ export function backupDirProblem(dir: string): string | null {
   }
 }
 
+function sizeOrUnknown(db: Db): number | undefined {
+  try {
+    return copyBytes(db);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A disk whose free space cannot be read (statfs unsupported) is left to the copy itself, as before. */
 function roomOrUnknown(read: () => BackupRoom): BackupRoom {
   try {
@@ -128,11 +136,16 @@ export async function backupDatabase(
     throw new BackupError(unusableDir(options.dir, error), { cause: error });
   }
   // Before a page is copied: a copy that does not fit filled the disk until it failed, smsops' database with it.
-  const noRoom = backupRoomProblem(
-    options.dir,
-    copyBytes(db),
-    roomOrUnknown(() => room(options.dir, db.name)),
-  );
+  const bytes = sizeOrUnknown(db);
+  // A database SQLite cannot size (a file cut short under it) is left to the copy, whose failure says why.
+  const noRoom =
+    bytes === undefined
+      ? null
+      : backupRoomProblem(
+          options.dir,
+          bytes,
+          roomOrUnknown(() => room(options.dir, db.name)),
+        );
   if (noRoom) throw new BackupError(`the backup was ${noRoom}`);
   const final = join(options.dir, backupFileName(now()));
   const partial = `${final}${PARTIAL_SUFFIX}`;
