@@ -1,9 +1,11 @@
 import pino, { type DestinationStream } from 'pino';
+import { consoleWriter } from './logConsole.js';
 import { humanLogLine, type LogFormat } from './logFormat.js';
 
 /**
  * smsops' structured logger on pino: one JSON object per line (`level` as a word, `time` in ISO 8601, `msg`), or the
- * same as a human line for a terminal (src/logFormat.ts), debug and info on stdout, warn and error on stderr, written synchronously so nothing is lost when the process ends.
+ * same as a human line for a terminal (src/logFormat.ts), debug and info on stdout, warn and error on stderr, written synchronously so nothing is lost when the process ends,
+ * yet never waited for: a line a full pipe cannot take is dropped and counted (src/logConsole.ts).
  *
  * Kept of ours, because pino has no equivalent: secrets are registered once at start (`registerSecret`) and masked
  * by VALUE wherever they appear (message, field, key, child binding, error message), in every line, before it is
@@ -153,8 +155,8 @@ const consoleStreams = new Map<LogFormat, DestinationStream>();
 function toConsole(format: LogFormat): DestinationStream {
   let streams = consoleStreams.get(format);
   if (!streams) {
-    const stdout = pino.destination({ fd: 1, sync: true });
-    const stderr = pino.destination({ fd: 2, sync: true });
+    const stdout = consoleWriter(1);
+    const stderr = consoleWriter(2);
     streams = pino.multistream(
       [
         { level: 'debug', stream: redacting((line) => stdout.write(line), format) },

@@ -1,0 +1,80 @@
+import { writeSync as fsWriteSync } from 'node:fs';
+
+/**
+ * A console stream (stdout or stderr) that never waits for its reader. pino's synchronous destination, on the
+ * non-blocking pipe Node makes of stdout, slept 100 ms and tried again for as long as the pipe stayed full: a log
+ * reader that stopped reading (a stuck log driver, journald hung, `| less` left open, a reader SIGSTOPped) stopped
+ * the whole process, webhooks unanswered, the relay and /healthz with them. Now a line the pipe cannot take at once
+ * is dropped and counted, and once the reader takes lines again one warning says how many were lost. Memory is
+ * bounded: at most the unwritten end of one line is kept (a line is never cut in two in the log).
+ */
+export interface ConsoleWriter {
+  write(line: string): void;
+  /** Lines dropped since start (also said in the log, once the reader is back). */
+  dropped(): number;
+}
+
+type WriteSync = (fd: number, data: Uint8Array) => number;
+
+/** How often the unwritten end of a line is tried again while nothing else is written. */
+const RETRY_MS = 100;
+
+export function consoleWriter(fd: number, options: { writeSync?: WriteSync; now?: () => Date } = {}): ConsoleWriter {
+  const writeSync = options.writeSync ?? ((to, data) => fsWriteSync(to, data));
+  const now = options.now ?? (() => new Date());
+  let rest: Uint8Array | undefined;
+  let droppedTotal = 0;
+  let droppedUnsaid = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  /**
+   * Writes what the pipe takes now, the end it did not take kept in `rest`. EAGAIN (full) keeps it all; any other
+   * failure (EPIPE: nobody reads any more) loses it, as before. True when nothing is left over.
+   */
+  const put = (data: Uint8Array): boolean => {
+    try {
+      const n = writeSync(fd, data);
+      rest = n >= data.length ? undefined : data.subarray(n);
+    } catch (error) {
+      rest = (error as NodeJS.ErrnoException).code === 'EAGAIN' ? data : undefined;
+    }
+    return rest === undefined;
+  };
+
+  const sayDropped = () => {
+    if (droppedUnsaid === 0) return;
+    const line = `${JSON.stringify({ level: 'warn', time: now().toISOString(), dropped: droppedUnsaid, msg: 'log lines dropped: this output was not read fast enough (a full pipe); smsops went on' })}\n`;
+    droppedUnsaid = 0;
+    if (!put(Buffer.from(line))) arm();
+  };
+
+  /** The kept end written, then the count said: true when the stream is free for a new line. */
+  const catchUp = (): boolean => {
+    if (rest && !put(rest)) return false;
+    sayDropped();
+    return rest === undefined;
+  };
+
+  function arm() {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (!catchUp()) arm();
+    }, RETRY_MS);
+    timer.unref();
+  }
+
+  return {
+    write: (line) => {
+      if (!catchUp()) {
+        droppedTotal += 1;
+        droppedUnsaid += 1;
+        arm();
+        return;
+      }
+      // A line the pipe took only part of is finished first (by the timer or the next write), never cut.
+      if (!put(Buffer.from(line))) arm();
+    },
+    dropped: () => droppedTotal,
+  };
+}

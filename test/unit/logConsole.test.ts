@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { consoleWriter } from '../../src/logConsole.js';
+
+/** A pipe of `room` bytes whose reader is stopped until `drain()`: writes past its room fail with EAGAIN, as Node's non-blocking stdout does. */
+function stoppedPipe(room: number) {
+  let free = room;
+  const taken: Buffer[] = [];
+  let calls = 0;
+  return {
+    writeSync: (_fd: number, data: Uint8Array) => {
+      calls += 1;
+      if (free === 0) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, write'), { code: 'EAGAIN' });
+      const n = Math.min(free, data.length);
+      taken.push(Buffer.from(data.subarray(0, n)));
+      free -= n;
+      return n;
+    },
+    drain: () => {
+      free = Number.POSITIVE_INFINITY;
+    },
+    text: () => Buffer.concat(taken).toString(),
+    calls: () => calls,
+  };
+}
+
+describe('a log stream whose reader stopped reading', () => {
+  it('drops lines at once instead of waiting, never cuts one, and says how many once the reader is back', () => {
+    const pipe = stoppedPipe(30);
+    const out = consoleWriter(1, { writeSync: pipe.writeSync, now: () => new Date('2026-11-28T02:00:00Z') });
+    const started = Date.now();
+    for (let i = 0; i < 1000; i++) out.write(`{"msg":"line ${i}"}\n`);
+    expect(Date.now() - started).toBeLessThan(500); // pino's destination slept 100 ms per try: the process stood still
+    expect(out.dropped()).toBeGreaterThan(990);
+    pipe.drain();
+    out.write('{"msg":"after"}\n');
+    const lines = pipe.text().trimEnd().split('\n');
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    expect(lines[0]).toBe('{"msg":"line 0"}');
+    expect(JSON.parse(lines.at(-2) ?? '')).toMatchObject({ level: 'warn', dropped: out.dropped() });
+    expect(lines.at(-1)).toBe('{"msg":"after"}');
+  });
+
+  it('loses lines silently to a reader that went away (EPIPE) and goes on', () => {
+    const out = consoleWriter(1, {
+      writeSync: () => {
+        throw Object.assign(new Error('EPIPE'), { code: 'EPIPE' });
+      },
+    });
+    expect(() => out.write('{"msg":"x"}\n')).not.toThrow();
+    expect(out.dropped()).toBe(0);
+  });
+});
