@@ -29,6 +29,28 @@ export interface StartOptions {
 }
 
 /**
+ * One in-process smsops per test, without a PortSIP sink. Call it at a test file's top level: it registers the
+ * afterEach that stops smsops, checking that no secret reached Slack or a log line, so a test cannot forget it.
+ */
+export function useSmsops(): {
+  start(env?: Env, options?: Parameters<typeof startSmsopsUnderTest>[1]): Promise<SmsopsUnderTest>;
+} {
+  let t: SmsopsUnderTest | undefined;
+  afterEach(async () => {
+    const running = t;
+    t = undefined;
+    if (running) await stopCheckingSecrets(running);
+  });
+  return {
+    start: async (env = {}, options) => {
+      if (t) throw new Error('useSmsops: one start per test');
+      t = await startSmsopsUnderTest(env, options);
+      return t;
+    },
+  };
+}
+
+/**
  * One in-process smsops and one PortSIP sink per test. Call it at a test file's top level: it registers the
  * afterEach that stops smsops (checking secrets, by default) and closes the sink, so a test cannot forget either.
  */

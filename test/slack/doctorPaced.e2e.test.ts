@@ -1,23 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  OUTSIDER,
-  readable,
-  type SmsopsUnderTest,
-  startSmsopsUnderTest,
-  stopCheckingSecrets,
-} from '../helpers/smsopsUnderTest.js';
+import { describe, expect, it } from 'vitest';
+import { OUTSIDER, readable, type SmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { useSmsops } from '../helpers/smsopsWithSink.js';
 
 /** A member (or a script with their Slack session) running `/sms doctor` over and over, each run reading Wavix. */
 
+const rig = useSmsops();
 let t: SmsopsUnderTest | undefined;
-afterEach(async () => {
-  if (t) await stopCheckingSecrets(t);
-  t = undefined;
-});
 
 describe('/sms doctor asked for in a loop', () => {
   it('shares its runs among those asking at once: 10 asks, 2 runs, every asker answered', async () => {
-    t = await startSmsopsUnderTest({}, { doctorRunGapMs: 5_000 });
+    t = await rig.start({}, { doctorRunGapMs: 5_000 });
     const under = t;
     const before = t.emulator.requests().length;
     await Promise.all(Array.from({ length: 10 }, () => under.slack.command('doctor', { userId: OUTSIDER })));

@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REQUIRED_BOT_SCOPES } from '../../src/core/slackScopes.js';
-import {
-  readable,
-  runCommand,
-  type SmsopsUnderTest,
-  startSmsopsUnderTest,
-  stopCheckingSecrets,
-} from '../helpers/smsopsUnderTest.js';
+import { readable, runCommand, type SmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { useSmsops } from '../helpers/smsopsWithSink.js';
 
+const rig = useSmsops();
 let t: SmsopsUnderTest | undefined;
-afterEach(async () => {
-  if (t) await stopCheckingSecrets(t);
-  t = undefined;
-});
 
 /** The report's line for the scope check: its title up to the next line. */
 const scopeLine = (report: string) => report.split('\n').find((line) => line.includes('Slack app scopes')) ?? '';
@@ -26,7 +18,7 @@ const doctorReport = async (s: SmsopsUnderTest) => {
 
 describe('/sms doctor and the bot token’s scopes (real app, fake Slack stating them as Slack does)', () => {
   it('fails a token an admin took files:write from, naming the scope and the feature it stops, and what to do', async () => {
-    t = await startSmsopsUnderTest();
+    t = await rig.start();
     expect(scopeLine(await doctorReport(t))).toContain('The bot token has every scope manifest.yml asks for.');
 
     t.fakeSlack.setBotScopes(Object.keys(REQUIRED_BOT_SCOPES).filter((scope) => scope !== 'files:write'));
@@ -39,7 +31,7 @@ describe('/sms doctor and the bot token’s scopes (real app, fake Slack stating
   });
 
   it('claims nothing when Slack’s answer does not state the scopes (a proxy dropping the header)', async () => {
-    t = await startSmsopsUnderTest();
+    t = await rig.start();
     t.fakeSlack.setBotScopes(undefined);
     const report = await doctorReport(t);
     expect(report).toContain("Slack's answer did not say which scopes the bot token has");

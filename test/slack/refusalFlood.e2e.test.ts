@@ -1,22 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  OUTSIDER,
-  readable,
-  runCommand,
-  type SmsopsUnderTest,
-  startSmsopsUnderTest,
-  stopCheckingSecrets,
-} from '../helpers/smsopsUnderTest.js';
+import { describe, expect, it } from 'vitest';
+import { OUTSIDER, readable, runCommand, type SmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { useSmsops } from '../helpers/smsopsWithSink.js';
 
+const rig = useSmsops();
 let t: SmsopsUnderTest | undefined;
-afterEach(async () => {
-  if (t) await stopCheckingSecrets(t);
-  t = undefined;
-});
 
 describe('a member refused in a loop', () => {
   it('is told every time, and recorded 5 times a minute in the audit log, not once per attempt', async () => {
-    t = await startSmsopsUnderTest();
+    t = await rig.start();
     const reason = 'x'.repeat(200);
     for (let i = 0; i < 20; i++) {
       const answer = readable((await runCommand(t, `doctor ignore +1 202 555 0143 ${reason}`, { userId: OUTSIDER })).body);

@@ -1,22 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ADMIN,
-  OUTSIDER,
-  readable,
-  type SmsopsUnderTest,
-  startSmsopsUnderTest,
-  stopCheckingSecrets,
-} from '../helpers/smsopsUnderTest.js';
+import { describe, expect, it } from 'vitest';
+import { ADMIN, OUTSIDER, readable, type SmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { useSmsops } from '../helpers/smsopsWithSink.js';
 
+const rig = useSmsops();
 let t: SmsopsUnderTest | undefined;
-afterEach(async () => {
-  if (t) await stopCheckingSecrets(t);
-  t = undefined;
-});
 
 describe('the Sender ID form opened in a loop', () => {
   it('lists the account’s numbers at Wavix once a minute, not once per opening', async () => {
-    t = await startSmsopsUnderTest();
+    t = await rig.start();
     const before = t.emulator.requests().length;
     for (let i = 1; i <= 10; i++) {
       await t.slack.command('senderid create', { userId: OUTSIDER });
@@ -33,7 +24,7 @@ describe('the Sender ID form opened in a loop', () => {
 
   it('tells the member when Slack rate-limits opening it, and holds up no one else', async () => {
     // Production's retries: Bolt's client then waits out a 429's Retry-After, and every call behind it waits too.
-    t = await startSmsopsUnderTest({}, { slackRetries: 2 });
+    t = await rig.start({}, { slackRetries: 2 });
     t.fakeSlack.rateLimit('views.open', 20);
     await t.slack.command('senderid create', { userId: OUTSIDER });
     const [told] = await t.fakeSlack.waitForResponses(1);

@@ -1,28 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ADMIN,
-  OUTSIDER,
-  readable,
-  runCommand,
-  type SmsopsUnderTest,
-  startSmsopsUnderTest,
-  stopCheckingSecrets,
-} from '../helpers/smsopsUnderTest.js';
+import { describe, expect, it } from 'vitest';
+import { ADMIN, OUTSIDER, readable, runCommand, type SmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { useSmsops } from '../helpers/smsopsWithSink.js';
 
 /**
  * A member (or a script with their Slack session) asking for `/sms traffic 7d` over and over: each chart is drawn on
  * the main thread and posted to the whole channel, and its upload went through Bolt's client, which answers everyone.
  */
 
+const rig = useSmsops();
 let t: SmsopsUnderTest | undefined;
-afterEach(async () => {
-  if (t) await stopCheckingSecrets(t);
-  t = undefined;
-});
 
 describe('/sms traffic asked for in a loop', () => {
   it('posts one chart per person every 30 s, and the figures every time', async () => {
-    t = await startSmsopsUnderTest();
+    t = await rig.start();
     const under = t;
     await Promise.all(
       Array.from({ length: 5 }, () => under.slack.command('traffic 7d', { userId: OUTSIDER, channelId: 'C0TEAM0001' })),
@@ -41,7 +31,7 @@ describe('/sms traffic asked for in a loop', () => {
 
   it('never holds up another person’s modal while Slack rate-limits the chart’s upload', async () => {
     // Production's retries: Bolt's client then waits out a 429's Retry-After, and every call behind it waits too.
-    t = await startSmsopsUnderTest({}, { slackRetries: 2 });
+    t = await rig.start({}, { slackRetries: 2 });
     t.fakeSlack.rateLimit('files.getUploadURLExternal', 20);
     const answer = readable((await runCommand(t, 'traffic 7d', { userId: OUTSIDER, channelId: 'C0TEAM0001' })).body);
     expect(answer).toContain('Slack is rate-limiting smsops’ uploads (retry after 20 s)');

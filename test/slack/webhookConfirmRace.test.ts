@@ -1,13 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.js';
-import {
-  ADMIN,
-  readable,
-  runCommand,
-  type SmsopsUnderTest,
-  startSmsopsUnderTest,
-  stopCheckingSecrets,
-} from '../helpers/smsopsUnderTest.js';
+import { ADMIN, readable, runCommand, type SmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { useSmsops } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -21,11 +15,8 @@ const PORTSIP = 'https://pbx-p.example.com:8887/emc/Wavix/pppp';
 const X = 'https://pbx-x.example.com:8887/emc/Wavix/xxxx';
 const Y = 'https://pbx-y.example.com:8887/emc/Wavix/yyyy';
 
+const rig = useSmsops();
 let t: SmsopsUnderTest | undefined;
-afterEach(async () => {
-  if (t) await stopCheckingSecrets(t);
-  t = undefined;
-});
 
 // biome-ignore lint/suspicious/noExplicitAny: Slack message bodies are asserted structurally
 const replaceButton = (body: any): { value: string } =>
@@ -75,7 +66,7 @@ const TARGETS: Target[] = [
 
 describe('two "Replace" confirmations of one webhook at once', () => {
   it.each(TARGETS)('writes one to Wavix and refuses the other as outdated, each admin told which: $name', async (target) => {
-    t = await startSmsopsUnderTest({ SLACK_ADMIN_USERS: `${ADMIN},${ADMIN_B}` });
+    t = await rig.start({ SLACK_ADMIN_USERS: `${ADMIN},${ADMIN_B}` });
     const smsops = t;
     target.place(smsops, PORTSIP);
     const askA = await runCommand(smsops, `webhook set ${target.typed[0]} ${X}`, { userId: ADMIN });
