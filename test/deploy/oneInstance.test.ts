@@ -75,10 +75,12 @@ describe('one smsops per database', () => {
     expect(refusedOnce.logs).toContain('host pbx-side-box, pid 1');
     expect(refusedOnce.logs).toContain(`its lease expires ${new Date(expiresAt).toISOString()}`);
 
-    // That machine's last heartbeat: its lease runs out a second from now (starting takes longer than that here).
+    // That machine's last heartbeat: its lease runs out a second from now; the start comes once it has (a start can
+    // take less than a second here, and would then be refused as above).
     expiresAt = Date.now() + 1_000;
     other.prepare('UPDATE instance_lease SET heartbeat_at = ?, expires_at = ?').run(expiresAt - 1_500, expiresAt);
     other.close();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 50));
     const after = await start(db);
     const takeover = after.p.logs.find((line) => line.includes('took over an expired instance lease'));
     expect(takeover).toContain('pbx-side-box');

@@ -144,10 +144,12 @@ describe('/slack/events before reading a body', () => {
       ),
     );
     expect(Math.max(...received)).toBeLessThan(100 * 1024);
-    // Every answer kept: about 200 MB for 40 clients. Allowed: half that. Alone it grows 48–54 MB (V8's young generation,
-    // held at its start size until the first load (src/youngGenerationAtStart.ts), grows to its full 32 MB meanwhile);
-    // beside the rest of the suite on two cores, up to 75 MB (fresh-clone CI, 2026-11-27): the collector runs later there.
-    expect(after - before).toBeLessThan(100);
+    // RSS says only how late the collector ran: alone it grows 48–54 MB (V8's young generation, held at its start size
+    // until the first load (src/youngGenerationAtStart.ts), grows to its full 32 MB meanwhile); with two busy loops on
+    // the two cores, 160–170 MB, on this code and on the nineteenth round's alike (fresh-clone CI reached 155–161 MB,
+    // 2026-11-28). So it bounds only a gross pile-up (every answer of every client kept, which adds about 200 MB); what
+    // shows the answers were not piled up is what each client receives once it reads (under 100 KB, above).
+    expect(after - before).toBeLessThan(220);
     // One line for all of them, counting them. Each closed connection once wrote ~1,984 lines (one per request parsed
     // from its last read): 62 KB from anyone, no secret needed, made 1,984 log lines.
     expect(warnings()).toHaveLength(1);
