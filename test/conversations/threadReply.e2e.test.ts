@@ -116,6 +116,28 @@ const statusLines = (threadTs: string) =>
 // biome-ignore lint/suspicious/noExplicitAny: rows of the test's own SQL
 const rows = (sql: string, ...params: unknown[]): any[] => t.db.prepare(sql).all(...params);
 
+/**
+ * A reply whose send Wavix answers with `segments` (its own count, which it documents no rules for): the status line's
+ * edit to "Sent …", once made.
+ */
+async function sentWithWavixCount(threadTs: string, messageId: string, segments: number) {
+  t.emulator.injectFault({
+    method: 'POST',
+    path: '/v3/messages',
+    status: 201,
+    afterActing: true,
+    body: { message_id: messageId, status: 'accepted', segments },
+  });
+  await reply(threadTs, 'Your order ships today');
+  const isSent = (c: { args: Record<string, unknown> }) => String(c.args.text).startsWith('Sent');
+  await waitUntil(
+    () => t.fakeSlack.callsTo('chat.update').some(isSent),
+    5000,
+    () => 'the status line updated to Sent',
+  );
+  return t.fakeSlack.callsTo('chat.update').find(isSent);
+}
+
 /** Another event processed after `check`'s: once it is handled, anything the first would have done is done. */
 async function settled(threadTs: string) {
   const marker = await reply(threadTs, 'marker', { user: OUTSIDER });
@@ -247,20 +269,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
   it('shows, records and audits the segments Wavix counted when they differ from smsops’ estimate (what Wavix charges)', async () => {
     const threadTs = await relayedThread();
     // Wavix documents no counting rules: its answer says 3 where smsops, by GSM 03.38, counts 1.
-    t.emulator.injectFault({
-      method: 'POST',
-      path: '/v3/messages',
-      status: 201,
-      afterActing: true,
-      body: { message_id: 'wx-counted-3', status: 'accepted', segments: 3 },
-    });
-    await reply(threadTs, 'Your order ships today');
-    await waitUntil(
-      () => t.fakeSlack.callsTo('chat.update').some((c) => String(c.args.text).startsWith('Sent')),
-      5000,
-      () => 'the status line updated to Sent',
-    );
-    const sent = t.fakeSlack.callsTo('chat.update').find((c) => String(c.args.text).startsWith('Sent'));
+    const sent = await sentWithWavixCount(threadTs, 'wx-counted-3', 3);
     expect(sent?.args.text).toBe(
       'Sent · Wavix id `wx-counted-3` · 3 segments by Wavix’s count (smsops counted 1 segment, GSM-7)',
     );
@@ -358,20 +367,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
 
   it('keeps smsops’ count when Wavix’s answer has no believable segments (1e21)', async () => {
     const threadTs = await relayedThread();
-    t.emulator.injectFault({
-      method: 'POST',
-      path: '/v3/messages',
-      status: 201,
-      afterActing: true,
-      body: { message_id: 'wx-no-count', status: 'accepted', segments: 1e21 },
-    });
-    await reply(threadTs, 'Your order ships today');
-    await waitUntil(
-      () => t.fakeSlack.callsTo('chat.update').some((c) => String(c.args.text).startsWith('Sent')),
-      5000,
-      () => 'the status line updated to Sent',
-    );
-    const sent = t.fakeSlack.callsTo('chat.update').find((c) => String(c.args.text).startsWith('Sent'));
+    const sent = await sentWithWavixCount(threadTs, 'wx-no-count', 1e21);
     expect(sent?.args.text).toBe('Sent · Wavix id `wx-no-count` · 1 segment, GSM-7');
     expect(rows('SELECT segments FROM conversation_replies')).toEqual([{ segments: 1 }]);
   });
