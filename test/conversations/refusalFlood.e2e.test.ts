@@ -35,13 +35,18 @@ async function threadReply(threadTs: string, user: string, text: string) {
   return t.slack.raw(body, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) });
 }
 
-it('a flood of refused replies under a rate limit does not hold a member’s reply in the same thread', async () => {
+/** smsops with production's Slack retries, a member and a guest in the inbox channel, and an SMS's thread there. */
+async function threadWithAGuest(): Promise<string> {
   t = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0' }, { slackRetries: 3 });
   t.fakeSlack.setChannelMembers(INBOX, [MEMBER, GUEST]);
   t.fakeSlack.seedUser(GUEST, { guest: true });
   const before = t.fakeSlack.callsTo('chat.postMessage').length;
   await postInbound(t, { text: 'Is my order ready?' });
-  const threadTs = String((await t.fakeSlack.waitFor('chat.postMessage', before + 1))[before]?.result?.ts);
+  return String((await t.fakeSlack.waitFor('chat.postMessage', before + 1))[before]?.result?.ts);
+}
+
+it('a flood of refused replies under a rate limit does not hold a member’s reply in the same thread', async () => {
+  const threadTs = await threadWithAGuest();
 
   t.fakeSlack.rateLimit('chat.postEphemeral', 10, 4);
   for (let i = 0; i < 5; i++) await threadReply(threadTs, GUEST, `guest ${i}`);
@@ -59,12 +64,7 @@ it('a flood of refused replies under a rate limit does not hold a member’s rep
 // Posted outside the reply queue, a refusal's notice was no longer waited for by a stop: a guest's reply refused just
 // before a deploy while Slack rate-limited the notice (Retry-After 3 s) was never told to them (a probe).
 it('a stop waits for a refusal’s notice still being posted, as it waits for replies', async () => {
-  t = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0' }, { slackRetries: 3 });
-  t.fakeSlack.setChannelMembers(INBOX, [MEMBER, GUEST]);
-  t.fakeSlack.seedUser(GUEST, { guest: true });
-  const before = t.fakeSlack.callsTo('chat.postMessage').length;
-  await postInbound(t, { text: 'Is my order ready?' });
-  const threadTs = String((await t.fakeSlack.waitFor('chat.postMessage', before + 1))[before]?.result?.ts);
+  const threadTs = await threadWithAGuest();
 
   t.fakeSlack.rateLimit('chat.postEphemeral', 3, 1);
   await threadReply(threadTs, GUEST, 'guest answering');
