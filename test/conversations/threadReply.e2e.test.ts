@@ -116,6 +116,35 @@ const statusLines = (threadTs: string) =>
 // biome-ignore lint/suspicious/noExplicitAny: rows of the test's own SQL
 const rows = (sql: string, ...params: unknown[]): any[] => t.db.prepare(sql).all(...params);
 
+/** Wavix's delivery report of `messageId` as delivered in `segments` segments: the status line's edit to "Delivered …". */
+async function deliveredCounting(messageId: string | undefined, segments: number) {
+  const report = await fetch(`${t.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      message_id: messageId,
+      message_type: 'sms',
+      from: OUR_NUMBER,
+      to: CUSTOMER,
+      status: 'delivered',
+      segments_count: segments,
+      sent: '2026-11-25T10:00:00',
+      delivered: '2026-11-25T10:00:05',
+      error: null,
+      charge: '0.0950',
+      carrier_fees: '0.0',
+    }),
+  });
+  expect(report.status).toBe(200);
+  const isDelivered = (c: { args: Record<string, unknown> }) => String(c.args.text).startsWith('Delivered');
+  await waitUntil(
+    () => t.fakeSlack.callsTo('chat.update').some(isDelivered),
+    5000,
+    () => 'the status line updated to Delivered',
+  );
+  return t.fakeSlack.callsTo('chat.update').find(isDelivered);
+}
+
 /**
  * A reply whose send Wavix answers with `segments` (its own count, which it documents no rules for): the status line's
  * edit to "Sent …", once made.
@@ -287,30 +316,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
       () => 'the status line updated to Sent',
     );
     const [sms] = outboundSms();
-    const report = await fetch(`${t.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        message_id: sms?.message_id,
-        message_type: 'sms',
-        from: OUR_NUMBER,
-        to: CUSTOMER,
-        status: 'delivered',
-        segments_count: 2,
-        sent: '2026-11-25T10:00:00',
-        delivered: '2026-11-25T10:00:05',
-        error: null,
-        charge: '0.0950',
-        carrier_fees: '0.0',
-      }),
-    });
-    expect(report.status).toBe(200);
-    await waitUntil(
-      () => t.fakeSlack.callsTo('chat.update').some((c) => String(c.args.text).startsWith('Delivered')),
-      5000,
-      () => 'the status line updated to Delivered',
-    );
-    const delivered = t.fakeSlack.callsTo('chat.update').find((c) => String(c.args.text).startsWith('Delivered'));
+    const delivered = await deliveredCounting(sms?.message_id, 2);
     expect(delivered?.args.text).toBe(
       `Delivered · Wavix id \`${sms?.message_id}\` · 2 segments by Wavix’s count (smsops counted 1 segment, GSM-7)`,
     );
@@ -335,30 +341,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
       5000,
       () => 'the status line says Sending',
     );
-    const report = await fetch(`${t.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        message_id: 'wx-early-report',
-        message_type: 'sms',
-        from: OUR_NUMBER,
-        to: CUSTOMER,
-        status: 'delivered',
-        segments_count: 3,
-        sent: '2026-11-25T10:00:00',
-        delivered: '2026-11-25T10:00:05',
-        error: null,
-        charge: '0.0950',
-        carrier_fees: '0.0',
-      }),
-    });
-    expect(report.status).toBe(200);
-    await waitUntil(
-      () => t.fakeSlack.callsTo('chat.update').some((c) => String(c.args.text).startsWith('Delivered')),
-      5000,
-      () => 'the status line updated to Delivered',
-    );
-    const delivered = t.fakeSlack.callsTo('chat.update').find((c) => String(c.args.text).startsWith('Delivered'));
+    const delivered = await deliveredCounting('wx-early-report', 3);
     expect(delivered?.args.text).toBe(
       'Delivered · Wavix id `wx-early-report` · 3 segments by Wavix’s count (smsops counted 1 segment, GSM-7)',
     );
