@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse } from 'node:querystring';
 import { defaultBodyLimit, HTTPModuleFunctions, isRawBodyError, isValidSlackRequest } from '@slack/bolt';
@@ -5,10 +6,11 @@ import { markTrusted } from '../http/boundedServer.js';
 import { sendJson } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { warnOncePerMinute } from '../logOncePerMinute.js';
-import type { SlackRefusal } from './eventsGuard.js';
+import { MAX_CLOCK_SKEW_SECONDS, type SlackRefusal, STALE_TIMESTAMP_ERROR } from './eventsGuard.js';
 
 /** Bolt accepts a signed request whose timestamp is up to 5 minutes old; a replay is possible in that window. */
-const WINDOW_SECONDS = 5 * 60;
+const WINDOW_SECONDS = MAX_CLOCK_SKEW_SECONDS;
+const FUTURE_TIMESTAMP_ERROR = 'X-Slack-Request-Timestamp is more than 5 minutes ahead';
 
 export interface SlackReplayGuardOptions {
   signingSecret: string;
@@ -82,14 +84,17 @@ export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackR
     countField,
   );
 
-  // Anyone holding one captured request can replay it for its 5 minutes (and Slack retries events by itself): a line
-  // each time let one client write 40,000 lines in 18 s, 152 MB in 3.5 s with a long X-Slack-Retry-Num.
-  const futureTimestamp = warnOncePerMinute(
+  // Slack's own requests, correctly signed, refused for their age: smsops' clock is off (every command, button and
+  // thread reply refused while /healthz says ok), or someone replays a captured one. Only a signed one is said, so
+  // nobody without the secret can write it; a steady `offSeconds` is the clock, a varying one replays.
+  const clockOff = warnOncePerMinute(
     options.logger,
-    'Slack request refused: its timestamp is more than 5 minutes ahead',
+    'Slack requests refused: correctly signed, but their timestamp is more than 5 minutes off this host’s clock; when offSeconds stays about the same, this host’s clock is wrong (check NTP/chrony): every Slack command, button and thread reply is refused until it is set right',
     {},
     countField,
   );
+  // Anyone holding one captured request can replay it for its 5 minutes (and Slack retries events by itself): a line
+  // each time let one client write 40,000 lines in 18 s, 152 MB in 3.5 s with a long X-Slack-Retry-Num.
   const retryTaken = warnOncePerMinute(
     options.logger,
     'Slack retry of an event already taken: acknowledged, not processed again',
@@ -141,6 +146,14 @@ export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackR
     const signature = header(req, 'x-slack-signature');
     const timestamp = Number(header(req, 'x-slack-request-timestamp'));
     const at = now();
+    if (signature !== undefined && Number.isFinite(timestamp) && Math.abs(at / 1000 - timestamp) > MAX_CLOCK_SKEW_SECONDS) {
+      const signed = signedWith(options.signingSecret, raw, signature, timestamp);
+      if (signed) clockOff('', { offSeconds: Math.round(at / 1000 - timestamp) });
+      // Bolt accepts a timestamp from the future without bound; the guard would have to remember it that long.
+      if (signed && timestamp * 1000 > at) refused('future_timestamp', res, 401, FUTURE_TIMESTAMP_ERROR);
+      else refused('stale_timestamp', res, 401, STALE_TIMESTAMP_ERROR);
+      return;
+    }
     const valid =
       signature !== undefined &&
       Number.isFinite(timestamp) &&
@@ -158,12 +171,6 @@ export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackR
     }
     markTrusted(req);
 
-    // Bolt accepts a timestamp from the future without bound; the guard would have to remember it that long.
-    if (timestamp * 1000 > at + WINDOW_SECONDS * 1000) {
-      futureTimestamp('', { aheadSeconds: Math.round(timestamp - at / 1000) });
-      refused('future_timestamp', res, 401, 'X-Slack-Request-Timestamp is more than 5 minutes ahead');
-      return;
-    }
     const retryNum = header(req, 'x-slack-retry-num');
     // Not signed: logged only when it looks like Slack's (a small number), never as sent.
     const retryField = retryNum !== undefined && /^\d{1,2}$/.test(retryNum) ? { retryNum } : {};
@@ -203,4 +210,11 @@ function eventIdOf(raw: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Slack's signature (v0) of `raw` at `timestamp`, checked whatever the timestamp's age (Bolt's check refuses a stale one). */
+function signedWith(secret: string, raw: string, signature: string, timestamp: number): boolean {
+  const expected = Buffer.from(`v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${raw}`).digest('hex')}`);
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
