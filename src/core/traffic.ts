@@ -3,6 +3,7 @@ import { attempt } from './access.js';
 import { InputError } from './inputError.js';
 import { parseIsoTime } from './isoTime.js';
 import { hourStartOf, normaliseTrafficNumber } from './model/traffic.js';
+import { STATUS_PROGRESS, UNKNOWN_STATUS_PROGRESS } from './model/wavixDeliveryStatus.js';
 import { parsePhoneNumber, toWavixDigits } from './phone.js';
 import type { DeliveryReportsRepository } from './ports/deliveryReports.js';
 import type { TrafficRepository } from './ports/traffic.js';
@@ -14,21 +15,7 @@ export const DEFAULT_TRAFFIC_PERIOD: TrafficPeriod = '24h';
 
 // --- Pulling outbound records from Wavix ----------------------------------------------------------------------
 
-/**
- * How far along its life a status says a message is. Statuses only move forward at Wavix; dlr_expired ("no
- * report came in time") ranks below the real outcomes because a late report may still settle it.
- */
-const STATUS_PROGRESS: Readonly<Record<string, number>> = {
-  accepted: 0,
-  pending: 1,
-  sent: 2,
-  dlr_expired: 3,
-  delivered: 4,
-  undelivered: 4,
-  expired: 4,
-  rejected: 4,
-};
-const progressOf = (status: string) => STATUS_PROGRESS[status] ?? 1;
+const progressOf = (status: string) => STATUS_PROGRESS[status] ?? UNKNOWN_STATUS_PROGRESS;
 
 /**
  * Which status to keep when a listing meets what smsops already stored. A listing is a snapshot taken when its page

@@ -23,3 +23,20 @@ export function readWavixDeliveryStatus(raw: string): WavixDeliveryStatus | unde
   const status = raw.trim().toLowerCase();
   return KNOWN.has(status) ? (status as WavixDeliveryStatus) : undefined;
 }
+
+/**
+ * How far along its life a status says a message is. Statuses only move forward at Wavix; dlr_expired ("no
+ * report came in time") ranks below the real outcomes because a late report may still settle it.
+ */
+export const STATUS_PROGRESS: Readonly<Record<string, number>> = {
+  accepted: 0,
+  pending: 1,
+  sent: 2,
+  dlr_expired: 3,
+  delivered: 4,
+  undelivered: 4,
+  expired: 4,
+  rejected: 4,
+};
+/** A status Wavix does not document: taken as interim (kept as sent by the webhooks). */
+export const UNKNOWN_STATUS_PROGRESS = 1;

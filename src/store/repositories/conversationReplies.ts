@@ -51,8 +51,13 @@ const toReply = (r: Row): ConversationReply => ({
   statusTs: r.status_ts,
 });
 
-/** How far along a status is: reports arrive out of order, and a reply only ever moves forward. */
+/**
+ * How far along a status is: reports arrive out of order, and a reply only ever moves forward. `dlr_expired` ("no
+ * report came in time") is below the real outcomes: a late report still settles it, or its status line went on telling
+ * the writer to reach the customer another way after Wavix said delivered (a probe).
+ */
 function progress(status: ReplyStatus): number {
+  if (status === 'dlr_expired') return 3.5;
   if (FINAL_REPLY_STATUSES.has(status)) return 4;
   return (
     { queued: 0, sending: 0, unknown: 0, accepted: 1, pending: 2, sent: 3 }[

@@ -1,6 +1,13 @@
 import type { NewDeliveryReport, OutboundMessageUpsert, StoredDeliveryReport } from '../../core/model/outboundMessage.js';
+import { STATUS_PROGRESS, UNKNOWN_STATUS_PROGRESS } from '../../core/model/wavixDeliveryStatus.js';
 import type { DeliveryReportsRepository } from '../../core/ports/deliveryReports.js';
 import type { Db } from '../database.js';
+
+/** The progress (core/traffic.ts's rule) of a status, in SQL over `column` (as Wavix wrote it: any case, spaces). */
+const PROGRESS_SQL = (column: string) =>
+  `(CASE lower(trim(${column})) ${Object.entries(STATUS_PROGRESS)
+    .map(([status, rank]) => `WHEN '${status}' THEN ${rank}`)
+    .join(' ')} ELSE ${UNKNOWN_STATUS_PROGRESS} END)`;
 
 export function createDeliveryReportsRepository(db: Db, now: () => number = Date.now): DeliveryReportsRepository {
   const upsert = db.prepare(`
@@ -9,11 +16,15 @@ export function createDeliveryReportsRepository(db: Db, now: () => number = Date
     VALUES (@wavixMessageId, @fromNumber, @toNumber, @status, @errorMessage, @segments, @charge, @tag, @submittedAt, @sentAt,
       @deliveredAt, @updatedAt)
     ON CONFLICT (wavix_message_id) DO UPDATE SET
-      -- Reports can arrive out of order: a late interim status never replaces a final one.
-      status = CASE WHEN outbound_messages.status IN ('delivered', 'undelivered', 'expired', 'rejected', 'dlr_expired')
-                     AND excluded.status NOT IN ('delivered', 'undelivered', 'expired', 'rejected', 'dlr_expired')
-                    THEN outbound_messages.status ELSE excluded.status END,
-      error_message = coalesce(excluded.error_message, outbound_messages.error_message),
+      -- Reports arrive out of order (and may be posted again): a status replaces the stored one only when further
+      -- along (core/traffic.ts's rule for listings), so a late "sent" or a replayed "undelivered" never undoes
+      -- "delivered", while a real outcome still settles "dlr_expired". Its error goes with it.
+      status = CASE WHEN ${PROGRESS_SQL('excluded.status')} > ${PROGRESS_SQL('outbound_messages.status')}
+                    THEN excluded.status ELSE outbound_messages.status END,
+      error_message = CASE WHEN ${PROGRESS_SQL('excluded.status')} > ${PROGRESS_SQL('outbound_messages.status')}
+                             OR lower(trim(excluded.status)) = lower(trim(outbound_messages.status))
+                           THEN coalesce(excluded.error_message, outbound_messages.error_message)
+                           ELSE outbound_messages.error_message END,
       segments = coalesce(excluded.segments, outbound_messages.segments),
       charge = coalesce(excluded.charge, outbound_messages.charge),
       tag = coalesce(excluded.tag, outbound_messages.tag),

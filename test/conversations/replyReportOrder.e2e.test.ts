@@ -1,0 +1,132 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { signSlackRequest } from '../helpers/slackRequests.js';
+import { ADMIN, SIGNING_SECRET, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+
+const INBOX = 'C0INBOX001';
+const REPLIER = 'U0REPLY001';
+const OUR_NUMBER = '14155550100';
+const CUSTOMER = '447400123456';
+let t: SmsopsUnderTest;
+beforeEach(async () => {
+  t = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0' });
+  t.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
+});
+afterEach(async () => {
+  await t.stop();
+});
+
+async function thread(): Promise<string> {
+  const before = t.fakeSlack.callsTo('chat.postMessage').length;
+  await fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      message_id: `in-${Date.now()}`,
+      message_type: 'sms',
+      from: CUSTOMER,
+      to: OUR_NUMBER,
+      message_body: { text: 'Hi', media: null },
+      received_at: new Date().toISOString(),
+    }),
+  });
+  const posts = await t.fakeSlack.waitFor('chat.postMessage', before + 1);
+  const ts = posts[before]?.result?.ts as string;
+  await waitUntil(
+    () => t.db.prepare('SELECT 1 FROM slack_threads WHERE thread_ts = ?').get(ts) !== undefined,
+    5000,
+    () => 'thread',
+  );
+  return ts;
+}
+async function replyWithId(threadTs: string, id: string) {
+  t.emulator.injectFault({
+    method: 'POST',
+    path: '/v3/messages',
+    status: 201,
+    afterActing: true,
+    body: { message_id: id, status: 'accepted', segments: 1 },
+  });
+  const body = JSON.stringify({
+    token: 'x',
+    team_id: 'T1',
+    api_app_id: 'A1',
+    type: 'event_callback',
+    event_id: `Ev${id}`,
+    event_time: 1,
+    authorizations: [{ team_id: 'T1', user_id: 'UBOT', is_bot: true }],
+    event: { type: 'message', channel: INBOX, user: REPLIER, text: 'ok', ts: `1800000000.${id.length}0001`, thread_ts: threadTs },
+  });
+  expect(
+    (await t.slack.raw(body, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) })).status,
+  ).toBe(200);
+  await waitUntil(
+    () => t.db.prepare('SELECT 1 FROM conversation_replies WHERE wavix_message_id = ?').get(id) !== undefined,
+    5000,
+    () => 'sent',
+  );
+}
+async function dlr(id: string, status: string) {
+  const r = await fetch(`${t.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      message_id: id,
+      message_type: 'sms',
+      from: OUR_NUMBER,
+      to: CUSTOMER,
+      status,
+      segments_count: 1,
+      error: status === 'undelivered' ? 'Absent subscriber' : null,
+    }),
+  });
+  expect(r.status).toBe(200);
+  // The status line is edited after the answer: the next report is posted once it had time to be.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+}
+const state = (id: string) => ({
+  reply: (t.db.prepare('SELECT status FROM conversation_replies WHERE wavix_message_id = ?').get(id) as { status: string })
+    .status,
+  outbound: (t.db.prepare('SELECT status FROM outbound_messages WHERE wavix_message_id = ?').get(id) as { status: string })
+    .status,
+  error: (
+    t.db.prepare('SELECT error_message AS e FROM outbound_messages WHERE wavix_message_id = ?').get(id) as { e: string | null }
+  ).e,
+  lastLine: String(t.fakeSlack.callsTo('chat.update').at(-1)?.args.text ?? ''),
+});
+
+/**
+ * Wavix's delivery reports of a reply arriving out of order or posted again. A probe found a reply whose report
+ * "dlr_expired" came before the real "delivered" left its status line telling the writer to reach the customer another
+ * way, and a replayed "undelivered" after "delivered" turn the SMS record (traffic, the watch) undelivered while the
+ * thread said delivered.
+ */
+describe('delivery reports of a reply out of order', () => {
+  it('delivered, then a late sent and an undelivered posted again: the thread and the record stay delivered', async () => {
+    const ts = await thread();
+    await replyWithId(ts, 'wvx-a');
+    await dlr('wvx-a', 'delivered');
+    await dlr('wvx-a', 'sent');
+    await dlr('wvx-a', 'undelivered');
+    expect(state('wvx-a')).toEqual({
+      reply: 'delivered',
+      outbound: 'delivered',
+      error: null,
+      lastLine: 'Delivered · Wavix id `wvx-a` · 1 segment, GSM-7',
+    });
+  });
+
+  it('no delivery report, then the real one: the thread turns to Delivered and the record too', async () => {
+    const ts = await thread();
+    await replyWithId(ts, 'wvx-bb');
+    await dlr('wvx-bb', 'dlr_expired');
+    expect(state('wvx-bb').lastLine).toMatch(/^Undelivered \(no delivery report\)/);
+    await dlr('wvx-bb', 'delivered');
+    await waitUntil(
+      () => state('wvx-bb').lastLine.startsWith('Delivered'),
+      5000,
+      () => JSON.stringify(state('wvx-bb')),
+    );
+    expect(state('wvx-bb')).toMatchObject({ reply: 'delivered', outbound: 'delivered' });
+  });
+});
