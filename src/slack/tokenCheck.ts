@@ -19,8 +19,17 @@ export async function checkSlackToken(
   slack: Config['slack'],
   logger: Logger,
   onRefused: (code: string) => void = () => {},
+  now: () => number = Date.now,
 ): Promise<BotIdentity | undefined> {
+  let slackSaidAt: number | undefined;
   const client = new webApi.WebClient(slack.botToken, {
+    // Slack's answer says its time (the Date header): smsops' own clock is checked against it, below.
+    fetch: async (url, init) => {
+      const response = await (fetch as unknown as webApi.FetchFunction)(url, init);
+      const said = Date.parse(response.headers.get('date') ?? '');
+      if (Number.isFinite(said)) slackSaidAt = said;
+      return response;
+    },
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: 0 },
     timeout: 10_000,
@@ -30,8 +39,9 @@ export async function checkSlackToken(
     // (which may quote the token) and each failed request raw to stderr, unmasked and not JSON.
     logger: toBoltLogger(logger.child({ component: 'slack' })),
   });
+  const askedAt = now();
   try {
-    const who = await client.auth.test();
+    const who = await client.auth.test().finally(() => checkClock(slack, logger, slackSaidAt, (askedAt + now()) / 2));
     logger.info('Slack accepted SLACK_BOT_TOKEN', { team: who.team, botUser: who.user });
     return who.bot_id && who.user_id ? { botId: who.bot_id, botUserId: who.user_id } : undefined;
   } catch (error) {
@@ -46,4 +56,31 @@ export async function checkSlackToken(
     }
     return undefined;
   }
+}
+
+/** Past this, this host's clock is said to be off (Slack's Date header has whole seconds; the call takes some). */
+const CLOCK_OFF_WARN_SECONDS = 60;
+/** Slack's signatures are refused past 5 minutes (src/slack/eventsGuard.ts). */
+const SLACK_SIGNATURE_WINDOW_SECONDS = 5 * 60;
+
+/**
+ * A host clock minutes off (a VM without NTP, a restored snapshot) refuses, in HTTP mode, every Slack request past 5
+ * minutes (their signed timestamps look stale or ahead): commands, buttons and thread replies, while everything else
+ * looks fine. Said at start, against the time Slack's own answer gave, which nobody else can set.
+ */
+function checkClock(slack: Config['slack'], logger: Logger, slackSaidAt: number | undefined, ourTime: number): void {
+  if (slackSaidAt === undefined) return;
+  const offSeconds = Math.round((ourTime - slackSaidAt) / 1000);
+  if (Math.abs(offSeconds) <= CLOCK_OFF_WARN_SECONDS) return;
+  const way = offSeconds > 0 ? 'ahead of' : 'behind';
+  const refused = Math.abs(offSeconds) > SLACK_SIGNATURE_WINDOW_SECONDS;
+  const effect = slack.appToken
+    ? 'times smsops shows and schedules are off by as much'
+    : refused
+      ? 'every Slack command, button and thread reply is refused (its signed timestamp is more than 5 minutes off) until it is set right'
+      : 'past 5 minutes every Slack command, button and thread reply would be refused (signed timestamps)';
+  logger[refused && !slack.appToken ? 'error' : 'warn'](
+    `this host's clock is ${Math.abs(offSeconds)} s ${way} Slack's: set it right (NTP/chrony); ${effect}`,
+    { offSeconds },
+  );
 }

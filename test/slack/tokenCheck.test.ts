@@ -59,3 +59,38 @@ describe('the Slack token checked at start', () => {
     });
   });
 });
+
+describe('the host clock checked against Slack’s at start', () => {
+  const logsAt = async (offsetMs: number, appToken?: string) => {
+    const lines: string[] = [];
+    await checkSlackToken(
+      { ...slackConfig(fake.url), appToken },
+      createLogger({ sink: (line) => lines.push(line) }),
+      () => {},
+      () => Date.now() + offsetMs,
+    );
+    return lines.filter((line) => line.includes('this host’s clock') || line.includes("this host's clock"));
+  };
+
+  it('says, as an error in HTTP mode, that a clock 10 minutes off refuses every Slack request, ahead or behind', async () => {
+    const ahead = await logsAt(10 * 60_000);
+    expect(ahead).toHaveLength(1);
+    expect(JSON.parse(ahead[0] ?? '{}')).toMatchObject({ level: 'error' });
+    expect(ahead[0]).toContain('600 s ahead of Slack');
+    expect(ahead[0]).toContain('every Slack command, button and thread reply is refused');
+    expect((await logsAt(-10 * 60_000))[0]).toContain('600 s behind Slack');
+  });
+
+  it('warns of a clock 2 minutes off, and says nothing of one a few seconds off', async () => {
+    const off = await logsAt(2 * 60_000);
+    expect(JSON.parse(off[0] ?? '{}')).toMatchObject({ level: 'warn' });
+    expect(off[0]).toContain('past 5 minutes');
+    expect(await logsAt(3_000)).toEqual([]);
+  });
+
+  it('in Socket Mode (nothing signed) only warns', async () => {
+    const socket = await logsAt(10 * 60_000, 'xapp-1-socket');
+    expect(JSON.parse(socket[0] ?? '{}')).toMatchObject({ level: 'warn' });
+    expect(socket[0]).not.toContain('refused');
+  });
+});
