@@ -40,6 +40,16 @@ describe('parseSmsCommand', () => {
     expect(parsed('number enable-inbound (415) 555-0100')).toEqual({ kind: 'number.enable-inbound', number: '(415) 555-0100' });
   });
 
+  it('answers a label typed without `find` (as the README once said worked) with the search that finds it', () => {
+    expect(parseSmsCommand('numbers find Support')).toEqual({ ok: true, command: { kind: 'number.list', query: 'Support' } });
+    const answer = parseSmsCommand('numbers Support line');
+    expect(answer.ok).toBe(false);
+    expect(answer.ok ? '' : answer.problem).toContain('`/sms numbers find Support line`');
+    // A mistyped verb of `number` is still named as one, not offered as a label.
+    const typo = parseSmsCommand('number enable-inbund +1 415 555 0100');
+    expect(typo.ok ? '' : typo.problem).toBe('`number enable-inbund` is not a command.');
+  });
+
   it('defaults webhook set to the account default and smsops’ own URL', () => {
     expect(parsed('webhook set')).toEqual({ kind: 'webhook.set', target: 'default' });
     expect(parsed('webhook set +1 415 555 0100')).toEqual({ kind: 'webhook.set', target: '+1 415 555 0100' });

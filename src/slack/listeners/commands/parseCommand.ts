@@ -364,6 +364,19 @@ function strayWords(cmd: string, takes: string, stray: readonly string[], topic:
   return usage(`${code(`/sms ${cmd}`)} takes ${takes}: ${code(cut ? `${kept}…` : kept)} is not part of it.`, topic);
 }
 
+/**
+ * `/sms numbers Support`: a label search needs `find` before a word (only digits and a country code search without
+ * it, so a mistyped verb is named as one); the answer shows the search the person most likely meant.
+ */
+function labelWithoutFind(typed: string): ParsedCommand {
+  const { kept, cut } = graphemePrefix(typed.trim(), 80);
+  const quoted = cut ? `${kept}…` : kept;
+  return usage(
+    `${code(`numbers ${quoted}`)} is not a command. To find numbers by their label: ${code(`/sms numbers find ${quoted}`)}.`,
+    'number',
+  );
+}
+
 function pageNumber(word: string | undefined): number | null {
   return word === undefined ? 1 : pageWord(word);
 }
@@ -478,6 +491,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
         if (!number) return usage('Which number? e.g. `/sms number enable-inbound +1 415 555 0100`.', 'number');
         return command({ kind: 'number.enable-inbound', number });
       }
+      if (noun === 'numbers' && !verb?.includes('-')) return labelWithoutFind(unescapeSlack(restAfter(1)));
       return usage(`${code(`number ${unescapeSlack(verb ?? '')}`)} is not a command.`, 'number');
 
     case 'webhook':
