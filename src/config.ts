@@ -396,6 +396,13 @@ function portsipWebhookUrlLoop(e: {
     : [];
 }
 
+/**
+ * WAVIX_API_URL without the API version: Wavix's documentation writes its calls as `https://api.wavix.com/v1/…`, and
+ * a base pasted with that `/v1` made every call `/v1/v1/…`, which Wavix answers 404 ("Record not found": the start's
+ * check said the balance "may have been deleted in the Wavix portal"). smsops puts `/v1` before each path itself.
+ */
+export const wavixApiBase = (url: string): string => url.replace(/\/+$/, '').replace(/\/v1$/i, '').replace(/\/+$/, '');
+
 export function parseConfig(env: Record<string, string | undefined>): Result<Config, ConfigError> {
   const parsed = configSchema.safeParse(env);
   const logFormat = parseLogFormat(env);
@@ -419,7 +426,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
       adminUsers: e.SLACK_ADMIN_USERS,
       replyUsers: e.SLACK_REPLY_USERS,
     },
-    wavix: { apiKey: e.WAVIX_API_KEY, apiUrl: e.WAVIX_API_URL.replace(/\/+$/, '') },
+    wavix: { apiKey: e.WAVIX_API_KEY, apiUrl: wavixApiBase(e.WAVIX_API_URL) },
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     webhookSecret: e.WEBHOOK_SECRET,
     previousWebhookSecrets: e.WEBHOOK_SECRET_PREVIOUS,

@@ -76,6 +76,16 @@ describe('parseConfig', () => {
     expect(config.portsipWebhookUrl).toBeUndefined();
   });
 
+  it('takes WAVIX_API_URL pasted with the /v1 of Wavix’s documented calls as the base it is (each call adds /v1)', () => {
+    for (const pasted of ['https://api.wavix.com/v1', 'https://api.wavix.com/v1/', 'https://api.wavix.com/V1//']) {
+      const result = parseConfig({ ...valid, WAVIX_API_URL: pasted });
+      expect(result.ok && result.value.wavix.apiUrl, pasted).toBe('https://api.wavix.com');
+    }
+    // A proxy's own path stays; only the version goes.
+    const proxied = parseConfig({ ...valid, WAVIX_API_URL: 'https://proxy.example.com/wavix/v1' });
+    expect(proxied.ok && proxied.value.wavix.apiUrl).toBe('https://proxy.example.com/wavix');
+  });
+
   it('reads DATABASE_SYNCHRONOUS as normal (the default) or full, in any case, and explains anything else', () => {
     const read = (value?: string) => {
       const result = parseConfig({ ...valid, DATABASE_SYNCHRONOUS: value });
