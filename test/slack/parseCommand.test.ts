@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSmsCommand } from '../../src/slack/listeners/commands/parseCommand.js';
+import { helpMessage } from '../../src/slack/ui/help.js';
 
 const parsed = (text: string) => {
   const result = parseSmsCommand(text);
@@ -38,6 +39,22 @@ describe('parseSmsCommand', () => {
     expect(parsed('number list')).toEqual({ kind: 'number.list' });
     expect(parsed('numbers')).toEqual({ kind: 'number.list' });
     expect(parsed('number enable-inbound (415) 555-0100')).toEqual({ kind: 'number.enable-inbound', number: '(415) 555-0100' });
+  });
+
+  it('takes a help topic by every spelling its command takes (`/sms help numbers` as `/sms numbers` does)', () => {
+    for (const [typed, topic] of [
+      ['numbers', 'number'],
+      ['routes', 'route'],
+      ['Webhooks', 'webhook'],
+      ['alert', 'alerts'],
+      ['job', 'jobs'],
+      ['sender-id', 'senderid'],
+      ['senderids', 'senderid'],
+      ['doctor', 'doctor'],
+    ]) {
+      expect(parsed(`help ${typed}`), typed).toEqual({ kind: 'help', topic });
+      expect(helpMessage(topic).text, typed).toBe('smsops commands');
+    }
   });
 
   it('answers a label typed without `find` (as the README once said worked) with the search that finds it', () => {

@@ -410,6 +410,25 @@ function parseDoctor(verb: string | undefined, escapedRest: string): ParsedComma
   }
 }
 
+/**
+ * The other spellings of a command's noun that the commands below take (`/sms numbers`, `/sms routes page 2`): `/sms
+ * help numbers` is the same topic, not "No help topic".
+ */
+const HELP_TOPIC_ALIASES: Readonly<Record<string, string>> = {
+  'sender-id': 'senderid',
+  senderids: 'senderid',
+  numbers: 'number',
+  webhooks: 'webhook',
+  routes: 'route',
+  alert: 'alerts',
+  job: 'jobs',
+};
+
+function helpTopicOf(word: string): string {
+  const topic = word.toLowerCase();
+  return HELP_TOPIC_ALIASES[topic] ?? topic;
+}
+
 export function parseSmsCommand(rawText: string): ParsedCommand {
   const text = rawText.trim();
   // Links are unwrapped per argument, so that a URL's label cannot hide its target; entities are decoded with them.
@@ -428,7 +447,7 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
   switch (noun) {
     case 'help':
     case '?':
-      return command(words[1] ? { kind: 'help', topic: words[1].toLowerCase() } : { kind: 'help' });
+      return command(words[1] ? { kind: 'help', topic: helpTopicOf(words[1]) } : { kind: 'help' });
 
     case 'senderid':
     case 'sender-id':
