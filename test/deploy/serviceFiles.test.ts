@@ -116,9 +116,11 @@ describe('deployment files', () => {
 
   it('compose puts Caddy in front and publishes nothing of smsops itself', () => {
     const compose = parse(read('deploy/compose.yaml')) as {
-      services: Record<string, { ports?: string[]; image?: string; volumes?: string[] }>;
+      services: Record<string, { ports?: string[]; image?: string; volumes?: string[]; environment?: Record<string, string> }>;
     };
     expect(compose.services.smsops?.ports).toBeUndefined();
+    // Caddy reaches smsops:3000 even when ../.env (env_file:, which environment: overrides) sets PORT or HOST otherwise.
+    expect(compose.services.smsops?.environment).toMatchObject({ PORT: '3000', HOST: '0.0.0.0' });
     expect(compose.services.caddy?.image).toMatch(/^caddy:/);
     expect(compose.services.caddy?.ports).toContain('443:443');
     expect(read('deploy/Caddyfile')).toContain('reverse_proxy smsops:3000');
