@@ -1,4 +1,5 @@
-import { writeSync as fsWriteSync } from 'node:fs';
+import { constants, writeSync as fsWriteSync, openSync } from 'node:fs';
+import { isatty } from 'node:tty';
 
 /**
  * A console stream (stdout or stderr) that never waits for its reader. pino's synchronous destination, on the
@@ -16,11 +17,28 @@ export interface ConsoleWriter {
 
 type WriteSync = (fd: number, data: Uint8Array) => number;
 
+/**
+ * The descriptor to write a console stream through without ever waiting. A pipe is already non-blocking (Node makes
+ * it so once process.stdout is touched), a file or /dev/null never waits; but Node puts a terminal back in blocking
+ * mode (tty.WriteStream), so with stdout a terminal whose reader stopped (Ctrl-S, `script` or an SSH session whose
+ * output stalled, `docker run -t` under a stuck log driver) each line waited and the whole process stood still. The
+ * terminal is opened again, non-blocking, for smsops' lines alone; where that fails, the descriptor as it is.
+ */
+export function nonBlockingConsole(fd: number): number {
+  if (!isatty(fd)) return fd;
+  try {
+    return openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch {
+    return fd;
+  }
+}
+
 /** How often the unwritten end of a line is tried again while nothing else is written. */
 const RETRY_MS = 100;
 
 export function consoleWriter(fd: number, options: { writeSync?: WriteSync; now?: () => Date } = {}): ConsoleWriter {
-  const writeSync = options.writeSync ?? ((to, data) => fsWriteSync(to, data));
+  const to = options.writeSync ? fd : nonBlockingConsole(fd);
+  const writeSync = options.writeSync ?? ((target, data) => fsWriteSync(target, data));
   const now = options.now ?? (() => new Date());
   let rest: Uint8Array | undefined;
   let droppedTotal = 0;
@@ -33,7 +51,7 @@ export function consoleWriter(fd: number, options: { writeSync?: WriteSync; now?
    */
   const put = (data: Uint8Array): boolean => {
     try {
-      const n = writeSync(fd, data);
+      const n = writeSync(to, data);
       rest = n >= data.length ? undefined : data.subarray(n);
     } catch (error) {
       rest = (error as NodeJS.ErrnoException).code === 'EAGAIN' ? data : undefined;
