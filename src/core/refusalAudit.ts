@@ -7,10 +7,12 @@ import { plural } from './wording.js';
  * one recorded. Recorded one by one, a member's script refused 10 times a second wrote 864,000 audit entries a day
  * (each with what was typed: an ignore reason of 200 characters), kept AUDIT_RETENTION_DAYS (a year by default) on
  * the disk the SMS are stored on, burying the admins' own entries in `/sms audit`. A person's few tries stay whole.
+ * Those not recorded are said once their minute is over, in an entry of their own, when no later attempt carried
+ * them: a script that stopped after 10,000 refusals read as 5 in `/sms audit`, the rest said nowhere.
  */
 export const REFUSALS_RECORDED = { perWindow: 5, windowMs: 60_000 } as const;
 
-type Seen = Map<string, { windowStart: number; recorded: number; unrecorded: number }>;
+type Seen = Map<string, { windowStart: number; recorded: number; unrecorded: number; last: NewAuditEntry }>;
 // Per audit log (a process has one; tests start several), so its repository's callers need no new dependency.
 const seenByLog = new WeakMap<AuditRepository, Seen>();
 
@@ -32,11 +34,13 @@ export function recordRefusal(audit: AuditRepository, entry: NewAuditEntry, now:
   if (!state || now - state.windowStart >= windowMs) {
     const unrecorded = state?.unrecorded ?? 0;
     seen.delete(key);
-    state = { windowStart: now, recorded: 0, unrecorded };
+    state = { windowStart: now, recorded: 0, unrecorded, last: entry };
     seen.set(key, state);
   }
   if (state.recorded >= perWindow) {
+    if (state.unrecorded === 0) sayUnrecordedLater(audit, state, state.windowStart + windowMs - now);
     state.unrecorded += 1;
+    state.last = entry;
     return;
   }
   const more = state.unrecorded;
@@ -47,4 +51,29 @@ export function recordRefusal(audit: AuditRepository, entry: NewAuditEntry, now:
   state.recorded += 1;
   state.unrecorded = 0;
   audit.record({ ...entry, ...(detail !== undefined ? { detail } : {}) });
+}
+
+/**
+ * At the minute's end, the attempts it did not record, in one entry (the last one's action and words), unless a later
+ * attempt carried them already. A store that refuses the write leaves them to the next attempt recorded.
+ */
+function sayUnrecordedLater(audit: AuditRepository, state: { unrecorded: number; last: NewAuditEntry }, afterMs: number): void {
+  const timer = setTimeout(
+    () => {
+      const more = state.unrecorded;
+      if (more === 0) return;
+      const { last } = state;
+      try {
+        audit.record({
+          ...last,
+          detail: `${last.detail ?? 'refused'} (${plural(more, 'more refused attempt')} in the minute after the last one recorded, not recorded one by one)`,
+        });
+        state.unrecorded = 0;
+      } catch {
+        // Kept: the next attempt recorded carries the count.
+      }
+    },
+    Math.max(0, afterMs),
+  );
+  timer.unref();
 }
