@@ -6,6 +6,11 @@ import type { PhoneNumber } from './phone.js';
  * number search asks on every keystroke with 3 seconds to answer: one read serves the searches of the next minute.
  */
 export const SMS_NUMBERS_FRESH_FOR_MS = 60_000;
+/**
+ * A search that finds none of the kept numbers reads Wavix again when they are older than this: a number bought a
+ * moment ago (in the Wavix portal) was missing from the form for up to a minute, said nowhere, while an admin needed it.
+ */
+export const SMS_NUMBERS_UNFOUND_FRESH_FOR_MS = 5_000;
 
 /** What the number search can say in time: the numbers, that they are still being read, or why they cannot be. */
 export type NumbersInTime = { numbers: PhoneNumber[] } | { loading: true } | { error: AppError };
@@ -16,14 +21,16 @@ export interface SmsNumbersCache {
   read(): Promise<Result<PhoneNumber[]>>;
   /**
    * The kept numbers while fresh, else a read: for the form's choices (opened, its type switched), which a member
-   * could ask for in a loop, each a listing of the whole account; the submission checks its number with `read`.
+   * could ask for in a loop, each a listing of the whole account; the submission checks its number with `read`. None
+   * kept is read again (the account's first number may have just been bought), a listing of no pages.
    */
   recent(): Promise<Result<PhoneNumber[]>>;
   /**
    * The numbers within `withinMs`: the kept ones while fresh; else those of a read (shared) that ends in time; else
-   * the older ones kept, or that they are still loading (the read goes on, for the next keystroke).
+   * the older ones kept, or that they are still loading (the read goes on, for the next keystroke). `freshForMs`: how
+   * old the kept ones may be (SMS_NUMBERS_FRESH_FOR_MS unless given).
    */
-  within(withinMs: number): Promise<NumbersInTime>;
+  within(withinMs: number, freshForMs?: number): Promise<NumbersInTime>;
 }
 
 export function createSmsNumbersCache(options: {
@@ -54,8 +61,8 @@ export function createSmsNumbersCache(options: {
     return started;
   };
 
-  const within = async (withinMs: number): Promise<NumbersInTime> => {
-    if (kept && now() - kept.at <= freshForMs) return { numbers: kept.numbers };
+  const within = async (withinMs: number, maxAgeMs = freshForMs): Promise<NumbersInTime> => {
+    if (kept && now() - kept.at <= Math.min(maxAgeMs, freshForMs)) return { numbers: kept.numbers };
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), withinMs);
@@ -68,7 +75,9 @@ export function createSmsNumbersCache(options: {
   };
 
   const recent = (): Promise<Result<PhoneNumber[]>> =>
-    kept && now() - kept.at <= freshForMs ? Promise.resolve({ ok: true, value: kept.numbers }) : read();
+    kept && kept.numbers.length > 0 && now() - kept.at <= freshForMs
+      ? Promise.resolve({ ok: true, value: kept.numbers })
+      : read();
 
   return { read, recent, within };
 }
