@@ -141,6 +141,8 @@ export interface StartOptions {
   replyWriteWaitMs?: number;
   /** The least time between two starts of `/sms doctor`'s shared runs (DOCTOR_RUN_GAP_MS); tests not about it set 0. */
   doctorRunGapMs?: number;
+  /** A job's time limit when it sets none (10 minutes); tests about it set less. */
+  jobTimeLimitMs?: number;
   /**
    * Production: asks Slack once whether SLACK_BOT_TOKEN is accepted (src/slack/tokenCheck.ts); the bot's ids it
    * learns are the ones Slack's requests are authorised with, so no request waits on a second auth.test, and a refusal
@@ -360,6 +362,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     retention: config.retention,
     backup: config.backup,
     sandbox: deps.mode === 'sandbox',
+    ...(deps.jobTimeLimitMs !== undefined ? { jobTimeLimitMs: deps.jobTimeLimitMs } : {}),
     backupDirProblem,
     backupNow: () =>
       config.backup.dir

@@ -6,6 +6,21 @@ import type { JobRun, JobRunsRepository } from '../store/repositories/jobRuns.js
 import { cronTicks } from './cronTicks.js';
 import type { ArmedSchedule, TickSource } from './tickSource.js';
 
+/** The reason a run's cancellation gives when smsops stops (not when the run passed its time limit). */
+class SmsopsStopping extends Error {
+  constructor() {
+    super('smsops is stopping');
+    this.name = 'SmsopsStopping';
+  }
+}
+
+/**
+ * Whether a run was cancelled by smsops stopping: what it was waiting on says nothing of that service then. A run past
+ * its time limit was waiting too long on it, which does.
+ */
+export const cutByStop = (cancellation: AbortSignal | undefined): boolean =>
+  cancellation?.aborted === true && cancellation.reason instanceof SmsopsStopping;
+
 export type JobOutcome =
   | { outcome: 'ok'; summary?: string }
   | { outcome: 'failed'; error: string }
@@ -17,7 +32,10 @@ export interface JobDefinition {
   schedule: string;
   /** A function where what the job does can change while smsops runs (BACKUP_DIR removed or made unwritable). */
   description: string | (() => string | Promise<string>);
-  /** `cancellation` aborts when the run passed its time limit or smsops stops: its Wavix calls end (cancellableBy). */
+  /**
+   * `cancellation` aborts when the run passed its time limit or smsops stops: its Wavix calls end (cancellableBy).
+   * `cutByStop(cancellation)` tells the two apart.
+   */
   run: (cancellation: AbortSignal) => Promise<JobOutcome>;
   /** How long a run may take before it is recorded failed and the job is free to run again (the scheduler's default). */
   timeLimitMs?: number;
@@ -122,7 +140,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     new Promise((resolve) => {
       const limit = job.timeLimitMs ?? options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
       const cancellation = new AbortController();
-      if (stopping) cancellation.abort(new Error('smsops is stopping'));
+      if (stopping) cancellation.abort(new SmsopsStopping());
       const work = settle(job, cancellation.signal);
       cancellations.add(cancellation);
       void work.finally(() => cancellations.delete(cancellation));
@@ -233,7 +251,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       armed = [];
       await Promise.all(disarming.map((schedule) => schedule.disarm()));
       stopping = true;
-      for (const cancellation of cancellations) cancellation.abort(new Error('smsops is stopping'));
+      for (const cancellation of cancellations) cancellation.abort(new SmsopsStopping());
       // A run asked from Slack while we wait is waited for too (it starts told to stop): the database closes after this.
       const grace = options.lateRunGraceMs ?? LATE_RUN_GRACE_MS;
       let timer: NodeJS.Timeout | undefined;

@@ -17,7 +17,7 @@ import { plural } from '../core/wording.js';
 import type { Logger } from '../log.js';
 import { cancellableBy, type WavixClient } from '../wavix/client.js';
 import { readInboundHabits } from './inboundHabits.js';
-import type { JobOutcome } from './scheduler.js';
+import { cutByStop, type JobOutcome } from './scheduler.js';
 
 const HOUR = 3_600_000;
 /** Runs in a row that could not read a part of Wavix before the watch's `wavix_unreachable` alert (15 min at the default schedule). */
@@ -157,11 +157,12 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
         const kept = runs === undefined ? [] : keepFiring.keptOpen(rule, runs, stillFiring, open);
         notShown.push(...(await deps.notifier.resolveAllBut(rule, [...stillFiring, ...kept])));
       }
-      // Told to stop (smsops stopping, or past its time limit): what Wavix did not answer says nothing of Wavix, so it
-      // neither counts towards wavix_unreachable nor ends it (as the Sender ID checks), where each restart that cut a
-      // run counted one, kept across restarts, and a third raised a critical alert with Wavix answering fine.
-      if (cancellation?.aborted && problems.length > 0) {
-        const why = cancellation.reason instanceof Error ? cancellation.reason.message : 'the run was cancelled';
+      // Cut by smsops stopping: what Wavix did not answer says nothing of Wavix, so it neither counts towards
+      // wavix_unreachable nor ends it (as the Sender ID checks), where each restart that cut a run counted one, kept
+      // across restarts, and a third raised a critical alert with Wavix answering fine. A run past its time limit
+      // counts: Wavix too slow to be read run after run left drift and the balance unjudged with no alert at all.
+      if (cutByStop(cancellation) && problems.length > 0) {
+        const why = cancellation?.reason instanceof Error ? cancellation.reason.message : 'the run was cancelled';
         const unshown = notShown.length > 0 ? `; ${notShownInWords(notShown)}` : '';
         return { outcome: 'skipped', reason: `stopped before Wavix answered: ${why}${unshown}` };
       }

@@ -64,6 +64,8 @@ export function createWatch(options: {
   backupDirProblem?: (dir: string) => string | null;
   /** The sandbox takes no backups whatever BACKUP_DIR says: its start does not tell anyone to set it. */
   sandbox?: boolean;
+  /** A job's time limit when it sets none (the scheduler's DEFAULT_TIME_LIMIT_MS); tests about it set less. */
+  jobTimeLimitMs?: number;
   /** One online backup into backup.dir (the store's), run by the `backup` job. */
   backupNow: () => Promise<BackupMade>;
   /** The alert lifecycle (core/alerts.ts), shared with the relay. */
@@ -208,6 +210,7 @@ export function createWatch(options: {
     jobs,
     onRunEnded: (job, outcome) => runs.inc({ job, outcome }),
     onTickMissed: (job) => missed.inc({ job }),
+    ...(options.jobTimeLimitMs !== undefined ? { timeLimitMs: options.jobTimeLimitMs } : {}),
   });
 
   return {

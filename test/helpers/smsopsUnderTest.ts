@@ -46,6 +46,8 @@ export async function startSmsopsUnderTest(
     slackRetries?: number;
     /** The least time between two doctor runs (production: 5 s); 0 lets a test run it again at once. */
     doctorRunGapMs?: number;
+    /** A job's time limit when it sets none (10 minutes by default). */
+    jobTimeLimitMs?: number;
   } = {},
 ): Promise<SmsopsUnderTest> {
   const emulator = await startWavixEmulator(options.emulator ?? {});
@@ -84,6 +86,7 @@ export async function startSmsopsUnderTest(
     ...(options.replyDrainMs !== undefined ? { replyDrainMs: options.replyDrainMs } : {}),
     ...(options.replyWriteWaitMs !== undefined ? { replyWriteWaitMs: options.replyWriteWaitMs } : {}),
     doctorRunGapMs: options.doctorRunGapMs ?? 0,
+    ...(options.jobTimeLimitMs !== undefined ? { jobTimeLimitMs: options.jobTimeLimitMs } : {}),
   });
   const db = openDatabase(parsed.value.databasePath).db;
   const slack = createSlackTestClient({

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ALERT_RULE } from '../../src/core/alertRules.js';
 import { WATCH_WAVIX_FAILURES_SETTING } from '../../src/jobs/trafficWatchJob.js';
 import { readable, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 let t: SmsopsUnderTest | undefined;
 afterEach(async () => {
@@ -43,5 +44,25 @@ describe('a traffic-watch run cut by smsops stopping', () => {
       )
       .get();
     expect(last?.outcome).toBe('skipped');
+  }, 60_000);
+
+  // A run cut by its own time limit is not a stop: Wavix too slow to be read run after run left drift and the balance
+  // unjudged, each run recorded skipped by the watch, and no alert ever said so.
+  it('still counts a run cut by its time limit, Wavix too slow to be read, and the third raises wavix_unreachable', async () => {
+    t = await startSmsopsUnderTest({}, { jobTimeLimitMs: 1_500 });
+    const app = t;
+    app.emulator.injectFault({ path: '/v1/profile', latencyMs: 20_000, times: Number.POSITIVE_INFINITY });
+    const counter = () =>
+      app.db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(WATCH_WAVIX_FAILURES_SETTING)
+        ?.value;
+    for (let run = 1; run <= 3; run++) {
+      expect(readable((await runCommand(app, 'jobs run traffic-watch')).body)).toContain('time limit');
+      // The run goes on past its limit until its Wavix calls are cancelled, then counts.
+      await waitUntil(() => counter() === String(run), 10_000, `run ${run} to be counted`);
+    }
+    const unreachable = app.db
+      .prepare<[string], { subject_key: string }>('SELECT subject_key FROM alerts WHERE rule = ?')
+      .all(ALERT_RULE.wavixUnreachable);
+    expect(unreachable).toEqual([{ subject_key: 'watch' }]);
   }, 60_000);
 });
