@@ -155,8 +155,10 @@ const consoleStreams = new Map<LogFormat, DestinationStream>();
 function toConsole(format: LogFormat): DestinationStream {
   let streams = consoleStreams.get(format);
   if (!streams) {
-    const stdout = consoleWriter(1);
-    const stderr = consoleWriter(2);
+    // The count of dropped lines reads as the others do: a terminal's human lines held a raw JSON one.
+    const shape = format === 'json' ? undefined : humanLogLine;
+    const stdout = consoleWriter(1, shape ? { shape } : {});
+    const stderr = consoleWriter(2, shape ? { shape } : {});
     streams = pino.multistream(
       [
         { level: 'debug', stream: redacting((line) => stdout.write(line), format) },

@@ -36,7 +36,15 @@ export function nonBlockingConsole(fd: number): number {
 /** How often the unwritten end of a line is tried again while nothing else is written. */
 const RETRY_MS = 100;
 
-export function consoleWriter(fd: number, options: { writeSync?: WriteSync; now?: () => Date } = {}): ConsoleWriter {
+export function consoleWriter(
+  fd: number,
+  options: {
+    writeSync?: WriteSync;
+    now?: () => Date;
+    /** The count's line as the stream's other lines read (human on a terminal), from its JSON line; as it is unless given. */
+    shape?: (jsonLine: string) => string;
+  } = {},
+): ConsoleWriter {
   const to = options.writeSync ? fd : nonBlockingConsole(fd);
   const writeSync = options.writeSync ?? ((target, data) => fsWriteSync(target, data));
   const now = options.now ?? (() => new Date());
@@ -61,7 +69,13 @@ export function consoleWriter(fd: number, options: { writeSync?: WriteSync; now?
 
   const sayDropped = () => {
     if (droppedUnsaid === 0) return;
-    const line = `${JSON.stringify({ level: 'warn', time: now().toISOString(), dropped: droppedUnsaid, msg: 'log lines dropped: this output was not read fast enough (a full pipe); smsops went on' })}\n`;
+    const json = JSON.stringify({
+      level: 'warn',
+      time: now().toISOString(),
+      dropped: droppedUnsaid,
+      msg: 'log lines dropped: this output was not read fast enough (a full pipe); smsops went on',
+    });
+    const line = `${options.shape ? options.shape(json) : json}\n`;
     droppedUnsaid = 0;
     if (!put(Buffer.from(line))) arm();
   };

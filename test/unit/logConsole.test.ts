@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { consoleWriter } from '../../src/logConsole.js';
+import { humanLogLine } from '../../src/logFormat.js';
 
 /** A pipe of `room` bytes whose reader is stopped until `drain()`: writes past its room fail with EAGAIN, as Node's non-blocking stdout does. */
 function stoppedPipe(room: number) {
@@ -48,5 +49,19 @@ describe('a log stream whose reader stopped reading', () => {
     });
     expect(() => out.write('{"msg":"x"}\n')).not.toThrow();
     expect(out.dropped()).toBe(0);
+  });
+
+  it('says the count as the other lines of the stream read, a human line on a terminal', () => {
+    const pipe = stoppedPipe(30);
+    const out = consoleWriter(1, {
+      writeSync: pipe.writeSync,
+      now: () => new Date('2026-11-28T02:00:00Z'),
+      shape: humanLogLine,
+    });
+    for (let i = 0; i < 10; i++) out.write(`2026-11-28T02:00:00Z INFO  line ${i}\n`);
+    pipe.drain();
+    out.write('2026-11-28T02:00:01Z INFO  after\n');
+    const lines = pipe.text().trimEnd().split('\n');
+    expect(lines.at(-2)).toMatch(/^2026-11-28T02:00:00Z WARN {2}log lines dropped: .* dropped=\d+$/);
   });
 });
