@@ -32,7 +32,7 @@ export function statusToKeep(stored: string | undefined, listed: string): string
 export interface SyncOutboundDeps {
   wavix: Pick<WavixGateway, 'messages'>;
   deliveryReports: Pick<DeliveryReportsRepository, 'upsertOutbound' | 'outboundStatus'>;
-  traffic: Pick<TrafficRepository, 'refresh'>;
+  traffic: Pick<TrafficRepository, 'refreshInSteps'>;
   now: () => number;
 }
 
@@ -116,14 +116,14 @@ export async function syncOutboundTraffic(
   if (!pulled.ok) return pulled;
   // Every message just stored marked its hour stale: refreshing the window recomputes exactly those hours (and any
   // the webhooks touched meanwhile), the same rows as rebuilding the whole window.
-  deps.traffic.refresh(since, pulled.value.latest + 1);
+  await deps.traffic.refreshInSteps(since, pulled.value.latest + 1);
   return ok({ pulled: pulled.value.count, unreadableTimes });
 }
 
 // --- The report --------------------------------------------------------------------------------------------------
 
 export interface TrafficReportDeps {
-  traffic: Pick<TrafficRepository, 'refresh' | 'hourly' | 'totals' | 'failureReasons'>;
+  traffic: Pick<TrafficRepository, 'refreshInSteps' | 'hourly' | 'totals' | 'failureReasons'>;
   now: () => number;
 }
 
@@ -131,12 +131,13 @@ export interface TrafficReportDeps {
  * The traffic of the last period, in whole UTC hours: from the start of the hour `period` ago up to now, so the
  * figures cover at least the period and `fromMs` says exactly where they start. Inbound messages, PortSIP
  * deliveries and delivery reports change the hours between two pulls from Wavix: those hours are recomputed first
- * (`refresh`: only the hours that changed, not the whole window, which would hold the event loop for a week's scan).
+ * (only the hours that changed, not the whole window, which would hold the event loop for a week's scan; and a page of
+ * messages at a time: the current hour of a busy relay holds a million).
  */
-export function trafficReport(deps: TrafficReportDeps, period: TrafficPeriod, number?: string) {
+export async function trafficReport(deps: TrafficReportDeps, period: TrafficPeriod, number?: string) {
   const toMs = deps.now();
   const fromMs = hourStartOf(toMs - TRAFFIC_PERIODS[period]);
-  deps.traffic.refresh(fromMs, toMs);
+  await deps.traffic.refreshInSteps(fromMs, toMs);
   const totals = deps.traffic.totals(fromMs, toMs, number);
   const settled = totals.delivered + totals.failed;
   return {
@@ -152,7 +153,7 @@ export function trafficReport(deps: TrafficReportDeps, period: TrafficPeriod, nu
   };
 }
 
-export type TrafficReport = ReturnType<typeof trafficReport>;
+export type TrafficReport = Awaited<ReturnType<typeof trafficReport>>;
 
 // --- `/sms traffic [1h|24h|7d] [number]` ------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ export function createDailyDigestJob(deps: {
 }) {
   return {
     run: async (): Promise<JobOutcome> => {
-      const report = trafficReport({ traffic: deps.traffic, now: deps.now }, '24h');
+      const report = await trafficReport({ traffic: deps.traffic, now: deps.now }, '24h');
       try {
         // The chart goes with it; a chart that cannot be uploaded is the notifier's log line, not a failed digest.
         await deps.notifier.announce({ type: 'dailyDigest', report, openAlerts: deps.alerts.open() });

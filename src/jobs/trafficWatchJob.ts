@@ -131,7 +131,7 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
           example: synced.value.unreadableTimes.example,
         });
       }
-      deps.traffic.refresh(now - 8 * DAY, now + HOUR);
+      await deps.traffic.refreshInSteps(now - 8 * DAY, now + HOUR);
 
       const snapshot: WatchSnapshot = { now, backlog: deps.deliveries.backlog() };
       if (synced.ok) {

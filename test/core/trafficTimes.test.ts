@@ -77,7 +77,7 @@ describe('outbound times in the ISO 8601 forms Date.parse cannot read', () => {
 
     expect(await sync()).toEqual({ ok: true, value: { pulled: 4, unreadableTimes: { count: 0, example: null } } });
 
-    const r = report();
+    const r = await report();
     expect(r.totals).toMatchObject({ sent: 4, failed: 4 });
     expect(r.topFailures).toEqual([{ reason: 'Number blocked by carrier', count: 4 }]);
     expect(r.hourly.find((h) => h.hourStart === Date.UTC(2026, 10, 25, 11))).toMatchObject({ sent: 4, failed: 4 });
@@ -104,15 +104,15 @@ describe('outbound times smsops cannot read at all', () => {
     });
     expect(submittedAt('unreadable')).toBe(firstListed);
     t.clock.advance(60_000); // someone asks for the report a minute later
-    expect(report().totals).toMatchObject({ sent: 3, failed: 3 });
+    expect((await report()).totals).toMatchObject({ sent: 3, failed: 3 });
 
     // The next runs list it again: not counted again, nor moved to a later hour.
     t.clock.advance(HOUR);
     const again = await sync();
     expect(again).toEqual({ ok: true, value: { pulled: 3, unreadableTimes: { count: 0, example: null } } });
     expect(submittedAt('unreadable')).toBe(firstListed);
-    expect(report().totals).toMatchObject({ sent: 3, failed: 3 });
-    expect(report().hourly.find((h) => h.hourStart === Date.UTC(2026, 10, 25, 12))).toMatchObject({ sent: 2 });
+    expect((await report()).totals).toMatchObject({ sent: 3, failed: 3 });
+    expect((await report()).hourly.find((h) => h.hourStart === Date.UTC(2026, 10, 25, 12))).toMatchObject({ sent: 2 });
   });
 
   it('takes its delivery time when that one is readable', async () => {

@@ -163,13 +163,13 @@ describe('alert facts in words', () => {
     expect(alertText(stored({ rule: 'from_the_future', facts: { x: 1 }, summary: 'Something new' }))).toBe('Something new');
   });
 
-  it('words stored facts the same in the alert, the overview and the digest', () => {
+  it('words stored facts the same in the alert, the overview and the digest', async () => {
     const alert = stored({ rule: 'balance_low', facts: { balanceUsd: 4.5, thresholdUsd: 10 }, summary: '' });
     const words = 'The Wavix balance is 4.50 USD, below 10 USD';
     expect(alertMessage(alert, alert.openedAt).text).toContain(words);
     expect(JSON.stringify(alertsOverviewMessage([alert], [], alert.openedAt).blocks)).toContain(words);
     const t = createTempDb();
-    const report = trafficReport({ traffic: createTrafficRepository(t.db, t.clock.now), now: t.clock.now }, '24h');
+    const report = await trafficReport({ traffic: createTrafficRepository(t.db, t.clock.now), now: t.clock.now }, '24h');
     t.cleanup();
     expect(JSON.stringify(dailyDigestMessage(report, [alert]).blocks)).toContain(words);
   });

@@ -55,7 +55,7 @@ export interface TenDlcStatusChanged {
 /** The last 24 hours: figures, hourly series (for the chart) and the alerts still open. */
 export interface DailyDigest {
   type: 'dailyDigest';
-  report: ReturnType<typeof trafficReport>;
+  report: Awaited<ReturnType<typeof trafficReport>>;
   openAlerts: readonly Alert[];
 }
 

@@ -14,6 +14,12 @@ export interface TrafficRepository {
    * hours it recomputed.
    */
   refresh(fromMs: number, toMs: number): number;
+  /**
+   * The same as `refresh`, a page of messages at a time with the event loop free between pages (an hour of a busy
+   * relay holds a million messages): for the reports and jobs that run while webhooks arrive. Resolves with how many
+   * hours it recomputed; an hour that changed meanwhile stays stale for the next refresh.
+   */
+  refreshInSteps(fromMs: number, toMs: number): Promise<number>;
   /** One row per hour of the range, oldest first, zeros where nothing happened; all numbers summed unless one is given. */
   hourly(fromMs: number, toMs: number, number?: string): TrafficHour[];
   totals(fromMs: number, toMs: number, number?: string): TrafficCounts;

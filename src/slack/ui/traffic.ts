@@ -7,7 +7,7 @@ import { andMore, type Block, clip, context, escapeInline, escapeMrkdwn, type Sl
 /** Open alerts the daily digest lists; the rest are counted, with the command that lists them all. */
 export const DIGEST_ALERTS_SHOWN = 10;
 
-export type TrafficReportView = ReturnType<typeof trafficReport>;
+export type TrafficReportView = Awaited<ReturnType<typeof trafficReport>>;
 
 const PERIOD_WORDS = { '1h': 'last hour', '24h': 'last 24 hours', '7d': 'last 7 days' } as const;
 const who = (r: TrafficReportView) => (r.number ? formatPhoneForPeople(`+${r.number.replace(/^\+/, '')}`) : 'all numbers');

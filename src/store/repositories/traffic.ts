@@ -13,6 +13,7 @@ import {
 } from '../../core/model/traffic.js';
 import type { TrafficRepository } from '../../core/ports/traffic.js';
 import type { Db } from '../database.js';
+import { createSteppedTrafficRefresh } from './trafficSteps.js';
 
 const DAY_MS = 24 * HOUR_MS;
 
@@ -124,12 +125,16 @@ export function createTrafficRepository(db: Db, now: () => number = Date.now): T
     insertInbound.run(hours);
     clearStale.run(hours);
   };
+  const stepped = createSteppedTrafficRefresh(db, { outboundAt: OUTBOUND_AT, failureReason: FAILURE_REASON_SQL });
+  // Both take over the hours a stepped refresh is reading (its figures for them are then dropped, these are newer).
   const rebuildTx = db.transaction((fromMs: number, toMs: number) => {
     if (toMs <= fromMs) return;
+    stepped.restore();
     recompute({ from: hourStartOf(fromMs), to: Math.ceil(toMs / HOUR_MS) * HOUR_MS });
   });
   const refreshTx = db.transaction((fromMs: number, toMs: number) => {
     if (toMs <= fromMs) return 0;
+    stepped.restore();
     const hours = staleHours.all({ from: hourStartOf(fromMs), to: toMs });
     // Consecutive stale hours are recomputed as one range: one scan each instead of one per hour.
     let run: { from: number; to: number } | undefined;
@@ -147,6 +152,7 @@ export function createTrafficRepository(db: Db, now: () => number = Date.now): T
   return {
     rebuild: (fromMs, toMs) => rebuildTx(fromMs, toMs),
     refresh: (fromMs, toMs) => refreshTx(fromMs, toMs),
+    refreshInSteps: (fromMs, toMs) => stepped.refresh(fromMs, toMs),
     hourly: (fromMs, toMs, number) => {
       const r = range(fromMs, toMs, number);
       const byHour = new Map(hourlySums.all(r).map((row) => [row.hourStart, row]));

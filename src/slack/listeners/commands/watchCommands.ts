@@ -103,7 +103,7 @@ export async function trafficCommand(interaction: Interaction, args: string[]): 
     return;
   }
   const { watch, logger, charts } = interaction.deps;
-  const report = trafficReport({ traffic: watch.traffic, now: watch.now }, parsed.period, parsed.number);
+  const report = await trafficReport({ traffic: watch.traffic, now: watch.now }, parsed.period, parsed.number);
   let chartNote: string | undefined;
   const wait = interaction.channelId ? charts.gap(interaction.actor.userId) : 0;
   if (interaction.channelId && wait > 0) {
