@@ -2,8 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InboundRepository } from '../../src/core/ports/inbound.js';
 import type { TrafficRepository } from '../../src/core/ports/traffic.js';
 import { trafficReport } from '../../src/core/traffic.js';
+import { createRetentionJob } from '../../src/jobs/retentionJob.js';
+import { silentLogger } from '../../src/log.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { createTrafficRepository } from '../../src/store/repositories/traffic.js';
+import { createRetentionStore } from '../../src/store/retention/retentionStore.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
 /**
@@ -128,5 +131,21 @@ describe('the traffic of a busy hour, recomputed a page at a time', () => {
     expect(await traffic.refreshInSteps(NOW - 24 * HOUR, NOW)).toBe(1);
     expect(traffic.totals(NOW - HOUR, NOW).inbound).toBe(4_991);
     expect(rows()).toEqual(rebuiltRows());
+  });
+
+  it('keeps the mark of an hour being read when the nightly retention runs meanwhile (both at 03:30)', async () => {
+    receiveMany(50);
+    // As a refresh reading the hour leaves it (the retention job's batches interleave with its pages).
+    t.db.prepare('UPDATE traffic_stale_hours SET hour_start = -hour_start').run();
+    const retention = createRetentionJob({
+      store: createRetentionStore(t.db),
+      settings: { days: 90, auditDays: 365 },
+      logger: silentLogger,
+      now: t.clock.now,
+    });
+    expect((await retention.run()).outcome).toBe('ok');
+
+    expect(await traffic.refreshInSteps(NOW - 24 * HOUR, NOW)).toBe(1);
+    expect(traffic.totals(NOW - HOUR, NOW).inbound).toBe(50);
   });
 });

@@ -102,7 +102,9 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
   },
   { table: 'traffic_hourly', key: ['hour_start', 'number'], at: 'hour_start', window: 'data' },
   { table: 'traffic_failure_reasons', key: ['hour_start', 'number', 'reason'], at: 'hour_start', window: 'data' },
-  { table: 'traffic_stale_hours', key: ['hour_start'], at: 'hour_start', window: 'data' },
+  // A negated hour is one a stepped refresh is reading (src/store/repositories/trafficSteps.ts): its mark stays, or
+  // the figures read would be dropped and the hour left unmarked.
+  { table: 'traffic_stale_hours', key: ['hour_start'], at: 'hour_start', window: 'data', onlyIf: 'hour_start >= 0' },
   // Conversations (migration 019). A reply's row is its delivery record, bounded like the messages it answers.
   { table: 'conversation_replies', key: ['id'], at: 'created_at', window: 'data' },
   // Slack retries an event within minutes; the data window keeps far more than needed, and a row is a few bytes.
