@@ -18,7 +18,7 @@ export function numbersApi(request: WavixRequester) {
     list,
     /** Every number, page by page. */
     iterate: (query: Omit<ListNumbersQuery, 'page'> = {}): AsyncGenerator<WavixNumber> =>
-      paginate((page) => list({ per_page: 100, ...query, page }), { operation: 'list numbers' }),
+      paginate((page) => list({ per_page: 100, ...query, page }), { operation: 'list numbers', key: (n) => String(n.id) }),
     get: (id: number): Promise<WavixNumber> =>
       request({ operation: `get number ${id}`, method: 'GET', path: `/v1/numbers/${id}`, schema: numberSchema }),
     update: (id: number, update: WavixNumberUpdate): Promise<WavixNumber> =>

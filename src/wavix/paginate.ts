@@ -14,11 +14,21 @@ export interface Page<T> {
  */
 export const MAX_PAGES = 1_000;
 
-export interface PaginateOptions {
+export interface PaginateOptions<T = unknown> {
   /** What the walk does, in words that finish "when trying to …" (the requests' own operation). */
   operation: string;
   maxPages?: number;
+  /**
+   * A record's identity, for a listing read whole (the account's numbers). Wavix pages by offset: a number released
+   * while later pages are read moves every later one a place up, so the walk skipped one the account holds, and
+   * doctor told an operator to remove its route. With a key, a walk whose `total` changes is read again from page 1
+   * (at most MAX_REWALKS times), yielding only records not yielded yet.
+   */
+  key?: (item: T) => string;
 }
+
+/** How many times a listing that changed under the walk is read again before what was read is taken as it is. */
+export const MAX_REWALKS = 2;
 
 const runaway = (operation: string, detail: string) =>
   new WavixError({ kind: 'runaway_listing', operation, attempts: 1, detail });
@@ -31,22 +41,39 @@ const runaway = (operation: string, detail: string) =>
  */
 export async function* paginate<T>(
   fetchPage: (page: number) => Promise<Page<T>>,
-  options: PaginateOptions,
+  options: PaginateOptions<T>,
 ): AsyncGenerator<T, void, undefined> {
-  const { operation } = options;
+  const { operation, key } = options;
   const maxPages = options.maxPages ?? MAX_PAGES;
   // A digest per page, not the items: a thousand pages of records are not kept to compare.
-  const seen = new Map<string, number>();
+  let seen = new Map<string, number>();
   let previous = 0;
+  let total: number | undefined;
+  let rewalks = 0;
+  let read = 0;
+  const yielded = new Set<string>();
   for (let page = 1; ; page++) {
     const result = await fetchPage(page);
+    read += 1;
+    const changed = key !== undefined && total !== undefined && result.pagination?.total !== total;
+    if (changed && rewalks < MAX_REWALKS) {
+      // The listing changed since page 1: the offsets moved, so this page may have skipped (or repeated) records. Also
+      // when it came back empty: the last number moved onto the page before, already read.
+      rewalks += 1;
+      total = undefined;
+      seen = new Map();
+      previous = 0;
+      page = 0;
+      continue;
+    }
     if (result.items.length === 0) return;
     if (result.pagination === undefined) {
       // Asking for page 2 of an answer that names no pages would read page 1 again and end as "not paging".
       yield* result.items;
       return;
     }
-    const { current_page: current, total_pages: total } = result.pagination;
+    const { current_page: current, total_pages: pages } = result.pagination;
+    total = result.pagination.total;
     if (current <= previous) {
       throw runaway(operation, `Wavix answered page ${page} as page ${current}, after page ${previous}: it is not paging`);
     }
@@ -55,15 +82,23 @@ export async function* paginate<T>(
     if (same !== undefined) {
       throw runaway(
         operation,
-        `Wavix answered page ${page} with the same ${result.items.length} records as page ${same} (it says there are ${total} pages): it is not paging`,
+        `Wavix answered page ${page} with the same ${result.items.length} records as page ${same} (it says there are ${pages} pages): it is not paging`,
       );
     }
     seen.set(digest, page);
     previous = current;
-    yield* result.items;
-    if (page >= total) return;
-    if (page >= maxPages) {
-      throw runaway(operation, `Wavix says there are ${total} pages, and smsops reads at most ${maxPages} pages of a listing`);
+    if (key === undefined) yield* result.items;
+    else {
+      for (const item of result.items) {
+        const id = key(item);
+        if (yielded.has(id)) continue;
+        yielded.add(id);
+        yield item;
+      }
+    }
+    if (page >= pages) return;
+    if (read >= maxPages) {
+      throw runaway(operation, `Wavix says there are ${pages} pages, and smsops reads at most ${maxPages} pages of a listing`);
     }
   }
 }

@@ -21,14 +21,16 @@ const numberRecord = (id: number) => ({
 /** A Wavix whose `/v1/numbers` pages as `answer` says; every page asked for is recorded. */
 let server: Server | undefined;
 let asked: number[];
-async function wavixAnswering(answer: (page: number) => { items: unknown[]; current_page: number; total_pages: number }) {
+async function wavixAnswering(
+  answer: (page: number) => { items: unknown[]; current_page: number; total_pages: number; total?: number },
+) {
   asked = [];
   server = createServer((req, res) => {
     const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? 1);
     asked.push(page);
-    const { items, current_page, total_pages } = answer(page);
+    const { items, current_page, total_pages, total = total_pages * 100 } = answer(page);
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ items, pagination: { current_page, per_page: 100, total: total_pages * 100, total_pages } }));
+    res.end(JSON.stringify({ items, pagination: { current_page, per_page: 100, total, total_pages } }));
   });
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -87,5 +89,57 @@ describe('a Wavix listing that does not end', () => {
     const client = await wavixAnswering((page) => ({ items: [numberRecord(page)], current_page: page, total_pages: 3 }));
     expect((await collectAll(client.numbers.iterate())).map((n) => n.id)).toEqual([1, 2, 3]);
     expect(asked).toEqual([1, 2, 3]);
+  });
+});
+
+describe('an account whose numbers change while they are listed (Wavix pages by offset)', () => {
+  /** Wavix's listing of `numbers`, `size` a page, as its offset paging answers it at the moment of each request. */
+  const pageOf = (numbers: number[], size: number, page: number) => ({
+    items: numbers.slice((page - 1) * size, page * size).map(numberRecord),
+    current_page: page,
+    total_pages: Math.ceil(numbers.length / size),
+    total: numbers.length,
+  });
+
+  it('reads the listing again when a number is released between two pages, so no number it holds is missed', async () => {
+    // 9 numbers, 3 a page; number 2 (page 1) is released once page 1 was read: 4 moves onto page 1, unseen.
+    const numbers = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const client = await wavixAnswering((page) => {
+      const answer = pageOf(numbers, 3, page);
+      if (page === 1 && numbers.includes(2)) numbers.splice(1, 1);
+      return answer;
+    });
+    const ids = (await collectAll(client.numbers.iterate())).map((n) => n.id);
+    expect(ids).toContain(4);
+    expect(ids.filter((id) => id !== 2).sort((a, b) => a - b)).toEqual([1, 3, 4, 5, 6, 7, 8, 9]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(asked).toEqual([1, 2, 1, 2, 3]);
+  });
+
+  it('reads it again when the release empties the last page', async () => {
+    // 7 numbers, 3 a page; number 1 is released once page 2 was read: 7 moves onto page 2, and page 3 is empty.
+    const numbers = [1, 2, 3, 4, 5, 6, 7];
+    const client = await wavixAnswering((page) => {
+      const answer = pageOf(numbers, 3, page);
+      if (page === 2 && numbers.includes(1)) numbers.splice(0, 1);
+      return answer;
+    });
+    const ids = (await collectAll(client.numbers.iterate())).map((n) => n.id);
+    expect(ids).toContain(7);
+    expect(asked).toEqual([1, 2, 3, 1, 2]);
+  });
+
+  it('takes what it read after two more walks of a listing that never holds still, each number once', async () => {
+    let next = 100;
+    const numbers = [1, 2, 3, 4, 5, 6];
+    const client = await wavixAnswering((page) => {
+      const answer = pageOf(numbers, 3, page);
+      numbers.push(next++); // a number bought at every request
+      return answer;
+    });
+    const ids = (await collectAll(client.numbers.iterate())).map((n) => n.id);
+    expect(asked.filter((p) => p === 1)).toHaveLength(3);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.slice(0, 6)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });
