@@ -122,7 +122,8 @@ export interface FakeSlack {
   /**
    * From now on (or, with `false`, no longer) chat.postMessage/update/postEphemeral over Slack's limits are refused as
    * Slack refuses them: `msg_blocks_too_long` past 12,000 characters of block text, `invalid_blocks` past 50 blocks,
-   * a section text over 3,000, a context with more than 10 elements or a header over 150. `blockText` lowers the
+   * a section text over 3,000, a context with more than 10 elements, a header over 150, or a block or element over
+   * its own limits (blockProblem); views.open/update/push/publish over a view's limits too (viewLimitError). `blockText` lowers the
    * total (Slack has refused below 12,000, bolt-js #2509), to make a refusal happen on purpose.
    */
   enforceLimits(on?: boolean | { blockText: number }): void;
@@ -175,6 +176,97 @@ const TOKEN_PATTERN = /^(xox[a-z]|xapp)-\S+$/;
 /** Methods whose `blocks` Slack checks against its Block Kit limits. */
 const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
 
+/** Methods whose `view` Slack checks against its limits for modals and the Home tab. */
+const VIEW_METHODS = new Set(['views.open', 'views.update', 'views.push', 'views.publish']);
+
+const textOf = (value: unknown): string => {
+  const text = value !== null && typeof value === 'object' ? (value as { text?: unknown }).text : undefined;
+  return typeof text === 'string' ? text : '';
+};
+
+type Json = Record<string, unknown>;
+const isJson = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+/** An option's limits: text and description 75 characters, value 150. */
+const optionsProblem = (options: unknown[]): boolean =>
+  options.some(
+    (o) =>
+      isJson(o) &&
+      (textOf(o.text).length > 75 || textOf(o.description).length > 75 || (typeof o.value === 'string' && o.value.length > 150)),
+  );
+
+/**
+ * An element's limits (shared/slack-bolt.md §4b): a button's text 75 and value 2,000; a select's 100 options (or 100
+ * groups of 100), each 75 characters of text and 150 of value; a placeholder 150; an action_id 255.
+ */
+function elementProblem(element: unknown): boolean {
+  if (!isJson(element)) return false;
+  if (typeof element.action_id === 'string' && element.action_id.length > 255) return true;
+  if (element.type === 'button') {
+    if (textOf(element.text).length > 75) return true;
+    if (typeof element.value === 'string' && element.value.length > 2000) return true;
+    if (typeof element.url === 'string' && element.url.length > 3000) return true;
+  }
+  if (element.placeholder !== undefined && textOf(element.placeholder).length > 150) return true;
+  const options = list(element.options);
+  const most = element.type === 'overflow' ? 5 : element.type === 'checkboxes' || element.type === 'radio_buttons' ? 10 : 100;
+  if (options.length > most || optionsProblem(options)) return true;
+  const groups = list(element.option_groups);
+  if (groups.length > 100) return true;
+  for (const group of groups) {
+    if (!isJson(group)) return true;
+    const grouped = list(group.options);
+    if (textOf(group.label).length > 75 || grouped.length > 100 || optionsProblem(grouped)) return true;
+  }
+  return (
+    optionsProblem(list(element.initial_options)) || (isJson(element.initial_option) && optionsProblem([element.initial_option]))
+  );
+}
+
+/** Whether a block is over its own limits (or its elements are), in a message or a view alike. */
+function blockProblem(block: unknown, blockIds: Set<string>): boolean {
+  if (!isJson(block)) return true;
+  if (typeof block.block_id === 'string') {
+    if (block.block_id.length > 255 || blockIds.has(block.block_id)) return true;
+    blockIds.add(block.block_id);
+  }
+  if (block.type === 'section') {
+    if (textOf(block.text).length > 3000) return true;
+    const fields = list(block.fields);
+    if (fields.length > 10 || fields.some((f) => textOf(f).length > 2000)) return true;
+    if (elementProblem(block.accessory)) return true;
+  }
+  if (block.type === 'header' && textOf(block.text).length > 150) return true;
+  if (block.type === 'context' && list(block.elements).length > 10) return true;
+  if (block.type === 'actions') {
+    const elements = list(block.elements);
+    const actionIds = elements.flatMap((e) => (isJson(e) && typeof e.action_id === 'string' ? [e.action_id] : []));
+    if (elements.length > 25 || new Set(actionIds).size < actionIds.length || elements.some(elementProblem)) return true;
+  }
+  if (block.type === 'input') {
+    if (textOf(block.label).length > 2000 || (block.hint !== undefined && textOf(block.hint).length > 2000)) return true;
+    if (elementProblem(block.element)) return true;
+  }
+  return false;
+}
+
+/**
+ * Slack's refusal of a view (views.open/update/push/publish), per shared/slack-bolt.md §4b: 100 blocks, a modal's
+ * title, submit and close 24 characters, private_metadata 3,000, the whole view 250 KB (views.publish's
+ * `view_too_large`), and each block's and element's own limits. Slack answers `invalid_arguments` for most.
+ */
+export function viewLimitError(view: unknown): string | undefined {
+  if (!isJson(view)) return 'invalid_arguments';
+  if (JSON.stringify(view).length > 250_000) return 'view_too_large';
+  const blocks = list(view.blocks);
+  if (blocks.length > 100) return 'invalid_arguments';
+  if (view.type === 'modal' && ['title', 'submit', 'close'].some((k) => textOf(view[k]).length > 24)) return 'invalid_arguments';
+  if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) return 'invalid_arguments';
+  const blockIds = new Set<string>();
+  return blocks.some((b) => blockProblem(b, blockIds)) ? 'invalid_arguments' : undefined;
+}
+
 /**
  * Slack's refusal of a message's blocks, per the limits in shared/slack-bolt.md §4b. The 12,000-character total is
  * undocumented (Slack staff: "12,000 with a buffer"); it is counted here over every `text` string in the blocks.
@@ -184,10 +276,6 @@ export function blockLimitError(blocks: unknown, maxBlockText = 12_000): string 
   if (!Array.isArray(blocks)) return 'invalid_blocks_format';
   if (blocks.length > 50) return 'invalid_blocks';
   let total = 0;
-  const textOf = (value: unknown): string => {
-    const text = value !== null && typeof value === 'object' ? (value as { text?: unknown }).text : undefined;
-    return typeof text === 'string' ? text : '';
-  };
   const walk = (value: unknown) => {
     if (Array.isArray(value)) for (const v of value) walk(v);
     else if (value !== null && typeof value === 'object')
@@ -196,11 +284,10 @@ export function blockLimitError(blocks: unknown, maxBlockText = 12_000): string 
         else walk(v);
       }
   };
-  for (const block of blocks as Array<Record<string, unknown>>) {
-    if (block === null || typeof block !== 'object') return 'invalid_blocks';
-    if (block.type === 'section' && textOf(block.text).length > 3000) return 'invalid_blocks';
-    if (block.type === 'header' && textOf(block.text).length > 150) return 'invalid_blocks';
-    if (block.type === 'context' && Array.isArray(block.elements) && block.elements.length > 10) return 'invalid_blocks';
+  const blockIds = new Set<string>();
+  for (const block of blocks) {
+    // Input blocks belong to modals (and the Home tab): a message carrying one is refused.
+    if (blockProblem(block, blockIds) || (isJson(block) && block.type === 'input')) return 'invalid_blocks';
   }
   walk(blocks);
   return total > maxBlockText ? 'msg_blocks_too_long' : undefined;
@@ -484,7 +571,14 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       answer(200, { ok: false, error: failure });
       return;
     }
-    const overLimit = limits !== undefined && MESSAGE_METHODS.has(method) ? blockLimitError(args.blocks, limits) : undefined;
+    const overLimit =
+      limits === undefined
+        ? undefined
+        : MESSAGE_METHODS.has(method)
+          ? blockLimitError(args.blocks, limits)
+          : VIEW_METHODS.has(method)
+            ? viewLimitError(args.view)
+            : undefined;
     if (overLimit !== undefined) {
       call.error = overLimit;
       answer(200, { ok: false, error: overLimit });

@@ -103,6 +103,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         [SANDBOX_WORKSPACE.alertChannel]: [you, SANDBOX_WORKSPACE.bot.id],
       },
       onRecord: (record) => feed?.record(record),
+      // Refused as real Slack refuses them: an answer over a Block Kit limit fails here as it would for a person.
+      enforceLimits: true,
       // So `/sms route set … #sms-inbox` typed in the console resolves as in a real workspace.
       channels: Object.entries(SANDBOX_WORKSPACE.channelNames).map(([id, name]) => ({ id, name })),
       // The database keeps the ts of posts, threads and replies across runs: a counter restarting at the same value
