@@ -123,7 +123,8 @@ export interface FakeSlack {
    * From now on (or, with `false`, no longer) chat.postMessage/update/postEphemeral over Slack's limits are refused as
    * Slack refuses them: `msg_blocks_too_long` past 12,000 characters of block text, `invalid_blocks` past 50 blocks,
    * a section text over 3,000, a context with more than 10 elements, a header over 150, or a block or element over
-   * its own limits (blockProblem); views.open/update/push/publish over a view's limits too (viewLimitError). `blockText` lowers the
+   * its own limits (blockProblem); views.open/update/push/publish over a view's limits too (viewLimitError), and
+   * response_url posts (HTTP 400, left out of `responses`). `blockText` lowers the
    * total (Slack has refused below 12,000, bolt-js #2509), to make a refusal happen on purpose.
    */
   enforceLimits(on?: boolean | { blockText: number }): void;
@@ -624,6 +625,14 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       body = JSON.parse(text);
     } catch {
       // Keep the raw text.
+    }
+    // A response_url post over Slack's limits is refused as Slack refuses it (HTTP 400, the error as the body): the
+    // person sees nothing of it, so it is not among the `responses`.
+    const blocks = body !== null && typeof body === 'object' ? (body as { blocks?: unknown }).blocks : undefined;
+    const overLimit = limits === undefined ? undefined : blockLimitError(blocks, limits);
+    if (overLimit !== undefined) {
+      sendText(res, 400, overLimit);
+      return;
     }
     const response: FakeSlackResponse = { path, body };
     responses.push(response);

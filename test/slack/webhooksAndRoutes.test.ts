@@ -55,6 +55,22 @@ describe('/sms webhook set', () => {
     expect(t.emulator.state().profile.sms_relay_url).toBe(SMSOPS_INBOUND);
   });
 
+  it('refuses, in words, a URL too long for the Replace button Slack would carry it in, and asks nothing of Wavix', async () => {
+    t = await startSmsopsUnderTest();
+    t.fakeSlack.enforceLimits();
+    t.emulator.state().profile.sms_relay_url = PORTSIP_URL.replaceAll(' ', '%20');
+    const long = `https://hooks.example.com/${'a'.repeat(1_990)}`;
+    // The old question put the 2,016-character URL in a button value over Slack's 2,000: Slack refused the question
+    // (response_url and chat.postEphemeral alike) and the admin saw nothing at all.
+    const { body } = await runCommand(t, `webhook set default ${long}`);
+    expect(readable(body)).toContain('is 2,016 characters long: smsops takes a webhook URL of at most 1,800');
+    expect(t.emulator.state().profile.sms_relay_url).toContain('pbx.example.com');
+    // One within it still asks first, and its question reaches the admin.
+    const fits = `https://hooks.example.com/${'a'.repeat(1_770)}`;
+    const { body: question } = await runCommand(t, `webhook set default ${fits}`);
+    expect(readable(question)).toContain('Replace the webhook of the account default?');
+  });
+
   it('does not overwrite a URL that changed after the confirmation was shown', async () => {
     t = await startSmsopsUnderTest();
     t.emulator.state().profile.sms_relay_url = 'https://old.example.com/hook';

@@ -268,12 +268,26 @@ function parseRouteSet(escaped: string): ParsedCommand {
 }
 
 /** Splits "<target> <url>" at the URL (kept whole: smsops' own or one typed by hand). */
+/**
+ * The longest webhook URL taken: replacing another URL asks first, and the "Replace" button carries the URL in its
+ * value, which Slack caps at 2,000 characters. A longer one made a question Slack refused, so the admin saw nothing.
+ */
+export const MAX_WEBHOOK_URL = 1_800;
+
 function parseWebhookSet(escaped: string): ParsedCommand {
   const text = unescapeSlack(escaped);
   const url = findUrl(text);
   if (url && 'foreign' in url) return usage(`${code(maskUrl(url.foreign))} is not an http(s) URL.`, 'webhook');
   const target = (url ? text.slice(0, url.start) : text).trim() || 'default';
-  return command(url ? { kind: 'webhook.set', target, url: text.slice(url.start).trim() } : { kind: 'webhook.set', target });
+  if (!url) return command({ kind: 'webhook.set', target });
+  const given = text.slice(url.start).trim();
+  if (given.length > MAX_WEBHOOK_URL) {
+    return usage(
+      `${code(`${maskUrl(given.slice(0, 80))}…`)} is ${given.length.toLocaleString('en-US')} characters long: smsops takes a webhook URL of at most ${MAX_WEBHOOK_URL.toLocaleString('en-US')} (Slack's button that confirms it holds 2,000).`,
+      'webhook',
+    );
+  }
+  return command({ kind: 'webhook.set', target, url: given });
 }
 
 export const MAX_PAGE = 1000;
