@@ -22,6 +22,7 @@ import { webhookRoutes } from './http/webhookRoutes.js';
 import { previousSecretReporter } from './http/webhookSecrets.js';
 import { createWatch } from './jobs/watch.js';
 import { type Logger, registerSecret } from './log.js';
+import { CONSOLE_STREAMS, countLogLinesDropped } from './logLinesDropped.js';
 import { createMetricsRegistry } from './metrics.js';
 import { openFileLimit } from './openFileLimit.js';
 import { createPortsipApi } from './portsip/api.js';
@@ -275,6 +276,14 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   );
   const stopCountingRejections = countUnhandledRejections((by) => unhandledRejections.inc(undefined, by));
   started.push(async () => void stopCountingRejections());
+  const logLinesDropped = metrics.counter(
+    'smsops_log_lines_dropped_total',
+    "Log lines not written because the stream's reader did not keep up (its pipe full), by stream: smsops went on instead of waiting. Said in the log too, once the reader takes lines again.",
+    ['stream'],
+    { initial: CONSOLE_STREAMS.map((stream) => ({ stream })) },
+  );
+  const stopCountingDroppedLines = countLogLinesDropped((stream, by) => logLinesDropped.inc({ stream }, by));
+  started.push(async () => void stopCountingDroppedLines());
   // Cut when smsops stops, like the relay's below: an alert Slack does not answer must not hold the stop.
   const watchSlackCalls = new AbortController();
   const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig, undefined, watchSlackCalls.signal);

@@ -1,6 +1,7 @@
 import pino, { type DestinationStream } from 'pino';
 import { consoleWriter } from './logConsole.js';
 import { humanLogLine, type LogFormat } from './logFormat.js';
+import { noteLogLineDropped } from './logLinesDropped.js';
 
 /**
  * smsops' structured logger on pino: one JSON object per line (`level` as a word, `time` in ISO 8601, `msg`), or the
@@ -157,8 +158,8 @@ function toConsole(format: LogFormat): DestinationStream {
   if (!streams) {
     // The count of dropped lines reads as the others do: a terminal's human lines held a raw JSON one.
     const shape = format === 'json' ? undefined : humanLogLine;
-    const stdout = consoleWriter(1, shape ? { shape } : {});
-    const stderr = consoleWriter(2, shape ? { shape } : {});
+    const stdout = consoleWriter(1, { ...(shape ? { shape } : {}), onDropped: () => noteLogLineDropped('stdout') });
+    const stderr = consoleWriter(2, { ...(shape ? { shape } : {}), onDropped: () => noteLogLineDropped('stderr') });
     streams = pino.multistream(
       [
         { level: 'debug', stream: redacting((line) => stdout.write(line), format) },

@@ -43,6 +43,8 @@ export function consoleWriter(
     now?: () => Date;
     /** The count's line as the stream's other lines read (human on a terminal), from its JSON line; as it is unless given. */
     shape?: (jsonLine: string) => string;
+    /** Told of each line dropped (smsops_log_lines_dropped_total). */
+    onDropped?: () => void;
   } = {},
 ): ConsoleWriter {
   const to = options.writeSync ? fd : nonBlockingConsole(fd);
@@ -101,6 +103,7 @@ export function consoleWriter(
       if (!catchUp()) {
         droppedTotal += 1;
         droppedUnsaid += 1;
+        options.onDropped?.();
         arm();
         return;
       }

@@ -111,6 +111,26 @@ describe('a stdout nobody reads any more', () => {
     expect(run.answers.filter((status) => status !== 200)).toEqual([]);
     expect(run.relayed).toBe(300);
     expect(readFileSync(run.stderr, 'utf8')).not.toMatch(/uncaught/i);
+
+    // What the operator sees of the lost lines: a count in /metrics, and one line once the reader is back.
+    const droppedNow = async () => {
+      const text = await (await fetch(`${run.base}/metrics`)).text();
+      return Number(/^smsops_log_lines_dropped_total\{stream="stdout"\} (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
+    };
+    const said = () =>
+      readFileSync(run.read, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('"dropped"'))
+        .map((line) => JSON.parse(line) as { level: string; dropped: number; msg: string });
+    for (let i = 0; i < 50 && said().length === 0; i++) {
+      await fetch(`${run.base}/healthz`);
+      await sleep(200);
+    }
+    const total = await droppedNow();
+    await sleep(300);
+    expect(total).toBeGreaterThan(0);
+    expect(said()[0]).toMatchObject({ level: 'warn', msg: expect.stringMatching(/log lines dropped/) });
+    expect(said().reduce((sum, line) => sum + line.dropped, 0)).toBe(total);
   }, 60_000);
 
   // Node sets a terminal's descriptor blocking: writing smsops' lines to it waited with the terminal, and the process
