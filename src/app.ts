@@ -47,7 +47,7 @@ import { createInteractionsInFlight } from './slack/interactionsInFlight.js';
 import { DOCTOR_RUN_GAP_MS } from './slack/listeners/commands/doctorCommand.js';
 import { TRAFFIC_CHART_GAP_MS } from './slack/listeners/commands/watchCommands.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
-import { startupSummary } from './startupSummary.js';
+import { type StartupLine, startupSummary } from './startupSummary.js';
 import { backupDirProblem } from './store/backup.js';
 import type { DatabaseMode } from './store/databaseMode.js';
 import { withInstanceLease } from './store/instanceLease.js';
@@ -113,8 +113,8 @@ const REPLY_SEND_MAX_MS = 17_000;
 export interface RunningSmsops {
   /** Base URL of the HTTP listener actually bound. */
   url: string;
-  /** Human lines for the terminal: where smsops listens, what is missing and what that means (no secrets). */
-  summary: readonly string[];
+  /** Lines for the log once started: where smsops listens, what is missing and what that means (no secrets). */
+  summary: readonly StartupLine[];
   stop(): Promise<void>;
 }
 

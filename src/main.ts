@@ -11,6 +11,7 @@ import { descriptorsRanOut, openFileLimit, openFileLimitProblem } from './openFi
 const limit = openFileLimit();
 const limitProblem = openFileLimitProblem(limit);
 if (limitProblem) {
+  // Plain, not a log line: the logger is part of what is not loaded yet, and loading it may be what runs out.
   process.stderr.write(`${limitProblem}\n`);
   process.exitCode = 2;
 } else {

@@ -1,11 +1,11 @@
 import { startSmsops } from './app.js';
-import { configWarnings, parseConfig, readEnvironment, SECRET_VARIABLES, withEnvFileProblems } from './config.js';
+import { ConfigError, configWarnings, parseConfig, readEnvironment, SECRET_VARIABLES, withEnvFileProblems } from './config.js';
 import { readFlag } from './envBoolean.js';
 import { envFileThere } from './envFile.js';
 import { describeError, err } from './errors.js';
 import { limitHeapGrowth } from './heapGrowth.js';
 import { createLogger, type Logger, type LogLevel, registerSecret } from './log.js';
-import { type LogFormat, resolveLogFormat } from './logFormat.js';
+import { LOG_FORMAT_VARIABLE, type LogFormat, logFormatSetting, resolveLogFormat } from './logFormat.js';
 import { generateConsoleToken } from './sandbox/consoleToken.js';
 import { isSandboxMode, parseSandboxConfig } from './sandbox/mode.js';
 import { checkSlackToken } from './slack/tokenCheck.js';
@@ -37,9 +37,7 @@ async function main(): Promise<void> {
   // threw is unknown.
   process.on('unhandledRejection', (reason) => {
     noteUnhandledRejection();
-    const line = 'an error no part of smsops handled: smsops goes on; please report it';
-    if (processLogger) processLogger.error(line, { error: describeError(reason) });
-    else process.stderr.write(`smsops: ${line} (${describeError(reason)})\n`);
+    processLogger.error('an error no part of smsops handled: smsops goes on; please report it', { error: describeError(reason) });
   });
   const envFileExists = envFileThere('.env');
   const { env, problems: fileProblems } = readEnvironment();
@@ -47,9 +45,11 @@ async function main(): Promise<void> {
   for (const name of SECRET_VARIABLES) for (const value of [env[name], env[name]?.trim()]) registerSecret(value);
   // A list: each of its secrets may be quoted alone (a URL holds one).
   for (const value of env.WEBHOOK_SECRET_PREVIOUS?.split(',') ?? []) registerSecret(value.trim());
+  // In LOG_FORMAT's format from here (the JSON or human lines of every later line), the secrets above masked.
+  processLogger = logBeforeConfig(env);
   const sandbox = isSandboxMode(env, { envFileExists });
-  // Before anything else: a misspelt name is often the reason for the configuration error printed next.
-  for (const warning of configWarnings(env, { sandbox })) process.stderr.write(`smsops: warning: ${warning}\n`);
+  // Before anything else: a misspelt name is often the reason for the configuration error said next.
+  for (const warning of configWarnings(env, { sandbox })) processLogger.warn(warning);
   // Listening for signals before starting: tsx (npm start) learns of the handler through IPC, and a SIGTERM that
   // arrives during start-up then stops cleanly once started, instead of killing the process half-way.
   const starting = sandbox
@@ -61,8 +61,29 @@ async function main(): Promise<void> {
 
 type Started = { app: Running; logger: Logger } | undefined;
 
-/** The log of the process once configured, for what happens outside any part of smsops (unhandled rejections). */
-let processLogger: Logger | undefined;
+/**
+ * The log before the configuration is read, or when it is refused: info and up, as LOG_FORMAT asks when it can be read
+ * (else human lines at a terminal, JSON otherwise), so even a refused start's lines are lines a log shipper can parse.
+ */
+function logBeforeConfig(env: Record<string, string | undefined> = {}): Logger {
+  const asked = logFormatSetting.safeParse(env[LOG_FORMAT_VARIABLE]);
+  return createLogger({ level: 'info', format: resolveLogFormat(asked.data, process.stdout.isTTY === true) });
+}
+
+/** The log of the process, once configured, for what happens outside any part of smsops (unhandled rejections). */
+let processLogger: Logger = logBeforeConfig();
+
+/** A refused start as one log line: a configuration error's problems as a list, anything else in its words. */
+function sayRefused(error: Error, hint: string | undefined): void {
+  const withHint = hint === undefined ? {} : { hint };
+  if (error instanceof ConfigError) {
+    const count = `${error.problems.length} configuration problem${error.problems.length === 1 ? '' : 's'}`;
+    processLogger.error(`smsops cannot start: ${count}; see .env.example for every variable`, {
+      problems: error.problems,
+      ...withHint,
+    });
+  } else processLogger.error(error.message, withHint);
+}
 
 const FAILED_START_GRACE_MS = 2_000;
 
@@ -71,12 +92,12 @@ const FAILED_START_GRACE_MS = 2_000;
  * failure while starting exits 1.
  */
 async function startWith<C extends { logLevel: LogLevel; logFormat: LogFormat | undefined }>(
-  parsed: { ok: true; value: C } | { ok: false; error: Error },
+  parsed: { ok: true; value: C } | { ok: false; error: Error; hint?: string },
   what: string,
   start: (config: C, logger: Logger) => Promise<Running>,
 ): Promise<Started> {
   if (!parsed.ok) {
-    process.stderr.write(`${parsed.error.message}\n`);
+    sayRefused(parsed.error, parsed.hint);
     process.exitCode = parsed.error instanceof DatabaseModeError && parsed.error.passesByItself ? 1 : 2;
     return undefined;
   }
@@ -108,9 +129,9 @@ async function startWith<C extends { logLevel: LogLevel; logFormat: LogFormat | 
  * anything starts (see src/store/databaseWritable.ts, src/store/databaseMode.ts).
  */
 function withDatabaseCheck<C extends { databasePath: string }>(
-  parsed: { ok: true; value: C } | { ok: false; error: Error },
+  parsed: { ok: true; value: C } | { ok: false; error: Error; hint?: string },
   mode: 'production' | 'sandbox',
-): { ok: true; value: C } | { ok: false; error: Error } {
+): { ok: true; value: C } | { ok: false; error: Error; hint?: string } {
   if (!parsed.ok) return parsed;
   // Writable first: on a read-only mount the mode cannot be read either, and that is not what is wrong.
   const writable = checkDatabaseWritable(parsed.value.databasePath);
@@ -124,14 +145,13 @@ const SANDBOX_HINT =
 
 function startProduction(env: Record<string, string | undefined>, fileProblems: readonly string[]): Promise<Started> {
   const parsed = withEnvFileProblems(parseConfig(env), fileProblems);
-  const hinted = parsed.ok ? parsed : err(Object.assign(parsed.error, { message: `${parsed.error.message}\n${SANDBOX_HINT}` }));
+  const hinted = parsed.ok ? parsed : { ...parsed, hint: SANDBOX_HINT };
   return startWith(withDatabaseCheck(hinted, 'production'), 'smsops', async (config, logger) => {
     const app = await startSmsops(config, {
       logger,
       checkSlackToken: (onRefused) => checkSlackToken(config.slack, logger, onRefused),
     });
-    // Beside the JSON log, not in it: a person at the terminal reads these; a log shipper keeps the JSON.
-    for (const line of app.summary) process.stderr.write(`${line}\n`);
+    for (const line of app.summary) logger[line.level](line.msg);
     return app;
   });
 }
@@ -163,15 +183,16 @@ const startSandboxMode = (
       consoleToken: consoleToken ? 'required (printed once on stderr)' : 'not needed on loopback',
       why: 'SMSOPS_SANDBOX=1, or no .env and no smsops variable set; fill in .env to run for real',
     });
-    // Beside the log, not in it (the log may be shipped elsewhere): a person at the terminal reads these. The
-    // console token is printed here once, in the URL to open: whoever holds it controls the console.
-    const summary = sandboxStartupSummary({
+    const [open, ...rest] = sandboxStartupSummary({
       consoleUrl: consoleToken ? `${openUrl}?token=${consoleToken}` : openUrl,
       databasePath: config.databasePath,
       reason,
       portsipSink: { url: sandbox.sink.url, port: sandbox.sinkPort },
     });
-    for (const line of summary) process.stderr.write(`${line}\n`);
+    // Plain on stderr, never in the log (which may be shipped elsewhere): it holds the token, and whoever has it controls the console.
+    if (open && consoleToken) process.stderr.write(`smsops: ${open.msg}\n`);
+    else if (open) logger.info(open.msg);
+    for (const line of rest) logger[line.level](line.msg);
     return sandbox;
   });
 
@@ -215,8 +236,7 @@ function stopOnSignals(starting: Promise<Started>): void {
     // short and sent SMS in flight to PortSIP again after the restart (a probe). Only a repeat after that is a second.
     if (first && signal === first.signal && performance.now() - first.at < SAME_SIGNAL_MS) return;
     const line = `second ${signal} while stopping: exiting now without finishing the stop; deliveries still in flight are sent again after the restart`;
-    if (startedLogger) startedLogger.warn(line);
-    else process.stderr.write(`smsops: ${line}\n`);
+    (startedLogger ?? processLogger).warn(line);
     process.exit(1);
   };
   const onTerm = () => onSignal('SIGTERM');

@@ -2,10 +2,19 @@ import { formatPhoneForPeople } from './core/phone.js';
 import { maskUrl, maskUserinfo } from './core/urls.js';
 
 /**
- * The few facts a person at the terminal needs after start, one line each, beside the JSON log (which may be shipped
- * elsewhere and is hard to read): where smsops listens, and what is missing and what that means for SMS. URLs that
- * hold the webhook secret are masked; nothing else printed here is secret.
+ * The few facts a person at the terminal needs after start, one log line each (human lines at a terminal, JSON in a
+ * pipe, like every other line; they were plain text beside the JSON, which a log shipper could not parse): where
+ * smsops listens, and what is missing and what that means for SMS. URLs that hold the webhook secret are masked;
+ * nothing else said here is secret.
  */
+export interface StartupLine {
+  level: 'info' | 'warn';
+  msg: string;
+}
+
+const info = (msg: string): StartupLine => ({ level: 'info', msg });
+const warn = (msg: string): StartupLine => ({ level: 'warn', msg });
+
 export interface StartupFacts {
   /** The listener actually bound, e.g. http://0.0.0.0:3000. */
   listeningUrl: string;
@@ -49,33 +58,37 @@ function defaultWords(facts: StartupFacts): string {
     : `default ${maskUrl(facts.portsipWebhookUrl)} (PORTSIP_WEBHOOK_URL)`;
 }
 
-export function startupSummary(facts: StartupFacts): string[] {
+export function startupSummary(facts: StartupFacts): StartupLine[] {
   const listening = shownListener(facts.listeningUrl);
   const lines = [
     facts.publicBaseUrl === undefined
       ? `listening on ${listening}, health at /healthz; PUBLIC_BASE_URL is not set, so Wavix cannot reach smsops: no inbound SMS and no delivery reports`
       : `listening on ${listening}, health at /healthz; Wavix posts inbound SMS to ${maskUrl(facts.inboundWebhookUrl ?? facts.publicBaseUrl)}`,
     `Slack: ${facts.slackMode === 'socket' ? 'Socket Mode (SLACK_APP_TOKEN)' : slackHttpMode(facts.publicBaseUrl)}`,
-  ];
+  ].map(info);
   if (facts.portsipRouteCount === 0 && facts.portsipWebhookUrl === undefined && facts.defaultRouteUrl === undefined) {
     lines.push(
-      'no PortSIP route and no PORTSIP_WEBHOOK_URL: inbound SMS are stored and shown in Slack but not relayed to PortSIP (/sms route set adds one)',
+      info(
+        'no PortSIP route and no PORTSIP_WEBHOOK_URL: inbound SMS are stored and shown in Slack but not relayed to PortSIP (/sms route set adds one)',
+      ),
     );
   } else {
     const routes = `${facts.portsipRouteCount} PortSIP route${facts.portsipRouteCount === 1 ? '' : 's'}`;
-    lines.push(`relaying inbound SMS to PortSIP: ${routes}, ${defaultWords(facts)}`);
+    lines.push(info(`relaying inbound SMS to PortSIP: ${routes}, ${defaultWords(facts)}`));
   }
   const problems = facts.routeProblems ?? [];
   for (const { number, url, problem } of problems.slice(0, ROUTE_PROBLEMS_SHOWN)) {
     const route = number === 'default' ? 'default' : formatPhoneForPeople(number);
-    lines.push(`warning: PortSIP route ${route} → ${maskUrl(url)} cannot be right: ${problem}`);
+    lines.push(warn(`PortSIP route ${route} → ${maskUrl(url)} cannot be right: ${problem}`));
   }
   if (problems.length > ROUTE_PROBLEMS_SHOWN) {
     lines.push(
-      `warning: ${problems.length - ROUTE_PROBLEMS_SHOWN} more PortSIP routes cannot be right: /sms route list and /sms doctor name them`,
+      warn(
+        `${problems.length - ROUTE_PROBLEMS_SHOWN} more PortSIP routes cannot be right: /sms route list and /sms doctor name them`,
+      ),
     );
   }
-  return lines.map((line) => `smsops: ${line}`);
+  return lines;
 }
 
 /** What the sandbox tells a person at the terminal once it runs. */
@@ -89,7 +102,7 @@ export interface SandboxStartupFacts {
   portsipSink: { url: string; port: 'kept' | 'first' | { busy: number } };
 }
 
-export function sandboxStartupSummary(facts: SandboxStartupFacts): string[] {
+export function sandboxStartupSummary(facts: SandboxStartupFacts): StartupLine[] {
   const sink = facts.portsipSink;
   const sinkNote =
     sink.port === 'kept'
@@ -105,5 +118,5 @@ export function sandboxStartupSummary(facts: SandboxStartupFacts): string[] {
     facts.reason === 'asked'
       ? 'SMSOPS_SANDBOX=1 asked for the sandbox; unset it and fill in .env to run for real'
       : 'no .env and no smsops variable set, so no Slack, Wavix or PortSIP credentials: copy .env.example to .env and fill it in to run for real',
-  ].map((line) => `smsops: ${line}`);
+  ].map(info);
 }

@@ -37,9 +37,18 @@ describe('npm start with a misspelt variable', () => {
       timeout: 15_000,
     });
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(
-      /^smsops: warning: SLACK_BOT_TOKN is not a smsops setting; did you mean SLACK_BOT_TOKEN\?\n[\s\S]*SLACK_BOT_TOKEN is required/,
-    );
+    const [warning, ...later] = result.stderr
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(warning).toMatchObject({
+      level: 'warn',
+      msg: 'SLACK_BOT_TOKN is not a smsops setting; did you mean SLACK_BOT_TOKEN?',
+    });
+    expect(later.at(-1)).toMatchObject({
+      level: 'error',
+      problems: expect.arrayContaining([expect.stringMatching(/^SLACK_BOT_TOKEN is required/)]),
+    });
   });
 });
 

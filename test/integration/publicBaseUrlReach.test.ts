@@ -24,8 +24,12 @@ describe('npm start with a PUBLIC_BASE_URL Wavix cannot reach', () => {
       },
     });
     await smsops.waitForLine(/smsops listening/);
-    expect(smsops.logs.filter((line) => line.includes('PUBLIC_BASE_URL'))).toContainEqual(
-      "[stderr] smsops: warning: PUBLIC_BASE_URL's host is a loopback name: Wavix calls this URL from the internet and cannot reach it; set PUBLIC_BASE_URL to the address where the internet reaches smsops (a Wavix on this host or network, such as its emulator, still reaches it)",
+    const said = smsops.logs.filter((line) => line.startsWith('[stderr] {')).map((line) => JSON.parse(line.slice(9)));
+    expect(said).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        msg: "PUBLIC_BASE_URL's host is a loopback name: Wavix calls this URL from the internet and cannot reach it; set PUBLIC_BASE_URL to the address where the internet reaches smsops (a Wavix on this host or network, such as its emulator, still reaches it)",
+      }),
     );
     expect((await fetch(`http://localhost:${port}/healthz`)).status).toBe(200);
   });

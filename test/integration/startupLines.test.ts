@@ -12,25 +12,38 @@ afterEach(() => {
   running = undefined;
 });
 
-describe('start-up, as a person at the terminal sees it', () => {
-  it('prints human lines on stderr beside the JSON log, without the webhook secret, and / says what answers there', async () => {
+describe('start-up, as a person at the terminal and a log shipper see it', () => {
+  it('says where smsops listens and what is missing in JSON lines like every other (they were plain text a log shipper could not parse), without the webhook secret, and / says what answers there', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'smsops-startup-'));
     const port = await freePort();
     running = await startSmsopsProcess(cwd, {
       ...productionEnv({ port, databasePath: join(cwd, 'smsops.db'), webhookSecret: secret }),
       PUBLIC_BASE_URL: 'https://smsops.example.com',
+      // A misspelt variable: its warning comes before the configuration is read.
+      WAVIX_APIKEY: 'x',
     });
-    await running.waitForLine(/smsops: no PortSIP route/, 10_000);
-    const human = running.logs.filter((line) => line.startsWith('[stderr] smsops: '));
-    expect(human[0]).toMatch(
-      new RegExp(
-        `^\\[stderr\\] smsops: listening on http://127\\.0\\.0\\.1:${port}, health at /healthz; Wavix posts inbound SMS to `,
-      ),
+    await running.waitForLine(/no PortSIP route/, 10_000);
+    const lines = running.logs.map((line) => line.replace(/^\[stderr\] /, ''));
+    const notJson = lines.filter((line) => {
+      try {
+        JSON.parse(line);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(notJson).toEqual([]);
+    const said = lines.map((line) => JSON.parse(line) as { level: string; msg: string });
+    const listening = said.find((line) => line.msg.startsWith('listening on '));
+    expect(listening?.msg).toMatch(
+      new RegExp(`^listening on http://127\\.0\\.0\\.1:${port}, health at /healthz; Wavix posts inbound SMS to `),
     );
-    expect(human[0]).toContain('https://smsops.example.com/webhooks/wavix/inbound/');
-    expect(human.join('\n')).toContain('not relayed to PortSIP');
-    // Both are written; their order as read from two pipes (stdout, stderr) is the scheduler's, not smsops'.
-    expect(running.logs.some((line) => line.includes('smsops listening') && !line.startsWith('[stderr]'))).toBe(true);
+    expect(listening?.msg).toContain('https://smsops.example.com/webhooks/wavix/inbound/');
+    expect(said.find((line) => line.msg.includes('not relayed to PortSIP'))?.level).toBe('info');
+    expect(said).toContainEqual(
+      expect.objectContaining({ level: 'warn', msg: 'WAVIX_APIKEY is not a smsops setting; did you mean WAVIX_API_KEY?' }),
+    );
+    expect(said.some((line) => line.msg === 'smsops listening')).toBe(true);
     expect(running.logs.join('\n')).not.toContain(secret);
 
     const home = await fetch(`http://127.0.0.1:${port}/`);

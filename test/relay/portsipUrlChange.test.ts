@@ -128,8 +128,8 @@ describe('PORTSIP_WEBHOOK_URL fixed in the environment', () => {
       PORTSIP_WEBHOOK_URL: `${envRight.url}/emc/envright/${NEW_UUID}`,
       RELAY_RETRY_BASE_MS: '20000',
     });
-    expect(smsops.smsops.summary).toContain(
-      `smsops: relaying inbound SMS to PortSIP: 1 PortSIP route, default ${route.url}/emc/route/0d3c… (the \`default\` route; PORTSIP_WEBHOOK_URL is not used while it exists)`,
+    expect(smsops.smsops.summary.map((line) => line.msg)).toContain(
+      `relaying inbound SMS to PortSIP: 1 PortSIP route, default ${route.url}/emc/route/0d3c… (the \`default\` route; PORTSIP_WEBHOOK_URL is not used while it exists)`,
     );
     await waitUntil(() => (route.received.length >= 1 ? true : undefined), 5000, 'at the `default` route');
     expect(ids(route)).toEqual(['def-1']);

@@ -97,13 +97,22 @@ describe('npm start with no credentials', () => {
       // For the person at the terminal: the console URL first, then what runs and what is missing; smsops' own
       // listener is internal and said to be.
       await waitUntil(
-        () => /^smsops: no \.env and no smsops variable set/m.test(output),
+        () => /"msg":"no \.env and no smsops variable set/.test(output),
         25_000,
         () => `the sandbox summary in the output:\n${output}`,
       );
-      expect(/^smsops: sandbox running: open (\S+) in a browser$/m.exec(output)?.[1]).toBe(url);
-      expect(output).toMatch(/^smsops: runs smsops for real against stand-ins/m);
-      expect(output).toMatch(/^smsops: no \.env and no smsops variable set, so no Slack, Wavix or PortSIP credentials/m);
+      // Log lines like every other (they were plain text beside the JSON).
+      const said = output
+        .trimEnd()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { msg: string }).msg);
+      expect(
+        /^sandbox running: open (\S+) in a browser$/.exec(said.find((msg) => msg.startsWith('sandbox running')) ?? '')?.[1],
+      ).toBe(url);
+      expect(said.some((msg) => msg.startsWith('runs smsops for real against stand-ins'))).toBe(true);
+      expect(
+        said.some((msg) => msg.startsWith('no .env and no smsops variable set, so no Slack, Wavix or PortSIP credentials')),
+      ).toBe(true);
       expect(output).toContain('"msg":"smsops listening behind the sandbox console"');
       // The sandbox takes no backups: its start does not tell anyone to set BACKUP_DIR.
       expect(output).not.toContain('database backups are off');

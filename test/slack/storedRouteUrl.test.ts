@@ -43,9 +43,10 @@ describe('a route an older smsops saved with ` #channel` in its URL', () => {
     t = await startSmsopsUnderTest({ DATABASE_PATH: databasePath });
 
     // Start-up: a warning line naming the route, its URL masked as everywhere.
-    const warning = t.smsops.summary.find((line) => line.includes('PortSIP route +1 415 555 0100'));
-    expect(warning).toBe(
-      `smsops: warning: PortSIP route +1 415 555 0100 → ${sink.url}/emc/Wavix/0d3c…#… cannot be right: it ends with \` #…\`: an older smsops kept the channel typed after the URL as part of the URL, so the relay posts to it with \`%20\` after PortSIP’s ID, which PortSIP does not know. Set the route again: \`/sms route set <number> <URL> #channel\`.`,
+    const warning = t.smsops.summary.find((line) => line.msg.includes('PortSIP route +1 415 555 0100'));
+    expect(warning?.level).toBe('warn');
+    expect(warning?.msg).toBe(
+      `PortSIP route +1 415 555 0100 → ${sink.url}/emc/Wavix/0d3c…#… cannot be right: it ends with \` #…\`: an older smsops kept the channel typed after the URL as part of the URL, so the relay posts to it with \`%20\` after PortSIP’s ID, which PortSIP does not know. Set the route again: \`/sms route set <number> <URL> #channel\`.`,
     );
     const logged = t.logs.map((line) => JSON.parse(line)).find((l) => l.msg.startsWith('a stored PortSIP route cannot be right'));
     expect(logged).toMatchObject({ level: 'warn', route: '+14155550100', url: `${sink.url}/emc/Wavix/0d3c…#…` });

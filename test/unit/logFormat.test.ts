@@ -94,8 +94,7 @@ describe('log format of a started process', () => {
       // On a terminal stderr and stdout are the same stream: the summary line arrives on stdout there.
       await Promise.race([
         waitUntil(
-          () =>
-            (/smsops: sandbox running: open /.test(stdout + stderr) && /sandbox mode: nothing reaches/.test(stdout)) || undefined,
+          () => (/sandbox running: open /.test(stdout + stderr) && /sandbox mode: nothing reaches/.test(stdout)) || undefined,
           30_000,
           () => stdout + stderr,
         ),

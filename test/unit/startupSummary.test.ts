@@ -13,12 +13,13 @@ const bare = {
 
 describe('startupSummary', () => {
   it('says what is missing and what that means for SMS', () => {
-    const lines = startupSummary(bare);
-    expect(lines.every((line) => line.startsWith('smsops: '))).toBe(true);
+    const said = startupSummary(bare);
+    expect(said.every((line) => line.level === 'info')).toBe(true);
+    const lines = said.map((line) => line.msg);
     expect(lines[0]).toContain('http://localhost:3000');
     expect(lines[0]).toContain('PUBLIC_BASE_URL is not set, so Wavix cannot reach smsops: no inbound SMS');
     expect(lines).toContain(
-      'smsops: no PortSIP route and no PORTSIP_WEBHOOK_URL: inbound SMS are stored and shown in Slack but not relayed to PortSIP (/sms route set adds one)',
+      'no PortSIP route and no PORTSIP_WEBHOOK_URL: inbound SMS are stored and shown in Slack but not relayed to PortSIP (/sms route set adds one)',
     );
   });
 
@@ -30,7 +31,9 @@ describe('startupSummary', () => {
       portsipWebhookUrl: 'https://pbx.example.com:8887/sms/Wavix/a558d635-66e0-4c64-9f1e-2b1c8f0d7e11',
       portsipRouteCount: 1,
       slackMode: 'http',
-    }).join('\n');
+    })
+      .map((line) => line.msg)
+      .join('\n');
     expect(lines).not.toContain('s3cretS3cret');
     expect(lines).not.toContain('a558d635-66e0-4c64-9f1e-2b1c8f0d7e11');
     expect(lines).toContain('relaying inbound SMS to PortSIP: 1 PortSIP route, default https://pbx.example.com:8887/sms/Wavix/');
@@ -41,15 +44,15 @@ describe('startupSummary', () => {
     const route = 'https://pbx.example.com:8887/emc/route/0d3c9999-eeee-3333-4444-555566667777';
     const env = 'https://old.example.com/emc/env/0d3c1111-eeee-3333-4444-555566667777';
     const line = (facts: Partial<Parameters<typeof startupSummary>[0]>) =>
-      startupSummary({ ...bare, ...facts }).find((l) => l.includes('PortSIP'));
+      startupSummary({ ...bare, ...facts }).find((l) => l.msg.includes('PortSIP'))?.msg;
     expect(line({ portsipRouteCount: 15, defaultRouteUrl: route })).toBe(
-      'smsops: relaying inbound SMS to PortSIP: 15 PortSIP routes, default https://pbx.example.com:8887/emc/route/0d3c… (the `default` route)',
+      'relaying inbound SMS to PortSIP: 15 PortSIP routes, default https://pbx.example.com:8887/emc/route/0d3c… (the `default` route)',
     );
     expect(line({ portsipRouteCount: 0, defaultRouteUrl: route, portsipWebhookUrl: env })).toBe(
-      'smsops: relaying inbound SMS to PortSIP: 0 PortSIP routes, default https://pbx.example.com:8887/emc/route/0d3c… (the `default` route; PORTSIP_WEBHOOK_URL is not used while it exists)',
+      'relaying inbound SMS to PortSIP: 0 PortSIP routes, default https://pbx.example.com:8887/emc/route/0d3c… (the `default` route; PORTSIP_WEBHOOK_URL is not used while it exists)',
     );
     expect(line({ portsipRouteCount: 2, portsipWebhookUrl: env })).toBe(
-      'smsops: relaying inbound SMS to PortSIP: 2 PortSIP routes, default https://old.example.com/emc/env/0d3c… (PORTSIP_WEBHOOK_URL)',
+      'relaying inbound SMS to PortSIP: 2 PortSIP routes, default https://old.example.com/emc/env/0d3c… (PORTSIP_WEBHOOK_URL)',
     );
   });
 
@@ -58,16 +61,18 @@ describe('startupSummary', () => {
       ...bare,
       publicBaseUrl: 'http://hook:BasicPassw0rd99@smsops.example.com:8443/bot',
       slackMode: 'http',
-    }).join('\n');
+    })
+      .map((line) => line.msg)
+      .join('\n');
     expect(lines).not.toContain('BasicPassw0rd99');
     expect(lines).not.toContain('hook:');
     expect(lines).toContain('Slack must reach http://…@smsops.example.com:8443/bot/slack/events');
   });
 
   it('names the path Slack must reach in HTTP mode without PUBLIC_BASE_URL, in words (it read "this server/slack/events")', () => {
-    const lines = startupSummary({ ...bare, slackMode: 'http' });
+    const lines = startupSummary({ ...bare, slackMode: 'http' }).map((line) => line.msg);
     expect(lines).toContain(
-      'smsops: Slack: HTTP mode: Slack must reach /slack/events on this server from the internet (its Request URL: the public address of smsops followed by /slack/events)',
+      'Slack: HTTP mode: Slack must reach /slack/events on this server from the internet (its Request URL: the public address of smsops followed by /slack/events)',
     );
     expect(lines.join('\n')).not.toContain('server/slack');
   });
@@ -86,16 +91,16 @@ describe('startupSummary: stored routes whose URL cannot be right', () => {
       { number: 'default', portsipUrl: null },
     ];
     const lines = startupSummary({ ...bare, portsipRouteCount: routes.length, routeProblems: storedRouteProblems(routes) });
-    const warnings = lines.filter((line) => line.startsWith('smsops: warning: '));
+    const warnings = lines.filter((line) => line.level === 'warn').map((line) => line.msg);
     expect(warnings).toHaveLength(6);
     expect(warnings[0]).toBe(
-      'smsops: warning: PortSIP route +1 415 555 0100 → https://pbx.example.com/emc/Wavix/0d3c…#… cannot be right: it contains `#`: what follows `#` is a fragment, which is never sent to PortSIP. To name a channel, put a space before `#channel`. It was saved before smsops checked this: set the route again with `/sms route set`.',
+      'PortSIP route +1 415 555 0100 → https://pbx.example.com/emc/Wavix/0d3c…#… cannot be right: it contains `#`: what follows `#` is a fragment, which is never sent to PortSIP. To name a channel, put a space before `#channel`. It was saved before smsops checked this: set the route again with `/sms route set`.',
     );
     expect(warnings[1]).toContain(
       'PortSIP route +1 415 555 0102 → https://pbx.example.com/emc/Wavix/0d3c…#… cannot be right: it ends with ` #…`',
     );
-    expect(warnings[5]).toBe('smsops: warning: 3 more PortSIP routes cannot be right: /sms route list and /sms doctor name them');
-    expect(lines.join('\n')).not.toContain('1111-2222');
+    expect(warnings[5]).toBe('3 more PortSIP routes cannot be right: /sms route list and /sms doctor name them');
+    expect(JSON.stringify(lines)).not.toContain('1111-2222');
   });
 });
 
@@ -108,8 +113,8 @@ describe('sandboxStartupSummary', () => {
   };
 
   it('says first which URL to open, what runs and what is missing', () => {
-    const lines = sandboxStartupSummary(facts);
-    expect(lines[0]).toBe('smsops: sandbox running: open http://localhost:3000/sandbox in a browser');
+    const lines = sandboxStartupSummary(facts).map((line) => line.msg);
+    expect(lines[0]).toBe('sandbox running: open http://localhost:3000/sandbox in a browser');
     expect(lines.join('\n')).toContain('nothing reaches Slack, Wavix or PortSIP');
     expect(lines.join('\n')).toContain('no Slack, Wavix or PortSIP credentials: copy .env.example to .env');
     expect(lines.join('\n')).toContain('PortSIP stand-in at http://127.0.0.1:41234 (same port as last run');
@@ -120,7 +125,7 @@ describe('sandboxStartupSummary', () => {
       ...facts,
       reason: 'asked',
       portsipSink: { url: 'http://127.0.0.1:5', port: { busy: 41234 } },
-    });
+    }).map((line) => line.msg);
     expect(lines.join('\n')).toContain('port 41234 of the last run was busy');
     expect(lines.join('\n')).toContain('SMSOPS_SANDBOX=1 asked for the sandbox');
   });
