@@ -45,6 +45,10 @@ export function createBackupJob(options: {
     run: async () => {
       if (!backup) return { outcome: 'skipped', reason: 'backups are off (BACKUP_DIR is not set)' };
       try {
+        // The folder first, off the event loop and within 3 s, as /sms jobs checks it: the backup's checks were
+        // synchronous file calls, and on a hung mount every webhook, relay post and /healthz waited with them.
+        const unusable = await problem();
+        if (unusable) throw new BackupError(unusable);
         const made = await backup();
         await alerts.resolve(ALERT_RULE.backupFailed, SUBJECT);
         const mb = (made.bytes / 1_048_576).toFixed(1);
