@@ -54,6 +54,8 @@ export interface InboxReplyLine {
   textLength: number;
   segments: number;
   encoding: SmsEncoding;
+  /** Wavix's count, when it gave one (its send answer or a delivery report). */
+  wavixSegments: number | null;
   status: ReplyStatus;
   statusReason: string | null;
   hidden: TextHidden | null;
@@ -113,6 +115,7 @@ export async function readInbox(
           textLength: reply.textLength,
           segments: reply.segments,
           encoding: reply.encoding,
+          wavixSegments: reply.wavixSegments,
           status: reply.status,
           // Replies recorded before smsops kept them out could hold the customer's number or Wavix's quote of the text.
           statusReason: hidden ? null : reply.statusReason,

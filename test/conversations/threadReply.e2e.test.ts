@@ -1,4 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { createOptOutsRepository } from '../../src/store/repositories/optOuts.js';
 import { signSlackRequest } from '../helpers/slackRequests.js';
 import {
@@ -302,9 +305,9 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(sent?.args.text).toBe(
       'Sent · Wavix id `wx-counted-3` · 3 segments by Wavix’s count (smsops counted 1 segment, GSM-7)',
     );
-    expect(rows('SELECT segments FROM conversation_replies')).toEqual([{ segments: 3 }]);
+    expect(rows('SELECT segments, wavix_segments FROM conversation_replies')).toEqual([{ segments: 1, wavix_segments: 3 }]);
     const [audited] = rows("SELECT params FROM audit_log WHERE action = 'conversation.reply'");
-    expect(JSON.parse(audited.params)).toMatchObject({ segments: 3, wavixMessageId: 'wx-counted-3' });
+    expect(JSON.parse(audited.params)).toMatchObject({ segments: 3, segmentsCountedBy: 'wavix', wavixMessageId: 'wx-counted-3' });
   });
 
   it('takes the segments of a delivery report that counts otherwise, in the status line and the record', async () => {
@@ -320,7 +323,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(delivered?.args.text).toBe(
       `Delivered · Wavix id \`${sms?.message_id}\` · 2 segments by Wavix’s count (smsops counted 1 segment, GSM-7)`,
     );
-    expect(rows('SELECT segments FROM conversation_replies')).toEqual([{ segments: 2 }]);
+    expect(rows('SELECT segments, wavix_segments FROM conversation_replies')).toEqual([{ segments: 1, wavix_segments: 2 }]);
   });
 
   // A report Wavix posts before its send answer reaches smsops is applied when the answer is recorded: its status was,
@@ -345,7 +348,36 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(delivered?.args.text).toBe(
       'Delivered · Wavix id `wx-early-report` · 3 segments by Wavix’s count (smsops counted 1 segment, GSM-7)',
     );
-    expect(rows('SELECT segments FROM conversation_replies')).toEqual([{ segments: 3 }]);
+    expect(rows('SELECT segments, wavix_segments FROM conversation_replies')).toEqual([{ segments: 1, wavix_segments: 3 }]);
+  });
+
+  // Wavix's count was kept in memory beside the status line: after a restart the line, /sms inbox and the audit said
+  // smsops' own "3 segments, GSM-7" of a reply whose estimate was 1, as if nothing had been counted otherwise.
+  it('keeps Wavix’s count across a restart between the send and the delivery report, in the line, /sms inbox and the audit', async () => {
+    await t.stop();
+    const dir = mkdtempSync(join(tmpdir(), 'smsops-wavix-count-'));
+    // After afterEach's stop of the last smsops, which still has the database open.
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const env = { SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0', DATABASE_PATH: join(dir, 'smsops.db') };
+    const start = async () => {
+      t = await startSmsopsUnderTest(env);
+      t.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
+      t.fakeSlack.enforceLimits();
+    };
+    await start();
+    const threadTs = await relayedThread();
+    await sentWithWavixCount(threadTs, 'wx-restart-3', 3);
+    await t.stop();
+    await start();
+
+    const delivered = await deliveredCounting('wx-restart-3', 3);
+    expect(delivered?.args.text).toBe(
+      'Delivered · Wavix id `wx-restart-3` · 3 segments by Wavix’s count (smsops counted 1 segment, GSM-7)',
+    );
+    const inbox = readable((await runCommand(t, 'inbox', { userId: ADMIN })).body);
+    expect(inbox).toContain('3 segments by Wavix’s count (smsops counted 1 segment, GSM-7)');
+    const audit = readable((await runCommand(t, 'audit', { userId: ADMIN })).body);
+    expect(audit).toContain('3 segments by Wavix’s count');
   });
 
   it('keeps smsops’ count when Wavix’s answer has no believable segments (1e21)', async () => {

@@ -33,6 +33,7 @@ const reply: InboxReplyLine = {
   textLength: 12,
   segments: 1,
   encoding: 'GSM-7',
+  wavixSegments: null,
   status: 'delivered',
   statusReason: null,
   hidden: null,

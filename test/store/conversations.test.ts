@@ -1,7 +1,11 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConversationReply, NewConversationReply } from '../../src/core/ports/conversationReplies.js';
 import { createRetentionJob } from '../../src/jobs/retentionJob.js';
 import { createLogger } from '../../src/log.js';
+import { closeDatabase, DEFAULT_MIGRATIONS_DIR, openDatabase } from '../../src/store/database.js';
 import { createConversationRepliesRepository } from '../../src/store/repositories/conversationReplies.js';
 import { createDeliveryReportsRepository } from '../../src/store/repositories/deliveryReports.js';
 import { createOptOutsRepository } from '../../src/store/repositories/optOuts.js';
@@ -322,5 +326,41 @@ describe('retention of the conversation tables', () => {
     await job.run();
     expect(optOuts.history('15551234567')).toEqual([]);
     expect(optOuts.blocking(CUSTOMER, DID)?.keyword).toBe('STOP');
+  });
+});
+
+describe('a reply Wavix reported on before migration 039', () => {
+  it('takes Wavix’s count from its stored delivery reports, and only a count that can be one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsops-039-'));
+    try {
+      const before = join(dir, 'migrations');
+      cpSync(DEFAULT_MIGRATIONS_DIR, before, { recursive: true });
+      rmSync(join(before, '039_reply_wavix_segments.sql'));
+      const path = join(dir, 'smsops.db');
+      const old = openDatabase(path, { migrationsDir: before }).db;
+      old.exec(`
+        INSERT INTO conversation_replies (slack_channel, thread_ts, slack_message_ts, slack_user, from_number, to_number,
+          text_length, segments, encoding, wavix_message_id, status, created_at, status_at)
+        VALUES ('C1', '1.1', '1.2', 'U1', '${DID}', '${CUSTOMER}', 5, 3, 'GSM-7', 'wx-reported', 'delivered', 0, 0),
+               ('C1', '1.1', '1.3', 'U1', '${DID}', '${CUSTOMER}', 5, 1, 'GSM-7', 'wx-absurd', 'delivered', 0, 0),
+               ('C1', '1.1', '1.4', 'U1', '${DID}', '${CUSTOMER}', 5, 1, 'GSM-7', NULL, 'unknown', 0, 0);
+        INSERT INTO delivery_reports (wavix_message_id, status, error, segments, received_at)
+        VALUES ('wx-reported', 'sent', NULL, 3, 1), ('wx-reported', 'delivered', NULL, NULL, 2),
+               ('wx-absurd', 'delivered', NULL, 1000000, 1);`);
+      closeDatabase(old);
+      const upgraded = openDatabase(path).db;
+      try {
+        const replies = createConversationRepliesRepository(upgraded);
+        expect(replies.recent(10).map((r) => [r.wavixMessageId, r.segments, r.wavixSegments])).toEqual([
+          [null, 1, null],
+          ['wx-absurd', 1, null],
+          ['wx-reported', 3, 3],
+        ]);
+      } finally {
+        closeDatabase(upgraded);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

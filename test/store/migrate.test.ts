@@ -67,6 +67,7 @@ const SHIPPED = [
   '036_delivery_report_bodies_dropped.sql',
   '037_delivery_released.sql',
   '038_forgotten_messages.sql',
+  '039_reply_wavix_segments.sql',
 ];
 
 describe('migration runner', () => {

@@ -50,6 +50,7 @@ const SHIPPED: ReadonlyArray<readonly [string, string]> = [
   ['036_delivery_report_bodies_dropped.sql', '1f8e5ea98c72b9859a947ac33fe09cdc2d7e99f86963f2ee4fff65f1939fd9f5'],
   ['037_delivery_released.sql', 'f5b5817141b0b85237fcfe4095c9060d7efb3a9ad22823588262e3fa382ae4f0'],
   ['038_forgotten_messages.sql', '973bc422596120f25fbcc7b8463645a56d6c41708c3c850150fc1814dbd42514'],
+  ['039_reply_wavix_segments.sql', '8ce4f680bed270f585bc7c5127e52d337da73b346d0f8beebf93b84f370d64dc'],
 ];
 
 const ROOT = join(import.meta.dirname, '..', '..');

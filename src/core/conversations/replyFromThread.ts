@@ -2,7 +2,7 @@ import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { type NewAuditEntry, REPLY_AUDIT_ACTION } from '../model/audit.js';
 import { parseConversationKey } from '../model/conversationKey.js';
-import { countSmsSegments } from '../model/smsSegments.js';
+import { countSmsSegments, estimatedCost } from '../model/smsSegments.js';
 import type { AuditRepository } from '../ports/audit.js';
 import type { ConversationRepliesRepository, ConversationReply, ReplyStatus } from '../ports/conversationReplies.js';
 import type { WorkspaceDirectory } from '../ports/directory.js';
@@ -360,9 +360,8 @@ async function recordSent(
   cost: string | undefined,
 ): Promise<ReplyOutcome> {
   const status = submittedStatus(sent.status);
-  // Wavix's count is what it charges: when it differs from smsops' estimate it is recorded, and the status line (which
-  // compares it with the estimate it was first shown) says so.
-  const counted = sent.segments !== undefined && sent.segments !== reply.segments ? sent.segments : undefined;
+  // Wavix's count is what it charges: it is recorded beside smsops' estimate, and the status line says so when they differ.
+  const counted = sent.segments;
   let record: ConversationReply;
   try {
     record = deps.replies.submitted(reply.id, sent.message_id, status, counted) ?? reply;
@@ -378,7 +377,7 @@ async function recordSent(
       status,
       submittedAt: Date.now(),
       statusAt: Date.now(),
-      ...(counted !== undefined ? { segments: counted } : {}),
+      ...(counted !== undefined ? { wavixSegments: counted } : {}),
     };
   }
   audit(deps, record, 'ok', null);
@@ -500,8 +499,7 @@ function sendErrorForLog(error: unknown): Record<string, unknown> {
   };
 }
 
-const describeCost = (reply: ConversationReply) =>
-  `${reply.segments} segment${reply.segments === 1 ? '' : 's'}, ${reply.encoding}`;
+const describeCost = (reply: ConversationReply) => estimatedCost(reply.segments, reply.encoding);
 
 /** Who sent what to whom: never the text itself, only its size. `reason` is the refusal's code. */
 export function replyAuditEntry(
@@ -518,7 +516,9 @@ export function replyAuditEntry(
       from: reply.fromNumber,
       to: reply.toNumber,
       length: reply.textLength,
-      segments: reply.segments,
+      // What Wavix bills: its count once it gave one, else smsops' estimate.
+      segments: reply.wavixSegments ?? reply.segments,
+      segmentsCountedBy: reply.wavixSegments === null ? 'smsops' : 'wavix',
       encoding: reply.encoding,
       wavixMessageId: reply.wavixMessageId,
       channel: reply.slackChannel,

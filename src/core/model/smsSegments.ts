@@ -200,6 +200,22 @@ const segmentsText = (n: number) => `${n} segment${n === 1 ? '' : 's'}`;
 export const countedByWavix = (segments: number, estimate: string): string =>
   `${segmentsText(segments)} by Wavix’s count (smsops counted ${estimate})`;
 
+/** "1 segment, GSM-7": smsops' estimate as recorded (the line first shown may add what plain punctuation saves). */
+export const estimatedCost = (segments: number, encoding: SmsEncoding): string => `${segmentsText(segments)}, ${encoding}`;
+
+/**
+ * What a reply costs in words: smsops' estimate (`estimate`, its words as first shown, else as recorded), with Wavix's
+ * count before it once Wavix gave one that differs. Both are recorded, so a restart says the same.
+ */
+export function replyCost(
+  reply: { segments: number; encoding: SmsEncoding; wavixSegments: number | null },
+  estimate: string = estimatedCost(reply.segments, reply.encoding),
+): string {
+  return reply.wavixSegments !== null && reply.wavixSegments !== reply.segments
+    ? countedByWavix(reply.wavixSegments, estimate)
+    : estimate;
+}
+
 /**
  * "2 segments, UCS-2 because of ’": the line shown beside a reply; with "(1 segment with plain ' instead)" when only
  * typographic punctuation made it UCS-2 and costs segments, so the person sees what the curly quote costs.

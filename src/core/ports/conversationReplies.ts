@@ -43,8 +43,11 @@ export interface ConversationReply {
   fromNumber: string;
   toNumber: string;
   textLength: number;
+  /** smsops' estimate, counted from the text before the send. */
   segments: number;
   encoding: SmsEncoding;
+  /** Wavix's own count (what it charges), from its send answer or a delivery report; null until it gave one. */
+  wavixSegments: number | null;
   wavixMessageId: string | null;
   status: ReplyStatus;
   statusReason: string | null;
@@ -88,7 +91,7 @@ export interface ConversationRepliesRepository {
    * gives up waiting for replies. Returns the replies it changed.
    */
   markUnsent(reason: string): ConversationReply[];
-  /** Wavix accepted the send; `segments`, when Wavix said how many it counted, replaces smsops' estimate. */
+  /** Wavix accepted the send; `segments`, when Wavix said how many it counted, is recorded as its count. */
   submitted(id: number, wavixMessageId: string, status: ReplyStatus, segments?: number): ConversationReply | undefined;
   /** Not sent: smsops refused it (`blocked`) or Wavix did (`failed`), with the reason in words. */
   notSent(id: number, status: 'blocked' | 'failed', reason: string): ConversationReply | undefined;
@@ -102,7 +105,7 @@ export interface ConversationRepliesRepository {
   /**
    * A delivery report for a reply's Wavix message. Returns the reply when it changed, undefined when the message is
    * not a reply or the report changes nothing (a duplicate, or an interim status after a final one). `segments`, the
-   * report's count when it has one, replaces the recorded count (Wavix's is what it charges).
+   * report's count when it has one, is recorded as Wavix's count (what it charges).
    */
   applyDeliveryStatus(
     wavixMessageId: string,

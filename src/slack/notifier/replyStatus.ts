@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import { countedByWavix } from '../../core/model/smsSegments.js';
+import { replyCost } from '../../core/model/smsSegments.js';
 import type { ConversationRepliesRepository, ConversationReply } from '../../core/ports/conversationReplies.js';
 import type { ReplyNotifier } from '../../core/ports/replyNotifier.js';
 import { describeError } from '../../errors.js';
@@ -29,9 +29,9 @@ const MAX_NOTICE = 590;
 export function createReplyStatusNotifier(options: ReplyStatusNotifierOptions): ReplyNotifier {
   const { client, replies, logger } = options;
   const queues = new Map<number, Promise<void>>();
-  // The cost line first shown and the segments it counted: a later count of Wavix's (its send answer, a delivery
-  // report) that differs is shown beside it.
-  const costs = new Map<number, { cost: string; segments: number | undefined }>();
+  // smsops' estimate in the words first shown (with what plain punctuation would save): Wavix's count, recorded, is
+  // shown beside it when it differs. After a restart the recorded estimate's words serve.
+  const costs = new Map<number, string>();
 
   // The recorded state wins, except when the store could not record what the caller knows (the SMS went out, or its
   // outcome became unknown, but the database was locked or closed): the line then says what happened all the same.
@@ -50,12 +50,7 @@ export function createReplyStatusNotifier(options: ReplyStatusNotifierOptions): 
   const render = async (id: number, known: ConversationReply | undefined, wavixSaid: string | undefined) => {
     const reply = latest(id, known);
     if (!reply) return;
-    const remembered = costs.get(id);
-    const cost =
-      remembered?.segments !== undefined && remembered.segments !== reply.segments
-        ? countedByWavix(reply.segments, remembered.cost)
-        : remembered?.cost;
-    const message = replyStatusMessage(reply, cost, wavixSaid);
+    const message = replyStatusMessage(reply, replyCost(reply, costs.get(id)), wavixSaid);
     try {
       if (reply.statusTs) {
         try {
@@ -90,9 +85,8 @@ export function createReplyStatusNotifier(options: ReplyStatusNotifierOptions): 
     const id = typeof replyOrId === 'number' ? replyOrId : replyOrId.id;
     const known = typeof replyOrId === 'number' ? undefined : replyOrId;
     if (cost !== undefined) {
-      const earlier = costs.get(id);
-      if (!earlier && costs.size >= MAX_REMEMBERED_COSTS) costs.delete(costs.keys().next().value as number);
-      costs.set(id, { cost, segments: earlier ? earlier.segments : known?.segments });
+      if (!costs.has(id) && costs.size >= MAX_REMEMBERED_COSTS) costs.delete(costs.keys().next().value as number);
+      costs.set(id, cost);
     }
     const next = (queues.get(id) ?? Promise.resolve()).then(() => render(id, known, wavixSaid));
     queues.set(id, next);

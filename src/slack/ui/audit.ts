@@ -46,11 +46,13 @@ function routeNote(e: AuditEntry): string {
  */
 function replyNote(e: AuditEntry): string {
   if (e.action !== REPLY_AUDIT_ACTION) return '';
-  const { from, length, segments, wavixMessageId } = e.params;
+  const { from, length, segments, segmentsCountedBy, wavixMessageId } = e.params;
   const parts = [
     typeof from === 'string' ? `from ${escapeMrkdwn(clip(formatPartyForPeople(from), 40))}` : null,
     typeof length === 'number' ? plural(length, 'character') : null,
-    typeof segments === 'number' ? plural(segments, 'segment') : null,
+    typeof segments === 'number'
+      ? `${plural(segments, 'segment')}${segmentsCountedBy === 'wavix' ? ' by Wavix’s count' : ''}`
+      : null,
     typeof wavixMessageId === 'string' ? `Wavix ${code(clip(wavixMessageId, 80))}` : null,
   ].filter((part) => part !== null);
   return parts.length > 0 ? ` — ${parts.join(', ')}` : '';

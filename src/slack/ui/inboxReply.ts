@@ -1,3 +1,4 @@
+import { replyCost } from '../../core/model/smsSegments.js';
 import { formatPartyForPeople } from '../../core/phone.js';
 import type { ReplyStatus } from '../../core/ports/conversationReplies.js';
 import type { InboxReplyLine } from '../../relay/inboxReading.js';
@@ -25,7 +26,10 @@ const REPLY_STATUS: Record<ReplyStatus, string> = {
  */
 export function replyLineBlock(line: InboxReplyLine): Block {
   const to = line.toNumber === null ? '_hidden recipient_' : `*${escapeInline(formatPartyForPeople(line.toNumber))}*`;
-  const size = `${line.textLength} char${line.textLength === 1 ? '' : 's'}, ${line.segments} segment${line.segments === 1 ? '' : 's'} (${line.encoding})`;
+  // Wavix's count, when it differs, in the status line's words ("3 segments by Wavix’s count (smsops counted …)").
+  const counted = line.wavixSegments !== null && line.wavixSegments !== line.segments;
+  const cost = counted ? replyCost(line) : `${line.segments} segment${line.segments === 1 ? '' : 's'} (${line.encoding})`;
+  const size = `${line.textLength} char${line.textLength === 1 ? '' : 's'}, ${cost}`;
   const reason = line.statusReason ? ` (${clip(escapeInline(line.statusReason), 200)})` : '';
   const id = line.wavixMessageId ? ` · id ${code(line.wavixMessageId)}` : '';
   return section(

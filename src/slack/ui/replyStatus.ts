@@ -1,3 +1,4 @@
+import { replyCost } from '../../core/model/smsSegments.js';
 import type { ConversationReply } from '../../core/ports/conversationReplies.js';
 import { code, escapeInline, escapeMrkdwn, graphemePrefix, type SlackMessage } from './text.js';
 
@@ -58,7 +59,7 @@ export function replyStatusLine(reply: ConversationReply, wavixSaid?: string): s
  * outside (Wavix's reason, its id) is escaped, so nothing in it can ping a channel or hide a link.
  */
 export function replyStatusMessage(reply: ConversationReply, cost?: string, wavixSaid?: string): SlackMessage {
-  const costLine = escapeMrkdwn(cost ?? `${reply.segments} segment${reply.segments === 1 ? '' : 's'}, ${reply.encoding}`);
+  const costLine = escapeMrkdwn(cost ?? replyCost(reply));
   const line = `${replyStatusLine(reply, wavixSaid)} · ${costLine}`;
   return { text: line, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: line }] }] };
 }

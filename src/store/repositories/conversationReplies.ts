@@ -20,6 +20,7 @@ interface Row {
   text_length: number;
   segments: number;
   encoding: SmsEncoding;
+  wavix_segments: number | null;
   wavix_message_id: string | null;
   status: ReplyStatus;
   status_reason: string | null;
@@ -41,6 +42,7 @@ const toReply = (r: Row): ConversationReply => ({
   textLength: r.text_length,
   segments: r.segments,
   encoding: r.encoding,
+  wavixSegments: r.wavix_segments,
   wavixMessageId: r.wavix_message_id,
   status: r.status,
   statusReason: r.status_reason,
@@ -102,7 +104,7 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   );
   const setSubmitted = db.prepare(`
     UPDATE conversation_replies SET wavix_message_id = @wavixId, status = @status, submitted_at = @at, status_at = @at,
-      segments = coalesce(@segments, segments)
+      wavix_segments = coalesce(@segments, wavix_segments)
     WHERE id = @id AND status = 'sending'`);
   const setSending = db.prepare<[number, number]>(
     "UPDATE conversation_replies SET status = 'sending', status_at = ? WHERE id = ? AND status = 'queued'",
@@ -162,22 +164,26 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     return { reply: toReply(bySlack.get(reply.slackChannel, reply.slackMessageTs) as Row), created: false };
   });
 
-  const setSegments = db.prepare<[number, number]>('UPDATE conversation_replies SET segments = ? WHERE id = ?');
-  // A report's count past what Wavix's length limit allows (11 segments) is no count (see wavix/schemas.ts).
+  const setWavixSegments = db.prepare<[number, number]>('UPDATE conversation_replies SET wavix_segments = ? WHERE id = ?');
+  // A count past what Wavix's length limit allows (11 segments) is no count (see wavix/schemas.ts).
+  const isCount = (segments: number | null | undefined): segments is number =>
+    segments !== null && segments !== undefined && Number.isInteger(segments) && segments > 0 && segments <= 100;
   const recounts = (row: Row, segments: number | null): segments is number =>
-    segments !== null && segments > 0 && segments <= 100 && segments !== row.segments;
+    isCount(segments) && segments !== row.wavix_segments;
+  /** What the reply costs as shown: Wavix's count once it gave one, else smsops' estimate. */
+  const shownSegments = (row: Row) => row.wavix_segments ?? row.segments;
 
   // Wavix may post a delivery report before smsops has recorded the send's answer: such reports were stored by the
   // DLR webhook already (their status as Wavix wrote it), so they are read as applyReplyDeliveryReport reads a live
   // one and applied here rather than lost.
   const submitted = db.transaction((id: number, wavixMessageId: string, status: ReplyStatus, segments?: number) => {
-    setSubmitted.run({ id, wavixId: wavixMessageId, status, at: now(), segments: segments ?? null });
+    setSubmitted.run({ id, wavixId: wavixMessageId, status, at: now(), segments: isCount(segments) ? segments : null });
     let row = byId.get(id);
     if (!row || row.wavix_message_id !== wavixMessageId) return row ? toReply(row) : undefined;
     for (const report of earlierReports.all(wavixMessageId)) {
       // Its count too, as a report arriving after the answer gives it (Wavix's is what it charges).
       if (recounts(row, report.segments)) {
-        setSegments.run(report.segments, row.id);
+        setWavixSegments.run(report.segments, row.id);
         row = byId.get(row.id) ?? row;
       }
       const status = readWavixDeliveryStatus(report.status);
@@ -190,9 +196,11 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     (wavixMessageId: string, status: ReplyStatus, reason: string | null, at: number, segments: number | null) => {
       let row = byWavix.get(wavixMessageId);
       if (!row) return undefined;
-      const recount = recounts(row, segments);
-      if (recount) {
-        setSegments.run(segments, row.id);
+      // Shown anew only when the cost shown changes: a report repeating the count (or the estimate) edits nothing.
+      let recount = false;
+      if (recounts(row, segments)) {
+        recount = segments !== shownSegments(row);
+        setWavixSegments.run(segments, row.id);
         row = byId.get(row.id) ?? row;
       }
       const changed = advance(row, status, reason, at) ?? (recount ? row : undefined);
