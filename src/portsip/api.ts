@@ -67,6 +67,9 @@ export function createPortsipApi(options: PortsipApiOptions): PortsipApi {
     // A non-JSON body (an HTML page from a proxy) stays text and fails the schema, instead of throwing in axios.
     transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: false },
     maxRedirects: 0,
+    // Direct, as the relay and doctor's checks reach PortSIP (src/outboundProxy.ts): axios alone read HTTPS_PROXY, so
+    // `/sms portsip` went through a corporate proxy that could not reach a PBX on the LAN while the relay reached it.
+    proxy: false,
     // Read whole otherwise: a 600 MB answer took smsops to 1.45 GB for one `/sms portsip`, any member's to run.
     maxContentLength: PORTSIP_MAX_ANSWER_BYTES,
   });

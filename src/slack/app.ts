@@ -1,4 +1,5 @@
 import { App, HTTPReceiver, SocketModeReceiver, webApi } from '@slack/bolt';
+import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';
 import { listSmsEnabledNumbers } from '../core/senderIds.js';
 import { createSmsNumbersCache } from '../core/smsNumbersCache.js';
@@ -58,6 +59,8 @@ export interface SlackSurfaceOptions {
   botIdentity?: Promise<BotIdentity | undefined>;
   /** Counts /slack/events requests refused before Bolt took them (HTTP mode), by reason. */
   onRequestRefused?: (reason: SlackRefusal) => void;
+  /** The environment's proxy for Socket Mode's websocket, which otherwise connects directly (src/outboundProxy.ts). */
+  socketDispatcher?: Dispatcher;
 }
 
 /**
@@ -97,6 +100,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     const { logger: _shared, ...socketClientOptions } = clientOptions;
     const receiver = new SocketModeReceiver({
       appToken: slack.appToken,
+      ...(options.socketDispatcher ? { dispatcher: options.socketDispatcher } : {}),
       logger: quietSocketLogger(boltLogger),
       // smsops reconnects itself (src/slack/socketConnection.ts).
       autoReconnectEnabled: false,

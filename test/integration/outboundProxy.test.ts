@@ -1,0 +1,110 @@
+import { createServer, request, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useRealProcessRig } from '../helpers/realProcessRig.js';
+import { inboundWebhookBody, productionEnv, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+
+/**
+ * A corporate network where only a proxy reaches the internet (HTTP_PROXY / HTTPS_PROXY / NO_PROXY): every leg to an
+ * internet service goes through it, not Wavix's alone, and PortSIP is reached directly on each leg.
+ */
+
+/** A forward proxy (absolute-URI requests and CONNECT tunnels) that records the host:port each request was for. */
+async function startRecordingProxy(): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
+  const seen: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const target = new URL(req.url ?? '');
+    seen.push(`${target.host}${target.pathname}`);
+    const upstream = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method: req.method,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.writeHead(502).end('proxy: upstream failed'));
+    req.pipe(upstream);
+  });
+  server.on('connect', (req, socket, head) => {
+    seen.push(req.url ?? '');
+    const [host, port] = (req.url ?? '').split(':');
+    const upstream = connect(Number(port), host, () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const WEBHOOK_SECRET = 'whsec_proxy_0123456789abcdefghijklmn';
+
+describe('an outbound proxy in the environment (real process)', () => {
+  const rig = useRealProcessRig('smsops-proxy-');
+  let proxy: Awaited<ReturnType<typeof startRecordingProxy>> | undefined;
+  afterEach(async () => {
+    await proxy?.close();
+    proxy = undefined;
+  });
+
+  it('sends Slack’s calls through it as Wavix’s go, relays to PortSIP directly, and says so at start', {
+    timeout: 60_000,
+  }, async () => {
+    proxy = await startRecordingProxy();
+    const slackHost = new URL(rig.fakeSlack.url).host;
+    const portsipHost = new URL(rig.sink.url).host;
+    const smsops = rig.track(
+      await startSmsopsProcess(rig.dir, {
+        ...productionEnv({ port: rig.port, databasePath: join(rig.dir, 'smsops.db'), webhookSecret: WEBHOOK_SECRET }),
+        SLACK_API_URL: rig.fakeSlack.url,
+        SLACK_INBOX_CHANNEL: 'C0TESTINBX',
+        PORTSIP_WEBHOOK_URL: `${rig.sink.url}/emc/Wavix/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90`,
+        HTTP_PROXY: proxy.url,
+        https_proxy: proxy.url,
+      }),
+    );
+    const said = await smsops.waitForLine(/outbound proxy from the environment/, 20_000);
+    expect(said).toContain(`"httpProxy":"${proxy.url}"`);
+    await smsops.waitForLine(/smsops listening/, 20_000);
+
+    // Slack's start-up check went through the proxy (it went direct, while Wavix's calls went through it).
+    await waitUntil(
+      () => proxy?.seen.some((s) => s.startsWith(slackHost)) ?? false,
+      10_000,
+      () => `proxy saw ${proxy?.seen}`,
+    );
+
+    const answer = await fetch(`${rig.base}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: inboundWebhookBody('proxy-msg-1'),
+    });
+    expect(answer.status).toBe(200);
+    await waitUntil(
+      () => rig.sink.received.length === 1,
+      15_000,
+      () => 'PortSIP received nothing',
+    );
+    expect(proxy.seen.filter((s) => s.startsWith(portsipHost))).toEqual([]);
+  });
+});
