@@ -10,6 +10,7 @@ export function connectionFailureKind(error: string, destination?: string): stri
   if (/ETIMEDOUT|ENETUNREACH|EHOSTUNREACH/.test(error)) return 'host unreachable';
   // Checked before the certificate: OpenSSL's words for a plain-HTTP answer to a TLS hello mention SSL too.
   if (speaksNoTls(error)) return 'the server does not speak HTTPS';
+  if (offersOnlyOldTls(error)) return 'TLS version or cipher too old';
   if (/certificate|CERT_|self[- ]signed/i.test(error)) return 'TLS certificate not accepted';
   if (/other side closed|ECONNRESET|socket hang up|EPIPE/.test(error)) {
     return destination?.toLowerCase().startsWith('http:')
@@ -22,3 +23,12 @@ export function connectionFailureKind(error: string, destination?: string): stri
 /** An https:// URL at a port answering plain HTTP: OpenSSL reads the HTTP answer as a bad TLS record. */
 export const speaksNoTls = (error: string) =>
   /wrong version number|packet length too long|unknown protocol|http request/i.test(error);
+
+/**
+ * A server that offers only TLS 1.0/1.1 or old ciphers (Node asks for TLS 1.2 or later): OpenSSL's words name an alert
+ * or a version, not the certificate, and the certificate itself may be fine, so renewing it would change nothing.
+ */
+export const offersOnlyOldTls = (error: string) =>
+  /alert protocol version|unsupported protocol|no protocols available|version too low|no shared cipher|alert handshake failure|no cipher/i.test(
+    error,
+  );

@@ -595,6 +595,22 @@ describe('each broken link', () => {
     expect(portsip.status).toBe('failure');
     expect(portsip.reason).toContain('self-signed certificate');
     expect(portsip.reason).toContain('expires 2099-01-15');
+    // A company PBX on its own CA is trusted without turning verification off: the way is said.
+    expect(portsip.reason).toContain('NODE_EXTRA_CA_CERTS');
+  });
+
+  it('a PortSIP offering only TLS 1.0 fails naming the TLS version, not OpenSSL’s words or the certificate', async () => {
+    const port = await listening(
+      createTlsServer({ ...localhostCert, minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' }, (socket) =>
+        socket.end(),
+      ),
+    );
+    setRoute('default', `https://127.0.0.1:${port}${PORTSIP_PATH}`);
+    const portsip = check(await runDoctor(doctorDeps({ trustedCa: undefined })), 'portsip:default');
+    expect(portsip.status).toBe('failure');
+    expect(portsip.reason).toBe(
+      `127.0.0.1:${port} offers only an old TLS version or cipher (TLS 1.0 or 1.1): smsops, like current browsers, needs TLS 1.2 or later, so the relay's posts fail too. Enable TLS 1.2 or later on PortSIP's web server.`,
+    );
   });
 
   it('a trusted certificate for another host name, an expired one, and one about to expire', async () => {

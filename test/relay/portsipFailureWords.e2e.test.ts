@@ -91,6 +91,35 @@ describe('a PortSIP route that cannot work, in words', () => {
     expect(outsider).not.toContain('127.0.0.1');
   });
 
+  it('names a PBX offering only TLS 1.0 as a TLS version to enable, not a certificate to renew', async () => {
+    const pems = await generateCertificate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256' });
+    const oldTlsPort = await listening(
+      createTlsServer(
+        { cert: pems.cert, key: pems.private, minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' },
+        (socket) => socket.end(),
+      ),
+    );
+    t = await startSmsopsUnderTest({ RELAY_RETRY_BASE_MS: '60000', SLACK_RELAY_PACE_MS: '0' });
+    const smsops = t;
+    await runCommand(smsops, `route set +14155550164 https://127.0.0.1:${oldTlsPort}/emc/x/${UUID}`);
+    await postInbound(smsops, { to: '14155550164' });
+    await waitUntil(
+      () =>
+        (
+          smsops.db
+            .prepare("SELECT count(*) AS n FROM deliveries WHERE destination_kind = 'portsip' AND attempts >= 1")
+            .get() as { n: number }
+        ).n === 1,
+      5000,
+      'the first attempt',
+    );
+    const status = readable((await runCommand(smsops, 'relay status')).body);
+    expect(status).toContain('PortSIP offers only an old TLS version or cipher (TLS 1.0/1.1; smsops needs TLS 1.2 or later)');
+    expect(status).not.toContain('TLS certificate was not accepted');
+    const outsider = readable((await runCommand(smsops, 'inbox', { userId: OUTSIDER })).body);
+    expect(outsider).toContain('no HTTP answer: TLS version or cipher too old');
+  });
+
   it('names a Slack channel of a dead-letter alert as the channel', async () => {
     t = await startSmsopsUnderTest({ RELAY_DEAD_AFTER_HOURS: '0.0002', RELAY_RETRY_BASE_MS: '20', SLACK_RELAY_PACE_MS: '0' });
     const smsops = t;

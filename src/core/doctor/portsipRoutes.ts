@@ -1,5 +1,5 @@
 import { describeError } from '../../errors.js';
-import { speaksNoTls } from '../connectionFailure.js';
+import { offersOnlyOldTls, speaksNoTls } from '../connectionFailure.js';
 import { refusedDestination } from '../destinationGuard.js';
 import { ownEndpointProblem } from '../destinationSelf.js';
 import type { RelayRoute } from '../model/relayRoute.js';
@@ -56,6 +56,8 @@ function connectFailure(error: unknown, host: string, port: number, limitMs: num
       if (code === 'ESMSOPSREFUSED') return `${(error as Error).message}.`;
       if (speaksNoTls(describeError(error)))
         return `The server at ${host}:${port} does not speak HTTPS: use http:// or the HTTPS port.`;
+      if (offersOnlyOldTls(describeError(error)))
+        return `${host}:${port} offers only an old TLS version or cipher (TLS 1.0 or 1.1): smsops, like current browsers, needs TLS 1.2 or later, so the relay's posts fail too. Enable TLS 1.2 or later on PortSIP's web server.`;
       return `Could not connect to ${host}:${port}: ${describeError(error)}.`;
   }
 }
@@ -82,7 +84,7 @@ function tlsVerdict(facts: TlsFacts, host: string): { status: CheckStatus; reaso
     case 'SELF_SIGNED_CERT_IN_CHAIN':
       return {
         status: 'failure',
-        reason: `PortSIP presents a self-signed certificate (for ${names}): ${relayRefuses} Install a certificate from a public CA (e.g. Let’s Encrypt) on PortSIP.${expiry}`,
+        reason: `PortSIP presents a self-signed certificate (for ${names}): ${relayRefuses} Install a certificate from a public CA (e.g. Let’s Encrypt) on PortSIP, or trust this one: set NODE_EXTRA_CA_CERTS to a PEM file holding it and restart smsops.${expiry}`,
       };
     case 'CERT_HAS_EXPIRED':
       return {
@@ -101,7 +103,7 @@ function tlsVerdict(facts: TlsFacts, host: string): { status: CheckStatus; reaso
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
       return {
         status: 'failure',
-        reason: `PortSIP’s certificate chain cannot be verified (${facts.authorizationError}): the server does not send its intermediate certificate, or its issuer is not a public CA. ${relayRefuses} Configure the full chain on PortSIP.${expiry}`,
+        reason: `PortSIP’s certificate chain cannot be verified (${facts.authorizationError}): the server does not send its intermediate certificate, or its issuer is not a public CA. ${relayRefuses} Configure the full chain on PortSIP; for a private (company) CA, set NODE_EXTRA_CA_CERTS to a PEM file of that CA and restart smsops.${expiry}`,
       };
     default:
       return {

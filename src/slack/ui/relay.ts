@@ -1,5 +1,5 @@
 import type { FailingDeliveries, RetryCount } from '../../core/alertActions.js';
-import { speaksNoTls } from '../../core/connectionFailure.js';
+import { offersOnlyOldTls, speaksNoTls } from '../../core/connectionFailure.js';
 import { destinationAnswer } from '../../core/destinationAnswer.js';
 import { type FailingDelivery, SLACK_QUEUE_DESTINATION } from '../../core/model/delivery.js';
 import { formatPartyForPeople } from '../../core/phone.js';
@@ -131,7 +131,10 @@ export function deliveryErrorInWords(
       ? 'the connection was closed before PortSIP answered: the server may expect HTTPS (use https://)'
       : 'the connection was dropped before PortSIP answered';
   }
-  if (/certificate|CERT_|SSL|TLS|self[- ]signed/i.test(error)) return 'the TLS certificate was not accepted';
+  if (offersOnlyOldTls(error))
+    return 'PortSIP offers only an old TLS version or cipher (TLS 1.0/1.1; smsops needs TLS 1.2 or later): enable TLS 1.2 on PortSIP';
+  if (/certificate|CERT_|SSL|TLS|self[- ]signed/i.test(error))
+    return 'the TLS certificate was not accepted (`/sms doctor` says why and what to do)';
   if (/not a valid URL/.test(error)) return 'the route URL is not a valid URL (fix it with `/sms route set`)';
   if (/refus|not allowed|private|loopback/i.test(error)) return 'smsops refuses to send there (see the route)';
   return 'the attempt failed before PortSIP answered';
