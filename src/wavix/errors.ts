@@ -15,6 +15,8 @@ interface WavixErrorInit {
   quotesRequest?: boolean;
   /** Wavix's Retry-After (a 429, a 503), in ms. */
   retryAfterMs?: number;
+  /** A web page answered, not Wavix's API: a proxy or firewall in between, most likely (wavix/http.ts). */
+  middlebox?: boolean;
 }
 
 /**
@@ -53,6 +55,15 @@ function waitFor(retryAfterMs: number | undefined, usual: string): string {
 function userMessageFor(init: WavixErrorInit): string {
   const said = init.wavixMessage ? ` Wavix said: "${init.wavixMessage}".` : '';
   const tries = init.attempts > 1 ? ` after ${init.attempts} attempts` : '';
+  if (init.middlebox) {
+    const why =
+      init.status === 407
+        ? 'a proxy asks smsops for a user and password: put them in HTTPS_PROXY (http://user:password@proxy:port)'
+        : (init.status ?? 0) >= 500
+          ? `a proxy or firewall between smsops and Wavix (or Wavix's own front end) could not get an answer; ${waitFor(init.retryAfterMs, 'a few minutes')}, and if it lasts`
+          : 'a proxy, firewall or TLS-inspecting device between smsops and Wavix answered instead of Wavix (it refused, or could not reach Wavix)';
+    return `A web page answered instead of Wavix's API (HTTP ${init.status ?? '?'})${tries} when trying to ${init.operation}: ${why}${(init.status ?? 0) >= 500 ? ' check' : '. Check'} that it lets smsops reach WAVIX_API_URL; the Wavix key and account are not in question.`;
+  }
   switch (init.kind) {
     case 'unauthorized':
       return `Wavix refused the API key (401 Unauthorized) when trying to ${init.operation}. Check WAVIX_API_KEY, and that the key is not restricted to other IP addresses.`;

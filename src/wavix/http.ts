@@ -67,6 +67,20 @@ interface Failure {
   wavixMessage?: string;
   detail?: string;
   retryAfterMs?: number;
+  /** The answer was a web page, not Wavix's JSON: see middleboxPage. */
+  middlebox?: boolean;
+}
+
+/**
+ * A web page where Wavix's API answers JSON: a corporate proxy's or firewall's own error (a 502 of a proxy that could
+ * not reach Wavix, a 403 of one blocking it, a 407 asking for its password, a TLS-inspecting box's login page with a
+ * 200). Read as Wavix's answer, a proxy's 403 was told as "Wavix does not allow this account or key… Check the key's
+ * scopes" with the HTML quoted as "Wavix said", sending the operator to Wavix's portal for a network problem.
+ */
+function middleboxPage(response: AxiosResponse): boolean {
+  const type = String(response.headers['content-type'] ?? '').toLowerCase();
+  if (type.includes('json')) return false;
+  return type.includes('text/html') || (typeof response.data === 'string' && /^\s*</.test(response.data));
 }
 
 const statusKind = (status: number): WavixErrorKind => {
@@ -140,6 +154,16 @@ function retryable(method: string, failure: Failure): boolean {
 
 function fromResponse(response: AxiosResponse, apiKey: string): Failure | undefined {
   const data: unknown = response.data;
+  if (middleboxPage(response)) {
+    // Retried as Wavix's own 5xx and 429 are; a page with any other status is not Wavix refusing, so not its 4xx kinds.
+    const kind = response.status >= 500 ? 'server' : response.status === 429 ? 'rate_limited' : 'network';
+    return {
+      kind,
+      status: response.status,
+      detail: `HTTP ${response.status} with a web page, not Wavix's JSON`,
+      middlebox: true,
+    };
+  }
   if (response.status >= 200 && response.status < 300) {
     // Wavix's Go SDK treats a 2xx with success:false or error:true as a failure; so do we.
     if (
