@@ -25,7 +25,7 @@ import { type Logger, registerSecret } from './log.js';
 import { CONSOLE_STREAMS, countLogLinesDropped } from './logLinesDropped.js';
 import { createMetricsRegistry } from './metrics.js';
 import { openFileLimit } from './openFileLimit.js';
-import { useEnvironmentProxy } from './outboundProxy.js';
+import { useEnvironmentProxy, warnIfTlsVerificationOff } from './outboundProxy.js';
 import { createPortsipApi } from './portsip/api.js';
 import { portsipConnectionsAtStart } from './relay/portsipConnections.js';
 import { startRelay } from './relay/relay.js';
@@ -203,6 +203,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
 
   // Before any client exists: Slack's calls then go through the same proxy as Wavix's.
   const socketDispatcher = useEnvironmentProxy(process.env, logger);
+  warnIfTlsVerificationOff(process.env, logger);
   const wavix = createWavixClient({ baseUrl: config.wavix.apiUrl, apiKey: config.wavix.apiKey, logger });
   // A bad key or an unreachable Wavix is reported at once, but does not stop smsops: the webhook relay still works.
   wavix.profile.balance().then(

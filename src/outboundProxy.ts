@@ -41,3 +41,15 @@ export function useEnvironmentProxy(env: NodeJS.ProcessEnv, logger: Pick<Logger,
   );
   return dispatcher;
 }
+
+/**
+ * NODE_TLS_REJECT_UNAUTHORIZED=0, the usual answer found for a private-CA PortSIP, turns certificate checks off for
+ * every leg (Slack's and Wavix's tokens then go to whoever answers) and Node says it once on stderr, outside the log.
+ * smsops never sets it; said at start, as a warning, with the way that keeps verification (NODE_EXTRA_CA_CERTS).
+ */
+export function warnIfTlsVerificationOff(env: NodeJS.ProcessEnv, logger: Pick<Logger, 'warn'>): void {
+  if (env.NODE_TLS_REJECT_UNAUTHORIZED !== '0') return;
+  logger.warn(
+    'NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate verification for Slack, Wavix and PortSIP alike: anyone between smsops and them can read the tokens and the SMS; remove it, and for a PortSIP certificate from a private CA set NODE_EXTRA_CA_CERTS to that CA’s PEM file instead (/sms doctor still judges PortSIP’s certificate as if verification were on)',
+  );
+}

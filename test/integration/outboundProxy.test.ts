@@ -107,4 +107,17 @@ describe('an outbound proxy in the environment (real process)', () => {
     );
     expect(proxy.seen.filter((s) => s.startsWith(portsipHost))).toEqual([]);
   });
+
+  it('warns at start when NODE_TLS_REJECT_UNAUTHORIZED=0 has turned certificate checks off', { timeout: 60_000 }, async () => {
+    const smsops = rig.track(
+      await startSmsopsProcess(rig.dir, {
+        ...productionEnv({ port: rig.port, databasePath: join(rig.dir, 'smsops.db'), webhookSecret: WEBHOOK_SECRET }),
+        SLACK_API_URL: rig.fakeSlack.url,
+        NODE_TLS_REJECT_UNAUTHORIZED: '0',
+      }),
+    );
+    const said = await smsops.waitForLine(/NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate verification/, 20_000);
+    expect(said).toContain('"level":"warn"');
+    expect(said).toContain('NODE_EXTRA_CA_CERTS');
+  });
 });
