@@ -2,6 +2,7 @@ import { createServer, request, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type FakeSlackSocket, startFakeSlackSocket } from '../helpers/fakeSlackSocket.js';
 import { useRealProcessRig } from '../helpers/realProcessRig.js';
 import { inboundWebhookBody, productionEnv, startSmsopsProcess } from '../helpers/smsopsProcess.js';
 import { waitUntil } from '../helpers/waitUntil.js';
@@ -33,10 +34,14 @@ async function startRecordingProxy(): Promise<{ url: string; seen: string[]; clo
     upstream.on('error', () => res.writeHead(502).end('proxy: upstream failed'));
     req.pipe(upstream);
   });
+  // Tunnels are no longer the server's connections: closed by hand, or close() waits for the websocket to end.
+  const tunnels = new Set<{ destroy(): void }>();
   server.on('connect', (req, socket, head) => {
     seen.push(req.url ?? '');
+    tunnels.add(socket);
     const [host, port] = (req.url ?? '').split(':');
     const upstream = connect(Number(port), host, () => {
+      tunnels.add(upstream);
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.write(head);
       upstream.pipe(socket);
@@ -52,6 +57,7 @@ async function startRecordingProxy(): Promise<{ url: string; seen: string[]; clo
     seen,
     close: () => {
       server.closeAllConnections();
+      for (const tunnel of tunnels) tunnel.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
@@ -62,9 +68,12 @@ const WEBHOOK_SECRET = 'whsec_proxy_0123456789abcdefghijklmn';
 describe('an outbound proxy in the environment (real process)', () => {
   const rig = useRealProcessRig('smsops-proxy-');
   let proxy: Awaited<ReturnType<typeof startRecordingProxy>> | undefined;
+  let socket: FakeSlackSocket | undefined;
   afterEach(async () => {
     await proxy?.close();
     proxy = undefined;
+    await socket?.close();
+    socket = undefined;
   });
 
   it('sends Slack’s calls through it as Wavix’s go, relays to PortSIP directly, and says so at start', {
@@ -119,5 +128,23 @@ describe('an outbound proxy in the environment (real process)', () => {
     const said = await smsops.waitForLine(/NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate verification/, 20_000);
     expect(said).toContain('"level":"warn"');
     expect(said).toContain('NODE_EXTRA_CA_CERTS');
+  });
+
+  it('opens Socket Mode’s websocket through it too, and takes commands over it', { timeout: 60_000 }, async () => {
+    proxy = await startRecordingProxy();
+    const ws = await startFakeSlackSocket();
+    socket = ws;
+    rig.fakeSlack.handle('apps.connections.open', () => ({ url: ws.url }));
+    const smsops = rig.track(
+      await startSmsopsProcess(rig.dir, {
+        ...productionEnv({ port: rig.port, databasePath: join(rig.dir, 'smsops.db'), webhookSecret: WEBHOOK_SECRET }),
+        SLACK_API_URL: rig.fakeSlack.url,
+        SLACK_APP_TOKEN: 'xapp-1-A0PROXY01-0000-secretpart0123456789',
+        HTTP_PROXY: proxy.url,
+      }),
+    );
+    await smsops.waitForLine(/Slack Socket Mode connected/, 20_000);
+    // The websocket itself, not only apps.connections.open: it was opened directly, past the proxy.
+    expect(proxy.seen).toContain(new URL(ws.url).host);
   });
 });
