@@ -1,3 +1,4 @@
+import { connectionFailureKind } from '../core/connectionFailure.js';
 import { type Delivery, SLACK_QUEUE_DESTINATION } from '../core/model/delivery.js';
 import { SLACK_TOKEN_REFUSALS } from '../core/slackToken.js';
 import { maskUrl } from '../core/urls.js';
@@ -32,6 +33,9 @@ export function failureKind(outcome: Pick<AttemptOutcome, 'statusCode' | 'error'
   if (error.startsWith('no outcome within')) return 'no outcome within the attempt timeout';
   const code = /\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/.exec(error);
   if (code?.[1]) return code[1];
+  // A certificate or TLS version refused has no code: its fixed phrase tells the log reader which of the two it is.
+  const phrase = connectionFailureKind(error);
+  if (phrase) return phrase;
   return error ? 'other (see /sms relay status)' : 'unknown';
 }
 

@@ -129,6 +129,13 @@ describe('failed attempts in the log', () => {
       'no answer within the deadline',
     );
     expect(failureKind({ statusCode: null, error: 'message no longer stored' })).toBe('other (see /sms relay status)');
+    // A PortSIP certificate or TLS version refused is named in the log line, not left as "other".
+    expect(failureKind({ statusCode: null, error: 'unable to verify the first certificate' })).toBe(
+      'TLS certificate not accepted',
+    );
+    expect(
+      failureKind({ statusCode: null, error: '80:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version' }),
+    ).toBe('TLS version or cipher too old');
   });
 
   it("names a Slack that does not answer in time and one whose answer is not JSON, without the answer's body", async () => {
