@@ -34,6 +34,42 @@ export const toInboundMessage = (row: Row): InboundMessage => ({
 });
 
 /**
+ * The columns of a message read by id, in this order, as an array (`.raw()`): the relay reads one per attempt, and
+ * better-sqlite3's object per row (then toInboundMessage's) cost ~1 µs of its ~3 (bench/README.md, the twenty-first
+ * round).
+ */
+const MESSAGE_COLUMNS = `id, wavix_message_id, from_number, to_number, message_type, text, media, received_at_text, received_at,
+  ingested_at, content_type, raw_body`;
+type MessageRow = [
+  id: number,
+  wavixMessageId: string,
+  fromNumber: string,
+  toNumber: string,
+  messageType: 'sms' | 'mms',
+  text: string,
+  media: string | null,
+  receivedAtText: string,
+  receivedAt: number | null,
+  ingestedAt: number,
+  contentType: string,
+  rawBody: Buffer,
+];
+const messageOfRow = (r: MessageRow): InboundMessage => ({
+  id: r[0],
+  wavixMessageId: r[1],
+  fromNumber: r[2],
+  toNumber: r[3],
+  messageType: r[4],
+  text: r[5],
+  media: r[6] === null ? null : (JSON.parse(r[6]) as string[]),
+  receivedAtText: r[7],
+  receivedAt: r[8],
+  ingestedAt: r[9],
+  contentType: r[10],
+  rawBody: r[11],
+});
+
+/**
  * The message as stored, written out field by field. Not `{ ...message, id, ingestedAt }`: V8 kept every object made by
  * a spread with added properties alive through its young-generation collections, and the message with it
  * (`npm run bench:gc-survivors`: 881 against 345 bytes promoted per webhook; see bench/README.md).
@@ -111,7 +147,7 @@ export function createInboundRepository(db: Db, now: () => number = Date.now): I
       SELECT 1 FROM deliveries WHERE destination_kind = ? AND destination = ? AND conversation_key = ?
         AND status IN ('pending', 'in_flight') LIMIT 1`)
     .pluck();
-  const byId = db.prepare<[number], Row>('SELECT * FROM inbound_messages WHERE id = ?');
+  const byId = db.prepare<[number], MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM inbound_messages WHERE id = ?`).raw();
   const byWavixId = db.prepare<[string], Row>('SELECT * FROM inbound_messages WHERE wavix_message_id = ?');
   const recentAll = db.prepare<[number], Row>('SELECT * FROM inbound_messages ORDER BY ingested_at DESC, id DESC LIMIT ?');
   const recentTo = db.prepare<[string, number], Row>(
@@ -186,7 +222,7 @@ export function createInboundRepository(db: Db, now: () => number = Date.now): I
       db.inTransaction ? insertRows(message, targets, options) : insertTx(message, targets, options),
     get: (id) => {
       const row = byId.get(id);
-      return row ? toInboundMessage(row) : undefined;
+      return row ? messageOfRow(row) : undefined;
     },
     getByWavixId: (wavixMessageId) => {
       const row = byWavixId.get(wavixMessageId);
