@@ -107,6 +107,10 @@ describe('inbound messages and their deliveries', () => {
     const stored = repo.get(id);
     expect(stored?.rawBody.equals(message.rawBody)).toBe(true);
     expect(stored?.text).toBe('Grüße 🚀 <!channel>');
+    // The relay's read by id (an array, made into the message) gives every field as stored, as the other reads do.
+    const mms = repo.insertWithDeliveries({ ...inbound('m-2'), messageType: 'mms', media: ['https://x.example/a.jpg'] }, []);
+    expect(repo.get(mms.id)).toEqual(mms.stored);
+    expect(repo.get(mms.id)).toEqual(repo.getByWavixId('m-2'));
     const deliveries = createDeliveriesRepository(t.db, t.clock.now).forMessage(id);
     expect(deliveries.map((d) => [d.destinationKind, d.destination, d.status])).toEqual([
       ['portsip', portsip.destination, 'pending'],
@@ -194,6 +198,9 @@ describe('delivery outbox', () => {
     t.clock.advance(1000);
     const retry = deliveries.claimDue('portsip', 10, 30_000);
     expect(retry.map(messageOf)).toEqual(['a1']);
+    // The claim hands over the row as it reads after the failed attempt (its error, status and counts), leased.
+    expect(retry).toEqual([deliveries.get(a1.id)]);
+    expect(retry[0]).toMatchObject({ attempts: 1, lastStatusCode: 500, lastError: 'Internal Server Error', status: 'in_flight' });
     deliveries.markDelivered(a1.id, 200);
     expect(deliveries.claimDue('portsip', 10, 30_000).map(messageOf)).toEqual(['a2']);
     expect(deliveries.get(a1.id)).toMatchObject({ status: 'delivered', attempts: 2, lastStatusCode: 200, lastError: null });
