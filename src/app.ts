@@ -48,6 +48,8 @@ import { createInteractionsInFlight } from './slack/interactionsInFlight.js';
 import { DOCTOR_RUN_GAP_MS } from './slack/listeners/commands/doctorCommand.js';
 import { TRAFFIC_CHART_GAP_MS } from './slack/listeners/commands/watchCommands.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
+import { createSlackClock, type SlackClockReading } from './slack/slackClock.js';
+import { keepCheckingSlackClock } from './slack/slackClockCheck.js';
 import { type StartupLine, startupSummary } from './startupSummary.js';
 import { backupDirProblem } from './store/backup.js';
 import type { DatabaseMode } from './store/databaseMode.js';
@@ -150,7 +152,12 @@ export interface StartOptions {
    * learns are the ones Slack's requests are authorised with, so no request waits on a second auth.test, and a refusal
    * reaches /healthz and smsops_slack_token_refused at once.
    */
-  checkSlackToken?: (onRefused: (code: string) => void) => Promise<BotIdentity | undefined>;
+  checkSlackToken?: (
+    onRefused: (code: string) => void,
+    onClock: (reading: SlackClockReading) => void,
+  ) => Promise<BotIdentity | undefined>;
+  /** HTTP mode: how often Slack's time is asked again (default 10 min), and how soon a stale signed request may ask it. */
+  slackClockCheck?: { everyMs?: number; soonestGapMs?: number };
 }
 
 export async function startSmsops(config: Config, deps: StartOptions): Promise<RunningSmsops> {
@@ -434,6 +441,13 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     takenReplyStatus: (channel: string, ts: string) => repositories.conversationReplies.bySlackMessage(channel, ts)?.status,
   };
 
+  // HTTP mode: Slack's time against this host's (/healthz, the gauge below).
+  const slackClock = createSlackClock();
+  const slackClockChecks = config.slack.appToken
+    ? undefined
+    : keepCheckingSlackClock({ slack: config.slack, clock: slackClock, logger, now, ...deps.slackClockCheck });
+  if (slackClockChecks) started.push(async () => slackClockChecks.stop());
+
   const inFlight = createInteractionsInFlight(logger.child({ component: 'slack' }));
   const slack = createSlackSurface({
     slack: config.slack,
@@ -469,7 +483,22 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     logger,
     ...deps.slack,
     onRequestRefused: (reason) => slackRequestsRefused.inc({ reason }),
-    ...(deps.checkSlackToken ? { botIdentity: deps.checkSlackToken((code) => relay.slackTokenRefusedAtStart(code)) } : {}),
+    ...(deps.checkSlackToken
+      ? {
+          botIdentity: deps.checkSlackToken(
+            (code) => relay.slackTokenRefusedAtStart(code),
+            // Socket Mode: nothing is signed, so the start-up warning is all a clock off needs.
+            (reading) => {
+              if (slackClockChecks) slackClock.saidBySlack(reading);
+            },
+          ),
+        }
+      : {}),
+    signedRequests: {
+      onSignedAccepted: () => slackClock.signedRequestAccepted(),
+      // Asks Slack's time at once (at most once a minute) rather than at the next check: the request alone proves nothing.
+      onSignedStale: () => slackClockChecks?.soon(),
+    },
   });
 
   if (slack.mode === 'socket') {
@@ -478,6 +507,18 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       "1 while Slack's Socket Mode connection is up: Slack commands, buttons and thread replies arrive only then (the relay does not need it).",
       [],
       () => [{ value: slack.socket()?.connected ? 1 : 0 }],
+    );
+  }
+
+  if (slack.mode === 'http') {
+    metrics.gauge(
+      'smsops_host_clock_offset_seconds',
+      "Slack's time minus this host's, in seconds, as Slack's own answers last said (negative: this host is ahead); past ±300 every Slack command, button and thread reply is refused as stale. Absent before Slack was first asked, and after a signed request proved a reading past 300 wrong.",
+      [],
+      () => {
+        const reading = slackClock.reading();
+        return reading === undefined ? [] : [{ value: -reading.aheadSeconds }];
+      },
     );
   }
 
@@ -505,6 +546,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         slackSocket: () => slack.socket(),
         alertsNotShown: alertLifecycle.notShown,
         alertsRateLimitedUntil: () => watchSlack.rateLimitedUntil(),
+        slackClock: () => slackClock.reading(),
       }),
       metricsRoute(metrics),
       homeRoute(),
@@ -572,6 +614,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     await watch.stop();
     await relay.stop();
     await slack.stop();
+    slackClockChecks?.stop();
     // Nothing new arrives from Slack now. A slow part cut here tells its person; its change stays unknown in the audit.
     const interactionsSettled = inFlight.settle({ until: interactionsUntil, tellMs: INTERACTIONS_TELL_MS });
     // Bolt acknowledged their events before the listener ran: a reply being sent finishes and is recorded first.

@@ -149,7 +149,7 @@ function startProduction(env: Record<string, string | undefined>, fileProblems: 
   return startWith(withDatabaseCheck(hinted, 'production'), 'smsops', async (config, logger) => {
     const app = await startSmsops(config, {
       logger,
-      checkSlackToken: (onRefused) => checkSlackToken(config.slack, logger, onRefused),
+      checkSlackToken: (onRefused, onClock) => checkSlackToken(config.slack, logger, onRefused, Date.now, onClock),
     });
     for (const line of app.summary) logger[line.level](line.msg);
     return app;

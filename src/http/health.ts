@@ -5,6 +5,7 @@ import { CLOCK_BACK_MS } from '../core/wording.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { Reading } from '../relay/pollerCache.js';
 import type { RelayHealth } from '../relay/relayHealth.js';
+import { type SlackClockReading, slackClockWords, verdictOf } from '../slack/slackClock.js';
 import type { SocketState } from '../slack/socketConnection.js';
 import type { Repositories, Store } from '../store/openStore.js';
 import { type Route, sendJson } from './server.js';
@@ -18,7 +19,8 @@ import { type Route, sendJson } from './server.js';
  * (inbound SMS still flow to PortSIP and to Slack; only Slack's commands, buttons and thread replies wait), and a
  * monitor reads it there or from smsops_slack_socket_connected. `alerts` says whether alert messages reach Slack (the
  * alert channel refusing them, say), equally no reason to fail: a monitor outside Slack reads it there or from
- * smsops_alert_posts_failed_total. Everything it reads is a read or the relay's in-memory verdict: it never takes the write lock, so it
+ * smsops_alert_posts_failed_total. In HTTP mode, a host clock Slack's own time says is more than 5 minutes off is a
+ * 503 (every Slack command, button and thread reply refused as stale), and `slack` says so. Everything it reads is a read or the relay's in-memory verdict: it never takes the write lock, so it
  * answers at once while another process holds it.
  */
 export function healthRoute(options: {
@@ -43,6 +45,12 @@ export function healthRoute(options: {
    * go out after the wait, but a storm held back for minutes showed "ok" while nothing reached the channel.
    */
   alertsRateLimitedUntil?: () => number | undefined;
+  /**
+   * HTTP mode: what Slack's own time last said of this host's clock (src/slack/slackClock.ts). Past Slack's 5-minute
+   * window a 503: every Slack command, button and thread reply is refused as stale until someone sets the clock, and
+   * nothing else says so (Slack takes smsops' posts). Over a minute off, `slack` warns.
+   */
+  slackClock?: () => SlackClockReading | undefined;
 }): Route {
   const { deliveries, alerts, now } = options;
   const readBacklog = options.polledBacklog ?? (() => ({ value: deliveries.backlog(), ageMs: 0 }));
@@ -64,7 +72,12 @@ export function healthRoute(options: {
                 : 'ok',
           }
         : {};
-      const slack = { ...(socket ? { slack: socketLine(socket) } : {}), ...alertsField };
+      const clockReading = options.slackClock?.();
+      const clockWords = slackClockWords(clockReading);
+      const clockRefusing = verdictOf(clockReading) === 'refusing' && clockWords !== undefined;
+      const slackLine = socket ? socketLine(socket) : clockWords;
+      const slack = { ...(slackLine !== undefined ? { slack: slackLine } : {}), ...alertsField };
+      const slackReasons = clockRefusing ? [clockWords] : [];
       try {
         const n = options.migrationCount();
         const { value: backlog, ageMs: backlogAgeMs } = readBacklog();
@@ -82,7 +95,7 @@ export function healthRoute(options: {
         // due at once (src/relay/outbox.ts), so this alone is no reason to fail.
         const clockWentBack = oldestAgeMs !== null && oldestAgeMs <= -CLOCK_BACK_MS;
         const thresholdMinutes = readThresholds(alerts).backlog_minutes;
-        const reasons = [...(relay?.problems ?? []), ...(relay?.unreachable ?? [])];
+        const reasons = [...(relay?.problems ?? []), ...(relay?.unreachable ?? []), ...slackReasons];
         if (thresholdMinutes !== null && oldestAgeMs !== null && oldestAgeMs > thresholdMinutes * 60_000)
           reasons.push(
             `the oldest undelivered inbound SMS is ${Math.round(oldestAgeMs / 60_000)} min old (threshold ${thresholdMinutes} min)`,
@@ -108,7 +121,12 @@ export function healthRoute(options: {
         const reason = error instanceof Error ? error.message : String(error);
         sendJson(res, 503, {
           status: 'failing',
-          reasons: [...(relay?.problems ?? []), ...(relay?.unreachable ?? []), `the database cannot be read: ${reason}`],
+          reasons: [
+            ...(relay?.problems ?? []),
+            ...(relay?.unreachable ?? []),
+            ...slackReasons,
+            `the database cannot be read: ${reason}`,
+          ],
           db: reason,
           ...slack,
           ...(relay ? { workers: relay.workers } : {}),

@@ -147,6 +147,11 @@ export interface FakeSlack {
    * undefined sends no header. Kept across `reset()`.
    */
   setBotScopes(scopes: readonly string[] | undefined): void;
+  /**
+   * From now on every Web API answer's Date header (Slack's time) is the wall clock moved by `offsetMs`, as a host
+   * whose clock is off sees Slack's (0: Node's own Date); kept across `reset()`.
+   */
+  setClockOffset(offsetMs: number): void;
   /** Sets who is in a channel (conversations.members); kept across `reset()`. */
   setChannelMembers(channel: string, members: string[]): void;
   /**
@@ -378,6 +383,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   let channelPageSize = 1000;
 
   let lastClockMicros = 0;
+  let clockOffsetMs = 0;
 
   /** Unique, increasing message timestamps (see `timestamps`). */
   const nextTs = (): string => {
@@ -547,7 +553,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const answer = (status: number, result: Record<string, unknown>, headers: Record<string, string> = {}) => {
       call.result = result;
       options.onRecord?.({ kind: 'call', call });
-      sendJson(res, status, result, botScopes ? { 'x-oauth-scopes': botScopes.join(','), ...headers } : headers);
+      const dated = clockOffsetMs === 0 ? headers : { date: new Date(Date.now() + clockOffsetMs).toUTCString(), ...headers };
+      sendJson(res, status, result, botScopes ? { 'x-oauth-scopes': botScopes.join(','), ...dated } : dated);
     };
 
     const limit = rateLimits.get(method);
@@ -741,6 +748,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     setBotScopes: (scopes) => {
       botScopes = scopes ? [...scopes] : undefined;
+    },
+    setClockOffset: (offsetMs) => {
+      clockOffsetMs = offsetMs;
     },
     setChannelMembers: (channel, members) => {
       channelMembers.set(channel, [...members]);

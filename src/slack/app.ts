@@ -15,7 +15,7 @@ import type { SlackDeps } from './listeners/context.js';
 import { registerListeners } from './listeners/index.js';
 import { guardSlackPayloadShapes } from './payloadShape.js';
 import { createRateLimitWaitingClient, type RateLimitWaitingClient } from './rateLimitWaits.js';
-import { guardSlackReplays } from './replayGuard.js';
+import { guardSlackReplays, type SlackReplayGuardOptions } from './replayGuard.js';
 import { keepSocketConnected, quietSocketLogger, type SocketState } from './socketConnection.js';
 
 /** Bolt's own "not acknowledged" timer when none is set (HTTPReceiver's default). */
@@ -61,6 +61,8 @@ export interface SlackSurfaceOptions {
   onRequestRefused?: (reason: SlackRefusal) => void;
   /** The environment's proxy for Socket Mode's websocket, which otherwise connects directly (src/outboundProxy.ts). */
   socketDispatcher?: Dispatcher;
+  /** HTTP mode: told of signed requests accepted, and of signed ones refused as stale (src/slack/replayGuard.ts). */
+  signedRequests?: Pick<SlackReplayGuardOptions, 'onSignedAccepted' | 'onSignedStale'>;
 }
 
 /**
@@ -143,6 +145,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
         logger: logger.child({ component: 'slack' }),
         bodyLimit: SLACK_MAX_BODY_BYTES,
         ...(onRefused ? { onRefused } : {}),
+        ...options.signedRequests,
       },
       guardSlackPayloadShapes({ logger: logger.child({ component: 'slack' }), ...(onRefused ? { onRefused } : {}) }, (req, res) =>
         receiver.requestListener(req, res),

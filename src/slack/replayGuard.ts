@@ -22,6 +22,13 @@ export interface SlackReplayGuardOptions {
   bodyLimit?: number;
   /** Counts each request refused here, by reason. */
   onRefused?: (reason: SlackRefusal) => void;
+  /** A fresh, correctly signed request, seen for the first time, was passed on: this host's clock is within Slack's window. */
+  onSignedAccepted?: () => void;
+  /**
+   * A correctly signed request was refused as more than 5 minutes off: Slack's, with this host's clock off, or a
+   * captured one replayed late; only Slack's own time (asked anew) tells which.
+   */
+  onSignedStale?: () => void;
 }
 
 export type SlackRequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -148,7 +155,10 @@ export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackR
     const at = now();
     if (signature !== undefined && Number.isFinite(timestamp) && Math.abs(at / 1000 - timestamp) > MAX_CLOCK_SKEW_SECONDS) {
       const signed = signedWith(options.signingSecret, raw, signature, timestamp);
-      if (signed) clockOff('', { offSeconds: Math.round(at / 1000 - timestamp) });
+      if (signed) {
+        clockOff('', { offSeconds: Math.round(at / 1000 - timestamp) });
+        options.onSignedStale?.();
+      }
       // Bolt accepts a timestamp from the future without bound; the guard would have to remember it that long.
       if (signed && timestamp * 1000 > at) refused('future_timestamp', res, 401, FUTURE_TIMESTAMP_ERROR);
       else refused('stale_timestamp', res, 401, STALE_TIMESTAMP_ERROR);
@@ -197,6 +207,7 @@ export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackR
     remembered.set(signature, (timestamp + WINDOW_SECONDS + 1) * 1000);
     // Slack's last retry comes about 5 minutes after the first attempt, signed anew: the event is kept twice as long.
     if (eventKey !== undefined) remembered.set(eventKey, at + 2 * (WINDOW_SECONDS + 1) * 1000);
+    options.onSignedAccepted?.();
     return next(req, res);
   };
 }

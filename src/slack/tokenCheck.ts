@@ -1,10 +1,10 @@
-import { webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
 import { SLACK_TOKEN_REFUSALS } from '../core/slackToken.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { toBoltLogger } from './boltLogger.js';
 import type { BotIdentity } from './botIdentity.js';
+import { CLOCK_OFF_WARN_SECONDS, SLACK_SIGNATURE_WINDOW_SECONDS, type SlackClockReading } from './slackClock.js';
+import { readingOf, slackTimeClient } from './slackClockCheck.js';
 import { slackErrorCode } from './slackErrorCode.js';
 
 /**
@@ -20,28 +20,23 @@ export async function checkSlackToken(
   logger: Logger,
   onRefused: (code: string) => void = () => {},
   now: () => number = Date.now,
+  /** Told what Slack's time said of this host's clock (src/slack/slackClock.ts), whether the token was taken or not. */
+  onClock: (reading: SlackClockReading) => void = () => {},
 ): Promise<BotIdentity | undefined> {
   let slackSaidAt: number | undefined;
-  const client = new webApi.WebClient(slack.botToken, {
-    // Slack's answer says its time (the Date header): smsops' own clock is checked against it, below.
-    fetch: async (url, init) => {
-      const response = await (fetch as unknown as webApi.FetchFunction)(url, init);
-      const said = Date.parse(response.headers.get('date') ?? '');
-      if (Number.isFinite(said)) slackSaidAt = said;
-      return response;
-    },
-    slackApiUrl: slack.apiUrl,
-    retryConfig: { retries: 0 },
-    timeout: 10_000,
-    // Otherwise a 429 would hold this one question for its Retry-After (hours, from a faulty proxy).
-    rejectRateLimitedCalls: true,
-    // Through smsops' logger, as every other Slack client: @slack/web-api's own console logger wrote Slack's messages
-    // (which may quote the token) and each failed request raw to stderr, unmasked and not JSON.
-    logger: toBoltLogger(logger.child({ component: 'slack' })),
+  // Slack's answer says its time (the Date header): smsops' own clock is checked against it, below. Otherwise a 429
+  // would hold this one question for its Retry-After (hours, from a faulty proxy).
+  const client = slackTimeClient(slack, logger, (said) => {
+    slackSaidAt = said;
   });
   const askedAt = now();
   try {
-    const who = await client.auth.test().finally(() => checkClock(slack, logger, slackSaidAt, (askedAt + now()) / 2));
+    const who = await client.auth.test().finally(() => {
+      const reading = readingOf(slackSaidAt, askedAt, now());
+      if (reading === undefined) return;
+      checkClock(slack, logger, reading.aheadSeconds);
+      onClock(reading);
+    });
     logger.info('Slack accepted SLACK_BOT_TOKEN', { team: who.team, botUser: who.user });
     return who.bot_id && who.user_id ? { botId: who.bot_id, botUserId: who.user_id } : undefined;
   } catch (error) {
@@ -58,19 +53,12 @@ export async function checkSlackToken(
   }
 }
 
-/** Past this, this host's clock is said to be off (Slack's Date header has whole seconds; the call takes some). */
-const CLOCK_OFF_WARN_SECONDS = 60;
-/** Slack's signatures are refused past 5 minutes (src/slack/eventsGuard.ts). */
-const SLACK_SIGNATURE_WINDOW_SECONDS = 5 * 60;
-
 /**
  * A host clock minutes off (a VM without NTP, a restored snapshot) refuses, in HTTP mode, every Slack request past 5
  * minutes (their signed timestamps look stale or ahead): commands, buttons and thread replies, while everything else
  * looks fine. Said at start, against the time Slack's own answer gave, which nobody else can set.
  */
-function checkClock(slack: Config['slack'], logger: Logger, slackSaidAt: number | undefined, ourTime: number): void {
-  if (slackSaidAt === undefined) return;
-  const offSeconds = Math.round((ourTime - slackSaidAt) / 1000);
+function checkClock(slack: Config['slack'], logger: Logger, offSeconds: number): void {
   if (Math.abs(offSeconds) <= CLOCK_OFF_WARN_SECONDS) return;
   const way = offSeconds > 0 ? 'ahead of' : 'behind';
   const refused = Math.abs(offSeconds) > SLACK_SIGNATURE_WINDOW_SECONDS;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { type RunningSmsops, startSmsops } from '../../src/app.js';
+import { type RunningSmsops, type StartOptions, startSmsops } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { type StartWavixEmulatorOptions, startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
@@ -48,6 +48,8 @@ export async function startSmsopsUnderTest(
     doctorRunGapMs?: number;
     /** A job's time limit when it sets none (10 minutes by default). */
     jobTimeLimitMs?: number;
+    /** How often (and how soon after a stale signed request) Slack's time is asked again; production: 10 min, 1 min. */
+    slackClockCheck?: StartOptions['slackClockCheck'];
   } = {},
 ): Promise<SmsopsUnderTest> {
   const emulator = await startWavixEmulator(options.emulator ?? {});
@@ -87,6 +89,7 @@ export async function startSmsopsUnderTest(
     ...(options.replyWriteWaitMs !== undefined ? { replyWriteWaitMs: options.replyWriteWaitMs } : {}),
     doctorRunGapMs: options.doctorRunGapMs ?? 0,
     ...(options.jobTimeLimitMs !== undefined ? { jobTimeLimitMs: options.jobTimeLimitMs } : {}),
+    ...(options.slackClockCheck ? { slackClockCheck: options.slackClockCheck } : {}),
   });
   const db = openDatabase(parsed.value.databasePath).db;
   const slack = createSlackTestClient({

@@ -1,0 +1,109 @@
+import { webApi } from '@slack/bolt';
+import type { Config } from '../config.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { toBoltLogger } from './boltLogger.js';
+import { type SlackClock, type SlackClockReading, slackClockWords, verdictOf } from './slackClock.js';
+
+/** How often Slack's time is asked again while smsops runs (a clock drifts, a VM is restored from a snapshot). */
+export const SLACK_CLOCK_CHECK_EVERY_MS = 10 * 60_000;
+/** The least time between two checks a stale signed request asks for: anyone can replay one, as often as they like. */
+export const SLACK_CLOCK_CHECK_SOONEST_GAP_MS = 60_000;
+
+/**
+ * A Web API client for one-off questions whose answer's Date header (Slack's time) is handed to `onDate`. It never
+ * retries, and refuses a 429 at once instead of waiting out its Retry-After (hours, from a faulty proxy): its own
+ * client, so no other Slack call is paused either.
+ */
+export function slackTimeClient(slack: Config['slack'], logger: Logger, onDate: (slackSaidAt: number) => void) {
+  return new webApi.WebClient(slack.botToken, {
+    fetch: async (url, init) => {
+      const response = await (fetch as unknown as webApi.FetchFunction)(url, init);
+      const said = Date.parse(response.headers.get('date') ?? '');
+      if (Number.isFinite(said)) onDate(said);
+      return response;
+    },
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 0 },
+    timeout: 10_000,
+    rejectRateLimitedCalls: true,
+    // Through smsops' logger: @slack/web-api's own console logger wrote Slack's messages (which may quote the token).
+    logger: toBoltLogger(logger.child({ component: 'slack' })),
+  });
+}
+
+/**
+ * This host's clock against Slack's Date, taken halfway through the call; undefined without a Date. The Date header
+ * drops the milliseconds (Slack's time was up to a second later), so the middle of its second is compared: without it,
+ * a clock exactly 600 s ahead read 600 or 601 by chance.
+ */
+export function readingOf(slackSaidAt: number | undefined, askedAt: number, answeredAt: number): SlackClockReading | undefined {
+  if (slackSaidAt === undefined) return undefined;
+  return { aheadSeconds: Math.round(((askedAt + answeredAt) / 2 - (slackSaidAt + 500)) / 1000), slackSaidAt };
+}
+
+/**
+ * Asks Slack's time (auth.test's Date header) every `everyMs`, and sooner when asked (`soon`, at most once per
+ * `soonestGapMs`), into `clock`. A check that gets no dated answer changes nothing. Logs when the verdict changes.
+ */
+export function keepCheckingSlackClock(options: {
+  slack: Config['slack'];
+  clock: SlackClock;
+  logger: Logger;
+  now: () => number;
+  everyMs?: number;
+  soonestGapMs?: number;
+}): { soon(): void; stop(): void } {
+  const { clock, logger, now } = options;
+  const everyMs = options.everyMs ?? SLACK_CLOCK_CHECK_EVERY_MS;
+  const soonestGapMs = options.soonestGapMs ?? SLACK_CLOCK_CHECK_SOONEST_GAP_MS;
+  let slackSaidAt: number | undefined;
+  const client = slackTimeClient(options.slack, logger, (said) => {
+    slackSaidAt = said;
+  });
+  let running: Promise<void> | undefined;
+  let lastStartedAt = Number.NEGATIVE_INFINITY;
+  let stopped = false;
+
+  const check = () => {
+    if (running || stopped) return;
+    lastStartedAt = Date.now();
+    slackSaidAt = undefined;
+    const askedAt = now();
+    running = client.auth
+      .test()
+      .then(
+        () => readingOf(slackSaidAt, askedAt, now()),
+        // Refused or rate-limited answers are dated too; an unreachable Slack says nothing of the clock.
+        (error: unknown) => {
+          logger.debug('Slack’s time could not be asked (auth.test)', { error: describeError(error) });
+          return readingOf(slackSaidAt, askedAt, now());
+        },
+      )
+      .then((reading) => {
+        if (reading === undefined || stopped) return;
+        const before = verdictOf(clock.reading());
+        clock.saidBySlack(reading);
+        const after = verdictOf(reading);
+        if (after === before) return;
+        if (after === 'ok')
+          logger.info('this host’s clock is within a minute of Slack’s again', { offSeconds: reading.aheadSeconds });
+        else
+          logger[after === 'refusing' ? 'error' : 'warn'](slackClockWords(reading) ?? '', { offSeconds: reading.aheadSeconds });
+      })
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(check, everyMs);
+  timer.unref();
+  return {
+    soon: () => {
+      if (Date.now() - lastStartedAt >= soonestGapMs) check();
+    },
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { signSlackRequest } from '../helpers/slackRequests.js';
+import { ADMIN, SIGNING_SECRET, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+
+/**
+ * smsops' host clock 10 minutes off in HTTP mode: every correctly signed Slack command, button and thread reply is
+ * refused as stale (no SMS sent), while /healthz said ok and Slack took smsops' posts. Slack's own time (the Date
+ * header of its answers) now tells /healthz and /metrics; a captured request replayed late never does.
+ */
+
+let t: SmsopsUnderTest | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+});
+
+const FORM = 'application/x-www-form-urlencoded';
+const TEN_MINUTES = 10 * 60_000;
+let commandCount = 0;
+
+function helpCommand(u: SmsopsUnderTest) {
+  commandCount += 1;
+  return new URLSearchParams({
+    token: 'x',
+    team_id: 'T1',
+    channel_id: 'C0ALERTS01',
+    user_id: ADMIN,
+    user_name: 'alice',
+    command: '/sms',
+    text: 'help',
+    response_url: `${u.fakeSlack.responseUrl}clock-health-${commandCount}`,
+    trigger_id: `trig-clock-health-${commandCount}`,
+  }).toString();
+}
+
+/** A /sms help signed (correctly) as at `atMs`: Slack's time, or a captured request's. */
+async function signedCommandAt(u: SmsopsUnderTest, atMs: number): Promise<number> {
+  const body = helpCommand(u);
+  const answer = await u.slack.raw(body, {
+    'content-type': FORM,
+    ...signSlackRequest(SIGNING_SECRET, body, Math.floor(atMs / 1000)),
+  });
+  return answer.status;
+}
+
+interface Health {
+  status: number;
+  body: { status: string; reasons: string[]; slack?: string };
+}
+async function health(u: SmsopsUnderTest): Promise<Health> {
+  const response = await fetch(`${u.smsops.url}/healthz`);
+  return { status: response.status, body: (await response.json()) as Health['body'] };
+}
+
+async function clockGauge(u: SmsopsUnderTest): Promise<number | undefined> {
+  const text = await (await fetch(`${u.smsops.url}/metrics`)).text();
+  const line = /^smsops_host_clock_offset_seconds (-?\d+)$/m.exec(text);
+  return line ? Number(line[1]) : undefined;
+}
+
+describe('/healthz when Slack’s own time says this host’s clock is off (HTTP mode)', () => {
+  it('answers 503 in words while it is 10 minutes off, and 200 again once a fresh signed request is accepted', async () => {
+    const u = await startSmsopsUnderTest({}, { slackClockCheck: { soonestGapMs: 0 } });
+    t = u;
+    // Slack's clock 10 minutes behind this host's: Slack's answers are dated so, and its requests signed so.
+    u.fakeSlack.setClockOffset(-TEN_MINUTES);
+    expect(await signedCommandAt(u, Date.now() - TEN_MINUTES)).toBe(401);
+
+    const failing = await waitUntil(
+      async () => {
+        const h = await health(u);
+        return h.status === 503 && h;
+      },
+      5_000,
+      '/healthz 503',
+    );
+    expect(failing.body.status).toBe('failing');
+    const said = failing.body.reasons.join('\n');
+    expect(said).toMatch(/this host's clock is (599|600|601) s ahead of Slack's \(Slack's answer at \d{4}-\d\d-\d\dT/);
+    expect(said).toContain('smsops refuses every Slack command, button and thread reply as stale');
+    expect(said).toContain('NTP/chrony');
+    expect(failing.body.slack).toBe(failing.body.reasons.find((reason) => reason.includes('clock')));
+    expect(await clockGauge(u)).toBeLessThanOrEqual(-599);
+
+    // The clock set right: Slack's next request is fresh, and accepted.
+    u.fakeSlack.setClockOffset(0);
+    expect(await signedCommandAt(u, Date.now())).toBe(200);
+    const ok = await health(u);
+    expect(ok.status).toBe(200);
+    expect(ok.body.slack).toBeUndefined();
+  });
+
+  it('answers 200 again once Slack’s time, asked again, agrees', async () => {
+    const u = await startSmsopsUnderTest({}, { slackClockCheck: { everyMs: 100 } });
+    t = u;
+    u.fakeSlack.setClockOffset(-TEN_MINUTES);
+    await waitUntil(async () => (await health(u)).status === 503, 5_000, '/healthz 503 from the periodic check');
+    u.fakeSlack.setClockOffset(0);
+    const ok = await waitUntil(
+      async () => {
+        const h = await health(u);
+        return h.status === 200 && h;
+      },
+      5_000,
+      '/healthz 200 again',
+    );
+    expect(ok.body.slack).toBeUndefined();
+    expect(Math.abs((await clockGauge(u)) ?? 99)).toBeLessThanOrEqual(1);
+    expect(u.logs.some((line) => line.includes('within a minute of Slack’s again'))).toBe(true);
+  });
+
+  it('stays 200 with a warning in `slack` at 2 minutes off', async () => {
+    const u = await startSmsopsUnderTest({}, { slackClockCheck: { everyMs: 100 } });
+    t = u;
+    u.fakeSlack.setClockOffset(-2 * 60_000);
+    const warned = await waitUntil(
+      async () => {
+        const h = await health(u);
+        return h.body.slack !== undefined && h;
+      },
+      5_000,
+      '/healthz slack field',
+    );
+    expect(warned.status).toBe(200);
+    expect(warned.body.status).toBe('ok');
+    expect(warned.body.slack).toMatch(/this host's clock is (119|120|121) s ahead of Slack's/);
+    expect(warned.body.slack).toContain('past 5 minutes off smsops would refuse every Slack command');
+    // Slack's requests are still in the window: taken.
+    expect(await signedCommandAt(u, Date.now() - 2 * 60_000)).toBe(200);
+  });
+
+  it('is not made 503 by a captured signed request replayed 10 minutes late: only Slack’s own time is believed', async () => {
+    const u = await startSmsopsUnderTest({}, { slackClockCheck: { soonestGapMs: 0 } });
+    t = u;
+    expect(await signedCommandAt(u, Date.now() - TEN_MINUTES)).toBe(401);
+    // The stale request made smsops ask Slack's time, which agrees with this host's.
+    const { gauge } = await waitUntil(
+      async () => {
+        const gauge = await clockGauge(u);
+        return gauge !== undefined && { gauge };
+      },
+      5_000,
+      'smsops_host_clock_offset_seconds',
+    );
+    expect(Math.abs(gauge)).toBeLessThanOrEqual(1);
+    const h = await health(u);
+    expect(h.status).toBe(200);
+    expect(h.body.slack).toBeUndefined();
+  });
+});
