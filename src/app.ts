@@ -5,6 +5,7 @@ import { markInterruptedSends, markUnsentReplies } from './core/conversations/in
 import { sendTakenReply, type ThreadMessage, takeReplyWhenWritable } from './core/conversations/replyFromThread.js';
 import { createReplyQueue } from './core/conversations/replyQueue.js';
 import { answerThreadNotKept } from './core/conversations/threadNotKept.js';
+import { followHostClock } from './core/hostClockAlert.js';
 import { createKeyedGap } from './core/keyedGap.js';
 import { createKeyedSerial } from './core/keyedSerial.js';
 import { createPacedRuns } from './core/pacedRuns.js';
@@ -48,7 +49,7 @@ import { createInteractionsInFlight } from './slack/interactionsInFlight.js';
 import { DOCTOR_RUN_GAP_MS } from './slack/listeners/commands/doctorCommand.js';
 import { TRAFFIC_CHART_GAP_MS } from './slack/listeners/commands/watchCommands.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
-import { createSlackClock, type SlackClockReading } from './slack/slackClock.js';
+import { createSlackClock, type SlackClockReading, verdictOf } from './slack/slackClock.js';
 import { keepCheckingSlackClock } from './slack/slackClockCheck.js';
 import { type StartupLine, startupSummary } from './startupSummary.js';
 import { backupDirProblem } from './store/backup.js';
@@ -441,8 +442,11 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     takenReplyStatus: (channel: string, ts: string) => repositories.conversationReplies.bySlackMessage(channel, ts)?.status,
   };
 
-  // HTTP mode: Slack's time against this host's (/healthz, the gauge below).
-  const slackClock = createSlackClock();
+  // HTTP mode: Slack's time against this host's (/healthz, the gauge below, the host_clock_off alert).
+  const hostClockAlert = followHostClock(alertLifecycle, logger.child({ component: 'alerts' }));
+  const slackClock = createSlackClock((reading) =>
+    hostClockAlert(reading && { ...reading, refusing: verdictOf(reading) === 'refusing' }),
+  );
   const slackClockChecks = config.slack.appToken
     ? undefined
     : keepCheckingSlackClock({ slack: config.slack, clock: slackClock, logger, now, ...deps.slackClockCheck });

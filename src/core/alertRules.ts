@@ -78,6 +78,8 @@ export const ALERT_RULE = {
   tenDlc: 'ten_dlc',
   /** The scheduled database backup failed (BACKUP_DIR); resolved by the next good one. */
   backupFailed: 'backup_failed',
+  /** HTTP mode: this host's clock past Slack's 5-minute window, every Slack request refused; raised by src/core/hostClockAlert.ts. */
+  hostClockOff: 'host_clock_off',
 } as const satisfies Record<string, AlertRuleName>;
 
 /** A threshold's value: a number, or null when the rule is switched off. */

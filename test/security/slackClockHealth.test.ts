@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { signSlackRequest } from '../helpers/slackRequests.js';
-import { ADMIN, SIGNING_SECRET, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import {
+  ADMIN,
+  ALERT_CHANNEL,
+  readable,
+  SIGNING_SECRET,
+  type SmsopsUnderTest,
+  startSmsopsUnderTest,
+} from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -53,6 +60,11 @@ async function health(u: SmsopsUnderTest): Promise<Health> {
   return { status: response.status, body: (await response.json()) as Health['body'] };
 }
 
+/** Calls to `method` about the host clock (the host_clock_off alert's). */
+function clockAlerts(u: SmsopsUnderTest, method: string) {
+  return u.fakeSlack.callsTo(method).filter((call) => readable(call.args).includes("This host's clock is"));
+}
+
 async function clockGauge(u: SmsopsUnderTest): Promise<number | undefined> {
   const text = await (await fetch(`${u.smsops.url}/metrics`)).text();
   const line = /^smsops_host_clock_offset_seconds (-?\d+)$/m.exec(text);
@@ -82,6 +94,10 @@ describe('/healthz when Slack’s own time says this host’s clock is off (HTTP
     expect(said).toContain('NTP/chrony');
     expect(failing.body.slack).toBe(failing.body.reasons.find((reason) => reason.includes('clock')));
     expect(await clockGauge(u)).toBeLessThanOrEqual(-599);
+    // Slack still takes smsops' posts: the alert channel is told, once.
+    const posted = await waitUntil(() => clockAlerts(u, 'chat.postMessage')[0], 5_000, 'the host_clock_off alert');
+    expect(posted.args.channel).toBe(ALERT_CHANNEL);
+    expect(readable(posted.args)).toContain('smsops refuses every Slack command, button and thread reply as stale');
 
     // The clock set right: Slack's next request is fresh, and accepted.
     u.fakeSlack.setClockOffset(0);
@@ -89,6 +105,12 @@ describe('/healthz when Slack’s own time says this host’s clock is off (HTTP
     const ok = await health(u);
     expect(ok.status).toBe(200);
     expect(ok.body.slack).toBeUndefined();
+    await waitUntil(
+      () => clockAlerts(u, 'chat.update').some((call) => String(call.args.text).startsWith('Resolved: ')),
+      5_000,
+      'the host_clock_off alert resolved',
+    );
+    expect(clockAlerts(u, 'chat.postMessage').filter((call) => !call.args.thread_ts)).toHaveLength(1);
   });
 
   it('answers 200 again once Slack’s time, asked again, agrees', async () => {
@@ -147,5 +169,6 @@ describe('/healthz when Slack’s own time says this host’s clock is off (HTTP
     const h = await health(u);
     expect(h.status).toBe(200);
     expect(h.body.slack).toBeUndefined();
+    expect(clockAlerts(u, 'chat.postMessage')).toEqual([]);
   });
 });

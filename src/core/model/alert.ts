@@ -32,6 +32,8 @@ export interface AlertFactsByRule {
   /** `source: 'watch'`: the traffic watch's reads (numbers, balance, outbound records), else the Sender ID checks. */
   wavix_unreachable: { runs: number; lastError: string; source?: 'watch' };
   backup_failed: { reason: string };
+  /** Slack's own time (its answer's Date) said this host's clock is this far ahead (negative: behind), past 5 minutes. */
+  host_clock_off: { aheadSeconds: number; slackSaidAt: number };
   ten_dlc: {
     kind: 'brand' | 'campaign' | 'number';
     brandId: string;

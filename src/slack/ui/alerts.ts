@@ -131,6 +131,9 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
   sender_id_rejected: (f) => senderIdRejectedAlertSummary({ value: f.senderId, type: f.senderIdType }, f.country, f.reason),
   wavix_unreachable: (f) => wavixUnreachableAlertSummary(f.runs, f.lastError, f.source),
   backup_failed: (f) => `The database backup failed: ${f.reason}`,
+  // Its buttons are Slack requests too, refused like the rest until the clock is right.
+  host_clock_off: (f) =>
+    `This host's clock is ${Math.abs(f.aheadSeconds)} s ${f.aheadSeconds > 0 ? 'ahead of' : 'behind'} Slack's (Slack's answer at ${new Date(f.slackSaidAt).toISOString()}): smsops refuses every Slack command, button and thread reply as stale, so no reply from a thread goes out as SMS (inbound SMS are still relayed). Set the clock right (NTP/chrony); these buttons work again once it is. /healthz answers 503 meanwhile.`,
   ten_dlc: ({ brandLabel, campaignLabel, ...change }) => tenDlcAlertSummary({ change, brandLabel, campaignLabel }),
 };
 
