@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { toBoltLogger } from './boltLogger.js';
+import { cutOnStop, SlackCallCut } from './callCut.js';
 import { type SlackClock, type SlackClockReading, slackClockWords, verdictOf } from './slackClock.js';
 
 /** How often Slack's time is asked again while smsops runs (a clock drifts, a VM is restored from a snapshot). */
@@ -15,10 +16,16 @@ export const SLACK_CLOCK_CHECK_SOONEST_GAP_MS = 60_000;
  * retries, and refuses a 429 at once instead of waiting out its Retry-After (hours, from a faulty proxy): its own
  * client, so no other Slack call is paused either.
  */
-export function slackTimeClient(slack: Config['slack'], logger: Logger, onDate: (slackSaidAt: number) => void) {
+export function slackTimeClient(
+  slack: Config['slack'],
+  logger: Logger,
+  onDate: (slackSaidAt: number) => void,
+  stopping?: AbortSignal,
+) {
+  const send = stopping ? cutOnStop(stopping) : (fetch as unknown as webApi.FetchFunction);
   return new webApi.WebClient(slack.botToken, {
     fetch: async (url, init) => {
-      const response = await (fetch as unknown as webApi.FetchFunction)(url, init);
+      const response = await send(url, init);
       const said = Date.parse(response.headers.get('date') ?? '');
       if (Number.isFinite(said)) onDate(said);
       return response;
@@ -58,9 +65,16 @@ export function keepCheckingSlackClock(options: {
   const everyMs = options.everyMs ?? SLACK_CLOCK_CHECK_EVERY_MS;
   const soonestGapMs = options.soonestGapMs ?? SLACK_CLOCK_CHECK_SOONEST_GAP_MS;
   let slackSaidAt: number | undefined;
-  const client = slackTimeClient(options.slack, logger, (said) => {
-    slackSaidAt = said;
-  });
+  // Cut at stop: a Slack that does not answer must not hold the process for the client's 10 s.
+  const stopping = new AbortController();
+  const client = slackTimeClient(
+    options.slack,
+    logger,
+    (said) => {
+      slackSaidAt = said;
+    },
+    stopping.signal,
+  );
   let running: Promise<void> | undefined;
   let lastStartedAt = Number.NEGATIVE_INFINITY;
   let stopped = false;
@@ -104,6 +118,7 @@ export function keepCheckingSlackClock(options: {
     stop: () => {
       stopped = true;
       clearInterval(timer);
+      stopping.abort(new SlackCallCut());
     },
   };
 }
