@@ -17,6 +17,8 @@ export type Decision =
       outcome: AttemptOutcome;
       error: string;
       nextAttemptAt: number;
+      /** Until when the destination asked not to be tried again (its Retry-After, capped), null if it asked nothing. */
+      retryAfterUntil: number | null;
       streak: number;
       tookMs: number;
     }
@@ -60,9 +62,10 @@ export function decideAttempt(
   }
   if (rules.now() - delivery.retryWindowStartedAt >= rules.retry.deadAfterMs && delivery.attempts + 1 >= rules.minAttemptsForDead)
     return { kind: 'dead', delivery, message, outcome, error };
-  const delay = Math.max(
-    nextAttemptDelay(delivery.attempts, rules.retry, rules.random),
-    Math.min(outcome.retryAfterMs ?? 0, RETRY_AFTER_CAP_MS),
-  );
-  return { kind: 'failed', delivery, message, outcome, error, nextAttemptAt: rules.now() + delay, streak, tookMs };
+  const asked = Math.min(outcome.retryAfterMs ?? 0, RETRY_AFTER_CAP_MS);
+  const delay = Math.max(nextAttemptDelay(delivery.attempts, rules.retry, rules.random), asked);
+  // One moment for both: a wait the destination asked for ends exactly at the next attempt when it decided it.
+  const at = rules.now();
+  const retryAfterUntil = asked > 0 ? at + asked : null;
+  return { kind: 'failed', delivery, message, outcome, error, nextAttemptAt: at + delay, retryAfterUntil, streak, tookMs };
 }

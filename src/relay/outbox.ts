@@ -207,11 +207,6 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
    * route's other conversations.
    */
   const broughtForwardAt = new Map<string, number>();
-  /**
-   * Deliveries waiting out a Retry-After their route asked for (id: until when), which its 2xx to other SMS does not
-   * cut short. Kept in memory: after a restart such a wait is brought forward once at most.
-   */
-  const waitAsked = new Map<number, number>();
   /** The batches being attempted (what holds the slots): a struggling destination's share, leases across a clock step. */
   const attempting = new Set<Delivery[]>();
 
@@ -308,6 +303,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
                   statusCode: d.outcome.statusCode,
                   error: d.error,
                   nextAttemptAt: d.nextAttemptAt,
+                  retryAfterUntil: d.retryAfterUntil,
                   deterministicFailures: d.streak,
                 },
                 leaseUntil,
@@ -317,7 +313,6 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         continue;
       }
       notRecorded.delete(d);
-      if (fairShares) noteWaitAsked(d);
       if (d.kind === 'delivered') bringForward(d.delivery.destination);
       if (options.writeAlongside) {
         try {
@@ -344,27 +339,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     if (at - (broughtForwardAt.get(destination) ?? Number.NEGATIVE_INFINITY) < BRING_FORWARD_EVERY_MS) return;
     if (broughtForwardAt.size >= 1_000) broughtForwardAt.clear();
     broughtForwardAt.set(destination, at);
-    // Not the waits a route asked for: a conversation it refused with 503 and Retry-After: 600 while it took everyone
-    // else's was tried again at each other customer's SMS a minute apart (4 attempts in 3 minutes).
-    const asked: number[] = [];
-    for (const [id, until] of waitAsked) if (until > at) asked.push(id);
-    if (deliveries.dueNowAtDestination(kind, destination, asked) > 0) mayBeDue = true;
-  };
-  const noteWaitAsked = (d: Decision) => {
-    if (d.kind === 'released') return;
-    const { id } = d.delivery;
-    if (d.kind !== 'failed' || !d.outcome.retryAfterMs) {
-      waitAsked.delete(id);
-      return;
-    }
-    // Bounded: ended waits go first; past that many, the oldest asked (it is brought forward at most once a minute).
-    if (waitAsked.size >= 10_000) {
-      const at = now();
-      for (const [other, until] of waitAsked) if (until <= at) waitAsked.delete(other);
-      const oldest = waitAsked.keys().next();
-      if (waitAsked.size >= 10_000 && !oldest.done) waitAsked.delete(oldest.value);
-    }
-    waitAsked.set(id, d.nextAttemptAt);
+    // Not past the waits a route asked for (stored with the delivery, so a restart keeps them): a conversation it
+    // refused with 503 and Retry-After: 600 while it took everyone else's was tried again at each other customer's SMS
+    // a minute apart (4 attempts in 3 minutes).
+    if (deliveries.dueNowAtDestination(kind, destination) > 0) mayBeDue = true;
   };
   // Alone, in a transaction of its own. Not nested in the caller's: a nested transaction is a savepoint, which copied
   // every page the outcomes changed into a sub-journal, spilled to a temporary file past 16 pages (15 files a second

@@ -68,6 +68,7 @@ const SHIPPED = [
   '037_delivery_released.sql',
   '038_forgotten_messages.sql',
   '039_reply_wavix_segments.sql',
+  '040_delivery_retry_after.sql',
 ];
 
 describe('migration runner', () => {

@@ -25,10 +25,20 @@ export interface DeliveriesRepository {
    * (not an attempt's outcome) it is recorded whatever.
    */
   markDelivered(id: number, statusCode: number | null, claimed?: number | null): boolean;
-  /** Records a failed attempt and when to try again (and how many in a row failed deterministically, 0 by default). */
+  /**
+   * Records a failed attempt and when to try again (and how many in a row failed deterministically, 0 by default).
+   * `retryAfterUntil`: until when the destination asked not to be tried again (its Retry-After), kept so that its 2xx
+   * to other SMS does not cut that wait short, after a restart too.
+   */
   markFailed(
     id: number,
-    failure: { statusCode: number | null; error: string; nextAttemptAt: number; deterministicFailures?: number },
+    failure: {
+      statusCode: number | null;
+      error: string;
+      nextAttemptAt: number;
+      deterministicFailures?: number;
+      retryAfterUntil?: number | null;
+    },
     claimed?: number | null,
   ): boolean;
   markDead(id: number, failure: { statusCode: number | null; error: string }, claimed?: number | null): boolean;
@@ -40,10 +50,10 @@ export interface DeliveriesRepository {
   dueAfterClockStep(kind: DeliveryChannel, maxAheadMs: number): number;
   /**
    * The pending deliveries to `destination` waiting out a backoff, due now: it answered 2xx again, so their wait (up
-   * to 5 minutes after a long outage) only held its SMS back. Not those of `waitAsked` (ids), waiting out a Retry-After
-   * the destination asked for. Returns how many.
+   * to 5 minutes after a long outage) only held its SMS back. Not before the end of a Retry-After the destination
+   * asked for (a delivery waiting that out is left as it is). Returns how many.
    */
-  dueNowAtDestination(kind: DeliveryChannel, destination: string, waitAsked?: readonly number[]): number;
+  dueNowAtDestination(kind: DeliveryChannel, destination: string): number;
   /**
    * Returns leased deliveries to pending: at start (after a crash) and at shutdown. Only expired leases unless `all`;
    * with `kind`, only that kind's (a worker stopping gives back its own, not those of the other worker's attempts still

@@ -217,7 +217,8 @@ export function createDeliveriesRepository(
   // the delivery is due at once (the outbox's backoff was computed from the old attempts).
   const failed = db.prepare(`
     UPDATE deliveries SET status = 'pending', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
-      last_error = @error, next_attempt_at = CASE moved_in_flight WHEN 1 THEN @at ELSE @next END, moved_in_flight = 0,
+      last_error = @error, next_attempt_at = CASE moved_in_flight WHEN 1 THEN @at ELSE @next END,
+      retry_after_until = CASE moved_in_flight WHEN 1 THEN NULL ELSE @asked END, moved_in_flight = 0,
       attempt_destination = NULL, lease_until = NULL, deterministic_failures = @streak WHERE id = @id AND ${ofClaim}`);
   const dead = db.prepare(`
     UPDATE deliveries SET status = 'dead', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
@@ -229,11 +230,12 @@ export function createDeliveriesRepository(
     UPDATE deliveries SET next_attempt_at = @now
     WHERE destination_kind = @kind AND status = 'pending' AND next_attempt_at > @now
       AND (next_attempt_at > @now + @ahead OR last_attempt_at > @now OR created_at > @now OR retry_window_started_at > @now)`);
-  // A destination answering again: its deliveries waiting out a backoff are due now (the deliveries_destination index).
-  const dueNowAt = db.prepare<{ kind: string; destination: string; now: number; asked: string }>(`
-    UPDATE deliveries SET next_attempt_at = @now
-    WHERE destination_kind = @kind AND destination = @destination AND status = 'pending' AND next_attempt_at > @now
-      AND id NOT IN (SELECT value FROM json_each(@asked))`);
+  // A destination answering again: its deliveries waiting out a backoff are due now (the deliveries_destination index),
+  // but not before the end of a wait it asked for (retry_after_until).
+  const dueNowAt = db.prepare<{ kind: string; destination: string; now: number }>(`
+    UPDATE deliveries SET next_attempt_at = MAX(@now, COALESCE(retry_after_until, 0))
+    WHERE destination_kind = @kind AND destination = @destination AND status = 'pending'
+      AND next_attempt_at > MAX(@now, COALESCE(retry_after_until, 0))`);
   // An attempt given back unfinished keeps when (released_at): it may have reached the destination, and is sent again.
   const releaseExpired = db.prepare<[number, number]>(
     "UPDATE deliveries SET status = 'pending', lease_until = NULL, released_at = ? WHERE status = 'in_flight' AND lease_until < ?",
@@ -342,6 +344,7 @@ export function createDeliveriesRepository(
         code: f.statusCode,
         error: excerpt(f.error),
         next: f.nextAttemptAt,
+        asked: f.retryAfterUntil ?? null,
         streak: f.deterministicFailures ?? 0,
         guard: claimed === undefined ? 0 : 1,
         claimed: claimed ?? null,
@@ -356,8 +359,7 @@ export function createDeliveriesRepository(
         claimed: claimed ?? null,
       }).changes > 0,
     dueAfterClockStep: (kind, maxAheadMs) => dueAgain.run({ kind, now: now(), ahead: maxAheadMs }).changes,
-    dueNowAtDestination: (kind, destination, waitAsked = []) =>
-      dueNowAt.run({ kind, destination, now: now(), asked: JSON.stringify(waitAsked) }).changes,
+    dueNowAtDestination: (kind, destination) => dueNowAt.run({ kind, destination, now: now() }).changes,
     releaseLeases: (options = {}) =>
       (options.all
         ? options.kind
