@@ -14,6 +14,8 @@ import { attemptsBeforeDead, DEFAULT_DETERMINISTIC_LIMIT, type DeliveryRetryPoli
 
 /** A failing PortSIP route's 2xx brings its waiting deliveries forward at most this often (see bringForward). */
 const BRING_FORWARD_EVERY_MS = 60_000;
+/** The most failing routes read at start (readFailingRoutes): a handful in practice; the bring-forward's own bound. */
+const MAX_FAILING_READ = 1_000;
 
 export interface OutboxWorkerOptions {
   kind: 'portsip' | 'slack';
@@ -343,6 +345,26 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     // refused with 503 and Retry-After: 600 while it took everyone else's was tried again at each other customer's SMS
     // a minute apart (4 attempts in 3 minutes).
     if (deliveries.dueNowAtDestination(kind, destination) > 0) mayBeDue = true;
+  };
+  /**
+   * The routes failing when smsops stopped, read from the store at the first turn that holds the database: after a
+   * restart during an outage (PortSIP's config fixed and smsops restarted, a deploy) a route answering again brought
+   * nothing forward, its conversations' SMS waiting out their old backoff (up to 5 minutes each) while newer SMS of
+   * other conversations went through at once. A route with SMS waiting out smsops' backoff counts as failing, as it
+   * did before the restart: its first 2xx brings them forward, and it holds at most half the slots until then.
+   */
+  let failingRead = false;
+  const readFailingRoutes = () => {
+    if (!fairShares || failingRead) return;
+    const failing = deliveries.destinationsWaitingOutBackoff(kind, MAX_FAILING_READ);
+    failingRead = true;
+    for (const destination of failing) struggling.add(destination);
+    // Not the routes themselves: a URL may carry credentials.
+    if (failing.length > 0)
+      logger.info('PortSIP routes with SMS waiting out a retry count as failing until they answer 2xx', {
+        kind,
+        routes: failing.length,
+      });
   };
   // Alone, in a transaction of its own. Not nested in the caller's: a nested transaction is a savepoint, which copied
   // every page the outcomes changed into a sub-journal, spilled to a temporary file past 16 pages (15 files a second
@@ -916,6 +938,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       return;
     }
     noticeClockStep();
+    readFailingRoutes();
     sweep();
     returnStale();
     if (mayBeDue) keepClaimed(claimFor(inFlight));

@@ -19,8 +19,8 @@ export interface WebhookSink {
   open(): number;
   /** The connections open to it now (a client's keep-alive ones included). */
   connections(): number;
-  /** Answers every later request with this status (and body, empty by default). */
-  respondWith(status: number, body?: string): void;
+  /** Answers every later request with this status (and body, empty by default, and headers: a Retry-After). */
+  respondWith(status: number, body?: string, headers?: Record<string, string>): void;
   /** Answers every request after `ms` (a slow PBX). */
   delay(ms: number): void;
   /** Stops listening (connections refused: the PBX is down) until `up()` listens again on the same port. */
@@ -33,6 +33,7 @@ export async function startWebhookSink(): Promise<WebhookSink> {
   const received: ReceivedRequest[] = [];
   let status = 200;
   let responseBody = '';
+  let responseHeaders: Record<string, string> = {};
   let delayMs = 0;
   let open = 0;
   let maxOpen = 0;
@@ -53,7 +54,7 @@ export async function startWebhookSink(): Promise<WebhookSink> {
       json: () => JSON.parse(body.toString('utf8')),
     });
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    res.writeHead(status).end(responseBody);
+    res.writeHead(status, responseHeaders).end(responseBody);
   });
   let connections = 0;
   server.on('connection', (socket) => {
@@ -80,9 +81,10 @@ export async function startWebhookSink(): Promise<WebhookSink> {
     maxOpen: () => maxOpen,
     open: () => open,
     connections: () => connections,
-    respondWith: (next, body = '') => {
+    respondWith: (next, body = '', headers = {}) => {
       status = next;
       responseBody = body;
+      responseHeaders = headers;
     },
     close: () => stopListening(),
   };

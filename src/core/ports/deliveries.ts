@@ -55,6 +55,11 @@ export interface DeliveriesRepository {
    */
   dueNowAtDestination(kind: DeliveryChannel, destination: string): number;
   /**
+   * The destinations (at most `limit`) with pending deliveries waiting out smsops' backoff after a failed attempt, not
+   * only a Retry-After they asked for: the routes that were failing when smsops stopped, read at start.
+   */
+  destinationsWaitingOutBackoff(kind: DeliveryChannel, limit: number): string[];
+  /**
    * Returns leased deliveries to pending: at start (after a crash) and at shutdown. Only expired leases unless `all`;
    * with `kind`, only that kind's (a worker stopping gives back its own, not those of the other worker's attempts still
    * out, whose outcomes would then not be recorded).

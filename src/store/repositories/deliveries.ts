@@ -236,6 +236,13 @@ export function createDeliveriesRepository(
     UPDATE deliveries SET next_attempt_at = MAX(@now, COALESCE(retry_after_until, 0))
     WHERE destination_kind = @kind AND destination = @destination AND status = 'pending'
       AND next_attempt_at > MAX(@now, COALESCE(retry_after_until, 0))`);
+  // The destinations some of whose deliveries wait out smsops' backoff, longer than any wait they asked for: a range of
+  // the due index (kind, pending, not due yet).
+  const waitingOutBackoff = db.prepare<{ kind: string; now: number; limit: number }, { destination: string }>(`
+    SELECT DISTINCT destination FROM deliveries
+    WHERE destination_kind = @kind AND status = 'pending' AND next_attempt_at > @now AND attempts > 0
+      AND next_attempt_at > COALESCE(retry_after_until, 0)
+    LIMIT @limit`);
   // An attempt given back unfinished keeps when (released_at): it may have reached the destination, and is sent again.
   const releaseExpired = db.prepare<[number, number]>(
     "UPDATE deliveries SET status = 'pending', lease_until = NULL, released_at = ? WHERE status = 'in_flight' AND lease_until < ?",
@@ -360,6 +367,8 @@ export function createDeliveriesRepository(
       }).changes > 0,
     dueAfterClockStep: (kind, maxAheadMs) => dueAgain.run({ kind, now: now(), ahead: maxAheadMs }).changes,
     dueNowAtDestination: (kind, destination) => dueNowAt.run({ kind, destination, now: now() }).changes,
+    destinationsWaitingOutBackoff: (kind, limit) =>
+      waitingOutBackoff.all({ kind, now: now(), limit }).map((row) => row.destination),
     releaseLeases: (options = {}) =>
       (options.all
         ? options.kind
