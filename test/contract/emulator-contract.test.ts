@@ -133,6 +133,55 @@ describe('REST operations conform to Wavix’s description', () => {
     expect((inbound.items as Array<{ direction: string }>).map((m) => m.direction)).toEqual(['inbound']);
   });
 
+  it("messages export: NDJSON, one Message a line, the list's filters with timestamps, and its errors", async () => {
+    const send = (tag: string) =>
+      call('POST', '/v3/messages', { from: 'Wavix', to: '447400123456', message_body: { text: 'Parcel', media: null }, tag });
+    await send('early');
+    await emulator.clock.advance(3_600_000);
+    const since = new Date(emulator.clock.now()).toISOString().slice(0, 19);
+    await send('late');
+    await send('late');
+    await emulator.clock.advance(10_000);
+
+    const raw = async (query: string) => {
+      const response = await fetch(`${emulator.url}/v3/messages/all${query}`, {
+        headers: { authorization: `Bearer ${emulator.apiKey}` },
+      });
+      return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+    };
+    const all = await raw('?type=outbound');
+    expect(all.status).toBe(200);
+    expect(documentsStatus('GET', '/v3/messages/all', 200)).toBe(true);
+    expect(all.type).toBe('application/x-ndjson');
+    const lines = all.text.split('\n');
+    expect(lines.at(-1)).toBe('');
+    const messages = lines.slice(0, -1).map((line) => JSON.parse(line) as { tag: string; direction: string });
+    expect(messages.map((m) => m.tag)).toEqual(['early', 'late', 'late']);
+    for (const m of messages) expect(validateComponent('Message', m)).toEqual([]);
+
+    // `sent_after` is a timestamp: the hour's messages only; other filters as the list's.
+    const windowed = await raw(`?type=outbound&sent_after=${since}`);
+    expect(
+      windowed.text
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { tag: string }).tag),
+    ).toEqual(['late', 'late']);
+    expect((await raw('?type=outbound&tag=early')).text.trimEnd().split('\n')).toHaveLength(1);
+    expect((await raw('?type=inbound')).text).toBe('');
+
+    // Its errors: `type` is required, the times are `YYYY-MM-DDTHH:MM:SS` (400s Wavix does not describe for this
+    // operation: its usual body), and a 403 where the service is not provisioned, as documented.
+    for (const query of ['', '?type=outbound&sent_after=2026-11-25', '?type=outbound&sent_before=yesterday']) {
+      const refused = await call('GET', `/v3/messages/all${query}`);
+      expect(refused.status).toBe(400);
+      expect(validateComponent('ValidationErrorResponse', refused.body)).toEqual([]);
+    }
+    emulator.injectFault({ path: '/v3/messages/all', status: 403 });
+    await expectConforming('GET', '/v3/messages/all?type=outbound', '/v3/messages/all', 403);
+    expect((await call('POST', '/v3/messages/all', {})).status).toBe(405);
+  });
+
   it('opt-outs: create, list with filters and pages, their errors, and a send refused to an opted-out number', async () => {
     const path = '/v3/messages/opt-outs';
     const empty = await expectConforming('GET', path, path, 200);

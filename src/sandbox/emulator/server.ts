@@ -96,12 +96,17 @@ export async function startWavixEmulator(options: StartWavixEmulatorOptions = {}
       const fault = faults.take(method, url.pathname);
       if (fault?.latencyMs) await sleep(fault.latencyMs);
       if (fault?.status) {
+        // Wavix's own error bodies where its description gives one, so a fault reads as Wavix would answer.
         const base =
           fault.status === 429
             ? wavixError.tooManyRequests()
             : fault.status >= 500
               ? wavixError.unavailable()
-              : { status: fault.status };
+              : fault.status === 403
+                ? wavixError.forbidden()
+                : fault.status === 404
+                  ? wavixError.notFound()
+                  : { status: fault.status };
         failure = {
           status: fault.status,
           body: fault.body ?? base.body,
@@ -136,10 +141,10 @@ export async function startWavixEmulator(options: StartWavixEmulatorOptions = {}
         return;
       }
       const path = new URL(req.url ?? '/', 'http://emulator').pathname;
+      const bytes = sendAnswer(res, response);
       if (!path.startsWith('/_emulator/')) {
-        state.served.push({ method: req.method ?? 'GET', path, status: response.status, at: clock.now() });
+        state.served.push({ method: req.method ?? 'GET', path, status: response.status, at: clock.now(), bytes });
       }
-      sendAnswer(res, response);
     },
     { host: options.host, port: options.port },
   );

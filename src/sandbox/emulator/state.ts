@@ -119,6 +119,8 @@ export interface ServedRequest {
   path: string;
   status: number;
   at: number;
+  /** The answer's body, in bytes: what reading Wavix cost. */
+  bytes: number;
 }
 
 export interface EmulatorState {

@@ -8,7 +8,8 @@ export interface Answer {
   headers?: Record<string, string>;
 }
 
-export function sendAnswer(res: ServerResponse, answer: Answer): void {
+/** Writes the answer; gives back the bytes of its body. */
+export function sendAnswer(res: ServerResponse, answer: Answer): number {
   const content = answer.text ? answer.text.content : answer.body === undefined ? '' : JSON.stringify(answer.body);
   const contentType = answer.text ? answer.text.contentType : 'application/json';
   res.writeHead(answer.status, {
@@ -17,11 +18,12 @@ export function sendAnswer(res: ServerResponse, answer: Answer): void {
     ...answer.headers,
   });
   res.end(content);
+  return Buffer.byteLength(content);
 }
 
 /** JSON with its charset named, as Slack and the console's own API answer. */
-export const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void =>
+export const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): number =>
   sendAnswer(res, { status, body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
 
-export const sendText = (res: ServerResponse, status: number, content: string): void =>
+export const sendText = (res: ServerResponse, status: number, content: string): number =>
   sendAnswer(res, { status, text: { content, contentType: 'text/plain' } });

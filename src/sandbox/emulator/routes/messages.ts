@@ -132,23 +132,27 @@ function send(state: EmulatorState, body: unknown): EmulatorResponse {
   return { status: 201, body: message };
 }
 
-function list(state: EmulatorState, query: URLSearchParams): EmulatorResponse {
+/**
+ * The messages `GET /v3/messages` and `GET /v3/messages/all` give for a query (same filters), or the 400 a bad one
+ * gets. `sentTime` reads `sent_after`/`sent_before` in the endpoint's documented form; `submitted_at` is what is
+ * compared, as the emulator has no other time for a message not yet sent.
+ */
+function matching(
+  state: EmulatorState,
+  query: URLSearchParams,
+  sentTime: (value: string, endOfDay: boolean) => number,
+): WavixMessage[] | EmulatorResponse {
   const type = query.get('type');
   if (type !== 'inbound' && type !== 'outbound') return wavixError.badRequest('type');
-  // A date-only `sent_before` is "on or before this date": the whole day counts, as it does for the opt-out list.
-  const day = (name: string, endOfDay = false) => {
+  const time = (name: string, endOfDay = false) => {
     const value = query.get(name);
-    if (value === null) return undefined;
-    const dateOnly = value.length === 10;
-    const ms = Date.parse(dateOnly ? `${value}T00:00:00Z` : value);
-    if (Number.isNaN(ms)) return Number.NaN;
-    return dateOnly && endOfDay ? ms + 86_400_000 - 1 : ms;
+    return value === null ? undefined : sentTime(value, endOfDay);
   };
-  const after = day('sent_after');
-  const before = day('sent_before', true);
+  const after = time('sent_after');
+  const before = time('sent_before', true);
   if (Number.isNaN(after)) return wavixError.badRequest('sent_after');
   if (Number.isNaN(before)) return wavixError.badRequest('sent_before');
-  const items = state.messages.filter((m) => {
+  return state.messages.filter((m) => {
     const at = Date.parse(m.submitted_at);
     return (
       m.direction === type &&
@@ -161,9 +165,53 @@ function list(state: EmulatorState, query: URLSearchParams): EmulatorResponse {
       (!query.get('message_type') || m.message_type === query.get('message_type'))
     );
   });
+}
+
+// A date-only `sent_before` is "on or before this date": the whole day counts, as it does for the opt-out list.
+function listTime(value: string, endOfDay: boolean): number {
+  const dateOnly = value.length === 10;
+  const ms = Date.parse(dateOnly ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(ms)) return Number.NaN;
+  return dateOnly && endOfDay ? ms + 86_400_000 - 1 : ms;
+}
+
+function list(state: EmulatorState, query: URLSearchParams): EmulatorResponse {
+  const items = matching(state, query, listTime);
+  if (isResponse(items)) return items;
   const page = paginate(items, query);
   if (isResponse(page)) return page;
   return { status: 200, body: { items: page.items, pagination: page.pagination } };
+}
+
+const EXPORT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
+
+/**
+ * The export's `YYYY-MM-DDTHH:MM:SS`, as documented: another form is refused (how Wavix refuses it is not described;
+ * the emulator answers its usual 400). Wavix does not say which zone it means: the emulator keeps every time in UTC
+ * and reads it so. `sent_before` is "on or before" that second.
+ */
+function exportTime(value: string, endOfDay: boolean): number {
+  if (!EXPORT_TIME.test(value)) return Number.NaN;
+  const ms = Date.parse(`${value}Z`);
+  return endOfDay && !Number.isNaN(ms) ? ms + 999 : ms;
+}
+
+/**
+ * `GET /v3/messages/all`: every matching message, one JSON object a line (NDJSON, `application/x-ndjson`), unpaged, in
+ * the order the emulator holds them (oldest first; Wavix does not document its order). Its Last-Modified and ETag
+ * headers are documented with the example '0' and no meaning: the emulator sends the newest message's time and the
+ * count.
+ */
+function exportAll(state: EmulatorState, query: URLSearchParams): EmulatorResponse {
+  const items = matching(state, query, exportTime);
+  if (isResponse(items)) return items;
+  const content = items.map((m) => `${JSON.stringify(m)}\n`).join('');
+  const newest = items.reduce((at, m) => Math.max(at, Date.parse(m.submitted_at) || 0), 0);
+  return {
+    status: 200,
+    text: { content, contentType: 'application/x-ndjson' },
+    headers: { 'last-modified': new Date(newest).toUTCString(), etag: `"${items.length}-${newest}"` },
+  };
 }
 
 /** An SMS/MMS arriving at one of the account's numbers: recorded, then posted to the configured webhook. */
@@ -222,6 +270,8 @@ export function registerMessageRoutes(router: Router): void {
   for (const base of ['/v3/messages', '/v2/messages']) {
     router.add('POST', base, ({ state, body }) => send(state, body));
     router.add('GET', base, ({ state, query }) => list(state, query));
+    // Before `:id`, which would take "all" for a message id.
+    router.add('GET', `${base}/all`, ({ state, query }) => exportAll(state, query));
     router.add('GET', `${base}/:id`, ({ state, params }) => {
       const message = state.messages.find((m) => m.message_id === params.id);
       return message ? { status: 200, body: message } : wavixError.notFound();
