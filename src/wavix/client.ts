@@ -1,6 +1,7 @@
 import type { WavixGateway } from '../core/ports/wavix.js';
 import { registerSecret } from '../log.js';
 import { createWavixRequester, type WavixHttpOptions, type WavixRequester } from './http.js';
+import { createWavixLineStreamer, type WavixLineStreamer } from './lineStream.js';
 import { messagesApi } from './messages.js';
 import { numbersApi } from './numbers.js';
 import { optOutsApi } from './optOuts.js';
@@ -17,23 +18,27 @@ export type WavixClientOptions = WavixHttpOptions;
 export function createWavixClient(options: WavixClientOptions) {
   registerSecret(options.apiKey);
   const request = createWavixRequester(options);
-  const resources = (requester: WavixRequester) => ({
+  const stream = createWavixLineStreamer(options);
+  const resources = (requester: WavixRequester, streamer: WavixLineStreamer) => ({
     senderIds: senderIdsApi(requester),
     numbers: numbersApi(requester),
     profile: profileApi(requester),
-    messages: messagesApi(requester),
+    messages: messagesApi(requester, streamer),
     optOuts: optOutsApi(requester),
     tenDlc: tenDlcApi(requester),
   });
   const client = {
-    ...resources(request),
+    ...resources(request, stream),
     /**
      * The same client, its calls ended when `cancellation` aborts (a job run past its time limit, smsops stopping)
      * and, with a `deadline`, not retried past it (doctor's report): made per run, since a late run and the next one
      * may overlap.
      */
     cancelledBy: (cancellation: AbortSignal, options: { deadline?: number } = {}) =>
-      resources((req) => request(req, cancellation, options.deadline)),
+      resources(
+        (req) => request(req, cancellation, options.deadline),
+        (req) => stream(req, cancellation),
+      ),
   };
   return client satisfies WavixGateway;
 }

@@ -88,6 +88,8 @@ function userMessageFor(init: WavixErrorInit): string {
       return `Wavix answered ${init.operation} in a shape smsops does not understand; Wavix may have changed its API. The details are in the smsops log.`;
     case 'too_large':
       return `smsops stopped when trying to ${init.operation}: ${init.detail ?? 'the answer was too large'}. Try again later; if it persists, ask Wavix support.`;
+    case 'listing_too_long':
+      return `smsops stopped reading Wavix's listing when trying to ${init.operation}: ${init.detail ?? 'it was longer than smsops reads'}.`;
     case 'runaway_listing':
       return `smsops stopped reading Wavix's answer when trying to ${init.operation}: ${init.detail ?? 'the listing did not end'}. Try again later; if it persists, ask Wavix support.`;
   }

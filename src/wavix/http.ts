@@ -61,7 +61,7 @@ export interface WavixRequest<T> {
  */
 export type WavixRequester = <T>(request: WavixRequest<T>, cancellation?: AbortSignal, deadline?: number) => Promise<T>;
 
-interface Failure {
+export interface Failure {
   kind: WavixErrorKind;
   status?: number;
   wavixMessage?: string;
@@ -83,7 +83,7 @@ function middleboxPage(response: AxiosResponse): boolean {
   return type.includes('text/html') || (typeof response.data === 'string' && /^\s*</.test(response.data));
 }
 
-const statusKind = (status: number): WavixErrorKind => {
+export const statusKind = (status: number): WavixErrorKind => {
   if (status === 401) return 'unauthorized';
   if (status === 403) return 'forbidden';
   if (status === 404) return 'not_found';
@@ -125,7 +125,7 @@ function quotable(text: string, apiKey: string): string {
   return cut ? `${kept}…` : safe;
 }
 
-function wavixMessageOf(data: unknown, apiKey: string): string | undefined {
+export function wavixMessageOf(data: unknown, apiKey: string): string | undefined {
   const raw = rawWavixMessage(data);
   return raw === undefined ? undefined : quotable(raw, apiKey);
 }
@@ -145,7 +145,7 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
  * that did not resolve, a refused or unroutable connect: NEVER_CONNECTED_CODES). Not a
  * 503: a proxy answers it when the app behind took too long while the app goes on (one SMS went out four times).
  */
-function retryable(method: string, failure: Failure): boolean {
+export function retryable(method: string, failure: Failure): boolean {
   if (method === 'POST') {
     return failure.status === 429 || (failure.kind === 'network' && NEVER_CONNECTED_CODES.has(failure.detail ?? ''));
   }
@@ -185,7 +185,7 @@ function fromResponse(response: AxiosResponse, apiKey: string): Failure | undefi
   };
 }
 
-function fromNetworkError(error: unknown, maxAnswerBytes: number): Failure {
+export function fromNetworkError(error: unknown, maxAnswerBytes: number): Failure {
   // Only the error code is kept: the axios error itself carries the request config, API key included.
   const code = axios.isAxiosError(error) ? (error.code ?? 'ERR_NETWORK') : 'ERR_UNKNOWN';
   // axios says these only in its message (the code is a generic ERR_BAD_RESPONSE / ERR_BAD_REQUEST).
@@ -307,7 +307,7 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
 }
 
 /** The wait, cut short when the run it belongs to is cancelled (the next attempt then refuses to start). */
-function untilCancelled(wait: Promise<void>, cancellation: AbortSignal | undefined): Promise<void> {
+export function untilCancelled(wait: Promise<void>, cancellation: AbortSignal | undefined): Promise<void> {
   if (!cancellation) return wait;
   return new Promise<void>((resolve) => {
     const done = () => {

@@ -1,7 +1,9 @@
-import type { SentMessage, WavixMessage } from '../core/ports/wavix.js';
+import type { z } from 'zod';
+import type { ExportEvent, ExportMessagesQuery, SentMessage, WavixMessage } from '../core/ports/wavix.js';
 import type { WavixRequester } from './http.js';
+import { MAX_LINE_BYTES, type WavixLineStreamer } from './lineStream.js';
 import { paginate } from './paginate.js';
-import { messageListSchema, messageOrWrappedSchema, sentMessageSchema } from './schemas.js';
+import { exportedMessageSchema, messageListSchema, messageOrWrappedSchema, sentMessageSchema } from './schemas.js';
 
 export interface SendMessageRequest {
   from: string;
@@ -26,7 +28,59 @@ export interface ListMessagesQuery {
   per_page?: number;
 }
 
-export function messagesApi(request: WavixRequester) {
+const problemOf = (error: z.ZodError): string => {
+  const issue = error.issues[0];
+  return issue ? `field ${issue.path.length > 0 ? issue.path.join('.') : '(line)'}: ${issue.message}` : 'not a message';
+};
+
+/** A line of the export read as a message, or why it is none (never quoting it: it may hold an SMS's text). */
+function readExportLine(text: string, line: number): ExportEvent | null {
+  if (text.trim() === '') return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { kind: 'malformed', line, problem: 'not JSON' };
+  }
+  const parsed = exportedMessageSchema.safeParse(json);
+  return parsed.success
+    ? { kind: 'message', message: parsed.data }
+    : { kind: 'malformed', line, problem: problemOf(parsed.error) };
+}
+
+/**
+ * `GET /v3/messages/all`, one event per line: a line that is not a message is skipped and said, never costing the
+ * lines after it.
+ */
+async function* exportMessages(
+  stream: WavixLineStreamer,
+  query: ExportMessagesQuery,
+  limits: { maxBytes: number; maxMs: number },
+): AsyncGenerator<ExportEvent> {
+  const lines = stream({ operation: `export ${query.type} messages`, path: '/v3/messages/all', query: { ...query }, ...limits });
+  try {
+    for (;;) {
+      const next = await lines.next();
+      if (next.done) {
+        const end = next.value;
+        if (end.cut !== null) yield { kind: 'cut', by: end.cut, bytes: end.bytes, ms: end.ms };
+        return;
+      }
+      const line = next.value;
+      if ('tooLong' in line) {
+        yield { kind: 'malformed', line: line.number, problem: `longer than ${MAX_LINE_BYTES / 1024 / 1024} MB` };
+        continue;
+      }
+      const event = readExportLine(line.text, line.number);
+      if (event !== null) yield event;
+    }
+  } finally {
+    // A reader that stops early closes the connection.
+    await lines.return({ cut: null, bytes: 0 });
+  }
+}
+
+export function messagesApi(request: WavixRequester, stream: WavixLineStreamer) {
   const list = (query: ListMessagesQuery) =>
     request({
       operation: `list ${query.type} messages`,
@@ -47,6 +101,7 @@ export function messagesApi(request: WavixRequester) {
         quotesRequest: true,
       }),
     list,
+    export: (query: ExportMessagesQuery, limits: { maxBytes: number; maxMs: number }) => exportMessages(stream, query, limits),
     iterate: (query: Omit<ListMessagesQuery, 'page'>): AsyncGenerator<WavixMessage> =>
       paginate((page) => list({ per_page: 100, ...query, page }), { operation: `list ${query.type} messages` }),
     get: (id: string): Promise<WavixMessage> =>

@@ -98,7 +98,13 @@ export async function* paginate<T>(
     }
     if (page >= pages) return;
     if (read >= maxPages) {
-      throw runaway(operation, `Wavix says there are ${pages} pages, and smsops reads at most ${maxPages} pages of a listing`);
+      // Not Wavix misbehaving: the account holds more than smsops reads at once, so no "ask Wavix support".
+      throw new WavixError({
+        kind: 'listing_too_long',
+        operation,
+        attempts: 1,
+        detail: `Wavix says there are ${pages} pages, and smsops reads at most ${maxPages} pages of a listing`,
+      });
     }
   }
 }

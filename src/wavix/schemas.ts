@@ -74,6 +74,28 @@ export const messageSchema = z.looseObject({
 });
 
 /**
+ * One line of the message export (`GET /v3/messages/all`). Its documented sample lines hold only the id, type, from,
+ * to, direction and status, so only what the traffic watch counts by is required (id, from, to, status); every other
+ * field it stores is kept when readable and dropped when not (a `segments` of "1" must not cost the message its
+ * place in the failure rate). The text is never read.
+ */
+export const exportedMessageSchema = z.looseObject({
+  message_id: z.string().min(1),
+  from: z.string(),
+  to: z.string(),
+  status: z.string().min(1),
+  message_type: z.string().optional().catch(undefined),
+  direction: z.string().optional().catch(undefined),
+  tag: nullableString.optional().catch(undefined),
+  segments: z.number().int().optional().catch(undefined),
+  charge: z.string().optional().catch(undefined),
+  submitted_at: nullableString.optional().catch(undefined),
+  sent_at: nullableString.optional().catch(undefined),
+  delivered_at: nullableString.optional().catch(undefined),
+  error_message: nullableString.optional().catch(undefined),
+});
+
+/**
  * POST /v3/messages' answer (`SendMessagesResponse`): its description requires none of its fields, so only what smsops
  * uses is: the id (a reply is linked to its delivery reports by it). A 201 without `status` was accepted: Wavix's
  * first status.

@@ -51,6 +51,25 @@ export interface WavixMessage {
   error_message?: string | null | undefined;
 }
 
+/** A message as the export gives it: its text, never read by smsops, may be absent. */
+export type ListedMessage = Omit<WavixMessage, 'message_body'>;
+
+/**
+ * What reading the message export gives, line by line: a message, a line that is none (skipped, counted: its number
+ * in the stream and what was wrong, never its content), or where smsops stopped reading at its own limits.
+ */
+export type ExportEvent =
+  | { kind: 'message'; message: ListedMessage }
+  | { kind: 'malformed'; line: number; problem: string }
+  | { kind: 'cut'; by: 'size' | 'time'; bytes: number; ms: number };
+
+export interface ExportMessagesQuery {
+  type: 'inbound' | 'outbound';
+  /** `YYYY-MM-DDTHH:MM:SS`, as Wavix documents it (no zone: see the caller for which one it means). */
+  sent_after: string;
+  sent_before?: string;
+}
+
 /** Wavix's answer to a send: the rest of the message may be missing (none of its fields is required). */
 export interface SentMessage {
   message_id: string;
@@ -107,6 +126,12 @@ export interface WavixGateway {
   messages: {
     /** Every message of one direction sent after a day (YYYY-MM-DD, taken as UTC), page by page. */
     iterate(query: { type: 'inbound' | 'outbound'; sent_after?: string }): AsyncIterable<WavixMessage>;
+    /**
+     * The messages of one direction sent within exact times, streamed (`GET /v3/messages/all`, NDJSON), read up to
+     * `limits` (bytes, ms). A refusal before the first line throws (a 404/405 where the export is not offered, a 403
+     * where the key may not use it).
+     */
+    export(query: ExportMessagesQuery, limits: { maxBytes: number; maxMs: number }): AsyncIterable<ExportEvent>;
     /** Sends one SMS; Wavix answers with the message it accepted (its id and first status). */
     send(body: SendSmsRequest): Promise<SentMessage>;
   };

@@ -13,8 +13,13 @@ export type WavixErrorKind =
   | 'cancelled'
   | 'network'
   | 'invalid_response'
-  /** A listing smsops stopped reading: Wavix did not page (the same page again), or it was too long to read whole. */
+  /** A listing smsops stopped reading: Wavix did not page (the same page again), or it was too long to collect whole. */
   | 'runaway_listing'
+  /**
+   * A listing longer than the pages smsops reads of one (its page cap): the account simply holds that much, nothing
+   * is wrong with Wavix.
+   */
+  | 'listing_too_long'
   /** An answer larger than smsops reads, or a request larger than it sends. */
   | 'too_large';
 

@@ -1,0 +1,223 @@
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import axios, { type AxiosResponse } from 'axios';
+import { type Logger, silentLogger } from '../log.js';
+import { WavixError } from './errors.js';
+import {
+  DEFAULT_RETRY,
+  type Failure,
+  fromNetworkError,
+  parseRetryAfter,
+  retryable,
+  statusKind,
+  untilCancelled,
+  type WavixHttpOptions,
+  type WavixRetryPolicy,
+  wavixMessageOf,
+} from './http.js';
+
+/** The most of one line kept: a Message is well under 10 KB; a longer line is skipped, not held. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+/** The most of an error answer read (its words are cut to 300 characters anyway). */
+const MAX_ERROR_BYTES = 64 * 1024;
+
+export interface WavixStreamRequest {
+  /** What the call does, in words that finish "when trying to …". */
+  operation: string;
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** The most bytes read; the stream is then ended and its end says `cut: 'size'`. */
+  maxBytes: number;
+  /** The whole call's time, from asking to the last byte read; the stream is then ended, `cut: 'time'`. */
+  maxMs: number;
+}
+
+/** One line of the answer, or one too long to keep (skipped: its bytes are counted, not held). */
+export type StreamedLine = { text: string; number: number } | { tooLong: number; number: number };
+
+/** How a stream ended: whole, or cut by smsops at one of its limits (what was read before it stands). */
+export type StreamEnd = { cut: null; bytes: number } | { cut: 'size' | 'time'; bytes: number; ms: number };
+
+export type WavixLineStreamer = (
+  request: WavixStreamRequest,
+  cancellation?: AbortSignal,
+) => AsyncGenerator<StreamedLine, StreamEnd, undefined>;
+
+async function readErrorBody(stream: Readable): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= MAX_ERROR_BYTES) break;
+    }
+  } catch {
+    // What arrived is all there is to quote.
+  } finally {
+    stream.destroy();
+  }
+  const text = Buffer.concat(chunks).subarray(0, MAX_ERROR_BYTES).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A GET whose answer is read as it arrives, line by line (NDJSON: Wavix's message export), never whole in memory. It
+ * is asked again as ordinary reads are (429, 5xx, network trouble) only until its answer starts: lines already passed
+ * on cannot be taken back. Past `maxBytes` or `maxMs` the reading stops and the end says which: the caller decides
+ * what a part means.
+ */
+export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStreamer {
+  const policy: WavixRetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const logger: Logger = options.logger ?? silentLogger;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = options.random ?? Math.random;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const http = axios.create({
+    baseURL: options.baseUrl.replace(/\/+$/, ''),
+    headers: { Authorization: `Bearer ${options.apiKey}`, Accept: 'application/x-ndjson, application/json' },
+    validateStatus: () => true,
+    // The limit is counted here, line by line: axios' own would end the stream with an error and lose the count.
+    maxContentLength: -1,
+    maxRedirects: 0,
+    responseType: 'stream',
+  });
+
+  return async function* stream(req, cancellation) {
+    const started = Date.now();
+    const ends = new AbortController();
+    let timedOut = false;
+    const wholeTime = setTimeout(() => {
+      timedOut = true;
+      ends.abort(new Error('time limit'));
+    }, req.maxMs);
+    const signal = cancellation ? AbortSignal.any([ends.signal, cancellation]) : ends.signal;
+    const fail = (failure: Failure, attempts: number) => new WavixError({ ...failure, operation: req.operation, attempts });
+    const cancelled = (attempts: number) =>
+      new WavixError({
+        kind: 'cancelled',
+        operation: req.operation,
+        attempts,
+        detail: cancellation?.reason instanceof Error ? cancellation.reason.message : 'the run was cancelled',
+      });
+    try {
+      let body: Readable | undefined;
+      for (let attempt = 1; body === undefined; attempt++) {
+        if (cancellation?.aborted) throw cancelled(attempt - 1);
+        if (timedOut) return { cut: 'time', bytes: 0, ms: Date.now() - started };
+        let failure: Failure | undefined;
+        let response: AxiosResponse<Readable> | undefined;
+        // Until the answer starts (then cleared: the stream itself runs under `maxMs`).
+        const attemptEnds = new AbortController();
+        const firstByte = setTimeout(() => attemptEnds.abort(new Error('no answer in time')), timeoutMs);
+        try {
+          response = await http
+            .request<Readable>({
+              method: 'GET',
+              url: req.path,
+              params: req.query,
+              signal: AbortSignal.any([signal, attemptEnds.signal]),
+            })
+            .finally(() => clearTimeout(firstByte));
+          if (response.status >= 200 && response.status < 300) body = response.data;
+          else {
+            const data = await readErrorBody(response.data);
+            const retryAfter = response.headers['retry-after'];
+            const retryAfterMs = parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : undefined, Date.now());
+            failure = {
+              kind: statusKind(response.status),
+              status: response.status,
+              wavixMessage: wavixMessageOf(data, options.apiKey),
+              ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+            };
+          }
+        } catch (error) {
+          if (cancellation?.aborted) throw cancelled(attempt);
+          if (timedOut) return { cut: 'time', bytes: 0, ms: Date.now() - started };
+          failure = fromNetworkError(error, 0);
+        }
+        logger.debug('wavix request', {
+          operation: req.operation,
+          method: 'GET',
+          path: req.path,
+          status: response?.status,
+          failure: failure?.kind,
+          attempt,
+          ms: Date.now() - started,
+        });
+        if (failure === undefined) break;
+        const backoff = random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+        const delay = Math.max(backoff, failure.retryAfterMs ?? 0);
+        const tooLongToWait = failure.retryAfterMs !== undefined && failure.retryAfterMs > policy.maxRetryAfterMs;
+        if (
+          attempt > policy.maxRetries ||
+          tooLongToWait ||
+          Date.now() + delay - started >= req.maxMs ||
+          !retryable('GET', failure)
+        ) {
+          throw fail(failure, attempt);
+        }
+        await untilCancelled(sleep(delay), cancellation);
+      }
+
+      const decoder = new StringDecoder('utf8');
+      let pending = '';
+      let skipping = false;
+      let number = 0;
+      // The bytes of the lines passed on (and skipped): the limit falls between two lines, not within a chunk.
+      let bytes = 0;
+      const ended = (cut: 'size' | 'time'): StreamEnd => ({ cut, bytes, ms: Date.now() - started });
+      try {
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          let text = decoder.write(chunk);
+          for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n')) {
+            const whole = pending + text.slice(0, newline);
+            text = text.slice(newline + 1);
+            pending = '';
+            const size = Buffer.byteLength(whole) + 1;
+            if (bytes + size > req.maxBytes) return ended('size');
+            bytes += size;
+            number += 1;
+            if (skipping) {
+              skipping = false;
+              yield { tooLong: size, number };
+            } else yield { text: whole.endsWith('\r') ? whole.slice(0, -1) : whole, number };
+            if (timedOut) return ended('time');
+          }
+          if (skipping) continue;
+          pending += text;
+          if (Buffer.byteLength(pending) > MAX_LINE_BYTES) {
+            // Kept no longer: its bytes count when its end arrives.
+            skipping = true;
+            bytes += Buffer.byteLength(pending);
+            pending = '';
+            if (bytes > req.maxBytes) return ended('size');
+          }
+          if (timedOut) return ended('time');
+        }
+      } catch (error) {
+        if (cancellation?.aborted) throw cancelled(1);
+        if (timedOut) return ended('time');
+        // Broken mid-way: the lines passed on stand, the rest is unknown.
+        throw fail(fromNetworkError(error, 0), 1);
+      } finally {
+        body?.destroy();
+      }
+      // The last line may end without a newline.
+      const last = pending + decoder.end();
+      if (skipping) yield { tooLong: Buffer.byteLength(last), number: number + 1 };
+      else if (last.trim() !== '') {
+        if (bytes + Buffer.byteLength(last) > req.maxBytes) return ended('size');
+        bytes += Buffer.byteLength(last);
+        yield { text: last, number: number + 1 };
+      }
+      return { cut: null, bytes };
+    } finally {
+      clearTimeout(wholeTime);
+    }
+  };
+}
