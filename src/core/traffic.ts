@@ -4,10 +4,11 @@ import { InputError } from './inputError.js';
 import { parseIsoTime } from './isoTime.js';
 import { hourStartOf, normaliseTrafficNumber } from './model/traffic.js';
 import { STATUS_PROGRESS, UNKNOWN_STATUS_PROGRESS } from './model/wavixDeliveryStatus.js';
+import { readOutboundWindow, type WindowReadSummary } from './outboundWindow.js';
 import { parsePhoneNumber, toWavixDigits } from './phone.js';
 import type { DeliveryReportsRepository } from './ports/deliveryReports.js';
 import type { TrafficRepository } from './ports/traffic.js';
-import type { WavixGateway, WavixMessage } from './ports/wavix.js';
+import type { ListedMessage, WavixGateway } from './ports/wavix.js';
 
 export const TRAFFIC_PERIODS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 export type TrafficPeriod = keyof typeof TRAFFIC_PERIODS;
@@ -42,7 +43,7 @@ export interface SyncOutboundDeps {
  */
 function storeListed(
   deps: SyncOutboundDeps,
-  message: WavixMessage,
+  message: ListedMessage,
   submittedAt: number | null,
   unreadAt: number | null,
 ): boolean {
@@ -74,50 +75,50 @@ export interface UnreadableTimes {
 }
 
 /**
- * Pulls the outbound messages sent in the last `lookbackMs` from Wavix, stores them (keeping statuses learnt from
- * delivery reports, see `statusToKeep`), then brings the hourly traffic of that window up to date. Wavix trouble
- * comes back as an error value; what was stored before it stays stored, and its hours stay marked for the next
- * refresh.
+ * Pulls the outbound messages sent in the last `lookbackMs` from Wavix (its export, exactly that window; else its paged
+ * list from that UTC midnight: see readOutboundWindow), stores them (keeping statuses learnt from delivery reports, see
+ * `statusToKeep`), then brings the hourly traffic of that window up to date. Wavix trouble comes back as an error
+ * value; what was stored before it stays stored, and its hours stay marked for the next refresh. A read smsops cut at
+ * its own limits is no error: what it read is stored and judged, and `window.cut` says so in words.
  */
 export async function syncOutboundTraffic(
   deps: SyncOutboundDeps,
-  options: { lookbackMs: number },
-): Promise<Result<{ pulled: number; unreadableTimes: UnreadableTimes }>> {
+  options: { lookbackMs: number; exportLimits?: { maxBytes: number; maxMs: number } },
+): Promise<Result<{ pulled: number; unreadableTimes: UnreadableTimes; window: WindowReadSummary }>> {
   const now = deps.now();
   const since = now - options.lookbackMs;
   const unreadableTimes: UnreadableTimes = { count: 0, example: null };
-  const pulled = await attempt('read the outbound messages from Wavix', async () => {
-    let count = 0;
-    let latest = now;
-    // sent_after is a day (taken as UTC, like every Wavix time): the listing starts at that midnight and the exact
-    // window is cut here.
-    const day = new Date(since).toISOString().slice(0, 10);
-    for await (const message of deps.wavix.messages.iterate({ type: 'outbound', sent_after: day })) {
-      const submittedAt = parseIsoTime(message.submitted_at);
-      const listedAt = submittedAt ?? parseIsoTime(message.sent_at);
-      // Wavix listed it, so it was sent: left out, it would vanish from the counts the failure-rate alert reads.
-      // Without a readable time it counts when smsops first saw it (its delivery time, else now).
-      const unreadAt = listedAt === null ? (parseIsoTime(message.delivered_at) ?? now) : null;
-      const at = listedAt ?? unreadAt ?? now;
-      if (at < since) continue;
-      const isNew = storeListed(deps, message, submittedAt, unreadAt);
-      if (unreadAt !== null && isNew) {
-        unreadableTimes.example ??= {
-          messageId: String(message.message_id).slice(0, 80),
-          submittedAt: String(message.submitted_at ?? message.sent_at).slice(0, 40),
-        };
-        unreadableTimes.count++;
-      }
-      latest = Math.max(latest, at);
-      count++;
+  let count = 0;
+  let latest = now;
+  const take = (message: ListedMessage): boolean => {
+    const submittedAt = parseIsoTime(message.submitted_at);
+    const listedAt = submittedAt ?? parseIsoTime(message.sent_at);
+    // Wavix listed it, so it was sent: left out, it would vanish from the counts the failure-rate alert reads.
+    // Without a readable time it counts when smsops first saw it (its delivery time, else now).
+    const unreadAt = listedAt === null ? (parseIsoTime(message.delivered_at) ?? now) : null;
+    const at = listedAt ?? unreadAt ?? now;
+    // The export is asked for the window, but its zone is Wavix's word (see exportTimestamp): the window is cut here.
+    if (at < since) return false;
+    const isNew = storeListed(deps, message, submittedAt, unreadAt);
+    if (unreadAt !== null && isNew) {
+      unreadableTimes.example ??= {
+        messageId: String(message.message_id).slice(0, 80),
+        submittedAt: String(message.submitted_at ?? message.sent_at).slice(0, 40),
+      };
+      unreadableTimes.count++;
     }
-    return { count, latest };
-  });
-  if (!pulled.ok) return pulled;
+    latest = Math.max(latest, at);
+    count++;
+    return true;
+  };
+  const read = await attempt('read the outbound messages from Wavix', () =>
+    readOutboundWindow(deps.wavix, { since, lookbackMs: options.lookbackMs, limits: options.exportLimits }, take),
+  );
+  if (!read.ok) return read;
   // Every message just stored marked its hour stale: refreshing the window recomputes exactly those hours (and any
   // the webhooks touched meanwhile), the same rows as rebuilding the whole window.
-  await deps.traffic.refreshInSteps(since, pulled.value.latest + 1);
-  return ok({ pulled: pulled.value.count, unreadableTimes });
+  await deps.traffic.refreshInSteps(since, latest + 1);
+  return ok({ pulled: count, unreadableTimes, window: read.value });
 }
 
 // --- The report --------------------------------------------------------------------------------------------------

@@ -114,6 +114,8 @@ async function readAccount(deps: TrafficWatchDeps): Promise<AccountRead | string
  */
 export function createTrafficWatchJob(deps: TrafficWatchDeps) {
   const keepFiring = createKeepFiring();
+  // The export refused is said once (and again should it come back and go again), not every 5 minutes.
+  let exportRefusalSaid = false;
   return {
     run: async (cancellation?: AbortSignal): Promise<JobOutcome> => {
       const now = deps.now();
@@ -123,13 +125,32 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
         { wavix: services.wavix, deliveryReports: deps.deliveryReports, traffic: deps.traffic, now: deps.now },
         { lookbackMs: 2 * HOUR },
       );
+      let readInPart: string | null = null;
       if (!synced.ok) problems.push(`outbound records: ${synced.error.userMessage}`);
-      else if (synced.value.unreadableTimes.count > 0) {
-        // Once per message: a later listing of one already stored is not counted again.
-        deps.logger.warn('traffic watch: outbound messages whose times are not ISO 8601 are counted when first listed', {
-          messages: synced.value.unreadableTimes.count,
-          example: synced.value.unreadableTimes.example,
-        });
+      else {
+        const { unreadableTimes, window } = synced.value;
+        if (unreadableTimes.count > 0) {
+          // Once per message: a later listing of one already stored is not counted again.
+          deps.logger.warn('traffic watch: outbound messages whose times are not ISO 8601 are counted when first listed', {
+            messages: unreadableTimes.count,
+            example: unreadableTimes.example,
+          });
+        }
+        if (window.exportRefused !== null && !exportRefusalSaid) deps.logger.warn(`traffic watch: ${window.exportRefused}`);
+        exportRefusalSaid = window.exportRefused !== null;
+        if (window.malformed.count > 0) {
+          // Line numbers and the fault only: a line may hold an SMS's text and numbers.
+          deps.logger.warn("traffic watch: lines of Wavix's message export that are no message were skipped", {
+            lines: window.malformed.count,
+            first: window.malformed.first,
+          });
+        }
+        // Not a Wavix failure (it answered; the account sends a lot): judged from what was read, said, not counted
+        // towards wavix_unreachable.
+        if (window.cut !== null) {
+          readInPart = window.cut.words;
+          deps.logger.warn(`traffic watch: ${window.cut.words}`);
+        }
       }
       await deps.traffic.refreshInSteps(now - 8 * DAY, now + HOUR);
 
@@ -173,7 +194,8 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
         ...(notShown.length > 0 ? [notShownInWords(notShown)] : []),
       ];
       if (failures.length > 0) return { outcome: 'failed', error: failures.join('; ') };
-      return { outcome: 'ok', summary: plural(verdict.firing.length, 'alert condition') };
+      const judged = plural(verdict.firing.length, 'alert condition');
+      return { outcome: 'ok', summary: readInPart === null ? judged : `${judged}; outbound records read in part: ${readInPart}` };
     },
   };
 }

@@ -70,7 +70,7 @@ describe('syncing outbound traffic from Wavix', () => {
 
     const synced = await sync();
 
-    expect(synced).toEqual({ ok: true, value: { pulled: 4, unreadableTimes: { count: 0, example: null } } });
+    expect(synced).toMatchObject({ ok: true, value: { pulled: 4, unreadableTimes: { count: 0, example: null } } });
     const r = await report('24h');
     expect(r.totals).toEqual({ sent: 4, delivered: 2, failed: 1, inbound: 0, relayed: 0 });
     expect(r.deliveryRate).toBeCloseTo(2 / 3);
