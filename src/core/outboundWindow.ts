@@ -31,7 +31,8 @@ export interface WindowReadSummary {
   cut: null | { by: 'size' | 'time' | 'pages'; words: string };
 }
 
-const megabytes = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+const sizeOf = (bytes: number) =>
+  bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KB` : `${Math.round(bytes / 1024 / 1024)} MB`;
 
 function refusalOf(error: unknown): number | null {
   return error instanceof WavixCallFailure && error.status !== undefined && EXPORT_REFUSED.has(error.status)
@@ -67,10 +68,13 @@ export async function readOutboundWindow(
         summary.malformed.count += 1;
         summary.malformed.first ??= { line: event.line, problem: event.problem };
       } else {
-        const limit = event.by === 'size' ? `${megabytes(event.bytes)}, the most` : `${duration(event.ms)}, the longest`;
+        const why =
+          event.by === 'size'
+            ? `at its limit of ${sizeOf(limits.maxBytes)} a run (${kept} messages of the window read): the account sends more than one run reads`
+            : `at its limit of ${duration(limits.maxMs)} a run (${kept} messages of the window read, ${sizeOf(event.bytes)}): Wavix sent the window slower than one run waits for`;
         summary.cut = {
           by: event.by,
-          words: `smsops stopped reading Wavix's export of the last ${span} of outbound messages after ${limit} it reads in one run (${kept} messages of the window read): the account sends more than one run reads, and the failure rate was judged from the messages read and the delivery reports received. Wavix does not document the export's order, so which part of the window was read is not known`,
+          words: `smsops stopped reading Wavix's export of the last ${span} of outbound messages ${why}. The failure rate was judged from the messages read and the delivery reports received; Wavix does not document the export's order, so which part of the window was read is not known`,
         };
       }
     }

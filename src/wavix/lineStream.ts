@@ -68,8 +68,8 @@ async function readErrorBody(stream: Readable): Promise<unknown> {
 /**
  * A GET whose answer is read as it arrives, line by line (NDJSON: Wavix's message export), never whole in memory. It
  * is asked again as ordinary reads are (429, 5xx, network trouble) only until its answer starts: lines already passed
- * on cannot be taken back. Past `maxBytes` or `maxMs` the reading stops and the end says which: the caller decides
- * what a part means.
+ * on cannot be taken back. Past `maxBytes` or `maxMs` once lines arrive, the reading stops and the end says which: the
+ * caller decides what a part means; `maxMs` passed before the answer starts is a timeout.
  */
 export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStreamer {
   const policy: WavixRetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
@@ -104,11 +104,14 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
         attempts,
         detail: cancellation?.reason instanceof Error ? cancellation.reason.message : 'the run was cancelled',
       });
+    // Out of time before the answer started: Wavix did not answer, nothing was cut (no line was read).
+    const noAnswer = (attempts: number) =>
+      fail({ kind: 'timeout', detail: `no answer within ${Math.round(req.maxMs / 1000)} s` }, Math.max(1, attempts));
     try {
       let body: Readable | undefined;
       for (let attempt = 1; body === undefined; attempt++) {
         if (cancellation?.aborted) throw cancelled(attempt - 1);
-        if (timedOut) return { cut: 'time', bytes: 0, ms: Date.now() - started };
+        if (timedOut) throw noAnswer(attempt - 1);
         let failure: Failure | undefined;
         let response: AxiosResponse<Readable> | undefined;
         // Until the answer starts (then cleared: the stream itself runs under `maxMs`).
@@ -137,7 +140,7 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
           }
         } catch (error) {
           if (cancellation?.aborted) throw cancelled(attempt);
-          if (timedOut) return { cut: 'time', bytes: 0, ms: Date.now() - started };
+          if (timedOut) throw noAnswer(attempt);
           failure = fromNetworkError(error, 0);
         }
         logger.debug('wavix request', {

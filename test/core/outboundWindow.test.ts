@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliveryReportsRepository } from '../../src/core/ports/deliveryReports.js';
 import type { TrafficRepository } from '../../src/core/ports/traffic.js';
@@ -168,18 +170,43 @@ describe("the traffic watch's read of Wavix's outbound messages", () => {
 });
 
 describe('an export slower than the watch reads', () => {
-  it('stops at its time limit with true words rather than failing the read', async () => {
-    sent(10, NOW - 30 * 60_000, 'window', 2);
+  it('stops at its time limit with true words, keeping and judging the lines read', async () => {
+    sent(3, NOW - 30 * 60_000, 'window', 1);
+    const lines = emulator
+      .state()
+      .messages.map((m) => `${JSON.stringify(m)}\n`)
+      .join('');
+    // Three lines at once, then nothing more: Wavix's export trickling.
+    const slow = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write(lines);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+      const synced = await sync(clientOf(url), { maxBytes: 1_000_000, maxMs: 300 });
+
+      expect(synced).toMatchObject({ ok: true, value: { pulled: 3, window: { source: 'export', cut: { by: 'time' } } } });
+      if (!synced.ok) return;
+      expect(synced.value.window.cut?.words).toContain(
+        "smsops stopped reading Wavix's export of the last 2 h of outbound messages at its limit of 0 s a run (3 messages of the window read, 1 KB): Wavix sent the window slower than one run waits for",
+      );
+      expect((await lastHour()).totals).toMatchObject({ sent: 3, failed: 3 });
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((resolve) => slow.close(resolve));
+    }
+  });
+
+  it('fails the read, as Wavix not answering, when no line came within the time limit', async () => {
     const proxy = await wavixProxy({ holdFor: (_method, url) => (url.pathname === '/v3/messages/all' ? 2_000 : 0) });
     proxy.passTo(emulator.url);
     try {
       const synced = await sync(clientOf(proxy.url), { maxBytes: 1_000_000, maxMs: 200 });
 
-      expect(synced).toMatchObject({ ok: true, value: { pulled: 0, window: { source: 'export', cut: { by: 'time' } } } });
-      if (!synced.ok) return;
-      expect(synced.value.window.cut?.words).toContain(
-        "smsops stopped reading Wavix's export of the last 2 h of outbound messages after 0 s, the longest it reads in one run (0 messages of the window read)",
-      );
+      expect(synced.ok).toBe(false);
+      if (synced.ok) return;
+      expect(synced.error.userMessage).toContain('Wavix did not answer in time when trying to export outbound messages');
     } finally {
       proxy.release();
       await proxy.close();
