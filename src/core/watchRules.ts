@@ -1,4 +1,5 @@
 import { ALERT_RULE, type Thresholds } from './alertRules.js';
+import type { KeepOpen } from './keepFiring.js';
 import type { NumberDriftProblem, RaisedAlert } from './model/alert.js';
 import type { DestinationBacklog } from './model/delivery.js';
 import type { NumberBaseline } from './model/watchBaseline.js';
@@ -46,12 +47,12 @@ export interface WatchVerdict {
   /** Rules judged this run: their open alerts not in `firing` are resolved (after `keptFiring`'s runs, for those). */
   judged: string[];
   /**
-   * Judged rules whose open alert resolves only once its condition was clear for this many runs in a row (see
-   * core/keepFiring.ts): a figure that moves with every message, so one back under its threshold may cross it again
-   * at the next run. Every other rule clears on an event that is not undone by the next message (the backlog
-   * delivered, an SMS received, the balance topped up, the webhook put back) and resolves at once.
+   * Judged rules whose open alert resolves only once its condition was clear long enough (see core/keepFiring.ts): a
+   * figure that moves with every message, so one back under its threshold may cross it again at the next run, and a
+   * backlog a flapping destination delivers and builds again. Every other rule clears on an event that is not undone
+   * by the next message (an SMS received, the balance topped up, the webhook put back) and resolves at once.
    */
-  keptFiring: Record<string, number>;
+  keptFiring: Record<string, KeepOpen>;
 }
 
 /**
@@ -61,6 +62,15 @@ export interface WatchVerdict {
  * pace at which the rate is looked at.
  */
 const FAILURE_RATE_CLEAR_RUNS = 2;
+
+/**
+ * A PBX flapping every few minutes (a probe: PortSIP down and up every 2-10 min) had its backlog delivered and built
+ * again past the limit, each time a new alert: a post and a "Resolved" sent to the channel 5 minutes apart, four in 25
+ * minutes for one fault. Ended only once clear for 10 minutes (and at two runs), a destination that fails again within
+ * that time is the same episode; one that stays up ends it 10 minutes later. Minutes, not runs: a flap's period does
+ * not follow TRAFFIC_WATCH_CRON.
+ */
+const BACKLOG_KEEP_OPEN: KeepOpen = { runs: 2, forMs: 10 * 60_000 };
 
 function failureRate(rows: readonly NumberHour[], t: Thresholds): RaisedAlert[] {
   const thresholdPct = t.failure_rate;
@@ -192,13 +202,14 @@ function balance(account: AccountState, t: Thresholds): RaisedAlert[] {
 export function evaluateWatch(snapshot: WatchSnapshot, thresholds: Thresholds): WatchVerdict {
   const firing: RaisedAlert[] = [];
   const judged: string[] = [ALERT_RULE.backlog];
-  const keptFiring: Record<string, number> = {};
+  const keptFiring: Record<string, KeepOpen> = {};
   firing.push(...backlogAge(snapshot.backlog, snapshot.now, thresholds));
+  if (thresholds.backlog_minutes !== null) keptFiring[ALERT_RULE.backlog] = BACKLOG_KEEP_OPEN;
   if (snapshot.lastHour) {
     judged.push(ALERT_RULE.failureRate);
     firing.push(...failureRate(snapshot.lastHour, thresholds));
     // Switched off, the rule has nothing left to wait for: its alerts end at once.
-    if (thresholds.failure_rate !== null) keptFiring[ALERT_RULE.failureRate] = FAILURE_RATE_CLEAR_RUNS;
+    if (thresholds.failure_rate !== null) keptFiring[ALERT_RULE.failureRate] = { runs: FAILURE_RATE_CLEAR_RUNS };
   }
   if (snapshot.inbound) {
     judged.push(ALERT_RULE.inboundStopped);

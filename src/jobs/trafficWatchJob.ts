@@ -173,9 +173,9 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
       for (const alert of verdict.firing) notShown.push(...(await deps.notifier.raise(alert)));
       for (const rule of verdict.judged) {
         const stillFiring = verdict.firing.filter((a) => a.rule === rule).map((a) => a.subjectKey);
-        const runs = verdict.keptFiring[rule];
+        const keep = verdict.keptFiring[rule];
         const open = deps.alerts.open().flatMap((a) => (a.rule === rule ? [a.subjectKey] : []));
-        const kept = runs === undefined ? [] : keepFiring.keptOpen(rule, runs, stillFiring, open);
+        const kept = keep === undefined ? [] : keepFiring.keptOpen(rule, keep, stillFiring, open, now);
         notShown.push(...(await deps.notifier.resolveAllBut(rule, [...stillFiring, ...kept])));
       }
       // Cut by smsops stopping: what Wavix did not answer says nothing of Wavix, so it neither counts towards

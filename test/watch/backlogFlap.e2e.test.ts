@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { ALERT_CHANNEL, postInbound, readable, runCommand, type SmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
+import { sleep } from '../helpers/waitUntil.js';
+import type { WebhookSink } from '../helpers/webhookSink.js';
+
+const rig = useSmsopsWithSink({
+  portsipPath: '/emc/Wavix - US/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90',
+  // The clock moves minutes while the workers loop in real time: they would look stalled to the relay's watchdog.
+  env: { SLACK_RELAY_PACE_MS: '0', RELAY_STALL_ALERT_MS: '3600000' },
+});
+
+const MINUTE = 60_000;
+
+/** What the alert channel is notified of: new alert posts and replies sent to the channel (not SMS, not edits). */
+const notified = (t: SmsopsUnderTest) =>
+  t.fakeSlack
+    .callsTo('chat.postMessage')
+    .filter((c) => c.args.channel === ALERT_CHANNEL && (!c.args.thread_ts || String(c.args.reply_broadcast) === 'true'))
+    .map((c) => String(c.args.text))
+    .filter((text) => !text.startsWith('SMS from'));
+
+/** Moves smsops' clock on in small steps, giving the relay a moment at each to retry what is due. */
+async function pass(t: SmsopsUnderTest, ms: number) {
+  for (let gone = 0; gone < ms; gone += 20_000) {
+    await t.emulator.clock.advance(20_000);
+    await sleep(20);
+  }
+}
+
+const pendingAtPbx = (t: SmsopsUnderTest) =>
+  (
+    t.db
+      .prepare("SELECT count(*) AS n FROM deliveries WHERE destination_kind = 'portsip' AND status IN ('pending', 'in_flight')")
+      .get() as { n: number }
+  ).n;
+
+async function watchRun(t: SmsopsUnderTest) {
+  expect(readable((await runCommand(t, 'jobs run traffic-watch')).body)).toContain('traffic-watch: ok');
+}
+
+/** PortSIP down long enough for an SMS to wait past the limit, then up until it is delivered. */
+async function outage(t: SmsopsUnderTest, sink: WebhookSink) {
+  sink.respondWith(503);
+  await postInbound(t, { text: 'during the outage' });
+  await pass(t, 11 * MINUTE);
+  await watchRun(t);
+  sink.respondWith(200);
+  for (let i = 0; i < 30 && pendingAtPbx(t) > 0; i++) await pass(t, MINUTE);
+  expect(pendingAtPbx(t)).toBe(0);
+}
+
+describe('a PortSIP that flaps (real app, emulator clock, fake Slack)', () => {
+  it('keeps a backlog delivered and built again within its limit one alert, resolved once it stays clear', async () => {
+    const { t, sink } = await rig.start();
+    await outage(t, sink);
+    expect(notified(t)).toEqual([expect.stringContaining('inbound SMS waiting for PortSIP')]);
+
+    // Delivered: the next run finds the backlog clear, but PortSIP fails again minutes later.
+    await watchRun(t);
+    await outage(t, sink);
+    await watchRun(t);
+    // One fault, one notification: not "Resolved" then a new alert 10 minutes later.
+    expect(notified(t)).toHaveLength(1);
+    expect(t.db.prepare("SELECT count(*) AS n FROM alerts WHERE rule = 'relay_backlog'").get()).toEqual({ n: 1 });
+
+    // PortSIP stays up: resolved once clear for the backlog limit (10 min), at the run after.
+    await pass(t, 5 * MINUTE);
+    await watchRun(t);
+    expect(notified(t)).toHaveLength(1);
+    await pass(t, 5 * MINUTE);
+    await watchRun(t);
+    expect(notified(t)).toEqual([
+      expect.stringContaining('inbound SMS waiting for PortSIP'),
+      expect.stringContaining('Resolved after'),
+    ]);
+    expect(t.db.prepare("SELECT status FROM alerts WHERE rule = 'relay_backlog'").all()).toEqual([{ status: 'resolved' }]);
+  }, 120_000);
+});
