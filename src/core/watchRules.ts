@@ -18,7 +18,20 @@ export interface InboundHabit {
   /** SMS a day over the week before its last one: a silence does not lower what it "usually gets". */
   dailyAverage: number;
   lastInboundAt: number | null;
+  /**
+   * SMS it usually gets in the same hours of the day as the silence window (see jobs/inboundHabits.ts); absent for a
+   * number whose alert is open (it lasts until an SMS arrives, whatever the hour).
+   */
+  usualInWindow?: number;
 }
+
+/**
+ * A silence is news only in hours that usually bring at least half the number's daily share for that long (and at
+ * least one SMS): a number quiet every night is not stopped at midnight, nor at 09:00 before its first SMS of the day
+ * usually comes. Never a lasting silence hidden: some window of the day holds at least its share (the day's windows
+ * average to it), so a number silent a whole day is alerted within it.
+ */
+const usualInWindowEnough = (dailyAverage: number, windowMs: number) => Math.max(1, (dailyAverage * windowMs) / 86_400_000 / 2);
 
 export interface AccountState {
   numbers: readonly NumberState[];
@@ -127,6 +140,7 @@ function inboundStopped(
   return habits.flatMap((h) => {
     if (held && !held.has(h.number)) return [];
     if (h.dailyAverage < usual || h.lastInboundAt === null || now - h.lastInboundAt < silence) return [];
+    if (h.usualInWindow !== undefined && h.usualInWindow < usualInWindowEnough(h.dailyAverage, silence)) return [];
     return [
       {
         rule: ALERT_RULE.inboundStopped,

@@ -6,17 +6,34 @@ import type { InboundHabit } from '../core/watchRules.js';
 const DAY = 86_400_000;
 const HABIT_DAYS = 7;
 
+type HabitTraffic = Pick<TrafficRepository, 'lastInboundAt' | 'inboundDailyAverage' | 'inboundCount'>;
+
 /**
  * The habit is the week before the last SMS, not the last week: counted up to now, each silent day wore it down until
  * the number no longer "usually" got SMS and its alert resolved itself with nothing received.
  */
-function measured(traffic: Pick<TrafficRepository, 'lastInboundAt' | 'inboundDailyAverage'>, number: string): InboundHabit {
+function measured(traffic: HabitTraffic, number: string, now: number, windowMs: number | null): InboundHabit {
   const lastInboundAt = traffic.lastInboundAt(number);
+  if (lastInboundAt === null) return { number, lastInboundAt, dailyAverage: 0 };
   return {
     number,
     lastInboundAt,
-    dailyAverage: lastInboundAt === null ? 0 : traffic.inboundDailyAverage(number, HABIT_DAYS, lastInboundAt + 1),
+    dailyAverage: traffic.inboundDailyAverage(number, HABIT_DAYS, lastInboundAt + 1),
+    ...(windowMs === null ? {} : { usualInWindow: sameHoursAverage(traffic, number, now, windowMs, lastInboundAt) }),
   };
+}
+
+/**
+ * SMS the number got on average in the same hours of the day as [now - windowMs, now), over the 7 days before its
+ * last SMS: a business number quiet every night was "stopped" every midnight (a probe: a post and a broadcast
+ * "Resolved after 9 h" each night, 14 notifications a week for nothing wrong). Days back from the first whose window
+ * ended by the last SMS, so the silence being judged is not counted as its own habit.
+ */
+function sameHoursAverage(traffic: HabitTraffic, number: string, now: number, windowMs: number, lastInboundAt: number) {
+  const first = Math.max(1, Math.ceil((now - lastInboundAt - 1) / DAY));
+  let sum = 0;
+  for (let d = first; d < first + HABIT_DAYS; d++) sum += traffic.inboundCount(number, now - d * DAY - windowMs, now - d * DAY);
+  return sum / HABIT_DAYS;
 }
 
 /** What an open alert recorded when it fired; absent for alerts recorded before it kept the last SMS's time. */
@@ -33,20 +50,24 @@ function recorded(alert: Alert): InboundHabit | undefined {
  * an SMS newer than its last arrives, since retention may have deleted the messages that measured it.
  */
 export function readInboundHabits(
-  traffic: Pick<TrafficRepository, 'perNumber' | 'lastInboundAt' | 'inboundDailyAverage'>,
+  traffic: HabitTraffic & Pick<TrafficRepository, 'perNumber'>,
   openAlerts: readonly Alert[],
   now: number,
+  /** The silence window (inbound_silence_hours), null when the rule is off: the same hours of earlier days are read. */
+  windowMs: number | null = null,
 ): InboundHabit[] {
   const habits = new Map<string, InboundHabit>();
   for (const row of traffic.perNumber(now - HABIT_DAYS * DAY, now)) {
-    if (row.inbound > 0) habits.set(row.number, measured(traffic, row.number));
+    if (row.inbound > 0) habits.set(row.number, measured(traffic, row.number, now, windowMs));
   }
   for (const alert of openAlerts) {
     if (alert.rule !== ALERT_RULE.inboundStopped) continue;
-    const current = habits.get(alert.subjectKey) ?? measured(traffic, alert.subjectKey);
+    const current = habits.get(alert.subjectKey) ?? measured(traffic, alert.subjectKey, now, windowMs);
     const kept = recorded(alert);
     const arrivedSince = kept === undefined || (current.lastInboundAt ?? 0) > (kept.lastInboundAt ?? 0);
-    habits.set(alert.subjectKey, arrivedSince ? current : kept);
+    // Open, it lasts until an SMS arrives: quiet hours later in its silence do not end it (nor post it again tomorrow).
+    const { usualInWindow: _, ...withoutHours } = current;
+    habits.set(alert.subjectKey, arrivedSince ? withoutHours : kept);
   }
   return [...habits.values()];
 }

@@ -160,7 +160,13 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
           .outboundFinished(now - HOUR, now)
           .map((r): NumberHour => ({ number: r.number, delivered: r.delivered, failed: r.failed, topFailure: r.topFailure }));
       }
-      snapshot.inbound = readInboundHabits(deps.traffic, deps.alerts.open(), now);
+      const silenceHours = readThresholds(deps.alerts).inbound_silence_hours;
+      snapshot.inbound = readInboundHabits(
+        deps.traffic,
+        deps.alerts.open(),
+        now,
+        silenceHours === null ? null : silenceHours * 3_600_000,
+      );
       const account = await readAccount({ ...deps, services });
       if (typeof account === 'string') problems.push(`numbers and balance: ${account}`);
       else {

@@ -39,4 +39,6 @@ export interface TrafficRepository {
   lastInboundAt(number: string): number | null;
   /** Inbound messages per day to the number over the `days` days before `untilMs` (now by default). */
   inboundDailyAverage(number: string, days: number, untilMs?: number): number;
+  /** Inbound messages to the number stored in [fromMs, toMs). */
+  inboundCount(number: string, fromMs: number, toMs: number): number;
 }

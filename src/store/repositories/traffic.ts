@@ -185,5 +185,9 @@ export function createTrafficRepository(db: Db, now: () => number = Date.now): T
       const n = inboundCount.get(digits, `+${digits}`, untilMs - days * DAY_MS, untilMs)?.n ?? 0;
       return n / days;
     },
+    inboundCount: (number, fromMs, toMs) => {
+      const digits = normaliseTrafficNumber(number);
+      return inboundCount.get(digits, `+${digits}`, fromMs, toMs)?.n ?? 0;
+    },
   };
 }
