@@ -76,4 +76,28 @@ describe('a PortSIP that flaps (real app, emulator clock, fake Slack)', () => {
     ]);
     expect(t.db.prepare("SELECT status FROM alerts WHERE rule = 'relay_backlog'").all()).toEqual([{ status: 'resolved' }]);
   }, 120_000);
+
+  it('says in the daily digest what fired and ended overnight, not only that no alert is open', async () => {
+    const { t, sink } = await rig.start();
+    for (let episode = 0; episode < 2; episode++) {
+      await outage(t, sink);
+      // PortSIP stays up long enough for each to end: two episodes, each resolved.
+      for (let run = 0; run < 3; run++) {
+        await watchRun(t);
+        await pass(t, 5 * MINUTE);
+      }
+    }
+    expect(t.db.prepare("SELECT status FROM alerts WHERE rule = 'relay_backlog'").all()).toEqual([
+      { status: 'resolved' },
+      { status: 'resolved' },
+    ]);
+    expect(readable((await runCommand(t, 'jobs run daily-digest')).body)).toContain('daily-digest: ok');
+    const digest = t.fakeSlack
+      .callsTo('chat.postMessage')
+      .find((c) => c.args.channel === ALERT_CHANNEL && String(c.args.text).startsWith('Daily SMS digest'));
+    const words = readable(digest?.args);
+    expect(words).toContain('No open alerts.');
+    expect(words).toContain('2 alerts ended in these hours:');
+    expect(words).toMatch(/inbound SMS waiting for PortSIP .*\(fired 2 times, \d+ min in all\)/);
+  }, 120_000);
 });

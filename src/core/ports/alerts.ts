@@ -11,6 +11,8 @@ export interface AlertsRepository {
   /** The open alert for this rule and subject, if any. */
   findOpen(rule: string, subjectKey: string): Alert | undefined;
   open(): Alert[];
+  /** Alerts resolved in [fromMs, toMs), oldest first: what the daily digest says ended (a night of flaps included). */
+  resolvedBetween(fromMs: number, toMs: number): Alert[];
   /** Any alert by id, open or resolved. */
   get(id: number): Alert | undefined;
   /** Records who acknowledged the open alert; undefined when it is not open. */

@@ -57,6 +57,8 @@ export interface DailyDigest {
   type: 'dailyDigest';
   report: Awaited<ReturnType<typeof trafficReport>>;
   openAlerts: readonly Alert[];
+  /** Alerts resolved within the 24 hours: a night of flaps all resolved by morning is not "no alerts". */
+  endedAlerts: readonly Alert[];
 }
 
 /**

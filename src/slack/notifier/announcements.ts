@@ -67,7 +67,7 @@ export function createAnnouncements(options: {
     // its reasons and alerts are words from outside (a carrier's, a destination's).
     await slack.chat.postMessage({
       channel,
-      ...dailyDigestMessage(report, event.openAlerts),
+      ...dailyDigestMessage(report, event.openAlerts, event.endedAlerts),
       unfurl_links: false,
       unfurl_media: false,
     });

@@ -1,6 +1,7 @@
 import type { Alert } from '../../core/model/alert.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
 import type { trafficReport } from '../../core/traffic.js';
+import { durationInMinutes, plural } from '../../core/wording.js';
 import { alertText } from './alerts.js';
 import { andMore, type Block, clip, context, escapeInline, escapeMrkdwn, type SlackMessage, section, slackTime } from './text.js';
 
@@ -71,8 +72,40 @@ export function trafficReportMessage(r: TrafficReportView, chartNote?: string): 
   };
 }
 
-/** The daily digest in the alert channel: yesterday's figures and what is still open. */
-export function dailyDigestMessage(r: TrafficReportView, open: readonly Alert[]): SlackMessage {
+/**
+ * Alerts that ended within the digest's hours, one line per rule and subject however often it fired: a PBX that
+ * flapped all night, every episode resolved by 08:00, read "No open alerts" and nothing else.
+ */
+function endedText(ended: readonly Alert[]): string | null {
+  if (ended.length === 0) return null;
+  const bySubject = new Map<string, Alert[]>();
+  for (const a of ended) {
+    const key = `${a.rule}\u0000${a.subjectKey}`;
+    bySubject.set(key, [...(bySubject.get(key) ?? []), a]);
+  }
+  // The most recent first: what the reader may still see traces of.
+  const groups = [...bySubject.values()].sort((a, b) => (b.at(-1)?.resolvedAt ?? 0) - (a.at(-1)?.resolvedAt ?? 0));
+  const lines = groups.slice(0, DIGEST_ALERTS_SHOWN).map((episodes) => {
+    const latest = episodes.at(-1) as Alert;
+    const lasted = episodes.reduce((sum, a) => sum + ((a.resolvedAt ?? a.openedAt) - a.openedAt), 0);
+    const how =
+      episodes.length === 1
+        ? `lasted ${durationInMinutes(lasted)}`
+        : `fired ${episodes.length} times, ${durationInMinutes(lasted)} in all`;
+    return `• ${escapeMrkdwn(clip(alertText(latest), 160))} (${how})`;
+  });
+  const more = andMore(
+    groups.length - DIGEST_ALERTS_SHOWN,
+    { one: 'alert that ended', many: 'alerts that ended' },
+    'each has its message in this channel',
+  );
+  return [`:information_source: ${plural(ended.length, 'alert')} ended in these hours:`, ...lines, more]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** The daily digest in the alert channel: yesterday's figures, what is still open and what fired and ended. */
+export function dailyDigestMessage(r: TrafficReportView, open: readonly Alert[], ended: readonly Alert[] = []): SlackMessage {
   const alertsText =
     open.length === 0
       ? ':white_check_mark: No open alerts.'
@@ -88,6 +121,7 @@ export function dailyDigestMessage(r: TrafficReportView, open: readonly Alert[])
       section(`:bar_chart: *Daily SMS digest*, ${slackTime(r.fromMs)} to ${slackTime(r.toMs)}`),
       ...figures(r),
       section(alertsText),
+      ...[endedText(ended)].flatMap((text) => (text ? [section(text)] : [])),
     ],
   };
 }

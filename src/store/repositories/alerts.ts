@@ -61,6 +61,9 @@ export function createAlertsRepository(db: Db, now: () => number = Date.now): Al
   const byId = db.prepare<[number], Row>('SELECT * FROM alerts WHERE id = ?');
   const slack = db.prepare('UPDATE alerts SET slack_channel = ?, slack_ts = ? WHERE id = ?');
   const allOpen = db.prepare<[], Row>("SELECT * FROM alerts WHERE status = 'open' ORDER BY opened_at, id");
+  const resolvedIn = db.prepare<[number, number], Row>(
+    "SELECT * FROM alerts WHERE status = 'resolved' AND resolved_at >= ? AND resolved_at < ? ORDER BY resolved_at, id",
+  );
   const getSetting = db.prepare<[string], { value: string }>('SELECT value FROM alert_settings WHERE rule = ?');
   const putSetting = db.prepare(`
     INSERT INTO alert_settings (rule, value, updated_by, updated_at) VALUES (?, ?, ?, ?)
@@ -129,6 +132,7 @@ export function createAlertsRepository(db: Db, now: () => number = Date.now): Al
       resolve.run(at, at, existing.id);
       return mustGet(existing.id);
     },
+    resolvedBetween: (fromMs, toMs) => resolvedIn.all(fromMs, toMs).map(fromRow),
     get: (id) => {
       const row = byId.get(id);
       return row ? fromRow(row) : undefined;
