@@ -71,10 +71,11 @@ export interface WatchVerdict {
 /**
  * Two runs: a failure rate over the last hour, hovering at its threshold, crossed it at every 5-minute run and was
  * posted, notified and resolved again each time (4 episodes in 8 runs, each acknowledged anew); clear at two runs in a
- * row, it is no longer an edge it sits on. Counted in runs rather than minutes so it follows TRAFFIC_WATCH_CRON, the
- * pace at which the rate is looked at.
+ * row, it is no longer an edge it sits on. Counted in runs so it follows TRAFFIC_WATCH_CRON, the pace at which the rate
+ * is looked at, and in minutes too: a rate over an hour swinging across its threshold every 10 minutes was still posted
+ * and resolved anew each swing (a probe: 3 posts and 3 "Resolved" in an hour, the later episodes unacknowledged).
  */
-const FAILURE_RATE_CLEAR_RUNS = 2;
+const FAILURE_RATE_KEEP_OPEN: KeepOpen = { runs: 2, forMs: 15 * 60_000 };
 
 /**
  * A PBX flapping every few minutes (a probe: PortSIP down and up every 2-10 min) had its backlog delivered and built
@@ -223,7 +224,7 @@ export function evaluateWatch(snapshot: WatchSnapshot, thresholds: Thresholds): 
     judged.push(ALERT_RULE.failureRate);
     firing.push(...failureRate(snapshot.lastHour, thresholds));
     // Switched off, the rule has nothing left to wait for: its alerts end at once.
-    if (thresholds.failure_rate !== null) keptFiring[ALERT_RULE.failureRate] = { runs: FAILURE_RATE_CLEAR_RUNS };
+    if (thresholds.failure_rate !== null) keptFiring[ALERT_RULE.failureRate] = FAILURE_RATE_KEEP_OPEN;
   }
   if (snapshot.inbound) {
     judged.push(ALERT_RULE.inboundStopped);

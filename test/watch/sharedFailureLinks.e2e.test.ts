@@ -82,6 +82,8 @@ describe('a link in a carrier reason, on the shared surfaces', () => {
     await runCommand(t, 'jobs run traffic-watch');
     await t.emulator.clock.advance(2 * 3_600_000);
     await runCommand(t, 'jobs run traffic-watch');
+    // A failure rate ends once clear at two runs 15 minutes apart.
+    await t.emulator.clock.advance(15 * 60_000);
     await runCommand(t, 'jobs run traffic-watch');
     await runCommand(t, 'jobs run daily-digest');
     const posts = t.fakeSlack.callsTo('chat.postMessage');

@@ -109,11 +109,14 @@ describe('traffic watch (real app, emulator clock, fake Slack)', () => {
     expect(alerts).toContain('80 % of SMS from +1 415 555 0100');
     expect(alerts).toContain('failure_rate');
 
-    // Clear at two runs in a row: a rate back under its threshold once may cross it again at the next run.
+    // Clear at two runs in a row, 15 minutes apart: a rate back under its threshold once may cross it again.
     await t.emulator.clock.advance(2 * 3_600_000);
     await runJob('traffic-watch');
     const resolved = () => t.fakeSlack.callsTo('chat.update').filter((c) => String(c.args.text).startsWith('Resolved:'));
     expect(resolved()).toHaveLength(0);
+    await runJob('traffic-watch');
+    expect(resolved()).toHaveLength(0);
+    await t.emulator.clock.advance(15 * 60_000);
     await runJob('traffic-watch');
     expect(resolved()).toHaveLength(1);
     expect(readable((await runCommand(t, 'alerts')).body)).toContain('No open alerts');
@@ -192,6 +195,55 @@ describe('traffic watch (real app, emulator clock, fake Slack)', () => {
     expect(resolvedReplies()).toHaveLength(1);
   });
 
+  it('keeps a failure rate swinging across its threshold every 10 minutes one episode, acknowledged once', async () => {
+    await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: 'Blocked by carrier' });
+    for (let i = 0; i < 20; i++)
+      await wavix('POST', '/v3/messages', {
+        from: '14155550100',
+        to: i < 6 ? '12125550107' : '12125550123',
+        message_body: { text: `hello ${i}`, media: null },
+      });
+    await t.emulator.clock.advance(10_000);
+    const row = () =>
+      t.db.prepare("SELECT status, acknowledged_by FROM alerts WHERE rule = 'failure_rate'").all() as Array<{
+        status: string;
+        acknowledged_by: string | null;
+      }>;
+    const posts = () => alertPosts().filter((c) => readable(c.args).includes('failed in the last hour'));
+    const resolvedReplies = () =>
+      t.fakeSlack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts && String(c.args.text).includes('Resolved after'));
+
+    // 30 % failed; the threshold moved across it every other run (10 minutes above, 10 below), as a rate would.
+    for (let run = 0; run < 12; run++) {
+      if (run > 0) await t.emulator.clock.advance(5 * 60_000);
+      await runCommand(t, `alerts set failure_rate ${run % 4 < 2 ? 25 : 35}`, { userId: ADMIN });
+      await runJob('traffic-watch');
+      if (run === 0) {
+        const post = posts()[0];
+        const blocks = (post?.args.blocks ?? []) as Array<{ type: string; elements?: Array<{ value: string }> }>;
+        const actions = blocks.find((b) => b.type === 'actions');
+        const pressed = await t.slack.blockAction({
+          actionId: ALERT_ACTION.acknowledge,
+          value: String(actions?.elements?.[0]?.value),
+          userId: OUTSIDER,
+          channelId: ALERT_CHANNEL,
+          messageTs: String(post?.result?.ts),
+        });
+        expect(pressed.status).toBe(200);
+        await waitUntil(() => row()[0]?.acknowledged_by === OUTSIDER, 5000, 'the acknowledgement');
+      }
+    }
+    expect(posts()).toHaveLength(1);
+    expect(resolvedReplies()).toHaveLength(0);
+    // The last two runs found it clear, 5 minutes apart: still open, and still acknowledged.
+    expect(row()).toEqual([{ status: 'open', acknowledged_by: OUTSIDER }]);
+
+    await t.emulator.clock.advance(10 * 60_000);
+    await runJob('traffic-watch');
+    expect(row()).toEqual([{ status: 'resolved', acknowledged_by: OUTSIDER }]);
+    expect(resolvedReplies()).toHaveLength(1);
+  });
+
   it('judges the failure rate over exactly the last 60 minutes, not since the start of the previous hour', async () => {
     // Failures sent a minute past an hour: at 1:01 later they are out of "the last hour", though in the hour it began.
     const HOUR = 3_600_000;
@@ -209,7 +261,9 @@ describe('traffic watch (real app, emulator clock, fake Slack)', () => {
     expect(alerts()).toMatchObject([{ rule: 'failure_rate', status: 'open' }]);
 
     await t.emulator.clock.advance(61 * 60_000);
-    await runJob('traffic-watch');
+    expect(await runJob('traffic-watch')).toContain('traffic-watch: ok (no alert conditions)');
+    // Resolved once clear at two runs 15 minutes apart.
+    await t.emulator.clock.advance(15 * 60_000);
     await runJob('traffic-watch');
     expect(alerts()).toMatchObject([{ rule: 'failure_rate', status: 'resolved' }]);
   });
