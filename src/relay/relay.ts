@@ -89,6 +89,7 @@ export interface RelayOptions {
    * tells whether the database can be written; its lapse is a stall).
    */
   store: Pick<Store, 'groupCommit' | 'probeWrite' | 'transaction' | 'checkFile'> & {
+    syncProblem?: Store['syncProblem'];
     lease?: Pick<InstanceLease, 'state' | 'tellWrites'>;
   };
   defaultPortsipUrl: string | null;
@@ -631,6 +632,7 @@ export function startRelay(options: RelayOptions): Relay {
   const watchdog = startRelayWatchdog({
     probeWrite: store.probeWrite,
     checkFile: store.checkFile,
+    syncProblem: store.syncProblem,
     // A lease run out (renewals failing) pauses the relay as /healthz says: no "works again" while it lasts.
     health: store.lease ? withInstanceLease(health, store.lease) : health,
     writeHealth,

@@ -29,6 +29,8 @@ export function startRelayWatchdog(options: {
    * a removed file, so this is how its loss is seen.
    */
   checkFile?: () => string | null;
+  /** Why the disk fails to sync the database, or null (store/walCheckpointer.ts): commits pass meanwhile. */
+  syncProblem?: () => string | null;
   health: () => RelayHealth;
   writeHealth: WriteHealth;
   alerts: Alerts;
@@ -141,6 +143,7 @@ export function startRelayWatchdog(options: {
   // running; logged once per distinct error, not once a second.
   let lastCheckError = '';
   const checkFile = () => {
+    if (options.syncProblem) writeHealth.syncFailed(options.syncProblem());
     if (!options.checkFile) return;
     try {
       writeHealth.fileGone(options.checkFile());

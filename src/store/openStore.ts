@@ -93,6 +93,8 @@ export interface Store {
    * ./databaseFile.ts). One stat, logged when it changes. Always null for a connection opened elsewhere (tests).
    */
   checkFile(): string | null;
+  /** Why the disk is failing to sync the database (walCheckpointer.ts' checkpointFailureReason), or null. */
+  syncProblem(): string | null;
   retention: RetentionStore;
 }
 
@@ -135,6 +137,7 @@ export function storeOn(db: Db, now: () => number, gate?: WriteGate): Store {
     probeWrite: createWriteProbe(db),
     migrationCount: () => migrations.get() as number,
     checkFile: () => null,
+    syncProblem: () => null,
     retention: createRetentionStore(db, now),
   };
 }
@@ -232,7 +235,15 @@ export function openStore(
       })
     : null;
   // The checkpointer sees a cut the watch's stat cannot (./databaseFile.ts).
-  const checkpointer = startWalCheckpointer(db, { logger: options.logger, gate, onFileCut: (found) => watch?.cut(found) });
+  let syncProblem: string | null = null;
+  const checkpointer = startWalCheckpointer(db, {
+    logger: options.logger,
+    gate,
+    onFileCut: (found) => watch?.cut(found),
+    onSyncFailed: (reason) => {
+      syncProblem = reason;
+    },
+  });
   const store = storeOn(db, options.now, gate);
   const commits: GroupCommit[] = [];
   return {
@@ -243,6 +254,7 @@ export function openStore(
       return commit;
     },
     checkFile: () => watch?.check() ?? null,
+    syncProblem: () => syncProblem,
     migrations,
     lease: held,
     backup: (o) => backupDatabase(db, { ...o, now: options.now }),

@@ -79,13 +79,26 @@ const restarts = () => {
     return header.readUInt32BE(12);
   } catch { return -1; }
 };
+// A failed checkpoint is reported with SQLite's code (an I/O error is the disk failing its fsync), and the first one
+// that passes after it is reported too, so that the main thread can end what it said.
+let failing = false;
+const failed = (error) => {
+  failing = true;
+  parentPort.postMessage({ error: String(error && error.message || error), code: String(error && error.code || '') });
+};
+const passed = () => {
+  if (!failing) return;
+  failing = false;
+  parentPort.postMessage({ synced: true });
+};
 const tick = () => {
   try {
     checkCut();
     const done = checkpoint();
+    passed();
     if (done && done.log > limitFrames) parentPort.postMessage({ walFrames: done.log, restarts: restarts() });
   }
-  catch (error) { parentPort.postMessage({ error: String(error && error.message || error) }); }
+  catch (error) { failed(error); }
 };
 let timer = setInterval(tick, workerData.intervalMs);
 parentPort.on('message', (message) => {
@@ -94,18 +107,25 @@ parentPort.on('message', (message) => {
     // hold a read lock that write needs to restart the WAL, and the restart would be missed.
     clearInterval(timer);
     timer = setInterval(tick, workerData.intervalMs);
-    try { checkCut(); checkpoint(); }
-    catch (error) { parentPort.postMessage({ error: String(error && error.message || error) }); }
+    try { checkCut(); checkpoint(); passed(); }
+    catch (error) { failed(error); }
     parentPort.postMessage({ finished: true });
     return;
   }
   clearInterval(timer); db.close(); parentPort.close();
 });
 `;
-/** What the worker posts: its PRAGMA synchronous, a checkpoint past the WAL limit, a finish done, a cut file, or an error. */
+/**
+ * What the worker posts: its PRAGMA synchronous, a checkpoint past the WAL limit, a finish done, a cut file, an error,
+ * or a checkpoint passing again after an error.
+ */
 interface WorkerMessage {
   synchronous?: number;
   error?: string;
+  /** SQLite's code of the error (SQLITE_IOERR_FSYNC, SQLITE_BUSY...). */
+  code?: string;
+  /** A checkpoint passed after one failed. */
+  synced?: boolean;
   walFrames?: number;
   restarts?: number;
   finished?: boolean;
@@ -125,6 +145,22 @@ const FINISH_WAIT_MS = 250;
 const MISSES_BEFORE_MAIN = 3;
 
 /**
+ * What /healthz says while WAL checkpoints fail with an I/O error (SQLITE_IOERR_FSYNC, _WRITE, _READ...), or null for
+ * an error that says nothing of the disk (a reader holding the WAL: SQLITE_BUSY). With DATABASE_SYNCHRONOUS=normal a
+ * checkpoint is where the WAL and the database file are synced: every commit, the write probe and the lease's heartbeat
+ * passed while every fsync failed, and /healthz said ok (a probe with a FUSE file system failing fsync). After a failed
+ * fsync Linux may drop the pages it could not write and report success at the next fsync ("fsyncgate"); SQLite only
+ * reports the error (SQLITE_IOERR_FSYNC) and copies the same WAL frames again at the next checkpoint.
+ */
+export function checkpointFailureReason(code: string | undefined): string | null {
+  if (!code?.startsWith('SQLITE_IOERR')) return null;
+  return (
+    'the disk failed to sync the database (I/O error in a WAL checkpoint): SMS acknowledged since may not be on disk; ' +
+    "check the disk (dmesg), and the file system's health"
+  );
+}
+
+/**
  * Moves WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside whichever commit crosses
  * 1,000 WAL pages and copies them into the database file with an fsync: at a steady 1,000 webhooks/s that was a
  * several-millisecond stall every second or two in the ack path (most of the ingest p99). Here a worker thread with
@@ -140,6 +176,8 @@ export function startWalCheckpointer(
     gate?: WriteGate;
     /** The database file found at a size no SQLite file has (./databaseFile.ts). */
     onFileCut?: (found: FileCut) => void;
+    /** Checkpoints fail with an I/O error (checkpointFailureReason), with the reason; null once one passes again. */
+    onSyncFailed?: (reason: string | null) => void;
   },
 ): WalCheckpointer {
   const { logger } = options;
@@ -159,11 +197,21 @@ export function startWalCheckpointer(
   const intervalMs = options.intervalMs ?? 500;
   const counts = { heldMs: 0, mainCatchUps: 0 };
   let running = true;
+  let syncFailing = false;
+  const syncOutcome = (code: string | undefined) => {
+    const reason = checkpointFailureReason(code);
+    // Only a checkpoint that passed ends it: one a reader held up (SQLITE_BUSY) proves nothing of the disk.
+    if (reason === null && (!syncFailing || code !== undefined)) return;
+    syncFailing = reason !== null;
+    options.onSyncFailed?.(reason);
+  };
   const catchUp = () => {
     counts.mainCatchUps += 1;
     try {
       db.pragma('wal_checkpoint(PASSIVE)');
+      syncOutcome(undefined);
     } catch (error) {
+      syncOutcome((error as { code?: string }).code);
       logger.warn('WAL checkpoint on the main connection failed; it is retried', { error: describeError(error) });
     }
   };
@@ -255,11 +303,18 @@ export function startWalCheckpointer(
       release();
       return;
     }
+    if (message.synced) {
+      syncOutcome(undefined);
+      if (lastLogged.error) logger.info('WAL checkpoint passed again', { after: lastLogged.error });
+      lastLogged = { error: '', at: Number.NEGATIVE_INFINITY };
+      return;
+    }
+    syncOutcome(message.code);
     const error = message.error ?? 'unknown';
     const at = Date.now();
     if (error === lastLogged.error && at - lastLogged.at < 60_000) return;
     lastLogged = { error, at };
-    logger.warn('WAL checkpoint failed; it is retried', { error });
+    logger.warn('WAL checkpoint failed; it is retried', { error, code: message.code });
   });
   worker.on('error', (error) => {
     logger.error('WAL checkpointer stopped; checkpoints run on the main connection again', { error: describeError(error) });

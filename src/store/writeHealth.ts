@@ -19,11 +19,17 @@ export interface WriteHealth {
    * again. Writes still succeed then (into the file that went away), so only this ends it.
    */
   fileGone(reason: string | null): void;
+  /**
+   * The disk failed to sync the database's files (a WAL checkpoint's fsync gave an I/O error), with the reason; null
+   * once a checkpoint synced again. With DATABASE_SYNCHRONOUS=normal no commit syncs, so commits, the probe and the
+   * lease's heartbeat all pass meanwhile: only this tells that what they wrote may never reach the disk.
+   */
+  syncFailed(reason: string | null): void;
   /** Why webhooks must be refused rather than stored, or null: only while the file is gone. */
   refusal(): string | null;
   /**
    * The verdict: failing while the file is gone, while the last write failed, for `recentMs` after a failed write,
-   * and after a write failed for lack of space or an I/O error until a real write succeeds.
+   * after a write failed for lack of space or an I/O error until a real write succeeds, and while syncs fail.
    */
   state(): { writable: boolean; lastFailureAt: number | null; lastSuccessAt: number | null; reason: string | null };
 }
@@ -37,6 +43,7 @@ export function createWriteHealth(options: { now?: () => number; recentMs?: numb
   let lastFailureAt: number | null = null;
   let reason: string | null = null;
   let goneReason: string | null = null;
+  let syncReason: string | null = null;
   /** Why the last failure that only a real write can end (space, I/O) happened, until one succeeds. */
   let needsWrite: string | null = null;
   return {
@@ -55,6 +62,9 @@ export function createWriteHealth(options: { now?: () => number; recentMs?: numb
     fileGone: (why) => {
       goneReason = why;
     },
+    syncFailed: (why) => {
+      syncReason = why;
+    },
     refusal: () => goneReason,
     state: () => {
       if (goneReason !== null) return { writable: false, lastFailureAt, lastSuccessAt, reason: goneReason };
@@ -62,6 +72,7 @@ export function createWriteHealth(options: { now?: () => number; recentMs?: numb
         lastFailureAt !== null && (lastSuccessAt === null || lastFailureAt >= lastSuccessAt || now() - lastFailureAt < recentMs);
       if (failing) return { writable: false, lastFailureAt, lastSuccessAt, reason };
       if (needsWrite !== null) return { writable: false, lastFailureAt, lastSuccessAt, reason: needsWrite };
+      if (syncReason !== null) return { writable: false, lastFailureAt, lastSuccessAt, reason: syncReason };
       return { writable: true, lastFailureAt, lastSuccessAt, reason: null };
     },
   };

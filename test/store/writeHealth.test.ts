@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { acquireInstanceLease, type InstanceLease } from '../../src/store/instanceLease.js';
+import { checkpointFailureReason } from '../../src/store/walCheckpointer.js';
 import { createWriteHealth } from '../../src/store/writeHealth.js';
 import { createWriteProbe } from '../../src/store/writeProbe.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
@@ -84,5 +85,23 @@ describe('write health', () => {
       5_000,
       'writable once the lock is free',
     );
+  });
+
+  it('says the database is not safely writable while its checkpoints fail to sync, though every commit passes', () => {
+    // With DATABASE_SYNCHRONOUS=normal commits never fsync: only a WAL checkpoint meets a disk failing its fsyncs
+    // (SQLITE_IOERR_FSYNC). A probe of the real process on a FUSE file system failing every fsync: /healthz said ok.
+    const writeHealth = createWriteHealth({ recentMs: 100 });
+    const reason = checkpointFailureReason('SQLITE_IOERR_FSYNC');
+    expect(reason).toMatch(/failed to sync.*may not be on disk/);
+    writeHealth.syncFailed(reason);
+    writeHealth.succeeded();
+    writeHealth.lockFree();
+    expect(writeHealth.state()).toMatchObject({ writable: false, reason });
+    expect(writeHealth.refusal()).toBeNull();
+    writeHealth.syncFailed(null);
+    expect(writeHealth.state()).toMatchObject({ writable: true, reason: null });
+    // A reader holding the WAL back says nothing of the disk.
+    expect(checkpointFailureReason('SQLITE_BUSY')).toBeNull();
+    expect(checkpointFailureReason(undefined)).toBeNull();
   });
 });
