@@ -145,19 +145,27 @@ const FINISH_WAIT_MS = 250;
 const MISSES_BEFORE_MAIN = 3;
 
 /**
- * What /healthz says while WAL checkpoints fail with an I/O error (SQLITE_IOERR_FSYNC, _WRITE, _READ...), or null for
- * an error that says nothing of the disk (a reader holding the WAL: SQLITE_BUSY). With DATABASE_SYNCHRONOUS=normal a
- * checkpoint is where the WAL and the database file are synced: every commit, the write probe and the lease's heartbeat
- * passed while every fsync failed, and /healthz said ok (a probe with a FUSE file system failing fsync). After a failed
- * fsync Linux may drop the pages it could not write and report success at the next fsync ("fsyncgate"); SQLite only
- * reports the error (SQLITE_IOERR_FSYNC) and copies the same WAL frames again at the next checkpoint.
+ * What /healthz says while WAL checkpoints fail because of the disk, or null for an error that says nothing of it (a
+ * reader holding the WAL: SQLITE_BUSY). With DATABASE_SYNCHRONOUS=normal a checkpoint is where the WAL and the database
+ * file are synced: every commit, the write probe and the lease's heartbeat passed while every fsync failed, and
+ * /healthz said ok (a probe with a FUSE file system failing fsync). After a failed fsync Linux may drop the pages it
+ * could not write and report success at the next fsync ("fsyncgate"); SQLite only reports the error
+ * (SQLITE_IOERR_FSYNC) and copies the same WAL frames again at the next checkpoint. A WAL the disk cannot read back
+ * fails the checkpoint as SQLITE_CORRUPT (the same probe, reads of the -wal failing with EIO): commits pass while
+ * nothing reaches the database file.
  */
 export function checkpointFailureReason(code: string | undefined): string | null {
-  if (!code?.startsWith('SQLITE_IOERR')) return null;
-  return (
-    'the disk failed to sync the database (I/O error in a WAL checkpoint): SMS acknowledged since may not be on disk; ' +
-    "check the disk (dmesg), and the file system's health"
-  );
+  if (code?.startsWith('SQLITE_IOERR'))
+    return (
+      'the disk failed to sync the database (I/O error in a WAL checkpoint): SMS acknowledged since may not be on disk; ' +
+      "check the disk (dmesg), and the file system's health"
+    );
+  if (code === 'SQLITE_CORRUPT' || code?.startsWith('SQLITE_CORRUPT_') || code === 'SQLITE_NOTADB')
+    return (
+      'a WAL checkpoint could not read the database or its WAL (database disk image is malformed): SMS acknowledged ' +
+      "since may not be on disk; check the disk (dmesg), and the file system's health"
+    );
+  return null;
 }
 
 /**

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # A passthrough FUSE file system whose faults are switched at run time (test/helpers/faultFs.ts): the JSON control file
-# named by argv[3] is read again whenever it changes. {"fsync_eio": true} fails every fsync with EIO.
+# named by argv[3] is read again whenever it changes. {"fsync_eio": true} fails every fsync with EIO; {"read_eio": "-wal"}
+# fails the reads of files whose name ends so.
 import errno, json, os, sys
 
 try:
@@ -74,6 +75,9 @@ class FaultFs(Operations):
         return os.open(self._p(path), os.O_RDWR | os.O_CREAT, mode)
 
     def read(self, path, length, offset, fh):
+        suffix = faults().get('read_eio')
+        if suffix and path.endswith(suffix):
+            raise FuseOSError(errno.EIO)
         return os.pread(fh, length, offset)
 
     def write(self, path, buf, offset, fh):

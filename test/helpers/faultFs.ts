@@ -12,7 +12,7 @@ export interface FaultFs {
   /** The mounted folder. */
   readonly dir: string;
   /** Switches the faults (faultFs.py reads them at its next operation). */
-  set(faults: { fsync_eio?: boolean }): void;
+  set(faults: { fsync_eio?: boolean; read_eio?: string }): void;
   unmount(): Promise<void>;
 }
 

@@ -21,10 +21,15 @@ describe('a disk failing its fsyncs (real process, FUSE)', () => {
   const rig = useRealProcessRig('smsops-syncfail-');
   const { post, health, writable, delivered } = storeProbes(rig, WEBHOOK_SECRET);
 
-  it.skipIf(unavailable !== null)(
-    `says so in /healthz, /metrics and Slack while checkpoints fail, and ends it once they pass${unavailable ? ` (skipped: ${unavailable})` : ''}`,
+  // Reads of the -wal failing with EIO fail the checkpoint as SQLITE_CORRUPT ("malformed"): /healthz said ok too.
+  const cases = [
+    { fault: { fsync_eio: true }, said: /failed to sync the database.*may not be on disk/ },
+    { fault: { read_eio: '-wal' }, said: /could not read the database or its WAL.*may not be on disk/ },
+  ];
+  it.skipIf(unavailable !== null).each(cases)(
+    `says so in /healthz, /metrics and Slack while checkpoints fail ($fault), and ends it once they pass${unavailable ? ` (skipped: ${unavailable})` : ''}`,
     { timeout: 90_000 },
-    async () => {
+    async ({ fault, said }) => {
       let fs: FaultFs | undefined;
       let smsops: SmsopsProcess | undefined;
       try {
@@ -43,7 +48,7 @@ describe('a disk failing its fsyncs (real process, FUSE)', () => {
         expect((await post('before')).status).toBe(200);
         expect((await health()).status).toBe(200);
 
-        faults.set({ fsync_eio: true });
+        faults.set(fault);
         // Writes go on (commits do not sync), and each gives the checkpoint something to copy and sync.
         let n = 0;
         const failing = await waitUntil(
@@ -55,10 +60,10 @@ describe('a disk failing its fsyncs (real process, FUSE)', () => {
           15_000,
           () => `/healthz stayed ok while every fsync failed\n${smsops?.logs.slice(-10).join('\n')}`,
         );
-        expect(failing.body.reasons.join(' ')).toMatch(/failed to sync the database.*may not be on disk/);
+        expect(failing.body.reasons.join(' ')).toMatch(said);
         expect(await writable()).toBe('0');
         await waitUntil(
-          () => rig.fakeSlack.callsTo('chat.postMessage').some((c) => /failed to sync/.test(String(c.args.text))),
+          () => rig.fakeSlack.callsTo('chat.postMessage').some((c) => said.test(String(c.args.text))),
           15_000,
           'the stall said in Slack',
         );

@@ -100,6 +100,8 @@ describe('write health', () => {
     expect(writeHealth.refusal()).toBeNull();
     writeHealth.syncFailed(null);
     expect(writeHealth.state()).toMatchObject({ writable: true, reason: null });
+    // A -wal the disk cannot read back fails the checkpoint as "malformed": the same verdict.
+    expect(checkpointFailureReason('SQLITE_CORRUPT')).toMatch(/could not read the database or its WAL/);
     // A reader holding the WAL back says nothing of the disk.
     expect(checkpointFailureReason('SQLITE_BUSY')).toBeNull();
     expect(checkpointFailureReason(undefined)).toBeNull();
