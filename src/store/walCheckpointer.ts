@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { DATABASE_NOT_ON_DISK } from '../core/ports/storeErrors.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type Db, SECURE_DELETE_PRAGMA } from './database.js';
@@ -157,13 +158,13 @@ const MISSES_BEFORE_MAIN = 3;
 export function checkpointFailureReason(code: string | undefined): string | null {
   if (code?.startsWith('SQLITE_IOERR'))
     return (
-      'the disk failed to sync the database (I/O error in a WAL checkpoint): SMS acknowledged since may not be on disk; ' +
+      `the disk failed to sync the database (I/O error in a WAL checkpoint): ${DATABASE_NOT_ON_DISK}; ` +
       "check the disk (dmesg), and the file system's health"
     );
   if (code === 'SQLITE_CORRUPT' || code?.startsWith('SQLITE_CORRUPT_') || code === 'SQLITE_NOTADB')
     return (
-      'a WAL checkpoint could not read the database or its WAL (database disk image is malformed): SMS acknowledged ' +
-      "since may not be on disk; check the disk (dmesg), and the file system's health"
+      `a WAL checkpoint could not read the database or its WAL (database disk image is malformed): ${DATABASE_NOT_ON_DISK}; ` +
+      "check the disk (dmesg), and the file system's health"
     );
   return null;
 }

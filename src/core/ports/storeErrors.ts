@@ -50,3 +50,9 @@ export class StoreUnavailableError extends AppError {
 export const DATABASE_FILE_PROBLEM = 'the database file (DATABASE_PATH)';
 /** The file still at its path but cut short: no file to put back, so the alert says to restore a backup instead. */
 export const DATABASE_FILE_CUT = `${DATABASE_FILE_PROBLEM} was cut short`;
+
+/**
+ * How a disk failing to sync or read back the database is worded (store/walCheckpointer.ts): the relay_stalled alert
+ * then says to look at the disk, not that acknowledged SMS are kept.
+ */
+export const DATABASE_NOT_ON_DISK = 'SMS acknowledged since may not be on disk';
