@@ -26,7 +26,7 @@ import { type Logger, registerSecret } from './log.js';
 import { CONSOLE_STREAMS, countLogLinesDropped } from './logLinesDropped.js';
 import { createMetricsRegistry } from './metrics.js';
 import { openFileLimit } from './openFileLimit.js';
-import { useEnvironmentProxy, warnIfTlsVerificationOff } from './outboundProxy.js';
+import { axiosProxyFor, useEnvironmentProxy, warnIfTlsVerificationOff } from './outboundProxy.js';
 import { createPortsipApi } from './portsip/api.js';
 import { portsipConnectionsAtStart } from './relay/portsipConnections.js';
 import { startRelay } from './relay/relay.js';
@@ -212,7 +212,12 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   // Before any client exists: Slack's calls then go through the same proxy as Wavix's.
   const socketDispatcher = useEnvironmentProxy(process.env, logger);
   warnIfTlsVerificationOff(process.env, logger);
-  const wavix = createWavixClient({ baseUrl: config.wavix.apiUrl, apiKey: config.wavix.apiKey, logger });
+  const wavix = createWavixClient({
+    baseUrl: config.wavix.apiUrl,
+    apiKey: config.wavix.apiKey,
+    logger,
+    proxy: axiosProxyFor(process.env, config.wavix.apiUrl),
+  });
   // A bad key or an unreachable Wavix is reported at once, but does not stop smsops: the webhook relay still works.
   wavix.profile.balance().then(
     (balance) => logger.info('Wavix reachable', { apiUrl: maskUrl(config.wavix.apiUrl), balanceUsd: balance }),

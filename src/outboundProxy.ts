@@ -9,15 +9,88 @@ import type { Logger } from './log.js';
  */
 export function environmentProxy(env: NodeJS.ProcessEnv): { https?: string; http?: string; noProxy?: string } | undefined {
   const read = (name: string) => (env[name] ?? env[name.toLowerCase()])?.trim() || undefined;
-  const https = read('HTTPS_PROXY');
-  const http = read('HTTP_PROXY');
+  const https = proxyUrl('HTTPS_PROXY', read('HTTPS_PROXY'));
+  const http = proxyUrl('HTTP_PROXY', read('HTTP_PROXY'));
   if (!https && !http) return undefined;
   const noProxy = read('NO_PROXY');
   return { ...(https ? { https } : {}), ...(http ? { http } : {}), ...(noProxy ? { noProxy } : {}) };
 }
 
-/** A proxy URL as it may be logged: `user:password@` is a credential. */
-const withoutCredentials = (url: string) => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
+/**
+ * A proxy URL checked at start: without it, `proxy:3128` (curl's way, no scheme) or a password with an unencoded `/`
+ * stopped smsops with "Invalid URL" alone, naming no variable. No scheme is read as http://, as curl does; the value
+ * itself is never quoted (it may hold a password).
+ */
+function proxyUrl(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  const parsed = URL.canParse(withScheme) ? new URL(withScheme) : undefined;
+  if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:')
+    throw new Error(
+      `${name} is not a proxy address smsops can use: write it http://proxy:port, or http://user:password@proxy:port with any of : / @ # ? % in the user or password percent-encoded (@ as %40, / as %2F)`,
+    );
+  return withScheme;
+}
+
+/** A proxy URL as it may be logged: a user or password is a credential (parsed, so an unencoded `@` or `/` in it is not shown either). */
+const withoutCredentials = (url: string) => {
+  const parsed = new URL(url);
+  return parsed.username || parsed.password ? `${parsed.protocol}//***@${parsed.host}` : `${parsed.protocol}//${parsed.host}`;
+};
+
+/**
+ * Whether a call to `target` goes through the proxy, and which: undici's EnvHttpProxyAgent's rule (an https URL takes
+ * HTTPS_PROXY, else HTTP_PROXY; NO_PROXY's entries match the host and its subdomains, with a leading `.` or `*.`
+ * dropped, `host:port` that port only, `*` alone every host), applied to Wavix's calls too: axios reads NO_PROXY its
+ * own way, so `NO_PROXY=wavix.com` sent Wavix's calls through the proxy while Slack's went direct.
+ */
+export function proxyFor(proxy: ReturnType<typeof environmentProxy>, target: string): string | undefined {
+  if (!proxy) return undefined;
+  const url = new URL(target);
+  const chosen = url.protocol === 'https:' ? (proxy.https ?? proxy.http) : url.protocol === 'http:' ? proxy.http : undefined;
+  if (!chosen) return undefined;
+  const noProxy = proxy.noProxy ?? '';
+  if (noProxy === '*') return undefined;
+  const hostname = url.host.replace(/:\d*$/, '').toLowerCase();
+  const port = Number.parseInt(url.port, 10) || (url.protocol === 'https:' ? 443 : 80);
+  for (const entry of noProxy.split(/[,\s]/)) {
+    if (!entry) continue;
+    const parsed = entry.match(/^(.+):(\d+)$/);
+    const host = (parsed?.[1] ?? entry).replace(/^\*?\./, '').toLowerCase();
+    if (parsed && Number.parseInt(parsed[2] ?? '', 10) !== port) continue;
+    if (hostname === host || hostname.endsWith(`.${host}`)) return undefined;
+  }
+  return chosen;
+}
+
+/** What axios is given for one base URL: the proxy (its user and password decoded) or `false` (direct). */
+export interface AxiosProxy {
+  protocol: string;
+  host: string;
+  port: number;
+  auth?: { username: string; password: string };
+}
+
+/**
+ * Wavix's calls (axios) through the same proxy, by the same rule, as Slack's: axios read the variables itself and sent
+ * the user and password as written in the URL, still percent-encoded, so a password with `@` (written %40, as a URL
+ * needs) was refused by the proxy (407) for Wavix while Slack's calls got through. Undefined without a proxy set.
+ */
+export function axiosProxyFor(env: NodeJS.ProcessEnv, target: string): AxiosProxy | false | undefined {
+  const proxy = environmentProxy(env);
+  if (!proxy) return undefined;
+  const chosen = proxyFor(proxy, target);
+  if (!chosen) return false;
+  const url = new URL(chosen);
+  return {
+    protocol: url.protocol.replace(/:$/, ''),
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number.parseInt(url.port, 10) || (url.protocol === 'https:' ? 443 : 80),
+    ...(url.username || url.password
+      ? { auth: { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } }
+      : {}),
+  };
+}
 
 /**
  * Sends Slack's calls (every Web API client: they use the global fetch) through the environment's proxy, as Wavix's
@@ -29,7 +102,8 @@ const withoutCredentials = (url: string) => url.replace(/^([a-z][a-z0-9+.-]*:\/\
 export function useEnvironmentProxy(env: NodeJS.ProcessEnv, logger: Pick<Logger, 'info'>): Dispatcher | undefined {
   const proxy = environmentProxy(env);
   if (!proxy) return undefined;
-  const dispatcher = new EnvHttpProxyAgent();
+  // The values read above, not undici's own reading (lower case first): the log names the proxy in use.
+  const dispatcher = new EnvHttpProxyAgent({ httpProxy: proxy.http, httpsProxy: proxy.https, noProxy: proxy.noProxy ?? '' });
   setGlobalDispatcher(dispatcher);
   logger.info(
     'outbound proxy from the environment: Wavix and Slack (its Web API and Socket Mode) go through it, except hosts in NO_PROXY; PortSIP (the relay, its API, doctor’s checks) is always connected to directly',

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { NEVER_CONNECTED_CODES, type WavixErrorKind } from '../core/ports/wavixFailure.js';
 import { graphemePrefix } from '../core/text.js';
 import { type Logger, redactSecrets, silentLogger } from '../log.js';
+import type { AxiosProxy } from '../outboundProxy.js';
 import { WavixError } from './errors.js';
 
 export interface WavixRetryPolicy {
@@ -38,6 +39,8 @@ export interface WavixHttpOptions {
   logger?: Logger;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** The environment's proxy for Wavix's URL, or false for direct (src/outboundProxy.ts); unset: axios' own reading. */
+  proxy?: AxiosProxy | false;
 }
 
 export interface WavixRequest<T> {
@@ -227,6 +230,7 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
     // Keep non-JSON bodies (an HTML error page from a proxy) as text instead of throwing while parsing.
     transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: true },
     maxRedirects: 0,
+    ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
   });
 
   return async function request<T>(req: WavixRequest<T>, cancellation?: AbortSignal, callerDeadline?: number): Promise<T> {

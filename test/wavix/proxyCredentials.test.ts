@@ -1,0 +1,82 @@
+import { createServer, type Server } from 'node:http';
+import { getGlobalDispatcher, setGlobalDispatcher } from 'undici';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { z } from 'zod';
+import { axiosProxyFor, environmentProxy, proxyFor, useEnvironmentProxy } from '../../src/outboundProxy.js';
+import { createWavixRequester } from '../../src/wavix/http.js';
+
+/**
+ * Wavix's calls (axios) and Slack's (undici) through one proxy from the environment: the same credentials and the same
+ * NO_PROXY reading on both legs, or one works while the other is refused or goes where the operator did not mean.
+ */
+
+/** A forward proxy that wants `user`/`password` (Basic) and answers Wavix's call itself; records what it was sent. */
+async function startAuthProxy(user: string, password: string) {
+  const sent: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const auth = req.headers['proxy-authorization'] ?? '';
+    sent.push(Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString());
+    if (auth !== `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`) {
+      res.writeHead(407, { 'proxy-authenticate': 'Basic realm="corp"', 'content-type': 'text/html' }).end('<html>407</html>');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"balance":"12.5"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as { port: number }).port, sent, close: () => new Promise((r) => server.close(r)) };
+}
+
+describe('the outbound proxy for Wavix’s calls', () => {
+  let proxy: Awaited<ReturnType<typeof startAuthProxy>> | undefined;
+  afterEach(async () => {
+    await proxy?.close();
+    proxy = undefined;
+  });
+
+  it('sends a percent-encoded password decoded, as Slack’s calls do (axios sent p%40ss and got a 407)', async () => {
+    proxy = await startAuthProxy('svc smsops', 'p@ss:w/rd%1');
+    const env = { HTTP_PROXY: `http://svc%20smsops:p%40ss%3Aw%2Frd%251@127.0.0.1:${proxy.port}` };
+    const wavixUrl = 'http://wavix.example.test';
+    const request = createWavixRequester({
+      baseUrl: wavixUrl,
+      apiKey: 'test-wavix-key-0000',
+      retry: { maxRetries: 0 },
+      proxy: axiosProxyFor(env, wavixUrl),
+    });
+    const answer = await request({
+      operation: 'read the account balance',
+      method: 'GET',
+      path: '/v1/profile/balance',
+      schema: z.object({ balance: z.string() }),
+    });
+    expect(answer.balance).toBe('12.5');
+    expect(proxy.sent).toEqual(['svc smsops:p@ss:w/rd%1']);
+  });
+
+  it('reads NO_PROXY for Wavix as for Slack: `wavix.com` covers api.wavix.com (axios still sent it through the proxy)', () => {
+    const env = { HTTPS_PROXY: 'http://proxy.corp:3128', NO_PROXY: 'wavix.com, .slack.com' };
+    expect(axiosProxyFor(env, 'https://api.wavix.com')).toBe(false);
+    expect(proxyFor(environmentProxy(env), 'https://slack.com/api/')).toBeUndefined();
+    expect(axiosProxyFor({ ...env, NO_PROXY: 'api.wavix.com:8443' }, 'https://api.wavix.com')).toEqual({
+      protocol: 'http',
+      host: 'proxy.corp',
+      port: 3128,
+    });
+    expect(axiosProxyFor({ ...env, NO_PROXY: '*' }, 'https://api.wavix.com')).toBe(false);
+    expect(axiosProxyFor({}, 'https://api.wavix.com')).toBeUndefined();
+  });
+
+  it('never logs a password, even with an unencoded @ or no scheme, and names the variable of an unusable URL', () => {
+    const said: unknown[] = [];
+    const logger = { info: (_msg: string, fields?: unknown) => said.push(fields) };
+    const before = getGlobalDispatcher();
+    onTestFinished(() => setGlobalDispatcher(before));
+    useEnvironmentProxy({ HTTPS_PROXY: 'http://u:p@ss@127.0.0.1:3128', HTTP_PROXY: 'u:secretpw@127.0.0.1:3129' }, logger);
+    expect(JSON.stringify(said)).not.toMatch(/ss@|secretpw/);
+    expect(said).toEqual([
+      { httpsProxy: 'http://***@127.0.0.1:3128', httpProxy: 'http://***@127.0.0.1:3129', noProxy: '(none)' },
+    ]);
+    expect(() => environmentProxy({ HTTPS_PROXY: 'http://u:pa/ss@proxy:3128' })).toThrow(/^HTTPS_PROXY is not a proxy address/);
+    expect(() => environmentProxy({ https_proxy: 'socks5://proxy:1080' })).toThrow(/^HTTPS_PROXY/);
+  });
+});
