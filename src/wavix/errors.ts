@@ -17,6 +17,8 @@ interface WavixErrorInit {
   retryAfterMs?: number;
   /** A web page answered, not Wavix's API: a proxy or firewall in between, most likely (wavix/http.ts). */
   middlebox?: boolean;
+  /** The call went through the environment's outbound proxy (src/outboundProxy.ts): not reaching it is the proxy's. */
+  throughProxy?: boolean;
 }
 
 /**
@@ -83,6 +85,9 @@ function userMessageFor(init: WavixErrorInit): string {
     case 'cancelled':
       return `smsops stopped waiting for Wavix to ${init.operation}: ${init.detail ?? 'the run was cancelled'}.`;
     case 'network':
+      // A proxy that is down or refuses the connection: "check WAVIX_API_URL" sent the operator to the wrong place.
+      if (init.throughProxy)
+        return `smsops could not reach Wavix through the outbound proxy to ${init.operation}${tries}${init.detail ? ` (${init.detail})` : ''}. Check that the proxy in HTTPS_PROXY (or HTTP_PROXY) is up and lets smsops reach WAVIX_API_URL, or name Wavix's host in NO_PROXY if it is reached directly.`;
       return `smsops could not reach Wavix to ${init.operation}${tries}. Check the network and WAVIX_API_URL.`;
     case 'invalid_response':
       return `Wavix answered ${init.operation} in a shape smsops does not understand; Wavix may have changed its API. The details are in the smsops log.`;

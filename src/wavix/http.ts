@@ -296,7 +296,13 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
       const delay = Math.max(backoff, f.retryAfterMs ?? 0);
       const pastBudget = Date.now() + delay >= deadline;
       if (!retriesLeft || tooLongToWait || pastBudget || !retryable(req.method, f)) {
-        throw new WavixError({ ...f, operation: req.operation, attempts: attempt, quotesRequest: req.quotesRequest === true });
+        throw new WavixError({
+          ...f,
+          operation: req.operation,
+          attempts: attempt,
+          quotesRequest: req.quotesRequest === true,
+          throughProxy: typeof options.proxy === 'object',
+        });
       }
       logger.info('wavix request will be retried', {
         operation: req.operation,

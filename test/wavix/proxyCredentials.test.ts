@@ -3,6 +3,7 @@ import { getGlobalDispatcher, setGlobalDispatcher } from 'undici';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { z } from 'zod';
 import { axiosProxyFor, environmentProxy, proxyFor, useEnvironmentProxy } from '../../src/outboundProxy.js';
+import type { WavixError } from '../../src/wavix/errors.js';
 import { createWavixRequester } from '../../src/wavix/http.js';
 
 /**
@@ -78,5 +79,26 @@ describe('the outbound proxy for Wavix’s calls', () => {
     ]);
     expect(() => environmentProxy({ HTTPS_PROXY: 'http://u:pa/ss@proxy:3128' })).toThrow(/^HTTPS_PROXY is not a proxy address/);
     expect(() => environmentProxy({ https_proxy: 'socks5://proxy:1080' })).toThrow(/^HTTPS_PROXY/);
+  });
+
+  it('says a proxy that refuses the connection is the proxy’s, not WAVIX_API_URL’s', async () => {
+    const closed = await startAuthProxy('u', 'p');
+    await closed.close();
+    const wavixUrl = 'https://api.wavix.com';
+    const request = createWavixRequester({
+      baseUrl: wavixUrl,
+      apiKey: 'test-wavix-key-0000',
+      retry: { maxRetries: 0 },
+      proxy: axiosProxyFor({ HTTPS_PROXY: `http://127.0.0.1:${closed.port}` }, wavixUrl),
+    });
+    const failed: unknown = await request({
+      operation: 'read the account balance',
+      method: 'GET',
+      path: '/v1/profile/balance',
+      schema: z.object({ balance: z.string() }),
+    }).catch((error: unknown) => error);
+    expect((failed as WavixError).userMessage).toMatch(
+      /could not reach Wavix through the outbound proxy .*ECONNREFUSED.* HTTPS_PROXY/,
+    );
   });
 });
