@@ -148,4 +148,18 @@ describe('the traffic of a busy hour, recomputed a page at a time', () => {
     expect(await traffic.refreshInSteps(NOW - 24 * HOUR, NOW)).toBe(1);
     expect(traffic.totals(NOW - HOUR, NOW).inbound).toBe(50);
   });
+
+  it('two refreshes at once (the traffic watch and /sms traffic): a message changed between them is counted, the hour not left unmarked', async () => {
+    receiveMany(5_000);
+    const watch = traffic.refreshInSteps(NOW - 24 * HOUR, NOW);
+    await new Promise((resolve) => setImmediate(resolve));
+    deliverAll(); // after the watch's pages read them: the hour is stale again
+    const command = traffic.refreshInSteps(NOW - 24 * HOUR, NOW);
+    await Promise.all([watch, command]);
+
+    // The watch took the command's mark and wrote what it read before the change, the command's figures dropped.
+    expect(traffic.totals(NOW - HOUR, NOW)).toMatchObject({ inbound: 5_000, relayed: 5_000 });
+    expect(await traffic.refreshInSteps(NOW - 24 * HOUR, NOW)).toBe(0);
+    expect(rows()).toEqual(rebuiltRows());
+  });
 });

@@ -12,8 +12,8 @@ import type { Db } from '../database.js';
  * Messages change while the pages are read, so an hour is first marked "in progress" (its stale row negated): a
  * change meanwhile marks it stale again (the triggers look for the positive row only), and it is recomputed at the
  * next refresh. The figures are written only while the hour's in-progress mark still stands: a synchronous refresh
- * or another stepped one that took the hour over (by turning in-progress marks back into stale ones, as every refresh
- * does first, which also recovers the marks of a run cut short by a stop) has written newer figures.
+ * that took the hour over (by turning in-progress marks back into stale ones, as every refresh does first, which also
+ * recovers the marks of a run cut short by a stop) has written newer figures. Stepped refreshes run one at a time.
  */
 const PAGE_ROWS = 2_000;
 
@@ -137,19 +137,29 @@ export function createSteppedTrafficRefresh(
     return write(hour, counts, reasons);
   };
 
+  const refreshNow = async (fromMs: number, toMs: number): Promise<number> => {
+    if (toMs <= fromMs) return 0;
+    const hours = claim(hourStartOf(fromMs), toMs);
+    let written = 0;
+    for (const hour of hours) {
+      if (await recomputeHour(hour)) written += 1;
+      await yieldLoop();
+    }
+    return written;
+  };
+  // One stepped refresh at a time: a second one (the traffic watch with /sms traffic or the digest) took the first's
+  // in-progress marks over, and the first, writing later, took the second's mark as its own: its figures, read before
+  // a message changed, were kept, the second's dropped, and the hour left unmarked (wrong until it changed again).
+  let queue: Promise<unknown> = Promise.resolve();
+
   return {
     /** Turns in-progress marks back into stale ones (a synchronous refresh does this first). */
     restore,
     /** Recomputes the stale hours overlapping [fromMs, toMs); resolves with how many it wrote. */
-    refresh: async (fromMs: number, toMs: number): Promise<number> => {
-      if (toMs <= fromMs) return 0;
-      const hours = claim(hourStartOf(fromMs), toMs);
-      let written = 0;
-      for (const hour of hours) {
-        if (await recomputeHour(hour)) written += 1;
-        await yieldLoop();
-      }
-      return written;
+    refresh: (fromMs: number, toMs: number): Promise<number> => {
+      const run = queue.then(() => refreshNow(fromMs, toMs));
+      queue = run.catch(() => undefined);
+      return run;
     },
   };
 }
