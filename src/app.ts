@@ -456,6 +456,8 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     ? undefined
     : keepCheckingSlackClock({ slack: config.slack, clock: slackClock, logger, now, ...deps.slackClockCheck });
   if (slackClockChecks) started.push(async () => slackClockChecks.stop());
+  // Socket Mode: nothing is signed, so no clock refuses anything; an alert a run in HTTP mode left open would stay so.
+  else hostClockAlert(undefined);
 
   const inFlight = createInteractionsInFlight(logger.child({ component: 'slack' }));
   const slack = createSlackSurface({

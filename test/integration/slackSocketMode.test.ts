@@ -125,4 +125,31 @@ describe('Slack Socket Mode not connected (real process)', () => {
     p.child.kill('SIGTERM');
     expect(await exitWithin(p, 20_000)).toEqual({ code: 0, signal: null });
   });
+
+  it('resolves a host_clock_off alert a run in HTTP mode left open: Socket Mode signs nothing, so the clock no longer refuses', {
+    timeout: 90_000,
+  }, async () => {
+    // HTTP mode with Slack's time 10 minutes behind: the alert is raised (the usual fix is the clock, or Socket Mode).
+    rig.fakeSlack.setClockOffset(-10 * 60_000);
+    const clockAlerts = (method: string) =>
+      rig.fakeSlack.callsTo(method).filter((call) => JSON.stringify(call.args).includes("This host's clock is"));
+    const http = rig.track(
+      await startSmsopsProcess(rig.dir, {
+        ...productionEnv({ port: rig.port, databasePath: join(rig.dir, 'smsops.db'), webhookSecret: WEBHOOK_SECRET }),
+        SLACK_API_URL: rig.fakeSlack.url,
+      }),
+    );
+    await waitUntil(() => clockAlerts('chat.postMessage').length > 0, 15_000, 'the host_clock_off alert');
+    http.child.kill('SIGTERM');
+    await exitWithin(http, 20_000);
+
+    // Moved to Socket Mode (the clock untouched): nothing will ever read it again, the alert must not stay open.
+    rig.fakeSlack.handle('apps.connections.open', () => ({ ok: false, error: 'internal_error' }));
+    await start(rig.fakeSlack.url);
+    await waitUntil(
+      () => clockAlerts('chat.update').some((call) => String(call.args.text).startsWith('Resolved: ')),
+      15_000,
+      'the host_clock_off alert resolved',
+    );
+  });
 });
