@@ -69,6 +69,7 @@ const SHIPPED = [
   '038_forgotten_messages.sql',
   '039_reply_wavix_segments.sql',
   '040_delivery_retry_after.sql',
+  '041_customer_number_indexes.sql',
 ];
 
 describe('migration runner', () => {

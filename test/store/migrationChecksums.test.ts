@@ -52,6 +52,7 @@ const SHIPPED: ReadonlyArray<readonly [string, string]> = [
   ['038_forgotten_messages.sql', '973bc422596120f25fbcc7b8463645a56d6c41708c3c850150fc1814dbd42514'],
   ['039_reply_wavix_segments.sql', '8ce4f680bed270f585bc7c5127e52d337da73b346d0f8beebf93b84f370d64dc'],
   ['040_delivery_retry_after.sql', '4078be70f951c1fc6fd3a44687aaffd41ad5a007e0581371d6594e7dfe4573dc'],
+  ['041_customer_number_indexes.sql', '180c2bcae74d331328c29f2d60ff4b8073ff7bb25097db10377651e0d4a58f94'],
 ];
 
 const ROOT = join(import.meta.dirname, '..', '..');
