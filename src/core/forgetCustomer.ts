@@ -297,6 +297,10 @@ export async function forgetCustomer(
       };
       await deletePosts(deps.records.slackPostsOf(confirmed.digits));
       const erased = deps.records.erase(confirmed.digits, masked);
+      // Before the WAL is cut, so that it takes the rollups' pages that counted them too. Started at once, with no
+      // turn of the event loop between: a refresh reading those hours before the erase is taken over, its figures
+      // (with their SMS) dropped.
+      if (erased.trafficHours) await deps.records.recountTraffic(erased.trafficHours);
       const walCut = await cutWalAfterErase(deps.records);
       // Posts of SMS that arrived while the others were being deleted: their rows are gone now, so deleted now or never.
       await deletePosts(erased.slackPosts);

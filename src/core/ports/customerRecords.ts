@@ -46,6 +46,8 @@ export interface ErasedRecords {
   slackPosts: SlackPostRef[];
   /** Grouped posts that also show others' SMS, marked for the relay's updater to edit without theirs. */
   sharedPostIds: number[];
+  /** The hours whose traffic rollups held their SMS, to count again without them (`recountTraffic`); null: none. */
+  trafficHours: { from: number; to: number } | null;
 }
 
 /** Where a grouped post's edit stands: `pending` still marked, else done, or refused with Slack's reason. */
@@ -60,11 +62,17 @@ export interface CustomerRecordsStore {
   slackPostsOf(digits: string): SlackPostRef[];
   /**
    * In one transaction: removes every record of the number but its opt-outs in force, masks it (as `masked`) in the
-   * audit log, marks the grouped posts that showed it for an edit without it, and recounts the traffic of the hours
-   * it touched. SMS still owed somewhere (and replies being sent) are left, counted in `records.undelivered` and
+   * audit log, marks the grouped posts that showed it for an edit without it, and drops the failure reasons quoting
+   * the number from the traffic of the hours it touched (those hours are marked to be counted again). SMS still owed somewhere (and replies being sent) are left, counted in `records.undelivered` and
    * `records.repliesSending`.
    */
   erase(digits: string, masked: string): ErasedRecords;
+  /**
+   * Counts the hourly traffic of the hours `erase` named again without their SMS, a page of messages at a time (the
+   * current hour of a busy relay holds 100,000s): resolves with how many hours it wrote, fewer when a refresh
+   * started meanwhile took one over (that refresh writes them, from the messages as they are after the erase).
+   */
+  recountTraffic(hours: { from: number; to: number }): Promise<number>;
   /** How the edits of the grouped posts `erase` marked stand (rows since gone are left out). */
   sharedPostEdits(ids: readonly number[]): SharedPostEdit[];
   /**
