@@ -4,10 +4,16 @@
  * told apart where everyone reads them (alerts, the inbox of a non-admin).
  */
 export function connectionFailureKind(error: string, destination?: string): string | null {
-  if (/no complete answer within/.test(error)) return 'no answer in time';
+  if (/no complete answer within|Headers Timeout Error|Body Timeout Error|UND_ERR_(HEADERS|BODY)_TIMEOUT/.test(error))
+    return 'no answer in time';
+  if (/EMFILE|ENFILE/.test(error)) return 'smsops ran out of open files';
   if (/ECONNREFUSED/.test(error)) return 'connection refused';
   if (/ENOTFOUND|EAI_AGAIN/.test(error)) return 'host name not found';
-  if (/ETIMEDOUT|ENETUNREACH|EHOSTUNREACH/.test(error)) return 'host unreachable';
+  // EINVAL on connect: a blackhole route to the address (`ip route add blackhole`); a connect timeout: never accepted.
+  if (/ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|connect EINVAL|Connect Timeout Error|UND_ERR_CONNECT_TIMEOUT/.test(error))
+    return 'host unreachable';
+  // Before the certificate: no certificate was read, the server (or a device on the way) hung up mid-handshake.
+  if (TLS_HANDSHAKE_CUT.test(error)) return 'connection closed during the TLS handshake';
   // Checked before the certificate: OpenSSL's words for a plain-HTTP answer to a TLS hello mention SSL too.
   if (speaksNoTls(error)) return 'the server does not speak HTTPS';
   if (offersOnlyOldTls(error)) return 'TLS version or cipher too old';
@@ -32,3 +38,54 @@ export const offersOnlyOldTls = (error: string) =>
   /alert protocol version|unsupported protocol|no protocols available|version too low|no shared cipher|alert handshake failure|no cipher/i.test(
     error,
   );
+
+/** The server closed the connection before the TLS handshake ended: Node's words (its code is ECONNRESET). */
+export const TLS_HANDSHAKE_CUT = /socket disconnected before secure TLS connection/i;
+
+/** Node's certificate messages, each with the code that is searched for (the relay records the message only). */
+const CERTIFICATE_CODES: ReadonlyArray<[RegExp, string]> = [
+  [/Hostname\/IP does not match/i, 'ERR_TLS_CERT_ALTNAME_INVALID'],
+  [/certificate has expired/i, 'CERT_HAS_EXPIRED'],
+  [/certificate is not yet valid/i, 'CERT_NOT_YET_VALID'],
+  [/self[- ]signed certificate in certificate chain/i, 'SELF_SIGNED_CERT_IN_CHAIN'],
+  [/self[- ]signed certificate/i, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+  [/unable to verify the first certificate/i, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+  [/unable to get local issuer certificate/i, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
+  [/unable to get issuer certificate/i, 'UNABLE_TO_GET_ISSUER_CERT'],
+];
+
+/** undici's messages, which carry no code in their text. */
+const UNDICI_CODES: ReadonlyArray<[RegExp, string]> = [
+  [/Connect Timeout Error/, 'UND_ERR_CONNECT_TIMEOUT'],
+  [/Headers Timeout Error/, 'UND_ERR_HEADERS_TIMEOUT'],
+  [/Body Timeout Error/, 'UND_ERR_BODY_TIMEOUT'],
+  [/other side closed/, 'UND_ERR_SOCKET'],
+  [/socket hang up/, 'ECONNRESET'],
+  [TLS_HANDSHAKE_CUT, 'ECONNRESET'],
+];
+
+/**
+ * The short, searchable name of a connection failure as recorded (an error's message): its code (ECONNREFUSED,
+ * UND_ERR_SOCKET, CERT_HAS_EXPIRED), or for OpenSSL's own text ("80FC…:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1
+ * alert protocol version") Node's code for its reason (ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION). Never an address: it may be shown where anyone reads it, in brackets
+ * after the words. Null when the text names none.
+ */
+export function connectionFailureCode(error: string): string | null {
+  const code = /\b(E[A-Z][A-Z0-9_]{2,}|UND_ERR_[A-Z_]+|CERT_[A-Z_]+)\b/.exec(error)?.[1];
+  if (code) return code;
+  for (const [pattern, name] of [...CERTIFICATE_CODES, ...UNDICI_CODES]) if (pattern.test(error)) return name;
+  // Node's own code for it (error.code, which the relay does not record): ERR_SSL_ and the reason in capitals.
+  const openssl = /SSL routines:[^:]*:([^:\n…]+)/.exec(error)?.[1]?.trim();
+  return openssl ? `ERR_SSL_${openssl.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}` : null;
+}
+
+/**
+ * A connection failure (no HTTP answer) as a person reads it: the fixed phrase, then its code in brackets for a search
+ * (`connection refused (ECONNREFUSED)`), never the library's text. Null when the kind is not known.
+ */
+export function connectionFailureInWords(error: string, destination?: string, brackets: '()' | '[]' = '()'): string | null {
+  const kind = connectionFailureKind(error, destination);
+  if (!kind) return null;
+  const code = connectionFailureCode(error);
+  return code ? `${kind} ${brackets[0]}${code}${brackets[1]}` : kind;
+}

@@ -1,4 +1,4 @@
-import { connectionFailureKind } from './connectionFailure.js';
+import { connectionFailureInWords } from './connectionFailure.js';
 import type { Delivery } from './model/delivery.js';
 
 /** How much of a destination's answer an admin sees: enough to recognise PortSIP's error, too little to read a page. */
@@ -28,11 +28,16 @@ export function destinationAnswer(
   const status = delivery.lastStatusCode ?? (typed ? Number(typed[1]) : null);
   if (!showExcerpt) {
     if (status !== null && status > 0) return `HTTP ${status}`;
-    const kind = lastError ? connectionFailureKind(lastError, delivery.destination) : null;
-    return kind ? `no HTTP answer: ${kind}` : 'no HTTP answer';
+    const words = lastError ? connectionFailureInWords(lastError, delivery.destination) : null;
+    return words ? `no HTTP answer: ${words}` : 'no HTTP answer';
   }
   if (!lastError) return `HTTP ${status}`;
   const body = typed ? lastError.slice(typed[0].length) : lastError;
   if (status !== null && status > 0) return body.trim() ? `HTTP ${status}: ${excerpt(body)}` : `HTTP ${status}`;
-  return excerpt(body);
+  // A library's text ("other side closed", OpenSSL's "80FC…:SSL routines:…") said nothing to the doctor's reader: the
+  // kind in words with its code, and for an admin the address it was tried at (DNS may name the wrong one).
+  const words = connectionFailureInWords(lastError, delivery.destination);
+  if (!words) return excerpt(body);
+  const address = /\b((?:\d{1,3}\.){3}\d{1,3}:\d+|\[[0-9a-f:.]+\]:\d+)/i.exec(lastError)?.[1];
+  return `no HTTP answer: ${words}${address ? `, tried at ${address}` : ''}`;
 }

@@ -697,6 +697,44 @@ describe('each broken link', () => {
     expect(report.checks.some((c) => c.id === 'portsip')).toBe(false);
   });
 
+  it("says a route's connection failure in words with its code, not OpenSSL's raw text, to admins and to others", async () => {
+    const pbxUrl = `https://pbx.example.com:8887${PORTSIP_PATH}`;
+    setRoute('default', pbxUrl);
+    const stored = inbound.insertWithDeliveries(
+      {
+        wavixMessageId: 'm-tls',
+        fromNumber: '12125550107',
+        toNumber: '14155550100',
+        messageType: 'sms' as const,
+        text: 'hello',
+        media: null,
+        receivedAtText: '2026-11-25 12:00:00',
+        receivedAt: t.clock.now(),
+        contentType: 'application/json',
+        rawBody: Buffer.from('{}'),
+      },
+      [{ kind: 'portsip', destination: pbxUrl }],
+    );
+    const delivery = deliveries.forMessage(stored.id)[0];
+    if (delivery)
+      deliveries.markFailed(delivery.id, {
+        statusCode: null,
+        // What Node 20 says of a PortSIP offering only TLS 1.0/1.1, as the relay recorded it on the real process.
+        error:
+          '801C89F5A37F0000:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 70',
+        nextAttemptAt: t.clock.now() + HOUR,
+      });
+    t.clock.advance(HOUR);
+    for (const admin of [true, false]) {
+      const report = await runDoctor(doctorDeps({ showDestinationAnswers: admin }));
+      const relay = report.checks.find((c) => c.id.startsWith('relay:portsip:'));
+      expect(relay?.reason).toContain(
+        'Last answer: no HTTP answer: TLS version or cipher too old (ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION).',
+      );
+      expect(relay?.reason).not.toMatch(/801C89|SSL routines/);
+    }
+  });
+
   it('messages owed to a route past the backlog threshold are a failure with the last error', async () => {
     const pbxUrl = `https://pbx.example.com:8887${PORTSIP_PATH}`;
     setRoute('default', pbxUrl);

@@ -230,7 +230,7 @@ describe('delivery errors in words', () => {
 
   it('says what the failure means without quoting the error itself', () => {
     expect(words('connect ECONNREFUSED 10.1.2.3:5555')).toBe(
-      'connection refused: nothing listens at that address and port (PortSIP down, or a wrong port)',
+      'connection refused: nothing listens at that address and port (PortSIP down, or a wrong port) (ECONNREFUSED)',
     );
     expect(words('getaddrinfo ENOTFOUND pbx.exmaple.com')).toContain('host name was not found');
     expect(words('HTTP 404: <html>Not Found</html>', 404)).toBe(
@@ -241,6 +241,53 @@ describe('delivery errors in words', () => {
     expect(words('An API error occurred: not_in_channel', null, 'slack')).toContain('/invite @smsops');
     for (const e of ['connect ECONNREFUSED 10.1.2.3:5555', 'getaddrinfo ENOTFOUND pbx.exmaple.com'])
       expect(words(e)).not.toMatch(/10\.1\.2\.3|exmaple/);
+  });
+
+  it('names each network and TLS failure Node raises in words, with its code in brackets and no library text', () => {
+    // Each as Node 20 / undici word them (the relay records the message only), read on the real process.
+    const cases: Array<[string, RegExp, string]> = [
+      ['getaddrinfo EAI_AGAIN pbx.example.invalid', /host name was not found/, 'EAI_AGAIN'],
+      ['connect EHOSTUNREACH 203.0.113.9:443 - Local (0.0.0.0:0)', /could not be reached/, 'EHOSTUNREACH'],
+      ['connect EINVAL 198.18.77.9:443 - Local (0.0.0.0:0)', /could not be reached/, 'EINVAL'],
+      [
+        'Connect Timeout Error (attempted address: 10.9.9.9:443, timeout: 10000ms)',
+        /could not be reached/,
+        'UND_ERR_CONNECT_TIMEOUT',
+      ],
+      ['Headers Timeout Error', /did not answer in time/, ''],
+      ['read ECONNRESET', /dropped before PortSIP answered/, 'ECONNRESET'],
+      ['other side closed', /dropped before PortSIP answered/, 'UND_ERR_SOCKET'],
+      ['socket hang up', /dropped before PortSIP answered/, 'ECONNRESET'],
+      [
+        'Client network socket disconnected before secure TLS connection was established',
+        /closed during the TLS handshake, before any certificate was read/,
+        'ECONNRESET',
+      ],
+      [
+        "Hostname/IP does not match certificate's altnames: IP: 10.255.255.1 is not in the cert's list: ",
+        /certificate was not accepted/,
+        'ERR_TLS_CERT_ALTNAME_INVALID',
+      ],
+      ['certificate has expired', /certificate was not accepted/, 'CERT_HAS_EXPIRED'],
+      ['self-signed certificate', /certificate was not accepted/, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+      [
+        '80FC2768897F0000:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 70',
+        /only an old TLS version/,
+        'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
+      ],
+      [
+        '80FC2768897F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:354:',
+        /does not speak HTTPS/,
+        'ERR_SSL_WRONG_VERSION_NUMBER',
+      ],
+      ['connect EMFILE 10.1.2.3:443 - Local (undefined:undefined)', /ran out of open files.*ulimit -n/, 'EMFILE'],
+    ];
+    for (const [error, meaning, code] of cases) {
+      const said = words(error);
+      expect(said, error).toMatch(meaning);
+      if (code) expect(said, error).toContain(`(${code})`);
+      expect(said, error).not.toMatch(/80FC|SSL routines|other side closed|socket hang up|10\.\d|203\.0|198\.18|Local \(/);
+    }
   });
 
   it('tells what to do when the workspace took the token or a scope away, not only that Slack refused', () => {

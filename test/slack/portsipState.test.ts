@@ -36,4 +36,19 @@ describe('the PortSIP state a relayed SMS post shows', () => {
   it('names the status of a refused attempt', () => {
     expect(portsipStateText(portsipStateOf([delivery({ lastStatusCode: 503 })]))).toContain('PortSIP retrying (HTTP 503');
   });
+
+  it('words a connection failure with its code in brackets, never the library text or the address, to the channel', () => {
+    const openssl =
+      '80FC2768897F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:354:';
+    const said = (lastError: string, status: Delivery['status'] = 'pending') =>
+      portsipStateText(portsipStateOf([delivery({ lastError, status })]));
+    expect(said(openssl)).toContain(
+      'PortSIP retrying (the server does not speak HTTPS [ERR_SSL_WRONG_VERSION_NUMBER], attempt 1',
+    );
+    expect(said('connect ECONNREFUSED 10.1.2.3:8887')).toContain('PortSIP retrying (connection refused [ECONNREFUSED]');
+    expect(said('read ECONNRESET')).toContain('connection closed [ECONNRESET]');
+    expect(said('other side closed', 'dead')).toBe('PortSIP dead: connection closed [UND_ERR_SOCKET]');
+    for (const e of [openssl, 'connect ECONNREFUSED 10.1.2.3:8887', 'other side closed'])
+      expect(said(e)).not.toMatch(/80FC|SSL routines|10\.1\.2\.3|other side closed/);
+  });
 });

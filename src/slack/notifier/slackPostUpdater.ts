@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import { connectionFailureInWords } from '../../core/connectionFailure.js';
 import type { Delivery } from '../../core/model/delivery.js';
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
 import type { DeliveriesRepository } from '../../core/ports/deliveries.js';
@@ -23,6 +24,8 @@ import { type ThreadContinuation, withContinuation } from './threadContinuation.
 export function portsipStateOf(deliveries: readonly Delivery[], headOf?: DeliveriesRepository['conversationHead']): PortsipState {
   const d = deliveries.find((x) => x.destinationKind === 'portsip');
   if (!d) return { kind: 'none' };
+  // A connection failure in words with its code in brackets, never the library's text: everyone in the channel reads
+  // it, and that text may name addresses (or be OpenSSL's hex) where a person needs what happened.
   // A 2xx yet not delivered: the attempt's route was changed while it was out, so the old PBX took it and it is sent
   // to the new one ("HTTP 200" read as a failure).
   const movedAfterTaken = d.lastStatusCode !== null && d.lastStatusCode >= 200 && d.lastStatusCode < 300;
@@ -30,7 +33,9 @@ export function portsipStateOf(deliveries: readonly Delivery[], headOf?: Deliver
     ? 'moved to a new route'
     : d.lastStatusCode
       ? `HTTP ${d.lastStatusCode}`
-      : (d.lastError ?? 'failed');
+      : d.lastError
+        ? (connectionFailureInWords(d.lastError, d.destination, '[]') ?? d.lastError)
+        : 'failed';
   if (d.status === 'delivered') return { kind: 'delivered', at: d.deliveredAt ?? d.lastAttemptAt ?? d.createdAt };
   if (d.status === 'dead') return { kind: 'dead', reason };
   if (d.attempts > 0) return { kind: 'retrying', error: reason, attempts: d.attempts, nextAt: d.nextAttemptAt };

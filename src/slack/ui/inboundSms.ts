@@ -76,7 +76,7 @@ export function portsipStateText(state: PortsipState, compact = false): string {
     case 'delivered':
       return compact ? 'PortSIP ✓' : `PortSIP ✓ ${slackTime(state.at, '{time_secs}', isoUtc(state.at).slice(11, 19))}`;
     case 'retrying': {
-      const why = escapeMrkdwn(clip(state.error, compact ? 30 : 60));
+      const why = escapeMrkdwn(clip(state.error, compact ? 30 : 90));
       return compact
         ? `PortSIP retrying (${why}, attempt ${state.attempts})`
         : `PortSIP retrying (${why}, attempt ${state.attempts}, next ${slackTime(state.nextAt, '{time}', isoUtc(state.nextAt).slice(11, 16))})`;

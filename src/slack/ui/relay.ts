@@ -1,5 +1,5 @@
 import type { FailingDeliveries, RetryCount } from '../../core/alertActions.js';
-import { offersOnlyOldTls, speaksNoTls } from '../../core/connectionFailure.js';
+import { connectionFailureCode, offersOnlyOldTls, speaksNoTls, TLS_HANDSHAKE_CUT } from '../../core/connectionFailure.js';
 import { destinationAnswer } from '../../core/destinationAnswer.js';
 import { type FailingDelivery, SLACK_QUEUE_DESTINATION } from '../../core/model/delivery.js';
 import { formatPartyForPeople } from '../../core/phone.js';
@@ -94,6 +94,41 @@ const SLACK_WORDS: Record<string, string> = {
   invalid_blocks: 'Slack refused the message layout',
 };
 
+/** A PortSIP attempt's HTTP status or connection failure in words; null for neither (smsops' own refusals). */
+function connectionWords(error: string, status: number | null, destination: string | undefined): string | null {
+  if (/no complete answer within|Headers Timeout Error|Body Timeout Error/.test(error))
+    return 'PortSIP did not answer in time (slow, or unreachable)';
+  if (status !== null && status > 0) {
+    const words =
+      status === 401 && destination !== undefined && carriesUserinfo(destination)
+        ? 'it refused the user name and password in the route URL (smsops sends them as Basic authentication)'
+        : (HTTP_WORDS[status] ??
+          (status >= 300 && status < 400 ? REDIRECT_WORDS : status >= 500 ? 'PortSIP failed on its side' : 'PortSIP refused it'));
+    return `PortSIP answered HTTP ${status}: ${words}`;
+  }
+  if (/EMFILE|ENFILE/.test(error))
+    return 'smsops ran out of open files, so it could not open a connection: raise its open-file limit (`ulimit -n`, LimitNOFILE, --ulimit nofile)';
+  if (/ECONNREFUSED/.test(error))
+    return 'connection refused: nothing listens at that address and port (PortSIP down, or a wrong port)';
+  if (/ENOTFOUND|EAI_AGAIN/.test(error)) return 'the host name was not found (mistyped, or DNS)';
+  if (/ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|connect EINVAL|Connect Timeout Error/.test(error))
+    return 'the host could not be reached (network or firewall)';
+  if (speaksNoTls(error)) return 'the server at this address does not speak HTTPS: use http:// or the HTTPS port';
+  // Before the certificate: the handshake was cut before any certificate was read (a wrong port, a filtering device).
+  if (TLS_HANDSHAKE_CUT.test(error))
+    return 'the connection was closed during the TLS handshake, before any certificate was read: a wrong port, or a firewall or proxy that cuts TLS';
+  if (/other side closed|ECONNRESET|socket hang up|EPIPE/.test(error)) {
+    return destination?.toLowerCase().startsWith('http:')
+      ? 'the connection was closed before PortSIP answered: the server may expect HTTPS (use https://)'
+      : 'the connection was dropped before PortSIP answered';
+  }
+  if (offersOnlyOldTls(error))
+    return 'PortSIP offers only an old TLS version or cipher (TLS 1.0/1.1; smsops needs TLS 1.2 or later): enable TLS 1.2 on PortSIP';
+  if (/certificate|CERT_|SSL|TLS|self[- ]signed/i.test(error))
+    return 'the TLS certificate was not accepted (`/sms doctor` says why and what to do)';
+  return null;
+}
+
 /**
  * What a failing delivery's last error means, in words a person can act on. Only fixed phrases chosen by the kind of
  * failure, never the error's own text: so everyone may read it (an error's text can quote addresses or the
@@ -112,32 +147,15 @@ export function deliveryErrorInWords(
   }
   const typed = /^HTTP (\d{3})\b/.exec(error);
   const status = f.lastStatusCode ?? (typed ? Number(typed[1]) : null);
-  if (/no complete answer within/.test(error)) return 'PortSIP did not answer in time (slow, or unreachable)';
-  if (status !== null && status > 0) {
-    const words =
-      status === 401 && destination !== undefined && carriesUserinfo(destination)
-        ? 'it refused the user name and password in the route URL (smsops sends them as Basic authentication)'
-        : (HTTP_WORDS[status] ??
-          (status >= 300 && status < 400 ? REDIRECT_WORDS : status >= 500 ? 'PortSIP failed on its side' : 'PortSIP refused it'));
-    return `PortSIP answered HTTP ${status}: ${words}`;
+  const words = connectionWords(error, status, destination);
+  if (words !== null) {
+    const searched = status !== null && status > 0 ? null : connectionFailureCode(error);
+    return searched && !/no complete answer within/.test(error) ? `${words} (${searched})` : words;
   }
-  if (/ECONNREFUSED/.test(error))
-    return 'connection refused: nothing listens at that address and port (PortSIP down, or a wrong port)';
-  if (/ENOTFOUND|EAI_AGAIN/.test(error)) return 'the host name was not found (mistyped, or DNS)';
-  if (/ETIMEDOUT|ENETUNREACH|EHOSTUNREACH/.test(error)) return 'the host could not be reached (network or firewall)';
-  if (speaksNoTls(error)) return 'the server at this address does not speak HTTPS: use http:// or the HTTPS port';
-  if (/other side closed|ECONNRESET|socket hang up|EPIPE/.test(error)) {
-    return destination?.toLowerCase().startsWith('http:')
-      ? 'the connection was closed before PortSIP answered: the server may expect HTTPS (use https://)'
-      : 'the connection was dropped before PortSIP answered';
-  }
-  if (offersOnlyOldTls(error))
-    return 'PortSIP offers only an old TLS version or cipher (TLS 1.0/1.1; smsops needs TLS 1.2 or later): enable TLS 1.2 on PortSIP';
-  if (/certificate|CERT_|SSL|TLS|self[- ]signed/i.test(error))
-    return 'the TLS certificate was not accepted (`/sms doctor` says why and what to do)';
   if (/not a valid URL/.test(error)) return 'the route URL is not a valid URL (fix it with `/sms route set`)';
   if (/refus|not allowed|private|loopback/i.test(error)) return 'smsops refuses to send there (see the route)';
-  return 'the attempt failed before PortSIP answered';
+  const searched = connectionFailureCode(error);
+  return `the attempt failed before PortSIP answered${searched ? ` (${searched})` : ''}`;
 }
 
 /**
@@ -161,7 +179,12 @@ function errorText(
   const answer = showExcerpt
     ? destinationAnswer({ destinationKind: d.destinationKind, lastStatusCode: f.lastStatusCode, lastError: text }, true)
     : null;
-  // Words may hold a `command`: not escaped again; the recorded answer is.
+  // Words may hold a `command`: not escaped again; the recorded answer is. A connection failure's answer is those words
+  // again with its code, which the words already end with: only the address it was tried at is added.
+  if (answer?.startsWith('no HTTP answer: ')) {
+    const at = /, tried at (\S+)$/.exec(answer)?.[1];
+    return at ? `${words}, tried at ${code(at)}` : words;
+  }
   return answer ? `${words} (${code(answer)})` : words;
 }
 
