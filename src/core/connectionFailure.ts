@@ -17,7 +17,7 @@ export function connectionFailureKind(error: string, destination?: string): stri
   // Checked before the certificate: OpenSSL's words for a plain-HTTP answer to a TLS hello mention SSL too.
   if (speaksNoTls(error)) return 'the server does not speak HTTPS';
   if (offersOnlyOldTls(error)) return 'TLS version or cipher too old';
-  if (/certificate|CERT_|self[- ]signed/i.test(error)) return 'TLS certificate not accepted';
+  if (/certificate|CERT_|self[- _]signed|UNABLE_TO_(VERIFY|GET)/i.test(error)) return 'TLS certificate not accepted';
   if (/other side closed|ECONNRESET|socket hang up|EPIPE/.test(error)) {
     return destination?.toLowerCase().startsWith('http:')
       ? 'connection closed (the server may expect HTTPS)'
@@ -67,16 +67,27 @@ const UNDICI_CODES: ReadonlyArray<[RegExp, string]> = [
 /**
  * The short, searchable name of a connection failure as recorded (an error's message): its code (ECONNREFUSED,
  * UND_ERR_SOCKET, CERT_HAS_EXPIRED), or for OpenSSL's own text ("80FC…:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1
- * alert protocol version") Node's code for its reason (ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION). Never an address: it may be shown where anyone reads it, in brackets
+ * alert protocol version") Node's code for its reason (ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION, which the relay does
+ * not record). Never an address: it may be shown where anyone reads it, in brackets
  * after the words. Null when the text names none.
  */
 export function connectionFailureCode(error: string): string | null {
+  // First: Node prefixes OpenSSL's text with a bare EPROTO ("write EPROTO 80FC…"), which says nothing of which.
+  const openssl = /SSL routines:[^:]*:([^:\n…]+)/.exec(error)?.[1]?.trim();
+  if (openssl) return `ERR_SSL_${openssl.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
   const code = /\b(E[A-Z][A-Z0-9_]{2,}|UND_ERR_[A-Z_]+|CERT_[A-Z_]+)\b/.exec(error)?.[1];
   if (code) return code;
   for (const [pattern, name] of [...CERTIFICATE_CODES, ...UNDICI_CODES]) if (pattern.test(error)) return name;
-  // Node's own code for it (error.code, which the relay does not record): ERR_SSL_ and the reason in capitals.
-  const openssl = /SSL routines:[^:]*:([^:\n…]+)/.exec(error)?.[1]?.trim();
-  return openssl ? `ERR_SSL_${openssl.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}` : null;
+  return null;
+}
+
+/**
+ * A failed connection's code (axios' `error.code`, all the Wavix and PortSIP API clients keep of it) as the fixed
+ * phrase of `connectionFailureKind`: ERR_SSL_WRONG_VERSION_NUMBER is read as OpenSSL's "wrong version number".
+ */
+export function connectionCodeKind(code: string): string | null {
+  const openssl = /^ERR_SSL_(.+)$/.exec(code)?.[1]?.toLowerCase().replaceAll('_', ' ');
+  return connectionFailureKind(openssl ?? `connect ${code}`);
 }
 
 /**
@@ -89,3 +100,10 @@ export function connectionFailureInWords(error: string, destination?: string, br
   const code = connectionFailureCode(error);
   return code ? `${kind} ${brackets[0]}${code}${brackets[1]}` : kind;
 }
+
+/**
+ * Node says EPROTO for every TLS failure OpenSSL words itself (an old TLS version, plain HTTP on an https:// URL): the
+ * code of OpenSSL's reason instead (only a code, never the message), so the user is told which.
+ */
+export const refinedCode = (code: string, said: string) =>
+  code === 'EPROTO' || code === 'ERR_NETWORK' ? (connectionFailureCode(said) ?? code) : code;

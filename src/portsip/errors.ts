@@ -1,5 +1,6 @@
 import axios, { type AxiosResponse } from 'axios';
 import type { z } from 'zod';
+import { connectionCodeKind, refinedCode } from '../core/connectionFailure.js';
 import { AppError } from '../errors.js';
 import { redactSecrets } from '../log.js';
 import { errorBodySchema } from './schemas.js';
@@ -79,12 +80,19 @@ export function portsipUserMessage(init: PortsipErrorInit): string {
     case 'timeout':
       return `PortSIP did not answer in time when trying to ${init.operation}; try again shortly.`;
     case 'network':
-      return `smsops could not reach PortSIP to ${init.operation}${init.detail ? ` (${init.detail})` : ''}. Check PORTSIP_API_URL and that the PBX's port is open to smsops.`;
+      return `smsops could not reach PortSIP to ${init.operation}${apiNetworkWords(init.detail)}. Check PORTSIP_API_URL and that the PBX's port is open to smsops.`;
     case 'too_large':
       return `PortSIP's answer when trying to ${init.operation} was larger than ${init.detail ?? 'the most smsops reads'}: PORTSIP_API_URL may point at something other than the PBX's REST API.`;
     case 'invalid_response':
       return `PortSIP answered ${init.operation} in a shape smsops does not understand; PortSIP may have changed its API. The details are in the smsops log.`;
   }
+}
+
+/** A connection failure's kind in words with its code ("connection refused (ECONNREFUSED)"), or the code alone. */
+function apiNetworkWords(code: string | undefined): string {
+  if (!code || code === 'ERR_NETWORK') return '';
+  const kind = connectionCodeKind(code);
+  return kind ? `: ${kind} (${code})` : ` (${code})`;
 }
 
 export interface Failure {
@@ -126,7 +134,7 @@ export function tokenCallFailure(response: AxiosResponse): Failure {
 
 export function networkFailure(error: unknown): Failure {
   // Only the code is kept: the axios error carries the request, bearer token and login form included.
-  const code = axios.isAxiosError(error) ? (error.code ?? 'ERR_NETWORK') : 'ERR_UNKNOWN';
+  const code = axios.isAxiosError(error) ? refinedCode(error.code ?? 'ERR_NETWORK', error.message) : 'ERR_UNKNOWN';
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return { kind: 'timeout', detail: code };
   // axios' own words for an answer past maxContentLength (they hold no content), as the Wavix client reads them.
   if (axios.isAxiosError(error) && error.message.startsWith('maxContentLength size of'))

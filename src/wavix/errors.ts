@@ -1,3 +1,4 @@
+import { connectionCodeKind } from '../core/connectionFailure.js';
 import { WavixCallFailure, type WavixErrorKind } from '../core/ports/wavixFailure.js';
 import { duration } from '../core/wording.js';
 
@@ -54,6 +55,21 @@ function waitFor(retryAfterMs: number | undefined, usual: string): string {
     : `Wavix asks to wait ${duration(retryAfterMs)} before trying again`;
 }
 
+/**
+ * What a connection failure was, with its code for a search, and what to do: "connection refused" for a blocked port
+ * and a certificate refused by a TLS-inspecting proxy were one sentence, with nothing to tell them apart.
+ */
+function networkWords(code: string | undefined): string {
+  const kind = code ? connectionCodeKind(code) : null;
+  const what = kind ? `: ${kind} (${code})` : code && code !== 'ERR_NETWORK' ? ` (${code})` : '';
+  if (kind === 'TLS certificate not accepted')
+    return `${what}. WAVIX_API_URL may name another server, or a TLS-inspecting proxy or firewall answers for Wavix: set NODE_EXTRA_CA_CERTS to a PEM file of its CA and restart smsops, or let smsops through.`;
+  if (kind === 'host name not found') return `${what}. Check the host name in WAVIX_API_URL and this host's DNS.`;
+  if (kind === 'smsops ran out of open files')
+    return `${what}. Raise smsops' open-file limit (\`ulimit -n\`, LimitNOFILE, --ulimit nofile) and restart it.`;
+  return `${what}. Check the network and WAVIX_API_URL.`;
+}
+
 function userMessageFor(init: WavixErrorInit): string {
   const said = init.wavixMessage ? ` Wavix said: "${init.wavixMessage}".` : '';
   const tries = init.attempts > 1 ? ` after ${init.attempts} attempts` : '';
@@ -88,7 +104,7 @@ function userMessageFor(init: WavixErrorInit): string {
       // A proxy that is down or refuses the connection: "check WAVIX_API_URL" sent the operator to the wrong place.
       if (init.throughProxy)
         return `smsops could not reach Wavix through the outbound proxy to ${init.operation}${tries}${init.detail ? ` (${init.detail})` : ''}. Check that the proxy in HTTPS_PROXY (or HTTP_PROXY) is up and lets smsops reach WAVIX_API_URL, or name Wavix's host in NO_PROXY if it is reached directly.`;
-      return `smsops could not reach Wavix to ${init.operation}${tries}. Check the network and WAVIX_API_URL.`;
+      return `smsops could not reach Wavix to ${init.operation}${tries}${networkWords(init.detail)}`;
     case 'invalid_response':
       return `Wavix answered ${init.operation} in a shape smsops does not understand; Wavix may have changed its API. The details are in the smsops log.`;
     case 'too_large':

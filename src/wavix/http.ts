@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
+import { refinedCode } from '../core/connectionFailure.js';
 import { NEVER_CONNECTED_CODES, type WavixErrorKind } from '../core/ports/wavixFailure.js';
 import { graphemePrefix } from '../core/text.js';
 import { type Logger, redactSecrets, silentLogger } from '../log.js';
@@ -190,9 +191,9 @@ function fromResponse(response: AxiosResponse, apiKey: string): Failure | undefi
 
 export function fromNetworkError(error: unknown, maxAnswerBytes: number): Failure {
   // Only the error code is kept: the axios error itself carries the request config, API key included.
-  const code = axios.isAxiosError(error) ? (error.code ?? 'ERR_NETWORK') : 'ERR_UNKNOWN';
   // axios says these only in its message (the code is a generic ERR_BAD_RESPONSE / ERR_BAD_REQUEST).
   const said = error instanceof Error ? error.message : '';
+  const code = axios.isAxiosError(error) ? refinedCode(error.code ?? 'ERR_NETWORK', said) : 'ERR_UNKNOWN';
   if (said.startsWith('maxContentLength size of')) {
     return { kind: 'too_large', detail: `Wavix's answer was larger than ${megabytes(maxAnswerBytes)}, the most smsops reads` };
   }

@@ -260,7 +260,7 @@ describe('PortSIP REST client against the stand-in', () => {
     await pbx.close();
     const error = await failureOf(api.listSmsConfigurations());
     expect(error.kind).toBe('network');
-    expect(error.userMessage).toMatch(/could not reach PortSIP .*PORTSIP_API_URL/);
+    expect(error.userMessage).toMatch(/could not reach PortSIP .*: connection refused \(ECONNREFUSED\)\. Check PORTSIP_API_URL/);
   });
 
   it('tolerates a base URL copied with /api at its end', async () => {

@@ -1,5 +1,7 @@
 import { createServer } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { inspect } from 'node:util';
+import { generate as generateCertificate } from 'selfsigned';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { accountWebhooksOf } from '../../src/core/model/accountWebhooks.js';
 import { createLogger } from '../../src/log.js';
@@ -207,7 +209,43 @@ describe('errors and retries', () => {
     });
     const error = await failureOf(makeClient({ baseUrl: `http://127.0.0.1:${port}`, retry: { maxRetries: 1 } }).numbers.list());
     expect(error).toMatchObject({ kind: 'network', attempts: 2 });
-    expect(error.userMessage).toMatch(/could not reach Wavix/);
+    expect(error.userMessage).toMatch(
+      /could not reach Wavix to list numbers after 2 attempts: connection refused \(ECONNREFUSED\)\./,
+    );
+  });
+
+  it('says which connection failure it was, with its code, and what to do for a certificate or a host name', async () => {
+    const pems = await generateCertificate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256' });
+    const servers: TlsServer[] = [];
+    const serve = async (options: Parameters<typeof createTlsServer>[0]) => {
+      const server = createTlsServer({ cert: pems.cert, key: pems.private, ...options }, (socket) => socket.end());
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+    };
+    const plain = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const said = async (baseUrl: string) =>
+        (await failureOf(makeClient({ baseUrl, retry: { maxRetries: 0 } }).numbers.list())).userMessage;
+      // A TLS-inspecting proxy's certificate, or another server: said, with the way to trust it.
+      expect(await said(await serve({}))).toMatch(
+        /could not reach Wavix to list numbers: TLS certificate not accepted \(DEPTH_ZERO_SELF_SIGNED_CERT\)\. .*NODE_EXTRA_CA_CERTS/,
+      );
+      // OpenSSL's text ("write EPROTO 80…:SSL routines:…") comes as a bare EPROTO: named by its reason.
+      expect(await said(await serve({ minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' }))).toContain(
+        ': TLS version or cipher too old (ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION).',
+      );
+      expect(await said(`https://127.0.0.1:${(plain.address() as { port: number }).port}`)).toContain(
+        ': the server does not speak HTTPS (ERR_SSL_WRONG_VERSION_NUMBER).',
+      );
+      expect(await said('https://api.wavix.invalid')).toMatch(
+        /: host name not found \((ENOTFOUND|EAI_AGAIN)\)\. Check the host name in WAVIX_API_URL and this host's DNS\./,
+      );
+    } finally {
+      for (const server of servers) server.close();
+      plain.close();
+    }
   });
 
   it('names the missing field when Wavix answers in an unexpected shape', async () => {
