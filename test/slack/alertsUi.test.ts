@@ -236,7 +236,12 @@ describe('delivery errors in words', () => {
     expect(words('HTTP 404: <html>Not Found</html>', 404)).toBe(
       'PortSIP answered HTTP 404: nothing is at that URL there (a wrong path or PortSIP UUID?)',
     );
-    expect(words('HTTP 502', 502)).toBe('PortSIP answered HTTP 502: PortSIP failed on its side');
+    expect(words('HTTP 500', 500)).toBe('PortSIP answered HTTP 500: PortSIP failed on its side');
+    // A reverse proxy's own page (nginx's "502 Bad Gateway") when PortSIP behind it is down: not PortSIP's failure.
+    expect(words('HTTP 502: <html><head><title>502 Bad Gateway</title></head>', 502)).toBe(
+      'the route URL answered HTTP 502 (Bad Gateway): the proxy or load balancer in front of PortSIP could not reach it (PortSIP down, or the proxy points at a wrong address or port)',
+    );
+    expect(words('HTTP 504', 504)).toContain('HTTP 504 (Gateway Timeout): the proxy or load balancer in front of PortSIP');
     expect(words('no complete answer within 15000 ms')).toContain('did not answer in time');
     expect(words('An API error occurred: not_in_channel', null, 'slack')).toContain('/invite @smsops');
     for (const e of ['connect ECONNREFUSED 10.1.2.3:5555', 'getaddrinfo ENOTFOUND pbx.exmaple.com'])

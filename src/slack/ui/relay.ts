@@ -62,6 +62,15 @@ const HTTP_WORDS: Record<number, string> = {
   429: 'it asked smsops to slow down',
 };
 
+/**
+ * A gateway's own statuses: a reverse proxy or load balancer in front of PortSIP answers them with its HTML page when
+ * PortSIP behind it does not, so "PortSIP failed on its side" sent people to PortSIP's logs, which show nothing.
+ */
+const PROXY_WORDS: Record<number, string> = {
+  502: '(Bad Gateway): the proxy or load balancer in front of PortSIP could not reach it (PortSIP down, or the proxy points at a wrong address or port)',
+  504: '(Gateway Timeout): the proxy or load balancer in front of PortSIP waited for it in vain (PortSIP down, or too slow behind it)',
+};
+
 /** A redirect: smsops posts to the route URL only, so the route must name the address the PBX sends it to. */
 const REDIRECT_WORDS =
   'it redirects to another address, and smsops does not follow redirects: set the route to the address it names (`/sms relay status` shows it to admins)';
@@ -104,6 +113,8 @@ function connectionWords(error: string, status: number | null, destination: stri
         ? 'it refused the user name and password in the route URL (smsops sends them as Basic authentication)'
         : (HTTP_WORDS[status] ??
           (status >= 300 && status < 400 ? REDIRECT_WORDS : status >= 500 ? 'PortSIP failed on its side' : 'PortSIP refused it'));
+    const proxy = PROXY_WORDS[status];
+    if (proxy) return `the route URL answered HTTP ${status} ${proxy}`;
     return `PortSIP answered HTTP ${status}: ${words}`;
   }
   if (/EMFILE|ENFILE/.test(error))
