@@ -586,6 +586,26 @@ describe('each broken link', () => {
     expect(portsip.reason).toBe(`The server at 127.0.0.1:${port} does not speak HTTPS: use http:// or the HTTPS port.`);
   });
 
+  it('a route whose port resets the connection, or cuts the TLS handshake, is said in words, not Node’s', async () => {
+    const resetting = createTcpServer((socket) => socket.resetAndDestroy());
+    const cutting = createTcpServer((socket) => socket.once('data', () => socket.end()));
+    const resetPort = await listening(resetting);
+    const cutPort = await listening(cutting);
+    setRoute('+14155550100', `https://127.0.0.1:${resetPort}${PORTSIP_PATH}`);
+    setRoute('+14155550101', `https://127.0.0.1:${cutPort}${PORTSIP_PATH}`);
+    const report = await runDoctor(doctorDeps());
+    const reasons = report.checks.filter((c) => c.id.startsWith('portsip:+1415555010')).map((c) => c.reason);
+    expect(reasons).toContain(
+      `127.0.0.1:${cutPort} accepts connections but closed this one during the TLS handshake, before sending a certificate (ECONNRESET): not PortSIP's HTTPS port, or a firewall or proxy that cuts TLS. The relay's posts fail too.`,
+    );
+    expect(reasons.join('\n')).toMatch(
+      new RegExp(
+        `127\\.0\\.0\\.1:${resetPort} (accepts connections but dropped this one|accepts connections but closed this one during the TLS handshake)`,
+      ),
+    );
+    expect(reasons.join('\n')).not.toMatch(/Error: |read ECONNRESET|socket disconnected/);
+  });
+
   it('a PortSIP route with a self-signed certificate fails, saying so', async () => {
     const port = await tlsEndpoint(localhostCert);
     setRoute('default', `https://127.0.0.1:${port}${PORTSIP_PATH}`);

@@ -1,5 +1,5 @@
 import { describeError } from '../../errors.js';
-import { offersOnlyOldTls, speaksNoTls } from '../connectionFailure.js';
+import { connectionFailureInWords, offersOnlyOldTls, speaksNoTls, TLS_HANDSHAKE_CUT } from '../connectionFailure.js';
 import { refusedDestination } from '../destinationGuard.js';
 import { ownEndpointProblem } from '../destinationSelf.js';
 import type { RelayRoute } from '../model/relayRoute.js';
@@ -51,14 +51,24 @@ function connectFailure(error: unknown, host: string, port: number, limitMs: num
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
+    case 'EINVAL': // connect() to a blackholed address
       return `${host}:${port} cannot be reached (${code}): a firewall or routing problem between smsops and PortSIP.`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return TLS_HANDSHAKE_CUT.test(describeError(error))
+        ? `${host}:${port} accepts connections but closed this one during the TLS handshake, before sending a certificate (${code}): not PortSIP's HTTPS port, or a firewall or proxy that cuts TLS. The relay's posts fail too.`
+        : `${host}:${port} accepts connections but dropped this one (${code}): a firewall, proxy or overloaded server on the way. The relay's posts fail too.`;
+    case 'EMFILE':
+    case 'ENFILE':
+      return `smsops ran out of open files and could not open a connection to ${host}:${port} (${code}): raise its open-file limit (\`ulimit -n\`, LimitNOFILE, --ulimit nofile) and restart it.`;
     default:
       if (code === 'ESMSOPSREFUSED') return `${(error as Error).message}.`;
       if (speaksNoTls(describeError(error)))
         return `The server at ${host}:${port} does not speak HTTPS: use http:// or the HTTPS port.`;
       if (offersOnlyOldTls(describeError(error)))
         return `${host}:${port} offers only an old TLS version or cipher (TLS 1.0 or 1.1): smsops, like current browsers, needs TLS 1.2 or later, so the relay's posts fail too. Enable TLS 1.2 or later on PortSIP's web server.`;
-      return `Could not connect to ${host}:${port}: ${describeError(error)}.`;
+      // Never a library's text alone: its kind in words with its code, the text only when smsops knows neither.
+      return `Could not connect to ${host}:${port}: ${connectionFailureInWords(describeError(error)) ?? describeError(error)}.`;
   }
 }
 
