@@ -509,8 +509,14 @@ describe('each broken link', () => {
     report = await runDoctor(doctorDeps({ publicBaseUrl: `http://127.0.0.1:${await closedPort()}` }));
     const down = check(report, 'public-url');
     expect(down.status).toBe('failure');
-    expect(down.reason).toContain('does not answer: ECONNREFUSED');
+    expect(down.reason).toContain('does not answer: connection refused (ECONNREFUSED).');
     expect(down.reason).toContain('hairpin NAT');
+
+    // https:// to the plain-HTTP port: OpenSSL's "write EPROTO 80…:SSL routines:…" said in words.
+    report = await runDoctor(doctorDeps({ publicBaseUrl: `https://127.0.0.1:${plainPort}` }));
+    const noTls = check(report, 'public-url');
+    expect(noTls.reason).toContain('does not answer: the server does not speak HTTPS (ERR_SSL_WRONG_VERSION_NUMBER).');
+    expect(noTls.reason).not.toMatch(/SSL routines|EPROTO/);
   });
 
   it('a PUBLIC_BASE_URL reaching an smsops that reports itself failing is reachable, its reasons quoted', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeError } from '../../errors.js';
+import { connectionFailureInWords } from '../connectionFailure.js';
 import { publicBaseUnreachable } from '../publicBaseReach.js';
 import { type CheckGroup, shown } from './context.js';
 import type { HealthAnswer } from './types.js';
@@ -45,8 +46,12 @@ function selfReportedFailing(status: number, body: HealthBody): string {
   return ` It reports itself failing there (HTTP ${status}): “${quoted}”. That is smsops’ own state, not the address’s: /healthz says the same to any monitor, and the relay checks here and \`/sms relay status\` show what is behind it.`;
 }
 
+/** In words with its code ("connection refused (ECONNREFUSED)"); Node's own text only for a failure smsops cannot name. */
 function probeFailure(error: unknown): string {
   const code = (error as { code?: unknown }).code;
+  const text = `${typeof code === 'string' ? `${code} ` : ''}${describeError(error)}`;
+  const words = connectionFailureInWords(text);
+  if (words) return words;
   return typeof code === 'string' ? `${code} (${describeError(error)})` : describeError(error);
 }
 
