@@ -107,3 +107,6 @@ export function connectionFailureInWords(error: string, destination?: string, br
  */
 export const refinedCode = (code: string, said: string) =>
   code === 'EPROTO' || code === 'ERR_NETWORK' ? (connectionFailureCode(said) ?? code) : code;
+
+/** What the relay records of a Slack call that never reached Slack, before the failure's words. */
+export const SLACK_NOT_REACHED = 'Slack not reached: ';

@@ -1,9 +1,12 @@
+import { createServer as createNetServer } from 'node:net';
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { destinationAnswer } from '../../src/core/destinationAnswer.js';
 import { createSlackHolds } from '../../src/slack/notifier/slackHolds.js';
 import { createSlackPace, type SlackPace } from '../../src/slack/notifier/slackPace.js';
 import { classifySlackFailure, createSlackRelaySender } from '../../src/slack/notifier/slackPost.js';
 import { portsipStateOf } from '../../src/slack/notifier/slackPostUpdater.js';
+import { deliveryErrorInWords } from '../../src/slack/ui/relay.js';
 import { createDeliveriesRepository } from '../../src/store/repositories/deliveries.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { createSlackPostsRepository } from '../../src/store/repositories/slackPosts.js';
@@ -306,6 +309,32 @@ describe('the Slack relay sender', () => {
       outcome: { delivered: false, statusCode: null, error: 'Slack did not answer in time' },
       refused: null,
     });
+  });
+
+  it('says a Slack it could not reach in words with the code, never as Slack refusing nor with an address', async () => {
+    const closed = createNetServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const failureAt = async (slackApiUrl: string) => {
+      const client = new webApi.WebClient('xoxb-test', { slackApiUrl, retryConfig: { retries: 0 } });
+      const error = await client.chat.postMessage({ channel: 'C0INBOX001', text: 'x' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      return classifySlackFailure(error).outcome.error ?? '';
+    };
+    const refused = await failureAt(`http://127.0.0.1:${port}/api/`);
+    expect(refused).toBe('Slack not reached: connection refused (ECONNREFUSED)');
+    expect(deliveryErrorInWords({ lastError: refused, lastStatusCode: null }, 'slack')).toBe(
+      'smsops could not reach Slack: connection refused (ECONNREFUSED); check the network, proxy (HTTPS_PROXY) and firewall between smsops and slack.com',
+    );
+    expect(await failureAt('https://slack.invalid/api/')).toMatch(
+      /^Slack not reached: host name not found \((ENOTFOUND|EAI_AGAIN)\)$/,
+    );
+    expect(destinationAnswer({ destinationKind: 'slack', lastStatusCode: null, lastError: refused }, false)).not.toMatch(
+      /127\.0\.0\.1|request error/,
+    );
   });
 
   it('counts an argument the Slack client cannot encode (URI malformed) as deterministic', () => {

@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
+import { connectionFailureInWords, SLACK_NOT_REACHED } from '../../core/connectionFailure.js';
 import { localDay } from '../../core/localDay.js';
 import type { Delivery } from '../../core/model/delivery.js';
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
@@ -66,6 +67,17 @@ export interface SlackFailure {
   refused: string | null;
 }
 
+/** An error and its causes (fetch's "fetch failed" holds the connection's error, with its code, as its cause). */
+function causeChainText(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') parts.push(code);
+    parts.push(e instanceof Error ? e.message : String(e));
+  }
+  return parts.join(' ');
+}
+
 export function classifySlackFailure(error: unknown): SlackFailure {
   // Not a failure: the delivery is given back as it was (no attempt, error or backoff), and posted after the restart.
   if (error instanceof NotPosted)
@@ -94,6 +106,12 @@ export function classifySlackFailure(error: unknown): SlackFailure {
   // Cut because smsops is stopping (src/slack/callCut.ts): it may have been posted, so it is an attempt, sent again.
   if (e.code === 'slack_webapi_request_error' && (error as { original?: { name?: string } }).original?.name === 'SlackCallCut')
     return { outcome: { delivered: false, statusCode: null, error: 'smsops stopped before Slack answered' }, refused: null };
+  // Slack not reached (DNS, a refused or cut connection, a certificate a proxy presents): "fetch failed" said nothing,
+  // and "Slack refused the post" was wrong, Slack never saw it. The kind in words and its code, never an address.
+  if (e.code === 'slack_webapi_request_error') {
+    const words = connectionFailureInWords(causeChainText((error as { original?: unknown }).original));
+    if (words) return { outcome: { delivered: false, statusCode: null, error: `${SLACK_NOT_REACHED}${words}` }, refused: null };
+  }
   // The client form-encodes arguments before sending: a string it cannot encode fails here, every time.
   if (error instanceof URIError || e.code === 'ERR_INVALID_URI') {
     return {

@@ -1,5 +1,11 @@
 import type { FailingDeliveries, RetryCount } from '../../core/alertActions.js';
-import { connectionFailureCode, offersOnlyOldTls, speaksNoTls, TLS_HANDSHAKE_CUT } from '../../core/connectionFailure.js';
+import {
+  connectionFailureCode,
+  offersOnlyOldTls,
+  SLACK_NOT_REACHED,
+  speaksNoTls,
+  TLS_HANDSHAKE_CUT,
+} from '../../core/connectionFailure.js';
 import { destinationAnswer } from '../../core/destinationAnswer.js';
 import { type FailingDelivery, SLACK_QUEUE_DESTINATION } from '../../core/model/delivery.js';
 import { formatPartyForPeople } from '../../core/phone.js';
@@ -153,6 +159,8 @@ export function deliveryErrorInWords(
 ): string {
   const error = f.lastError ?? '';
   if (kind === 'slack') {
+    if (error.startsWith(SLACK_NOT_REACHED))
+      return `smsops could not reach Slack: ${error.slice(SLACK_NOT_REACHED.length)}; check the network, proxy (HTTPS_PROXY) and firewall between smsops and slack.com`;
     const known = Object.keys(SLACK_WORDS).find((k) => error.includes(k));
     return known ? (SLACK_WORDS[known] ?? 'Slack refused the post') : 'Slack refused the post';
   }
