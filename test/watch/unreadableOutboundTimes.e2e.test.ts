@@ -10,14 +10,24 @@ import { wavixProxy } from '../helpers/wavixProxy.js';
 
 /**
  * Wavix writing its outbound times in a form nobody can read: the emulator behind a proxy that rewrites every listed
- * message's submitted_at and sent_at. Everything else passes through.
+ * message's submitted_at and sent_at, in the export's lines and the paged list alike. Everything else passes through.
  */
 function wavixWithUnreadableTimes() {
   return wavixProxy({
     rewrite: (url, body) => {
-      if (url.pathname !== '/v3/messages' || url.searchParams.get('type') !== 'outbound') return body;
+      if (url.searchParams.get('type') !== 'outbound') return body;
+      const unreadable = (item: Record<string, unknown>) =>
+        Object.assign(item, { submitted_at: 'Fri 5:34pm', sent_at: 'Fri 5:34pm' });
+      // The watch reads its window through the export (NDJSON, a message a line); the paged list is its fallback.
+      if (url.pathname === '/v3/messages/all') {
+        return body
+          .split('\n')
+          .map((line) => (line.trim() === '' ? line : JSON.stringify(unreadable(JSON.parse(line) as Record<string, unknown>))))
+          .join('\n');
+      }
+      if (url.pathname !== '/v3/messages') return body;
       const answer = JSON.parse(body) as { items: Array<Record<string, unknown>> };
-      for (const item of answer.items) Object.assign(item, { submitted_at: 'Fri 5:34pm', sent_at: 'Fri 5:34pm' });
+      for (const item of answer.items) unreadable(item);
       return JSON.stringify(answer);
     },
   });
