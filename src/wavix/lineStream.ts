@@ -85,6 +85,9 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
     maxContentLength: -1,
     maxRedirects: 0,
     responseType: 'stream',
+    // The proxy and NO_PROXY decision the other Wavix calls take (src/outboundProxy.ts): left to axios, the export
+    // read the environment its own way and sent a proxy password still percent-encoded (a 407 every watch run).
+    ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
   });
 
   return async function* stream(req, cancellation) {
@@ -96,7 +99,8 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
       ends.abort(new Error('time limit'));
     }, req.maxMs);
     const signal = cancellation ? AbortSignal.any([ends.signal, cancellation]) : ends.signal;
-    const fail = (failure: Failure, attempts: number) => new WavixError({ ...failure, operation: req.operation, attempts });
+    const fail = (failure: Failure, attempts: number) =>
+      new WavixError({ ...failure, operation: req.operation, attempts, throughProxy: typeof options.proxy === 'object' });
     const cancelled = (attempts: number) =>
       new WavixError({
         kind: 'cancelled',

@@ -3,6 +3,7 @@ import { getGlobalDispatcher, setGlobalDispatcher } from 'undici';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { z } from 'zod';
 import { axiosProxyFor, environmentProxy, proxyFor, useEnvironmentProxy } from '../../src/outboundProxy.js';
+import { createWavixClient } from '../../src/wavix/client.js';
 import type { WavixError } from '../../src/wavix/errors.js';
 import { createWavixRequester } from '../../src/wavix/http.js';
 
@@ -11,7 +12,10 @@ import { createWavixRequester } from '../../src/wavix/http.js';
  * NO_PROXY reading on both legs, or one works while the other is refused or goes where the operator did not mean.
  */
 
-/** A forward proxy that wants `user`/`password` (Basic) and answers Wavix's call itself; records what it was sent. */
+/**
+ * A forward proxy that wants `user`/`password` (Basic) and answers Wavix's call itself (the export as one NDJSON line);
+ * records what it was sent.
+ */
 async function startAuthProxy(user: string, password: string) {
   const sent: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -19,6 +23,12 @@ async function startAuthProxy(user: string, password: string) {
     sent.push(Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString());
     if (auth !== `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`) {
       res.writeHead(407, { 'proxy-authenticate': 'Basic realm="corp"', 'content-type': 'text/html' }).end('<html>407</html>');
+      return;
+    }
+    if (req.url?.includes('/v3/messages/all')) {
+      res
+        .writeHead(200, { 'content-type': 'application/x-ndjson' })
+        .end('{"message_id":"m1","from":"15550000001","to":"15550000002","status":"delivered"}\n');
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"balance":"12.5"}');
@@ -52,6 +62,33 @@ describe('the outbound proxy for Wavix’s calls', () => {
     });
     expect(answer.balance).toBe('12.5');
     expect(proxy.sent).toEqual(['svc smsops:p@ss:w/rd%1']);
+  });
+
+  it('reads the message export (the traffic watch) through the same proxy, its password decoded (axios sent p%40ss: 407)', async () => {
+    proxy = await startAuthProxy('svc', 'p@ss');
+    const env = { HTTP_PROXY: `http://svc:p%40ss@127.0.0.1:${proxy.port}` };
+    // As an operator sets it: axios reads the environment itself where it is given no proxy.
+    const before = process.env.HTTP_PROXY;
+    process.env.HTTP_PROXY = env.HTTP_PROXY;
+    onTestFinished(() => {
+      if (before === undefined) delete process.env.HTTP_PROXY;
+      else process.env.HTTP_PROXY = before;
+    });
+    const wavixUrl = 'http://wavix.example.test';
+    const client = createWavixClient({
+      baseUrl: wavixUrl,
+      apiKey: 'test-wavix-key-0000',
+      retry: { maxRetries: 0 },
+      proxy: axiosProxyFor(env, wavixUrl),
+    });
+    const events: unknown[] = [];
+    for await (const event of client.messages.export(
+      { type: 'outbound', sent_after: '2026-11-28T00:00:00' },
+      { maxBytes: 1 << 20, maxMs: 10_000 },
+    ))
+      events.push(event);
+    expect(events).toEqual([{ kind: 'message', message: expect.objectContaining({ message_id: 'm1' }) }]);
+    expect(proxy.sent).toEqual(['svc:p@ss']);
   });
 
   it('reads NO_PROXY for Wavix as for Slack: `wavix.com` covers api.wavix.com (axios still sent it through the proxy)', () => {
