@@ -174,6 +174,8 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
       const decoder = new StringDecoder('utf8');
       let pending = '';
       let skipping = false;
+      /** The bytes of the line being skipped, so far. */
+      let skipped = 0;
       let number = 0;
       // The bytes of the lines passed on (and skipped): the limit falls between two lines, not within a chunk.
       let bytes = 0;
@@ -191,18 +193,27 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
             number += 1;
             if (skipping) {
               skipping = false;
-              yield { tooLong: size, number };
+              yield { tooLong: skipped + size, number };
             } else yield { text: whole.endsWith('\r') ? whole.slice(0, -1) : whole, number };
             if (timedOut) return ended('time');
           }
-          if (skipping) continue;
-          pending += text;
-          if (Buffer.byteLength(pending) > MAX_LINE_BYTES) {
-            // Kept no longer: its bytes count when its end arrives.
-            skipping = true;
-            bytes += Buffer.byteLength(pending);
-            pending = '';
+          if (skipping) {
+            // Counted as they pass, not held: one line of 50 MB with no newline was read whole past a 10 MB limit,
+            // the size cut never met (only its first MB and its end counted).
+            const size = Buffer.byteLength(text);
+            skipped += size;
+            bytes += size;
             if (bytes > req.maxBytes) return ended('size');
+          } else {
+            pending += text;
+            if (Buffer.byteLength(pending) > MAX_LINE_BYTES) {
+              // Kept no longer: its bytes are counted from here, and the line said skipped when its end arrives.
+              skipping = true;
+              skipped = Buffer.byteLength(pending);
+              bytes += skipped;
+              pending = '';
+              if (bytes > req.maxBytes) return ended('size');
+            }
           }
           if (timedOut) return ended('time');
         }
@@ -216,8 +227,11 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
       }
       // The last line may end without a newline.
       const last = pending + decoder.end();
-      if (skipping) yield { tooLong: Buffer.byteLength(last), number: number + 1 };
-      else if (last.trim() !== '') {
+      if (skipping) {
+        bytes += Buffer.byteLength(last);
+        if (bytes > req.maxBytes) return ended('size');
+        yield { tooLong: skipped + Buffer.byteLength(last), number: number + 1 };
+      } else if (last.trim() !== '') {
         if (bytes + Buffer.byteLength(last) > req.maxBytes) return ended('size');
         bytes += Buffer.byteLength(last);
         yield { text: last, number: number + 1 };

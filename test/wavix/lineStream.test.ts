@@ -1,0 +1,72 @@
+import { createServer, type ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWavixLineStreamer, type StreamEnd, type StreamedLine } from '../../src/wavix/lineStream.js';
+
+/** Wavix's export read from a real HTTP server writing whatever `write` sends. */
+async function readExport(write: (res: ServerResponse) => Promise<void>, maxBytes: number) {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    void write(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+  const port = (server.address() as { port: number }).port;
+  const stream = createWavixLineStreamer({
+    baseUrl: `http://127.0.0.1:${port}`,
+    apiKey: 'test-wavix-key-0000',
+    retry: { maxRetries: 0 },
+  });
+  const lines = stream({ operation: 'export outbound messages', path: '/v3/messages/all', maxBytes, maxMs: 30_000 });
+  const read: StreamedLine[] = [];
+  for (;;) {
+    const next = await lines.next();
+    if (next.done) {
+      server.closeAllConnections();
+      return { read, end: next.value as StreamEnd };
+    }
+    read.push(next.value);
+  }
+}
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+const MESSAGE = '{"message_id":"m1","from":"15550000001","to":"15550000002","status":"delivered"}';
+
+async function writeAll(res: ServerResponse, chunks: Iterable<Buffer | string>) {
+  for (const chunk of chunks) {
+    if (res.destroyed) return;
+    if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+  }
+  res.end();
+}
+
+describe('the export read line by line', () => {
+  it('stops at its byte limit within one endless line (a 20 MB line was read whole past a 4 MB limit)', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    const { read, end } = await readExport(
+      (res) => writeAll(res, [...Array.from({ length: 320 }, () => chunk), `\n${MESSAGE}\n`]),
+      4 * 1024 * 1024,
+    );
+    expect(end.cut).toBe('size');
+    expect(end.bytes).toBeLessThanOrEqual(4 * 1024 * 1024 + chunk.length);
+    expect(read).toEqual([]);
+  });
+
+  it('says a skipped line by its whole size, and reads the lines after it', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    const { read, end } = await readExport(
+      (res) => writeAll(res, [...Array.from({ length: 32 }, () => chunk), `\r\n${MESSAGE}\r\n${MESSAGE}`]),
+      64 * 1024 * 1024,
+    );
+    expect(end.cut).toBeNull();
+    expect(read).toEqual([
+      { tooLong: 32 * chunk.length + 2, number: 1 },
+      { text: MESSAGE, number: 2 },
+      { text: MESSAGE, number: 3 },
+    ]);
+    expect(end.bytes).toBe(32 * chunk.length + 2 + (MESSAGE.length + 2) + MESSAGE.length);
+  });
+});
