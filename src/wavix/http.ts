@@ -156,18 +156,18 @@ export function retryable(method: string, failure: Failure): boolean {
   return failure.kind === 'rate_limited' || failure.kind === 'server' || failure.kind === 'timeout' || failure.kind === 'network';
 }
 
+/** The failure a web page answering instead of Wavix is (see middleboxPage), or undefined for any other answer. */
+export function webPageFailure(response: AxiosResponse): Failure | undefined {
+  if (!middleboxPage(response)) return undefined;
+  // Retried as Wavix's own 5xx and 429 are; a page with any other status is not Wavix refusing, so not its 4xx kinds.
+  const kind = response.status >= 500 ? 'server' : response.status === 429 ? 'rate_limited' : 'network';
+  return { kind, status: response.status, detail: `HTTP ${response.status} with a web page, not Wavix's JSON`, middlebox: true };
+}
+
 function fromResponse(response: AxiosResponse, apiKey: string): Failure | undefined {
   const data: unknown = response.data;
-  if (middleboxPage(response)) {
-    // Retried as Wavix's own 5xx and 429 are; a page with any other status is not Wavix refusing, so not its 4xx kinds.
-    const kind = response.status >= 500 ? 'server' : response.status === 429 ? 'rate_limited' : 'network';
-    return {
-      kind,
-      status: response.status,
-      detail: `HTTP ${response.status} with a web page, not Wavix's JSON`,
-      middlebox: true,
-    };
-  }
+  const page = webPageFailure(response);
+  if (page) return page;
   if (response.status >= 200 && response.status < 300) {
     // Wavix's Go SDK treats a 2xx with success:false or error:true as a failure; so do we.
     if (

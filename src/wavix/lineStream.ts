@@ -14,6 +14,7 @@ import {
   type WavixHttpOptions,
   type WavixRetryPolicy,
   wavixMessageOf,
+  webPageFailure,
 } from './http.js';
 
 /** The most of one line kept: a Message is well under 10 KB; a longer line is skipped, not held. */
@@ -130,15 +131,17 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
               signal: AbortSignal.any([signal, attemptEnds.signal]),
             })
             .finally(() => clearTimeout(firstByte));
-          if (response.status >= 200 && response.status < 300) body = response.data;
+          // A web page with a 2xx (a TLS-inspecting box's login page) is no export: read as one, its lines were each
+          // skipped as "no message" and the run judged the window from none, saying only that lines were skipped.
+          const page = webPageFailure(response);
+          if (response.status >= 200 && response.status < 300 && !page) body = response.data;
           else {
             const data = await readErrorBody(response.data);
             const retryAfter = response.headers['retry-after'];
             const retryAfterMs = parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : undefined, Date.now());
             failure = {
-              kind: statusKind(response.status),
-              status: response.status,
-              wavixMessage: wavixMessageOf(data, options.apiKey),
+              ...(page ?? { kind: statusKind(response.status), status: response.status }),
+              wavixMessage: page ? undefined : wavixMessageOf(data, options.apiKey),
               ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
             };
           }

@@ -1,11 +1,12 @@
 import { createServer, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { WavixError } from '../../src/wavix/errors.js';
 import { createWavixLineStreamer, type StreamEnd, type StreamedLine } from '../../src/wavix/lineStream.js';
 
 /** Wavix's export read from a real HTTP server writing whatever `write` sends. */
-async function readExport(write: (res: ServerResponse) => Promise<void>, maxBytes: number) {
+async function readExport(write: (res: ServerResponse) => Promise<void>, maxBytes: number, type = 'application/x-ndjson') {
   const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    res.writeHead(200, { 'content-type': type });
     void write(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -68,5 +69,13 @@ describe('the export read line by line', () => {
       { text: MESSAGE, number: 3 },
     ]);
     expect(end.bytes).toBe(32 * chunk.length + 2 + (MESSAGE.length + 2) + MESSAGE.length);
+  });
+
+  it('takes a web page answering 200 (a TLS-inspecting box) for what it is, not an export of lines that are no message', async () => {
+    const page = '<!DOCTYPE html>\n<html>\n<body>Sign in to continue</body>\n</html>\n';
+    const failed = await readExport((res) => writeAll(res, [page]), 1 << 20, 'text/html; charset=utf-8').catch(
+      (error: unknown) => error as WavixError,
+    );
+    expect((failed as WavixError).userMessage).toMatch(/^A web page answered instead of Wavix's API \(HTTP 200\)/);
   });
 });
