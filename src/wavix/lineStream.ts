@@ -67,6 +67,15 @@ async function readErrorBody(stream: Readable): Promise<unknown> {
 }
 
 /**
+ * A line's text without its CR (CRLF lines) and, on the first line, without a byte order mark: JSON.parse refuses
+ * one, and the export's first message was skipped as "not JSON".
+ */
+function lineText(line: string, number: number): string {
+  const text = number === 1 && line.startsWith('\uFEFF') ? line.slice(1) : line;
+  return text.endsWith('\r') ? text.slice(0, -1) : text;
+}
+
+/**
  * A GET whose answer is read as it arrives, line by line (NDJSON: Wavix's message export), never whole in memory. It
  * is asked again as ordinary reads are (429, 5xx, network trouble) only until its answer starts: lines already passed
  * on cannot be taken back. Past `maxBytes` or `maxMs` once lines arrive, the reading stops and the end says which: the
@@ -197,7 +206,7 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
             if (skipping) {
               skipping = false;
               yield { tooLong: skipped + size, number };
-            } else yield { text: whole.endsWith('\r') ? whole.slice(0, -1) : whole, number };
+            } else yield { text: lineText(whole, number), number };
             if (timedOut) return ended('time');
           }
           if (skipping) {
@@ -237,7 +246,7 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
       } else if (last.trim() !== '') {
         if (bytes + Buffer.byteLength(last) > req.maxBytes) return ended('size');
         bytes += Buffer.byteLength(last);
-        yield { text: last, number: number + 1 };
+        yield { text: lineText(last, number + 1), number: number + 1 };
       }
       return { cut: null, bytes };
     } finally {

@@ -78,4 +78,13 @@ describe('the export read line by line', () => {
     );
     expect((failed as WavixError).userMessage).toMatch(/^A web page answered instead of Wavix's API \(HTTP 200\)/);
   });
+
+  it('reads a first line that starts with a byte order mark (it was skipped as not JSON, its message uncounted)', async () => {
+    const { read, end } = await readExport(
+      (res) => writeAll(res, [Buffer.from([0xef, 0xbb]), Buffer.from([0xbf]), `${MESSAGE}\n`]),
+      1 << 20,
+    );
+    expect(end.cut).toBeNull();
+    expect(read).toEqual([{ text: MESSAGE, number: 1 }]);
+  });
 });
