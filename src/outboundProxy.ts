@@ -39,6 +39,18 @@ const withoutCredentials = (url: string) => {
 };
 
 /**
+ * Never sent through a proxy, whatever NO_PROXY says: a proxy cannot reach this host's loopback. `npm start` on a
+ * laptop with HTTPS_PROXY set (a corporate network) sent the sandbox's calls to its own emulator and Slack on
+ * 127.0.0.1 to the proxy, and the sandbox stopped at start with "fetch failed" alone; a WAVIX_API_URL or SLACK_API_URL
+ * on localhost (a stand-in) went the same way.
+ */
+const LOOPBACK_HOSTS = 'localhost,127.0.0.1,[::1]';
+
+/** NO_PROXY with the loopback hosts added (`*` alone already covers them, and must stay alone to mean every host). */
+const withLoopback = (noProxy: string | undefined) =>
+  noProxy === '*' ? noProxy : noProxy ? `${noProxy},${LOOPBACK_HOSTS}` : LOOPBACK_HOSTS;
+
+/**
  * Whether a call to `target` goes through the proxy, and which: undici's EnvHttpProxyAgent's rule (an https URL takes
  * HTTPS_PROXY, else HTTP_PROXY; NO_PROXY's entries match the host and its subdomains, with a leading `.` or `*.`
  * dropped, `host:port` that port only, `*` alone every host), applied to Wavix's calls too: axios reads NO_PROXY its
@@ -49,7 +61,7 @@ export function proxyFor(proxy: ReturnType<typeof environmentProxy>, target: str
   const url = new URL(target);
   const chosen = url.protocol === 'https:' ? (proxy.https ?? proxy.http) : url.protocol === 'http:' ? proxy.http : undefined;
   if (!chosen) return undefined;
-  const noProxy = proxy.noProxy ?? '';
+  const noProxy = withLoopback(proxy.noProxy);
   if (noProxy === '*') return undefined;
   const hostname = url.host.replace(/:\d*$/, '').toLowerCase();
   const port = Number.parseInt(url.port, 10) || (url.protocol === 'https:' ? 443 : 80);
@@ -103,10 +115,14 @@ export function useEnvironmentProxy(env: NodeJS.ProcessEnv, logger: Pick<Logger,
   const proxy = environmentProxy(env);
   if (!proxy) return undefined;
   // The values read above, not undici's own reading (lower case first): the log names the proxy in use.
-  const dispatcher = new EnvHttpProxyAgent({ httpProxy: proxy.http, httpsProxy: proxy.https, noProxy: proxy.noProxy ?? '' });
+  const dispatcher = new EnvHttpProxyAgent({
+    httpProxy: proxy.http,
+    httpsProxy: proxy.https,
+    noProxy: withLoopback(proxy.noProxy),
+  });
   setGlobalDispatcher(dispatcher);
   logger.info(
-    'outbound proxy from the environment: Wavix and Slack (its Web API and Socket Mode) go through it, except hosts in NO_PROXY; PortSIP (the relay, its API, doctor’s checks) is always connected to directly',
+    'outbound proxy from the environment: Wavix and Slack (its Web API and Socket Mode) go through it, except hosts in NO_PROXY and loopback (localhost, 127.0.0.1, [::1]); PortSIP (the relay, its API, doctor’s checks) is always connected to directly',
     {
       ...(proxy.https ? { httpsProxy: withoutCredentials(proxy.https) } : {}),
       ...(proxy.http ? { httpProxy: withoutCredentials(proxy.http) } : {}),

@@ -12,6 +12,13 @@ import { waitUntil } from '../helpers/waitUntil.js';
  * internet service goes through it, not Wavix's alone, and PortSIP is reached directly on each leg.
  */
 
+/**
+ * A name for a stand-in on this host that smsops must send through the proxy: loopback itself never goes through one
+ * (src/outboundProxy.ts), and the proxy resolves this name to it.
+ */
+const proxied = (url: string) => url.replace('127.0.0.1', 'stand-in.proxied.test');
+const resolveAtProxy = (host: string) => (host === 'stand-in.proxied.test' ? '127.0.0.1' : host);
+
 /** A forward proxy (absolute-URI requests and CONNECT tunnels) that records the host:port each request was for. */
 async function startRecordingProxy(): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
   const seen: string[] = [];
@@ -20,7 +27,7 @@ async function startRecordingProxy(): Promise<{ url: string; seen: string[]; clo
     seen.push(`${target.host}${target.pathname}`);
     const upstream = request(
       {
-        host: target.hostname,
+        host: resolveAtProxy(target.hostname),
         port: target.port,
         path: `${target.pathname}${target.search}`,
         method: req.method,
@@ -40,7 +47,7 @@ async function startRecordingProxy(): Promise<{ url: string; seen: string[]; clo
     seen.push(req.url ?? '');
     tunnels.add(socket);
     const [host, port] = (req.url ?? '').split(':');
-    const upstream = connect(Number(port), host, () => {
+    const upstream = connect(Number(port), resolveAtProxy(host ?? ''), () => {
       tunnels.add(upstream);
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.write(head);
@@ -80,12 +87,12 @@ describe('an outbound proxy in the environment (real process)', () => {
     timeout: 60_000,
   }, async () => {
     proxy = await startRecordingProxy();
-    const slackHost = new URL(rig.fakeSlack.url).host;
+    const slackHost = new URL(proxied(rig.fakeSlack.url)).host;
     const portsipHost = new URL(rig.sink.url).host;
     const smsops = rig.track(
       await startSmsopsProcess(rig.dir, {
         ...productionEnv({ port: rig.port, databasePath: join(rig.dir, 'smsops.db'), webhookSecret: WEBHOOK_SECRET }),
-        SLACK_API_URL: rig.fakeSlack.url,
+        SLACK_API_URL: proxied(rig.fakeSlack.url),
         SLACK_INBOX_CHANNEL: 'C0TESTINBX',
         PORTSIP_WEBHOOK_URL: `${rig.sink.url}/emc/Wavix/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90`,
         HTTP_PROXY: proxy.url,
@@ -134,17 +141,17 @@ describe('an outbound proxy in the environment (real process)', () => {
     proxy = await startRecordingProxy();
     const ws = await startFakeSlackSocket();
     socket = ws;
-    rig.fakeSlack.handle('apps.connections.open', () => ({ url: ws.url }));
+    rig.fakeSlack.handle('apps.connections.open', () => ({ url: proxied(ws.url) }));
     const smsops = rig.track(
       await startSmsopsProcess(rig.dir, {
         ...productionEnv({ port: rig.port, databasePath: join(rig.dir, 'smsops.db'), webhookSecret: WEBHOOK_SECRET }),
-        SLACK_API_URL: rig.fakeSlack.url,
+        SLACK_API_URL: proxied(rig.fakeSlack.url),
         SLACK_APP_TOKEN: 'xapp-1-A0PROXY01-0000-secretpart0123456789',
         HTTP_PROXY: proxy.url,
       }),
     );
     await smsops.waitForLine(/Slack Socket Mode connected/, 20_000);
     // The websocket itself, not only apps.connections.open: it was opened directly, past the proxy.
-    expect(proxy.seen).toContain(new URL(ws.url).host);
+    expect(proxy.seen).toContain(new URL(proxied(ws.url)).host);
   });
 });

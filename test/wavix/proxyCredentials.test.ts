@@ -138,4 +138,23 @@ describe('the outbound proxy for Wavix’s calls', () => {
       /could not reach Wavix through the outbound proxy .*ECONNREFUSED.* HTTPS_PROXY/,
     );
   });
+
+  it('never sends loopback through the proxy: the sandbox reaches its own emulator and Slack on 127.0.0.1 (it stopped with "fetch failed")', async () => {
+    const local = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+    await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => local.close(() => resolve())));
+    const port = (local.address() as { port: number }).port;
+    // A proxy that is not there: anything sent to it fails.
+    const env = { HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: 'corp.example' };
+    const before = getGlobalDispatcher();
+    onTestFinished(() => setGlobalDispatcher(before));
+    useEnvironmentProxy(env, { info: () => {} });
+    const answer = await fetch(`http://127.0.0.1:${port}/api/auth.test`, { signal: AbortSignal.timeout(5_000) });
+    expect(await answer.json()).toEqual({ ok: true });
+    for (const target of [`http://127.0.0.1:${port}`, 'http://localhost:4000', 'http://[::1]:4000'])
+      expect(axiosProxyFor(env, target)).toBe(false);
+    expect(axiosProxyFor({ ...env, NO_PROXY: '' }, 'http://localhost:4000')).toBe(false);
+    expect(axiosProxyFor({ ...env, NO_PROXY: '*' }, 'https://api.wavix.com')).toBe(false);
+    expect(axiosProxyFor(env, 'https://api.wavix.com')).toEqual({ protocol: 'http', host: '127.0.0.1', port: 9 });
+  });
 });
