@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ExportEvent, ExportMessagesQuery, SentMessage, WavixMessage } from '../core/ports/wavix.js';
+import { WavixError } from './errors.js';
 import type { WavixRequester } from './http.js';
 import { MAX_LINE_BYTES, type WavixLineStreamer } from './lineStream.js';
 import { paginate } from './paginate.js';
@@ -57,22 +58,36 @@ async function* exportMessages(
   query: ExportMessagesQuery,
   limits: { maxBytes: number; maxMs: number },
 ): AsyncGenerator<ExportEvent> {
-  const lines = stream({ operation: `export ${query.type} messages`, path: '/v3/messages/all', query: { ...query }, ...limits });
+  const operation = `export ${query.type} messages`;
+  const lines = stream({ operation, path: '/v3/messages/all', query: { ...query }, ...limits });
+  let messages = 0;
+  let first: { line: number; problem: string } | null = null;
   try {
     for (;;) {
       const next = await lines.next();
       if (next.done) {
+        // Not one line a message: no export at all (a JSON array, fields renamed), not a quiet window. Judged as one,
+        // the window was read "whole" with no message in it and the failure rate judged from nothing.
+        if (messages === 0 && first !== null)
+          throw new WavixError({
+            kind: 'invalid_response',
+            operation,
+            attempts: 1,
+            detail: `no line of the export was a message (line ${first.line}: ${first.problem})`,
+          });
         const end = next.value;
         if (end.cut !== null) yield { kind: 'cut', by: end.cut, bytes: end.bytes, ms: end.ms };
         return;
       }
       const line = next.value;
-      if ('tooLong' in line) {
-        yield { kind: 'malformed', line: line.number, problem: `longer than ${MAX_LINE_BYTES / 1024 / 1024} MB` };
-        continue;
-      }
-      const event = readExportLine(line.text, line.number);
-      if (event !== null) yield event;
+      const event: ExportEvent | null =
+        'tooLong' in line
+          ? { kind: 'malformed', line: line.number, problem: `longer than ${MAX_LINE_BYTES / 1024 / 1024} MB` }
+          : readExportLine(line.text, line.number);
+      if (event === null) continue;
+      if (event.kind === 'message') messages += 1;
+      else if (event.kind === 'malformed') first ??= { line: event.line, problem: event.problem };
+      yield event;
     }
   } finally {
     // A reader that stops early closes the connection.

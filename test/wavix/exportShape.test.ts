@@ -1,0 +1,63 @@
+import { createServer } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWavixClient } from '../../src/wavix/client.js';
+import type { WavixError } from '../../src/wavix/errors.js';
+
+/**
+ * Wavix's message export in a shape that holds no message line (a JSON array, fields renamed): read as an export, the
+ * traffic watch judged the window from no message at all and said only that lines were skipped.
+ */
+const MESSAGE = {
+  message_id: 'm1',
+  from: '15550000001',
+  to: '15550000002',
+  status: 'delivered',
+  message_body: { text: 'Your code is 4821' },
+};
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+async function exportOf(body: string) {
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(body));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  close = () => new Promise((resolve) => server.close(() => resolve()));
+  const client = createWavixClient({
+    baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    apiKey: 'test-wavix-key-0000',
+    retry: { maxRetries: 0 },
+  });
+  const events: unknown[] = [];
+  try {
+    for await (const event of client.messages.export(
+      { type: 'outbound', sent_after: '2026-11-28T00:00:00' },
+      { maxBytes: 1 << 20, maxMs: 10_000 },
+    ))
+      events.push(event);
+    return { events };
+  } catch (error) {
+    return { events, error: error as WavixError };
+  }
+}
+
+describe("Wavix's message export in a shape smsops does not read", () => {
+  it('fails as a changed API when no line is a message, never quoting a line (it was a window read whole, with none)', async () => {
+    const { error } = await exportOf(`${JSON.stringify([MESSAGE, MESSAGE])}\n`);
+    expect(error?.kind).toBe('invalid_response');
+    expect(error?.userMessage).toMatch(/in a shape smsops does not understand/);
+    expect(`${error?.message} ${String(error?.cause)}`).not.toMatch(/4821|15550000002/);
+  });
+
+  it('still reads the messages around a line that is none, and an empty window', async () => {
+    const { events, error } = await exportOf(`${JSON.stringify(MESSAGE)}\n[1]\n`);
+    expect(error).toBeUndefined();
+    expect(events).toEqual([
+      { kind: 'message', message: expect.objectContaining({ message_id: 'm1' }) },
+      { kind: 'malformed', line: 2, problem: expect.any(String) },
+    ]);
+    expect(await exportOf('')).toEqual({ events: [] });
+  });
+});
