@@ -42,6 +42,45 @@ const runJob = async (name: string) => {
   return readable(body);
 };
 
+/**
+ * 20 SMS sent, 6 of them (30 %) failed by the carrier, and what a test of the failure-rate alert they raise reads:
+ * its row, its posts to the alert channel, its "Resolved after" replies, and an acknowledgement of its first post.
+ */
+async function thirtyPercentFailed() {
+  await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: 'Blocked by carrier' });
+  for (let i = 0; i < 20; i++)
+    await wavix('POST', '/v3/messages', {
+      from: '14155550100',
+      to: i < 6 ? '12125550107' : '12125550123',
+      message_body: { text: `hello ${i}`, media: null },
+    });
+  await t.emulator.clock.advance(10_000);
+  const row = () =>
+    t.db.prepare("SELECT status, acknowledged_by FROM alerts WHERE rule = 'failure_rate'").all() as Array<{
+      status: string;
+      acknowledged_by: string | null;
+    }>;
+  const posts = () => alertPosts().filter((c) => readable(c.args).includes('failed in the last hour'));
+  const resolvedReplies = () =>
+    t.fakeSlack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts && String(c.args.text).includes('Resolved after'));
+  /** OUTSIDER presses Acknowledge on the alert's first post, as in Slack; resolves once the row says so. */
+  const acknowledgeTheAlert = async () => {
+    const post = posts()[0];
+    const blocks = (post?.args.blocks ?? []) as Array<{ type: string; elements?: Array<{ value: string }> }>;
+    const actions = blocks.find((b) => b.type === 'actions');
+    const pressed = await t.slack.blockAction({
+      actionId: ALERT_ACTION.acknowledge,
+      value: String(actions?.elements?.[0]?.value),
+      userId: OUTSIDER,
+      channelId: ALERT_CHANNEL,
+      messageTs: String(post?.result?.ts),
+    });
+    expect(pressed.status).toBe(200);
+    await waitUntil(() => row()[0]?.acknowledged_by === OUTSIDER, 5000, 'the acknowledgement');
+  };
+  return { row, posts, resolvedReplies, acknowledgeTheAlert };
+}
+
 describe('traffic watch (real app, emulator clock, fake Slack)', () => {
   it('detects the account webhook changed behind smsops’ back, alerts once, and resolves when it is put back', async () => {
     await runCommand(t, 'webhook set');
@@ -148,41 +187,13 @@ describe('traffic watch (real app, emulator clock, fake Slack)', () => {
   // A rate at its threshold crossed it at every run: 4 posts, 4 "Resolved" sent to the channel in 8 runs, each episode
   // acknowledged anew (a probe).
   it('keeps a failure rate hovering at its threshold one episode, acknowledged once, resolved once clear at two runs', async () => {
-    await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: 'Blocked by carrier' });
-    for (let i = 0; i < 20; i++)
-      await wavix('POST', '/v3/messages', {
-        from: '14155550100',
-        to: i < 6 ? '12125550107' : '12125550123',
-        message_body: { text: `hello ${i}`, media: null },
-      });
-    await t.emulator.clock.advance(10_000);
-    const row = () =>
-      t.db.prepare("SELECT status, acknowledged_by FROM alerts WHERE rule = 'failure_rate'").all() as Array<{
-        status: string;
-        acknowledged_by: string | null;
-      }>;
-    const posts = () => alertPosts().filter((c) => readable(c.args).includes('failed in the last hour'));
-    const resolvedReplies = () =>
-      t.fakeSlack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts && String(c.args.text).includes('Resolved after'));
+    const { row, posts, resolvedReplies, acknowledgeTheAlert } = await thirtyPercentFailed();
 
     // 30 % failed; the threshold moved across it at every run, as a rate moving across a fixed threshold would.
     for (let run = 0; run < 8; run++) {
       await runCommand(t, `alerts set failure_rate ${run % 2 === 0 ? 25 : 35}`, { userId: ADMIN });
       await runJob('traffic-watch');
-      if (run === 0) {
-        const post = posts()[0];
-        const blocks = (post?.args.blocks ?? []) as Array<{ type: string; elements?: Array<{ value: string }> }>;
-        const actions = blocks.find((b) => b.type === 'actions');
-        const pressed = await t.slack.blockAction({
-          actionId: ALERT_ACTION.acknowledge,
-          value: String(actions?.elements?.[0]?.value),
-          userId: OUTSIDER,
-          channelId: ALERT_CHANNEL,
-          messageTs: String(post?.result?.ts),
-        });
-        expect(pressed.status).toBe(200);
-        await waitUntil(() => row()[0]?.acknowledged_by === OUTSIDER, 5000, 'the acknowledgement');
-      }
+      if (run === 0) await acknowledgeTheAlert();
     }
     expect(posts()).toHaveLength(1);
     expect(resolvedReplies()).toHaveLength(0);
@@ -196,42 +207,14 @@ describe('traffic watch (real app, emulator clock, fake Slack)', () => {
   });
 
   it('keeps a failure rate swinging across its threshold every 10 minutes one episode, acknowledged once', async () => {
-    await wavix('POST', '/_emulator/failing-destinations', { number: '+12125550107', error: 'Blocked by carrier' });
-    for (let i = 0; i < 20; i++)
-      await wavix('POST', '/v3/messages', {
-        from: '14155550100',
-        to: i < 6 ? '12125550107' : '12125550123',
-        message_body: { text: `hello ${i}`, media: null },
-      });
-    await t.emulator.clock.advance(10_000);
-    const row = () =>
-      t.db.prepare("SELECT status, acknowledged_by FROM alerts WHERE rule = 'failure_rate'").all() as Array<{
-        status: string;
-        acknowledged_by: string | null;
-      }>;
-    const posts = () => alertPosts().filter((c) => readable(c.args).includes('failed in the last hour'));
-    const resolvedReplies = () =>
-      t.fakeSlack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts && String(c.args.text).includes('Resolved after'));
+    const { row, posts, resolvedReplies, acknowledgeTheAlert } = await thirtyPercentFailed();
 
     // 30 % failed; the threshold moved across it every other run (10 minutes above, 10 below), as a rate would.
     for (let run = 0; run < 12; run++) {
       if (run > 0) await t.emulator.clock.advance(5 * 60_000);
       await runCommand(t, `alerts set failure_rate ${run % 4 < 2 ? 25 : 35}`, { userId: ADMIN });
       await runJob('traffic-watch');
-      if (run === 0) {
-        const post = posts()[0];
-        const blocks = (post?.args.blocks ?? []) as Array<{ type: string; elements?: Array<{ value: string }> }>;
-        const actions = blocks.find((b) => b.type === 'actions');
-        const pressed = await t.slack.blockAction({
-          actionId: ALERT_ACTION.acknowledge,
-          value: String(actions?.elements?.[0]?.value),
-          userId: OUTSIDER,
-          channelId: ALERT_CHANNEL,
-          messageTs: String(post?.result?.ts),
-        });
-        expect(pressed.status).toBe(200);
-        await waitUntil(() => row()[0]?.acknowledged_by === OUTSIDER, 5000, 'the acknowledgement');
-      }
+      if (run === 0) await acknowledgeTheAlert();
     }
     expect(posts()).toHaveLength(1);
     expect(resolvedReplies()).toHaveLength(0);
