@@ -5,10 +5,10 @@ import type { DeliveryReportsRepository } from '../../src/core/ports/deliveryRep
 import type { TrafficRepository } from '../../src/core/ports/traffic.js';
 import { syncOutboundTraffic, trafficReport } from '../../src/core/traffic.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
-import { wavixTime } from '../../src/sandbox/emulator/state.js';
 import { createDeliveryReportsRepository } from '../../src/store/repositories/deliveryReports.js';
 import { createTrafficRepository } from '../../src/store/repositories/traffic.js';
 import { createWavixClient, type WavixClient } from '../../src/wavix/client.js';
+import { pushPastOutboundSms } from '../helpers/pastOutboundSms.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 import { wavixProxy } from '../helpers/wavixProxy.js';
 
@@ -50,31 +50,8 @@ beforeEach(() => {
 afterEach(() => t.cleanup());
 
 /** `count` outbound SMS from +1 415 555 0100 sent at `at`, every `failEvery`-th one failed. */
-function sent(count: number, at: number, prefix: string, failEvery = 0) {
-  const time = wavixTime(at);
-  for (let i = 0; i < count; i++) {
-    const failed = failEvery > 0 && i % failEvery === 0;
-    emulator.state().messages.push({
-      message_id: `${prefix}-${i}`,
-      message_type: 'sms',
-      from: '14155550100',
-      to: `4474001${String(i).padStart(5, '0')}`,
-      direction: 'outbound',
-      mcc: null,
-      mnc: null,
-      message_body: { text: 'Your code is 1234', media: null },
-      tag: null,
-      status: failed ? 'undelivered' : 'delivered',
-      segments: 1,
-      charge: '0.0475',
-      carrier_fees: '0.0030',
-      submitted_at: time,
-      sent_at: time,
-      delivered_at: time,
-      error_message: failed ? 'Unknown subscriber' : null,
-    });
-  }
-}
+const sent = (count: number, at: number, prefix: string, failEvery = 0) =>
+  pushPastOutboundSms(emulator.state().messages, { count, at, prefix, fails: (i) => failEvery > 0 && i % failEvery === 0 });
 
 const sync = (wavix: WavixClient, exportLimits?: { maxBytes: number; maxMs: number }) =>
   syncOutboundTraffic(

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pushPastOutboundSms } from '../helpers/pastOutboundSms.js';
 import { ALERT_CHANNEL, readable, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 
 /**
@@ -16,32 +17,8 @@ afterEach(async () => {
 });
 
 /** `count` outbound SMS from +1 415 555 0100 at `at`, the first `failed` of them undelivered. */
-function sent(count: number, at: number, prefix: string, failed = 0) {
-  const time = new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const messages = t.emulator.state().messages;
-  for (let i = 0; i < count; i++) {
-    const fails = i < failed;
-    messages.push({
-      message_id: `${prefix}-${i}`,
-      message_type: 'sms',
-      from: '14155550100',
-      to: `4474001${String(i).padStart(5, '0')}`,
-      direction: 'outbound',
-      mcc: null,
-      mnc: null,
-      message_body: { text: 'x', media: null },
-      tag: null,
-      status: fails ? 'undelivered' : 'delivered',
-      segments: 1,
-      charge: '0.01',
-      carrier_fees: '0',
-      submitted_at: time,
-      sent_at: time,
-      delivered_at: time,
-      error_message: fails ? 'Unknown subscriber' : null,
-    });
-  }
-}
+const sent = (count: number, at: number, prefix: string, failed = 0) =>
+  pushPastOutboundSms(t.emulator.state().messages, { count, at, prefix, fails: (i) => i < failed });
 
 /**
  * The day's bulk, 3 hours ago: outside the 2-hour window whatever the time of day. Within 3 hours after UTC midnight
