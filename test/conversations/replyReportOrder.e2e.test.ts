@@ -1,12 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { signSlackRequest } from '../helpers/slackRequests.js';
-import { ADMIN, SIGNING_SECRET, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { REPLY_THREAD, relayedThread, replyInThread } from '../helpers/replyThreads.js';
+import { ADMIN, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
-const INBOX = 'C0INBOX001';
-const REPLIER = 'U0REPLY001';
-const OUR_NUMBER = '14155550100';
-const CUSTOMER = '447400123456';
+const { inbox: INBOX, replier: REPLIER, ourNumber: OUR_NUMBER, customer: CUSTOMER } = REPLY_THREAD;
 let t: SmsopsUnderTest;
 beforeEach(async () => {
   t = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0' });
@@ -16,29 +13,6 @@ afterEach(async () => {
   await t.stop();
 });
 
-async function thread(): Promise<string> {
-  const before = t.fakeSlack.callsTo('chat.postMessage').length;
-  await fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      message_id: `in-${Date.now()}`,
-      message_type: 'sms',
-      from: CUSTOMER,
-      to: OUR_NUMBER,
-      message_body: { text: 'Hi', media: null },
-      received_at: new Date().toISOString(),
-    }),
-  });
-  const posts = await t.fakeSlack.waitFor('chat.postMessage', before + 1);
-  const ts = posts[before]?.result?.ts as string;
-  await waitUntil(
-    () => t.db.prepare('SELECT 1 FROM slack_threads WHERE thread_ts = ?').get(ts) !== undefined,
-    5000,
-    () => 'thread',
-  );
-  return ts;
-}
 async function replyWithId(threadTs: string, id: string) {
   t.emulator.injectFault({
     method: 'POST',
@@ -47,19 +21,7 @@ async function replyWithId(threadTs: string, id: string) {
     afterActing: true,
     body: { message_id: id, status: 'accepted', segments: 1 },
   });
-  const body = JSON.stringify({
-    token: 'x',
-    team_id: 'T1',
-    api_app_id: 'A1',
-    type: 'event_callback',
-    event_id: `Ev${id}`,
-    event_time: 1,
-    authorizations: [{ team_id: 'T1', user_id: 'UBOT', is_bot: true }],
-    event: { type: 'message', channel: INBOX, user: REPLIER, text: 'ok', ts: `1800000000.${id.length}0001`, thread_ts: threadTs },
-  });
-  expect(
-    (await t.slack.raw(body, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) })).status,
-  ).toBe(200);
+  await replyInThread(t, threadTs, `1800000000.${id.length}0001`, 'ok', `Ev${id}`);
   await waitUntil(
     () => t.db.prepare('SELECT 1 FROM conversation_replies WHERE wavix_message_id = ?').get(id) !== undefined,
     5000,
@@ -103,7 +65,7 @@ const state = (id: string) => ({
  */
 describe('delivery reports of a reply out of order', () => {
   it('delivered, then a late sent and an undelivered posted again: the thread and the record stay delivered', async () => {
-    const ts = await thread();
+    const ts = await relayedThread(t, 'in');
     await replyWithId(ts, 'wvx-a');
     await dlr('wvx-a', 'delivered');
     await dlr('wvx-a', 'sent');
@@ -117,7 +79,7 @@ describe('delivery reports of a reply out of order', () => {
   });
 
   it('no delivery report, then the real one: the thread turns to Delivered and the record too', async () => {
-    const ts = await thread();
+    const ts = await relayedThread(t, 'in');
     await replyWithId(ts, 'wvx-bb');
     await dlr('wvx-bb', 'dlr_expired');
     expect(state('wvx-bb').lastLine).toMatch(/^Undelivered \(no delivery report\)/);
