@@ -726,30 +726,13 @@ describe('each broken link', () => {
   it("says a route's connection failure in words with its code, not OpenSSL's raw text, to admins and to others", async () => {
     const pbxUrl = `https://pbx.example.com:8887${PORTSIP_PATH}`;
     setRoute('default', pbxUrl);
-    const stored = inbound.insertWithDeliveries(
-      {
-        wavixMessageId: 'm-tls',
-        fromNumber: '12125550107',
-        toNumber: '14155550100',
-        messageType: 'sms' as const,
-        text: 'hello',
-        media: null,
-        receivedAtText: '2026-11-25 12:00:00',
-        receivedAt: t.clock.now(),
-        contentType: 'application/json',
-        rawBody: Buffer.from('{}'),
-      },
-      [{ kind: 'portsip', destination: pbxUrl }],
-    );
-    const delivery = deliveries.forMessage(stored.id)[0];
-    if (delivery)
-      deliveries.markFailed(delivery.id, {
-        statusCode: null,
-        // What Node 20 says of a PortSIP offering only TLS 1.0/1.1, as the relay recorded it on the real process.
-        error:
-          '801C89F5A37F0000:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 70',
-        nextAttemptAt: t.clock.now() + HOUR,
-      });
+    deliveries.markFailed(storedFor(pbxUrl, 'm-tls').id, {
+      statusCode: null,
+      // What Node 20 says of a PortSIP offering only TLS 1.0/1.1, as the relay recorded it on the real process.
+      error:
+        '801C89F5A37F0000:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 70',
+      nextAttemptAt: t.clock.now() + HOUR,
+    });
     t.clock.advance(HOUR);
     for (const admin of [true, false]) {
       const report = await runDoctor(doctorDeps({ showDestinationAnswers: admin }));
@@ -764,34 +747,10 @@ describe('each broken link', () => {
   it('messages owed to a route past the backlog threshold are a failure with the last error', async () => {
     const pbxUrl = `https://pbx.example.com:8887${PORTSIP_PATH}`;
     setRoute('default', pbxUrl);
-    const message = (id: string) => ({
-      wavixMessageId: id,
-      fromNumber: '12125550107',
-      toNumber: '14155550100',
-      messageType: 'sms' as const,
-      text: 'hello',
-      media: null,
-      receivedAtText: '2026-11-25 12:00:00',
-      receivedAt: t.clock.now(),
-      contentType: 'application/json',
-      rawBody: Buffer.from('{}'),
-    });
     // Three days ago PortSIP took a message; today two arrived and keep failing.
-    const old = inbound.insertWithDeliveries(message('m-old'), [{ kind: 'portsip', destination: pbxUrl }]);
-    const oldDelivery = deliveries.forMessage(old.id)[0];
-    if (oldDelivery) deliveries.markDelivered(oldDelivery.id, 200);
+    deliveries.markDelivered(storedFor(pbxUrl, 'm-old').id, 200);
     t.clock.advance(3 * DAY);
-    for (const id of ['m-1', 'm-2']) {
-      const stored = inbound.insertWithDeliveries(message(id), [{ kind: 'portsip', destination: pbxUrl }]);
-      const delivery = deliveries.forMessage(stored.id)[0];
-      if (delivery) {
-        deliveries.markFailed(delivery.id, {
-          statusCode: 404,
-          error: 'HTTP 404: unknown webhook',
-          nextAttemptAt: t.clock.now() + HOUR,
-        });
-      }
-    }
+    failingDeliveries(pbxUrl, ['m-1', 'm-2'], { statusCode: 404, error: 'HTTP 404: unknown webhook' });
     t.clock.advance(HOUR);
 
     const report = await runDoctor(doctorDeps({ showDestinationAnswers: true }));
