@@ -1,13 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { signSlackRequest } from '../helpers/slackRequests.js';
-import {
-  ADMIN,
-  ALERT_CHANNEL,
-  readable,
-  SIGNING_SECRET,
-  type SmsopsUnderTest,
-  startSmsopsUnderTest,
-} from '../helpers/smsopsUnderTest.js';
+import { ALERT_CHANNEL, readable, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -22,33 +14,11 @@ afterEach(async () => {
   t = undefined;
 });
 
-const FORM = 'application/x-www-form-urlencoded';
 const TEN_MINUTES = 10 * 60_000;
-let commandCount = 0;
-
-function helpCommand(u: SmsopsUnderTest) {
-  commandCount += 1;
-  return new URLSearchParams({
-    token: 'x',
-    team_id: 'T1',
-    channel_id: 'C0ALERTS01',
-    user_id: ADMIN,
-    user_name: 'alice',
-    command: '/sms',
-    text: 'help',
-    response_url: `${u.fakeSlack.responseUrl}clock-health-${commandCount}`,
-    trigger_id: `trig-clock-health-${commandCount}`,
-  }).toString();
-}
 
 /** A /sms help signed (correctly) as at `atMs`: Slack's time, or a captured request's. */
 async function signedCommandAt(u: SmsopsUnderTest, atMs: number): Promise<number> {
-  const body = helpCommand(u);
-  const answer = await u.slack.raw(body, {
-    'content-type': FORM,
-    ...signSlackRequest(SIGNING_SECRET, body, Math.floor(atMs / 1000)),
-  });
-  return answer.status;
+  return (await u.slack.command('help', { timestamp: Math.floor(atMs / 1000) })).status;
 }
 
 interface Health {
