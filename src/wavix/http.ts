@@ -236,15 +236,7 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
 
   return async function request<T>(req: WavixRequest<T>, cancellation?: AbortSignal, callerDeadline?: number): Promise<T> {
     const deadline = Math.min(Date.now() + callBudgetMs, callerDeadline ?? Number.POSITIVE_INFINITY);
-    // A job run past its time limit, or smsops stopping: its calls end here rather than go on unseen in the background.
-    // Its own kind, not a timeout: Wavix did nothing wrong, and a stop must not count as Wavix failing.
-    const cancelled = (attempts: number) =>
-      new WavixError({
-        kind: 'cancelled',
-        operation: req.operation,
-        attempts,
-        detail: cancellation?.reason instanceof Error ? cancellation.reason.message : 'the run was cancelled',
-      });
+    const cancelled = (attempts: number) => cancelledCall(req.operation, attempts, cancellation);
     for (let attempt = 1; ; attempt++) {
       if (cancellation?.aborted) throw cancelled(attempt - 1);
       const started = Date.now();
@@ -315,6 +307,20 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
       await untilCancelled(sleep(delay), cancellation);
     }
   };
+}
+
+/**
+ * A call ended by `cancellation`: a job run past its time limit, or smsops stopping, ends its calls rather than let them
+ * go on unseen in the background. Its own kind, not a timeout: Wavix did nothing wrong, and a stop must not count as
+ * Wavix failing.
+ */
+export function cancelledCall(operation: string, attempts: number, cancellation: AbortSignal | undefined): WavixError {
+  return new WavixError({
+    kind: 'cancelled',
+    operation,
+    attempts,
+    detail: cancellation?.reason instanceof Error ? cancellation.reason.message : 'the run was cancelled',
+  });
 }
 
 /** The wait, cut short when the run it belongs to is cancelled (the next attempt then refuses to start). */

@@ -4,6 +4,7 @@ import axios, { type AxiosResponse } from 'axios';
 import { type Logger, silentLogger } from '../log.js';
 import { WavixError } from './errors.js';
 import {
+  cancelledCall,
   DEFAULT_RETRY,
   type Failure,
   fromNetworkError,
@@ -111,13 +112,7 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
     const signal = cancellation ? AbortSignal.any([ends.signal, cancellation]) : ends.signal;
     const fail = (failure: Failure, attempts: number) =>
       new WavixError({ ...failure, operation: req.operation, attempts, throughProxy: typeof options.proxy === 'object' });
-    const cancelled = (attempts: number) =>
-      new WavixError({
-        kind: 'cancelled',
-        operation: req.operation,
-        attempts,
-        detail: cancellation?.reason instanceof Error ? cancellation.reason.message : 'the run was cancelled',
-      });
+    const cancelled = (attempts: number) => cancelledCall(req.operation, attempts, cancellation);
     // Out of time before the answer started: Wavix did not answer, nothing was cut (no line was read).
     const noAnswer = (attempts: number) =>
       fail({ kind: 'timeout', detail: `no answer within ${Math.round(req.maxMs / 1000)} s` }, Math.max(1, attempts));
