@@ -8,11 +8,11 @@ import { closeDatabase, openDatabase } from '../../src/store/database.js';
 import { REPLY_THREAD, relayedThread as relayedThreadOf, replyInThread } from '../helpers/replyThreads.js';
 import {
   ADMIN,
+  postDeliveryReport,
   readable,
   runCommand,
   type SmsopsUnderTest,
   startSmsopsUnderTest,
-  WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
@@ -185,11 +185,7 @@ describe('replies in flight', () => {
     const [sms] = outbound(s);
     expect(sms).toBeDefined();
     const report = deliveryReport({ ...(sms as WavixMessage), status: 'delivered', delivered_at: new Date().toISOString() });
-    const answer = await fetch(`${s.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(report),
-    });
+    const answer = await postDeliveryReport(s, report);
     expect(answer.status).toBe(200);
     await waitUntil(
       () => String(statusLine()).startsWith('Delivered'),

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPLY_THREAD, relayedThread, replyInThread } from '../helpers/replyThreads.js';
-import { ADMIN, type SmsopsUnderTest, startSmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { ADMIN, postDeliveryReport, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 const { inbox: INBOX, replier: REPLIER, ourNumber: OUR_NUMBER, customer: CUSTOMER } = REPLY_THREAD;
@@ -29,18 +29,14 @@ async function replyWithId(threadTs: string, id: string) {
   );
 }
 async function dlr(id: string, status: string) {
-  const r = await fetch(`${t.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      message_id: id,
-      message_type: 'sms',
-      from: OUR_NUMBER,
-      to: CUSTOMER,
-      status,
-      segments_count: 1,
-      error: status === 'undelivered' ? 'Absent subscriber' : null,
-    }),
+  const r = await postDeliveryReport(t, {
+    message_id: id,
+    message_type: 'sms',
+    from: OUR_NUMBER,
+    to: CUSTOMER,
+    status,
+    segments_count: 1,
+    error: status === 'undelivered' ? 'Absent subscriber' : null,
   });
   expect(r.status).toBe(200);
   // The status line is edited after the answer: the next report is posted once it had time to be.

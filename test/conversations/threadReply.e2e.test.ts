@@ -7,6 +7,7 @@ import { signSlackRequest } from '../helpers/slackRequests.js';
 import {
   ADMIN,
   OUTSIDER,
+  postDeliveryReport,
   postInbound,
   readable,
   runCommand,
@@ -121,22 +122,18 @@ const rows = (sql: string, ...params: unknown[]): any[] => t.db.prepare(sql).all
 
 /** Wavix's delivery report of `messageId` as delivered in `segments` segments: the status line's edit to "Delivered …". */
 async function deliveredCounting(messageId: string | undefined, segments: number) {
-  const report = await fetch(`${t.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      message_id: messageId,
-      message_type: 'sms',
-      from: OUR_NUMBER,
-      to: CUSTOMER,
-      status: 'delivered',
-      segments_count: segments,
-      sent: '2026-11-25T10:00:00',
-      delivered: '2026-11-25T10:00:05',
-      error: null,
-      charge: '0.0950',
-      carrier_fees: '0.0',
-    }),
+  const report = await postDeliveryReport(t, {
+    message_id: messageId,
+    message_type: 'sms',
+    from: OUR_NUMBER,
+    to: CUSTOMER,
+    status: 'delivered',
+    segments_count: segments,
+    sent: '2026-11-25T10:00:00',
+    delivered: '2026-11-25T10:00:05',
+    error: null,
+    charge: '0.0950',
+    carrier_fees: '0.0',
   });
   expect(report.status).toBe(200);
   const isDelivered = (c: { args: Record<string, unknown> }) => String(c.args.text).startsWith('Delivered');

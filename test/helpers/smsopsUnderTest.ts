@@ -181,3 +181,12 @@ export function postInbound(
     }),
   });
 }
+
+/** Posts `report`, a Wavix delivery report (its DLR webhook's JSON), to the running smsops as Wavix does. */
+export function postDeliveryReport(t: Pick<SmsopsUnderTest, 'smsops'>, report: object): Promise<Response> {
+  return fetch(`${t.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(report),
+  });
+}

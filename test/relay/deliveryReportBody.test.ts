@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDatabase, DEFAULT_MIGRATIONS_DIR, openDatabase } from '../../src/store/database.js';
 import { webhookExample } from '../helpers/openapi.js';
-import { type SmsopsUnderTest, startSmsopsUnderTest, stopCheckingSecrets, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import {
+  postDeliveryReport,
+  type SmsopsUnderTest,
+  startSmsopsUnderTest,
+  stopCheckingSecrets,
+} from '../helpers/smsopsUnderTest.js';
 
 const PII = 'QZXJ-dlr-extra 447700900222';
 
@@ -28,11 +33,7 @@ describe('delivery reports keep only the fields smsops reads', () => {
   it('stores the status of a report, not the rest of what Wavix (or a sender) put in its body', async () => {
     t = await startSmsopsUnderTest();
     const report = { ...webhookExample('DeliveryReport'), message_id: 'dlr-extra-1', unknown_pii: PII };
-    const answer = await fetch(`${t.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(report),
-    });
+    const answer = await postDeliveryReport(t, report);
     expect(answer.status).toBe(200);
     expect(t.db.prepare("SELECT count(*) FROM delivery_reports WHERE wavix_message_id = 'dlr-extra-1'").pluck().get()).toBe(1);
     expect(onDisk(t.db.name, PII)).toBe(false);

@@ -9,6 +9,7 @@ import { REPLY_THREAD, relayedThread, replyInThread } from '../helpers/replyThre
 import {
   ADMIN,
   OUTSIDER,
+  postDeliveryReport,
   postInbound,
   readable,
   runCommand,
@@ -74,11 +75,7 @@ async function conversation(s: SmsopsUnderTest): Promise<void> {
   );
   const [sms] = outbound();
   const report = deliveryReport({ ...(sms as WavixMessage), status: 'delivered', delivered_at: new Date().toISOString() });
-  const dlr = await fetch(`${s.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(report),
-  });
+  const dlr = await postDeliveryReport(s, report);
   expect(dlr.status).toBe(200);
   expect((await postInbound(s, { from: CUSTOMER, to: OUR_NUMBER, text: 'STOP' })).status).toBe(200);
   const refused = await fetch(`${s.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
@@ -251,11 +248,7 @@ describe('/sms forget <number>', () => {
     );
     expect(holdingNumber(s, CUSTOMER)).toEqual(['opt_outs']);
     const late = deliveryReport({ ...(sms as WavixMessage), status: 'delivered', delivered_at: new Date().toISOString() });
-    const dlr = await fetch(`${s.smsops.url}/webhooks/wavix/dlr/${WEBHOOK_SECRET}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(late),
-    });
+    const dlr = await postDeliveryReport(s, late);
     expect(dlr.status).toBe(200);
     expect(holdingNumber(s, CUSTOMER)).toEqual(['opt_outs']);
     expect(count(s, 'SELECT count(*) FROM delivery_reports')).toBe(reports);
