@@ -30,6 +30,18 @@ async function health(u: SmsopsUnderTest): Promise<Health> {
   return { status: response.status, body: (await response.json()) as Health['body'] };
 }
 
+/** /healthz asked until its answer is `wanted` (5 s at most): that answer. */
+async function healthWhen(u: SmsopsUnderTest, wanted: (h: Health) => boolean, what: string): Promise<Health> {
+  return waitUntil(
+    async () => {
+      const h = await health(u);
+      return wanted(h) && h;
+    },
+    5_000,
+    what,
+  );
+}
+
 /** Calls to `method` about the host clock (the host_clock_off alert's). */
 function clockAlerts(u: SmsopsUnderTest, method: string) {
   return u.fakeSlack.callsTo(method).filter((call) => readable(call.args).includes("This host's clock is"));
@@ -49,14 +61,7 @@ describe('/healthz when Slack’s own time says this host’s clock is off (HTTP
     u.fakeSlack.setClockOffset(-TEN_MINUTES);
     expect(await signedCommandAt(u, Date.now() - TEN_MINUTES)).toBe(401);
 
-    const failing = await waitUntil(
-      async () => {
-        const h = await health(u);
-        return h.status === 503 && h;
-      },
-      5_000,
-      '/healthz 503',
-    );
+    const failing = await healthWhen(u, (h) => h.status === 503, '/healthz 503');
     expect(failing.body.status).toBe('failing');
     const said = failing.body.reasons.join('\n');
     expect(said).toMatch(/this host's clock is (599|600|601) s ahead of Slack's \(Slack's answer at \d{4}-\d\d-\d\dT/);
@@ -87,16 +92,9 @@ describe('/healthz when Slack’s own time says this host’s clock is off (HTTP
     const u = await startSmsopsUnderTest({}, { slackClockCheck: { everyMs: 100 } });
     t = u;
     u.fakeSlack.setClockOffset(-TEN_MINUTES);
-    await waitUntil(async () => (await health(u)).status === 503, 5_000, '/healthz 503 from the periodic check');
+    await healthWhen(u, (h) => h.status === 503, '/healthz 503 from the periodic check');
     u.fakeSlack.setClockOffset(0);
-    const ok = await waitUntil(
-      async () => {
-        const h = await health(u);
-        return h.status === 200 && h;
-      },
-      5_000,
-      '/healthz 200 again',
-    );
+    const ok = await healthWhen(u, (h) => h.status === 200, '/healthz 200 again');
     expect(ok.body.slack).toBeUndefined();
     expect(Math.abs((await clockGauge(u)) ?? 99)).toBeLessThanOrEqual(1);
     expect(u.logs.some((line) => line.includes('within a minute of Slack’s again'))).toBe(true);
@@ -106,14 +104,7 @@ describe('/healthz when Slack’s own time says this host’s clock is off (HTTP
     const u = await startSmsopsUnderTest({}, { slackClockCheck: { everyMs: 100 } });
     t = u;
     u.fakeSlack.setClockOffset(-2 * 60_000);
-    const warned = await waitUntil(
-      async () => {
-        const h = await health(u);
-        return h.body.slack !== undefined && h;
-      },
-      5_000,
-      '/healthz slack field',
-    );
+    const warned = await healthWhen(u, (h) => h.body.slack !== undefined, '/healthz slack field');
     expect(warned.status).toBe(200);
     expect(warned.body.status).toBe('ok');
     expect(warned.body.slack).toMatch(/this host's clock is (119|120|121) s ahead of Slack's/);
