@@ -39,11 +39,6 @@ const shownTopFailure = (reason: string | undefined) => (reason === undefined ? 
 export function createTrafficRepository(db: Db, now: () => number = Date.now): TrafficRepository {
   const clearHours = db.prepare('DELETE FROM traffic_hourly WHERE hour_start >= @from AND hour_start < @to');
   const clearReasons = db.prepare('DELETE FROM traffic_failure_reasons WHERE hour_start >= @from AND hour_start < @to');
-  const staleHours = db
-    .prepare<{ from: number; to: number }, number>(
-      'SELECT hour_start FROM traffic_stale_hours WHERE hour_start >= @from AND hour_start < @to ORDER BY hour_start',
-    )
-    .pluck();
   const clearStale = db.prepare('DELETE FROM traffic_stale_hours WHERE hour_start >= @from AND hour_start < @to');
   const insertOutbound = db.prepare(`
     INSERT INTO traffic_hourly (hour_start, number, sent, delivered, failed)
@@ -135,7 +130,7 @@ export function createTrafficRepository(db: Db, now: () => number = Date.now): T
   const refreshTx = db.transaction((fromMs: number, toMs: number) => {
     if (toMs <= fromMs) return 0;
     stepped.restore();
-    const hours = staleHours.all({ from: hourStartOf(fromMs), to: toMs });
+    const hours = stepped.staleHours(hourStartOf(fromMs), toMs);
     // Consecutive stale hours are recomputed as one range: one scan each instead of one per hour.
     let run: { from: number; to: number } | undefined;
     for (const hour of hours) {

@@ -155,6 +155,8 @@ export function createSteppedTrafficRefresh(
   return {
     /** Turns in-progress marks back into stale ones (a synchronous refresh does this first). */
     restore,
+    /** The stale hours starting in [from, to), oldest first (in-progress marks are not): the synchronous refresh's too. */
+    staleHours: (from: number, to: number): number[] => staleHours.all({ from, to }),
     /** Recomputes the stale hours overlapping [fromMs, toMs); resolves with how many it wrote. */
     refresh: (fromMs: number, toMs: number): Promise<number> => {
       const run = queue.then(() => refreshNow(fromMs, toMs));
