@@ -1,6 +1,8 @@
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { DATABASE_FILE_CUT, DATABASE_FILE_PROBLEM } from '../core/ports/storeErrors.js';
 import type { Logger } from '../log.js';
+import { databaseFileBehind } from './fileKind.js';
+import { type WalFileChange, walFileReason, watchWalFile } from './walFile.js';
 
 /** Which file a path named when it was opened: a file removed, moved or replaced meanwhile has another, or none. */
 export interface FileIdentity {
@@ -54,9 +56,9 @@ export function databaseFileReason(change: DatabaseFileChange): string {
 
 /**
  * One stat of the path, compared with what was opened. SQLite goes on writing to a file that was unlinked or moved
- * (its descriptor still points at it), and a restart would then open, or create, whatever the path holds. Only the
- * main file is watched: a -wal removed alone stays open too and is copied into the main file every 0.5 s and at a
- * clean stop (only a crash loses what was not copied yet), while a lost main file loses everything. The same file cut
+ * (its descriptor still points at it), and a restart would then open, or create, whatever the path holds. The -wal
+ * is watched apart (./walFile.ts): removed alone it stays open too and is copied into the main file every 0.5 s and at
+ * a clean stop (only a crash loses what was not copied yet), while a lost main file loses everything. The same file cut
  * to a size no SQLite file has (under a page, or not a whole number of pages: SQLite sizes it a page at a time) goes on
  * answering from SQLite's cache and WAL, while a restart finds no database in it; the WAL checkpointer looks too,
  * before each copy (the copy writes whole pages and would re-extend it). A cut to a whole number of pages is not seen.
@@ -81,7 +83,7 @@ export function checkDatabaseFile(path: string, opened: FileIdentity, pageSize =
  * path of a moved file, or the old one followed by " (deleted)"). Read only when the file went away, never per tick:
  * it stats every descriptor of the process. Null where there is no /proc (not Linux) or nothing matches.
  */
-export function openDescriptorOf(opened: FileIdentity): { heldAt: string; names: string } | null {
+export function openDescriptorOf(opened: FileIdentity): { fd: number; heldAt: string; names: string } | null {
   let fds: string[];
   try {
     fds = readdirSync('/proc/self/fd');
@@ -93,7 +95,7 @@ export function openDescriptorOf(opened: FileIdentity): { heldAt: string; names:
     try {
       const s = statSync(link, { bigint: true });
       if (s.dev !== opened.dev || s.ino !== opened.ino) continue;
-      return { heldAt: `/proc/${process.pid}/fd/${fd}`, names: readlinkSync(link) };
+      return { fd: Number(fd), heldAt: `/proc/${process.pid}/fd/${fd}`, names: readlinkSync(link) };
     } catch {
       // A descriptor closed meanwhile (readdir's own, a socket that ended).
     }
@@ -102,7 +104,10 @@ export function openDescriptorOf(opened: FileIdentity): { heldAt: string; names:
 }
 
 export interface DatabaseFileWatch {
-  /** Null while the path still names the open file, whole; else why not (databaseFileReason). Logs when that changes. */
+  /**
+   * Null while the path still names the open file, whole, and `<path>-wal` the WAL SQLite has open; else why not
+   * (databaseFileReason, walFileReason). Logs when that changes.
+   */
   check(): string | null;
   /** The WAL checkpointer found the file cut short: said at the next check, and for as long as smsops runs. */
   cut(found: FileCut): void;
@@ -123,6 +128,29 @@ export function watchDatabaseFile(
 ): DatabaseFileWatch {
   const { logger } = options;
   let last: DatabaseFileChange | null = null;
+  // Beside the file a symlink at the path points to, where SQLite keeps it (./fileKind.ts).
+  const walPath = `${databaseFileBehind(path)}-wal`;
+  const walChange = watchWalFile(walPath);
+  let lastWal: WalFileChange | null = null;
+  /** The main file whole: is its WAL still the one at the path? Said once when that changes, with a copy of it first. */
+  const checkWal = (): string | null => {
+    const change = walChange();
+    if (change !== lastWal) {
+      if (change) {
+        // Copied at once: a crash from now on loses only what is written after this.
+        const walCopied = lastWal === null ? options.onGone?.() : undefined;
+        logger?.error(
+          "the database's -wal file was removed or replaced while smsops had it open: webhooks are refused (503) from " +
+            'now on. What was acknowledged since the last checkpoint is only in the WAL smsops still holds open, lost ' +
+            'if it crashes or is killed: stop smsops cleanly (SIGTERM; it copies that WAL into the database file ' +
+            'before closing) and start it again; see the README',
+          { path: walPath, found: change, ...(walCopied === undefined ? {} : { walCopied }) },
+        );
+      } else logger?.warn("the database's -wal file is back at its path: webhooks are accepted again", { path: walPath });
+    }
+    lastWal = change;
+    return change ? walFileReason(change) : null;
+  };
   let cut: Partial<FileCut> | null = null;
   const sizesNow = (): Partial<FileCut> => {
     try {
@@ -168,7 +196,7 @@ export function watchDatabaseFile(
         } else logger?.warn('the database file is back at its path: webhooks are accepted again', { path });
       }
       last = change;
-      return change ? databaseFileReason(change) : null;
+      return change ? databaseFileReason(change) : checkWal();
     },
   };
 }

@@ -48,6 +48,11 @@ export class StoreUnavailableError extends AppError {
  * relay_stalled alert then says not to restart, instead of that acknowledged SMS are kept.
  */
 export const DATABASE_FILE_PROBLEM = 'the database file (DATABASE_PATH)';
+/**
+ * The database's WAL taken from its path while SQLite holds it open (store/walFile.ts): unlike the main file, a clean
+ * stop saves what it holds, so the relay_stalled alert says to stop smsops cleanly.
+ */
+export const DATABASE_WAL_PROBLEM = "the database's -wal file (DATABASE_PATH-wal)";
 /** The file still at its path but cut short: no file to put back, so the alert says to restore a backup instead. */
 export const DATABASE_FILE_CUT = `${DATABASE_FILE_PROBLEM} was cut short`;
 

@@ -10,7 +10,12 @@ import {
 import { SLACK_QUEUE_DESTINATION } from '../../core/model/delivery.js';
 import { failureReasonShown } from '../../core/model/traffic.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
-import { DATABASE_FILE_CUT, DATABASE_FILE_PROBLEM, DATABASE_NOT_ON_DISK } from '../../core/ports/storeErrors.js';
+import {
+  DATABASE_FILE_CUT,
+  DATABASE_FILE_PROBLEM,
+  DATABASE_NOT_ON_DISK,
+  DATABASE_WAL_PROBLEM,
+} from '../../core/ports/storeErrors.js';
 import { maskUrl } from '../../core/urls.js';
 import { ALERT_ACTION } from '../ids.js';
 import { senderIdRejectedAlertSummary, tenDlcAlertSummary, wavixUnreachableAlertSummary } from './approvals.js';
@@ -105,16 +110,18 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
   },
   relay_stalled: (f) =>
     `The inbound relay is stalled: ${f.problems.join('; ')}. ${
-      // The file gone: what was acknowledged is only in the file smsops holds open, lost if it stops. Cut short: not
-      // even there, only in its cache and WAL.
-      f.problems.some((p) => p.includes(DATABASE_FILE_CUT))
-        ? 'The database file lost what it held: take a backup (`/sms jobs run backup`, kept only if sound), then stop smsops and restore the newest backup with --replace-damaged.'
-        : f.problems.some((p) => p.includes(DATABASE_FILE_PROBLEM))
-          ? 'Do not stop or restart smsops before the database file is back or saved: what it acknowledged is only in the file it still holds open.'
-          : // A disk failing its syncs or reads: what was acknowledged may be gone, whatever smsops does next.
-            f.problems.some((p) => p.includes(DATABASE_NOT_ON_DISK))
-            ? 'Check the disk now; with BACKUP_DIR on another disk, take a backup (`/sms jobs run backup`, kept only if sound).'
-            : 'Acknowledged SMS are kept and go out once it recovers.'
+      // The -wal gone: a clean stop copies it in, a crash loses it. The file gone: what was acknowledged is only in the
+      // file smsops holds open, lost if it stops. Cut short: not even there, only in its cache and WAL.
+      f.problems.some((p) => p.includes(DATABASE_WAL_PROBLEM))
+        ? 'What smsops acknowledged since its last checkpoint is only in the WAL it still holds open: stop it cleanly (SIGTERM, not kill -9), which copies that WAL into the database file, and start it again.'
+        : f.problems.some((p) => p.includes(DATABASE_FILE_CUT))
+          ? 'The database file lost what it held: take a backup (`/sms jobs run backup`, kept only if sound), then stop smsops and restore the newest backup with --replace-damaged.'
+          : f.problems.some((p) => p.includes(DATABASE_FILE_PROBLEM))
+            ? 'Do not stop or restart smsops before the database file is back or saved: what it acknowledged is only in the file it still holds open.'
+            : // A disk failing its syncs or reads: what was acknowledged may be gone, whatever smsops does next.
+              f.problems.some((p) => p.includes(DATABASE_NOT_ON_DISK))
+              ? 'Check the disk now; with BACKUP_DIR on another disk, take a backup (`/sms jobs run backup`, kept only if sound).'
+              : 'Acknowledged SMS are kept and go out once it recovers.'
     } /healthz answers 503 meanwhile.`,
   inbound_stopped: (f) =>
     `No inbound SMS on ${people(f.number)} for ${durationInMinutes(f.silentForMs)}; it usually gets ${Math.round(f.usualDaily)} a day. Check its webhook (\`/sms number list\`) and Wavix.`,

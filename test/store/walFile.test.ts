@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { watchWalFile } from '../../src/store/walFile.js';
+
+/** The -wal watch on a real SQLite file in this process: SQLite's own deletes and restarts are not taken for a loss. */
+describe('the -wal watch', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const open = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsops-walwatch-'));
+    dirs.push(dir);
+    const path = join(dir, 'x.db');
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x)');
+    return { path, db };
+  };
+
+  it('says nothing when SQLite empties its WAL, deletes it at a close, or makes a new one at the next open', () => {
+    const { path, db } = open();
+    const check = watchWalFile(`${path}-wal`);
+    expect(check()).toBeNull();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(check()).toBeNull();
+    db.exec('INSERT INTO t VALUES (1)');
+    expect(check()).toBeNull();
+    db.close();
+    expect(check()).toBeNull();
+    const again = new Database(path);
+    again.exec('INSERT INTO t VALUES (2)');
+    expect(check()).toBeNull();
+    expect(check()).toBeNull();
+    again.close();
+  });
+
+  it('says the -wal is missing once removed under the open connection, replaced once another file stands there', () => {
+    const { path, db } = open();
+    const check = watchWalFile(`${path}-wal`);
+    expect(check()).toBeNull();
+    rmSync(`${path}-wal`);
+    db.exec('INSERT INTO t VALUES (1)');
+    expect(check()).toBe('missing');
+    writeFileSync(`${path}-wal`, '');
+    expect(check()).toBe('replaced');
+    rmSync(`${path}-wal`);
+    db.close();
+  });
+});
