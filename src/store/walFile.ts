@@ -57,8 +57,9 @@ function identityOfDescriptor(fd: number): FileIdentity | null {
  * Watches `<database>-wal` against the WAL SQLite holds open, found once in /proc/self/fd (the descriptor whose file is
  * the one at the path) and then followed by one fstat and one stat a check. The inode is what counts, not the size:
  * SQLite restarts and truncates its WAL in place (the same inode). A -wal missing while SQLite holds none is no alarm
- * (before the first read, after the last close); a descriptor closed or reused (fstat names another file) is dropped
- * and looked for again, only when the file at the path changes. Without /proc (not Linux) no descriptor is ever found
+ * (before the first read, after the last close). A descriptor closed or reused (fstat names another file) is replaced
+ * by another of the same WAL (each connection, the checkpointer's worker too, has its own), else dropped and looked for
+ * again when the file at the path changes. Without /proc (not Linux) no descriptor is ever found
  * and nothing is said: a -wal missing could not be told from one SQLite deleted at a close.
  */
 export function watchWalFile(walPath: string): () => WalFileChange | null {
@@ -67,7 +68,11 @@ export function watchWalFile(walPath: string): () => WalFileChange | null {
   const check = () => {
     if (held) {
       const now = identityOfDescriptor(held.fd);
-      if (!now || !sameFile(now, held.id)) held = null;
+      if (!now || !sameFile(now, held.id)) {
+        // That connection closed (the checkpointer's worker stopping); another may still hold the same WAL.
+        const other = openDescriptorOf(held.id);
+        held = other ? { fd: other.fd, id: held.id } : null;
+      }
     }
     const atPath = identityAt(walPath);
     if (!held) {

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fileIdentity, watchDatabaseFile } from '../../src/store/databaseFile.js';
 import { watchWalFile } from '../../src/store/walFile.js';
 
 /** The -wal watch on a real SQLite file in this process: SQLite's own deletes and restarts are not taken for a loss. */
@@ -36,6 +37,32 @@ describe('the -wal watch', () => {
     expect(check()).toBeNull();
     expect(check()).toBeNull();
     again.close();
+  });
+
+  it('keeps watching through a second connection when the one it followed closes', () => {
+    const { path, db } = open();
+    const other = new Database(path);
+    other.prepare('SELECT count(*) FROM t').get();
+    // The first descriptor found is the first connection's: closed now, while the other still holds the same WAL.
+    const check = watchWalFile(`${path}-wal`);
+    db.close();
+    expect(check()).toBeNull();
+    rmSync(`${path}-wal`);
+    other.exec('INSERT INTO t VALUES (1)');
+    expect(check()).toBe('missing');
+    other.close();
+  });
+
+  it('watches the -wal beside the file a symlinked database path points to', () => {
+    const { path, db } = open();
+    const link = join(dirname(path), 'link.db');
+    symlinkSync(path, link);
+    const watch = watchDatabaseFile(link, fileIdentity(link));
+    expect(watch.check()).toBeNull();
+    rmSync(`${path}-wal`);
+    db.exec('INSERT INTO t VALUES (1)');
+    expect(watch.check()).toContain("the database's -wal file (DATABASE_PATH-wal) was removed or moved");
+    db.close();
   });
 
   it('says the -wal is missing once removed under the open connection, replaced once another file stands there', () => {
