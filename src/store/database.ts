@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { Logger } from '../log.js';
-import { type FileIdentity, fileIdentity } from './databaseFile.js';
+import { type FileIdentity, fileIdentity } from './fileIdentity.js';
 import { type ModeFinding, prepareDatabasePath, tightenDatabaseFiles } from './fileModes.js';
 import { type MigrationReport, migrate } from './migrate.js';
 

@@ -1,19 +1,9 @@
-import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { DATABASE_FILE_CUT, DATABASE_FILE_PROBLEM } from '../core/ports/storeErrors.js';
 import type { Logger } from '../log.js';
+import { type FileIdentity, openDescriptorOf } from './fileIdentity.js';
 import { databaseFileBehind } from './fileKind.js';
 import { type WalFileChange, walFileReason, watchWalFile } from './walFile.js';
-
-/** Which file a path named when it was opened: a file removed, moved or replaced meanwhile has another, or none. */
-export interface FileIdentity {
-  dev: bigint;
-  ino: bigint;
-}
-
-export function fileIdentity(path: string): FileIdentity {
-  const s = statSync(path, { bigint: true });
-  return { dev: s.dev, ino: s.ino };
-}
 
 /**
  * How the file at the database's path differs from the one smsops has open: gone from the path, or still there but cut
@@ -76,31 +66,6 @@ export function checkDatabaseFile(path: string, opened: FileIdentity, pageSize =
   if (now.dev !== opened.dev || now.ino !== opened.ino) return 'replaced';
   const size = Number(now.size);
   return size < MIN_DATABASE_FILE_BYTES || (pageSize > 0 && size % pageSize !== 0) ? 'cut' : null;
-}
-
-/**
- * Where this process still holds the file open (`/proc/<pid>/fd/<n>`), and what that descriptor names now (the new
- * path of a moved file, or the old one followed by " (deleted)"). Read only when the file went away, never per tick:
- * it stats every descriptor of the process. Null where there is no /proc (not Linux) or nothing matches.
- */
-export function openDescriptorOf(opened: FileIdentity): { fd: number; heldAt: string; names: string } | null {
-  let fds: string[];
-  try {
-    fds = readdirSync('/proc/self/fd');
-  } catch {
-    return null;
-  }
-  for (const fd of fds) {
-    const link = `/proc/self/fd/${fd}`;
-    try {
-      const s = statSync(link, { bigint: true });
-      if (s.dev !== opened.dev || s.ino !== opened.ino) continue;
-      return { fd: Number(fd), heldAt: `/proc/${process.pid}/fd/${fd}`, names: readlinkSync(link) };
-    } catch {
-      // A descriptor closed meanwhile (readdir's own, a socket that ended).
-    }
-  }
-  return null;
 }
 
 export interface DatabaseFileWatch {

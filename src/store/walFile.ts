@@ -1,6 +1,6 @@
 import { fstatSync, statSync } from 'node:fs';
 import { DATABASE_WAL_PROBLEM } from '../core/ports/storeErrors.js';
-import { type FileIdentity, openDescriptorOf } from './databaseFile.js';
+import { type FileIdentity, openDescriptorOf } from './fileIdentity.js';
 
 /** How the path `<database>-wal` differs from the WAL SQLite has open: nothing there, or another file. */
 export type WalFileChange = 'missing' | 'replaced';

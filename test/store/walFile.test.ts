@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fileIdentity, watchDatabaseFile } from '../../src/store/databaseFile.js';
+import { watchDatabaseFile } from '../../src/store/databaseFile.js';
+import { fileIdentity } from '../../src/store/fileIdentity.js';
 import { watchWalFile } from '../../src/store/walFile.js';
 
 /** The -wal watch on a real SQLite file in this process: SQLite's own deletes and restarts are not taken for a loss. */
