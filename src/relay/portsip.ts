@@ -1,5 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
+import { STOPPED_MID_ATTEMPT } from '../core/connectionFailure.js';
 import { guardedLookup, REFUSED_ADDRESS_CODE, refusedDestination } from '../core/destinationGuard.js';
 import type { InboundMessage } from '../core/model/inboundMessage.js';
 import { encodeCopiedUrl, maskUrl } from '../core/urls.js';
@@ -10,8 +11,6 @@ import { routeSecrets, withoutRouteSecrets } from './routeSecrets.js';
 const EXCERPT_BYTES = 300;
 /** What is kept of an answer to make the excerpt from: more, so a credential quoted across byte 300 is whole to be cut. */
 const KEPT_BYTES = EXCERPT_BYTES + 2_048;
-/** What an attempt cut by the stop records: undici's own words ("The client is destroyed") say nothing to an operator. */
-const STOPPED_MID_ATTEMPT = 'smsops stopped before PortSIP answered';
 
 /** What smsops' own webhooks know the relay's posts by: a route pointing back at smsops is refused there (http/webhookRoutes.ts). */
 export const RELAY_USER_AGENT = 'smsops-relay';

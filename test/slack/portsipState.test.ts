@@ -51,4 +51,15 @@ describe('the PortSIP state a relayed SMS post shows', () => {
     for (const e of [openssl, 'connect ECONNREFUSED 10.1.2.3:8887', 'other side closed'])
       expect(said(e)).not.toMatch(/80FC|SSL routines|10\.1\.2\.3|other side closed/);
   });
+
+  it('says a failure outside the words table in fixed words, never its text or the address it names, to the channel', () => {
+    const said = (lastError: string) => portsipStateText(portsipStateOf([delivery({ lastError })]));
+    // Node's own text for a local address that cannot be bound, and the relay's guard against a name turned inward.
+    const unbound = said('connect EADDRNOTAVAIL 10.1.2.3:8887 - Local (0.0.0.0:0)');
+    expect(unbound).toContain('PortSIP retrying (the attempt failed before PortSIP answered [EADDRNOTAVAIL], attempt 1');
+    const guarded = said('pbx.attacker.test resolves to 169.254.169.254 (169.254.0.0/16); smsops does not send there');
+    expect(guarded).toContain('PortSIP retrying (smsops refuses to send there (see the route), attempt 1');
+    for (const text of [unbound, guarded]) expect(text).not.toMatch(/10\.1\.2\.3|169\.254|attacker|Local \(/);
+    expect(said('smsops stopped before PortSIP answered')).toContain('PortSIP retrying (smsops stopped before PortSIP answered');
+  });
 });

@@ -11,6 +11,7 @@ import { nextAttemptDelay } from '../../relay/retryPolicy.js';
 import type { SlackPost, SlackPostsRepository } from '../../store/repositories/slackPosts.js';
 import { slackErrorCode } from '../slackErrorCode.js';
 import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../ui/inboundSms.js';
+import { unansweredInWords } from '../ui/relay.js';
 import type { SlackMessage } from '../ui/text.js';
 import type { SlackPace } from './slackPace.js';
 import { classifySlackFailure, MAX_SLACK_RETRY_AFTER_MS, messageArgs, shownState } from './slackPost.js';
@@ -34,7 +35,7 @@ export function portsipStateOf(deliveries: readonly Delivery[], headOf?: Deliver
     : d.lastStatusCode
       ? `HTTP ${d.lastStatusCode}`
       : d.lastError
-        ? (connectionFailureInWords(d.lastError, d.destination, '[]') ?? d.lastError)
+        ? (connectionFailureInWords(d.lastError, d.destination, '[]') ?? unansweredInWords(d.lastError, '[]'))
         : 'failed';
   if (d.status === 'delivered') return { kind: 'delivered', at: d.deliveredAt ?? d.lastAttemptAt ?? d.createdAt };
   if (d.status === 'dead') return { kind: 'dead', reason };

@@ -3,6 +3,7 @@ import {
   connectionFailureCode,
   offersOnlyOldTls,
   SLACK_NOT_REACHED,
+  STOPPED_MID_ATTEMPT,
   speaksNoTls,
   TLS_HANDSHAKE_CUT,
 } from '../../core/connectionFailure.js';
@@ -171,10 +172,21 @@ export function deliveryErrorInWords(
     const searched = status !== null && status > 0 ? null : connectionFailureCode(error);
     return searched && !/no complete answer within/.test(error) ? `${words} (${searched})` : words;
   }
+  return unansweredInWords(error);
+}
+
+/**
+ * A PortSIP attempt with no HTTP answer that the connection-failure words do not name (Node's EADDRNOTAVAIL or EPERM
+ * from a host firewall, smsops' own guard naming the address a host resolved to), as a fixed phrase and its code: the
+ * error's text quotes addresses and everyone reads this (the failing list, the relayed SMS post in the channel).
+ */
+export function unansweredInWords(error: string, brackets: '()' | '[]' = '()'): string {
   if (/not a valid URL/.test(error)) return 'the route URL is not a valid URL (fix it with `/sms route set`)';
-  if (/refus|not allowed|private|loopback/i.test(error)) return 'smsops refuses to send there (see the route)';
+  if (/refus|not allowed|private|loopback|does not send there/i.test(error))
+    return 'smsops refuses to send there (see the route)';
+  if (error.startsWith(STOPPED_MID_ATTEMPT)) return STOPPED_MID_ATTEMPT;
   const searched = connectionFailureCode(error);
-  return `the attempt failed before PortSIP answered${searched ? ` (${searched})` : ''}`;
+  return `the attempt failed before PortSIP answered${searched ? ` ${brackets[0]}${searched}${brackets[1]}` : ''}`;
 }
 
 /**
