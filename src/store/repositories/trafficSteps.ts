@@ -28,6 +28,15 @@ interface NumberCounts {
   relayed: number;
 }
 
+/**
+ * One stepped refresh at a time per database: a second one (the traffic watch with /sms traffic or the digest) took the
+ * first's in-progress marks over, and the first, writing later, took the second's mark as its own: its figures, read
+ * before a message changed, were kept, the second's dropped, and the hour left unmarked (wrong until it changed again).
+ * Per database, not per repository: /sms forget counts with its own (store/repositories/customerRecords.ts), and a
+ * watch's count read before the erase was kept over forget's, the customer's number in its failure reasons.
+ */
+const queues = new WeakMap<Db, Promise<unknown>>();
+
 export function createSteppedTrafficRefresh(
   db: Db,
   sql: { outboundAt: string; failureReason: string },
@@ -147,11 +156,6 @@ export function createSteppedTrafficRefresh(
     }
     return written;
   };
-  // One stepped refresh at a time: a second one (the traffic watch with /sms traffic or the digest) took the first's
-  // in-progress marks over, and the first, writing later, took the second's mark as its own: its figures, read before
-  // a message changed, were kept, the second's dropped, and the hour left unmarked (wrong until it changed again).
-  let queue: Promise<unknown> = Promise.resolve();
-
   return {
     /** Turns in-progress marks back into stale ones (a synchronous refresh does this first). */
     restore,
@@ -159,8 +163,11 @@ export function createSteppedTrafficRefresh(
     staleHours: (from: number, to: number): number[] => staleHours.all({ from, to }),
     /** Recomputes the stale hours overlapping [fromMs, toMs); resolves with how many it wrote. */
     refresh: (fromMs: number, toMs: number): Promise<number> => {
-      const run = queue.then(() => refreshNow(fromMs, toMs));
-      queue = run.catch(() => undefined);
+      const run = (queues.get(db) ?? Promise.resolve()).then(() => refreshNow(fromMs, toMs));
+      queues.set(
+        db,
+        run.catch(() => undefined),
+      );
       return run;
     },
   };
