@@ -337,6 +337,20 @@ describe('the Slack relay sender', () => {
     );
   });
 
+  it('says a Slack not reached for a reason outside the words table (an egress firewall: EPERM) by its code, not as Slack refusing', () => {
+    const original = Object.assign(new Error('connect EPERM 52.1.2.3:443 - Local (10.0.0.5:40000)'), { code: 'EPERM' });
+    const blocked = Object.assign(new Error(`A request error occurred: ${original.message}`), {
+      code: 'slack_webapi_request_error',
+      original: Object.assign(new TypeError('fetch failed'), { cause: original }),
+    });
+    const said = classifySlackFailure(blocked).outcome.error ?? '';
+    expect(said).toBe('Slack not reached: the connection failed (EPERM)');
+    expect(deliveryErrorInWords({ lastError: said, lastStatusCode: null }, 'slack')).toMatch(
+      /^smsops could not reach Slack: the connection failed \(EPERM\)/,
+    );
+    expect(said).not.toMatch(/52\.1\.2\.3|10\.0\.0\.5|request error/);
+  });
+
   it('counts an argument the Slack client cannot encode (URI malformed) as deterministic', () => {
     expect(classifySlackFailure(new URIError('URI malformed'))).toMatchObject({
       outcome: { deterministic: true },

@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
-import { connectionFailureInWords, SLACK_NOT_REACHED } from '../../core/connectionFailure.js';
+import { connectionFailureCode, connectionFailureInWords, SLACK_NOT_REACHED } from '../../core/connectionFailure.js';
 import { localDay } from '../../core/localDay.js';
 import type { Delivery } from '../../core/model/delivery.js';
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
@@ -109,7 +109,13 @@ export function classifySlackFailure(error: unknown): SlackFailure {
   // Slack not reached (DNS, a refused or cut connection, a certificate a proxy presents): "fetch failed" said nothing,
   // and "Slack refused the post" was wrong, Slack never saw it. The kind in words and its code, never an address.
   if (e.code === 'slack_webapi_request_error') {
-    const words = connectionFailureInWords(causeChainText((error as { original?: unknown }).original));
+    const chain = causeChainText((error as { original?: unknown }).original);
+    // A code the words do not name (EPERM from an egress firewall, EADDRNOTAVAIL) is still no answer from Slack: its
+    // text ("connect EPERM 52.1.2.3:443 - Local (…)") was stored and said as "Slack refused the post".
+    const code = connectionFailureCode(chain);
+    const words =
+      connectionFailureInWords(chain) ??
+      (code && /^(E(?!RR_)[A-Z]|UND_ERR_)/.test(code) ? `the connection failed (${code})` : null);
     if (words) return { outcome: { delivered: false, statusCode: null, error: `${SLACK_NOT_REACHED}${words}` }, refused: null };
   }
   // The client form-encodes arguments before sending: a string it cannot encode fails here, every time.
