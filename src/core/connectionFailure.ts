@@ -111,6 +111,9 @@ export const refinedCode = (code: string, said: string) =>
 /** What the relay records of a Slack call that never reached Slack, before the failure's words. */
 export const SLACK_NOT_REACHED = 'Slack not reached: ';
 
+/** What the relay records of a Slack call answered by an HTTP error (a proxy's page, Slack's 503), before its status. */
+export const SLACK_ANSWERED_HTTP = 'Slack answered HTTP ';
+
 /**
  * What the relay records of a PortSIP attempt cut by smsops' own stop: undici's own words ("The client is destroyed") say
  * nothing to an operator. smsops' words with no address, so said as they are wherever it is shown.

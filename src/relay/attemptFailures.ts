@@ -28,6 +28,8 @@ export function failureKind(outcome: Pick<AttemptOutcome, 'statusCode' | 'error'
   const slackCode = /^Slack: (\w+)$/.exec(error);
   if (slackCode) return `Slack: ${slackCode[1]}`;
   if (outcome.statusCode !== null && outcome.statusCode > 0) return `HTTP ${outcome.statusCode}`;
+  const slackHttp = /^Slack answered HTTP (\d{3})$/.exec(error);
+  if (slackHttp) return `HTTP ${slackHttp[1]}`;
   if (SLACK_PHRASES.has(error)) return error;
   if (error.startsWith('no complete answer within')) return 'no answer within the deadline';
   if (error.startsWith('no outcome within')) return 'no outcome within the attempt timeout';

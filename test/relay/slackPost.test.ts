@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -349,6 +350,34 @@ describe('the Slack relay sender', () => {
       /^smsops could not reach Slack: the connection failed \(EPERM\)/,
     );
     expect(said).not.toMatch(/52\.1\.2\.3|10\.0\.0\.5|request error/);
+  });
+
+  it("says a proxy's 502/504 page (or Slack's 503) in front of Slack as an HTTP answer, not as Slack refusing the post", async () => {
+    for (const status of [502, 503, 504]) {
+      const page = createServer((_request, response) => {
+        response.writeHead(status, { 'content-type': 'text/html' });
+        response.end('<html><body>Bad Gateway</body></html>');
+      });
+      await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
+      const port = (page.address() as { port: number }).port;
+      try {
+        const client = new webApi.WebClient('xoxb-test', {
+          slackApiUrl: `http://127.0.0.1:${port}/api/`,
+          retryConfig: { retries: 0 },
+        });
+        const error = await client.chat.postMessage({ channel: 'C0INBOX001', text: 'x' }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        const said = classifySlackFailure(error).outcome.error ?? '';
+        expect(said).toBe(`Slack answered HTTP ${status}`);
+        const words = deliveryErrorInWords({ lastError: said, lastStatusCode: null }, 'slack');
+        expect(words).not.toContain('Slack refused the post');
+        expect(words).toContain(status === 503 ? 'Slack is unavailable' : 'from a proxy between smsops and Slack');
+      } finally {
+        page.close();
+      }
+    }
   });
 
   it('counts an argument the Slack client cannot encode (URI malformed) as deterministic', () => {

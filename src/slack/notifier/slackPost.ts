@@ -1,6 +1,11 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
-import { connectionFailureCode, connectionFailureInWords, SLACK_NOT_REACHED } from '../../core/connectionFailure.js';
+import {
+  connectionFailureCode,
+  connectionFailureInWords,
+  SLACK_ANSWERED_HTTP,
+  SLACK_NOT_REACHED,
+} from '../../core/connectionFailure.js';
 import { localDay } from '../../core/localDay.js';
 import type { Delivery } from '../../core/model/delivery.js';
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
@@ -118,6 +123,11 @@ export function classifySlackFailure(error: unknown): SlackFailure {
       (code && /^(E(?!RR_)[A-Z]|UND_ERR_)/.test(code) ? `the connection failed (${code})` : null);
     if (words) return { outcome: { delivered: false, statusCode: null, error: `${SLACK_NOT_REACHED}${words}` }, refused: null };
   }
+  // An HTTP error status with no Slack answer in it (a proxy's 502/504 page, Slack's 503): its client's text ("An HTTP
+  // protocol error occurred: statusCode = 502") was stored and said as "Slack refused the post".
+  const httpStatus = (error as { statusCode?: unknown }).statusCode;
+  if (e.code === 'slack_webapi_http_error' && typeof httpStatus === 'number')
+    return { outcome: { delivered: false, statusCode: null, error: `${SLACK_ANSWERED_HTTP}${httpStatus}` }, refused: null };
   // The client form-encodes arguments before sending: a string it cannot encode fails here, every time.
   if (error instanceof URIError || e.code === 'ERR_INVALID_URI') {
     return {

@@ -2,6 +2,7 @@ import type { FailingDeliveries, RetryCount } from '../../core/alertActions.js';
 import {
   connectionFailureCode,
   offersOnlyOldTls,
+  SLACK_ANSWERED_HTTP,
   SLACK_NOT_REACHED,
   STOPPED_MID_ATTEMPT,
   speaksNoTls,
@@ -147,6 +148,14 @@ function connectionWords(error: string, status: number | null, destination: stri
   return null;
 }
 
+/** An HTTP error status on the Slack leg: Slack answers its errors with 200 and a code, so a 502/504 is a proxy's page. */
+function slackHttpWords(status: string): string {
+  if (status === '502' || status === '504')
+    return `HTTP ${status} from a proxy between smsops and Slack (HTTPS_PROXY, a firewall or TLS-inspecting box): it could not reach Slack or waited in vain; check it and the network to slack.com`;
+  if (status === '503') return 'Slack is unavailable (HTTP 503): posts are retried; see https://slack-status.com';
+  return `Slack (or a proxy in front of it) answered HTTP ${status}`;
+}
+
 /**
  * What a failing delivery's last error means, in words a person can act on. Only fixed phrases chosen by the kind of
  * failure, never the error's own text: so everyone may read it (an error's text can quote addresses or the
@@ -162,6 +171,7 @@ export function deliveryErrorInWords(
   if (kind === 'slack') {
     if (error.startsWith(SLACK_NOT_REACHED))
       return `smsops could not reach Slack: ${error.slice(SLACK_NOT_REACHED.length)}; check the network, proxy (HTTPS_PROXY) and firewall between smsops and slack.com`;
+    if (error.startsWith(SLACK_ANSWERED_HTTP)) return slackHttpWords(error.slice(SLACK_ANSWERED_HTTP.length));
     const known = Object.keys(SLACK_WORDS).find((k) => error.includes(k));
     return known ? (SLACK_WORDS[known] ?? 'Slack refused the post') : 'Slack refused the post';
   }
