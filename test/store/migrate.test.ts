@@ -70,6 +70,7 @@ const SHIPPED = [
   '039_reply_wavix_segments.sql',
   '040_delivery_retry_after.sql',
   '041_customer_number_indexes.sql',
+  '042_deliveries_due_live_only.sql',
 ];
 
 describe('migration runner', () => {

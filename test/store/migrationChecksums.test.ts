@@ -53,6 +53,7 @@ const SHIPPED: ReadonlyArray<readonly [string, string]> = [
   ['039_reply_wavix_segments.sql', '8ce4f680bed270f585bc7c5127e52d337da73b346d0f8beebf93b84f370d64dc'],
   ['040_delivery_retry_after.sql', '4078be70f951c1fc6fd3a44687aaffd41ad5a007e0581371d6594e7dfe4573dc'],
   ['041_customer_number_indexes.sql', '180c2bcae74d331328c29f2d60ff4b8073ff7bb25097db10377651e0d4a58f94'],
+  ['042_deliveries_due_live_only.sql', 'da326c86984a6a12ac55757136bbb786ff46dc90121aebecdfa5f5b715e1a9c8'],
 ];
 
 const ROOT = join(import.meta.dirname, '..', '..');

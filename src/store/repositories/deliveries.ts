@@ -284,11 +284,14 @@ export function createDeliveriesRepository(
       delivered_at = CASE WHEN @replay = 1 THEN NULL ELSE delivered_at END,
       replayed_at = CASE WHEN @replay = 1 THEN @at ELSE replayed_at END
     WHERE id = @id AND (status <> 'delivered' OR @replay = 1)`);
-  // Read through the due index (kind, status): the cost follows the backlog, not the history.
+  // Read through the due index (kind, status): the cost follows the backlog, not the history. The statuses are the
+  // due index's condition word for word (migration 042): written as IN, SQLite would not see it implies the partial
+  // index's and would read every delivery stored.
   const unfinishedRows = db.prepare<[], UnfinishedDelivery>(`
     SELECT d.id, d.destination_kind AS destinationKind, d.destination, d.status, m.to_number AS toNumber
     FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id
-    WHERE d.destination_kind IN ('portsip', 'slack') AND d.status IN ('pending', 'in_flight', 'dead') ORDER BY d.id`);
+    WHERE d.destination_kind IN ('portsip', 'slack') AND (d.status = 'pending' OR d.status = 'in_flight' OR d.status = 'dead')
+    ORDER BY d.id`);
   const deadRows = db.prepare<[], UnfinishedDelivery>(`
     SELECT d.id, d.destination_kind AS destinationKind, d.destination, d.status, m.to_number AS toNumber
     FROM deliveries d JOIN inbound_messages m ON m.id = d.inbound_message_id
