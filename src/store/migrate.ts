@@ -113,7 +113,13 @@ const passesByItself = (error: unknown): boolean => {
   return typeof code !== 'string' || TRANSIENT_CODES.test(code);
 };
 
-export function migrate(db: BetterSqlite3.Database, dir: string, now: () => number = Date.now): MigrationReport {
+export function migrate(
+  db: BetterSqlite3.Database,
+  dir: string,
+  now: () => number = Date.now,
+  /** Told the migrations about to run on a database that had some already (an upgrade), before the first runs. */
+  onUpgrade?: (pending: string[], newestApplied: number) => void,
+): MigrationReport {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
@@ -127,6 +133,8 @@ export function migrate(db: BetterSqlite3.Database, dir: string, now: () => numb
   const problem = appliedMigrationsProblem([...applied.values()], files, dir);
   if (problem) throw new MigrationError(problem);
 
+  const pending = files.filter((f) => !applied.has(f.version)).map((f) => f.file);
+  if (pending.length > 0 && applied.size > 0) onUpgrade?.(pending, Math.max(...applied.keys()));
   const record = db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)');
   const report: MigrationReport = { applied: [], alreadyApplied: applied.size };
   for (const file of files) {

@@ -122,6 +122,21 @@ describe('migration runner', () => {
     third.db.close();
   });
 
+  it('says before an upgrade runs its migrations what it runs and that going back needs an earlier backup', () => {
+    const { dbPath, migrations } = workspace();
+    const lines: Array<{ msg: string; fields?: Record<string, unknown> }> = [];
+    const record = (msg: string, fields?: Record<string, unknown>) => void lines.push({ msg, fields });
+    const logger = { debug: record, info: record, warn: record, error: record, enabled: () => true } as never;
+    openDatabase(dbPath, { migrationsDir: migrations, logger }).db.close();
+    expect(lines.filter((l) => l.msg.startsWith('upgrading'))).toEqual([]); // a first install is no upgrade
+
+    writeFileSync(join(migrations, '999_add_notes.sql'), 'ALTER TABLE routes ADD COLUMN note TEXT;');
+    openDatabase(dbPath, { migrationsDir: migrations, logger }).db.close();
+    const upgrade = lines.find((l) => l.msg.startsWith('upgrading the database'));
+    expect(upgrade?.msg).toContain('going back needs a backup taken before this start');
+    expect(upgrade?.fields).toEqual({ migrations: ['999_add_notes.sql'], newestApplied: Number(SHIPPED.at(-1)?.slice(0, 3)) });
+  });
+
   it('refuses to start when an applied migration file was changed', () => {
     const { dbPath, migrations } = workspace();
     openDatabase(dbPath, { migrationsDir: migrations }).db.close();
