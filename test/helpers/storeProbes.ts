@@ -1,6 +1,34 @@
+import { expect } from 'vitest';
 import type { RealProcessRig } from './realProcessRig.js';
-import { inboundWebhookBody } from './smsopsProcess.js';
-import { waitUntil } from './waitUntil.js';
+import { inboundWebhookBody, productionEnv, type SmsopsProcess, startSmsopsProcess } from './smsopsProcess.js';
+import { sleep, waitUntil } from './waitUntil.js';
+
+/**
+ * smsops as the database-file tests run it: production settings on `databasePath`, a PortSIP route to the rig's sink,
+ * quick retries, no Slack pace, and relay_stalled raised after 1 s, so a failing store shows in Slack within the test.
+ */
+export async function startStoreTestSmsops(
+  rig: Pick<RealProcessRig, 'dir' | 'port' | 'sink' | 'fakeSlack' | 'track'>,
+  options: { databasePath: string; webhookSecret: string; portsipPath: string },
+): Promise<SmsopsProcess> {
+  const p = await startSmsopsProcess(rig.dir, {
+    ...productionEnv({ port: rig.port, databasePath: options.databasePath, webhookSecret: options.webhookSecret }),
+    SLACK_API_URL: rig.fakeSlack.url,
+    PORTSIP_WEBHOOK_URL: `${rig.sink.url}${options.portsipPath}`,
+    RELAY_RETRY_BASE_MS: '20',
+    SLACK_RELAY_PACE_MS: '0',
+    RELAY_STALL_ALERT_MS: '1000',
+  });
+  rig.track(p);
+  return p;
+}
+
+/** SIGTERM, as systemd or Docker stop it, and its exit awaited (20 s at most). */
+export async function stopWithSigterm(p: SmsopsProcess): Promise<void> {
+  p.child.kill('SIGTERM');
+  const exit = await Promise.race([p.exited, sleep(20_000).then(() => null)]);
+  expect(exit, 'smsops did not stop on SIGTERM').not.toBeNull();
+}
 
 /**
  * What the database-file tests of the real process ask smsops over HTTP: a webhook's answer, /healthz, the

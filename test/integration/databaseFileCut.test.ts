@@ -2,8 +2,7 @@ import { statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useRealProcessRig } from '../helpers/realProcessRig.js';
-import { productionEnv, startSmsopsProcess } from '../helpers/smsopsProcess.js';
-import { storeProbes } from '../helpers/storeProbes.js';
+import { startStoreTestSmsops, storeProbes } from '../helpers/storeProbes.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -20,18 +19,8 @@ describe('the database file cut short while smsops runs (real process)', () => {
   const rig = useRealProcessRig('smsops-dbcut-');
   let dbPath: string;
 
-  const start = async () => {
-    const p = await startSmsopsProcess(rig.dir, {
-      ...productionEnv({ port: rig.port, databasePath: dbPath, webhookSecret: WEBHOOK_SECRET }),
-      SLACK_API_URL: rig.fakeSlack.url,
-      PORTSIP_WEBHOOK_URL: `${rig.sink.url}/emc/db-cut`,
-      RELAY_RETRY_BASE_MS: '20',
-      SLACK_RELAY_PACE_MS: '0',
-      RELAY_STALL_ALERT_MS: '1000',
-    });
-    rig.track(p);
-    return p;
-  };
+  const start = () =>
+    startStoreTestSmsops(rig, { databasePath: dbPath, webhookSecret: WEBHOOK_SECRET, portsipPath: '/emc/db-cut' });
 
   const { post, health, writable, delivered, failingHealth } = storeProbes(rig, WEBHOOK_SECRET);
 

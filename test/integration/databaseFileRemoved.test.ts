@@ -4,9 +4,9 @@ import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useRealProcessRig } from '../helpers/realProcessRig.js';
 import { restoreArgs } from '../helpers/runRestore.js';
-import { productionEnv, type SmsopsProcess, spawnSmsops, startSmsopsProcess } from '../helpers/smsopsProcess.js';
-import { storeProbes } from '../helpers/storeProbes.js';
-import { sleep, waitUntil } from '../helpers/waitUntil.js';
+import { type SmsopsProcess, spawnSmsops } from '../helpers/smsopsProcess.js';
+import { startStoreTestSmsops, stopWithSigterm, storeProbes } from '../helpers/storeProbes.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
  * The database file taken away under a running smsops (deleted, its folder moved): SQLite goes on writing to the
@@ -24,24 +24,9 @@ describe('the database file removed while smsops runs (real process)', () => {
   const rig = useRealProcessRig('smsops-dbfile-');
   let dbPath: string;
 
-  const start = async () => {
-    const p = await startSmsopsProcess(rig.dir, {
-      ...productionEnv({ port: rig.port, databasePath: dbPath, webhookSecret: WEBHOOK_SECRET }),
-      SLACK_API_URL: rig.fakeSlack.url,
-      PORTSIP_WEBHOOK_URL: `${rig.sink.url}${PORTSIP_PATH}`,
-      RELAY_RETRY_BASE_MS: '20',
-      SLACK_RELAY_PACE_MS: '0',
-      RELAY_STALL_ALERT_MS: '1000',
-    });
-    rig.track(p);
-    return p;
-  };
-  /** SIGTERM, as systemd or Docker stop it, and its exit awaited. */
-  const stop = async (p: SmsopsProcess) => {
-    p.child.kill('SIGTERM');
-    const exit = await Promise.race([p.exited, sleep(20_000).then(() => null)]);
-    expect(exit, 'smsops did not stop on SIGTERM').not.toBeNull();
-  };
+  const start = () =>
+    startStoreTestSmsops(rig, { databasePath: dbPath, webhookSecret: WEBHOOK_SECRET, portsipPath: PORTSIP_PATH });
+  const stop = stopWithSigterm;
 
   const { post, health, writable, delivered, failingHealth } = storeProbes(rig, WEBHOOK_SECRET);
 

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useRealProcessRig } from '../helpers/realProcessRig.js';
-import { productionEnv, type SmsopsProcess, startSmsopsProcess } from '../helpers/smsopsProcess.js';
-import { storeProbes } from '../helpers/storeProbes.js';
+import { startStoreTestSmsops, stopWithSigterm, storeProbes } from '../helpers/storeProbes.js';
 import { sleep, waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -20,23 +19,9 @@ describe("the database's -wal removed while smsops runs (real process)", () => {
   const rig = useRealProcessRig('smsops-walfile-');
   let dbPath: string;
 
-  const start = async () => {
-    const p = await startSmsopsProcess(rig.dir, {
-      ...productionEnv({ port: rig.port, databasePath: dbPath, webhookSecret: WEBHOOK_SECRET }),
-      SLACK_API_URL: rig.fakeSlack.url,
-      PORTSIP_WEBHOOK_URL: `${rig.sink.url}/emc/wal-file`,
-      RELAY_RETRY_BASE_MS: '20',
-      SLACK_RELAY_PACE_MS: '0',
-      RELAY_STALL_ALERT_MS: '1000',
-    });
-    rig.track(p);
-    return p;
-  };
-  const stop = async (p: SmsopsProcess) => {
-    p.child.kill('SIGTERM');
-    const exit = await Promise.race([p.exited, sleep(20_000).then(() => null)]);
-    expect(exit, 'smsops did not stop on SIGTERM').not.toBeNull();
-  };
+  const start = () =>
+    startStoreTestSmsops(rig, { databasePath: dbPath, webhookSecret: WEBHOOK_SECRET, portsipPath: '/emc/wal-file' });
+  const stop = stopWithSigterm;
   const { post, health } = storeProbes(rig, WEBHOOK_SECRET);
 
   /** Webhooks one after another until stopped: what smsops answered 200, and every status it gave. */
