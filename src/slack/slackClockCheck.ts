@@ -105,6 +105,8 @@ export function keepCheckingSlackClock(options: {
         else
           logger[after === 'refusing' ? 'error' : 'warn'](slackClockWords(reading) ?? '', { offSeconds: reading.aheadSeconds });
       })
+      // The alert's write failing (a busy database) must not end the checks as an unhandled rejection: the next goes on.
+      .catch((error: unknown) => logger.warn('Slack’s time could not be taken in', { error: describeError(error) }))
       .finally(() => {
         running = undefined;
       });
