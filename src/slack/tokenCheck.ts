@@ -6,6 +6,7 @@ import type { BotIdentity } from './botIdentity.js';
 import { CLOCK_OFF_WARN_SECONDS, SLACK_SIGNATURE_WINDOW_SECONDS, type SlackClockReading } from './slackClock.js';
 import { readingOf, slackTimeClient } from './slackClockCheck.js';
 import { slackErrorCode } from './slackErrorCode.js';
+import { slackNotReachedWords } from './slackNotReached.js';
 
 /**
  * Asks Slack once at start whether SLACK_BOT_TOKEN is accepted, and says so in words: otherwise a wrong token shows
@@ -47,7 +48,16 @@ export async function checkSlackToken(
       );
       onRefused(code);
     } else {
-      logger.warn('Slack could not be asked whether SLACK_BOT_TOKEN is valid (auth.test)', { error: describeError(error) });
+      // Slack not reached (the proxy down, DNS, a firewall) said "fetch failed" alone: said in words, what to check.
+      const notReached = slackNotReachedWords(error);
+      logger.warn(
+        'Slack could not be asked whether SLACK_BOT_TOKEN is valid (auth.test)',
+        notReached
+          ? {
+              error: `smsops could not reach Slack: ${notReached}; check the network, proxy (HTTPS_PROXY) and firewall between smsops and slack.com`,
+            }
+          : { error: describeError(error) },
+      );
     }
     return undefined;
   }

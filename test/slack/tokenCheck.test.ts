@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { checkSlackToken } from '../../src/slack/tokenCheck.js';
@@ -45,6 +46,17 @@ describe('the Slack token checked at start', () => {
     const unreachable = await logsOf('http://127.0.0.1:9/api/');
     expect(JSON.parse(unreachable[0] ?? '{}')).toMatchObject({ level: 'warn' });
     expect(unreachable.join('\n')).not.toContain(token);
+    // In words with its code and what to check, where it said "A request error occurred: fetch failed" alone.
+    // A port nothing listens on (127.0.0.1:9 above is one fetch refuses to use at all: "bad port").
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = await logsOf(`http://127.0.0.1:${port}/api/`);
+    const said = refused.find((line) => line.includes('could not be asked whether SLACK_BOT_TOKEN is valid'));
+    expect(said).toContain('smsops could not reach Slack: connection refused (ECONNREFUSED)');
+    expect(said).toContain('proxy (HTTPS_PROXY)');
+    expect(said).not.toContain('fetch failed');
   });
 
   it('warns at once when Slack rate-limits the question, instead of waiting its Retry-After (a day, from a proxy)', async () => {

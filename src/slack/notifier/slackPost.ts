@@ -1,11 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
-import {
-  connectionFailureCode,
-  connectionFailureInWords,
-  SLACK_ANSWERED_HTTP,
-  SLACK_NOT_REACHED,
-} from '../../core/connectionFailure.js';
+import { SLACK_ANSWERED_HTTP, SLACK_NOT_REACHED } from '../../core/connectionFailure.js';
 import { localDay } from '../../core/localDay.js';
 import type { Delivery } from '../../core/model/delivery.js';
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
@@ -14,6 +9,7 @@ import { describeError } from '../../errors.js';
 import type { SlackPostLayout, SlackPostsRepository } from '../../store/repositories/slackPosts.js';
 import type { SlackThreadsRepository } from '../../store/repositories/slackThreads.js';
 import { slackErrorCode } from '../slackErrorCode.js';
+import { slackNotReachedWords } from '../slackNotReached.js';
 import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../ui/inboundSms.js';
 import { SMS_TEXT_PIECE_MAX } from '../ui/smsText.js';
 import type { SlackMessage } from '../ui/text.js';
@@ -72,17 +68,6 @@ export interface SlackFailure {
   refused: string | null;
 }
 
-/** An error and its causes (fetch's "fetch failed" holds the connection's error, with its code, as its cause). */
-function causeChainText(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') parts.push(code);
-    parts.push(e instanceof Error ? e.message : String(e));
-  }
-  return parts.join(' ');
-}
-
 export function classifySlackFailure(error: unknown): SlackFailure {
   // Not a failure: the delivery is given back as it was (no attempt, error or backoff), and posted after the restart.
   if (error instanceof NotPosted)
@@ -113,16 +98,9 @@ export function classifySlackFailure(error: unknown): SlackFailure {
     return { outcome: { delivered: false, statusCode: null, error: 'smsops stopped before Slack answered' }, refused: null };
   // Slack not reached (DNS, a refused or cut connection, a certificate a proxy presents): "fetch failed" said nothing,
   // and "Slack refused the post" was wrong, Slack never saw it. The kind in words and its code, never an address.
-  if (e.code === 'slack_webapi_request_error') {
-    const chain = causeChainText((error as { original?: unknown }).original);
-    // A code the words do not name (EPERM from an egress firewall, EADDRNOTAVAIL) is still no answer from Slack: its
-    // text ("connect EPERM 52.1.2.3:443 - Local (…)") was stored and said as "Slack refused the post".
-    const code = connectionFailureCode(chain);
-    const words =
-      connectionFailureInWords(chain) ??
-      (code && /^(E(?!RR_)[A-Z]|UND_ERR_)/.test(code) ? `the connection failed (${code})` : null);
-    if (words) return { outcome: { delivered: false, statusCode: null, error: `${SLACK_NOT_REACHED}${words}` }, refused: null };
-  }
+  const notReached = slackNotReachedWords(error);
+  if (notReached)
+    return { outcome: { delivered: false, statusCode: null, error: `${SLACK_NOT_REACHED}${notReached}` }, refused: null };
   // An HTTP error status with no Slack answer in it (a proxy's 502/504 page, Slack's 503): its client's text ("An HTTP
   // protocol error occurred: statusCode = 502") was stored and said as "Slack refused the post".
   const httpStatus = (error as { statusCode?: unknown }).statusCode;
