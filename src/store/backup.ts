@@ -46,17 +46,30 @@ export class BackupError extends Error {
 const PAGES_PER_STEP = 100;
 
 const BACKUP_NAME = /^smsops-\d{8}T\d{9}Z\.db$/;
+
+/**
+ * A kind of backup kept in BACKUP_DIR: how one is named, and which files are its own. Each kind is pruned to its own
+ * `keep` and cleans up its own partial files only, so one kind never rotates another's backups out.
+ */
+export interface BackupSeries {
+  fileName(at: number): string;
+  pattern: RegExp;
+}
+
 const PARTIAL_SUFFIX = '.partial';
 const JOURNAL_SUFFIX = '-journal';
 
 /** `smsops-20261126T033000123Z.db`: sorts by time as text; milliseconds so that a manual run never overwrites one. */
 export const backupFileName = (at: number) => `smsops-${new Date(at).toISOString().replace(/[-:.]/g, '')}.db`;
 
+/** The scheduled (and `/sms jobs run backup`) backups: the ones BACKUP_KEEP counts. */
+export const SCHEDULED_BACKUPS: BackupSeries = { fileName: backupFileName, pattern: BACKUP_NAME };
+
 /** The backups in `dir`, oldest first. */
-export function listBackups(dir: string): string[] {
+export function listBackups(dir: string, series: BackupSeries = SCHEDULED_BACKUPS): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((name) => BACKUP_NAME.test(name))
+    .filter((name) => series.pattern.test(name))
     .sort()
     .map((name) => join(dir, name));
 }
@@ -124,14 +137,22 @@ const unusableDir = (dir: string, error: unknown) =>
 
 export async function backupDatabase(
   db: Db,
-  options: { dir: string; keep: number; now?: () => number; room?: (dir: string, databasePath: string) => BackupRoom },
+  options: {
+    dir: string;
+    keep: number;
+    now?: () => number;
+    room?: (dir: string, databasePath: string) => BackupRoom;
+    /** Scheduled backups unless told (the one taken before an upgrade: ./preUpgradeBackup.ts). */
+    series?: BackupSeries;
+  },
 ): Promise<BackupMade> {
   const now = options.now ?? Date.now;
+  const series = options.series ?? SCHEDULED_BACKUPS;
   const room = options.room ?? backupRoomOf;
   const startedAt = Date.now();
   try {
     ensureBackupDir(options.dir);
-    for (const left of partialsIn(options.dir)) await rm(left, { force: true }); // off the event loop, as old backups
+    for (const left of partialsIn(options.dir, series)) await rm(left, { force: true }); // off the event loop, as old backups
   } catch (error) {
     throw new BackupError(unusableDir(options.dir, error), { cause: error });
   }
@@ -147,7 +168,7 @@ export async function backupDatabase(
           roomOrUnknown(() => room(options.dir, db.name)),
         );
   if (noRoom) throw new BackupError(`the backup was ${noRoom}`);
-  const final = join(options.dir, backupFileName(now()));
+  const final = join(options.dir, series.fileName(now()));
   const partial = `${final}${PARTIAL_SUFFIX}`;
   try {
     // Created 0600 before SQLite writes a page into it: the copy holds every message, and is never readable by
@@ -180,7 +201,7 @@ export async function backupDatabase(
       cause: error,
     });
   }
-  const removed = beyondKeep(listBackups(options.dir), final, options.keep);
+  const removed = beyondKeep(listBackups(options.dir, series), final, options.keep);
   // Off the event loop: unlinking a backup of 326 MB took 180 ms (this project's VM).
   for (const old of removed) await rm(old, { force: true });
   return { path: final, bytes: statSync(final).size, ms: Date.now() - startedAt, removed };
@@ -201,10 +222,10 @@ function beyondKeep(all: string[], made: string, keep: number): string[] {
 }
 
 /** Left by a backup that crashed (or a process killed) mid-copy: the copy, and SQLite's journal of its last write. */
-const partialsIn = (dir: string): string[] =>
+const partialsIn = (dir: string, series: BackupSeries): string[] =>
   readdirSync(dir)
     .filter((name) => {
       const copy = name.endsWith(JOURNAL_SUFFIX) ? name.slice(0, -JOURNAL_SUFFIX.length) : name;
-      return copy.endsWith(PARTIAL_SUFFIX) && BACKUP_NAME.test(copy.slice(0, -PARTIAL_SUFFIX.length));
+      return copy.endsWith(PARTIAL_SUFFIX) && series.pattern.test(copy.slice(0, -PARTIAL_SUFFIX.length));
     })
     .map((name) => join(dir, name));
