@@ -56,6 +56,7 @@ import { backupDirProblem } from './store/backup.js';
 import type { DatabaseMode } from './store/databaseMode.js';
 import { withInstanceLease } from './store/instanceLease.js';
 import { openStore } from './store/openStore.js';
+import { backupBeforeUpgrade } from './store/preUpgradeBackup.js';
 import { countUnhandledRejections } from './unhandledRejections.js';
 import { createWavixClient, type WavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
@@ -182,6 +183,15 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   const now = deps.now ?? Date.now;
   // Another process holding the database after all (clock jump, split brain): stop relaying and running jobs.
   const onLeaseLost = () => void Promise.all([relay.stop(), watch.stop()]);
+  // Before the store opens, which migrates: an upgrade backs the database up first, or does not migrate at all.
+  await backupBeforeUpgrade(config.databasePath, {
+    mode: deps.mode ?? 'production',
+    logger,
+    now,
+    dir: config.backup.dir,
+    skip: config.backup.skipBeforeUpgrade,
+    leaseMs: config.instanceLeaseMs,
+  });
   const store = openStore(config.databasePath, {
     mode: deps.mode ?? 'production',
     logger,

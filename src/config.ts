@@ -205,6 +205,7 @@ const configSchema = z.object({
   BACKUP_DIR: optionalString,
   BACKUP_CRON: cronExpression('30 3 * * *'),
   BACKUP_KEEP: wholeNumber(1, 1000, 7, { extra: ' (backups kept)' }),
+  SKIP_PRE_UPGRADE_BACKUP: flag(false),
   LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -340,7 +341,13 @@ export interface Config {
   /** How long the instance lease on the database lasts without a heartbeat (one smsops per database). */
   instanceLeaseMs: number;
   /** Online backups of the database; off (dir undefined) unless BACKUP_DIR is set. Cron read in schedules.timezone. */
-  backup: { dir: string | undefined; schedule: string; keep: number };
+  backup: {
+    dir: string | undefined;
+    schedule: string;
+    keep: number;
+    /** SKIP_PRE_UPGRADE_BACKUP: an upgrade migrates without the backup into `dir` first (src/store/preUpgradeBackup.ts). */
+    skipBeforeUpgrade?: boolean;
+  };
   logLevel: (typeof LOG_LEVELS)[number];
   /** LOG_FORMAT as asked; undefined follows the terminal (src/logFormat.ts). */
   logFormat: LogFormat | undefined;
@@ -459,7 +466,12 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
       ingestPacingMs: e.RELAY_INGEST_PACING_MS,
     },
     instanceLeaseMs: e.INSTANCE_LEASE_MS,
-    backup: { dir: e.BACKUP_DIR, schedule: e.BACKUP_CRON, keep: e.BACKUP_KEEP },
+    backup: {
+      dir: e.BACKUP_DIR,
+      schedule: e.BACKUP_CRON,
+      keep: e.BACKUP_KEEP,
+      skipBeforeUpgrade: e.SKIP_PRE_UPGRADE_BACKUP,
+    },
     logLevel: e.LOG_LEVEL,
     logFormat: logFormat.value,
   });

@@ -1,0 +1,90 @@
+import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { closeDatabase, DEFAULT_MIGRATIONS_DIR, openDatabase } from '../../src/store/database.js';
+import { markDatabaseMode } from '../../src/store/databaseMode.js';
+import { readMigrationFiles } from '../../src/store/migrate.js';
+import { useRealProcessRig } from '../helpers/realProcessRig.js';
+import { productionEnv, spawnSmsops, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+
+/**
+ * An upgrade start on the real process: smsops backs the database up into BACKUP_DIR before migrating it and says
+ * so, or, when that backup cannot be written, exits without migrating, saying why and how to skip it knowingly.
+ */
+
+const WEBHOOK_SECRET = 'whsec_test_0123456789abcdefghijkl';
+const SHIPPED = readMigrationFiles(DEFAULT_MIGRATIONS_DIR);
+const OLDER = SHIPPED.at(-2)?.version ?? 0;
+const NEWEST = SHIPPED.at(-1)?.version ?? 0;
+
+describe('an upgrade start (real process)', () => {
+  const rig = useRealProcessRig('smsops-pre-upgrade-');
+  const dbPath = () => join(rig.dir, 'smsops.db');
+  const env = (extra: Record<string, string>) => ({
+    ...productionEnv({ port: rig.port, databasePath: dbPath(), webhookSecret: WEBHOOK_SECRET }),
+    SLACK_API_URL: rig.fakeSlack.url,
+    ...extra,
+  });
+
+  /** The database the previous release left: every shipped migration but the newest. */
+  const olderDatabase = () => {
+    const older = join(rig.dir, 'migrations-older');
+    cpSync(DEFAULT_MIGRATIONS_DIR, older, { recursive: true });
+    rmSync(join(older, SHIPPED.at(-1)?.file ?? 'none'));
+    const { db } = openDatabase(dbPath(), { migrationsDir: older });
+    markDatabaseMode(db, 'production');
+    db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)').run('kept_before_upgrade', 'yes', 1);
+    closeDatabase(db);
+  };
+  const schemaOf = (path: string) => {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      return {
+        version: db.prepare('SELECT max(version) FROM schema_migrations').pluck().get(),
+        kept: db.prepare("SELECT value FROM settings WHERE key = 'kept_before_upgrade'").pluck().get(),
+      };
+    } finally {
+      db.close();
+    }
+  };
+
+  it('backs the database up before migrating and says where, how big and how long', { timeout: 60_000 }, async () => {
+    olderDatabase();
+    const backups = join(rig.dir, 'backups');
+    const running = rig.track(await startSmsopsProcess(rig.dir, env({ BACKUP_DIR: backups })));
+    const said = running.logs.join('\n');
+    const [name] = readdirSync(backups);
+    expect(name).toMatch(new RegExp(`^smsops-pre-upgrade-schema${String(OLDER).padStart(3, '0')}-\\d{8}T\\d{9}Z\\.db$`));
+    expect(said).toContain(`backed up the database before upgrading it: ${join(backups, name ?? '')}`);
+    expect(said).toMatch(/"bytes":\d+/);
+    expect(said).toMatch(/"seconds":[\d.]+/);
+    expect(said.indexOf('backed up the database before upgrading it')).toBeLessThan(said.indexOf('upgrading the database:'));
+    expect(schemaOf(join(backups, name ?? ''))).toEqual({ version: OLDER, kept: 'yes' });
+    expect(schemaOf(dbPath())).toEqual({ version: NEWEST, kept: 'yes' });
+  });
+
+  it('exits without migrating when the backup cannot be written, saying why and how to skip it', {
+    timeout: 60_000,
+  }, async () => {
+    olderDatabase();
+    const notAFolder = join(rig.dir, 'a-file');
+    writeFileSync(notAFolder, 'not a folder');
+    const refused = rig.track(spawnSmsops({ cwd: rig.dir, env: env({ BACKUP_DIR: join(notAFolder, 'backups') }) }));
+    const exit = await refused.exited;
+    expect(exit.code).not.toBe(0);
+    expect(exit.code).not.toBeNull();
+    const said = refused.logs.join('\n');
+    expect(said).toContain('smsops did not upgrade the database: the backup it takes first failed');
+    expect(said).toContain('SKIP_PRE_UPGRADE_BACKUP=1');
+    expect(said).not.toContain('smsops listening');
+    expect(schemaOf(dbPath())).toEqual({ version: OLDER, kept: 'yes' });
+
+    // Skipped knowingly: the same start migrates.
+    const skipped = rig.track(
+      await startSmsopsProcess(rig.dir, env({ BACKUP_DIR: join(notAFolder, 'backups'), SKIP_PRE_UPGRADE_BACKUP: '1' })),
+    );
+    expect(skipped.logs.join('\n')).toContain('no backup taken before upgrading the database: SKIP_PRE_UPGRADE_BACKUP is set');
+    expect(schemaOf(dbPath())).toEqual({ version: NEWEST, kept: 'yes' });
+  });
+});
