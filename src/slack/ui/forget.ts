@@ -48,7 +48,7 @@ const optOutLine = (inForce: number) =>
     : '';
 
 const NOT_COVERED =
-  "Not covered: backups in `BACKUP_DIR` keep them until rotated out (the last `BACKUP_KEEP`); messages people typed in those threads are theirs (they, or a workspace admin, can delete them); smsops' posts older than `RETENTION_DAYS` are no longer known to it (Slack's own retention, or a workspace admin, removes those).";
+  "Not covered: backups in `BACKUP_DIR` keep them until rotated out (the last `BACKUP_KEEP`; the one taken before the last upgrade, until the next upgrade replaces it); messages people typed in those threads are theirs (they, or a workspace admin, can delete them); smsops' posts older than `RETENTION_DAYS` are no longer known to it (Slack's own retention, or a workspace admin, removes those).";
 
 export function forgetQuestionMessage(asked: ForgetAsked): SlackMessage {
   const { subject } = asked;
