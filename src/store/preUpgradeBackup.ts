@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { AppError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type BackupMade, type BackupSeries, backupDatabase, backupFileName } from './backup.js';
+import type { BackupRoom } from './backupRoom.js';
 import { type Db, DEFAULT_MIGRATIONS_DIR, STARTUP_BUSY_TIMEOUT_MS } from './database.js';
 import { checkDatabaseMode, type DatabaseMode } from './databaseMode.js';
 import { acquireInstanceLease } from './instanceLease.js';
@@ -79,6 +80,8 @@ export interface PreUpgradeBackupOptions {
   /** INSTANCE_LEASE_MS: held while the backup is taken, so a second smsops cannot start on the file meanwhile. */
   leaseMs?: number;
   migrationsDir?: string;
+  /** The free space read on BACKUP_DIR's disk (statfs unless told: tests give a full disk). */
+  room?: (dir: string, databasePath: string) => BackupRoom;
 }
 
 /**
@@ -120,6 +123,7 @@ export async function backupBeforeUpgrade(path: string, options: PreUpgradeBacku
         keep: PRE_UPGRADE_KEEP,
         now: options.now,
         series: preUpgradeBackups(upgrade.schemaVersion),
+        room: options.room,
       }).catch((error: unknown) => {
         throw new PreUpgradeBackupError(upgrade, error instanceof Error ? error.message : describeError(error), {
           cause: error,

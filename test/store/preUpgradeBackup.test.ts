@@ -134,6 +134,25 @@ describe('the backup an upgrade takes before migrating', () => {
     }
   });
 
+  it('does not migrate when the backup would fill the disk, and says how much room it needs', async () => {
+    const w = workspace();
+    olderDatabase(w.dir, w.dbPath);
+    const refused = await backupBeforeUpgrade(w.dbPath, {
+      mode: 'production',
+      logger: w.logger,
+      now: Date.now,
+      dir: w.backupDir,
+      room: () => ({ freeBytes: 4096, sameDiskAsDatabase: false }),
+    }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PreUpgradeBackupError);
+    expect((refused as Error).message).toMatch(
+      /the backup it takes first failed \(the backup was not started: BACKUP_DIR .* free/,
+    );
+    expect((refused as Error).message).toContain('SKIP_PRE_UPGRADE_BACKUP=1');
+    expect(readdirSync(w.backupDir)).toEqual([]); // not a page written
+    expect(schemaVersion(w.dbPath)).toBe(OLDER);
+  });
+
   it('migrates without the backup when SKIP_PRE_UPGRADE_BACKUP is set, and says so', async () => {
     const w = workspace();
     olderDatabase(w.dir, w.dbPath);
