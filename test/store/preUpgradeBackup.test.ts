@@ -185,6 +185,17 @@ describe('the backup an upgrade takes before migrating', () => {
     expect(w.lines.filter((l) => l.msg.includes('before upgrading'))).toEqual([]);
   });
 
+  it('takes none in the sandbox, which takes no backups whatever BACKUP_DIR says', async () => {
+    const w = workspace();
+    olderDatabase(w.dir, w.dbPath);
+    const db = new Database(w.dbPath);
+    db.prepare("UPDATE settings SET value = 'sandbox' WHERE key = 'smsops_mode'").run();
+    db.close();
+    const made = await backupBeforeUpgrade(w.dbPath, { mode: 'sandbox', logger: w.logger, now: Date.now, dir: w.backupDir });
+    expect(made).toBeNull();
+    expect(existsSync(w.backupDir)).toBe(false);
+  });
+
   it('is never rotated out by scheduled backups; the next upgrade replaces it', async () => {
     const w = workspace();
     olderDatabase(w.dir, w.dbPath);
