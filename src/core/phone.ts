@@ -78,12 +78,17 @@ export function toWavixDigits(e164: string): string {
 const displayCache = new Map<string, string>();
 const DISPLAY_CACHE_MAX = 10_000;
 
+/** How a sender is shown when Wavix gave none. */
+export const NO_SENDER = 'no sender given';
+
 /**
  * A sender or recipient as smsops stores it, for people: Wavix's digits (7 to 15, see phoneDigits) get their `+` and
  * are formatted; anything else (an alphanumeric sender, a short code) is shown as sent, since a `+` before it would
  * make "ACME" read "+ACME".
  */
 export function formatPartyForPeople(stored: string): string {
+  // An SMS whose carrier withheld the sender is stored with '' (src/wavix/webhookSchemas.ts): said, not left blank.
+  if (stored.trim() === '') return NO_SENDER;
   return /^\+?\d{7,15}$/.test(stored) ? formatPhoneForPeople(stored.startsWith('+') ? stored : `+${stored}`) : stored;
 }
 

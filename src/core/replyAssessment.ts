@@ -41,7 +41,9 @@ export function assessReply(
       reason: 'not_a_number',
       segments,
       summary:
-        'Not sent: this SMS came from a name (an alphanumeric Sender ID), not a phone number, and a name cannot receive an SMS.',
+        reply.to.trim() === ''
+          ? 'Not sent: this SMS came with no sender (its network withheld it), so there is no number to answer.'
+          : 'Not sent: this SMS came from a name (an alphanumeric Sender ID), not a phone number, and a name cannot receive an SMS.',
     };
   }
   const optOut = optOuts.blocking(reply.to, reply.from);

@@ -138,7 +138,7 @@ function warn(deps: IngestDeps, request: WebhookRequest, messageId: string, stor
  * Stores an inbound SMS/MMS exactly as Wavix posted it (raw bytes and content type) with its deliveries, in one
  * transaction, before the webhook is acknowledged. A message id seen before is acknowledged and not relayed again
  * (with another body, that body is kept in rejected_webhooks).
- * Only a body without a usable message_id, from or to is refused; any other difference from Wavix's description is
+ * Only a body without a usable message_id or to is refused (a sender withheld is stored as ''); any other difference from Wavix's description is
  * stored, relayed unchanged and recorded as a schema warning.
  */
 export function ingestInboundMessage(deps: IngestDeps, request: WebhookRequest): Result<Ingested, WebhookRejection> {
@@ -175,7 +175,8 @@ export function ingestInboundMessage(deps: IngestDeps, request: WebhookRequest):
   }
   // A STOP is relayed like any other SMS (PortSIP gets the bytes Wavix posted); it is also remembered as an opt-out.
   // Most texts are no keyword: they skip the savepoint (two statements per message) the extra would open.
-  if (!stored.duplicate && classifyConsentKeyword(message.text).kind !== 'none') {
+  // A STOP from no sender opts nobody out.
+  if (!stored.duplicate && message.from !== '' && classifyConsentKeyword(message.text).kind !== 'none') {
     extra(deps, 'consent', (c) =>
       recordConsentKeyword(c.optOuts, { from: message.from, to: message.to, text: message.text, at: deps.now() }),
     );

@@ -15,7 +15,7 @@ import { loggedMessageId } from './loggedMessageId.js';
 
 /**
  * Reading a Wavix webhook body leniently: refused only when smsops could not relay it (not JSON, not an object, no
- * usable message_id/from/to, or for a delivery report message_id/status). Anything else that differs from Wavix's
+ * usable message_id/to, or for a delivery report message_id/status). Anything else that differs from Wavix's
  * description (a field missing, null, of another type, unknown) is a schema warning and the value falls back.
  */
 
@@ -25,7 +25,7 @@ const MAX_PATH = 60;
 
 export interface InboundFields {
   messageId: string;
-  /** As sent; a phone number in Wavix's digits form (an alphanumeric sender stays as it is). */
+  /** As sent; a phone number in Wavix's digits form (an alphanumeric sender stays as it is); '' when none was given. */
   from: string;
   /** Wavix's digits form. */
   to: string;

@@ -76,7 +76,13 @@ const requiredField = (read: (value: unknown) => string | null, expected: string
 const ID_EXPECTED = 'a non-empty string or a whole number below 2^53';
 const PHONE_EXPECTED = 'a phone number of 7 to 15 digits (optionally with +, spaces, dashes, dots or parentheses)';
 const messageId = requiredField(usableIdentifier, ID_EXPECTED);
-const sender = requiredField(usableIdentifier, ID_EXPECTED);
+// Not required: PortSIP gets the body as it came whatever `from` holds, and a carrier may pass an SMS on with its
+// sender withheld (`""`, null, missing). Refused, that SMS never reached PortSIP at all; kept as '' (no sender), it is
+// relayed and shown, and only a reply to it is refused (there is nobody to answer).
+const sender = z
+  .unknown()
+  .optional()
+  .transform((value) => usableIdentifier(value) ?? '');
 const ourNumber = requiredField(phoneDigits, PHONE_EXPECTED, 'a string that is not such a number');
 
 // --- InboundMessage -----------------------------------------------------------------------------------------------
@@ -112,7 +118,7 @@ const mediaOf = z
   .nullable()
   .catch(null);
 
-/** What smsops needs of an inbound message: message_id, from, to; the rest falls back (text '', media none). */
+/** What smsops needs of an inbound message: message_id and to; the rest falls back (from '' for none, text '', media none). */
 export const inboundMessageIntakeSchema = z.looseObject({
   message_id: messageId,
   from: sender,

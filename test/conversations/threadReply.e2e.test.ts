@@ -639,6 +639,34 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(rows('SELECT status FROM conversation_replies')).toEqual([{ status: 'blocked' }]);
   });
 
+  it('shows an SMS whose sender was withheld as from no sender given, and refuses a reply to it with the reason: nothing reaches Wavix', async () => {
+    const threadTs = await relayedThread('');
+    const post = t.fakeSlack.callsTo('chat.postMessage').find((c) => c.result?.ts === threadTs);
+    expect(readable(post?.args)).toContain('*SMS* from *no sender given* to +1 415 555 0100');
+    await reply(threadTs, 'Who is this?');
+    await waitUntil(
+      () => statusLines(threadTs).length === 1,
+      5000,
+      () => 'the refusal in the thread',
+    );
+    expect(statusLines(threadTs)[0]?.args.text).toMatch(
+      /^Not sent: this SMS came with no sender \(its network withheld it\), so there is no number to answer\./,
+    );
+    expect(sendsToWavix()).toEqual([]);
+  });
+
+  it('refuses with the reason a reply to a name with an arrow in it (the thread is found, not ignored)', async () => {
+    const threadTs = await relayedThread('A→B');
+    await reply(threadTs, 'Hello?');
+    await waitUntil(
+      () => statusLines(threadTs).length === 1,
+      5000,
+      () => 'the refusal in the thread',
+    );
+    expect(statusLines(threadTs)[0]?.args.text).toMatch(/^Not sent: this SMS came from a name/);
+    expect(sendsToWavix()).toEqual([]);
+  });
+
   it('says the customer opted out when Wavix refuses the send for it (STOP received by Wavix), and sends nothing', async () => {
     const threadTs = await relayedThread();
     // The customer texts STOP; the carrier (here the emulator) puts them on Wavix's opt-out list.

@@ -5,7 +5,7 @@ import { waitUntil } from '../helpers/waitUntil.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /**
- * Lenient intake: a Wavix webhook is refused only when smsops could not relay it (no usable message_id, from or to;
+ * Lenient intake: a Wavix webhook is refused only when smsops could not relay it (no usable message_id or to;
  * for a delivery report message_id and status; not JSON; not an object). Every other difference from Wavix's
  * description is answered 200, stored and relayed byte for byte, and recorded as a schema warning. The payloads are
  * Wavix's own examples (its OpenAPI description) and variants of every optional field; the description, through an
@@ -306,7 +306,7 @@ describe('refused: what cannot be relayed', () => {
     { name: 'a string', route: 'dlr', raw: '"delivered"', reason: /is JSON string, not an object/ },
     { name: 'a number', route: 'inbound', raw: '42', reason: /is JSON number, not an object/ },
   ];
-  for (const field of ['message_id', 'from', 'to'])
+  for (const field of ['message_id', 'to'])
     for (const value of unusable)
       cases.push({
         name: `inbound ${field} ${value === ABSENT ? 'absent' : JSON.stringify(value)}`,
@@ -373,6 +373,32 @@ describe('refused: what cannot be relayed', () => {
     expect(kept[0]?.body_excerpt.toString('utf8')).toBe(c.raw);
     expect(counts()).toEqual(stored);
   });
+});
+
+describe('a sender withheld or unusable', () => {
+  const unusable = [ABSENT, null, '', '   ', true, { id: 1 }, ['x'], 1.5, 2 ** 60];
+  it.each(unusable.map((value) => [value === ABSENT ? 'absent' : JSON.stringify(value), value] as const))(
+    'from %s: 200, stored with no sender, relayed byte for byte, warned',
+    async (_, value) => {
+      const messageId = `no-sender-${++sequence}`;
+      const raw = JSON.stringify(withValue({ ...webhookExample('InboundMessage'), message_id: messageId }, ['from'], value));
+      const relayedBefore = sink.received.length;
+      const answer = await post('inbound', raw);
+      expect(answer.status).toBe(200);
+      expect(t.db.prepare('SELECT from_number FROM inbound_messages WHERE wavix_message_id = ?').get(messageId)).toEqual({
+        from_number: '',
+      });
+      await waitUntil(
+        () => sink.received.slice(relayedBefore).some((r) => r.body.toString('utf8') === raw),
+        5000,
+        () => 'the body relayed to PortSIP',
+      );
+      const warned = t.db.prepare('SELECT problems FROM schema_warnings WHERE wavix_message_id = ?').get(messageId) as {
+        problems: string;
+      };
+      expect(warned.problems).toMatch(/from/);
+    },
+  );
 });
 
 describe('the warnings are visible', () => {

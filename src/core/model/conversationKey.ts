@@ -17,9 +17,13 @@ export function conversationKeyOf(parties: ConversationParties): string {
 
 /** The two parties of a key, or undefined for a key not built by `conversationKeyOf` (a key from an older release). */
 export function parseConversationKey(key: string): ConversationParties | undefined {
-  const parts = key.split(CONVERSATION_KEY_SEPARATOR);
-  if (parts.length !== 2) return undefined;
-  const [customerNumber, smsopsNumber] = parts as [string, string];
-  if (customerNumber.trim() === '' || smsopsNumber.trim() === '') return undefined;
+  // Split at the last separator: the smsops number is digits, but the customer is whatever Wavix sent as `from`, an
+  // alphanumeric sender with a `→` in it included; it is '' for an SMS whose sender was withheld (a reply to either is
+  // then refused with the reason, see replyAssessment.ts, rather than ignored).
+  const at = key.lastIndexOf(CONVERSATION_KEY_SEPARATOR);
+  if (at < 0) return undefined;
+  const customerNumber = key.slice(0, at);
+  const smsopsNumber = key.slice(at + CONVERSATION_KEY_SEPARATOR.length);
+  if (smsopsNumber.trim() === '') return undefined;
   return { customerNumber, smsopsNumber };
 }
