@@ -138,6 +138,15 @@ describe('a single SMS post', () => {
     encodesLikeTheSlackClient(rendered);
   });
 
+  it('shows a media entry that is no http(s) URL as plain words on the media line: it starts no line and formats nothing', () => {
+    const rendered = inboundSmsMessage(
+      sms('x', { messageType: 'mms', media: ['ftp://x\n*Your order was cancelled* <!channel>', 'https://ok.example/a.jpg'] }),
+      delivered,
+    );
+    const line = strings(rendered.blocks).find((s) => s.includes('media 1'));
+    expect(line).toBe('media 1: ftp://x ＊Your order was cancelled＊ &lt;!channel&gt; · <https://ok.example/a.jpg|media 2>');
+  });
+
   it('shows where the SMS went on PortSIP, with Slack-rendered times', () => {
     const show = (state: PortsipState) => strings(inboundSmsMessage(sms('hi'), state).blocks).join('\n');
     expect(show(delivered)).toContain('PortSIP ✓ <!date^1795608184^{time_secs}|12:03:04 UTC>');

@@ -97,7 +97,8 @@ function mediaLinks(media: readonly string[] | null, budget: number): string {
   for (const [i, url] of media.entries()) {
     const link = /^https?:\/\//i.test(url)
       ? `<${url.replace(/&/g, '&amp;').replace(/</g, '%3C').replace(/>/g, '%3E').replace(/\|/g, '%7C')}|media ${i + 1}>`
-      : `media ${i + 1}: ${escapeMrkdwn(clip(url, 100))}`;
+      : // Whatever Wavix put there (a line break, `*` around words of its own) stays on the media line, unformatted.
+        `media ${i + 1}: ${escapeInline(clip(url, 100))}`;
     // A URL is never cut (a cut link would lead elsewhere): the ones that do not fit are counted instead.
     if (length + link.length + 40 > budget || link.length > 1000) {
       links.push(`${media.length - i} more media (\`/sms inbox\`)`);
