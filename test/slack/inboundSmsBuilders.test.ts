@@ -147,6 +147,15 @@ describe('a single SMS post', () => {
     expect(line).toBe('media 1: ftp://x ＊Your order was cancelled＊ &lt;!channel&gt; · <https://ok.example/a.jpg|media 2>');
   });
 
+  it('keeps a media URL with a line break or space in it one link: the break cannot end the link and format what follows', () => {
+    const rendered = inboundSmsMessage(
+      sms('x', { messageType: 'mms', media: ['https://media.example/a b\n*FREE* gift.jpg'] }),
+      delivered,
+    );
+    const line = strings(rendered.blocks).find((s) => s.includes('media 1'));
+    expect(line).toBe('<https://media.example/a%20b%0A*FREE*%20gift.jpg|media 1>');
+  });
+
   it('shows where the SMS went on PortSIP, with Slack-rendered times', () => {
     const show = (state: PortsipState) => strings(inboundSmsMessage(sms('hi'), state).blocks).join('\n');
     expect(show(delivered)).toContain('PortSIP ✓ <!date^1795608184^{time_secs}|12:03:04 UTC>');

@@ -89,6 +89,12 @@ export function portsipStateText(state: PortsipState, compact = false): string {
 /** Budget for the state in a coalesced post: any later state fits where the first one did. */
 const COMPACT_STATE_RESERVE = 100;
 
+/**
+ * A URL as the target of a mrkdwn link: `&`, `<`, `>` and `|` would end it or make an entity of it, and white space
+ * or a control character (a line break) would leave the rest shown as text that formats itself; all percent-encoded.
+ */
+const linkTarget = (url: string) => url.replace(/&/g, '&amp;').replace(/[<>|\s\p{Cc}]/gu, (c) => encodeURIComponent(c));
+
 /** Media URLs as links whose label says what they are; only http(s), with the characters that could break out escaped. */
 function mediaLinks(media: readonly string[] | null, budget: number): string {
   if (!media || media.length === 0) return '';
@@ -96,7 +102,7 @@ function mediaLinks(media: readonly string[] | null, budget: number): string {
   let length = 0;
   for (const [i, url] of media.entries()) {
     const link = /^https?:\/\//i.test(url)
-      ? `<${url.replace(/&/g, '&amp;').replace(/</g, '%3C').replace(/>/g, '%3E').replace(/\|/g, '%7C')}|media ${i + 1}>`
+      ? `<${linkTarget(url)}|media ${i + 1}>`
       : // Whatever Wavix put there (a line break, `*` around words of its own) stays on the media line, unformatted.
         `media ${i + 1}: ${escapeInline(clip(url, 100))}`;
     // A URL is never cut (a cut link would lead elsewhere): the ones that do not fit are counted instead.
