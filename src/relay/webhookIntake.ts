@@ -145,6 +145,9 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], json: unknow
     const kind = kindOf(value);
     if (kind === 'missing' || kind === 'null') {
       lines.push(`${at} ${kind}`);
+    } else if (typeof value === 'string' && !/\S/.test(value)) {
+      // Not zod's "Invalid string: must match pattern /\S/": what /sms relay status lists should read as words.
+      lines.push(`${at} blank`);
     } else if (issue.code === 'invalid_type') {
       lines.push(`${at} ${kind}, expected ${issue.expected}`);
     } else if (issue.code === 'invalid_value' && typeof value === 'string') {

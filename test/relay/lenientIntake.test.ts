@@ -396,7 +396,17 @@ describe('a sender withheld or unusable', () => {
       const warned = t.db.prepare('SELECT problems FROM schema_warnings WHERE wavix_message_id = ?').get(messageId) as {
         problems: string;
       };
-      expect(warned.problems).toMatch(/from/);
+      const expected =
+        value === ABSENT
+          ? 'from missing'
+          : value === null
+            ? 'from null'
+            : typeof value === 'string'
+              ? 'from blank'
+              : /^from \w+, expected string$/;
+      const problems = JSON.parse(warned.problems) as string[];
+      if (typeof expected === 'string') expect(problems).toContain(expected);
+      else expect(problems.some((line) => expected.test(line))).toBe(true);
     },
   );
 });
