@@ -1,5 +1,6 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { AppError, err, ok, type Result } from '../errors.js';
+import { oneLine } from './text.js';
 
 /**
  * Phone numbers as smsops handles them. Inside smsops a number is E.164 (`+14155550100`); Wavix writes the same
@@ -87,9 +88,12 @@ export const NO_SENDER = 'no sender given';
  * make "ACME" read "+ACME".
  */
 export function formatPartyForPeople(stored: string): string {
+  // On one line and trimmed: a sender is shown in bold, and `* BANK *` (a space inside a star) is no bold in mrkdwn,
+  // only the stars shown. Stored as sent: that is whom a reply goes to.
+  const shown = oneLine(stored).trim();
   // An SMS whose carrier withheld the sender is stored with '' (src/wavix/webhookSchemas.ts): said, not left blank.
-  if (stored.trim() === '') return NO_SENDER;
-  return /^\+?\d{7,15}$/.test(stored) ? formatPhoneForPeople(stored.startsWith('+') ? stored : `+${stored}`) : stored;
+  if (shown === '') return NO_SENDER;
+  return /^\+?\d{7,15}$/.test(shown) ? formatPhoneForPeople(shown.startsWith('+') ? shown : `+${shown}`) : shown;
 }
 
 /** Formats a number for people; falls back to the raw text when it does not parse (e.g. an alphanumeric sender). */

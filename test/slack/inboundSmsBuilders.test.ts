@@ -156,6 +156,13 @@ describe('a single SMS post', () => {
     expect(line).toBe('<https://media.example/a%20b%0A*FREE*%20gift.jpg|media 1>');
   });
 
+  it('shows a sender sent with spaces or a line break around it in bold, not between literal stars', () => {
+    for (const fromNumber of [' BANK ', '\nBANK\t']) {
+      const header = strings(inboundSmsMessage(sms('x', { fromNumber }), delivered).blocks).find((s) => s.startsWith('*SMS*'));
+      expect(header).toBe('*SMS* from *BANK* to +1 415 555 0100');
+    }
+  });
+
   it('shows where the SMS went on PortSIP, with Slack-rendered times', () => {
     const show = (state: PortsipState) => strings(inboundSmsMessage(sms('hi'), state).blocks).join('\n');
     expect(show(delivered)).toContain('PortSIP ✓ <!date^1795608184^{time_secs}|12:03:04 UTC>');
