@@ -400,9 +400,9 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     sandbox: deps.mode === 'sandbox',
     ...(deps.jobTimeLimitMs !== undefined ? { jobTimeLimitMs: deps.jobTimeLimitMs } : {}),
     backupDirProblem,
-    backupNow: () =>
+    backupNow: (cancellation) =>
       config.backup.dir
-        ? store.backup({ dir: config.backup.dir, keep: config.backup.keep })
+        ? store.backup({ dir: config.backup.dir, keep: config.backup.keep, signal: cancellation })
         : Promise.reject(new Error('backups are off')),
     alertLifecycle,
     notifier,

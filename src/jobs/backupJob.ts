@@ -13,8 +13,11 @@ const SUBJECT = 'database';
  * that silently stopped is found out only on the day it is needed; the next good backup resolves it.
  */
 export function createBackupJob(options: {
-  /** Undefined when BACKUP_DIR is not set: the job then only says so. */
-  backup: (() => Promise<BackupMade>) | undefined;
+  /**
+   * Undefined when BACKUP_DIR is not set: the job then only says so. `cancellation` (the run's time limit passed, or
+   * smsops stops) stops the copy's worker thread.
+   */
+  backup: ((cancellation?: AbortSignal) => Promise<BackupMade>) | undefined;
   dir: string | undefined;
   keep: number;
   /**
@@ -24,7 +27,7 @@ export function createBackupJob(options: {
   dirProblem?: () => string | null | Promise<string | null>;
   alerts: Alerts;
   logger: Logger;
-}): { run: () => Promise<JobOutcome>; describe: () => Promise<string> } {
+}): { run: (cancellation?: AbortSignal) => Promise<JobOutcome>; describe: () => Promise<string> } {
   const { backup, alerts, logger } = options;
   const problem = () => (options.dir ? (options.dirProblem?.() ?? null) : null);
   // Said at start: otherwise a wrong BACKUP_DIR is found out at the first scheduled backup, hours later.
@@ -42,14 +45,14 @@ export function createBackupJob(options: {
         ? `${BACKUPS_NOT_USABLE}${now}.`
         : `Copies the database to ${options.dir} while smsops runs (SQLite backup API), checks the copy, keeps the last ${options.keep}.`;
     },
-    run: async () => {
+    run: async (cancellation?: AbortSignal) => {
       if (!backup) return { outcome: 'skipped', reason: 'backups are off (BACKUP_DIR is not set)' };
       try {
         // The folder first, off the event loop and within 3 s, as /sms jobs checks it: the backup's checks were
         // synchronous file calls, and on a hung mount every webhook, relay post and /healthz waited with them.
         const unusable = await problem();
         if (unusable) throw new BackupError(unusable);
-        const made = await backup();
+        const made = await backup(cancellation);
         await alerts.resolve(ALERT_RULE.backupFailed, SUBJECT);
         const mb = (made.bytes / 1_048_576).toFixed(1);
         return {

@@ -67,7 +67,7 @@ export function createWatch(options: {
   /** A job's time limit when it sets none (the scheduler's DEFAULT_TIME_LIMIT_MS); tests about it set less. */
   jobTimeLimitMs?: number;
   /** One online backup into backup.dir (the store's), run by the `backup` job. */
-  backupNow: () => Promise<BackupMade>;
+  backupNow: (cancellation?: AbortSignal) => Promise<BackupMade>;
   /** The alert lifecycle (core/alerts.ts), shared with the relay. */
   alertLifecycle: Alerts;
   notifier: Pick<Notifier, 'announce'>;

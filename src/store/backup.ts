@@ -1,28 +1,17 @@
-import {
-  accessSync,
-  chmodSync,
-  closeSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  statSync,
-} from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { type CopyOptions, copyInWorker } from './backupCopy.js';
 import { type BackupRoom, backupRoomOf, backupRoomProblem, copyBytes } from './backupRoom.js';
-import { checkCopy } from './copyCheck.js';
 import type { Db } from './database.js';
-import { DATABASE_DIR_MODE, DATABASE_FILE_MODE } from './fileModes.js';
-import { flushWhileCopying } from './flushWhileCopying.js';
+import { DATABASE_DIR_MODE } from './fileModes.js';
 
 /**
- * Online backups with SQLite's backup API while smsops runs: better-sqlite3 copies a batch of pages per event-loop
- * turn, and the copy is checked in a worker thread (./copyCheck.ts), so webhooks keep being stored meanwhile. Writes made through smsops' own connection during the copy are
- * carried into it by SQLite, so the copy holds at least everything committed before the backup began.
+ * Online backups with SQLite's backup API while smsops runs: the pages are copied, the copy checked, flushed and
+ * renamed into place in a worker thread with its own read-only connection (./backupCopy.ts), so webhooks keep being
+ * answered and stored meanwhile. The copy is the database as of the worker's read transaction: everything committed
+ * before the backup began.
  */
 export interface BackupMade {
   path: string;
@@ -38,12 +27,6 @@ export class BackupError extends Error {
     this.name = 'BackupError';
   }
 }
-
-/**
- * Pages copied per event-loop turn (better-sqlite3's own default, said here since the progress callback must return
- * it): 0.7 ms a step, 1.1 ms at p99, on this project's VM.
- */
-const PAGES_PER_STEP = 100;
 
 const BACKUP_NAME = /^smsops-\d{8}T\d{9}Z\.db$/;
 
@@ -144,7 +127,7 @@ export async function backupDatabase(
     room?: (dir: string, databasePath: string) => BackupRoom;
     /** Scheduled backups unless told (the one taken before an upgrade: ./preUpgradeBackup.ts). */
     series?: BackupSeries;
-  },
+  } & Pick<CopyOptions, 'stallLimitMs' | 'signal' | 'hold'>,
 ): Promise<BackupMade> {
   const now = options.now ?? Date.now;
   const series = options.series ?? SCHEDULED_BACKUPS;
@@ -170,41 +153,25 @@ export async function backupDatabase(
   if (noRoom) throw new BackupError(`the backup was ${noRoom}`);
   const final = join(options.dir, series.fileName(now()));
   const partial = `${final}${PARTIAL_SUFFIX}`;
-  try {
-    // Created 0600 before SQLite writes a page into it: the copy holds every message, and is never readable by
-    // others, not even for the time the copy takes (SQLite keeps an existing file's mode).
-    const fd = openSync(partial, 'wx', DATABASE_FILE_MODE);
-    const flushing = flushWhileCopying(fd);
-    try {
-      await db.backup(partial, {
-        progress: () => {
-          flushing.step();
-          return PAGES_PER_STEP;
-        },
-      });
-    } finally {
-      // Closed only once SQLite let go of the copy: closing any descriptor of a file drops the process's locks on it.
-      await flushing.settled();
-      closeSync(fd);
-    }
-    chmodSync(partial, DATABASE_FILE_MODE);
-    const problem = await checkCopy(partial);
-    if (problem) throw new BackupError(`the copy failed its integrity check: ${problem}`);
-    // Renamed only once complete and checked: a crash mid-backup leaves a .partial file, never a bad backup.
-    renameSync(partial, final);
-  } catch (error) {
+  const copied = await copyInWorker({
+    source: db.name,
+    partial,
+    final,
+    stallLimitMs: options.stallLimitMs,
+    signal: options.signal,
+    hold: options.hold,
+  });
+  if (!copied.made) {
     // With its rollback journal: SQLite leaves it beside a copy whose write failed (a full disk), a 1 KB file per run.
     await rm(partial, { force: true });
     await rm(`${partial}${JOURNAL_SUFFIX}`, { force: true });
-    if (error instanceof BackupError) throw error;
-    throw new BackupError(`the backup to ${options.dir} failed: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    if (copied.kind === 'integrity') throw new BackupError(`the copy failed its integrity check: ${copied.problem}`);
+    throw new BackupError(`the backup to ${options.dir} failed: ${copied.problem}`, { cause: copied.cause });
   }
   const removed = beyondKeep(listBackups(options.dir, series), final, options.keep);
   // Off the event loop: unlinking a backup of 326 MB took 180 ms (this project's VM).
   for (const old of removed) await rm(old, { force: true });
-  return { path: final, bytes: statSync(final).size, ms: Date.now() - startedAt, removed };
+  return { path: final, bytes: copied.bytes, ms: Date.now() - startedAt, removed };
 }
 
 /**

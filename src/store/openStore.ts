@@ -146,8 +146,11 @@ export interface OpenedStore extends Store {
   migrations: MigrationReport;
   /** This process's hold on the database (one smsops per database), taken before the migrations ran. */
   lease: InstanceLease;
-  /** One online backup into `dir` (SQLite backup API, checked, pruned to `keep`): the `backup` job's work. */
-  backup(options: { dir: string; keep: number }): Promise<BackupMade>;
+  /**
+   * One online backup into `dir` (SQLite backup API in a worker thread, checked, pruned to `keep`): the `backup` job's
+   * work. `signal` stops the copy's worker.
+   */
+  backup(options: { dir: string; keep: number; signal?: AbortSignal }): Promise<BackupMade>;
   /** The WAL checkpointer's state and counts, for /metrics. */
   walCheckpointer(): WalCheckpointerStatus;
   /** Stops the WAL checkpointer, commits what the group commits still hold, checkpoints and closes. */

@@ -1,12 +1,13 @@
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBackupJob } from '../../src/jobs/backupJob.js';
 import { createLogger } from '../../src/log.js';
-import { backupDatabase, listBackups } from '../../src/store/backup.js';
+import { backupDatabase, backupFileName, integrityProblem, listBackups } from '../../src/store/backup.js';
 import { recordingAlerts } from '../helpers/recordingAlerts.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
@@ -23,7 +24,7 @@ function addBallast(temp: TempDb, rows: number): void {
   `);
 }
 
-describe('backup and the event loop', () => {
+describe('the backup copy in a worker thread', () => {
   let temp: TempDb;
   let server: Server | undefined;
   afterEach(async () => {
@@ -32,38 +33,162 @@ describe('backup and the event loop', () => {
     temp.cleanup();
   });
 
-  it('an HTTP request made once the pages are copied is answered while the copy is checked, before the backup ends', async () => {
+  it('the copy is made in another thread: held mid-copy, webhooks are answered and stored, and the backup holds what came before it', async () => {
     temp = createTempDb();
     addBallast(temp, 60_000);
-    server = createServer((_request, response) => response.end('ok'));
-    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`;
-
-    const events: string[] = [];
-    let answered: Promise<void> | undefined;
-    // What comes after the page copy (the copy's integrity check) is what held the event loop: a request made as the
-    // copy ends is answered only if smsops keeps serving while it is checked.
-    const copyPages = temp.db.backup.bind(temp.db);
-    temp.db.backup = async (file, options) => {
-      const copied = await copyPages(file, options);
-      answered = fetch(url).then(async (response) => {
-        events.push(`answered ${await response.text()}`);
+    temp.db.exec('CREATE TABLE webhook (id INTEGER PRIMARY KEY, body TEXT)');
+    const insert = temp.db.prepare('INSERT INTO webhook (body) VALUES (?)');
+    // A webhook receiver storing what it is sent on smsops' own connection before it answers.
+    server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
       });
-      return copied;
-    };
-    const made = await backupDatabase(temp.db, { dir: join(temp.dir, 'backups'), keep: 2, now: temp.clock.now });
-    events.push('backup ended');
-    await answered;
+      request.on('end', () => response.end(`stored ${insert.run(body).lastInsertRowid}`));
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
+    const post = async (body: string) => (await fetch(url, { method: 'POST', body })).text();
+    for (const body of ['first', 'second', 'third']) await post(body);
+    // The event loop's connection copies nothing: its page-copy steps held every webhook's answer.
+    temp.db.backup = () => Promise.reject(new Error('the backup copied pages on the event loop'));
 
-    expect(events).toEqual(['answered ok', 'backup ended']);
-    expect(listBackups(join(temp.dir, 'backups'))).toEqual([made.path]);
-    const copy = new Database(made.path, { readonly: true });
+    const dir = join(temp.dir, 'backups');
+    const hold = new Int32Array(new SharedArrayBuffer(4));
+    const events: string[] = [];
+    let ended = false;
+    let whileHeld: Promise<void> | undefined;
+    const making = backupDatabase(temp.db, {
+      dir,
+      keep: 2,
+      now: temp.clock.now,
+      hold: {
+        buffer: hold.buffer as SharedArrayBuffer,
+        // The worker is blocked inside a page-copy step: a webhook answered now was answered by another thread's leave.
+        onHeld: () => {
+          whileHeld = (async () => {
+            events.push(`held, backup ended: ${ended}`);
+            events.push(`answered ${await post('during the copy')}`);
+            const partial = join(dir, `${backupFileName(temp.clock.now())}.partial`);
+            events.push(`partial ${(statSync(partial).mode & 0o777).toString(8)}, backup ended: ${ended}`);
+            Atomics.store(hold, 0, 1);
+            Atomics.notify(hold, 0);
+          })();
+        },
+      },
+    }).finally(() => {
+      ended = true;
+    });
+    const made = await making;
+    await whileHeld;
+
+    expect(events).toEqual(['held, backup ended: false', 'answered stored 4', 'partial 600, backup ended: false']);
+    expect(listBackups(dir)).toEqual([made.path]);
+    expect(readdirSync(dir)).toEqual([made.path.slice(dir.length + 1)]);
+    const copy = new Database(made.path, { readonly: true, fileMustExist: true });
     try {
       expect(copy.pragma('journal_mode', { simple: true })).toBe('delete');
       expect(copy.prepare('SELECT count(*) AS n FROM ballast').get()).toEqual({ n: 60_000 });
+      // What was stored before the backup began; the webhook stored while it ran is in the next one.
+      expect(copy.prepare('SELECT body FROM webhook ORDER BY id').pluck().all()).toEqual(['first', 'second', 'third']);
     } finally {
       copy.close();
     }
+    expect(temp.db.prepare('SELECT count(*) FROM webhook').pluck().get()).toBe(4);
+  });
+
+  it('a copy whose worker hangs is stopped at the stall limit: the run fails in words, alerts, leaves no .partial, and the next run is made', async () => {
+    temp = createTempDb();
+    addBallast(temp, 20_000);
+    const dir = join(temp.dir, 'backups');
+    const alerts = recordingAlerts();
+    let hang = true;
+    const job = createBackupJob({
+      backup: () =>
+        backupDatabase(temp.db, {
+          dir,
+          keep: 2,
+          now: temp.clock.now,
+          stallLimitMs: 1_000,
+          // Never released: the worker hangs inside a page-copy step, as on a disk that stopped answering.
+          ...(hang ? { hold: { buffer: new SharedArrayBuffer(4), onHeld: () => {} } } : {}),
+        }),
+      dir,
+      keep: 2,
+      alerts: alerts.notifier,
+      logger,
+    });
+
+    expect(await job.run()).toEqual({
+      outcome: 'failed',
+      error: `the backup to ${dir} failed: the copy made no progress for 1 s (a disk that does not answer?), so it was stopped; the next run starts afresh`,
+    });
+    expect(alerts.raised).toEqual([expect.objectContaining({ rule: 'backup_failed', subjectKey: 'database' })]);
+    expect(readdirSync(dir)).toEqual([]);
+
+    hang = false;
+    temp.clock.advance(1_000);
+    expect(await job.run()).toMatchObject({ outcome: 'ok' });
+    expect(alerts.resolved).toContainEqual({ rule: 'backup_failed', subjectKey: 'database' });
+    const made = listBackups(dir);
+    expect(made).toHaveLength(1);
+    expect(made.map(integrityProblem)).toEqual([null]);
+  });
+
+  it('a copy the worker cannot put in place fails the run with the step and the reason, and alerts', async () => {
+    temp = createTempDb();
+    const dir = join(temp.dir, 'backups');
+    // The backup's name taken by a folder: the worker copies and checks, then its rename fails.
+    mkdirSync(join(dir, backupFileName(temp.clock.now())), { recursive: true });
+    const alerts = recordingAlerts();
+    const job = createBackupJob({
+      backup: () => backupDatabase(temp.db, { dir, keep: 2, now: temp.clock.now }),
+      dir,
+      keep: 2,
+      alerts: alerts.notifier,
+      logger,
+    });
+
+    const outcome = await job.run();
+
+    expect(outcome).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringMatching(
+        new RegExp(`^the backup to ${dir} failed: writing the copy to disk: (EISDIR|EEXIST|ENOTEMPTY)`),
+      ),
+    });
+    expect(alerts.raised).toEqual([
+      expect.objectContaining({ rule: 'backup_failed', facts: { reason: (outcome as { error: string }).error } }),
+    ]);
+    expect(readdirSync(dir)).toEqual([backupFileName(temp.clock.now())]);
+  });
+
+  it('the copy is flushed to disk before its rename, and the folder after it', () => {
+    const { publishCopy } = createRequire(import.meta.url)('../../src/store/backupCopyWorker.cjs') as {
+      publishCopy: (files: object, partial: string, final: string) => void;
+    };
+    const calls: string[] = [];
+    let next = 10;
+    const files = {
+      openSync: (path: string, flags: string) => {
+        calls.push(`open ${path} ${flags}`);
+        next += 1;
+        return next;
+      },
+      fsyncSync: (fd: number) => calls.push(`fsync ${fd}`),
+      closeSync: (fd: number) => calls.push(`close ${fd}`),
+      renameSync: (from: string, to: string) => calls.push(`rename ${from} ${to}`),
+    };
+    publishCopy(files, '/b/smsops-x.db.partial', '/b/smsops-x.db');
+    expect(calls).toEqual([
+      'open /b/smsops-x.db.partial r+',
+      'fsync 11',
+      'close 11',
+      'rename /b/smsops-x.db.partial /b/smsops-x.db',
+      'open /b r',
+      'fsync 12',
+      'close 12',
+    ]);
   });
 
   it('a copy failing its integrity check is still removed, and the job fails in words and alerts', async () => {
