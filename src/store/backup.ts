@@ -1,11 +1,13 @@
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type CopyOptions, copyInWorker } from './backupCopy.js';
 import { type BackupRoom, backupRoomOf, backupRoomProblem, copyBytes } from './backupRoom.js';
 import type { Db } from './database.js';
-import { DATABASE_DIR_MODE } from './fileModes.js';
+import { checkDatabaseFile } from './databaseFile.js';
+import { type FileIdentity, fileIdentity } from './fileIdentity.js';
+import { DATABASE_DIR_MODE, DATABASE_FILE_MODE } from './fileModes.js';
 
 /**
  * Online backups with SQLite's backup API while smsops runs: the pages are copied, the copy checked, flushed and
@@ -115,6 +117,43 @@ function roomOrUnknown(read: () => BackupRoom): BackupRoom {
   }
 }
 
+/** With its rollback journal: SQLite leaves it beside a copy whose write failed (a full disk), a 1 KB file per run. */
+async function removePartial(partial: string): Promise<void> {
+  await rm(partial, { force: true });
+  await rm(`${partial}${JOURNAL_SUFFIX}`, { force: true });
+}
+
+/**
+ * Whether the file at the database's path is not what smsops' connection reads: removed, moved, replaced or cut short
+ * under it (./databaseFile.ts). The worker opens the path, and would copy another database, or an empty one, kept as
+ * sound and pruning good backups; smsops' own connection still reads the open file, its cache and WAL, which is the
+ * README's rescue for a cut file.
+ */
+function pathIsNotTheOpenFile(db: Db, opened: FileIdentity | undefined): boolean {
+  try {
+    return (
+      checkDatabaseFile(db.name, opened ?? fileIdentity(db.name), db.pragma('page_size', { simple: true }) as number) !== null
+    );
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The pages through smsops' own connection, on the event loop as before the worker (a step of 100 pages each turn):
+ * only for a rescue, when the path no longer names the open file. The copy's file is created 0600 before SQLite writes
+ * a page into it (SQLite keeps an existing file's mode), and closed only once SQLite let go of it: closing any
+ * descriptor of a file drops the process's locks on it.
+ */
+async function copyThroughOpenConnection(db: Db, partial: string): Promise<void> {
+  const fd = openSync(partial, 'wx', DATABASE_FILE_MODE);
+  try {
+    await db.backup(partial);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const unusableDir = (dir: string, error: unknown) =>
   `BACKUP_DIR ${dir} cannot be used: ${error instanceof Error ? error.message : String(error)}`;
 
@@ -127,6 +166,8 @@ export async function backupDatabase(
     room?: (dir: string, databasePath: string) => BackupRoom;
     /** Scheduled backups unless told (the one taken before an upgrade: ./preUpgradeBackup.ts). */
     series?: BackupSeries;
+    /** The file smsops' connection opened (openStore's): a path naming another file is not copied from. */
+    opened?: FileIdentity;
   } & Pick<CopyOptions, 'stallLimitMs' | 'signal' | 'hold'>,
 ): Promise<BackupMade> {
   const now = options.now ?? Date.now;
@@ -153,18 +194,28 @@ export async function backupDatabase(
   if (noRoom) throw new BackupError(`the backup was ${noRoom}`);
   const final = join(options.dir, series.fileName(now()));
   const partial = `${final}${PARTIAL_SUFFIX}`;
+  const onOpenConnection = pathIsNotTheOpenFile(db, options.opened);
+  if (onOpenConnection) {
+    try {
+      await copyThroughOpenConnection(db, partial);
+    } catch (error) {
+      await removePartial(partial);
+      throw new BackupError(`the backup to ${options.dir} failed: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+  }
   const copied = await copyInWorker({
     source: db.name,
     partial,
     final,
+    pagesCopied: onOpenConnection,
     stallLimitMs: options.stallLimitMs,
     signal: options.signal,
     hold: options.hold,
   });
   if (!copied.made) {
-    // With its rollback journal: SQLite leaves it beside a copy whose write failed (a full disk), a 1 KB file per run.
-    await rm(partial, { force: true });
-    await rm(`${partial}${JOURNAL_SUFFIX}`, { force: true });
+    await removePartial(partial);
     if (copied.kind === 'integrity') throw new BackupError(`the copy failed its integrity check: ${copied.problem}`);
     throw new BackupError(`the backup to ${options.dir} failed: ${copied.problem}`, { cause: copied.cause });
   }

@@ -30,6 +30,11 @@ export interface CopyOptions {
   /** Where the copy is written, then renamed to `final` once checked and on disk. */
   partial: string;
   final: string;
+  /**
+   * The pages are already in `partial` (copied through smsops' own connection): the worker readies, checks and
+   * publishes it only.
+   */
+  pagesCopied?: boolean;
   stallLimitMs?: number;
   /** Stops the worker (the scheduler's time limit passed, or smsops stops). */
   signal?: AbortSignal;
@@ -64,6 +69,7 @@ export function copyInWorker(options: CopyOptions): Promise<CopyResult> {
           source: options.source,
           partial: options.partial,
           final: options.final,
+          pagesCopied: options.pagesCopied === true,
           pagesPerStep: PAGES_PER_STEP,
           stepsPerFlush: STEPS_PER_FLUSH,
           fileMode: DATABASE_FILE_MODE,

@@ -57,20 +57,17 @@ function readyAndCheck(Database, path, secureDeletePragma) {
   }
 }
 
-async function copyDatabase(data, post) {
-  const Database = require(data.driver);
+/** The pages, from the worker's own read-only connection to the database file. */
+async function copyPages(Database, data, post) {
   const hold = data.hold ? new Int32Array(data.hold) : undefined;
-  let stage = 'opening the database';
-  let source;
+  const source = new Database(data.source, { fileMustExist: true, readonly: true });
   try {
-    source = new Database(data.source, { fileMustExist: true, readonly: true });
     source.pragma('busy_timeout = 1000');
     // One read transaction for the whole copy: between SQLite's backup steps, a commit by smsops' own connection
     // (another connection, from here) restarted the copy from its first page, and a steady flow of webhooks could
     // restart it for ever. Held, the copy is the database as of this read: everything committed before it began.
     source.exec('BEGIN');
     source.prepare('SELECT count(*) FROM sqlite_schema').get();
-    stage = 'copying the pages';
     // Created 0600 before SQLite writes a page into it: the copy holds every message, and is never readable by others,
     // not even for the time the copy takes (SQLite keeps an existing file's mode).
     const fd = fs.openSync(data.partial, 'wx', data.fileMode);
@@ -94,6 +91,17 @@ async function copyDatabase(data, post) {
       fs.closeSync(fd);
     }
     source.exec('COMMIT');
+  } finally {
+    source.close();
+  }
+}
+
+async function copyDatabase(data, post) {
+  const Database = require(data.driver);
+  let stage = 'copying the pages';
+  try {
+    // Already copied through smsops' own connection when the file at the path is not the one it has open (./backup.ts).
+    if (!data.pagesCopied) await copyPages(Database, data, post);
     fs.chmodSync(data.partial, data.fileMode);
     stage = 'checking the copy';
     const problem = readyAndCheck(Database, data.partial, data.secureDeletePragma);
@@ -103,8 +111,6 @@ async function copyDatabase(data, post) {
     return { done: { bytes: fs.statSync(data.final).size } };
   } catch (error) {
     return { failed: `${stage}: ${say(error)}`, code: error?.code };
-  } finally {
-    if (source) source.close();
   }
 }
 

@@ -260,7 +260,7 @@ export function openStore(
     syncProblem: () => syncProblem,
     migrations,
     lease: held,
-    backup: (o) => backupDatabase(db, { ...o, now: options.now }),
+    backup: (o) => backupDatabase(db, { ...o, now: options.now, ...(file ? { opened: file } : {}) }),
     walCheckpointer: () => checkpointer.status(),
     close: async () => {
       await checkpointer.stop();

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +7,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBackupJob } from '../../src/jobs/backupJob.js';
 import { createLogger } from '../../src/log.js';
-import { backupDatabase, backupFileName, integrityProblem, listBackups } from '../../src/store/backup.js';
+import { BackupError, backupDatabase, backupFileName, integrityProblem, listBackups } from '../../src/store/backup.js';
+import { fileIdentity } from '../../src/store/fileIdentity.js';
 import { recordingAlerts } from '../helpers/recordingAlerts.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
@@ -133,6 +134,45 @@ describe('the backup copy in a worker thread', () => {
     const made = listBackups(dir);
     expect(made).toHaveLength(1);
     expect(made.map(integrityProblem)).toEqual([null]);
+  });
+
+  it('a run cancelled mid-copy (its time limit passed, or smsops stops) stops the worker and says so', async () => {
+    temp = createTempDb();
+    addBallast(temp, 20_000);
+    const dir = join(temp.dir, 'backups');
+    const cancellation = new AbortController();
+    const error = await backupDatabase(temp.db, {
+      dir,
+      keep: 2,
+      now: temp.clock.now,
+      signal: cancellation.signal,
+      hold: {
+        buffer: new SharedArrayBuffer(4),
+        onHeld: () => cancellation.abort(new Error('the job run passed its time limit')),
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackupError);
+    expect((error as Error).message).toBe(`the backup to ${dir} failed: the copy was stopped: the job run passed its time limit`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a database file replaced at its path while smsops has it open: the backup is of the open file, not the one now at the path', async () => {
+    temp = createTempDb();
+    temp.db.exec("CREATE TABLE kept (v TEXT); INSERT INTO kept VALUES ('the open file')");
+    const opened = fileIdentity(temp.path);
+    // Another database put at the path (a restore run by hand while smsops runs): smsops still writes to its own.
+    const other = new Database(join(temp.dir, 'other.db'));
+    other.exec("CREATE TABLE kept (v TEXT); INSERT INTO kept VALUES ('another file')");
+    other.close();
+    renameSync(temp.path, join(temp.dir, 'moved.db'));
+    renameSync(join(temp.dir, 'other.db'), temp.path);
+    const made = await backupDatabase(temp.db, { dir: join(temp.dir, 'backups'), keep: 2, now: temp.clock.now, opened });
+    const copy = new Database(made.path, { readonly: true, fileMustExist: true });
+    try {
+      expect(copy.prepare('SELECT v FROM kept').pluck().all()).toEqual(['the open file']);
+    } finally {
+      copy.close();
+    }
   });
 
   it('a copy the worker cannot put in place fails the run with the step and the reason, and alerts', async () => {
