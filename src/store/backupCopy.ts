@@ -18,6 +18,9 @@ const STEPS_PER_FLUSH = 40;
  */
 export const BACKUP_STALL_LIMIT_MS = 10 * 60_000;
 
+/** How long a stopped worker is waited for before the run ends anyway. */
+const STOP_WAIT_MS = 5_000;
+
 /** How the copy ended, as the worker said it (./backupCopyWorker.cjs). */
 export type CopyResult =
   | { made: true; bytes: number }
@@ -63,6 +66,8 @@ export function copyInWorker(options: CopyOptions): Promise<CopyResult> {
   const stallLimitMs = options.stallLimitMs ?? BACKUP_STALL_LIMIT_MS;
   return new Promise((resolve) => {
     const worker = new Worker(WORKER_FILE, {
+      // Plain CommonJS: no TypeScript loader (`node --import tsx`, inherited by default) to start in the thread.
+      execArgv: [],
       workerData: {
         backupCopy: {
           driver: createRequire(import.meta.url).resolve('better-sqlite3'),
@@ -85,9 +90,16 @@ export function copyInWorker(options: CopyOptions): Promise<CopyResult> {
       settled = true;
       clearTimeout(stall);
       options.signal?.removeEventListener('abort', onAbort);
-      // Resolved only once the thread is gone: the caller then removes the .partial it may still have been writing.
-      if (stop) void worker.terminate().then(() => resolve(result));
-      else resolve(result);
+      if (!stop) return resolve(result);
+      // Resolved once the thread is gone, so that the caller removes a .partial no longer written; but within
+      // STOP_WAIT_MS whatever happens: a thread blocked in a read from a disk that does not answer stops only when the
+      // read returns, and the run must end (a .partial left behind is removed by the next run).
+      const waited = setTimeout(() => resolve(result), STOP_WAIT_MS);
+      waited.unref();
+      void worker.terminate().then(
+        () => resolve(result),
+        () => resolve(result),
+      );
     };
     const failed = (problem: string, cause?: unknown, stop = true) =>
       finish({ made: false, kind: 'failed', problem, cause }, stop);
