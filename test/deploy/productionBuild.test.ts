@@ -79,6 +79,25 @@ describe('production build', () => {
     expect(restored.status, restored.stderr).toBe(0);
     expect(restored.stderr).toContain('is now');
 
+    // The backup's copy runs in a worker thread from a file the build copies beside the compiled code: a backup of
+    // the database smsops just made, with the production dependencies alone.
+    const backup = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { openDatabase } = await import('./dist/store/database.js');
+         const { backupDatabase, integrityProblem } = await import('./dist/store/backup.js');
+         const { db } = openDatabase('data/smsops.db', { now: Date.now });
+         const made = await backupDatabase(db, { dir: 'backups', keep: 1 });
+         db.close();
+         process.stdout.write(String(integrityProblem(made.path)));`,
+      ],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    expect(backup.status, backup.stderr).toBe(0);
+    expect(backup.stdout).toBe('null');
+
     // Under `ulimit -n 128` the compiled loader died with EMFILE and a stack trace (exit 1), restarted forever.
     const starved = spawnSync('bash', ['-c', `ulimit -n 128 && exec "$0" "$@"`, process.execPath, join(dir, 'dist/main.js')], {
       cwd: dir,
