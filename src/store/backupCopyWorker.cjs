@@ -66,6 +66,10 @@ async function copyPages(Database, data, post) {
     // One read transaction for the whole copy: between SQLite's backup steps, a commit by smsops' own connection
     // (another connection, from here) restarted the copy from its first page, and a steady flow of webhooks could
     // restart it for ever. Held, the copy is the database as of this read: everything committed before it began.
+    // Meanwhile the WAL cannot restart past this read (./walCheckpointer.ts: its checkpoints are PASSIVE and never
+    // wait for it), so it grows with what is written during the copy: about a second for 50 MB here, and the WAL's
+    // limit (64 MB) is reached only by a long copy under heavy traffic. A `/sms forget` during a backup finds this
+    // reader holding the WAL and says so.
     source.exec('BEGIN');
     source.prepare('SELECT count(*) FROM sqlite_schema').get();
     // Created 0600 before SQLite writes a page into it: the copy holds every message, and is never readable by others,
