@@ -260,7 +260,15 @@ export function openStore(
     syncProblem: () => syncProblem,
     migrations,
     lease: held,
-    backup: (o) => backupDatabase(db, { ...o, now: options.now, ...(file ? { opened: file } : {}) }),
+    backup: async (o) => {
+      // The copy's worker reads one snapshot from start to end (./backupCopy.ts): the WAL cannot restart behind it.
+      const readDone = checkpointer.readerHeld();
+      try {
+        return await backupDatabase(db, { ...o, now: options.now, ...(file ? { opened: file } : {}) });
+      } finally {
+        readDone();
+      }
+    },
     walCheckpointer: () => checkpointer.status(),
     close: async () => {
       await checkpointer.stop();

@@ -28,6 +28,12 @@ export interface WalCheckpointer {
   /** Stops the worker; the caller's connection checkpoints itself from then on (and at close). */
   stop(): Promise<void>;
   status(): WalCheckpointerStatus;
+  /**
+   * Says a long read of smsops' own holds the WAL (a backup's copy: ./backupCopy.ts) until the returned function is
+   * called. No restart can happen behind a read, so meanwhile the WAL is not finished: holding the commits for it
+   * would only slow every webhook's answer.
+   */
+  readerHeld(): () => void;
 }
 
 /** The WAL's size before it is restarted. */
@@ -190,7 +196,12 @@ export function startWalCheckpointer(
   },
 ): WalCheckpointer {
   const { logger } = options;
-  if (db.memory) return { stop: async () => {}, status: () => ({ running: undefined, heldMs: 0, mainCatchUps: 0 }) };
+  if (db.memory)
+    return {
+      stop: async () => {},
+      status: () => ({ running: undefined, heldMs: 0, mainCatchUps: 0 }),
+      readerHeld: () => () => {},
+    };
   const walLimitBytes = options.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES;
   /**
    * SQLite restarts the WAL from its start only at a write that finds every frame already copied; under writes that
@@ -254,8 +265,9 @@ export function startWalCheckpointer(
   };
   // Judged by whether the WAL did restart since the last report, not by the finish's own result: a write made outside
   // the group commit meanwhile (the gate holds only its writes) leaves the copy behind all the same.
+  let readers = 0;
   const overLimit = (restarts: number) => {
-    if (!db.open || finishing || Date.now() - lastCatchUp < intervalMs) return;
+    if (!db.open || finishing || readers > 0 || Date.now() - lastCatchUp < intervalMs) return;
     lastCatchUp = Date.now();
     misses = restarts === lastRestarts ? misses + 1 : 0;
     lastRestarts = restarts;
@@ -340,6 +352,15 @@ export function startWalCheckpointer(
 
   return {
     status: () => ({ running, ...counts, synchronous }),
+    readerHeld: () => {
+      readers += 1;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        readers -= 1;
+      };
+    },
     stop: async () => {
       if (stopping) return;
       stopping = true;

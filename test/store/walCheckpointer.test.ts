@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { type Db, openDatabase } from '../../src/store/database.js';
@@ -163,6 +164,51 @@ describe('WAL checkpointer', () => {
     await waitUntil(() => !gate.closed, 1_000, 'the gate open again');
     await checkpointer.stop();
     expect(temp.reopen().prepare('SELECT count(*) AS n FROM settings WHERE key LIKE ?').get('g%')).toEqual({ n: 20_000 });
+  });
+
+  it("does not hold the commits for a WAL a backup's read holds (no restart can happen behind it) until the read is done", {
+    timeout: 60_000,
+  }, async () => {
+    temp = createTempDb();
+    const { db, path } = temp;
+    const mainCheckpoints = countMainCheckpoints(db);
+    const gate = createWriteGate();
+    const checkpointer = startWalCheckpointer(db, { logger: quiet, intervalMs: 20, walLimitBytes: 1 << 20, gate });
+    const commits = createGroupCommit(db, { gate });
+    const insert = db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, 0)');
+    // What the backup's worker does: one read transaction from the copy's start to its end, on its own connection.
+    const reader = new Database(path, { readonly: true });
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM settings').get();
+    const readDone = checkpointer.readerHeld();
+    const pending: Promise<unknown>[] = [];
+    let gatedTurns = 0;
+    // ~3 MB past a 1 MB limit, over about a second: many intervals in which the WAL is over its limit.
+    for (let i = 0; i < 300; i++) {
+      pending.push(
+        commits.submit(() => {
+          for (let j = 0; j < 10; j++) insert.run(`r${i}-${j}`, 'x'.repeat(1_000));
+        }),
+      );
+      if (gate.closed) gatedTurns += 1;
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    await Promise.all(pending);
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(2 << 20);
+    expect(gatedTurns).toBe(0);
+    expect(checkpointer.status()).toMatchObject({ heldMs: 0, mainCatchUps: 0 });
+    expect(mainCheckpoints()).toBe(0);
+    // The read done, the WAL is finished again as before.
+    reader.exec('COMMIT');
+    reader.close();
+    readDone();
+    for (let i = 0; i < 200 && checkpointer.status().heldMs === 0; i++) {
+      await commits.submit(() => insert.run(`after${i}`, 'x'.repeat(1_000)));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(checkpointer.status().heldMs).toBeGreaterThan(0);
+    await waitUntil(() => !gate.closed, 1_000, 'the gate open again');
+    await checkpointer.stop();
   });
 
   it('still bounds the WAL when writes come outside the held commits: after three finishes that missed, the main connection restarts it', {
