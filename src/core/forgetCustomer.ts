@@ -79,6 +79,8 @@ export interface Forgotten {
   slackPostsLeft: PostLeft[];
   /** Whether the -wal file was emptied of the pages written before (see CustomerRecordsStore.cutWal). */
   walCut: WalCutOutcome;
+  /** Their SMS and replies that came in or went out while Remove deleted the posts: not confirmed, so kept. */
+  cameLater: number;
 }
 
 /** SMS of theirs still owed somewhere, or a reply to them being sent: nothing is removed until that is over. */
@@ -284,6 +286,10 @@ export async function forgetCustomer(
       if (recordsFingerprint(held, confirmed) !== confirmed.seen) {
         return err(new ForgetOutdatedError(masked, outdated(services, held, confirmed)));
       }
+      // What the question counted, as of this check: deleting the posts takes Slack's time (a minute and more for
+      // many), and an SMS relayed or a reply sent meanwhile is not what the admin confirmed. Removed with the rest, a
+      // new SMS vanished from the channel seconds after it was posted, before anyone read it.
+      const through = deps.records.mark();
       const deleted = new Set<string>();
       const left: PostLeft[] = [];
       const deletePosts = async (posts: readonly SlackPostRef[]) => {
@@ -295,8 +301,8 @@ export async function forgetCustomer(
           else left.push({ ...post, reason: outcome.reason });
         }
       };
-      await deletePosts(deps.records.slackPostsOf(confirmed.digits));
-      const erased = deps.records.erase(confirmed.digits, masked);
+      await deletePosts(deps.records.slackPostsOf(confirmed.digits, through));
+      const erased = deps.records.erase(confirmed.digits, masked, through);
       // Before the WAL is cut, so that it takes the rollups' pages that counted them too. Started at once, with no
       // turn of the event loop between: a refresh reading those hours before the erase is taken over, its figures
       // (with their SMS) dropped.
@@ -321,7 +327,16 @@ export async function forgetCustomer(
       }
       const removed = Object.fromEntries(Object.entries(erased.records).filter(([, n]) => n > 0));
       Object.assign(params, { removed, slackPostsDeleted: deleted.size, slackPostsLeft: left.length, walCut: walCut.outcome });
-      return ok({ subject: { masked }, records: erased.records, slackPostsDeleted: deleted.size, slackPostsLeft: left, walCut });
+      if (erased.cameLater > 0) params.keptCameLater = erased.cameLater;
+      const { cameLater } = erased;
+      return ok({
+        subject: { masked },
+        records: erased.records,
+        slackPostsDeleted: deleted.size,
+        slackPostsLeft: left,
+        walCut,
+        cameLater,
+      });
     }),
   );
 }

@@ -466,4 +466,46 @@ describe('/sms forget <number>', () => {
     expect(count(s, 'SELECT count(*) FROM inbound_messages WHERE from_number = ?', CUSTOMER)).toBe(4);
     expect(s.fakeSlack.callsTo('chat.delete')).toHaveLength(0);
   });
+
+  it('keeps an SMS of theirs relayed, and a reply sent, while Remove was deleting the posts: not what the admin confirmed', async () => {
+    const { t: s, sink: pbx } = await startWithPbx();
+    const threadTs = await relayedThread(s, 'forget-during');
+    await waitUntil(() => (pbx.received.length === 1 ? true : undefined), 5000, 'relayed to PortSIP');
+    const { question, remove } = await ask(s);
+    expect(question).toContain('1 SMS received from them');
+    // Slack is slow to delete (many posts, its rate limit): meanwhile the customer texts again and a reply goes out.
+    const release = s.fakeSlack.hang('chat.delete');
+    const before = s.fakeSlack.responses.length;
+    const answer = s.slack.blockAction({ actionId: ACTION.confirmForget, value: remove, userId: ADMIN });
+    await s.fakeSlack.waitFor('chat.delete', 1);
+    expect((await postInbound(s, { from: CUSTOMER, to: OUR_NUMBER, text: 'Arrived during Remove' })).status).toBe(200);
+    await replyInThread(s, threadTs, '1800000400.000001', 'Answered during Remove', 'EvForgetDuring');
+    await waitUntil(
+      () =>
+        pbx.received.length === 2 &&
+        finished(s) &&
+        count(s, "SELECT count(*) FROM conversation_replies WHERE status = 'accepted'") === 1
+          ? true
+          : undefined,
+      10_000,
+      'the new SMS relayed and the reply sent',
+    );
+    const newPost = s.fakeSlack.callsTo('chat.postMessage').find((c) => String(c.args.text).includes('Arrived during Remove'))
+      ?.result?.ts as string;
+    expect(newPost).toBeDefined();
+    release();
+    expect((await answer).status).toBe(200);
+    const removed = readable((await s.fakeSlack.waitForResponses(before + 1))[before]?.body);
+    expect(removed).toContain('1 SMS received from them');
+    expect(removed).toContain('2 SMS of theirs came in or went out while the posts were being deleted');
+    // The new SMS is still in Slack and in smsops; only the post the question counted was deleted.
+    expect(s.fakeSlack.callsTo('chat.delete').map((c) => c.args.ts)).toEqual([threadTs]);
+    expect(count(s, 'SELECT count(*) FROM inbound_messages WHERE from_number = ?', CUSTOMER)).toBe(1);
+    expect(count(s, 'SELECT count(*) FROM slack_posts WHERE ts = ?', newPost)).toBe(1);
+    expect(count(s, 'SELECT count(*) FROM conversation_replies WHERE to_number = ?', CUSTOMER)).toBe(1);
+    // Asked again, they are what is left to remove.
+    const again = readable((await runCommand(s, `forget ${TYPED}`)).body);
+    expect(again).toContain('1 SMS received from them');
+    expect(again).toContain('1 reply sent to them');
+  });
 });

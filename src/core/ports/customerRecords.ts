@@ -48,6 +48,15 @@ export interface ErasedRecords {
   sharedPostIds: number[];
   /** The hours whose traffic rollups held their SMS, to count again without them (`recountTraffic`); null: none. */
   trafficHours: { from: number; to: number } | null;
+  /** Their SMS received and replies sent after the erase's mark: left (they were not in what the admin confirmed). */
+  cameLater: number;
+}
+
+/** The newest SMS, reply and outbound text stored at a moment: an erase bound by it leaves what came later. */
+export interface RecordsMark {
+  inbound: number;
+  reply: number;
+  outbound: number;
 }
 
 /** Where a grouped post's edit stands: `pending` still marked, else done, or refused with Slack's reason. */
@@ -58,15 +67,18 @@ export interface CustomerRecordsStore {
   held(digits: string): CustomerRecords;
   /** Whether the number is one of smsops' own: a route's, or one SMS were received on or sent from. */
   isSmsopsNumber(digits: string): boolean;
+  /** The newest records now: what Remove checked its question against, which `erase` is then bound by. */
+  mark(): RecordsMark;
   /** The Slack posts `erase` would take: smsops' posts of the number's SMS alone, and its replies' status lines. */
-  slackPostsOf(digits: string): SlackPostRef[];
+  slackPostsOf(digits: string, through?: RecordsMark): SlackPostRef[];
   /**
    * In one transaction: removes every record of the number but its opt-outs in force, masks it (as `masked`) in the
    * audit log, marks the grouped posts that showed it for an edit without it, and drops the failure reasons quoting
    * the number from the traffic of the hours it touched (those hours are marked to be counted again). SMS still owed somewhere (and replies being sent) are left, counted in `records.undelivered` and
-   * `records.repliesSending`.
+   * `records.repliesSending`. With `through`, only the SMS, replies and texts stored by then go (see `mark`); those
+   * stored later are left, counted in `cameLater`.
    */
-  erase(digits: string, masked: string): ErasedRecords;
+  erase(digits: string, masked: string, through?: RecordsMark): ErasedRecords;
   /**
    * Counts the hourly traffic of the hours `erase` named again without their SMS, a page of messages at a time (the
    * current hour of a busy relay holds 100,000s): resolves with how many hours it wrote, fewer when a refresh

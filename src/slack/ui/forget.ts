@@ -107,10 +107,13 @@ export function forgottenMessage(result: Forgotten): SlackMessage {
           .join(
             '\n',
           )}${left.length > SHOWN_LEFT ? `\n…and ${plural(left.length - SHOWN_LEFT, 'more post')}: smsops' log lists them all` : ''}`;
+  // Came in or went out after Remove checked the question: kept, whether still owed or delivered already.
   const arrived =
-    records.undelivered + records.repliesSending > 0
-      ? `:hourglass_flowing_sand: ${plural(records.undelivered + records.repliesSending, 'SMS')} of theirs arrived or went out meanwhile and ${records.undelivered + records.repliesSending === 1 ? 'is' : 'are'} still being delivered: kept; run \`/sms forget\` with the number again once delivered.`
-      : '';
+    result.cameLater > 0
+      ? `:hourglass_flowing_sand: ${result.cameLater} SMS of theirs came in or went out while the posts were being deleted, after the count you confirmed: kept, and not counted above; run \`/sms forget\` with the number again to remove ${result.cameLater === 1 ? 'it' : 'them'} (once \`/sms relay status\` no longer shows ${result.cameLater === 1 ? 'it' : 'them'}).`
+      : records.undelivered + records.repliesSending > 0
+        ? `:hourglass_flowing_sand: ${plural(records.undelivered + records.repliesSending, 'SMS')} of theirs arrived or went out meanwhile and ${records.undelivered + records.repliesSending === 1 ? 'is' : 'are'} still being delivered: kept; run \`/sms forget\` with the number again once delivered.`
+        : '';
   const wal =
     result.walCut.outcome === 'cut'
       ? ''

@@ -1,6 +1,6 @@
 import { CONVERSATION_KEY_SEPARATOR } from '../../core/model/conversationKey.js';
 import { HOUR_MS, hourStartOf } from '../../core/model/traffic.js';
-import type { CustomerRecords, CustomerRecordsStore, SlackPostRef } from '../../core/ports/customerRecords.js';
+import type { CustomerRecords, CustomerRecordsStore, RecordsMark, SlackPostRef } from '../../core/ports/customerRecords.js';
 import type { Db } from '../database.js';
 import { cutWal } from '../retention/walCut.js';
 import { createTrafficRepository } from './traffic.js';
@@ -19,11 +19,31 @@ interface Numbers {
   pk: string;
 }
 
+/** The numbers, and the newest rows an erase takes (its mark): what came later is left. */
+interface Bounded extends Numbers {
+  ti: number;
+  tr: number;
+  to: number;
+}
+
 const numbersOf = (digits: string): Numbers => ({
   d: digits,
   p: `+${digits}`,
   dk: `${digits}${CONVERSATION_KEY_SEPARATOR}`,
   pk: `+${digits}${CONVERSATION_KEY_SEPARATOR}`,
+});
+
+const UNBOUNDED: RecordsMark = {
+  inbound: Number.MAX_SAFE_INTEGER,
+  reply: Number.MAX_SAFE_INTEGER,
+  outbound: Number.MAX_SAFE_INTEGER,
+};
+
+const boundedOf = (digits: string, through: RecordsMark): Bounded => ({
+  ...numbersOf(digits),
+  ti: through.inbound,
+  tr: through.reply,
+  to: through.outbound,
 });
 
 // A message still owed somewhere: a delivery not finished, or not yet taken by the Slack leg (migration 028). The
@@ -36,9 +56,19 @@ const THEIR_REPLIES = 'FROM conversation_replies WHERE to_number IN (@d, @p)';
 // dropped at its send without a word to the person who wrote it; so it is owed, as a sending one is.
 const UNDER_WAY = "status IN ('queued', 'sending')";
 const THEIR_OUTBOUND = 'FROM outbound_messages WHERE to_number IN (@d, @p)';
-const THEIR_REPORTS = `FROM delivery_reports WHERE outbound_message_id IN (SELECT id ${THEIR_OUTBOUND})
-  OR wavix_message_id IN (SELECT wavix_message_id ${THEIR_OUTBOUND})
-  OR wavix_message_id IN (SELECT wavix_message_id ${THEIR_REPLIES} AND wavix_message_id IS NOT NULL AND NOT ${UNDER_WAY})`;
+const reportsOf = (
+  outbound: string,
+  replies: string,
+) => `FROM delivery_reports WHERE outbound_message_id IN (SELECT id ${outbound})
+  OR wavix_message_id IN (SELECT wavix_message_id ${outbound})
+  OR wavix_message_id IN (SELECT wavix_message_id ${replies} AND wavix_message_id IS NOT NULL AND NOT ${UNDER_WAY})`;
+const THEIR_REPORTS = reportsOf(THEIR_OUTBOUND, THEIR_REPLIES);
+// What an erase takes: the rows up to its mark (Bounded). An SMS that came in, or a reply or text that went out, after
+// the admin's Remove was checked against its question (while Slack's posts were being deleted) is not what they
+// confirmed: it is left, as an SMS still owed is, whether or not the relay has finished with it by then.
+const THEIR_REPLIES_THEN = `${THEIR_REPLIES} AND id <= @tr`;
+const THEIR_OUTBOUND_THEN = `${THEIR_OUTBOUND} AND id <= @to`;
+const THEIR_REPORTS_THEN = reportsOf(THEIR_OUTBOUND_THEN, THEIR_REPLIES_THEN);
 const THEIR_THREADS = 'FROM slack_threads WHERE instr(conversation_key, @dk) = 1 OR instr(conversation_key, @pk) = 1';
 // The number as a whole number (./wholeNumber.ts), not digits inside a longer one: instr() narrows the rows first.
 const holds = (column: string) => `(instr(${column}, @d) > 0 AND holds_number(${column}, @d))`;
@@ -47,7 +77,7 @@ const AUDIT_NAMING = `${holds('target')} OR ${holds('params')} OR ${holds('detai
 const THEIR_AUDIT = `FROM audit_log WHERE ${AUDIT_NAMING}`;
 const THEIR_OPT_OUTS = 'FROM opt_outs WHERE customer_number IN (@d, @p)';
 // A reply's status line, unless the reply is being sent (its line is about to be edited).
-const STATUS_LINES = `SELECT slack_channel AS channel, status_ts AS ts, created_at AS postedAt ${THEIR_REPLIES}
+const STATUS_LINES = `SELECT slack_channel AS channel, status_ts AS ts, created_at AS postedAt ${THEIR_REPLIES_THEN}
   AND status_ts IS NOT NULL AND NOT ${UNDER_WAY}`;
 
 interface PostRow extends SlackPostRef {
@@ -73,7 +103,17 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
     optOutsInForce: count(`${THEIR_OPT_OUTS} AND lifted_at IS NULL`),
   };
   const messageIds = db.prepare<Numbers, number>(`SELECT m.id ${THEIR_MESSAGES}`).pluck();
-  const finishedIds = db.prepare<Numbers, number>(`SELECT m.id ${THEIR_MESSAGES} AND NOT ${OWED}`).pluck();
+  const finishedIds = db.prepare<Bounded, number>(`SELECT m.id ${THEIR_MESSAGES} AND m.id <= @ti AND NOT ${OWED}`).pluck();
+  // Theirs stored after the mark (SMS received, replies sent): left by an erase bound by it.
+  const laterOf = db
+    .prepare<Bounded, number>(
+      `SELECT (SELECT count(*) ${THEIR_MESSAGES} AND m.id > @ti) + (SELECT count(*) ${THEIR_REPLIES} AND id > @tr)`,
+    )
+    .pluck();
+  const newest = db.prepare<[], RecordsMark>(`SELECT
+    (SELECT coalesce(max(id), 0) FROM inbound_messages) AS inbound,
+    (SELECT coalesce(max(id), 0) FROM conversation_replies) AS reply,
+    (SELECT coalesce(max(id), 0) FROM outbound_messages) AS outbound`);
   // The posts showing any of the messages, and how many messages of others (or left behind) each shows besides.
   const postsShowing = db.prepare<[string, string], PostRow>(`
     SELECT p.id, p.channel, p.ts, p.posted_at AS postedAt,
@@ -82,17 +122,17 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
     FROM slack_posts p
     WHERE p.id IN (SELECT post_id FROM slack_post_messages WHERE inbound_message_id IN (SELECT value FROM json_each(?)))
     ORDER BY p.id`);
-  const statusLines = db.prepare<Numbers, SlackPostRef>(STATUS_LINES);
+  const statusLines = db.prepare<Bounded, SlackPostRef>(STATUS_LINES);
   const ownNumber = db
     .prepare<Numbers, number>(`SELECT EXISTS (SELECT 1 FROM routes WHERE number IN (@d, @p))
       OR EXISTS (SELECT 1 FROM inbound_messages WHERE to_number IN (@d, @p))
       OR EXISTS (SELECT 1 FROM outbound_messages WHERE from_number IN (@d, @p))
       OR EXISTS (SELECT 1 FROM conversation_replies WHERE from_number IN (@d, @p))`)
     .pluck();
-  const hoursTouched = db.prepare<[string, Numbers], { first: number | null; last: number | null }>(`
+  const hoursTouched = db.prepare<[string, Bounded], { first: number | null; last: number | null }>(`
     SELECT min(at) AS first, max(at) AS last FROM (
       SELECT ingested_at AS at FROM inbound_messages WHERE id IN (SELECT value FROM json_each(?))
-      UNION ALL SELECT coalesce(submitted_at, sent_at, updated_at) ${THEIR_OUTBOUND})`);
+      UNION ALL SELECT coalesce(submitted_at, sent_at, updated_at) ${THEIR_OUTBOUND_THEN})`);
 
   const remove = {
     ownPosts: db.prepare<[string]>('DELETE FROM slack_posts WHERE id IN (SELECT value FROM json_each(?))'),
@@ -106,13 +146,13 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
     queueBack: db.prepare(`UPDATE slack_queue SET through_message_id = coalesce((SELECT max(id) FROM inbound_messages), 0)
       WHERE id = 1 AND through_message_id > coalesce((SELECT max(id) FROM inbound_messages), 0)`),
     // Their texts' Wavix ids, before the records go: a later listing or late report of one is not stored again.
-    forgotten: db.prepare<Numbers & { at: number }>(`INSERT OR IGNORE INTO forgotten_messages (wavix_message_id, forgotten_at)
-      SELECT wavix_message_id, @at ${THEIR_OUTBOUND}
-      UNION SELECT wavix_message_id, @at ${THEIR_REPLIES} AND wavix_message_id IS NOT NULL AND NOT ${UNDER_WAY}`),
+    forgotten: db.prepare<Bounded & { at: number }>(`INSERT OR IGNORE INTO forgotten_messages (wavix_message_id, forgotten_at)
+      SELECT wavix_message_id, @at ${THEIR_OUTBOUND_THEN}
+      UNION SELECT wavix_message_id, @at ${THEIR_REPLIES_THEN} AND wavix_message_id IS NOT NULL AND NOT ${UNDER_WAY}`),
     // Reports before the messages they point at (ON DELETE SET NULL would keep them).
-    reports: db.prepare<Numbers>(`DELETE ${THEIR_REPORTS}`),
-    outbound: db.prepare<Numbers>(`DELETE ${THEIR_OUTBOUND}`),
-    replies: db.prepare<Numbers>(`DELETE ${THEIR_REPLIES} AND NOT ${UNDER_WAY}`),
+    reports: db.prepare<Bounded>(`DELETE ${THEIR_REPORTS_THEN}`),
+    outbound: db.prepare<Bounded>(`DELETE ${THEIR_OUTBOUND_THEN}`),
+    replies: db.prepare<Bounded>(`DELETE ${THEIR_REPLIES_THEN} AND NOT ${UNDER_WAY}`),
     // Each anchor deleted is remembered without its conversation (migration 032): a reply there is told it is gone.
     threads: db.prepare<Numbers>(`DELETE ${THEIR_THREADS}`),
     rejected: db.prepare<Numbers>(`DELETE ${THEIR_REJECTED}`),
@@ -131,7 +171,7 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
     FROM slack_posts WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`);
 
   const held = (digits: string): CustomerRecords => {
-    const n = numbersOf(digits);
+    const n = boundedOf(digits, UNBOUNDED);
     const ids = JSON.stringify(messageIds.all(n));
     const posts = postsShowing.all(ids, ids);
     return {
@@ -153,7 +193,7 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
   };
 
   /** The finished messages of the number, and the posts showing them: its own (nothing else shown) and shared. */
-  const erasable = (n: Numbers) => {
+  const erasable = (n: Bounded) => {
     const ids = JSON.stringify(finishedIds.all(n));
     const posts = postsShowing.all(ids, ids);
     return {
@@ -164,8 +204,8 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
   };
   const refOf = ({ channel, ts, postedAt }: SlackPostRef): SlackPostRef => ({ channel, ts, postedAt });
 
-  const erase = db.transaction((digits: string, masked: string) => {
-    const n = numbersOf(digits);
+  const erase = db.transaction((digits: string, masked: string, through: RecordsMark) => {
+    const n = boundedOf(digits, through);
     const before = held(digits);
     const { ids, own, shared } = erasable(n);
     const slackPosts = [...own.map(refOf), ...statusLines.all(n)];
@@ -191,6 +231,7 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
         : null;
     if (trafficHours) remove.quotingReasons.run({ ...n, ...trafficHours });
     const after = held(digits);
+    const cameLater = laterOf.get(n) ?? 0;
     const removed = Object.fromEntries(
       Object.entries(before).map(([kind, value]) => [kind, value - after[kind as keyof CustomerRecords]]),
     ) as unknown as CustomerRecords;
@@ -206,17 +247,19 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
       slackPosts,
       sharedPostIds: shared.map((p) => p.id),
       trafficHours,
+      cameLater,
     };
   });
 
   return {
     held,
     isSmsopsNumber: (digits) => ownNumber.get(numbersOf(digits)) === 1,
-    slackPostsOf: (digits) => {
-      const n = numbersOf(digits);
+    mark: () => newest.get() ?? { inbound: 0, reply: 0, outbound: 0 },
+    slackPostsOf: (digits, through = UNBOUNDED) => {
+      const n = boundedOf(digits, through);
       return [...erasable(n).own.map(refOf), ...statusLines.all(n)];
     },
-    erase: (digits, masked) => erase(digits, masked),
+    erase: (digits, masked, through = UNBOUNDED) => erase(digits, masked, through),
     recountTraffic: (hours) => traffic.refreshInSteps(hours.from, hours.to),
     sharedPostEdits: (ids) =>
       editsOf
