@@ -183,6 +183,32 @@ describe('acting on an alert from its message', () => {
     expect(readable(resolved?.args)).toContain(`Acknowledged by <@${OUTSIDER}>`);
   });
 
+  it('acknowledged as it resolves: the edits of its message go out in turn, so it ends shown resolved', async () => {
+    const alert = await backlogAlert();
+    // Slack is slow to answer the Acknowledge's edit (a first try failing and tried again would be as late).
+    let held = false;
+    const release = the().fakeSlack.hang('chat.update', (c) => {
+      if (held || c.args.ts !== alert.ts) return false;
+      held = true;
+      return true;
+    });
+    await press(ALERT_ACTION.acknowledge, alert, OUTSIDER);
+    await waitUntil(() => updatesOf(alert.ts).length === 1 || undefined, 5000, 'the acknowledgement edit sent');
+    await runCommand(the(), 'alerts set backlog_minutes off', { userId: ADMIN });
+    const run = traffic();
+    await waitUntil(() => alertRow().status === 'resolved' || undefined, 5000, 'resolved');
+    // The end's edit waits for the edit before it: sent at once, Slack could apply the older one last.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(updatesOf(alert.ts)).toHaveLength(1);
+    release();
+    await run;
+    await waitUntil(() => updatesOf(alert.ts).length === 2 || undefined, 5000, 'the end edited in after it');
+    const [acknowledged, resolved] = updatesOf(alert.ts);
+    expect(readable(acknowledged?.args)).toContain(`Acknowledged by <@${OUTSIDER}>`);
+    expect(String(resolved?.args.text)).toMatch(/^Resolved: /);
+    expect(actionIds(resolved?.args)).toEqual([]);
+  });
+
   it('snooze 1h: nothing is posted before it ends, not even a new episode; at its end, still firing, it is posted again', async () => {
     const alert = await backlogAlert();
     await press(ALERT_ACTION.snooze1h, alert, OUTSIDER);

@@ -35,13 +35,31 @@ export function createAlertPosts(options: {
     posting.set(alert.id, posted);
     return posted;
   };
+  // Edits of one message go out one after the other, in the order the alert's states were read. Two at once (an
+  // Acknowledge pressed as the watch resolves the alert) reach Slack in either order: the first failing once and tried
+  // again after the other landed, the resolved alert was shown open, its buttons live, above a thread saying it ended.
+  const editing = new Map<string, Promise<unknown>>();
+  const inTurn = <T>(where: { channel: string; ts: string }, send: () => Promise<T>): Promise<T> => {
+    const key = `${where.channel} ${where.ts}`;
+    const mine = (editing.get(key) ?? Promise.resolve()).then(send);
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    editing.set(key, settled);
+    void settled.then(() => {
+      if (editing.get(key) === settled) editing.delete(key);
+    });
+    return mine;
+  };
   /** `gone`: its message was deleted in Slack and, the alert being snoozed or muted, not posted anew. */
   const edit = async (alert: Alert): Promise<AlertShownAt | null | 'gone'> => {
     if (!alert.slackChannel) return post(alert);
     // Posted without a ts: its message cannot be edited, and posting it again would repeat it.
     if (!alert.slackTs) return null;
     try {
-      await slack.chat.update({ channel: alert.slackChannel, ts: alert.slackTs, ...alertMessage(alert, now()) });
+      const where = { channel: alert.slackChannel, ts: alert.slackTs };
+      await inTurn(where, () => slack.chat.update({ ...where, ...alertMessage(alert, now()) }));
     } catch (error) {
       // Deleted in Slack (someone tidying the channel): every edit of it would fail the same way, so its change and its
       // end were owed for ever and never read. Posted anew instead, as it stands now; the new message is the alert's.
@@ -61,11 +79,10 @@ export function createAlertPosts(options: {
         if (!event.reannounced || !alert.slackChannel || !alert.slackTs) return post(alert, event.reannounced === true);
         const shown = await post(alert, true);
         // The earlier message stays in the history; its buttons go, and it points at the new one.
-        await slack.chat
-          .update({ channel: alert.slackChannel, ts: alert.slackTs, ...alertMovedOnMessage(alert) })
-          .catch((error: unknown) =>
-            options.logger?.warn('could not mark an alert message as re-posted', { error: describeError(error) }),
-          );
+        const where = { channel: alert.slackChannel, ts: alert.slackTs };
+        await inTurn(where, () => slack.chat.update({ ...where, ...alertMovedOnMessage(alert) })).catch((error: unknown) =>
+          options.logger?.warn('could not mark an alert message as re-posted', { error: describeError(error) }),
+        );
         return shown;
       }
       case 'alertUpdated': {
