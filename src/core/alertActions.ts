@@ -28,6 +28,21 @@ class AlertActionError extends AppError {
   }
 }
 
+/** A Snooze pressed on a message drawn before someone else's snooze: nothing changed (see snoozeAlert). */
+export class SnoozedSinceShownError extends AppError {
+  constructor(
+    id: number,
+    readonly by: string,
+    readonly until: number,
+  ) {
+    super(
+      `alert ${id} snoozed by someone else since its message was drawn`,
+      `Someone else snoozed this alert after the message you pressed was drawn (until ${new Date(until).toISOString()}); nothing changed. Press a Snooze button again to change it.`,
+    );
+    this.name = 'SnoozedSinceShownError';
+  }
+}
+
 const PORTSIP_SUBJECT = 'portsip:';
 
 /**
@@ -48,6 +63,11 @@ export interface AlertRef {
   openedAt?: number;
   /** The Slack message the button was pressed on, for a button that carries the id alone. */
   messageTs?: string;
+  /**
+   * When the snooze the pressed message showed ends (null: it showed none); undefined on a button that carries the id
+   * alone, which no longer says.
+   */
+  shownSnoozeUntil?: number | null;
 }
 
 /** Whether the alert stored under the ref's id is the one the button was made for. */
@@ -111,6 +131,14 @@ export async function snoozeAlert(
   const found = openAlert(services, ref, 'snooze');
   const { id } = ref;
   if (!found.ok) return found;
+  // Someone else snoozed it after this message was drawn (two people pressing at once, a message not yet edited): this
+  // press was made without seeing it, and a "Snooze 1h" silently cut their 24 hours to one. Told, with the message
+  // redrawn, so a second press, made seeing it, changes it.
+  const quiet = found.value.quiet;
+  if (quiet?.kind === 'snoozed' && ref.shownSnoozeUntil !== undefined && ref.shownSnoozeUntil !== quiet.until) {
+    await services.lifecycle.refresh(id);
+    return err(new SnoozedSinceShownError(id, quiet.by, quiet.until));
+  }
   const until = services.now() + SNOOZE_MS[length];
   services.alerts.snooze(found.value.rule, found.value.subjectKey, until, actor.userId);
   services.audit.record({

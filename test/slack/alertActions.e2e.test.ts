@@ -209,6 +209,41 @@ describe('acting on an alert from its message', () => {
     expect(actionIds(resolved?.args)).toEqual([]);
   });
 
+  it('two people snooze at once: the press made on the message before the other snooze was shown changes nothing', async () => {
+    const alert = await backlogAlert();
+    const buttonValueOn = (message: unknown, actionId: string): string =>
+      // biome-ignore lint/suspicious/noExplicitAny: Slack blocks are asserted structurally
+      (message as any).blocks
+        .flatMap((b: { elements?: Array<{ action_id: string; value: string }> }) => b.elements ?? [])
+        .find((e: { action_id: string }) => e.action_id === actionId).value;
+    const posted = alertPosts()[0]?.args;
+    const pressValue = async (actionId: string, value: string, userId: string) => {
+      const before = the().fakeSlack.responses.length;
+      const response = await the().slack.blockAction({ actionId, value, userId, channelId: ALERT_CHANNEL, messageTs: alert.ts });
+      expect(response.status).toBe(200);
+      return before;
+    };
+    const snoozed = () =>
+      the().db.prepare('SELECT until, snoozed_by AS "by" FROM alert_snoozes').get() as { until: number; by: string };
+    // Alice snoozes for the weekend; Bob, on the message as it was before her edit reached him, presses "Snooze 1h".
+    await pressValue(ALERT_ACTION.snooze24h, buttonValueOn(posted, ALERT_ACTION.snooze24h), OUTSIDER);
+    await waitUntil(() => updatesOf(alert.ts).length >= 1 || undefined, 5000, 'her snooze shown');
+    const hers = snoozed();
+    expect(hers.by).toBe(OUTSIDER);
+    const before = await pressValue(ALERT_ACTION.snooze1h, buttonValueOn(posted, ALERT_ACTION.snooze1h), ADMIN);
+    const told = readable((await the().fakeSlack.waitForResponses(before + 1))[before]?.body);
+    expect(told).toContain(`<@${OUTSIDER}> snoozed this alert until`);
+    expect(told).toContain('your Snooze changed nothing');
+    expect(snoozed()).toEqual(hers);
+    expect(audit('alerts.snooze')).toEqual([expect.objectContaining({ actor: OUTSIDER, outcome: 'ok' })]);
+    // Pressed again on the message as it shows her snooze, it is his choice: applied.
+    const redrawn = updatesOf(alert.ts).at(-1)?.args;
+    expect(readable(redrawn)).toContain(`Snoozed by <@${OUTSIDER}>`);
+    await pressValue(ALERT_ACTION.snooze1h, buttonValueOn(redrawn, ALERT_ACTION.snooze1h), ADMIN);
+    await waitUntil(() => (snoozed().by === ADMIN ? true : undefined), 5000, 'his snooze applied');
+    expect(snoozed().until).toBeLessThan(hers.until);
+  });
+
   it('snooze 1h: nothing is posted before it ends, not even a new episode; at its end, still firing, it is posted again', async () => {
     const alert = await backlogAlert();
     await press(ALERT_ACTION.snooze1h, alert, OUTSIDER);

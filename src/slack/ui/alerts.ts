@@ -184,12 +184,17 @@ const DOCTOR_RULES: ReadonlySet<string> = new Set<AlertRuleName>([
  * acknowledge and snooze; retry and mute are for admins (checked when pressed). What else appears depends on what can
  * help with the rule.
  */
-export function alertButtons(alert: Pick<Alert, 'id' | 'rule' | 'acknowledged' | 'openedAt'>): Block {
+export function alertButtons(
+  alert: Pick<Alert, 'id' | 'rule' | 'acknowledged' | 'openedAt'> & Partial<Pick<Alert, 'quiet'>>,
+): Block {
   const value = `${alert.id}:${alert.openedAt}`;
+  // The snooze this message shows, if any: a press made on it before someone else's snooze was shown is told, not
+  // applied (core/alertActions.ts snoozeAlert).
+  const snoozeValue = alert.quiet?.kind === 'snoozed' ? `${value}:${alert.quiet.until}` : value;
   const buttons = [
     ...(alert.acknowledged ? [] : [button({ text: 'Acknowledge', actionId: ALERT_ACTION.acknowledge, value, style: 'primary' })]),
-    button({ text: 'Snooze 1h', actionId: ALERT_ACTION.snooze1h, value }),
-    button({ text: 'Snooze 24h', actionId: ALERT_ACTION.snooze24h, value }),
+    button({ text: 'Snooze 1h', actionId: ALERT_ACTION.snooze1h, value: snoozeValue }),
+    button({ text: 'Snooze 24h', actionId: ALERT_ACTION.snooze24h, value: snoozeValue }),
     ...(DESTINATION_RULES.has(alert.rule)
       ? [
           button({ text: 'Show failing deliveries', actionId: ALERT_ACTION.showFailing, value }),

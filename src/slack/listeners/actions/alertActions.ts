@@ -7,6 +7,7 @@ import {
   failingDeliveriesOf,
   muteRule,
   retryFailingDeliveries,
+  SnoozedSinceShownError,
   type SnoozeLength,
   snoozeAlert,
   unmuteRule,
@@ -14,7 +15,7 @@ import {
 import type { Result } from '../../../errors.js';
 import { errorMessage } from '../../ui/errors.js';
 import { failingDeliveriesMessage, retryNowMessage } from '../../ui/relay.js';
-import { section } from '../../ui/text.js';
+import { section, slackTime } from '../../ui/text.js';
 import { doctorCommand } from '../commands/doctorCommand.js';
 import { type Interaction, logFailure, replier, type SlackDeps, type SlowPartReach, slowPart } from '../context.js';
 import { buttonValue } from './buttonValue.js';
@@ -52,12 +53,14 @@ function interactionOf(deps: SlackDeps, args: ActionArgs): Interaction {
  * opening time (then the message it was pressed on tells the alert, see core/alertActions.ts); undefined when damaged.
  */
 const alertRefOf = (body: ActionArgs['body'], action: ActionArgs['action']): AlertRef | undefined => {
-  const found = /^(\d{1,15})(?::(\d{1,15}))?$/.exec(buttonValue(action) ?? '');
+  const found = /^(\d{1,15})(?::(\d{1,15})(?::(\d{1,15}))?)?$/.exec(buttonValue(action) ?? '');
   if (!found) return undefined;
   const messageTs: unknown = body.container?.type === 'message' ? body.container.message_ts : undefined;
   return {
     id: Number(found[1]),
-    ...(found[2] !== undefined ? { openedAt: Number(found[2]) } : {}),
+    ...(found[2] !== undefined
+      ? { openedAt: Number(found[2]), shownSnoozeUntil: found[3] !== undefined ? Number(found[3]) : null }
+      : {}),
     ...(typeof messageTs === 'string' ? { messageTs } : {}),
   };
 };
@@ -112,7 +115,14 @@ export const acknowledgeAlertListener = (deps: SlackDeps) =>
 
 /** "Snooze 1h" / "Snooze 24h": anyone who sees the alert; shown on its message. */
 export const snoozeAlertListener = (deps: SlackDeps, length: SnoozeLength) =>
-  alertButton(deps, 'snooze the alert', (interaction, alert) => snoozeAlert(servicesOf(deps), interaction.actor, alert, length));
+  alertButton(deps, 'snooze the alert', async (interaction, alert) => {
+    const result = await snoozeAlert(servicesOf(deps), interaction.actor, alert, length);
+    if (result.ok || !(result.error instanceof SnoozedSinceShownError)) return result;
+    // Told who and until when (a mention and Slack's own time, which the plain error words cannot carry).
+    const text = `<@${result.error.by}> snoozed this alert until ${slackTime(result.error.until)}, after the message you pressed was drawn; your Snooze changed nothing. Press one again to change theirs.`;
+    await interaction.reply({ text, blocks: [section(`:zzz: ${text}`)] });
+    return undefined;
+  });
 
 /** "Mute rule" (admins): the answer says what muting means and where to undo it. */
 export const muteRuleListener = (deps: SlackDeps) =>
