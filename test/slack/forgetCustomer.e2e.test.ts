@@ -503,9 +503,16 @@ describe('/sms forget <number>', () => {
     expect(count(s, 'SELECT count(*) FROM inbound_messages WHERE from_number = ?', CUSTOMER)).toBe(1);
     expect(count(s, 'SELECT count(*) FROM slack_posts WHERE ts = ?', newPost)).toBe(1);
     expect(count(s, 'SELECT count(*) FROM conversation_replies WHERE to_number = ?', CUSTOMER)).toBe(1);
+    // The thread the new SMS sits in still leads to them: answered there, the reply goes out.
+    await replyInThread(s, threadTs, '1800000400.000002', 'Answering the new one', 'EvForgetAfter');
+    await waitUntil(
+      () => (s.emulator.state().messages.filter((m) => m.direction === 'outbound').length === 2 ? true : undefined),
+      10_000,
+      'the reply to the kept SMS sent',
+    );
     // Asked again, they are what is left to remove.
     const again = readable((await runCommand(s, `forget ${TYPED}`)).body);
     expect(again).toContain('1 SMS received from them');
-    expect(again).toContain('1 reply sent to them');
+    expect(again).toContain('2 replies sent to them');
   });
 });

@@ -154,7 +154,12 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
     outbound: db.prepare<Bounded>(`DELETE ${THEIR_OUTBOUND_THEN}`),
     replies: db.prepare<Bounded>(`DELETE ${THEIR_REPLIES_THEN} AND NOT ${UNDER_WAY}`),
     // Each anchor deleted is remembered without its conversation (migration 032): a reply there is told it is gone.
-    threads: db.prepare<Numbers>(`DELETE ${THEIR_THREADS}`),
+    // Kept while an SMS or reply of theirs is left (came later, or still owed): its post sits in one of them, and a
+    // reply typed there must still reach them. The next `/sms forget` takes them with it.
+    threads: db.prepare<Bounded>(`DELETE FROM slack_threads
+      WHERE (instr(conversation_key, @dk) = 1 OR instr(conversation_key, @pk) = 1)
+        AND NOT EXISTS (SELECT 1 ${THEIR_MESSAGES} AND (m.id > @ti OR ${OWED}))
+        AND NOT EXISTS (SELECT 1 ${THEIR_REPLIES} AND (id > @tr OR ${UNDER_WAY}))`),
     rejected: db.prepare<Numbers>(`DELETE ${THEIR_REJECTED}`),
     liftedOptOuts: db.prepare<Numbers>(`DELETE ${THEIR_OPT_OUTS} AND lifted_at IS NOT NULL`),
     // Failure reasons quoting the number (Wavix's words about a text to them): gone with the erase, before the hours'
