@@ -183,6 +183,17 @@ describe('acting on an alert from its message', () => {
     expect(readable(resolved?.args)).toContain(`Acknowledged by <@${OUTSIDER}>`);
   });
 
+  it('acknowledged by two at once: the second presser is told whose acknowledgement stands', async () => {
+    const alert = await backlogAlert();
+    await press(ALERT_ACTION.acknowledge, alert, OUTSIDER);
+    await waitUntil(() => alertRow().acknowledged_by ?? undefined, 5000, 'the first acknowledgement');
+    const told = await pressForAnswer(ALERT_ACTION.acknowledge, alert, ADMIN);
+    expect(told).toContain(`<@${OUTSIDER}> acknowledged this alert at <!date^`);
+    expect(told).toContain('it stays theirs');
+    expect(alertRow().acknowledged_by).toBe(OUTSIDER);
+    expect(audit('alerts.acknowledge')).toEqual([expect.objectContaining({ actor: OUTSIDER })]);
+  });
+
   it('acknowledged as it resolves: the edits of its message go out in turn, so it ends shown resolved', async () => {
     const alert = await backlogAlert();
     // Slack is slow to answer the Acknowledge's edit (a first try failing and tried again would be as late).

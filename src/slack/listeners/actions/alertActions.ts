@@ -109,9 +109,17 @@ function alertButton(
 
 /** "Acknowledge": anyone who sees the alert; shown on its message. */
 export const acknowledgeAlertListener = (deps: SlackDeps) =>
-  alertButton(deps, 'acknowledge the alert', (interaction, alert) =>
-    acknowledgeAlert(servicesOf(deps), interaction.actor, alert),
-  );
+  alertButton(deps, 'acknowledge the alert', async (interaction, alert) => {
+    const result = await acknowledgeAlert(servicesOf(deps), interaction.actor, alert);
+    // Someone else acknowledged it first (two pressing at once, or a message not yet edited): their name stays on it,
+    // and this presser, who saw nothing change, is told whose it is.
+    const first = result.ok ? result.value.acknowledged : null;
+    if (first && first.by !== interaction.actor.userId) {
+      const text = `<@${first.by}> acknowledged this alert at ${slackTime(first.at)}, before your press: it stays theirs.`;
+      await interaction.reply({ text, blocks: [section(`:eyes: ${text}`)] });
+    }
+    return result;
+  });
 
 /** "Snooze 1h" / "Snooze 24h": anyone who sees the alert; shown on its message. */
 export const snoozeAlertListener = (deps: SlackDeps, length: SnoozeLength) =>
