@@ -464,7 +464,14 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   );
   const slackClockChecks = config.slack.appToken
     ? undefined
-    : keepCheckingSlackClock({ slack: config.slack, clock: slackClock, logger, now, ...deps.slackClockCheck });
+    : keepCheckingSlackClock({
+        slack: config.slack,
+        clock: slackClock,
+        logger,
+        now,
+        onToken: (refusedCode) => relay.slackTokenChecked(refusedCode),
+        ...deps.slackClockCheck,
+      });
   if (slackClockChecks) started.push(async () => slackClockChecks.stop());
   // Socket Mode: nothing is signed, so no clock refuses anything; an alert a run in HTTP mode left open would stay so.
   else hostClockAlert(undefined);

@@ -76,7 +76,15 @@ export interface AttemptFailures {
    * and /metrics say it too, not only once a relayed SMS's post fails (never, with no SMS coming in).
    */
   slackTokenRefusedAtStart(code: string): void;
+  /**
+   * The check of Slack's time every 10 minutes (auth.test) saw the token refused, or accepted: a token revoked while no
+   * SMS came in (the app uninstalled overnight) was said by nothing, /healthz answering ok, until the next SMS's post.
+   */
+  slackTokenChecked(refusedCode: string | null): void;
 }
+
+const tokenRefusedWords = (code: string) =>
+  `Slack refuses SLACK_BOT_TOKEN (${code}): nothing reaches Slack (relayed SMS wait in the outbox, alerts and answers are not posted) until the token is replaced (OAuth & Permissions → Bot User OAuth Token) and smsops restarted; the relay to PortSIP goes on, /healthz answers 503`;
 
 /**
  * Says failing deliveries in the log, which otherwise only /metrics counted: with every attempt failing, an operator
@@ -110,9 +118,7 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
     const slackCode = delivery.destinationKind === 'slack' && /^Slack: (\w+)$/.exec(error)?.[1];
     if (!slackCode || !SLACK_TOKEN_REFUSALS.has(slackCode) || tokenRefused !== null) return;
     tokenRefused = { code: slackCode, since: at };
-    logger.error(
-      `Slack refuses SLACK_BOT_TOKEN (${slackCode}): nothing reaches Slack (relayed SMS wait in the outbox, alerts and answers are not posted) until the token is replaced (OAuth & Permissions → Bot User OAuth Token) and smsops restarted; the relay to PortSIP goes on, /healthz answers 503`,
-    );
+    logger.error(tokenRefusedWords(slackCode));
   };
 
   /** The failures after an entry's last line, said now: no later failure of that kind may come to say them. */
@@ -221,6 +227,17 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
     slackTokenRefused: () => tokenRefused,
     slackTokenRefusedAtStart: (code) => {
       if (SLACK_TOKEN_REFUSALS.has(code)) tokenRefused ??= { code, since: now() };
+    },
+    slackTokenChecked: (refusedCode) => {
+      if (refusedCode === null) {
+        if (tokenRefused === null) return;
+        logger.info('Slack accepts SLACK_BOT_TOKEN again (auth.test)', { refusedFor: tokenRefused.code });
+        tokenRefused = null;
+        return;
+      }
+      if (!SLACK_TOKEN_REFUSALS.has(refusedCode) || tokenRefused !== null) return;
+      tokenRefused = { code: refusedCode, since: now() };
+      logger.error(tokenRefusedWords(refusedCode));
     },
   };
 }

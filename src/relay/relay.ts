@@ -137,6 +137,8 @@ export interface Relay {
   routeChanges: RouteChanges;
   /** The start-up token check saw SLACK_BOT_TOKEN refused (Slack's code): /healthz and /metrics say so from now. */
   slackTokenRefusedAtStart(code: string): void;
+  /** The periodic auth.test saw SLACK_BOT_TOKEN refused (Slack's code) or accepted (null): /healthz and /metrics follow. */
+  slackTokenChecked(refusedCode: string | null): void;
   stop(): Promise<void>;
 }
 
@@ -682,6 +684,7 @@ export function startRelay(options: RelayOptions): Relay {
       },
     },
     slackTokenRefusedAtStart: (code) => attemptFailures.slackTokenRefusedAtStart(code),
+    slackTokenChecked: (refusedCode) => attemptFailures.slackTokenChecked(refusedCode),
     stop: async () => {
       watchdog.stop();
       deadLetters.stop();

@@ -1,10 +1,12 @@
 import { webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
+import { SLACK_TOKEN_REFUSALS } from '../core/slackToken.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { toBoltLogger } from './boltLogger.js';
 import { cutOnStop, SlackCallCut } from './callCut.js';
 import { type SlackClock, type SlackClockReading, slackClockWords, verdictOf } from './slackClock.js';
+import { slackErrorCode } from './slackErrorCode.js';
 
 /** How often Slack's time is asked again while smsops runs (a clock drifts, a VM is restored from a snapshot). */
 export const SLACK_CLOCK_CHECK_EVERY_MS = 10 * 60_000;
@@ -60,6 +62,12 @@ export function keepCheckingSlackClock(options: {
   now: () => number;
   everyMs?: number;
   soonestGapMs?: number;
+  /**
+   * What each check's answer says of SLACK_BOT_TOKEN: Slack's code when it refuses it (token_revoked: the app was
+   * uninstalled), null when it takes it; not called when Slack was not reached. Before, a refusal here was a debug line,
+   * and a token revoked while no SMS came in left /healthz ok until the next SMS's post failed.
+   */
+  onToken?: (refusedCode: string | null) => void;
 }): { soon(): void; stop(): void } {
   const { clock, logger, now } = options;
   const everyMs = options.everyMs ?? SLACK_CLOCK_CHECK_EVERY_MS;
@@ -87,10 +95,15 @@ export function keepCheckingSlackClock(options: {
     running = client.auth
       .test()
       .then(
-        () => readingOf(slackSaidAt, askedAt, now()),
+        () => {
+          if (!stopped) options.onToken?.(null);
+          return readingOf(slackSaidAt, askedAt, now());
+        },
         // Refused or rate-limited answers are dated too; an unreachable Slack says nothing of the clock.
         (error: unknown) => {
           logger.debug('Slack’s time could not be asked (auth.test)', { error: describeError(error) });
+          const code = slackErrorCode(error);
+          if (!stopped && code !== undefined && SLACK_TOKEN_REFUSALS.has(code)) options.onToken?.(code);
           return readingOf(slackSaidAt, askedAt, now());
         },
       )
