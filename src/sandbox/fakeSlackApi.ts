@@ -79,6 +79,8 @@ export interface FakeSlackChannel {
   name: string;
   is_private?: boolean;
   is_archived?: boolean;
+  /** Shared with another organisation through Slack Connect. */
+  is_ext_shared?: boolean;
 }
 
 /** A person's role in the workspace, as users.info reports it. */
@@ -460,7 +462,18 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     'conversations.info': ({ args }) => {
       const known = channels.find((c) => c.id === args.channel);
       return {
-        channel: { id: args.channel, is_member: true, ...(known ? { name: known.name, name_normalized: known.name } : {}) },
+        channel: {
+          id: args.channel,
+          is_member: true,
+          ...(known
+            ? {
+                name: known.name,
+                name_normalized: known.name,
+                is_archived: Boolean(known.is_archived),
+                is_ext_shared: Boolean(known.is_ext_shared),
+              }
+            : {}),
+        },
       };
     },
     'users.info': ({ args }) => {
@@ -517,6 +530,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
           is_group: Boolean(c.is_private),
           is_private: Boolean(c.is_private),
           is_archived: Boolean(c.is_archived),
+          is_ext_shared: Boolean(c.is_ext_shared),
         })),
         response_metadata: { next_cursor: next },
       };

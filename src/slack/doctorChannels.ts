@@ -35,7 +35,13 @@ async function botChannels(client: webApi.WebClient): Promise<Listed | Extract<C
     }
     for (const channel of answer.channels ?? []) {
       if (channel.id)
-        listed.set(channel.id, { ok: true, isMember: true, name: channel.name, archived: channel.is_archived === true });
+        listed.set(channel.id, {
+          ok: true,
+          isMember: true,
+          name: channel.name,
+          archived: channel.is_archived === true,
+          sharedExternally: channel.is_ext_shared === true,
+        });
     }
     cursor = answer.response_metadata?.next_cursor || undefined;
     if (!cursor) break;
@@ -74,6 +80,7 @@ export async function oneChannelMembership(client: webApi.WebClient, channel: st
       isMember: answer.channel?.is_member === true,
       name: answer.channel?.name,
       archived: answer.channel?.is_archived === true,
+      sharedExternally: answer.channel?.is_ext_shared === true,
       // A group DM too: manifest.yml subscribes to no message.im or message.mpim events, so replies there never arrive.
       direct: answer.channel?.is_im === true || answer.channel?.is_mpim === true,
     };

@@ -171,6 +171,15 @@ export function channelCheck(channel: string, roles: string[], seen: ChannelMemb
         reason:
           'This is a direct message (or a group DM), not a channel: relayed SMS are shown there, but replies typed in their threads never reach smsops (Slack sends the app no events of direct messages), so the customer never gets them. Use a channel ID (C…) instead.',
       };
+    // Made a Slack Connect channel after it was routed to: every SMS posted there (its text, one-time codes, the
+    // customer's number) is read by another organisation's people too, and nothing said so.
+    if (seen.sharedExternally && seen.isMember && roles.some((role) => role !== 'alert channel'))
+      return {
+        ...base,
+        status: 'warning',
+        reason:
+          'This channel is shared with another organisation (Slack Connect): the SMS relayed here, their text and the customers’ numbers, are read by its people too. Stop sharing it, or route these numbers to a channel of your own (`/sms route set`).',
+      };
     if (seen.direct || seen.isMember) return { ...base, status: 'ok', reason: 'The bot is a member.' };
     return { ...base, status: 'failure', reason: `The bot is not a member, so it cannot post there. ${invite}` };
   }

@@ -68,7 +68,15 @@ export interface PortsipInboundRules {
 
 /** What Slack says about one channel, as seen with the bot token (`users.conversations`, `conversations.info`). */
 export type ChannelMembership =
-  | { ok: true; isMember: boolean; name?: string | undefined; archived?: boolean; direct?: boolean }
+  | {
+      ok: true;
+      isMember: boolean;
+      name?: string | undefined;
+      archived?: boolean;
+      direct?: boolean;
+      /** Shared with another organisation through Slack Connect (is_ext_shared): its people read what is posted. */
+      sharedExternally?: boolean;
+    }
   /** `error` is Slack's code; RATE_LIMITED when Slack refused to answer for now, with its Retry-After when given. */
   | { ok: false; error: string; retryAfterSeconds?: number };
 
