@@ -22,6 +22,22 @@ export function alertPostFailure(error: unknown): AlertNotShown {
       words: 'the alert channel (SLACK_ALERT_CHANNEL) does not exist, is archived, or the bot cannot see it',
     };
   if (TOKEN_REFUSED.has(slackCode)) return { reason: 'token_refused', words: 'Slack refuses the bot token (SLACK_BOT_TOKEN)' };
+  // A scope taken away (an admin edited the app, a manifest change not reinstalled): "Slack refused the message" left
+  // the operator guessing. Slack names the scope it needed; only a scope's shape is quoted.
+  if (slackCode === 'missing_scope') {
+    const needed = typeof (data as { needed?: unknown }).needed === 'string' ? (data as { needed: string }).needed : '';
+    const scope = /^[a-z.:_,-]{1,100}$/.test(needed) ? ` ${needed}` : ' it needs';
+    return {
+      reason: 'refused',
+      words: `the bot token lacks the scope${scope} (missing_scope): add it to the app (manifest.yml) and reinstall it`,
+    };
+  }
+  if (slackCode === 'restricted_action')
+    return {
+      reason: 'refused',
+      words:
+        'a workspace setting forbids the bot to post in the alert channel (restricted_action: who may post there, or the plan)',
+    };
   if (code === webApi.ErrorCode.PlatformError) return { reason: 'refused', words: 'Slack refused the message' };
   if (code === webApi.ErrorCode.RequestError || code === webApi.ErrorCode.HTTPError)
     return { reason: 'no_answer', words: 'Slack could not be reached or failed to answer' };
