@@ -107,6 +107,9 @@ const SLACK_WORDS: Record<string, string> = {
   account_inactive: 'the Slack token belongs to a deactivated app or user',
   missing_scope:
     'the Slack app lacks a scope it needs (chat:write to post): add the scopes of manifest.yml and reinstall the app',
+  // A workspace setting (who may post in the channel, a plan's limits after a downgrade): no invite or token fixes it.
+  restricted_action:
+    'a workspace setting forbids the bot to post there (who may post in the channel, or the plan): a Slack admin can allow it',
   msg_too_long: 'the message was too long for Slack',
   invalid_blocks: 'Slack refused the message layout',
 };
