@@ -462,19 +462,19 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   const slackClock = createSlackClock((reading) =>
     hostClockAlert(reading && { ...reading, refusing: verdictOf(reading) === 'refusing' }),
   );
-  const slackClockChecks = config.slack.appToken
-    ? undefined
-    : keepCheckingSlackClock({
-        slack: config.slack,
-        clock: slackClock,
-        logger,
-        now,
-        onToken: (refusedCode) => relay.slackTokenChecked(refusedCode),
-        ...deps.slackClockCheck,
-      });
-  if (slackClockChecks) started.push(async () => slackClockChecks.stop());
+  // The token is followed in both modes (an app uninstalled while no SMS comes in); Slack's time in HTTP mode only.
+  const slackChecks = keepCheckingSlackClock({
+    slack: config.slack,
+    ...(config.slack.appToken ? {} : { clock: slackClock }),
+    logger,
+    now,
+    onToken: (refusedCode) => relay.slackTokenChecked(refusedCode),
+    ...deps.slackClockCheck,
+  });
+  started.push(async () => slackChecks.stop());
+  const slackClockChecks = config.slack.appToken ? undefined : slackChecks;
   // Socket Mode: nothing is signed, so no clock refuses anything; an alert a run in HTTP mode left open would stay so.
-  else hostClockAlert(undefined);
+  if (!slackClockChecks) hostClockAlert(undefined);
 
   const inFlight = createInteractionsInFlight(logger.child({ component: 'slack' }));
   const slack = createSlackSurface({
@@ -642,7 +642,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     await watch.stop();
     await relay.stop();
     await slack.stop();
-    slackClockChecks?.stop();
+    slackChecks.stop();
     // Nothing new arrives from Slack now. A slow part cut here tells its person; its change stays unknown in the audit.
     const interactionsSettled = inFlight.settle({ until: interactionsUntil, tellMs: INTERACTIONS_TELL_MS });
     // Bolt acknowledged their events before the listener ran: a reply being sent finishes and is recorded first.

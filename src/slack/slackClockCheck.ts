@@ -57,7 +57,8 @@ export function readingOf(slackSaidAt: number | undefined, askedAt: number, answ
  */
 export function keepCheckingSlackClock(options: {
   slack: Config['slack'];
-  clock: SlackClock;
+  /** Where Slack's time goes; none in Socket Mode (nothing is signed, so no clock refuses anything): the token only. */
+  clock?: SlackClock;
   logger: Logger;
   now: () => number;
   everyMs?: number;
@@ -108,7 +109,7 @@ export function keepCheckingSlackClock(options: {
         },
       )
       .then((reading) => {
-        if (reading === undefined || stopped) return;
+        if (reading === undefined || stopped || !clock) return;
         const before = verdictOf(clock.reading());
         clock.saidBySlack(reading);
         const after = verdictOf(reading);

@@ -50,6 +50,27 @@ describe('a bot token revoked while no SMS comes in', () => {
     expect(await refusedGauge(u)).toBe('0');
   });
 
+  it('is said in Socket Mode too, where Slack’s time is not followed', async () => {
+    const u = await startSmsopsUnderTest(
+      { SLACK_APP_TOKEN: 'xapp-1-A0SOCKET01-0000-secretpart0123456789' },
+      { slackClockCheck: { everyMs: 200 } },
+    );
+    t = u;
+    // The socket stays down here: the token check does not need it.
+    u.fakeSlack.handle('apps.connections.open', () => ({ ok: false, error: 'internal_error' }));
+    u.fakeSlack.handle('auth.test', () => ({ ok: false, error: 'account_inactive' }));
+    const refused = await waitUntil(
+      async () => {
+        const h = await health(u);
+        return h.status === 503 && h;
+      },
+      5_000,
+      '/healthz 503 after the check',
+    );
+    expect(refused.body.reasons).toEqual([expect.stringContaining('Slack refuses SLACK_BOT_TOKEN (account_inactive)')]);
+    expect(await refusedGauge(u)).toBe('1');
+  });
+
   it('is not taken for a refusal when Slack cannot be reached or answers another error', async () => {
     const u = await startSmsopsUnderTest({}, { slackClockCheck: { everyMs: 200 } });
     t = u;
