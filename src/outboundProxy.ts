@@ -8,7 +8,9 @@ import type { Logger } from './log.js';
  * reached Slack, one leg working and the other not, with nothing saying why.
  */
 export function environmentProxy(env: NodeJS.ProcessEnv): { https?: string; http?: string; noProxy?: string } | undefined {
-  const read = (name: string) => (env[name] ?? env[name.toLowerCase()])?.trim() || undefined;
+  // An empty value is no value (a Compose file's `HTTPS_PROXY: ${HTTPS_PROXY:-}`): it hid the lower-case one from
+  // smsops while undici and axios, which skip it, still read it, one leg through the proxy and the other direct.
+  const read = (name: string) => env[name]?.trim() || env[name.toLowerCase()]?.trim() || undefined;
   const https = proxyUrl('HTTPS_PROXY', read('HTTPS_PROXY'));
   const http = proxyUrl('HTTP_PROXY', read('HTTP_PROXY'));
   if (!https && !http) return undefined;
@@ -86,12 +88,13 @@ export interface AxiosProxy {
 /**
  * Wavix's calls (axios) through the same proxy, by the same rule, as Slack's: axios read the variables itself and sent
  * the user and password as written in the URL, still percent-encoded, so a password with `@` (written %40, as a URL
- * needs) was refused by the proxy (407) for Wavix while Slack's calls got through. Undefined without a proxy set.
+ * needs) was refused by the proxy (407) for Wavix while Slack's calls got through. Without a proxy set this is `false`
+ * too, never axios' own reading: it also takes ALL_PROXY (a desktop's proxy settings set it), which smsops does not, so
+ * Wavix's calls went through a proxy that the start-up never named while Slack's went direct, and the sandbox's calls
+ * to its own emulator on 127.0.0.1 went to the proxy ('could not reach Wavix… check WAVIX_API_URL').
  */
-export function axiosProxyFor(env: NodeJS.ProcessEnv, target: string): AxiosProxy | false | undefined {
-  const proxy = environmentProxy(env);
-  if (!proxy) return undefined;
-  const chosen = proxyFor(proxy, target);
+export function axiosProxyFor(env: NodeJS.ProcessEnv, target: string): AxiosProxy | false {
+  const chosen = proxyFor(environmentProxy(env), target);
   if (!chosen) return false;
   const url = new URL(chosen);
   return {
@@ -115,9 +118,10 @@ export function useEnvironmentProxy(env: NodeJS.ProcessEnv, logger: Pick<Logger,
   const proxy = environmentProxy(env);
   if (!proxy) return undefined;
   // The values read above, not undici's own reading (lower case first): the log names the proxy in use.
+  // '' and never undefined: undici reads the environment itself for a variable it is not given.
   const dispatcher = new EnvHttpProxyAgent({
-    httpProxy: proxy.http,
-    httpsProxy: proxy.https,
+    httpProxy: proxy.http ?? '',
+    httpsProxy: proxy.https ?? '',
     noProxy: withLoopback(proxy.noProxy),
   });
   setGlobalDispatcher(dispatcher);

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { getGlobalDispatcher, setGlobalDispatcher } from 'undici';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { z } from 'zod';
 import { axiosProxyFor, environmentProxy, proxyFor, useEnvironmentProxy } from '../../src/outboundProxy.js';
 import { createWavixClient } from '../../src/wavix/client.js';
@@ -101,7 +101,7 @@ describe('the outbound proxy for Wavix’s calls', () => {
       port: 3128,
     });
     expect(axiosProxyFor({ ...env, NO_PROXY: '*' }, 'https://api.wavix.com')).toBe(false);
-    expect(axiosProxyFor({}, 'https://api.wavix.com')).toBeUndefined();
+    expect(axiosProxyFor({}, 'https://api.wavix.com')).toBe(false);
   });
 
   it('never logs a password, even with an unencoded @ or no scheme, and names the variable of an unusable URL', () => {
@@ -156,5 +156,37 @@ describe('the outbound proxy for Wavix’s calls', () => {
     expect(axiosProxyFor({ ...env, NO_PROXY: '' }, 'http://localhost:4000')).toBe(false);
     expect(axiosProxyFor({ ...env, NO_PROXY: '*' }, 'https://api.wavix.com')).toBe(false);
     expect(axiosProxyFor(env, 'https://api.wavix.com')).toEqual({ protocol: 'http', host: '127.0.0.1', port: 9 });
+  });
+
+  it('leaves no proxy for axios to find on its own: ALL_PROXY or an empty HTTPS_PROXY beside https_proxy (Wavix went through a proxy start-up never named)', async () => {
+    const local = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"balance":"1"}'));
+    await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => local.close(() => resolve())));
+    const wavixUrl = `http://127.0.0.1:${(local.address() as { port: number }).port}`;
+    // A desktop's proxy setting (GNOME and KDE export all_proxy), a proxy that is not there: smsops reads no proxy.
+    for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY'])
+      vi.stubEnv(name, undefined);
+    vi.stubEnv('all_proxy', 'http://127.0.0.1:9');
+    onTestFinished(() => {
+      vi.unstubAllEnvs();
+    });
+    expect(environmentProxy(process.env)).toBeUndefined();
+    const request = createWavixRequester({
+      baseUrl: wavixUrl,
+      apiKey: 'test-wavix-key-0000',
+      retry: { maxRetries: 0 },
+      proxy: axiosProxyFor(process.env, wavixUrl),
+    });
+    const answer = await request({
+      operation: 'read the account balance',
+      method: 'GET',
+      path: '/v1/profile/balance',
+      schema: z.object({ balance: z.string() }),
+    });
+    expect(answer).toEqual({ balance: '1' });
+    // HTTPS_PROXY left empty (a Compose file's `${HTTPS_PROXY:-}`) with https_proxy set: the lower-case one is the proxy.
+    expect(environmentProxy({ HTTPS_PROXY: ' ', https_proxy: 'http://proxy.corp:3128' })).toEqual({
+      https: 'http://proxy.corp:3128',
+    });
   });
 });
