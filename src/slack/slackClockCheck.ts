@@ -85,12 +85,15 @@ export function keepCheckingSlackClock(options: {
     stopping.signal,
   );
   let running: Promise<void> | undefined;
+  // Monotonic, not the wall clock this check is about: a host clock stepped back 10 minutes (a VM restored from a
+  // snapshot) put the last check 10 minutes in the future, so every stale request's `soon` was refused as too soon and
+  // /healthz said ok while every command was refused, until the next periodic check.
   let lastStartedAt = Number.NEGATIVE_INFINITY;
   let stopped = false;
 
   const check = () => {
     if (running || stopped) return;
-    lastStartedAt = Date.now();
+    lastStartedAt = performance.now();
     slackSaidAt = undefined;
     const askedAt = now();
     running = client.auth
@@ -129,7 +132,7 @@ export function keepCheckingSlackClock(options: {
   timer.unref();
   return {
     soon: () => {
-      if (Date.now() - lastStartedAt >= soonestGapMs) check();
+      if (performance.now() - lastStartedAt >= soonestGapMs) check();
     },
     stop: () => {
       stopped = true;

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ALERT_CHANNEL, readable, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
-import { waitUntil } from '../helpers/waitUntil.js';
+import { sleep, waitUntil } from '../helpers/waitUntil.js';
 
 /**
  * smsops' host clock 10 minutes off in HTTP mode: every correctly signed Slack command, button and thread reply is
@@ -10,6 +10,7 @@ import { waitUntil } from '../helpers/waitUntil.js';
 
 let t: SmsopsUnderTest | undefined;
 afterEach(async () => {
+  vi.restoreAllMocks();
   await t?.stop();
   t = undefined;
 });
@@ -131,5 +132,23 @@ describe('/healthz when Slack’s own time says this host’s clock is off (HTTP
     expect(h.status).toBe(200);
     expect(h.body.slack).toBeUndefined();
     expect(clockAlerts(u, 'chat.postMessage')).toEqual([]);
+  });
+
+  it('answers 503 at the first refused request after this host’s clock stepped back 10 minutes, a check already taken before', async () => {
+    // This host's clock, as smsops reads it: stepped below.
+    const realNow = Date.now.bind(Date);
+    let step = 0;
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + step);
+    const u = await startSmsopsUnderTest({}, { slackClockCheck: { soonestGapMs: 1_000 } });
+    t = u;
+    // A stale request (a replay) had smsops ask Slack's time: in agreement then.
+    expect(await signedCommandAt(u, realNow() - TEN_MINUTES)).toBe(401);
+    await waitUntil(async () => (await clockGauge(u)) !== undefined, 5_000, 'the first reading');
+    await sleep(1_200);
+    // The host's clock steps back 10 minutes (a VM restored from a snapshot); Slack's stays right.
+    step = -TEN_MINUTES;
+    expect(await signedCommandAt(u, realNow())).toBe(401);
+    const failing = await healthWhen(u, (h) => h.status === 503, '/healthz 503 after the step back');
+    expect(failing.body.reasons.join('\n')).toMatch(/this host's clock is (599|600|601) s behind Slack's/);
   });
 });
