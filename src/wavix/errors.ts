@@ -20,6 +20,8 @@ interface WavixErrorInit {
   middlebox?: boolean;
   /** The call went through the environment's outbound proxy (src/outboundProxy.ts): not reaching it is the proxy's. */
   throughProxy?: boolean;
+  /** A streamed answer (the export) that broke off after this many lines: Wavix was reached, its answer cut. */
+  brokeOffAfterLines?: number;
 }
 
 /**
@@ -82,6 +84,8 @@ function userMessageFor(init: WavixErrorInit): string {
           : 'a proxy, firewall or TLS-inspecting device between smsops and Wavix answered instead of Wavix (it refused, or could not reach Wavix)';
     return `A web page answered instead of Wavix's API (HTTP ${init.status ?? '?'})${tries} when trying to ${init.operation}: ${why}${(init.status ?? 0) >= 500 ? ' check' : '. Check'} that it lets smsops reach WAVIX_API_URL; the Wavix key and account are not in question.`;
   }
+  if (init.brokeOffAfterLines !== undefined)
+    return `Wavix's answer to ${init.operation} broke off after ${init.brokeOffAfterLines} line${init.brokeOffAfterLines === 1 ? '' : 's'}${init.detail ? ` (${init.detail})` : ''}: the connection was cut while it arrived (by Wavix, ${init.throughProxy ? 'the outbound proxy' : 'a proxy'} or the network), so what was read is not judged as the whole answer. Try again later; if it lasts, check what lies between smsops and Wavix.`;
   switch (init.kind) {
     case 'unauthorized':
       return `Wavix refused the API key (401 Unauthorized) when trying to ${init.operation}. Check WAVIX_API_KEY, and that the key is not restricted to other IP addresses.`;

@@ -76,6 +76,21 @@ function lineText(line: string, number: number): string {
   return text.endsWith('\r') ? text.slice(0, -1) : text;
 }
 
+/** The code of a stream's error (ECONNRESET, Z_DATA_ERROR, ERR_STREAM_PREMATURE_CLOSE), never its message. */
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? code : 'ERR_UNKNOWN';
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A GET whose answer is read as it arrives, line by line (NDJSON: Wavix's message export), never whole in memory. It
  * is asked again as ordinary reads are (429, 5xx, network trouble) only until its answer starts: lines already passed
@@ -112,6 +127,15 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
     const signal = cancellation ? AbortSignal.any([ends.signal, cancellation]) : ends.signal;
     const fail = (failure: Failure, attempts: number) =>
       new WavixError({ ...failure, operation: req.operation, attempts, throughProxy: typeof options.proxy === 'object' });
+    const brokeOff = (lines: number, detail: string) =>
+      new WavixError({
+        kind: 'network',
+        operation: req.operation,
+        attempts: 1,
+        detail,
+        brokeOffAfterLines: lines,
+        throughProxy: typeof options.proxy === 'object',
+      });
     const cancelled = (attempts: number) => cancelledCall(req.operation, attempts, cancellation);
     // Out of time before the answer started: Wavix did not answer, nothing was cut (no line was read).
     const noAnswer = (attempts: number) =>
@@ -227,8 +251,9 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
       } catch (error) {
         if (cancellation?.aborted) throw cancelled(1);
         if (timedOut) return ended('time');
-        // Broken mid-way: the lines passed on stand, the rest is unknown.
-        throw fail(fromNetworkError(error, 0), 1);
+        // Broken mid-way (a reset, a body shorter than its length, a gzip stream that is none): Wavix was reached, its
+        // answer cut. Said as "could not reach Wavix… check WAVIX_API_URL (ERR_UNKNOWN)" before.
+        throw brokeOff(number, codeOf(error));
       } finally {
         body?.destroy();
       }
@@ -240,6 +265,10 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
         yield { tooLong: skipped + Buffer.byteLength(last), number: number + 1 };
       } else if (last.trim() !== '') {
         if (bytes + Buffer.byteLength(last) > req.maxBytes) return ended('size');
+        // A last line with no newline that is no JSON: the answer was cut mid-line where nothing said so (a body that
+        // ends at the connection's close, a gzip stream cut short: axios' gunzip takes either as an end). Read as a
+        // malformed line, the export was judged read whole, the messages after the cut missing with no word of it.
+        if (!isJson(lineText(last, number + 1))) throw brokeOff(number, 'the last line ended mid-way');
         bytes += Buffer.byteLength(last);
         yield { text: lineText(last, number + 1), number: number + 1 };
       }

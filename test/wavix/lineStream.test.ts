@@ -1,4 +1,5 @@
 import { createServer, type ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WavixError } from '../../src/wavix/errors.js';
 import { createWavixLineStreamer, type StreamEnd, type StreamedLine } from '../../src/wavix/lineStream.js';
@@ -86,5 +87,55 @@ describe('the export read line by line', () => {
     );
     expect(end.cut).toBeNull();
     expect(read).toEqual([{ text: MESSAGE, number: 1 }]);
+  });
+
+  it('fails an answer cut off mid-way as cut, not as read whole (a gzip stream cut short) nor as Wavix not reached', async () => {
+    const lines = Array.from({ length: 2_000 }, (_, i) => MESSAGE.replace('m1', `m${i}`)).join('\n');
+    const gzipped = gzipSync(`${lines}\n`);
+    const failureOf = async (answer: (res: ServerResponse) => void) => {
+      const server = createServer((_req, res) => answer(res));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+      const stream = createWavixLineStreamer({
+        baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+        apiKey: 'test-wavix-key-0000',
+        retry: { maxRetries: 0 },
+      });
+      let read = 0;
+      try {
+        for await (const _line of stream({
+          operation: 'export outbound messages',
+          path: '/v3/messages/all',
+          maxBytes: 1e8,
+          maxMs: 30_000,
+        }))
+          read += 1;
+      } catch (error) {
+        return { read, said: (error as WavixError).userMessage };
+      } finally {
+        server.closeAllConnections();
+      }
+      return { read, said: 'read whole' };
+    };
+    // Its last 100 bytes missing: axios' gunzip ends quietly at what it has, the last line torn.
+    const gzipCut = await failureOf((res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' })
+        .end(gzipped.subarray(0, gzipped.length - 100)),
+    );
+    expect(gzipCut.said).toMatch(
+      /^Wavix's answer to export outbound messages broke off after \d+ lines \(the last line ended mid-way\)/,
+    );
+    expect(gzipCut.read).toBeLessThan(2_000);
+    // A reset after two lines: Wavix was reached ("could not reach Wavix… check WAVIX_API_URL (ERR_UNKNOWN)" before).
+    const reset = await failureOf((res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' }).write(`${MESSAGE}\n${MESSAGE}\n`);
+      setTimeout(() => res.socket?.destroy(), 50);
+    });
+    expect(reset).toEqual({
+      read: 2,
+      said: expect.stringMatching(/^Wavix's answer to export outbound messages broke off after 2 lines \(ECONNRESET\)/),
+    });
+    expect(reset.said).not.toMatch(/could not reach|WAVIX_API_URL/);
   });
 });
