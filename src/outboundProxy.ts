@@ -116,7 +116,15 @@ export function axiosProxyFor(env: NodeJS.ProcessEnv, target: string): AxiosProx
  */
 export function useEnvironmentProxy(env: NodeJS.ProcessEnv, logger: Pick<Logger, 'info'>): Dispatcher | undefined {
   const proxy = environmentProxy(env);
-  if (!proxy) return undefined;
+  if (!proxy) {
+    // Wavix's calls went through it (axios read it) until they took smsops' decision alone: said, so that one who
+    // counted on it knows why they now go direct.
+    if ((env.ALL_PROXY ?? env.all_proxy)?.trim())
+      logger.info(
+        'ALL_PROXY is set but smsops does not read it: Wavix and Slack are connected to directly; set HTTPS_PROXY (and NO_PROXY) for an outbound proxy',
+      );
+    return undefined;
+  }
   // The values read above, not undici's own reading (lower case first): the log names the proxy in use.
   // '' and never undefined: undici reads the environment itself for a variable it is not given.
   const dispatcher = new EnvHttpProxyAgent({

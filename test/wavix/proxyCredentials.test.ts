@@ -171,6 +171,9 @@ describe('the outbound proxy for Wavix’s calls', () => {
       vi.unstubAllEnvs();
     });
     expect(environmentProxy(process.env)).toBeUndefined();
+    const said: string[] = [];
+    expect(useEnvironmentProxy(process.env, { info: (msg: string) => said.push(msg) })).toBeUndefined();
+    expect(said).toEqual([expect.stringMatching(/^ALL_PROXY is set but smsops does not read it: .* set HTTPS_PROXY/)]);
     const request = createWavixRequester({
       baseUrl: wavixUrl,
       apiKey: 'test-wavix-key-0000',
