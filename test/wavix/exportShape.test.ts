@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWavixClient } from '../../src/wavix/client.js';
 import type { WavixError } from '../../src/wavix/errors.js';
@@ -59,5 +60,39 @@ describe("Wavix's message export in a shape smsops does not read", () => {
       { kind: 'malformed', line: 2, problem: expect.any(String) },
     ]);
     expect(await exportOf('')).toEqual({ events: [] });
+  });
+
+  it('lets the event loop turn while it reads many lines that are no message (Wavix renaming a field held it seconds)', {
+    timeout: 60_000,
+  }, async () => {
+    // message_id renamed: each line checked, each refused. Sent faster than read, so lines were always buffered.
+    const line = '{"id":1}\n';
+    const chunk = Buffer.from(line.repeat(Math.floor(65_536 / line.length)));
+    const server = createServer(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      for (let i = 0; i < 100 && !res.destroyed; i++)
+        if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    close = () => new Promise((resolve) => server.close(() => resolve()));
+    const client = createWavixClient({
+      baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+      apiKey: 'test-wavix-key-0000',
+      retry: { maxRetries: 0 },
+    });
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const read = async () => {
+      for await (const _event of client.messages.export(
+        { type: 'outbound', sent_after: '2026-11-28T00:00:00' },
+        { maxBytes: 1 << 30, maxMs: 50_000 },
+      ));
+    };
+    const error = await read().catch((e: unknown) => e as WavixError);
+    loop.disable();
+    expect(error?.kind).toBe('invalid_response');
+    // Webhooks and /healthz wait at most this long; 6.5 MB of such lines held it 1.2 s at a stretch.
+    expect(loop.max / 1e6).toBeLessThan(400);
   });
 });
