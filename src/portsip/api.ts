@@ -57,11 +57,12 @@ export function createPortsipApi(options: PortsipApiOptions): PortsipApi {
   const now = options.now ?? Date.now;
   const pageSize = Math.min(100, Math.max(1, options.pageSize ?? 100));
   const login = { username, domain };
+  const timeoutMs = options.timeoutMs ?? 15_000;
   registerSecret(password);
 
   const http: AxiosInstance = axios.create({
     baseURL: options.baseUrl.replace(/\/+$/, '').replace(/\/api$/, ''),
-    timeout: options.timeoutMs ?? 15_000,
+    timeout: timeoutMs,
     headers: { Accept: 'application/json' },
     validateStatus: () => true,
     // A non-JSON body (an HTML page from a proxy) stays text and fails the schema, instead of throwing in axios.
@@ -84,8 +85,11 @@ export function createPortsipApi(options: PortsipApiOptions): PortsipApi {
     config: Parameters<AxiosInstance['request']>[0],
   ): Promise<{ response: AxiosResponse } | { failure: Failure }> {
     const started = now();
+    // The whole call, answer included: axios' `timeout` is the socket's idle time once the answer starts, so a PBX (or
+    // whatever PORTSIP_API_URL reaches) trickling its body a byte a second held `/sms portsip` unanswered for hours.
+    const deadline = AbortSignal.timeout(timeoutMs);
     try {
-      const response = await http.request(config);
+      const response = await http.request({ ...config, signal: deadline });
       logger.debug('portsip request', {
         operation,
         method: config.method,
@@ -95,7 +99,9 @@ export function createPortsipApi(options: PortsipApiOptions): PortsipApi {
       });
       return { response };
     } catch (error) {
-      const failure = networkFailure(error);
+      const failure: Failure = deadline.aborted
+        ? { kind: 'timeout', detail: `no complete answer within ${Math.round(timeoutMs / 1000)} s` }
+        : networkFailure(error);
       logger.debug('portsip request', {
         operation,
         method: config.method,

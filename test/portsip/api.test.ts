@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PortsipApi } from '../../src/core/ports/portsip.js';
 import { createLogger } from '../../src/log.js';
@@ -253,6 +255,40 @@ describe('PortSIP REST client against the stand-in', () => {
     const { api, pbx } = await setUp({}, { timeoutMs: 200 });
     pbx.injectFault({ path: '/api/providers', status: 200, body: '{"count":0,"items":[]}', delayMs: 1_000 });
     expect((await failureOf(api.listProviders())).kind).toBe('timeout');
+  });
+
+  it('gives up on an answer trickling a byte at a time once its time is up (it held `/sms portsip` unanswered for hours)', async () => {
+    // Answers the login, then starts every other answer and sends one byte of it each 100 ms, never ending it.
+    const trickles = new Set<NodeJS.Timeout>();
+    const pbx = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url?.startsWith('/api/login')) {
+        res.end(JSON.stringify({ access_token: 'trickle-access-token', expires_in: 3600 }));
+        return;
+      }
+      const trickle = setInterval(() => res.write(' '), 100);
+      trickles.add(trickle);
+      res.on('close', () => clearInterval(trickle));
+    });
+    await new Promise<void>((resolve) => pbx.listen(0, '127.0.0.1', resolve));
+    try {
+      const api = createPortsipApi({
+        baseUrl: `http://127.0.0.1:${(pbx.address() as AddressInfo).port}`,
+        username: 'admin',
+        password: 'trickle-password',
+        logger: createLogger({ level: 'debug', sink: () => {} }),
+        timeoutMs: 500,
+      });
+      const started = Date.now();
+      const error = await failureOf(api.listSmsConfigurations());
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(error.kind).toBe('timeout');
+      expect(error.userMessage).toContain('PortSIP did not answer in time when trying to list the SMS/MMS configurations');
+    } finally {
+      for (const trickle of trickles) clearInterval(trickle);
+      pbx.closeAllConnections();
+      await new Promise((resolve) => pbx.close(resolve));
+    }
   });
 
   it('reports an unreachable PBX as a network error naming PORTSIP_API_URL', async () => {
