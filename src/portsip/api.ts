@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { PortsipApi } from '../core/ports/portsip.js';
 import { forgetSecret, type Logger, registerSecret } from '../log.js';
 import {
@@ -50,6 +50,20 @@ interface Session {
 
 /** A list never runs away: 100 pages of 100 is far more configurations or rules than one PBX has. */
 const MAX_PAGES = 100;
+/** The most entries of one list read, whatever each page holds: MAX_PAGES of PortSIP's largest page. */
+const MAX_LISTED = MAX_PAGES * 100;
+
+/** A page's envelope with its entries unread, so their number is checked before each is parsed. */
+const pageSchema = listSchema(z.unknown());
+
+/** Axios' own reading of an answer (JSON parsing kept as the instance asks), after `counted` is told its size. */
+const countingTransform = (counted: (bytes: number) => void) => [
+  (data: unknown) => {
+    if (typeof data === 'string') counted(Buffer.byteLength(data));
+    return data;
+  },
+  ...[axios.defaults.transformResponse ?? []].flat(),
+];
 
 export function createPortsipApi(options: PortsipApiOptions): PortsipApi {
   const { username, password, logger } = options;
@@ -114,11 +128,15 @@ export function createPortsipApi(options: PortsipApiOptions): PortsipApi {
   }
 
   function parsed<T>(operation: string, path: string, schema: z.ZodType<T>, response: AxiosResponse): T {
-    const result = schema.safeParse(response.data);
+    return parsedData(operation, path, schema, response.data, response.status);
+  }
+
+  function parsedData<T>(operation: string, path: string, schema: z.ZodType<T>, data: unknown, status: number): T {
+    const result = schema.safeParse(data);
     if (result.success) return result.data;
     const detail = describeZodIssue(result.error);
-    logger.warn('portsip response did not match the expected shape', { operation, path, status: response.status, detail });
-    throw new PortsipError({ kind: 'invalid_response', operation, status: response.status, detail });
+    logger.warn('portsip response did not match the expected shape', { operation, path, status, detail });
+    throw new PortsipError({ kind: 'invalid_response', operation, status, detail });
   }
 
   function sessionFrom(body: z.infer<typeof tokenResponseSchema>, form: LoginForm): Session {
@@ -233,7 +251,14 @@ export function createPortsipApi(options: PortsipApiOptions): PortsipApi {
     return renewOnce(session);
   }
 
-  async function get<T>(operation: string, path: string, query: Record<string, string | number | boolean>, schema: z.ZodType<T>) {
+  /** `budget`: the bytes the caller has left to read (a list's walk shares one); told of what this answer took. */
+  async function get<T>(
+    operation: string,
+    path: string,
+    query: Record<string, string | number | boolean>,
+    schema: z.ZodType<T>,
+    budget?: { left: number },
+  ) {
     let active = await currentSession();
     for (let attempt = 1; ; attempt++) {
       const outcome = await send(operation, {
@@ -241,6 +266,14 @@ export function createPortsipApi(options: PortsipApiOptions): PortsipApi {
         url: path,
         params: query,
         headers: { Authorization: `Bearer ${active.accessToken}` },
+        ...(budget
+          ? {
+              maxContentLength: Math.max(0, budget.left),
+              transformResponse: countingTransform((bytes) => {
+                budget.left -= bytes;
+              }),
+            }
+          : {}),
       });
       if ('failure' in outcome) throw new PortsipError({ ...outcome.failure, operation });
       const { response } = outcome;
@@ -258,12 +291,25 @@ export function createPortsipApi(options: PortsipApiOptions): PortsipApi {
    * Walks `{count, items}` with `top`/`skip`. `skip` is taken as the number of items to skip (the spec: minimum 0,
    * default 0), although PortSIP's prose also says "skip numbering is 1-based" [?]; items are de-duplicated by id so
    * an off-by-one overlap cannot repeat one, and a page that adds nothing ends the walk.
+   *
+   * The walk reads at most PORTSIP_MAX_ANSWER_BYTES and MAX_LISTED entries in all, not per page: an API that ignores
+   * `top` (a proxy, a build that does, something else at PORTSIP_API_URL) answered 300,000 entries a page with a
+   * count of 100 million, and one `/sms portsip` took smsops to 1.9 GB with /healthz unanswered for 5 s at a time.
    */
   async function listAll<T extends { id: string }>(operation: string, path: string, item: z.ZodType<T>): Promise<T[]> {
     const schema = listSchema(item);
     const byId = new Map<string, T>();
+    const budget = { left: PORTSIP_MAX_ANSWER_BYTES };
     for (let page = 0; page < MAX_PAGES; page++) {
-      const envelope = await get(operation, path, { top: pageSize, skip: byId.size, count: true }, schema);
+      const raw = await get(operation, path, { top: pageSize, skip: byId.size, count: true }, pageSchema, budget);
+      if (byId.size + raw.items.length > MAX_LISTED) {
+        throw new PortsipError({
+          kind: 'too_large',
+          operation,
+          detail: `${MAX_LISTED.toLocaleString('en-US')} entries, the most smsops reads`,
+        });
+      }
+      const envelope = parsedData(operation, path, schema, raw, 200);
       const before = byId.size;
       for (const entry of envelope.items) byId.set(entry.id, entry as T);
       const total = envelope.count ?? null;

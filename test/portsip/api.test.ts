@@ -86,6 +86,25 @@ describe('PortSIP REST client against the stand-in', () => {
     expect(error.userMessage).toContain('larger than 10 MB');
   });
 
+  it('reads no more than 10 MB over all the pages of a list (pages of 4 MB each took smsops to 1.9 GB)', async () => {
+    const [config] = defaultStandInSeed().smsConfigurations;
+    if (!config) throw new Error('the seed has an SMS configuration');
+    const big = [1, 2, 3].map((n) => ({ ...config, id: `big-${n}`, name: `${n}`.repeat(4 * 1024 * 1024) }));
+    const { api } = await setUp({ smsConfigurations: big }, { pageSize: 1 });
+    const error = await failureOf(api.listSmsConfigurations());
+    expect(error.kind).toBe('too_large');
+    expect(error.userMessage).toContain('larger than 10 MB');
+  });
+
+  it('reads no more than 10,000 entries of a list, whatever a page holds (an API ignoring `top` sent 300,000 a page)', async () => {
+    const { api, pbx } = await setUp();
+    const items = Array.from({ length: 10_001 }, (_, n) => ({ id: `c${n}`, name: 'n' }));
+    pbx.injectFault({ path: '/api/sms', status: 200, body: JSON.stringify({ count: 100_000_000, items }), times: 3 });
+    const error = await failureOf(api.listSmsConfigurations());
+    expect(error.kind).toBe('too_large');
+    expect(error.userMessage).toContain('larger than 10,000 entries');
+  });
+
   it('reads trunks and inbound rules with their DID lists split into entries', async () => {
     const { api } = await setUp();
     expect(await api.listProviders()).toEqual([
