@@ -22,6 +22,8 @@ interface WavixErrorInit {
   throughProxy?: boolean;
   /** A streamed answer (the export) that broke off after this many lines: Wavix was reached, its answer cut. */
   brokeOffAfterLines?: number;
+  /** WAVIX_API_URL answered with a redirect (a 3xx), to this address (masked); smsops does not follow one. */
+  redirectTo?: string;
 }
 
 /**
@@ -86,6 +88,11 @@ function userMessageFor(init: WavixErrorInit): string {
   }
   if (init.brokeOffAfterLines !== undefined)
     return `Wavix's answer to ${init.operation} broke off after ${init.brokeOffAfterLines} line${init.brokeOffAfterLines === 1 ? '' : 's'}${init.detail ? ` (${init.detail})` : ''}: the connection was cut while it arrived (by Wavix, ${init.throughProxy ? 'the outbound proxy' : 'a proxy'} or the network), so what was read is not judged as the whole answer. Try again later; if it lasts, check what lies between smsops and Wavix.`;
+  if (init.redirectTo !== undefined) {
+    // Most often WAVIX_API_URL written with http:// and Wavix sending it to https://. Told as "Wavix refused", the
+    // operator looked at the key and the account.
+    return `WAVIX_API_URL answered with a redirect (HTTP ${init.status ?? '3xx'}) to ${init.redirectTo || 'another address'} when trying to ${init.operation}: smsops does not follow redirects (they would carry the API key to another address). Set WAVIX_API_URL to the address it redirects to (https://) and restart smsops; the Wavix key and account are not in question.`;
+  }
   switch (init.kind) {
     case 'unauthorized':
       return `Wavix refused the API key (401 Unauthorized) when trying to ${init.operation}. Check WAVIX_API_KEY, and that the key is not restricted to other IP addresses.`;

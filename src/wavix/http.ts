@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { refinedCode } from '../core/connectionFailure.js';
 import { NEVER_CONNECTED_CODES, type WavixErrorKind } from '../core/ports/wavixFailure.js';
 import { graphemePrefix } from '../core/text.js';
+import { maskUrl } from '../core/urls.js';
 import { type Logger, redactSecrets, silentLogger } from '../log.js';
 import type { AxiosProxy } from '../outboundProxy.js';
 import { WavixError } from './errors.js';
@@ -73,6 +74,33 @@ export interface Failure {
   retryAfterMs?: number;
   /** The answer was a web page, not Wavix's JSON: see middleboxPage. */
   middlebox?: boolean;
+  /** A redirect's Location, masked (see redirectFailure). */
+  redirectTo?: string;
+}
+
+/** Where a redirect points, by its scheme and host (what WAVIX_API_URL needs; a path or query may carry a token). */
+function redirectOrigin(location: string): string {
+  try {
+    return new URL(location).origin;
+  } catch {
+    return maskUrl(location);
+  }
+}
+
+/**
+ * A 3xx: WAVIX_API_URL points at an address that sends smsops elsewhere (http:// where Wavix wants https://, an old
+ * host name). Not followed (axios would resend the Authorization header, the API key, wherever it points), and not
+ * retried: the next answer is the same redirect.
+ */
+export function redirectFailure(response: AxiosResponse): Failure | undefined {
+  if (response.status < 300 || response.status >= 400) return undefined;
+  const location = response.headers.location;
+  return {
+    kind: 'bad_request',
+    status: response.status,
+    redirectTo: typeof location === 'string' ? redirectOrigin(location) : '',
+    detail: `HTTP ${response.status} redirect, not followed`,
+  };
 }
 
 /**
@@ -166,6 +194,8 @@ export function webPageFailure(response: AxiosResponse): Failure | undefined {
 
 function fromResponse(response: AxiosResponse, apiKey: string): Failure | undefined {
   const data: unknown = response.data;
+  const moved = redirectFailure(response);
+  if (moved) return moved;
   const page = webPageFailure(response);
   if (page) return page;
   if (response.status >= 200 && response.status < 300) {

@@ -9,6 +9,7 @@ import {
   type Failure,
   fromNetworkError,
   parseRetryAfter,
+  redirectFailure,
   retryable,
   statusKind,
   untilCancelled,
@@ -164,8 +165,12 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
           // A web page with a 2xx (a TLS-inspecting box's login page) is no export: read as one, its lines were each
           // skipped as "no message" and the run judged the window from none, saying only that lines were skipped.
           const page = webPageFailure(response);
+          const moved = redirectFailure(response);
           if (response.status >= 200 && response.status < 300 && !page) body = response.data;
-          else {
+          else if (moved) {
+            response.data.destroy();
+            failure = moved;
+          } else {
             const data = await readErrorBody(response.data);
             const retryAfter = response.headers['retry-after'];
             const retryAfterMs = parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : undefined, Date.now());

@@ -178,3 +178,35 @@ describe('a web page from a proxy or firewall instead of Wavix', () => {
     expect(error.userMessage).toContain("or Wavix's own front end");
   });
 });
+
+describe('a redirect where Wavix answers (WAVIX_API_URL written with http://, an old host name)', () => {
+  const redirect = (res: ServerResponse) => {
+    res.writeHead(301, { location: 'https://api.wavix.com/v1/numbers?appid=leaked-token-123456' });
+    res.end();
+  };
+
+  it('is told as WAVIX_API_URL redirecting, where it points, not as Wavix refusing; followed nowhere, asked once', async () => {
+    const client = await wavixWriting(redirect);
+    const error = await failureOf(client.numbers.list());
+    expect(error.userMessage).toContain('WAVIX_API_URL answered with a redirect (HTTP 301) to https://api.wavix.com when');
+    expect(error.userMessage).toContain('Set WAVIX_API_URL to the address it redirects to');
+    expect(error.userMessage).not.toContain('Wavix refused');
+    expect(error.userMessage).not.toContain('leaked-token-123456');
+    expect(requests).toBe(1);
+  });
+
+  it('is told the same way by the message export (the traffic watch)', async () => {
+    const client = await wavixWriting(redirect);
+    const reading = (async () => {
+      for await (const _event of client.messages.export(
+        { type: 'outbound', sent_after: '2026-11-28T00:00:00' },
+        { maxBytes: 1024 * 1024, maxMs: 5_000 },
+      )) {
+        // No line is expected.
+      }
+    })();
+    const error = await failureOf(reading);
+    expect(error.userMessage).toContain('WAVIX_API_URL answered with a redirect (HTTP 301)');
+    expect(requests).toBe(1);
+  });
+});
