@@ -17,6 +17,8 @@ export type PortsipErrorKind =
   | 'timeout'
   | 'network'
   | 'too_large'
+  /** PORTSIP_API_URL answered with a 3xx (http:// where the portal wants https://): not followed; `detail` is where to. */
+  | 'redirect'
   | 'invalid_response';
 
 export interface PortsipErrorInit {
@@ -83,6 +85,8 @@ export function portsipUserMessage(init: PortsipErrorInit): string {
       return `smsops could not reach PortSIP to ${init.operation}${apiNetworkWords(init.detail)}. Check PORTSIP_API_URL and that the PBX's port is open to smsops.`;
     case 'too_large':
       return `PortSIP's answer when trying to ${init.operation} was larger than ${init.detail ?? 'the most smsops reads'}: PORTSIP_API_URL may point at something other than the PBX's REST API.`;
+    case 'redirect':
+      return `PORTSIP_API_URL answered with a redirect (HTTP ${init.status ?? '3xx'}) to ${init.detail ?? 'another address'} when trying to ${init.operation}: smsops does not follow redirects (they would carry the PortSIP login to another address). Set PORTSIP_API_URL to the address it redirects to (usually https://<pbx>:8887) and restart smsops.`;
     case 'invalid_response':
       return `PortSIP answered ${init.operation} in a shape smsops does not understand; PortSIP may have changed its API. The details are in the smsops log.`;
   }
@@ -113,8 +117,20 @@ export function portsipErrorOf(data: unknown): { portsipCode?: string; portsipMe
   };
 }
 
+/** Where a redirect points, by its scheme, host and port only (a path or query may carry a token). */
+function redirectOrigin(location: unknown): string {
+  if (typeof location !== 'string') return 'another address';
+  try {
+    return new URL(location).origin;
+  } catch {
+    return 'another address';
+  }
+}
+
 export function statusFailure(response: AxiosResponse): Failure {
   const status = response.status;
+  // Told as "PortSIP refused to log in (HTTP 301)", an http:// portal address sent the operator to the password.
+  if (status >= 300 && status < 400) return { kind: 'redirect', status, detail: redirectOrigin(response.headers.location) };
   const kind: PortsipErrorKind =
     status === 401 ? 'auth' : status === 403 ? 'forbidden' : status === 404 ? 'not_found' : status >= 500 ? 'server' : 'rejected';
   return { kind, status, ...portsipErrorOf(response.data) };
@@ -127,7 +143,8 @@ export function statusFailure(response: AxiosResponse): Failure {
  * or 400 UNAUTHORIZED (documented as "wrong user name or password") or without a code, is the credentials refused.
  */
 export function tokenCallFailure(response: AxiosResponse): Failure {
-  const { kind, status, portsipCode } = statusFailure(response);
+  const { kind, status, portsipCode, detail } = statusFailure(response);
+  if (kind === 'redirect') return { kind, status, ...(detail ? { detail } : {}) };
   const credentialsRefused = status === 401 || (status === 400 && (portsipCode ?? 'UNAUTHORIZED') === 'UNAUTHORIZED');
   return { kind: credentialsRefused ? 'auth' : kind, status };
 }

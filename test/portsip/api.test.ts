@@ -310,6 +310,34 @@ describe('PortSIP REST client against the stand-in', () => {
     }
   });
 
+  it('says PORTSIP_API_URL redirects, and where to, when the portal answers http:// with a redirect (it said "PortSIP refused to log in")', async () => {
+    const logins: string[] = [];
+    const portal = createServer((req, res) => {
+      logins.push(req.url ?? '');
+      res.writeHead(301, { location: 'https://pbx.example.com:8887/api/login/oauth/token?session=abcdef123456' });
+      res.end();
+    });
+    await new Promise<void>((resolve) => portal.listen(0, '127.0.0.1', resolve));
+    try {
+      const api = createPortsipApi({
+        baseUrl: `http://127.0.0.1:${(portal.address() as AddressInfo).port}`,
+        username: 'admin',
+        password: 'redirected-password',
+        logger: createLogger({ level: 'debug', sink: () => {} }),
+      });
+      const error = await failureOf(api.listSmsConfigurations());
+      expect(error.kind).toBe('redirect');
+      expect(error.userMessage).toContain(
+        'PORTSIP_API_URL answered with a redirect (HTTP 301) to https://pbx.example.com:8887 when trying to log in',
+      );
+      expect(error.userMessage).not.toContain('refused');
+      expect(error.userMessage).not.toContain('abcdef123456');
+      expect(logins).toHaveLength(1);
+    } finally {
+      await new Promise((resolve) => portal.close(resolve));
+    }
+  });
+
   it('reports an unreachable PBX as a network error naming PORTSIP_API_URL', async () => {
     const { api, pbx } = await setUp();
     await pbx.close();
