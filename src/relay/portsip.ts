@@ -15,6 +15,9 @@ const KEPT_BYTES = EXCERPT_BYTES + 2_048;
 /** What smsops' own webhooks know the relay's posts by: a route pointing back at smsops is refused there (http/webhookRoutes.ts). */
 export const RELAY_USER_AGENT = 'smsops-relay';
 
+/** The most of an answer's headers read; a 2xx past it is taken as failed (its status cannot be read). */
+const MAX_ANSWER_HEADER_BYTES = 256 * 1024;
+
 /** Default overall deadline of one attempt: connect, send, status line, headers and body. */
 export const DEFAULT_PORTSIP_DEADLINE_MS = 15_000;
 
@@ -77,6 +80,9 @@ export function createPortsipSender(
   // the descriptors PortSIP holds are the attempts out, which the relay caps at `connections` across all hosts.
   const agent = new Agent({
     connections,
+    // Above undici's 16 KB: headers past it fail the attempt before its status is known, so a PBX (or the proxy before
+    // it, with its cookies) that accepted with 40 KB of headers was sent the same SMS again at every retry.
+    maxHeaderSize: MAX_ANSWER_HEADER_BYTES,
     ...(connections < MAX_PORTSIP_CONNECTIONS ? { pipelining: 0 } : {}),
     connect: { lookup, timeout: deadlineMs },
   });

@@ -142,6 +142,21 @@ describe('the PortSIP sender', () => {
     }
   });
 
+  it('takes a 200 with 80 KB of headers (a proxy’s cookies) as accepted: failed, the SMS was sent again at every retry', async () => {
+    const heavy = await pbx((_req, res) => {
+      res.writeHead(200, { 'set-cookie': 'a'.repeat(80 * 1024) });
+      res.end('ok');
+    });
+    const sender = createPortsipSender({ deadlineMs: 2_000 });
+    try {
+      const [outcome] = await sender.send([{ delivery: { destination: heavy.url }, message: json() }]);
+      expect(outcome).toEqual({ delivered: true, statusCode: 200 });
+    } finally {
+      sender.close();
+      heavy.close();
+    }
+  });
+
   it('says in words that nothing listens at the address, and that an attempt was cut by the stop', async () => {
     const gone = await pbx(() => {});
     const goneUrl = gone.url;
