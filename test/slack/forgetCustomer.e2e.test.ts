@@ -354,6 +354,18 @@ describe('/sms forget <number>', () => {
     );
   });
 
+  it('refuses a mistyped number with the reason, without writing the customer’s number to the log', async () => {
+    const s = await start();
+    // An erasure request's number with a digit too many, a letter for a 1: what the admin typed is the customer's.
+    for (const typed of ['+44 7400 123456789012', '+44 7400 l23456']) {
+      const { body } = await runCommand(s, `forget ${typed}`);
+      expect(readable(body), typed).toContain('is not a phone number smsops can use');
+    }
+    const logs = s.logs.join('\n');
+    expect(logs).toContain('forget a customer refused');
+    expect(logs).not.toContain('7400');
+  });
+
   it('a press carrying another number than its question’s, or a time ahead of smsops’ clock, removes nothing', async () => {
     const s = await start();
     // Two customers whose records count the same: one SMS each.

@@ -4,6 +4,7 @@ import type { Alerts } from '../../core/alerts.js';
 import type { ReplyOutcome, ThreadMessage } from '../../core/conversations/replyFromThread.js';
 import type { DoctorReport } from '../../core/doctor/types.js';
 import type { ForgetDeps } from '../../core/forgetCustomer.js';
+import { InputError } from '../../core/inputError.js';
 import type { KeyedGap } from '../../core/keyedGap.js';
 import type { PacedRuns } from '../../core/pacedRuns.js';
 import type { ReplyStatus } from '../../core/ports/conversationReplies.js';
@@ -137,6 +138,10 @@ export function replier(options: {
 export function logFailure(logger: Logger, what: string, error: AppError): void {
   if (error instanceof UnexpectedError || (error instanceof WavixError && error.kind === 'invalid_response')) {
     logger.error(`${what} failed`, { error: error.message, cause: describeError(error.cause) });
+  } else if (error instanceof InputError) {
+    // Its words quote what the person typed: the customer's number an admin mistyped in `/sms forget`, an SMS text.
+    // The person read them; the log names the fields only.
+    logger.info(`${what} refused`, { error: 'invalid input', fields: error.problems.map((p) => p.field).join(', ') });
   } else {
     logger.info(`${what} refused`, { error: error.message });
   }
