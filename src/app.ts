@@ -506,6 +506,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
           })
         : null,
       conversations,
+      onBotTokenRevoked: (by) => relay.slackTokenRevoked(by),
       logger: logger.child({ component: 'slack' }),
     },
     logger,

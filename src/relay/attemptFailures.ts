@@ -1,6 +1,6 @@
 import { connectionFailureKind } from '../core/connectionFailure.js';
 import { type Delivery, SLACK_QUEUE_DESTINATION } from '../core/model/delivery.js';
-import { SLACK_TOKEN_REFUSALS } from '../core/slackToken.js';
+import { SLACK_TOKEN_REFUSALS, type SlackTokenRevocation, slackTokenRevocationWords } from '../core/slackToken.js';
 import { maskUrl } from '../core/urls.js';
 import type { Logger } from '../log.js';
 import type { AttemptOutcome } from './attempt.js';
@@ -70,7 +70,7 @@ export interface AttemptFailures {
   /** Writes the failures held back since each kind's last line (at stop: no later line would say them). */
   stop(): void;
   /** Slack refuses the bot token (its code, and since when): nothing reaches Slack. Null otherwise. */
-  slackTokenRefused(): { code: string; since: number } | null;
+  slackTokenRefused(): SlackTokenRefusal | null;
   /**
    * The start-up check (src/slack/tokenCheck.ts) saw the token refused, and said so in the log: from now on /healthz
    * and /metrics say it too, not only once a relayed SMS's post fails (never, with no SMS coming in).
@@ -81,6 +81,18 @@ export interface AttemptFailures {
    * SMS came in (the app uninstalled overnight) was said by nothing, /healthz answering ok, until the next SMS's post.
    */
   slackTokenChecked(refusedCode: string | null): void;
+  /**
+   * Slack said the app was uninstalled or its bot token revoked (an event, src/slack/listeners/events/tokenRevocation.ts):
+   * said at once, where before the next auth.test (up to 10 minutes) or a relayed SMS's post was the first to tell.
+   */
+  slackTokenRevoked(by: SlackTokenRevocation): void;
+}
+
+/** Slack refuses SLACK_BOT_TOKEN: its code, since when, and the event that said it was revoked, when one did. */
+export interface SlackTokenRefusal {
+  code: string;
+  since: number;
+  revokedBy?: SlackTokenRevocation;
 }
 
 const tokenRefusedWords = (code: string) =>
@@ -107,7 +119,7 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
     portsip: new Map<string, { since: number | null; recoveryLoggedAt: number }>(),
     slack: new Map<string, { since: number | null; recoveryLoggedAt: number }>(),
   };
-  let tokenRefused: { code: string; since: number } | null = null;
+  let tokenRefused: SlackTokenRefusal | null = null;
 
   const forgetQuiet = (at: number) => {
     if (seen.size < REMEMBERED) return;
@@ -238,6 +250,13 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
       if (!SLACK_TOKEN_REFUSALS.has(refusedCode) || tokenRefused !== null) return;
       tokenRefused = { code: refusedCode, since: now() };
       logger.error(tokenRefusedWords(refusedCode));
+    },
+    slackTokenRevoked: (by) => {
+      // An uninstall sends both events (in either order): one error line. A refusal already said by a call (auth.test,
+      // a post) takes the event's words, which say why and what to do, without a second line.
+      if (tokenRefused === null) logger.error(slackTokenRevocationWords(by));
+      if (tokenRefused?.revokedBy !== undefined) return;
+      tokenRefused = { code: by, since: tokenRefused?.since ?? now(), revokedBy: by };
     },
   };
 }

@@ -5,6 +5,7 @@ import type { ConversationReply } from '../core/ports/conversationReplies.js';
 import type { Notifier } from '../core/ports/notifier.js';
 import { isTransientStoreError, StoreUnavailableError, storeErrorReason } from '../core/ports/storeErrors.js';
 import type { RouteChanges } from '../core/services.js';
+import type { SlackTokenRevocation } from '../core/slackToken.js';
 import { describeError, type Result } from '../errors.js';
 import type { Logger } from '../log.js';
 import { warnOncePerMinute } from '../logOncePerMinute.js';
@@ -139,6 +140,11 @@ export interface Relay {
   slackTokenRefusedAtStart(code: string): void;
   /** The periodic auth.test saw SLACK_BOT_TOKEN refused (Slack's code) or accepted (null): /healthz and /metrics follow. */
   slackTokenChecked(refusedCode: string | null): void;
+  /**
+   * Slack said the app was uninstalled or its bot token revoked: /healthz and /metrics say so at once, until an
+   * auth.test or a post passes again.
+   */
+  slackTokenRevoked(by: SlackTokenRevocation): void;
   stop(): Promise<void>;
 }
 
@@ -685,6 +691,7 @@ export function startRelay(options: RelayOptions): Relay {
     },
     slackTokenRefusedAtStart: (code) => attemptFailures.slackTokenRefusedAtStart(code),
     slackTokenChecked: (refusedCode) => attemptFailures.slackTokenChecked(refusedCode),
+    slackTokenRevoked: (by) => attemptFailures.slackTokenRevoked(by),
     stop: async () => {
       watchdog.stop();
       deadLetters.stop();

@@ -1,4 +1,6 @@
+import { slackTokenRevocationWords } from '../core/slackToken.js';
 import type { WriteHealth } from '../store/writeHealth.js';
+import type { SlackTokenRefusal } from './attemptFailures.js';
 import type { OutboxWorkerStatus } from './outbox.js';
 
 /** What /healthz and the relay_stalled alert read: the same verdict, so the page and the alert never disagree. */
@@ -25,7 +27,7 @@ export function judgeRelayHealth(input: {
   workers: readonly OutboxWorkerStatus[];
   writes: ReturnType<WriteHealth['state']>;
   /** Slack refuses SLACK_BOT_TOKEN (./attemptFailures.ts). */
-  slackTokenRefused?: { code: string; since: number } | null;
+  slackTokenRefused?: SlackTokenRefusal | null;
   now: number;
 }): RelayHealth {
   const problems: string[] = [];
@@ -48,9 +50,12 @@ export function judgeRelayHealth(input: {
     };
   });
   const refused = input.slackTokenRefused;
+  const since = refused && new Date(refused.since).toISOString();
   const unreachable = refused
     ? [
-        `Slack refuses SLACK_BOT_TOKEN (${refused.code}) since ${new Date(refused.since).toISOString()}: no relayed SMS, alert or answer reaches Slack until it accepts the token again (a new SLACK_BOT_TOKEN needs a restart)`,
+        refused.revokedBy
+          ? `${slackTokenRevocationWords(refused.revokedBy)} (since ${since})`
+          : `Slack refuses SLACK_BOT_TOKEN (${refused.code}) since ${since}: no relayed SMS, alert or answer reaches Slack until it accepts the token again (a new SLACK_BOT_TOKEN needs a restart)`,
       ]
     : [];
   return { problems, unreachable, db: { writable: input.writes.writable, reason: input.writes.reason }, workers };

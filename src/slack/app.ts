@@ -167,7 +167,11 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     readFromWavix: () => listSmsEnabledNumbers(options.deps.services),
     onReadFailed: (error) => options.deps.logger.warn('senderid numbers: Wavix could not be read', { error: error.message }),
   });
-  registerListeners(app, { ...options.deps, smsNumbers }, { optionsAnswerWithinMs: optionsAnswerWithinMs(options) });
+  registerListeners(
+    app,
+    { ...options.deps, smsNumbers },
+    { optionsAnswerWithinMs: optionsAnswerWithinMs(options), botUserId: () => identity.known()?.botUserId },
+  );
 
   return {
     routes,

@@ -33,6 +33,8 @@ export interface BotIdentitySource {
    * name the bot user.
    */
   forRequest(body?: unknown): Partial<BotIdentity>;
+  /** The ids Slack said, if it has: asks nothing. */
+  known(): BotIdentity | undefined;
 }
 
 export function learnBotIdentity(options: BotIdentityOptions): BotIdentitySource {
@@ -82,6 +84,7 @@ export function learnBotIdentity(options: BotIdentityOptions): BotIdentitySource
       const botUserId = botUserOf(body);
       return botUserId ? { botUserId } : {};
     },
+    known: () => known,
   };
 }
 

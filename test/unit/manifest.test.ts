@@ -13,7 +13,14 @@ describe('manifest.yml', () => {
     const urls = [command.url, manifest.settings.interactivity.request_url, manifest.settings.event_subscriptions.request_url];
     for (const url of urls) expect(new URL(url).pathname).toBe('/slack/events');
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
-    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened', 'message.channels', 'message.groups']);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual([
+      'app_home_opened',
+      'message.channels',
+      'message.groups',
+      // an uninstall or a revoked bot token is said at once, not at the next auth.test or refused post
+      'app_uninstalled',
+      'tokens_revoked',
+    ]);
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
   });
 

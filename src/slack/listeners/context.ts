@@ -11,6 +11,7 @@ import type { ReplyStatus } from '../../core/ports/conversationReplies.js';
 import type { DoctorIgnoresRepository } from '../../core/ports/doctorIgnores.js';
 import type { PortsipApi } from '../../core/ports/portsip.js';
 import type { Actor, SetupServices } from '../../core/services.js';
+import type { SlackTokenRevocation } from '../../core/slackToken.js';
 import type { SmsNumbersCache } from '../../core/smsNumbersCache.js';
 import { type AppError, describeError } from '../../errors.js';
 import type { WatchOperations } from '../../jobs/operations.js';
@@ -68,6 +69,11 @@ export interface SlackDeps {
   customers: ForgetDeps;
   /** The slow parts running after their ack: a stop waits for them, and tells the people of those it gave up on. */
   inFlight: InteractionsInFlight;
+  /**
+   * Slack said the app was uninstalled or its bot token revoked (app_uninstalled, tokens_revoked): the relay's
+   * /healthz, smsops_slack_token_refused and its one error line say so at once.
+   */
+  onBotTokenRevoked?: (by: SlackTokenRevocation) => void;
   logger: Logger;
 }
 

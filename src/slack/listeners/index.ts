@@ -25,12 +25,17 @@ import { smsCommandListener } from './commands/sms.js';
 import type { SlackDeps } from './context.js';
 import { appHomeOpenedListener } from './events/appHome.js';
 import { threadReplyListener } from './events/threadReply.js';
+import { appUninstalledListener, tokensRevokedListener } from './events/tokenRevocation.js';
 import { senderIdNumberOptionsListener } from './options/senderIdNumberOptions.js';
 import { acknowledgeUnusedInteractions } from './unusedInteractions.js';
 import { senderIdSubmissionListener } from './views/senderIdSubmission.js';
 
 /** Every listener smsops registers, in one place: command, view submissions, actions, options, events, and the rest acked. */
-export function registerListeners(app: App, deps: SlackDeps, options: { optionsAnswerWithinMs: number }): void {
+export function registerListeners(
+  app: App,
+  deps: SlackDeps,
+  options: { optionsAnswerWithinMs: number; botUserId?: () => string | undefined },
+): void {
   app.use(acknowledgeUnusedInteractions(deps.logger));
   app.command('/sms', smsCommandListener(deps));
 
@@ -66,4 +71,11 @@ export function registerListeners(app: App, deps: SlackDeps, options: { optionsA
 
   app.event('app_home_opened', appHomeOpenedListener(deps));
   app.event('message', threadReplyListener(deps));
+  const revocation = {
+    revoked: deps.onBotTokenRevoked ?? (() => {}),
+    botUserId: options.botUserId ?? (() => undefined),
+    logger: deps.logger,
+  };
+  app.event('app_uninstalled', appUninstalledListener(revocation));
+  app.event('tokens_revoked', tokensRevokedListener(revocation));
 }
