@@ -69,6 +69,11 @@ export interface OutboxWorkerOptions {
    */
   holdsDatabase?: () => boolean;
   /**
+   * True while the destination is known to refuse every attempt (Slack: the bot token revoked): nothing is claimed or
+   * sent meanwhile, and the loop goes on (its deliveries keep their due times and attempts).
+   */
+  heldBack?: () => boolean;
+  /**
    * True once the instance lease is lost to another process (for good, unlike a lease running out while renewals
    * fail, which comes back to this process): only then is an attempt's outcome left to the other process.
    */
@@ -941,9 +946,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     readFailingRoutes();
     sweep();
     returnStale();
-    if (mayBeDue) keepClaimed(claimFor(inFlight));
+    const held = options.heldBack?.() === true;
+    if (mayBeDue && !held) keepClaimed(claimFor(inFlight));
     let started = 0;
-    while (inFlight < slots() && claimedAhead.length > 0) {
+    while (!held && inFlight < slots() && claimedAhead.length > 0) {
       const batch = claimedAhead.splice(0, batchSize).map((c) => c.delivery);
       started += 1;
       inFlight += 1;

@@ -141,8 +141,8 @@ export interface Relay {
   /** The periodic auth.test saw SLACK_BOT_TOKEN refused (Slack's code) or accepted (null): /healthz and /metrics follow. */
   slackTokenChecked(refusedCode: string | null): void;
   /**
-   * Slack said the app was uninstalled or its bot token revoked: /healthz and /metrics say so at once, until an
-   * auth.test or a post passes again.
+   * Slack said the app was uninstalled or its bot token revoked: /healthz and /metrics say so at once, and relayed SMS
+   * wait in the outbox, no post tried (each could only be refused), until an auth.test passes again.
    */
   slackTokenRevoked(by: SlackTokenRevocation): void;
   stop(): Promise<void>;
@@ -496,6 +496,10 @@ export function startRelay(options: RelayOptions): Relay {
     ...common,
     ...survived('slack'),
     kind: 'slack',
+    // Slack said the token is revoked (the app uninstalled): every post would be refused, each SMS's attempts spent
+    // on it. They wait, unclaimed, until an auth.test passes; then within an idle sleep they go. A refusal only seen
+    // by a call (invalid_auth can be Slack's own error) goes on trying: a post getting through is its recovery too.
+    heldBack: () => attemptFailures.slackTokenRefused()?.revokedBy !== undefined,
     // The attempt's timeout counts from each call to Slack, not from the wait for its turn of the pace (see
     // AttemptControl): a send given up on makes no call after, so it cannot post what is sent again.
     send: (batch, attempt) => slackLeg.post(batch, { onUnrecorded, attempt }),

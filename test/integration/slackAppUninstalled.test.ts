@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { postInbound, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
@@ -45,7 +45,7 @@ async function unhealthyWithin(u: SmsopsUnderTest, ms: number) {
 }
 
 describe('the Slack app uninstalled while smsops runs', () => {
-  it('is said by /healthz, /metrics and one error line within a second; a passing auth.test clears it', async () => {
+  it('is said by /healthz, /metrics and one error line within a second; no post is tried; a passing auth.test clears it', async () => {
     // Checks every 300 ms, which Slack refuses as it would a revoked token, until the test says otherwise.
     const u = await startSmsopsUnderTest({}, { slackClockCheck: { everyMs: 300 } });
     t = u;
@@ -68,10 +68,17 @@ describe('the Slack app uninstalled while smsops runs', () => {
     expect(errorLines(u)[0]).not.toContain('xoxb-');
     expect((await health(u)).body.reasons).toEqual([expect.stringContaining('Slack app was uninstalled')]);
 
+    // An SMS now is stored, and waits: no post Slack could only refuse.
+    expect((await postInbound(u, { text: 'while uninstalled' })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(u.fakeSlack.callsTo('chat.postMessage')).toHaveLength(0);
+
     // Slack takes the token again (here the same; after a reinstall, the new one smsops was restarted with).
     u.fakeSlack.handle('auth.test', undefined);
     await waitUntil(async () => (await health(u)).status === 200, 5_000, '/healthz 200 again');
     expect(await refusedGauge(u)).toBe('0');
+    // What waited is posted.
+    await u.fakeSlack.waitFor('chat.postMessage', 1);
   });
 
   it('is said for a tokens_revoked naming the bot’s token', async () => {
