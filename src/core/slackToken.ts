@@ -8,8 +8,9 @@ export const SLACK_TOKEN_REFUSALS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Slack's own word that SLACK_BOT_TOKEN is gone for good (Events API, in HTTP and Socket Mode alike): the app was
- * uninstalled, or its bot token revoked. Unlike a refused call, no retry can meet a token that works again; a
+ * Slack's own word that SLACK_BOT_TOKEN is gone for good: the app was uninstalled, or its bot token revoked. Slack's
+ * docs call both Events API events needing no scope; that Socket Mode's socket carries them as it carries every Events
+ * API event is our reading, not seen against real Slack. An uninstall sends both, in no set order. Unlike a refused call, no retry can meet a token that works again; a
  * reinstall gives a new token, which smsops takes only from SLACK_BOT_TOKEN at its next start.
  */
 export type SlackTokenRevocation = 'app_uninstalled' | 'tokens_revoked';

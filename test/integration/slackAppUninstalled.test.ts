@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { type FakeSlackSocket, startFakeSlackSocket } from '../helpers/fakeSlackSocket.js';
 import { postInbound, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
@@ -9,9 +10,12 @@ import { waitUntil } from '../helpers/waitUntil.js';
  */
 
 let t: SmsopsUnderTest | undefined;
+let ws: FakeSlackSocket | undefined;
 afterEach(async () => {
   await t?.stop();
+  await ws?.close();
   t = undefined;
+  ws = undefined;
 });
 
 async function health(u: SmsopsUnderTest) {
@@ -105,5 +109,40 @@ describe('the Slack app uninstalled while smsops runs', () => {
     expect((await health(u)).status).toBe(200);
     expect(await refusedGauge(u)).toBe('0');
     expect(errorLines(u)).toHaveLength(0);
+  });
+
+  it('is said in Socket Mode too, where the events come over the socket', async () => {
+    const socket = await startFakeSlackSocket();
+    ws = socket;
+    const u = await startSmsopsUnderTest({ SLACK_APP_TOKEN: 'xapp-1-A0SOCKET01-0000-secretpart0123456789' });
+    t = u;
+    u.fakeSlack.handle('apps.connections.open', () => ({ url: socket.url }));
+    await waitUntil(
+      async () =>
+        /^Socket Mode connected/.test(
+          ((await (await fetch(`${u.smsops.url}/healthz`)).json()) as { slack?: string }).slack ?? '',
+        ),
+      10_000,
+      'the socket connected',
+    );
+    socket.send({
+      type: 'events_api',
+      envelope_id: 'env-uninstalled',
+      accepts_response_payload: false,
+      retry_attempt: 0,
+      retry_reason: '',
+      payload: {
+        token: 'x',
+        team_id: 'T1',
+        api_app_id: 'A0SOCKET01',
+        type: 'event_callback',
+        event_id: 'Ev0UNINSTALL1',
+        event_time: Math.floor(Date.now() / 1000),
+        event: { type: 'app_uninstalled' },
+      },
+    });
+    const refused = await unhealthyWithin(u, 1_000);
+    expect(refused.body.reasons).toEqual([expect.stringContaining('Slack app was uninstalled')]);
+    expect(socket.received.some((m) => m.envelope_id === 'env-uninstalled')).toBe(true);
   });
 });
