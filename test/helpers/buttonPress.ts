@@ -17,7 +17,8 @@ export async function pressForAnswer(
 ): Promise<string> {
   const name = `press-${++presses}`;
   const responseUrl = `${s.fakeSlack.responseUrl}${name}`;
-  const response = await s.slack.blockAction({ actionId, value, userId, responseUrl });
+  // Such a button sits on an answer to one person (ephemeral): on a message the whole channel sees, smsops replaces nothing.
+  const response = await s.slack.blockAction({ actionId, value, userId, responseUrl, isEphemeral: true });
   expect(response.status).toBe(200);
   const answer = await waitUntil(
     () => s.fakeSlack.responses.find((r) => r.path.endsWith(`/${name}`)),

@@ -713,7 +713,7 @@ describe('operator commands', () => {
       .flatMap((b: { elements?: unknown[] }) => b.elements ?? [])
       .find((e: { action_id?: string }) => e.action_id === ACTION.confirmReplay);
     const before = t.fakeSlack.responses.length;
-    await t.slack.blockAction({ actionId: ACTION.confirmReplay, value: send.value });
+    await t.slack.blockAction({ actionId: ACTION.confirmReplay, value: send.value, isEphemeral: true });
     const reply = (await t.fakeSlack.waitForResponses(before + 1))[before];
     expect(reply?.body.replace_original).toBe(true);
     expect(readable(reply?.body)).toContain('Message in-1 queued again to 2 destinations');

@@ -386,7 +386,12 @@ describe('replays', () => {
 
     const postsBefore = smsops.fakeSlack.callsTo('chat.postMessage').length;
     before = smsops.fakeSlack.responses.length;
-    await smsops.slack.blockAction({ actionId: ACTION.confirmReplay, value: send?.value ?? '', userId: ADMIN });
+    await smsops.slack.blockAction({
+      actionId: ACTION.confirmReplay,
+      value: send?.value ?? '',
+      userId: ADMIN,
+      isEphemeral: true,
+    });
     const done = (await smsops.fakeSlack.waitForResponses(before + 1))[before]?.body;
     expect(done.replace_original).toBe(true);
     expect(readable(done)).toContain('Message replay-me queued again to 2 destinations (1 to the route in force now)');

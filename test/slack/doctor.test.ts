@@ -83,7 +83,7 @@ describe('/sms doctor', () => {
 
     // The fix is applied on Wavix, then the same message shows the report as it is now.
     const beforeFix = t.fakeSlack.responses.length;
-    await t.slack.blockAction({ actionId: buttons[0].action_id, value: buttons[0].value, userId: ADMIN });
+    await t.slack.blockAction({ actionId: buttons[0].action_id, value: buttons[0].value, userId: ADMIN, isEphemeral: true });
     const refreshed = (await t.fakeSlack.waitForResponses(beforeFix + 1))[beforeFix]?.body;
     expect(refreshed.replace_original).toBe(true);
     expect(readable(refreshed.blocks[0])).toContain('Inbound SMS is now active on +1 202 555 0143');

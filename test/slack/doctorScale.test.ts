@@ -203,7 +203,13 @@ describe('ignoring a number', () => {
     expect(ignore.value).toBe(WASHINGTON);
 
     const before = t.fakeSlack.responses.length;
-    await t.slack.blockAction({ actionId: ignore.action_id, value: ignore.value, blockId: actions.block_id, userId: ADMIN });
+    await t.slack.blockAction({
+      actionId: ignore.action_id,
+      value: ignore.value,
+      blockId: actions.block_id,
+      userId: ADMIN,
+      isEphemeral: true,
+    });
     const refreshed = (await t.fakeSlack.waitForResponses(before + 1, 20_000))[before]?.body;
     expect(refreshed.replace_original).toBe(true);
     withinSlackLimits(refreshed);

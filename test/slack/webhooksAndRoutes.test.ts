@@ -48,7 +48,7 @@ describe('/sms webhook set', () => {
 
     const replace = buttonsOf(body).find((b: { action_id: string }) => b.action_id === ACTION.confirmWebhook);
     const before = t.fakeSlack.responses.length;
-    await t.slack.blockAction({ actionId: ACTION.confirmWebhook, value: replace.value, userId: ADMIN });
+    await t.slack.blockAction({ actionId: ACTION.confirmWebhook, value: replace.value, userId: ADMIN, isEphemeral: true });
     const reply = (await t.fakeSlack.waitForResponses(before + 1))[before];
     expect(reply?.body.replace_original).toBe(true);
     expect(readable(reply?.body)).toContain('updated on Wavix');

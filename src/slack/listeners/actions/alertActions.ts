@@ -17,36 +17,12 @@ import { errorMessage } from '../../ui/errors.js';
 import { failingDeliveriesMessage, retryNowMessage } from '../../ui/relay.js';
 import { section, slackTime } from '../../ui/text.js';
 import { doctorCommand } from '../commands/doctorCommand.js';
-import { type Interaction, logFailure, replier, type SlackDeps, type SlowPartReach, slowPart } from '../context.js';
+import { type Interaction, logFailure, type SlackDeps, type SlowPartReach, slowPart } from '../context.js';
 import { buttonValue } from './buttonValue.js';
+// Its reply never replaces an alert's post: an answer to the presser comes as a new ephemeral message there.
+import { interactionOf } from './setupActions.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
-
-/**
- * Whether the button sits on a message the whole channel sees (an alert's post), not on an answer to one person.
- * Slack's replace_original replaces the message that held the button: there, an answer for the presser alone (the
- * doctor's report, PortSIP's answer in it for an admin) must come as a new ephemeral message, or it would take the
- * alert's place, and its buttons, for everyone.
- */
-const onSharedMessage = (body: ActionArgs['body']) => body.container?.type === 'message' && body.container.is_ephemeral !== true;
-
-function interactionOf(deps: SlackDeps, args: ActionArgs): Interaction {
-  const channelId = args.body.channel?.id ?? null;
-  const reply = replier({
-    respond: args.respond,
-    client: args.client,
-    channelId,
-    userId: args.body.user.id,
-    logger: deps.logger,
-  });
-  return {
-    deps,
-    actor: { userId: args.body.user.id },
-    channelId,
-    client: args.client,
-    reply: onSharedMessage(args.body) ? (message) => reply(message) : reply,
-  };
-}
 
 /**
  * The alert a button means: its value `<id>:<opened at>`, or `<id>` alone on buttons posted before it carried the

@@ -17,14 +17,30 @@ export const replyConfirmationDamaged = (interaction: Interaction, nothingDone =
     { replaceOriginal: true },
   );
 
+/**
+ * Whether the button sits on a message the whole channel sees (an alert's post), not on an answer to one person.
+ * Slack's replace_original replaces the message that held the button, for everyone who sees it: an answer meant for
+ * the presser (a refusal, "Cancelled", a doctor report) must come as a new ephemeral message there. smsops' own
+ * confirmations and reports are ephemeral, so only a hand-made payload (a member's forged action id on an alert)
+ * presses them on a shared message: it made smsops wipe the alert, buttons included, or put the presser's words in it.
+ */
+const onSharedMessage = (body: ActionArgs['body']) => body.container?.type === 'message' && body.container.is_ephemeral !== true;
+
 export function interactionOf(deps: SlackDeps, args: ActionArgs): Interaction {
   const channelId = args.body.channel?.id ?? null;
+  const reply = replier({
+    respond: args.respond,
+    client: args.client,
+    channelId,
+    userId: args.body.user.id,
+    logger: deps.logger,
+  });
   return {
     deps,
     actor: { userId: args.body.user.id },
     channelId,
     client: args.client,
-    reply: replier({ respond: args.respond, client: args.client, channelId, userId: args.body.user.id, logger: deps.logger }),
+    reply: onSharedMessage(args.body) ? (message) => reply(message) : reply,
   };
 }
 

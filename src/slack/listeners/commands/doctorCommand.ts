@@ -77,7 +77,7 @@ async function checkEverything(interaction: Interaction, options: { paced: boole
 /**
  * `/sms doctor` (and `doctor all`): says it is checking at once, then replaces that message with the report (the
  * checks run concurrently, each under a time limit). From "Open doctor" on an alert the report comes as a second
- * answer instead (the alert buttons' interactionOf): replacing there would replace the alert itself, for the whole channel.
+ * answer instead (the buttons' interactionOf): replacing there would replace the alert itself, for the whole channel.
  */
 export async function doctorCommand(interaction: Interaction, options: { all?: { page: number } } = {}): Promise<void> {
   await interaction.reply(doctorCheckingMessage());
