@@ -16,8 +16,26 @@ type Seen = Map<string, { windowStart: number; recorded: number; unrecorded: num
 // Per audit log (a process has one; tests start several), so its repository's callers need no new dependency.
 const seenByLog = new WeakMap<AuditRepository, Seen>();
 
+/** Characters a refusal keeps of its target and of each text in its params. */
+export const REFUSAL_TEXT_KEPT = 200;
+
+const bounded = (text: string) => (text.length > REFUSAL_TEXT_KEPT ? `${text.slice(0, REFUSAL_TEXT_KEPT - 1)}…` : text);
+
+/**
+ * A refusal's target and params come from what the refused person sent: a button's value is theirs to write (Slack
+ * signs whatever their client sends), and one forged press wrote a 200,000-character target, five a minute per action,
+ * kept a year. What was refused is said in its first 200 characters.
+ */
+function boundedEntry(entry: NewAuditEntry): NewAuditEntry {
+  const params = Object.fromEntries(
+    Object.entries(entry.params ?? {}).map(([key, value]) => [key, typeof value === 'string' ? bounded(value) : value]),
+  );
+  return { ...entry, ...(entry.target !== undefined && entry.target !== null ? { target: bounded(entry.target) } : {}), params };
+}
+
 /** Records a refusal (outcome `refused`), or counts it into the next one recorded when its minute's are used up. */
-export function recordRefusal(audit: AuditRepository, entry: NewAuditEntry, now: number = Date.now()): void {
+export function recordRefusal(audit: AuditRepository, given: NewAuditEntry, now: number = Date.now()): void {
+  const entry = boundedEntry(given);
   const { perWindow, windowMs } = REFUSALS_RECORDED;
   let seen = seenByLog.get(audit);
   if (!seen) {
