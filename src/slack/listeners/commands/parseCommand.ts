@@ -328,6 +328,11 @@ function listArgs(words: readonly string[], explicit: boolean): { query?: string
 
 /** Words a typed phone number is made of (`+1`, `(202)`, `555-0143`); a reason is whatever follows them. */
 const PHONE_WORD = /^[\d+().\-/]+$/;
+/**
+ * Words a number is looked for in, at most: E.164 has 15 digits, so more words are the reason. Each count of words is
+ * parsed as a number from the longest down, and `/sms doctor ignore 1 1 1 …` (25,000 words) held smsops' only thread 2 s.
+ */
+const MAX_PHONE_WORDS = 24;
 
 /**
  * "<number> [reason]": the number may be typed with spaces (`+1 202 555 0143`), so it is the longest run of leading
@@ -336,7 +341,7 @@ const PHONE_WORD = /^[\d+().\-/]+$/;
 function numberAndReason(text: string): { number: string; reason: string | null } | { problem: string } {
   const words = wordsOf(text);
   let phoneWords = 0;
-  while (phoneWords < words.length && PHONE_WORD.test(words[phoneWords]?.text ?? '')) phoneWords++;
+  while (phoneWords < Math.min(words.length, MAX_PHONE_WORDS) && PHONE_WORD.test(words[phoneWords]?.text ?? '')) phoneWords++;
   for (let n = phoneWords; n > 0; n--) {
     const end = (words[n - 1]?.start ?? 0) + (words[n - 1]?.text.length ?? 0);
     if (parsePhoneNumber(text.slice(0, end)).ok) {
