@@ -33,6 +33,11 @@ type SocketClient = Pick<
 type SlackWebSocket = NonNullable<SocketClient['websocket']>;
 
 const MAX_RETRY_MS = 60_000;
+/**
+ * Slack's Retry-After on a rate-limited apps.connections.open is waited out, up to this: the backoff alone called it
+ * again 1, 2, 4 and 8 s later (4 calls inside a 30 s Retry-After), each one refused and counted against the limit.
+ */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
 /** The first retry waits 1 s, doubling to at most a minute: Slack down for an hour costs 60 attempts. */
 const retryDelayMs = (failures: number) => Math.min(MAX_RETRY_MS, 1_000 * 2 ** (failures - 1));
 /** A connection Slack closed within this long of opening it counts as a failed attempt (waits before the next). */
@@ -220,7 +225,7 @@ export function keepSocketConnected(options: {
         if (stopped()) return;
         failures += 1;
         failedSinceUp += 1;
-        waitMs = retryDelayMs(failures);
+        waitMs = Math.max(retryDelayMs(failures), retryAfterMs(error));
         const reason = socketFailureReason(error);
         state = {
           connected: false,
@@ -260,6 +265,13 @@ export function keepSocketConnected(options: {
       await Promise.race([Promise.all([closed, running]), sleep(STOP_WAIT_MS, undefined, { ref: false })]);
     },
   };
+}
+
+/** How long Slack asked to wait (a rate-limited call's Retry-After), capped; 0 when it did not ask. */
+function retryAfterMs(error: unknown): number {
+  const e = error as { code?: unknown; retryAfter?: unknown } | null;
+  if (e?.code !== webApi.ErrorCode.RateLimitedError || typeof e.retryAfter !== 'number' || !(e.retryAfter > 0)) return 0;
+  return Math.min(MAX_RETRY_AFTER_MS, e.retryAfter * 1000);
 }
 
 /** An attempt smsops itself gave up on; its message is already in words fit for /healthz. */
@@ -310,8 +322,12 @@ export function socketFailureReason(error: unknown): string {
       return 'Slack could not be reached';
     case webApi.ErrorCode.HTTPError:
       return `Slack answered HTTP ${String(e.statusCode)}`;
-    case webApi.ErrorCode.RateLimitedError:
-      return 'Slack asked to wait (rate limited)';
+    case webApi.ErrorCode.RateLimitedError: {
+      const asked = retryAfterMs(error);
+      return asked > 0
+        ? `Slack asked to wait ${Math.round(asked / 1000)} s (rate limited)`
+        : 'Slack asked to wait (rate limited)';
+    }
   }
   if (error instanceof Error && error.message.includes('did not return a URL')) return 'Slack gave no connection URL';
   return 'the connection failed';
