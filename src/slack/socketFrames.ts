@@ -5,16 +5,29 @@ import { warnOncePerMinute } from '../logOncePerMinute.js';
 import { warnEventsRateLimited } from './eventsRateLimited.js';
 import { commandPayloadProblem, payloadObjectProblem } from './payloadShape.js';
 
-type FrameClient = Pick<SocketModeReceiver['client'], 'on' | 'listeners' | 'removeAllListeners'>;
+type FrameClient = Pick<SocketModeReceiver['client'], 'on' | 'listeners' | 'removeAllListeners' | 'websocket'>;
+
+/**
+ * Slack's `disconnect` (a routine refresh) is held back this long at most while envelopes already handed to the
+ * listeners are not acknowledged yet: the library closed the socket at once, so a command or a button press that
+ * arrived just before it lost its ack (Slack showed the person an error; the listener failed on the ack and did
+ * nothing). Under Slack's 3 s to acknowledge; events not acknowledged are sent again by Slack anyway.
+ */
+const DISCONNECT_HOLD_MS = 2_000;
+/** Envelopes awaiting their ack, at most (a listener that never acks must not grow it without end). */
+const UNACKED_MAX = 1_000;
 
 /** What a frame holds, once read: handed on to the client, or answered and dropped here. */
 export type FrameVerdict =
-  | { kind: 'pass'; disconnectReason?: string | undefined; connections?: number }
+  | { kind: 'pass'; disconnectReason?: string | undefined; connections?: number; envelopeId?: string }
   | { kind: 'rate_limited'; envelopeId: string | undefined }
   | { kind: 'unreadable'; envelopeId: string | undefined; problem: string };
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const passed = (envelopeId: string | undefined): FrameVerdict =>
+  envelopeId === undefined ? { kind: 'pass' } : { kind: 'pass', envelopeId };
 
 /** Slack's kinds are snake_case words; anything else is not repeated in a log line. */
 const shownKind = (type: string) => (/^[a-z_]{1,40}$/.test(type) ? `a ${type} message` : 'a message of an unknown kind');
@@ -49,19 +62,19 @@ export function readSocketFrame(text: string): FrameVerdict {
     // Bolt threw on these before any listener (no ack, Slack's error shown, an error line per envelope), where HTTP
     // mode refuses the same payload in words (./payloadShape.ts).
     const problem = payloadObjectProblem(payload);
-    return problem === undefined ? { kind: 'pass' } : { kind: 'unreadable', envelopeId, problem };
+    return problem === undefined ? passed(envelopeId) : { kind: 'unreadable', envelopeId, problem };
   }
   if (type === 'slash_commands') {
     const problem = commandPayloadProblem(payload);
-    return problem === undefined ? { kind: 'pass' } : { kind: 'unreadable', envelopeId, problem };
+    return problem === undefined ? passed(envelopeId) : { kind: 'unreadable', envelopeId, problem };
   }
-  if (type !== 'events_api') return { kind: 'pass' };
+  if (type !== 'events_api') return passed(envelopeId);
   if (payload.type === 'app_rate_limited') return { kind: 'rate_limited', envelopeId };
   const event = payload.event;
   if (!isObject(event) || typeof event.type !== 'string') {
     return { kind: 'unreadable', envelopeId, problem: 'an event envelope without an event' };
   }
-  return { kind: 'pass' };
+  return passed(envelopeId);
 }
 
 /**
@@ -109,14 +122,44 @@ export function guardSocketFrames(
     }
   };
 
+  // Envelopes handed to the listeners and not acknowledged yet (the client emits each ack it sends).
+  const unacked = new Map<string, number>();
+  client.on('outgoing_message', (message: { envelope_id?: unknown }) => {
+    if (typeof message?.envelope_id === 'string') unacked.delete(message.envelope_id);
+  });
+  const awaitingAck = () => {
+    const now = Date.now();
+    for (const [id, at] of unacked) if (now - at > DISCONNECT_HOLD_MS) unacked.delete(id);
+    return unacked.size > 0;
+  };
+  /** Hands Slack's disconnect on once the envelopes before it are acknowledged (or the hold ends), on the same socket. */
+  const handOnDisconnect = (data: unknown, isBinary: unknown) => {
+    if (!awaitingAck()) return handOn(data, isBinary);
+    const socket = client.websocket;
+    const until = Date.now() + DISCONNECT_HOLD_MS;
+    const check = setInterval(() => {
+      if (awaitingAck() && Date.now() < until && client.websocket === socket) return;
+      clearInterval(check);
+      // A socket that closed meanwhile is gone already: this disconnect must not close the next one.
+      if (client.websocket === socket) handOn(data, isBinary);
+    }, 10);
+  };
+
   client.on('ws_message', (data: unknown, isBinary: unknown) => {
     // Binary frames (which Slack does not send) are ignored by the client itself.
     if (isBinary === true || !(typeof data === 'string' || data instanceof ArrayBuffer)) return handOn(data, isBinary);
     const verdict = readSocketFrame(typeof data === 'string' ? data : new TextDecoder().decode(data));
     switch (verdict.kind) {
       case 'pass':
-        if ('disconnectReason' in verdict) options.onDisconnect(verdict.disconnectReason);
         if (verdict.connections !== undefined) options.onHello?.(verdict.connections);
+        if ('disconnectReason' in verdict) {
+          options.onDisconnect(verdict.disconnectReason);
+          return handOnDisconnect(data, isBinary);
+        }
+        if (verdict.envelopeId !== undefined) {
+          if (unacked.size >= UNACKED_MAX) unacked.delete(unacked.keys().next().value as string);
+          unacked.set(verdict.envelopeId, Date.now());
+        }
         return handOn(data, isBinary);
       case 'rate_limited':
         ack(verdict.envelopeId);
