@@ -38,6 +38,14 @@ export function wallAt(instant: number, zone: string | undefined): number {
   return Date.UTC(year, month - 1, day, hour % 24, minute, second);
 }
 
+/**
+ * The instant `zone`'s wall clock reads `wall` (wall ms); a wall time shown twice gives one of its showings, and one a
+ * change skips an instant next to the gap: callers read hours of the day, not a precise moment.
+ */
+export function instantAt(wall: number, zone: string | undefined): number {
+  return wall - offsetAt(wall - offsetAt(wall, zone), zone);
+}
+
 /** How far `zone`'s wall clock is ahead of UTC at `instant` (ms, whole seconds). */
 export function offsetAt(instant: number, zone: string | undefined): number {
   return wallAt(instant, zone) - Math.floor(instant / 1000) * 1000;

@@ -64,6 +64,8 @@ export interface TrafficWatchDeps {
   notifier: Alerts;
   logger: Logger;
   now: () => number;
+  /** The team's zone (SCHEDULE_TIMEZONE): whose hours of the day a number's usual hours are. */
+  timeZone?: string;
 }
 
 /** The balance in USD, or in words why Wavix did not give one (an answer that is no number is not a balance of 0). */
@@ -166,6 +168,7 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
         deps.alerts.open(),
         now,
         silenceHours === null ? null : silenceHours * 3_600_000,
+        deps.timeZone,
       );
       const account = await readAccount({ ...deps, services });
       if (typeof account === 'string') problems.push(`numbers and balance: ${account}`);

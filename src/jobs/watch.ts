@@ -111,6 +111,7 @@ export function createWatch(options: {
     notifier: alertLifecycle,
     logger,
     now,
+    timeZone: options.schedules.timezone,
   });
   const digest = createDailyDigestJob({ traffic, alerts, notifier, now });
   const backupSettings = options.backup;
