@@ -113,7 +113,7 @@ export function createWatch(options: {
     now,
     timeZone: options.schedules.timezone,
   });
-  const digest = createDailyDigestJob({ traffic, alerts, notifier, now });
+  const digest = createDailyDigestJob({ traffic, alerts, notifier, now, timeZone: options.schedules.timezone });
   const backupSettings = options.backup;
   const backupDir = backupSettings.dir;
   const backupDirCheck = backupDir ? createBackupDirCheck(backupDir) : undefined;

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Announcement } from '../../src/core/ports/notifier.js';
+import { cronSlots } from '../../src/jobs/cronSlots.js';
 import { createDailyDigestJob } from '../../src/jobs/dailyDigestJob.js';
 import { createAlertsRepository } from '../../src/store/repositories/alerts.js';
+import { createInboundRepository } from '../../src/store/repositories/inbound.js';
 import { createTrafficRepository } from '../../src/store/repositories/traffic.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
@@ -50,5 +52,57 @@ describe('daily digest job', () => {
       now: t.clock.now,
     });
     expect(await job.run()).toMatchObject({ outcome: 'failed', error: expect.stringContaining('channel_not_found') });
+  });
+
+  /** Each digest's inbound count, at `0 8 * * *` in `zone` from `start`, with one SMS every 20 minutes meanwhile. */
+  async function digestsThrough(zone: string, start: number, runs: number) {
+    const inbound = createInboundRepository(t.db, t.clock.now);
+    const said: Announcement[] = [];
+    const job = createDailyDigestJob({
+      traffic: createTrafficRepository(t.db, t.clock.now),
+      alerts: createAlertsRepository(t.db, t.clock.now),
+      notifier: { announce: async (event) => void said.push(event) },
+      now: t.clock.now,
+      timeZone: zone,
+    });
+    const slots = cronSlots('0 8 * * *', zone);
+    let seq = 0;
+    let at = start + 10 * 60_000;
+    const received = [];
+    for (let slot = slots.after(start); slot !== null && said.length < runs; slot = slots.after(slot)) {
+      for (; at < slot; at += 20 * 60_000) {
+        t.clock.set(at);
+        const id = `in-${start}-${++seq}`;
+        inbound.insertWithDeliveries(
+          {
+            wavixMessageId: id,
+            fromNumber: '447911100001',
+            toNumber: '14155550100',
+            messageType: 'sms',
+            text: 'hi',
+            media: null,
+            receivedAtText: new Date(at).toISOString(),
+            receivedAt: at,
+            contentType: 'application/json',
+            rawBody: Buffer.from('{}'),
+          },
+          [],
+        );
+      }
+      received.push(seq);
+      t.clock.set(slot + 2_000);
+      await job.run();
+    }
+    const counts = said.map((d) => (d.type === 'dailyDigest' ? d.report.totals.inbound : Number.NaN));
+    return { counts, received };
+  }
+
+  it('covers each SMS in exactly one digest through the nights the clocks change (London, both ways)', async () => {
+    for (const start of [Date.UTC(2027, 2, 26, 8), Date.UTC(2027, 9, 29, 7)]) {
+      const { counts, received } = await digestsThrough('Europe/London', start, 4);
+      // The first digest reads back a day before the SMS began; each later one has the SMS since the one before.
+      const since = received.map((n, i) => n - (received[i - 1] ?? 0));
+      expect(counts.slice(1)).toEqual(since.slice(1));
+    }
   });
 });
