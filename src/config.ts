@@ -9,6 +9,7 @@ import { readEnvFile } from './envFile.js';
 import { listenHost } from './envHost.js';
 import { positiveNumber, wholeNumber } from './envNumbers.js';
 import { publicBaseUrl, publicBaseUrlWarning } from './envPublicUrl.js';
+import { scheduleZoneWarnings } from './envScheduleZone.js';
 import { misspeltVariableWarnings } from './envSpelling.js';
 import { AppError, err, ok, type Result } from './errors.js';
 import { type HttpLimits, httpLimitsFrom, httpLimitsProblems, httpLimitsShape } from './http/limitsConfig.js';
@@ -250,6 +251,8 @@ export function parseLogFormat(
 export const configWarnings = (env: Record<string, string | undefined>, options: { sandbox?: boolean } = {}): string[] => [
   ...misspeltVariableWarnings(env, [...CONFIG_VARIABLES, ...OTHER_VARIABLES]),
   ...(options.sandbox ? [] : [publicBaseUrlWarning(env.PUBLIC_BASE_URL)].filter((warning) => warning !== undefined)),
+  // The sandbox keeps its schedules in UTC whatever the environment says.
+  ...(options.sandbox ? [] : scheduleZoneWarnings(env)),
 ];
 
 /** Rules across variables. Checked apart from the schema so they are reported together with per-variable problems. */

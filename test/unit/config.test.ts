@@ -292,6 +292,25 @@ describe('configuration words', () => {
     ]);
     expect(configWarnings({ SMSOPS_SANDBOX: '1', SMSOPS_SANDBOX_PORT: '0', SLACK_SOMETHING_ELSE: 'x' })).toEqual([]);
   });
+
+  it('warns of a TZ smsops does not read, and of an Etc/GMT zone whose sign is the opposite of what it reads as', () => {
+    // A container given TZ=Europe/London kept its digest and threads in UTC without a word.
+    expect(configWarnings({ TZ: 'Europe/London' })).toEqual([
+      expect.stringMatching(/^TZ=Europe\/London is set, but .* they are in UTC/),
+    ]);
+    expect(configWarnings({ TZ: 'Europe/London', SCHEDULE_TIMEZONE: 'Europe/London' })).toEqual([]);
+    expect(configWarnings({ TZ: 'UTC' })).toEqual([]);
+    expect(configWarnings({ TZ: 'Europe/London' }, { sandbox: true })).toEqual([]);
+    // Etc/GMT+3 is 3 hours behind UTC: a team at UTC+3 writing it had its 08:00 digest at 14:00.
+    expect(configWarnings({ SCHEDULE_TIMEZONE: 'Etc/GMT+3' })).toEqual([
+      expect.stringMatching(/^SCHEDULE_TIMEZONE=Etc\/GMT\+3 is UTC-03:00: .* For UTC\+03:00 write Etc\/GMT-3/),
+    ]);
+    expect(configWarnings({ SCHEDULE_TIMEZONE: 'Etc/GMT-14' })).toEqual([
+      expect.stringMatching(/is UTC\+14:00: .* For UTC-14:00 write the team's city/),
+    ]);
+    expect(configWarnings({ SCHEDULE_TIMEZONE: 'Etc/GMT+0' })).toEqual([]);
+    expect(configWarnings({ SCHEDULE_TIMEZONE: 'Asia/Kolkata' })).toEqual([]);
+  });
 });
 
 describe('on/off variables and PUBLIC_BASE_URL', () => {
