@@ -10,6 +10,8 @@ export interface WatchOperations {
   jobs: Pick<Scheduler, 'status' | 'runNow' | 'names'>;
   traffic: TrafficRepository;
   now: () => number;
+  /** The zone the schedules are read in (SCHEDULE_TIMEZONE), said by `/sms jobs`. */
+  timeZone?: string;
   /** Wavix's 10DLC event subscriptions against smsops' URLs (`/sms doctor`); absent without PUBLIC_BASE_URL. */
   tenDlcSubscriptions?: (signal: AbortSignal) => Promise<Result<TenDlcSubscriptionsSeen>>;
   /** Why a backup into BACKUP_DIR would fail now, or null (`/sms doctor`); absent while backups are off. */

@@ -220,6 +220,7 @@ export function createWatch(options: {
       jobs: scheduler,
       traffic,
       now,
+      timeZone: options.schedules.timezone,
       ...(options.publicBaseUrl ? { tenDlcSubscriptions: tenDlc.inspectSubscriptions } : {}),
       ...(backupDirCheck ? { backupDirProblem: backupDirCheck } : {}),
     },

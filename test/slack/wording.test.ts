@@ -32,7 +32,7 @@ describe('counts and durations in words', () => {
       nextRunAt: now + 697 * 60_000,
     };
     const shown = JSON.stringify(jobsMessage([job], now));
-    expect(shown).toContain('next in 11 h 37 min');
+    expect(shown).toContain('(in 11 h 37 min)');
     expect(jobsMessage([job], now).text).toBe('1 scheduled job');
     const one = routeProposalsMessage([
       {

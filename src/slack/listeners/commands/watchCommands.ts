@@ -33,7 +33,8 @@ export async function alertsSetCommand(interaction: Interaction, input: { rule: 
 }
 
 export async function jobsListCommand(interaction: Interaction): Promise<void> {
-  await interaction.reply(jobsMessage(await interaction.deps.watch.jobs.status(), interaction.deps.watch.now()));
+  const { watch } = interaction.deps;
+  await interaction.reply(jobsMessage(await watch.jobs.status(), watch.now(), watch.timeZone));
 }
 
 class UnknownJobError extends AppError {
