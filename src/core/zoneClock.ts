@@ -39,11 +39,17 @@ export function wallAt(instant: number, zone: string | undefined): number {
 }
 
 /**
- * The instant `zone`'s wall clock reads `wall` (wall ms); a wall time shown twice gives one of its showings, and one a
- * change skips an instant next to the gap: callers read hours of the day, not a precise moment.
+ * The instant `zone`'s wall clock reads `wall` (wall ms): a wall time shown twice, its first showing; one a change
+ * skips, where it would be on the clock before the change (just after the gap, by as much as it was inside it). So the
+ * same wall time a day before a fixed-time cron run is where that day's run was (cronSlots' rule).
  */
 export function instantAt(wall: number, zone: string | undefined): number {
-  return wall - offsetAt(wall - offsetAt(wall, zone), zone);
+  const guess = wall - offsetAt(wall, zone);
+  const before = wall - offsetAt(guess - SAMPLE_MS, zone);
+  const after = wall - offsetAt(guess + SAMPLE_MS, zone);
+  const shows = (instant: number) => wallAt(instant, zone) === Math.floor(wall / 1000) * 1000;
+  if (shows(before)) return shows(after) ? Math.min(before, after) : before;
+  return shows(after) ? after : before;
 }
 
 /** How far `zone`'s wall clock is ahead of UTC at `instant` (ms, whole seconds). */

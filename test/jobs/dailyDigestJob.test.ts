@@ -54,8 +54,8 @@ describe('daily digest job', () => {
     expect(await job.run()).toMatchObject({ outcome: 'failed', error: expect.stringContaining('channel_not_found') });
   });
 
-  /** Each digest's inbound count, at `0 8 * * *` in `zone` from `start`, with one SMS every 20 minutes meanwhile. */
-  async function digestsThrough(zone: string, start: number, runs: number) {
+  /** Each digest's inbound count, at `cron` in `zone` from `start`, with one SMS every 20 minutes meanwhile. */
+  async function digestsThrough(zone: string, start: number, runs: number, cron = '0 8 * * *') {
     const inbound = createInboundRepository(t.db, t.clock.now);
     const said: Announcement[] = [];
     const job = createDailyDigestJob({
@@ -65,7 +65,7 @@ describe('daily digest job', () => {
       now: t.clock.now,
       timeZone: zone,
     });
-    const slots = cronSlots('0 8 * * *', zone);
+    const slots = cronSlots(cron, zone);
     let seq = 0;
     let at = start + 10 * 60_000;
     const received = [];
@@ -104,5 +104,12 @@ describe('daily digest job', () => {
       const since = received.map((n, i) => n - (received[i - 1] ?? 0));
       expect(counts.slice(1)).toEqual(since.slice(1));
     }
+  });
+
+  it('leaves no hour out when the digest is set in the hour London shows twice (01:30)', async () => {
+    const { counts, received } = await digestsThrough('Europe/London', Date.UTC(2027, 9, 29, 2), 4, '30 1 * * *');
+    // From the start of a UTC hour, a digest at :30 also counts the half hour before it, as every day.
+    const since = received.map((n, i) => n - (received[i - 1] ?? 0));
+    for (let i = 1; i < counts.length; i++) expect(counts[i]).toBeGreaterThanOrEqual(since[i] ?? 0);
   });
 });
