@@ -18,14 +18,19 @@ const loadResvg = (): ResvgModule => {
   return resvgModule;
 };
 
-/** A PNG of inbound, outbound and failed SMS per hour (UTC), with axes, labels, a legend and the title. */
+/** A PNG of inbound, outbound and failed SMS per hour (hours in the team's zone), with axes, labels, a legend and the title. */
 export function renderTrafficChart(
   points: readonly HourPoint[],
-  options: { title: string; width?: number; height?: number },
+  options: { title: string; width?: number; height?: number; timeZone?: string },
 ): Buffer {
   const width = options.width ?? DESIGN.width;
   const height = options.height ?? DESIGN.height;
-  const svg = trafficChartSvg(points, { title: options.title, width, height });
+  const svg = trafficChartSvg(points, {
+    title: options.title,
+    width,
+    height,
+    ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+  });
   const { Resvg } = loadResvg();
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'width', value: width },

@@ -1,3 +1,4 @@
+import { wallAt } from '../core/zoneClock.js';
 import { CHART_COLOURS, type ChartLayout, chartLayout, type HourPoint, SERIES, SERIES_LABELS } from './chartLayout.js';
 
 /** The family of the font shipped in assets/fonts; the renderer loads no other. */
@@ -117,7 +118,7 @@ function yAxis({ plot, yMax, yStep, scale }: ChartLayout): string[] {
 }
 
 /** Hour labels as far apart as they must be to stay legible, on whole divisors of a day; the date where a day starts. */
-function xAxis(points: readonly HourPoint[], { plot, slots, height, scale }: ChartLayout): string[] {
+function xAxis(points: readonly HourPoint[], { plot, slots, height, scale }: ChartLayout, zone = 'UTC'): string[] {
   const u = scaled(scale);
   const tick = { size: u(SIZE.tick), fill: MUTED, anchor: 'middle' } as const;
   const slot = plot.w / Math.max(1, points.length);
@@ -127,29 +128,37 @@ function xAxis(points: readonly HourPoint[], { plot, slots, height, scale }: Cha
   const parts: string[] = [];
   let dated = false;
   points.forEach((p, i) => {
-    const date = new Date(Math.floor(p.hourStart / HOUR_MS) * HOUR_MS);
+    // The team's wall clock (a half-hour zone's hours start at :30); a daylight-saving change shows as an hour twice
+    // or skipped, as on the team's own clocks.
+    const start = Math.floor(p.hourStart / HOUR_MS) * HOUR_MS;
+    const date = new Date(zone === 'UTC' ? start : wallAt(start, zone));
     const hour = date.getUTCHours();
+    const minute = date.getUTCMinutes();
     const column = slots[i];
     if (hour % every !== 0 || !column) return;
     const x = column.x + Math.floor(column.w / 2);
     parts.push(rect(x, below, 1, u(5), INK));
-    parts.push(text(x, below + u(24), `${two(hour)}:00`, tick));
+    parts.push(text(x, below + u(24), `${two(hour)}:${two(minute)}`, tick));
     if (hour === 0 || !dated) {
       dated = true;
       const day = `${two(date.getUTCMonth() + 1)}-${two(date.getUTCDate())}`;
       parts.push(text(x, below + u(46), day, { ...tick, fill: INK, bold: true }));
     }
   });
-  const caption = 'Hour of day (UTC) · messages per hour';
+  const caption = `Hour of day (${zone}) · messages per hour`;
   parts.push(text(plot.x + Math.floor(plot.w / 2), height - u(10), caption, { ...tick, size: u(SIZE.caption) }));
   return parts;
 }
 
 /**
- * The chart as an SVG document: inbound, outbound and failed SMS per hour (UTC), with axes, labels, a legend and
+ * The chart as an SVG document: inbound, outbound and failed SMS per hour, hours labelled in `timeZone` (the team's,
+ * SCHEDULE_TIMEZONE; UTC when absent), with axes, labels, a legend and
  * the title. Pure, and every text in it escaped, so titles and labels can hold anything.
  */
-export function trafficChartSvg(points: readonly HourPoint[], options: { title: string; width: number; height: number }) {
+export function trafficChartSvg(
+  points: readonly HourPoint[],
+  options: { title: string; width: number; height: number; timeZone?: string },
+) {
   const { width, height } = options;
   const layout = chartLayout(points, width, height);
   const { plot } = layout;
@@ -175,7 +184,7 @@ export function trafficChartSvg(points: readonly HourPoint[], options: { title: 
     `<g shape-rendering="crispEdges">${bars.join('')}</g>`,
     rect(plot.x - 1, plot.y, 1, plot.h + 1, INK),
     rect(plot.x - 1, plot.y + plot.h, plot.w + 1, 1, INK),
-    ...xAxis(points, layout),
+    ...xAxis(points, layout, options.timeZone),
     ...empty,
   ];
   return [

@@ -130,6 +130,19 @@ describe('traffic chart', () => {
     expect(svg).not.toContain('No traffic');
   });
 
+  it("labels the hours on the team's clock: a 25-hour day shows its hour twice, a half-hour zone its :30 hours", () => {
+    // The digest across London's autumn change: 25 hours from 07:00 UTC on 30 October 2027.
+    const day = hours(Date.UTC(2027, 9, 30, 7), 25, () => ({ inbound: 1, outbound: 1, failed: 0 }));
+    const london = trafficChartSvg(day, { title: 't', width: WIDTH, height: HEIGHT, timeZone: 'Europe/London' });
+    expect(london).toContain('Hour of day (Europe/London)');
+    // Labelled in UTC, a London team read its 08:00 digest's first bar as 07:00 all summer.
+    expect(london).toContain('>08:00<');
+    expect(london).not.toContain('>07:00<');
+    const kolkata = trafficChartSvg(day, { title: 't', width: WIDTH, height: HEIGHT, timeZone: 'Asia/Kolkata' });
+    expect(kolkata).toContain('>12:30<');
+    expect(kolkata).toContain('Hour of day (Asia/Kolkata)');
+  });
+
   it('keeps hostile titles as text: escaped, still a valid SVG, rendered', () => {
     const hostile = '<script>alert("x")</script> & \'friends\' ]]> \u0000\u001b <!-- --> &amp;';
     const svg = trafficChartSvg(known, { title: hostile, width: WIDTH, height: HEIGHT });

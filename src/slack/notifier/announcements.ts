@@ -20,6 +20,8 @@ export function createAnnouncements(options: {
   relaySlack: webApi.WebClient;
   channel: string;
   logger: Logger;
+  /** Whose hours the digest's chart is labelled in (SCHEDULE_TIMEZONE). */
+  timeZone?: string;
 }): Notifier['announce'] {
   const { slack, channel, logger } = options;
   const announce = (message: { text: string; blocks?: unknown[] }) =>
@@ -80,7 +82,10 @@ export function createAnnouncements(options: {
       }));
       await slack.files.uploadV2({
         channel_id: channel,
-        file: renderTrafficChart(chart, { title: trafficChartTitle(report) }),
+        file: renderTrafficChart(chart, {
+          title: trafficChartTitle(report),
+          ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+        }),
         filename: 'smsops-daily-traffic.png',
         title: trafficChartTitle(report),
       });

@@ -51,6 +51,7 @@ export function createSlackNotifier(options: {
       relaySlack: options.relayClient,
       channel: options.alertChannel,
       logger: options.logger,
+      ...(options.relay.threadTimeZone ? { timeZone: options.relay.threadTimeZone } : {}),
     }),
     alert: createAlertPosts({ slack: options.client, channel: options.alertChannel, now, logger: options.logger }),
     relayedSms: startRelayedSmsPosts({ client: options.relayClient, ...options.relay, now: options.relay.now ?? now }),

@@ -117,6 +117,7 @@ export async function trafficCommand(interaction: Interaction, args: string[]): 
           report.hourly.map((h) => ({ hourStart: h.hourStart, inbound: h.inbound, outbound: h.sent, failed: h.failed })),
           {
             title: trafficChartTitle(report),
+            ...(interaction.deps.watch.timeZone ? { timeZone: interaction.deps.watch.timeZone } : {}),
           },
         ),
         filename: `smsops-traffic-${report.period}.png`,
