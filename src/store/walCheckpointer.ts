@@ -47,6 +47,10 @@ export const DEFAULT_WAL_LIMIT_BYTES = 64 << 20;
 export const WAL_FILE_LIMIT_FACTOR = 2;
 
 // Plain CommonJS run with `eval`, so the worker needs neither tsx nor a build step to start.
+/** The first wait before a checkpointer thread that ended is started again, and the longest (doubling between). */
+const RESTART_FIRST_MS = 1_000;
+const RESTART_MAX_MS = 60_000;
+
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { closeSync, openSync, readSync, statSync } = require('node:fs');
@@ -287,17 +291,19 @@ export function startWalCheckpointer(
     if (db.open) db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
   };
 
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: {
-      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-      path: db.name,
-      intervalMs,
-      walLimitBytes,
-      // The main connection's (DATABASE_SYNCHRONOUS): a checkpoint's syncs are then the same on both connections.
-      synchronous: Number(db.pragma('synchronous', { simple: true })),
-    },
-  });
+  const startWorker = () =>
+    new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+        path: db.name,
+        intervalMs,
+        walLimitBytes,
+        // The main connection's (DATABASE_SYNCHRONOUS): a checkpoint's syncs are then the same on both connections.
+        synchronous: Number(db.pragma('synchronous', { simple: true })),
+      },
+    });
+  let worker = startWorker();
   db.pragma('wal_autocheckpoint = 0');
   // SQLite cuts the WAL file back to this size when it restarts the WAL (else it keeps its largest size for good).
   db.pragma(`journal_size_limit = ${WAL_FILE_LIMIT_FACTOR * walLimitBytes}`);
@@ -307,9 +313,19 @@ export function startWalCheckpointer(
   let lastLogged = { error: '', at: Number.NEGATIVE_INFINITY };
   let lastCatchUp = Number.NEGATIVE_INFINITY;
   let synchronous: number | undefined;
-  worker.on('message', (message: WorkerMessage) => {
+  // A thread that ended (an error, or an exit of its own) is started again, 1 s then doubling to a minute while it
+  // keeps ending before it said it opened the database: without it, the checkpoints (and the disk's fsync failures
+  // they are the only ones to see) were left to the commits for good, with no line said when it just exited.
+  let restartDelayMs = RESTART_FIRST_MS;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let alive = true;
+  const onMessage = (message: WorkerMessage) => {
     if (message.synchronous !== undefined) {
       synchronous = message.synchronous;
+      if (!running) logger.info('WAL checkpointer started again; checkpoints run off the event loop');
+      running = true;
+      restartDelayMs = RESTART_FIRST_MS;
+      db.pragma('wal_autocheckpoint = 0');
       return;
     }
     if (message.cut) {
@@ -336,19 +352,38 @@ export function startWalCheckpointer(
     if (error === lastLogged.error && at - lastLogged.at < 60_000) return;
     lastLogged = { error, at };
     logger.warn('WAL checkpoint failed; it is retried', { error, code: message.code });
-  });
-  worker.on('error', (error) => {
-    logger.error('WAL checkpointer stopped; checkpoints run on the main connection again', { error: describeError(error) });
-    running = false;
-    release();
-    restoreAutomatic();
-  });
-  worker.on('exit', () => {
-    running = false;
-    release();
-    if (!stopping) restoreAutomatic();
-  });
-  worker.unref();
+  };
+  const watch = (thread: Worker) => {
+    let failure: string | undefined;
+    thread.on('message', onMessage);
+    thread.on('error', (error) => {
+      failure = describeError(error);
+    });
+    thread.on('exit', (code) => {
+      alive = false;
+      const wasRunning = running;
+      running = false;
+      release();
+      if (stopping) return;
+      restoreAutomatic();
+      if (wasRunning || failure)
+        logger.error('WAL checkpointer stopped; checkpoints run on the main connection until it starts again', {
+          error: failure ?? `its thread exited (code ${code})`,
+          retryInSeconds: restartDelayMs / 1000,
+        });
+      restartTimer = setTimeout(() => {
+        restartTimer = undefined;
+        if (stopping) return;
+        worker = startWorker();
+        alive = true;
+        watch(worker);
+      }, restartDelayMs);
+      restartTimer.unref();
+      restartDelayMs = Math.min(restartDelayMs * 2, RESTART_MAX_MS);
+    });
+    thread.unref();
+  };
+  watch(worker);
 
   return {
     status: () => ({ running, ...counts, synchronous }),
@@ -364,6 +399,12 @@ export function startWalCheckpointer(
     stop: async () => {
       if (stopping) return;
       stopping = true;
+      clearTimeout(restartTimer);
+      if (!alive) {
+        release();
+        restoreAutomatic();
+        return;
+      }
       // Referenced again while stopping: an unreferenced worker would let the process exit mid-shutdown.
       worker.ref();
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));

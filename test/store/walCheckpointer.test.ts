@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
@@ -79,6 +79,31 @@ describe('WAL checkpointer', () => {
     expect(checkpointer.status().running).toBe(false);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     expect(temp.reopen().prepare('SELECT count(*) AS n FROM settings WHERE key LIKE ?').get('k%')).toEqual({ n: 2_000 });
+  });
+
+  it('starts its thread again when it ended, and says so, instead of leaving the checkpoints to the commits for good', async () => {
+    temp = createTempDb();
+    const { db, path } = temp;
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', sink: (line) => lines.push(line) });
+    // The thread cannot open the database (moved away for a moment: the main connection keeps its open file), so it ends.
+    renameSync(path, `${path}.moved`);
+    const checkpointer = startWalCheckpointer(db, { logger, intervalMs: 20 });
+    try {
+      await waitUntil(() => !checkpointer.status().running, 5_000, 'the thread ended');
+      expect(lines.find((l) => l.includes('WAL checkpointer stopped'))).toMatch(/"retryInSeconds":1\b/);
+      // Checkpoints are the commits' again meanwhile.
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+      renameSync(`${path}.moved`, path);
+      // Started again (a second after the first end): checkpoints off the event loop once more.
+      await waitUntil(() => checkpointer.status().running, 5_000, 'the thread started again');
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+      expect(lines.join('\n')).toMatch(/WAL checkpointer started again/);
+    } finally {
+      await checkpointer.stop();
+    }
+    expect(checkpointer.status().running).toBe(false);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
   });
 
   it('keeps the WAL file bounded under writes that never pause: it is restarted and cut back while they go on', {
