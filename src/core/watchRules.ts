@@ -177,8 +177,10 @@ function drift(account: AccountState): RaisedAlert[] {
     const seen = baselines.get(digits);
     if (!seen) continue;
     const problems: NumberDriftProblem[] = [];
-    // Numbers that follow a drifted account default are covered by its one alert, not one alert each.
-    if (seen.seenPointingAtSmsops && !n.pointsAtSmsops && !(n.webhookSource === 'account' && accountDrifted)) {
+    // Numbers that follow a drifted account default are covered by its one alert, not one alert each; so are those
+    // left with none when it was cleared (they follow it all the same): one alert per DID was 300 posts on a PBX.
+    const followsDefault = n.webhookSource === 'account' || n.webhookSource === 'none';
+    if (seen.seenPointingAtSmsops && !n.pointsAtSmsops && !(followsDefault && accountDrifted)) {
       problems.push(
         n.webhookSource === 'number'
           ? n.pointsAtPreviousSmsops

@@ -106,6 +106,32 @@ describe('watch rules', () => {
     );
   });
 
+  it('calls an account default removed one alert, not one per number that followed it (300 PBX DIDs: 301 posts)', () => {
+    const digits = Array.from({ length: 300 }, (_, i) => `1202555${String(1000 + i)}`);
+    const seen = digits.map((d) => ({ number: d, seenPointingAtSmsops: true, seenInboundActive: false }));
+    // Wavix's account default cleared (a reset, someone emptying it in the portal): no number has a webhook now.
+    const orphaned = digits.map((d) =>
+      number({
+        e164: `+${d}`,
+        display: `+${d}`,
+        smsEnabled: false,
+        inboundPossible: false,
+        inboundActive: false,
+        effectiveWebhook: null,
+        webhookSource: 'none',
+        pointsAtSmsops: false,
+      }),
+    );
+    const firing = rules({ ...base, account: account({ accountPointsAtSmsops: false, numbers: orphaned, baselines: seen }) });
+    expect(firing).toEqual(['config_drift:account']);
+    // A number's own webhook (at smsops) removed, with no account default smsops ever had, is that number's drift.
+    const own = number({ e164: `+${digits[0]}`, effectiveWebhook: null, webhookSource: 'none', pointsAtSmsops: false });
+    const noDefault = { accountPointsAtSmsops: false, accountSeenPointingAtSmsops: false };
+    expect(rules({ ...base, account: account({ ...noDefault, numbers: [own], baselines: seen }) })).toEqual([
+      `config_drift:${digits[0]}`,
+    ]);
+  });
+
   it('fires on a low balance, and judges account rules only when the account could be read', () => {
     expect(rules({ ...base, account: account({ balanceUsd: 4.5 }) })).toEqual(['balance_low:account']);
     expect(evaluateWatch({ ...base, account: account({}) }, defaults).judged).toContain('balance_low');
