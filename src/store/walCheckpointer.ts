@@ -325,7 +325,7 @@ export function startWalCheckpointer(
       if (!running) logger.info('WAL checkpointer started again; checkpoints run off the event loop');
       running = true;
       restartDelayMs = RESTART_FIRST_MS;
-      db.pragma('wal_autocheckpoint = 0');
+      if (db.open && !stopping) db.pragma('wal_autocheckpoint = 0');
       return;
     }
     if (message.cut) {
