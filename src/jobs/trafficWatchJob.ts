@@ -163,7 +163,7 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
           .map((r): NumberHour => ({ number: r.number, delivered: r.delivered, failed: r.failed, topFailure: r.topFailure }));
       }
       const silenceHours = readThresholds(deps.alerts).inbound_silence_hours;
-      snapshot.inbound = readInboundHabits(
+      snapshot.inbound = await readInboundHabits(
         deps.traffic,
         deps.alerts.open(),
         now,
