@@ -89,11 +89,13 @@ async function readAccount(deps: TrafficWatchDeps): Promise<AccountRead | string
   // Without PUBLIC_BASE_URL smsops cannot recognise its own URL, so "not pointing at smsops" would be noise.
   if (smsopsUrlKnown) {
     if (accountPointsAtSmsops) deps.baseline.record('account', { pointingAtSmsops: true, inboundActive: false });
-    for (const n of numbers) {
-      if (n.pointsAtSmsops || n.inboundActive) {
-        deps.baseline.record(n.e164.replace(/^\+/, ''), { pointingAtSmsops: n.pointsAtSmsops, inboundActive: n.inboundActive });
-      }
-    }
+    await deps.baseline.recordInSteps(
+      numbers.flatMap((n) =>
+        n.pointsAtSmsops || n.inboundActive
+          ? [{ subject: n.e164.replace(/^\+/, ''), pointingAtSmsops: n.pointsAtSmsops, inboundActive: n.inboundActive }]
+          : [],
+      ),
+    );
   }
   return {
     state: {

@@ -1,6 +1,10 @@
 import type { WatchBaselineRepository } from '../../core/ports/watchBaseline.js';
 import type { Db } from '../database.js';
 
+/** Numbers recorded per transaction by recordInSteps (a few ms). */
+const STEP_ROWS = 500;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export function createWatchBaselineRepository(db: Db, now: () => number = Date.now): WatchBaselineRepository {
   const upsert = db.prepare(`
     INSERT INTO watch_baseline (subject, seen_pointing_at_smsops, seen_inbound_active, updated_at) VALUES (?, ?, ?, ?)
@@ -15,9 +19,22 @@ export function createWatchBaselineRepository(db: Db, now: () => number = Date.n
   const account = db.prepare<[], { seen_pointing_at_smsops: number }>(
     "SELECT seen_pointing_at_smsops FROM watch_baseline WHERE subject = 'account'",
   );
+  const record = (subject: string, seen: { pointingAtSmsops: boolean; inboundActive: boolean }) => {
+    upsert.run(subject, seen.pointingAtSmsops ? 1 : 0, seen.inboundActive ? 1 : 0, now());
+  };
+  // Each flag only ever goes up (max), so a step seen before the next one is written is as true as the whole.
+  const recordStep = db.transaction(
+    (step: ReadonlyArray<{ subject: string; pointingAtSmsops: boolean; inboundActive: boolean }>) => {
+      for (const seen of step) record(seen.subject, seen);
+    },
+  );
   return {
-    record: (subject, seen) => {
-      upsert.run(subject, seen.pointingAtSmsops ? 1 : 0, seen.inboundActive ? 1 : 0, now());
+    record,
+    recordInSteps: async (seen) => {
+      for (let at = 0; at < seen.length; at += STEP_ROWS) {
+        if (at > 0) await nextTurn();
+        recordStep(seen.slice(at, at + STEP_ROWS));
+      }
     },
     forgetPointing: (subject) => {
       forget.run(now(), subject);
