@@ -99,8 +99,9 @@ export async function readInboundHabits(
 ): Promise<InboundHabit[]> {
   const window = windowMs === null ? null : daysBackIn(zone, now, windowMs);
   const habits = new Map<string, InboundHabit>();
-  // Every figure is read up to `now`, fixed before the first step: the numbers read after a turn are judged at the
-  // same instant as the first ones (an SMS stored meanwhile only makes its number's last SMS newer, as it would have).
+  // The counts are read up to `now`, fixed before the first step: numbers read after a turn are judged at the same
+  // instant as the first. An SMS stored meanwhile makes its number's last SMS newer (no silence), as it did when it
+  // arrived while Wavix was being read, before the habits.
   let stepStart = performance.now();
   for (const number of await traffic.inboundNumbersInSteps(now - HABIT_DAYS * DAY, now)) {
     habits.set(number, measured(traffic, number, now, window));
