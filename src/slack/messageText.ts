@@ -4,7 +4,7 @@
  * text" reference). An SMS must carry what the person wrote, so the tokens are turned back:
  * - `<https://example.com|example.com>` (Slack linked what was typed) → `example.com`; `<mailto:a@b.c|a@b.c>` →
  *   `a@b.c`; `<https://example.com>` → the URL; a link whose label is other text (made with the formatting
- *   toolbar) → `label (URL)`, so the customer gets the address too;
+ *   toolbar) → `label (URL)`, so the customer gets the address too (`<mailto:a@b.c|our team>` → `our team (a@b.c)`);
  * - `<@U123|name>` → `@name`; `<@U123>` → `@` and the person's name from the directory, else `@someone` (the
  *   customer has no use for a Slack id); `<#C123|name>` → `#name`; `<#C123>` → the channel's name, else `#channel`;
  *   `<!here>` → `@here`; `<!date^…|fallback>` → its fallback; `<!subteam^S123|@team>` → `@team`, `<!subteam^S123>`
@@ -41,7 +41,12 @@ function untoken(inner: string, names: MentionNames): string {
     const special = target.slice(1).split('^')[0] ?? '';
     return special === 'subteam' ? '@group' : `@${special}`;
   }
-  if (target.startsWith('mailto:')) return label ?? target.slice('mailto:'.length);
+  if (target.startsWith('mailto:')) {
+    // Like a web link's: a label of other words ("our support team") alone left the customer no address to write to.
+    const address = target.slice('mailto:'.length);
+    if (label === undefined || label === '' || label.toLowerCase() === address.toLowerCase()) return label || address;
+    return `${label} (${address})`;
+  }
   if (label === undefined || label === '') return target;
   const bare = target.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/$/, '');
   if (label === target || label === bare || label.replace(/\/$/, '') === bare) return label;

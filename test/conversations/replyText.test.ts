@@ -14,6 +14,8 @@ describe('typedText: a Slack message event’s text back to what the person type
     ['see <https://example.com/|example.com>', 'see example.com'],
     ['<https://acme.test/track|your parcel>', 'your parcel (https://acme.test/track)'],
     ['mail <mailto:help@acme.test|help@acme.test>', 'mail help@acme.test'],
+    ['write to <mailto:help@acme.test|our support team>', 'write to our support team (help@acme.test)'],
+    ['write to <mailto:help@acme.test>', 'write to help@acme.test'],
     ['ask <@U0123ABC|maria> or <@U0456DEF>', 'ask @maria or @someone'],
     ['in <#C0123ABC|support> or <#C0456DEF>', 'in #support or #channel'],
     ['<!here> and <!channel>', '@here and @channel'],

@@ -281,6 +281,33 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(rows('SELECT segments, encoding FROM conversation_replies')).toEqual([{ segments: 1, encoding: 'UCS-2' }]);
   });
 
+  it('sends a mail link made on other words with its address, so the customer has one to write to', async () => {
+    const threadTs = await relayedThread();
+    // What Slack sends for "write to our support team" linked to help@acme.test with the formatting toolbar.
+    await reply(threadTs, 'Please write to <mailto:help@acme.test|our support team>', {
+      blocks: [
+        {
+          type: 'rich_text',
+          elements: [
+            {
+              type: 'rich_text_section',
+              elements: [
+                { type: 'text', text: 'Please write to ' },
+                { type: 'link', url: 'mailto:help@acme.test', text: 'our support team' },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    await waitUntil(
+      () => outboundSms().length === 1,
+      5000,
+      () => 'one SMS at Wavix',
+    );
+    expect(outboundSms()[0]?.message_body.text).toBe('Please write to our support team (help@acme.test)');
+  });
+
   it('sends the reply with a callback to smsops’ own DLR webhook', async () => {
     const threadTs = await relayedThread();
     await reply(threadTs, 'On its way');
