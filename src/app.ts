@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import { createAlerts } from './core/alerts.js';
+import { replyDeleted } from './core/conversations/deletedReply.js';
 import { markInterruptedSends, markUnsentReplies } from './core/conversations/interruptedSends.js';
 import { sendTakenReply, type ThreadMessage, takeReplyWhenWritable } from './core/conversations/replyFromThread.js';
 import { createReplyQueue } from './core/conversations/replyQueue.js';
@@ -455,6 +456,12 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     },
     isGroupedPost: (channel: string, ts: string) => repositories.slackPosts.at(channel, ts)?.layout === 'batch',
     takenReplyStatus: (channel: string, ts: string) => repositories.conversationReplies.bySlackMessage(channel, ts)?.status,
+    replyDeleted: (channel: string, ts: string) =>
+      replyDeleted(
+        { replies: repositories.conversationReplies, audit: repositories.audit, logger: replyDeps.logger },
+        channel,
+        ts,
+      ),
   };
 
   // HTTP mode: Slack's time against this host's (/healthz, the gauge below, the host_clock_off alert).

@@ -110,6 +110,18 @@ const editEvent = (threadTs: string, ts: string, before: string, after: string) 
     previous_message: { type: 'message', user: REPLIER, text: before, ts, thread_ts: threadTs },
   });
 
+/** Slack's message_deleted event of the message `ts` a person posted in the thread. */
+const deleteEvent = (threadTs: string, ts: string, text: string) =>
+  sendEvent({
+    type: 'message',
+    subtype: 'message_deleted',
+    hidden: true,
+    channel: INBOX,
+    ts: nextTs(),
+    deleted_ts: ts,
+    previous_message: { type: 'message', user: REPLIER, text, ts, thread_ts: threadTs },
+  });
+
 const outboundSms = () => t.emulator.state().messages.filter((m) => m.direction === 'outbound');
 const sendsToWavix = () => t.emulator.requests().filter((r) => r.method === 'POST' && r.path === '/v3/messages');
 const threadPosts = (threadTs: string) =>
@@ -547,6 +559,64 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(String(told?.args.text)).toContain('Your edit was not sent, and neither was your reply');
     expect(String(told?.args.text)).not.toContain('the customer has your reply');
     expect(sendsToWavix()).toEqual([]);
+  });
+
+  it('does not send a reply its writer deleted while it waited its turn, and tells whoever deletes a sent one that the SMS stays', async () => {
+    const threadTs = await relayedThread();
+    // The thread's first reply takes Wavix 3 s: the second waits its turn behind it.
+    t.emulator.injectFault({ method: 'POST', path: '/v3/messages', latencyMs: 3000 });
+    const statusOf = (ts: string) => rows('SELECT status FROM conversation_replies WHERE slack_message_ts = ?', ts)[0]?.status;
+    const firstTs = nextTs();
+    await reply(threadTs, 'Your order ships today', { ts: firstTs });
+    await waitUntil(
+      () => statusOf(firstTs) === 'sending',
+      5000,
+      () => 'the first reply being sent',
+    );
+    const secondTs = nextTs();
+    await reply(threadTs, 'Sorry, wrong customer', { ts: secondTs });
+    await waitUntil(
+      () => statusOf(secondTs) === 'queued',
+      5000,
+      () => 'the second reply waiting its turn',
+    );
+    await deleteEvent(threadTs, secondTs, 'Sorry, wrong customer');
+    const told = () => t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER);
+    await waitUntil(
+      () => told().length === 1,
+      5000,
+      () => 'the writer told of the deletion',
+    );
+    expect(told()[0]?.args).toMatchObject({
+      channel: INBOX,
+      thread_ts: threadTs,
+      text: 'You deleted your reply before it went out: it was not sent to the customer.',
+    });
+    await waitUntil(
+      () => rows("SELECT status FROM conversation_replies WHERE status = 'accepted'").length === 1,
+      5000,
+      () => 'the first reply sent',
+    );
+    await settled(threadTs);
+    expect(outboundSms().map((sms) => sms.message_body.text)).toEqual(['Your order ships today']);
+    expect(rows('SELECT status, status_reason FROM conversation_replies WHERE slack_message_ts = ?', secondTs)).toEqual([
+      { status: 'blocked', status_reason: 'its writer deleted it in Slack before it went out' },
+    ]);
+
+    // The first went out: deleting it in Slack takes nothing back, and its writer is told so, once.
+    await deleteEvent(threadTs, firstTs, 'Your order ships today');
+    await deleteEvent(threadTs, firstTs, 'Your order ships today');
+    await waitUntil(
+      () => told().length === 2,
+      5000,
+      () => 'the writer told the SMS stays',
+    );
+    await settled(threadTs);
+    expect(told().map((c) => c.args.text)).toEqual([
+      'You deleted your reply before it went out: it was not sent to the customer.',
+      'You deleted your reply, but the customer already has it as an SMS: deleting it in Slack does not take it back. To correct it, post a new reply in this thread.',
+    ]);
+    expect(outboundSms()).toHaveLength(1);
   });
 
   it('tells the person who replies under a grouped post (a storm of several conversations) where to answer; sends nothing', async () => {

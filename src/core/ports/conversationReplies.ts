@@ -84,6 +84,11 @@ export interface ConversationRepliesRepository {
    * smsops gave up on it): it must not be sent.
    */
   startSending(id: number): ConversationReply | undefined;
+  /**
+   * A `queued` reply becomes `blocked` with `reason`: its writer deleted it in Slack before its send began. Undefined
+   * when it was no longer queued (its send began: it goes out, or went).
+   */
+  withdraw(id: number, reason: string): ConversationReply | undefined;
   /** Forgets a `queued` reply that turned out to be no reply to send (its writer may not send, files, empty text). */
   discard(id: number): void;
   /**

@@ -1,6 +1,7 @@
 import type { RespondFn, webApi } from '@slack/bolt';
 import { UnexpectedError, unexpectedErrorText } from '../../core/access.js';
 import type { Alerts } from '../../core/alerts.js';
+import type { DeletedReply } from '../../core/conversations/deletedReply.js';
 import type { ReplyOutcome, ThreadMessage } from '../../core/conversations/replyFromThread.js';
 import type { DoctorReport } from '../../core/doctor/types.js';
 import type { ForgetDeps } from '../../core/forgetCustomer.js';
@@ -62,6 +63,8 @@ export interface SlackDeps {
     isGroupedPost?(channel: string, ts: string): boolean;
     /** Where the reply smsops took from the message at `ts` stands (its edits are never sent); undefined: none taken. */
     takenReplyStatus?(channel: string, ts: string): ReplyStatus | undefined;
+    /** The reply taken from the deleted message at `ts`: withdrawn when its send had not begun; undefined: none taken. */
+    replyDeleted?(channel: string, ts: string): DeletedReply | undefined;
   };
   /** The account's SMS-enabled numbers, read once for the Sender ID form and its number search (createSlackSurface). */
   smsNumbers: SmsNumbersCache;

@@ -113,6 +113,9 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   const markUnsent = db.prepare<[string, number], Row>(`
     UPDATE conversation_replies SET status = 'blocked', status_reason = ?, status_at = ?
     WHERE status = 'queued' RETURNING *`);
+  const setWithdrawn = db.prepare(`
+    UPDATE conversation_replies SET status = 'blocked', status_reason = @reason, status_at = @at
+    WHERE id = @id AND status = 'queued'`);
   // Refused before the send (smsops' own checks) or by Wavix.
   const setNotSent = db.prepare(`
     UPDATE conversation_replies SET status = @status, status_reason = @reason, status_at = @at
@@ -212,6 +215,11 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     begin: (reply) => begin(reply),
     startSending: (id) => {
       if (setSending.run(now(), id).changes === 0) return undefined;
+      const row = byId.get(id);
+      return row ? toReply(row) : undefined;
+    },
+    withdraw: (id, reason) => {
+      if (setWithdrawn.run({ id, reason: reason.slice(0, REASON_MAX), at: now() }).changes === 0) return undefined;
       const row = byId.get(id);
       return row ? toReply(row) : undefined;
     },

@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
+import type { DeletedReply } from '../../../core/conversations/deletedReply.js';
 import type { ReplyStatus } from '../../../core/ports/conversationReplies.js';
 import { isTransientStoreError, storeErrorReason } from '../../../core/ports/storeErrors.js';
 import { describeError } from '../../../errors.js';
@@ -10,7 +11,8 @@ import type { SlackDeps } from '../context.js';
 
 /**
  * Message subtypes that are a person writing in the thread. Every other subtype (message_changed, message_deleted,
- * channel_join, bot_message, …) is Slack telling of something else and is ignored; an edit is never sent again.
+ * channel_join, bot_message, …) is Slack telling of something else: an edit is never sent again, and an edit or a
+ * deletion of a reply is only said to its writer (above the subtype check).
  * `file_share` is a message with files (said in the thread, nothing sent); `thread_broadcast` is a reply also shown
  * in the channel.
  */
@@ -54,6 +56,44 @@ const editSchema = z.object({
   }),
   previous_message: z.object({ text: z.string().optional() }).optional(),
 });
+
+/**
+ * A person's message deleted (Slack's `message_deleted`, with the message as it was). Read only to tell the writer of a
+ * reply smsops took what became of it: deleting it in Slack takes back no SMS.
+ */
+const deletionSchema = z.object({
+  subtype: z.literal('message_deleted'),
+  channel: z.string(),
+  previous_message: z.object({
+    user: z.string().optional(),
+    ts: z.string(),
+    thread_ts: z.string().optional(),
+    bot_id: z.unknown().optional(),
+  }),
+});
+
+/**
+ * What the writer of a deleted reply is told, or nothing when the reply never reached the customer anyway (its status
+ * line says why). A reply deleted while it waited its turn is not sent (core/conversations/deletedReply.ts).
+ */
+export function deletedReplyText(deleted: DeletedReply): string | undefined {
+  if (deleted.withdrawn) return 'You deleted your reply before it went out: it was not sent to the customer.';
+  const again = 'To correct it, post a new reply in this thread.';
+  switch (deleted.status) {
+    case 'queued':
+    case 'sending':
+      return `You deleted your reply, but it was already being sent: the customer gets it as an SMS all the same (deleting it in Slack does not take it back). ${again}`;
+    case 'unknown':
+      return `You deleted your reply, but it may have gone out as an SMS (its status line in this thread says so): deleting it in Slack does not take it back. ${again}`;
+    case 'accepted':
+    case 'pending':
+    case 'sent':
+    case 'delivered':
+      return `You deleted your reply, but the customer already has it as an SMS: deleting it in Slack does not take it back. ${again}`;
+    default:
+      return undefined;
+  }
+}
 
 /**
  * A writer is told once per reply within this time, and again only when what to tell changed (a handful at most, the
@@ -140,6 +180,28 @@ export function threadReplyListener(deps: SlackDeps) {
       if (!firstEditNotice(channel, edited.ts, text)) return;
       await client.chat.postEphemeral({ channel, thread_ts: edited.thread_ts, user: edited.user, text }).catch((error: unknown) =>
         deps.logger.warn('the writer of an edited reply could not be told it was not sent', {
+          channel,
+          error: describeError(error),
+        }),
+      );
+      return;
+    }
+    const deletion = deletionSchema.safeParse(event);
+    if (deletion.success) {
+      const { channel, previous_message: gone } = deletion.data;
+      if (!gone.user || gone.bot_id !== undefined || gone.user === context.botUserId) return;
+      if (gone.thread_ts === undefined || gone.thread_ts === gone.ts) return;
+      let deleted: DeletedReply | undefined;
+      try {
+        deleted = conversations.replyDeleted?.(channel, gone.ts);
+      } catch (error) {
+        deps.logger.warn('a deleted reply could not be looked up', { channel, error: describeError(error) });
+        return;
+      }
+      const text = deleted && deletedReplyText(deleted);
+      if (text === undefined || !firstEditNotice(channel, gone.ts, text)) return;
+      await client.chat.postEphemeral({ channel, thread_ts: gone.thread_ts, user: gone.user, text }).catch((error: unknown) =>
+        deps.logger.warn('the writer of a deleted reply could not be told what became of it', {
           channel,
           error: describeError(error),
         }),
