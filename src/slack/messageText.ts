@@ -10,7 +10,8 @@
  *   `<!here>` → `@here`; `<!date^…|fallback>` → its fallback; `<!subteam^S123|@team>` → `@team`, `<!subteam^S123>`
  *   → `@group` (the customer has no use for "@subteam", Slack's word for a user group);
  * - then the three entities, last, since `&amp;lt;` is what a typed `&lt;` looks like.
- * Formatting a person typed (`*bold*`, `_italic_`) is in the text as typed and stays.
+ * Formatting a person typed (`*bold*`, `_italic_`) is in the text as typed and stays; code, from the blocks, goes
+ * without its backticks (richTextMarkup.ts).
  * With the event's rich_text `blocks`, the mrkdwn is rebuilt from them (richTextMarkup.ts), since only they hold an
  * emoji's Unicode where `text` has its `:shortcode:`; `text` is used when there are none or they hold other kinds.
  */

@@ -3,7 +3,8 @@
  * the composer as its shortcode (`:+1:`); only the blocks hold its Unicode (`"unicode": "1f44d"`), and a customer
  * must get 👍, not ":+1:" (which also prices the SMS as GSM-7 when it is UCS-2). Everything else is written the way
  * Slack writes it into `text`: entities, `<…>` tokens for links and mentions, styles as `*bold*`, lists as `•` / `1.`
- * lines, quotes as `> ` lines, code as ``` fences, so `typedText` turns both into what the person typed alike.
+ * lines, quotes as `> ` lines, so `typedText` turns both into what the person typed alike. Code is the exception:
+ * its text goes without Slack's backticks and ``` fences, which are not in GSM-7 and made the SMS UCS-2.
  *
  * Element shapes: Slack's rich text block reference (docs.slack.dev/reference/block-kit/blocks/rich-text-block and its
  * element pages). A user group becomes Slack's `<!subteam^ID>` token (with its handle when `text` gives it), a date
@@ -93,8 +94,9 @@ function styled(raw: string, marks: z.infer<typeof style>): string {
   const { start, end } = edges(raw, (char) => SPACE.test(char));
   const [lead, core, trail] = [raw.slice(0, start), raw.slice(start, end), raw.slice(end)];
   if (!marks || core === '') return raw;
+  // Code keeps no backticks: they are Slack's markup, not the words, and GSM-7 has no backtick (a tracking number
+  // marked as code made a 131-character reply 3 UCS-2 segments instead of 1).
   let inner = core;
-  if (marks.code) inner = `\`${inner}\``;
   if (marks.italic) inner = `_${inner}_`;
   if (marks.bold) inner = `*${inner}*`;
   if (marks.strike) inner = `~${inner}~`;
@@ -199,12 +201,10 @@ function blockMarkup(block: Block, groups: GroupHandles): string {
           .join('\n'),
       );
     case 'rich_text_preformatted':
-      return aroundTrailingBreaks(
-        block.elements
-          .map((element) => (element.type === 'text' ? entities(element.text) : inlineMarkup(element, groups)))
-          .join(''),
-        (content) => `\`\`\`${content}\`\`\``,
-      );
+      // Its text without the ``` fences, for the reason code has no backticks (styled).
+      return block.elements
+        .map((element) => (element.type === 'text' ? entities(element.text) : inlineMarkup(element, groups)))
+        .join('');
   }
 }
 

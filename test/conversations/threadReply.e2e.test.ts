@@ -293,6 +293,36 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(rows('SELECT segments, encoding FROM conversation_replies')).toEqual([{ segments: 1, encoding: 'UCS-2' }]);
   });
 
+  it('sends a tracking number marked as code without Slack’s backticks, which would make the SMS UCS-2 (3 segments for 1)', async () => {
+    const threadTs = await relayedThread();
+    const before = 'Your tracking number is ';
+    const after = ', it should arrive tomorrow before noon. Please keep this message for reference later today.';
+    await reply(threadTs, `${before}\`1Z999AA10123456784\`${after}`, {
+      blocks: [
+        {
+          type: 'rich_text',
+          elements: [
+            {
+              type: 'rich_text_section',
+              elements: [
+                { type: 'text', text: before },
+                { type: 'text', text: '1Z999AA10123456784', style: { code: true } },
+                { type: 'text', text: after },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    await waitUntil(
+      () => outboundSms().length === 1,
+      5000,
+      () => 'one SMS at Wavix',
+    );
+    expect(outboundSms()[0]?.message_body.text).toBe(`${before}1Z999AA10123456784${after}`);
+    expect(statusLines(threadTs).map((c) => c.args.text)).toEqual(['Sending… · 1 segment, GSM-7']);
+  });
+
   it('sends a mail link made on other words with its address, so the customer has one to write to', async () => {
     const threadTs = await relayedThread();
     // What Slack sends for "write to our support team" linked to help@acme.test with the formatting toolbar.
