@@ -68,6 +68,22 @@ export function typedText(slackText: string, names: MentionNames = NO_NAMES, blo
   return decodeEntities(markupOf(slackText, blocks).replace(TOKEN, (_, inner: string) => untoken(inner, names)));
 }
 
+/** Slack's special mentions that notify people (`<!here>`, `<!channel>`, `<!everyone>`, a user group `<!subteam^…>`). */
+const NOTIFYING = new Set(['here', 'channel', 'everyone', 'subteam']);
+
+/**
+ * Whether the message mentions people: a person, a user group, `@here`/`@channel`/`@everyone`. Mentioning someone
+ * notifies them in Slack: the message is written to colleagues ("@Bob can you take this one?"), not to the customer.
+ * A date or a channel name is no one. A typed `<@U1>` arrives as `&lt;@U1&gt;`, no token.
+ */
+export function mentionsPeople(slackText: string, blocks?: unknown): boolean {
+  for (const [, inner = ''] of markupOf(slackText, blocks).matchAll(TOKEN)) {
+    if (inner.startsWith('@') && inner.length > 1) return true;
+    if (inner.startsWith('!') && NOTIFYING.has(inner.slice(1).split(/[\^|]/)[0] ?? '')) return true;
+  }
+  return false;
+}
+
 /** Ids of the unlabelled `<@U…>` and `<#C…>` tokens in a message's text. */
 function unlabelledMentions(slackText: string): { users: Set<string>; channels: Set<string> } {
   const users = new Set<string>();

@@ -261,8 +261,9 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
   it('sends emoji as the person typed them (from the event’s rich_text, where `text` has shortcodes), priced as UCS-2', async () => {
     t.fakeSlack.seedUser(ADMIN, { displayName: 'Bob', admin: true });
     const threadTs = await relayedThread();
-    // What Slack sends for "Thanks 👍🏽 see you 🙂 @Bob" typed in the composer.
-    await reply(threadTs, 'Thanks :+1::skin-tone-4: see you :slightly_smiling_face: <@U0ADMIN001>', {
+    // What Slack sends for "Thanks 👍🏽 see you 🙂 #sms-inbox" typed in the composer.
+    t.fakeSlack.seedChannels([{ id: INBOX, name: 'sms-inbox' }]);
+    await reply(threadTs, 'Thanks :+1::skin-tone-4: see you :slightly_smiling_face: <#C0INBOX001>', {
       blocks: [
         {
           type: 'rich_text',
@@ -276,7 +277,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
                 { type: 'text', text: ' see you ' },
                 { type: 'emoji', name: 'slightly_smiling_face', unicode: '1f642' },
                 { type: 'text', text: ' ' },
-                { type: 'user', user_id: ADMIN },
+                { type: 'channel', channel_id: INBOX },
               ],
             },
           ],
@@ -288,7 +289,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
       5000,
       () => 'the status line updated to Sent',
     );
-    expect(outboundSms().map((sms) => sms.message_body.text)).toEqual(['Thanks 👍🏽 see you 🙂 @Bob']);
+    expect(outboundSms().map((sms) => sms.message_body.text)).toEqual(['Thanks 👍🏽 see you 🙂 #sms-inbox']);
     expect(statusLines(threadTs).map((c) => c.args.text)).toEqual(['Sending… · 1 segment, UCS-2 because of 👍🏽, 🙂']);
     expect(rows('SELECT segments, encoding FROM conversation_replies')).toEqual([{ segments: 1, encoding: 'UCS-2' }]);
   });
@@ -849,17 +850,68 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
 });
 
 describe('who the SMS names, and who may still send it', () => {
-  it('names a mentioned person and channel instead of sending their Slack ids', async () => {
-    t.fakeSlack.seedUser(ADMIN, { displayName: 'Bob', admin: true });
+  it('names a mentioned channel instead of sending its Slack id', async () => {
     t.fakeSlack.seedChannels([{ id: INBOX, name: 'sms-inbox' }]);
     const threadTs = await relayedThread();
-    await reply(threadTs, 'hey <@U0ADMIN001>, <@U0NOBODY01> and <@U0REPLY001|maria> from <#C0INBOX001> and <#C0ELSEWHR1>');
+    await reply(threadTs, 'see <#C0INBOX001> and <#C0ELSEWHR1> on <!date^1392734382^{date_short}|Feb 18, 2014>');
     await waitUntil(
       () => outboundSms().length === 1,
       5000,
       () => 'one SMS at Wavix',
     );
-    expect(outboundSms()[0]?.message_body.text).toBe('hey @Bob, @someone and @maria from #sms-inbox and #channel');
+    expect(outboundSms()[0]?.message_body.text).toBe('see #sms-inbox and #channel on Feb 18, 2014');
+  });
+
+  it('keeps a message that mentions a colleague, a group or @here in Slack: written to colleagues, it is not texted to the customer', async () => {
+    t.fakeSlack.seedUser(ADMIN, { displayName: 'Bob', admin: true });
+    const threadTs = await relayedThread();
+    const told = () => t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER);
+    const internal = [
+      // What Slack sends for "@Bob can you take this one? they sound angry", in `text` and in the blocks.
+      [
+        '<@U0ADMIN001> can you take this one? they sound angry',
+        [
+          {
+            type: 'rich_text',
+            elements: [
+              {
+                type: 'rich_text_section',
+                elements: [
+                  { type: 'user', user_id: ADMIN },
+                  { type: 'text', text: ' can you take this one? they sound angry' },
+                ],
+              },
+            ],
+          },
+        ],
+      ],
+      ['<!here> who knows this customer?', undefined],
+      ['<!subteam^S0ONCALL|@oncall> please look', undefined],
+      ['ask <@U0REPLY001|maria>', undefined],
+    ] as const;
+    for (const [index, [text, blocks]] of internal.entries()) {
+      await reply(threadTs, text, blocks ? { blocks } : {});
+      await waitUntil(
+        () => told().length === index + 1,
+        5000,
+        () => `the writer told of message ${index + 1}`,
+      );
+    }
+    expect(new Set(told().map((c) => c.args.text))).toEqual(
+      new Set([
+        'Not sent to the customer: your message mentions someone in Slack (a person, a group, @here or @channel), so it is taken as written to colleagues and stays in this thread. To text the customer, post your reply without the mention.',
+      ]),
+    );
+    expect(told()[0]?.args).toMatchObject({ channel: INBOX, thread_ts: threadTs });
+    // A typed "<@U0ADMIN001>" (Slack escapes it) mentions no one: it goes out as typed.
+    await reply(threadTs, 'Your code is &lt;@U0ADMIN001&gt;');
+    await waitUntil(
+      () => outboundSms().length === 1,
+      5000,
+      () => 'one SMS at Wavix',
+    );
+    expect(sendsToWavix()).toHaveLength(1);
+    expect(outboundSms()[0]?.message_body.text).toBe('Your code is <@U0ADMIN001>');
   });
 
   it('refuses, audited, when Slack cannot say whether the person is a member (fail closed); the next try goes out', async () => {

@@ -31,6 +31,11 @@ export interface ThreadMessage {
   /** What the person typed, with Slack's escapes and link markup undone by the listener. */
   text: string;
   hasFiles: boolean;
+  /**
+   * Whether it mentions people in Slack (a person, a user group, @here/@channel/@everyone): written to colleagues, so
+   * never sent to the customer.
+   */
+  mentionsPeople?: boolean;
   /** Whether the thread's parent is smsops' own post (Slack's parent_user_id is the bot's user). */
   underOwnPost?: boolean;
 }
@@ -71,6 +76,8 @@ export type ReplyOutcome =
   | 'already_handled'
   | 'not_allowed'
   | 'files'
+  /** It mentions people in Slack: a message to colleagues, kept in the thread, said to its writer. */
+  | 'mentions_people'
   | 'empty'
   | 'blocked'
   | 'sent'
@@ -222,6 +229,13 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
     return 'files';
   }
 
+  if (message.mentionsPeople) {
+    // Teams talk in the thread too ("@Bob can you take this one? they sound angry"): sent, that went to the customer.
+    refused('mentions_people', MENTIONS_PEOPLE_TEXT);
+    noticeInBackground(deps, deps.notifier.tellPerson(message.channel, message.threadTs, message.userId, MENTIONS_PEOPLE_TEXT));
+    return 'mentions_people';
+  }
+
   const assessment = assessReply(deps.optOuts, { from, to, text: message.text });
   if (!assessment.ok && assessment.reason === 'empty') {
     refused('empty', assessment.summary);
@@ -275,6 +289,10 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
   }
   return recordSent(deps, reply, sent, cost);
 }
+
+/** Said to the writer of a message that mentions people in Slack. */
+export const MENTIONS_PEOPLE_TEXT =
+  'Not sent to the customer: your message mentions someone in Slack (a person, a group, @here or @channel), so it is taken as written to colleagues and stays in this thread. To text the customer, post your reply without the mention.';
 
 /** The reply recorded as not sent; when the store cannot record it, the record as it would have been (said all the same). */
 function notSentRecord(
