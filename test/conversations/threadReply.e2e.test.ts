@@ -888,9 +888,11 @@ describe('who the SMS names, and who may still send it', () => {
       ['<!here> who knows this customer?', undefined],
       ['<!subteam^S0ONCALL|@oncall> please look', undefined],
       ['ask <@U0REPLY001|maria>', undefined],
+      // A screenshot for a colleague: no "Files cannot be sent by SMS" before the whole thread.
+      ['<@U0ADMIN001> see the error', undefined, [{ id: 'F0001', name: 'error.png', mimetype: 'image/png' }]],
     ] as const;
-    for (const [index, [text, blocks]] of internal.entries()) {
-      await reply(threadTs, text, blocks ? { blocks } : {});
+    for (const [index, [text, blocks, files]] of internal.entries()) {
+      await reply(threadTs, text, { ...(blocks ? { blocks } : {}), ...(files ? { subtype: 'file_share', files } : {}) });
       await waitUntil(
         () => told().length === index + 1,
         5000,
@@ -903,6 +905,7 @@ describe('who the SMS names, and who may still send it', () => {
       ]),
     );
     expect(told()[0]?.args).toMatchObject({ channel: INBOX, thread_ts: threadTs });
+    expect(threadPosts(threadTs).filter((c) => readable(c.args).includes('Files cannot be sent'))).toEqual([]);
     // A typed "<@U0ADMIN001>" (Slack escapes it) mentions no one: it goes out as typed.
     await reply(threadTs, 'Your code is &lt;@U0ADMIN001&gt;');
     await waitUntil(

@@ -222,18 +222,18 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
     noticeInBackground(deps, deps.notifier.tellPerson(message.channel, message.threadTs, message.userId, refusal.text));
     return 'not_allowed';
   }
+  if (message.mentionsPeople) {
+    // Teams talk in the thread too ("@Bob can you take this one? they sound angry"): sent, that went to the customer.
+    // Before files: a screenshot for a colleague is no reply, to be refused in front of the whole thread.
+    refused('mentions_people', MENTIONS_PEOPLE_TEXT);
+    noticeInBackground(deps, deps.notifier.tellPerson(message.channel, message.threadTs, message.userId, MENTIONS_PEOPLE_TEXT));
+    return 'mentions_people';
+  }
   if (message.hasFiles) {
     const text = 'Files cannot be sent by SMS, so nothing was sent. Post the reply again as text only.';
     refused('files', text);
     noticeInBackground(deps, deps.notifier.sayInThread(message.channel, message.threadTs, text));
     return 'files';
-  }
-
-  if (message.mentionsPeople) {
-    // Teams talk in the thread too ("@Bob can you take this one? they sound angry"): sent, that went to the customer.
-    refused('mentions_people', MENTIONS_PEOPLE_TEXT);
-    noticeInBackground(deps, deps.notifier.tellPerson(message.channel, message.threadTs, message.userId, MENTIONS_PEOPLE_TEXT));
-    return 'mentions_people';
   }
 
   const assessment = assessReply(deps.optOuts, { from, to, text: message.text });
