@@ -2,9 +2,10 @@
  * A person's message as mrkdwn rebuilt from its rich_text `blocks`. Slack's `text` holds an emoji typed or picked in
  * the composer as its shortcode (`:+1:`); only the blocks hold its Unicode (`"unicode": "1f44d"`), and a customer
  * must get 👍, not ":+1:" (which also prices the SMS as GSM-7 when it is UCS-2). Everything else is written the way
- * Slack writes it into `text`: entities, `<…>` tokens for links and mentions, styles as `*bold*`, lists as `•` / `1.`
- * lines, quotes as `> ` lines, so `typedText` turns both into what the person typed alike. Code is the exception:
- * its text goes without Slack's backticks and ``` fences, which are not in GSM-7 and made the SMS UCS-2.
+ * Slack writes it into `text`: entities, `<…>` tokens for links and mentions, styles as `*bold*`, numbered lists as
+ * `1.` lines, quotes as `> ` lines, so `typedText` turns both into what the person typed alike. Code and bullets are
+ * the exceptions: code goes without Slack's backticks and ``` fences, bullets as `- `, since Slack's are not in GSM-7
+ * and made the SMS UCS-2.
  *
  * Element shapes: Slack's rich text block reference (docs.slack.dev/reference/block-kit/blocks/rich-text-block and its
  * element pages). A user group becomes Slack's `<!subteam^ID>` token (with its handle when `text` gives it), a date
@@ -177,7 +178,11 @@ function aroundTrailingBreaks(body: string, wrap: (content: string) => string): 
   return content === '' ? body : `${wrap(content)}${body.slice(content.length)}`;
 }
 
-const BULLETS = ['•', '◦', '▪'];
+/**
+ * A bullet list's points as "- ", at every depth (its indent shows the nesting): Slack's • ◦ ▪ are not in GSM-7, and
+ * a list typed as "- shoes" made the whole SMS UCS-2 (half the room per segment) for a mark the person never typed.
+ */
+const BULLET = '-';
 
 function blockMarkup(block: Block, groups: GroupHandles): string {
   const inlines = (elements: Inline[]) => elements.map((element) => inlineMarkup(element, groups)).join('');
@@ -188,7 +193,7 @@ function blockMarkup(block: Block, groups: GroupHandles): string {
       const depth = block.indent ?? 0;
       return block.elements
         .map((item, index) => {
-          const point = block.style === 'ordered' ? `${(block.offset ?? 0) + index + 1}.` : BULLETS[depth % BULLETS.length];
+          const point = block.style === 'ordered' ? `${(block.offset ?? 0) + index + 1}.` : BULLET;
           return `${'    '.repeat(depth)}${point} ${inlines(item.elements)}\n`;
         })
         .join('');

@@ -156,7 +156,8 @@ describe('typedText with the event’s rich_text blocks: emoji as the customer s
         },
         section(plain('Thanks')),
       ),
-      'Your order 📦:\n• shoes\n• socks\n3. pay\n4. collect\nThanks',
+      // Bullets as "- ": Slack's • is not in GSM-7.
+      'Your order 📦:\n- shoes\n- socks\n3. pay\n4. collect\nThanks',
     ],
     [
       'a nested list',
@@ -165,7 +166,7 @@ describe('typedText with the event’s rich_text blocks: emoji as the customer s
         { type: 'rich_text_list', style: 'bullet', indent: 0, elements: [section(plain('shoes'))] },
         { type: 'rich_text_list', style: 'bullet', indent: 1, elements: [section(plain('size 42'))] },
       ),
-      '• shoes\n    ◦ size 42',
+      '- shoes\n    - size 42',
     ],
     [
       'a quote of two lines, then a reply',

@@ -324,6 +324,29 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(statusLines(threadTs).map((c) => c.args.text)).toEqual(['Sending… · 1 segment, GSM-7']);
   });
 
+  it('sends a bullet list typed as "- " with plain dashes, in GSM-7, where Slack’s • made it UCS-2', async () => {
+    const threadTs = await relayedThread();
+    const item = (text: string) => ({ type: 'rich_text_section', elements: [{ type: 'text', text }] });
+    await reply(threadTs, 'Please bring:\n• your ID\n• the order number', {
+      blocks: [
+        {
+          type: 'rich_text',
+          elements: [
+            { type: 'rich_text_section', elements: [{ type: 'text', text: 'Please bring:\n' }] },
+            { type: 'rich_text_list', style: 'bullet', indent: 0, elements: [item('your ID'), item('the order number')] },
+          ],
+        },
+      ],
+    });
+    await waitUntil(
+      () => outboundSms().length === 1,
+      5000,
+      () => 'one SMS at Wavix',
+    );
+    expect(outboundSms()[0]?.message_body.text).toBe('Please bring:\n- your ID\n- the order number');
+    expect(statusLines(threadTs).map((c) => c.args.text)).toEqual(['Sending… · 1 segment, GSM-7']);
+  });
+
   it('sends a mail link made on other words with its address, so the customer has one to write to', async () => {
     const threadTs = await relayedThread();
     // What Slack sends for "write to our support team" linked to help@acme.test with the formatting toolbar.
