@@ -229,3 +229,24 @@ export function markupFromBlocks(blocks: unknown, groups: GroupHandles = new Map
   markup = withoutClosingBreaks(markup);
   return markup.trim() === '' ? undefined : markup;
 }
+
+/**
+ * The names of the custom emoji (no Unicode: an image of this workspace) in the message's rich_text blocks, once
+ * each: the customer reads each as its `:name:`.
+ */
+export function customEmojiNames(blocks: unknown): string[] {
+  const parsed = richTextBlocks.safeParse(blocks);
+  if (!parsed.success) return [];
+  const names = new Set<string>();
+  const visit = (elements: readonly { type: string }[]) => {
+    for (const element of elements) {
+      const inner = element as { type: string; elements?: { type: string }[] };
+      if (inner.elements) visit(inner.elements);
+      else if (element.type === 'emoji' && codePoints((element as z.infer<typeof emoji>).unicode) === undefined) {
+        names.add(`:${(element as z.infer<typeof emoji>).name}:`);
+      }
+    }
+  };
+  for (const richText of parsed.data) visit(richText.elements);
+  return [...names];
+}

@@ -347,6 +347,38 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(statusLines(threadTs).map((c) => c.args.text)).toEqual(['Sending… · 1 segment, GSM-7']);
   });
 
+  it('tells the writer, to them only, that a custom emoji goes out as its name', async () => {
+    const threadTs = await relayedThread();
+    await reply(threadTs, 'Done :partyparrot:', {
+      blocks: [
+        {
+          type: 'rich_text',
+          elements: [
+            {
+              type: 'rich_text_section',
+              elements: [
+                { type: 'text', text: 'Done ' },
+                { type: 'emoji', name: 'partyparrot' },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const told = () => t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER);
+    await waitUntil(
+      () => outboundSms().length === 1 && told().length === 1,
+      5000,
+      () => 'the SMS sent and its writer told',
+    );
+    expect(outboundSms()[0]?.message_body.text).toBe('Done :partyparrot:');
+    expect(told()[0]?.args).toMatchObject({
+      channel: INBOX,
+      thread_ts: threadTs,
+      text: 'Your reply goes out with :partyparrot: as text: a custom emoji of this Slack has no character an SMS can carry. Post a new reply if that reads wrong.',
+    });
+  });
+
   it('sends a mail link made on other words with its address, so the customer has one to write to', async () => {
     const threadTs = await relayedThread();
     // What Slack sends for "write to our support team" linked to help@acme.test with the formatting toolbar.

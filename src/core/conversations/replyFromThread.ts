@@ -36,6 +36,8 @@ export interface ThreadMessage {
    * never sent to the customer.
    */
   mentionsPeople?: boolean;
+  /** Custom emoji in it (`:partyparrot:`): a workspace's images, which the customer reads as their names. */
+  customEmoji?: readonly string[];
   /** Whether the thread's parent is smsops' own post (Slack's parent_user_id is the bot's user). */
   underOwnPost?: boolean;
 }
@@ -254,6 +256,12 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
   }
 
   if (deps.mayStartSend && !deps.mayStartSend()) return notStartedForStop(deps, queued, cost);
+  if (message.customEmoji && message.customEmoji.length > 0) {
+    // Said, not refused: the words still carry the reply; its writer learns what the customer reads in place of them.
+    const names = message.customEmoji.slice(0, 3).join(' ');
+    const text = `Your reply goes out with ${names} as text: a custom emoji of this Slack has no character an SMS can carry. Post a new reply if that reads wrong.`;
+    noticeInBackground(deps, deps.notifier.tellPerson(message.channel, message.threadTs, message.userId, text));
+  }
   // A stop that gave up waiting for this reply has said "Not sent" in the thread: it must stay true.
   let reply: ConversationReply | undefined;
   try {

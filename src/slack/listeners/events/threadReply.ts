@@ -6,6 +6,7 @@ import { isTransientStoreError, storeErrorReason } from '../../../core/ports/sto
 import { describeError } from '../../../errors.js';
 import { warnOncePerMinute } from '../../../logOncePerMinute.js';
 import { mentionsPeople, typedTextNamed } from '../../messageText.js';
+import { customEmojiNames } from '../../richTextMarkup.js';
 import { GROUPED_POST_REPLY_REFUSAL } from '../../ui/groupedPost.js';
 import type { SlackDeps } from '../context.js';
 
@@ -244,6 +245,7 @@ export function threadReplyListener(deps: SlackDeps) {
         text: await typedTextNamed(message.text ?? '', deps.services.directory, message.blocks),
         hasFiles: (message.files?.length ?? 0) > 0,
         mentionsPeople: mentionsPeople(message.text ?? '', message.blocks),
+        customEmoji: customEmojiNames(message.blocks),
         underOwnPost: context.botUserId !== undefined && message.parent_user_id === context.botUserId,
       });
       if (outcome !== 'not_a_relay_thread') {
