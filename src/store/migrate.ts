@@ -6,8 +6,8 @@ import { AppError } from '../errors.js';
 import { checksumMatches } from './earlierChecksums.js';
 
 /**
- * Applies `NNN_name.sql` files in order, each in its own transaction together with its record in
- * `schema_migrations`. A file is immutable once applied: its checksum is kept and checked on every start, because a
+ * Applies the pending `NNN_name.sql` files in order, each with its record in `schema_migrations`, all in one
+ * transaction: an upgrade is applied whole or not at all. A file is immutable once applied: its checksum is kept and checked on every start, because a
  * changed file means the database no longer matches what the code expects (earlier checksums of files whose comments
  * alone changed are accepted too: ./earlierChecksums.ts).
  */
@@ -137,26 +137,33 @@ export function migrate(
   if (pending.length > 0 && applied.size > 0) onUpgrade?.(pending, Math.max(...applied.keys()));
   const record = db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)');
   const report: MigrationReport = { applied: [], alreadyApplied: applied.size };
-  for (const file of files) {
-    if (applied.has(file.version)) continue;
-    const apply = db.transaction(() => {
+  const toApply = files.filter((file) => !applied.has(file.version));
+  // One transaction for all of them: with one each, an upgrade stopped or failing partway (killed during 041's index build, a full disk) left the database at a schema no release runs on, which the
+  // earlier release refuses, and the next start's pre-upgrade backup, of that schema, replaced the one it could restore.
+  let running: MigrationFile | undefined;
+  const applyAll = db.transaction(() => {
+    for (const file of toApply) {
+      running = file;
       db.exec(file.sql);
       record.run(file.version, file.name, file.checksum, now());
-    });
-    try {
-      apply();
-    } catch (error) {
-      const passes = passesByItself(error);
-      throw new MigrationError(
-        `${file.file} failed and was rolled back: ${error instanceof Error ? error.message : String(error)}${
-          passes
-            ? ''
-            : '. It would fail the same way at every start: the database is as it was, so start the smsops version that ran on it until this is fixed (the README, Upgrades and migrations)'
-        }`,
-        { cause: error, passesByItself: passes },
-      );
+      report.applied.push(file.file);
     }
-    report.applied.push(file.file);
+  });
+  try {
+    applyAll();
+  } catch (error) {
+    const passes = passesByItself(error);
+    const before = report.applied;
+    throw new MigrationError(
+      `${running?.file ?? 'a migration'} failed and was rolled back${
+        before.length > 0 ? `, with the ${before.length} this start ran before it (${before.join(', ')})` : ''
+      }: ${error instanceof Error ? error.message : String(error)}${
+        passes
+          ? ''
+          : '. It would fail the same way at every start: the database is as it was, so start the smsops version that ran on it until this is fixed (the README, Upgrades and migrations)'
+      }`,
+      { cause: error, passesByItself: passes },
+    );
   }
   return report;
 }

@@ -254,6 +254,7 @@ describe('migration runner', () => {
 
   it('rolls back a migration that fails midway, leaving neither its tables nor its record', () => {
     const { dbPath, migrations } = workspace();
+    openDatabase(dbPath, { migrationsDir: migrations }).db.close();
     writeFileSync(
       join(migrations, '998_broken.sql'),
       'CREATE TABLE half_done (id INTEGER);\nINSERT INTO no_such_table VALUES (1);',
@@ -272,5 +273,32 @@ describe('migration runner', () => {
       v: Number(SHIPPED.at(-1)?.slice(0, 3)),
     });
     db.close();
+  });
+
+  it('rolls an upgrade stopped partway back whole, so the earlier release still opens the database', () => {
+    const { dbPath, migrations } = workspace();
+    // The earlier release: every shipped migration but the last two.
+    const earlier = join(dbPath, '..', '..', 'migrations-earlier');
+    cpSync(migrations, earlier, { recursive: true });
+    for (const file of SHIPPED.slice(-2)) rmSync(join(earlier, file));
+    openDatabase(dbPath, { migrationsDir: earlier }).db.close();
+    // This release's two, then one that fails (as a start killed or a disk filled during the third would).
+    writeFileSync(join(migrations, '998_broken.sql'), 'INSERT INTO no_such_table VALUES (1);');
+    let error: unknown;
+    try {
+      openDatabase(dbPath, { migrationsDir: migrations });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error).message).toContain(
+      `998_broken.sql failed and was rolled back, with the 2 this start ran before it (${SHIPPED.slice(-2).join(', ')})`,
+    );
+    const db = new Database(dbPath);
+    expect(db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({
+      v: Number(SHIPPED.at(-3)?.slice(0, 3)),
+    });
+    db.close();
+    // The earlier release opens it as it left it.
+    expect(() => openDatabase(dbPath, { migrationsDir: earlier }).db.close()).not.toThrow();
   });
 });
