@@ -168,7 +168,7 @@ export async function backupDatabase(
     series?: BackupSeries;
     /** The file smsops' connection opened (openStore's): a path naming another file is not copied from. */
     opened?: FileIdentity;
-  } & Pick<CopyOptions, 'stallLimitMs' | 'signal' | 'hold'>,
+  } & Pick<CopyOptions, 'stallLimitMs' | 'signal' | 'hold' | 'readerHeld'>,
 ): Promise<BackupMade> {
   const now = options.now ?? Date.now;
   const series = options.series ?? SCHEDULED_BACKUPS;
@@ -213,6 +213,7 @@ export async function backupDatabase(
     stallLimitMs: options.stallLimitMs,
     signal: options.signal,
     hold: options.hold,
+    readerHeld: options.readerHeld,
   });
   if (!copied.made) {
     await removePartial(partial);

@@ -46,6 +46,11 @@ export interface CopyOptions {
    * it is stopped), and `onHeld` is called meanwhile.
    */
   hold?: { buffer: SharedArrayBuffer; onHeld: () => void };
+  /**
+   * Says the worker's read holds the WAL (the checkpointer's readerHeld), until the thread is gone: a thread stopped
+   * while blocked on a disk that does not answer outlives the run, its read still held.
+   */
+  readerHeld?: () => () => void;
 }
 
 type WorkerSaid =
@@ -64,6 +69,10 @@ const WORKER_FILE = new URL('./backupCopyWorker.cjs', import.meta.url);
  */
 export function copyInWorker(options: CopyOptions): Promise<CopyResult> {
   const stallLimitMs = options.stallLimitMs ?? BACKUP_STALL_LIMIT_MS;
+  // Set to stop the copy: the worker reads it between its steps. Never worker.terminate(): a thread terminated inside
+  // SQLite (a write a hung disk held) aborted the whole process as SQLite's error was thrown into it (V8's fatal
+  // 'ToLocalChecked Empty MaybeLocal'), smsops and its relay gone with it.
+  const stopFlag = new Int32Array(new SharedArrayBuffer(4));
   return new Promise((resolve) => {
     const worker = new Worker(WORKER_FILE, {
       // Plain CommonJS: no TypeScript loader (`node --import tsx`, inherited by default) to start in the thread.
@@ -80,9 +89,12 @@ export function copyInWorker(options: CopyOptions): Promise<CopyResult> {
           fileMode: DATABASE_FILE_MODE,
           secureDeletePragma: SECURE_DELETE_PRAGMA,
           hold: options.hold?.buffer,
+          stop: stopFlag.buffer,
         },
       },
     });
+    const readDone = options.readerHeld?.();
+    worker.once('exit', () => readDone?.());
     let settled = false;
     let stall: NodeJS.Timeout | undefined;
     const finish = (result: CopyResult, stop: boolean) => {
@@ -96,10 +108,14 @@ export function copyInWorker(options: CopyOptions): Promise<CopyResult> {
       // read returns, and the run must end (a .partial left behind is removed by the next run).
       const waited = setTimeout(() => resolve(result), STOP_WAIT_MS);
       waited.unref();
-      void worker.terminate().then(
-        () => resolve(result),
-        () => resolve(result),
-      );
+      worker.once('exit', () => resolve(result));
+      Atomics.store(stopFlag, 0, 1);
+      if (options.hold) {
+        const held = new Int32Array(options.hold.buffer);
+        Atomics.store(held, 0, 1);
+        Atomics.notify(held, 0);
+      }
+      worker.unref();
     };
     const failed = (problem: string, cause?: unknown, stop = true) =>
       finish({ made: false, kind: 'failed', problem, cause }, stop);

@@ -11,6 +11,12 @@ const { isMainThread, parentPort, workerData } = require('node:worker_threads');
 
 const say = (error) => String(error?.message || error);
 
+/** Told by ./backupCopy.ts to stop (a stall, a cancelled run): the copy ends at its next step, nothing published. */
+class Stopped extends Error {}
+const stopIfTold = (data) => {
+  if (data.stop && Atomics.load(new Int32Array(data.stop), 0) === 1) throw new Stopped('the copy was told to stop');
+};
+
 /**
  * The last of the copy, in this order: the file's data on disk, then the rename, then the folder's entry on disk.
  * Without the folder's fsync a power cut after the run could leave no backup under the new name (the rename still
@@ -79,6 +85,7 @@ async function copyPages(Database, data, post) {
     try {
       await source.backup(data.partial, {
         progress: ({ totalPages, remainingPages }) => {
+          stopIfTold(data);
           steps += 1;
           post({ progress: { totalPages, remainingPages } });
           // Flushed along the way: the last step's commit otherwise fsyncs the whole copy at once.
@@ -86,6 +93,7 @@ async function copyPages(Database, data, post) {
           if (hold && steps === 1) {
             post({ held: true });
             Atomics.wait(hold, 0, 0);
+            stopIfTold(data);
           }
           return data.pagesPerStep;
         },
@@ -106,10 +114,12 @@ async function copyDatabase(data, post) {
   try {
     // Already copied through smsops' own connection when the file at the path is not the one it has open (./backup.ts).
     if (!data.pagesCopied) await copyPages(Database, data, post);
+    stopIfTold(data);
     fs.chmodSync(data.partial, data.fileMode);
     stage = 'checking the copy';
     const problem = readyAndCheck(Database, data.partial, data.secureDeletePragma);
     if (problem) return { problem };
+    stopIfTold(data);
     stage = 'writing the copy to disk';
     publishCopy(fs, data.partial, data.final);
     return { done: { bytes: fs.statSync(data.final).size } };

@@ -260,15 +260,10 @@ export function openStore(
     syncProblem: () => syncProblem,
     migrations,
     lease: held,
-    backup: async (o) => {
-      // The copy's worker reads one snapshot from start to end (./backupCopy.ts): the WAL cannot restart behind it.
-      const readDone = checkpointer.readerHeld();
-      try {
-        return await backupDatabase(db, { ...o, now: options.now, ...(file ? { opened: file } : {}) });
-      } finally {
-        readDone();
-      }
-    },
+    // The copy's worker reads one snapshot from start to end (./backupCopy.ts): the WAL cannot restart behind it, until
+    // its thread is gone (which may be after the run, for a thread stopped while a hung disk blocks it).
+    backup: (o) =>
+      backupDatabase(db, { ...o, now: options.now, readerHeld: checkpointer.readerHeld, ...(file ? { opened: file } : {}) }),
     walCheckpointer: () => checkpointer.status(),
     close: async () => {
       await checkpointer.stop();

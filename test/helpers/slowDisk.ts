@@ -38,6 +38,38 @@ export async function slowDiskUnder(path: string, delayMs: number): Promise<{ st
 }
 
 /**
+ * The next write of this process into the file at `path` (SQLite's pwrite) blocks `delayMs`, the ones after it not:
+ * a thread stopped meanwhile cannot end until the write returns, as on a disk that stopped answering.
+ */
+export async function hangNextWriteTo(path: string, delayMs: number): Promise<{ stop(): Promise<void> }> {
+  const tracer = spawn(
+    'strace',
+    [
+      '-f',
+      '-qq',
+      '-p',
+      String(process.pid),
+      '-P',
+      path,
+      '-e',
+      'trace=pwrite64',
+      '-e',
+      `inject=pwrite64:delay_exit=${delayMs * 1000}:when=1`,
+      '-o',
+      '/dev/null',
+    ],
+    { stdio: 'ignore' },
+  );
+  await sleep(1_500);
+  return {
+    stop: async () => {
+      tracer.kill('SIGINT');
+      await sleep(300);
+    },
+  };
+}
+
+/**
  * A curl loop run from another process (this one's timers would stall with smsops), each answer's time recorded in
  * `file`: `stop()` ends it and gives the times in milliseconds. `curlArgs` may use `$i`, the loop's count.
  */

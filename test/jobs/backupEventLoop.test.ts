@@ -10,7 +10,9 @@ import { createLogger } from '../../src/log.js';
 import { BackupError, backupDatabase, backupFileName, integrityProblem, listBackups } from '../../src/store/backup.js';
 import { fileIdentity } from '../../src/store/fileIdentity.js';
 import { recordingAlerts } from '../helpers/recordingAlerts.js';
+import { hangNextWriteTo, straceWorks } from '../helpers/slowDisk.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -137,6 +139,53 @@ describe('the backup copy in a worker thread', () => {
     expect(made).toHaveLength(1);
     expect(made.map(integrityProblem)).toEqual([null]);
   });
+
+  it.skipIf(!straceWorks)(
+    'a worker stopped while a hung disk blocks its write: smsops survives the write returning, and the WAL stays held as its read until the thread is gone',
+    { timeout: 60_000 },
+    async () => {
+      temp = createTempDb();
+      addBallast(temp, 20_000);
+      const dir = join(temp.dir, 'backups');
+      mkdirSync(dir);
+      const hold = new Int32Array(new SharedArrayBuffer(4));
+      const reads: string[] = [];
+      let disk: { stop(): Promise<void> } | undefined;
+      try {
+        const run = backupDatabase(temp.db, {
+          dir,
+          keep: 2,
+          now: temp.clock.now,
+          stallLimitMs: 4_000,
+          readerHeld: () => {
+            reads.push('held');
+            return () => reads.push('released');
+          },
+          hold: {
+            buffer: hold.buffer as SharedArrayBuffer,
+            // The copy's next write blocks 12 s, as on a disk that stopped answering.
+            onHeld: () =>
+              void hangNextWriteTo(join(dir, `${backupFileName(temp.clock.now())}.partial`), 12_000).then((hung) => {
+                disk = hung;
+                Atomics.store(hold, 0, 1);
+                Atomics.notify(hold, 0);
+              }),
+          },
+        }).catch((e: unknown) => e);
+        expect(await run).toBeInstanceOf(BackupError);
+        // The run ended (the stall limit, then 5 s), the thread still blocked, its read open: the WAL is still held.
+        expect(reads).toEqual(['held']);
+        await waitUntil(
+          () => reads.length === 2,
+          20_000,
+          () => 'the read released',
+        );
+        expect(reads).toEqual(['held', 'released']);
+      } finally {
+        await disk?.stop();
+      }
+    },
+  );
 
   it('a run cancelled mid-copy (its time limit passed, or smsops stops) stops the worker and says so', async () => {
     temp = createTempDb();
