@@ -527,4 +527,44 @@ describe('/sms forget <number>', () => {
     expect(again).toContain('1 SMS received from them');
     expect(again).toContain('2 replies sent to them');
   });
+
+  it('tells of a text to them Wavix first reported while Remove was deleting the posts, which it keeps', async () => {
+    const { t: s, sink: pbx } = await startWithPbx();
+    await relayedThread(s, 'forget-text-during');
+    await waitUntil(() => (pbx.received.length === 1 ? true : undefined), 5000, 'relayed to PortSIP');
+    const { remove } = await ask(s);
+    const release = s.fakeSlack.hang('chat.delete');
+    const before = s.fakeSlack.responses.length;
+    const answer = s.slack.blockAction({ actionId: ACTION.confirmForget, value: remove, userId: ADMIN, isEphemeral: true });
+    await s.fakeSlack.waitFor('chat.delete', 1);
+    // A colleague answered them from PortSIP ONE a moment ago: Wavix reports that text now, its first word of it.
+    const sentAt = new Date().toISOString();
+    const report = {
+      message_id: 'wx-text-during-remove',
+      message_type: 'sms',
+      from: OUR_NUMBER,
+      to: CUSTOMER,
+      tag: null,
+      status: 'delivered',
+      segments_count: 1,
+      sent: sentAt,
+      delivered: sentAt,
+      error: null,
+      charge: '0.01',
+    };
+    expect((await postDeliveryReport(s, report)).status).toBe(200);
+    await waitUntil(
+      () => (count(s, 'SELECT count(*) FROM outbound_messages WHERE to_number = ?', CUSTOMER) === 1 ? true : undefined),
+      5000,
+      'the text recorded',
+    );
+    release();
+    expect((await answer).status).toBe(200);
+    const removed = readable((await s.fakeSlack.waitForResponses(before + 1))[before]?.body);
+    // Kept (not what the admin confirmed), and said: otherwise they read everything was removed.
+    expect(count(s, 'SELECT count(*) FROM outbound_messages WHERE to_number = ?', CUSTOMER)).toBe(1);
+    expect(removed).toContain('1 SMS of theirs came in or went out while the posts were being deleted');
+    // Asked again, it is what is left to remove.
+    expect(readable((await runCommand(s, `forget ${TYPED}`)).body)).toContain('1 record of SMS sent to them');
+  });
 });

@@ -48,7 +48,7 @@ export interface ErasedRecords {
   sharedPostIds: number[];
   /** The hours whose traffic rollups held their SMS, to count again without them (`recountTraffic`); null: none. */
   trafficHours: { from: number; to: number } | null;
-  /** Their SMS received and replies sent after the erase's mark: left (they were not in what the admin confirmed). */
+  /** Their SMS received, replies sent and texts to them recorded after the erase's mark: left (not what the admin confirmed). */
   cameLater: number;
 }
 

@@ -104,10 +104,14 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
   };
   const messageIds = db.prepare<Numbers, number>(`SELECT m.id ${THEIR_MESSAGES}`).pluck();
   const finishedIds = db.prepare<Bounded, number>(`SELECT m.id ${THEIR_MESSAGES} AND m.id <= @ti AND NOT ${OWED}`).pluck();
-  // Theirs stored after the mark (SMS received, replies sent): left by an erase bound by it.
+  // Theirs stored after the mark (SMS received, replies sent, texts to them Wavix first reported or listed then): left
+  // by an erase bound by it. A text was left unsaid: a colleague's answer from PortSIP ONE reported during Remove
+  // stayed, the admin told everything was removed. A later reply's own report is that reply, counted once.
   const laterOf = db
     .prepare<Bounded, number>(
-      `SELECT (SELECT count(*) ${THEIR_MESSAGES} AND m.id > @ti) + (SELECT count(*) ${THEIR_REPLIES} AND id > @tr)`,
+      `SELECT (SELECT count(*) ${THEIR_MESSAGES} AND m.id > @ti) + (SELECT count(*) ${THEIR_REPLIES} AND id > @tr)
+        + (SELECT count(*) ${THEIR_OUTBOUND} AND id > @to AND wavix_message_id NOT IN
+            (SELECT wavix_message_id ${THEIR_REPLIES} AND id > @tr AND wavix_message_id IS NOT NULL))`,
     )
     .pluck();
   const newest = db.prepare<[], RecordsMark>(`SELECT
