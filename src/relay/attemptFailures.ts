@@ -93,7 +93,22 @@ export interface SlackTokenRefusal {
   code: string;
   since: number;
   revokedBy?: SlackTokenRevocation;
+  /**
+   * Slack's own word that the token is gone for good (a revocation event, or auth.test answering token_revoked or
+   * account_inactive): relayed posts wait, none tried, until an auth.test passes. A refusal seen by a post alone, or
+   * invalid_auth (which can be Slack's own error), goes on being tried.
+   */
+  held?: true;
 }
+
+/**
+ * auth.test's answers that say the token itself is gone (the app uninstalled, its token revoked, the bot deactivated),
+ * as an app_uninstalled or tokens_revoked event does. After a restart no event is left to say it: an uninstall's
+ * token_revoked at the start-up check had each relayed SMS's post tried and refused for 24 h until it died.
+ */
+const GONE_FOR_GOOD: ReadonlySet<string> = new Set(['token_revoked', 'account_inactive']);
+const refusalOf = (code: string, since: number): SlackTokenRefusal =>
+  GONE_FOR_GOOD.has(code) ? { code, since, held: true } : { code, since };
 
 const tokenRefusedWords = (code: string) =>
   `Slack refuses SLACK_BOT_TOKEN (${code}): nothing reaches Slack (relayed SMS wait in the outbox, alerts and answers are not posted) until the token is replaced (OAuth & Permissions → Bot User OAuth Token) and smsops restarted; the relay to PortSIP goes on, /healthz answers 503`;
@@ -238,7 +253,7 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
     stop: () => sayQuiet(true),
     slackTokenRefused: () => tokenRefused,
     slackTokenRefusedAtStart: (code) => {
-      if (SLACK_TOKEN_REFUSALS.has(code)) tokenRefused ??= { code, since: now() };
+      if (SLACK_TOKEN_REFUSALS.has(code)) tokenRefused ??= refusalOf(code, now());
     },
     slackTokenChecked: (refusedCode) => {
       if (refusedCode === null) {
@@ -247,8 +262,13 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
         tokenRefused = null;
         return;
       }
-      if (!SLACK_TOKEN_REFUSALS.has(refusedCode) || tokenRefused !== null) return;
-      tokenRefused = { code: refusedCode, since: now() };
+      if (!SLACK_TOKEN_REFUSALS.has(refusedCode)) return;
+      // A refusal first seen by a post (not held) is held once auth.test says the token is gone.
+      if (tokenRefused !== null) {
+        if (tokenRefused.held === undefined && GONE_FOR_GOOD.has(refusedCode)) tokenRefused = { ...tokenRefused, held: true };
+        return;
+      }
+      tokenRefused = refusalOf(refusedCode, now());
       logger.error(tokenRefusedWords(refusedCode));
     },
     slackTokenRevoked: (by) => {
@@ -256,7 +276,7 @@ export function createAttemptFailures(options: { logger: Logger; now: () => numb
       // a post) takes the event's words, which say why and what to do, without a second line.
       if (tokenRefused === null) logger.error(slackTokenRevocationWords(by));
       if (tokenRefused?.revokedBy !== undefined) return;
-      tokenRefused = { code: by, since: tokenRefused?.since ?? now(), revokedBy: by };
+      tokenRefused = { code: by, since: tokenRefused?.since ?? now(), revokedBy: by, held: true };
     },
   };
 }

@@ -496,10 +496,11 @@ export function startRelay(options: RelayOptions): Relay {
     ...common,
     ...survived('slack'),
     kind: 'slack',
-    // Slack said the token is revoked (the app uninstalled): every post would be refused, each SMS's attempts spent
-    // on it. They wait, unclaimed, until an auth.test passes; then within an idle sleep they go. A refusal only seen
-    // by a call (invalid_auth can be Slack's own error) goes on trying: a post getting through is its recovery too.
-    heldBack: () => attemptFailures.slackTokenRefused()?.revokedBy !== undefined,
+    // Slack said the token is revoked (the app uninstalled: its event, or auth.test's token_revoked, the only word left
+    // after a restart): every post would be refused, each SMS's attempts spent on it. They wait, unclaimed, until an
+    // auth.test passes; then within an idle sleep they go. A refusal only seen by a post, or invalid_auth (which can be
+    // Slack's own error), goes on trying: a post getting through is its recovery too.
+    heldBack: () => attemptFailures.slackTokenRefused()?.held === true,
     // The attempt's timeout counts from each call to Slack, not from the wait for its turn of the pace (see
     // AttemptControl): a send given up on makes no call after, so it cannot post what is sent again.
     send: (batch, attempt) => slackLeg.post(batch, { onUnrecorded, attempt }),

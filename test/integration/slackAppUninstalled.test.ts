@@ -85,6 +85,37 @@ describe('the Slack app uninstalled while smsops runs', () => {
     await u.fakeSlack.waitFor('chat.postMessage', 1);
   });
 
+  it('after a restart, where only auth.test’s token_revoked is left to say it, holds the posts too; invalid_auth does not', async () => {
+    // No event comes again after a restart: the check's answer is Slack's word. Retries 200 ms apart, as a day's are.
+    const u = await startSmsopsUnderTest({ RELAY_RETRY_BASE_MS: '200' }, { slackClockCheck: { everyMs: 300 } });
+    t = u;
+    u.fakeSlack.handle('auth.test', () => ({ ok: false, error: 'token_revoked' }));
+    u.fakeSlack.handle('chat.postMessage', () => ({ ok: false, error: 'token_revoked' }));
+    await waitUntil(() => u.fakeSlack.callsTo('auth.test').filter((c) => c.error).length >= 2, 5_000, 'checks');
+    expect((await health(u)).status).toBe(503);
+    expect((await postInbound(u, { text: 'after the restart' })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Each try could only be refused: none made, none of the SMS's attempts spent (24 h of them made it dead).
+    expect(u.fakeSlack.callsTo('chat.postMessage')).toHaveLength(0);
+
+    // Slack takes the token again (the reinstalled app's, smsops restarted with it): what waited is posted.
+    u.fakeSlack.handle('chat.postMessage', undefined);
+    u.fakeSlack.handle('auth.test', undefined);
+    await waitUntil(async () => (await health(u)).status === 200, 5_000, '/healthz 200 again');
+    await u.fakeSlack.waitFor('chat.postMessage', 1);
+  });
+
+  it('goes on trying the posts while auth.test answers invalid_auth, which can be Slack’s own error', async () => {
+    const u = await startSmsopsUnderTest({ RELAY_RETRY_BASE_MS: '200' }, { slackClockCheck: { everyMs: 300 } });
+    t = u;
+    u.fakeSlack.handle('auth.test', () => ({ ok: false, error: 'invalid_auth' }));
+    u.fakeSlack.handle('chat.postMessage', () => ({ ok: false, error: 'invalid_auth' }));
+    await waitUntil(() => u.fakeSlack.callsTo('auth.test').filter((c) => c.error).length >= 2, 5_000, 'checks');
+    expect((await health(u)).status).toBe(503);
+    expect((await postInbound(u, { text: 'while refused' })).status).toBe(200);
+    await waitUntil(() => u.fakeSlack.callsTo('chat.postMessage').length >= 2 || undefined, 5_000, 'posts tried');
+  });
+
   it('is said for a tokens_revoked naming the bot’s token', async () => {
     const u = await startSmsopsUnderTest();
     t = u;
