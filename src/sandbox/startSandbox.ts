@@ -99,6 +99,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         [SANDBOX_WORKSPACE.member.id]: { admin: false, displayName: SANDBOX_WORKSPACE.member.name },
       },
       channelMembers: {
+        // Where both people type `/sms …`: /sms traffic posts its chart only into a channel the person is in.
+        [SANDBOX_WORKSPACE.commandChannel]: [you, SANDBOX_WORKSPACE.member.id, SANDBOX_WORKSPACE.bot.id],
         [SANDBOX_WORKSPACE.inboxChannel]: [you, SANDBOX_WORKSPACE.bot.id],
         [SANDBOX_WORKSPACE.alertChannel]: [you, SANDBOX_WORKSPACE.bot.id],
       },

@@ -48,6 +48,8 @@ describe('/sms traffic in the real process', () => {
       responseUrl: fakeSlack.responseUrl,
     });
 
+    // The test client's default person: a chart goes only into a channel they are in.
+    fakeSlack.setChannelMembers(CHANNEL, ['U0ADMIN001']);
     expect((await slack.command('traffic 24h', { channelId: CHANNEL })).status).toBe(200);
     const [answer] = await fakeSlack.waitForResponses(1, 30_000);
     expect(JSON.stringify(answer?.body)).toContain(`The chart is posted in <#${CHANNEL}> for everyone there.`);

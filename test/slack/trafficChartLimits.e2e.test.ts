@@ -13,6 +13,7 @@ let t: SmsopsUnderTest | undefined;
 describe('/sms traffic asked for in a loop', () => {
   it('posts one chart per person every 30 s, and the figures every time', async () => {
     t = await rig.start();
+    t.fakeSlack.setChannelMembers('C0TEAM0001', [OUTSIDER, ADMIN]);
     const under = t;
     await Promise.all(
       Array.from({ length: 5 }, () => under.slack.command('traffic 7d', { userId: OUTSIDER, channelId: 'C0TEAM0001' })),
@@ -32,6 +33,7 @@ describe('/sms traffic asked for in a loop', () => {
   it('never holds up another person’s modal while Slack rate-limits the chart’s upload', async () => {
     // Production's retries: Bolt's client then waits out a 429's Retry-After, and every call behind it waits too.
     t = await rig.start({}, { slackRetries: 2 });
+    t.fakeSlack.setChannelMembers('C0TEAM0001', [OUTSIDER]);
     t.fakeSlack.rateLimit('files.getUploadURLExternal', 20);
     const answer = readable((await runCommand(t, 'traffic 7d', { userId: OUTSIDER, channelId: 'C0TEAM0001' })).body);
     expect(answer).toContain('Slack is rate-limiting smsops’ uploads (retry after 20 s)');

@@ -13,6 +13,7 @@ let t: SmsopsUnderTest | undefined;
 describe('/sms traffic when Slack refuses the chart', () => {
   it('names the missing files:write scope and the reinstall', async () => {
     t = await rig.start();
+    t.fakeSlack.setChannelMembers('C0TEAM0001', [ADMIN]);
     t.fakeSlack.failNext('files.getUploadURLExternal', 'missing_scope');
     const answer = readable((await runCommand(t, 'traffic', { userId: ADMIN, channelId: 'C0TEAM0001' })).body);
     expect(answer).toContain('Outbound');
@@ -22,6 +23,7 @@ describe('/sms traffic when Slack refuses the chart', () => {
 
   it('still says to invite the bot where it is not in the channel', async () => {
     t = await rig.start();
+    t.fakeSlack.setChannelMembers('C0TEAM0001', [ADMIN]);
     t.fakeSlack.failNext('files.completeUploadExternal', 'not_in_channel');
     const answer = readable((await runCommand(t, 'traffic', { userId: ADMIN, channelId: 'C0TEAM0001' })).body);
     expect(answer).toContain('invite the bot to the channel to see it');

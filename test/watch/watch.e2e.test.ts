@@ -263,6 +263,7 @@ describe('traffic watch (real app, emulator clock, fake Slack)', () => {
     await t.emulator.clock.advance(10_000);
     await runJob('traffic-watch');
 
+    t.fakeSlack.setChannelMembers('C0OPS00001', [ADMIN]);
     const report = readable((await runCommand(t, 'traffic 24h', { channelId: 'C0OPS00001' })).body);
     expect(report).toContain('6 sent · 4 delivered · 2 failed');
     expect(report).toContain('66.7 %');

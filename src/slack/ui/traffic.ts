@@ -62,6 +62,18 @@ export function chartNotSharedNote(slackCode: string | undefined): string {
   return `The chart could not be shared in this conversation (${why}).`;
 }
 
+/**
+ * Why no chart was posted: the conversation's channel_id comes from the person's own client (Slack signs whatever it
+ * sends), so a chart goes only where smsops knows they are a member; a forged id named a private channel they are not in.
+ */
+export function chartNotForNonMemberNote(why: 'not-member' | 'direct-message' | { checkFailed: string }): string {
+  const noChart = 'No chart this time: a chart is posted for everyone in the conversation';
+  if (why === 'direct-message')
+    return `${noChart}, and in a direct message smsops cannot check whose it is; ask in a channel you are in.`;
+  if (why === 'not-member') return `${noChart}, and Slack says you are not a member of this one.`;
+  return `${noChart}, and smsops could not check that you are a member of this one (${escapeMrkdwn(why.checkFailed)}). Try again in a minute.`;
+}
+
 export function trafficReportMessage(r: TrafficReportView, chartNote?: string): SlackMessage {
   const title = `*Traffic, ${PERIOD_WORDS[r.period as keyof typeof PERIOD_WORDS] ?? r.period}, ${escapeMrkdwn(who(r))}*`;
   const blocks: Block[] = [section(title), ...figures(r)];

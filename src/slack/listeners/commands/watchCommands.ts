@@ -10,7 +10,7 @@ import { slackErrorCode } from '../../slackErrorCode.js';
 import { alertsOverviewMessage, thresholdChangedMessage } from '../../ui/alerts.js';
 import { errorMessage } from '../../ui/errors.js';
 import { jobRunMessage, jobsMessage } from '../../ui/jobs.js';
-import { chartNotSharedNote, trafficChartTitle, trafficReportMessage } from '../../ui/traffic.js';
+import { chartNotForNonMemberNote, chartNotSharedNote, trafficChartTitle, trafficReportMessage } from '../../ui/traffic.js';
 import { type Interaction, logFailure } from '../context.js';
 
 export async function alertsListCommand(interaction: Interaction, page?: number): Promise<void> {
@@ -91,11 +91,38 @@ const rateLimitedFor = (error: unknown): number | undefined =>
     : undefined;
 
 /**
+ * Whether the person is in the conversation the command names: its channel_id is whatever their client sent (Slack
+ * signs it all the same), and the chart is posted there for everyone. Asked nearly fresh, as before a reply goes out.
+ */
+async function membershipOf(
+  interaction: Interaction,
+  channel: string,
+): Promise<'member' | 'not-member' | 'direct-message' | 'bot-not-in-it' | { checkFailed: string }> {
+  // Whose direct message a D… id is, Slack says only with im:read, which the app does not ask for: a forged one would
+  // post into someone else's conversation with the bot.
+  if (channel.startsWith('D')) return 'direct-message';
+  try {
+    const member = await interaction.deps.services.directory.isChannelMember(channel, interaction.actor.userId, 'fresh');
+    // A private channel the bot is not in is out of its sight: the upload would fail too, and inviting it is the fix.
+    if (!member.ok)
+      return slackErrorCode(member.error.cause) === 'channel_not_found'
+        ? 'bot-not-in-it'
+        : { checkFailed: member.error.userMessage };
+    return member.value ? 'member' : 'not-member';
+  } catch (error) {
+    interaction.deps.logger.warn('channel membership check failed', { error: describeError(error) });
+    return { checkFailed: 'Slack gave no usable answer' };
+  }
+}
+
+/**
  * `/sms traffic`: the figures answer the person; the chart goes to the channel as a file (Slack shows files only
  * where they are shared), so the answer says the chart is there for everyone, unlike every other answer. Where it
  * cannot be shared (a DM with the bot, a channel it is not in), or the person had one moments ago, the figures still
- * come. The chart is uploaded through its own client (deps.charts.slack): on Bolt's, a rate-limited upload paused every
- * answer to everyone for its Retry-After (another person's form opened 20 s late, its trigger_id expired).
+ * come; so do they alone where smsops does not know the person is in that conversation (a forged channel_id posted
+ * it into a private channel they are not in). The chart is uploaded through its own client (deps.charts.slack): on
+ * Bolt's, a rate-limited upload paused every answer to everyone for its Retry-After (another person's form opened
+ * 20 s late, its trigger_id expired).
  */
 export async function trafficCommand(interaction: Interaction, args: string[]): Promise<void> {
   const parsed = parseTrafficArgs(args);
@@ -106,8 +133,13 @@ export async function trafficCommand(interaction: Interaction, args: string[]): 
   const { watch, logger, charts } = interaction.deps;
   const report = await trafficReport({ traffic: watch.traffic, now: watch.now }, parsed.period, parsed.number);
   let chartNote: string | undefined;
-  const wait = interaction.channelId ? charts.gap(interaction.actor.userId) : 0;
-  if (interaction.channelId && wait > 0) {
+  const membership = interaction.channelId ? await membershipOf(interaction, interaction.channelId) : undefined;
+  const wait = interaction.channelId && membership === 'member' ? charts.gap(interaction.actor.userId) : 0;
+  if (membership === 'bot-not-in-it') {
+    chartNote = chartNotSharedNote('channel_not_found');
+  } else if (membership !== undefined && membership !== 'member') {
+    chartNote = chartNotForNonMemberNote(membership);
+  } else if (interaction.channelId && wait > 0) {
     chartNote = `No chart this time: smsops draws one per person every ${duration(TRAFFIC_CHART_GAP_MS)} (the next in ${duration(Math.ceil(wait / 1000) * 1000)}).`;
   } else if (interaction.channelId) {
     try {
