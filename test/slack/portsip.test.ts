@@ -91,4 +91,23 @@ describe('/sms portsip (PortSIP REST API)', () => {
     t = await startSmsopsUnderTest();
     expect(readable((await runCommand(t, 'portsip')).body)).toContain('The PortSIP API is not configured');
   });
+
+  it('refuses and records a non-admin pressing "Use this route" before saying the PortSIP API is not set', async () => {
+    // A button kept from before PORTSIP_API_* were unset, or a hand-made press: still a change attempt by a non-admin.
+    t = await startSmsopsUnderTest();
+    const press = async (userId: string) => {
+      const app = t as SmsopsUnderTest;
+      const before = app.fakeSlack.responses.length;
+      await app.slack.blockAction({ actionId: ACTION.usePortsipRoute, value: 'default|Wavix', userId });
+      return readable((await app.fakeSlack.waitForResponses(before + 1))[before]?.body);
+    };
+    const refused = await press(OUTSIDER);
+    expect(refused).toContain('Only the smsops admins (SLACK_ADMIN_USERS)');
+    expect(refused).not.toContain('not configured');
+    expect(t.db.prepare("SELECT actor, outcome FROM audit_log WHERE action = 'route.set'").all()).toEqual([
+      { actor: OUTSIDER, outcome: 'refused' },
+    ]);
+    // An admin is told what is missing.
+    expect(await press(ADMIN)).toContain('The PortSIP API is not configured');
+  });
 });

@@ -31,14 +31,16 @@ class ProposalGoneError extends AppError {
 /** "Use this route": the proposal is read again from PortSIP (the button carries its name, not its URL), then set. */
 export async function usePortsipRouteCommand(interaction: Interaction, value: string): Promise<void> {
   const { portsip, services, logger } = interaction.deps;
-  if (!portsip) {
-    await interaction.reply(portsipNotConfiguredMessage());
-    return;
-  }
-  // Refused (and recorded) before PortSIP is read: what it offers, or that an offer is gone, is for those who may act.
+  // Refused (and recorded) before anything else, as every admin button: before PortSIP is read (what it offers, or that
+  // an offer is gone, is for those who may act) and before saying it is not configured (a non-admin's press of a button
+  // kept from before PORTSIP_API_* were unset was neither refused as such nor in /sms audit).
   const allowed = await checkMayChange(services, interaction.actor, { action: 'route.set', target: 'a route PortSIP proposed' });
   if (!allowed.ok) {
     await interaction.reply(errorMessage(allowed.error, 'set the route'));
+    return;
+  }
+  if (!portsip) {
+    await interaction.reply(portsipNotConfiguredMessage());
     return;
   }
   const proposals = await proposeRoutes({ portsip, routes: services.routes });
