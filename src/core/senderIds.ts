@@ -1,5 +1,5 @@
 import { AppError, err, ok, type Result } from '../errors.js';
-import { attempt, performChange } from './access.js';
+import { attempt, type ChangeDescription, checkMayChange, performChange } from './access.js';
 import { sendFailureOf } from './conversations/sendOutcome.js';
 import { InputError, type InputProblem } from './inputError.js';
 import type { SenderIdRecord, SenderIdRequest, SenderIdType, SlackMessageRef } from './model/senderId.js';
@@ -107,6 +107,21 @@ export interface RequestedSenderId {
   alreadyRequested: ExistingCountry[];
 }
 
+const requestedCountries = (draft: SenderIdDraft) => [...new Set(draft.countries.map((c) => c.toUpperCase()))].sort();
+
+/** The change a Sender ID request is, as /sms audit lists it (its refusal included). */
+function senderIdCreateChange(draft: SenderIdDraft, countries = requestedCountries(draft)): ChangeDescription {
+  return { action: 'senderid.create', target: draft.value, params: { type: draft.type, countries, usecase: draft.usecase } };
+}
+
+/**
+ * Whether the person may request this Sender ID; a refusal is recorded, as requestSenderId would record it. Asked
+ * before anything is said to be sent: a non-admin read "Sending the request to Wavix…" before being refused.
+ */
+export function checkMayRequestSenderId(services: SetupServices, actor: Actor, draft: SenderIdDraft): Promise<Result<void>> {
+  return checkMayChange(services, actor, senderIdCreateChange(draft));
+}
+
 /**
  * Creates a Sender ID on Wavix for someone, after Wavix's rules are checked here, and stores it with its requester and
  * the countries asked for. Countries Wavix allowlists at once are recorded approved, and counted as announced once
@@ -117,45 +132,40 @@ export async function requestSenderId(
   actor: Actor,
   draft: SenderIdDraft,
 ): Promise<Result<RequestedSenderId>> {
-  const countries = [...new Set(draft.countries.map((c) => c.toUpperCase()))].sort();
-  return performChange(
-    services,
-    actor,
-    { action: 'senderid.create', target: draft.value, params: { type: draft.type, countries, usecase: draft.usecase } },
-    async () => {
-      let smsEnabledNumbers: string[] | undefined;
-      if (draft.type === 'numeric') {
-        const numbers = await listSmsEnabledNumbers(services);
-        if (!numbers.ok) return numbers;
-        smsEnabledNumbers = numbers.value.map((n) => n.e164);
-      }
-      const checked = validateSenderIdRequest({ ...draft, countries }, smsEnabledNumbers ? { smsEnabledNumbers } : undefined);
-      if (checked.problems.length > 0) return err(new InputError<SenderIdField>(checked.problems));
+  const countries = requestedCountries(draft);
+  return performChange(services, actor, senderIdCreateChange(draft, countries), async () => {
+    let smsEnabledNumbers: string[] | undefined;
+    if (draft.type === 'numeric') {
+      const numbers = await listSmsEnabledNumbers(services);
+      if (!numbers.ok) return numbers;
+      smsEnabledNumbers = numbers.value.map((n) => n.e164);
+    }
+    const checked = validateSenderIdRequest({ ...draft, countries }, smsEnabledNumbers ? { smsEnabledNumbers } : undefined);
+    if (checked.problems.length > 0) return err(new InputError<SenderIdField>(checked.problems));
 
-      const key = `${draft.type}:${checked.number ? checked.number.e164 : draft.value}`;
-      const sending = inFlight.get(services.senderIds) ?? new Set<string>();
-      inFlight.set(services.senderIds, sending);
-      if (sending.has(key)) {
-        return err(
-          new InputError<SenderIdField>([
-            { field: 'value', message: `A request for ${draft.value} is being sent to Wavix right now; wait for its answer.` },
-          ]),
-        );
-      }
-      sending.add(key);
-      try {
-        return await createOnWavix(
-          services,
-          actor,
-          draft,
-          countries,
-          checked.number ? toWavixDigits(checked.number.e164) : draft.value,
-        );
-      } finally {
-        sending.delete(key);
-      }
-    },
-  );
+    const key = `${draft.type}:${checked.number ? checked.number.e164 : draft.value}`;
+    const sending = inFlight.get(services.senderIds) ?? new Set<string>();
+    inFlight.set(services.senderIds, sending);
+    if (sending.has(key)) {
+      return err(
+        new InputError<SenderIdField>([
+          { field: 'value', message: `A request for ${draft.value} is being sent to Wavix right now; wait for its answer.` },
+        ]),
+      );
+    }
+    sending.add(key);
+    try {
+      return await createOnWavix(
+        services,
+        actor,
+        draft,
+        countries,
+        checked.number ? toWavixDigits(checked.number.e164) : draft.value,
+      );
+    } finally {
+      sending.delete(key);
+    }
+  });
 }
 
 /**

@@ -241,19 +241,47 @@ describe('/sms senderid create', () => {
     expect(t.emulator.state().senderIds).toHaveLength(1);
   });
 
-  it('refuses a non-admin’s request, tells them why, and records it', async () => {
+  it('refuses a non-admin’s request at once, without saying it is being sent, tells them why, and records it', async () => {
     const { viewId, metadata } = await openForm();
-    await t.slack.viewSubmission({
+    const submitted = await t.slack.viewSubmission({
       callbackId: CALLBACK.senderIdCreate,
       viewId,
       privateMetadata: metadata,
       userId: OUTSIDER,
       values: values({ text: 'Acme', countries: ['GB'] }),
     });
-    const updates = await t.fakeSlack.waitFor('views.update', 2);
-    expect(readable(updates[1]?.args.view)).toContain('Only the smsops admins');
+    // The submission's own answer is the refusal: before, "Sending the request to Wavix…", then the refusal.
+    expect(submitted.json?.response_action).toBe('update');
+    const answered = readable(submitted.json?.view);
+    expect(answered).toContain('Only the smsops admins');
+    expect(answered).not.toContain('Sending');
     expect(t.emulator.state().senderIds).toHaveLength(1);
+    expect(t.fakeSlack.callsTo('views.update')).toHaveLength(1);
     const audit = readable((await runCommand(t, 'audit 1')).body);
     expect(audit).toContain(`<@${OUTSIDER}> \`senderid.create\` \`Acme\`: refused`);
+  });
+
+  it('says it is checking while Slack is slow to say who is an admin, then refuses without sending', async () => {
+    await t.stop();
+    // SLACK_ADMIN_USERS unset: the workspace's admins, whom users.info names. Slack waits 3 s for the submission's answer.
+    t = await startSmsopsUnderTest({ SLACK_ADMIN_USERS: '' });
+    const { viewId, metadata } = await openForm();
+    const release = t.fakeSlack.hang('users.info');
+    const asked = Date.now();
+    const submitted = await t.slack.viewSubmission({
+      callbackId: CALLBACK.senderIdCreate,
+      viewId,
+      privateMetadata: metadata,
+      userId: OUTSIDER,
+      values: values({ text: 'Acme', countries: ['GB'] }),
+    });
+    expect(Date.now() - asked).toBeLessThan(2_500);
+    expect(readable(submitted.json?.view)).toContain('Checking that you may request Sender IDs');
+    release();
+    const updates = await t.fakeSlack.waitFor('views.update', 2);
+    const refused = readable(updates[1]?.args.view);
+    expect(refused).toContain('Only the smsops admins can change the setup');
+    expect(refused).not.toContain('Sending');
+    expect(t.emulator.state().senderIds).toHaveLength(1);
   });
 });

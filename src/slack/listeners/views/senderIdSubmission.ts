@@ -1,7 +1,9 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
+import { UnexpectedError } from '../../../core/access.js';
 import { InputError } from '../../../core/inputError.js';
 import {
+  checkMayRequestSenderId,
   checkSenderIdDraft,
   checkSenderIdDuplicates,
   MONTHLY_VOLUMES,
@@ -12,7 +14,7 @@ import {
   senderIdRequestAnnounced,
 } from '../../../core/senderIds.js';
 import { SenderIdOutcomeUnknown } from '../../../core/senderIdUnknownOutcome.js';
-import { type AppError, describeError, type Result } from '../../../errors.js';
+import { type AppError, describeError, err, type Result } from '../../../errors.js';
 import { SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../../ids.js';
 import {
   messageView,
@@ -141,16 +143,36 @@ export function senderIdSubmissionListener(deps: SlackDeps) {
       await ack({ response_action: 'errors', errors });
       return;
     }
-    await ack({
-      response_action: 'update',
-      view: messageView('New Sender ID', ':hourglass_flowing_sand: Sending the request to Wavix…'),
-    });
+    // Refused (and recorded) before anything is said to be sent: a non-admin read "Sending the request to Wavix…"
+    // first. The answer must leave within Slack's 3 s: an admin check that asks Slack (SLACK_ADMIN_USERS unset) and
+    // takes longer is awaited after the ack, the modal saying meanwhile that it is being checked.
+    const allowed = checkMayRequestSenderId(deps.services, { userId: body.user.id }, draft).catch((error: unknown) =>
+      err(new UnexpectedError('check who is an admin', error)),
+    );
+    const early = await settledWithin(allowed, ADMIN_CHECK_ACK_BUDGET_MS);
+    if (early && !early.ok) {
+      logFailure(deps.logger, 'senderid create', early.error);
+      await ack({ response_action: 'update', view: messageView('New Sender ID', refusalText(early.error)) });
+      return;
+    }
+    await ack({ response_action: 'update', view: messageView('New Sender ID', early ? SENDING : CHECKING) });
 
     // A stop waits for this a while; one that gives up first says so in the modal: before Wavix answered, that Wavix
     // may have acted; after, Wavix's answer, since only Slack's part (the announcement, the confirmation) was left.
     const progress: SenderIdProgress = {};
     await deps.inFlight.run(
-      () => sendSenderIdRequest(deps, client, { userId: body.user.id, viewId: view.id, metadata, draft }, progress),
+      async () => {
+        if (!early) {
+          const checked = await allowed;
+          const next = checked.ok ? SENDING : refusalText(checked.error);
+          if (!checked.ok) logFailure(deps.logger, 'senderid create', checked.error);
+          await client.views
+            .update({ view_id: view.id, view: messageView('New Sender ID', next) })
+            .catch((error: unknown) => deps.logger.warn('could not update the Sender ID form', { error: describeError(error) }));
+          if (!checked.ok) return;
+        }
+        await sendSenderIdRequest(deps, client, { userId: body.user.id, viewId: view.id, metadata, draft }, progress);
+      },
       () => {
         const text = cutByStopText(progress);
         return (
@@ -162,6 +184,26 @@ export function senderIdSubmissionListener(deps: SlackDeps) {
       },
     );
   };
+}
+
+const SENDING = ':hourglass_flowing_sand: Sending the request to Wavix…';
+const CHECKING = ':hourglass_flowing_sand: Checking that you may request Sender IDs…';
+const refusalText = (error: AppError) => `:no_entry_sign: ${escapeMrkdwn(error.userMessage)}`;
+
+/** How long the admin check may take before the submission's ack (Slack waits 3 s for it, the network included). */
+const ADMIN_CHECK_ACK_BUDGET_MS = 1_000;
+
+/** The promise's value when it settles within `ms`, else undefined (it goes on, to be awaited later). */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** What the request got to, for a stop that gives up on it: set once Wavix's answer (or refusal) is known. */
