@@ -336,3 +336,38 @@ describe('many relayed SMS posts in an archived channel', () => {
     expect(refused()).toBe(30);
   });
 });
+
+// not_in_channel: the bot removed from the channel (Slack's chat.update reference does not list it; a member's probe
+// saw it); is_inactive: the reference's word for an edit in a frozen, archived or deleted channel.
+describe.each(['not_in_channel', 'is_inactive'])('relayed SMS posts in a channel Slack answers %s for', (code) => {
+  it('show their PortSIP state once the channel is back (the bot invited again)', async () => {
+    const { sender, store, deliveries, updater } = setup();
+    const { item, portsip } = store('relayed while the bot was out');
+    await sender.send([item]);
+    fake.failNext('chat.update', code);
+    fake.failNext('chat.update', code);
+    deliveries.markDelivered(portsip.id, 200);
+    updater.changed(portsip);
+    await waitUntil(() => updates().some((c) => !c.error), 5000, 'the edit made once the bot is back');
+    expect(updates().map((c) => c.error ?? 'ok')).toEqual([code, code, 'ok']);
+    expect(readable(updates()[2]?.args)).toContain('PortSIP ✓');
+  });
+
+  it("cost one edit a try for the channel, not one each, and are given up after about two hours' tries", async () => {
+    const { sender, store, deliveries, updater } = setup();
+    const out = Array.from({ length: 20 }, (_, i) => store(`to the channel the bot left ${i}`));
+    for (const { item } of out) await sender.send([{ ...item, delivery: { ...item.delivery, destination: 'C0BOTLEFT' } }]);
+    fake.handle('chat.update', (call) => (call.args.channel === 'C0BOTLEFT' ? { ok: false, error: code } : { ts: call.args.ts }));
+    for (const { portsip } of out) {
+      deliveries.markDelivered(portsip.id, 200);
+      updater.changed(portsip);
+    }
+    // Before: each post tried on its own, with no end (600 refused edits in the first minutes, and on for ever).
+    await waitUntil(
+      () => tmp.db.prepare("SELECT 1 FROM slack_posts WHERE channel = 'C0BOTLEFT' AND dirty > 0").get() === undefined,
+      15_000,
+      "the channel's edits given up",
+    );
+    expect(updates().filter((c) => c.args.channel === 'C0BOTLEFT')).toHaveLength(30);
+  });
+});

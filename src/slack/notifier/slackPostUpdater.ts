@@ -65,8 +65,16 @@ const UPDATE_NEVER = /^(?:message_not_found|cant_update_message|edit_window_clos
  * is undone in Slack, unlike a deleted message. Given up on the spot, an edit refused while a channel was archived for
  * a minute left its post showing "PortSIP retrying" for good. Tried again with the backoff instead, for about two
  * hours (the backoff's 5-minute cap), then given up: a channel archived for good must not cost calls for ever.
+ *
+ * Slack's chat.update reference lists `channel_not_found` ("Value passed for channel was invalid") and `is_inactive`
+ * ("The message cannot be edited within a frozen, archived or deleted channel"); it lists neither `is_archived` (kept:
+ * chat.postMessage's word for it, which an edit may get too) nor `not_in_channel`, which chat.postMessage lists ("Cannot
+ * post user messages to a channel they are not in") and which a probe saw chat.update answer once the bot was removed
+ * from the channel. Not listed, that one fell to the ordinary retry of each post on its own, with no end: every post
+ * of the channel cost a call every 5 minutes for as long as the bot stayed out. Whether Slack answers it for every
+ * removal (rather than channel_not_found for a private channel) is not documented; both are handled alike here.
  */
-const CHANNEL_UNAVAILABLE = /^(?:channel_not_found|is_archived)$/;
+const CHANNEL_UNAVAILABLE = /^(?:channel_not_found|is_archived|is_inactive|not_in_channel)$/;
 const CHANNEL_UNAVAILABLE_TRIES = 30;
 
 export interface SlackPostUpdater {
