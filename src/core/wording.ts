@@ -30,6 +30,14 @@ export function duration(ms: number): string {
   return h === 0 ? `${d} d` : `${d} d ${h} h`;
 }
 
+/**
+ * A wait someone else asked for (Wavix's Retry-After), in words: past a day it is "more than a day". Such a header is
+ * whatever the server or a proxy in between wrote: 10^17 seconds read "Wavix asks to wait 1157407407407407 d".
+ */
+export function askedWaitInWords(ms: number): string {
+  return ms > DAY ? 'more than a day' : duration(ms);
+}
+
 /** A step back of the wall clock smaller than this reads as rounding, not as the clock having gone back. */
 export const CLOCK_BACK_MS = 1_000;
 

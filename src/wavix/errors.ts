@@ -1,6 +1,6 @@
 import { connectionCodeKind } from '../core/connectionFailure.js';
 import { WavixCallFailure, type WavixErrorKind } from '../core/ports/wavixFailure.js';
-import { duration } from '../core/wording.js';
+import { askedWaitInWords } from '../core/wording.js';
 
 interface WavixErrorInit {
   kind: WavixErrorKind;
@@ -56,7 +56,7 @@ export class WavixError extends WavixCallFailure {
 function waitFor(retryAfterMs: number | undefined, usual: string): string {
   return retryAfterMs === undefined || retryAfterMs < 1_000
     ? `try again in ${usual}`
-    : `Wavix asks to wait ${duration(retryAfterMs)} before trying again`;
+    : `Wavix asks to wait ${askedWaitInWords(retryAfterMs)} before trying again`;
 }
 
 /**

@@ -4,7 +4,7 @@ import { formatPhoneForPeople } from '../phone.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { inlineText, oneLine } from '../text.js';
 import { maskUrl } from '../urls.js';
-import { duration, durationInMinutes } from '../wording.js';
+import { askedWaitInWords, durationInMinutes } from '../wording.js';
 import type { DoctorCheck, DoctorDeps } from './types.js';
 import { SlowListing, WavixNotRead } from './wavixReads.js';
 
@@ -77,7 +77,7 @@ export interface CheckGroup {
 
 /** "Wavix rate-limited these checks (429, retry after 10 s)": Wavix asking to be left alone, not a link that hangs. */
 export const wavixRateLimitedWording = (error: WavixCallFailure) =>
-  `Wavix rate-limited these checks (429${error.retryAfterMs !== undefined ? `, retry after ${duration(error.retryAfterMs)}` : ''})`;
+  `Wavix rate-limited these checks (429${error.retryAfterMs !== undefined ? `, retry after ${askedWaitInWords(error.retryAfterMs)}` : ''})`;
 
 /**
  * A Wavix read that failed, in words: when Wavix refused the key, or its profile could not be read at all (an outage,
