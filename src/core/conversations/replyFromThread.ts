@@ -36,7 +36,7 @@ export interface ThreadMessage {
    * never sent to the customer.
    */
   mentionsPeople?: boolean;
-  /** Custom emoji in it (`:partyparrot:`): a workspace's images, which the customer reads as their names. */
+  /** Custom emoji in it (a party parrot, written `:name:`): a workspace's images, which the customer reads as their names. */
   customEmoji?: readonly string[];
   /** Whether the thread's parent is smsops' own post (Slack's parent_user_id is the bot's user). */
   underOwnPost?: boolean;
