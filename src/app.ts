@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import { createAlerts } from './core/alerts.js';
-import { replyDeleted } from './core/conversations/deletedReply.js';
+import { createDeletedUnseen, replyDeleted, WITHDRAWN_TEXT } from './core/conversations/deletedReply.js';
 import { markInterruptedSends, markUnsentReplies } from './core/conversations/interruptedSends.js';
 import { sendTakenReply, type ThreadMessage, takeReplyWhenWritable } from './core/conversations/replyFromThread.js';
 import { createReplyQueue } from './core/conversations/replyQueue.js';
@@ -437,6 +437,8 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     mayStartSend: () => repliesWaitedUntil === undefined || Date.now() + REPLY_SEND_MAX_MS <= repliesWaitedUntil,
     background: (work: Promise<void>) => replyQueue.track(work),
   };
+  const deletedUnseen = createDeletedUnseen();
+  const deletionDeps = { replies: repositories.conversationReplies, audit: repositories.audit, logger: replyDeps.logger };
   const conversations = {
     // Taken in (claimed and recorded) at once, before the thread's gather wait and the membership check; a write
     // lock held by another process is waited out for a while, then said to the person.
@@ -452,16 +454,20 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         return answerThreadNotKept(notKeptDeps, message);
       }
       if (typeof taken === 'string') return taken;
+      // Slack delivered its deletion first (a retried event: smsops down or its socket reconnecting when it was posted):
+      // withdrawn as if deleted while it waited its turn, or it went out minutes after its writer took it back.
+      if (deletedUnseen.has(message.channel, message.messageTs)) {
+        const deleted = replyDeleted(deletionDeps, message.channel, message.messageTs);
+        if (deleted?.withdrawn) {
+          await notifier.replies.tellPerson(message.channel, message.threadTs, message.userId, WITHDRAWN_TEXT);
+          return 'withdrawn';
+        }
+      }
       return replyQueue.run(`${message.channel} ${message.threadTs}`, message.messageTs, () => sendTakenReply(replyDeps, taken));
     },
     isGroupedPost: (channel: string, ts: string) => repositories.slackPosts.at(channel, ts)?.layout === 'batch',
     takenReplyStatus: (channel: string, ts: string) => repositories.conversationReplies.bySlackMessage(channel, ts)?.status,
-    replyDeleted: (channel: string, ts: string) =>
-      replyDeleted(
-        { replies: repositories.conversationReplies, audit: repositories.audit, logger: replyDeps.logger },
-        channel,
-        ts,
-      ),
+    replyDeleted: (channel: string, ts: string) => replyDeleted({ ...deletionDeps, unseen: deletedUnseen }, channel, ts),
   };
 
   // HTTP mode: Slack's time against this host's (/healthz, the gauge below, the host_clock_off alert).

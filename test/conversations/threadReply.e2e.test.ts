@@ -705,6 +705,32 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(outboundSms()).toHaveLength(1);
   });
 
+  it('does not send a reply whose deletion Slack delivered before the reply itself (a retried event, smsops down a minute)', async () => {
+    const threadTs = await relayedThread();
+    // smsops was down when the reply was posted and when it was deleted: Slack's retries of the deletion came through
+    // first, the message's own retry minutes later.
+    const replyTs = nextTs();
+    await deleteEvent(threadTs, replyTs, 'Sorry, wrong customer');
+    const answer = await reply(threadTs, 'Sorry, wrong customer', { ts: replyTs });
+    expect(answer.status).toBe(200);
+    const told = () => t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER);
+    await waitUntil(
+      () => told().length === 1,
+      5000,
+      () => 'the writer told of the deletion',
+    );
+    await settled(threadTs);
+    expect(told()[0]?.args).toMatchObject({
+      channel: INBOX,
+      thread_ts: threadTs,
+      text: 'You deleted your reply before it went out: it was not sent to the customer.',
+    });
+    expect(sendsToWavix()).toEqual([]);
+    expect(rows('SELECT status, status_reason FROM conversation_replies WHERE slack_message_ts = ?', replyTs)).toEqual([
+      { status: 'blocked', status_reason: 'its writer deleted it in Slack before it went out' },
+    ]);
+  });
+
   it('tells the person who replies under a grouped post (a storm of several conversations) where to answer; sends nothing', async () => {
     const threadTs = await relayedThread();
     // Slack hangs while four customers text: the relay then coalesces what waited into one post.

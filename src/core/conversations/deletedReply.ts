@@ -7,6 +7,44 @@ import { replyAuditEntry } from './replyFromThread.js';
 /** Why a reply deleted while it waited its turn was not sent (its status reason and audit detail). */
 export const DELETED_BEFORE_SENT = 'its writer deleted it in Slack before it went out';
 
+/** Said to the writer of a reply their deletion stopped before it went out. */
+export const WITHDRAWN_TEXT = 'You deleted your reply before it went out: it was not sent to the customer.';
+
+/**
+ * How long a deletion of a message no reply was taken from is kept in mind: Slack retries an event it could not
+ * deliver (smsops down or unreachable, a socket reconnecting) up to three times over some minutes, in no set order, so
+ * a reply's deletion can come before the reply itself.
+ */
+const UNSEEN_KEPT_MS = 60 * 60_000;
+/** At most this many such deletions kept (every deleted thread reply in the bot's channels is one): the oldest go. */
+const UNSEEN_MAX = 10_000;
+
+/** Deletions of messages no reply had been taken from yet: a reply taken from one of them later is withdrawn. */
+export interface DeletedUnseen {
+  remember(channel: string, ts: string): void;
+  has(channel: string, ts: string): boolean;
+}
+
+export function createDeletedUnseen(now: () => number = Date.now, keptMs = UNSEEN_KEPT_MS, max = UNSEEN_MAX): DeletedUnseen {
+  const deletedAt = new Map<string, number>();
+  const key = (channel: string, ts: string) => `${channel} ${ts}`;
+  return {
+    remember: (channel, ts) => {
+      const k = key(channel, ts);
+      deletedAt.delete(k);
+      deletedAt.set(k, now());
+      for (const [oldest, at] of deletedAt) {
+        if (deletedAt.size <= max && now() - at < keptMs) break;
+        deletedAt.delete(oldest);
+      }
+    },
+    has: (channel, ts) => {
+      const at = deletedAt.get(key(channel, ts));
+      return at !== undefined && now() - at < keptMs;
+    },
+  };
+}
+
 /** What became of a reply whose Slack message was deleted: `withdrawn` when the deletion stopped it in time. */
 export interface DeletedReply {
   status: ReplyStatus;
@@ -23,12 +61,17 @@ export function replyDeleted(
     replies: Pick<ConversationRepliesRepository, 'bySlackMessage' | 'withdraw'>;
     audit: Pick<AuditRepository, 'record'>;
     logger: Logger;
+    /** Where a deletion of a message no reply was taken from is kept, for the reply Slack may deliver after it. */
+    unseen?: Pick<DeletedUnseen, 'remember'>;
   },
   channel: string,
   ts: string,
 ): DeletedReply | undefined {
   const reply = deps.replies.bySlackMessage(channel, ts);
-  if (!reply) return undefined;
+  if (!reply) {
+    deps.unseen?.remember(channel, ts);
+    return undefined;
+  }
   if (reply.status !== 'queued') return { status: reply.status, withdrawn: false };
   const withdrawn = deps.replies.withdraw(reply.id, DELETED_BEFORE_SENT);
   if (!withdrawn) {

@@ -90,7 +90,9 @@ export type ReplyOutcome =
   /** Under an smsops post older than RETENTION_DAYS, whose conversation retention deleted: said to the person. */
   | 'thread_not_kept'
   /** A stop gave up waiting for it before Wavix was called: not sent, and said so. */
-  | 'abandoned';
+  | 'abandoned'
+  /** Its writer deleted it in Slack before it went out (the deletion delivered first): not sent, and said so. */
+  | 'withdrawn';
 
 // How a reply is audited; `/sms audit` shows whom it went to by the same rule as `/sms inbox` (core/auditReading.ts).
 export { REPLY_AUDIT_ACTION };

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import type { DeletedReply } from '../../../core/conversations/deletedReply.js';
+import { type DeletedReply, WITHDRAWN_TEXT } from '../../../core/conversations/deletedReply.js';
 import type { ReplyStatus } from '../../../core/ports/conversationReplies.js';
 import { isTransientStoreError, storeErrorReason } from '../../../core/ports/storeErrors.js';
 import { describeError } from '../../../errors.js';
@@ -78,7 +78,7 @@ const deletionSchema = z.object({
  * line says why). A reply deleted while it waited its turn is not sent (core/conversations/deletedReply.ts).
  */
 export function deletedReplyText(deleted: DeletedReply): string | undefined {
-  if (deleted.withdrawn) return 'You deleted your reply before it went out: it was not sent to the customer.';
+  if (deleted.withdrawn) return WITHDRAWN_TEXT;
   const again = 'To correct it, post a new reply in this thread.';
   switch (deleted.status) {
     case 'queued':
