@@ -1,5 +1,6 @@
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { createKeyedSerial } from './keyedSerial.js';
 import { type Alert, type RaisedAlert, worseThanAcknowledged } from './model/alert.js';
 import type { AlertsRepository } from './ports/alerts.js';
 import { type AlertEvent, type AlertNotShown, AlertNotShownError, type AlertShownAt, type Notifier } from './ports/notifier.js';
@@ -87,6 +88,36 @@ export function createAlerts(options: {
    * while the database refused writes (a probe: four posts of one alert in three minutes).
    */
   const unrecorded = new Map<number, AlertShownAt>();
+  /**
+   * What is said in Slack of one rule and subject goes out one step after another, each reading the alert as it then
+   * stands. Two raises at once (the traffic watch and a `/sms jobs run`, the relay's stall check, the Sender ID job)
+   * both found a new alert without its message while the first post was on its way: one post was joined and the
+   * second raise's newer facts never shown, or, once the post landed before the second looked, posted twice. The second
+   * now waits for the first post to be recorded, then edits that message to the latest facts. Other subjects' steps run
+   * side by side, so a post Slack holds holds no other alert.
+   *
+   * A crash between Slack taking a post and its ts being written leaves the alert without a message in the database:
+   * the next start posts it again (`UNSHOWN_BEFORE_RESTART`). A second message then beats an alert never shown, which
+   * assuming it posted would risk; finding the lost post in the channel's history is not done.
+   */
+  const inTurn = createKeyedSerial();
+  const keyOf = (alert: { rule: string; subjectKey: string }) => `${alert.rule} ${alert.subjectKey}`;
+  /** Rules and subjects with a step under way or waiting: the sweep of unshown alerts leaves them to it. */
+  const underWay = new Map<string, number>();
+  const inTurnOf = <T>(alert: { rule: string; subjectKey: string }, step: () => Promise<T>): Promise<T> => {
+    const key = keyOf(alert);
+    underWay.set(key, (underWay.get(key) ?? 0) + 1);
+    return inTurn(key, step).finally(() => {
+      const left = (underWay.get(key) ?? 1) - 1;
+      if (left > 0) underWay.set(key, left);
+      else underWay.delete(key);
+    });
+  };
+  /** The alert as it stands now, with where Slack showed it. */
+  const latest = (alert: Alert): Alert => {
+    const found = alerts.get(alert.id);
+    return found ? withShown(found) : alert;
+  };
   const withShown = (alert: Alert): Alert => {
     const at = alert.slackChannel ? undefined : unrecorded.get(alert.id);
     return at ? { ...alert, slackChannel: at.channel, slackTs: at.ts } : alert;
@@ -154,14 +185,22 @@ export function createAlerts(options: {
       }
       if (except(alert)) continue;
       if (failed && now() - failed.at < RETRY_UNSHOWN_MS) continue;
-      if (!alert.slackChannel) notShown.push(...(await show('post', { type: 'alertRaised', alert })));
-      else if (owed.get(alert.id) === 're-announce' && alert.quiet === null)
-        notShown.push(...(await show('re-announce', { type: 'alertRaised', alert, reannounced: true })));
-      else if (owed.has(alert.id)) notShown.push(...(await show('update', { type: 'alertUpdated', alert })));
+      // Being shown by its own raise (or another sweep): waiting for it would hold this caller behind that post.
+      if (underWay.has(keyOf(alert))) continue;
+      notShown.push(...(await inTurnOf(alert, async () => showOwed(latest(alert)))));
     }
     // Owed for alerts no longer open: their end is in `unsentEnds` (or was never owed); the edit is moot.
     for (const id of owed.keys()) if (alerts.get(id)?.status !== 'open') owed.delete(id);
     return notShown;
+  };
+
+  const showOwed = async (alert: Alert): Promise<AlertNotShown[]> => {
+    if (alert.status !== 'open' || (alert.quiet !== null && !alert.slackChannel)) return [];
+    if (!alert.slackChannel) return show('post', { type: 'alertRaised', alert });
+    if (owed.get(alert.id) === 're-announce' && alert.quiet === null)
+      return show('re-announce', { type: 'alertRaised', alert, reannounced: true });
+    if (owed.has(alert.id)) return show('update', { type: 'alertUpdated', alert });
+    return [];
   };
 
   const forgetUnshown = (id: number) => {
@@ -174,13 +213,27 @@ export function createAlerts(options: {
   const reannounceEnded = async (except: (alert: Alert) => boolean = () => false) => {
     const notShown: AlertNotShown[] = [];
     // Ends Slack did not take, tried again with every evaluation (kept in memory: a restart loses them).
-    for (const ended of [...unsentEnds.values()])
-      notShown.push(...(await show('resolve', { type: 'alertResolved', alert: ended, quietly: ended.quiet !== null })));
+    for (const ended of [...unsentEnds.values()]) {
+      if (underWay.has(keyOf(ended))) continue; // tried again at the next evaluation
+      notShown.push(
+        ...(await inTurnOf(ended, async () => {
+          if (!unsentEnds.has(ended.id)) return []; // taken meanwhile, or the alert fires again
+          const alert = latest(ended);
+          return show('resolve', { type: 'alertResolved', alert, quietly: alert.quiet !== null });
+        })),
+      );
+    }
     for (const ended of alerts.takeEndedSnoozes()) {
       const found = alerts.findOpen(ended.rule, ended.subjectKey);
-      const alert = found && withShown(found);
-      if (alert && alert.quiet === null)
-        notShown.push(...(await show('re-announce', { type: 'alertRaised', alert, reannounced: true })));
+      if (!found) continue;
+      notShown.push(
+        ...(await inTurnOf(found, async () => {
+          const alert = latest(found);
+          return alert.status === 'open' && alert.quiet === null
+            ? show('re-announce', { type: 'alertRaised', alert, reannounced: true })
+            : [];
+        })),
+      );
     }
     // After the snoozes: one that just ended is re-announced as such, not posted as if new.
     notShown.push(...(await postUnshown(except)));
@@ -190,7 +243,9 @@ export function createAlerts(options: {
   const resolve = async (rule: string, subjectKey: string): Promise<AlertNotShown[]> => {
     const found = alerts.resolve(rule, subjectKey);
     if (!found) return [];
-    const resolved = withShown(found);
+    return inTurnOf(found, async () => showResolved(latest(found)));
+  };
+  const showResolved = async (resolved: Alert): Promise<AlertNotShown[]> => {
     // Never shown because it was quiet all along: nobody needs to read that it ended, nor is it owed to Slack any more
     // (kept in `failing`, /healthz said "not shown" until a restart).
     if (resolved.quiet !== null && !resolved.slackChannel) {
@@ -207,44 +262,54 @@ export function createAlerts(options: {
     ...(await own),
   ];
 
+  /**
+   * A raise's own step: the alert as it stands when its turn comes. `before` is the alert as the raise found it, so a
+   * raise that found it without its message (another's post on its way) edits that message to the latest facts.
+   */
+  const showRaised = async (before: Alert | undefined, raised: { alert: Alert; opened: boolean }) => {
+    let alert = latest(raised.alert);
+    // Resolved meanwhile: the resolve's own step says so (one never shown gets a single post, its end).
+    if (alert.status !== 'open') return [];
+    // Posted means its channel is recorded: a post Slack accepted without a ts has no ts to edit, yet was posted.
+    if (!alert.slackChannel) {
+      // Snoozed or muted: recorded (it is in `/sms alerts` and App Home) but not posted until it is no longer quiet,
+      // so not owed to Slack meanwhile either.
+      if (alert.quiet !== null) {
+        forgetUnshown(alert.id);
+        return [];
+      }
+      return show('post', { type: 'alertRaised', alert });
+    }
+    // Opened by this raise yet posted by a step before its own (the sweep of unshown alerts), which read it after.
+    if (raised.opened) return [];
+    // Found without its message, whose post then landed: that post read what this raise found, so an edit is owed only
+    // when this raise's facts differ from it.
+    if (!before || sameText(before, alert)) return [];
+    // Shown again only when what people read changed: a long outage must not cost a Slack call every run.
+    const acknowledgedBy = alert.acknowledged?.by;
+    if (worseThanAcknowledged(alert) && acknowledgedBy) {
+      const acknowledgedAt = alert.acknowledged?.severity ?? alert.severity;
+      alerts.clearAcknowledgement(alert.id);
+      alert = latest(alert);
+      if (alert.quiet === null)
+        return show('update', { type: 'alertUpdated', alert, worsenedFrom: { severity: acknowledgedAt, acknowledgedBy } });
+    }
+    return show('update', { type: 'alertUpdated', alert });
+  };
+
   return {
     raise: async (input) => {
       // The alert being raised now is left to its raise.
       const reannounced = await reannounceEnded((a) => a.rule === input.rule && a.subjectKey === input.subjectKey);
       const before = alerts.findOpen(input.rule, input.subjectKey);
       const raised = alerts.raise(input);
-      const { opened } = raised;
-      let alert = withShown(raised.alert);
       // Firing again: its end, if Slack never took it, is no longer news.
-      if (unsentEnds.delete(alert.id)) failing.delete(alert.id);
-      // Posted means its channel is recorded: a post Slack accepted without a ts has no ts to edit, yet was posted.
-      if (opened || !alert.slackChannel) {
-        // Snoozed or muted: recorded (it is in `/sms alerts` and App Home) but not posted until it is no longer quiet,
-        // so not owed to Slack meanwhile either.
-        if (alert.quiet !== null) {
-          forgetUnshown(alert.id);
-          return reannounced;
-        }
-        return after(reannounced, show('post', { type: 'alertRaised', alert }));
-      }
-      if (!before || sameText(before, alert)) return reannounced;
-      // Shown again only when what people read changed: a long outage must not cost a Slack call every run.
-      const acknowledgedBy = alert.acknowledged?.by;
-      if (worseThanAcknowledged(alert) && acknowledgedBy) {
-        const acknowledgedAt = alert.acknowledged?.severity ?? alert.severity;
-        alerts.clearAcknowledgement(alert.id);
-        alert = withShown(alerts.get(alert.id) ?? alert);
-        if (alert.quiet === null)
-          return after(
-            reannounced,
-            show('update', {
-              type: 'alertUpdated',
-              alert,
-              worsenedFrom: { severity: acknowledgedAt, acknowledgedBy },
-            }),
-          );
-      }
-      return after(reannounced, show('update', { type: 'alertUpdated', alert }));
+      if (unsentEnds.delete(raised.alert.id)) failing.delete(raised.alert.id);
+      // Its facts are recorded now; Slack hears of them once an earlier step of this alert (its post) is done.
+      return after(
+        reannounced,
+        inTurnOf(raised.alert, () => showRaised(before, raised)),
+      );
     },
     // The alerts ending now are not posted as open first (one never shown gets a single post, its end).
     resolve: async (rule, subjectKey) =>
@@ -259,13 +324,15 @@ export function createAlerts(options: {
     refresh: async (id) => {
       const found = alerts.get(id);
       if (!found) return undefined;
-      const alert = withShown(found);
-      if (alert.slackChannel) await show('update', { type: 'alertUpdated', alert });
-      else if (alert.status === 'open' && alert.quiet === null) await show('post', { type: 'alertRaised', alert });
-      // Muted or snoozed before it was ever shown: /healthz no longer says it is owed to Slack.
-      else if (!unsentEnds.has(id)) forgetUnshown(id);
-      const latest = alerts.get(id);
-      return latest && withShown(latest);
+      // After its post on its way, if any: an alert acknowledged as it is first posted is edited, not posted twice.
+      await inTurnOf(found, async () => {
+        const alert = latest(found);
+        if (alert.slackChannel) await show('update', { type: 'alertUpdated', alert });
+        else if (alert.status === 'open' && alert.quiet === null) await show('post', { type: 'alertRaised', alert });
+        // Muted or snoozed before it was ever shown: /healthz no longer says it is owed to Slack.
+        else if (!unsentEnds.has(id)) forgetUnshown(id);
+      });
+      return latest(found);
     },
     notShown: () => {
       if (failing.size === 0) return undefined;

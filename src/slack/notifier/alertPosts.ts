@@ -20,7 +20,8 @@ export function createAlertPosts(options: {
   const { slack, channel } = options;
   const now = options.now ?? Date.now;
 
-  // Two raises of a new alert in the same moment (two deliveries dying together) must make one post, not two.
+  // Two raises of a new alert in the same moment (two deliveries dying together) must make one post, not two. The core
+  // (core/alerts.ts) shows one rule and subject a step at a time, so this join is a backstop for a caller that does not.
   const posting = new Map<number, Promise<AlertShownAt | null>>();
   const post = (alert: Alert, reannounced = false): Promise<AlertShownAt | null> => {
     const inProgress = posting.get(alert.id);
