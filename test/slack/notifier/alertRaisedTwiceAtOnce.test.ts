@@ -84,6 +84,25 @@ describe('one alert raised twice while its first post is on its way', () => {
     expect(String(edits[0]?.args.text)).toMatch(/^Resolved/);
   });
 
+  it('edits, instead of posting again, an alert a restart re-posts while the watch raises it anew', async () => {
+    slack.failNext('chat.postMessage', 'not_in_channel');
+    await alertsInSlack().raise(failing(40)); // not shown before the restart
+    t.reopen();
+    const restarted = alertsInSlack();
+    const release = slack.hang('chat.postMessage');
+    // Another rule's evaluation posts what the last run could not, as the traffic watch judges the number again.
+    const sweep = restarted.resolveAllBut('config_drift', []);
+    await waitUntil(() => slack.callsTo('chat.postMessage').length === 2, 5_000, 'the re-post');
+    const raised = restarted.raise(failing(55));
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    expect([...(await sweep), ...(await raised)]).toEqual([]);
+    expect(alertPosts()).toHaveLength(1);
+    const edits = slack.callsTo('chat.update').filter((c) => !c.error);
+    expect(edits.map((c) => c.args.ts)).toEqual([alertPosts()[0]?.result?.ts]);
+    expect(textOf(edits.at(-1))).toContain('55 %');
+  });
+
   it('does not hold another alert’s post behind the one on its way', async () => {
     const alerts = alertsInSlack();
     const release = slack.hang('chat.postMessage', (c) => JSON.stringify(c.args).includes('415 555 0100'));
