@@ -397,6 +397,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     publicBaseUrl: config.publicBaseUrl,
     schedules: config.schedules,
     retention: config.retention,
+    onUnsentDeleted: (unsent) => relay.deadLettersDeleted(unsent),
     backup: config.backup,
     sandbox: deps.mode === 'sandbox',
     ...(deps.jobTimeLimitMs !== undefined ? { jobTimeLimitMs: deps.jobTimeLimitMs } : {}),

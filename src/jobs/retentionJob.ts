@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { hourStartOf } from '../core/model/traffic.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { TableDeleter } from '../store/retention/batchDelete.js';
+import type { TableDeleter, UnsentDeleted } from '../store/retention/batchDelete.js';
 import type { RetentionStore } from '../store/retention/retentionStore.js';
 import {
   EXPIRED_THREADS_KEPT_DAYS,
@@ -39,6 +39,8 @@ export interface RetentionSettings {
 export interface RetentionReport {
   /** Rows deleted per table (children included under their own table). */
   deleted: Record<string, number>;
+  /** Dead deliveries deleted with their messages (SMS that never reached it), per destination kind. */
+  unsent: Record<string, number>;
   /** Rows older than the limit that stayed, with why (e.g. a delivery still pending), per table. */
   kept: Record<string, { count: number; because: string }>;
   batches: number;
@@ -88,6 +90,11 @@ export function createRetentionJob(deps: {
    * loaded machine the wall time includes waiting for a core).
    */
   onBatch?: (table: string, rows: number, ms: number, cpuMs: number) => void;
+  /**
+   * Dead SMS the run deleted unsent, per destination: the relay's dead-letter alert says so rather than resolving as
+   * if they had been replayed. Called once, after the run's deletions.
+   */
+  onUnsentDeleted?: (unsent: readonly UnsentDeleted[]) => void;
 }): RetentionJob {
   const { store, settings, logger, now } = deps;
   const tables = deps.tables ?? RETENTION_TABLES;
@@ -126,6 +133,7 @@ export function createRetentionJob(deps: {
     };
     const report: RetentionReport = {
       deleted: {},
+      unsent: {},
       kept: {},
       batches: 0,
       largestBatch: 0,
@@ -136,6 +144,7 @@ export function createRetentionJob(deps: {
       walCut: 'none',
       scrubbedPages: 0,
     };
+    const unsent = new Map<string, UnsentDeleted>();
     const count = (table: string, rows: number) => {
       if (rows > 0) report.deleted[table] = (report.deleted[table] ?? 0) + rows;
     };
@@ -169,6 +178,7 @@ export function createRetentionJob(deps: {
           }
           count(spec.table, batch.rows);
           for (const [child, rows] of Object.entries(batch.children)) count(child, rows);
+          if (batch.unsent) for (const u of batch.unsent) addUnsent(report, unsent, u);
           if (batch.rows < limit) break;
           if (ms > targetMs) limit = Math.max(MIN_BATCH_ROWS, Math.floor(limit / 2));
           else if (ms < targetMs / 2) limit = Math.min(batchRows, limit * 2);
@@ -189,11 +199,15 @@ export function createRetentionJob(deps: {
       }
       await yieldToEventLoop();
     }
+    // Once a run, stopped or not (what its batches deleted is gone either way): told per batch, 500 dead letters spread
+    // over a year of SMS were hundreds of edits of one alert within a second, past Slack's rate limit.
+    if (unsent.size > 0) tellUnsent([...unsent.values()]);
     report.stopped = stopping;
     if (!stopping && (walCutOwed || report.scrubbedPages > 0 || Object.keys(report.deleted).length > 0)) await cutWalBack(report);
     report.longestBatchMs = Math.round(report.longestBatchMs * 100) / 100;
     logger.info('retention run finished', {
       deleted: report.deleted,
+      unsent: report.unsent,
       kept: Object.fromEntries(Object.entries(report.kept).map(([table, k]) => [table, k.count])),
       batches: report.batches,
       longestBatchMs: report.longestBatchMs,
@@ -208,6 +222,23 @@ export function createRetentionJob(deps: {
       run: runs,
     });
     return report;
+  };
+
+  const addUnsent = (report: RetentionReport, byDestination: Map<string, UnsentDeleted>, u: UnsentDeleted) => {
+    report.unsent[u.kind] = (report.unsent[u.kind] ?? 0) + u.n;
+    const key = `${u.kind}\n${u.destination}`;
+    const seen = byDestination.get(key);
+    byDestination.set(key, { ...u, n: (seen?.n ?? 0) + u.n });
+  };
+
+  const tellUnsent = (unsent: readonly UnsentDeleted[]) => {
+    try {
+      deps.onUnsentDeleted?.(unsent);
+    } catch (error) {
+      logger.warn('retention: the dead-letter alert could not be told of the SMS deleted unsent', {
+        error: describeError(error),
+      });
+    }
   };
 
   /** Zeroes an earlier version's free pages, once per database, a small transaction per turn of the event loop. */
@@ -288,9 +319,15 @@ export function createRetentionJob(deps: {
 /** Counts only: what a run deleted and kept, fit for a log line and a Slack reply. */
 export function summarise(report: RetentionReport): string {
   const deleted = Object.entries(report.deleted).map(([table, rows]) => `${rows} ${table}`);
+  const unsent = Object.entries(report.unsent).map(([kind, n]) => `${kind === 'slack' ? 'Slack' : 'PortSIP'}: ${n}`);
+  const unsentCount = Object.values(report.unsent).reduce((sum, n) => sum + n, 0);
   const kept = Object.entries(report.kept).map(([table, k]) => `${k.count} older ${table} kept (${k.because})`);
   const parts = [
     deleted.length > 0 ? `deleted ${deleted.join(', ')}` : 'nothing to delete',
+    // Dead letters past RETENTION_DAYS: deleted without ever reaching their destination, past any replay.
+    ...(unsentCount > 0
+      ? [`${unsentCount} dead SMS deleted unsent (${unsent.join(', ')}), older than RETENTION_DAYS and never replayed`]
+      : []),
     ...kept,
     `${report.batches} batches, longest ${report.longestBatchMs} ms`,
     ...(report.scrubbedPages > 0 ? [`zeroed ${report.scrubbedPages} free pages an earlier version left`] : []),

@@ -7,6 +7,7 @@ import type { MetricsRegistry } from '../metrics.js';
 import type { BackupMade } from '../store/backup.js';
 import { createBackupDirCheck } from '../store/backupDirProbe.js';
 import type { Repositories } from '../store/openStore.js';
+import type { UnsentDeleted } from '../store/retention/batchDelete.js';
 import type { RetentionStore } from '../store/retention/retentionStore.js';
 import type { WavixClient } from '../wavix/client.js';
 import { createBackupJob } from './backupJob.js';
@@ -55,6 +56,8 @@ export function createWatch(options: {
   publicBaseUrl: string | undefined;
   schedules: JobSchedules;
   retention: RetentionSettings;
+  /** Retention deleted dead SMS never delivered: the relay's dead-letter alerts say so (Relay.deadLettersDeleted). */
+  onUnsentDeleted?: (unsent: readonly UnsentDeleted[]) => void;
   /** BACKUP_DIR (off when undefined), BACKUP_CRON, BACKUP_KEEP. */
   backup: { dir: string | undefined; schedule: string; keep: number };
   /**
@@ -137,6 +140,7 @@ export function createWatch(options: {
     settings: options.retention,
     logger: logger.child({ job: 'retention' }),
     now,
+    ...(options.onUnsentDeleted ? { onUnsentDeleted: options.onUnsentDeleted } : {}),
   });
 
   const optOutSync = createOptOutSyncJob({

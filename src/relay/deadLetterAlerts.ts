@@ -29,6 +29,11 @@ export interface DeadLetterAlerts {
   delivered(delivery: Delivery): void;
   /** Dead letters moved to another destination (a route change, a replay): the old one's alert ends if none is left. */
   movedFrom(from: readonly Destination[]): void;
+  /**
+   * Retention deleted `n` dead SMS of a destination, never delivered: its alert says so, and ends saying so once none
+   * is left, rather than "Resolved" over "they are kept… replay sends them again" at its next delivery.
+   */
+  deletedUnsent(kind: 'portsip' | 'slack', destination: string, n: number): void;
   stop(): void;
 }
 
@@ -52,6 +57,7 @@ export function createDeadLetterAlerts(options: {
   const failed = (what: string) => (error: unknown) =>
     logger.warn(`could not ${what} the dead-letter alert`, { error: describeError(error) });
   const subjectOf = (kind: string, destination: string) => `${kind}:${destination}`;
+  const findOpenAlert = (subject: string) => options.alertsRepository.findOpen(ALERT_RULE.deadLetters, subject);
 
   const resolve = (subject: string) => {
     const state = open.get(subject);
@@ -88,6 +94,7 @@ export function createDeadLetterAlerts(options: {
       lastAnswer: before?.lastAnswer ?? 'unknown',
       deadAfterHours: before?.deadAfterHours ?? Math.round(options.deadAfterMs / 3_600_000),
       stillDead,
+      ...(before?.deletedUnsent ? { deletedUnsent: before.deletedUnsent } : {}),
     };
     // A warning, no longer critical: nothing is failing now, but the dead SMS need someone to send them again.
     alerts.raise({ rule: ALERT_RULE.deadLetters, subjectKey: subject, severity: 'warning', facts }).catch(failed('update'));
@@ -139,6 +146,35 @@ export function createDeadLetterAlerts(options: {
         const subject = subjectOf(kind, destination);
         if (open.has(subject) && deliveries.deadCount(kind, destination) === 0) resolve(subject);
       }
+    },
+    deletedUnsent: (kind, destination, n) => {
+      const subject = subjectOf(kind, destination);
+      const existing = findOpenAlert(subject);
+      const before = existing && alertFacts(existing, 'relay_dead');
+      // No alert open (acknowledged and resolved by an earlier version, or never raised): the run's summary says it.
+      if (!before) return;
+      let left: number;
+      try {
+        left = deliveries.deadCount(kind, destination);
+      } catch (error) {
+        left = before.stillDead ?? 1;
+        failed('count for')(error);
+      }
+      const { stillDead: _, ...rest } = before;
+      const facts: DeadFacts = {
+        ...rest,
+        ...(before.stillDead !== undefined && left > 0 ? { stillDead: left } : {}),
+        deletedUnsent: (before.deletedUnsent ?? 0) + n,
+      };
+      const raised = alerts.raise({
+        rule: ALERT_RULE.deadLetters,
+        subjectKey: subject,
+        severity: existing.severity,
+        facts,
+      });
+      // Nothing left to replay there: it ends now, its last words saying what was lost.
+      if (left === 0) raised.then(() => resolve(subject), failed('update'));
+      else raised.catch(failed('update'));
     },
     stop: () => {
       for (const state of open.values()) clearTimeout(state.timer);

@@ -12,6 +12,7 @@ import { warnOncePerMinute } from '../logOncePerMinute.js';
 import type { MetricsRegistry } from '../metrics.js';
 import { type InstanceLease, withInstanceLease } from '../store/instanceLease.js';
 import type { Repositories, Store } from '../store/openStore.js';
+import type { UnsentDeleted } from '../store/retention/batchDelete.js';
 import { createWriteHealth } from '../store/writeHealth.js';
 import { TEN_DLC_EVENT_CATEGORIES } from '../wavix/tenDlc.js';
 import type { AttemptOutcome } from './attempt.js';
@@ -145,6 +146,8 @@ export interface Relay {
    * wait in the outbox, no post tried (each could only be refused), until an auth.test passes again.
    */
   slackTokenRevoked(by: SlackTokenRevocation): void;
+  /** Retention deleted dead SMS never delivered (past RETENTION_DAYS): their destinations' dead-letter alerts say so. */
+  deadLettersDeleted(unsent: readonly UnsentDeleted[]): void;
   stop(): Promise<void>;
 }
 
@@ -697,6 +700,10 @@ export function startRelay(options: RelayOptions): Relay {
     slackTokenRefusedAtStart: (code) => attemptFailures.slackTokenRefusedAtStart(code),
     slackTokenChecked: (refusedCode) => attemptFailures.slackTokenChecked(refusedCode),
     slackTokenRevoked: (by) => attemptFailures.slackTokenRevoked(by),
+    deadLettersDeleted: (unsent) => {
+      for (const { kind, destination, n } of unsent)
+        if (kind === 'portsip' || kind === 'slack') deadLetters.deletedUnsent(kind, destination, n);
+    },
     stop: async () => {
       watchdog.stop();
       deadLetters.stop();

@@ -358,6 +358,33 @@ describe('batches', () => {
   });
 });
 
+describe('dead letters deleted unsent', () => {
+  it('counts the dead SMS it deletes apart and tells them once per run, per destination, however many batches', async () => {
+    const start = tmp.clock.now();
+    tmp.db.transaction(() => {
+      for (let i = 0; i < 300; i++) {
+        tmp.clock.advance(1_000);
+        ingest({ portsip: i % 10 === 0 ? 'dead' : 'delivered' });
+      }
+    })();
+    tmp.clock.set(start + 91 * DAY);
+    const told: { kind: string; destination: string; n: number }[][] = [];
+    const report = await createRetentionJob({
+      store: createRetentionStore(tmp.db),
+      settings: { days: 90, auditDays: 365 },
+      logger,
+      now: tmp.clock.now,
+      batchRows: 10,
+      onUnsentDeleted: (unsent) => told.push([...unsent]),
+    }).runWithReport();
+
+    expect(report.deleted.inbound_messages).toBe(300);
+    expect(report.unsent).toEqual({ portsip: 30 });
+    // One call, not one per batch: each call edits the destination's alert in Slack.
+    expect(told).toEqual([[{ kind: 'portsip', destination: 'https://pbx.example.com/emc/x', n: 30 }]]);
+  });
+});
+
 describe('shutdown', () => {
   it('stops a long run after its current batch, reporting it unfinished; the next run deletes the rest', async () => {
     // A database whose one-time free-page scrub is done, so that the run begins with its first batch.

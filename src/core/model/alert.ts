@@ -20,6 +20,8 @@ export interface AlertFactsByRule {
      * until a replay, so the alert stays open and says so.
      */
     stillDead?: number;
+    /** Dead SMS to it that retention deleted (older than RETENTION_DAYS) before anyone replayed them: lost, not sent. */
+    deletedUnsent?: number;
   };
   relay_stalled: { problems: string[] };
   /** `lastInboundAt` keeps the alert (and its habit) open after retention deleted the messages; older ones lack it. */

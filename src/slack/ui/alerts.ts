@@ -82,6 +82,26 @@ function driftFix(e164: string, problems: readonly NumberDriftProblem[]): string
   return `${commands.join(' then ')} puts it back`;
 }
 
+/** A dead-letter alert's words, without what retention deleted. */
+function relayDeadText(f: AlertFactsByRule['relay_dead']): string {
+  if (f.stillDead !== undefined) {
+    const [are, them] = f.stillDead === 1 ? ['is', 'it'] : ['are', 'them'];
+    const where = destinationLabel(f.destinationKind, f.destination);
+    // Set aside for their content: sending them again as they are fails the same way.
+    if (f.cause === 'repeated')
+      return `${where} takes other SMS, but ${f.stillDead} inbound SMS to it ${are} still dead: refused again and again (last answer: ${f.lastAnswer}). \`/sms relay status\` lists ${them}; \`/sms relay replay <id>\` sends one again.`;
+    return `${where} answers again, but ${f.stillDead} inbound SMS to it ${are} still dead (last failure: ${f.lastAnswer}) and nothing sends ${them} by itself: \`/sms relay replay dead\` sends ${them} again.`;
+  }
+  const why =
+    f.cause === 'repeated'
+      ? `set aside after failing the same way again and again (last answer: ${f.lastAnswer}); later messages of the conversation go on`
+      : `undelivered for ${f.deadAfterHours} h (last answer: ${f.lastAnswer})`;
+  const start = `Inbound SMS to ${destinationLabel(f.destinationKind, f.destination)} are dead letters: ${why}.`;
+  if (f.deletedUnsent) return start;
+  // Told before retention takes them, not only after: a dead letter is kept with its message, RETENTION_DAYS.
+  return `${start} They are kept for \`RETENTION_DAYS\` after they arrived, then deleted unsent: if the route is wrong, \`/sms route set\` moves them to the right one; once the destination works, \`/sms relay replay dead\` sends them again.`;
+}
+
 /** Each rule's facts in words: raw text, escaped by the views that show it. */
 const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string } = {
   // The carrier's reason is Wavix's text: kept on one line with its formatting inert, or its line breaks and `*` made
@@ -94,19 +114,12 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
   relay_backlog: (f) =>
     `${f.pending} inbound SMS waiting for ${destinationLabel(f.destinationKind, f.destination)}, the oldest for ${duration(f.oldestAgeMs)}. \`/sms relay status\` shows each destination's last error in words; "Show failing deliveries" lists them here.`,
   relay_dead: (f) => {
-    if (f.stillDead !== undefined) {
-      const [are, them] = f.stillDead === 1 ? ['is', 'it'] : ['are', 'them'];
-      const where = destinationLabel(f.destinationKind, f.destination);
-      // Set aside for their content: sending them again as they are fails the same way.
-      if (f.cause === 'repeated')
-        return `${where} takes other SMS, but ${f.stillDead} inbound SMS to it ${are} still dead: refused again and again (last answer: ${f.lastAnswer}). \`/sms relay status\` lists ${them}; \`/sms relay replay <id>\` sends one again.`;
-      return `${where} answers again, but ${f.stillDead} inbound SMS to it ${are} still dead (last failure: ${f.lastAnswer}) and nothing sends ${them} by itself: \`/sms relay replay dead\` sends ${them} again.`;
-    }
-    const why =
-      f.cause === 'repeated'
-        ? `set aside after failing the same way again and again (last answer: ${f.lastAnswer}); later messages of the conversation go on`
-        : `undelivered for ${f.deadAfterHours} h (last answer: ${f.lastAnswer})`;
-    return `Inbound SMS to ${destinationLabel(f.destinationKind, f.destination)} are dead letters: ${why}. They are kept: if the route is wrong, \`/sms route set\` moves them to the right one; once the destination works, \`/sms relay replay dead\` sends them again.`;
+    // Past RETENTION_DAYS a dead letter goes with its message: said, so that neither the open alert nor its end reads
+    // as if they had been sent.
+    const lost = f.deletedUnsent
+      ? ` ${f.deletedUnsent} of them ${f.deletedUnsent === 1 ? 'was' : 'were'} deleted by retention unsent (older than \`RETENTION_DAYS\`, never replayed): nothing can send ${f.deletedUnsent === 1 ? 'it' : 'them'} now; their senders do not know.`
+      : '';
+    return relayDeadText(f) + lost;
   },
   relay_stalled: (f) =>
     `The inbound relay is stalled: ${f.problems.join('; ')}. ${

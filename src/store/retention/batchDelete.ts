@@ -6,6 +6,15 @@ export interface BatchDeleted {
   rows: number;
   /** Rows of its children, by table. */
   children: Record<string, number>;
+  /** What the deleted rows still owed, per destination (RetentionTable.unsent); absent when nothing. */
+  unsent?: UnsentDeleted[];
+}
+
+/** Dead deliveries deleted with their messages: SMS that never reached that destination. */
+export interface UnsentDeleted {
+  kind: string;
+  destination: string;
+  n: number;
 }
 
 export interface TableDeleter {
@@ -42,6 +51,7 @@ export function createTableDeleter(db: Db, spec: RetentionTable): TableDeleter {
   const children = spec.children ?? [];
   const after = spec.afterBatch === undefined ? undefined : db.prepare(spec.afterBatch);
   if (spec.rewrite && children.length > 0) throw new Error(`retention of ${spec.table}: a rewrite has no children`);
+  if (spec.unsent && children.length === 0) throw new Error(`retention of ${spec.table}: unsent is read with children`);
   if (children.length === 0) {
     const remove = db.prepare(
       spec.rewrite
@@ -62,15 +72,18 @@ export function createTableDeleter(db: Db, spec: RetentionTable): TableDeleter {
       statement: db.prepare(`DELETE FROM ${child.table} WHERE ${child.column} IN (SELECT value FROM json_each(?))`),
     }));
     const remove = db.prepare(`DELETE FROM ${table} WHERE ${keys} IN (SELECT value FROM json_each(?))`);
+    const unsent = spec.unsent === undefined ? undefined : db.prepare<[string], UnsentDeleted>(spec.unsent);
     deleteBatch = db.transaction((cutoff: number, limit: number) => {
       const ids = picked.all({ cutoff, limit });
       if (ids.length === 0) return { rows: 0, children: {} };
       const json = JSON.stringify(ids);
+      // Read before the children go, in the same transaction: exactly what this batch deletes.
+      const owed = unsent?.all(json) ?? [];
       const deleted: Record<string, number> = {};
       for (const child of removeChildren) deleted[child.table] = child.statement.run(json).changes;
       const rows = remove.run(json).changes;
       after?.run();
-      return { rows, children: deleted };
+      return owed.length > 0 ? { rows, children: deleted, unsent: owed } : { rows, children: deleted };
     });
   }
 

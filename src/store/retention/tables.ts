@@ -36,6 +36,12 @@ export interface RetentionTable {
   children?: readonly { table: string; column: string }[];
   /** SQL run in each batch's transaction after its deletes: state that must follow what was deleted. */
   afterBatch?: string;
+  /**
+   * What the deleted rows still owed someone, never delivered (a table with children only): SQL given the batch's keys
+   * as a JSON array, giving rows of `kind`, `destination` and `n`. Counted apart in the report and told to the relay's
+   * dead-letter alert, which otherwise read "Resolved" at the next delivery there, as if they had been replayed.
+   */
+  unsent?: string;
   /** Why a row older than the limit can still be there (`onlyIf` kept it): reported with their count after a run. */
   keptBecause?: string;
   /**
@@ -67,6 +73,9 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
       { table: 'slack_post_messages', column: 'inbound_message_id' },
     ],
     keptBecause: 'a delivery still pending',
+    // A dead delivery's message goes (a dead letter is kept for RETENTION_DAYS, not for ever), but not in silence.
+    unsent: `SELECT destination_kind AS kind, destination, count(*) AS n FROM deliveries
+      WHERE status = 'dead' AND inbound_message_id IN (SELECT value FROM json_each(?)) GROUP BY destination_kind, destination`,
     // SQLite gives a new row the largest rowid plus one: once the newest messages are deleted (no SMS for longer than
     // RETENTION_DAYS), their ids are handed out again, and the Slack leg's queue, past them already, took none of the
     // new ones: they reached PortSIP and never Slack, counted nowhere. Every message up to the new largest id has
