@@ -161,10 +161,12 @@ export function createRetentionJob(deps: {
         const cutoff = deleter.cutoff(ageCutoff(spec.window));
         if (cutoff === null) continue;
         let limit = batchRows;
+        let from: number | null = null;
         for (;;) {
           const began = performance.now();
           const cpu = deps.onBatch ? process.cpuUsage() : undefined;
-          const batch = deleter.deleteBatch(cutoff, limit);
+          const batch = deleter.deleteBatch(cutoff, limit, from);
+          from = batch.lastAt ?? from;
           const ms = performance.now() - began;
           report.batches += 1;
           if (deps.onBatch && cpu) {
