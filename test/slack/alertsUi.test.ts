@@ -100,6 +100,34 @@ describe('alert facts in words', () => {
     ).toBe(
       'Slack channel C0INBOX01 takes other SMS, but 1 inbound SMS to it is still dead: refused again and again (last answer: Slack: msg_too_long). `/sms relay status` lists it; `/sms relay replay <id>` sends one again.',
     );
+    // Healed, nobody replayed: the deadline is said before retention takes them, and once it did, that they were lost.
+    const healed = {
+      destinationKind: 'portsip' as const,
+      destination: 'https://pbx.example.com/emc/a',
+      cause: 'expired' as const,
+      lastAnswer: 'HTTP 503',
+      deadAfterHours: 24,
+      stillDead: 3,
+    };
+    expect(text({ rule: 'relay_dead', subjectKey: 'portsip:x', severity: 'warning', facts: healed })).toContain(
+      'before retention deletes them unsent (`RETENTION_DAYS` after arrival)',
+    );
+    expect(
+      text({
+        rule: 'relay_dead',
+        subjectKey: 'portsip:x',
+        severity: 'warning',
+        facts: { ...healed, stillDead: 1, deletedUnsent: 2 },
+      }),
+    ).toContain('1 inbound SMS to it is still dead (last failure: HTTP 503)');
+    expect(
+      text({
+        rule: 'relay_dead',
+        subjectKey: 'portsip:x',
+        severity: 'warning',
+        facts: { ...healed, stillDead: 1, deletedUnsent: 2 },
+      }),
+    ).toContain('2 others were deleted by retention unsent (older than `RETENTION_DAYS`, never replayed)');
     expect(
       text({
         rule: 'config_drift',

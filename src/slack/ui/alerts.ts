@@ -90,7 +90,8 @@ function relayDeadText(f: AlertFactsByRule['relay_dead']): string {
     // Set aside for their content: sending them again as they are fails the same way.
     if (f.cause === 'repeated')
       return `${where} takes other SMS, but ${f.stillDead} inbound SMS to it ${are} still dead: refused again and again (last answer: ${f.lastAnswer}). \`/sms relay status\` lists ${them}; \`/sms relay replay <id>\` sends one again.`;
-    return `${where} answers again, but ${f.stillDead} inbound SMS to it ${are} still dead (last failure: ${f.lastAnswer}) and nothing sends ${them} by itself: \`/sms relay replay dead\` sends ${them} again.`;
+    // The state an alert is left in when nobody replays: the deadline is said here too.
+    return `${where} answers again, but ${f.stillDead} inbound SMS to it ${are} still dead (last failure: ${f.lastAnswer}) and nothing sends ${them} by itself: \`/sms relay replay dead\` sends ${them} again, before retention deletes ${them} unsent (\`RETENTION_DAYS\` after arrival).`;
   }
   const why =
     f.cause === 'repeated'
@@ -117,7 +118,7 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
     // Past RETENTION_DAYS a dead letter goes with its message: said, so that neither the open alert nor its end reads
     // as if they had been sent.
     const lost = f.deletedUnsent
-      ? ` ${f.deletedUnsent} of them ${f.deletedUnsent === 1 ? 'was' : 'were'} deleted by retention unsent (older than \`RETENTION_DAYS\`, never replayed): nothing can send ${f.deletedUnsent === 1 ? 'it' : 'them'} now; their senders do not know.`
+      ? ` ${f.deletedUnsent} ${f.stillDead !== undefined ? (f.deletedUnsent === 1 ? 'other' : 'others') : 'of them'} ${f.deletedUnsent === 1 ? 'was' : 'were'} deleted by retention unsent (older than \`RETENTION_DAYS\`, never replayed): nothing can send ${f.deletedUnsent === 1 ? 'it' : 'them'} now; their senders do not know.`
       : '';
     return relayDeadText(f) + lost;
   },
