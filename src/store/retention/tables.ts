@@ -96,8 +96,17 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
   { table: 'slack_threads', key: ['rowid'], at: 'created_at', window: 'data' },
   // Aged from the thread's start, like its anchor: a year past the anchor's own window.
   { table: 'expired_slack_threads', key: ['channel', 'thread_ts'], at: 'created_at', window: 'expiredThreads' },
-  // A post's message links go with their messages (above) or with the post (ON DELETE CASCADE).
-  { table: 'slack_posts', key: ['id'], at: 'posted_at', window: 'data' },
+  // A post's message links go with their messages (above) or with the post (ON DELETE CASCADE). A post still linked
+  // shows a message kept above (still owed): deleted, its "PortSIP retrying" line was never edited to "PortSIP ✓" when
+  // PortSIP took it at last, nor found by /sms forget (a probe). It goes with the run after its last message.
+  {
+    table: 'slack_posts',
+    key: ['id'],
+    at: 'posted_at',
+    window: 'data',
+    onlyIf: 'NOT EXISTS (SELECT 1 FROM slack_post_messages pm WHERE pm.post_id = slack_posts.id)',
+    keptBecause: 'it shows an SMS still owed',
+  },
   // Also capped at the newest 10,000 by its repository.
   { table: 'schema_warnings', key: ['id'], at: 'received_at', window: 'data' },
   // The latest run of each job stays (`/sms jobs` shows it), and so does a run still going (this one).
