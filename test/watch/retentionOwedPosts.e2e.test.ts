@@ -40,6 +40,9 @@ describe('retention and an SMS still owed to PortSIP (real app, emulator clock)'
     const reply = readable((await runCommand(t, 'jobs run retention')).body);
     expect(reply).toContain('1 older inbound_messages kept (a delivery still pending)');
     expect(links()).toBe(1);
+    // Its day's thread too: a reply there still reaches the customer instead of being told the conversation is gone.
+    expect(t.db.prepare('SELECT count(*) FROM slack_threads').pluck().get()).toBe(1);
+    expect(t.db.prepare('SELECT count(*) FROM expired_slack_threads').pluck().get()).toBe(0);
 
     // PortSIP takes it at last: its post says so, edited in place.
     sink.respondWith(200);

@@ -91,11 +91,6 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
   { table: 'forgotten_messages', key: ['wavix_message_id'], at: 'forgotten_at', window: 'data' },
   // Also capped at the newest 1,000 on every insert (src/store/repositories/rejectedWebhooks.ts); unindexed, but small.
   { table: 'rejected_webhooks', key: ['id'], at: 'received_at', window: 'data' },
-  // Each deleted anchor is recorded in expired_slack_threads by a trigger (migration 032): a reply there is told the
-  // conversation is gone, where one under any other old post of smsops' is left alone.
-  { table: 'slack_threads', key: ['rowid'], at: 'created_at', window: 'data' },
-  // Aged from the thread's start, like its anchor: a year past the anchor's own window.
-  { table: 'expired_slack_threads', key: ['channel', 'thread_ts'], at: 'created_at', window: 'expiredThreads' },
   // A post's message links go with their messages (above) or with the post (ON DELETE CASCADE). A post still linked
   // shows a message kept above (still owed): deleted, its "PortSIP retrying" line was never edited to "PortSIP ✓" when
   // PortSIP took it at last, nor found by /sms forget (a probe). It goes with the run after its last message.
@@ -107,6 +102,29 @@ export const RETENTION_TABLES: readonly RetentionTable[] = [
     onlyIf: 'NOT EXISTS (SELECT 1 FROM slack_post_messages pm WHERE pm.post_id = slack_posts.id)',
     keptBecause: 'it shows an SMS still owed',
   },
+  // Each deleted anchor is recorded in expired_slack_threads by a trigger (migration 032): a reply there is told the
+  // conversation is gone, where one under any other old post of smsops' is left alone.
+  // A day's thread showing an SMS still owed (kept above, like its post) stays too: deleted, a reply
+  // there was told its conversation was gone while the customer's SMS was still being relayed (a probe). Its SMS
+  // are looked for from a minute before the thread's record (written once Slack answered the first post) to 26 hours
+  // after it (a team's day, a daylight-saving change included); old ones left at this point are those kept above.
+  {
+    table: 'slack_threads',
+    key: ['rowid'],
+    at: 'created_at',
+    window: 'data',
+    // Found by the customer's number (the inbound_messages_from index; the key is `<from>→<to>`, a sender with a `→`
+    // of its own is not found), not by the posts: reading a day's kept posts for each thread of that day held the
+    // event loop 5.2 s per batch with 5,000 SMS owed (a probe).
+    onlyIf: `NOT EXISTS (SELECT 1 FROM inbound_messages m
+      WHERE m.from_number = substr(slack_threads.conversation_key, 1, instr(slack_threads.conversation_key, '→') - 1)
+        AND m.from_number || '→' || m.to_number = slack_threads.conversation_key
+        AND m.ingested_at >= slack_threads.created_at - 60000 AND m.ingested_at < slack_threads.created_at + 93600000
+        AND m.ingested_at < @cutoff)`,
+    keptBecause: 'its conversation has an SMS still owed',
+  },
+  // Aged from the thread's start, like its anchor: a year past the anchor's own window.
+  { table: 'expired_slack_threads', key: ['channel', 'thread_ts'], at: 'created_at', window: 'expiredThreads' },
   // Also capped at the newest 10,000 by its repository.
   { table: 'schema_warnings', key: ['id'], at: 'received_at', window: 'data' },
   // The latest run of each job stays (`/sms jobs` shows it), and so does a run still going (this one).
