@@ -131,6 +131,11 @@ export interface RunningSmsops {
  */
 export interface StartOptions {
   logger: Logger;
+  /**
+   * Aborted by a stop (SIGTERM, SIGINT) asked during the start: an upgrade whose backup is still being taken ends there,
+   * unmigrated. Any other start finishes and then stops (src/processMain.ts).
+   */
+  stopAsked?: AbortSignal;
   /** Test knobs for the Slack side (ack timeout, Web API retries). */
   slack?: Pick<SlackSurfaceOptions, 'unhandledRequestTimeoutMillis' | 'retryConfig'>;
   /**
@@ -192,6 +197,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     dir: config.backup.dir,
     skip: config.backup.skipBeforeUpgrade,
     leaseMs: config.instanceLeaseMs,
+    stopAsked: deps.stopAsked,
   });
   const store = openStore(config.databasePath, {
     mode: deps.mode ?? 'production',

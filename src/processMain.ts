@@ -13,6 +13,7 @@ import { sandboxStartupSummary } from './startupSummary.js';
 import { checkDatabaseMode, DatabaseModeError } from './store/databaseMode.js';
 import { checkDatabaseWritable } from './store/databaseWritable.js';
 import { MigrationError } from './store/migrate.js';
+import { UpgradeStoppedError } from './store/preUpgradeBackup.js';
 import { noteUnhandledRejection } from './unhandledRejections.js';
 import { releaseYoungGeneration } from './youngGenerationAtStart.js';
 
@@ -51,11 +52,13 @@ async function main(): Promise<void> {
   // Before anything else: a misspelt name is often the reason for the configuration error said next.
   for (const warning of configWarnings(env, { sandbox })) processLogger.warn(warning);
   // Listening for signals before starting: tsx (npm start) learns of the handler through IPC, and a SIGTERM that
-  // arrives during start-up then stops cleanly once started, instead of killing the process half-way.
+  // arrives during start-up then stops cleanly once started, instead of killing the process half-way; during an
+  // upgrade's backup it stops there instead, nothing migrated (stopAsked).
+  const stopAsked = new AbortController();
   const starting = sandbox
     ? startSandboxMode(env, sandboxAsked(env) ? 'asked' : 'unconfigured', fileProblems)
-    : startProduction(env, fileProblems);
-  stopOnSignals(starting);
+    : startProduction(env, fileProblems, stopAsked.signal);
+  stopOnSignals(starting, stopAsked);
   await starting;
 }
 
@@ -108,6 +111,12 @@ async function startWith<C extends { logLevel: LogLevel; logFormat: LogFormat | 
   try {
     return { app: await start(parsed.value, logger), logger };
   } catch (error) {
+    if (error instanceof UpgradeStoppedError) {
+      // The stop that was asked, done: not a failed start (exit 0, so nothing restarts it as one).
+      logger.warn(error.message);
+      setTimeout(() => process.exit(), FAILED_START_GRACE_MS).unref();
+      return undefined;
+    }
     logger.error(`${what} could not start`, { error: describeError(error) });
     // Exit 2 stops systemd's restarts (RestartPreventExitStatus=2): a refused migration, or one failing on the stored
     // data, fails again at every start, and only the operator can end it (another smsops version, the file put back).
@@ -143,12 +152,17 @@ function withDatabaseCheck<C extends { databasePath: string }>(
 const SANDBOX_HINT =
   'The sandbox did not start because smsops is configured here (a .env file or one of its variables is set); SMSOPS_SANDBOX=1 runs it on purpose.';
 
-function startProduction(env: Record<string, string | undefined>, fileProblems: readonly string[]): Promise<Started> {
+function startProduction(
+  env: Record<string, string | undefined>,
+  fileProblems: readonly string[],
+  stopAsked: AbortSignal,
+): Promise<Started> {
   const parsed = withEnvFileProblems(parseConfig(env), fileProblems);
   const hinted = parsed.ok ? parsed : { ...parsed, hint: SANDBOX_HINT };
   return startWith(withDatabaseCheck(hinted, 'production'), 'smsops', async (config, logger) => {
     const app = await startSmsops(config, {
       logger,
+      stopAsked,
       checkSlackToken: (onRefused, onClock) => checkSlackToken(config.slack, logger, onRefused, Date.now, onClock),
     });
     for (const line of app.summary) logger[line.level](line.msg);
@@ -205,7 +219,7 @@ const startSandboxMode = (
 /** A repeat of the first signal within this is the same signal, passed on by npm. */
 const SAME_SIGNAL_MS = 500;
 
-function stopOnSignals(starting: Promise<Started>): void {
+function stopOnSignals(starting: Promise<Started>, startAbort: AbortController): void {
   let stopAsked = false;
   let startedLogger: Logger | undefined;
   const stop = async (signal: string) => {
@@ -228,6 +242,8 @@ function stopOnSignals(starting: Promise<Started>): void {
     if (!stopAsked) {
       stopAsked = true;
       first = { signal, at: performance.now() };
+      // An upgrade whose backup is still being taken stops there, unmigrated; any other start finishes, then stops.
+      startAbort.abort(new Error(`${signal} while starting`));
       void stop(signal);
       return;
     }

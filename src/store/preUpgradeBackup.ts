@@ -69,6 +69,22 @@ export class PreUpgradeBackupError extends AppError {
   }
 }
 
+/**
+ * A stop (SIGTERM, SIGINT) asked while the backup before an upgrade was being taken: the start ends there, the database
+ * not migrated. Without it the start went on to migrate after the stop was asked (a probe: SIGTERM 4 s into the backup
+ * of a 1.4 GB database, and the 21 migrations ran 6 s later), so the operator who stopped an upgrade found a database
+ * the earlier smsops refuses, or a supervisor's SIGKILL landed in the middle of the migrations.
+ */
+export class UpgradeStoppedError extends AppError {
+  constructor(upgrade: PendingUpgrade, backup: string) {
+    const message =
+      `smsops stopped before upgrading the database, as asked: nothing was migrated, the database still holds schema ` +
+      `${upgrade.schemaVersion}, which the earlier smsops still opens (${backup}). Start this version again to upgrade`;
+    super(message, message);
+    this.name = 'UpgradeStoppedError';
+  }
+}
+
 export interface PreUpgradeBackupOptions {
   mode: DatabaseMode;
   logger: Logger;
@@ -82,6 +98,8 @@ export interface PreUpgradeBackupOptions {
   migrationsDir?: string;
   /** The free space read on BACKUP_DIR's disk (statfs unless told: tests give a full disk). */
   room?: (dir: string, databasePath: string) => BackupRoom;
+  /** Aborted when a stop is asked while smsops starts: the backup's copy stops, and nothing is migrated. */
+  stopAsked?: AbortSignal;
 }
 
 /**
@@ -100,6 +118,7 @@ export async function backupBeforeUpgrade(path: string, options: PreUpgradeBacku
     const upgrade = pendingUpgrade(db, options.migrationsDir);
     if (!upgrade) return null;
     const fields = { schemaVersion: upgrade.schemaVersion, migrations: upgrade.pending };
+    if (options.stopAsked?.aborted) throw new UpgradeStoppedError(upgrade, 'no backup was taken');
     if (options.skip) {
       logger.warn(
         `no backup taken before upgrading the database: ${SKIP_VARIABLE} is set. An older smsops refuses the migrated database; going back needs a copy made before this start`,
@@ -124,7 +143,10 @@ export async function backupBeforeUpgrade(path: string, options: PreUpgradeBacku
         now: options.now,
         series: preUpgradeBackups(upgrade.schemaVersion),
         room: options.room,
+        signal: options.stopAsked,
       }).catch((error: unknown) => {
+        // The copy stopped by the stop: left out, as a failed copy is, and said as the stop it is.
+        if (options.stopAsked?.aborted) throw new UpgradeStoppedError(upgrade, 'the backup was stopped and removed');
         throw new PreUpgradeBackupError(upgrade, error instanceof Error ? error.message : describeError(error), {
           cause: error,
         });
@@ -136,6 +158,7 @@ export async function backupBeforeUpgrade(path: string, options: PreUpgradeBacku
         schemaVersion: upgrade.schemaVersion,
         ...(made.removed.length > 0 ? { replaced: made.removed } : {}),
       });
+      if (options.stopAsked?.aborted) throw new UpgradeStoppedError(upgrade, `the backup is kept: ${made.path}`);
       return made;
     } finally {
       lease.release();

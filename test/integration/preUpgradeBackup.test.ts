@@ -27,14 +27,20 @@ describe('an upgrade start (real process)', () => {
     ...extra,
   });
 
-  /** The database the previous release left: every shipped migration but the newest. */
-  const olderDatabase = () => {
+  /** The database the previous release left: every shipped migration but the newest (`padMb`: that much more data). */
+  const olderDatabase = (padMb = 0) => {
     const older = join(rig.dir, 'migrations-older');
     cpSync(DEFAULT_MIGRATIONS_DIR, older, { recursive: true });
     rmSync(join(older, SHIPPED.at(-1)?.file ?? 'none'));
     const { db } = openDatabase(dbPath(), { migrationsDir: older });
     markDatabaseMode(db, 'production');
     db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)').run('kept_before_upgrade', 'yes', 1);
+    if (padMb > 0) {
+      db.exec('CREATE TABLE pad (b BLOB)');
+      db.prepare(
+        'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) INSERT INTO pad SELECT randomblob(1048576) FROM n',
+      ).run(padMb);
+    }
     closeDatabase(db);
   };
   const schemaOf = (path: string) => {
@@ -86,5 +92,25 @@ describe('an upgrade start (real process)', () => {
     );
     expect(skipped.logs.join('\n')).toContain('no backup taken before upgrading the database: SKIP_PRE_UPGRADE_BACKUP is set');
     expect(schemaOf(dbPath())).toEqual({ version: NEWEST, kept: 'yes' });
+  });
+
+  it('stops without migrating when SIGTERM comes while the backup before the upgrade is taken', {
+    timeout: 60_000,
+  }, async () => {
+    // Big enough that the copy is still running when the signal arrives (about a second here).
+    olderDatabase(160);
+    const backups = join(rig.dir, 'backups');
+    const starting = rig.track(spawnSmsops({ cwd: rig.dir, env: env({ BACKUP_DIR: backups }) }));
+    await starting.waitForLine(/backing up the database before upgrading it/);
+    process.kill(starting.pid, 'SIGTERM');
+    const exit = await starting.exited;
+    const said = starting.logs.join('\n');
+    expect(said).toContain('smsops stopped before upgrading the database, as asked: nothing was migrated');
+    expect(said).not.toContain('upgrading the database:');
+    expect(said).not.toContain('smsops listening');
+    expect(exit).toEqual({ code: 0, signal: null });
+    // The earlier release still opens it; no half-written copy is left taking BACKUP_DIR's room.
+    expect(schemaOf(dbPath())).toEqual({ version: OLDER, kept: 'yes' });
+    expect(readdirSync(backups)).toEqual([]);
   });
 });
