@@ -56,6 +56,7 @@ import { type StartupLine, startupSummary } from './startupSummary.js';
 import { backupDirProblem } from './store/backup.js';
 import type { DatabaseMode } from './store/databaseMode.js';
 import { withInstanceLease } from './store/instanceLease.js';
+import { LeaselessProcessError, leaselessProcessHoldsDatabase } from './store/leaselessNeighbour.js';
 import { openStore } from './store/openStore.js';
 import { backupBeforeUpgrade } from './store/preUpgradeBackup.js';
 import { countUnhandledRejections } from './unhandledRejections.js';
@@ -189,6 +190,9 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   const now = deps.now ?? Date.now;
   // Another process holding the database after all (clock jump, split brain): stop relaying and running jobs.
   const onLeaseLost = () => void Promise.all([relay.stop(), watch.stop()]);
+  // Before smsops opens the database itself: an smsops from before instance leases still running on it is refused.
+  if ((deps.mode ?? 'production') === 'production' && leaselessProcessHoldsDatabase(config.databasePath))
+    throw new LeaselessProcessError();
   // Before the store opens, which migrates: an upgrade backs the database up first, or does not migrate at all.
   await backupBeforeUpgrade(config.databasePath, {
     mode: deps.mode ?? 'production',
