@@ -169,13 +169,18 @@ export async function slowPart(
   what: string,
   run: () => Promise<void>,
   reach: SlowPartReach = 'wavix',
+  /**
+   * `what` as the log names it, when `what` quotes what the person typed: `/sms forget <a customer's number>`, `/sms
+   * route set <number> <a URL with its password>`. The person reads their own words; the log names the command only.
+   */
+  logged: string = what,
 ): Promise<void> {
   await interaction.deps.inFlight.run(
     async () => {
       try {
         await run();
       } catch (error) {
-        interaction.deps.logger.error(`${what} failed unexpectedly`, { error: describeError(error) });
+        interaction.deps.logger.error(`${logged} failed unexpectedly`, { error: describeError(error) });
         // `what` may quote the command as typed (`<!channel>`, `<https://…|x>`); a reply's text is mrkdwn.
         await interaction.reply({
           text: escapeMrkdwn(unexpectedErrorText(what, error)),

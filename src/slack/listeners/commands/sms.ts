@@ -129,6 +129,7 @@ export function smsCommandListener(deps: SlackDeps) {
       `run /sms ${clip(command.text, 40)}`,
       () => run(interaction, parsedCommand, command.trigger_id),
       COMMAND_REACH[parsedCommand.kind],
+      `run /sms ${parsedCommand.kind.replace('.', ' ')}`,
     );
   };
 }
