@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 /**
  * What Bolt, its Web API client and the Socket Mode client write with a body in it, at debug level: the request body
  * of every Web API call (`chat.postMessage` of a relayed SMS carries its text), the result (Slack echoes the message),
- * each Socket Mode envelope (a command's text, a modal's values) and its ack. The body is replaced by its size, and
+ * each Socket Mode envelope (a command's text, a modal's values) and its ack (the socket client's line and Bolt's). The body is replaced by its size, and
  * for a Web API result by the few fields that identify it; SMS text and people's input are personal data, never logged.
  */
 const BODY_CARRIERS: RegExp[] = [
@@ -13,6 +13,9 @@ const BODY_CARRIERS: RegExp[] = [
   /^(Sending a WebSocket message: )([\s\S]*)$/,
   /^(Calling ack\(\) - [\s\S]*?data: )([\s\S]*)$/,
   /^(Unable to parse an incoming WebSocket message \(will ignore\): [^,]*, )([\s\S]*)$/,
+  // Bolt's own ack lines (SocketModeResponseAck writes the body as JSON; HTTPResponseAck as it was given): an answer
+  // in the ack quotes what the person typed ("`+447700900123` is not an /sms command").
+  /^(ack\(\) (?:call begins|response stored|response sent) \(body: )([\s\S]*)$/,
 ];
 const RESULT = /^(http request result: )([\s\S]*)$/;
 
