@@ -30,6 +30,16 @@ const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value
 
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 
+/** Whether a URL carries a user or password (`https://user:password@host/`). */
+const withCredentials = (value: string) => {
+  try {
+    const url = new URL(value);
+    return url.username !== '' || url.password !== '';
+  } catch {
+    return false;
+  }
+};
+
 const httpUrl = (what: string) => z.string().refine((value) => isHttpUrl(value), { message: `must be an http(s) URL (${what})` });
 
 const channelId = z
@@ -124,7 +134,16 @@ const configSchema = z.object({
   SLACK_BOT_TOKEN: secret(required('the bot token, xoxb-…', z.string().startsWith('xoxb-', 'must start with xoxb-'))),
   SLACK_SIGNING_SECRET: secret(z.string().optional()),
   SLACK_APP_TOKEN: secret(z.string().startsWith('xapp-', 'must start with xapp-').optional()),
-  SLACK_API_URL: z.preprocess(emptyToUndefined, httpUrl('the Slack Web API base').default('https://slack.com/api/')),
+  SLACK_API_URL: z.preprocess(
+    emptyToUndefined,
+    httpUrl('the Slack Web API base')
+      // Slack's Web API client cannot send them (every call fails), and it wrote the URL, password and all, in its lines.
+      .refine((value) => !withCredentials(value), {
+        message:
+          'holds a user and password (user:password@): Slack’s Web API client cannot send them, so no call to Slack would work. Remove them; a proxy that asks for a password goes in HTTPS_PROXY (http://user:password@proxy:port)',
+      })
+      .default('https://slack.com/api/'),
+  ),
   SLACK_ALERT_CHANNEL: required('channel ID for approvals and alerts', z.string().pipe(channelId)),
   SLACK_INBOX_CHANNEL: z.preprocess(emptyToUndefined, channelId.optional()),
   SLACK_ADMIN_USERS: slackUserIds,
