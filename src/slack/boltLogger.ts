@@ -18,6 +18,11 @@ const BODY_CARRIERS: RegExp[] = [
   /^(ack\(\) (?:call begins|response stored|response sent) \(body: )([\s\S]*)$/,
 ];
 const RESULT = /^(http request result: )([\s\S]*)$/;
+/**
+ * files.uploadV2 posts the file to the `upload_url` files.getUploadURLExternal handed out: a pre-signed address (the
+ * token is its path), enough for whoever reads the log to put other bytes in the chart's place until it is completed.
+ */
+const UPLOAD_URL = /^(http request url: https?:\/\/[^/\s]+\/upload\/)(\S+)$/;
 
 const size = (text: string) => `[${Buffer.byteLength(text)} bytes omitted]`;
 
@@ -54,6 +59,8 @@ export function boltLineWithoutBodies(parts: unknown[]): string {
       return size(JSON.stringify(p) ?? String(p));
     })
     .join(' ');
+  const upload = UPLOAD_URL.exec(text);
+  if (upload) return `${upload[1]}…`;
   const result = RESULT.exec(text);
   if (result) return `${result[1]}${resultIds(result[2] ?? '')}`;
   for (const carrier of BODY_CARRIERS) {

@@ -16,6 +16,10 @@ describe('Bolt log lines without bodies', () => {
     [`Received a message on the WebSocket: {"payload":{"text":"${SMS}"}}`, /^Received a message on the WebSocket: \[\d+/],
     [`Sending a WebSocket message: {"envelope_id":"e","payload":{"text":"${SMS}"}}`, /^Sending a WebSocket message: \[\d+/],
     [`Calling ack() - type: slash_commands, envelope_id: e1, data: {"text":"${SMS}"}`, /envelope_id: e1, data: \[\d+/],
+    [
+      'http request url: https://files.slack.com/upload/v1/CwABAAAAXAoAAZnrHfSecretPart',
+      /^http request url: https:\/\/files\.slack\.com\/upload\/…$/,
+    ],
     [`ack() call begins (body: {"response_type":"ephemeral","text":"${SMS}"})`, /^ack\(\) call begins \(body: \[\d+/],
     [`ack() response sent (body: {"text":"${SMS}"})`, /^ack\(\) response sent \(body: \[\d+/],
     [`{"type":"event_callback","event":{"text":"${SMS}"}}`, /^\[\d+ bytes omitted\]$/],
