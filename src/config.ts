@@ -507,9 +507,9 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
 export function readEnvironment(
   env: Record<string, string | undefined> = process.env,
   envFile = '.env',
-): { env: Record<string, string | undefined>; problems: readonly string[] } {
+): { env: Record<string, string | undefined>; problems: readonly string[]; fileValues: Readonly<Record<string, string>> } {
   const file = readEnvFile(envFile);
-  return { env: { ...file.values, ...env }, problems: file.problems };
+  return { env: { ...file.values, ...env }, problems: file.problems, fileValues: file.values };
 }
 
 /** A parse's result with the `.env` file's problems put first, so one message names everything to fix. */

@@ -2,6 +2,7 @@ import { startSmsops } from './app.js';
 import { ConfigError, configWarnings, parseConfig, readEnvironment, SECRET_VARIABLES, withEnvFileProblems } from './config.js';
 import { readFlag } from './envBoolean.js';
 import { envFileThere } from './envFile.js';
+import { envFileModeWarning, guardEnvFileMode } from './envFileMode.js';
 import { describeError, err } from './errors.js';
 import { limitHeapGrowth } from './heapGrowth.js';
 import { createLogger, type Logger, type LogLevel, registerSecret } from './log.js';
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     processLogger.error('an error no part of smsops handled: smsops goes on; please report it', { error: describeError(reason) });
   });
   const envFileExists = envFileThere('.env');
-  const { env, problems: fileProblems } = readEnvironment();
+  const { env, problems: fileProblems, fileValues } = readEnvironment();
   // As given and as used: smsops cuts the spaces and line breaks around a secret (src/config.ts).
   for (const name of SECRET_VARIABLES) for (const value of [env[name], env[name]?.trim()]) registerSecret(value);
   // A list: each of its secrets may be quoted alone (a URL holds one).
@@ -51,6 +52,8 @@ async function main(): Promise<void> {
   const sandbox = isSandboxMode(env, { envFileExists });
   // Before anything else: a misspelt name is often the reason for the configuration error said next.
   for (const warning of configWarnings(env, { sandbox })) processLogger.warn(warning);
+  const envFileMode = guardEnvFileMode('.env', fileValues, SECRET_VARIABLES);
+  if (envFileMode) processLogger.warn(envFileModeWarning(envFileMode));
   // Listening for signals before starting: tsx (npm start) learns of the handler through IPC, and a SIGTERM that
   // arrives during start-up then stops cleanly once started, instead of killing the process half-way; during an
   // upgrade's backup it stops there instead, nothing migrated (stopAsked).

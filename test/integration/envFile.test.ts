@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -84,5 +84,18 @@ describe('npm start reading .env', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(`${join(cwd, '.env')} is a folder, not a file`);
     expect(result.stderr).not.toMatch(/EISDIR|^\s+at /m);
+  });
+
+  it('takes a .env that cp made readable by every user (0644, holding the tokens) down to 0600 and says so, values unnamed', async () => {
+    const port = await freePort();
+    const cwd = folderWithEnv(asLines, port);
+    const file = join(cwd, '.env');
+    chmodSync(file, 0o644);
+    running = await startSmsopsProcess(cwd, {});
+    expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
+    const line = running.logs.find((l) => l.includes('was readable by other users')) ?? '';
+    expect(line).toContain(`${file} was readable by other users of this machine (mode 644`);
+    expect(line).toContain('SLACK_BOT_TOKEN');
+    expect(line).not.toContain('whsec_test_0123456789abcdefghijkl');
   });
 });

@@ -392,27 +392,23 @@ describe('readEnvironment', () => {
   });
 
   it('works without a .env file', () => {
-    expect(readEnvironment({ A: '1' }, '/nonexistent/.env')).toEqual({ env: { A: '1' }, problems: [] });
+    expect(readEnvironment({ A: '1' }, '/nonexistent/.env')).toEqual({ env: { A: '1' }, problems: [], fileValues: {} });
   });
 
   it('keeps CRLF, export, quotes, comments after a space and the last of a repeated name', () => {
     const file = envFile(
       'export FOO=\r\nA=1\r\nA=2\r\nB = v w  \r\nC="q # x"\nD=\'s\'\nE=`b`\nF="l1\nl2"\nG="a\\nb"\nH=x # note\n  # indented comment\n\n',
     );
-    expect(readEnvironment({}, file)).toEqual({
-      env: { FOO: '', A: '2', B: 'v w', C: 'q # x', D: 's', E: 'b', F: 'l1\nl2', G: 'a\nb', H: 'x' },
-      problems: [],
-    });
+    const values = { FOO: '', A: '2', B: 'v w', C: 'q # x', D: 's', E: 'b', F: 'l1\nl2', G: 'a\nb', H: 'x' };
+    expect(readEnvironment({}, file)).toEqual({ env: values, problems: [], fileValues: values });
   });
 
   it('reads a value that is only a comment as empty, as before: DATABASE_PATH= # default is not a file named "# default"', () => {
     const file = envFile(
       'DATABASE_PATH= # default ./data/smsops.db\nBACKUP_DIR=\t# off\nSLACK_ADMIN_USERS=  # all admins\nK=#x\n',
     );
-    expect(readEnvironment({}, file)).toEqual({
-      env: { DATABASE_PATH: '', BACKUP_DIR: '', SLACK_ADMIN_USERS: '', K: '#x' },
-      problems: [],
-    });
+    const values = { DATABASE_PATH: '', BACKUP_DIR: '', SLACK_ADMIN_USERS: '', K: '#x' };
+    expect(readEnvironment({}, file)).toEqual({ env: values, problems: [], fileValues: values });
   });
 
   it('says a name holding characters no variable name can is the problem, not the = sign', () => {

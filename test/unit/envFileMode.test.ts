@@ -1,0 +1,40 @@
+import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { envFileModeWarning, guardEnvFileMode } from '../../src/envFileMode.js';
+
+const SECRETS = ['SLACK_BOT_TOKEN', 'WAVIX_API_KEY'];
+
+function envFile(mode: number): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'smsops-envmode-')), '.env');
+  writeFileSync(file, 'SLACK_BOT_TOKEN=xoxb-secret\n');
+  chmodSync(file, mode);
+  return file;
+}
+
+const modeOf = (file: string) => (statSync(file).mode & 0o777).toString(8);
+const owner = (file: string) => statSync(file).uid;
+
+describe('a .env holding secrets, readable by others', () => {
+  it("leaves another user's file as it is and says how to close it", () => {
+    const file = envFile(0o644);
+    const finding = guardEnvFileMode(file, { SLACK_BOT_TOKEN: 'xoxb-secret' }, SECRETS, owner(file) + 1);
+    expect(finding?.action).toBe('reported');
+    expect(modeOf(file)).toBe('644');
+    const words = envFileModeWarning(finding as NonNullable<typeof finding>);
+    expect(words).toContain(`chmod 600 ${file}`);
+    expect(words).not.toContain('xoxb-secret');
+  });
+
+  it("says nothing of another user's file open to its group only (root:smsops 0640 on purpose)", () => {
+    const file = envFile(0o640);
+    expect(guardEnvFileMode(file, { SLACK_BOT_TOKEN: 'xoxb-secret' }, SECRETS, owner(file) + 1)).toBeNull();
+  });
+
+  it('leaves a .env without secrets alone (PORT and LOG_LEVEL only)', () => {
+    const file = envFile(0o644);
+    expect(guardEnvFileMode(file, { PORT: '3000', SLACK_BOT_TOKEN: ' ' }, SECRETS, owner(file))).toBeNull();
+    expect(modeOf(file)).toBe('644');
+  });
+});
