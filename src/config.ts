@@ -6,7 +6,7 @@ import { portsipUrlProblem } from './core/portsipUrl.js';
 import { isHttpUrl } from './core/urls.js';
 import { flag, flagProblem } from './envBoolean.js';
 import { readEnvFile } from './envFile.js';
-import { listenHost } from './envHost.js';
+import { hostUnsetWarning, listenHost } from './envHost.js';
 import { positiveNumber, wholeNumber } from './envNumbers.js';
 import { publicBaseUrl, publicBaseUrlWarning } from './envPublicUrl.js';
 import { scheduleZoneWarnings } from './envScheduleZone.js';
@@ -269,7 +269,9 @@ export function parseLogFormat(
 /** Warnings at start; the sandbox (which uses its own URL in place of PUBLIC_BASE_URL) gets only the misspellings. */
 export const configWarnings = (env: Record<string, string | undefined>, options: { sandbox?: boolean } = {}): string[] => [
   ...misspeltVariableWarnings(env, [...CONFIG_VARIABLES, ...OTHER_VARIABLES]),
-  ...(options.sandbox ? [] : [publicBaseUrlWarning(env.PUBLIC_BASE_URL)].filter((warning) => warning !== undefined)),
+  ...(options.sandbox
+    ? []
+    : [publicBaseUrlWarning(env.PUBLIC_BASE_URL), hostUnsetWarning(env)].filter((warning) => warning !== undefined)),
   // The sandbox keeps its schedules in UTC whatever the environment says.
   ...(options.sandbox ? [] : scheduleZoneWarnings(env)),
 ];

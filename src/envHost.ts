@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { publicBaseUnreachable } from './core/publicBaseReach.js';
+import { isHttpUrl } from './core/urls.js';
 import { given } from './envNumbers.js';
 
 /** A DNS name (RFC 1123 labels); its last label not all digits, so 999.1.1.1 is not taken for a name. */
@@ -24,3 +26,18 @@ export const listenHost = (fallback: string) =>
           });
       }),
   );
+
+/**
+ * HOST unset behind a TLS proxy (PUBLIC_BASE_URL https://): smsops' plain-HTTP port is open on every address, so
+ * anyone who reaches it reads /metrics (which deploy/Caddyfile keeps off the internet) and /healthz there, around the
+ * proxy. A host install (deploy/smsops.service sets no HOST) had this silently; the Dockerfile and compose set
+ * HOST=0.0.0.0 on purpose, and an explicit HOST is taken as meant.
+ */
+export function hostUnsetWarning(env: Record<string, string | undefined>): string | undefined {
+  if ((env.HOST ?? '').trim() !== '') return undefined;
+  const base = (env.PUBLIC_BASE_URL ?? '').trim();
+  // A base on loopback or the LAN is warned about as such (./envPublicUrl.ts): no internet-facing proxy to go around.
+  if (!/^https:\/\//i.test(base) || !isHttpUrl(base) || publicBaseUnreachable(base)) return undefined;
+  const port = (env.PORT ?? '').trim() || '3000';
+  return `HOST is unset, so smsops listens on every address of this machine, in plain HTTP on port ${port}: whoever reaches that port reads /metrics and /healthz without going through the TLS proxy of PUBLIC_BASE_URL. With the proxy on this machine, set HOST=127.0.0.1; if other hosts must reach the port (a proxy or Prometheus elsewhere), set HOST=0.0.0.0 and firewall it`;
+}

@@ -358,7 +358,7 @@ describe('on/off variables and PUBLIC_BASE_URL', () => {
     expect(configWarnings({ PUBLIC_BASE_URL: 'http://smsops.example.com' })).toEqual([
       expect.stringMatching(/^PUBLIC_BASE_URL is plain http:\/\/: .*use an https:\/\/ address/),
     ]);
-    expect(configWarnings({ PUBLIC_BASE_URL: 'https://smsops.example.com' })).toEqual([]);
+    expect(configWarnings({ PUBLIC_BASE_URL: 'https://smsops.example.com', HOST: '0.0.0.0' })).toEqual([]);
     for (const [url, host] of [
       ['http://127.0.0.1:3000', 'a loopback address'],
       ['http://localhost:3000', 'a loopback name'],
