@@ -123,7 +123,7 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
   async function emulatorAdmin(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
     const response = await fetch(`${emulator.url}/_emulator/${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${emulator.apiKey}` },
       body: JSON.stringify(body),
     });
     const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;

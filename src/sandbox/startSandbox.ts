@@ -82,7 +82,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const wavixKey = `sandbox-${randomBytes(16).toString('hex')}`;
     for (const value of [signingSecret, botToken, webhookSecret, wavixKey]) registerSecret(value);
 
-    const emulator = await startWavixEmulator({ apiKey: wavixKey, logger: logger.child({ component: 'emulator' }) });
+    const emulator = await startWavixEmulator({
+      apiKey: wavixKey,
+      adminNeedsKey: true,
+      logger: logger.child({ component: 'emulator' }),
+    });
     cleanups.push(() => emulator.close());
     // The emulator's clock moves only when told; here it keeps Wavix's time in step with the wall clock.
     const ticking = setInterval(() => void emulator.clock.advance(Math.max(0, Date.now() - emulator.clock.now())), 1000);

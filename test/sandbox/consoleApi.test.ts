@@ -52,6 +52,23 @@ describe('sandbox console API (plain HTTP, no browser)', () => {
     expect(unsigned.status).toBe(401);
   });
 
+  it("keeps the emulator's admin (every SMS, smsops' webhook secret, injecting SMS) from a local user without its key", async () => {
+    // Its port is on loopback beside the console's: on a shared machine (SMSOPS_SANDBOX_REQUIRE_TOKEN) any user could
+    // read the sandbox's SMS and webhook secret there, or inject SMS, around the console's token.
+    const admin = `${t.sandbox.emulator.url}/_emulator`;
+    const state = await fetch(`${admin}/state`);
+    expect(state.status).toBe(401);
+    expect(await state.text()).not.toContain('/webhooks/wavix/');
+    const injected = await fetch(`${admin}/inbound`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: '+14155550123', to: '+14155550100', text: 'forged' }),
+    });
+    expect(injected.status).toBe(401);
+    const keyed = await fetch(`${admin}/state`, { headers: { authorization: `Bearer ${t.sandbox.emulator.apiKey}` } });
+    expect(keyed.status).toBe(200);
+  });
+
   it("seeds the emulator account's inbound and delivery-report webhooks to point at smsops", () => {
     const profile = t.sandbox.emulator.state().profile;
     expect(profile.sms_relay_url).toMatch(new RegExp(`^${t.sandbox.url}/webhooks/wavix/inbound/[\\w-]{24,}$`));

@@ -36,6 +36,13 @@ export interface StartWavixEmulatorOptions {
   startAt?: number;
   /** How long a manual Sender ID review takes on the emulator's clock; default 48 h. */
   reviewDelayMs?: number;
+  /**
+   * `/_emulator/…` (its state: every SMS and smsops' webhook URLs with their secret; injecting SMS) only with the API
+   * key too. The sandbox asks for it: its console wants a token on a shared machine, and the emulator's port, on
+   * loopback like the console's, let any local user read and inject around that token (a probe). Off by default for
+   * `npm run emulator` and tests, which drive it with curl.
+   */
+  adminNeedsKey?: boolean;
   logger?: Logger;
 }
 
@@ -91,6 +98,9 @@ export async function startWavixEmulator(options: StartWavixEmulatorOptions = {}
     const method = req.method ?? 'GET';
     const isAdmin = url.pathname.startsWith('/_emulator/');
 
+    if (isAdmin && options.adminNeedsKey && !keyMatches(presentedKey(req, url.searchParams), apiKey)) {
+      return wavixError.unauthorized();
+    }
     let failure: EmulatorResponse | undefined;
     if (!isAdmin) {
       const fault = faults.take(method, url.pathname);
