@@ -5,6 +5,7 @@ import { smsopsWebhookUrls } from '../core/webhooks.js';
 import { describeError } from '../errors.js';
 import type { HttpLimits } from '../http/limitsConfig.js';
 import { type Logger, type LogLevel, registerSecret } from '../log.js';
+import { warnOncePerMinute } from '../logOncePerMinute.js';
 import { createConsoleApi } from './consoleApi.js';
 import { buildConsolePage, sendConsolePage, sendFavicon } from './consolePage.js';
 import { createConsoleGate } from './consoleToken.js';
@@ -16,6 +17,7 @@ import { sendJson } from './http/answer.js';
 import { isLoopbackHost } from './mode.js';
 import { defaultStandInSeed, PORTSIP_STANDIN_USER, startPortsipStandIn } from './portsip/standIn.js';
 import type { PortsipSink } from './portsipSink.js';
+import { proxyHeaderOf } from './proxiedRequest.js';
 import { type PlacedSink, sinkPlaceFile, startPlacedSink } from './sinkPlace.js';
 import { createSlackRequestClient } from './slackRequests.js';
 import { SANDBOX_WORKSPACE } from './workspace.js';
@@ -136,6 +138,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const page = buildConsolePage();
     let api: ReturnType<typeof createConsoleApi> | undefined;
     const gate = options.consoleToken ? createConsoleGate(options.consoleToken) : undefined;
+    // A sandbox reached through a proxy is most likely one started by mistake on a server (no .env where it runs).
+    const proxiedWarning = warnOncePerMinute(
+      logger,
+      'the sandbox console was asked for through a proxy and refused (403): if this machine should run smsops for real, its .env or variables did not reach this process',
+      {},
+      { countField: 'refusedSinceLastWarning' },
+    );
     const front = await startFrontServer({
       host: options.host,
       port: options.port,
@@ -147,6 +156,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         // user on a loopback name: a web page that rebinds its own name to 127.0.0.1 sends its own name as Host.
         if (!gate && !isLoopbackHost((req.headers.host ?? '').replace(/:\d+$/, ''))) {
           sendJson(res, 403, { error: 'open the sandbox console at http://localhost:<port>/sandbox' });
+          return true;
+        }
+        const proxied = gate ? undefined : proxyHeaderOf(req);
+        if (proxied) {
+          proxiedWarning(proxied, { header: proxied });
+          sendJson(res, 403, {
+            error:
+              'this request came through a proxy: without a token the sandbox console is for a browser on this machine; set SMSOPS_SANDBOX_REQUIRE_TOKEN=1 and open the URL with the token printed at start',
+          });
           return true;
         }
         if (path === '/sandbox' || path === '/sandbox/') {

@@ -52,6 +52,23 @@ describe('sandbox console API (plain HTTP, no browser)', () => {
     expect(unsigned.status).toBe(401);
   });
 
+  it('refuses the console through a proxy that sends Host 127.0.0.1 (nginx by default): a sandbox started by mistake on a server', async () => {
+    // nginx's `proxy_pass http://127.0.0.1:3000` sends Host: 127.0.0.1:3000; before, the internet then set routes here
+    // and made the sandbox post SMS to any LAN or loopback URL.
+    const proxied = { 'x-forwarded-for': '203.0.113.9', 'content-type': 'application/json' };
+    const page = await fetch(`${t.sandbox.url}/sandbox`, { headers: { via: '1.1 nginx' } });
+    expect(page.status).toBe(403);
+    const command = await fetch(`${t.sandbox.url}/sandbox/api/command`, {
+      method: 'POST',
+      headers: proxied,
+      body: JSON.stringify({ text: 'route set default http://127.0.0.1:9/internal' }),
+    });
+    expect(command.status).toBe(403);
+    expect(((await command.json()) as { error: string }).error).toContain('SMSOPS_SANDBOX_REQUIRE_TOKEN=1');
+    expect(t.logs.some((line) => line.includes('asked for through a proxy'))).toBe(true);
+    expect((await t.api('state')).status).toBe(200);
+  });
+
   it("keeps the emulator's admin (every SMS, smsops' webhook secret, injecting SMS) from a local user without its key", async () => {
     // Its port is on loopback beside the console's: on a shared machine (SMSOPS_SANDBOX_REQUIRE_TOKEN) any user could
     // read the sandbox's SMS and webhook secret there, or inject SMS, around the console's token.
