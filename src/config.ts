@@ -11,6 +11,7 @@ import { positiveNumber, wholeNumber } from './envNumbers.js';
 import { publicBaseUrl, publicBaseUrlWarning } from './envPublicUrl.js';
 import { scheduleZoneWarnings } from './envScheduleZone.js';
 import { misspeltVariableWarnings } from './envSpelling.js';
+import { webhookSecretWarning } from './envWebhookSecret.js';
 import { AppError, err, ok, type Result } from './errors.js';
 import { type HttpLimits, httpLimitsFrom, httpLimitsProblems, httpLimitsShape } from './http/limitsConfig.js';
 import { LOG_FORMAT_VARIABLE, type LogFormat, logFormatSetting } from './logFormat.js';
@@ -271,7 +272,9 @@ export const configWarnings = (env: Record<string, string | undefined>, options:
   ...misspeltVariableWarnings(env, [...CONFIG_VARIABLES, ...OTHER_VARIABLES]),
   ...(options.sandbox
     ? []
-    : [publicBaseUrlWarning(env.PUBLIC_BASE_URL), hostUnsetWarning(env)].filter((warning) => warning !== undefined)),
+    : [publicBaseUrlWarning(env.PUBLIC_BASE_URL), hostUnsetWarning(env), webhookSecretWarning(env.WEBHOOK_SECRET)].filter(
+        (warning) => warning !== undefined,
+      )),
   // The sandbox keeps its schedules in UTC whatever the environment says.
   ...(options.sandbox ? [] : scheduleZoneWarnings(env)),
 ];
