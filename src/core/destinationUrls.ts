@@ -126,3 +126,17 @@ export function destinationRemark(raw: string): { note: string | null; refused: 
   const checked = checkDestinationUrl(raw);
   return checked.ok ? { note: checked.value.note, refused: null } : { note: null, refused: checked.error.userMessage };
 }
+
+/**
+ * A plain http:// route to a public address or a name: each SMS (its text, the customer's number) and the URL's last
+ * segment, PortSIP's credential, cross the network unencrypted. PortSIP shows its webhook as https:// (port 8887 or
+ * 10443); loopback and private addresses are this host or the LAN, marked as such already.
+ */
+export function plainHttpRemark(raw: string): string | null {
+  const checked = checkDestinationUrl(raw);
+  if (!checked.ok || !/^http:/i.test(checked.value.raw.trim())) return null;
+  if (checked.value.kind !== 'public' && checked.value.kind !== 'name') return null;
+  return checked.value.kind === 'public'
+    ? 'plain http:// to an internet address: every SMS relayed there (text and number) and the URL’s token travel unencrypted; use PortSIP’s https:// webhook URL'
+    : 'plain http://: unless this name is on your LAN, every SMS relayed there (text and number) and the URL’s token travel unencrypted; use PortSIP’s https:// webhook URL';
+}

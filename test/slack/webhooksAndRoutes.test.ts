@@ -173,6 +173,15 @@ describe('/sms route', () => {
     expect(list).toContain('Numbers without a route are not relayed to PortSIP');
   });
 
+  it('marks a plain http:// route to the internet in the list: SMS and the URL token would cross it unencrypted', async () => {
+    t = await startSmsopsUnderTest();
+    await runCommand(t, 'route set +1 415 555 0100 http://203.0.113.7:8899/emc/Wavix/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90');
+    await runCommand(t, 'route set default https://pbx.example.com:8887/emc/Wavix/ffff0000-1111-2222-3333-444455556666');
+    const list = readable((await runCommand(t, 'route list')).body);
+    expect(list).toContain(':unlock: plain http:// to an internet address: every SMS relayed there (text and number)');
+    expect(list.match(/:unlock:/g)).toHaveLength(1);
+  });
+
   it('names PORTSIP_WEBHOOK_URL as the fallback, and removes a route', async () => {
     t = await startSmsopsUnderTest({
       PORTSIP_WEBHOOK_URL: 'https://pbx.example.com:8887/emc/Wavix/0d3c9a44-1111-2222-3333-444455556666',

@@ -1,4 +1,4 @@
-import { destinationRemark } from '../../core/destinationUrls.js';
+import { destinationRemark, plainHttpRemark } from '../../core/destinationUrls.js';
 import type { RelayRoute } from '../../core/model/relayRoute.js';
 import { matchesNumberSearch } from '../../core/numberSearch.js';
 import { formatPhoneForPeople } from '../../core/phone.js';
@@ -67,7 +67,8 @@ export function remarkOf(url: string): string {
   if (problem) return `\n:no_entry: This URL cannot be right: ${escapeMrkdwn(problem)}`;
   const remark = destinationRemark(url);
   if (remark.refused) return `\n:no_entry: ${escapeMrkdwn(remark.refused)} Set this route again with another URL.`;
-  return remark.note ? `\n:house: ${escapeMrkdwn(remark.note)}` : '';
+  const plain = plainHttpRemark(url);
+  return `${remark.note ? `\n:house: ${escapeMrkdwn(remark.note)}` : ''}${plain ? `\n:unlock: ${escapeMrkdwn(plain)}` : ''}`;
 }
 
 /**
