@@ -160,7 +160,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         }
         const proxied = gate ? undefined : proxyHeaderOf(req);
         if (proxied) {
-          proxiedWarning(proxied, { header: proxied });
+          proxiedWarning(proxied, { sign: proxied });
           sendJson(res, 403, {
             error:
               'this request came through a proxy: without a token the sandbox console is for a browser on this machine; set SMSOPS_SANDBOX_REQUIRE_TOKEN=1 and open the URL with the token printed at start',

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_WORKSPACE } from '../../src/sandbox/workspace.js';
 import { ACTION, CALLBACK, SENDER_ID_BLOCK } from '../../src/slack/ids.js';
@@ -65,6 +66,20 @@ describe('sandbox console API (plain HTTP, no browser)', () => {
     });
     expect(command.status).toBe(403);
     expect(((await command.json()) as { error: string }).error).toContain('SMSOPS_SANDBOX_REQUIRE_TOKEN=1');
+    // nginx with nothing but proxy_pass: no header added, HTTP/1.0 to the upstream.
+    const bareNginx = await new Promise<string>((resolve, reject) => {
+      const { port } = new URL(t.sandbox.url);
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(`GET /sandbox/api/state HTTP/1.0\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`),
+      );
+      let answer = '';
+      socket.on('data', (chunk) => {
+        answer += chunk.toString();
+      });
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+    expect(bareNginx).toMatch(/^HTTP\/1\.1 403/);
     expect(t.logs.some((line) => line.includes('asked for through a proxy'))).toBe(true);
     expect((await t.api('state')).status).toBe(200);
   });
