@@ -71,6 +71,7 @@ const SHIPPED = [
   '040_delivery_retry_after.sql',
   '041_customer_number_indexes.sql',
   '042_deliveries_due_live_only.sql',
+  '043_delivery_status_check_without_in.sql',
 ];
 
 describe('migration runner', () => {

@@ -54,6 +54,7 @@ const SHIPPED: ReadonlyArray<readonly [string, string]> = [
   ['040_delivery_retry_after.sql', '4078be70f951c1fc6fd3a44687aaffd41ad5a007e0581371d6594e7dfe4573dc'],
   ['041_customer_number_indexes.sql', '180c2bcae74d331328c29f2d60ff4b8073ff7bb25097db10377651e0d4a58f94'],
   ['042_deliveries_due_live_only.sql', 'da326c86984a6a12ac55757136bbb786ff46dc90121aebecdfa5f5b715e1a9c8'],
+  ['043_delivery_status_check_without_in.sql', '4694fdad8ad25d0c561e9dac6c7888e5d1beaff7cd8f42c1d5221c2b128e5cb2'],
 ];
 
 const ROOT = join(import.meta.dirname, '..', '..');
