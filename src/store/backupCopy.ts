@@ -106,9 +106,13 @@ export function copyInWorker(options: CopyOptions): Promise<CopyResult> {
       // Resolved once the thread is gone, so that the caller removes a .partial no longer written; but within
       // STOP_WAIT_MS whatever happens: a thread blocked in a read from a disk that does not answer stops only when the
       // read returns, and the run must end (a .partial left behind is removed by the next run).
+      // Kept referenced: with the worker unreferenced it is all that keeps a start-up stop (the pre-upgrade backup,
+      // before the HTTP server holds the loop) from ending in Node's exit 13 (a top-level await left unsettled).
       const waited = setTimeout(() => resolve(result), STOP_WAIT_MS);
-      waited.unref();
-      worker.once('exit', () => resolve(result));
+      worker.once('exit', () => {
+        clearTimeout(waited);
+        resolve(result);
+      });
       Atomics.store(stopFlag, 0, 1);
       if (options.hold) {
         const held = new Int32Array(options.hold.buffer);
