@@ -1,7 +1,7 @@
 import { webApi } from '@slack/bolt';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import type { WorkspaceDirectory } from '../core/ports/directory.js';
+import { ChannelTooLargeError, type WorkspaceDirectory } from '../core/ports/directory.js';
 import { AppError, describeError, err, ok, type Result } from '../errors.js';
 import type { Logger } from '../log.js';
 import { toBoltLogger } from './boltLogger.js';
@@ -20,6 +20,7 @@ const FRESH_MEMBERS_TTL_MS = 5_000;
 const CHANNEL_NAME_TTL_MS = 5 * 60_000;
 /** 50 pages of 1,000: larger channels are not expected; past that smsops says it could not tell. */
 const MAX_MEMBER_PAGES = 50;
+const MEMBERS_PER_PAGE = 1_000;
 
 const userInfoSchema = z.object({
   user: z.object({
@@ -92,14 +93,17 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
   // Concurrent questions about the same channel share one read.
   const reading = new Map<string, Promise<Result<ReadonlySet<string>>>>();
 
-  const readMembers = async (channel: string): Promise<Result<ReadonlySet<string>>> => {
+  /** Channels found larger than a limited check may read, and when: asked again, they cost no call for a while. */
+  const tooLarge = new Map<string, { members: number; at: number }>();
+
+  const readMembers = async (channel: string, pages = MAX_MEMBER_PAGES): Promise<Result<ReadonlySet<string>>> => {
     const all = new Set<string>();
     let cursor: string | undefined;
-    for (let page = 0; page < MAX_MEMBER_PAGES; page++) {
+    for (let page = 0; page < pages; page++) {
       let answer: z.infer<typeof membersSchema>;
       try {
         answer = membersSchema.parse(
-          await options.client.conversations.members({ channel, limit: 1000, ...(cursor ? { cursor } : {}) }),
+          await options.client.conversations.members({ channel, limit: MEMBERS_PER_PAGE, ...(cursor ? { cursor } : {}) }),
         );
       } catch (error) {
         options.logger.warn('conversations.members failed', { channel, error: describeError(error) });
@@ -109,6 +113,7 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
       cursor = answer.response_metadata?.next_cursor || undefined;
       if (!cursor) return ok(all);
     }
+    if (pages < MAX_MEMBER_PAGES) return err(new ChannelTooLargeError(pages * MEMBERS_PER_PAGE));
     return err(new DirectoryError('conversations.members', new Error(`more than ${MAX_MEMBER_PAGES} pages`)));
   };
 
@@ -219,17 +224,29 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
         return err(new DirectoryError('conversations.info', error));
       }
     },
-    async isChannelMember(channel, userId, freshness = 'recent') {
+    async isChannelMember(channel, userId, freshness = 'recent', limit) {
       const ttl = freshness === 'fresh' ? freshMembersTtl : membersTtl;
       const cached = members.get(channel);
       if (cached && now() - cached.at < ttl) return ok(cached.value.has(userId));
-      let pending = reading.get(channel);
+      const pages = limit
+        ? Math.max(1, Math.min(MAX_MEMBER_PAGES, Math.floor(limit.maxMembers / MEMBERS_PER_PAGE)))
+        : MAX_MEMBER_PAGES;
+      const large = tooLarge.get(channel);
+      if (large && now() - large.at < membersTtl && large.members >= pages * MEMBERS_PER_PAGE)
+        return err(new ChannelTooLargeError(pages * MEMBERS_PER_PAGE));
+      // A limited read is not shared with a full one: a reply's check must not end at the chart's limit.
+      const key = `${channel} ${pages}`;
+      let pending = reading.get(key);
       if (!pending) {
-        pending = readMembers(channel).finally(() => reading.delete(channel));
-        reading.set(channel, pending);
+        pending = readMembers(channel, pages).finally(() => reading.delete(key));
+        reading.set(key, pending);
       }
       const read = await pending;
-      if (!read.ok) return read;
+      if (!read.ok) {
+        if (read.error instanceof ChannelTooLargeError) tooLarge.set(channel, { members: read.error.maxMembers, at: now() });
+        return read;
+      }
+      tooLarge.delete(channel);
       members.set(channel, { value: read.value, at: now() });
       return ok(read.value.has(userId));
     },

@@ -66,8 +66,13 @@ export function chartNotSharedNote(slackCode: string | undefined): string {
  * Why no chart was posted: the conversation's channel_id comes from the person's own client (Slack signs whatever it
  * sends), so a chart goes only where smsops knows they are a member; a forged id named a private channel they are not in.
  */
-export function chartNotForNonMemberNote(why: 'not-member' | 'direct-message' | { checkFailed: string }): string {
+export function chartNotForNonMemberNote(
+  why: 'not-member' | 'direct-message' | { tooLarge: number } | { checkFailed: string },
+): string {
   const noChart = 'No chart this time: a chart is posted for everyone in the conversation';
+  // Reading who is in a channel that large would spend the Slack calls the checks before SMS replies need.
+  if (typeof why === 'object' && 'tooLarge' in why)
+    return `${noChart}, and smsops checks that you are a member only in channels of up to ${why.tooLarge.toLocaleString('en-US')} members; ask in a smaller channel you are in.`;
   if (why === 'direct-message')
     return `${noChart}, and in a direct message smsops cannot check whose it is; ask in a channel you are in.`;
   if (why === 'not-member') return `${noChart}, and Slack says you are not a member of this one.`;

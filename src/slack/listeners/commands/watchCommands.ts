@@ -2,6 +2,7 @@ import { webApi } from '@slack/bolt';
 import { renderTrafficChart } from '../../../charts/trafficChart.js';
 import { performChange } from '../../../core/access.js';
 import { changeThreshold, listThresholds } from '../../../core/alertRules.js';
+import { ChannelTooLargeError } from '../../../core/ports/directory.js';
 import { parseTrafficArgs, trafficReport } from '../../../core/traffic.js';
 import { duration } from '../../../core/wording.js';
 import { AppError, describeError, err, ok } from '../../../errors.js';
@@ -84,6 +85,12 @@ export async function jobsRunCommand(interaction: Interaction, name: string): Pr
  * SMS and answer waits, and each is posted to the whole channel; 30 asked at once were 30 charts in the channel.
  */
 export const TRAFFIC_CHART_GAP_MS = 30_000;
+/**
+ * Members read, at most, to know whether the person is in the chart's channel: conversations.members gives 1,000 a
+ * call, and its rate limit (about 100 calls a minute) is the one the check before every SMS reply needs. Two charts
+ * asked in channels of 40,000 and 30,000 took 70 calls (a probe); in a channel that large the figures come alone.
+ */
+const CHART_CHANNEL_MAX_MEMBERS = 5_000;
 
 const rateLimitedFor = (error: unknown): number | undefined =>
   (error as { code?: unknown } | null)?.code === webApi.ErrorCode.RateLimitedError
@@ -97,17 +104,21 @@ const rateLimitedFor = (error: unknown): number | undefined =>
 async function membershipOf(
   interaction: Interaction,
   channel: string,
-): Promise<'member' | 'not-member' | 'direct-message' | 'bot-not-in-it' | { checkFailed: string }> {
+): Promise<'member' | 'not-member' | 'direct-message' | 'bot-not-in-it' | { tooLarge: number } | { checkFailed: string }> {
   // Whose direct message a D… id is, Slack says only with im:read, which the app does not ask for: a forged one would
   // post into someone else's conversation with the bot.
   if (channel.startsWith('D')) return 'direct-message';
   try {
-    const member = await interaction.deps.services.directory.isChannelMember(channel, interaction.actor.userId, 'fresh');
-    // A private channel the bot is not in is out of its sight: the upload would fail too, and inviting it is the fix.
-    if (!member.ok)
+    const member = await interaction.deps.services.directory.isChannelMember(channel, interaction.actor.userId, 'fresh', {
+      maxMembers: CHART_CHANNEL_MAX_MEMBERS,
+    });
+    if (!member.ok) {
+      if (member.error instanceof ChannelTooLargeError) return { tooLarge: member.error.maxMembers };
+      // A private channel the bot is not in is out of its sight: the upload would fail too, and inviting it is the fix.
       return slackErrorCode(member.error.cause) === 'channel_not_found'
         ? 'bot-not-in-it'
         : { checkFailed: member.error.userMessage };
+    }
     return member.value ? 'member' : 'not-member';
   } catch (error) {
     interaction.deps.logger.warn('channel membership check failed', { error: describeError(error) });
@@ -133,14 +144,15 @@ export async function trafficCommand(interaction: Interaction, args: string[]): 
   const { watch, logger, charts } = interaction.deps;
   const report = await trafficReport({ traffic: watch.traffic, now: watch.now }, parsed.period, parsed.number);
   let chartNote: string | undefined;
-  const membership = interaction.channelId ? await membershipOf(interaction, interaction.channelId) : undefined;
-  const wait = interaction.channelId && membership === 'member' ? charts.gap(interaction.actor.userId) : 0;
-  if (membership === 'bot-not-in-it') {
+  // The person's gap first: asked again within it (or in another channel), Slack is not asked who is in that one.
+  const wait = interaction.channelId ? charts.gap(interaction.actor.userId) : 0;
+  const membership = interaction.channelId && wait <= 0 ? await membershipOf(interaction, interaction.channelId) : undefined;
+  if (interaction.channelId && wait > 0) {
+    chartNote = `No chart this time: smsops draws one per person every ${duration(TRAFFIC_CHART_GAP_MS)} (the next in ${duration(Math.ceil(wait / 1000) * 1000)}).`;
+  } else if (membership === 'bot-not-in-it') {
     chartNote = chartNotSharedNote('channel_not_found');
   } else if (membership !== undefined && membership !== 'member') {
     chartNote = chartNotForNonMemberNote(membership);
-  } else if (interaction.channelId && wait > 0) {
-    chartNote = `No chart this time: smsops draws one per person every ${duration(TRAFFIC_CHART_GAP_MS)} (the next in ${duration(Math.ceil(wait / 1000) * 1000)}).`;
   } else if (interaction.channelId) {
     try {
       await charts.slack.files.uploadV2({
