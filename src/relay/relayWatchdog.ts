@@ -95,7 +95,10 @@ export function startRelayWatchdog(options: {
         else await options.alerts.raise(raised);
         alertOpen = true;
       } catch (error) {
-        if (isTransientStoreError(error) && !announced && options.notifier) {
+        // Said directly only while no alert stands for the stall: one already posted is its message, edited to the new
+        // reasons once the database takes writes. Said again beside it, the direct post was never taken over nor ended
+        // (a probe: a write lock of a second after the alert's post, and the channel kept a stall post for good).
+        if (isTransientStoreError(error) && !announced && !alertOpen && options.notifier) {
           announced = true;
           const at = await options.notifier.announce({ type: 'relayStallUnrecorded', problems });
           announcedAt = at?.ts ? at : null;

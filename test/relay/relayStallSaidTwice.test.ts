@@ -1,0 +1,83 @@
+import { webApi } from '@slack/bolt';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAlerts } from '../../src/core/alerts.js';
+import { createLogger } from '../../src/log.js';
+import { startRelayWatchdog } from '../../src/relay/relayWatchdog.js';
+import { createAlertPosts } from '../../src/slack/notifier/alertPosts.js';
+import { createAlertsRepository } from '../../src/store/repositories/alerts.js';
+import { createWriteHealth } from '../../src/store/writeHealth.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
+import { slackAnnouncements } from '../helpers/slackAnnouncements.js';
+import { createTempDb, type TempDb } from '../helpers/tempDb.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+
+const CHANNEL = 'C0ALERTS01';
+let temp: TempDb;
+let slack: FakeSlack;
+let stop: (() => void) | undefined;
+
+beforeEach(async () => {
+  temp = createTempDb();
+  slack = await startFakeSlack();
+});
+afterEach(async () => {
+  stop?.();
+  stop = undefined;
+  await slack.close();
+  temp.cleanup();
+});
+
+/**
+ * The relay's stall is said directly in the channel when its alert cannot be recorded, and that post is taken over by
+ * the alert once it can. With the alert already posted, another process holding the write lock for a second had the
+ * stall said again in a post of its own ("This alert cannot be recorded…"), never taken over nor ended: the channel
+ * read a stall after the alert's own message said it was resolved.
+ */
+describe('a relay stall already posted as its alert, then the database locked', () => {
+  it('is not said again in a post of its own that never ends', async () => {
+    const client = new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+    const logger = createLogger({ level: 'silent' });
+    const records = createAlertsRepository(temp.db);
+    const alerts = createAlerts({
+      alerts: records,
+      notifier: { alert: createAlertPosts({ slack: client, channel: CHANNEL }) },
+      logger,
+    });
+    temp.db.pragma('busy_timeout = 50');
+    let problems = ['a relay worker has not turned for 40 s'];
+    stop = startRelayWatchdog({
+      probeWrite: () => {},
+      health: () => ({ problems, unreachable: [], db: { writable: true, reason: null }, workers: [] }),
+      writeHealth: createWriteHealth(),
+      alerts,
+      openAlert: false,
+      stallAlertAfterMs: 0,
+      notifier: slackAnnouncements(client, CHANNEL),
+      alertRecords: records,
+      transaction: (work) => temp.db.transaction(work)(),
+      intervalMs: 20,
+      logger,
+      now: Date.now,
+    }).stop;
+    const topLevel = () => slack.callsTo('chat.postMessage').filter((c) => !c.error && !c.args.thread_ts);
+    await waitUntil(() => records.findOpen('relay_stalled', 'relay')?.slackTs, 5_000, 'the alert posted');
+    // Another process (a backup tool, a second smsops) takes the write lock; the reasons change meanwhile.
+    const other = new Database(temp.path);
+    other.exec('BEGIN IMMEDIATE');
+    problems = ['a relay worker has not turned for 41 s', 'the database cannot be written: locked'];
+    await new Promise((r) => setTimeout(r, 1_000));
+    other.exec('COMMIT');
+    other.close();
+    await new Promise((r) => setTimeout(r, 500));
+    problems = [];
+    await waitUntil(() => !records.findOpen('relay_stalled', 'relay'), 5_000, 'resolved');
+    await new Promise((r) => setTimeout(r, 500));
+
+    expect(topLevel()).toHaveLength(1);
+    // The alert's own message told the new reasons once the database took writes again.
+    expect(slack.callsTo('chat.update').map((c) => JSON.stringify(c.args.blocks))).toContainEqual(
+      expect.stringContaining('the database cannot be written: locked'),
+    );
+  });
+});
