@@ -29,4 +29,13 @@ describe('/sms traffic in very large channels', () => {
     expect(t.fakeSlack.callsTo('conversations.members').length).toBeLessThanOrEqual(5);
     expect(t.fakeSlack.callsTo('files.completeUploadExternal')).toHaveLength(0);
   });
+
+  it('still posts the chart in a channel right after an ask in a direct message, which used none of the gap', async () => {
+    t = await rig.start();
+    t.fakeSlack.setChannelMembers('C0SMALL001', [ADMIN]);
+    const direct = readable((await runCommand(t, 'traffic 24h', { userId: ADMIN, channelId: 'D0SOMEONE1' })).body);
+    expect(direct).toContain('in a direct message smsops cannot check whose it is');
+    const inChannel = readable((await runCommand(t, 'traffic 24h', { userId: ADMIN, channelId: 'C0SMALL001' })).body);
+    expect(inChannel).toContain('The chart is posted in <#C0SMALL001> for everyone there.');
+  });
 });

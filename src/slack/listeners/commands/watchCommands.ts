@@ -97,6 +97,8 @@ const rateLimitedFor = (error: unknown): number | undefined =>
     ? (error as webApi.WebAPIRateLimitedError).retryAfter
     : undefined;
 
+const isDirectMessage = (channel: string) => channel.startsWith('D');
+
 /**
  * Whether the person is in the conversation the command names: its channel_id is whatever their client sent (Slack
  * signs it all the same), and the chart is posted there for everyone. Asked nearly fresh, as before a reply goes out.
@@ -107,7 +109,7 @@ async function membershipOf(
 ): Promise<'member' | 'not-member' | 'direct-message' | 'bot-not-in-it' | { tooLarge: number } | { checkFailed: string }> {
   // Whose direct message a D… id is, Slack says only with im:read, which the app does not ask for: a forged one would
   // post into someone else's conversation with the bot.
-  if (channel.startsWith('D')) return 'direct-message';
+  if (isDirectMessage(channel)) return 'direct-message';
   try {
     const member = await interaction.deps.services.directory.isChannelMember(channel, interaction.actor.userId, 'fresh', {
       maxMembers: CHART_CHANNEL_MAX_MEMBERS,
@@ -144,8 +146,9 @@ export async function trafficCommand(interaction: Interaction, args: string[]): 
   const { watch, logger, charts } = interaction.deps;
   const report = await trafficReport({ traffic: watch.traffic, now: watch.now }, parsed.period, parsed.number);
   let chartNote: string | undefined;
-  // The person's gap first: asked again within it (or in another channel), Slack is not asked who is in that one.
-  const wait = interaction.channelId ? charts.gap(interaction.actor.userId) : 0;
+  // The person's gap first: asked again within it (or in another channel), Slack is not asked who is in that one. A
+  // direct message, refused without asking Slack, does not use it up.
+  const wait = interaction.channelId && !isDirectMessage(interaction.channelId) ? charts.gap(interaction.actor.userId) : 0;
   const membership = interaction.channelId && wait <= 0 ? await membershipOf(interaction, interaction.channelId) : undefined;
   if (interaction.channelId && wait > 0) {
     chartNote = `No chart this time: smsops draws one per person every ${duration(TRAFFIC_CHART_GAP_MS)} (the next in ${duration(Math.ceil(wait / 1000) * 1000)}).`;
