@@ -226,14 +226,21 @@ export function createAlerts(options: {
     for (const ended of alerts.takeEndedSnoozes()) {
       const found = alerts.findOpen(ended.rule, ended.subjectKey);
       if (!found) continue;
-      notShown.push(
-        ...(await inTurnOf(found, async () => {
-          const alert = latest(found);
-          return alert.status === 'open' && alert.quiet === null
-            ? show('re-announce', { type: 'alertRaised', alert, reannounced: true })
-            : [];
-        })),
-      );
+      const busy = underWay.has(keyOf(found));
+      const reannounce = inTurnOf(found, async () => {
+        const alert = latest(found);
+        return alert.status === 'open' && alert.quiet === null
+          ? show('re-announce', { type: 'alertRaised', alert, reannounced: true })
+          : [];
+      });
+      // Taken once only, so queued behind that alert's step under way (an edit Slack holds) rather than skipped; not
+      // waited for, or this caller's own alert (another rule's first post) waited on that edit (a probe). One Slack
+      // does not take is owed (`owed`) and shown by a later evaluation.
+      if (!busy) notShown.push(...(await reannounce));
+      else
+        reannounce.catch((error: unknown) =>
+          logger.warn('could not re-announce an alert whose snooze ended', { error: describeError(error) }),
+        );
     }
     // After the snoozes: one that just ended is re-announced as such, not posted as if new.
     notShown.push(...(await postUnshown(except)));

@@ -117,3 +117,28 @@ describe('one alert raised twice while its first post is on its way', () => {
     expect(alertPosts()).toHaveLength(2);
   });
 });
+
+describe('an alert whose snooze ends while Slack holds an edit of it', () => {
+  it('does not hold another alert’s first post behind that edit', async () => {
+    const records = createAlertsRepository(t.db, t.clock.now);
+    const alerts = alertsInSlack();
+    await alerts.raise(failing(40, '14155550111'));
+    records.snooze('failure_rate', '14155550111', t.clock.now() + 60_000, 'U0ADMIN001');
+    // Its facts change while snoozed: its message is edited (no notification), and Slack holds that edit.
+    const release = slack.hang('chat.update');
+    const held = alerts.raise(failing(60, '14155550111'));
+    await waitUntil(() => slack.callsTo('chat.update').length === 1, 5_000, 'the held edit');
+    t.clock.advance(61_000); // the snooze ends meanwhile
+    // A new alert on another number: its post must not wait for the held edit.
+    const other = alerts.raise(failing(50, '14155550222'));
+    const outcome = await Promise.race([
+      other.then(() => 'posted'),
+      new Promise((r) => setTimeout(() => r('held behind the other alert’s edit'), 2_000)),
+    ]);
+    release();
+    await Promise.all([held, other]);
+    expect(outcome).toBe('posted');
+    // The snoozed alert is still re-announced once its edit is done.
+    await waitUntil(() => alertPosts().length === 3, 5_000, 'the re-announcement');
+  });
+});
