@@ -167,6 +167,11 @@ export interface StartOptions {
   ) => Promise<BotIdentity | undefined>;
   /** HTTP mode: how often Slack's time is asked again (default 10 min), and how soon a stale signed request may ask it. */
   slackClockCheck?: { everyMs?: number; soonestGapMs?: number };
+  /**
+   * The variables as read, `.env` underneath the real environment (src/config.ts readEnvironment): the outbound proxy
+   * (HTTPS_PROXY, NO_PROXY) is taken from them, since one written in `.env` went unread. Default process.env.
+   */
+  environment?: Readonly<Record<string, string | undefined>>;
 }
 
 export async function startSmsops(config: Config, deps: StartOptions): Promise<RunningSmsops> {
@@ -231,13 +236,15 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   }
 
   // Before any client exists: Slack's calls then go through the same proxy as Wavix's.
-  const socketDispatcher = useEnvironmentProxy(process.env, logger);
+  const environment = deps.environment ?? process.env;
+  const socketDispatcher = useEnvironmentProxy(environment, logger);
+  // Node itself reads NODE_TLS_REJECT_UNAUTHORIZED from the real environment only: one in `.env` changes nothing.
   warnIfTlsVerificationOff(process.env, logger);
   const wavix = createWavixClient({
     baseUrl: config.wavix.apiUrl,
     apiKey: config.wavix.apiKey,
     logger,
-    proxy: axiosProxyFor(process.env, config.wavix.apiUrl),
+    proxy: axiosProxyFor(environment, config.wavix.apiUrl),
   });
   // A bad key or an unreachable Wavix is reported at once, but does not stop smsops: the webhook relay still works.
   wavix.profile.balance().then(

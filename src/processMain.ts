@@ -166,6 +166,7 @@ function startProduction(
     const app = await startSmsops(config, {
       logger,
       stopAsked,
+      environment: env,
       checkSlackToken: (onRefused, onClock) => checkSlackToken(config.slack, logger, onRefused, Date.now, onClock),
     });
     for (const line of app.summary) logger[line.level](line.msg);

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -122,6 +123,27 @@ describe('an outbound proxy in the environment (real process)', () => {
       () => 'PortSIP received nothing',
     );
     expect(proxy.seen.filter((s) => s.startsWith(portsipHost))).toEqual([]);
+  });
+
+  it('takes the proxy from .env as from the environment', { timeout: 60_000 }, async () => {
+    // README: "Read from the environment, with .env underneath it"; a proxy written there was read by nothing, so
+    // every Wavix and Slack call went direct on a network where only the proxy reaches the internet.
+    proxy = await startRecordingProxy();
+    writeFileSync(join(rig.dir, '.env'), `HTTPS_PROXY=${proxy.url}\nHTTP_PROXY=${proxy.url}\n`);
+    const slackHost = new URL(proxied(rig.fakeSlack.url)).host;
+    const smsops = rig.track(
+      await startSmsopsProcess(rig.dir, {
+        ...productionEnv({ port: rig.port, databasePath: join(rig.dir, 'smsops.db'), webhookSecret: WEBHOOK_SECRET }),
+        SLACK_API_URL: proxied(rig.fakeSlack.url),
+      }),
+    );
+    const said = await smsops.waitForLine(/outbound proxy from the environment/, 20_000);
+    expect(said).toContain(`"httpProxy":"${proxy.url}"`);
+    await waitUntil(
+      () => proxy?.seen.some((s) => s.startsWith(slackHost)) ?? false,
+      10_000,
+      () => `proxy saw ${proxy?.seen}`,
+    );
   });
 
   it('warns at start when NODE_TLS_REJECT_UNAUTHORIZED=0 has turned certificate checks off', { timeout: 60_000 }, async () => {
