@@ -375,6 +375,16 @@ describe('on/off variables and PUBLIC_BASE_URL', () => {
     const named = new Set([...example.matchAll(/^#?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
     expect(CONFIG_VARIABLES.filter((name) => !named.has(name))).toEqual([]);
   });
+
+  it("has every variable of the configuration in README's variable table", () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('| variable | meaning'));
+    const rows = table.slice(0, table.search(/\n[^|]/));
+    const named = new Set(
+      [...rows.matchAll(/^\|([^|]*)\|/gm)].flatMap((m) => [...(m[1] ?? '').matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((n) => n[1])),
+    );
+    expect(CONFIG_VARIABLES.filter((name) => !named.has(name))).toEqual([]);
+  });
 });
 
 describe('readEnvironment', () => {
