@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,13 +23,31 @@ describe('a .env holding secrets, readable by others', () => {
     expect(finding?.action).toBe('reported');
     expect(modeOf(file)).toBe('644');
     const words = envFileModeWarning(finding as NonNullable<typeof finding>);
-    expect(words).toContain(`chmod 600 ${file}`);
+    expect(words).toContain(`chmod o-rwx ${file}`);
     expect(words).not.toContain('xoxb-secret');
   });
 
   it("says nothing of another user's file open to its group only (root:smsops 0640 on purpose)", () => {
     const file = envFile(0o640);
     expect(guardEnvFileMode(file, { SLACK_BOT_TOKEN: 'xoxb-secret' }, SECRETS, owner(file) + 1)).toBeNull();
+  });
+
+  it('leaves its own .env open to its group as it is (chmod 640, as the warning advises), instead of taking the group out at every start', () => {
+    const file = envFile(0o640);
+    expect(guardEnvFileMode(file, { SLACK_BOT_TOKEN: 'xoxb-secret' }, SECRETS, owner(file))).toBeNull();
+    expect(modeOf(file)).toBe('640');
+  });
+
+  it('never changes a shared secrets file that .env links to: reported naming that file', () => {
+    const shared = envFile(0o644);
+    const link = join(mkdtempSync(join(tmpdir(), 'smsops-envlink-')), '.env');
+    symlinkSync(shared, link);
+    const finding = guardEnvFileMode(link, { SLACK_BOT_TOKEN: 'xoxb-secret' }, SECRETS, owner(shared));
+    expect(finding?.action).toBe('reported');
+    expect(modeOf(shared)).toBe('644');
+    const words = envFileModeWarning(finding as NonNullable<typeof finding>);
+    expect(words).toContain(`${link} links to ${shared}`);
+    expect(words).toContain(`chmod o-rwx ${shared}`);
   });
 
   it('leaves a .env without secrets alone (PORT and LOG_LEVEL only)', () => {
