@@ -136,7 +136,21 @@ export function plainHttpRemark(raw: string): string | null {
   const checked = checkDestinationUrl(raw);
   if (!checked.ok || !/^http:/i.test(checked.value.raw.trim())) return null;
   if (checked.value.kind !== 'public' && checked.value.kind !== 'name') return null;
+  if (checked.value.kind === 'name' && isLanOnlyName(checked.value.host)) return null;
   return checked.value.kind === 'public'
     ? 'plain http:// to an internet address: every SMS relayed there (text and number) and the URL’s token travel unencrypted; use PortSIP’s https:// webhook URL'
     : 'plain http://: unless this name is on your LAN, every SMS relayed there (text and number) and the URL’s token travel unencrypted; use PortSIP’s https:// webhook URL';
+}
+
+/**
+ * Names no public DNS answers for: one label (`pbx`, found through the LAN's search domain), mDNS `.local`, and the
+ * suffixes kept for private networks (`.home.arpa`, `.internal`) or commonly used so (`.lan`, `.localdomain`). A plain
+ * http:// PortSIP there is on the LAN like a private address, which is not marked either: marking it on every line of
+ * /sms route list taught people to read past the mark (a probe).
+ */
+const LAN_ONLY_SUFFIXES = ['.local', '.home.arpa', '.internal', '.lan', '.localdomain'];
+
+export function isLanOnlyName(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, '');
+  return !name.includes('.') || LAN_ONLY_SUFFIXES.some((suffix) => name.endsWith(suffix));
 }

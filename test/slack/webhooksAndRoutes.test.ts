@@ -182,6 +182,20 @@ describe('/sms route', () => {
     expect(list.match(/:unlock:/g)).toHaveLength(1);
   });
 
+  it('does not mark a plain http:// route to a name only the LAN resolves (pbx, pbx.local, pbx.home.arpa), as a LAN address is not', async () => {
+    t = await startSmsopsUnderTest();
+    await runCommand(t, 'route set +1 415 555 0100 http://pbx:8899/emc/Wavix/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90');
+    await runCommand(t, 'route set +1 415 555 0101 http://pbx.local:8899/emc/Wavix/a558d635-66e0-4c64-9d3b-2f5c1e7a8b91');
+    await runCommand(
+      t,
+      'route set +1 415 555 0102 http://pbx.office.home.arpa:8899/emc/Wavix/a558d635-66e0-4c64-9d3b-2f5c1e7a8b92',
+    );
+    await runCommand(t, 'route set default http://pbx.example.com:8899/emc/Wavix/ffff0000-1111-2222-3333-444455556666');
+    const list = readable((await runCommand(t, 'route list')).body);
+    expect(list.match(/:unlock:/g)).toHaveLength(1);
+    expect(list).toContain(':unlock: plain http://: unless this name is on your LAN');
+  });
+
   it('names PORTSIP_WEBHOOK_URL as the fallback, and removes a route', async () => {
     t = await startSmsopsUnderTest({
       PORTSIP_WEBHOOK_URL: 'https://pbx.example.com:8887/emc/Wavix/0d3c9a44-1111-2222-3333-444455556666',
