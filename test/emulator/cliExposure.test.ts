@@ -34,6 +34,9 @@ describe('npm run emulator with HOST=0.0.0.0 (smsops’ own variable, often expo
     expect(out.join('\n')).toContain('/_emulator/ wants the API key too');
     const bare = await fetch(`http://127.0.0.1:${port}/_emulator/state`);
     expect(bare.status).toBe(401);
+    expect(((await bare.json()) as { message: string }).message).toContain(
+      '/_emulator/ wants the API key here (Authorization: Bearer',
+    );
     const keyed = await fetch(`http://127.0.0.1:${port}/_emulator/state`, {
       headers: { authorization: `Bearer ${DEFAULT_EMULATOR_KEY}` },
     });

@@ -99,7 +99,17 @@ export async function startWavixEmulator(options: StartWavixEmulatorOptions = {}
     const isAdmin = url.pathname.startsWith('/_emulator/');
 
     if (isAdmin && options.adminNeedsKey && !keyMatches(presentedKey(req, url.searchParams), apiKey)) {
-      return wavixError.unauthorized();
+      // Not Wavix's path, so not Wavix's bare "Unauthorized": a script or curl that drove it without a key until now
+      // is told why and with what (a probe).
+      return {
+        status: 401,
+        body: {
+          success: false,
+          error: true,
+          message:
+            'Unauthorized: /_emulator/ wants the API key here (Authorization: Bearer <key>), since this emulator listens beyond loopback or serves the sandbox',
+        },
+      };
     }
     let failure: EmulatorResponse | undefined;
     if (!isAdmin) {
