@@ -21,8 +21,15 @@ const RESULT = /^(http request result: )([\s\S]*)$/;
 /**
  * files.uploadV2 posts the file to the `upload_url` files.getUploadURLExternal handed out: a pre-signed address (the
  * token is its path), enough for whoever reads the log to put other bytes in the chart's place until it is completed.
+ * The client writes it in its debug line, and in the error a 429 without Retry-After throws ("Retry header did not
+ * contain a valid timeout (url: …)"), which smsops logs at warn when a chart is not shared (a probe): cut anywhere.
  */
-const UPLOAD_URL = /^(http request url: https?:\/\/[^/\s]+\/upload\/)(\S+)$/;
+const UPLOAD_URL = /(https?:\/\/[^/\s]+\/upload\/)[^\s,)]+/g;
+
+/** A text with every Slack upload address cut to its host and /upload/, for log lines and errors about uploads. */
+export function withoutUploadAddresses(text: string): string {
+  return text.includes('/upload/') ? text.replace(UPLOAD_URL, '$1…') : text;
+}
 
 const size = (text: string) => `[${Buffer.byteLength(text)} bytes omitted]`;
 
@@ -51,7 +58,7 @@ function resultIds(json: string): string {
 
 /** One Bolt log line without the bodies it may carry. Exported for tests. */
 export function boltLineWithoutBodies(parts: unknown[]): string {
-  const text = parts
+  const joined = parts
     .map((p) => {
       if (typeof p === 'string') return p;
       if (p instanceof Error) return p.message;
@@ -59,8 +66,8 @@ export function boltLineWithoutBodies(parts: unknown[]): string {
       return size(JSON.stringify(p) ?? String(p));
     })
     .join(' ');
-  const upload = UPLOAD_URL.exec(text);
-  if (upload) return `${upload[1]}…`;
+  // First, and then the bodies as ever: a body may quote an address that looks like one (an SMS with a link).
+  const text = withoutUploadAddresses(joined);
   const result = RESULT.exec(text);
   if (result) return `${result[1]}${resultIds(result[2] ?? '')}`;
   for (const carrier of BODY_CARRIERS) {

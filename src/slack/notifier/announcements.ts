@@ -3,6 +3,7 @@ import { renderTrafficChart } from '../../charts/trafficChart.js';
 import type { DailyDigest, Notifier, SenderIdDecided } from '../../core/ports/notifier.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { withoutUploadAddresses } from '../boltLogger.js';
 import { slackErrorCode } from '../slackErrorCode.js';
 import { alertText } from '../ui/alerts.js';
 import { senderIdDecisionsMessage, senderIdDeletedMessage, tenDlcChangeMessage } from '../ui/approvals.js';
@@ -91,7 +92,7 @@ export function createAnnouncements(options: {
       });
     } catch (error) {
       // The figures are out; a missing chart is worth a log line, not a failed digest.
-      logger.warn('daily digest chart not uploaded', { error: describeError(error) });
+      logger.warn('daily digest chart not uploaded', { error: withoutUploadAddresses(describeError(error)) });
     }
   };
 

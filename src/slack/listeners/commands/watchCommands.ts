@@ -7,6 +7,7 @@ import { parseTrafficArgs, trafficReport } from '../../../core/traffic.js';
 import { duration } from '../../../core/wording.js';
 import { AppError, describeError, err, ok } from '../../../errors.js';
 import type { JobOutcome } from '../../../jobs/scheduler.js';
+import { withoutUploadAddresses } from '../../boltLogger.js';
 import { slackErrorCode } from '../../slackErrorCode.js';
 import { alertsOverviewMessage, thresholdChangedMessage } from '../../ui/alerts.js';
 import { errorMessage } from '../../ui/errors.js';
@@ -173,7 +174,7 @@ export async function trafficCommand(interaction: Interaction, args: string[]): 
       });
       chartNote = `The chart is posted in <#${interaction.channelId}> for everyone there.`;
     } catch (error) {
-      logger.info('traffic chart not shared', { error: describeError(error) });
+      logger.info('traffic chart not shared', { error: withoutUploadAddresses(describeError(error)) });
       const retryAfter = rateLimitedFor(error);
       chartNote =
         retryAfter === undefined
