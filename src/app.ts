@@ -338,6 +338,12 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   // The replies' status lines are cut last: a stop still says which replies it sent and which it gave up on.
   const replySlackCalls = new AbortController();
   const replySlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig, undefined, replySlackCalls.signal);
+  const postUpdateErrors = metrics.counter(
+    'smsops_slack_post_update_errors_total',
+    "Errors the loop editing relayed SMS posts (their PortSIP state) survived: the database failing, a post's row that cannot be written (set aside, the others go on). A rise means posts show an old state.",
+    [],
+    { initial: [{}] },
+  );
   const notifier = createSlackNotifier({
     client: watchSlack,
     repliesClient: replySlack,
@@ -356,6 +362,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       // The team's day, as its schedules read it: a conversation's thread does not change at 19:00 in New York.
       threadTimeZone: config.schedules.timezone,
       cutCalls: () => relaySlackCalls.abort(new SlackCallCut()),
+      onPostUpdateError: () => postUpdateErrors.inc(),
     },
     replies: repositories.conversationReplies,
     logger: logger.child({ component: 'watch' }),

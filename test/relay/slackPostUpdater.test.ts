@@ -30,7 +30,7 @@ afterEach(async () => {
 });
 
 /** The sender and the updater as the relay wires them, on a real SQLite file and the fake Slack; the clock is real. */
-function setup(now: () => number = Date.now, logLines?: string[]) {
+function setup(now: () => number = Date.now, logLines?: string[], onError?: (error: unknown) => void) {
   const { db } = tmp;
   const inbound = createInboundRepository(db);
   const deliveries: DeliveriesRepository = createDeliveriesRepository(db);
@@ -51,6 +51,7 @@ function setup(now: () => number = Date.now, logLines?: string[]) {
     logger: logLines ? createLogger({ level: 'info', sink: (line) => logLines.push(line) }) : createLogger({ level: 'silent' }),
     idleMs: 50,
     now,
+    ...(onError ? { onError } : {}),
   });
   updater = started;
   const sender = createSlackRelaySender({
@@ -161,6 +162,39 @@ describe('the updater of delivery states in Slack posts', () => {
       'the post marked clean',
     );
     expect(row).toEqual({ dirty: 0, last_update_error: null });
+  });
+
+  it("keeps editing other posts while one post's row cannot be written, backs off from that one, and counts it", async () => {
+    const errors: unknown[] = [];
+    const { sender, store, deliveries, updater, db } = setup(Date.now, undefined, (error) => errors.push(error));
+    const stuck = store('first');
+    const other = store('second');
+    await sender.send([stuck.item]);
+    await sender.send([other.item]);
+    // A fault in this post's row alone (a damaged page, a trigger): every write of it fails, its failure too; marking
+    // it for an update (dirty + 1) still works, as the relay's outcome commits do.
+    db.exec(`CREATE TRIGGER stuck_post BEFORE UPDATE ON slack_posts WHEN OLD.id = 1 AND NEW.dirty <= OLD.dirty
+      BEGIN SELECT RAISE(ABORT, 'row fault'); END`);
+    deliveries.markDelivered(stuck.portsip.id, 200);
+    updater.changed(stuck.portsip);
+    await sleep(100);
+    deliveries.markDelivered(other.portsip.id, 200);
+    updater.changed(other.portsip);
+    // Before: the loop took the stuck post first every 50 ms, forever; no other post was ever edited.
+    await waitUntil(
+      () => db.prepare('SELECT 1 FROM slack_posts WHERE id = 2 AND dirty = 0').get(),
+      3000,
+      "the other post's edit",
+    );
+    await sleep(1000);
+    const stuckTs = fake.callsTo('chat.postMessage')[0]?.result?.ts;
+    // The stuck post's edit is tried again with a growing wait up to the retry's longest (200 ms here), not every
+    // turn (before: every 50 ms).
+    const tries = updates().filter((c) => c.args.ts === stuckTs);
+    const gaps = tries.slice(1).map((c, i) => c.at - (tries[i]?.at ?? 0));
+    expect(gaps.at(-1)).toBeGreaterThanOrEqual(150);
+    // Counted for /metrics, once a try.
+    expect(errors.length).toBeGreaterThanOrEqual(tries.length);
   });
 
   it('after the wall clock went back, a failed update waits its own backoff, not the step as well', async () => {

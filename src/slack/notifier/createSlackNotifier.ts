@@ -36,6 +36,8 @@ export function createSlackNotifier(options: {
     threadTimeZone?: string;
     /** Cuts the relay client's calls in flight, once the relay stops. */
     cutCalls?: () => void;
+    /** Told of each error the loop editing relayed SMS posts survived (the /metrics counter). */
+    onPostUpdateError?: (error: unknown) => void;
   };
   /** Replies typed in relay threads, whose status lines it posts and edits. */
   replies: ConversationRepliesRepository;

@@ -32,6 +32,8 @@ export function startRelayedSmsPosts(options: {
   threadTimeZone?: string;
   /** Cuts the client's calls still waiting for Slack (see createRelaySlackClient): a hung one must not hold the stop. */
   cutCalls?: () => void;
+  /** Told of each error the edit loop survived (the /metrics counter). */
+  onPostUpdateError?: (error: unknown) => void;
 }): RelayedSmsPosts {
   const pace = createSlackPace(options.paceMs);
   const shown = slackShownMessage({ maskCodes: options.maskCodes });
@@ -48,6 +50,7 @@ export function startRelayedSmsPosts(options: {
     logger: options.logger,
     now: options.now,
     shown,
+    ...(options.onPostUpdateError ? { onError: options.onPostUpdateError } : {}),
   });
   // The sender keeps no state between batches: one per call carries that call's hook.
   const senderFor = (onUnrecorded: ((error: unknown) => void) | undefined) =>

@@ -55,6 +55,10 @@ const CLOCK_STEP_MS = 1_000;
 
 /** Tries of a post whose update throws before it is given up (it keeps showing its last state). */
 const UPDATE_GIVE_UP_AFTER = 5;
+/** The longest the loop waits after errors in a row (the database failing): the edits resume within this once it works. */
+const MAX_ERROR_WAIT_MS = 60_000;
+/** Posts held aside in memory at most: past this, the loop pauses instead (the database is failing, not a row). */
+const HELD_ASIDE_MAX = 100;
 
 const UPDATES = { method: 'chat.update' } as const;
 
@@ -105,6 +109,8 @@ export function startSlackPostUpdater(options: {
   shown?: SlackShown;
   /** The link of a day's first post to the day before, kept through the edits. */
   continuation?: ThreadContinuation;
+  /** Told of each error the loop survived (the /metrics counter). */
+  onError?: (error: unknown) => void;
 }): SlackPostUpdater & { portsipState: (inboundMessageId: number) => PortsipState } {
   const { client, posts, logger } = options;
   const now = options.now ?? Date.now;
@@ -213,8 +219,40 @@ export function startSlackPostUpdater(options: {
         posts.updateFailed(post.id, reason, now() + nextAttemptDelay(post.updateAttempts, { ...options.retry, deadAfterMs: 0 }));
       return true;
     } catch {
-      return false;
+      // Its row alone cannot be written (a damaged page, a trigger) while the rest of the database can: before, it
+      // stayed first in line and was edited in Slack again every 5 s, and no other post was ever edited. It waits in
+      // memory instead, with a growing wait, and the others go on.
+      const tries = (heldAside.get(post.id)?.tries ?? 0) + 1;
+      if (heldAside.size >= HELD_ASIDE_MAX && !heldAside.has(post.id))
+        for (const [id, held] of heldAside) if (held.until <= now()) heldAside.delete(id);
+      if (heldAside.size >= HELD_ASIDE_MAX && !heldAside.has(post.id)) return false;
+      heldAside.set(post.id, {
+        tries,
+        until: now() + nextAttemptDelay(tries - 1, { ...options.retry, deadAfterMs: 0 }),
+      });
+      return true;
     }
+  };
+  /**
+   * Posts whose row could not be written, with their tries (kept until an edit of theirs is written, so the wait grows)
+   * and when each is tried again. In memory: at a restart they are due at once.
+   */
+  const heldAside = new Map<number, { tries: number; until: number }>();
+  const waiting = (at: number) => [...heldAside].filter(([, held]) => held.until > at);
+  /** The first due post not held aside: the query looks past the ones that are (at most HELD_ASIDE_MAX). */
+  const nextDue = (): SlackPost | undefined => {
+    if (heldAside.size === 0) return posts.dueUpdates(1)[0];
+    const held = new Set(waiting(now()).map(([id]) => id));
+    return posts.dueUpdates(1 + held.size).find((post) => !held.has(post.id));
+  };
+  /** How long to sleep with nothing due: until the next due edit, a held-aside post's turn or `idleMs`. */
+  const idleWait = (): number => {
+    const at = now();
+    const next = posts.nextDueAt();
+    if (heldAside.size === 0) return next === undefined ? idleMs : Math.max(0, Math.min(idleMs, next - at));
+    // A due time already past here belongs to a held-aside post (else it would have been taken): its own wait counts.
+    const times = [next !== undefined && next > at ? next : at + idleMs, ...waiting(at).map(([, held]) => held.until)];
+    return Math.max(0, Math.min(idleMs, ...times.map((t) => t - at)));
   };
 
   /** The longest wait the updater sets: a due time further ahead was set by a clock later than the present one. */
@@ -242,6 +280,8 @@ export function startSlackPostUpdater(options: {
     monotonicAt = monotonic;
   };
 
+  /** Errors in a row: the loop waits longer after each (a database failing for an hour wrote a line every 5 s). */
+  let consecutiveErrors = 0;
   const loop = async () => {
     while (running) {
       let post: SlackPost | undefined;
@@ -254,16 +294,29 @@ export function startSlackPostUpdater(options: {
           await sleep(held);
           continue;
         }
-        [post] = posts.dueUpdates(1);
-        if (post) await updateOne(post);
-        else {
-          const next = posts.nextDueAt();
-          await sleep(next === undefined ? idleMs : Math.min(idleMs, next - now()));
-        }
+        post = nextDue();
+        if (post) {
+          await updateOne(post);
+          heldAside.delete(post.id);
+        } else await sleep(idleWait());
+        consecutiveErrors = 0;
       } catch (error) {
-        // Survives its own errors (a database hiccup, a post that cannot be rendered): logged, tried again later.
-        logger.error('updating a relayed SMS post failed', { error: describeError(error) });
-        if (!post || !setAside(post, error)) await sleep(idleMs);
+        // Survives its own errors (a database hiccup, a post that cannot be rendered): logged, counted, tried again
+        // later, waiting longer while they go on.
+        consecutiveErrors += 1;
+        try {
+          options.onError?.(error);
+        } catch {
+          // Counting failed: going on matters more.
+        }
+        const setAsideDone = post !== undefined && setAside(post, error);
+        const waitMs = setAsideDone ? 0 : Math.min(idleMs * 2 ** Math.min(consecutiveErrors - 1, 16), MAX_ERROR_WAIT_MS);
+        logger.error('updating a relayed SMS post failed', {
+          error: describeError(error),
+          consecutiveErrors,
+          ...(waitMs > 0 ? { retryInMs: waitMs } : {}),
+        });
+        if (waitMs > 0) await sleep(waitMs);
       }
     }
   };
