@@ -66,27 +66,32 @@ export function createDeadLetterAlerts(options: {
     alerts.resolve(ALERT_RULE.deadLetters, subject).catch(failed('resolve'));
   };
 
-  /** The destination answered: resolved when nothing dead is left there, else said how many wait for a replay. */
+  /**
+   * The destination answered: resolved when nothing dead is left there, else said how many wait for a replay. Never
+   * throws: it runs on a timer too, where a database error (the alerts table unreadable) was an uncaught exception
+   * that ended smsops (a probe). Counted again at the next delivery that gets through.
+   */
   const check = (subject: string, kind: 'portsip' | 'slack', destination: string) => {
+    try {
+      recount(subject, kind, destination);
+    } catch (error) {
+      failed('check')(error);
+    }
+  };
+  const recount = (subject: string, kind: 'portsip' | 'slack', destination: string) => {
     const state = open.get(subject);
     if (!state) return;
     state.timer = undefined;
     state.checkedAt = now();
-    let stillDead: number;
-    try {
-      stillDead = deliveries.deadCount(kind, destination);
-    } catch (error) {
-      // Counted again at the next delivery that gets through.
-      failed('check')(error);
-      return;
-    }
+    const stillDead = deliveries.deadCount(kind, destination);
     if (stillDead === 0) return resolve(subject);
     if (state.shownStillDead === stillDead) return;
-    state.shownStillDead = stillDead;
     const before = alertFacts(
       options.alertsRepository.findOpen(ALERT_RULE.deadLetters, subject) ?? { rule: '', facts: null },
       'relay_dead',
     );
+    // Only once read: a failed read says the new count at the next check instead of taking it as shown.
+    state.shownStillDead = stillDead;
     const facts: DeadFacts = {
       destinationKind: kind,
       destination,
