@@ -147,9 +147,15 @@ export function createDeadLetterAlerts(options: {
       state.timer.unref();
     },
     movedFrom: (from) => {
+      // After the route change committed: a count that cannot be read must not make it look failed to whoever asked
+      // (the alert is counted again at the destination's next delivery).
       for (const { kind, destination } of from) {
         const subject = subjectOf(kind, destination);
-        if (open.has(subject) && deliveries.deadCount(kind, destination) === 0) resolve(subject);
+        try {
+          if (open.has(subject) && deliveries.deadCount(kind, destination) === 0) resolve(subject);
+        } catch (error) {
+          failed('check')(error);
+        }
       }
     },
     deletedUnsent: (kind, destination, n) => {

@@ -53,6 +53,23 @@ describe("the relay_dead alert's count after deliveries get through again", () =
     vi.advanceTimersByTime(1_500);
     deadLetters.delivered(delivery);
     expect(raised).toHaveLength(2);
+    // A route change moved the dead SMS away, committed: a count that fails now is logged, not the change's failure.
+    const countFails = () => {
+      throw new Error('database disk image is malformed');
+    };
+    const failing = createDeadLetterAlerts({
+      alerts,
+      alertsRepository: {
+        open: () => [{ rule: 'relay_dead', subjectKey: `portsip:${destination}`, facts: null }] as never,
+        findOpen: () => undefined,
+      },
+      deliveries: { deadCount: countFails },
+      deadAfterMs: 24 * 3_600_000,
+      logger: createLogger({ level: 'warn', sink: (line) => lines.push(line) }),
+      now: () => Date.now(),
+    });
+    expect(() => failing.movedFrom([{ kind: 'portsip', destination }])).not.toThrow();
+    expect(lines.join('\n')).toContain('database disk image is malformed');
     deadLetters.stop();
   });
 });
