@@ -115,6 +115,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   if (abandoned > 0) logger.warn('job runs left running by the previous process recorded as failed', { count: abandoned });
 
   const running = new Map<string, Promise<JobOutcome>>();
+  /** Per job, its last run whose end the store refused: shown by status() over the row still saying "running". */
+  const unrecorded = new Map<string, { id: number; outcome: JobOutcome['outcome']; finishedAt: number; error: string }>();
+  const shown = (run: JobRun | undefined): JobRun | undefined => {
+    const ended = run && unrecorded.get(run.job);
+    if (!run || !ended || ended.id !== run.id || run.outcome !== 'running') return run;
+    return { ...run, outcome: ended.outcome, finishedAt: ended.finishedAt, error: ended.error };
+  };
   // Runs recorded as timed out that still go: a promise cannot be cancelled, only told to stop (their Wavix calls end at
   // once, see wavix/client.ts cancellableBy). They end on their own (their outcome only logged, the record already says failed) and
   // are waited for a little at stop, before the database closes.
@@ -196,7 +203,21 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const startedAt = now();
     const run = withinLimit(job, trigger, startedAt).then(({ outcome, timedOut }) => {
       ended(job.name, timedOut ? 'timed_out' : outcome.outcome);
-      jobRuns.finish(id, outcome.outcome, detailOf(outcome), outcome.outcome === 'ok' ? (outcome.summary ?? null) : null);
+      unrecorded.delete(job.name);
+      try {
+        jobRuns.finish(id, outcome.outcome, detailOf(outcome), outcome.outcome === 'ok' ? (outcome.summary ?? null) : null);
+      } catch (error) {
+        // Its row says "running" until the next start: /sms jobs says how it ended instead, and why that is not stored.
+        const words = `its end could not be recorded: ${describeError(error)}`;
+        const detail = detailOf(outcome);
+        unrecorded.set(job.name, {
+          id,
+          outcome: outcome.outcome,
+          finishedAt: now(),
+          error: detail === null ? words : `${detail}; ${words}`,
+        });
+        throw error;
+      }
       const fields = { job: job.name, trigger, ms: now() - startedAt };
       if (outcome.outcome === 'failed')
         logger.warn(timedOut ? 'job timed out' : 'job failed', { ...fields, error: outcome.error });
@@ -236,7 +257,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         description: descriptions[i] ?? '',
         schedule: job.schedule,
         running: running.has(job.name),
-        lastRun: latest.get(job.name),
+        lastRun: shown(latest.get(job.name)),
         nextRunAt: armed[i]?.nextRunAt() ?? null,
       }));
     },

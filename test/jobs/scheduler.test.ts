@@ -288,6 +288,20 @@ describe('scheduler: time limits', () => {
     expect(ran).toBe(0);
   });
 
+  it("shows how a run ended when its end could not be written, not 'running' for good", async () => {
+    const s = make([job('unwritten-end', async () => ({ outcome: 'failed', error: 'Wavix said no' }))]);
+    // A fault from another connection that lets a run start but not end (a damaged page, a trigger).
+    const other = new Database(t.path);
+    other.exec(`CREATE TRIGGER no_end BEFORE UPDATE ON job_runs BEGIN SELECT RAISE(ABORT, 'row fault'); END`);
+    other.close();
+    await expect(s.runNow('unwritten-end')).rejects.toThrow(/row fault/);
+    const [status] = await s.status();
+    expect(status?.running).toBe(false);
+    // Before: "running" (its row's), with no word of the failure, until the next start.
+    expect(status?.lastRun?.outcome).toBe('failed');
+    expect(status?.lastRun?.error).toMatch(/Wavix said no.*could not be recorded.*row fault/);
+  });
+
   it('counts runs by outcome: ok, failed and skipped', async () => {
     const slow = gated();
     const counted: string[] = [];
