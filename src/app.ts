@@ -137,6 +137,11 @@ export interface StartOptions {
    * unmigrated. Any other start finishes and then stops (src/processMain.ts).
    */
   stopAsked?: AbortSignal;
+  /**
+   * Called just before the store opens (and migrates): until then a stop, however it ends, leaves the database as it
+   * was and nothing relayed (src/processMain.ts says so on a second signal).
+   */
+  onOpeningDatabase?: () => void;
   /** Test knobs for the Slack side (ack timeout, Web API retries). */
   slack?: Pick<SlackSurfaceOptions, 'unhandledRequestTimeoutMillis' | 'retryConfig'>;
   /**
@@ -208,6 +213,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     leaseMs: config.instanceLeaseMs,
     stopAsked: deps.stopAsked,
   });
+  deps.onOpeningDatabase?.();
   const store = openStore(config.databasePath, {
     mode: deps.mode ?? 'production',
     logger,

@@ -58,14 +58,20 @@ async function main(): Promise<void> {
   // arrives during start-up then stops cleanly once started, instead of killing the process half-way; during an
   // upgrade's backup it stops there instead, nothing migrated (stopAsked).
   const stopAsked = new AbortController();
+  const progress: StartProgress = { databaseOpened: sandbox };
   const starting = sandbox
     ? startSandboxMode(env, sandboxAsked(env) ? 'asked' : 'unconfigured', fileProblems)
-    : startProduction(env, fileProblems, stopAsked.signal);
-  stopOnSignals(starting, stopAsked);
+    : startProduction(env, fileProblems, stopAsked.signal, () => {
+        progress.databaseOpened = true;
+      });
+  stopOnSignals(starting, stopAsked, progress);
   await starting;
 }
 
 type Started = { app: Running; logger: Logger } | undefined;
+
+/** How far the start got: before the database opens, a stop leaves it as it was, whatever cuts the stop short. */
+type StartProgress = { databaseOpened: boolean };
 
 /**
  * The log before the configuration is read, or when it is refused: info and up, as LOG_FORMAT asks when it can be read
@@ -159,6 +165,7 @@ function startProduction(
   env: Record<string, string | undefined>,
   fileProblems: readonly string[],
   stopAsked: AbortSignal,
+  onOpeningDatabase: () => void,
 ): Promise<Started> {
   const parsed = withEnvFileProblems(parseConfig(env), fileProblems);
   const hinted = parsed.ok ? parsed : { ...parsed, hint: SANDBOX_HINT };
@@ -166,6 +173,7 @@ function startProduction(
     const app = await startSmsops(config, {
       logger,
       stopAsked,
+      onOpeningDatabase,
       environment: env,
       checkSlackToken: (onRefused, onClock) => checkSlackToken(config.slack, logger, onRefused, Date.now, onClock),
     });
@@ -218,12 +226,13 @@ const startSandboxMode = (
  * The first SIGTERM or SIGINT stops smsops and the process exits once the stop is done: what a stop cannot end (a
  * socket a library keeps open, a timer) must not keep it running, since a supervisor restarts it only once it exits.
  * A second one (half a second or more after the first) exits at once, with code 1: Ctrl-C twice, or `kill` again, must
- * end a stop that hangs.
+ * end a stop that hangs. Before the database opened (an upgrade's backup being stopped) it exits 0 instead: nothing was
+ * relayed or migrated, as after the first one's stop.
  */
 /** A repeat of the first signal within this is the same signal, passed on by npm. */
 const SAME_SIGNAL_MS = 500;
 
-function stopOnSignals(starting: Promise<Started>, startAbort: AbortController): void {
+function stopOnSignals(starting: Promise<Started>, startAbort: AbortController, progress: StartProgress): void {
   let stopAsked = false;
   let startedLogger: Logger | undefined;
   const stop = async (signal: string) => {
@@ -255,6 +264,15 @@ function stopOnSignals(starting: Promise<Started>, startAbort: AbortController):
     // systemd's control-group kill, `kill -TERM -<pgid>`) reaches smsops twice within milliseconds, which cut the stop
     // short and sent SMS in flight to PortSIP again after the restart (a probe). Only a repeat after that is a second.
     if (first && signal === first.signal && performance.now() - first.at < SAME_SIGNAL_MS) return;
+    if (!progress.databaseOpened) {
+      // Still before the store opened (an upgrade's backup being stopped): nothing was relayed and nothing migrated,
+      // so the exit is the first signal's (0, a stop as asked, not a failure to restart). Saying deliveries would be
+      // sent again, exit 1, was wrong here (a probe).
+      (startedLogger ?? processLogger).warn(
+        `second ${signal} while stopping the start: exiting now, before smsops upgraded or opened the database: nothing was migrated or relayed, the database is as it was (an upgrade's backup copy cut short is removed by the next upgrade's)`,
+      );
+      process.exit(0);
+    }
     const line = `second ${signal} while stopping: exiting now without finishing the stop; deliveries still in flight are sent again after the restart`;
     (startedLogger ?? processLogger).warn(line);
     process.exit(1);

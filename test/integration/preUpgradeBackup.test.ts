@@ -121,4 +121,30 @@ describe('an upgrade start (real process)', () => {
     expect(schemaOf(dbPath())).toEqual({ version: OLDER, kept: 'yes' });
     expect(readdirSync(backups).filter((name) => !/^smsops-pre-upgrade-schema\d{3}-\d{8}T\d{9}Z\.db$/.test(name))).toEqual([]);
   });
+
+  it('exits 0 on a second signal while the upgrade is being stopped, saying the database is as it was', {
+    timeout: 60_000,
+  }, async () => {
+    olderDatabase(160);
+    const backups = join(rig.dir, 'backups');
+    const starting = rig.track(spawnSmsops({ cwd: rig.dir, env: env({ BACKUP_DIR: backups }) }));
+    await starting.waitForLine(/backing up the database before upgrading it/);
+    // Another signal than the first is a second one at once (a repeat of the same within half a second is not); node
+    // may handle the two in either order.
+    process.kill(starting.pid, 'SIGTERM');
+    process.kill(starting.pid, 'SIGINT');
+    const exit = await starting.exited;
+    await waitUntil(
+      () => starting.logs.some((line) => /second SIG\w+ while stopping|smsops stopped before upgrading/.test(line)),
+      5_000,
+      () => 'the stop said',
+    );
+    const said = starting.logs.join('\n');
+    expect(said).not.toContain('deliveries still in flight are sent again');
+    // On a loaded machine the first stop may be over before the second signal is handled: then it is the first's words.
+    if (/second SIG\w+ while stopping/.test(said))
+      expect(said).toContain('nothing was migrated or relayed, the database is as it was');
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(schemaOf(dbPath())).toEqual({ version: OLDER, kept: 'yes' });
+  });
 });
