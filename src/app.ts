@@ -534,7 +534,21 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       inboxChannel: config.slack.inboxChannel,
       publicBaseUrl: config.publicBaseUrl ?? null,
       doctorIgnores: repositories.doctorIgnores,
-      customers: { records: repositories.customerRecords, now, serial: createKeyedSerial() },
+      customers: {
+        records: repositories.customerRecords,
+        now,
+        serial: createKeyedSerial(),
+        // Told after the erase, which stands whatever the alert does: a failure here is said, never the forget's.
+        onDeadRemoved: (removed) => {
+          try {
+            relay.deadLettersDeleted(removed, 'forget');
+          } catch (error) {
+            logger.warn('/sms forget: the dead-letter alert could not be told of the SMS removed unsent', {
+              error: describeError(error),
+            });
+          }
+        },
+      },
       doctorSlack: createDoctorSlackClient(config.slack, logger),
       homeSlack: createHomeSlackClient(config.slack, logger),
       formSlack: createFormSlackClient(config.slack, logger),

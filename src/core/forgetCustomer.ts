@@ -9,6 +9,7 @@ import { formatPhoneForPeople, parsePhoneNumber, toWavixDigits } from './phone.j
 import type {
   CustomerRecords,
   CustomerRecordsStore,
+  DeadSmsRemoved,
   SharedPostEdit,
   SlackPostRef,
   SlackPostRemover,
@@ -32,6 +33,11 @@ export interface ForgetDeps {
   /** One erasure of a number at a time: a second press waits for the first, then finds nothing left to remove. */
   serial: KeyedSerial;
   newQuestionId?: () => string;
+  /**
+   * Their dead SMS removed with the rest, per destination: the relay's dead-letter alert says so, rather than going on
+   * promising a replay sends them and then reading "Resolved" as if it had.
+   */
+  onDeadRemoved?: (removed: readonly DeadSmsRemoved[]) => void;
 }
 
 /** The customer a question is about: Wavix's digits, how people read them, and as the audit keeps them. */
@@ -303,6 +309,7 @@ export async function forgetCustomer(
       };
       await deletePosts(deps.records.slackPostsOf(confirmed.digits, through));
       const erased = deps.records.erase(confirmed.digits, masked, through);
+      if (erased.deadRemoved.length > 0) deps.onDeadRemoved?.(erased.deadRemoved);
       // Before the WAL is cut, so that it takes the rollups' pages that counted them too. Started at once, with no
       // turn of the event loop between: a refresh reading those hours before the erase is taken over, its figures
       // (with their SMS) dropped.

@@ -30,10 +30,11 @@ export interface DeadLetterAlerts {
   /** Dead letters moved to another destination (a route change, a replay): the old one's alert ends if none is left. */
   movedFrom(from: readonly Destination[]): void;
   /**
-   * Retention deleted `n` dead SMS of a destination, never delivered: its alert says so, and ends saying so once none
-   * is left, rather than "Resolved" over "they are kept… replay sends them again" at its next delivery.
+   * Retention (or `/sms forget`, `by`) deleted `n` dead SMS of a destination, never delivered: its alert says so, and
+   * ends saying so once none is left, rather than "Resolved" over "they are kept… replay sends them again" at its next
+   * delivery.
    */
-  deletedUnsent(kind: 'portsip' | 'slack', destination: string, n: number): void;
+  deletedUnsent(kind: 'portsip' | 'slack', destination: string, n: number, by?: 'retention' | 'forget'): void;
   stop(): void;
 }
 
@@ -100,6 +101,7 @@ export function createDeadLetterAlerts(options: {
       deadAfterHours: before?.deadAfterHours ?? Math.round(options.deadAfterMs / 3_600_000),
       stillDead,
       ...(before?.deletedUnsent ? { deletedUnsent: before.deletedUnsent } : {}),
+      ...(before?.forgottenUnsent ? { forgottenUnsent: before.forgottenUnsent } : {}),
     };
     // A warning, no longer critical: nothing is failing now, but the dead SMS need someone to send them again.
     alerts.raise({ rule: ALERT_RULE.deadLetters, subjectKey: subject, severity: 'warning', facts }).catch(failed('update'));
@@ -158,7 +160,7 @@ export function createDeadLetterAlerts(options: {
         }
       }
     },
-    deletedUnsent: (kind, destination, n) => {
+    deletedUnsent: (kind, destination, n, by = 'retention') => {
       const subject = subjectOf(kind, destination);
       const existing = findOpenAlert(subject);
       const before = existing && alertFacts(existing, 'relay_dead');
@@ -175,7 +177,9 @@ export function createDeadLetterAlerts(options: {
       const facts: DeadFacts = {
         ...rest,
         ...(before.stillDead !== undefined && left > 0 ? { stillDead: left } : {}),
-        deletedUnsent: (before.deletedUnsent ?? 0) + n,
+        ...(by === 'forget'
+          ? { forgottenUnsent: (before.forgottenUnsent ?? 0) + n }
+          : { deletedUnsent: (before.deletedUnsent ?? 0) + n }),
       };
       const raised = alerts.raise({
         rule: ALERT_RULE.deadLetters,

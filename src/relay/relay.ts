@@ -146,8 +146,11 @@ export interface Relay {
    * wait in the outbox, no post tried (each could only be refused), until an auth.test passes again.
    */
   slackTokenRevoked(by: SlackTokenRevocation): void;
-  /** Retention deleted dead SMS never delivered (past RETENTION_DAYS): their destinations' dead-letter alerts say so. */
-  deadLettersDeleted(unsent: readonly UnsentDeleted[]): void;
+  /**
+   * Retention deleted dead SMS never delivered (past RETENTION_DAYS), or `/sms forget` removed them with a customer's
+   * records (`by`): their destinations' dead-letter alerts say so.
+   */
+  deadLettersDeleted(unsent: readonly UnsentDeleted[], by?: 'retention' | 'forget'): void;
   stop(): Promise<void>;
 }
 
@@ -700,9 +703,9 @@ export function startRelay(options: RelayOptions): Relay {
     slackTokenRefusedAtStart: (code) => attemptFailures.slackTokenRefusedAtStart(code),
     slackTokenChecked: (refusedCode) => attemptFailures.slackTokenChecked(refusedCode),
     slackTokenRevoked: (by) => attemptFailures.slackTokenRevoked(by),
-    deadLettersDeleted: (unsent) => {
+    deadLettersDeleted: (unsent, by) => {
       for (const { kind, destination, n } of unsent)
-        if (kind === 'portsip' || kind === 'slack') deadLetters.deletedUnsent(kind, destination, n);
+        if (kind === 'portsip' || kind === 'slack') deadLetters.deletedUnsent(kind, destination, n, by);
     },
     stop: async () => {
       watchdog.stop();

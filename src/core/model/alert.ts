@@ -22,6 +22,8 @@ export interface AlertFactsByRule {
     stillDead?: number;
     /** Dead SMS to it that retention deleted (older than RETENTION_DAYS) before anyone replayed them: lost, not sent. */
     deletedUnsent?: number;
+    /** Dead SMS to it that `/sms forget` removed with the rest of a customer's records: lost, not sent. */
+    forgottenUnsent?: number;
   };
   relay_stalled: { problems: string[] };
   /** `lastInboundAt` keeps the alert (and its habit) open after retention deleted the messages; older ones lack it. */

@@ -50,6 +50,15 @@ export interface ErasedRecords {
   trafficHours: { from: number; to: number } | null;
   /** Their SMS received, replies sent and texts to them recorded after the erase's mark: left (not what the admin confirmed). */
   cameLater: number;
+  /** Dead deliveries that went with their SMS, per destination: SMS that never reached it, now past any replay. */
+  deadRemoved: DeadSmsRemoved[];
+}
+
+/** Dead deliveries of one destination removed with their messages (never delivered there). */
+export interface DeadSmsRemoved {
+  kind: string;
+  destination: string;
+  n: number;
 }
 
 /** The newest SMS, reply and outbound text stored at a moment: an erase bound by it leaves what came later. */

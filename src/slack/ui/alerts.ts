@@ -98,7 +98,7 @@ function relayDeadText(f: AlertFactsByRule['relay_dead']): string {
       ? `set aside after failing the same way again and again (last answer: ${f.lastAnswer}); later messages of the conversation go on`
       : `undelivered for ${f.deadAfterHours} h (last answer: ${f.lastAnswer})`;
   const start = `Inbound SMS to ${destinationLabel(f.destinationKind, f.destination)} are dead letters: ${why}.`;
-  if (f.deletedUnsent) return start;
+  if (f.deletedUnsent || f.forgottenUnsent) return start;
   // Told before retention takes them, not only after: a dead letter is kept with its message, RETENTION_DAYS.
   return `${start} They are kept for \`RETENTION_DAYS\` after they arrived, then deleted unsent: if the route is wrong, \`/sms route set\` moves them to the right one; once the destination works, \`/sms relay replay dead\` sends them again.`;
 }
@@ -120,7 +120,11 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
     const lost = f.deletedUnsent
       ? ` ${f.deletedUnsent} ${f.stillDead !== undefined ? (f.deletedUnsent === 1 ? 'other' : 'others') : 'of them'} ${f.deletedUnsent === 1 ? 'was' : 'were'} deleted by retention unsent (older than \`RETENTION_DAYS\`, never replayed): nothing can send ${f.deletedUnsent === 1 ? 'it' : 'them'} now; their senders do not know.`
       : '';
-    return relayDeadText(f) + lost;
+    // Removed with a customer's records at an admin's word: not sent either, and not retention's doing.
+    const forgotten = f.forgottenUnsent
+      ? ` ${f.forgottenUnsent} ${f.stillDead !== undefined || f.deletedUnsent ? (f.forgottenUnsent === 1 ? 'other' : 'others') : 'of them'} ${f.forgottenUnsent === 1 ? 'was' : 'were'} removed unsent by \`/sms forget\` (a customer's records erased): nothing can send ${f.forgottenUnsent === 1 ? 'it' : 'them'} now.`
+      : '';
+    return relayDeadText(f) + lost + forgotten;
   },
   relay_stalled: (f) =>
     `The inbound relay is stalled: ${f.problems.join('; ')}. ${

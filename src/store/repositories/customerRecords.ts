@@ -1,6 +1,12 @@
 import { CONVERSATION_KEY_SEPARATOR } from '../../core/model/conversationKey.js';
 import { HOUR_MS, hourStartOf } from '../../core/model/traffic.js';
-import type { CustomerRecords, CustomerRecordsStore, RecordsMark, SlackPostRef } from '../../core/ports/customerRecords.js';
+import type {
+  CustomerRecords,
+  CustomerRecordsStore,
+  DeadSmsRemoved,
+  RecordsMark,
+  SlackPostRef,
+} from '../../core/ports/customerRecords.js';
 import type { Db } from '../database.js';
 import { cutWal } from '../retention/walCut.js';
 import { createTrafficRepository } from './traffic.js';
@@ -174,6 +180,10 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
       target = mask_number(target, @d, @m), params = mask_number(params, @d, @m), detail = mask_number(detail, @d, @m)
       WHERE ${AUDIT_NAMING}`),
   };
+  // The dead letters among them, read before they go: the relay's dead-letter alert is told they were removed unsent.
+  const deadOf = db.prepare<[string], DeadSmsRemoved>(`SELECT destination_kind AS kind, destination, count(*) AS n
+    FROM deliveries WHERE status = 'dead' AND inbound_message_id IN (SELECT value FROM json_each(?))
+    GROUP BY destination_kind, destination`);
   const traffic = createTrafficRepository(db, now);
   const editsOf = db.prepare<[string], SlackPostRef & { dirty: number; error: string | null }>(`
     SELECT channel, ts, posted_at AS postedAt, dirty, last_update_error AS error
@@ -219,6 +229,7 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
     const { ids, own, shared } = erasable(n);
     const slackPosts = [...own.map(refOf), ...statusLines.all(n)];
     const hours = hoursTouched.get(ids, n);
+    const deadRemoved = deadOf.all(ids);
     remove.ownPosts.run(JSON.stringify(own.map((p) => p.id)));
     remove.sharedPosts.run(JSON.stringify(shared.map((p) => p.id)));
     remove.forgotten.run({ ...n, at: now() });
@@ -257,6 +268,7 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
       sharedPostIds: shared.map((p) => p.id),
       trafficHours,
       cameLater,
+      deadRemoved,
     };
   });
 
