@@ -4,7 +4,7 @@ import type { DeliveriesRepository } from '../core/ports/deliveries.js';
 import type { InboundRepository } from '../core/ports/inbound.js';
 import { isTransientStoreError } from '../core/ports/storeErrors.js';
 import { describeError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { type Logger, redactSecrets } from '../log.js';
 import type { GroupCommit } from '../store/groupCommit.js';
 import type { WriteHealth } from '../store/writeHealth.js';
 import type { AttemptControl, AttemptOutcome } from './attempt.js';
@@ -123,6 +123,7 @@ export interface OutboxWorkerStatus {
   /** The loop is stalled when `lastLoopAt` is older than this (its longest normal pause, with room). */
   expectedIntervalMs: number;
   consecutiveErrors: number;
+  /** The loop's last error in words, its secrets masked as in the log (/healthz and the relay_stalled alert show it). */
   lastError: string | null;
   restarts: number;
 }
@@ -1064,7 +1065,17 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     // An attempt out longer than `quickMs` is not waited for: the PBX may hang on it until its deadline (seconds), and
     // every commit meanwhile, webhooks' included, would wait the whole wait.
     outcomesComing: (quickMs) => running && mayBeDue && attemptMs >= 0 && attemptMs <= quickMs && recentAttemptOut(quickMs),
-    status: () => ({ kind, running, lastLoopAt, expectedIntervalMs, consecutiveErrors, lastError, restarts }),
+    // Masked when read, not kept masked: /healthz is served to whoever reaches the port, and the alert goes to Slack,
+    // neither through the logger that masks the same words in the log line (a probe found a raw one there).
+    status: () => ({
+      kind,
+      running,
+      lastLoopAt,
+      expectedIntervalMs,
+      consecutiveErrors,
+      lastError: lastError === null ? null : redactSecrets(lastError),
+      restarts,
+    }),
     stop: async () => {
       running = false;
       recordsUntil = performance.now() + (options.stopWaitMs ?? 8_000) - 500;

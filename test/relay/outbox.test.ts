@@ -1,8 +1,10 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InboundMessage } from '../../src/core/model/inboundMessage.js';
+import { forgetSecret, registerSecret } from '../../src/log.js';
 import type { AttemptOutcome } from '../../src/relay/attempt.js';
 import type { OutboxWorker } from '../../src/relay/outbox.js';
+import { judgeRelayHealth } from '../../src/relay/relayHealth.js';
 import { attemptsBeforeDead } from '../../src/relay/retryPolicy.js';
 import { createWriteHealth } from '../../src/store/writeHealth.js';
 import { outboxStore } from '../helpers/outboxStore.js';
@@ -367,6 +369,44 @@ describe('outbox worker', () => {
     await waitUntil(() => statusOf(id).status === 'delivered', 8000, withLogs('delivered'));
     expect(worker.status()).toMatchObject({ running: true, restarts: 1 });
     expect(logLines.some((l) => l.includes('relay worker loop ended; restarting it'))).toBe(true);
+  });
+
+  it('masks a secret quoted by its last error where /healthz and the relay_stalled alert read it, as the log line does', async () => {
+    const { deliveries, inbound, receive, statusOf } = setup();
+    const secret = 'pbx-pass-Zq81-outbox';
+    registerSecret(secret);
+    try {
+      const id = receive('through a restart');
+      other = holdWriteLock(temp.path);
+      worker = outboxRig.startWorker({
+        kind: 'portsip',
+        deliveries,
+        inbound,
+        concurrency: 1,
+        retry,
+        idleMs: 20,
+        logger,
+        // An error quoting a URL with its credentials (a library's words): it ends the loop, which is restarted, while
+        // the lock lasts.
+        onError: () => {
+          throw new Error(`connect failed: https://admin:${secret}@pbx.example.com/api`);
+        },
+        send: async (batch) => batch.map(() => ({ delivered: true, statusCode: 200 })),
+      });
+      await waitUntil(() => worker?.status().restarts, 8000, withLogs('a restart'));
+      const shown = worker.status().lastError ?? '';
+      expect(shown).toContain('connect failed: https://admin:[REDACTED]@pbx.example.com/api');
+      const health = judgeRelayHealth({
+        workers: [{ ...worker.status(), lastLoopAt: 0 }],
+        writes: createWriteHealth({ recentMs: 0 }).state(),
+        now: Date.now(),
+      });
+      expect(JSON.stringify(health)).not.toContain(secret);
+      other.exec('COMMIT');
+      await waitUntil(() => statusOf(id).status === 'delivered', 8000, withLogs('delivered'));
+    } finally {
+      forgetSecret(secret);
+    }
   });
 
   it('times an attempt from its call, not its wait for a turn (keeping its lease), and aborts the signal of one it gives up on', async () => {
