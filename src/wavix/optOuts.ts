@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { WavixError } from './errors.js';
 import type { WavixRequester } from './http.js';
 import { paginate } from './paginate.js';
-import { paginationSchema, successOrNoContentSchema } from './schemas.js';
+import { paginationSchema } from './schemas.js';
 
 /**
- * Wavix's opt-out list: `GET|POST /v3/messages/opt-outs` (OpenAPI `OptOutItem`, `OptOutCreateRequest`, notes §5.6).
- * Only `phone_number` is relied on; the rest is read when there.
+ * Wavix's opt-out list: `GET /v3/messages/opt-outs` (OpenAPI `OptOutItem`, notes §5.6). Only `phone_number` is relied
+ * on; the rest is read when there. smsops never creates opt-outs at Wavix (a STOP is Wavix's to record), so the client
+ * has no `POST`: the one it had was called by nothing and named the customer's number in its operation (a debug line,
+ * an error's words).
  */
 export const optOutItemSchema = z.looseObject({
   phone_number: z.string(),
@@ -45,16 +47,6 @@ export function optOutsApi(request: WavixRequester) {
     /** Every opt-out matching the filters, page by page. */
     iterate: (query: Omit<ListOptOutsQuery, 'page'> = {}): AsyncGenerator<WavixOptOut> =>
       paginate((page) => list({ per_page: 100, ...query, page }), { operation: 'list opted-out numbers' }),
-    /** Opts `number` out of messages from `senderId`, or from every sender when it is omitted. */
-    create: async (number: string, senderId?: string): Promise<void> => {
-      await request({
-        operation: `opt ${number} out${senderId ? ` of messages from ${senderId}` : ' of all messages'}`,
-        method: 'POST',
-        path: '/v3/messages/opt-outs',
-        body: { opt_out: { number, ...(senderId ? { sender_id: senderId } : {}) } },
-        schema: successOrNoContentSchema,
-      });
-    },
   };
 }
 

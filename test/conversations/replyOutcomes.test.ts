@@ -13,6 +13,7 @@ import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulat
 import { replyStatusLine } from '../../src/slack/ui/replyStatus.js';
 import { type Repositories, storeOn } from '../../src/store/openStore.js';
 import { createWavixClient } from '../../src/wavix/client.js';
+import { optOutAtEmulator } from '../helpers/emulatorOptOut.js';
 import { validateResponse } from '../helpers/openapi.js';
 import { replyDepsOver } from '../helpers/replyDeps.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
@@ -200,10 +201,7 @@ describe('Wavix words that mention opting out', () => {
   });
 
   it('still read Wavix’s refusal of a customer who opted out, when the reply itself says "opt out"', async () => {
-    await createWavixClient({ baseUrl: emulator.url, apiKey: emulator.apiKey, logger: silentLogger }).optOuts.create(
-      CUSTOMER,
-      `+${OUR_NUMBER}`,
-    );
+    expect((await optOutAtEmulator(emulator, CUSTOMER, `+${OUR_NUMBER}`)).ok).toBe(true);
     expect(await replyFromThread(deps(), message(TEXT))).toBe('failed');
     expect(replyStatusLine(shown.at(-1) as ConversationReply)).toMatch(/^Not sent: The customer opted out/);
     expect(optedOut()).toMatchObject({ source: 'wavix' });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { createConversationRepliesRepository } from '../../src/store/repositories/conversationReplies.js';
 import { createWavixClient } from '../../src/wavix/client.js';
+import { optOutAtEmulator } from '../helpers/emulatorOptOut.js';
 import {
   ALERT_CHANNEL,
   OUTSIDER,
@@ -112,13 +113,8 @@ describe('STOP and START received inbound', () => {
 describe('opt-outs job', () => {
   it("imports Wavix's opt-outs from the emulator and is listed in /sms jobs", async () => {
     await start();
-    const wavix = createWavixClient({
-      baseUrl: t.emulator.url,
-      apiKey: t.emulator.apiKey,
-      logger: createLogger({ level: 'silent' }),
-    });
-    await wavix.optOuts.create('+12025550199', OUR_NUMBER);
-    await wavix.optOuts.create('+12025550177');
+    expect((await optOutAtEmulator(t.emulator, '+12025550199', OUR_NUMBER)).ok).toBe(true);
+    expect((await optOutAtEmulator(t.emulator, '+12025550177')).ok).toBe(true);
 
     expect(readable((await runCommand(t, 'jobs run opt-outs')).body)).toContain('opt-outs: ok');
     expect(optOuts()).toMatchObject([
