@@ -52,6 +52,8 @@ function setup(now: () => number = Date.now, logLines?: string[], onError?: (err
     idleMs: 50,
     now,
     ...(onError ? { onError } : {}),
+    // The longest wait of each backoff step, not a random one under it: a test reads the waits.
+    random: () => 0.999,
   });
   updater = started;
   const sender = createSlackRelaySender({

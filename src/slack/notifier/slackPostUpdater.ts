@@ -111,6 +111,8 @@ export function startSlackPostUpdater(options: {
   continuation?: ThreadContinuation;
   /** Told of each error the loop survived (the /metrics counter). */
   onError?: (error: unknown) => void;
+  /** The backoff's jitter (Math.random): a test fixes it to read the waits it sets. */
+  random?: () => number;
 }): SlackPostUpdater & { portsipState: (inboundMessageId: number) => PortsipState } {
   const { client, posts, logger } = options;
   const now = options.now ?? Date.now;
@@ -193,7 +195,7 @@ export function startSlackPostUpdater(options: {
       // Every post's edit waits it out, not this one's alone (see slackHolds.ts).
       if (outcome.statusCode === 429 && outcome.retryAfterMs) options.pace.holds.hold(UPDATES, outcome.retryAfterMs);
       const delay = Math.max(
-        nextAttemptDelay(post.updateAttempts, { ...options.retry, deadAfterMs: 0 }),
+        nextAttemptDelay(post.updateAttempts, { ...options.retry, deadAfterMs: 0 }, options.random),
         outcome.retryAfterMs ?? 0,
       );
       // The whole channel is refused, not this post: each of its posts tried in turn took a turn of the Slack pace
@@ -216,7 +218,11 @@ export function startSlackPostUpdater(options: {
       const reason = `the post could not be rendered (${error instanceof Error ? error.name : typeof error})`;
       if (post.updateAttempts + 1 >= UPDATE_GIVE_UP_AFTER) posts.abandonUpdate(post.id, post.dirty, reason);
       else
-        posts.updateFailed(post.id, reason, now() + nextAttemptDelay(post.updateAttempts, { ...options.retry, deadAfterMs: 0 }));
+        posts.updateFailed(
+          post.id,
+          reason,
+          now() + nextAttemptDelay(post.updateAttempts, { ...options.retry, deadAfterMs: 0 }, options.random),
+        );
       return true;
     } catch {
       // Its row alone cannot be written (a damaged page, a trigger) while the rest of the database can: before, it
@@ -228,7 +234,7 @@ export function startSlackPostUpdater(options: {
       if (heldAside.size >= HELD_ASIDE_MAX && !heldAside.has(post.id)) return false;
       heldAside.set(post.id, {
         tries,
-        until: now() + nextAttemptDelay(tries - 1, { ...options.retry, deadAfterMs: 0 }),
+        until: now() + nextAttemptDelay(tries - 1, { ...options.retry, deadAfterMs: 0 }, options.random),
       });
       return true;
     }
