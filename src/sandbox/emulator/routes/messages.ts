@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { WAVIX_DELIVERY_STATUSES } from '../../../core/model/wavixDeliveryStatus.js';
 import { type EmulatorResponse, isResponse, paginate, wavixError } from '../http.js';
 import type { Router } from '../router.js';
 import { countSegments, MESSAGE_MAX_CHARS } from '../rules.js';
@@ -9,9 +10,11 @@ import { dlrWebhookUrl, inboundWebhookUrl, postWebhook } from '../webhooks.js';
 import { applyStopWord, blockingOptOut } from './optOuts.js';
 import { parseBody } from './validation.js';
 
+// `MessageBody` requires both fields (null media for an SMS): a client that leaves `media` out is refused here as the
+// description allows Wavix to refuse it, not accepted and found out in production.
 const messageBody = z.strictObject({
   text: z.string(),
-  media: z.array(z.string()).max(5).nullable().optional(),
+  media: z.array(z.string()).max(5).nullable(),
 });
 
 const sendRequest = z.strictObject({
@@ -144,6 +147,13 @@ function matching(
 ): WavixMessage[] | EmulatorResponse {
   const type = query.get('type');
   if (type !== 'inbound' && type !== 'outbound') return wavixError.badRequest('type');
+  // Both filters are typed by enums in the description (`MessageDeliveryStatus`, `sms|mms`); how Wavix answers another
+  // value is not described: the emulator refuses it with the operation's 400 rather than answering an empty list, which
+  // would hide a client asking for a status Wavix does not have.
+  const status = query.get('status');
+  if (status !== null && !(WAVIX_DELIVERY_STATUSES as readonly string[]).includes(status)) return wavixError.badRequest('status');
+  const messageType = query.get('message_type');
+  if (messageType !== null && messageType !== 'sms' && messageType !== 'mms') return wavixError.badRequest('message_type');
   const time = (name: string, endOfDay = false) => {
     const value = query.get(name);
     return value === null ? undefined : sentTime(value, endOfDay);
@@ -167,12 +177,18 @@ function matching(
   });
 }
 
-// A date-only `sent_before` is "on or before this date": the whole day counts, as it does for the opt-out list.
+const LIST_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The list's `YYYY-MM-DD`, as documented (only the export takes a time): another form is refused with the usual 400, so
+ * a client sending a time here fails in tests, not against a Wavix that may refuse or ignore it (undescribed). A
+ * `sent_before` is "on or before this date": the whole day counts, as it does for the opt-out list. UTC, as the export.
+ */
 function listTime(value: string, endOfDay: boolean): number {
-  const dateOnly = value.length === 10;
-  const ms = Date.parse(dateOnly ? `${value}T00:00:00Z` : value);
+  if (!LIST_DAY.test(value)) return Number.NaN;
+  const ms = Date.parse(`${value}T00:00:00Z`);
   if (Number.isNaN(ms)) return Number.NaN;
-  return dateOnly && endOfDay ? ms + 86_400_000 - 1 : ms;
+  return endOfDay ? ms + 86_400_000 - 1 : ms;
 }
 
 function list(state: EmulatorState, query: URLSearchParams): EmulatorResponse {

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
+import { validateComponent } from '../helpers/openapi.js';
+
+/**
+ * Requests Wavix's description does not allow are refused by the emulator as Wavix would refuse them, so a client
+ * that drifts from the description fails in tests rather than at the real Wavix.
+ */
+let emulator: WavixEmulator;
+
+beforeAll(async () => {
+  emulator = await startWavixEmulator();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+beforeEach(async () => {
+  await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST', body: '{}' });
+});
+
+async function call(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${emulator.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${emulator.apiKey}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe('the emulator refuses what Wavix’s description does not allow', () => {
+  it('a send whose message_body has no `media` (MessageBody requires text and media; null for an SMS)', async () => {
+    const refused = await call('POST', '/v3/messages', { from: 'Wavix', to: '447400123456', message_body: { text: 'Hi' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toBe('Missing or invalid parameter message_body.media');
+    expect(validateComponent('ValidationErrorResponse', refused.body)).toEqual([]);
+
+    const sent = await call('POST', '/v3/messages', {
+      from: 'Wavix',
+      to: '447400123456',
+      message_body: { text: 'Hi', media: null },
+    });
+    expect(sent.status).toBe(201);
+  });
+
+  it('a message list whose sent_after/sent_before are not YYYY-MM-DD (only the export takes a time)', async () => {
+    for (const query of [
+      'sent_after=2026-11-25T00:00:00',
+      'sent_after=2026-11-25T00:00:00Z',
+      'sent_before=Nov%2025%202026',
+      'sent_after=2026-11-5',
+    ]) {
+      const refused = await call('GET', `/v3/messages?type=outbound&${query}`);
+      expect(refused.status, query).toBe(400);
+      expect(validateComponent('ValidationErrorResponse', refused.body)).toEqual([]);
+    }
+    expect((await call('GET', '/v3/messages?type=outbound&sent_after=2026-11-25&sent_before=2026-11-26')).status).toBe(200);
+  });
+
+  it('a message list or export filtered by a status or message type outside the documented values', async () => {
+    for (const path of ['/v3/messages', '/v3/messages/all']) {
+      for (const query of ['status=bogus', 'message_type=fax']) {
+        const refused = await call('GET', `${path}?type=outbound&${query}`);
+        expect(refused.status, `${path} ${query}`).toBe(400);
+        expect(validateComponent('ValidationErrorResponse', refused.body)).toEqual([]);
+      }
+    }
+    expect((await call('GET', '/v3/messages?type=outbound&status=dlr_expired&message_type=mms')).status).toBe(200);
+  });
+});
