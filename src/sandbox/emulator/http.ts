@@ -21,7 +21,12 @@ export const wavixError = {
   unavailable: (): EmulatorResponse => ({ status: 503, body: { success: false, message: 'Service temporarily unavailable' } }),
 };
 
-/** Wavix's pagination: `page` from 1, `per_page` default 25. */
+/**
+ * Wavix's pagination: `page` from 1, `per_page` default 25. The description gives a maximum only for the opt-out list
+ * (100, checked there) and says nothing of how another listing answers a `page` below 1, a `per_page` of 0 or a huge
+ * one (400 is not even listed for `GET /v1/numbers`): the 400 and the 1,000 cap here are the emulator's guesses, and a
+ * page past the end answers an empty `items` with the true `total_pages`, as the opt-out example's shape suggests.
+ */
 export function paginate<T>(
   items: readonly T[],
   query: URLSearchParams,

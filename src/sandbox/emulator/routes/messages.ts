@@ -88,6 +88,8 @@ function send(state: EmulatorState, body: unknown): EmulatorResponse {
   const country = countryOf(to);
   if (!country) return wavixError.badRequest('to', 'Invalid or non-mobile destination number');
   const media = request.message_body.media && request.message_body.media.length > 0 ? request.message_body.media : null;
+  // The description says "MMS is supported for U.S. numbers only"; Wavix's messaging error 12 names US and CA (notes
+  // §5.5). The sources disagree, so the wider rule is kept (smsops sends no MMS: `media` is always null).
   if (media && country !== 'US' && country !== 'CA')
     return wavixError.badRequest('to', 'MMS can only be sent to US and CA numbers');
 
