@@ -45,6 +45,17 @@ describe('the emulator refuses what Wavix’s description does not allow', () =>
     expect(sent.status).toBe(201);
   });
 
+  it('an injected inbound MMS with more than the 5 attachments Wavix’s MessageBody allows', async () => {
+    const inject = (media: string[]) =>
+      fetch(`${emulator.url}/_emulator/inbound`, {
+        method: 'POST',
+        body: JSON.stringify({ from: '12025550143', to: '14155550100', text: '', media }),
+      });
+    const six = ['1', '2', '3', '4', '5', '6'].map((n) => `https://media.example/${n}.jpg`);
+    expect((await inject(six)).status).toBe(400);
+    expect((await inject(six.slice(0, 5))).status).toBe(200);
+  });
+
   it('a message list whose sent_after/sent_before are not YYYY-MM-DD (only the export takes a time)', async () => {
     for (const query of [
       'sent_after=2026-11-25T00:00:00',

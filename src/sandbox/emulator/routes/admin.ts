@@ -102,7 +102,9 @@ export function registerAdminRoutes(
         from: z.string().min(1),
         to: z.string().min(1),
         text: z.string().default(''),
-        media: z.array(z.string()).nullable().default(null),
+        // At most 5, as Wavix's `MessageBody` allows: the emulator never posts an InboundMessage Wavix could not send
+        // (a test wanting a hostile payload posts it to smsops itself).
+        media: z.array(z.string()).max(5).nullable().default(null),
         message_id: z.string().optional(),
       }),
       body,
