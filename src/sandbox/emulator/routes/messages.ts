@@ -45,7 +45,13 @@ function countryOf(number: string): string | undefined {
   return parsePhoneNumberFromString(`+${digits(number)}`)?.country;
 }
 
-/** The DeliveryReport webhook, fields in the order of Wavix's documented sample. */
+/**
+ * The DeliveryReport webhook, fields in the order of Wavix's documented sample. Its words and its fields' names
+ * disagree: `sent` is "the message was accepted" (submitted_at?) and `delivered` "when the final status was received"
+ * (set on an undelivered one too?), while Message's `delivered_at` "refers to DLR reception". Undecidable from the
+ * description: the emulator sends the sent and delivered times (null until then, and `delivered` null on a failure),
+ * and smsops reads neither (only message_id, status, error, segments, tag).
+ */
 export function deliveryReport(message: WavixMessage) {
   return {
     message_id: message.message_id,
