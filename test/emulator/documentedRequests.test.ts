@@ -81,3 +81,25 @@ describe('the emulator refuses what Wavix’s description does not allow', () =>
     expect((await call('GET', '/v3/messages?type=outbound&status=dlr_expired&message_type=mms')).status).toBe(200);
   });
 });
+
+describe('the message list’s filters', () => {
+  it('`from` picks one Sender ID, not every alphanumeric one, and a number in any spelling', async () => {
+    await call('POST', '/v3/messages/sender-ids', {
+      sender_id: 'ACME',
+      type: 'alphanumeric',
+      countries: ['GB'],
+      usecase: 'promo',
+    });
+    for (const from of ['Wavix', 'ACME', '+14155550100'])
+      expect(
+        (await call('POST', '/v3/messages', { from, to: '447400123456', message_body: { text: 'Hi', media: null } })).status,
+      ).toBe(201);
+    const senders = async (from: string) =>
+      (
+        (await call('GET', `/v3/messages?type=outbound&from=${encodeURIComponent(from)}`)).body.items as Array<{ from: string }>
+      ).map((m) => m.from);
+    expect(await senders('ACME')).toEqual(['ACME']);
+    expect(await senders('Wavix')).toEqual(['Wavix']);
+    expect(await senders('14155550100')).toEqual(['+14155550100']);
+  });
+});

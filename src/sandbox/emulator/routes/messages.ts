@@ -41,6 +41,17 @@ function inboundSender(from: string): string {
   return /^\d+$/.test(compact) ? compact : from;
 }
 
+/**
+ * Whether a message's `from` is the `from` a list asks for: a phone number in any spelling (+1 415…, 1415…), or a
+ * Sender ID as written. Compared by digits alone, every alphanumeric Sender ID ("ACME", "Wavix": no digits) matched
+ * every other one.
+ */
+function sameSender(from: string, asked: string): boolean {
+  if (from === asked) return true;
+  const isNumber = (value: string) => /^\+?[\d\s\-().]+$/.test(value) && digits(value) !== '';
+  return isNumber(from) && isNumber(asked) && digits(from) === digits(asked);
+}
+
 function countryOf(number: string): string | undefined {
   return parsePhoneNumberFromString(`+${digits(number)}`)?.country;
 }
@@ -176,7 +187,7 @@ function matching(
       m.direction === type &&
       (after === undefined || at >= after) &&
       (before === undefined || at <= before) &&
-      (!query.get('from') || digits(m.from) === digits(query.get('from') ?? '') || m.from === query.get('from')) &&
+      (!query.get('from') || sameSender(m.from, query.get('from') ?? '')) &&
       (!query.get('to') || digits(m.to) === digits(query.get('to') ?? '')) &&
       (!query.get('status') || m.status === query.get('status')) &&
       (!query.get('tag') || m.tag === query.get('tag')) &&
