@@ -103,3 +103,15 @@ describe('the message list’s filters', () => {
     expect(await senders('14155550100')).toEqual(['+14155550100']);
   });
 });
+
+describe('the 10DLC brand list’s filters', () => {
+  it('status, country and a partial dba_name narrow the list, as documented', async () => {
+    const ids = async (query: string) =>
+      ((await call('GET', `/v3/10dlc/brands?${query}`)).body.items as Array<{ brand_id: string }>).map((b) => b.brand_id);
+    expect(await ids('status=VERIFIED')).toEqual(['BM20QP9']);
+    expect(await ids('status=SUSPENDED')).toEqual([]);
+    expect(await ids('country=CA')).toEqual([]);
+    expect(await ids('dba_name=xam')).toEqual(['BM20QP9']);
+    expect(await ids('dba_name=zzz')).toEqual([]);
+  });
+});

@@ -10,6 +10,25 @@ function page(items: readonly unknown[], query: URLSearchParams): EmulatorRespon
   return isResponse(result) ? result : { status: 200, body: { items: result.items, pagination: result.pagination } };
 }
 
+/**
+ * The brand list's documented filters: `dba_name` and `company_name` match "partial values" (case-insensitive here: the
+ * description does not say), `entity_type`, `status`, `country` and `ein_taxid` whole values. `show_deleted`, `mock`
+ * and `created_before`/`created_after` are not applied: the seed holds no deleted or mock brands, and nothing reads
+ * brands by date.
+ */
+function brandMatches(brand: Record<string, unknown>, query: URLSearchParams): boolean {
+  const text = (name: string) => (typeof brand[name] === 'string' ? (brand[name] as string) : '');
+  for (const name of ['dba_name', 'company_name']) {
+    const asked = query.get(name);
+    if (asked && !text(name).toLowerCase().includes(asked.toLowerCase())) return false;
+  }
+  for (const name of ['entity_type', 'status', 'country', 'ein_taxid']) {
+    const asked = query.get(name);
+    if (asked && text(name) !== asked) return false;
+  }
+  return true;
+}
+
 const subscription = z.strictObject({ subscription_category: z.enum(['brand', 'campaign', 'number']), url: z.string().url() });
 
 /** Changes a brand's or campaign's status and notifies the subscribers, as Wavix's status-change webhooks do. */
@@ -56,7 +75,12 @@ export async function changeTenDlcNumberStatus(
 }
 
 export function registerTenDlcRoutes(router: Router): void {
-  router.add('GET', '/v3/10dlc/brands', ({ state, query }) => page(state.brands, query));
+  router.add('GET', '/v3/10dlc/brands', ({ state, query }) =>
+    page(
+      state.brands.filter((b) => brandMatches(b, query)),
+      query,
+    ),
+  );
   // Registered before /brands/:brand_id so that "campaigns" is not taken for a brand id.
   router.add('GET', '/v3/10dlc/brands/campaigns', ({ state, query }) =>
     page(
