@@ -283,7 +283,9 @@ function stopOnSignals(starting: Promise<Started>, startAbort: AbortController, 
   process.on('SIGINT', onInt);
   void starting.then((started) => {
     startedLogger = started?.logger;
-    if (started) return;
+    // A start stopped as asked (an upgrade's backup cut short) keeps them: a second signal handled after it ended
+    // was killing the process by its default action (a loaded CI run), not said nor exiting 0.
+    if (started || stopAsked) return;
     // Nothing started (a configuration error): a signal keeps its default meaning again.
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);

@@ -137,7 +137,7 @@ describe('an upgrade start (real process)', () => {
     await waitUntil(
       () => starting.logs.some((line) => /second SIG\w+ while stopping|smsops stopped before upgrading/.test(line)),
       5_000,
-      () => 'the stop said',
+      () => `the stop said: ${JSON.stringify(exit)} ${starting.logs.join(' | ')}`,
     );
     const said = starting.logs.join('\n');
     expect(said).not.toContain('deliveries still in flight are sent again');
