@@ -20,6 +20,8 @@ export interface Alerts {
   refresh(id: number): Promise<Alert | undefined>;
   /** Since when the alerts cannot be shown in Slack, and why (the latest failure); undefined once one is shown. */
   notShown(): { since: number; latest: AlertNotShown } | undefined;
+  /** Whether the open alert of `rule` and `subjectKey` has a message in Slack (recorded, or taken but not yet written). */
+  shown(rule: string, subjectKey: string): boolean;
 }
 
 /** What a job's run says of alerts it could not show: why, and that they are kept (shown at their next raise). */
@@ -346,6 +348,10 @@ export function createAlerts(options: {
       const all = [...failing.values()];
       const latest = all.reduce((a, b) => (b.at > a.at ? b : a));
       return { since: Math.min(...all.map((f) => f.since)), latest: latest.latest };
+    },
+    shown: (rule, subjectKey) => {
+      const found = alerts.findOpen(rule, subjectKey);
+      return found !== undefined && withShown(found).slackChannel !== null;
     },
   };
 }

@@ -43,7 +43,7 @@ export function startRelayWatchdog(options: {
    * The alerts table and a transaction, for the alert to take the stall's direct post over (recorded as its message,
    * then edited through `alerts`). Without them, the alert is posted as a message of its own.
    */
-  alertRecords?: Pick<AlertsRepository, 'raise' | 'setSlackMessage'>;
+  alertRecords?: Pick<AlertsRepository, 'raise' | 'setSlackMessage' | 'findOpen'>;
   transaction?: <T>(work: () => T) => T;
   intervalMs?: number;
   logger: Logger;
@@ -91,14 +91,16 @@ export function startRelayWatchdog(options: {
         details: { problems },
       };
       try {
-        if (announcedAt && !alertOpen) await takeOver(raised, announcedAt);
+        if (announcedAt) await takeOver(raised, announcedAt);
         else await options.alerts.raise(raised);
         alertOpen = true;
       } catch (error) {
-        // Said directly only while no alert stands for the stall: one already posted is its message, edited to the new
-        // reasons once the database takes writes. Said again beside it, the direct post was never taken over nor ended
-        // (a probe: a write lock of a second after the alert's post, and the channel kept a stall post for good).
-        if (isTransientStoreError(error) && !announced && !alertOpen && options.notifier) {
+        // Said directly only while no alert for the stall stands in the channel: one already posted is its message,
+        // edited to the new reasons once the database takes writes. Said again beside it, the direct post was never
+        // taken over nor ended (a probe: a write lock of a second after the alert's post, and the channel kept a stall
+        // post for good). One recorded but never posted (Slack was down as the stall began) shows nothing meanwhile,
+        // so the stall is said directly, and that post becomes the alert's message (a probe: silent while locked).
+        if (isTransientStoreError(error) && !announced && !shownInSlack() && options.notifier) {
           announced = true;
           const at = await options.notifier.announce({ type: 'relayStallUnrecorded', problems });
           announcedAt = at?.ts ? at : null;
@@ -109,6 +111,9 @@ export function startRelayWatchdog(options: {
     }
     failingSince = null;
     loggedKinds.clear();
+    // The direct post of a stall whose alert was recorded but never shown: made the alert's message before it is
+    // resolved, so that post reads the end (a lock still held throws, and the next tick tries again).
+    if (announcedAt && alertOpen) adopt(announcedAt);
     announcedAt = null;
     if (announced && !alertOpen && options.notifier) {
       announced = false;
@@ -126,6 +131,26 @@ export function startRelayWatchdog(options: {
    * disk came back, the first left without an end (a probe). Recorded with its message in one transaction: an alert
    * recorded without one would be posted anew by the next evaluation.
    */
+  /** An alert stands for the stall in the channel: open, with a message. Unknown (the database unreadable) is no. */
+  const shownInSlack = () => {
+    if (!alertOpen) return false;
+    try {
+      return options.alerts.shown(ALERT_RULE.relayStalled, RELAY_STALLED_SUBJECT);
+    } catch {
+      return false;
+    }
+  };
+
+  /** Records the direct post as the open alert's message, when it has none yet (its end is then edited into it). */
+  const adopt = (at: AlertShownAt) => {
+    const { alertRecords, transaction } = options;
+    if (!alertRecords || !transaction) return;
+    transaction(() => {
+      const alert = alertRecords.findOpen(ALERT_RULE.relayStalled, RELAY_STALLED_SUBJECT);
+      if (alert && !alert.slackChannel) alertRecords.setSlackMessage(alert.id, at.channel, at.ts);
+    });
+  };
+
   const takeOver = async (raised: RaisedAlert, at: AlertShownAt) => {
     const { alertRecords, transaction } = options;
     if (!alertRecords || !transaction) {

@@ -17,6 +17,7 @@ export function recordingAlerts() {
     resolveAllBut: async () => [],
     refresh: async () => undefined,
     notShown: () => undefined,
+    shown: () => false,
   };
   return { notifier, raised, resolved };
 }

@@ -80,4 +80,69 @@ describe('a relay stall already posted as its alert, then the database locked', 
       expect.stringContaining('the database cannot be written: locked'),
     );
   });
+
+  it.each([
+    ['lasts after the lock', false],
+    ['ends while the lock is held', true],
+  ])(
+    'is said directly when its alert was recorded but never posted (Slack down), then the database locked: a stall that %s',
+    async (_, endsWhileLocked) => {
+      const client = new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+      const logger = createLogger({ level: 'silent' });
+      const records = createAlertsRepository(temp.db);
+      const alerts = createAlerts({
+        alerts: records,
+        notifier: { alert: createAlertPosts({ slack: client, channel: CHANNEL }) },
+        logger,
+      });
+      temp.db.pragma('busy_timeout = 50');
+      // Slack refuses every post while the stall begins: the alert is recorded, its post owed.
+      slack.handle('chat.postMessage', () => ({ ok: false, error: 'internal_error' }));
+      let problems = ['a relay worker has not turned for 40 s'];
+      stop = startRelayWatchdog({
+        probeWrite: () => {},
+        health: () => ({ problems, unreachable: [], db: { writable: true, reason: null }, workers: [] }),
+        writeHealth: createWriteHealth(),
+        alerts,
+        openAlert: false,
+        stallAlertAfterMs: 0,
+        notifier: slackAnnouncements(client, CHANNEL),
+        alertRecords: records,
+        transaction: (work) => temp.db.transaction(work)(),
+        intervalMs: 20,
+        logger,
+        now: Date.now,
+      }).stop;
+      await waitUntil(() => records.findOpen('relay_stalled', 'relay'), 5_000, 'the alert recorded');
+      await waitUntil(() => slack.callsTo('chat.postMessage').length > 0, 5_000, 'its post tried');
+      // Another process takes the write lock for long; Slack answers again meanwhile.
+      const other = new Database(temp.path);
+      other.exec('BEGIN IMMEDIATE');
+      problems = ['a relay worker has not turned for 41 s', 'the database cannot be written: locked'];
+      slack.handle('chat.postMessage', undefined);
+      const topLevel = () => slack.callsTo('chat.postMessage').filter((c) => !c.error && !c.args.thread_ts);
+      try {
+        await new Promise((r) => setTimeout(r, 1_000));
+        // The channel hears of the stall while the lock lasts, not only once it is gone.
+        expect(topLevel().map((c) => String(c.args.text))).toContainEqual(expect.stringContaining('relay'));
+        if (endsWhileLocked) {
+          problems = [];
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      } finally {
+        other.exec('COMMIT');
+        other.close();
+      }
+      problems = [];
+      await waitUntil(() => !records.findOpen('relay_stalled', 'relay'), 5_000, 'resolved');
+      await new Promise((r) => setTimeout(r, 500));
+      // One stall post, and its end edited into it: not a second post, nor a stall left standing beside the alert.
+      const posts = topLevel();
+      expect(posts).toHaveLength(1);
+      const ts = (posts[0]?.result as { ts?: string } | undefined)?.ts;
+      const edits = slack.callsTo('chat.update').filter((c) => !c.error);
+      expect(edits.at(-1)?.args.ts).toBe(ts);
+      expect(JSON.stringify(edits.at(-1)?.args)).toMatch(/[Rr]esolved/);
+    },
+  );
 });
