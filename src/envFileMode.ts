@@ -13,7 +13,16 @@ import { resolve } from 'node:path';
  */
 export type EnvFileModeFinding =
   | { action: 'tightened'; path: string; was: string; secrets: string[] }
-  | { action: 'reported'; path: string; was: string; secrets: string[]; why: 'not-changeable' | 'linked'; target?: string };
+  | {
+      action: 'reported';
+      path: string;
+      was: string;
+      secrets: string[];
+      why: 'not-changeable' | 'linked' | 'hard-linked';
+      target?: string;
+      /** How many names the file has (a hard link). */
+      names?: number;
+    };
 
 const octal = (mode: number) => (mode & 0o777).toString(8);
 
@@ -26,12 +35,13 @@ export function guardEnvFileMode(
   if (process.platform === 'win32' || uid === undefined) return null;
   const secrets = secretNames.filter((name) => (fileValues[name] ?? '').trim() !== '');
   if (secrets.length === 0) return null;
-  let found: { mode: number; uid: number; linked: boolean };
+  let found: { mode: number; uid: number; linked: boolean; names: number };
   try {
-    // Through a symlink: the file that holds the secrets is the one whose mode matters.
+    // Through a symlink: the file that holds the secrets is the one whose mode matters. A hard link (`ln shared .env`)
+    // is the same file under two names: chmod there locks the others out just as well (a probe).
     const stat = statSync(path);
     if (!stat.isFile()) return null;
-    found = { mode: stat.mode, uid: stat.uid, linked: lstatSync(path).isSymbolicLink() };
+    found = { mode: stat.mode, uid: stat.uid, linked: lstatSync(path).isSymbolicLink() || stat.nlink > 1, names: stat.nlink };
   } catch {
     return null; // not there, or not readable: nothing was read from it
   }
@@ -47,7 +57,9 @@ export function guardEnvFileMode(
     } catch {
       // gone between the two reads: named by the link then
     }
-    return { action: 'reported', path: where, was, secrets, why: 'linked', target };
+    return target === where && found.names > 1
+      ? { action: 'reported', path: where, was, secrets, why: 'hard-linked', names: found.names }
+      : { action: 'reported', path: where, was, secrets, why: 'linked', target };
   }
   if (found.uid !== uid) return { action: 'reported', path: where, was, secrets, why: 'not-changeable' };
   try {
@@ -68,6 +80,9 @@ export function envFileModeWarning(finding: EnvFileModeFinding): string {
   // The owner may be another user than smsops' (a container's uid reading a host file): 600 would lock smsops out.
   const close = (file: string) =>
     `run chmod o-rwx ${file} as its owner (smsops' user must still read it: as its owner, or through its group, chmod 640)`;
+  if (finding.why === 'hard-linked') {
+    return `${finding.path} is one of ${finding.names ?? 2} names of the same file (a hard link), which is readable by other users of this machine (mode ${finding.was}; ${held}); smsops leaves a linked file as it is, since other services may read it too: ${close(finding.path)}`;
+  }
   if (finding.why === 'linked') {
     const target = finding.target ?? finding.path;
     return `${finding.path} links to ${target}, which is readable by other users of this machine (mode ${finding.was}; ${held}); smsops leaves a linked file as it is, since other services may read it too: ${close(target)}`;

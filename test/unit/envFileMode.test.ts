@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +48,18 @@ describe('a .env holding secrets, readable by others', () => {
     const words = envFileModeWarning(finding as NonNullable<typeof finding>);
     expect(words).toContain(`${link} links to ${shared}`);
     expect(words).toContain(`chmod o-rwx ${shared}`);
+  });
+
+  it('never changes a shared secrets file that .env is a hard link of: reported, saying so', () => {
+    const shared = envFile(0o644);
+    const link = join(mkdtempSync(join(tmpdir(), 'smsops-envlink-')), '.env');
+    linkSync(shared, link);
+    const finding = guardEnvFileMode(link, { SLACK_BOT_TOKEN: 'xoxb-secret' }, SECRETS, owner(shared));
+    expect(finding?.action).toBe('reported');
+    expect(modeOf(shared)).toBe('644');
+    const words = envFileModeWarning(finding as NonNullable<typeof finding>);
+    expect(words).toContain(`${link} is one of 2 names of the same file (a hard link)`);
+    expect(words).toContain(`chmod o-rwx ${link}`);
   });
 
   it('leaves a .env without secrets alone (PORT and LOG_LEVEL only)', () => {
