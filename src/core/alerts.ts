@@ -20,7 +20,10 @@ export interface Alerts {
   refresh(id: number): Promise<Alert | undefined>;
   /** Since when the alerts cannot be shown in Slack, and why (the latest failure); undefined once one is shown. */
   notShown(): { since: number; latest: AlertNotShown } | undefined;
-  /** Whether the open alert of `rule` and `subjectKey` has a message in Slack (recorded, or taken but not yet written). */
+  /**
+   * Whether the open alert of `rule` and `subjectKey` owes the channel nothing now: it has a message in Slack (recorded,
+   * or taken but not yet written), or is kept quiet (snoozed, its rule muted). False when none is open.
+   */
   shown(rule: string, subjectKey: string): boolean;
 }
 
@@ -351,7 +354,7 @@ export function createAlerts(options: {
     },
     shown: (rule, subjectKey) => {
       const found = alerts.findOpen(rule, subjectKey);
-      return found !== undefined && withShown(found).slackChannel !== null;
+      return found !== undefined && (withShown(found).slackChannel !== null || found.quiet !== null);
     },
   };
 }

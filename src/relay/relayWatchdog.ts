@@ -131,7 +131,7 @@ export function startRelayWatchdog(options: {
    * disk came back, the first left without an end (a probe). Recorded with its message in one transaction: an alert
    * recorded without one would be posted anew by the next evaluation.
    */
-  /** An alert stands for the stall in the channel: open, with a message. Unknown (the database unreadable) is no. */
+  /** An alert stands for the stall in the channel (open, with a message) or is kept quiet. Unknown (unreadable): no. */
   const shownInSlack = () => {
     if (!alertOpen) return false;
     try {

@@ -145,4 +145,40 @@ describe('a relay stall already posted as its alert, then the database locked', 
       expect(JSON.stringify(edits.at(-1)?.args)).toMatch(/[Rr]esolved/);
     },
   );
+
+  it('is not said directly while its rule is muted, the database locked', async () => {
+    const client = new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+    const logger = createLogger({ level: 'silent' });
+    const records = createAlertsRepository(temp.db);
+    records.mute('relay_stalled', 'U0ADMIN01');
+    const alerts = createAlerts({
+      alerts: records,
+      notifier: { alert: createAlertPosts({ slack: client, channel: CHANNEL }) },
+      logger,
+    });
+    temp.db.pragma('busy_timeout = 50');
+    let problems = ['a relay worker has not turned for 40 s'];
+    stop = startRelayWatchdog({
+      probeWrite: () => {},
+      health: () => ({ problems, unreachable: [], db: { writable: true, reason: null }, workers: [] }),
+      writeHealth: createWriteHealth(),
+      alerts,
+      openAlert: false,
+      stallAlertAfterMs: 0,
+      notifier: slackAnnouncements(client, CHANNEL),
+      alertRecords: records,
+      transaction: (work) => temp.db.transaction(work)(),
+      intervalMs: 20,
+      logger,
+      now: Date.now,
+    }).stop;
+    await waitUntil(() => records.findOpen('relay_stalled', 'relay'), 5_000, 'the alert recorded');
+    const other = new Database(temp.path);
+    other.exec('BEGIN IMMEDIATE');
+    problems = ['a relay worker has not turned for 41 s', 'the database cannot be written: locked'];
+    await new Promise((r) => setTimeout(r, 500));
+    other.exec('COMMIT');
+    other.close();
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+  });
 });
