@@ -46,6 +46,8 @@ export function startRelayWatchdog(options: {
   alertRecords?: Pick<AlertsRepository, 'raise' | 'setSlackMessage' | 'findOpen'>;
   transaction?: <T>(work: () => T) => T;
   intervalMs?: number;
+  /** How long after a direct post Slack did not take it is tried again (while the database still cannot be written). */
+  announceRetryMs?: number;
   logger: Logger;
   now: () => number;
 }): { stop(): void } {
@@ -57,6 +59,9 @@ export function startRelayWatchdog(options: {
   let announced = false;
   /** Where the direct post is, when the notifier said: the alert takes it over once it can be recorded. */
   let announcedAt: AlertShownAt | null = null;
+  /** When Slack last failed to take the direct post: tried again after `announceRetryMs`, not every tick. */
+  let announceFailedAt: number | null = null;
+  const announceRetryMs = options.announceRetryMs ?? 30_000;
   let lastWarning = '';
   /** The kinds of problem already logged in this stall: each is logged once, however the reasons come and go. */
   const loggedKinds = new Set<string>();
@@ -100,10 +105,20 @@ export function startRelayWatchdog(options: {
         // taken over nor ended (a probe: a write lock of a second after the alert's post, and the channel kept a stall
         // post for good). One recorded but never posted (Slack was down as the stall began) shows nothing meanwhile,
         // so the stall is said directly, and that post becomes the alert's message (a probe: silent while locked).
-        if (isTransientStoreError(error) && !announced && !shownInSlack() && options.notifier) {
+        // A direct post Slack did not take (down as the stall began) is tried again while the database stays
+        // locked: marked said before it was, the stall went unsaid until the database took writes (a probe).
+        const retry = announceFailedAt === null || now() - announceFailedAt >= announceRetryMs;
+        if (isTransientStoreError(error) && !announced && retry && !shownInSlack() && options.notifier) {
           announced = true;
-          const at = await options.notifier.announce({ type: 'relayStallUnrecorded', problems });
-          announcedAt = at?.ts ? at : null;
+          try {
+            const at = await options.notifier.announce({ type: 'relayStallUnrecorded', problems });
+            announcedAt = at?.ts ? at : null;
+            announceFailedAt = null;
+          } catch (announceError) {
+            announced = false;
+            announceFailedAt = now();
+            throw announceError;
+          }
         }
         throw error;
       }

@@ -181,4 +181,54 @@ describe('a relay stall already posted as its alert, then the database locked', 
     other.close();
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
+
+  it('is said directly once Slack answers again, when its first direct post failed with the database locked', async () => {
+    const client = new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+    const logger = createLogger({ level: 'silent' });
+    const records = createAlertsRepository(temp.db);
+    const alerts = createAlerts({
+      alerts: records,
+      notifier: { alert: createAlertPosts({ slack: client, channel: CHANNEL }) },
+      logger,
+    });
+    temp.db.pragma('busy_timeout = 50');
+    slack.handle('chat.postMessage', () => ({ ok: false, error: 'internal_error' }));
+    const other = new Database(temp.path);
+    other.exec('BEGIN IMMEDIATE');
+    let problems = ['the database cannot be written: locked'];
+    stop = startRelayWatchdog({
+      probeWrite: () => {},
+      health: () => ({ problems, unreachable: [], db: { writable: false, reason: 'locked' }, workers: [] }),
+      writeHealth: createWriteHealth(),
+      alerts,
+      openAlert: false,
+      stallAlertAfterMs: 0,
+      notifier: slackAnnouncements(client, CHANNEL),
+      alertRecords: records,
+      transaction: (work) => temp.db.transaction(work)(),
+      intervalMs: 20,
+      logger,
+      now: Date.now,
+      announceRetryMs: 200,
+    }).stop;
+    const topLevel = () => slack.callsTo('chat.postMessage').filter((c) => !c.error && !c.args.thread_ts);
+    try {
+      await waitUntil(() => slack.callsTo('chat.postMessage').length > 0, 5_000, 'the direct post tried');
+      slack.handle('chat.postMessage', undefined);
+      await new Promise((r) => setTimeout(r, 1_000));
+      // Slack answers again while the lock lasts: the stall is said then, not only once the lock is gone.
+      expect(topLevel()).toHaveLength(1);
+      // Over before the lock is: its end said in the channel too, once.
+      problems = [];
+      await waitUntil(() => topLevel().length > 1, 5_000, 'works again');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(topLevel().map((c) => String(c.args.text))).toEqual([
+        expect.stringContaining('relay'),
+        expect.stringContaining('works again'),
+      ]);
+    } finally {
+      other.exec('COMMIT');
+      other.close();
+    }
+  });
 });
