@@ -140,12 +140,6 @@ export function startRelayWatchdog(options: {
     alertOpen = false;
   };
 
-  /**
-   * The stall was said directly and can be recorded now: its post becomes the alert's message, edited into it (the
-   * alert's own words and buttons), so the channel reads one stall, ended in that post. A second post was made when the
-   * disk came back, the first left without an end (a probe). Recorded with its message in one transaction: an alert
-   * recorded without one would be posted anew by the next evaluation.
-   */
   /** An alert stands for the stall in the channel (open, with a message) or is kept quiet. Unknown (unreadable): no. */
   const shownInSlack = () => {
     if (!alertOpen) return false;
@@ -166,6 +160,12 @@ export function startRelayWatchdog(options: {
     });
   };
 
+  /**
+   * The stall was said directly and can be recorded now: its post becomes the alert's message, edited into it (the
+   * alert's own words and buttons), so the channel reads one stall, ended in that post. A second post was made when the
+   * disk came back, the first left without an end (a probe). Recorded with its message in one transaction: an alert
+   * recorded without one would be posted anew by the next evaluation.
+   */
   const takeOver = async (raised: RaisedAlert, at: AlertShownAt) => {
     const { alertRecords, transaction } = options;
     if (!alertRecords || !transaction) {
