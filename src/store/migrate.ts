@@ -113,6 +113,20 @@ const passesByItself = (error: unknown): boolean => {
   return typeof code !== 'string' || TRANSIENT_CODES.test(code);
 };
 
+/**
+ * What a disk that filled during an upgrade needs: a migration that rebuilds a table (043's deliveries) copies it whole
+ * before dropping the old one, so up to the database's own size again. "database or disk is full" alone left an
+ * operator, and a supervisor restarting smsops, to guess how much (a probe).
+ */
+function roomNeeded(db: BetterSqlite3.Database): string {
+  try {
+    const bytes = Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
+    return ` (the upgrade copies a table whole before dropping the old one: free up to the database's own size, ${Math.ceil(bytes / 1_048_576)} MB, on its disk, then start again)`;
+  } catch {
+    return '';
+  }
+}
+
 export function migrate(
   db: BetterSqlite3.Database,
   dir: string,
@@ -154,10 +168,11 @@ export function migrate(
   } catch (error) {
     const passes = passesByItself(error);
     const before = report.applied;
+    const full = (error as { code?: unknown } | null)?.code === 'SQLITE_FULL' ? roomNeeded(db) : '';
     throw new MigrationError(
       `${running?.file ?? 'a migration'} failed and was rolled back${
         before.length > 0 ? `, with the ${before.length} this start ran before it (${before.join(', ')})` : ''
-      }: ${error instanceof Error ? error.message : String(error)}${
+      }: ${error instanceof Error ? error.message : String(error)}${full}${
         passes
           ? ''
           : '. It would fail the same way at every start: the database is as it was, so start the smsops version that ran on it until this is fixed (the README, Upgrades and migrations)'
