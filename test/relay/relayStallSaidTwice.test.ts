@@ -28,6 +28,45 @@ afterEach(async () => {
   temp.cleanup();
 });
 
+const topLevel = () => slack.callsTo('chat.postMessage').filter((c) => !c.error && !c.args.thread_ts);
+
+/**
+ * The relay watchdog over the real file and the fake Slack, its health reading `problems()` (a stall while it holds
+ * any); the database's write lock waits 50 ms, as another process holding it would make it fail.
+ */
+function startStallWatch(
+  problems: () => string[],
+  options: { writable?: boolean; announceRetryMs?: number; muted?: boolean } = {},
+) {
+  const client = new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+  const logger = createLogger({ level: 'silent' });
+  const records = createAlertsRepository(temp.db);
+  if (options.muted) records.mute('relay_stalled', 'U0ADMIN01');
+  const alerts = createAlerts({
+    alerts: records,
+    notifier: { alert: createAlertPosts({ slack: client, channel: CHANNEL }) },
+    logger,
+  });
+  temp.db.pragma('busy_timeout = 50');
+  const db = options.writable === false ? { writable: false, reason: 'locked' } : { writable: true, reason: null };
+  stop = startRelayWatchdog({
+    probeWrite: () => {},
+    health: () => ({ problems: problems(), unreachable: [], db, workers: [] }),
+    writeHealth: createWriteHealth(),
+    alerts,
+    openAlert: false,
+    stallAlertAfterMs: 0,
+    notifier: slackAnnouncements(client, CHANNEL),
+    alertRecords: records,
+    transaction: (work) => temp.db.transaction(work)(),
+    intervalMs: 20,
+    logger,
+    now: Date.now,
+    ...(options.announceRetryMs === undefined ? {} : { announceRetryMs: options.announceRetryMs }),
+  }).stop;
+  return records;
+}
+
 /**
  * The relay's stall is said directly in the channel when its alert cannot be recorded, and that post is taken over by
  * the alert once it can. With the alert already posted, another process holding the write lock for a second had the
@@ -36,31 +75,8 @@ afterEach(async () => {
  */
 describe('a relay stall already posted as its alert, then the database locked', () => {
   it('is not said again in a post of its own that never ends', async () => {
-    const client = new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
-    const logger = createLogger({ level: 'silent' });
-    const records = createAlertsRepository(temp.db);
-    const alerts = createAlerts({
-      alerts: records,
-      notifier: { alert: createAlertPosts({ slack: client, channel: CHANNEL }) },
-      logger,
-    });
-    temp.db.pragma('busy_timeout = 50');
     let problems = ['a relay worker has not turned for 40 s'];
-    stop = startRelayWatchdog({
-      probeWrite: () => {},
-      health: () => ({ problems, unreachable: [], db: { writable: true, reason: null }, workers: [] }),
-      writeHealth: createWriteHealth(),
-      alerts,
-      openAlert: false,
-      stallAlertAfterMs: 0,
-      notifier: slackAnnouncements(client, CHANNEL),
-      alertRecords: records,
-      transaction: (work) => temp.db.transaction(work)(),
-      intervalMs: 20,
-      logger,
-      now: Date.now,
-    }).stop;
-    const topLevel = () => slack.callsTo('chat.postMessage').filter((c) => !c.error && !c.args.thread_ts);
+    const records = startStallWatch(() => problems);
     await waitUntil(() => records.findOpen('relay_stalled', 'relay')?.slackTs, 5_000, 'the alert posted');
     // Another process (a backup tool, a second smsops) takes the write lock; the reasons change meanwhile.
     const other = new Database(temp.path);
@@ -87,32 +103,10 @@ describe('a relay stall already posted as its alert, then the database locked', 
   ])(
     'is said directly when its alert was recorded but never posted (Slack down), then the database locked: a stall that %s',
     async (_, endsWhileLocked) => {
-      const client = new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
-      const logger = createLogger({ level: 'silent' });
-      const records = createAlertsRepository(temp.db);
-      const alerts = createAlerts({
-        alerts: records,
-        notifier: { alert: createAlertPosts({ slack: client, channel: CHANNEL }) },
-        logger,
-      });
-      temp.db.pragma('busy_timeout = 50');
       // Slack refuses every post while the stall begins: the alert is recorded, its post owed.
       slack.handle('chat.postMessage', () => ({ ok: false, error: 'internal_error' }));
       let problems = ['a relay worker has not turned for 40 s'];
-      stop = startRelayWatchdog({
-        probeWrite: () => {},
-        health: () => ({ problems, unreachable: [], db: { writable: true, reason: null }, workers: [] }),
-        writeHealth: createWriteHealth(),
-        alerts,
-        openAlert: false,
-        stallAlertAfterMs: 0,
-        notifier: slackAnnouncements(client, CHANNEL),
-        alertRecords: records,
-        transaction: (work) => temp.db.transaction(work)(),
-        intervalMs: 20,
-        logger,
-        now: Date.now,
-      }).stop;
+      const records = startStallWatch(() => problems);
       await waitUntil(() => records.findOpen('relay_stalled', 'relay'), 5_000, 'the alert recorded');
       await waitUntil(() => slack.callsTo('chat.postMessage').length > 0, 5_000, 'its post tried');
       // Another process takes the write lock for long; Slack answers again meanwhile.
@@ -120,7 +114,6 @@ describe('a relay stall already posted as its alert, then the database locked', 
       other.exec('BEGIN IMMEDIATE');
       problems = ['a relay worker has not turned for 41 s', 'the database cannot be written: locked'];
       slack.handle('chat.postMessage', undefined);
-      const topLevel = () => slack.callsTo('chat.postMessage').filter((c) => !c.error && !c.args.thread_ts);
       try {
         await new Promise((r) => setTimeout(r, 1_000));
         // The channel hears of the stall while the lock lasts, not only once it is gone.
@@ -147,31 +140,8 @@ describe('a relay stall already posted as its alert, then the database locked', 
   );
 
   it('is not said directly while its rule is muted, the database locked', async () => {
-    const client = new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
-    const logger = createLogger({ level: 'silent' });
-    const records = createAlertsRepository(temp.db);
-    records.mute('relay_stalled', 'U0ADMIN01');
-    const alerts = createAlerts({
-      alerts: records,
-      notifier: { alert: createAlertPosts({ slack: client, channel: CHANNEL }) },
-      logger,
-    });
-    temp.db.pragma('busy_timeout = 50');
     let problems = ['a relay worker has not turned for 40 s'];
-    stop = startRelayWatchdog({
-      probeWrite: () => {},
-      health: () => ({ problems, unreachable: [], db: { writable: true, reason: null }, workers: [] }),
-      writeHealth: createWriteHealth(),
-      alerts,
-      openAlert: false,
-      stallAlertAfterMs: 0,
-      notifier: slackAnnouncements(client, CHANNEL),
-      alertRecords: records,
-      transaction: (work) => temp.db.transaction(work)(),
-      intervalMs: 20,
-      logger,
-      now: Date.now,
-    }).stop;
+    const records = startStallWatch(() => problems, { muted: true });
     await waitUntil(() => records.findOpen('relay_stalled', 'relay'), 5_000, 'the alert recorded');
     const other = new Database(temp.path);
     other.exec('BEGIN IMMEDIATE');
@@ -183,35 +153,11 @@ describe('a relay stall already posted as its alert, then the database locked', 
   });
 
   it('is said directly once Slack answers again, when its first direct post failed with the database locked', async () => {
-    const client = new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
-    const logger = createLogger({ level: 'silent' });
-    const records = createAlertsRepository(temp.db);
-    const alerts = createAlerts({
-      alerts: records,
-      notifier: { alert: createAlertPosts({ slack: client, channel: CHANNEL }) },
-      logger,
-    });
-    temp.db.pragma('busy_timeout = 50');
     slack.handle('chat.postMessage', () => ({ ok: false, error: 'internal_error' }));
     const other = new Database(temp.path);
     other.exec('BEGIN IMMEDIATE');
     let problems = ['the database cannot be written: locked'];
-    stop = startRelayWatchdog({
-      probeWrite: () => {},
-      health: () => ({ problems, unreachable: [], db: { writable: false, reason: 'locked' }, workers: [] }),
-      writeHealth: createWriteHealth(),
-      alerts,
-      openAlert: false,
-      stallAlertAfterMs: 0,
-      notifier: slackAnnouncements(client, CHANNEL),
-      alertRecords: records,
-      transaction: (work) => temp.db.transaction(work)(),
-      intervalMs: 20,
-      logger,
-      now: Date.now,
-      announceRetryMs: 200,
-    }).stop;
-    const topLevel = () => slack.callsTo('chat.postMessage').filter((c) => !c.error && !c.args.thread_ts);
+    startStallWatch(() => problems, { writable: false, announceRetryMs: 200 });
     try {
       await waitUntil(() => slack.callsTo('chat.postMessage').length > 0, 5_000, 'the direct post tried');
       slack.handle('chat.postMessage', undefined);
