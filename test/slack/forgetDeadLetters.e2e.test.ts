@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.js';
 import { pressForAnswer } from '../helpers/buttonPress.js';
-import { ADMIN, readable, runCommand, type SmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { ADMIN, postInbound, readable, runCommand, type SmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 import type { WebhookSink } from '../helpers/webhookSink.js';
@@ -20,19 +20,7 @@ let t: SmsopsUnderTest;
 let sink: WebhookSink;
 
 async function post(id: string, from: string) {
-  const response = await fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      message_id: id,
-      message_type: 'sms',
-      from,
-      to: '14155550100',
-      message_body: { text: 'please call me back', media: null },
-      received_at: '2026-11-25T10:00:00.000Z',
-    }),
-  });
-  expect(response.status).toBe(200);
+  expect((await postInbound(t, { message_id: id, from, text: 'please call me back' })).status).toBe(200);
 }
 
 const alertRow = () =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALERT_CHANNEL, readable, runCommand, type SmsopsUnderTest, WEBHOOK_SECRET } from '../helpers/smsopsUnderTest.js';
+import { ALERT_CHANNEL, postInbound, readable, runCommand, type SmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 import type { WebhookSink } from '../helpers/webhookSink.js';
@@ -13,19 +13,7 @@ let t: SmsopsUnderTest;
 let sink: WebhookSink;
 
 async function post(id: string, from: string) {
-  const response = await fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      message_id: id,
-      message_type: 'sms',
-      from,
-      to: '14155550100',
-      message_body: { text: 'the part number is 4471', media: null },
-      received_at: '2026-11-25T10:00:00.000Z',
-    }),
-  });
-  expect(response.status).toBe(200);
+  expect((await postInbound(t, { message_id: id, from, text: 'the part number is 4471' })).status).toBe(200);
 }
 
 const alertRow = () =>
