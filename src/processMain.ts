@@ -57,14 +57,19 @@ async function main(): Promise<void> {
   // Listening for signals before starting: tsx (npm start) learns of the handler through IPC, and a SIGTERM that
   // arrives during start-up then stops cleanly once started, instead of killing the process half-way; during an
   // upgrade's backup it stops there instead, nothing migrated (stopAsked).
+  // Listening before the start is called, not after it returns: it runs synchronously up to its first await (the
+  // pre-upgrade backup's start line included), and a SIGTERM sent on that line found no handler and killed the process
+  // by its default action (seen on a loaded CI run).
   const stopAsked = new AbortController();
   const progress: StartProgress = { databaseOpened: sandbox };
+  let startedWith: (started: Promise<Started>) => void = () => {};
+  stopOnSignals(new Promise<Started>((resolve) => (startedWith = resolve)), stopAsked, progress);
   const starting = sandbox
     ? startSandboxMode(env, sandboxAsked(env) ? 'asked' : 'unconfigured', fileProblems)
     : startProduction(env, fileProblems, stopAsked.signal, () => {
         progress.databaseOpened = true;
       });
-  stopOnSignals(starting, stopAsked, progress);
+  startedWith(starting);
   await starting;
 }
 

@@ -42,6 +42,7 @@ export const EMOJI: Readonly<Record<string, string>> = {
   mag: '🔍',
   link: '🔗',
   lock: '🔒',
+  unlock: '🔓',
   speech_balloon: '💬',
   mute: '🔇',
   loud_sound: '🔊',
