@@ -8,8 +8,8 @@ import { restoreArgs } from '../helpers/runRestore.js';
 import { freePort, productionEnv, type SmsopsProcess, spawnSmsops } from '../helpers/smsopsProcess.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
-/** Inbound SMS in both files: restore's comparison then takes a while (about 0.3 s here), long enough to be caught in. */
-const MESSAGES = 100_000;
+/** Inbound SMS in both files: restore's comparison then takes a while (about 1 s here; at 100,000 it ended between two looks 1 time in 3), long enough to be caught in. */
+const MESSAGES = 300_000;
 
 const fill = (path: string) => {
   const db = new Database(path);
