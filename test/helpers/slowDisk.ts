@@ -9,57 +9,26 @@ export const straceWorks = spawnSync('strace', ['-qq', '-o', '/dev/null', 'true'
  * A slow or hung disk under `path`, made with strace's fault injection: every file call of this process naming it
  * takes `delayMs` more, until `stop()`. Started a moment before it returns, so the first calls are already slow.
  */
-export async function slowDiskUnder(path: string, delayMs: number): Promise<{ stop(): Promise<void> }> {
-  const tracer = spawn(
-    'strace',
-    [
-      '-f',
-      '-qq',
-      '-p',
-      String(process.pid),
-      '-P',
-      path,
-      '-e',
-      'trace=%file',
-      '-e',
-      `inject=%file:delay_exit=${delayMs * 1000}`,
-      '-o',
-      '/dev/null',
-    ],
-    { stdio: 'ignore' },
-  );
-  await sleep(1_500);
-  return {
-    stop: async () => {
-      tracer.kill('SIGINT');
-      await sleep(300);
-    },
-  };
+export function slowDiskUnder(path: string, delayMs: number): Promise<{ stop(): Promise<void> }> {
+  return injectUnder(path, 'trace=%file', `inject=%file:delay_exit=${delayMs * 1000}`);
 }
 
 /**
  * The next write of this process into the file at `path` (SQLite's pwrite) blocks `delayMs`, the ones after it not:
  * a thread stopped meanwhile cannot end until the write returns, as on a disk that stopped answering.
  */
-export async function hangNextWriteTo(path: string, delayMs: number): Promise<{ stop(): Promise<void> }> {
+export function hangNextWriteTo(path: string, delayMs: number): Promise<{ stop(): Promise<void> }> {
+  return injectUnder(path, 'trace=pwrite64', `inject=pwrite64:delay_exit=${delayMs * 1000}:when=1`);
+}
+
+/** strace attached to this process with one fault injection on calls naming `path`, until `stop()`. */
+async function injectUnder(path: string, trace: string, inject: string): Promise<{ stop(): Promise<void> }> {
   const tracer = spawn(
     'strace',
-    [
-      '-f',
-      '-qq',
-      '-p',
-      String(process.pid),
-      '-P',
-      path,
-      '-e',
-      'trace=pwrite64',
-      '-e',
-      `inject=pwrite64:delay_exit=${delayMs * 1000}:when=1`,
-      '-o',
-      '/dev/null',
-    ],
+    ['-f', '-qq', '-p', String(process.pid), '-P', path, '-e', trace, '-e', inject, '-o', '/dev/null'],
     { stdio: 'ignore' },
   );
+  // Started a moment before it returns, so the first calls are already under it.
   await sleep(1_500);
   return {
     stop: async () => {
