@@ -195,8 +195,9 @@ describe('the updater of delivery states in Slack posts', () => {
     const tries = updates().filter((c) => c.args.ts === stuckTs);
     const gaps = tries.slice(1).map((c, i) => c.at - (tries[i]?.at ?? 0));
     expect(gaps.at(-1)).toBeGreaterThanOrEqual(150);
-    // Counted for /metrics, once a try.
-    expect(errors.length).toBeGreaterThanOrEqual(tries.length);
+    // Counted for /metrics, once a try (the fake records a call before smsops has read its answer and failed to write
+    // it: the last try's count may come a moment later).
+    await waitUntil(() => errors.length >= tries.length, 2_000, 'every try counted');
   });
 
   it('after the wall clock went back, a failed update waits its own backoff, not the step as well', async () => {
