@@ -311,6 +311,23 @@ describe('configuration words', () => {
     expect(configWarnings({ SCHEDULE_TIMEZONE: 'Etc/GMT+0' })).toEqual([]);
     expect(configWarnings({ SCHEDULE_TIMEZONE: 'Asia/Kolkata' })).toEqual([]);
   });
+
+  it('warns of a zone abbreviation, which reads as another place or skips daylight saving, and of GMT for a UK team', () => {
+    // A London team writing BST had its 08:00 digest at 03:00 in summer: Node reads BST as Asia/Dhaka.
+    expect(configWarnings({ SCHEDULE_TIMEZONE: 'BST' })).toEqual([
+      expect.stringMatching(/^SCHEDULE_TIMEZONE=BST is an abbreviation, read here as UTC\+06:00 all year: .*Europe\/London/),
+    ]);
+    // A New York team writing EST stays at UTC-5 in summer: every local time an hour off from March to November.
+    expect(configWarnings({ SCHEDULE_TIMEZONE: 'EST' })).toEqual([
+      expect.stringMatching(/^SCHEDULE_TIMEZONE=EST is an abbreviation, read here as UTC-05:00 all year/),
+    ]);
+    expect(configWarnings({ SCHEDULE_TIMEZONE: 'GMT' })).toEqual([
+      expect.stringMatching(/^SCHEDULE_TIMEZONE=GMT is UTC all year: it never moves to British Summer Time/),
+    ]);
+    for (const fine of ['UTC', 'Etc/UTC', 'EST5EDT', 'America/New_York', 'Europe/London']) {
+      expect(configWarnings({ SCHEDULE_TIMEZONE: fine })).toEqual([]);
+    }
+  });
 });
 
 describe('on/off variables and PUBLIC_BASE_URL', () => {
