@@ -43,17 +43,26 @@ it.each([
   ['spaces between two letters', `a${' '.repeat(39_998)}b`, 'rich_text_section'],
   ['line breaks before a letter, quoted', `${'\n'.repeat(39_999)}x`, 'rich_text_quote'],
 ])('a thread message of 40,000 characters (%s) leaves /healthz answering', async (_, text, type) => {
-  let slowest = 0;
-  const started = performance.now();
-  const watching = (async () => {
-    while (performance.now() - started < 2_000) {
-      const asked = performance.now();
-      expect((await fetch(`${t.smsops.url}/healthz`)).status).toBe(200);
-      slowest = Math.max(slowest, performance.now() - asked);
-    }
-  })();
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  expect((await postInThread(text, { type, elements: [{ type: 'text', text }] })).status).toBe(200);
-  await watching;
-  expect(slowest).toBeLessThan(500);
+  const slowestAnswer = async (ms: number, during?: () => Promise<void>) => {
+    let slowest = 0;
+    const started = performance.now();
+    const watching = (async () => {
+      while (performance.now() - started < ms) {
+        const asked = performance.now();
+        expect((await fetch(`${t.smsops.url}/healthz`)).status).toBe(200);
+        slowest = Math.max(slowest, performance.now() - asked);
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await during?.();
+    await watching;
+    return slowest;
+  };
+  // The machine's own pace first: on a loaded CI machine /healthz alone took 0.6 s at worst, where the quadratic
+  // reading held it 1.9 to 2.7 s on a quiet one.
+  const quiet = await slowestAnswer(1_000);
+  const slowest = await slowestAnswer(2_000, async () => {
+    expect((await postInThread(text, { type, elements: [{ type: 'text', text }] })).status).toBe(200);
+  });
+  expect(slowest).toBeLessThan(Math.max(1_000, 3 * quiet));
 });

@@ -676,7 +676,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(told()[0]?.args).toMatchObject({
       channel: INBOX,
       thread_ts: threadTs,
-      text: 'You deleted your reply before it went out: it was not sent to the customer.',
+      text: 'Your reply was deleted before it went out: it was not sent to the customer.',
     });
     await waitUntil(
       () => rows("SELECT status FROM conversation_replies WHERE status = 'accepted'").length === 1,
@@ -699,8 +699,8 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     );
     await settled(threadTs);
     expect(told().map((c) => c.args.text)).toEqual([
-      'You deleted your reply before it went out: it was not sent to the customer.',
-      'You deleted your reply, but the customer already has it as an SMS: deleting it in Slack does not take it back. To correct it, post a new reply in this thread.',
+      'Your reply was deleted before it went out: it was not sent to the customer.',
+      'Your reply was deleted, but the customer already has it as an SMS: deleting it in Slack does not take it back. To correct it, post a new reply in this thread.',
     ]);
     expect(outboundSms()).toHaveLength(1);
   });
@@ -723,7 +723,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(told()[0]?.args).toMatchObject({
       channel: INBOX,
       thread_ts: threadTs,
-      text: 'You deleted your reply before it went out: it was not sent to the customer.',
+      text: 'Your reply was deleted before it went out: it was not sent to the customer.',
     });
     expect(sendsToWavix()).toEqual([]);
     expect(rows('SELECT status, status_reason FROM conversation_replies WHERE slack_message_ts = ?', replyTs)).toEqual([

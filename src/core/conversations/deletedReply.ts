@@ -8,7 +8,7 @@ import { replyAuditEntry } from './replyFromThread.js';
 export const DELETED_BEFORE_SENT = 'its writer deleted it in Slack before it went out';
 
 /** Said to the writer of a reply their deletion stopped before it went out. */
-export const WITHDRAWN_TEXT = 'You deleted your reply before it went out: it was not sent to the customer.';
+export const WITHDRAWN_TEXT = 'Your reply was deleted before it went out: it was not sent to the customer.';
 
 /**
  * How long a deletion of a message no reply was taken from is kept in mind: Slack retries an event it could not

@@ -83,14 +83,14 @@ export function deletedReplyText(deleted: DeletedReply): string | undefined {
   switch (deleted.status) {
     case 'queued':
     case 'sending':
-      return `You deleted your reply, but it was already being sent: the customer gets it as an SMS all the same (deleting it in Slack does not take it back). ${again}`;
+      return `Your reply was deleted, but it was already being sent: the customer gets it as an SMS all the same (deleting it in Slack does not take it back). ${again}`;
     case 'unknown':
-      return `You deleted your reply, but it may have gone out as an SMS (its status line in this thread says so): deleting it in Slack does not take it back. ${again}`;
+      return `Your reply was deleted, but it may have gone out as an SMS (its status line in this thread says so): deleting it in Slack does not take it back. ${again}`;
     case 'accepted':
     case 'pending':
     case 'sent':
     case 'delivered':
-      return `You deleted your reply, but the customer already has it as an SMS: deleting it in Slack does not take it back. ${again}`;
+      return `Your reply was deleted, but the customer already has it as an SMS: deleting it in Slack does not take it back. ${again}`;
     default:
       return undefined;
   }
