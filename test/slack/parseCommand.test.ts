@@ -375,3 +375,24 @@ describe('parseSmsCommand, route set: the URL ends where PortSIP’s path patter
     }
   });
 });
+
+describe('parseSmsCommand, numbers Slack turned into phone links (its mobile apps do)', () => {
+  const link = '<tel:+12025550143|+1 202 555 0143>';
+  it('reads the number as typed wherever a command takes one', () => {
+    expect(parsed(`route set ${link} https://pbx.example.com:8887/emc/Wavix/0d3c`)).toMatchObject({
+      kind: 'route.set',
+      number: '+1 202 555 0143',
+      url: 'https://pbx.example.com:8887/emc/Wavix/0d3c',
+    });
+    expect(parsed(`route remove ${link}`)).toEqual({ kind: 'route.remove', number: '+1 202 555 0143' });
+    expect(parsed(`inbox ${link}`)).toEqual({ kind: 'inbox', number: '+1 202 555 0143' });
+    expect(parsed(`forget ${link}`)).toEqual({ kind: 'forget', number: '+1 202 555 0143' });
+    expect(parsed(`doctor ignore ${link} voice DID`)).toEqual({
+      kind: 'doctor.ignore',
+      number: '+1 202 555 0143',
+      reason: 'voice DID',
+    });
+    expect(parsed(`traffic week ${link}`)).toEqual({ kind: 'traffic', args: ['week', '+1', '202', '555', '0143'] });
+    expect(parsed('number enable-inbound <tel:2025550143>')).toEqual({ kind: 'number.enable-inbound', number: '2025550143' });
+  });
+});

@@ -448,8 +448,19 @@ function helpTopicOf(word: string): string {
   return HELP_TOPIC_ALIASES[topic] ?? topic;
 }
 
+/**
+ * Slack's mobile apps turn a number typed in a message into a phone link, `<tel:+12025550100|+1 202 555 0100>`, and
+ * send the slash command's text so: every command taking a number refused it ("may only contain digits…") quoting
+ * markup the person never typed. The link gives way to its label, the number as typed (its target when it has none),
+ * before the words are split: the command reads as it does typed on a desktop. Each character class excludes the
+ * delimiters, so the scan is linear.
+ */
+const PHONE_LINK = /<tel:([^<>|]*)(?:\|([^<>]*))?>/gi;
+const unwrapPhoneLinks = (text: string) =>
+  text.includes('<') ? text.replace(PHONE_LINK, (_, target: string, label?: string) => label || target) : text;
+
 export function parseSmsCommand(rawText: string): ParsedCommand {
-  const text = rawText.trim();
+  const text = unwrapPhoneLinks(rawText).trim();
   // Links are unwrapped per argument, so that a URL's label cannot hide its target; entities are decoded with them.
   // The first three words decide the command; only commands that take a list of words split the whole text.
   const positioned = wordsOf(text, 3);
