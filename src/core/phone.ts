@@ -29,6 +29,20 @@ export class PhoneNumberError extends AppError {
 }
 
 /**
+ * A number copied from a web page, a PDF, a contact card or a spreadsheet carries typographic dashes (`‐ ‑ – — −`),
+ * invisible marks (zero-width spaces, the direction marks around a number in right-to-left text) and full-width
+ * digits: refused, "may only contain digits, spaces, `-`…" named characters the person saw there. Read as the plain
+ * characters they stand for (no-break and thin spaces are white space already).
+ */
+export function plainNumberText(input: string): string {
+  if (/^[\x20-\x7e]*$/.test(input)) return input;
+  return input
+    .replace(/[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g, '')
+    .replace(/[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]/g, '-')
+    .replace(/[\uff01-\uff5e]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) - 0xfee0));
+}
+
+/**
  * Parses a number given in E.164 (`+44 7400 123456`), Wavix's digits-only international form (`447400123456`), or a
  * national form of `defaultCountry` (`(415) 555-0100` with US).
  *
@@ -36,7 +50,7 @@ export class PhoneNumberError extends AppError {
  * it is tried as international first, because that is how Wavix writes every number it sends us, then as national.
  */
 export function parsePhoneNumber(input: string, defaultCountry: CountryCode = 'US'): Result<PhoneNumber, PhoneNumberError> {
-  const trimmed = input.trim();
+  const trimmed = plainNumberText(input).trim();
   if (trimmed === '') return err(new PhoneNumberError(input, 'it is empty.'));
   if (/[^\d\s+().\-/]/.test(trimmed)) {
     return err(new PhoneNumberError(input, 'it may only contain digits, spaces, `+`, `-`, `.`, `/` and parentheses.'));

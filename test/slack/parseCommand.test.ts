@@ -396,3 +396,13 @@ describe('parseSmsCommand, numbers Slack turned into phone links (its mobile app
     expect(parsed('number enable-inbound <tel:2025550143>')).toEqual({ kind: 'number.enable-inbound', number: '2025550143' });
   });
 });
+
+describe('parseSmsCommand, numbers pasted with typographic dashes', () => {
+  it('takes them as the number in doctor ignore, not as the reason', () => {
+    expect(parsed('doctor ignore +1 202\u2013555\u20130143 voice DID')).toEqual({
+      kind: 'doctor.ignore',
+      number: '+1 202\u2013555\u20130143',
+      reason: 'voice DID',
+    });
+  });
+});

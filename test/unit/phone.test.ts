@@ -60,3 +60,25 @@ describe('formatting', () => {
     expect(formatPhoneForPeople('Wavix')).toBe('Wavix');
   });
 });
+
+describe('parsePhoneNumber, numbers pasted from web pages, PDFs and contact cards', () => {
+  it.each([
+    ['+1 202\u2011555\u20110143'], // non-breaking hyphens (a web page keeping the number on one line)
+    ['+1 202\u2013555\u20130143'], // en dashes (a word processor's autocorrect)
+    ['(202) 555\u22120143'], // a minus sign
+    ['+1\u00a0202\u00a0555\u00a00143'], // no-break spaces
+    ['\u202a+1 202 555 0143\u202c'], // direction marks around it (copied from right-to-left text)
+    ['+1 202 555 0143\u200b'], // a zero-width space at the end of a copied line
+    ['\uff0b\uff11 \uff12\uff10\uff12 \uff15\uff15\uff15 \uff10\uff11\uff14\uff13'], // full-width (a CJK keyboard)
+  ])('%j is +12025550143', (input) => {
+    const result = parsePhoneNumber(input);
+    expect(result.ok, result.ok ? '' : result.error.userMessage).toBe(true);
+    if (result.ok) expect(result.value.e164).toBe('+12025550143');
+  });
+
+  it('still refuses letters, and quotes the number as it was pasted', () => {
+    const result = parsePhoneNumber('+1 202\u2013555\u2013CALL');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.userMessage).toContain('+1 202\u2013555\u2013CALL');
+  });
+});

@@ -1,4 +1,4 @@
-import { parsePhoneNumber } from '../../../core/phone.js';
+import { parsePhoneNumber, plainNumberText } from '../../../core/phone.js';
 import { parseSenderIdPrefill, type SenderIdPrefill } from '../../../core/senderIdPrefill.js';
 import { graphemePrefix } from '../../../core/text.js';
 import { maskUrl } from '../../../core/urls.js';
@@ -341,7 +341,9 @@ const MAX_PHONE_WORDS = 24;
 function numberAndReason(text: string): { number: string; reason: string | null } | { problem: string } {
   const words = wordsOf(text);
   let phoneWords = 0;
-  while (phoneWords < Math.min(words.length, MAX_PHONE_WORDS) && PHONE_WORD.test(words[phoneWords]?.text ?? '')) phoneWords++;
+  // A word pasted with typographic dashes or full-width digits is a phone word too (the phone helper reads them).
+  while (phoneWords < Math.min(words.length, MAX_PHONE_WORDS) && PHONE_WORD.test(plainNumberText(words[phoneWords]?.text ?? '')))
+    phoneWords++;
   for (let n = phoneWords; n > 0; n--) {
     const end = (words[n - 1]?.start ?? 0) + (words[n - 1]?.text.length ?? 0);
     if (parsePhoneNumber(text.slice(0, end)).ok) {
