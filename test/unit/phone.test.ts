@@ -82,3 +82,30 @@ describe('parsePhoneNumber, numbers pasted from web pages, PDFs and contact card
     if (!result.ok) expect(result.error.userMessage).toContain('+1 202\u2013555\u2013CALL');
   });
 });
+
+describe('parsePhoneNumber, NANP area codes newer than the number metadata', () => {
+  // 729 (Tennessee's 423 overlay) and 624 (Buffalo's 716 overlay) are unknown to the metadata smsops is built with;
+  // Wavix sells their numbers and their SMS arrive, so a route must be settable for them.
+  it.each([
+    ['+1 729 234 5678', '+17292345678'],
+    ['(624) 234-5678', '+16242345678'],
+    ['17292345678', '+17292345678'],
+    ['7292345678', '+17292345678'],
+  ])('%j is %s', (input, e164) => {
+    const result = parsePhoneNumber(input);
+    expect(result.ok, result.ok ? '' : result.error.userMessage).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.e164).toBe(e164);
+    expect(isUsOrCanada(result.value)).toBe(true);
+    expect(result.value.display).toBe(`+1 ${e164.slice(2, 5)} ${e164.slice(5, 8)} ${e164.slice(8)}`);
+  });
+
+  it.each([
+    ['+1 911 234 5678'], // N11: a service code, never an area code
+    ['+1 292 234 5678'], // N9X: reserved
+    ['+1 729 134 5678'], // an exchange starting with 1
+    ['+1 729 234 567'], // a digit short
+  ])('still refuses %j', (input) => {
+    expect(parsePhoneNumber(input).ok).toBe(false);
+  });
+});
