@@ -28,7 +28,9 @@ export const senderIdListSchema = z.looseObject({ items: z.array(senderIdSchema)
 
 export const numberSchema = z.looseObject({
   id: z.number().int(),
-  number: z.string(),
+  // Documented as digits ("12565378257"); a "+" or spacing kept would make it "++1…" beside inbound's normalised `to`,
+  // so routes, doctor and the drift watch would disagree with the relay about one number.
+  number: z.string().transform((number) => number.replace(/[\s+().-]/g, '')),
   city: z.string().nullable().optional(),
   country: z.string().optional(),
   country_short_name: z.string(),
