@@ -1,6 +1,7 @@
 import { AppError, err, ok, type Result } from '../errors.js';
 import { attempt, performChange } from './access.js';
 import { InputError } from './inputError.js';
+import { createKeyedSerial } from './keyedSerial.js';
 import { accountWebhooksOf } from './model/accountWebhooks.js';
 import { formatPhoneForPeople, INBOUND_SMS_COUNTRIES, parsePhoneNumber, toWavixDigits } from './phone.js';
 import type { WavixNumber } from './ports/wavix.js';
@@ -115,31 +116,46 @@ export interface InboundActivation {
   alreadyActive: boolean;
 }
 
+/**
+ * One activation per number at a time: a second press of "Enable inbound SMS" (or the command and doctor's fix at once)
+ * while Wavix took seconds to answer the first read the number before the first's change, so both asked Wavix to
+ * activate it and both said "now active", audited twice. The second now waits, reads the number again, and says it
+ * was already active.
+ */
+const oneActivationPerNumber = createKeyedSerial();
+
 /** Activates inbound SMS on a US or Canadian number; other countries are refused with the reason before Wavix is called. */
 export async function enableInboundSms(services: SetupServices, actor: Actor, input: string): Promise<Result<InboundActivation>> {
   const parsed = parsePhoneNumber(input);
   const target = parsed.ok ? parsed.value.e164 : input;
-  return performChange<InboundActivation>(services, actor, { action: 'number.enable-inbound', target }, async () => {
-    if (!parsed.ok) return err(new InputError([{ field: 'number', message: parsed.error.userMessage }]));
-    if (!INBOUND_SMS_COUNTRIES.has(parsed.value.country)) {
-      return err(
-        new InputError([
-          {
-            field: 'number',
-            message: `${parsed.value.display} is a ${parsed.value.country} number: Wavix activates inbound SMS on US and Canadian numbers only. For other countries ask Wavix support whether the number can receive SMS.`,
-          },
-        ]),
-      );
-    }
-    const found = await findAccountNumber(services, parsed.value.e164);
-    if (!found.ok) return found;
-    const profile = await services.wavix.profile.get();
-    const accountWebhook = accountWebhooksOf(profile).smsRelayUrl || null;
-    const smsopsInbound = services.smsopsWebhooks?.inbound ?? null;
-    if (found.value.sms_enabled) {
-      return ok({ number: toNumberState(found.value, accountWebhook, smsopsInbound), alreadyActive: true });
-    }
-    const updated = await services.wavix.numbers.enableInboundSms(found.value.id);
-    return ok({ number: toNumberState(updated, accountWebhook, smsopsInbound), alreadyActive: false });
-  });
+  return performChange<InboundActivation>(services, actor, { action: 'number.enable-inbound', target }, () =>
+    oneActivationPerNumber(target, () => activateInbound(services, parsed)),
+  );
+}
+
+async function activateInbound(
+  services: SetupServices,
+  parsed: ReturnType<typeof parsePhoneNumber>,
+): Promise<Result<InboundActivation>> {
+  if (!parsed.ok) return err(new InputError([{ field: 'number', message: parsed.error.userMessage }]));
+  if (!INBOUND_SMS_COUNTRIES.has(parsed.value.country)) {
+    return err(
+      new InputError([
+        {
+          field: 'number',
+          message: `${parsed.value.display} is a ${parsed.value.country} number: Wavix activates inbound SMS on US and Canadian numbers only. For other countries ask Wavix support whether the number can receive SMS.`,
+        },
+      ]),
+    );
+  }
+  const found = await findAccountNumber(services, parsed.value.e164);
+  if (!found.ok) return found;
+  const profile = await services.wavix.profile.get();
+  const accountWebhook = accountWebhooksOf(profile).smsRelayUrl || null;
+  const smsopsInbound = services.smsopsWebhooks?.inbound ?? null;
+  if (found.value.sms_enabled) {
+    return ok({ number: toNumberState(found.value, accountWebhook, smsopsInbound), alreadyActive: true });
+  }
+  const updated = await services.wavix.numbers.enableInboundSms(found.value.id);
+  return ok({ number: toNumberState(updated, accountWebhook, smsopsInbound), alreadyActive: false });
 }
