@@ -56,11 +56,21 @@ export interface WebhookPlan {
   destinationNote: string | null;
 }
 
+/**
+ * Wavix holds another URL than the one the person saw: their confirmation is outdated, or (never asked, since the URL
+ * was unset or already smsops' when the command read it) another change wrote a different URL meanwhile. The second
+ * was once told "since you were asked to confirm" too, when slow Wavix let two changes of one webhook overlap: words
+ * about a question the person never saw.
+ */
 export class ConfirmationOutdatedError extends AppError {
-  constructor(targetLabel: string) {
+  constructor(targetLabel: string, confirmed = true) {
     super(
-      `webhook of ${targetLabel} changed since the confirmation was shown`,
-      `The webhook of ${targetLabel} changed since you were asked to confirm; nothing was changed. Run the command again to see the current one.`,
+      confirmed
+        ? `webhook of ${targetLabel} changed since the confirmation was shown`
+        : `webhook of ${targetLabel} changed to another URL while it was being set`,
+      confirmed
+        ? `The webhook of ${targetLabel} changed since you were asked to confirm; nothing was changed. Run the command again to see the current one.`
+        : `The webhook of ${targetLabel} was set to another URL (another change, made meanwhile) while smsops was setting yours; nothing was changed. Run the command again to see the current one and replace it if you mean to.`,
     );
     this.name = 'ConfirmationOutdatedError';
   }
@@ -206,7 +216,7 @@ async function planCheckAndWrite(
     plan.replaces.length > 0 &&
     (request.confirmedCurrent === undefined || request.confirmedCurrent !== webhookFingerprint(inbound?.current ?? null))
   ) {
-    return err(new ConfirmationOutdatedError(plan.targetLabel));
+    return err(new ConfirmationOutdatedError(plan.targetLabel, request.confirmedCurrent !== undefined));
   }
   // Pointed elsewhere on purpose, through smsops: the watch must not call that drift. Said before Wavix is asked, and
   // when Wavix holds it already: a change Wavix applied but smsops did not live to record (a crash, a stop) is asked
