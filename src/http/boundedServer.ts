@@ -15,7 +15,8 @@ const STALLED_RETRY_AFTER_S = 5;
  * - a cap on open connections well below the descriptor limit, so accept() never fails with EMFILE. Above the cap
  *   the *oldest connection without a request in progress* is closed (a socket still dribbling its headers, or an
  *   idle keep-alive one, or one whose only request is from a sender not yet known: markUntrusted), not the
- *   newcomer: a flood of connections that never send a request cannot lock out a client that sends one at once.
+ *   newcomer: a flood of connections that never send a request cannot lock out a client that sends one at once, and
+ *   a keep-alive connection answered a moment ago goes after those that have waited longer (see `sockets`).
  *   Only when every connection has a request in progress is the newcomer refused;
  * - a shutdown that closes idle and header-less connections at once and everything else after the grace period.
  */
@@ -106,7 +107,10 @@ export function createBoundedServer(
       handler(req, res);
     },
   );
-  // Map order is accept order: the first idle entry is the oldest idle connection.
+  // Map order is accept order, except that a connection moves to the end each time an answer on it goes out: the first
+  // idle entry is the one that has waited longest for its first request, or since its last answer. In accept order the
+  // first to go at the cap were the real clients' long-lived keep-alive connections, which a flood's are always newer
+  // than (a probe: 3 of 831 keep-alive webhooks reset as they were sent, none stored).
   const sockets = new Map<Socket, Tracked>();
   let closing = false;
   const stalls = watchLoopStalls();
@@ -129,9 +133,9 @@ export function createBoundedServer(
   );
 
   /**
-   * The victim: the oldest connection without a request in progress that has already sent something (a request line
-   * and headers that never end, or a finished keep-alive exchange), looked for among the oldest 256; else the oldest
-   * without a request in progress. A webhook that connected a moment ago has usually sent its whole request, but
+   * The victim: the least recently answered (or, never answered, the oldest) connection without a request in progress
+   * that has already sent something (a request line and headers that never end, or a finished keep-alive exchange),
+   * looked for among the first 256; else the first without a request in progress. A webhook that connected a moment ago has usually sent its whole request, but
    * under a connection storm Node may not have read it yet (bytesRead 0): it is then spared while slow ones remain.
    */
   const evictFor = (newcomer: Socket): ConnectionRefusal => {
@@ -264,6 +268,7 @@ export function createBoundedServer(
       slot.untrusted = false;
       tracked.inProgress -= 1;
       tracked.quietAt = socket.bytesWritten;
+      if (!socket.destroyed && sockets.delete(socket)) sockets.set(socket, tracked);
       // While stopping, a connection is closed as soon as its last response went out.
       if ((closing || tracked.closeWhenAnswered) && tracked.inProgress === 0) {
         tracked.ended = true;
