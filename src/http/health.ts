@@ -154,7 +154,6 @@ function socketLine(socket: SocketState): string {
   return `Socket Mode not connected since ${since}${tried}: Slack commands, buttons and thread replies wait; the relay goes on`;
 }
 
-/** GET /metrics in Prometheus' text format (prom-client's). */
 /**
  * Scrapes that read the gauges afresh: a burst of this many, then this many a second. Every scrape reads each gauge,
  * most from the database; on the public port, 64 connections asking as fast as answered (136 a second, a probe) kept
@@ -163,6 +162,7 @@ function socketLine(socket: SocketState): string {
  */
 const SCRAPES_READ_PER_SECOND = 10;
 
+/** GET /metrics in Prometheus' text format (prom-client's). */
 export function metricsRoute(metrics: MetricsRegistry, now: () => number = () => performance.now()): Route {
   let budget = SCRAPES_READ_PER_SECOND;
   let budgetAt = now();
