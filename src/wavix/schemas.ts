@@ -119,6 +119,12 @@ export const sentMessageSchema = z.looseObject({
       return typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 100 ? n : undefined;
     })
     .optional(),
+  // Wavix's reason when its answer already says the SMS failed (`rejected`, `undelivered`): the Message's error_message,
+  // the words a delivery report gives as `error`. Read leniently: a send Wavix took must never read as failed for it.
+  error_message: z
+    .unknown()
+    .transform((value) => (typeof value === 'string' && value.trim() !== '' ? value : undefined))
+    .optional(),
 });
 
 /** The send-SMS guide shows GET /v3/messages/{id} wrapped as {message: {...}}; the description shows it flat. */

@@ -264,6 +264,28 @@ describe('a reply Wavix accepted with a short answer', () => {
     expect(lastAudit()?.outcome).toBe('ok');
   });
 
+  it('is "Undelivered (rejected)" with Wavix’s error_message, audited failed, when the answer already says rejected', async () => {
+    const rejected = { ...answer, status: 'rejected', error_message: 'Sender ID is not provisioned for this destination' };
+    expect(validateResponse('POST', '/v3/messages', 201, rejected)).toEqual([]);
+    emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 201, body: rejected });
+    expect(await replyFromThread(deps(), message())).toBe('sent');
+    const last = shown.at(-1) as ConversationReply;
+    expect(last).toMatchObject({ status: 'rejected', statusReason: rejected.error_message });
+    expect(replyStatusLine(last)).toMatch(/^Undelivered \(rejected\): Sender ID is not provisioned for this destination · /);
+    // Wavix took the request but nothing reaches the customer: not an "ok" in the audit.
+    expect(lastAudit()).toMatchObject({
+      outcome: 'failed',
+      detail: "Wavix's answer already said rejected: it does not reach the customer.",
+    });
+  });
+
+  it('keeps no error_message of an accepted answer as a reason', async () => {
+    emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 201, body: { ...answer, error_message: 'queued' } });
+    expect(await replyFromThread(deps(), message())).toBe('sent');
+    expect(shown.at(-1)).toMatchObject({ status: 'accepted', statusReason: null });
+    expect(lastAudit()?.outcome).toBe('ok');
+  });
+
   it('is taken as accepted when the answer has no status', async () => {
     emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 201, body: { message_id: answer.message_id } });
     expect(await replyFromThread(deps(), message())).toBe('sent');

@@ -12,7 +12,7 @@ import type { ProcessedSlackEventsRepository } from '../ports/slackEvents.js';
 import type { SlackThreadsRepository } from '../ports/slackThreads.js';
 import { StoreUnavailableError } from '../ports/storeErrors.js';
 import type { TenDlcStatusesReader } from '../ports/tenDlcStatuses.js';
-import type { WavixGateway } from '../ports/wavix.js';
+import type { SentMessage, WavixGateway } from '../ports/wavix.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { assessReply, type ReplyAssessment } from '../replyAssessment.js';
 import { replyTagOf } from './replyTag.js';
@@ -115,6 +115,12 @@ function noticeInBackground(deps: Pick<ReplyFromThreadDeps, 'logger' | 'backgrou
   // A stop waits for it with the replies: a notice rate-limited just before a deploy was otherwise never posted.
   deps.background?.(logged);
 }
+
+/**
+ * First statuses that already say the SMS will not reach the customer: Wavix took the request (a 201) and refused or
+ * dropped the SMS at once. Audited failed, not ok, with Wavix's error_message as the reason a delivery report gives.
+ */
+const FAILED_AT_ONCE: ReadonlySet<ReplyStatus> = new Set(['undelivered', 'expired', 'rejected']);
 
 /** Wavix's first status for a send, as a reply status; an unknown word is taken as accepted (it was not refused). */
 function submittedStatus(wavixStatus: string): ReplyStatus {
@@ -276,7 +282,7 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
   // The status line goes up before Wavix is called, so it sits right under the reply and says "Sending…" meanwhile;
   // a slow or rate-limited Slack holds the SMS back for STATUS_LINE_WAIT_MS at most (the line then catches up).
   await waitAtMost(deps.notifier.showReplyStatus(reply, cost), STATUS_LINE_WAIT_MS);
-  let sent: { message_id: string; status: string; segments?: number | undefined };
+  let sent: SentMessage;
   try {
     sent = await deps.wavix.messages.send({
       from,
@@ -384,15 +390,18 @@ const NOT_RECORDED_MARK_MS = 120_000;
 async function recordSent(
   deps: ReplyFromThreadDeps,
   reply: ConversationReply,
-  sent: { message_id: string; status: string; segments?: number | undefined },
+  sent: SentMessage,
   cost: string | undefined,
 ): Promise<ReplyOutcome> {
   const status = submittedStatus(sent.status);
+  const failedAtOnce = FAILED_AT_ONCE.has(status);
+  // Only a failure's reason: an accepted answer's error_message (null, or a word of its own) explains nothing.
+  const reason = failedAtOnce ? (sent.error_message ?? null) : null;
   // Wavix's count is what it charges: it is recorded beside smsops' estimate, and the status line says so when they differ.
   const counted = sent.segments;
   let record: ConversationReply;
   try {
-    record = deps.replies.submitted(reply.id, sent.message_id, status, counted) ?? reply;
+    record = deps.replies.submitted(reply.id, sent.message_id, status, counted, reason) ?? reply;
   } catch (error) {
     deps.logger.error('a reply Wavix accepted could not be recorded as sent', {
       replyId: reply.id,
@@ -405,10 +414,13 @@ async function recordSent(
       status,
       submittedAt: Date.now(),
       statusAt: Date.now(),
+      statusReason: reason,
       ...(counted !== undefined ? { wavixSegments: counted } : {}),
     };
   }
-  audit(deps, record, 'ok', null);
+  // Wavix's words stay out of the audit (read more widely than the thread), as for a refusal.
+  if (failedAtOnce) audit(deps, record, 'failed', `Wavix's answer already said ${status}: it does not reach the customer.`);
+  else audit(deps, record, 'ok', null);
   await deps.notifier.showReplyStatus(record, cost);
   return 'sent';
 }

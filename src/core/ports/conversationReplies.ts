@@ -96,8 +96,17 @@ export interface ConversationRepliesRepository {
    * gives up waiting for replies. Returns the replies it changed.
    */
   markUnsent(reason: string): ConversationReply[];
-  /** Wavix accepted the send; `segments`, when Wavix said how many it counted, is recorded as its count. */
-  submitted(id: number, wavixMessageId: string, status: ReplyStatus, segments?: number): ConversationReply | undefined;
+  /**
+   * Wavix accepted the send; `segments`, when Wavix said how many it counted, is recorded as its count; `reason`, Wavix's
+   * words when its first status is already a failure (`rejected`), as a delivery report's error is.
+   */
+  submitted(
+    id: number,
+    wavixMessageId: string,
+    status: ReplyStatus,
+    segments?: number,
+    reason?: string | null,
+  ): ConversationReply | undefined;
   /** Not sent: smsops refused it (`blocked`) or Wavix did (`failed`), with the reason in words. */
   notSent(id: number, status: 'blocked' | 'failed', reason: string): ConversationReply | undefined;
   /** Wavix may or may not have sent it (no answer, a 5xx, a broken connection): said in `reason`. */

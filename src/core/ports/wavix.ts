@@ -77,6 +77,8 @@ export interface SentMessage {
   status: string;
   /** The segments Wavix counted (and charges), when its answer said. */
   segments?: number | undefined;
+  /** Wavix's reason, when its first status is already a failure (`rejected`). */
+  error_message?: string | undefined;
 }
 
 export interface CreateSenderIdRequest {

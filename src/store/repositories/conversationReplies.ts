@@ -104,7 +104,7 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   );
   const setSubmitted = db.prepare(`
     UPDATE conversation_replies SET wavix_message_id = @wavixId, status = @status, submitted_at = @at, status_at = @at,
-      wavix_segments = coalesce(@segments, wavix_segments)
+      wavix_segments = coalesce(@segments, wavix_segments), status_reason = @reason
     WHERE id = @id AND status = 'sending'`);
   const setSending = db.prepare<[number, number]>(
     "UPDATE conversation_replies SET status = 'sending', status_at = ? WHERE id = ? AND status = 'queued'",
@@ -179,21 +179,30 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   // Wavix may post a delivery report before smsops has recorded the send's answer: such reports were stored by the
   // DLR webhook already (their status as Wavix wrote it), so they are read as applyReplyDeliveryReport reads a live
   // one and applied here rather than lost.
-  const submitted = db.transaction((id: number, wavixMessageId: string, status: ReplyStatus, segments?: number) => {
-    setSubmitted.run({ id, wavixId: wavixMessageId, status, at: now(), segments: isCount(segments) ? segments : null });
-    let row = byId.get(id);
-    if (!row || row.wavix_message_id !== wavixMessageId) return row ? toReply(row) : undefined;
-    for (const report of earlierReports.all(wavixMessageId)) {
-      // Its count too, as a report arriving after the answer gives it (Wavix's is what it charges).
-      if (recounts(row, report.segments)) {
-        setWavixSegments.run(report.segments, row.id);
-        row = byId.get(row.id) ?? row;
+  const submitted = db.transaction(
+    (id: number, wavixMessageId: string, status: ReplyStatus, segments?: number, reason?: string | null) => {
+      setSubmitted.run({
+        id,
+        wavixId: wavixMessageId,
+        status,
+        at: now(),
+        segments: isCount(segments) ? segments : null,
+        reason: reason?.slice(0, REASON_MAX) ?? null,
+      });
+      let row = byId.get(id);
+      if (!row || row.wavix_message_id !== wavixMessageId) return row ? toReply(row) : undefined;
+      for (const report of earlierReports.all(wavixMessageId)) {
+        // Its count too, as a report arriving after the answer gives it (Wavix's is what it charges).
+        if (recounts(row, report.segments)) {
+          setWavixSegments.run(report.segments, row.id);
+          row = byId.get(row.id) ?? row;
+        }
+        const status = readWavixDeliveryStatus(report.status);
+        if (status !== undefined) row = advance(row, status, report.error, report.received_at) ?? row;
       }
-      const status = readWavixDeliveryStatus(report.status);
-      if (status !== undefined) row = advance(row, status, report.error, report.received_at) ?? row;
-    }
-    return toReply(row);
-  });
+      return toReply(row);
+    },
+  );
 
   const applyDeliveryStatus = db.transaction(
     (wavixMessageId: string, status: ReplyStatus, reason: string | null, at: number, segments: number | null) => {
@@ -225,7 +234,7 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     },
     discard: (id) => void discard.run(id),
     markUnsent: (reason) => markUnsent.all(reason.slice(0, REASON_MAX), now()).map(toReply),
-    submitted: (id, wavixMessageId, status, segments) => submitted(id, wavixMessageId, status, segments),
+    submitted: (id, wavixMessageId, status, segments, reason) => submitted(id, wavixMessageId, status, segments, reason),
     notSent: (id, status, reason) => {
       setNotSent.run({ id, status, reason: reason.slice(0, REASON_MAX), at: now() });
       const row = byId.get(id);
