@@ -8,11 +8,13 @@ import { compareSlackTs } from '../../src/core/conversations/replyQueue.js';
 import { conversationKeyOf } from '../../src/core/model/conversationKey.js';
 import type { ConversationReply } from '../../src/core/ports/conversationReplies.js';
 import type { ReplyNotifier } from '../../src/core/ports/replyNotifier.js';
+import { applyReplyDeliveryReport } from '../../src/core/replyDelivery.js';
 import { silentLogger } from '../../src/log.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { replyStatusLine } from '../../src/slack/ui/replyStatus.js';
 import { type Repositories, storeOn } from '../../src/store/openStore.js';
 import { createWavixClient } from '../../src/wavix/client.js';
+import { WavixError } from '../../src/wavix/errors.js';
 import { optOutAtEmulator } from '../helpers/emulatorOptOut.js';
 import { validateResponse } from '../helpers/openapi.js';
 import { replyDepsOver } from '../helpers/replyDeps.js';
@@ -98,6 +100,31 @@ describe('a reply whose send has no definite answer', () => {
       'May have been sent: Wavix answered with an error (HTTP 500), which does not say whether it sent it. Check the delivery in the Wavix portal before sending again.',
     );
     expect(lastAudit()?.outcome).toBe('unknown');
+  });
+
+  it('is audited as gone out when Wavix’s delivery report came before its answer to the send was lost', async () => {
+    const d = deps();
+    d.wavix = {
+      ...d.wavix,
+      messages: {
+        send: async (body) => {
+          // Wavix sent it and reported on it (the reply's tag in the report) while its answer to the send was on its way.
+          applyReplyDeliveryReport(
+            repositories.conversationReplies,
+            { wavixMessageId: 'wx-early-dlr', status: 'delivered', error: null, tag: body.tag ?? null },
+            repositories.audit,
+          );
+          throw new WavixError({ kind: 'timeout', operation: 'send an SMS', attempts: 1, detail: 'ECONNABORTED' });
+        },
+      },
+    };
+    expect(await replyFromThread(d, message())).toBe('unknown');
+    expect(shown.at(-1)).toMatchObject({ status: 'delivered', wavixMessageId: 'wx-early-dlr' });
+    // `/sms audit` said only "unknown: Wavix did not answer in time" for an SMS Wavix reported delivered.
+    expect(lastAudit()).toMatchObject({
+      outcome: 'ok',
+      detail: 'Wavix reported it delivered: the send whose answer was lost went out',
+    });
   });
 
   it('says the connection broke when Wavix’s connection is reset, and promises an update only with a DLR webhook', async () => {

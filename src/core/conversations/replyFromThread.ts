@@ -449,7 +449,11 @@ async function sendOutcomeUnknown(
     });
     record = { ...reply, status: 'unknown', statusReason: reason };
   }
-  audit(deps, record, 'unknown', reason);
+  // Wavix's delivery report, carrying the reply's tag, came while its answer to the send was on its way: the send went
+  // out, as the status line says, and the audit must not say "check before sending again".
+  if (record.status !== 'unknown' && record.wavixMessageId !== null) {
+    audit(deps, record, 'ok', `Wavix reported it ${record.status}: the send whose answer was lost went out`);
+  } else audit(deps, record, 'unknown', reason);
   await deps.notifier.showReplyStatus(record, cost);
   return 'unknown';
 }
