@@ -127,6 +127,31 @@ describe('a reply whose send has no definite answer', () => {
     });
   });
 
+  it('is "Not sent", naming the redirect, when WAVIX_API_URL answers the send with a 301 (http:// for https://)', async () => {
+    const redirector = createServer((_request, response) =>
+      response.writeHead(301, { location: 'https://api.wavix.com/v3/messages' }).end(),
+    );
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    try {
+      const d: ReplyFromThreadDeps = {
+        ...deps(),
+        wavix: createWavixClient({
+          baseUrl: `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`,
+          apiKey: 'k',
+          logger: silentLogger,
+        }),
+      };
+      // It said "May have been sent: Wavix’s answer did not say whether it sent it", for an SMS nobody took.
+      expect(await replyFromThread(d, message())).toBe('failed');
+      const line = replyStatusLine(shown.at(-1) as ConversationReply);
+      expect(line).toMatch(/^Not sent: WAVIX.API.URL answered with a redirect \(HTTP 301\) to https:\/\/api\.wavix\.com/);
+      expect(lastAudit()?.outcome).toBe('failed');
+    } finally {
+      redirector.closeAllConnections();
+      await new Promise<void>((resolve) => redirector.close(() => resolve()));
+    }
+  });
+
   it('says the connection broke when Wavix’s connection is reset, and promises an update only with a DLR webhook', async () => {
     const reset = createServer((request) => request.socket.destroy());
     await new Promise<void>((resolve) => reset.listen(0, '127.0.0.1', resolve));

@@ -2,16 +2,22 @@ import { NEVER_CONNECTED_CODES, WavixCallFailure } from '../ports/wavixFailure.j
 
 /**
  * What a failed send says about the SMS. `refused`: Wavix answered with a 4xx (its own words; an opt-out is one of
- * them), so nothing went out. `unknown`: the request may have reached Wavix and been acted on (no answer in time, a
+ * them), or the address answered with a redirect that asks for the request elsewhere, so nothing went out. `unknown`: the request may have reached Wavix and been acted on (no answer in time, a
  * 5xx, a 2xx saying `success:false`, a connection broken after it was made, an answer smsops could not read, an error
  * of smsops' own): the SMS may have gone out, and a resend could reach the customer twice. Only the status decides:
  * whatever Wavix's words say (they may echo the reply, "Reply STOP to opt out"), a 5xx does not say it was not sent.
  */
 export type SendFailure = 'refused' | 'unknown';
 
+/** Moved for good, or "repeat it there": the request itself was not processed where it went. */
+const PROCESSED_NOWHERE_REDIRECTS: ReadonlySet<number> = new Set([301, 307, 308]);
+
 export function sendFailureOf(error: unknown): SendFailure {
   if (!(error instanceof WavixCallFailure)) return 'unknown';
   if (error.status !== undefined && error.status >= 400 && error.status < 500) return 'refused';
+  // A redirect that asks for the request elsewhere (WAVIX_API_URL with http://, an old host name) was not acted on, and
+  // smsops never follows one. Not 302 or 303: a server may answer a POST it processed with them (post/redirect/get).
+  if (error.status !== undefined && PROCESSED_NOWHERE_REDIRECTS.has(error.status)) return 'refused';
   // A connection that was never made carried nothing (the client keeps only the error code, as the cause).
   if (error.kind === 'network' && typeof error.cause === 'string' && NEVER_CONNECTED_CODES.has(error.cause)) return 'refused';
   return 'unknown';
