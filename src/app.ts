@@ -3,7 +3,12 @@ import type { Config } from './config.js';
 import { createAlerts } from './core/alerts.js';
 import { createDeletedUnseen, replyDeleted, WITHDRAWN_TEXT } from './core/conversations/deletedReply.js';
 import { markInterruptedSends, markUnsentReplies } from './core/conversations/interruptedSends.js';
-import { sendTakenReply, type ThreadMessage, takeReplyWhenWritable } from './core/conversations/replyFromThread.js';
+import {
+  type ReplyOutcome,
+  sendTakenReply,
+  type ThreadMessage,
+  takeReplyWhenWritable,
+} from './core/conversations/replyFromThread.js';
 import { createReplyQueue } from './core/conversations/replyQueue.js';
 import { answerThreadNotKept } from './core/conversations/threadNotKept.js';
 import { followHostClock } from './core/hostClockAlert.js';
@@ -468,33 +473,47 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     mayStartSend: () => repliesWaitedUntil === undefined || Date.now() + REPLY_SEND_MAX_MS <= repliesWaitedUntil,
     background: (work: Promise<void>) => replyQueue.track(work),
   };
+  // What became of each reply taken in: a Prometheus rule sees Wavix refusing replies or leaving their outcome unknown,
+  // which no alert reads (the watch's failure rate counts only SMS Wavix took).
+  const replyOutcomes = metrics.counter(
+    'smsops_replies_total',
+    'Thread replies by what became of them: sent (Wavix took it), failed (Wavix refused it), unknown (Wavix may have sent it), blocked (refused by smsops: opt-out, number, length), not_allowed (who wrote it), and the rest.',
+    ['outcome'],
+    { initial: (['sent', 'failed', 'unknown', 'blocked', 'not_allowed'] as const).map((outcome) => ({ outcome })) },
+  );
   const deletedUnseen = createDeletedUnseen();
   const deletionDeps = { replies: repositories.conversationReplies, audit: repositories.audit, logger: replyDeps.logger };
+  // Taken in (claimed and recorded) at once, before the thread's gather wait and the membership check; a write lock
+  // held by another process is waited out for a while, then said to the person.
+  const replyFromThread = async (message: ThreadMessage): Promise<ReplyOutcome> => {
+    const taken = await takeReplyWhenWritable(replyDeps, message);
+    // A grouped post is answered by the listener; a conversation retention deleted is said here.
+    if (taken === 'not_a_relay_thread' && !conversations.isGroupedPost(message.channel, message.threadTs)) {
+      const notKeptDeps = {
+        notifier: notifier.replies,
+        threads: repositories.slackThreads,
+        retentionDays: config.retention.days,
+      };
+      return answerThreadNotKept(notKeptDeps, message);
+    }
+    if (typeof taken === 'string') return taken;
+    // Slack delivered its deletion first (a retried event: smsops down or its socket reconnecting when it was posted):
+    // withdrawn as if deleted while it waited its turn, or it went out minutes after its writer took it back.
+    if (deletedUnseen.has(message.channel, message.messageTs)) {
+      const deleted = replyDeleted(deletionDeps, message.channel, message.messageTs);
+      if (deleted?.withdrawn) {
+        await notifier.replies.tellPerson(message.channel, message.threadTs, message.userId, WITHDRAWN_TEXT);
+        return 'withdrawn';
+      }
+    }
+    return replyQueue.run(`${message.channel} ${message.threadTs}`, message.messageTs, () => sendTakenReply(replyDeps, taken));
+  };
   const conversations = {
-    // Taken in (claimed and recorded) at once, before the thread's gather wait and the membership check; a write
-    // lock held by another process is waited out for a while, then said to the person.
     replyFromThread: async (message: ThreadMessage) => {
-      const taken = await takeReplyWhenWritable(replyDeps, message);
-      // A grouped post is answered by the listener; a conversation retention deleted is said here.
-      if (taken === 'not_a_relay_thread' && !conversations.isGroupedPost(message.channel, message.threadTs)) {
-        const notKeptDeps = {
-          notifier: notifier.replies,
-          threads: repositories.slackThreads,
-          retentionDays: config.retention.days,
-        };
-        return answerThreadNotKept(notKeptDeps, message);
-      }
-      if (typeof taken === 'string') return taken;
-      // Slack delivered its deletion first (a retried event: smsops down or its socket reconnecting when it was posted):
-      // withdrawn as if deleted while it waited its turn, or it went out minutes after its writer took it back.
-      if (deletedUnseen.has(message.channel, message.messageTs)) {
-        const deleted = replyDeleted(deletionDeps, message.channel, message.messageTs);
-        if (deleted?.withdrawn) {
-          await notifier.replies.tellPerson(message.channel, message.threadTs, message.userId, WITHDRAWN_TEXT);
-          return 'withdrawn';
-        }
-      }
-      return replyQueue.run(`${message.channel} ${message.threadTs}`, message.messageTs, () => sendTakenReply(replyDeps, taken));
+      const outcome = await replyFromThread(message);
+      // Every message of the channels comes here: only replies are counted, once (Slack's retries are already_handled).
+      if (outcome !== 'not_a_relay_thread' && outcome !== 'already_handled') replyOutcomes.inc({ outcome });
+      return outcome;
     },
     isGroupedPost: (channel: string, ts: string) => repositories.slackPosts.at(channel, ts)?.layout === 'batch',
     takenReplyStatus: (channel: string, ts: string) => repositories.conversationReplies.bySlackMessage(channel, ts)?.status,

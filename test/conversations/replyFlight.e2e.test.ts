@@ -203,4 +203,27 @@ describe('replies in flight', () => {
       { outcome: 'ok', detail: 'Wavix reported it delivered: the send whose outcome was unknown went out' },
     ]);
   });
+
+  it('are counted in /metrics by what became of them: a Prometheus rule sees replies Wavix may have sent or refused', async () => {
+    const s = await start();
+    const threadTs = await relayedThread(s);
+    const count = async (outcome: string) => {
+      const text = await (await fetch(`${s.smsops.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`smsops_replies_total{outcome="${outcome}"}`));
+      return line === undefined ? undefined : Number(line.split(' ').at(-1));
+    };
+    expect(await count('unknown')).toBe(0);
+    s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 502 });
+    await reply(s, threadTs, '1800000700.000001', 'one');
+    s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 400 });
+    await reply(s, threadTs, '1800000700.000002', 'two');
+    await reply(s, threadTs, '1800000700.000003', 'three');
+    await waitUntil(
+      async () => (await count('sent')) === 1,
+      10_000,
+      () => 'the third reply sent',
+    );
+    expect(await count('unknown')).toBe(1);
+    expect(await count('failed')).toBe(1);
+  });
 });
