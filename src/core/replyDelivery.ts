@@ -30,5 +30,9 @@ export function applyReplyDeliveryReport(
       replyAuditEntry(changed, 'ok', `Wavix reported it ${changed.status}: the send whose outcome was unknown went out`),
     );
   }
+  // Its send was refused with a 4xx, yet Wavix reports on it by the reply's tag: it went out after all.
+  if (changed && before?.status === 'failed') {
+    audit?.record(replyAuditEntry(changed, 'ok', `Wavix reported it ${changed.status}: the send it refused went out`));
+  }
   return changed;
 }

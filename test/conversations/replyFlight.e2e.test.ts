@@ -226,4 +226,37 @@ describe('replies in flight', () => {
     expect(await count('unknown')).toBe(1);
     expect(await count('failed')).toBe(1);
   });
+
+  it('a reply Wavix refused with a 4xx yet sent moves on when its delivery report (with the reply’s tag) comes', async () => {
+    const s = await start();
+    const threadTs = await relayedThread(s);
+    s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 422, afterActing: true });
+    await reply(s, threadTs, '1800000800.000001', 'On its way');
+    await waitUntil(
+      () => s.db.prepare("SELECT 1 FROM conversation_replies WHERE status = 'failed'").get() !== undefined,
+      10_000,
+      'the reply recorded failed',
+    );
+    const [sms] = outbound(s);
+    expect(sms).toBeDefined();
+    const answer = await postDeliveryReport(s, deliveryReport({ ...(sms as WavixMessage), status: 'delivered' }));
+    expect(answer.status).toBe(200);
+    // It stayed "Not sent: Wavix refused…" although the customer had it: its writer posted it again.
+    await waitUntil(
+      () => s.db.prepare("SELECT 1 FROM conversation_replies WHERE status = 'delivered'").get() !== undefined,
+      10_000,
+      'the reply delivered',
+    );
+    const line = () =>
+      s.fakeSlack.calls
+        .filter((c) => c.method === 'chat.update' || c.method === 'chat.postMessage')
+        .map((c) => String(c.args.text))
+        .at(-1);
+    await waitUntil(
+      () => line()?.startsWith('Delivered'),
+      10_000,
+      () => `the delivered line, got ${line()}`,
+    );
+    expect(line()).toBe(`Delivered · Wavix id \`${sms?.message_id}\` · 1 segment, GSM-7`);
+  });
 });

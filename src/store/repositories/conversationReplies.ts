@@ -58,8 +58,11 @@ const toReply = (r: Row): ConversationReply => ({
  * report came in time") is below the real outcomes: a late report still settles it, or its status line went on telling
  * the writer to reach the customer another way after Wavix said delivered (a probe).
  */
-function progress(status: ReplyStatus): number {
+function progress(status: ReplyStatus, linked = false): number {
   if (status === 'dlr_expired') return 3.5;
+  // Refused by Wavix (a 4xx), yet linked to a message by a delivery report carrying the reply's own tag: Wavix sent it
+  // all the same, and the report settles it ("Not sent" made its writer post it again: two texts).
+  if (status === 'failed' && linked) return 0;
   if (FINAL_REPLY_STATUSES.has(status)) return 4;
   return (
     { queued: 0, sending: 0, unknown: 0, accepted: 1, pending: 2, sent: 3 }[
@@ -129,12 +132,12 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   // A reply whose outcome was unknown that Wavix reports on was taken by Wavix: why it was unknown no longer holds.
   const setStatus = db.prepare(`
     UPDATE conversation_replies SET status = @status,
-      status_reason = CASE WHEN status = 'unknown' THEN @reason ELSE coalesce(@reason, status_reason) END, status_at = @at,
+      status_reason = CASE WHEN status IN ('unknown', 'failed') THEN @reason ELSE coalesce(@reason, status_reason) END, status_at = @at,
       delivered_at = CASE WHEN @status = 'delivered' THEN @at ELSE delivered_at END
     WHERE id = @id`);
   const linkTagged = db.prepare<[string, string, string]>(`
     UPDATE conversation_replies SET wavix_message_id = ?
-    WHERE slack_channel = ? AND slack_message_ts = ? AND wavix_message_id IS NULL AND status IN ('sending', 'unknown')`);
+    WHERE slack_channel = ? AND slack_message_ts = ? AND wavix_message_id IS NULL AND status IN ('sending', 'unknown', 'failed')`);
   const setStatusTs = db.prepare('UPDATE conversation_replies SET status_ts = ? WHERE id = ?');
   // Reports smsops stored before it knew the message was a reply (migration 004).
   const earlierReports = db.prepare<
@@ -143,7 +146,7 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   >('SELECT status, error, received_at, segments FROM delivery_reports WHERE wavix_message_id = ? ORDER BY received_at, id');
 
   const advance = (row: Row, status: ReplyStatus, reason: string | null, at: number): Row | undefined => {
-    if (row.status === status || progress(status) <= progress(row.status)) return undefined;
+    if (row.status === status || progress(status) <= progress(row.status, row.wavix_message_id !== null)) return undefined;
     setStatus.run({ id: row.id, status, reason: reason?.slice(0, REASON_MAX) ?? null, at });
     return byId.get(row.id);
   };
