@@ -7,7 +7,7 @@ import { describeError } from '../errors.js';
 import { type Logger, redactSecrets } from '../log.js';
 import type { GroupCommit } from '../store/groupCommit.js';
 import type { WriteHealth } from '../store/writeHealth.js';
-import type { AttemptControl, AttemptOutcome } from './attempt.js';
+import { type AttemptControl, type AttemptOutcome, LazySignalControl } from './attempt.js';
 import { type Decision, type DecisionRules, decideAttempt } from './attemptDecision.js';
 import type { ConcurrencyWindow } from './concurrencyWindow.js';
 import { attemptsBeforeDead, DEFAULT_DETERMINISTIC_LIMIT, type DeliveryRetryPolicy, RETRY_AFTER_CAP_MS } from './retryPolicy.js';
@@ -663,9 +663,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       clearInterval(keeper);
       keeper = undefined;
     };
-    const control: AttemptControl = {
+    const control = new LazySignalControl({
       // Made only when a sender asks for it: one per PortSIP attempt would cost CPU for nothing.
-      get signal() {
+      makeSignal: () => {
         controller ??= new AbortController();
         if (givenUp) controller.abort();
         return controller.signal;
@@ -687,7 +687,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         told ??= new Map();
         told.set(deliveryId, outcome);
       },
-    };
+    });
     arm();
     givingUp.add(giveUp);
     return {
