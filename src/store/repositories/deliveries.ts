@@ -231,14 +231,15 @@ export function createDeliveriesRepository(
     WHERE destination_kind = @kind AND status = 'pending' AND next_attempt_at > @now
       AND (next_attempt_at > @now + @ahead OR last_attempt_at > @now OR created_at > @now OR retry_window_started_at > @now)`);
   // A destination answering again: its deliveries waiting out a backoff are due now (the deliveries_destination index),
-  // but not before the end of a wait it asked for (retry_after_until). Due as of their arrival, not "now": claims go
-  // in due order, and the later SMS of each conversation are due since they arrived, so a first SMS due "now" came
-  // after them; a drain after an outage emptied conversation after conversation (a probe: 5 minutes in, 377 of 3,051
-  // conversations done and 2,578 with nothing delivered) instead of going in arrival order.
+  // but not before the end of a wait it asked for (retry_after_until). Due as of their arrival, not "now", and so are
+  // those whose backoff already ended: claims go in due order, and the later SMS of each conversation are due since
+  // they arrived, so a first SMS due "now" (or at the end of its backoff) came after them; a drain after an outage
+  // emptied conversation after conversation (a probe: 5 minutes in, 377 of 3,051 conversations done and 2,578 with
+  // nothing delivered) instead of going in arrival order.
   const dueNowAt = db.prepare<{ kind: string; destination: string; now: number }>(`
     UPDATE deliveries SET next_attempt_at = MAX(MIN(@now, created_at), COALESCE(retry_after_until, 0))
     WHERE destination_kind = @kind AND destination = @destination AND status = 'pending'
-      AND next_attempt_at > MAX(@now, COALESCE(retry_after_until, 0))`);
+      AND next_attempt_at > MAX(MIN(@now, created_at), COALESCE(retry_after_until, 0))`);
   // The destinations some of whose deliveries wait out smsops' backoff, longer than any wait they asked for: a range of
   // the due index (kind, pending, not due yet).
   const waitingOutBackoff = db.prepare<{ kind: string; now: number; limit: number }, { destination: string }>(`
