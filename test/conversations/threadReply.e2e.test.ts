@@ -848,6 +848,28 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(rows('SELECT status FROM conversation_replies')).toEqual([{ status: 'blocked' }]);
   });
 
+  it('does not text a customer whose STOP arrives while smsops checks the sending number with Wavix (a slow Wavix)', async () => {
+    const threadTs = await relayedThread();
+    // Wavix takes 1.5 s to answer the number check smsops makes before every reply.
+    t.emulator.injectFault({ method: 'GET', path: '/v1/numbers', latencyMs: 1500 });
+    await reply(threadTs, 'Your order ships today');
+    // The reply is taken (its row queued) and waits for Wavix's answer about the number.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sendsToWavix()).toEqual([]);
+    // Meanwhile the customer texts STOP to the number, through smsops' inbound webhook.
+    expect((await postInbound(t, { from: CUSTOMER, to: OUR_NUMBER, text: 'STOP' })).status).toBe(200);
+    await waitUntil(
+      () =>
+        statusLines(threadTs).some((c) => String(c.args.text).startsWith('Not sent')) ||
+        t.fakeSlack.callsTo('chat.update').some((c) => /^(Not sent|Sent)/.test(String(c.args.text))),
+      5000,
+      () => 'the reply settled',
+    );
+    expect(rows('SELECT keyword FROM opt_outs')).toEqual([{ keyword: 'STOP' }]);
+    expect(sendsToWavix()).toEqual([]);
+    expect(rows('SELECT status FROM conversation_replies')).toEqual([{ status: 'blocked' }]);
+  });
+
   it('shows an SMS whose sender was withheld as from no sender given, and refuses a reply to it with the reason: nothing reaches Wavix', async () => {
     const threadTs = await relayedThread('');
     const post = t.fakeSlack.callsTo('chat.postMessage').find((c) => c.result?.ts === threadTs);

@@ -255,13 +255,8 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
   const cost = assessment.ok ? assessment.summary : undefined;
 
   const blocked = assessment.ok ? await sendingNumberRefusal(deps, from) : refusalOf(assessment);
-  if (blocked !== undefined) {
-    const reason = blocked.replace(/^Not sent: /, '');
-    const record = notSentRecord(deps, queued, 'blocked', reason);
-    audit(deps, record, 'refused', reason, assessment.ok ? 'sending_number' : assessment.reason);
-    await deps.notifier.showReplyStatus(record, cost ?? describeCost(record));
-    return 'blocked';
-  }
+  if (blocked !== undefined)
+    return blockedReply(deps, queued, blocked, assessment.ok ? 'sending_number' : assessment.reason, cost);
 
   if (deps.mayStartSend && !deps.mayStartSend()) return notStartedForStop(deps, queued, cost);
   if (message.customEmoji && message.customEmoji.length > 0) {
@@ -282,6 +277,11 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
   // The status line goes up before Wavix is called, so it sits right under the reply and says "Sending…" meanwhile;
   // a slow or rate-limited Slack holds the SMS back for STATUS_LINE_WAIT_MS at most (the line then catches up).
   await waitAtMost(deps.notifier.showReplyStatus(reply, cost), STATUS_LINE_WAIT_MS);
+  // The customer may have texted STOP since the check above: reading the number from Wavix and putting the status line
+  // up take seconds on a slow Wavix or Slack, and a STOP that came meanwhile was texted over (a probe). Asked again
+  // with nothing awaited between this and the call to Wavix.
+  const late = assessReply(deps.optOuts, { from, to, text: message.text });
+  if (!late.ok && late.reason === 'opted_out') return blockedReply(deps, reply, refusalOf(late), late.reason, cost);
   let sent: SentMessage;
   try {
     sent = await deps.wavix.messages.send({
@@ -304,6 +304,21 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
     return 'failed';
   }
   return recordSent(deps, reply, sent, cost);
+}
+
+/** A reply smsops will not send (opted out, a number that cannot send): recorded, audited and said on its status line. */
+async function blockedReply(
+  deps: ReplyFromThreadDeps,
+  reply: ConversationReply,
+  blocked: string,
+  code: string,
+  cost: string | undefined,
+): Promise<ReplyOutcome> {
+  const reason = blocked.replace(/^Not sent: /, '');
+  const record = notSentRecord(deps, reply, 'blocked', reason);
+  audit(deps, record, 'refused', reason, code);
+  await deps.notifier.showReplyStatus(record, cost ?? describeCost(record));
+  return 'blocked';
 }
 
 /** Said to the writer of a message that mentions people in Slack. */
