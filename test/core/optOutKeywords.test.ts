@@ -6,6 +6,18 @@ describe('classifyConsentKeyword', () => {
     expect(classifyConsentKeyword(word)).toEqual({ kind: 'opt_out', keyword: word });
   });
 
+  it.each([
+    ['REVOKE', 'REVOKE'],
+    ['Opt out', 'OPT OUT'],
+    ['OPTOUT', 'OPT OUT'],
+    ['opt-out!', 'OPT OUT'],
+    ['Opt  Out', 'OPT OUT'],
+    ['Stop all', 'STOPALL'],
+    ['STOP-ALL', 'STOPALL'],
+  ])('reads %j as %s, which US rules or carriers take as opting out', (text, keyword) => {
+    expect(classifyConsentKeyword(text)).toEqual({ kind: 'opt_out', keyword });
+  });
+
   it.each(['START', 'UNSTOP'])('%s opts back in', (word) => {
     expect(classifyConsentKeyword(word)).toEqual({ kind: 'opt_in', keyword: word });
   });
@@ -48,7 +60,9 @@ describe('classifyConsentKeyword', () => {
     'stopped',
     'st op',
     'yes',
-    'STOP-ALL',
+    'opt out of what?',
+    'optional',
+    'revoked',
     'START now',
     '\u200B',
     'STOP\u200BSTOP',

@@ -98,6 +98,24 @@ describe('STOP and START received inbound', () => {
     expect(optOuts()).toMatchObject([{ customer_number: CUSTOMER, sender: OUR_NUMBER, keyword: 'STOP', lifted_at: null }]);
   });
 
+  it.each([
+    ['REVOKE', 'REVOKE'],
+    ['Opt out', 'OPT OUT'],
+    ['OPTOUT', 'OPT OUT'],
+    ['opt-out.', 'OPT OUT'],
+    ['Stop all', 'STOPALL'],
+  ])(
+    'records %j, which US rules (FCC 47 CFR 64.1200(a)(10)) or carriers take as opting out, as an opt-out',
+    async (text, keyword) => {
+      await start();
+      const stop = inbound(text);
+      expect(await post(stop)).toBe(200);
+      await until('the SMS at PortSIP', () => sink.received.length === 1);
+      expect(sink.received[0]?.body.equals(stop)).toBe(true);
+      expect(optOuts()).toMatchObject([{ customer_number: CUSTOMER, sender: OUR_NUMBER, keyword, lifted_at: null }]);
+    },
+  );
+
   it('stores and relays the SMS when its STOP cannot be recorded, and logs why', async () => {
     await start();
     t.db.exec("CREATE TRIGGER opt_outs_broken BEFORE INSERT ON opt_outs BEGIN SELECT RAISE(ABORT, 'disk says no'); END");

@@ -7,11 +7,16 @@
  * Only a message that is the keyword alone counts ("stop", " Stop! "), as carriers match: "please don't stop the
  * service" must not opt anyone out. Wavix also treats YES as an opt-in word; smsops does not, since a customer
  * answering "yes" to a question is far likelier than one meaning to resubscribe.
+ *
+ * The FCC's revocation rule (47 CFR 64.1200(a)(10), in force since April 2025) names REVOKE and OPT OUT beside the
+ * CTIA words: a US customer replying either has opted out in law, whether or not Wavix or the carrier acts on it, so
+ * smsops records them too. A two-word keyword ("OPT OUT", "STOP ALL") is matched with any spaces or a hyphen between
+ * its words ("Opt-out", "OPTOUT"), and recorded under one spelling.
  */
 
 export type ConsentKeyword = 'opt_out' | 'opt_in' | 'none';
 
-export const OPT_OUT_KEYWORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'] as const;
+export const OPT_OUT_KEYWORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPT OUT'] as const;
 export const OPT_IN_KEYWORDS = ['START', 'UNSTOP'] as const;
 
 export interface ConsentClassification {
@@ -22,6 +27,12 @@ export interface ConsentClassification {
 
 const optOut = new Set<string>(OPT_OUT_KEYWORDS);
 const optIn = new Set<string>(OPT_IN_KEYWORDS);
+
+/** Two-word keywords, with whatever a person types between the words, as recorded. */
+const SPELLED_APART: ReadonlyArray<[RegExp, string]> = [
+  [/^OPT[\s-]*OUT$/, 'OPT OUT'],
+  [/^STOP[\s-]*ALL$/, 'STOPALL'],
+];
 
 /** Whitespace and punctuation a phone adds or a person types around a keyword: "STOP.", "stop!!", "“Stop”". */
 const SURROUNDING = /^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu;
@@ -41,7 +52,8 @@ const NON_ASCII = /[\u0080-\uffff]/;
 
 export function classifyConsentKeyword(text: string): ConsentClassification {
   const visible = NON_ASCII.test(text) ? text.normalize('NFKC').replace(INVISIBLE, '') : text;
-  const word = visible.replace(SURROUNDING, '').toUpperCase();
+  const trimmed = visible.replace(SURROUNDING, '').toUpperCase();
+  const word = SPELLED_APART.find(([spelling]) => spelling.test(trimmed))?.[1] ?? trimmed;
   if (optOut.has(word)) return { kind: 'opt_out', keyword: word };
   if (optIn.has(word)) return { kind: 'opt_in', keyword: word };
   return { kind: 'none', keyword: null };
