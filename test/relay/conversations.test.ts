@@ -116,6 +116,20 @@ describe('STOP and START received inbound', () => {
     },
   );
 
+  it("says on the SMS's Slack post that the customer opted out, and that a START opted them back in", async () => {
+    await start();
+    expect(await post(inbound('Stop.'))).toBe(200);
+    const [stopPost] = await t.fakeSlack.waitFor('chat.postMessage', 1);
+    expect(readable(stopPost?.args)).toContain(
+      'The customer opted out (STOP): replies from Slack to them from this number are refused until they text START.',
+    );
+    expect(await post(inbound('Hello again'))).toBe(200);
+    expect(await post(inbound('start'))).toBe(200);
+    const posts = await t.fakeSlack.waitFor('chat.postMessage', 3);
+    expect(readable(posts[1]?.args)).not.toContain('opted');
+    expect(readable(posts[2]?.args)).toContain('The customer opted back in (START)');
+  });
+
   it('stores and relays the SMS when its STOP cannot be recorded, and logs why', async () => {
     await start();
     t.db.exec("CREATE TRIGGER opt_outs_broken BEFORE INSERT ON opt_outs BEGIN SELECT RAISE(ABORT, 'disk says no'); END");

@@ -1,4 +1,5 @@
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
+import { classifyConsentKeyword } from '../../core/model/optOutKeywords.js';
 import { formatPartyForPeople } from '../../core/phone.js';
 import { GROUPED_POST_HINT } from './groupedPost.js';
 import { SMS_TEXT_PIECE_MAX, smsTextBlocks } from './smsText.js';
@@ -86,6 +87,25 @@ export function portsipStateText(state: PortsipState, compact = false): string {
   }
 }
 
+/**
+ * What a keyword SMS did to the customer's consent, said on its post: the team reading "STOP" (or "Opt out", which is
+ * one too) learns there and then that their replies will be refused, instead of from a refused reply. Read from the
+ * text by the rule the ingest records it by (a sender withheld opts nobody out); `compact` for a grouped post.
+ */
+function consentNote(message: Pick<InboundMessage, 'text' | 'fromNumber'>, compact = false): string | null {
+  if (message.fromNumber === '' || !message.text) return null;
+  const { kind, keyword } = classifyConsentKeyword(message.text);
+  if (kind === 'opt_out')
+    return compact
+      ? `:no_entry: opted out (${keyword})`
+      : `:no_entry: The customer opted out (${keyword}): replies from Slack to them from this number are refused until they text START.`;
+  if (kind === 'opt_in')
+    return compact
+      ? `:white_check_mark: opted back in (${keyword})`
+      : `:white_check_mark: The customer opted back in (${keyword}): replies from Slack may text them from this number again.`;
+  return null;
+}
+
 /** Budget for the state in a coalesced post: any later state fits where the first one did. */
 const COMPACT_STATE_RESERVE = 100;
 
@@ -118,8 +138,8 @@ function mediaLinks(media: readonly string[] | null, budget: number): string {
 
 /** Room for SMS text in a single post: the budget less the header, media, times, state and a continuation line. */
 const SINGLE_TEXT_UNITS = 8_000;
-/** Blocks a single post keeps for everything but the text: header, note, media, time, state, continuation. */
-const SINGLE_OTHER_BLOCKS = 6;
+/** Blocks a single post keeps for everything but the text: header, note, consent, media, time, state, continuation. */
+const SINGLE_OTHER_BLOCKS = 7;
 
 /** Room kept for the note on a text that did not fit. */
 const NOTE_RESERVE = 300;
@@ -153,6 +173,8 @@ export function inboundSmsMessage(
         ),
       ),
     );
+  const consent = consentNote(message);
+  if (consent) blocks.push(context(consent));
   const media = mediaLinks(message.media, 1_500);
   if (media) blocks.push(context(media));
   // A post an operator re-sent (`/sms relay replay`) says so, so nobody takes it for a new message.
@@ -169,7 +191,8 @@ function batchHeader(message: InboundMessage, portsip: PortsipState | null): str
   const state = portsip ? ` · ${clip(portsipStateText(portsip, true), COMPACT_STATE_RESERVE)}` : '';
   const media = mediaLinks(message.media, 600);
   const noText = message.text ? '' : '\n_(no text)_';
-  return `*${person(message.fromNumber)}* → ${person(message.toNumber)} · ${when(message)}${state}${noText}${media ? `\n${media}` : ''}`;
+  const consent = consentNote(message, true);
+  return `*${person(message.fromNumber)}* → ${person(message.toNumber)} · ${when(message)}${state}${consent ? ` · ${consent}` : ''}${noText}${media ? `\n${media}` : ''}`;
 }
 
 const batchTitle = (count: number) =>
