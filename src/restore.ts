@@ -21,6 +21,7 @@ import {
 import { restoreRefusal, sourceRefusal } from './store/restoreCheck.js';
 import { type BackupAge, backupAgeInWords, comparedInWords, newestMessageAt } from './store/restoreComparison.js';
 import { leaveAsSingleFile, prepareRestoredCopy } from './store/restoredCopy.js';
+import { carryOptOutsForward } from './store/restoreOptOuts.js';
 
 /**
  * `node dist/restore.js --db <database> <backup file>` (from a source checkout: `npm run restore -- ...`): puts a
@@ -274,6 +275,9 @@ function main(args: string[]): number {
     return 1;
   }
 
+  // A STOP received since the backup was taken must go on being honoured: carried into the copy before the swap.
+  const optOuts = ready ? carryOptOutsForward(target, incoming) : undefined;
+
   const moved: Moved[] = [];
   try {
     moveAside(target, aside, moved);
@@ -299,7 +303,7 @@ function main(args: string[]): number {
       `restore: ${moved.map((m) => m.from).join(' and ')} had no database beside ${moved.length > 1 ? 'them' : 'it'}; kept as ${aside}-*`,
     );
   say(`restore: ${backupAgeInWords(prepared)}`);
-  for (const line of compared ?? []) say(`restore: ${line.replace('{aside}', aside)}`);
+  for (const line of [...(compared ?? []), ...(optOuts ? [optOuts] : [])]) say(`restore: ${line.replace('{aside}', aside)}`);
   say(`restore: ${backup} is now ${target}; start smsops (it applies any newer migrations)`);
   return 0;
 }
