@@ -868,6 +868,12 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(rows('SELECT keyword FROM opt_outs')).toEqual([{ keyword: 'STOP' }]);
     expect(sendsToWavix()).toEqual([]);
     expect(rows('SELECT status FROM conversation_replies')).toEqual([{ status: 'blocked' }]);
+    // The "Sending…" line says why it did not go.
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.update').some((c) => /^Not sent: the customer texted STOP\./.test(String(c.args.text))),
+      5000,
+      () => 'the status line saying the customer texted STOP',
+    );
   });
 
   it('shows an SMS whose sender was withheld as from no sender given, and refuses a reply to it with the reason: nothing reaches Wavix', async () => {
