@@ -14,7 +14,9 @@ describe('classifyConsentKeyword', () => {
     ['Opt  Out', 'OPT OUT'],
     ['Stop all', 'STOPALL'],
     ['STOP-ALL', 'STOPALL'],
-  ])('reads %j as %s, which US rules or carriers take as opting out', (text, keyword) => {
+    ['Arrêt', 'ARRET'],
+    ['ARRET', 'ARRET'],
+  ])('reads %j as %s, which US rules or US/Canadian carriers take as opting out', (text, keyword) => {
     expect(classifyConsentKeyword(text)).toEqual({ kind: 'opt_out', keyword });
   });
 

@@ -104,8 +104,9 @@ describe('STOP and START received inbound', () => {
     ['OPTOUT', 'OPT OUT'],
     ['opt-out.', 'OPT OUT'],
     ['Stop all', 'STOPALL'],
+    ['Arrêt', 'ARRET'],
   ])(
-    'records %j, which US rules (FCC 47 CFR 64.1200(a)(10)) or carriers take as opting out, as an opt-out',
+    'records %j, which US rules (FCC 47 CFR 64.1200(a)(10)) or US/Canadian carriers take as opting out, as an opt-out',
     async (text, keyword) => {
       await start();
       const stop = inbound(text);

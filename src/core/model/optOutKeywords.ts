@@ -11,12 +11,23 @@
  * The FCC's revocation rule (47 CFR 64.1200(a)(10), in force since April 2025) names REVOKE and OPT OUT beside the
  * CTIA words: a US customer replying either has opted out in law, whether or not Wavix or the carrier acts on it, so
  * smsops records them too. A two-word keyword ("OPT OUT", "STOP ALL") is matched with any spaces or a hyphen between
- * its words ("Opt-out", "OPTOUT"), and recorded under one spelling.
+ * its words ("Opt-out", "OPTOUT"), and recorded under one spelling. ARRET is the French STOP Canadian carriers (CWTA)
+ * require beside it, with or without its accent.
  */
 
 export type ConsentKeyword = 'opt_out' | 'opt_in' | 'none';
 
-export const OPT_OUT_KEYWORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPT OUT'] as const;
+export const OPT_OUT_KEYWORDS = [
+  'STOP',
+  'STOPALL',
+  'UNSUBSCRIBE',
+  'CANCEL',
+  'END',
+  'QUIT',
+  'REVOKE',
+  'OPT OUT',
+  'ARRET',
+] as const;
 export const OPT_IN_KEYWORDS = ['START', 'UNSTOP'] as const;
 
 export interface ConsentClassification {
@@ -32,6 +43,7 @@ const optIn = new Set<string>(OPT_IN_KEYWORDS);
 const SPELLED_APART: ReadonlyArray<[RegExp, string]> = [
   [/^OPT[\s-]*OUT$/, 'OPT OUT'],
   [/^STOP[\s-]*ALL$/, 'STOPALL'],
+  [/^ARRÊT$/, 'ARRET'],
 ];
 
 /** Whitespace and punctuation a phone adds or a person types around a keyword: "STOP.", "stop!!", "“Stop”". */
