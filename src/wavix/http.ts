@@ -55,6 +55,11 @@ export interface WavixRequest<T> {
   schema: z.ZodType<T>;
   /** Wavix's words in a refusal may quote this request (an SMS's text, its number): see WavixError. */
   quotesRequest?: boolean;
+  /**
+   * Asked before each retry (a 429's Retry-After, a connection never made): false ends the call with the failure it
+   * had. A reply to a customer who texted STOP meanwhile must not go out on the retry.
+   */
+  mayRetry?: () => boolean;
 }
 
 /**
@@ -318,14 +323,16 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
       const backoff = random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const delay = Math.max(backoff, f.retryAfterMs ?? 0);
       const pastBudget = Date.now() + delay >= deadline;
-      if (!retriesLeft || tooLongToWait || pastBudget || !retryable(req.method, f)) {
-        throw new WavixError({
+      const givenUp = () =>
+        new WavixError({
           ...f,
           operation: req.operation,
           attempts: attempt,
           quotesRequest: req.quotesRequest === true,
           throughProxy: typeof options.proxy === 'object',
         });
+      if (!retriesLeft || tooLongToWait || pastBudget || !retryable(req.method, f) || req.mayRetry?.() === false) {
+        throw givenUp();
       }
       logger.info('wavix request will be retried', {
         operation: req.operation,
@@ -335,6 +342,8 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
         delayMs: Math.round(delay),
       });
       await untilCancelled(sleep(delay), cancellation);
+      // Asked again after the wait too: what changed during a Retry-After's seconds (a STOP) is what it is asked for.
+      if (req.mayRetry?.() === false) throw givenUp();
     }
   };
 }

@@ -116,7 +116,7 @@ export function messagesApi(request: WavixRequester, stream: WavixLineStreamer) 
       schema: messageListSchema,
     });
   return {
-    send: (body: SendMessageRequest): Promise<SentMessage> =>
+    send: (body: SendMessageRequest, options: { mayRetry?: () => boolean } = {}): Promise<SentMessage> =>
       // The operation's words reach logs and every reader of a refusal: the customer's number stays out of them.
       request({
         operation: 'send an SMS',
@@ -125,6 +125,7 @@ export function messagesApi(request: WavixRequester, stream: WavixLineStreamer) 
         body,
         schema: sentMessageSchema,
         quotesRequest: true,
+        ...(options.mayRetry ? { mayRetry: options.mayRetry } : {}),
       }),
     list,
     export: (query: ExportMessagesQuery, limits: { maxBytes: number; maxMs: number }) => exportMessages(stream, query, limits),

@@ -848,13 +848,15 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(rows('SELECT status FROM conversation_replies')).toEqual([{ status: 'blocked' }]);
   });
 
-  it('does not text a customer whose STOP arrives while smsops checks the sending number with Wavix (a slow Wavix)', async () => {
+  it('does not text a customer whose STOP arrives while smsops checks the sending number with Wavix (a slow Wavix)', {
+    timeout: 20_000,
+  }, async () => {
     const threadTs = await relayedThread();
-    // Wavix takes 1.5 s to answer the number check smsops makes before every reply.
-    t.emulator.injectFault({ method: 'GET', path: '/v1/numbers', latencyMs: 1500 });
+    // Wavix takes 4 s to answer the number check smsops makes before every reply.
+    t.emulator.injectFault({ method: 'GET', path: '/v1/numbers', latencyMs: 4000 });
     await reply(threadTs, 'Your order ships today');
-    // The reply is taken (its row queued) and waits for Wavix's answer about the number.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The reply is checked (membership, opt-outs) and waits for Wavix's answer about the number.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(sendsToWavix()).toEqual([]);
     // Meanwhile the customer texts STOP to the number, through smsops' inbound webhook.
     expect((await postInbound(t, { from: CUSTOMER, to: OUR_NUMBER, text: 'STOP' })).status).toBe(200);
@@ -862,19 +864,44 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
       () =>
         statusLines(threadTs).some((c) => String(c.args.text).startsWith('Not sent')) ||
         t.fakeSlack.callsTo('chat.update').some((c) => /^(Not sent|Sent)/.test(String(c.args.text))),
-      5000,
+      8000,
       () => 'the reply settled',
     );
+    // It went through the number check, which the STOP came during.
+    expect(t.emulator.requests().some((r) => r.method === 'GET' && r.path === '/v1/numbers')).toBe(true);
     expect(rows('SELECT keyword FROM opt_outs')).toEqual([{ keyword: 'STOP' }]);
     expect(sendsToWavix()).toEqual([]);
     expect(rows('SELECT status FROM conversation_replies')).toEqual([{ status: 'blocked' }]);
-    // The "Sending…" line says why it did not go.
+    // The status line (posted, or "Sending…" edited) says why it did not go.
+    const saysStop = (c: { args: Record<string, unknown> }) => /^Not sent: the customer texted STOP\./.test(String(c.args.text));
     await waitUntil(
-      () => t.fakeSlack.callsTo('chat.update').some((c) => /^Not sent: the customer texted STOP\./.test(String(c.args.text))),
+      () => t.fakeSlack.callsTo('chat.update').some(saysStop) || statusLines(threadTs).some(saysStop),
       5000,
       () => 'the status line saying the customer texted STOP',
     );
   });
+
+  it('does not text a customer whose STOP arrives while the send waits out Wavix’s 429 (Retry-After 3 s)', async () => {
+    const threadTs = await relayedThread();
+    t.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 429, retryAfterSeconds: 3 });
+    await reply(threadTs, 'Your order ships today');
+    await waitUntil(
+      () => sendsToWavix().length === 1,
+      5000,
+      () => 'the first try',
+    );
+    expect((await postInbound(t, { from: CUSTOMER, to: OUR_NUMBER, text: 'STOP' })).status).toBe(200);
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.update').some((c) => /^(Not sent|Sent)/.test(String(c.args.text))),
+      8000,
+      () => 'the reply settled',
+    );
+    expect(sendsToWavix().map((r) => r.status)).toEqual([429]);
+    expect(outboundSms()).toEqual([]);
+    expect(rows('SELECT status FROM conversation_replies')).toEqual([{ status: 'blocked' }]);
+    const saysStop = (c: { args: Record<string, unknown> }) => /^Not sent: the customer texted STOP\./.test(String(c.args.text));
+    expect(t.fakeSlack.callsTo('chat.update').some(saysStop) || statusLines(threadTs).some(saysStop)).toBe(true);
+  }, 20_000);
 
   it('shows an SMS whose sender was withheld as from no sender given, and refuses a reply to it with the reason: nothing reaches Wavix', async () => {
     const threadTs = await relayedThread('');

@@ -283,16 +283,27 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
   const late = assessReply(deps.optOuts, { from, to, text: message.text });
   if (!late.ok && late.reason === 'opted_out') return blockedReply(deps, reply, refusalOf(late), late.reason, cost);
   let sent: SentMessage;
+  // A retry (Wavix's 429 asks to wait seconds) is not made once the customer has texted STOP meanwhile.
+  const optedOutSince = () => {
+    const now = assessReply(deps.optOuts, { from, to, text: message.text });
+    return !now.ok && now.reason === 'opted_out' ? now : undefined;
+  };
   try {
-    sent = await deps.wavix.messages.send({
-      from,
-      to,
-      message_body: { text: message.text, media: null },
-      ...(deps.dlrCallbackUrl ? { callback_url: deps.dlrCallbackUrl } : {}),
-      tag: replyTagOf(reply),
-    });
+    sent = await deps.wavix.messages.send(
+      {
+        from,
+        to,
+        message_body: { text: message.text, media: null },
+        ...(deps.dlrCallbackUrl ? { callback_url: deps.dlrCallbackUrl } : {}),
+        tag: replyTagOf(reply),
+      },
+      { mayRetry: () => optedOutSince() === undefined },
+    );
   } catch (error) {
     if (sendFailureOf(error) === 'unknown') return sendOutcomeUnknown(deps, reply, error, cost);
+    // Certainly not sent (a 429 not retried): said as the opt-out it was stopped for.
+    const stoppedFor = optedOutSince();
+    if (stoppedFor) return blockedReply(deps, reply, refusalOf(stoppedFor), stoppedFor.reason, cost);
     const optedOut = deps.isOptedOutRefusal(error, message.text);
     const reason = failureReason(deps, error, { from, to }, optedOut);
     const record = notSentRecord(deps, reply, 'failed', reason);

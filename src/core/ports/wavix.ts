@@ -134,8 +134,11 @@ export interface WavixGateway {
      * where the key may not use it).
      */
     export(query: ExportMessagesQuery, limits: { maxBytes: number; maxMs: number }): AsyncIterable<ExportEvent>;
-    /** Sends one SMS; Wavix answers with the message it accepted (its id and first status). */
-    send(body: SendSmsRequest): Promise<SentMessage>;
+    /**
+     * Sends one SMS; Wavix answers with the message it accepted (its id and first status). `mayRetry`, asked before
+     * each retry, false ends the send with the failure it had.
+     */
+    send(body: SendSmsRequest, options?: { mayRetry?: () => boolean }): Promise<SentMessage>;
   };
   /**
    * The same calls, ended when `cancellation` aborts, and none waiting past `deadline` (epoch ms): a Retry-After that
