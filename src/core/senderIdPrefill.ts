@@ -1,3 +1,4 @@
+import { plainNumberText } from './phone.js';
 import { isCountryCode, type RequestableSenderIdType } from './senderIdRules.js';
 
 /** What `/sms senderid create Acme FR GB` says about the form to open. */
@@ -23,9 +24,13 @@ export function parseSenderIdPrefill(text: string): SenderIdPrefill | null {
   const at = words.findIndex((word, i) => i > 0 && /^[A-Z]{2}$/.test(word));
   const valueWords = at < 0 ? words : words.slice(0, at);
   const countryWords = at < 0 ? [] : words.slice(at);
-  const value = valueWords.join(' ');
+  const typed = valueWords.join(' ');
+  // A number pasted with typographic dashes or full-width digits (as every other command reads it) is a number: taken
+  // as typed, it opened the form as a name "15 characters; at most 11". A name is left exactly as typed.
+  const plain = plainNumberText(typed);
   const type: RequestableSenderIdType =
-    /^\+?[\d\s().-]+$/.test(value) && /\d{5}/.test(value.replace(/\D/g, '')) ? 'numeric' : 'alphanumeric';
+    /^\+?[\d\s().-]+$/.test(plain) && /\d{5}/.test(plain.replace(/\D/g, '')) ? 'numeric' : 'alphanumeric';
+  const value = type === 'numeric' ? plain : typed;
   const countries: string[] = [];
   const notCountries: string[] = [];
   for (const word of countryWords.flatMap((w) => w.split(',')).filter(Boolean)) {

@@ -405,4 +405,20 @@ describe('parseSmsCommand, numbers pasted with typographic dashes', () => {
       reason: 'voice DID',
     });
   });
+
+  it('opens the Sender ID form on the number, as its numeric kind, not as a name too long', () => {
+    expect(parsed('senderid create +1 202\u2011555\u20110143 US')).toEqual({
+      kind: 'senderid.create',
+      prefill: { type: 'numeric', value: '+1 202-555-0143', countries: ['US'], notCountries: [] },
+    });
+    expect(
+      parsed('senderid create \uff0b\uff11 \uff12\uff10\uff12 \uff15\uff15\uff15 \uff10\uff11\uff14\uff13 US'),
+    ).toMatchObject({
+      prefill: { type: 'numeric', value: '+1 202 555 0143' },
+    });
+    // A name in full-width letters is a name: left as typed.
+    expect(parsed('senderid create \uff21\uff23\uff2d\uff25 GB')).toMatchObject({
+      prefill: { type: 'alphanumeric', value: '\uff21\uff23\uff2d\uff25' },
+    });
+  });
 });
