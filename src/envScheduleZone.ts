@@ -2,6 +2,12 @@ import { offsetAt } from './core/zoneClock.js';
 
 const UTC_NAMES = new Set(['utc', 'uct', 'etc/utc', 'gmt', 'etc/gmt', 'universal', 'zulu', 'z', ':utc', ':etc/utc']);
 
+/**
+ * tzdb's zones named after a country (links to its one city zone: GB is Europe/London, Japan Asia/Tokyo): as short as
+ * an abbreviation but not one, they follow the country's daylight saving and are read as that country.
+ */
+const COUNTRY_ZONES = new Set(['gb', 'nz', 'prc', 'roc', 'rok', 'cuba', 'egypt', 'eire', 'iran', 'japan', 'libya']);
+
 function isZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
@@ -52,7 +58,12 @@ export function scheduleZoneWarnings(env: Record<string, string | undefined>, no
       `SCHEDULE_TIMEZONE=${zone} is ${utcOffsetWords(offset)}: tzdb's Etc/GMT zones carry POSIX's sign, the opposite of ISO's. For ${utcOffsetWords(-offset)} ${write} the team's city (e.g. Europe/Moscow), which also follows its daylight-saving changes`,
     );
   }
-  if (/^[a-z]{2,5}$/i.test(zone) && !UTC_NAMES.has(zone.toLowerCase()) && isZone(zone)) {
+  if (
+    /^[a-z]{2,5}$/i.test(zone) &&
+    !UTC_NAMES.has(zone.toLowerCase()) &&
+    !COUNTRY_ZONES.has(zone.toLowerCase()) &&
+    isZone(zone)
+  ) {
     warnings.push(abbreviationWarning(zone, now));
   } else if (/^(gmt|etc\/gmt)$/i.test(zone)) {
     warnings.push(

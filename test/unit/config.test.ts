@@ -328,6 +328,13 @@ describe('configuration words', () => {
       expect(configWarnings({ SCHEDULE_TIMEZONE: fine })).toEqual([]);
     }
   });
+
+  it("does not call tzdb's country-named zones abbreviations: GB is Europe/London, Japan Asia/Tokyo", () => {
+    // A UK team writing GB was told to write Europe/London, which is what GB already is (daylight saving included).
+    for (const zone of ['GB', 'NZ', 'Japan', 'Eire', 'Egypt', 'Cuba', 'Iran', 'Libya', 'PRC', 'ROC', 'ROK']) {
+      expect(configWarnings({ SCHEDULE_TIMEZONE: zone })).toEqual([]);
+    }
+  });
 });
 
 describe('on/off variables and PUBLIC_BASE_URL', () => {
