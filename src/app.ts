@@ -477,7 +477,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   // which no alert reads (the watch's failure rate counts only SMS Wavix took).
   const replyOutcomes = metrics.counter(
     'smsops_replies_total',
-    'Thread replies by what became of them: sent (Wavix took it), failed (Wavix refused it), unknown (Wavix may have sent it), blocked (refused by smsops: opt-out, number, length), not_allowed (who wrote it), and the rest.',
+    'Thread replies by what became of them: sent (Wavix took it), failed (Wavix refused it, or answered it rejected at once), unknown (Wavix may have sent it), blocked (refused by smsops: opt-out, number, length), not_allowed (who wrote it), and the rest.',
     ['outcome'],
     { initial: (['sent', 'failed', 'unknown', 'blocked', 'not_allowed'] as const).map((outcome) => ({ outcome })) },
   );

@@ -227,6 +227,39 @@ describe('replies in flight', () => {
     expect(await count('failed')).toBe(1);
   });
 
+  it('counts a send Wavix answered 201 with status rejected as failed, not sent: it never reaches the customer', async () => {
+    const s = await start();
+    const threadTs = await relayedThread(s);
+    const count = async (outcome: string) => {
+      const text = await (await fetch(`${s.smsops.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`smsops_replies_total{outcome="${outcome}"}`));
+      return line === undefined ? undefined : Number(line.split(' ').at(-1));
+    };
+    const rejected = {
+      carrier_fees: '0.0',
+      charge: '0.0',
+      direction: 'outbound',
+      delivered_at: null,
+      error_message: 'Campaign suspended',
+      message_id: 'abc123de-4567-890f-gh12-ijklmnop3456',
+      message_type: 'sms',
+      segments: 1,
+      sent_at: null,
+      status: 'rejected',
+      submitted_at: '2025-09-22T09:07:53Z',
+      tag: null,
+    };
+    s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 201, body: rejected });
+    await reply(s, threadTs, '1800000750.000001', 'one');
+    await waitUntil(
+      async () => (await count('failed')) === 1 || (await count('sent')) === 1,
+      10_000,
+      () => 'the reply counted',
+    );
+    expect(await count('failed')).toBe(1);
+    expect(await count('sent')).toBe(0);
+  });
+
   it('a reply Wavix refused with a 4xx yet sent moves on when its delivery report (with the reply’s tag) comes', async () => {
     const s = await start();
     const threadTs = await relayedThread(s);

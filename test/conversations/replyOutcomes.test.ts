@@ -320,7 +320,7 @@ describe('a reply Wavix accepted with a short answer', () => {
     const rejected = { ...answer, status: 'rejected', error_message: 'Sender ID is not provisioned for this destination' };
     expect(validateResponse('POST', '/v3/messages', 201, rejected)).toEqual([]);
     emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 201, body: rejected });
-    expect(await replyFromThread(deps(), message())).toBe('sent');
+    expect(await replyFromThread(deps(), message())).toBe('failed');
     const last = shown.at(-1) as ConversationReply;
     expect(last).toMatchObject({ status: 'rejected', statusReason: rejected.error_message });
     expect(replyStatusLine(last)).toMatch(/^Undelivered \(rejected\): Sender ID is not provisioned for this destination · /);

@@ -448,7 +448,9 @@ async function recordSent(
   if (failedAtOnce) audit(deps, record, 'failed', `Wavix's answer already said ${status}: it does not reach the customer.`);
   else audit(deps, record, 'ok', null);
   await deps.notifier.showReplyStatus(record, cost);
-  return 'sent';
+  // Counted (smsops_replies_total) and logged as what became of it: a reply Wavix answered "rejected" never went out,
+  // and a suspended campaign answering every reply so showed on dashboards as replies sent.
+  return failedAtOnce ? 'failed' : 'sent';
 }
 
 /**
