@@ -86,6 +86,14 @@ export function parsePhoneNumber(input: string, defaultCountry: CountryCode = 'U
   return err(new PhoneNumberError(input, hint));
 }
 
+/**
+ * Whether the number is in the number data smsops was built with, as opposed to taken by the NANP plan's shape only:
+ * a new area code, or a typo into an unused one (refused until new codes were taken by shape), to be said as a doubt.
+ */
+export function inNumberData(e164: string): boolean {
+  return parsePhoneNumberFromString(e164)?.isValid() === true;
+}
+
 /** A NANP number: area code and exchange from 2-9, no N11 or N9X (reserved) area code. */
 const NANP_SHAPE = /^[2-9](?!11)[0-8]\d[2-9]\d{6}$/;
 

@@ -24,4 +24,14 @@ describe('phone numbers shown to people', () => {
     expect(routeSetMessage(change).text).toBe('Route saved: +1 202 555 0143.');
     expect(routeRemovedMessage(change).text).toBe('Route removed: +1 202 555 0143.');
   });
+
+  it('a route for a +1 number taken by its shape only says so: a typo into an unused area code is no longer refused', () => {
+    // +1 555 555 0143 was refused ("no country uses a number of that shape") before new area codes were taken by shape.
+    const typo = routeSetMessage({ value: route('+15555550143'), moved: 0, unrouted: 0 });
+    expect(JSON.stringify(typo.blocks)).toMatch(/Area code 555 is not in smsops' number data.*typo/);
+    expect(JSON.stringify(typo.blocks)).toContain('/sms number list +1 555 555 0143');
+    const known = routeSetMessage({ value: route('+12025550143'), moved: 0, unrouted: 0 });
+    expect(JSON.stringify(known.blocks)).not.toMatch(/number data/);
+    expect(JSON.stringify(routeSetMessage({ value: route('default'), moved: 0, unrouted: 0 }).blocks)).not.toMatch(/number data/);
+  });
 });

@@ -1,7 +1,7 @@
 import { destinationRemark, plainHttpRemark } from '../../core/destinationUrls.js';
 import type { RelayRoute } from '../../core/model/relayRoute.js';
 import { matchesNumberSearch } from '../../core/numberSearch.js';
-import { formatPhoneForPeople } from '../../core/phone.js';
+import { formatPhoneForPeople, inNumberData } from '../../core/phone.js';
 import { storedPortsipUrlProblem } from '../../core/portsipUrl.js';
 import { type RouteChange, type RoutesOverview, routeInForce } from '../../core/routes.js';
 import { searchesWithoutVerb } from '../listeners/commands/parseCommand.js';
@@ -157,6 +157,18 @@ function keptNote(change: RouteChange): string[] {
   return [`Kept ${what.join(' and ')} (not given). ${clear}, so that the fallback decides.`];
 }
 
+/**
+ * A +1 number smsops' number data does not know was taken by the plan's shape (a new area code): a typo into an unused
+ * one is taken the same way, and its route would never match an SMS. Said, with where to check, since route set does
+ * not ask Wavix.
+ */
+function unknownAreaCodeNote(number: string): string[] {
+  if (number === 'default' || !number.startsWith('+1') || inNumberData(number)) return [];
+  return [
+    `:grey_question: Area code ${number.slice(2, 5)} is not in smsops' number data: a new one, or a typo? ${code(`/sms number list ${formatPhoneForPeople(number)}`)} shows whether the number is on the Wavix account.`,
+  ];
+}
+
 /** The answer to `route set`, with where the route's messages go now (`overview` read after the change). */
 export function routeSetMessage(change: RouteChange, overview?: RoutesOverview, channelWarning?: string): SlackMessage {
   const route = change.value;
@@ -168,7 +180,7 @@ export function routeSetMessage(change: RouteChange, overview?: RoutesOverview, 
     blocks: [
       section(`:white_check_mark: Route saved.\n${line}`),
       ...warning,
-      ...[...keptNote(change), ...queuedEffect(change)].map(context),
+      ...[...unknownAreaCodeNote(route.number), ...keptNote(change), ...queuedEffect(change)].map(context),
     ],
   };
 }
