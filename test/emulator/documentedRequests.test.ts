@@ -80,6 +80,15 @@ describe('the emulator refuses what Wavix’s description does not allow', () =>
     }
     expect((await call('GET', '/v3/messages?type=outbound&status=dlr_expired&message_type=mms')).status).toBe(200);
   });
+
+  it('a message list or export filtered by `tag` for inbound messages (the filter is "supported for outbound messages only")', async () => {
+    for (const path of ['/v3/messages', '/v3/messages/all']) {
+      const refused = await call('GET', `${path}?type=inbound&tag=campaignX`);
+      expect(refused.status, path).toBe(400);
+      expect(validateComponent('ValidationErrorResponse', refused.body)).toEqual([]);
+    }
+    expect((await call('GET', '/v3/messages?type=outbound&tag=campaignX')).status).toBe(200);
+  });
 });
 
 describe('the message list’s filters', () => {

@@ -173,6 +173,9 @@ function matching(
   if (status !== null && !(WAVIX_DELIVERY_STATUSES as readonly string[]).includes(status)) return wavixError.badRequest('status');
   const messageType = query.get('message_type');
   if (messageType !== null && messageType !== 'sms' && messageType !== 'mms') return wavixError.badRequest('message_type');
+  // `tag` is "supported for outbound messages only"; how Wavix answers it with type=inbound is not described (ignored,
+  // so every inbound message comes back?). Refused like an undocumented value: an empty list would hide the mistake.
+  if (query.get('tag') !== null && type !== 'outbound') return wavixError.badRequest('tag');
   const time = (name: string, endOfDay = false) => {
     const value = query.get(name);
     return value === null ? undefined : sentTime(value, endOfDay);
