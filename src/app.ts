@@ -653,6 +653,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         alertsNotShown: alertLifecycle.notShown,
         alertsRateLimitedUntil: () => watchSlack.rateLimitedUntil(),
         slackClock: () => slackClock.reading(),
+        replyLookups: watch.replyLookups,
       }),
       metricsRoute(metrics),
       homeRoute(),

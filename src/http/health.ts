@@ -2,6 +2,7 @@ import { readThresholds } from '../core/alertRules.js';
 import type { Alerts } from '../core/alerts.js';
 import type { DestinationBacklog } from '../core/model/delivery.js';
 import { CLOCK_BACK_MS } from '../core/wording.js';
+import type { ReplyLookupHealth } from '../jobs/replyLookupJob.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { Reading } from '../relay/pollerCache.js';
 import type { RelayHealth } from '../relay/relayHealth.js';
@@ -51,6 +52,11 @@ export function healthRoute(options: {
    * nothing else says so (Slack takes smsops' posts). Over a minute off, `slack` warns.
    */
   slackClock?: () => SlackClockReading | undefined;
+  /**
+   * The reply-lookups job (replies of unknown outcome looked up at Wavix): said as `replyLookups`, never a 503 (no SMS
+   * waits on it; their lines stay "May have been sent" meanwhile).
+   */
+  replyLookups?: () => ReplyLookupHealth;
 }): Route {
   const { deliveries, alerts, now } = options;
   const readBacklog = options.polledBacklog ?? (() => ({ value: deliveries.backlog(), ageMs: 0 }));
@@ -114,6 +120,7 @@ export function healthRoute(options: {
             : 'ok',
           backlogThresholdMinutes: thresholdMinutes,
           dead: backlog.reduce((sum, b) => sum + b.dead, 0),
+          ...(options.replyLookups ? { replyLookups: replyLookupsLine(options.replyLookups()) } : {}),
           ...slack,
           ...(relay ? { workers: relay.workers } : {}),
         });
@@ -197,4 +204,15 @@ export function metricsRoute(metrics: MetricsRegistry, now: () => number = () =>
       res.end(text);
     },
   };
+}
+
+/** The reply-lookups job in words: how many replies wait for a look at Wavix, and since when Wavix has not answered. */
+function replyLookupsLine(health: ReplyLookupHealth): string {
+  const waiting =
+    health.waiting === 0
+      ? 'no reply of unknown outcome waits'
+      : `${health.waiting} ${health.waiting === 1 ? 'reply' : 'replies'} of unknown outcome wait${health.waiting === 1 ? 's' : ''} for a look at Wavix`;
+  if (!health.failing) return health.waiting === 0 ? 'ok' : waiting;
+  const { since, error, inARow } = health.failing;
+  return `failing since ${new Date(since).toISOString()} (${inARow} in a row): ${error.replace(/\.$/, '')}; ${waiting}`;
 }

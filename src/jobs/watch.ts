@@ -14,6 +14,7 @@ import { createBackupJob } from './backupJob.js';
 import { createDailyDigestJob } from './dailyDigestJob.js';
 import type { WatchOperations } from './operations.js';
 import { createOptOutSyncJob } from './optOutSyncJob.js';
+import { createReplyLookupJob, REPLY_LOOKUP_SCHEDULE, type ReplyLookupHealth } from './replyLookupJob.js';
 import { createRetentionJob, type RetentionSettings } from './retentionJob.js';
 import { createScheduler, type JobDefinition, RUN_OUTCOMES, type Scheduler } from './scheduler.js';
 import { createSenderIdApprovalJob } from './senderIdApprovalJob.js';
@@ -37,6 +38,8 @@ export interface Watch {
   operations: WatchOperations;
   /** Records a 10DLC status change Wavix posted (what the webhook routes call). */
   receiveTenDlc: TenDlcWatch['receive'];
+  /** Where the look-ups of replies of unknown outcome stand (/healthz). */
+  replyLookups: () => ReplyLookupHealth;
   scheduler: Scheduler;
   /** Arms the schedules and subscribes to 10DLC events (both in the background of start-up; runs retry the latter). */
   start(): void;
@@ -47,7 +50,17 @@ export interface Watch {
 export function createWatch(options: {
   repositories: Pick<
     Repositories,
-    'alerts' | 'traffic' | 'settings' | 'tenDlc' | 'deliveryReports' | 'deliveries' | 'watchBaseline' | 'jobRuns' | 'optOuts'
+    | 'alerts'
+    | 'traffic'
+    | 'settings'
+    | 'tenDlc'
+    | 'deliveryReports'
+    | 'deliveries'
+    | 'watchBaseline'
+    | 'jobRuns'
+    | 'optOuts'
+    | 'conversationReplies'
+    | 'audit'
   >;
   retentionStore: RetentionStore;
   services: SetupServices<WavixClient>;
@@ -73,7 +86,7 @@ export function createWatch(options: {
   backupNow: (cancellation?: AbortSignal) => Promise<BackupMade>;
   /** The alert lifecycle (core/alerts.ts), shared with the relay. */
   alertLifecycle: Alerts;
-  notifier: Pick<Notifier, 'announce'>;
+  notifier: Pick<Notifier, 'announce' | 'replies'>;
   /** Where job runs are counted by job and outcome. */
   metrics: Pick<MetricsRegistry, 'counter'>;
   logger: Logger;
@@ -149,6 +162,16 @@ export function createWatch(options: {
     logger: logger.child({ job: 'opt-outs' }),
   });
 
+  const replyLookups = createReplyLookupJob({
+    wavix: services.wavix,
+    replies: repositories.conversationReplies,
+    audit: repositories.audit,
+    notifier: notifier.replies,
+    metrics: options.metrics,
+    logger: logger.child({ job: 'reply-lookups' }),
+    now,
+  });
+
   const { schedules } = options;
   const jobs: JobDefinition[] = [
     {
@@ -187,6 +210,13 @@ export function createWatch(options: {
       schedule: schedules.optOutSync,
       description: "Reads Wavix's opt-out list and records the opt-outs smsops did not have (replies to them are refused).",
       run: optOutSync.run,
+    },
+    {
+      name: 'reply-lookups',
+      schedule: REPLY_LOOKUP_SCHEDULE,
+      description:
+        'Looks up at Wavix, by their tag, the replies whose send\'s outcome is unknown ("May have been sent"), after 1, 5 and 30 minutes and at each start, and settles them as Wavix says.',
+      run: replyLookups.run,
     },
     {
       name: 'backup',
@@ -229,6 +259,7 @@ export function createWatch(options: {
       ...(backupDirCheck ? { backupDirProblem: backupDirCheck } : {}),
     },
     receiveTenDlc: tenDlc.receive,
+    replyLookups: replyLookups.health,
     scheduler,
     start: () => {
       scheduler.start();

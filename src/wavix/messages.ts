@@ -4,7 +4,14 @@ import { WavixError } from './errors.js';
 import type { WavixRequester } from './http.js';
 import { MAX_LINE_BYTES, type WavixLineStreamer } from './lineStream.js';
 import { paginate } from './paginate.js';
-import { exportedMessageSchema, messageListSchema, messageOrWrappedSchema, sentMessageSchema } from './schemas.js';
+import {
+  exportedMessageSchema,
+  messageListSchema,
+  messageOrWrappedSchema,
+  sentMessageSchema,
+  type TaggedMessage,
+  taggedMessageListSchema,
+} from './schemas.js';
 
 export interface SendMessageRequest {
   from: string;
@@ -128,6 +135,22 @@ export function messagesApi(request: WavixRequester, stream: WavixLineStreamer) 
         ...(options.mayRetry ? { mayRetry: options.mayRetry } : {}),
       }),
     list,
+    /**
+     * The outbound messages sent with `tag` on the days from `sentAfter` to `sentBefore` (YYYY-MM-DD): `GET
+     * /v3/messages` with `type=outbound` (required) and its `tag` filter ("supported for outbound messages only").
+     * One page of 100: a tag names one reply, sent once. Wavix may match a tag loosely (undocumented), so the caller
+     * keeps only exact ones.
+     */
+    tagged: async (tag: string, sentAfter: string, sentBefore: string): Promise<TaggedMessage[]> =>
+      (
+        await request({
+          operation: 'look up a reply by its tag',
+          method: 'GET',
+          path: '/v3/messages',
+          query: { type: 'outbound', tag, sent_after: sentAfter, sent_before: sentBefore, per_page: 100 },
+          schema: taggedMessageListSchema,
+        })
+      ).items,
     export: (query: ExportMessagesQuery, limits: { maxBytes: number; maxMs: number }) => exportMessages(stream, query, limits),
     iterate: (query: Omit<ListMessagesQuery, 'page'>): AsyncGenerator<WavixMessage> =>
       paginate((page) => list({ per_page: 100, ...query, page }), { operation: `list ${query.type} messages` }),

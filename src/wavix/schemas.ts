@@ -135,6 +135,20 @@ export const messageOrWrappedSchema = z.union([
 
 export const messageListSchema = z.looseObject({ items: z.array(messageSchema), pagination: paginationSchema });
 
+/**
+ * A message as a lookup by tag reads it (a reply whose send's outcome is unknown): only what settles the reply is
+ * required; its text, numbers and the list's pagination are not read, so a change there costs no reply its answer.
+ */
+export const taggedMessageSchema = z.looseObject({
+  message_id: z.string().min(1),
+  tag: nullableString.optional(),
+  status: z.string(),
+  segments: z.number().int().nullable().optional().catch(undefined),
+  error_message: nullableString.optional().catch(undefined),
+});
+export const taggedMessageListSchema = z.looseObject({ items: z.array(taggedMessageSchema) });
+export type TaggedMessage = z.infer<typeof taggedMessageSchema>;
+
 export const brandSchema = z.looseObject({
   brand_id: z.string(),
   status: z.string(),

@@ -179,7 +179,7 @@ describe('replies in flight', () => {
       () => `the unknown line, got ${statusLine()}`,
     );
     expect(statusLine()).toBe(
-      'May have been sent: Wavix answered with an error (HTTP 500), which does not say whether it sent it. Check the delivery before sending again; this line updates if Wavix reports it. · 1 segment, GSM-7',
+      'May have been sent: Wavix answered with an error (HTTP 500), which does not say whether it sent it. Check the delivery before sending again; this line updates when Wavix reports it, or within about 30 minutes as smsops looks it up at Wavix. · 1 segment, GSM-7',
     );
 
     const [sms] = outbound(s);

@@ -85,7 +85,7 @@ describe('a reply whose send has no definite answer', () => {
     expect(last.status).toBe('unknown');
     // No DLR webhook of smsops' own (no PUBLIC_BASE_URL): nothing promises that the line will update.
     expect(replyStatusLine(last)).toBe(
-      'May have been sent: Wavix did not answer in time. Check the delivery in the Wavix portal before sending again.',
+      'May have been sent: Wavix did not answer in time. Check the delivery before sending again; smsops looks it up at Wavix, and this line updates within about 30 minutes.',
     );
     expect(replyStatusLine(last)).not.toMatch(/Not sent|try again/i);
     expect(lastAudit()).toMatchObject({ action: 'conversation.reply', outcome: 'unknown' });
@@ -97,7 +97,7 @@ describe('a reply whose send has no definite answer', () => {
     const last = shown.at(-1) as ConversationReply;
     expect(last.status).toBe('unknown');
     expect(replyStatusLine(last)).toBe(
-      'May have been sent: Wavix answered with an error (HTTP 500), which does not say whether it sent it. Check the delivery in the Wavix portal before sending again.',
+      'May have been sent: Wavix answered with an error (HTTP 500), which does not say whether it sent it. Check the delivery before sending again; smsops looks it up at Wavix, and this line updates within about 30 minutes.',
     );
     expect(lastAudit()?.outcome).toBe('unknown');
   });
@@ -170,7 +170,7 @@ describe('a reply whose send has no definite answer', () => {
       };
       expect(await replyFromThread(withReports, message())).toBe('unknown');
       expect(replyStatusLine(shown.at(-1) as ConversationReply)).toBe(
-        'May have been sent: The connection to Wavix broke (ECONNRESET) before its answer. Check the delivery before sending again; this line updates if Wavix reports it.',
+        'May have been sent: The connection to Wavix broke (ECONNRESET) before its answer. Check the delivery before sending again; this line updates when Wavix reports it, or within about 30 minutes as smsops looks it up at Wavix.',
       );
     } finally {
       reset.close();

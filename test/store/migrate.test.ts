@@ -72,6 +72,7 @@ const SHIPPED = [
   '041_customer_number_indexes.sql',
   '042_deliveries_due_live_only.sql',
   '043_delivery_status_check_without_in.sql',
+  '044_reply_lookups.sql',
 ];
 
 describe('migration runner', () => {

@@ -55,6 +55,7 @@ const SHIPPED: ReadonlyArray<readonly [string, string]> = [
   ['041_customer_number_indexes.sql', '180c2bcae74d331328c29f2d60ff4b8073ff7bb25097db10377651e0d4a58f94'],
   ['042_deliveries_due_live_only.sql', 'da326c86984a6a12ac55757136bbb786ff46dc90121aebecdfa5f5b715e1a9c8'],
   ['043_delivery_status_check_without_in.sql', '4694fdad8ad25d0c561e9dac6c7888e5d1beaff7cd8f42c1d5221c2b128e5cb2'],
+  ['044_reply_lookups.sql', 'd21aed9c307bdd8c7c54b0f98a4b9fabcd3c6fbd7fb01a0305f6eb1df32ea6a6'],
 ];
 
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -5,7 +5,7 @@ import type { ReplyNotifier } from '../ports/replyNotifier.js';
 import { INTERRUPTED_SEND_REASON, STOPPED_BEFORE_SENDING_REASON } from './sendOutcome.js';
 
 interface Deps {
-  replies: Pick<ConversationRepliesRepository, 'markInterruptedSends' | 'markUnsent'>;
+  replies: Pick<ConversationRepliesRepository, 'markInterruptedSends' | 'markUnsent' | 'lookUpAtStart'>;
   notifier: Pick<ReplyNotifier, 'showReplyStatus'>;
   logger: Logger;
 }
@@ -28,6 +28,14 @@ export function markInterruptedSends(deps: Deps): Promise<void> {
   }
   if (interrupted.length > 0) {
     deps.logger.warn('replies left sending by a stopped smsops may have been sent', { replies: interrupted.map((r) => r.id) });
+  }
+  // Every reply of unknown outcome is looked up at Wavix at once (the reply-lookups job's next run): its delivery
+  // report may have come while smsops was down, and an interrupted send's should not wait a minute more.
+  try {
+    const due = deps.replies.lookUpAtStart();
+    if (due > 0) deps.logger.info('replies of unknown outcome are looked up at Wavix after the start', { replies: due });
+  } catch (error) {
+    deps.logger.error('replies of unknown outcome could not be set to be looked up', { error: describeError(error) });
   }
   return Promise.all([markUnsentReplies(deps), ...interrupted.map((reply) => deps.notifier.showReplyStatus(reply))]).then(
     () => undefined,

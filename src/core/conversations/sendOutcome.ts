@@ -23,15 +23,19 @@ export function sendFailureOf(error: unknown): SendFailure {
   return 'unknown';
 }
 
+/** What an unknown outcome's line promises: the reply's look-ups at Wavix by its tag (replyLookup.ts) settle it. */
+const LOOKED_UP = 'smsops looks it up at Wavix, and this line updates within about 30 minutes.';
+
 /**
  * The status line's words for a send whose outcome is unknown: what actually went wrong (a 500 is not a timeout),
- * then what to do, never an invitation to send again. The line only promises to update when Wavix reports back to
- * smsops (`reportsComeBack`: the send named smsops' DLR webhook); the send's tag links the report to the reply.
+ * then what to do, never an invitation to send again. The line updates when Wavix reports back to smsops
+ * (`reportsComeBack`: the send named smsops' DLR webhook), or when smsops' look-ups at Wavix settle it; the send's
+ * tag links either to the reply.
  */
 export function unknownOutcomeReason(error: unknown, reportsComeBack: boolean): string {
   const check = reportsComeBack
-    ? 'Check the delivery before sending again; this line updates if Wavix reports it.'
-    : 'Check the delivery in the Wavix portal before sending again.';
+    ? 'Check the delivery before sending again; this line updates when Wavix reports it, or within about 30 minutes as smsops looks it up at Wavix.'
+    : `Check the delivery before sending again; ${LOOKED_UP}`;
   return `${whatWentWrong(error)} ${check}`;
 }
 
@@ -50,8 +54,7 @@ function whatWentWrong(error: unknown): string {
 }
 
 /** The status line's words for a reply left `sending` by a process that stopped (a crash, a kill) mid-send. */
-export const INTERRUPTED_SEND_REASON =
-  'smsops stopped while sending, so it does not know whether Wavix sent it. Check the delivery before sending again.';
+export const INTERRUPTED_SEND_REASON = `smsops stopped while sending, so it does not know whether Wavix sent it. Check the delivery before sending again; ${LOOKED_UP}`;
 
 /** The status line's words for a reply taken in but not yet sent when smsops stopped: its text is not kept. */
 export const STOPPED_BEFORE_SENDING_REASON = 'smsops stopped before sending it; post it again.';

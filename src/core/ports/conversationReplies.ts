@@ -134,6 +134,19 @@ export interface ConversationRepliesRepository {
    * Returns whether the reply took the id.
    */
   linkTaggedSend(slackChannel: string, slackMessageTs: string, wavixMessageId: string): boolean;
+  /**
+   * Replies of unknown outcome whose look at Wavix (by their tag) is due at `at`, written at `writtenSince` or later,
+   * oldest due first; `lookups` counts the looks Wavix answered without a record of it.
+   */
+  dueForLookup(at: number, writtenSince: number, limit: number): Array<{ reply: ConversationReply; lookups: number }>;
+  /** The next look at the reply is due at `dueAt`; `noRecord`: this one was answered, without a record of it. */
+  lookupAgainAt(id: number, dueAt: number, noRecord: boolean): void;
+  /** Still unknown after the last look, which found no record of it at Wavix: it becomes `failed` with `reason`. */
+  noRecordAtWavix(id: number, reason: string): ConversationReply | undefined;
+  /** At start: every reply still to be looked up is looked up now (its report may have come while smsops was down). */
+  lookUpAtStart(): number;
+  /** How many replies of unknown outcome, written at `writtenSince` or later, wait for a look at Wavix. */
+  awaitingLookup(writtenSince: number): number;
   /** Remembers the status line posted under the reply, so later statuses edit it in place. */
   setStatusTs(id: number, statusTs: string): ConversationReply | undefined;
   get(id: number): ConversationReply | undefined;

@@ -1,3 +1,4 @@
+import { FIRST_REPLY_LOOKUP_MS } from '../../core/conversations/replyLookupSchedule.js';
 import type { SmsEncoding } from '../../core/model/smsSegments.js';
 import { readWavixDeliveryStatus } from '../../core/model/wavixDeliveryStatus.js';
 import {
@@ -123,15 +124,37 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   const setNotSent = db.prepare(`
     UPDATE conversation_replies SET status = @status, status_reason = @reason, status_at = @at
     WHERE id = @id AND status IN ('queued', 'sending')`);
+  // Unknown: looked up at Wavix by its tag from a minute on (core/conversations/replyLookup.ts).
   const setUnknown = db.prepare(`
-    UPDATE conversation_replies SET status = 'unknown', status_reason = @reason, status_at = @at
+    UPDATE conversation_replies SET status = 'unknown', status_reason = @reason, status_at = @at, lookups = 0,
+      lookup_due_at = @at + ${FIRST_REPLY_LOOKUP_MS}
     WHERE id = @id AND status = 'sending'`);
-  const markInterrupted = db.prepare<[string, number], Row>(`
-    UPDATE conversation_replies SET status = 'unknown', status_reason = ?, status_at = ?
+  const markInterrupted = db.prepare<[{ reason: string; at: number }], Row>(`
+    UPDATE conversation_replies SET status = 'unknown', status_reason = @reason, status_at = @at, lookups = 0,
+      lookup_due_at = @at + ${FIRST_REPLY_LOOKUP_MS}
     WHERE status = 'sending' RETURNING *`);
-  // A reply whose outcome was unknown that Wavix reports on was taken by Wavix: why it was unknown no longer holds.
+  const dueForLookup = db.prepare<[number, number, number], Row & { lookups: number }>(`
+    SELECT * FROM conversation_replies
+    WHERE lookup_due_at IS NOT NULL AND lookup_due_at <= ? AND status = 'unknown' AND created_at >= ?
+    ORDER BY lookup_due_at, id LIMIT ?`);
+  const setLookupDue = db.prepare(`
+    UPDATE conversation_replies SET lookup_due_at = @dueAt, lookups = lookups + @counted
+    WHERE id = @id AND status = 'unknown'`);
+  const setNoRecord = db.prepare(`
+    UPDATE conversation_replies SET status = 'failed', status_reason = @reason, status_at = @at, lookup_due_at = NULL
+    WHERE id = @id AND status = 'unknown' AND wavix_message_id IS NULL`);
+  const lookUpAtStart = db.prepare<[{ at: number }]>(`
+    UPDATE conversation_replies SET lookup_due_at = @at
+    WHERE lookup_due_at IS NOT NULL AND lookup_due_at > @at AND status = 'unknown'`);
+  const awaitingLookup = db
+    .prepare<[number], number>(
+      "SELECT count(*) FROM conversation_replies WHERE lookup_due_at IS NOT NULL AND status = 'unknown' AND created_at >= ?",
+    )
+    .pluck();
+  // A reply whose outcome was unknown that Wavix reports on was taken by Wavix: why it was unknown no longer holds,
+  // and it is looked up no more.
   const setStatus = db.prepare(`
-    UPDATE conversation_replies SET status = @status,
+    UPDATE conversation_replies SET status = @status, lookup_due_at = NULL,
       status_reason = CASE WHEN status IN ('unknown', 'failed') THEN @reason ELSE coalesce(@reason, status_reason) END, status_at = @at,
       delivered_at = CASE WHEN @status = 'delivered' THEN @at ELSE delivered_at END
     WHERE id = @id`);
@@ -248,11 +271,21 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
       const row = byId.get(id);
       return row ? toReply(row) : undefined;
     },
-    markInterruptedSends: (reason) => markInterrupted.all(reason.slice(0, REASON_MAX), now()).map(toReply),
+    markInterruptedSends: (reason) => markInterrupted.all({ reason: reason.slice(0, REASON_MAX), at: now() }).map(toReply),
     applyDeliveryStatus: (wavixMessageId, status, reason, at, segments) =>
       applyDeliveryStatus(wavixMessageId, status, reason, at ?? now(), segments ?? null),
     linkTaggedSend: (slackChannel, slackMessageTs, wavixMessageId) =>
       linkTagged.run(wavixMessageId, slackChannel, slackMessageTs).changes > 0,
+    dueForLookup: (at, writtenSince, limit) =>
+      dueForLookup.all(at, writtenSince, limit).map((row) => ({ reply: toReply(row), lookups: row.lookups })),
+    lookupAgainAt: (id, dueAt, noRecord) => void setLookupDue.run({ id, dueAt, counted: noRecord ? 1 : 0 }),
+    noRecordAtWavix: (id, reason) => {
+      if (setNoRecord.run({ id, reason: reason.slice(0, REASON_MAX), at: now() }).changes === 0) return undefined;
+      const row = byId.get(id);
+      return row ? toReply(row) : undefined;
+    },
+    lookUpAtStart: () => lookUpAtStart.run({ at: now() }).changes,
+    awaitingLookup: (writtenSince) => awaitingLookup.get(writtenSince) ?? 0,
     setStatusTs: (id, statusTs) => {
       setStatusTs.run(statusTs, id);
       const row = byId.get(id);
