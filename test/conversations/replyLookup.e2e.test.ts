@@ -179,4 +179,38 @@ describe('a reply of unknown outcome, looked up at Wavix by its tag', () => {
     expect(update?.args).toMatchObject({ channel: INBOX, ts: '1800000800.000003' });
     expect(update?.args.text).toBe(`Sent · Wavix id \`${id}\` · 1 segment, GSM-7`);
   });
+
+  it('a send cut by a killed smsops: "May have been sent" at the next start, then what Wavix lists once looked up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsops-lookup-'));
+    dirs.push(dir);
+    const path = join(dir, 'smsops.db');
+    const at = Date.now() - MINUTE;
+    const { db } = openDatabase(path);
+    // What kill -9 during a send leaves: the row `sending`, its "Sending…" line posted, no Wavix id.
+    db.prepare(
+      `INSERT INTO conversation_replies (slack_channel, thread_ts, slack_message_ts, slack_user, from_number, to_number,
+        text_length, segments, encoding, status, created_at, status_at, status_ts)
+       VALUES (?, '1800000900.000001', '1800000900.000002', ?, ?, ?, 10, 1, 'GSM-7', 'sending', ?, ?, '1800000900.000003')`,
+    ).run(INBOX, REPLIER, OUR_NUMBER, CUSTOMER, at, at);
+    closeDatabase(db);
+
+    const s = await start({ DATABASE_PATH: path });
+    const [interrupted] = await s.fakeSlack.waitFor('chat.update');
+    expect(String(interrupted?.args.text)).toMatch(/^May have been sent: smsops stopped while sending/);
+    const tag = replyTagOf({ slackChannel: INBOX, slackMessageTs: '1800000900.000002' });
+    const sent = await fetch(`${s.emulator.url}/v3/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.emulator.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ from: OUR_NUMBER, to: CUSTOMER, message_body: { text: 'On its way', media: null }, tag }),
+    });
+    const { message_id: id } = (await sent.json()) as { message_id: string };
+    // Wavix has handed it to the carrier by now.
+    await s.emulator.clock.advance(2000);
+
+    expect(await runLookups(s)).toContain('reply-lookups: ok');
+    const [, settled] = await s.fakeSlack.waitFor('chat.update', 2);
+    expect(settled?.args).toMatchObject({ channel: INBOX, ts: '1800000900.000003' });
+    expect(settled?.args.text).toBe(`Sent · Wavix id \`${id}\` · 1 segment, GSM-7`);
+    expect(replyRow(s)).toEqual({ status: 'sent', id });
+  });
 });
