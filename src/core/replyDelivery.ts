@@ -1,4 +1,5 @@
 import { replyAuditEntry } from './conversations/replyFromThread.js';
+import { NO_RECORD_AT_WAVIX_REASON } from './conversations/replyLookupSchedule.js';
 import { parseReplyTag } from './conversations/replyTag.js';
 import { readWavixDeliveryStatus } from './model/wavixDeliveryStatus.js';
 import type { AuditRepository } from './ports/audit.js';
@@ -30,9 +31,11 @@ export function applyReplyDeliveryReport(
       replyAuditEntry(changed, 'ok', `Wavix reported it ${changed.status}: the send whose outcome was unknown went out`),
     );
   }
-  // Its send was refused with a 4xx, yet Wavix reports on it by the reply's tag: it went out after all.
+  // Its send was refused with a 4xx, or its look-ups found no record of it at Wavix, yet Wavix reports on it by the
+  // reply's tag: it went out after all.
   if (changed && before?.status === 'failed') {
-    audit?.record(replyAuditEntry(changed, 'ok', `Wavix reported it ${changed.status}: the send it refused went out`));
+    const what = before.statusReason === NO_RECORD_AT_WAVIX_REASON ? 'the send it had no record of' : 'the send it refused';
+    audit?.record(replyAuditEntry(changed, 'ok', `Wavix reported it ${changed.status}: ${what} went out`));
   }
   return changed;
 }

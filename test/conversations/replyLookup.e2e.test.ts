@@ -5,7 +5,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { replyTagOf } from '../../src/core/conversations/replyTag.js';
 import { closeDatabase, openDatabase } from '../../src/store/database.js';
 import { REPLY_THREAD, relayedThread, replyInThread } from '../helpers/replyThreads.js';
-import { ADMIN, readable, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import {
+  ADMIN,
+  postDeliveryReport,
+  readable,
+  runCommand,
+  type SmsopsUnderTest,
+  startSmsopsUnderTest,
+} from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 const { inbox: INBOX, replier: REPLIER, customer: CUSTOMER, ourNumber: OUR_NUMBER } = REPLY_THREAD;
@@ -105,6 +112,31 @@ describe('a reply of unknown outcome, looked up at Wavix by its tag', () => {
     // Looked up no more.
     await s.emulator.clock.advance(60 * MINUTE);
     expect(await runLookups(s)).toContain('0 found, 0 not sent (no record at Wavix), 0 not yet found');
+
+    // Wavix reporting it after all, by its tag: the line moves on, and the audit says the send went out.
+    const { slack_channel: channel, slack_message_ts: ts } = s.db
+      .prepare('SELECT slack_channel, slack_message_ts FROM conversation_replies')
+      .get() as { slack_channel: string; slack_message_ts: string };
+    const late = await postDeliveryReport(s, {
+      message_id: 'wvx-late',
+      message_type: 'sms',
+      from: OUR_NUMBER,
+      to: CUSTOMER,
+      status: 'delivered',
+      segments_count: 1,
+      error: null,
+      tag: replyTagOf({ slackChannel: channel, slackMessageTs: ts }),
+    });
+    expect(late.status).toBe(200);
+    await waitUntil(
+      () => statusLine(s).startsWith('Delivered'),
+      5000,
+      () => `the delivered line, got ${statusLine(s)}`,
+    );
+    expect(audits(s).at(-1)).toEqual({
+      outcome: 'ok',
+      detail: 'Wavix reported it delivered: the send it had no record of went out',
+    });
   });
 
   it('Wavix failing the look-up leaves the line as it was, says so in /sms jobs and /healthz, and the look after the back-off settles it', async () => {

@@ -7,7 +7,12 @@ import type { ReplyNotifier } from '../ports/replyNotifier.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { applyReplyDeliveryReport } from '../replyDelivery.js';
 import { replyAuditEntry } from './replyFromThread.js';
-import { lookupBackoffMs, REPLY_LOOKUP_AFTER_MS, REPLY_LOOKUP_MAX_AGE_MS } from './replyLookupSchedule.js';
+import {
+  lookupBackoffMs,
+  NO_RECORD_AT_WAVIX_REASON,
+  REPLY_LOOKUP_AFTER_MS,
+  REPLY_LOOKUP_MAX_AGE_MS,
+} from './replyLookupSchedule.js';
 import { replyTagOf } from './replyTag.js';
 
 /** A message Wavix lists for a tag, as far as settling a reply needs it. */
@@ -39,10 +44,6 @@ export interface LookupRound {
   notYet: number;
   failed: { error: string } | null;
 }
-
-/** The status line's words (after "Not sent: ") for a reply Wavix has no record of after the last look. */
-export const NO_RECORD_AT_WAVIX_REASON =
-  'Wavix has no record of it (looked up by its tag over 30 minutes), so it was not sent. You may post it again.';
 
 /** Look-ups one round makes at most: each is a Wavix request. */
 const ROUND_LIMIT = 20;

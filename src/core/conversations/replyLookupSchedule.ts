@@ -19,3 +19,7 @@ export const REPLY_LOOKUP_MAX_AGE_MS = 7 * 24 * 60 * 60_000;
 export function lookupBackoffMs(failuresInARow: number): number {
   return Math.min(60_000 * 2 ** Math.max(0, failuresInARow - 1), 30 * 60_000);
 }
+
+/** The status line's words (after "Not sent: ") for a reply Wavix has no record of after the last look. */
+export const NO_RECORD_AT_WAVIX_REASON =
+  'Wavix has no record of it (looked up by its tag over 30 minutes), so it was not sent. You may post it again.';
