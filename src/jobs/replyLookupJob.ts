@@ -71,9 +71,10 @@ export function createReplyLookupJob(deps: {
         const inARow = (failing?.inARow ?? 0) + 1;
         const backoff = lookupBackoffMs(inARow);
         failing = { since: failing?.since ?? now, error: round.failed.error, inARow, retryAt: deps.now() + backoff };
+        const before = round.found + round.noRecord + round.notYet > 0 ? ` Before it: ${done}.` : '';
         return {
           outcome: 'failed',
-          error: `Wavix did not answer a reply's look-up (${round.failed.error}); its line stays "May have been sent", tried again in ${duration(backoff)} (${done})`,
+          error: `Wavix did not answer the look-up of a reply of unknown outcome: ${round.failed.error.replace(/\.$/, '')}. Its line stays "May have been sent"; the next look in ${duration(backoff)}.${before}`,
         };
       }
       failing = null;

@@ -149,7 +149,7 @@ describe('a reply of unknown outcome, looked up at Wavix by its tag', () => {
     await s.emulator.clock.advance(MINUTE + 1000);
     const failed = await runLookups(s);
     expect(failed).toContain('reply-lookups: failed');
-    expect(failed).toContain('its line stays "May have been sent"');
+    expect(failed).toContain('Its line stays "May have been sent"; the next look in 1 min.');
     expect(s.fakeSlack.callsTo('chat.update').length).toBe(edits);
     expect(statusLine(s)).toBe(unknownLine);
     expect(replyRow(s).status).toBe('unknown');
