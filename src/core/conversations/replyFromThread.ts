@@ -455,9 +455,10 @@ async function recordSent(
 
 /**
  * Wavix may have sent it. smsops never received its message_id for this send, but the send carried the reply's tag,
- * which Wavix echoes in its delivery reports: a later report links to this reply by it (never by numbers and time,
- * which would guess), and the status line moves on. Until then it is an honest "May have been sent", saying what
- * went wrong, never an invitation to send again.
+ * which Wavix echoes in its delivery reports and lists its messages by: a later report links to this reply by it
+ * (never by numbers and time, which would guess), and so do the reply-lookups job's looks at Wavix (replyLookup.ts),
+ * and the status line moves on. Until then it is an honest "May have been sent", saying what went wrong, never an
+ * invitation to send again.
  */
 async function sendOutcomeUnknown(
   deps: ReplyFromThreadDeps,
