@@ -19,6 +19,8 @@ export interface ReplyLookupHealth {
 
 export interface ReplyLookupJob {
   run(cancellation?: AbortSignal): Promise<JobOutcome>;
+  /** No reply's look is due and Wavix is not being backed off from: a tick has nothing to do or say. */
+  idle(): boolean;
   health(): ReplyLookupHealth;
 }
 
@@ -29,7 +31,7 @@ export interface ReplyLookupJob {
  */
 export function createReplyLookupJob(deps: {
   wavix: Pick<WavixClient, 'messages'>;
-  replies: ReplyLookupDeps['replies'] & Pick<ConversationRepliesRepository, 'awaitingLookup'>;
+  replies: ReplyLookupDeps['replies'] & Pick<ConversationRepliesRepository, 'awaitingLookup' | 'dueForLookup'>;
   audit: ReplyLookupDeps['audit'];
   notifier: ReplyLookupDeps['notifier'];
   metrics: Pick<MetricsRegistry, 'counter'>;
@@ -79,6 +81,10 @@ export function createReplyLookupJob(deps: {
       }
       failing = null;
       return { outcome: 'ok', summary: done };
+    },
+    idle: () => {
+      const now = deps.now();
+      return failing === null && deps.replies.dueForLookup(now, now - REPLY_LOOKUP_MAX_AGE_MS, 1).length === 0;
     },
     health: () => ({
       waiting: deps.replies.awaitingLookup(deps.now() - REPLY_LOOKUP_MAX_AGE_MS),

@@ -39,6 +39,12 @@ export interface JobDefinition {
   run: (cancellation: AbortSignal) => Promise<JobOutcome>;
   /** How long a run may take before it is recorded failed and the job is free to run again (the scheduler's default). */
   timeLimitMs?: number;
+  /**
+   * True when a scheduled tick would find nothing to do: no run is recorded or logged for it. A job ticking every
+   * minute for rare work (the reply look-ups) otherwise wrote 1,440 run rows and log lines a day saying "0 found".
+   * A run asked for from Slack always runs.
+   */
+  idle?: () => boolean;
 }
 
 /** How a run ended, as counted: a run past its time limit is recorded failed, but counted apart. */
@@ -233,6 +239,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   const onTick = (job: JobDefinition) => async () => {
     try {
+      if (!running.has(job.name) && job.idle?.()) return;
       await execute(job, 'schedule');
     } catch (error) {
       // Only the store can get here (runs never reject); the tick source would otherwise log it outside our log.

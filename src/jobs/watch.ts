@@ -217,6 +217,7 @@ export function createWatch(options: {
       description:
         'Looks up at Wavix, by their tag, the replies whose send\'s outcome is unknown ("May have been sent"), after 1, 5 and 30 minutes and at each start, and settles them as Wavix says.',
       run: replyLookups.run,
+      idle: replyLookups.idle,
     },
     {
       name: 'backup',

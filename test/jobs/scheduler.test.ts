@@ -368,6 +368,29 @@ describe('scheduler: on its ticks', () => {
     expect(runs()).toMatchObject([{ job: 'every-ten', outcome: 'ok' }]);
   });
 
+  it('records nothing for a tick of a job with nothing to do, and runs it when asked from Slack or when work is due', async () => {
+    // The reply look-ups tick every minute for rare work: 1,440 rows and log lines a day saying "0 found" otherwise.
+    const ticks = handTicks();
+    let due = false;
+    let ran = 0;
+    const s = make([{ ...job('look-ups', async () => ({ outcome: 'ok', summary: `run ${++ran}` })), idle: () => !due }], {
+      ticks: ticks.source,
+    });
+    s.start();
+    await ticks.tick('look-ups');
+    await ticks.tick('look-ups');
+    expect(runs()).toEqual([]);
+    expect(logs.filter((l) => l.job === 'look-ups')).toEqual([]);
+    expect(await s.runNow('look-ups')).toEqual({ outcome: 'ok', summary: 'run 1' });
+    due = true;
+    await ticks.tick('look-ups');
+    expect(runs()).toMatchObject([
+      { job: 'look-ups', outcome: 'ok' },
+      { job: 'look-ups', outcome: 'ok' },
+    ]);
+    expect(ran).toBe(2);
+  });
+
   it('records a tick that finds the previous run still going as skipped, not queued; stop waits for that run', async () => {
     const T0 = t.clock.now();
     const slow = gated();
