@@ -67,6 +67,7 @@ import { backupBeforeUpgrade } from './store/preUpgradeBackup.js';
 import { countUnhandledRejections } from './unhandledRejections.js';
 import { createWavixClient, type WavixClient } from './wavix/client.js';
 import { WavixError } from './wavix/errors.js';
+import { createWavixKeyRefusal } from './wavix/keyRefusal.js';
 import { isOptedOutRefusal } from './wavix/optOuts.js';
 
 /**
@@ -251,11 +252,13 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   const socketDispatcher = useEnvironmentProxy(environment, logger);
   // Node itself reads NODE_TLS_REJECT_UNAUTHORIZED from the real environment only: one in `.env` changes nothing.
   warnIfTlsVerificationOff(process.env, logger);
+  const wavixKey = createWavixKeyRefusal();
   const wavix = createWavixClient({
     baseUrl: config.wavix.apiUrl,
     apiKey: config.wavix.apiKey,
     logger,
     proxy: axiosProxyFor(environment, config.wavix.apiUrl),
+    onAnswer: (status) => wavixKey.note(status, Date.now()),
   });
   // A bad key or an unreachable Wavix is reported at once, but does not stop smsops: the webhook relay still works.
   wavix.profile.balance().then(
@@ -283,6 +286,12 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     },
   };
   const metrics = createMetricsRegistry();
+  metrics.gauge(
+    'smsops_wavix_key_refused',
+    '1 while Wavix refuses WAVIX_API_KEY (401): replies from Slack are not sent, the watch cannot read Wavix; else 0.',
+    [],
+    () => [{ value: wavixKey.refusedSince() === undefined ? 0 : 1 }],
+  );
   metrics.gauge('smsops_instance_lease_failed_renewals', 'Heartbeats of the instance lease that failed (retried).', [], () => [
     { value: lease.state().failedRenewals },
   ]);
@@ -654,6 +663,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         alertsRateLimitedUntil: () => watchSlack.rateLimitedUntil(),
         slackClock: () => slackClock.reading(),
         replyLookups: watch.replyLookups,
+        wavixKeyRefusedSince: wavixKey.refusedSince,
       }),
       metricsRoute(metrics),
       homeRoute(),

@@ -9,6 +9,7 @@ import type { RelayHealth } from '../relay/relayHealth.js';
 import { type SlackClockReading, slackClockWords, verdictOf } from '../slack/slackClock.js';
 import type { SocketState } from '../slack/socketConnection.js';
 import type { Repositories, Store } from '../store/openStore.js';
+import { wavixKeyRefusedWords } from '../wavix/keyRefusal.js';
 import { type Route, sendJson } from './server.js';
 
 /**
@@ -57,6 +58,11 @@ export function healthRoute(options: {
    * waits on it; their lines stay "May have been sent" meanwhile).
    */
   replyLookups?: () => ReplyLookupHealth;
+  /**
+   * Since when Wavix refuses WAVIX_API_KEY (src/wavix/keyRefusal.ts), or undefined. Said in `wavix`, never a 503:
+   * inbound SMS still flow, and the watch's alert tells the channel; but until then (three runs) nothing did.
+   */
+  wavixKeyRefusedSince?: () => number | undefined;
 }): Route {
   const { deliveries, alerts, now } = options;
   const readBacklog = options.polledBacklog ?? (() => ({ value: deliveries.backlog(), ageMs: 0 }));
@@ -82,7 +88,12 @@ export function healthRoute(options: {
       const clockWords = slackClockWords(clockReading);
       const clockRefusing = verdictOf(clockReading) === 'refusing' && clockWords !== undefined;
       const slackLine = socket ? socketLine(socket) : clockWords;
-      const slack = { ...(slackLine !== undefined ? { slack: slackLine } : {}), ...alertsField };
+      const refusedSince = options.wavixKeyRefusedSince?.();
+      const slack = {
+        ...(slackLine !== undefined ? { slack: slackLine } : {}),
+        ...alertsField,
+        ...(refusedSince !== undefined ? { wavix: wavixKeyRefusedWords(refusedSince) } : {}),
+      };
       const slackReasons = clockRefusing ? [clockWords] : [];
       try {
         const n = options.migrationCount();

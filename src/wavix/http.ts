@@ -43,6 +43,8 @@ export interface WavixHttpOptions {
   random?: () => number;
   /** The environment's proxy for Wavix's URL, or false for direct (src/outboundProxy.ts); unset: axios' own reading. */
   proxy?: AxiosProxy | false;
+  /** Told of the HTTP status of each answer taken or refused for the key (./keyRefusal.ts: whether Wavix refuses it). */
+  onAnswer?: (status: number) => void;
 }
 
 export interface WavixRequest<T> {
@@ -289,6 +291,8 @@ export function createWavixRequester(options: WavixHttpOptions): WavixRequester 
         });
         response = answer;
         failure = fromResponse(answer, options.apiKey);
+        // Wavix's own answers only: a proxy's page (even a 200 one) says nothing of the key.
+        if (!failure || failure.kind === 'unauthorized') options.onAnswer?.(answer.status);
       } catch (error) {
         if (cancellation?.aborted) throw cancelled(attempt);
         failure = fromNetworkError(error, maxAnswerBytes);

@@ -166,6 +166,8 @@ export function createWavixLineStreamer(options: WavixHttpOptions): WavixLineStr
           // skipped as "no message" and the run judged the window from none, saying only that lines were skipped.
           const page = webPageFailure(response);
           const moved = redirectFailure(response);
+          if (!page && (response.status === 401 || (response.status >= 200 && response.status < 300)))
+            options.onAnswer?.(response.status);
           if (response.status >= 200 && response.status < 300 && !page) body = response.data;
           else if (moved) {
             response.data.destroy();
