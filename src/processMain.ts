@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { startSmsops } from './app.js';
 import { ConfigError, configWarnings, parseConfig, readEnvironment, SECRET_VARIABLES, withEnvFileProblems } from './config.js';
 import { readFlag } from './envBoolean.js';
@@ -166,6 +167,9 @@ function withDatabaseCheck<C extends { databasePath: string }>(
 const SANDBOX_HINT =
   'The sandbox did not start because smsops is configured here (a .env file or one of its variables is set); SMSOPS_SANDBOX=1 runs it on purpose.';
 
+/** DATABASE_PATH as the configuration reads it, from an environment the configuration refused. */
+const databasePathIn = (env: Record<string, string | undefined>) => env.DATABASE_PATH?.trim() || './data/smsops.db';
+
 function startProduction(
   env: Record<string, string | undefined>,
   fileProblems: readonly string[],
@@ -173,7 +177,9 @@ function startProduction(
   onOpeningDatabase: () => void,
 ): Promise<Started> {
   const parsed = withEnvFileProblems(parseConfig(env), fileProblems);
-  const hinted = parsed.ok ? parsed : { ...parsed, hint: SANDBOX_HINT };
+  // Only where smsops has not run yet: an install restarted with a value mistyped (a key being rotated) was told the
+  // sandbox did not start and that SMSOPS_SANDBOX=1 runs it, a lead away from the one variable named above it.
+  const hinted = parsed.ok || existsSync(databasePathIn(env)) ? parsed : { ...parsed, hint: SANDBOX_HINT };
   return startWith(withDatabaseCheck(hinted, 'production'), 'smsops', async (config, logger) => {
     const app = await startSmsops(config, {
       logger,
