@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
 import { createAlerts } from './core/alerts.js';
 import { createDeletedUnseen, replyDeleted, WITHDRAWN_TEXT } from './core/conversations/deletedReply.js';
 import { markInterruptedSends, markUnsentReplies } from './core/conversations/interruptedSends.js';
@@ -19,6 +19,7 @@ import { ALERT_NOT_SHOWN_REASONS } from './core/ports/notifier.js';
 import { storedRouteProblems } from './core/portsipUrl.js';
 import type { SetupServices } from './core/services.js';
 import { maskUrl } from './core/urls.js';
+import { WEBHOOK_SECRET_DROPPED, webhookSecretInForce } from './core/webhookSecretSource.js';
 import { smsopsWebhookUrls } from './core/webhooks.js';
 import { describeError } from './errors.js';
 import { healthRoute, metricsRoute } from './http/health.js';
@@ -235,8 +236,10 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     logger.warn('changes the last run did not finish are recorded as interrupted in the audit log', { unfinished });
 
   // The secret path segment of the webhook URLs: configured, or generated once and kept, so URLs set in Wavix survive restarts.
-  const webhookSecret =
-    config.webhookSecret ?? repositories.settings.getOrCreate('webhook_secret', () => randomBytes(24).toString('base64url'));
+  const webhookSecret = webhookSecretInForce(repositories.settings, config.webhookSecret, () =>
+    randomBytes(24).toString('base64url'),
+  );
+  if (webhookSecret === null) throw new ConfigError([WEBHOOK_SECRET_DROPPED]);
   registerSecret(webhookSecret);
   const previousWebhookSecrets = config.previousWebhookSecrets;
   for (const previous of previousWebhookSecrets) registerSecret(previous);

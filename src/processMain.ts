@@ -135,7 +135,8 @@ async function startWith<C extends { logLevel: LogLevel; logFormat: LogFormat | 
     logger.error(`${what} could not start`, { error: describeError(error) });
     // Exit 2 stops systemd's restarts (RestartPreventExitStatus=2): a refused migration, or one failing on the stored
     // data, fails again at every start, and only the operator can end it (another smsops version, the file put back).
-    process.exitCode = error instanceof MigrationError && !error.passesByItself ? 2 : 1;
+    // A configuration the database refuses (WEBHOOK_SECRET dropped after a start that had it) is one too.
+    process.exitCode = (error instanceof MigrationError && !error.passesByItself) || error instanceof ConfigError ? 2 : 1;
     // start() has undone what it started, so the process normally ends by itself. What cannot be cancelled (the
     // first Wavix check still waiting on an unreachable host, an HTTP agent's sockets) must not keep a process that
     // failed alive: a supervisor restarts it only once it exits. The log line above is already written (pino writes

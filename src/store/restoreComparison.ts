@@ -128,6 +128,6 @@ export function comparedInWords(current: string | undefined, copy: string, optio
  * Restoring another smsops' backup is the other way round, and was silent: that smsops' Wavix got 404 (a probe).
  */
 const SECRET_CHANGES =
-  "the backup's generated webhook secret is not the current database's (or the backup has none: smsops then makes a new one), so with WEBHOOK_SECRET unset smsops' webhook URLs change at its start: Wavix URLs ending with the current database's secret get 404, and SMS posted there are lost. " +
+  "the backup's generated webhook secret is not the current database's (or the backup has none: smsops then makes a new one, or refuses to start when the backup's smsops had WEBHOOK_SECRET set), so with WEBHOOK_SECRET unset smsops' webhook URLs change at its start: Wavix URLs ending with the current database's secret get 404, and SMS posted there are lost. " +
   "The backup's is kept, right when Wavix holds its URLs (this smsops' own backup, its database made anew since). If Wavix holds the current database's (the backup is another smsops' database, or `/sms webhook set` ran since), set WEBHOOK_SECRET to the secret those URLs end with (Wavix's webhook settings show it) before starting, to keep them; " +
   'or set WEBHOOK_SECRET_PREVIOUS to it and move Wavix with `/sms webhook set default`, then `/sms webhook set <number>` for each number with its own webhook';

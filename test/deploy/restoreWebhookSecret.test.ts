@@ -50,7 +50,9 @@ describe('restore of a backup with another generated webhook secret', () => {
     await databaseWithSecret(backup(), 'backup', 'secret-of-the-other-deployment-0123');
     const r = await runRestore(dir, ['--db', target(), backup()]);
     expect(r.code, r.output).toBe(0);
-    expect(r.output).toContain(`${CHANGES} (or the backup has none: smsops then makes a new one), so with WEBHOOK_SECRET unset`);
+    expect(r.output).toContain(
+      `${CHANGES} (or the backup has none: smsops then makes a new one, or refuses to start when the backup's smsops had WEBHOOK_SECRET set), so with WEBHOOK_SECRET unset`,
+    );
     expect(r.output).toContain("Wavix URLs ending with the current database's secret get 404");
     expect(r.output).toContain('set WEBHOOK_SECRET to the secret those URLs end with');
     expect(r.output).not.toContain('secret-of-this-deployment');
