@@ -19,7 +19,7 @@ import { ALERT_NOT_SHOWN_REASONS } from './core/ports/notifier.js';
 import { storedRouteProblems } from './core/portsipUrl.js';
 import type { SetupServices } from './core/services.js';
 import { maskUrl } from './core/urls.js';
-import { WEBHOOK_SECRET_DROPPED, webhookSecretInForce } from './core/webhookSecretSource.js';
+import { PREVIOUS_HOLDS_GENERATED, WEBHOOK_SECRET_DROPPED, webhookSecretInForce } from './core/webhookSecretSource.js';
 import { smsopsWebhookUrls } from './core/webhooks.js';
 import { describeError } from './errors.js';
 import { healthRoute, metricsRoute } from './http/health.js';
@@ -240,6 +240,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     randomBytes(24).toString('base64url'),
   );
   if (webhookSecret === null) throw new ConfigError([WEBHOOK_SECRET_DROPPED]);
+  if (config.previousWebhookSecrets.includes(webhookSecret)) throw new ConfigError([PREVIOUS_HOLDS_GENERATED]);
   registerSecret(webhookSecret);
   const previousWebhookSecrets = config.previousWebhookSecrets;
   for (const previous of previousWebhookSecrets) registerSecret(previous);

@@ -29,3 +29,12 @@ export function webhookSecretInForce(
   settings.set(WEBHOOK_SECRET_SOURCE_SETTING, 'generated');
   return generated;
 }
+
+/**
+ * WEBHOOK_SECRET unset and the generated secret put in WEBHOOK_SECRET_PREVIOUS (the new one's line forgotten): the
+ * start said previous URLs were still taken and to move Wavix "to the current one", which was that same secret, so a
+ * rotation after a leak changed nothing and said nothing. The configuration already refuses it when WEBHOOK_SECRET is
+ * set; this is the generated secret's case.
+ */
+export const PREVIOUS_HOLDS_GENERATED =
+  'WEBHOOK_SECRET_PREVIOUS holds the webhook secret in force, the one smsops generated (WEBHOOK_SECRET is unset): nothing would be rotated. Set WEBHOOK_SECRET to the new secret and keep the old one in WEBHOOK_SECRET_PREVIOUS';

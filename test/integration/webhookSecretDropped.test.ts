@@ -76,4 +76,30 @@ describe('a start without WEBHOOK_SECRET after one with it', () => {
     expect(await post(NEW_SECRET, 'new-2')).toBe(200);
     expect(await post(generated, 'leaked-2')).toBe(404);
   });
+
+  it('with the generated secret in WEBHOOK_SECRET_PREVIOUS and no new one is refused: nothing would be rotated', {
+    timeout: 60_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsops-secret-dropped-'));
+    dirs.push(dir);
+    const port = await freePort();
+    const databasePath = join(dir, 'smsops.db');
+    const { WEBHOOK_SECRET: _unused, ...withoutSecret } = productionEnv({ port, databasePath, webhookSecret: '' });
+    const first = spawnSmsops({ cwd: dir, env: withoutSecret });
+    running.push(first);
+    await first.waitForLine(/smsops listening/, 30_000);
+    process.kill(-first.pid, 'SIGTERM');
+    await first.exited;
+    const db = new Database(databasePath, { readonly: true });
+    const generated = db.prepare("SELECT value FROM settings WHERE key = 'webhook_secret'").pluck().get() as string;
+    db.close();
+
+    // The rotation's new line forgotten: only the old secret, as previous.
+    const forgot = spawnSmsops({ cwd: dir, env: { ...withoutSecret, WEBHOOK_SECRET_PREVIOUS: generated } });
+    running.push(forgot);
+    expect((await forgot.exited).code).toBe(2);
+    const said = forgot.logs.join('\n');
+    expect(said).toContain('WEBHOOK_SECRET_PREVIOUS holds the webhook secret in force, the one smsops generated');
+    expect(said).not.toContain(generated);
+  });
 });
