@@ -26,6 +26,7 @@ import { healthRoute, metricsRoute } from './http/health.js';
 import { homeRoute } from './http/home.js';
 import { startHttpServer } from './http/server.js';
 import { tenDlcWebhookRoutes } from './http/tenDlcWebhookRoutes.js';
+import { createWebhookBodyBudget } from './http/webhookBodyBudget.js';
 import { webhookRoutes } from './http/webhookRoutes.js';
 import { previousSecretReporter } from './http/webhookSecrets.js';
 import { createWatch } from './jobs/watch.js';
@@ -646,6 +647,8 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     previousSecrets: previousWebhookSecrets,
     onPreviousSecret: previousSecretReporter(metrics, logger.child({ component: 'webhooks' })),
   };
+  // One for the SMS and the 10DLC webhooks: what their bodies may hold at once (./http/webhookBodyBudget.ts).
+  const webhookBodyBudget = createWebhookBodyBudget();
   const http = await startHttpServer({
     host: config.http.host,
     port: config.http.port,
@@ -671,9 +674,11 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       }),
       metricsRoute(metrics),
       homeRoute(),
-      ...webhookRoutes({ ...webhookSecrets, ...relay.intake }),
+      ...webhookRoutes({ ...webhookSecrets, ...relay.intake, bodyBudget: webhookBodyBudget }),
       ...tenDlcWebhookRoutes({
         ...webhookSecrets,
+        bodyBudget: webhookBodyBudget,
+        onBusy: relay.intake.onBusy,
         rejected: repositories.rejectedWebhooks,
         receive: watch.receiveTenDlc,
         onIngested: relay.intake.onIngested,

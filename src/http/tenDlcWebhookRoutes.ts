@@ -13,6 +13,7 @@ import {
 } from '../wavix/schemas.js';
 import type { TenDlcEventCategory } from '../wavix/tenDlc.js';
 import { type Route, sendJson } from './server.js';
+import { createWebhookBodyBudget, type WebhookBodyBudget } from './webhookBodyBudget.js';
 import { admitWebhook, answerNotStored, refusedOutcome } from './webhookRoutes.js';
 import type { OnPreviousSecret, WebhookSecrets } from './webhookSecrets.js';
 
@@ -31,6 +32,9 @@ export interface TenDlcWebhookRouteDeps extends WebhookSecrets {
   onIngested?: RelayIntake['onIngested'];
   onAnswered?: RelayIntake['onAnswered'];
   onStoreError?: RelayIntake['onStoreError'];
+  onBusy?: RelayIntake['onBusy'];
+  /** The SMS webhooks' (one per process, ./webhookBodyBudget.ts); a budget of its own when not given. */
+  bodyBudget?: WebhookBodyBudget | undefined;
 }
 
 function parse(
@@ -64,6 +68,7 @@ function parse(
  * Wavix's answer; a failed one is retried by the next poll.
  */
 export function tenDlcWebhookRoutes(deps: TenDlcWebhookRouteDeps): Route[] {
+  const budget = deps.bodyBudget ?? createWebhookBodyBudget();
   const handler =
     (category: TenDlcEventCategory) => async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => {
       const route = `10dlc/${category}` as const;
@@ -79,7 +84,9 @@ export function tenDlcWebhookRoutes(deps: TenDlcWebhookRouteDeps): Route[] {
           route,
           rejected: deps.rejected,
           onPreviousSecret: deps.onPreviousSecret,
+          budget,
         });
+        if (admitted.kind === 'busy') deps.onBusy?.(route, admitted.bytesInUse);
         if (admitted.kind === 'refused') deps.onIngested?.(route, refusedOutcome(admitted.why));
         if (admitted.kind !== 'admitted') return;
         const { body, contentType } = admitted;

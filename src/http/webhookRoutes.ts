@@ -6,6 +6,7 @@ import { RELAY_USER_AGENT } from '../relay/portsip.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import { decodeContent } from './contentEncoding.js';
 import { type Route, refuseUnwantedBody, sendJson } from './server.js';
+import { createWebhookBodyBudget, type WebhookBodyBudget } from './webhookBodyBudget.js';
 import { matchSecret, type OnPreviousSecret, type WebhookSecrets } from './webhookSecrets.js';
 
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
@@ -36,14 +37,20 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
   });
 }
 
-/** What the gate made of a request: a body to handle, a refusal it answered, or a body cut short (nothing to answer). */
+/**
+ * What the gate made of a request: a body to handle, a refusal it answered, a 503 for want of memory to read it
+ * (`busy`: answered, nothing stored), or a body cut short (nothing to answer).
+ */
 export type Admission =
   | { kind: 'admitted'; body: Buffer; contentType: string | null }
   | { kind: 'refused'; why: 'wrong_secret' | 'too_large' | 'undecodable' }
+  | { kind: 'busy'; bytesInUse: number }
   | { kind: 'cut'; receivedBytes: number; declaredBytes: number | null };
 
 export interface WebhookRouteDeps extends RelayIntake, WebhookSecrets {
   onPreviousSecret?: OnPreviousSecret | undefined;
+  /** Shared with the 10DLC webhooks (one per process); a budget of its own when not given. */
+  bodyBudget?: WebhookBodyBudget | undefined;
 }
 
 /**
@@ -61,6 +68,21 @@ export const SELF_LOOP_REFUSAL =
 /** Seconds Wavix is asked to wait before retrying a webhook smsops could not store (locked or full database). */
 export const STORE_UNAVAILABLE_RETRY_AFTER_S = 5;
 
+/** The answer when the bodies being read already hold the budget (./webhookBodyBudget.ts). */
+export const BODY_BUDGET_REFUSAL = 'not stored, try again: smsops is reading too many large webhooks at once';
+
+/** 503 with Retry-After, the body left unread: the connection closes after the answer, its bytes never held. */
+function answerBusy(res: ServerResponse): void {
+  const text = JSON.stringify({ error: BODY_BUDGET_REFUSAL });
+  res.writeHead(503, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'retry-after': String(STORE_UNAVAILABLE_RETRY_AFTER_S),
+    connection: 'close',
+  });
+  res.end(text);
+}
+
 /**
  * The gate every Wavix webhook passes: the secret (404, as if the path did not exist, compared in constant time), then
  * the size (413, the refusal kept in rejected_webhooks), then its Content-Encoding, undone (./contentEncoding.ts). Answers when it refused; otherwise the body, unless the client
@@ -74,6 +96,7 @@ export async function admitWebhook(
     route: WebhookRoute;
     rejected: RejectedWebhooksRepository;
     onPreviousSecret?: OnPreviousSecret | undefined;
+    budget?: WebhookBodyBudget | undefined;
   },
 ): Promise<Admission> {
   const matched = matchSecret(gate.given ?? '', gate);
@@ -85,6 +108,17 @@ export async function admitWebhook(
   if (matched !== 'current') gate.onPreviousSecret?.(gate.route, matched);
   const contentType = req.headers['content-type'] ?? null;
   const declared = Number(req.headers['content-length'] ?? 0);
+  if (gate.budget) {
+    // What reading it may hold: its declared length, or the most kept when chunked or declared larger.
+    const lengthKnown = req.headers['content-length'] !== undefined && Number.isFinite(declared);
+    const release = gate.budget.reserve(lengthKnown ? Math.min(declared, WEBHOOK_BODY_LIMIT) : WEBHOOK_BODY_LIMIT);
+    if (release === null) {
+      answerBusy(res);
+      return { kind: 'busy', bytesInUse: gate.budget.inUse() };
+    }
+    // Held until the answer is out: the body is stored (or refused) only after it was read whole.
+    res.once('close', release);
+  }
   const read = await readBody(req, WEBHOOK_BODY_LIMIT);
   if (!read.ok && 'cut' in read) {
     return { kind: 'cut', receivedBytes: read.size, declaredBytes: req.headers['content-length'] ? declared : null };
@@ -113,6 +147,7 @@ export async function admitWebhook(
  * committed: that 2xx is the promise to Wavix that the message survives a crash.
  */
 export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
+  const budget = deps.bodyBudget ?? createWebhookBodyBudget();
   const handle = async (
     route: WebhookRequest['route'],
     req: IncomingMessage,
@@ -134,7 +169,12 @@ export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
       route,
       rejected: deps.rejected,
       onPreviousSecret: deps.onPreviousSecret,
+      budget,
     });
+    if (admitted.kind === 'busy') {
+      deps.onBusy?.(route, admitted.bytesInUse);
+      return;
+    }
     if (admitted.kind === 'cut') {
       deps.onBodyCut?.(route, { receivedBytes: admitted.receivedBytes, declaredBytes: admitted.declaredBytes });
       return;

@@ -35,6 +35,11 @@ export interface RelayIntake {
     route: WebhookRequest['route'],
     refusal: { code: WebhookRejection['code'] | 'too_large' | 'undecodable'; reason: string | null; messageId: string | null },
   ) => void;
+  /**
+   * Answered 503 before its body was read: the webhook bodies being read already hold the memory budget
+   * (src/http/webhookBodyBudget.ts). Nothing stored; Wavix sends it again.
+   */
+  onBusy?: (route: WebhookRoute, bytesInUse: number) => void;
   /** A store failure that is not the request's fault (logged without the body: SMS text is personal data). */
   onStoreError?: (route: WebhookRoute, error: unknown) => void;
   latency?: Histogram;

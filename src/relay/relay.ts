@@ -622,6 +622,13 @@ export function startRelay(options: RelayOptions): Relay {
         route,
         ...bytes,
       }),
+    onBusy: (route, bytesInUse) => {
+      received.inc({ route, outcome: 'not_stored' });
+      storeRefused(`${route}\nbody budget`, {
+        route,
+        reason: `the webhook bodies being read hold ${Math.round(bytesInUse / 1024)} KB, smsops' budget for them: Wavix sends it again`,
+      });
+    },
     onStoreError: (route, error) => {
       received.inc({ route, outcome: 'not_stored' });
       if (isTransientStoreError(error))

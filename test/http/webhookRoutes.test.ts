@@ -131,4 +131,54 @@ describe('webhook answers', () => {
     });
     expect(small.match(/HTTP\/1\.1 404/g)).toHaveLength(2);
   });
+
+  it('answers 503 with Retry-After, unread, past 8 MB of large webhook bodies being read; small SMS still pass', async () => {
+    const ingested: string[] = [];
+    const busy: number[] = [];
+    server = await serveWebhooks(
+      async (request) => {
+        ingested.push(request.body.subarray(0, 20).toString());
+        return ok({ id: ingested.length, duplicate: false });
+      },
+      { onBusy: (_route, bytes) => busy.push(bytes) },
+    );
+    const { port } = new URL(server.url);
+    const path = `/webhooks/wavix/inbound/${SECRET}`;
+    const bodyOf = (id: string, bytes: number) => {
+      const head = `{"message_id":"${id}","pad":"`;
+      return Buffer.from(`${head}${'p'.repeat(bytes - head.length - 2)}"}`);
+    };
+    // 33 webhooks of 250 KB (8.06 MB), each held one byte short of its end: a burst of large bodies, or one client.
+    const held = Array.from({ length: 33 }, (_, i) => {
+      const body = bodyOf(`held-${i}`, 250 * 1024);
+      const socket = connect(Number(port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d) => {
+        answer += d;
+      });
+      socket.write(`POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`);
+      socket.write(body.subarray(0, body.length - 1));
+      const closed = new Promise<string>((resolve) => socket.on('close', () => resolve(answer)));
+      return { socket, body, closed };
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const large = await fetch(`${server.url}${path}`, { method: 'POST', body: bodyOf('large', 250 * 1024) });
+    expect(large.status).toBe(503);
+    expect(large.headers.get('retry-after')).toBe('5');
+    expect(await large.json()).toEqual({ error: 'not stored, try again: smsops is reading too many large webhooks at once' });
+    expect(busy).toEqual([32 * 250 * 1024, 32 * 250 * 1024]);
+    // Wavix's usual SMS (about 1 KB) never wait for the budget.
+    const small = await fetch(`${server.url}${path}`, { method: 'POST', body: bodyOf('small', 1024) });
+    expect(small.status).toBe(200);
+
+    for (const h of held) h.socket.end(h.body.subarray(h.body.length - 1));
+    const answers = await Promise.all(held.map((h) => h.closed));
+    expect(answers.filter((a) => a.startsWith('HTTP/1.1 200'))).toHaveLength(32);
+    expect(answers.filter((a) => a.startsWith('HTTP/1.1 503'))).toHaveLength(1);
+    // The budget is given back once answered: a large one is taken again.
+    const again = await fetch(`${server.url}${path}`, { method: 'POST', body: bodyOf('again', 250 * 1024) });
+    expect(again.status).toBe(200);
+    expect(ingested).not.toContain('{"message_id":"large');
+  });
 });
