@@ -32,6 +32,7 @@ import { previousSecretReporter } from './http/webhookSecrets.js';
 import { createWatch } from './jobs/watch.js';
 import { type Logger, registerSecret } from './log.js';
 import { CONSOLE_STREAMS, countLogLinesDropped } from './logLinesDropped.js';
+import { watchMemory } from './memoryLimit.js';
 import { createMetricsRegistry } from './metrics.js';
 import { openFileLimit } from './openFileLimit.js';
 import { axiosProxyFor, useEnvironmentProxy, warnIfTlsVerificationOff } from './outboundProxy.js';
@@ -354,6 +355,20 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   );
   const stopCountingDroppedLines = countLogLinesDropped((stream, by) => logLinesDropped.inc({ stream }, by));
   started.push(async () => void stopCountingDroppedLines());
+  const memory = watchMemory({ logger });
+  started.push(async () => memory.stop());
+  metrics.gauge(
+    'smsops_memory_used_bytes',
+    'Anonymous and shared memory of the process (RssAnon + RssShmem): what a container memory limit kills for.',
+    [],
+    () => [{ value: memory.reading().usedBytes }],
+  );
+  metrics.gauge(
+    'smsops_memory_limit_bytes',
+    "The process's memory limit (its cgroup's: a container's, systemd's MemoryMax), 0 when none is set.",
+    [],
+    () => [{ value: memory.reading().limitBytes ?? 0 }],
+  );
   // Cut when smsops stops, like the relay's below: an alert Slack does not answer must not hold the stop.
   const watchSlackCalls = new AbortController();
   const watchSlack = createWatchSlackClient(config.slack, logger, deps.slack?.retryConfig, undefined, watchSlackCalls.signal);
@@ -671,6 +686,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         slackClock: () => slackClock.reading(),
         replyLookups: watch.replyLookups,
         wavixKeyRefusedSince: wavixKey.refusedSince,
+        memory: memory.reading,
       }),
       metricsRoute(metrics),
       homeRoute(),

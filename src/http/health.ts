@@ -3,6 +3,7 @@ import type { Alerts } from '../core/alerts.js';
 import type { DestinationBacklog } from '../core/model/delivery.js';
 import { CLOCK_BACK_MS } from '../core/wording.js';
 import type { ReplyLookupHealth } from '../jobs/replyLookupJob.js';
+import { type MemoryReading, memoryWords } from '../memoryLimit.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { Reading } from '../relay/pollerCache.js';
 import type { RelayHealth } from '../relay/relayHealth.js';
@@ -63,6 +64,11 @@ export function healthRoute(options: {
    * inbound SMS still flow, and the watch's alert tells the channel; but until then (three runs) nothing did.
    */
   wavixKeyRefusedSince?: () => number | undefined;
+  /**
+   * How near its memory limit smsops runs (src/memoryLimit.ts). Said, never a 503: the kill it warns of is the
+   * kernel's, a restart brings the memory back down, and a monitor reading /healthz can say so before it happens.
+   */
+  memory?: () => MemoryReading;
 }): Route {
   const { deliveries, alerts, now } = options;
   const readBacklog = options.polledBacklog ?? (() => ({ value: deliveries.backlog(), ageMs: 0 }));
@@ -93,6 +99,7 @@ export function healthRoute(options: {
         ...(slackLine !== undefined ? { slack: slackLine } : {}),
         ...alertsField,
         ...(refusedSince !== undefined ? { wavix: wavixKeyRefusedWords(refusedSince) } : {}),
+        ...(options.memory ? { memory: memoryWords(options.memory()) } : {}),
       };
       const slackReasons = clockRefusing ? [clockWords] : [];
       try {

@@ -600,6 +600,10 @@ describe('delivery reports, health and metrics', () => {
     expect(metrics).toContain('smsops_webhooks_total{route="inbound",outcome="stored"} 1');
     expect(metrics).toContain('smsops_relay_backlog{kind="portsip"} 1');
     expect(metrics).toMatch(/smsops_ingest_seconds_count 1/);
+    // The word before a container's silent OOM kill: how much memory it uses, its limit (0: none), and 'ok' under it.
+    expect(health.memory).toBe('ok');
+    expect(metrics).toMatch(/^smsops_memory_used_bytes [1-9]\d{6,}$/m);
+    expect(metrics).toMatch(/^smsops_memory_limit_bytes \d+$/m);
   });
 
   /** Sends `n` webhooks, `parallel` at a time, each from its own number; the statuses answered. */
