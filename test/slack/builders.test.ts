@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/inputError.js';
 import { toNumberState } from '../../src/core/numbers.js';
 import type { WavixNumber } from '../../src/core/ports/wavix.js';
+import { blockLimitError } from '../../src/sandbox/fakeSlackApi.js';
 import { SENDER_ID_BLOCK } from '../../src/slack/ids.js';
 import { auditMessage } from '../../src/slack/ui/audit.js';
 import { errorMessage } from '../../src/slack/ui/errors.js';
@@ -48,6 +49,22 @@ describe('Block Kit builders', () => {
     expect(text).toContain('&lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|your bank&gt; &amp; co');
     expect(text).not.toContain('<!channel>');
     expect(text).not.toContain('<@U123>');
+  });
+
+  // Two blocks of one block_id make Slack refuse the whole answer: /sms numbers showed nothing at all (a probe).
+  it('list a number Wavix holds two records of (one inactive) in an answer Slack takes', () => {
+    const records = [
+      wavixNumber(101, '14155550100', 'US', { sms_enabled: false }),
+      wavixNumber(777, '14155550100', 'US', { sms_enabled: false, status: 'inactive' }),
+    ];
+    const message = numberListMessage({
+      numbers: records.map((n) => toNumberState(n, null, 'https://smsops.example.com/in')),
+      accountWebhook: null,
+      accountPointsAtSmsops: false,
+      smsopsUrlKnown: true,
+    });
+    expect(message.blocks.filter((b) => b.type === 'actions' && b.block_id !== 'number:default')).toHaveLength(2);
+    expect(blockLimitError(message.blocks)).toBeUndefined();
   });
 
   it('keep a long number list within Slack’s limits and count what is not shown', () => {

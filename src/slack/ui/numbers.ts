@@ -69,7 +69,9 @@ function numberBlocks(n: NumberState, overview: NumbersOverview): Block[] {
   if (n.inboundActive && overview.smsopsUrlKnown && !n.pointsAtSmsops) {
     buttons.push(button({ text: 'Point webhook at smsops', actionId: ACTION.pointWebhookAtSmsops, value: n.e164 }));
   }
-  if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `number:${n.e164}`, elements: buttons });
+  // Keyed by Wavix's record, not the number: Wavix can hold two records of one number (an old inactive one beside the
+  // active one), and two blocks of one block_id make Slack refuse the whole answer (invalid_blocks).
+  if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `number:${n.wavixId}`, elements: buttons });
   return blocks;
 }
 
