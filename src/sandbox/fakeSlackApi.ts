@@ -232,9 +232,27 @@ function elementProblem(element: unknown): boolean {
   );
 }
 
+/**
+ * Whether a text object (`mrkdwn` or `plain_text`) anywhere in `value` is empty or over 3,000 characters: Slack's
+ * composition-object limits, refused wherever it sits (a section, a context element, a button, an option, a
+ * placeholder). An empty Sender ID or label shown alone in one was refused as a whole answer.
+ */
+function textObjectProblem(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(textObjectProblem);
+  if (!isJson(value)) return false;
+  if ((value.type === 'mrkdwn' || value.type === 'plain_text') && 'text' in value) {
+    const { text } = value;
+    if (typeof text !== 'string' || text.length === 0 || text.length > 3000) return true;
+  }
+  return Object.values(value).some(textObjectProblem);
+}
+
 /** Whether a block is over its own limits (or its elements are), in a message or a view alike. */
 function blockProblem(block: unknown, blockIds: Set<string>): boolean {
   if (!isJson(block)) return true;
+  if (textObjectProblem(block)) return true;
+  // A header is plain text only.
+  if (block.type === 'header' && isJson(block.text) && block.text.type !== 'plain_text') return true;
   if (typeof block.block_id === 'string') {
     if (block.block_id.length > 255 || blockIds.has(block.block_id)) return true;
     blockIds.add(block.block_id);

@@ -76,6 +76,21 @@ describe('the fake Slack refuses views and messages over Slack’s limits', () =
     expect((await call('chat.postMessage', { channel: 'C1', text: 't', blocks: [twice, twice] })).error).toBe('invalid_blocks');
     expect((await call('chat.postMessage', { channel: 'C1', text: 't', blocks: [select(3)] })).error).toBe('invalid_blocks');
   });
+
+  // Slack's text objects take 1 to 3,000 characters wherever they sit; the fake took an empty one and a context element
+  // of any length, so an answer showing a blank value alone passed every test and never reached a person (a probe).
+  it('refuses an empty text object, a context element over 3,000 characters and a header in mrkdwn', async () => {
+    const post = (blocks: unknown[]) => call('chat.postMessage', { channel: 'C1', text: 't', blocks });
+    expect((await post([{ type: 'section', text: { type: 'mrkdwn', text: '' } }])).error).toBe('invalid_blocks');
+    expect((await post([{ type: 'context', elements: [{ type: 'mrkdwn', text: 'x'.repeat(3_001) }] }])).error).toBe(
+      'invalid_blocks',
+    );
+    expect((await post([{ type: 'context', elements: [{ type: 'mrkdwn', text: 'x'.repeat(3_000) }] }])).ok).toBe(true);
+    expect((await post([{ type: 'header', text: { type: 'mrkdwn', text: '*x*' } }])).error).toBe('invalid_blocks');
+    const option = (text: string) => ({ text: plain(text), value: 'v' });
+    const picker = { type: 'actions', elements: [{ type: 'static_select', action_id: 'p', options: [option('a'), option('')] }] };
+    expect((await post([picker])).error).toBe('invalid_blocks');
+  });
 });
 
 describe('smsops’ views on an account of 3,000 numbers, under Slack’s limits', () => {
