@@ -27,6 +27,29 @@ describe('doctorMessage', () => {
   });
 });
 
+describe('doctorMessage with two checks of one id', () => {
+  // Wavix holding two records of one routed number gave two "inbound SMS is not active" checks of one id: two blocks
+  // of one block_id, and Slack refused the whole report, so /sms doctor stayed at "Checking…" (a probe).
+  it('lists both in a report Slack takes', () => {
+    const check = (): DoctorCheck => ({
+      id: 'number:+14155550100',
+      title: 'Number +1 415 555 0100 (US)',
+      status: 'failure',
+      finding: 'inbound-inactive',
+      reason: 'Inbound SMS is not active.',
+      number: '+14155550100',
+      fix: { actionId: 'enable_inbound', value: '+14155550100', label: 'Enable inbound SMS' },
+    });
+    const message = doctorMessage({
+      checks: [check(), check()],
+      counts: { ok: 0, warning: 0, failure: 2, skipped: 0 },
+      ignored: [],
+    });
+    expect(message.blocks.filter((b) => b.type === 'actions')).toHaveLength(2);
+    expect(blockLimitError(message.blocks)).toBeUndefined();
+  });
+});
+
 describe('doctorMessage at any size', () => {
   const longReason = 'A reason that goes on and on. '.repeat(80);
   const checks: DoctorCheck[] = [

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 /**
  * Real Slack refuses a whole answer over one of its Block Kit limits (shared/slack-bolt.md §4b), and the person then
@@ -53,11 +54,19 @@ const PINGS = /<!channel>|<!here>|<@U0HOSTI|<#C0HOSTILE1|<https:\/\/evil/;
 
 describe('an account full of hostile data, answered within Slack’s limits', () => {
   it('answers every listing, the doctor and the Home tab, none refused and none pinging', async () => {
-    const commands = ['numbers', 'numbers page 2', 'senderid list', 'senderid list 3', 'doctor all'];
+    // A route for the number of two records: the doctor finds its inbound SMS inactive on each.
+    const first = t.emulator.state().numbers[0]?.number;
+    await runCommand(t, `route set +${first} https://pbx.example.com/emc/Wavix/ffff0000-1111-2222-3333-444455556666`);
+    const commands = ['numbers', 'numbers page 2', 'senderid list', 'senderid list 3', 'doctor', 'doctor all'];
     for (const command of commands) {
       const { body } = await runCommand(t, command);
       expect(body?.blocks?.length, command).toBeGreaterThan(0);
     }
+    await waitUntil(
+      () => t.fakeSlack.responses.some((r) => String(r.body?.text).startsWith('SMS doctor:')),
+      20_000,
+      () => 'the doctor report shown',
+    );
     await t.slack.event({ type: 'app_home_opened', user: ADMIN, channel: 'D0HOME0001', tab: 'home' });
     await t.fakeSlack.waitFor('views.publish', 2, 20_000);
     const refused = t.fakeSlack.calls.filter((c) => c.error !== undefined).map((c) => `${c.method}: ${c.error}`);

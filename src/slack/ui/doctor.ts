@@ -101,6 +101,23 @@ const checkText = (check: DoctorCheck) => `${ICON[check.status]} *${titleOf(chec
 const blockId = (prefix: string, id: string) => `${prefix}:${id}`.slice(0, 255);
 
 /**
+ * The blocks with each block_id once: Slack refuses a whole message holding one twice (invalid_blocks), and two checks
+ * can share an id (Wavix holds two records of one number, an old inactive one beside the active one; ids cut at 255).
+ * A repeat gets `#2`, `#3`… (nothing reads these ids back).
+ */
+function withUniqueBlockIds(blocks: Block[]): Block[] {
+  const seen = new Set<string>();
+  return blocks.map((block) => {
+    const id = block.block_id;
+    if (id === undefined) return block;
+    let unique = id;
+    for (let n = 2; seen.has(unique); n++) unique = `${id.slice(0, 255 - `#${n}`.length)}#${n}`;
+    seen.add(unique);
+    return unique === id ? block : { ...block, block_id: unique };
+  });
+}
+
+/**
  * A problem as the report shows it: its reason, and its buttons. A number's finding can be ignored, so it gets an
  * actions row (fix, then "Ignore this number"); any other check keeps its fix as the section's button.
  */
@@ -272,7 +289,7 @@ export function doctorMessage(report: DoctorReport, options: { notice?: Block[] 
       }
     }
   }
-  return { text: `SMS doctor: ${summary}`, blocks: assemble() };
+  return { text: `SMS doctor: ${summary}`, blocks: withUniqueBlockIds(assemble()) };
 }
 
 // ── Every finding, one line each, page by page ───────────────────────────────────────────────────────────────────
