@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationReply } from '../../src/core/ports/conversationReplies.js';
 import { AppError, err, ok } from '../../src/errors.js';
+import { blockLimitError } from '../../src/sandbox/fakeSlackApi.js';
 import { typedText, typedTextNamed } from '../../src/slack/messageText.js';
 import { replyLineBlock } from '../../src/slack/ui/inboxReply.js';
 import { replyStatusMessage } from '../../src/slack/ui/replyStatus.js';
@@ -322,6 +323,17 @@ describe('the status line under a reply', () => {
     const [block] = message.blocks as Array<{ type: string; elements: Array<{ text: string }> }>;
     expect(block?.type).toBe('context');
     expect(block?.elements[0]?.text.length).toBeLessThanOrEqual(3000);
+  });
+});
+
+describe('the status line under a reply, with a Wavix id of thousands of characters', () => {
+  // The id was shown whole, so the context element went past Slack's 3,000 and the status line was refused (a probe).
+  it('bounds the id, so the line stays within Block Kit limits and still says how the reply stands', () => {
+    for (const status of ['delivered', 'undelivered'] as const) {
+      const message = replyStatusMessage(reply({ status, wavixMessageId: `w-${'&'.repeat(1_000)}`, statusReason: 'Absent' }));
+      expect(blockLimitError(message.blocks)).toBeUndefined();
+      expect(message.text).toMatch(status === 'delivered' ? /^Delivered · Wavix id `w-&amp;/ : /^Undelivered: Absent · /);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { replyCost } from '../../core/model/smsSegments.js';
 import type { ConversationReply } from '../../core/ports/conversationReplies.js';
-import { code, escapeInline, escapeMrkdwn, graphemePrefix, type SlackMessage } from './text.js';
+import { clip, code, escapeInline, escapeMrkdwn, graphemePrefix, type SlackMessage } from './text.js';
 
 /**
  * A context element holds at most 3,000 characters (Block Kit). Wavix's reasons are short but not promised to be;
@@ -29,7 +29,9 @@ const reason = (reply: ConversationReply, fallback: string, wavixSaid?: string) 
  * words refusing a failed send, which only this line shows (they may quote the reply; the record never holds them).
  */
 export function replyStatusLine(reply: ConversationReply, wavixSaid?: string): string {
-  const wavixId = reply.wavixMessageId ? ` · Wavix id ${code(reply.wavixMessageId)}` : '';
+  // Wavix's id, bounded as the posts bound it: an id of thousands of characters (`&` escaped five times over) took the
+  // context element past Slack's 3,000 and the line was refused, so the thread never said how the reply stood.
+  const wavixId = reply.wavixMessageId ? ` · Wavix id ${code(clip(reply.wavixMessageId, 100))}` : '';
   switch (reply.status) {
     case 'queued':
       return 'Waiting to send…';
