@@ -287,6 +287,10 @@ export function createChartSlackClient(slack: Pick<Config['slack'], 'botToken' |
   return rejectingSlackClient(slack, logger.child({ component: 'slack-charts' }));
 }
 
+/**
+ * Its 429 is an answer, but the Retry-After in it is still capped (cappedRetryAfterFetch): the App Home pauses its
+ * publishing for it, and one `Retry-After: 99999999` (a proxy's) stopped every Home until a restart, /healthz ok.
+ */
 function rejectingSlackClient(slack: Pick<Config['slack'], 'botToken' | 'apiUrl'>, logger: Logger): webApi.WebClient {
   return new webApi.WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,
@@ -294,5 +298,6 @@ function rejectingSlackClient(slack: Pick<Config['slack'], 'botToken' | 'apiUrl'
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
     timeout: 10_000,
+    fetch: cappedRetryAfterFetch(logger),
   });
 }

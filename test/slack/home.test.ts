@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ADMIN, OUTSIDER, readable, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
@@ -83,5 +83,24 @@ describe('App Home under Slack rate limits', () => {
     await t.fakeSlack.waitFor('views.open', 1);
     // A trigger_id lasts 3 s: the modal opened 20 s late before, long expired.
     expect(Date.now() - asked).toBeLessThan(2_000);
+  });
+
+  it('publishes the Home again within a minute when Slack (or a proxy) answers a 429 asking to wait for years', async () => {
+    // Retry-After: 99999999 (3 years): no Home was published again until smsops restarted, /healthz saying ok.
+    t.fakeSlack.rateLimit('views.publish', 99_999_999);
+    await t.slack.event({ type: 'app_home_opened', user: OUTSIDER, channel: 'D0HOME0002', tab: 'home' });
+    await waitUntil(() => t.logs.some((line) => line.includes('Slack rate-limited the App Home')), 5_000, 'the 429 noticed');
+    const realNow = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 61_000);
+    try {
+      await t.slack.event({ type: 'app_home_opened', user: ADMIN, channel: 'D0HOME0001', tab: 'home' });
+      await waitUntil(
+        () => t.fakeSlack.callsTo('views.publish').some((call) => call.args.user_id === ADMIN),
+        5_000,
+        'the Home published a minute later',
+      );
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });
