@@ -21,6 +21,11 @@ const MAX_ANSWER_HEADER_BYTES = 256 * 1024;
 /** Default overall deadline of one attempt: connect, send, status line, headers and body. */
 export const DEFAULT_PORTSIP_DEADLINE_MS = 15_000;
 
+/** Why an SMS was not posted: its route's Retry-After, answered to another SMS, has not ended. */
+export const ROUTE_HELD = 'not sent: PortSIP asked to wait (Retry-After) on this route, and another SMS tries it first';
+/** While a route's Retry-After runs, how often one of its SMS still goes out to learn whether it takes SMS again. */
+export const ROUTE_HELD_PROBE_MS = 5_000;
+
 /** The longest wait a Retry-After may ask for: a proxy answering Retry-After: 100000 must not hold a conversation for a day. */
 const MAX_RETRY_AFTER_MS = 3_600_000;
 
@@ -58,11 +63,51 @@ export function retryAfterMs(retryAfter: unknown, date: unknown, now: number): n
  * only an excerpt.
  */
 export function createPortsipSender(
-  options: { deadlineMs?: number; lookup?: LookupFunction; now?: () => number; connections?: number } = {},
+  options: {
+    deadlineMs?: number;
+    lookup?: LookupFunction;
+    now?: () => number;
+    connections?: number;
+    /** The clock of a route's Retry-After hold (a duration, which a wall clock stepped must not change). */
+    monotonicNow?: () => number;
+  } = {},
 ) {
   const deadlineMs = options.deadlineMs ?? DEFAULT_PORTSIP_DEADLINE_MS;
   // The wall clock, unlike a pace: a Retry-After date is a moment, not a duration.
   const now = options.now ?? Date.now;
+  const monotonicNow = options.monotonicNow ?? (() => performance.now());
+  /**
+   * Routes that answered with a Retry-After, until it ends (monotonic), and when one of its SMS last went out meanwhile.
+   * A Retry-After is most often the PBX's (or its proxy's) word on itself, yet each SMS waited out only its own: a PBX
+   * answering 503 `Retry-After: 120` was sent every other SMS waiting or arriving at once, 300 posts in 3 s (a probe).
+   * It may also be a refusal of one conversation by a route that takes the others (routeAnswersAgainLoneFailure). So
+   * while a route's wait runs, one SMS goes out every ROUTE_HELD_PROBE_MS: its 2xx ends the wait for the route; the
+   * others are not posted, and are tried again after their own backoff (a 2xx of the route brings them forward).
+   */
+  const holds = new Map<string, { until: number; probedAt: number }>();
+  /** Whether an SMS to `rawUrl` may be posted now: the route asked for no wait, or its next probe is due. */
+  const mayPost = (rawUrl: string): boolean => {
+    const hold = holds.get(rawUrl);
+    if (hold === undefined) return true;
+    const at = monotonicNow();
+    if (hold.until <= at) {
+      holds.delete(rawUrl);
+      return true;
+    }
+    if (at - hold.probedAt < ROUTE_HELD_PROBE_MS) return false;
+    hold.probedAt = at;
+    return true;
+  };
+  const heard = (rawUrl: string, outcome: AttemptOutcome): AttemptOutcome => {
+    if (outcome.delivered) holds.delete(rawUrl);
+    else if (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > 0) {
+      // Routes are a handful; a bound all the same, should they be many.
+      if (holds.size >= 1_000 && !holds.has(rawUrl)) holds.clear();
+      const at = monotonicNow();
+      holds.set(rawUrl, { until: Math.max(holds.get(rawUrl)?.until ?? 0, at + outcome.retryAfterMs), probedAt: at });
+    }
+    return outcome;
+  };
   const lookup = options.lookup ?? guardedLookup;
   // undici rather than node:http: a post through this sender costs ~42 µs of CPU against ~64 µs for a bare
   // http.request with a keep-alive Agent (`npm run bench:portsip-client`), and the relay makes one per message.
@@ -128,6 +173,10 @@ export function createPortsipSender(
 
   const post = (rawUrl: string, message: InboundMessage): Promise<AttemptOutcome> =>
     new Promise((resolve, reject) => {
+      if (!mayPost(rawUrl)) {
+        resolve({ delivered: false, statusCode: null, error: ROUTE_HELD });
+        return;
+      }
       const verdict = judgeOnce(rawUrl);
       if ('outcome' in verdict) {
         resolve({ ...verdict.outcome });
@@ -249,7 +298,11 @@ export function createPortsipSender(
 
   return {
     send: async (batch: Array<{ delivery: { destination: string }; message: InboundMessage }>): Promise<AttemptOutcome[]> =>
-      Promise.all(batch.map(({ delivery, message }) => post(delivery.destination, message))),
+      Promise.all(
+        batch.map(({ delivery, message }) =>
+          post(delivery.destination, message).then((outcome) => heard(delivery.destination, outcome)),
+        ),
+      ),
     /** Cuts the attempts still waiting for PortSIP (the stop's grace is over): each ends as a failed attempt. */
     close: () => {
       closing = true;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createGuardedLookup } from '../../src/core/destinationGuard.js';
 import type { InboundMessage } from '../../src/core/model/inboundMessage.js';
-import { createPortsipSender } from '../../src/relay/portsip.js';
+import { createPortsipSender, ROUTE_HELD } from '../../src/relay/portsip.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 describe('the PortSIP sender', () => {
@@ -109,10 +109,48 @@ describe('the PortSIP sender', () => {
     const sender = createPortsipSender({ deadlineMs: 2_000 });
     try {
       const outcomes = [];
+      // A route apiece: a Retry-After holds its route (see the next test).
       for (let i = 0; i < answers.length; i++)
-        outcomes.push(...(await sender.send([{ delivery: { destination: server.url }, message: json() }])));
+        outcomes.push(...(await sender.send([{ delivery: { destination: `${server.url}?n=${i}` }, message: json() }])));
       expect(outcomes.map((o) => o.retryAfterMs)).toEqual([30_000, 3_600_000, undefined]);
       expect(outcomes.every((o) => !o.delivered && o.statusCode === 429)).toBe(true);
+    } finally {
+      sender.close();
+      server.close();
+    }
+  });
+
+  it('holds the route while its Retry-After runs: one SMS every 5 s tries it, and its 2xx ends the wait', async () => {
+    let posts = 0;
+    let busy = true;
+    const server = await pbx((_req, res) => {
+      posts += 1;
+      res.writeHead(busy ? 503 : 200, busy ? { 'retry-after': '120' } : {});
+      res.end(busy ? 'busy' : 'ok');
+    });
+    let monotonic = 0;
+    const sender = createPortsipSender({ deadlineMs: 2_000, monotonicNow: () => monotonic });
+    const send = async (destination: string) => (await sender.send([{ delivery: { destination }, message: json() }]))[0];
+    try {
+      expect(await send(server.url)).toMatchObject({ statusCode: 503, retryAfterMs: 120_000 });
+      // Before: every other SMS to the route was posted at once, each answered 503 (300 posts in 3 s in a probe).
+      monotonic = 1_000;
+      const held = await send(server.url);
+      expect(held).toMatchObject({ delivered: false, statusCode: null, error: ROUTE_HELD });
+      expect(held?.retryAfterMs).toBeUndefined();
+      expect(posts).toBe(1);
+      // Another route (even on the same PBX) is its own.
+      expect(await send(`${server.url}?tenant=b`)).toMatchObject({ statusCode: 503 });
+      expect(posts).toBe(2);
+      // 5 s on, one SMS tries the route: still busy, it waits; then one that is taken ends the wait for all.
+      monotonic = 6_000;
+      expect(await send(server.url)).toMatchObject({ statusCode: 503 });
+      expect(await send(server.url)).toMatchObject({ error: ROUTE_HELD });
+      busy = false;
+      monotonic = 11_000;
+      expect(await send(server.url)).toMatchObject({ delivered: true });
+      expect(await send(server.url)).toMatchObject({ delivered: true });
+      expect(posts).toBe(5);
     } finally {
       sender.close();
       server.close();
