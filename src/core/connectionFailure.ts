@@ -4,6 +4,7 @@
  * told apart where everyone reads them (alerts, the inbox of a non-admin).
  */
 export function connectionFailureKind(error: string, destination?: string): string | null {
+  if (error.startsWith(NOT_RESOLVED_WITHIN)) return 'host name did not resolve in time (DNS)';
   if (/no complete answer within|Headers Timeout Error|Body Timeout Error|UND_ERR_(HEADERS|BODY)_TIMEOUT/.test(error))
     return 'no answer in time';
   if (/EMFILE|ENFILE/.test(error)) return 'smsops ran out of open files';
@@ -25,6 +26,9 @@ export function connectionFailureKind(error: string, destination?: string): stri
   }
   return null;
 }
+
+/** How a PortSIP attempt whose host name was still being resolved at its deadline is recorded (the PBX never asked). */
+export const NOT_RESOLVED_WITHIN = 'the host name did not resolve within';
 
 /** An https:// URL at a port answering plain HTTP: OpenSSL reads the HTTP answer as a bad TLS record. */
 export const speaksNoTls = (error: string) =>

@@ -32,10 +32,41 @@ type Resolver = (
   callback: (error: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void,
 ) => void;
 
-/** A `lookup` for http(s).request / net.connect that refuses names resolving to a refused address. */
-export function createGuardedLookup(resolve: Resolver = dns.lookup): LookupFunction {
-  return (hostname, options, callback) => {
+/** A guarded `lookup`, which also tells how long a name has been resolving (a PortSIP attempt waiting on DNS). */
+export type GuardedLookup = LookupFunction & {
+  /** When the oldest lookup of `hostname` still running began (ms, `Date.now()`), or undefined when none runs. */
+  resolvingSince(hostname: string): number | undefined;
+};
+
+/**
+ * A `lookup` for http(s).request / net.connect that refuses names resolving to a refused address.
+ *
+ * Lookups of one name running at once share one resolution. getaddrinfo runs on libuv's thread pool, which gives name
+ * lookups at most half its 4 threads (2) by default, for the whole process: Slack's, Wavix's and every route's. A
+ * PortSIP host whose DNS hangs had one lookup per attempt out to it (4, half the relay's slots), so it held both
+ * threads for the resolver's whole timeout and every other lookup queued behind them: a route whose name resolves at
+ * once got no SMS for over 2 minutes (a probe, 25 s lookups). Shared, a hanging name holds one thread.
+ */
+export function createGuardedLookup(resolve: Resolver = dns.lookup, now: () => number = Date.now): GuardedLookup {
+  type Waiter = (error: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void;
+  const running = new Map<string, { hostname: string; since: number; waiters: Waiter[] }>();
+  const resolveShared = (hostname: string, options: dns.LookupOptions, done: Waiter) => {
+    const { family, hints, verbatim, order } = options as dns.LookupOptions & { order?: string };
+    const key = JSON.stringify([hostname, family ?? 0, hints ?? 0, verbatim ?? null, order ?? null]);
+    const shared = running.get(key);
+    if (shared) {
+      shared.waiters.push(done);
+      return;
+    }
+    const entry = { hostname, since: now(), waiters: [done] };
+    running.set(key, entry);
     resolve(hostname, { ...options, all: true }, (error, addresses) => {
+      running.delete(key);
+      for (const waiter of entry.waiters) waiter(error, addresses);
+    });
+  };
+  const lookup: LookupFunction = (hostname, options, callback) => {
+    resolveShared(hostname, options, (error, addresses) => {
       if (error) {
         callback(error, '', 0);
         return;
@@ -59,6 +90,13 @@ export function createGuardedLookup(resolve: Resolver = dns.lookup): LookupFunct
       callback(null, first.address, first.family);
     });
   };
+  const resolvingSince = (hostname: string) => {
+    let oldest: number | undefined;
+    for (const entry of running.values())
+      if (entry.hostname === hostname && (oldest === undefined || entry.since < oldest)) oldest = entry.since;
+    return oldest;
+  };
+  return Object.assign(lookup, { resolvingSince });
 }
 
 export const guardedLookup = createGuardedLookup();

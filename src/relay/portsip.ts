@@ -1,7 +1,7 @@
 import type { LookupFunction } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
-import { STOPPED_MID_ATTEMPT } from '../core/connectionFailure.js';
-import { guardedLookup, REFUSED_ADDRESS_CODE, refusedDestination } from '../core/destinationGuard.js';
+import { NOT_RESOLVED_WITHIN, STOPPED_MID_ATTEMPT } from '../core/connectionFailure.js';
+import { type GuardedLookup, guardedLookup, REFUSED_ADDRESS_CODE, refusedDestination } from '../core/destinationGuard.js';
 import type { InboundMessage } from '../core/model/inboundMessage.js';
 import { encodeCopiedUrl, maskUrl } from '../core/urls.js';
 import type { AttemptOutcome } from './attempt.js';
@@ -65,7 +65,7 @@ export function retryAfterMs(retryAfter: unknown, date: unknown, now: number): n
 export function createPortsipSender(
   options: {
     deadlineMs?: number;
-    lookup?: LookupFunction;
+    lookup?: LookupFunction | GuardedLookup;
     now?: () => number;
     connections?: number;
     /** The clock of a route's Retry-After hold (a duration, which a wall clock stepped must not change). */
@@ -109,6 +109,8 @@ export function createPortsipSender(
     return outcome;
   };
   const lookup = options.lookup ?? guardedLookup;
+  const resolvingSince: (hostname: string) => number | undefined =
+    'resolvingSince' in lookup ? (lookup as GuardedLookup).resolvingSince : () => undefined;
   // undici rather than node:http: a post through this sender costs ~42 µs of CPU against ~64 µs for a bare
   // http.request with a keep-alive Agent (`npm run bench:portsip-client`), and the relay makes one per message.
   // Keep-alive: a backlog drained after an outage is thousands of posts to the same PBX. undici stops reusing a socket
@@ -136,7 +138,7 @@ export function createPortsipSender(
   // A route stored before the destination rules (or edited in the database) is judged again by this process; the
   // verdict of a URL cannot change while it runs, so it is kept (a storm to one PBX parsed its URL once per message),
   // with what each request needs of it, made once.
-  type Target = { origin: string; path: string; authorization: string | undefined; secrets: string[] };
+  type Target = { origin: string; hostname: string; path: string; authorization: string | undefined; secrets: string[] };
   type Judged = { target: Target } | { outcome: AttemptOutcome };
   const judged = new Map<string, Judged>();
   const judge = (rawUrl: string): Judged => {
@@ -154,6 +156,7 @@ export function createPortsipSender(
     return {
       target: {
         origin: url.origin,
+        hostname: url.hostname,
         path: `${url.pathname}${url.search}`,
         authorization: credentials ? `Basic ${Buffer.from(credentials).toString('base64')}` : undefined,
         secrets: routeSecrets(url),
@@ -202,16 +205,26 @@ export function createPortsipSender(
         clearTimeout(deadline);
         resolve(outcome);
       };
+      const startedAt = Date.now();
       const deadline = setTimeout(() => {
         const accepted = status !== null && status >= 200 && status < 300;
+        // Still waiting for the name when the attempt began (or soon after): the PBX was never asked, DNS is what hangs.
+        const resolving = resolvingSince(target.hostname);
+        const unresolved = status === null && resolving !== undefined && resolving <= startedAt + deadlineMs / 2;
         finish(
           accepted
             ? { delivered: true, statusCode: status }
-            : {
-                delivered: false,
-                statusCode: status,
-                error: `no complete answer within ${deadlineMs} ms${status === null ? '' : ` (HTTP ${status}${excerpt() ? `: ${excerpt()}` : ''})`}`,
-              },
+            : unresolved
+              ? {
+                  delivered: false,
+                  statusCode: null,
+                  error: `${NOT_RESOLVED_WITHIN} ${deadlineMs} ms (DNS slow or not answering)`,
+                }
+              : {
+                  delivered: false,
+                  statusCode: status,
+                  error: `no complete answer within ${deadlineMs} ms${status === null ? '' : ` (HTTP ${status}${excerpt() ? `: ${excerpt()}` : ''})`}`,
+                },
         );
         // Cut rather than aborted through an AbortSignal: one signal and its listeners per request cost ~3 % of the
         // relay's CPU under load. A request not on a socket yet is cut as soon as it is (settled: its error is ignored).

@@ -1,6 +1,7 @@
 import type { FailingDeliveries, RetryCount } from '../../core/alertActions.js';
 import {
   connectionFailureCode,
+  NOT_RESOLVED_WITHIN,
   offersOnlyOldTls,
   SLACK_ANSWERED_HTTP,
   SLACK_NOT_REACHED,
@@ -116,6 +117,8 @@ const SLACK_WORDS: Record<string, string> = {
 
 /** A PortSIP attempt's HTTP status or connection failure in words; null for neither (smsops' own refusals). */
 function connectionWords(error: string, status: number | null, destination: string | undefined): string | null {
+  if (error.startsWith(NOT_RESOLVED_WITHIN))
+    return "the route's host name did not resolve in time, so PortSIP was never asked: DNS is slow or not answering (this host's resolver, or the name's DNS servers)";
   if (/no complete answer within|Headers Timeout Error|Body Timeout Error/.test(error))
     return 'PortSIP did not answer in time (slow, or unreachable)';
   if (status !== null && status > 0) {
