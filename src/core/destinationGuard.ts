@@ -46,10 +46,19 @@ export type GuardedLookup = LookupFunction & {
  * PortSIP host whose DNS hangs had one lookup per attempt out to it (4, half the relay's slots), so it held both
  * threads for the resolver's whole timeout and every other lookup queued behind them: a route whose name resolves at
  * once got no SMS for over 2 minutes (a probe, 25 s lookups). Shared, a hanging name holds one thread.
+ *
+ * And names whose last lookup was slow take turns: two routes on one domain whose DNS servers are down held both
+ * threads again (the healthy route's SMS waited 24 s in a probe, Slack's and Wavix's lookups too). A name seen slow
+ * is looked up one at a time with the other slow ones, so one thread stays for everyone else; a quick answer frees it.
  */
+const SLOW_LOOKUP_MS = 2_000;
+
 export function createGuardedLookup(resolve: Resolver = dns.lookup, now: () => number = Date.now): GuardedLookup {
   type Waiter = (error: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void;
   const running = new Map<string, { hostname: string; since: number; waiters: Waiter[] }>();
+  const slowNames = new Set<string>();
+  const slowLane: Array<() => void> = [];
+  let slowLaneBusy = false;
   const resolveShared = (hostname: string, options: dns.LookupOptions, done: Waiter) => {
     const { family, hints, verbatim, order } = options as dns.LookupOptions & { order?: string };
     const key = JSON.stringify([hostname, family ?? 0, hints ?? 0, verbatim ?? null, order ?? null]);
@@ -60,10 +69,30 @@ export function createGuardedLookup(resolve: Resolver = dns.lookup, now: () => n
     }
     const entry = { hostname, since: now(), waiters: [done] };
     running.set(key, entry);
-    resolve(hostname, { ...options, all: true }, (error, addresses) => {
-      running.delete(key);
-      for (const waiter of entry.waiters) waiter(error, addresses);
-    });
+    const inSlowLane = slowNames.has(hostname);
+    const start = () => {
+      const startedAt = now();
+      resolve(hostname, { ...options, all: true }, (error, addresses) => {
+        running.delete(key);
+        if (now() - startedAt >= SLOW_LOOKUP_MS) {
+          // Names are a handful of routes; a bound all the same.
+          if (slowNames.size >= 1_000) slowNames.clear();
+          slowNames.add(hostname);
+        } else slowNames.delete(hostname);
+        if (inSlowLane) {
+          const next = slowLane.shift();
+          slowLaneBusy = next !== undefined;
+          next?.();
+        }
+        for (const waiter of entry.waiters) waiter(error, addresses);
+      });
+    };
+    if (!inSlowLane) start();
+    else if (slowLaneBusy) slowLane.push(start);
+    else {
+      slowLaneBusy = true;
+      start();
+    }
   };
   const lookup: LookupFunction = (hostname, options, callback) => {
     resolveShared(hostname, options, (error, addresses) => {

@@ -91,3 +91,67 @@ describe('a PortSIP host name that hangs in DNS', () => {
     }
   });
 });
+
+describe('two PortSIP host names hanging in DNS (one domain whose DNS servers are down)', () => {
+  it('leave a lookup free for the other routes once each was seen slow', async () => {
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      received.push(req.headers.host ?? '');
+      req.resume();
+      req.on('end', () => res.writeHead(200).end('ok'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    // Each lookup of the two names gives up after 2.5 s (the resolver's timeout), as glibc does with dead DNS servers.
+    const resolver = timingOutResolver(['pbx1.acme-down.test', 'pbx2.acme-down.test'], 2_500);
+    const sender = createPortsipSender({ deadlineMs: 1_500, lookup: createGuardedLookup(resolver), connections: 8 });
+    cleanup.push(() => {
+      sender.close();
+      server.close();
+    });
+    const to = (host: string) => ({
+      delivery: { destination: `http://${host}:${port}/emc/a/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90` },
+      message,
+    });
+
+    // The first round finds both names slow; their lookups end (timed out) a second after the attempts did.
+    await sender.send([to('pbx1.acme-down.test'), to('pbx2.acme-down.test')]);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const outcomes = await sender.send([to('pbx1.acme-down.test'), to('pbx2.acme-down.test'), to('pbx-fine.test')]);
+
+    expect(outcomes[2]).toMatchObject({ delivered: true, statusCode: 200 });
+    expect(received).toEqual([`pbx-fine.test:${port}`]);
+  });
+});
+
+/** libuvLikeResolver's two lookups at once, where the hanging names answer EAI_AGAIN after `timeoutMs`. */
+function timingOutResolver(hanging: string[], timeoutMs: number) {
+  const slots = 2;
+  let busy = 0;
+  const queue: Array<() => void> = [];
+  const next = () => {
+    while (busy < slots && queue.length > 0) {
+      busy++;
+      queue.shift()?.();
+    }
+  };
+  return (
+    hostname: string,
+    _options: unknown,
+    callback: (e: NodeJS.ErrnoException | null, a: Array<{ address: string; family: number }>) => void,
+  ) => {
+    queue.push(() => {
+      const slow = hanging.includes(hostname);
+      setTimeout(
+        () => {
+          busy--;
+          next();
+          if (slow) callback(Object.assign(new Error(`getaddrinfo EAI_AGAIN ${hostname}`), { code: 'EAI_AGAIN' }), []);
+          else callback(null, [{ address: '127.0.0.1', family: 4 }]);
+        },
+        slow ? timeoutMs : 5,
+      );
+    });
+    next();
+  };
+}
