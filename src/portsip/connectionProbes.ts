@@ -1,18 +1,21 @@
 import { isIP, connect as tcpConnect } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
-import { guardedLookup } from '../core/destinationGuard.js';
+import { type GuardedLookup, guardedLookup } from '../core/destinationGuard.js';
 import { type PortsipProbes, ProbeHung, type TlsFacts } from '../core/doctor/types.js';
 
 // `/sms doctor`'s connections to the PortSIP URLs smsops relays to (core/doctor/portsipRoutes.ts words what they show).
 
-function tcpProbe(host: string, port: number, signal: AbortSignal): Promise<void> {
+/** Whether the probe that hung was still waiting for its host name (its lookup, shared with the relay's, still runs). */
+const stillResolving = (lookup: GuardedLookup, host: string) => isIP(host) === 0 && lookup.resolvingSince(host) !== undefined;
+
+function tcpProbe(lookup: GuardedLookup, host: string, port: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     // The relay's own guard: a name resolving to a refused address (link-local, metadata) is not connected to either.
-    const socket = tcpConnect({ host, port, lookup: guardedLookup });
+    const socket = tcpConnect({ host, port, lookup });
     // A destroyed socket emits no error: the probe ends here, or it would wait for ever (a name still resolving).
     const abort = () => {
       socket.destroy();
-      reject(new ProbeHung(false));
+      reject(new ProbeHung(false, stillResolving(lookup, host)));
     };
     if (signal.aborted) return abort();
     signal.addEventListener('abort', abort, { once: true });
@@ -33,6 +36,7 @@ function tcpProbe(host: string, port: number, signal: AbortSignal): Promise<void
  * but not refused on failure, so the reason can be told in words. The connection is closed at once.
  */
 function tlsProbe(
+  lookup: GuardedLookup,
   host: string,
   port: number,
   { signal, ca }: { signal: AbortSignal; ca: string[] | undefined },
@@ -41,7 +45,7 @@ function tlsProbe(
     const socket = tlsConnect({
       host,
       port,
-      lookup: guardedLookup,
+      lookup,
       ...(isIP(host) ? {} : { servername: host }),
       rejectUnauthorized: false,
       ...(ca ? { ca } : {}),
@@ -52,7 +56,7 @@ function tlsProbe(
     });
     const abort = () => {
       socket.destroy();
-      reject(new ProbeHung(connected));
+      reject(new ProbeHung(connected, !connected && stillResolving(lookup, host)));
     };
     if (signal.aborted) return abort();
     signal.addEventListener('abort', abort, { once: true });
@@ -70,5 +74,13 @@ function tlsProbe(
   });
 }
 
+/** The probes through `lookup` (a test's resolver); `portsipConnectionProbes` through the relay's own. */
+export function createPortsipConnectionProbes(lookup: GuardedLookup = guardedLookup): PortsipProbes {
+  return {
+    tcp: (host, port, signal) => tcpProbe(lookup, host, port, signal),
+    tls: (host, port, options) => tlsProbe(lookup, host, port, options),
+  };
+}
+
 /** The probes as `/sms doctor` uses them (DoctorDeps.portsipProbes). */
-export const portsipConnectionProbes: PortsipProbes = { tcp: tcpProbe, tls: tlsProbe };
+export const portsipConnectionProbes: PortsipProbes = createPortsipConnectionProbes();

@@ -4,6 +4,7 @@ import { type AddressInfo, createServer as createTcpServer, type Socket } from '
 import { createServer as createTlsServer } from 'node:tls';
 import { generate as generateCertificate } from 'selfsigned';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createGuardedLookup } from '../../src/core/destinationGuard.js';
 import { type CheckGroup, GroupProgress } from '../../src/core/doctor/context.js';
 import type { DoctorDeps, DoctorReport, PortsipInboundRules } from '../../src/core/doctor/types.js';
 import { runDoctor, runGroup, summaryLine } from '../../src/core/doctor.js';
@@ -17,7 +18,7 @@ import { healthRoute } from '../../src/http/health.js';
 import { getHealthOverHttp } from '../../src/http/healthProbe.js';
 import { createTenDlcSubscriptions } from '../../src/jobs/tenDlcSubscriptions.js';
 import { silentLogger } from '../../src/log.js';
-import { portsipConnectionProbes } from '../../src/portsip/connectionProbes.js';
+import { createPortsipConnectionProbes, portsipConnectionProbes } from '../../src/portsip/connectionProbes.js';
 import { startWavixEmulator, type WavixEmulator } from '../../src/sandbox/emulator/server.js';
 import { createDoctorSlackClient } from '../../src/slack/app.js';
 import { slackChannelMembership } from '../../src/slack/doctorChannels.js';
@@ -569,6 +570,23 @@ describe('each broken link', () => {
     const report = await runDoctor(doctorDeps());
     expectFinding(report, 'portsip:default', 'failure', 'connection refused');
     expectFinding(report, `portsip:${SUPPORT}`, 'warning', 'not encrypted');
+  });
+
+  it('a route whose host name hangs in DNS is said as DNS, not as a firewall or a host that is down', async () => {
+    // The route's DNS servers down: the lookup never answers while the doctor waits (a probe: the real process said
+    // "the connection was never accepted (a firewall dropping packets, or a host that is down)").
+    const lookup = createGuardedLookup(() => {});
+    const listeningPbx = await listening(createTcpServer((socket) => socket.end()));
+    setRoute('default', `http://pbx.dns-down.test:${listeningPbx}${PORTSIP_PATH}`);
+    setRoute(SUPPORT, `https://pbx.dns-down.test:${listeningPbx}${PORTSIP_PATH}`);
+    const report = await runDoctor(doctorDeps({ timeoutMs: 5_000, portsipProbes: createPortsipConnectionProbes(lookup) }));
+    for (const id of ['portsip:default', `portsip:${SUPPORT}`])
+      expectFinding(
+        report,
+        id,
+        'failure',
+        "The host name pbx.dns-down.test did not resolve within 4 s: DNS is slow or not answering (this host's resolver, or the name's DNS servers), so PortSIP was never reached.",
+      );
   });
 
   it('never sends PortSIP a request: it only connects', async () => {

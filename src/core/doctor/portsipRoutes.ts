@@ -37,6 +37,8 @@ const routeId = (names: string[]) => (names[0] ?? 'route').replace(/^route /, ''
 function connectFailure(error: unknown, host: string, port: number, limitMs: number): string {
   if (error instanceof ProbeHung) {
     const within = `within ${limitMs / 1000} s`;
+    if (error.resolving)
+      return `The host name ${host} did not resolve ${within}: DNS is slow or not answering (this host's resolver, or the name's DNS servers), so PortSIP was never reached. The relay's posts to it wait until they time out.`;
     return error.connected
       ? `${host}:${port} accepts connections but did not answer the TLS handshake ${within}: the service there hangs, or it is not PortSIP's HTTPS port. The relay's posts to it wait until they time out.`
       : `No answer from ${host}:${port} ${within}: the connection was never accepted (a firewall dropping packets, or a host that is down).`;

@@ -98,9 +98,15 @@ export interface HealthProbeOptions {
 /** Asks smsops' own health report at a URL, as Wavix would reach it; rejects when nothing answers. */
 export type HealthProbe = (url: string, options: HealthProbeOptions) => Promise<HealthAnswer>;
 
-/** A probe that reached its own time limit; `connected` when the TCP connection was made (the TLS handshake hung). */
+/**
+ * A probe that reached its own time limit; `connected` when the TCP connection was made (the TLS handshake hung),
+ * `resolving` when the host name was still being looked up (DNS hung: no packet was ever sent to the PBX).
+ */
 export class ProbeHung extends Error {
-  constructor(readonly connected: boolean) {
+  constructor(
+    readonly connected: boolean,
+    readonly resolving = false,
+  ) {
     super('no answer in time');
   }
 }
