@@ -16,7 +16,10 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-slim AS runtime
+# UV_THREADPOOL_SIZE: Node resolves host names on libuv's pool, 2 lookups at once with its default 4 threads, so two
+# PortSIP routes whose DNS hangs held every other lookup (Slack's, Wavix's) for a resolver timeout; read only at launch.
 ENV NODE_ENV=production \
+    UV_THREADPOOL_SIZE=16 \
     DATABASE_PATH=/data/smsops.db \
     HOST=0.0.0.0 \
     PORT=3000

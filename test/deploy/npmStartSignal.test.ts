@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +76,12 @@ describe('npm start stopped by a signal', () => {
       const run = await startNpm(dir);
       pid = run.npm.pid;
       expect((await fetch(`${run.url}/healthz`)).status).toBe(200);
+      // Host-name lookups run on libuv's pool (2 at once with its default 4 threads): two PortSIP routes whose DNS
+      // hung held every other lookup; the size is read only when node starts, so npm start sets it.
+      const node = execFileSync('pgrep', ['-P', String(run.npm.pid)], { encoding: 'utf8' })
+        .trim()
+        .split('\n')[0];
+      expect(readFileSync(`/proc/${node}/environ`, 'utf8').split('\0')).toContain('UV_THREADPOOL_SIZE=16');
       process.kill(run.npm.pid as number, 'SIGTERM');
       await stoppedFully(run.url, run.output);
     } finally {
