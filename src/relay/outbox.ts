@@ -857,13 +857,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     const short = free * batchSize - claimedAhead.length;
     if (short <= 0 || free < (busy > 0 ? minClaim(size) : 1)) return [];
     const asked = short + (now() < claimAheadPausedUntil ? 0 : prefetch);
-    const excluding = struggling.size > 0 ? atTheirShare(size) : undefined;
-    let claimed = deliveries.claimDue(kind, asked, leaseMs, excluding);
+    let claimed = claimSharing(asked, size, []);
     let queuedMore = false;
     if (claimed.length < asked && options.refill) {
       const refilled = options.refill(asked - claimed.length);
       queuedMore = refilled.more;
-      if (refilled.took > 0) claimed = claimed.concat(deliveries.claimDue(kind, asked - claimed.length, leaseMs, excluding));
+      if (refilled.took > 0) claimed = claimed.concat(claimSharing(asked - claimed.length, size, claimed));
     }
     mayBeDue = claimed.length >= asked || queuedMore;
     behind = mayBeDue;
@@ -871,19 +870,40 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     return claimed;
   }
   /**
-   * Struggling destinations that hold half the slots or more (attempts out and claimed ahead): left out of the claim.
-   * Counted afresh each time from what the worker holds, so no count can drift.
+   * Claims `asked` due deliveries, of which failing destinations' together stay under half the slots (attempts out,
+   * claimed ahead and `claimedNow`): the others' first, then theirs in what is left of their half. A share per
+   * destination let two routes that hang (their DNS down, or PBXs that never answer) fill every slot, wave after wave
+   * (their attempts started and timed out together), and every other route's SMS waited 8-14.5 s for one of them to
+   * time out (a probe). Counted afresh each time from what the worker holds, so no count can drift.
    */
-  function atTheirShare(size: number): string[] | undefined {
-    const share = Math.max(1, Math.floor(size / 2));
-    const held = new Map<string, number>();
-    const count = (destination: string) => {
-      if (struggling.has(destination)) held.set(destination, (held.get(destination) ?? 0) + 1);
-    };
-    for (const batch of attempting) for (const delivery of batch) count(delivery.destination);
-    for (const { delivery } of claimedAhead) count(delivery.destination);
-    const full = [...held].filter(([, n]) => n >= share).map(([destination]) => destination);
-    return full.length > 0 ? full : undefined;
+  function claimSharing(asked: number, size: number, claimedNow: readonly Delivery[]): Delivery[] {
+    if (struggling.size === 0) return deliveries.claimDue(kind, asked, leaseMs);
+    let theirs = 0;
+    for (const batch of attempting) for (const delivery of batch) if (struggling.has(delivery.destination)) theirs += 1;
+    for (const { delivery } of claimedAhead) if (struggling.has(delivery.destination)) theirs += 1;
+    for (const delivery of claimedNow) if (struggling.has(delivery.destination)) theirs += 1;
+    const others = deliveries.claimDue(kind, asked, leaseMs, [...struggling]);
+    const room = Math.min(asked - others.length, Math.max(1, Math.floor(size / 2)) - theirs);
+    return room > 0 ? others.concat(deliveries.claimDue(kind, room, leaseMs)) : others;
+  }
+  /**
+   * Gives back what failing destinations hold claimed ahead past their half of the slots (counting their attempts out).
+   * Leased as they were stored, before their route was known to fail, 40 SMS to two routes that hang sat ahead of
+   * every other route's, which no claim could pass: the next claim shares the slots (claimSharing).
+   */
+  function shareClaimedAhead(): void {
+    if (struggling.size === 0 || claimedAhead.length === 0) return;
+    let room = Math.max(1, Math.floor(slots() / 2));
+    for (const batch of attempting) for (const delivery of batch) if (struggling.has(delivery.destination)) room -= 1;
+    const back: Delivery[] = [];
+    claimedAhead = claimedAhead.filter(({ delivery }) => {
+      if (!struggling.has(delivery.destination)) return true;
+      room -= 1;
+      if (room >= 0) return true;
+      back.push(delivery);
+      return false;
+    });
+    giveBack(back);
   }
   /** Leases given to deliveries being stored and not handed over yet (kept at the next hand-over, whatever it holds). */
   let leasedUnkept = 0;
@@ -948,6 +968,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     sweep();
     returnStale();
     const held = options.heldBack?.() === true;
+    if (fairShares) shareClaimedAhead();
     if (mayBeDue && !held) keepClaimed(claimFor(inFlight));
     let started = 0;
     while (!held && inFlight < slots() && claimedAhead.length > 0) {

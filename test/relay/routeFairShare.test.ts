@@ -68,4 +68,43 @@ describe('a PortSIP route that never answers', () => {
     expect(hung.open()).toBeGreaterThan(0);
     expect(hung.open()).toBeLessThanOrEqual(4);
   });
+
+  it('two routes that never answer hold at most half the slots between them, not half each', async () => {
+    const healthy = await startWebhookSink();
+    const hungA = await startWebhookSink();
+    const hungB = await startWebhookSink();
+    sinks.push(healthy, hungA, hungB);
+    hungA.delay(120_000);
+    hungB.delay(120_000);
+    t = await startSmsopsUnderTest({
+      PORTSIP_WEBHOOK_URL: `${healthy.url}/emc/Wavix - US/${UUID}`,
+      PORTSIP_DEADLINE_MS: '1500',
+      RELAY_RETRY_BASE_MS: '50',
+      SLACK_RELAY_PACE_MS: '0',
+    });
+    const smsops = t;
+    await runCommand(smsops, `route set +1 202 555 0199 ${hungA.url}/emc/Wavix - US/${UUID}`);
+    await runCommand(smsops, `route set +1 202 555 0198 ${hungB.url}/emc/Wavix - US/${UUID}`);
+    for (let c = 0; c < 20; c++) {
+      await post(smsops, `hungA-${c}`, `4474002${String(c).padStart(5, '0')}`, '12025550199');
+      await post(smsops, `hungB-${c}`, `4474003${String(c).padStart(5, '0')}`, '12025550198');
+    }
+    const attemptsTo = (sink: WebhookSink) =>
+      (
+        smsops.db
+          .prepare(
+            "SELECT coalesce(sum(attempts), 0) AS n FROM deliveries WHERE destination_kind = 'portsip' AND destination LIKE ?",
+          )
+          .get(`${sink.url}%`) as { n: number }
+      ).n;
+    // Both known to fail: each had attempts time out. Half each filled all 8 slots, and every other route's SMS
+    // waited for one of their attempts to time out (8-14.5 s in a probe with two routes whose DNS hung).
+    await waitUntil(() => attemptsTo(hungA) >= 4 && attemptsTo(hungB) >= 4, 20_000, 'attempts to both hung routes');
+    const ended = () => hungA.received.length - hungA.open() + hungB.received.length - hungB.open();
+    const endedBefore = ended();
+    await post(smsops, 'healthy-1', '447400123456', '14155550100');
+    await waitUntil(() => healthy.received.some((r) => r.body.toString().includes('healthy-1')), 10_000, 'the healthy SMS');
+    expect(ended()).toBe(endedBefore);
+    expect(hungA.open() + hungB.open()).toBeLessThanOrEqual(4);
+  });
 });
