@@ -506,15 +506,23 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
 
 /**
  * The process environment with `.env` (if present) underneath it: a variable set in the real environment wins, so an
- * operator can override one value without editing the file. `problems` names the file's lines that are not
+ * operator can override one value without editing the file. `warnings` names lines read as likely not meant (a
+ * `#channel` after `= `, a comment). `problems` names the file's lines that are not
  * `NAME=value`, or why it cannot be read: a start refuses them (exit 2) rather than run without those values.
  */
 export function readEnvironment(
   env: Record<string, string | undefined> = process.env,
   envFile = '.env',
-): { env: Record<string, string | undefined>; problems: readonly string[]; fileValues: Readonly<Record<string, string>> } {
+): {
+  env: Record<string, string | undefined>;
+  problems: readonly string[];
+  warnings: readonly string[];
+  fileValues: Readonly<Record<string, string>>;
+} {
   const file = readEnvFile(envFile);
-  return { env: { ...file.values, ...env }, problems: file.problems, fileValues: file.values };
+  // A variable the real environment sets does not read the file's line: nothing to say of it.
+  const warnings = file.warnings.filter(({ name }) => env[name] === undefined).map(({ warning }) => warning);
+  return { env: { ...file.values, ...env }, problems: file.problems, warnings, fileValues: file.values };
 }
 
 /** A parse's result with the `.env` file's problems put first, so one message names everything to fix. */

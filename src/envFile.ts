@@ -9,7 +9,14 @@ import { resolve } from 'node:path';
  * across lines), trimmed unquoted values, the last of a repeated name wins.
  */
 
-export type EnvFileRead = { values: Record<string, string>; problems: string[] };
+/** `warnings`: lines read, but likely not as meant (a value that is only a comment looking like a `#name`). */
+export type EnvFileRead = { values: Record<string, string>; problems: string[]; warnings: { name: string; warning: string }[] };
+
+/** Variables naming a Slack channel: a newcomer types `#sms` there, which after `= ` is a comment. */
+const CHANNEL_VARIABLES: Readonly<Record<string, string>> = {
+  SLACK_ALERT_CHANNEL: '',
+  SLACK_INBOX_CHANNEL: ': until it is set, relayed SMS are posted in the alert channel',
+};
 
 // A value may hold U+2028 or U+2029, which `.` does not match (the line was then refused as a bad name); never a CR.
 const ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=([^\r\n]*)$/;
@@ -27,7 +34,7 @@ export function readEnvFile(path: string): EnvFileRead {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const problem = unreadable(resolve(path), (error as NodeJS.ErrnoException).code);
-    return { values: {}, problems: problem ? [problem] : [] };
+    return { values: {}, problems: problem ? [problem] : [], warnings: [] };
   }
   return parseEnvText(text, resolve(path));
 }
@@ -53,6 +60,7 @@ export function parseEnvText(text: string, path: string): EnvFileRead {
     .map((line) => line.replace(/\r+$/, ''));
   const values: Record<string, string> = {};
   const problems: string[] = [];
+  const warnings: EnvFileRead['warnings'] = [];
   const at = (index: number) => `${path} line ${index + 1}`;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
@@ -86,8 +94,22 @@ export function parseEnvText(text: string, path: string): EnvFileRead {
     // for before the spaces after `=` are dropped: `DATABASE_PATH= # default` is empty, not a file named "# default".
     const comment = rest.search(/[ \t]#/);
     values[name] = (comment === -1 ? rest : rest.slice(0, comment)).trim();
+    // `SLACK_INBOX_CHANNEL= #sms-inbox`: a comment by the rule above, so the variable is unset without a word (the
+    // alert channel then gets every SMS; SLACK_ALERT_CHANNEL was "required" though it was visibly set). A `#` glued to
+    // a word is said; `# default`, a comment as one writes it, is not. The text itself is never repeated.
+    if (comment !== -1 && values[name] === '' && /^[ \t]#[^\s#]/.test(rest.slice(comment)))
+      warnings.push({
+        name,
+        warning: `${at(i)}: ${name}= #… is read as empty, since in .env a # after a space starts a comment; ${commentedValueAdvice(name)}`,
+      });
   }
-  return { values, problems };
+  return { values, problems, warnings };
+}
+
+function commentedValueAdvice(name: string): string {
+  const channel = CHANNEL_VARIABLES[name];
+  if (channel === undefined) return 'if the # is part of the value, remove the space after = or quote the value';
+  return `a channel is set by its ID, not its #name: open the channel's details, the ID (C0123456789) is at the bottom of its About tab${channel}`;
 }
 
 /** A quoted value from `lines[start]` (already past `NAME=`), which may go on over the next lines. */

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     processLogger.error('an error no part of smsops handled: smsops goes on; please report it', { error: describeError(reason) });
   });
   const envFileExists = envFileThere('.env');
-  const { env, problems: fileProblems, fileValues } = readEnvironment();
+  const { env, problems: fileProblems, warnings: fileWarnings, fileValues } = readEnvironment();
   // As given and as used: smsops cuts the spaces and line breaks around a secret (src/config.ts).
   for (const name of SECRET_VARIABLES) for (const value of [env[name], env[name]?.trim()]) registerSecret(value);
   // A list: each of its secrets may be quoted alone (a URL holds one).
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   processLogger = logBeforeConfig(env);
   const sandbox = isSandboxMode(env, { envFileExists });
   // Before anything else: a misspelt name is often the reason for the configuration error said next.
-  for (const warning of configWarnings(env, { sandbox })) processLogger.warn(warning);
+  for (const warning of [...fileWarnings, ...configWarnings(env, { sandbox })]) processLogger.warn(warning);
   const envFileMode = guardEnvFileMode('.env', fileValues, SECRET_VARIABLES);
   if (envFileMode) processLogger.warn(envFileModeWarning(envFileMode));
   // Listening for signals before starting: tsx (npm start) learns of the handler through IPC, and a SIGTERM that

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +48,40 @@ describe('npm start with a misspelt variable', () => {
     expect(later.at(-1)).toMatchObject({
       level: 'error',
       problems: expect.arrayContaining([expect.stringMatching(/^SLACK_BOT_TOKEN is required/)]),
+    });
+  });
+});
+
+describe('npm start with a channel typed by its #name after "= " in .env', () => {
+  it('says the line is read as empty and how to find the ID, before the "is required" it causes', () => {
+    // `SLACK_ALERT_CHANNEL= #sms`: by the .env rule a comment, so smsops said SLACK_ALERT_CHANNEL "is required" of a
+    // line visibly set; and `SLACK_INBOX_CHANNEL= #sms-inbox` posted every SMS in the alert channel without a word.
+    const cwd = mkdtempSync(join(tmpdir(), 'smsops-main-'));
+    writeFileSync(
+      join(cwd, '.env'),
+      'SLACK_BOT_TOKEN=xoxb-1-2-abc\nSLACK_SIGNING_SECRET=signing-secret-0123456789\nWAVIX_API_KEY=wavix-secret-key-123\nSLACK_ALERT_CHANNEL= #sms\nSLACK_INBOX_CHANNEL= #sms-inbox\nDATABASE_PATH= # default\n',
+      { mode: 0o600 },
+    );
+    const result = spawnSync(process.execPath, smsopsNodeArgs(), {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(result.status).toBe(2);
+    const lines = result.stderr
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const warnings = lines.filter((line) => line.level === 'warn').map((line) => line.msg);
+    expect(warnings).toEqual([
+      expect.stringMatching(/line 4: SLACK_ALERT_CHANNEL= #… is read as empty.*set by its ID, not its #name/),
+      expect.stringMatching(/line 5: SLACK_INBOX_CHANNEL= #… is read as empty.*relayed SMS are posted in the alert channel/),
+    ]);
+    expect(result.stderr).not.toContain('sms-inbox');
+    expect(lines.at(-1)).toMatchObject({
+      level: 'error',
+      problems: [expect.stringMatching(/^SLACK_ALERT_CHANNEL is required/)],
     });
   });
 });

@@ -426,7 +426,12 @@ describe('readEnvironment', () => {
   });
 
   it('works without a .env file', () => {
-    expect(readEnvironment({ A: '1' }, '/nonexistent/.env')).toEqual({ env: { A: '1' }, problems: [], fileValues: {} });
+    expect(readEnvironment({ A: '1' }, '/nonexistent/.env')).toEqual({
+      env: { A: '1' },
+      problems: [],
+      warnings: [],
+      fileValues: {},
+    });
   });
 
   it('keeps CRLF, export, quotes, comments after a space and the last of a repeated name', () => {
@@ -434,7 +439,7 @@ describe('readEnvironment', () => {
       'export FOO=\r\nA=1\r\nA=2\r\nB = v w  \r\nC="q # x"\nD=\'s\'\nE=`b`\nF="l1\nl2"\nG="a\\nb"\nH=x # note\n  # indented comment\n\n',
     );
     const values = { FOO: '', A: '2', B: 'v w', C: 'q # x', D: 's', E: 'b', F: 'l1\nl2', G: 'a\nb', H: 'x' };
-    expect(readEnvironment({}, file)).toEqual({ env: values, problems: [], fileValues: values });
+    expect(readEnvironment({}, file)).toEqual({ env: values, problems: [], warnings: [], fileValues: values });
   });
 
   it('reads a value that is only a comment as empty, as before: DATABASE_PATH= # default is not a file named "# default"', () => {
@@ -442,7 +447,19 @@ describe('readEnvironment', () => {
       'DATABASE_PATH= # default ./data/smsops.db\nBACKUP_DIR=\t# off\nSLACK_ADMIN_USERS=  # all admins\nK=#x\n',
     );
     const values = { DATABASE_PATH: '', BACKUP_DIR: '', SLACK_ADMIN_USERS: '', K: '#x' };
-    expect(readEnvironment({}, file)).toEqual({ env: values, problems: [], fileValues: values });
+    expect(readEnvironment({}, file)).toEqual({ env: values, problems: [], warnings: [], fileValues: values });
+  });
+
+  it('warns of a #word read as a comment after "= " (a channel by its name), unless the real environment sets it', () => {
+    const file = envFile('SLACK_INBOX_CHANNEL= #sms-inbox\nWAVIX_API_KEY= #k3y\nSLACK_ALERT_CHANNEL=\t#ops\n');
+    const { env, warnings } = readEnvironment({ SLACK_ALERT_CHANNEL: 'C0123456789' }, file);
+    expect(env).toMatchObject({ SLACK_INBOX_CHANNEL: '', WAVIX_API_KEY: '', SLACK_ALERT_CHANNEL: 'C0123456789' });
+    expect(warnings).toEqual([
+      expect.stringMatching(/line 1: SLACK_INBOX_CHANNEL= #… is read as empty.*its ID, not its #name.*alert channel$/),
+      expect.stringMatching(/line 2: WAVIX_API_KEY= #… is read as empty.*remove the space after = or quote the value$/),
+    ]);
+    // Never the text after the #: it may be a secret.
+    expect(warnings.join(' ')).not.toMatch(/sms-inbox|k3y/);
   });
 
   it('says a name holding characters no variable name can is the problem, not the = sign', () => {
