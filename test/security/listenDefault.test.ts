@@ -23,7 +23,7 @@ describe('HOST unset behind a TLS proxy (a host install: deploy/smsops.service s
       databasePath: join(dir, 'smsops.db'),
       webhookSecret: 'whsec_test_0123456789abcdefghijkl',
     });
-    running = await startSmsopsProcess(dir, { ...env, PUBLIC_BASE_URL: 'https://smsops.example.com' });
+    running = await startSmsopsProcess(dir, { ...env, PUBLIC_BASE_URL: 'https://smsops.acme-pbx.net' });
     const outward = outwardAddress();
     if (outward) expect((await fetch(`http://${outward}:${port}/metrics`)).status).toBe(200);
     const line = running.logs.find((l) => l.includes('HOST is unset')) ?? '';
@@ -32,7 +32,7 @@ describe('HOST unset behind a TLS proxy (a host install: deploy/smsops.service s
   });
 
   it('says nothing when HOST is given (the Dockerfile and compose set 0.0.0.0 on purpose) or nothing is proxied yet', () => {
-    const https = { PUBLIC_BASE_URL: 'https://smsops.example.com' };
+    const https = { PUBLIC_BASE_URL: 'https://smsops.acme-pbx.net' };
     expect(configWarnings({ ...https, HOST: '0.0.0.0' })).toEqual([]);
     expect(configWarnings({ ...https, HOST: '127.0.0.1' })).toEqual([]);
     expect(configWarnings({ PORT: '3000' })).toEqual([]);

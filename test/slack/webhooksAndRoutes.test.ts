@@ -146,6 +146,17 @@ describe('/sms webhook set', () => {
     expect(question).toContain("PUBLIC_BASE_URL's host is a loopback name");
   });
 
+  it('says PUBLIC_BASE_URL left at the README’s example (smsops.example.com) reaches nothing, when pointing Wavix there', async () => {
+    // The README's and manifest's placeholder pasted as it is: Wavix was pointed at it without a word, and every SMS
+    // went to a name nothing answers at.
+    t = await startSmsopsUnderTest({ PUBLIC_BASE_URL: 'https://smsops.example.com' });
+    const answer = readable((await runCommand(t, 'webhook set')).body);
+    expect(answer).toContain('Webhook of the account default updated on Wavix.');
+    expect(answer).toContain(
+      ":warning: PUBLIC_BASE_URL's host smsops.example.com is a name kept for examples (as in manifest.yml and .env.example): nothing on the internet answers there, so Wavix could deliver no SMS to smsops",
+    );
+  });
+
   it('refuses a non-admin before showing any confirmation', async () => {
     t = await startSmsopsUnderTest();
     t.emulator.state().profile.sms_relay_url = 'https://old.example.com/hook';

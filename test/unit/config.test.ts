@@ -379,10 +379,17 @@ describe('on/off variables and PUBLIC_BASE_URL', () => {
     // The sandbox puts its own URL in PUBLIC_BASE_URL's place: a production value there is not its concern.
     expect(configWarnings({ PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }, { sandbox: true })).toEqual([]);
     expect(configWarnings({ PUBLIC_BASE_URL: 'http://127.0.0.1:3000' })).toHaveLength(1);
-    expect(configWarnings({ PUBLIC_BASE_URL: 'http://smsops.example.com' })).toEqual([
+    expect(configWarnings({ PUBLIC_BASE_URL: 'http://smsops.acme-pbx.net' })).toEqual([
       expect.stringMatching(/^PUBLIC_BASE_URL is plain http:\/\/: .*use an https:\/\/ address/),
     ]);
-    expect(configWarnings({ PUBLIC_BASE_URL: 'https://smsops.example.com', HOST: '0.0.0.0' })).toEqual([]);
+    expect(configWarnings({ PUBLIC_BASE_URL: 'https://smsops.acme-pbx.net', HOST: '0.0.0.0' })).toEqual([]);
+    // The README's own example, pasted as it is: Wavix would post every SMS to a name nothing answers at.
+    for (const url of ['https://smsops.example.com', 'https://example.org/sms', 'https://sms.pbx.test'])
+      expect(configWarnings({ PUBLIC_BASE_URL: url, HOST: '0.0.0.0' }), url).toEqual([
+        expect.stringMatching(
+          /^PUBLIC_BASE_URL's host [a-z.]+ is a name kept for examples .*nothing on the internet answers there/,
+        ),
+      ]);
     for (const [url, host] of [
       ['http://127.0.0.1:3000', 'a loopback address'],
       ['http://localhost:3000', 'a loopback name'],
