@@ -103,6 +103,21 @@ const secret = <T extends z.ZodType>(schema: T) =>
       .pipe(schema),
   );
 
+/**
+ * Slack's app pages show several tokens; the ones a newcomer pastes instead of the bot token are named, with where the
+ * right one is (the prefix alone, never the token).
+ */
+function botTokenProblem(value: string, ctx: z.RefinementCtx): void {
+  if (value.startsWith('xoxb-')) return;
+  const where = 'copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions';
+  const message = value.startsWith('xoxp-')
+    ? `is a user token (xoxp-…), which acts as the person who installed the app: ${where}`
+    : value.startsWith('xapp-')
+      ? `is an app-level token (xapp-…), which belongs in SLACK_APP_TOKEN (Socket Mode): ${where}`
+      : `must start with xoxb-: ${where}`;
+  ctx.addIssue({ code: 'custom', message });
+}
+
 const webhookSecretValue = z
   .string()
   .regex(/^[A-Za-z0-9_-]{24,}$/, 'must be at least 24 characters of letters, digits, - or _ (it is a URL path segment)');
@@ -132,7 +147,7 @@ const previousWebhookSecrets = z.preprocess(
 );
 
 const configSchema = z.object({
-  SLACK_BOT_TOKEN: secret(required('the bot token, xoxb-…', z.string().startsWith('xoxb-', 'must start with xoxb-'))),
+  SLACK_BOT_TOKEN: secret(required('the bot token, xoxb-…', z.string().superRefine(botTokenProblem))),
   SLACK_SIGNING_SECRET: secret(z.string().optional()),
   SLACK_APP_TOKEN: secret(z.string().startsWith('xapp-', 'must start with xapp-').optional()),
   SLACK_API_URL: z.preprocess(

@@ -132,6 +132,21 @@ describe('parseConfig', () => {
     expect(problems).toHaveLength(8);
   });
 
+  it('names the token pasted in SLACK_BOT_TOKEN instead of the bot token, and where the bot token is', () => {
+    const said = (token: string) => problemsOf({ ...valid, SLACK_BOT_TOKEN: token }).find((p) => p.startsWith('SLACK_BOT_TOKEN'));
+    expect(said('xoxp-1-2-userTokenValue')).toBe(
+      'SLACK_BOT_TOKEN is a user token (xoxp-…), which acts as the person who installed the app: copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions',
+    );
+    expect(said('xapp-1-A1-appTokenValue')).toMatch(
+      /^SLACK_BOT_TOKEN is an app-level token \(xapp-…\), which belongs in SLACK_APP_TOKEN/,
+    );
+    expect(said('8f14e45fceea167a5a36dedd4bea2543')).toMatch(
+      /^SLACK_BOT_TOKEN must start with xoxb-: copy the Bot User OAuth Token/,
+    );
+    // Never the token itself.
+    expect([said('xoxp-1-2-userTokenValue'), said('xapp-1-A1-appTokenValue')].join(' ')).not.toMatch(/TokenValue/);
+  });
+
   it('takes the PortSIP API only whole: a URL without its user and password is explained', () => {
     const partial = problemsOf({ ...valid, PORTSIP_API_URL: 'https://pbx.example.com:8887' });
     expect(partial).toEqual([expect.stringContaining('PORTSIP_API_USER and PORTSIP_API_PASSWORD missing')]);
