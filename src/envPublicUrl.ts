@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { publicBaseUnreachable } from './core/publicBaseReach.js';
+import { publicBaseOwnPath, publicBaseUnreachable } from './core/publicBaseReach.js';
 import { isHttpUrl } from './core/urls.js';
 
 /**
@@ -27,6 +27,9 @@ export const publicBaseUrl = z.preprocess(
 export function publicBaseUrlWarning(raw: string | undefined): string | undefined {
   const value = raw?.trim();
   if (!value || !isHttpUrl(value)) return undefined;
+  // No stand-in reaches a path smsops does not serve: said without the note below.
+  const ownPath = publicBaseOwnPath(value);
+  if (ownPath) return ownPath;
   const unreachable = publicBaseUnreachable(value);
   if (unreachable) return `${unreachable} (a Wavix on this host or network, such as its emulator, still reaches it)`;
   if (!/^http:/i.test(value)) return undefined;

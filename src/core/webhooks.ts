@@ -105,7 +105,8 @@ export async function planWebhookChange(
   if (url === undefined && !services.smsopsWebhooks) return err(NO_PUBLIC_URL);
   // Said, not refused: the emulator, a Wavix stand-in on this host, reaches it; the real Wavix writes it and never calls.
   if (url === undefined && services.smsopsWebhooks && !services.wavixOnThisHost) {
-    destinationNote = publicBaseUnreachable(services.smsopsWebhooks.inbound);
+    // Judged on PUBLIC_BASE_URL itself, as the start judges it: the path smsops put after it is its own.
+    destinationNote = publicBaseUnreachable(services.smsopsWebhooks.inbound.replace(/\/webhooks\/wavix\/inbound\/[^/]*$/, ''));
   }
   // Wavix gets the URL with its spaces encoded, so that is also the form compared with what Wavix holds.
   const inboundNext = encodeCopiedUrl(url ?? services.smsopsWebhooks?.inbound ?? '');

@@ -157,6 +157,18 @@ describe('/sms webhook set', () => {
     );
   });
 
+  it('says PUBLIC_BASE_URL holding the Slack Request URL’s /slack/events points Wavix where nothing answers', async () => {
+    // The manifest's request URL pasted as the base: smsops answered every SMS posted to …/slack/events/webhooks/… 404.
+    t = await startSmsopsUnderTest({ PUBLIC_BASE_URL: 'https://smsops.acme-pbx.net/slack/events' });
+    const answer = readable((await runCommand(t, 'webhook set')).body);
+    expect(t.emulator.state().profile.sms_relay_url).toBe(
+      `https://smsops.acme-pbx.net/slack/events/webhooks/wavix/inbound/${WEBHOOK_SECRET}`,
+    );
+    expect(answer).toContain(
+      ':warning: PUBLIC_BASE_URL ends in /slack/events, a path smsops serves itself: it is the address smsops is reached at, without /slack/events',
+    );
+  });
+
   it('refuses a non-admin before showing any confirmation', async () => {
     t = await startSmsopsUnderTest();
     t.emulator.state().profile.sms_relay_url = 'https://old.example.com/hook';

@@ -398,6 +398,17 @@ describe('on/off variables and PUBLIC_BASE_URL', () => {
       expect.stringMatching(/^PUBLIC_BASE_URL is plain http:\/\/: .*use an https:\/\/ address/),
     ]);
     expect(configWarnings({ PUBLIC_BASE_URL: 'https://smsops.acme-pbx.net', HOST: '0.0.0.0' })).toEqual([]);
+    // The Slack Request URL or a webhook URL pasted as the base: Wavix would post to …/slack/events/webhooks/…, a 404.
+    for (const [url, path] of [
+      ['https://smsops.acme-pbx.net/slack/events', '/slack/events'],
+      ['https://smsops.acme-pbx.net/bot/slack/events/', '/slack/events'],
+      ['https://smsops.acme-pbx.net/webhooks/wavix/inbound/whsec_0123456789abcdefghijkl', '/webhooks/wavix/…'],
+      ['https://smsops.acme-pbx.net/healthz', '/healthz'],
+    ])
+      expect(configWarnings({ PUBLIC_BASE_URL: url, HOST: '0.0.0.0' }), url).toEqual([
+        `PUBLIC_BASE_URL ends in ${path}, a path smsops serves itself: it is the address smsops is reached at, without ${path} (smsops puts its webhook paths after it, so Wavix would post each SMS to …${path}/webhooks/wavix/…, where nothing answers); remove ${path} from PUBLIC_BASE_URL`,
+      ]);
+    expect(configWarnings({ PUBLIC_BASE_URL: 'https://acme-pbx.net/smsops/', HOST: '0.0.0.0' })).toEqual([]);
     // The README's own example, pasted as it is: Wavix would post every SMS to a name nothing answers at.
     for (const url of ['https://smsops.example.com', 'https://example.org/sms', 'https://sms.pbx.test'])
       expect(configWarnings({ PUBLIC_BASE_URL: url, HOST: '0.0.0.0' }), url).toEqual([

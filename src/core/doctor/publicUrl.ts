@@ -65,7 +65,7 @@ export const publicUrlGroup: CheckGroup = {
     }
     const url = `${deps.publicBaseUrl.replace(/\/+$/, '')}/healthz`;
     // An answer from a loopback or private host proves only that smsops answers here, never that Wavix reaches it.
-    const unreachable = deps.services.wavixOnThisHost ? null : publicBaseUnreachable(url);
+    const unreachable = deps.services.wavixOnThisHost ? null : publicBaseUnreachable(deps.publicBaseUrl);
     let response: HealthAnswer;
     try {
       response = await deps.healthProbe(url, { signal, ca: deps.trustedCa });
@@ -79,7 +79,7 @@ export const publicUrlGroup: CheckGroup = {
         {
           ...base,
           status: 'failure',
-          reason: `${shown(url)} answers HTTP ${response.status}, but not with smsops’ health report: something else (a proxy, another service) answers at that address, so Wavix’s webhooks would not reach smsops.`,
+          reason: `${shown(url)} answers HTTP ${response.status}, but not with smsops’ health report: ${unreachable ? `${unreachable}.` : 'something else (a proxy, another service) answers at that address, so Wavix’s webhooks would not reach smsops.'}`,
         },
       ];
     }
