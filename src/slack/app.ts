@@ -18,6 +18,9 @@ import { createRateLimitWaitingClient, type RateLimitWaitingClient } from './rat
 import { guardSlackReplays, type SlackReplayGuardOptions } from './replayGuard.js';
 import { keepSocketConnected, quietSocketLogger, type SocketState } from './socketConnection.js';
 
+/** Where Slack posts commands, interactions and events in HTTP mode (manifest.yml's URLs end in it). */
+const SLACK_EVENTS_PATH = '/slack/events';
+
 /** Bolt's own "not acknowledged" timer when none is set (HTTPReceiver's default). */
 const BOLT_UNHANDLED_REQUEST_TIMEOUT_MS = 3001;
 
@@ -129,7 +132,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     if (!slack.signingSecret) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode');
     const receiver = new HTTPReceiver({
       signingSecret: slack.signingSecret,
-      endpoints: '/slack/events',
+      endpoints: SLACK_EVENTS_PATH,
       logger: boltLogger,
       // Counts the bytes actually received, so a chunked body is cut at the same size a declared one is refused at.
       bodyLimit: SLACK_MAX_BODY_BYTES,
@@ -152,13 +155,18 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
         receiver.requestListener(req, res),
       ),
     );
-    routes = [
-      {
-        method: 'POST',
-        path: '/slack/events',
-        handler: (req, res) => (guard.admit(req, res) ? guarded(req, res) : undefined),
-      },
-    ];
+    const handler: Route['handler'] = (req, res) => {
+      // Bolt answers its endpoint's exact path only (and reads `//slack/events` as host "slack", path "/events").
+      req.url = SLACK_EVENTS_PATH;
+      return guard.admit(req, res) ? guarded(req, res) : undefined;
+    };
+    // The manifest's URLs made from a PUBLIC_BASE_URL ending in a slash (`https://host/` + `/slack/events`), or a
+    // Request URL typed with one at its end: Slack's commands and its URL check got 404, and the app never answered.
+    routes = [SLACK_EVENTS_PATH, `/${SLACK_EVENTS_PATH}`, `${SLACK_EVENTS_PATH}/`].map((path) => ({
+      method: 'POST',
+      path,
+      handler,
+    }));
   }
 
   app.error(async (error) => {
