@@ -143,6 +143,25 @@ export function plainHttpRemark(raw: string): string | null {
 }
 
 /**
+ * A URL with no path: PortSIP's SMS webhook ends with its configuration's ID (`…/emc/Wavix - US/0d3c…`), so this is
+ * most likely its web portal's address (PORTSIP_API_URL's), pasted instead: the portal may answer a POST 2xx, and the
+ * SMS then count as delivered while PortSIP never sees them. Said, not refused: a PortSIP on this host (a test rig's
+ * sink) may be reached so.
+ */
+export function pathlessRemark(raw: string): string | null {
+  const checked = checkDestinationUrl(raw);
+  if (!checked.ok || checked.value.kind === 'loopback' || checked.value.kind === 'loopback-name') return null;
+  let path: string;
+  try {
+    path = new URL(encodeCopiedUrl(raw)).pathname;
+  } catch {
+    return null;
+  }
+  if (path !== '/' && path !== '') return null;
+  return 'no path: PortSIP’s SMS webhook URL ends with its configuration’s ID (Message Channels → SMS/MMS → Copy Webhook); this looks like the web portal’s address, which does not take SMS';
+}
+
+/**
  * Names no public DNS answers for: one label (`pbx`, found through the LAN's search domain), mDNS `.local`, and the
  * suffixes kept for private networks (`.home.arpa`, `.internal`) or commonly used so (`.lan`, `.localdomain`). A plain
  * http:// PortSIP there is on the LAN like a private address, which is not marked either: marking it on every line of

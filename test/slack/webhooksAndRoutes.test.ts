@@ -205,6 +205,23 @@ describe('/sms route', () => {
     expect(list.match(/:unlock:/g)).toHaveLength(1);
   });
 
+  it('marks a route URL with no path: PortSIP’s web portal address pasted instead of its SMS webhook', async () => {
+    // The portal may answer the relay's POST 2xx: the SMS would count as delivered while PortSIP never saw them.
+    t = await startSmsopsUnderTest();
+    const saved = readable((await runCommand(t, 'route set +1 415 555 0100 https://pbx.acme-corp.net:8887/')).body);
+    expect(saved).toContain('Route saved.');
+    expect(saved).toContain(
+      ':warning: no path: PortSIP’s SMS webhook URL ends with its configuration’s ID (Message Channels → SMS/MMS → Copy Webhook); this looks like the web portal’s address',
+    );
+    await runCommand(t, 'route set default https://10.0.0.5:8887');
+    await runCommand(
+      t,
+      'route set +1 613 555 0123 https://pbx.acme-corp.net:8887/emc/Wavix/ffff0000-1111-2222-3333-444455556666',
+    );
+    const list = readable((await runCommand(t, 'route list')).body);
+    expect(list.match(/:warning: no path/g)).toHaveLength(2);
+  });
+
   it('does not mark a plain http:// route to a name only the LAN resolves (pbx, pbx.local, pbx.home.arpa), as a LAN address is not', async () => {
     t = await startSmsopsUnderTest();
     await runCommand(t, 'route set +1 415 555 0100 http://pbx:8899/emc/Wavix/a558d635-66e0-4c64-9d3b-2f5c1e7a8b90');

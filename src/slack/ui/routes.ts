@@ -1,4 +1,4 @@
-import { destinationRemark, plainHttpRemark } from '../../core/destinationUrls.js';
+import { destinationRemark, pathlessRemark, plainHttpRemark } from '../../core/destinationUrls.js';
 import type { RelayRoute } from '../../core/model/relayRoute.js';
 import { matchesNumberSearch } from '../../core/numberSearch.js';
 import { formatPhoneForPeople, inNumberData } from '../../core/phone.js';
@@ -68,7 +68,10 @@ export function remarkOf(url: string): string {
   const remark = destinationRemark(url);
   if (remark.refused) return `\n:no_entry: ${escapeMrkdwn(remark.refused)} Set this route again with another URL.`;
   const plain = plainHttpRemark(url);
-  return `${remark.note ? `\n:house: ${escapeMrkdwn(remark.note)}` : ''}${plain ? `\n:unlock: ${escapeMrkdwn(plain)}` : ''}`;
+  const pathless = pathlessRemark(url);
+  return `${remark.note ? `\n:house: ${escapeMrkdwn(remark.note)}` : ''}${pathless ? `\n:warning: ${escapeMrkdwn(pathless)}` : ''}${
+    plain ? `\n:unlock: ${escapeMrkdwn(plain)}` : ''
+  }`;
 }
 
 /**
