@@ -589,6 +589,18 @@ describe('each broken link', () => {
       );
   });
 
+  it('a route URL with no path (PortSIP’s web portal pasted for its webhook) is a warning, said without connecting', async () => {
+    setRoute(SUPPORT, 'https://pbx.acme-corp.net:8887/');
+    const report = await runDoctor(doctorDeps());
+    expectFinding(
+      report,
+      `portsip:${SUPPORT}`,
+      'warning',
+      'The URL has no path: PortSIP’s SMS webhook URL ends with its configuration’s ID',
+    );
+    expect(check(report, `portsip:${SUPPORT}`).reason).toContain('Set the route again with the SMS webhook URL');
+  });
+
   it('never sends PortSIP a request: it only connects', async () => {
     const received: string[] = [];
     const pbx = createHttpServer((req, res) => {

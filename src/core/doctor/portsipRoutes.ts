@@ -2,6 +2,7 @@ import { describeError } from '../../errors.js';
 import { connectionFailureInWords, offersOnlyOldTls, speaksNoTls, TLS_HANDSHAKE_CUT } from '../connectionFailure.js';
 import { refusedDestination } from '../destinationGuard.js';
 import { ownEndpointProblem } from '../destinationSelf.js';
+import { pathlessRemark } from '../destinationUrls.js';
 import type { RelayRoute } from '../model/relayRoute.js';
 import { storedPortsipUrlProblem } from '../portsipUrl.js';
 import { encodeCopiedUrl } from '../urls.js';
@@ -180,6 +181,14 @@ async function portsipReachability(
   // does not connect there either (a connect alone tells whether a metadata port is open).
   const refused = refusedDestination(url);
   if (refused) return { ...base, status: 'failure', reason: `${refused} Set the route again: \`/sms route set\`.` };
+  // The portal's address pasted for the webhook: it may well answer a connect (and the relay's POST), so say it first.
+  const pathless = pathlessRemark(url);
+  if (pathless) {
+    const fix = names.includes('PORTSIP_WEBHOOK_URL')
+      ? 'Set PORTSIP_WEBHOOK_URL to the SMS webhook URL and restart smsops.'
+      : 'Set the route again with the SMS webhook URL: `/sms route set`.';
+    return { ...base, status: 'warning', reason: `The URL has ${pathless}. ${fix}` };
+  }
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   const https = parsed.protocol === 'https:';
   const port = Number(parsed.port) || (https ? 443 : 80);
