@@ -113,6 +113,10 @@ async function* exportMessages(
   }
 }
 
+/** A look-up by tag reads pages of this size, this many at most (see `tagged`). */
+const TAGGED_PER_PAGE = 100;
+const TAGGED_PAGES = 5;
+
 export function messagesApi(request: WavixRequester, stream: WavixLineStreamer) {
   const list = (query: ListMessagesQuery) =>
     request({
@@ -138,19 +142,34 @@ export function messagesApi(request: WavixRequester, stream: WavixLineStreamer) 
     /**
      * The outbound messages sent with `tag` on the days from `sentAfter` to `sentBefore` (YYYY-MM-DD): `GET
      * /v3/messages` with `type=outbound` (required) and its `tag` filter ("supported for outbound messages only").
-     * One page of 100: a tag names one reply, sent once. Wavix may match a tag loosely (undocumented), so the caller
-     * keeps only exact ones.
+     * A tag names one reply, sent once, so one page of 100 is the rule; but Wavix may match a tag loosely or not at
+     * all (undocumented), and the caller keeps only exact ones: further pages are read while the list says there are
+     * more and the exact tag is not yet among them, TAGGED_PAGES at most. `complete`: every page was read, so a tag
+     * not among `items` is not on Wavix's list; false, its absence says nothing (a probe: "no record" told of a reply
+     * on the list's second page, its writer told to post it again).
      */
-    tagged: async (tag: string, sentAfter: string, sentBefore: string): Promise<TaggedMessage[]> =>
-      (
-        await request({
+    tagged: async (
+      tag: string,
+      sentAfter: string,
+      sentBefore: string,
+    ): Promise<{ items: TaggedMessage[]; complete: boolean }> => {
+      const items: TaggedMessage[] = [];
+      for (let page = 1; page <= TAGGED_PAGES; page += 1) {
+        const answer = await request({
           operation: 'look up a reply by its tag',
           method: 'GET',
           path: '/v3/messages',
-          query: { type: 'outbound', tag, sent_after: sentAfter, sent_before: sentBefore, per_page: 100 },
+          query: { type: 'outbound', tag, sent_after: sentAfter, sent_before: sentBefore, per_page: TAGGED_PER_PAGE, page },
           schema: taggedMessageListSchema,
-        })
-      ).items,
+        });
+        items.push(...answer.items);
+        const more = answer.pagination ? answer.pagination.total_pages > page : answer.items.length >= TAGGED_PER_PAGE;
+        if (!more || answer.items.length === 0 || answer.items.some((message) => message.tag === tag)) {
+          return { items, complete: true };
+        }
+      }
+      return { items, complete: false };
+    },
     export: (query: ExportMessagesQuery, limits: { maxBytes: number; maxMs: number }) => exportMessages(stream, query, limits),
     iterate: (query: Omit<ListMessagesQuery, 'page'>): AsyncGenerator<WavixMessage> =>
       paginate((page) => list({ per_page: 100, ...query, page }), { operation: `list ${query.type} messages` }),

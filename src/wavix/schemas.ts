@@ -137,7 +137,7 @@ export const messageListSchema = z.looseObject({ items: z.array(messageSchema), 
 
 /**
  * A message as a lookup by tag reads it (a reply whose send's outcome is unknown): only what settles the reply is
- * required; its text, numbers and the list's pagination are not read, so a change there costs no reply its answer.
+ * required; its text and numbers are not read, so a change there costs no reply its answer.
  */
 export const taggedMessageSchema = z.looseObject({
   message_id: z.string().min(1),
@@ -146,7 +146,11 @@ export const taggedMessageSchema = z.looseObject({
   segments: z.number().int().nullable().optional().catch(undefined),
   error_message: nullableString.optional().catch(undefined),
 });
-export const taggedMessageListSchema = z.looseObject({ items: z.array(taggedMessageSchema) });
+// The pagination is read when it is well formed (whether more pages may hold the tag); a change there costs no reply.
+export const taggedMessageListSchema = z.looseObject({
+  items: z.array(taggedMessageSchema),
+  pagination: z.looseObject({ total_pages: z.number().int() }).optional().catch(undefined),
+});
 export type TaggedMessage = z.infer<typeof taggedMessageSchema>;
 
 export const brandSchema = z.looseObject({

@@ -30,8 +30,11 @@ export interface ReplyLookupDeps {
     'dueForLookup' | 'lookupAgainAt' | 'noRecordAtWavix' | 'applyDeliveryStatus' | 'linkTaggedSend' | 'byWavixMessageId'
   >;
   audit: Pick<AuditRepository, 'record'>;
-  /** Wavix's outbound messages sent with `tag` on the days from `sentAfter` to `sentBefore` (YYYY-MM-DD, UTC). */
-  tagged(tag: string, sentAfter: string, sentBefore: string): Promise<TaggedSend[]>;
+  /**
+   * Wavix's outbound messages sent with `tag` on the days from `sentAfter` to `sentBefore` (YYYY-MM-DD, UTC);
+   * `complete` false: Wavix listed more than was read, so a tag not among them may still be on its list.
+   */
+  tagged(tag: string, sentAfter: string, sentBefore: string): Promise<{ items: TaggedSend[]; complete: boolean }>;
   notifier: Pick<ReplyNotifier, 'showReplyStatus'>;
   logger: Logger;
   now: () => number;
@@ -64,7 +67,7 @@ export async function lookUpUnknownReplies(deps: ReplyLookupDeps, failuresInARow
   const now = deps.now();
   for (const { reply, lookups } of deps.replies.dueForLookup(now, now - REPLY_LOOKUP_MAX_AGE_MS, ROUND_LIMIT)) {
     const tag = replyTagOf(reply);
-    let listed: TaggedSend[];
+    let listed: { items: TaggedSend[]; complete: boolean };
     try {
       listed = await deps.tagged(tag, dayOf(reply.createdAt - DAY_MS), dayOf(now + DAY_MS));
     } catch (error) {
@@ -77,10 +80,19 @@ export async function lookUpUnknownReplies(deps: ReplyLookupDeps, failuresInARow
       return round;
     }
     // Exact: a tag is one reply's, whatever Wavix's filter matches.
-    const sent = listed.find((message) => message.tag === tag);
+    const sent = listed.items.find((message) => message.tag === tag);
     if (sent) {
       await found(deps, reply, sent, tag);
       round.found += 1;
+    } else if (!listed.complete) {
+      // Wavix matched the tag loosely and listed more than was read: not a look without a record of it, which would
+      // tell its writer to post again a reply that may be on a later page. Looked up again at the last look's gap.
+      deps.replies.lookupAgainAt(reply.id, deps.now() + (REPLY_LOOKUP_AFTER_MS.at(-1) as number), false);
+      deps.logger.warn('a reply of unknown outcome was not among the messages Wavix listed for its tag, which went on', {
+        replyId: reply.id,
+        listed: listed.items.length,
+      });
+      round.notYet += 1;
     } else if (await noRecord(deps, reply, lookups + 1)) round.noRecord += 1;
     else round.notYet += 1;
   }

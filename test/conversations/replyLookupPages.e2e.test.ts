@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { REPLY_THREAD, relayedThread, replyInThread } from '../helpers/replyThreads.js';
+import { ADMIN, readable, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+
+const { inbox: INBOX, replier: REPLIER, customer: CUSTOMER, ourNumber: OUR_NUMBER } = REPLY_THREAD;
+const MINUTE = 60_000;
+
+let t: SmsopsUnderTest | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+});
+
+const statusLine = (s: SmsopsUnderTest) =>
+  String(
+    [...s.fakeSlack.calls]
+      .reverse()
+      .find(
+        (c) =>
+          (c.method === 'chat.update' || c.method === 'chat.postMessage') &&
+          /^(May|Sending|Sent|Deliv|Not sent)/.test(String(c.args.text)),
+      )?.args.text,
+  );
+
+/** Another reply's message, as a Wavix matching `tag` loosely (or not at all) lists it. */
+const other = (n: number) => ({
+  message_id: `other-${n}`,
+  direction: 'outbound',
+  from: OUR_NUMBER,
+  to: CUSTOMER,
+  status: 'delivered',
+  segments: 1,
+  error_message: null,
+  tag: `smsops-reply:C0OTHER:1800000000.${String(n).padStart(6, '0')}`,
+});
+
+describe('a reply of unknown outcome, looked up where Wavix lists more than one page for its tag', () => {
+  it('a full first page without it is not "no record" ("you may post it again"): the next page is read, and its line says Delivered', async () => {
+    const s = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0', PUBLIC_BASE_URL: undefined });
+    t = s;
+    s.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
+    const threadTs = await relayedThread(s, 'pages');
+    // Wavix sent it, and its answer was lost.
+    s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 500, afterActing: true });
+    await replyInThread(s, threadTs, '1800000700.000001', 'On its way', 'EvPages1');
+    await waitUntil(
+      () => statusLine(s).startsWith('May have been sent'),
+      10_000,
+      () => `the unknown line, got ${statusLine(s)}`,
+    );
+    const sent = s.emulator.state().messages.filter((m) => m.direction === 'outbound');
+    expect(sent).toHaveLength(1);
+    // Each look's first page is full of other replies' messages (the filter matched loosely, or was ignored), the list
+    // saying 3 pages; its second page holds the one sent.
+    const fullPage = {
+      items: Array.from({ length: 100 }, (_, n) => other(n)),
+      pagination: { current_page: 1, per_page: 100, total: 250, total_pages: 3 },
+    };
+    const secondPage = {
+      items: [...Array.from({ length: 99 }, (_, n) => other(100 + n)), { ...sent[0], status: 'delivered' }],
+      pagination: { current_page: 2, per_page: 100, total: 250, total_pages: 3 },
+    };
+    for (const step of [MINUTE, 4 * MINUTE, 25 * MINUTE, 60 * MINUTE]) {
+      s.emulator.injectFault({ method: 'GET', path: '/v3/messages', status: 200, body: fullPage, times: 1 });
+      s.emulator.injectFault({ method: 'GET', path: '/v3/messages', status: 200, body: secondPage, times: 1 });
+      await s.emulator.clock.advance(step + 1000);
+      readable((await runCommand(s, 'jobs run reply-lookups')).body);
+      s.emulator.clearFaults();
+    }
+    expect(statusLine(s)).toMatch(/^Delivered/);
+    const row = s.db.prepare('SELECT status FROM conversation_replies').get() as { status: string };
+    expect(row.status).toBe('delivered');
+  });
+  it('Wavix listing more pages than are read, none with it: the line stays "May have been sent", never "you may post it again"', async () => {
+    const s = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0', PUBLIC_BASE_URL: undefined });
+    t = s;
+    s.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
+    const threadTs = await relayedThread(s, 'pages2');
+    // Wavix sent it, and its answer was lost.
+    s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 500, afterActing: true });
+    await replyInThread(s, threadTs, '1800000700.000001', 'On its way', 'EvPages2');
+    await waitUntil(
+      () => statusLine(s).startsWith('May have been sent'),
+      10_000,
+      () => `the unknown line, got ${statusLine(s)}`,
+    );
+    const sent = s.emulator.state().messages.filter((m) => m.direction === 'outbound');
+    expect(sent).toHaveLength(1);
+    // Each look's first page is full of other replies' messages (the filter matched loosely, or was ignored), the list
+    // saying 20 pages, none of those read holding it.
+    const fullPage = {
+      items: Array.from({ length: 100 }, (_, n) => other(n)),
+      pagination: { current_page: 1, per_page: 100, total: 2_000, total_pages: 20 },
+    };
+    for (const step of [MINUTE, 4 * MINUTE, 25 * MINUTE, 60 * MINUTE]) {
+      s.emulator.injectFault({ method: 'GET', path: '/v3/messages', status: 200, body: fullPage, times: 20 });
+      await s.emulator.clock.advance(step + 1000);
+      readable((await runCommand(s, 'jobs run reply-lookups')).body);
+      s.emulator.clearFaults();
+    }
+    expect(statusLine(s)).toMatch(/^May have been sent/);
+    const row = s.db.prepare('SELECT status FROM conversation_replies').get() as { status: string };
+    expect(row.status).toBe('unknown');
+  });
+});
