@@ -23,7 +23,12 @@ export function createWavixKeyRefusal(): WavixKeyRefusal {
   };
 }
 
-/** /healthz's `wavix` words while the key is refused: what fails, what still works, and the fix. */
+/**
+ * /healthz's `wavix` words while the key is refused: what fails, what still works, and the fixes. Wavix answers 401
+ * also to a key called from an address outside its permitted IPs (a database moved to a new host, a changed egress
+ * address): told only "set another key and restart", the admin replaced a good key, and the new one, restricted alike,
+ * was refused too. That case needs no restart: the first answer Wavix takes ends it.
+ */
 export function wavixKeyRefusedWords(since: number): string {
-  return `Wavix refuses WAVIX_API_KEY (401) since ${new Date(since).toISOString()}: replies from Slack are not sent and the watch cannot read Wavix; inbound SMS still flow. Set WAVIX_API_KEY to a key Wavix takes (its portal: API keys) and restart smsops`;
+  return `Wavix refuses WAVIX_API_KEY (401) since ${new Date(since).toISOString()}: replies from Slack are not sent and the watch cannot read Wavix; inbound SMS still flow. Either the key is revoked or mistyped: set WAVIX_API_KEY to a key Wavix takes (its portal: API keys) and restart smsops; or this host's address is not among the key's permitted IPs: add it there (no restart needed)`;
 }

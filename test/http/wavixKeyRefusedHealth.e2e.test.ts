@@ -35,6 +35,9 @@ describe('/healthz while Wavix refuses WAVIX_API_KEY', () => {
     expect(body.wavix).toContain('Wavix refuses WAVIX_API_KEY (401) since');
     expect(body.wavix).toContain('replies from Slack are not sent');
     expect(body.wavix).toContain('restart smsops');
+    // Wavix answers 401 too when called from an address outside the key's permitted IPs (a new host, a changed egress
+    // address): a new key alone does not help there, and no restart is needed once the address is permitted.
+    expect(body.wavix).toContain("this host's address is not among the key's permitted IPs");
     expect(await gauge(s)).toBe('1');
     expect(JSON.stringify(body)).not.toContain(REVOKED);
   });
