@@ -215,7 +215,7 @@ export function createWatch(options: {
       name: 'reply-lookups',
       schedule: REPLY_LOOKUP_SCHEDULE,
       description:
-        'Looks up at Wavix, by their tag, the replies whose send\'s outcome is unknown ("May have been sent"), after 1, 5 and 30 minutes and at each start, and settles them as Wavix says.',
+        'Looks up at Wavix, by their tag, the replies whose send\'s outcome is unknown ("May have been sent"), after 1, 5 and 30 minutes and at each start, and settles them as Wavix says. A minute with no reply to look up is neither run nor recorded, so its last run may be hours or days old (or never), the scheduler working.',
       run: replyLookups.run,
       idle: replyLookups.idle,
     },
