@@ -27,7 +27,13 @@ export interface TaggedSend {
 export interface ReplyLookupDeps {
   replies: Pick<
     ConversationRepliesRepository,
-    'dueForLookup' | 'lookupAgainAt' | 'noRecordAtWavix' | 'applyDeliveryStatus' | 'linkTaggedSend' | 'byWavixMessageId'
+    | 'dueForLookup'
+    | 'lookupAgainAt'
+    | 'restartLookupCounts'
+    | 'noRecordAtWavix'
+    | 'applyDeliveryStatus'
+    | 'linkTaggedSend'
+    | 'byWavixMessageId'
   >;
   audit: Pick<AuditRepository, 'record'>;
   /**
@@ -72,6 +78,7 @@ export async function lookUpUnknownReplies(deps: ReplyLookupDeps, failuresInARow
       listed = await deps.tagged(tag, dayOf(reply.createdAt - DAY_MS), dayOf(now + DAY_MS));
     } catch (error) {
       deps.replies.lookupAgainAt(reply.id, deps.now() + lookupBackoffMs(failuresInARow + 1), false);
+      deps.replies.restartLookupCounts();
       deps.logger.warn('a reply of unknown outcome could not be looked up at Wavix', {
         replyId: reply.id,
         ...(error instanceof WavixCallFailure ? { failure: error.kind, status: error.status } : { error: describeError(error) }),
@@ -116,8 +123,8 @@ async function found(deps: ReplyLookupDeps, reply: ConversationReply, sent: Tagg
 
 /**
  * Wavix has no record of it this time. After the last look, at least as long after the send as the schedule's last
- * gap, it was not sent: said on its line, audited failed. Before that, the next look is set. Returns whether it is
- * settled.
+ * gap, it was not sent: said on its line, audited failed. Before that, the next look is set, the schedule's gap after
+ * this one at least. `looks` counts the answered looks since Wavix last failed one. Returns whether it is settled.
  */
 async function noRecord(deps: ReplyLookupDeps, reply: ConversationReply, looks: number): Promise<boolean> {
   const now = deps.now();
@@ -134,7 +141,12 @@ async function noRecord(deps: ReplyLookupDeps, reply: ConversationReply, looks: 
     await deps.notifier.showReplyStatus(settled);
     return true;
   }
-  const next = REPLY_LOOKUP_AFTER_MS[Math.min(looks, REPLY_LOOKUP_AFTER_MS.length - 1)] as number;
-  deps.replies.lookupAgainAt(reply.id, Math.max(reply.statusAt + next, now + (REPLY_LOOKUP_AFTER_MS[0] as number)), true);
+  // The schedule's gaps hold between the looks Wavix answered, not only since the send: after an outage (a failed look
+  // starts every reply's count again), looks due long since came a minute apart, and the one deciding "not sent, post
+  // it again" came seconds after Wavix was back, its list perhaps still catching up (a probe).
+  const step = Math.min(looks, REPLY_LOOKUP_AFTER_MS.length - 1);
+  const gap = (REPLY_LOOKUP_AFTER_MS[step] as number) - (REPLY_LOOKUP_AFTER_MS[step - 1] ?? 0);
+  const next = REPLY_LOOKUP_AFTER_MS[step] as number;
+  deps.replies.lookupAgainAt(reply.id, Math.max(reply.statusAt + next, now + gap), true);
   return false;
 }

@@ -141,6 +141,11 @@ export interface ConversationRepliesRepository {
   dueForLookup(at: number, writtenSince: number, limit: number): Array<{ reply: ConversationReply; lookups: number }>;
   /** The next look at the reply is due at `dueAt`; `noRecord`: this one was answered, without a record of it. */
   lookupAgainAt(id: number, dueAt: number, noRecord: boolean): void;
+  /**
+   * Wavix did not answer a look: every reply still to be looked up counts its looks anew, so none is said to have no
+   * record at Wavix on the first answers after an outage, its list perhaps still catching up.
+   */
+  restartLookupCounts(): void;
   /** Still unknown after the last look, which found no record of it at Wavix: it becomes `failed` with `reason`. */
   noRecordAtWavix(id: number, reason: string): ConversationReply | undefined;
   /** At start: every reply still to be looked up is looked up now (its report may have come while smsops was down). */

@@ -140,6 +140,9 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
   const setLookupDue = db.prepare(`
     UPDATE conversation_replies SET lookup_due_at = @dueAt, lookups = lookups + @counted
     WHERE id = @id AND status = 'unknown'`);
+  const restartLookupCounts = db.prepare(
+    "UPDATE conversation_replies SET lookups = 0 WHERE lookup_due_at IS NOT NULL AND status = 'unknown' AND lookups > 0",
+  );
   const setNoRecord = db.prepare(`
     UPDATE conversation_replies SET status = 'failed', status_reason = @reason, status_at = @at, lookup_due_at = NULL
     WHERE id = @id AND status = 'unknown' AND wavix_message_id IS NULL`);
@@ -279,6 +282,7 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     dueForLookup: (at, writtenSince, limit) =>
       dueForLookup.all(at, writtenSince, limit).map((row) => ({ reply: toReply(row), lookups: row.lookups })),
     lookupAgainAt: (id, dueAt, noRecord) => void setLookupDue.run({ id, dueAt, counted: noRecord ? 1 : 0 }),
+    restartLookupCounts: () => void restartLookupCounts.run(),
     noRecordAtWavix: (id, reason) => {
       if (setNoRecord.run({ id, reason: reason.slice(0, REASON_MAX), at: now() }).changes === 0) return undefined;
       const row = byId.get(id);
