@@ -74,7 +74,33 @@ function progress(status: ReplyStatus, linked = false): number {
 
 const REASON_MAX = 500;
 
+/**
+ * The first migration after replies were sent with their tag (replyTag.ts): a reply written before it was applied may
+ * carry none, so a look-up by tag cannot find it, sent or not, and its "no record" would tell its writer to post again
+ * a reply that may have gone out (a probe, on an upgrade from such a release). Those are not looked up.
+ */
+const FIRST_MIGRATION_WITH_REPLY_TAGS = 30;
+
+/**
+ * When this database began to run a release sending replies with their tag (epoch ms): 0 when it was made by one (its
+ * first migration applied with that one), or has no migration table (a database made some other way in a test).
+ */
+function repliesTaggedSince(db: Db): number {
+  try {
+    const row = db
+      .prepare<[number], { tagged: number | null; first: number | null }>(
+        'SELECT (SELECT applied_at FROM schema_migrations WHERE version = ?) AS tagged, min(applied_at) AS first FROM schema_migrations',
+      )
+      .get(FIRST_MIGRATION_WITH_REPLY_TAGS);
+    // One run applies a new database's migrations within milliseconds; a release before tags ran for longer than this.
+    return row?.tagged != null && row.first != null && row.tagged - row.first > 60_000 ? row.tagged : 0;
+  } catch {
+    return 0;
+  }
+}
+
 export function createConversationRepliesRepository(db: Db, now: () => number = Date.now): ConversationRepliesRepository {
+  const taggedSince = repliesTaggedSince(db);
   const insert = db.prepare<[string, string, string, string, string, string, number, number, SmsEncoding, number, number], Row>(`
     INSERT INTO conversation_replies (slack_channel, thread_ts, slack_message_ts, slack_user, from_number, to_number,
       text_length, segments, encoding, status, created_at, status_at)
@@ -280,7 +306,9 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
     linkTaggedSend: (slackChannel, slackMessageTs, wavixMessageId) =>
       linkTagged.run(wavixMessageId, slackChannel, slackMessageTs).changes > 0,
     dueForLookup: (at, writtenSince, limit) =>
-      dueForLookup.all(at, writtenSince, limit).map((row) => ({ reply: toReply(row), lookups: row.lookups })),
+      dueForLookup
+        .all(at, Math.max(writtenSince, taggedSince), limit)
+        .map((row) => ({ reply: toReply(row), lookups: row.lookups })),
     lookupAgainAt: (id, dueAt, noRecord) => void setLookupDue.run({ id, dueAt, counted: noRecord ? 1 : 0 }),
     restartLookupCounts: () => void restartLookupCounts.run(),
     noRecordAtWavix: (id, reason) => {
@@ -289,7 +317,7 @@ export function createConversationRepliesRepository(db: Db, now: () => number = 
       return row ? toReply(row) : undefined;
     },
     lookUpAtStart: () => lookUpAtStart.run({ at: now() }).changes,
-    awaitingLookup: (writtenSince) => awaitingLookup.get(writtenSince) ?? 0,
+    awaitingLookup: (writtenSince) => awaitingLookup.get(Math.max(writtenSince, taggedSince)) ?? 0,
     setStatusTs: (id, statusTs) => {
       setStatusTs.run(statusTs, id);
       const row = byId.get(id);
