@@ -19,7 +19,7 @@ const statusLine = (s: SmsopsUnderTest) =>
       .find(
         (c) =>
           (c.method === 'chat.update' || c.method === 'chat.postMessage') &&
-          /^(May|Sending|Sent|Deliv|Not sent)/.test(String(c.args.text)),
+          /^(May|Sending|Sent|Deliv|Undeliv|Not sent)/.test(String(c.args.text)),
       )?.args.text,
   );
 
@@ -102,5 +102,39 @@ describe('a reply of unknown outcome, looked up where Wavix lists more than one 
     expect(statusLine(s)).toMatch(/^May have been sent/);
     const row = s.db.prepare('SELECT status FROM conversation_replies').get() as { status: string };
     expect(row.status).toBe('unknown');
+  });
+});
+
+describe('a reply of unknown outcome whose tag Wavix lists twice', () => {
+  it('one delivered and one undelivered: the line says Delivered (the customer has it), not "Undelivered" inviting a third text', async () => {
+    const s = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0', PUBLIC_BASE_URL: undefined });
+    t = s;
+    s.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
+    const threadTs = await relayedThread(s, 'twice');
+    s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 500, afterActing: true });
+    await replyInThread(s, threadTs, '1800000700.000003', 'On its way', 'EvTwice1');
+    await waitUntil(
+      () => statusLine(s).startsWith('May have been sent'),
+      10_000,
+      () => `the unknown line, got ${statusLine(s)}`,
+    );
+    const [sent] = s.emulator.state().messages.filter((m) => m.direction === 'outbound');
+    // Wavix lists the tag twice, newest first: a copy it failed, then the one delivered.
+    const listed = {
+      items: [
+        { ...sent, message_id: 'copy-1', status: 'undelivered', error_message: 'Carrier rejected' },
+        { ...sent, status: 'delivered' },
+      ],
+      pagination: { current_page: 1, per_page: 100, total: 2, total_pages: 1 },
+    };
+    s.emulator.injectFault({ method: 'GET', path: '/v3/messages', status: 200, body: listed, times: 1 });
+    await s.emulator.clock.advance(MINUTE + 1000);
+    expect(readable((await runCommand(s, 'jobs run reply-lookups')).body)).toContain('1 found');
+    await waitUntil(
+      () => /^(Deliv|Undeliv)/.test(statusLine(s)),
+      5000,
+      () => `the settled line, got ${statusLine(s)}`,
+    );
+    expect(statusLine(s)).toMatch(/^Delivered/);
   });
 });

@@ -87,7 +87,7 @@ export async function lookUpUnknownReplies(deps: ReplyLookupDeps, failuresInARow
       return round;
     }
     // Exact: a tag is one reply's, whatever Wavix's filter matches.
-    const sent = listed.items.find((message) => message.tag === tag);
+    const sent = likeliestReached(listed.items.filter((message) => message.tag === tag));
     if (sent) {
       await found(deps, reply, sent, tag);
       round.found += 1;
@@ -104,6 +104,20 @@ export async function lookUpUnknownReplies(deps: ReplyLookupDeps, failuresInARow
     else round.notYet += 1;
   }
   return round;
+}
+
+/**
+ * The tag listed more than once (a send Wavix made twice): the customer has the reply if any copy reached them, so the
+ * copy furthest along towards them speaks for it. The first listed, a failed copy, made the line "Undelivered: …"
+ * while another was delivered, inviting its writer to send a third (a probe).
+ */
+const TOWARDS_THE_CUSTOMER: Readonly<Record<string, number>> = { delivered: 5, sent: 4, pending: 3, accepted: 2, dlr_expired: 1 };
+function likeliestReached(copies: TaggedSend[]): TaggedSend | undefined {
+  const rank = (copy: TaggedSend) => TOWARDS_THE_CUSTOMER[readWavixDeliveryStatus(copy.status) ?? 'accepted'] ?? 0;
+  return copies.reduce<TaggedSend | undefined>(
+    (best, copy) => (best === undefined || rank(copy) > rank(best) ? copy : best),
+    undefined,
+  );
 }
 
 /** Wavix lists the send: applied as its delivery report would be, and its status line moves on. */
