@@ -123,3 +123,12 @@ export const SLACK_ANSWERED_HTTP = 'Slack answered HTTP ';
  * nothing to an operator. smsops' words with no address, so said as they are wherever it is shown.
  */
 export const STOPPED_MID_ATTEMPT = 'smsops stopped before PortSIP answered';
+
+/**
+ * What the relay records of an SMS not posted because its route's Retry-After, answered to another SMS, runs: the
+ * start of the words, then that answer's status. Said as it is (smsops' words with no address). Told as "the attempt
+ * failed before PortSIP answered" (and "no HTTP answer" to non-admins) while PortSIP had answered 503.
+ */
+export const ROUTE_HELD = 'not sent: PortSIP asked this route to wait (Retry-After)';
+export const routeHeldError = (status: number | null) =>
+  `${ROUTE_HELD}${status ? `, answering HTTP ${status} to another SMS` : ''}; one SMS tries the route every 5 s until it ends`;

@@ -14,6 +14,12 @@ export interface AttemptOutcome {
    * was, with no attempt, error or backoff recorded, and nothing is told of it.
    */
   notAttempted?: boolean;
+  /**
+   * Not posted: the route's Retry-After, answered to another SMS, still runs (./portsip.ts). `statusCode` is that
+   * answer's, so the route's state is told as PortSIP gave it; not a new answer of PortSIP's, so neither the
+   * concurrency window nor the failed attempts' count and log lines take it as one.
+   */
+  held?: true;
 }
 
 /** What a sender is told of its attempt (the second argument of `send`). */

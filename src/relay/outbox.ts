@@ -734,7 +734,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
     const took = performance.now() - startedAt;
     attemptMs = attemptMs < 0 ? took : (1 - ATTEMPT_TIME_WEIGHT) * attemptMs + ATTEMPT_TIME_WEIGHT * took;
-    if (options.window) for (const outcome of outcomes) if (!outcome.notAttempted) options.window.ended(outcome, behind, now());
+    // A held SMS (its route's Retry-After runs) says nothing new of PortSIP: taken as overload, each one halved the window.
+    if (options.window)
+      for (const outcome of outcomes) if (!outcome.notAttempted && !outcome.held) options.window.ended(outcome, behind, now());
     const decisions = [
       ...present.map((item, i) =>
         decide(

@@ -1,6 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
-import { NOT_RESOLVED_WITHIN, STOPPED_MID_ATTEMPT } from '../core/connectionFailure.js';
+import { NOT_RESOLVED_WITHIN, routeHeldError, STOPPED_MID_ATTEMPT } from '../core/connectionFailure.js';
 import { type GuardedLookup, guardedLookup, REFUSED_ADDRESS_CODE, refusedDestination } from '../core/destinationGuard.js';
 import type { InboundMessage } from '../core/model/inboundMessage.js';
 import { encodeCopiedUrl, maskUrl } from '../core/urls.js';
@@ -21,8 +21,6 @@ const MAX_ANSWER_HEADER_BYTES = 256 * 1024;
 /** Default overall deadline of one attempt: connect, send, status line, headers and body. */
 export const DEFAULT_PORTSIP_DEADLINE_MS = 15_000;
 
-/** Why an SMS was not posted: its route's Retry-After, answered to another SMS, has not ended. */
-export const ROUTE_HELD = 'not sent: PortSIP asked to wait (Retry-After) on this route, and another SMS tries it first';
 /** While a route's Retry-After runs, how often one of its SMS still goes out to learn whether it takes SMS again. */
 export const ROUTE_HELD_PROBE_MS = 5_000;
 
@@ -84,19 +82,24 @@ export function createPortsipSender(
    * while a route's wait runs, one SMS goes out every ROUTE_HELD_PROBE_MS: its 2xx ends the wait for the route; the
    * others are not posted, and are tried again after their own backoff (a 2xx of the route brings them forward).
    */
-  const holds = new Map<string, { until: number; probedAt: number }>();
-  /** Whether an SMS to `rawUrl` may be posted now: the route asked for no wait, or its next probe is due. */
-  const mayPost = (rawUrl: string): boolean => {
+  const holds = new Map<string, { until: number; probedAt: number; status: number | null }>();
+  /**
+   * What an SMS to `rawUrl` gets instead of a post, the route's wait running (the status of the answer that asked for
+   * it); undefined when it may be posted now: the route asked for no wait, or its next probe is due.
+   */
+  const heldOutcome = (rawUrl: string): AttemptOutcome | undefined => {
     const hold = holds.get(rawUrl);
-    if (hold === undefined) return true;
+    if (hold === undefined) return undefined;
     const at = monotonicNow();
     if (hold.until <= at) {
       holds.delete(rawUrl);
-      return true;
+      return undefined;
     }
-    if (at - hold.probedAt < ROUTE_HELD_PROBE_MS) return false;
-    hold.probedAt = at;
-    return true;
+    if (at - hold.probedAt >= ROUTE_HELD_PROBE_MS) {
+      hold.probedAt = at;
+      return undefined;
+    }
+    return { delivered: false, statusCode: hold.status, error: routeHeldError(hold.status), held: true };
   };
   const heard = (rawUrl: string, outcome: AttemptOutcome): AttemptOutcome => {
     if (outcome.delivered) holds.delete(rawUrl);
@@ -104,7 +107,11 @@ export function createPortsipSender(
       // Routes are a handful; a bound all the same, should they be many.
       if (holds.size >= 1_000 && !holds.has(rawUrl)) holds.clear();
       const at = monotonicNow();
-      holds.set(rawUrl, { until: Math.max(holds.get(rawUrl)?.until ?? 0, at + outcome.retryAfterMs), probedAt: at });
+      holds.set(rawUrl, {
+        until: Math.max(holds.get(rawUrl)?.until ?? 0, at + outcome.retryAfterMs),
+        probedAt: at,
+        status: outcome.statusCode,
+      });
     }
     return outcome;
   };
@@ -176,8 +183,9 @@ export function createPortsipSender(
 
   const post = (rawUrl: string, message: InboundMessage): Promise<AttemptOutcome> =>
     new Promise((resolve, reject) => {
-      if (!mayPost(rawUrl)) {
-        resolve({ delivered: false, statusCode: null, error: ROUTE_HELD });
+      const held = heldOutcome(rawUrl);
+      if (held !== undefined) {
+        resolve(held);
         return;
       }
       const verdict = judgeOnce(rawUrl);

@@ -224,6 +224,12 @@ export function startRelay(options: RelayOptions): Relay {
     ['kind'],
     perKind,
   );
+  const held = metrics.counter(
+    'smsops_relay_held_total',
+    "SMS not posted because their PortSIP route's Retry-After, answered to another SMS, still ran (tried again later).",
+    ['kind'],
+    perKind,
+  );
   const died = metrics.counter(
     'smsops_relay_dead_total',
     'Deliveries given up (dead-letter age, or the same failure again and again).',
@@ -359,8 +365,12 @@ export function startRelay(options: RelayOptions): Relay {
     attemptMs: number,
   ) => {
     attemptEnded(delivery, false);
-    failed.inc({ kind: delivery.destinationKind });
-    attemptFailures.failed(delivery, outcome, message?.wavixMessageId ?? null);
+    // Not posted: counted as PortSIP's failures, 39 "failed attempts" and as many log counts stood for 2 posts.
+    if (outcome.held) held.inc({ kind: delivery.destinationKind });
+    else {
+      failed.inc({ kind: delivery.destinationKind });
+      attemptFailures.failed(delivery, outcome, message?.wavixMessageId ?? null);
+    }
     if (trail) trail.failed(delivery, message?.wavixMessageId ?? null, outcome, attemptMs);
   };
   // Dead letters moved to another destination are no longer at the old one: its alert ends (none will be delivered there).

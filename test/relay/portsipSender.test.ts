@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { ROUTE_HELD } from '../../src/core/connectionFailure.js';
 import { createGuardedLookup } from '../../src/core/destinationGuard.js';
 import type { InboundMessage } from '../../src/core/model/inboundMessage.js';
-import { createPortsipSender, ROUTE_HELD } from '../../src/relay/portsip.js';
+import { createPortsipSender } from '../../src/relay/portsip.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
 describe('the PortSIP sender', () => {
@@ -136,7 +137,9 @@ describe('the PortSIP sender', () => {
       // Before: every other SMS to the route was posted at once, each answered 503 (300 posts in 3 s in a probe).
       monotonic = 1_000;
       const held = await send(server.url);
-      expect(held).toMatchObject({ delivered: false, statusCode: null, error: ROUTE_HELD });
+      // Held with the route's own answer (503), not as an attempt PortSIP never answered.
+      expect(held).toMatchObject({ delivered: false, statusCode: 503, held: true });
+      expect(held?.error?.startsWith(`${ROUTE_HELD}, answering HTTP 503 to another SMS`)).toBe(true);
       expect(held?.retryAfterMs).toBeUndefined();
       expect(posts).toBe(1);
       // Another route (even on the same PBX) is its own.
@@ -145,7 +148,7 @@ describe('the PortSIP sender', () => {
       // 5 s on, one SMS tries the route: still busy, it waits; then one that is taken ends the wait for all.
       monotonic = 6_000;
       expect(await send(server.url)).toMatchObject({ statusCode: 503 });
-      expect(await send(server.url)).toMatchObject({ error: ROUTE_HELD });
+      expect(await send(server.url)).toMatchObject({ held: true, statusCode: 503 });
       busy = false;
       monotonic = 11_000;
       expect(await send(server.url)).toMatchObject({ delivered: true });

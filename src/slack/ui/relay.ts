@@ -3,6 +3,7 @@ import {
   connectionFailureCode,
   NOT_RESOLVED_WITHIN,
   offersOnlyOldTls,
+  ROUTE_HELD,
   SLACK_ANSWERED_HTTP,
   SLACK_NOT_REACHED,
   STOPPED_MID_ATTEMPT,
@@ -183,6 +184,9 @@ export function deliveryErrorInWords(
   }
   const typed = /^HTTP (\d{3})\b/.exec(error);
   const status = f.lastStatusCode ?? (typed ? Number(typed[1]) : null);
+  // Not posted: "the attempt failed before PortSIP answered" while PortSIP had answered (503, Retry-After).
+  if (error.startsWith(ROUTE_HELD))
+    return `${status ? `PortSIP answered HTTP ${status} and` : 'PortSIP'} asked to wait (Retry-After) on this route: this SMS waits unsent, one SMS tries the route every 5 s until it takes SMS again`;
   const words = connectionWords(error, status, destination);
   if (words !== null) {
     const searched = status !== null && status > 0 ? null : connectionFailureCode(error);
