@@ -9,7 +9,8 @@ export const WEBHOOK_BODY_BUDGET_BYTES = 8 * 1024 * 1024;
 
 /**
  * Wavix's own SMS webhooks are about 1 KB (a 1,600-character text, JSON-escaped, is under 10 KB): bodies declaring
- * this or less never wait for the budget, so a client filling it with large bodies cannot lock the usual SMS out.
+ * this or less (or sent chunked and no longer than this) never wait for the budget, so a client filling it with large
+ * bodies cannot lock the usual SMS out.
  * They are still bounded: by the connection cap, at this size each.
  */
 export const SMALL_WEBHOOK_BODY_BYTES = 16 * 1024;

@@ -6,7 +6,7 @@ import { RELAY_USER_AGENT } from '../relay/portsip.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import { decodeContent } from './contentEncoding.js';
 import { type Route, refuseUnwantedBody, sendJson } from './server.js';
-import { createWebhookBodyBudget, type WebhookBodyBudget } from './webhookBodyBudget.js';
+import { createWebhookBodyBudget, SMALL_WEBHOOK_BODY_BYTES, type WebhookBodyBudget } from './webhookBodyBudget.js';
 import { matchSecret, type OnPreviousSecret, type WebhookSecrets } from './webhookSecrets.js';
 
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
@@ -21,14 +21,26 @@ type BodyRead =
  * whose connection closed before it ended (Node's `Error: aborted`) is `cut`: the client's doing, with nobody left to
  * answer, not a failure of smsops.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
+function readBody(
+  req: IncomingMessage,
+  limit: number,
+  /** Told the size read so far at each chunk; false: no memory to read on (the read ends `busy`, the rest unread). */
+  mayGrow?: (size: number) => boolean,
+): Promise<BodyRead | { ok: false; busy: true }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
+      if (mayGrow && !mayGrow(size)) {
+        req.off('data', onData);
+        chunks.length = 0;
+        resolve({ ok: false, busy: true });
+        return;
+      }
       if (size <= limit) chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => {
       const kept = Buffer.concat(chunks);
       resolve(size <= limit ? { ok: true, body: kept } : { ok: false, size, excerpt: kept });
@@ -108,18 +120,37 @@ export async function admitWebhook(
   if (matched !== 'current') gate.onPreviousSecret?.(gate.route, matched);
   const contentType = req.headers['content-type'] ?? null;
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (gate.budget) {
-    // What reading it may hold: its declared length, or the most kept when chunked or declared larger.
-    const lengthKnown = req.headers['content-length'] !== undefined && Number.isFinite(declared);
-    const release = gate.budget.reserve(lengthKnown ? Math.min(declared, WEBHOOK_BODY_LIMIT) : WEBHOOK_BODY_LIMIT);
+  const { budget } = gate;
+  const lengthKnown = req.headers['content-length'] !== undefined && Number.isFinite(declared);
+  let mayGrow: ((size: number) => boolean) | undefined;
+  if (budget && lengthKnown) {
+    // What reading it may hold: its declared length, or the most kept when declared larger.
+    const release = budget.reserve(Math.min(declared, WEBHOOK_BODY_LIMIT));
     if (release === null) {
       answerBusy(res);
-      return { kind: 'busy', bytesInUse: gate.budget.inUse() };
+      return { kind: 'busy', bytesInUse: budget.inUse() };
     }
     // Held until the answer is out: the body is stored (or refused) only after it was read whole.
     res.once('close', release);
+  } else if (budget) {
+    // A body sent chunked (a proxy or tunnel forwarding it as it comes) took the most kept up front: 32 usual 1 KB SMS
+    // at once held the 8 MB, and 24 of 64 were answered 503 where a Content-Length had them all taken (a probe). It
+    // takes the budget once it is past the size of a usual SMS, as a declared one would.
+    let reserved = false;
+    mayGrow = (size) => {
+      if (reserved || size <= SMALL_WEBHOOK_BODY_BYTES) return true;
+      const release = budget.reserve(WEBHOOK_BODY_LIMIT);
+      if (release === null) return false;
+      reserved = true;
+      res.once('close', release);
+      return true;
+    };
   }
-  const read = await readBody(req, WEBHOOK_BODY_LIMIT);
+  const read = await readBody(req, WEBHOOK_BODY_LIMIT, mayGrow);
+  if (!read.ok && 'busy' in read) {
+    answerBusy(res);
+    return { kind: 'busy', bytesInUse: budget?.inUse() ?? 0 };
+  }
   if (!read.ok && 'cut' in read) {
     return { kind: 'cut', receivedBytes: read.size, declaredBytes: req.headers['content-length'] ? declared : null };
   }
