@@ -6,6 +6,18 @@ import { type DeliveryRetryPolicy, nextAttemptDelay, RETRY_AFTER_CAP_MS } from '
 /** The error as the store keeps it (cut to LAST_ERROR_MAX_CHARS), to compare with the one before. */
 const storedError = (text: string) => (text.length > LAST_ERROR_MAX_CHARS ? `${text.slice(0, LAST_ERROR_MAX_CHARS)}…` : text);
 
+/**
+ * When a held SMS (not posted: its route's Retry-After runs) has its next turn. Not counted as an attempt (it was not
+ * one: a day-old backlog reached its 10 attempts in held turns and died unposted, and each SMS was told as failed
+ * that often), so its pace is its own: twice its last wait, jittered, between the backoff's base and ceiling. A route
+ * answering again brings it forward as any waiting SMS.
+ */
+function heldDelay(delivery: Delivery, rules: DecisionRules): number {
+  const lastWait = delivery.lastAttemptAt === null ? 0 : delivery.nextAttemptAt - delivery.lastAttemptAt;
+  const ceiling = Math.min(rules.retry.maxDelayMs, Math.max(rules.retry.baseDelayMs, 2 * lastWait));
+  return Math.max(rules.retry.baseDelayMs / 4, Math.floor(ceiling / 2 + (rules.random() * ceiling) / 2));
+}
+
 /** What an attempt's outcome makes of its delivery, to be recorded (./outbox.ts applies it to the store). */
 export type Decision =
   | { kind: 'delivered'; delivery: Delivery; message: InboundMessage | undefined; outcome: AttemptOutcome; tookMs: number }
@@ -60,10 +72,19 @@ export function decideAttempt(
     const reason = `${error} (the same failure ${streak} times in a row: retrying cannot fix it)`;
     return { kind: 'dead', delivery, message, outcome: { ...outcome, error: reason }, error: reason };
   }
-  if (rules.now() - delivery.retryWindowStartedAt >= rules.retry.deadAfterMs && delivery.attempts + 1 >= rules.minAttemptsForDead)
+  // Not a held SMS (its route's Retry-After, answered to another SMS, runs): it was not posted. Held turns come at the
+  // backoff's pace, each counted, so a backlog a day old reached its 10 attempts in ~3 minutes of one 503 Retry-After
+  // and died unposted, where the 10 attempts stand for a route failing that often.
+  if (
+    !outcome.held &&
+    rules.now() - delivery.retryWindowStartedAt >= rules.retry.deadAfterMs &&
+    delivery.attempts + 1 >= rules.minAttemptsForDead
+  )
     return { kind: 'dead', delivery, message, outcome, error };
   const asked = Math.min(outcome.retryAfterMs ?? 0, RETRY_AFTER_CAP_MS);
-  const delay = Math.max(nextAttemptDelay(delivery.attempts, rules.retry, rules.random), asked);
+  const delay = outcome.held
+    ? heldDelay(delivery, rules)
+    : Math.max(nextAttemptDelay(delivery.attempts, rules.retry, rules.random), asked);
   // One moment for both: a wait the destination asked for ends exactly at the next attempt when it decided it.
   const at = rules.now();
   const retryAfterUntil = asked > 0 ? at + asked : null;

@@ -313,6 +313,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
                   nextAttemptAt: d.nextAttemptAt,
                   retryAfterUntil: d.retryAfterUntil,
                   deterministicFailures: d.streak,
+                  held: d.outcome.held === true,
                 },
                 leaseUntil,
               );

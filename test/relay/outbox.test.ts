@@ -238,6 +238,34 @@ describe('outbox worker', () => {
     expect(statusOf(id)).toMatchObject({ attempts: 10 });
   });
 
+  it('never makes a delivery dead nor counts an attempt while its route holds it unposted (Retry-After answered to another SMS)', async () => {
+    const { deliveries, inbound, receive, statusOf } = setup();
+    const id = receive('a day-old backlog, its route busy');
+    temp.db
+      .prepare('UPDATE deliveries SET retry_window_started_at = ? WHERE id = ?')
+      .run(Date.now() - 25 * 3_600_000, statusOf(id).id);
+    let calls = 0;
+    const held: AttemptOutcome = { delivered: false, statusCode: 503, error: 'not sent: held', held: true };
+    worker = outboxRig.startWorker({
+      kind: 'portsip',
+      deliveries,
+      inbound,
+      concurrency: 1,
+      retry: { ...retry, deadAfterMs: 24 * 3_600_000 },
+      idleMs: 20,
+      logger,
+      send: async (batch) => {
+        calls += batch.length;
+        return batch.map(() => (calls <= 12 ? held : { delivered: true, statusCode: 200 }));
+      },
+    });
+    // Before: dead at its 10th held turn, never posted.
+    await waitUntil(() => ['delivered', 'dead'].includes(statusOf(id).status), 8000, withLogs('an end'));
+    expect(calls).toBe(13);
+    // Held turns are not attempts: one attempt, the post that went through.
+    expect(statusOf(id)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
   it('needs as many attempts before a window makes a delivery dead as the backoff makes in it, at most 10', () => {
     expect(attemptsBeforeDead({ baseDelayMs: 1_000, maxDelayMs: 300_000, deadAfterMs: 24 * 3_600_000 }, 1_000)).toBe(10);
     // 500 ms, then 1 s, then 2 s of mean delay: the third attempt comes 1.5 s in, the fourth 3.5 s in.

@@ -38,6 +38,8 @@ export interface DeliveriesRepository {
       nextAttemptAt: number;
       deterministicFailures?: number;
       retryAfterUntil?: number | null;
+      /** Not posted (its route's Retry-After held it, src/relay/portsip.ts): recorded, not counted as an attempt. */
+      held?: boolean;
     },
     claimed?: number | null,
   ): boolean;

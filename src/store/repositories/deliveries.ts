@@ -216,7 +216,7 @@ export function createDeliveriesRepository(
   // A failure of an attempt that was in flight when a route change moved the delivery belongs to the old destination:
   // the delivery is due at once (the outbox's backoff was computed from the old attempts).
   const failed = db.prepare(`
-    UPDATE deliveries SET status = 'pending', attempts = attempts + 1, last_attempt_at = @at, last_status_code = @code,
+    UPDATE deliveries SET status = 'pending', attempts = attempts + @counted, last_attempt_at = @at, last_status_code = @code,
       last_error = @error, next_attempt_at = CASE moved_in_flight WHEN 1 THEN @at ELSE @next END,
       retry_after_until = CASE moved_in_flight WHEN 1 THEN NULL ELSE @asked END, moved_in_flight = 0,
       attempt_destination = NULL, lease_until = NULL, deterministic_failures = @streak WHERE id = @id AND ${ofClaim}`);
@@ -360,6 +360,7 @@ export function createDeliveriesRepository(
         next: f.nextAttemptAt,
         asked: f.retryAfterUntil ?? null,
         streak: f.deterministicFailures ?? 0,
+        counted: f.held ? 0 : 1,
         guard: claimed === undefined ? 0 : 1,
         claimed: claimed ?? null,
       }).changes > 0,
