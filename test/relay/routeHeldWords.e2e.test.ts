@@ -56,6 +56,15 @@ describe('SMS held by their route’s Retry-After', () => {
       .concat(smsops.fakeSlack.callsTo('chat.update'))
       .map((c) => readable(c.args));
     expect(posts.join('\n')).not.toContain('the attempt failed before Por');
+    // Held turns are not attempts: the post says it waits unposted, with PortSIP's answer to the route.
+    await waitUntil(
+      () =>
+        smsops.fakeSlack
+          .callsTo('chat.update')
+          .some((c) => readable(c.args).includes('PortSIP retrying (HTTP 503, not posted yet')),
+      10_000,
+      'a post saying its SMS is held unposted',
+    );
 
     const metrics = await (await fetch(`${smsops.smsops.url}/metrics`)).text();
     const failed = metricValue(metrics, 'smsops_relay_failed_attempts_total', { kind: 'portsip' });

@@ -39,7 +39,9 @@ export function portsipStateOf(deliveries: readonly Delivery[], headOf?: Deliver
         : 'failed';
   if (d.status === 'delivered') return { kind: 'delivered', at: d.deliveredAt ?? d.lastAttemptAt ?? d.createdAt };
   if (d.status === 'dead') return { kind: 'dead', reason };
-  if (d.attempts > 0) return { kind: 'retrying', error: reason, attempts: d.attempts, nextAt: d.nextAttemptAt };
+  // Or held unposted by its route's Retry-After (recorded, not an attempt): "sending…" stayed on it while it waited.
+  if (d.attempts > 0 || d.lastAttemptAt !== null)
+    return { kind: 'retrying', error: reason, attempts: d.attempts, nextAt: d.nextAttemptAt };
   // Held behind its conversation's head (arrival order), it is not being sent: "sending…" stayed on it for as long as
   // the head retried, up to RELAY_DEAD_AFTER_HOURS. Its own first outcome updates the post, as any state change does.
   const head = d.status === 'pending' ? headOf?.(d) : undefined;

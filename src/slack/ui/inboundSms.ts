@@ -78,9 +78,11 @@ export function portsipStateText(state: PortsipState, compact = false): string {
       return compact ? 'PortSIP ✓' : `PortSIP ✓ ${slackTime(state.at, '{time_secs}', isoUtc(state.at).slice(11, 19))}`;
     case 'retrying': {
       const why = escapeMrkdwn(clip(state.error, compact ? 30 : 90));
+      // No attempt yet: held unposted while its route's Retry-After runs.
+      const attempt = state.attempts > 0 ? `attempt ${state.attempts}` : 'not posted yet';
       return compact
-        ? `PortSIP retrying (${why}, attempt ${state.attempts})`
-        : `PortSIP retrying (${why}, attempt ${state.attempts}, next ${slackTime(state.nextAt, '{time}', isoUtc(state.nextAt).slice(11, 16))})`;
+        ? `PortSIP retrying (${why}, ${attempt})`
+        : `PortSIP retrying (${why}, ${attempt}, next ${slackTime(state.nextAt, '{time}', isoUtc(state.nextAt).slice(11, 16))})`;
     }
     case 'dead':
       return `PortSIP dead: ${escapeMrkdwn(clip(state.reason, compact ? 40 : 120))}`;

@@ -241,10 +241,10 @@ export function createDeliveriesRepository(
     WHERE destination_kind = @kind AND destination = @destination AND status = 'pending'
       AND next_attempt_at > MAX(MIN(@now, created_at), COALESCE(retry_after_until, 0))`);
   // The destinations some of whose deliveries wait out smsops' backoff, longer than any wait they asked for: a range of
-  // the due index (kind, pending, not due yet).
+  // the due index (kind, pending, not due yet). Tried, or held by the route's Retry-After (a turn, not an attempt).
   const waitingOutBackoff = db.prepare<{ kind: string; now: number; limit: number }, { destination: string }>(`
     SELECT DISTINCT destination FROM deliveries
-    WHERE destination_kind = @kind AND status = 'pending' AND next_attempt_at > @now AND attempts > 0
+    WHERE destination_kind = @kind AND status = 'pending' AND next_attempt_at > @now AND last_attempt_at IS NOT NULL
       AND next_attempt_at > COALESCE(retry_after_until, 0)
     LIMIT @limit`);
   // An attempt given back unfinished keeps when (released_at): it may have reached the destination, and is sent again.
