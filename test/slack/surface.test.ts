@@ -39,7 +39,12 @@ describe('Slack surface modes', () => {
   it('serves POST /slack/events on smsops’ listener in HTTP mode', () => {
     const surface = surfaceFor({ SLACK_SIGNING_SECRET: 'signing-secret-1234' });
     expect(surface.mode).toBe('http');
-    expect(surface.routes.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /slack/events']);
+    // Also with the slash doubled or trailing: the manifest's URL as made from a PUBLIC_BASE_URL ending in /.
+    expect(surface.routes.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /slack/events',
+      'POST //slack/events',
+      'POST /slack/events/',
+    ]);
   });
 
   it('uses Socket Mode, with no HTTP route for Slack, when SLACK_APP_TOKEN is set', () => {
