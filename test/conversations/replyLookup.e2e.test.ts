@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { replyTagOf } from '../../src/core/conversations/replyTag.js';
 import { closeDatabase, openDatabase } from '../../src/store/database.js';
-import { REPLY_THREAD, relayedThread, replyInThread } from '../helpers/replyThreads.js';
+import { REPLY_THREAD, relayedThread, replyInThread, replyStatusLine as statusLine } from '../helpers/replyThreads.js';
 import {
   ADMIN,
   postDeliveryReport,
@@ -36,16 +36,6 @@ async function start(env: Record<string, string> = {}): Promise<SmsopsUnderTest>
 let counter = 0;
 
 /** The latest text of the status line under replies (posted, then edited in place). */
-const statusLine = (s: SmsopsUnderTest) =>
-  String(
-    [...s.fakeSlack.calls]
-      .reverse()
-      .find(
-        (c) =>
-          (c.method === 'chat.update' || c.method === 'chat.postMessage') &&
-          /^(May|Sending|Sent|Deliv|Not sent)/.test(String(c.args.text)),
-      )?.args.text,
-  );
 
 /** A reply whose send Wavix answers 500 (`acted`: after sending it, or without): its line says "May have been sent". */
 async function unknownReply(s: SmsopsUnderTest, acted: boolean): Promise<void> {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { replyTagOf } from '../../src/core/conversations/replyTag.js';
-import { REPLY_THREAD, relayedThread, replyInThread } from '../helpers/replyThreads.js';
+import { REPLY_THREAD, relayedThread, replyInThread, replyStatusLine as statusLine } from '../helpers/replyThreads.js';
 import { ADMIN, readable, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
@@ -13,16 +13,6 @@ afterEach(async () => {
   t = undefined;
 });
 
-const statusLine = (s: SmsopsUnderTest) =>
-  String(
-    [...s.fakeSlack.calls]
-      .reverse()
-      .find(
-        (c) =>
-          (c.method === 'chat.update' || c.method === 'chat.postMessage') &&
-          /^(May|Sending|Sent|Deliv|Not sent)/.test(String(c.args.text)),
-      )?.args.text,
-  );
 const runLookups = async (s: SmsopsUnderTest) => readable((await runCommand(s, 'jobs run reply-lookups')).body);
 
 describe('a reply of unknown outcome while Wavix is down between its look-ups', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPLY_THREAD, relayedThread, replyInThread } from '../helpers/replyThreads.js';
+import { REPLY_THREAD, relayedThread, replyInThread, replyStatusLine as statusLine } from '../helpers/replyThreads.js';
 import { ADMIN, readable, runCommand, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
 
@@ -11,17 +11,6 @@ afterEach(async () => {
   await t?.stop();
   t = undefined;
 });
-
-const statusLine = (s: SmsopsUnderTest) =>
-  String(
-    [...s.fakeSlack.calls]
-      .reverse()
-      .find(
-        (c) =>
-          (c.method === 'chat.update' || c.method === 'chat.postMessage') &&
-          /^(May|Sending|Sent|Deliv|Undeliv|Not sent)/.test(String(c.args.text)),
-      )?.args.text,
-  );
 
 /** Another reply's message, as a Wavix matching `tag` loosely (or not at all) lists it. */
 const other = (n: number) => ({

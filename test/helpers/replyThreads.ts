@@ -63,3 +63,15 @@ export async function replyInThread(s: SmsopsUnderTest, threadTs: string, ts: st
   const answer = await s.slack.raw(body, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) });
   expect(answer.status).toBe(200);
 }
+
+/** The text of the last post or edit in Slack that is a reply's status line ("May have been sent…", "Sent · …"). */
+export const replyStatusLine = (s: SmsopsUnderTest): string =>
+  String(
+    [...s.fakeSlack.calls]
+      .reverse()
+      .find(
+        (c) =>
+          (c.method === 'chat.update' || c.method === 'chat.postMessage') &&
+          /^(May|Sending|Sent|Deliv|Undeliv|Not sent)/.test(String(c.args.text)),
+      )?.args.text,
+  );
