@@ -24,22 +24,27 @@ const other = (n: number) => ({
   tag: `smsops-reply:C0OTHER:1800000000.${String(n).padStart(6, '0')}`,
 });
 
+/** A reply Wavix sent whose answer was lost (a 500 after acting): its line says "May have been sent". */
+async function replySentAnswerLost(idPrefix: string, eventId: string) {
+  const s = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0', PUBLIC_BASE_URL: undefined });
+  t = s;
+  s.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
+  const threadTs = await relayedThread(s, idPrefix);
+  s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 500, afterActing: true });
+  await replyInThread(s, threadTs, '1800000700.000001', 'On its way', eventId);
+  await waitUntil(
+    () => statusLine(s).startsWith('May have been sent'),
+    10_000,
+    () => `the unknown line, got ${statusLine(s)}`,
+  );
+  const sent = s.emulator.state().messages.filter((m) => m.direction === 'outbound');
+  expect(sent).toHaveLength(1);
+  return { s, sent };
+}
+
 describe('a reply of unknown outcome, looked up where Wavix lists more than one page for its tag', () => {
   it('a full first page without it is not "no record" ("you may post it again"): the next page is read, and its line says Delivered', async () => {
-    const s = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0', PUBLIC_BASE_URL: undefined });
-    t = s;
-    s.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
-    const threadTs = await relayedThread(s, 'pages');
-    // Wavix sent it, and its answer was lost.
-    s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 500, afterActing: true });
-    await replyInThread(s, threadTs, '1800000700.000001', 'On its way', 'EvPages1');
-    await waitUntil(
-      () => statusLine(s).startsWith('May have been sent'),
-      10_000,
-      () => `the unknown line, got ${statusLine(s)}`,
-    );
-    const sent = s.emulator.state().messages.filter((m) => m.direction === 'outbound');
-    expect(sent).toHaveLength(1);
+    const { s, sent } = await replySentAnswerLost('pages', 'EvPages1');
     // Each look's first page is full of other replies' messages (the filter matched loosely, or was ignored), the list
     // saying 3 pages; its second page holds the one sent.
     const fullPage = {
@@ -62,20 +67,7 @@ describe('a reply of unknown outcome, looked up where Wavix lists more than one 
     expect(row.status).toBe('delivered');
   });
   it('Wavix listing more pages than are read, none with it: the line stays "May have been sent", never "you may post it again"', async () => {
-    const s = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0', PUBLIC_BASE_URL: undefined });
-    t = s;
-    s.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
-    const threadTs = await relayedThread(s, 'pages2');
-    // Wavix sent it, and its answer was lost.
-    s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 500, afterActing: true });
-    await replyInThread(s, threadTs, '1800000700.000001', 'On its way', 'EvPages2');
-    await waitUntil(
-      () => statusLine(s).startsWith('May have been sent'),
-      10_000,
-      () => `the unknown line, got ${statusLine(s)}`,
-    );
-    const sent = s.emulator.state().messages.filter((m) => m.direction === 'outbound');
-    expect(sent).toHaveLength(1);
+    const { s } = await replySentAnswerLost('pages2', 'EvPages2');
     // Each look's first page is full of other replies' messages (the filter matched loosely, or was ignored), the list
     // saying 20 pages, none of those read holding it.
     const fullPage = {
