@@ -22,5 +22,13 @@ export const err = <E extends AppError>(error: E): Result<never, E> => ({ ok: fa
 /** Turns anything thrown into a message fit for a log line, without the stack. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
+  // An error a worker thread threw arrives as a plain object when its class is not one Node rebuilds (better-sqlite3's
+  // SqliteError comes as { code } alone): String() said "[object Object]". Only these string fields are read, never
+  // the whole object, which may hold anything (headers, a configuration).
+  if (typeof error === 'object' && error !== null) {
+    const { name, message, code } = error as Record<string, unknown>;
+    const said = [name, message, code].filter((part): part is string => typeof part === 'string' && part !== '');
+    return said.length > 0 ? said.join(': ') : 'an error with no message';
+  }
   return String(error);
 }

@@ -91,7 +91,10 @@ describe('WAL checkpointer', () => {
     const checkpointer = startWalCheckpointer(db, { logger, intervalMs: 20 });
     try {
       await waitUntil(() => !checkpointer.status().running, 5_000, 'the thread ended');
-      expect(lines.find((l) => l.includes('WAL checkpointer stopped'))).toMatch(/"retryInSeconds":1\b/);
+      const stopped = lines.find((l) => l.includes('WAL checkpointer stopped'));
+      expect(stopped).toMatch(/"retryInSeconds":1\b/);
+      // SQLite's reason, not "[object Object]" (the thread's SqliteError reaches this thread as a plain { code }).
+      expect(stopped).toMatch(/SQLITE_CANTOPEN/);
       // Checkpoints are the commits' again meanwhile.
       expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
       renameSync(`${path}.moved`, path);
