@@ -349,7 +349,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   started.push(async () => void stopCountingRejections());
   const logLinesDropped = metrics.counter(
     'smsops_log_lines_dropped_total',
-    "Log lines not written because the stream's reader did not keep up (its pipe full), by stream: smsops went on instead of waiting. Said in the log too, once the reader takes lines again.",
+    'Log lines not written because the stream could not take them (a full pipe or disk, or no reader), by stream: smsops went on instead of waiting. Said in the log too, once the stream takes lines again.',
     ['stream'],
     { initial: CONSOLE_STREAMS.map((stream) => ({ stream })) },
   );

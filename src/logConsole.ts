@@ -6,8 +6,9 @@ import { isatty } from 'node:tty';
  * non-blocking pipe Node makes of stdout, slept 100 ms and tried again for as long as the pipe stayed full: a log
  * reader that stopped reading (a stuck log driver, journald hung, `| less` left open, a reader SIGSTOPped) stopped
  * the whole process, webhooks unanswered, the relay and /healthz with them. Now a line the pipe cannot take at once
- * is dropped and counted, and once the reader takes lines again one warning says how many were lost. Memory is
- * bounded: at most the unwritten end of one line is kept (a line is never cut in two in the log).
+ * (or a full disk, or a reader gone) is dropped and counted, and once lines are taken again one warning says how
+ * many were lost. Memory is bounded: at most the unwritten end of one line is kept (a line is never cut in two in
+ * the log).
  */
 export interface ConsoleWriter {
   write(line: string): void;
@@ -56,15 +57,18 @@ export function consoleWriter(
   let timer: NodeJS.Timeout | undefined;
 
   /**
-   * Writes what the pipe takes now, the end it did not take kept in `rest`. EAGAIN (full) keeps it all; any other
-   * failure (EPIPE: nobody reads any more) loses it, as before. True when nothing is left over.
+   * Writes what the stream takes now, the end it did not take kept in `rest` and tried again, whatever the failure:
+   * EAGAIN (a full pipe), ENOSPC (a log file's full disk), EPIPE (nobody reads; a FIFO may get a reader again). Losing
+   * the end on a failure left the half a disk had taken joined to the next line once it had room (a broken JSON line
+   * for the log pipeline), and lines lost to a full disk or a gone reader uncounted: /metrics said 0 dropped while
+   * every line was lost. True when nothing is left over.
    */
   const put = (data: Uint8Array): boolean => {
     try {
       const n = writeSync(to, data);
       rest = n >= data.length ? undefined : data.subarray(n);
-    } catch (error) {
-      rest = (error as NodeJS.ErrnoException).code === 'EAGAIN' ? data : undefined;
+    } catch {
+      rest = data;
     }
     return rest === undefined;
   };
@@ -75,7 +79,7 @@ export function consoleWriter(
       level: 'warn',
       time: now().toISOString(),
       dropped: droppedUnsaid,
-      msg: 'log lines dropped: this output was not read fast enough (a full pipe); smsops went on',
+      msg: 'log lines dropped: this output could not take them (a full pipe or disk, or no reader); smsops went on',
     });
     const line = `${options.shape ? options.shape(json) : json}\n`;
     droppedUnsaid = 0;

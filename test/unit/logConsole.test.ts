@@ -41,14 +41,38 @@ describe('a log stream whose reader stopped reading', () => {
     expect(lines.at(-1)).toBe('{"msg":"after"}');
   });
 
-  it('loses lines silently to a reader that went away (EPIPE) and goes on', () => {
+  it('counts the lines a reader that went away (EPIPE) misses, and goes on', () => {
     const out = consoleWriter(1, {
       writeSync: () => {
         throw Object.assign(new Error('EPIPE'), { code: 'EPIPE' });
       },
     });
-    expect(() => out.write('{"msg":"x"}\n')).not.toThrow();
-    expect(out.dropped()).toBe(0);
+    for (let i = 0; i < 5; i++) expect(() => out.write(`{"msg":"x${i}"}\n`)).not.toThrow();
+    // The first is held for a reader that may come back (a FIFO); the others are lost and counted, as /metrics says.
+    expect(out.dropped()).toBe(4);
+  });
+
+  it('on a full disk, never joins half a line to the next, and counts and says what it lost once there is room', () => {
+    // A redirected file on a full disk: it takes 10 bytes of a line, then refuses with ENOSPC until room is made.
+    let room = 10;
+    const file: Buffer[] = [];
+    const writeSync = (_fd: number, data: Uint8Array) => {
+      if (room === 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      const n = Math.min(room, data.length);
+      file.push(Buffer.from(data.subarray(0, n)));
+      room -= n;
+      return n;
+    };
+    const out = consoleWriter(1, { writeSync, now: () => new Date('2026-11-28T02:00:00Z') });
+    for (let i = 0; i < 20; i++) out.write(`{"msg":"line ${i}"}\n`);
+    expect(out.dropped()).toBe(19); // before: 0, while every line was lost
+    room = Number.POSITIVE_INFINITY;
+    out.write('{"msg":"after"}\n');
+    const lines = Buffer.concat(file).toString().trimEnd().split('\n');
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow(); // before: '{"msg":"li{"msg":"after"}'
+    expect(lines[0]).toBe('{"msg":"line 0"}');
+    expect(JSON.parse(lines[1] ?? '')).toMatchObject({ level: 'warn', dropped: 19 });
+    expect(lines[2]).toBe('{"msg":"after"}');
   });
 
   it('says the count as the other lines of the stream read, a human line on a terminal', () => {
