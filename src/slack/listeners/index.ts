@@ -27,7 +27,7 @@ import { appHomeOpenedListener } from './events/appHome.js';
 import { threadReplyListener } from './events/threadReply.js';
 import { appUninstalledListener, tokensRevokedListener } from './events/tokenRevocation.js';
 import { senderIdNumberOptionsListener } from './options/senderIdNumberOptions.js';
-import { acknowledgeUnusedInteractions } from './unusedInteractions.js';
+import { acknowledgeUnusedInteractions, SMS_COMMAND } from './unusedInteractions.js';
 import { senderIdSubmissionListener } from './views/senderIdSubmission.js';
 
 /** Every listener smsops registers, in one place: command, view submissions, actions, options, events, and the rest acked. */
@@ -37,7 +37,7 @@ export function registerListeners(
   options: { optionsAnswerWithinMs: number; botUserId?: () => string | undefined },
 ): void {
   app.use(acknowledgeUnusedInteractions(deps.logger));
-  app.command('/sms', smsCommandListener(deps));
+  app.command(SMS_COMMAND, smsCommandListener(deps));
 
   app.view(CALLBACK.senderIdCreate, senderIdSubmissionListener(deps));
 

@@ -1,6 +1,10 @@
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { Logger } from '../../log.js';
+import { warnOncePerMinute } from '../../logOncePerMinute.js';
 import { ACTION, ALERT_ACTION, CALLBACK, DOCTOR_ACTION, SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../ids.js';
+
+/** The one slash command smsops answers (the manifest's). */
+export const SMS_COMMAND = '/sms';
 
 /** The interaction types smsops' manifest asks Slack for (a slash command's body has no type). */
 const USED_TYPES: ReadonlySet<string> = new Set(['block_actions', 'view_submission', 'block_suggestion', 'event_callback']);
@@ -15,9 +19,27 @@ const REMEMBERED_TYPES = 32;
  */
 export function acknowledgeUnusedInteractions(logger: Logger): Middleware<AnyMiddlewareArgs> {
   const said = new Set<string>();
+  // One key whatever the name: a forged request may carry a new name each time, and each would be a line.
+  const otherCommand = warnOncePerMinute(
+    logger,
+    `Slack sent a slash command smsops does not answer (it answers ${SMS_COMMAND} only): rename it in the Slack app's settings`,
+    {},
+    { countField: 'commandsSinceLastWarning' },
+  );
   return async (args) => {
-    const body = args.body as { type?: unknown };
-    const { type } = body;
+    const body = args.body as { type?: unknown; command?: unknown };
+    const { type, command } = body;
+    // A command of another name (renamed in the app's settings, `/sms` being taken, or a second one added) waited
+    // Bolt's 3 s for Slack's "dispatch_failed" and an error line per use that named nothing to fix.
+    if (typeof command === 'string' && command !== SMS_COMMAND && 'ack' in args && typeof args.ack === 'function') {
+      const name = command.slice(0, 40);
+      await args.ack({
+        response_type: 'ephemeral',
+        text: `smsops answers \`${SMS_COMMAND}\` only, and this command is \`${name}\`: ask an admin to name it \`${SMS_COMMAND}\` in the Slack app's settings (Slash Commands).`,
+      } as never);
+      otherCommand('', { command: name });
+      return;
+    }
     if (
       typeof type !== 'string' ||
       !('ack' in args) ||
