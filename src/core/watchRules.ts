@@ -4,6 +4,7 @@ import type { NumberDriftProblem, RaisedAlert } from './model/alert.js';
 import type { DestinationBacklog } from './model/delivery.js';
 import type { NumberBaseline } from './model/watchBaseline.js';
 import type { NumberState } from './numbers.js';
+import { formatPhoneForPeople } from './phone.js';
 
 /** Outbound traffic of one sending number over the last hour. */
 export interface NumberHour {
@@ -44,6 +45,11 @@ export interface AccountState {
   heldNumbers: readonly string[];
   /** Null when Wavix did not give it: balance_low is then not judged (the run fails saying so). */
   balanceUsd: number | null;
+  /**
+   * Numbers (E.164) smsops routes and once saw working that the account no longer holds (listed and looked up):
+   * released, ported away or moved to another sub-account in the portal. Absent: not looked at.
+   */
+  routedNumbersGone?: readonly string[];
 }
 
 /** Everything one watch run learnt. Parts that could not be read (Wavix down) are absent and their rules not judged. */
@@ -198,6 +204,14 @@ function drift(account: AccountState): RaisedAlert[] {
       subjectKey: digits,
       severity: problems.every((p) => p.code === 'own_webhook_previous_secret') ? 'warning' : 'critical',
       facts: { scope: 'number', e164: n.e164, display: n.display, problems },
+    });
+  }
+  for (const e164 of account.routedNumbersGone ?? []) {
+    firing.push({
+      rule: ALERT_RULE.numberDrift,
+      subjectKey: e164.replace(/^\+/, ''),
+      severity: 'critical',
+      facts: { scope: 'number', e164, display: formatPhoneForPeople(e164), problems: [{ code: 'not_on_account' }] },
     });
   }
   return firing;

@@ -2,7 +2,7 @@ import { attempt } from '../core/access.js';
 import { ALERT_RULE, readThresholds } from '../core/alertRules.js';
 import { type Alerts, notShownInWords } from '../core/alerts.js';
 import { createKeepFiring } from '../core/keepFiring.js';
-import { listNumbers } from '../core/numbers.js';
+import { findAccountNumber, listNumbers } from '../core/numbers.js';
 import type { AlertsRepository } from '../core/ports/alerts.js';
 import type { DeliveriesRepository } from '../core/ports/deliveries.js';
 import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
@@ -53,7 +53,7 @@ async function trackWavixReads(deps: TrafficWatchDeps, problems: readonly string
 const DAY = 24 * HOUR;
 
 export interface TrafficWatchDeps {
-  services: Pick<SetupServices<WavixClient>, 'wavix' | 'smsopsWebhooks'>;
+  services: Pick<SetupServices<WavixClient>, 'wavix' | 'smsopsWebhooks' | 'routes'>;
   traffic: TrafficRepository;
   deliveryReports: DeliveryReportsRepository;
   deliveries: Pick<DeliveriesRepository, 'backlog'>;
@@ -74,6 +74,31 @@ async function readBalance(wavix: WavixClient): Promise<{ usd: number } | { prob
   if (!read.ok) return { problem: read.error.userMessage };
   const usd = read.value.trim() === '' ? Number.NaN : Number(read.value);
   return Number.isFinite(usd) ? { usd } : { problem: 'Wavix gave a balance that is not a number' };
+}
+
+/** Routed numbers missing from the listing looked up one by one per run (Wavix's rate limit), as doctor does. */
+const GONE_CONFIRMED_AT_MOST = 5;
+
+/**
+ * The routed numbers smsops once saw working that the account no longer holds: released, ported away or moved to
+ * another sub-account in the portal, their inbound SMS can no longer come, and nothing said so (a probe: four runs,
+ * no alert, /healthz ok). A number missing from the listing is looked up by its digits first (a listing read while
+ * numbers were bought and released can skip one); past the look-ups a run makes, or one Wavix did not answer, the
+ * listing's word stands, as in doctor.
+ */
+async function routedNumbersGone(deps: TrafficWatchDeps, held: ReadonlySet<string>): Promise<string[]> {
+  const seen = new Set(deps.baseline.all().map((b) => b.number));
+  const missing = deps.services.routes
+    .list()
+    .map((route) => route.number)
+    .filter((n) => n !== 'default' && !held.has(n) && seen.has(n.replace(/^\+/, '')));
+  const gone: string[] = [];
+  for (const [i, e164] of missing.entries()) {
+    const found = i < GONE_CONFIRMED_AT_MOST ? await findAccountNumber(deps.services, e164) : undefined;
+    if (found?.ok === true) continue;
+    gone.push(e164);
+  }
+  return gone;
 }
 
 interface AccountRead {
@@ -97,9 +122,11 @@ async function readAccount(deps: TrafficWatchDeps): Promise<AccountRead | string
       ),
     );
   }
+  const gone = await routedNumbersGone(deps, new Set(numbers.map((n) => n.e164)));
   return {
     state: {
       numbers: smsopsUrlKnown ? numbers : [],
+      routedNumbersGone: gone,
       accountPointsAtSmsops,
       accountPointsAtPreviousSmsops,
       accountSeenPointingAtSmsops: smsopsUrlKnown && deps.baseline.accountSeenPointingAtSmsops(),

@@ -400,6 +400,26 @@ describe('drift and intentional changes', () => {
     expect(alerts()).toMatchObject([{ rule: ALERT_RULE.numberDrift, status: 'resolved' }]);
   });
 
+  it('alerts when a routed number leaves the Wavix account in the portal, and ends once its route is removed', async () => {
+    const US = '+14155550100';
+    await runCommand(t, `webhook set ${US}`);
+    await runCommand(t, `route set ${US} https://pbx.example.com:8887/emc/Wavix/0d3c5a5e-2222`);
+    await runJob('traffic-watch');
+    await wavix('POST', '/_emulator/numbers/14155550100/release');
+    await runJob('traffic-watch');
+    await runJob('traffic-watch');
+    expect(alerts()).toMatchObject([{ rule: ALERT_RULE.numberDrift, subject_key: '14155550100', status: 'open' }]);
+    expect(alertPosts()).toHaveLength(1);
+    const said = readable(alertPosts()[0]?.args);
+    expect(said).toContain('+1 415 555 0100 is no longer on the Wavix account');
+    expect(said).toContain(`/sms route remove ${US}`);
+
+    await runCommand(t, `route remove ${US}`);
+    await runJob('traffic-watch');
+    expect(alerts()).toMatchObject([{ rule: ALERT_RULE.numberDrift, status: 'resolved' }]);
+    expect(alertPosts()).toHaveLength(1);
+  });
+
   it('names only commands that run and apply to the number, and running them puts the numbers back', async () => {
     const US = '+14155550100';
     const GB = '+447400123456';

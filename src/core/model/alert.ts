@@ -55,7 +55,9 @@ export type NumberDriftProblem =
   | { code: 'own_webhook_previous_secret' }
   | { code: 'follows_foreign_default' }
   | { code: 'no_webhook' }
-  | { code: 'inbound_deactivated' };
+  | { code: 'inbound_deactivated' }
+  /** Gone from the Wavix account (released, ported away, moved to another sub-account) while smsops routes it. */
+  | { code: 'not_on_account' };
 
 export type AlertRuleName = keyof AlertFactsByRule;
 

@@ -66,6 +66,8 @@ const driftProblem = (p: NumberDriftProblem) => {
       return 'it has no inbound webhook any more';
     case 'inbound_deactivated':
       return 'inbound SMS was deactivated';
+    case 'not_on_account':
+      return 'it is no longer on the Wavix account';
   }
 };
 
@@ -150,7 +152,10 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
         ? `${f.display}: ${f.problems.map(driftProblem).join(' and ')}: its SMS still arrive while WEBHOOK_SECRET_PREVIOUS holds that secret, and are refused once it is dropped. \`/sms webhook set ${f.e164}\` moves it to the current one.`
         : f.scope === 'account'
           ? 'The account default inbound SMS webhook no longer points at smsops: numbers without their own webhook do not reach PortSIP. `/sms webhook set default` puts it back.'
-          : `${f.display}: ${f.problems.map(driftProblem).join(' and ')}, so its inbound SMS no longer reach smsops. \`/sms number list\` shows it; ${driftFix(f.e164, f.problems)}.`,
+          : f.problems.some((p) => p.code === 'not_on_account')
+            ? // Nothing smsops can set brings a number back: the route is what it can act on, and ends this alert.
+              `${f.display} is no longer on the Wavix account (released, ported away or moved to another sub-account in the portal), yet smsops still routes it: no SMS for it can come. Released on purpose: \`/sms route remove ${f.e164}\` ends this alert. Otherwise get it back in the Wavix portal; \`/sms webhook set ${f.e164}\` then points it at smsops again.`
+            : `${f.display}: ${f.problems.map(driftProblem).join(' and ')}, so its inbound SMS no longer reach smsops. \`/sms number list\` shows it; ${driftFix(f.e164, f.problems)}.`,
   // At zero or below it has run out: "stop when it runs out" told a team whose replies were already refused.
   balance_low: (f) =>
     f.balanceUsd <= 0

@@ -96,6 +96,16 @@ export function registerAdminRoutes(
     return { status: 200, body: sender };
   });
 
+  // A number released in the portal (or ported away, or moved to another sub-account: to this account's key they look
+  // alike) is simply gone from the listing and from a search by its digits; Wavix posts nothing about it.
+  router.add('POST', '/_emulator/numbers/:number/release', ({ state, params }) => {
+    const digits = (params.number ?? '').replace(/\D/g, '');
+    const index = state.numbers.findIndex((n) => n.number === digits);
+    if (index < 0) return wavixError.notFound();
+    const [released] = state.numbers.splice(index, 1);
+    return { status: 200, body: released };
+  });
+
   router.add('POST', '/_emulator/inbound', async ({ state, body }) => {
     const parsed = parse(
       z.object({
