@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Config, ConfigError } from './config.js';
+import { ALERT_RULE } from './core/alertRules.js';
 import { createAlerts } from './core/alerts.js';
 import { createDeletedUnseen, replyDeleted, WITHDRAWN_TEXT } from './core/conversations/deletedReply.js';
 import { markInterruptedSends, markUnsentReplies } from './core/conversations/interruptedSends.js';
@@ -29,6 +30,7 @@ import { tenDlcWebhookRoutes } from './http/tenDlcWebhookRoutes.js';
 import { createWebhookBodyBudget } from './http/webhookBodyBudget.js';
 import { webhookRoutes } from './http/webhookRoutes.js';
 import { previousSecretReporter } from './http/webhookSecrets.js';
+import { createRunAfterChange } from './jobs/runAfterChange.js';
 import { createWatch } from './jobs/watch.js';
 import { type Logger, registerSecret } from './log.js';
 import { CONSOLE_STREAMS, countLogLinesDropped } from './logLinesDropped.js';
@@ -477,6 +479,13 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     now,
   });
   started.push(() => watch.stop());
+  // A drift alert fixed from Slack ends when the watch sees it fixed: looked at now, not at its next run (5 min).
+  const watchAgain = createRunAfterChange(watch.scheduler, 'traffic-watch', (error) =>
+    logger.warn('the traffic watch run after a setup change failed', { error: describeError(error) }),
+  );
+  services.setupChanged = () => {
+    if (repositories.alerts.open().some((a) => a.rule === ALERT_RULE.numberDrift)) watchAgain();
+  };
 
   // Replies typed in relay threads go out as SMS; their status line is edited as Wavix reports on them. One thread's
   // replies go out in the order they were written; stop() waits for those in flight.

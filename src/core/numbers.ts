@@ -157,5 +157,6 @@ async function activateInbound(
     return ok({ number: toNumberState(found.value, accountWebhook, smsopsInbound), alreadyActive: true });
   }
   const updated = await services.wavix.numbers.enableInboundSms(found.value.id);
+  services.setupChanged?.();
   return ok({ number: toNumberState(updated, accountWebhook, smsopsInbound), alreadyActive: false });
 }

@@ -212,6 +212,7 @@ export async function removeRoute(services: SetupServices, actor: Actor, number:
     Object.assign(params, routeAuditParams(change.value.before, { portsipUrl: null, slackChannel: null }));
     params.movedDeliveries = change.value.moved;
     if (change.value.unrouted > 0) params.unroutedDeliveries = change.value.unrouted;
+    services.setupChanged?.();
     return change;
   });
 }

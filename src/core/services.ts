@@ -62,6 +62,11 @@ export interface SetupServices<Wavix extends WavixGateway = WavixGateway> {
    * smsops is remembered at once (moved in the portal before the next watch run, it is drift all the same).
    */
   watchBaseline?: Pick<WatchBaselineRepository, 'forgetPointing' | 'record'>;
+  /**
+   * A webhook set, inbound SMS activated or a route removed through smsops: a `config_drift` alert it fixed is looked
+   * at again now (the composition root runs the watch when one is open), not left open up to the watch's next run.
+   */
+  setupChanged?: () => void;
   /** The relay's side of a route change; without it (tests of the setup alone) a route change moves nothing. */
   routeChanges?: RouteChanges;
   /** smsops' own endpoints, which no PortSIP route may name (the listener's port is added once it is bound). */

@@ -241,5 +241,6 @@ async function planCheckAndWrite(
   if (inbound && smsopsInbound !== undefined && held === smsopsInbound) {
     services.watchBaseline?.record(subject, { pointingAtSmsops: true, inboundActive: false });
   }
+  services.setupChanged?.();
   return ok(plan);
 }

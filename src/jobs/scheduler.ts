@@ -64,6 +64,8 @@ export interface JobStatus {
 export interface Scheduler {
   /** Runs the job now, unless a run of it is in progress: then a 'skipped' run is recorded (never an overlap). */
   runNow(name: string): Promise<JobOutcome>;
+  /** Whether a run of the job is in progress (a scheduled one or one asked for). */
+  isRunning(name: string): boolean;
   /** One per job, in the order given; each described as it is now (BACKUP_DIR checked, up to 3 s). */
   status(): Promise<JobStatus[]>;
   /** The jobs' names, in the order given: what `/sms jobs run` takes, without describing them. */
@@ -253,6 +255,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       if (!job) throw new Error(`no job named ${name}`);
       return execute(job, 'manual');
     },
+    isRunning: (name) => running.has(name),
     names: () => jobs.map((job) => job.name),
     status: async () => {
       const descriptions = await Promise.all(
