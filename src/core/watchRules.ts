@@ -164,6 +164,12 @@ function inboundStopped(
   });
 }
 
+/**
+ * Routed numbers gone from the account alerted one each up to this many; more in one run are one alert: a key swapped
+ * for another account's or sub-account's, or a bulk release, would otherwise post one alert per routed DID.
+ */
+const GONE_ONE_ALERT_EACH_AT_MOST = 3;
+
 function drift(account: AccountState): RaisedAlert[] {
   const firing: RaisedAlert[] = [];
   const accountDrifted = account.accountSeenPointingAtSmsops && !account.accountPointsAtSmsops;
@@ -206,7 +212,18 @@ function drift(account: AccountState): RaisedAlert[] {
       facts: { scope: 'number', e164: n.e164, display: n.display, problems },
     });
   }
-  for (const e164 of account.routedNumbersGone ?? []) {
+  const gone = account.routedNumbersGone ?? [];
+  if (gone.length > GONE_ONE_ALERT_EACH_AT_MOST) {
+    firing.push({
+      rule: ALERT_RULE.numberDrift,
+      subjectKey: 'numbers_gone',
+      severity: 'critical',
+      facts: { scope: 'numbers_gone', count: gone.length, examples: gone.slice(0, GONE_ONE_ALERT_EACH_AT_MOST) },
+      details: { count: gone.length },
+    });
+    return firing;
+  }
+  for (const e164 of gone) {
     firing.push({
       rule: ALERT_RULE.numberDrift,
       subjectKey: e164.replace(/^\+/, ''),

@@ -419,6 +419,21 @@ describe('drift and intentional changes', () => {
     expect(alertPosts()).toHaveLength(1);
   });
 
+  it('says many routed numbers gone at once in one alert (a key of another sub-account), not one per number', async () => {
+    await runCommand(t, 'webhook set');
+    const routed = ['+14155550100', '+12025550143', '+16135550123', '+447400123456'];
+    for (const n of routed) await runCommand(t, `route set ${n} https://pbx.example.com:8887/emc/Wavix/0d3c5a5e-4444`);
+    await runJob('traffic-watch');
+    for (const n of routed) await wavix('POST', `/_emulator/numbers/${n.slice(1)}/release`);
+    await runJob('traffic-watch');
+    expect(alerts()).toMatchObject([{ rule: ALERT_RULE.numberDrift, subject_key: 'numbers_gone', status: 'open' }]);
+    expect(alertPosts()).toHaveLength(1);
+    const said = readable(alertPosts()[0]?.args);
+    expect(said).toContain('4 numbers smsops routes are no longer on the Wavix account');
+    expect(said).toContain('and 1 more');
+    expect(said).toContain('another account');
+  });
+
   it('ends a drift alert as soon as its fix is made from Slack, not at the next watch run', async () => {
     const US = '+14155550100';
     await runCommand(t, `webhook set ${US}`);

@@ -30,7 +30,9 @@ export interface AlertFactsByRule {
   inbound_stopped: { number: string; silentForMs: number; usualDaily: number; lastInboundAt?: number };
   config_drift:
     | { scope: 'account'; previousSecret?: true }
-    | { scope: 'number'; e164: string; display: string; problems: NumberDriftProblem[] };
+    | { scope: 'number'; e164: string; display: string; problems: NumberDriftProblem[] }
+    /** Many routed numbers gone at once (a key of another account or sub-account, a bulk release): one alert. */
+    | { scope: 'numbers_gone'; count: number; examples: string[] };
   balance_low: { balanceUsd: number; thresholdUsd: number };
   sender_id_rejected: { senderId: string; senderIdType: string; country: string; reason: string | null };
   /** `source: 'watch'`: the traffic watch's reads (numbers, balance, outbound records), else the Sender ID checks. */

@@ -146,16 +146,18 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
   inbound_stopped: (f) =>
     `No inbound SMS on ${people(f.number)} for ${durationInMinutes(f.silentForMs)}; it usually gets ${Math.round(f.usualDaily)} a day. Check its webhook (\`/sms number list\`) and Wavix.`,
   config_drift: (f) =>
-    f.scope === 'account' && f.previousSecret
-      ? `The account default inbound SMS webhook is ${PREVIOUS_SMSOPS}: SMS still arrive while WEBHOOK_SECRET_PREVIOUS holds that secret, and are refused once it is dropped. \`/sms webhook set default\` moves it to the current one.`
-      : f.scope === 'number' && f.problems.every((p) => p.code === 'own_webhook_previous_secret')
-        ? `${f.display}: ${f.problems.map(driftProblem).join(' and ')}: its SMS still arrive while WEBHOOK_SECRET_PREVIOUS holds that secret, and are refused once it is dropped. \`/sms webhook set ${f.e164}\` moves it to the current one.`
-        : f.scope === 'account'
-          ? 'The account default inbound SMS webhook no longer points at smsops: numbers without their own webhook do not reach PortSIP. `/sms webhook set default` puts it back.'
-          : f.problems.some((p) => p.code === 'not_on_account')
-            ? // Nothing smsops can set brings a number back: the route is what it can act on, and ends this alert.
-              `${f.display} is no longer on the Wavix account (released, ported away or moved to another sub-account in the portal), yet smsops still routes it: no SMS for it can come. Released on purpose: \`/sms route remove ${f.e164}\` ends this alert. Otherwise get it back in the Wavix portal; \`/sms webhook set ${f.e164}\` then points it at smsops again.`
-            : `${f.display}: ${f.problems.map(driftProblem).join(' and ')}, so its inbound SMS no longer reach smsops. \`/sms number list\` shows it; ${driftFix(f.e164, f.problems)}.`,
+    f.scope === 'numbers_gone'
+      ? `${f.count} numbers smsops routes are no longer on the Wavix account (${f.examples.map((e) => formatPhoneForPeople(e)).join(', ')}${f.count > f.examples.length ? ` and ${f.count - f.examples.length} more` : ''}): released, ported away or moved to another sub-account in the portal, or \`WAVIX_API_KEY\` is now another account's or sub-account's key. No SMS for them can come. \`/sms doctor\` lists them; \`/sms route remove +1…\` for each released on purpose.`
+      : f.scope === 'account' && f.previousSecret
+        ? `The account default inbound SMS webhook is ${PREVIOUS_SMSOPS}: SMS still arrive while WEBHOOK_SECRET_PREVIOUS holds that secret, and are refused once it is dropped. \`/sms webhook set default\` moves it to the current one.`
+        : f.scope === 'number' && f.problems.every((p) => p.code === 'own_webhook_previous_secret')
+          ? `${f.display}: ${f.problems.map(driftProblem).join(' and ')}: its SMS still arrive while WEBHOOK_SECRET_PREVIOUS holds that secret, and are refused once it is dropped. \`/sms webhook set ${f.e164}\` moves it to the current one.`
+          : f.scope === 'account'
+            ? 'The account default inbound SMS webhook no longer points at smsops: numbers without their own webhook do not reach PortSIP. `/sms webhook set default` puts it back.'
+            : f.problems.some((p) => p.code === 'not_on_account')
+              ? // Nothing smsops can set brings a number back: the route is what it can act on, and ends this alert.
+                `${f.display} is no longer on the Wavix account (released, ported away or moved to another sub-account in the portal), yet smsops still routes it: no SMS for it can come. Released on purpose: \`/sms route remove ${f.e164}\` ends this alert. Otherwise get it back in the Wavix portal; \`/sms webhook set ${f.e164}\` then points it at smsops again.`
+              : `${f.display}: ${f.problems.map(driftProblem).join(' and ')}, so its inbound SMS no longer reach smsops. \`/sms number list\` shows it; ${driftFix(f.e164, f.problems)}.`,
   // At zero or below it has run out: "stop when it runs out" told a team whose replies were already refused.
   balance_low: (f) =>
     f.balanceUsd <= 0
