@@ -21,9 +21,10 @@ export interface InboxLine {
   receivedAt: number | null;
   messageType: 'sms' | 'mms';
   mediaCount: number;
-  /** The sender and the text: null when hidden from this reader. */
+  /** The sender, the text and the media URLs (personal data too, as a photo is): null when hidden from this reader. */
   fromNumber: string | null;
   text: string | null;
+  media: readonly string[] | null;
   hidden: TextHidden | null;
   /**
    * `destination`: the PortSIP URL (whole: shown masked) or the channel each went to, or will go to, as recorded (not
@@ -162,6 +163,7 @@ async function inboundLine(
     mediaCount: message.media?.length ?? 0,
     fromNumber: hidden ? null : message.fromNumber,
     text: hidden ? null : message.text,
+    media: hidden ? null : message.media,
     hidden,
     deliveries: [
       ...deliveries.map((d) => ({

@@ -79,4 +79,52 @@ describe('/sms inbox <Wavix message id>', () => {
     // A number still lists its messages.
     expect(await say('inbox +1 415 555 0100')).toContain('id `wvx-A-1`');
   });
+
+  it('lists the media links an MMS post had no room for, where the post sends the reader, and hides them as the text', async () => {
+    ({ t } = await rig.start({ SLACK_RELAY_PACE_MS: '0' }, { portsipPath: '/emc/mms' }));
+    t.fakeSlack.seedUser(OUTSIDER, {});
+    const url = (i: number) => `https://api.wavix.com/v3/messages/attachments/4f0c2a/file${i}.jpg`;
+    const mms = (id: string, media: string[]) =>
+      fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          message_id: id,
+          message_type: 'mms',
+          from: '12025550143',
+          to: '14155550100',
+          message_body: { text: '', media },
+          received_at: new Date().toISOString(),
+        }),
+      });
+    // A carrier's long list, and a first URL too long for a Slack link ahead of an ordinary one.
+    expect(
+      (
+        await mms(
+          'wvx-many',
+          Array.from({ length: 40 }, (_, i) => url(i)),
+        )
+      ).status,
+    ).toBe(200);
+    expect((await mms('wvx-long', [`https://x.example/${'a'.repeat(3_000)}`, url(99)])).status).toBe(200);
+    const posts = await t.fakeSlack.waitFor('chat.postMessage', 2);
+    const post = readable(posts.find((p) => readable(p.args).includes('wvx-many'))?.args);
+    expect(post).toContain(`<${url(0)}|media 1>`);
+    expect(post).not.toContain(url(30));
+    // The post names the command that shows them: the bare `/sms inbox` shows only how many there are.
+    expect(post).toMatch(/\d+ more media \(`\/sms inbox wvx-many`\)/);
+    const long = readable(posts.find((p) => readable(p.args).includes('wvx-long'))?.args);
+    expect(long).toContain(`<${url(99)}|media 2>`);
+    expect(long).toContain('1 more media (`/sms inbox wvx-long`)');
+
+    const shown = await say('inbox wvx-many');
+    expect(shown).toContain('MMS (40 media)');
+    expect(shown).toContain(`<${url(30)}|media 31>`);
+    expect(shown).toMatch(/• \d+ more not shown here/);
+    expect(await say('inbox wvx-long')).toContain('media 1: a URL of 3,018 characters, too long to show in Slack');
+    // Media are personal data as the text is: hidden from who may not read the channel.
+    const outsider = await say('inbox wvx-many', OUTSIDER);
+    expect(outsider).toContain('MMS (40 media)');
+    expect(outsider).not.toContain('attachments');
+  });
 });

@@ -19,6 +19,7 @@ const inbound = (text: string, n = 1): InboxLine => ({
   mediaCount: 0,
   fromNumber: '447400123456',
   text,
+  media: null,
   hidden: null,
   deliveries: [{ kind: 'slack', status: 'delivered', answer: null }],
 });

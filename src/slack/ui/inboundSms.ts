@@ -2,6 +2,7 @@ import type { InboundMessage } from '../../core/model/inboundMessage.js';
 import { classifyConsentKeyword } from '../../core/model/optOutKeywords.js';
 import { formatPartyForPeople } from '../../core/phone.js';
 import { GROUPED_POST_HINT } from './groupedPost.js';
+import { mediaLine } from './mediaLinks.js';
 import { SMS_TEXT_PIECE_MAX, smsTextBlocks } from './smsText.js';
 import {
   type Block,
@@ -111,33 +112,6 @@ function consentNote(message: Pick<InboundMessage, 'text' | 'fromNumber'>, compa
 /** Budget for the state in a coalesced post: any later state fits where the first one did. */
 const COMPACT_STATE_RESERVE = 100;
 
-/**
- * A URL as the target of a mrkdwn link: `&`, `<`, `>` and `|` would end it or make an entity of it, and white space
- * or a control character (a line break) would leave the rest shown as text that formats itself; all percent-encoded.
- */
-const linkTarget = (url: string) => url.replace(/&/g, '&amp;').replace(/[<>|\s\p{Cc}]/gu, (c) => encodeURIComponent(c));
-
-/** Media URLs as links whose label says what they are; only http(s), with the characters that could break out escaped. */
-function mediaLinks(media: readonly string[] | null, budget: number): string {
-  if (!media || media.length === 0) return '';
-  const links: string[] = [];
-  let length = 0;
-  for (const [i, url] of media.entries()) {
-    const link = /^https?:\/\//i.test(url)
-      ? `<${linkTarget(url)}|media ${i + 1}>`
-      : // Whatever Wavix put there (a line break, `*` around words of its own) stays on the media line, unformatted.
-        `media ${i + 1}: ${escapeInline(clip(url, 100))}`;
-    // A URL is never cut (a cut link would lead elsewhere): the ones that do not fit are counted instead.
-    if (length + link.length + 40 > budget || link.length > 1000) {
-      links.push(`${media.length - i} more media (\`/sms inbox\`)`);
-      break;
-    }
-    links.push(link);
-    length += link.length + 3;
-  }
-  return links.join(' · ');
-}
-
 /** Room for SMS text in a single post: the budget less the header, media, times, state and a continuation line. */
 const SINGLE_TEXT_UNITS = 8_000;
 /** Blocks a single post keeps for everything but the text: header, note, consent, media, time, state, continuation. */
@@ -177,7 +151,7 @@ export function inboundSmsMessage(
     );
   const consent = consentNote(message);
   if (consent) blocks.push(context(consent));
-  const media = mediaLinks(message.media, 1_500);
+  const media = mediaLine(message.media, 1_500, message.wavixMessageId);
   if (media) blocks.push(context(media));
   // A post an operator re-sent (`/sms relay replay`) says so, so nobody takes it for a new message.
   const replayed = options.replayed ? ' · :repeat: replayed' : '';
@@ -191,7 +165,7 @@ export function inboundSmsMessage(
 /** A message's line in a coalesced post, above its text. */
 function batchHeader(message: InboundMessage, portsip: PortsipState | null): string {
   const state = portsip ? ` · ${clip(portsipStateText(portsip, true), COMPACT_STATE_RESERVE)}` : '';
-  const media = mediaLinks(message.media, 600);
+  const media = mediaLine(message.media, 600, message.wavixMessageId);
   const noText = message.text ? '' : '\n_(no text)_';
   const consent = consentNote(message, true);
   return `*${person(message.fromNumber)}* → ${person(message.toNumber)} · ${when(message)}${state}${consent ? ` · ${consent}` : ''}${noText}${media ? `\n${media}` : ''}`;

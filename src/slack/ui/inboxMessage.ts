@@ -1,8 +1,12 @@
 import type { InboxMessageDelivery, InboxMessageReading } from '../../relay/inboxReading.js';
 import { deliveryLine, hiddenText } from './inboxPage.js';
+import { mediaList } from './mediaLinks.js';
 import { deliveryErrorInWords, person } from './relay.js';
 import { characterCount, smsTextBlocks } from './smsText.js';
 import { type Block, code, context, escapeMrkdwn, type SlackMessage, section, slackTime } from './text.js';
+
+/** Characters of the media list: a section holds 3,000. */
+const MEDIA_LIST_UNITS = 2_900;
 
 /** Characters of the text shown: the whole text is in its Slack post. */
 const EXCERPT_UNITS = 2_000;
@@ -51,6 +55,8 @@ export function inboxMessageDetail(reading: InboxMessageReading): SlackMessage {
     ),
     ...(line.hidden ? [] : excerpt.blocks),
   ];
+  // Each media link, where a post names this command for the ones it had no room for.
+  if (line.media && line.media.length > 0) blocks.push(section(mediaList(line.media, MEDIA_LIST_UNITS)));
   const deliveries = line.deliveries.map((d, i) =>
     [`• ${deliveryLine(d)}`, ...historyLines(history[i], d.kind, d.destination).map((l) => `   ◦ ${l}`)].join('\n'),
   );
