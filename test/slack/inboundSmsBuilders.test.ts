@@ -89,6 +89,18 @@ describe('Slack text builders cut between graphemes', () => {
     encodesLikeTheSlackClient(rendered);
   });
 
+  it('says in the notification text that an MMS holds media, and that it has no text when it has none', () => {
+    const photos = ['https://media.wavix.com/a.jpg', 'https://media.wavix.com/b.jpg'];
+    const from = '+44 7400 123456';
+    expect(inboundSmsMessage(sms('', { messageType: 'mms', media: photos }), delivered).text).toBe(
+      `MMS from ${from}: (no text, 2 media)`,
+    );
+    expect(inboundSmsMessage(sms('see this', { messageType: 'mms', media: photos }), delivered).text).toBe(
+      `MMS from ${from}: see this (2 media)`,
+    );
+    expect(inboundSmsMessage(sms(''), delivered).text).toBe(`SMS from ${from}: (no text)`);
+  });
+
   it('replaces a lone surrogate that arrived in the SMS itself', () => {
     const rendered = inboundSmsMessage(sms('broken \ud83d here'), delivered);
     encodesLikeTheSlackClient(rendered);

@@ -158,7 +158,12 @@ export function inboundSmsMessage(
   blocks.push(context(`${when(message)} · Wavix ${escapeInline(clip(message.wavixMessageId, 100))}${replayed}`));
   blocks.push(context(portsipStateText(portsip)));
   const { kept, cut } = graphemePrefix(message.text, 200);
-  const fallback = `${kind} from ${inlineText(clip(formatPartyForPeople(message.fromNumber), 40))}: ${kept}${cut ? '…' : ''}`;
+  // The notification is all a phone shows: a photo with no words read "MMS from +1 202 555 0143: " and nothing else.
+  const mediaCount = message.media?.length ?? 0;
+  const said = message.text
+    ? `${kept}${cut ? '…' : ''}${mediaCount > 0 ? ` (${mediaCount} media)` : ''}`
+    : `(no text${mediaCount > 0 ? `, ${mediaCount} media` : ''})`;
+  const fallback = `${kind} from ${inlineText(clip(formatPartyForPeople(message.fromNumber), 40))}: ${said}`;
   return { text: escapeMrkdwn(fallback), blocks };
 }
 
