@@ -84,6 +84,27 @@ export function mentionsPeople(slackText: string, blocks?: unknown): boolean {
   return false;
 }
 
+/**
+ * A link into the team's own Slack: a file (`acme.slack.com/files/…`, `files.slack.com/files-pri/…`), a message
+ * (`/archives/…`), a canvas or list, the web client. Only the workspace's members can open it (a file's public link
+ * is on slack-files.com, which this leaves alone), and it names the workspace, the uploader's id and the file.
+ * Slack's public sites (api., www., status., and slack.com itself: help articles) are the customer's to open.
+ */
+const INTO_SLACK =
+  /^https?:\/\/(?!(?:api|www|status)\.)(?:[a-z0-9-]+\.)+slack\.com\/(?:files|files-pri|archives|docs|lists|canvas|client)(?:[/?#]|$)/i;
+
+/**
+ * Whether the message links into the team's Slack (see INTO_SLACK): a colleague pasting a photo's Slack link for the
+ * customer, who would get a link they cannot open, while the thread read "Sent" as if the photo had gone.
+ */
+export function linksIntoSlack(slackText: string, blocks?: unknown): boolean {
+  for (const [, inner = ''] of markupOf(slackText, blocks).matchAll(TOKEN)) {
+    const target = decodeEntities(inner.split('|')[0] ?? '');
+    if (INTO_SLACK.test(target)) return true;
+  }
+  return false;
+}
+
 /** Ids of the unlabelled `<@U…>` and `<#C…>` tokens in a message's text. */
 function unlabelledMentions(slackText: string): { users: Set<string>; channels: Set<string> } {
   const users = new Set<string>();

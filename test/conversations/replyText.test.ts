@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConversationReply } from '../../src/core/ports/conversationReplies.js';
 import { AppError, err, ok } from '../../src/errors.js';
 import { blockLimitError } from '../../src/sandbox/fakeSlackApi.js';
-import { typedText, typedTextNamed } from '../../src/slack/messageText.js';
+import { linksIntoSlack, typedText, typedTextNamed } from '../../src/slack/messageText.js';
 import { replyLineBlock } from '../../src/slack/ui/inboxReply.js';
 import { replyStatusMessage } from '../../src/slack/ui/replyStatus.js';
 
@@ -357,5 +357,24 @@ describe('a reply’s line in /sms inbox', () => {
     const [, status] = block.text.text.split('\n');
     expect(block.text.text.split('\n')).toHaveLength(2);
     expect(status).toBe('5 chars, 1 segment (GSM-7) · :x: undelivered (Absent subscriber  ｀x｀) · id `wx 1`');
+  });
+});
+
+describe('linksIntoSlack: a link only the workspace’s members can open', () => {
+  it.each([
+    ['<https://acme.slack.com/files/U01/F02/receipt.png>', true],
+    ['<https://files.slack.com/files-pri/T01-F02/receipt.png|receipt>', true],
+    ['<https://acme.enterprise.slack.com/archives/C01/p1800000000000100>', true],
+    ['<https://app.slack.com/client/T01/C01>', true],
+    ['<https://acme.slack.com/docs/T01/F03>', true],
+    ['<HTTPS://ACME.SLACK.COM/FILES/U01/F02/x.png>', true],
+    ['<https://slack-files.com/T01-F02-1a2b3c>', false],
+    ['<https://slack.com/help/articles/201330736>', false],
+    ['<https://api.slack.com/docs/messages>', false],
+    ['<https://acme.test/files/receipt.png>', false],
+    ['<https://evil.test/?next=https://acme.slack.com/files/U01/F02>', false],
+    ['acme.slack.com/files typed as code, no link', false],
+  ])('%s → %s', (text, expected) => {
+    expect(linksIntoSlack(text)).toBe(expected);
   });
 });

@@ -822,6 +822,33 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(sendsToWavix()).toEqual([]);
   });
 
+  it('says in the thread that a link into Slack (a file, a message) cannot be opened by the customer, and sends nothing', async () => {
+    const threadTs = await relayedThread();
+    // A colleague pastes the photo's Slack link for the customer; Slack sends it as a link token.
+    await reply(threadTs, 'Here is your receipt <https://acme.slack.com/files/U0REPLY001/F0ABCDEF/receipt.png>');
+    await reply(threadTs, 'as discussed <https://files.slack.com/files-pri/T0ACME-F0ABCDEF/receipt.png|receipt>');
+    await reply(threadTs, 'see <https://acme.slack.com/archives/C0INBOX001/p1800000000000100>');
+    await waitUntil(
+      () =>
+        threadPosts(threadTs).filter((c) => readable(c.args).includes('links to a file, message or canvas in Slack')).length ===
+        3,
+      5000,
+      () => 'the three notices about Slack links',
+    );
+    await settled(threadTs);
+    expect(sendsToWavix()).toEqual([]);
+    expect(
+      rows("SELECT params FROM audit_log WHERE action = 'conversation.reply'").map((a) => JSON.parse(a.params).reason),
+    ).toEqual(['slack_link', 'slack_link', 'slack_link', 'not_a_member']);
+    // A public file link (slack-files.com) or any other site is the customer's to open: sent.
+    await reply(threadTs, 'Your receipt: <https://slack-files.com/T0ACME-F0ABCDEF-1a2b3c>');
+    await waitUntil(
+      () => sendsToWavix().length === 1 || undefined,
+      5000,
+      () => 'the public link sent',
+    );
+  });
+
   it('refuses, with the reason, a reply to a customer who texted STOP (recorded by smsops): nothing reaches Wavix', async () => {
     const threadTs = await relayedThread();
     // What part B's ingest records for an inbound STOP.

@@ -31,6 +31,8 @@ export interface ThreadMessage {
   /** What the person typed, with Slack's escapes and link markup undone by the listener. */
   text: string;
   hasFiles: boolean;
+  /** Whether it links to a file, message or canvas of the team's Slack, which only its members can open. */
+  linksIntoSlack?: boolean;
   /**
    * Whether it mentions people in Slack (a person, a user group, @here/@channel/@everyone): written to colleagues, so
    * never sent to the customer.
@@ -78,6 +80,8 @@ export type ReplyOutcome =
   | 'already_handled'
   | 'not_allowed'
   | 'files'
+  /** It links into the team's Slack (a file's link for a photo): the customer could not open it. */
+  | 'slack_link'
   /** It mentions people in Slack: a message to colleagues, kept in the thread, said to its writer. */
   | 'mentions_people'
   | 'empty'
@@ -245,6 +249,11 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
     noticeInBackground(deps, deps.notifier.sayInThread(message.channel, message.threadTs, text));
     return 'files';
   }
+  if (message.linksIntoSlack) {
+    refused('slack_link', SLACK_LINK_TEXT);
+    noticeInBackground(deps, deps.notifier.sayInThread(message.channel, message.threadTs, SLACK_LINK_TEXT));
+    return 'slack_link';
+  }
 
   const assessment = assessReply(deps.optOuts, { from, to, text: message.text });
   if (!assessment.ok && assessment.reason === 'empty') {
@@ -335,6 +344,9 @@ async function blockedReply(
 /** Said to the writer of a message that mentions people in Slack. */
 export const MENTIONS_PEOPLE_TEXT =
   'Not sent to the customer: your message mentions someone in Slack (a person, a group, @here or @channel), so it is taken as written to colleagues and stays in this thread. To text the customer, post your reply without the mention.';
+
+export const SLACK_LINK_TEXT =
+  'Not sent: your reply links to a file, message or canvas in Slack, which the customer cannot open (only members of this workspace can), and a file cannot go by SMS. Post the reply again without the link; to share a file, give them a link anyone can open (Slack’s public file link, where the workspace allows it, or one from elsewhere).';
 
 /** The reply recorded as not sent; when the store cannot record it, the record as it would have been (said all the same). */
 function notSentRecord(

@@ -5,7 +5,7 @@ import type { ReplyStatus } from '../../../core/ports/conversationReplies.js';
 import { isTransientStoreError, storeErrorReason } from '../../../core/ports/storeErrors.js';
 import { describeError } from '../../../errors.js';
 import { warnOncePerMinute } from '../../../logOncePerMinute.js';
-import { mentionsPeople, typedTextNamed } from '../../messageText.js';
+import { linksIntoSlack, mentionsPeople, typedTextNamed } from '../../messageText.js';
 import { customEmojiNames } from '../../richTextMarkup.js';
 import { GROUPED_POST_REPLY_REFUSAL } from '../../ui/groupedPost.js';
 import type { SlackDeps } from '../context.js';
@@ -244,6 +244,7 @@ export function threadReplyListener(deps: SlackDeps) {
         userId: message.user,
         text: await typedTextNamed(message.text ?? '', deps.services.directory, message.blocks),
         hasFiles: (message.files?.length ?? 0) > 0,
+        linksIntoSlack: linksIntoSlack(message.text ?? '', message.blocks),
         mentionsPeople: mentionsPeople(message.text ?? '', message.blocks),
         customEmoji: customEmojiNames(message.blocks),
         underOwnPost: context.botUserId !== undefined && message.parent_user_id === context.botUserId,
