@@ -70,7 +70,13 @@ const commandBody = z.object({ text: z.string().max(4000) });
 const submitBody = z.object({ values: stateValues });
 const viewActionBody = actionSchema.extend({ values: stateValues.default({}) });
 const optionsBody = z.object({ blockId: z.string().max(255), actionId: z.string().max(255), value: z.string().max(200) });
-const inboundBody = z.object({ from: z.string().trim().min(1), to: z.string().trim().min(1), text: z.string().max(10_000) });
+// `media`: an MMS, with at most the 5 attachments Wavix allows (the emulator refuses more, as its send does).
+const inboundBody = z.object({
+  from: z.string().trim().min(1),
+  to: z.string().trim().min(1),
+  text: z.string().max(10_000),
+  media: z.array(z.string().trim().min(1).max(2_000)).max(5).optional(),
+});
 const approveBody = z.object({ country: z.string().regex(/^[A-Z]{2}$/) });
 const rejectBody = approveBody.extend({ reason: z.string().trim().min(1).max(200).default('Rejected by the carrier') });
 const identityBody = z.object({ as: z.enum(['admin', 'member']) });
@@ -326,19 +332,20 @@ export function createConsoleApi(deps: ConsoleApiDeps) {
         const sms = await readJson(req, inboundBody);
         const { status, json } = await emulatorAdmin('inbound', sms);
         const route = `from ${formatPhoneForPeople(sms.from)} to ${formatPhoneForPeople(sms.to)}`;
+        const kind = sms.media && sms.media.length > 0 ? 'MMS' : 'SMS';
         if (status !== 200) {
           const reason = str(json.message) || str(json.error) || `HTTP ${status}`;
-          feed.addNote(`Wavix (emulator) did not take the SMS ${route}: ${reason}`, 'error');
+          feed.addNote(`Wavix (emulator) did not take the ${kind} ${route}: ${reason}`, 'error');
           return { status, error: reason };
         }
         const webhookStatus = json.webhook_status;
         if (json.delivered_to === null) {
-          feed.addNote(`Wavix (emulator) took the SMS ${route}, but no inbound webhook is set, so nobody was told.`, 'error');
+          feed.addNote(`Wavix (emulator) took the ${kind} ${route}, but no inbound webhook is set, so nobody was told.`, 'error');
         } else if (typeof webhookStatus === 'number' && webhookStatus >= 200 && webhookStatus < 300) {
-          feed.addNote(`Wavix (emulator) posted an inbound SMS ${route} to smsops' webhook: HTTP ${webhookStatus}.`);
+          feed.addNote(`Wavix (emulator) posted an inbound ${kind} ${route} to smsops' webhook: HTTP ${webhookStatus}.`);
         } else {
           feed.addNote(
-            `Wavix (emulator) posted an inbound SMS ${route}; smsops answered ${webhookStatus ?? str(json.webhook_error)}.`,
+            `Wavix (emulator) posted an inbound ${kind} ${route}; smsops answered ${webhookStatus ?? str(json.webhook_error)}.`,
             'error',
           );
         }

@@ -244,6 +244,31 @@ describe('sandbox console API (plain HTTP, no browser)', () => {
     for (const shown of formattedTexts(post.blocks)) expect(shown).not.toContain('<!channel>');
   });
 
+  it('simulates an inbound MMS: its media reach PortSIP as Wavix posted them and show as links in the inbox post', async () => {
+    const media = [
+      'https://api.wavix.com/v3/messages/attachments/4f0c2a/photo.jpg',
+      'https://api.wavix.com/v3/messages/attachments/4f0c2a/b.png',
+    ];
+    const sent = await t.api('inbound', { from: '+14155550123', to: '+14155550100', text: '', media });
+    expect(sent.status).toBe(200);
+    const state = await t.waitForState(
+      (s) => (s.portsip.length > 0 && items(s, (i) => i.channel === inboxChannel).length > 0 ? s : undefined),
+      'the PortSIP delivery and the inbox post',
+    );
+    expect(JSON.parse(state.portsip[0].body).message_body).toEqual({ text: '', media });
+    const [post] = items(state, (i) => i.channel === inboxChannel);
+    expect(JSON.stringify(post.blocks)).toContain(`<${media[0]}|media 1> · <${media[1]}|media 2>`);
+    expect(items(state, (i) => i.kind === 'note' && i.text.includes('posted an inbound MMS'))).toHaveLength(1);
+    // More than Wavix's 5 attachments: refused by the console, as Wavix would not carry them.
+    const six = await t.api('inbound', {
+      from: '+14155550123',
+      to: '+14155550100',
+      text: '',
+      media: [...media, ...media, ...media],
+    });
+    expect(six.status).toBe(400);
+  });
+
   it('says why Wavix did not take an SMS to a number that is not SMS-enabled', async () => {
     const sent = await t.api('inbound', { from: '+14155550123', to: '+4930901820', text: 'hello' });
     expect(sent.json.error).toMatch(/not SMS-enabled/);

@@ -69,7 +69,11 @@ const inbound = byId<HTMLFormElement>('inbound');
 inbound.addEventListener('submit', (event) => {
   event.preventDefault();
   const field = (name: string) => (inbound.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | null)?.value ?? '';
-  const sms = { from: field('from'), to: field('to'), text: field('text') };
+  const media = field('media')
+    .split('\n')
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  const sms = { from: field('from'), to: field('to'), text: field('text'), ...(media.length > 0 ? { media } : {}) };
   busy(inbound.querySelector('button'), 'inbound-status', async () => {
     setStatus('inbound-status', 'Sending…');
     const result = await api<{ error?: string; webhookStatus?: number }>('inbound', sms);
