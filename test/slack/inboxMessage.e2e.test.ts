@@ -119,6 +119,8 @@ describe('/sms inbox <Wavix message id>', () => {
 
     const shown = await say('inbox wvx-many');
     expect(shown).toContain('MMS (40 media)');
+    // Whether PortSIP has them is the Deliveries section's to say.
+    expect(shown).toContain('*Media* (PortSIP is sent them all as Wavix posted them)');
     expect(shown).toContain(`<${url(30)}|media 31>`);
     expect(shown).toMatch(/• \d+ more not shown here/);
     expect(await say('inbox wvx-long')).toContain('media 1: a URL of 3,018 characters, too long to show in Slack');

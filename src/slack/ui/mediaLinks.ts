@@ -54,7 +54,7 @@ export function mediaLine(media: readonly string[] | null, budget: number, wavix
 
 /**
  * Every media item of one message, one a line, for `/sms inbox <Wavix id>`: as many as `budget` holds, then how many
- * more; a URL too long for Slack is named with its length. Either way PortSIP got the list whole, as Wavix sent it.
+ * more; a URL too long for Slack is named with its length. Either way PortSIP is sent the list whole, as Wavix sent it.
  */
 export function mediaList(media: readonly string[], budget: number): string {
   const lines: string[] = [];
@@ -69,5 +69,6 @@ export function mediaList(media: readonly string[], budget: number): string {
     lines.push(line);
     length += line.length + 1;
   }
-  return `*Media* (PortSIP got ${media.length === 1 ? 'it' : 'them all'} as Wavix sent ${media.length === 1 ? 'it' : 'them'})\n${lines.join('\n')}`;
+  // Whether PortSIP has them yet is the Deliveries section's to say: only that it is sent them all, unchanged.
+  return `*Media* (PortSIP is sent ${media.length === 1 ? 'it' : 'them all'} as Wavix posted ${media.length === 1 ? 'it' : 'them'})\n${lines.join('\n')}`;
 }
