@@ -22,11 +22,14 @@ export interface WebhookBodyBudget {
   inUse(): number;
 }
 
+/** What reserving nothing gives back: one shared function, not a closure per small body. */
+const NOTHING_HELD = () => {};
+
 export function createWebhookBodyBudget(limitBytes = WEBHOOK_BODY_BUDGET_BYTES): WebhookBodyBudget {
   let inUse = 0;
   return {
     reserve(bytes) {
-      if (bytes <= SMALL_WEBHOOK_BODY_BYTES) return () => {};
+      if (bytes <= SMALL_WEBHOOK_BODY_BYTES) return NOTHING_HELD;
       if (inUse + bytes > limitBytes) return null;
       inUse += bytes;
       let released = false;

@@ -123,8 +123,10 @@ export async function admitWebhook(
   const { budget } = gate;
   const lengthKnown = req.headers['content-length'] !== undefined && Number.isFinite(declared);
   let mayGrow: ((size: number) => boolean) | undefined;
-  if (budget && lengthKnown) {
-    // What reading it may hold: its declared length, or the most kept when declared larger.
+  if (budget && lengthKnown && declared > SMALL_WEBHOOK_BODY_BYTES) {
+    // What reading it may hold: its declared length, or the most kept when declared larger. A usual SMS (declared at
+    // most SMALL_WEBHOOK_BODY_BYTES) never waits for the budget (reserve would hold nothing), so it gets no 'close'
+    // listener and release closure: the relay's hot path made one of each for every SMS.
     const release = budget.reserve(Math.min(declared, WEBHOOK_BODY_LIMIT));
     if (release === null) {
       answerBusy(res);
@@ -132,7 +134,7 @@ export async function admitWebhook(
     }
     // Held until the answer is out: the body is stored (or refused) only after it was read whole.
     res.once('close', release);
-  } else if (budget) {
+  } else if (budget && !lengthKnown) {
     // A body sent chunked (a proxy or tunnel forwarding it as it comes) took the most kept up front: 32 usual 1 KB SMS
     // at once held the 8 MB, and 24 of 64 were answered 503 where a Content-Length had them all taken (a probe). It
     // takes the budget once it is past the size of a usual SMS, as a declared one would.
