@@ -207,11 +207,13 @@ export function createPortsipSender(
         Buffer.from(withoutRouteSecrets(Buffer.concat(chunks).subarray(0, KEPT_BYTES).toString('utf8'), target.secrets))
           .subarray(0, EXCERPT_BYTES)
           .toString('utf8');
+      // The route's Retry-After hold learns of every answered outcome here, not in a `.then` of each post: a promise and
+      // a closure fewer per SMS (outcomes that posted nothing, held or refused, never start or end a hold).
       const finish = (outcome: AttemptOutcome) => {
         if (settled) return;
         settled = true;
         clearTimeout(deadline);
-        resolve(outcome);
+        resolve(heard(rawUrl, outcome));
       };
       const startedAt = Date.now();
       const deadline = setTimeout(() => {
@@ -318,12 +320,9 @@ export function createPortsipSender(
     });
 
   return {
-    send: async (batch: Array<{ delivery: { destination: string }; message: InboundMessage }>): Promise<AttemptOutcome[]> =>
-      Promise.all(
-        batch.map(({ delivery, message }) =>
-          post(delivery.destination, message).then((outcome) => heard(delivery.destination, outcome)),
-        ),
-      ),
+    // Not `async`: an async function returning Promise.all's promise wraps it in one more, settled two turns later.
+    send: (batch: Array<{ delivery: { destination: string }; message: InboundMessage }>): Promise<AttemptOutcome[]> =>
+      Promise.all(batch.map(({ delivery, message }) => post(delivery.destination, message))),
     /** Cuts the attempts still waiting for PortSIP (the stop's grace is over): each ends as a failed attempt. */
     close: () => {
       closing = true;
