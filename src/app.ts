@@ -153,6 +153,11 @@ export interface StartOptions {
    * was and nothing relayed (src/processMain.ts says so on a second signal).
    */
   onOpeningDatabase?: () => void;
+  /**
+   * Called once another process turned out to hold the database (the instance lease taken or removed): this process
+   * can never relay again, so the process stops it and exits 1 for its supervisor to start it afresh (src/processMain.ts).
+   */
+  onDatabaseLost?: (reason: string) => void;
   /** Test knobs for the Slack side (ack timeout, Web API retries). */
   slack?: Pick<SlackSurfaceOptions, 'unhandledRequestTimeoutMillis' | 'retryConfig'>;
   /**
@@ -209,8 +214,15 @@ export async function startSmsops(config: Config, deps: StartOptions): Promise<R
 async function startParts(config: Config, deps: StartOptions, started: Array<() => Promise<void>>): Promise<RunningSmsops> {
   const { logger } = deps;
   const now = deps.now ?? Date.now;
-  // Another process holding the database after all (clock jump, split brain): stop relaying and running jobs.
-  const onLeaseLost = () => void Promise.all([relay.stop(), watch.stop()]);
+  // Another process holding the database after all (clock jump, split brain, this one frozen past its lease): stop
+  // relaying and running jobs at once, then let the process end (onDatabaseLost). Left running, it went on
+  // acknowledging webhooks into a database nothing relayed once the other process gave the lease back (a second
+  // smsops started while this one was frozen, which then failed to listen on the port this one held: 1,010 SMS
+  // acknowledged and stuck, no alert; a probe).
+  const onLeaseLost = (reason: string) => {
+    void Promise.all([relay.stop(), watch.stop()]);
+    deps.onDatabaseLost?.(reason);
+  };
   // Before smsops opens the database itself: an smsops from before instance leases still running on it is refused.
   if ((deps.mode ?? 'production') === 'production' && leaselessProcessHoldsDatabase(config.databasePath))
     throw new LeaselessProcessError();

@@ -64,12 +64,18 @@ async function main(): Promise<void> {
   const stopAsked = new AbortController();
   const progress: StartProgress = { databaseOpened: sandbox };
   let startedWith: (started: Promise<Started>) => void = () => {};
-  stopOnSignals(new Promise<Started>((resolve) => (startedWith = resolve)), stopAsked, progress);
+  const stopper = stopOnSignals(new Promise<Started>((resolve) => (startedWith = resolve)), stopAsked, progress);
   const starting = sandbox
     ? startSandboxMode(env, sandboxAsked(env) ? 'asked' : 'unconfigured', fileProblems)
-    : startProduction(env, fileProblems, stopAsked.signal, () => {
-        progress.databaseOpened = true;
-      });
+    : startProduction(
+        env,
+        fileProblems,
+        stopAsked.signal,
+        () => {
+          progress.databaseOpened = true;
+        },
+        stopper.stopForLostDatabase,
+      );
   startedWith(starting);
   await starting;
 }
@@ -176,6 +182,7 @@ function startProduction(
   fileProblems: readonly string[],
   stopAsked: AbortSignal,
   onOpeningDatabase: () => void,
+  onDatabaseLost: () => void,
 ): Promise<Started> {
   const parsed = withEnvFileProblems(parseConfig(env), fileProblems);
   // Only where smsops has not run yet: an install restarted with a value mistyped (a key being rotated) was told the
@@ -186,6 +193,7 @@ function startProduction(
       logger,
       stopAsked,
       onOpeningDatabase,
+      onDatabaseLost,
       environment: env,
       checkSlackToken: (onRefused, onClock) => checkSlackToken(config.slack, logger, onRefused, Date.now, onClock),
     });
@@ -241,17 +249,28 @@ const startSandboxMode = (
  * end a stop that hangs. Before the database opened (an upgrade's backup being stopped) it exits 0 instead: nothing was
  * relayed or migrated, as after the first one's stop.
  */
+/** What stops smsops when its instance lease was lost, in place of a signal's name. */
+const LOST_DATABASE = 'instance lease lost';
+
 /** A repeat of the first signal within this is the same signal, passed on by npm. */
 const SAME_SIGNAL_MS = 500;
 
-function stopOnSignals(starting: Promise<Started>, startAbort: AbortController, progress: StartProgress): void {
+function stopOnSignals(
+  starting: Promise<Started>,
+  startAbort: AbortController,
+  progress: StartProgress,
+): { stopForLostDatabase: () => void } {
   let stopAsked = false;
   let startedLogger: Logger | undefined;
   const stop = async (signal: string) => {
     const started = await starting;
     if (!started) return;
     const { app, logger } = started;
-    logger.info('stopping', { signal });
+    if (signal === LOST_DATABASE)
+      logger.error(
+        'stopping: another smsops process holds the database now, so this one can no longer relay; exiting 1 for the supervisor to start smsops again (that start waits for the other one, or takes the database over once it is gone)',
+      );
+    else logger.info('stopping', { signal });
     try {
       await app.stop();
       logger.info('stopped');
@@ -293,6 +312,13 @@ function stopOnSignals(starting: Promise<Started>, startAbort: AbortController, 
   const onInt = () => onSignal('SIGINT');
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onInt);
+  const stopForLostDatabase = () => {
+    if (stopAsked) return;
+    stopAsked = true;
+    // Not a stop anyone asked for: exit 1, so that systemd's Restart=on-failure starts smsops again too.
+    process.exitCode = 1;
+    void stop(LOST_DATABASE);
+  };
   void starting.then((started) => {
     startedLogger = started?.logger;
     // A start stopped as asked (an upgrade's backup cut short) keeps them: a second signal handled after it ended
@@ -302,6 +328,7 @@ function stopOnSignals(starting: Promise<Started>, startAbort: AbortController, 
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
   });
+  return { stopForLostDatabase };
 }
 
 // Run on import: main.ts imports this module once the young generation's hold is set.
