@@ -25,7 +25,8 @@ type Running = { stop(): Promise<void> };
  * Process entry: configuration → the app (or the sandbox: asked for, or nothing of smsops configured) → signals.
  * Exit codes: 2 for a configuration error (nothing started, including a database of the other mode) or a database
  * whose migrations this smsops refuses (changed, missing, newer) or one that failed for a reason in the data or the SQL, 1 for a failure while starting that may pass by
- * itself or a stop that failed or was cut short by a second signal, 0 after a clean stop.
+ * itself, a stop that failed or was cut short by a second signal, or one made because another process took the
+ * instance lease, 0 after a clean stop.
  */
 async function main(): Promise<void> {
   limitHeapGrowth();
@@ -182,7 +183,7 @@ function startProduction(
   fileProblems: readonly string[],
   stopAsked: AbortSignal,
   onOpeningDatabase: () => void,
-  onDatabaseLost: () => void,
+  onDatabaseLost: (reason: string) => void,
 ): Promise<Started> {
   const parsed = withEnvFileProblems(parseConfig(env), fileProblems);
   // Only where smsops has not run yet: an install restarted with a value mistyped (a key being rotated) was told the
@@ -249,9 +250,6 @@ const startSandboxMode = (
  * end a stop that hangs. Before the database opened (an upgrade's backup being stopped) it exits 0 instead: nothing was
  * relayed or migrated, as after the first one's stop.
  */
-/** What stops smsops when its instance lease was lost, in place of a signal's name. */
-const LOST_DATABASE = 'instance lease lost';
-
 /** A repeat of the first signal within this is the same signal, passed on by npm. */
 const SAME_SIGNAL_MS = 500;
 
@@ -259,16 +257,17 @@ function stopOnSignals(
   starting: Promise<Started>,
   startAbort: AbortController,
   progress: StartProgress,
-): { stopForLostDatabase: () => void } {
+): { stopForLostDatabase: (reason: string) => void } {
   let stopAsked = false;
   let startedLogger: Logger | undefined;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, lostReason?: string) => {
     const started = await starting;
     if (!started) return;
     const { app, logger } = started;
-    if (signal === LOST_DATABASE)
+    if (lostReason)
       logger.error(
-        'stopping: another smsops process holds the database now, so this one can no longer relay; exiting 1 for the supervisor to start smsops again (that start waits for the other one, or takes the database over once it is gone)',
+        'stopping: this process can no longer relay without the instance lease; exiting 1 for the supervisor to start smsops again (that start waits for a process holding the lease, or takes the database when none does)',
+        { reason: lostReason },
       );
     else logger.info('stopping', { signal });
     try {
@@ -312,12 +311,12 @@ function stopOnSignals(
   const onInt = () => onSignal('SIGINT');
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onInt);
-  const stopForLostDatabase = () => {
+  const stopForLostDatabase = (reason: string) => {
     if (stopAsked) return;
     stopAsked = true;
     // Not a stop anyone asked for: exit 1, so that systemd's Restart=on-failure starts smsops again too.
     process.exitCode = 1;
-    void stop(LOST_DATABASE);
+    void stop('instance lease lost', reason);
   };
   void starting.then((started) => {
     startedLogger = started?.logger;

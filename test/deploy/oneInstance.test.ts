@@ -103,7 +103,7 @@ describe('one smsops per database', () => {
     expect(app.p.logs.some((l) => l.includes('instance lease lost') && l.includes('box-two') && l.includes('"pid":77'))).toBe(
       true,
     );
-    expect(app.p.logs.join('\n')).toContain('another smsops process holds the database now');
+    expect(app.p.logs.join('\n')).toContain('can no longer relay without the instance lease; exiting 1');
     // Its stop leaves the new holder's lease (and its deliveries' leases) alone.
     const check = new Database(db, { readonly: true });
     expect(check.prepare('SELECT host FROM instance_lease').get()).toEqual({ host: 'box-two' });
@@ -125,6 +125,7 @@ describe('one smsops per database', () => {
     // it, with no alert (1,010 SMS in a probe). Now it exits 1 and the supervisor's next start takes the database.
     const exited = await Promise.race([app.p.exited, new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
     expect(exited?.code).toBe(1);
+    expect(app.p.logs.join('\n')).toContain('the instance lease row was removed');
     const next = await start(db);
     expect((await fetch(`http://127.0.0.1:${next.port}/healthz`)).status).toBe(200);
   });
