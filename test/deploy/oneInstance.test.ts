@@ -3,7 +3,14 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, productionEnv, type SmsopsProcess, spawnSmsops, startSmsopsProcess } from '../helpers/smsopsProcess.js';
+import {
+  freePort,
+  inboundWebhookBody,
+  productionEnv,
+  type SmsopsProcess,
+  spawnSmsops,
+  startSmsopsProcess,
+} from '../helpers/smsopsProcess.js';
 
 /** Real processes on one SQLite file: the second is refused while the first holds the database. */
 describe('one smsops per database', () => {
@@ -128,6 +135,35 @@ describe('one smsops per database', () => {
     expect(app.p.logs.join('\n')).toContain('the instance lease row was removed');
     const next = await start(db);
     expect((await fetch(`http://127.0.0.1:${next.port}/healthz`)).status).toBe(200);
+  });
+
+  it('woken from a freeze after another process took its lease, stores no webhook waiting for it', {
+    timeout: 60_000,
+  }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsops-lease-'));
+    const db = join(dir, 'smsops.db');
+    const app = await start(db);
+    process.kill(app.p.pid, 'SIGSTOP');
+    // While it is frozen another smsops took the database, and Wavix posts an SMS to the frozen one's port.
+    const other = new Database(db);
+    other.prepare("UPDATE instance_lease SET holder_id = 'intruder', host = 'box-two', pid = 77 WHERE id = 1").run();
+    const posted = fetch(`http://127.0.0.1:${app.port}/webhooks/wavix/inbound/one-instance-secret-0123456789ab`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: inboundWebhookBody('sent-to-the-frozen-one'),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    process.kill(app.p.pid, 'SIGCONT');
+    // Refused (Wavix sends it again, to the holder) rather than written under the holder's write lock.
+    // (Or its connection closed by the stop that follows, unanswered: either way Wavix sends it again.)
+    const answer = await posted.then(
+      (res) => res.status,
+      () => 'closed unanswered',
+    );
+    expect([503, 'closed unanswered']).toContain(answer);
+    expect(other.prepare('SELECT count(*) AS n FROM inbound_messages').get()).toEqual({ n: 0 });
+    other.close();
+    expect((await app.p.exited).code).toBe(1);
   });
 
   it('stops relaying and fails /healthz while its lease runs out unrenewed (database locked), and resumes after', {
