@@ -270,8 +270,13 @@ export function openStore(
       // A write still queued (a lazy outcome, or one the gate held until the checkpointer stopped) is committed before
       // the close: its caller was promised a commit, and its webhook may be waiting to be answered.
       for (const commit of commits) commit.commitNow();
+      const lost = held.state().lostReason !== null;
       held.release();
-      closeDatabase(db);
+      // Another process holds the database now (this one woke from a freeze past its lease): its WAL is that one's to
+      // checkpoint. A TRUNCATE checkpoint here held the write lock while it copied a WAL grown during the freeze, and
+      // the holder's writes failed meanwhile ("locked by another process" in its /healthz for 7-10 s; a probe).
+      if (lost) db.close();
+      else closeDatabase(db);
     },
   };
 }
