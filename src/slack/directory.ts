@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { ChannelTooLargeError, type WorkspaceDirectory } from '../core/ports/directory.js';
 import { AppError, describeError, err, ok, type Result } from '../errors.js';
 import type { Logger } from '../log.js';
+import { warnOncePerMinute } from '../logOncePerMinute.js';
 import { toBoltLogger } from './boltLogger.js';
 import { slackErrorCode } from './slackErrorCode.js';
 
@@ -21,6 +22,14 @@ const CHANNEL_NAME_TTL_MS = 5 * 60_000;
 /** 50 pages of 1,000: larger channels are not expected; past that smsops says it could not tell. */
 const MAX_MEMBER_PAGES = 50;
 const MEMBERS_PER_PAGE = 1_000;
+/**
+ * What the directory keeps at most. Each answer was kept for good, read or not: a channel's members (up to 50,000 ids)
+ * long after its minute, every person ever asked about. A colleague's script naming channel after channel in
+ * `/sms traffic`, or a large workspace's turnover, only grew it (a probe: 100,000 people asking `/sms inbox` kept
+ * 100,000 users.info answers). Expired answers go (a person's stays as their last known, for the guest check), and past
+ * these bounds the oldest answers go first, said in the log; a dropped one is asked of Slack again when needed.
+ */
+export const DIRECTORY_KEPT = { users: 10_000, channelNames: 5_000, memberIds: 250_000 } as const;
 
 const userInfoSchema = z.object({
   user: z.object({
@@ -74,6 +83,8 @@ export interface SlackDirectoryOptions {
   adminTtlMs?: number;
   membersTtlMs?: number;
   freshMembersTtlMs?: number;
+  /** The bounds of what is kept (DIRECTORY_KEPT by default). */
+  kept?: { users: number; channelNames: number; memberIds: number };
 }
 
 /**
@@ -87,9 +98,61 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
   const adminTtl = options.adminTtlMs ?? ADMIN_TTL_MS;
   const membersTtl = options.membersTtlMs ?? MEMBERS_TTL_MS;
   const freshMembersTtl = Math.min(options.freshMembersTtlMs ?? FRESH_MEMBERS_TTL_MS, membersTtl);
+  const kept = options.kept ?? DIRECTORY_KEPT;
+  // Each map in the order its entries were last set (an answer replacing another moves to the end): oldest first.
   const users = new Map<string, { value: SlackUser; at: number }>();
   const channelNames = new Map<string, { value: string; at: number }>();
   const members = new Map<string, { value: ReadonlySet<string>; at: number }>();
+  let memberIds = 0;
+  const forgotten = warnOncePerMinute(
+    options.logger,
+    'Slack directory full: its oldest answers were forgotten (asked of Slack again when needed)',
+    {},
+    { countField: 'forgottenSinceLastLine', level: 'info' },
+  );
+  const keepUser = (userId: string, value: SlackUser) => {
+    users.delete(userId);
+    users.set(userId, { value, at: now() });
+    // Not dropped when expired: the guest check falls back on a person's last known answer while Slack fails.
+    while (users.size > kept.users) {
+      users.delete(users.keys().next().value as string);
+      forgotten('users', { what: 'people' });
+    }
+  };
+  const keepChannelName = (channel: string, value: string) => {
+    const at = now();
+    channelNames.delete(channel);
+    for (const [old, entry] of channelNames) {
+      if (at - entry.at < CHANNEL_NAME_TTL_MS) break;
+      channelNames.delete(old);
+    }
+    channelNames.set(channel, { value, at });
+    while (channelNames.size > kept.channelNames) {
+      channelNames.delete(channelNames.keys().next().value as string);
+      forgotten('channelNames', { what: 'channel names' });
+    }
+  };
+  const dropMembers = (channel: string) => {
+    const entry = members.get(channel);
+    if (entry === undefined) return;
+    members.delete(channel);
+    memberIds -= entry.value.size;
+  };
+  const keepMembers = (channel: string, value: ReadonlySet<string>) => {
+    const at = now();
+    dropMembers(channel);
+    // Past membersTtl an answer is read by nobody (a fresh read wants 5 s): it goes.
+    for (const [old, entry] of members) {
+      if (at - entry.at < membersTtl) break;
+      dropMembers(old);
+    }
+    members.set(channel, { value, at });
+    memberIds += value.size;
+    while (memberIds > kept.memberIds && members.size > 1) {
+      dropMembers(members.keys().next().value as string);
+      forgotten('members', { what: 'channel members' });
+    }
+  };
   // Concurrent questions about the same channel share one read.
   const reading = new Map<string, Promise<Result<ReadonlySet<string>>>>();
 
@@ -132,7 +195,7 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
   const askUser = async (userId: string): Promise<Result<SlackUser>> => {
     try {
       const { user } = userInfoSchema.parse(await options.client.users.info({ user: userId }));
-      users.set(userId, { value: user, at: now() });
+      keepUser(userId, user);
       return ok(user);
     } catch (error) {
       options.logger.warn('users.info failed', { user: userId, error: describeError(error) });
@@ -217,7 +280,7 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
       try {
         const name = channelInfoSchema.parse(await options.client.conversations.info({ channel })).channel.name;
         if (!name) return err(new DirectoryError('conversations.info', new Error('no name given')));
-        channelNames.set(channel, { value: name, at: now() });
+        keepChannelName(channel, name);
         return ok(name);
       } catch (error) {
         options.logger.warn('conversations.info failed', { channel, error: describeError(error) });
@@ -243,11 +306,19 @@ export function createSlackDirectory(options: SlackDirectoryOptions): WorkspaceD
       }
       const read = await pending;
       if (!read.ok) {
-        if (read.error instanceof ChannelTooLargeError) tooLarge.set(channel, { members: read.error.maxMembers, at: now() });
+        if (read.error instanceof ChannelTooLargeError) {
+          const at = now();
+          for (const [old, entry] of tooLarge) {
+            if (at - entry.at < membersTtl) break;
+            tooLarge.delete(old);
+          }
+          tooLarge.delete(channel);
+          tooLarge.set(channel, { members: read.error.maxMembers, at });
+        }
         return read;
       }
       tooLarge.delete(channel);
-      members.set(channel, { value: read.value, at: now() });
+      keepMembers(channel, read.value);
       return ok(read.value.has(userId));
     },
   };

@@ -1,7 +1,7 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
-import { createSlackDirectory } from '../../src/slack/directory.js';
+import { createLogger, silentLogger } from '../../src/log.js';
+import { createSlackDirectory, DIRECTORY_KEPT } from '../../src/slack/directory.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fakeSlack.js';
 
 let fakeSlack: FakeSlack;
@@ -161,5 +161,45 @@ describe('the workspace directory over Slack', () => {
     expect(await d.channelName('C0INBOX001')).toEqual({ ok: true, value: 'sms-inbox' });
     expect(fakeSlack.callsTo('users.info')).toHaveLength(3);
     expect(fakeSlack.callsTo('conversations.info')).toHaveLength(2);
+  });
+
+  it('keeps at most DIRECTORY_KEPT answers: past it the oldest are forgotten, said in the log, and asked of Slack again', async () => {
+    // A stub client: a workspace of 12,000 people and 300 channels of 1,000 members, asked about one after the other
+    // (a large workspace's turnover, or a script naming channel after channel in `/sms traffic`).
+    const calls = { users: 0, members: 0 };
+    const client = {
+      users: {
+        info: async ({ user }: { user: string }) => {
+          calls.users += 1;
+          return { ok: true, user: { id: user, team_id: 'T1', profile: { display_name: user } } };
+        },
+      },
+      conversations: {
+        members: async ({ channel }: { channel: string }) => {
+          calls.members += 1;
+          return { ok: true, members: Array.from({ length: 1_000 }, (_, i) => `U${channel}${i}`) };
+        },
+      },
+    } as unknown as webApi.WebClient;
+    const lines: string[] = [];
+    const d = createSlackDirectory({
+      client,
+      logger: createLogger({ level: 'info', sink: (line) => lines.push(line) }),
+      now: () => clock,
+    });
+    const people = DIRECTORY_KEPT.users + 2_000;
+    for (let i = 0; i < people; i++) expect((await d.userName(`U${i}`)).ok).toBe(true);
+    const channels = DIRECTORY_KEPT.memberIds / 1_000 + 50;
+    for (let i = 0; i < channels; i++) expect((await d.isChannelMember(`C${i}`, 'U0PLAIN001')).ok).toBe(true);
+    expect(calls).toEqual({ users: people, members: channels });
+    // The newest are still known; the oldest were forgotten (within their TTL) and cost a call again.
+    await d.userName(`U${people - 1}`);
+    await d.isChannelMember(`C${channels - 1}`, 'U0PLAIN001');
+    expect(calls).toEqual({ users: people, members: channels });
+    await d.userName('U0');
+    await d.isChannelMember('C0', 'U0PLAIN001');
+    expect(calls).toEqual({ users: people + 1, members: channels + 1 });
+    const said = lines.filter((line) => line.includes('Slack directory full'));
+    expect(said.map((line) => JSON.parse(line).what).sort()).toEqual(['channel members', 'people']);
   });
 });
