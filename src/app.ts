@@ -11,6 +11,7 @@ import {
   takeReplyWhenWritable,
 } from './core/conversations/replyFromThread.js';
 import { createReplyQueue } from './core/conversations/replyQueue.js';
+import { createSendsInFlight } from './core/conversations/sendsInFlight.js';
 import { answerThreadNotKept } from './core/conversations/threadNotKept.js';
 import { followHostClock } from './core/hostClockAlert.js';
 import { createKeyedGap } from './core/keyedGap.js';
@@ -503,6 +504,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   // replies go out in the order they were written; stop() waits for those in flight.
   void markInterruptedSends({ replies: repositories.conversationReplies, notifier: notifier.replies, logger });
   const replyQueue = createReplyQueue();
+  const replySends = createSendsInFlight();
   /** When the stop stops waiting for replies (Date.now() time); undefined while running. */
   let repliesWaitedUntil: number | undefined;
   const replyDeps = {
@@ -522,6 +524,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     ...(deps.replyWriteWaitMs !== undefined ? { writeWaitMs: deps.replyWriteWaitMs } : {}),
     mayStartSend: () => repliesWaitedUntil === undefined || Date.now() + REPLY_SEND_MAX_MS <= repliesWaitedUntil,
     background: (work: Promise<void>) => replyQueue.track(work),
+    sends: replySends,
   };
   // What became of each reply taken in: a Prometheus rule sees Wavix refusing replies or leaving their outcome unknown,
   // which no alert reads (the watch's failure rate counts only SMS Wavix took).
@@ -532,7 +535,12 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     { initial: (['sent', 'failed', 'unknown', 'blocked', 'not_allowed'] as const).map((outcome) => ({ outcome })) },
   );
   const deletedUnseen = createDeletedUnseen();
-  const deletionDeps = { replies: repositories.conversationReplies, audit: repositories.audit, logger: replyDeps.logger };
+  const deletionDeps = {
+    replies: repositories.conversationReplies,
+    audit: repositories.audit,
+    logger: replyDeps.logger,
+    sends: replySends,
+  };
   // Taken in (claimed and recorded) at once, before the thread's gather wait and the membership check; a write lock
   // held by another process is waited out for a while, then said to the person.
   const replyFromThread = async (message: ThreadMessage): Promise<ReplyOutcome> => {

@@ -930,6 +930,70 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(t.fakeSlack.callsTo('chat.update').some(saysStop) || statusLines(threadTs).some(saysStop)).toBe(true);
   }, 20_000);
 
+  // A reply deleted while its send waited out Wavix's 429 (or a slow Slack held its status line) was told "already being
+  // sent" and went out seconds later: the customer got "Sorry, wrong customer" that its writer took back before Wavix
+  // had it (a probe).
+  it('does not text a reply its writer deleted while the send waited out Wavix’s 429 (Retry-After 3 s); said in the thread', async () => {
+    const threadTs = await relayedThread();
+    t.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 429, retryAfterSeconds: 3 });
+    const replyTs = nextTs();
+    await reply(threadTs, 'Sorry, wrong customer', { ts: replyTs });
+    await waitUntil(
+      () => sendsToWavix().length === 1,
+      5000,
+      () => 'the first try',
+    );
+    await deleteEvent(threadTs, replyTs, 'Sorry, wrong customer');
+    await waitUntil(
+      () => t.fakeSlack.callsTo('chat.update').some((c) => /^(Not sent|Sent)/.test(String(c.args.text))),
+      8000,
+      () => 'the reply settled',
+    );
+    await settled(threadTs);
+    expect(sendsToWavix().map((r) => r.status)).toEqual([429]);
+    expect(outboundSms()).toEqual([]);
+    expect(rows('SELECT status, status_reason FROM conversation_replies')).toEqual([
+      { status: 'blocked', status_reason: 'its writer deleted it in Slack before it went out' },
+    ]);
+    expect(t.fakeSlack.callsTo('chat.update').map((c) => String(c.args.text).split(' · ')[0])).toContain(
+      'Not sent: its writer deleted it in Slack before it went out',
+    );
+    expect(
+      t.fakeSlack
+        .callsTo('chat.postEphemeral')
+        .filter((c) => c.args.user === REPLIER)
+        .map((c) => c.args.text),
+    ).toEqual(['Your reply was deleted before it went out: it was not sent to the customer.']);
+  }, 20_000);
+
+  it('tells the writer who deletes a reply during its send’s call to Wavix, once the send is over, that it went out', async () => {
+    const threadTs = await relayedThread();
+    t.emulator.injectFault({ method: 'POST', path: '/v3/messages', latencyMs: 3000 });
+    const replyTs = nextTs();
+    await reply(threadTs, 'Your order ships today', { ts: replyTs });
+    // Its status line up, Wavix is being called (and takes 3 s to answer).
+    await waitUntil(
+      () => statusLines(threadTs).length === 1,
+      5000,
+      () => 'the status line',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(rows('SELECT status FROM conversation_replies')).toEqual([{ status: 'sending' }]);
+    await deleteEvent(threadTs, replyTs, 'Your order ships today');
+    const told = () => t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER);
+    await waitUntil(
+      () => told().length === 1,
+      8000,
+      () => 'the writer told',
+    );
+    await settled(threadTs);
+    expect(outboundSms()).toHaveLength(1);
+    // Told once Wavix had it, not while the send might still have stopped.
+    expect(told().map((c) => c.args.text)).toEqual([
+      'Your reply was deleted, but the customer already has it as an SMS: deleting it in Slack does not take it back. To correct it, post a new reply in this thread.',
+    ]);
+  }, 20_000);
+
   it('shows an SMS whose sender was withheld as from no sender given, and refuses a reply to it with the reason: nothing reaches Wavix', async () => {
     const threadTs = await relayedThread('');
     const post = t.fakeSlack.callsTo('chat.postMessage').find((c) => c.result?.ts === threadTs);

@@ -3,6 +3,7 @@ import type { Logger } from '../../log.js';
 import type { AuditRepository } from '../ports/audit.js';
 import type { ConversationRepliesRepository, ReplyStatus } from '../ports/conversationReplies.js';
 import { replyAuditEntry } from './replyFromThread.js';
+import type { SendsInFlight } from './sendsInFlight.js';
 
 /** Why a reply deleted while it waited its turn was not sent (its status reason and audit detail). */
 export const DELETED_BEFORE_SENT = 'its writer deleted it in Slack before it went out';
@@ -49,12 +50,41 @@ export function createDeletedUnseen(now: () => number = Date.now, keptMs = UNSEE
 export interface DeletedReply {
   status: ReplyStatus;
   withdrawn: boolean;
+  /**
+   * Its send is under way in this process: it stops before Wavix is called again, or Wavix has it; the send tells the
+   * writer which, once it knows (deletedReplyText of how it ended).
+   */
+  toldBySend?: true;
+}
+
+/**
+ * What the writer of a deleted reply is told, or nothing when the reply never reached the customer anyway (its status
+ * line says why).
+ */
+export function deletedReplyText(deleted: DeletedReply): string | undefined {
+  if (deleted.withdrawn) return WITHDRAWN_TEXT;
+  const again = 'To correct it, post a new reply in this thread.';
+  switch (deleted.status) {
+    case 'queued':
+    case 'sending':
+      return `Your reply was deleted, but it was already being sent: the customer gets it as an SMS all the same (deleting it in Slack does not take it back). ${again}`;
+    case 'unknown':
+      return `Your reply was deleted, but it may have gone out as an SMS (its status line in this thread says so): deleting it in Slack does not take it back. ${again}`;
+    case 'accepted':
+    case 'pending':
+    case 'sent':
+    case 'delivered':
+      return `Your reply was deleted, but the customer already has it as an SMS: deleting it in Slack does not take it back. ${again}`;
+    default:
+      return undefined;
+  }
 }
 
 /**
  * The reply taken from the deleted Slack message at `ts`, if any. Still waiting its turn (queued behind the thread's
  * earlier replies, or its checks), it is not sent: a person who deletes a reply means it not to go, and its send has
- * not begun. Once begun, the SMS is the customer's whatever Slack shows: the caller says so to its writer.
+ * not begun. Being sent by this process, it stops before Wavix is called again (its send says what became of it). Once
+ * Wavix has it, the SMS is the customer's whatever Slack shows: the caller says so to its writer.
  */
 export function replyDeleted(
   deps: {
@@ -63,6 +93,8 @@ export function replyDeleted(
     logger: Logger;
     /** Where a deletion of a message no reply was taken from is kept, for the reply Slack may deliver after it. */
     unseen?: Pick<DeletedUnseen, 'remember'>;
+    /** The sends under way in this process: one deleted meanwhile stops before its next call to Wavix. */
+    sends?: Pick<SendsInFlight, 'deleted'>;
   },
   channel: string,
   ts: string,
@@ -72,6 +104,8 @@ export function replyDeleted(
     deps.unseen?.remember(channel, ts);
     return undefined;
   }
+  if (reply.status === 'sending' && deps.sends?.deleted(reply.id))
+    return { status: reply.status, withdrawn: false, toldBySend: true };
   if (reply.status !== 'queued') return { status: reply.status, withdrawn: false };
   const withdrawn = deps.replies.withdraw(reply.id, DELETED_BEFORE_SENT);
   if (!withdrawn) {

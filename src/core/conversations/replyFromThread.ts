@@ -15,9 +15,11 @@ import type { TenDlcStatusesReader } from '../ports/tenDlcStatuses.js';
 import type { SentMessage, WavixGateway } from '../ports/wavix.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { assessReply, type ReplyAssessment } from '../replyAssessment.js';
+import { DELETED_BEFORE_SENT, deletedReplyText, WITHDRAWN_TEXT } from './deletedReply.js';
 import { replyTagOf } from './replyTag.js';
 import { sendingNumberRefusal } from './sendingNumber.js';
 import { STOPPING_REASON, sendFailureOf, unknownOutcomeReason } from './sendOutcome.js';
+import type { SendsInFlight } from './sendsInFlight.js';
 import { notRecordedReason, REPLY_WRITE_WAIT_MS, whenWritable } from './whenWritable.js';
 
 /** A person's message in a Slack thread, as the listener hands it over. */
@@ -73,6 +75,8 @@ export interface ReplyFromThreadDeps {
   mayStartSend?: () => boolean;
   /** Work posted without holding the thread (a refusal's notice), handed over so a stop still waits for it. */
   background?: (work: Promise<void>) => void;
+  /** The sends under way, which a deletion in Slack stops before Wavix is called again (deletedReply.ts). */
+  sends?: SendsInFlight;
 }
 
 export type ReplyOutcome =
@@ -283,6 +287,23 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
     return notRecorded(deps, queued, error, cost);
   }
   if (!reply) return 'abandoned';
+  deps.sends?.begin(reply.id);
+  try {
+    return await sendStarted(deps, taken, reply, cost);
+  } finally {
+    deps.sends?.end(reply.id);
+  }
+}
+
+/** The reply marked `sending`: its status line, then Wavix, unless its writer deletes it before Wavix has it. */
+async function sendStarted(
+  deps: ReplyFromThreadDeps,
+  taken: TakenReply,
+  reply: ConversationReply,
+  cost: string | undefined,
+): Promise<ReplyOutcome> {
+  const { message, from, to } = taken;
+  const deleted = () => deps.sends?.isDeleted(reply.id) === true;
   // The status line goes up before Wavix is called, so it sits right under the reply and says "Sending…" meanwhile;
   // a slow or rate-limited Slack holds the SMS back for STATUS_LINE_WAIT_MS at most (the line then catches up).
   await waitAtMost(deps.notifier.showReplyStatus(reply, cost), STATUS_LINE_WAIT_MS);
@@ -291,6 +312,8 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
   // with nothing awaited between this and the call to Wavix.
   const late = assessReply(deps.optOuts, { from, to, text: message.text });
   if (!late.ok && late.reason === 'opted_out') return blockedReply(deps, reply, refusalOf(late), late.reason, cost);
+  // Deleted in Slack while its status line went up: Wavix does not have it yet.
+  if (deleted()) return withdrawnWhileSending(deps, message, reply, cost);
   let sent: SentMessage;
   // A retry (Wavix's 429 asks to wait seconds) is not made once the customer has texted STOP meanwhile.
   const optedOutSince = () => {
@@ -306,10 +329,16 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
         ...(deps.dlrCallbackUrl ? { callback_url: deps.dlrCallbackUrl } : {}),
         tag: replyTagOf(reply),
       },
-      { mayRetry: () => optedOutSince() === undefined },
+      { mayRetry: () => optedOutSince() === undefined && !deleted() },
     );
   } catch (error) {
-    if (sendFailureOf(error) === 'unknown') return sendOutcomeUnknown(deps, reply, error, cost);
+    if (sendFailureOf(error) === 'unknown') {
+      const outcome = await sendOutcomeUnknown(deps, reply, error, cost);
+      if (deleted()) await tellDeletedTooLate(deps, message, 'unknown');
+      return outcome;
+    }
+    // Certainly not sent, and deleted meanwhile (a 429's wait): what its writer asked for.
+    if (deleted()) return withdrawnWhileSending(deps, message, reply, cost);
     // Certainly not sent (a 429 not retried): said as the opt-out it was stopped for.
     const stoppedFor = optedOutSince();
     if (stoppedFor) return blockedReply(deps, reply, refusalOf(stoppedFor), stoppedFor.reason, cost);
@@ -323,7 +352,29 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
     await deps.notifier.showReplyStatus(record, cost, said);
     return 'failed';
   }
-  return recordSent(deps, reply, sent, cost);
+  const outcome = await recordSent(deps, reply, sent, cost);
+  if (deleted()) await tellDeletedTooLate(deps, message, outcome === 'sent' ? 'accepted' : 'failed');
+  return outcome;
+}
+
+/** A reply its writer deleted before Wavix had it: not sent, said on its status line and to them, and audited. */
+async function withdrawnWhileSending(
+  deps: ReplyFromThreadDeps,
+  message: ThreadMessage,
+  reply: ConversationReply,
+  cost: string | undefined,
+): Promise<ReplyOutcome> {
+  const record = notSentRecord(deps, reply, 'blocked', DELETED_BEFORE_SENT);
+  audit(deps, record, 'refused', DELETED_BEFORE_SENT, 'deleted_in_slack');
+  await deps.notifier.showReplyStatus(record, cost);
+  await deps.notifier.tellPerson(message.channel, message.threadTs, message.userId, WITHDRAWN_TEXT);
+  return 'withdrawn';
+}
+
+/** A reply deleted while Wavix was being called: its writer learns, once the send is over, what the customer has. */
+async function tellDeletedTooLate(deps: ReplyFromThreadDeps, message: ThreadMessage, status: ReplyStatus): Promise<void> {
+  const text = deletedReplyText({ status, withdrawn: false });
+  if (text !== undefined) await deps.notifier.tellPerson(message.channel, message.threadTs, message.userId, text);
 }
 
 /** A reply smsops will not send (opted out, a number that cannot send): recorded, audited and said on its status line. */

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import { type DeletedReply, WITHDRAWN_TEXT } from '../../../core/conversations/deletedReply.js';
+import { type DeletedReply, deletedReplyText } from '../../../core/conversations/deletedReply.js';
 import type { ReplyStatus } from '../../../core/ports/conversationReplies.js';
 import { isTransientStoreError, storeErrorReason } from '../../../core/ports/storeErrors.js';
 import { describeError } from '../../../errors.js';
@@ -72,29 +72,6 @@ const deletionSchema = z.object({
     bot_id: z.unknown().optional(),
   }),
 });
-
-/**
- * What the writer of a deleted reply is told, or nothing when the reply never reached the customer anyway (its status
- * line says why). A reply deleted while it waited its turn is not sent (core/conversations/deletedReply.ts).
- */
-export function deletedReplyText(deleted: DeletedReply): string | undefined {
-  if (deleted.withdrawn) return WITHDRAWN_TEXT;
-  const again = 'To correct it, post a new reply in this thread.';
-  switch (deleted.status) {
-    case 'queued':
-    case 'sending':
-      return `Your reply was deleted, but it was already being sent: the customer gets it as an SMS all the same (deleting it in Slack does not take it back). ${again}`;
-    case 'unknown':
-      return `Your reply was deleted, but it may have gone out as an SMS (its status line in this thread says so): deleting it in Slack does not take it back. ${again}`;
-    case 'accepted':
-    case 'pending':
-    case 'sent':
-    case 'delivered':
-      return `Your reply was deleted, but the customer already has it as an SMS: deleting it in Slack does not take it back. ${again}`;
-    default:
-      return undefined;
-  }
-}
 
 /**
  * A writer is told once per reply within this time, and again only when what to tell changed (a handful at most, the
@@ -199,7 +176,8 @@ export function threadReplyListener(deps: SlackDeps) {
         deps.logger.warn('a deleted reply could not be looked up', { channel, error: describeError(error) });
         return;
       }
-      const text = deleted && deletedReplyText(deleted);
+      // A send under way says what became of the reply itself, once it knows whether Wavix had it.
+      const text = deleted && !deleted.toldBySend ? deletedReplyText(deleted) : undefined;
       if (text === undefined || !firstEditNotice(channel, gone.ts, text)) return;
       await client.chat.postEphemeral({ channel, thread_ts: gone.thread_ts, user: gone.user, text }).catch((error: unknown) =>
         deps.logger.warn('the writer of a deleted reply could not be told what became of it', {
