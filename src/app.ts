@@ -3,6 +3,7 @@ import { type Config, ConfigError } from './config.js';
 import { ALERT_RULE } from './core/alertRules.js';
 import { createAlerts } from './core/alerts.js';
 import { createDeletedUnseen, replyDeleted, WITHDRAWN_TEXT } from './core/conversations/deletedReply.js';
+import { editNotSentText } from './core/conversations/editedReply.js';
 import { markInterruptedSends, markUnsentReplies } from './core/conversations/interruptedSends.js';
 import {
   type ReplyOutcome,
@@ -535,6 +536,8 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     { initial: (['sent', 'failed', 'unknown', 'blocked', 'not_allowed'] as const).map((outcome) => ({ outcome })) },
   );
   const deletedUnseen = createDeletedUnseen();
+  // Edits of messages no reply was taken from yet, kept as the deletions are: the same retried events bring them first.
+  const editedUnseen = createDeletedUnseen();
   const deletionDeps = {
     replies: repositories.conversationReplies,
     audit: repositories.audit,
@@ -564,7 +567,17 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         return 'withdrawn';
       }
     }
-    return replyQueue.run(`${message.channel} ${message.threadTs}`, message.messageTs, () => sendTakenReply(replyDeps, taken));
+    const outcome = await replyQueue.run(`${message.channel} ${message.threadTs}`, message.messageTs, () =>
+      sendTakenReply(replyDeps, taken),
+    );
+    // Slack delivered its writer's edit first: the reply went out (or not) as first written, which they did not see.
+    if (editedUnseen.has(message.channel, message.messageTs)) {
+      const status = repositories.conversationReplies.bySlackMessage(message.channel, message.messageTs)?.status;
+      if (status !== undefined) {
+        await notifier.replies.tellPerson(message.channel, message.threadTs, message.userId, editNotSentText(status));
+      }
+    }
+    return outcome;
   };
   const conversations = {
     replyFromThread: async (message: ThreadMessage) => {
@@ -575,6 +588,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     },
     isGroupedPost: (channel: string, ts: string) => repositories.slackPosts.at(channel, ts)?.layout === 'batch',
     takenReplyStatus: (channel: string, ts: string) => repositories.conversationReplies.bySlackMessage(channel, ts)?.status,
+    editedBeforeTaken: (channel: string, ts: string) => editedUnseen.remember(channel, ts),
     replyDeleted: (channel: string, ts: string) => replyDeleted({ ...deletionDeps, unseen: deletedUnseen }, channel, ts),
   };
 

@@ -647,6 +647,29 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(sendsToWavix()).toEqual([]);
   });
 
+  // Slack delivered the edit before the reply itself (a retried event): the reply went out as first written, and its
+  // writer, who fixed a typo, was never told the customer got the version with it (a probe).
+  it('tells the writer whose edit Slack delivered before the reply itself that the reply went out as first written', async () => {
+    const threadTs = await relayedThread();
+    const replyTs = nextTs();
+    await editEvent(threadTs, replyTs, 'See you at 5', 'See you at 6');
+    await reply(threadTs, 'See you at 5', { ts: replyTs });
+    const told = () => t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER);
+    await waitUntil(
+      () => told().length === 1,
+      5000,
+      () => 'the writer told of the edit',
+    );
+    await settled(threadTs);
+    expect(outboundSms().map((sms) => sms.message_body.text)).toEqual(['See you at 5']);
+    expect(told().map((c) => [c.args.thread_ts, c.args.text])).toEqual([
+      [
+        threadTs,
+        'Your edit was not sent: the customer has your reply as it was first sent. To correct it, post a new reply in this thread.',
+      ],
+    ]);
+  });
+
   it('does not send a reply its writer deleted while it waited its turn, and tells whoever deletes a sent one that the SMS stays', async () => {
     const threadTs = await relayedThread();
     // The thread's first reply takes Wavix 3 s: the second waits its turn behind it.

@@ -20,7 +20,10 @@ const UNSEEN_KEPT_MS = 60 * 60_000;
 /** At most this many such deletions kept (every deleted thread reply in the bot's channels is one): the oldest go. */
 const UNSEEN_MAX = 10_000;
 
-/** Deletions of messages no reply had been taken from yet: a reply taken from one of them later is withdrawn. */
+/**
+ * Deletions of messages no reply had been taken from yet: a reply taken from one of them later is withdrawn. (Also
+ * kept for edits delivered before their message: its writer is told the edit is not sent.)
+ */
 export interface DeletedUnseen {
   remember(channel: string, ts: string): void;
   has(channel: string, ts: string): boolean;

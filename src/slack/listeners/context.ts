@@ -63,6 +63,11 @@ export interface SlackDeps {
     isGroupedPost?(channel: string, ts: string): boolean;
     /** Where the reply smsops took from the message at `ts` stands (its edits are never sent); undefined: none taken. */
     takenReplyStatus?(channel: string, ts: string): ReplyStatus | undefined;
+    /**
+     * A person's edit of the message at `ts`, from which no reply was taken yet: when Slack delivers the message after
+     * its edit (a retried event), its writer is told the edit is not sent.
+     */
+    editedBeforeTaken?(channel: string, ts: string): void;
     /** The reply taken from the deleted message at `ts`: withdrawn when its send had not begun; undefined: none taken. */
     replyDeleted?(channel: string, ts: string): DeletedReply | undefined;
   };

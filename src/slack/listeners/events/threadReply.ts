@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { type DeletedReply, deletedReplyText } from '../../../core/conversations/deletedReply.js';
-import type { ReplyStatus } from '../../../core/ports/conversationReplies.js';
+import { editNotSentText } from '../../../core/conversations/editedReply.js';
 import { isTransientStoreError, storeErrorReason } from '../../../core/ports/storeErrors.js';
 import { describeError } from '../../../errors.js';
 import { warnOncePerMinute } from '../../../logOncePerMinute.js';
@@ -83,32 +83,6 @@ const EDIT_TOLD_FOR_MS = 60 * 60_000;
 const EDIT_TOLD_MAX = 10_000;
 
 /**
- * What the writer of an edited reply is told: the edit is never sent, and what the customer has (or not) is what its
- * status line says. "The customer has your reply as first sent" told of a reply refused before Wavix (a STOP) let its
- * writer believe the first version went out (a probe).
- */
-export function editNotSentText(status: ReplyStatus): string {
-  const again = 'To correct it, post a new reply in this thread.';
-  switch (status) {
-    case 'queued':
-    case 'sending':
-      return `Your edit was not sent: your reply goes out as first written. ${again}`;
-    case 'blocked':
-    case 'failed':
-      return 'Your edit was not sent, and neither was your reply (its status line in this thread says why). Post a new reply in this thread if it can go out now.';
-    case 'undelivered':
-    case 'expired':
-    case 'rejected':
-    case 'dlr_expired':
-      return 'Your edit was not sent, and the customer did not get your reply as first written (its status line in this thread says why).';
-    case 'unknown':
-      return `Your edit was not sent: your reply may have gone out as first written (its status line in this thread says so). ${again}`;
-    default:
-      return `Your edit was not sent: the customer has your reply as it was first sent. ${again}`;
-  }
-}
-
-/**
  * A message posted in a channel: when it is a person's reply in the thread of a relayed SMS, it is handed to the
  * reply use case. Bolt has acknowledged the event already (HTTP mode acks events before listeners run), so the
  * Wavix call never makes Slack retry. The bot's own posts, other bots and apps, edits and messages outside a thread
@@ -153,7 +127,11 @@ export function threadReplyListener(deps: SlackDeps) {
       const inThread = edited.thread_ts !== undefined && edited.thread_ts !== edited.ts;
       if (!person || !inThread || !edited.user || edited.user === context.botUserId || edited.text === before?.text) return;
       const status = conversations.takenReplyStatus?.(channel, edited.ts);
-      if (status === undefined) return;
+      if (status === undefined) {
+        // Perhaps Slack delivers the reply itself later (a retried event): its writer is told then.
+        conversations.editedBeforeTaken?.(channel, edited.ts);
+        return;
+      }
       const text = editNotSentText(status);
       if (!firstEditNotice(channel, edited.ts, text)) return;
       await client.chat.postEphemeral({ channel, thread_ts: edited.thread_ts, user: edited.user, text }).catch((error: unknown) =>
