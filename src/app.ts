@@ -554,6 +554,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         notifier: notifier.replies,
         threads: repositories.slackThreads,
         retentionDays: config.retention.days,
+        now,
       };
       return answerThreadNotKept(notKeptDeps, message);
     }

@@ -6,6 +6,7 @@ import type { WavixMessage } from '../../src/sandbox/emulator/state.js';
 import { ACTION } from '../../src/slack/ids.js';
 import { pressForAnswer } from '../helpers/buttonPress.js';
 import { REPLY_THREAD, relayedThread, replyInThread } from '../helpers/replyThreads.js';
+import { signSlackRequest } from '../helpers/slackRequests.js';
 import {
   ADMIN,
   OUTSIDER,
@@ -13,6 +14,7 @@ import {
   postInbound,
   readable,
   runCommand,
+  SIGNING_SECRET,
   type SmsopsUnderTest,
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
@@ -227,6 +229,47 @@ describe('/sms forget <number>', () => {
     expect(again).toContain('by you');
     expect(s.fakeSlack.callsTo('chat.delete')).toHaveLength(ours.length);
     expect(readable((await runCommand(s, `forget ${TYPED}`)).body)).toContain('smsops holds nothing about +44 7400 123456');
+  });
+
+  // A colleague answering in the thread of a conversation removed yesterday (its post's "This message was deleted" stays
+  // while the thread has replies) was told it was "older than 90 days (RETENTION_DAYS)", a reason that was not so (a
+  // probe).
+  it('tells a colleague who answers under a removed conversation that /sms forget removed it, not that it is old', async () => {
+    const s = await start();
+    const threadTs = await relayedThread(s, 'forget-thread');
+    await waitUntil(() => finished(s), 10_000, 'the SMS delivered');
+    const { remove } = await ask(s);
+    expect(await press(s, remove)).toContain(`Removed what smsops held about ${MASKED}`);
+    const ts = '1800000400.000001';
+    const body = JSON.stringify({
+      token: 'x',
+      team_id: 'T1',
+      api_app_id: 'A1',
+      type: 'event_callback',
+      event_id: 'EvForgotten1',
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ enterprise_id: null, team_id: 'T1', user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
+      event: {
+        type: 'message',
+        channel: INBOX,
+        channel_type: 'channel',
+        user: REPLIER,
+        text: 'Your parcel leaves today',
+        ts,
+        event_ts: ts,
+        thread_ts: threadTs,
+        parent_user_id: 'UBOT',
+      },
+    });
+    expect(
+      (await s.slack.raw(body, { 'content-type': 'application/json', ...signSlackRequest(SIGNING_SECRET, body) })).status,
+    ).toBe(200);
+    const [told] = await s.fakeSlack.waitFor('chat.postEphemeral', 1);
+    expect(told?.args).toMatchObject({ channel: INBOX, thread_ts: threadTs, user: REPLIER });
+    expect(String(told?.args.text)).toContain('Your reply was not sent: this conversation was removed from smsops');
+    expect(String(told?.args.text)).toContain('/sms forget');
+    expect(String(told?.args.text)).not.toContain('older than');
+    expect(s.emulator.state().messages.filter((m) => m.direction === 'outbound')).toEqual([]);
   });
 
   it('keeps the texts to them removed when the traffic watch reads Wavix’s outbound list again, or a late report comes', async () => {

@@ -29,6 +29,11 @@ export interface SlackThreadsRepository {
   byThreadTs(channel: string, threadTs: string): RelayThread | undefined;
   /** Whether `threadTs` in `channel` started a relay thread that retention has since deleted (kept for a while). */
   expired(channel: string, threadTs: string): boolean;
+  /**
+   * When a relay thread since deleted (by retention or `/sms forget`, kept for a while) was started (ms); undefined when
+   * `threadTs` started none.
+   */
+  expiredStartedAt(channel: string, threadTs: string): number | undefined;
   /** The conversation's latest thread before `day` in the channel (what a new day's thread links to). */
   previous(channel: string, conversationKey: string, day: string): SlackThread | undefined;
   /** For the thread started by the post `threadTs` (on `day`): its conversation's thread of an earlier day, if any. */

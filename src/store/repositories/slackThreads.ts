@@ -28,7 +28,7 @@ export function createSlackThreadsRepository(db: Db, now: () => number = Date.no
   );
   // Written by migration 032's trigger as retention deletes an anchor.
   const expired = db
-    .prepare<[string, string], number>('SELECT 1 FROM expired_slack_threads WHERE channel = ? AND thread_ts = ?')
+    .prepare<[string, string], number>('SELECT created_at FROM expired_slack_threads WHERE channel = ? AND thread_ts = ?')
     .pluck();
   return {
     get: (channel, key, day) => select.get(channel, key, day)?.thread_ts,
@@ -50,5 +50,6 @@ export function createSlackThreadsRepository(db: Db, now: () => number = Date.no
         : undefined;
     },
     expired: (channel, threadTs) => expired.get(channel, threadTs) !== undefined,
+    expiredStartedAt: (channel, threadTs) => expired.get(channel, threadTs),
   };
 }
