@@ -872,6 +872,29 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     );
   });
 
+  // A message shared into the thread ("Share message", or forwarded) with a word above it texted the customer only that
+  // word ("See below:"), without what was shared, and said nothing; shared alone, it was called empty (a probe).
+  it('says in the thread that a shared message cannot be sent by SMS, and sends nothing', async () => {
+    const threadTs = await relayedThread();
+    const shared = {
+      is_share: true,
+      author_id: ADMIN,
+      channel_id: 'C0OTHER01',
+      text: 'Your refund of $40 was approved today',
+      fallback: '[November 27th, 2026 9:01 AM] admin: Your refund of $40 was approved today',
+    };
+    await reply(threadTs, 'See below:', { attachments: [shared] });
+    await reply(threadTs, '', { attachments: [shared] });
+    await waitUntil(
+      () => threadPosts(threadTs).filter((c) => readable(c.args).includes('A shared message cannot be sent by SMS')).length === 2,
+      5000,
+      () => 'the notices about the shared message',
+    );
+    await settled(threadTs);
+    expect(sendsToWavix()).toEqual([]);
+    expect(threadPosts(threadTs).some((c) => readable(c.args).includes('empty'))).toBe(false);
+  });
+
   it('refuses, with the reason, a reply to a customer who texted STOP (recorded by smsops): nothing reaches Wavix', async () => {
     const threadTs = await relayedThread();
     // What part B's ingest records for an inbound STOP.

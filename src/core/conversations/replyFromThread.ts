@@ -36,6 +36,11 @@ export interface ThreadMessage {
   /** Whether it links to a file, message or canvas of the team's Slack, which only its members can open. */
   linksIntoSlack?: boolean;
   /**
+   * It carries a Slack message shared into the thread (a forward): what was shared is not in its text, so the customer
+   * would get only the words above it ("See below:").
+   */
+  sharesMessage?: boolean;
+  /**
    * Whether it mentions people in Slack (a person, a user group, @here/@channel/@everyone): written to colleagues, so
    * never sent to the customer.
    */
@@ -86,6 +91,8 @@ export type ReplyOutcome =
   | 'files'
   /** It links into the team's Slack (a file's link for a photo): the customer could not open it. */
   | 'slack_link'
+  /** A Slack message shared into the thread: not sent, said in the thread. */
+  | 'shared_message'
   /** It mentions people in Slack: a message to colleagues, kept in the thread, said to its writer. */
   | 'mentions_people'
   | 'empty'
@@ -257,6 +264,13 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
     refused('slack_link', SLACK_LINK_TEXT);
     noticeInBackground(deps, deps.notifier.sayInThread(message.channel, message.threadTs, SLACK_LINK_TEXT));
     return 'slack_link';
+  }
+  if (message.sharesMessage) {
+    const text =
+      'A shared message cannot be sent by SMS (only the words typed above it would go), so nothing was sent. Post the reply again with the words to send typed in.';
+    refused('shared_message', text);
+    noticeInBackground(deps, deps.notifier.sayInThread(message.channel, message.threadTs, text));
+    return 'shared_message';
   }
 
   const assessment = assessReply(deps.optOuts, { from, to, text: message.text });

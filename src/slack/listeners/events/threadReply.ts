@@ -38,7 +38,13 @@ const messageFieldsSchema = z.object({
   /** Who wrote the thread's parent (Slack sets it on replies). */
   parent_user_id: z.string().optional(),
   files: z.array(z.unknown()).optional(),
+  /** A message shared into the thread ("Share message", a forward) is an attachment marked `is_share`. */
+  attachments: z.array(z.unknown()).optional(),
 });
+
+/** Whether the message carries a Slack message shared into it, whose words are not in its `text`. */
+const sharesMessage = (attachments: readonly unknown[] | undefined): boolean =>
+  (attachments ?? []).some((a) => typeof a === 'object' && a !== null && (a as { is_share?: unknown }).is_share === true);
 
 /**
  * A person's edit of a message (Slack's `message_changed`, with `edited`: an unfurl or a bot's change has none). Read
@@ -201,6 +207,7 @@ export function threadReplyListener(deps: SlackDeps) {
         text: await typedTextNamed(message.text ?? '', deps.services.directory, message.blocks),
         hasFiles: (message.files?.length ?? 0) > 0,
         linksIntoSlack: linksIntoSlack(message.text ?? '', message.blocks),
+        sharesMessage: sharesMessage(message.attachments),
         mentionsPeople: mentionsPeople(message.text ?? '', message.blocks),
         customEmoji: customEmojiNames(message.blocks),
         underOwnPost: context.botUserId !== undefined && message.parent_user_id === context.botUserId,
