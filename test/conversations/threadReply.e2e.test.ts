@@ -728,6 +728,50 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(outboundSms()).toHaveLength(1);
   });
 
+  // Deleted while Slack was asked whether its writer is a member, a reply with a custom emoji was withdrawn, and its
+  // writer then read "Your reply goes out with :partyparrot: as text" (a probe).
+  it('tells the writer of a reply deleted during its checks only that it was not sent', async () => {
+    const threadTs = await relayedThread();
+    const release = t.fakeSlack.hang('conversations.members');
+    const replyTs = nextTs();
+    await reply(threadTs, 'Done :partyparrot:', {
+      ts: replyTs,
+      blocks: [
+        {
+          type: 'rich_text',
+          elements: [
+            {
+              type: 'rich_text_section',
+              elements: [
+                { type: 'text', text: 'Done ' },
+                { type: 'emoji', name: 'partyparrot' },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    await waitUntil(
+      () => rows('SELECT 1 FROM conversation_replies').length === 1,
+      5000,
+      () => 'the reply taken',
+    );
+    await deleteEvent(threadTs, replyTs, 'Done :partyparrot:');
+    const told = () => t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER);
+    await waitUntil(
+      () => told().length === 1,
+      5000,
+      () => 'the writer told of the deletion',
+    );
+    release();
+    await settled(threadTs);
+    expect(told().map((c) => c.args.text)).toEqual([
+      'Your reply was deleted before it went out: it was not sent to the customer.',
+    ]);
+    expect(sendsToWavix()).toEqual([]);
+    expect(statusLines(threadTs)).toEqual([]);
+  });
+
   it('does not send a reply whose deletion Slack delivered before the reply itself (a retried event, smsops down a minute)', async () => {
     const threadTs = await relayedThread();
     // smsops was down when the reply was posted and when it was deleted: Slack's retries of the deletion came through

@@ -241,7 +241,16 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
     }
     auditRefusal(deps, message, { from, to }, reason, detail);
   };
+  // Its writer may delete it while Slack or Wavix is asked (deletedReply.ts withdraws it, and tells them): told then
+  // "your reply goes out with :parrot: as text", they read that it went after all (a probe).
+  const stoppedMeanwhile = (): ReplyOutcome | undefined => {
+    const now = deps.replies.bySlackMessage(queued.slackChannel, queued.slackMessageTs);
+    if (now === undefined || now.status === 'queued') return undefined;
+    return now.statusReason === DELETED_BEFORE_SENT ? 'withdrawn' : 'abandoned';
+  };
   const refusal = await whyNotAllowed(deps, message);
+  const withdrawnWhileChecked = stoppedMeanwhile();
+  if (withdrawnWhileChecked) return withdrawnWhileChecked;
   if (refusal) {
     refused(refusal.reason, refusal.text);
     noticeInBackground(deps, deps.notifier.tellPerson(message.channel, message.threadTs, message.userId, refusal.text));
@@ -282,6 +291,8 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
   const cost = assessment.ok ? assessment.summary : undefined;
 
   const blocked = assessment.ok ? await sendingNumberRefusal(deps, from) : refusalOf(assessment);
+  const withdrawnWhileNumberRead = stoppedMeanwhile();
+  if (withdrawnWhileNumberRead) return withdrawnWhileNumberRead;
   if (blocked !== undefined)
     return blockedReply(deps, queued, blocked, assessment.ok ? 'sending_number' : assessment.reason, cost);
 
