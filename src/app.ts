@@ -51,6 +51,7 @@ import {
   createHomeSlackClient,
   createRelaySlackClient,
   createSlackSurface,
+  createThreadStartSlackClient,
   createWatchSlackClient,
   type SlackSurfaceOptions,
 } from './slack/app.js';
@@ -58,6 +59,7 @@ import type { BotIdentity } from './slack/botIdentity.js';
 import { SlackCallCut } from './slack/callCut.js';
 import { createSlackDirectoryFor } from './slack/directory.js';
 import { SLACK_REFUSALS } from './slack/eventsGuard.js';
+import { startCustomerThread } from './slack/groupedAnswer.js';
 import { createInteractionsInFlight } from './slack/interactionsInFlight.js';
 import { DOCTOR_RUN_GAP_MS } from './slack/listeners/commands/doctorCommand.js';
 import { TRAFFIC_CHART_GAP_MS } from './slack/listeners/commands/watchCommands.js';
@@ -580,6 +582,14 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     }
     return outcome;
   };
+  const groupedAnswerDeps = {
+    inbound: repositories.inbound,
+    deliveries: repositories.deliveries,
+    posts: repositories.slackPosts,
+    threads: repositories.slackThreads,
+    client: createThreadStartSlackClient(config.slack, logger),
+    threadTimeZone: config.schedules.timezone,
+  };
   const conversations = {
     replyFromThread: async (message: ThreadMessage) => {
       const outcome = await replyFromThread(message);
@@ -588,6 +598,8 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       return outcome;
     },
     isGroupedPost: (channel: string, ts: string) => repositories.slackPosts.at(channel, ts)?.layout === 'batch',
+    startThread: (press: { channel: string; postTs: string; messageId: number; userId: string }) =>
+      startCustomerThread(groupedAnswerDeps, press),
     takenReplyStatus: (channel: string, ts: string) => repositories.conversationReplies.bySlackMessage(channel, ts)?.status,
     editedBeforeTaken: (channel: string, ts: string) => editedUnseen.remember(channel, ts),
     replyDeleted: (channel: string, ts: string) => replyDeleted({ ...deletionDeps, unseen: deletedUnseen }, channel, ts),

@@ -290,6 +290,17 @@ export function createFormSlackClient(slack: Pick<Config['slack'], 'botToken' | 
   return rejectingSlackClient(slack, logger.child({ component: 'slack-forms' }));
 }
 
+/**
+ * The client of "Answer" on a grouped post, for the same reason: the press comes while the relay fills the channel's
+ * rate limit, so a 429 is said to the person ("press again in N s"), never a pause of Bolt's client.
+ */
+export function createThreadStartSlackClient(
+  slack: Pick<Config['slack'], 'botToken' | 'apiUrl'>,
+  logger: Logger,
+): webApi.WebClient {
+  return rejectingSlackClient(slack, logger.child({ component: 'slack-thread-start' }));
+}
+
 /** `/sms traffic`'s chart uploads' client, for the same reason (a member asking for charts in a loop). */
 export function createChartSlackClient(slack: Pick<Config['slack'], 'botToken' | 'apiUrl'>, logger: Logger): webApi.WebClient {
   return rejectingSlackClient(slack, logger.child({ component: 'slack-charts' }));

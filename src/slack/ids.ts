@@ -39,6 +39,8 @@ export const ACTION = {
   cancelReplay: 'relay_replay_cancel',
   confirmForget: 'customer_forget_confirm',
   cancelForget: 'customer_forget_cancel',
+  /** "Answer" beside one customer's SMS in a grouped post (value: the inbound message id): starts their thread. */
+  answerGrouped: 'grouped_sms_answer',
 } as const;
 
 /** Buttons on an alert's message (value: the alert id and its opening time), and "Unmute" in `/sms alerts` (value: the rule). */

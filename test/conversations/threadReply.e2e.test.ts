@@ -834,7 +834,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     const told = t.fakeSlack.callsTo('chat.postEphemeral').find((c) => c.args.thread_ts === groupedTs);
     expect(told?.args).toMatchObject({ channel: INBOX, user: REPLIER });
     expect(readable(told?.args)).toContain('Not sent: this post groups SMS that arrived at once');
-    expect(readable(told?.args)).toContain("To answer, reply in the customer's own conversation thread");
+    expect(readable(told?.args)).toContain("To answer, press *Answer* beside the customer's SMS");
     await settled(threadTs);
     expect(sendsToWavix()).toEqual([]);
     expect(rows('SELECT * FROM conversation_replies')).toEqual([]);

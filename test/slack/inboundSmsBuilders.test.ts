@@ -258,7 +258,7 @@ describe('a coalesced post under a storm', () => {
       elements: [
         {
           type: 'mrkdwn',
-          text: ":speech_balloon: A reply in this post's thread is not sent as an SMS: the post groups SMS that arrived at once and is no conversation's thread. To answer, reply in the customer's own conversation thread: today's, when an earlier SMS started one, or the one their next SMS starts.",
+          text: ":speech_balloon: A reply in this post's thread is not sent as an SMS: the post groups SMS that arrived at once and is no conversation's thread. To answer, press *Answer* beside the customer's SMS (it starts their conversation thread, or points to it) and reply in that thread.",
         },
       ],
     });
@@ -274,8 +274,11 @@ describe('a coalesced post under a storm', () => {
     // The title and the hint, then each message as its line and its literal text: two blocks.
     expect(shown).toBe((message.blocks.length - 2) / 2);
     const text = strings(message.blocks).join('\n');
-    expect(text).toMatch(/PortSIP ✓\nrich_text\n[\s\S]{0,40}\nshort 1\n/);
-    expect(text).toMatch(/PortSIP retrying \(HTTP 503, attempt 2\)\nrich_text\n[\s\S]{0,40}\nshort 0\n/);
+    // Each SMS's header carries its Answer button (its text, action id and the message's id) before the text.
+    expect(text).toMatch(/PortSIP ✓\nbutton\nplain_text\nAnswer\n[\s\S]{0,60}\nrich_text\n[\s\S]{0,40}\nshort 1\n/);
+    expect(text).toMatch(
+      /PortSIP retrying \(HTTP 503, attempt 2\)\nbutton\nplain_text\nAnswer\n[\s\S]{0,60}\nrich_text\n[\s\S]{0,40}\nshort 0\n/,
+    );
     expect(text).toContain(`*${shown} inbound messages*`);
   });
 

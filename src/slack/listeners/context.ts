@@ -19,6 +19,7 @@ import type { WatchOperations } from '../../jobs/operations.js';
 import type { Logger } from '../../log.js';
 import type { RelayOperationsDeps } from '../../relay/operations.js';
 import { WavixError } from '../../wavix/errors.js';
+import type { GroupedAnswer } from '../groupedAnswer.js';
 import type { InteractionsInFlight } from '../interactionsInFlight.js';
 import { escapeMrkdwn, type SlackMessage } from '../ui/text.js';
 
@@ -61,6 +62,8 @@ export interface SlackDeps {
     replyFromThread(message: ThreadMessage): Promise<ReplyOutcome>;
     /** Whether the message at `ts` is a grouped post of relayed SMS (several in one, under a storm). */
     isGroupedPost?(channel: string, ts: string): boolean;
+    /** "Answer" beside an SMS of the grouped post at `postTs`: starts its customer's thread (src/slack/groupedAnswer.ts). */
+    startThread?(press: { channel: string; postTs: string; messageId: number; userId: string }): Promise<GroupedAnswer>;
     /** Where the reply smsops took from the message at `ts` stands (its edits are never sent); undefined: none taken. */
     takenReplyStatus?(channel: string, ts: string): ReplyStatus | undefined;
     /**

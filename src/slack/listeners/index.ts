@@ -11,6 +11,7 @@ import {
 } from './actions/alertActions.js';
 import { doctorFixButtonListener, doctorIgnoreButtonListener } from './actions/doctorActions.js';
 import { cancelForgetListener, confirmForgetListener } from './actions/forgetActions.js';
+import { groupedAnswerListener } from './actions/groupedAnswerAction.js';
 import { openSenderIdFormListener, senderIdTypeSwitchListener } from './actions/senderIdFormActions.js';
 import {
   cancelReplayListener,
@@ -49,6 +50,7 @@ export function registerListeners(
   app.action(ACTION.cancelWebhook, cancelWebhookListener(deps));
   app.action(ACTION.usePortsipRoute, usePortsipRouteButtonListener(deps));
   app.action(ACTION.confirmReplay, confirmReplayListener(deps));
+  app.action(ACTION.answerGrouped, groupedAnswerListener(deps));
   app.action(ACTION.cancelReplay, cancelReplayListener(deps));
   app.action(ACTION.confirmForget, confirmForgetListener(deps));
   app.action(ACTION.cancelForget, cancelForgetListener(deps));

@@ -1,11 +1,13 @@
 import type { InboundMessage } from '../../core/model/inboundMessage.js';
 import { classifyConsentKeyword } from '../../core/model/optOutKeywords.js';
 import { formatPartyForPeople } from '../../core/phone.js';
+import { ACTION } from '../ids.js';
 import { GROUPED_POST_HINT } from './groupedPost.js';
 import { mediaLine } from './mediaLinks.js';
 import { SMS_TEXT_PIECE_MAX, smsTextBlocks } from './smsText.js';
 import {
   type Block,
+  button,
   clip,
   context,
   escapeInline,
@@ -176,6 +178,11 @@ function batchHeader(message: InboundMessage, portsip: PortsipState | null): str
   return `*${person(message.fromNumber)}* → ${person(message.toNumber)} · ${when(message)}${state}${consent ? ` · ${consent}` : ''}${noText}${media ? `\n${media}` : ''}`;
 }
 
+/** "Answer" beside one SMS of a grouped post: starts that customer's conversation thread (src/slack/groupedAnswer.ts). */
+const ANSWER_BUTTON_TEXT = 'Answer';
+const answerButton = (message: InboundMessage) =>
+  button({ text: ANSWER_BUTTON_TEXT, actionId: ACTION.answerGrouped, value: String(message.id) });
+
 const batchTitle = (count: number) =>
   count === 1
     ? ':incoming_envelope: *1 inbound message*'
@@ -195,7 +202,7 @@ export function inboundBatchMessage(items: ReadonlyArray<{ message: InboundMessa
   let total = batchTitle(items.length).length + GROUPED_POST_HINT.length;
   let blockCount = 2;
   for (const { message, portsip } of items) {
-    const headerCost = batchHeader(message, null).length + COMPACT_STATE_RESERVE;
+    const headerCost = batchHeader(message, null).length + COMPACT_STATE_RESERVE + ANSWER_BUTTON_TEXT.length;
     const first = parts.length === 0;
     // The first message takes what room there is (with a note if its text is cut); a later one fits whole or waits.
     const text = smsTextBlocks(message.text, {
@@ -206,7 +213,10 @@ export function inboundBatchMessage(items: ReadonlyArray<{ message: InboundMessa
     const blocks = 1 + text.blocks.length + (text.left > 0 ? 1 : 0);
     if (!first && (text.left > 0 || total + cost > SLACK_BLOCK_TEXT_BUDGET || blockCount + blocks > SLACK_MAX_BLOCKS)) break;
     const note = text.left > 0 ? notShownNote(text.left, 'a Slack message holds about 12,000 characters') : null;
-    parts.push([section(batchHeader(message, portsip)), ...text.blocks, ...(note ? [context(note)] : [])]);
+    // Its own button: a grouped post's thread is no one's, and under a storm every SMS of a customer may be grouped,
+    // so without it no one could answer them from Slack (1,000 customers texting 3 SMS each over 76 s got no thread).
+    const header = { ...section(batchHeader(message, portsip)), accessory: answerButton(message) };
+    parts.push([header, ...text.blocks, ...(note ? [context(note)] : [])]);
     total += cost + (note?.length ?? 0);
     blockCount += blocks;
   }
