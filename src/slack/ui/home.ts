@@ -8,6 +8,7 @@ import { ACTION } from '../ids.js';
 import { alertStateWords, alertText } from './alerts.js';
 import { inboundLine, NUMBERS_PER_PAGE, numbersCommand, webhookLine } from './numbers.js';
 import { linesIntoTexts } from './pages.js';
+import { backlogByLeg } from './relayBehind.js';
 import { routeListMessage } from './routes.js';
 import { senderIdLabel } from './senderIds.js';
 import { andMore, type Block, button, clip, clockAge, context, escapeInline, escapeMrkdwn, section, slackTime } from './text.js';
@@ -55,7 +56,7 @@ function alertsSection(open: readonly Alert[]): Block[] {
   );
 }
 
-function relaySection(relay: RelayStatus): Block {
+function relaySection(relay: RelayStatus, now: number): Block {
   const lastSuccess = relay.destinations
     .map((d) => d.lastDeliveredAt)
     .filter((at): at is number => at !== null)
@@ -63,7 +64,9 @@ function relaySection(relay: RelayStatus): Block {
   const health =
     relay.pending === 0 && relay.dead === 0
       ? ':white_check_mark: Nothing waiting.'
-      : `${relay.pending} waiting${relay.oldestPendingAgeMs !== null ? ` (oldest ${clockAge(relay.oldestPendingAgeMs)})` : ''}, ${relay.dead} dead.`;
+      : `${relay.pending} waiting${relay.oldestPendingAgeMs !== null ? ` (oldest ${clockAge(relay.oldestPendingAgeMs)})` : ''}, ${relay.dead} dead.${
+          relay.pending > 0 ? ` ${backlogByLeg(relay, now)}` : ''
+        }`;
   return section(
     `*Relay*\n${health} Last delivery ${lastSuccess === null ? 'never' : slackTime(lastSuccess)}. \`/sms relay status\` has the detail.`,
   );
@@ -110,7 +113,7 @@ export function homeView(state: HomeState): types.HomeView {
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: 'smsops' } },
     ...alertsSection(state.openAlerts),
-    relaySection(state.relay),
+    relaySection(state.relay, state.now),
     { type: 'divider' },
     ...senderIdsSection(state.senderIds),
     { type: 'actions', elements: [button({ text: 'Request a Sender ID', actionId: ACTION.openSenderIdForm, value: 'home' })] },

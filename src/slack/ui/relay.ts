@@ -19,6 +19,7 @@ import type { RejectedWebhookSummary } from '../../store/repositories/rejectedWe
 import type { SchemaWarningSummary } from '../../store/repositories/schemaWarnings.js';
 import { blockTextLength } from './inboundSms.js';
 import { pageFooter, pageOf, paginate } from './pages.js';
+import { backlogByLeg } from './relayBehind.js';
 import {
   type Block,
   clip,
@@ -275,7 +276,7 @@ export function relayStatusMessage(
   const headline =
     status.pending === 0 && status.dead === 0
       ? ':white_check_mark: Nothing waiting: every inbound message was delivered.'
-      : `${status.pending > 0 ? `:hourglass_flowing_sand: ${status.pending} waiting (oldest ${clockAge(status.oldestPendingAgeMs ?? 0)})` : 'Nothing waiting'}${
+      : `${status.pending > 0 ? `:hourglass_flowing_sand: ${status.pending} waiting (oldest ${clockAge(status.oldestPendingAgeMs ?? 0)}). ${backlogByLeg(status, now)}` : 'Nothing waiting'}${
           status.dead > 0 ? ` · :rotating_light: ${status.dead} dead (\`/sms relay replay dead\`)` : ''
         }`;
   const blocks: Block[] = [section(`*Relay*\n${headline}`)];
