@@ -297,6 +297,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     routes: repositories.routes,
     audit: repositories.audit,
     adminUsers: config.slack.adminUsers,
+    alertUsers: config.slack.alertUsers,
     directory: createSlackDirectoryFor(config.slack, logger, deps.slack?.retryConfig),
     smsopsWebhooks: smsopsWebhookUrls(config.publicBaseUrl, webhookSecret, previousWebhookSecrets),
     wavixOnThisHost: deps.mode === 'sandbox',

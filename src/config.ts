@@ -165,6 +165,8 @@ const configSchema = z.object({
   SLACK_ADMIN_USERS: slackUserIds,
   // Who may answer SMS from Slack threads; empty: every member of the thread's channel.
   SLACK_REPLY_USERS: slackUserIds,
+  // Guests and other organisations' members who may acknowledge and snooze alerts (full members always may).
+  SLACK_ALERT_USERS: slackUserIds,
   WAVIX_API_KEY: secret(
     required('create one in the Wavix portal: API keys', z.string().min(8, 'looks too short to be a Wavix API key')),
   ),
@@ -337,6 +339,8 @@ export interface Config {
     adminUsers: readonly string[];
     /** SLACK_REPLY_USERS: narrows who may reply to SMS from Slack threads; empty: every member of the channel. */
     replyUsers: readonly string[];
+    /** SLACK_ALERT_USERS: guests and other organisations' members who may acknowledge and snooze alerts. */
+    alertUsers: readonly string[];
   };
   wavix: { apiKey: string; apiUrl: string };
   publicBaseUrl: string | undefined;
@@ -474,6 +478,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
       inboxChannel: e.SLACK_INBOX_CHANNEL ?? e.SLACK_ALERT_CHANNEL,
       adminUsers: e.SLACK_ADMIN_USERS,
       replyUsers: e.SLACK_REPLY_USERS,
+      alertUsers: e.SLACK_ALERT_USERS,
     },
     wavix: { apiKey: e.WAVIX_API_KEY, apiUrl: wavixApiBase(e.WAVIX_API_URL) },
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),

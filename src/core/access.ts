@@ -4,8 +4,16 @@ import { isTransientStoreError, storeErrorReason } from './ports/storeErrors.js'
 import { recordRefusal } from './refusalAudit.js';
 import type { Actor, SetupServices } from './services.js';
 
-/** Why a change was refused: not in SLACK_ADMIN_USERS, not a workspace admin, or Slack could not tell. */
-export type Refusal = { kind: 'not-listed' } | { kind: 'not-workspace-admin' } | { kind: 'check-failed'; why: string };
+/**
+ * Why a change was refused: not in SLACK_ADMIN_USERS, not a workspace admin, a guest or someone of another organisation
+ * (for what full members may do), or Slack could not tell.
+ */
+export type Refusal =
+  | { kind: 'not-listed' }
+  | { kind: 'not-workspace-admin' }
+  | { kind: 'guest-or-external' }
+  | { kind: 'check-failed'; why: string }
+  | { kind: 'member-check-failed'; why: string };
 
 const WIDEN =
   'To let others change it, whoever runs smsops lists them in SLACK_ADMIN_USERS (comma-separated member IDs, e.g. U0123456789) and restarts it.';
@@ -16,6 +24,10 @@ function refusalText(refusal: Refusal): string {
       return 'Only the smsops admins (SLACK_ADMIN_USERS) can change the setup; you can still read it. Ask an admin to do it, or whoever runs smsops to add your member ID to SLACK_ADMIN_USERS and restart it.';
     case 'not-workspace-admin':
       return `Only the smsops admins can change the setup, and with SLACK_ADMIN_USERS unset those are this Slack workspace's admins and owners: you are not one. You can still read it. ${WIDEN}`;
+    case 'guest-or-external':
+      return 'Only full members of this Slack workspace can acknowledge or snooze smsops alerts: guests and people from other organisations (Slack Connect) cannot, unless whoever runs smsops names them in SLACK_ALERT_USERS. Nothing changed.';
+    case 'member-check-failed':
+      return `smsops could not check that you are a full member of this Slack workspace (${refusal.why}), so nothing changed. Try again in a minute.`;
     case 'check-failed':
       return `smsops could not check that you are a Slack workspace admin (${refusal.why}), so nothing was changed. Try again in a minute. Setting SLACK_ADMIN_USERS (comma-separated member IDs) makes smsops decide without asking Slack.`;
   }
@@ -26,7 +38,13 @@ export class AccessDeniedError extends AppError {
 
   constructor(actor: Actor, action: string, refusal: Refusal = { kind: 'not-listed' }) {
     super(
-      `${actor.userId} may not ${action}: ${refusal.kind === 'check-failed' ? `admin check failed: ${refusal.why}` : refusal.kind}`,
+      `${actor.userId} may not ${action}: ${
+        refusal.kind === 'check-failed'
+          ? `admin check failed: ${refusal.why}`
+          : refusal.kind === 'member-check-failed'
+            ? `member check failed: ${refusal.why}`
+            : refusal.kind
+      }`,
       refusalText(refusal),
     );
     this.name = 'AccessDeniedError';
@@ -54,6 +72,31 @@ export class UnexpectedError extends AppError {
 }
 
 type AccessServices = Pick<SetupServices, 'adminUsers' | 'directory'>;
+
+/**
+ * Refuses an alert's Acknowledge or Snooze from a guest or a member of another organisation (a vendor in a Slack
+ * Connect alert channel) unless SLACK_ALERT_USERS or SLACK_ADMIN_USERS names them: a snooze keeps the team's alert
+ * quiet for up to a day, and an acknowledgement tells the team someone of theirs is on it. Slack not saying who
+ * someone is refuses too, with why. Recorded like every refusal.
+ */
+export async function checkMayHandleAlert(
+  services: Pick<SetupServices, 'adminUsers' | 'alertUsers' | 'directory' | 'audit'>,
+  actor: Actor,
+  change: ChangeDescription,
+): Promise<Result<void>> {
+  if (services.alertUsers.includes(actor.userId) || services.adminUsers.includes(actor.userId)) return ok(undefined);
+  let full: Result<boolean>;
+  try {
+    full = await services.directory.isFullMember(actor.userId);
+  } catch (error) {
+    full = err(new UnexpectedError('check who is a member of the workspace', error));
+  }
+  if (full.ok && full.value) return ok(undefined);
+  const refusal: Refusal = full.ok ? { kind: 'guest-or-external' } : { kind: 'member-check-failed', why: full.error.userMessage };
+  const detail = full.ok ? 'a guest or of another organisation' : 'could not check that they are a full member';
+  recordRefusal(services.audit, { ...auditEntry(actor, change), outcome: 'refused', detail });
+  return err(new AccessDeniedError(actor, change.action, refusal));
+}
 
 /**
  * Whether someone is an smsops admin: listed in SLACK_ADMIN_USERS when it is set, else a Slack workspace admin or

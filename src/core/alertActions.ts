@@ -1,5 +1,5 @@
 import { AppError, err, ok, type Result } from '../errors.js';
-import { performChange } from './access.js';
+import { checkMayHandleAlert, performChange } from './access.js';
 import type { Alerts } from './alerts.js';
 import { type Alert, alertFacts } from './model/alert.js';
 import type { DeliveryChannel, DestinationBacklog, FailingDelivery } from './model/delivery.js';
@@ -8,8 +8,11 @@ import type { DeliveriesRepository } from './ports/deliveries.js';
 import type { Actor, SetupServices } from './services.js';
 import { maskUrl } from './urls.js';
 
-/** What people can do with an alert from its message: acknowledge and snooze (anyone who sees it), mute and retry (admins). */
-export interface AlertActionServices extends Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'> {
+/**
+ * What people can do with an alert from its message: acknowledge and snooze (full members of the workspace, and those
+ * SLACK_ALERT_USERS names), mute and retry (admins).
+ */
+export interface AlertActionServices extends Pick<SetupServices, 'adminUsers' | 'alertUsers' | 'directory' | 'audit'> {
   alerts: AlertsRepository;
   lifecycle: Pick<Alerts, 'refresh'>;
   now: () => number;
@@ -100,11 +103,20 @@ function openAlert(services: Pick<AlertActionServices, 'alerts'>, ref: AlertRef,
   return held;
 }
 
+/** The presser may acknowledge or snooze (checkMayHandleAlert); the refusal names the alert when it is held. */
+function mayHandle(services: AlertActionServices, actor: Actor, ref: AlertRef, action: string): Promise<Result<void>> {
+  const held = heldAlert(services, ref);
+  return checkMayHandleAlert(services, actor, { action, target: held.ok ? target(held.value) : `alert ${ref.id}` });
+}
+
 /**
  * Acknowledge: someone is on it. Recorded on this episode of the alert with who and when, shown on its message; the
  * alert is still evaluated and resolved by itself when its condition clears. A second acknowledgement keeps the first.
  */
 export async function acknowledgeAlert(services: AlertActionServices, actor: Actor, ref: AlertRef): Promise<Result<Alert>> {
+  const allowed = await mayHandle(services, actor, ref, 'alerts.acknowledge');
+  if (!allowed.ok) return allowed;
+  // Read after the check, which may have waited on Slack: someone else may have acknowledged it meanwhile.
   const found = openAlert(services, ref, 'acknowledge');
   if (!found.ok) return found;
   if (found.value.acknowledged) return ok(found.value);
@@ -128,6 +140,9 @@ export async function snoozeAlert(
   ref: AlertRef,
   length: SnoozeLength,
 ): Promise<Result<Alert>> {
+  const allowed = await mayHandle(services, actor, ref, 'alerts.snooze');
+  if (!allowed.ok) return allowed;
+  // Read after the check, which may have waited on Slack: a snooze made meanwhile is seen below.
   const found = openAlert(services, ref, 'snooze');
   const { id } = ref;
   if (!found.ok) return found;

@@ -47,6 +47,8 @@ export interface SetupServices<Wavix extends WavixGateway = WavixGateway> {
   audit: AuditRepository;
   /** SLACK_ADMIN_USERS: the users allowed to change anything; empty means the workspace's admins and owners. */
   adminUsers: readonly string[];
+  /** SLACK_ALERT_USERS: guests and other organisations' members who may still acknowledge and snooze alerts. */
+  alertUsers: readonly string[];
   /** Asked who is a workspace admin (when adminUsers is empty) and who may read SMS text (channel members). */
   directory: WorkspaceDirectory;
   smsopsWebhooks: SmsopsWebhookUrls | null;

@@ -150,6 +150,7 @@ beforeEach(async () => {
     routes: createRoutesRepository(t.db),
     audit: createAuditRepository(t.db),
     adminUsers: [],
+    alertUsers: [],
     directory: everyoneAdminDirectory,
     smsopsWebhooks: smsopsWebhookUrls(publicBaseUrl, SECRET),
     defaultPortsipUrl: null,

@@ -84,6 +84,7 @@ function smsops(
     routes: createRoutesRepository(db, t.clock.now),
     audit: createAuditRepository(db, t.clock.now),
     adminUsers: [],
+    alertUsers: [],
     directory: everyoneAdminDirectory,
     smsopsWebhooks: null,
     defaultPortsipUrl: null,

@@ -76,11 +76,12 @@ const traffic = async () => {
 async function backlogAlert(
   routeUrl = (base: string) => `${base}/emc/Wavix - US/${UUID}`,
   answer: [number, string] = [503, 'Service Unavailable'],
+  env: Record<string, string> = {},
 ): Promise<{ id: number; ts: string }> {
   pbx = await startWebhookSink();
   pbx.respondWith(...answer);
   // A long backoff: PortSIP is tried again minutes apart on the emulator's clock.
-  t = await startSmsopsUnderTest({ RELAY_RETRY_BASE_MS: '600000', SLACK_RELAY_PACE_MS: '0' });
+  t = await startSmsopsUnderTest({ RELAY_RETRY_BASE_MS: '600000', SLACK_RELAY_PACE_MS: '0', ...env });
   const smsops = t;
   await runCommand(smsops, `route set default ${routeUrl(pbx.url)}`, { userId: ADMIN });
   const response = await fetch(`${smsops.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
@@ -129,6 +130,48 @@ const updatesOf = (ts: string): Call[] =>
   the()
     .fakeSlack.callsTo('chat.update')
     .filter((c) => c.args.ts === ts);
+
+describe('guests and other organisations in the alert channel', () => {
+  const GUEST = 'U0GUEST001';
+  const PARTNER = 'U0CONNECT1';
+  const CONTRACTOR = 'U0GUEST002';
+  /** As Slack answers users.info: a guest is restricted; a Slack Connect member has their own organisation's team_id. */
+  const seedPeople = () =>
+    the().fakeSlack.handle('users.info', ({ args }) => ({
+      user: {
+        id: args.user,
+        team_id: args.user === PARTNER ? 'T0OTHERORG' : 'T1',
+        is_restricted: args.user !== PARTNER && args.user !== ADMIN && args.user !== OUTSIDER,
+      },
+    }));
+
+  it('cannot snooze or acknowledge the team’s alert: refused to them only, audited, the alert unchanged', async () => {
+    const alert = await backlogAlert();
+    seedPeople();
+    const partnerTold = await pressForAnswer(ALERT_ACTION.snooze24h, alert, PARTNER);
+    expect(partnerTold).toContain('Only full members of this Slack workspace can acknowledge or snooze smsops alerts');
+    expect(partnerTold).toContain('SLACK_ALERT_USERS');
+    const guestTold = await pressForAnswer(ALERT_ACTION.acknowledge, alert, GUEST);
+    expect(guestTold).toContain('guests and people from other organisations (Slack Connect) cannot');
+    expect(the().db.prepare('SELECT * FROM alert_snoozes').all()).toEqual([]);
+    expect(alertRow()).toMatchObject({ acknowledged_by: null, status: 'open' });
+    expect(updatesOf(alert.ts)).toEqual([]);
+    expect(audit('alerts.snooze')).toEqual([expect.objectContaining({ actor: PARTNER, outcome: 'refused' })]);
+    expect(audit('alerts.acknowledge')).toEqual([expect.objectContaining({ actor: GUEST, outcome: 'refused' })]);
+    // A full member still can.
+    await press(ALERT_ACTION.acknowledge, alert, OUTSIDER);
+    await waitUntil(() => alertRow().acknowledged_by ?? undefined, 5000, 'the member’s acknowledgement');
+    expect(alertRow().acknowledged_by).toBe(OUTSIDER);
+  });
+
+  it('a guest named in SLACK_ALERT_USERS may snooze', async () => {
+    const alert = await backlogAlert(undefined, undefined, { SLACK_ALERT_USERS: CONTRACTOR });
+    seedPeople();
+    await press(ALERT_ACTION.snooze1h, alert, CONTRACTOR);
+    await waitUntil(() => the().db.prepare('SELECT snoozed_by FROM alert_snoozes').get(), 5000, 'the snooze');
+    expect(audit('alerts.snooze')).toEqual([expect.objectContaining({ actor: CONTRACTOR, outcome: 'ok' })]);
+  });
+});
 
 describe('acting on an alert from its message', () => {
   it('offers the buttons that fit a relay backlog alert, and says where the error is', async () => {

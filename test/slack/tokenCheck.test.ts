@@ -21,6 +21,7 @@ function slackConfig(apiUrl: string) {
     alertChannel: 'C0123456789',
     inboxChannel: 'C0123456789',
     adminUsers: [],
+    alertUsers: [],
     replyUsers: [],
   };
 }

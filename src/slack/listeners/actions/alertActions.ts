@@ -83,7 +83,7 @@ function alertButton(
   };
 }
 
-/** "Acknowledge": anyone who sees the alert; shown on its message. */
+/** "Acknowledge": full members and SLACK_ALERT_USERS (core/access.ts checkMayHandleAlert); shown on its message. */
 export const acknowledgeAlertListener = (deps: SlackDeps) =>
   alertButton(deps, 'acknowledge the alert', async (interaction, alert) => {
     const result = await acknowledgeAlert(servicesOf(deps), interaction.actor, alert);
@@ -97,7 +97,7 @@ export const acknowledgeAlertListener = (deps: SlackDeps) =>
     return result;
   });
 
-/** "Snooze 1h" / "Snooze 24h": anyone who sees the alert; shown on its message. */
+/** "Snooze 1h" / "Snooze 24h": full members and SLACK_ALERT_USERS; shown on its message. */
 export const snoozeAlertListener = (deps: SlackDeps, length: SnoozeLength) =>
   alertButton(deps, 'snooze the alert', async (interaction, alert) => {
     const result = await snoozeAlert(servicesOf(deps), interaction.actor, alert, length);
