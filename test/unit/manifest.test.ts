@@ -17,6 +17,8 @@ describe('manifest.yml', () => {
       'app_home_opened',
       'message.channels',
       'message.groups',
+      // a channel where SMS are posted shared with another organisation is said at once
+      'channel_shared',
       // an uninstall or a revoked bot token is said at once, not at the next auth.test or refused post
       'app_uninstalled',
       'tokens_revoked',

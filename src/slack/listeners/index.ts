@@ -25,6 +25,7 @@ import {
 import { smsCommandListener } from './commands/sms.js';
 import type { SlackDeps } from './context.js';
 import { appHomeOpenedListener } from './events/appHome.js';
+import { channelSharedListener } from './events/channelShared.js';
 import { threadReplyListener } from './events/threadReply.js';
 import { appUninstalledListener, tokensRevokedListener } from './events/tokenRevocation.js';
 import { senderIdNumberOptionsListener } from './options/senderIdNumberOptions.js';
@@ -73,6 +74,7 @@ export function registerListeners(
 
   app.event('app_home_opened', appHomeOpenedListener(deps));
   app.event('message', threadReplyListener(deps));
+  app.event('channel_shared', channelSharedListener(deps));
   const revocation = {
     revoked: deps.onBotTokenRevoked ?? (() => {}),
     botUserId: options.botUserId ?? (() => undefined),
