@@ -83,15 +83,27 @@ export interface FakeSlackChannel {
   is_ext_shared?: boolean;
 }
 
+/** The team_id users.info gives a person of another organisation (`external`, `stranger`). */
+export const EXTERNAL_TEAM_ID = 'T0EXTERNAL1';
+
 /** A person's role in the workspace, as users.info reports it. */
 export interface FakeSlackUser {
   admin?: boolean;
   owner?: boolean;
   primaryOwner?: boolean;
-  /** A guest (is_restricted). */
-  guest?: boolean;
-  /** From another organisation through Slack Connect (is_stranger). */
+  /** A guest (is_restricted); `single-channel`: a single-channel guest (is_ultra_restricted too). */
+  guest?: boolean | 'single-channel';
+  /**
+   * From another organisation, sharing a Slack Connect channel with the bot: Slack answers with their own
+   * organisation's team_id (EXTERNAL_TEAM_ID) and no is_stranger, which it sets only for someone sharing no channel.
+   */
   external?: boolean;
+  /** From another organisation, sharing no channel with the bot (is_stranger). */
+  stranger?: boolean;
+  /** A deactivated account (deleted). */
+  deleted?: boolean;
+  /** An app's bot user (is_bot). */
+  bot?: boolean;
   /** The display name they chose (profile.display_name); Slack sends '' when they chose none. */
   displayName?: string;
   /** Their full name (real_name and profile.real_name). */
@@ -489,6 +501,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
                 name_normalized: known.name,
                 is_archived: Boolean(known.is_archived),
                 is_ext_shared: Boolean(known.is_ext_shared),
+                // Slack sets is_shared on every shared channel, one shared with another organisation included.
+                is_shared: Boolean(known.is_ext_shared),
               }
             : {}),
         },
@@ -501,18 +515,18 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       return {
         user: {
           id,
-          team_id: teamId,
+          team_id: role.external === true || role.stranger === true ? EXTERNAL_TEAM_ID : teamId,
           name: id.toLowerCase(),
           real_name: role.realName ?? '',
           profile: { display_name: role.displayName ?? '', real_name: role.realName ?? '' },
-          deleted: false,
-          is_bot: false,
+          deleted: role.deleted === true,
+          is_bot: role.bot === true,
           is_admin: role.admin === true,
           is_owner: role.owner === true || role.primaryOwner === true,
           is_primary_owner: role.primaryOwner === true,
-          is_restricted: role.guest === true,
-          is_ultra_restricted: false,
-          ...(role.external === true ? { is_stranger: true } : {}),
+          is_restricted: role.guest === true || role.guest === 'single-channel',
+          is_ultra_restricted: role.guest === 'single-channel',
+          ...(role.stranger === true ? { is_stranger: true } : {}),
         },
       };
     },

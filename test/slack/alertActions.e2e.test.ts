@@ -136,14 +136,11 @@ describe('guests and other organisations in the alert channel', () => {
   const PARTNER = 'U0CONNECT1';
   const CONTRACTOR = 'U0GUEST002';
   /** As Slack answers users.info: a guest is restricted; a Slack Connect member has their own organisation's team_id. */
-  const seedPeople = () =>
-    the().fakeSlack.handle('users.info', ({ args }) => ({
-      user: {
-        id: args.user,
-        team_id: args.user === PARTNER ? 'T0OTHERORG' : 'T1',
-        is_restricted: args.user !== PARTNER && args.user !== ADMIN && args.user !== OUTSIDER,
-      },
-    }));
+  const seedPeople = () => {
+    the().fakeSlack.seedUser(GUEST, { guest: 'single-channel' });
+    the().fakeSlack.seedUser(PARTNER, { external: true });
+    the().fakeSlack.seedUser(CONTRACTOR, { guest: true });
+  };
 
   it('cannot snooze or acknowledge the team’s alert: refused to them only, audited, the alert unchanged', async () => {
     const alert = await backlogAlert();
