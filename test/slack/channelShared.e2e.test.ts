@@ -32,6 +32,7 @@ const start = async () => {
     { id: TEAM_B, name: 'team-b', is_ext_shared: true },
     // Shared only between workspaces of the team's own Enterprise Grid organisation.
     { id: OTHER, name: 'grid-wide', is_ext_shared: false },
+    { id: ALERT_CHANNEL, name: 'sms-alerts', is_ext_shared: true },
   ]);
   const routed = readable((await runCommand(t, `route set +14155550101 <#${TEAM_B}|team-b>`, { userId: ADMIN })).body);
   expect(routed).toContain('Route saved');
@@ -70,6 +71,17 @@ describe('a channel where SMS are posted is shared with another organisation', (
     const logged = smsops.logs.filter((l) => l.includes('was shared with another organisation'));
     expect(logged).toHaveLength(2);
     expect(logged.join('\n')).not.toContain('4155550101');
+  });
+
+  it('tells the team when its alert channel is shared: alerts and digests are read there', async () => {
+    const smsops = await start();
+    await shared(smsops, ALERT_CHANNEL);
+    await waitUntil(() => warnings(smsops).length === 1 || undefined, 5000, 'the warning in the alert channel');
+    const said = String(warnings(smsops)[0]?.args.text);
+    expect(said).toContain(`<#${ALERT_CHANNEL}> is now shared with another organisation through Slack Connect`);
+    expect(said).toContain("It is smsops' alert channel: its people read the alerts and daily digests");
+    expect(said).toContain('set SLACK_ALERT_CHANNEL to a channel of your own');
+    expect(said).not.toContain('smsops posts inbound SMS there');
   });
 
   it('says nothing of a channel it posts no SMS in, nor of one shared only within the team’s own Grid organisation', async () => {

@@ -12,7 +12,8 @@ const channelInfo = z.object({ channel: z.object({ is_ext_shared: z.boolean().op
 /**
  * `channel_shared`: a channel became a Slack Connect channel, or another organisation joined one. Where smsops posts
  * SMS, that organisation's people now read the customers' texts, and its history: the alert channel is told at once
- * (doctor says it too, but only when someone runs it). A channel shared only between workspaces of the team's own
+ * (doctor says it too, but only when someone runs it). The alert channel itself shared is told too: its alerts and
+ * digests name the team's numbers and routes. A channel shared only between workspaces of the team's own
  * Enterprise Grid organisation (`is_ext_shared` false) is no one else's, and is not told; when Slack cannot be asked,
  * the warning says it could not tell.
  */
@@ -22,7 +23,8 @@ export function channelSharedListener(deps: SlackDeps) {
     if (!parsed.success) return;
     const { channel } = parsed.data;
     const keys = routeKeysPostingIn(listRoutes(deps.services, deps.inboxChannel), channel);
-    if (keys.length === 0) return;
+    const alertChannel = channel === deps.alertChannel;
+    if (keys.length === 0 && !alertChannel) return;
     let certain = false;
     try {
       const info = channelInfo.parse(await deps.doctorSlack.conversations.info({ channel }));
@@ -34,14 +36,20 @@ export function channelSharedListener(deps: SlackDeps) {
         error: describeError(error),
       });
     }
-    deps.logger.warn('a channel smsops posts SMS in was shared with another organisation; the alert channel is told', {
+    deps.logger.warn('a channel smsops posts SMS or alerts in was shared with another organisation; the alert channel is told', {
       channel,
       routes: keys.length,
     });
     try {
       await client.chat.postMessage({
         channel: deps.alertChannel,
-        ...smsChannelSharedMessage({ channel, connectedTeam: parsed.data.connected_team_id ?? 'unknown', keys, certain }),
+        ...smsChannelSharedMessage({
+          channel,
+          connectedTeam: parsed.data.connected_team_id ?? 'unknown',
+          keys,
+          certain,
+          alertChannel,
+        }),
         unfurl_links: false,
         unfurl_media: false,
       });
