@@ -205,7 +205,7 @@ const DOCTOR_RULES: ReadonlySet<string> = new Set<AlertRuleName>([
 
 /**
  * The buttons of an open alert, each carrying the alert's id and when it opened: a restore of an older backup hands the
- * id to another alert, and the opening time tells them apart (core/alertActions.ts). Everyone who sees it may
+ * id to another alert, and the opening time tells them apart (core/alertActions.ts). Full members (SLACK_ALERT_USERS too) may
  * acknowledge and snooze; retry and mute are for admins (checked when pressed). What else appears depends on what can
  * help with the rule.
  */
