@@ -189,17 +189,37 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
   }
 
   /**
+   * A refused country is fixed by asking again (Wavix has no update: a new record of the same name). Once that record
+   * is approved there, the old rejection's alert said the opposite of the announcement, and no button could end it.
+   */
+  function approvedOnAnotherRecord(rejected: SenderIdRecord, country: string): boolean {
+    return senderIds
+      .find(rejected.value)
+      .some(
+        (other) =>
+          other.wavixId !== rejected.wavixId &&
+          other.value === rejected.value &&
+          other.type === rejected.type &&
+          other.deletedAt === null &&
+          other.countries.some((c) => c.country === country && c.status === 'approved'),
+      );
+  }
+
+  /**
    * A rejection's alert is how the channel hears of it (its announcement stays in the request's thread), and it is
    * raised only while the rejection is unannounced: one whose post Slack refused is shown again here, each run while it
-   * is open and unposted, whatever became of the announcement. One whose Sender ID was deleted since is resolved.
+   * is open and unposted, whatever became of the announcement. One whose Sender ID was deleted since, or was asked for again and approved
+   * in that country, is resolved.
    * Answers how many are still not shown.
    */
   async function showRejectionAlerts(): Promise<number> {
     let unshown = 0;
     for (const alert of deps.openAlerts.open()) {
       if (alert.rule !== ALERT_RULE.senderIdRejected) continue;
-      const wavixId = alert.subjectKey.slice(0, alert.subjectKey.lastIndexOf(':'));
-      if (senderIds.getByWavixId(wavixId)?.deletedAt) {
+      const cut = alert.subjectKey.lastIndexOf(':');
+      const wavixId = alert.subjectKey.slice(0, cut);
+      const rejected = senderIds.getByWavixId(wavixId);
+      if (rejected?.deletedAt || (rejected && approvedOnAnotherRecord(rejected, alert.subjectKey.slice(cut + 1)))) {
         await alerts.resolve(alert.rule, alert.subjectKey);
         continue;
       }

@@ -408,6 +408,57 @@ describe('a rejection whose alert Slack refused to post', () => {
   });
 });
 
+describe('a rejected Sender ID requested again', () => {
+  /** Alice asks again for "Acme", in the countries given: a second Wavix record of the same name (Wavix has no update). */
+  async function requestAcmeAgain(services: SetupServices, countries: string[]): Promise<string> {
+    const created = await requestSenderId(
+      services,
+      { userId: ALICE },
+      { type: 'alphanumeric', value: 'Acme', countries, usecase: 'transactional', samples: ['Your code is 1234'] },
+    );
+    if (!created.ok) throw created.error;
+    senderIdRequestAnnounced(services, created.value, undefined);
+    return created.value.record.wavixId;
+  }
+
+  it('ends the rejection alert once the corrected request is approved in that country, not before', async () => {
+    const { job, senderIds, alertsTable, services } = smsops({ slackAlerts: true });
+    const first = await requestAcme(services);
+    await job.run();
+    senderIds.setCountryStatus(senderIds.getByWavixId(first)?.id ?? 0, 'FR', 'rejected', 'Brand not registered');
+    await job.run();
+    expect(alertsTable.findOpen('sender_id_rejected', `${first}:FR`)).toBeDefined();
+
+    // The team registers the brand and asks for FR again: still under review, the alert stays.
+    const second = await requestAcmeAgain(services, ['FR']);
+    await job.run();
+    expect(alertsTable.findOpen('sender_id_rejected', `${first}:FR`)).toBeDefined();
+
+    // Approved: "Acme can send to FR" and an open "Acme was rejected in FR" alert would contradict each other.
+    await emulatorAdmin(`/sender-ids/${second}/approve`, { countries: ['FR'] });
+    expect(await job.run()).toMatchObject({ outcome: 'ok' });
+    expect(alertsTable.findOpen('sender_id_rejected', `${first}:FR`)).toBeUndefined();
+  });
+
+  it('keeps the alert when another Sender ID, or the same name in another country, is approved', async () => {
+    const { job, senderIds, alertsTable, services } = smsops({ slackAlerts: true });
+    const first = await requestAcme(services);
+    await job.run();
+    senderIds.setCountryStatus(senderIds.getByWavixId(first)?.id ?? 0, 'FR', 'rejected', 'Brand not registered');
+    await job.run();
+    await requestAcmeAgain(services, ['DE']);
+    const other = await requestSenderId(
+      services,
+      { userId: ALICE },
+      { type: 'alphanumeric', value: 'Acme2', countries: ['FR'], usecase: 'transactional', samples: ['x'] },
+    );
+    if (!other.ok) throw other.error;
+    await emulatorAdmin(`/sender-ids/${other.value.record.wavixId}/approve`, { countries: ['FR'] });
+    await job.run();
+    expect(alertsTable.findOpen('sender_id_rejected', `${first}:FR`)).toBeDefined();
+  });
+});
+
 describe('countries Wavix approves at once', () => {
   it('are announced by the job when the request itself could not be announced, and once only when it was', async () => {
     const { job, services } = smsops();
