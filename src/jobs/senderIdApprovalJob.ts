@@ -171,6 +171,7 @@ export function createSenderIdApprovalJob(deps: SenderIdApprovalJobDeps) {
           senderId: announcedSenderId(record),
           announcement: record.announcement,
           deletedAt: record.deletedAt ?? now(),
+          deletedBy: record.deletedBy,
           approvedIn: inStatus('approved'),
           pendingIn: inStatus('pending'),
         });

@@ -41,6 +41,8 @@ export const ACTION = {
   cancelForget: 'customer_forget_cancel',
   /** "Answer" beside one customer's SMS in a grouped post (value: the inbound message id): starts their thread. */
   answerGrouped: 'grouped_sms_answer',
+  confirmSenderIdDelete: 'senderid_delete_confirm',
+  cancelSenderIdDelete: 'senderid_delete_cancel',
 } as const;
 
 /** Buttons on an alert's message (value: the alert id and its opening time), and "Unmute" in `/sms alerts` (value: the rule). */

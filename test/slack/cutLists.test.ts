@@ -53,6 +53,7 @@ const senderId = (i: number): SenderIdRecord => ({
   requestedAt: null,
   createdAt: at,
   deletedAt: null,
+  deletedBy: null,
   lastPolledAt: null,
   final: true,
   countries: [{ country: 'GB', status: 'approved', reason: null, statusChangedAt: at, announcedAt: null }],

@@ -73,6 +73,7 @@ const SHIPPED = [
   '042_deliveries_due_live_only.sql',
   '043_delivery_status_check_without_in.sql',
   '044_reply_lookups.sql',
+  '045_sender_id_deleted_by.sql',
 ];
 
 describe('migration runner', () => {

@@ -24,6 +24,8 @@ export interface SenderIdRecord {
   createdAt: number;
   /** When smsops found it gone from Wavix (deleted in the Wavix portal). */
   deletedAt: number | null;
+  /** Who deleted it from Slack; null when it went from Wavix's list (the Wavix portal) or is not deleted. */
+  deletedBy: string | null;
   lastPolledAt: number | null;
   final: boolean;
   countries: SenderIdCountry[];

@@ -33,6 +33,8 @@ export interface SenderIdDeleted {
   senderId: SenderIdDecided['senderId'];
   announcement?: { channel: string; ts: string } | null;
   deletedAt: number;
+  /** The Slack user who deleted it through smsops; absent or null: it went from Wavix's list (the Wavix portal). */
+  deletedBy?: string | null;
   approvedIn: string[];
   pendingIn: string[];
 }

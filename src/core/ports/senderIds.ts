@@ -54,8 +54,11 @@ export interface SenderIdsRepository {
   /** Keeps where the request was announced, so its decisions are posted as replies there. */
   setAnnouncement(id: number, announcement: SlackMessageRef): void;
   markPolled(id: number): void;
-  /** Marks it deleted on Wavix (once: a later call keeps the first time). */
-  markDeleted(id: number): void;
+  /**
+   * Marks it deleted on Wavix (once: a later call keeps the first time and answers false); `by`, the Slack user who
+   * deleted it through smsops (none: gone from Wavix's list, deleted in the portal).
+   */
+  markDeleted(id: number, by?: string | null): boolean;
   /** Sender IDs deleted on Wavix whose deletion was not announced in Slack yet. */
   unannouncedDeletions(): SenderIdRecord[];
   markDeletionAnnounced(id: number): void;

@@ -112,6 +112,8 @@ export interface WavixGateway {
     create(body: CreateSenderIdRequest): Promise<WavixSenderId>;
     /** Every Sender ID, also those made in the Wavix portal. */
     list(): Promise<WavixSenderId[]>;
+    /** Deletes it for good, pending countries included (a 404: no such Sender ID, deleted already). */
+    delete(id: string): Promise<void>;
   };
   numbers: {
     /** Every number of the account, page by page; `search` narrows by digits. */

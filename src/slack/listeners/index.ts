@@ -12,6 +12,7 @@ import {
 import { doctorFixButtonListener, doctorIgnoreButtonListener } from './actions/doctorActions.js';
 import { cancelForgetListener, confirmForgetListener } from './actions/forgetActions.js';
 import { groupedAnswerListener } from './actions/groupedAnswerAction.js';
+import { cancelSenderIdDeleteListener, confirmSenderIdDeleteListener } from './actions/senderIdDeleteActions.js';
 import { openSenderIdFormListener, senderIdTypeSwitchListener } from './actions/senderIdFormActions.js';
 import {
   cancelReplayListener,
@@ -55,6 +56,8 @@ export function registerListeners(
   app.action(ACTION.cancelReplay, cancelReplayListener(deps));
   app.action(ACTION.confirmForget, confirmForgetListener(deps));
   app.action(ACTION.cancelForget, cancelForgetListener(deps));
+  app.action(ACTION.confirmSenderIdDelete, confirmSenderIdDeleteListener(deps));
+  app.action(ACTION.cancelSenderIdDelete, cancelSenderIdDeleteListener(deps));
   app.action(ALERT_ACTION.acknowledge, acknowledgeAlertListener(deps));
   app.action(ALERT_ACTION.snooze1h, snoozeAlertListener(deps, '1h'));
   app.action(ALERT_ACTION.snooze24h, snoozeAlertListener(deps, '24h'));

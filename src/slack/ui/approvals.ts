@@ -79,23 +79,25 @@ export function senderIdDecisionsMessage(record: AnnouncedSenderId, decisions: r
 export function senderIdDeletedMessage(event: {
   senderId: AnnouncedSenderId;
   deletedAt: number;
+  deletedBy?: string | null;
   approvedIn: readonly string[];
   pendingIn: readonly string[];
 }): SlackMessage {
   const label = senderIdLabel(event.senderId);
   const codes = (countries: readonly string[]) => countries.map(escapeMrkdwn).join(', ');
+  const where = event.deletedBy ? `from Slack by ${mention(event.deletedBy)}` : 'in the Wavix portal';
   const lost = event.approvedIn.length > 0 ? `no longer approved in ${codes(event.approvedIn)}` : 'it was approved nowhere';
   const waiting = event.pendingIn.length > 0 ? `; no longer pending in ${codes(event.pendingIn)}` : '';
   const lines = [
     event.approvedIn.length > 0
-      ? `:wastebasket: *Deleted* in the Wavix portal: it can no longer send in ${event.approvedIn.map(place).join(', ')}.`
-      : ':wastebasket: *Deleted* in the Wavix portal: it was approved in no country yet.',
+      ? `:wastebasket: *Deleted* ${where}: it can no longer send in ${event.approvedIn.map(place).join(', ')}.`
+      : `:wastebasket: *Deleted* ${where}: it was approved in no country yet.`,
   ];
   if (event.pendingIn.length > 0) {
     lines.push(`The requests for ${event.pendingIn.map(place).join(', ')} went with it: no carrier decision will come.`);
   }
   return {
-    text: `Sender ID ${label} (${whoAsked(event.senderId)}): deleted in the Wavix portal: ${lost}${waiting}`,
+    text: `Sender ID ${label} (${whoAsked(event.senderId)}): deleted ${where}: ${lost}${waiting}`,
     blocks: [
       section(`:mega: Sender ID *${label}* (${event.senderId.type}), ${whoAsked(event.senderId)}`),
       section(lines.join('\n')),

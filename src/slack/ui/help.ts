@@ -16,6 +16,10 @@ export const HELP_TOPICS = {
       '/sms senderid reject Acme FR Brand not registered',
       'Record a refusal Wavix told you of (its API does not show them); it is announced and alerted like an approval.',
     ],
+    [
+      '/sms senderid delete Acme',
+      'Delete it on Wavix for good (admins; asks first): a typo, or a request to withdraw; the alert channel is told who.',
+    ],
   ],
   number: [
     ['/sms number list', 'Each number: country, SMS, inbound SMS, and where its inbound messages go.'],

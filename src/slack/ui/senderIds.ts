@@ -49,7 +49,8 @@ function countryLines(record: Pick<SenderIdRecord, 'countries' | 'deletedAt'>): 
 /** Said first for a Sender ID gone from Wavix (`/sms senderid status` finds those too). */
 function deletedLine(record: SenderIdRecord): string[] {
   if (record.deletedAt === null) return [];
-  return [`:wastebasket: *Deleted in the Wavix portal* on ${slackTime(record.deletedAt)}: it can no longer send anywhere.`];
+  const where = record.deletedBy === null ? 'in the Wavix portal' : `from Slack by ${mention(record.deletedBy)}`;
+  return [`:wastebasket: *Deleted ${where}* on ${slackTime(record.deletedAt)}: it can no longer send anywhere.`];
 }
 
 /** A Sender ID in as many sections as its countries need (one usually; Slack takes 3,000 characters a section). */
@@ -205,7 +206,13 @@ export function senderIdCreatedModalText(result: RequestedSenderId): string {
   }\n\nEach carrier decision will be announced in the alert channel.`;
 }
 
-export function senderIdRejectionRecordedMessage(value: string, country: string, reason: string): SlackMessage {
+export function senderIdRejectionRecordedMessage(
+  record: Pick<SenderIdRecord, 'value' | 'type'>,
+  country: string,
+  reason: string,
+): SlackMessage {
+  // A number as everywhere else ("+44 7400 123456"), not Wavix's bare digits.
+  const value = record.type === 'numeric' ? formatPhoneForPeople(`+${record.value.replace(/^\+/, '')}`) : record.value;
   // Escaped once for both: the fallback text is mrkdwn too (notifications, clients without blocks).
   const text = escapeMrkdwn(
     `Recorded: ${value} refused in ${country} (${reason}). The next approval check announces it in the alert channel.`,

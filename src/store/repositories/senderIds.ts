@@ -26,6 +26,7 @@ interface SenderIdRow {
   announcement_channel: string | null;
   announcement_ts: string | null;
   deletion_announced_at: number | null;
+  deleted_by: string | null;
 }
 
 interface RequestRow {
@@ -82,7 +83,9 @@ export function createSenderIdsRepository(db: Db, now: () => number = Date.now):
       SELECT 1 FROM sender_id_countries WHERE sender_id = sender_ids.id AND status = 'pending') WHERE id = ?`);
   const announced = db.prepare('UPDATE sender_ids SET announcement_channel = ?, announcement_ts = ? WHERE id = ?');
   const polled = db.prepare('UPDATE sender_ids SET last_polled_at = ? WHERE id = ?');
-  const deleted = db.prepare('UPDATE sender_ids SET deleted_at = ?, final = 1 WHERE id = ? AND deleted_at IS NULL');
+  const deleted = db.prepare(
+    'UPDATE sender_ids SET deleted_at = ?, deleted_by = coalesce(?, deleted_by), final = 1 WHERE id = ? AND deleted_at IS NULL',
+  );
   const deletionsUnannounced = db.prepare<[], SenderIdRow>(
     'SELECT * FROM sender_ids WHERE deleted_at IS NOT NULL AND deletion_announced_at IS NULL ORDER BY deleted_at, id',
   );
@@ -117,6 +120,7 @@ export function createSenderIdsRepository(db: Db, now: () => number = Date.now):
     requestedAt: row.requested_at,
     createdAt: row.created_at,
     deletedAt: row.deleted_at,
+    deletedBy: row.deleted_by,
     lastPolledAt: row.last_polled_at,
     final: row.final === 1,
     countries: countriesOf.all(row.id).map((c) => ({
@@ -248,9 +252,7 @@ export function createSenderIdsRepository(db: Db, now: () => number = Date.now):
     markPolled: (id) => {
       polled.run(now(), id);
     },
-    markDeleted: (id) => {
-      deleted.run(now(), id);
-    },
+    markDeleted: (id, by = null) => deleted.run(now(), by, id).changes === 1,
     unannouncedDeletions: () => deletionsUnannounced.all().map(hydrate),
     markDeletionAnnounced: (id) => {
       announceDeletion.run(now(), id);

@@ -18,6 +18,7 @@ export type SmsCommand =
   | { kind: 'senderid.list'; page?: number }
   | { kind: 'senderid.status'; query: string }
   | { kind: 'senderid.reject'; query: string; country: string; reason: string }
+  | { kind: 'senderid.delete'; query: string }
   | { kind: 'number.list'; query?: string; page?: number }
   | { kind: 'number.enable-inbound'; number: string }
   | { kind: 'webhook.set'; target: string; url?: string }
@@ -503,6 +504,11 @@ export function parseSmsCommand(rawText: string): ParsedCommand {
         const query = unescapeSlack(restAfter(2)).trim();
         if (!query) return usage('Which Sender ID? Give its text or its Wavix id, e.g. `/sms senderid status Acme`.', 'senderid');
         return command({ kind: 'senderid.status', query });
+      }
+      if (verb === 'delete' || verb === 'remove') {
+        const query = unescapeSlack(restAfter(2)).trim();
+        if (!query) return usage('Which Sender ID? Give its text or its Wavix id, e.g. `/sms senderid delete Acme`.', 'senderid');
+        return command({ kind: 'senderid.delete', query });
       }
       if (verb === 'reject') {
         // The Sender ID may contain spaces ("Acme Co"): it runs up to the first country code in capitals after its first word.

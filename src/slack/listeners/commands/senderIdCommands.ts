@@ -1,5 +1,6 @@
 import type { PhoneNumber } from '../../../core/phone.js';
 import { parsePhoneNumber } from '../../../core/phone.js';
+import { deleteSenderId, senderIdToDelete } from '../../../core/senderIdDeletion.js';
 import { notCountriesNotice, type SenderIdPrefill } from '../../../core/senderIdPrefill.js';
 import { ALPHANUMERIC_MAX_LENGTH } from '../../../core/senderIdRules.js';
 import type { SenderIdDraft } from '../../../core/senderIds.js';
@@ -8,10 +9,13 @@ import { describeError } from '../../../errors.js';
 import { CALLBACK } from '../../ids.js';
 import { slackErrorCode } from '../../slackErrorCode.js';
 import { errorMessage } from '../../ui/errors.js';
+import { senderIdDeletedReplyMessage, senderIdDeleteQuestionMessage } from '../../ui/senderIdDelete.js';
 import { encodeMetadata, messageView, senderIdFormView } from '../../ui/senderIdForm.js';
 import { senderIdListMessage, senderIdRejectionRecordedMessage, senderIdStatusMessage } from '../../ui/senderIds.js';
 import { escapeMrkdwn } from '../../ui/text.js';
 import { type Interaction, logFailure } from '../context.js';
+
+const SENDER_ID_APPROVALS_JOB = 'sender-id-approvals';
 
 /**
  * Opens the Sender ID form within the trigger's 3 seconds with a placeholder, then fills it once the account's
@@ -112,5 +116,35 @@ export async function rejectSenderIdCommand(
     await interaction.reply(errorMessage(result.error, 'record the refusal'));
     return;
   }
-  await interaction.reply(senderIdRejectionRecordedMessage(result.value.record.value, result.value.country, input.reason));
+  await interaction.reply(senderIdRejectionRecordedMessage(result.value.record, result.value.country, input.reason));
+}
+
+/** `/sms senderid delete Acme`: the question, naming what Wavix's permanent delete takes with it. */
+export async function deleteSenderIdCommand(interaction: Interaction, query: string): Promise<void> {
+  const asked = await senderIdToDelete(interaction.deps.services, interaction.actor, query);
+  if (!asked.ok) {
+    logFailure(interaction.deps.logger, 'senderid delete', asked.error);
+    await interaction.reply(errorMessage(asked.error, 'delete the Sender ID'));
+    return;
+  }
+  await interaction.reply(senderIdDeleteQuestionMessage(asked.value));
+}
+
+/** "Delete" on the question: the answer replaces it, then the approval check announces it in the alert channel. */
+export async function confirmDeleteSenderIdCommand(interaction: Interaction, wavixId: string): Promise<void> {
+  const { deps } = interaction;
+  const result = await deleteSenderId(deps.services, interaction.actor, wavixId);
+  if (!result.ok) {
+    logFailure(deps.logger, 'senderid delete', result.error);
+    await interaction.reply(errorMessage(result.error, 'delete the Sender ID'), { replaceOriginal: true });
+    return;
+  }
+  await interaction.reply(senderIdDeletedReplyMessage(result.value), { replaceOriginal: true });
+  // Now rather than at its next run (up to 10 min): the channel that saw it requested hears who deleted it. A failed
+  // post is the job's to retry, as for any announcement.
+  try {
+    await deps.watch.jobs.runNow(SENDER_ID_APPROVALS_JOB);
+  } catch (error) {
+    deps.logger.warn('the Sender ID deletion is announced at the next approval check', { error: describeError(error) });
+  }
 }

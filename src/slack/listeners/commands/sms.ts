@@ -11,7 +11,13 @@ import { parseSmsCommand, type SmsCommand } from './parseCommand.js';
 import { portsipRoutesCommand } from './portsipCommands.js';
 import { inboxCommand, relayReplayCommand, relayStatusCommand } from './relayCommands.js';
 import { listRoutesCommand, removeRouteCommand, setRouteCommand } from './routeCommands.js';
-import { listSenderIdsCommand, openSenderIdForm, rejectSenderIdCommand, senderIdStatusCommand } from './senderIdCommands.js';
+import {
+  deleteSenderIdCommand,
+  listSenderIdsCommand,
+  openSenderIdForm,
+  rejectSenderIdCommand,
+  senderIdStatusCommand,
+} from './senderIdCommands.js';
 import { alertsListCommand, alertsSetCommand, jobsListCommand, jobsRunCommand, trafficCommand } from './watchCommands.js';
 import { setWebhookCommand } from './webhookCommands.js';
 
@@ -30,6 +36,7 @@ const handlers: Handlers = {
   'senderid.list': (i, c) => listSenderIdsCommand(i, c.page),
   'senderid.status': (i, c) => senderIdStatusCommand(i, c.query),
   'senderid.reject': (i, c) => rejectSenderIdCommand(i, c),
+  'senderid.delete': (i, c) => deleteSenderIdCommand(i, c.query),
   'number.list': (i, c) => listNumbersCommand(i, c),
   'number.enable-inbound': (i, c) => enableInboundCommand(i, c.number),
   'webhook.set': (i, c) => setWebhookCommand(i, { target: c.target, url: c.url }),
@@ -76,6 +83,8 @@ const COMMAND_REACH: Record<SmsCommand['kind'], SlowPartReach> = {
   'senderid.list': 'nothing',
   'senderid.status': 'nothing',
   'senderid.reject': 'database',
+  // The question only; its "Delete" says what a stop cut (see senderIdDeleteActions.ts).
+  'senderid.delete': 'nothing',
   'number.list': 'nothing',
   'number.enable-inbound': 'wavix',
   'webhook.set': 'wavix',
