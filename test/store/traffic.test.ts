@@ -266,6 +266,22 @@ describe('traffic rollups', () => {
 
     expect(traffic.hourly(at('12:00:00'), at('14:00:00'), SUPPORT).map((h) => h.delivered)).toEqual([1, 0]);
   });
+
+  it('keeps a message known only from delivery reports in the hour of the first report, however late the next comes', () => {
+    // "sent" came at 07:00 and was in that morning's digest; "delivered" came at 09:00. Moved to 09:00, the message was
+    // counted again by the next day's digest: 2 SMS sent, 4 said (a probe).
+    t.clock.set(at('07:00:00'));
+    report('dlr-only', `+${SUPPORT}`, 'sent');
+    t.clock.set(at('09:00:00'));
+    report('dlr-only', `+${SUPPORT}`, 'delivered');
+    traffic.rebuild(at('07:00:00'), at('10:00:00'));
+
+    expect(traffic.hourly(at('07:00:00'), at('10:00:00'), SUPPORT).map((h) => [h.sent, h.delivered])).toEqual([
+      [1, 1],
+      [0, 0],
+      [0, 0],
+    ]);
+  });
 });
 
 describe('refreshing only the hours that changed', () => {

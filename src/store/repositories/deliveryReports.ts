@@ -30,8 +30,11 @@ export function createDeliveryReportsRepository(db: Db, now: () => number = Date
       tag = coalesce(excluded.tag, outbound_messages.tag),
       submitted_at = coalesce(excluded.submitted_at, outbound_messages.submitted_at),
       sent_at = coalesce(excluded.sent_at, outbound_messages.sent_at),
-      delivered_at = coalesce(excluded.delivered_at, outbound_messages.delivered_at),
-      updated_at = excluded.updated_at`);
+      delivered_at = coalesce(excluded.delivered_at, outbound_messages.delivered_at)
+      -- updated_at stays when the row was first stored: it is the time a message without Wavix's submitted_at and sent_at
+      -- (known from delivery reports only) counts at, and moved by a late "delivered" it left the hour, so the day, an
+      -- earlier digest had counted it in for the next digest to count again (a probe: 2 SMS sent, 4 said).
+      `);
   const idOf = db.prepare<[string], { id: number }>('SELECT id FROM outbound_messages WHERE wavix_message_id = ?');
   const insertReport = db.prepare(`
     INSERT INTO delivery_reports (wavix_message_id, outbound_message_id, status, error, segments, received_at)
