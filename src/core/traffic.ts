@@ -147,12 +147,22 @@ export async function trafficReport(deps: TrafficReportDeps, period: TrafficPeri
  * change: read as the last 24 hours, the spring digest counted an hour the one before had counted, and the autumn one
  * left an hour in no digest (a probe: 72 inbound said for the 69 received since the last one).
  */
-export async function dailyDigestReport(deps: TrafficReportDeps, timeZone = 'UTC') {
+export async function dailyDigestReport(deps: TrafficReportDeps, timeZone = 'UTC', lastDigestTo: number | null = null) {
   const toMs = deps.now();
   const DAY_MS = 86_400_000;
   const dayBefore = timeZone === 'UTC' ? toMs - DAY_MS : instantAt(wallAt(toMs, timeZone) + (toMs % 1000) - DAY_MS, timeZone);
-  return reportBetween(deps, '24h', hourStartOf(dayBefore), toMs);
+  // A digest not posted (smsops stopped at its time, Slack refusing it) is not made up: read back only a day, the next
+  // one left that day in no digest. It goes back to where the last posted one ended, at most DIGEST_MAX_DAYS.
+  const usual = hourStartOf(dayBefore);
+  const fromMs =
+    lastDigestTo !== null && lastDigestTo < usual
+      ? Math.max(hourStartOf(lastDigestTo), hourStartOf(toMs - DIGEST_MAX_DAYS * DAY_MS))
+      : usual;
+  return reportBetween(deps, '24h', fromMs, toMs);
 }
+
+/** How far back a digest goes after digests that were not posted: a week, as `/sms traffic 7d`. */
+export const DIGEST_MAX_DAYS = 7;
 
 async function reportBetween(deps: TrafficReportDeps, period: TrafficPeriod, fromMs: number, toMs: number, number?: string) {
   await deps.traffic.refreshInSteps(fromMs, toMs);

@@ -129,7 +129,7 @@ export function createWatch(options: {
     now,
     timeZone: options.schedules.timezone,
   });
-  const digest = createDailyDigestJob({ traffic, alerts, notifier, now, timeZone: options.schedules.timezone });
+  const digest = createDailyDigestJob({ traffic, alerts, settings, notifier, now, timeZone: options.schedules.timezone });
   const backupSettings = options.backup;
   const backupDir = backupSettings.dir;
   const backupDirCheck = backupDir ? createBackupDirCheck(backupDir) : undefined;

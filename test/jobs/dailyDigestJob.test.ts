@@ -4,6 +4,7 @@ import { cronSlots } from '../../src/jobs/cronSlots.js';
 import { createDailyDigestJob } from '../../src/jobs/dailyDigestJob.js';
 import { createAlertsRepository } from '../../src/store/repositories/alerts.js';
 import { createInboundRepository } from '../../src/store/repositories/inbound.js';
+import { createSettingsRepository } from '../../src/store/repositories/settings.js';
 import { createTrafficRepository } from '../../src/store/repositories/traffic.js';
 import { createTempDb, type TempDb } from '../helpers/tempDb.js';
 
@@ -26,6 +27,7 @@ describe('daily digest job', () => {
     const job = createDailyDigestJob({
       traffic: createTrafficRepository(t.db, t.clock.now),
       alerts,
+      settings: createSettingsRepository(t.db, t.clock.now),
       notifier: { announce: async (event) => void said.push(event) },
       now: t.clock.now,
     });
@@ -44,6 +46,7 @@ describe('daily digest job', () => {
     const job = createDailyDigestJob({
       traffic: createTrafficRepository(t.db, t.clock.now),
       alerts: createAlertsRepository(t.db, t.clock.now),
+      settings: createSettingsRepository(t.db, t.clock.now),
       notifier: {
         announce: async () => {
           throw new Error('channel_not_found');
@@ -55,12 +58,19 @@ describe('daily digest job', () => {
   });
 
   /** Each digest's inbound count, at `cron` in `zone` from `start`, with one SMS every 20 minutes meanwhile. */
-  async function digestsThrough(zone: string, start: number, runs: number, cron = '0 8 * * *') {
+  async function digestsThrough(
+    zone: string,
+    start: number,
+    runs: number,
+    cron = '0 8 * * *',
+    options: { skipped?: (slot: number) => boolean } = {},
+  ) {
     const inbound = createInboundRepository(t.db, t.clock.now);
     const said: Announcement[] = [];
     const job = createDailyDigestJob({
       traffic: createTrafficRepository(t.db, t.clock.now),
       alerts: createAlertsRepository(t.db, t.clock.now),
+      settings: createSettingsRepository(t.db, t.clock.now),
       notifier: { announce: async (event) => void said.push(event) },
       now: t.clock.now,
       timeZone: zone,
@@ -89,6 +99,7 @@ describe('daily digest job', () => {
           [],
         );
       }
+      if (options.skipped?.(slot)) continue;
       received.push(seq);
       t.clock.set(slot + 2_000);
       await job.run();
@@ -111,5 +122,20 @@ describe('daily digest job', () => {
     // From the start of a UTC hour, a digest at :30 also counts the half hour before it, as every day.
     const since = received.map((n, i) => n - (received[i - 1] ?? 0));
     for (let i = 1; i < counts.length; i++) expect(counts[i]).toBeGreaterThanOrEqual(since[i] ?? 0);
+  });
+
+  it('covers the day of a digest that was not posted (smsops stopped at 08:00) in the next one', async () => {
+    // A digest missed is not made up: the next one read back 24 hours, and the day before it was in no digest (a probe:
+    // the SMS of that day were never said).
+    const start = Date.UTC(2027, 0, 10, 15);
+    const second = cronSlots('0 8 * * *', 'America/Los_Angeles').after(
+      cronSlots('0 8 * * *', 'America/Los_Angeles').after(start) ?? 0,
+    );
+    const { counts, received } = await digestsThrough('America/Los_Angeles', start, 3, '0 8 * * *', {
+      skipped: (slot) => slot === second,
+    });
+    const since = received.map((n, i) => n - (received[i - 1] ?? 0));
+    expect(counts.slice(1)).toEqual(since.slice(1));
+    expect(since[1]).toBe(2 * 72);
   });
 });

@@ -14,8 +14,15 @@ const PERIOD_WORDS = { '1h': 'last hour', '24h': 'last 24 hours', '7d': 'last 7 
 const who = (r: TrafficReportView) => (r.number ? formatPhoneForPeople(`+${r.number.replace(/^\+/, '')}`) : 'all numbers');
 const rate = (r: TrafficReportView) => (r.deliveryRate === null ? 'n/a' : `${(r.deliveryRate * 100).toFixed(1)} %`);
 
+/**
+ * A digest after one that was not posted covers every hour since the last posted one (core/traffic.ts): over a day and
+ * an hour, more than a "24h" report ever reads (a day's hours from the start of a UTC hour, 25 across a clock change).
+ */
+const SINCE_LAST_DIGEST_MS = 26 * 3_600_000;
+const coversMissedDigest = (r: TrafficReportView) => r.period === '24h' && r.toMs - r.fromMs > SINCE_LAST_DIGEST_MS;
+
 export const trafficChartTitle = (r: TrafficReportView) =>
-  `SMS per hour, ${PERIOD_WORDS[r.period as keyof typeof PERIOD_WORDS] ?? r.period}, ${who(r)}`;
+  `SMS per hour, ${coversMissedDigest(r) ? 'since the last digest' : (PERIOD_WORDS[r.period as keyof typeof PERIOD_WORDS] ?? r.period)}, ${who(r)}`;
 
 function figures(r: TrafficReportView): Block[] {
   const t = r.totals;
@@ -135,7 +142,11 @@ export function dailyDigestMessage(r: TrafficReportView, open: readonly Alert[],
   return {
     text: `Daily SMS digest: ${r.totals.sent} sent, ${r.totals.failed} failed, ${r.totals.inbound} inbound, delivery rate ${rate(r)}`,
     blocks: [
-      section(`:bar_chart: *Daily SMS digest*, ${slackTime(r.fromMs)} to ${slackTime(r.toMs)}`),
+      section(
+        `:bar_chart: *Daily SMS digest*, ${slackTime(r.fromMs)} to ${slackTime(r.toMs)}${
+          coversMissedDigest(r) ? ': since the last digest posted, as the one due in between was not' : ''
+        }`,
+      ),
       ...figures(r),
       section(alertsText),
       ...[endedText(ended)].flatMap((text) => (text ? [section(text)] : [])),
