@@ -145,6 +145,27 @@ export interface RunningSmsops {
  * its routes. Feature modules (Slack, relay, jobs) get what they need from here, never the database handle; nothing
  * below this file knows about the others.
  */
+/**
+ * Every outcome smsops_replies_total counts, each at 0 from the start: a series first seen at 1 is missed by increase(),
+ * and only five were, so the first reply a locked database (not_recorded) or a stop (abandoned) kept from going out
+ * after a restart was never seen by a rule. A record, so a new outcome cannot be left out.
+ */
+const COUNTED_REPLY_OUTCOMES: Record<Exclude<ReplyOutcome, 'not_a_relay_thread' | 'already_handled'>, true> = {
+  sent: true,
+  failed: true,
+  unknown: true,
+  blocked: true,
+  not_allowed: true,
+  files: true,
+  slack_link: true,
+  mentions_people: true,
+  empty: true,
+  not_recorded: true,
+  thread_not_kept: true,
+  abandoned: true,
+  withdrawn: true,
+};
+
 export interface StartOptions {
   logger: Logger;
   /**
@@ -536,7 +557,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     'smsops_replies_total',
     'Thread replies by what became of them: sent (Wavix took it), failed (Wavix refused it, or answered it rejected at once), unknown (Wavix may have sent it), blocked (refused by smsops: opt-out, number, length), not_allowed (who wrote it), and the rest.',
     ['outcome'],
-    { initial: (['sent', 'failed', 'unknown', 'blocked', 'not_allowed'] as const).map((outcome) => ({ outcome })) },
+    { initial: Object.keys(COUNTED_REPLY_OUTCOMES).map((outcome) => ({ outcome })) },
   );
   const deletedUnseen = createDeletedUnseen();
   // Edits of messages no reply was taken from yet, kept as the deletions are: the same retried events bring them first.

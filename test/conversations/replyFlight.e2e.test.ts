@@ -213,6 +213,10 @@ describe('replies in flight', () => {
       return line === undefined ? undefined : Number(line.split(' ').at(-1));
     };
     expect(await count('unknown')).toBe(0);
+    // Every outcome at 0 from the start: a series first seen at 1 is missed by increase(), and a reply not sent because
+    // the database was locked (not_recorded) or smsops stopped (abandoned) was the one an alert rule would look for.
+    for (const outcome of ['not_recorded', 'abandoned', 'withdrawn', 'thread_not_kept', 'files', 'empty'])
+      expect({ outcome, value: await count(outcome) }).toEqual({ outcome, value: 0 });
     s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 502 });
     await reply(s, threadTs, '1800000700.000001', 'one');
     s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 400 });
