@@ -1,6 +1,6 @@
 import { ALERT_RULE, type Thresholds } from './alertRules.js';
 import type { KeepOpen } from './keepFiring.js';
-import type { NumberDriftProblem, RaisedAlert } from './model/alert.js';
+import { type Alert, alertFacts, type NumberDriftProblem, type RaisedAlert } from './model/alert.js';
 import type { DestinationBacklog } from './model/delivery.js';
 import type { NumberBaseline } from './model/watchBaseline.js';
 import type { NumberState } from './numbers.js';
@@ -91,6 +91,20 @@ const FAILURE_RATE_KEEP_OPEN: KeepOpen = { runs: 2, forMs: 15 * 60_000 };
  * not follow TRAFFIC_WATCH_CRON.
  */
 const BACKLOG_KEEP_OPEN: KeepOpen = { runs: 2, forMs: 10 * 60_000 };
+
+/**
+ * The backlog alerts kept open although their backlog cleared, raised again marked `cleared`: their facts were the
+ * last backlog seen, and "3 inbound SMS waiting" stood in /sms alerts, App Home, the digest and the alert's message for
+ * 10 minutes with none waiting (a probe). Those already marked are left alone (nothing to edit).
+ */
+export function clearedBacklogAlerts(open: readonly Alert[], kept: readonly string[]): RaisedAlert[] {
+  const keptOpen = new Set(kept);
+  return open.flatMap((a) => {
+    const facts = alertFacts(a, ALERT_RULE.backlog);
+    if (!facts || facts.cleared || !keptOpen.has(a.subjectKey)) return [];
+    return [{ rule: ALERT_RULE.backlog, subjectKey: a.subjectKey, severity: a.severity, facts: { ...facts, cleared: true } }];
+  });
+}
 
 function failureRate(rows: readonly NumberHour[], t: Thresholds): RaisedAlert[] {
   const thresholdPct = t.failure_rate;

@@ -12,7 +12,13 @@ import type { TrafficRepository } from '../core/ports/traffic.js';
 import type { WatchBaselineRepository } from '../core/ports/watchBaseline.js';
 import type { SetupServices } from '../core/services.js';
 import { syncOutboundTraffic } from '../core/traffic.js';
-import { type AccountState, evaluateWatch, type NumberHour, type WatchSnapshot } from '../core/watchRules.js';
+import {
+  type AccountState,
+  clearedBacklogAlerts,
+  evaluateWatch,
+  type NumberHour,
+  type WatchSnapshot,
+} from '../core/watchRules.js';
 import { plural } from '../core/wording.js';
 import type { Logger } from '../log.js';
 import { cancellableBy, type WavixClient } from '../wavix/client.js';
@@ -212,8 +218,11 @@ export function createTrafficWatchJob(deps: TrafficWatchDeps) {
       for (const rule of verdict.judged) {
         const stillFiring = verdict.firing.filter((a) => a.rule === rule).map((a) => a.subjectKey);
         const keep = verdict.keptFiring[rule];
-        const open = deps.alerts.open().flatMap((a) => (a.rule === rule ? [a.subjectKey] : []));
+        const openAlerts = deps.alerts.open().filter((a) => a.rule === rule);
+        const open = openAlerts.map((a) => a.subjectKey);
         const kept = keep === undefined ? [] : keepFiring.keptOpen(rule, keep, stillFiring, open, now);
+        if (rule === ALERT_RULE.backlog)
+          for (const cleared of clearedBacklogAlerts(openAlerts, kept)) notShown.push(...(await deps.notifier.raise(cleared)));
         notShown.push(...(await deps.notifier.resolveAllBut(rule, [...stillFiring, ...kept])));
       }
       // Cut by smsops stopping: what Wavix did not answer says nothing of Wavix, so it neither counts towards

@@ -77,6 +77,34 @@ describe('a PortSIP that flaps (real app, emulator clock, fake Slack)', () => {
     expect(t.db.prepare("SELECT status FROM alerts WHERE rule = 'relay_backlog'").all()).toEqual([{ status: 'resolved' }]);
   }, 120_000);
 
+  it('says a backlog kept open after it cleared is clear, not the SMS that were waiting', async () => {
+    // Kept open 10 minutes after clearing, the alert still read "3 inbound SMS waiting for PortSIP" in /sms alerts,
+    // App Home, the digest and its message with none waiting (a probe).
+    const { t, sink } = await rig.start();
+    await outage(t, sink);
+    await watchRun(t);
+    expect(pendingAtPbx(t)).toBe(0);
+    const listed = readable((await runCommand(t, 'alerts')).body);
+    expect(listed).toContain('No inbound SMS waiting for PortSIP');
+    expect(listed).not.toMatch(/\d+ inbound SMS waiting/);
+    const edited = t.fakeSlack
+      .callsTo('chat.update')
+      .filter((c) => c.args.channel === ALERT_CHANNEL)
+      .at(-1);
+    expect(readable(edited?.args)).toContain('No inbound SMS waiting for PortSIP');
+    // Filling again within the 10 minutes: the same alert's message says what waits again, then that it cleared.
+    await outage(t, sink);
+    await watchRun(t);
+    const edits = t.fakeSlack
+      .callsTo('chat.update')
+      .filter((c) => c.args.channel === ALERT_CHANNEL)
+      .map((c) => (readable(c.args).includes('No inbound SMS waiting') ? 'clear' : 'waiting'));
+    expect(edits.slice(edits.indexOf('clear'))).toEqual(expect.arrayContaining(['clear', 'waiting']));
+    expect(edits.at(-1)).toBe('clear');
+    expect(edits.lastIndexOf('waiting')).toBeGreaterThan(edits.indexOf('clear'));
+    expect(t.db.prepare("SELECT count(*) AS n FROM alerts WHERE rule = 'relay_backlog'").get()).toEqual({ n: 1 });
+  }, 120_000);
+
   it('says in the daily digest what fired and ended overnight, not only that no alert is open', async () => {
     const { t, sink } = await rig.start();
     for (let episode = 0; episode < 2; episode++) {

@@ -6,7 +6,14 @@ export type AlertSeverity = 'info' | 'warning' | 'critical';
  */
 export interface AlertFactsByRule {
   failure_rate: { number: string; failed: number; finished: number; topFailure: string | null; thresholdPct: number };
-  relay_backlog: { destinationKind: 'portsip' | 'slack'; destination: string; pending: number; oldestAgeMs: number };
+  relay_backlog: {
+    destinationKind: 'portsip' | 'slack';
+    destination: string;
+    pending: number;
+    oldestAgeMs: number;
+    /** Set while it is kept open after the backlog cleared (core/watchRules.ts): nothing waits, `pending` is what did. */
+    cleared?: true;
+  };
   relay_dead: {
     destinationKind: 'portsip' | 'slack';
     destination: string;

@@ -115,7 +115,9 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
       f.topFailure ? `, mostly "${inlineText(failureReasonShown(f.topFailure))}"` : ''
     }. Threshold ${f.thresholdPct} %.`,
   relay_backlog: (f) =>
-    `${f.pending} inbound SMS waiting for ${destinationLabel(f.destinationKind, f.destination)}, the oldest for ${duration(f.oldestAgeMs)}. \`/sms relay status\` shows each destination's last error in words; "Show failing deliveries" lists them here.`,
+    f.cleared
+      ? `No inbound SMS waiting for ${destinationLabel(f.destinationKind, f.destination)} now (${f.pending} did, the oldest for ${duration(f.oldestAgeMs)}): kept open 10 minutes from clearing in case it fills again, then resolved.`
+      : `${f.pending} inbound SMS waiting for ${destinationLabel(f.destinationKind, f.destination)}, the oldest for ${duration(f.oldestAgeMs)}. \`/sms relay status\` shows each destination's last error in words; "Show failing deliveries" lists them here.`,
   relay_dead: (f) => {
     // Past RETENTION_DAYS a dead letter goes with its message: said, so that neither the open alert nor its end reads
     // as if they had been sent.
