@@ -144,7 +144,7 @@ export function dailyDigestMessage(r: TrafficReportView, open: readonly Alert[],
     blocks: [
       section(
         `:bar_chart: *Daily SMS digest*, ${slackTime(r.fromMs)} to ${slackTime(r.toMs)}${
-          coversMissedDigest(r) ? ': since the last digest posted, as the one due in between was not' : ''
+          coversMissedDigest(r) ? ': every hour since the last digest posted, over a day ago (none was posted in between)' : ''
         }`,
       ),
       ...figures(r),
