@@ -141,11 +141,6 @@ export interface RunningSmsops {
 }
 
 /**
- * The composition root: the store (every repository, built once), webhook secret, Wavix client, HTTP listener and
- * its routes. Feature modules (Slack, relay, jobs) get what they need from here, never the database handle; nothing
- * below this file knows about the others.
- */
-/**
  * Every outcome smsops_replies_total counts, each at 0 from the start: a series first seen at 1 is missed by increase(),
  * and only five were, so the first reply a locked database (not_recorded) or a stop (abandoned) kept from going out
  * after a restart was never seen by a rule. A record, so a new outcome cannot be left out.
@@ -158,6 +153,7 @@ const COUNTED_REPLY_OUTCOMES: Record<Exclude<ReplyOutcome, 'not_a_relay_thread' 
   not_allowed: true,
   files: true,
   slack_link: true,
+  shared_message: true,
   mentions_people: true,
   empty: true,
   not_recorded: true,
@@ -165,6 +161,12 @@ const COUNTED_REPLY_OUTCOMES: Record<Exclude<ReplyOutcome, 'not_a_relay_thread' 
   abandoned: true,
   withdrawn: true,
 };
+
+/**
+ * The composition root: the store (every repository, built once), webhook secret, Wavix client, HTTP listener and
+ * its routes. Feature modules (Slack, relay, jobs) get what they need from here, never the database handle; nothing
+ * below this file knows about the others.
+ */
 
 export interface StartOptions {
   logger: Logger;
