@@ -64,6 +64,7 @@ import { createInteractionsInFlight } from './slack/interactionsInFlight.js';
 import { DOCTOR_RUN_GAP_MS } from './slack/listeners/commands/doctorCommand.js';
 import { TRAFFIC_CHART_GAP_MS } from './slack/listeners/commands/watchCommands.js';
 import { createSlackNotifier } from './slack/notifier/createSlackNotifier.js';
+import { createSignatureWatch } from './slack/signatureWatch.js';
 import { createSlackClock, type SlackClockReading, verdictOf } from './slack/slackClock.js';
 import { keepCheckingSlackClock } from './slack/slackClockCheck.js';
 import { type StartupLine, startupSummary } from './startupSummary.js';
@@ -648,6 +649,11 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   // Socket Mode: nothing is signed, so no clock refuses anything; an alert a run in HTTP mode left open would stay so.
   if (!slackClockChecks) hostClockAlert(undefined);
 
+  // HTTP mode: whether every signed Slack request lately failed its signature (a mistyped SLACK_SIGNING_SECRET).
+  const signatures = config.slack.appToken
+    ? undefined
+    : createSignatureWatch({ logger: logger.child({ component: 'slack' }), now });
+
   const inFlight = createInteractionsInFlight(logger.child({ component: 'slack' }));
   const slack = createSlackSurface({
     slack: config.slack,
@@ -710,7 +716,11 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         }
       : {}),
     signedRequests: {
-      onSignedAccepted: () => slackClock.signedRequestAccepted(),
+      onSignedAccepted: () => {
+        slackClock.signedRequestAccepted();
+        signatures?.passed();
+      },
+      onSignatureMismatch: () => signatures?.failed(),
       // Asks Slack's time at once (at most once a minute) rather than at the next check: the request alone proves nothing.
       onSignedStale: () => slackClockChecks?.soon(),
     },
@@ -764,6 +774,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
         alertsNotShown: alertLifecycle.notShown,
         alertsRateLimitedUntil: () => watchSlack.rateLimitedUntil(),
         slackClock: () => slackClock.reading(),
+        ...(signatures ? { slackSignatures: signatures.words } : {}),
         replyLookups: watch.replyLookups,
         wavixKeyRefusedSince: wavixKey.refusedSince,
         memory: memory.reading,

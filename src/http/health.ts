@@ -55,6 +55,12 @@ export function healthRoute(options: {
    */
   slackClock?: () => SlackClockReading | undefined;
   /**
+   * HTTP mode: words while every request with fresh, well-formed Slack signature headers lately failed its signature
+   * check and none passed (src/slack/signatureWatch.ts), said as `slackSignatures`. Never a 503: anyone can send
+   * requests with a wrong signature at will, and health must not be theirs to flip.
+   */
+  slackSignatures?: () => string | undefined;
+  /**
    * The reply-lookups job (replies of unknown outcome looked up at Wavix): said as `replyLookups`, never a 503 (no SMS
    * waits on it; their lines stay "May have been sent" meanwhile).
    */
@@ -95,8 +101,10 @@ export function healthRoute(options: {
       const clockRefusing = verdictOf(clockReading) === 'refusing' && clockWords !== undefined;
       const slackLine = socket ? socketLine(socket) : clockWords;
       const refusedSince = options.wavixKeyRefusedSince?.();
+      const signatureWords = options.slackSignatures?.();
       const slack = {
         ...(slackLine !== undefined ? { slack: slackLine } : {}),
+        ...(signatureWords !== undefined ? { slackSignatures: signatureWords } : {}),
         ...alertsField,
         ...(refusedSince !== undefined ? { wavix: wavixKeyRefusedWords(refusedSince) } : {}),
         ...(options.memory ? { memory: memoryWords(options.memory()) } : {}),

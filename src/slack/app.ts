@@ -66,7 +66,7 @@ export interface SlackSurfaceOptions {
   /** The environment's proxy for Socket Mode's websocket, which otherwise connects directly (src/outboundProxy.ts). */
   socketDispatcher?: Dispatcher;
   /** HTTP mode: told of signed requests accepted, and of signed ones refused as stale (src/slack/replayGuard.ts). */
-  signedRequests?: Pick<SlackReplayGuardOptions, 'onSignedAccepted' | 'onSignedStale'>;
+  signedRequests?: Pick<SlackReplayGuardOptions, 'onSignedAccepted' | 'onSignedStale' | 'onSignatureMismatch'>;
 }
 
 /**

@@ -10,6 +10,8 @@ import { MAX_CLOCK_SKEW_SECONDS, type SlackRefusal, STALE_TIMESTAMP_ERROR } from
 
 /** Bolt accepts a signed request whose timestamp is up to 5 minutes old; a replay is possible in that window. */
 const WINDOW_SECONDS = MAX_CLOCK_SKEW_SECONDS;
+/** Slack's v0 signature: `v0=` and a hex SHA-256. */
+const WELL_FORMED_SIGNATURE = /^v0=[0-9a-f]{64}$/;
 const FUTURE_TIMESTAMP_ERROR = 'X-Slack-Request-Timestamp is more than 5 minutes ahead';
 
 export interface SlackReplayGuardOptions {
@@ -29,6 +31,12 @@ export interface SlackReplayGuardOptions {
    * captured one replayed late; only Slack's own time (asked anew) tells which.
    */
   onSignedStale?: () => void;
+  /**
+   * A request with well-formed signature headers and a fresh timestamp whose signature does not match the secret:
+   * a forgery, or every request of Slack's when SLACK_SIGNING_SECRET is mistyped (./signatureWatch.ts tells which
+   * it may be). Never the `ssl_check` probe, which Slack does not sign.
+   */
+  onSignatureMismatch?: () => void;
 }
 
 export type SlackRequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -175,6 +183,10 @@ export function guardSlackReplays(options: SlackReplayGuardOptions, next: SlackR
       });
     if (!valid || signature === undefined) {
       if (isSslCheck(req, raw)) return next(req, res);
+      // Fresh here (a stale timestamp was answered above); the headers' shape is eventsGuard's, checked again so the
+      // guard says the same on its own.
+      if (signature !== undefined && WELL_FORMED_SIGNATURE.test(signature) && Number.isFinite(timestamp))
+        options.onSignatureMismatch?.();
       badSignature();
       refused('bad_signature', res, 401, 'the Slack signature does not match');
       return;
