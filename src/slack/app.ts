@@ -17,6 +17,7 @@ import { guardSlackPayloadShapes } from './payloadShape.js';
 import { createRateLimitWaitingClient, type RateLimitWaitingClient } from './rateLimitWaits.js';
 import { guardSlackReplays, type SlackReplayGuardOptions } from './replayGuard.js';
 import { keepSocketConnected, quietSocketLogger, type SocketState } from './socketConnection.js';
+import { checkRequestWorkspace } from './workspaceCheck.js';
 
 /** Where Slack posts commands, interactions and events in HTTP mode (manifest.yml's URLs end in it). */
 const SLACK_EVENTS_PATH = '/slack/events';
@@ -95,7 +96,11 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     ...(options.botIdentity ? { first: options.botIdentity } : {}),
     logger,
   });
-  const authorize = async (_source: unknown, body?: unknown) => ({ botToken: slack.botToken, ...identity.forRequest(body) });
+  // The bot's ids only: a teamId here would stand in Bolt's context for the request's own (./workspaceCheck.ts).
+  const authorize = async (_source: unknown, body?: unknown) => {
+    const { botId, botUserId } = identity.forRequest(body);
+    return { botToken: slack.botToken, ...(botId ? { botId } : {}), ...(botUserId ? { botUserId } : {}) };
+  };
 
   let app: App;
   let routes: Route[] = [];
@@ -172,6 +177,8 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
   app.error(async (error) => {
     logger.error('Slack listener failed', { error: describeError(error), cause: describeError(error.original ?? error.cause) });
   });
+  // First: a request from another workspace than the bot token's is answered in words, not handled.
+  app.use(checkRequestWorkspace(identity, logger.child({ component: 'slack' })));
   const smsNumbers = createSmsNumbersCache({
     readFromWavix: () => listSmsEnabledNumbers(options.deps.services),
     onReadFailed: (error) => options.deps.logger.warn('senderid numbers: Wavix could not be read', { error: error.message }),

@@ -4,10 +4,33 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { slackErrorCode } from './slackErrorCode.js';
 
-/** The bot's own ids in this workspace (auth.test's `bot_id` and `user_id`). */
+/** The bot's own ids in this workspace (auth.test's `bot_id` and `user_id`), and the workspace its token is of. */
 export interface BotIdentity {
   botId: string;
   botUserId: string;
+  /** auth.test's `team_id` and `team`: the workspace SLACK_BOT_TOKEN belongs to. */
+  teamId?: string;
+  teamName?: string;
+  /** auth.test's `enterprise_id`: set when the workspace is part of an Enterprise Grid organisation. */
+  enterpriseId?: string;
+}
+
+/** The identity in auth.test's answer: undefined when it names no bot. */
+export function identityOf(who: {
+  bot_id?: string;
+  user_id?: string;
+  team_id?: string;
+  team?: string;
+  enterprise_id?: string;
+}): BotIdentity | undefined {
+  if (!who.bot_id || !who.user_id) return undefined;
+  return {
+    botId: who.bot_id,
+    botUserId: who.user_id,
+    ...(who.team_id ? { teamId: who.team_id } : {}),
+    ...(who.team ? { teamName: who.team } : {}),
+    ...(who.enterprise_id ? { enterpriseId: who.enterprise_id } : {}),
+  };
 }
 
 /** A failed question is asked again at the first request after this long, never in a loop. */
@@ -35,6 +58,8 @@ export interface BotIdentitySource {
   forRequest(body?: unknown): Partial<BotIdentity>;
   /** The ids Slack said, if it has: asks nothing. */
   known(): BotIdentity | undefined;
+  /** Resolves with the ids once Slack said them (at once when it has); never rejects, and never asks by itself. */
+  whenKnown(): Promise<BotIdentity>;
 }
 
 export function learnBotIdentity(options: BotIdentityOptions): BotIdentitySource {
@@ -42,12 +67,19 @@ export function learnBotIdentity(options: BotIdentityOptions): BotIdentitySource
   let known: BotIdentity | undefined;
   let asking = false;
   let failedAt: number | undefined;
+  let learnt: (who: BotIdentity) => void = () => {};
+  const learntOnce = new Promise<BotIdentity>((resolve) => {
+    learnt = resolve;
+  });
 
   const follow = (question: Promise<BotIdentity | undefined>, onFailure: (error: unknown) => void) => {
     asking = true;
     question
       .then((who) => {
-        if (who) known = who;
+        if (who) {
+          known = who;
+          learnt(who);
+        }
       }, onFailure)
       .finally(() => {
         asking = false;
@@ -85,6 +117,7 @@ export function learnBotIdentity(options: BotIdentityOptions): BotIdentitySource
       return botUserId ? { botUserId } : {};
     },
     known: () => known,
+    whenKnown: () => learntOnce,
   };
 }
 
@@ -100,8 +133,7 @@ export function askBotIdentity(botToken: string, clientOptions: webApi.WebClient
     timeout: 10_000,
   });
   return async () => {
-    const who = await client.auth.test();
-    return who.bot_id && who.user_id ? { botId: who.bot_id, botUserId: who.user_id } : undefined;
+    return identityOf(await client.auth.test());
   };
 }
 

@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { SLACK_TOKEN_REFUSALS } from '../core/slackToken.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { BotIdentity } from './botIdentity.js';
+import { type BotIdentity, identityOf } from './botIdentity.js';
 import { CLOCK_OFF_WARN_SECONDS, SLACK_SIGNATURE_WINDOW_SECONDS, type SlackClockReading } from './slackClock.js';
 import { readingOf, slackTimeClient } from './slackClockCheck.js';
 import { slackErrorCode } from './slackErrorCode.js';
@@ -39,7 +39,7 @@ export async function checkSlackToken(
       onClock(reading);
     });
     logger.info('Slack accepted SLACK_BOT_TOKEN', { team: who.team, botUser: who.user });
-    return who.bot_id && who.user_id ? { botId: who.bot_id, botUserId: who.user_id } : undefined;
+    return identityOf(who);
   } catch (error) {
     const code = slackErrorCode(error);
     if (code !== undefined && SLACK_TOKEN_REFUSALS.has(code)) {
