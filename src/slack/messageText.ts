@@ -85,13 +85,16 @@ export function mentionsPeople(slackText: string, blocks?: unknown): boolean {
 }
 
 /**
- * A link into the team's own Slack: a file (`acme.slack.com/files/…`, `files.slack.com/files-pri/…`), a message
- * (`/archives/…`), a canvas or list, the web client. Only the workspace's members can open it (a file's public link
- * is on slack-files.com, which this leaves alone), and it names the workspace, the uploader's id and the file.
- * Slack's public sites (api., www., status., and slack.com itself: help articles) are the customer's to open.
+ * A link into the team's own Slack: a file (`acme.slack.com/files/…`, anything on files.slack.com: `files-pri`, and
+ * `files-tmb`, the thumbnail "Copy image address" gives in the web client), a message (`/archives/…`), a canvas or
+ * list, the web client, a huddle, a person's profile (`/team/U…`). Only the workspace's members can open it (a
+ * file's public link is on slack-files.com, which this leaves alone), and it names the workspace, the uploader's id
+ * and the file. Slack's public sites (api., www., status., and slack.com itself: help articles) and invitations
+ * (join.slack.com, `/join/shared_invite`) are the customer's to open. A port or a trailing dot on the host is the
+ * same place.
  */
 const INTO_SLACK =
-  /^https?:\/\/(?!(?:api|www|status)\.)(?:[a-z0-9-]+\.)+slack\.com\/(?:files|files-pri|archives|docs|lists|canvas|client)(?:[/?#]|$)/i;
+  /^https?:\/\/(?:files\.slack\.com\.?(?::\d+)?\/|(?!(?:api|www|status|join)\.)(?:[a-z0-9-]+\.)+slack\.com\.?(?::\d+)?\/(?:files|files-[a-z]+|archives|docs|lists|canvas|client|huddle|team)(?:[/?#]|$))/i;
 
 /**
  * Whether the message links into the team's Slack (see INTO_SLACK): a colleague pasting a photo's Slack link for the

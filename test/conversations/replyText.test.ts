@@ -368,6 +368,17 @@ describe('linksIntoSlack: a link only the workspace’s members can open', () =>
     ['<https://app.slack.com/client/T01/C01>', true],
     ['<https://acme.slack.com/docs/T01/F03>', true],
     ['<HTTPS://ACME.SLACK.COM/FILES/U01/F02/x.png>', true],
+    // "Copy image address" on an image in Slack's web client: its thumbnail, as private as the file.
+    ['<https://files.slack.com/files-tmb/T01-F02-1a2b3c/receipt_720.png>', true],
+    ['<https://files.slack.com/anything/T01-F02/receipt.png>', true],
+    // "Copy huddle link" and "Copy link to profile".
+    ['<https://app.slack.com/huddle/T01/C01>', true],
+    ['<https://acme.slack.com/team/U01>', true],
+    ['<https://acme.slack.com:443/files/U01/F02/x.png>', true],
+    ['<https://acme.slack.com./files/U01/F02/x.png>', true],
+    // An invitation to a community workspace or a Slack Connect channel is the customer's to open.
+    ['<https://join.slack.com/t/acme/shared_invite/zt-abc>', false],
+    ['<https://acme.slack.com/join/shared_invite/zt-abc>', false],
     ['<https://slack-files.com/T01-F02-1a2b3c>', false],
     ['<https://slack.com/help/articles/201330736>', false],
     ['<https://api.slack.com/docs/messages>', false],
