@@ -434,6 +434,26 @@ describe('drift and intentional changes', () => {
     expect(said).toContain('another account');
   });
 
+  it('raises no "gone" alert for routed numbers a short listing missed once its look-ups found the ones they checked', async () => {
+    await runCommand(t, 'webhook set');
+    const routed = t.emulator.state().numbers.map((n) => `+${n.number}`);
+    expect(routed.length).toBeGreaterThan(5);
+    for (const n of routed) await runCommand(t, `route set ${n} https://pbx.example.com:8887/emc/Wavix/0d3c5a5e-5555`);
+    await runJob('traffic-watch');
+    // Wavix answers the listing with one number and says that is all (an empty page, a glitch): every number is
+    // still on the account, and the look-ups by digits (the first five) find each one.
+    const [first] = t.emulator.state().numbers;
+    t.emulator.injectFault({
+      method: 'GET',
+      path: '/v1/numbers',
+      status: 200,
+      body: { items: [first], pagination: { current_page: 1, per_page: 100, total: 1, total_pages: 1 } },
+    });
+    await runJob('traffic-watch');
+    expect(alerts()).toEqual([]);
+    expect(alertPosts()).toHaveLength(0);
+  });
+
   it('ends a drift alert as soon as its fix is made from Slack, not at the next watch run', async () => {
     const US = '+14155550100';
     await runCommand(t, `webhook set ${US}`);
