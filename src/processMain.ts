@@ -266,7 +266,7 @@ function stopOnSignals(
     const { app, logger } = started;
     if (lostReason)
       logger.error(
-        'stopping: this process can no longer relay without the instance lease; exiting 1 for the supervisor to start smsops again (that start waits for a process holding the lease, or takes the database when none does)',
+        'stopping: this process can no longer relay without the instance lease; exiting 1 for the supervisor to start smsops again (a start is refused while another process holds the lease, exit 1 again, and takes the database once none does; deploy/smsops.service tries 10 starts in 5 minutes, then waits to be started by hand)',
         { reason: lostReason },
       );
     else logger.info('stopping', { signal });

@@ -105,12 +105,20 @@ describe('one smsops per database', () => {
     const other = new Database(db);
     other.prepare("UPDATE instance_lease SET holder_id = 'intruder', host = 'box-two', pid = 77 WHERE id = 1").run();
     other.close();
-    // It can never relay again: it ends by itself, exit 1, for its supervisor to start it again (which then waits).
+    // It can never relay again: it ends by itself, exit 1, for its supervisor to start it again.
     expect((await app.p.exited).code).toBe(1);
     expect(app.p.logs.some((l) => l.includes('instance lease lost') && l.includes('box-two') && l.includes('"pid":77'))).toBe(
       true,
     );
     expect(app.p.logs.join('\n')).toContain('can no longer relay without the instance lease; exiting 1');
+    // What that start does while box-two holds the lease: refused at once (exit 1), not waiting, as the line says; the
+    // line said "that start waits for a process holding the lease", and systemd gives up after 10 such starts.
+    const box = new Database(db);
+    box.prepare('UPDATE instance_lease SET heartbeat_at = ?, expires_at = ?').run(Date.now(), Date.now() + 60_000);
+    box.close();
+    const restarted = await refused(db);
+    expect(restarted.code).toBe(1);
+    expect(app.p.logs.join('\n')).toContain('a start is refused while another process holds the lease, exit 1 again');
     // Its stop leaves the new holder's lease (and its deliveries' leases) alone.
     const check = new Database(db, { readonly: true });
     expect(check.prepare('SELECT host FROM instance_lease').get()).toEqual({ host: 'box-two' });
