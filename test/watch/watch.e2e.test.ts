@@ -454,6 +454,28 @@ describe('drift and intentional changes', () => {
     expect(alertPosts()).toHaveLength(0);
   });
 
+  it('keeps a gone number alerted through a run whose short listing left it not looked up', async () => {
+    await runCommand(t, 'webhook set');
+    const routed = t.emulator.state().numbers.map((n) => `+${n.number}`);
+    for (const n of routed) await runCommand(t, `route set ${n} https://pbx.example.com:8887/emc/Wavix/0d3c5a5e-6666`);
+    await runJob('traffic-watch');
+    // Routes are read in number order: +49 30 901820 is the last, past the five look-ups of a short listing.
+    await wavix('POST', '/_emulator/numbers/4930901820/release');
+    await runJob('traffic-watch');
+    expect(alerts()).toMatchObject([{ subject_key: '4930901820', status: 'open' }]);
+    const [first] = t.emulator.state().numbers;
+    t.emulator.injectFault({
+      method: 'GET',
+      path: '/v1/numbers',
+      status: 200,
+      body: { items: [first], pagination: { current_page: 1, per_page: 100, total: 1, total_pages: 1 } },
+    });
+    await runJob('traffic-watch');
+    // Not looked at is not fixed: no "Resolved" for a number still gone.
+    expect(alerts()).toMatchObject([{ subject_key: '4930901820', status: 'open' }]);
+    expect(alertPosts()).toHaveLength(1);
+  });
+
   it('ends a drift alert as soon as its fix is made from Slack, not at the next watch run', async () => {
     const US = '+14155550100';
     await runCommand(t, `webhook set ${US}`);
