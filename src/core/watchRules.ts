@@ -50,6 +50,8 @@ export interface AccountState {
    * released, ported away or moved to another sub-account in the portal. Absent: not looked at.
    */
   routedNumbersGone?: readonly string[];
+  /** Whether the one alert for many routed numbers gone at once is open: they stay together in it until none is left. */
+  goneAlertedTogether?: boolean;
 }
 
 /** Everything one watch run learnt. Parts that could not be read (Wavix down) are absent and their rules not judged. */
@@ -184,6 +186,9 @@ function inboundStopped(
  */
 const GONE_ONE_ALERT_EACH_AT_MOST = 3;
 
+/** The subject of that one alert. */
+export const GONE_TOGETHER_SUBJECT = 'numbers_gone';
+
 function drift(account: AccountState): RaisedAlert[] {
   const firing: RaisedAlert[] = [];
   const accountDrifted = account.accountSeenPointingAtSmsops && !account.accountPointsAtSmsops;
@@ -227,10 +232,12 @@ function drift(account: AccountState): RaisedAlert[] {
     });
   }
   const gone = account.routedNumbersGone ?? [];
-  if (gone.length > GONE_ONE_ALERT_EACH_AT_MOST) {
+  // Once one alert says them together, it goes on saying them until none is left: a team removing the routes one by
+  // one, as it asks, got a new critical post per number once 3 were left (3 more posts for a cleanup under way).
+  if (gone.length > GONE_ONE_ALERT_EACH_AT_MOST || (account.goneAlertedTogether === true && gone.length > 0)) {
     firing.push({
       rule: ALERT_RULE.numberDrift,
-      subjectKey: 'numbers_gone',
+      subjectKey: GONE_TOGETHER_SUBJECT,
       severity: 'critical',
       facts: { scope: 'numbers_gone', count: gone.length, examples: gone.slice(0, GONE_ONE_ALERT_EACH_AT_MOST) },
       details: { count: gone.length },

@@ -16,6 +16,7 @@ import {
   type AccountState,
   clearedBacklogAlerts,
   evaluateWatch,
+  GONE_TOGETHER_SUBJECT,
   type NumberHour,
   type WatchSnapshot,
 } from '../core/watchRules.js';
@@ -120,7 +121,7 @@ async function routedNumbersGone(deps: TrafficWatchDeps, held: ReadonlySet<strin
   deps.logger.warn('traffic watch: the Wavix numbers listing left out routed numbers a look-up found; not judged gone from it', {
     notLookedUp: unconfirmed.length,
   });
-  return [...confirmed, ...unconfirmed.filter((n) => alerted.has('numbers_gone') || alerted.has(n.replace(/^\+/, '')))];
+  return [...confirmed, ...unconfirmed.filter((n) => alerted.has(GONE_TOGETHER_SUBJECT) || alerted.has(n.replace(/^\+/, '')))];
 }
 
 interface AccountRead {
@@ -149,6 +150,9 @@ async function readAccount(deps: TrafficWatchDeps): Promise<AccountRead | string
     state: {
       numbers: smsopsUrlKnown ? numbers : [],
       routedNumbersGone: gone,
+      goneAlertedTogether: deps.alerts
+        .open()
+        .some((a) => a.rule === ALERT_RULE.numberDrift && a.subjectKey === GONE_TOGETHER_SUBJECT),
       accountPointsAtSmsops,
       accountPointsAtPreviousSmsops,
       accountSeenPointingAtSmsops: smsopsUrlKnown && deps.baseline.accountSeenPointingAtSmsops(),

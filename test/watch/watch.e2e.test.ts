@@ -476,6 +476,30 @@ describe('drift and intentional changes', () => {
     expect(alertPosts()).toHaveLength(1);
   });
 
+  it('keeps many gone numbers in their one alert while their routes are removed one by one, and ends it with the last', async () => {
+    await runCommand(t, 'webhook set');
+    const routed = ['+14155550100', '+12025550143', '+16135550123', '+447400123456', '+31201234567'];
+    for (const n of routed) await runCommand(t, `route set ${n} https://pbx.example.com:8887/emc/Wavix/0d3c5a5e-7777`);
+    await runJob('traffic-watch');
+    for (const n of routed) await wavix('POST', `/_emulator/numbers/${n.slice(1)}/release`);
+    await runJob('traffic-watch');
+    expect(alertPosts()).toHaveLength(1);
+    // The team cleans up, as the alert says: a route removed after another, the watch looking again after each.
+    for (const n of routed.slice(0, 4)) {
+      await runCommand(t, `route remove ${n}`);
+      await runJob('traffic-watch');
+    }
+    // No new alert per number once 3 or fewer are left: the one alert goes on saying how many, then ends.
+    expect(alertPosts()).toHaveLength(1);
+    expect(alerts()).toMatchObject([{ subject_key: 'numbers_gone', status: 'open' }]);
+    const edits = t.fakeSlack.callsTo('chat.update').map((c) => readable(c.args));
+    expect(edits.at(-1)).toContain('1 number smsops routes is no longer on the Wavix account');
+    await runCommand(t, `route remove ${routed[4]}`);
+    await runJob('traffic-watch');
+    expect(alerts()).toMatchObject([{ subject_key: 'numbers_gone', status: 'resolved' }]);
+    expect(alertPosts()).toHaveLength(1);
+  });
+
   it('ends a drift alert as soon as its fix is made from Slack, not at the next watch run', async () => {
     const US = '+14155550100';
     await runCommand(t, `webhook set ${US}`);

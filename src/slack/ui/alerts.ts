@@ -149,7 +149,7 @@ const RULE_TEXT: { [R in AlertRuleName]: (facts: AlertFactsByRule[R]) => string 
     `No inbound SMS on ${people(f.number)} for ${durationInMinutes(f.silentForMs)}; it usually gets ${Math.round(f.usualDaily)} a day. Check its webhook (\`/sms number list\`) and Wavix.`,
   config_drift: (f) =>
     f.scope === 'numbers_gone'
-      ? `${f.count} numbers smsops routes are no longer on the Wavix account (${f.examples.map((e) => formatPhoneForPeople(e)).join(', ')}${f.count > f.examples.length ? ` and ${f.count - f.examples.length} more` : ''}): released, ported away or moved to another sub-account in the portal, or \`WAVIX_API_KEY\` is now another account's or sub-account's key. No SMS for them can come. \`/sms doctor\` lists them; \`/sms route remove +1…\` for each released on purpose.`
+      ? `${f.count === 1 ? '1 number smsops routes is' : `${f.count} numbers smsops routes are`} no longer on the Wavix account (${f.examples.map((e) => formatPhoneForPeople(e)).join(', ')}${f.count > f.examples.length ? ` and ${f.count - f.examples.length} more` : ''}): released, ported away or moved to another sub-account in the portal, or \`WAVIX_API_KEY\` is now another account's or sub-account's key. No SMS for them can come. \`/sms doctor\` lists them; \`/sms route remove +1…\` for each released on purpose.`
       : f.scope === 'account' && f.previousSecret
         ? `The account default inbound SMS webhook is ${PREVIOUS_SMSOPS}: SMS still arrive while WEBHOOK_SECRET_PREVIOUS holds that secret, and are refused once it is dropped. \`/sms webhook set default\` moves it to the current one.`
         : f.scope === 'number' && f.problems.every((p) => p.code === 'own_webhook_previous_secret')
