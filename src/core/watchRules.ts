@@ -50,8 +50,11 @@ export interface AccountState {
    * released, ported away or moved to another sub-account in the portal. Absent: not looked at.
    */
   routedNumbersGone?: readonly string[];
-  /** Whether the one alert for many routed numbers gone at once is open: they stay together in it until none is left. */
-  goneAlertedTogether?: boolean;
+  /**
+   * Subjects of the open config_drift alerts (a number's digits, or GONE_TOGETHER_SUBJECT): a gone number alerted on
+   * its own stays so, and the one alert for many stays one until none of its numbers is left.
+   */
+  driftAlertedSubjects?: readonly string[];
 }
 
 /** Everything one watch run learnt. Parts that could not be read (Wavix down) are absent and their rules not judged. */
@@ -232,22 +235,28 @@ function drift(account: AccountState): RaisedAlert[] {
     });
   }
   const gone = account.routedNumbersGone ?? [];
+  const digitsOf = (e164: string) => e164.replace(/^\+/, '');
+  // A number already alerted on its own stays so: put in the one alert when more went, its own post was edited to
+  // "Resolved" while it was still gone.
+  const alertedOwn = new Set(account.driftAlertedSubjects ?? []);
+  const together = gone.filter((e164) => !alertedOwn.has(digitsOf(e164)));
+  const alertedTogether = alertedOwn.has(GONE_TOGETHER_SUBJECT);
   // Once one alert says them together, it goes on saying them until none is left: a team removing the routes one by
   // one, as it asks, got a new critical post per number once 3 were left (3 more posts for a cleanup under way).
-  if (gone.length > GONE_ONE_ALERT_EACH_AT_MOST || (account.goneAlertedTogether === true && gone.length > 0)) {
+  const oneAlert = together.length > GONE_ONE_ALERT_EACH_AT_MOST || (alertedTogether && together.length > 0);
+  if (oneAlert) {
     firing.push({
       rule: ALERT_RULE.numberDrift,
       subjectKey: GONE_TOGETHER_SUBJECT,
       severity: 'critical',
-      facts: { scope: 'numbers_gone', count: gone.length, examples: gone.slice(0, GONE_ONE_ALERT_EACH_AT_MOST) },
-      details: { count: gone.length },
+      facts: { scope: 'numbers_gone', count: together.length, examples: together.slice(0, GONE_ONE_ALERT_EACH_AT_MOST) },
+      details: { count: together.length },
     });
-    return firing;
   }
-  for (const e164 of gone) {
+  for (const e164 of oneAlert ? gone.filter((e) => alertedOwn.has(digitsOf(e))) : gone) {
     firing.push({
       rule: ALERT_RULE.numberDrift,
-      subjectKey: e164.replace(/^\+/, ''),
+      subjectKey: digitsOf(e164),
       severity: 'critical',
       facts: { scope: 'number', e164, display: formatPhoneForPeople(e164), problems: [{ code: 'not_on_account' }] },
     });

@@ -150,9 +150,10 @@ async function readAccount(deps: TrafficWatchDeps): Promise<AccountRead | string
     state: {
       numbers: smsopsUrlKnown ? numbers : [],
       routedNumbersGone: gone,
-      goneAlertedTogether: deps.alerts
+      driftAlertedSubjects: deps.alerts
         .open()
-        .some((a) => a.rule === ALERT_RULE.numberDrift && a.subjectKey === GONE_TOGETHER_SUBJECT),
+        .filter((a) => a.rule === ALERT_RULE.numberDrift)
+        .map((a) => a.subjectKey),
       accountPointsAtSmsops,
       accountPointsAtPreviousSmsops,
       accountSeenPointingAtSmsops: smsopsUrlKnown && deps.baseline.accountSeenPointingAtSmsops(),

@@ -500,6 +500,29 @@ describe('drift and intentional changes', () => {
     expect(alertPosts()).toHaveLength(1);
   });
 
+  it('does not say "Resolved" for numbers alerted one each when more go and the rest are told in one alert', async () => {
+    await runCommand(t, 'webhook set');
+    const routed = ['+14155550100', '+12025550143', '+16135550123', '+447400123456', '+31201234567', '+442079460000'];
+    for (const n of routed) await runCommand(t, `route set ${n} https://pbx.example.com:8887/emc/Wavix/0d3c5a5e-8888`);
+    await runJob('traffic-watch');
+    for (const n of routed.slice(0, 2)) await wavix('POST', `/_emulator/numbers/${n.slice(1)}/release`);
+    await runJob('traffic-watch');
+    expect(alerts()).toMatchObject([
+      { subject_key: '12025550143', status: 'open' },
+      { subject_key: '14155550100', status: 'open' },
+    ]);
+    for (const n of routed.slice(2)) await wavix('POST', `/_emulator/numbers/${n.slice(1)}/release`);
+    await runJob('traffic-watch');
+    const resolved = t.fakeSlack.callsTo('chat.update').filter((c) => String(c.args.text).startsWith('Resolved:'));
+    expect(resolved).toHaveLength(0);
+    expect(alerts()).toMatchObject([
+      { subject_key: '12025550143', status: 'open' },
+      { subject_key: '14155550100', status: 'open' },
+      { subject_key: 'numbers_gone', status: 'open' },
+    ]);
+    expect(readable(alertPosts()[2]?.args)).toContain('4 numbers smsops routes are no longer');
+  });
+
   it('ends a drift alert as soon as its fix is made from Slack, not at the next watch run', async () => {
     const US = '+14155550100';
     await runCommand(t, `webhook set ${US}`);
