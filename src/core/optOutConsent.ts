@@ -13,7 +13,11 @@ export type ConsentChange =
   | { change: 'opted_in'; lifted: OptOut | undefined }
   | { change: 'none' };
 
-/** An inbound SMS from `from` to the smsops number `to`: a whole-message STOP opts out, START/UNSTOP opts back in. */
+/**
+ * An inbound SMS from `from` to the smsops number `to`: a whole-message STOP opts out, START/UNSTOP opts back in.
+ * `at` is when the person sent it (Wavix's received_at): a STOP is dated by it, and a START lifts only an opt-out made
+ * before it, so one Wavix posts after a later STOP (its retry, out of order) leaves that STOP in force.
+ */
 export function recordConsentKeyword(
   optOuts: OptOutsRepository,
   message: { from: string; to: string; text: string; at?: number },
@@ -29,7 +33,8 @@ export function recordConsentKeyword(
     });
     return { change: 'opted_out', optOut, created };
   }
-  if (kind === 'opt_in') return { change: 'opted_in', lifted: optOuts.lift(message.from, message.to, keyword ?? 'START') };
+  if (kind === 'opt_in')
+    return { change: 'opted_in', lifted: optOuts.lift(message.from, message.to, keyword ?? 'START', message.at) };
   return { change: 'none' };
 }
 

@@ -176,9 +176,15 @@ export function ingestInboundMessage(deps: IngestDeps, request: WebhookRequest):
   // A STOP is relayed like any other SMS (PortSIP gets the bytes Wavix posted); it is also remembered as an opt-out.
   // Most texts are no keyword: they skip the savepoint (two statements per message) the extra would open.
   // A STOP from no sender opts nobody out.
+  // Dated when the person sent it (Wavix's received_at), not when Wavix's post reached smsops: a START posted after a
+  // later STOP (Wavix retrying it once smsops was back, or out of order) lifted that STOP, and replies from Slack went
+  // to a customer whose last word was STOP (a probe). Never later than now: a received_at in the future would date a
+  // STOP past every START to come.
   if (!stored.duplicate && message.from !== '' && classifyConsentKeyword(message.text).kind !== 'none') {
+    const now = deps.now();
+    const at = Math.min(message.receivedAt ?? now, now);
     extra(deps, 'consent', (c) =>
-      recordConsentKeyword(c.optOuts, { from: message.from, to: message.to, text: message.text, at: deps.now() }),
+      recordConsentKeyword(c.optOuts, { from: message.from, to: message.to, text: message.text, at }),
     );
   }
   // Written out, not spread with `warnings` added (see storedMessage in ../store/repositories/inbound.ts).

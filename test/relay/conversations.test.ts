@@ -60,6 +60,7 @@ interface OptOutRow {
   keyword: string | null;
   lifted_at: number | null;
   lifted_by: string | null;
+  opted_out_at: number;
 }
 const optOuts = () => t.db.prepare('SELECT * FROM opt_outs ORDER BY id').all() as OptOutRow[];
 
@@ -82,6 +83,30 @@ describe('STOP and START received inbound', () => {
     expect(optOuts()[0]?.lifted_at).not.toBeNull();
     // SMS text is never logged, a STOP included.
     expect(t.logs.join('\n')).not.toContain('please do not stop');
+  });
+
+  it('keeps a STOP in force when Wavix posts a START the customer sent before it (late or out of order)', async () => {
+    await start();
+    const at = (text: string, receivedAt: string) =>
+      Buffer.from(
+        JSON.stringify({
+          message_id: `m-${++counter}-${Date.now()}`,
+          from: CUSTOMER,
+          to: OUR_NUMBER,
+          message_body: { text, media: null },
+          received_at: receivedAt,
+        }),
+      );
+    // The customer texted START at 10:00 and STOP at 10:05; Wavix posted the START last (a retry).
+    expect(await post(at('STOP', '2026-11-25T10:05:00.000Z'))).toBe(200);
+    expect(await post(at('START', '2026-11-25T10:00:00.000Z'))).toBe(200);
+    await until('both at PortSIP', () => sink.received.length === 2);
+    expect(optOuts()).toMatchObject([{ keyword: 'STOP', lifted_at: null, opted_out_at: Date.parse('2026-11-25T10:05:00.000Z') }]);
+    // A START sent after the STOP still lifts it.
+    expect(await post(at('START', '2026-11-25T10:07:00.000Z'))).toBe(200);
+    await until('the third at PortSIP', () => sink.received.length === 3);
+    expect(optOuts()).toMatchObject([{ keyword: 'STOP', lifted_by: 'START' }]);
+    expect(optOuts()[0]?.lifted_at).not.toBeNull();
   });
 
   it.each([

@@ -36,8 +36,12 @@ export interface OptOutsRepository {
    * `created` is false: a STOP sent twice, or Wavix listing one smsops already recorded, is one opt-out).
    */
   record(optOut: NewOptOut): { optOut: OptOut; created: boolean };
-  /** Lifts the opt-out in force for exactly this person and sender; a blanket one (sender null) stays. */
-  lift(customerNumber: string, sender: string | null, liftedBy: string): OptOut | undefined;
+  /**
+   * Lifts the opt-out in force for exactly this person and sender; a blanket one (sender null) stays. With `sentAt`
+   * (when the person sent the START), an opt-out made after it stays too: a START Wavix posted late (a retry after
+   * smsops was down, webhooks out of order) is not the person's last word.
+   */
+  lift(customerNumber: string, sender: string | null, liftedBy: string, sentAt?: number): OptOut | undefined;
   /** The opt-out that blocks texting this person from this sender: its own, or a blanket one. */
   blocking(customerNumber: string, sender: string): OptOut | undefined;
   /** Opt-outs in force, newest first; `source` narrows them (the Wavix sync compares its list with these). */

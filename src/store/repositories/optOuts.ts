@@ -69,16 +69,16 @@ export function createOptOutsRepository(db: Db, now: () => number = Date.now): O
     const existing = inForceFor.get(customer, sender ?? '') as Row;
     return { optOut: toOptOut(existing), created: false };
   });
-  const lift = db.transaction((customerNumber: string, sender: string | null, liftedBy: string) => {
+  const lift = db.transaction((customerNumber: string, sender: string | null, liftedBy: string, sentAt?: number) => {
     const row = inForceFor.get(optOutKey(customerNumber), sender === null ? '' : optOutKey(sender));
-    if (!row) return undefined;
+    if (!row || (sentAt !== undefined && row.opted_out_at > sentAt)) return undefined;
     const lifted = liftOne.get(now(), liftedBy, row.id);
     return lifted ? toOptOut(lifted) : undefined;
   });
 
   return {
     record: (optOut) => record(optOut),
-    lift: (customerNumber, sender, liftedBy) => lift(customerNumber, sender, liftedBy),
+    lift: (customerNumber, sender, liftedBy, sentAt) => lift(customerNumber, sender, liftedBy, sentAt),
     blocking: (customerNumber, sender) => {
       const row = blocking.get(optOutKey(customerNumber), optOutKey(sender));
       return row ? toOptOut(row) : undefined;
