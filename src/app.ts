@@ -439,6 +439,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       threads: repositories.slackThreads,
       paceMs: config.relay.slackPaceMs,
       maskCodes: config.relay.maskCodesInSlack,
+      optOuts: repositories.optOuts,
       retry: relayRetry,
       logger: logger.child({ component: 'relay' }),
       now,

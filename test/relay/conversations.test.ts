@@ -102,6 +102,12 @@ describe('STOP and START received inbound', () => {
     expect(await post(at('START', '2026-11-25T10:00:00.000Z'))).toBe(200);
     await until('both at PortSIP', () => sink.received.length === 2);
     expect(optOuts()).toMatchObject([{ keyword: 'STOP', lifted_at: null, opted_out_at: Date.parse('2026-11-25T10:05:00.000Z') }]);
+    // Its post does not tell the team the customer opted back in.
+    const posts = await t.fakeSlack.waitFor('chat.postMessage', 2);
+    const startPost = readable(posts[1]?.args);
+    expect(startPost).not.toContain('opted back in');
+    expect(startPost).toContain('The customer sent this START before they opted out (STOP, ');
+    expect(startPost).toContain('still refused');
     // A START sent after the STOP still lifts it.
     expect(await post(at('START', '2026-11-25T10:07:00.000Z'))).toBe(200);
     await until('the third at PortSIP', () => sink.received.length === 3);

@@ -16,6 +16,11 @@ export interface NewInboundMessage {
 export interface InboundMessage extends NewInboundMessage {
   id: number;
   ingestedAt: number;
+  /**
+   * Set by the Slack leg for a START-like SMS the customer sent before an opt-out still in force from this number
+   * (Wavix posted it after the STOP): the START lifted nothing, and its post must not say it did.
+   */
+  laterOptOut?: { keyword: string | null; optedOutAt: number };
 }
 
 /** One place an inbound message is to be delivered. */

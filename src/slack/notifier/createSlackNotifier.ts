@@ -3,6 +3,7 @@ import type { ConversationRepliesRepository } from '../../core/ports/conversatio
 import type { DeliveriesRepository } from '../../core/ports/deliveries.js';
 import type { InboundRepository } from '../../core/ports/inbound.js';
 import type { Notifier } from '../../core/ports/notifier.js';
+import type { OptOutsRepository } from '../../core/ports/optOuts.js';
 import type { Logger } from '../../log.js';
 import type { SlackPostsRepository } from '../../store/repositories/slackPosts.js';
 import type { SlackThreadsRepository } from '../../store/repositories/slackThreads.js';
@@ -28,6 +29,8 @@ export function createSlackNotifier(options: {
     threads: SlackThreadsRepository;
     paceMs: number;
     maskCodes: boolean;
+    /** Read to tell a START posted after the customer's later STOP from one that opted them back in. */
+    optOuts?: Pick<OptOutsRepository, 'blocking'>;
     retry: { baseDelayMs: number; maxDelayMs: number };
     logger: Logger;
     /** The relay's clock, when it is not the notifier's. */

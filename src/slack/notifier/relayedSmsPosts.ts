@@ -2,6 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { DeliveriesRepository } from '../../core/ports/deliveries.js';
 import type { InboundRepository } from '../../core/ports/inbound.js';
 import type { RelayedSmsPosts } from '../../core/ports/notifier.js';
+import type { OptOutsRepository } from '../../core/ports/optOuts.js';
 import type { Logger } from '../../log.js';
 import type { SlackPostsRepository } from '../../store/repositories/slackPosts.js';
 import type { SlackThreadsRepository } from '../../store/repositories/slackThreads.js';
@@ -25,6 +26,8 @@ export function startRelayedSmsPosts(options: {
   threads: SlackThreadsRepository;
   paceMs: number;
   maskCodes: boolean;
+  /** Read to tell a START posted after the customer's later STOP from one that opted them back in. */
+  optOuts?: Pick<OptOutsRepository, 'blocking'> | undefined;
   retry: { baseDelayMs: number; maxDelayMs: number };
   logger: Logger;
   now: () => number;
@@ -36,7 +39,7 @@ export function startRelayedSmsPosts(options: {
   onPostUpdateError?: (error: unknown) => void;
 }): RelayedSmsPosts {
   const pace = createSlackPace(options.paceMs);
-  const shown = slackShownMessage({ maskCodes: options.maskCodes });
+  const shown = slackShownMessage({ maskCodes: options.maskCodes, optOuts: options.optOuts });
   // A conversation's new day's thread links to the day before, in the post and in its edits.
   const continuation = createThreadContinuation({ client: options.client, threads: options.threads, now: options.now });
   const updater = startSlackPostUpdater({

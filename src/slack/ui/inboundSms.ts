@@ -97,9 +97,17 @@ export function portsipStateText(state: PortsipState, compact = false): string {
  * one too) learns there and then that their replies will be refused, instead of from a refused reply. Read from the
  * text by the rule the ingest records it by (a sender withheld opts nobody out); `compact` for a grouped post.
  */
-function consentNote(message: Pick<InboundMessage, 'text' | 'fromNumber'>, compact = false): string | null {
+function consentNote(message: Pick<InboundMessage, 'text' | 'fromNumber' | 'laterOptOut'>, compact = false): string | null {
   if (message.fromNumber === '' || !message.text) return null;
   const { kind, keyword } = classifyConsentKeyword(message.text);
+  // Sent before the STOP in force (Wavix posted it late): it lifted nothing, and "opted back in" sent people to reply.
+  const later = message.laterOptOut;
+  if (kind === 'opt_in' && later) {
+    const stop = `${later.keyword ?? 'STOP'}, ${slackTime(later.optedOutAt, '{date_short_pretty} {time}', isoUtc(later.optedOutAt).slice(0, 16))}`;
+    return compact
+      ? `:no_entry: ${keyword} sent before their ${stop}: still opted out`
+      : `:no_entry: The customer sent this ${keyword} before they opted out (${stop}), so it lifts nothing: replies from Slack to them from this number are still refused until they text START again.`;
+  }
   if (kind === 'opt_out')
     return compact
       ? `:no_entry: opted out (${keyword})`
