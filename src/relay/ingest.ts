@@ -108,6 +108,8 @@ export interface Ingested {
   leased?: Delivery[];
   /** A reply sent from Slack whose status this delivery report changed (told to Slack once committed). */
   reply?: ConversationReply;
+  /** A delivery report that came to the inbound SMS webhook, taken as a delivery report. */
+  misrouted?: true;
 }
 
 /** An extra of a webhook in its own savepoint: its failure is reported and rolled back, the webhook is still stored. */
@@ -142,7 +144,13 @@ function warn(deps: IngestDeps, request: WebhookRequest, messageId: string, stor
  * stored, relayed unchanged and recorded as a schema warning.
  */
 export function ingestInboundMessage(deps: IngestDeps, request: WebhookRequest): Result<Ingested, WebhookRejection> {
-  const parsed = read(deps, request, readInboundMessage(request.body));
+  const intake = readInboundMessage(request.body);
+  // A delivery report Wavix posted to the inbound URL: taken as the report it is, and said (`misrouted`).
+  if (!intake.ok && intake.error.code === 'delivery_report') {
+    const report = ingestDeliveryReport(deps, { ...request, route: 'dlr' });
+    return report.ok ? ok({ ...report.value, misrouted: true }) : report;
+  }
+  const parsed = read(deps, request, intake);
   if (!parsed.ok) return parsed;
   const { fields: message, warnings } = parsed.value;
   const stored = deps.inbound.insertWithDeliveries(
@@ -204,7 +212,10 @@ export function ingestInboundMessage(deps: IngestDeps, request: WebhookRequest):
  * Only message_id and status are required; a status Wavix does not document is kept as sent (and warned).
  */
 export function ingestDeliveryReport(deps: IngestDeps, request: WebhookRequest): Result<Ingested, WebhookRejection> {
-  const parsed = read(deps, request, readDeliveryReport(request.body));
+  const intake = readDeliveryReport(request.body);
+  // An SMS Wavix posted to the DLR URL: not kept as refused, since the relay takes it as the SMS it is.
+  if (!intake.ok && intake.error.code === 'inbound_message') return intake;
+  const parsed = read(deps, request, intake);
   if (!parsed.ok) return parsed;
   const { fields: report, warnings } = parsed.value;
   const stored = deps.deliveryReports.recordReport({

@@ -584,36 +584,62 @@ export function startRelay(options: RelayOptions): Relay {
     {},
     { countField: 'refusedSinceLastWarning', now },
   );
+  // Wavix's DLR webhook pointing at the inbound URL: taken as delivery reports, and said once a minute with the fix.
+  const misrouted = warnOncePerMinute(
+    logger,
+    'a delivery report came to smsops’ inbound SMS webhook (taken as a delivery report): Wavix’s DLR webhook points at the inbound URL; run `/sms webhook set default`, which points it at smsops’ /webhooks/wavix/dlr/ URL',
+    {},
+    { countField: 'reportsSinceLastWarning', now },
+  );
+  const reportOnInbound = (outcome: Result<Ingested, WebhookRejection>) => {
+    if (outcome.ok && outcome.value.misrouted) {
+      misrouted('inbound', { route: 'inbound' });
+      return replyChanged(outcome);
+    }
+    return outcome;
+  };
+  const storeInbound: RelayIntake['ingest']['inbound'] = (r) => {
+    const refusal = refused();
+    if (refusal) return refusal;
+    const store = () =>
+      commits
+        .submit(
+          () => ingestInboundMessage(deps, r),
+          // Committed: its id is its own for good. Kept before its deliveries leased in the same commit are sent.
+          (outcome) => {
+            if (!outcome.ok) return;
+            if (outcome.value.stored) {
+              fresh.put(outcome.value.stored);
+              if (trail) trail.stored(outcome.value.stored.wavixMessageId);
+            }
+            if (outcome.value.leased) portsipWorker.keepClaimed(outcome.value.leased);
+          },
+        )
+        .then(counted('inbound'))
+        .then(reportOnInbound);
+    const held = pacer.admit();
+    return held ? held.then(store) : store();
+  };
+  // The inbound SMS webhook pointing at the DLR URL: taken as SMS, and said once a minute with the fix.
+  const smsOnDlr = warnOncePerMinute(
+    logger,
+    'an inbound SMS came to smsops’ delivery report webhook (taken as an SMS): Wavix’s inbound SMS webhook (the account default or a number’s own) points at the DLR URL; run `/sms webhook set default` and `/sms numbers` to see which',
+    {},
+    { countField: 'smsSinceLastWarning', now },
+  );
   const intake: RelayIntake = {
     rejected: deps.rejected,
     ingest: {
-      inbound: (r) => {
-        const refusal = refused();
-        if (refusal) return refusal;
-        const store = () =>
-          commits
-            .submit(
-              () => ingestInboundMessage(deps, r),
-              // Committed: its id is its own for good. Kept before its deliveries leased in the same commit are sent.
-              (outcome) => {
-                if (!outcome.ok) return;
-                if (outcome.value.stored) {
-                  fresh.put(outcome.value.stored);
-                  if (trail) trail.stored(outcome.value.stored.wavixMessageId);
-                }
-                if (outcome.value.leased) portsipWorker.keepClaimed(outcome.value.leased);
-              },
-            )
-            .then(counted('inbound'));
-        const held = pacer.admit();
-        return held ? held.then(store) : store();
-      },
+      inbound: storeInbound,
       dlr: (r) =>
         refused() ??
         commits
           .submit(() => ingestDeliveryReport(deps, r))
-          .then(counted('dlr'))
-          .then(replyChanged),
+          .then((outcome) => {
+            if (outcome.ok || outcome.error.code !== 'inbound_message') return replyChanged(counted('dlr')(outcome));
+            smsOnDlr('dlr', { route: 'dlr' });
+            return storeInbound({ ...r, route: 'inbound' });
+          }),
     },
     latency,
     onAnswered: (route, status) => answered.inc({ route, status: String(status) }),

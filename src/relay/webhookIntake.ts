@@ -51,7 +51,12 @@ export interface DeliveryReportFields {
 export type Intake<T> = Result<{ fields: T; warnings: string[] }, WebhookRejection>;
 
 /** What kind of body was refused, as a log line or a label may say it (a fixed set). */
-export type WebhookRejectionCode = 'malformed_json' | 'not_an_object' | 'unusable_fields';
+export type WebhookRejectionCode = 'malformed_json' | 'not_an_object' | 'unusable_fields' | 'delivery_report' | 'inbound_message';
+
+/** Why readInboundMessage gave up on a body: it is a delivery report (never refused: the ingest takes it as one). */
+const DELIVERY_REPORT_ON_INBOUND = 'a delivery report (a status, no message_body) posted to the inbound SMS webhook';
+/** Why readDeliveryReport gave up on a body: it is an SMS (never refused: the relay takes it as one). */
+const INBOUND_MESSAGE_ON_DLR = 'an inbound SMS (a message_body, no status) posted to the delivery report webhook';
 
 /** A webhook body smsops refuses: the reason goes back to the caller (HTTP 400) and the request is kept for inspection. */
 export class WebhookRejection extends AppError {
@@ -191,6 +196,11 @@ export function readInboundMessage(body: Buffer): Intake<InboundFields> {
   };
   if (documented.success && to !== null) message = documented.data;
   else {
+    // Wavix's DLR webhook pointed at smsops' inbound URL (pasted into the portal's wrong field: both end with the same
+    // secret): each report of a reply was stored as an SMS from the team's own number, posted to Slack and relayed to
+    // PortSIP, and the reply never learnt its outcome (a probe). Read only here, off the documented SMS's path.
+    if (!('message_body' in json) && typeof json.status === 'string' && 'message_id' in json)
+      return err(new WebhookRejection(DELIVERY_REPORT_ON_INBOUND, 'delivery_report', usableIdentifier(json.message_id)));
     const intake = inboundMessageIntakeSchema.safeParse(json);
     if (!intake.success) return err(refusal('InboundMessage', intake.error.issues, json));
     message = intake.data;
@@ -245,6 +255,10 @@ export function readDeliveryReport(body: Buffer): Intake<DeliveryReportFields> {
       tag: d.tag ?? null,
     };
   } else {
+    // The inbound SMS webhook pointed at smsops' DLR URL (a URL pasted into the wrong field): each SMS was refused
+    // ("status: missing") and lost (a probe). Read only here, off the documented report's path.
+    if (!('status' in json) && typeof json.message_body === 'object' && 'message_id' in json)
+      return err(new WebhookRejection(INBOUND_MESSAGE_ON_DLR, 'inbound_message', usableIdentifier(json.message_id)));
     const intake = deliveryReportIntakeSchema.safeParse(json);
     if (!intake.success) return err(refusal('DeliveryReport', intake.error.issues, json));
     const d = intake.data;
