@@ -71,6 +71,26 @@ describe('opt-outs', () => {
     expect(repo().blocking(CUSTOMER, DID)).toBeUndefined();
   });
 
+  it('a STOP repeated while one is in force dates it by the later one: a START sent between them lifts nothing', () => {
+    // Sent STOP 10:00, START 10:03, STOP 10:05; Wavix posted the START last.
+    const at = (hhmm: string) => Date.parse(`2026-11-25T${hhmm}:00.000Z`);
+    repo().record({ customerNumber: CUSTOMER, sender: DID, source: 'inbound_keyword', keyword: 'STOP', at: at('10:00') });
+    const again = repo().record({
+      customerNumber: CUSTOMER,
+      sender: DID,
+      source: 'inbound_keyword',
+      keyword: 'STOP',
+      at: at('10:05'),
+    });
+    expect(again).toMatchObject({ created: false, optOut: { optedOutAt: at('10:05') } });
+    expect(repo().lift(CUSTOMER, DID, 'START', at('10:03'))).toBeUndefined();
+    expect(repo().blocking(CUSTOMER, DID)?.keyword).toBe('STOP');
+    // An earlier STOP posted late does not move it back; a START after the last STOP lifts it.
+    repo().record({ customerNumber: CUSTOMER, sender: DID, source: 'inbound_keyword', keyword: 'STOP', at: at('09:00') });
+    expect(repo().blocking(CUSTOMER, DID)?.optedOutAt).toBe(at('10:05'));
+    expect(repo().lift(CUSTOMER, DID, 'START', at('10:06'))?.liftedBy).toBe('START');
+  });
+
   it('keeps the history: a new STOP after START is a new opt-out', () => {
     repo().record({ customerNumber: CUSTOMER, sender: DID, source: 'inbound_keyword', keyword: 'STOP' });
     t.clock.advance(1000);

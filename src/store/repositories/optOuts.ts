@@ -39,6 +39,11 @@ export function createOptOutsRepository(db: Db, now: () => number = Date.now): O
   const inForceFor = db.prepare<[string, string], Row>(
     "SELECT * FROM opt_outs WHERE customer_number = ? AND coalesce(sender, '') = ? AND lifted_at IS NULL",
   );
+  // A STOP repeated while one is in force dates it by the latest: a START sent between the two (posted late) must not
+  // lift it, as the customer's last word was STOP.
+  const redate = db.prepare<[number, number, number], Row>(
+    'UPDATE opt_outs SET opted_out_at = ? WHERE id = ? AND opted_out_at < ? RETURNING *',
+  );
   const liftOne = db.prepare<[number, string, number], Row>(
     'UPDATE opt_outs SET lifted_at = ?, lifted_by = ? WHERE id = ? RETURNING *',
   );
@@ -67,7 +72,10 @@ export function createOptOutsRepository(db: Db, now: () => number = Date.now): O
     );
     if (inserted) return { optOut: toOptOut(inserted), created: true };
     const existing = inForceFor.get(customer, sender ?? '') as Row;
-    return { optOut: toOptOut(existing), created: false };
+    const at = optOut.at ?? now();
+    const redated =
+      optOut.source === 'inbound_keyword' && existing.source === 'inbound_keyword' ? redate.get(at, existing.id, at) : undefined;
+    return { optOut: toOptOut(redated ?? existing), created: false };
   });
   const lift = db.transaction((customerNumber: string, sender: string | null, liftedBy: string, sentAt?: number) => {
     const row = inForceFor.get(optOutKey(customerNumber), sender === null ? '' : optOutKey(sender));
