@@ -284,10 +284,17 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     randomBytes(24).toString('base64url'),
   );
   if (webhookSecret === null) throw new ConfigError([WEBHOOK_SECRET_DROPPED]);
-  if (config.previousWebhookSecrets.includes(webhookSecret)) throw new ConfigError([PREVIOUS_HOLDS_GENERATED]);
+  if ([...config.previousWebhookSecrets, ...config.previousDlrWebhookSecrets].includes(webhookSecret))
+    throw new ConfigError([PREVIOUS_HOLDS_GENERATED]);
   registerSecret(webhookSecret);
   const previousWebhookSecrets = config.previousWebhookSecrets;
-  for (const previous of previousWebhookSecrets) registerSecret(previous);
+  for (const previous of [...previousWebhookSecrets, ...config.previousDlrWebhookSecrets]) registerSecret(previous);
+  if (config.previousDlrWebhookSecrets.length > 0) {
+    logger.warn(
+      'delivery report URLs with a previous secret are still taken (WEBHOOK_SECRET_PREVIOUS_DLR; SMS and 10DLC webhooks under it are refused 404): once replies sent before the rotation have had their delivery reports (3 days), empty it and restart',
+      { previousSecrets: config.previousDlrWebhookSecrets.length },
+    );
+  }
   if (previousWebhookSecrets.length > 0) {
     logger.warn(
       'webhook URLs with a previous secret are still taken (WEBHOOK_SECRET_PREVIOUS): once `/sms webhook set default` and each number moved Wavix to the current one, and replies sent before have had their delivery reports (3 days), empty it and restart',
@@ -323,7 +330,12 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     adminUsers: config.slack.adminUsers,
     alertUsers: config.slack.alertUsers,
     directory: createSlackDirectoryFor(config.slack, logger, deps.slack?.retryConfig),
-    smsopsWebhooks: smsopsWebhookUrls(config.publicBaseUrl, webhookSecret, previousWebhookSecrets),
+    smsopsWebhooks: smsopsWebhookUrls(
+      config.publicBaseUrl,
+      webhookSecret,
+      previousWebhookSecrets,
+      config.previousDlrWebhookSecrets,
+    ),
     wavixOnThisHost: deps.mode === 'sandbox',
     defaultPortsipUrl: config.portsipWebhookUrl ?? null,
     watchBaseline: repositories.watchBaseline,
@@ -782,7 +794,12 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       }),
       metricsRoute(metrics),
       homeRoute(),
-      ...webhookRoutes({ ...webhookSecrets, ...relay.intake, bodyBudget: webhookBodyBudget }),
+      ...webhookRoutes({
+        ...webhookSecrets,
+        dlrOnlySecrets: config.previousDlrWebhookSecrets,
+        ...relay.intake,
+        bodyBudget: webhookBodyBudget,
+      }),
       ...tenDlcWebhookRoutes({
         ...webhookSecrets,
         bodyBudget: webhookBodyBudget,

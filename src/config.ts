@@ -174,6 +174,7 @@ const configSchema = z.object({
   PUBLIC_BASE_URL: publicBaseUrl,
   WEBHOOK_SECRET: secret(webhookSecretValue.optional()),
   WEBHOOK_SECRET_PREVIOUS: previousWebhookSecrets,
+  WEBHOOK_SECRET_PREVIOUS_DLR: previousWebhookSecrets,
   PORTSIP_WEBHOOK_URL: z.preprocess(
     emptyToUndefined,
     z
@@ -320,10 +321,12 @@ function crossVariableProblems(env: Record<string, string | undefined>): string[
     );
   }
   const current = env.WEBHOOK_SECRET?.trim();
-  if (current && (env.WEBHOOK_SECRET_PREVIOUS ?? '').split(',').some((entry) => entry.trim() === current)) {
-    problems.push(
-      'WEBHOOK_SECRET_PREVIOUS holds WEBHOOK_SECRET itself: set WEBHOOK_SECRET to the new secret and keep only the old one in WEBHOOK_SECRET_PREVIOUS',
-    );
+  for (const name of ['WEBHOOK_SECRET_PREVIOUS', 'WEBHOOK_SECRET_PREVIOUS_DLR'] as const) {
+    if (current && (env[name] ?? '').split(',').some((entry) => entry.trim() === current)) {
+      problems.push(
+        `${name} holds WEBHOOK_SECRET itself: set WEBHOOK_SECRET to the new secret and keep only the old one in ${name}`,
+      );
+    }
   }
   return problems;
 }
@@ -347,6 +350,11 @@ export interface Config {
   webhookSecret: string | undefined;
   /** WEBHOOK_SECRET_PREVIOUS: earlier secrets whose URLs are still taken while Wavix is moved to the current one. */
   previousWebhookSecrets: readonly string[];
+  /**
+   * WEBHOOK_SECRET_PREVIOUS_DLR: earlier secrets taken on the delivery report URL only, for the callback URLs of replies
+   * sent before a rotation, once Wavix's inbound and 10DLC URLs were moved: the old secret no longer posts SMS.
+   */
+  previousDlrWebhookSecrets: readonly string[];
   portsipWebhookUrl: string | undefined;
   /** PortSIP's REST API (optional): route proposals and the inbound-rule check of `/sms doctor`. */
   portsipApi: { url: string; username: string; password: string; domain: string | undefined } | null;
@@ -420,6 +428,7 @@ export const SECRET_VARIABLES = [
   'WAVIX_API_KEY',
   'WEBHOOK_SECRET',
   'WEBHOOK_SECRET_PREVIOUS',
+  'WEBHOOK_SECRET_PREVIOUS_DLR',
   'PORTSIP_API_PASSWORD',
 ] as const;
 
@@ -484,6 +493,7 @@ export function parseConfig(env: Record<string, string | undefined>): Result<Con
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     webhookSecret: e.WEBHOOK_SECRET,
     previousWebhookSecrets: e.WEBHOOK_SECRET_PREVIOUS,
+    previousDlrWebhookSecrets: e.WEBHOOK_SECRET_PREVIOUS_DLR,
     portsipWebhookUrl: e.PORTSIP_WEBHOOK_URL,
     portsipApi:
       e.PORTSIP_API_URL && e.PORTSIP_API_USER && e.PORTSIP_API_PASSWORD

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
   for (const name of SECRET_VARIABLES) for (const value of [env[name], env[name]?.trim()]) registerSecret(value);
   // A list: each of its secrets may be quoted alone (a URL holds one).
   for (const value of env.WEBHOOK_SECRET_PREVIOUS?.split(',') ?? []) registerSecret(value.trim());
+  for (const value of env.WEBHOOK_SECRET_PREVIOUS_DLR?.split(',') ?? []) registerSecret(value.trim());
   // In LOG_FORMAT's format from here (the JSON or human lines of every later line), the secrets above masked.
   processLogger = logBeforeConfig(env);
   const sandbox = isSandboxMode(env, { envFileExists });

@@ -16,11 +16,16 @@ export function smsopsWebhookUrls(
   publicBaseUrl: string | undefined,
   secret: string,
   previousSecrets: readonly string[] = [],
+  /** WEBHOOK_SECRET_PREVIOUS_DLR: only their delivery report URL is still smsops'. */
+  dlrOnlySecrets: readonly string[] = [],
 ): SmsopsWebhookUrls | null {
   if (!publicBaseUrl) return null;
   const base = publicBaseUrl.replace(/\/+$/, '');
   const urls = (s: string) => ({ inbound: `${base}/webhooks/wavix/inbound/${s}`, dlr: `${base}/webhooks/wavix/dlr/${s}` });
-  return { ...urls(secret), previous: previousSecrets.flatMap((s) => Object.values(urls(s))) };
+  return {
+    ...urls(secret),
+    previous: [...previousSecrets.flatMap((s) => Object.values(urls(s))), ...dlrOnlySecrets.map((s) => urls(s).dlr)],
+  };
 }
 
 /** Whether the URL is smsops' own under a secret of WEBHOOK_SECRET_PREVIOUS (taken for now, to be moved to the current one). */

@@ -60,6 +60,11 @@ export type Admission =
   | { kind: 'cut'; receivedBytes: number; declaredBytes: number | null };
 
 export interface WebhookRouteDeps extends RelayIntake, WebhookSecrets {
+  /**
+   * WEBHOOK_SECRET_PREVIOUS_DLR: earlier secrets taken on the delivery report URL only (replies' callback URLs), so a
+   * secret rotated out after a leak no longer posts SMS or STOPs while those reports still come.
+   */
+  dlrOnlySecrets?: readonly string[] | undefined;
   onPreviousSecret?: OnPreviousSecret | undefined;
   /** Shared with the 10DLC webhooks (one per process); a budget of its own when not given. */
   bodyBudget?: WebhookBodyBudget | undefined;
@@ -181,6 +186,18 @@ export async function admitWebhook(
  */
 export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
   const budget = deps.bodyBudget ?? createWebhookBodyBudget();
+  // Made once: the DLR route takes the DLR-only secrets after the others, told apart by their place in the list.
+  const previous = deps.previousSecrets ?? [];
+  const dlrOnly = deps.dlrOnlySecrets ?? [];
+  const secretsOf = (route: WebhookRequest['route']) =>
+    route === 'dlr' && dlrOnly.length > 0 ? [...previous, ...dlrOnly] : deps.previousSecrets;
+  const previousFor = { inbound: secretsOf('inbound'), dlr: secretsOf('dlr') };
+  const onPreviousSecret: OnPreviousSecret | undefined = deps.onPreviousSecret
+    ? (route, i) =>
+        i > previous.length
+          ? deps.onPreviousSecret?.(route, i - previous.length, 'WEBHOOK_SECRET_PREVIOUS_DLR')
+          : deps.onPreviousSecret?.(route, i)
+    : undefined;
   const handle = async (
     route: WebhookRequest['route'],
     req: IncomingMessage,
@@ -190,18 +207,21 @@ export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
     const started = process.hrtime.bigint();
     // smsops' relay posting here: a PortSIP route names this webhook. Taken, the SMS would be answered as a duplicate
     // and look delivered while PortSIP gets none; refused, the relay's attempts fail with this reason in words.
-    if (req.headers['user-agent'] === RELAY_USER_AGENT && matchSecret(secret ?? '', deps) !== null) {
+    if (
+      req.headers['user-agent'] === RELAY_USER_AGENT &&
+      matchSecret(secret ?? '', { secret: deps.secret, previousSecrets: previousFor[route] }) !== null
+    ) {
       req.resume();
       sendJson(res, 421, { error: SELF_LOOP_REFUSAL });
       return;
     }
     const admitted = await admitWebhook(req, res, {
       secret: deps.secret,
-      previousSecrets: deps.previousSecrets,
+      previousSecrets: previousFor[route],
       given: secret,
       route,
       rejected: deps.rejected,
-      onPreviousSecret: deps.onPreviousSecret,
+      onPreviousSecret,
       budget,
     });
     if (admitted.kind === 'busy') {

@@ -45,8 +45,11 @@ export function matchSecret(given: string, secrets: WebhookSecrets): 'current' |
   return match;
 }
 
-/** Called for each webhook taken under a previous secret: which route, and the secret's place in WEBHOOK_SECRET_PREVIOUS. */
-export type OnPreviousSecret = (route: WebhookRoute, previous: number) => void;
+/**
+ * Called for each webhook taken under a previous secret: which route, and the secret's place in its variable
+ * (WEBHOOK_SECRET_PREVIOUS unless named: WEBHOOK_SECRET_PREVIOUS_DLR).
+ */
+export type OnPreviousSecret = (route: WebhookRoute, previous: number, variable?: string) => void;
 
 const TAKEN = 'Wavix still posts to smsops’ URL with its previous webhook secret (taken while WEBHOOK_SECRET_PREVIOUS holds it)';
 
@@ -58,7 +61,7 @@ const TAKEN = 'Wavix still posts to smsops’ URL with its previous webhook secr
  */
 const ADVICE: Record<'inbound' | 'dlr' | '10dlc', string> = {
   inbound: `${TAKEN}: run \`/sms webhook set default\`, then \`/sms webhook set <number>\` for each number \`/sms numbers\` shows with its own webhook`,
-  dlr: `${TAKEN}: a delivery report of a reply sent before the change, to the callback URL it was sent with; nothing to move: they stop by themselves once those replies have had their final reports (within about 3 days), then empty WEBHOOK_SECRET_PREVIOUS`,
+  dlr: `${TAKEN}: a delivery report of a reply sent before the change, to the callback URL it was sent with; nothing to move: they stop by themselves once those replies have had their final reports (within about 3 days), then empty WEBHOOK_SECRET_PREVIOUS (or WEBHOOK_SECRET_PREVIOUS_DLR, where the old secret posts delivery reports only)`,
   '10dlc': `${TAKEN}: a 10DLC status subscription (not moved by \`/sms webhook set\`); run \`/sms doctor\`, which names those not at smsops' current URL, then \`/sms jobs run ten-dlc\` to point them there (start and the runs do it until Wavix holds it, with PUBLIC_BASE_URL set)`,
 };
 
@@ -82,8 +85,8 @@ export function previousSecretReporter(metrics: MetricsRegistry, logger: Logger)
     dlr: warnOncePerMinute(logger, ADVICE.dlr, {}, { countField: 'webhooksSinceLastWarning' }),
     '10dlc': warnOncePerMinute(logger, ADVICE['10dlc'], {}, { countField: 'webhooksSinceLastWarning' }),
   };
-  return (route, previous) => {
+  return (route, previous, variable = 'WEBHOOK_SECRET_PREVIOUS') => {
     counter.inc({ route });
-    warners[adviceFor(route)](route, { route, previousSecret: `WEBHOOK_SECRET_PREVIOUS #${previous}` });
+    warners[adviceFor(route)](route, { route, previousSecret: `${variable} #${previous}` });
   };
 }

@@ -111,6 +111,35 @@ describe('a webhook secret rotation with WEBHOOK_SECRET_PREVIOUS', () => {
     expect(seen).not.toContain(NEW);
   });
 
+  it('with the old secret in WEBHOOK_SECRET_PREVIOUS_DLR, its holder can no longer post SMS or STOPs; delivery reports still come', async () => {
+    t = await startSmsopsUnderTest({ WEBHOOK_SECRET: NEW, WEBHOOK_SECRET_PREVIOUS_DLR: OLD });
+    const s = t;
+    // Whoever kept the leaked secret: a forged STOP for a customer, an SMS, a 10DLC status.
+    const stop = {
+      message_id: 'forged-stop',
+      from: '447400123456',
+      to: '14155550100',
+      message_body: { text: 'STOP', media: null },
+    };
+    expect((await post(s, `/webhooks/wavix/inbound/${OLD}`, stop)).status).toBe(404);
+    expect((await post(s, `/webhooks/wavix/10dlc/brand/${OLD}`, {})).status).toBe(404);
+    expect(s.db.prepare('SELECT count(*) FROM opt_outs').pluck().get()).toBe(0);
+    expect(s.db.prepare('SELECT count(*) FROM inbound_messages').pluck().get()).toBe(0);
+    // A reply's callback URL from before the rotation still delivers its report, counted and named by its variable.
+    const report = {
+      message_id: 'old-callback-1',
+      status: 'delivered',
+      from: '14155550100',
+      to: '447400123456',
+      segments_count: 1,
+    };
+    expect((await post(s, `/webhooks/wavix/dlr/${OLD}`, report)).status).toBe(200);
+    expect(s.db.prepare('SELECT count(*) FROM delivery_reports').pluck().get()).toBe(1);
+    expect(await metricsText(s)).toMatch(/^smsops_webhooks_previous_secret_total\{route="dlr"\} 1$/m);
+    expect(previousSecretWarnings(s).join('\n')).toContain('WEBHOOK_SECRET_PREVIOUS_DLR #1');
+    expect(await everywhere(s)).not.toContain(OLD);
+  });
+
   it('a delivery report for a reply sent before the restart, posted to its old callback URL, moves the reply on', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smsops-rotation-'));
     dirs.push(dir);
