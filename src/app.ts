@@ -439,6 +439,8 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     [],
     { initial: [{}] },
   );
+  // The relay's first post of a conversation's day and "Answer" on a grouped post start its thread in turn.
+  const threadStarts = createKeyedSerial();
   const notifier = createSlackNotifier({
     client: watchSlack,
     repliesClient: replySlack,
@@ -457,6 +459,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       now,
       // The team's day, as its schedules read it: a conversation's thread does not change at 19:00 in New York.
       threadTimeZone: config.schedules.timezone,
+      threadStarts,
       cutCalls: () => relaySlackCalls.abort(new SlackCallCut()),
       onPostUpdateError: () => postUpdateErrors.inc(),
     },
@@ -627,6 +630,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     threads: repositories.slackThreads,
     client: createThreadStartSlackClient(config.slack, logger),
     threadTimeZone: config.schedules.timezone,
+    threadStarts,
   };
   const conversations = {
     replyFromThread: async (message: ThreadMessage) => {

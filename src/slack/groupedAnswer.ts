@@ -7,6 +7,7 @@ import type { SlackThreadsRepository } from '../core/ports/slackThreads.js';
 import { describeError } from '../errors.js';
 import type { SlackPostsRepository } from '../store/repositories/slackPosts.js';
 import { slackErrorCode } from './slackErrorCode.js';
+import { type ThreadStartTurns, threadStartKey } from './threadStarts.js';
 import { customerThreadStart } from './ui/groupedPost.js';
 
 export interface GroupedAnswerDeps {
@@ -21,6 +22,8 @@ export interface GroupedAnswerDeps {
   client: webApi.WebClient;
   /** The zone whose midnight starts a conversation's new thread (SCHEDULE_TIMEZONE), as the relay files them. */
   threadTimeZone?: string;
+  /** The relay's turns at starting a day's thread (./threadStarts.ts): a start here waits for one under way there. */
+  threadStarts?: ThreadStartTurns;
 }
 
 export type GroupedAnswer =
@@ -50,8 +53,22 @@ export async function startCustomerThread(
   if (!message || !shown || key === undefined || !parties) return { kind: 'unknown' };
   const customer = parties.customerNumber;
   const day = localDay(message.ingestedAt, deps.threadTimeZone);
+  const start = () => postThreadStart(deps, press, key, day, customer, parties.smsopsNumber);
+  // In the conversation's turn: the relay posting the customer's next SMS meanwhile would otherwise start the day's
+  // thread beside this one, and whichever lost left its post standing, no one's (a reply under it went nowhere).
+  return deps.threadStarts ? deps.threadStarts(threadStartKey(press.channel, key, day), start) : start();
+}
+
+async function postThreadStart(
+  deps: GroupedAnswerDeps,
+  press: { channel: string; userId: string },
+  key: string,
+  day: string,
+  customer: string,
+  smsopsNumber: string,
+): Promise<GroupedAnswer> {
   if (deps.threads.get(press.channel, key, day)) return { kind: 'exists', customer };
-  const start = customerThreadStart(customer, parties.smsopsNumber, press.userId);
+  const start = customerThreadStart(customer, smsopsNumber, press.userId);
   let ts: string | undefined;
   try {
     const answer = await deps.client.chat.postMessage({

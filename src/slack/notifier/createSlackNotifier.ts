@@ -7,6 +7,7 @@ import type { OptOutsRepository } from '../../core/ports/optOuts.js';
 import type { Logger } from '../../log.js';
 import type { SlackPostsRepository } from '../../store/repositories/slackPosts.js';
 import type { SlackThreadsRepository } from '../../store/repositories/slackThreads.js';
+import type { ThreadStartTurns } from '../threadStarts.js';
 import { createAlertPosts } from './alertPosts.js';
 import { createAnnouncements } from './announcements.js';
 import { startRelayedSmsPosts } from './relayedSmsPosts.js';
@@ -37,6 +38,8 @@ export function createSlackNotifier(options: {
     now?: () => number;
     /** Whose midnight starts a conversation's thread of the day (SCHEDULE_TIMEZONE); UTC when absent. */
     threadTimeZone?: string;
+    /** Turns at starting a conversation's thread of a day, shared with "Answer" on grouped posts. */
+    threadStarts?: ThreadStartTurns;
     /** Cuts the relay client's calls in flight, once the relay stops. */
     cutCalls?: () => void;
     /** Told of each error the loop editing relayed SMS posts survived (the /metrics counter). */

@@ -6,6 +6,7 @@ import type { OptOutsRepository } from '../../core/ports/optOuts.js';
 import type { Logger } from '../../log.js';
 import type { SlackPostsRepository } from '../../store/repositories/slackPosts.js';
 import type { SlackThreadsRepository } from '../../store/repositories/slackThreads.js';
+import type { ThreadStartTurns } from '../threadStarts.js';
 import { createSlackPace } from './slackPace.js';
 import { createSlackRelaySender } from './slackPost.js';
 import { startSlackPostUpdater } from './slackPostUpdater.js';
@@ -33,6 +34,8 @@ export function startRelayedSmsPosts(options: {
   now: () => number;
   /** Whose midnight starts a conversation's thread of the day (SCHEDULE_TIMEZONE); UTC when absent. */
   threadTimeZone?: string;
+  /** Turns at starting a conversation's thread of a day, shared with "Answer" on grouped posts (../threadStarts.ts). */
+  threadStarts?: ThreadStartTurns;
   /** Cuts the client's calls still waiting for Slack (see createRelaySlackClient): a hung one must not hold the stop. */
   cutCalls?: () => void;
   /** Told of each error the edit loop survived (the /metrics counter). */
@@ -68,6 +71,7 @@ export function startRelayedSmsPosts(options: {
       onStale: updater.wake,
       onUnrecorded,
       ...(options.threadTimeZone ? { threadTimeZone: options.threadTimeZone } : {}),
+      ...(options.threadStarts ? { threadStarts: options.threadStarts } : {}),
     });
   return {
     post: (batch, hooks) => senderFor(hooks?.onUnrecorded).send([...batch], hooks?.attempt),

@@ -10,6 +10,7 @@ import type { SlackPostLayout, SlackPostsRepository } from '../../store/reposito
 import type { SlackThreadsRepository } from '../../store/repositories/slackThreads.js';
 import { slackErrorCode } from '../slackErrorCode.js';
 import { slackNotReachedWords } from '../slackNotReached.js';
+import { type ThreadStartTurns, threadStartKey } from '../threadStarts.js';
 import { inboundBatchMessage, inboundSmsMessage, minimalSmsMessage, type PortsipState } from '../ui/inboundSms.js';
 import { SMS_TEXT_PIECE_MAX } from '../ui/smsText.js';
 import type { SlackMessage } from '../ui/text.js';
@@ -154,6 +155,11 @@ export interface SlackRelaySenderOptions {
   continuation?: ThreadContinuation;
   /** The zone whose midnight starts a conversation's new thread: the team's (SCHEDULE_TIMEZONE); UTC when absent. */
   threadTimeZone?: string;
+  /**
+   * Turns at starting a conversation's thread of a day, shared with "Answer" on grouped posts (threadStartKey): without
+   * them an SMS posted while someone pressed Answer for its customer was left beside their new thread, no one's.
+   */
+  threadStarts?: ThreadStartTurns;
 }
 
 /** The states a post shows, as kept with it: an update is needed only when this changes. */
@@ -274,7 +280,7 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
     /** The day's thread Slack no longer has (its parent deleted in Slack): this post starts the day's thread anew. */
     let lostTs: string | undefined;
     const replayed = delivery.replayedAt !== null;
-    const postedOnce = async (layout: SlackPostLayout, render: (state: PortsipState) => SlackMessage, reason?: string) => {
+    const postedAndFiled = async (layout: SlackPostLayout, render: (state: PortsipState) => SlackMessage, reason?: string) => {
       let state: PortsipState = { kind: 'none' };
       const answer = await post(
         run,
@@ -293,6 +299,20 @@ export function createSlackRelaySender(options: SlackRelaySenderOptions) {
       remember(() => record(channel, answer.ts, layout, [message.id], [state], reason));
       run.attempt?.settled(delivery.id, delivered);
       return delivered;
+    };
+    // A day's first post takes the conversation's turn, as "Answer" on a grouped post does, and looks again in it: a
+    // thread Answer started while this one waited is this SMS's thread. Looked at only before the turn, the SMS was
+    // posted beside the thread Answer filed meanwhile, where a reply under it reached no one (a probe).
+    const postedOnce: typeof postedAndFiled = async (layout, render, reason) => {
+      if (threadTs || !options.threadStarts) return postedAndFiled(layout, render, reason);
+      return options.threadStarts(threadStartKey(channel, delivery.conversationKey, day), async () => {
+        const filed = lostTs ? undefined : threads.get(channel, delivery.conversationKey, day);
+        if (filed) {
+          threadTs = filed;
+          continues = undefined;
+        }
+        return postedAndFiled(layout, render, reason);
+      });
     };
     // Someone deleted the day's parent post in Slack (one with no replies leaves nothing behind): Slack refuses every
     // reply under it, so retried as is, this SMS and each later one of the conversation that day would wait out
