@@ -86,6 +86,16 @@ const THEIR_OPT_OUTS = 'FROM opt_outs WHERE customer_number IN (@d, @p)';
 const STATUS_LINES = `SELECT slack_channel AS channel, status_ts AS ts, created_at AS postedAt ${THEIR_REPLIES_THEN}
   AND status_ts IS NOT NULL AND NOT ${UNDER_WAY}`;
 
+// Their threads' first posts that show no SMS ("Answer" on a grouped post starts a thread with a post of its own,
+// naming the customer's number), among the threads an erase deletes (remove.threads' rule): no slack_posts row knows
+// them, so an erase left them in the channel, the number with them (a probe). A relay thread's first post is an SMS
+// post, deleted with it.
+const THREAD_STARTS = `SELECT t.channel, t.thread_ts AS ts, t.created_at AS postedAt FROM slack_threads t
+  WHERE (instr(t.conversation_key, @dk) = 1 OR instr(t.conversation_key, @pk) = 1)
+    AND NOT EXISTS (SELECT 1 FROM slack_posts p WHERE p.channel = t.channel AND p.ts = t.thread_ts)
+    AND NOT EXISTS (SELECT 1 ${THEIR_MESSAGES} AND (m.id > @ti OR ${OWED}))
+    AND NOT EXISTS (SELECT 1 ${THEIR_REPLIES} AND (id > @tr OR ${UNDER_WAY}))`;
+
 interface PostRow extends SlackPostRef {
   id: number;
   others: number;
@@ -133,6 +143,7 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
     WHERE p.id IN (SELECT post_id FROM slack_post_messages WHERE inbound_message_id IN (SELECT value FROM json_each(?)))
     ORDER BY p.id`);
   const statusLines = db.prepare<Bounded, SlackPostRef>(STATUS_LINES);
+  const threadStarts = db.prepare<Bounded, SlackPostRef>(THREAD_STARTS);
   const ownNumber = db
     .prepare<Numbers, number>(`SELECT EXISTS (SELECT 1 FROM routes WHERE number IN (@d, @p))
       OR EXISTS (SELECT 1 FROM inbound_messages WHERE to_number IN (@d, @p))
@@ -197,7 +208,7 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
       inboundMessages: counts.inboundMessages.get(n) ?? 0,
       deliveries: counts.deliveries.get(n) ?? 0,
       undelivered: counts.undelivered.get(n) ?? 0,
-      slackPosts: posts.filter((p) => p.others === 0).length + statusLines.all(n).length,
+      slackPosts: posts.filter((p) => p.others === 0).length + statusLines.all(n).length + threadStarts.all(n).length,
       sharedSlackPosts: posts.filter((p) => p.others > 0).length,
       slackThreads: counts.slackThreads.get(n) ?? 0,
       replies: counts.replies.get(n) ?? 0,
@@ -227,7 +238,7 @@ export function createCustomerRecordsStore(db: Db, now: () => number = Date.now)
     const n = boundedOf(digits, through);
     const before = held(digits);
     const { ids, own, shared } = erasable(n);
-    const slackPosts = [...own.map(refOf), ...statusLines.all(n)];
+    const slackPosts = [...own.map(refOf), ...statusLines.all(n), ...threadStarts.all(n)];
     const hours = hoursTouched.get(ids, n);
     const deadRemoved = deadOf.all(ids);
     remove.ownPosts.run(JSON.stringify(own.map((p) => p.id)));
