@@ -631,6 +631,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     client: createThreadStartSlackClient(config.slack, logger),
     threadTimeZone: config.schedules.timezone,
     threadStarts,
+    now,
   };
   const conversations = {
     replyFromThread: async (message: ThreadMessage) => {

@@ -24,6 +24,8 @@ export interface GroupedAnswerDeps {
   threadTimeZone?: string;
   /** The relay's turns at starting a day's thread (./threadStarts.ts): a start here waits for one under way there. */
   threadStarts?: ThreadStartTurns;
+  /** The relay's clock: the thread started is the day of the press, where the customer's next SMS go. */
+  now?: () => number;
 }
 
 export type GroupedAnswer =
@@ -33,7 +35,7 @@ export type GroupedAnswer =
   | { kind: 'failed'; why: string };
 
 /**
- * "Answer" beside one SMS of a grouped post: starts that customer's thread of the SMS's day with a post of its own
+ * "Answer" beside one SMS of a grouped post: starts that customer's thread of the day with a post of its own
  * (the relay's later single posts of the conversation go under it, and a reply in it reaches exactly that customer
  * from that number, through the conversation key its thread is filed under), or says the day's thread exists.
  * Only an SMS the pressed post shows counts, so a forged value cannot open a thread for another channel's customer.
@@ -52,7 +54,10 @@ export async function startCustomerThread(
   const parties = key === undefined ? undefined : parseConversationKey(key);
   if (!message || !shown || key === undefined || !parties) return { kind: 'unknown' };
   const customer = parties.customerNumber;
-  const day = localDay(message.ingestedAt, deps.threadTimeZone);
+  // The day of the press, not of the SMS: the post goes up now, and the relay files the customer's next SMS under
+  // today's thread. Filed under the SMS's day (one from 23:58 answered at 00:02), the thread promised "their next SMS
+  // of the day come here" while those started another thread beside it, and "exists" pointed at yesterday's (a probe).
+  const day = localDay((deps.now ?? Date.now)(), deps.threadTimeZone);
   const start = () => postThreadStart(deps, press, key, day, customer, parties.smsopsNumber);
   // In the conversation's turn: the relay posting the customer's next SMS meanwhile would otherwise start the day's
   // thread beside this one, and whichever lost left its post standing, no one's (a reply under it went nowhere).
