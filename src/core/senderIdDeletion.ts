@@ -2,7 +2,7 @@ import { AppError, err, ok, type Result } from '../errors.js';
 import { checkMayChange, performChange } from './access.js';
 import type { SenderIdRecord } from './model/senderId.js';
 import { WavixCallFailure } from './ports/wavixFailure.js';
-import { findSenderIds } from './senderIds.js';
+import { findSenderIds, whileDeleting } from './senderIds.js';
 import type { Actor, SetupServices } from './services.js';
 import { listInWords } from './wording.js';
 
@@ -65,18 +65,20 @@ export async function deleteSenderId(
     const before = services.senderIds.getByWavixId(wavixId);
     if (!before) return refusal(`No Sender ID with Wavix id ${wavixId} is known: \`/sms senderid list\` shows them.`);
     if (before.deletedAt !== null) return refusal(alreadyDeleted(before));
-    let alreadyGone = false;
-    try {
-      await services.wavix.senderIds.delete(wavixId);
-    } catch (error) {
-      if (!(error instanceof WavixCallFailure) || error.kind !== 'not_found') throw error;
-      alreadyGone = true;
-    }
-    // Wavix saying it has none left is a deletion too, but not this person's: said as found gone, like the portal's.
-    const marked = services.senderIds.markDeleted(before.id, alreadyGone ? null : actor.userId);
-    const record = services.senderIds.getByWavixId(wavixId) ?? before;
-    if (!marked) return refusal(alreadyDeleted(record));
-    return ok({ record, alreadyGone });
+    return whileDeleting(services.senderIds, wavixId, async () => {
+      let alreadyGone = false;
+      try {
+        await services.wavix.senderIds.delete(wavixId);
+      } catch (error) {
+        if (!(error instanceof WavixCallFailure) || error.kind !== 'not_found') throw error;
+        alreadyGone = true;
+      }
+      // Wavix saying it has none left is a deletion too, but not this person's: said as found gone, like the portal's.
+      const marked = services.senderIds.markDeleted(before.id, alreadyGone ? null : actor.userId);
+      const record = services.senderIds.getByWavixId(wavixId) ?? before;
+      if (!marked) return refusal(alreadyDeleted(record));
+      return ok({ record, alreadyGone });
+    });
   });
 }
 

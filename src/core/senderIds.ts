@@ -55,6 +55,28 @@ export function checkSenderIdDuplicates(
   return new InputError<SenderIdField>([nothingNewProblem(draft.value, existing)]);
 }
 
+// Sender IDs being deleted from Slack (`/sms senderid delete`), per store: a read of Wavix meanwhile leaves them alone.
+const deletions = new WeakMap<object, Set<string>>();
+function deletionsUnderWay(store: object): Set<string> {
+  let set = deletions.get(store);
+  if (!set) {
+    set = new Set();
+    deletions.set(store, set);
+  }
+  return set;
+}
+
+/** Runs `remove` (the Wavix delete and its record) with the Sender ID left alone by reads of Wavix meanwhile. */
+export async function whileDeleting<T>(store: object, wavixId: string, remove: () => Promise<T>): Promise<T> {
+  const underWay = deletionsUnderWay(store);
+  underWay.add(wavixId);
+  try {
+    return await remove();
+  } finally {
+    underWay.delete(wavixId);
+  }
+}
+
 // Requests being sent to Wavix, per store: a second submit of the same Sender ID (a double click, two people) waits
 // for nothing and would not see the first one's record yet, so it is refused while the first is under way.
 const inFlight = new WeakMap<object, Set<string>>();
@@ -290,13 +312,19 @@ export interface SenderIdOverview {
  * unannounced for the approval job, which owns the announcements.
  */
 export async function syncSenderIds(services: Pick<SetupServices, 'wavix' | 'senderIds'>): Promise<SenderIdOverview> {
+  const deletedBefore = new Set(services.senderIds.list().flatMap((r) => (r.deletedAt === null ? [] : [r.wavixId])));
   const listed = await attempt('list the Sender IDs', () => services.wavix.senderIds.list());
   if (!listed.ok) return { records: services.senderIds.list(), staleBecause: listed.error };
   const open = services.senderIds.openRequests();
   const seen = new Set<string>();
+  const underWay = deletionsUnderWay(services.senderIds);
   for (const sender of listed.value) {
     seen.add(sender.id);
-    const request = services.senderIds.getByWavixId(sender.id) ? undefined : takeRequestFor(open, sender);
+    // Deleted from Slack while Wavix was read (or being deleted now): the list may be from before the delete. Taken as
+    // it came, it brought the Sender ID back to life, to be found gone and announced deleted a second time (a probe).
+    const known = services.senderIds.getByWavixId(sender.id);
+    if (underWay.has(sender.id) || (known?.deletedAt != null && !deletedBefore.has(sender.id))) continue;
+    const request = known ? undefined : takeRequestFor(open, sender);
     const stored = request
       ? // Wavix made it for a request whose answer smsops never stored: its requester and countries are known.
         services.senderIds.storeRequested(request, { wavixId: sender.id, value: sender.sender_id, type: storedType(sender) })
@@ -311,7 +339,9 @@ export async function syncSenderIds(services: Pick<SetupServices, 'wavix' | 'sen
     services.senderIds.markPolled(stored.id);
   }
   for (const record of services.senderIds.list()) {
-    if (!seen.has(record.wavixId)) services.senderIds.markDeleted(record.id);
+    // One being deleted from Slack is that person's deletion, recorded by them once Wavix answers: found gone here
+    // first, it was said deleted "in the Wavix portal" and they were told it was deleted already (a probe).
+    if (!seen.has(record.wavixId) && !underWay.has(record.wavixId)) services.senderIds.markDeleted(record.id);
   }
   services.senderIds.forgetRequestsOlderThan(REQUEST_UNLISTED_FOR_MS);
   return { records: services.senderIds.list() };
