@@ -329,6 +329,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     audit: repositories.audit,
     adminUsers: config.slack.adminUsers,
     alertUsers: config.slack.alertUsers,
+    replyUsers: config.slack.replyUsers,
     directory: createSlackDirectoryFor(config.slack, logger, deps.slack?.retryConfig),
     smsopsWebhooks: smsopsWebhookUrls(
       config.publicBaseUrl,

@@ -6,14 +6,17 @@ import type { Actor, SetupServices } from './services.js';
 
 /**
  * Why a change was refused: not in SLACK_ADMIN_USERS, not a workspace admin, a guest or someone of another organisation
- * (for what full members may do), or Slack could not tell.
+ * (for what full members may do), or Slack could not tell. `not-a-full-member` and `use-check-failed` refuse smsops
+ * itself (a command, the Home tab), not one change.
  */
 export type Refusal =
   | { kind: 'not-listed' }
   | { kind: 'not-workspace-admin' }
   | { kind: 'guest-or-external' }
   | { kind: 'check-failed'; why: string }
-  | { kind: 'member-check-failed'; why: string };
+  | { kind: 'member-check-failed'; why: string }
+  | { kind: 'not-a-full-member'; userId: string }
+  | { kind: 'use-check-failed'; why: string };
 
 const WIDEN =
   'To let others change it, whoever runs smsops lists them in SLACK_ADMIN_USERS (comma-separated member IDs, e.g. U0123456789) and restarts it.';
@@ -28,6 +31,10 @@ function refusalText(refusal: Refusal): string {
       return 'Only full members of this Slack workspace can acknowledge or snooze smsops alerts: guests and people from other organisations (Slack Connect) cannot, unless whoever runs smsops names them in SLACK_ALERT_USERS. Nothing changed.';
     case 'member-check-failed':
       return `smsops could not check that you are a full member of this Slack workspace (${refusal.why}), so nothing changed. Try again in a minute.`;
+    case 'not-a-full-member':
+      return `smsops is for full members of this Slack workspace: guests, people from other organisations (Slack Connect) and deactivated accounts can use \`/sms help\` only. Whoever runs smsops can let you in by adding your member ID, ${refusal.userId}, to SLACK_ALERT_USERS (which also lets you acknowledge and snooze alerts), SLACK_REPLY_USERS (answer SMS) or SLACK_ADMIN_USERS (change the setup), and restarting it.`;
+    case 'use-check-failed':
+      return `smsops could not check that you are a full member of this Slack workspace (${refusal.why}), so it showed nothing: smsops is for full members only. Try again in a minute.`;
     case 'check-failed':
       return `smsops could not check that you are a Slack workspace admin (${refusal.why}), so nothing was changed. Try again in a minute. Setting SLACK_ADMIN_USERS (comma-separated member IDs) makes smsops decide without asking Slack.`;
   }
@@ -41,7 +48,7 @@ export class AccessDeniedError extends AppError {
       `${actor.userId} may not ${action}: ${
         refusal.kind === 'check-failed'
           ? `admin check failed: ${refusal.why}`
-          : refusal.kind === 'member-check-failed'
+          : refusal.kind === 'member-check-failed' || refusal.kind === 'use-check-failed'
             ? `member check failed: ${refusal.why}`
             : refusal.kind
       }`,
@@ -96,6 +103,38 @@ export async function checkMayHandleAlert(
   const detail = full.ok ? 'a guest or of another organisation' : 'could not check that they are a full member';
   recordRefusal(services.audit, { ...auditEntry(actor, change), outcome: 'refused', detail });
   return err(new AccessDeniedError(actor, change.action, refusal));
+}
+
+/**
+ * Refuses smsops itself (every `/sms` command but help, the Home tab, a button that shows the setup) to a guest, a
+ * member of another organisation (a vendor in a Slack Connect channel, where `/sms` works too) or a deactivated
+ * account: they would read the company's numbers, routes, PBX hosts, traffic and customers' activity. Those named in
+ * SLACK_ADMIN_USERS, SLACK_REPLY_USERS or SLACK_ALERT_USERS are let in: an admin's explicit choice, asked of no one.
+ * When Slack cannot say who someone is now, what it last said stands (the directory keeps it); never asked before,
+ * they are refused with why, never let through unchecked. Recorded like every refusal (a few a minute per person).
+ */
+export async function checkMayUseSmsops(
+  services: Pick<SetupServices, 'adminUsers' | 'alertUsers' | 'replyUsers' | 'directory' | 'audit'>,
+  actor: Actor,
+  use: ChangeDescription,
+): Promise<Result<void>> {
+  const named = [services.adminUsers, services.replyUsers, services.alertUsers];
+  if (named.some((users) => users.includes(actor.userId))) return ok(undefined);
+  let full: Result<boolean>;
+  try {
+    full = await services.directory.isFullMember(actor.userId);
+  } catch (error) {
+    full = err(new UnexpectedError('check who is a member of the workspace', error));
+  }
+  if (full.ok && full.value) return ok(undefined);
+  const refusal: Refusal = full.ok
+    ? { kind: 'not-a-full-member', userId: actor.userId }
+    : { kind: 'use-check-failed', why: full.error.userMessage };
+  const detail = full.ok
+    ? 'not a full member (a guest, of another organisation or deactivated)'
+    : 'could not check that they are a full member';
+  recordRefusal(services.audit, { ...auditEntry(actor, use), outcome: 'refused', detail });
+  return err(new AccessDeniedError(actor, use.action, refusal));
 }
 
 /**

@@ -49,6 +49,8 @@ export interface SetupServices<Wavix extends WavixGateway = WavixGateway> {
   adminUsers: readonly string[];
   /** SLACK_ALERT_USERS: guests and other organisations' members who may still acknowledge and snooze alerts. */
   alertUsers: readonly string[];
+  /** SLACK_REPLY_USERS: who may answer SMS; like the two lists above, it lets a guest or an outsider use smsops. */
+  replyUsers: readonly string[];
   /** Asked who is a workspace admin (when adminUsers is empty) and who may read SMS text (channel members). */
   directory: WorkspaceDirectory;
   smsopsWebhooks: SmsopsWebhookUrls | null;

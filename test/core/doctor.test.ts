@@ -151,6 +151,7 @@ beforeEach(async () => {
     audit: createAuditRepository(t.db),
     adminUsers: [],
     alertUsers: [],
+    replyUsers: [],
     directory: everyoneAdminDirectory,
     smsopsWebhooks: smsopsWebhookUrls(publicBaseUrl, SECRET),
     defaultPortsipUrl: null,

@@ -85,6 +85,7 @@ function smsops(
     audit: createAuditRepository(db, t.clock.now),
     adminUsers: [],
     alertUsers: [],
+    replyUsers: [],
     directory: everyoneAdminDirectory,
     smsopsWebhooks: null,
     defaultPortsipUrl: null,

@@ -126,3 +126,14 @@ export function homeView(state: HomeState): types.HomeView {
   ];
   return { type: 'home', blocks: blocks.slice(0, 100) };
 }
+
+/**
+ * The Home tab of someone smsops is not for (a guest, a member of another organisation): why, and nothing of the
+ * setup. Published over whatever they saw before, so someone who became a guest no longer reads the old state there.
+ */
+export function homeRefusedView(reason: string): types.HomeView {
+  return {
+    type: 'home',
+    blocks: [{ type: 'header', text: { type: 'plain_text', text: 'smsops' } }, section(`:no_entry: ${escapeMrkdwn(reason)}`)],
+  };
+}

@@ -18,6 +18,7 @@ import { failingDeliveriesMessage, retryNowMessage } from '../../ui/relay.js';
 import { section, slackTime } from '../../ui/text.js';
 import { doctorCommand } from '../commands/doctorCommand.js';
 import { type Interaction, logFailure, type SlackDeps, type SlowPartReach, slowPart } from '../context.js';
+import { refusedToOutsider } from '../fullMembersOnly.js';
 import { buttonValue } from './buttonValue.js';
 // Its reply never replaces an alert's post: an answer to the presser comes as a new ephemeral message there.
 import { interactionOf } from './setupActions.js';
@@ -125,6 +126,8 @@ export const showFailingListener = (deps: SlackDeps) =>
     deps,
     'list the failing deliveries',
     async (interaction, alert) => {
+      // The destinations and their answers: for those `/sms relay status` is for.
+      if (await refusedToOutsider(interaction, 'alerts.show-failing', 'list the failing deliveries')) return undefined;
       const result = failingDeliveriesOf({ alerts: deps.watch.alerts, deliveries: deps.relay.deliveries }, alert, 200);
       if (result.ok) {
         const admin = await isSmsopsAdmin(deps.services, interaction.actor);
@@ -147,12 +150,14 @@ export const retryNowListener = (deps: SlackDeps) =>
     return result;
   });
 
-/** "Open doctor": runs `/sms doctor` for whoever pressed it, answered to them alone: the alert stays as it is. */
+/** "Open doctor": runs `/sms doctor` for whoever pressed it (whom `/sms` answers), answered to them alone: the alert stays as it is. */
 export const openDoctorListener = (deps: SlackDeps) =>
   alertButton(
     deps,
     'run the doctor',
     async (interaction) => {
+      // `/sms doctor` by another door: for those the command is for.
+      if (await refusedToOutsider(interaction, 'doctor', 'run the doctor')) return undefined;
       await doctorCommand(interaction);
       return undefined;
     },

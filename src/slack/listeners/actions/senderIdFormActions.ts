@@ -4,6 +4,7 @@ import { describeError } from '../../../errors.js';
 import { senderIdFormView } from '../../ui/senderIdForm.js';
 import { openSenderIdForm } from '../commands/senderIdCommands.js';
 import { replier, type SlackDeps } from '../context.js';
+import { refusedToOutsider } from '../fullMembersOnly.js';
 import { parseFormMetadata, readSenderIdDraft } from '../views/senderIdSubmission.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
@@ -44,15 +45,15 @@ export function openSenderIdFormListener(deps: SlackDeps) {
   return async ({ ack, body, client, respond }: ActionArgs): Promise<void> => {
     await ack();
     const channelId = body.channel?.id ?? null;
-    await openSenderIdForm(
-      {
-        deps,
-        actor: { userId: body.user.id },
-        channelId,
-        client,
-        reply: replier({ respond, client, channelId, userId: body.user.id, logger: deps.logger }),
-      },
-      body.trigger_id,
-    );
+    const interaction = {
+      deps,
+      actor: { userId: body.user.id },
+      channelId,
+      client,
+      reply: replier({ respond, client, channelId, userId: body.user.id, logger: deps.logger }),
+    };
+    // The form's number search lists the account's numbers: for those `/sms senderid create` is for.
+    if (await refusedToOutsider(interaction, 'senderid.create', 'open the Sender ID form')) return;
+    await openSenderIdForm(interaction, body.trigger_id);
   };
 }

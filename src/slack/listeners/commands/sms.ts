@@ -4,6 +4,7 @@ import { auditMessage } from '../../ui/audit.js';
 import { helpMessage, usageMessage } from '../../ui/help.js';
 import { clip } from '../../ui/text.js';
 import { type Interaction, replier, type SlackDeps, type SlowPartReach, slowPart } from '../context.js';
+import { refusedToOutsider } from '../fullMembersOnly.js';
 import { doctorCommand, doctorIgnoreCommand, doctorIgnoredCommand, doctorUnignoreCommand } from './doctorCommand.js';
 import { forgetCommand } from './forgetCommand.js';
 import { enableInboundCommand, listNumbersCommand } from './numberCommands.js';
@@ -111,8 +112,9 @@ const COMMAND_REACH: Record<SmsCommand['kind'], SlowPartReach> = {
 };
 
 /**
- * `/sms …`: help and usage answer in the ack itself; everything else acks at once (Slack's 3 seconds) and answers
- * from the slow part, since it may wait on Wavix.
+ * `/sms …`: help and usage answer in the ack itself, to anyone (they tell nothing of the setup); everything else acks
+ * at once (Slack's 3 seconds) and answers from the slow part, since it may wait on Wavix, and only to full members of
+ * the workspace and the people the settings name (refusedToOutsider): `/sms` works in Slack Connect channels too.
  */
 export function smsCommandListener(deps: SlackDeps) {
   return async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
@@ -136,7 +138,10 @@ export function smsCommandListener(deps: SlackDeps) {
     await slowPart(
       interaction,
       `run /sms ${clip(command.text, 40)}`,
-      () => run(interaction, parsedCommand, command.trigger_id),
+      async () => {
+        if (await refusedToOutsider(interaction, parsedCommand.kind, `run /sms ${parsedCommand.kind.replace('.', ' ')}`)) return;
+        await run(interaction, parsedCommand, command.trigger_id);
+      },
       COMMAND_REACH[parsedCommand.kind],
       `run /sms ${parsedCommand.kind.replace('.', ' ')}`,
     );

@@ -6,8 +6,9 @@ import { createRecentRead } from '../../../core/recentRead.js';
 import { listRoutes } from '../../../core/routes.js';
 import { describeError } from '../../../errors.js';
 import { relayStatus } from '../../../relay/operations.js';
-import { type HomeState, homeView } from '../../ui/home.js';
-import type { SlackDeps } from '../context.js';
+import { type HomeState, homeRefusedView, homeView } from '../../ui/home.js';
+import { logFailure, type SlackDeps } from '../context.js';
+import { mayUseSmsops } from '../fullMembersOnly.js';
 
 /**
  * The Home tab's numbers are read from Wavix once for everyone opening it within these 10 s: 50 opens a second (a
@@ -46,10 +47,10 @@ export function appHomeOpenedListener(deps: SlackDeps) {
       now: deps.watch.now(),
     });
     /** False when Slack would not take it (nothing more is published for this open). */
-    const publish = async (numbers: HomeState['numbers']): Promise<boolean> => {
+    const publish = async (view: () => ReturnType<typeof homeView>): Promise<boolean> => {
       if (Date.now() < publishPausedUntil) return false;
       try {
-        await deps.homeSlack.views.publish({ user_id: user, view: homeView(state(numbers)) });
+        await deps.homeSlack.views.publish({ user_id: user, view: view() });
         return true;
       } catch (error) {
         const retryAfter = rateLimitedFor(error);
@@ -62,12 +63,19 @@ export function appHomeOpenedListener(deps: SlackDeps) {
         return false;
       }
     };
+    // A guest or an outsider is told why instead (and asks Wavix nothing): the tab is the setup at a glance.
+    const allowed = await mayUseSmsops(deps, user, 'home.open', null);
+    if (!allowed.ok) {
+      logFailure(deps.logger, 'open the App Home', allowed.error);
+      await publish(() => homeRefusedView(allowed.error.userMessage));
+      return;
+    }
     const reading = numbersRead();
     // Numbers read moments ago are shown at once: one publish, not "loading" and then them.
     const ready = await Promise.race([reading, Promise.resolve(undefined)]);
-    if (ready === undefined && !(await publish('loading'))) return;
+    if (ready === undefined && !(await publish(() => homeView(state('loading'))))) return;
     const numbers = ready ?? (await reading);
-    await publish(numbers.ok ? numbers.value : { unavailable: numbers.error.userMessage });
+    await publish(() => homeView(state(numbers.ok ? numbers.value : { unavailable: numbers.error.userMessage })));
   };
 
   return async ({ event }: SlackEventMiddlewareArgs<'app_home_opened'>): Promise<void> => {
