@@ -143,7 +143,7 @@ export function helpMessage(topic?: string): SlackMessage {
       section(heading),
       ...topics.map((t) => section(linesFor(t))),
       context(
-        "Read commands work for everyone. Changes are for the smsops admins: the people in SLACK_ADMIN_USERS, or while it is unset this workspace's admins and owners; to let others change things, list their member IDs in SLACK_ADMIN_USERS (e.g. `SLACK_ADMIN_USERS=U0123456789,U0987654321`) and restart smsops. SMS text (`/sms inbox`) is shown to admins and to members of the channel it is posted in. Every change is audited.",
+        "Read commands work for full members of this workspace; guests and people of other organisations (Slack Connect) only when SLACK_ALERT_USERS, SLACK_REPLY_USERS or SLACK_ADMIN_USERS names them. Changes are for the smsops admins: the people in SLACK_ADMIN_USERS, or while it is unset this workspace's admins and owners; to let others change things, list their member IDs in SLACK_ADMIN_USERS (e.g. `SLACK_ADMIN_USERS=U0123456789,U0987654321`) and restart smsops. SMS text (`/sms inbox`) is shown to admins and to members of the channel it is posted in. Every change is audited.",
       ),
     ],
   };
