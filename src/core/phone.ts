@@ -114,6 +114,18 @@ export function toWavixDigits(e164: string): string {
 const displayCache = new Map<string, string>();
 const DISPLAY_CACHE_MAX = 10_000;
 
+/**
+ * A sender written in its country's national form: starting with a trunk `0` (`07400 123456`) or an area code in
+ * parentheses (`(323) 555-0100`), so with no `+`, `00` or country code. Which country it belongs to is not said, and its digits read as an
+ * international number are often another country's (3235550100 is +32 3 555 01 00, in Belgium): such a sender is kept
+ * as sent, shown so, and never answered (a reply went to Belgium for a Los Angeles customer, a probe).
+ */
+export function isNationalForm(sender: string): boolean {
+  const text = sender.trim();
+  // `1 (202) 555-0100` starts with its country code (NANP's trunk prefix is the same 1): Wavix's digits are right.
+  return /^[\d\s().\-/]+$/.test(text) && /^(\(|0[1-9])/.test(text);
+}
+
 /** How a sender is shown when Wavix gave none. */
 export const NO_SENDER = 'no sender given';
 
@@ -128,6 +140,8 @@ export function formatPartyForPeople(stored: string): string {
   const shown = oneLine(stored).trim();
   // An SMS whose carrier withheld the sender is stored with '' (src/wavix/webhookSchemas.ts): said, not left blank.
   if (shown === '') return NO_SENDER;
+  // `07400 123456` is not shown `+07400123456`, nor `(323) 555-0100` as the Belgian number its digits make.
+  if (isNationalForm(shown)) return shown;
   return /^\+?\d{7,15}$/.test(shown) ? formatPhoneForPeople(shown.startsWith('+') ? shown : `+${shown}`) : shown;
 }
 

@@ -1,4 +1,5 @@
 import { countSmsSegments, describeSmsSegments, type SmsSegments } from './model/smsSegments.js';
+import { isNationalForm } from './phone.js';
 import type { OptOut, OptOutsRepository } from './ports/optOuts.js';
 
 /**
@@ -33,6 +34,15 @@ export function assessReply(
   if (looksEmpty(reply.text)) return { ok: false, reason: 'empty', summary: 'The reply is empty; nothing was sent.' };
   const segments = countSmsSegments(reply.text);
   const summary = describeSmsSegments(segments);
+  if (isNationalForm(reply.to)) {
+    return {
+      ok: false,
+      reason: 'not_a_number',
+      segments,
+      summary:
+        'Not sent: this SMS came from a number in national form, without its country code, so smsops cannot tell which number a reply would reach (its digits alone may be another country’s number).',
+    };
+  }
   // Wavix passes on what the sender's network gave as the sender: a name ("GOOGLE", an alphanumeric Sender ID) has no
   // number to answer, and Wavix would only refuse the send. A short code (digits) is left to Wavix.
   if (!/^\+?\d{3,15}$/.test(reply.to)) {

@@ -1112,6 +1112,23 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(sendsToWavix()).toEqual([]);
   });
 
+  it('shows a sender in national form as sent and refuses a reply to it: its digits alone are another country’s number', async () => {
+    // (323) 555-0100 is Los Angeles; 3235550100, what Wavix reads as its international digits, is +32 3 555 01 00.
+    for (const sender of ['(323) 555-0100', '07400 123456']) {
+      const threadTs = await relayedThread(sender);
+      const post = t.fakeSlack.callsTo('chat.postMessage').find((c) => c.result?.ts === threadTs);
+      expect(readable(post?.args)).toContain(`*SMS* from *${sender}* to +1 415 555 0100`);
+      await reply(threadTs, 'Your order ships today');
+      await waitUntil(
+        () => statusLines(threadTs).length === 1,
+        5000,
+        () => 'the refusal in the thread',
+      );
+      expect(statusLines(threadTs)[0]?.args.text).toMatch(/^Not sent: this SMS came from a number in national form/);
+    }
+    expect(sendsToWavix()).toEqual([]);
+  });
+
   it('says the customer opted out when Wavix refuses the send for it (STOP received by Wavix), and sends nothing', async () => {
     const threadTs = await relayedThread();
     // The customer texts STOP; the carrier (here the emulator) puts them on Wavix's opt-out list.

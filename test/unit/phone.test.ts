@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatPhoneForPeople, isUsOrCanada, parsePhoneNumber, toWavixDigits } from '../../src/core/phone.js';
+import {
+  formatPartyForPeople,
+  formatPhoneForPeople,
+  isNationalForm,
+  isUsOrCanada,
+  parsePhoneNumber,
+  toWavixDigits,
+} from '../../src/core/phone.js';
 
 describe('parsePhoneNumber', () => {
   it.each([
@@ -107,5 +114,18 @@ describe('parsePhoneNumber, NANP area codes newer than the number metadata', () 
     ['+1 729 234 567'], // a digit short
   ])('still refuses %j', (input) => {
     expect(parsePhoneNumber(input).ok).toBe(false);
+  });
+});
+
+describe('senders in national form', () => {
+  it('are told apart from international digits, and shown as sent rather than as another country’s number', () => {
+    for (const national of ['(323) 555-0100', '07400 123456', '07400123456', ' (415)555-0100 ']) {
+      expect(isNationalForm(national)).toBe(true);
+      expect(formatPartyForPeople(national)).toBe(national.trim());
+    }
+    for (const international of ['13235550100', '+1 (323) 555-0100', '1 (323) 555-0100', '00447400123456', '72975', 'ACME', '']) {
+      expect(isNationalForm(international)).toBe(false);
+    }
+    expect(formatPartyForPeople('13235550100')).toBe('+1 323 555 0100');
   });
 });
