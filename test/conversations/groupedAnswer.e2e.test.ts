@@ -94,3 +94,34 @@ describe('answering a customer whose SMS were grouped under a storm', () => {
     expect(s.fakeSlack.callsTo('chat.postMessage').filter((c) => /Conversation with/.test(String(c.args.text)))).toHaveLength(1);
   });
 });
+
+describe('a grouped SMS from a hostile sender name', () => {
+  it('starts its thread without a mention or formatting in the post or its notification text', async () => {
+    t = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0' });
+    t.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
+    const s = t;
+    const hostile = '<!channel> `x` *URGENT*';
+    s.fakeSlack.rateLimit('chat.postMessage', 1, 1);
+    expect((await postInbound(s, { from: CUSTOMERS[0], to: OUR_NUMBERS[0], text: 'first' })).status).toBe(200);
+    await waitUntil(() => s.fakeSlack.calls.some((c) => c.method === 'chat.postMessage' && c.rateLimited), 5000, 'the 429');
+    expect((await postInbound(s, { from: hostile, to: OUR_NUMBERS[0], text: 'Your code is 1234' })).status).toBe(200);
+    const [post] = await s.fakeSlack.waitFor('chat.postMessage', 1, 10_000);
+    const blocks = post?.args.blocks as Block[];
+    const header = blocks.find((b) => b.accessory && String(b.text?.text).includes('&lt;!channel&gt;'));
+    const before = s.fakeSlack.callsTo('chat.postMessage').filter((c) => !c.rateLimited).length;
+    await s.slack.blockAction({
+      actionId: 'grouped_sms_answer',
+      value: String(header?.accessory?.value),
+      userId: REPLIER,
+      channelId: INBOX,
+      messageTs: String(post?.result?.ts),
+    });
+    const start = (await s.fakeSlack.waitFor('chat.postMessage', before + 1, 5000))[before];
+    const posted = JSON.stringify([start?.args.text, start?.args.blocks]);
+    expect(posted).toContain('Conversation with');
+    expect(posted).not.toContain('<!channel>');
+    expect(posted).not.toMatch(/\*URGENT\*|`x`/);
+    // A name has no number: no `/sms inbox +<!channel>` command is offered for it.
+    expect(posted).not.toContain('/sms inbox +');
+  });
+});

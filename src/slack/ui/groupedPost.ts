@@ -1,5 +1,5 @@
 import { formatPartyForPeople } from '../../core/phone.js';
-import { clip, escapeInline, type SlackMessage } from './text.js';
+import { clip, code, escapeInline, escapeMrkdwn, inlineText, type SlackMessage } from './text.js';
 
 /**
  * A grouped post (many SMS coalesced under a storm) is no conversation's thread: a reply under it has no customer to
@@ -20,16 +20,24 @@ export const GROUPED_POST_REPLY_REFUSAL = `Not sent: this post groups SMS that a
 const party = (stored: string) => `*${escapeInline(clip(formatPartyForPeople(stored), 40))}*`;
 
 /**
+ * Where the customer's SMS are listed: `/sms inbox` finds a phone number only, so a name (an alphanumeric sender, which
+ * can be `<!channel>`: it was written into the command raw, and notified the channel) or a short code gets no command.
+ */
+const inboxOf = (stored: string, listed: string) =>
+  /^\d{7,15}$/.test(stored) ? ` (${code(`/sms inbox +${stored}`)} ${listed})` : '';
+
+/**
  * The post that starts a customer's thread of the day from a grouped post's "Answer": names exactly whom a reply
  * reaches and from which number, since the grouped post above shows other customers too.
  */
 export function customerThreadStart(from: string, to: string, startedBy: string): SlackMessage {
   const text =
     `:speech_balloon: Conversation with ${party(from)} on ${party(to)}: a reply in this thread is texted to ${party(from)} ` +
-    `from ${party(to)}. Their SMS so far are in grouped posts above (\`/sms inbox +${from.replace(/^\+/, '')}\` lists them); ` +
+    `from ${party(to)}. Their SMS so far are in grouped posts above${inboxOf(from, 'lists them')}; ` +
     `their next SMS of the day come here. Started by <@${startedBy}>.`;
   return {
-    text: `Conversation with ${formatPartyForPeople(from)}: reply in this thread`,
+    // The notification's text is read for mentions as the blocks are: escaped, as the SMS posts' own (inboundSms.ts).
+    text: escapeMrkdwn(`Conversation with ${inlineText(clip(formatPartyForPeople(from), 40))}: reply in this thread`),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
   };
 }
@@ -39,7 +47,7 @@ export const groupedAnswerWords = {
   started: (from: string) =>
     `A thread for ${party(from)} was started in this channel (the newest post): reply there and it is texted to them.`,
   exists: (from: string) =>
-    `${party(from)} already has a conversation thread today, where their first SMS not grouped was posted or where someone pressed Answer before: reply there (\`/sms inbox +${from.replace(/^\+/, '')}\` lists their SMS).`,
+    `${party(from)} already has a conversation thread today, where their first SMS not grouped was posted or where someone pressed Answer before: reply there${inboxOf(from, 'lists their SMS')}.`,
   unknown: 'This SMS is not in this post any more (forgotten, or kept past its retention): nothing was started.',
   rateLimited: (seconds: number) =>
     `Slack is limiting posts to this channel (a storm of SMS): the thread could not be started now. Press Answer again in ${seconds} s.`,
