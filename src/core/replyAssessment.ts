@@ -27,6 +27,22 @@ export type ReplyAssessment =
   | { ok: false; reason: 'not_a_number'; segments: SmsSegments; summary: string }
   | { ok: false; reason: 'opted_out'; optOut: OptOut; segments: SmsSegments; summary: string };
 
+/**
+ * Why no reply can reach this sender, whatever it says; undefined for a number (a short code included: left to Wavix).
+ * Also said where a thread is started for them (a grouped post's Answer), so nobody is told a reply there is texted.
+ */
+export function whyUnanswerable(sender: string): string | undefined {
+  if (isNationalForm(sender)) {
+    return 'this SMS came from a number in national form, without its country code, so smsops cannot tell which number a reply would reach (its digits alone may be another country’s number)';
+  }
+  // Wavix passes on what the sender's network gave as the sender: a name ("GOOGLE", an alphanumeric Sender ID) has no
+  // number to answer, and Wavix would only refuse the send. A short code (digits) is left to Wavix.
+  if (/^\+?\d{3,15}$/.test(sender)) return undefined;
+  return sender.trim() === ''
+    ? 'this SMS came with no sender (its network withheld it), so there is no number to answer'
+    : 'this SMS came from a name (an alphanumeric Sender ID), not a phone number, and a name cannot receive an SMS';
+}
+
 export function assessReply(
   optOuts: Pick<OptOutsRepository, 'blocking'>,
   reply: { from: string; to: string; text: string },
@@ -34,28 +50,8 @@ export function assessReply(
   if (looksEmpty(reply.text)) return { ok: false, reason: 'empty', summary: 'The reply is empty; nothing was sent.' };
   const segments = countSmsSegments(reply.text);
   const summary = describeSmsSegments(segments);
-  if (isNationalForm(reply.to)) {
-    return {
-      ok: false,
-      reason: 'not_a_number',
-      segments,
-      summary:
-        'Not sent: this SMS came from a number in national form, without its country code, so smsops cannot tell which number a reply would reach (its digits alone may be another country’s number).',
-    };
-  }
-  // Wavix passes on what the sender's network gave as the sender: a name ("GOOGLE", an alphanumeric Sender ID) has no
-  // number to answer, and Wavix would only refuse the send. A short code (digits) is left to Wavix.
-  if (!/^\+?\d{3,15}$/.test(reply.to)) {
-    return {
-      ok: false,
-      reason: 'not_a_number',
-      segments,
-      summary:
-        reply.to.trim() === ''
-          ? 'Not sent: this SMS came with no sender (its network withheld it), so there is no number to answer.'
-          : 'Not sent: this SMS came from a name (an alphanumeric Sender ID), not a phone number, and a name cannot receive an SMS.',
-    };
-  }
+  const unanswerable = whyUnanswerable(reply.to);
+  if (unanswerable) return { ok: false, reason: 'not_a_number', segments, summary: `Not sent: ${unanswerable}.` };
   const optOut = optOuts.blocking(reply.to, reply.from);
   if (optOut) {
     const how = optOut.keyword ? `texted ${optOut.keyword}` : 'is on Wavix’s opt-out list';

@@ -121,7 +121,11 @@ describe('a grouped SMS from a hostile sender name', () => {
     expect(posted).toContain('Conversation with');
     expect(posted).not.toContain('<!channel>');
     expect(posted).not.toMatch(/\*URGENT\*|`x`/);
-    // A name has no number: no `/sms inbox +<!channel>` command is offered for it.
+    // A name has no number: no `/sms inbox +<!channel>` command is offered for it, nor a reply promised.
     expect(posted).not.toContain('/sms inbox +');
+    expect(readable(start?.args.blocks)).toContain('a reply in this thread is not sent: this SMS came from a name');
+    expect(readable(start?.args.blocks)).not.toContain('is texted to');
+    const told = await s.fakeSlack.waitForResponses(1, 5000);
+    expect(readable(told.at(-1)?.body)).toContain('a reply there is not sent');
   });
 });

@@ -1,4 +1,5 @@
 import { formatPartyForPeople } from '../../core/phone.js';
+import { whyUnanswerable } from '../../core/replyAssessment.js';
 import { clip, code, escapeInline, escapeMrkdwn, inlineText, type SlackMessage } from './text.js';
 
 /**
@@ -31,21 +32,31 @@ const inboxOf = (stored: string, listed: string) =>
  * reaches and from which number, since the grouped post above shows other customers too.
  */
 export function customerThreadStart(from: string, to: string, startedBy: string): SlackMessage {
+  // A name, a withheld sender or a national-form number is not answered (replyAssessment.ts): said, not promised.
+  const unanswerable = whyUnanswerable(from);
+  const replies = unanswerable
+    ? `a reply in this thread is not sent: ${escapeMrkdwn(unanswerable)}`
+    : `a reply in this thread is texted to ${party(from)} from ${party(to)}`;
   const text =
-    `:speech_balloon: Conversation with ${party(from)} on ${party(to)}: a reply in this thread is texted to ${party(from)} ` +
-    `from ${party(to)}. Their SMS so far are in grouped posts above${inboxOf(from, 'lists them')}; ` +
+    `:speech_balloon: Conversation with ${party(from)} on ${party(to)}: ${replies}. Their SMS so far are in grouped posts above${inboxOf(from, 'lists them')}; ` +
     `their next SMS of the day come here. Started by <@${startedBy}>.`;
   return {
     // The notification's text is read for mentions as the blocks are: escaped, as the SMS posts' own (inboundSms.ts).
-    text: escapeMrkdwn(`Conversation with ${inlineText(clip(formatPartyForPeople(from), 40))}: reply in this thread`),
+    text: escapeMrkdwn(
+      `Conversation with ${inlineText(clip(formatPartyForPeople(from), 40))}: ${unanswerable ? 'no reply can be sent' : 'reply in this thread'}`,
+    ),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
   };
 }
 
 /** What the person who pressed "Answer" is told (to them only). */
 export const groupedAnswerWords = {
-  started: (from: string) =>
-    `A thread for ${party(from)} was started in this channel (the newest post): reply there and it is texted to them.`,
+  started: (from: string) => {
+    const unanswerable = whyUnanswerable(from);
+    return unanswerable
+      ? `A thread for ${party(from)} was started in this channel (the newest post), where their next SMS of the day come; a reply there is not sent: ${escapeMrkdwn(unanswerable)}.`
+      : `A thread for ${party(from)} was started in this channel (the newest post): reply there and it is texted to them.`;
+  },
   exists: (from: string) =>
     `${party(from)} already has a conversation thread today, where their first SMS not grouped was posted or where someone pressed Answer before: reply there${inboxOf(from, 'lists their SMS')}.`,
   unknown: 'This SMS is not in this post any more (forgotten, or kept past its retention): nothing was started.',
