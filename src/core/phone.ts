@@ -116,14 +116,26 @@ const DISPLAY_CACHE_MAX = 10_000;
 
 /**
  * A sender written in its country's national form: starting with a trunk `0` (`07400 123456`) or an area code in
- * parentheses (`(323) 555-0100`), so with no `+`, `00` or country code. Which country it belongs to is not said, and its digits read as an
- * international number are often another country's (3235550100 is +32 3 555 01 00, in Belgium): such a sender is kept
- * as sent, shown so, and never answered (a reply went to Belgium for a Los Angeles customer, a probe).
+ * parentheses (`(323) 555-0100`), so with no `+`, `00` or country code. Its digits read as an international number are
+ * often another country's (3235550100 is +32 3 555 01 00, in Belgium): a reply went to Belgium for a Los Angeles
+ * customer (a probe).
  */
 export function isNationalForm(sender: string): boolean {
   const text = sender.trim();
   // `1 (202) 555-0100` starts with its country code (NANP's trunk prefix is the same 1): Wavix's digits are right.
   return /^[\d\s().\-/]+$/.test(text) && /^(\(|0[1-9])/.test(text);
+}
+
+/**
+ * A national-form sender as Wavix's international digits, read in the country of the smsops number it texted (a
+ * network writes its own numbering plan's national form; `(323) 555-0100` on a US number is 13235550100); undefined
+ * when it is no valid number there, so it is kept as sent and never answered (replyAssessment.ts).
+ */
+export function nationalSenderDigits(sender: string, ourDigits: string): string | undefined {
+  const ours = parsePhoneNumber(`+${ourDigits}`);
+  if (!ours.ok) return undefined;
+  const parsed = parsePhoneNumber(sender, ours.value.country);
+  return parsed.ok ? toWavixDigits(parsed.value.e164) : undefined;
 }
 
 /** How a sender is shown when Wavix gave none. */

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import { parseIsoTime } from '../core/isoTime.js';
-import { isNationalForm } from '../core/phone.js';
+import { isNationalForm, nationalSenderDigits } from '../core/phone.js';
 import { wellFormed } from '../core/text.js';
 import { AppError, err, ok, type Result } from '../errors.js';
 import {
@@ -218,9 +218,12 @@ export function readInboundMessage(body: Buffer): Intake<InboundFields> {
     fields: {
       messageId: message.message_id,
       // An alphanumeric sender is made well-formed like the text (below): stored as sent, a lone surrogate was read
-      // back as three U+FFFD and shown so. A number in national form is kept as sent too: its digits alone, taken for
-      // Wavix's international digits, name another country's number, which a reply would then go to.
-      from: isNationalForm(message.from) ? wellFormed(message.from) : (phoneDigits(message.from) ?? wellFormed(message.from)),
+      // back as three U+FFFD and shown so. A number in national form is read in the country of the number it texted:
+      // its digits alone, taken for Wavix's international digits, name another country's number, which a reply would
+      // then go to; kept as sent when it is no number there (a reply to it is refused).
+      from: isNationalForm(message.from)
+        ? (nationalSenderDigits(message.from, to) ?? wellFormed(message.from))
+        : (phoneDigits(message.from) ?? wellFormed(message.from)),
       to,
       // message_type is not in the current description: a media list decides (as Wavix says of sending), and an
       // explicit "mms" is believed.

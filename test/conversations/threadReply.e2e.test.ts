@@ -1112,21 +1112,31 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(sendsToWavix()).toEqual([]);
   });
 
-  it('shows a sender in national form as sent and refuses a reply to it: its digits alone are another country’s number', async () => {
-    // (323) 555-0100 is Los Angeles; 3235550100, what Wavix reads as its international digits, is +32 3 555 01 00.
-    for (const sender of ['(323) 555-0100', '07400 123456']) {
-      const threadTs = await relayedThread(sender);
-      const post = t.fakeSlack.callsTo('chat.postMessage').find((c) => c.result?.ts === threadTs);
-      expect(readable(post?.args)).toContain(`*SMS* from *${sender}* to +1 415 555 0100`);
-      await reply(threadTs, 'Your order ships today');
-      await waitUntil(
-        () => statusLines(threadTs).length === 1,
-        5000,
-        () => 'the refusal in the thread',
-      );
-      expect(statusLines(threadTs)[0]?.args.text).toMatch(/^Not sent: this SMS came from a number in national form/);
-    }
-    expect(sendsToWavix()).toEqual([]);
+  it('reads a sender in national form in the country of the number it texted, never as another country’s digits', async () => {
+    // (323) 555-0100 is Los Angeles; 3235550100, what Wavix reads as international digits, is +32 3 555 01 00.
+    const threadTs = await relayedThread('(323) 555-0100');
+    const post = t.fakeSlack.callsTo('chat.postMessage').find((c) => c.result?.ts === threadTs);
+    expect(readable(post?.args)).toContain('*SMS* from *+1 323 555 0100* to +1 415 555 0100');
+    await reply(threadTs, 'Your order ships today');
+    await waitUntil(
+      () => outboundSms().length === 1,
+      5000,
+      () => 'the reply at Wavix',
+    );
+    expect(outboundSms()[0]).toMatchObject({ to: '+13235550100', from: `+${OUR_NUMBER}` });
+
+    // 07400 123456 is no US number: kept as sent, and a reply to it refused rather than sent to +0740….
+    const uk = await relayedThread('07400 123456');
+    const ukPost = t.fakeSlack.callsTo('chat.postMessage').find((c) => c.result?.ts === uk);
+    expect(readable(ukPost?.args)).toContain('*SMS* from *07400 123456* to +1 415 555 0100');
+    await reply(uk, 'Your order ships today');
+    await waitUntil(
+      () => statusLines(uk).length === 1,
+      5000,
+      () => 'the refusal in the thread',
+    );
+    expect(statusLines(uk)[0]?.args.text).toMatch(/^Not sent: this SMS came from a number in national form/);
+    expect(sendsToWavix()).toHaveLength(1);
   });
 
   it('says the customer opted out when Wavix refuses the send for it (STOP received by Wavix), and sends nothing', async () => {

@@ -4,6 +4,7 @@ import {
   formatPhoneForPeople,
   isNationalForm,
   isUsOrCanada,
+  nationalSenderDigits,
   parsePhoneNumber,
   toWavixDigits,
 } from '../../src/core/phone.js';
@@ -127,5 +128,12 @@ describe('senders in national form', () => {
       expect(isNationalForm(international)).toBe(false);
     }
     expect(formatPartyForPeople('13235550100')).toBe('+1 323 555 0100');
+  });
+
+  it('are read in the country of the number they texted, or not at all', () => {
+    expect(nationalSenderDigits('(323) 555-0100', '14155550100')).toBe('13235550100');
+    expect(nationalSenderDigits('(416) 555-0199', '14155550100')).toBe('14165550199');
+    expect(nationalSenderDigits('07400 123456', '447911123456')).toBe('447400123456');
+    expect(nationalSenderDigits('07400 123456', '14155550100')).toBeUndefined();
   });
 });
