@@ -116,14 +116,15 @@ const DISPLAY_CACHE_MAX = 10_000;
 
 /**
  * A sender written in its country's national form: starting with a trunk `0` (`07400 123456`) or an area code in
- * parentheses (`(323) 555-0100`), so with no `+`, `00` or country code. Its digits read as an international number are
+ * parentheses (`(323) 555-0100`), or in NANP's 3-3-4 grouping (`323-555-0100`), so with no `+`, `00` or country code. Its digits read as an international number are
  * often another country's (3235550100 is +32 3 555 01 00, in Belgium): a reply went to Belgium for a Los Angeles
  * customer (a probe).
  */
 export function isNationalForm(sender: string): boolean {
   const text = sender.trim();
   // `1 (202) 555-0100` starts with its country code (NANP's trunk prefix is the same 1): Wavix's digits are right.
-  return /^[\d\s().\-/]+$/.test(text) && /^(\(|0[1-9])/.test(text);
+  // `323-555-0100` is the North American plan's own grouping, which no international number is written in.
+  return /^[\d\s().\-/]+$/.test(text) && (/^(\(|0[1-9])/.test(text) || /^\d{3}([-.\s])\d{3}\1\d{4}$/.test(text));
 }
 
 /**

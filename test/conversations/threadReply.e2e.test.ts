@@ -1124,6 +1124,15 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
       () => 'the reply at Wavix',
     );
     expect(outboundSms()[0]).toMatchObject({ to: '+13235550100', from: `+${OUR_NUMBER}` });
+    // 479-555-1234 (Arkansas, in the North American grouping) as digits is a Norwegian mobile, +47 95 55 12 34.
+    const arkansas = await relayedThread('479-555-1234');
+    await reply(arkansas, 'Your order ships today');
+    await waitUntil(
+      () => outboundSms().length === 2,
+      5000,
+      () => 'the second reply at Wavix',
+    );
+    expect(outboundSms()[1]).toMatchObject({ to: '+14795551234' });
 
     // 07400 123456 is no US number: kept as sent, and a reply to it refused rather than sent to +0740….
     const uk = await relayedThread('07400 123456');
@@ -1136,7 +1145,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
       () => 'the refusal in the thread',
     );
     expect(statusLines(uk)[0]?.args.text).toMatch(/^Not sent: this SMS came from a number in national form/);
-    expect(sendsToWavix()).toHaveLength(1);
+    expect(sendsToWavix()).toHaveLength(2);
   });
 
   it('says the customer opted out when Wavix refuses the send for it (STOP received by Wavix), and sends nothing', async () => {

@@ -120,11 +120,22 @@ describe('parsePhoneNumber, NANP area codes newer than the number metadata', () 
 
 describe('senders in national form', () => {
   it('are told apart from international digits, and shown as sent rather than as another country’s number', () => {
-    for (const national of ['(323) 555-0100', '07400 123456', '07400123456', ' (415)555-0100 ']) {
+    for (const national of ['(323) 555-0100', '07400 123456', '07400123456', ' (415)555-0100 ', '323-555-0100', '323.555.0100']) {
       expect(isNationalForm(national)).toBe(true);
       expect(formatPartyForPeople(national)).toBe(national.trim());
     }
-    for (const international of ['13235550100', '+1 (323) 555-0100', '1 (323) 555-0100', '00447400123456', '72975', 'ACME', '']) {
+    for (const international of [
+      '13235550100',
+      '+1 (323) 555-0100',
+      '1 (323) 555-0100',
+      '1-323-555-0100',
+      '3235550100',
+      '44 7400 123456',
+      '00447400123456',
+      '72975',
+      'ACME',
+      '',
+    ]) {
       expect(isNationalForm(international)).toBe(false);
     }
     expect(formatPartyForPeople('13235550100')).toBe('+1 323 555 0100');
@@ -133,6 +144,8 @@ describe('senders in national form', () => {
   it('are read in the country of the number they texted, or not at all', () => {
     expect(nationalSenderDigits('(323) 555-0100', '14155550100')).toBe('13235550100');
     expect(nationalSenderDigits('(416) 555-0199', '14155550100')).toBe('14165550199');
+    expect(nationalSenderDigits('323-555-0100', '14155550100')).toBe('13235550100');
+    expect(nationalSenderDigits('323-555-0100', '447911123456')).toBeUndefined();
     expect(nationalSenderDigits('07400 123456', '447911123456')).toBe('447400123456');
     expect(nationalSenderDigits('07400 123456', '14155550100')).toBeUndefined();
   });
