@@ -121,7 +121,7 @@ describe('a grouped SMS from a hostile sender name', () => {
     expect(posted).toContain('Conversation with');
     expect(posted).not.toContain('<!channel>');
     expect(posted).not.toMatch(/\*URGENT\*|`x`/);
-    // A name has no number: no `/sms inbox +<!channel>` command is offered for it, nor a reply promised.
+    // A name (or a national form kept as sent, 07400123456) has no number: no `/sms inbox +…` command is offered for it, nor a reply promised.
     expect(posted).not.toContain('/sms inbox +');
     expect(readable(start?.args.blocks)).toContain('a reply in this thread is not sent: this SMS came from a name');
     expect(readable(start?.args.blocks)).not.toContain('is texted to');

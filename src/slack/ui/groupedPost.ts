@@ -22,10 +22,11 @@ const party = (stored: string) => `*${escapeInline(clip(formatPartyForPeople(sto
 
 /**
  * Where the customer's SMS are listed: `/sms inbox` finds a phone number only, so a name (an alphanumeric sender, which
- * can be `<!channel>`: it was written into the command raw, and notified the channel) or a short code gets no command.
+ * can be `<!channel>`: it was written into the command raw, and notified the channel), a short code or a national
+ * form kept as sent (`07400123456`, no Wavix digits) gets no command.
  */
 const inboxOf = (stored: string, listed: string) =>
-  /^\d{7,15}$/.test(stored) ? ` (${code(`/sms inbox +${stored}`)} ${listed})` : '';
+  /^[1-9]\d{6,14}$/.test(stored) ? ` (${code(`/sms inbox +${stored}`)} ${listed})` : '';
 
 /**
  * The post that starts a customer's thread of the day from a grouped post's "Answer": names exactly whom a reply
