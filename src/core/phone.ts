@@ -139,6 +139,16 @@ export function nationalSenderDigits(sender: string, ourDigits: string): string 
   return parsed.ok ? toWavixDigits(parsed.value.e164) : undefined;
 }
 
+/**
+ * A number's national form as digits (13235550100: 3235550100; 447400123456: 07400123456): how a STOP texted in national
+ * form was keyed before such senders were read in their country, so that opt-out still blocks replies to them.
+ */
+export function nationalDigitsOf(digits: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(`+${digits}`);
+  const national = parsed?.formatNational().replace(/\D/g, '');
+  return national && national !== digits ? national : undefined;
+}
+
 /** How a sender is shown when Wavix gave none. */
 export const NO_SENDER = 'no sender given';
 

@@ -1,5 +1,5 @@
 import { countSmsSegments, describeSmsSegments, type SmsSegments } from './model/smsSegments.js';
-import { isNationalForm } from './phone.js';
+import { isNationalForm, nationalDigitsOf } from './phone.js';
 import type { OptOut, OptOutsRepository } from './ports/optOuts.js';
 
 /**
@@ -52,7 +52,12 @@ export function assessReply(
   const summary = describeSmsSegments(segments);
   const unanswerable = whyUnanswerable(reply.to);
   if (unanswerable) return { ok: false, reason: 'not_a_number', segments, summary: `Not sent: ${unanswerable}.` };
-  const optOut = optOuts.blocking(reply.to, reply.from);
+  // A STOP texted as (323) 555-0100 before national forms were read in their country is kept under 3235550100.
+  const older = () => {
+    const national = nationalDigitsOf(reply.to);
+    return national === undefined ? undefined : optOuts.blocking(national, reply.from);
+  };
+  const optOut = optOuts.blocking(reply.to, reply.from) ?? older();
   if (optOut) {
     const how = optOut.keyword ? `texted ${optOut.keyword}` : 'is on Wavix’s opt-out list';
     return { ok: false, reason: 'opted_out', optOut, segments, summary: `Not sent: the customer ${how}.` };

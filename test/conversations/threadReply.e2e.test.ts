@@ -1148,6 +1148,25 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(sendsToWavix()).toHaveLength(2);
   });
 
+  it('still refuses a reply to a national-form sender who texted STOP when it was kept under its bare digits', async () => {
+    // Before national forms were read in their country, a STOP texted as (323) 555-0100 was kept under 3235550100.
+    createOptOutsRepository(t.db).record({
+      customerNumber: '3235550100',
+      sender: OUR_NUMBER,
+      source: 'inbound_keyword',
+      keyword: 'STOP',
+    });
+    const threadTs = await relayedThread('(323) 555-0100');
+    await reply(threadTs, 'We miss you');
+    await waitUntil(
+      () => statusLines(threadTs).some((c) => String(c.args.text).startsWith('Not sent')),
+      5000,
+      () => 'the refusal in the thread',
+    );
+    expect(statusLines(threadTs).at(-1)?.args.text).toMatch(/^Not sent: the customer texted STOP/);
+    expect(sendsToWavix()).toEqual([]);
+  });
+
   it('says the customer opted out when Wavix refuses the send for it (STOP received by Wavix), and sends nothing', async () => {
     const threadTs = await relayedThread();
     // The customer texts STOP; the carrier (here the emulator) puts them on Wavix's opt-out list.
