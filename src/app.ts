@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { type Config, ConfigError } from './config.js';
 import { ALERT_RULE } from './core/alertRules.js';
 import { createAlerts } from './core/alerts.js';
@@ -28,6 +29,7 @@ import { describeError } from './errors.js';
 import { healthRoute, metricsRoute } from './http/health.js';
 import { homeRoute } from './http/home.js';
 import { startHttpServer } from './http/server.js';
+import { type InheritedSocket, systemdSocketWords } from './http/systemdSocket.js';
 import { tenDlcWebhookRoutes } from './http/tenDlcWebhookRoutes.js';
 import { createWebhookBodyBudget } from './http/webhookBodyBudget.js';
 import { webhookRoutes } from './http/webhookRoutes.js';
@@ -186,6 +188,8 @@ export interface StartOptions {
    * can never relay again, so the process stops it and exits 1 for its supervisor to start it afresh (src/processMain.ts).
    */
   onDatabaseLost?: (reason: string) => void;
+  /** The listening socket systemd passed (src/http/systemdSocket.ts): listened on instead of binding HOST and PORT. */
+  listenSocket?: InheritedSocket;
   /** Test knobs for the Slack side (ack timeout, Web API retries). */
   slack?: Pick<SlackSurfaceOptions, 'unhandledRequestTimeoutMillis' | 'retryConfig'>;
   /**
@@ -776,6 +780,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   const http = await startHttpServer({
     host: config.http.host,
     port: config.http.port,
+    ...(deps.listenSocket ? { socket: deps.listenSocket } : {}),
     // In the sandbox this listener is internal (its own port is the console's, SMSOPS_SANDBOX_PORT).
     ...(deps.mode === 'sandbox' ? {} : { portVariable: 'PORT' }),
     limits: config.http.limits,
@@ -821,8 +826,10 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   });
   started.push(() => http.close());
   // PORT=0 binds any free port: only now is the port a route must not name known.
-  const boundPort = Number(new URL(http.url).port);
-  if (boundPort > 0) services.ownAddress = { ...services.ownAddress, listener: { host: config.http.host, port: boundPort } };
+  const bound = http.server.address() as AddressInfo;
+  // A socket systemd passed is bound where its unit says, whatever HOST is.
+  const boundHost = deps.listenSocket ? bound.address : config.http.host;
+  if (bound.port > 0) services.ownAddress = { ...services.ownAddress, listener: { host: boundHost, port: bound.port } };
   started.push(() => slack.stop());
   // Socket Mode connects in the background: the webhooks, the relay and the jobs never wait for Slack to be up.
   slack.start();
@@ -830,6 +837,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
   // In the sandbox this port is internal (the console's listener forwards to it): said so, so nobody opens it.
   logger.info(deps.mode === 'sandbox' ? 'smsops listening behind the sandbox console' : 'smsops listening', {
     [deps.mode === 'sandbox' ? 'internalUrl' : 'url']: http.url,
+    ...(deps.listenSocket ? { socket: systemdSocketWords(deps.listenSocket) } : {}),
     slackMode: slack.mode,
   });
   const storedRoutes = repositories.routes.list();

@@ -6,6 +6,7 @@ import { envFileThere } from './envFile.js';
 import { envFileModeWarning, guardEnvFileMode } from './envFileMode.js';
 import { describeError, err } from './errors.js';
 import { limitHeapGrowth } from './heapGrowth.js';
+import { takeSystemdSocket } from './http/systemdSocket.js';
 import { createLogger, type Logger, type LogLevel, registerSecret } from './log.js';
 import { LOG_FORMAT_VARIABLE, type LogFormat, logFormatSetting, resolveLogFormat } from './logFormat.js';
 import { generateConsoleToken } from './sandbox/consoleToken.js';
@@ -186,6 +187,16 @@ function startProduction(
   onOpeningDatabase: () => void,
   onDatabaseLost: (reason: string) => void,
 ): Promise<Started> {
+  // From the real environment (systemd's), never from .env; removed from it either way.
+  const activation = takeSystemdSocket();
+  if (!activation.ok) {
+    // Every start would fail the same way: exit 2 stops systemd's restarts (RestartPreventExitStatus=2).
+    sayRefused(activation.error, undefined);
+    process.exitCode = 2;
+    return Promise.resolve(undefined);
+  }
+  if (activation.value.warning) processLogger.warn(activation.value.warning);
+  const listenSocket = activation.value.socket;
   const parsed = withEnvFileProblems(parseConfig(env), fileProblems);
   // Only where smsops has not run yet: an install restarted with a value mistyped (a key being rotated) was told the
   // sandbox did not start and that SMSOPS_SANDBOX=1 runs it, a lead away from the one variable named above it.
@@ -196,6 +207,7 @@ function startProduction(
       stopAsked,
       onOpeningDatabase,
       onDatabaseLost,
+      ...(listenSocket ? { listenSocket } : {}),
       environment: env,
       checkSlackToken: (onRefused, onClock) => checkSlackToken(config.slack, logger, onRefused, Date.now, onClock),
     });

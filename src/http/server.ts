@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { type ConnectionRefusal, createBoundedServer } from './boundedServer.js';
 import { type HttpLimits, httpLimitsFrom, httpLimitsShape } from './limitsConfig.js';
 import { listen } from './listen.js';
+import { type InheritedSocket, listenOnSocket } from './systemdSocket.js';
 
 /** The limits with every HTTP_* variable unset. */
 export const defaultHttpLimits = (): HttpLimits => httpLimitsFrom(z.object(httpLimitsShape).parse({}));
@@ -95,6 +96,8 @@ export async function startHttpServer(options: {
   onMalformedRequest?: (code: string) => void;
   /** Counts connections closed or refused to keep the listener up (the connection cap, pipelining), by reason. */
   onConnectionRefused?: (reason: ConnectionRefusal) => void;
+  /** A listening socket systemd passed: listened on instead of binding `host` and `port` (./systemdSocket.ts). */
+  socket?: InheritedSocket;
   /** The variable that sets `port`, named when the port is taken (see listen). */
   portVariable?: string;
 }): Promise<HttpServer> {
@@ -135,6 +138,8 @@ export async function startHttpServer(options: {
     options.onConnectionRefused,
   );
 
-  const url = await listen(bounded.server, options.port, options.host, options.portVariable);
+  const url = options.socket
+    ? await listenOnSocket(bounded.server, options.socket)
+    : await listen(bounded.server, options.port, options.host, options.portVariable);
   return { server: bounded.server, url, close: bounded.close };
 }

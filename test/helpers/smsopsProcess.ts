@@ -36,13 +36,16 @@ export function spawnSmsops(options: {
   openFileLimit?: number;
   /** What node runs instead of `src/main.ts` through tsx (the compiled `dist/main.js`, `src/restore.ts`, ...). */
   nodeArgs?: string[];
+  /** A command node is run through, given node's path and arguments last (a shell opening a descriptor, a socket holder). */
+  launcher?: string[];
 }): SmsopsProcess {
   // `node --import tsx src/main.ts`, as `npm start` runs it: the tsx CLI would sit in between, and it SIGKILLs its
   // child when the child's acknowledgement of a SIGTERM takes over 30 ms (a loaded machine), so a graceful stop
   // could not be tested through it.
   const nodeArgs = options.nodeArgs ?? smsopsNodeArgs();
-  const [command, args] =
-    options.openFileLimit === undefined
+  const [command, args] = options.launcher
+    ? [options.launcher[0] ?? '', [...options.launcher.slice(1), process.execPath, ...nodeArgs]]
+    : options.openFileLimit === undefined
       ? [process.execPath, nodeArgs]
       : ['bash', ['-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`, process.execPath, ...nodeArgs]];
   const child = spawn(command, args, {
