@@ -29,7 +29,7 @@ import { describeError } from './errors.js';
 import { healthRoute, metricsRoute } from './http/health.js';
 import { homeRoute } from './http/home.js';
 import { startHttpServer } from './http/server.js';
-import { type InheritedSocket, systemdSocketWords } from './http/systemdSocket.js';
+import { type InheritedSocket, socketOnEveryAddress, systemdSocketWords } from './http/systemdSocket.js';
 import { tenDlcWebhookRoutes } from './http/tenDlcWebhookRoutes.js';
 import { createWebhookBodyBudget } from './http/webhookBodyBudget.js';
 import { webhookRoutes } from './http/webhookRoutes.js';
@@ -840,6 +840,8 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     ...(deps.listenSocket ? { socket: systemdSocketWords(deps.listenSocket) } : {}),
     slackMode: slack.mode,
   });
+  const openSocket = deps.listenSocket ? socketOnEveryAddress(bound, config.publicBaseUrl) : undefined;
+  if (openSocket) logger.warn(openSocket);
   const storedRoutes = repositories.routes.list();
   const routeProblems = storedRouteProblems(storedRoutes);
   for (const { number, url, problem } of routeProblems) {

@@ -35,9 +35,16 @@ export const listenHost = (fallback: string) =>
  */
 export function hostUnsetWarning(env: Record<string, string | undefined>): string | undefined {
   if ((env.HOST ?? '').trim() !== '') return undefined;
-  const base = (env.PUBLIC_BASE_URL ?? '').trim();
+  // Under systemd's socket HOST is not read: the socket's own address is warned of (src/http/systemdSocket.ts).
+  if ((env.LISTEN_FDS ?? '').trim() !== '') return undefined;
+  return behindTlsProxy(env.PUBLIC_BASE_URL)
+    ? `HOST is unset, so smsops listens on every address of this machine, in plain HTTP on port ${(env.PORT ?? '').trim() || '3000'}: whoever reaches that port reads /metrics and /healthz without going through the TLS proxy of PUBLIC_BASE_URL. With the proxy on this machine, set HOST=127.0.0.1; if other hosts must reach the port (a proxy or Prometheus elsewhere), set HOST=0.0.0.0 and firewall it`
+    : undefined;
+}
+
+/** PUBLIC_BASE_URL names a TLS proxy on the internet, which the plain-HTTP port should not be reachable around. */
+export function behindTlsProxy(publicBaseUrl: string | undefined): boolean {
+  const base = (publicBaseUrl ?? '').trim();
   // A base on loopback or the LAN is warned about as such (./envPublicUrl.ts): no internet-facing proxy to go around.
-  if (!/^https:\/\//i.test(base) || !isHttpUrl(base) || publicBaseUnreachable(base)) return undefined;
-  const port = (env.PORT ?? '').trim() || '3000';
-  return `HOST is unset, so smsops listens on every address of this machine, in plain HTTP on port ${port}: whoever reaches that port reads /metrics and /healthz without going through the TLS proxy of PUBLIC_BASE_URL. With the proxy on this machine, set HOST=127.0.0.1; if other hosts must reach the port (a proxy or Prometheus elsewhere), set HOST=0.0.0.0 and firewall it`;
+  return /^https:\/\//i.test(base) && isHttpUrl(base) && !publicBaseUnreachable(base);
 }

@@ -1,6 +1,7 @@
 import { fstatSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { behindTlsProxy } from '../envHost.js';
 import { AppError, err, ok, type Result } from '../errors.js';
 
 /**
@@ -112,6 +113,15 @@ function notListeningTcp(fd: number): string | undefined {
 /** The start's log says where smsops listens, and that HOST and PORT do not choose it. */
 export const systemdSocketWords = (socket: InheritedSocket): string =>
   `the socket systemd passed (descriptor ${socket.fd}${socket.name ? `, ${socket.name}` : ''}); HOST and PORT are not used`;
+
+/**
+ * The socket's counterpart of HOST unset (../envHost.ts): ListenStream=3000 listens on every address, so behind a TLS
+ * proxy on this machine /metrics and /healthz answer whoever reaches the port around it. Undefined when it is not so.
+ */
+export function socketOnEveryAddress(address: AddressInfo, publicBaseUrl: string | undefined): string | undefined {
+  if (!['0.0.0.0', '::'].includes(address.address) || !behindTlsProxy(publicBaseUrl)) return undefined;
+  return `the socket systemd passed listens on every address of this machine, in plain HTTP on port ${address.port}: whoever reaches that port reads /metrics and /healthz without going through the TLS proxy of PUBLIC_BASE_URL. With the proxy on this machine, set ListenStream=127.0.0.1:${address.port} in smsops.socket (HOST is not read under the socket); if other hosts must reach the port, firewall it`;
+}
 
 /** Listens on the inherited socket; resolves with the URL of what it is bound to, as `listen` does for PORT. */
 export async function listenOnSocket(server: Server, socket: InheritedSocket): Promise<string> {

@@ -113,22 +113,27 @@ describe('systemd socket activation', () => {
     async () => {
       const socketPort = await freePort();
       // systemd's own code sets LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID (its pid, which exec hands on to node).
-      const env = envFor(rig.port);
+      // HOST unset behind a TLS proxy, on a socket of every address: the warning names the socket, not HOST.
+      const env: Record<string, string> = { ...envFor(rig.port), PUBLIC_BASE_URL: 'https://smsops.acme-pbx.net' };
+      delete env.HOST;
       // It passes its children none of its environment but PATH and HOME: the rest is given with -E.
       const setEnv = Object.entries(env).flatMap(([name, value]) => ['-E', `${name}=${value}`]);
       const p = rig.track(
         spawnSmsops({
           cwd: rig.dir,
           env,
-          launcher: [SOCKET_ACTIVATE, '--listen', `127.0.0.1:${socketPort}`, '--fdname', 'smsops.socket', ...setEnv],
+          launcher: [SOCKET_ACTIVATE, '--listen', `0.0.0.0:${socketPort}`, '--fdname', 'smsops.socket', ...setEnv],
         }),
       );
       // As systemd does, it starts smsops at the first connection: that webhook waits in the backlog meanwhile.
       await p.waitForLine(/Listening on/, 30_000);
       expect(await postWebhook(socketPort, 'activated-1')).toBe(200);
       const line = await p.waitForLine(/smsops listening/, 1_000);
-      expect(line).toContain(`http://127.0.0.1:${socketPort}`);
+      expect(line).toContain(`http://0.0.0.0:${socketPort}`);
       expect(line).toContain('(descriptor 3, smsops.socket)');
+      const logs = p.logs.join('\n');
+      expect(logs).toContain(`set ListenStream=127.0.0.1:${socketPort} in smsops.socket (HOST is not read under the socket)`);
+      expect(logs).not.toContain('HOST is unset');
       expect(await postWebhook(rig.port, 'on-port-1')).toBe('ECONNREFUSED');
       p.child.kill('SIGTERM');
       expect((await p.exited).code).toBe(0);
