@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,11 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { httpLimitsFromEnv } from '../../src/http/limitsConfig.js';
 import { SOCKET_BACKLOG } from '../../src/http/systemdSocket.js';
+import { freePort } from '../helpers/freePort.js';
+import { waitUntil } from '../helpers/waitUntil.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 const SYSTEMD_ANALYZE = '/usr/bin/systemd-analyze';
 const hasSystemdAnalyze = existsSync(SYSTEMD_ANALYZE);
+const SOCKET_ACTIVATE = '/usr/bin/systemd-socket-activate';
 
 describe('deployment files', () => {
   it.skipIf(!hasSystemdAnalyze)('the systemd units pass systemd-analyze verify', () => {
@@ -56,6 +59,34 @@ describe('deployment files', () => {
     const unit = read('deploy/smsops.service');
     for (const line of ['Requires=smsops.socket', 'After=smsops.socket']) expect(unit).toContain(`\n${line}\n`);
     expect(unit).toContain('systemctl enable --now smsops.socket smsops.service');
+  });
+
+  // systemd gives the socket to the pid it forked (LISTEN_PID): an npm or a shell forking node in between keeps it from
+  // smsops, which then binds PORT on the port systemd holds. Run here by systemd's own systemd-socket-activate.
+  it.skipIf(!existsSync(SOCKET_ACTIVATE))("the unit's ExecStart hands systemd's socket to node itself", async () => {
+    const [execStart] = [...read('deploy/smsops.service').matchAll(/^ExecStart=(.*)$/gm)].map((m) => m[1] ?? '');
+    const argv = (execStart ?? '').split(/\s+/).slice(0, -1);
+    const port = await freePort();
+    const script = 'JSON.stringify([process.env.LISTEN_PID === String(process.pid), process.env.LISTEN_FDS])';
+    const child = spawn(SOCKET_ACTIVATE, ['--listen', `127.0.0.1:${port}`, ...argv, '-p', script], { stdio: 'pipe' });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      // Like systemd, it starts the command at the first connection.
+      await waitUntil(
+        () => err.includes('Listening on'),
+        10_000,
+        () => err,
+      );
+      await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
+      await exited;
+      expect(JSON.parse(out || 'null')).toEqual([true, '1']);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   // systemd builds the environment from Environment=, then each EnvironmentFile= on top ("Settings from these files
