@@ -242,7 +242,7 @@ export async function sendTakenReply(deps: ReplyFromThreadDeps, taken: TakenRepl
     auditRefusal(deps, message, { from, to }, reason, detail);
   };
   // Its writer may delete it while Slack or Wavix is asked (deletedReply.ts withdraws it, and tells them): told then
-  // "your reply goes out with :parrot: as text", they read that it went after all (a probe).
+  // "your reply goes out with a custom emoji as text", they read that it went after all (a probe).
   const stoppedMeanwhile = (): ReplyOutcome | undefined => {
     const now = deps.replies.bySlackMessage(queued.slackChannel, queued.slackMessageTs);
     if (now === undefined || now.status === 'queued') return undefined;
