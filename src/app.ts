@@ -21,6 +21,7 @@ import { createKeyedSerial } from './core/keyedSerial.js';
 import { createPacedRuns } from './core/pacedRuns.js';
 import { ALERT_NOT_SHOWN_REASONS } from './core/ports/notifier.js';
 import { storedRouteProblems } from './core/portsipUrl.js';
+import { RouteUndos } from './core/routeUndo.js';
 import type { SetupServices } from './core/services.js';
 import { maskUrl } from './core/urls.js';
 import { PREVIOUS_HOLDS_GENERATED, WEBHOOK_SECRET_DROPPED, webhookSecretInForce } from './core/webhookSecretSource.js';
@@ -710,6 +711,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
       homeSlack: createHomeSlackClient(config.slack, logger),
       formSlack: createFormSlackClient(config.slack, logger),
       doctorRuns: createPacedRuns(deps.doctorRunGapMs ?? DOCTOR_RUN_GAP_MS),
+      routeUndos: new RouteUndos(),
       charts: { slack: createChartSlackClient(config.slack, logger), gap: createKeyedGap(TRAFFIC_CHART_GAP_MS) },
       portsip: config.portsipApi
         ? createPortsipApi({

@@ -35,6 +35,8 @@ export const ACTION = {
   cancelWebhook: 'webhook_cancel',
   openSenderIdForm: 'senderid_open_form',
   usePortsipRoute: 'portsip_use_route',
+  /** "Put back" on a route change's answer (value: the token of the change it undoes, held in memory). */
+  undoRoute: 'route_undo',
   confirmReplay: 'relay_replay_confirm',
   cancelReplay: 'relay_replay_cancel',
   confirmForget: 'customer_forget_confirm',

@@ -11,6 +11,7 @@ import type { PacedRuns } from '../../core/pacedRuns.js';
 import type { ReplyStatus } from '../../core/ports/conversationReplies.js';
 import type { DoctorIgnoresRepository } from '../../core/ports/doctorIgnores.js';
 import type { PortsipApi } from '../../core/ports/portsip.js';
+import type { RouteUndos } from '../../core/routeUndo.js';
 import type { Actor, SetupServices } from '../../core/services.js';
 import type { SlackTokenRevocation } from '../../core/slackToken.js';
 import type { SmsNumbersCache } from '../../core/smsNumbersCache.js';
@@ -51,6 +52,8 @@ export interface SlackDeps {
   formSlack: webApi.WebClient;
   /** Doctor's runs, shared by those asking at once and paced (DOCTOR_RUN_GAP_MS): members cannot run it in a loop. */
   doctorRuns: PacedRuns<DoctorReport>;
+  /** What recent route changes replaced, for their answer's "Put back" button (absent: no button). */
+  routeUndos?: RouteUndos;
   /**
    * The client `/sms traffic` uploads its chart with (createChartSlackClient, rejecting rate-limited calls), and how
    * long each person still waits for their next chart (one every TRAFFIC_CHART_GAP_MS: a chart is drawn on the main

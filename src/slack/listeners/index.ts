@@ -21,6 +21,7 @@ import {
   confirmWebhookListener,
   enableInboundButtonListener,
   pointWebhookButtonListener,
+  undoRouteButtonListener,
   usePortsipRouteButtonListener,
 } from './actions/setupActions.js';
 import { smsCommandListener } from './commands/sms.js';
@@ -51,6 +52,7 @@ export function registerListeners(
   app.action(ACTION.confirmWebhook, confirmWebhookListener(deps));
   app.action(ACTION.cancelWebhook, cancelWebhookListener(deps));
   app.action(ACTION.usePortsipRoute, usePortsipRouteButtonListener(deps));
+  app.action(ACTION.undoRoute, undoRouteButtonListener(deps));
   app.action(ACTION.confirmReplay, confirmReplayListener(deps));
   app.action(ACTION.answerGrouped, groupedAnswerListener(deps));
   app.action(ACTION.cancelReplay, cancelReplayListener(deps));

@@ -4,10 +4,11 @@ import { matchesNumberSearch } from '../../core/numberSearch.js';
 import { formatPhoneForPeople, inNumberData } from '../../core/phone.js';
 import { storedPortsipUrlProblem } from '../../core/portsipUrl.js';
 import { type RouteChange, type RoutesOverview, routeInForce } from '../../core/routes.js';
+import { ACTION } from '../ids.js';
 import { searchesWithoutVerb } from '../listeners/commands/parseCommand.js';
 import { webhookLabel } from './numbers.js';
 import { linesIntoTexts, pageFooter, pageOf, paginate } from './pages.js';
-import { type Block, code, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
+import { type Block, button, code, context, escapeMrkdwn, mention, type SlackMessage, section } from './text.js';
 
 /** Routes a page of `/sms routes`. */
 export const ROUTES_PER_PAGE = 40;
@@ -172,8 +173,17 @@ function unknownAreaCodeNote(number: string): string[] {
   ];
 }
 
-/** The answer to `route set`, with where the route's messages go now (`overview` read after the change). */
-export function routeSetMessage(change: RouteChange, overview?: RoutesOverview, channelWarning?: string): SlackMessage {
+/**
+ * The answer to `route set`, with where the route's messages go now (`overview` read after the change) and, given an
+ * undo token, what it replaced with a "Put back" button: Slack shows route URLs masked, so the one overwritten could
+ * not be copied back from anywhere in Slack.
+ */
+export function routeSetMessage(
+  change: RouteChange,
+  overview?: RoutesOverview,
+  channelWarning?: string,
+  undoToken?: string,
+): SlackMessage {
   const route = change.value;
   const text = `Route saved: ${routeText(route.number)}.${change.moved > 0 ? ` ${change.moved} queued deliveries moved to it.` : ''}`;
   const line = overview ? routeLine(overview, route) : routeLine({ routes: [route], fallbackPortsipUrl: null }, route);
@@ -184,17 +194,53 @@ export function routeSetMessage(change: RouteChange, overview?: RoutesOverview, 
       section(`:white_check_mark: Route saved.\n${line}`),
       ...warning,
       ...[...unknownAreaCodeNote(route.number), ...keptNote(change), ...queuedEffect(change)].map(context),
+      ...undoBlocks(change, undoToken, 'set'),
     ],
   };
 }
 
 /** The answer to `route remove`, with where the number's messages go now (`overview` read after the change). */
-export function routeRemovedMessage(change: RouteChange, overview?: RoutesOverview): SlackMessage {
+export function routeRemovedMessage(change: RouteChange, overview?: RoutesOverview, undoToken?: string): SlackMessage {
   const route = change.value;
   const text = `Route removed: ${routeText(route.number)}.`;
   const now = overview ? `\nIts messages now go to: ${destinationsText(overview, route.number)}.` : '';
   return {
     text: escapeMrkdwn(text),
-    blocks: [section(`:wastebasket: Route removed: ${routeName(route.number)}.${now}`), ...queuedEffect(change).map(context)],
+    blocks: [
+      section(`:wastebasket: Route removed: ${routeName(route.number)}.${now}`),
+      ...queuedEffect(change).map(context),
+      ...undoBlocks(change, undoToken, 'remove'),
+    ],
   };
+}
+
+const fieldsText = (r: Pick<RelayRoute, 'portsipUrl' | 'slackChannel'>) =>
+  `PortSIP ${r.portsipUrl ? webhookLabel(r.portsipUrl, false) : 'none'} · channel ${r.slackChannel ? `<#${r.slackChannel}>` : 'none'}`;
+
+/**
+ * What the change replaced (its own fields; "none": the fallback decided) and the button that puts it back: one press,
+ * no URL to find again. A change that replaced nothing (a new route) is undone by removing it.
+ */
+function undoBlocks(change: RouteChange, undoToken: string | undefined, kind: 'set' | 'remove'): Block[] {
+  const before = change.before;
+  const unchanged =
+    kind === 'set' &&
+    before &&
+    before.portsipUrl === change.value.portsipUrl &&
+    before.slackChannel === change.value.slackChannel;
+  if (unchanged) return [context('Nothing changed: the route already was this.')];
+  const what =
+    kind === 'remove' && before
+      ? `Removed: ${fieldsText(before)} (set by ${mention(before.updatedBy)}).`
+      : before
+        ? `Replaced: ${fieldsText(before)} (set by ${mention(before.updatedBy)}).`
+        : `There was no route for ${routeText(change.value.number)} before (it followed ${change.value.number === 'default' ? 'PORTSIP_WEBHOOK_URL and the inbox channel' : 'the `default` route'}).`;
+  if (!undoToken) return [context(what)];
+  const undoText = before ? 'Put back the previous route' : 'Remove this route again';
+  return [
+    context(
+      `${what} A mistake? "${undoText}" restores it, queued deliveries included, while no one has changed this route since.`,
+    ),
+    { type: 'actions', elements: [button({ text: undoText, actionId: ACTION.undoRoute, value: undoToken })] },
+  ];
 }

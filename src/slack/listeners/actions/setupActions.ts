@@ -4,6 +4,7 @@ import { replayButtonOutdatedMessage } from '../../ui/replay.js';
 import { enableInboundCommand } from '../commands/numberCommands.js';
 import { usePortsipRouteCommand } from '../commands/portsipCommands.js';
 import { relayReplayCommand } from '../commands/relayCommands.js';
+import { undoRouteCommand } from '../commands/routeCommands.js';
 import { applyAndReply, setWebhookCommand } from '../commands/webhookCommands.js';
 import { type Interaction, replier, type SlackDeps, slowPart } from '../context.js';
 import { buttonJson, buttonValue } from './buttonValue.js';
@@ -114,6 +115,20 @@ export function usePortsipRouteButtonListener(deps: SlackDeps) {
       return;
     }
     await slowPart(interaction, 'set the route', () => usePortsipRouteCommand(interaction, value), 'database');
+  };
+}
+
+/** "Put back the previous route" / "Remove this route again" on a route change's answer. */
+export function undoRouteButtonListener(deps: SlackDeps) {
+  return async (args: ActionArgs): Promise<void> => {
+    await args.ack();
+    const token = buttonValue(args.action);
+    const interaction = interactionOf(deps, args);
+    if (!token) {
+      await interaction.reply(damaged('/sms route list'));
+      return;
+    }
+    await slowPart(interaction, 'put the route back', () => undoRouteCommand(interaction, token), 'database');
   };
 }
 

@@ -1,6 +1,7 @@
 import { channelCheck } from '../../../core/doctor/relayAndChannels.js';
 import { RATE_LIMITED } from '../../../core/doctor/types.js';
 import { listRoutes, overviewAfter, removeRoute, setRoute } from '../../../core/routes.js';
+import { undoRouteChange } from '../../../core/routeUndo.js';
 import { resolveChannel } from '../../channelLookup.js';
 import { oneChannelMembership } from '../../doctorChannels.js';
 import { errorMessage } from '../../ui/errors.js';
@@ -36,7 +37,8 @@ export async function setRouteCommand(
     interaction,
     channel !== null && follow !== 'channel' ? result.value.value.slackChannel : null,
   );
-  await interaction.reply(routeSetMessage(result.value, overviewAfter(services, result.value, inboxChannel), warning));
+  const undo = interaction.deps.routeUndos?.hold(result.value, false);
+  await interaction.reply(routeSetMessage(result.value, overviewAfter(services, result.value, inboxChannel), warning, undo));
 }
 
 /**
@@ -64,5 +66,26 @@ export async function removeRouteCommand(interaction: Interaction, number: strin
     return;
   }
   const { services, inboxChannel } = interaction.deps;
-  await interaction.reply(routeRemovedMessage(result.value, overviewAfter(services, result.value, inboxChannel)));
+  const undo = interaction.deps.routeUndos?.hold(result.value, true);
+  await interaction.reply(routeRemovedMessage(result.value, overviewAfter(services, result.value, inboxChannel), undo));
+}
+
+/** "Put back" on a route change's answer: the route it replaced, again (or the new one removed). */
+export async function undoRouteCommand(interaction: Interaction, token: string): Promise<void> {
+  const { services, inboxChannel, routeUndos } = interaction.deps;
+  if (!routeUndos) return;
+  const result = await undoRouteChange(services, interaction.actor, routeUndos, token);
+  if (!result.ok) {
+    logFailure(interaction.deps.logger, 'route put back', result.error);
+    await interaction.reply(errorMessage(result.error, 'put the route back'), { replaceOriginal: true });
+    return;
+  }
+  const { change, removed } = result.value;
+  const overview = overviewAfter(services, change, inboxChannel);
+  const again = routeUndos.hold(change, removed);
+  await interaction.reply(
+    removed ? routeRemovedMessage(change, overview, again) : routeSetMessage(change, overview, undefined, again),
+    // The answer with the spent button gives way to what was done, with a button of its own (a redo).
+    { replaceOriginal: true },
+  );
 }
