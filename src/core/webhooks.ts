@@ -9,7 +9,7 @@ import { findAccountNumber } from './numbers.js';
 import { formatPhoneForPeople, INBOUND_SMS_COUNTRIES, parsePhoneNumber } from './phone.js';
 import { publicBaseUnreachable } from './publicBaseReach.js';
 import type { Actor, SetupServices, SmsopsWebhookUrls } from './services.js';
-import { encodeCopiedUrl } from './urls.js';
+import { encodeCopiedUrl, maskUrl } from './urls.js';
 
 /** smsops' own webhook URLs: where Wavix must post inbound messages and delivery reports. */
 export function smsopsWebhookUrls(
@@ -201,12 +201,28 @@ export async function applyWebhookChange(
   actor: Actor,
   request: WebhookChangeRequest & { confirmedCurrent?: string | null | undefined },
 ): Promise<Result<WebhookPlan>> {
-  return performChange(
-    services,
-    actor,
-    { action: 'webhook.set', target: request.target, params: { explicitUrl: request.url !== undefined } },
-    () => oneChangePerTarget(targetKey(request.target), () => planCheckAndWrite(services, actor, request)),
-  );
+  // Filled in once Wavix's current URLs are read: what was replaced, and by what (masked: everyone reads the audit).
+  const params: Record<string, unknown> = { explicitUrl: request.url !== undefined };
+  return performChange(services, actor, { action: 'webhook.set', target: request.target, params }, async () => {
+    const written = await oneChangePerTarget(targetKey(request.target), () => planCheckAndWrite(services, actor, request));
+    if (written.ok) Object.assign(params, webhookAuditParams(written.value));
+    return written;
+  });
+}
+
+/**
+ * What a webhook change records of each webhook, before and after (null: none), masked: without it `/sms audit` said
+ * only "webhook.set default: ok", and whoever pointed Wavix away from smsops (or where it pointed before) could not be
+ * told afterwards.
+ */
+export function webhookAuditParams(plan: WebhookPlan): Record<string, string | null> {
+  const masked = (url: string | null) => (url ? maskUrl(url) : null);
+  const params: Record<string, string | null> = {};
+  for (const slot of plan.slots) {
+    params[`${slot.kind}Before`] = masked(slot.current);
+    params[`${slot.kind}After`] = masked(slot.next);
+  }
+  return params;
 }
 
 async function planCheckAndWrite(

@@ -62,6 +62,14 @@ function routeNote(e: AuditEntry): string {
   )}`;
 }
 
+/** A webhook change says what each webhook was and became (entries from before this was recorded say nothing). */
+function webhookNote(e: AuditEntry): string {
+  if (e.action !== 'webhook.set' || !('inboundAfter' in e.params)) return '';
+  const dlr =
+    'dlrAfter' in e.params ? `; delivery reports ${change(routeUrl(e.params.dlrBefore), routeUrl(e.params.dlrAfter))}` : '';
+  return ` — inbound ${change(routeUrl(e.params.inboundBefore), routeUrl(e.params.inboundAfter))}${dlr}`;
+}
+
 /**
  * A reply sent from a thread: which smsops number it went from, its length and segments (what Wavix bills) and its
  * Wavix id (to find it at Wavix); never its text, which is not kept. A withheld entry has no params: nothing is said.
@@ -120,7 +128,7 @@ export function auditMessage(
   const perLine = Math.floor(AUDIT_LINES_BUDGET / Math.max(1, entries.length)) - 1;
   const lines = entries.map((e) =>
     clip(
-      `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(clip(withUrlsMasked(e.target), 80))}` : ''}: ${e.outcome}${movedNote(e)}${routeNote(e)}${replyNote(e)}${
+      `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(clip(withUrlsMasked(e.target), 80))}` : ''}: ${e.outcome}${movedNote(e)}${routeNote(e)}${webhookNote(e)}${replyNote(e)}${
         e.detail ? ` — ${escapeMrkdwn(withUrlsMasked(e.detail))}` : ''
       }${withheldNote(e)}`,
       perLine,
