@@ -126,22 +126,25 @@ export function parseThreshold(name: string, raw: string): Result<{ name: Thresh
   return ok({ name: known, value });
 }
 
-/** Changes a threshold (admins only, audited); the next watch run uses it. */
+/**
+ * Changes a threshold (admins only, audited); the next watch run uses it. `before` is the value it replaced, so that a
+ * rule switched off (or a threshold typed) by mistake can be put back: the answer and `/sms audit` say what it was.
+ */
 export async function changeThreshold(
-  services: Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'> & { alerts: Pick<AlertsRepository, 'changeSetting'> },
+  services: Pick<SetupServices, 'adminUsers' | 'directory' | 'audit'> & {
+    alerts: Pick<AlertsRepository, 'changeSetting' | 'setting'>;
+  },
   actor: Actor,
   input: { name: string; value: string },
-): Promise<Result<{ name: ThresholdName; value: number | null }>> {
+): Promise<Result<{ name: ThresholdName; value: number | null; before: number | null }>> {
   const parsed = parseThreshold(input.name, input.value);
   if (!parsed.ok) return parsed;
   const { name, value } = parsed.value;
-  return performChange(
-    services,
-    actor,
-    { action: 'alerts.set', target: name, params: { value: value === null ? 'off' : value } },
-    async () => {
-      services.alerts.changeSetting(name, value === null ? 'off' : String(value), actor.userId);
-      return ok({ name, value });
-    },
-  );
+  const params: Record<string, unknown> = { value: value === null ? 'off' : value };
+  return performChange(services, actor, { action: 'alerts.set', target: name, params }, async () => {
+    const before = readThresholds(services.alerts)[name];
+    params.before = before === null ? 'off' : before;
+    services.alerts.changeSetting(name, value === null ? 'off' : String(value), actor.userId);
+    return ok({ name, value, before });
+  });
 }

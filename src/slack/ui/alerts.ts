@@ -393,15 +393,31 @@ export function alertsOverviewMessage(
   };
 }
 
-export function thresholdChangedMessage(name: string, value: number | null, userId: string): SlackMessage {
+export function thresholdChangedMessage(
+  name: string,
+  value: number | null,
+  userId: string,
+  before?: number | null,
+): SlackMessage {
   const rule = ALERT_THRESHOLDS[name as keyof typeof ALERT_THRESHOLDS];
-  const shown = value === null ? 'off' : `${value} ${rule?.unit ?? ''}`.trim();
+  const shownOf = (v: number | null) => (v === null ? 'off' : `${v} ${rule?.unit ?? ''}`.trim());
+  const shown = shownOf(value);
+  // What it replaced, with the command that puts it back: a rule switched off by mistake stays silent otherwise.
+  const back =
+    before === undefined || before === value
+      ? []
+      : [
+          context(
+            `It was *${escapeMrkdwn(shownOf(before))}*. To put it back: ${code(`/sms alerts set ${name} ${before === null ? 'off' : before}`)}`,
+          ),
+        ];
   return {
     text: escapeMrkdwn(`${name} set to ${shown}`),
     blocks: [
       section(
         `:gear: \`${escapeMrkdwn(name)}\` is now *${escapeMrkdwn(shown)}* (set by ${mention(userId)}). The next watch run uses it.`,
       ),
+      ...back,
     ],
   };
 }

@@ -62,6 +62,13 @@ function routeNote(e: AuditEntry): string {
   )}`;
 }
 
+/** A threshold change says what it was and became (entries from before this was recorded: nothing). */
+function thresholdNote(e: AuditEntry): string {
+  if (e.action !== 'alerts.set' || !('before' in e.params)) return '';
+  const shown = (v: unknown) => (typeof v === 'number' || typeof v === 'string' ? code(String(v)) : 'none');
+  return ` — ${change(shown(e.params.before), shown(e.params.value))}`;
+}
+
 /** A webhook change says what each webhook was and became (entries from before this was recorded say nothing). */
 function webhookNote(e: AuditEntry): string {
   if (e.action !== 'webhook.set' || !('inboundAfter' in e.params)) return '';
@@ -128,7 +135,7 @@ export function auditMessage(
   const perLine = Math.floor(AUDIT_LINES_BUDGET / Math.max(1, entries.length)) - 1;
   const lines = entries.map((e) =>
     clip(
-      `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(clip(withUrlsMasked(e.target), 80))}` : ''}: ${e.outcome}${movedNote(e)}${routeNote(e)}${webhookNote(e)}${replyNote(e)}${
+      `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(clip(withUrlsMasked(e.target), 80))}` : ''}: ${e.outcome}${movedNote(e)}${routeNote(e)}${webhookNote(e)}${thresholdNote(e)}${replyNote(e)}${
         e.detail ? ` — ${escapeMrkdwn(withUrlsMasked(e.detail))}` : ''
       }${withheldNote(e)}`,
       perLine,

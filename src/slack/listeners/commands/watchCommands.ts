@@ -31,7 +31,9 @@ export async function alertsSetCommand(interaction: Interaction, input: { rule: 
     await interaction.reply(errorMessage(result.error, 'change the threshold'));
     return;
   }
-  await interaction.reply(thresholdChangedMessage(result.value.name, result.value.value, interaction.actor.userId));
+  await interaction.reply(
+    thresholdChangedMessage(result.value.name, result.value.value, interaction.actor.userId, result.value.before),
+  );
 }
 
 export async function jobsListCommand(interaction: Interaction): Promise<void> {
