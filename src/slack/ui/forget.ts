@@ -55,9 +55,19 @@ export function forgetQuestionMessage(asked: ForgetAsked): SlackMessage {
   if (asked.kind === 'nothing') {
     const alsoTyped = asked.asTyped ? ` (nor under ${asked.asTyped}, the digits as typed)` : '';
     const text = `smsops holds nothing about ${subject.display}${alsoTyped} to remove.`;
+    // No country code starts with 0: digits that do were typed in a national form ("07400 123456") and read as they
+    // are, while customers are kept in international form. "Holds nothing" alone, answering an erasure request, would
+    // be believed while their SMS stay.
+    const national = subject.digits.startsWith('0')
+      ? [
+          context(
+            `:warning: ${code(subject.digits)} starts with 0: a number typed without its country code, and smsops keeps customers' numbers with theirs. Run it again with the country code in place of the 0 (${code(`/sms forget +44 ${subject.digits.slice(1)}`)} if it is a UK number) before telling anyone nothing is held.`,
+          ),
+        ]
+      : [];
     return {
       text: escapeMrkdwn(text),
-      blocks: [section(`:information_source: ${escapeMrkdwn(text)} ${optOutLine(asked.optOutsInForce)}`.trim())],
+      blocks: [section(`:information_source: ${escapeMrkdwn(text)} ${optOutLine(asked.optOutsInForce)}`.trim()), ...national],
     };
   }
   const confirmation: ForgetConfirmation = {
