@@ -166,6 +166,33 @@ export async function snoozeAlert(
   return ok((await services.lifecycle.refresh(id)) ?? found.value);
 }
 
+/**
+ * End a snooze now (as Snooze, full members): a snooze pressed on the wrong alert kept the channel silent about it for
+ * up to a day, with no way back but a shorter snooze. The alert is shown again at once, and posted anew at the bottom
+ * of the channel by the next evaluation while it still fires, as when a snooze runs out.
+ */
+export async function endSnooze(services: AlertActionServices, actor: Actor, ref: AlertRef): Promise<Result<Alert>> {
+  const allowed = await mayHandle(services, actor, ref, 'alerts.unsnooze');
+  if (!allowed.ok) return allowed;
+  const found = openAlert(services, ref, 'wake');
+  if (!found.ok) return found;
+  const quiet = found.value.quiet;
+  if (quiet?.kind !== 'snoozed') {
+    await services.lifecycle.refresh(ref.id);
+    return err(new AlertActionError(`alert ${ref.id} not snoozed`, 'This alert is not snoozed (any more); nothing changed.'));
+  }
+  // Ending now, not deleted: the ended snooze is then taken by the next evaluation and the alert re-announced.
+  services.alerts.snooze(found.value.rule, found.value.subjectKey, services.now(), actor.userId);
+  services.audit.record({
+    actor: actor.userId,
+    action: 'alerts.unsnooze',
+    target: target(found.value),
+    params: { alert: ref.id, snoozedBy: quiet.by, until: new Date(quiet.until).toISOString() },
+    outcome: 'ok',
+  });
+  return ok((await services.lifecycle.refresh(ref.id)) ?? found.value);
+}
+
 const refreshRule = async (services: AlertActionServices, rule: string) => {
   for (const alert of services.alerts.open()) if (alert.rule === rule) await services.lifecycle.refresh(alert.id);
 };

@@ -52,6 +52,8 @@ export const ALERT_ACTION = {
   acknowledge: 'alert_acknowledge',
   snooze1h: 'alert_snooze_1h',
   snooze24h: 'alert_snooze_24h',
+  /** "End snooze" on a snoozed alert: the channel hears of it again now. */
+  endSnooze: 'alert_snooze_end',
   mute: 'alert_mute_rule',
   unmute: 'alert_unmute_rule',
   showFailing: 'alert_show_failing_deliveries',

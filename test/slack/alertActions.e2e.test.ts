@@ -295,6 +295,30 @@ describe('acting on an alert from its message', () => {
     expect(snoozed().until).toBeLessThan(hers.until);
   });
 
+  it('a snooze pressed on the wrong alert is ended from its message: shown again at once, and posted anew while it fires', async () => {
+    const alert = await backlogAlert();
+    await press(ALERT_ACTION.snooze24h, alert, OUTSIDER);
+    await waitUntil(() => updatesOf(alert.ts).length >= 1 || undefined, 5000, 'the snooze shown');
+    const snoozedMessage = updatesOf(alert.ts).at(-1)?.args;
+    expect(actionIds(snoozedMessage)).toContain(ALERT_ACTION.endSnooze);
+    // Before a snooze there is nothing to end: the button is not offered.
+    expect(actionIds(alertPosts()[0]?.args)).not.toContain(ALERT_ACTION.endSnooze);
+
+    const shown = updatesOf(alert.ts).length;
+    await press(ALERT_ACTION.endSnooze, alert, ADMIN);
+    await waitUntil(() => updatesOf(alert.ts).length > shown || undefined, 5000, 'the alert shown unsnoozed');
+    const awake = updatesOf(alert.ts).at(-1)?.args;
+    expect(readable(awake)).not.toContain('Snoozed by');
+    expect(actionIds(awake)).not.toContain(ALERT_ACTION.endSnooze);
+    expect(audit('alerts.unsnooze')).toEqual([expect.objectContaining({ actor: ADMIN, outcome: 'ok' })]);
+    // Still firing: the next evaluation posts it again at the bottom of the channel, as at a snooze's end.
+    await traffic();
+    await waitUntil(() => (alertPosts().length >= 2 ? true : undefined), 5000, 'posted again');
+    // Pressed again on the old message (the alert lives on in its new post): nothing more, said so.
+    expect(await pressForAnswer(ALERT_ACTION.endSnooze, alert, ADMIN)).toContain('nothing changed');
+    expect(audit('alerts.unsnooze')).toHaveLength(1);
+  });
+
   it('snooze 1h: nothing is posted before it ends, not even a new episode; at its end, still firing, it is posted again', async () => {
     const alert = await backlogAlert();
     await press(ALERT_ACTION.snooze1h, alert, OUTSIDER);

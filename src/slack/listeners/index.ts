@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { ACTION, ALERT_ACTION, CALLBACK, DOCTOR_ACTION, SENDER_ID_ACTION, SENDER_ID_BLOCK } from '../ids.js';
 import {
   acknowledgeAlertListener,
+  endSnoozeListener,
   muteRuleListener,
   openDoctorListener,
   retryNowListener,
@@ -63,6 +64,7 @@ export function registerListeners(
   app.action(ALERT_ACTION.acknowledge, acknowledgeAlertListener(deps));
   app.action(ALERT_ACTION.snooze1h, snoozeAlertListener(deps, '1h'));
   app.action(ALERT_ACTION.snooze24h, snoozeAlertListener(deps, '24h'));
+  app.action(ALERT_ACTION.endSnooze, endSnoozeListener(deps));
   app.action(ALERT_ACTION.mute, muteRuleListener(deps));
   app.action(ALERT_ACTION.unmute, unmuteRuleListener(deps));
   app.action(ALERT_ACTION.showFailing, showFailingListener(deps));

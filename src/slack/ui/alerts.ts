@@ -222,6 +222,8 @@ export function alertButtons(
     ...(alert.acknowledged ? [] : [button({ text: 'Acknowledge', actionId: ALERT_ACTION.acknowledge, value, style: 'primary' })]),
     button({ text: 'Snooze 1h', actionId: ALERT_ACTION.snooze1h, value: snoozeValue }),
     button({ text: 'Snooze 24h', actionId: ALERT_ACTION.snooze24h, value: snoozeValue }),
+    // A snooze pressed on the wrong alert is undone here, rather than only cut to an hour by "Snooze 1h".
+    ...(alert.quiet?.kind === 'snoozed' ? [button({ text: 'End snooze', actionId: ALERT_ACTION.endSnooze, value })] : []),
     ...(DESTINATION_RULES.has(alert.rule)
       ? [
           button({ text: 'Show failing deliveries', actionId: ALERT_ACTION.showFailing, value }),

@@ -4,6 +4,7 @@ import {
   type AlertActionServices,
   type AlertRef,
   acknowledgeAlert,
+  endSnooze,
   failingDeliveriesOf,
   muteRule,
   retryFailingDeliveries,
@@ -108,6 +109,10 @@ export const snoozeAlertListener = (deps: SlackDeps, length: SnoozeLength) =>
     await interaction.reply({ text, blocks: [section(`:zzz: ${text}`)] });
     return undefined;
   });
+
+/** "End snooze": the alert shows again (and is posted anew while it fires). */
+export const endSnoozeListener = (deps: SlackDeps) =>
+  alertButton(deps, 'end the snooze', (interaction, alert) => endSnooze(servicesOf(deps), interaction.actor, alert));
 
 /** "Mute rule" (admins): the answer says what muting means and where to undo it. */
 export const muteRuleListener = (deps: SlackDeps) =>
