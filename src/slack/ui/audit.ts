@@ -38,6 +38,14 @@ function urlStart(text: string): number | undefined {
   return undefined;
 }
 
+/** A replay says how many deliveries it sent again: "relay.replay dead: ok" alone could be none or thousands. */
+function replayedNote(e: AuditEntry): string {
+  const replayed = e.params.replayed;
+  return e.action === 'relay.replay' && typeof replayed === 'number'
+    ? ` (${replayed} deliver${replayed === 1 ? 'y' : 'ies'} sent again)`
+    : '';
+}
+
 /** A route change or replay that moved queued deliveries to another destination says how many. */
 function movedNote(e: AuditEntry): string {
   const moved = e.params.movedDeliveries;
@@ -135,7 +143,7 @@ export function auditMessage(
   const perLine = Math.floor(AUDIT_LINES_BUDGET / Math.max(1, entries.length)) - 1;
   const lines = entries.map((e) =>
     clip(
-      `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(clip(withUrlsMasked(e.target), 80))}` : ''}: ${e.outcome}${movedNote(e)}${routeNote(e)}${webhookNote(e)}${thresholdNote(e)}${replyNote(e)}${
+      `${OUTCOME_ICON[e.outcome]} ${slackTime(e.at)} ${mention(e.actor)} ${code(e.action)}${e.target ? ` ${code(clip(withUrlsMasked(e.target), 80))}` : ''}: ${e.outcome}${replayedNote(e)}${movedNote(e)}${routeNote(e)}${webhookNote(e)}${thresholdNote(e)}${replyNote(e)}${
         e.detail ? ` — ${escapeMrkdwn(withUrlsMasked(e.detail))}` : ''
       }${withheldNote(e)}`,
       perLine,
