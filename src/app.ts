@@ -486,6 +486,9 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     onNotShown: ({ reason }) => alertPostsFailed.inc({ reason }),
     now,
   });
+  // A reply's delivery report held for Wavix's confirmation is checked at once by the watch's reply-lookups job (made
+  // after the relay).
+  let confirmHeldReplyReports = () => {};
   const relay = startRelay({
     repositories,
     store,
@@ -509,6 +512,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     ingestPacing: { lagMs: config.relay.ingestPacingMs },
     // A delivery report on a reply sent from Slack moves its status line on ("Delivered" / "Undelivered: …").
     onReplyStatusChanged: (reply) => notifier.replies.showReplyStatus(reply),
+    onReplyReportHeld: () => confirmHeldReplyReports(),
     metrics,
     logger: logger.child({ component: 'relay' }),
     now,
@@ -542,6 +546,7 @@ async function startParts(config: Config, deps: StartOptions, started: Array<() 
     now,
   });
   started.push(() => watch.stop());
+  confirmHeldReplyReports = () => watch.confirmHeldReplyReports();
   // A drift alert fixed from Slack ends when the watch sees it fixed: looked at now, not at its next run (5 min).
   const watchAgain = createRunAfterChange(watch.scheduler, 'traffic-watch', (error) =>
     logger.warn('the traffic watch run after a setup change failed', { error: describeError(error) }),

@@ -40,6 +40,8 @@ export interface Watch {
   receiveTenDlc: TenDlcWatch['receive'];
   /** Where the look-ups of replies of unknown outcome stand (/healthz). */
   replyLookups: () => ReplyLookupHealth;
+  /** A webhook held a reply's delivery report for Wavix's confirmation: checked now, in the background. */
+  confirmHeldReplyReports(): void;
   scheduler: Scheduler;
   /** Arms the schedules and subscribes to 10DLC events (both in the background of start-up; runs retry the latter). */
   start(): void;
@@ -60,6 +62,7 @@ export function createWatch(options: {
     | 'jobRuns'
     | 'optOuts'
     | 'conversationReplies'
+    | 'replyReportChecks'
     | 'audit'
   >;
   retentionStore: RetentionStore;
@@ -165,6 +168,7 @@ export function createWatch(options: {
   const replyLookups = createReplyLookupJob({
     wavix: services.wavix,
     replies: repositories.conversationReplies,
+    checks: repositories.replyReportChecks,
     audit: repositories.audit,
     notifier: notifier.replies,
     metrics: options.metrics,
@@ -261,6 +265,7 @@ export function createWatch(options: {
     },
     receiveTenDlc: tenDlc.receive,
     replyLookups: replyLookups.health,
+    confirmHeldReplyReports: () => void replyLookups.confirmHeldReports(),
     scheduler,
     start: () => {
       scheduler.start();

@@ -8,8 +8,9 @@ import type { ConversationRepliesRepository, ConversationReply } from '../core/p
 import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js';
 import type { InboundRepository } from '../core/ports/inbound.js';
 import type { OptOutsRepository } from '../core/ports/optOuts.js';
+import type { ReplyReportChecksRepository } from '../core/ports/replyReportChecks.js';
 import type { RoutesRepository } from '../core/ports/routes.js';
-import { applyReplyDeliveryReport } from '../core/replyDelivery.js';
+import { applyReplyDeliveryReport, takeReplyDeliveryReport } from '../core/replyDelivery.js';
 import { err, ok, type Result } from '../errors.js';
 import type { RejectedWebhooksRepository } from '../store/repositories/rejectedWebhooks.js';
 import type { SchemaWarningsRepository } from '../store/repositories/schemaWarnings.js';
@@ -44,6 +45,11 @@ export interface IngestDeps {
     replies: ConversationRepliesRepository;
     /** Where a reply of unknown outcome that a delivery report proves sent is audited so. */
     audit?: Pick<AuditRepository, 'record'>;
+    /**
+     * Where a report that would change a reply past undoing waits for Wavix's confirmation (core/replyDelivery.ts);
+     * without it, every report is applied as it comes (unit tests of the intake alone).
+     */
+    checks?: Pick<ReplyReportChecksRepository, 'hold'>;
     /** Runs `work` in a savepoint of the webhook's transaction (a nested store transaction). */
     savepoint<T>(work: () => T): T;
     onExtraFailed(what: 'consent' | 'reply_status', error: unknown): void;
@@ -110,6 +116,11 @@ export interface Ingested {
   reply?: ConversationReply;
   /** A delivery report that came to the inbound SMS webhook, taken as a delivery report. */
   misrouted?: true;
+  /**
+   * A delivery report of a reply held until Wavix confirms it (`held`: the check starts once committed), or not held
+   * because its reply has too many waiting already (`too_many`).
+   */
+  replyReport?: 'held' | 'too_many';
 }
 
 /** An extra of a webhook in its own savepoint: its failure is reported and rolled back, the webhook is still stored. */
@@ -226,25 +237,27 @@ export function ingestDeliveryReport(deps: IngestDeps, request: WebhookRequest):
     error: report.error,
     segments: report.segments,
   });
-  const reply = stored.duplicate
+  const fields = {
+    wavixMessageId: report.messageId,
+    status: report.status,
+    error: report.error,
+    tag: report.tag,
+    segments: report.segments,
+  };
+  const taken = stored.duplicate
     ? undefined
     : extra(deps, 'reply_status', (c) =>
-        applyReplyDeliveryReport(
-          c.replies,
-          {
-            wavixMessageId: report.messageId,
-            status: report.status,
-            error: report.error,
-            tag: report.tag,
-            segments: report.segments,
-          },
-          c.audit,
-        ),
+        c.checks
+          ? takeReplyDeliveryReport({ replies: c.replies, checks: c.checks, audit: c.audit, now: deps.now }, fields)
+          : { reply: applyReplyDeliveryReport(c.replies, fields, c.audit) },
       );
+  const reply = taken?.reply;
+  const held = taken?.held === 'held' || taken?.held === 'too_many' ? taken.held : undefined;
   return ok({
     id: stored.id,
     duplicate: stored.duplicate,
     warnings: warn(deps, request, report.messageId, stored, warnings),
     ...(reply ? { reply } : {}),
+    ...(held ? { replyReport: held } : {}),
   });
 }

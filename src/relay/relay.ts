@@ -83,6 +83,7 @@ export interface RelayOptions {
     | 'slackThreads'
     | 'optOuts'
     | 'conversationReplies'
+    | 'replyReportChecks'
     | 'settings'
     | 'audit'
   >;
@@ -118,6 +119,8 @@ export interface RelayOptions {
   stallAlertAfterMs?: number;
   /** A delivery report changed a reply sent from Slack (called once the report is committed; shows it in Slack). */
   onReplyStatusChanged?: (reply: ConversationReply) => void | Promise<void>;
+  /** A delivery report of a reply was held for Wavix's confirmation (called once committed; starts the check). */
+  onReplyReportHeld?: () => void;
   /** False once the instance lease is lost (src/store/instanceLease.ts): stopping then leaves the leases alone. */
   holdsDatabase?: () => boolean;
   /** True once the instance lease is lost to another process (not merely running out while renewals fail). */
@@ -174,6 +177,10 @@ export function startRelay(options: RelayOptions): Relay {
       optOuts: repositories.optOuts,
       replies: repositories.conversationReplies,
       audit: repositories.audit,
+      // A report that would change a reply past undoing waits for Wavix's confirmation, which whoever is told of it
+      // (`onReplyReportHeld`: the watch's reply-lookups job) makes; a relay nobody confirms for (a test of the relay
+      // alone) applies reports as they come.
+      ...(options.onReplyReportHeld ? { checks: repositories.replyReportChecks } : {}),
       savepoint: (work) => store.transaction(work),
       // Never the SMS text: only what failed.
       onExtraFailed: (what, error) =>
@@ -554,8 +561,18 @@ export function startRelay(options: RelayOptions): Relay {
       );
     return outcome;
   };
+  // One reply with many reports waiting for Wavix's word: forged ones (whoever holds the webhook secret). No id, no
+  // number: how many since the last line.
+  const tooManyHeld = warnOncePerMinute(
+    logger,
+    "a reply's delivery report was not held for Wavix's confirmation: its reply has too many waiting already (forged reports?)",
+    {},
+    { countField: 'notHeldSinceLastWarning', now },
+  );
   // Told after the commit, so Slack never shows a status the database does not have; its failures stay its own.
   const replyChanged = (outcome: Result<Ingested, WebhookRejection>) => {
+    if (outcome.ok && outcome.value.replyReport === 'held') options.onReplyReportHeld?.();
+    if (outcome.ok && outcome.value.replyReport === 'too_many') tooManyHeld();
     const reply = outcome.ok ? outcome.value.reply : undefined;
     if (reply && options.onReplyStatusChanged) {
       Promise.resolve()

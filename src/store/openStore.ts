@@ -7,6 +7,7 @@ import type { DeliveryReportsRepository } from '../core/ports/deliveryReports.js
 import type { DoctorIgnoresRepository } from '../core/ports/doctorIgnores.js';
 import type { InboundRepository } from '../core/ports/inbound.js';
 import type { OptOutsRepository } from '../core/ports/optOuts.js';
+import type { ReplyReportChecksRepository } from '../core/ports/replyReportChecks.js';
 import type { RoutesRepository } from '../core/ports/routes.js';
 import type { SenderIdsRepository } from '../core/ports/senderIds.js';
 import type { SettingsRepository } from '../core/ports/settings.js';
@@ -33,6 +34,7 @@ import { createInboundRepository } from './repositories/inbound.js';
 import { createJobRunsRepository, type JobRunsRepository } from './repositories/jobRuns.js';
 import { createOptOutsRepository } from './repositories/optOuts.js';
 import { createRejectedWebhooksRepository, type RejectedWebhooksRepository } from './repositories/rejectedWebhooks.js';
+import { createReplyReportChecksRepository } from './repositories/replyReportChecks.js';
 import { createRoutesRepository } from './repositories/routes.js';
 import { createSchemaWarningsRepository, type SchemaWarningsRepository } from './repositories/schemaWarnings.js';
 import { createSenderIdsRepository } from './repositories/senderIds.js';
@@ -61,6 +63,7 @@ export interface Repositories {
   optOuts: OptOutsRepository;
   processedSlackEvents: ProcessedSlackEventsRepository;
   rejectedWebhooks: RejectedWebhooksRepository;
+  replyReportChecks: ReplyReportChecksRepository;
   routes: RoutesRepository;
   schemaWarnings: SchemaWarningsRepository;
   senderIds: SenderIdsRepository;
@@ -113,6 +116,7 @@ export function createRepositories(db: Db, now: () => number): Repositories {
     optOuts: createOptOutsRepository(db, now),
     processedSlackEvents: createProcessedSlackEventsRepository(db, now),
     rejectedWebhooks: createRejectedWebhooksRepository(db, { now }),
+    replyReportChecks: createReplyReportChecksRepository(db),
     routes: createRoutesRepository(db, now),
     schemaWarnings: createSchemaWarningsRepository(db, { now }),
     senderIds: createSenderIdsRepository(db, now),

@@ -11,6 +11,7 @@ import {
   sentMessageSchema,
   type TaggedMessage,
   taggedMessageListSchema,
+  taggedMessageOrWrappedSchema,
 } from './schemas.js';
 
 export interface SendMessageRequest {
@@ -173,6 +174,23 @@ export function messagesApi(request: WavixRequester, stream: WavixLineStreamer) 
     export: (query: ExportMessagesQuery, limits: { maxBytes: number; maxMs: number }) => exportMessages(stream, query, limits),
     iterate: (query: Omit<ListMessagesQuery, 'page'>): AsyncGenerator<WavixMessage> =>
       paginate((page) => list({ per_page: 100, ...query, page }), { operation: `list ${query.type} messages` }),
+    /**
+     * One message as a look-up reads it (its id, tag, status, count, error), to confirm a reply's delivery report;
+     * null when Wavix has no such message (404). Its text and numbers are not read.
+     */
+    record: async (id: string): Promise<TaggedMessage | null> => {
+      try {
+        return await request({
+          operation: 'confirm a reply delivery report',
+          method: 'GET',
+          path: `/v3/messages/${encodeURIComponent(id)}`,
+          schema: taggedMessageOrWrappedSchema,
+        });
+      } catch (error) {
+        if (error instanceof WavixError && error.kind === 'not_found') return null;
+        throw error;
+      }
+    },
     get: (id: string): Promise<WavixMessage> =>
       request({
         operation: `get message ${id}`,

@@ -152,6 +152,11 @@ export const taggedMessageListSchema = z.looseObject({
   pagination: z.looseObject({ total_pages: z.number().int() }).optional().catch(undefined),
 });
 export type TaggedMessage = z.infer<typeof taggedMessageSchema>;
+/** One message (`GET /v3/messages/{id}`) as a look-up reads it, bare as the OpenAPI has it or wrapped in `message`. */
+export const taggedMessageOrWrappedSchema = z.union([
+  z.looseObject({ message: taggedMessageSchema }).transform((w) => w.message),
+  taggedMessageSchema,
+]);
 
 export const brandSchema = z.looseObject({
   brand_id: z.string(),

@@ -15,6 +15,7 @@ import {
   startSmsopsUnderTest,
 } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
+import { wavixRecords } from '../helpers/wavixRecords.js';
 
 const { inbox: INBOX, replier: REPLIER, customer: CUSTOMER, ourNumber: OUR_NUMBER } = REPLY_THREAD;
 
@@ -185,6 +186,8 @@ describe('replies in flight', () => {
     const [sms] = outbound(s);
     expect(sms).toBeDefined();
     const report = deliveryReport({ ...(sms as WavixMessage), status: 'delivered', delivered_at: new Date().toISOString() });
+    // Wavix's record agrees (smsops confirms a report linking a Wavix id to a reply there first).
+    wavixRecords(s, { message_id: sms?.message_id as string, status: 'delivered' });
     const answer = await postDeliveryReport(s, report);
     expect(answer.status).toBe(200);
     await waitUntil(
@@ -276,6 +279,7 @@ describe('replies in flight', () => {
     );
     const [sms] = outbound(s);
     expect(sms).toBeDefined();
+    wavixRecords(s, { message_id: sms?.message_id as string, status: 'delivered' });
     const answer = await postDeliveryReport(s, deliveryReport({ ...(sms as WavixMessage), status: 'delivered' }));
     expect(answer.status).toBe(200);
     // It stayed "Not sent: Wavix refused…" although the customer had it: its writer posted it again.

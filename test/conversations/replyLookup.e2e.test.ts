@@ -14,6 +14,7 @@ import {
   startSmsopsUnderTest,
 } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
+import { wavixRecords } from '../helpers/wavixRecords.js';
 
 const { inbox: INBOX, replier: REPLIER, customer: CUSTOMER, ourNumber: OUR_NUMBER } = REPLY_THREAD;
 const MINUTE = 60_000;
@@ -107,6 +108,9 @@ describe('a reply of unknown outcome, looked up at Wavix by its tag', () => {
     const { slack_channel: channel, slack_message_ts: ts } = s.db
       .prepare('SELECT slack_channel, slack_message_ts FROM conversation_replies')
       .get() as { slack_channel: string; slack_message_ts: string };
+    const tag = replyTagOf({ slackChannel: channel, slackMessageTs: ts });
+    // Wavix's record agrees (smsops confirms a report linking a Wavix id to a reply there first).
+    wavixRecords(s, { message_id: 'wvx-late', status: 'delivered', tag });
     const late = await postDeliveryReport(s, {
       message_id: 'wvx-late',
       message_type: 'sms',
@@ -115,7 +119,7 @@ describe('a reply of unknown outcome, looked up at Wavix by its tag', () => {
       status: 'delivered',
       segments_count: 1,
       error: null,
-      tag: replyTagOf({ slackChannel: channel, slackMessageTs: ts }),
+      tag,
     });
     expect(late.status).toBe(200);
     await waitUntil(

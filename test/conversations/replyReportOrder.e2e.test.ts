@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPLY_THREAD, relayedThread, replyInThread } from '../helpers/replyThreads.js';
 import { ADMIN, postDeliveryReport, type SmsopsUnderTest, startSmsopsUnderTest } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
+import { wavixRecords } from '../helpers/wavixRecords.js';
 
 const { inbox: INBOX, replier: REPLIER, ourNumber: OUR_NUMBER, customer: CUSTOMER } = REPLY_THREAD;
 let t: SmsopsUnderTest;
@@ -29,6 +30,8 @@ async function replyWithId(threadTs: string, id: string) {
   );
 }
 async function dlr(id: string, status: string) {
+  // Wavix's record follows its reports: smsops confirms a reply's first final status there.
+  wavixRecords(t, { message_id: id, status, error_message: status === 'undelivered' ? 'Absent subscriber' : null });
   const r = await postDeliveryReport(t, {
     message_id: id,
     message_type: 'sms',

@@ -17,6 +17,7 @@ import {
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
+import { wavixRecords } from '../helpers/wavixRecords.js';
 
 const INBOX = 'C0INBOX001';
 const REPLIER = 'U0REPLY001';
@@ -134,6 +135,8 @@ const rows = (sql: string, ...params: unknown[]): any[] => t.db.prepare(sql).all
 
 /** Wavix's delivery report of `messageId` as delivered in `segments` segments: the status line's edit to "Delivered …". */
 async function deliveredCounting(messageId: string | undefined, segments: number) {
+  // Wavix's record agrees (smsops confirms a reply's first final status there, and takes Wavix's count).
+  wavixRecords(t, { message_id: messageId as string, status: 'delivered', segments });
   const report = await postDeliveryReport(t, {
     message_id: messageId,
     message_type: 'sms',

@@ -20,6 +20,7 @@ import {
   WEBHOOK_SECRET,
 } from '../helpers/smsopsUnderTest.js';
 import { waitUntil } from '../helpers/waitUntil.js';
+import { wavixRecords } from '../helpers/wavixRecords.js';
 import { startWebhookSink, type WebhookSink } from '../helpers/webhookSink.js';
 
 /**
@@ -161,6 +162,8 @@ describe('a webhook secret rotation with WEBHOOK_SECRET_PREVIOUS', () => {
 
     t = await startSmsopsUnderTest({ ...env, ...ROTATING });
     const report = deliveryReport({ ...(sms as WavixMessage), status: 'delivered', delivered_at: new Date().toISOString() });
+    // Wavix's record of it (this emulator is new): smsops confirms a reply's first final status there.
+    wavixRecords(t, { message_id: sms?.message_id as string, status: 'delivered', tag: sms?.tag ?? null });
     const answer = await post(t, `/webhooks/wavix/dlr/${OLD}`, report);
     expect(answer.status).toBe(200);
     await waitUntil(

@@ -13,6 +13,7 @@ import {
 } from '../helpers/smsopsUnderTest.js';
 import { useSmsopsWithSink } from '../helpers/smsopsWithSink.js';
 import { waitUntil } from '../helpers/waitUntil.js';
+import { wavixRecords } from '../helpers/wavixRecords.js';
 import type { WebhookSink } from '../helpers/webhookSink.js';
 
 /** Issue 14, part B: opt-outs from inbound keywords and Wavix's list, delivery of replies, the inbox, daily threads. */
@@ -269,7 +270,10 @@ describe('delivery reports of replies', () => {
       };
       const live = sending('1700000000.000200');
       replies.submitted(live.id, 'wx-live', 'accepted');
+      // Wavix's record agrees (smsops confirms a first final status there before it settles the reply).
+      wavixRecords(t, { message_id: 'wx-live', status: 'undelivered', error_message: 'Absent subscriber' });
       expect(await post(report('wx-live'), 'dlr')).toBe(200);
+      await until('the report confirmed', () => replies.get(live.id)?.status === 'undelivered');
       expect(replies.get(live.id)).toMatchObject({ status: 'undelivered', statusReason: 'Absent subscriber' });
 
       const early = sending('1700000000.000300');

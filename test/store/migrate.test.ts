@@ -74,6 +74,7 @@ const SHIPPED = [
   '043_delivery_status_check_without_in.sql',
   '044_reply_lookups.sql',
   '045_sender_id_deleted_by.sql',
+  '046_reply_report_checks.sql',
 ];
 
 describe('migration runner', () => {

@@ -1,0 +1,175 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { replyTagOf } from '../../src/core/conversations/replyTag.js';
+import { FINAL_AFTER_MS, SENT_AFTER_MS } from '../../src/sandbox/emulator/routes/messages.js';
+import { REPLY_THREAD, relayedThread, replyInThread, replyStatusLine as statusLine } from '../helpers/replyThreads.js';
+import {
+  ADMIN,
+  postDeliveryReport,
+  readable,
+  runCommand,
+  type SmsopsUnderTest,
+  startSmsopsUnderTest,
+} from '../helpers/smsopsUnderTest.js';
+import { waitUntil } from '../helpers/waitUntil.js';
+import { wavixRecords } from '../helpers/wavixRecords.js';
+
+const { inbox: INBOX, replier: REPLIER, customer: CUSTOMER, ourNumber: OUR_NUMBER } = REPLY_THREAD;
+const MINUTE = 60_000;
+
+let t: SmsopsUnderTest | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+});
+
+async function start(): Promise<SmsopsUnderTest> {
+  t = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0' });
+  t.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
+  return t;
+}
+
+let counter = 0;
+const REPLY_TS = () => `1800000800.00000${counter}`;
+
+/** A reply Wavix took (its answer reached smsops): "Sent · Wavix id …". Answers its Wavix id. */
+async function sentReply(s: SmsopsUnderTest): Promise<string> {
+  const threadTs = await relayedThread(s, 'confirm');
+  counter += 1;
+  await replyInThread(s, threadTs, REPLY_TS(), 'On its way', `EvConfirm${counter}`);
+  await waitUntil(
+    () => statusLine(s).startsWith('Sent'),
+    10_000,
+    () => `the sent line, got ${statusLine(s)}`,
+  );
+  return (s.db.prepare('SELECT wavix_message_id AS id FROM conversation_replies').get() as { id: string }).id;
+}
+
+const report = (s: SmsopsUnderTest, fields: { message_id: string; status: string; error?: string | null; tag?: string }) =>
+  postDeliveryReport(s, {
+    message_type: 'sms',
+    from: OUR_NUMBER,
+    to: CUSTOMER,
+    segments_count: 1,
+    error: null,
+    ...fields,
+  }).then((r) => expect(r.status).toBe(200));
+
+const runLookups = async (s: SmsopsUnderTest) => readable((await runCommand(s, 'jobs run reply-lookups')).body);
+const replyRow = (s: SmsopsUnderTest) =>
+  s.db.prepare('SELECT status, wavix_message_id AS id FROM conversation_replies').get() as { status: string; id: string | null };
+const askedWavixFor = (s: SmsopsUnderTest, id: string) =>
+  s.emulator.requests().filter((r) => r.method === 'GET' && r.path === `/v3/messages/${id}`).length;
+const checksCount = async (s: SmsopsUnderTest, result: 'refused' | 'failed') => {
+  const text = await (await fetch(`${s.smsops.url}/metrics`)).text();
+  return Number(new RegExp(`smsops_reply_report_checks_total\\{result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 'NaN');
+};
+const refusedCount = (s: SmsopsUnderTest) => checksCount(s, 'refused');
+const settle = () => new Promise((resolve) => setTimeout(resolve, 400));
+
+describe("a reply's delivery reports, confirmed at Wavix before they settle it", () => {
+  it('a forged "Delivered" before the real "Undelivered": the thread ends Undelivered, the forgery refused and counted', async () => {
+    const s = await start();
+    // The carrier will not reach the customer: Wavix's record ends undelivered.
+    const failing = await fetch(`${s.emulator.url}/_emulator/failing-destinations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ number: CUSTOMER, error: 'Absent subscriber' }),
+    });
+    expect(failing.status).toBe(201);
+    const id = await sentReply(s);
+    // Whoever holds the webhook secret reads the Wavix id off the status line and posts "delivered" first.
+    await report(s, { message_id: id, status: 'delivered' });
+    await settle();
+    expect(statusLine(s)).toBe(`Sent · Wavix id \`${id}\` · 1 segment, GSM-7`);
+    expect(replyRow(s).status).toBe('accepted');
+    // The carrier's real outcome, recorded and reported by Wavix.
+    await s.emulator.clock.advance(SENT_AFTER_MS + FINAL_AFTER_MS + 100);
+    await report(s, { message_id: id, status: 'undelivered', error: 'Absent subscriber' });
+    await waitUntil(
+      () => statusLine(s).startsWith('Undelivered'),
+      5000,
+      () => `the undelivered line, got ${statusLine(s)}`,
+    );
+    expect(statusLine(s)).toContain('Absent subscriber');
+    // The forged one, asked again, is contradicted by Wavix's record: refused, nothing moves.
+    await s.emulator.clock.advance(2 * MINUTE);
+    expect(await runLookups(s)).toContain('1 refused');
+    expect(replyRow(s).status).toBe('undelivered');
+    expect(statusLine(s)).toMatch(/^Undelivered/);
+    expect(await refusedCount(s)).toBe(1);
+  });
+
+  it('a forged report linking a made-up Wavix id to a reply of unknown outcome: refused, and the look-up still finds the real send', async () => {
+    const s = await start();
+    const threadTs = await relayedThread(s, 'confirm');
+    counter += 1;
+    s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 500, afterActing: true });
+    await replyInThread(s, threadTs, REPLY_TS(), 'On its way', `EvConfirm${counter}`);
+    await waitUntil(
+      () => statusLine(s).startsWith('May have been sent'),
+      10_000,
+      () => `the unknown line, got ${statusLine(s)}`,
+    );
+    const [sms] = s.emulator.state().messages.filter((m) => m.direction === 'outbound');
+    // The reply's tag, read from its Slack link, on a report of a message Wavix never sent.
+    await report(s, {
+      message_id: 'made-up-1',
+      status: 'sent',
+      tag: replyTagOf({ slackChannel: INBOX, slackMessageTs: REPLY_TS() }),
+    });
+    await waitUntil(
+      () => askedWavixFor(s, 'made-up-1') > 0,
+      5000,
+      () => 'Wavix asked about the report',
+    );
+    await settle();
+    expect(replyRow(s)).toEqual({ status: 'unknown', id: null });
+    expect(statusLine(s)).toMatch(/^May have been sent/);
+    expect(await refusedCount(s)).toBe(1);
+    // The look a minute on finds the real send by its tag.
+    await s.emulator.clock.advance(MINUTE + 1000);
+    expect(await runLookups(s)).toContain('1 found');
+    await waitUntil(
+      () => statusLine(s).includes(`Wavix id \`${sms?.message_id}\``),
+      5000,
+      () => `the real send's line, got ${statusLine(s)}`,
+    );
+    expect(replyRow(s).id).toBe(sms?.message_id);
+  });
+
+  it('a genuine "Delivered" is applied once Wavix confirms it: the status line says Delivered with its Wavix id', async () => {
+    const s = await start();
+    const id = await sentReply(s);
+    wavixRecords(s, { message_id: id, status: 'delivered' });
+    await report(s, { message_id: id, status: 'delivered' });
+    await waitUntil(
+      () => statusLine(s).startsWith('Delivered'),
+      5000,
+      () => `the delivered line, got ${statusLine(s)}`,
+    );
+    expect(statusLine(s)).toBe(`Delivered · Wavix id \`${id}\` · 1 segment, GSM-7`);
+    expect(askedWavixFor(s, id)).toBe(1);
+    expect(await refusedCount(s)).toBe(0);
+  });
+
+  it('Wavix down when the report comes: kept, not applied, and applied once Wavix answers', async () => {
+    const s = await start();
+    const id = await sentReply(s);
+    wavixRecords(s, { message_id: id, status: 'delivered' });
+    s.emulator.injectFault({ method: 'GET', path: `/v3/messages/${id}`, status: 503, times: 10 });
+    await report(s, { message_id: id, status: 'delivered' });
+    // Every try of that check answered 503: the report is kept for later.
+    for (let i = 0; i < 100 && (await checksCount(s, 'failed')) < 1; i += 1) await settle();
+    expect(await checksCount(s, 'failed')).toBe(1);
+    expect(statusLine(s)).toBe(`Sent · Wavix id \`${id}\` · 1 segment, GSM-7`);
+    s.emulator.clearFaults();
+    await s.emulator.clock.advance(2 * MINUTE);
+    expect(await runLookups(s)).toContain('1 applied');
+    await waitUntil(
+      () => statusLine(s).startsWith('Delivered'),
+      5000,
+      () => `the delivered line, got ${statusLine(s)}`,
+    );
+    expect(replyRow(s).status).toBe('delivered');
+  });
+});
