@@ -29,7 +29,7 @@ export interface ReplyLookupJob {
    * Confirms at Wavix the delivery reports of replies held for it (a webhook just held one): at most one round at a
    * time, another after it when asked meanwhile.
    */
-  confirmHeldReports(): Promise<void>;
+  confirmHeldReports(cancellation?: AbortSignal): Promise<void>;
 }
 
 /**
@@ -166,8 +166,8 @@ export function createReplyLookupJob(deps: {
         deps.checks.due(now, 1).length === 0
       );
     },
-    confirmHeldReports: async () => {
-      await checkHeld(deps.wavix.messages).catch((error: unknown) =>
+    confirmHeldReports: async (cancellation) => {
+      await checkHeld(cancellableBy(deps.wavix, cancellation).messages).catch((error: unknown) =>
         deps.logger.warn("the check of a reply's delivery report at Wavix failed", { error: describeError(error) }),
       );
     },

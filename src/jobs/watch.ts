@@ -176,6 +176,10 @@ export function createWatch(options: {
     now,
   });
 
+  // The checks webhooks start (Watch.confirmHeldReplyReports), outside the scheduler's runs.
+  const checksStopped = new AbortController();
+  const checksInFlight = new Set<Promise<void>>();
+
   const { schedules } = options;
   const jobs: JobDefinition[] = [
     {
@@ -265,7 +269,12 @@ export function createWatch(options: {
     },
     receiveTenDlc: tenDlc.receive,
     replyLookups: replyLookups.health,
-    confirmHeldReplyReports: () => void replyLookups.confirmHeldReports(),
+    confirmHeldReplyReports: () => {
+      if (checksStopped.signal.aborted) return;
+      const check = replyLookups.confirmHeldReports(checksStopped.signal);
+      checksInFlight.add(check);
+      void check.finally(() => checksInFlight.delete(check));
+    },
     scheduler,
     start: () => {
       scheduler.start();
@@ -280,9 +289,12 @@ export function createWatch(options: {
         (error: unknown) => logger.warn('10DLC status webhooks not set', { error: describeError(error) }),
       );
     },
-    stop: () => {
+    stop: async () => {
       retention.stop();
-      return scheduler.stop();
+      // A check a webhook started is cut (its report stays held for the next start) and waited for, so nothing
+      // writes after the store closes.
+      checksStopped.abort();
+      await Promise.all([scheduler.stop(), ...checksInFlight]);
     },
   };
 }
