@@ -137,6 +137,32 @@ describe("a reply's delivery reports, confirmed at Wavix before they settle it",
     expect(replyRow(s).id).toBe(sms?.message_id);
   });
 
+  it("another reply's real Wavix id posted with this reply's tag: refused, this reply stays unknown and unlinked", async () => {
+    const s = await start();
+    const otherId = await sentReply(s);
+    // A second reply in the same thread, whose send Wavix answered 500 without sending it.
+    const threadTs = (s.db.prepare('SELECT thread_ts AS ts FROM conversation_replies').get() as { ts: string }).ts;
+    counter += 1;
+    s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 500 });
+    await replyInThread(s, threadTs, REPLY_TS(), 'On its way', `EvConfirm${counter}`);
+    await waitUntil(
+      () => statusLine(s).startsWith('May have been sent'),
+      10_000,
+      () => `the unknown line, got ${statusLine(s)}`,
+    );
+    await report(s, {
+      message_id: otherId,
+      status: 'sent',
+      tag: replyTagOf({ slackChannel: INBOX, slackMessageTs: REPLY_TS() }),
+    });
+    for (let i = 0; i < 20 && (await refusedCount(s)) < 1; i += 1) await settle();
+    expect(await refusedCount(s)).toBe(1);
+    const row = s.db
+      .prepare('SELECT status, wavix_message_id AS id FROM conversation_replies WHERE slack_message_ts = ?')
+      .get(REPLY_TS());
+    expect(row).toEqual({ status: 'unknown', id: null });
+  });
+
   it('a genuine "Delivered" is applied once Wavix confirms it: the status line says Delivered with its Wavix id', async () => {
     const s = await start();
     const id = await sentReply(s);
@@ -159,7 +185,7 @@ describe("a reply's delivery reports, confirmed at Wavix before they settle it",
     s.emulator.injectFault({ method: 'GET', path: `/v3/messages/${id}`, status: 503, times: 10 });
     await report(s, { message_id: id, status: 'delivered' });
     // Every try of that check answered 503: the report is kept for later.
-    for (let i = 0; i < 100 && (await checksCount(s, 'failed')) < 1; i += 1) await settle();
+    for (let i = 0; i < 20 && (await checksCount(s, 'failed')) < 1; i += 1) await settle();
     expect(await checksCount(s, 'failed')).toBe(1);
     expect(statusLine(s)).toBe(`Sent · Wavix id \`${id}\` · 1 segment, GSM-7`);
     s.emulator.clearFaults();
