@@ -80,6 +80,15 @@ export class UnexpectedError extends AppError {
 
 type AccessServices = Pick<SetupServices, 'adminUsers' | 'directory'>;
 
+/** Whether Slack says someone is a full member of the workspace; a thrown error becomes a refusal's reason. */
+async function askIsFullMember(directory: SetupServices['directory'], userId: string): Promise<Result<boolean>> {
+  try {
+    return await directory.isFullMember(userId);
+  } catch (error) {
+    return err(new UnexpectedError('check who is a member of the workspace', error));
+  }
+}
+
 /**
  * Refuses an alert's Acknowledge or Snooze from a guest or a member of another organisation (a vendor in a Slack
  * Connect alert channel) unless SLACK_ALERT_USERS or SLACK_ADMIN_USERS names them: a snooze keeps the team's alert
@@ -92,12 +101,7 @@ export async function checkMayHandleAlert(
   change: ChangeDescription,
 ): Promise<Result<void>> {
   if (services.alertUsers.includes(actor.userId) || services.adminUsers.includes(actor.userId)) return ok(undefined);
-  let full: Result<boolean>;
-  try {
-    full = await services.directory.isFullMember(actor.userId);
-  } catch (error) {
-    full = err(new UnexpectedError('check who is a member of the workspace', error));
-  }
+  const full = await askIsFullMember(services.directory, actor.userId);
   if (full.ok && full.value) return ok(undefined);
   const refusal: Refusal = full.ok ? { kind: 'guest-or-external' } : { kind: 'member-check-failed', why: full.error.userMessage };
   const detail = full.ok ? 'a guest or of another organisation' : 'could not check that they are a full member';
@@ -120,12 +124,7 @@ export async function checkMayUseSmsops(
 ): Promise<Result<void>> {
   const named = [services.adminUsers, services.replyUsers, services.alertUsers];
   if (named.some((users) => users.includes(actor.userId))) return ok(undefined);
-  let full: Result<boolean>;
-  try {
-    full = await services.directory.isFullMember(actor.userId);
-  } catch (error) {
-    full = err(new UnexpectedError('check who is a member of the workspace', error));
-  }
+  const full = await askIsFullMember(services.directory, actor.userId);
   if (full.ok && full.value) return ok(undefined);
   const refusal: Refusal = full.ok
     ? { kind: 'not-a-full-member', userId: actor.userId }
