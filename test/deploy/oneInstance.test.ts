@@ -38,9 +38,24 @@ describe('one smsops per database', () => {
     return { code, logs: p.logs.join('\n') };
   };
 
-  it('refuses a second process naming the first, and starts once the first is gone', { timeout: 90_000 }, async () => {
+  /** A database file in a directory of its own, removed after the test. */
+  const freshDatabase = () => {
     dir = mkdtempSync(join(tmpdir(), 'smsops-lease-'));
-    const db = join(dir, 'smsops.db');
+    return join(dir, 'smsops.db');
+  };
+  /** One statement run as another process would, through a connection of its own. */
+  const asAnotherProcess = (databasePath: string, sql: string, ...params: unknown[]) => {
+    const other = new Database(databasePath);
+    try {
+      other.prepare(sql).run(...params);
+    } finally {
+      other.close();
+    }
+  };
+  const TAKEN_BY_BOX_TWO = "UPDATE instance_lease SET holder_id = 'intruder', host = 'box-two', pid = 77 WHERE id = 1";
+
+  it('refuses a second process naming the first, and starts once the first is gone', { timeout: 90_000 }, async () => {
+    const db = freshDatabase();
     const first = await start(db);
 
     const second = await refused(db);
@@ -63,8 +78,7 @@ describe('one smsops per database', () => {
   });
 
   it('waits for the lease of another host to expire', { timeout: 40_000 }, async () => {
-    dir = mkdtempSync(join(tmpdir(), 'smsops-lease-'));
-    const db = join(dir, 'smsops.db');
+    const db = freshDatabase();
     const first = await start(db);
     first.p.child.kill('SIGTERM');
     await first.p.exited;
@@ -97,14 +111,11 @@ describe('one smsops per database', () => {
   it('stops and exits 1 when its lease is taken by someone else, leaving the new holder its lease', {
     timeout: 60_000,
   }, async () => {
-    dir = mkdtempSync(join(tmpdir(), 'smsops-lease-'));
-    const db = join(dir, 'smsops.db');
+    const db = freshDatabase();
     const app = await start(db);
     expect((await fetch(`http://127.0.0.1:${app.port}/healthz`)).status).toBe(200);
     // Split brain: another machine's clock ran ahead, it saw the lease expired and took it.
-    const other = new Database(db);
-    other.prepare("UPDATE instance_lease SET holder_id = 'intruder', host = 'box-two', pid = 77 WHERE id = 1").run();
-    other.close();
+    asAnotherProcess(db, TAKEN_BY_BOX_TWO);
     // It can never relay again: it ends by itself, exit 1, for its supervisor to start it again.
     expect((await app.p.exited).code).toBe(1);
     expect(app.p.logs.some((l) => l.includes('instance lease lost') && l.includes('box-two') && l.includes('"pid":77'))).toBe(
@@ -113,9 +124,7 @@ describe('one smsops per database', () => {
     expect(app.p.logs.join('\n')).toContain('can no longer relay without the instance lease; exiting 1');
     // What that start does while box-two holds the lease: refused at once (exit 1), not waiting, as the line says; the
     // line said "that start waits for a process holding the lease", and systemd gives up after 10 such starts.
-    const box = new Database(db);
-    box.prepare('UPDATE instance_lease SET heartbeat_at = ?, expires_at = ?').run(Date.now(), Date.now() + 60_000);
-    box.close();
+    asAnotherProcess(db, 'UPDATE instance_lease SET heartbeat_at = ?, expires_at = ?', Date.now(), Date.now() + 60_000);
     const restarted = await refused(db);
     expect(restarted.code).toBe(1);
     expect(app.p.logs.join('\n')).toContain('a start is refused while another process holds the lease, exit 1 again');
@@ -128,14 +137,11 @@ describe('one smsops per database', () => {
   it('does not go on acknowledging SMS that nothing relays once the process that took its lease gave it back', {
     timeout: 90_000,
   }, async () => {
-    dir = mkdtempSync(join(tmpdir(), 'smsops-lease-'));
-    const db = join(dir, 'smsops.db');
+    const db = freshDatabase();
     const app = await start(db);
     // This one frozen past its lease (SIGSTOP, a paused container); an orchestrator's second smsops took the lease,
     // failed to start (the port this one holds) and gave the lease back: the row is gone when this one wakes.
-    const other = new Database(db);
-    other.prepare('DELETE FROM instance_lease').run();
-    other.close();
+    asAnotherProcess(db, 'DELETE FROM instance_lease');
     // Before: it stayed up with "stopped relaying", acknowledging webhooks that stayed pending until someone restarted
     // it, with no alert (1,010 SMS in a probe). Now it exits 1 and the supervisor's next start takes the database.
     const exited = await Promise.race([app.p.exited, new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
@@ -148,13 +154,12 @@ describe('one smsops per database', () => {
   it('woken from a freeze after another process took its lease, stores no webhook waiting for it', {
     timeout: 60_000,
   }, async () => {
-    dir = mkdtempSync(join(tmpdir(), 'smsops-lease-'));
-    const db = join(dir, 'smsops.db');
+    const db = freshDatabase();
     const app = await start(db);
     process.kill(app.p.pid, 'SIGSTOP');
     // While it is frozen another smsops took the database, and Wavix posts an SMS to the frozen one's port.
     const other = new Database(db);
-    other.prepare("UPDATE instance_lease SET holder_id = 'intruder', host = 'box-two', pid = 77 WHERE id = 1").run();
+    other.prepare(TAKEN_BY_BOX_TWO).run();
     const posted = fetch(`http://127.0.0.1:${app.port}/webhooks/wavix/inbound/one-instance-secret-0123456789ab`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -177,15 +182,14 @@ describe('one smsops per database', () => {
   it("woken from a freeze after another process took its lease, stops without holding the holder's writes", {
     timeout: 60_000,
   }, async () => {
-    dir = mkdtempSync(join(tmpdir(), 'smsops-lease-'));
-    const db = join(dir, 'smsops.db');
+    const db = freshDatabase();
     const app = await start(db);
     process.kill(app.p.pid, 'SIGSTOP');
     // The holder took the database and wrote while this one was frozen: a WAL of ~40 MB not checkpointed yet.
     const holder = new Database(db);
     holder.pragma('busy_timeout = 100'); // smsops' own wait for the write lock
     holder.pragma('wal_autocheckpoint = 0');
-    holder.prepare("UPDATE instance_lease SET holder_id = 'intruder', host = 'box-two', pid = 77 WHERE id = 1").run();
+    holder.prepare(TAKEN_BY_BOX_TWO).run();
     holder.exec('CREATE TABLE holder_writes (id INTEGER PRIMARY KEY, filler BLOB)');
     const insert = holder.prepare('INSERT INTO holder_writes (filler) VALUES (randomblob(4000))');
     holder.transaction(() => {
@@ -211,8 +215,7 @@ describe('one smsops per database', () => {
   it('stops relaying and fails /healthz while its lease runs out unrenewed (database locked), and resumes after', {
     timeout: 60_000,
   }, async () => {
-    dir = mkdtempSync(join(tmpdir(), 'smsops-lease-'));
-    const db = join(dir, 'smsops.db');
+    const db = freshDatabase();
     const app = await start(db);
     const healthz = async () => {
       const res = await fetch(`http://127.0.0.1:${app.port}/healthz`);
