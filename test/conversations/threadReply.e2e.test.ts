@@ -123,6 +123,21 @@ const deleteEvent = (threadTs: string, ts: string, text: string) =>
     previous_message: { type: 'message', user: REPLIER, text, ts, thread_ts: threadTs },
   });
 
+/** "Done :partyparrot:" as Slack's rich text carries it: a custom emoji, which the customer would read as its name. */
+const DONE_PARTYPARROT_BLOCKS = [
+  {
+    type: 'rich_text',
+    elements: [
+      {
+        type: 'rich_text_section',
+        elements: [
+          { type: 'text', text: 'Done ' },
+          { type: 'emoji', name: 'partyparrot' },
+        ],
+      },
+    ],
+  },
+];
 const outboundSms = () => t.emulator.state().messages.filter((m) => m.direction === 'outbound');
 const sendsToWavix = () => t.emulator.requests().filter((r) => r.method === 'POST' && r.path === '/v3/messages');
 const threadPosts = (threadTs: string) =>
@@ -353,20 +368,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
   it('tells the writer, to them only, that a custom emoji goes out as its name', async () => {
     const threadTs = await relayedThread();
     await reply(threadTs, 'Done :partyparrot:', {
-      blocks: [
-        {
-          type: 'rich_text',
-          elements: [
-            {
-              type: 'rich_text_section',
-              elements: [
-                { type: 'text', text: 'Done ' },
-                { type: 'emoji', name: 'partyparrot' },
-              ],
-            },
-          ],
-        },
-      ],
+      blocks: DONE_PARTYPARROT_BLOCKS,
     });
     const told = () => t.fakeSlack.callsTo('chat.postEphemeral').filter((c) => c.args.user === REPLIER);
     await waitUntil(
@@ -739,20 +741,7 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     const replyTs = nextTs();
     await reply(threadTs, 'Done :partyparrot:', {
       ts: replyTs,
-      blocks: [
-        {
-          type: 'rich_text',
-          elements: [
-            {
-              type: 'rich_text_section',
-              elements: [
-                { type: 'text', text: 'Done ' },
-                { type: 'emoji', name: 'partyparrot' },
-              ],
-            },
-          ],
-        },
-      ],
+      blocks: DONE_PARTYPARROT_BLOCKS,
     });
     await waitUntil(
       () => rows('SELECT 1 FROM conversation_replies').length === 1,
