@@ -55,7 +55,8 @@ export type Intake<T> = Result<{ fields: T; warnings: string[] }, WebhookRejecti
 export type WebhookRejectionCode = 'malformed_json' | 'not_an_object' | 'unusable_fields' | 'delivery_report' | 'inbound_message';
 
 /** Why readInboundMessage gave up on a body: it is a delivery report (never refused: the ingest takes it as one). */
-const DELIVERY_REPORT_ON_INBOUND = 'a delivery report (a status, no message_body) posted to the inbound SMS webhook';
+const DELIVERY_REPORT_ON_INBOUND =
+  'a delivery report (a status, no message_body or received_at) posted to the inbound SMS webhook';
 /** Why readDeliveryReport gave up on a body: it is an SMS (never refused: the relay takes it as one). */
 const INBOUND_MESSAGE_ON_DLR = 'an inbound SMS (a message_body, no status) posted to the delivery report webhook';
 
@@ -178,6 +179,21 @@ function refusal(kind: string, issues: readonly z.core.$ZodIssue[], json: Record
   return new WebhookRejection(`not a usable Wavix ${kind}: ${problems}`, 'unusable_fields', usableIdentifier(json.message_id));
 }
 
+/** Fields only a delivery report has (current and older descriptions); an SMS never carries one of them. */
+const REPORT_ONLY_FIELDS = ['sent', 'delivered', 'segments_count', 'segments', 'charge', 'carrier_fees'] as const;
+
+/**
+ * A body at the inbound URL that is a delivery report: a status, a report's own fields, and neither an SMS's text nor
+ * its received_at. A status alone is not enough: an SMS whose text came under another name and that merely carried a
+ * status was taken for a report, answered 200 and never relayed (a probe), where PortSIP gets its bytes as they came.
+ */
+const isDeliveryReportShaped = (json: Record<string, unknown>): boolean =>
+  typeof json.status === 'string' &&
+  'message_id' in json &&
+  !('message_body' in json) &&
+  !('received_at' in json) &&
+  REPORT_ONLY_FIELDS.some((field) => field in json);
+
 /** Reads an InboundMessage webhook body. */
 export function readInboundMessage(body: Buffer): Intake<InboundFields> {
   const parsedJson = parseJsonObject(body);
@@ -200,7 +216,7 @@ export function readInboundMessage(body: Buffer): Intake<InboundFields> {
     // Wavix's DLR webhook pointed at smsops' inbound URL (pasted into the portal's wrong field: both end with the same
     // secret): each report of a reply was stored as an SMS from the team's own number, posted to Slack and relayed to
     // PortSIP, and the reply never learnt its outcome (a probe). Read only here, off the documented SMS's path.
-    if (!('message_body' in json) && typeof json.status === 'string' && 'message_id' in json)
+    if (isDeliveryReportShaped(json))
       return err(new WebhookRejection(DELIVERY_REPORT_ON_INBOUND, 'delivery_report', usableIdentifier(json.message_id)));
     const intake = inboundMessageIntakeSchema.safeParse(json);
     if (!intake.success) return err(refusal('InboundMessage', intake.error.issues, json));

@@ -73,3 +73,25 @@ describe('webhooks posted to the other route', () => {
     expect(count('SELECT count(*) FROM inbound_messages WHERE wavix_message_id = ?', 'sms-on-dlr-1')).toBe(1);
   });
 });
+
+describe('an SMS that merely carries a status', () => {
+  it('relays an inbound SMS with a status field and no message_body (its text under another name) to PortSIP', async () => {
+    ({ t, sink } = await rig.start());
+    const sms = {
+      message_id: 'sms-with-status-1',
+      from: '447400123456',
+      to: '14155550100',
+      text: 'hello from a drifted payload',
+      status: 'received',
+      received_at: '2026-11-25T10:00:00.000Z',
+    };
+    expect(await post('inbound', sms)).toBe(200);
+    await waitUntil(
+      () => sink.received.length === 1,
+      5_000,
+      () => 'the SMS at PortSIP',
+    );
+    expect(sink.received[0]?.body.toString()).toBe(JSON.stringify(sms));
+    expect(count('SELECT count(*) FROM inbound_messages WHERE wavix_message_id = ?', 'sms-with-status-1')).toBe(1);
+  });
+});
