@@ -1,5 +1,6 @@
 import { parseIsoTime } from './isoTime.js';
 import { classifyConsentKeyword } from './model/optOutKeywords.js';
+import { nationalDigitsOf } from './phone.js';
 import type { OptOut, OptOutsRepository } from './ports/optOuts.js';
 
 /**
@@ -33,8 +34,16 @@ export function recordConsentKeyword(
     });
     return { change: 'opted_out', optOut, created };
   }
-  if (kind === 'opt_in')
-    return { change: 'opted_in', lifted: optOuts.lift(message.from, message.to, keyword ?? 'START', message.at) };
+  if (kind === 'opt_in') {
+    const liftedBy = keyword ?? 'START';
+    const lifted = optOuts.lift(message.from, message.to, liftedBy, message.at);
+    // A STOP texted as (323) 555-0100 before national forms were read in their country is kept under 3235550100, and
+    // replies check those digits too (replyAssessment.ts): their START, now read as 13235550100, lifted nothing there,
+    // so replies stayed refused as 'the customer texted STOP' after they opted back in (a probe).
+    const national = nationalDigitsOf(message.from);
+    const older = national === undefined ? undefined : optOuts.lift(national, message.to, liftedBy, message.at);
+    return { change: 'opted_in', lifted: lifted ?? older };
+  }
   return { change: 'none' };
 }
 

@@ -1159,6 +1159,41 @@ describe('a reply in the Slack thread of a relayed SMS', () => {
     expect(sendsToWavix()).toEqual([]);
   });
 
+  it('lets a national-form sender who texted STOP under its bare digits opt back in with START', async () => {
+    // Kept under 3235550100 before national forms were read in their country; their START now comes as 13235550100.
+    createOptOutsRepository(t.db).record({
+      customerNumber: '3235550100',
+      sender: OUR_NUMBER,
+      source: 'inbound_keyword',
+      keyword: 'STOP',
+      at: Date.now() - 3_600_000,
+    });
+    const start = await fetch(`${t.smsops.url}/webhooks/wavix/inbound/${WEBHOOK_SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        message_id: `in-start-${Date.now()}`,
+        from: '(323) 555-0100',
+        to: OUR_NUMBER,
+        message_body: { text: 'START', media: null },
+        received_at: new Date().toISOString(),
+      }),
+    });
+    expect(start.status).toBe(200);
+    await waitUntil(
+      () => rows('SELECT * FROM opt_outs WHERE customer_number = ? AND lifted_at IS NULL', '3235550100').length === 0,
+      5000,
+      () => 'the old opt-out lifted by the START',
+    );
+    const threadTs = await relayedThread('(323) 555-0100');
+    await reply(threadTs, 'Welcome back');
+    await waitUntil(
+      () => sendsToWavix().length === 1,
+      5000,
+      () => 'the reply sent to Wavix',
+    );
+  });
+
   it('says the customer opted out when Wavix refuses the send for it (STOP received by Wavix), and sends nothing', async () => {
     const threadTs = await relayedThread();
     // The customer texts STOP; the carrier (here the emulator) puts them on Wavix's opt-out list.
