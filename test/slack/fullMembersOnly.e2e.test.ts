@@ -9,6 +9,7 @@ import {
   startSmsopsUnderTest,
   stopCheckingSecrets,
 } from '../helpers/smsopsUnderTest.js';
+import { sleep, waitUntil } from '../helpers/waitUntil.js';
 
 /**
  * `/sms` works in every channel the app is in, Slack Connect ones included, and for guests: smsops answers full
@@ -137,5 +138,48 @@ describe('smsops answers full members of the workspace only', () => {
     const [answer] = (await t.fakeSlack.waitForResponses(before + 1)).slice(before);
     expect(readable(answer?.body)).toContain('smsops is for full members of this Slack workspace');
     expect(readable(answer?.body)).not.toContain('SMS doctor');
+  });
+});
+
+describe('the full-member check and Slack’s 3-second trigger', () => {
+  it('opens the Sender ID form within the trigger’s 3 s while Slack is slow to say who the member is', async () => {
+    await start();
+    const MEMBER = 'U0MEMBER77';
+    // users.info answers only after 3.5 s (a slow Slack): views.open must not wait for it, its trigger_id lasts 3 s.
+    const release = t.fakeSlack.hang('users.info', (call) => call.args.user === MEMBER);
+    const timer = setTimeout(release, 3_500);
+    const sentAt = Date.now();
+    await t.slack.command('senderid create', { userId: MEMBER });
+    try {
+      await waitUntil(
+        () => t.fakeSlack.callsTo('views.open').length > 0,
+        6_000,
+        () => 'views.open',
+      );
+      const opened = t.fakeSlack.callsTo('views.open')[0];
+      expect((opened?.at ?? Number.POSITIVE_INFINITY) - sentAt).toBeLessThan(2_500);
+      // Filled with the account's numbers only once Slack said who they are.
+      await waitUntil(
+        () => t.fakeSlack.callsTo('views.update').length > 0,
+        6_000,
+        () => 'views.update',
+      );
+      expect((t.fakeSlack.callsTo('views.update')[0]?.at ?? 0) - sentAt).toBeGreaterThanOrEqual(3_400);
+      expect(JSON.stringify(t.fakeSlack.callsTo('views.update')[0]?.args.view)).not.toContain('did not open this form');
+    } finally {
+      clearTimeout(timer);
+      release();
+    }
+  });
+
+  it('shows a guest no numbers in a Sender ID form opened before the check answered', async () => {
+    await start();
+    const before = t.fakeSlack.responses.length;
+    await t.slack.command('senderid create', { userId: GUEST });
+    const refusal = readable((await t.fakeSlack.waitForResponses(before + 1)).at(-1)?.body);
+    expect(refusal).toContain('smsops is for full members of this Slack workspace');
+    await sleep(300);
+    for (const call of [...t.fakeSlack.callsTo('views.open'), ...t.fakeSlack.callsTo('views.update')])
+      expect(JSON.stringify(call.args.view)).not.toMatch(/415|numbers_value|\+1 /);
   });
 });

@@ -52,8 +52,9 @@ export function openSenderIdFormListener(deps: SlackDeps) {
       client,
       reply: replier({ respond, client, channelId, userId: body.user.id, logger: deps.logger }),
     };
-    // The form's number search lists the account's numbers: for those `/sms senderid create` is for.
-    if (await refusedToOutsider(interaction, 'senderid.create', 'open the Sender ID form')) return;
-    await openSenderIdForm(interaction, body.trigger_id);
+    // The form's number search lists the account's numbers: for those `/sms senderid create` is for. Asked while the
+    // form opens (the trigger_id lasts 3 s), which is filled only once it passed.
+    const refused = refusedToOutsider(interaction, 'senderid.create', 'open the Sender ID form');
+    await openSenderIdForm(interaction, body.trigger_id, undefined, refused);
   };
 }

@@ -20,9 +20,21 @@ const SENDER_ID_APPROVALS_JOB = 'sender-id-approvals';
 /**
  * Opens the Sender ID form within the trigger's 3 seconds with a placeholder, then fills it once the account's
  * SMS-enabled numbers are known (Wavix may be slow; the trigger id would expire waiting for it).
+ *
+ * `refused` is the full-member check (refusedToOutsider), started by the caller and answered meanwhile: waiting for it
+ * before views.open let a slow users.info (3.5 s) expire the trigger, and a member was told 'Slack did not open the
+ * form in time' (a probe). The placeholder shows nothing of the account; a refused person's form says so instead of
+ * being filled, and the refusal itself comes as a message.
  */
-export async function openSenderIdForm(interaction: Interaction, triggerId: string, prefill?: SenderIdPrefill): Promise<void> {
+export async function openSenderIdForm(
+  interaction: Interaction,
+  triggerId: string,
+  prefill?: SenderIdPrefill,
+  refused: Promise<boolean> = Promise.resolve(false),
+): Promise<void> {
   const { deps } = interaction;
+  // Awaited below whichever way views.open goes; a failure meanwhile is the caller's (slowPart), not an unhandled one.
+  refused.catch(() => undefined);
   // Its own client, which rejects rate-limited calls: a member opening the form in a loop got views.open a 429 that
   // paused Bolt's client, which answers everyone, for its Retry-After. Rate-limited, the person is told to try again.
   const client = deps.formSlack;
@@ -38,6 +50,8 @@ export async function openSenderIdForm(interaction: Interaction, triggerId: stri
     });
   } catch (error) {
     deps.logger.warn('could not open the Sender ID form', { error: describeError(error) });
+    // Told why in words already: no form was for them.
+    if (await refused) return;
     await interaction.reply({
       text: 'Slack did not open the form in time; run `/sms senderid create` again.',
       blocks: [],
@@ -45,6 +59,10 @@ export async function openSenderIdForm(interaction: Interaction, triggerId: stri
     return;
   }
   const viewId = opened.view?.id;
+  if (await refused) {
+    if (viewId) await closeRefusedForm(client, viewId, deps.logger);
+    return;
+  }
   if (!viewId) return;
   // Numbers read within the minute serve (a member opening the form in a loop read the whole account each time); a
   // read is kept for the form's number search too, whose first keystrokes would otherwise read Wavix all over again.
@@ -66,6 +84,18 @@ export async function openSenderIdForm(interaction: Interaction, triggerId: stri
       text: 'Slack did not accept the Sender ID form; close it and run `/sms senderid create` again.',
       blocks: [],
     });
+  }
+}
+
+/** A refused person's placeholder form: it says so (the refusal's words come as a message), never their numbers. */
+async function closeRefusedForm(client: Interaction['deps']['formSlack'], viewId: string, logger: Interaction['deps']['logger']) {
+  try {
+    await client.views.update({
+      view_id: viewId,
+      view: messageView('New Sender ID', 'smsops did not open this form for you: its message in Slack says why.'),
+    });
+  } catch (error) {
+    logger.warn('could not close a refused Sender ID form', { error: describeError(error) });
   }
 }
 

@@ -139,7 +139,11 @@ export function smsCommandListener(deps: SlackDeps) {
       interaction,
       `run /sms ${clip(command.text, 40)}`,
       async () => {
-        if (await refusedToOutsider(interaction, parsedCommand.kind, `run /sms ${parsedCommand.kind.replace('.', ' ')}`)) return;
+        const refused = refusedToOutsider(interaction, parsedCommand.kind, `run /sms ${parsedCommand.kind.replace('.', ' ')}`);
+        // The form's trigger_id lasts 3 s: it opens while the check is asked, and is filled only once it passed.
+        if (parsedCommand.kind === 'senderid.create')
+          return openSenderIdForm(interaction, command.trigger_id, parsedCommand.prefill, refused);
+        if (await refused) return;
         await run(interaction, parsedCommand, command.trigger_id);
       },
       COMMAND_REACH[parsedCommand.kind],
