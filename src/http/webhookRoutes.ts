@@ -54,7 +54,7 @@ function readBody(
  * (`busy`: answered, nothing stored), or a body cut short (nothing to answer).
  */
 export type Admission =
-  | { kind: 'admitted'; body: Buffer; contentType: string | null }
+  | { kind: 'admitted'; body: Buffer; contentType: string | null; matched: 'current' | number }
   | { kind: 'refused'; why: 'wrong_secret' | 'too_large' | 'undecodable' }
   | { kind: 'busy'; bytesInUse: number }
   | { kind: 'cut'; receivedBytes: number; declaredBytes: number | null };
@@ -169,14 +169,14 @@ export async function admitWebhook(
     return { kind: 'refused', why: 'too_large' };
   }
   const encoding = req.headers['content-encoding'];
-  if (encoding === undefined) return { kind: 'admitted', body: read.body, contentType };
+  if (encoding === undefined) return { kind: 'admitted', body: read.body, contentType, matched };
   const decoded = decodeContent(read.body, encoding, WEBHOOK_BODY_LIMIT);
   if (!decoded.ok) {
     gate.rejected.record({ route: gate.route, reason: decoded.reason, contentType, body: read.body, size: read.body.length });
     sendJson(res, decoded.status, { error: decoded.reason });
     return { kind: 'refused', why: decoded.status === 413 ? 'too_large' : 'undecodable' };
   }
-  return { kind: 'admitted', body: decoded.body, contentType };
+  return { kind: 'admitted', body: decoded.body, contentType, matched };
 }
 
 /**
@@ -238,7 +238,10 @@ export function webhookRoutes(deps: WebhookRouteDeps): Route[] {
       return;
     }
     const { body, contentType } = admitted;
-    const outcome = await deps.ingest[route]({ route, body, contentType });
+    // Under a WEBHOOK_SECRET_PREVIOUS_DLR secret: delivery reports only. The DLR route takes an SMS posted to it as an
+    // SMS (crossed webhooks), so without this the leaked secret's holder posted forged STOPs there: 200, opted out.
+    const reportsOnly = route === 'dlr' && typeof admitted.matched === 'number' && admitted.matched > previous.length;
+    const outcome = await deps.ingest[route]({ route, body, contentType, ...(reportsOnly ? { reportsOnly } : {}) });
     if (!outcome.ok) {
       deps.onIngested?.(route, 'rejected');
       const { code, reason, messageId } = outcome.error;

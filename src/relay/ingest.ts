@@ -60,6 +60,11 @@ export interface WebhookRequest {
   route: 'inbound' | 'dlr';
   body: Buffer;
   contentType: string | null;
+  /**
+   * Taken under a secret of WEBHOOK_SECRET_PREVIOUS_DLR, which may post delivery reports only: an SMS there is refused,
+   * not taken as an SMS posted to the wrong URL.
+   */
+  reportsOnly?: true;
 }
 
 function reject<T>(deps: IngestDeps, request: WebhookRequest, rejection: WebhookRejection): Result<T, WebhookRejection> {

@@ -653,7 +653,9 @@ export function startRelay(options: RelayOptions): Relay {
         commits
           .submit(() => ingestDeliveryReport(deps, r))
           .then((outcome) => {
-            if (outcome.ok || outcome.error.code !== 'inbound_message') return replyChanged(counted('dlr')(outcome));
+            // Never under a DLR-only secret (WEBHOOK_SECRET_PREVIOUS_DLR): a rotated-out secret posts no SMS or STOP.
+            if (outcome.ok || outcome.error.code !== 'inbound_message' || r.reportsOnly)
+              return replyChanged(counted('dlr')(outcome));
             smsOnDlr('dlr', { route: 'dlr' });
             return storeInbound({ ...r, route: 'inbound' });
           }),

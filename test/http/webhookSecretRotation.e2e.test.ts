@@ -141,6 +141,26 @@ describe('a webhook secret rotation with WEBHOOK_SECRET_PREVIOUS', () => {
     expect(await everywhere(s)).not.toContain(OLD);
   });
 
+  it('with the old secret in WEBHOOK_SECRET_PREVIOUS_DLR, an SMS posted to its DLR URL is not taken as an SMS either', async () => {
+    t = await startSmsopsUnderTest({ WEBHOOK_SECRET: NEW, WEBHOOK_SECRET_PREVIOUS_DLR: OLD });
+    const s = t;
+    // The leaked secret's holder posts the forged STOP to the DLR URL, which smsops takes an SMS at (crossed webhooks).
+    const stop = {
+      message_id: 'forged-stop-at-dlr',
+      from: '447400123456',
+      to: '14155550100',
+      message_body: { text: 'STOP', media: null },
+      received_at: new Date().toISOString(),
+    };
+    const answer = await post(s, `/webhooks/wavix/dlr/${OLD}`, stop);
+    expect(answer.status).toBe(400);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(s.db.prepare('SELECT count(*) FROM opt_outs').pluck().get()).toBe(0);
+    expect(s.db.prepare('SELECT count(*) FROM inbound_messages').pluck().get()).toBe(0);
+    // Under the current secret, an SMS at the DLR URL is still taken as the SMS it is.
+    expect((await post(s, `/webhooks/wavix/dlr/${NEW}`, { ...stop, message_id: 'real-at-dlr' })).status).toBe(200);
+  });
+
   it('a delivery report for a reply sent before the restart, posted to its old callback URL, moves the reply on', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smsops-rotation-'));
     dirs.push(dir);
