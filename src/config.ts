@@ -328,6 +328,15 @@ function crossVariableProblems(env: Record<string, string | undefined>): string[
       );
     }
   }
+  // Moved to WEBHOOK_SECRET_PREVIOUS_DLR but left in WEBHOOK_SECRET_PREVIOUS, an old secret still posts SMS and STOPs
+  // (the wider list wins), while the operator believes it posts delivery reports only (a probe).
+  const previous = new Set((env.WEBHOOK_SECRET_PREVIOUS ?? '').split(',').map((entry) => entry.trim()));
+  (env.WEBHOOK_SECRET_PREVIOUS_DLR ?? '').split(',').forEach((entry, i) => {
+    if (entry.trim() !== '' && previous.has(entry.trim()))
+      problems.push(
+        `WEBHOOK_SECRET_PREVIOUS_DLR entry ${i + 1} is in WEBHOOK_SECRET_PREVIOUS too, where it still posts SMS: remove it from WEBHOOK_SECRET_PREVIOUS`,
+      );
+  });
   return problems;
 }
 

@@ -275,4 +275,19 @@ describe('a changed webhook secret without WEBHOOK_SECRET_PREVIOUS', () => {
     const accepted = parseConfig({ ...base, WEBHOOK_SECRET: NEW, WEBHOOK_SECRET_PREVIOUS: ` ${OLD} ,` });
     expect(accepted.ok && accepted.value.previousWebhookSecrets).toEqual([OLD]);
   });
+
+  it('refuses at start a secret in both WEBHOOK_SECRET_PREVIOUS and WEBHOOK_SECRET_PREVIOUS_DLR, where it would still post SMS', () => {
+    const parsed = parseConfig({
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 'signing',
+      SLACK_ALERT_CHANNEL: ALERT_CHANNEL,
+      WAVIX_API_KEY: 'wavix-key-0123',
+      WEBHOOK_SECRET: NEW,
+      WEBHOOK_SECRET_PREVIOUS: OLD,
+      WEBHOOK_SECRET_PREVIOUS_DLR: ` ${OLD} `,
+    });
+    const said = parsed.ok ? 'accepted' : parsed.error.message;
+    expect(said).toContain('WEBHOOK_SECRET_PREVIOUS_DLR entry 1 is in WEBHOOK_SECRET_PREVIOUS too');
+    expect(said).not.toContain(OLD);
+  });
 });
