@@ -5,7 +5,7 @@ import { maskedCustomerNumber } from './customerNumberMask.js';
 import { InputError } from './inputError.js';
 import type { KeyedSerial } from './keyedSerial.js';
 import { FORGET_ACTION } from './model/audit.js';
-import { formatPhoneForPeople, parsePhoneNumber, toWavixDigits } from './phone.js';
+import { formatPhoneForPeople, nationalDigitsOf, parsePhoneNumber, toWavixDigits } from './phone.js';
 import type {
   CustomerRecords,
   CustomerRecordsStore,
@@ -55,12 +55,26 @@ export type ForgetAsked =
       optOutsInForce: number;
       /** The digits as typed, when they were looked for too (bare digits a country reads as another number). */
       asTyped?: string;
+      alsoUnder?: string;
     }
   /**
    * What would go, for the admin to confirm: `seen` fingerprints those counts, `question` names this question in
    * the audit log (to tell the press that came second who removed it).
    */
-  | { kind: 'confirm'; subject: ForgetSubject; records: CustomerRecords; seen: string; askedAt: number; question: string };
+  | {
+      kind: 'confirm';
+      subject: ForgetSubject;
+      records: CustomerRecords;
+      seen: string;
+      askedAt: number;
+      question: string;
+      /**
+       * The number's national digits (3235550100 for +1 323 555 0100), when smsops holds records under them: how an
+       * SMS from a sender in national form was kept before such senders were read in their country. Said, not removed
+       * with these: they may also be another country's number (+32 3 555 01 00).
+       */
+      alsoUnder?: string;
+    };
 
 /** A "Remove" press: what its question carried back. */
 export interface ForgetConfirmed {
@@ -238,6 +252,10 @@ export async function askToForget(
     );
   }
   const records = deps.records.held(digits);
+  // A customer who texted as (323) 555-0100 before this reading has those SMS under 3235550100: an erasure of
+  // +1 323 555 0100 left them, and its question never said so (a probe).
+  const national = subject === likeliest ? nationalDigitsOf(digits) : undefined;
+  const alsoUnder = national !== undefined && !nothingToRemove(deps.records.held(national)) ? { alsoUnder: national } : {};
   if (records.undelivered > 0 || records.repliesSending > 0) {
     return err(new CustomerStillOwedError(masked, records.undelivered, records.repliesSending));
   }
@@ -247,6 +265,7 @@ export async function askToForget(
       subject,
       optOutsInForce: records.optOutsInForce,
       ...(asTyped ? { asTyped: asTyped.digits } : {}),
+      ...alsoUnder,
     });
   }
   const askedAt = deps.now();
@@ -258,6 +277,7 @@ export async function askToForget(
     seen: recordsFingerprint(records, { digits: subject.digits, question, askedAt }),
     askedAt,
     question,
+    ...alsoUnder,
   });
 }
 

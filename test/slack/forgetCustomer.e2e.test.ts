@@ -324,6 +324,20 @@ describe('/sms forget <number>', () => {
     expect(holdingNumber(s, CUSTOMER)).toEqual([]);
   });
 
+  it('says when a number’s national digits hold SMS too (a national-form sender kept so before), naming the command for them', async () => {
+    const s = await start();
+    // Before national forms were read in their country, an SMS from (323) 555-0100 was kept under 3235550100; their
+    // SMS since come as 13235550100.
+    expect((await postInbound(s, { from: '3235550100', to: OUR_NUMBER, text: 'before the upgrade' })).status).toBe(200);
+    expect((await postInbound(s, { from: '(323) 555-0100', to: OUR_NUMBER, text: 'after the upgrade' })).status).toBe(200);
+    await waitUntil(() => finished(s), 10_000, 'both relayed');
+    const { body } = await runCommand(s, 'forget +1 323 555 0100');
+    const question = readable(body);
+    expect(question).toContain('1 SMS received from them');
+    expect(question).toContain('Also held under `3235550100`');
+    expect(question).toContain('/sms forget 3235550100');
+  });
+
   it('finds nothing for a number that is only the start of a customer’s, and leaves that customer’s records as they are', async () => {
     const s = await start();
     await conversation(s);

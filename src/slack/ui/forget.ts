@@ -50,6 +50,12 @@ const optOutLine = (inForce: number) =>
 const NOT_COVERED =
   "Not covered: backups in `BACKUP_DIR` keep them until rotated out (the last `BACKUP_KEEP`; the one taken before the last upgrade, until the next upgrade replaces it); messages people typed in those threads are theirs (they, or a workspace admin, can delete them); smsops' posts older than `RETENTION_DAYS` are no longer known to it (Slack's own retention, or a workspace admin, removes those).";
 
+/** Records under the number's national digits, said beside the question: not removed with it (see ForgetAsked). */
+const alsoUnderLine = (national: string | undefined) =>
+  national === undefined
+    ? ''
+    : `*Also held under ${code(national)}:* how smsops kept SMS from a sender in national form (no country code) before it read them in the country of the number they texted. If those are this customer's, run ${code(`/sms forget ${national}`)} too (those digits may also be another country's number).`;
+
 export function forgetQuestionMessage(asked: ForgetAsked): SlackMessage {
   const { subject } = asked;
   if (asked.kind === 'nothing') {
@@ -67,7 +73,11 @@ export function forgetQuestionMessage(asked: ForgetAsked): SlackMessage {
       : [];
     return {
       text: escapeMrkdwn(text),
-      blocks: [section(`:information_source: ${escapeMrkdwn(text)} ${optOutLine(asked.optOutsInForce)}`.trim()), ...national],
+      blocks: [
+        section(`:information_source: ${escapeMrkdwn(text)} ${optOutLine(asked.optOutsInForce)}`.trim()),
+        ...national,
+        ...(asked.alsoUnder ? [section(alsoUnderLine(asked.alsoUnder))] : []),
+      ],
     };
   }
   const confirmation: ForgetConfirmation = {
@@ -84,6 +94,7 @@ export function forgetQuestionMessage(asked: ForgetAsked): SlackMessage {
         `:warning: *Remove everything smsops holds about ${escapeMrkdwn(subject.display)}?* This cannot be undone.\n${lines.join('\n')}`,
       ),
       ...(asked.records.optOutsInForce > 0 ? [section(optOutLine(asked.records.optOutsInForce))] : []),
+      ...(asked.alsoUnder ? [section(alsoUnderLine(asked.alsoUnder))] : []),
       {
         type: 'actions',
         elements: [
