@@ -336,6 +336,8 @@ describe('/sms forget <number>', () => {
     expect(question).toContain('1 SMS received from them');
     expect(question).toContain('Also held under `3235550100`');
     expect(question).toContain('/sms forget 3235550100');
+    // The command it names finds those.
+    expect(readable((await runCommand(s, 'forget 3235550100')).body)).toContain('1 SMS received from them');
   });
 
   it('finds nothing for a number that is only the start of a customer’s, and leaves that customer’s records as they are', async () => {
