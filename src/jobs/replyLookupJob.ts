@@ -57,7 +57,7 @@ export function createReplyLookupJob(deps: {
   );
   const checked = deps.metrics.counter(
     'smsops_reply_report_checks_total',
-    "Delivery reports of replies that would change them past undoing (a new Wavix id, a first final status), confirmed at Wavix before they apply, by result: applied (Wavix agreed), refused (Wavix contradicted it: forged, or not this reply's), not_yet (Wavix's record has not caught up; asked again), failed (Wavix did not answer; kept, asked again).",
+    "Delivery reports of replies that would change them past undoing (a new Wavix id, a first final status), confirmed at Wavix before they apply, by result: applied (Wavix agreed), refused (Wavix contradicted it: forged, or not this reply's), not_yet (Wavix's record has not caught up; asked again), failed (Wavix did not answer, or answered about the message in a shape smsops cannot read; kept, asked again, given up after 3 days).",
     ['result'],
     { initial: (['applied', 'refused', 'not_yet', 'failed'] as const).map((result) => ({ result })) },
   );
@@ -74,7 +74,7 @@ export function createReplyLookupJob(deps: {
     if (round.applied > 0) checked.inc({ result: 'applied' }, round.applied);
     if (round.refused > 0) checked.inc({ result: 'refused' }, round.refused);
     if (round.notYet > 0) checked.inc({ result: 'not_yet' }, round.notYet);
-    if (round.failed) checked.inc({ result: 'failed' });
+    if (round.unreadable > 0 || round.failed) checked.inc({ result: 'failed' }, round.unreadable + (round.failed ? 1 : 0));
   };
   const checkRound = async (messages: Pick<WavixClient, 'messages'>['messages']): Promise<CheckRound> => {
     const round = await checkHeldReplyReports(
@@ -127,8 +127,8 @@ export function createReplyLookupJob(deps: {
       const messages = cancellableBy(deps.wavix, cancellation).messages;
       const checks = await checkHeld(messages);
       const checksDone =
-        checks.applied + checks.refused + checks.notYet > 0 || checks.failed
-          ? `; delivery reports confirmed at Wavix: ${checks.applied} applied, ${checks.refused} refused, ${checks.notYet} not yet`
+        checks.applied + checks.refused + checks.notYet + checks.unreadable > 0 || checks.failed
+          ? `; delivery reports confirmed at Wavix: ${checks.applied} applied, ${checks.refused} refused, ${checks.notYet} not yet${checks.unreadable > 0 ? `, ${checks.unreadable} whose record Wavix answered in a shape smsops cannot read (kept, asked again later)` : ''}`
           : '';
       if (checks.failed) {
         const inARow = (failing?.inARow ?? 0) + 1;

@@ -34,12 +34,24 @@ export interface CheckRound {
   applied: number;
   refused: number;
   notYet: number;
+  /**
+   * Wavix answered about one message in a way that says nothing of it (a shape smsops cannot read, a 4xx other than
+   * 404): kept and asked again later, but the round goes on, since Wavix itself answers.
+   */
+  unreadable: number;
   /** Wavix did not answer one: the round stopped there, its report kept for the next. */
   failed: { error: string } | null;
 }
 
 /** Checks one round makes at most: each is a Wavix request, and replies are few. */
 const ROUND_LIMIT = 20;
+
+/**
+ * Failures that are Wavix's answer about the one message asked for, not Wavix being unreachable: its record in a shape
+ * smsops cannot read, or a request refused for that id. Stopping the round (and the reply-lookups job's look-ups with
+ * it) on one of them held every other reply up behind one odd record, for good.
+ */
+const ABOUT_THIS_MESSAGE: ReadonlySet<string> = new Set(['invalid_response', 'bad_request', 'validation', 'too_large']);
 
 /**
  * How long a held report may wait for Wavix to agree (its record still says an earlier status): a carrier's final
@@ -86,7 +98,7 @@ export function judgeHeldReport(held: HeldReplyReport, reply: ConversationReply,
  * report is kept, never applied unconfirmed nor dropped).
  */
 export async function checkHeldReplyReports(deps: ReplyReportCheckDeps, failuresInARow: number): Promise<CheckRound> {
-  const round: CheckRound = { applied: 0, refused: 0, notYet: 0, failed: null };
+  const round: CheckRound = { applied: 0, refused: 0, notYet: 0, unreadable: 0, failed: null };
   for (const held of deps.checks.due(deps.now(), ROUND_LIMIT)) {
     const reply = deps.replies.get(held.replyId);
     if (!reply) {
@@ -97,11 +109,24 @@ export async function checkHeldReplyReports(deps: ReplyReportCheckDeps, failures
     try {
       wavix = await deps.message(held.wavixMessageId);
     } catch (error) {
-      deps.checks.askAgainAt(held.id, deps.now() + lookupBackoffMs(failuresInARow + 1));
+      // Never confirmed in the time a genuine report has to be (Wavix down for days, or its record never readable):
+      // given up as one Wavix never agreed with, instead of held, and asked about, for good.
+      if (deps.now() - held.receivedAt >= HELD_REPORT_MAX_AGE_MS) {
+        deps.checks.decide(held.id, 'refused');
+        deps.onRefused('never_agreed');
+        round.refused += 1;
+        continue;
+      }
+      const aboutThisMessage = error instanceof WavixCallFailure && ABOUT_THIS_MESSAGE.has(error.kind);
+      deps.checks.askAgainAt(held.id, deps.now() + lookupBackoffMs(aboutThisMessage ? held.tries + 1 : failuresInARow + 1));
       deps.logger.warn("a reply's delivery report could not be confirmed at Wavix: kept, asked again later", {
         replyId: reply.id,
         ...(error instanceof WavixCallFailure ? { failure: error.kind, status: error.status } : { error: describeError(error) }),
       });
+      if (aboutThisMessage) {
+        round.unreadable += 1;
+        continue;
+      }
       round.failed = { error: error instanceof WavixCallFailure ? error.userMessage : describeError(error) };
       return round;
     }
