@@ -199,3 +199,42 @@ describe("a reply's delivery reports, confirmed at Wavix before they settle it",
     expect(replyRow(s).status).toBe('delivered');
   });
 });
+
+describe('a genuine report on the Wavix id a reply holds, whose record Wavix returns otherwise than smsops sent it', () => {
+  it('a record whose tag Wavix returns recased and cut: the Delivered is applied (its id is the reply’s own)', async () => {
+    const s = await start();
+    const id = await sentReply(s);
+    const tag = replyTagOf({ slackChannel: INBOX, slackMessageTs: REPLY_TS() });
+    wavixRecords(s, { message_id: id, status: 'delivered', tag: tag.toUpperCase().slice(0, 32) });
+    await report(s, { message_id: id, status: 'delivered' });
+    await waitUntil(
+      () => statusLine(s).startsWith('Delivered'),
+      5000,
+      () => `the delivered line, got ${statusLine(s)}`,
+    );
+    expect(await refusedCount(s)).toBe(0);
+  });
+
+  it('a record Wavix does not find yet (404) when the report comes: waited for, applied once Wavix has it', async () => {
+    const s = await start();
+    const id = await sentReply(s);
+    wavixRecords(s, { message_id: id, status: 'delivered' });
+    s.emulator.injectFault({ method: 'GET', path: `/v3/messages/${id}`, status: 404, body: { message: 'Record not found' } });
+    await report(s, { message_id: id, status: 'delivered' });
+    await waitUntil(
+      () => askedWavixFor(s, id) > 0,
+      5000,
+      () => 'Wavix asked about the report',
+    );
+    await settle();
+    expect(await refusedCount(s)).toBe(0);
+    await s.emulator.clock.advance(2 * MINUTE);
+    expect(await runLookups(s)).toContain('1 applied');
+    await waitUntil(
+      () => statusLine(s).startsWith('Delivered'),
+      5000,
+      () => `the delivered line, got ${statusLine(s)}`,
+    );
+    expect(replyRow(s).status).toBe('delivered');
+  });
+});

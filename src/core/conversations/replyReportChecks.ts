@@ -65,17 +65,21 @@ type Verdict =
   | { kind: 'not_yet' };
 
 /**
- * What Wavix's record says of a held report. The message must exist; carry the reply's tag (a message without one is
- * taken only when the reply already holds its id, which came from Wavix's own answer to the send: the OpenAPI lists
- * `tag` on a message, but whether Wavix always returns it is not documented); and its status must not contradict the
- * report: another final status refuses it, an earlier one (Wavix's record lagging its reports, undocumented) waits.
- * What is applied is Wavix's record, not the report's words.
+ * What Wavix's record says of a held report. The message must exist (or, for the id the reply holds, be waited for);
+ * carry the reply's tag unless the reply already holds its id (which came from Wavix: the OpenAPI lists `tag` on a
+ * message, but whether and how Wavix returns it is not documented); and its status must not contradict the report:
+ * another final status refuses it, an earlier one (Wavix's record lagging its reports, undocumented) waits. What is
+ * applied is Wavix's record, not the report's words.
  */
 export function judgeHeldReport(held: HeldReplyReport, reply: ConversationReply, wavix: TaggedSend | null): Verdict {
-  if (wavix === null || wavix.message_id !== held.wavixMessageId) return { kind: 'refuse', why: 'unknown_at_wavix' };
+  // The reply's own id came from Wavix (its answer to the send, or a report Wavix confirmed by the tag): it is this
+  // reply's message whatever the record's tag says (Wavix may return it trimmed, cut or recased: undocumented), and a
+  // record Wavix does not find yet is its record lagging, not a forgery. Refusing either lost a genuine final status:
+  // a second one is never taken.
   const knowsId = reply.wavixMessageId === held.wavixMessageId;
-  const tagAgrees = wavix.tag === replyTagOf(reply) || (knowsId && (wavix.tag === null || wavix.tag === undefined));
-  if (!tagAgrees) return { kind: 'refuse', why: 'other_reply' };
+  if (wavix === null && knowsId) return { kind: 'not_yet' };
+  if (wavix === null || wavix.message_id !== held.wavixMessageId) return { kind: 'refuse', why: 'unknown_at_wavix' };
+  if (!knowsId && wavix.tag !== replyTagOf(reply)) return { kind: 'refuse', why: 'other_reply' };
   const reported = readWavixDeliveryStatus(held.status);
   const recorded = readWavixDeliveryStatus(wavix.status);
   const reportedFinal = reported !== undefined && FINAL_REPLY_STATUSES.has(reported);
