@@ -238,3 +238,30 @@ describe('a genuine report on the Wavix id a reply holds, whose record Wavix ret
     expect(replyRow(s).status).toBe('delivered');
   });
 });
+
+describe("a reply's reports waiting for Wavix past the cap", () => {
+  it('ten forged "Delivered" spellings fill the reply’s waiting reports before the real "Undelivered": the thread still ends Undelivered', async () => {
+    const s = await start();
+    const failing = await fetch(`${s.emulator.url}/_emulator/failing-destinations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ number: CUSTOMER, error: 'Absent subscriber' }),
+    });
+    expect(failing.status).toBe(201);
+    const id = await sentReply(s);
+    const spellings = ['delivered', 'Delivered', 'DELIVERED', ' delivered', 'delivered ', 'DeLivered', 'dElivered'];
+    const more = ['deLivered', 'delIvered', 'deliVered', 'delivEred'];
+    for (const status of [...spellings, ...more]) await report(s, { message_id: id, status });
+    await settle();
+    expect(replyRow(s).status).toBe('accepted');
+    await s.emulator.clock.advance(SENT_AFTER_MS + FINAL_AFTER_MS + 100);
+    await report(s, { message_id: id, status: 'undelivered', error: 'Absent subscriber' });
+    for (let i = 0; i < 6 && !statusLine(s).startsWith('Undelivered'); i += 1) {
+      await s.emulator.clock.advance(31 * MINUTE);
+      await runLookups(s);
+      await settle();
+    }
+    expect(statusLine(s)).toMatch(/^Undelivered/);
+    expect(replyRow(s).status).toBe('undelivered');
+  }, 60_000);
+});

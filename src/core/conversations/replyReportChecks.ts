@@ -61,7 +61,16 @@ export const HELD_REPORT_MAX_AGE_MS = 3 * 24 * 60 * 60_000;
 
 type Verdict =
   | { kind: 'apply'; status: string; error: string | null; segments: number | null }
-  | { kind: 'refuse'; why: RefusalReason }
+  | {
+      kind: 'refuse';
+      why: RefusalReason;
+      /**
+       * Wavix's own final status when it contradicts the report's: applied all the same. A report past the reply's
+       * cap of waiting ones (MAX_HELD_PER_REPLY) is not held, so forged ones filling it ahead of the real outcome lost
+       * it; Wavix's record is what the real report would have said.
+       */
+      record?: { status: string; error: string | null; segments: number | null };
+    }
   | { kind: 'not_yet' };
 
 /**
@@ -84,7 +93,12 @@ export function judgeHeldReport(held: HeldReplyReport, reply: ConversationReply,
   const recorded = readWavixDeliveryStatus(wavix.status);
   const reportedFinal = reported !== undefined && FINAL_REPLY_STATUSES.has(reported);
   const recordedFinal = recorded !== undefined && FINAL_REPLY_STATUSES.has(recorded);
-  if (reportedFinal && recordedFinal && reported !== recorded) return { kind: 'refuse', why: 'other_status' };
+  if (reportedFinal && recordedFinal && reported !== recorded)
+    return {
+      kind: 'refuse',
+      why: 'other_status',
+      record: { status: recorded, error: wavix.error_message ?? null, segments: wavix.segments ?? held.segments },
+    };
   if (reportedFinal && !recordedFinal) return { kind: 'not_yet' };
   return {
     kind: 'apply',
@@ -148,6 +162,14 @@ export async function checkHeldReplyReports(deps: ReplyReportCheckDeps, failures
       deps.checks.decide(held.id, 'refused');
       deps.onRefused(verdict.kind === 'refuse' ? verdict.why : 'never_agreed');
       round.refused += 1;
+      if (verdict.kind === 'refuse' && verdict.record) {
+        const changed = applyReplyDeliveryReport(
+          deps.replies,
+          { wavixMessageId: held.wavixMessageId, tag: replyTagOf(reply), ...verdict.record },
+          deps.audit,
+        );
+        if (changed) await deps.notifier.showReplyStatus(changed);
+      }
     } else {
       deps.checks.askAgainAt(held.id, deps.now() + lookupBackoffMs(held.tries + 1));
       round.notYet += 1;
