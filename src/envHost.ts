@@ -33,10 +33,12 @@ export const listenHost = (fallback: string) =>
  * proxy. A host install (deploy/smsops.service sets no HOST) had this silently; the Dockerfile and compose set
  * HOST=0.0.0.0 on purpose, and an explicit HOST is taken as meant.
  */
-export function hostUnsetWarning(env: Record<string, string | undefined>): string | undefined {
+export function hostUnsetWarning(env: Record<string, string | undefined>, pid: number = process.pid): string | undefined {
   if ((env.HOST ?? '').trim() !== '') return undefined;
-  // Under systemd's socket HOST is not read: the socket's own address is warned of (src/http/systemdSocket.ts).
-  if ((env.LISTEN_FDS ?? '').trim() !== '') return undefined;
+  // Under systemd's socket HOST is not read: the socket's own address is warned of (src/http/systemdSocket.ts). Only
+  // a socket for this process, as takeSystemdSocket reads it: a LISTEN_FDS inherited from a parent (smsops started by
+  // hand from a shell systemd runs) is ignored there, smsops binds PORT on every address, and this was left unsaid.
+  if ((env.LISTEN_FDS ?? '').trim() !== '' && env.LISTEN_PID?.trim() === String(pid)) return undefined;
   return behindTlsProxy(env.PUBLIC_BASE_URL)
     ? `HOST is unset, so smsops listens on every address of this machine, in plain HTTP on port ${(env.PORT ?? '').trim() || '3000'}: whoever reaches that port reads /metrics and /healthz without going through the TLS proxy of PUBLIC_BASE_URL. With the proxy on this machine, set HOST=127.0.0.1; if other hosts must reach the port (a proxy or Prometheus elsewhere), set HOST=0.0.0.0 and firewall it`
     : undefined;
