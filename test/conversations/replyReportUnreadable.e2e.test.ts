@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HELD_REPORT_MAX_AGE_MS } from '../../src/core/conversations/replyReportChecks.js';
+import { replyTagOf } from '../../src/core/conversations/replyTag.js';
 import { REPLY_THREAD, relayedThread, replyInThread, replyStatusLine as statusLine } from '../helpers/replyThreads.js';
 import {
   ADMIN,
@@ -83,4 +84,45 @@ describe("a reply's delivery report whose record Wavix answers in a shape smsops
     };
     expect(waiting.n).toBe(0);
   }, 60_000);
+});
+
+describe('a forged report linking an id Wavix refuses to look up (400/422) to a reply of unknown outcome', () => {
+  it('is refused at once, not kept for 3 days in one of the reply’s waiting places', async () => {
+    const s = await startSmsopsUnderTest({ SLACK_INBOX_CHANNEL: INBOX, SLACK_RELAY_PACE_MS: '0' });
+    t = s;
+    s.fakeSlack.setChannelMembers(INBOX, [ADMIN, REPLIER]);
+    const threadTs = await relayedThread(s, 'unreadable-forged');
+    s.emulator.injectFault({ method: 'POST', path: '/v3/messages', status: 500 });
+    await replyInThread(s, threadTs, '1800000901.000001', 'On its way', 'EvUnreadableForged');
+    await waitUntil(
+      () => statusLine(s).startsWith('May have been sent'),
+      10_000,
+      () => `the unknown line, got ${statusLine(s)}`,
+    );
+    s.emulator.injectFault({
+      method: 'GET',
+      path: '/v3/messages/not-a-wavix-id',
+      status: 422,
+      body: { success: false, message: 'Invalid id' },
+      times: 100,
+    });
+    const posted = await postDeliveryReport(s, {
+      message_id: 'not-a-wavix-id',
+      message_type: 'sms',
+      from: OUR_NUMBER,
+      to: CUSTOMER,
+      status: 'sent',
+      segments_count: 1,
+      error: null,
+      tag: replyTagOf({ slackChannel: INBOX, slackMessageTs: '1800000901.000001' }),
+    });
+    expect(posted.status).toBe(200);
+    await waitUntil(
+      () =>
+        (s.db.prepare("SELECT count(*) AS n FROM reply_report_checks WHERE outcome = 'refused'").get() as { n: number }).n === 1,
+      5000,
+      () => 'the forged report refused',
+    );
+    expect(replyRows(s)).toEqual([{ status: 'unknown', id: null }]);
+  });
 });

@@ -135,6 +135,18 @@ export async function checkHeldReplyReports(deps: ReplyReportCheckDeps, failures
         round.refused += 1;
         continue;
       }
+      // Wavix refusing to look up an id the reply does not hold (a 400/422: not an id of its own) says it has no such
+      // message, as a 404 does: refused at once, so a forged report does not hold one of the reply's waiting places.
+      if (
+        error instanceof WavixCallFailure &&
+        (error.kind === 'bad_request' || error.kind === 'validation') &&
+        reply.wavixMessageId !== held.wavixMessageId
+      ) {
+        deps.checks.decide(held.id, 'refused');
+        deps.onRefused('unknown_at_wavix');
+        round.refused += 1;
+        continue;
+      }
       const aboutThisMessage = error instanceof WavixCallFailure && ABOUT_THIS_MESSAGE.has(error.kind);
       deps.checks.askAgainAt(held.id, deps.now() + lookupBackoffMs(aboutThisMessage ? held.tries + 1 : failuresInARow + 1));
       deps.logger.warn("a reply's delivery report could not be confirmed at Wavix: kept, asked again later", {
