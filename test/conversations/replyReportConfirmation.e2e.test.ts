@@ -265,3 +265,27 @@ describe("a reply's reports waiting for Wavix past the cap", () => {
     expect(replyRow(s).status).toBe('undelivered');
   }, 60_000);
 });
+
+describe('a late carrier receipt over Wavix\'s "no receipt in time"', () => {
+  it('a "Delivered" reported while Wavix\'s record still says dlr_expired waits, and is applied once the record says delivered', async () => {
+    const s = await start();
+    const id = await sentReply(s);
+    wavixRecords(s, { message_id: id, status: 'dlr_expired' });
+    await report(s, { message_id: id, status: 'delivered' });
+    await waitUntil(
+      () => askedWavixFor(s, id) > 0,
+      5000,
+      () => 'Wavix asked about the report',
+    );
+    await settle();
+    expect(await refusedCount(s)).toBe(0);
+    wavixRecords(s, { message_id: id, status: 'delivered' });
+    await s.emulator.clock.advance(2 * MINUTE);
+    expect(await runLookups(s)).toContain('1 applied');
+    await waitUntil(
+      () => statusLine(s).startsWith('Delivered'),
+      5000,
+      () => `the delivered line, got ${statusLine(s)}`,
+    );
+  });
+});

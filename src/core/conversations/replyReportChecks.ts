@@ -93,6 +93,9 @@ export function judgeHeldReport(held: HeldReplyReport, reply: ConversationReply,
   const recorded = readWavixDeliveryStatus(wavix.status);
   const reportedFinal = reported !== undefined && FINAL_REPLY_STATUSES.has(reported);
   const recordedFinal = recorded !== undefined && FINAL_REPLY_STATUSES.has(recorded);
+  // "No receipt in the expected window" is the one final status a late carrier receipt still ends (its rank,
+  // ../model/wavixDeliveryStatus.ts): a real outcome reported over it waits for Wavix's record to catch up.
+  if (reportedFinal && recorded === 'dlr_expired' && reported !== 'dlr_expired') return { kind: 'not_yet' };
   if (reportedFinal && recordedFinal && reported !== recorded)
     return {
       kind: 'refuse',
