@@ -57,6 +57,7 @@ const SHIPPED: ReadonlyArray<readonly [string, string]> = [
   ['043_delivery_status_check_without_in.sql', '4694fdad8ad25d0c561e9dac6c7888e5d1beaff7cd8f42c1d5221c2b128e5cb2'],
   ['044_reply_lookups.sql', 'd21aed9c307bdd8c7c54b0f98a4b9fabcd3c6fbd7fb01a0305f6eb1df32ea6a6'],
   ['045_sender_id_deleted_by.sql', '24e512f50d343f25bd5e238f6bbde138347461123e824488f45ab06fbc49ea83'],
+  ['046_reply_report_checks.sql', '42bc1131c7731b9307fa1e8484458b61c7a1626e5f2feae349a4acebb9ea969f'],
 ];
 
 const ROOT = join(import.meta.dirname, '..', '..');
