@@ -61,3 +61,40 @@ describe('the HTTP listener stopping during a keep-alive exchange', () => {
     expect(received).not.toContain('ok second');
   });
 });
+
+describe('the HTTP listener stopping just after accepting a connection', () => {
+  // A webhook whose connection was accepted a moment before the stop, its request still on the way, was reset
+  // (ECONNRESET): under systemd's socket the next process would have answered it, had it not been accepted here.
+  it('answers the request that comes on it a moment later, then closes it', async () => {
+    const handled: string[] = [];
+    const { server: bounded, port } = await listeners.listen((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      req.on('end', () => {
+        handled.push(body);
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end(`ok ${body}`);
+      });
+    }, limits);
+    let received = '';
+    let closedByServer = false;
+    const client = await listeners.connect(port);
+    client.on('data', (chunk: Buffer) => {
+      received += chunk.toString();
+    });
+    client.on('close', () => {
+      closedByServer = true;
+    });
+    client.on('error', () => {});
+    await waitUntil(() => bounded.connectionCount() === 1, 5_000, 'the connection accepted');
+
+    const closed = bounded.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    client.write(request('late'));
+    await closed;
+    await waitUntil(() => closedByServer, 5_000, 'the connection closed');
+    expect(handled).toEqual(['late']);
+    expect(received).toContain('ok late');
+  });
+});
