@@ -1,4 +1,4 @@
-import { replyAuditEntry } from './conversations/replyFromThread.js';
+import { replyAuditEntry } from './conversations/replyAudit.js';
 import { NO_RECORD_AT_WAVIX_REASON } from './conversations/replyLookupSchedule.js';
 import { parseReplyTag } from './conversations/replyTag.js';
 import { readWavixDeliveryStatus } from './model/wavixDeliveryStatus.js';

@@ -2,7 +2,7 @@ import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { AuditRepository } from '../ports/audit.js';
 import type { ConversationRepliesRepository, ReplyStatus } from '../ports/conversationReplies.js';
-import { replyAuditEntry } from './replyFromThread.js';
+import { replyAuditEntry } from './replyAudit.js';
 import type { SendsInFlight } from './sendsInFlight.js';
 
 /** Why a reply deleted while it waited its turn was not sent (its status reason and audit detail). */

@@ -1,6 +1,6 @@
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { type NewAuditEntry, REPLY_AUDIT_ACTION } from '../model/audit.js';
+import { REPLY_AUDIT_ACTION } from '../model/audit.js';
 import { parseConversationKey } from '../model/conversationKey.js';
 import { countSmsSegments, estimatedCost } from '../model/smsSegments.js';
 import type { AuditRepository } from '../ports/audit.js';
@@ -16,6 +16,7 @@ import type { SentMessage, WavixGateway } from '../ports/wavix.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { assessReply, type ReplyAssessment } from '../replyAssessment.js';
 import { DELETED_BEFORE_SENT, deletedReplyText, WITHDRAWN_TEXT } from './deletedReply.js';
+import { replyAuditEntry } from './replyAudit.js';
 import { replyTagOf } from './replyTag.js';
 import { sendingNumberRefusal } from './sendingNumber.js';
 import { STOPPING_REASON, sendFailureOf, unknownOutcomeReason } from './sendOutcome.js';
@@ -661,34 +662,6 @@ function sendErrorForLog(error: unknown): Record<string, unknown> {
 }
 
 const describeCost = (reply: ConversationReply) => estimatedCost(reply.segments, reply.encoding);
-
-/** Who sent what to whom: never the text itself, only its size. `reason` is the refusal's code. */
-export function replyAuditEntry(
-  reply: ConversationReply,
-  outcome: 'ok' | 'refused' | 'failed' | 'unknown',
-  detail: string | null,
-  reason: string | null = null,
-): NewAuditEntry {
-  return {
-    actor: reply.slackUser,
-    action: REPLY_AUDIT_ACTION,
-    target: reply.toNumber,
-    params: {
-      from: reply.fromNumber,
-      to: reply.toNumber,
-      length: reply.textLength,
-      // What Wavix bills: its count once it gave one, else smsops' estimate.
-      segments: reply.wavixSegments ?? reply.segments,
-      segmentsCountedBy: reply.wavixSegments === null ? 'smsops' : 'wavix',
-      encoding: reply.encoding,
-      wavixMessageId: reply.wavixMessageId,
-      channel: reply.slackChannel,
-      reason,
-    },
-    outcome,
-    detail,
-  };
-}
 
 function audit(
   deps: ReplyFromThreadDeps,

@@ -6,7 +6,7 @@ import type { ConversationRepliesRepository, ConversationReply } from '../ports/
 import type { ReplyNotifier } from '../ports/replyNotifier.js';
 import { WavixCallFailure } from '../ports/wavixFailure.js';
 import { applyReplyDeliveryReport } from '../replyDelivery.js';
-import { replyAuditEntry } from './replyFromThread.js';
+import { replyAuditEntry } from './replyAudit.js';
 import {
   lookupBackoffMs,
   NO_RECORD_AT_WAVIX_REASON,
