@@ -64,6 +64,13 @@ const checksCount = async (s: SmsopsUnderTest, result: 'refused' | 'failed') => 
   return Number(new RegExp(`smsops_reply_report_checks_total\\{result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 'NaN');
 };
 const refusedCount = (s: SmsopsUnderTest) => checksCount(s, 'refused');
+/** Waits for the reply's status line to say Delivered. */
+const deliveredLine = (s: SmsopsUnderTest) =>
+  waitUntil(
+    () => statusLine(s).startsWith('Delivered'),
+    5000,
+    () => `the delivered line, got ${statusLine(s)}`,
+  );
 const settle = () => new Promise((resolve) => setTimeout(resolve, 400));
 
 describe("a reply's delivery reports, confirmed at Wavix before they settle it", () => {
@@ -168,11 +175,7 @@ describe("a reply's delivery reports, confirmed at Wavix before they settle it",
     const id = await sentReply(s);
     wavixRecords(s, { message_id: id, status: 'delivered' });
     await report(s, { message_id: id, status: 'delivered' });
-    await waitUntil(
-      () => statusLine(s).startsWith('Delivered'),
-      5000,
-      () => `the delivered line, got ${statusLine(s)}`,
-    );
+    await deliveredLine(s);
     expect(statusLine(s)).toBe(`Delivered · Wavix id \`${id}\` · 1 segment, GSM-7`);
     expect(askedWavixFor(s, id)).toBe(1);
     expect(await refusedCount(s)).toBe(0);
@@ -191,11 +194,7 @@ describe("a reply's delivery reports, confirmed at Wavix before they settle it",
     s.emulator.clearFaults();
     await s.emulator.clock.advance(2 * MINUTE);
     expect(await runLookups(s)).toContain('1 applied');
-    await waitUntil(
-      () => statusLine(s).startsWith('Delivered'),
-      5000,
-      () => `the delivered line, got ${statusLine(s)}`,
-    );
+    await deliveredLine(s);
     expect(replyRow(s).status).toBe('delivered');
   });
 });
@@ -207,11 +206,7 @@ describe('a genuine report on the Wavix id a reply holds, whose record Wavix ret
     const tag = replyTagOf({ slackChannel: INBOX, slackMessageTs: REPLY_TS() });
     wavixRecords(s, { message_id: id, status: 'delivered', tag: tag.toUpperCase().slice(0, 32) });
     await report(s, { message_id: id, status: 'delivered' });
-    await waitUntil(
-      () => statusLine(s).startsWith('Delivered'),
-      5000,
-      () => `the delivered line, got ${statusLine(s)}`,
-    );
+    await deliveredLine(s);
     expect(await refusedCount(s)).toBe(0);
   });
 
@@ -230,11 +225,7 @@ describe('a genuine report on the Wavix id a reply holds, whose record Wavix ret
     expect(await refusedCount(s)).toBe(0);
     await s.emulator.clock.advance(2 * MINUTE);
     expect(await runLookups(s)).toContain('1 applied');
-    await waitUntil(
-      () => statusLine(s).startsWith('Delivered'),
-      5000,
-      () => `the delivered line, got ${statusLine(s)}`,
-    );
+    await deliveredLine(s);
     expect(replyRow(s).status).toBe('delivered');
   });
 });
@@ -282,10 +273,6 @@ describe('a late carrier receipt over Wavix\'s "no receipt in time"', () => {
     wavixRecords(s, { message_id: id, status: 'delivered' });
     await s.emulator.clock.advance(2 * MINUTE);
     expect(await runLookups(s)).toContain('1 applied');
-    await waitUntil(
-      () => statusLine(s).startsWith('Delivered'),
-      5000,
-      () => `the delivered line, got ${statusLine(s)}`,
-    );
+    await deliveredLine(s);
   });
 });
