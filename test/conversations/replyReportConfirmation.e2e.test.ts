@@ -71,18 +71,22 @@ const deliveredLine = (s: SmsopsUnderTest) =>
     5000,
     () => `the delivered line, got ${statusLine(s)}`,
   );
+/** The carrier will not reach the customer: Wavix's record of a send to them ends undelivered ("Absent subscriber"). */
+async function customerUnreachable(s: SmsopsUnderTest): Promise<void> {
+  const failing = await fetch(`${s.emulator.url}/_emulator/failing-destinations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ number: CUSTOMER, error: 'Absent subscriber' }),
+  });
+  expect(failing.status).toBe(201);
+}
 const settle = () => new Promise((resolve) => setTimeout(resolve, 400));
 
 describe("a reply's delivery reports, confirmed at Wavix before they settle it", () => {
   it('a forged "Delivered" before the real "Undelivered": the thread ends Undelivered, the forgery refused and counted', async () => {
     const s = await start();
     // The carrier will not reach the customer: Wavix's record ends undelivered.
-    const failing = await fetch(`${s.emulator.url}/_emulator/failing-destinations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ number: CUSTOMER, error: 'Absent subscriber' }),
-    });
-    expect(failing.status).toBe(201);
+    await customerUnreachable(s);
     const id = await sentReply(s);
     // Whoever holds the webhook secret reads the Wavix id off the status line and posts "delivered" first.
     await report(s, { message_id: id, status: 'delivered' });
@@ -233,12 +237,7 @@ describe('a genuine report on the Wavix id a reply holds, whose record Wavix ret
 describe("a reply's reports waiting for Wavix past the cap", () => {
   it('ten forged "Delivered" spellings fill the reply’s waiting reports before the real "Undelivered": the thread still ends Undelivered', async () => {
     const s = await start();
-    const failing = await fetch(`${s.emulator.url}/_emulator/failing-destinations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ number: CUSTOMER, error: 'Absent subscriber' }),
-    });
-    expect(failing.status).toBe(201);
+    await customerUnreachable(s);
     const id = await sentReply(s);
     const spellings = ['delivered', 'Delivered', 'DELIVERED', ' delivered', 'delivered ', 'DeLivered', 'dElivered'];
     const more = ['deLivered', 'delIvered', 'deliVered', 'delivEred'];
